@@ -1,0 +1,361 @@
+/* admin.c -- /admin/v1/... (API.md §4): the operator's API.  Errors are
+ * RFC 7807 problem+json; authentication is the admin Bearer token. */
+#include "api/api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/clock.h"
+
+static void begin_ok(http_resp_t *resp, jw_t *w, int status)
+{
+    resp->status = status;
+    buf_reset(&resp->body);
+    jw_init(w, &resp->body);
+}
+
+int h_admin_account_create(http_req_t *req, http_resp_t *resp)
+{
+    static const char *const known[] = {"name", NULL};
+    api_ctx_t *ctx = req->app;
+    json_t *b = NULL;
+    const char *name;
+    acct_created_t a;
+    cerr_t e;
+    jw_t w;
+
+    if (api_auth_admin(req, resp) != C_OK) goto done;
+    if (api_body(req, resp, known, &b) != C_OK) goto done;
+    if (api_str(req, resp, b, "name", &name) != C_OK) goto done;
+    if (name == NULL) {
+        api_error(req, resp, 400, "missing required parameter: name");
+        goto done;
+    }
+    if (acct_create(&ctx->core, name, &a, &e) != C_OK) {
+        api_core_error(req, resp, &e);
+        goto done;
+    }
+    begin_ok(resp, &w, 201);
+    jw_obj(&w);
+    jw_kstr(&w, "auth_id", a.auth_id);
+    jw_kstr(&w, "auth_token", a.auth_token);
+    jw_kstr(&w, "api_key", a.api_key);
+    jw_kstr(&w, "name", a.name);
+    jw_obj_end(&w);
+    ids_wipe(&a, sizeof a);
+done:
+    json_decref(b);
+    return C_OK;
+}
+
+typedef struct {
+    jw_t *w;
+    int64_t n;
+} list_ctx_t;
+
+static int list_one(const account_t *a, void *ud)
+{
+    list_ctx_t *lc = ud;
+    char ts[CLOCK_TS_SZ];
+    clock_ts(a->created_at, ts);
+    jw_obj(lc->w);
+    jw_kstr(lc->w, "auth_id", a->auth_id);
+    jw_kstr(lc->w, "name", a->name);
+    jw_kbool(lc->w, "enabled", a->enabled);
+    jw_kstr(lc->w, "created_at", ts);
+    jw_obj_end(lc->w);
+    lc->n++;
+    return C_OK;
+}
+
+int h_admin_account_list(http_req_t *req, http_resp_t *resp)
+{
+    static const char *const known[] = {NULL};
+    api_ctx_t *ctx = req->app;
+    json_t *q = NULL;
+    jw_t w;
+    if (api_auth_admin(req, resp) != C_OK) goto done;
+    if (api_query(req, resp, known, &q) != C_OK) goto done;
+    begin_ok(resp, &w, 200);
+    list_ctx_t lc = {&w, 0};
+    jw_obj(&w);
+    jw_key(&w, "data");
+    jw_arr(&w);
+    if (ctx->core.st->ops->account_list(ctx->core.st, list_one, &lc) != ST_OK) {
+        api_error(req, resp, 500, "database error");
+        goto done;
+    }
+    jw_arr_end(&w);
+    jw_kint(&w, "total", lc.n);
+    jw_obj_end(&w);
+done:
+    json_decref(q);
+    return C_OK;
+}
+
+int h_admin_apikey_create(http_req_t *req, http_resp_t *resp)
+{
+    static const char *const known[] = {"scopes", NULL};
+    api_ctx_t *ctx = req->app;
+    json_t *b = NULL;
+    unsigned scopes = 0;
+    char key[IDS_APIKEY_SZ];
+    cerr_t e;
+    jw_t w;
+
+    if (api_auth_admin(req, resp) != C_OK) goto done;
+    if (api_body(req, resp, known, &b) != C_OK) goto done;
+    json_t *sc = json_object_get(b, "scopes");
+    if (sc == NULL) {
+        scopes = SCOPE_READ | SCOPE_WRITE;
+    } else if (!json_is_array(sc) || json_array_size(sc) == 0 || json_array_size(sc) > 2) {
+        api_error(req, resp, 400, "invalid scopes: want a list of phone_numbers:read, phone_numbers:write");
+        goto done;
+    } else {
+        size_t i;
+        json_t *v;
+        json_array_foreach(sc, i, v) {
+            unsigned one;
+            if (!json_is_string(v) || acct_parse_scopes(json_string_value(v), &one) != C_OK) {
+                api_error(req, resp, 400, "invalid scopes: want a list of phone_numbers:read, phone_numbers:write");
+                goto done;
+            }
+            scopes |= one;
+        }
+    }
+    if (acct_apikey_create(&ctx->core, req->params[0], scopes, key, &e) != C_OK) {
+        api_core_error(req, resp, &e);
+        goto done;
+    }
+    begin_ok(resp, &w, 201);
+    jw_obj(&w);
+    jw_kstr(&w, "api_key", key);
+    jw_key(&w, "scopes");
+    jw_arr(&w);
+    if (scopes & SCOPE_READ) jw_str(&w, "phone_numbers:read");
+    if (scopes & SCOPE_WRITE) jw_str(&w, "phone_numbers:write");
+    jw_arr_end(&w);
+    jw_obj_end(&w);
+    ids_wipe(key, sizeof key);
+done:
+    json_decref(b);
+    return C_OK;
+}
+
+/* ---- inventory stats ---- */
+
+typedef struct {
+    jw_t *w;
+    char country[3], type[MODEL_TYPE_SZ];
+    bool open_country, open_type;
+    int64_t total;
+} stats_ctx_t;
+
+static int stats_row(const stats_row_t *r, void *ud)
+{
+    stats_ctx_t *s = ud;
+    if (!s->open_country || strcmp(s->country, r->country_iso) != 0) {
+        if (s->open_type) jw_obj_end(s->w);
+        if (s->open_country) jw_obj_end(s->w);
+        jw_key(s->w, r->country_iso);
+        jw_obj(s->w);
+        memcpy(s->country, r->country_iso, 3);
+        s->open_country = true;
+        s->open_type = false;
+    }
+    if (!s->open_type || strcmp(s->type, r->type) != 0) {
+        if (s->open_type) jw_obj_end(s->w);
+        jw_key(s->w, r->type);
+        jw_obj(s->w);
+        snprintf(s->type, sizeof s->type, "%s", r->type);
+        s->open_type = true;
+    }
+    jw_kint(s->w, num_state_name(r->state), r->count);
+    s->total += r->count;
+    return C_OK;
+}
+
+int h_admin_inventory_stats(http_req_t *req, http_resp_t *resp)
+{
+    static const char *const known[] = {NULL};
+    api_ctx_t *ctx = req->app;
+    json_t *q = NULL;
+    cerr_t e;
+    jw_t w;
+    if (api_auth_admin(req, resp) != C_OK) goto done;
+    if (api_query(req, resp, known, &q) != C_OK) goto done;
+    begin_ok(resp, &w, 200);
+    stats_ctx_t s = {.w = &w};
+    jw_obj(&w);
+    jw_key(&w, "counts");
+    jw_obj(&w);
+    if (inv_stats(&ctx->core, stats_row, &s, &e) != C_OK) {
+        api_core_error(req, resp, &e);
+        goto done;
+    }
+    if (s.open_type) jw_obj_end(&w);
+    if (s.open_country) jw_obj_end(&w);
+    jw_obj_end(&w);
+    jw_kint(&w, "total", s.total);
+    jw_obj_end(&w);
+done:
+    json_decref(q);
+    return C_OK;
+}
+
+int h_admin_compliance_create(http_req_t *req, http_resp_t *resp)
+{
+    static const char *const known[] = {"account", "country_iso", "number_type", NULL};
+    api_ctx_t *ctx = req->app;
+    json_t *b = NULL;
+    const char *account, *country, *type;
+    char id[IDS_UUID_SZ];
+    cerr_t e;
+    jw_t w;
+    if (api_auth_admin(req, resp) != C_OK) goto done;
+    if (api_body(req, resp, known, &b) != C_OK) goto done;
+    if (api_str(req, resp, b, "account", &account) != C_OK ||
+        api_str(req, resp, b, "country_iso", &country) != C_OK ||
+        api_str(req, resp, b, "number_type", &type) != C_OK)
+        goto done;
+    if (!account || !country || !type) {
+        api_error(req, resp, 400, "missing required parameter: account, country_iso and number_type are required");
+        goto done;
+    }
+    if (compliance_create(&ctx->core, account, country, type, id, &e) != C_OK) {
+        api_core_error(req, resp, &e);
+        goto done;
+    }
+    begin_ok(resp, &w, 201);
+    jw_obj(&w);
+    jw_kstr(&w, "compliance_id", id);
+    jw_obj_end(&w);
+done:
+    json_decref(b);
+    return C_OK;
+}
+
+int h_admin_number_approve(http_req_t *req, http_resp_t *resp)
+{
+    static const char *const known[] = {NULL};
+    api_ctx_t *ctx = req->app;
+    json_t *b = NULL;
+    cerr_t e;
+    jw_t w;
+    char number[E164_BUFSZ];
+    if (api_auth_admin(req, resp) != C_OK) goto done;
+    if (api_body(req, resp, known, &b) != C_OK) goto done;
+    if (num_approve(&ctx->core, req->params[0], &e) != C_OK) {
+        api_core_error(req, resp, &e);
+        goto done;
+    }
+    e164_parse(req->params[0], number, NULL);
+    begin_ok(resp, &w, 200);
+    jw_obj(&w);
+    jw_kstr(&w, "number", number);
+    jw_kstr(&w, "status", "active");
+    jw_obj_end(&w);
+done:
+    json_decref(b);
+    return C_OK;
+}
+
+/* ---- inventory import: the CSV body is parsed as it arrives ---- */
+
+typedef struct {
+    inv_import_t *im;
+    bool dry_run;
+    bool failed;
+    cerr_t err;
+} import_state_t;
+
+static int import_open(http_req_t *req, http_resp_t *resp, void **state)
+{
+    static const char *const known[] = {"dry_run", NULL};
+    api_ctx_t *ctx = req->app;
+    json_t *q = NULL;
+    const char *dry;
+    int ret = C_ERR;
+
+    if (api_auth_admin(req, resp) != C_OK) goto done;
+    if (api_query(req, resp, known, &q) != C_OK) goto done;
+    if (api_str(req, resp, q, "dry_run", &dry) != C_OK) goto done;
+    if (dry && strcmp(dry, "true") != 0 && strcmp(dry, "false") != 0) {
+        api_error(req, resp, 400, "invalid dry_run: want true or false");
+        goto done;
+    }
+    const char *ct = req->content_type;
+    if (ct == NULL || strncasecmp(ct, "text/csv", 8) != 0 || (ct[8] != '\0' && ct[8] != ';')) {
+        api_error(req, resp, 415, "unsupported content type: want text/csv");
+        goto done;
+    }
+    import_state_t *s = xcalloc(1, sizeof *s);
+    s->dry_run = dry && strcmp(dry, "true") == 0;
+    if (inv_import_begin(&ctx->core, s->dry_run, &s->im, &s->err) != C_OK) {
+        api_core_error(req, resp, &s->err);
+        free(s);
+        goto done;
+    }
+    *state = s;
+    ret = C_OK;
+done:
+    json_decref(q);
+    return ret;
+}
+
+static int import_data(void *state, const char *data, size_t n)
+{
+    import_state_t *s = state;
+    if (s->failed) return C_ERR;
+    if (inv_import_feed(s->im, data, n, &s->err) != C_OK) s->failed = true;
+    return s->failed ? C_ERR : C_OK;
+}
+
+static void import_close(void *state, http_req_t *req, http_resp_t *resp, bool aborted)
+{
+    import_state_t *s = state;
+    inv_result_t res = {0};
+    jw_t w;
+    if (aborted) {
+        inv_import_abort(s->im);
+        free(s);
+        return;
+    }
+    if (s->failed) {
+        inv_import_abort(s->im);
+        api_core_error(req, resp, &s->err);
+        free(s);
+        return;
+    }
+    if (inv_import_end(s->im, &res, &s->err) != C_OK) {
+        api_core_error(req, resp, &s->err);
+        free(s);
+        return;
+    }
+    begin_ok(resp, &w, 200);
+    jw_obj(&w);
+    jw_kint(&w, "imported", (int64_t)res.imported);
+    jw_kint(&w, "updated", (int64_t)res.updated);
+    jw_key(&w, "rejected");
+    jw_arr(&w);
+    for (size_t i = 0; i < res.nrejected; i++) {
+        jw_obj(&w);
+        jw_kint(&w, "line", (int64_t)res.rejected[i].line);
+        jw_kstr(&w, "error", res.rejected[i].error);
+        jw_obj_end(&w);
+    }
+    jw_arr_end(&w);
+    jw_kint(&w, "rejected_count", (int64_t)res.rejected_count);
+    jw_kbool(&w, "dry_run", s->dry_run);
+    jw_obj_end(&w);
+    inv_result_free(&res);
+    free(s);
+}
+
+const http_stream_ops_t admin_inventory_import_ops = {
+    .open = import_open,
+    .data = import_data,
+    .close = import_close,
+};

@@ -1,0 +1,74 @@
+/* api.h -- dialect handlers: parse and check input shape, call one core
+ * function, render the answer in the dialect.  No SQL here.
+ *
+ * The api layer owns the route table and the application context (api_ctx_t,
+ * reachable from every request as req->app).
+ */
+#ifndef ND_API_H
+#define ND_API_H
+
+#include <jansson.h>
+
+#include "core/core.h"
+#include "http/http.h"
+#include "util/jw.h"
+
+typedef struct {
+    core_t core;
+    bool admin_enabled;
+    uint8_t admin_hash[IDS_HASH_SZ];
+} api_ctx_t;
+
+typedef enum { DIALECT_PLIVO, DIALECT_BYOC, DIALECT_ADMIN } dialect_t;
+
+/* Builds the http_app_t for ctx (admin routes only with an admin token). */
+void api_app(api_ctx_t *ctx, http_app_t *out);
+/* Every route, for documentation and tests (count in *n). */
+const route_t *api_all_routes(size_t *n);
+
+/* ---- errors ---- */
+dialect_t api_dialect(const char *path);
+/* Writes an error in the dialect of req's path. */
+void api_error(http_req_t *req, http_resp_t *resp, int status, const char *msg);
+/* Maps a core error to a status (the dialect decides CE_KEY_REUSED). */
+int api_status_of(ce_t code, dialect_t d);
+void api_core_error(http_req_t *req, http_resp_t *resp, const cerr_t *e);
+
+/* ---- auth: on failure these write the response and return C_ERR ---- */
+int api_auth_plivo(http_req_t *req, http_resp_t *resp, account_t *out);
+int api_auth_admin(http_req_t *req, http_resp_t *resp);
+
+/* ---- input ---- */
+/* Query parameters; on failure writes a 400 and returns C_ERR. */
+int api_query(http_req_t *req, http_resp_t *resp, const char *const *known, json_t **out);
+/* Body parameters (form allowed in the Plivo dialect). */
+int api_body(http_req_t *req, http_resp_t *resp, const char *const *known, json_t **out);
+/* A string member: NULL when absent or null; integers are accepted and
+ * turned into their decimal text.  C_ERR (400 written) for other types. */
+int api_str(http_req_t *req, http_resp_t *resp, json_t *obj, const char *key, const char **out);
+/* limit/offset (API.md §2.1: limit 1..max, default dflt). */
+int api_paging(http_req_t *req, http_resp_t *resp, json_t *q, int max, int dflt, int *limit,
+               int *offset);
+/* The Idempotency-Key header (NULL if absent); C_ERR (400 written) if malformed. */
+int api_idem_key(http_req_t *req, http_resp_t *resp, const char **key);
+
+/* ---- output ---- */
+void api_new_api_id(char out[IDS_UUID_SZ]);
+/* "meta" of a Plivo list, with next/previous keeping the filters. */
+void api_plivo_meta(jw_t *w, const char *base_path, json_t *query, int limit, int offset,
+                    int64_t total);
+void api_kmoney(jw_t *w, const char *key, int64_t v);
+
+/* ---- handlers ---- */
+int h_phonenumber_search(http_req_t *req, http_resp_t *resp);
+int h_phonenumber_buy(http_req_t *req, http_resp_t *resp);
+
+int h_admin_account_create(http_req_t *req, http_resp_t *resp);
+int h_admin_account_list(http_req_t *req, http_resp_t *resp);
+int h_admin_apikey_create(http_req_t *req, http_resp_t *resp);
+int h_admin_inventory_stats(http_req_t *req, http_resp_t *resp);
+int h_admin_compliance_create(http_req_t *req, http_resp_t *resp);
+int h_admin_number_approve(http_req_t *req, http_resp_t *resp);
+extern const http_stream_ops_t admin_inventory_import_ops;
+
+#endif

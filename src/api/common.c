@@ -1,0 +1,302 @@
+/* common.c -- what every dialect handler shares: error shapes, auth,
+ * parameter access, paging, list metadata. */
+#include "api/api.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/money.h"
+
+dialect_t api_dialect(const char *path)
+{
+    if (strncmp(path, "/v1/phone-numbers", 17) == 0 && (path[17] == '\0' || path[17] == '/'))
+        return DIALECT_BYOC;
+    if (strncmp(path, "/admin", 6) == 0 && (path[6] == '\0' || path[6] == '/'))
+        return DIALECT_ADMIN;
+    return DIALECT_PLIVO;
+}
+
+void api_new_api_id(char out[IDS_UUID_SZ]) { ids_uuid_v4(out); }
+
+static const char *reason(int status)
+{
+    switch (status) {
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Content";
+    case 429: return "Too Many Requests";
+    default: return status >= 500 ? "Internal Server Error" : "Error";
+    }
+}
+
+void api_error(http_req_t *req, http_resp_t *resp, int status, const char *msg)
+{
+    jw_t w;
+    buf_reset(&resp->body);
+    jw_init(&w, &resp->body);
+    resp->status = status;
+    if (api_dialect(req->path) == DIALECT_PLIVO) {
+        char api_id[IDS_UUID_SZ];
+        api_new_api_id(api_id);
+        resp->content_type = "application/json";
+        jw_obj(&w);
+        jw_kstr(&w, "api_id", api_id);
+        jw_kstr(&w, "error", msg);
+        jw_obj_end(&w);
+        if (status == 401) http_resp_header(resp, "WWW-Authenticate", "Basic realm=\"numberd\"");
+    } else {
+        /* RFC 7807 */
+        char type[96];
+        snprintf(type, sizeof type, "https://numberd.dev/problems/%d", status);
+        resp->content_type = "application/problem+json";
+        jw_obj(&w);
+        jw_kstr(&w, "type", type);
+        jw_kstr(&w, "title", reason(status));
+        jw_kint(&w, "status", status);
+        jw_kstr(&w, "detail", msg);
+        jw_obj_end(&w);
+        if (status == 401) http_resp_header(resp, "WWW-Authenticate", "Bearer realm=\"numberd\"");
+    }
+}
+
+int api_status_of(ce_t code, dialect_t d)
+{
+    switch (code) {
+    case CE_OK: return 200;
+    case CE_INVALID: return 400;
+    case CE_AUTH: return 401;
+    case CE_FORBIDDEN: return 403;
+    case CE_NOTFOUND: return 404;
+    case CE_CONFLICT: return 409;
+    case CE_KEY_REUSED: return d == DIALECT_PLIVO ? 409 : 422;
+    case CE_INTERNAL: return 500;
+    }
+    return 500;
+}
+
+void api_core_error(http_req_t *req, http_resp_t *resp, const cerr_t *e)
+{
+    api_error(req, resp, api_status_of(e->code, api_dialect(req->path)), e->msg);
+}
+
+/* ---- auth ---- */
+
+int api_auth_plivo(http_req_t *req, http_resp_t *resp, account_t *out)
+{
+    api_ctx_t *ctx = req->app;
+    const char *h = http_header(req, "Authorization");
+    char decoded[256];
+    size_t dlen = 0;
+    int ok = C_ERR;
+
+    if (h && strncasecmp(h, "Basic ", 6) == 0 && strlen(h) < 300) {
+        const char *b64 = h + 6;
+        while (*b64 == ' ') b64++;
+        if (sodium_base642bin((unsigned char *)decoded, sizeof decoded - 1, b64, strlen(b64), NULL,
+                              &dlen, NULL, sodium_base64_VARIANT_ORIGINAL) == 0) {
+            decoded[dlen] = '\0';
+            char *colon = memchr(decoded, ':', dlen);
+            if (colon && strlen(decoded) == dlen) {
+                *colon = '\0';
+                /* The path's account must be the caller's own. */
+                if (acct_auth_basic(&ctx->core, decoded, colon + 1, out) == C_OK &&
+                    req->params[0] && strcmp(req->params[0], out->auth_id) == 0)
+                    ok = C_OK;
+            }
+        }
+        ids_wipe(decoded, sizeof decoded);
+    }
+    if (ok != C_OK) api_error(req, resp, 401, "authentication failed");
+    return ok;
+}
+
+int api_auth_admin(http_req_t *req, http_resp_t *resp)
+{
+    api_ctx_t *ctx = req->app;
+    const char *h = http_header(req, "Authorization");
+    if (ctx->admin_enabled && h && strncasecmp(h, "Bearer ", 7) == 0) {
+        const char *tok = h + 7;
+        while (*tok == ' ') tok++;
+        uint8_t hash[IDS_HASH_SZ];
+        ids_hash_secret(tok, strlen(tok), hash);
+        if (ids_hash_equal(hash, ctx->admin_hash)) return C_OK;
+    }
+    api_error(req, resp, 401, "authentication failed: want Authorization: Bearer <admin token>");
+    return C_ERR;
+}
+
+/* ---- input ---- */
+
+static int check_known(http_req_t *req, http_resp_t *resp, json_t *obj, const char *const *known)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v) {
+        bool ok = false;
+        for (const char *const *k = known; *k; k++) {
+            if (strcmp(*k, key) == 0) {
+                ok = true;
+                break;
+            }
+        }
+        if (!ok) {
+            char msg[128];
+            snprintf(msg, sizeof msg, "unknown parameter: %.64s", key);
+            api_error(req, resp, 400, msg);
+            return C_ERR;
+        }
+    }
+    return C_OK;
+}
+
+int api_query(http_req_t *req, http_resp_t *resp, const char *const *known, json_t **out)
+{
+    char msg[160];
+    *out = NULL;
+    if (http_query_params(req, out, msg, sizeof msg) != C_OK) {
+        api_error(req, resp, 400, msg);
+        return C_ERR;
+    }
+    if (check_known(req, resp, *out, known) != C_OK) {
+        json_decref(*out);
+        *out = NULL;
+        return C_ERR;
+    }
+    return C_OK;
+}
+
+int api_body(http_req_t *req, http_resp_t *resp, const char *const *known, json_t **out)
+{
+    char msg[256];
+    int status;
+    *out = NULL;
+    bool form = api_dialect(req->path) == DIALECT_PLIVO;
+    if (http_body_params(req, form, out, &status, msg, sizeof msg) != C_OK) {
+        api_error(req, resp, status, msg);
+        return C_ERR;
+    }
+    if (check_known(req, resp, *out, known) != C_OK) {
+        json_decref(*out);
+        *out = NULL;
+        return C_ERR;
+    }
+    return C_OK;
+}
+
+int api_str(http_req_t *req, http_resp_t *resp, json_t *obj, const char *key, const char **out)
+{
+    json_t *v = json_object_get(obj, key);
+    *out = NULL;
+    if (v == NULL || json_is_null(v)) return C_OK;
+    if (json_is_integer(v)) {
+        char tmp[32];
+        snprintf(tmp, sizeof tmp, "%lld", (long long)json_integer_value(v));
+        json_object_set_new(obj, key, json_string(tmp));
+        v = json_object_get(obj, key);
+    }
+    if (!json_is_string(v)) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "invalid %.64s: want a string", key);
+        api_error(req, resp, 400, msg);
+        return C_ERR;
+    }
+    *out = json_string_value(v);
+    return C_OK;
+}
+
+static int parse_uint(const char *s, int max, int *out)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 9 || !nd_all_digits(s, n)) return C_ERR;
+    long v = strtol(s, NULL, 10);
+    if (v > max) return C_ERR;
+    *out = (int)v;
+    return C_OK;
+}
+
+int api_paging(http_req_t *req, http_resp_t *resp, json_t *q, int max, int dflt, int *limit,
+               int *offset)
+{
+    const char *l, *o;
+    char msg[96];
+    *limit = dflt;
+    *offset = 0;
+    if (api_str(req, resp, q, "limit", &l) != C_OK || api_str(req, resp, q, "offset", &o) != C_OK)
+        return C_ERR;
+    if (l && (parse_uint(l, max, limit) != C_OK || *limit < 1)) {
+        snprintf(msg, sizeof msg, "invalid limit: want an integer from 1 to %d", max);
+        api_error(req, resp, 400, msg);
+        return C_ERR;
+    }
+    if (o && parse_uint(o, 1000000000, offset) != C_OK) {
+        api_error(req, resp, 400, "invalid offset: want an integer >= 0");
+        return C_ERR;
+    }
+    return C_OK;
+}
+
+int api_idem_key(http_req_t *req, http_resp_t *resp, const char **key)
+{
+    *key = http_header(req, "Idempotency-Key");
+    if (*key && !idem_key_valid(*key)) {
+        api_error(req, resp, 400, "invalid Idempotency-Key: want 8-255 of [A-Za-z0-9_-]");
+        return C_ERR;
+    }
+    return C_OK;
+}
+
+/* ---- output ---- */
+
+void api_kmoney(jw_t *w, const char *key, int64_t v)
+{
+    jw_key(w, key);
+    if (v < 0) {
+        jw_null(w);
+        return;
+    }
+    char m[MONEY_STRSZ];
+    size_t n = money_format(v, m);
+    jw_strn(w, m, n);
+}
+
+static void page_link(jw_t *w, const char *key, const char *base, json_t *query, int limit,
+                      int offset)
+{
+    buf_t u = BUF_INIT;
+    buf_printf(&u, "%s?limit=%d&offset=%d", base, limit, offset);
+    const char *k;
+    json_t *v;
+    json_object_foreach(query, k, v) {
+        if (strcmp(k, "limit") == 0 || strcmp(k, "offset") == 0 || !json_is_string(v)) continue;
+        buf_putc(&u, '&');
+        buf_urlenc(&u, k);
+        buf_putc(&u, '=');
+        buf_urlenc(&u, json_string_value(v));
+    }
+    jw_kstr(w, key, u.data);
+    buf_free(&u);
+}
+
+void api_plivo_meta(jw_t *w, const char *base_path, json_t *query, int limit, int offset,
+                    int64_t total)
+{
+    jw_key(w, "meta");
+    jw_obj(w);
+    jw_kint(w, "limit", limit);
+    if ((int64_t)offset + limit < total) page_link(w, "next", base_path, query, limit, offset + limit);
+    else jw_knull(w, "next");
+    jw_kint(w, "offset", offset);
+    if (offset > 0) page_link(w, "previous", base_path, query, limit, offset > limit ? offset - limit : 0);
+    else jw_knull(w, "previous");
+    jw_kint(w, "total_count", total);
+    jw_obj_end(w);
+}

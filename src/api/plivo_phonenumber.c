@@ -1,0 +1,162 @@
+/* plivo_phonenumber.c -- /v1/Account/{auth_id}/PhoneNumber/ (seed 003):
+ * search the inventory, buy a number. */
+#include "api/api.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/country.h"
+
+#define SEARCH_MAX_LIMIT 20
+
+static void render_phone_number(jw_t *w, const char *auth_id, const inv_number_t *n)
+{
+    const country_t *ct = NULL;
+    char uri[128];
+    country_by_iso(n->country_iso, &ct);
+    jw_obj(w);
+    jw_kstr(w, "number", n->number);
+    jw_kstr(w, "prefix", n->prefix);
+    jw_kstr_or_null(w, "city", n->city);
+    jw_kstr(w, "country", ct ? ct->name : n->country_iso);
+    jw_kstr_or_null(w, "region", n->region);
+    jw_kstr_or_null(w, "rate_center", n->rate_center);
+    if (n->lata >= 0) jw_kint(w, "lata", n->lata);
+    else jw_knull(w, "lata");
+    jw_kstr(w, "type", n->type);
+    jw_kstr(w, "sub_type", n->sub_type);
+    api_kmoney(w, "setup_rate", n->setup_rate);
+    api_kmoney(w, "monthly_rental_rate", n->monthly_rental_rate);
+    jw_kbool(w, "sms_enabled", n->sms);
+    api_kmoney(w, "sms_rate", n->sms_rate);
+    jw_kbool(w, "mms_enabled", n->mms);
+    api_kmoney(w, "mms_rate", n->mms_rate);
+    jw_kbool(w, "voice_enabled", n->voice);
+    api_kmoney(w, "voice_rate", n->voice_rate);
+    jw_kstr_or_null(w, "restriction", n->restriction);
+    jw_kstr_or_null(w, "restriction_text", n->restriction_text);
+    snprintf(uri, sizeof uri, "/v1/Account/%s/PhoneNumber/%s/", auth_id, n->number);
+    jw_kstr(w, "resource_uri", uri);
+    jw_obj_end(w);
+}
+
+int h_phonenumber_search(http_req_t *req, http_resp_t *resp)
+{
+    static const char *const known[] = {"country_iso", "type", "pattern", "npanxx",
+                                        "local_calling_area", "region", "city", "services",
+                                        "lata", "rate_center", "limit", "offset", NULL};
+    api_ctx_t *ctx = req->app;
+    account_t who;
+    json_t *q = NULL;
+    search_in_t in = {0};
+    inv_number_t rows[SEARCH_MAX_LIMIT];
+    size_t n = 0;
+    int64_t total = 0;
+    cerr_t e;
+
+    if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
+    if (api_query(req, resp, known, &q) != C_OK) goto done;
+    if (api_paging(req, resp, q, SEARCH_MAX_LIMIT, SEARCH_MAX_LIMIT, &in.limit, &in.offset) != C_OK)
+        goto done;
+    struct { const char *key; const char **dst; } map[] = {
+        {"country_iso", &in.country_iso}, {"type", &in.type}, {"pattern", &in.pattern},
+        {"npanxx", &in.npanxx}, {"local_calling_area", &in.local_calling_area},
+        {"region", &in.region}, {"city", &in.city}, {"services", &in.services},
+        {"lata", &in.lata}, {"rate_center", &in.rate_center},
+    };
+    for (size_t i = 0; i < ND_ARRAY_LEN(map); i++)
+        if (api_str(req, resp, q, map[i].key, map[i].dst) != C_OK) goto done;
+    if (num_search(&ctx->core, &in, rows, &n, &total, &e) != C_OK) {
+        api_core_error(req, resp, &e);
+        goto done;
+    }
+
+    char api_id[IDS_UUID_SZ], base[96];
+    api_new_api_id(api_id);
+    snprintf(base, sizeof base, "/v1/Account/%s/PhoneNumber/", who.auth_id);
+    jw_t w;
+    jw_init(&w, &resp->body);
+    resp->status = 200;
+    jw_obj(&w);
+    jw_kstr(&w, "api_id", api_id);
+    api_plivo_meta(&w, base, q, in.limit, in.offset, total);
+    jw_key(&w, "objects");
+    jw_arr(&w);
+    for (size_t i = 0; i < n; i++) render_phone_number(&w, who.auth_id, &rows[i]);
+    jw_arr_end(&w);
+    jw_obj_end(&w);
+done:
+    json_decref(q);
+    return C_OK;
+}
+
+typedef struct {
+    buy_in_t in;
+} buy_ctx_t;
+
+/* Runs inside the idempotency transaction: buy, then render the answer
+ * that a retry with the same key will get byte for byte. */
+static int buy_action(core_t *c, void *ud, int *status, buf_t *body, cerr_t *e)
+{
+    buy_ctx_t *bc = ud;
+    buy_out_t out;
+    if (num_buy(c, &bc->in, &out, e) != C_OK) return C_ERR;
+    bool pending = out.state == NUM_PENDING;
+    char api_id[IDS_UUID_SZ];
+    api_new_api_id(api_id);
+    jw_t w;
+    buf_reset(body);
+    jw_init(&w, body);
+    jw_obj(&w);
+    jw_kstr(&w, "api_id", api_id);
+    jw_kstr(&w, "message", "created");
+    jw_key(&w, "numbers");
+    jw_arr(&w);
+    jw_obj(&w);
+    jw_kstr(&w, "number", out.number);
+    jw_kstr(&w, "status", pending ? "Pending" : "Success");
+    jw_obj_end(&w);
+    jw_arr_end(&w);
+    jw_kstr(&w, "status", pending ? "pending" : "fulfilled");
+    jw_obj_end(&w);
+    *status = 201;
+    return C_OK;
+}
+
+int h_phonenumber_buy(http_req_t *req, http_resp_t *resp)
+{
+    static const char *const known[] = {"app_id", "cnam_lookup", "compliance_application_id",
+                                        "subaccount", NULL};
+    api_ctx_t *ctx = req->app;
+    account_t who;
+    json_t *b = NULL;
+    const char *key;
+    buy_ctx_t bc = {0};
+    cerr_t e;
+
+    if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
+    if (api_body(req, resp, known, &b) != C_OK) goto done;
+    if (api_idem_key(req, resp, &key) != C_OK) goto done;
+    if (api_str(req, resp, b, "app_id", &bc.in.app_id) != C_OK ||
+        api_str(req, resp, b, "cnam_lookup", &bc.in.cnam_lookup) != C_OK ||
+        api_str(req, resp, b, "compliance_application_id", &bc.in.compliance_id) != C_OK ||
+        api_str(req, resp, b, "subaccount", &bc.in.subaccount) != C_OK)
+        goto done;
+    bc.in.caller = &who;
+    bc.in.number = req->params[1];
+
+    uint8_t hash[IDS_HASH_SZ];
+    idem_hash(req->method_name, req->path, req->body.data, req->body.len, hash);
+    bool replayed = false;
+    int status = 0;
+    if (idem_run(&ctx->core, who.id, key, hash, buy_action, &bc, &status, &resp->body, &replayed,
+                 &e) != C_OK) {
+        api_core_error(req, resp, &e);
+        goto done;
+    }
+    resp->status = status;
+    if (replayed) http_resp_header(resp, "Idempotent-Replayed", "true");
+done:
+    json_decref(b);
+    return C_OK;
+}

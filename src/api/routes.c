@@ -1,0 +1,45 @@
+/* routes.c -- the route table: every endpoint of every dialect. */
+#include "api/api.h"
+
+#include <string.h>
+
+#define ACC "/v1/Account/{auth_id}"
+
+static const route_t k_public[] = {
+    {HTTP_GET, ACC "/PhoneNumber/", h_phonenumber_search, NULL, "plivo.phonenumber.search"},
+    {HTTP_POST, ACC "/PhoneNumber/{number}/", h_phonenumber_buy, NULL, "plivo.phonenumber.buy"},
+};
+
+static const route_t k_admin[] = {
+    {HTTP_POST, "/admin/v1/accounts", h_admin_account_create, NULL, "admin.accounts.create"},
+    {HTTP_GET, "/admin/v1/accounts", h_admin_account_list, NULL, "admin.accounts.list"},
+    {HTTP_POST, "/admin/v1/accounts/{auth_id}/api-keys", h_admin_apikey_create, NULL,
+     "admin.apikeys.create"},
+    {HTTP_POST, "/admin/v1/inventory", NULL, &admin_inventory_import_ops, "admin.inventory.import"},
+    {HTTP_GET, "/admin/v1/inventory/stats", h_admin_inventory_stats, NULL, "admin.inventory.stats"},
+    {HTTP_POST, "/admin/v1/compliance", h_admin_compliance_create, NULL, "admin.compliance.create"},
+    {HTTP_POST, "/admin/v1/numbers/{number}/approve", h_admin_number_approve, NULL,
+     "admin.numbers.approve"},
+};
+
+static route_t k_all[ND_ARRAY_LEN(k_public) + ND_ARRAY_LEN(k_admin)];
+
+const route_t *api_all_routes(size_t *n)
+{
+    memcpy(k_all, k_public, sizeof k_public);
+    memcpy(k_all + ND_ARRAY_LEN(k_public), k_admin, sizeof k_admin);
+    *n = ND_ARRAY_LEN(k_all);
+    return k_all;
+}
+
+void api_app(api_ctx_t *ctx, http_app_t *out)
+{
+    size_t n;
+    const route_t *all = api_all_routes(&n);
+    out->routes = all;
+    /* Without an admin token the admin API does not exist (API.md §1):
+     * its paths answer 404 like any unknown path. */
+    out->nroutes = ctx->admin_enabled ? n : ND_ARRAY_LEN(k_public);
+    out->error = api_error;
+    out->ud = ctx;
+}

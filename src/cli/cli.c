@@ -1,0 +1,556 @@
+/* cli.c -- subcommand dispatch and the small subcommands. */
+#include "cli/cli.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/invgen.h"
+#include "util/buf.h"
+#include "util/jw.h"
+#include "util/log.h"
+
+static const char *k_usage =
+    "usage: numberd [--version] [--help] <command> [options]\n"
+    "\n"
+    "A self-hosted phone-number and carrier manager.\n"
+    "\n"
+    "commands:\n"
+    "  serve                 run the HTTP server\n"
+    "  account create|list   manage main accounts\n"
+    "  apikey create         create a BYOC API key for an account\n"
+    "  inventory import|generate|stats\n"
+    "                        load, synthesise or count the number inventory\n"
+    "  compliance create     record an approved compliance record\n"
+    "  number approve        make a pending number active\n"
+    "  migrate               create or upgrade the database schema\n"
+    "\n"
+    "Every command takes --db URL (default numberd.db, or NUMBERD_DB): a path\n"
+    "to an SQLite file, or a postgresql:// URL.  'numberd <command> --help'\n"
+    "describes each command.\n";
+
+void cli_err(const char *what, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "numberd: %s: ", what);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+static const char *default_db(const char *db)
+{
+    if (db) return db;
+    const char *env = getenv("NUMBERD_DB");
+    return (env && *env) ? env : "numberd.db";
+}
+
+int cli_open_core(const char *db, core_t *core)
+{
+    char *err = NULL;
+    int applied = 0;
+    memset(core, 0, sizeof *core);
+    core->aging_days = 45;
+    db = default_db(db);
+    if (ids_init() != C_OK) {
+        cli_err("init", "libsodium failed to initialise");
+        return C_ERR;
+    }
+    if (store_open(db, &core->st, &err) != C_OK) {
+        cli_err("open database", "%s", err);
+        free(err);
+        return C_ERR;
+    }
+    if (core->st->ops->migrate(core->st, &applied) != ST_OK) {
+        cli_err("migrate", "schema migration failed on %s", db);
+        core->st->ops->close(core->st);
+        core->st = NULL;
+        return C_ERR;
+    }
+    if (applied) log_msg(LOG_DEBUG, "applied %d migration(s) to %s", applied, db);
+    return C_OK;
+}
+
+void cli_close_core(core_t *core)
+{
+    if (core->st) core->st->ops->close(core->st);
+    core->st = NULL;
+}
+
+int cli_parse_opts(int argc, char **argv, const char *usage, opt_t *opts, size_t nopts,
+                      const char **db)
+{
+    struct option lo[16];
+    size_t n = 0;
+    if (nopts > 13) nd_panic("cli_parse_opts: too many options");
+    for (size_t i = 0; i < nopts; i++)
+        lo[n++] = (struct option){opts[i].name, opts[i].has_arg, NULL, (int)(1000 + i)};
+    lo[n++] = (struct option){"db", required_argument, NULL, 'd'};
+    lo[n++] = (struct option){"help", no_argument, NULL, 'h'};
+    lo[n] = (struct option){NULL, 0, NULL, 0};
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(usage, stdout);
+            return -1;
+        } else if (c == 'd') {
+            *db = optarg;
+        } else if (c >= 1000 && (size_t)(c - 1000) < nopts) {
+            opt_t *o = &opts[c - 1000];
+            if (o->flag) *o->flag = true;
+            if (o->dst) *o->dst = optarg;
+        } else {
+            const char *bad = argv[optind - 1];
+            fprintf(stderr, "numberd: usage: unknown or incomplete option %s\n%s", bad ? bad : "", usage);
+            return -2;
+        }
+    }
+    return optind;
+}
+
+#define PARSE_N(usage, opts, nopts, db)                                                        \
+    int idx_ = cli_parse_opts(argc, argv, usage, opts, nopts, &(db));                                \
+    if (idx_ == -1) return 0;                                                                    \
+    if (idx_ == -2) return EXIT_USAGE;
+#define PARSE(usage, opts, db) PARSE_N(usage, opts, ND_ARRAY_LEN(opts), db)
+
+int usage_error(const char *usage, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("numberd: usage: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    fputs(usage, stderr);
+    return EXIT_USAGE;
+}
+
+/* ---- account ---- */
+
+static int print_account_line(const account_t *a, void *ud)
+{
+    ND_UNUSED(ud);
+    char ts[CLOCK_TS_SZ];
+    clock_ts(a->created_at, ts);
+    printf("%s\t%s\t%s\t%s\n", a->auth_id, a->enabled ? "enabled" : "disabled", ts, a->name);
+    return C_OK;
+}
+
+static int cmd_account(int argc, char **argv)
+{
+    static const char *usage =
+        "usage: numberd account create --name NAME [--db URL]\n"
+        "       numberd account list [--db URL]\n"
+        "\n"
+        "create prints {\"auth_id\", \"auth_token\", \"api_key\", \"name\"} as JSON: the\n"
+        "token and key are shown only this once (only their hashes are stored).\n"
+        "list prints one line per main account: auth_id, state, created, name.\n";
+    const char *db = NULL, *name = NULL;
+    opt_t opts[] = {{"name", required_argument, &name, NULL}};
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        if (argc >= 2) { fputs(usage, stdout); return 0; }
+        return usage_error(usage, "account needs a subcommand: create or list");
+    }
+    const char *sub = argv[1];
+    argc--;
+    argv++;
+    PARSE(usage, opts, db);
+    if (idx_ != argc) return usage_error(usage, "unexpected argument: %s", argv[idx_]);
+    core_t core;
+    if (strcmp(sub, "create") == 0) {
+        if (!name) return usage_error(usage, "account create needs --name");
+        if (cli_open_core(db, &core) != C_OK) return 1;
+        acct_created_t a;
+        cerr_t e;
+        int rc = acct_create(&core, name, &a, &e);
+        cli_close_core(&core);
+        if (rc != C_OK) {
+            cli_err("account create", "%s", e.msg);
+            return e.code == CE_INVALID ? EXIT_USAGE : 1;
+        }
+        buf_t b = BUF_INIT;
+        jw_t w;
+        jw_init(&w, &b);
+        jw_obj(&w);
+        jw_kstr(&w, "auth_id", a.auth_id);
+        jw_kstr(&w, "auth_token", a.auth_token);
+        jw_kstr(&w, "api_key", a.api_key);
+        jw_kstr(&w, "name", a.name);
+        jw_obj_end(&w);
+        printf("%s\n", b.data);
+        ids_wipe(b.data, b.len);
+        buf_free(&b);
+        ids_wipe(&a, sizeof a);
+        return 0;
+    }
+    if (strcmp(sub, "list") == 0) {
+        if (name) return usage_error(usage, "account list takes no --name");
+        if (cli_open_core(db, &core) != C_OK) return 1;
+        int rc = core.st->ops->account_list(core.st, print_account_line, NULL);
+        cli_close_core(&core);
+        if (rc != ST_OK) {
+            cli_err("account list", "database error");
+            return 1;
+        }
+        return 0;
+    }
+    return usage_error(usage, "unknown account subcommand: %s", sub);
+}
+
+/* ---- apikey ---- */
+
+static int cmd_apikey(int argc, char **argv)
+{
+    static const char *usage =
+        "usage: numberd apikey create --account AUTH_ID\n"
+        "                             [--scopes phone_numbers:read,phone_numbers:write] [--db URL]\n"
+        "\n"
+        "Prints {\"api_key\", \"scopes\"}.  The key is shown only this once.\n";
+    const char *db = NULL, *account = NULL, *scopes_s = NULL;
+    opt_t opts[] = {{"account", required_argument, &account, NULL},
+                    {"scopes", required_argument, &scopes_s, NULL}};
+    if (argc < 2 || strcmp(argv[1], "create") != 0) {
+        if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+            fputs(usage, stdout);
+            return 0;
+        }
+        return usage_error(usage, "apikey needs the subcommand create");
+    }
+    argc--;
+    argv++;
+    PARSE(usage, opts, db);
+    if (idx_ != argc) return usage_error(usage, "unexpected argument: %s", argv[idx_]);
+    if (!account) return usage_error(usage, "apikey create needs --account");
+    unsigned scopes = SCOPE_READ | SCOPE_WRITE;
+    if (scopes_s && acct_parse_scopes(scopes_s, &scopes) != C_OK)
+        return usage_error(usage, "invalid --scopes: %s", scopes_s);
+    core_t core;
+    if (cli_open_core(db, &core) != C_OK) return 1;
+    char key[IDS_APIKEY_SZ];
+    cerr_t e;
+    int rc = acct_apikey_create(&core, account, scopes, key, &e);
+    cli_close_core(&core);
+    if (rc != C_OK) {
+        cli_err("apikey create", "%s", e.msg);
+        return 1;
+    }
+    printf("{\"api_key\":\"%s\",\"scopes\":[%s%s%s]}\n", key,
+           (scopes & SCOPE_READ) ? "\"phone_numbers:read\"" : "",
+           (scopes & SCOPE_READ) && (scopes & SCOPE_WRITE) ? "," : "",
+           (scopes & SCOPE_WRITE) ? "\"phone_numbers:write\"" : "");
+    ids_wipe(key, sizeof key);
+    return 0;
+}
+
+/* ---- inventory ---- */
+
+typedef struct {
+    uint64_t size;
+    int last_pct;
+    int64_t last_draw;
+} progress_t;
+
+static void draw_progress(uint64_t bytes, uint64_t rows, void *ud)
+{
+    progress_t *p = ud;
+    int pct = p->size ? (int)(bytes * 100 / p->size) : 0;
+    if (pct > 100) pct = 100;
+    if (pct == p->last_pct && bytes != p->size) return;
+    p->last_pct = pct;
+    char bar[41];
+    int fill = pct * 40 / 100;
+    memset(bar, '#', (size_t)fill);
+    memset(bar + fill, ' ', (size_t)(40 - fill));
+    bar[40] = '\0';
+    fprintf(stderr, "\r[%s] %3d%%  %llu rows", bar, pct, (unsigned long long)rows);
+    fflush(stderr);
+}
+
+int cli_import_stream(core_t *core, FILE *in, uint64_t size, bool dry_run, bool progress,
+                      inv_result_t *res, cerr_t *e)
+{
+    inv_import_t *im;
+    progress_t p = {.size = size, .last_pct = -1};
+    if (inv_import_begin(core, dry_run, &im, e) != C_OK) return C_ERR;
+    if (progress) inv_import_progress(im, draw_progress, &p);
+    char *chunk = xmalloc(1 << 16);
+    size_t n;
+    int rc = C_OK;
+    while ((n = fread(chunk, 1, 1 << 16, in)) > 0) {
+        if (inv_import_feed(im, chunk, n, e) != C_OK) {
+            rc = C_ERR;
+            break;
+        }
+    }
+    free(chunk);
+    if (rc == C_OK && ferror(in)) {
+        cerr(e, CE_INTERNAL, "read error");
+        rc = C_ERR;
+    }
+    if (rc != C_OK) {
+        inv_import_abort(im);
+    } else {
+        rc = inv_import_end(im, res, e);
+    }
+    if (progress) fputc('\n', stderr);
+    return rc;
+}
+
+void cli_print_import_result(FILE *out, const inv_result_t *res)
+{
+    buf_t b = BUF_INIT;
+    jw_t w;
+    jw_init(&w, &b);
+    jw_obj(&w);
+    jw_kint(&w, "imported", (int64_t)res->imported);
+    jw_kint(&w, "updated", (int64_t)res->updated);
+    jw_key(&w, "rejected");
+    jw_arr(&w);
+    for (size_t i = 0; i < res->nrejected; i++) {
+        jw_obj(&w);
+        jw_kint(&w, "line", (int64_t)res->rejected[i].line);
+        jw_kstr(&w, "error", res->rejected[i].error);
+        jw_obj_end(&w);
+    }
+    jw_arr_end(&w);
+    jw_kint(&w, "rejected_count", (int64_t)res->rejected_count);
+    jw_obj_end(&w);
+    fprintf(out, "%s\n", b.data);
+    buf_free(&b);
+}
+
+static int print_stats_row(const stats_row_t *r, void *ud)
+{
+    ND_UNUSED(ud);
+    printf("%s\t%s\t%s\t%lld\n", r->country_iso, r->type, num_state_name(r->state),
+           (long long)r->count);
+    return C_OK;
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 18 || !nd_all_digits(s, n)) return C_ERR;
+    *out = strtoull(s, NULL, 10);
+    return C_OK;
+}
+
+static int cmd_inventory(int argc, char **argv)
+{
+    static const char *usage =
+        "usage: numberd inventory import FILE.csv [--dry-run] [--db URL]\n"
+        "       numberd inventory generate --count N [--country CC] [--seed S]\n"
+        "       numberd inventory stats [--db URL]\n"
+        "\n"
+        "import    loads an inventory CSV (columns in CLI.md; '-' reads stdin) in one\n"
+        "          streaming pass and prints {\"imported\",\"updated\",\"rejected\"}; bad rows\n"
+        "          are listed with their line and reason, the others are imported.\n"
+        "          --dry-run validates without writing.  A progress bar is drawn on a\n"
+        "          terminal.\n"
+        "generate  writes a realistic synthetic inventory CSV to stdout: real NANP\n"
+        "          area codes, cities, LATAs and rate centers for US/CA; valid national\n"
+        "          numbering for GB, DE, FR, NL, AU.  Without --country: a mix.\n"
+        "stats     prints counts by country, type and state (tab-separated).\n";
+    const char *db = NULL, *count_s = NULL, *country = NULL, *seed_s = NULL;
+    bool dry = false;
+    opt_t opts[] = {{"dry-run", no_argument, NULL, &dry},
+                    {"count", required_argument, &count_s, NULL},
+                    {"country", required_argument, &country, NULL},
+                    {"seed", required_argument, &seed_s, NULL}};
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        if (argc >= 2) { fputs(usage, stdout); return 0; }
+        return usage_error(usage, "inventory needs a subcommand: import, generate or stats");
+    }
+    const char *sub = argv[1];
+    argc--;
+    argv++;
+    PARSE(usage, opts, db);
+
+    if (strcmp(sub, "generate") == 0) {
+        if (idx_ != argc) return usage_error(usage, "unexpected argument: %s", argv[idx_]);
+        uint64_t count, seed = 1;
+        if (!count_s || parse_u64(count_s, &count) != C_OK || count == 0)
+            return usage_error(usage, "generate needs --count N (N >= 1)");
+        if (seed_s && parse_u64(seed_s, &seed) != C_OK)
+            return usage_error(usage, "invalid --seed: %s", seed_s);
+        const char *err;
+        if (invgen_write(stdout, country, count, seed, &err) != C_OK) {
+            cli_err("inventory generate", "%s", err);
+            return country ? EXIT_USAGE : 1;
+        }
+        if (fflush(stdout) != 0) {
+            cli_err("inventory generate", "write error");
+            return 1;
+        }
+        return 0;
+    }
+    if (strcmp(sub, "stats") == 0) {
+        if (idx_ != argc) return usage_error(usage, "unexpected argument: %s", argv[idx_]);
+        core_t core;
+        cerr_t e;
+        if (cli_open_core(db, &core) != C_OK) return 1;
+        printf("country\ttype\tstate\tcount\n");
+        int rc = inv_stats(&core, print_stats_row, NULL, &e);
+        cli_close_core(&core);
+        if (rc != C_OK) {
+            cli_err("inventory stats", "%s", e.msg);
+            return 1;
+        }
+        return 0;
+    }
+    if (strcmp(sub, "import") == 0) {
+        if (idx_ + 1 != argc) return usage_error(usage, "import needs exactly one FILE.csv");
+        const char *path = argv[idx_];
+        FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+        if (!in) {
+            cli_err("inventory import", "cannot open %s", path);
+            return 1;
+        }
+        struct stat sb;
+        uint64_t size = (fstat(fileno(in), &sb) == 0 && S_ISREG(sb.st_mode)) ? (uint64_t)sb.st_size : 0;
+        core_t core;
+        if (cli_open_core(db, &core) != C_OK) {
+            if (in != stdin) fclose(in);
+            return 1;
+        }
+        inv_result_t res = {0};
+        cerr_t e;
+        int rc = cli_import_stream(&core, in, size, dry, isatty(2) != 0, &res, &e);
+        if (in != stdin) fclose(in);
+        cli_close_core(&core);
+        if (rc != C_OK) {
+            cli_err("inventory import", "%s", e.msg);
+            return 1;
+        }
+        cli_print_import_result(stdout, &res);
+        inv_result_free(&res);
+        return 0;
+    }
+    return usage_error(usage, "unknown inventory subcommand: %s", sub);
+}
+
+/* ---- compliance, number ---- */
+
+static int cmd_compliance(int argc, char **argv)
+{
+    static const char *usage =
+        "usage: numberd compliance create --account AUTH_ID --country CC --type TYPE [--db URL]\n"
+        "\n"
+        "Records an approved compliance record (TYPE: local, national, mobile,\n"
+        "tollfree, fixed) and prints {\"compliance_id\"}.  Numbers with a\n"
+        "restriction are bought active when their account has one.\n";
+    const char *db = NULL, *account = NULL, *country = NULL, *type = NULL;
+    opt_t opts[] = {{"account", required_argument, &account, NULL},
+                    {"country", required_argument, &country, NULL},
+                    {"type", required_argument, &type, NULL}};
+    if (argc < 2 || strcmp(argv[1], "create") != 0) {
+        if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+            fputs(usage, stdout);
+            return 0;
+        }
+        return usage_error(usage, "compliance needs the subcommand create");
+    }
+    argc--;
+    argv++;
+    PARSE(usage, opts, db);
+    if (idx_ != argc) return usage_error(usage, "unexpected argument: %s", argv[idx_]);
+    if (!account || !country || !type)
+        return usage_error(usage, "compliance create needs --account, --country and --type");
+    core_t core;
+    if (cli_open_core(db, &core) != C_OK) return 1;
+    char id[IDS_UUID_SZ];
+    cerr_t e;
+    int rc = compliance_create(&core, account, country, type, id, &e);
+    cli_close_core(&core);
+    if (rc != C_OK) {
+        cli_err("compliance create", "%s", e.msg);
+        return e.code == CE_INVALID ? EXIT_USAGE : 1;
+    }
+    printf("{\"compliance_id\":\"%s\"}\n", id);
+    return 0;
+}
+
+static int cmd_number(int argc, char **argv)
+{
+    static const char *usage =
+        "usage: numberd number approve NUMBER [--db URL]\n"
+        "\n"
+        "Makes a pending number (bought without an approved compliance record)\n"
+        "active.\n";
+    const char *db = NULL;
+    if (argc < 2 || strcmp(argv[1], "approve") != 0) {
+        if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+            fputs(usage, stdout);
+            return 0;
+        }
+        return usage_error(usage, "number needs the subcommand approve");
+    }
+    argc--;
+    argv++;
+    PARSE_N(usage, NULL, 0, db);
+    if (idx_ + 1 != argc) return usage_error(usage, "number approve needs exactly one NUMBER");
+    core_t core;
+    if (cli_open_core(db, &core) != C_OK) return 1;
+    cerr_t e;
+    int rc = num_approve(&core, argv[idx_], &e);
+    cli_close_core(&core);
+    if (rc != C_OK) {
+        cli_err("number approve", "%s", e.msg);
+        return e.code == CE_INVALID ? EXIT_USAGE : 1;
+    }
+    printf("{\"number\":\"%s\",\"status\":\"active\"}\n", argv[idx_][0] == '+' ? argv[idx_] + 1 : argv[idx_]);
+    return 0;
+}
+
+static int cmd_migrate(int argc, char **argv)
+{
+    static const char *usage =
+        "usage: numberd migrate [--db URL]\n"
+        "\n"
+        "Creates or upgrades the schema and exits (every command does this on\n"
+        "first use too).\n";
+    const char *db = NULL;
+    PARSE_N(usage, NULL, 0, db);
+    if (idx_ != argc) return usage_error(usage, "unexpected argument: %s", argv[idx_]);
+    core_t core;
+    if (cli_open_core(db, &core) != C_OK) return 1;
+    cli_close_core(&core);
+    printf("schema is up to date\n");
+    return 0;
+}
+
+int cli_main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(k_usage, stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(k_usage, stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        printf("numberd %s\n", ND_VERSION);
+        return 0;
+    }
+    static const struct {
+        const char *name;
+        int (*fn)(int, char **);
+    } cmds[] = {{"serve", cli_serve},         {"account", cmd_account},
+                {"apikey", cmd_apikey},       {"inventory", cmd_inventory},
+                {"compliance", cmd_compliance}, {"number", cmd_number},
+                {"migrate", cmd_migrate}};
+    for (size_t i = 0; i < ND_ARRAY_LEN(cmds); i++)
+        if (strcmp(cmd, cmds[i].name) == 0) return cmds[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "numberd: usage: unknown command: %s\n\n%s", cmd, k_usage);
+    return EXIT_USAGE;
+}

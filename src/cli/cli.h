@@ -1,0 +1,42 @@
+/* cli.h -- the numberd command line (CLI.md).  Exit status: 0 success,
+ * 1 runtime failure, 2 usage error; errors are one line on stderr:
+ * "numberd: <what failed>: <why>". */
+#ifndef ND_CLI_H
+#define ND_CLI_H
+
+#include <stdio.h>
+
+#include "core/core.h"
+
+#define EXIT_USAGE 2
+
+int cli_main(int argc, char **argv);
+
+/* Shared by subcommands (cli.c). */
+void cli_err(const char *what, const char *fmt, ...) ND_PRINTF(2, 3);
+/* Opens the store named by --db/NUMBERD_DB and applies migrations. */
+int cli_open_core(const char *db, core_t *core);
+void cli_close_core(core_t *core);
+/* Streams a CSV file (or "-" for stdin) through an import; progress on a
+ * terminal.  Prints nothing; fills res. */
+int cli_import_stream(core_t *core, FILE *in, uint64_t size, bool dry_run, bool progress,
+                      inv_result_t *res, cerr_t *e);
+void cli_print_import_result(FILE *out, const inv_result_t *res);
+
+/* Options: --db and --help are always known.  Returns the index of the
+ * first operand, -1 after printing --help, -2 after a usage error. */
+typedef struct {
+    const char *name;
+    int has_arg;        /* no_argument / required_argument (getopt.h) */
+    const char **dst;   /* string option */
+    bool *flag;         /* flag option */
+} opt_t;
+int cli_parse_opts(int argc, char **argv, const char *usage, opt_t *opts, size_t nopts,
+                   const char **db);
+/* Prints "numberd: usage: ..." and the usage text; returns EXIT_USAGE. */
+int usage_error(const char *usage, const char *fmt, ...) ND_PRINTF(2, 3);
+
+/* serve (serve.c) */
+int cli_serve(int argc, char **argv);
+
+#endif

@@ -1,0 +1,258 @@
+/* serve.c -- `numberd serve`: flags and environment, the demo data, the
+ * HTTP server's lifetime and signals. */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "core/invgen.h"
+#include "util/log.h"
+
+static const char *k_serve_usage =
+    "usage: numberd serve [options]\n"
+    "\n"
+    "Runs the HTTP server (Plivo dialect under /v1/Account/, BYOC dialect under\n"
+    "/v1/phone-numbers/, admin API under /admin/v1/ when an admin token is set).\n"
+    "\n"
+    "options (each also settable by the environment variable shown):\n"
+    "  --db URL                 SQLite file or postgresql:// URL      NUMBERD_DB (numberd.db)\n"
+    "  --listen HOST:PORT       address to listen on                  NUMBERD_LISTEN (127.0.0.1:8080)\n"
+    "                           (PORT 0 picks a free port; IPv6 as [::1]:8080)\n"
+    "  --threads N              HTTP worker threads                   NUMBERD_THREADS (cores)\n"
+    "  --aging-days D           days an unrented number ages          NUMBERD_AGING_DAYS (45)\n"
+    "  --rate-limit N/S         requests per S seconds per account    NUMBERD_RATE_LIMIT (300/5; 0 = off)\n"
+    "  --admin-token-file F     file holding the admin token          NUMBERD_ADMIN_TOKEN_FILE\n"
+    "                           (or the token itself in NUMBERD_ADMIN_TOKEN; at least 16 characters)\n"
+    "  --log-level LEVEL        debug, info, warn, error              NUMBERD_LOG_LEVEL (info)\n"
+    "  --demo                   on an empty database, create a demo account and inventory\n"
+    "                           and print its credentials and a curl command\n"
+    "\n"
+    "SIGINT/SIGTERM: stop accepting, finish requests in flight, close the database, exit 0.\n";
+
+static const char *env_or(const char *v, const char *env, const char *dflt)
+{
+    if (v) return v;
+    const char *e = getenv(env);
+    return (e && *e) ? e : dflt;
+}
+
+static int parse_listen(const char *s, char *host, size_t hsz, unsigned *port)
+{
+    const char *colon;
+    size_t hl;
+    if (s[0] == '[') {
+        const char *close = strchr(s, ']');
+        if (!close || close[1] != ':') return C_ERR;
+        hl = (size_t)(close - s - 1);
+        if (hl == 0 || hl >= hsz) return C_ERR;
+        memcpy(host, s + 1, hl);
+        colon = close + 1;
+    } else {
+        colon = strrchr(s, ':');
+        if (!colon) return C_ERR;
+        hl = (size_t)(colon - s);
+        if (hl == 0 || hl >= hsz) return C_ERR;
+        memcpy(host, s, hl);
+    }
+    host[hl] = '\0';
+    if (strcmp(host, "localhost") == 0) snprintf(host, hsz, "127.0.0.1");
+    const char *p = colon + 1;
+    size_t pl = strlen(p);
+    if (pl == 0 || pl > 5 || !nd_all_digits(p, pl)) return C_ERR;
+    long v = strtol(p, NULL, 10);
+    if (v > 65535) return C_ERR;
+    *port = (unsigned)v;
+    return C_OK;
+}
+
+static int parse_uint_opt(const char *s, unsigned min, unsigned max, unsigned *out)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 6 || !nd_all_digits(s, n)) return C_ERR;
+    unsigned long v = strtoul(s, NULL, 10);
+    if (v < min || v > max) return C_ERR;
+    *out = (unsigned)v;
+    return C_OK;
+}
+
+static int read_token_file(const char *path, char *out, size_t sz)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return C_ERR;
+    size_t n = fread(out, 1, sz - 1, f);
+    fclose(f);
+    out[n] = '\0';
+    while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r' || out[n - 1] == ' ')) out[--n] = '\0';
+    return C_OK;
+}
+
+/* --demo on an empty database: an account, an inventory, and what to type. */
+static int demo_setup(core_t *core, const char *host, unsigned port)
+{
+    int64_t n = core->st->ops->account_count(core->st);
+    if (n < 0) return C_ERR;
+    if (n > 0) {
+        log_msg(LOG_INFO, "--demo: the database already has accounts; demo data is created only "
+                          "on an empty database (use a new --db to start over)");
+        return C_OK;
+    }
+    acct_created_t a;
+    cerr_t e;
+    if (acct_create(core, "demo", &a, &e) != C_OK) {
+        cli_err("demo", "%s", e.msg);
+        return C_ERR;
+    }
+    char *csv = NULL;
+    size_t csv_len = 0;
+    FILE *mem = open_memstream(&csv, &csv_len);
+    const char *gerr;
+    if (!mem || invgen_write(mem, NULL, 5000, 2026, &gerr) != C_OK) {
+        if (mem) fclose(mem);
+        free(csv);
+        cli_err("demo", "cannot generate the demo inventory");
+        return C_ERR;
+    }
+    fclose(mem);
+    FILE *in = fmemopen(csv, csv_len, "r");
+    inv_result_t res = {0};
+    int rc = cli_import_stream(core, in, csv_len, false, false, &res, &e);
+    fclose(in);
+    free(csv);
+    if (rc != C_OK) {
+        cli_err("demo", "%s", e.msg);
+        return C_ERR;
+    }
+    const char *chost = (strcmp(host, "0.0.0.0") == 0) ? "127.0.0.1" : (strcmp(host, "::") == 0 ? "::1" : host);
+    bool v6 = strchr(chost, ':') != NULL;
+    printf("\nnumberd demo: created account \"demo\" and %llu numbers for sale.\n\n"
+           "  auth_id     %s\n"
+           "  auth_token  %s\n"
+           "  api_key     %s\n\n"
+           "These secrets are shown only now. Try:\n\n"
+           "  curl -s -u '%s:%s' \\\n"
+           "    'http://%s%s%s:%u/v1/Account/%s/PhoneNumber/?country_iso=US&limit=3'\n\n",
+           (unsigned long long)res.imported, a.auth_id, a.auth_token, a.api_key, a.auth_id,
+           a.auth_token, v6 ? "[" : "", chost, v6 ? "]" : "", port, a.auth_id);
+    fflush(stdout);
+    inv_result_free(&res);
+    ids_wipe(&a, sizeof a);
+    return C_OK;
+}
+
+int cli_serve(int argc, char **argv)
+{
+    const char *usage = k_serve_usage;
+    const char *db = NULL, *listen = NULL, *threads_s = NULL, *aging_s = NULL, *rate_s = NULL,
+               *token_file = NULL, *level_s = NULL;
+    bool demo = false;
+    opt_t opts[] = {{"listen", required_argument, &listen, NULL},
+                    {"threads", required_argument, &threads_s, NULL},
+                    {"aging-days", required_argument, &aging_s, NULL},
+                    {"rate-limit", required_argument, &rate_s, NULL},
+                    {"admin-token-file", required_argument, &token_file, NULL},
+                    {"log-level", required_argument, &level_s, NULL},
+                    {"demo", no_argument, NULL, &demo}};
+    int idx = cli_parse_opts(argc, argv, usage, opts, ND_ARRAY_LEN(opts), &db);
+    if (idx == -1) return 0;
+    if (idx == -2) return EXIT_USAGE;
+    if (idx != argc) return usage_error(usage, "unexpected argument: %s", argv[idx]);
+
+    listen = env_or(listen, "NUMBERD_LISTEN", "127.0.0.1:8080");
+    threads_s = env_or(threads_s, "NUMBERD_THREADS", NULL);
+    aging_s = env_or(aging_s, "NUMBERD_AGING_DAYS", "45");
+    rate_s = env_or(rate_s, "NUMBERD_RATE_LIMIT", "300/5");
+    token_file = env_or(token_file, "NUMBERD_ADMIN_TOKEN_FILE", NULL);
+    level_s = env_or(level_s, "NUMBERD_LOG_LEVEL", "info");
+
+    char host[64];
+    unsigned port, threads, aging, rl_n = 0, rl_s = 0;
+    log_level_t level;
+    if (parse_listen(listen, host, sizeof host, &port) != C_OK)
+        return usage_error(usage, "invalid --listen %s: want HOST:PORT", listen);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    threads = cores > 0 ? (unsigned)cores : 1;
+    if (threads_s && parse_uint_opt(threads_s, 1, 256, &threads) != C_OK)
+        return usage_error(usage, "invalid --threads %s: want 1-256", threads_s);
+    if (parse_uint_opt(aging_s, 0, 3650, &aging) != C_OK)
+        return usage_error(usage, "invalid --aging-days %s: want 0-3650", aging_s);
+    if (strcmp(rate_s, "0") != 0) {
+        char a[16], b[16];
+        if (sscanf(rate_s, "%15[0-9]/%15[0-9]", a, b) != 2 || parse_uint_opt(a, 1, 1000000, &rl_n) != C_OK ||
+            parse_uint_opt(b, 1, 3600, &rl_s) != C_OK)
+            return usage_error(usage, "invalid --rate-limit %s: want N/S (e.g. 300/5) or 0", rate_s);
+    }
+    if (log_parse_level(level_s, &level) != C_OK)
+        return usage_error(usage, "invalid --log-level %s", level_s);
+    log_set_level(level);
+
+    char token[512] = "";
+    if (token_file) {
+        if (read_token_file(token_file, token, sizeof token) != C_OK) {
+            cli_err("serve", "cannot read --admin-token-file %s: %s", token_file, strerror(errno));
+            return 1;
+        }
+    } else if (getenv("NUMBERD_ADMIN_TOKEN")) {
+        snprintf(token, sizeof token, "%s", getenv("NUMBERD_ADMIN_TOKEN"));
+    }
+    if (token[0] && strlen(token) < 16)
+        return usage_error(usage, "the admin token must be at least 16 characters");
+
+    static api_ctx_t ctx;
+    memset(&ctx, 0, sizeof ctx);
+    if (cli_open_core(db, &ctx.core) != C_OK) return 1;
+    ctx.core.aging_days = (int)aging;
+    if (token[0]) {
+        ctx.admin_enabled = true;
+        ids_hash_secret(token, strlen(token), ctx.admin_hash);
+        ids_wipe(token, sizeof token);
+    }
+
+    /* Signals are taken synchronously by this thread: block them before
+     * the worker threads start so that they inherit the mask. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    http_app_t app;
+    api_app(&ctx, &app);
+    http_config_t cfg = {.host = host, .port = port, .threads = threads, .conn_timeout = 30};
+    http_server_t *srv = NULL;
+    char *err = NULL;
+    if (http_server_start(&cfg, &app, &srv, &err) != C_OK) {
+        cli_err("serve", "%s", err);
+        free(err);
+        cli_close_core(&ctx.core);
+        return 1;
+    }
+    unsigned bound = http_server_port(srv);
+    bool v6 = strchr(host, ':') != NULL;
+    log_msg(LOG_INFO, "numberd %s listening on http://%s%s%s:%u (%s, %u threads, admin API %s)",
+            ND_VERSION, v6 ? "[" : "", host, v6 ? "]" : "", bound, ctx.core.st->ops->name,
+            threads, ctx.admin_enabled ? "on" : "off");
+    if (demo && demo_setup(&ctx.core, host, bound) != C_OK) {
+        http_server_stop(srv);
+        cli_close_core(&ctx.core);
+        return 1;
+    }
+
+    for (;;) {
+        int sig = 0;
+        if (sigwait(&set, &sig) != 0) continue;
+        if (sig == SIGHUP) continue; /* logs go to stderr: nothing to reopen */
+        log_msg(LOG_INFO, "signal %d: stopping (finishing requests in flight)", sig);
+        break;
+    }
+    http_server_stop(srv);
+    cli_close_core(&ctx.core);
+    log_msg(LOG_INFO, "stopped");
+    return 0;
+}

@@ -1,0 +1,97 @@
+#include "core/clock.h"
+
+#include <stdlib.h>
+#include <time.h>
+
+int64_t clock_now(void)
+{
+    static int64_t fake = -1;
+    if (fake == -1) {
+        const char *f = getenv("NUMBERD_FAKE_NOW");
+        fake = (f && *f) ? strtoll(f, NULL, 10) : 0;
+    }
+    if (fake > 0) return fake;
+    return (int64_t)time(NULL);
+}
+
+/* Fixed-width decimal, so that no format can overflow the buffers. */
+static char *put(char *o, int v, int width)
+{
+    if (v < 0) v = 0;
+    for (int i = width - 1; i >= 0; i--) {
+        o[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    return o + width;
+}
+
+static void write_date(char *o, int y, int m, int d)
+{
+    o = put(o, y, 4);
+    *o++ = '-';
+    o = put(o, m, 2);
+    *o++ = '-';
+    o = put(o, d, 2);
+    *o = '\0';
+}
+
+static void utc(int64_t t, struct tm *tm)
+{
+    time_t tt = (time_t)t;
+    gmtime_r(&tt, tm);
+}
+
+void clock_date(int64_t t, char out[CLOCK_DATE_SZ])
+{
+    struct tm tm;
+    utc(t, &tm);
+    write_date(out, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+void clock_ts(int64_t t, char out[CLOCK_TS_SZ])
+{
+    struct tm tm;
+    utc(t, &tm);
+    write_date(out, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+    char *o = out + 10;
+    *o++ = 'T';
+    o = put(o, tm.tm_hour, 2);
+    *o++ = ':';
+    o = put(o, tm.tm_min, 2);
+    *o++ = ':';
+    o = put(o, tm.tm_sec, 2);
+    *o++ = 'Z';
+    *o = '\0';
+}
+
+static int days_in_month(int y, int m) /* m 1-12 */
+{
+    static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) return 29;
+    return d[m - 1];
+}
+
+void clock_date_plus_month(int64_t t, char out[CLOCK_DATE_SZ])
+{
+    struct tm tm;
+    utc(t, &tm);
+    int y = tm.tm_year + 1900, m = tm.tm_mon + 2, d = tm.tm_mday;
+    if (m > 12) {
+        m = 1;
+        y++;
+    }
+    int dim = days_in_month(y, m);
+    if (d > dim) d = dim;
+    write_date(out, y, m, d);
+}
+
+bool clock_valid_date(const char *s, size_t n)
+{
+    if (n != 10 || s[4] != '-' || s[7] != '-') return false;
+    if (!nd_all_digits(s, 4) || !nd_all_digits(s + 5, 2) || !nd_all_digits(s + 8, 2)) return false;
+    int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+    int m = (s[5] - '0') * 10 + (s[6] - '0');
+    int d = (s[8] - '0') * 10 + (s[9] - '0');
+    if (y < 1 || m < 1 || m > 12 || d < 1) return false;
+    return d <= days_in_month(y, m);
+}

@@ -1,0 +1,141 @@
+/* core.h -- the service layer: every rule of API.md, once.
+ *
+ * Both dialects and the CLI call these functions; none of them knows HTTP.
+ * A function returns C_OK, or C_ERR with a cerr_t saying what kind of
+ * failure it was and a message fit to show the user.  Strings in inputs are
+ * borrowed for the duration of the call; outputs are written into
+ * caller-provided structs.
+ */
+#ifndef ND_CORE_H
+#define ND_CORE_H
+
+#include "core/model.h"
+#include "store/store.h"
+#include "util/buf.h"
+
+typedef enum {
+    CE_OK = 0,
+    CE_INVALID,    /* the request is wrong: 400 */
+    CE_AUTH,       /* bad credentials: 401 */
+    CE_FORBIDDEN,  /* authenticated but not allowed: 403 */
+    CE_NOTFOUND,   /* absent or not the caller's: 404 */
+    CE_CONFLICT,   /* state conflict (in use, duplicate name): 409 */
+    CE_KEY_REUSED, /* idempotency key with another request: 409 / 422 by dialect */
+    CE_INTERNAL,   /* the database failed: 500 */
+} ce_t;
+
+typedef struct {
+    ce_t code;
+    char msg[512];
+} cerr_t;
+
+/* Sets e and returns C_ERR, so that `return cerr(e, ...)` reads well. */
+int cerr(cerr_t *e, ce_t code, const char *fmt, ...) ND_PRINTF(3, 4);
+
+typedef struct {
+    store_t *st;
+    int aging_days;        /* --aging-days (default 45) */
+} core_t;
+
+/* ---- accounts, keys, authentication (accounts.c) ---- */
+typedef struct {
+    char auth_id[IDS_AUTH_ID_SZ];
+    char auth_token[IDS_TOKEN_SZ];   /* secret: shown once, caller wipes */
+    char api_key[IDS_APIKEY_SZ];     /* secret: shown once, caller wipes */
+    char name[MODEL_NAME_SZ];
+} acct_created_t;
+
+int acct_create(core_t *c, const char *name, acct_created_t *out, cerr_t *e);
+int acct_apikey_create(core_t *c, const char *auth_id, unsigned scopes,
+                       char key[IDS_APIKEY_SZ], cerr_t *e);
+/* Checks auth_id/token (constant-time).  Disabled accounts, and
+ * subaccounts whose parent is gone, fail.  C_OK fills *out. */
+int acct_auth_basic(core_t *c, const char *auth_id, const char *token, account_t *out);
+/* Checks an API key; C_OK fills the (main) account and its scopes. */
+int acct_auth_bearer(core_t *c, const char *key, account_t *out, unsigned *scopes);
+/* Parses "phone_numbers:read,phone_numbers:write". */
+int acct_parse_scopes(const char *s, unsigned *out);
+
+/* ---- inventory (inventory.c) ---- */
+#define INV_MAX_REJECTED_LISTED 1000
+
+typedef struct {
+    uint64_t line;
+    char error[160];
+} inv_reject_t;
+
+typedef struct {
+    uint64_t imported, updated, rejected_count;
+    inv_reject_t *rejected;  /* first INV_MAX_REJECTED_LISTED, owned: inv_result_free */
+    size_t nrejected;
+} inv_result_t;
+
+typedef struct inv_import inv_import_t;
+typedef void (*inv_progress_cb)(uint64_t bytes, uint64_t rows, void *ud);
+
+int inv_import_begin(core_t *c, bool dry_run, inv_import_t **out, cerr_t *e);
+void inv_import_progress(inv_import_t *im, inv_progress_cb cb, void *ud);
+/* Feeds CSV bytes.  C_ERR (with e) stops the import: a header error or a
+ * database failure; bad rows are not errors, they are listed. */
+int inv_import_feed(inv_import_t *im, const char *data, size_t n, cerr_t *e);
+/* Finishes (commit unless dry run or failed) and frees im. */
+int inv_import_end(inv_import_t *im, inv_result_t *res, cerr_t *e);
+void inv_import_abort(inv_import_t *im);
+void inv_result_free(inv_result_t *r);
+/* Validates one CSV row given by column name -> value. (exposed for tests) */
+int inv_validate_row(const char *const *cols, const char *const *vals, size_t n,
+                     inv_number_t *out, char *why, size_t whysz);
+
+int inv_stats(core_t *c, store_stats_cb cb, void *ud, cerr_t *e);
+const char *num_state_name(num_state_t s);
+
+/* ---- search and purchase (numbers.c) ---- */
+typedef struct {
+    const char *country_iso, *type, *pattern, *npanxx, *local_calling_area, *region, *city,
+        *services, *lata, *rate_center;
+    int limit, offset;
+} search_in_t;
+
+int num_search(core_t *c, const search_in_t *in, inv_number_t *rows, size_t *nrows,
+               int64_t *total, cerr_t *e);
+
+typedef struct {
+    const account_t *caller;
+    const char *number;           /* as given (with or without '+') */
+    const char *app_id, *cnam_lookup, *compliance_id, *subaccount;
+} buy_in_t;
+
+typedef struct {
+    char number[E164_BUFSZ];
+    num_state_t state;            /* NUM_ACTIVE or NUM_PENDING */
+} buy_out_t;
+
+int num_buy(core_t *c, const buy_in_t *in, buy_out_t *out, cerr_t *e);
+int num_approve(core_t *c, const char *number, cerr_t *e);
+
+/* Parses a number type ("local", "national", "mobile", "tollfree",
+ * "fixed"), case-insensitive; writes the canonical lower-case name. */
+int num_parse_type(const char *s, const char **canon);
+
+/* ---- compliance (accounts.c) ---- */
+int compliance_create(core_t *c, const char *auth_id, const char *country_iso,
+                      const char *number_type, char id[IDS_UUID_SZ], cerr_t *e);
+
+/* ---- idempotency (idem.c) ---- */
+#define IDEM_TTL_SECONDS (24 * 3600)
+/* Valid key: 8-255 of [A-Za-z0-9_-]. */
+bool idem_key_valid(const char *key);
+void idem_hash(const char *method, const char *path, const char *body, size_t n,
+               uint8_t out[IDS_HASH_SZ]);
+/* The action runs inside the transaction; it returns C_OK with a response
+ * (status, body) to store, or C_ERR with e (nothing is stored, everything
+ * it wrote is rolled back). */
+typedef int (*idem_action_fn)(core_t *c, void *ud, int *status, buf_t *body, cerr_t *e);
+/* With key == NULL just runs the action.  With a key: replays a stored
+ * response (*replayed = true), refuses a reuse with another request hash
+ * (CE_KEY_REUSED), or runs the action and stores its 2xx response in the
+ * same transaction, so a crash can never store one without the other. */
+int idem_run(core_t *c, int64_t account_id, const char *key, const uint8_t hash[IDS_HASH_SZ],
+             idem_action_fn fn, void *ud, int *status, buf_t *body, bool *replayed, cerr_t *e);
+
+#endif

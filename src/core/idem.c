@@ -1,0 +1,77 @@
+/* idem.c -- Idempotency-Key: replay, refuse, or act once. */
+#include "core/core.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+
+bool idem_key_valid(const char *key)
+{
+    size_t n = strlen(key);
+    if (n < 8 || n > 255) return false;
+    for (size_t i = 0; i < n; i++)
+        if (!nd_isalnum((unsigned char)key[i]) && key[i] != '_' && key[i] != '-') return false;
+    return true;
+}
+
+void idem_hash(const char *method, const char *path, const char *body, size_t n,
+               uint8_t out[IDS_HASH_SZ])
+{
+    crypto_generichash_state s;
+    crypto_generichash_init(&s, NULL, 0, IDS_HASH_SZ);
+    crypto_generichash_update(&s, (const unsigned char *)method, strlen(method));
+    crypto_generichash_update(&s, (const unsigned char *)"\n", 1);
+    crypto_generichash_update(&s, (const unsigned char *)path, strlen(path));
+    crypto_generichash_update(&s, (const unsigned char *)"\n", 1);
+    if (n) crypto_generichash_update(&s, (const unsigned char *)body, n);
+    crypto_generichash_final(&s, out, IDS_HASH_SZ);
+}
+
+int idem_run(core_t *c, int64_t account_id, const char *key, const uint8_t hash[IDS_HASH_SZ],
+             idem_action_fn fn, void *ud, int *status, buf_t *body, bool *replayed, cerr_t *e)
+{
+    store_t *st = c->st;
+    *replayed = false;
+    if (key == NULL) return fn(c, ud, status, body, e);
+
+    /* A write transaction from the start: a concurrent request with the
+     * same key waits here and then sees the first one's stored answer. */
+    if (st->ops->tx_begin(st, true) != ST_OK) return cerr(e, CE_INTERNAL, "database error");
+    idem_row_t row = {0};
+    int rc = st->ops->idem_get(st, account_id, key, &row);
+    if (rc == ST_ERR) goto db_fail;
+    if (rc == ST_OK && row.created_at + IDEM_TTL_SECONDS > clock_now()) {
+        bool same = ids_hash_equal(row.req_hash, hash);
+        if (same) {
+            *status = row.status;
+            buf_reset(body);
+            buf_puts(body, row.body);
+            *replayed = true;
+        }
+        free(row.body);
+        st->ops->tx_rollback(st);
+        if (!same)
+            return cerr(e, CE_KEY_REUSED,
+                        "Idempotency-Key was already used with a different request");
+        return C_OK;
+    }
+    free(row.body);
+
+    if (fn(c, ud, status, body, e) != C_OK) {
+        st->ops->tx_rollback(st);
+        return C_ERR;
+    }
+    if (*status >= 200 && *status < 300) {
+        idem_row_t put = {.status = *status, .body = body->data ? body->data : "",
+                          .created_at = clock_now()};
+        memcpy(put.req_hash, hash, IDS_HASH_SZ);
+        if (st->ops->idem_put(st, account_id, key, &put) != ST_OK) goto db_fail;
+    }
+    if (st->ops->tx_commit(st) != ST_OK) return cerr(e, CE_INTERNAL, "database error (commit)");
+    return C_OK;
+db_fail:
+    st->ops->tx_rollback(st);
+    return cerr(e, CE_INTERNAL, "database error");
+}

@@ -1,0 +1,352 @@
+/* inventory.c -- importing the operator's inventory from CSV (CLI.md).
+ *
+ * One streaming pass: bytes go through the push parser, each row is
+ * validated and upserted, and the transaction is committed every
+ * IMPORT_BATCH rows so that a long import neither holds the write lock for
+ * its whole length nor costs one fsync per row.  A bad row is listed with
+ * its line and reason and the others go on; a bad header stops everything
+ * before any row is written.
+ */
+#include "core/core.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/country.h"
+#include "core/csv.h"
+#include "core/money.h"
+
+#define IMPORT_BATCH 50000
+
+enum {
+    COL_NUMBER, COL_COUNTRY_ISO, COL_TYPE, COL_SUB_TYPE, COL_PREFIX, COL_CITY, COL_REGION,
+    COL_RATE_CENTER, COL_LATA, COL_VOICE, COL_SMS, COL_MMS, COL_SETUP_RATE, COL_MONTHLY_RATE,
+    COL_VOICE_RATE, COL_SMS_RATE, COL_MMS_RATE, COL_RESTRICTION, COL_RESTRICTION_TEXT,
+    COL_CARRIER, COL__N
+};
+
+static const char *const k_cols[COL__N] = {
+    "number", "country_iso", "type", "sub_type", "prefix", "city", "region", "rate_center",
+    "lata", "voice_enabled", "sms_enabled", "mms_enabled", "setup_rate", "monthly_rental_rate",
+    "voice_rate", "sms_rate", "mms_rate", "restriction", "restriction_text", "carrier",
+};
+
+struct inv_import {
+    core_t *c;
+    store_import_t *sim;
+    csv_parser_t *csv;
+    bool dry_run;
+    bool have_header;
+    bool failed;
+    int col_of[CSV_MAX_FIELDS];  /* field index -> COL_ or -1 */
+    size_t ncols;
+    uint64_t rows, since_commit;
+    inv_result_t res;
+    cerr_t err;
+    inv_progress_cb progress;
+    void *progress_ud;
+};
+
+static int parse_bool(const char *s, bool dflt, bool *out)
+{
+    if (s == NULL || *s == '\0') *out = dflt;
+    else if (nd_strcasecmp(s, "true") == 0 || strcmp(s, "1") == 0) *out = true;
+    else if (nd_strcasecmp(s, "false") == 0 || strcmp(s, "0") == 0) *out = false;
+    else return C_ERR;
+    return C_OK;
+}
+
+static int copy_text(const char *s, char *out, size_t sz)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n >= sz) return C_ERR;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) return C_ERR;
+    if (n) memcpy(out, s, n);
+    out[n] = '\0';
+    return C_OK;
+}
+
+static int parse_rate(const char *s, int64_t *out)
+{
+    if (s == NULL || *s == '\0') {
+        *out = -1;
+        return C_OK;
+    }
+    return money_parse(s, strlen(s), out);
+}
+
+/* v[COL_x] is the value of column x, NULL when the file has no such column. */
+static int validate(const char *const v[COL__N], inv_number_t *r, char *why, size_t whysz)
+{
+    const country_t *ct;
+    const char *t;
+    unsigned cc;
+    memset(r, 0, sizeof *r);
+
+#define FAIL(...) do { snprintf(why, whysz, __VA_ARGS__); return C_ERR; } while (0)
+    if (v[COL_COUNTRY_ISO] == NULL || *v[COL_COUNTRY_ISO] == '\0') FAIL("country_iso is empty");
+    if (country_by_iso(v[COL_COUNTRY_ISO], &ct) != C_OK || ct->calling_code == 0)
+        FAIL("invalid country_iso: %.16s", v[COL_COUNTRY_ISO]);
+    memcpy(r->country_iso, ct->iso, 3);
+    if (v[COL_NUMBER] == NULL || e164_parse(v[COL_NUMBER], r->number, &cc) != C_OK)
+        FAIL("invalid number: %.20s", v[COL_NUMBER] ? v[COL_NUMBER] : "");
+    if (cc != ct->calling_code)
+        FAIL("number %s is not a %s number (country code %u)", r->number, ct->iso, ct->calling_code);
+    if (v[COL_TYPE] == NULL || num_parse_type(v[COL_TYPE], &t) != C_OK)
+        FAIL("invalid type: %.16s (want fixed, mobile, tollfree, local or national)",
+             v[COL_TYPE] ? v[COL_TYPE] : "");
+    snprintf(r->type, sizeof r->type, "%s", t);
+    if (v[COL_SUB_TYPE] && *v[COL_SUB_TYPE]) {
+        if (num_parse_type(v[COL_SUB_TYPE], &t) != C_OK) FAIL("invalid sub_type: %.16s", v[COL_SUB_TYPE]);
+        snprintf(r->sub_type, sizeof r->sub_type, "%s", t);
+    } else {
+        snprintf(r->sub_type, sizeof r->sub_type, "%s", r->type);
+    }
+    if (v[COL_PREFIX] && *v[COL_PREFIX]) {
+        size_t n = strlen(v[COL_PREFIX]);
+        if (n >= MODEL_PREFIX_SZ || !nd_all_digits(v[COL_PREFIX], n)) FAIL("invalid prefix: digits only");
+        memcpy(r->prefix, v[COL_PREFIX], n + 1);
+    } else if (cc == 1) {
+        memcpy(r->prefix, r->number + 1, 3); /* the NPA */
+        r->prefix[3] = '\0';
+    }
+    if (copy_text(v[COL_CITY], r->city, sizeof r->city) != C_OK) FAIL("invalid city: at most 64 characters");
+    if (copy_text(v[COL_REGION], r->region, sizeof r->region) != C_OK) FAIL("invalid region: at most 64 characters");
+    if (copy_text(v[COL_RATE_CENTER], r->rate_center, sizeof r->rate_center) != C_OK)
+        FAIL("invalid rate_center: at most 32 characters");
+    r->lata = -1;
+    if (v[COL_LATA] && *v[COL_LATA]) {
+        size_t n = strlen(v[COL_LATA]);
+        if (n > 6 || !nd_all_digits(v[COL_LATA], n)) FAIL("invalid lata: %.16s", v[COL_LATA]);
+        r->lata = atoi(v[COL_LATA]);
+    }
+    if (parse_bool(v[COL_VOICE], true, &r->voice) != C_OK) FAIL("invalid voice_enabled: want true/false/1/0");
+    if (parse_bool(v[COL_SMS], false, &r->sms) != C_OK) FAIL("invalid sms_enabled: want true/false/1/0");
+    if (parse_bool(v[COL_MMS], false, &r->mms) != C_OK) FAIL("invalid mms_enabled: want true/false/1/0");
+    static const struct { int col; size_t off; } rates[] = {
+        {COL_SETUP_RATE, offsetof(inv_number_t, setup_rate)},
+        {COL_MONTHLY_RATE, offsetof(inv_number_t, monthly_rental_rate)},
+        {COL_VOICE_RATE, offsetof(inv_number_t, voice_rate)},
+        {COL_SMS_RATE, offsetof(inv_number_t, sms_rate)},
+        {COL_MMS_RATE, offsetof(inv_number_t, mms_rate)},
+    };
+    for (size_t i = 0; i < ND_ARRAY_LEN(rates); i++) {
+        int64_t *dst = (int64_t *)(void *)((char *)r + rates[i].off);
+        if (parse_rate(v[rates[i].col], dst) != C_OK)
+            FAIL("invalid %s: a decimal with at most 5 decimals", k_cols[rates[i].col]);
+    }
+    const char *rs = v[COL_RESTRICTION];
+    if (rs && *rs) {
+        if (strcmp(rs, "city-address") != 0 && strcmp(rs, "country-address") != 0 &&
+            strcmp(rs, "terms-and-conditions") != 0)
+            FAIL("invalid restriction: want city-address, country-address, terms-and-conditions or empty");
+        snprintf(r->restriction, sizeof r->restriction, "%s", rs);
+    }
+    if (copy_text(v[COL_RESTRICTION_TEXT], r->restriction_text, sizeof r->restriction_text) != C_OK)
+        FAIL("invalid restriction_text: at most 256 characters");
+    if (v[COL_CARRIER] && *v[COL_CARRIER]) {
+        if (copy_text(v[COL_CARRIER], r->carrier, sizeof r->carrier) != C_OK)
+            FAIL("invalid carrier: at most 64 characters");
+    } else {
+        memcpy(r->carrier, "numberd", 8);
+    }
+#undef FAIL
+    return C_OK;
+}
+
+int inv_validate_row(const char *const *cols, const char *const *vals, size_t n,
+                     inv_number_t *out, char *why, size_t whysz)
+{
+    const char *v[COL__N] = {0};
+    for (size_t i = 0; i < n; i++) {
+        size_t k;
+        for (k = 0; k < COL__N && strcmp(cols[i], k_cols[k]) != 0; k++) {}
+        if (k == COL__N) {
+            snprintf(why, whysz, "unknown column: %s", cols[i]);
+            return C_ERR;
+        }
+        v[k] = vals[i];
+    }
+    return validate(v, out, why, whysz);
+}
+
+static void reject(inv_import_t *im, uint64_t line, const char *why)
+{
+    im->res.rejected_count++;
+    if (im->res.nrejected >= INV_MAX_REJECTED_LISTED) return;
+    if (im->res.rejected == NULL)
+        im->res.rejected = xcalloc(INV_MAX_REJECTED_LISTED, sizeof *im->res.rejected);
+    inv_reject_t *r = &im->res.rejected[im->res.nrejected++];
+    r->line = line;
+    snprintf(r->error, sizeof r->error, "%s", why);
+}
+
+static int on_header(inv_import_t *im, const csv_record_t *rec)
+{
+    bool seen[COL__N] = {0};
+    if (rec->error) {
+        cerr(&im->err, CE_INVALID, "line %llu: header: %s", (unsigned long long)rec->line, rec->error);
+        return C_ERR;
+    }
+    for (size_t i = 0; i < rec->nfields; i++) {
+        size_t k;
+        for (k = 0; k < COL__N && strcmp(rec->field[i], k_cols[k]) != 0; k++) {}
+        if (k == COL__N) {
+            cerr(&im->err, CE_INVALID, "unknown column: %.64s (line %llu)", rec->field[i],
+                 (unsigned long long)rec->line);
+            return C_ERR;
+        }
+        if (seen[k]) {
+            cerr(&im->err, CE_INVALID, "duplicate column: %s", k_cols[k]);
+            return C_ERR;
+        }
+        seen[k] = true;
+        im->col_of[i] = (int)k;
+    }
+    static const int required[] = {COL_NUMBER, COL_COUNTRY_ISO, COL_TYPE};
+    for (size_t i = 0; i < ND_ARRAY_LEN(required); i++) {
+        if (!seen[required[i]]) {
+            cerr(&im->err, CE_INVALID, "missing required column: %s", k_cols[required[i]]);
+            return C_ERR;
+        }
+    }
+    im->ncols = rec->nfields;
+    im->have_header = true;
+    return C_OK;
+}
+
+static int on_record(const csv_record_t *rec, void *ud)
+{
+    inv_import_t *im = ud;
+    if (!im->have_header) return on_header(im, rec);
+
+    char why[160];
+    if (rec->error) {
+        reject(im, rec->line, rec->error);
+        return C_OK;
+    }
+    if (rec->nfields != im->ncols) {
+        snprintf(why, sizeof why, "expected %zu fields, found %zu", im->ncols, rec->nfields);
+        reject(im, rec->line, why);
+        return C_OK;
+    }
+    const char *v[COL__N] = {0};
+    for (size_t i = 0; i < rec->nfields; i++) v[im->col_of[i]] = rec->field[i];
+    inv_number_t row;
+    if (validate(v, &row, why, sizeof why) != C_OK) {
+        reject(im, rec->line, why);
+        return C_OK;
+    }
+    import_outcome_t out;
+    store_t *st = im->c->st;
+    if (st->ops->import_row(im->sim, &row, &out) != ST_OK) {
+        cerr(&im->err, CE_INTERNAL, "database error at line %llu", (unsigned long long)rec->line);
+        return C_ERR;
+    }
+    switch (out) {
+    case IMPORT_INSERTED: im->res.imported++; break;
+    case IMPORT_UPDATED: im->res.updated++; break;
+    case IMPORT_REFUSED:
+        snprintf(why, sizeof why, "number %s is sold, held or aging: not updated", row.number);
+        reject(im, rec->line, why);
+        break;
+    }
+    im->rows++;
+    if (++im->since_commit >= IMPORT_BATCH) {
+        im->since_commit = 0;
+        if (st->ops->import_commit_batch(im->sim) != ST_OK) {
+            cerr(&im->err, CE_INTERNAL, "database error (commit)");
+            return C_ERR;
+        }
+    }
+    if (im->progress && (im->rows & 4095) == 0) im->progress(csv_bytes(im->csv), im->rows, im->progress_ud);
+    return C_OK;
+}
+
+int inv_import_begin(core_t *c, bool dry_run, inv_import_t **out, cerr_t *e)
+{
+    inv_import_t *im = xcalloc(1, sizeof *im);
+    im->c = c;
+    im->dry_run = dry_run;
+    if (c->st->ops->import_begin(c->st, dry_run, &im->sim) != ST_OK) {
+        free(im);
+        return cerr(e, CE_INTERNAL, "database error (begin import)");
+    }
+    im->csv = csv_new(on_record, im);
+    *out = im;
+    return C_OK;
+}
+
+void inv_import_progress(inv_import_t *im, inv_progress_cb cb, void *ud)
+{
+    im->progress = cb;
+    im->progress_ud = ud;
+}
+
+int inv_import_feed(inv_import_t *im, const char *data, size_t n, cerr_t *e)
+{
+    if (im->failed) {
+        *e = im->err;
+        return C_ERR;
+    }
+    if (csv_feed(im->csv, data, n) != C_OK) {
+        im->failed = true;
+        *e = im->err;
+        return C_ERR;
+    }
+    return C_OK;
+}
+
+static void import_free(inv_import_t *im, bool commit, int *rc)
+{
+    int r = im->c->st->ops->import_end(im->sim, commit);
+    if (rc) *rc = r;
+    csv_free(im->csv);
+    inv_result_free(&im->res);
+    free(im);
+}
+
+void inv_import_abort(inv_import_t *im)
+{
+    if (im) import_free(im, false, NULL);
+}
+
+int inv_import_end(inv_import_t *im, inv_result_t *res, cerr_t *e)
+{
+    if (!im->failed && csv_finish(im->csv) != C_OK) im->failed = true;
+    if (!im->failed && !im->have_header) {
+        im->failed = true;
+        cerr(&im->err, CE_INVALID, "empty file: want a header row naming the columns");
+    }
+    if (im->failed) {
+        *e = im->err;
+        import_free(im, false, NULL);
+        return C_ERR;
+    }
+    if (im->progress) im->progress(csv_bytes(im->csv), im->rows, im->progress_ud);
+    *res = im->res;
+    memset(&im->res, 0, sizeof im->res);
+    int rc;
+    import_free(im, true, &rc);
+    if (rc != ST_OK) {
+        inv_result_free(res);
+        return cerr(e, CE_INTERNAL, "database error (commit)");
+    }
+    return C_OK;
+}
+
+void inv_result_free(inv_result_t *r)
+{
+    free(r->rejected);
+    r->rejected = NULL;
+    r->nrejected = 0;
+}
+
+int inv_stats(core_t *c, store_stats_cb cb, void *ud, cerr_t *e)
+{
+    if (c->st->ops->inventory_stats(c->st, cb, ud) != ST_OK)
+        return cerr(e, CE_INTERNAL, "database error");
+    return C_OK;
+}

@@ -1,0 +1,303 @@
+/* numbers.c -- searching the inventory and buying from it (API.md §2.2, §5). */
+#include "core/core.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/country.h"
+
+static const char *const k_types[] = {"local", "national", "mobile", "tollfree", "fixed"};
+
+int num_parse_type(const char *s, const char **canon)
+{
+    for (size_t i = 0; i < ND_ARRAY_LEN(k_types); i++) {
+        if (nd_strcasecmp(s, k_types[i]) == 0) {
+            *canon = k_types[i];
+            return C_OK;
+        }
+    }
+    return C_ERR;
+}
+
+const char *num_state_name(num_state_t s)
+{
+    switch (s) {
+    case NUM_AVAILABLE: return "available";
+    case NUM_ACTIVE: return "active";
+    case NUM_PENDING: return "pending";
+    case NUM_AGING: return "aging";
+    }
+    return "unknown";
+}
+
+static bool text_filter_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 64) return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) return false;
+    return true;
+}
+
+/* Parses "voice,sms" into flags; C_ERR on an unknown or empty item. */
+static int parse_services(const char *s, bool *voice, bool *sms, bool *mms)
+{
+    const char *p = s;
+    *voice = *sms = *mms = false;
+    if (*s == '\0') return C_ERR;
+    for (;;) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        while (n && *p == ' ') { p++; n--; }
+        while (n && p[n - 1] == ' ') n--;
+        if (n == 5 && strncasecmp(p, "voice", 5) == 0) *voice = true;
+        else if (n == 3 && strncasecmp(p, "sms", 3) == 0) *sms = true;
+        else if (n == 3 && strncasecmp(p, "mms", 3) == 0) *mms = true;
+        else return C_ERR;
+        if (!end) return C_OK;
+        p = end + 1;
+    }
+}
+
+static int parse_bool_str(const char *s, bool *out)
+{
+    if (nd_strcasecmp(s, "true") == 0) *out = true;
+    else if (nd_strcasecmp(s, "false") == 0) *out = false;
+    else return C_ERR;
+    return C_OK;
+}
+
+int num_search(core_t *c, const search_in_t *in, inv_number_t *rows, size_t *nrows,
+               int64_t *total, cerr_t *e)
+{
+    search_q_t q;
+    const country_t *ct;
+    memset(&q, 0, sizeof q);
+    q.lata = -1;
+    q.limit = in->limit;
+    q.offset = in->offset;
+    *nrows = 0;
+    *total = 0;
+
+    if (in->country_iso == NULL) return cerr(e, CE_INVALID, "missing required parameter: country_iso");
+    if (country_by_iso(in->country_iso, &ct) != C_OK || ct->calling_code == 0)
+        return cerr(e, CE_INVALID, "invalid country ISO: %.16s", in->country_iso);
+    memcpy(q.country_iso, ct->iso, 3);
+    char cc[12];
+    snprintf(cc, sizeof cc, "%u", ct->calling_code);
+    bool nanp = strcmp(ct->iso, "US") == 0 || strcmp(ct->iso, "CA") == 0;
+
+    if (in->type && num_parse_type(in->type, &q.type) != C_OK)
+        return cerr(e, CE_INVALID,
+                    "invalid type: %.32s (want tollfree, local, mobile, national or fixed)", in->type);
+
+    char head[24] = "";  /* literal digits the national number starts with */
+    if (in->pattern) {
+        size_t n = strlen(in->pattern);
+        bool wild = false;
+        if (n == 0 || n > 15) return cerr(e, CE_INVALID, "invalid pattern: 1-15 digits or '*'");
+        for (size_t i = 0; i < n; i++) {
+            char ch = in->pattern[i];
+            if (ch == '*') wild = true;
+            else if (!nd_isdigit((unsigned char)ch))
+                return cerr(e, CE_INVALID, "invalid pattern: %.32s (digits and '*' only)", in->pattern);
+        }
+        size_t lit = strcspn(in->pattern, "*");
+        snprintf(head, sizeof head, "%.*s", (int)lit, in->pattern);
+        if (wild) {
+            /* GLOB over the whole number: cc, the pattern with '*' as one
+             * digit, then anything. */
+            buf_t g = BUF_INIT;
+            buf_puts(&g, cc);
+            for (size_t i = 0; i < n; i++)
+                buf_puts(&g, in->pattern[i] == '*' ? "[0-9]" : (char[]){in->pattern[i], 0});
+            buf_putc(&g, '*');
+            if (g.len >= sizeof q.glob) {
+                buf_free(&g);
+                return cerr(e, CE_INVALID, "invalid pattern: too long");
+            }
+            memcpy(q.glob, g.data, g.len + 1);
+            buf_free(&g);
+        }
+    }
+
+    bool lca = false;
+    if (in->local_calling_area && parse_bool_str(in->local_calling_area, &lca) != C_OK)
+        return cerr(e, CE_INVALID, "invalid local_calling_area: want true or false");
+    if (in->npanxx) {
+        if (!nanp) return cerr(e, CE_INVALID, "npanxx is only for US and CA numbers");
+        if (strlen(in->npanxx) != 6 || !nd_all_digits(in->npanxx, 6))
+            return cerr(e, CE_INVALID, "invalid npanxx: want 6 digits");
+    } else if (lca) {
+        return cerr(e, CE_INVALID, "local_calling_area needs npanxx");
+    }
+
+    /* The literal head of the pattern and npanxx must agree: the longer
+     * one must start with the shorter one, or nothing can match. */
+    const char *lit = head;
+    if (in->npanxx && lca) {
+        snprintf(q.lca_prefix, sizeof q.lca_prefix, "%s%s", cc, in->npanxx);
+    } else if (in->npanxx) {
+        size_t hl = strlen(head);
+        if (strncmp(head, in->npanxx, hl < 6 ? hl : 6) != 0) return C_OK; /* disjoint */
+        if (hl < 6) lit = in->npanxx;
+    }
+    if (lit[0]) snprintf(q.prefix, sizeof q.prefix, "%s%s", cc, lit);
+
+    if (in->region) {
+        if (!text_filter_ok(in->region)) return cerr(e, CE_INVALID, "invalid region");
+        q.region = in->region;
+    }
+    if (in->city) {
+        if (!text_filter_ok(in->city)) return cerr(e, CE_INVALID, "invalid city");
+        q.city = in->city;
+    }
+    if (in->rate_center) {
+        if (!text_filter_ok(in->rate_center)) return cerr(e, CE_INVALID, "invalid rate_center");
+        q.rate_center = in->rate_center;
+    }
+    if (in->services && parse_services(in->services, &q.svc_voice, &q.svc_sms, &q.svc_mms) != C_OK)
+        return cerr(e, CE_INVALID, "invalid services: want voice, sms, mms or a comma list of them");
+    if (in->lata) {
+        size_t n = strlen(in->lata);
+        if (n == 0 || n > 6 || !nd_all_digits(in->lata, n))
+            return cerr(e, CE_INVALID, "invalid lata: want an integer");
+        q.lata = atoi(in->lata);
+    }
+
+    if (c->st->ops->number_search(c->st, &q, rows, nrows, total) != ST_OK)
+        return cerr(e, CE_INTERNAL, "database error");
+    return C_OK;
+}
+
+/* A compliance record applies when it is approved, of the same country and
+ * of the number's type or sub-type. */
+static bool compliance_applies(const compliance_t *cp, const inv_number_t *n)
+{
+    return cp->approved && strcmp(cp->country_iso, n->country_iso) == 0 &&
+           (strcmp(cp->number_type, n->type) == 0 || strcmp(cp->number_type, n->sub_type) == 0);
+}
+
+int num_buy(core_t *c, const buy_in_t *in, buy_out_t *out, cerr_t *e)
+{
+    store_t *st = c->st;
+    const account_t *who = in->caller;
+    char number[E164_BUFSZ];
+
+    /* Numbers are owned by main accounts: a subaccount cannot buy (seed 003). */
+    if (who->parent_id != 0) return cerr(e, CE_NOTFOUND, "not found");
+    if (e164_parse(in->number, number, NULL) != C_OK)
+        return cerr(e, CE_INVALID, "invalid number: %.32s", in->number);
+    if (in->cnam_lookup && strcmp(in->cnam_lookup, "enabled") != 0 &&
+        strcmp(in->cnam_lookup, "disabled") != 0)
+        return cerr(e, CE_INVALID, "invalid cnam_lookup: want enabled or disabled");
+    if (in->compliance_id && !ids_is_uuid(in->compliance_id, strlen(in->compliance_id)))
+        return cerr(e, CE_INVALID, "invalid compliance_application_id: %.64s", in->compliance_id);
+    if (in->app_id && (strlen(in->app_id) >= MODEL_APP_ID_SZ || !nd_all_digits(in->app_id, strlen(in->app_id))))
+        return cerr(e, CE_INVALID, "invalid app_id: %.32s", in->app_id);
+
+    int64_t sub_id = 0;
+    if (in->subaccount) {
+        account_t sub;
+        size_t n = strlen(in->subaccount);
+        if (!ids_is_auth_id(in->subaccount, n) ||
+            st->ops->account_by_auth_id(st, in->subaccount, &sub) != ST_OK ||
+            sub.parent_id != who->id)
+            return cerr(e, CE_INVALID, "invalid subaccount: %.32s is not one of your subaccounts",
+                        in->subaccount);
+        sub_id = sub.id;
+    }
+
+    if (st->ops->tx_begin(st, true) != ST_OK) return cerr(e, CE_INTERNAL, "database error");
+    inv_number_t inv;
+    char app[MODEL_APP_ID_SZ] = "";
+    compliance_t cp;
+    bool have_cp = false;
+    int rc = st->ops->number_get_available(st, number, &inv);
+    if (rc == ST_NOTFOUND) {
+        cerr(e, CE_NOTFOUND, "number not available");
+        goto fail;
+    }
+    if (rc != ST_OK) goto db_fail;
+
+    if (in->cnam_lookup && strcmp(inv.country_iso, "US") != 0) {
+        cerr(e, CE_INVALID, "cnam_lookup is only for US numbers");
+        goto fail;
+    }
+    if (in->app_id) {
+        rc = st->ops->app_exists(st, who->id, in->app_id);
+        if (rc == ST_NOTFOUND) {
+            cerr(e, CE_INVALID, "invalid app_id: no application %s in this account", in->app_id);
+            goto fail;
+        }
+        if (rc != ST_OK) goto db_fail;
+        snprintf(app, sizeof app, "%s", in->app_id);
+    } else {
+        rc = st->ops->app_default(st, who->id, app);
+        if (rc == ST_ERR) goto db_fail;
+    }
+
+    if (in->compliance_id) {
+        rc = st->ops->compliance_get(st, who->id, in->compliance_id, &cp);
+        if (rc == ST_ERR) goto db_fail;
+        if (rc == ST_NOTFOUND || !compliance_applies(&cp, &inv)) {
+            cerr(e, CE_INVALID,
+                 "invalid compliance_application_id: no approved record of this account for %s %s numbers",
+                 inv.country_iso, inv.sub_type);
+            goto fail;
+        }
+        have_cp = true;
+    } else if (inv.restriction[0]) {
+        rc = st->ops->compliance_latest(st, who->id, inv.country_iso, inv.type, inv.sub_type, &cp);
+        if (rc == ST_ERR) goto db_fail;
+        have_cp = rc == ST_OK;
+    }
+
+    int64_t now = clock_now();
+    char added[CLOCK_DATE_SZ], renew[CLOCK_DATE_SZ];
+    clock_date(now, added);
+    clock_date_plus_month(now, renew);
+    buy_row_t b = {
+        .number = number,
+        .account_id = who->id,
+        .sub_id = sub_id,
+        .app_id = app[0] ? app : NULL,
+        .cnam_lookup = in->cnam_lookup,
+        .compliance_id = have_cp ? cp.id : NULL,
+        .state = (inv.restriction[0] && !have_cp) ? NUM_PENDING : NUM_ACTIVE,
+        .added_on = added,
+        .renewal_date = renew,
+    };
+    /* The conditional UPDATE is what guarantees a single sale: it only
+     * matches a row that is still available. */
+    rc = st->ops->number_buy(st, &b);
+    if (rc == ST_NOTFOUND) {
+        cerr(e, CE_NOTFOUND, "number not available");
+        goto fail;
+    }
+    if (rc != ST_OK) goto db_fail;
+    if (st->ops->tx_commit(st) != ST_OK) return cerr(e, CE_INTERNAL, "database error (commit)");
+    memcpy(out->number, number, sizeof out->number);
+    out->state = b.state;
+    return C_OK;
+
+db_fail:
+    cerr(e, CE_INTERNAL, "database error");
+fail:
+    st->ops->tx_rollback(st);
+    return C_ERR;
+}
+
+int num_approve(core_t *c, const char *number_in, cerr_t *e)
+{
+    char number[E164_BUFSZ];
+    if (number_in == NULL || e164_parse(number_in, number, NULL) != C_OK)
+        return cerr(e, CE_INVALID, "invalid number: %.32s", number_in ? number_in : "");
+    int rc = c->st->ops->number_approve(c->st, number);
+    if (rc == ST_NOTFOUND) return cerr(e, CE_NOTFOUND, "number not found: %s", number);
+    if (rc == ST_CONFLICT) return cerr(e, CE_CONFLICT, "number %s is not pending", number);
+    if (rc != ST_OK) return cerr(e, CE_INTERNAL, "database error");
+    return C_OK;
+}

@@ -1,0 +1,140 @@
+/* http.h -- the HTTP adapter: requests, responses, routes, the server.
+ *
+ * This layer knows HTTP and nothing of phone numbers.  The application (the
+ * api layer) hands it a route table and an error renderer; the server reads
+ * each request completely (body capped), matches a route, and calls its
+ * handler on the libmicrohttpd worker thread that owns the connection.
+ *
+ * Ownership: an http_req_t and everything it points to belong to the server
+ * and live until the response has been queued.  A handler fills the
+ * http_resp_t it is given; the server sends and frees it.
+ */
+#ifndef ND_HTTP_H
+#define ND_HTTP_H
+
+#include <jansson.h>
+
+#include "util/buf.h"
+
+#define HTTP_MAX_BODY (64 * 1024)          /* JSON and form bodies (API.md §0) */
+#define HTTP_MAX_STREAM (1024ull << 20)    /* streamed bodies (CSV import): 1 GiB */
+#define HTTP_MAX_PATH 2048
+#define HTTP_MAX_PARAMS 64                 /* query or form parameters */
+#define HTTP_MAX_JSON_DEPTH 16
+#define ROUTE_MAX_PARAMS 4
+
+typedef enum {
+    HTTP_GET = 1 << 0,
+    HTTP_POST = 1 << 1,
+    HTTP_PUT = 1 << 2,
+    HTTP_PATCH = 1 << 3,
+    HTTP_DELETE = 1 << 4,
+    HTTP_HEAD = 1 << 5,
+    HTTP_OPTIONS = 1 << 6,
+    HTTP_OTHER = 1 << 7,
+} http_method_t;
+
+typedef struct {
+    char *name;
+    char *value;
+} http_header_t;
+
+typedef struct {
+    int status;
+    const char *content_type;   /* static string; default application/json */
+    buf_t body;
+    http_header_t headers[8];   /* extra headers, owned (freed by the server) */
+    size_t nheaders;
+} http_resp_t;
+
+struct route;
+
+typedef struct http_req {
+    void *conn;                 /* struct MHD_Connection * */
+    http_method_t method;
+    const char *method_name;
+    char *path;                 /* decoded path (owned) */
+    const char *content_type;   /* header value or NULL */
+    buf_t body;
+    bool body_too_large;
+    const struct route *route;
+    const char *params[ROUTE_MAX_PARAMS]; /* path parameters, decoded */
+    char *param_store;          /* owned backing storage of params */
+    void *app;                  /* the application's context (http_app_t.ud) */
+    char client[48];            /* client address, for logs and limits */
+} http_req_t;
+
+typedef int (*http_handler)(http_req_t *req, http_resp_t *resp);
+
+/* A handler for a body that is processed as it arrives (CSV import).
+ * open() runs once the headers are in (authenticate here); it returns
+ * C_ERR after filling resp to refuse, and the body is then discarded.
+ * data() gets each chunk; close() fills the response. */
+typedef struct http_stream_ops {
+    int (*open)(http_req_t *req, http_resp_t *resp, void **state);
+    int (*data)(void *state, const char *data, size_t n);
+    void (*close)(void *state, http_req_t *req, http_resp_t *resp, bool aborted);
+} http_stream_ops_t;
+
+typedef struct route {
+    http_method_t method;
+    const char *pattern;        /* "/v1/Account/{auth_id}/Number/{number}" */
+    http_handler fn;
+    const http_stream_ops_t *stream; /* non-NULL: body is streamed */
+    const char *name;           /* the template, for logs and metrics */
+} route_t;
+
+typedef struct {
+    const route_t *routes;
+    size_t nroutes;
+    /* Renders an error in the dialect the path belongs to. */
+    void (*error)(http_req_t *req, http_resp_t *resp, int status, const char *msg);
+    void *ud;
+} http_app_t;
+
+/* ---- router (pure, no I/O) ---- */
+typedef enum { ROUTE_FOUND, ROUTE_NO_PATH, ROUTE_NO_METHOD } route_match_t;
+/* Matches path against the table.  On ROUTE_FOUND sets *out and fills
+ * params (pointers into *store, which the caller frees).  On
+ * ROUTE_NO_METHOD sets *allow to the methods the path serves.  A trailing
+ * slash is optional; empty segments never match. */
+route_match_t router_match(const route_t *routes, size_t n, const char *path, http_method_t m,
+                           const route_t **out, const char *params[ROUTE_MAX_PARAMS],
+                           char **store, unsigned *allow);
+/* "GET, POST" for an allow mask; writes into out (>= 64 bytes). */
+void router_allow_string(unsigned allow, char *out, size_t sz);
+http_method_t http_method_from(const char *m);
+
+/* ---- parameters ---- */
+/* Query parameters as a JSON object of strings.  A repeated name, more than
+ * HTTP_MAX_PARAMS names, or invalid UTF-8: C_ERR with *err (static text or
+ * formatted into errbuf). */
+int http_query_params(http_req_t *req, json_t **out, char *errbuf, size_t errsz);
+/* Body parameters: JSON object (duplicate keys, depth > 16, invalid UTF-8
+ * rejected) or application/x-www-form-urlencoded when allow_form.  An empty
+ * body gives an empty object.  Returns C_OK, or C_ERR with status (400/415)
+ * and a message in errbuf. */
+int http_body_params(http_req_t *req, bool allow_form, json_t **out, int *status, char *errbuf,
+                     size_t errsz);
+/* A request header, or NULL. */
+const char *http_header(http_req_t *req, const char *name);
+
+/* ---- responses ---- */
+void http_resp_header(http_resp_t *resp, const char *name, const char *value);
+void http_resp_free(http_resp_t *resp);
+
+/* ---- server ---- */
+typedef struct http_server http_server_t;
+typedef struct {
+    const char *host;           /* "127.0.0.1", "0.0.0.0", "::" */
+    unsigned port;              /* 0 picks a free port */
+    unsigned threads;
+    unsigned conn_timeout;      /* seconds */
+    unsigned conn_limit;
+} http_config_t;
+int http_server_start(const http_config_t *cfg, const http_app_t *app, http_server_t **out,
+                      char **err);
+unsigned http_server_port(const http_server_t *s);
+void http_server_stop(http_server_t *s); /* finishes requests in flight */
+
+#endif

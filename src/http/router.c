@@ -1,0 +1,101 @@
+/* router.c -- matching paths against the route table. */
+#include "http/http.h"
+
+#include <string.h>
+#include <stdio.h>
+
+http_method_t http_method_from(const char *m)
+{
+    static const struct {
+        const char *name;
+        http_method_t m;
+    } t[] = {{"GET", HTTP_GET},       {"POST", HTTP_POST}, {"PUT", HTTP_PUT},
+             {"PATCH", HTTP_PATCH},   {"DELETE", HTTP_DELETE}, {"HEAD", HTTP_HEAD},
+             {"OPTIONS", HTTP_OPTIONS}};
+    for (size_t i = 0; i < ND_ARRAY_LEN(t); i++)
+        if (strcmp(m, t[i].name) == 0) return t[i].m;
+    return HTTP_OTHER;
+}
+
+void router_allow_string(unsigned allow, char *out, size_t sz)
+{
+    static const char *const names[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"};
+    size_t o = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < ND_ARRAY_LEN(names); i++) {
+        if (!(allow & (1u << i))) continue;
+        int n = snprintf(out + o, sz - o, "%s%s", o ? ", " : "", names[i]);
+        if (n < 0 || (size_t)n >= sz - o) break;
+        o += (size_t)n;
+    }
+}
+
+/* Compares one pattern against the segments of path.  Captures go into
+ * caps (start, length) pairs. */
+static bool match_one(const char *pat, const char *path, size_t plen, size_t caps[][2],
+                      size_t *ncaps)
+{
+    size_t pi = 0, xi = 0, nc = 0;
+    size_t patlen = strlen(pat);
+    /* the trailing slash is optional on both sides */
+    if (plen > 1 && path[plen - 1] == '/') plen--;
+    if (patlen > 1 && pat[patlen - 1] == '/') patlen--;
+    while (pi < patlen && xi < plen) {
+        if (pat[pi] != '/' || path[xi] != '/') return false;
+        pi++;
+        xi++;
+        size_t pe = pi, xe = xi;
+        while (pe < patlen && pat[pe] != '/') pe++;
+        while (xe < plen && path[xe] != '/') xe++;
+        if (xe == xi) return false; /* empty segment */
+        if (pat[pi] == '{') {
+            if (nc == ROUTE_MAX_PARAMS) return false;
+            caps[nc][0] = xi;
+            caps[nc][1] = xe - xi;
+            nc++;
+        } else if (pe - pi != xe - xi || memcmp(pat + pi, path + xi, pe - pi) != 0) {
+            return false;
+        }
+        pi = pe;
+        xi = xe;
+    }
+    if (pi != patlen || xi != plen) return false;
+    *ncaps = nc;
+    return true;
+}
+
+route_match_t router_match(const route_t *routes, size_t n, const char *path, http_method_t m,
+                           const route_t **out, const char *params[ROUTE_MAX_PARAMS],
+                           char **store, unsigned *allow)
+{
+    size_t plen = strlen(path);
+    unsigned allowed = 0;
+    *store = NULL;
+    if (plen == 0 || path[0] != '/' || plen > HTTP_MAX_PATH) return ROUTE_NO_PATH;
+    for (size_t i = 0; i < n; i++) {
+        size_t caps[ROUTE_MAX_PARAMS][2], nc = 0;
+        if (!match_one(routes[i].pattern, path, plen, caps, &nc)) continue;
+        if (routes[i].method != m) {
+            allowed |= routes[i].method;
+            continue;
+        }
+        /* one allocation holds every captured segment, NUL-terminated */
+        char *s = xmalloc(plen + ROUTE_MAX_PARAMS + 1);
+        size_t o = 0;
+        for (size_t k = 0; k < ROUTE_MAX_PARAMS; k++) params[k] = NULL;
+        for (size_t k = 0; k < nc; k++) {
+            memcpy(s + o, path + caps[k][0], caps[k][1]);
+            params[k] = s + o;
+            o += caps[k][1];
+            s[o++] = '\0';
+        }
+        *store = s;
+        *out = &routes[i];
+        return ROUTE_FOUND;
+    }
+    if (allowed) {
+        *allow = allowed;
+        return ROUTE_NO_METHOD;
+    }
+    return ROUTE_NO_PATH;
+}

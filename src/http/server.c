@@ -1,0 +1,272 @@
+/* server.c -- libmicrohttpd glue.
+ *
+ * libmicrohttpd calls the access handler several times per request: once
+ * when the headers are in (we set up state and match the route), once per
+ * chunk of body, and once more when the body is complete.  We answer only
+ * on that last call: queueing a response earlier makes libmicrohttpd 0.9.75
+ * close the connection, which clients see as a reset.
+ */
+#include "http/http.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/log.h"
+
+/* Past this many discarded bytes of an oversized body we stop reading and
+ * close the connection: a client that sends gigabytes gets no answer. */
+#define DISCARD_LIMIT (16u << 20)
+
+struct http_server {
+    struct MHD_Daemon *d;
+    http_app_t app;
+    unsigned port;
+    atomic_int inflight;
+};
+
+typedef struct {
+    http_req_t pub;
+    route_match_t match;
+    unsigned allow;
+    void *stream_state;
+    bool stream_refused;     /* open() refused: early holds the answer */
+    bool stream_open;
+    http_resp_t early;
+    uint64_t received;
+} req_t;
+
+static void req_free(req_t *r)
+{
+    if (r->stream_open && r->pub.route && r->pub.route->stream) {
+        http_resp_t dummy = {0};
+        r->pub.route->stream->close(r->stream_state, &r->pub, &dummy, true);
+        http_resp_free(&dummy);
+    }
+    http_resp_free(&r->early);
+    buf_free(&r->pub.body);
+    free(r->pub.path);
+    free(r->pub.param_store);
+    free(r);
+}
+
+static void client_addr(struct MHD_Connection *c, char *out, size_t sz)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    out[0] = '\0';
+    if (!ci || !ci->client_addr) return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, (socklen_t)sz);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, (socklen_t)sz);
+}
+
+static req_t *req_new(http_server_t *s, struct MHD_Connection *conn, const char *url,
+                      const char *method)
+{
+    req_t *r = xcalloc(1, sizeof *r);
+    http_req_t *q = &r->pub;
+    q->conn = conn;
+    q->method = http_method_from(method);
+    q->method_name = method;
+    q->path = xstrdup(url);
+    q->content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+    q->app = s->app.ud;
+    client_addr(conn, q->client, sizeof q->client);
+    r->match = router_match(s->app.routes, s->app.nroutes, q->path, q->method, &q->route,
+                            q->params, &q->param_store, &r->allow);
+    if (r->match == ROUTE_FOUND && q->route->stream) {
+        if (q->route->stream->open(q, &r->early, &r->stream_state) == C_OK) r->stream_open = true;
+        else r->stream_refused = true;
+    }
+    return r;
+}
+
+static void dispatch(http_server_t *s, req_t *r, http_resp_t *resp)
+{
+    http_req_t *q = &r->pub;
+    if (r->match == ROUTE_NO_PATH) {
+        s->app.error(q, resp, 404, "not found");
+        return;
+    }
+    if (r->match == ROUTE_NO_METHOD) {
+        char allow[96];
+        router_allow_string(r->allow, allow, sizeof allow);
+        s->app.error(q, resp, 405, "method not allowed");
+        http_resp_header(resp, "Allow", allow);
+        return;
+    }
+    if (r->stream_refused) {
+        *resp = r->early;
+        memset(&r->early, 0, sizeof r->early);
+        return;
+    }
+    if (q->route->stream) {
+        r->stream_open = false;
+        q->route->stream->close(r->stream_state, q, resp, false);
+        return;
+    }
+    if (q->body_too_large) {
+        char msg[80];
+        snprintf(msg, sizeof msg, "request body too large (at most %d bytes)", HTTP_MAX_BODY);
+        s->app.error(q, resp, 413, msg);
+        return;
+    }
+    q->route->fn(q, resp);
+}
+
+static enum MHD_Result queue(struct MHD_Connection *conn, http_resp_t *resp)
+{
+    size_t len = resp->body.len;
+    char *body = buf_steal(&resp->body);
+    struct MHD_Response *mr = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    if (mr == NULL) {
+        free(body);
+        return MHD_NO;
+    }
+    if (len > 0 || resp->status != 204)
+        MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                resp->content_type ? resp->content_type : "application/json");
+    for (size_t i = 0; i < resp->nheaders; i++)
+        MHD_add_response_header(mr, resp->headers[i].name, resp->headers[i].value);
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)resp->status, mr);
+    MHD_destroy_response(mr);
+    return ret;
+}
+
+static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const char *url,
+                                 const char *method, const char *version,
+                                 const char *upload_data, size_t *upload_data_size,
+                                 void **con_cls)
+{
+    ND_UNUSED(version);
+    http_server_t *s = cls;
+    req_t *r = *con_cls;
+
+    if (r == NULL) {
+        r = req_new(s, conn, url, method);
+        *con_cls = r;
+        atomic_fetch_add(&s->inflight, 1);
+        return MHD_YES;
+    }
+
+    if (*upload_data_size > 0) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        r->received += n;
+        if (r->stream_open) {
+            if (r->received > HTTP_MAX_STREAM) return MHD_NO;
+            r->pub.route->stream->data(r->stream_state, upload_data, n);
+            return MHD_YES;
+        }
+        if (r->received > DISCARD_LIMIT) return MHD_NO;
+        if (r->pub.body_too_large) return MHD_YES;
+        if (r->pub.body.len + n > HTTP_MAX_BODY) {
+            r->pub.body_too_large = true;
+            buf_free(&r->pub.body);
+            return MHD_YES;
+        }
+        buf_append(&r->pub.body, upload_data, n);
+        return MHD_YES;
+    }
+
+    http_resp_t resp = {.status = 200};
+    dispatch(s, r, &resp);
+    enum MHD_Result ret = queue(conn, &resp);
+    http_resp_free(&resp);
+    return ret;
+}
+
+static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    ND_UNUSED(conn);
+    ND_UNUSED(toe);
+    http_server_t *s = cls;
+    req_t *r = *con_cls;
+    if (r == NULL) return;
+    req_free(r);
+    *con_cls = NULL;
+    atomic_fetch_sub(&s->inflight, 1);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    ND_UNUSED(cls);
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r')) msg[--n] = '\0';
+    log_msg(LOG_DEBUG, "http: %s", msg);
+}
+
+int http_server_start(const http_config_t *cfg, const http_app_t *app, http_server_t **out,
+                      char **err)
+{
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC |
+                     MHD_USE_TURBO;
+    struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+    if (inet_pton(AF_INET, cfg->host, &s4->sin_addr) == 1) {
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons((uint16_t)cfg->port);
+    } else if (inet_pton(AF_INET6, cfg->host, &s6->sin6_addr) == 1) {
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons((uint16_t)cfg->port);
+        flags |= MHD_USE_IPv6;
+    } else {
+        *err = xasprintf("invalid listen address %s (want an IPv4 or IPv6 address)", cfg->host);
+        return C_ERR;
+    }
+
+    http_server_t *s = xcalloc(1, sizeof *s);
+    s->app = *app;
+    atomic_init(&s->inflight, 0);
+    s->d = MHD_start_daemon(
+        flags, (uint16_t)cfg->port, NULL, NULL, access_cb, s,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cfg->threads ? cfg->threads : 1),
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(cfg->conn_timeout ? cfg->conn_timeout : 30),
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)(cfg->conn_limit ? cfg->conn_limit : 10000),
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+        MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_END);
+    if (s->d == NULL) {
+        *err = xasprintf("cannot listen on %s:%u (address in use or not permitted)", cfg->host,
+                         cfg->port);
+        free(s);
+        return C_ERR;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = di ? di->port : cfg->port;
+    *out = s;
+    return C_OK;
+}
+
+unsigned http_server_port(const http_server_t *s) { return s->port; }
+
+void http_server_stop(http_server_t *s)
+{
+    if (s == NULL) return;
+    /* Stop accepting, then give requests in flight up to 10 s to finish. */
+    MHD_socket fd = MHD_quiesce_daemon(s->d);
+    for (int i = 0; i < 1000 && atomic_load(&s->inflight) > 0; i++) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    MHD_stop_daemon(s->d);
+    if (fd != MHD_INVALID_SOCKET) close(fd);
+    free(s);
+}

@@ -1,0 +1,1054 @@
+/* sqlite.c -- the SQLite backend of store.h.
+ *
+ * One connection per thread (a pthread key per store), opened on the
+ * thread's first call, in WAL mode so that readers never wait for the
+ * writer.  Every statement is prepared once per connection and kept: the
+ * fixed ones in an array indexed by enum, the search statements (whose
+ * WHERE clause depends on which filters are present) in a small cache keyed
+ * by their SQL text.  Values are always bound, never spliced into SQL.
+ */
+#include "store/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "store/migrate.h"
+#include "util/log.h"
+
+enum {
+    Q_ACCOUNT_INSERT,
+    Q_ACCOUNT_BY_AUTH_ID,
+    Q_ACCOUNT_BY_ID,
+    Q_ACCOUNT_LIST,
+    Q_ACCOUNT_COUNT,
+    Q_APIKEY_INSERT,
+    Q_APIKEY_LOOKUP,
+    Q_IMPORT_SELECT,
+    Q_IMPORT_INSERT,
+    Q_IMPORT_UPDATE,
+    Q_STATS,
+    Q_NUMBER_GET_AVAILABLE,
+    Q_NUMBER_BUY,
+    Q_NUMBER_STATE,
+    Q_NUMBER_APPROVE,
+    Q_APP_EXISTS,
+    Q_APP_DEFAULT,
+    Q_COMPLIANCE_INSERT,
+    Q_COMPLIANCE_GET,
+    Q_COMPLIANCE_LATEST,
+    Q_IDEM_GET,
+    Q_IDEM_PUT,
+    Q_LCA,
+    Q__COUNT
+};
+
+#define INV_COLS                                                                              \
+    "number, country_iso, type, sub_type, prefix, city, region, rate_center, lata, "         \
+    "voice_enabled, sms_enabled, mms_enabled, setup_rate, monthly_rental_rate, voice_rate, " \
+    "sms_rate, mms_rate, restriction, restriction_text, carrier"
+
+static const char *const q_sql[Q__COUNT] = {
+    [Q_ACCOUNT_INSERT] =
+        "INSERT INTO accounts(auth_id, parent_id, name, token_hash, enabled, created_at, "
+        "modified_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+    [Q_ACCOUNT_BY_AUTH_ID] =
+        "SELECT id, auth_id, COALESCE(parent_id, 0), name, enabled, token_hash, created_at, "
+        "modified_at FROM accounts WHERE auth_id = ?1",
+    [Q_ACCOUNT_BY_ID] =
+        "SELECT id, auth_id, COALESCE(parent_id, 0), name, enabled, token_hash, created_at, "
+        "modified_at FROM accounts WHERE id = ?1",
+    [Q_ACCOUNT_LIST] =
+        "SELECT id, auth_id, COALESCE(parent_id, 0), name, enabled, token_hash, created_at, "
+        "modified_at FROM accounts WHERE parent_id IS NULL ORDER BY id",
+    [Q_ACCOUNT_COUNT] = "SELECT count(*) FROM accounts",
+    [Q_APIKEY_INSERT] =
+        "INSERT INTO api_keys(account_id, key_hash, scopes, created_at) VALUES (?1, ?2, ?3, ?4)",
+    [Q_APIKEY_LOOKUP] = "SELECT account_id, scopes FROM api_keys WHERE key_hash = ?1",
+    [Q_IMPORT_SELECT] = "SELECT state, source FROM numbers WHERE number = ?1",
+    [Q_IMPORT_INSERT] =
+        "INSERT INTO numbers(" INV_COLS ", created_at, updated_at) VALUES "
+        "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
+        "?20, ?21, ?21)",
+    [Q_IMPORT_UPDATE] =
+        "UPDATE numbers SET country_iso=?2, type=?3, sub_type=?4, prefix=?5, city=?6, "
+        "region=?7, rate_center=?8, lata=?9, voice_enabled=?10, sms_enabled=?11, "
+        "mms_enabled=?12, setup_rate=?13, monthly_rental_rate=?14, voice_rate=?15, "
+        "sms_rate=?16, mms_rate=?17, restriction=?18, restriction_text=?19, carrier=?20, "
+        "updated_at=?21 WHERE number=?1 AND state=0 AND source=0",
+    [Q_STATS] =
+        "SELECT country_iso, type, state, count(*) FROM numbers WHERE source = 0 "
+        "GROUP BY country_iso, type, state ORDER BY country_iso, type, state",
+    [Q_NUMBER_GET_AVAILABLE] =
+        "SELECT " INV_COLS " FROM numbers WHERE number = ?1 AND state = 0 AND source = 0",
+    [Q_NUMBER_BUY] =
+        "UPDATE numbers SET state=?2, owner_id=?3, sub_id=?4, app_id=?5, cnam_lookup=?6, "
+        "compliance_id=?7, added_on=?8, renewal_date=?9, released_at=NULL, updated_at=?10 "
+        "WHERE number=?1 AND state=0 AND source=0",
+    [Q_NUMBER_STATE] = "SELECT state FROM numbers WHERE number = ?1 AND owner_id IS NOT NULL",
+    [Q_NUMBER_APPROVE] =
+        "UPDATE numbers SET state=1, updated_at=?2 WHERE number=?1 AND state=2",
+    [Q_APP_EXISTS] = "SELECT 1 FROM applications WHERE account_id = ?1 AND app_id = ?2",
+    [Q_APP_DEFAULT] =
+        "SELECT app_id FROM applications WHERE account_id = ?1 AND default_number_app = 1",
+    [Q_COMPLIANCE_INSERT] =
+        "INSERT INTO compliance(id, seq, account_id, country_iso, number_type, approved, "
+        "created_at) VALUES (?1, (SELECT COALESCE(max(seq), 0) + 1 FROM compliance), ?2, ?3, "
+        "?4, ?5, ?6)",
+    [Q_COMPLIANCE_GET] =
+        "SELECT id, account_id, country_iso, number_type, approved FROM compliance "
+        "WHERE account_id = ?1 AND id = ?2",
+    [Q_COMPLIANCE_LATEST] =
+        "SELECT id, account_id, country_iso, number_type, approved FROM compliance "
+        "WHERE account_id = ?1 AND country_iso = ?2 AND number_type IN (?3, ?4) AND approved = 1 "
+        "ORDER BY seq DESC LIMIT 1",
+    [Q_IDEM_GET] =
+        "SELECT status, req_hash, body, created_at FROM idempotency "
+        "WHERE account_id = ?1 AND key = ?2",
+    [Q_IDEM_PUT] =
+        "INSERT OR REPLACE INTO idempotency(account_id, key, req_hash, status, body, created_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [Q_LCA] =
+        "SELECT rate_center, lata FROM numbers WHERE country_iso = ?1 AND number >= ?2 "
+        "AND number < ?3 AND rate_center != '' LIMIT 1",
+};
+
+#define DYN_CACHE 32
+
+typedef struct conn {
+    sqlite3 *db;
+    sqlite3_stmt *q[Q__COUNT];
+    struct {
+        char *sql;
+        sqlite3_stmt *st;
+        uint64_t used;
+    } dyn[DYN_CACHE];
+    uint64_t tick;
+    int depth;            /* transaction nesting */
+    bool rollback_only;
+    struct conn *next;    /* all connections of the store, for close */
+} conn_t;
+
+typedef struct {
+    store_t base;
+    char *path;
+    pthread_key_t key;
+    pthread_mutex_t lock; /* guards conns */
+    conn_t *conns;
+} sqlite_store_t;
+
+struct store_import {
+    sqlite_store_t *s;
+    conn_t *c;
+    bool dry_run;
+    int64_t now;
+};
+
+static const store_ops_t sqlite_ops;
+
+/* ---- connections ------------------------------------------------------- */
+
+static void log_db_error(sqlite3 *db, const char *what)
+{
+    log_msg(LOG_ERROR, "sqlite: %s: %s", what, db ? sqlite3_errmsg(db) : "no connection");
+}
+
+static int exec_sql(sqlite3 *db, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        log_msg(LOG_ERROR, "sqlite: %s", msg ? msg : sqlite3_errmsg(db));
+        sqlite3_free(msg);
+        return ST_ERR;
+    }
+    return ST_OK;
+}
+
+static void conn_close(conn_t *c)
+{
+    for (int i = 0; i < Q__COUNT; i++) sqlite3_finalize(c->q[i]);
+    for (int i = 0; i < DYN_CACHE; i++) {
+        sqlite3_finalize(c->dyn[i].st);
+        free(c->dyn[i].sql);
+    }
+    sqlite3_close_v2(c->db);
+    free(c);
+}
+
+static int open_db(const char *path, sqlite3 **out)
+{
+    sqlite3 *db = NULL;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+        log_db_error(db, "open");
+        sqlite3_close_v2(db);
+        return ST_ERR;
+    }
+    sqlite3_busy_timeout(db, 15000);
+    sqlite3_extended_result_codes(db, 1);
+    /* synchronous=FULL: an acknowledged write survives power loss, not only
+     * a process crash.  WAL keeps readers off the writer's lock. */
+    if (exec_sql(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                     "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; "
+                     "PRAGMA cache_size=-16000;") != ST_OK) {
+        sqlite3_close_v2(db);
+        return ST_ERR;
+    }
+    *out = db;
+    return ST_OK;
+}
+
+static conn_t *conn_get(sqlite_store_t *s)
+{
+    conn_t *c = pthread_getspecific(s->key);
+    if (c) return c;
+    c = xcalloc(1, sizeof *c);
+    if (open_db(s->path, &c->db) != ST_OK) {
+        free(c);
+        return NULL;
+    }
+    pthread_setspecific(s->key, c);
+    pthread_mutex_lock(&s->lock);
+    c->next = s->conns;
+    s->conns = c;
+    pthread_mutex_unlock(&s->lock);
+    return c;
+}
+
+static sqlite3_stmt *stmt(conn_t *c, int which)
+{
+    if (c->q[which] == NULL) {
+        if (sqlite3_prepare_v3(c->db, q_sql[which], -1, SQLITE_PREPARE_PERSISTENT, &c->q[which],
+                               NULL) != SQLITE_OK) {
+            log_db_error(c->db, q_sql[which]);
+            return NULL;
+        }
+    }
+    return c->q[which];
+}
+
+/* A statement whose text varies (search filters): cached per connection. */
+static sqlite3_stmt *stmt_dyn(conn_t *c, const char *sql)
+{
+    int lru = 0;
+    for (int i = 0; i < DYN_CACHE; i++) {
+        if (c->dyn[i].sql && strcmp(c->dyn[i].sql, sql) == 0) {
+            c->dyn[i].used = ++c->tick;
+            return c->dyn[i].st;
+        }
+        if (c->dyn[i].used < c->dyn[lru].used) lru = i;
+    }
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        log_db_error(c->db, sql);
+        return NULL;
+    }
+    sqlite3_finalize(c->dyn[lru].st);
+    free(c->dyn[lru].sql);
+    c->dyn[lru].sql = xstrdup(sql);
+    c->dyn[lru].st = st;
+    c->dyn[lru].used = ++c->tick;
+    return st;
+}
+
+#define CONN(st) conn_get((sqlite_store_t *)(st))
+
+static void done_stmt(sqlite3_stmt *st)
+{
+    if (st) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+    }
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s) sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+    else sqlite3_bind_null(st, i);
+}
+
+static void bind_money(sqlite3_stmt *st, int i, int64_t v)
+{
+    if (v < 0) sqlite3_bind_null(st, i);
+    else sqlite3_bind_int64(st, i, v);
+}
+
+static void col_copy(sqlite3_stmt *st, int i, char *out, size_t sz)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    size_t n = t ? (size_t)sqlite3_column_bytes(st, i) : 0;
+    if (n >= sz) n = sz - 1;
+    if (n) memcpy(out, t, n);
+    out[n] = '\0';
+}
+
+static int64_t col_money(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, i);
+}
+
+/* ---- transactions ------------------------------------------------------ */
+
+static int sq_tx_begin(store_t *st, bool write)
+{
+    conn_t *c = CONN(st);
+    if (!c) return ST_ERR;
+    if (c->depth++ > 0) return ST_OK;
+    c->rollback_only = false;
+    if (exec_sql(c->db, write ? "BEGIN IMMEDIATE" : "BEGIN") != ST_OK) {
+        c->depth = 0;
+        return ST_ERR;
+    }
+    return ST_OK;
+}
+
+static int sq_tx_commit(store_t *st)
+{
+    conn_t *c = CONN(st);
+    if (!c || c->depth == 0) return ST_ERR;
+    if (--c->depth > 0) return ST_OK;
+    if (c->rollback_only) {
+        exec_sql(c->db, "ROLLBACK");
+        return ST_ERR;
+    }
+    if (exec_sql(c->db, "COMMIT") != ST_OK) {
+        exec_sql(c->db, "ROLLBACK");
+        return ST_ERR;
+    }
+    return ST_OK;
+}
+
+static void sq_tx_rollback(store_t *st)
+{
+    conn_t *c = CONN(st);
+    if (!c || c->depth == 0) return;
+    if (--c->depth > 0) {
+        c->rollback_only = true;
+        return;
+    }
+    exec_sql(c->db, "ROLLBACK");
+}
+
+/* ---- migrations -------------------------------------------------------- */
+
+static int sq_migrate(store_t *st, int *applied)
+{
+    conn_t *c = CONN(st);
+    int n = 0;
+    if (!c) return ST_ERR;
+    for (size_t i = 0; i < sqlite_migrations_len; i++) {
+        const nd_migration_t *m = &sqlite_migrations[i];
+        /* BEGIN IMMEDIATE serialises two processes migrating at once; the
+         * version is read again under the lock. */
+        if (exec_sql(c->db, "BEGIN IMMEDIATE") != ST_OK) return ST_ERR;
+        sqlite3_stmt *v = NULL;
+        int version = 0;
+        if (sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &v, NULL) == SQLITE_OK &&
+            sqlite3_step(v) == SQLITE_ROW)
+            version = sqlite3_column_int(v, 0);
+        sqlite3_finalize(v);
+        if (version >= m->version) {
+            exec_sql(c->db, "COMMIT");
+            continue;
+        }
+        char pragma[64];
+        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", m->version);
+        if (exec_sql(c->db, m->sql) != ST_OK || exec_sql(c->db, pragma) != ST_OK) {
+            log_msg(LOG_ERROR, "sqlite: migration %s failed", m->name);
+            exec_sql(c->db, "ROLLBACK");
+            return ST_ERR;
+        }
+        if (exec_sql(c->db, "COMMIT") != ST_OK) return ST_ERR;
+        n++;
+    }
+    if (applied) *applied = n;
+    return ST_OK;
+}
+
+/* ---- accounts ---------------------------------------------------------- */
+
+static void read_account(sqlite3_stmt *q, account_t *a)
+{
+    memset(a, 0, sizeof *a);
+    a->id = sqlite3_column_int64(q, 0);
+    col_copy(q, 1, a->auth_id, sizeof a->auth_id);
+    a->parent_id = sqlite3_column_int64(q, 2);
+    col_copy(q, 3, a->name, sizeof a->name);
+    a->enabled = sqlite3_column_int(q, 4) != 0;
+    if (sqlite3_column_bytes(q, 5) == IDS_HASH_SZ)
+        memcpy(a->token_hash, sqlite3_column_blob(q, 5), IDS_HASH_SZ);
+    a->created_at = sqlite3_column_int64(q, 6);
+    a->modified_at = sqlite3_column_int64(q, 7);
+}
+
+static int step_done(conn_t *c, sqlite3_stmt *q, const char *what)
+{
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW) return ST_OK;
+    if ((rc & 0xff) == SQLITE_CONSTRAINT) return ST_CONFLICT;
+    log_db_error(c->db, what);
+    return ST_ERR;
+}
+
+static int sq_account_insert(store_t *st, account_t *a)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? stmt(c, Q_ACCOUNT_INSERT) : NULL;
+    if (!q) return ST_ERR;
+    bind_text(q, 1, a->auth_id);
+    if (a->parent_id) sqlite3_bind_int64(q, 2, a->parent_id);
+    bind_text(q, 3, a->name);
+    sqlite3_bind_blob(q, 4, a->token_hash, IDS_HASH_SZ, SQLITE_STATIC);
+    sqlite3_bind_int(q, 5, a->enabled);
+    sqlite3_bind_int64(q, 6, a->created_at);
+    int rc = step_done(c, q, "account insert");
+    if (rc == ST_OK) a->id = sqlite3_last_insert_rowid(c->db);
+    done_stmt(q);
+    return rc;
+}
+
+static int account_one(store_t *st, int which, const char *auth_id, int64_t id, account_t *out)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? stmt(c, which) : NULL;
+    if (!q) return ST_ERR;
+    if (auth_id) bind_text(q, 1, auth_id);
+    else sqlite3_bind_int64(q, 1, id);
+    int rc = sqlite3_step(q);
+    int ret = ST_NOTFOUND;
+    if (rc == SQLITE_ROW) {
+        read_account(q, out);
+        ret = ST_OK;
+    } else if (rc != SQLITE_DONE) {
+        log_db_error(c->db, "account lookup");
+        ret = ST_ERR;
+    }
+    done_stmt(q);
+    return ret;
+}
+
+static int sq_account_by_auth_id(store_t *st, const char *auth_id, account_t *out)
+{
+    return account_one(st, Q_ACCOUNT_BY_AUTH_ID, auth_id, 0, out);
+}
+
+static int sq_account_by_id(store_t *st, int64_t id, account_t *out)
+{
+    return account_one(st, Q_ACCOUNT_BY_ID, NULL, id, out);
+}
+
+static int sq_account_list(store_t *st, store_account_cb cb, void *ud)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? stmt(c, Q_ACCOUNT_LIST) : NULL;
+    if (!q) return ST_ERR;
+    int rc, ret = ST_OK;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        account_t a;
+        read_account(q, &a);
+        if (cb(&a, ud) != C_OK) break;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        log_db_error(c->db, "account list");
+        ret = ST_ERR;
+    }
+    done_stmt(q);
+    return ret;
+}
+
+static int64_t sq_account_count(store_t *st)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? stmt(c, Q_ACCOUNT_COUNT) : NULL;
+    if (!q) return -1;
+    int64_t n = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : -1;
+    done_stmt(q);
+    return n;
+}
+
+static int sq_apikey_insert(store_t *st, int64_t account_id, const uint8_t hash[IDS_HASH_SZ],
+                            unsigned scopes)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? stmt(c, Q_APIKEY_INSERT) : NULL;
+    if (!q) return ST_ERR;
+    sqlite3_bind_int64(q, 1, account_id);
+    sqlite3_bind_blob(q, 2, hash, IDS_HASH_SZ, SQLITE_STATIC);
+    sqlite3_bind_int(q, 3, (int)scopes);
+    sqlite3_bind_int64(q, 4, clock_now());
+    int rc = step_done(c, q, "api key insert");
+    done_stmt(q);
+    return rc;
+}
+
+static int sq_apikey_lookup(store_t *st, const uint8_t hash[IDS_HASH_SZ], int64_t *account_id,
+                            unsigned *scopes)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? stmt(c, Q_APIKEY_LOOKUP) : NULL;
+    if (!q) return ST_ERR;
+    sqlite3_bind_blob(q, 1, hash, IDS_HASH_SZ, SQLITE_STATIC);
+    int rc = sqlite3_step(q), ret = ST_NOTFOUND;
+    if (rc == SQLITE_ROW) {
+        *account_id = sqlite3_column_int64(q, 0);
+        *scopes = (unsigned)sqlite3_column_int(q, 1);
+        ret = ST_OK;
+    } else if (rc != SQLITE_DONE) {
+        log_db_error(c->db, "api key lookup");
+        ret = ST_ERR;
+    }
+    done_stmt(q);
+    return ret;
+}
+
+/* ---- inventory import -------------------------------------------------- */
+
+static void bind_inv(sqlite3_stmt *q, const inv_number_t *r, int64_t now)
+{
+    bind_text(q, 1, r->number);
+    bind_text(q, 2, r->country_iso);
+    bind_text(q, 3, r->type);
+    bind_text(q, 4, r->sub_type);
+    bind_text(q, 5, r->prefix);
+    bind_text(q, 6, r->city);
+    bind_text(q, 7, r->region);
+    bind_text(q, 8, r->rate_center);
+    if (r->lata >= 0) sqlite3_bind_int(q, 9, r->lata);
+    else sqlite3_bind_null(q, 9);
+    sqlite3_bind_int(q, 10, r->voice);
+    sqlite3_bind_int(q, 11, r->sms);
+    sqlite3_bind_int(q, 12, r->mms);
+    bind_money(q, 13, r->setup_rate);
+    bind_money(q, 14, r->monthly_rental_rate);
+    bind_money(q, 15, r->voice_rate);
+    bind_money(q, 16, r->sms_rate);
+    bind_money(q, 17, r->mms_rate);
+    bind_text(q, 18, r->restriction);
+    bind_text(q, 19, r->restriction_text);
+    bind_text(q, 20, r->carrier);
+    sqlite3_bind_int64(q, 21, now);
+}
+
+/* An import runs on a connection of its own: a streamed HTTP import spans
+ * many calls on a worker thread, and requests that thread serves meanwhile
+ * must not land inside the import's transaction. */
+static int sq_import_begin(store_t *st, bool dry_run, store_import_t **out)
+{
+    sqlite_store_t *s = (sqlite_store_t *)st;
+    conn_t *c = xcalloc(1, sizeof *c);
+    if (open_db(s->path, &c->db) != ST_OK) {
+        free(c);
+        return ST_ERR;
+    }
+    if (exec_sql(c->db, dry_run ? "BEGIN" : "BEGIN IMMEDIATE") != ST_OK) {
+        conn_close(c);
+        return ST_ERR;
+    }
+    store_import_t *im = xcalloc(1, sizeof *im);
+    im->s = s;
+    im->c = c;
+    im->dry_run = dry_run;
+    im->now = clock_now();
+    *out = im;
+    return ST_OK;
+}
+
+static int sq_import_row(store_import_t *im, const inv_number_t *row, import_outcome_t *out)
+{
+    conn_t *c = im->c;
+    sqlite3_stmt *sel = stmt(c, Q_IMPORT_SELECT);
+    if (!sel) return ST_ERR;
+    bind_text(sel, 1, row->number);
+    int rc = sqlite3_step(sel);
+    bool exists = rc == SQLITE_ROW;
+    bool updatable = exists && sqlite3_column_int(sel, 0) == NUM_AVAILABLE &&
+                     sqlite3_column_int(sel, 1) == SRC_INVENTORY;
+    done_stmt(sel);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        log_db_error(c->db, "import select");
+        return ST_ERR;
+    }
+    if (exists && !updatable) {
+        *out = IMPORT_REFUSED;
+        return ST_OK;
+    }
+    *out = exists ? IMPORT_UPDATED : IMPORT_INSERTED;
+    if (im->dry_run) return ST_OK;
+    sqlite3_stmt *q = stmt(c, exists ? Q_IMPORT_UPDATE : Q_IMPORT_INSERT);
+    if (!q) return ST_ERR;
+    bind_inv(q, row, im->now);
+    rc = step_done(c, q, "import write");
+    done_stmt(q);
+    return rc;
+}
+
+static int sq_import_commit_batch(store_import_t *im)
+{
+    if (im->dry_run) return ST_OK;
+    if (exec_sql(im->c->db, "COMMIT") != ST_OK) return ST_ERR;
+    return exec_sql(im->c->db, "BEGIN IMMEDIATE");
+}
+
+static int sq_import_end(store_import_t *im, bool commit)
+{
+    int rc = ST_OK;
+    if (commit && !im->dry_run) rc = exec_sql(im->c->db, "COMMIT");
+    if (rc != ST_OK || !commit || im->dry_run) exec_sql(im->c->db, "ROLLBACK");
+    conn_close(im->c);
+    free(im);
+    return rc;
+}
+
+static int sq_inventory_stats(store_t *st, store_stats_cb cb, void *ud)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? stmt(c, Q_STATS) : NULL;
+    if (!q) return ST_ERR;
+    int rc, ret = ST_OK;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        stats_row_t r;
+        col_copy(q, 0, r.country_iso, sizeof r.country_iso);
+        col_copy(q, 1, r.type, sizeof r.type);
+        r.state = (num_state_t)sqlite3_column_int(q, 2);
+        r.count = sqlite3_column_int64(q, 3);
+        if (cb(&r, ud) != C_OK) break;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        log_db_error(c->db, "stats");
+        ret = ST_ERR;
+    }
+    done_stmt(q);
+    return ret;
+}
+
+/* ---- search and purchase ----------------------------------------------- */
+
+static void read_inv(sqlite3_stmt *q, inv_number_t *r)
+{
+    col_copy(q, 0, r->number, sizeof r->number);
+    col_copy(q, 1, r->country_iso, sizeof r->country_iso);
+    col_copy(q, 2, r->type, sizeof r->type);
+    col_copy(q, 3, r->sub_type, sizeof r->sub_type);
+    col_copy(q, 4, r->prefix, sizeof r->prefix);
+    col_copy(q, 5, r->city, sizeof r->city);
+    col_copy(q, 6, r->region, sizeof r->region);
+    col_copy(q, 7, r->rate_center, sizeof r->rate_center);
+    r->lata = sqlite3_column_type(q, 8) == SQLITE_NULL ? -1 : sqlite3_column_int(q, 8);
+    r->voice = sqlite3_column_int(q, 9) != 0;
+    r->sms = sqlite3_column_int(q, 10) != 0;
+    r->mms = sqlite3_column_int(q, 11) != 0;
+    r->setup_rate = col_money(q, 12);
+    r->monthly_rental_rate = col_money(q, 13);
+    r->voice_rate = col_money(q, 14);
+    r->sms_rate = col_money(q, 15);
+    r->mms_rate = col_money(q, 16);
+    col_copy(q, 17, r->restriction, sizeof r->restriction);
+    col_copy(q, 18, r->restriction_text, sizeof r->restriction_text);
+    col_copy(q, 19, r->carrier, sizeof r->carrier);
+}
+
+/* The upper bound of a digit-prefix range: "1415" -> "1415:" (':' sorts
+ * right after '9'), so number >= p AND number < p: is "starts with p". */
+static void prefix_hi(const char *p, char *out, size_t sz)
+{
+    snprintf(out, sz, "%s:", p);
+}
+
+typedef struct {
+    char rc[MODEL_RATE_CENTER_SZ];
+    int32_t lata;
+    bool have;
+} lca_t;
+
+static int resolve_lca(conn_t *c, const search_q_t *q, lca_t *out)
+{
+    sqlite3_stmt *s = stmt(c, Q_LCA);
+    char hi[24];
+    if (!s) return ST_ERR;
+    prefix_hi(q->lca_prefix, hi, sizeof hi);
+    bind_text(s, 1, q->country_iso);
+    bind_text(s, 2, q->lca_prefix);
+    bind_text(s, 3, hi);
+    int rc = sqlite3_step(s);
+    out->have = false;
+    if (rc == SQLITE_ROW) {
+        col_copy(s, 0, out->rc, sizeof out->rc);
+        out->lata = sqlite3_column_type(s, 1) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 1);
+        out->have = true;
+    }
+    done_stmt(s);
+    return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? ST_OK : ST_ERR;
+}
+
+static int sq_number_search(store_t *st, const search_q_t *q, inv_number_t *rows,
+                            size_t *nrows, int64_t *total)
+{
+    conn_t *c = CONN(st);
+    if (!c) return ST_ERR;
+    *nrows = 0;
+    *total = 0;
+
+    lca_t lca = {.have = false};
+    if (q->lca_prefix[0]) {
+        if (resolve_lca(c, q, &lca) != ST_OK) return ST_ERR;
+        if (!lca.have) return ST_OK; /* unknown NPA-NXX: nothing in its area */
+    }
+
+    /* WHERE clause from fixed fragments; values bound by position. */
+    buf_t w = BUF_INIT;
+    int np = 1;
+    char hi[40];
+    buf_puts(&w, " FROM numbers WHERE state = 0 AND country_iso = ?1");
+    if (q->prefix[0]) {
+        buf_printf(&w, " AND number >= ?%d AND number < ?%d", np + 1, np + 2);
+        np += 2;
+    }
+    if (q->glob[0]) buf_printf(&w, " AND number GLOB ?%d", ++np);
+    if (q->type) {
+        np++;
+        buf_printf(&w, " AND (type = ?%d OR sub_type = ?%d)", np, np);
+    }
+    if (q->region) buf_printf(&w, " AND region = ?%d", ++np);
+    if (q->city) buf_printf(&w, " AND city = ?%d", ++np);
+    if (q->rate_center) buf_printf(&w, " AND rate_center = ?%d", ++np);
+    if (q->lata >= 0) buf_printf(&w, " AND lata = ?%d", ++np);
+    if (lca.have) {
+        buf_printf(&w, " AND rate_center = ?%d AND lata IS ?%d", np + 1, np + 2);
+        np += 2;
+    }
+    if (q->svc_voice) buf_puts(&w, " AND voice_enabled = 1");
+    if (q->svc_sms) buf_puts(&w, " AND sms_enabled = 1");
+    if (q->svc_mms) buf_puts(&w, " AND mms_enabled = 1");
+
+    char *sql_rows = xasprintf("SELECT " INV_COLS "%s ORDER BY number LIMIT ?%d OFFSET ?%d",
+                               w.data, np + 1, np + 2);
+    char *sql_count = xasprintf("SELECT count(*)%s", w.data);
+    buf_free(&w);
+
+    int ret = ST_ERR;
+    sqlite3_stmt *sts[2] = {stmt_dyn(c, sql_rows), NULL};
+    if (!sts[0]) goto done;
+    sts[1] = stmt_dyn(c, sql_count);
+    if (!sts[1]) goto done;
+    for (int k = 0; k < 2; k++) {
+        sqlite3_stmt *s = sts[k];
+        int i = 1;
+        bind_text(s, i++, q->country_iso);
+        if (q->prefix[0]) {
+            prefix_hi(q->prefix, hi, sizeof hi);
+            sqlite3_bind_text(s, i++, q->prefix, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(s, i++, hi, -1, SQLITE_TRANSIENT);
+        }
+        if (q->glob[0]) bind_text(s, i++, q->glob);
+        if (q->type) bind_text(s, i++, q->type);
+        if (q->region) bind_text(s, i++, q->region);
+        if (q->city) bind_text(s, i++, q->city);
+        if (q->rate_center) bind_text(s, i++, q->rate_center);
+        if (q->lata >= 0) sqlite3_bind_int(s, i++, q->lata);
+        if (lca.have) {
+            bind_text(s, i++, lca.rc);
+            if (lca.lata >= 0) sqlite3_bind_int(s, i++, lca.lata);
+            else sqlite3_bind_null(s, i++);
+        }
+        if (k == 0) {
+            sqlite3_bind_int(s, i++, q->limit);
+            sqlite3_bind_int(s, i++, q->offset);
+        }
+    }
+    /* Rows and count in one read transaction: a consistent snapshot. */
+    if (sq_tx_begin(st, false) != ST_OK) goto done;
+    int rc;
+    while ((rc = sqlite3_step(sts[0])) == SQLITE_ROW && *nrows < (size_t)q->limit)
+        read_inv(sts[0], &rows[(*nrows)++]);
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+        rc = sqlite3_step(sts[1]);
+        if (rc == SQLITE_ROW) {
+            *total = sqlite3_column_int64(sts[1], 0);
+            ret = ST_OK;
+        }
+    }
+    if (ret != ST_OK) log_db_error(c->db, "search");
+    done_stmt(sts[0]);
+    done_stmt(sts[1]);
+    if (ret == ST_OK) ret = sq_tx_commit(st);
+    else sq_tx_rollback(st);
+done:
+    free(sql_rows);
+    free(sql_count);
+    return ret;
+}
+
+static int sq_number_get_available(store_t *st, const char *number, inv_number_t *out)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? stmt(c, Q_NUMBER_GET_AVAILABLE) : NULL;
+    if (!q) return ST_ERR;
+    bind_text(q, 1, number);
+    int rc = sqlite3_step(q), ret = ST_NOTFOUND;
+    if (rc == SQLITE_ROW) {
+        read_inv(q, out);
+        ret = ST_OK;
+    } else if (rc != SQLITE_DONE) {
+        log_db_error(c->db, "number get");
+        ret = ST_ERR;
+    }
+    done_stmt(q);
+    return ret;
+}
+
+static int sq_number_buy(store_t *st, const buy_row_t *b)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? stmt(c, Q_NUMBER_BUY) : NULL;
+    if (!q) return ST_ERR;
+    bind_text(q, 1, b->number);
+    sqlite3_bind_int(q, 2, (int)b->state);
+    sqlite3_bind_int64(q, 3, b->account_id);
+    if (b->sub_id) sqlite3_bind_int64(q, 4, b->sub_id);
+    bind_text(q, 5, b->app_id);
+    bind_text(q, 6, b->cnam_lookup);
+    bind_text(q, 7, b->compliance_id);
+    bind_text(q, 8, b->added_on);
+    bind_text(q, 9, b->renewal_date);
+    sqlite3_bind_int64(q, 10, clock_now());
+    int rc = step_done(c, q, "buy");
+    done_stmt(q);
+    if (rc != ST_OK) return rc;
+    return sqlite3_changes(c->db) == 1 ? ST_OK : ST_NOTFOUND;
+}
+
+static int sq_number_approve(store_t *st, const char *number)
+{
+    conn_t *c = CONN(st);
+    if (!c) return ST_ERR;
+    sqlite3_stmt *q = stmt(c, Q_NUMBER_APPROVE);
+    if (!q) return ST_ERR;
+    bind_text(q, 1, number);
+    sqlite3_bind_int64(q, 2, clock_now());
+    int rc = step_done(c, q, "approve");
+    done_stmt(q);
+    if (rc != ST_OK) return rc;
+    if (sqlite3_changes(c->db) == 1) return ST_OK;
+    sqlite3_stmt *s = stmt(c, Q_NUMBER_STATE);
+    if (!s) return ST_ERR;
+    bind_text(s, 1, number);
+    rc = sqlite3_step(s);
+    done_stmt(s);
+    return rc == SQLITE_ROW ? ST_CONFLICT : ST_NOTFOUND;
+}
+
+/* ---- applications, compliance ------------------------------------------ */
+
+static int sq_app_exists(store_t *st, int64_t account_id, const char *app_id)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? stmt(c, Q_APP_EXISTS) : NULL;
+    if (!q) return ST_ERR;
+    sqlite3_bind_int64(q, 1, account_id);
+    bind_text(q, 2, app_id);
+    int rc = sqlite3_step(q);
+    done_stmt(q);
+    if (rc == SQLITE_ROW) return ST_OK;
+    return rc == SQLITE_DONE ? ST_NOTFOUND : ST_ERR;
+}
+
+static int sq_app_default(store_t *st, int64_t account_id, char out[MODEL_APP_ID_SZ])
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? stmt(c, Q_APP_DEFAULT) : NULL;
+    if (!q) return ST_ERR;
+    sqlite3_bind_int64(q, 1, account_id);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) col_copy(q, 0, out, MODEL_APP_ID_SZ);
+    done_stmt(q);
+    if (rc == SQLITE_ROW) return ST_OK;
+    return rc == SQLITE_DONE ? ST_NOTFOUND : ST_ERR;
+}
+
+static int sq_compliance_insert(store_t *st, const compliance_t *cp)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? stmt(c, Q_COMPLIANCE_INSERT) : NULL;
+    if (!q) return ST_ERR;
+    bind_text(q, 1, cp->id);
+    sqlite3_bind_int64(q, 2, cp->account_id);
+    bind_text(q, 3, cp->country_iso);
+    bind_text(q, 4, cp->number_type);
+    sqlite3_bind_int(q, 5, cp->approved);
+    sqlite3_bind_int64(q, 6, clock_now());
+    int rc = step_done(c, q, "compliance insert");
+    done_stmt(q);
+    return rc;
+}
+
+static int read_compliance(conn_t *c, sqlite3_stmt *q, compliance_t *out)
+{
+    int rc = sqlite3_step(q), ret = ST_NOTFOUND;
+    if (rc == SQLITE_ROW) {
+        col_copy(q, 0, out->id, sizeof out->id);
+        out->account_id = sqlite3_column_int64(q, 1);
+        col_copy(q, 2, out->country_iso, sizeof out->country_iso);
+        col_copy(q, 3, out->number_type, sizeof out->number_type);
+        out->approved = sqlite3_column_int(q, 4) != 0;
+        ret = ST_OK;
+    } else if (rc != SQLITE_DONE) {
+        log_db_error(c->db, "compliance");
+        ret = ST_ERR;
+    }
+    done_stmt(q);
+    return ret;
+}
+
+static int sq_compliance_get(store_t *st, int64_t account_id, const char *id, compliance_t *out)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? stmt(c, Q_COMPLIANCE_GET) : NULL;
+    if (!q) return ST_ERR;
+    sqlite3_bind_int64(q, 1, account_id);
+    bind_text(q, 2, id);
+    return read_compliance(c, q, out);
+}
+
+static int sq_compliance_latest(store_t *st, int64_t account_id, const char *country_iso,
+                                const char *type, const char *sub_type, compliance_t *out)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? stmt(c, Q_COMPLIANCE_LATEST) : NULL;
+    if (!q) return ST_ERR;
+    sqlite3_bind_int64(q, 1, account_id);
+    bind_text(q, 2, country_iso);
+    bind_text(q, 3, type);
+    bind_text(q, 4, sub_type);
+    return read_compliance(c, q, out);
+}
+
+/* ---- idempotency -------------------------------------------------------- */
+
+static int sq_idem_get(store_t *st, int64_t account_id, const char *key, idem_row_t *out)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? stmt(c, Q_IDEM_GET) : NULL;
+    if (!q) return ST_ERR;
+    sqlite3_bind_int64(q, 1, account_id);
+    bind_text(q, 2, key);
+    int rc = sqlite3_step(q), ret = ST_NOTFOUND;
+    if (rc == SQLITE_ROW) {
+        out->status = sqlite3_column_int(q, 0);
+        memset(out->req_hash, 0, IDS_HASH_SZ);
+        if (sqlite3_column_bytes(q, 1) == IDS_HASH_SZ)
+            memcpy(out->req_hash, sqlite3_column_blob(q, 1), IDS_HASH_SZ);
+        const unsigned char *b = sqlite3_column_text(q, 2);
+        out->body = xstrndup(b ? (const char *)b : "", (size_t)sqlite3_column_bytes(q, 2));
+        out->created_at = sqlite3_column_int64(q, 3);
+        ret = ST_OK;
+    } else if (rc != SQLITE_DONE) {
+        log_db_error(c->db, "idempotency get");
+        ret = ST_ERR;
+    }
+    done_stmt(q);
+    return ret;
+}
+
+static int sq_idem_put(store_t *st, int64_t account_id, const char *key, const idem_row_t *row)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? stmt(c, Q_IDEM_PUT) : NULL;
+    if (!q) return ST_ERR;
+    sqlite3_bind_int64(q, 1, account_id);
+    bind_text(q, 2, key);
+    sqlite3_bind_blob(q, 3, row->req_hash, IDS_HASH_SZ, SQLITE_STATIC);
+    sqlite3_bind_int(q, 4, row->status);
+    bind_text(q, 5, row->body);
+    sqlite3_bind_int64(q, 6, row->created_at);
+    int rc = step_done(c, q, "idempotency put");
+    done_stmt(q);
+    return rc;
+}
+
+/* ---- open / close ------------------------------------------------------ */
+
+static void sq_close(store_t *st)
+{
+    sqlite_store_t *s = (sqlite_store_t *)st;
+    if (!s) return;
+    pthread_mutex_lock(&s->lock);
+    conn_t *c = s->conns;
+    while (c) {
+        conn_t *next = c->next;
+        conn_close(c);
+        c = next;
+    }
+    s->conns = NULL;
+    pthread_mutex_unlock(&s->lock);
+    pthread_setspecific(s->key, NULL);
+    pthread_key_delete(s->key);
+    pthread_mutex_destroy(&s->lock);
+    free(s->path);
+    free(s);
+}
+
+int store_sqlite_open(const char *path, store_t **out, char **err)
+{
+    /* Create the file ourselves so that it is 0600 from its first byte;
+     * SQLite gives the -wal and -shm files the same mode. */
+    if (strcmp(path, ":memory:") != 0) {
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            *err = xasprintf("cannot open %s: %s", path, strerror(errno));
+            return C_ERR;
+        }
+        close(fd);
+    }
+    sqlite_store_t *s = xcalloc(1, sizeof *s);
+    s->base.ops = &sqlite_ops;
+    s->path = xstrdup(path);
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_key_create(&s->key, NULL);
+    conn_t *c = conn_get(s);
+    if (c == NULL) {
+        *err = xasprintf("cannot open SQLite database %s", path);
+        sq_close(&s->base);
+        return C_ERR;
+    }
+    *out = &s->base;
+    return C_OK;
+}
+
+static const store_ops_t sqlite_ops = {
+    .name = "sqlite",
+    .close = sq_close,
+    .migrate = sq_migrate,
+    .tx_begin = sq_tx_begin,
+    .tx_commit = sq_tx_commit,
+    .tx_rollback = sq_tx_rollback,
+    .account_insert = sq_account_insert,
+    .account_by_auth_id = sq_account_by_auth_id,
+    .account_list = sq_account_list,
+    .apikey_insert = sq_apikey_insert,
+    .apikey_lookup = sq_apikey_lookup,
+    .account_by_id = sq_account_by_id,
+    .account_count = sq_account_count,
+    .import_begin = sq_import_begin,
+    .import_row = sq_import_row,
+    .import_commit_batch = sq_import_commit_batch,
+    .import_end = sq_import_end,
+    .inventory_stats = sq_inventory_stats,
+    .number_search = sq_number_search,
+    .number_get_available = sq_number_get_available,
+    .number_buy = sq_number_buy,
+    .number_approve = sq_number_approve,
+    .app_exists = sq_app_exists,
+    .app_default = sq_app_default,
+    .compliance_insert = sq_compliance_insert,
+    .compliance_get = sq_compliance_get,
+    .compliance_latest = sq_compliance_latest,
+    .idem_get = sq_idem_get,
+    .idem_put = sq_idem_put,
+};

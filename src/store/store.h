@@ -1,0 +1,153 @@
+/* store.h -- the storage seam: a table of function pointers.
+ *
+ * Everything above this line (core, api, cli) talks to storage only through
+ * store_t.  A backend (sqlite.c, later postgres.c) fills in the table.
+ *
+ * Threads: a store_t is shared by all threads; each backend keeps one
+ * database connection per thread internally (opened lazily on a thread's
+ * first call), so callers never pass connections around.
+ *
+ * Transactions: tx_begin/tx_commit/tx_rollback act on the calling thread's
+ * connection and nest by counting: only the outermost pair talks to the
+ * database; a rollback at any depth makes the outermost commit roll back.
+ * A write transaction (write=true) takes the write lock at once, so two
+ * writers serialise at BEGIN instead of failing later on lock upgrade.
+ *
+ * Status: every function returns ST_OK or one of the ST_ codes below.
+ * Strings in results are copied into caller-provided structs; callbacks'
+ * arguments are valid only during the call.
+ */
+#ifndef ND_STORE_H
+#define ND_STORE_H
+
+#include "core/model.h"
+#include "util/buf.h"
+
+#define ST_OK 0
+#define ST_ERR (-1)       /* database failure (logged by the backend) */
+#define ST_NOTFOUND (-2)
+#define ST_CONFLICT (-3)  /* unique constraint / wrong state */
+
+typedef struct store store_t;
+typedef struct store_import store_import_t;
+
+/* Search filters (API.md §2.2), already validated by the core. */
+typedef struct {
+    char country_iso[3];
+    const char *type;           /* NULL or a valid type */
+    char prefix[32];            /* "" or literal digits the number starts with (cc included) */
+    char glob[40];              /* "" or a GLOB the whole number must match */
+    char lca_prefix[16];        /* "" or cc+npanxx: match its rate center and LATA */
+    const char *region, *city, *rate_center; /* NULL or value */
+    bool svc_voice, svc_sms, svc_mms;
+    int32_t lata;               /* -1: no filter */
+    int limit, offset;
+} search_q_t;
+
+typedef struct {
+    const char *number;
+    int64_t account_id;         /* the main account that buys */
+    int64_t sub_id;             /* 0: none */
+    const char *app_id;         /* NULL: none */
+    const char *cnam_lookup;    /* NULL, "enabled", "disabled" */
+    const char *compliance_id;  /* NULL: none */
+    num_state_t state;          /* NUM_ACTIVE or NUM_PENDING */
+    const char *added_on, *renewal_date; /* YYYY-MM-DD */
+} buy_row_t;
+
+typedef enum { IMPORT_INSERTED, IMPORT_UPDATED, IMPORT_REFUSED } import_outcome_t;
+
+typedef struct {
+    char country_iso[3];
+    char type[MODEL_TYPE_SZ];
+    num_state_t state;
+    int64_t count;
+} stats_row_t;
+
+typedef struct {
+    char id[IDS_UUID_SZ];
+    int64_t account_id;
+    char country_iso[3];
+    char number_type[MODEL_TYPE_SZ];
+    bool approved;
+} compliance_t;
+
+typedef struct {
+    int status;                 /* HTTP status of the stored response */
+    uint8_t req_hash[IDS_HASH_SZ];
+    char *body;                 /* caller frees */
+    int64_t created_at;
+} idem_row_t;
+
+typedef int (*store_account_cb)(const account_t *a, void *ud);
+typedef int (*store_stats_cb)(const stats_row_t *r, void *ud);
+
+typedef struct store_ops {
+    const char *name;
+    void (*close)(store_t *st);
+    int (*migrate)(store_t *st, int *applied);
+
+    int (*tx_begin)(store_t *st, bool write);
+    int (*tx_commit)(store_t *st);
+    void (*tx_rollback)(store_t *st);
+
+    /* accounts and keys */
+    int (*account_insert)(store_t *st, account_t *a);      /* sets a->id */
+    int (*account_by_auth_id)(store_t *st, const char *auth_id, account_t *out);
+    int (*account_list)(store_t *st, store_account_cb cb, void *ud);
+    int (*apikey_insert)(store_t *st, int64_t account_id, const uint8_t hash[IDS_HASH_SZ],
+                         unsigned scopes);
+    int (*apikey_lookup)(store_t *st, const uint8_t hash[IDS_HASH_SZ], int64_t *account_id,
+                         unsigned *scopes);
+    int (*account_by_id)(store_t *st, int64_t id, account_t *out);
+    int64_t (*account_count)(store_t *st);
+
+    /* inventory import: begin opens a write transaction that import_end
+     * commits (or rolls back); import_commit_batch commits and reopens, so
+     * a long import does not hold the write lock for its whole length.
+     * dry_run: import_row only reports what it would do. */
+    int (*import_begin)(store_t *st, bool dry_run, store_import_t **out);
+    int (*import_row)(store_import_t *im, const inv_number_t *row, import_outcome_t *out);
+    int (*import_commit_batch)(store_import_t *im);
+    int (*import_end)(store_import_t *im, bool commit);    /* frees im */
+    int (*inventory_stats)(store_t *st, store_stats_cb cb, void *ud);
+
+    /* search: rows has room for q->limit entries */
+    int (*number_search)(store_t *st, const search_q_t *q, inv_number_t *rows, size_t *nrows,
+                         int64_t *total);
+    /* an inventory number in state available (ST_NOTFOUND otherwise) */
+    int (*number_get_available)(store_t *st, const char *number, inv_number_t *out);
+    /* the conditional update: ST_NOTFOUND unless the number was available */
+    int (*number_buy)(store_t *st, const buy_row_t *b);
+    /* pending -> active; ST_NOTFOUND if no owned number, ST_CONFLICT if not pending */
+    int (*number_approve)(store_t *st, const char *number);
+
+    /* applications (only what purchase needs for now) */
+    int (*app_exists)(store_t *st, int64_t account_id, const char *app_id);
+    int (*app_default)(store_t *st, int64_t account_id, char out[MODEL_APP_ID_SZ]);
+
+    /* compliance */
+    int (*compliance_insert)(store_t *st, const compliance_t *c);
+    int (*compliance_get)(store_t *st, int64_t account_id, const char *id, compliance_t *out);
+    /* most recent approved record for (country, one of two types) */
+    int (*compliance_latest)(store_t *st, int64_t account_id, const char *country_iso,
+                             const char *type, const char *sub_type, compliance_t *out);
+
+    /* idempotency keys (scope: account id + key) */
+    int (*idem_get)(store_t *st, int64_t account_id, const char *key, idem_row_t *out);
+    int (*idem_put)(store_t *st, int64_t account_id, const char *key, const idem_row_t *row);
+} store_ops_t;
+
+struct store {
+    const store_ops_t *ops;
+};
+
+/* Opens the store named by url (CLI.md --db): postgres URLs select the
+ * PostgreSQL backend, anything else is an SQLite path.  On failure returns
+ * C_ERR with *err set to a message the caller frees. */
+int store_open(const char *url, store_t **out, char **err);
+
+/* Backend constructors (used by store_open). */
+int store_sqlite_open(const char *path, store_t **out, char **err);
+
+#endif

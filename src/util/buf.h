@@ -1,0 +1,32 @@
+/* buf.h -- a growable byte buffer, always NUL-terminated.
+ *
+ * Ownership: the buf_t owns b->data; buf_free() releases it, buf_steal()
+ * hands it to the caller (who then frees it with free()).
+ */
+#ifndef ND_BUF_H
+#define ND_BUF_H
+
+#include "util/common.h"
+
+typedef struct {
+    char *data;
+    size_t len;
+    size_t cap;
+} buf_t;
+
+#define BUF_INIT {NULL, 0, 0}
+
+void buf_reserve(buf_t *b, size_t extra);
+void buf_append(buf_t *b, const void *p, size_t n);
+void buf_puts(buf_t *b, const char *s);
+void buf_putc(buf_t *b, char c);
+void buf_printf(buf_t *b, const char *fmt, ...) ND_PRINTF(2, 3);
+/* Append s as a JSON string literal with quotes and escapes. */
+void buf_json_str(buf_t *b, const char *s, size_t n);
+/* Append percent-encoded (RFC 3986 unreserved kept). */
+void buf_urlenc(buf_t *b, const char *s);
+void buf_reset(buf_t *b);
+void buf_free(buf_t *b);
+char *buf_steal(buf_t *b); /* returns data (never NULL); b is reset */
+
+#endif

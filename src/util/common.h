@@ -1,0 +1,51 @@
+/* common.h -- status codes, allocation, small helpers shared by every module.
+ *
+ * Every function in numberd that can fail returns C_OK or C_ERR (or a
+ * module-specific negative code documented in its header) and writes its
+ * results through out-parameters.  Allocation failure is not an error that
+ * callers handle: xmalloc() and friends abort the process, because a server
+ * that cannot allocate 100 bytes cannot do anything useful either.
+ */
+#ifndef ND_COMMON_H
+#define ND_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#define C_OK 0
+#define C_ERR (-1)
+
+#define ND_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define ND_UNUSED(x) ((void)(x))
+
+#if defined(__GNUC__)
+#define ND_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define ND_NORETURN __attribute__((noreturn))
+#else
+#define ND_PRINTF(f, a)
+#define ND_NORETURN
+#endif
+
+/* Allocation: never return NULL; abort with a message on failure.
+ * The caller owns the returned memory and frees it with free(). */
+void *xmalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* printf into a fresh allocation (caller frees). */
+char *xasprintf(const char *fmt, ...) ND_PRINTF(1, 2);
+
+ND_NORETURN void nd_panic(const char *fmt, ...) ND_PRINTF(1, 2);
+
+/* ASCII-only helpers: locale-independent on purpose. */
+static inline bool nd_isdigit(int c) { return c >= '0' && c <= '9'; }
+static inline bool nd_isalpha(int c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+static inline bool nd_isalnum(int c) { return nd_isdigit(c) || nd_isalpha(c); }
+static inline int nd_toupper(int c) { return (c >= 'a' && c <= 'z') ? c - 32 : c; }
+static inline int nd_tolower(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
+int nd_strcasecmp(const char *a, const char *b);
+bool nd_all_digits(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,102 @@
+#include "util/jw.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void jw_init(jw_t *w, buf_t *b)
+{
+    w->b = b;
+    w->depth = 0;
+    w->after_key = false;
+    w->first[0] = true;
+}
+
+/* Before a value or a key: the comma between siblings. */
+static void sep(jw_t *w)
+{
+    if (w->after_key) {
+        w->after_key = false;
+        return;
+    }
+    if (!w->first[w->depth]) buf_putc(w->b, ',');
+    w->first[w->depth] = false;
+}
+
+static void open(jw_t *w, char c)
+{
+    sep(w);
+    if (w->depth + 1 >= JW_MAX_DEPTH) nd_panic("jw: nesting too deep");
+    buf_putc(w->b, c);
+    w->first[++w->depth] = true;
+}
+
+static void close_(jw_t *w, char c)
+{
+    if (w->depth == 0) nd_panic("jw: unbalanced close");
+    w->depth--;
+    buf_putc(w->b, c);
+}
+
+void jw_obj(jw_t *w) { open(w, '{'); }
+void jw_obj_end(jw_t *w) { close_(w, '}'); }
+void jw_arr(jw_t *w) { open(w, '['); }
+void jw_arr_end(jw_t *w) { close_(w, ']'); }
+
+void jw_key(jw_t *w, const char *k)
+{
+    sep(w);
+    buf_json_str(w->b, k, strlen(k));
+    buf_putc(w->b, ':');
+    w->after_key = true;
+}
+
+void jw_strn(jw_t *w, const char *s, size_t n)
+{
+    sep(w);
+    buf_json_str(w->b, s, n);
+}
+
+void jw_str(jw_t *w, const char *s)
+{
+    if (s == NULL) {
+        jw_null(w);
+        return;
+    }
+    jw_strn(w, s, strlen(s));
+}
+
+void jw_int(jw_t *w, int64_t v)
+{
+    sep(w);
+    buf_printf(w->b, "%lld", (long long)v);
+}
+
+void jw_bool(jw_t *w, bool v)
+{
+    sep(w);
+    buf_puts(w->b, v ? "true" : "false");
+}
+
+void jw_null(jw_t *w)
+{
+    sep(w);
+    buf_append(w->b, "null", 4);
+}
+
+void jw_raw(jw_t *w, const char *json, size_t n)
+{
+    sep(w);
+    buf_append(w->b, json, n);
+}
+
+void jw_kstr(jw_t *w, const char *k, const char *s) { jw_key(w, k); jw_str(w, s); }
+void jw_kint(jw_t *w, const char *k, int64_t v) { jw_key(w, k); jw_int(w, v); }
+void jw_kbool(jw_t *w, const char *k, bool v) { jw_key(w, k); jw_bool(w, v); }
+void jw_knull(jw_t *w, const char *k) { jw_key(w, k); jw_null(w); }
+
+void jw_kstr_or_null(jw_t *w, const char *k, const char *s)
+{
+    jw_key(w, k);
+    if (s == NULL || *s == '\0') jw_null(w);
+    else jw_str(w, s);
+}
