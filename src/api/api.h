@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "core/core.h"
+#include "core/ratelimit.h"
 #include "http/http.h"
 #include "util/jw.h"
 
@@ -17,6 +18,7 @@ typedef struct {
     core_t core;
     bool admin_enabled;
     uint8_t admin_hash[IDS_HASH_SZ];
+    ratelimit_t *rl;       /* NULL: no limit */
 } api_ctx_t;
 
 typedef enum { DIALECT_PLIVO, DIALECT_BYOC, DIALECT_ADMIN } dialect_t;

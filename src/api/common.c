@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/clock.h"
 #include "core/money.h"
 
 dialect_t api_dialect(const char *path)
@@ -115,8 +116,19 @@ int api_auth_plivo(http_req_t *req, http_resp_t *resp, account_t *out)
         }
         ids_wipe(decoded, sizeof decoded);
     }
-    if (ok != C_OK) api_error(req, resp, 401, "authentication failed");
-    return ok;
+    if (ok != C_OK) {
+        api_error(req, resp, 401, "authentication failed");
+        return C_ERR;
+    }
+    unsigned retry;
+    if (!rl_check(ctx->rl, out->id, clock_now(), &retry)) {
+        char ra[16];
+        snprintf(ra, sizeof ra, "%u", retry);
+        api_error(req, resp, 429, "too many requests: rate limit exceeded");
+        http_resp_header(resp, "Retry-After", ra);
+        return C_ERR;
+    }
+    return C_OK;
 }
 
 int api_auth_admin(http_req_t *req, http_resp_t *resp)

@@ -206,6 +206,7 @@ int cli_serve(int argc, char **argv)
     memset(&ctx, 0, sizeof ctx);
     if (cli_open_core(db, &ctx.core) != C_OK) return 1;
     ctx.core.aging_days = (int)aging;
+    ctx.rl = rl_new(rl_n, rl_s);
     if (token[0]) {
         ctx.admin_enabled = true;
         ids_hash_secret(token, strlen(token), ctx.admin_hash);
@@ -253,6 +254,7 @@ int cli_serve(int argc, char **argv)
     }
     http_server_stop(srv);
     cli_close_core(&ctx.core);
+    rl_free(ctx.rl);
     log_msg(LOG_INFO, "stopped");
     return 0;
 }

@@ -25,7 +25,10 @@ void router_allow_string(unsigned allow, char *out, size_t sz)
     for (size_t i = 0; i < ND_ARRAY_LEN(names); i++) {
         if (!(allow & (1u << i))) continue;
         int n = snprintf(out + o, sz - o, "%s%s", o ? ", " : "", names[i]);
-        if (n < 0 || (size_t)n >= sz - o) break;
+        if (n < 0 || (size_t)n >= sz - o) {
+            out[o] = '\0'; /* drop the partial name snprintf left behind */
+            break;
+        }
         o += (size_t)n;
     }
 }

@@ -61,6 +61,7 @@ CREATE TABLE numbers (
   voice_enabled       INTEGER NOT NULL DEFAULT 1,
   sms_enabled         INTEGER NOT NULL DEFAULT 0,
   mms_enabled         INTEGER NOT NULL DEFAULT 0,
+  caps                INTEGER NOT NULL DEFAULT 1,  -- voice 1 | sms 2 | mms 4, for search
   setup_rate          INTEGER,
   monthly_rental_rate INTEGER,
   voice_rate          INTEGER,
@@ -97,9 +98,30 @@ CREATE TABLE numbers (
   created_at          INTEGER NOT NULL,
   updated_at          INTEGER NOT NULL
 );
--- Search: available numbers of one country in number order.  Partial, so
--- sold numbers cost nothing here and a purchase removes its entry.
-CREATE INDEX numbers_avail ON numbers(country_iso, number) WHERE state = 0;
+-- Search (§2.2) reads only available numbers, in number order, with an
+-- exact count.  Partial indexes WHERE state = 0: a sold number costs
+-- nothing in them.  One index per equality filter, each ending in
+-- (number, caps): rows come out in order so LIMIT stops early, and the
+-- services filter (caps) and the count are answered from the index alone,
+-- without touching the table.  The type filter matches type OR sub_type,
+-- which no single index orders, so each type value has a partial index of
+-- its own (the query names the value as a literal from a fixed list, so
+-- the planner can use it).
+CREATE INDEX numbers_avail ON numbers(country_iso, number, caps) WHERE state = 0;
+CREATE INDEX numbers_avail_city ON numbers(country_iso, city, number, caps) WHERE state = 0;
+CREATE INDEX numbers_avail_region ON numbers(country_iso, region, number, caps) WHERE state = 0;
+CREATE INDEX numbers_avail_rate_center ON numbers(country_iso, rate_center, number, caps) WHERE state = 0;
+CREATE INDEX numbers_avail_lata ON numbers(country_iso, lata, number, caps) WHERE state = 0;
+CREATE INDEX numbers_avail_t_local ON numbers(country_iso, number, caps)
+  WHERE state = 0 AND (type = 'local' OR sub_type = 'local');
+CREATE INDEX numbers_avail_t_national ON numbers(country_iso, number, caps)
+  WHERE state = 0 AND (type = 'national' OR sub_type = 'national');
+CREATE INDEX numbers_avail_t_mobile ON numbers(country_iso, number, caps)
+  WHERE state = 0 AND (type = 'mobile' OR sub_type = 'mobile');
+CREATE INDEX numbers_avail_t_tollfree ON numbers(country_iso, number, caps)
+  WHERE state = 0 AND (type = 'tollfree' OR sub_type = 'tollfree');
+CREATE INDEX numbers_avail_t_fixed ON numbers(country_iso, number, caps)
+  WHERE state = 0 AND (type = 'fixed' OR sub_type = 'fixed');
 CREATE INDEX numbers_owner ON numbers(owner_id, number) WHERE owner_id IS NOT NULL;
 CREATE INDEX numbers_aging ON numbers(released_at) WHERE state = 3;
 
