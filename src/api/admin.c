@@ -9,6 +9,35 @@
 
 #include "core/clock.h"
 
+void api_render_account_created(jw_t *w, const acct_created_t *a)
+{
+    jw_obj(w);
+    jw_kstr(w, "auth_id", a->auth_id);
+    jw_kstr(w, "auth_token", a->auth_token);
+    jw_kstr(w, "api_key", a->api_key);
+    jw_kstr(w, "name", a->name);
+    jw_obj_end(w);
+}
+
+void api_render_import_result(jw_t *w, const inv_result_t *res, bool dry_run)
+{
+    jw_obj(w);
+    jw_kint(w, "imported", (int64_t)res->imported);
+    jw_kint(w, "updated", (int64_t)res->updated);
+    jw_key(w, "rejected");
+    jw_arr(w);
+    for (size_t i = 0; i < res->nrejected; i++) {
+        jw_obj(w);
+        jw_kint(w, "line", (int64_t)res->rejected[i].line);
+        jw_kstr(w, "error", res->rejected[i].error);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    jw_kint(w, "rejected_count", (int64_t)res->rejected_count);
+    jw_kbool(w, "dry_run", dry_run);
+    jw_obj_end(w);
+}
+
 static void begin_ok(http_resp_t *resp, jw_t *w, int status)
 {
     resp->status = status;
@@ -38,12 +67,7 @@ int h_admin_account_create(http_req_t *req, http_resp_t *resp)
         goto done;
     }
     begin_ok(resp, &w, 201);
-    jw_obj(&w);
-    jw_kstr(&w, "auth_id", a.auth_id);
-    jw_kstr(&w, "auth_token", a.auth_token);
-    jw_kstr(&w, "api_key", a.api_key);
-    jw_kstr(&w, "name", a.name);
-    jw_obj_end(&w);
+    api_render_account_created(&w, &a);
     ids_wipe(&a, sizeof a);
 done:
     json_decref(b);
@@ -335,21 +359,7 @@ static void import_close(void *state, http_req_t *req, http_resp_t *resp, bool a
         return;
     }
     begin_ok(resp, &w, 200);
-    jw_obj(&w);
-    jw_kint(&w, "imported", (int64_t)res.imported);
-    jw_kint(&w, "updated", (int64_t)res.updated);
-    jw_key(&w, "rejected");
-    jw_arr(&w);
-    for (size_t i = 0; i < res.nrejected; i++) {
-        jw_obj(&w);
-        jw_kint(&w, "line", (int64_t)res.rejected[i].line);
-        jw_kstr(&w, "error", res.rejected[i].error);
-        jw_obj_end(&w);
-    }
-    jw_arr_end(&w);
-    jw_kint(&w, "rejected_count", (int64_t)res.rejected_count);
-    jw_kbool(&w, "dry_run", s->dry_run);
-    jw_obj_end(&w);
+    api_render_import_result(&w, &res, s->dry_run);
     inv_result_free(&res);
     free(s);
 }

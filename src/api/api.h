@@ -61,6 +61,10 @@ void api_plivo_meta(jw_t *w, const char *base_path, json_t *query, int limit, in
                     int64_t total);
 void api_kmoney(jw_t *w, const char *key, int64_t v);
 
+/* Shared by the admin API and the CLI, so both print the same JSON. */
+void api_render_account_created(jw_t *w, const acct_created_t *a);
+void api_render_import_result(jw_t *w, const inv_result_t *res, bool dry_run);
+
 /* ---- handlers ---- */
 int h_phonenumber_search(http_req_t *req, http_resp_t *resp);
 int h_phonenumber_buy(http_req_t *req, http_resp_t *resp);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "api/api.h"
 #include "core/invgen.h"
 #include "util/buf.h"
 #include "util/jw.h"
@@ -179,12 +180,7 @@ static int cmd_account(int argc, char **argv)
         buf_t b = BUF_INIT;
         jw_t w;
         jw_init(&w, &b);
-        jw_obj(&w);
-        jw_kstr(&w, "auth_id", a.auth_id);
-        jw_kstr(&w, "auth_token", a.auth_token);
-        jw_kstr(&w, "api_key", a.api_key);
-        jw_kstr(&w, "name", a.name);
-        jw_obj_end(&w);
+        api_render_account_created(&w, &a);
         printf("%s\n", b.data);
         ids_wipe(b.data, b.len);
         buf_free(&b);
@@ -304,25 +300,12 @@ int cli_import_stream(core_t *core, FILE *in, uint64_t size, bool dry_run, bool 
     return rc;
 }
 
-void cli_print_import_result(FILE *out, const inv_result_t *res)
+void cli_print_import_result(FILE *out, const inv_result_t *res, bool dry_run)
 {
     buf_t b = BUF_INIT;
     jw_t w;
     jw_init(&w, &b);
-    jw_obj(&w);
-    jw_kint(&w, "imported", (int64_t)res->imported);
-    jw_kint(&w, "updated", (int64_t)res->updated);
-    jw_key(&w, "rejected");
-    jw_arr(&w);
-    for (size_t i = 0; i < res->nrejected; i++) {
-        jw_obj(&w);
-        jw_kint(&w, "line", (int64_t)res->rejected[i].line);
-        jw_kstr(&w, "error", res->rejected[i].error);
-        jw_obj_end(&w);
-    }
-    jw_arr_end(&w);
-    jw_kint(&w, "rejected_count", (int64_t)res->rejected_count);
-    jw_obj_end(&w);
+    api_render_import_result(&w, res, dry_run);
     fprintf(out, "%s\n", b.data);
     buf_free(&b);
 }
@@ -430,7 +413,7 @@ static int cmd_inventory(int argc, char **argv)
             cli_err("inventory import", "%s", e.msg);
             return 1;
         }
-        cli_print_import_result(stdout, &res);
+        cli_print_import_result(stdout, &res, dry);
         inv_result_free(&res);
         return 0;
     }

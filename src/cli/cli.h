@@ -21,7 +21,7 @@ void cli_close_core(core_t *core);
  * terminal.  Prints nothing; fills res. */
 int cli_import_stream(core_t *core, FILE *in, uint64_t size, bool dry_run, bool progress,
                       inv_result_t *res, cerr_t *e);
-void cli_print_import_result(FILE *out, const inv_result_t *res);
+void cli_print_import_result(FILE *out, const inv_result_t *res, bool dry_run);
 
 /* Options: --db and --help are always known.  Returns the index of the
  * first operand, -1 after printing --help, -2 after a usage error. */

@@ -20,10 +20,10 @@ int cerr(cerr_t *e, ce_t code, const char *fmt, ...)
     return C_ERR;
 }
 
-static bool name_ok(const char *s)
+bool core_text_ok(const char *s, size_t max)
 {
     size_t n = strlen(s);
-    if (n == 0 || n > 64) return false;
+    if (n == 0 || n > max) return false;
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) return false;
     return true;
@@ -33,7 +33,7 @@ int acct_create(core_t *c, const char *name, acct_created_t *out, cerr_t *e)
 {
     store_t *st = c->st;
     memset(out, 0, sizeof *out);
-    if (name == NULL || !name_ok(name))
+    if (name == NULL || !core_text_ok(name, 64))
         return cerr(e, CE_INVALID, "invalid name: 1-64 characters, no control characters");
 
     account_t a = {0};

@@ -32,6 +32,9 @@ typedef struct {
 /* Sets e and returns C_ERR, so that `return cerr(e, ...)` reads well. */
 int cerr(cerr_t *e, ce_t code, const char *fmt, ...) ND_PRINTF(3, 4);
 
+/* A name or filter value: 1..max bytes, no control characters. */
+bool core_text_ok(const char *s, size_t max);
+
 typedef struct {
     store_t *st;
     int aging_days;        /* --aging-days (default 45) */

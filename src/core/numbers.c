@@ -32,15 +32,6 @@ const char *num_state_name(num_state_t s)
     return "unknown";
 }
 
-static bool text_filter_ok(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > 64) return false;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) return false;
-    return true;
-}
-
 /* Parses "voice,sms" into flags; C_ERR on an unknown or empty item. */
 static int parse_services(const char *s, bool *voice, bool *sms, bool *mms)
 {
@@ -147,15 +138,15 @@ int num_search(core_t *c, const search_in_t *in, inv_number_t *rows, size_t *nro
     if (lit[0]) snprintf(q.prefix, sizeof q.prefix, "%s%s", cc, lit);
 
     if (in->region) {
-        if (!text_filter_ok(in->region)) return cerr(e, CE_INVALID, "invalid region");
+        if (!core_text_ok(in->region, 64)) return cerr(e, CE_INVALID, "invalid region");
         q.region = in->region;
     }
     if (in->city) {
-        if (!text_filter_ok(in->city)) return cerr(e, CE_INVALID, "invalid city");
+        if (!core_text_ok(in->city, 64)) return cerr(e, CE_INVALID, "invalid city");
         q.city = in->city;
     }
     if (in->rate_center) {
-        if (!text_filter_ok(in->rate_center)) return cerr(e, CE_INVALID, "invalid rate_center");
+        if (!core_text_ok(in->rate_center, 64)) return cerr(e, CE_INVALID, "invalid rate_center");
         q.rate_center = in->rate_center;
     }
     if (in->services && parse_services(in->services, &q.svc_voice, &q.svc_sms, &q.svc_mms) != C_OK)
