@@ -678,7 +678,7 @@ typedef struct {
 static int resolve_lca(conn_t *c, const search_q_t *q, lca_t *out)
 {
     sqlite3_stmt *s = stmt(c, Q_LCA);
-    char hi[24];
+    char hi[64];
     if (!s) return ST_ERR;
     prefix_hi(q->lca_prefix, hi, sizeof hi);
     bind_text(s, 1, q->country_iso);
@@ -712,7 +712,7 @@ static int sq_number_search(store_t *st, const search_q_t *q, inv_number_t *rows
     /* WHERE clause from fixed fragments; values bound by position. */
     buf_t w = BUF_INIT;
     int np = 1;
-    char hi[40];
+    char hi[64];
     buf_puts(&w, " FROM numbers WHERE state = 0 AND country_iso = ?1");
     if (q->prefix[0]) {
         buf_printf(&w, " AND number >= ?%d AND number < ?%d", np + 1, np + 2);

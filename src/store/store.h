@@ -35,8 +35,9 @@ typedef struct store_import store_import_t;
 typedef struct {
     char country_iso[3];
     const char *type;           /* NULL or a valid type */
-    char prefix[32];            /* "" or literal digits the number starts with (cc included) */
-    char glob[40];              /* "" or a GLOB the whole number must match */
+    char prefix[48];            /* "" or literal digits the number starts with (cc included) */
+    char glob[96];              /* "" or a GLOB the whole number must match:
+                                 * cc (3) + 15 x "[0-9]" + "*" fits */
     char lca_prefix[16];        /* "" or cc+npanxx: match its rate center and LATA */
     const char *region, *city, *rate_center; /* NULL or value */
     bool svc_voice, svc_sms, svc_mms;

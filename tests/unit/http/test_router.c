@@ -1,0 +1,318 @@
+/* test_router.c -- unit tests for route matching (http/router.c),
+ * API.md §0 "Paths": trailing slash optional, 404 vs 405 with Allow. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/http.h"
+
+static int h_dummy(http_req_t *req, http_resp_t *resp)
+{
+    (void)req;
+    (void)resp;
+    return C_OK;
+}
+
+enum {
+    R_ACCOUNT_GET,
+    R_NUMBER_LIST,
+    R_NUMBER_BUY,
+    R_NUMBER_GET,
+    R_NUMBER_POST,
+    R_NUMBER_DELETE,
+    R_FOUR,
+    R_FIVE,
+    R_SLASHED,
+    R_ADMIN_ACCOUNTS_GET,
+    R_ADMIN_ACCOUNTS_POST,
+    R_ADMIN_STATS,
+    R__N
+};
+
+static const route_t routes[R__N] = {
+    [R_ACCOUNT_GET] = {HTTP_GET, "/v1/Account/{auth_id}", h_dummy, NULL, "account"},
+    [R_NUMBER_LIST] = {HTTP_GET, "/v1/Account/{auth_id}/Number", h_dummy, NULL, "number list"},
+    [R_NUMBER_BUY] = {HTTP_POST, "/v1/Account/{auth_id}/PhoneNumber/{number}", h_dummy, NULL,
+                      "buy"},
+    [R_NUMBER_GET] = {HTTP_GET, "/v1/Account/{auth_id}/Number/{number}", h_dummy, NULL,
+                      "number get"},
+    [R_NUMBER_POST] = {HTTP_POST, "/v1/Account/{auth_id}/Number/{number}", h_dummy, NULL,
+                       "number update"},
+    [R_NUMBER_DELETE] = {HTTP_DELETE, "/v1/Account/{auth_id}/Number/{number}", h_dummy, NULL,
+                         "number delete"},
+    [R_FOUR] = {HTTP_GET, "/p/{a}/{b}/{c}/{d}", h_dummy, NULL, "four"},
+    [R_FIVE] = {HTTP_GET, "/q/{a}/{b}/{c}/{d}/{e}", h_dummy, NULL, "five"},
+    [R_SLASHED] = {HTTP_PUT, "/slashed/", h_dummy, NULL, "slashed"},
+    [R_ADMIN_ACCOUNTS_GET] = {HTTP_GET, "/admin/v1/accounts", h_dummy, NULL, "accounts"},
+    [R_ADMIN_ACCOUNTS_POST] = {HTTP_POST, "/admin/v1/accounts", h_dummy, NULL, "accounts"},
+    [R_ADMIN_STATS] = {HTTP_GET, "/admin/v1/inventory/stats", h_dummy, NULL, "stats"},
+};
+
+typedef struct {
+    route_match_t m;
+    const route_t *r;
+    const char *params[ROUTE_MAX_PARAMS];
+    char *store;
+    unsigned allow;
+} res_t;
+
+static res_t match(const char *path, http_method_t method)
+{
+    res_t x;
+    memset(&x, 0, sizeof x);
+    x.store = (char *)"sentinel";
+    x.allow = 0xdead;
+    for (size_t i = 0; i < ROUTE_MAX_PARAMS; i++) x.params[i] = "sentinel";
+    x.m = router_match(routes, R__N, path, method, &x.r, x.params, &x.store, &x.allow);
+    return x;
+}
+
+static void res_free(res_t *x) { free(x->store); }
+
+/* Expects a match of route want with the given parameters (NULL-ended). */
+static void expect_found(const char *path, http_method_t method, int want, const char *p0,
+                         const char *p1)
+{
+    res_t x = match(path, method);
+    if (x.m != ROUTE_FOUND) fail_msg("%s: no match (%d)", path, (int)x.m);
+    assert_ptr_equal(x.r, &routes[want]);
+    assert_non_null(x.store);
+    const char *want_p[2] = {p0, p1};
+    for (size_t i = 0; i < 2; i++) {
+        if (want_p[i] == NULL) assert_null(x.params[i]);
+        else assert_string_equal(x.params[i], want_p[i]);
+    }
+    for (size_t i = 2; i < ROUTE_MAX_PARAMS; i++) assert_null(x.params[i]);
+    res_free(&x);
+}
+
+static void expect_no_path(const char *path, http_method_t method)
+{
+    res_t x = match(path, method);
+    if (x.m != ROUTE_NO_PATH) fail_msg("%s: expected no path, got %d", path, (int)x.m);
+    assert_null(x.store);
+    assert_int_equal(x.allow, 0xdead); /* untouched */
+}
+
+static void test_literal(void **state)
+{
+    (void)state;
+    expect_found("/admin/v1/accounts", HTTP_GET, R_ADMIN_ACCOUNTS_GET, NULL, NULL);
+    expect_found("/admin/v1/accounts", HTTP_POST, R_ADMIN_ACCOUNTS_POST, NULL, NULL);
+    expect_found("/admin/v1/inventory/stats", HTTP_GET, R_ADMIN_STATS, NULL, NULL);
+    expect_no_path("/admin/v1/account", HTTP_GET);        /* a prefix of a literal */
+    expect_no_path("/admin/v1/accountsX", HTTP_GET);
+    expect_no_path("/admin/v1/Accounts", HTTP_GET);       /* case-sensitive */
+    expect_no_path("/admin/v1", HTTP_GET);
+    expect_no_path("/admin/v1/inventory", HTTP_GET);
+    expect_no_path("/admin/v1/inventory/stats/x", HTTP_GET);
+    expect_no_path("/nothing", HTTP_GET);
+}
+
+static void test_parameters(void **state)
+{
+    (void)state;
+    expect_found("/v1/Account/MA0123456789ABCDEFGH", HTTP_GET, R_ACCOUNT_GET,
+                 "MA0123456789ABCDEFGH", NULL);
+    expect_found("/v1/Account/MA0123456789ABCDEFGH/Number", HTTP_GET, R_NUMBER_LIST,
+                 "MA0123456789ABCDEFGH", NULL);
+    expect_found("/v1/Account/MAX/Number/14155550100", HTTP_GET, R_NUMBER_GET, "MAX",
+                 "14155550100");
+    expect_found("/v1/Account/MAX/Number/+14155550100", HTTP_DELETE, R_NUMBER_DELETE, "MAX",
+                 "+14155550100");
+    expect_found("/v1/Account/a/PhoneNumber/b", HTTP_POST, R_NUMBER_BUY, "a", "b");
+    /* a parameter is any non-empty segment */
+    expect_found("/v1/Account/{auth_id}/Number/x%2By", HTTP_GET, R_NUMBER_GET, "{auth_id}",
+                 "x%2By");
+    /* a parameter never spans a slash */
+    expect_no_path("/v1/Account/MAX/Number/1415/555", HTTP_GET);
+    expect_no_path("/v1/Account/MAX/Nmber/14155550100", HTTP_GET);
+}
+
+static void test_params_copied(void **state)
+{
+    (void)state;
+    char path[] = "/p/aa/bbb/c/dddd/";
+    res_t x = match(path, HTTP_GET);
+    assert_int_equal(x.m, ROUTE_FOUND);
+    assert_ptr_equal(x.r, &routes[R_FOUR]);
+    assert_string_equal(x.params[0], "aa");
+    assert_string_equal(x.params[1], "bbb");
+    assert_string_equal(x.params[2], "c");
+    assert_string_equal(x.params[3], "dddd");
+    /* they live in the store, not in the path */
+    for (size_t i = 0; i < 4; i++) {
+        uintptr_t p = (uintptr_t)x.params[i], st = (uintptr_t)x.store, pa = (uintptr_t)path;
+        assert_true(p >= st && p < st + sizeof path + ROUTE_MAX_PARAMS);
+        assert_false(p >= pa && p < pa + sizeof path);
+    }
+    memset(path, 'Z', sizeof path - 1);
+    assert_string_equal(x.params[0], "aa");
+    assert_string_equal(x.params[3], "dddd");
+    res_free(&x);
+
+    /* more parameters than ROUTE_MAX_PARAMS cannot match */
+    expect_no_path("/q/a/b/c/d/e", HTTP_GET);
+}
+
+static void test_trailing_slash(void **state)
+{
+    (void)state;
+    /* pattern without, path with */
+    expect_found("/admin/v1/accounts/", HTTP_GET, R_ADMIN_ACCOUNTS_GET, NULL, NULL);
+    expect_found("/v1/Account/MAX/Number/", HTTP_GET, R_NUMBER_LIST, "MAX", NULL);
+    expect_found("/v1/Account/MAX/", HTTP_GET, R_ACCOUNT_GET, "MAX", NULL);
+    expect_found("/v1/Account/MAX/Number/14155550100/", HTTP_POST, R_NUMBER_POST, "MAX",
+                 "14155550100");
+    /* pattern with, path without and with */
+    expect_found("/slashed", HTTP_PUT, R_SLASHED, NULL, NULL);
+    expect_found("/slashed/", HTTP_PUT, R_SLASHED, NULL, NULL);
+    /* only one trailing slash is optional */
+    expect_no_path("/admin/v1/accounts//", HTTP_GET);
+    expect_no_path("/slashed//", HTTP_PUT);
+}
+
+static void test_empty_segments(void **state)
+{
+    (void)state;
+    expect_no_path("//admin/v1/accounts", HTTP_GET);
+    expect_no_path("/admin//v1/accounts", HTTP_GET);
+    expect_no_path("/admin/v1//accounts", HTTP_GET);
+    expect_no_path("/v1/Account//Number", HTTP_GET);           /* empty parameter */
+    expect_no_path("/v1/Account//Number/14155550100", HTTP_GET);
+    expect_no_path("/v1/Account/MAX/Number//", HTTP_GET);
+    expect_no_path("/v1/Account/", HTTP_GET);                  /* parameter missing */
+    expect_no_path("/", HTTP_GET);
+    expect_no_path("//", HTTP_GET);
+}
+
+static void test_bad_paths(void **state)
+{
+    (void)state;
+    expect_no_path("", HTTP_GET);
+    expect_no_path("admin/v1/accounts", HTTP_GET);
+    expect_no_path("v1/Account/MAX", HTTP_GET);
+    expect_no_path(" /admin/v1/accounts", HTTP_GET);
+
+    /* too long: HTTP_MAX_PATH is the limit */
+    size_t n = HTTP_MAX_PATH + 1;
+    char *p = malloc(n + 1);
+    assert_non_null(p);
+    memcpy(p, "/v1/Account/", 12);
+    memset(p + 12, 'A', n - 12);
+    p[n] = '\0';
+    expect_no_path(p, HTTP_GET);
+    p[HTTP_MAX_PATH] = '\0'; /* exactly the limit: matches */
+    res_t x = match(p, HTTP_GET);
+    assert_int_equal(x.m, ROUTE_FOUND);
+    assert_ptr_equal(x.r, &routes[R_ACCOUNT_GET]);
+    assert_int_equal(strlen(x.params[0]), HTTP_MAX_PATH - 12);
+    res_free(&x);
+    free(p);
+}
+
+static void test_no_method(void **state)
+{
+    (void)state;
+    char allow[64];
+
+    res_t x = match("/admin/v1/accounts", HTTP_DELETE);
+    assert_int_equal(x.m, ROUTE_NO_METHOD);
+    assert_int_equal(x.allow, HTTP_GET | HTTP_POST);
+    assert_null(x.store);
+    router_allow_string(x.allow, allow, sizeof allow);
+    assert_string_equal(allow, "GET, POST");
+
+    x = match("/admin/v1/accounts/", HTTP_PUT);
+    assert_int_equal(x.m, ROUTE_NO_METHOD);
+    assert_int_equal(x.allow, HTTP_GET | HTTP_POST);
+
+    x = match("/v1/Account/MAX/Number/14155550100", HTTP_PUT);
+    assert_int_equal(x.m, ROUTE_NO_METHOD);
+    assert_int_equal(x.allow, HTTP_GET | HTTP_POST | HTTP_DELETE);
+    router_allow_string(x.allow, allow, sizeof allow);
+    assert_string_equal(allow, "GET, POST, DELETE");
+
+    x = match("/v1/Account/MAX/PhoneNumber/14155550100", HTTP_GET);
+    assert_int_equal(x.m, ROUTE_NO_METHOD);
+    assert_int_equal(x.allow, HTTP_POST);
+    router_allow_string(x.allow, allow, sizeof allow);
+    assert_string_equal(allow, "POST");
+
+    x = match("/admin/v1/inventory/stats", HTTP_HEAD);
+    assert_int_equal(x.m, ROUTE_NO_METHOD);
+    assert_int_equal(x.allow, HTTP_GET);
+
+    x = match("/slashed", HTTP_OTHER);
+    assert_int_equal(x.m, ROUTE_NO_METHOD);
+    assert_int_equal(x.allow, HTTP_PUT);
+}
+
+static void test_allow_string(void **state)
+{
+    (void)state;
+    char out[64];
+    router_allow_string(0, out, sizeof out);
+    assert_string_equal(out, "");
+    router_allow_string(HTTP_GET, out, sizeof out);
+    assert_string_equal(out, "GET");
+    router_allow_string(HTTP_POST | HTTP_GET, out, sizeof out);
+    assert_string_equal(out, "GET, POST");
+    router_allow_string(HTTP_DELETE | HTTP_PUT | HTTP_PATCH, out, sizeof out);
+    assert_string_equal(out, "PUT, PATCH, DELETE");
+    router_allow_string(HTTP_GET | HTTP_POST | HTTP_PUT | HTTP_PATCH | HTTP_DELETE | HTTP_HEAD |
+                            HTTP_OPTIONS,
+                        out, sizeof out);
+    assert_string_equal(out, "GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS");
+    router_allow_string(HTTP_OTHER, out, sizeof out); /* not a method one can allow */
+    assert_string_equal(out, "");
+    router_allow_string(HTTP_OPTIONS | HTTP_OTHER, out, sizeof out);
+    assert_string_equal(out, "OPTIONS");
+
+    /* a small buffer: truncated at a name boundary, always terminated */
+    char small[12];
+    memset(small, 'x', sizeof small);
+    router_allow_string(HTTP_GET | HTTP_POST | HTTP_DELETE, small, sizeof small);
+    assert_string_equal(small, "GET, POST");
+}
+
+static void test_method_from(void **state)
+{
+    (void)state;
+    assert_int_equal(http_method_from("GET"), HTTP_GET);
+    assert_int_equal(http_method_from("POST"), HTTP_POST);
+    assert_int_equal(http_method_from("PUT"), HTTP_PUT);
+    assert_int_equal(http_method_from("PATCH"), HTTP_PATCH);
+    assert_int_equal(http_method_from("DELETE"), HTTP_DELETE);
+    assert_int_equal(http_method_from("HEAD"), HTTP_HEAD);
+    assert_int_equal(http_method_from("OPTIONS"), HTTP_OPTIONS);
+    /* methods are case-sensitive (RFC 9110 §9.1) */
+    assert_int_equal(http_method_from("get"), HTTP_OTHER);
+    assert_int_equal(http_method_from("Post"), HTTP_OTHER);
+    assert_int_equal(http_method_from("TRACE"), HTTP_OTHER);
+    assert_int_equal(http_method_from("CONNECT"), HTTP_OTHER);
+    assert_int_equal(http_method_from("GETX"), HTTP_OTHER);
+    assert_int_equal(http_method_from("GE"), HTTP_OTHER);
+    assert_int_equal(http_method_from(""), HTTP_OTHER);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_literal),
+        cmocka_unit_test(test_parameters),
+        cmocka_unit_test(test_params_copied),
+        cmocka_unit_test(test_trailing_slash),
+        cmocka_unit_test(test_empty_segments),
+        cmocka_unit_test(test_bad_paths),
+        cmocka_unit_test(test_no_method),
+        cmocka_unit_test(test_allow_string),
+        cmocka_unit_test(test_method_from),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
