@@ -192,6 +192,12 @@ int api_body(http_req_t *req, http_resp_t *resp, const char *const *known, json_
     int status;
     *out = NULL;
     bool form = api_dialect(req->path) == DIALECT_PLIVO;
+    /* Parameters of a POST go in its body; one in the query string would be
+     * silently ignored, so it is an error like any unknown parameter. */
+    json_t *q = NULL;
+    static const char *const none[] = {NULL};
+    if (api_query(req, resp, none, &q) != C_OK) return C_ERR;
+    json_decref(q);
     if (http_body_params(req, form, out, &status, msg, sizeof msg) != C_OK) {
         api_error(req, resp, status, msg);
         return C_ERR;

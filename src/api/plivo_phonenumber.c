@@ -3,6 +3,7 @@
 #include "api/api.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/country.h"
@@ -145,8 +146,16 @@ int h_phonenumber_buy(http_req_t *req, http_resp_t *resp)
     bc.in.caller = &who;
     bc.in.number = req->params[1];
 
+    /* The request's identity for Idempotency-Key: the number in canonical
+     * form (so /N, /N/, /+N and /%2BN are one request) and the parameters
+     * as canonical JSON (so form and JSON bodies, key order and spacing do
+     * not matter). */
     uint8_t hash[IDS_HASH_SZ];
-    idem_hash(req->method_name, req->path, req->body.data, req->body.len, hash);
+    char canon[E164_BUFSZ];
+    const char *resource = e164_parse(req->params[1], canon, NULL) == C_OK ? canon : req->params[1];
+    char *params = json_dumps(b, JSON_SORT_KEYS | JSON_COMPACT);
+    idem_hash("POST PhoneNumber", resource, params, params ? strlen(params) : 0, hash);
+    free(params);
     bool replayed = false;
     int status = 0;
     if (idem_run(&ctx->core, who.id, key, hash, buy_action, &bc, &status, &resp->body, &replayed,

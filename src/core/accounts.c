@@ -7,6 +7,7 @@
 
 #include "core/clock.h"
 #include "core/country.h"
+#include "util/utf8.h"
 
 int cerr(cerr_t *e, ce_t code, const char *fmt, ...)
 {
@@ -23,7 +24,7 @@ int cerr(cerr_t *e, ce_t code, const char *fmt, ...)
 bool core_text_ok(const char *s, size_t max)
 {
     size_t n = strlen(s);
-    if (n == 0 || n > max) return false;
+    if (n == 0 || n > max * 4 || !utf8_valid(s, n, NULL) || utf8_len(s, n) > max) return false;
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) return false;
     return true;

@@ -32,7 +32,8 @@ typedef struct {
 /* Sets e and returns C_ERR, so that `return cerr(e, ...)` reads well. */
 int cerr(cerr_t *e, ce_t code, const char *fmt, ...) ND_PRINTF(3, 4);
 
-/* A name or filter value: 1..max bytes, no control characters. */
+/* A name or filter value: valid UTF-8, 1..max characters (code points),
+ * no control characters. */
 bool core_text_ok(const char *s, size_t max);
 
 typedef struct {
@@ -128,7 +129,9 @@ int compliance_create(core_t *c, const char *auth_id, const char *country_iso,
 #define IDEM_TTL_SECONDS (24 * 3600)
 /* Valid key: 8-255 of [A-Za-z0-9_-]. */
 bool idem_key_valid(const char *key);
-void idem_hash(const char *method, const char *path, const char *body, size_t n,
+/* Hash of a request's identity: what it acts on (e.g. "POST PhoneNumber"
+ * and the canonical number) and its parameters in a canonical encoding. */
+void idem_hash(const char *action, const char *resource, const char *params, size_t n,
                uint8_t out[IDS_HASH_SZ]);
 /* The action runs inside the transaction; it returns C_OK with a response
  * (status, body) to store, or C_ERR with e (nothing is stored, everything

@@ -16,16 +16,16 @@ bool idem_key_valid(const char *key)
     return true;
 }
 
-void idem_hash(const char *method, const char *path, const char *body, size_t n,
+void idem_hash(const char *action, const char *resource, const char *params, size_t n,
                uint8_t out[IDS_HASH_SZ])
 {
     crypto_generichash_state s;
     crypto_generichash_init(&s, NULL, 0, IDS_HASH_SZ);
-    crypto_generichash_update(&s, (const unsigned char *)method, strlen(method));
+    crypto_generichash_update(&s, (const unsigned char *)action, strlen(action));
     crypto_generichash_update(&s, (const unsigned char *)"\n", 1);
-    crypto_generichash_update(&s, (const unsigned char *)path, strlen(path));
+    crypto_generichash_update(&s, (const unsigned char *)resource, strlen(resource));
     crypto_generichash_update(&s, (const unsigned char *)"\n", 1);
-    if (n) crypto_generichash_update(&s, (const unsigned char *)body, n);
+    if (n) crypto_generichash_update(&s, (const unsigned char *)params, n);
     crypto_generichash_final(&s, out, IDS_HASH_SZ);
 }
 

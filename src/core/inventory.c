@@ -16,6 +16,7 @@
 #include "core/country.h"
 #include "core/csv.h"
 #include "core/money.h"
+#include "util/utf8.h"
 
 #define IMPORT_BATCH 50000
 
@@ -112,10 +113,10 @@ static int validate(const char *const v[COL__N], inv_number_t *r, char *why, siz
         memcpy(r->prefix, r->number + 1, 3); /* the NPA */
         r->prefix[3] = '\0';
     }
-    if (copy_text(v[COL_CITY], r->city, sizeof r->city) != C_OK) FAIL("invalid city: at most 64 characters");
-    if (copy_text(v[COL_REGION], r->region, sizeof r->region) != C_OK) FAIL("invalid region: at most 64 characters");
+    if (copy_text(v[COL_CITY], r->city, sizeof r->city) != C_OK) FAIL("invalid city: at most 64 bytes, no control characters");
+    if (copy_text(v[COL_REGION], r->region, sizeof r->region) != C_OK) FAIL("invalid region: at most 64 bytes, no control characters");
     if (copy_text(v[COL_RATE_CENTER], r->rate_center, sizeof r->rate_center) != C_OK)
-        FAIL("invalid rate_center: at most 32 characters");
+        FAIL("invalid rate_center: at most 32 bytes, no control characters");
     r->lata = -1;
     if (v[COL_LATA] && *v[COL_LATA]) {
         size_t n = strlen(v[COL_LATA]);
@@ -145,10 +146,10 @@ static int validate(const char *const v[COL__N], inv_number_t *r, char *why, siz
         snprintf(r->restriction, sizeof r->restriction, "%s", rs);
     }
     if (copy_text(v[COL_RESTRICTION_TEXT], r->restriction_text, sizeof r->restriction_text) != C_OK)
-        FAIL("invalid restriction_text: at most 256 characters");
+        FAIL("invalid restriction_text: at most 256 bytes, no control characters");
     if (v[COL_CARRIER] && *v[COL_CARRIER]) {
         if (copy_text(v[COL_CARRIER], r->carrier, sizeof r->carrier) != C_OK)
-            FAIL("invalid carrier: at most 64 characters");
+            FAIL("invalid carrier: at most 64 bytes, no control characters");
     } else {
         memcpy(r->carrier, "numberd", 8);
     }
@@ -233,7 +234,14 @@ static int on_record(const csv_record_t *rec, void *ud)
         return C_OK;
     }
     const char *v[COL__N] = {0};
-    for (size_t i = 0; i < rec->nfields; i++) v[im->col_of[i]] = rec->field[i];
+    for (size_t i = 0; i < rec->nfields; i++) {
+        if (!utf8_valid(rec->field[i], rec->len[i], NULL)) {
+            snprintf(why, sizeof why, "invalid UTF-8 in column %s", k_cols[im->col_of[i]]);
+            reject(im, rec->line, why);
+            return C_OK;
+        }
+        v[im->col_of[i]] = rec->field[i];
+    }
     inv_number_t row;
     if (validate(v, &row, why, sizeof why) != C_OK) {
         reject(im, rec->line, why);

@@ -34,7 +34,7 @@ typedef enum {
 #define MODEL_RESTRICTION_SZ 24
 #define MODEL_RESTRICTION_TEXT_SZ 257
 #define MODEL_CARRIER_SZ 65
-#define MODEL_NAME_SZ 65
+#define MODEL_NAME_SZ 257     /* 64 characters of UTF-8 */
 #define MODEL_APP_ID_SZ 18     /* 17 digits */
 
 /* Money fields hold 1/100000 units; -1 means "not set" (rendered null). */

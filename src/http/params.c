@@ -7,6 +7,8 @@
  */
 #include "http/http.h"
 
+#include "util/utf8.h"
+
 #include <microhttpd.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,50 +22,13 @@ typedef struct {
     size_t errsz;
 } qctx_t;
 
-static bool valid_utf8(const char *s, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < n) {
-        unsigned char c = p[i];
-        size_t len;
-        uint32_t cp;
-        if (c < 0x80) {
-            if (c == 0) return false;
-            i++;
-            continue;
-        } else if ((c & 0xe0) == 0xc0) {
-            len = 2;
-            cp = c & 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            len = 3;
-            cp = c & 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            len = 4;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (i + len > n) return false;
-        for (size_t k = 1; k < len; k++) {
-            if ((p[i + k] & 0xc0) != 0x80) return false;
-            cp = (cp << 6) | (p[i + k] & 0x3f);
-        }
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += len;
-    }
-    return true;
-}
-
 static int add_param(qctx_t *q, const char *key, const char *value, size_t vlen)
 {
     if (++q->n > HTTP_MAX_PARAMS) {
         snprintf(q->errbuf, q->errsz, "too many parameters (at most %d)", HTTP_MAX_PARAMS);
         return C_ERR;
     }
-    if (!valid_utf8(key, strlen(key)) || !valid_utf8(value, vlen)) {
+    if (!utf8_valid(key, strlen(key), NULL) || !utf8_valid(value, vlen, NULL)) {
         snprintf(q->errbuf, q->errsz, "invalid UTF-8 in parameters");
         return C_ERR;
     }
@@ -218,6 +183,11 @@ int http_body_params(http_req_t *req, bool allow_form, json_t **out, int *status
     if (ct == NULL || ct_is(ct, "application/json")) {
         if (!json_depth_ok(body, n, HTTP_MAX_JSON_DEPTH)) {
             snprintf(errbuf, errsz, "invalid JSON: nesting deeper than %d", HTTP_MAX_JSON_DEPTH);
+            return C_ERR;
+        }
+        size_t bad;
+        if (!utf8_valid(body, n, &bad)) {
+            snprintf(errbuf, errsz, "invalid JSON: invalid UTF-8 (or a NUL byte) at byte %zu", bad);
             return C_ERR;
         }
         json_error_t je;

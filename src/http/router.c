@@ -78,8 +78,11 @@ route_match_t router_match(const route_t *routes, size_t n, const char *path, ht
     for (size_t i = 0; i < n; i++) {
         size_t caps[ROUTE_MAX_PARAMS][2], nc = 0;
         if (!match_one(routes[i].pattern, path, plen, caps, &nc)) continue;
-        if (routes[i].method != m) {
+        /* HEAD is GET without a body (libmicrohttpd drops the body). */
+        bool same = routes[i].method == m || (m == HTTP_HEAD && routes[i].method == HTTP_GET);
+        if (!same) {
             allowed |= routes[i].method;
+            if (routes[i].method == HTTP_GET) allowed |= HTTP_HEAD;
             continue;
         }
         /* one allocation holds every captured segment, NUL-terminated */

@@ -542,21 +542,21 @@ static void test_validate_row_fields(void **state)
     assert_string_equal(r.carrier, s);
     s[64] = 'c';
     s[65] = '\0';
-    row_rejected("city", s, "invalid city: at most 64 characters");
-    row_rejected("region", s, "invalid region: at most 64 characters");
-    row_rejected("carrier", s, "invalid carrier: at most 64 characters");
+    row_rejected("city", s, "invalid city: at most 64 bytes, no control characters");
+    row_rejected("region", s, "invalid region: at most 64 bytes, no control characters");
+    row_rejected("carrier", s, "invalid carrier: at most 64 bytes, no control characters");
     s[32] = '\0';
     row_accepted("rate_center", s, &r);
     s[32] = 'c';
     s[33] = '\0';
-    row_rejected("rate_center", s, "invalid rate_center: at most 32 characters");
+    row_rejected("rate_center", s, "invalid rate_center: at most 32 bytes, no control characters");
     memset(s, 't', 257);
     s[256] = '\0';
     row_accepted("restriction_text", s, &r);
     assert_int_equal(strlen(r.restriction_text), 256);
     s[256] = 't';
     s[257] = '\0';
-    row_rejected("restriction_text", s, "invalid restriction_text: at most 256 characters");
+    row_rejected("restriction_text", s, "invalid restriction_text: at most 256 bytes, no control characters");
 }
 
 static void test_validate_row_rejects(void **state)
@@ -612,9 +612,9 @@ static void test_validate_row_rejects(void **state)
     row_rejected("prefix", "41a", "invalid prefix: digits only");
     row_rejected("prefix", "+415", "invalid prefix: digits only");
     row_rejected("prefix", "1234567890123456", "invalid prefix: digits only"); /* 16 */
-    row_rejected("city", "SAN\nFRANCISCO", "invalid city: at most 64 characters");
-    row_rejected("region", "a\tb", "invalid region: at most 64 characters");
-    row_rejected("rate_center", "x\x7f", "invalid rate_center: at most 32 characters");
+    row_rejected("city", "SAN\nFRANCISCO", "invalid city: at most 64 bytes, no control characters");
+    row_rejected("region", "a\tb", "invalid region: at most 64 bytes, no control characters");
+    row_rejected("rate_center", "x\x7f", "invalid rate_center: at most 32 bytes, no control characters");
     row_rejected("lata", "abc", "invalid lata: abc");
     row_rejected("lata", "-1", "invalid lata: -1");
     row_rejected("lata", "1234567", "invalid lata: 1234567");
@@ -636,8 +636,8 @@ static void test_validate_row_rejects(void **state)
     row_rejected("restriction", "City-Address",
                  "invalid restriction: want city-address, country-address, terms-and-conditions "
                  "or empty");
-    row_rejected("restriction_text", "line\nbreak", "invalid restriction_text: at most 256 characters");
-    row_rejected("carrier", "bad\x01", "invalid carrier: at most 64 characters");
+    row_rejected("restriction_text", "line\nbreak", "invalid restriction_text: at most 256 bytes, no control characters");
+    row_rejected("carrier", "bad\x01", "invalid carrier: at most 64 bytes, no control characters");
 }
 
 /* ---- search (everything still available) -------------------------------- */

@@ -221,22 +221,23 @@ static void test_no_method(void **state)
     (void)state;
     char allow[64];
 
+    /* a path served by GET also serves HEAD, and Allow says so */
     res_t x = match("/admin/v1/accounts", HTTP_DELETE);
     assert_int_equal(x.m, ROUTE_NO_METHOD);
-    assert_int_equal(x.allow, HTTP_GET | HTTP_POST);
+    assert_int_equal(x.allow, HTTP_GET | HTTP_POST | HTTP_HEAD);
     assert_null(x.store);
     router_allow_string(x.allow, allow, sizeof allow);
-    assert_string_equal(allow, "GET, POST");
+    assert_string_equal(allow, "GET, POST, HEAD");
 
     x = match("/admin/v1/accounts/", HTTP_PUT);
     assert_int_equal(x.m, ROUTE_NO_METHOD);
-    assert_int_equal(x.allow, HTTP_GET | HTTP_POST);
+    assert_int_equal(x.allow, HTTP_GET | HTTP_POST | HTTP_HEAD);
 
     x = match("/v1/Account/MAX/Number/14155550100", HTTP_PUT);
     assert_int_equal(x.m, ROUTE_NO_METHOD);
-    assert_int_equal(x.allow, HTTP_GET | HTTP_POST | HTTP_DELETE);
+    assert_int_equal(x.allow, HTTP_GET | HTTP_POST | HTTP_DELETE | HTTP_HEAD);
     router_allow_string(x.allow, allow, sizeof allow);
-    assert_string_equal(allow, "GET, POST, DELETE");
+    assert_string_equal(allow, "GET, POST, DELETE, HEAD");
 
     x = match("/v1/Account/MAX/PhoneNumber/14155550100", HTTP_GET);
     assert_int_equal(x.m, ROUTE_NO_METHOD);
@@ -244,9 +245,12 @@ static void test_no_method(void **state)
     router_allow_string(x.allow, allow, sizeof allow);
     assert_string_equal(allow, "POST");
 
+    /* HEAD on a GET route is that route */
     x = match("/admin/v1/inventory/stats", HTTP_HEAD);
-    assert_int_equal(x.m, ROUTE_NO_METHOD);
-    assert_int_equal(x.allow, HTTP_GET);
+    assert_int_equal(x.m, ROUTE_FOUND);
+    assert_non_null(x.r);
+    assert_int_equal(x.r->method, HTTP_GET);
+    res_free(&x);
 
     x = match("/slashed", HTTP_OTHER);
     assert_int_equal(x.m, ROUTE_NO_METHOD);

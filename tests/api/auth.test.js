@@ -1,0 +1,202 @@
+'use strict';
+// API.md §1: Plivo Basic auth, the admin Bearer token, and a server
+// started without an admin token.
+
+const { test, before, after, describe } = require('node:test');
+const assert = require('node:assert/strict');
+const { execFileSync } = require('node:child_process');
+const path = require('node:path');
+const { start, basic, assertPlivoError, assertProblem, csv, BIN } = require('./lib/server');
+
+let srv;
+let alice;
+let bob;
+
+before(async () => {
+  srv = await start();
+  alice = await srv.createAccount('alice');
+  bob = await srv.createAccount('bob');
+  await srv.loadCsv(csv(['number', 'country_iso', 'type', 'sub_type'], [
+    { number: '14155550100', country_iso: 'US', type: 'fixed', sub_type: 'local' },
+    { number: '14155550101', country_iso: 'US', type: 'fixed', sub_type: 'local' },
+  ]));
+});
+
+after(async () => {
+  const { code } = await srv.stop();
+  assert.equal(code, 0);
+});
+
+function assertAuthFailed(r) {
+  assertPlivoError(r, 401, 'authentication failed');
+  assert.equal(r.headers.get('www-authenticate'), 'Basic realm="numberd"');
+}
+
+const search = (auth, pathAccount = alice.auth_id) =>
+  srv.plivo(alice, 'GET', 'PhoneNumber/', { query: { country_iso: 'US' }, auth, pathAccount });
+
+test('valid Basic credentials are accepted', async () => {
+  const r = await search(basic(alice.auth_id, alice.auth_token));
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.meta.total_count, 2);
+  // the scheme name is case-insensitive (RFC 7617)
+  const l = await search('basic ' + Buffer.from(`${alice.auth_id}:${alice.auth_token}`).toString('base64'));
+  assert.equal(l.status, 200, l.text);
+});
+
+test('missing Authorization: 401 with body and WWW-Authenticate', async () => {
+  assertAuthFailed(await search(null));
+});
+
+test('malformed Authorization headers: 401', async () => {
+  const b64 = (s) => Buffer.from(s).toString('base64');
+  const cases = [
+    'Basic',
+    'Basic ',
+    'Basic !!!not-base64!!!',
+    `Basic ${b64(alice.auth_id)}`, // no colon
+    `Basic ${b64(`${alice.auth_id}:`)}`, // empty token
+    `Basic ${b64(`:${alice.auth_token}`)}`, // empty id
+    `Basic ${b64(`${alice.auth_id}:${alice.auth_token}`).slice(0, -2)}`, // truncated base64
+    `Bearer ${alice.auth_token}`,
+    `Bearer ${alice.api_key}`, // the BYOC key is not a Plivo credential
+    `Digest username="${alice.auth_id}"`,
+    `${b64(`${alice.auth_id}:${alice.auth_token}`)}`, // no scheme
+    `Basic ${b64(`${alice.auth_id}:${alice.auth_token}:x`)}`,
+    `Basic ${b64(`${alice.auth_id}:${alice.auth_token}`)}${'A'.repeat(400)}`, // oversized
+  ];
+  for (const h of cases) {
+    const r = await search(h);
+    assert.equal(r.status, 401, `${h}: ${r.text}`);
+    assertAuthFailed(r);
+  }
+});
+
+test('wrong credentials: 401', async () => {
+  const cases = [
+    [alice.auth_id, alice.auth_token.slice(0, -1) + (alice.auth_token.endsWith('a') ? 'b' : 'a')],
+    [alice.auth_id, alice.auth_token.toLowerCase() === alice.auth_token ? alice.auth_token.toUpperCase() : alice.auth_token.toLowerCase()],
+    [alice.auth_id, bob.auth_token],
+    [alice.auth_id, alice.auth_token + 'x'],
+    ['MA00000000000000000Z', alice.auth_token], // no such account
+    [alice.auth_id.toLowerCase(), alice.auth_token],
+  ];
+  for (const [id, tok] of cases) {
+    assertAuthFailed(await search(basic(id, tok)));
+  }
+});
+
+test("another account's auth_id in the path: 401 even with valid credentials", async () => {
+  assertAuthFailed(await search(basic(bob.auth_id, bob.auth_token), alice.auth_id));
+  assertAuthFailed(await search(basic(alice.auth_id, alice.auth_token), bob.auth_id));
+  assertAuthFailed(await search(basic(alice.auth_id, alice.auth_token), 'MA00000000000000000Z'));
+  assertAuthFailed(await search(basic(alice.auth_id, alice.auth_token), alice.auth_id.toLowerCase()));
+});
+
+test('a failed authentication on buy buys nothing', async () => {
+  let r = await srv.plivo(bob, 'POST', 'PhoneNumber/14155550100/', { pathAccount: alice.auth_id });
+  assertAuthFailed(r);
+  r = await srv.plivo(alice, 'POST', 'PhoneNumber/14155550100/', { auth: basic(alice.auth_id, 'x'.repeat(40)) });
+  assertAuthFailed(r);
+  r = await srv.plivo(alice, 'POST', 'PhoneNumber/14155550100/', { auth: null, body: { cnam_lookup: 'enabled' } });
+  assertAuthFailed(r);
+  const s = await srv.search(alice, { country_iso: 'US' });
+  assert.deepEqual(s.json.objects.map((o) => o.number), ['14155550100', '14155550101']);
+  // the right credentials then buy it
+  r = await srv.buy(alice, '14155550100');
+  assert.equal(r.status, 201, r.text);
+});
+
+test('authentication comes before validation (a bad request without credentials is 401)', async () => {
+  assertAuthFailed(await srv.plivo(alice, 'GET', 'PhoneNumber/', { auth: null, query: { bogus: '1' } }));
+  assertAuthFailed(await srv.plivo(alice, 'POST', 'PhoneNumber/notanumber/', { auth: null }));
+});
+
+describe('admin API authentication', () => {
+  const paths = [
+    ['GET', '/admin/v1/accounts'],
+    ['POST', '/admin/v1/accounts', { name: 'mallory' }],
+    ['GET', '/admin/v1/inventory/stats'],
+    ['POST', '/admin/v1/compliance', { account: 'MA00000000000000000Z', country_iso: 'US', number_type: 'local' }],
+    ['POST', '/admin/v1/numbers/14155550101/approve'],
+  ];
+
+  test('no bearer token: 401 problem+json', async () => {
+    for (const [m, p, b] of paths) {
+      const r = await srv.admin(m, p, b, { token: null });
+      assertProblem(r, 401);
+      assert.equal(r.json.api_id, undefined);
+    }
+  });
+
+  test('wrong bearer token or scheme: 401 problem+json', async () => {
+    const t = srv.adminToken;
+    const bad = [
+      { token: t.slice(0, -1) }, { token: t + 'x' }, { token: t.toLowerCase() === t ? t.toUpperCase() : t.toLowerCase() },
+      { token: '' }, { token: alice.api_key },
+      { headers: { Authorization: basic('admin', t) } },
+      { headers: { Authorization: t } },
+    ];
+    for (const o of bad) {
+      for (const [m, p, b] of paths) {
+        const r = await srv.admin(m, p, b, o);
+        assertProblem(r, 401);
+      }
+    }
+    // the inventory import (a streamed body) is refused too, and imports nothing
+    const r = await srv.admin('POST', '/admin/v1/inventory', 'number,country_iso,type\n14155550199,US,fixed\n',
+      { token: 'nope-nope-nope-nope', contentType: 'text/csv' });
+    assertProblem(r, 401);
+    const s = await srv.search(alice, { country_iso: 'US', pattern: '4155550199' });
+    assert.equal(s.json.meta.total_count, 0);
+  });
+
+  test('a failed admin call changes nothing', async () => {
+    const before = await srv.admin('GET', '/admin/v1/accounts');
+    await srv.admin('POST', '/admin/v1/accounts', { name: 'mallory' }, { token: 'x'.repeat(32) });
+    const afterList = await srv.admin('GET', '/admin/v1/accounts');
+    assert.deepEqual(afterList.json, before.json);
+  });
+});
+
+describe('a server started without NUMBERD_ADMIN_TOKEN', () => {
+  let bare;
+  before(async () => { bare = await start({ admin: false }); });
+  after(async () => {
+    const { code } = await bare.stop();
+    assert.equal(code, 0);
+  });
+
+  test('answers 404 on every /admin/ path, with or without a token', async () => {
+    const calls = [
+      ['GET', '/admin'], ['GET', '/admin/'], ['GET', '/admin/v1'],
+      ['GET', '/admin/v1/accounts'], ['POST', '/admin/v1/accounts', { name: 'x' }],
+      ['POST', '/admin/v1/accounts/MA00000000000000000Z/api-keys', {}],
+      ['GET', '/admin/v1/inventory/stats'],
+      ['POST', '/admin/v1/compliance', { account: 'MA00000000000000000Z', country_iso: 'US', number_type: 'local' }],
+      ['POST', '/admin/v1/numbers/14155550100/approve'],
+      ['DELETE', '/admin/v1/accounts'],
+    ];
+    for (const token of [null, 'anything-at-all-anything-at-all', srv.adminToken]) {
+      for (const [m, p, b] of calls) {
+        const r = await bare.admin(m, p, b, { token });
+        assert.equal(r.status, 404, `${m} ${p}: ${r.text}`);
+        assertProblem(r, 404);
+      }
+      const r = await bare.admin('POST', '/admin/v1/inventory', 'number,country_iso,type\n14155550100,US,fixed\n',
+        { token, contentType: 'text/csv' });
+      assertProblem(r, 404);
+    }
+  });
+
+  test('still serves the Plivo dialect (accounts made with the CLI)', async () => {
+    const db = path.join(bare.dir, 't.db');
+    const out = execFileSync(BIN, ['account', 'create', '--db', db, '--name', 'cli'], { encoding: 'utf8' });
+    const a = JSON.parse(out);
+    assert.match(a.auth_id, /^MA[A-Z0-9]{18}$/);
+    const r = await bare.search(a, { country_iso: 'US' });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.meta.total_count, 0);
+    assertAuthFailed(await bare.search({ auth_id: a.auth_id, auth_token: 'x' }, { country_iso: 'US' }));
+  });
+});

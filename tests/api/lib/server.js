@@ -1,0 +1,281 @@
+'use strict';
+// Starts a private numberd server for one test file and offers small HTTP
+// helpers for the three API families (Plivo dialect, admin API, raw bytes).
+//
+// Every test file calls start() once: a fresh temp dir, a fresh SQLite
+// database, a random port and a random admin token, so files can run in
+// parallel without seeing each other's data.
+
+const { spawn, execFileSync } = require('node:child_process');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const http = require('node:http');
+const os = require('node:os');
+const path = require('node:path');
+const assert = require('node:assert/strict');
+
+const BIN = process.env.NUMBERD_BIN
+  ? path.resolve(process.env.NUMBERD_BIN)
+  : path.resolve(__dirname, '../../../build/numberd');
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+function randomToken(n = 32) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  const bytes = crypto.randomBytes(n);
+  let s = '';
+  for (let i = 0; i < n; i++) s += alphabet[bytes[i] % alphabet.length];
+  return s;
+}
+
+/**
+ * Spawns `numberd serve` and resolves once it logs its address.
+ * opts.admin === false starts it WITHOUT NUMBERD_ADMIN_TOKEN.
+ * opts.args adds command-line arguments.
+ */
+async function start(opts = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'numberd-api-'));
+  const adminToken = opts.admin === false ? null : randomToken(32);
+  const env = { ...process.env };
+  delete env.NUMBERD_ADMIN_TOKEN;
+  delete env.NUMBERD_ADMIN_TOKEN_FILE;
+  delete env.NUMBERD_DB;
+  delete env.NUMBERD_LISTEN;
+  if (adminToken) env.NUMBERD_ADMIN_TOKEN = adminToken;
+  const args = ['serve', '--db', path.join(dir, 't.db'), '--listen', '127.0.0.1:0',
+    '--threads', String(opts.threads || 2), ...(opts.args || [])];
+  const child = spawn(BIN, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+
+  const exited = new Promise((resolve) => {
+    child.on('exit', (code, signal) => resolve({ code, signal }));
+  });
+  let stderr = '';
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`numberd did not start in 10 s:\n${stderr}`)), 10000);
+    let pending = '';
+    const onData = (chunk) => {
+      const text = chunk.toString('utf8');
+      stderr += text;
+      pending += text;
+      let nl;
+      while ((nl = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(line);
+        if (m) {
+          clearTimeout(timer);
+          resolve(Number(m[1]));
+          return;
+        }
+      }
+    };
+    child.stderr.on('data', onData);
+    child.on('error', (err) => { clearTimeout(timer); reject(err); });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`numberd exited with ${code} before listening:\n${stderr}`));
+    });
+  });
+  // keep draining stderr so the child never blocks on a full pipe
+  child.stderr.on('data', (chunk) => { stderr += chunk.toString('utf8'); if (stderr.length > 1e6) stderr = stderr.slice(-5e5); });
+
+  const base = `http://127.0.0.1:${port}`;
+  let stopped = null;
+  const srv = {
+    base,
+    port,
+    adminToken,
+    dir,
+    child,
+    stderr: () => stderr,
+    /** SIGTERM, then the exit status {code, signal}. */
+    stop() {
+      if (!stopped) {
+        stopped = (async () => {
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+          const res = await exited;
+          fs.rmSync(dir, { recursive: true, force: true });
+          return res;
+        })();
+      }
+      return stopped;
+    },
+  };
+  bindHelpers(srv);
+  return srv;
+}
+
+async function parse(res) {
+  const text = await res.text();
+  let json;
+  try { json = text.length ? JSON.parse(text) : undefined; } catch { json = undefined; }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+function bindHelpers(srv) {
+  const { base } = srv;
+
+  /** Admin API call with the Bearer token (or opts.token). */
+  srv.admin = async (method, p, body, opts = {}) => {
+    const headers = {};
+    const token = opts.token === undefined ? srv.adminToken : opts.token;
+    if (token !== null) headers.Authorization = `Bearer ${token}`;
+    let payload;
+    if (body !== undefined) {
+      headers['Content-Type'] = opts.contentType || 'application/json';
+      payload = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+    }
+    Object.assign(headers, opts.headers || {});
+    return parse(await fetch(base + p, { method, headers, body: payload }));
+  };
+
+  srv.createAccount = async (name = 'acct') => {
+    const r = await srv.admin('POST', '/admin/v1/accounts', { name });
+    assert.equal(r.status, 201, r.text);
+    return r.json;
+  };
+
+  srv.importCsv = async (text, { dryRun } = {}) => {
+    const q = dryRun === undefined ? '' : `?dry_run=${dryRun}`;
+    return srv.admin('POST', `/admin/v1/inventory${q}`, text, { contentType: 'text/csv' });
+  };
+
+  /** Imports and asserts that every row went in. */
+  srv.loadCsv = async (text) => {
+    const r = await srv.importCsv(text);
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.json.rejected, [], r.text);
+    return r.json;
+  };
+
+  srv.compliance = async (account, countryIso, numberType) => {
+    const r = await srv.admin('POST', '/admin/v1/compliance',
+      { account, country_iso: countryIso, number_type: numberType });
+    assert.equal(r.status, 201, r.text);
+    return r.json.compliance_id;
+  };
+
+  /**
+   * Plivo-dialect call as acct ({auth_id, auth_token}).
+   * p is relative to /v1/Account/{auth_id}/ (e.g. 'PhoneNumber/').
+   * opts.query: object of query params; opts.body: JSON body; opts.form:
+   * form body; opts.headers: extra headers; opts.auth: override the
+   * Authorization header (null: none); opts.pathAccount: auth_id in path.
+   */
+  srv.plivo = async (acct, method, p, opts = {}) => {
+    const pathAccount = opts.pathAccount || acct.auth_id;
+    let url = `${base}/v1/Account/${pathAccount}/${p}`;
+    if (opts.query) {
+      const qs = new URLSearchParams(opts.query).toString();
+      if (qs) url += (url.includes('?') ? '&' : '?') + qs;
+    }
+    const headers = {};
+    if (opts.auth === undefined) {
+      headers.Authorization = basic(acct.auth_id, acct.auth_token);
+    } else if (opts.auth !== null) {
+      headers.Authorization = opts.auth;
+    }
+    let body;
+    if (opts.body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      body = typeof opts.body === 'string' || Buffer.isBuffer(opts.body) ? opts.body : JSON.stringify(opts.body);
+    } else if (opts.form !== undefined) {
+      headers['Content-Type'] = 'application/x-www-form-urlencoded';
+      body = typeof opts.form === 'string' ? opts.form : new URLSearchParams(opts.form).toString();
+    }
+    Object.assign(headers, opts.headers || {});
+    return parse(await fetch(url, { method, headers, body }));
+  };
+
+  srv.search = (acct, query) => srv.plivo(acct, 'GET', 'PhoneNumber/', { query });
+  srv.buy = (acct, number, body, opts = {}) =>
+    srv.plivo(acct, 'POST', `PhoneNumber/${number}/`, { body, ...opts });
+
+  /** Exact request bytes through node:http (GET with a body, raw paths). */
+  srv.raw = (method, p, { headers = {}, body } = {}) => rawRequest(base, method, p, headers, body);
+}
+
+function basic(id, token) {
+  return 'Basic ' + Buffer.from(`${id}:${token}`).toString('base64');
+}
+
+function rawRequest(base, method, p, headers, body) {
+  const u = new URL(base);
+  return new Promise((resolve, reject) => {
+    const h = { ...headers };
+    if (body !== undefined) h['Content-Length'] = Buffer.byteLength(body);
+    const req = http.request({
+      host: u.hostname, port: u.port, method, path: p, headers: h, agent: false,
+    }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const buffer = Buffer.concat(chunks);
+        const text = buffer.toString('utf8');
+        let json;
+        try { json = text.length ? JSON.parse(text) : undefined; } catch { json = undefined; }
+        resolve({ status: res.statusCode, headers: new Headers(flatHeaders(res.headers)), text, json, buffer });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
+}
+
+function flatHeaders(h) {
+  const out = {};
+  for (const [k, v] of Object.entries(h)) out[k] = Array.isArray(v) ? v.join(', ') : String(v);
+  return out;
+}
+
+/** Asserts the Plivo error envelope: exactly {api_id, error}. */
+function assertPlivoError(r, status, error) {
+  assert.equal(r.status, status, `want ${status}, got ${r.status}: ${r.text}`);
+  assert.match(r.headers.get('content-type') || '', /^application\/json/);
+  assert.ok(r.json && typeof r.json === 'object', `JSON error body: ${r.text}`);
+  assert.deepEqual(Object.keys(r.json).sort(), ['api_id', 'error'], r.text);
+  assert.match(r.json.api_id, UUID_RE);
+  if (error instanceof RegExp) assert.match(r.json.error, error);
+  else if (error !== undefined) assert.equal(r.json.error, error);
+  return r.json;
+}
+
+/** Asserts an RFC 7807 problem body from the admin API. */
+function assertProblem(r, status, detail) {
+  assert.equal(r.status, status, `want ${status}, got ${r.status}: ${r.text}`);
+  assert.match(r.headers.get('content-type') || '', /^application\/problem\+json/);
+  assert.ok(r.json && typeof r.json === 'object', r.text);
+  assert.equal(r.json.status, status);
+  assert.equal(typeof r.json.title, 'string');
+  assert.equal(typeof r.json.type, 'string');
+  if (detail instanceof RegExp) assert.match(r.json.detail, detail);
+  else if (detail !== undefined) assert.equal(r.json.detail, detail);
+  return r.json;
+}
+
+/** `numberd inventory generate` output (a CSV string). */
+function generateCsv(count, country = 'US', seed = 1) {
+  return execFileSync(BIN, ['inventory', 'generate', '--count', String(count),
+    '--country', country, '--seed', String(seed)], { encoding: 'utf8' });
+}
+
+/** Builds a CSV from a header list and row objects (missing keys: empty). */
+function csv(columns, rows) {
+  const esc = (v) => {
+    const s = v === undefined || v === null ? '' : String(v);
+    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return [columns.join(','), ...rows.map((r) => columns.map((c) => esc(r[c])).join(','))].join('\n') + '\n';
+}
+
+const ALL_COLUMNS = ['number', 'country_iso', 'type', 'sub_type', 'prefix', 'city', 'region',
+  'rate_center', 'lata', 'voice_enabled', 'sms_enabled', 'mms_enabled', 'setup_rate',
+  'monthly_rental_rate', 'voice_rate', 'sms_rate', 'mms_rate', 'restriction',
+  'restriction_text', 'carrier'];
+
+module.exports = {
+  BIN, UUID_RE, start, basic, randomToken, assertPlivoError, assertProblem, generateCsv, csv,
+  ALL_COLUMNS,
+};
