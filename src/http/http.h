@@ -116,6 +116,10 @@ int http_query_params(http_req_t *req, json_t **out, char *errbuf, size_t errsz)
  * and a message in errbuf. */
 int http_body_params(http_req_t *req, bool allow_form, json_t **out, int *status, char *errbuf,
                      size_t errsz);
+/* Parses application/x-www-form-urlencoded text ('+' is a space, %XX a
+ * byte) into a JSON object of strings, with the same rules as query
+ * parameters.  The caller owns *out (json_decref). */
+int http_parse_urlencoded(const char *s, size_t n, json_t **out, char *errbuf, size_t errsz);
 /* A request header, or NULL. */
 const char *http_header(http_req_t *req, const char *name);
 

@@ -103,7 +103,7 @@ static long form_decode(const char *s, size_t n, char *out)
     return (long)o;
 }
 
-static int parse_form(const char *body, size_t n, json_t **out, char *errbuf, size_t errsz)
+int http_parse_urlencoded(const char *body, size_t n, json_t **out, char *errbuf, size_t errsz)
 {
     qctx_t q = {.obj = json_object(), .errbuf = errbuf, .errsz = errsz};
     char *key = xmalloc(n + 1), *val = xmalloc(n + 1);
@@ -206,7 +206,7 @@ int http_body_params(http_req_t *req, bool allow_form, json_t **out, int *status
         return C_OK;
     }
     if (allow_form && ct_is(ct, "application/x-www-form-urlencoded"))
-        return parse_form(body, n, out, errbuf, errsz);
+        return http_parse_urlencoded(body, n, out, errbuf, errsz);
     *status = 415;
     snprintf(errbuf, errsz, "unsupported content type: %.64s (use application/json%s)", ct,
              allow_form ? " or application/x-www-form-urlencoded" : "");
