@@ -286,6 +286,46 @@ done:
     return C_OK;
 }
 
+/* Operator actions: statuses that outside processes (10DLC registration,
+ * toll-free verification, caller reputation) set on an owned number. */
+int h_admin_number_status(http_req_t *req, http_resp_t *resp)
+{
+    static const char *const known[] = {"tendlc_registration_status", "tendlc_campaign_id",
+                                        "toll_free_sms_verification", "caller_reputation_status",
+                                        NULL};
+    api_ctx_t *ctx = req->app;
+    json_t *b = NULL;
+    numstatus_in_t in = {0};
+    owned_number_t *n = xmalloc(sizeof *n);
+    account_t owner;
+    cerr_t e;
+    jw_t w;
+    if (api_auth_admin(req, resp) != C_OK) goto done;
+    if (api_body(req, resp, known, &b) != C_OK) goto done;
+    if (api_str(req, resp, b, "tendlc_registration_status", &in.tendlc_registration_status) != C_OK ||
+        api_str(req, resp, b, "tendlc_campaign_id", &in.tendlc_campaign_id) != C_OK ||
+        api_str(req, resp, b, "toll_free_sms_verification", &in.toll_free_sms_verification) != C_OK ||
+        api_str(req, resp, b, "caller_reputation_status", &in.caller_reputation_status) != C_OK)
+        goto done;
+    if (num_set_status(&ctx->core, req->params[0], &in, n, &e) != C_OK) {
+        api_core_error(req, resp, &e);
+        goto done;
+    }
+    if (ctx->core.st->ops->account_by_id(ctx->core.st, n->owner_id, &owner) != ST_OK) {
+        api_error(req, resp, 500, "database error");
+        goto done;
+    }
+    begin_ok(resp, &w, 200);
+    jw_obj(&w);
+    jw_kstr(&w, "account", owner.auth_id);
+    api_render_account_number(&w, owner.auth_id, n);
+    jw_obj_end(&w);
+done:
+    free(n);
+    json_decref(b);
+    return C_OK;
+}
+
 /* ---- inventory import: the CSV body is parsed as it arrives ---- */
 
 typedef struct {

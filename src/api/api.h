@@ -60,6 +60,10 @@ void api_new_api_id(char out[IDS_UUID_SZ]);
 void api_plivo_meta(jw_t *w, const char *base_path, json_t *query, int limit, int offset,
                     int64_t total);
 void api_kmoney(jw_t *w, const char *key, int64_t v);
+/* 202 {"api_id", "message": "changed"} */
+void api_plivo_changed(http_resp_t *resp);
+/* The members of an AccountPhoneNumber object (no braces). */
+void api_render_account_number(jw_t *w, const char *auth_id, const owned_number_t *n);
 
 /* Shared by the admin API and the CLI, so both print the same JSON. */
 void api_render_account_created(jw_t *w, const acct_created_t *a);
@@ -68,6 +72,12 @@ void api_render_import_result(jw_t *w, const inv_result_t *res, bool dry_run);
 /* ---- handlers ---- */
 int h_phonenumber_search(http_req_t *req, http_resp_t *resp);
 int h_phonenumber_buy(http_req_t *req, http_resp_t *resp);
+
+int h_number_list(http_req_t *req, http_resp_t *resp);
+int h_number_get(http_req_t *req, http_resp_t *resp);
+int h_number_update(http_req_t *req, http_resp_t *resp);
+int h_number_unrent(http_req_t *req, http_resp_t *resp);
+int h_admin_number_status(http_req_t *req, http_resp_t *resp);
 
 int h_admin_account_create(http_req_t *req, http_resp_t *resp);
 int h_admin_account_list(http_req_t *req, http_resp_t *resp);

@@ -8,6 +8,10 @@
 static const route_t k_public[] = {
     {HTTP_GET, ACC "/PhoneNumber/", h_phonenumber_search, NULL, "plivo.phonenumber.search"},
     {HTTP_POST, ACC "/PhoneNumber/{number}/", h_phonenumber_buy, NULL, "plivo.phonenumber.buy"},
+    {HTTP_GET, ACC "/Number/", h_number_list, NULL, "plivo.number.list"},
+    {HTTP_GET, ACC "/Number/{number}/", h_number_get, NULL, "plivo.number.get"},
+    {HTTP_POST, ACC "/Number/{number}/", h_number_update, NULL, "plivo.number.update"},
+    {HTTP_DELETE, ACC "/Number/{number}/", h_number_unrent, NULL, "plivo.number.unrent"},
 };
 
 static const route_t k_admin[] = {
@@ -20,6 +24,8 @@ static const route_t k_admin[] = {
     {HTTP_POST, "/admin/v1/compliance", h_admin_compliance_create, NULL, "admin.compliance.create"},
     {HTTP_POST, "/admin/v1/numbers/{number}/approve", h_admin_number_approve, NULL,
      "admin.numbers.approve"},
+    {HTTP_POST, "/admin/v1/numbers/{number}/status", h_admin_number_status, NULL,
+     "admin.numbers.status"},
 };
 
 static route_t k_all[ND_ARRAY_LEN(k_public) + ND_ARRAY_LEN(k_admin)];

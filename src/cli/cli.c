@@ -465,31 +465,66 @@ static int cmd_number(int argc, char **argv)
 {
     static const char *usage =
         "usage: numberd number approve NUMBER [--db URL]\n"
+        "       numberd number set-status NUMBER [--tendlc-status S] [--tendlc-campaign ID]\n"
+        "                             [--tf-verification S] [--caller-reputation S] [--db URL]\n"
         "\n"
-        "Makes a pending number (bought without an approved compliance record)\n"
-        "active.\n";
+        "approve     makes a pending number (bought without an approved compliance\n"
+        "            record) active.\n"
+        "set-status  records statuses that outside processes report for an owned\n"
+        "            number (an empty value clears one):\n"
+        "              --tendlc-status      UNREGISTERED, PROCESSING, COMPLETED\n"
+        "              --tendlc-campaign    the 10DLC campaign id\n"
+        "              --tf-verification    UNVERIFIED, PENDING_VERIFICATION, VERIFIED\n"
+        "              --caller-reputation  PENDING, ACTIVE, FAILED, NOT_ENROLLED\n";
     const char *db = NULL;
-    if (argc < 2 || strcmp(argv[1], "approve") != 0) {
-        if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-            fputs(usage, stdout);
-            return 0;
-        }
-        return usage_error(usage, "number needs the subcommand approve");
+    numstatus_in_t st_in = {0};
+    opt_t opts[] = {{"tendlc-status", required_argument, &st_in.tendlc_registration_status, NULL},
+                    {"tendlc-campaign", required_argument, &st_in.tendlc_campaign_id, NULL},
+                    {"tf-verification", required_argument, &st_in.toll_free_sms_verification, NULL},
+                    {"caller-reputation", required_argument, &st_in.caller_reputation_status, NULL}};
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        if (argc >= 2) { fputs(usage, stdout); return 0; }
+        return usage_error(usage, "number needs a subcommand: approve or set-status");
     }
+    const char *sub = argv[1];
+    bool approve = strcmp(sub, "approve") == 0;
+    if (!approve && strcmp(sub, "set-status") != 0)
+        return usage_error(usage, "unknown number subcommand: %s", sub);
     argc--;
     argv++;
-    PARSE_N(usage, NULL, 0, db);
-    if (idx_ + 1 != argc) return usage_error(usage, "number approve needs exactly one NUMBER");
+    PARSE_N(usage, opts, approve ? 0 : ND_ARRAY_LEN(opts), db);
+    if (idx_ + 1 != argc) return usage_error(usage, "number %s needs exactly one NUMBER", sub);
+    if (!approve && !st_in.tendlc_registration_status && !st_in.tendlc_campaign_id &&
+        !st_in.toll_free_sms_verification && !st_in.caller_reputation_status)
+        return usage_error(usage, "set-status needs at least one status option");
     core_t core;
     if (cli_open_core(db, &core) != C_OK) return 1;
     cerr_t e;
-    int rc = num_approve(&core, argv[idx_], &e);
+    owned_number_t *n = xmalloc(sizeof *n);
+    int rc = approve ? num_approve(&core, argv[idx_], &e) : num_set_status(&core, argv[idx_], &st_in, n, &e);
     cli_close_core(&core);
     if (rc != C_OK) {
-        cli_err("number approve", "%s", e.msg);
+        free(n);
+        cli_err(approve ? "number approve" : "number set-status", "%s", e.msg);
         return e.code == CE_INVALID ? EXIT_USAGE : 1;
     }
-    printf("{\"number\":\"%s\",\"status\":\"active\"}\n", argv[idx_][0] == '+' ? argv[idx_] + 1 : argv[idx_]);
+    if (approve) {
+        printf("{\"number\":\"%s\",\"status\":\"active\"}\n", argv[idx_][0] == '+' ? argv[idx_] + 1 : argv[idx_]);
+    } else {
+        buf_t b = BUF_INIT;
+        jw_t w;
+        jw_init(&w, &b);
+        jw_obj(&w);
+        jw_kstr_or_null(&w, "number", n->inv.number);
+        jw_kstr_or_null(&w, "tendlc_registration_status", n->tendlc_registration_status);
+        jw_kstr_or_null(&w, "tendlc_campaign_id", n->tendlc_campaign_id);
+        jw_kstr_or_null(&w, "toll_free_sms_verification", n->toll_free_sms_verification);
+        jw_kstr_or_null(&w, "caller_reputation_status", n->caller_reputation_status);
+        jw_obj_end(&w);
+        printf("%s\n", b.data);
+        buf_free(&b);
+    }
+    free(n);
     return 0;
 }
 

@@ -3,6 +3,8 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <time.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -144,6 +146,40 @@ static int demo_setup(core_t *core, const char *host, unsigned port)
     return C_OK;
 }
 
+/* The aging sweep: numbers whose aging period is over go back on sale
+ * without anyone running a command.  Runs at start and every
+ * SWEEP_SECONDS; a condition variable lets shutdown stop it at once. */
+#define SWEEP_SECONDS 60
+
+typedef struct {
+    core_t *core;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool stop;
+} sweeper_t;
+
+static void *sweep_main(void *arg)
+{
+    sweeper_t *sw = arg;
+    pthread_mutex_lock(&sw->lock);
+    while (!sw->stop) {
+        pthread_mutex_unlock(&sw->lock);
+        int64_t n = 0;
+        cerr_t e;
+        if (num_aging_sweep(sw->core, &n, &e) != C_OK)
+            log_msg(LOG_WARN, "aging sweep: %s", e.msg);
+        else if (n > 0)
+            log_msg(LOG_INFO, "aging sweep: %lld number(s) returned to sale", (long long)n);
+        pthread_mutex_lock(&sw->lock);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += SWEEP_SECONDS;
+        while (!sw->stop && pthread_cond_timedwait(&sw->cond, &sw->lock, &until) != ETIMEDOUT) {}
+    }
+    pthread_mutex_unlock(&sw->lock);
+    return NULL;
+}
+
 int cli_serve(int argc, char **argv)
 {
     const char *usage = k_serve_usage;
@@ -244,6 +280,13 @@ int cli_serve(int argc, char **argv)
         cli_close_core(&ctx.core);
         return 1;
     }
+    static sweeper_t sw;
+    sw.core = &ctx.core;
+    sw.stop = false;
+    pthread_mutex_init(&sw.lock, NULL);
+    pthread_cond_init(&sw.cond, NULL);
+    pthread_t sweeper;
+    bool sweeping = pthread_create(&sweeper, NULL, sweep_main, &sw) == 0;
 
     for (;;) {
         int sig = 0;
@@ -251,6 +294,13 @@ int cli_serve(int argc, char **argv)
         if (sig == SIGHUP) continue; /* logs go to stderr: nothing to reopen */
         log_msg(LOG_INFO, "signal %d: stopping (finishing requests in flight)", sig);
         break;
+    }
+    if (sweeping) {
+        pthread_mutex_lock(&sw.lock);
+        sw.stop = true;
+        pthread_cond_signal(&sw.cond);
+        pthread_mutex_unlock(&sw.lock);
+        pthread_join(sweeper, NULL);
     }
     http_server_stop(srv);
     cli_close_core(&ctx.core);

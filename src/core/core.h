@@ -121,6 +121,48 @@ int num_approve(core_t *c, const char *number, cerr_t *e);
  * "fixed"), case-insensitive; writes the canonical lower-case name. */
 int num_parse_type(const char *s, const char **canon);
 
+/* ---- account numbers (owned.c) ---- */
+typedef struct {
+    const char *type, *number_startswith, *subaccount, *alias, *services, *cnam_lookup;
+    const char *renewal[5];      /* renewal_date, __gt, __gte, __lt, __lte (RENEW_*) */
+    const char *tendlc_registration_status, *tendlc_campaign_id, *toll_free_sms_verification;
+    int limit, offset;
+} numlist_in_t;
+
+/* The caller may be a main account or a subaccount (which sees only its
+ * own numbers).  rows has room for in->limit entries. */
+int num_list(core_t *c, const account_t *caller, const numlist_in_t *in, owned_number_t *rows,
+             size_t *nrows, int64_t *total, cerr_t *e);
+int num_get(core_t *c, const account_t *caller, const char *number, owned_number_t *out,
+            cerr_t *e);
+
+/* Update fields: NULL = not given; "" clears (where clearing is allowed). */
+typedef struct {
+    const char *app_id, *subaccount, *alias, *compliance_id, *cnam_lookup, *cnam,
+        *cnam_callback_url, *cnam_callback_method, *caller_reputation, *profile_uuid,
+        *cr_callback_url, *cr_callback_method;
+} numupd_in_t;
+int num_update(core_t *c, const account_t *caller, const char *number, const numupd_in_t *in,
+               cerr_t *e);
+/* Unrent: inventory numbers age (or return at once with aging_days 0);
+ * a customer's own numbers are removed. */
+int num_unrent(core_t *c, const account_t *caller, const char *number, cerr_t *e);
+/* Returns aged numbers to sale; *returned counts them. */
+int num_aging_sweep(core_t *c, int64_t *returned, cerr_t *e);
+
+/* Operator actions: statuses set by outside processes (10DLC, toll-free
+ * verification, caller reputation).  NULL = unchanged, "" clears. */
+typedef struct {
+    const char *tendlc_registration_status, *tendlc_campaign_id, *toll_free_sms_verification,
+        *caller_reputation_status;
+} numstatus_in_t;
+int num_set_status(core_t *c, const char *number, const numstatus_in_t *in, owned_number_t *out,
+                   cerr_t *e);
+
+/* Shared validators (owned.c) */
+bool core_http_url_ok(const char *s);
+int core_parse_services(const char *s, int *caps);
+
 /* ---- compliance (accounts.c) ---- */
 int compliance_create(core_t *c, const char *auth_id, const char *country_iso,
                       const char *number_type, char id[IDS_UUID_SZ], cerr_t *e);

@@ -65,6 +65,41 @@ typedef struct {
     int64_t created_at, modified_at;
 } account_t;
 
+#define MODEL_ALIAS_SZ 257     /* 64 characters of UTF-8 */
+#define MODEL_URL_SZ 513       /* 512 bytes */
+#define MODEL_METHOD_SZ 5      /* GET / POST */
+#define MODEL_CNAM_SZ 16       /* 15 characters */
+#define MODEL_STATUS_SZ 24     /* upper-case status words */
+#define MODEL_CAMPAIGN_SZ 65
+
+/* A number some account owns (active or pending), with everything the
+ * Plivo AccountPhoneNumber object and the BYOC number object show. */
+typedef struct {
+    inv_number_t inv;
+    num_state_t state;
+    num_source_t source;
+    int64_t owner_id;
+    int64_t sub_id;                            /* 0: the main account */
+    char sub_auth_id[IDS_AUTH_ID_SZ];          /* "" when sub_id is 0 */
+    char app_id[MODEL_APP_ID_SZ];              /* "" when none */
+    char alias[MODEL_ALIAS_SZ];
+    char added_on[11], renewal_date[11];
+    char compliance_id[IDS_UUID_SZ];
+    char cnam_lookup[9];                       /* "", "enabled", "disabled" */
+    char cnam[MODEL_CNAM_SZ];
+    char cnam_callback_url[MODEL_URL_SZ];
+    char cnam_callback_method[MODEL_METHOD_SZ];
+    char caller_reputation_status[MODEL_STATUS_SZ];
+    char profile_uuid[IDS_UUID_SZ];
+    char cr_callback_url[MODEL_URL_SZ];
+    char cr_callback_method[MODEL_METHOD_SZ];
+    char tendlc_registration_status[MODEL_STATUS_SZ];
+    char tendlc_campaign_id[MODEL_CAMPAIGN_SZ];
+    char toll_free_sms_verification[MODEL_STATUS_SZ];
+    int64_t carrier_id;                        /* 0: none */
+    int64_t created_at, updated_at;
+} owned_number_t;
+
 /* API key scopes (a bit set). */
 #define SCOPE_READ 1u
 #define SCOPE_WRITE 2u

@@ -32,26 +32,6 @@ const char *num_state_name(num_state_t s)
     return "unknown";
 }
 
-/* Parses "voice,sms" into flags; C_ERR on an unknown or empty item. */
-static int parse_services(const char *s, bool *voice, bool *sms, bool *mms)
-{
-    const char *p = s;
-    *voice = *sms = *mms = false;
-    if (*s == '\0') return C_ERR;
-    for (;;) {
-        const char *end = strchr(p, ',');
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-        while (n && *p == ' ') { p++; n--; }
-        while (n && p[n - 1] == ' ') n--;
-        if (n == 5 && strncasecmp(p, "voice", 5) == 0) *voice = true;
-        else if (n == 3 && strncasecmp(p, "sms", 3) == 0) *sms = true;
-        else if (n == 3 && strncasecmp(p, "mms", 3) == 0) *mms = true;
-        else return C_ERR;
-        if (!end) return C_OK;
-        p = end + 1;
-    }
-}
-
 static int parse_bool_str(const char *s, bool *out)
 {
     if (nd_strcasecmp(s, "true") == 0) *out = true;
@@ -149,8 +129,12 @@ int num_search(core_t *c, const search_in_t *in, inv_number_t *rows, size_t *nro
         if (!core_text_ok(in->rate_center, 64)) return cerr(e, CE_INVALID, "invalid rate_center");
         q.rate_center = in->rate_center;
     }
-    if (in->services && parse_services(in->services, &q.svc_voice, &q.svc_sms, &q.svc_mms) != C_OK)
+    int caps = 0;
+    if (in->services && core_parse_services(in->services, &caps) != C_OK)
         return cerr(e, CE_INVALID, "invalid services: want voice, sms, mms or a comma list of them");
+    q.svc_voice = caps & 1;
+    q.svc_sms = caps & 2;
+    q.svc_mms = caps & 4;
     if (in->lata) {
         size_t n = strlen(in->lata);
         if (n == 0 || n > 6 || !nd_all_digits(in->lata, n))

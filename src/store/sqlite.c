@@ -47,6 +47,12 @@ enum {
     Q_IDEM_GET,
     Q_IDEM_PUT,
     Q_LCA,
+    Q_OWNED_GET,
+    Q_OWNED_GET_ANY,
+    Q_OWNED_UPDATE,
+    Q_RELEASE_INVENTORY,
+    Q_RELEASE_CUSTOMER,
+    Q_AGING_SWEEP,
     Q__COUNT
 };
 
@@ -54,6 +60,20 @@ enum {
     "number, country_iso, type, sub_type, prefix, city, region, rate_center, lata, "         \
     "voice_enabled, sms_enabled, mms_enabled, setup_rate, monthly_rental_rate, voice_rate, " \
     "sms_rate, mms_rate, restriction, restriction_text, carrier"
+
+/* An owned number: the inventory columns, then ownership, with the
+ * subaccount's auth_id joined in.  Column order is read_owned()'s. */
+#define OWNED_SELECT                                                                          \
+    "SELECT n.number, n.country_iso, n.type, n.sub_type, n.prefix, n.city, n.region, "      \
+    "n.rate_center, n.lata, n.voice_enabled, n.sms_enabled, n.mms_enabled, n.setup_rate, "  \
+    "n.monthly_rental_rate, n.voice_rate, n.sms_rate, n.mms_rate, n.restriction, "          \
+    "n.restriction_text, n.carrier, n.state, n.source, n.owner_id, COALESCE(n.sub_id, 0), " \
+    "COALESCE(s.auth_id, ''), n.app_id, n.alias, n.added_on, n.renewal_date, "              \
+    "n.compliance_id, n.cnam_lookup, n.cnam, n.cnam_callback_url, n.cnam_callback_method, " \
+    "n.caller_reputation_status, n.profile_uuid, n.cr_callback_url, n.cr_callback_method, " \
+    "n.tendlc_registration_status, n.tendlc_campaign_id, n.toll_free_sms_verification, "    \
+    "COALESCE(n.carrier_id, 0), n.created_at, n.updated_at "                                \
+    "FROM numbers n LEFT JOIN accounts s ON s.id = n.sub_id "
 
 static const char *const q_sql[Q__COUNT] = {
     [Q_ACCOUNT_INSERT] =
@@ -115,6 +135,29 @@ static const char *const q_sql[Q__COUNT] = {
     [Q_IDEM_PUT] =
         "INSERT OR REPLACE INTO idempotency(account_id, key, req_hash, status, body, created_at) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [Q_OWNED_GET] = OWNED_SELECT
+        "WHERE n.number = ?1 AND n.owner_id = ?2 AND n.state IN (1, 2) "
+        "AND (?3 = 0 OR n.sub_id = ?3)",
+    [Q_OWNED_GET_ANY] = OWNED_SELECT "WHERE n.number = ?1 AND n.state IN (1, 2)",
+    [Q_OWNED_UPDATE] =
+        "UPDATE numbers SET sub_id=?3, app_id=?4, alias=?5, compliance_id=?6, cnam_lookup=?7, "
+        "cnam=?8, cnam_callback_url=?9, cnam_callback_method=?10, caller_reputation_status=?11, "
+        "profile_uuid=?12, cr_callback_url=?13, cr_callback_method=?14, "
+        "tendlc_registration_status=?15, tendlc_campaign_id=?16, toll_free_sms_verification=?17, "
+        "updated_at=?18 WHERE number=?1 AND owner_id=?2 AND state IN (1, 2)",
+    [Q_RELEASE_INVENTORY] =
+        "UPDATE numbers SET state=?3, owner_id=NULL, sub_id=NULL, app_id=NULL, alias=NULL, "
+        "added_on=NULL, renewal_date=NULL, compliance_id=NULL, cnam_lookup=NULL, cnam=NULL, "
+        "cnam_callback_url=NULL, cnam_callback_method=NULL, caller_reputation_status=NULL, "
+        "profile_uuid=NULL, cr_callback_url=NULL, cr_callback_method=NULL, "
+        "tendlc_registration_status=NULL, tendlc_campaign_id=NULL, "
+        "toll_free_sms_verification=NULL, released_at=?4, updated_at=?4 "
+        "WHERE number=?1 AND owner_id=?2 AND state IN (1, 2) AND source=0",
+    [Q_RELEASE_CUSTOMER] =
+        "DELETE FROM numbers WHERE number=?1 AND owner_id=?2 AND source IN (1, 2)",
+    [Q_AGING_SWEEP] =
+        "UPDATE numbers SET state=0, released_at=NULL, updated_at=?2 "
+        "WHERE state=3 AND released_at <= ?1",
     [Q_LCA] =
         "SELECT rate_center, lata FROM numbers WHERE country_iso = ?1 AND number >= ?2 "
         "AND number < ?3 AND rate_center != '' LIMIT 1",
@@ -849,6 +892,229 @@ static int sq_number_approve(store_t *st, const char *number)
     return rc == SQLITE_ROW ? ST_CONFLICT : ST_NOTFOUND;
 }
 
+/* ---- owned numbers ------------------------------------------------------ */
+
+static void read_owned(sqlite3_stmt *q, owned_number_t *o)
+{
+    memset(o, 0, sizeof *o);
+    read_inv(q, &o->inv);
+    o->state = (num_state_t)sqlite3_column_int(q, 20);
+    o->source = (num_source_t)sqlite3_column_int(q, 21);
+    o->owner_id = sqlite3_column_int64(q, 22);
+    o->sub_id = sqlite3_column_int64(q, 23);
+    col_copy(q, 24, o->sub_auth_id, sizeof o->sub_auth_id);
+    col_copy(q, 25, o->app_id, sizeof o->app_id);
+    col_copy(q, 26, o->alias, sizeof o->alias);
+    col_copy(q, 27, o->added_on, sizeof o->added_on);
+    col_copy(q, 28, o->renewal_date, sizeof o->renewal_date);
+    col_copy(q, 29, o->compliance_id, sizeof o->compliance_id);
+    col_copy(q, 30, o->cnam_lookup, sizeof o->cnam_lookup);
+    col_copy(q, 31, o->cnam, sizeof o->cnam);
+    col_copy(q, 32, o->cnam_callback_url, sizeof o->cnam_callback_url);
+    col_copy(q, 33, o->cnam_callback_method, sizeof o->cnam_callback_method);
+    col_copy(q, 34, o->caller_reputation_status, sizeof o->caller_reputation_status);
+    col_copy(q, 35, o->profile_uuid, sizeof o->profile_uuid);
+    col_copy(q, 36, o->cr_callback_url, sizeof o->cr_callback_url);
+    col_copy(q, 37, o->cr_callback_method, sizeof o->cr_callback_method);
+    col_copy(q, 38, o->tendlc_registration_status, sizeof o->tendlc_registration_status);
+    col_copy(q, 39, o->tendlc_campaign_id, sizeof o->tendlc_campaign_id);
+    col_copy(q, 40, o->toll_free_sms_verification, sizeof o->toll_free_sms_verification);
+    o->carrier_id = sqlite3_column_int64(q, 41);
+    o->created_at = sqlite3_column_int64(q, 42);
+    o->updated_at = sqlite3_column_int64(q, 43);
+}
+
+static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
+{
+    bind_text(st, i, (s && *s) ? s : NULL);
+}
+
+static int sq_number_list(store_t *st, const numlist_q_t *q, owned_number_t *rows,
+                          size_t *nrows, int64_t *total)
+{
+    conn_t *c = CONN(st);
+    if (!c) return ST_ERR;
+    *nrows = 0;
+    *total = 0;
+    static const char *const ops[5] = {"=", ">", ">=", "<", "<="};
+
+    buf_t w = BUF_INIT;
+    int np = 1;
+    buf_puts(&w, "WHERE n.owner_id = ?1 AND n.state IN (1, 2)");
+    if (q->sub_id > 0) buf_printf(&w, " AND n.sub_id = ?%d", ++np);
+    /* canonical type from the core's fixed list: a literal, like search */
+    if (q->type) buf_printf(&w, " AND (n.type = '%s' OR n.sub_type = '%s')", q->type, q->type);
+    if (q->prefix) {
+        buf_printf(&w, " AND n.number >= ?%d AND n.number < ?%d", np + 1, np + 2);
+        np += 2;
+    }
+    if (q->alias) buf_printf(&w, " AND n.alias = ?%d", ++np);
+    if (q->caps) buf_printf(&w, " AND n.caps & %d = %d", q->caps, q->caps);
+    if (q->cnam_lookup) buf_printf(&w, " AND n.cnam_lookup = ?%d", ++np);
+    for (int k = 0; k < 5; k++)
+        if (q->renewal[k]) buf_printf(&w, " AND n.renewal_date %s ?%d", ops[k], ++np);
+    if (q->tendlc_status) buf_printf(&w, " AND n.tendlc_registration_status = ?%d", ++np);
+    if (q->tendlc_campaign) buf_printf(&w, " AND n.tendlc_campaign_id = ?%d", ++np);
+    if (q->tf_verification) buf_printf(&w, " AND n.toll_free_sms_verification = ?%d", ++np);
+
+    char *sql_rows = xasprintf(OWNED_SELECT "%s ORDER BY n.number LIMIT ?%d OFFSET ?%d", w.data,
+                               np + 1, np + 2);
+    char *sql_count = xasprintf("SELECT count(*) FROM numbers n %s", w.data);
+    buf_free(&w);
+
+    int ret = ST_ERR;
+    char hi[64];
+    sqlite3_stmt *sts[2] = {stmt_dyn(c, sql_rows), NULL};
+    if (!sts[0]) goto done;
+    sts[1] = stmt_dyn(c, sql_count);
+    if (!sts[1]) goto done;
+    for (int k = 0; k < 2; k++) {
+        sqlite3_stmt *s2 = sts[k];
+        int i = 1;
+        sqlite3_bind_int64(s2, i++, q->owner_id);
+        if (q->sub_id > 0) sqlite3_bind_int64(s2, i++, q->sub_id);
+        if (q->prefix) {
+            prefix_hi(q->prefix, hi, sizeof hi);
+            bind_text(s2, i++, q->prefix);
+            sqlite3_bind_text(s2, i++, hi, -1, SQLITE_TRANSIENT);
+        }
+        if (q->alias) bind_text(s2, i++, q->alias);
+        if (q->cnam_lookup) bind_text(s2, i++, q->cnam_lookup);
+        for (int r = 0; r < 5; r++)
+            if (q->renewal[r]) bind_text(s2, i++, q->renewal[r]);
+        if (q->tendlc_status) bind_text(s2, i++, q->tendlc_status);
+        if (q->tendlc_campaign) bind_text(s2, i++, q->tendlc_campaign);
+        if (q->tf_verification) bind_text(s2, i++, q->tf_verification);
+        if (k == 0) {
+            sqlite3_bind_int(s2, i++, q->limit);
+            sqlite3_bind_int(s2, i++, q->offset);
+        }
+    }
+    if (sq_tx_begin(st, false) != ST_OK) goto done;
+    int rc;
+    while ((rc = sqlite3_step(sts[0])) == SQLITE_ROW && *nrows < (size_t)q->limit)
+        read_owned(sts[0], &rows[(*nrows)++]);
+    if ((rc == SQLITE_ROW || rc == SQLITE_DONE) && sqlite3_step(sts[1]) == SQLITE_ROW) {
+        *total = sqlite3_column_int64(sts[1], 0);
+        ret = ST_OK;
+    }
+    if (ret != ST_OK) log_db_error(c->db, "number list");
+    done_stmt(sts[0]);
+    done_stmt(sts[1]);
+    if (ret == ST_OK) ret = sq_tx_commit(st);
+    else sq_tx_rollback(st);
+done:
+    free(sql_rows);
+    free(sql_count);
+    return ret;
+}
+
+static int sq_number_get_owned(store_t *st, int64_t owner_id, int64_t sub_id, const char *number,
+                               owned_number_t *out)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? stmt(c, Q_OWNED_GET) : NULL;
+    if (!q) return ST_ERR;
+    bind_text(q, 1, number);
+    sqlite3_bind_int64(q, 2, owner_id);
+    sqlite3_bind_int64(q, 3, sub_id);
+    int rc = sqlite3_step(q), ret = ST_NOTFOUND;
+    if (rc == SQLITE_ROW) {
+        read_owned(q, out);
+        ret = ST_OK;
+    } else if (rc != SQLITE_DONE) {
+        log_db_error(c->db, "owned number get");
+        ret = ST_ERR;
+    }
+    done_stmt(q);
+    return ret;
+}
+
+static int sq_number_get_any(store_t *st, const char *number, owned_number_t *out)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? stmt(c, Q_OWNED_GET_ANY) : NULL;
+    if (!q) return ST_ERR;
+    bind_text(q, 1, number);
+    int rc = sqlite3_step(q), ret = ST_NOTFOUND;
+    if (rc == SQLITE_ROW) {
+        read_owned(q, out);
+        ret = ST_OK;
+    } else if (rc != SQLITE_DONE) {
+        log_db_error(c->db, "owned number get");
+        ret = ST_ERR;
+    }
+    done_stmt(q);
+    return ret;
+}
+
+static int sq_number_update_owned(store_t *st, const owned_number_t *n)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? stmt(c, Q_OWNED_UPDATE) : NULL;
+    if (!q) return ST_ERR;
+    bind_text(q, 1, n->inv.number);
+    sqlite3_bind_int64(q, 2, n->owner_id);
+    if (n->sub_id) sqlite3_bind_int64(q, 3, n->sub_id);
+    bind_text_or_null(q, 4, n->app_id);
+    bind_text_or_null(q, 5, n->alias);
+    bind_text_or_null(q, 6, n->compliance_id);
+    bind_text_or_null(q, 7, n->cnam_lookup);
+    bind_text_or_null(q, 8, n->cnam);
+    bind_text_or_null(q, 9, n->cnam_callback_url);
+    bind_text_or_null(q, 10, n->cnam_callback_method);
+    bind_text_or_null(q, 11, n->caller_reputation_status);
+    bind_text_or_null(q, 12, n->profile_uuid);
+    bind_text_or_null(q, 13, n->cr_callback_url);
+    bind_text_or_null(q, 14, n->cr_callback_method);
+    bind_text_or_null(q, 15, n->tendlc_registration_status);
+    bind_text_or_null(q, 16, n->tendlc_campaign_id);
+    bind_text_or_null(q, 17, n->toll_free_sms_verification);
+    sqlite3_bind_int64(q, 18, clock_now());
+    int rc = step_done(c, q, "owned number update");
+    done_stmt(q);
+    if (rc != ST_OK) return rc;
+    return sqlite3_changes(c->db) == 1 ? ST_OK : ST_NOTFOUND;
+}
+
+static int sq_number_release(store_t *st, int64_t owner_id, const char *number, bool to_available)
+{
+    conn_t *c = CONN(st);
+    if (!c) return ST_ERR;
+    sqlite3_stmt *q = stmt(c, Q_RELEASE_INVENTORY);
+    if (!q) return ST_ERR;
+    bind_text(q, 1, number);
+    sqlite3_bind_int64(q, 2, owner_id);
+    sqlite3_bind_int(q, 3, to_available ? NUM_AVAILABLE : NUM_AGING);
+    sqlite3_bind_int64(q, 4, clock_now());
+    int rc = step_done(c, q, "release");
+    done_stmt(q);
+    if (rc != ST_OK) return rc;
+    if (sqlite3_changes(c->db) == 1) return ST_OK;
+    /* not an inventory number: a customer's own number is removed */
+    q = stmt(c, Q_RELEASE_CUSTOMER);
+    if (!q) return ST_ERR;
+    bind_text(q, 1, number);
+    sqlite3_bind_int64(q, 2, owner_id);
+    rc = step_done(c, q, "release (delete)");
+    done_stmt(q);
+    if (rc != ST_OK) return rc;
+    return sqlite3_changes(c->db) == 1 ? ST_OK : ST_NOTFOUND;
+}
+
+static int sq_aging_sweep(store_t *st, int64_t cutoff, int64_t *returned)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? stmt(c, Q_AGING_SWEEP) : NULL;
+    if (!q) return ST_ERR;
+    sqlite3_bind_int64(q, 1, cutoff);
+    sqlite3_bind_int64(q, 2, clock_now());
+    int rc = step_done(c, q, "aging sweep");
+    done_stmt(q);
+    if (returned) *returned = rc == ST_OK ? sqlite3_changes(c->db) : 0;
+    return rc;
+}
+
 /* ---- applications, compliance ------------------------------------------ */
 
 static int sq_app_exists(store_t *st, int64_t account_id, const char *app_id)
@@ -1049,6 +1315,12 @@ static const store_ops_t sqlite_ops = {
     .number_get_available = sq_number_get_available,
     .number_buy = sq_number_buy,
     .number_approve = sq_number_approve,
+    .number_list = sq_number_list,
+    .number_get_owned = sq_number_get_owned,
+    .number_update_owned = sq_number_update_owned,
+    .number_get_any = sq_number_get_any,
+    .number_release = sq_number_release,
+    .aging_sweep = sq_aging_sweep,
     .app_exists = sq_app_exists,
     .app_default = sq_app_default,
     .compliance_insert = sq_compliance_insert,

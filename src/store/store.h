@@ -80,6 +80,24 @@ typedef struct {
     int64_t created_at;
 } idem_row_t;
 
+enum { RENEW_EQ, RENEW_GT, RENEW_GTE, RENEW_LT, RENEW_LTE };
+
+/* Filters of GET Number/ (API.md §2.3), already validated by the core. */
+typedef struct {
+    int64_t owner_id;           /* the main account */
+    int64_t sub_id;             /* > 0: only this subaccount's numbers */
+    const char *type;           /* NULL or canonical type: matches type or sub_type */
+    const char *prefix;         /* NULL or digits the number starts with */
+    const char *alias;          /* NULL or exact */
+    int caps;                   /* services: voice 1 | sms 2 | mms 4, all required */
+    const char *cnam_lookup;    /* NULL, "enabled", "disabled" */
+    const char *renewal[5];     /* YYYY-MM-DD or NULL for =, >, >=, <, <= (RENEW_*) */
+    const char *tendlc_status;  /* object values (upper case) */
+    const char *tendlc_campaign;
+    const char *tf_verification;
+    int limit, offset;
+} numlist_q_t;
+
 typedef int (*store_account_cb)(const account_t *a, void *ud);
 typedef int (*store_stats_cb)(const stats_row_t *r, void *ud);
 
@@ -122,6 +140,25 @@ typedef struct store_ops {
     int (*number_buy)(store_t *st, const buy_row_t *b);
     /* pending -> active; ST_NOTFOUND if no owned number, ST_CONFLICT if not pending */
     int (*number_approve)(store_t *st, const char *number);
+
+    /* owned numbers (active or pending) */
+    int (*number_list)(store_t *st, const numlist_q_t *q, owned_number_t *rows, size_t *nrows,
+                       int64_t *total);
+    /* ST_NOTFOUND unless owner_id owns it (and, with sub_id > 0, it is that
+     * subaccount's) */
+    int (*number_get_owned)(store_t *st, int64_t owner_id, int64_t sub_id, const char *number,
+                            owned_number_t *out);
+    /* writes the mutable fields (sub, app, alias, compliance, CNAM, caller
+     * reputation, statuses) of an owned number */
+    int (*number_update_owned)(store_t *st, const owned_number_t *n);
+    /* unrent: an inventory number goes to aging (or straight to available),
+     * its features cleared; a customer's number is deleted.  ST_NOTFOUND
+     * unless owned. */
+    int (*number_release)(store_t *st, int64_t owner_id, const char *number, bool to_available);
+    /* any account's owned number (operator actions) */
+    int (*number_get_any)(store_t *st, const char *number, owned_number_t *out);
+    /* aging -> available for numbers released at or before cutoff */
+    int (*aging_sweep)(store_t *st, int64_t cutoff, int64_t *returned);
 
     /* applications (only what purchase needs for now) */
     int (*app_exists)(store_t *st, int64_t account_id, const char *app_id);

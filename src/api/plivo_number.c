@@ -1,0 +1,230 @@
+/* plivo_number.c -- /v1/Account/{auth_id}/Number/ (seed 001): the numbers
+ * an account owns: list, get, update, unrent. */
+#include "api/api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/country.h"
+
+#define NUMBER_MAX_LIMIT 20
+
+/* "<CITY>, <COUNTRY NAME>", or the row's region where it has no city. */
+static void render_region(jw_t *w, const inv_number_t *n)
+{
+    const country_t *ct = NULL;
+    country_by_iso(n->country_iso, &ct);
+    if (n->city[0]) {
+        char r[MODEL_CITY_SZ + 80];
+        snprintf(r, sizeof r, "%s, %s", n->city, ct ? ct->name : n->country_iso);
+        jw_kstr(w, "region", r);
+    } else {
+        jw_kstr_or_null(w, "region", n->region[0] ? n->region : (ct ? ct->name : NULL));
+    }
+}
+
+void api_render_account_number(jw_t *w, const char *auth_id, const owned_number_t *n)
+{
+    char uri[160];
+    jw_kstr(w, "number", n->inv.number);
+    jw_kstr_or_null(w, "alias", n->alias);
+    jw_kstr_or_null(w, "sub_account", n->sub_auth_id);
+    jw_kstr_or_null(w, "added_on", n->added_on);
+    if (n->app_id[0]) {
+        snprintf(uri, sizeof uri, "/v1/Account/%s/Application/%s/", auth_id, n->app_id);
+        jw_kstr(w, "application", uri);
+    } else {
+        jw_knull(w, "application");
+    }
+    jw_kstr(w, "carrier", n->inv.carrier);
+    render_region(w, &n->inv);
+    jw_kstr(w, "number_type", n->inv.sub_type);
+    api_kmoney(w, "monthly_rental_rate", n->inv.monthly_rental_rate);
+    jw_kstr_or_null(w, "renewal_date", n->renewal_date);
+    jw_kbool(w, "sms_enabled", n->inv.sms);
+    api_kmoney(w, "sms_rate", n->inv.sms_rate);
+    jw_kbool(w, "mms_enabled", n->inv.mms);
+    api_kmoney(w, "mms_rate", n->inv.mms_rate);
+    jw_kbool(w, "voice_enabled", n->inv.voice);
+    api_kmoney(w, "voice_rate", n->inv.voice_rate);
+    jw_kstr_or_null(w, "cnam_lookup", n->cnam_lookup);
+    jw_kstr_or_null(w, "cnam", n->cnam);
+    jw_kstr_or_null(w, "tendlc_registration_status", n->tendlc_registration_status);
+    jw_kstr_or_null(w, "tendlc_campaign_id", n->tendlc_campaign_id);
+    jw_kstr_or_null(w, "toll_free_sms_verification", n->toll_free_sms_verification);
+    jw_kstr_or_null(w, "profile_uuid", n->profile_uuid);
+    jw_kstr_or_null(w, "caller_reputation_status", n->caller_reputation_status);
+    jw_kstr(w, "status", n->state == NUM_PENDING ? "pending" : "active");
+    jw_kstr_or_null(w, "compliance_id", n->compliance_id);
+    snprintf(uri, sizeof uri, "/v1/Account/%s/Number/%s/", auth_id, n->inv.number);
+    jw_kstr(w, "resource_uri", uri);
+}
+
+int h_number_list(http_req_t *req, http_resp_t *resp)
+{
+    static const char *const known[] = {
+        "type", "number_type", "number_startswith", "subaccount", "alias", "services",
+        "cnam_lookup", "renewal_date", "renewal_date__gt", "renewal_date__gte", "renewal_date__lt",
+        "renewal_date__lte", "tendlc_registration_status", "tendlc_campaign_id",
+        "toll_free_sms_verification", "limit", "offset", NULL};
+    api_ctx_t *ctx = req->app;
+    account_t who;
+    json_t *q = NULL;
+    numlist_in_t in = {0};
+    owned_number_t *rows = NULL;
+    size_t n = 0;
+    int64_t total = 0;
+    cerr_t e;
+
+    if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
+    if (api_query(req, resp, known, &q) != C_OK) goto done;
+    if (api_paging(req, resp, q, NUMBER_MAX_LIMIT, NUMBER_MAX_LIMIT, &in.limit, &in.offset) != C_OK)
+        goto done;
+    const char *type_alias = NULL;
+    struct { const char *key; const char **dst; } map[] = {
+        {"type", &in.type}, {"number_type", &type_alias},
+        {"number_startswith", &in.number_startswith}, {"subaccount", &in.subaccount},
+        {"alias", &in.alias}, {"services", &in.services}, {"cnam_lookup", &in.cnam_lookup},
+        {"renewal_date", &in.renewal[RENEW_EQ]}, {"renewal_date__gt", &in.renewal[RENEW_GT]},
+        {"renewal_date__gte", &in.renewal[RENEW_GTE]}, {"renewal_date__lt", &in.renewal[RENEW_LT]},
+        {"renewal_date__lte", &in.renewal[RENEW_LTE]},
+        {"tendlc_registration_status", &in.tendlc_registration_status},
+        {"tendlc_campaign_id", &in.tendlc_campaign_id},
+        {"toll_free_sms_verification", &in.toll_free_sms_verification},
+    };
+    for (size_t i = 0; i < ND_ARRAY_LEN(map); i++)
+        if (api_str(req, resp, q, map[i].key, map[i].dst) != C_OK) goto done;
+    if (type_alias) {
+        if (in.type && nd_strcasecmp(in.type, type_alias) != 0) {
+            api_error(req, resp, 400, "type and number_type disagree: give one of them");
+            goto done;
+        }
+        in.type = type_alias;
+    }
+    rows = xcalloc((size_t)in.limit, sizeof *rows);
+    if (num_list(&ctx->core, &who, &in, rows, &n, &total, &e) != C_OK) {
+        api_core_error(req, resp, &e);
+        goto done;
+    }
+
+    char api_id[IDS_UUID_SZ], base[96];
+    api_new_api_id(api_id);
+    snprintf(base, sizeof base, "/v1/Account/%s/Number/", who.auth_id);
+    jw_t w;
+    jw_init(&w, &resp->body);
+    resp->status = 200;
+    jw_obj(&w);
+    jw_kstr(&w, "api_id", api_id);
+    api_plivo_meta(&w, base, q, in.limit, in.offset, total);
+    jw_key(&w, "objects");
+    jw_arr(&w);
+    for (size_t i = 0; i < n; i++) {
+        jw_obj(&w);
+        api_render_account_number(&w, who.auth_id, &rows[i]);
+        jw_obj_end(&w);
+    }
+    jw_arr_end(&w);
+    jw_obj_end(&w);
+done:
+    free(rows);
+    json_decref(q);
+    return C_OK;
+}
+
+int h_number_get(http_req_t *req, http_resp_t *resp)
+{
+    static const char *const known[] = {NULL};
+    api_ctx_t *ctx = req->app;
+    account_t who;
+    json_t *q = NULL;
+    owned_number_t *n = xmalloc(sizeof *n);
+    cerr_t e;
+
+    if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
+    if (api_query(req, resp, known, &q) != C_OK) goto done;
+    if (num_get(&ctx->core, &who, req->params[1], n, &e) != C_OK) {
+        api_core_error(req, resp, &e);
+        goto done;
+    }
+    char api_id[IDS_UUID_SZ];
+    api_new_api_id(api_id);
+    jw_t w;
+    jw_init(&w, &resp->body);
+    resp->status = 200;
+    jw_obj(&w);
+    jw_kstr(&w, "api_id", api_id);
+    api_render_account_number(&w, who.auth_id, n);
+    jw_obj_end(&w);
+done:
+    free(n);
+    json_decref(q);
+    return C_OK;
+}
+
+/* A string that may be JSON null, meaning "clear" (app_id: null unlinks). */
+static int str_or_clear(http_req_t *req, http_resp_t *resp, json_t *b, const char *key,
+                        const char **out)
+{
+    json_t *v = json_object_get(b, key);
+    if (v && json_is_null(v)) {
+        *out = "";
+        return C_OK;
+    }
+    return api_str(req, resp, b, key, out);
+}
+
+int h_number_update(http_req_t *req, http_resp_t *resp)
+{
+    static const char *const known[] = {
+        "app_id", "subaccount", "alias", "compliance_id", "cnam_lookup", "cnam",
+        "cnam_callback_url", "cnam_callback_method", "caller_reputation", "profile_uuid",
+        "caller_reputation_callback_url", "caller_reputation_callback_method", NULL};
+    api_ctx_t *ctx = req->app;
+    account_t who;
+    json_t *b = NULL;
+    numupd_in_t in = {0};
+    cerr_t e;
+
+    if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
+    if (api_body(req, resp, known, &b) != C_OK) goto done;
+    struct { const char *key; const char **dst; } map[] = {
+        {"app_id", &in.app_id}, {"subaccount", &in.subaccount}, {"alias", &in.alias},
+        {"compliance_id", &in.compliance_id}, {"cnam_lookup", &in.cnam_lookup}, {"cnam", &in.cnam},
+        {"cnam_callback_url", &in.cnam_callback_url},
+        {"cnam_callback_method", &in.cnam_callback_method},
+        {"caller_reputation", &in.caller_reputation}, {"profile_uuid", &in.profile_uuid},
+        {"caller_reputation_callback_url", &in.cr_callback_url},
+        {"caller_reputation_callback_method", &in.cr_callback_method},
+    };
+    for (size_t i = 0; i < ND_ARRAY_LEN(map); i++)
+        if (str_or_clear(req, resp, b, map[i].key, map[i].dst) != C_OK) goto done;
+    if (num_update(&ctx->core, &who, req->params[1], &in, &e) != C_OK) {
+        api_core_error(req, resp, &e);
+        goto done;
+    }
+    api_plivo_changed(resp);
+done:
+    json_decref(b);
+    return C_OK;
+}
+
+int h_number_unrent(http_req_t *req, http_resp_t *resp)
+{
+    static const char *const known[] = {NULL};
+    api_ctx_t *ctx = req->app;
+    account_t who;
+    json_t *q = NULL;
+    cerr_t e;
+
+    if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
+    if (api_query(req, resp, known, &q) != C_OK) goto done;
+    if (num_unrent(&ctx->core, &who, req->params[1], &e) != C_OK) {
+        api_core_error(req, resp, &e);
+        goto done;
+    }
+    resp->status = 204;
+done:
+    json_decref(q);
+    return C_OK;
+}

@@ -1,0 +1,394 @@
+/* owned.c -- numbers an account owns (API.md §2.3): list, get, update,
+ * unrent, aging, and the operator's status actions. */
+#include "core/core.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/clock.h"
+#include "util/utf8.h"
+
+/* The main account that owns what the caller sees, and the subaccount the
+ * caller is restricted to (0 for a main account). */
+static int64_t owner_of(const account_t *a) { return a->parent_id ? a->parent_id : a->id; }
+static int64_t sub_of(const account_t *a) { return a->parent_id ? a->id : 0; }
+
+int core_parse_services(const char *s, int *caps)
+{
+    const char *p = s;
+    *caps = 0;
+    if (*s == '\0') return C_ERR;
+    for (;;) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        while (n && *p == ' ') { p++; n--; }
+        while (n && p[n - 1] == ' ') n--;
+        if (n == 5 && strncasecmp(p, "voice", 5) == 0) *caps |= 1;
+        else if (n == 3 && strncasecmp(p, "sms", 3) == 0) *caps |= 2;
+        else if (n == 3 && strncasecmp(p, "mms", 3) == 0) *caps |= 4;
+        else return C_ERR;
+        if (!end) return C_OK;
+        p = end + 1;
+    }
+}
+
+bool core_http_url_ok(const char *s)
+{
+    size_t n = strlen(s);
+    size_t skip;
+    if (n > MODEL_URL_SZ - 1) return false;
+    if (strncasecmp(s, "http://", 7) == 0) skip = 7;
+    else if (strncasecmp(s, "https://", 8) == 0) skip = 8;
+    else return false;
+    if (n == skip || s[skip] == '/' || s[skip] == ':' || s[skip] == '?') return false; /* no host */
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f) return false;
+    return true;
+}
+
+/* Maps a filter value to the object's value, case-insensitively. */
+static const char *map_value(const char *in, const char *const pairs[][2], size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (nd_strcasecmp(in, pairs[i][0]) == 0) return pairs[i][1];
+    return NULL;
+}
+
+static const char *const k_tendlc[][2] = {
+    {"unregistered", "UNREGISTERED"}, {"in_progress", "PROCESSING"}, {"registered", "COMPLETED"}};
+static const char *const k_tfv[][2] = {{"unverified", "UNVERIFIED"},
+                                       {"pending_verification", "PENDING_VERIFICATION"},
+                                       {"verified", "VERIFIED"}};
+
+static int resolve_sub(core_t *c, const account_t *main_acct, const char *auth_id, int64_t *sub_id,
+                       cerr_t *e, const char *param)
+{
+    account_t sub;
+    size_t n = strlen(auth_id);
+    if (!ids_is_auth_id(auth_id, n) || auth_id[0] != 'S' ||
+        c->st->ops->account_by_auth_id(c->st, auth_id, &sub) != ST_OK ||
+        sub.parent_id != main_acct->id)
+        return cerr(e, CE_INVALID, "invalid %s: %.32s is not one of your subaccounts", param, auth_id);
+    *sub_id = sub.id;
+    return C_OK;
+}
+
+int num_list(core_t *c, const account_t *caller, const numlist_in_t *in, owned_number_t *rows,
+             size_t *nrows, int64_t *total, cerr_t *e)
+{
+    numlist_q_t q;
+    memset(&q, 0, sizeof q);
+    q.owner_id = owner_of(caller);
+    q.sub_id = sub_of(caller);
+    q.limit = in->limit;
+    q.offset = in->offset;
+    char prefix[E164_BUFSZ + 1];
+
+    if (in->type && num_parse_type(in->type, &q.type) != C_OK)
+        return cerr(e, CE_INVALID, "invalid type: %.32s (want local, mobile, fixed, national or tollfree)",
+                    in->type);
+    if (in->number_startswith) {
+        const char *p = in->number_startswith;
+        if (*p == '+' || *p == ' ') p++; /* '+' arrives as ' ' when not encoded */
+        size_t n = strlen(p);
+        if (n == 0 || n > E164_MAX || !nd_all_digits(p, n))
+            return cerr(e, CE_INVALID, "invalid number_startswith: digits only");
+        memcpy(prefix, p, n + 1);
+        q.prefix = prefix;
+    }
+    if (in->subaccount) {
+        int64_t sid;
+        if (caller->parent_id) {
+            /* a subaccount sees only its own numbers anyway */
+            if (strcmp(in->subaccount, caller->auth_id) != 0)
+                return cerr(e, CE_INVALID, "invalid subaccount: %.32s", in->subaccount);
+        } else {
+            if (resolve_sub(c, caller, in->subaccount, &sid, e, "subaccount") != C_OK) return C_ERR;
+            q.sub_id = sid;
+        }
+    }
+    if (in->alias) q.alias = in->alias;
+    if (in->services && core_parse_services(in->services, &q.caps) != C_OK)
+        return cerr(e, CE_INVALID, "invalid services: want voice, sms, mms or a comma list of them");
+    if (in->cnam_lookup) {
+        if (nd_strcasecmp(in->cnam_lookup, "enabled") == 0) q.cnam_lookup = "enabled";
+        else if (nd_strcasecmp(in->cnam_lookup, "disabled") == 0) q.cnam_lookup = "disabled";
+        else return cerr(e, CE_INVALID, "invalid cnam_lookup: want enabled or disabled");
+    }
+    static const char *const rnames[5] = {"renewal_date", "renewal_date__gt", "renewal_date__gte",
+                                          "renewal_date__lt", "renewal_date__lte"};
+    for (int k = 0; k < 5; k++) {
+        if (!in->renewal[k]) continue;
+        if (!clock_valid_date(in->renewal[k], strlen(in->renewal[k])))
+            return cerr(e, CE_INVALID, "invalid %s: want YYYY-MM-DD", rnames[k]);
+        q.renewal[k] = in->renewal[k];
+    }
+    if (in->tendlc_registration_status &&
+        !(q.tendlc_status = map_value(in->tendlc_registration_status, k_tendlc, ND_ARRAY_LEN(k_tendlc))))
+        return cerr(e, CE_INVALID,
+                    "invalid tendlc_registration_status: want unregistered, in_progress or registered");
+    if (in->tendlc_campaign_id) q.tendlc_campaign = in->tendlc_campaign_id;
+    if (in->toll_free_sms_verification &&
+        !(q.tf_verification = map_value(in->toll_free_sms_verification, k_tfv, ND_ARRAY_LEN(k_tfv))))
+        return cerr(e, CE_INVALID,
+                    "invalid toll_free_sms_verification: want unverified, pending_verification or verified");
+
+    if (c->st->ops->number_list(c->st, &q, rows, nrows, total) != ST_OK)
+        return cerr(e, CE_INTERNAL, "database error");
+    return C_OK;
+}
+
+int num_get(core_t *c, const account_t *caller, const char *number_in, owned_number_t *out,
+            cerr_t *e)
+{
+    char number[E164_BUFSZ];
+    if (e164_parse(number_in, number, NULL) != C_OK)
+        return cerr(e, CE_INVALID, "invalid number: %.32s", number_in);
+    int rc = c->st->ops->number_get_owned(c->st, owner_of(caller), sub_of(caller), number, out);
+    if (rc == ST_NOTFOUND) return cerr(e, CE_NOTFOUND, "not found");
+    if (rc != ST_OK) return cerr(e, CE_INTERNAL, "database error");
+    return C_OK;
+}
+
+static bool cnam_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 1 || n > 15) return false;
+    for (size_t i = 0; i < n; i++)
+        if (!nd_isalnum((unsigned char)s[i]) && !strchr(" ,.-'&", s[i])) return false;
+    return true;
+}
+
+static int parse_method(const char *in, const char *param, char out[MODEL_METHOD_SZ], cerr_t *e)
+{
+    if (nd_strcasecmp(in, "GET") == 0) memcpy(out, "GET", 4);
+    else if (nd_strcasecmp(in, "POST") == 0) memcpy(out, "POST", 5);
+    else return cerr(e, CE_INVALID, "invalid %s: want GET or POST", param);
+    return C_OK;
+}
+
+static int parse_toggle(const char *in, const char *param, bool *on, cerr_t *e)
+{
+    if (nd_strcasecmp(in, "enabled") == 0) *on = true;
+    else if (nd_strcasecmp(in, "disabled") == 0) *on = false;
+    else return cerr(e, CE_INVALID, "invalid %s: want enabled or disabled", param);
+    return C_OK;
+}
+
+/* Applies a validated update to n in memory; the caller writes it. */
+static int apply_update(core_t *c, const account_t *caller, owned_number_t *n,
+                        const numupd_in_t *in, cerr_t *e)
+{
+    store_t *st = c->st;
+    int64_t owner = owner_of(caller);
+    bool us = strcmp(n->inv.country_iso, "US") == 0;
+
+    if (in->subaccount) {
+        if (caller->parent_id) return cerr(e, CE_FORBIDDEN, "a subaccount cannot assign numbers to subaccounts");
+        if (in->subaccount[0] == '\0') {
+            n->sub_id = 0;
+        } else if (resolve_sub(c, caller, in->subaccount, &n->sub_id, e, "subaccount") != C_OK) {
+            return C_ERR;
+        }
+    }
+    if (in->app_id) {
+        if (in->app_id[0] == '\0') {
+            n->app_id[0] = '\0';
+        } else {
+            size_t l = strlen(in->app_id);
+            int rc = (l < MODEL_APP_ID_SZ && nd_all_digits(in->app_id, l))
+                         ? st->ops->app_exists(st, owner, in->app_id) : ST_NOTFOUND;
+            if (rc == ST_ERR) return cerr(e, CE_INTERNAL, "database error");
+            if (rc != ST_OK) return cerr(e, CE_INVALID, "invalid app_id: no application %.32s in this account", in->app_id);
+            memcpy(n->app_id, in->app_id, l + 1);
+        }
+    }
+    if (in->alias) {
+        if (in->alias[0] && !core_text_ok(in->alias, 64))
+            return cerr(e, CE_INVALID, "invalid alias: up to 64 printable characters");
+        snprintf(n->alias, sizeof n->alias, "%s", in->alias);
+    }
+    if (in->compliance_id) {
+        if (in->compliance_id[0] == '\0') {
+            n->compliance_id[0] = '\0';
+        } else {
+            compliance_t cp;
+            int rc = ids_is_uuid(in->compliance_id, strlen(in->compliance_id))
+                         ? st->ops->compliance_get(st, owner, in->compliance_id, &cp) : ST_NOTFOUND;
+            if (rc == ST_ERR) return cerr(e, CE_INTERNAL, "database error");
+            if (rc != ST_OK || !cp.approved || strcmp(cp.country_iso, n->inv.country_iso) != 0 ||
+                (strcmp(cp.number_type, n->inv.type) != 0 && strcmp(cp.number_type, n->inv.sub_type) != 0))
+                return cerr(e, CE_INVALID,
+                            "invalid compliance_id: no approved record of this account for %s %s numbers",
+                            n->inv.country_iso, n->inv.sub_type);
+            memcpy(n->compliance_id, cp.id, sizeof n->compliance_id);
+        }
+    }
+    if (in->cnam_lookup) {
+        bool on = false;
+        if (parse_toggle(in->cnam_lookup, "cnam_lookup", &on, e) != C_OK) return C_ERR;
+        if (!us) return cerr(e, CE_INVALID, "cnam_lookup is only for US numbers");
+        snprintf(n->cnam_lookup, sizeof n->cnam_lookup, "%s", on ? "enabled" : "disabled");
+    }
+    if (in->cnam) {
+        if (!us) return cerr(e, CE_INVALID, "cnam is only for US numbers");
+        if (in->cnam[0] && !cnam_ok(in->cnam))
+            return cerr(e, CE_INVALID, "invalid cnam: 1-15 letters, digits, spaces or ,.-'&");
+        snprintf(n->cnam, sizeof n->cnam, "%s", in->cnam);
+    }
+    if (in->cnam_callback_url) {
+        if (in->cnam_callback_url[0] && !core_http_url_ok(in->cnam_callback_url))
+            return cerr(e, CE_INVALID, "invalid cnam_callback_url: want an absolute http(s) URL");
+        snprintf(n->cnam_callback_url, sizeof n->cnam_callback_url, "%s", in->cnam_callback_url);
+        if (!n->cnam_callback_method[0]) memcpy(n->cnam_callback_method, "POST", 5);
+    }
+    if (in->cnam_callback_method &&
+        parse_method(in->cnam_callback_method, "cnam_callback_method", n->cnam_callback_method, e) != C_OK)
+        return C_ERR;
+    if (in->profile_uuid) {
+        if (in->profile_uuid[0] && !ids_is_uuid(in->profile_uuid, strlen(in->profile_uuid)))
+            return cerr(e, CE_INVALID, "invalid profile_uuid: want a UUID");
+        snprintf(n->profile_uuid, sizeof n->profile_uuid, "%s", in->profile_uuid);
+    }
+    if (in->caller_reputation) {
+        bool on = false;
+        if (parse_toggle(in->caller_reputation, "caller_reputation", &on, e) != C_OK) return C_ERR;
+        bool kind_ok = strcmp(n->inv.sub_type, "local") == 0 || strcmp(n->inv.sub_type, "tollfree") == 0 ||
+                       strcmp(n->inv.type, "tollfree") == 0;
+        if (!us || !kind_ok)
+            return cerr(e, CE_INVALID, "caller_reputation is only for US local and tollfree numbers");
+        if (on) {
+            if (!n->profile_uuid[0]) return cerr(e, CE_INVALID, "caller_reputation enabled requires profile_uuid");
+            memcpy(n->caller_reputation_status, "PENDING", 8);
+        } else {
+            memcpy(n->caller_reputation_status, "NOT_ENROLLED", 13);
+        }
+    }
+    if (in->cr_callback_url) {
+        if (in->cr_callback_url[0] && !core_http_url_ok(in->cr_callback_url))
+            return cerr(e, CE_INVALID, "invalid caller_reputation_callback_url: want an absolute http(s) URL");
+        snprintf(n->cr_callback_url, sizeof n->cr_callback_url, "%s", in->cr_callback_url);
+        if (!n->cr_callback_method[0]) memcpy(n->cr_callback_method, "POST", 5);
+    }
+    if (in->cr_callback_method &&
+        parse_method(in->cr_callback_method, "caller_reputation_callback_method", n->cr_callback_method, e) != C_OK)
+        return C_ERR;
+    return C_OK;
+}
+
+int num_update(core_t *c, const account_t *caller, const char *number_in, const numupd_in_t *in,
+               cerr_t *e)
+{
+    store_t *st = c->st;
+    char number[E164_BUFSZ];
+    owned_number_t n;
+    if (e164_parse(number_in, number, NULL) != C_OK)
+        return cerr(e, CE_INVALID, "invalid number: %.32s", number_in);
+    /* Read, check and write in one write transaction: nothing can change
+     * the number between the checks and the update. */
+    if (st->ops->tx_begin(st, true) != ST_OK) return cerr(e, CE_INTERNAL, "database error");
+    int rc = st->ops->number_get_owned(st, owner_of(caller), sub_of(caller), number, &n);
+    if (rc == ST_NOTFOUND) {
+        cerr(e, CE_NOTFOUND, "not found");
+        goto fail;
+    }
+    if (rc != ST_OK) goto db_fail;
+    if (apply_update(c, caller, &n, in, e) != C_OK) goto fail;
+    rc = st->ops->number_update_owned(st, &n);
+    if (rc != ST_OK) goto db_fail;
+    if (st->ops->tx_commit(st) != ST_OK) return cerr(e, CE_INTERNAL, "database error (commit)");
+    return C_OK;
+db_fail:
+    cerr(e, CE_INTERNAL, "database error");
+fail:
+    st->ops->tx_rollback(st);
+    return C_ERR;
+}
+
+int num_unrent(core_t *c, const account_t *caller, const char *number_in, cerr_t *e)
+{
+    store_t *st = c->st;
+    char number[E164_BUFSZ];
+    owned_number_t n;
+    if (e164_parse(number_in, number, NULL) != C_OK)
+        return cerr(e, CE_INVALID, "invalid number: %.32s", number_in);
+    if (st->ops->tx_begin(st, true) != ST_OK) return cerr(e, CE_INTERNAL, "database error");
+    int rc = st->ops->number_get_owned(st, owner_of(caller), sub_of(caller), number, &n);
+    if (rc == ST_OK) rc = st->ops->number_release(st, owner_of(caller), number, c->aging_days == 0);
+    if (rc != ST_OK) {
+        st->ops->tx_rollback(st);
+        if (rc == ST_NOTFOUND) return cerr(e, CE_NOTFOUND, "not found");
+        return cerr(e, CE_INTERNAL, "database error");
+    }
+    if (st->ops->tx_commit(st) != ST_OK) return cerr(e, CE_INTERNAL, "database error (commit)");
+    return C_OK;
+}
+
+int num_aging_sweep(core_t *c, int64_t *returned, cerr_t *e)
+{
+    int64_t cutoff = clock_now() - (int64_t)c->aging_days * 86400;
+    if (c->st->ops->aging_sweep(c->st, cutoff, returned) != ST_OK)
+        return cerr(e, CE_INTERNAL, "database error");
+    return C_OK;
+}
+
+static int set_upper(const char *in, const char *const allowed[], size_t n, const char *param,
+                     char *out, size_t sz, cerr_t *e)
+{
+    if (in[0] == '\0') {
+        out[0] = '\0';
+        return C_OK;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (nd_strcasecmp(in, allowed[i]) == 0) {
+            snprintf(out, sz, "%s", allowed[i]);
+            return C_OK;
+        }
+    }
+    return cerr(e, CE_INVALID, "invalid %s: %.32s", param, in);
+}
+
+int num_set_status(core_t *c, const char *number_in, const numstatus_in_t *in, owned_number_t *out,
+                   cerr_t *e)
+{
+    static const char *const tendlc[] = {"UNREGISTERED", "PROCESSING", "COMPLETED"};
+    static const char *const tfv[] = {"UNVERIFIED", "PENDING_VERIFICATION", "VERIFIED"};
+    static const char *const crs[] = {"PENDING", "ACTIVE", "FAILED", "NOT_ENROLLED"};
+    store_t *st = c->st;
+    char number[E164_BUFSZ];
+    if (number_in == NULL || e164_parse(number_in, number, NULL) != C_OK)
+        return cerr(e, CE_INVALID, "invalid number: %.32s", number_in ? number_in : "");
+    if (st->ops->tx_begin(st, true) != ST_OK) return cerr(e, CE_INTERNAL, "database error");
+    int rc = st->ops->number_get_any(st, number, out);
+    if (rc != ST_OK) {
+        st->ops->tx_rollback(st);
+        return rc == ST_NOTFOUND ? cerr(e, CE_NOTFOUND, "no account owns number %s", number)
+                                 : cerr(e, CE_INTERNAL, "database error");
+    }
+    if ((in->tendlc_registration_status &&
+         set_upper(in->tendlc_registration_status, tendlc, 3, "tendlc_registration_status",
+                   out->tendlc_registration_status, sizeof out->tendlc_registration_status, e) != C_OK) ||
+        (in->toll_free_sms_verification &&
+         set_upper(in->toll_free_sms_verification, tfv, 3, "toll_free_sms_verification",
+                   out->toll_free_sms_verification, sizeof out->toll_free_sms_verification, e) != C_OK) ||
+        (in->caller_reputation_status &&
+         set_upper(in->caller_reputation_status, crs, 4, "caller_reputation_status",
+                   out->caller_reputation_status, sizeof out->caller_reputation_status, e) != C_OK)) {
+        st->ops->tx_rollback(st);
+        return C_ERR;
+    }
+    if (in->tendlc_campaign_id) {
+        if (in->tendlc_campaign_id[0] && !core_text_ok(in->tendlc_campaign_id, MODEL_CAMPAIGN_SZ - 1)) {
+            st->ops->tx_rollback(st);
+            return cerr(e, CE_INVALID, "invalid tendlc_campaign_id: 1-64 characters");
+        }
+        snprintf(out->tendlc_campaign_id, sizeof out->tendlc_campaign_id, "%s", in->tendlc_campaign_id);
+    }
+    if (st->ops->number_update_owned(st, out) != ST_OK) {
+        st->ops->tx_rollback(st);
+        return cerr(e, CE_INTERNAL, "database error");
+    }
+    if (st->ops->tx_commit(st) != ST_OK) return cerr(e, CE_INTERNAL, "database error (commit)");
+    return C_OK;
+}
