@@ -48,6 +48,9 @@ int api_body(http_req_t *req, http_resp_t *resp, const char *const *known, json_
 /* A string member: NULL when absent or null; integers are accepted and
  * turned into their decimal text.  C_ERR (400 written) for other types. */
 int api_str(http_req_t *req, http_resp_t *resp, json_t *obj, const char *key, const char **out);
+/* A boolean member: JSON true/false or the strings "true"/"false".  *out
+ * is -1 when absent or null, else 0/1.  C_ERR (400 written) otherwise. */
+int api_bool(http_req_t *req, http_resp_t *resp, json_t *obj, const char *key, int *out);
 /* limit/offset (API.md §2.1: limit 1..max, default dflt). */
 int api_paging(http_req_t *req, http_resp_t *resp, json_t *q, int max, int dflt, int *limit,
                int *offset);
@@ -78,6 +81,17 @@ int h_number_get(http_req_t *req, http_resp_t *resp);
 int h_number_update(http_req_t *req, http_resp_t *resp);
 int h_number_unrent(http_req_t *req, http_resp_t *resp);
 int h_admin_number_status(http_req_t *req, http_resp_t *resp);
+
+int h_subaccount_create(http_req_t *req, http_resp_t *resp);
+int h_subaccount_list(http_req_t *req, http_resp_t *resp);
+int h_subaccount_get(http_req_t *req, http_resp_t *resp);
+int h_subaccount_update(http_req_t *req, http_resp_t *resp);
+int h_subaccount_delete(http_req_t *req, http_resp_t *resp);
+int h_application_create(http_req_t *req, http_resp_t *resp);
+int h_application_list(http_req_t *req, http_resp_t *resp);
+int h_application_get(http_req_t *req, http_resp_t *resp);
+int h_application_update(http_req_t *req, http_resp_t *resp);
+int h_application_delete(http_req_t *req, http_resp_t *resp);
 
 int h_admin_account_create(http_req_t *req, http_resp_t *resp);
 int h_admin_account_list(http_req_t *req, http_resp_t *resp);

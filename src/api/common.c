@@ -231,6 +231,29 @@ int api_str(http_req_t *req, http_resp_t *resp, json_t *obj, const char *key, co
     return C_OK;
 }
 
+int api_bool(http_req_t *req, http_resp_t *resp, json_t *obj, const char *key, int *out)
+{
+    json_t *v = json_object_get(obj, key);
+    *out = -1;
+    if (v == NULL || json_is_null(v)) return C_OK;
+    if (json_is_boolean(v)) {
+        *out = json_is_true(v) ? 1 : 0;
+        return C_OK;
+    }
+    if (json_is_string(v)) {
+        const char *s = json_string_value(v);
+        if (nd_strcasecmp(s, "true") == 0) *out = 1;
+        else if (nd_strcasecmp(s, "false") == 0) *out = 0;
+    }
+    if (*out < 0) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "invalid %.64s: want true or false", key);
+        api_error(req, resp, 400, msg);
+        return C_ERR;
+    }
+    return C_OK;
+}
+
 static int parse_uint(const char *s, int max, int *out)
 {
     size_t n = strlen(s);

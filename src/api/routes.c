@@ -12,6 +12,16 @@ static const route_t k_public[] = {
     {HTTP_GET, ACC "/Number/{number}/", h_number_get, NULL, "plivo.number.get"},
     {HTTP_POST, ACC "/Number/{number}/", h_number_update, NULL, "plivo.number.update"},
     {HTTP_DELETE, ACC "/Number/{number}/", h_number_unrent, NULL, "plivo.number.unrent"},
+    {HTTP_POST, ACC "/Subaccount/", h_subaccount_create, NULL, "plivo.subaccount.create"},
+    {HTTP_GET, ACC "/Subaccount/", h_subaccount_list, NULL, "plivo.subaccount.list"},
+    {HTTP_GET, ACC "/Subaccount/{sub_id}/", h_subaccount_get, NULL, "plivo.subaccount.get"},
+    {HTTP_POST, ACC "/Subaccount/{sub_id}/", h_subaccount_update, NULL, "plivo.subaccount.update"},
+    {HTTP_DELETE, ACC "/Subaccount/{sub_id}/", h_subaccount_delete, NULL, "plivo.subaccount.delete"},
+    {HTTP_POST, ACC "/Application/", h_application_create, NULL, "plivo.application.create"},
+    {HTTP_GET, ACC "/Application/", h_application_list, NULL, "plivo.application.list"},
+    {HTTP_GET, ACC "/Application/{app_id}/", h_application_get, NULL, "plivo.application.get"},
+    {HTTP_POST, ACC "/Application/{app_id}/", h_application_update, NULL, "plivo.application.update"},
+    {HTTP_DELETE, ACC "/Application/{app_id}/", h_application_delete, NULL, "plivo.application.delete"},
 };
 
 static const route_t k_admin[] = {

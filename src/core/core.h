@@ -163,6 +163,40 @@ int num_set_status(core_t *c, const char *number, const numstatus_in_t *in, owne
 bool core_http_url_ok(const char *s);
 int core_parse_services(const char *s, int *caps);
 
+/* ---- subaccounts (subaccounts.c); callers must be main accounts ---- */
+typedef struct {
+    char auth_id[IDS_AUTH_ID_SZ];
+    char auth_token[IDS_TOKEN_SZ];  /* secret: shown once, caller wipes */
+} sub_created_t;
+
+int sub_create(core_t *c, const account_t *caller, const char *name, bool enabled,
+               sub_created_t *out, cerr_t *e);
+int sub_list(core_t *c, const account_t *caller, int limit, int offset, account_t *rows,
+             size_t *nrows, int64_t *total, cerr_t *e);
+int sub_get(core_t *c, const account_t *caller, const char *auth_id, account_t *out, cerr_t *e);
+/* name NULL = unchanged; enabled -1 = unchanged */
+int sub_update(core_t *c, const account_t *caller, const char *auth_id, const char *name,
+               int enabled, cerr_t *e);
+/* Its numbers and applications return to the main account. */
+int sub_delete(core_t *c, const account_t *caller, const char *auth_id, cerr_t *e);
+
+/* ---- applications (apps.c) ---- */
+typedef struct {
+    const char *app_name, *answer_url, *answer_method, *hangup_url, *hangup_method,
+        *fallback_answer_url, *fallback_method, *message_url, *message_method, *subaccount;
+    int default_number_app, default_endpoint_app, public_uri, log_incoming_messages,
+        is_voice_request;           /* -1: not given */
+} app_in_t;
+
+int app_create(core_t *c, const account_t *caller, const app_in_t *in, app_t *out, cerr_t *e);
+int app_list(core_t *c, const account_t *caller, const char *app_name, int limit, int offset,
+             app_t *rows, size_t *nrows, int64_t *total, cerr_t *e);
+int app_get(core_t *c, const account_t *caller, const char *app_id, app_t *out, cerr_t *e);
+int app_update(core_t *c, const account_t *caller, const char *app_id, const app_in_t *in,
+               cerr_t *e);
+/* Numbers that pointed at it are unlinked. */
+int app_delete(core_t *c, const account_t *caller, const char *app_id, cerr_t *e);
+
 /* ---- compliance (accounts.c) ---- */
 int compliance_create(core_t *c, const char *auth_id, const char *country_iso,
                       const char *number_type, char id[IDS_UUID_SZ], cerr_t *e);

@@ -100,6 +100,22 @@ typedef struct {
     int64_t created_at, updated_at;
 } owned_number_t;
 
+/* A Plivo application (API.md §2.6). */
+typedef struct {
+    char app_id[MODEL_APP_ID_SZ];
+    int64_t account_id;                        /* the main account */
+    int64_t sub_id;                            /* 0: the main account's own */
+    char sub_auth_id[IDS_AUTH_ID_SZ];
+    char app_name[MODEL_NAME_SZ];
+    char answer_url[MODEL_URL_SZ], answer_method[MODEL_METHOD_SZ];
+    char hangup_url[MODEL_URL_SZ], hangup_method[MODEL_METHOD_SZ];
+    char fallback_answer_url[MODEL_URL_SZ], fallback_method[MODEL_METHOD_SZ];
+    char message_url[MODEL_URL_SZ], message_method[MODEL_METHOD_SZ];
+    bool default_number_app, default_endpoint_app, public_uri, log_incoming_messages;
+    bool is_voice_request;                     /* Plivo's; kept and shown */
+    int64_t created_at, modified_at;
+} app_t;
+
 /* API key scopes (a bit set). */
 #define SCOPE_READ 1u
 #define SCOPE_WRITE 2u

@@ -197,8 +197,9 @@ static int apply_update(core_t *c, const account_t *caller, owned_number_t *n,
             n->app_id[0] = '\0';
         } else {
             size_t l = strlen(in->app_id);
+            app_t app; /* a subaccount may only use its own applications */
             int rc = (l < MODEL_APP_ID_SZ && nd_all_digits(in->app_id, l))
-                         ? st->ops->app_exists(st, owner, in->app_id) : ST_NOTFOUND;
+                         ? st->ops->app_get(st, owner, sub_of(caller), in->app_id, &app) : ST_NOTFOUND;
             if (rc == ST_ERR) return cerr(e, CE_INTERNAL, "database error");
             if (rc != ST_OK) return cerr(e, CE_INVALID, "invalid app_id: no application %.32s in this account", in->app_id);
             memcpy(n->app_id, in->app_id, l + 1);

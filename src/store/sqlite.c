@@ -53,6 +53,21 @@ enum {
     Q_RELEASE_INVENTORY,
     Q_RELEASE_CUSTOMER,
     Q_AGING_SWEEP,
+    Q_SUB_LIST,
+    Q_SUB_COUNT,
+    Q_ACCOUNT_UPDATE,
+    Q_SUB_MOVE_NUMBERS,
+    Q_SUB_MOVE_APPS,
+    Q_SUB_DELETE_IDEM,
+    Q_SUB_DELETE,
+    Q_APP_INSERT,
+    Q_APP_GET,
+    Q_APP_LIST,
+    Q_APP_COUNT,
+    Q_APP_UPDATE,
+    Q_APP_UNLINK,
+    Q_APP_DELETE,
+    Q_APP_CLEAR_DEFAULT,
     Q__COUNT
 };
 
@@ -74,6 +89,13 @@ enum {
     "n.tendlc_registration_status, n.tendlc_campaign_id, n.toll_free_sms_verification, "    \
     "COALESCE(n.carrier_id, 0), n.created_at, n.updated_at "                                \
     "FROM numbers n LEFT JOIN accounts s ON s.id = n.sub_id "
+
+#define APP_SELECT                                                                            \
+    "SELECT a.app_id, a.account_id, COALESCE(a.sub_id, 0), COALESCE(s.auth_id, ''), "        \
+    "a.app_name, a.answer_url, a.answer_method, a.hangup_url, a.hangup_method, "              \
+    "a.fallback_answer_url, a.fallback_method, a.message_url, a.message_method, "             \
+    "a.default_number_app, a.default_endpoint_app, a.public_uri, a.log_incoming_messages, "   \
+    "a.created_at, a.modified_at, a.is_voice_request FROM applications a LEFT JOIN accounts s ON s.id = a.sub_id "
 
 static const char *const q_sql[Q__COUNT] = {
     [Q_ACCOUNT_INSERT] =
@@ -158,6 +180,41 @@ static const char *const q_sql[Q__COUNT] = {
     [Q_AGING_SWEEP] =
         "UPDATE numbers SET state=0, released_at=NULL, updated_at=?2 "
         "WHERE state=3 AND released_at <= ?1",
+    [Q_SUB_LIST] =
+        "SELECT id, auth_id, COALESCE(parent_id, 0), name, enabled, token_hash, created_at, "
+        "modified_at FROM accounts WHERE parent_id = ?1 ORDER BY id LIMIT ?2 OFFSET ?3",
+    [Q_SUB_COUNT] = "SELECT count(*) FROM accounts WHERE parent_id = ?1",
+    [Q_ACCOUNT_UPDATE] =
+        "UPDATE accounts SET name = ?2, enabled = ?3, modified_at = ?4 WHERE id = ?1",
+    [Q_SUB_MOVE_NUMBERS] = "UPDATE numbers SET sub_id = NULL, updated_at = ?2 WHERE sub_id = ?1",
+    [Q_SUB_MOVE_APPS] = "UPDATE applications SET sub_id = NULL, modified_at = ?2 WHERE sub_id = ?1",
+    [Q_SUB_DELETE_IDEM] = "DELETE FROM idempotency WHERE account_id = ?1",
+    [Q_SUB_DELETE] = "DELETE FROM accounts WHERE id = ?1 AND parent_id = ?2",
+    [Q_APP_INSERT] =
+        "INSERT INTO applications(app_id, account_id, sub_id, app_name, answer_url, answer_method, "
+        "hangup_url, hangup_method, fallback_answer_url, fallback_method, message_url, "
+        "message_method, default_number_app, default_endpoint_app, public_uri, "
+        "log_incoming_messages, is_voice_request, created_at, modified_at) VALUES (?1, ?2, ?3, ?4, "
+        "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?18, ?17, ?17)",
+    [Q_APP_GET] = APP_SELECT
+        "WHERE a.account_id = ?1 AND a.app_id = ?2 AND (?3 = 0 OR a.sub_id = ?3)",
+    [Q_APP_LIST] = APP_SELECT
+        "WHERE a.account_id = ?1 AND (?2 = 0 OR a.sub_id = ?2) AND (?3 IS NULL OR a.app_name = ?3) "
+        "ORDER BY a.app_id LIMIT ?4 OFFSET ?5",
+    [Q_APP_COUNT] =
+        "SELECT count(*) FROM applications a WHERE a.account_id = ?1 AND (?2 = 0 OR a.sub_id = ?2) "
+        "AND (?3 IS NULL OR a.app_name = ?3)",
+    [Q_APP_UPDATE] =
+        "UPDATE applications SET sub_id = ?3, app_name = ?4, answer_url = ?5, answer_method = ?6, "
+        "hangup_url = ?7, hangup_method = ?8, fallback_answer_url = ?9, fallback_method = ?10, "
+        "message_url = ?11, message_method = ?12, default_number_app = ?13, "
+        "default_endpoint_app = ?14, public_uri = ?15, log_incoming_messages = ?16, "
+        "modified_at = ?17, is_voice_request = ?18 WHERE account_id = ?1 AND app_id = ?2",
+    [Q_APP_UNLINK] =
+        "UPDATE numbers SET app_id = NULL, updated_at = ?3 WHERE owner_id = ?1 AND app_id = ?2",
+    [Q_APP_DELETE] = "DELETE FROM applications WHERE account_id = ?1 AND app_id = ?2",
+    [Q_APP_CLEAR_DEFAULT] =
+        "UPDATE applications SET default_number_app = 0 WHERE account_id = ?1 AND default_number_app = 1",
     [Q_LCA] =
         "SELECT rate_center, lata FROM numbers WHERE country_iso = ?1 AND number >= ?2 "
         "AND number < ?3 AND rate_center != '' LIMIT 1",
@@ -1115,6 +1172,243 @@ static int sq_aging_sweep(store_t *st, int64_t cutoff, int64_t *returned)
     return rc;
 }
 
+/* ---- subaccounts -------------------------------------------------------- */
+
+static int sq_sub_list(store_t *st, int64_t parent_id, int limit, int offset, account_t *rows,
+                       size_t *nrows, int64_t *total)
+{
+    conn_t *c = CONN(st);
+    if (!c) return ST_ERR;
+    sqlite3_stmt *q = stmt(c, Q_SUB_LIST), *n = stmt(c, Q_SUB_COUNT);
+    if (!q || !n) return ST_ERR;
+    *nrows = 0;
+    sqlite3_bind_int64(q, 1, parent_id);
+    sqlite3_bind_int(q, 2, limit);
+    sqlite3_bind_int(q, 3, offset);
+    sqlite3_bind_int64(n, 1, parent_id);
+    int ret = ST_ERR, rc;
+    if (sq_tx_begin(st, false) != ST_OK) goto done;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW && *nrows < (size_t)limit) read_account(q, &rows[(*nrows)++]);
+    if ((rc == SQLITE_ROW || rc == SQLITE_DONE) && sqlite3_step(n) == SQLITE_ROW) {
+        *total = sqlite3_column_int64(n, 0);
+        ret = ST_OK;
+    }
+    if (ret == ST_OK) ret = sq_tx_commit(st);
+    else {
+        log_db_error(c->db, "subaccount list");
+        sq_tx_rollback(st);
+    }
+done:
+    done_stmt(q);
+    done_stmt(n);
+    return ret;
+}
+
+static int sq_account_update(store_t *st, const account_t *a)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? stmt(c, Q_ACCOUNT_UPDATE) : NULL;
+    if (!q) return ST_ERR;
+    sqlite3_bind_int64(q, 1, a->id);
+    bind_text(q, 2, a->name);
+    sqlite3_bind_int(q, 3, a->enabled);
+    sqlite3_bind_int64(q, 4, a->modified_at);
+    int rc = step_done(c, q, "account update");
+    done_stmt(q);
+    if (rc != ST_OK) return rc;
+    return sqlite3_changes(c->db) == 1 ? ST_OK : ST_NOTFOUND;
+}
+
+/* Runs one fixed statement binding (a, b); b < 0 means "bind now()". */
+static int exec_2(conn_t *c, int which, int64_t a, int64_t b)
+{
+    sqlite3_stmt *q = stmt(c, which);
+    if (!q) return ST_ERR;
+    sqlite3_bind_int64(q, 1, a);
+    sqlite3_bind_int64(q, 2, b < 0 ? clock_now() : b);
+    int rc = step_done(c, q, q_sql[which]);
+    done_stmt(q);
+    return rc;
+}
+
+static int sq_sub_delete(store_t *st, int64_t parent_id, int64_t sub_id)
+{
+    conn_t *c = CONN(st);
+    if (!c) return ST_ERR;
+    if (exec_2(c, Q_SUB_MOVE_NUMBERS, sub_id, -1) != ST_OK) return ST_ERR;
+    if (exec_2(c, Q_SUB_MOVE_APPS, sub_id, -1) != ST_OK) return ST_ERR;
+    sqlite3_stmt *q = stmt(c, Q_SUB_DELETE_IDEM);
+    if (!q) return ST_ERR;
+    sqlite3_bind_int64(q, 1, sub_id);
+    int rc = step_done(c, q, "subaccount idempotency");
+    done_stmt(q);
+    if (rc != ST_OK) return rc;
+    if (exec_2(c, Q_SUB_DELETE, sub_id, parent_id) != ST_OK) return ST_ERR;
+    return sqlite3_changes(c->db) == 1 ? ST_OK : ST_NOTFOUND;
+}
+
+/* ---- applications ------------------------------------------------------- */
+
+static void read_app(sqlite3_stmt *q, app_t *a)
+{
+    memset(a, 0, sizeof *a);
+    col_copy(q, 0, a->app_id, sizeof a->app_id);
+    a->account_id = sqlite3_column_int64(q, 1);
+    a->sub_id = sqlite3_column_int64(q, 2);
+    col_copy(q, 3, a->sub_auth_id, sizeof a->sub_auth_id);
+    col_copy(q, 4, a->app_name, sizeof a->app_name);
+    col_copy(q, 5, a->answer_url, sizeof a->answer_url);
+    col_copy(q, 6, a->answer_method, sizeof a->answer_method);
+    col_copy(q, 7, a->hangup_url, sizeof a->hangup_url);
+    col_copy(q, 8, a->hangup_method, sizeof a->hangup_method);
+    col_copy(q, 9, a->fallback_answer_url, sizeof a->fallback_answer_url);
+    col_copy(q, 10, a->fallback_method, sizeof a->fallback_method);
+    col_copy(q, 11, a->message_url, sizeof a->message_url);
+    col_copy(q, 12, a->message_method, sizeof a->message_method);
+    a->default_number_app = sqlite3_column_int(q, 13) != 0;
+    a->default_endpoint_app = sqlite3_column_int(q, 14) != 0;
+    a->public_uri = sqlite3_column_int(q, 15) != 0;
+    a->log_incoming_messages = sqlite3_column_int(q, 16) != 0;
+    a->created_at = sqlite3_column_int64(q, 17);
+    a->modified_at = sqlite3_column_int64(q, 18);
+    a->is_voice_request = sqlite3_column_int(q, 19) != 0;
+}
+
+static void bind_app_fields(sqlite3_stmt *q, const app_t *a, int first)
+{
+    int i = first;
+    bind_text(q, i++, a->app_name);
+    bind_text(q, i++, a->answer_url);
+    bind_text(q, i++, a->answer_method);
+    bind_text_or_null(q, i++, a->hangup_url);
+    bind_text(q, i++, a->hangup_method);
+    bind_text_or_null(q, i++, a->fallback_answer_url);
+    bind_text(q, i++, a->fallback_method);
+    bind_text_or_null(q, i++, a->message_url);
+    bind_text(q, i++, a->message_method);
+    sqlite3_bind_int(q, i++, a->default_number_app);
+    sqlite3_bind_int(q, i++, a->default_endpoint_app);
+    sqlite3_bind_int(q, i++, a->public_uri);
+    sqlite3_bind_int(q, i++, a->log_incoming_messages);
+    sqlite3_bind_int(q, 18, a->is_voice_request);
+}
+
+static int sq_app_insert(store_t *st, const app_t *a)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? stmt(c, Q_APP_INSERT) : NULL;
+    if (!q) return ST_ERR;
+    bind_text(q, 1, a->app_id);
+    sqlite3_bind_int64(q, 2, a->account_id);
+    if (a->sub_id) sqlite3_bind_int64(q, 3, a->sub_id);
+    bind_app_fields(q, a, 4);
+    sqlite3_bind_int64(q, 17, a->created_at);
+    int rc = step_done(c, q, "application insert");
+    done_stmt(q);
+    return rc;
+}
+
+static int sq_app_get(store_t *st, int64_t account_id, int64_t sub_id, const char *app_id, app_t *out)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? stmt(c, Q_APP_GET) : NULL;
+    if (!q) return ST_ERR;
+    sqlite3_bind_int64(q, 1, account_id);
+    bind_text(q, 2, app_id);
+    sqlite3_bind_int64(q, 3, sub_id);
+    int rc = sqlite3_step(q), ret = ST_NOTFOUND;
+    if (rc == SQLITE_ROW) {
+        read_app(q, out);
+        ret = ST_OK;
+    } else if (rc != SQLITE_DONE) {
+        log_db_error(c->db, "application get");
+        ret = ST_ERR;
+    }
+    done_stmt(q);
+    return ret;
+}
+
+static int sq_app_list(store_t *st, int64_t account_id, int64_t sub_id, const char *app_name,
+                       int limit, int offset, app_t *rows, size_t *nrows, int64_t *total)
+{
+    conn_t *c = CONN(st);
+    if (!c) return ST_ERR;
+    sqlite3_stmt *q = stmt(c, Q_APP_LIST), *n = stmt(c, Q_APP_COUNT);
+    if (!q || !n) return ST_ERR;
+    *nrows = 0;
+    sqlite3_stmt *both[2] = {q, n};
+    for (int k = 0; k < 2; k++) {
+        sqlite3_bind_int64(both[k], 1, account_id);
+        sqlite3_bind_int64(both[k], 2, sub_id);
+        bind_text(both[k], 3, app_name);
+    }
+    sqlite3_bind_int(q, 4, limit);
+    sqlite3_bind_int(q, 5, offset);
+    int ret = ST_ERR, rc;
+    if (sq_tx_begin(st, false) != ST_OK) goto done;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW && *nrows < (size_t)limit) read_app(q, &rows[(*nrows)++]);
+    if ((rc == SQLITE_ROW || rc == SQLITE_DONE) && sqlite3_step(n) == SQLITE_ROW) {
+        *total = sqlite3_column_int64(n, 0);
+        ret = ST_OK;
+    }
+    if (ret == ST_OK) ret = sq_tx_commit(st);
+    else {
+        log_db_error(c->db, "application list");
+        sq_tx_rollback(st);
+    }
+done:
+    done_stmt(q);
+    done_stmt(n);
+    return ret;
+}
+
+static int sq_app_update(store_t *st, const app_t *a)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? stmt(c, Q_APP_UPDATE) : NULL;
+    if (!q) return ST_ERR;
+    sqlite3_bind_int64(q, 1, a->account_id);
+    bind_text(q, 2, a->app_id);
+    if (a->sub_id) sqlite3_bind_int64(q, 3, a->sub_id);
+    bind_app_fields(q, a, 4);
+    sqlite3_bind_int64(q, 17, a->modified_at);
+    int rc = step_done(c, q, "application update");
+    done_stmt(q);
+    if (rc != ST_OK) return rc;
+    return sqlite3_changes(c->db) == 1 ? ST_OK : ST_NOTFOUND;
+}
+
+static int sq_app_delete(store_t *st, int64_t account_id, const char *app_id)
+{
+    conn_t *c = CONN(st);
+    if (!c) return ST_ERR;
+    sqlite3_stmt *u = stmt(c, Q_APP_UNLINK), *d = stmt(c, Q_APP_DELETE);
+    if (!u || !d) return ST_ERR;
+    sqlite3_bind_int64(u, 1, account_id);
+    bind_text(u, 2, app_id);
+    sqlite3_bind_int64(u, 3, clock_now());
+    int rc = step_done(c, u, "application unlink");
+    done_stmt(u);
+    if (rc != ST_OK) return rc;
+    sqlite3_bind_int64(d, 1, account_id);
+    bind_text(d, 2, app_id);
+    rc = step_done(c, d, "application delete");
+    done_stmt(d);
+    if (rc != ST_OK) return rc;
+    return sqlite3_changes(c->db) == 1 ? ST_OK : ST_NOTFOUND;
+}
+
+static int sq_app_clear_default(store_t *st, int64_t account_id)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? stmt(c, Q_APP_CLEAR_DEFAULT) : NULL;
+    if (!q) return ST_ERR;
+    sqlite3_bind_int64(q, 1, account_id);
+    int rc = step_done(c, q, "application clear default");
+    done_stmt(q);
+    return rc;
+}
+
 /* ---- applications, compliance ------------------------------------------ */
 
 static int sq_app_exists(store_t *st, int64_t account_id, const char *app_id)
@@ -1321,6 +1615,15 @@ static const store_ops_t sqlite_ops = {
     .number_get_any = sq_number_get_any,
     .number_release = sq_number_release,
     .aging_sweep = sq_aging_sweep,
+    .sub_list = sq_sub_list,
+    .account_update = sq_account_update,
+    .sub_delete = sq_sub_delete,
+    .app_insert = sq_app_insert,
+    .app_get = sq_app_get,
+    .app_list = sq_app_list,
+    .app_update = sq_app_update,
+    .app_delete = sq_app_delete,
+    .app_clear_default = sq_app_clear_default,
     .app_exists = sq_app_exists,
     .app_default = sq_app_default,
     .compliance_insert = sq_compliance_insert,

@@ -160,9 +160,28 @@ typedef struct store_ops {
     /* aging -> available for numbers released at or before cutoff */
     int (*aging_sweep)(store_t *st, int64_t cutoff, int64_t *returned);
 
-    /* applications (only what purchase needs for now) */
+    /* subaccounts */
+    int (*sub_list)(store_t *st, int64_t parent_id, int limit, int offset, account_t *rows,
+                    size_t *nrows, int64_t *total);
+    /* name, enabled, modified_at of an existing account */
+    int (*account_update)(store_t *st, const account_t *a);
+    /* moves the subaccount's numbers and applications to its parent, then
+     * deletes it (call inside a write transaction) */
+    int (*sub_delete)(store_t *st, int64_t parent_id, int64_t sub_id);
+
+    /* applications.  sub_id > 0 restricts to that subaccount's. */
     int (*app_exists)(store_t *st, int64_t account_id, const char *app_id);
     int (*app_default)(store_t *st, int64_t account_id, char out[MODEL_APP_ID_SZ]);
+    int (*app_insert)(store_t *st, const app_t *a);          /* ST_CONFLICT: id or name taken */
+    int (*app_get)(store_t *st, int64_t account_id, int64_t sub_id, const char *app_id,
+                   app_t *out);
+    int (*app_list)(store_t *st, int64_t account_id, int64_t sub_id, const char *app_name,
+                    int limit, int offset, app_t *rows, size_t *nrows, int64_t *total);
+    int (*app_update)(store_t *st, const app_t *a);          /* ST_CONFLICT: name taken */
+    /* deletes and unlinks the numbers that pointed at it */
+    int (*app_delete)(store_t *st, int64_t account_id, const char *app_id);
+    /* default_number_app = 0 on every application of the account */
+    int (*app_clear_default)(store_t *st, int64_t account_id);
 
     /* compliance */
     int (*compliance_insert)(store_t *st, const compliance_t *c);

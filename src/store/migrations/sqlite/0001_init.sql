@@ -41,6 +41,7 @@ CREATE TABLE applications (
   default_endpoint_app INTEGER NOT NULL DEFAULT 0,
   public_uri           INTEGER NOT NULL DEFAULT 0,
   log_incoming_messages INTEGER NOT NULL DEFAULT 1,
+  is_voice_request     INTEGER NOT NULL DEFAULT 0,
   created_at           INTEGER NOT NULL,
   modified_at          INTEGER NOT NULL,
   UNIQUE (account_id, app_name)

@@ -1,0 +1,209 @@
+/* plivo_application.c -- /v1/Account/{auth_id}/Application/ (API.md §2.6). */
+#include "api/api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define APP_MAX_LIMIT 20
+
+static const char *const k_fields[] = {
+    "app_name", "answer_url", "answer_method", "hangup_url", "hangup_method",
+    "fallback_answer_url", "fallback_method", "message_url", "message_method",
+    "default_number_app", "default_endpoint_app", "public_uri", "log_incoming_messages",
+    "is_voice_request", "subaccount", NULL};
+
+static void render_app(jw_t *w, const char *auth_id, const app_t *a)
+{
+    char uri[128];
+    jw_kstr(w, "app_id", a->app_id);
+    jw_kstr(w, "app_name", a->app_name);
+    jw_kstr(w, "answer_url", a->answer_url);
+    jw_kstr(w, "answer_method", a->answer_method);
+    jw_kstr_or_null(w, "hangup_url", a->hangup_url);
+    jw_kstr(w, "hangup_method", a->hangup_method);
+    jw_kstr_or_null(w, "fallback_answer_url", a->fallback_answer_url);
+    jw_kstr(w, "fallback_method", a->fallback_method);
+    jw_kstr_or_null(w, "message_url", a->message_url);
+    jw_kstr(w, "message_method", a->message_method);
+    jw_kbool(w, "default_number_app", a->default_number_app);
+    jw_kbool(w, "default_endpoint_app", a->default_endpoint_app);
+    jw_kbool(w, "public_uri", a->public_uri);
+    jw_kbool(w, "log_incoming_messages", a->log_incoming_messages);
+    jw_kbool(w, "is_voice_request", a->is_voice_request);
+    if (a->sub_auth_id[0]) {
+        snprintf(uri, sizeof uri, "/v1/Account/%s/Subaccount/%s/", auth_id, a->sub_auth_id);
+        jw_kstr(w, "sub_account", uri);
+    } else {
+        jw_knull(w, "sub_account");
+    }
+    snprintf(uri, sizeof uri, "/v1/Account/%s/Application/%s/", auth_id, a->app_id);
+    jw_kstr(w, "resource_uri", uri);
+}
+
+/* Reads every application field of body b into in. */
+static int read_in(http_req_t *req, http_resp_t *resp, json_t *b, app_in_t *in)
+{
+    struct { const char *key; const char **dst; } strs[] = {
+        {"app_name", &in->app_name}, {"answer_url", &in->answer_url},
+        {"answer_method", &in->answer_method}, {"hangup_url", &in->hangup_url},
+        {"hangup_method", &in->hangup_method}, {"fallback_answer_url", &in->fallback_answer_url},
+        {"fallback_method", &in->fallback_method}, {"message_url", &in->message_url},
+        {"message_method", &in->message_method}, {"subaccount", &in->subaccount},
+    };
+    for (size_t i = 0; i < ND_ARRAY_LEN(strs); i++)
+        if (api_str(req, resp, b, strs[i].key, strs[i].dst) != C_OK) return C_ERR;
+    struct { const char *key; int *dst; } bools[] = {
+        {"default_number_app", &in->default_number_app},
+        {"default_endpoint_app", &in->default_endpoint_app}, {"public_uri", &in->public_uri},
+        {"log_incoming_messages", &in->log_incoming_messages},
+        {"is_voice_request", &in->is_voice_request},
+    };
+    for (size_t i = 0; i < ND_ARRAY_LEN(bools); i++)
+        if (api_bool(req, resp, b, bools[i].key, bools[i].dst) != C_OK) return C_ERR;
+    return C_OK;
+}
+
+int h_application_create(http_req_t *req, http_resp_t *resp)
+{
+    api_ctx_t *ctx = req->app;
+    account_t who;
+    json_t *b = NULL;
+    app_in_t in = {0};
+    app_t *a = xmalloc(sizeof *a);
+    cerr_t e;
+    if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
+    if (api_body(req, resp, k_fields, &b) != C_OK) goto done;
+    if (read_in(req, resp, b, &in) != C_OK) goto done;
+    if (app_create(&ctx->core, &who, &in, a, &e) != C_OK) {
+        api_core_error(req, resp, &e);
+        goto done;
+    }
+    char api_id[IDS_UUID_SZ];
+    api_new_api_id(api_id);
+    jw_t w;
+    jw_init(&w, &resp->body);
+    resp->status = 201;
+    jw_obj(&w);
+    jw_kstr(&w, "api_id", api_id);
+    jw_kstr(&w, "app_id", a->app_id);
+    jw_kstr(&w, "message", "created");
+    jw_obj_end(&w);
+done:
+    free(a);
+    json_decref(b);
+    return C_OK;
+}
+
+int h_application_list(http_req_t *req, http_resp_t *resp)
+{
+    static const char *const known[] = {"app_name", "limit", "offset", NULL};
+    api_ctx_t *ctx = req->app;
+    account_t who;
+    json_t *q = NULL;
+    const char *name;
+    int limit, offset;
+    app_t *rows = NULL;
+    size_t n = 0;
+    int64_t total = 0;
+    cerr_t e;
+    if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
+    if (api_query(req, resp, known, &q) != C_OK) goto done;
+    if (api_paging(req, resp, q, APP_MAX_LIMIT, APP_MAX_LIMIT, &limit, &offset) != C_OK) goto done;
+    if (api_str(req, resp, q, "app_name", &name) != C_OK) goto done;
+    rows = xcalloc((size_t)limit, sizeof *rows);
+    if (app_list(&ctx->core, &who, name, limit, offset, rows, &n, &total, &e) != C_OK) {
+        api_core_error(req, resp, &e);
+        goto done;
+    }
+    char api_id[IDS_UUID_SZ], base[96];
+    api_new_api_id(api_id);
+    snprintf(base, sizeof base, "/v1/Account/%s/Application/", who.auth_id);
+    jw_t w;
+    jw_init(&w, &resp->body);
+    resp->status = 200;
+    jw_obj(&w);
+    jw_kstr(&w, "api_id", api_id);
+    api_plivo_meta(&w, base, q, limit, offset, total);
+    jw_key(&w, "objects");
+    jw_arr(&w);
+    for (size_t i = 0; i < n; i++) {
+        jw_obj(&w);
+        render_app(&w, who.auth_id, &rows[i]);
+        jw_obj_end(&w);
+    }
+    jw_arr_end(&w);
+    jw_obj_end(&w);
+done:
+    free(rows);
+    json_decref(q);
+    return C_OK;
+}
+
+int h_application_get(http_req_t *req, http_resp_t *resp)
+{
+    static const char *const known[] = {NULL};
+    api_ctx_t *ctx = req->app;
+    account_t who;
+    json_t *q = NULL;
+    app_t *a = xmalloc(sizeof *a);
+    cerr_t e;
+    if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
+    if (api_query(req, resp, known, &q) != C_OK) goto done;
+    if (app_get(&ctx->core, &who, req->params[1], a, &e) != C_OK) {
+        api_core_error(req, resp, &e);
+        goto done;
+    }
+    char api_id[IDS_UUID_SZ];
+    api_new_api_id(api_id);
+    jw_t w;
+    jw_init(&w, &resp->body);
+    resp->status = 200;
+    jw_obj(&w);
+    jw_kstr(&w, "api_id", api_id);
+    render_app(&w, who.auth_id, a);
+    jw_obj_end(&w);
+done:
+    free(a);
+    json_decref(q);
+    return C_OK;
+}
+
+int h_application_update(http_req_t *req, http_resp_t *resp)
+{
+    api_ctx_t *ctx = req->app;
+    account_t who;
+    json_t *b = NULL;
+    app_in_t in = {0};
+    cerr_t e;
+    if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
+    if (api_body(req, resp, k_fields, &b) != C_OK) goto done;
+    if (read_in(req, resp, b, &in) != C_OK) goto done;
+    if (app_update(&ctx->core, &who, req->params[1], &in, &e) != C_OK) {
+        api_core_error(req, resp, &e);
+        goto done;
+    }
+    api_plivo_changed(resp);
+done:
+    json_decref(b);
+    return C_OK;
+}
+
+int h_application_delete(http_req_t *req, http_resp_t *resp)
+{
+    static const char *const known[] = {NULL};
+    api_ctx_t *ctx = req->app;
+    account_t who;
+    json_t *q = NULL;
+    cerr_t e;
+    if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
+    if (api_query(req, resp, known, &q) != C_OK) goto done;
+    if (app_delete(&ctx->core, &who, req->params[1], &e) != C_OK) {
+        api_core_error(req, resp, &e);
+        goto done;
+    }
+    resp->status = 204;
+done:
+    json_decref(q);
+    return C_OK;
+}

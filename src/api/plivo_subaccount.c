@@ -1,0 +1,174 @@
+/* plivo_subaccount.c -- /v1/Account/{auth_id}/Subaccount/ (API.md §2.5). */
+#include "api/api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+
+#define SUB_MAX_LIMIT 20
+
+static void render_sub(jw_t *w, const char *parent, const account_t *a)
+{
+    char uri[128], d[CLOCK_DATE_SZ];
+    snprintf(uri, sizeof uri, "/v1/Account/%s/", parent);
+    jw_kstr(w, "account", uri);
+    jw_kstr(w, "auth_id", a->auth_id);
+    clock_date(a->created_at, d);
+    jw_kstr(w, "created", d);
+    jw_kbool(w, "enabled", a->enabled);
+    clock_date(a->modified_at, d);
+    jw_kstr(w, "modified", d);
+    jw_kstr(w, "name", a->name);
+    snprintf(uri, sizeof uri, "/v1/Account/%s/Subaccount/%s/", parent, a->auth_id);
+    jw_kstr(w, "resource_uri", uri);
+}
+
+int h_subaccount_create(http_req_t *req, http_resp_t *resp)
+{
+    static const char *const known[] = {"name", "enabled", NULL};
+    api_ctx_t *ctx = req->app;
+    account_t who;
+    json_t *b = NULL;
+    const char *name;
+    int enabled;
+    sub_created_t out;
+    cerr_t e;
+    if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
+    if (api_body(req, resp, known, &b) != C_OK) goto done;
+    if (api_str(req, resp, b, "name", &name) != C_OK || api_bool(req, resp, b, "enabled", &enabled) != C_OK)
+        goto done;
+    if (sub_create(&ctx->core, &who, name, enabled == 1, &out, &e) != C_OK) {
+        api_core_error(req, resp, &e);
+        goto done;
+    }
+    char api_id[IDS_UUID_SZ];
+    api_new_api_id(api_id);
+    jw_t w;
+    jw_init(&w, &resp->body);
+    resp->status = 201;
+    jw_obj(&w);
+    jw_kstr(&w, "api_id", api_id);
+    jw_kstr(&w, "auth_id", out.auth_id);
+    jw_kstr(&w, "auth_token", out.auth_token);
+    jw_kstr(&w, "message", "created");
+    jw_obj_end(&w);
+    ids_wipe(&out, sizeof out);
+done:
+    json_decref(b);
+    return C_OK;
+}
+
+int h_subaccount_list(http_req_t *req, http_resp_t *resp)
+{
+    static const char *const known[] = {"limit", "offset", NULL};
+    api_ctx_t *ctx = req->app;
+    account_t who;
+    json_t *q = NULL;
+    int limit, offset;
+    account_t rows[SUB_MAX_LIMIT];
+    size_t n = 0;
+    int64_t total = 0;
+    cerr_t e;
+    if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
+    if (api_query(req, resp, known, &q) != C_OK) goto done;
+    if (api_paging(req, resp, q, SUB_MAX_LIMIT, SUB_MAX_LIMIT, &limit, &offset) != C_OK) goto done;
+    if (sub_list(&ctx->core, &who, limit, offset, rows, &n, &total, &e) != C_OK) {
+        api_core_error(req, resp, &e);
+        goto done;
+    }
+    char api_id[IDS_UUID_SZ], base[96];
+    api_new_api_id(api_id);
+    snprintf(base, sizeof base, "/v1/Account/%s/Subaccount/", who.auth_id);
+    jw_t w;
+    jw_init(&w, &resp->body);
+    resp->status = 200;
+    jw_obj(&w);
+    jw_kstr(&w, "api_id", api_id);
+    api_plivo_meta(&w, base, q, limit, offset, total);
+    jw_key(&w, "objects");
+    jw_arr(&w);
+    for (size_t i = 0; i < n; i++) {
+        jw_obj(&w);
+        render_sub(&w, who.auth_id, &rows[i]);
+        jw_obj_end(&w);
+    }
+    jw_arr_end(&w);
+    jw_obj_end(&w);
+done:
+    json_decref(q);
+    return C_OK;
+}
+
+int h_subaccount_get(http_req_t *req, http_resp_t *resp)
+{
+    static const char *const known[] = {NULL};
+    api_ctx_t *ctx = req->app;
+    account_t who, sub;
+    json_t *q = NULL;
+    cerr_t e;
+    if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
+    if (api_query(req, resp, known, &q) != C_OK) goto done;
+    if (sub_get(&ctx->core, &who, req->params[1], &sub, &e) != C_OK) {
+        api_core_error(req, resp, &e);
+        goto done;
+    }
+    char api_id[IDS_UUID_SZ];
+    api_new_api_id(api_id);
+    jw_t w;
+    jw_init(&w, &resp->body);
+    resp->status = 200;
+    jw_obj(&w);
+    jw_kstr(&w, "api_id", api_id);
+    render_sub(&w, who.auth_id, &sub);
+    jw_obj_end(&w);
+done:
+    json_decref(q);
+    return C_OK;
+}
+
+int h_subaccount_update(http_req_t *req, http_resp_t *resp)
+{
+    static const char *const known[] = {"name", "enabled", NULL};
+    api_ctx_t *ctx = req->app;
+    account_t who;
+    json_t *b = NULL;
+    const char *name;
+    int enabled;
+    cerr_t e;
+    if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
+    if (api_body(req, resp, known, &b) != C_OK) goto done;
+    if (api_str(req, resp, b, "name", &name) != C_OK || api_bool(req, resp, b, "enabled", &enabled) != C_OK)
+        goto done;
+    if (sub_update(&ctx->core, &who, req->params[1], name, enabled, &e) != C_OK) {
+        api_core_error(req, resp, &e);
+        goto done;
+    }
+    api_plivo_changed(resp);
+done:
+    json_decref(b);
+    return C_OK;
+}
+
+int h_subaccount_delete(http_req_t *req, http_resp_t *resp)
+{
+    /* The Plivo SDK sends cascade=true|false in the (ignored) DELETE body;
+     * numberd always returns the subaccount's numbers and applications to
+     * the main account (API.md §2.5). */
+    static const char *const known[] = {NULL};
+    api_ctx_t *ctx = req->app;
+    account_t who;
+    json_t *q = NULL;
+    cerr_t e;
+    if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
+    if (api_query(req, resp, known, &q) != C_OK) goto done;
+    if (sub_delete(&ctx->core, &who, req->params[1], &e) != C_OK) {
+        api_core_error(req, resp, &e);
+        goto done;
+    }
+    resp->status = 204;
+done:
+    json_decref(q);
+    return C_OK;
+}

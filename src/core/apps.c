@@ -1,0 +1,183 @@
+/* apps.c -- applications that numbers point at (API.md §2.6). */
+#include "core/core.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/clock.h"
+
+static int64_t owner_of(const account_t *a) { return a->parent_id ? a->parent_id : a->id; }
+static int64_t sub_of(const account_t *a) { return a->parent_id ? a->id : 0; }
+
+static int set_url(const char *in, const char *param, char *out, cerr_t *e)
+{
+    if (in[0] && !core_http_url_ok(in))
+        return cerr(e, CE_INVALID, "invalid %s: want an absolute http(s) URL", param);
+    snprintf(out, MODEL_URL_SZ, "%s", in);
+    return C_OK;
+}
+
+static int set_method(const char *in, const char *param, char *out, cerr_t *e)
+{
+    if (nd_strcasecmp(in, "GET") == 0) memcpy(out, "GET", 4);
+    else if (nd_strcasecmp(in, "POST") == 0) memcpy(out, "POST", 5);
+    else return cerr(e, CE_INVALID, "invalid %s: want GET or POST", param);
+    return C_OK;
+}
+
+/* Applies the given fields of in to a (validated); a->account_id is set. */
+static int apply(core_t *c, const account_t *caller, app_t *a, const app_in_t *in, cerr_t *e)
+{
+    if (in->app_name) {
+        if (!core_text_ok(in->app_name, 64))
+            return cerr(e, CE_INVALID, "invalid app_name: 1-64 characters, no control characters");
+        snprintf(a->app_name, sizeof a->app_name, "%s", in->app_name);
+    }
+    if (in->answer_url) {
+        if (in->answer_url[0] == '\0') return cerr(e, CE_INVALID, "invalid answer_url: required");
+        if (set_url(in->answer_url, "answer_url", a->answer_url, e) != C_OK) return C_ERR;
+    }
+    struct { const char *v, *name; char *dst; } urls[] = {
+        {in->hangup_url, "hangup_url", a->hangup_url},
+        {in->fallback_answer_url, "fallback_answer_url", a->fallback_answer_url},
+        {in->message_url, "message_url", a->message_url},
+    };
+    for (size_t i = 0; i < ND_ARRAY_LEN(urls); i++)
+        if (urls[i].v && set_url(urls[i].v, urls[i].name, urls[i].dst, e) != C_OK) return C_ERR;
+    struct { const char *v, *name; char *dst; } methods[] = {
+        {in->answer_method, "answer_method", a->answer_method},
+        {in->hangup_method, "hangup_method", a->hangup_method},
+        {in->fallback_method, "fallback_method", a->fallback_method},
+        {in->message_method, "message_method", a->message_method},
+    };
+    for (size_t i = 0; i < ND_ARRAY_LEN(methods); i++)
+        if (methods[i].v && set_method(methods[i].v, methods[i].name, methods[i].dst, e) != C_OK) return C_ERR;
+    if (in->default_number_app >= 0) a->default_number_app = in->default_number_app;
+    if (in->default_endpoint_app >= 0) a->default_endpoint_app = in->default_endpoint_app;
+    if (in->public_uri >= 0) a->public_uri = in->public_uri;
+    if (in->log_incoming_messages >= 0) a->log_incoming_messages = in->log_incoming_messages;
+    if (in->is_voice_request >= 0) a->is_voice_request = in->is_voice_request;
+    if (in->subaccount) {
+        if (caller->parent_id)
+            return cerr(e, CE_FORBIDDEN, "a subaccount cannot assign applications to subaccounts");
+        if (in->subaccount[0] == '\0') {
+            a->sub_id = 0;
+        } else {
+            account_t sub;
+            size_t n = strlen(in->subaccount);
+            int rc = ids_is_auth_id(in->subaccount, n)
+                         ? c->st->ops->account_by_auth_id(c->st, in->subaccount, &sub) : ST_NOTFOUND;
+            if (rc == ST_ERR) return cerr(e, CE_INTERNAL, "database error");
+            if (rc != ST_OK || sub.parent_id != caller->id)
+                return cerr(e, CE_INVALID, "invalid subaccount: %.32s is not one of your subaccounts",
+                            in->subaccount);
+            a->sub_id = sub.id;
+        }
+    }
+    return C_OK;
+}
+
+/* Writes a (insert or update) inside the caller's write transaction,
+ * clearing the previous default application first when a is the default. */
+static int save(core_t *c, app_t *a, bool insert, cerr_t *e)
+{
+    store_t *st = c->st;
+    if (a->default_number_app && st->ops->app_clear_default(st, a->account_id) != ST_OK)
+        return cerr(e, CE_INTERNAL, "database error");
+    int rc = insert ? st->ops->app_insert(st, a) : st->ops->app_update(st, a);
+    if (rc == ST_CONFLICT)
+        return cerr(e, CE_CONFLICT, "an application named %s already exists", a->app_name);
+    if (rc != ST_OK) return cerr(e, CE_INTERNAL, "database error");
+    return C_OK;
+}
+
+int app_create(core_t *c, const account_t *caller, const app_in_t *in, app_t *out, cerr_t *e)
+{
+    store_t *st = c->st;
+    memset(out, 0, sizeof *out);
+    if (!in->app_name) return cerr(e, CE_INVALID, "missing required parameter: app_name");
+    if (!in->answer_url) return cerr(e, CE_INVALID, "missing required parameter: answer_url");
+    out->account_id = owner_of(caller);
+    out->sub_id = sub_of(caller);
+    memcpy(out->answer_method, "POST", 5);
+    memcpy(out->hangup_method, "POST", 5);
+    memcpy(out->fallback_method, "POST", 5);
+    memcpy(out->message_method, "POST", 5);
+    out->log_incoming_messages = true;
+    out->created_at = out->modified_at = clock_now();
+    if (apply(c, caller, out, in, e) != C_OK) return C_ERR;
+    if (st->ops->tx_begin(st, true) != ST_OK) return cerr(e, CE_INTERNAL, "database error");
+    int rc = C_ERR;
+    for (int tries = 0; tries < 5; tries++) {
+        ids_digits(out->app_id, 17);
+        rc = save(c, out, true, e);
+        /* a name conflict is final; an id collision (astronomically rare) retries */
+        if (rc == C_OK || e->code != CE_CONFLICT) break;
+        app_t same;
+        if (st->ops->app_get(st, out->account_id, 0, out->app_id, &same) != ST_OK) break;
+    }
+    if (rc != C_OK) {
+        st->ops->tx_rollback(st);
+        return C_ERR;
+    }
+    if (st->ops->tx_commit(st) != ST_OK) return cerr(e, CE_INTERNAL, "database error (commit)");
+    return C_OK;
+}
+
+int app_list(core_t *c, const account_t *caller, const char *app_name, int limit, int offset,
+             app_t *rows, size_t *nrows, int64_t *total, cerr_t *e)
+{
+    if (app_name && !core_text_ok(app_name, 64)) return cerr(e, CE_INVALID, "invalid app_name");
+    if (c->st->ops->app_list(c->st, owner_of(caller), sub_of(caller), app_name, limit, offset, rows,
+                             nrows, total) != ST_OK)
+        return cerr(e, CE_INTERNAL, "database error");
+    return C_OK;
+}
+
+static int load(core_t *c, const account_t *caller, const char *app_id, app_t *out, cerr_t *e)
+{
+    size_t n = strlen(app_id);
+    if (n == 0 || n >= MODEL_APP_ID_SZ || !nd_all_digits(app_id, n)) return cerr(e, CE_NOTFOUND, "not found");
+    int rc = c->st->ops->app_get(c->st, owner_of(caller), sub_of(caller), app_id, out);
+    if (rc == ST_NOTFOUND) return cerr(e, CE_NOTFOUND, "not found");
+    if (rc != ST_OK) return cerr(e, CE_INTERNAL, "database error");
+    return C_OK;
+}
+
+int app_get(core_t *c, const account_t *caller, const char *app_id, app_t *out, cerr_t *e)
+{
+    return load(c, caller, app_id, out, e);
+}
+
+int app_update(core_t *c, const account_t *caller, const char *app_id, const app_in_t *in,
+               cerr_t *e)
+{
+    store_t *st = c->st;
+    app_t a;
+    if (st->ops->tx_begin(st, true) != ST_OK) return cerr(e, CE_INTERNAL, "database error");
+    if (load(c, caller, app_id, &a, e) != C_OK || apply(c, caller, &a, in, e) != C_OK) goto fail;
+    a.modified_at = clock_now();
+    if (save(c, &a, false, e) != C_OK) goto fail;
+    if (st->ops->tx_commit(st) != ST_OK) return cerr(e, CE_INTERNAL, "database error (commit)");
+    return C_OK;
+fail:
+    st->ops->tx_rollback(st);
+    return C_ERR;
+}
+
+int app_delete(core_t *c, const account_t *caller, const char *app_id, cerr_t *e)
+{
+    store_t *st = c->st;
+    app_t a;
+    if (st->ops->tx_begin(st, true) != ST_OK) return cerr(e, CE_INTERNAL, "database error");
+    if (load(c, caller, app_id, &a, e) != C_OK) goto fail;
+    if (st->ops->app_delete(st, a.account_id, a.app_id) != ST_OK) {
+        cerr(e, CE_INTERNAL, "database error");
+        goto fail;
+    }
+    if (st->ops->tx_commit(st) != ST_OK) return cerr(e, CE_INTERNAL, "database error (commit)");
+    return C_OK;
+fail:
+    st->ops->tx_rollback(st);
+    return C_ERR;
+}

@@ -1,0 +1,97 @@
+/* subaccounts.c -- subaccounts of a main account (API.md §2.5). */
+#include "core/core.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/clock.h"
+
+/* Subaccounts are managed by main accounts only; to a subaccount the
+ * resource does not exist (404, never 403: existence does not leak). */
+static int main_only(const account_t *caller, cerr_t *e)
+{
+    if (caller->parent_id) return cerr(e, CE_NOTFOUND, "not found");
+    return C_OK;
+}
+
+static int load_sub(core_t *c, const account_t *caller, const char *auth_id, account_t *out,
+                    cerr_t *e)
+{
+    if (main_only(caller, e) != C_OK) return C_ERR;
+    int rc = ids_is_auth_id(auth_id, strlen(auth_id))
+                 ? c->st->ops->account_by_auth_id(c->st, auth_id, out) : ST_NOTFOUND;
+    if (rc == ST_ERR) return cerr(e, CE_INTERNAL, "database error");
+    if (rc != ST_OK || out->parent_id != caller->id) return cerr(e, CE_NOTFOUND, "not found");
+    return C_OK;
+}
+
+int sub_create(core_t *c, const account_t *caller, const char *name, bool enabled,
+               sub_created_t *out, cerr_t *e)
+{
+    store_t *st = c->st;
+    memset(out, 0, sizeof *out);
+    if (main_only(caller, e) != C_OK) return C_ERR;
+    if (name == NULL) return cerr(e, CE_INVALID, "missing required parameter: name");
+    if (!core_text_ok(name, 64)) return cerr(e, CE_INVALID, "invalid name: 1-64 characters, no control characters");
+    account_t a = {.parent_id = caller->id, .enabled = enabled};
+    snprintf(a.name, sizeof a.name, "%s", name);
+    a.created_at = a.modified_at = clock_now();
+    ids_auth_token(out->auth_token);
+    ids_hash_secret(out->auth_token, strlen(out->auth_token), a.token_hash);
+    int rc = ST_CONFLICT;
+    for (int tries = 0; tries < 5 && rc == ST_CONFLICT; tries++) {
+        ids_auth_id("SA", a.auth_id);
+        rc = st->ops->account_insert(st, &a);
+    }
+    if (rc != ST_OK) {
+        ids_wipe(out, sizeof *out);
+        return cerr(e, CE_INTERNAL, "database error");
+    }
+    memcpy(out->auth_id, a.auth_id, sizeof out->auth_id);
+    return C_OK;
+}
+
+int sub_list(core_t *c, const account_t *caller, int limit, int offset, account_t *rows,
+             size_t *nrows, int64_t *total, cerr_t *e)
+{
+    if (main_only(caller, e) != C_OK) return C_ERR;
+    if (c->st->ops->sub_list(c->st, caller->id, limit, offset, rows, nrows, total) != ST_OK)
+        return cerr(e, CE_INTERNAL, "database error");
+    return C_OK;
+}
+
+int sub_get(core_t *c, const account_t *caller, const char *auth_id, account_t *out, cerr_t *e)
+{
+    return load_sub(c, caller, auth_id, out, e);
+}
+
+int sub_update(core_t *c, const account_t *caller, const char *auth_id, const char *name,
+               int enabled, cerr_t *e)
+{
+    account_t a;
+    if (name && !core_text_ok(name, 64))
+        return cerr(e, CE_INVALID, "invalid name: 1-64 characters, no control characters");
+    if (load_sub(c, caller, auth_id, &a, e) != C_OK) return C_ERR;
+    if (name) snprintf(a.name, sizeof a.name, "%s", name);
+    if (enabled >= 0) a.enabled = enabled != 0;
+    a.modified_at = clock_now();
+    if (c->st->ops->account_update(c->st, &a) != ST_OK) return cerr(e, CE_INTERNAL, "database error");
+    return C_OK;
+}
+
+int sub_delete(core_t *c, const account_t *caller, const char *auth_id, cerr_t *e)
+{
+    store_t *st = c->st;
+    account_t a;
+    if (st->ops->tx_begin(st, true) != ST_OK) return cerr(e, CE_INTERNAL, "database error");
+    if (load_sub(c, caller, auth_id, &a, e) != C_OK) {
+        st->ops->tx_rollback(st);
+        return C_ERR;
+    }
+    if (st->ops->sub_delete(st, caller->id, a.id) != ST_OK) {
+        st->ops->tx_rollback(st);
+        return cerr(e, CE_INTERNAL, "database error");
+    }
+    if (st->ops->tx_commit(st) != ST_OK) return cerr(e, CE_INTERNAL, "database error (commit)");
+    return C_OK;
+}
