@@ -488,6 +488,11 @@ static void read_account(sqlite3_stmt *q, account_t *a)
     a->modified_at = sqlite3_column_int64(q, 7);
 }
 
+static void rd_account(sqlite3_stmt *q, void *rows, size_t i)
+{
+    read_account(q, &((account_t *)rows)[i]);
+}
+
 static int step_done(conn_t *c, sqlite3_stmt *q, const char *what)
 {
     int rc = sqlite3_step(q);
@@ -736,6 +741,39 @@ static int sq_inventory_stats(store_t *st, store_stats_cb cb, void *ud)
     return ret;
 }
 
+/* ---- lists: one page of rows and the exact total, in one snapshot ------ */
+
+typedef void (*row_reader_fn)(sqlite3_stmt *q, void *rows, size_t i);
+
+/* Steps rows_q for up to limit rows (read by rd into rows) and count_q for
+ * the total, inside one read transaction so both see the same data.
+ * Both statements are bound by the caller and reset here. */
+static int page_and_count(store_t *st, conn_t *c, sqlite3_stmt *rows_q, sqlite3_stmt *count_q,
+                          int limit, row_reader_fn rd, void *rows, size_t *nrows, int64_t *total,
+                          const char *what)
+{
+    int ret = ST_ERR, rc;
+    *nrows = 0;
+    *total = 0;
+    if (sq_tx_begin(st, false) == ST_OK) {
+        while ((rc = sqlite3_step(rows_q)) == SQLITE_ROW && *nrows < (size_t)limit)
+            rd(rows_q, rows, (*nrows)++);
+        if ((rc == SQLITE_ROW || rc == SQLITE_DONE) && sqlite3_step(count_q) == SQLITE_ROW) {
+            *total = sqlite3_column_int64(count_q, 0);
+            ret = ST_OK;
+        }
+        if (ret == ST_OK) {
+            ret = sq_tx_commit(st);
+        } else {
+            log_db_error(c->db, what);
+            sq_tx_rollback(st);
+        }
+    }
+    done_stmt(rows_q);
+    done_stmt(count_q);
+    return ret;
+}
+
 /* ---- search and purchase ----------------------------------------------- */
 
 static void read_inv(sqlite3_stmt *q, inv_number_t *r)
@@ -760,6 +798,11 @@ static void read_inv(sqlite3_stmt *q, inv_number_t *r)
     col_copy(q, 17, r->restriction, sizeof r->restriction);
     col_copy(q, 18, r->restriction_text, sizeof r->restriction_text);
     col_copy(q, 19, r->carrier, sizeof r->carrier);
+}
+
+static void rd_inv(sqlite3_stmt *q, void *rows, size_t i)
+{
+    read_inv(q, &((inv_number_t *)rows)[i]);
 }
 
 /* The upper bound of a digit-prefix range: "1415" -> "1415:" (':' sorts
@@ -867,23 +910,7 @@ static int sq_number_search(store_t *st, const search_q_t *q, inv_number_t *rows
             sqlite3_bind_int(s, i++, q->offset);
         }
     }
-    /* Rows and count in one read transaction: a consistent snapshot. */
-    if (sq_tx_begin(st, false) != ST_OK) goto done;
-    int rc;
-    while ((rc = sqlite3_step(sts[0])) == SQLITE_ROW && *nrows < (size_t)q->limit)
-        read_inv(sts[0], &rows[(*nrows)++]);
-    if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
-        rc = sqlite3_step(sts[1]);
-        if (rc == SQLITE_ROW) {
-            *total = sqlite3_column_int64(sts[1], 0);
-            ret = ST_OK;
-        }
-    }
-    if (ret != ST_OK) log_db_error(c->db, "search");
-    done_stmt(sts[0]);
-    done_stmt(sts[1]);
-    if (ret == ST_OK) ret = sq_tx_commit(st);
-    else sq_tx_rollback(st);
+    ret = page_and_count(st, c, sts[0], sts[1], q->limit, rd_inv, rows, nrows, total, "search");
 done:
     free(sql_rows);
     free(sql_count);
@@ -981,6 +1008,11 @@ static void read_owned(sqlite3_stmt *q, owned_number_t *o)
     o->updated_at = sqlite3_column_int64(q, 43);
 }
 
+static void rd_owned(sqlite3_stmt *q, void *rows, size_t i)
+{
+    read_owned(q, &((owned_number_t *)rows)[i]);
+}
+
 static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
 {
     bind_text(st, i, (s && *s) ? s : NULL);
@@ -1047,19 +1079,8 @@ static int sq_number_list(store_t *st, const numlist_q_t *q, owned_number_t *row
             sqlite3_bind_int(s2, i++, q->offset);
         }
     }
-    if (sq_tx_begin(st, false) != ST_OK) goto done;
-    int rc;
-    while ((rc = sqlite3_step(sts[0])) == SQLITE_ROW && *nrows < (size_t)q->limit)
-        read_owned(sts[0], &rows[(*nrows)++]);
-    if ((rc == SQLITE_ROW || rc == SQLITE_DONE) && sqlite3_step(sts[1]) == SQLITE_ROW) {
-        *total = sqlite3_column_int64(sts[1], 0);
-        ret = ST_OK;
-    }
-    if (ret != ST_OK) log_db_error(c->db, "number list");
-    done_stmt(sts[0]);
-    done_stmt(sts[1]);
-    if (ret == ST_OK) ret = sq_tx_commit(st);
-    else sq_tx_rollback(st);
+    ret = page_and_count(st, c, sts[0], sts[1], q->limit, rd_owned, rows, nrows, total,
+                         "number list");
 done:
     free(sql_rows);
     free(sql_count);
@@ -1186,22 +1207,7 @@ static int sq_sub_list(store_t *st, int64_t parent_id, int limit, int offset, ac
     sqlite3_bind_int(q, 2, limit);
     sqlite3_bind_int(q, 3, offset);
     sqlite3_bind_int64(n, 1, parent_id);
-    int ret = ST_ERR, rc;
-    if (sq_tx_begin(st, false) != ST_OK) goto done;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW && *nrows < (size_t)limit) read_account(q, &rows[(*nrows)++]);
-    if ((rc == SQLITE_ROW || rc == SQLITE_DONE) && sqlite3_step(n) == SQLITE_ROW) {
-        *total = sqlite3_column_int64(n, 0);
-        ret = ST_OK;
-    }
-    if (ret == ST_OK) ret = sq_tx_commit(st);
-    else {
-        log_db_error(c->db, "subaccount list");
-        sq_tx_rollback(st);
-    }
-done:
-    done_stmt(q);
-    done_stmt(n);
-    return ret;
+    return page_and_count(st, c, q, n, limit, rd_account, rows, nrows, total, "subaccount list");
 }
 
 static int sq_account_update(store_t *st, const account_t *a)
@@ -1274,6 +1280,11 @@ static void read_app(sqlite3_stmt *q, app_t *a)
     a->is_voice_request = sqlite3_column_int(q, 19) != 0;
 }
 
+static void rd_app(sqlite3_stmt *q, void *rows, size_t i)
+{
+    read_app(q, &((app_t *)rows)[i]);
+}
+
 static void bind_app_fields(sqlite3_stmt *q, const app_t *a, int first)
 {
     int i = first;
@@ -1344,22 +1355,7 @@ static int sq_app_list(store_t *st, int64_t account_id, int64_t sub_id, const ch
     }
     sqlite3_bind_int(q, 4, limit);
     sqlite3_bind_int(q, 5, offset);
-    int ret = ST_ERR, rc;
-    if (sq_tx_begin(st, false) != ST_OK) goto done;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW && *nrows < (size_t)limit) read_app(q, &rows[(*nrows)++]);
-    if ((rc == SQLITE_ROW || rc == SQLITE_DONE) && sqlite3_step(n) == SQLITE_ROW) {
-        *total = sqlite3_column_int64(n, 0);
-        ret = ST_OK;
-    }
-    if (ret == ST_OK) ret = sq_tx_commit(st);
-    else {
-        log_db_error(c->db, "application list");
-        sq_tx_rollback(st);
-    }
-done:
-    done_stmt(q);
-    done_stmt(n);
-    return ret;
+    return page_and_count(st, c, q, n, limit, rd_app, rows, nrows, total, "application list");
 }
 
 static int sq_app_update(store_t *st, const app_t *a)
