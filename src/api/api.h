@@ -48,6 +48,13 @@ int api_body(http_req_t *req, http_resp_t *resp, const char *const *known, json_
 /* A string member: NULL when absent or null; integers are accepted and
  * turned into their decimal text.  C_ERR (400 written) for other types. */
 int api_str(http_req_t *req, http_resp_t *resp, json_t *obj, const char *key, const char **out);
+/* Like api_str, but JSON null means "clear" and gives "". */
+int api_str_or_clear(http_req_t *req, http_resp_t *resp, json_t *obj, const char *key,
+                     const char **out);
+/* The auth_id of the caller's main account (itself, or a subaccount's
+ * parent); C_ERR with a 500 written if the parent cannot be read. */
+int api_main_auth_id(http_req_t *req, http_resp_t *resp, const account_t *who,
+                     char out[IDS_AUTH_ID_SZ]);
 /* A boolean member: JSON true/false or the strings "true"/"false".  *out
  * is -1 when absent or null, else 0/1.  C_ERR (400 written) otherwise. */
 int api_bool(http_req_t *req, http_resp_t *resp, json_t *obj, const char *key, int *out);

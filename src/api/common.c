@@ -231,6 +231,34 @@ int api_str(http_req_t *req, http_resp_t *resp, json_t *obj, const char *key, co
     return C_OK;
 }
 
+int api_str_or_clear(http_req_t *req, http_resp_t *resp, json_t *obj, const char *key,
+                     const char **out)
+{
+    json_t *v = json_object_get(obj, key);
+    if (v && json_is_null(v)) {
+        *out = "";
+        return C_OK;
+    }
+    return api_str(req, resp, obj, key, out);
+}
+
+int api_main_auth_id(http_req_t *req, http_resp_t *resp, const account_t *who,
+                     char out[IDS_AUTH_ID_SZ])
+{
+    api_ctx_t *ctx = req->app;
+    account_t parent;
+    if (who->parent_id == 0) {
+        memcpy(out, who->auth_id, IDS_AUTH_ID_SZ);
+        return C_OK;
+    }
+    if (ctx->core.st->ops->account_by_id(ctx->core.st, who->parent_id, &parent) != ST_OK) {
+        api_error(req, resp, 500, "database error");
+        return C_ERR;
+    }
+    memcpy(out, parent.auth_id, IDS_AUTH_ID_SZ);
+    return C_OK;
+}
+
 int api_bool(http_req_t *req, http_resp_t *resp, json_t *obj, const char *key, int *out)
 {
     json_t *v = json_object_get(obj, key);

@@ -13,7 +13,9 @@ static const char *const k_fields[] = {
     "default_number_app", "default_endpoint_app", "public_uri", "log_incoming_messages",
     "is_voice_request", "subaccount", NULL};
 
-static void render_app(jw_t *w, const char *auth_id, const app_t *a)
+/* auth_id: the caller's (resource_uri is in its path space); main: the
+ * main account's (subaccount URIs live under it). */
+static void render_app(jw_t *w, const char *auth_id, const char *main, const app_t *a)
 {
     char uri[128];
     jw_kstr(w, "app_id", a->app_id);
@@ -32,7 +34,7 @@ static void render_app(jw_t *w, const char *auth_id, const app_t *a)
     jw_kbool(w, "log_incoming_messages", a->log_incoming_messages);
     jw_kbool(w, "is_voice_request", a->is_voice_request);
     if (a->sub_auth_id[0]) {
-        snprintf(uri, sizeof uri, "/v1/Account/%s/Subaccount/%s/", auth_id, a->sub_auth_id);
+        snprintf(uri, sizeof uri, "/v1/Account/%s/Subaccount/%s/", main, a->sub_auth_id);
         jw_kstr(w, "sub_account", uri);
     } else {
         jw_knull(w, "sub_account");
@@ -51,8 +53,9 @@ static int read_in(http_req_t *req, http_resp_t *resp, json_t *b, app_in_t *in)
         {"fallback_method", &in->fallback_method}, {"message_url", &in->message_url},
         {"message_method", &in->message_method}, {"subaccount", &in->subaccount},
     };
+    /* null clears an optional field like "" does */
     for (size_t i = 0; i < ND_ARRAY_LEN(strs); i++)
-        if (api_str(req, resp, b, strs[i].key, strs[i].dst) != C_OK) return C_ERR;
+        if (api_str_or_clear(req, resp, b, strs[i].key, strs[i].dst) != C_OK) return C_ERR;
     struct { const char *key; int *dst; } bools[] = {
         {"default_number_app", &in->default_number_app},
         {"default_endpoint_app", &in->default_endpoint_app}, {"public_uri", &in->public_uri},
@@ -111,6 +114,8 @@ int h_application_list(http_req_t *req, http_resp_t *resp)
     if (api_query(req, resp, known, &q) != C_OK) goto done;
     if (api_paging(req, resp, q, APP_MAX_LIMIT, APP_MAX_LIMIT, &limit, &offset) != C_OK) goto done;
     if (api_str(req, resp, q, "app_name", &name) != C_OK) goto done;
+    char main[IDS_AUTH_ID_SZ];
+    if (api_main_auth_id(req, resp, &who, main) != C_OK) goto done;
     rows = xcalloc((size_t)limit, sizeof *rows);
     if (app_list(&ctx->core, &who, name, limit, offset, rows, &n, &total, &e) != C_OK) {
         api_core_error(req, resp, &e);
@@ -129,7 +134,7 @@ int h_application_list(http_req_t *req, http_resp_t *resp)
     jw_arr(&w);
     for (size_t i = 0; i < n; i++) {
         jw_obj(&w);
-        render_app(&w, who.auth_id, &rows[i]);
+        render_app(&w, who.auth_id, main, &rows[i]);
         jw_obj_end(&w);
     }
     jw_arr_end(&w);
@@ -150,6 +155,8 @@ int h_application_get(http_req_t *req, http_resp_t *resp)
     cerr_t e;
     if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
     if (api_query(req, resp, known, &q) != C_OK) goto done;
+    char main[IDS_AUTH_ID_SZ];
+    if (api_main_auth_id(req, resp, &who, main) != C_OK) goto done;
     if (app_get(&ctx->core, &who, req->params[1], a, &e) != C_OK) {
         api_core_error(req, resp, &e);
         goto done;
@@ -161,7 +168,7 @@ int h_application_get(http_req_t *req, http_resp_t *resp)
     resp->status = 200;
     jw_obj(&w);
     jw_kstr(&w, "api_id", api_id);
-    render_app(&w, who.auth_id, a);
+    render_app(&w, who.auth_id, main, a);
     jw_obj_end(&w);
 done:
     free(a);

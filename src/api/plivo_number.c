@@ -162,24 +162,13 @@ done:
     return C_OK;
 }
 
-/* A string that may be JSON null, meaning "clear" (app_id: null unlinks). */
-static int str_or_clear(http_req_t *req, http_resp_t *resp, json_t *b, const char *key,
-                        const char **out)
-{
-    json_t *v = json_object_get(b, key);
-    if (v && json_is_null(v)) {
-        *out = "";
-        return C_OK;
-    }
-    return api_str(req, resp, b, key, out);
-}
-
 int h_number_update(http_req_t *req, http_resp_t *resp)
 {
     static const char *const known[] = {
         "app_id", "subaccount", "alias", "compliance_id", "cnam_lookup", "cnam",
         "cnam_callback_url", "cnam_callback_method", "caller_reputation", "profile_uuid",
-        "caller_reputation_callback_url", "caller_reputation_callback_method", NULL};
+        "caller_reputation_callback_url", "caller_reputation_callback_method",
+        "compliance_application_id", NULL};
     api_ctx_t *ctx = req->app;
     account_t who;
     json_t *b = NULL;
@@ -198,7 +187,18 @@ int h_number_update(http_req_t *req, http_resp_t *resp)
         {"caller_reputation_callback_method", &in.cr_callback_method},
     };
     for (size_t i = 0; i < ND_ARRAY_LEN(map); i++)
-        if (str_or_clear(req, resp, b, map[i].key, map[i].dst) != C_OK) goto done;
+        if (api_str_or_clear(req, resp, b, map[i].key, map[i].dst) != C_OK) goto done;
+    /* The Plivo SDK sends the compliance link as compliance_application_id
+     * (its name at purchase); it is an alias of compliance_id here. */
+    const char *cid_alias;
+    if (api_str_or_clear(req, resp, b, "compliance_application_id", &cid_alias) != C_OK) goto done;
+    if (cid_alias) {
+        if (in.compliance_id && strcmp(in.compliance_id, cid_alias) != 0) {
+            api_error(req, resp, 400, "compliance_id and compliance_application_id disagree: give one of them");
+            goto done;
+        }
+        in.compliance_id = cid_alias;
+    }
     if (num_update(&ctx->core, &who, req->params[1], &in, &e) != C_OK) {
         api_core_error(req, resp, &e);
         goto done;

@@ -109,7 +109,7 @@ int cli_parse_opts(int argc, char **argv, const char *usage, opt_t *opts, size_t
             if (o->dst) *o->dst = optarg;
         } else {
             const char *bad = argv[optind - 1];
-            fprintf(stderr, "numberd: usage: unknown or incomplete option %s\n%s", bad ? bad : "", usage);
+            usage_error(usage, "unknown option or missing value: %s", bad ? bad : "");
             return -2;
         }
     }
@@ -124,13 +124,14 @@ int cli_parse_opts(int argc, char **argv, const char *usage, opt_t *opts, size_t
 
 int usage_error(const char *usage, const char *fmt, ...)
 {
+    /* One line (CLI.md); the usage text is what --help prints. */
+    ND_UNUSED(usage);
     va_list ap;
     va_start(ap, fmt);
     fputs("numberd: usage: ", stderr);
     vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    fputs(" (see --help)\n", stderr);
     va_end(ap);
-    fputs(usage, stderr);
     return EXIT_USAGE;
 }
 
@@ -548,7 +549,7 @@ static int cmd_migrate(int argc, char **argv)
 int cli_main(int argc, char **argv)
 {
     if (argc < 2) {
-        fputs(k_usage, stderr);
+        fputs("numberd: usage: a command is needed (see numberd --help)\n", stderr);
         return EXIT_USAGE;
     }
     const char *cmd = argv[1];
@@ -569,6 +570,6 @@ int cli_main(int argc, char **argv)
                 {"migrate", cmd_migrate}};
     for (size_t i = 0; i < ND_ARRAY_LEN(cmds); i++)
         if (strcmp(cmd, cmds[i].name) == 0) return cmds[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "numberd: usage: unknown command: %s\n\n%s", cmd, k_usage);
+    fprintf(stderr, "numberd: usage: unknown command: %s (see numberd --help)\n", cmd);
     return EXIT_USAGE;
 }

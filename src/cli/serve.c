@@ -158,23 +158,31 @@ typedef struct {
     bool stop;
 } sweeper_t;
 
+static void sweep_once(core_t *core)
+{
+    int64_t n = 0;
+    cerr_t e;
+    if (num_aging_sweep(core, &n, &e) != C_OK)
+        log_msg(LOG_WARN, "aging sweep: %s", e.msg);
+    else if (n > 0)
+        log_msg(LOG_INFO, "aging sweep: %lld number(s) returned to sale", (long long)n);
+}
+
+/* The first sweep runs before the server listens (cli_serve); this thread
+ * runs the following ones. */
 static void *sweep_main(void *arg)
 {
     sweeper_t *sw = arg;
     pthread_mutex_lock(&sw->lock);
     while (!sw->stop) {
-        pthread_mutex_unlock(&sw->lock);
-        int64_t n = 0;
-        cerr_t e;
-        if (num_aging_sweep(sw->core, &n, &e) != C_OK)
-            log_msg(LOG_WARN, "aging sweep: %s", e.msg);
-        else if (n > 0)
-            log_msg(LOG_INFO, "aging sweep: %lld number(s) returned to sale", (long long)n);
-        pthread_mutex_lock(&sw->lock);
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_sec += SWEEP_SECONDS;
         while (!sw->stop && pthread_cond_timedwait(&sw->cond, &sw->lock, &until) != ETIMEDOUT) {}
+        if (sw->stop) break;
+        pthread_mutex_unlock(&sw->lock);
+        sweep_once(sw->core);
+        pthread_mutex_lock(&sw->lock);
     }
     pthread_mutex_unlock(&sw->lock);
     return NULL;
@@ -259,6 +267,8 @@ int cli_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* Return aged numbers before the first request can search. */
+    sweep_once(&ctx.core);
     http_app_t app;
     api_app(&ctx, &app);
     http_config_t cfg = {.host = host, .port = port, .threads = threads, .conn_timeout = 30};

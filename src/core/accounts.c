@@ -24,10 +24,20 @@ int cerr(cerr_t *e, ce_t code, const char *fmt, ...)
 bool core_text_ok(const char *s, size_t max)
 {
     size_t n = strlen(s);
+    bool visible = false;
     if (n == 0 || n > max * 4 || !utf8_valid(s, n, NULL) || utf8_len(s, n) > max) return false;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) return false;
-    return true;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch < 0x20 || ch == 0x7f) return false;
+        /* C1 controls U+0080..U+009F are 0xC2 0x80..0x9F in UTF-8 */
+        if (ch == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] <= 0x9f) return false;
+        /* U+2028 / U+2029, line and paragraph separators: E2 80 A8/A9 */
+        if (ch == 0xe2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
+            ((unsigned char)s[i + 2] == 0xa8 || (unsigned char)s[i + 2] == 0xa9))
+            return false;
+        if (ch != ' ') visible = true;
+    }
+    return visible; /* all blanks is not a name */
 }
 
 int acct_create(core_t *c, const char *name, acct_created_t *out, cerr_t *e)

@@ -52,7 +52,12 @@ static int apply(core_t *c, const account_t *caller, app_t *a, const app_in_t *i
     };
     for (size_t i = 0; i < ND_ARRAY_LEN(methods); i++)
         if (methods[i].v && set_method(methods[i].v, methods[i].name, methods[i].dst, e) != C_OK) return C_ERR;
-    if (in->default_number_app >= 0) a->default_number_app = in->default_number_app;
+    if (in->default_number_app >= 0) {
+        /* the default is the main account's: its purchases use it */
+        if (caller->parent_id && in->default_number_app)
+            return cerr(e, CE_FORBIDDEN, "only the main account can set default_number_app");
+        a->default_number_app = in->default_number_app;
+    }
     if (in->default_endpoint_app >= 0) a->default_endpoint_app = in->default_endpoint_app;
     if (in->public_uri >= 0) a->public_uri = in->public_uri;
     if (in->log_incoming_messages >= 0) a->log_incoming_messages = in->log_incoming_messages;

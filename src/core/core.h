@@ -33,7 +33,7 @@ typedef struct {
 int cerr(cerr_t *e, ce_t code, const char *fmt, ...) ND_PRINTF(3, 4);
 
 /* A name or filter value: valid UTF-8, 1..max characters (code points),
- * no control characters. */
+ * no control characters (C0, DEL, C1, U+2028/9), not only spaces. */
 bool core_text_ok(const char *s, size_t max);
 
 typedef struct {

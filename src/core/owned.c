@@ -266,6 +266,12 @@ static int apply_update(core_t *c, const account_t *caller, owned_number_t *n,
             memcpy(n->caller_reputation_status, "NOT_ENROLLED", 13);
         }
     }
+    /* enrolment needs a profile: it cannot be taken away while enrolled */
+    bool enrolled = strcmp(n->caller_reputation_status, "PENDING") == 0 ||
+                    strcmp(n->caller_reputation_status, "ACTIVE") == 0;
+    if (enrolled && !n->profile_uuid[0])
+        return cerr(e, CE_INVALID, "profile_uuid is required while caller_reputation is enabled "
+                                   "(disable caller_reputation first)");
     if (in->cr_callback_url) {
         if (in->cr_callback_url[0] && !core_http_url_ok(in->cr_callback_url))
             return cerr(e, CE_INVALID, "invalid caller_reputation_callback_url: want an absolute http(s) URL");

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -77,6 +78,12 @@ static req_t *req_new(http_server_t *s, struct MHD_Connection *conn, const char 
     q->conn = conn;
     q->method = http_method_from(method);
     q->method_name = method;
+    /* RFC 9112 §3.2.2: a server must accept the absolute form of the
+     * request target ("GET http://host/path"); route on its path. */
+    if (strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0) {
+        const char *p = strchr(url + (url[4] == ':' ? 7 : 8), '/');
+        url = p ? p : "/";
+    }
     q->path = xstrdup(url);
     q->content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
     q->app = s->app.ud;

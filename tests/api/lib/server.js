@@ -32,9 +32,15 @@ function randomToken(n = 32) {
  * Spawns `numberd serve` and resolves once it logs its address.
  * opts.admin === false starts it WITHOUT NUMBERD_ADMIN_TOKEN.
  * opts.args adds command-line arguments.
+ * opts.env adds (or, with undefined, removes) environment variables.
+ * opts.dir runs on an existing directory's database (<dir>/t.db), e.g. that
+ * of a stopped server (see opts.keepDir), and leaves the directory in place
+ * on stop(); opts.keepDir keeps a fresh directory after stop() as well.
+ * srv.db is the database path.
  */
 async function start(opts = {}) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'numberd-api-'));
+  const ownDir = !opts.dir && !opts.keepDir;
+  const dir = opts.dir || fs.mkdtempSync(path.join(os.tmpdir(), 'numberd-api-'));
   const adminToken = opts.admin === false ? null : randomToken(32);
   const env = { ...process.env };
   delete env.NUMBERD_ADMIN_TOKEN;
@@ -42,6 +48,10 @@ async function start(opts = {}) {
   delete env.NUMBERD_DB;
   delete env.NUMBERD_LISTEN;
   if (adminToken) env.NUMBERD_ADMIN_TOKEN = adminToken;
+  for (const [k, v] of Object.entries(opts.env || {})) {
+    if (v === undefined) delete env[k];
+    else env[k] = String(v);
+  }
   const args = ['serve', '--db', path.join(dir, 't.db'), '--listen', '127.0.0.1:0',
     '--threads', String(opts.threads || 2), ...(opts.args || [])];
   const child = spawn(BIN, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -53,16 +63,19 @@ async function start(opts = {}) {
   const port = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`numberd did not start in 10 s:\n${stderr}`)), 10000);
     let pending = '';
+    let done = false; // after the listening line this listener only records stderr
     const onData = (chunk) => {
       const text = chunk.toString('utf8');
       stderr += text;
       pending += text;
+      if (done) return;
       let nl;
       while ((nl = pending.indexOf('\n')) >= 0) {
         const line = pending.slice(0, nl);
         pending = pending.slice(nl + 1);
         const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(line);
         if (m) {
+          done = true;
           clearTimeout(timer);
           resolve(Number(m[1]));
           return;
@@ -76,8 +89,7 @@ async function start(opts = {}) {
       reject(new Error(`numberd exited with ${code} before listening:\n${stderr}`));
     });
   });
-  // keep draining stderr so the child never blocks on a full pipe
-  child.stderr.on('data', (chunk) => { stderr += chunk.toString('utf8'); if (stderr.length > 1e6) stderr = stderr.slice(-5e5); });
+  // the listener above keeps draining stderr so the child never blocks on a full pipe
 
   const base = `http://127.0.0.1:${port}`;
   let stopped = null;
@@ -86,6 +98,7 @@ async function start(opts = {}) {
     port,
     adminToken,
     dir,
+    db: path.join(dir, 't.db'),
     child,
     stderr: () => stderr,
     /** SIGTERM, then the exit status {code, signal}. */
@@ -94,7 +107,7 @@ async function start(opts = {}) {
         stopped = (async () => {
           if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
           const res = await exited;
-          fs.rmSync(dir, { recursive: true, force: true });
+          if (ownDir) fs.rmSync(dir, { recursive: true, force: true });
           return res;
         })();
       }
