@@ -488,6 +488,23 @@ static void read_account(sqlite3_stmt *q, account_t *a)
     a->modified_at = sqlite3_column_int64(q, 7);
 }
 
+/* Steps q once: ST_OK with the row read by rd into out, ST_NOTFOUND when
+ * there is none, ST_ERR on failure.  Resets q. */
+static int one_row(conn_t *c, sqlite3_stmt *q, void (*rd)(sqlite3_stmt *, void *, size_t),
+                   void *out, const char *what)
+{
+    int rc = sqlite3_step(q), ret = ST_NOTFOUND;
+    if (rc == SQLITE_ROW) {
+        rd(q, out, 0);
+        ret = ST_OK;
+    } else if (rc != SQLITE_DONE) {
+        log_db_error(c->db, what);
+        ret = ST_ERR;
+    }
+    done_stmt(q);
+    return ret;
+}
+
 static void rd_account(sqlite3_stmt *q, void *rows, size_t i)
 {
     read_account(q, &((account_t *)rows)[i]);
@@ -526,17 +543,7 @@ static int account_one(store_t *st, int which, const char *auth_id, int64_t id, 
     if (!q) return ST_ERR;
     if (auth_id) bind_text(q, 1, auth_id);
     else sqlite3_bind_int64(q, 1, id);
-    int rc = sqlite3_step(q);
-    int ret = ST_NOTFOUND;
-    if (rc == SQLITE_ROW) {
-        read_account(q, out);
-        ret = ST_OK;
-    } else if (rc != SQLITE_DONE) {
-        log_db_error(c->db, "account lookup");
-        ret = ST_ERR;
-    }
-    done_stmt(q);
-    return ret;
+    return one_row(c, q, rd_account, out, "account lookup");
 }
 
 static int sq_account_by_auth_id(store_t *st, const char *auth_id, account_t *out)
@@ -923,16 +930,7 @@ static int sq_number_get_available(store_t *st, const char *number, inv_number_t
     sqlite3_stmt *q = c ? stmt(c, Q_NUMBER_GET_AVAILABLE) : NULL;
     if (!q) return ST_ERR;
     bind_text(q, 1, number);
-    int rc = sqlite3_step(q), ret = ST_NOTFOUND;
-    if (rc == SQLITE_ROW) {
-        read_inv(q, out);
-        ret = ST_OK;
-    } else if (rc != SQLITE_DONE) {
-        log_db_error(c->db, "number get");
-        ret = ST_ERR;
-    }
-    done_stmt(q);
-    return ret;
+    return one_row(c, q, rd_inv, out, "number get");
 }
 
 static int sq_number_buy(store_t *st, const buy_row_t *b)
@@ -1096,16 +1094,7 @@ static int sq_number_get_owned(store_t *st, int64_t owner_id, int64_t sub_id, co
     bind_text(q, 1, number);
     sqlite3_bind_int64(q, 2, owner_id);
     sqlite3_bind_int64(q, 3, sub_id);
-    int rc = sqlite3_step(q), ret = ST_NOTFOUND;
-    if (rc == SQLITE_ROW) {
-        read_owned(q, out);
-        ret = ST_OK;
-    } else if (rc != SQLITE_DONE) {
-        log_db_error(c->db, "owned number get");
-        ret = ST_ERR;
-    }
-    done_stmt(q);
-    return ret;
+    return one_row(c, q, rd_owned, out, "owned number get");
 }
 
 static int sq_number_get_any(store_t *st, const char *number, owned_number_t *out)
@@ -1114,16 +1103,7 @@ static int sq_number_get_any(store_t *st, const char *number, owned_number_t *ou
     sqlite3_stmt *q = c ? stmt(c, Q_OWNED_GET_ANY) : NULL;
     if (!q) return ST_ERR;
     bind_text(q, 1, number);
-    int rc = sqlite3_step(q), ret = ST_NOTFOUND;
-    if (rc == SQLITE_ROW) {
-        read_owned(q, out);
-        ret = ST_OK;
-    } else if (rc != SQLITE_DONE) {
-        log_db_error(c->db, "owned number get");
-        ret = ST_ERR;
-    }
-    done_stmt(q);
-    return ret;
+    return one_row(c, q, rd_owned, out, "owned number get");
 }
 
 static int sq_number_update_owned(store_t *st, const owned_number_t *n)
@@ -1327,16 +1307,7 @@ static int sq_app_get(store_t *st, int64_t account_id, int64_t sub_id, const cha
     sqlite3_bind_int64(q, 1, account_id);
     bind_text(q, 2, app_id);
     sqlite3_bind_int64(q, 3, sub_id);
-    int rc = sqlite3_step(q), ret = ST_NOTFOUND;
-    if (rc == SQLITE_ROW) {
-        read_app(q, out);
-        ret = ST_OK;
-    } else if (rc != SQLITE_DONE) {
-        log_db_error(c->db, "application get");
-        ret = ST_ERR;
-    }
-    done_stmt(q);
-    return ret;
+    return one_row(c, q, rd_app, out, "application get");
 }
 
 static int sq_app_list(store_t *st, int64_t account_id, int64_t sub_id, const char *app_name,
