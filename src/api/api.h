@@ -66,9 +66,17 @@ int api_idem_key(http_req_t *req, http_resp_t *resp, const char **key);
 
 /* ---- output ---- */
 void api_new_api_id(char out[IDS_UUID_SZ]);
-/* "meta" of a Plivo list, with next/previous keeping the filters. */
-void api_plivo_meta(jw_t *w, const char *base_path, json_t *query, int limit, int offset,
-                    int64_t total);
+/* A Plivo list: status 200, {"api_id", "meta" (next/previous keep the
+ * filters of query), "objects": [ ... — the caller writes the objects,
+ * then api_plivo_list_end closes the array and the envelope.  resource is
+ * the path segment after the account ("Number"). */
+void api_plivo_list_begin(http_resp_t *resp, jw_t *w, const char *auth_id, const char *resource,
+                          json_t *query, int limit, int offset, int64_t total);
+void api_plivo_list_end(jw_t *w);
+/* A Plivo DELETE of /v1/Account/{auth_id}/<resource>/{id}/: authenticate,
+ * refuse query parameters, call fn with params[1], answer 204. */
+typedef int (*api_delete_fn)(core_t *c, const account_t *caller, const char *id, cerr_t *e);
+void api_plivo_delete(http_req_t *req, http_resp_t *resp, api_delete_fn fn);
 void api_kmoney(jw_t *w, const char *key, int64_t v);
 /* 202 {"api_id", "message": "changed"} */
 void api_plivo_changed(http_resp_t *resp);

@@ -369,8 +369,8 @@ static void page_link(jw_t *w, const char *key, const char *base, json_t *query,
     buf_free(&u);
 }
 
-void api_plivo_meta(jw_t *w, const char *base_path, json_t *query, int limit, int offset,
-                    int64_t total)
+static void plivo_meta(jw_t *w, const char *base_path, json_t *query, int limit, int offset,
+                       int64_t total)
 {
     jw_key(w, "meta");
     jw_obj(w);
@@ -382,4 +382,44 @@ void api_plivo_meta(jw_t *w, const char *base_path, json_t *query, int limit, in
     else jw_knull(w, "previous");
     jw_kint(w, "total_count", total);
     jw_obj_end(w);
+}
+
+void api_plivo_list_begin(http_resp_t *resp, jw_t *w, const char *auth_id, const char *resource,
+                          json_t *query, int limit, int offset, int64_t total)
+{
+    char api_id[IDS_UUID_SZ], base[96];
+    api_new_api_id(api_id);
+    snprintf(base, sizeof base, "/v1/Account/%s/%s/", auth_id, resource);
+    buf_reset(&resp->body);
+    jw_init(w, &resp->body);
+    resp->status = 200;
+    jw_obj(w);
+    jw_kstr(w, "api_id", api_id);
+    plivo_meta(w, base, query, limit, offset, total);
+    jw_key(w, "objects");
+    jw_arr(w);
+}
+
+void api_plivo_list_end(jw_t *w)
+{
+    jw_arr_end(w);
+    jw_obj_end(w);
+}
+
+void api_plivo_delete(http_req_t *req, http_resp_t *resp, api_delete_fn fn)
+{
+    static const char *const known[] = {NULL};
+    api_ctx_t *ctx = req->app;
+    account_t who;
+    json_t *q = NULL;
+    cerr_t e;
+    if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
+    if (api_query(req, resp, known, &q) != C_OK) goto done;
+    if (fn(&ctx->core, &who, req->params[1], &e) != C_OK) {
+        api_core_error(req, resp, &e);
+        goto done;
+    }
+    resp->status = 204;
+done:
+    json_decref(q);
 }

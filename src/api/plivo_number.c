@@ -108,24 +108,14 @@ int h_number_list(http_req_t *req, http_resp_t *resp)
         goto done;
     }
 
-    char api_id[IDS_UUID_SZ], base[96];
-    api_new_api_id(api_id);
-    snprintf(base, sizeof base, "/v1/Account/%s/Number/", who.auth_id);
     jw_t w;
-    jw_init(&w, &resp->body);
-    resp->status = 200;
-    jw_obj(&w);
-    jw_kstr(&w, "api_id", api_id);
-    api_plivo_meta(&w, base, q, in.limit, in.offset, total);
-    jw_key(&w, "objects");
-    jw_arr(&w);
+    api_plivo_list_begin(resp, &w, who.auth_id, "Number", q, in.limit, in.offset, total);
     for (size_t i = 0; i < n; i++) {
         jw_obj(&w);
         api_render_account_number(&w, who.auth_id, &rows[i]);
         jw_obj_end(&w);
     }
-    jw_arr_end(&w);
-    jw_obj_end(&w);
+    api_plivo_list_end(&w);
 done:
     free(rows);
     json_decref(q);
@@ -211,20 +201,6 @@ done:
 
 int h_number_unrent(http_req_t *req, http_resp_t *resp)
 {
-    static const char *const known[] = {NULL};
-    api_ctx_t *ctx = req->app;
-    account_t who;
-    json_t *q = NULL;
-    cerr_t e;
-
-    if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
-    if (api_query(req, resp, known, &q) != C_OK) goto done;
-    if (num_unrent(&ctx->core, &who, req->params[1], &e) != C_OK) {
-        api_core_error(req, resp, &e);
-        goto done;
-    }
-    resp->status = 204;
-done:
-    json_decref(q);
+    api_plivo_delete(req, resp, num_unrent);
     return C_OK;
 }

@@ -72,20 +72,10 @@ int h_phonenumber_search(http_req_t *req, http_resp_t *resp)
         goto done;
     }
 
-    char api_id[IDS_UUID_SZ], base[96];
-    api_new_api_id(api_id);
-    snprintf(base, sizeof base, "/v1/Account/%s/PhoneNumber/", who.auth_id);
     jw_t w;
-    jw_init(&w, &resp->body);
-    resp->status = 200;
-    jw_obj(&w);
-    jw_kstr(&w, "api_id", api_id);
-    api_plivo_meta(&w, base, q, in.limit, in.offset, total);
-    jw_key(&w, "objects");
-    jw_arr(&w);
+    api_plivo_list_begin(resp, &w, who.auth_id, "PhoneNumber", q, in.limit, in.offset, total);
     for (size_t i = 0; i < n; i++) render_phone_number(&w, who.auth_id, &rows[i]);
-    jw_arr_end(&w);
-    jw_obj_end(&w);
+    api_plivo_list_end(&w);
 done:
     json_decref(q);
     return C_OK;

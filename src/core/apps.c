@@ -6,9 +6,6 @@
 
 #include "core/clock.h"
 
-static int64_t owner_of(const account_t *a) { return a->parent_id ? a->parent_id : a->id; }
-static int64_t sub_of(const account_t *a) { return a->parent_id ? a->id : 0; }
-
 static int set_url(const char *in, const char *param, char *out, cerr_t *e)
 {
     if (in[0] && !core_http_url_ok(in))
@@ -67,16 +64,8 @@ static int apply(core_t *c, const account_t *caller, app_t *a, const app_in_t *i
             return cerr(e, CE_FORBIDDEN, "a subaccount cannot assign applications to subaccounts");
         if (in->subaccount[0] == '\0') {
             a->sub_id = 0;
-        } else {
-            account_t sub;
-            size_t n = strlen(in->subaccount);
-            int rc = ids_is_auth_id(in->subaccount, n)
-                         ? c->st->ops->account_by_auth_id(c->st, in->subaccount, &sub) : ST_NOTFOUND;
-            if (rc == ST_ERR) return cerr(e, CE_INTERNAL, "database error");
-            if (rc != ST_OK || sub.parent_id != caller->id)
-                return cerr(e, CE_INVALID, "invalid subaccount: %.32s is not one of your subaccounts",
-                            in->subaccount);
-            a->sub_id = sub.id;
+        } else if (core_resolve_sub(c, caller, in->subaccount, &a->sub_id, "subaccount", e) != C_OK) {
+            return C_ERR;
         }
     }
     return C_OK;
@@ -102,8 +91,8 @@ int app_create(core_t *c, const account_t *caller, const app_in_t *in, app_t *ou
     memset(out, 0, sizeof *out);
     if (!in->app_name) return cerr(e, CE_INVALID, "missing required parameter: app_name");
     if (!in->answer_url) return cerr(e, CE_INVALID, "missing required parameter: answer_url");
-    out->account_id = owner_of(caller);
-    out->sub_id = sub_of(caller);
+    out->account_id = core_owner_id(caller);
+    out->sub_id = core_sub_id(caller);
     memcpy(out->answer_method, "POST", 5);
     memcpy(out->hangup_method, "POST", 5);
     memcpy(out->fallback_method, "POST", 5);
@@ -133,7 +122,7 @@ int app_list(core_t *c, const account_t *caller, const char *app_name, int limit
              app_t *rows, size_t *nrows, int64_t *total, cerr_t *e)
 {
     if (app_name && !core_text_ok(app_name, 64)) return cerr(e, CE_INVALID, "invalid app_name");
-    if (c->st->ops->app_list(c->st, owner_of(caller), sub_of(caller), app_name, limit, offset, rows,
+    if (c->st->ops->app_list(c->st, core_owner_id(caller), core_sub_id(caller), app_name, limit, offset, rows,
                              nrows, total) != ST_OK)
         return cerr(e, CE_INTERNAL, "database error");
     return C_OK;
@@ -143,7 +132,7 @@ static int load(core_t *c, const account_t *caller, const char *app_id, app_t *o
 {
     size_t n = strlen(app_id);
     if (n == 0 || n >= MODEL_APP_ID_SZ || !nd_all_digits(app_id, n)) return cerr(e, CE_NOTFOUND, "not found");
-    int rc = c->st->ops->app_get(c->st, owner_of(caller), sub_of(caller), app_id, out);
+    int rc = c->st->ops->app_get(c->st, core_owner_id(caller), core_sub_id(caller), app_id, out);
     if (rc == ST_NOTFOUND) return cerr(e, CE_NOTFOUND, "not found");
     if (rc != ST_OK) return cerr(e, CE_INTERNAL, "database error");
     return C_OK;

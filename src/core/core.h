@@ -159,6 +159,15 @@ typedef struct {
 int num_set_status(core_t *c, const char *number, const numstatus_in_t *in, owned_number_t *out,
                    cerr_t *e);
 
+/* What a caller sees: the main account that owns it, and the subaccount
+ * it is restricted to (0 for a main account). */
+static inline int64_t core_owner_id(const account_t *a) { return a->parent_id ? a->parent_id : a->id; }
+static inline int64_t core_sub_id(const account_t *a) { return a->parent_id ? a->id : 0; }
+/* auth_id must be a subaccount of main_acct: sets *sub_id, or C_ERR with
+ * CE_INVALID "invalid <param>: ... is not one of your subaccounts". */
+int core_resolve_sub(core_t *c, const account_t *main_acct, const char *auth_id, int64_t *sub_id,
+                     const char *param, cerr_t *e);
+
 /* Shared validators (owned.c) */
 bool core_http_url_ok(const char *s);
 int core_parse_services(const char *s, int *caps);

@@ -129,12 +129,8 @@ int num_search(core_t *c, const search_in_t *in, inv_number_t *rows, size_t *nro
         if (!core_text_ok(in->rate_center, 64)) return cerr(e, CE_INVALID, "invalid rate_center");
         q.rate_center = in->rate_center;
     }
-    int caps = 0;
-    if (in->services && core_parse_services(in->services, &caps) != C_OK)
+    if (in->services && core_parse_services(in->services, &q.caps) != C_OK)
         return cerr(e, CE_INVALID, "invalid services: want voice, sms, mms or a comma list of them");
-    q.svc_voice = caps & 1;
-    q.svc_sms = caps & 2;
-    q.svc_mms = caps & 4;
     if (in->lata) {
         size_t n = strlen(in->lata);
         if (n == 0 || n > 6 || !nd_all_digits(in->lata, n))
@@ -174,16 +170,8 @@ int num_buy(core_t *c, const buy_in_t *in, buy_out_t *out, cerr_t *e)
         return cerr(e, CE_INVALID, "invalid app_id: %.32s", in->app_id);
 
     int64_t sub_id = 0;
-    if (in->subaccount) {
-        account_t sub;
-        size_t n = strlen(in->subaccount);
-        if (!ids_is_auth_id(in->subaccount, n) ||
-            st->ops->account_by_auth_id(st, in->subaccount, &sub) != ST_OK ||
-            sub.parent_id != who->id)
-            return cerr(e, CE_INVALID, "invalid subaccount: %.32s is not one of your subaccounts",
-                        in->subaccount);
-        sub_id = sub.id;
-    }
+    if (in->subaccount && core_resolve_sub(c, who, in->subaccount, &sub_id, "subaccount", e) != C_OK)
+        return C_ERR;
 
     if (st->ops->tx_begin(st, true) != ST_OK) return cerr(e, CE_INTERNAL, "database error");
     inv_number_t inv;

@@ -9,11 +9,6 @@
 #include "core/clock.h"
 #include "util/utf8.h"
 
-/* The main account that owns what the caller sees, and the subaccount the
- * caller is restricted to (0 for a main account). */
-static int64_t owner_of(const account_t *a) { return a->parent_id ? a->parent_id : a->id; }
-static int64_t sub_of(const account_t *a) { return a->parent_id ? a->id : 0; }
-
 int core_parse_services(const char *s, int *caps)
 {
     const char *p = s;
@@ -61,14 +56,14 @@ static const char *const k_tfv[][2] = {{"unverified", "UNVERIFIED"},
                                        {"pending_verification", "PENDING_VERIFICATION"},
                                        {"verified", "VERIFIED"}};
 
-static int resolve_sub(core_t *c, const account_t *main_acct, const char *auth_id, int64_t *sub_id,
-                       cerr_t *e, const char *param)
+int core_resolve_sub(core_t *c, const account_t *main_acct, const char *auth_id, int64_t *sub_id,
+                     const char *param, cerr_t *e)
 {
     account_t sub;
-    size_t n = strlen(auth_id);
-    if (!ids_is_auth_id(auth_id, n) || auth_id[0] != 'S' ||
-        c->st->ops->account_by_auth_id(c->st, auth_id, &sub) != ST_OK ||
-        sub.parent_id != main_acct->id)
+    int rc = (ids_is_auth_id(auth_id, strlen(auth_id)) && auth_id[0] == 'S')
+                 ? c->st->ops->account_by_auth_id(c->st, auth_id, &sub) : ST_NOTFOUND;
+    if (rc == ST_ERR) return cerr(e, CE_INTERNAL, "database error");
+    if (rc != ST_OK || sub.parent_id != main_acct->id)
         return cerr(e, CE_INVALID, "invalid %s: %.32s is not one of your subaccounts", param, auth_id);
     *sub_id = sub.id;
     return C_OK;
@@ -79,8 +74,8 @@ int num_list(core_t *c, const account_t *caller, const numlist_in_t *in, owned_n
 {
     numlist_q_t q;
     memset(&q, 0, sizeof q);
-    q.owner_id = owner_of(caller);
-    q.sub_id = sub_of(caller);
+    q.owner_id = core_owner_id(caller);
+    q.sub_id = core_sub_id(caller);
     q.limit = in->limit;
     q.offset = in->offset;
     char prefix[E164_BUFSZ + 1];
@@ -104,7 +99,7 @@ int num_list(core_t *c, const account_t *caller, const numlist_in_t *in, owned_n
             if (strcmp(in->subaccount, caller->auth_id) != 0)
                 return cerr(e, CE_INVALID, "invalid subaccount: %.32s", in->subaccount);
         } else {
-            if (resolve_sub(c, caller, in->subaccount, &sid, e, "subaccount") != C_OK) return C_ERR;
+            if (core_resolve_sub(c, caller, in->subaccount, &sid, "subaccount", e) != C_OK) return C_ERR;
             q.sub_id = sid;
         }
     }
@@ -145,7 +140,7 @@ int num_get(core_t *c, const account_t *caller, const char *number_in, owned_num
     char number[E164_BUFSZ];
     if (e164_parse(number_in, number, NULL) != C_OK)
         return cerr(e, CE_INVALID, "invalid number: %.32s", number_in);
-    int rc = c->st->ops->number_get_owned(c->st, owner_of(caller), sub_of(caller), number, out);
+    int rc = c->st->ops->number_get_owned(c->st, core_owner_id(caller), core_sub_id(caller), number, out);
     if (rc == ST_NOTFOUND) return cerr(e, CE_NOTFOUND, "not found");
     if (rc != ST_OK) return cerr(e, CE_INTERNAL, "database error");
     return C_OK;
@@ -181,14 +176,14 @@ static int apply_update(core_t *c, const account_t *caller, owned_number_t *n,
                         const numupd_in_t *in, cerr_t *e)
 {
     store_t *st = c->st;
-    int64_t owner = owner_of(caller);
+    int64_t owner = core_owner_id(caller);
     bool us = strcmp(n->inv.country_iso, "US") == 0;
 
     if (in->subaccount) {
         if (caller->parent_id) return cerr(e, CE_FORBIDDEN, "a subaccount cannot assign numbers to subaccounts");
         if (in->subaccount[0] == '\0') {
             n->sub_id = 0;
-        } else if (resolve_sub(c, caller, in->subaccount, &n->sub_id, e, "subaccount") != C_OK) {
+        } else if (core_resolve_sub(c, caller, in->subaccount, &n->sub_id, "subaccount", e) != C_OK) {
             return C_ERR;
         }
     }
@@ -199,7 +194,7 @@ static int apply_update(core_t *c, const account_t *caller, owned_number_t *n,
             size_t l = strlen(in->app_id);
             app_t app; /* a subaccount may only use its own applications */
             int rc = (l < MODEL_APP_ID_SZ && nd_all_digits(in->app_id, l))
-                         ? st->ops->app_get(st, owner, sub_of(caller), in->app_id, &app) : ST_NOTFOUND;
+                         ? st->ops->app_get(st, owner, core_sub_id(caller), in->app_id, &app) : ST_NOTFOUND;
             if (rc == ST_ERR) return cerr(e, CE_INTERNAL, "database error");
             if (rc != ST_OK) return cerr(e, CE_INVALID, "invalid app_id: no application %.32s in this account", in->app_id);
             memcpy(n->app_id, in->app_id, l + 1);
@@ -295,7 +290,7 @@ int num_update(core_t *c, const account_t *caller, const char *number_in, const 
     /* Read, check and write in one write transaction: nothing can change
      * the number between the checks and the update. */
     if (st->ops->tx_begin(st, true) != ST_OK) return cerr(e, CE_INTERNAL, "database error");
-    int rc = st->ops->number_get_owned(st, owner_of(caller), sub_of(caller), number, &n);
+    int rc = st->ops->number_get_owned(st, core_owner_id(caller), core_sub_id(caller), number, &n);
     if (rc == ST_NOTFOUND) {
         cerr(e, CE_NOTFOUND, "not found");
         goto fail;
@@ -321,8 +316,8 @@ int num_unrent(core_t *c, const account_t *caller, const char *number_in, cerr_t
     if (e164_parse(number_in, number, NULL) != C_OK)
         return cerr(e, CE_INVALID, "invalid number: %.32s", number_in);
     if (st->ops->tx_begin(st, true) != ST_OK) return cerr(e, CE_INTERNAL, "database error");
-    int rc = st->ops->number_get_owned(st, owner_of(caller), sub_of(caller), number, &n);
-    if (rc == ST_OK) rc = st->ops->number_release(st, owner_of(caller), number, c->aging_days == 0);
+    int rc = st->ops->number_get_owned(st, core_owner_id(caller), core_sub_id(caller), number, &n);
+    if (rc == ST_OK) rc = st->ops->number_release(st, core_owner_id(caller), number, c->aging_days == 0);
     if (rc != ST_OK) {
         st->ops->tx_rollback(st);
         if (rc == ST_NOTFOUND) return cerr(e, CE_NOTFOUND, "not found");

@@ -880,8 +880,7 @@ static int sq_number_search(store_t *st, const search_q_t *q, inv_number_t *rows
         buf_printf(&w, " AND rate_center = ?%d AND lata IS ?%d", np + 1, np + 2);
         np += 2;
     }
-    int caps = (q->svc_voice ? 1 : 0) | (q->svc_sms ? 2 : 0) | (q->svc_mms ? 4 : 0);
-    if (caps) buf_printf(&w, " AND caps & %d = %d", caps, caps);
+    if (q->caps) buf_printf(&w, " AND caps & %d = %d", q->caps, q->caps);
 
     char *sql_rows = xasprintf("SELECT " INV_COLS "%s ORDER BY number LIMIT ?%d OFFSET ?%d",
                                w.data, np + 1, np + 2);

@@ -40,7 +40,7 @@ typedef struct {
                                  * cc (3) + 15 x "[0-9]" + "*" fits */
     char lca_prefix[16];        /* "" or cc+npanxx: match its rate center and LATA */
     const char *region, *city, *rate_center; /* NULL or value */
-    bool svc_voice, svc_sms, svc_mms;
+    int caps;                   /* services: voice 1 | sms 2 | mms 4, all required */
     int32_t lata;               /* -1: no filter */
     int limit, offset;
 } search_q_t;
