@@ -1,6 +1,6 @@
 /* country.c -- ISO 3166-1 alpha-2 table and ITU-T E.164 country calling codes.
  *
- * Two independent static data sets live here:
+ * The static data sets here:
  *
  *  - countries[]: every officially assigned ISO 3166-1 alpha-2 code (249),
  *    sorted by code so country_by_iso() can binary search it.  Each entry
@@ -14,6 +14,10 @@
  *    cost, Inmarsat, GMSS, international networks, ...), sorted
  *    numerically.  Calling codes never start with 0, so a code's value
  *    alone tells its length (1-9: one digit, 10-99: two, 100-999: three).
+ *
+ *  - cc_owner[] and nanp_owner[]: which countries[] entry a number
+ *    belongs to, by calling code and, within the NANP, by area code;
+ *    used by country_of_number().
  */
 #include "core/country.h"
 
@@ -317,6 +321,164 @@ static const unsigned short assigned_codes[] = {
     991, 992, 993, 994, 995, 996, 997, 998,
 };
 
+/* ---- number -> country ------------------------------------------------ */
+
+/* Owner of each calling code other than 1 and 7 (which country_of_number()
+ * splits by the digits that follow), indexed by the code itself.  An empty
+ * slot is a code of no country: spare, non-geographic (800, 808, 870, 878,
+ * 881-883, 888, 979, 991) or used by no ISO entry (383, Kosovo).
+ *
+ * Designated initializers make the order irrelevant, and GCC's
+ * -Woverride-init (in -Wextra) / clang's -Winitializer-overrides reject a
+ * code listed twice.  The test suite checks every countries[] entry against
+ * this table, so the two cannot drift apart silently. */
+static const char cc_owner[1000][3] = {
+    /* Codes shared by several ISO entries: the principal one, chosen
+     * explicitly (the others are reached only through the shared code). */
+    [39]  = "IT", /* Italy; Holy See (VA) uses 39 06 698 */
+    [44]  = "GB", /* United Kingdom; Guernsey, Jersey, Isle of Man */
+    [47]  = "NO", /* Norway; Svalbard and Jan Mayen (SJ) */
+    [61]  = "AU", /* Australia; Christmas Island (CX), Cocos (CC) */
+    [64]  = "NZ", /* New Zealand; Pitcairn (PN) */
+    [212] = "MA", /* Morocco; Western Sahara (EH) */
+    [262] = "RE", /* Reunion; Mayotte (YT) */
+    [358] = "FI", /* Finland; Aland Islands (AX) */
+    [500] = "FK", /* Falkland Islands; South Georgia (GS) */
+    [590] = "GP", /* Guadeloupe; Saint Barthelemy (BL), Saint Martin (MF) */
+    [599] = "CW", /* Curacao; Bonaire, Sint Eustatius and Saba (BQ) */
+    [672] = "NF", /* Norfolk Island; Antarctica (AQ: Australian bases) */
+
+    /* Codes ITU-T assigned to a place inside one ISO entry but carried by
+     * no countries[] entry. */
+    [247] = "SH", /* Ascension Island, part of SH */
+    [379] = "VA", /* reserved for the Vatican City State (uses 39 today) */
+    [997] = "KZ", /* reserved for Kazakhstan (uses 7 today) */
+
+    /* Codes of exactly one ISO entry. */
+    [20] = "EG", [27] = "ZA", [30] = "GR", [31] = "NL", [32] = "BE",
+    [33] = "FR", [34] = "ES", [36] = "HU", [40] = "RO", [41] = "CH",
+    [43] = "AT", [45] = "DK", [46] = "SE", [48] = "PL", [49] = "DE",
+    [51] = "PE", [52] = "MX", [53] = "CU", [54] = "AR", [55] = "BR",
+    [56] = "CL", [57] = "CO", [58] = "VE", [60] = "MY", [62] = "ID",
+    [63] = "PH", [65] = "SG", [66] = "TH", [81] = "JP", [82] = "KR",
+    [84] = "VN", [86] = "CN", [90] = "TR", [91] = "IN", [92] = "PK",
+    [93] = "AF", [94] = "LK", [95] = "MM", [98] = "IR",
+
+    [211] = "SS", [213] = "DZ", [216] = "TN", [218] = "LY", [220] = "GM",
+    [221] = "SN", [222] = "MR", [223] = "ML", [224] = "GN", [225] = "CI",
+    [226] = "BF", [227] = "NE", [228] = "TG", [229] = "BJ", [230] = "MU",
+    [231] = "LR", [232] = "SL", [233] = "GH", [234] = "NG", [235] = "TD",
+    [236] = "CF", [237] = "CM", [238] = "CV", [239] = "ST", [240] = "GQ",
+    [241] = "GA", [242] = "CG", [243] = "CD", [244] = "AO", [245] = "GW",
+    [246] = "IO", [248] = "SC", [249] = "SD", [250] = "RW", [251] = "ET",
+    [252] = "SO", [253] = "DJ", [254] = "KE", [255] = "TZ", [256] = "UG",
+    [257] = "BI", [258] = "MZ", [260] = "ZM", [261] = "MG", [263] = "ZW",
+    [264] = "NA", [265] = "MW", [266] = "LS", [267] = "BW", [268] = "SZ",
+    [269] = "KM", [290] = "SH", [291] = "ER", [297] = "AW", [298] = "FO",
+    [299] = "GL",
+
+    [350] = "GI", [351] = "PT", [352] = "LU", [353] = "IE", [354] = "IS",
+    [355] = "AL", [356] = "MT", [357] = "CY", [359] = "BG", [370] = "LT",
+    [371] = "LV", [372] = "EE", [373] = "MD", [374] = "AM", [375] = "BY",
+    [376] = "AD", [377] = "MC", [378] = "SM", [380] = "UA", [381] = "RS",
+    [382] = "ME", [385] = "HR", [386] = "SI", [387] = "BA", [389] = "MK",
+
+    [420] = "CZ", [421] = "SK", [423] = "LI",
+
+    [501] = "BZ", [502] = "GT", [503] = "SV", [504] = "HN", [505] = "NI",
+    [506] = "CR", [507] = "PA", [508] = "PM", [509] = "HT", [591] = "BO",
+    [592] = "GY", [593] = "EC", [594] = "GF", [595] = "PY", [596] = "MQ",
+    [597] = "SR", [598] = "UY",
+
+    [670] = "TL", [673] = "BN", [674] = "NR", [675] = "PG", [676] = "TO",
+    [677] = "SB", [678] = "VU", [679] = "FJ", [680] = "PW", [681] = "WF",
+    [682] = "CK", [683] = "NU", [685] = "WS", [686] = "KI", [687] = "NC",
+    [688] = "TV", [689] = "PF", [690] = "TK", [691] = "FM", [692] = "MH",
+
+    [850] = "KP", [852] = "HK", [853] = "MO", [855] = "KH", [856] = "LA",
+    [880] = "BD", [886] = "TW",
+
+    [960] = "MV", [961] = "LB", [962] = "JO", [963] = "SY", [964] = "IQ",
+    [965] = "KW", [966] = "SA", [967] = "YE", [968] = "OM", [970] = "PS",
+    [971] = "AE", [972] = "IL", [973] = "BH", [974] = "QA", [975] = "BT",
+    [976] = "MN", [977] = "NP", [992] = "TJ", [993] = "TM", [994] = "AZ",
+    [995] = "GE", [996] = "KG", [998] = "UZ",
+};
+
+/* NANP area codes (NPAs) that are not the United States, indexed by NPA;
+ * every NPA left empty -- including toll-free 8YY, premium 900, personal
+ * communications 5XX and government 710 -- is the US.  Same duplicate
+ * protection as cc_owner[].  UM (US Minor Outlying Islands) has no NPA of
+ * its own. */
+static const char nanp_owner[1000][3] = {
+    /* Canada, geographic: in service, and assigned/set aside for relief. */
+    /* British Columbia */
+    [236] = "CA", [250] = "CA", [257] = "CA", [604] = "CA", [672] = "CA",
+    [778] = "CA",
+    /* Alberta */
+    [368] = "CA", [403] = "CA", [587] = "CA", [780] = "CA", [825] = "CA",
+    /* Saskatchewan */
+    [306] = "CA", [474] = "CA", [639] = "CA",
+    /* Manitoba */
+    [204] = "CA", [431] = "CA", [584] = "CA",
+    /* Ontario */
+    [226] = "CA", [249] = "CA", [289] = "CA", [343] = "CA", [365] = "CA",
+    [382] = "CA", [387] = "CA", [416] = "CA", [437] = "CA", [519] = "CA",
+    [548] = "CA", [613] = "CA", [647] = "CA", [683] = "CA", [705] = "CA",
+    [742] = "CA", [753] = "CA", [807] = "CA", [905] = "CA", [942] = "CA",
+    /* Quebec */
+    [263] = "CA", [273] = "CA", [354] = "CA", [367] = "CA", [418] = "CA",
+    [438] = "CA", [450] = "CA", [460] = "CA", [468] = "CA", [514] = "CA",
+    [579] = "CA", [581] = "CA", [819] = "CA", [873] = "CA",
+    /* New Brunswick; Nova Scotia and PEI; Newfoundland and Labrador */
+    [428] = "CA", [506] = "CA", [782] = "CA", [902] = "CA", [709] = "CA",
+    [879] = "CA",
+    /* Yukon, Northwest Territories, Nunavut */
+    [867] = "CA",
+    /* Canada, non-geographic: 600, and the 6YY codes reserved for it
+     * (CRTC Telecom Decision 2015-4). */
+    [600] = "CA", [622] = "CA", [633] = "CA", [644] = "CA", [655] = "CA",
+    [677] = "CA", [688] = "CA",
+
+    /* Caribbean and Pacific members. */
+    [242] = "BS", /* Bahamas */
+    [246] = "BB", /* Barbados */
+    [264] = "AI", /* Anguilla */
+    [268] = "AG", /* Antigua and Barbuda */
+    [284] = "VG", /* British Virgin Islands */
+    [340] = "VI", /* US Virgin Islands */
+    [345] = "KY", /* Cayman Islands */
+    [441] = "BM", /* Bermuda */
+    [473] = "GD", /* Grenada */
+    [649] = "TC", /* Turks and Caicos Islands */
+    [658] = "JM", [876] = "JM", /* Jamaica */
+    [664] = "MS", /* Montserrat */
+    [670] = "MP", /* Northern Mariana Islands */
+    [671] = "GU", /* Guam */
+    [684] = "AS", /* American Samoa */
+    [721] = "SX", /* Sint Maarten */
+    [758] = "LC", /* Saint Lucia */
+    [767] = "DM", /* Dominica */
+    [784] = "VC", /* Saint Vincent and the Grenadines */
+    [787] = "PR", [939] = "PR", /* Puerto Rico */
+    [809] = "DO", [829] = "DO", [849] = "DO", /* Dominican Republic */
+    [868] = "TT", /* Trinidad and Tobago */
+    [869] = "KN", /* Saint Kitts and Nevis */
+};
+
+/* digits[1..3] as an NPA, or -1 if they are not three digits. */
+static int nanp_npa(const char *digits)
+{
+    int npa = 0;
+    for (int i = 1; i <= 3; i++) {
+        unsigned char c = (unsigned char)digits[i];
+        if (!nd_isdigit(c))
+            return -1;
+        npa = npa * 10 + (c - '0');
+    }
+    return npa;
+}
+
 static bool code_assigned(unsigned code)
 {
     size_t lo = 0, hi = ND_ARRAY_LEN(assigned_codes);
@@ -386,6 +548,44 @@ int country_calling_code(const char *digits, size_t n, unsigned *cc, size_t *cc_
         }
     }
     return C_ERR;
+}
+
+int country_of_number(const char *digits, const country_t **out)
+{
+    if (digits == NULL)
+        return C_ERR;
+
+    unsigned cc = 0;
+    size_t cc_len = 0;
+    if (country_calling_code(digits, strlen(digits), &cc, &cc_len) != C_OK)
+        return C_ERR;
+
+    const char *iso;
+    if (cc == 1) {
+        int npa = nanp_npa(digits); /* stops at the NUL of a short string */
+        if (npa < 0)
+            return C_ERR;
+        iso = nanp_owner[npa][0] != '\0' ? nanp_owner[npa] : "US";
+    } else if (cc == 7) {
+        iso = (digits[1] == '6' || digits[1] == '7') ? "KZ" : "RU";
+    } else {
+        iso = cc_owner[cc]; /* cc < 1000: at most three digits */
+    }
+    if (iso[0] == '\0')
+        return C_ERR;
+    return country_by_iso(iso, out);
+}
+
+bool country_nanp_tollfree(const char *digits)
+{
+    if (digits == NULL || digits[0] != '1')
+        return false;
+    switch (nanp_npa(digits)) {
+    case 800: case 833: case 844: case 855: case 866: case 877: case 888:
+        return true;
+    default:
+        return false;
+    }
 }
 
 size_t country_count(void)

@@ -421,6 +421,347 @@ static void test_cc_prefix_free_exhaustive(void **state)
     assert_int_equal(n3, 172);
 }
 
+/* ---- country_of_number ------------------------------------------------ */
+
+static void expect_of(const char *digits, const char *want_iso)
+{
+    const country_t *c = NULL;
+    if (country_of_number(digits, &c) != C_OK)
+        fail_msg("country_of_number(\"%s\") failed, want %s", digits, want_iso);
+    assert_non_null(c);
+    if (strcmp(c->iso, want_iso) != 0)
+        fail_msg("country_of_number(\"%s\") = %s, want %s", digits, c->iso, want_iso);
+}
+
+static void expect_of_none(const char *digits)
+{
+    static const country_t sentinel = { "??", "SENTINEL", 0 };
+    const country_t *c = &sentinel;
+    if (country_of_number(digits, &c) != C_ERR)
+        fail_msg("country_of_number(\"%s\") = %s, want C_ERR",
+                 digits ? digits : "(null)", c ? c->iso : "(null)");
+    assert_ptr_equal(c, &sentinel); /* untouched on failure */
+}
+
+/* "1" + NPA + "5550100" */
+static void nanp_number(char buf[16], unsigned npa)
+{
+    snprintf(buf, 16, "1%03u5550100", npa);
+}
+
+/* Every Canadian NPA: geographic (in service or set aside) and
+ * non-geographic (600, 6YY). */
+static const unsigned canada_npas[] = {
+    204, 226, 236, 249, 250, 257, 263, 273, 289, 306, 343, 354, 365, 367,
+    368, 382, 387, 403, 416, 418, 428, 431, 437, 438, 450, 460, 468, 474,
+    506, 514, 519, 548, 579, 581, 584, 587, 604, 613, 639, 647, 672, 683,
+    705, 709, 742, 753, 778, 780, 782, 807, 819, 825, 867, 873, 879, 902,
+    905, 942,
+    600, 622, 633, 644, 655, 677, 688,
+};
+
+/* Every NPA of every other non-US NANP member. */
+static const struct {
+    unsigned npa;
+    const char *iso;
+} nanp_members[] = {
+    { 268, "AG" }, { 264, "AI" }, { 684, "AS" }, { 246, "BB" }, { 441, "BM" },
+    { 242, "BS" }, { 767, "DM" }, { 809, "DO" }, { 829, "DO" }, { 849, "DO" },
+    { 473, "GD" }, { 671, "GU" }, { 876, "JM" }, { 658, "JM" }, { 869, "KN" },
+    { 345, "KY" }, { 758, "LC" }, { 670, "MP" }, { 664, "MS" }, { 787, "PR" },
+    { 939, "PR" }, { 721, "SX" }, { 649, "TC" }, { 868, "TT" }, { 784, "VC" },
+    { 284, "VG" }, { 340, "VI" },
+};
+
+static void test_of_number_us(void **state)
+{
+    (void)state;
+    expect_of("14155550100", "US");
+    expect_of("12125550100", "US");
+    expect_of("13105550100", "US");
+    expect_of("18085550100", "US"); /* Hawaii (and Wake/Midway, UM) */
+    expect_of("19075550100", "US"); /* Alaska */
+    expect_of("12065550100", "US"); /* Seattle, next to BC */
+    expect_of("12075550100", "US"); /* Maine, next to NB */
+    expect_of("17165550100", "US"); /* Buffalo, next to Ontario */
+    expect_of("16465550100", "US"); /* 646 NYC, not 647 Toronto */
+}
+
+static void test_of_number_canada(void **state)
+{
+    (void)state;
+    expect_of("14165550100", "CA");
+    expect_of("16045550100", "CA");
+    expect_of("15145550100", "CA");
+    expect_of("16005550100", "CA"); /* non-geographic */
+    for (size_t i = 0; i < sizeof canada_npas / sizeof canada_npas[0]; i++) {
+        char buf[16];
+        nanp_number(buf, canada_npas[i]);
+        expect_of(buf, "CA");
+    }
+}
+
+static void test_of_number_nanp_members(void **state)
+{
+    (void)state;
+    expect_of("18765550100", "JM");
+    expect_of("17875550100", "PR");
+    expect_of("18095550100", "DO");
+    for (size_t i = 0; i < sizeof nanp_members / sizeof nanp_members[0]; i++) {
+        char buf[16];
+        nanp_number(buf, nanp_members[i].npa);
+        expect_of(buf, nanp_members[i].iso);
+        const country_t *c = NULL;
+        assert_int_equal(country_of_number(buf, &c), C_OK);
+        assert_int_equal(c->calling_code, 1);
+    }
+}
+
+static void test_of_number_nanp_non_geographic_is_us(void **state)
+{
+    (void)state;
+    static const unsigned us[] = {
+        800, 833, 844, 855, 866, 877, 888, /* toll-free */
+        900, 500, 521, 533, 544, 566, 577, 588, 710, 880, 822,
+    };
+    for (size_t i = 0; i < sizeof us / sizeof us[0]; i++) {
+        char buf[16];
+        nanp_number(buf, us[i]);
+        expect_of(buf, "US");
+    }
+}
+
+static void test_of_number_nanp_exhaustive(void **state)
+{
+    (void)state;
+    /* Every NPA 200-999: Canada exactly for canada_npas[], the member for
+     * nanp_members[], the US for everything else. */
+    size_t n_ca = 0, n_member = 0, n_us = 0;
+    for (unsigned npa = 200; npa <= 999; npa++) {
+        const char *want = "US";
+        for (size_t i = 0; i < sizeof canada_npas / sizeof canada_npas[0]; i++)
+            if (canada_npas[i] == npa)
+                want = "CA";
+        for (size_t i = 0; i < sizeof nanp_members / sizeof nanp_members[0]; i++)
+            if (nanp_members[i].npa == npa)
+                want = nanp_members[i].iso;
+        char buf[16];
+        nanp_number(buf, npa);
+        expect_of(buf, want);
+        if (strcmp(want, "CA") == 0)
+            n_ca++;
+        else if (strcmp(want, "US") == 0)
+            n_us++;
+        else
+            n_member++;
+    }
+    assert_int_equal(n_ca, 65); /* 58 geographic + 600 + six 6YY */
+    assert_int_equal(n_member, 27);
+    assert_int_equal(n_us, 800 - 65 - 27);
+}
+
+static void test_of_number_code_7(void **state)
+{
+    (void)state;
+    expect_of("74951234567", "RU"); /* Moscow */
+    expect_of("78121234567", "RU"); /* St Petersburg */
+    expect_of("79161234567", "RU"); /* mobile */
+    expect_of("73432123456", "RU"); /* Yekaterinburg */
+    expect_of("78001234567", "RU"); /* Russian freephone */
+    expect_of("77012345678", "KZ"); /* mobile */
+    expect_of("77172123456", "KZ"); /* Astana */
+    expect_of("77272123456", "KZ"); /* Almaty */
+    expect_of("76123456789", "KZ");
+    expect_of("75123456789", "RU");
+    expect_of("78123456789", "RU");
+}
+
+static void test_of_number_shared_codes(void **state)
+{
+    (void)state;
+    expect_of("447911123456", "GB");
+    expect_of("441481123456", "GB"); /* Guernsey geographic: still GB */
+    expect_of("441534123456", "GB"); /* Jersey */
+    expect_of("441624123456", "GB"); /* Isle of Man */
+    expect_of("4722123456", "NO");
+    expect_of("4779123456", "NO"); /* Svalbard */
+    expect_of("61212345678", "AU");
+    expect_of("61891621234", "AU"); /* Cocos */
+    expect_of("390612345678", "IT");
+    expect_of("390669812345", "IT"); /* Vatican */
+    expect_of("64912345678", "NZ");
+    expect_of("212612345678", "MA");
+    expect_of("262262123456", "RE");
+    expect_of("262269612345", "RE"); /* Mayotte */
+    expect_of("590590123456", "GP");
+    expect_of("59997123456", "CW");
+    expect_of("5997171234", "CW"); /* Bonaire */
+    expect_of("358912345678", "FI");
+    expect_of("3581812345", "FI"); /* Aland */
+    expect_of("29022345", "SH");
+    expect_of("6723212345", "NF");
+    expect_of("50012345", "FK");
+}
+
+static void test_of_number_single_codes(void **state)
+{
+    (void)state;
+    expect_of("33612345678", "FR");
+    expect_of("4930123456", "DE");
+    expect_of("919812345678", "IN");
+    expect_of("8613812345678", "CN");
+    expect_of("819012345678", "JP");
+    expect_of("5511987654321", "BR");
+    expect_of("27821234567", "ZA");
+    expect_of("201001234567", "EG");
+    expect_of("971501234567", "AE");
+    expect_of("380501234567", "UA");
+    expect_of("85291234567", "HK");
+    expect_of("886912345678", "TW");
+    expect_of("67077123456", "TL"); /* +670, not NANP 670 (MP) */
+    expect_of("35020012345", "GI");
+    expect_of("2971234567", "AW");
+    expect_of("998901234567", "UZ");
+}
+
+static void test_of_number_orphan_codes(void **state)
+{
+    (void)state;
+    expect_of("2476123", "SH"); /* Ascension */
+    expect_of("37912345678", "VA"); /* reserved */
+    expect_of("99712345678", "KZ"); /* reserved */
+    expect_of_none("38344123456"); /* Kosovo: no official ISO entry */
+}
+
+static void test_of_number_non_geographic(void **state)
+{
+    (void)state;
+    expect_of_none("80012345678");
+    expect_of_none("882161234567");
+    expect_of_none("88351001234567");
+    static const unsigned codes[] = { 800, 808, 870, 878, 881, 882, 883, 888, 979, 991 };
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        char buf[16];
+        snprintf(buf, sizeof buf, "%u12345678", codes[i]);
+        expect_of_none(buf);
+    }
+}
+
+static void test_of_number_bad_input(void **state)
+{
+    (void)state;
+    expect_of_none(NULL);
+    expect_of_none("");
+    expect_of_none("0");
+    expect_of_none("0044123456");
+    expect_of_none("2812345678"); /* spare code */
+    expect_of_none("1");          /* NANP without a complete NPA */
+    expect_of_none("141");
+    expect_of_none("14x5550100");
+    expect_of_none("+14155550100");
+    /* A NULL out-pointer still answers. */
+    assert_int_equal(country_of_number("14155550100", NULL), C_OK);
+    assert_int_equal(country_of_number("80012345678", NULL), C_ERR);
+}
+
+static void test_of_number_every_unshared_code(void **state)
+{
+    (void)state;
+    /* Property: a made-up number starting with the code of a country that
+     * has it to itself maps back to that very entry. */
+    size_t checked = 0;
+    for (size_t i = 0; i < country_count(); i++) {
+        const country_t *want = country_at(i);
+        if (want->calling_code == 0)
+            continue;
+        size_t sharing = 0;
+        for (size_t j = 0; j < country_count(); j++)
+            if (country_at(j)->calling_code == want->calling_code)
+                sharing++;
+        if (sharing != 1)
+            continue;
+        char buf[16];
+        snprintf(buf, sizeof buf, "%u5551234", want->calling_code);
+        const country_t *got = NULL;
+        assert_int_equal(country_of_number(buf, &got), C_OK);
+        assert_ptr_equal(got, want);
+        checked++;
+    }
+    assert_int_equal(checked, 190);
+}
+
+static void test_of_number_every_code_consistent(void **state)
+{
+    (void)state;
+    /* Every assigned code (1-3 digits, via each 3-digit prefix): either no
+     * country, or a country carrying that very code -- except the three
+     * orphans, which go to the entry the area belongs to. */
+    static const unsigned none[] = { 383, 800, 808, 870, 878, 881, 882, 883, 888, 979, 991 };
+    size_t n_none = 0;
+    for (unsigned v = 100; v < 1000; v++) {
+        char buf[16];
+        snprintf(buf, sizeof buf, "%u2345678", v);
+        unsigned cc = 0;
+        size_t len = 0;
+        if (country_calling_code(buf, strlen(buf), &cc, &len) != C_OK) {
+            expect_of_none(buf);
+            continue;
+        }
+        bool want_none = false;
+        for (size_t i = 0; i < sizeof none / sizeof none[0]; i++)
+            if (none[i] == cc)
+                want_none = true;
+        const country_t *c = NULL;
+        int rc = country_of_number(buf, &c);
+        if (want_none) {
+            assert_int_equal(rc, C_ERR);
+            if (len == 3)
+                n_none++;
+            continue;
+        }
+        assert_int_equal(rc, C_OK);
+        unsigned want_cc = cc == 247 ? 290 : cc == 379 ? 39 : cc == 997 ? 7 : cc;
+        if (c->calling_code != want_cc)
+            fail_msg("%s: code %u -> %s (%u)", buf, cc, c->iso, c->calling_code);
+    }
+    assert_int_equal(n_none, 11);
+}
+
+/* ---- country_nanp_tollfree -------------------------------------------- */
+
+static void test_nanp_tollfree(void **state)
+{
+    (void)state;
+    assert_true(country_nanp_tollfree("18005550100"));
+    assert_false(country_nanp_tollfree("14155550100"));
+    assert_false(country_nanp_tollfree("448001234567"));
+    static const unsigned tf[] = { 800, 833, 844, 855, 866, 877, 888 };
+    for (size_t i = 0; i < sizeof tf / sizeof tf[0]; i++) {
+        char buf[16];
+        nanp_number(buf, tf[i]);
+        assert_true(country_nanp_tollfree(buf));
+    }
+    /* Exactly those seven among all NPAs. */
+    size_t n = 0;
+    for (unsigned npa = 200; npa <= 999; npa++) {
+        char buf[16];
+        nanp_number(buf, npa);
+        if (country_nanp_tollfree(buf))
+            n++;
+    }
+    assert_int_equal(n, 7);
+    assert_false(country_nanp_tollfree("19005550100"));
+    assert_false(country_nanp_tollfree("16005550100"));
+    assert_false(country_nanp_tollfree("80012345678"));  /* international freephone */
+    assert_false(country_nanp_tollfree("78001234567"));  /* Russian freephone */
+    assert_false(country_nanp_tollfree("8001234567"));   /* no country code */
+    assert_false(country_nanp_tollfree("+18005550100"));
+    assert_false(country_nanp_tollfree(NULL));
+    assert_false(country_nanp_tollfree(""));
+    assert_false(country_nanp_tollfree("1"));
+    assert_false(country_nanp_tollfree("180"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -446,6 +787,20 @@ int main(void)
         cmocka_unit_test(test_cc_respects_length),
         cmocka_unit_test(test_cc_rejects_non_digits),
         cmocka_unit_test(test_cc_prefix_free_exhaustive),
+        cmocka_unit_test(test_of_number_us),
+        cmocka_unit_test(test_of_number_canada),
+        cmocka_unit_test(test_of_number_nanp_members),
+        cmocka_unit_test(test_of_number_nanp_non_geographic_is_us),
+        cmocka_unit_test(test_of_number_nanp_exhaustive),
+        cmocka_unit_test(test_of_number_code_7),
+        cmocka_unit_test(test_of_number_shared_codes),
+        cmocka_unit_test(test_of_number_single_codes),
+        cmocka_unit_test(test_of_number_orphan_codes),
+        cmocka_unit_test(test_of_number_non_geographic),
+        cmocka_unit_test(test_of_number_bad_input),
+        cmocka_unit_test(test_of_number_every_unshared_code),
+        cmocka_unit_test(test_of_number_every_code_consistent),
+        cmocka_unit_test(test_nanp_tollfree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
