@@ -78,6 +78,9 @@ void api_plivo_list_end(jw_t *w);
 typedef int (*api_delete_fn)(core_t *c, const account_t *caller, const char *id, cerr_t *e);
 void api_plivo_delete(http_req_t *req, http_resp_t *resp, api_delete_fn fn);
 void api_kmoney(jw_t *w, const char *key, int64_t v);
+/* Opens a Plivo object answer: status, then {"api_id": <fresh>, ... — the
+ * caller writes the members and closes it with jw_obj_end. */
+void api_plivo_obj_begin(http_resp_t *resp, jw_t *w, int status);
 /* 202 {"api_id", "message": "changed"} */
 void api_plivo_changed(http_resp_t *resp);
 /* The members of an AccountPhoneNumber object (no braces). */
@@ -91,6 +94,7 @@ void api_render_import_result(jw_t *w, const inv_result_t *res, bool dry_run);
 int h_phonenumber_search(http_req_t *req, http_resp_t *resp);
 int h_phonenumber_buy(http_req_t *req, http_resp_t *resp);
 
+int h_number_add(http_req_t *req, http_resp_t *resp);
 int h_number_list(http_req_t *req, http_resp_t *resp);
 int h_number_get(http_req_t *req, http_resp_t *resp);
 int h_number_update(http_req_t *req, http_resp_t *resp);
@@ -107,6 +111,12 @@ int h_application_list(http_req_t *req, http_resp_t *resp);
 int h_application_get(http_req_t *req, http_resp_t *resp);
 int h_application_update(http_req_t *req, http_resp_t *resp);
 int h_application_delete(http_req_t *req, http_resp_t *resp);
+
+int h_carrier_create(http_req_t *req, http_resp_t *resp);
+int h_carrier_list(http_req_t *req, http_resp_t *resp);
+int h_carrier_get(http_req_t *req, http_resp_t *resp);
+int h_carrier_update(http_req_t *req, http_resp_t *resp);
+int h_carrier_delete(http_req_t *req, http_resp_t *resp);
 
 int h_admin_account_create(http_req_t *req, http_resp_t *resp);
 int h_admin_account_list(http_req_t *req, http_resp_t *resp);

@@ -337,16 +337,21 @@ void api_kmoney(jw_t *w, const char *key, int64_t v)
     jw_strn(w, m, n);
 }
 
-void api_plivo_changed(http_resp_t *resp)
+void api_plivo_obj_begin(http_resp_t *resp, jw_t *w, int status)
 {
     char api_id[IDS_UUID_SZ];
-    jw_t w;
     api_new_api_id(api_id);
     buf_reset(&resp->body);
-    jw_init(&w, &resp->body);
-    resp->status = 202;
-    jw_obj(&w);
-    jw_kstr(&w, "api_id", api_id);
+    jw_init(w, &resp->body);
+    resp->status = status;
+    jw_obj(w);
+    jw_kstr(w, "api_id", api_id);
+}
+
+void api_plivo_changed(http_resp_t *resp)
+{
+    jw_t w;
+    api_plivo_obj_begin(resp, &w, 202);
     jw_kstr(&w, "message", "changed");
     jw_obj_end(&w);
 }

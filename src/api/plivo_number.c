@@ -204,3 +204,100 @@ int h_number_unrent(http_req_t *req, http_resp_t *resp)
     api_plivo_delete(req, resp, num_unrent);
     return C_OK;
 }
+
+/* Splits "a, b,c" into trimmed pieces (pointers into a copy the caller
+ * frees through *store).  At most max + 1 pieces are kept, so that a list
+ * that is too long is still reported as too long. */
+static size_t split_numbers(const char *s, char **store, const char **out, size_t max)
+{
+    char *copy = xstrdup(s), *p = copy;
+    size_t n = 0;
+    *store = copy;
+    for (;;) {
+        char *end = strchr(p, ',');
+        if (end) *end = '\0';
+        while (*p == ' ' || *p == '\t') p++;
+        size_t len = strlen(p);
+        while (len && (p[len - 1] == ' ' || p[len - 1] == '\t')) p[--len] = '\0';
+        if (n <= max) out[n] = p;
+        n++;
+        if (!end) break;
+        p = end + 1;
+    }
+    return n;
+}
+
+int h_number_add(http_req_t *req, http_resp_t *resp)
+{
+    static const char *const known[] = {"numbers", "carrier", "region", "number_type", "app_id",
+                                        "subaccount", NULL};
+    api_ctx_t *ctx = req->app;
+    account_t who;
+    json_t *b = NULL;
+    numadd_in_t in = {0};
+    const char *list[NUMADD_MAX + 1];
+    char *store = NULL;
+    numadd_fault_t *faults = NULL;
+    size_t nfaults = 0;
+    cerr_t e;
+
+    if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
+    if (api_body(req, resp, known, &b) != C_OK) goto done;
+    const char *numbers = NULL;
+    json_t *arr = json_object_get(b, "numbers");
+    if (json_is_array(arr)) {
+        /* a JSON list is the same thing as the comma-separated string */
+        size_t i;
+        json_t *v;
+        json_array_foreach(arr, i, v) {
+            if (!json_is_string(v)) {
+                api_error(req, resp, 400, "invalid numbers: want a comma-separated string or a list of strings");
+                goto done;
+            }
+            if (i <= NUMADD_MAX) list[i] = json_string_value(v);
+        }
+        in.n = json_array_size(arr);
+    } else {
+        if (api_str(req, resp, b, "numbers", &numbers) != C_OK) goto done;
+        if (numbers && numbers[0]) in.n = split_numbers(numbers, &store, list, NUMADD_MAX);
+    }
+    struct { const char *key; const char **dst; } map[] = {
+        {"carrier", &in.carrier}, {"region", &in.region}, {"number_type", &in.number_type},
+        {"app_id", &in.app_id}, {"subaccount", &in.subaccount},
+    };
+    for (size_t i = 0; i < ND_ARRAY_LEN(map); i++)
+        if (api_str(req, resp, b, map[i].key, map[i].dst) != C_OK) goto done;
+    static const char *const required[] = {"numbers", "carrier", "region"};
+    const char *given[] = {in.n ? "x" : NULL, in.carrier, in.region};
+    for (size_t i = 0; i < ND_ARRAY_LEN(required); i++) {
+        if (!given[i] || !given[i][0]) {
+            char msg[64];
+            snprintf(msg, sizeof msg, "missing required parameter: %s", required[i]);
+            api_error(req, resp, 400, msg);
+            goto done;
+        }
+    }
+    in.numbers = list;
+    faults = xcalloc(in.n < NUMADD_MAX ? in.n : NUMADD_MAX, sizeof *faults);
+    if (num_add(&ctx->core, &who, &in, faults, &nfaults, NULL, &e) != C_OK) {
+        if (e.code != CE_INVALID || nfaults == 0) {
+            api_core_error(req, resp, &e);
+            goto done;
+        }
+        /* name every number that cannot be added, and why */
+        buf_t m = BUF_INIT;
+        buf_printf(&m, "cannot add numbers, nothing was added:");
+        for (size_t i = 0; i < nfaults; i++)
+            buf_printf(&m, "%s %s (%s)", i ? "," : "", faults[i].number[0] ? faults[i].number : "\"\"",
+                       faults[i].why);
+        api_error(req, resp, 400, m.data);
+        buf_free(&m);
+        goto done;
+    }
+    api_plivo_changed(resp);
+done:
+    free(faults);
+    free(store);
+    json_decref(b);
+    return C_OK;
+}

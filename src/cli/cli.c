@@ -13,6 +13,7 @@
 #include "core/invgen.h"
 #include "util/buf.h"
 #include "util/jw.h"
+#include "core/secrets.h"
 #include "util/log.h"
 
 static const char *k_usage =
@@ -77,10 +78,52 @@ int cli_open_core(const char *db, core_t *core)
     return C_OK;
 }
 
+int cli_load_key(const char *db, const char *key_file, core_t *core)
+{
+    const char *env = getenv("NUMBERD_SECRET_KEY");
+    char *path = NULL, *err = NULL;
+    bool created = false, first = false;
+    sec_key_t *key = NULL;
+    cerr_t e;
+    int ret = C_ERR;
+    db = default_db(db);
+    if (env && !*env) env = NULL;
+    if (!env && !key_file) {
+        if (strncmp(db, "postgres://", 11) == 0 || strncmp(db, "postgresql://", 13) == 0) {
+            cli_err("server key", "with PostgreSQL every node must share one key: set "
+                                  "NUMBERD_SECRET_KEY or --secret-key-file");
+            return C_ERR;
+        }
+        /* kept beside the database: backed up and moved together */
+        if (strcmp(db, ":memory:") != 0) path = xasprintf("%s.key", db);
+    }
+    if (sec_key_load(env, env ? NULL : (key_file ? key_file : path), &key, &created, &err) != C_OK) {
+        cli_err("server key", "%s", err);
+        goto done;
+    }
+    core->key = key;
+    if (core_key_check(core, &first, &e) != C_OK) {
+        cli_err("server key", "%s", e.msg);
+        core->key = NULL;
+        sec_key_free(key);
+        goto done;
+    }
+    if (created && (key_file || path))
+        log_msg(LOG_INFO, "generated the server key %s (mode 0600): back it up with the database",
+                key_file ? key_file : path);
+    ret = C_OK;
+done:
+    free(err);
+    free(path);
+    return ret;
+}
+
 void cli_close_core(core_t *core)
 {
     if (core->st) core->st->ops->close(core->st);
     core->st = NULL;
+    sec_key_free((sec_key_t *)core->key);
+    core->key = NULL;
 }
 
 int cli_parse_opts(int argc, char **argv, const char *usage, opt_t *opts, size_t nopts,

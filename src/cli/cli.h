@@ -16,6 +16,10 @@ int cli_main(int argc, char **argv);
 void cli_err(const char *what, const char *fmt, ...) ND_PRINTF(2, 3);
 /* Opens the store named by --db/NUMBERD_DB and applies migrations. */
 int cli_open_core(const char *db, core_t *core);
+/* Loads the server key (NUMBERD_SECRET_KEY, else key_file, else the file
+ * "<db>.key", generated on first start) into core->key and checks it
+ * against the database's fingerprint.  cli_close_core frees it. */
+int cli_load_key(const char *db, const char *key_file, core_t *core);
 void cli_close_core(core_t *core);
 /* Streams a CSV file (or "-" for stdin) through an import; progress on a
  * terminal.  Prints nothing; fills res. */

@@ -30,6 +30,9 @@ static const char *k_serve_usage =
     "  --rate-limit N/S         requests per S seconds per account    NUMBERD_RATE_LIMIT (300/5; 0 = off)\n"
     "  --admin-token-file F     file holding the admin token          NUMBERD_ADMIN_TOKEN_FILE\n"
     "                           (or the token itself in NUMBERD_ADMIN_TOKEN; at least 16 characters)\n"
+    "  --secret-key-file F      server key sealing SIP passwords      NUMBERD_SECRET_KEY_FILE (<db>.key)\n"
+    "                           (or the key itself, 64 hex characters, in NUMBERD_SECRET_KEY;\n"
+    "                           generated with mode 0600 on first start if the file is missing)\n"
     "  --log-level LEVEL        debug, info, warn, error              NUMBERD_LOG_LEVEL (info)\n"
     "  --demo                   on an empty database, create a demo account and inventory\n"
     "                           and print its credentials and a curl command\n"
@@ -192,7 +195,7 @@ int cli_serve(int argc, char **argv)
 {
     const char *usage = k_serve_usage;
     const char *db = NULL, *listen = NULL, *threads_s = NULL, *aging_s = NULL, *rate_s = NULL,
-               *token_file = NULL, *level_s = NULL;
+               *token_file = NULL, *level_s = NULL, *key_file = NULL;
     bool demo = false;
     opt_t opts[] = {{"listen", required_argument, &listen, NULL},
                     {"threads", required_argument, &threads_s, NULL},
@@ -200,6 +203,7 @@ int cli_serve(int argc, char **argv)
                     {"rate-limit", required_argument, &rate_s, NULL},
                     {"admin-token-file", required_argument, &token_file, NULL},
                     {"log-level", required_argument, &level_s, NULL},
+                    {"secret-key-file", required_argument, &key_file, NULL},
                     {"demo", no_argument, NULL, &demo}};
     int idx = cli_parse_opts(argc, argv, usage, opts, ND_ARRAY_LEN(opts), &db);
     if (idx == -1) return 0;
@@ -212,6 +216,7 @@ int cli_serve(int argc, char **argv)
     rate_s = env_or(rate_s, "NUMBERD_RATE_LIMIT", "300/5");
     token_file = env_or(token_file, "NUMBERD_ADMIN_TOKEN_FILE", NULL);
     level_s = env_or(level_s, "NUMBERD_LOG_LEVEL", "info");
+    key_file = env_or(key_file, "NUMBERD_SECRET_KEY_FILE", NULL);
 
     char host[64];
     unsigned port, threads, aging, rl_n = 0, rl_s = 0;
@@ -249,6 +254,10 @@ int cli_serve(int argc, char **argv)
     static api_ctx_t ctx;
     memset(&ctx, 0, sizeof ctx);
     if (cli_open_core(db, &ctx.core) != C_OK) return 1;
+    if (cli_load_key(db, key_file, &ctx.core) != C_OK) {
+        cli_close_core(&ctx.core);
+        return 1;
+    }
     ctx.core.aging_days = (int)aging;
     ctx.rl = rl_new(rl_n, rl_s);
     if (token[0]) {

@@ -36,10 +36,26 @@ int cerr(cerr_t *e, ce_t code, const char *fmt, ...) ND_PRINTF(3, 4);
  * no control characters (C0, DEL, C1, U+2028/9), not only spaces. */
 bool core_text_ok(const char *s, size_t max);
 
+struct sec_key;
+
 typedef struct {
     store_t *st;
     int aging_days;        /* --aging-days (default 45) */
+    const struct sec_key *key; /* seals SIP passwords; NULL: none can be stored */
 } core_t;
+
+/* Validation faults with the JSON path of the field at fault, so that a
+ * dialect can report every fault at once (API.md §3.1). */
+#define FAULTS_MAX 32
+typedef struct {
+    char path[64];
+    char msg[256];
+} fault_t;
+typedef struct {
+    fault_t f[FAULTS_MAX];
+    size_t n;              /* faults past FAULTS_MAX are counted, not kept */
+} faults_t;
+void fault_add(faults_t *f, const char *path, const char *fmt, ...) ND_PRINTF(3, 4);
 
 /* ---- accounts, keys, authentication (accounts.c) ---- */
 typedef struct {
@@ -171,6 +187,73 @@ int core_resolve_sub(core_t *c, const account_t *main_acct, const char *auth_id,
 /* Shared validators (owned.c) */
 bool core_http_url_ok(const char *s);
 int core_parse_services(const char *s, int *caps);
+
+/* ---- carriers (carriers.c): one model for both dialects ---- */
+
+/* Every rule a carrier must satisfy as a whole (names, gateways, trunk
+ * type), whichever dialect built it.  Paths name the BYOC fields
+ * ("sip_gateway.port"; "sip_gateways[3].port" when there are several). */
+void carrier_check(const carrier_t *cr, faults_t *f);
+/* Records the server key's fingerprint in a new database (*first = true),
+ * or checks it against the one recorded: CE_CONFLICT for another key, so
+ * that a lost or swapped key is found at start, not at the first call. */
+int core_key_check(core_t *c, bool *first, cerr_t *e);
+/* Seals a SIP password under the server key into box (MODEL_BOX_SZ). */
+int carrier_seal(core_t *c, const char *plain, uint8_t *box, size_t *boxlen, cerr_t *e);
+/* Parses a Plivo ip_set ("1.2.3.4, 10.0.0.0/24, 2001:db8::1"): strict
+ * IPv4/IPv6 with optional CIDR prefix, duplicates removed, 1-100 entries.
+ * *gw (caller frees) gets inbound-only gateways on port 5060. */
+int carrier_parse_ip_set(const char *s, gateway_t **gw, size_t *n, cerr_t *e);
+/* "1.2.3.4,10.0.0.0/24": the inbound gateways, as Plivo's ip_set.  Caller frees. */
+char *carrier_ip_set(const carrier_t *cr);
+
+/* Plivo incoming carrier fields: NULL / -1 = not given. */
+typedef struct {
+    const char *name, *ip_set;
+    int voice, sms;
+} carrier_plivo_in_t;
+
+/* out is filled (caller: carrier_clear). */
+int carrier_plivo_create(core_t *c, const account_t *caller, const carrier_plivo_in_t *in,
+                         carrier_t *out, cerr_t *e);
+/* Partial update; ip_set replaces the inbound addresses (outbound
+ * gateways a BYOC carrier has are kept). */
+int carrier_plivo_update(core_t *c, const account_t *caller, const char *ref,
+                         const carrier_plivo_in_t *in, cerr_t *e);
+/* ref: Plivo carrier_id, BYOC id or voip_carrier_sid.  out: carrier_clear. */
+int carrier_get(core_t *c, const account_t *caller, const char *ref, carrier_t *out, cerr_t *e);
+/* rows has room for limit entries; each needs carrier_clear. */
+int carrier_list(core_t *c, const account_t *caller, const char *name, int limit, int offset,
+                 carrier_t *rows, size_t *nrows, int64_t *total, cerr_t *e);
+/* CE_CONFLICT while numbers use it. */
+int carrier_delete(core_t *c, const account_t *caller, const char *ref, cerr_t *e);
+
+/* ---- the customer's own numbers (numadd.c) ---- */
+#define NUMADD_MAX 100
+
+typedef struct {
+    const char *const *numbers;  /* as given ('+' optional) */
+    size_t n;                    /* 1..NUMADD_MAX */
+    const char *carrier;         /* a carrier ref, or NULL: a manual number */
+    const char *region;          /* NULL: the number's country */
+    const char *number_type;     /* NULL: tollfree for NANP toll-free codes, else local */
+    const char *app_id;          /* NULL: the account's default application */
+    const char *subaccount;      /* main accounts only */
+    const char *label;           /* BYOC label, up to 100 characters */
+} numadd_in_t;
+
+typedef struct {
+    size_t index;                /* position in numbers[] */
+    char number[24];             /* as given (cut) */
+    const char *why;             /* static text */
+} numadd_fault_t;
+
+/* Adds numbers from the caller's carrier (or manual ones), all or
+ * nothing in one transaction.  When any number cannot be added,
+ * CE_INVALID with faults[0..*nfaults) naming each (faults has room for
+ * in->n).  out (room for in->n, may be NULL) gets the added numbers. */
+int num_add(core_t *c, const account_t *caller, const numadd_in_t *in, numadd_fault_t *faults,
+            size_t *nfaults, owned_number_t *out, cerr_t *e);
 
 /* ---- subaccounts (subaccounts.c); callers must be main accounts ---- */
 typedef struct {

@@ -148,7 +148,7 @@ static int validate(const char *const v[COL__N], inv_number_t *r, char *why, siz
     if (copy_text(v[COL_RESTRICTION_TEXT], r->restriction_text, sizeof r->restriction_text) != C_OK)
         FAIL("invalid restriction_text: at most 256 bytes, no control characters");
     if (v[COL_CARRIER] && *v[COL_CARRIER]) {
-        if (copy_text(v[COL_CARRIER], r->carrier, sizeof r->carrier) != C_OK)
+        if (copy_text(v[COL_CARRIER], r->carrier, 65) != C_OK) /* CLI.md: 64 bytes */
             FAIL("invalid carrier: at most 64 bytes, no control characters");
     } else {
         memcpy(r->carrier, "numberd", 8);

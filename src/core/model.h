@@ -33,7 +33,7 @@ typedef enum {
 #define MODEL_RATE_CENTER_SZ 33
 #define MODEL_RESTRICTION_SZ 24
 #define MODEL_RESTRICTION_TEXT_SZ 257
-#define MODEL_CARRIER_SZ 65
+#define MODEL_CARRIER_SZ 401    /* a carrier name: 100 characters of UTF-8 (the CSV allows 64 bytes) */
 #define MODEL_NAME_SZ 257     /* 64 characters of UTF-8 */
 #define MODEL_APP_ID_SZ 18     /* 17 digits */
 
@@ -71,6 +71,7 @@ typedef struct {
 #define MODEL_CNAM_SZ 16       /* 15 characters */
 #define MODEL_STATUS_SZ 24     /* upper-case status words */
 #define MODEL_CAMPAIGN_SZ 65
+#define MODEL_LABEL_SZ 401      /* 100 characters of UTF-8 */
 
 /* A number some account owns (active or pending), with everything the
  * Plivo AccountPhoneNumber object and the BYOC number object show. */
@@ -96,7 +97,9 @@ typedef struct {
     char tendlc_registration_status[MODEL_STATUS_SZ];
     char tendlc_campaign_id[MODEL_CAMPAIGN_SZ];
     char toll_free_sms_verification[MODEL_STATUS_SZ];
-    int64_t carrier_id;                        /* 0: none */
+    int64_t carrier_id;                        /* carriers.id; 0: none */
+    char byoc_id[IDS_UUID_SZ];                 /* BYOC id; "" until the dialect needs one */
+    char label[MODEL_LABEL_SZ];                /* BYOC label */
     int64_t created_at, updated_at;
 } owned_number_t;
 
@@ -115,6 +118,70 @@ typedef struct {
     bool is_voice_request;                     /* Plivo's; kept and shown */
     int64_t created_at, modified_at;
 } app_t;
+
+/* ---- carriers (API.md §2.4, §3.1) ---- */
+
+/* Stored: never renumber. */
+typedef enum {
+    TRUNK_STATIC_IP = 0,
+    TRUNK_AUTH = 1,
+    TRUNK_REG = 2,
+} trunk_type_t;
+
+#define MODEL_CARRIER_NAME_SZ 401  /* 100 characters of UTF-8 */
+#define MODEL_CARRIER_ID_SZ 15     /* Plivo carrier_id: 14 digits */
+#define MODEL_HOST_SZ 254          /* RFC 1123 host name, or IP text */
+#define MODEL_SIP_USER_SZ 257      /* 64 characters of UTF-8 */
+#define MODEL_BOX_SZ 168           /* sealed password: 24 + 16 + 128 */
+#define CARRIER_MAX_GATEWAYS 100
+
+/* One SIP gateway of a carrier.  An inbound gateway is an address range
+ * the carrier's calls come from (always an IP, so that it can be matched);
+ * an outbound gateway is where calls are sent (an IP or a host name, with
+ * netmask the full length). */
+typedef struct {
+    char sid[IDS_UUID_SZ];              /* BYOC sip_gateway_sid */
+    char address[MODEL_HOST_SZ];        /* canonical IP text, or lower-case host */
+    int port;                           /* 1-65535 */
+    int netmask;                        /* prefix length: 1-32 (IPv4), 1-128 (IPv6) */
+    bool inbound, outbound;
+} gateway_t;
+
+/* A carrier, whichever dialect made it.  gw is owned by the record and
+ * freed by carrier_clear(); everything else is inline.  Passwords exist
+ * here only sealed (in_box, reg_box): the plain text never reaches the
+ * store. */
+typedef struct {
+    int64_t id;                         /* internal row id, never shown */
+    char uuid[IDS_UUID_SZ];             /* BYOC id */
+    char voip_sid[IDS_UUID_SZ];         /* BYOC voip_carrier_sid */
+    char carrier_id[MODEL_CARRIER_ID_SZ]; /* Plivo carrier_id */
+    int64_t account_id;                 /* the main account */
+    int64_t sub_id;                     /* 0: the main account's own */
+    char sub_auth_id[IDS_AUTH_ID_SZ];
+    char name[MODEL_CARRIER_NAME_SZ];
+    trunk_type_t trunk;
+    bool voice, sms;
+    gateway_t *gw;                      /* owned: carrier_clear() */
+    size_t ngw;
+    char in_user[MODEL_SIP_USER_SZ];    /* "" unless trunk auth */
+    uint8_t in_box[MODEL_BOX_SZ];
+    size_t in_box_len;
+    char reg_user[MODEL_SIP_USER_SZ];   /* "" unless trunk reg */
+    uint8_t reg_box[MODEL_BOX_SZ];
+    size_t reg_box_len;
+    char reg_realm[MODEL_HOST_SZ];
+    char reg_from_user[MODEL_SIP_USER_SZ];
+    char reg_from_domain[MODEL_HOST_SZ];
+    int reg_expires;                    /* seconds; 0 unless trunk reg */
+    int64_t nnumbers;                   /* numbers routed through it (read only) */
+    int64_t created_at, updated_at;
+} carrier_t;
+
+/* Frees c->gw and wipes the record (sealed boxes included). */
+void carrier_clear(carrier_t *c);
+/* carrier_clear() on rows[0..n). */
+void carrier_clear_rows(carrier_t *rows, size_t n);
 
 /* API key scopes (a bit set). */
 #define SCOPE_READ 1u

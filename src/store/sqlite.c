@@ -68,6 +68,22 @@ enum {
     Q_APP_UNLINK,
     Q_APP_DELETE,
     Q_APP_CLEAR_DEFAULT,
+    Q_SUB_MOVE_CARRIERS,
+    Q_CARRIER_INSERT,
+    Q_CARRIER_GET,
+    Q_CARRIER_LIST,
+    Q_CARRIER_COUNT,
+    Q_CARRIER_UPDATE,
+    Q_CARRIER_RENAME_NUMBERS,
+    Q_CARRIER_IN_USE,
+    Q_CARRIER_DELETE,
+    Q_GW_INSERT,
+    Q_GW_READ,
+    Q_GW_DELETE,
+    Q_NUMBER_LOOKUP,
+    Q_NUMBER_INSERT_OWNED,
+    Q_SETTING_GET,
+    Q_SETTING_PUT,
     Q__COUNT
 };
 
@@ -87,8 +103,18 @@ enum {
     "n.compliance_id, n.cnam_lookup, n.cnam, n.cnam_callback_url, n.cnam_callback_method, " \
     "n.caller_reputation_status, n.profile_uuid, n.cr_callback_url, n.cr_callback_method, " \
     "n.tendlc_registration_status, n.tendlc_campaign_id, n.toll_free_sms_verification, "    \
-    "COALESCE(n.carrier_id, 0), n.created_at, n.updated_at "                                \
+    "COALESCE(n.carrier_id, 0), n.created_at, n.updated_at, n.byoc_id, n.label "            \
     "FROM numbers n LEFT JOIN accounts s ON s.id = n.sub_id "
+
+/* A carrier with its subaccount's auth_id and the count of its numbers.
+ * Column order is read_carrier()'s. */
+#define CARRIER_SELECT                                                                        \
+    "SELECT c.id, c.uuid, c.voip_sid, c.carrier_id, c.account_id, COALESCE(c.sub_id, 0), "   \
+    "COALESCE(s.auth_id, ''), c.name, c.trunk_type, c.voice, c.sms, c.in_username, "          \
+    "c.in_password, c.reg_username, c.reg_password, c.reg_realm, c.reg_from_user, "           \
+    "c.reg_from_domain, COALESCE(c.reg_expires, 0), c.created_at, c.updated_at, "             \
+    "(SELECT count(*) FROM numbers n WHERE n.carrier_id = c.id) "                             \
+    "FROM carriers c LEFT JOIN accounts s ON s.id = c.sub_id "
 
 #define APP_SELECT                                                                            \
     "SELECT a.app_id, a.account_id, COALESCE(a.sub_id, 0), COALESCE(s.auth_id, ''), "        \
@@ -215,6 +241,46 @@ static const char *const q_sql[Q__COUNT] = {
     [Q_APP_DELETE] = "DELETE FROM applications WHERE account_id = ?1 AND app_id = ?2",
     [Q_APP_CLEAR_DEFAULT] =
         "UPDATE applications SET default_number_app = 0 WHERE account_id = ?1 AND default_number_app = 1",
+    [Q_SUB_MOVE_CARRIERS] = "UPDATE carriers SET sub_id = NULL, updated_at = ?2 WHERE sub_id = ?1",
+    [Q_CARRIER_INSERT] =
+        "INSERT INTO carriers(uuid, voip_sid, carrier_id, account_id, sub_id, name, trunk_type, "
+        "voice, sms, in_username, in_password, reg_username, reg_password, reg_realm, "
+        "reg_from_user, reg_from_domain, reg_expires, created_at, updated_at) VALUES (?1, ?2, ?3, "
+        "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+    /* ref is one of the three public ids; their shapes never collide */
+    [Q_CARRIER_GET] = CARRIER_SELECT
+        "WHERE c.account_id = ?1 AND (?2 = 0 OR c.sub_id = ?2) "
+        "AND (c.carrier_id = ?3 OR c.uuid = ?3 OR c.voip_sid = ?3)",
+    [Q_CARRIER_LIST] = CARRIER_SELECT
+        "WHERE c.account_id = ?1 AND (?2 = 0 OR c.sub_id = ?2) AND (?3 IS NULL OR c.name = ?3) "
+        "ORDER BY c.id LIMIT ?4 OFFSET ?5",
+    [Q_CARRIER_COUNT] =
+        "SELECT count(*) FROM carriers c WHERE c.account_id = ?1 AND (?2 = 0 OR c.sub_id = ?2) "
+        "AND (?3 IS NULL OR c.name = ?3)",
+    [Q_CARRIER_UPDATE] =
+        "UPDATE carriers SET sub_id = ?5, name = ?6, trunk_type = ?7, voice = ?8, sms = ?9, "
+        "in_username = ?10, in_password = ?11, reg_username = ?12, reg_password = ?13, "
+        "reg_realm = ?14, reg_from_user = ?15, reg_from_domain = ?16, reg_expires = ?17, "
+        "updated_at = ?19 WHERE id = ?20 AND account_id = ?4",
+    [Q_CARRIER_RENAME_NUMBERS] =
+        "UPDATE numbers SET carrier = ?2, updated_at = ?3 WHERE carrier_id = ?1 AND carrier != ?2",
+    [Q_CARRIER_IN_USE] = "SELECT count(*) FROM numbers WHERE carrier_id = ?1",
+    [Q_CARRIER_DELETE] = "DELETE FROM carriers WHERE id = ?1 AND account_id = ?2",
+    [Q_GW_INSERT] =
+        "INSERT INTO carrier_gateways(carrier, pos, sid, address, port, netmask, inbound, outbound) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [Q_GW_READ] =
+        "SELECT sid, address, port, netmask, inbound, outbound FROM carrier_gateways "
+        "WHERE carrier = ?1 ORDER BY pos",
+    [Q_GW_DELETE] = "DELETE FROM carrier_gateways WHERE carrier = ?1",
+    [Q_NUMBER_LOOKUP] = "SELECT state, source, COALESCE(owner_id, 0) FROM numbers WHERE number = ?1",
+    [Q_NUMBER_INSERT_OWNED] =
+        "INSERT INTO numbers(number, country_iso, type, sub_type, region, voice_enabled, "
+        "sms_enabled, mms_enabled, caps, carrier, source, state, owner_id, sub_id, app_id, "
+        "added_on, carrier_id, byoc_id, label, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, "
+        "?6, ?7, ?8, ?9, ?10, ?11, 1, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19)",
+    [Q_SETTING_GET] = "SELECT value FROM settings WHERE name = ?1",
+    [Q_SETTING_PUT] = "INSERT OR REPLACE INTO settings(name, value) VALUES (?1, ?2)",
     [Q_LCA] =
         "SELECT rate_center, lata FROM numbers WHERE country_iso = ?1 AND number >= ?2 "
         "AND number < ?3 AND rate_center != '' LIMIT 1",
@@ -1003,6 +1069,8 @@ static void read_owned(sqlite3_stmt *q, owned_number_t *o)
     o->carrier_id = sqlite3_column_int64(q, 41);
     o->created_at = sqlite3_column_int64(q, 42);
     o->updated_at = sqlite3_column_int64(q, 43);
+    col_copy(q, 44, o->byoc_id, sizeof o->byoc_id);
+    col_copy(q, 45, o->label, sizeof o->label);
 }
 
 static void rd_owned(sqlite3_stmt *q, void *rows, size_t i)
@@ -1222,6 +1290,7 @@ static int sq_sub_delete(store_t *st, int64_t parent_id, int64_t sub_id)
     if (!c) return ST_ERR;
     if (exec_2(c, Q_SUB_MOVE_NUMBERS, sub_id, -1) != ST_OK) return ST_ERR;
     if (exec_2(c, Q_SUB_MOVE_APPS, sub_id, -1) != ST_OK) return ST_ERR;
+    if (exec_2(c, Q_SUB_MOVE_CARRIERS, sub_id, -1) != ST_OK) return ST_ERR;
     sqlite3_stmt *q = stmt(c, Q_SUB_DELETE_IDEM);
     if (!q) return ST_ERR;
     sqlite3_bind_int64(q, 1, sub_id);
@@ -1462,6 +1531,350 @@ static int sq_compliance_latest(store_t *st, int64_t account_id, const char *cou
 
 /* ---- idempotency -------------------------------------------------------- */
 
+/* ---- carriers ---------------------------------------------------------- */
+
+static void col_blob(sqlite3_stmt *q, int i, uint8_t *out, size_t sz, size_t *n)
+{
+    size_t len = (size_t)sqlite3_column_bytes(q, i);
+    const void *b = sqlite3_column_blob(q, i);
+    *n = 0;
+    if (b && len <= sz) {
+        memcpy(out, b, len);
+        *n = len;
+    }
+}
+
+static void read_carrier(sqlite3_stmt *q, carrier_t *c)
+{
+    memset(c, 0, sizeof *c);
+    c->id = sqlite3_column_int64(q, 0);
+    col_copy(q, 1, c->uuid, sizeof c->uuid);
+    col_copy(q, 2, c->voip_sid, sizeof c->voip_sid);
+    col_copy(q, 3, c->carrier_id, sizeof c->carrier_id);
+    c->account_id = sqlite3_column_int64(q, 4);
+    c->sub_id = sqlite3_column_int64(q, 5);
+    col_copy(q, 6, c->sub_auth_id, sizeof c->sub_auth_id);
+    col_copy(q, 7, c->name, sizeof c->name);
+    c->trunk = (trunk_type_t)sqlite3_column_int(q, 8);
+    c->voice = sqlite3_column_int(q, 9) != 0;
+    c->sms = sqlite3_column_int(q, 10) != 0;
+    col_copy(q, 11, c->in_user, sizeof c->in_user);
+    col_blob(q, 12, c->in_box, sizeof c->in_box, &c->in_box_len);
+    col_copy(q, 13, c->reg_user, sizeof c->reg_user);
+    col_blob(q, 14, c->reg_box, sizeof c->reg_box, &c->reg_box_len);
+    col_copy(q, 15, c->reg_realm, sizeof c->reg_realm);
+    col_copy(q, 16, c->reg_from_user, sizeof c->reg_from_user);
+    col_copy(q, 17, c->reg_from_domain, sizeof c->reg_from_domain);
+    c->reg_expires = sqlite3_column_int(q, 18);
+    c->created_at = sqlite3_column_int64(q, 19);
+    c->updated_at = sqlite3_column_int64(q, 20);
+    c->nnumbers = sqlite3_column_int64(q, 21);
+}
+
+static void rd_carrier(sqlite3_stmt *q, void *rows, size_t i)
+{
+    read_carrier(q, &((carrier_t *)rows)[i]);
+}
+
+static void bind_blob_or_null(sqlite3_stmt *q, int i, const uint8_t *b, size_t n)
+{
+    if (n) sqlite3_bind_blob(q, i, b, (int)n, SQLITE_STATIC);
+    else sqlite3_bind_null(q, i);
+}
+
+/* Positions 1-19 of Q_CARRIER_INSERT (Q_CARRIER_UPDATE uses the same). */
+static void bind_carrier(sqlite3_stmt *q, const carrier_t *c)
+{
+    bind_text(q, 1, c->uuid);
+    bind_text(q, 2, c->voip_sid);
+    bind_text(q, 3, c->carrier_id);
+    sqlite3_bind_int64(q, 4, c->account_id);
+    if (c->sub_id) sqlite3_bind_int64(q, 5, c->sub_id);
+    bind_text(q, 6, c->name);
+    sqlite3_bind_int(q, 7, (int)c->trunk);
+    sqlite3_bind_int(q, 8, c->voice);
+    sqlite3_bind_int(q, 9, c->sms);
+    bind_text_or_null(q, 10, c->in_user);
+    bind_blob_or_null(q, 11, c->in_box, c->in_box_len);
+    bind_text_or_null(q, 12, c->reg_user);
+    bind_blob_or_null(q, 13, c->reg_box, c->reg_box_len);
+    bind_text_or_null(q, 14, c->reg_realm);
+    bind_text_or_null(q, 15, c->reg_from_user);
+    bind_text_or_null(q, 16, c->reg_from_domain);
+    if (c->reg_expires) sqlite3_bind_int(q, 17, c->reg_expires);
+    sqlite3_bind_int64(q, 18, c->created_at);
+    sqlite3_bind_int64(q, 19, c->updated_at);
+}
+
+static int gw_write(conn_t *c, const carrier_t *cr)
+{
+    sqlite3_stmt *q = stmt(c, Q_GW_INSERT);
+    if (!q) return ST_ERR;
+    for (size_t i = 0; i < cr->ngw; i++) {
+        const gateway_t *g = &cr->gw[i];
+        sqlite3_bind_int64(q, 1, cr->id);
+        sqlite3_bind_int64(q, 2, (int64_t)i);
+        bind_text(q, 3, g->sid);
+        bind_text(q, 4, g->address);
+        sqlite3_bind_int(q, 5, g->port);
+        sqlite3_bind_int(q, 6, g->netmask);
+        sqlite3_bind_int(q, 7, g->inbound);
+        sqlite3_bind_int(q, 8, g->outbound);
+        int rc = step_done(c, q, "gateway insert");
+        done_stmt(q);
+        if (rc != ST_OK) return rc;
+    }
+    return ST_OK;
+}
+
+static int gw_read(conn_t *c, carrier_t *cr)
+{
+    sqlite3_stmt *q = stmt(c, Q_GW_READ);
+    if (!q) return ST_ERR;
+    size_t cap = 0;
+    int rc;
+    sqlite3_bind_int64(q, 1, cr->id);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (cr->ngw == cap) {
+            cap = cap ? cap * 2 : 2;
+            cr->gw = xrealloc(cr->gw, cap * sizeof *cr->gw);
+        }
+        gateway_t *g = &cr->gw[cr->ngw++];
+        memset(g, 0, sizeof *g);
+        col_copy(q, 0, g->sid, sizeof g->sid);
+        col_copy(q, 1, g->address, sizeof g->address);
+        g->port = sqlite3_column_int(q, 2);
+        g->netmask = sqlite3_column_int(q, 3);
+        g->inbound = sqlite3_column_int(q, 4) != 0;
+        g->outbound = sqlite3_column_int(q, 5) != 0;
+    }
+    done_stmt(q);
+    if (rc != SQLITE_DONE) {
+        log_db_error(c->db, "gateway read");
+        return ST_ERR;
+    }
+    return ST_OK;
+}
+
+static int sq_carrier_insert(store_t *st, carrier_t *cr)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? stmt(c, Q_CARRIER_INSERT) : NULL;
+    if (!q) return ST_ERR;
+    if (sq_tx_begin(st, true) != ST_OK) return ST_ERR;
+    bind_carrier(q, cr);
+    int rc = step_done(c, q, "carrier insert");
+    done_stmt(q);
+    if (rc == ST_OK) {
+        cr->id = sqlite3_last_insert_rowid(c->db);
+        rc = gw_write(c, cr);
+    }
+    if (rc != ST_OK) {
+        sq_tx_rollback(st);
+        return rc;
+    }
+    return sq_tx_commit(st);
+}
+
+static int sq_carrier_get(store_t *st, int64_t account_id, int64_t sub_id, const char *ref,
+                          carrier_t *out)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? stmt(c, Q_CARRIER_GET) : NULL;
+    if (!q) return ST_ERR;
+    sqlite3_bind_int64(q, 1, account_id);
+    sqlite3_bind_int64(q, 2, sub_id);
+    bind_text(q, 3, ref);
+    /* one snapshot for the carrier and its gateways */
+    if (sq_tx_begin(st, false) != ST_OK) {
+        done_stmt(q);
+        return ST_ERR;
+    }
+    int rc = one_row(c, q, rd_carrier, out, "carrier get");
+    if (rc == ST_OK && gw_read(c, out) != ST_OK) {
+        carrier_clear(out);
+        rc = ST_ERR;
+    }
+    if (sq_tx_commit(st) != ST_OK && rc == ST_OK) {
+        carrier_clear(out);
+        rc = ST_ERR;
+    }
+    return rc;
+}
+
+static int sq_carrier_list(store_t *st, int64_t account_id, int64_t sub_id, const char *name,
+                           int limit, int offset, carrier_t *rows, size_t *nrows, int64_t *total)
+{
+    conn_t *c = CONN(st);
+    if (!c) return ST_ERR;
+    sqlite3_stmt *q = stmt(c, Q_CARRIER_LIST), *n = stmt(c, Q_CARRIER_COUNT);
+    if (!q || !n) return ST_ERR;
+    *nrows = 0;
+    sqlite3_stmt *both[2] = {q, n};
+    for (int k = 0; k < 2; k++) {
+        sqlite3_bind_int64(both[k], 1, account_id);
+        sqlite3_bind_int64(both[k], 2, sub_id);
+        bind_text(both[k], 3, name);
+    }
+    sqlite3_bind_int(q, 4, limit);
+    sqlite3_bind_int(q, 5, offset);
+    /* the page, its count and the page's gateways in one snapshot */
+    if (sq_tx_begin(st, false) != ST_OK) {
+        done_stmt(q);
+        done_stmt(n);
+        return ST_ERR;
+    }
+    int rc = page_and_count(st, c, q, n, limit, rd_carrier, rows, nrows, total, "carrier list");
+    for (size_t i = 0; rc == ST_OK && i < *nrows; i++) rc = gw_read(c, &rows[i]);
+    if (sq_tx_commit(st) != ST_OK) rc = ST_ERR;
+    if (rc != ST_OK) {
+        carrier_clear_rows(rows, *nrows);
+        *nrows = 0;
+    }
+    return rc;
+}
+
+static int sq_carrier_update(store_t *st, const carrier_t *cr)
+{
+    conn_t *c = CONN(st);
+    if (!c) return ST_ERR;
+    sqlite3_stmt *q = stmt(c, Q_CARRIER_UPDATE), *r = stmt(c, Q_CARRIER_RENAME_NUMBERS);
+    if (!q || !r) return ST_ERR;
+    if (sq_tx_begin(st, true) != ST_OK) return ST_ERR;
+    bind_carrier(q, cr);
+    sqlite3_bind_int64(q, 20, cr->id);
+    int rc = step_done(c, q, "carrier update");
+    done_stmt(q);
+    if (rc == ST_OK && sqlite3_changes(c->db) != 1) rc = ST_NOTFOUND;
+    if (rc == ST_OK) rc = exec_2(c, Q_GW_DELETE, cr->id, 0);
+    if (rc == ST_OK) rc = gw_write(c, cr);
+    if (rc == ST_OK) {
+        /* numbers show the carrier's name: keep them in step with a rename */
+        sqlite3_bind_int64(r, 1, cr->id);
+        bind_text(r, 2, cr->name);
+        sqlite3_bind_int64(r, 3, cr->updated_at);
+        rc = step_done(c, r, "carrier rename numbers");
+        done_stmt(r);
+    }
+    if (rc != ST_OK) {
+        sq_tx_rollback(st);
+        return rc;
+    }
+    return sq_tx_commit(st);
+}
+
+static int sq_carrier_delete(store_t *st, int64_t account_id, int64_t id, int64_t *in_use)
+{
+    conn_t *c = CONN(st);
+    if (!c) return ST_ERR;
+    sqlite3_stmt *u = stmt(c, Q_CARRIER_IN_USE);
+    if (!u) return ST_ERR;
+    *in_use = 0;
+    /* the count and the delete under one write lock: a number added in
+     * between cannot end up pointing at a deleted carrier */
+    if (sq_tx_begin(st, true) != ST_OK) return ST_ERR;
+    int rc = ST_ERR;
+    sqlite3_bind_int64(u, 1, id);
+    if (sqlite3_step(u) == SQLITE_ROW) {
+        *in_use = sqlite3_column_int64(u, 0);
+        rc = ST_OK;
+    } else {
+        log_db_error(c->db, "carrier in use");
+    }
+    done_stmt(u);
+    if (rc == ST_OK && *in_use > 0) rc = ST_CONFLICT;
+    if (rc == ST_OK) rc = exec_2(c, Q_CARRIER_DELETE, id, account_id);
+    if (rc == ST_OK && sqlite3_changes(c->db) != 1) rc = ST_NOTFOUND;
+    if (rc != ST_OK) {
+        sq_tx_rollback(st);
+        return rc;
+    }
+    return sq_tx_commit(st);
+}
+
+static int sq_number_lookup(store_t *st, const char *number, num_state_t *state,
+                            num_source_t *source, int64_t *owner_id)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? stmt(c, Q_NUMBER_LOOKUP) : NULL;
+    if (!q) return ST_ERR;
+    bind_text(q, 1, number);
+    int rc = sqlite3_step(q), ret = ST_NOTFOUND;
+    if (rc == SQLITE_ROW) {
+        *state = (num_state_t)sqlite3_column_int(q, 0);
+        *source = (num_source_t)sqlite3_column_int(q, 1);
+        *owner_id = sqlite3_column_int64(q, 2);
+        ret = ST_OK;
+    } else if (rc != SQLITE_DONE) {
+        log_db_error(c->db, "number lookup");
+        ret = ST_ERR;
+    }
+    done_stmt(q);
+    return ret;
+}
+
+static int sq_number_insert_owned(store_t *st, const owned_number_t *n)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? stmt(c, Q_NUMBER_INSERT_OWNED) : NULL;
+    if (!q) return ST_ERR;
+    const inv_number_t *v = &n->inv;
+    bind_text(q, 1, v->number);
+    bind_text(q, 2, v->country_iso);
+    bind_text(q, 3, v->type);
+    bind_text(q, 4, v->sub_type);
+    bind_text(q, 5, v->region);
+    sqlite3_bind_int(q, 6, v->voice);
+    sqlite3_bind_int(q, 7, v->sms);
+    sqlite3_bind_int(q, 8, v->mms);
+    sqlite3_bind_int(q, 9, (v->voice ? 1 : 0) | (v->sms ? 2 : 0) | (v->mms ? 4 : 0));
+    bind_text(q, 10, v->carrier);
+    sqlite3_bind_int(q, 11, (int)n->source);
+    sqlite3_bind_int64(q, 12, n->owner_id);
+    if (n->sub_id) sqlite3_bind_int64(q, 13, n->sub_id);
+    bind_text_or_null(q, 14, n->app_id);
+    bind_text_or_null(q, 15, n->added_on);
+    if (n->carrier_id) sqlite3_bind_int64(q, 16, n->carrier_id);
+    bind_text_or_null(q, 17, n->byoc_id);
+    bind_text_or_null(q, 18, n->label);
+    sqlite3_bind_int64(q, 19, n->created_at);
+    int rc = step_done(c, q, "number insert");
+    done_stmt(q);
+    return rc;
+}
+
+/* ---- settings ------------------------------------------------------------ */
+
+static int sq_setting_get(store_t *st, const char *name, char *out, size_t outsz)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? stmt(c, Q_SETTING_GET) : NULL;
+    if (!q) return ST_ERR;
+    bind_text(q, 1, name);
+    int rc = sqlite3_step(q), ret = ST_NOTFOUND;
+    if (rc == SQLITE_ROW) {
+        col_copy(q, 0, out, outsz);
+        ret = ST_OK;
+    } else if (rc != SQLITE_DONE) {
+        log_db_error(c->db, "setting get");
+        ret = ST_ERR;
+    }
+    done_stmt(q);
+    return ret;
+}
+
+static int sq_setting_put(store_t *st, const char *name, const char *value)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? stmt(c, Q_SETTING_PUT) : NULL;
+    if (!q) return ST_ERR;
+    bind_text(q, 1, name);
+    bind_text(q, 2, value);
+    int rc = step_done(c, q, "setting put");
+    done_stmt(q);
+    return rc;
+}
+
 static int sq_idem_get(store_t *st, int64_t account_id, const char *key, idem_row_t *out)
 {
     conn_t *c = CONN(st);
@@ -1595,6 +2008,15 @@ static const store_ops_t sqlite_ops = {
     .compliance_insert = sq_compliance_insert,
     .compliance_get = sq_compliance_get,
     .compliance_latest = sq_compliance_latest,
+    .carrier_insert = sq_carrier_insert,
+    .carrier_get = sq_carrier_get,
+    .carrier_list = sq_carrier_list,
+    .carrier_update = sq_carrier_update,
+    .carrier_delete = sq_carrier_delete,
+    .number_lookup = sq_number_lookup,
+    .number_insert_owned = sq_number_insert_owned,
+    .setting_get = sq_setting_get,
+    .setting_put = sq_setting_put,
     .idem_get = sq_idem_get,
     .idem_put = sq_idem_put,
 };

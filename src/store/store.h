@@ -165,7 +165,7 @@ typedef struct store_ops {
                     size_t *nrows, int64_t *total);
     /* name, enabled, modified_at of an existing account */
     int (*account_update)(store_t *st, const account_t *a);
-    /* moves the subaccount's numbers and applications to its parent, then
+    /* moves the subaccount's numbers, applications and carriers to its parent, then
      * deletes it (call inside a write transaction) */
     int (*sub_delete)(store_t *st, int64_t parent_id, int64_t sub_id);
 
@@ -189,6 +189,32 @@ typedef struct store_ops {
     /* most recent approved record for (country, one of two types) */
     int (*compliance_latest)(store_t *st, int64_t account_id, const char *country_iso,
                              const char *type, const char *sub_type, compliance_t *out);
+
+    /* carriers.  sub_id > 0 restricts to that subaccount's.  Results carry
+     * their gateways (owned by the record: carrier_clear). */
+    int (*carrier_insert)(store_t *st, carrier_t *c);       /* sets c->id; ST_CONFLICT: name taken */
+    /* ref is a Plivo carrier_id (14 digits) or a BYOC id / voip_carrier_sid */
+    int (*carrier_get)(store_t *st, int64_t account_id, int64_t sub_id, const char *ref,
+                       carrier_t *out);
+    /* rows has room for limit entries; name NULL: any */
+    int (*carrier_list)(store_t *st, int64_t account_id, int64_t sub_id, const char *name,
+                        int limit, int offset, carrier_t *rows, size_t *nrows, int64_t *total);
+    /* replaces every field and the gateways of c (by c->id), and renames the
+     * carrier on its numbers; ST_CONFLICT: name taken */
+    int (*carrier_update)(store_t *st, const carrier_t *c);
+    /* ST_CONFLICT when numbers still use it (their count in *in_use) */
+    int (*carrier_delete)(store_t *st, int64_t account_id, int64_t id, int64_t *in_use);
+
+    /* any row for number, whatever its state: ST_NOTFOUND when none */
+    int (*number_lookup)(store_t *st, const char *number, num_state_t *state,
+                         num_source_t *source, int64_t *owner_id);
+    /* a customer's own number (source byoc or manual), owned from the start;
+     * ST_CONFLICT when the number exists */
+    int (*number_insert_owned)(store_t *st, const owned_number_t *n);
+
+    /* server settings (name -> text) */
+    int (*setting_get)(store_t *st, const char *name, char *out, size_t outsz);
+    int (*setting_put)(store_t *st, const char *name, const char *value);
 
     /* idempotency keys (scope: account id + key) */
     int (*idem_get)(store_t *st, int64_t account_id, const char *key, idem_row_t *out);

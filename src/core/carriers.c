@@ -1,0 +1,474 @@
+/* carriers.c -- SIP carriers: one model under both dialects (API.md §2.4,
+ * §3.1).
+ *
+ * A dialect turns its own input into a carrier_t; carrier_check() then
+ * applies every rule to the carrier as a whole, so a Plivo update of a
+ * carrier the BYOC dialect made (or the reverse) can never leave it in a
+ * state either dialect would refuse to create.
+ */
+#include "core/core.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/net.h"
+#include "core/secrets.h"
+#include "util/buf.h"
+
+#define IP_SET_MAX_RAW 1000   /* entries read before dedup; bounds the work */
+
+void fault_add(faults_t *f, const char *path, const char *fmt, ...)
+{
+    if (f->n < FAULTS_MAX) {
+        fault_t *x = &f->f[f->n];
+        snprintf(x->path, sizeof x->path, "%s", path);
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(x->msg, sizeof x->msg, fmt, ap);
+        va_end(ap);
+    }
+    f->n++;
+}
+
+void carrier_clear(carrier_t *c)
+{
+    free(c->gw);
+    ids_wipe(c, sizeof *c);
+}
+
+void carrier_clear_rows(carrier_t *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++) carrier_clear(&rows[i]);
+}
+
+/* ---- rules of a whole carrier ------------------------------------------ */
+
+static int full_len(const char *addr)
+{
+    return strchr(addr, ':') ? 128 : 32;
+}
+
+static void gw_path(char *out, size_t sz, size_t ngw, size_t i, const char *field)
+{
+    if (ngw == 1) snprintf(out, sz, "sip_gateway.%s", field);
+    else snprintf(out, sz, "sip_gateways[%zu].%s", i, field);
+}
+
+static void check_gateway(const carrier_t *cr, size_t i, faults_t *f)
+{
+    const gateway_t *g = &cr->gw[i];
+    char path[64];
+    net_ip_t ip;
+    const char *why = NULL;
+    size_t alen = strlen(g->address);
+    bool is_ip = net_parse_ip(g->address, alen, &ip, &why) == C_OK;
+
+    gw_path(path, sizeof path, cr->ngw, i, "ipv4");
+    if (!is_ip && !net_hostname_ok(g->address, alen, NULL)) {
+        fault_add(f, path, "%.64s is neither an IP address (%s) nor a host name", g->address, why);
+    } else if (!is_ip && g->inbound) {
+        fault_add(f, path,
+                  "an inbound gateway must be an IP address, not the host name %.64s: calls "
+                  "are matched by their source address; set inbound to false to use the host "
+                  "name for outbound calls only",
+                  g->address);
+    }
+    gw_path(path, sizeof path, cr->ngw, i, "port");
+    if (g->port < 1 || g->port > 65535) fault_add(f, path, "must be 1-65535");
+    gw_path(path, sizeof path, cr->ngw, i, "netmask");
+    int full = is_ip ? full_len(g->address) : 32;
+    if (g->netmask < 1 || g->netmask > full) fault_add(f, path, "must be 1-%d", full);
+    else if (!g->inbound && g->netmask != full)
+        fault_add(f, path, "must be %d when inbound is false: calls are sent to one address", full);
+    if (!g->inbound && !g->outbound) {
+        gw_path(path, sizeof path, cr->ngw, i, "inbound");
+        fault_add(f, path, "a gateway must be inbound, outbound or both");
+    }
+    for (size_t j = 0; j < i; j++) {
+        if (strcmp(cr->gw[j].address, g->address) == 0 && cr->gw[j].netmask == g->netmask &&
+            cr->gw[j].port == g->port) {
+            gw_path(path, sizeof path, cr->ngw, i, "ipv4");
+            fault_add(f, path, "the same gateway is listed twice");
+            break;
+        }
+    }
+}
+
+void carrier_check(const carrier_t *cr, faults_t *f)
+{
+    if (!core_text_ok(cr->name, 100))
+        fault_add(f, "carrier_name", "1-100 characters, no control characters");
+    if (cr->ngw == 0) fault_add(f, "sip_gateway", "required: a carrier needs a gateway");
+    if (cr->ngw > CARRIER_MAX_GATEWAYS)
+        fault_add(f, "sip_gateway", "at most %d gateways", CARRIER_MAX_GATEWAYS);
+    bool outbound = false;
+    for (size_t i = 0; i < cr->ngw && i < CARRIER_MAX_GATEWAYS; i++) {
+        check_gateway(cr, i, f);
+        outbound |= cr->gw[i].outbound;
+    }
+    bool has_in = cr->in_user[0] || cr->in_box_len;
+    bool has_reg = cr->reg_user[0] || cr->reg_box_len || cr->reg_realm[0];
+    switch (cr->trunk) {
+    case TRUNK_AUTH:
+        if (!cr->in_user[0] || !cr->in_box_len)
+            fault_add(f, "inbound_auth", "required when trunk_type is auth (username and password)");
+        if (has_reg) fault_add(f, "registration", "only allowed when trunk_type is reg");
+        break;
+    case TRUNK_REG:
+        if (!cr->reg_user[0] || !cr->reg_box_len || !cr->reg_realm[0])
+            fault_add(f, "registration",
+                      "required when trunk_type is reg (username, password, sip_realm)");
+        else if (cr->reg_expires < 60 || cr->reg_expires > 86400)
+            fault_add(f, "registration.expires", "must be 60-86400");
+        if (!outbound && cr->ngw)
+            fault_add(f, cr->ngw == 1 ? "sip_gateway.outbound" : "sip_gateways",
+                      "trunk_type reg registers to the carrier: the gateway must be outbound");
+        if (has_in) fault_add(f, "inbound_auth", "only allowed when trunk_type is auth");
+        break;
+    case TRUNK_STATIC_IP:
+        if (has_in) fault_add(f, "inbound_auth", "only allowed when trunk_type is auth");
+        if (has_reg) fault_add(f, "registration", "only allowed when trunk_type is reg");
+        break;
+    default:
+        fault_add(f, "trunk_type", "must be static_ip, auth or reg");
+    }
+}
+
+int carrier_seal(core_t *c, const char *plain, uint8_t *box, size_t *boxlen, cerr_t *e)
+{
+    size_t n = strlen(plain);
+    if (!c->key) return cerr(e, CE_INTERNAL, "no server key: SIP passwords cannot be stored");
+    if (n > SEC_PLAIN_MAX || MODEL_BOX_SZ < SEC_BOX_MAX ||
+        sec_seal(c->key, plain, n, box, boxlen) != C_OK)
+        return cerr(e, CE_INVALID, "password too long");
+    return C_OK;
+}
+
+int core_key_check(core_t *c, bool *first, cerr_t *e)
+{
+    char have[SEC_FPR_SZ], want[SEC_FPR_SZ];
+    *first = false;
+    if (!c->key) return cerr(e, CE_INTERNAL, "no server key");
+    sec_key_fingerprint(c->key, have);
+    int rc = c->st->ops->setting_get(c->st, "secret_key_fingerprint", want, sizeof want);
+    if (rc == ST_NOTFOUND) {
+        *first = true;
+        if (c->st->ops->setting_put(c->st, "secret_key_fingerprint", have) != ST_OK)
+            return cerr(e, CE_INTERNAL, "database error");
+        return C_OK;
+    }
+    if (rc != ST_OK) return cerr(e, CE_INTERNAL, "database error");
+    if (strcmp(have, want) != 0)
+        return cerr(e, CE_CONFLICT,
+                    "the server key (fingerprint %s) is not the one this database was written "
+                    "with (fingerprint %s): the SIP passwords it holds could not be read.  Restore "
+                    "the original key file or NUMBERD_SECRET_KEY",
+                    have, want);
+    return C_OK;
+}
+
+/* ---- Plivo ip_set -------------------------------------------------------- */
+
+int carrier_parse_ip_set(const char *s, gateway_t **gw, size_t *n, cerr_t *e)
+{
+    gateway_t *out = NULL;
+    size_t cnt = 0, raw = 0, cap = 0;
+    const char *p = s;
+    *gw = NULL;
+    *n = 0;
+    for (;;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        const char *q = p;
+        while (len && (*q == ' ' || *q == '\t')) { q++; len--; }
+        while (len && (q[len - 1] == ' ' || q[len - 1] == '\t')) len--;
+        if (++raw > IP_SET_MAX_RAW) {
+            cerr(e, CE_INVALID, "invalid ip_set: at most %d entries", CARRIER_MAX_GATEWAYS);
+            goto fail;
+        }
+        if (len == 0) {
+            cerr(e, CE_INVALID, "invalid ip_set: entry %zu is empty (want comma-separated IP addresses)", raw);
+            goto fail;
+        }
+        net_ip_t ip;
+        int prefix = 0;
+        const char *why = NULL;
+        if (net_parse_cidr(q, len, &ip, &prefix, NULL, &why) != C_OK) {
+            if (why && strcmp(why, "host bits set") == 0) {
+                char fix[NET_ADDR_SZ + 4];
+                net_format_cidr(&ip, prefix, fix);
+                cerr(e, CE_INVALID, "invalid ip_set entry %.*s: host bits set (did you mean %s?)",
+                     (int)(len > 64 ? 64 : len), q, fix);
+            } else {
+                cerr(e, CE_INVALID, "invalid ip_set entry %.*s: %s", (int)(len > 64 ? 64 : len), q,
+                     why ? why : "not an IP address");
+            }
+            goto fail;
+        }
+        if (prefix == 0) {
+            cerr(e, CE_INVALID, "invalid ip_set entry %.*s: a /0 prefix would accept every address",
+                 (int)(len > 64 ? 64 : len), q);
+            goto fail;
+        }
+        gateway_t g;
+        memset(&g, 0, sizeof g);
+        net_format(&ip, g.address);
+        g.netmask = prefix;
+        g.port = 5060;
+        g.inbound = true;
+        bool dup = false;
+        for (size_t i = 0; i < cnt && !dup; i++)
+            dup = strcmp(out[i].address, g.address) == 0 && out[i].netmask == g.netmask;
+        if (!dup) {
+            if (cnt == CARRIER_MAX_GATEWAYS) {
+                cerr(e, CE_INVALID, "invalid ip_set: at most %d entries", CARRIER_MAX_GATEWAYS);
+                goto fail;
+            }
+            if (cnt == cap) {
+                cap = cap ? cap * 2 : 4;
+                out = xrealloc(out, cap * sizeof *out);
+            }
+            out[cnt++] = g;
+        }
+        if (!end) break;
+        p = end + 1;
+    }
+    *gw = out;
+    *n = cnt;
+    return C_OK;
+fail:
+    free(out);
+    return C_ERR;
+}
+
+char *carrier_ip_set(const carrier_t *cr)
+{
+    buf_t b = BUF_INIT;
+    for (size_t i = 0; i < cr->ngw; i++) {
+        const gateway_t *g = &cr->gw[i];
+        if (!g->inbound) continue;
+        if (b.len) buf_puts(&b, ",");
+        buf_puts(&b, g->address);
+        if (g->netmask != full_len(g->address)) buf_printf(&b, "/%d", g->netmask);
+    }
+    return buf_steal(&b);
+}
+
+/* ---- lookups -------------------------------------------------------------- */
+
+static int load(core_t *c, const account_t *caller, const char *ref, carrier_t *out, cerr_t *e)
+{
+    size_t n = strlen(ref);
+    bool shape = (n == 14 && nd_all_digits(ref, n)) || ids_is_uuid(ref, n);
+    int rc = shape ? c->st->ops->carrier_get(c->st, core_owner_id(caller), core_sub_id(caller), ref, out)
+                   : ST_NOTFOUND;
+    if (rc == ST_NOTFOUND) return cerr(e, CE_NOTFOUND, "carrier not found");
+    if (rc != ST_OK) return cerr(e, CE_INTERNAL, "database error");
+    return C_OK;
+}
+
+int carrier_get(core_t *c, const account_t *caller, const char *ref, carrier_t *out, cerr_t *e)
+{
+    memset(out, 0, sizeof *out);
+    return load(c, caller, ref, out, e);
+}
+
+int carrier_list(core_t *c, const account_t *caller, const char *name, int limit, int offset,
+                 carrier_t *rows, size_t *nrows, int64_t *total, cerr_t *e)
+{
+    if (c->st->ops->carrier_list(c->st, core_owner_id(caller), core_sub_id(caller), name, limit,
+                                 offset, rows, nrows, total) != ST_OK)
+        return cerr(e, CE_INTERNAL, "database error");
+    return C_OK;
+}
+
+int carrier_delete(core_t *c, const account_t *caller, const char *ref, cerr_t *e)
+{
+    carrier_t cr;
+    memset(&cr, 0, sizeof cr);
+    if (load(c, caller, ref, &cr, e) != C_OK) return C_ERR;
+    int64_t in_use = 0;
+    int rc = c->st->ops->carrier_delete(c->st, cr.account_id, cr.id, &in_use);
+    int ret = C_OK;
+    if (rc == ST_CONFLICT)
+        ret = cerr(e, CE_CONFLICT, "carrier %s still has %lld number%s: unrent %s first", cr.name,
+                   (long long)in_use, in_use == 1 ? "" : "s", in_use == 1 ? "it" : "them");
+    else if (rc == ST_NOTFOUND)
+        ret = cerr(e, CE_NOTFOUND, "carrier not found");
+    else if (rc != ST_OK)
+        ret = cerr(e, CE_INTERNAL, "database error");
+    carrier_clear(&cr);
+    return ret;
+}
+
+/* ---- writing ---------------------------------------------------------------- */
+
+/* Checks cr as a whole; C_ERR with the faults joined into one message. */
+static int check_all(const carrier_t *cr, cerr_t *e)
+{
+    faults_t f;
+    f.n = 0;
+    carrier_check(cr, &f);
+    if (f.n == 0) return C_OK;
+    buf_t b = BUF_INIT;
+    for (size_t i = 0; i < f.n && i < FAULTS_MAX; i++)
+        buf_printf(&b, "%s%s: %s", i ? "; " : "", f.f[i].path, f.f[i].msg);
+    cerr(e, CE_INVALID, "invalid carrier: %s", b.data);
+    buf_free(&b);
+    return C_ERR;
+}
+
+/* A name taken by another carrier of the account? */
+static int name_taken(core_t *c, const carrier_t *cr, bool *taken)
+{
+    carrier_t other;
+    size_t n = 0;
+    int64_t total = 0;
+    *taken = false;
+    if (c->st->ops->carrier_list(c->st, cr->account_id, 0, cr->name, 1, 0, &other, &n, &total) != ST_OK)
+        return C_ERR;
+    *taken = n == 1 && other.id != cr->id;
+    carrier_clear_rows(&other, n);
+    return C_OK;
+}
+
+/* Inserts a new carrier with fresh ids; retries on an id collision
+ * (astronomically rare), fails on a taken name. */
+static int insert_new(core_t *c, carrier_t *cr, cerr_t *e)
+{
+    for (int tries = 0; tries < 5; tries++) {
+        ids_uuid_v4(cr->uuid);
+        ids_uuid_v4(cr->voip_sid);
+        ids_digits(cr->carrier_id, 14);
+        for (size_t i = 0; i < cr->ngw; i++) ids_uuid_v4(cr->gw[i].sid);
+        int rc = c->st->ops->carrier_insert(c->st, cr);
+        if (rc == ST_OK) return C_OK;
+        if (rc != ST_CONFLICT) return cerr(e, CE_INTERNAL, "database error");
+        bool taken;
+        if (name_taken(c, cr, &taken) != C_OK) return cerr(e, CE_INTERNAL, "database error");
+        if (taken) return cerr(e, CE_CONFLICT, "a carrier named %s already exists", cr->name);
+    }
+    return cerr(e, CE_INTERNAL, "could not allocate a carrier id");
+}
+
+static int save_update(core_t *c, carrier_t *cr, cerr_t *e)
+{
+    for (size_t i = 0; i < cr->ngw; i++)
+        if (!cr->gw[i].sid[0]) ids_uuid_v4(cr->gw[i].sid);
+    cr->updated_at = clock_now();
+    int rc = c->st->ops->carrier_update(c->st, cr);
+    if (rc == ST_CONFLICT) return cerr(e, CE_CONFLICT, "a carrier named %s already exists", cr->name);
+    if (rc == ST_NOTFOUND) return cerr(e, CE_NOTFOUND, "carrier not found");
+    if (rc != ST_OK) return cerr(e, CE_INTERNAL, "database error");
+    return C_OK;
+}
+
+/* Plivo names: 1-64 of [A-Za-z0-9_-] (seed 000). */
+static bool plivo_name_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 1 || n > 64) return false;
+    for (size_t i = 0; i < n; i++)
+        if (!nd_isalnum(s[i]) && s[i] != '_' && s[i] != '-') return false;
+    return true;
+}
+
+int carrier_plivo_create(core_t *c, const account_t *caller, const carrier_plivo_in_t *in,
+                         carrier_t *out, cerr_t *e)
+{
+    memset(out, 0, sizeof *out);
+    if (!in->name) return cerr(e, CE_INVALID, "missing required parameter: name");
+    if (!in->ip_set) return cerr(e, CE_INVALID, "missing required parameter: ip_set");
+    if (!plivo_name_ok(in->name))
+        return cerr(e, CE_INVALID, "invalid name: 1-64 of letters, digits, '-' and '_'");
+    out->account_id = core_owner_id(caller);
+    out->sub_id = core_sub_id(caller);
+    snprintf(out->sub_auth_id, sizeof out->sub_auth_id, "%s", caller->parent_id ? caller->auth_id : "");
+    snprintf(out->name, sizeof out->name, "%s", in->name);
+    out->trunk = TRUNK_STATIC_IP;
+    out->voice = in->voice != 0;   /* -1 (not given): true */
+    out->sms = in->sms != 0;
+    out->created_at = out->updated_at = clock_now();
+    if (carrier_parse_ip_set(in->ip_set, &out->gw, &out->ngw, e) != C_OK) return C_ERR;
+    if (check_all(out, e) != C_OK || insert_new(c, out, e) != C_OK) {
+        carrier_clear(out);
+        return C_ERR;
+    }
+    return C_OK;
+}
+
+/* Replaces the inbound addresses of cr with set[0..n): an address already
+ * there keeps its gateway (sid, port, outbound flag); a gateway that is
+ * also outbound survives as outbound only; the rest are new, inbound only.
+ * The new inbound order is the order given. */
+static void replace_inbound(carrier_t *cr, const gateway_t *set, size_t n)
+{
+    gateway_t *gw = xcalloc(n + cr->ngw, sizeof *gw);
+    bool *used = xcalloc(cr->ngw + 1, sizeof *used);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        gw[k] = set[i];
+        for (size_t j = 0; j < cr->ngw; j++) {
+            const gateway_t *old = &cr->gw[j];
+            if (!used[j] && old->inbound && old->netmask == set[i].netmask &&
+                strcmp(old->address, set[i].address) == 0) {
+                gw[k] = *old;
+                used[j] = true;
+                break;
+            }
+        }
+        k++;
+    }
+    for (size_t j = 0; j < cr->ngw; j++) {
+        if (used[j] || !cr->gw[j].outbound) continue;
+        gw[k] = cr->gw[j];
+        gw[k].inbound = false;
+        gw[k].netmask = full_len(gw[k].address);
+        k++;
+    }
+    free(used);
+    free(cr->gw);
+    cr->gw = gw;
+    cr->ngw = k;
+}
+
+int carrier_plivo_update(core_t *c, const account_t *caller, const char *ref,
+                         const carrier_plivo_in_t *in, cerr_t *e)
+{
+    store_t *st = c->st;
+    carrier_t cr;
+    gateway_t *set = NULL;
+    size_t nset = 0;
+    int ret = C_ERR;
+    memset(&cr, 0, sizeof cr);
+    if (in->name && !plivo_name_ok(in->name))
+        return cerr(e, CE_INVALID, "invalid name: 1-64 of letters, digits, '-' and '_'");
+    if (in->ip_set && carrier_parse_ip_set(in->ip_set, &set, &nset, e) != C_OK) return C_ERR;
+    /* read, change and write under the write lock: two updates cannot
+     * interleave and lose one of them */
+    if (st->ops->tx_begin(st, true) != ST_OK) {
+        cerr(e, CE_INTERNAL, "database error");
+        goto done;
+    }
+    if (load(c, caller, ref, &cr, e) != C_OK) goto rollback;
+    if (in->name) snprintf(cr.name, sizeof cr.name, "%s", in->name);
+    if (in->voice >= 0) cr.voice = in->voice != 0;
+    if (in->sms >= 0) cr.sms = in->sms != 0;
+    if (set) replace_inbound(&cr, set, nset);
+    if (check_all(&cr, e) != C_OK || save_update(c, &cr, e) != C_OK) goto rollback;
+    if (st->ops->tx_commit(st) != ST_OK) {
+        cerr(e, CE_INTERNAL, "database error (commit)");
+        goto done;
+    }
+    ret = C_OK;
+    goto done;
+rollback:
+    st->ops->tx_rollback(st);
+done:
+    free(set);
+    carrier_clear(&cr);
+    return ret;
+}

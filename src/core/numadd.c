@@ -1,0 +1,204 @@
+/* numadd.c -- numbers a customer brings: "Add numbers from your carrier"
+ * (API.md §2.3) and the BYOC dialect's numbers (§3.2).
+ *
+ * All or nothing: every number is checked, every fault is reported, and
+ * the numbers are written in one transaction.  They never enter the
+ * operator's inventory: they are owned from the start (state active,
+ * source byoc or manual), and unrent deletes them.
+ */
+#include "core/core.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/country.h"
+
+static void add_fault(numadd_fault_t *f, size_t *nf, size_t index, const char *given,
+                      const char *why)
+{
+    numadd_fault_t *x = &f[(*nf)++];
+    x->index = index;
+    snprintf(x->number, sizeof x->number, "%s", given);
+    x->why = why;
+}
+
+/* Fills the parts of a new owned number that do not depend on the number. */
+static int prepare(core_t *c, const account_t *caller, const numadd_in_t *in, owned_number_t *tpl,
+                   carrier_t *cr, cerr_t *e)
+{
+    store_t *st = c->st;
+    int64_t owner = core_owner_id(caller);
+    memset(tpl, 0, sizeof *tpl);
+    tpl->owner_id = owner;
+    tpl->sub_id = core_sub_id(caller);
+    tpl->state = NUM_ACTIVE;
+    tpl->source = SRC_MANUAL;
+    tpl->inv.voice = tpl->inv.sms = true;
+    tpl->created_at = tpl->updated_at = clock_now();
+    clock_date(tpl->created_at, tpl->added_on);
+
+    if (in->carrier) {
+        if (carrier_get(c, caller, in->carrier, cr, e) != C_OK) {
+            if (e->code == CE_NOTFOUND)
+                return cerr(e, CE_INVALID, "invalid carrier: no carrier %.40s on this account", in->carrier);
+            return C_ERR;
+        }
+        tpl->source = SRC_BYOC;
+        tpl->carrier_id = cr->id;
+        tpl->inv.voice = cr->voice;
+        tpl->inv.sms = cr->sms;
+        snprintf(tpl->inv.carrier, sizeof tpl->inv.carrier, "%s", cr->name);
+    }
+    if (in->region) {
+        if (!core_text_ok(in->region, 64))
+            return cerr(e, CE_INVALID, "invalid region: 1-64 characters, no control characters");
+        snprintf(tpl->inv.region, sizeof tpl->inv.region, "%s", in->region);
+    }
+    if (in->number_type) {
+        const char *t;
+        if (num_parse_type(in->number_type, &t) != C_OK)
+            return cerr(e, CE_INVALID,
+                        "invalid number_type: %.32s (want local, national, mobile, tollfree or fixed)",
+                        in->number_type);
+        snprintf(tpl->inv.type, sizeof tpl->inv.type, "%s", t);
+    }
+    if (in->label) {
+        if (in->label[0] && !core_text_ok(in->label, 100))
+            return cerr(e, CE_INVALID, "invalid label: up to 100 characters, no control characters");
+        snprintf(tpl->label, sizeof tpl->label, "%s", in->label);
+    }
+    if (in->subaccount && in->subaccount[0]) {
+        if (caller->parent_id)
+            return cerr(e, CE_FORBIDDEN, "a subaccount cannot assign numbers to subaccounts");
+        if (core_resolve_sub(c, caller, in->subaccount, &tpl->sub_id, "subaccount", e) != C_OK)
+            return C_ERR;
+    }
+    if (in->app_id && in->app_id[0]) {
+        size_t l = strlen(in->app_id);
+        app_t app;
+        int rc = (l < MODEL_APP_ID_SZ && nd_all_digits(in->app_id, l))
+                     ? st->ops->app_get(st, owner, core_sub_id(caller), in->app_id, &app)
+                     : ST_NOTFOUND;
+        if (rc == ST_ERR) return cerr(e, CE_INTERNAL, "database error");
+        if (rc != ST_OK)
+            return cerr(e, CE_INVALID, "invalid app_id: no application %.32s in this account", in->app_id);
+        memcpy(tpl->app_id, in->app_id, l + 1);
+    } else if (!in->app_id) {
+        /* like a purchase: a new number answers with the default application */
+        if (st->ops->app_default(st, owner, tpl->app_id) == ST_ERR)
+            return cerr(e, CE_INTERNAL, "database error");
+    }
+    return C_OK;
+}
+
+/* What a number on its own would be: country, type, region. */
+static void fill_number(const owned_number_t *tpl, const char *digits, owned_number_t *n)
+{
+    const country_t *ct = NULL;
+    *n = *tpl;
+    snprintf(n->inv.number, sizeof n->inv.number, "%s", digits);
+    if (country_of_number(digits, &ct) == C_OK) memcpy(n->inv.country_iso, ct->iso, 3);
+    if (!n->inv.type[0])
+        snprintf(n->inv.type, sizeof n->inv.type, "%s",
+                 country_nanp_tollfree(digits) ? "tollfree" : "local");
+    memcpy(n->inv.sub_type, n->inv.type, sizeof n->inv.sub_type);
+    if (!n->inv.region[0] && ct) snprintf(n->inv.region, sizeof n->inv.region, "%s", ct->name);
+    ids_uuid_v4(n->byoc_id);
+}
+
+int num_add(core_t *c, const account_t *caller, const numadd_in_t *in, numadd_fault_t *faults,
+            size_t *nfaults, owned_number_t *out, cerr_t *e)
+{
+    store_t *st = c->st;
+    owned_number_t tpl, *rows = NULL;
+    carrier_t cr;
+    char (*digits)[E164_BUFSZ] = NULL;
+    bool *ok = NULL;
+    int ret = C_ERR;
+    memset(&cr, 0, sizeof cr);
+    *nfaults = 0;
+
+    if (in->n == 0 || in->n > NUMADD_MAX)
+        return cerr(e, CE_INVALID, "invalid numbers: give 1 to %d numbers", NUMADD_MAX);
+    digits = xcalloc(in->n, sizeof *digits);
+    ok = xcalloc(in->n, sizeof *ok);
+    for (size_t i = 0; i < in->n; i++) {
+        if (e164_parse(in->numbers[i], digits[i], NULL) != C_OK) {
+            add_fault(faults, nfaults, i, in->numbers[i], "invalid number");
+            continue;
+        }
+        bool dup = false;
+        for (size_t j = 0; j < i && !dup; j++) dup = ok[j] && strcmp(digits[j], digits[i]) == 0;
+        if (dup) add_fault(faults, nfaults, i, in->numbers[i], "duplicate in the request");
+        else ok[i] = true;
+    }
+
+    rows = xcalloc(in->n, sizeof *rows);
+    /* every check under the write lock, so what was checked (the carrier,
+     * the application, each number) is what is written */
+    if (st->ops->tx_begin(st, true) != ST_OK) {
+        cerr(e, CE_INTERNAL, "database error");
+        goto done;
+    }
+    if (prepare(c, caller, in, &tpl, &cr, e) != C_OK) {
+        *nfaults = 0;   /* the request as a whole is wrong: that is the answer */
+        st->ops->tx_rollback(st);
+        goto done;
+    }
+    for (size_t i = 0; i < in->n; i++) {
+        if (!ok[i]) continue;
+        num_state_t state;
+        num_source_t source;
+        int64_t owner = 0;
+        int rc = st->ops->number_lookup(st, digits[i], &state, &source, &owner);
+        if (rc == ST_ERR) goto db_fail;
+        if (rc == ST_OK) {
+            ok[i] = false;
+            add_fault(faults, nfaults, i, in->numbers[i],
+                      owner == core_owner_id(caller) ? "already on this account"
+                      : owner                        ? "already owned by another account"
+                                                     : "in the operator's inventory");
+        }
+    }
+    if (*nfaults == 0) {
+        for (size_t i = 0; i < in->n; i++) {
+            fill_number(&tpl, digits[i], &rows[i]);
+            int rc = st->ops->number_insert_owned(st, &rows[i]);
+            if (rc == ST_CONFLICT) {
+                add_fault(faults, nfaults, i, in->numbers[i], "already owned by another account");
+                continue;
+            }
+            if (rc != ST_OK) goto db_fail;
+        }
+    }
+    if (*nfaults) {
+        st->ops->tx_rollback(st);
+        /* faults in request order, whatever found them */
+        for (size_t i = 1; i < *nfaults; i++)
+            for (size_t j = i; j > 0 && faults[j - 1].index > faults[j].index; j--) {
+                numadd_fault_t t = faults[j];
+                faults[j] = faults[j - 1];
+                faults[j - 1] = t;
+            }
+        cerr(e, CE_INVALID, "%zu of %zu numbers cannot be added; nothing was added", *nfaults, in->n);
+        goto done;
+    }
+    if (st->ops->tx_commit(st) != ST_OK) {
+        cerr(e, CE_INTERNAL, "database error (commit)");
+        goto done;
+    }
+    if (out) memcpy(out, rows, in->n * sizeof *rows);
+    ret = C_OK;
+    goto done;
+db_fail:
+    st->ops->tx_rollback(st);
+    cerr(e, CE_INTERNAL, "database error");
+done:
+    free(rows);
+    free(ok);
+    free(digits);
+    carrier_clear(&cr);
+    return ret;
+}
