@@ -84,7 +84,8 @@ static int parse_v4(const char *s, size_t n, uint8_t b[4], const char **why)
 
 /* RFC 4291 §2.2 text into b[0..15].  Hextets are collected in order with
  * the position of "::" remembered; the zeros it stands for are inserted at
- * the end, once the number of hextets after it is known. */
+ * the end, once the number of hextets after it is known.  n >= 1: the
+ * callers refuse empty input first. */
 static int parse_v6(const char *s, size_t n, uint8_t b[16], const char **why)
 {
     uint16_t w[8];
