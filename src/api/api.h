@@ -32,6 +32,10 @@ const route_t *api_all_routes(size_t *n);
 dialect_t api_dialect(const char *path);
 /* Writes an error in the dialect of req's path. */
 void api_error(http_req_t *req, http_resp_t *resp, int status, const char *msg);
+/* The same, with faults as RFC 7807 "errors": [{"path", "message"}] in the
+ * BYOC and admin dialects (the Plivo shape has no room for them). */
+void api_problem(http_req_t *req, http_resp_t *resp, int status, const char *msg,
+                 const faults_t *f);
 /* Maps a core error to a status (the dialect decides CE_KEY_REUSED). */
 int api_status_of(ce_t code, dialect_t d);
 void api_core_error(http_req_t *req, http_resp_t *resp, const cerr_t *e);
@@ -39,11 +43,15 @@ void api_core_error(http_req_t *req, http_resp_t *resp, const cerr_t *e);
 /* ---- auth: on failure these write the response and return C_ERR ---- */
 int api_auth_plivo(http_req_t *req, http_resp_t *resp, account_t *out);
 int api_auth_admin(http_req_t *req, http_resp_t *resp);
+/* Bearer API key with every scope bit of scope (SCOPE_READ / SCOPE_WRITE):
+ * 401 for a missing or unknown key, 403 for a missing scope. */
+int api_auth_byoc(http_req_t *req, http_resp_t *resp, unsigned scope, account_t *out);
 
 /* ---- input ---- */
 /* Query parameters; on failure writes a 400 and returns C_ERR. */
 int api_query(http_req_t *req, http_resp_t *resp, const char *const *known, json_t **out);
-/* Body parameters (form allowed in the Plivo dialect). */
+/* Body parameters (form allowed in the Plivo dialect).  known NULL: any
+ * member (the caller checks them itself). */
 int api_body(http_req_t *req, http_resp_t *resp, const char *const *known, json_t **out);
 /* A string member: NULL when absent or null; integers are accepted and
  * turned into their decimal text.  C_ERR (400 written) for other types. */
@@ -73,6 +81,10 @@ void api_new_api_id(char out[IDS_UUID_SZ]);
 void api_plivo_list_begin(http_resp_t *resp, jw_t *w, const char *auth_id, const char *resource,
                           json_t *query, int limit, int offset, int64_t total);
 void api_plivo_list_end(jw_t *w);
+/* A BYOC list: 200 {"data": [ ... the caller writes the objects ...
+ * ], "total", "limit", "offset"}. */
+void api_byoc_list_begin(http_resp_t *resp, jw_t *w);
+void api_byoc_list_end(jw_t *w, int64_t total, int limit, int offset);
 /* A Plivo DELETE of /v1/Account/{auth_id}/<resource>/{id}/: authenticate,
  * refuse query parameters, call fn with params[1], answer 204. */
 typedef int (*api_delete_fn)(core_t *c, const account_t *caller, const char *id, cerr_t *e);
@@ -117,6 +129,16 @@ int h_carrier_list(http_req_t *req, http_resp_t *resp);
 int h_carrier_get(http_req_t *req, http_resp_t *resp);
 int h_carrier_update(http_req_t *req, http_resp_t *resp);
 int h_carrier_delete(http_req_t *req, http_resp_t *resp);
+
+int h_byoc_carrier_create(http_req_t *req, http_resp_t *resp);
+int h_byoc_carrier_list(http_req_t *req, http_resp_t *resp);
+int h_byoc_carrier_get(http_req_t *req, http_resp_t *resp);
+int h_byoc_carrier_update(http_req_t *req, http_resp_t *resp);
+int h_byoc_carrier_delete(http_req_t *req, http_resp_t *resp);
+int h_byoc_number_create(http_req_t *req, http_resp_t *resp);
+int h_byoc_number_list(http_req_t *req, http_resp_t *resp);
+int h_byoc_number_get(http_req_t *req, http_resp_t *resp);
+int h_byoc_number_delete(http_req_t *req, http_resp_t *resp);
 
 int h_admin_account_create(http_req_t *req, http_resp_t *resp);
 int h_admin_account_list(http_req_t *req, http_resp_t *resp);

@@ -41,6 +41,12 @@ static const char *reason(int status)
 
 void api_error(http_req_t *req, http_resp_t *resp, int status, const char *msg)
 {
+    api_problem(req, resp, status, msg, NULL);
+}
+
+void api_problem(http_req_t *req, http_resp_t *resp, int status, const char *msg,
+                 const faults_t *f)
+{
     jw_t w;
     buf_reset(&resp->body);
     jw_init(&w, &resp->body);
@@ -64,6 +70,17 @@ void api_error(http_req_t *req, http_resp_t *resp, int status, const char *msg)
         jw_kstr(&w, "title", reason(status));
         jw_kint(&w, "status", status);
         jw_kstr(&w, "detail", msg);
+        if (f && f->n) {
+            jw_key(&w, "errors");
+            jw_arr(&w);
+            for (size_t i = 0; i < f->n && i < FAULTS_MAX; i++) {
+                jw_obj(&w);
+                jw_kstr(&w, "path", f->f[i].path);
+                jw_kstr(&w, "message", f->f[i].msg);
+                jw_obj_end(&w);
+            }
+            jw_arr_end(&w);
+        }
         jw_obj_end(&w);
         if (status == 401) http_resp_header(resp, "WWW-Authenticate", "Bearer realm=\"numberd\"");
     }
@@ -90,6 +107,8 @@ void api_core_error(http_req_t *req, http_resp_t *resp, const cerr_t *e)
 }
 
 /* ---- auth ---- */
+
+static int rate_check(http_req_t *req, http_resp_t *resp, int64_t account_id);
 
 int api_auth_plivo(http_req_t *req, http_resp_t *resp, account_t *out)
 {
@@ -120,8 +139,34 @@ int api_auth_plivo(http_req_t *req, http_resp_t *resp, account_t *out)
         api_error(req, resp, 401, "authentication failed");
         return C_ERR;
     }
+    return rate_check(req, resp, out->id);
+}
+
+int api_auth_byoc(http_req_t *req, http_resp_t *resp, unsigned scope, account_t *out)
+{
+    api_ctx_t *ctx = req->app;
+    const char *h = http_header(req, "Authorization");
+    unsigned scopes = 0;
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0 || strlen(h) > 300 ||
+        acct_auth_bearer(&ctx->core, h + 7 + strspn(h + 7, " "), out, &scopes) != C_OK) {
+        api_error(req, resp, 401, "authentication failed: want Authorization: Bearer <API key>");
+        return C_ERR;
+    }
+    if ((scopes & scope) != scope) {
+        api_error(req, resp, 403, scope == SCOPE_READ
+                                      ? "this API key lacks the phone_numbers:read scope"
+                                      : "this API key lacks the phone_numbers:write scope");
+        return C_ERR;
+    }
+    return rate_check(req, resp, out->id);
+}
+
+/* The per-account request budget (429 with Retry-After when spent). */
+static int rate_check(http_req_t *req, http_resp_t *resp, int64_t account_id)
+{
+    api_ctx_t *ctx = req->app;
     unsigned retry;
-    if (!rl_check(ctx->rl, out->id, clock_now(), &retry)) {
+    if (!rl_check(ctx->rl, account_id, clock_now(), &retry)) {
         char ra[16];
         snprintf(ra, sizeof ra, "%u", retry);
         api_error(req, resp, 429, "too many requests: rate limit exceeded");
@@ -202,7 +247,7 @@ int api_body(http_req_t *req, http_resp_t *resp, const char *const *known, json_
         api_error(req, resp, status, msg);
         return C_ERR;
     }
-    if (check_known(req, resp, *out, known) != C_OK) {
+    if (known && check_known(req, resp, *out, known) != C_OK) {
         json_decref(*out);
         *out = NULL;
         return C_ERR;
@@ -427,4 +472,23 @@ void api_plivo_delete(http_req_t *req, http_resp_t *resp, api_delete_fn fn)
     resp->status = 204;
 done:
     json_decref(q);
+}
+
+void api_byoc_list_begin(http_resp_t *resp, jw_t *w)
+{
+    buf_reset(&resp->body);
+    jw_init(w, &resp->body);
+    resp->status = 200;
+    jw_obj(w);
+    jw_key(w, "data");
+    jw_arr(w);
+}
+
+void api_byoc_list_end(jw_t *w, int64_t total, int limit, int offset)
+{
+    jw_arr_end(w);
+    jw_kint(w, "total", total);
+    jw_kint(w, "limit", limit);
+    jw_kint(w, "offset", offset);
+    jw_obj_end(w);
 }

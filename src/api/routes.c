@@ -4,6 +4,7 @@
 #include <string.h>
 
 #define ACC "/v1/Account/{auth_id}"
+#define BYOC "/v1/phone-numbers"
 
 static const route_t k_public[] = {
     {HTTP_GET, ACC "/PhoneNumber/", h_phonenumber_search, NULL, "plivo.phonenumber.search"},
@@ -28,6 +29,15 @@ static const route_t k_public[] = {
     {HTTP_GET, ACC "/Application/{app_id}/", h_application_get, NULL, "plivo.application.get"},
     {HTTP_POST, ACC "/Application/{app_id}/", h_application_update, NULL, "plivo.application.update"},
     {HTTP_DELETE, ACC "/Application/{app_id}/", h_application_delete, NULL, "plivo.application.delete"},
+    {HTTP_POST, BYOC "/carriers", h_byoc_carrier_create, NULL, "byoc.carriers.create"},
+    {HTTP_GET, BYOC "/carriers", h_byoc_carrier_list, NULL, "byoc.carriers.list"},
+    {HTTP_GET, BYOC "/carriers/{id}", h_byoc_carrier_get, NULL, "byoc.carriers.get"},
+    {HTTP_PATCH, BYOC "/carriers/{id}", h_byoc_carrier_update, NULL, "byoc.carriers.update"},
+    {HTTP_DELETE, BYOC "/carriers/{id}", h_byoc_carrier_delete, NULL, "byoc.carriers.delete"},
+    {HTTP_POST, BYOC, h_byoc_number_create, NULL, "byoc.numbers.create"},
+    {HTTP_GET, BYOC, h_byoc_number_list, NULL, "byoc.numbers.list"},
+    {HTTP_GET, BYOC "/{id}", h_byoc_number_get, NULL, "byoc.numbers.get"},
+    {HTTP_DELETE, BYOC "/{id}", h_byoc_number_delete, NULL, "byoc.numbers.delete"},
 };
 
 static const route_t k_admin[] = {

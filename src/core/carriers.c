@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/clock.h"
 #include "core/net.h"
@@ -67,7 +68,9 @@ static void check_gateway(const carrier_t *cr, size_t i, faults_t *f)
     bool is_ip = net_parse_ip(g->address, alen, &ip, &why) == C_OK;
 
     gw_path(path, sizeof path, cr->ngw, i, "ipv4");
-    if (!is_ip && !net_hostname_ok(g->address, alen, NULL)) {
+    if (alen == 0) {
+        /* no address: the dialect's parser has already said why */
+    } else if (!is_ip && !net_hostname_ok(g->address, alen, NULL)) {
         fault_add(f, path, "%.64s is neither an IP address (%s) nor a host name", g->address, why);
     } else if (!is_ip && g->inbound) {
         fault_add(f, path,
@@ -115,7 +118,7 @@ void carrier_check(const carrier_t *cr, faults_t *f)
     case TRUNK_AUTH:
         if (!cr->in_user[0] || !cr->in_box_len)
             fault_add(f, "inbound_auth", "required when trunk_type is auth (username and password)");
-        if (has_reg) fault_add(f, "registration", "only allowed when trunk_type is reg");
+        if (has_reg) fault_add(f, "registration", "only allowed when trunk_type is reg (send \"registration\": null to remove it)");
         break;
     case TRUNK_REG:
         if (!cr->reg_user[0] || !cr->reg_box_len || !cr->reg_realm[0])
@@ -126,11 +129,11 @@ void carrier_check(const carrier_t *cr, faults_t *f)
         if (!outbound && cr->ngw)
             fault_add(f, cr->ngw == 1 ? "sip_gateway.outbound" : "sip_gateways",
                       "trunk_type reg registers to the carrier: the gateway must be outbound");
-        if (has_in) fault_add(f, "inbound_auth", "only allowed when trunk_type is auth");
+        if (has_in) fault_add(f, "inbound_auth", "only allowed when trunk_type is auth (send \"inbound_auth\": null to remove it)");
         break;
     case TRUNK_STATIC_IP:
-        if (has_in) fault_add(f, "inbound_auth", "only allowed when trunk_type is auth");
-        if (has_reg) fault_add(f, "registration", "only allowed when trunk_type is reg");
+        if (has_in) fault_add(f, "inbound_auth", "only allowed when trunk_type is auth (send \"inbound_auth\": null to remove it)");
+        if (has_reg) fault_add(f, "registration", "only allowed when trunk_type is reg (send \"registration\": null to remove it)");
         break;
     default:
         fault_add(f, "trunk_type", "must be static_ip, auth or reg");
@@ -471,4 +474,200 @@ done:
     free(set);
     carrier_clear(&cr);
     return ret;
+}
+
+/* ---- BYOC dialect ---------------------------------------------------------- */
+
+static bool has_space(const char *s)
+{
+    for (; *s; s++)
+        if (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n') return true;
+    return false;
+}
+
+static void set_user(const char *v, const char *path, char *dst, size_t sz, faults_t *f)
+{
+    if (!core_text_ok(v, 64) || has_space(v))
+        fault_add(f, path, "1-64 characters, no whitespace");
+    else snprintf(dst, sz, "%s", v);
+}
+
+static void set_password(core_t *c, const char *v, const char *path, uint8_t *box, size_t *len,
+                         faults_t *f)
+{
+    size_t n = strlen(v);
+    cerr_t e;
+    bool ctl = false;
+    for (size_t i = 0; i < n; i++) ctl |= (unsigned char)v[i] < 0x20 || v[i] == 0x7f;
+    if (n < 8 || n > 128 || ctl) fault_add(f, path, "8-128 characters, no control characters");
+    else if (carrier_seal(c, v, box, len, &e) != C_OK) fault_add(f, path, "%s", e.msg);
+}
+
+/* A host for SIP: a host name or an IPv4 address, canonical in dst. */
+static void set_host(const char *v, const char *path, char *dst, size_t sz, faults_t *f)
+{
+    net_ip_t ip;
+    size_t n = strlen(v);
+    if (strncasecmp(v, "sip:", 4) == 0 || strncasecmp(v, "sips:", 5) == 0) {
+        fault_add(f, path, "give the host only, without the sip: prefix (e.g. %.64s)",
+                  v + (v[3] == ':' ? 4 : 5));
+    } else if (has_space(v)) {
+        fault_add(f, path, "no whitespace allowed");
+    } else if (net_parse_ipv4(v, n, &ip, NULL) == C_OK) {
+        net_format(&ip, dst);
+    } else if (net_hostname_ok(v, n, NULL)) {
+        for (size_t i = 0; i <= n && i < sz; i++) dst[i] = (char)nd_tolower(v[i]);
+        dst[sz - 1] = '\0';
+    } else {
+        fault_add(f, path, "want a host name or an IPv4 address");
+    }
+}
+
+static void set_gateway_address(const char *v, gateway_t *g, faults_t *f)
+{
+    net_ip_t ip;
+    const char *why = NULL;
+    size_t n = strlen(v);
+    g->address[0] = '\0';
+    if (strncasecmp(v, "sip:", 4) == 0) {
+        fault_add(f, "sip_gateway.ipv4", "give the address only, without the sip: prefix (e.g. %.64s)", v + 4);
+    } else if (net_parse_ipv4(v, n, &ip, &why) == C_OK) {
+        net_format(&ip, g->address);
+    } else if (strchr(v, ':')) {
+        fault_add(f, "sip_gateway.ipv4", "%.64s is not an IPv4 address (an IPv6 address or a port "
+                  "does not belong here: give the port in sip_gateway.port)", v);
+    } else if (net_hostname_ok(v, n, NULL)) {
+        for (size_t i = 0; i <= n && i < sizeof g->address; i++) g->address[i] = (char)nd_tolower(v[i]);
+    } else if (nd_isdigit(v[0]) && strchr(v, '.')) {
+        fault_add(f, "sip_gateway.ipv4", "%.64s is not a valid IPv4 address: %s", v, why ? why : "invalid");
+    } else {
+        fault_add(f, "sip_gateway.ipv4", "want an IPv4 address (or, for an outbound-only gateway, a host name)");
+    }
+}
+
+static int parse_trunk(const char *s, trunk_type_t *out)
+{
+    if (strcmp(s, "static_ip") == 0) *out = TRUNK_STATIC_IP;
+    else if (strcmp(s, "auth") == 0) *out = TRUNK_AUTH;
+    else if (strcmp(s, "reg") == 0) *out = TRUNK_REG;
+    else return C_ERR;
+    return C_OK;
+}
+
+/* Merges in into cr (create: cr holds the defaults), recording faults. */
+static void apply_byoc(core_t *c, carrier_t *cr, const carrier_byoc_in_t *in, bool create, faults_t *f)
+{
+    if (in->name) {
+        const char *s = in->name;
+        size_t n = strlen(s);
+        while (n && (*s == ' ' || *s == '\t')) { s++; n--; }
+        while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
+        if (n >= sizeof cr->name) n = sizeof cr->name - 1;
+        memcpy(cr->name, s, n);
+        cr->name[n] = '\0';
+        /* carrier_check() judges the trimmed name */
+    } else if (create) {
+        fault_add(f, "carrier_name", "required");
+    }
+    if (in->trunk && parse_trunk(in->trunk, &cr->trunk) != C_OK)
+        fault_add(f, "trunk_type", "must be static_ip, auth or reg");
+
+    if (in->gw_given) {
+        gateway_t *g = &cr->gw[0];
+        if (in->gw.address) set_gateway_address(in->gw.address, g, f);
+        else if (create) fault_add(f, "sip_gateway.ipv4", "required");
+        if (in->gw.port >= 0) g->port = in->gw.port;
+        if (in->gw.netmask >= 0) g->netmask = in->gw.netmask;
+        if (in->gw.inbound >= 0) g->inbound = in->gw.inbound != 0;
+        if (in->gw.outbound >= 0) g->outbound = in->gw.outbound != 0;
+    } else if (create) {
+        fault_add(f, "sip_gateway", "required");
+    }
+
+    if (in->in_auth == 0) {
+        cr->in_user[0] = '\0';
+        cr->in_box_len = 0;
+    } else if (in->in_auth == 1) {
+        if (in->in_user) set_user(in->in_user, "inbound_auth.username", cr->in_user, sizeof cr->in_user, f);
+        else if (!cr->in_user[0]) fault_add(f, "inbound_auth.username", "required");
+        if (in->in_pass) set_password(c, in->in_pass, "inbound_auth.password", cr->in_box, &cr->in_box_len, f);
+        else if (!cr->in_box_len) fault_add(f, "inbound_auth.password", "required");
+    }
+
+    if (in->reg == 0) {
+        cr->reg_user[0] = cr->reg_realm[0] = cr->reg_from_user[0] = cr->reg_from_domain[0] = '\0';
+        cr->reg_box_len = 0;
+        cr->reg_expires = 0;
+    } else if (in->reg == 1) {
+        if (in->reg_user) set_user(in->reg_user, "registration.username", cr->reg_user, sizeof cr->reg_user, f);
+        else if (!cr->reg_user[0]) fault_add(f, "registration.username", "required");
+        if (in->reg_pass) set_password(c, in->reg_pass, "registration.password", cr->reg_box, &cr->reg_box_len, f);
+        else if (!cr->reg_box_len) fault_add(f, "registration.password", "required");
+        if (in->reg_realm) set_host(in->reg_realm, "registration.sip_realm", cr->reg_realm, sizeof cr->reg_realm, f);
+        else if (!cr->reg_realm[0]) fault_add(f, "registration.sip_realm", "required");
+        if (in->reg_from_user) {
+            if (in->reg_from_user[0]) set_user(in->reg_from_user, "registration.from_user", cr->reg_from_user, sizeof cr->reg_from_user, f);
+            else cr->reg_from_user[0] = '\0';
+        }
+        if (in->reg_from_domain) {
+            if (in->reg_from_domain[0]) set_host(in->reg_from_domain, "registration.from_domain", cr->reg_from_domain, sizeof cr->reg_from_domain, f);
+            else cr->reg_from_domain[0] = '\0';
+        }
+        if (in->reg_expires >= 0) cr->reg_expires = in->reg_expires;
+        else if (!cr->reg_expires) cr->reg_expires = 3600;
+    }
+}
+
+/* CE_INVALID naming how many faults f holds (C_ERR), or C_OK if none. */
+static int faults_result(const faults_t *f, cerr_t *e)
+{
+    if (f->n == 0) return C_OK;
+    if (f->n == 1) return cerr(e, CE_INVALID, "%s: %s", f->f[0].path, f->f[0].msg);
+    return cerr(e, CE_INVALID, "the carrier has %zu problems: see errors", f->n);
+}
+
+int carrier_byoc_create(core_t *c, const account_t *caller, const carrier_byoc_in_t *in,
+                        faults_t *f, carrier_t *out, cerr_t *e)
+{
+    memset(out, 0, sizeof *out);
+    out->account_id = core_owner_id(caller);
+    out->sub_id = core_sub_id(caller);
+    out->trunk = TRUNK_STATIC_IP;
+    out->voice = out->sms = true;
+    out->gw = xcalloc(1, sizeof *out->gw);
+    out->ngw = 1;
+    out->gw[0].port = 5060;
+    out->gw[0].netmask = 32;
+    out->gw[0].inbound = out->gw[0].outbound = true;
+    out->created_at = out->updated_at = clock_now();
+    apply_byoc(c, out, in, true, f);
+    carrier_check(out, f);
+    if (faults_result(f, e) != C_OK || insert_new(c, out, e) != C_OK) {
+        carrier_clear(out);
+        return C_ERR;
+    }
+    return C_OK;
+}
+
+int carrier_byoc_update(core_t *c, const account_t *caller, const char *ref,
+                        const carrier_byoc_in_t *in, faults_t *f, carrier_t *out, cerr_t *e)
+{
+    store_t *st = c->st;
+    memset(out, 0, sizeof *out);
+    /* read, merge and write under the write lock: two updates cannot
+     * interleave and lose one of them */
+    if (st->ops->tx_begin(st, true) != ST_OK) return cerr(e, CE_INTERNAL, "database error");
+    if (load(c, caller, ref, out, e) != C_OK) goto fail;
+    apply_byoc(c, out, in, false, f);
+    carrier_check(out, f);
+    if (faults_result(f, e) != C_OK || save_update(c, out, e) != C_OK) goto fail;
+    if (st->ops->tx_commit(st) != ST_OK) {
+        carrier_clear(out);
+        return cerr(e, CE_INTERNAL, "database error (commit)");
+    }
+    return C_OK;
+fail:
+    st->ops->tx_rollback(st);
+    carrier_clear(out);
+    return C_ERR;
 }

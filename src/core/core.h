@@ -142,6 +142,9 @@ typedef struct {
     const char *type, *number_startswith, *subaccount, *alias, *services, *cnam_lookup;
     const char *renewal[5];      /* renewal_date, __gt, __gte, __lt, __lte (RENEW_*) */
     const char *tendlc_registration_status, *tendlc_campaign_id, *toll_free_sms_verification;
+    const char *carrier;         /* BYOC: a carrier ref (voip_carrier_sid) */
+    const char *source;          /* BYOC: byoc, manual, inventory */
+    const char *status;          /* BYOC: active, pending */
     int limit, offset;
 } numlist_in_t;
 
@@ -151,6 +154,11 @@ int num_list(core_t *c, const account_t *caller, const numlist_in_t *in, owned_n
              size_t *nrows, int64_t *total, cerr_t *e);
 int num_get(core_t *c, const account_t *caller, const char *number, owned_number_t *out,
             cerr_t *e);
+
+/* The number a BYOC path names: its id (a UUID) or the number itself.
+ * CE_NOTFOUND unless the caller owns it. */
+int num_resolve_ref(core_t *c, const account_t *caller, const char *ref, char number[E164_BUFSZ],
+                    cerr_t *e);
 
 /* Update fields: NULL = not given; "" clears (where clearing is allowed). */
 typedef struct {
@@ -227,6 +235,34 @@ int carrier_list(core_t *c, const account_t *caller, const char *name, int limit
                  carrier_t *rows, size_t *nrows, int64_t *total, cerr_t *e);
 /* CE_CONFLICT while numbers use it. */
 int carrier_delete(core_t *c, const account_t *caller, const char *ref, cerr_t *e);
+
+/* BYOC carrier fields (API.md §3.1) as the handler read them; NULL / -1 =
+ * not given.  An update merges what is given into the carrier (objects
+ * member by member; in_auth / reg 0 = JSON null, which removes them) and
+ * then checks the carrier as a whole. */
+typedef struct {
+    const char *address;
+    int port, netmask, inbound, outbound;
+} gw_in_t;
+
+typedef struct {
+    const char *name, *trunk;
+    bool gw_given;
+    gw_in_t gw;
+    int in_auth;                 /* -1: not given, 0: null, 1: an object */
+    const char *in_user, *in_pass;
+    int reg;                     /* -1, 0, 1 */
+    const char *reg_user, *reg_pass, *reg_realm, *reg_from_user, *reg_from_domain;
+    int reg_expires;             /* -1: not given */
+} carrier_byoc_in_t;
+
+/* f may already hold the handler's faults (wrong JSON types); the core adds
+ * its own and fails with CE_INVALID when there is any, so that every fault
+ * is reported at once.  out: carrier_clear. */
+int carrier_byoc_create(core_t *c, const account_t *caller, const carrier_byoc_in_t *in,
+                        faults_t *f, carrier_t *out, cerr_t *e);
+int carrier_byoc_update(core_t *c, const account_t *caller, const char *ref,
+                        const carrier_byoc_in_t *in, faults_t *f, carrier_t *out, cerr_t *e);
 
 /* ---- the customer's own numbers (numadd.c) ---- */
 #define NUMADD_MAX 100

@@ -98,7 +98,8 @@ typedef struct {
     char tendlc_campaign_id[MODEL_CAMPAIGN_SZ];
     char toll_free_sms_verification[MODEL_STATUS_SZ];
     int64_t carrier_id;                        /* carriers.id; 0: none */
-    char byoc_id[IDS_UUID_SZ];                 /* BYOC id; "" until the dialect needs one */
+    char byoc_id[IDS_UUID_SZ];                 /* BYOC id (and phone_number_sid) */
+    char carrier_sid[IDS_UUID_SZ];             /* the carrier's voip_carrier_sid; "" */
     char label[MODEL_LABEL_SZ];                /* BYOC label */
     int64_t created_at, updated_at;
 } owned_number_t;

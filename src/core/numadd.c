@@ -47,6 +47,7 @@ static int prepare(core_t *c, const account_t *caller, const numadd_in_t *in, ow
         }
         tpl->source = SRC_BYOC;
         tpl->carrier_id = cr->id;
+        memcpy(tpl->carrier_sid, cr->voip_sid, sizeof tpl->carrier_sid);
         tpl->inv.voice = cr->voice;
         tpl->inv.sms = cr->sms;
         snprintf(tpl->inv.carrier, sizeof tpl->inv.carrier, "%s", cr->name);

@@ -222,8 +222,11 @@ int num_buy(core_t *c, const buy_in_t *in, buy_out_t *out, cerr_t *e)
     char added[CLOCK_DATE_SZ], renew[CLOCK_DATE_SZ];
     clock_date(now, added);
     clock_date_plus_month(now, renew);
+    char byoc_id[IDS_UUID_SZ];
+    ids_uuid_v4(byoc_id);
     buy_row_t b = {
         .number = number,
+        .byoc_id = byoc_id,
         .account_id = who->id,
         .sub_id = sub_id,
         .app_id = app[0] ? app : NULL,

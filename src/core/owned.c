@@ -3,6 +3,7 @@
 #include "core/core.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -129,8 +130,52 @@ int num_list(core_t *c, const account_t *caller, const numlist_in_t *in, owned_n
         return cerr(e, CE_INVALID,
                     "invalid toll_free_sms_verification: want unverified, pending_verification or verified");
 
+    if (in->source) {
+        static const char *const src[] = {"inventory", "byoc", "manual"}; /* num_source_t order */
+        q.by_source = true;
+        size_t i = 0;
+        while (i < ND_ARRAY_LEN(src) && nd_strcasecmp(in->source, src[i]) != 0) i++;
+        if (i == ND_ARRAY_LEN(src))
+            return cerr(e, CE_INVALID, "invalid source: want byoc, manual or inventory");
+        q.source = (num_source_t)i;
+    }
+    if (in->status) {
+        q.by_state = true;
+        if (nd_strcasecmp(in->status, "active") == 0) q.state = NUM_ACTIVE;
+        else if (nd_strcasecmp(in->status, "pending") == 0) q.state = NUM_PENDING;
+        else return cerr(e, CE_INVALID, "invalid status: want active or pending");
+    }
+    if (in->carrier) {
+        carrier_t cr;
+        if (carrier_get(c, caller, in->carrier, &cr, e) != C_OK) {
+            if (e->code == CE_NOTFOUND)
+                return cerr(e, CE_INVALID, "invalid voip_carrier_sid: no carrier %.40s on this account",
+                            in->carrier);
+            return C_ERR;
+        }
+        q.carrier_id = cr.id;
+        carrier_clear(&cr);
+    }
+
     if (c->st->ops->number_list(c->st, &q, rows, nrows, total) != ST_OK)
         return cerr(e, CE_INTERNAL, "database error");
+    return C_OK;
+}
+
+int num_resolve_ref(core_t *c, const account_t *caller, const char *ref, char number[E164_BUFSZ],
+                    cerr_t *e)
+{
+    owned_number_t *n;
+    if (!ids_is_uuid(ref, strlen(ref))) {
+        if (e164_parse(ref, number, NULL) != C_OK) return cerr(e, CE_NOTFOUND, "not found");
+        return C_OK;
+    }
+    n = xmalloc(sizeof *n);
+    int rc = c->st->ops->number_get_byoc(c->st, core_owner_id(caller), ref, n);
+    if (rc == ST_OK) memcpy(number, n->inv.number, E164_BUFSZ);
+    free(n);
+    if (rc == ST_NOTFOUND) return cerr(e, CE_NOTFOUND, "not found");
+    if (rc != ST_OK) return cerr(e, CE_INTERNAL, "database error");
     return C_OK;
 }
 

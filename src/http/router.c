@@ -67,6 +67,15 @@ static bool match_one(const char *pat, const char *path, size_t plen, size_t cap
     return true;
 }
 
+/* Literal (non-{param}) segments of a pattern. */
+static int literals(const char *pat)
+{
+    int n = 0;
+    for (const char *p = pat; *p; p++)
+        if (*p == '/' && p[1] && p[1] != '{') n++;
+    return n;
+}
+
 route_match_t router_match(const route_t *routes, size_t n, const char *path, http_method_t m,
                            const route_t **out, const char *params[ROUTE_MAX_PARAMS],
                            char **store, unsigned *allow)
@@ -75,8 +84,17 @@ route_match_t router_match(const route_t *routes, size_t n, const char *path, ht
     unsigned allowed = 0;
     *store = NULL;
     if (plen == 0 || path[0] != '/' || plen > HTTP_MAX_PATH) return ROUTE_NO_PATH;
+    /* A literal segment beats a parameter: /carriers is the carriers
+     * resource, never a number called "carriers". */
+    int best = -1;
     for (size_t i = 0; i < n; i++) {
         size_t caps[ROUTE_MAX_PARAMS][2], nc = 0;
+        int lit = literals(routes[i].pattern);
+        if (lit > best && match_one(routes[i].pattern, path, plen, caps, &nc)) best = lit;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t caps[ROUTE_MAX_PARAMS][2], nc = 0;
+        if (literals(routes[i].pattern) != best) continue;
         if (!match_one(routes[i].pattern, path, plen, caps, &nc)) continue;
         /* HEAD is GET without a body (libmicrohttpd drops the body). */
         bool same = routes[i].method == m || (m == HTTP_HEAD && routes[i].method == HTTP_GET);

@@ -84,6 +84,7 @@ enum {
     Q_NUMBER_INSERT_OWNED,
     Q_SETTING_GET,
     Q_SETTING_PUT,
+    Q_OWNED_GET_BYOC,
     Q__COUNT
 };
 
@@ -103,8 +104,10 @@ enum {
     "n.compliance_id, n.cnam_lookup, n.cnam, n.cnam_callback_url, n.cnam_callback_method, " \
     "n.caller_reputation_status, n.profile_uuid, n.cr_callback_url, n.cr_callback_method, " \
     "n.tendlc_registration_status, n.tendlc_campaign_id, n.toll_free_sms_verification, "    \
-    "COALESCE(n.carrier_id, 0), n.created_at, n.updated_at, n.byoc_id, n.label "            \
-    "FROM numbers n LEFT JOIN accounts s ON s.id = n.sub_id "
+    "COALESCE(n.carrier_id, 0), n.created_at, n.updated_at, n.byoc_id, n.label, "           \
+    "COALESCE(cr.voip_sid, '') "                                                              \
+    "FROM numbers n LEFT JOIN accounts s ON s.id = n.sub_id "                                 \
+    "LEFT JOIN carriers cr ON cr.id = n.carrier_id "
 
 /* A carrier with its subaccount's auth_id and the count of its numbers.
  * Column order is read_carrier()'s. */
@@ -158,7 +161,8 @@ static const char *const q_sql[Q__COUNT] = {
         "SELECT " INV_COLS " FROM numbers WHERE number = ?1 AND state = 0 AND source = 0",
     [Q_NUMBER_BUY] =
         "UPDATE numbers SET state=?2, owner_id=?3, sub_id=?4, app_id=?5, cnam_lookup=?6, "
-        "compliance_id=?7, added_on=?8, renewal_date=?9, released_at=NULL, updated_at=?10 "
+        "compliance_id=?7, added_on=?8, renewal_date=?9, released_at=NULL, updated_at=?10, "
+        "created_at=?10, byoc_id=?11 "
         "WHERE number=?1 AND state=0 AND source=0",
     [Q_NUMBER_STATE] = "SELECT state FROM numbers WHERE number = ?1 AND owner_id IS NOT NULL",
     [Q_NUMBER_APPROVE] =
@@ -186,6 +190,8 @@ static const char *const q_sql[Q__COUNT] = {
     [Q_OWNED_GET] = OWNED_SELECT
         "WHERE n.number = ?1 AND n.owner_id = ?2 AND n.state IN (1, 2) "
         "AND (?3 = 0 OR n.sub_id = ?3)",
+    [Q_OWNED_GET_BYOC] = OWNED_SELECT
+        "WHERE n.byoc_id = ?1 AND n.owner_id = ?2 AND n.state IN (1, 2)",
     [Q_OWNED_GET_ANY] = OWNED_SELECT "WHERE n.number = ?1 AND n.state IN (1, 2)",
     [Q_OWNED_UPDATE] =
         "UPDATE numbers SET sub_id=?3, app_id=?4, alias=?5, compliance_id=?6, cnam_lookup=?7, "
@@ -199,7 +205,7 @@ static const char *const q_sql[Q__COUNT] = {
         "cnam_callback_url=NULL, cnam_callback_method=NULL, caller_reputation_status=NULL, "
         "profile_uuid=NULL, cr_callback_url=NULL, cr_callback_method=NULL, "
         "tendlc_registration_status=NULL, tendlc_campaign_id=NULL, "
-        "toll_free_sms_verification=NULL, released_at=?4, updated_at=?4 "
+        "toll_free_sms_verification=NULL, byoc_id=NULL, label=NULL, released_at=?4, updated_at=?4 "
         "WHERE number=?1 AND owner_id=?2 AND state IN (1, 2) AND source=0",
     [Q_RELEASE_CUSTOMER] =
         "DELETE FROM numbers WHERE number=?1 AND owner_id=?2 AND source IN (1, 2)",
@@ -1013,6 +1019,7 @@ static int sq_number_buy(store_t *st, const buy_row_t *b)
     bind_text(q, 8, b->added_on);
     bind_text(q, 9, b->renewal_date);
     sqlite3_bind_int64(q, 10, clock_now());
+    bind_text(q, 11, b->byoc_id);
     int rc = step_done(c, q, "buy");
     done_stmt(q);
     if (rc != ST_OK) return rc;
@@ -1071,6 +1078,7 @@ static void read_owned(sqlite3_stmt *q, owned_number_t *o)
     o->updated_at = sqlite3_column_int64(q, 43);
     col_copy(q, 44, o->byoc_id, sizeof o->byoc_id);
     col_copy(q, 45, o->label, sizeof o->label);
+    col_copy(q, 46, o->carrier_sid, sizeof o->carrier_sid);
 }
 
 static void rd_owned(sqlite3_stmt *q, void *rows, size_t i)
@@ -1110,6 +1118,10 @@ static int sq_number_list(store_t *st, const numlist_q_t *q, owned_number_t *row
     if (q->tendlc_status) buf_printf(&w, " AND n.tendlc_registration_status = ?%d", ++np);
     if (q->tendlc_campaign) buf_printf(&w, " AND n.tendlc_campaign_id = ?%d", ++np);
     if (q->tf_verification) buf_printf(&w, " AND n.toll_free_sms_verification = ?%d", ++np);
+    /* small closed sets and row ids: literals, like the type */
+    if (q->carrier_id > 0) buf_printf(&w, " AND n.carrier_id = %lld", (long long)q->carrier_id);
+    if (q->by_source) buf_printf(&w, " AND n.source = %d", (int)q->source);
+    if (q->by_state) buf_printf(&w, " AND n.state = %d", (int)q->state);
 
     char *sql_rows = xasprintf(OWNED_SELECT "%s ORDER BY n.number LIMIT ?%d OFFSET ?%d", w.data,
                                np + 1, np + 2);
@@ -1162,6 +1174,17 @@ static int sq_number_get_owned(store_t *st, int64_t owner_id, int64_t sub_id, co
     sqlite3_bind_int64(q, 2, owner_id);
     sqlite3_bind_int64(q, 3, sub_id);
     return one_row(c, q, rd_owned, out, "owned number get");
+}
+
+static int sq_number_get_byoc(store_t *st, int64_t owner_id, const char *byoc_id,
+                              owned_number_t *out)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? stmt(c, Q_OWNED_GET_BYOC) : NULL;
+    if (!q) return ST_ERR;
+    bind_text(q, 1, byoc_id);
+    sqlite3_bind_int64(q, 2, owner_id);
+    return one_row(c, q, rd_owned, out, "owned number get (byoc)");
 }
 
 static int sq_number_get_any(store_t *st, const char *number, owned_number_t *out)
@@ -2008,6 +2031,7 @@ static const store_ops_t sqlite_ops = {
     .compliance_insert = sq_compliance_insert,
     .compliance_get = sq_compliance_get,
     .compliance_latest = sq_compliance_latest,
+    .number_get_byoc = sq_number_get_byoc,
     .carrier_insert = sq_carrier_insert,
     .carrier_get = sq_carrier_get,
     .carrier_list = sq_carrier_list,

@@ -54,6 +54,7 @@ typedef struct {
     const char *compliance_id;  /* NULL: none */
     num_state_t state;          /* NUM_ACTIVE or NUM_PENDING */
     const char *added_on, *renewal_date; /* YYYY-MM-DD */
+    const char *byoc_id;        /* the BYOC dialect's id of the sale */
 } buy_row_t;
 
 typedef enum { IMPORT_INSERTED, IMPORT_UPDATED, IMPORT_REFUSED } import_outcome_t;
@@ -95,6 +96,10 @@ typedef struct {
     const char *tendlc_status;  /* object values (upper case) */
     const char *tendlc_campaign;
     const char *tf_verification;
+    int64_t carrier_id;         /* > 0: only numbers of this carrier (carriers.id) */
+    bool by_source, by_state;   /* filter on source / state (BYOC dialect) */
+    num_source_t source;
+    num_state_t state;
     int limit, offset;
 } numlist_q_t;
 
@@ -155,6 +160,8 @@ typedef struct store_ops {
      * its features cleared; a customer's number is deleted.  ST_NOTFOUND
      * unless owned. */
     int (*number_release)(store_t *st, int64_t owner_id, const char *number, bool to_available);
+    /* an owned number by its BYOC id */
+    int (*number_get_byoc)(store_t *st, int64_t owner_id, const char *byoc_id, owned_number_t *out);
     /* any account's owned number (operator actions) */
     int (*number_get_any)(store_t *st, const char *number, owned_number_t *out);
     /* aging -> available for numbers released at or before cutoff */

@@ -52,6 +52,15 @@ CREATE TABLE carrier_gateways (
 CREATE INDEX numbers_carrier ON numbers(carrier_id) WHERE carrier_id IS NOT NULL;
 CREATE UNIQUE INDEX numbers_byoc_id ON numbers(byoc_id) WHERE byoc_id IS NOT NULL;
 
+-- Every owned number gets its BYOC id (a UUID v4) at purchase; numbers
+-- bought before this migration get one here.
+UPDATE numbers SET byoc_id =
+  lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' ||
+  substr(lower(hex(randomblob(2))), 2) || '-' ||
+  substr('89ab', 1 + (abs(random()) % 4), 1) || substr(lower(hex(randomblob(2))), 2) || '-' ||
+  lower(hex(randomblob(6)))
+WHERE owner_id IS NOT NULL AND byoc_id IS NULL;
+
 CREATE TABLE settings (
   name   TEXT PRIMARY KEY,
   value  TEXT NOT NULL

@@ -1,0 +1,208 @@
+/* byoc_number.c -- /v1/phone-numbers (API.md §3.2): the numbers of an
+ * account in the BYOC dialect.  The same numbers as the Plivo dialect's
+ * Number/ (one table), shown with '+' and their BYOC ids. */
+#include "api/api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+
+#define BYOC_MAX_LIMIT 100
+#define BYOC_DEFAULT_LIMIT 20
+
+static const char *source_name(num_source_t s)
+{
+    switch (s) {
+    case SRC_BYOC: return "byoc";
+    case SRC_MANUAL: return "manual";
+    default: return "inventory";
+    }
+}
+
+static void render_number(jw_t *w, const char *account, const owned_number_t *n)
+{
+    char plus[E164_BUFSZ + 1], ts[CLOCK_TS_SZ];
+    snprintf(plus, sizeof plus, "+%s", n->inv.number);
+    jw_kstr(w, "id", n->byoc_id);
+    jw_kstr(w, "number", plus);
+    jw_kstr_or_null(w, "voip_carrier_sid", n->carrier_sid);
+    jw_kstr_or_null(w, "carrier_name", n->source == SRC_BYOC ? n->inv.carrier : "");
+    jw_kstr(w, "source", source_name(n->source));
+    jw_kstr(w, "phone_number_sid", n->byoc_id);
+    jw_kstr(w, "status", n->state == NUM_PENDING ? "pending" : "active");
+    jw_kstr_or_null(w, "label", n->label);
+    jw_kstr(w, "account_id", account);
+    jw_kstr_or_null(w, "sub_account", n->sub_auth_id);
+    jw_kstr(w, "country_iso", n->inv.country_iso);
+    jw_kstr(w, "number_type", n->inv.sub_type);
+    clock_ts(n->created_at, ts);
+    jw_kstr(w, "created_at", ts);
+}
+
+static void render_body(buf_t *body, const char *account, const owned_number_t *n)
+{
+    jw_t w;
+    buf_reset(body);
+    jw_init(&w, body);
+    jw_obj(&w);
+    render_number(&w, account, n);
+    jw_obj_end(&w);
+}
+
+typedef struct {
+    const account_t *who;
+    numadd_in_t in;
+    numadd_fault_t fault;
+    size_t nfaults;
+} create_ctx_t;
+
+/* Runs inside the idempotency transaction: a retry gets these bytes. */
+static int create_action(core_t *c, void *ud, int *status, buf_t *body, cerr_t *e)
+{
+    create_ctx_t *cc = ud;
+    owned_number_t *n = xmalloc(sizeof *n);
+    int rc = num_add(c, cc->who, &cc->in, &cc->fault, &cc->nfaults, n, e);
+    if (rc == C_OK) {
+        render_body(body, cc->who->auth_id, n);
+        *status = 201;
+    }
+    free(n);
+    return rc;
+}
+
+int h_byoc_number_create(http_req_t *req, http_resp_t *resp)
+{
+    static const char *const known[] = {"number", "voip_carrier_sid", "label", NULL};
+    api_ctx_t *ctx = req->app;
+    account_t who;
+    json_t *b = NULL;
+    const char *key, *number = NULL;
+    create_ctx_t cc;
+    cerr_t e;
+    memset(&cc, 0, sizeof cc);
+    if (api_auth_byoc(req, resp, SCOPE_WRITE, &who) != C_OK) goto done;
+    if (api_body(req, resp, known, &b) != C_OK) goto done;
+    if (api_idem_key(req, resp, &key) != C_OK) goto done;
+    if (api_str(req, resp, b, "number", &number) != C_OK ||
+        api_str(req, resp, b, "voip_carrier_sid", &cc.in.carrier) != C_OK ||
+        api_str(req, resp, b, "label", &cc.in.label) != C_OK)
+        goto done;
+    if (!number || !number[0]) {
+        api_error(req, resp, 400, "missing required field: number");
+        goto done;
+    }
+    cc.who = &who;
+    cc.in.numbers = &number;
+    cc.in.n = 1;
+
+    uint8_t hash[IDS_HASH_SZ];
+    char *params = json_dumps(b, JSON_SORT_KEYS | JSON_COMPACT);
+    idem_hash("POST phone-numbers", "", params, params ? strlen(params) : 0, hash);
+    free(params);
+    bool replayed = false;
+    int status = 0;
+    if (idem_run(&ctx->core, who.id, key, hash, create_action, &cc, &status, &resp->body,
+                 &replayed, &e) != C_OK) {
+        if (e.code == CE_INVALID && cc.nfaults) {
+            char msg[128];
+            faults_t f = {.n = 0};
+            snprintf(msg, sizeof msg, "%s: %s", cc.fault.number, cc.fault.why);
+            fault_add(&f, "number", "%s", cc.fault.why);
+            api_problem(req, resp, 400, msg, &f);
+        } else {
+            api_core_error(req, resp, &e);
+        }
+        goto done;
+    }
+    resp->status = status;
+    if (replayed) http_resp_header(resp, "Idempotent-Replayed", "true");
+done:
+    json_decref(b);
+    return C_OK;
+}
+
+int h_byoc_number_list(http_req_t *req, http_resp_t *resp)
+{
+    static const char *const known[] = {"voip_carrier_sid", "status", "source", "limit", "offset",
+                                        NULL};
+    api_ctx_t *ctx = req->app;
+    account_t who;
+    json_t *q = NULL;
+    numlist_in_t in = {0};
+    owned_number_t *rows = NULL;
+    size_t n = 0;
+    int64_t total = 0;
+    cerr_t e;
+    if (api_auth_byoc(req, resp, SCOPE_READ, &who) != C_OK) goto done;
+    if (api_query(req, resp, known, &q) != C_OK) goto done;
+    if (api_paging(req, resp, q, BYOC_MAX_LIMIT, BYOC_DEFAULT_LIMIT, &in.limit, &in.offset) != C_OK)
+        goto done;
+    if (api_str(req, resp, q, "voip_carrier_sid", &in.carrier) != C_OK ||
+        api_str(req, resp, q, "status", &in.status) != C_OK ||
+        api_str(req, resp, q, "source", &in.source) != C_OK)
+        goto done;
+    rows = xcalloc((size_t)in.limit, sizeof *rows);
+    if (num_list(&ctx->core, &who, &in, rows, &n, &total, &e) != C_OK) {
+        api_core_error(req, resp, &e);
+        goto done;
+    }
+    jw_t w;
+    api_byoc_list_begin(resp, &w);
+    for (size_t i = 0; i < n; i++) {
+        jw_obj(&w);
+        render_number(&w, who.auth_id, &rows[i]);
+        jw_obj_end(&w);
+    }
+    api_byoc_list_end(&w, total, in.limit, in.offset);
+done:
+    free(rows);
+    json_decref(q);
+    return C_OK;
+}
+
+int h_byoc_number_get(http_req_t *req, http_resp_t *resp)
+{
+    static const char *const known[] = {NULL};
+    api_ctx_t *ctx = req->app;
+    account_t who;
+    json_t *q = NULL;
+    owned_number_t *n = xmalloc(sizeof *n);
+    char number[E164_BUFSZ];
+    cerr_t e;
+    if (api_auth_byoc(req, resp, SCOPE_READ, &who) != C_OK) goto done;
+    if (api_query(req, resp, known, &q) != C_OK) goto done;
+    if (num_resolve_ref(&ctx->core, &who, req->params[0], number, &e) != C_OK ||
+        num_get(&ctx->core, &who, number, n, &e) != C_OK) {
+        api_core_error(req, resp, &e);
+        goto done;
+    }
+    resp->status = 200;
+    render_body(&resp->body, who.auth_id, n);
+done:
+    free(n);
+    json_decref(q);
+    return C_OK;
+}
+
+int h_byoc_number_delete(http_req_t *req, http_resp_t *resp)
+{
+    static const char *const known[] = {NULL};
+    api_ctx_t *ctx = req->app;
+    account_t who;
+    json_t *q = NULL;
+    char number[E164_BUFSZ];
+    cerr_t e;
+    if (api_auth_byoc(req, resp, SCOPE_WRITE, &who) != C_OK) goto done;
+    if (api_query(req, resp, known, &q) != C_OK) goto done;
+    if (num_resolve_ref(&ctx->core, &who, req->params[0], number, &e) != C_OK ||
+        num_unrent(&ctx->core, &who, number, &e) != C_OK) {
+        api_core_error(req, resp, &e);
+        goto done;
+    }
+    resp->status = 204;
+done:
+    json_decref(q);
+    return C_OK;
+}
