@@ -42,7 +42,7 @@ static int prepare(core_t *c, const account_t *caller, const numadd_in_t *in, ow
     if (in->carrier) {
         if (carrier_get(c, caller, in->carrier, cr, e) != C_OK) {
             if (e->code == CE_NOTFOUND)
-                return cerr(e, CE_INVALID, "invalid carrier: no carrier %.40s on this account", in->carrier);
+                return cerr(e, CE_INVALID, "invalid carrier: no carrier \"%.40s\" on this account", in->carrier);
             return C_ERR;
         }
         tpl->source = SRC_BYOC;
