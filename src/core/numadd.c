@@ -39,10 +39,12 @@ static int prepare(core_t *c, const account_t *caller, const numadd_in_t *in, ow
     tpl->created_at = tpl->updated_at = clock_now();
     clock_date(tpl->created_at, tpl->added_on);
 
+    if (in->carrier && !in->carrier[0])
+        return cerr(e, CE_INVALID, "invalid carrier: empty (give a carrier id, or none)");
     if (in->carrier) {
         if (carrier_get(c, caller, in->carrier, cr, e) != C_OK) {
             if (e->code == CE_NOTFOUND)
-                return cerr(e, CE_INVALID, "invalid carrier: no carrier \"%.40s\" on this account", in->carrier);
+                return cerr(e, CE_INVALID, "invalid carrier: no carrier %.40s on this account", in->carrier);
             return C_ERR;
         }
         tpl->source = SRC_BYOC;
