@@ -342,3 +342,110 @@ test("a subaccount's default_number_app leaves its parent's default app and purc
     await srv.plivo(W.A, 'DELETE', `Number/${NUMBERS[5]}/`);
   }
 });
+
+// ---- incoming carriers and the numbers added through them (§2.4, §2.3) -------------------
+
+describe('incoming carriers and numbers added from them', () => {
+  const NOBODY_CARRIER = '12345678901234';
+  const C = {};
+  before(async () => {
+    const carrier = async (who, name) => {
+      const r = await srv.plivo(who, 'POST', 'IncomingCarrier/', { body: { name, ip_set: '192.0.2.1, 2001:db8::1' } });
+      assert.equal(r.status, 201, r.text);
+      return r.json.carrier_id;
+    };
+    C.cA = await carrier(W.A, 'carrier-A');
+    C.cSA = await carrier(W.SA, 'carrier-SA');
+    C.cB = await carrier(W.B, 'carrier-B');
+    C.nA = '13125550400';
+    C.nSA = '13125550401';
+    for (const [who, c, n] of [[W.A, C.cA, C.nA], [W.SA, C.cSA, C.nSA]]) {
+      const r = await srv.plivo(who, 'POST', 'Number/', { body: { numbers: n, carrier: c, region: 'US' } });
+      assert.equal(r.status, 202, r.text);
+    }
+  });
+
+  /** A's carriers and BYOC numbers, read by A and by SA. */
+  async function carrierSnapshot() {
+    const out = {};
+    for (const [who, p] of [[W.A, 'IncomingCarrier/'], [W.SA, 'IncomingCarrier/'], [W.A, `IncomingCarrier/${C.cA}/`],
+      [W.A, `IncomingCarrier/${C.cSA}/`], [W.SA, `IncomingCarrier/${C.cSA}/`], [W.A, `Number/${C.nA}/`],
+      [W.A, `Number/${C.nSA}/`], [W.SA, `Number/${C.nSA}/`], [W.A, 'Number/']]) {
+      const r = await srv.plivo(who, 'GET', p);
+      assert.equal(r.status, 200, `${p}: ${r.text}`);
+      out[`${who.auth_id}:${p}`] = strip(r.json);
+    }
+    return out;
+  }
+
+  const calls = (id) => [['GET'], ['POST', { name: 'pwned' }], ['POST', { ip_set: '203.0.113.66', voice: false }], ['DELETE']]
+    .map(([m, body]) => [m, `IncomingCarrier/${id}/`, body]);
+
+  test("B, SB and SA2 on A's and SA's carriers: 404 with exactly the body of a nonexistent id; nothing changes", async () => {
+    const before = await carrierSnapshot();
+    for (const [who, foreign] of [[W.B, C.cA], [W.B, C.cSA], [W.SB, C.cA], [W.SB, C.cSA], [W.SA2, C.cA], [W.SA2, C.cSA],
+      [W.SA, C.cA], [W.A, C.cB]]) {
+      const nobody = calls(NOBODY_CARRIER);
+      for (const [i, [m, p, body]] of calls(foreign).entries()) {
+        const f = await srv.plivo(who, m, p, { body });
+        const n = await srv.plivo(who, nobody[i][0], nobody[i][1], { body: nobody[i][2] });
+        assertPlivoError(f, 404);
+        assertPlivoError(n, 404);
+        assert.equal(f.json.error, n.json.error, `${m} ${p}`);
+      }
+    }
+    assert.deepEqual(await carrierSnapshot(), before);
+  });
+
+  test("B's lists never show A's carriers, even by name; B may reuse a name", async () => {
+    const names = async (who, query) => {
+      const r = await srv.plivo(who, 'GET', 'IncomingCarrier/', { query });
+      assert.equal(r.status, 200, r.text);
+      return r.json.objects.map((o) => o.carrier_id);
+    };
+    assert.deepEqual(await names(W.B), [C.cB]);
+    assert.deepEqual(await names(W.B, { name: 'carrier-A' }), []);
+    assert.deepEqual(await names(W.B, { name: 'carrier-SA' }), []);
+    assert.deepEqual(await names(W.SB), []);
+    assert.deepEqual(await names(W.SA2), []);
+    assert.deepEqual(await names(W.SA), [C.cSA]);
+    assert.deepEqual(await names(W.A), [C.cA, C.cSA]);
+    const before = await carrierSnapshot();
+    const r = await srv.plivo(W.B, 'POST', 'IncomingCarrier/', { body: { name: 'carrier-A', ip_set: '198.51.100.1' } });
+    assert.equal(r.status, 201, r.text);
+    assert.deepEqual(await carrierSnapshot(), before);
+    assert.equal((await srv.plivo(W.B, 'DELETE', `IncomingCarrier/${r.json.carrier_id}/`)).status, 204);
+  });
+
+  test("using A's carrier_id to add numbers: 400 like a nonexistent carrier; nothing added", async () => {
+    const before = await carrierSnapshot();
+    const n = '13125550402';
+    for (const [who, foreign] of [[W.B, C.cA], [W.B, C.cSA], [W.SB, C.cA], [W.SA2, C.cA], [W.SA2, C.cSA], [W.SA, C.cA]]) {
+      const f = await srv.plivo(who, 'POST', 'Number/', { body: { numbers: n, carrier: foreign, region: 'US' } });
+      const o = await srv.plivo(who, 'POST', 'Number/', { body: { numbers: n, carrier: NOBODY_CARRIER, region: 'US' } });
+      assertPlivoError(f, 400, `invalid carrier: no carrier ${foreign} on this account`);
+      assertPlivoError(o, 400, `invalid carrier: no carrier ${NOBODY_CARRIER} on this account`);
+    }
+    for (const who of [W.A, W.B, W.SA, W.SA2]) {
+      assertPlivoError(await srv.plivo(who, 'GET', `Number/${n}/`), 404, 'not found');
+    }
+    assert.deepEqual(await carrierSnapshot(), before);
+  });
+
+  test("A's added numbers are invisible and untouchable for B, SB and SA2 (and A's own for SA)", async () => {
+    const before = await carrierSnapshot();
+    const tries = [[W.B, C.nA], [W.B, C.nSA], [W.SB, C.nA], [W.SB, C.nSA], [W.SA2, C.nA], [W.SA2, C.nSA], [W.SA, C.nA]];
+    for (const [who, n] of tries) {
+      for (const [m, body] of [['GET'], ['POST', { alias: 'pwned' }], ['POST', { app_id: '' }], ['DELETE']]) {
+        assertPlivoError(await srv.plivo(who, m, `Number/${n}/`, { body }), 404, 'not found');
+      }
+      const l = await srv.plivo(who, 'GET', 'Number/', { query: { number_startswith: n } });
+      assert.equal(l.status, 200, l.text);
+      assert.deepEqual(l.json.objects, []);
+      assert.equal(l.json.meta.total_count, 0);
+      // not for sale either
+      assertPlivoError(await srv.buy(who, n), 404);
+    }
+    assert.deepEqual(await carrierSnapshot(), before);
+  });
+});

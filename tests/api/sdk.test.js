@@ -158,3 +158,41 @@ function clientRequest() {
     url: `${srv.base}/v1/Account/${acct.auth_id}`, userAgent: 'numberd-tests',
   }));
 }
+
+test('numbers.addOwnNumber through a carrier made with fetch; numbers.get shows the carrier; numbers.unrent removes it', async () => {
+  const c = await srv.plivo(acct, 'POST', 'IncomingCarrier/', { body: { name: 'sdk-carrier', ip_set: '192.0.2.1, 2001:db8::1' } });
+  assert.equal(c.status, 201, c.text);
+  const carrierId = c.json.carrier_id;
+  const numbers = ['13125550100', '13125550101'];
+  const res = await client.numbers.addOwnNumber(numbers.join(','), carrierId, 'United States', { number_type: 'local' });
+  assert.match(res.apiId, UUID_RE);
+  assert.equal(res.message, 'changed');
+  for (const n of numbers) {
+    const o = await client.numbers.get(n);
+    assert.equal(o.number, n);
+    assert.equal(o.carrier, 'sdk-carrier');
+    assert.equal(o.region, 'United States');
+    assert.equal(o.numberType, 'local');
+    assert.equal(o.status, 'active');
+    assert.equal(o.voiceEnabled, true);
+    assert.equal(o.resourceUri, `/v1/Account/${acct.auth_id}/Number/${n}/`);
+  }
+  // a fault through the SDK: its 400 error with the server's message; nothing added
+  await assert.rejects(client.numbers.addOwnNumber('13125550102,999', carrierId, 'United States'),
+    sdkError(400, 'cannot add numbers, nothing was added: 999 (invalid number)'));
+  await assert.rejects(client.numbers.get('13125550102'), sdkError(404, 'not found'));
+  await assert.rejects(client.numbers.addOwnNumber('13125550102', '12345678901234', 'United States'),
+    sdkError(400, 'invalid carrier: no carrier 12345678901234 on this account'));
+
+  assert.equal(await client.numbers.unrent(numbers[0]), true);
+  await assert.rejects(client.numbers.get(numbers[0]), sdkError(404, 'not found'));
+  const left = await srv.plivo(acct, 'GET', 'Number/', { query: { number_startswith: '1312555' } });
+  assert.deepEqual(left.json.objects.map((o) => o.number), [numbers[1]]);
+  // not for sale after the unrent
+  const s = await client.numbers.search('US', { pattern: '3125550100' });
+  assert.deepEqual(s.map((o) => o.number), []);
+  // the carrier is still busy with the other number
+  const d = await srv.plivo(acct, 'DELETE', `IncomingCarrier/${carrierId}/`);
+  assert.equal(d.status, 409, d.text);
+  assert.equal(d.json.error, 'carrier sdk-carrier still has 1 number: unrent it first');
+});
