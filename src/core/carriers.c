@@ -199,8 +199,16 @@ int carrier_parse_ip_set(const char *s, gateway_t **gw, size_t *n, cerr_t *e)
         net_ip_t ip;
         int prefix = 0;
         const char *why = NULL;
-        if (net_parse_cidr(q, len, &ip, &prefix, NULL, &why) != C_OK) {
-            if (why && strcmp(why, "host bits set") == 0) {
+        int prc = net_parse_cidr(q, len, &ip, &prefix, NULL, &why);
+        bool host_bits = prc != C_OK && why && strcmp(why, "host bits set") == 0;
+        if ((prc == C_OK || host_bits) && prefix == 0) {
+            /* before the host-bits hint, which would suggest another /0 */
+            cerr(e, CE_INVALID, "invalid ip_set entry %.*s: a /0 prefix would accept every address",
+                 (int)(len > 64 ? 64 : len), q);
+            goto fail;
+        }
+        if (prc != C_OK) {
+            if (host_bits) {
                 char fix[NET_ADDR_SZ + 4];
                 net_format_cidr(&ip, prefix, fix);
                 cerr(e, CE_INVALID, "invalid ip_set entry %.*s: host bits set (did you mean %s?)",
@@ -209,11 +217,6 @@ int carrier_parse_ip_set(const char *s, gateway_t **gw, size_t *n, cerr_t *e)
                 cerr(e, CE_INVALID, "invalid ip_set entry %.*s: %s", (int)(len > 64 ? 64 : len), q,
                      why ? why : "not an IP address");
             }
-            goto fail;
-        }
-        if (prefix == 0) {
-            cerr(e, CE_INVALID, "invalid ip_set entry %.*s: a /0 prefix would accept every address",
-                 (int)(len > 64 ? 64 : len), q);
             goto fail;
         }
         gateway_t g;

@@ -88,8 +88,10 @@ static int prepare(core_t *c, const account_t *caller, const numadd_in_t *in, ow
         if (rc != ST_OK)
             return cerr(e, CE_INVALID, "invalid app_id: no application %.32s in this account", in->app_id);
         memcpy(tpl->app_id, in->app_id, l + 1);
-    } else if (!in->app_id) {
-        /* like a purchase: a new number answers with the default application */
+    } else if (!in->app_id && tpl->sub_id == 0) {
+        /* like a purchase: a new number of the main account answers with
+         * its default application (a subaccount's would point at an
+         * application the subaccount cannot see) */
         if (st->ops->app_default(st, owner, tpl->app_id) == ST_ERR)
             return cerr(e, CE_INTERNAL, "database error");
     }

@@ -197,7 +197,9 @@ int num_buy(core_t *c, const buy_in_t *in, buy_out_t *out, cerr_t *e)
         }
         if (rc != ST_OK) goto db_fail;
         snprintf(app, sizeof app, "%s", in->app_id);
-    } else {
+    } else if (sub_id == 0) {
+        /* the default application is the main account's: a number bought
+         * for a subaccount would point at one the subaccount cannot see */
         rc = st->ops->app_default(st, who->id, app);
         if (rc == ST_ERR) goto db_fail;
     }

@@ -707,9 +707,9 @@ describe('races', () => {
   });
 });
 
-// ---- KNOWN BUG ------------------------------------------------------------------------------
+// ---- default application and subaccounts -------------------------------------------------------
 
-describe('KNOWN BUG: a subaccount\'s added number is linked to its parent\'s default app, which it cannot see', () => {
+describe('a number added by or for a subaccount is not linked to the parent\'s default app', () => {
   // A subaccount may not link its numbers to its parent's applications
   // (POST Number/ with the parent's app_id: 400 "no application ... in this
   // account"; §1: it sees only what is assigned to it), yet a number it adds
@@ -729,9 +729,11 @@ describe('KNOWN BUG: a subaccount\'s added number is linked to its parent\'s def
     const n = byoc();
     await mustAdd(child, { numbers: n, carrier: c, region: 'US' });
     const o = await getNumber(child, n);
-    if (o.application !== null) {
-      const g = await srv.plivo(child, 'GET', o.application.replace(`/v1/Account/${child.auth_id}/`, ''));
-      assert.equal(g.status, 200, `the subaccount's number points at ${o.application}, which answers it ${g.status}`);
-    }
+    assert.equal(o.application, null);
+    // the parent's own additions still get its default application
+    const pc = await carrier(parent, 'bug-parent-carrier');
+    const pn = byoc();
+    await mustAdd(parent, { numbers: pn, carrier: pc, region: 'US' });
+    assert.equal((await getNumber(parent, pn)).application, `/v1/Account/${parent.auth_id}/Application/${parentDefault}/`);
   });
 });

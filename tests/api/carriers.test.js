@@ -814,9 +814,9 @@ describe('races', () => {
   });
 });
 
-// ---- KNOWN BUG ------------------------------------------------------------------------------
+// ---- /0 ---------------------------------------------------------------------------------------
 
-describe('KNOWN BUG: a /0 entry with host bits is told to use 0.0.0.0/0 or ::/0, which is refused', () => {
+describe('a /0 entry is refused as /0, host bits or not', () => {
   // "10.0.0.0/0" answers "host bits set (did you mean 0.0.0.0/0?)", and the
   // suggested 0.0.0.0/0 is then refused for being /0. Any /0 entry should get
   // the /0 refusal.
