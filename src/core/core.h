@@ -55,6 +55,8 @@ typedef struct {
     fault_t f[FAULTS_MAX];
     size_t n;              /* faults past FAULTS_MAX are counted, not kept */
 } faults_t;
+/* Records a fault, unless one is already recorded for the same field, a
+ * field inside it, or the object it is in (one fault per field). */
 void fault_add(faults_t *f, const char *path, const char *fmt, ...) ND_PRINTF(3, 4);
 
 /* ---- accounts, keys, authentication (accounts.c) ---- */
