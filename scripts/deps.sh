@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Installs what numberd needs to build, test and benchmark on Debian 12.
 # Idempotent: installs only what is missing; safe to run again and again.
-# Usage: scripts/deps.sh [--test]   (--test also installs the API-test npm packages)
+# Usage: scripts/deps.sh [--test] [--bench]
+#   --test   also Node.js and the API tests' pinned npm packages
+#   --bench  also wrk, nginx and iproute2 (bench/run)
 set -euo pipefail
 
 want_test=0
+want_bench=0
 for a in "$@"; do
   case "$a" in
     --test) want_test=1 ;;
-    -h|--help) echo "usage: scripts/deps.sh [--test]"; exit 0 ;;
+    --bench) want_bench=1 ;;
+    -h|--help) echo "usage: scripts/deps.sh [--test] [--bench]"; exit 0 ;;
     *) echo "deps.sh: unknown option: $a" >&2; exit 2 ;;
   esac
 done
@@ -16,8 +20,11 @@ done
 pkgs=(build-essential cmake ninja-build pkg-config
       libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libpq-dev
       libcmocka-dev sqlite3 curl ca-certificates)
-if [ "$want_test" = 1 ]; then
+if [ "$want_test" = 1 ] || [ "$want_bench" = 1 ]; then
   pkgs+=(nodejs npm)
+fi
+if [ "$want_bench" = 1 ]; then
+  pkgs+=(wrk nginx-light iproute2)
 fi
 
 missing=()

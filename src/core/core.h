@@ -75,6 +75,10 @@ int acct_apikey_create(core_t *c, const char *auth_id, unsigned scopes,
 int acct_auth_basic(core_t *c, const char *auth_id, const char *token, account_t *out);
 /* Checks an API key; C_OK fills the (main) account and its scopes. */
 int acct_auth_bearer(core_t *c, const char *key, account_t *out, unsigned *scopes);
+/* Empties every thread's credential cache: call after any change to an
+ * account (enabled, deleted).  (Authentication results are cached per
+ * thread for at most 2 s: accounts.c.) */
+void acct_cache_invalidate(void);
 /* Parses "phone_numbers:read,phone_numbers:write". */
 int acct_parse_scopes(const char *s, unsigned *out);
 

@@ -305,6 +305,7 @@ typedef struct conn {
     uint64_t tick;
     int depth;            /* transaction nesting */
     bool rollback_only;
+    bool writing;         /* holds the store's write_lock */
     struct conn *next;    /* all connections of the store, for close */
 } conn_t;
 
@@ -313,6 +314,13 @@ typedef struct {
     char *path;
     pthread_key_t key;
     pthread_mutex_t lock; /* guards conns */
+    /* Writers of this process queue here, not in SQLite: a BEGIN IMMEDIATE
+     * that finds the database locked waits in SQLite's busy handler, which
+     * sleeps in steps of up to 100 ms -- a purchase that waited behind
+     * another would take a whole step.  A mutex wakes the next writer the
+     * moment the previous one commits.  (Other processes still meet the
+     * busy handler; busy_timeout stays as their bound.) */
+    pthread_mutex_t write_lock;
     conn_t *conns;
 } sqlite_store_t;
 
@@ -482,14 +490,28 @@ static int64_t col_money(sqlite3_stmt *st, int i)
 
 /* ---- transactions ------------------------------------------------------ */
 
+static void write_unlock(sqlite_store_t *s, conn_t *c)
+{
+    if (c->writing) {
+        c->writing = false;
+        pthread_mutex_unlock(&s->write_lock);
+    }
+}
+
 static int sq_tx_begin(store_t *st, bool write)
 {
+    sqlite_store_t *s = (sqlite_store_t *)st;
     conn_t *c = CONN(st);
     if (!c) return ST_ERR;
     if (c->depth++ > 0) return ST_OK;
     c->rollback_only = false;
+    if (write) {
+        pthread_mutex_lock(&s->write_lock);
+        c->writing = true;
+    }
     if (exec_sql(c->db, write ? "BEGIN IMMEDIATE" : "BEGIN") != ST_OK) {
         c->depth = 0;
+        write_unlock(s, c);
         return ST_ERR;
     }
     return ST_OK;
@@ -500,15 +522,16 @@ static int sq_tx_commit(store_t *st)
     conn_t *c = CONN(st);
     if (!c || c->depth == 0) return ST_ERR;
     if (--c->depth > 0) return ST_OK;
+    int rc = ST_OK;
     if (c->rollback_only) {
         exec_sql(c->db, "ROLLBACK");
-        return ST_ERR;
-    }
-    if (exec_sql(c->db, "COMMIT") != ST_OK) {
+        rc = ST_ERR;
+    } else if (exec_sql(c->db, "COMMIT") != ST_OK) {
         exec_sql(c->db, "ROLLBACK");
-        return ST_ERR;
+        rc = ST_ERR;
     }
-    return ST_OK;
+    write_unlock((sqlite_store_t *)st, c);
+    return rc;
 }
 
 static void sq_tx_rollback(store_t *st)
@@ -520,6 +543,7 @@ static void sq_tx_rollback(store_t *st)
         return;
     }
     exec_sql(c->db, "ROLLBACK");
+    write_unlock((sqlite_store_t *)st, c);
 }
 
 /* ---- migrations -------------------------------------------------------- */
@@ -819,6 +843,7 @@ static void unpack_row(const char *p, inv_number_t *r)
 /* The pending write for number, or NULL. */
 static pend_t *pend_find(store_import_t *im, const char *number, size_t *slot)
 {
+    *slot = 0;
     if (!im->nslots) return NULL;
     size_t i = hash_str(number) & (im->nslots - 1);
     for (; im->slots[i]; i = (i + 1) & (im->nslots - 1)) {
@@ -835,7 +860,7 @@ static pend_t *pend_find(store_import_t *im, const char *number, size_t *slot)
 
 static void pend_add(store_import_t *im, const inv_number_t *row, bool update)
 {
-    size_t slot;
+    size_t slot = 0;
     if (im->npend * 2 >= im->nslots) {
         /* grow the table (and rehash) before it is half full */
         size_t n = im->nslots ? im->nslots * 2 : 1 << 16;
@@ -2160,6 +2185,7 @@ static void sq_close(store_t *st)
     pthread_setspecific(s->key, NULL);
     pthread_key_delete(s->key);
     pthread_mutex_destroy(&s->lock);
+    pthread_mutex_destroy(&s->write_lock);
     free(s->path);
     free(s);
 }
@@ -2180,6 +2206,7 @@ int store_sqlite_open(const char *path, store_t **out, char **err)
     s->base.ops = &sqlite_ops;
     s->path = xstrdup(path);
     pthread_mutex_init(&s->lock, NULL);
+    pthread_mutex_init(&s->write_lock, NULL);
     pthread_key_create(&s->key, NULL);
     conn_t *c = conn_get(s);
     if (c == NULL) {
