@@ -30,7 +30,7 @@
 
 typedef struct store store_t;
 
-#define SEARCH_COUNT_CAP 10000
+#define SEARCH_COUNT_CAP 1000
 typedef struct store_import store_import_t;
 
 /* Search filters (API.md §2.2), already validated by the core. */
