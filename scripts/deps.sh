@@ -53,6 +53,7 @@ fi
 if [ "$want_test" = 1 ]; then
   here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
   if [ ! -d "$here/tests/api/node_modules/plivo" ] || \
+     [ ! -d "$here/tests/api/node_modules/@seriousme/openapi-schema-validator" ] || \
      [ "$here/tests/api/package-lock.json" -nt "$here/tests/api/node_modules/.package-lock.json" ]; then
     (cd "$here/tests/api" && npm ci --no-audit --no-fund --loglevel=error)
   fi

@@ -12,4 +12,11 @@ echo "== unit tests (ctest)"
 
 echo "== API tests (node --test)"
 cd "$here/tests/api"
-NUMBERD_BIN="$here/build/numberd" node --test
+# Every response the suite receives is recorded, then checked against the
+# OpenAPI document (docs/openapi.json): status, content type and body schema.
+rec="$(mktemp -d)"
+trap 'rm -rf "$rec"' EXIT
+NUMBERD_BIN="$here/build/numberd" NUMBERD_RECORD_DIR="$rec" node --test
+
+echo "== API responses against docs/openapi.json"
+NUMBERD_BIN="$here/build/numberd" NUMBERD_REPLAY_DIR="$rec" node --test openapi.test.js
