@@ -394,7 +394,7 @@ describe('responses', () => {
       { body: { carrier_name: 'sip-static', sip_gateway: { ipv4: '203.0.113.5' } } }), 201);
     assert.match(stat.id, UUID_RE);
     const auth = want(await srv.byoc(key, 'POST', '/carriers', {
-      body: { carrier_name: 'sip-auth', trunk_type: 'auth', sip_gateway: { ipv4: '203.0.113.6', port: 5080, netmask: 30 },
+      body: { carrier_name: 'sip-auth', trunk_type: 'auth', sip_gateway: { ipv4: '203.0.113.4', port: 5080, netmask: 30 },
         inbound_auth: { username: 'u1', password: 'secret-pass' } },
     }), 201);
     const reg = want(await srv.byoc(key, 'POST', '/carriers', {
