@@ -40,6 +40,13 @@ static const route_t k_public[] = {
     {HTTP_DELETE, BYOC "/{id}", h_byoc_number_delete, NULL, "byoc.numbers.delete"},
 };
 
+/* Operations: outside every dialect, for probes and scrapers. */
+static const route_t k_ops[] = {
+    {HTTP_GET, "/healthz", h_ops_healthz, NULL, "ops.healthz"},
+    {HTTP_GET, "/readyz", h_ops_readyz, NULL, "ops.readyz"},
+    {HTTP_GET, "/metrics", h_ops_metrics, NULL, "ops.metrics"},
+};
+
 static const route_t k_admin[] = {
     {HTTP_POST, "/admin/v1/accounts", h_admin_account_create, NULL, "admin.accounts.create"},
     {HTTP_GET, "/admin/v1/accounts", h_admin_account_list, NULL, "admin.accounts.list"},
@@ -54,12 +61,15 @@ static const route_t k_admin[] = {
      "admin.numbers.status"},
 };
 
-static route_t k_all[ND_ARRAY_LEN(k_public) + ND_ARRAY_LEN(k_admin)];
+/* The admin routes come last, so that without an admin token the table is
+ * simply cut short. */
+static route_t k_all[ND_ARRAY_LEN(k_public) + ND_ARRAY_LEN(k_ops) + ND_ARRAY_LEN(k_admin)];
 
 const route_t *api_all_routes(size_t *n)
 {
     memcpy(k_all, k_public, sizeof k_public);
-    memcpy(k_all + ND_ARRAY_LEN(k_public), k_admin, sizeof k_admin);
+    memcpy(k_all + ND_ARRAY_LEN(k_public), k_ops, sizeof k_ops);
+    memcpy(k_all + ND_ARRAY_LEN(k_public) + ND_ARRAY_LEN(k_ops), k_admin, sizeof k_admin);
     *n = ND_ARRAY_LEN(k_all);
     return k_all;
 }
@@ -71,7 +81,10 @@ void api_app(api_ctx_t *ctx, http_app_t *out)
     out->routes = all;
     /* Without an admin token the admin API does not exist (API.md §1):
      * its paths answer 404 like any unknown path. */
-    out->nroutes = ctx->admin_enabled ? n : ND_ARRAY_LEN(k_public);
+    out->nroutes = ctx->admin_enabled ? n : ND_ARRAY_LEN(k_public) + ND_ARRAY_LEN(k_ops);
     out->error = api_error;
+    /* One id per request: X-Request-Id, the log line, and the api_id of a
+     * Plivo body are the same UUID. */
+    out->new_request_id = ids_uuid_v4;
     out->ud = ctx;
 }
