@@ -426,6 +426,10 @@ int inv_export(core_t *c, const char *country_iso, int state, FILE *out, uint64_
     export_t x = {.out = out, .line = BUF_INIT};
     int ret = C_ERR;
     *rows = 0;
+    /* a backend that predates the op (NULL in its table) */
+    if (c->st->ops->inventory_export == NULL)
+        return cerr(e, CE_INTERNAL, "the %s backend cannot export the inventory yet",
+                    c->st->ops->name);
     for (size_t i = 0; i < COL__N; i++) {
         if (i) fputc(',', out);
         fputs(k_cols[i], out);
