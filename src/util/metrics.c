@@ -202,8 +202,8 @@ static void render_requests(buf_t *out)
 
 static void render_durations(buf_t *out)
 {
-    buf_puts(out, "# HELP numberd_http_request_duration_seconds Time from the request's first "
-                  "byte to its answer being queued, by route template.\n"
+    buf_puts(out, "# HELP numberd_http_request_duration_seconds Time from a request's headers "
+                  "to its answer being queued, by route template.\n"
                   "# TYPE numberd_http_request_duration_seconds histogram\n");
     for (size_t r = 0; r <= G.nroutes; r++) {
         uint64_t per[NBUCKETS + 1], count = 0;
