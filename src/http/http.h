@@ -135,6 +135,7 @@ typedef struct {
     unsigned threads;
     unsigned conn_timeout;      /* seconds */
     unsigned conn_limit;
+    unsigned per_ip_limit;      /* connections per client address; 0: no limit */
 } http_config_t;
 int http_server_start(const http_config_t *cfg, const http_app_t *app, http_server_t **out,
                       char **err);
