@@ -34,6 +34,7 @@ static const char *k_serve_usage =
     "  --max-conns-per-ip N     open connections per client address   NUMBERD_MAX_CONNS_PER_IP (64; 0 = no limit)\n"
     "                           (behind a reverse proxy every client has the proxy's address:\n"
     "                           raise both limits or set them at the proxy)\n"
+    "  --conn-timeout S         close a connection idle for S seconds NUMBERD_CONN_TIMEOUT (30)\n"
     "  --admin-token-file F     file holding the admin token          NUMBERD_ADMIN_TOKEN_FILE\n"
     "                           (or the token itself in NUMBERD_ADMIN_TOKEN; at least 16 characters)\n"
     "  --secret-key-file F      server key sealing SIP passwords      NUMBERD_SECRET_KEY_FILE (<db>.key)\n"
@@ -214,7 +215,7 @@ int cli_serve(int argc, char **argv)
     const char *usage = k_serve_usage;
     const char *db = NULL, *listen = NULL, *threads_s = NULL, *aging_s = NULL, *rate_s = NULL,
                *token_file = NULL, *level_s = NULL, *key_file = NULL, *authfail_s = NULL,
-               *perip_s = NULL;
+               *perip_s = NULL, *timeout_s = NULL;
     bool demo = false;
     opt_t opts[] = {{"listen", required_argument, &listen, NULL},
                     {"threads", required_argument, &threads_s, NULL},
@@ -222,6 +223,7 @@ int cli_serve(int argc, char **argv)
                     {"rate-limit", required_argument, &rate_s, NULL},
                     {"auth-fail-limit", required_argument, &authfail_s, NULL},
                     {"max-conns-per-ip", required_argument, &perip_s, NULL},
+                    {"conn-timeout", required_argument, &timeout_s, NULL},
                     {"admin-token-file", required_argument, &token_file, NULL},
                     {"log-level", required_argument, &level_s, NULL},
                     {"secret-key-file", required_argument, &key_file, NULL},
@@ -237,12 +239,14 @@ int cli_serve(int argc, char **argv)
     rate_s = env_or(rate_s, "NUMBERD_RATE_LIMIT", "300/5");
     authfail_s = env_or(authfail_s, "NUMBERD_AUTH_FAIL_LIMIT", "20/60");
     perip_s = env_or(perip_s, "NUMBERD_MAX_CONNS_PER_IP", "64");
+    timeout_s = env_or(timeout_s, "NUMBERD_CONN_TIMEOUT", "30");
     token_file = env_or(token_file, "NUMBERD_ADMIN_TOKEN_FILE", NULL);
     level_s = env_or(level_s, "NUMBERD_LOG_LEVEL", "info");
     key_file = env_or(key_file, "NUMBERD_SECRET_KEY_FILE", NULL);
 
     char host[64];
-    unsigned port, threads, aging, rl_n = 0, rl_s = 0, af_n = 0, af_s = 0, perip = 0;
+    unsigned port, threads, aging, rl_n = 0, rl_s = 0, af_n = 0, af_s = 0, perip = 0,
+             conn_timeout = 30;
     log_level_t level;
     if (parse_listen(listen, host, sizeof host, &port) != C_OK)
         return usage_error(usage, "invalid --listen %s: want HOST:PORT", listen);
@@ -258,6 +262,8 @@ int cli_serve(int argc, char **argv)
         return usage_error(usage, "invalid --auth-fail-limit %s: want N/S (e.g. 20/60) or 0", authfail_s);
     if (parse_uint_opt(perip_s, 0, 100000, &perip) != C_OK)
         return usage_error(usage, "invalid --max-conns-per-ip %s: want 0-100000", perip_s);
+    if (parse_uint_opt(timeout_s, 1, 3600, &conn_timeout) != C_OK)
+        return usage_error(usage, "invalid --conn-timeout %s: want 1-3600", timeout_s);
     if (log_parse_level(level_s, &level) != C_OK)
         return usage_error(usage, "invalid --log-level %s", level_s);
     log_set_level(level);
@@ -304,7 +310,7 @@ int cli_serve(int argc, char **argv)
     sweep_once(&ctx.core);
     http_app_t app;
     api_app(&ctx, &app);
-    http_config_t cfg = {.host = host, .port = port, .threads = threads, .conn_timeout = 30,
+    http_config_t cfg = {.host = host, .port = port, .threads = threads, .conn_timeout = conn_timeout,
                          .per_ip_limit = perip};
     http_server_t *srv = NULL;
     char *err = NULL;
