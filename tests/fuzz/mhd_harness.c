@@ -30,6 +30,7 @@ fz_http_t *fz_http_new(const http_app_t *app)
     s->d = MHD_start_daemon(MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL, access_cb, s,
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
                             MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
+                            MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, NULL,
                             MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
     if (s->d == NULL) nd_panic("fuzz harness: cannot start libmicrohttpd");
     h->s = s;
