@@ -17,7 +17,8 @@ pkgs=(build-essential cmake ninja-build pkg-config
       libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libpq-dev
       libcmocka-dev sqlite3 curl ca-certificates)
 if [ "$want_test" = 1 ]; then
-  pkgs+=(nodejs npm)
+  # clang and its runtime libraries (libFuzzer, ASan) for scripts/fuzz.sh
+  pkgs+=(nodejs npm clang libclang-rt-14-dev)
 fi
 
 missing=()
