@@ -69,6 +69,16 @@ test('a session with every kind of secret', async () => {
     inbound_auth: { username: 'pbx1', password: secrets.sip_inbound },
   });
   assert.equal(c1.status, 201, c1.text);
+  // with an Idempotency-Key: the request is hashed and stored with the key
+  // (keyed with the server key, so not a dictionary target either)
+  secrets.sip_idem = 'idem-Pa55word-Zt5y0bM';
+  const ci = await fetch(`${srv.base}/v1/phone-numbers/carriers`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${a.api_key}`, 'Content-Type': 'application/json', 'Idempotency-Key': 'secret-carrier-0001' },
+    body: JSON.stringify({ carrier_name: 'keyed trunk', trunk_type: 'auth', sip_gateway: { ipv4: '192.0.2.12' },
+      inbound_auth: { username: 'pbx4', password: secrets.sip_idem } }),
+  });
+  assert.equal(ci.status, 201, await ci.text());
   const c2 = await byoc(secrets.api_key_2, 'POST', '/v1/phone-numbers/carriers', {
     carrier_name: 'reg trunk', trunk_type: 'reg', sip_gateway: { ipv4: 'sip.example.com', inbound: false, outbound: true },
     registration: { username: 'pbx2', password: secrets.sip_register, sip_realm: 'sip.example.com' },

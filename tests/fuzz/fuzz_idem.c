@@ -41,8 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     uint8_t h1[IDS_HASH_SZ], h2[IDS_HASH_SZ], h3[IDS_HASH_SZ];
-    idem_hash(action, resource, params, strlen(params), h1);
-    idem_hash(action, resource, params, strlen(params), h2);
+    idem_hash(NULL, action, resource, params, strlen(params), h1);
+    idem_hash(NULL, action, resource, params, strlen(params), h2);
     FUZZ_CHECK(memcmp(h1, h2, sizeof h1) == 0);
     /* moving a byte from the action to the resource changes the hash */
     if (action[0]) {
@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char *a2 = strdup(action);
         if (a2 == NULL) abort();
         a2[strlen(a2) - 1] = '\0';
-        idem_hash(a2, r2, params, strlen(params), h3);
+        idem_hash(NULL, a2, r2, params, strlen(params), h3);
         FUZZ_CHECK(memcmp(h1, h3, sizeof h1) != 0);
         free(a2);
         free(r2);
