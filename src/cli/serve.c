@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "api/api.h"
@@ -168,6 +169,21 @@ static int demo_setup(core_t *core, const char *host, unsigned port)
     return C_OK;
 }
 
+/* Each connection is a descriptor.  systemd and most shells start
+ * services with a soft limit of 1024 and a far higher hard limit, which
+ * would cap the server at about a thousand connections; the soft limit is
+ * raised to the hard one (at most 1<<20). */
+static void raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+    rlim_t want = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > (1u << 20) ? (1u << 20) : rl.rlim_max;
+    if (rl.rlim_cur >= want) return;
+    rl.rlim_cur = want;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+        log_msg(LOG_WARN, "cannot raise the open file limit: %s", strerror(errno));
+}
+
 /* The aging sweep: numbers whose aging period is over go back on sale
  * without anyone running a command.  Runs at start and every
  * SWEEP_SECONDS; a condition variable lets shutdown stop it at once. */
@@ -306,6 +322,7 @@ int cli_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    raise_nofile();
     /* Return aged numbers before the first request can search. */
     sweep_once(&ctx.core);
     http_app_t app;
