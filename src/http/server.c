@@ -42,7 +42,7 @@ typedef struct {
     bool stream_open;
     http_resp_t early;
     uint64_t received;
-    bool bad_framing;        /* conflicting Content-Length / Transfer-Encoding */
+    bool bad_framing;        /* no reliable body length, or a NUL in a header (framing_bad) */
 } req_t;
 
 static void req_free(req_t *r)
@@ -82,7 +82,7 @@ static void client_addr(struct MHD_Connection *c, char *out, size_t sz)
 typedef struct {
     const char *cl;
     size_t cl_len;
-    bool te, conflict;
+    bool te, bad;
 } framing_t;
 
 static enum MHD_Result framing_it(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -91,12 +91,12 @@ static enum MHD_Result framing_it(void *cls, enum MHD_ValueKind kind, const char
     ND_UNUSED(kind);
     framing_t *f = cls;
     if (memchr(key, '\0', key_size) || (value && memchr(value, '\0', value_size))) {
-        f->conflict = true;
+        f->bad = true;
     } else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
         f->te = true;
     } else if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
         if (f->cl && (f->cl_len != value_size || memcmp(f->cl, value, value_size) != 0))
-            f->conflict = true;
+            f->bad = true;
         f->cl = value;
         f->cl_len = value_size;
     }
@@ -107,7 +107,7 @@ static bool framing_bad(struct MHD_Connection *c)
 {
     framing_t f = {0};
     MHD_get_connection_values_n(c, MHD_HEADER_KIND, framing_it, &f);
-    return f.conflict || (f.te && f.cl);
+    return f.bad || (f.te && f.cl);
 }
 
 /* Percent-decoding of the path and query string: libmicrohttpd's rule,
