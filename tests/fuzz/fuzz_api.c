@@ -101,10 +101,8 @@ static void import_csv(core_t *core, const char *csv, size_t n)
     inv_result_free(&res);
 }
 
-static void world_close(world_t *w)
+static void world_unlink(const world_t *w)
 {
-    fz_http_free(w->http);
-    cli_close_core(&w->ctx.core);
     char p[300];
     unlink(w->path);
     snprintf(p, sizeof p, "%s-wal", w->path);
@@ -112,6 +110,16 @@ static void world_close(world_t *w)
     snprintf(p, sizeof p, "%s-shm", w->path);
     unlink(p);
 }
+
+static void world_close(world_t *w)
+{
+    fz_http_free(w->http);
+    cli_close_core(&w->ctx.core);
+    world_unlink(w);
+}
+
+/* libFuzzer ends with exit(): the last world's files go with it. */
+static void at_exit(void) { world_unlink(&g_w); }
 
 static void world_open(world_t *w)
 {
@@ -232,6 +240,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     setenv("NUMBERD_SECRET_KEY", "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", 1);
     unsetenv("NUMBERD_FAKE_NOW");
     world_open(&g_w);
+    atexit(at_exit);
     return 0;
 }
 
