@@ -23,6 +23,10 @@ pkgs=(build-essential cmake ninja-build pkg-config
 if [ "$want_test" = 1 ] || [ "$want_bench" = 1 ]; then
   pkgs+=(nodejs npm)
 fi
+if [ "$want_test" = 1 ]; then
+  # clang and its runtime libraries (libFuzzer, ASan) for scripts/fuzz.sh
+  pkgs+=(clang libclang-rt-14-dev)
+fi
 if [ "$want_bench" = 1 ]; then
   pkgs+=(wrk nginx-light iproute2)
 fi

@@ -1,22 +1,43 @@
 #!/usr/bin/env bash
 # Quick start, part 2: install what is missing, build, and run every test:
 # the cmocka unit tests (ctest) and the black-box API tests (node --test)
-# against the real binary.
+# against the real binary; then the same again against an ASan+UBSan build
+# (any sanitizer report fails the run), and each libFuzzer target for 20 s.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$here/scripts/deps.sh" --test
 bash "$here/scripts/build.sh" RelWithDebInfo
 
-echo "== unit tests (ctest)"
+t0=$SECONDS
+stage() { echo "== $1 (at $((SECONDS - t0)) s)"; }
+
+stage "unit tests (ctest)"
 (cd "$here/build" && ctest --output-on-failure -j2)
 
-echo "== API tests (node --test)"
-cd "$here/tests/api"
+stage "API tests (node --test)"
 # Every response the suite receives is recorded, then checked against the
 # OpenAPI document (docs/openapi.json): status, content type and body schema.
 rec="$(mktemp -d)"
 trap 'rm -rf "$rec"' EXIT
-NUMBERD_BIN="$here/build/numberd" NUMBERD_RECORD_DIR="$rec" node --test
+(cd "$here/tests/api" && NUMBERD_BIN="$here/build/numberd" NUMBERD_RECORD_DIR="$rec" node --test)
+stage "API responses against docs/openapi.json"
+(cd "$here/tests/api" && NUMBERD_BIN="$here/build/numberd" NUMBERD_REPLAY_DIR="$rec" node --test openapi.test.js)
+t_plain=$((SECONDS - t0))
+# Sanitizers: abort on the first report (the harness then sees a server
+# killed by SIGABRT, or a sanitizer report on its stderr, and fails).
+stage "ASan+UBSan build (build-asan, -Werror)"
+BUILD_DIR="$here/build-asan" bash "$here/scripts/build.sh" RelWithDebInfo -DND_SANITIZE=ON
+export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+stage "unit tests under ASan+UBSan"
+(cd "$here/build-asan" && ctest --output-on-failure -j2)
+stage "API tests under ASan+UBSan"
+(cd "$here/tests/api" && NUMBERD_BIN="$here/build-asan/numberd" node --test)
+unset ASAN_OPTIONS UBSAN_OPTIONS
+t_asan=$((SECONDS - t0 - t_plain))
 
-echo "== API responses against docs/openapi.json"
-NUMBERD_BIN="$here/build/numberd" NUMBERD_REPLAY_DIR="$rec" node --test openapi.test.js
+stage "fuzzing: each target for 20 s, 2 at a time"
+FUZZ_SECONDS=20 FUZZ_JOBS=2 bash "$here/scripts/fuzz.sh"
+t_fuzz=$((SECONDS - t0 - t_plain - t_asan))
+
+echo "== done: plain ${t_plain} s, sanitizers ${t_asan} s, fuzzing ${t_fuzz} s"

@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <stdatomic.h>
 
+#include "core/authfail.h"
 #include "core/core.h"
 #include "core/ratelimit.h"
 #include "http/http.h"
@@ -23,6 +24,7 @@ typedef struct {
     bool metrics_auth;     /* GET /metrics wants Authorization: Bearer <metrics token> */
     uint8_t metrics_hash[IDS_HASH_SZ];
     atomic_bool stopping;  /* shutdown has begun: GET /readyz answers 503 */
+    authfail_t *af;        /* failed authentications per address; NULL: no limit */
 } api_ctx_t;
 
 typedef enum { DIALECT_PLIVO, DIALECT_BYOC, DIALECT_ADMIN } dialect_t;
@@ -47,8 +49,20 @@ void api_core_error(http_req_t *req, http_resp_t *resp, const cerr_t *e);
 /* ---- auth: on failure these write the response and return C_ERR ----
  * Once they know who is calling (even if they then refuse it with 403 or
  * 429), they put the caller's auth_id in req->account for the log. */
+/* Each refuses with 429 and Retry-After while the client's address is
+ * throttled for failed authentications (ctx->af), and records a failure
+ * with every 401 it answers. */
 int api_auth_plivo(http_req_t *req, http_resp_t *resp, account_t *out);
 int api_auth_admin(http_req_t *req, http_resp_t *resp);
+/* Pure header parsers (no I/O; fuzzed).  Basic: "Basic <base64(id:secret)>"
+ * (scheme case-insensitive, header under 300 bytes, no NUL in the decoded
+ * text, split at the first ':'); decodes into buf, which *id and *secret
+ * point into and which the caller wipes.  Bearer: "Bearer <token>", token
+ * non-empty, header at most 300 bytes; *token points into h.  C_ERR for
+ * anything else. */
+#define API_BASIC_BUFSZ 256
+int api_parse_basic(const char *h, char buf[API_BASIC_BUFSZ], const char **id, const char **secret);
+int api_parse_bearer(const char *h, const char **token);
 /* Bearer API key with every scope bit of scope (SCOPE_READ / SCOPE_WRITE):
  * 401 for a missing or unknown key, 403 for a missing scope. */
 int api_auth_byoc(http_req_t *req, http_resp_t *resp, unsigned scope, account_t *out);

@@ -253,7 +253,7 @@ int h_byoc_carrier_create(http_req_t *req, http_resp_t *resp)
 
     uint8_t hash[IDS_HASH_SZ];
     char *params = json_dumps(b, JSON_SORT_KEYS | JSON_COMPACT);
-    idem_hash("POST carriers", "", params, params ? strlen(params) : 0, hash);
+    idem_hash(&ctx->core, "POST carriers", "", params, params ? strlen(params) : 0, hash);
     ids_wipe(params, params ? strlen(params) : 0);   /* it may hold passwords */
     free(params);
     create_ctx_t cc = {.who = &who, .in = &in, .f = f};

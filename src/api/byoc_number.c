@@ -100,7 +100,7 @@ int h_byoc_number_create(http_req_t *req, http_resp_t *resp)
 
     uint8_t hash[IDS_HASH_SZ];
     char *params = json_dumps(b, JSON_SORT_KEYS | JSON_COMPACT);
-    idem_hash("POST phone-numbers", "", params, params ? strlen(params) : 0, hash);
+    idem_hash(&ctx->core, "POST phone-numbers", "", params, params ? strlen(params) : 0, hash);
     free(params);
     bool replayed = false;
     int status = 0;

@@ -147,7 +147,7 @@ int h_phonenumber_buy(http_req_t *req, http_resp_t *resp)
     char canon[E164_BUFSZ];
     const char *resource = e164_parse(req->params[1], canon, NULL) == C_OK ? canon : req->params[1];
     char *params = json_dumps(b, JSON_SORT_KEYS | JSON_COMPACT);
-    idem_hash("POST PhoneNumber", resource, params, params ? strlen(params) : 0, hash);
+    idem_hash(&ctx->core, "POST PhoneNumber", resource, params, params ? strlen(params) : 0, hash);
     free(params);
     bool replayed = false;
     int status = 0;

@@ -131,10 +131,10 @@ void cli_close_core(core_t *core)
 int cli_parse_opts(int argc, char **argv, const char *usage, opt_t *opts, size_t nopts,
                       const char **db)
 {
-    struct option lo[16];
+    struct option lo[40];
     char shorts[2 * 13 + 2] = "h";
     size_t n = 0, ns = 1;
-    if (nopts > 13) nd_panic("cli_parse_opts: too many options");
+    if (nopts > 37) nd_panic("cli_parse_opts: too many options");
     for (size_t i = 0; i < nopts; i++) {
         if (opts[i].name[0] && opts[i].name[1] == '\0') {
             shorts[ns++] = opts[i].name[0];

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "api/api.h"
@@ -28,6 +29,13 @@ static const char *k_serve_usage =
     "  --threads N              HTTP worker threads                   NUMBERD_THREADS (cores)\n"
     "  --aging-days D           days an unrented number ages          NUMBERD_AGING_DAYS (45)\n"
     "  --rate-limit N/S         requests per S seconds per account    NUMBERD_RATE_LIMIT (300/5; 0 = off)\n"
+    "  --auth-fail-limit N/S    after N failed authentications in S   NUMBERD_AUTH_FAIL_LIMIT (20/60; 0 = off)\n"
+    "                           seconds from one address (IPv6: its /64), answer 429 with\n"
+    "                           Retry-After to that address for S seconds\n"
+    "  --max-conns-per-ip N     open connections per client address   NUMBERD_MAX_CONNS_PER_IP (64; 0 = no limit)\n"
+    "                           (behind a reverse proxy every client has the proxy's address:\n"
+    "                           raise both limits or set them at the proxy)\n"
+    "  --conn-timeout S         close a connection idle for S seconds NUMBERD_CONN_TIMEOUT (30)\n"
     "  --admin-token-file F     file holding the admin token          NUMBERD_ADMIN_TOKEN_FILE\n"
     "                           (or the token itself in NUMBERD_ADMIN_TOKEN; at least 16 characters)\n"
     "  --secret-key-file F      server key sealing SIP passwords      NUMBERD_SECRET_KEY_FILE (<db>.key)\n"
@@ -99,6 +107,18 @@ static int parse_uint_opt(const char *s, unsigned min, unsigned max, unsigned *o
     unsigned long v = strtoul(s, NULL, 10);
     if (v < min || v > max) return C_ERR;
     *out = (unsigned)v;
+    return C_OK;
+}
+
+/* "N/S" (N 1-1000000, S 1-3600) or "0" (off: *n = *s = 0). */
+static int parse_rate(const char *v, unsigned *n, unsigned *s)
+{
+    char a[16], b[16], extra;
+    *n = *s = 0;
+    if (strcmp(v, "0") == 0) return C_OK;
+    if (sscanf(v, "%15[0-9]/%15[0-9]%c", a, b, &extra) != 2 || parse_uint_opt(a, 1, 1000000, n) != C_OK ||
+        parse_uint_opt(b, 1, 3600, s) != C_OK)
+        return C_ERR;
     return C_OK;
 }
 
@@ -177,6 +197,21 @@ static int demo_setup(core_t *core, const char *host, unsigned port)
     return C_OK;
 }
 
+/* Each connection is a descriptor.  systemd and most shells start
+ * services with a soft limit of 1024 and a far higher hard limit, which
+ * would cap the server at about a thousand connections; the soft limit is
+ * raised to the hard one (at most 1<<20). */
+static void raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+    rlim_t want = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > (1u << 20) ? (1u << 20) : rl.rlim_max;
+    if (rl.rlim_cur >= want) return;
+    rl.rlim_cur = want;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+        log_msg(LOG_WARN, "cannot raise the open file limit: %s", strerror(errno));
+}
+
 /* The aging sweep: numbers whose aging period is over go back on sale
  * without anyone running a command.  Runs at start and every
  * SWEEP_SECONDS; a condition variable lets shutdown stop it at once. */
@@ -224,12 +259,16 @@ int cli_serve(int argc, char **argv)
     const char *usage = k_serve_usage;
     const char *db = NULL, *listen = NULL, *threads_s = NULL, *aging_s = NULL, *rate_s = NULL,
                *token_file = NULL, *level_s = NULL, *key_file = NULL, *log_file = NULL,
-               *mtoken_file = NULL, *drain_s = NULL;
+               *mtoken_file = NULL, *drain_s = NULL, *authfail_s = NULL, *perip_s = NULL,
+               *timeout_s = NULL;
     bool demo = false;
     opt_t opts[] = {{"listen", required_argument, &listen, NULL},
                     {"threads", required_argument, &threads_s, NULL},
                     {"aging-days", required_argument, &aging_s, NULL},
                     {"rate-limit", required_argument, &rate_s, NULL},
+                    {"auth-fail-limit", required_argument, &authfail_s, NULL},
+                    {"max-conns-per-ip", required_argument, &perip_s, NULL},
+                    {"conn-timeout", required_argument, &timeout_s, NULL},
                     {"admin-token-file", required_argument, &token_file, NULL},
                     {"log-level", required_argument, &level_s, NULL},
                     {"secret-key-file", required_argument, &key_file, NULL},
@@ -246,6 +285,9 @@ int cli_serve(int argc, char **argv)
     threads_s = env_or(threads_s, "NUMBERD_THREADS", NULL);
     aging_s = env_or(aging_s, "NUMBERD_AGING_DAYS", "45");
     rate_s = env_or(rate_s, "NUMBERD_RATE_LIMIT", "300/5");
+    authfail_s = env_or(authfail_s, "NUMBERD_AUTH_FAIL_LIMIT", "20/60");
+    perip_s = env_or(perip_s, "NUMBERD_MAX_CONNS_PER_IP", "64");
+    timeout_s = env_or(timeout_s, "NUMBERD_CONN_TIMEOUT", "30");
     token_file = env_or(token_file, "NUMBERD_ADMIN_TOKEN_FILE", NULL);
     level_s = env_or(level_s, "NUMBERD_LOG_LEVEL", "info");
     key_file = env_or(key_file, "NUMBERD_SECRET_KEY_FILE", NULL);
@@ -260,7 +302,8 @@ int cli_serve(int argc, char **argv)
     }
 
     char host[64];
-    unsigned port, threads, aging, rl_n = 0, rl_s = 0, drain;
+    unsigned port, threads, aging, rl_n = 0, rl_s = 0, drain, af_n = 0, af_s = 0, perip = 0,
+             conn_timeout = 30;
     log_level_t level;
     if (parse_listen(listen, host, sizeof host, &port) != C_OK)
         return usage_error(usage, "invalid --listen %s: want HOST:PORT", listen);
@@ -270,12 +313,14 @@ int cli_serve(int argc, char **argv)
         return usage_error(usage, "invalid --threads %s: want 1-256", threads_s);
     if (parse_uint_opt(aging_s, 0, 3650, &aging) != C_OK)
         return usage_error(usage, "invalid --aging-days %s: want 0-3650", aging_s);
-    if (strcmp(rate_s, "0") != 0) {
-        char a[16], b[16];
-        if (sscanf(rate_s, "%15[0-9]/%15[0-9]", a, b) != 2 || parse_uint_opt(a, 1, 1000000, &rl_n) != C_OK ||
-            parse_uint_opt(b, 1, 3600, &rl_s) != C_OK)
-            return usage_error(usage, "invalid --rate-limit %s: want N/S (e.g. 300/5) or 0", rate_s);
-    }
+    if (parse_rate(rate_s, &rl_n, &rl_s) != C_OK)
+        return usage_error(usage, "invalid --rate-limit %s: want N/S (e.g. 300/5) or 0", rate_s);
+    if (parse_rate(authfail_s, &af_n, &af_s) != C_OK)
+        return usage_error(usage, "invalid --auth-fail-limit %s: want N/S (e.g. 20/60) or 0", authfail_s);
+    if (parse_uint_opt(perip_s, 0, 100000, &perip) != C_OK)
+        return usage_error(usage, "invalid --max-conns-per-ip %s: want 0-100000", perip_s);
+    if (parse_uint_opt(timeout_s, 1, 3600, &conn_timeout) != C_OK)
+        return usage_error(usage, "invalid --conn-timeout %s: want 1-3600", timeout_s);
     if (parse_uint_opt(drain_s, 1, 3600, &drain) != C_OK)
         return usage_error(usage, "invalid --shutdown-timeout %s: want 1-3600 seconds", drain_s);
     if (log_parse_level(level_s, &level) != C_OK)
@@ -328,6 +373,7 @@ int cli_serve(int argc, char **argv)
     }
     ctx.core.aging_days = (int)aging;
     ctx.rl = rl_new(rl_n, rl_s);
+    ctx.af = af_new(af_n, af_s);
     if (token[0]) {
         ctx.admin_enabled = true;
         ids_hash_secret(token, strlen(token), ctx.admin_hash);
@@ -350,12 +396,13 @@ int cli_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    raise_nofile();
     /* Return aged numbers before the first request can search. */
     sweep_once(&ctx.core);
     http_app_t app;
     api_app(&ctx, &app);
-    http_config_t cfg = {.host = host, .port = port, .threads = threads, .conn_timeout = 30,
-                         .drain_seconds = drain};
+    http_config_t cfg = {.host = host, .port = port, .threads = threads, .conn_timeout = conn_timeout,
+                         .drain_seconds = drain, .per_ip_limit = perip};
     http_server_t *srv = NULL;
     char *err = NULL;
     if (http_server_start(&cfg, &app, &srv, &err) != C_OK) {
@@ -413,6 +460,7 @@ int cli_serve(int argc, char **argv)
     http_server_stop(srv);
     cli_close_core(&ctx.core);
     rl_free(ctx.rl);
+    af_free(ctx.af);
     log_msg(LOG_INFO, "stopped: database closed");
     return 0;
 }

@@ -352,9 +352,13 @@ int compliance_create(core_t *c, const char *auth_id, const char *country_iso,
 /* Valid key: 8-255 of [A-Za-z0-9_-]. */
 bool idem_key_valid(const char *key);
 /* Hash of a request's identity: what it acts on (e.g. "POST PhoneNumber"
- * and the canonical number) and its parameters in a canonical encoding. */
-void idem_hash(const char *action, const char *resource, const char *params, size_t n,
-               uint8_t out[IDS_HASH_SZ]);
+ * and the canonical number) and its parameters in a canonical encoding.
+ * Keyed with a key derived from the server key (c->key; unkeyed when c or
+ * c->key is NULL): the parameters may hold a SIP password, and an unkeyed
+ * hash of it in the database could be tried against a dictionary by
+ * anyone holding the database file but not the key file. */
+void idem_hash(const core_t *c, const char *action, const char *resource, const char *params,
+               size_t n, uint8_t out[IDS_HASH_SZ]);
 /* The action runs inside the transaction; it returns C_OK with a response
  * (status, body) to store, or C_ERR with e (nothing is stored, everything
  * it wrote is rolled back). */

@@ -7,6 +7,7 @@
 
 #include "core/clock.h"
 #include "util/metrics.h"
+#include "core/secrets.h"
 
 bool idem_key_valid(const char *key)
 {
@@ -17,11 +18,15 @@ bool idem_key_valid(const char *key)
     return true;
 }
 
-void idem_hash(const char *action, const char *resource, const char *params, size_t n,
-               uint8_t out[IDS_HASH_SZ])
+void idem_hash(const core_t *c, const char *action, const char *resource, const char *params,
+               size_t n, uint8_t out[IDS_HASH_SZ])
 {
     crypto_generichash_state s;
-    crypto_generichash_init(&s, NULL, 0, IDS_HASH_SZ);
+    uint8_t key[SEC_SUBKEY_SZ];
+    bool keyed = c && c->key;
+    if (keyed) sec_key_derive(c->key, "numberd idempotency v1", key);
+    crypto_generichash_init(&s, keyed ? key : NULL, keyed ? sizeof key : 0, IDS_HASH_SZ);
+    ids_wipe(key, sizeof key);
     crypto_generichash_update(&s, (const unsigned char *)action, strlen(action));
     crypto_generichash_update(&s, (const unsigned char *)"\n", 1);
     crypto_generichash_update(&s, (const unsigned char *)resource, strlen(resource));

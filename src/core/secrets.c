@@ -322,6 +322,12 @@ void sec_key_fingerprint(const sec_key_t *k, char out[SEC_FPR_SZ])
     sodium_bin2hex(out, SEC_FPR_SZ, h, (SEC_FPR_SZ - 1) / 2);
 }
 
+void sec_key_derive(const sec_key_t *k, const char *context, uint8_t out[SEC_SUBKEY_SZ])
+{
+    crypto_generichash(out, SEC_SUBKEY_SZ, (const unsigned char *)context, strlen(context), k->key,
+                       SEC_KEY_SZ);
+}
+
 int sec_seal(const sec_key_t *k, const char *plain, size_t n, uint8_t box[SEC_BOX_MAX],
              size_t *boxlen)
 {

@@ -57,6 +57,13 @@ void sec_key_free(sec_key_t *k);
  * can tell a wrong key from the right one at start; it must never change. */
 void sec_key_fingerprint(const sec_key_t *k, char out[SEC_FPR_SZ]);
 
+/* A key for another use (SEC_SUBKEY_SZ bytes), derived from the server
+ * key and a context string ("numberd idempotency v1"): BLAKE2b keyed with
+ * the server key over the context, so that no two uses share a key and the
+ * derived key says nothing about the server key.  The caller wipes out. */
+#define SEC_SUBKEY_SZ 32
+void sec_key_derive(const sec_key_t *k, const char *context, uint8_t out[SEC_SUBKEY_SZ]);
+
 /* Seals n (0..SEC_PLAIN_MAX) bytes: box = random 24-byte nonce ||
  * crypto_secretbox_easy output (16-byte MAC || ciphertext);
  * *boxlen = 24 + 16 + n.  C_ERR (and *boxlen = 0) if n > SEC_PLAIN_MAX. */

@@ -147,6 +147,7 @@ typedef struct {
     unsigned conn_timeout;      /* seconds */
     unsigned conn_limit;
     unsigned drain_seconds;     /* at stop, how long requests in flight may take; 0: 10 */
+    unsigned per_ip_limit;      /* connections per client address; 0: no limit */
 } http_config_t;
 int http_server_start(const http_config_t *cfg, const http_app_t *app, http_server_t **out,
                       char **err);

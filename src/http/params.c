@@ -22,13 +22,18 @@ typedef struct {
     size_t errsz;
 } qctx_t;
 
-static int add_param(qctx_t *q, const char *key, const char *value, size_t vlen)
+static int add_param(qctx_t *q, const char *key, size_t klen, const char *value, size_t vlen)
 {
     if (++q->n > HTTP_MAX_PARAMS) {
         snprintf(q->errbuf, q->errsz, "too many parameters (at most %d)", HTTP_MAX_PARAMS);
         return C_ERR;
     }
-    if (!utf8_valid(key, strlen(key), NULL) || !utf8_valid(value, vlen, NULL)) {
+    /* a NUL would cut the name or value short when read as a C string */
+    if (memchr(key, '\0', klen) || memchr(value, '\0', vlen)) {
+        snprintf(q->errbuf, q->errsz, "invalid parameters: NUL byte");
+        return C_ERR;
+    }
+    if (!utf8_valid(key, klen, NULL) || !utf8_valid(value, vlen, NULL)) {
         snprintf(q->errbuf, q->errsz, "invalid UTF-8 in parameters");
         return C_ERR;
     }
@@ -40,14 +45,15 @@ static int add_param(qctx_t *q, const char *key, const char *value, size_t vlen)
     return C_OK;
 }
 
+/* The _n iterator gives the decoded lengths, so that a NUL inside a name
+ * or value is seen rather than taken for its end. */
 static enum MHD_Result query_it(void *cls, enum MHD_ValueKind kind, const char *key,
-                                const char *value)
+                                size_t key_size, const char *value, size_t value_size)
 {
     ND_UNUSED(kind);
     qctx_t *q = cls;
     if (q->failed) return MHD_NO;
-    const char *v = value ? value : "";
-    if (add_param(q, key, v, strlen(v)) != C_OK) {
+    if (add_param(q, key, key_size, value ? value : "", value ? value_size : 0) != C_OK) {
         q->failed = true;
         return MHD_NO;
     }
@@ -57,7 +63,7 @@ static enum MHD_Result query_it(void *cls, enum MHD_ValueKind kind, const char *
 int http_query_params(http_req_t *req, json_t **out, char *errbuf, size_t errsz)
 {
     qctx_t q = {.obj = json_object(), .errbuf = errbuf, .errsz = errsz};
-    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, query_it, &q);
+    MHD_get_connection_values_n(req->conn, MHD_GET_ARGUMENT_KIND, query_it, &q);
     if (q.failed) {
         json_decref(q.obj);
         return C_ERR;
@@ -122,7 +128,7 @@ int http_parse_urlencoded(const char *body, size_t n, json_t **out, char *errbuf
                 snprintf(errbuf, errsz, "malformed form body");
                 goto done;
             }
-            if (add_param(&q, key, val, (size_t)vl) != C_OK) goto done;
+            if (add_param(&q, key, (size_t)kl, val, (size_t)vl) != C_OK) goto done;
         }
         i = e + 1;
     }

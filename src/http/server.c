@@ -59,6 +59,7 @@ typedef struct {
     uint64_t received;
     uint64_t t0;             /* CLOCK_MONOTONIC nanoseconds at the first call */
     bool answered;           /* a response was queued (and the request logged) */
+    bool bad_framing;        /* no reliable body length, or a NUL in a header (framing_bad) */
 } req_t;
 
 static uint64_t now_ns(void)
@@ -94,6 +95,76 @@ static void client_addr(struct MHD_Connection *c, char *out, size_t sz)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, (socklen_t)sz);
 }
 
+/* RFC 9112 §6.3: a message with Transfer-Encoding and Content-Length, or
+ * with several different Content-Length values, has no reliable length.
+ * libmicrohttpd picks one; a proxy in front may have picked the other, and
+ * the difference is how requests get smuggled past it.  A NUL byte in a
+ * header (RFC 9110 §5.5 forbids it) would cut the value short where we
+ * read it as a C string (libmicrohttpd 0.9.75 ends the value at a raw NUL
+ * itself, so this is for the versions that pass it on).  Such a request
+ * is refused with 400 and the connection closed. */
+typedef struct {
+    const char *cl;
+    size_t cl_len;
+    bool te, bad;
+} framing_t;
+
+static enum MHD_Result framing_it(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  size_t key_size, const char *value, size_t value_size)
+{
+    ND_UNUSED(kind);
+    framing_t *f = cls;
+    if (memchr(key, '\0', key_size) || (value && memchr(value, '\0', value_size))) {
+        f->bad = true;
+    } else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+        f->te = true;
+    } else if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+        if (f->cl && (f->cl_len != value_size || memcmp(f->cl, value, value_size) != 0))
+            f->bad = true;
+        f->cl = value;
+        f->cl_len = value_size;
+    }
+    return MHD_YES;
+}
+
+static bool framing_bad(struct MHD_Connection *c)
+{
+    framing_t f = {0};
+    MHD_get_connection_values_n(c, MHD_HEADER_KIND, framing_it, &f);
+    return f.bad || (f.te && f.cl);
+}
+
+/* Percent-decoding of the path and query string: libmicrohttpd's rule,
+ * except that "%00" is left as it is.  Decoded, it would be a NUL byte
+ * that ends the C string: "/Number/14155550100%00x" would act on
+ * 14155550100, and "/Number/%00x" on the list.  Left encoded, it is an
+ * ordinary character that no identifier or parameter accepts. */
+static int unhex(int c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    c |= 0x20;
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+static size_t unescape_cb(void *cls, struct MHD_Connection *c, char *s)
+{
+    ND_UNUSED(cls);
+    ND_UNUSED(c);
+    char *w = s;
+    for (const char *r = s; *r;) {
+        int h = r[0] == '%' ? unhex((unsigned char)r[1]) : -1;
+        int l = h >= 0 ? unhex((unsigned char)r[2]) : -1;
+        if (l >= 0 && (h | l) != 0) {
+            *w++ = (char)(h * 16 + l);
+            r += 3;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = '\0';
+    return (size_t)(w - s);
+}
+
 static req_t *req_new(http_server_t *s, struct MHD_Connection *conn, const char *url,
                       const char *method)
 {
@@ -115,9 +186,10 @@ static req_t *req_new(http_server_t *s, struct MHD_Connection *conn, const char 
     q->content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
     q->app = s->app.ud;
     client_addr(conn, q->client, sizeof q->client);
+    r->bad_framing = framing_bad(conn);
     r->match = router_match(s->app.routes, s->app.nroutes, q->path, q->method, &q->route,
                             q->params, &q->param_store, &r->allow);
-    if (r->match == ROUTE_FOUND && q->route->stream) {
+    if (r->match == ROUTE_FOUND && q->route->stream && !r->bad_framing) {
         if (q->route->stream->open(q, &r->early, &r->stream_state) == C_OK) r->stream_open = true;
         else r->stream_refused = true;
     }
@@ -127,6 +199,12 @@ static req_t *req_new(http_server_t *s, struct MHD_Connection *conn, const char 
 static void dispatch(http_server_t *s, req_t *r, http_resp_t *resp)
 {
     http_req_t *q = &r->pub;
+    if (r->bad_framing) {
+        s->app.error(q, resp, 400, "invalid message framing: conflicting Content-Length and "
+                                   "Transfer-Encoding headers, or a NUL byte in a header");
+        http_resp_header(resp, "Connection", "close");
+        return;
+    }
     if (r->match == ROUTE_NO_PATH) {
         s->app.error(q, resp, 404, "not found");
         return;
@@ -237,6 +315,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
         size_t n = *upload_data_size;
         *upload_data_size = 0;
         r->received += n;
+        if (r->bad_framing) return MHD_YES; /* read and dropped: the answer is 400 */
         if (r->stream_open) {
             if (r->received > HTTP_MAX_STREAM) return MHD_NO;
             r->pub.route->stream->data(r->stream_state, upload_data, n);
@@ -332,9 +411,14 @@ int http_server_start(const http_config_t *cfg, const http_app_t *app, http_serv
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cfg->threads ? cfg->threads : 1),
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(cfg->conn_timeout ? cfg->conn_timeout : 30),
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)(cfg->conn_limit ? cfg->conn_limit : 10000),
+        /* One address may not hold every connection slot (idle sockets are
+         * cheap to open); past the limit libmicrohttpd closes the new
+         * connection at once.  0 means no limit. */
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->per_ip_limit,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
         MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, NULL,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_END);
     if (s->d == NULL) {

@@ -13,7 +13,9 @@ let alice;
 let bob;
 
 before(async () => {
-  srv = await start();
+  // Dozens of deliberate 401s from one address: the failure throttle
+  // (--auth-fail-limit, tested in abuse.test.js) would answer 429 midway.
+  srv = await start({ args: ['--auth-fail-limit', '0'] });
   alice = await srv.createAccount('alice');
   bob = await srv.createAccount('bob');
   await srv.loadCsv(csv(['number', 'country_iso', 'type', 'sub_type'], [

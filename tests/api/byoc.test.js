@@ -34,7 +34,7 @@ const NUMBER_KEYS = ['account_id', 'carrier_name', 'country_iso', 'created_at', 
   'number_type', 'phone_number_sid', 'source', 'status', 'sub_account', 'voip_carrier_sid'];
 
 before(async () => {
-  srv = await start({ args: ['--rate-limit', '0'] });
+  srv = await start({ args: ['--rate-limit', '0', '--auth-fail-limit', '0'] }); // many deliberate 401s
   alice = await srv.createAccount('alice');
   bob = await srv.createAccount('bob');
   await srv.loadCsv(csv(ALL_COLUMNS, [

@@ -720,8 +720,9 @@ describe('serve flags and their environment variables', () => {
 
   test('serve --help lists every flag with its environment variable', () => {
     const names = flags.map((f) => f.flag).sort();
-    assert.deepEqual(names, ['admin-token-file', 'aging-days', 'db', 'demo', 'listen', 'log-file',
-      'log-level', 'metrics-token-file', 'rate-limit', 'secret-key-file', 'shutdown-timeout', 'threads']);
+    assert.deepEqual(names, ['admin-token-file', 'aging-days', 'auth-fail-limit', 'conn-timeout', 'db',
+      'demo', 'listen', 'log-file', 'log-level', 'max-conns-per-ip', 'metrics-token-file', 'rate-limit',
+      'secret-key-file', 'shutdown-timeout', 'threads']);
     for (const f of flags) assert.match(f.rest, /NUMBERD_[A-Z_]+/, `--${f.flag} names no environment variable`);
   });
 
@@ -740,6 +741,9 @@ describe('serve flags and their environment variables', () => {
     NUMBERD_METRICS_TOKEN_FILE: [path.join(os.tmpdir(), 'no-such-numberd-mtoken'), 1],
     NUMBERD_SHUTDOWN_TIMEOUT: ['0', 2],
     NUMBERD_DEMO: ['maybe', 2],
+    NUMBERD_AUTH_FAIL_LIMIT: ['often', 2],
+    NUMBERD_MAX_CONNS_PER_IP: ['many', 2],
+    NUMBERD_CONN_TIMEOUT: ['0', 2],
   };
 
   test('every variable in the help is read by serve', () => {

@@ -102,11 +102,30 @@ async function start(opts = {}) {
     db: path.join(dir, 't.db'),
     child,
     stderr: () => stderr,
-    /** SIGTERM, then the exit status {code, signal}. */
+    /**
+     * SIGTERM, then the exit status {code, signal}.  Rejects unless numberd
+     * exited 0 by itself (not killed by a signal: a sanitizer abort, a
+     * crash) and printed no sanitizer report, so that every test file
+     * notices a server that died or misbehaved under it (the ASan+UBSan
+     * run of scripts/test.sh relies on this).
+     */
     stop() {
       if (!stopped) {
         stopped = (async () => {
           if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+          const res = await exited;
+          if (ownDir) fs.rmSync(dir, { recursive: true, force: true });
+          assertCleanExit(res, stderr);
+          return res;
+        })();
+      }
+      return stopped;
+    },
+    /** Kills numberd with sig (SIGKILL) and resolves with {code, signal}, without judging it. */
+    kill(sig = 'SIGKILL') {
+      if (!stopped) {
+        stopped = (async () => {
+          if (child.exitCode === null && child.signalCode === null) child.kill(sig);
           const res = await exited;
           if (ownDir) fs.rmSync(dir, { recursive: true, force: true });
           return res;
@@ -114,9 +133,20 @@ async function start(opts = {}) {
       }
       return stopped;
     },
+    /** true while the process runs. */
+    alive: () => child.exitCode === null && child.signalCode === null,
   };
   bindHelpers(srv);
   return srv;
+}
+
+// What AddressSanitizer, LeakSanitizer and UBSan print when they report.
+const SANITIZER_RE = /ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|SUMMARY: \w*Sanitizer/;
+
+function assertCleanExit(res, stderr) {
+  const tail = stderr.split('\n').slice(-40).join('\n');
+  assert.ok(!SANITIZER_RE.test(stderr), `numberd printed a sanitizer report:\n${tail}`);
+  assert.deepEqual(res, { code: 0, signal: null }, `numberd did not exit cleanly:\n${tail}`);
 }
 
 async function parse(res, method, url) {
@@ -346,6 +376,6 @@ const ALL_COLUMNS = ['number', 'country_iso', 'type', 'sub_type', 'prefix', 'cit
   'restriction_text', 'carrier'];
 
 module.exports = {
-  BIN, UUID_RE, start, basic, randomToken, assertPlivoError, assertProblem, generateCsv, csv,
+  SANITIZER_RE, BIN, UUID_RE, start, basic, randomToken, assertPlivoError, assertProblem, generateCsv, csv,
   ALL_COLUMNS,
 };
