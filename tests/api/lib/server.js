@@ -5,6 +5,15 @@
 // Every test file calls start() once: a fresh temp dir, a fresh SQLite
 // database, a random port and a random admin token, so files can run in
 // parallel without seeing each other's data.
+//
+// PostgreSQL mode: with NUMBERD_TEST_PG=postgresql://user@host:port/ (a
+// throwaway cluster, see scripts/test.sh) every fresh dir gets a fresh
+// database instead of t.db, created with psql (NUMBERD_TEST_PSQL, default
+// psql on the PATH); its URL is kept in <dir>/pg-url, so that a server
+// started again on the same dir (opts.dir) finds the same database.  The
+// nodes of a PostgreSQL deployment share the server key through
+// NUMBERD_SECRET_KEY: this mode sets one for the whole test process (CLI
+// runs inherit it).
 
 const { spawn, execFileSync } = require('node:child_process');
 const crypto = require('node:crypto');
@@ -17,6 +26,42 @@ const assert = require('node:assert/strict');
 const BIN = process.env.NUMBERD_BIN
   ? path.resolve(process.env.NUMBERD_BIN)
   : path.resolve(__dirname, '../../../build/numberd');
+
+const PG = process.env.NUMBERD_TEST_PG || '';
+const PSQL = process.env.NUMBERD_TEST_PSQL || 'psql';
+if (PG && !process.env.NUMBERD_SECRET_KEY) {
+  process.env.NUMBERD_SECRET_KEY = crypto.randomBytes(32).toString('hex');
+}
+
+/** psql against the cluster's maintenance database. */
+function psql(sql) {
+  const base = PG.endsWith('/') ? PG : `${PG}/`;
+  return execFileSync(PSQL, [`${base}postgres`, '-qAtX', '-v', 'ON_ERROR_STOP=1', '-c', sql],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** The database of a test dir: <dir>/t.db, or in PostgreSQL mode the URL
+ * of the dir's own database (created on first use). */
+function dbOf(dir) {
+  if (!PG) return path.join(dir, 't.db');
+  const f = path.join(dir, 'pg-url');
+  if (fs.existsSync(f)) return fs.readFileSync(f, 'utf8').trim();
+  const name = `nd_${crypto.randomBytes(8).toString('hex')}`;
+  psql(`CREATE DATABASE ${name}`);
+  const base = PG.endsWith('/') ? PG : `${PG}/`;
+  const url = `${base}${name}`;
+  fs.writeFileSync(f, `${url}\n`);
+  return url;
+}
+
+/** Drops the dir's PostgreSQL database, if it has one (best effort). */
+function dropDbOf(dir) {
+  if (!PG) return;
+  const f = path.join(dir, 'pg-url');
+  if (!fs.existsSync(f)) return;
+  const name = fs.readFileSync(f, 'utf8').trim().replace(/^.*\//, '');
+  try { psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`); } catch { /* the cluster goes anyway */ }
+}
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -36,7 +81,8 @@ function randomToken(n = 32) {
  * opts.dir runs on an existing directory's database (<dir>/t.db), e.g. that
  * of a stopped server (see opts.keepDir), and leaves the directory in place
  * on stop(); opts.keepDir keeps a fresh directory after stop() as well.
- * srv.db is the database path.
+ * Two servers started on one dir share one database (two nodes).
+ * srv.db is the database path (PostgreSQL mode: its URL; see dbOf).
  */
 async function start(opts = {}) {
   const ownDir = !opts.dir && !opts.keepDir;
@@ -52,7 +98,8 @@ async function start(opts = {}) {
     if (v === undefined) delete env[k];
     else env[k] = String(v);
   }
-  const args = ['serve', '--db', path.join(dir, 't.db'), '--listen', '127.0.0.1:0',
+  const db = dbOf(dir);
+  const args = ['serve', '--db', db, '--listen', '127.0.0.1:0',
     '--threads', String(opts.threads || 2), ...(opts.args || [])];
   const child = spawn(BIN, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
 
@@ -98,7 +145,7 @@ async function start(opts = {}) {
     port,
     adminToken,
     dir,
-    db: path.join(dir, 't.db'),
+    db,
     child,
     stderr: () => stderr,
     /** SIGTERM, then the exit status {code, signal}. */
@@ -107,7 +154,10 @@ async function start(opts = {}) {
         stopped = (async () => {
           if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
           const res = await exited;
-          if (ownDir) fs.rmSync(dir, { recursive: true, force: true });
+          if (ownDir) {
+            dropDbOf(dir);
+            fs.rmSync(dir, { recursive: true, force: true });
+          }
           return res;
         })();
       }
@@ -289,6 +339,6 @@ const ALL_COLUMNS = ['number', 'country_iso', 'type', 'sub_type', 'prefix', 'cit
   'restriction_text', 'carrier'];
 
 module.exports = {
-  BIN, UUID_RE, start, basic, randomToken, assertPlivoError, assertProblem, generateCsv, csv,
+  PG, dbOf, psql, BIN, UUID_RE, start, basic, randomToken, assertPlivoError, assertProblem, generateCsv, csv,
   ALL_COLUMNS,
 };
