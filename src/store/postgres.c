@@ -92,6 +92,7 @@
 #define LOCK_NS "1853189474" /* 'numb' */
 #define LOCK_MIGRATE "1"
 #define LOCK_INVENTORY "2"
+#define LOCK_NUMADD "3"
 
 enum {
     Q_ACCOUNT_INSERT,
@@ -402,7 +403,7 @@ static const char *const q_sql[Q__COUNT] = {
         "INSERT INTO settings(name, value) VALUES ($1, $2) "
         "ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value",
     [Q_IMPORT_PREFETCH] =
-        "SELECT number, state, source FROM numbers WHERE number >= $1 ORDER BY number LIMIT $2",
+        "SELECT number, state, source FROM numbers WHERE number >= $1 AND number < $2 LIMIT $3",
     /* the rows of one flush, all new or updatable (the import checked);
      * the WHERE clause is a safety net, checked by counting */
     [Q_IMPORT_UPSERT] =
@@ -428,6 +429,7 @@ typedef struct conn {
     bool tx_write;        /* the outermost transaction is a write transaction */
     bool rollback_only;   /* an inner level rolled back */
     bool tx_failed;       /* a statement failed: PostgreSQL aborted the transaction */
+    bool numadd_locked;   /* this transaction holds LOCK_NUMADD */
     struct conn *next;    /* all connections of the store, for close */
 } conn_t;
 
@@ -861,6 +863,7 @@ static void tx_reset(conn_t *c)
     c->tx_write = false;
     c->tx_failed = false;
     c->rollback_only = false;
+    c->numadd_locked = false;
 }
 
 static int pg_tx_begin(store_t *st, bool write)
@@ -1166,6 +1169,15 @@ static int caps_of(const inv_number_t *v)
 
 /* ---- inventory import --------------------------------------------------- */
 
+/* The upper bound of a digit-prefix range: "1415" -> "1415:" (':' sorts
+ * right after '9' in the C collation of every text column), so number >= p
+ * AND number < p: is "starts with p". */
+static void prefix_hi(const char *p, char *out, size_t sz)
+{
+    snprintf(out, sz, "%s:", p);
+}
+
+
 /* What the import knows about one number in the database (or about to be
  * in it).  gen: the flush generation in which the row waits in the COPY
  * buffer (0: not buffered). */
@@ -1175,122 +1187,142 @@ typedef struct {
     uint32_t gen;
 } known_t;
 
-#define KNOWN_MAX 2000000     /* drop the picture beyond this many numbers */
+/* An open-addressing hash map from digit strings to known_t. */
+typedef struct {
+    known_t *slot;
+    size_t cap, n;
+} kmap_t;
+
+#define KNOWN_MAX 4000000     /* forget the picture beyond this many numbers */
 #define FLUSH_ROWS 20000      /* rows per COPY + upsert */
-#define FETCH_MIN 1
-#define FETCH_MAX 16384
+#define RANGE_MAX 8192        /* numbers one read-ahead may bring */
+#define RANGE_PREFIX 4        /* first read-ahead: numbers starting with 4 digits */
 
 struct store_import {
     pg_store_t *s;
     conn_t *c;
     bool dry_run;
     int64_t now;
-    /* the picture: known numbers, and a window [lo, hi] (hi "" = no end)
-     * in which every number the database holds is known */
-    known_t *known;
-    size_t kcap, kn;
-    bool win;
-    char win_lo[E164_BUFSZ], win_hi[E164_BUFSZ];
-    int fetch;            /* read-ahead size, adapted to the input's order */
-    int hits;             /* lookups answered without a query since the last one */
+    /* The picture: the numbers the import knows, and the prefixes it has
+     * read whole (every number of the database starting with a covered
+     * prefix is in `known`). */
+    kmap_t known, covered;
+    int plen;             /* prefix length of the next read-ahead */
     /* rows waiting for the next flush, as COPY text */
     buf_t copy;
     size_t npending;
     uint32_t gen;
 };
 
-static uint64_t known_hash(const char *s)
+static uint64_t str_hash(const char *s, size_t n)
 {
     uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    while (*s) {
-        h ^= (unsigned char)*s++;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
         h *= 1099511628211ull;
     }
     return h;
 }
 
-static known_t *known_find(store_import_t *im, const char *num)
+/* The entry of s[0..n), or NULL. */
+static known_t *kmap_find(const kmap_t *m, const char *s, size_t n)
 {
-    if (im->kcap == 0) return NULL;
-    size_t mask = im->kcap - 1;
-    for (size_t i = known_hash(num) & mask;; i = (i + 1) & mask) {
-        if (im->known[i].num[0] == '\0') return NULL;
-        if (strcmp(im->known[i].num, num) == 0) return &im->known[i];
+    if (m->cap == 0) return NULL;
+    size_t mask = m->cap - 1;
+    for (size_t i = str_hash(s, n) & mask;; i = (i + 1) & mask) {
+        const char *k = m->slot[i].num;
+        if (k[0] == '\0') return NULL;
+        if (strncmp(k, s, n) == 0 && k[n] == '\0') return &m->slot[i];
     }
 }
 
-static known_t *known_put(store_import_t *im, const char *num)
+/* The entry of s[0..n), added (zeroed) if missing. */
+static known_t *kmap_put(kmap_t *m, const char *s, size_t n)
 {
-    if ((im->kn + 1) * 10 >= im->kcap * 7) {
-        size_t ocap = im->kcap;
-        known_t *old = im->known;
-        im->kcap = ocap ? ocap * 2 : 4096;
-        im->known = xcalloc(im->kcap, sizeof *im->known);
-        im->kn = 0;
-        for (size_t i = 0; i < ocap; i++) {
-            if (!old[i].num[0]) continue;
-            known_t *k = known_put(im, old[i].num);
-            *k = old[i];
+    if ((m->n + 1) * 10 >= m->cap * 7) {
+        kmap_t bigger = {xcalloc(m->cap ? m->cap * 2 : 4096, sizeof(known_t)),
+                         m->cap ? m->cap * 2 : 4096, 0};
+        for (size_t i = 0; i < m->cap; i++) {
+            if (!m->slot[i].num[0]) continue;
+            *kmap_put(&bigger, m->slot[i].num, strlen(m->slot[i].num)) = m->slot[i];
         }
-        free(old);
+        free(m->slot);
+        *m = bigger;
     }
-    size_t mask = im->kcap - 1;
-    size_t i = known_hash(num) & mask;
-    while (im->known[i].num[0] && strcmp(im->known[i].num, num) != 0) i = (i + 1) & mask;
-    if (!im->known[i].num[0]) {
-        snprintf(im->known[i].num, sizeof im->known[i].num, "%s", num);
-        im->kn++;
+    size_t mask = m->cap - 1;
+    size_t i = str_hash(s, n) & mask;
+    while (m->slot[i].num[0] && !(strncmp(m->slot[i].num, s, n) == 0 && m->slot[i].num[n] == '\0'))
+        i = (i + 1) & mask;
+    if (!m->slot[i].num[0]) {
+        if (n >= sizeof m->slot[i].num) n = sizeof m->slot[i].num - 1;
+        memcpy(m->slot[i].num, s, n);
+        m->slot[i].num[n] = '\0';
+        m->n++;
     }
-    return &im->known[i];
+    return &m->slot[i];
 }
 
-static void known_clear(store_import_t *im)
+static void kmap_free(kmap_t *m)
 {
-    free(im->known);
-    im->known = NULL;
-    im->kcap = im->kn = 0;
-    im->win = false;
+    free(m->slot);
+    memset(m, 0, sizeof *m);
 }
 
-static bool in_window(const store_import_t *im, const char *num)
+static void import_forget(store_import_t *im)
 {
-    return im->win && strcmp(num, im->win_lo) >= 0 &&
-           (im->win_hi[0] == '\0' || strcmp(num, im->win_hi) <= 0);
+    kmap_free(&im->known);
+    kmap_free(&im->covered);
 }
 
-/* Reads ahead from num: the next `fetch` numbers of the database in order.
- * They become known, and the window [num, last read] (no end when fewer
- * came back) holds no other.  The read-ahead grows while the input walks
- * forward through its windows and shrinks while it jumps about. */
-static int prefetch(store_import_t *im, const char *num)
+static bool is_covered(const store_import_t *im, const char *num)
 {
-    if (im->win) {
-        if (im->hits >= im->fetch / 4 && im->fetch < FETCH_MAX) im->fetch *= 2;
-        else if (im->hits < im->fetch / 16 && im->fetch > FETCH_MIN) im->fetch /= 2;
+    size_t len = strlen(num);
+    for (size_t n = 1; n <= len; n++)
+        if (kmap_find(&im->covered, num, n)) return true;
+    return false;
+}
+
+/* Reads ahead around num: every number of the database that starts with
+ * num's first plen digits, so that the numbers near it in the file (sorted
+ * files, and files grouped by area code) are answered without a query.
+ * A prefix holding more than RANGE_MAX numbers is too dense: the prefix
+ * grows by a digit, for this and every later read-ahead. */
+static int read_ahead(store_import_t *im, const char *num)
+{
+    size_t len = strlen(num);
+    for (;;) {
+        size_t plen = (size_t)im->plen < len ? (size_t)im->plen : len;
+        char lo[E164_BUFSZ], hi[E164_BUFSZ + 1];
+        snprintf(lo, sizeof lo, "%.*s", (int)plen, num);
+        prefix_hi(lo, hi, sizeof hi);
+        params_t p = {0};
+        p_text(&p, lo);
+        p_text(&p, hi);
+        p_i64(&p, RANGE_MAX + 1);
+        PGresult *r = NULL;
+        int rc = q_exec(im->c, Q_IMPORT_PREFETCH, &p, &r, NULL);
+        if (rc != ST_OK) return rc;
+        int n = PQntuples(r);
+        if (n > RANGE_MAX && plen < len) {
+            PQclear(r);
+            im->plen++;
+            continue;
+        }
+        for (int i = 0; i < n; i++) {
+            rd_t d = {r, i, 0};
+            const char *v = rd_val(&d);
+            if (!v) continue;
+            known_t *k = kmap_find(&im->known, v, strlen(v));
+            if (k) continue; /* what the import wrote is newer */
+            k = kmap_put(&im->known, v, strlen(v));
+            k->state = (uint8_t)rd_int(&d);
+            k->source = (uint8_t)rd_int(&d);
+            k->gen = 0;
+        }
+        PQclear(r);
+        kmap_put(&im->covered, lo, plen);
+        return ST_OK;
     }
-    im->hits = 0;
-    params_t p = {0};
-    p_text(&p, num);
-    p_i64(&p, im->fetch);
-    PGresult *r = NULL;
-    int rc = q_exec(im->c, Q_IMPORT_PREFETCH, &p, &r, NULL);
-    if (rc != ST_OK) return rc;
-    int n = PQntuples(r);
-    for (int i = 0; i < n; i++) {
-        rd_t d = {r, i, 0};
-        const char *v = rd_val(&d);
-        if (!v || known_find(im, v)) continue; /* what we wrote is newer */
-        known_t *k = known_put(im, v);
-        k->state = (uint8_t)rd_int(&d);
-        k->source = (uint8_t)rd_int(&d);
-        k->gen = 0;
-    }
-    im->win = true;
-    snprintf(im->win_lo, sizeof im->win_lo, "%s", num);
-    if (n == im->fetch) snprintf(im->win_hi, sizeof im->win_hi, "%s", PQgetvalue(r, n - 1, 0));
-    else im->win_hi[0] = '\0';
-    PQclear(r);
-    return ST_OK;
 }
 
 /* COPY text format: tab-separated, \N for NULL, backslash escapes. */
@@ -1408,13 +1440,15 @@ static int pg_import_begin(store_t *st, bool dry_run, store_import_t **out)
     im->c = c;
     im->dry_run = dry_run;
     im->now = clock_now();
-    im->fetch = 256;
+    im->plen = RANGE_PREFIX;
     im->gen = 1;
     /* the transaction spans calls: never reconnect silently inside it */
     c->depth = 1;
     c->tx_write = !dry_run;
-    int rc = ST_OK;
-    if (!dry_run)
+    /* the read-ahead's range is planned for its values every time: the
+     * table grows under it, from empty */
+    int rc = q_simple(c, "SET plan_cache_mode = force_custom_plan");
+    if (rc == ST_OK && !dry_run)
         rc = q_simple(c, "CREATE TEMP TABLE nd_import (number text, country_iso text, type text, "
                          "sub_type text, prefix text, city text, region text, rate_center text, "
                          "lata integer, voice_enabled boolean, sms_enabled boolean, "
@@ -1434,12 +1468,11 @@ static int pg_import_begin(store_t *st, bool dry_run, store_import_t **out)
 
 static int pg_import_row(store_import_t *im, const inv_number_t *row, import_outcome_t *out)
 {
-    known_t *k = known_find(im, row->number);
-    if (k || in_window(im, row->number)) {
-        im->hits++;
-    } else {
-        if (prefetch(im, row->number) != ST_OK) return ST_ERR;
-        k = known_find(im, row->number);
+    size_t len = strlen(row->number);
+    known_t *k = kmap_find(&im->known, row->number, len);
+    if (!k && !is_covered(im, row->number)) {
+        if (read_ahead(im, row->number) != ST_OK) return ST_ERR;
+        k = kmap_find(&im->known, row->number, len);
     }
     if (k && !(k->state == NUM_AVAILABLE && k->source == SRC_INVENTORY)) {
         *out = IMPORT_REFUSED;
@@ -1452,16 +1485,17 @@ static int pg_import_row(store_import_t *im, const inv_number_t *row, import_out
     /* one upsert cannot touch a row twice: a repeated number goes into
      * the next flush */
     if (k && k->gen == im->gen && import_flush(im) != ST_OK) return ST_ERR;
-    k = known_put(im, row->number);
+    k = kmap_put(&im->known, row->number, len);
     k->state = NUM_AVAILABLE;
     k->source = SRC_INVENTORY;
     k->gen = im->gen;
     copy_row(&im->copy, row);
     im->npending++;
     if (im->npending >= FLUSH_ROWS && import_flush(im) != ST_OK) return ST_ERR;
-    if (im->kn > KNOWN_MAX) {
+    if (im->known.n > KNOWN_MAX) {
+        /* everything written: the database alone holds the picture now */
         if (import_flush(im) != ST_OK) return ST_ERR;
-        known_clear(im);
+        import_forget(im);
     }
     return ST_OK;
 }
@@ -1471,7 +1505,7 @@ static int pg_import_commit_batch(store_import_t *im)
     if (im->dry_run) return ST_OK;
     if (import_flush(im) != ST_OK || q_simple(im->c, "COMMIT") != ST_OK) return ST_ERR;
     /* between batches other writers ran: what the import knew may be stale */
-    known_clear(im);
+    import_forget(im);
     return import_tx_begin(im);
 }
 
@@ -1502,7 +1536,7 @@ static int pg_import_end(store_import_t *im, bool commit)
         q_simple(c, "ANALYZE numbers");
     }
     conn_close(c);
-    known_clear(im);
+    import_forget(im);
     buf_free(&im->copy);
     free(im);
     return rc;
@@ -1527,14 +1561,6 @@ static int pg_inventory_stats(store_t *st, store_stats_cb cb, void *ud)
 }
 
 /* ---- search and purchase ----------------------------------------------- */
-
-/* The upper bound of a digit-prefix range: "1415" -> "1415:" (':' sorts
- * right after '9' in the C collation of every text column), so number >= p
- * AND number < p: is "starts with p". */
-static void prefix_hi(const char *p, char *out, size_t sz)
-{
-    snprintf(out, sz, "%s:", p);
-}
 
 /* SQLite's GLOB as an anchored POSIX regular expression: '*' any run, '?'
  * one character, [...] a class ([!...] or [^...] negated), anything else
@@ -2498,9 +2524,20 @@ static int pg_number_insert_owned(store_t *st, const owned_number_t *n)
     p_text_or_null(&p, n->byoc_id);
     p_text_or_null(&p, n->label);
     p_i64(&p, n->created_at);
-    /* in a write transaction: behind any import batch */
+    /* In a write transaction (behind any import batch), and one adder at
+     * a time from the first insert to the commit.  Two requests adding the
+     * same numbers in different orders would otherwise each wait for the
+     * other's uncommitted row: a deadlock, and both fail, where one of
+     * them must win.  Serialised, the second finds the first's rows
+     * (ON CONFLICT DO NOTHING: ST_CONFLICT).  Adding numbers is rare;
+     * the lock costs nothing else. */
     if (pg_tx_begin(st, true) != ST_OK) return ST_ERR;
-    int rc = q_write1(c, Q_NUMBER_INSERT_OWNED, &p);
+    int rc = ST_OK;
+    if (!c->numadd_locked) {
+        rc = q_simple(c, "SELECT pg_advisory_xact_lock(" LOCK_NS ", " LOCK_NUMADD ")");
+        c->numadd_locked = rc == ST_OK;
+    }
+    if (rc == ST_OK) rc = q_write1(c, Q_NUMBER_INSERT_OWNED, &p);
     if (rc == ST_NOTFOUND) rc = ST_CONFLICT; /* the number (or its BYOC id) exists */
     if (rc != ST_OK) {
         pg_tx_rollback(st);
