@@ -773,8 +773,15 @@ static int q_dyn(conn_t *c, const char *sql, const params_t *p, PGresult **out)
  * hold several statements. */
 static int q_simple(conn_t *c, const char *sql)
 {
-    if (conn_ensure(c) != ST_OK) return ST_ERR;
-    PGresult *r = PQexec(c->pg, sql);
+    PGresult *r = NULL;
+    for (int attempt = 0;; attempt++) {
+        if (conn_ensure(c) != ST_OK) return res_status(c, NULL, sql);
+        r = PQexec(c->pg, sql);
+        /* a connection that died while idle is only noticed here: outside
+         * a transaction (BEGIN itself), send again on a new one */
+        if (res_ok(r) || attempt > 0 || c->depth > 0 || PQstatus(c->pg) != CONNECTION_BAD) break;
+        PQclear(r);
+    }
     int rc = res_status(c, r, sql);
     PQclear(r);
     return rc;
