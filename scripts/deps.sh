@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what numberd needs to build, test and benchmark on Debian 12.
 # Idempotent: installs only what is missing; safe to run again and again.
-# Usage: scripts/deps.sh [--test]   (--test also installs the API-test npm packages)
+# Usage: scripts/deps.sh [--test]   (--test also installs the API-test npm packages
+#                                    and a PostgreSQL server for the second API run)
 set -euo pipefail
 
 want_test=0
@@ -17,7 +18,9 @@ pkgs=(build-essential cmake ninja-build pkg-config
       libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libpq-dev
       libcmocka-dev sqlite3 curl ca-certificates)
 if [ "$want_test" = 1 ]; then
-  pkgs+=(nodejs npm)
+  # postgresql: Debian 12's is 15; scripts/test.sh runs a throwaway cluster
+  # of it (the package's own "main" cluster is not used)
+  pkgs+=(nodejs npm postgresql)
 fi
 
 missing=()

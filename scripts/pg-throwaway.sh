@@ -3,6 +3,7 @@
 # listen on a free loopback port, remove everything on stop.
 #
 #   scripts/pg-throwaway.sh start DIR   initdb DIR/data, start; prints the URL
+#                                       (DIR/bin: the server's bin directory)
 #   scripts/pg-throwaway.sh stop DIR    stop the cluster and remove DIR
 #
 # PostgreSQL refuses to run as root, and CI runs as root: then the cluster
@@ -66,6 +67,7 @@ start)
     -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
     start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
   echo "$port" >"$dir/port"
+  echo "$bin" >"$dir/bin"
   echo "postgresql://numberd@127.0.0.1:$port/"
   ;;
 stop)
