@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # Installs what numberd needs to build, test and benchmark on Debian 12.
 # Idempotent: installs only what is missing; safe to run again and again.
-# Usage: scripts/deps.sh [--test]   (--test also installs the API-test npm packages
-#                                    and a PostgreSQL server for the second API run)
+# Usage: scripts/deps.sh [--test] [--bench]
+#   --test   also Node.js, the API tests' pinned npm packages, and a
+#            PostgreSQL server (scripts/test.sh runs the API tests on a
+#            throwaway cluster of it; the package's "main" cluster is unused)
+#   --bench  also wrk, nginx and iproute2 (bench/run)
 set -euo pipefail
 
 want_test=0
+want_bench=0
 for a in "$@"; do
   case "$a" in
     --test) want_test=1 ;;
-    -h|--help) echo "usage: scripts/deps.sh [--test]"; exit 0 ;;
+    --bench) want_bench=1 ;;
+    -h|--help) echo "usage: scripts/deps.sh [--test] [--bench]"; exit 0 ;;
     *) echo "deps.sh: unknown option: $a" >&2; exit 2 ;;
   esac
 done
@@ -17,10 +22,14 @@ done
 pkgs=(build-essential cmake ninja-build pkg-config
       libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libpq-dev
       libcmocka-dev sqlite3 curl ca-certificates)
+if [ "$want_test" = 1 ] || [ "$want_bench" = 1 ]; then
+  pkgs+=(nodejs npm)
+fi
 if [ "$want_test" = 1 ]; then
-  # postgresql: Debian 12's is 15; scripts/test.sh runs a throwaway cluster
-  # of it (the package's own "main" cluster is not used)
-  pkgs+=(nodejs npm postgresql)
+  pkgs+=(postgresql)   # Debian 12: PostgreSQL 15
+fi
+if [ "$want_bench" = 1 ]; then
+  pkgs+=(wrk nginx-light iproute2)
 fi
 
 missing=()
@@ -49,6 +58,7 @@ fi
 if [ "$want_test" = 1 ]; then
   here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
   if [ ! -d "$here/tests/api/node_modules/plivo" ] || \
+     [ ! -d "$here/tests/api/node_modules/@seriousme/openapi-schema-validator" ] || \
      [ "$here/tests/api/package-lock.json" -nt "$here/tests/api/node_modules/.package-lock.json" ]; then
     (cd "$here/tests/api" && npm ci --no-audit --no-fund --loglevel=error)
   fi

@@ -13,12 +13,27 @@ echo "== unit tests (ctest)"
 
 echo "== API tests (node --test), SQLite"
 cd "$here/tests/api"
-NUMBERD_BIN="$here/build/numberd" node --test
+# Every response the suite receives is recorded, then checked against the
+# OpenAPI document (docs/openapi.json): status, content type and body schema.
+rec="$(mktemp -d)"
+pgdir=""
+cleanup() {
+  rm -rf "$rec"
+  if [ -n "$pgdir" ]; then bash "$here/scripts/pg-throwaway.sh" stop "$pgdir"; fi
+}
+trap cleanup EXIT
+mkdir "$rec/sqlite" "$rec/postgres"
+NUMBERD_BIN="$here/build/numberd" NUMBERD_RECORD_DIR="$rec/sqlite" node --test
 
 echo "== API tests (node --test), PostgreSQL"
+# A throwaway cluster (initdb as a non-root user into a temp dir, a free
+# loopback port); every test server gets a database of its own in it.
 pgdir=$(mktemp -d /tmp/numberd-pg.XXXXXX)
-trap 'bash "$here/scripts/pg-throwaway.sh" stop "$pgdir"' EXIT
 pgurl=$(bash "$here/scripts/pg-throwaway.sh" start "$pgdir")
 echo "throwaway cluster: $pgurl ($pgdir)"
 NUMBERD_TEST_PG="$pgurl" NUMBERD_TEST_PSQL="$(cat "$pgdir/bin")/psql" \
-  NUMBERD_BIN="$here/build/numberd" node --test
+  NUMBERD_BIN="$here/build/numberd" NUMBERD_RECORD_DIR="$rec/postgres" node --test
+
+echo "== API responses against docs/openapi.json (SQLite, PostgreSQL)"
+NUMBERD_BIN="$here/build/numberd" NUMBERD_REPLAY_DIR="$rec/sqlite" node --test openapi.test.js
+NUMBERD_BIN="$here/build/numberd" NUMBERD_REPLAY_DIR="$rec/postgres" node --test openapi.test.js

@@ -148,4 +148,10 @@ int h_admin_compliance_create(http_req_t *req, http_resp_t *resp);
 int h_admin_number_approve(http_req_t *req, http_resp_t *resp);
 extern const http_stream_ops_t admin_inventory_import_ops;
 
+/* Unauthenticated, outside any dialect. */
+int h_openapi(http_req_t *req, http_resp_t *resp);
+/* docs/openapi.json, compiled in (the generated openapi_json.c). */
+extern const unsigned char nd_openapi_json[];
+extern const size_t nd_openapi_json_len;
+
 #endif

@@ -93,6 +93,7 @@ int h_byoc_number_create(http_req_t *req, http_resp_t *resp)
         api_error(req, resp, 400, "missing required field: number");
         goto done;
     }
+    if (cc.in.carrier && !cc.in.carrier[0]) cc.in.carrier = NULL; /* "": no carrier */
     cc.who = &who;
     cc.in.numbers = &number;
     cc.in.n = 1;

@@ -6,6 +6,12 @@
 #define ACC "/v1/Account/{auth_id}"
 #define BYOC "/v1/phone-numbers"
 
+/* Outside any dialect and unauthenticated: what tools fetch before they
+ * have credentials. */
+static const route_t k_meta[] = {
+    {HTTP_GET, "/openapi.json", h_openapi, NULL, "meta.openapi"},
+};
+
 static const route_t k_public[] = {
     {HTTP_GET, ACC "/PhoneNumber/", h_phonenumber_search, NULL, "plivo.phonenumber.search"},
     {HTTP_POST, ACC "/PhoneNumber/{number}/", h_phonenumber_buy, NULL, "plivo.phonenumber.buy"},
@@ -54,12 +60,14 @@ static const route_t k_admin[] = {
      "admin.numbers.status"},
 };
 
-static route_t k_all[ND_ARRAY_LEN(k_public) + ND_ARRAY_LEN(k_admin)];
+/* The admin routes come last, so that api_app can leave them out. */
+static route_t k_all[ND_ARRAY_LEN(k_meta) + ND_ARRAY_LEN(k_public) + ND_ARRAY_LEN(k_admin)];
 
 const route_t *api_all_routes(size_t *n)
 {
-    memcpy(k_all, k_public, sizeof k_public);
-    memcpy(k_all + ND_ARRAY_LEN(k_public), k_admin, sizeof k_admin);
+    memcpy(k_all, k_meta, sizeof k_meta);
+    memcpy(k_all + ND_ARRAY_LEN(k_meta), k_public, sizeof k_public);
+    memcpy(k_all + ND_ARRAY_LEN(k_meta) + ND_ARRAY_LEN(k_public), k_admin, sizeof k_admin);
     *n = ND_ARRAY_LEN(k_all);
     return k_all;
 }
@@ -71,7 +79,7 @@ void api_app(api_ctx_t *ctx, http_app_t *out)
     out->routes = all;
     /* Without an admin token the admin API does not exist (API.md §1):
      * its paths answer 404 like any unknown path. */
-    out->nroutes = ctx->admin_enabled ? n : ND_ARRAY_LEN(k_public);
+    out->nroutes = ctx->admin_enabled ? n : n - ND_ARRAY_LEN(k_admin);
     out->error = api_error;
     out->ud = ctx;
 }

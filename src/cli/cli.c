@@ -589,6 +589,27 @@ static int cmd_migrate(int argc, char **argv)
     return 0;
 }
 
+/* Hidden (not in --help): the route table, one "METHOD PATTERN NAME" line
+ * per route, admin routes included, so that the API tests compare the
+ * OpenAPI document with the router itself rather than with a parse of
+ * routes.c. */
+static int cmd_routes(int argc, char **argv)
+{
+    ND_UNUSED(argv);
+    if (argc > 1) {
+        fputs("numberd: usage: routes takes no arguments\n", stderr);
+        return EXIT_USAGE;
+    }
+    size_t n;
+    const route_t *r = api_all_routes(&n);
+    for (size_t i = 0; i < n; i++) {
+        char method[64];
+        router_allow_string(r[i].method, method, sizeof method);
+        printf("%s %s %s\n", method, r[i].pattern, r[i].name);
+    }
+    return 0;
+}
+
 int cli_main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -610,7 +631,7 @@ int cli_main(int argc, char **argv)
     } cmds[] = {{"serve", cli_serve},         {"account", cmd_account},
                 {"apikey", cmd_apikey},       {"inventory", cmd_inventory},
                 {"compliance", cmd_compliance}, {"number", cmd_number},
-                {"migrate", cmd_migrate}};
+                {"migrate", cmd_migrate},     {"routes", cmd_routes}};
     for (size_t i = 0; i < ND_ARRAY_LEN(cmds); i++)
         if (strcmp(cmd, cmds[i].name) == 0) return cmds[i].fn(argc - 1, argv + 1);
     fprintf(stderr, "numberd: usage: unknown command: %s (see numberd --help)\n", cmd);

@@ -1,6 +1,8 @@
 /* accounts.c -- accounts, API keys, authentication, compliance records. */
 #include "core/core.h"
 
+#include <stdatomic.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -119,11 +121,85 @@ int acct_apikey_create(core_t *c, const char *auth_id, unsigned scopes, char key
     return C_OK;
 }
 
+/* ---- the credential cache ------------------------------------------------
+ *
+ * Every request authenticates; without a cache that is one or two database
+ * lookups before any work.  Each thread keeps the accounts it verified
+ * recently, keyed by the secret's hash, for at most ACCT_CACHE_SECONDS.
+ * Any change to an account made by this process (disable, delete, rename)
+ * bumps a generation number that empties every thread's cache at once; a
+ * change made by ANOTHER node (PostgreSQL deployments) is seen within
+ * ACCT_CACHE_SECONDS -- the documented bound (docs/DEPLOYMENT.md). */
+
+#define ACCT_CACHE_SLOTS 64
+#define ACCT_CACHE_SECONDS 2
+
+typedef struct {
+    uint8_t hash[IDS_HASH_SZ];     /* of auth_id + ":" + token, or of the API key */
+    account_t acct;
+    unsigned scopes;
+    int64_t expires;
+    uint64_t gen;
+    bool used;
+} acct_cache_t;
+
+static _Atomic uint64_t g_acct_gen = 1;
+static _Thread_local acct_cache_t t_cache[ACCT_CACHE_SLOTS];
+
+void acct_cache_invalidate(void)
+{
+    atomic_fetch_add_explicit(&g_acct_gen, 1, memory_order_release);
+}
+
+static acct_cache_t *cache_slot(const uint8_t hash[IDS_HASH_SZ])
+{
+    uint32_t k;
+    memcpy(&k, hash, sizeof k);   /* the hash is uniform: any 4 bytes index */
+    return &t_cache[k % ACCT_CACHE_SLOTS];
+}
+
+static bool cache_get(const uint8_t hash[IDS_HASH_SZ], account_t *out, unsigned *scopes)
+{
+    acct_cache_t *e = cache_slot(hash);
+    if (!e->used || e->gen != atomic_load_explicit(&g_acct_gen, memory_order_acquire) ||
+        e->expires <= clock_now() || !ids_hash_equal(e->hash, hash))
+        return false;
+    *out = e->acct;
+    if (scopes) *scopes = e->scopes;
+    return true;
+}
+
+static void cache_put(const uint8_t hash[IDS_HASH_SZ], const account_t *a, unsigned scopes,
+                      uint64_t gen)
+{
+    acct_cache_t *e = cache_slot(hash);
+    memcpy(e->hash, hash, IDS_HASH_SZ);
+    e->acct = *a;
+    e->scopes = scopes;
+    e->expires = clock_now() + ACCT_CACHE_SECONDS;
+    e->gen = gen;
+    e->used = true;
+}
+
+/* hash of "auth_id:token": the cache key of a Basic credential */
+static void basic_key(const char *auth_id, const char *token, uint8_t out[IDS_HASH_SZ])
+{
+    char buf[IDS_AUTH_ID_SZ + 1 + 256];
+    int n = snprintf(buf, sizeof buf, "%s:%s", auth_id, token);
+    ids_hash_secret(buf, n > 0 && (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1, out);
+    ids_wipe(buf, sizeof buf);
+}
+
 int acct_auth_basic(core_t *c, const char *auth_id, const char *token, account_t *out)
 {
     store_t *st = c->st;
-    uint8_t h[IDS_HASH_SZ];
+    uint8_t h[IDS_HASH_SZ], key[IDS_HASH_SZ];
     if (!ids_is_auth_id(auth_id, strlen(auth_id))) return C_ERR;
+    basic_key(auth_id, token, key);
+    if (cache_get(key, out, NULL)) return C_OK;
+    /* read the generation before the database: a change that lands in
+     * between makes this entry stale at once */
+    uint64_t gen = atomic_load_explicit(&g_acct_gen, memory_order_acquire);
     ids_hash_secret(token, strlen(token), h);
     if (st->ops->account_by_auth_id(st, auth_id, out) != ST_OK) return C_ERR;
     if (!ids_hash_equal(h, out->token_hash) || !out->enabled) return C_ERR;
@@ -132,6 +208,7 @@ int acct_auth_basic(core_t *c, const char *auth_id, const char *token, account_t
         if (st->ops->account_by_id(st, out->parent_id, &parent) != ST_OK || !parent.enabled)
             return C_ERR;
     }
+    cache_put(key, out, 0, gen);
     return C_OK;
 }
 
@@ -143,8 +220,11 @@ int acct_auth_bearer(core_t *c, const char *key, account_t *out, unsigned *scope
     /* The lookup is by hash: a timing difference can reveal at most a hash
      * prefix of a random 256-bit key, which does not help an attacker. */
     ids_hash_secret(key, strlen(key), h);
+    if (cache_get(h, out, scopes)) return C_OK;
+    uint64_t gen = atomic_load_explicit(&g_acct_gen, memory_order_acquire);
     if (st->ops->apikey_lookup(st, h, &account_id, scopes) != ST_OK) return C_ERR;
     if (st->ops->account_by_id(st, account_id, out) != ST_OK || !out->enabled) return C_ERR;
+    cache_put(h, out, *scopes, gen);
     return C_OK;
 }
 

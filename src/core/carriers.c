@@ -21,8 +21,23 @@
 
 #define IP_SET_MAX_RAW 1000   /* entries read before dedup; bounds the work */
 
+/* Is one path the other, or inside it ("a" and "a.b", "a" and "a[2].b")? */
+static bool path_related(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    const char *shorter = la <= lb ? a : b, *longer = la <= lb ? b : a;
+    size_t n = la <= lb ? la : lb;
+    return strncmp(shorter, longer, n) == 0 &&
+           (longer[n] == '\0' || longer[n] == '.' || longer[n] == '[');
+}
+
 void fault_add(faults_t *f, const char *path, const char *fmt, ...)
 {
+    /* One fault per field: a member of the wrong type is not also
+     * "required", and a bad inbound_auth.password does not also make
+     * inbound_auth "required".  The first, most specific word wins. */
+    for (size_t i = 0; i < f->n && i < FAULTS_MAX; i++)
+        if (path_related(f->f[i].path, path)) return;
     if (f->n < FAULTS_MAX) {
         fault_t *x = &f->f[f->n];
         snprintf(x->path, sizeof x->path, "%s", path);
@@ -78,6 +93,22 @@ static void check_gateway(const carrier_t *cr, size_t i, faults_t *f)
                   "are matched by their source address; set inbound to false to use the host "
                   "name for outbound calls only",
                   g->address);
+    }
+    if (is_ip && g->inbound && g->netmask >= 1 && g->netmask <= full_len(g->address)) {
+        /* the same rule as Plivo's ip_set, so that what one dialect shows
+         * the other accepts back */
+        net_ip_t masked = ip;
+        int bits = g->netmask;
+        for (int b = 0; b < (ip.family == 4 ? 4 : 16); b++, bits -= 8) {
+            if (bits >= 8) continue;
+            masked.addr[b] &= bits <= 0 ? 0 : (uint8_t)(0xff << (8 - bits));
+        }
+        if (memcmp(masked.addr, ip.addr, sizeof ip.addr) != 0) {
+            char fix[NET_ADDR_SZ];
+            net_format(&masked, fix);
+            fault_add(f, path, "%s has host bits set for netmask %d: use %s", g->address,
+                      g->netmask, fix);
+        }
     }
     gw_path(path, sizeof path, cr->ngw, i, "port");
     if (g->port < 1 || g->port > 65535) fault_add(f, path, "must be 1-65535");

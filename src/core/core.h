@@ -55,6 +55,8 @@ typedef struct {
     fault_t f[FAULTS_MAX];
     size_t n;              /* faults past FAULTS_MAX are counted, not kept */
 } faults_t;
+/* Records a fault, unless one is already recorded for the same field, a
+ * field inside it, or the object it is in (one fault per field). */
 void fault_add(faults_t *f, const char *path, const char *fmt, ...) ND_PRINTF(3, 4);
 
 /* ---- accounts, keys, authentication (accounts.c) ---- */
@@ -73,6 +75,10 @@ int acct_apikey_create(core_t *c, const char *auth_id, unsigned scopes,
 int acct_auth_basic(core_t *c, const char *auth_id, const char *token, account_t *out);
 /* Checks an API key; C_OK fills the (main) account and its scopes. */
 int acct_auth_bearer(core_t *c, const char *key, account_t *out, unsigned *scopes);
+/* Empties every thread's credential cache: call after any change to an
+ * account (enabled, deleted).  (Authentication results are cached per
+ * thread for at most 2 s: accounts.c.) */
+void acct_cache_invalidate(void);
 /* Parses "phone_numbers:read,phone_numbers:write". */
 int acct_parse_scopes(const char *s, unsigned *out);
 

@@ -18,7 +18,7 @@
 #include "core/money.h"
 #include "util/utf8.h"
 
-#define IMPORT_BATCH 50000
+#define IMPORT_BATCH 100000
 
 enum {
     COL_NUMBER, COL_COUNTRY_ISO, COL_TYPE, COL_SUB_TYPE, COL_PREFIX, COL_CITY, COL_REGION,

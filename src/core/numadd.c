@@ -68,9 +68,20 @@ static int prepare(core_t *c, const account_t *caller, const numadd_in_t *in, ow
         snprintf(tpl->inv.type, sizeof tpl->inv.type, "%s", t);
     }
     if (in->label) {
-        if (in->label[0] && !core_text_ok(in->label, 100))
+        /* a blank label is no label */
+        const char *s = in->label;
+        size_t n = strlen(s);
+        while (n && *s == ' ') { s++; n--; }
+        while (n && s[n - 1] == ' ') n--;
+        char tmp[MODEL_LABEL_SZ];
+        if (n >= sizeof tmp) n = sizeof tmp - 1;
+        memcpy(tmp, s, n);
+        tmp[n] = '\0';
+        if (n && !core_text_ok(tmp, 100))
             return cerr(e, CE_INVALID, "invalid label: up to 100 characters, no control characters");
-        snprintf(tpl->label, sizeof tpl->label, "%s", in->label);
+        if (strlen(in->label) > 4 * 100)
+            return cerr(e, CE_INVALID, "invalid label: up to 100 characters, no control characters");
+        memcpy(tpl->label, tmp, n + 1);
     }
     if (in->subaccount && in->subaccount[0]) {
         if (caller->parent_id)

@@ -76,6 +76,7 @@ int sub_update(core_t *c, const account_t *caller, const char *auth_id, const ch
     if (enabled >= 0) a.enabled = enabled != 0;
     a.modified_at = clock_now();
     if (c->st->ops->account_update(c->st, &a) != ST_OK) return cerr(e, CE_INTERNAL, "database error");
+    acct_cache_invalidate();
     return C_OK;
 }
 
@@ -93,5 +94,6 @@ int sub_delete(core_t *c, const account_t *caller, const char *auth_id, cerr_t *
         return cerr(e, CE_INTERNAL, "database error");
     }
     if (st->ops->tx_commit(st) != ST_OK) return cerr(e, CE_INTERNAL, "database error (commit)");
+    acct_cache_invalidate();
     return C_OK;
 }

@@ -305,6 +305,7 @@ typedef struct conn {
     uint64_t tick;
     int depth;            /* transaction nesting */
     bool rollback_only;
+    bool writing;         /* holds the store's write_lock */
     struct conn *next;    /* all connections of the store, for close */
 } conn_t;
 
@@ -313,14 +314,35 @@ typedef struct {
     char *path;
     pthread_key_t key;
     pthread_mutex_t lock; /* guards conns */
+    /* Writers of this process queue here, not in SQLite: a BEGIN IMMEDIATE
+     * that finds the database locked waits in SQLite's busy handler, which
+     * sleeps in steps of up to 100 ms -- a purchase that waited behind
+     * another would take a whole step.  A mutex wakes the next writer the
+     * moment the previous one commits.  (Other processes still meet the
+     * busy handler; busy_timeout stays as their bound.) */
+    pthread_mutex_t write_lock;
     conn_t *conns;
 } sqlite_store_t;
+
+/* A write the import has decided on but not yet made (see import_flush). */
+typedef struct {
+    size_t off;          /* the packed row in the arena */
+    bool update;
+} pend_t;
 
 struct store_import {
     sqlite_store_t *s;
     conn_t *c;
     bool dry_run;
     int64_t now;
+    /* this batch's writes, made in number order at the batch's end */
+    char *arena;
+    size_t alen, acap;
+    pend_t *pend;
+    size_t npend, pcap;
+    /* numbers pending in this batch: open addressing, index+1 into pend */
+    uint32_t *slots;
+    size_t nslots;
 };
 
 static const store_ops_t sqlite_ops;
@@ -468,14 +490,28 @@ static int64_t col_money(sqlite3_stmt *st, int i)
 
 /* ---- transactions ------------------------------------------------------ */
 
+static void write_unlock(sqlite_store_t *s, conn_t *c)
+{
+    if (c->writing) {
+        c->writing = false;
+        pthread_mutex_unlock(&s->write_lock);
+    }
+}
+
 static int sq_tx_begin(store_t *st, bool write)
 {
+    sqlite_store_t *s = (sqlite_store_t *)st;
     conn_t *c = CONN(st);
     if (!c) return ST_ERR;
     if (c->depth++ > 0) return ST_OK;
     c->rollback_only = false;
+    if (write) {
+        pthread_mutex_lock(&s->write_lock);
+        c->writing = true;
+    }
     if (exec_sql(c->db, write ? "BEGIN IMMEDIATE" : "BEGIN") != ST_OK) {
         c->depth = 0;
+        write_unlock(s, c);
         return ST_ERR;
     }
     return ST_OK;
@@ -486,15 +522,16 @@ static int sq_tx_commit(store_t *st)
     conn_t *c = CONN(st);
     if (!c || c->depth == 0) return ST_ERR;
     if (--c->depth > 0) return ST_OK;
+    int rc = ST_OK;
     if (c->rollback_only) {
         exec_sql(c->db, "ROLLBACK");
-        return ST_ERR;
-    }
-    if (exec_sql(c->db, "COMMIT") != ST_OK) {
+        rc = ST_ERR;
+    } else if (exec_sql(c->db, "COMMIT") != ST_OK) {
         exec_sql(c->db, "ROLLBACK");
-        return ST_ERR;
+        rc = ST_ERR;
     }
-    return ST_OK;
+    write_unlock((sqlite_store_t *)st, c);
+    return rc;
 }
 
 static void sq_tx_rollback(store_t *st)
@@ -506,6 +543,7 @@ static void sq_tx_rollback(store_t *st)
         return;
     }
     exec_sql(c->db, "ROLLBACK");
+    write_unlock((sqlite_store_t *)st, c);
 }
 
 /* ---- migrations -------------------------------------------------------- */
@@ -721,6 +759,174 @@ static void bind_inv(sqlite3_stmt *q, const inv_number_t *r, int64_t now)
     sqlite3_bind_int(q, 22, (r->voice ? 1 : 0) | (r->sms ? 2 : 0) | (r->mms ? 4 : 0));
 }
 
+/* ---- import: writes in number order ----------------------------------
+ *
+ * An inventory row lands in eleven indexes, nine of them ordered by number
+ * (after the country).  Written in file order (often random), every insert
+ * descends to a different leaf page of every index; written in number
+ * order, consecutive inserts hit the same or the next leaf.  So a batch's
+ * outcomes are decided row by row as they come (the line numbers of
+ * refused rows are reported), but its writes are buffered, packed, and
+ * made sorted by number when the batch ends: 2.4x faster on a
+ * 1,000,000-row random-order file (docs/PERFORMANCE.md). */
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;   /* FNV-1a */
+    while (*s) h = (h ^ (uint8_t)*s++) * 1099511628211ull;
+    return h;
+}
+
+static void arena_put(store_import_t *im, const void *p, size_t n)
+{
+    if (im->alen + n > im->acap) {
+        im->acap = (im->acap ? im->acap * 2 : 1 << 20) + n;
+        im->arena = xrealloc(im->arena, im->acap);
+    }
+    memcpy(im->arena + im->alen, p, n);
+    im->alen += n;
+}
+
+typedef struct {
+    int32_t lata;
+    uint8_t voice, sms, mms;
+    int64_t rates[5];
+} packed_head_t;
+
+static size_t pack_row(store_import_t *im, const inv_number_t *r)
+{
+    size_t off = im->alen;
+    packed_head_t h = {r->lata, r->voice, r->sms, r->mms,
+                       {r->setup_rate, r->monthly_rental_rate, r->voice_rate, r->sms_rate, r->mms_rate}};
+    arena_put(im, &h, sizeof h);
+    const char *s[] = {r->number, r->country_iso, r->type, r->sub_type, r->prefix, r->city,
+                       r->region, r->rate_center, r->restriction, r->restriction_text, r->carrier};
+    for (size_t i = 0; i < ND_ARRAY_LEN(s); i++) arena_put(im, s[i], strlen(s[i]) + 1);
+    return off;
+}
+
+static void unpack_str(const char **p, char *out, size_t sz)
+{
+    size_t n = strlen(*p), k = n < sz ? n : sz - 1;
+    memcpy(out, *p, k);
+    out[k] = '\0';
+    *p += n + 1;
+}
+
+static void unpack_row(const char *p, inv_number_t *r)
+{
+    packed_head_t h;
+    memcpy(&h, p, sizeof h);
+    r->lata = h.lata;
+    r->voice = h.voice;
+    r->sms = h.sms;
+    r->mms = h.mms;
+    r->setup_rate = h.rates[0];
+    r->monthly_rental_rate = h.rates[1];
+    r->voice_rate = h.rates[2];
+    r->sms_rate = h.rates[3];
+    r->mms_rate = h.rates[4];
+    p += sizeof h;
+    unpack_str(&p, r->number, sizeof r->number);
+    unpack_str(&p, r->country_iso, sizeof r->country_iso);
+    unpack_str(&p, r->type, sizeof r->type);
+    unpack_str(&p, r->sub_type, sizeof r->sub_type);
+    unpack_str(&p, r->prefix, sizeof r->prefix);
+    unpack_str(&p, r->city, sizeof r->city);
+    unpack_str(&p, r->region, sizeof r->region);
+    unpack_str(&p, r->rate_center, sizeof r->rate_center);
+    unpack_str(&p, r->restriction, sizeof r->restriction);
+    unpack_str(&p, r->restriction_text, sizeof r->restriction_text);
+    unpack_str(&p, r->carrier, sizeof r->carrier);
+}
+
+/* The pending write for number, or NULL. */
+static pend_t *pend_find(store_import_t *im, const char *number, size_t *slot)
+{
+    *slot = 0;
+    if (!im->nslots) return NULL;
+    size_t i = hash_str(number) & (im->nslots - 1);
+    for (; im->slots[i]; i = (i + 1) & (im->nslots - 1)) {
+        pend_t *p = &im->pend[im->slots[i] - 1];
+        const packed_head_t *h = (const void *)(im->arena + p->off);
+        if (strcmp((const char *)(h + 1), number) == 0) {
+            *slot = i;
+            return p;
+        }
+    }
+    *slot = i;
+    return NULL;
+}
+
+static void pend_add(store_import_t *im, const inv_number_t *row, bool update)
+{
+    size_t slot = 0;
+    if (im->npend * 2 >= im->nslots) {
+        /* grow the table (and rehash) before it is half full */
+        size_t n = im->nslots ? im->nslots * 2 : 1 << 16;
+        free(im->slots);
+        im->slots = xcalloc(n, sizeof *im->slots);
+        im->nslots = n;
+        for (size_t k = 0; k < im->npend; k++) {
+            const packed_head_t *h = (const void *)(im->arena + im->pend[k].off);
+            pend_find(im, (const char *)(h + 1), &slot);
+            im->slots[slot] = (uint32_t)(k + 1);
+        }
+    }
+    pend_t *p = pend_find(im, row->number, &slot);
+    if (p) {
+        /* the same number twice in a batch: the later row wins, as if the
+         * first had been written and then updated */
+        p->off = pack_row(im, row);
+        return;
+    }
+    if (im->npend == im->pcap) {
+        im->pcap = im->pcap ? im->pcap * 2 : 4096;
+        im->pend = xrealloc(im->pend, im->pcap * sizeof *im->pend);
+    }
+    im->pend[im->npend] = (pend_t){pack_row(im, row), update};
+    im->slots[slot] = (uint32_t)(++im->npend);
+}
+
+typedef struct {
+    const char *number;  /* in the arena, which no longer moves */
+    const pend_t *p;
+} sort_key_t;
+
+static int key_cmp(const void *a, const void *b)
+{
+    return strcmp(((const sort_key_t *)a)->number, ((const sort_key_t *)b)->number);
+}
+
+/* Makes the batch's writes, in number order, and empties it. */
+static int import_flush(store_import_t *im)
+{
+    conn_t *c = im->c;
+    int rc = ST_OK;
+    sort_key_t *keys = xmalloc((im->npend + 1) * sizeof *keys);
+    for (size_t i = 0; i < im->npend; i++)
+        keys[i] = (sort_key_t){im->arena + im->pend[i].off + sizeof(packed_head_t), &im->pend[i]};
+    qsort(keys, im->npend, sizeof *keys, key_cmp);
+    inv_number_t *row = xmalloc(sizeof *row);
+    for (size_t i = 0; i < im->npend && rc == ST_OK; i++) {
+        unpack_row(im->arena + keys[i].p->off, row);
+        sqlite3_stmt *q = stmt(c, keys[i].p->update ? Q_IMPORT_UPDATE : Q_IMPORT_INSERT);
+        if (!q) {
+            rc = ST_ERR;
+            break;
+        }
+        bind_inv(q, row, im->now);
+        rc = step_done(c, q, "import write");
+        done_stmt(q);
+    }
+    free(row);
+    free(keys);
+    im->npend = 0;
+    im->alen = 0;
+    if (im->slots) memset(im->slots, 0, im->nslots * sizeof *im->slots);
+    return rc;
+}
+
 /* An import runs on a connection of its own: a streamed HTTP import spans
  * many calls on a worker thread, and requests that thread serves meanwhile
  * must not land inside the import's transaction. */
@@ -763,23 +969,38 @@ static int sq_import_row(store_import_t *im, const inv_number_t *row, import_out
         log_db_error(c->db, "import select");
         return ST_ERR;
     }
+    size_t slot;
+    if (!exists && pend_find(im, row->number, &slot)) {
+        /* earlier in this batch: written (in the dry run: would be) by now */
+        exists = updatable = true;
+    }
     if (exists && !updatable) {
         *out = IMPORT_REFUSED;
         return ST_OK;
     }
     *out = exists ? IMPORT_UPDATED : IMPORT_INSERTED;
-    if (im->dry_run) return ST_OK;
-    sqlite3_stmt *q = stmt(c, exists ? Q_IMPORT_UPDATE : Q_IMPORT_INSERT);
-    if (!q) return ST_ERR;
-    bind_inv(q, row, im->now);
-    rc = step_done(c, q, "import write");
-    done_stmt(q);
-    return rc;
+    pend_add(im, row, exists);
+    return ST_OK;
+}
+
+static void import_free(store_import_t *im)
+{
+    conn_close(im->c);
+    free(im->arena);
+    free(im->pend);
+    free(im->slots);
+    free(im);
 }
 
 static int sq_import_commit_batch(store_import_t *im)
 {
-    if (im->dry_run) return ST_OK;
+    if (im->dry_run) {
+        /* nothing is written: forget the batch, keep memory bounded */
+        im->npend = im->alen = 0;
+        if (im->slots) memset(im->slots, 0, im->nslots * sizeof *im->slots);
+        return ST_OK;
+    }
+    if (import_flush(im) != ST_OK) return ST_ERR;
     if (exec_sql(im->c->db, "COMMIT") != ST_OK) return ST_ERR;
     return exec_sql(im->c->db, "BEGIN IMMEDIATE");
 }
@@ -787,14 +1008,14 @@ static int sq_import_commit_batch(store_import_t *im)
 static int sq_import_end(store_import_t *im, bool commit)
 {
     int rc = ST_OK;
-    if (commit && !im->dry_run) rc = exec_sql(im->c->db, "COMMIT");
+    if (commit && !im->dry_run) rc = import_flush(im);
+    if (rc == ST_OK && commit && !im->dry_run) rc = exec_sql(im->c->db, "COMMIT");
     if (rc != ST_OK || !commit || im->dry_run) exec_sql(im->c->db, "ROLLBACK");
     /* Fresh statistics let the planner pick the most selective search
      * index; a sampled ANALYZE costs milliseconds, not a table scan. */
     if (rc == ST_OK && commit && !im->dry_run)
         exec_sql(im->c->db, "PRAGMA analysis_limit=1000; ANALYZE;");
-    conn_close(im->c);
-    free(im);
+    import_free(im);
     return rc;
 }
 
@@ -956,8 +1177,13 @@ static int sq_number_search(store_t *st, const search_q_t *q, inv_number_t *rows
 
     char *sql_rows = xasprintf("SELECT " INV_COLS "%s ORDER BY number LIMIT ?%d OFFSET ?%d",
                                w.data, np + 1, np + 2);
-    char *sql_count = xasprintf("SELECT count(*)%s", w.data);
+    /* The count stops at a cap (store.h): counting every match of a broad
+     * search is O(matches), and search must cost the same at 10,000 and
+     * at 5,000,000 numbers. */
+    char *sql_count = xasprintf("SELECT count(*) FROM (SELECT 1%s LIMIT ?%d)", w.data, np + 1);
     buf_free(&w);
+    int64_t cap = (int64_t)q->offset + q->limit + 1;
+    if (cap < SEARCH_COUNT_CAP) cap = SEARCH_COUNT_CAP;
 
     int ret = ST_ERR;
     sqlite3_stmt *sts[2] = {stmt_dyn(c, sql_rows), NULL};
@@ -986,6 +1212,8 @@ static int sq_number_search(store_t *st, const search_q_t *q, inv_number_t *rows
         if (k == 0) {
             sqlite3_bind_int(s, i++, q->limit);
             sqlite3_bind_int(s, i++, q->offset);
+        } else {
+            sqlite3_bind_int64(s, i++, cap);
         }
     }
     ret = page_and_count(st, c, sts[0], sts[1], q->limit, rd_inv, rows, nrows, total, "search");
@@ -1957,6 +2185,7 @@ static void sq_close(store_t *st)
     pthread_setspecific(s->key, NULL);
     pthread_key_delete(s->key);
     pthread_mutex_destroy(&s->lock);
+    pthread_mutex_destroy(&s->write_lock);
     free(s->path);
     free(s);
 }
@@ -1977,6 +2206,7 @@ int store_sqlite_open(const char *path, store_t **out, char **err)
     s->base.ops = &sqlite_ops;
     s->path = xstrdup(path);
     pthread_mutex_init(&s->lock, NULL);
+    pthread_mutex_init(&s->write_lock, NULL);
     pthread_key_create(&s->key, NULL);
     conn_t *c = conn_get(s);
     if (c == NULL) {

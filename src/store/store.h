@@ -29,6 +29,8 @@
 #define ST_CONFLICT (-3)  /* unique constraint / wrong state */
 
 typedef struct store store_t;
+
+#define SEARCH_COUNT_CAP 1000
 typedef struct store_import store_import_t;
 
 /* Search filters (API.md §2.2), already validated by the core. */
@@ -136,7 +138,11 @@ typedef struct store_ops {
     int (*import_end)(store_import_t *im, bool commit);    /* frees im */
     int (*inventory_stats)(store_t *st, store_stats_cb cb, void *ud);
 
-    /* search: rows has room for q->limit entries */
+    /* search: rows has room for q->limit entries.  *total is exact up to
+     * SEARCH_COUNT_CAP matches (or offset + limit + 1, if larger: enough to
+     * know whether there is a next page); a broader search reports the
+     * cap.  That keeps a search's cost independent of the inventory's size
+     * (docs/PERFORMANCE.md). */
     int (*number_search)(store_t *st, const search_q_t *q, inv_number_t *rows, size_t *nrows,
                          int64_t *total);
     /* an inventory number in state available (ST_NOTFOUND otherwise) */

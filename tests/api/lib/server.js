@@ -1,6 +1,7 @@
 'use strict';
 // Starts a private numberd server for one test file and offers small HTTP
-// helpers for the three API families (Plivo dialect, admin API, raw bytes).
+// helpers for the API families (Plivo dialect, BYOC dialect, admin API, raw
+// bytes), which can record every response (NUMBERD_RECORD_DIR, below).
 //
 // Every test file calls start() once: a fresh temp dir, a fresh SQLite
 // database, a random port and a random admin token, so files can run in
@@ -168,11 +169,39 @@ async function start(opts = {}) {
   return srv;
 }
 
-async function parse(res) {
+async function parse(res, method, url) {
   const text = await res.text();
   let json;
   try { json = text.length ? JSON.parse(text) : undefined; } catch { json = undefined; }
-  return { status: res.status, headers: res.headers, text, json };
+  const r = { status: res.status, headers: res.headers, text, json };
+  record(method, url, r);
+  return r;
+}
+
+// Opt-in recording (off unless NUMBERD_RECORD_DIR is set): every response
+// the helpers receive is appended as one JSON line to <dir>/<pid>.jsonl, so
+// that openapi.test.js can check the API suite's responses against
+// docs/openapi.json (NUMBERD_REPLAY_DIR there).  One file per process:
+// node --test runs each test file in its own process, so appends never
+// interleave.
+function record(method, url, r) {
+  const dir = process.env.NUMBERD_RECORD_DIR;
+  if (!dir) return;
+  let u;
+  try { u = new URL(url, 'http://recorded.invalid'); } catch { u = { pathname: String(url), search: '' }; }
+  const line = {
+    file: path.basename(process.argv[1] || ''),
+    method,
+    path: u.pathname,
+    query: u.search,
+    status: r.status,
+    contentType: r.headers.get('content-type'),
+    json: r.json === undefined ? null : r.json,
+    // a body that is not JSON (text/plain metrics, or a bug): its start
+    text: r.json === undefined && r.text.length ? r.text.slice(0, 4096) : null,
+  };
+  fs.mkdirSync(dir, { recursive: true });
+  fs.appendFileSync(path.join(dir, `${process.pid}.jsonl`), JSON.stringify(line) + '\n');
 }
 
 function bindHelpers(srv) {
@@ -189,7 +218,7 @@ function bindHelpers(srv) {
       payload = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
     }
     Object.assign(headers, opts.headers || {});
-    return parse(await fetch(base + p, { method, headers, body: payload }));
+    return parse(await fetch(base + p, { method, headers, body: payload }), method, p);
   };
 
   srv.createAccount = async (name = 'acct') => {
@@ -247,7 +276,31 @@ function bindHelpers(srv) {
       body = typeof opts.form === 'string' ? opts.form : new URLSearchParams(opts.form).toString();
     }
     Object.assign(headers, opts.headers || {});
-    return parse(await fetch(url, { method, headers, body }));
+    return parse(await fetch(url, { method, headers, body }), method, url);
+  };
+
+  /**
+   * BYOC-dialect call with an API key (null: no Authorization header).
+   * p is relative to /v1/phone-numbers ('' or '/carriers/…').
+   * opts.query: object of query params; opts.body: JSON body (a string or
+   * Buffer is sent as is); opts.contentType overrides application/json;
+   * opts.headers: extra headers.
+   */
+  srv.byoc = async (apiKey, method, p, opts = {}) => {
+    let url = `${base}/v1/phone-numbers${p}`;
+    if (opts.query) {
+      const qs = new URLSearchParams(opts.query).toString();
+      if (qs) url += `?${qs}`;
+    }
+    const headers = {};
+    if (apiKey !== null) headers.Authorization = `Bearer ${apiKey}`;
+    let body;
+    if (opts.body !== undefined) {
+      headers['Content-Type'] = opts.contentType || 'application/json';
+      body = typeof opts.body === 'string' || Buffer.isBuffer(opts.body) ? opts.body : JSON.stringify(opts.body);
+    }
+    Object.assign(headers, opts.headers || {});
+    return parse(await fetch(url, { method, headers, body }), method, url);
   };
 
   srv.search = (acct, query) => srv.plivo(acct, 'GET', 'PhoneNumber/', { query });
@@ -255,7 +308,11 @@ function bindHelpers(srv) {
     srv.plivo(acct, 'POST', `PhoneNumber/${number}/`, { body, ...opts });
 
   /** Exact request bytes through node:http (GET with a body, raw paths). */
-  srv.raw = (method, p, { headers = {}, body } = {}) => rawRequest(base, method, p, headers, body);
+  srv.raw = async (method, p, { headers = {}, body } = {}) => {
+    const r = await rawRequest(base, method, p, headers, body);
+    record(method, p, r);
+    return r;
+  };
 }
 
 function basic(id, token) {

@@ -65,3 +65,10 @@ CREATE TABLE settings (
   name   TEXT PRIMARY KEY,
   value  TEXT NOT NULL
 ) WITHOUT ROWID;
+
+-- An account's list (§2.3) counts every match of its filters: with the
+-- commonest ones (state, type, services, subaccount) in the owner index,
+-- the count reads the index alone, never the table.
+DROP INDEX numbers_owner;
+CREATE INDEX numbers_owner ON numbers(owner_id, number, state, type, sub_type, caps, sub_id)
+  WHERE owner_id IS NOT NULL;
