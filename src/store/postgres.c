@@ -408,7 +408,7 @@ static const char *const q_sql[Q__COUNT] = {
      * the WHERE clause is a safety net, checked by counting */
     [Q_IMPORT_UPSERT] =
         "INSERT INTO numbers(" INV_COLS ", caps, created_at, updated_at) "
-        "SELECT " INV_COLS ", caps, $1::bigint, $1::bigint FROM nd_import "
+        "SELECT " INV_COLS ", caps, $1::bigint, $1::bigint FROM nd_import ORDER BY number "
         "ON CONFLICT (number) DO UPDATE SET country_iso = EXCLUDED.country_iso, "
         "type = EXCLUDED.type, sub_type = EXCLUDED.sub_type, prefix = EXCLUDED.prefix, "
         "city = EXCLUDED.city, region = EXCLUDED.region, rate_center = EXCLUDED.rate_center, "
@@ -1186,13 +1186,20 @@ static void prefix_hi(const char *p, char *out, size_t sz)
 
 
 /* What the import knows about one number in the database (or about to be
- * in it).  gen: the flush generation in which the row waits in the COPY
- * buffer (0: not buffered). */
+ * in it).  While its row waits for the next flush, gen is the flush
+ * generation and line its line in the COPY buffer. */
 typedef struct {
     char num[E164_BUFSZ]; /* "" = free slot */
     uint8_t state, source;
-    uint32_t gen;
+    uint32_t gen;         /* 0: not waiting */
+    uint32_t line;
 } known_t;
+
+/* A row waiting for the next flush: one line of the COPY buffer. */
+typedef struct {
+    size_t off;           /* where the line starts in the buffer */
+    bool dead;            /* replaced by a later row of the same number */
+} pending_t;
 
 /* An open-addressing hash map from digit strings to known_t. */
 typedef struct {
@@ -1201,7 +1208,7 @@ typedef struct {
 } kmap_t;
 
 #define KNOWN_MAX 4000000     /* forget the picture beyond this many numbers */
-#define FLUSH_ROWS 20000      /* rows per COPY + upsert */
+#define FLUSH_ROWS 100000     /* rows per COPY + upsert (a core batch) */
 #define RANGE_MAX 8192        /* numbers one read-ahead may bring */
 #define RANGE_PREFIX 4        /* first read-ahead: numbers starting with 4 digits */
 
@@ -1215,9 +1222,10 @@ struct store_import {
      * prefix is in `known`). */
     kmap_t known, covered;
     int plen;             /* prefix length of the next read-ahead */
-    /* rows waiting for the next flush, as COPY text */
+    /* rows waiting for the next flush, as lines of COPY text */
     buf_t copy;
-    size_t npending;
+    pending_t *pend;
+    size_t npend, pcap, nlive;
     uint32_t gen;
 };
 
@@ -1384,7 +1392,7 @@ static int import_flush(store_import_t *im)
 {
     conn_t *c = im->c;
     int rc = ST_OK;
-    if (im->npending == 0) return ST_OK;
+    if (im->nlive == 0) return ST_OK;
     PGresult *r = PQexec(c->pg, "COPY nd_import FROM STDIN");
     if (PQresultStatus(r) != PGRES_COPY_IN) {
         rc = res_status(c, r, "import COPY");
@@ -1392,11 +1400,17 @@ static int import_flush(store_import_t *im)
         return rc == ST_OK ? ST_ERR : rc;
     }
     PQclear(r);
-    if (PQputCopyData(c->pg, im->copy.data, (int)im->copy.len) != 1 ||
-        PQputCopyEnd(c->pg, NULL) != 1) {
-        log_msg(LOG_ERROR, "postgres: import COPY: %s", PQerrorMessage(c->pg));
-        rc = ST_ERR;
+    /* the live lines, in runs between dead ones */
+    for (size_t i = 0, run = 0; rc == ST_OK && i <= im->npend; i++) {
+        if (i < im->npend && !im->pend[i].dead) continue;
+        size_t end = i < im->npend ? im->pend[i].off : im->copy.len;
+        size_t start = run < im->npend ? im->pend[run].off : end;
+        if (end > start && PQputCopyData(c->pg, im->copy.data + start, (int)(end - start)) != 1)
+            rc = ST_ERR;
+        run = i + 1;
     }
+    if (PQputCopyEnd(c->pg, rc == ST_OK ? NULL : "client failed") != 1) rc = ST_ERR;
+    if (rc != ST_OK) log_msg(LOG_ERROR, "postgres: import COPY: %s", PQerrorMessage(c->pg));
     while ((r = PQgetResult(c->pg)) != NULL) {
         if (res_status(c, r, "import COPY") != ST_OK) rc = ST_ERR;
         PQclear(r);
@@ -1407,14 +1421,14 @@ static int import_flush(store_import_t *im)
         p_i64(&p, im->now);
         rc = q_exec(c, Q_IMPORT_UPSERT, &p, NULL, &n);
     }
-    if (rc == ST_OK && n != (int64_t)im->npending) {
+    if (rc == ST_OK && n != (int64_t)im->nlive) {
         /* cannot happen while the inventory lock is held */
-        log_msg(LOG_ERROR, "postgres: import wrote %lld of %zu rows", (long long)n, im->npending);
+        log_msg(LOG_ERROR, "postgres: import wrote %lld of %zu rows", (long long)n, im->nlive);
         rc = ST_ERR;
     }
     if (rc == ST_OK) rc = q_simple(c, "TRUNCATE nd_import");
     buf_reset(&im->copy);
-    im->npending = 0;
+    im->npend = im->nlive = 0;
     im->gen++;
     return rc == ST_OK ? ST_OK : ST_ERR;
 }
@@ -1486,19 +1500,32 @@ static int pg_import_row(store_import_t *im, const inv_number_t *row, import_out
         return ST_OK;
     }
     *out = k ? IMPORT_UPDATED : IMPORT_INSERTED;
-    /* a dry run writes nothing: a number twice in the file is "inserted"
-     * twice, as with SQLite */
-    if (im->dry_run) return ST_OK;
-    /* one upsert cannot touch a row twice: a repeated number goes into
-     * the next flush */
-    if (k && k->gen == im->gen && import_flush(im) != ST_OK) return ST_ERR;
+    /* one upsert cannot touch a row twice: a number already waiting has
+     * its line replaced by this one (the later row wins, as if the first
+     * had been written and then updated, as in sqlite.c) */
+    if (!im->dry_run && k && k->gen == im->gen) {
+        im->pend[k->line].dead = true;
+        im->nlive--;
+    }
+    /* from now on the number is an available inventory number: written,
+     * or in a dry run as good as written until the batch ends */
     k = kmap_put(&im->known, row->number, len);
     k->state = NUM_AVAILABLE;
     k->source = SRC_INVENTORY;
+    k->gen = 0;
+    if (im->dry_run) return ST_OK;
+    if (im->npend == im->pcap) {
+        im->pcap = im->pcap ? im->pcap * 2 : 4096;
+        im->pend = xrealloc(im->pend, im->pcap * sizeof *im->pend);
+    }
     k->gen = im->gen;
+    k->line = (uint32_t)im->npend;
+    pending_t *pl = &im->pend[im->npend++];
+    pl->off = im->copy.len;
+    pl->dead = false;
     copy_row(&im->copy, row);
-    im->npending++;
-    if (im->npending >= FLUSH_ROWS && import_flush(im) != ST_OK) return ST_ERR;
+    im->nlive++;
+    if (im->npend >= FLUSH_ROWS && import_flush(im) != ST_OK) return ST_ERR;
     if (im->known.n > KNOWN_MAX) {
         /* everything written: the database alone holds the picture now */
         if (import_flush(im) != ST_OK) return ST_ERR;
@@ -1509,7 +1536,12 @@ static int pg_import_row(store_import_t *im, const inv_number_t *row, import_out
 
 static int pg_import_commit_batch(store_import_t *im)
 {
-    if (im->dry_run) return ST_OK;
+    if (im->dry_run) {
+        /* nothing was written: the batch's numbers are forgotten, as in
+         * sqlite.c (the snapshot still holds everything else) */
+        import_forget(im);
+        return ST_OK;
+    }
     if (import_flush(im) != ST_OK || q_simple(im->c, "COMMIT") != ST_OK) return ST_ERR;
     /* between batches other writers ran: what the import knew may be stale */
     import_forget(im);
@@ -1545,6 +1577,7 @@ static int pg_import_end(store_import_t *im, bool commit)
     conn_close(c);
     import_forget(im);
     buf_free(&im->copy);
+    free(im->pend);
     free(im);
     return rc;
 }
@@ -1696,11 +1729,18 @@ static int pg_number_search(store_t *st, const search_q_t *q, inv_number_t *rows
         }
     }
     if (q->caps) buf_printf(&w, " AND (caps & %d) = %d", q->caps, q->caps);
+    /* The count stops at a cap (store.h): counting every match of a broad
+     * search is O(matches), and search must cost the same at 10,000 and
+     * at 5,000,000 numbers. */
+    int64_t cap = (int64_t)q->offset + q->limit + 1;
+    if (cap < SEARCH_COUNT_CAP) cap = SEARCH_COUNT_CAP;
+    p_i64(&p, cap);
     p_i64(&p, q->limit);
     p_i64(&p, q->offset);
-    char *sql = xasprintf("SELECT t.n, p.* FROM (SELECT count(*) AS n %s) t LEFT JOIN LATERAL "
-                          "(SELECT " INV_COLS " %s ORDER BY number LIMIT $%d OFFSET $%d) p ON true",
-                          w.data, w.data, p.n - 1, p.n);
+    char *sql = xasprintf("SELECT t.n, p.* FROM (SELECT count(*) AS n FROM (SELECT 1 %s LIMIT $%d) m) t "
+                          "LEFT JOIN LATERAL (SELECT " INV_COLS " %s ORDER BY number LIMIT $%d "
+                          "OFFSET $%d) p ON true",
+                          w.data, p.n - 2, w.data, p.n - 1, p.n);
     buf_free(&w);
     int ret = page_dyn(c, sql, &p, q->limit, rd_inv, rows, nrows, total);
     buf_free(&re);
