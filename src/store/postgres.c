@@ -2,12 +2,13 @@
  * nodes on one database.
  *
  * Connections.  One libpq connection per thread (a pthread key per store,
- * as in sqlite.c), opened on the thread's first call.  Fixed statements
- * are prepared once per connection (PQprepare, named "q<n>") and kept.
- * Search and the owned-number list, whose WHERE clause depends on which
- * filters are given, go through PQexecParams: an unnamed statement is
- * planned for its actual values every time, which is what picks the right
- * partial index (a generic plan cannot know how selective a city is).
+ * as in sqlite.c), opened on the thread's first call.  Every statement is
+ * prepared once per connection (PQprepare) and kept: the fixed ones named
+ * "q<n>" by enum, those whose WHERE clause depends on which filters are
+ * given (search, the owned-number list) in a 32-entry cache keyed by SQL
+ * text, named "d<n>".  PostgreSQL plans a prepared statement for its
+ * values the first five times and then keeps a generic plan only if it is
+ * no costlier, so a filter whose selectivity matters keeps custom plans.
  * Values are always bound, never spliced into SQL.  A connection found
  * dead is reset (PQreset) and its statements prepared again; a statement
  * that failed because the connection died is sent once more on the new
@@ -77,6 +78,7 @@
  */
 #include "store/store.h"
 
+#include <jansson.h>
 #include <libpq-fe.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -177,8 +179,8 @@ enum {
 
 /* An owned number: the inventory columns, then ownership, with the
  * subaccount's auth_id joined in.  Column order is read_owned()'s. */
-#define OWNED_SELECT                                                                          \
-    "SELECT n.number, n.country_iso, n.type, n.sub_type, n.prefix, n.city, n.region, "      \
+#define OWNED_COLS                                                                            \
+    "n.number, n.country_iso, n.type, n.sub_type, n.prefix, n.city, n.region, "      \
     "n.rate_center, n.lata, n.voice_enabled, n.sms_enabled, n.mms_enabled, n.setup_rate, "  \
     "n.monthly_rental_rate, n.voice_rate, n.sms_rate, n.mms_rate, n.restriction, "          \
     "n.restriction_text, n.carrier, n.state, n.source, n.owner_id, COALESCE(n.sub_id, 0), " \
@@ -187,18 +189,23 @@ enum {
     "n.caller_reputation_status, n.profile_uuid, n.cr_callback_url, n.cr_callback_method, " \
     "n.tendlc_registration_status, n.tendlc_campaign_id, n.toll_free_sms_verification, "    \
     "COALESCE(n.carrier_id, 0), n.created_at, n.updated_at, n.byoc_id, n.label, "           \
-    "COALESCE(cr.voip_sid, '') "                                                              \
-    "FROM numbers n LEFT JOIN accounts s ON s.id = n.sub_id "                                 \
-    "LEFT JOIN carriers cr ON cr.id = n.carrier_id "
+    "COALESCE(cr.voip_sid, '') "
+#define OWNED_JOINS \
+    "LEFT JOIN accounts s ON s.id = n.sub_id LEFT JOIN carriers cr ON cr.id = n.carrier_id "
+#define OWNED_SELECT "SELECT " OWNED_COLS "FROM numbers n " OWNED_JOINS
 
-/* A carrier with its subaccount's auth_id and the count of its numbers.
- * Column order is read_carrier()'s. */
+/* A carrier with its subaccount's auth_id, the count of its numbers and
+ * its gateways (a JSON array of [sid, address, port, netmask, inbound,
+ * outbound], in order): one statement, so one snapshot, and one round
+ * trip.  Column order is read_carrier()'s. */
 #define CARRIER_SELECT                                                                        \
     "SELECT c.id, c.uuid, c.voip_sid, c.carrier_id, c.account_id, COALESCE(c.sub_id, 0), "   \
     "COALESCE(s.auth_id, ''), c.name, c.trunk_type, c.voice, c.sms, c.in_username, "          \
     "c.in_password, c.reg_username, c.reg_password, c.reg_realm, c.reg_from_user, "           \
     "c.reg_from_domain, COALESCE(c.reg_expires, 0), c.created_at, c.updated_at, "             \
-    "(SELECT count(*) FROM numbers n WHERE n.carrier_id = c.id) "                             \
+    "(SELECT count(*) FROM numbers n WHERE n.carrier_id = c.id), "                            \
+    "(SELECT json_agg(json_build_array(g.sid, g.address, g.port, g.netmask, g.inbound, "      \
+    "g.outbound) ORDER BY g.pos) FROM carrier_gateways g WHERE g.carrier = c.id) "            \
     "FROM carriers c LEFT JOIN accounts s ON s.id = c.sub_id "
 
 #define APP_SELECT                                                                            \
@@ -422,9 +429,20 @@ static const char *const q_sql[Q__COUNT] = {
         "WHERE numbers.state = 0 AND numbers.source = 0",
 };
 
+#define DYN_CACHE 32
+
 typedef struct conn {
     PGconn *pg;
     bool prepared[Q__COUNT];
+    /* statements whose text varies (search and list filters), prepared
+     * when first seen and kept, least recently used out */
+    struct {
+        char *sql;
+        unsigned id;      /* server-side name "d<id>" */
+        uint64_t used;
+    } dyn[DYN_CACHE];
+    uint64_t tick;
+    unsigned dyn_seq;
     int depth;            /* transaction nesting */
     bool tx_write;        /* the outermost transaction is a write transaction */
     bool rollback_only;   /* an inner level rolled back */
@@ -627,9 +645,19 @@ static PGconn *pg_connect(const char *url, char **err)
     return pg;
 }
 
+static void dyn_forget(conn_t *c)
+{
+    for (int i = 0; i < DYN_CACHE; i++) {
+        free(c->dyn[i].sql);
+        c->dyn[i].sql = NULL;
+        c->dyn[i].used = 0;
+    }
+}
+
 static void conn_close(conn_t *c)
 {
     PQfinish(c->pg);
+    dyn_forget(c);
     free(c);
 }
 
@@ -674,7 +702,9 @@ static int conn_ensure(conn_t *c)
     }
     log_msg(LOG_WARN, "postgres: connection lost, reconnecting");
     PQreset(c->pg);
+    /* the server forgot the prepared statements with the old session */
     memset(c->prepared, 0, sizeof c->prepared);
+    dyn_forget(c);
     if (PQstatus(c->pg) != CONNECTION_OK) {
         log_msg(LOG_ERROR, "postgres: reconnect failed: %s", PQerrorMessage(c->pg));
         return ST_ERR;
@@ -690,11 +720,44 @@ static bool res_ok(const PGresult *r)
     return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
 }
 
-/* Sends fixed statement `which` (or, with which < 0, the text sql as an
- * unnamed statement).  A statement that fails because the connection died
- * is sent once more on a fresh connection when no transaction is open
- * (inside one, the transaction died with the connection).  Returns the
- * result, NULL when nothing could be sent. */
+/* Names in *name the prepared statement for sql on c, preparing it when
+ * new (the least recently used one makes room).  Returns NULL, or the
+ * failed PQprepare's result. */
+static PGresult *dyn_prepare(conn_t *c, const char *sql, char name[16])
+{
+    int lru = 0;
+    for (int i = 0; i < DYN_CACHE; i++) {
+        if (c->dyn[i].sql && strcmp(c->dyn[i].sql, sql) == 0) {
+            c->dyn[i].used = ++c->tick;
+            snprintf(name, 16, "d%u", c->dyn[i].id);
+            return NULL;
+        }
+        if (c->dyn[i].used < c->dyn[lru].used) lru = i;
+    }
+    if (c->dyn[lru].sql) {
+        char q[32];
+        snprintf(q, sizeof q, "DEALLOCATE d%u", c->dyn[lru].id);
+        PGresult *r = PQexec(c->pg, q);
+        PQclear(r);
+        free(c->dyn[lru].sql);
+        c->dyn[lru].sql = NULL;
+    }
+    unsigned id = ++c->dyn_seq;
+    snprintf(name, 16, "d%u", id);
+    PGresult *r = PQprepare(c->pg, name, sql, 0, NULL);
+    if (!res_ok(r)) return r;
+    PQclear(r);
+    c->dyn[lru].sql = xstrdup(sql);
+    c->dyn[lru].id = id;
+    c->dyn[lru].used = ++c->tick;
+    return NULL;
+}
+
+/* Sends fixed statement `which` (or, with which < 0, the statement whose
+ * text is sql), prepared once per connection.  A statement that fails
+ * because the connection died is sent once more on a fresh connection
+ * when no transaction is open (inside one, the transaction died with the
+ * connection).  Returns the result, NULL when nothing could be sent. */
 static PGresult *send_q(conn_t *c, int which, const char *sql, const params_t *p)
 {
     static const params_t none = {0};
@@ -717,7 +780,9 @@ static PGresult *send_q(conn_t *c, int which, const char *sql, const params_t *p
             if (c->prepared[which])
                 r = PQexecPrepared(c->pg, name, p->n, p->v, p->len, p->fmt, 0);
         } else {
-            r = PQexecParams(c->pg, sql, p->n, NULL, p->v, p->len, p->fmt, 0);
+            char name[16];
+            r = dyn_prepare(c, sql, name);
+            if (r == NULL) r = PQexecPrepared(c->pg, name, p->n, p->v, p->len, p->fmt, 0);
         }
         if (res_ok(r)) return r;
         if (attempt == 0 && c->depth == 0 && PQstatus(c->pg) == CONNECTION_BAD) {
@@ -758,8 +823,7 @@ static int q_exec(conn_t *c, int which, const params_t *p, PGresult **out, int64
     return rc;
 }
 
-/* A statement whose text varies (search filters): unnamed, planned for
- * its values each time. */
+/* A statement whose text varies (search and list filters). */
 static int q_dyn(conn_t *c, const char *sql, const params_t *p, PGresult **out)
 {
     PGresult *r = send_q(c, -1, sql, p);
@@ -1901,9 +1965,11 @@ static int pg_number_list(store_t *st, const numlist_q_t *q, owned_number_t *row
     p_i64(&p, q->limit);
     p_i64(&p, q->offset);
 
+    /* the page is cut from numbers alone; only its rows are joined */
     char *sql = xasprintf("SELECT t.n, p.* FROM (SELECT count(*) AS n FROM numbers n %s) t "
-                          "LEFT JOIN LATERAL (" OWNED_SELECT "%s ORDER BY n.number LIMIT $%d "
-                          "OFFSET $%d) p ON true",
+                          "LEFT JOIN LATERAL (SELECT " OWNED_COLS "FROM (SELECT * FROM numbers n %s "
+                          "ORDER BY n.number LIMIT $%d OFFSET $%d) n " OWNED_JOINS
+                          "ORDER BY n.number) p ON true",
                           w.data, w.data, p.n - 1, p.n);
     buf_free(&w);
     int ret = page_dyn(c, sql, &p, q->limit, rd_owned, rows, nrows, total);
@@ -2289,6 +2355,40 @@ static int pg_compliance_latest(store_t *st, int64_t account_id, const char *cou
 
 /* ---- carriers ---------------------------------------------------------- */
 
+static void gw_str(json_t *v, char *out, size_t sz)
+{
+    snprintf(out, sz, "%s", json_is_string(v) ? json_string_value(v) : "");
+}
+
+/* The gateways column of CARRIER_SELECT: NULL (none) or a JSON array of
+ * [sid, address, port, netmask, inbound, outbound] made by the query
+ * itself; anything else would be a bug, logged. */
+static void rd_gateways(rd_t *d, carrier_t *c)
+{
+    const char *v = rd_val(d);
+    if (!v) return;
+    json_error_t err;
+    json_t *a = json_loads(v, 0, &err);
+    if (!json_is_array(a)) {
+        log_msg(LOG_ERROR, "postgres: gateways of carrier %lld: %s", (long long)c->id, err.text);
+        json_decref(a);
+        return;
+    }
+    size_t n = json_array_size(a);
+    c->gw = xcalloc(n ? n : 1, sizeof *c->gw);
+    for (size_t i = 0; i < n; i++) {
+        json_t *g = json_array_get(a, i);
+        gateway_t *w = &c->gw[c->ngw++];
+        gw_str(json_array_get(g, 0), w->sid, sizeof w->sid);
+        gw_str(json_array_get(g, 1), w->address, sizeof w->address);
+        w->port = (int)json_integer_value(json_array_get(g, 2));
+        w->netmask = (int)json_integer_value(json_array_get(g, 3));
+        w->inbound = json_is_true(json_array_get(g, 4));
+        w->outbound = json_is_true(json_array_get(g, 5));
+    }
+    json_decref(a);
+}
+
 static void read_carrier(rd_t *d, carrier_t *c)
 {
     memset(c, 0, sizeof *c);
@@ -2314,6 +2414,7 @@ static void read_carrier(rd_t *d, carrier_t *c)
     c->created_at = rd_i64(d);
     c->updated_at = rd_i64(d);
     c->nnumbers = rd_i64(d);
+    rd_gateways(d, c);
 }
 
 static void rd_carrier(rd_t *d, void *rows, size_t i)
@@ -2360,31 +2461,6 @@ static int gw_write(conn_t *c, const carrier_t *cr)
     return ST_OK;
 }
 
-static int gw_read(conn_t *c, carrier_t *cr)
-{
-    params_t p = {0};
-    p_i64(&p, cr->id);
-    PGresult *r = NULL;
-    if (q_exec(c, Q_GW_READ, &p, &r, NULL) != ST_OK) return ST_ERR;
-    int n = PQntuples(r);
-    if (n > 0) {
-        cr->gw = xrealloc(cr->gw, (size_t)n * sizeof *cr->gw);
-        for (int i = 0; i < n; i++) {
-            gateway_t *g = &cr->gw[cr->ngw++];
-            rd_t d = {r, i, 0};
-            memset(g, 0, sizeof *g);
-            rd_copy(&d, g->sid, sizeof g->sid);
-            rd_copy(&d, g->address, sizeof g->address);
-            g->port = rd_int(&d);
-            g->netmask = rd_int(&d);
-            g->inbound = rd_bool(&d);
-            g->outbound = rd_bool(&d);
-        }
-    }
-    PQclear(r);
-    return ST_OK;
-}
-
 static int pg_carrier_insert(store_t *st, carrier_t *cr)
 {
     conn_t *c = CONN(st);
@@ -2422,19 +2498,8 @@ static int pg_carrier_get(store_t *st, int64_t account_id, int64_t sub_id, const
     p_i64(&p, account_id);
     p_i64(&p, sub_id);
     p_text(&p, ref);
-    /* one snapshot for the carrier and its gateways (inside a write
-     * transaction the carrier's row lock keeps them still instead) */
-    if (pg_tx_begin(st, false) != ST_OK) return ST_ERR;
-    int rc = one_row(c, locking(c) ? Q_CARRIER_GET_LOCK : Q_CARRIER_GET, &p, rd_carrier, out);
-    if (rc == ST_OK && gw_read(c, out) != ST_OK) {
-        carrier_clear(out);
-        rc = ST_ERR;
-    }
-    if (pg_tx_commit(st) != ST_OK && rc == ST_OK) {
-        carrier_clear(out);
-        rc = ST_ERR;
-    }
-    return rc;
+    /* the carrier and its gateways come in one statement: one snapshot */
+    return one_row(c, locking(c) ? Q_CARRIER_GET_LOCK : Q_CARRIER_GET, &p, rd_carrier, out);
 }
 
 static int pg_carrier_list(store_t *st, int64_t account_id, int64_t sub_id, const char *name,
@@ -2449,16 +2514,8 @@ static int pg_carrier_list(store_t *st, int64_t account_id, int64_t sub_id, cons
     p_text(&p, name);
     p_i64(&p, limit);
     p_i64(&p, offset);
-    /* the page, its count and the page's gateways in one snapshot */
-    if (pg_tx_begin(st, false) != ST_OK) return ST_ERR;
-    int rc = page_fixed(c, Q_CARRIER_LIST, &p, limit, rd_carrier, rows, nrows, total);
-    for (size_t i = 0; rc == ST_OK && i < *nrows; i++) rc = gw_read(c, &rows[i]);
-    if (pg_tx_commit(st) != ST_OK) rc = ST_ERR;
-    if (rc != ST_OK) {
-        carrier_clear_rows(rows, *nrows);
-        *nrows = 0;
-    }
-    return rc;
+    /* the page, its count and the page's gateways in one statement */
+    return page_fixed(c, Q_CARRIER_LIST, &p, limit, rd_carrier, rows, nrows, total);
 }
 
 static int pg_carrier_update(store_t *st, const carrier_t *cr)
