@@ -611,11 +611,14 @@ static void on_notice(void *arg, const char *msg)
 
 static PGconn *pg_connect(const char *url, char **err)
 {
-    /* The URL comes first and is expanded; client_encoding after it wins
-     * over any in the URL (numberd speaks UTF-8), while the application
-     * name is only a fallback. */
-    const char *const kw[] = {"dbname", "fallback_application_name", "client_encoding", NULL};
-    const char *const val[] = {url, "numberd", "UTF8", NULL};
+    /* The URL is expanded in place of dbname: what it sets overrides the
+     * keywords before it (a connect timeout, so that a reconnect to an
+     * unreachable server fails in 10 s, not in the TCP timeout's minutes)
+     * and is overridden by those after it (numberd speaks UTF-8).  The
+     * application name is only a fallback. */
+    const char *const kw[] = {"connect_timeout", "dbname", "fallback_application_name",
+                              "client_encoding", NULL};
+    const char *const val[] = {"10", url, "numberd", "UTF8", NULL};
     PGconn *pg = PQconnectdbParams(kw, val, 1);
     const char *why = NULL;
     if (pg == NULL) {
