@@ -16,7 +16,9 @@
  * died with its connection and the caller's commit fails.
  *
  * Transactions nest by counting, as in sqlite.c.  A read transaction is
- * REPEATABLE READ (one snapshot: a carrier and its gateways).  A write
+ * REPEATABLE READ: one snapshot for all it reads.  (The store's own reads
+ * need none: a list's page and count, a carrier and its gateways, are each
+ * one statement, hence one snapshot even inside a write transaction.)  A write
  * transaction is READ COMMITTED plus the inventory lock (below) taken in
  * shared mode at BEGIN.  It does NOT serialise writers the way SQLite's
  * BEGIN IMMEDIATE does; instead every state change that two nodes may race
@@ -49,7 +51,12 @@
  *    ST_CONFLICT (the unique number, or any other unique key).  Inserts
  *    never raise unique violations, because an error aborts a PostgreSQL
  *    transaction and the core retries some inserts inside one (a fresh id
- *    after a collision).
+ *    after a collision).  Adders take turns (an advisory lock from their
+ *    first insert to their commit): two requests adding the same numbers
+ *    in opposite orders would otherwise deadlock, where one must win.
+ *    (An UPDATE that hits a unique key -- renaming an application or a
+ *    carrier to a taken name -- does abort the transaction: ST_CONFLICT,
+ *    and the core rolls back.)
  *  - Carrier delete vs. numbers added on another node: carrier_delete
  *    locks the carrier row FOR UPDATE, then counts its numbers, then
  *    deletes.  numadd reads the carrier through carrier_get inside its
@@ -940,6 +947,26 @@ static void tx_reset(conn_t *c)
     c->numadd_locked = false;
 }
 
+/* COMMIT, checked: PostgreSQL answers the COMMIT of an aborted transaction
+ * with success and the tag ROLLBACK.  Never sent twice: a COMMIT lost with
+ * its connection has an unknown outcome. */
+static int commit_checked(conn_t *c, const char *what)
+{
+    PGresult *r = PQexec(c->pg, "COMMIT");
+    int rc = ST_OK;
+    if (!res_ok(r) || strcmp(PQcmdStatus(r), "COMMIT") != 0) {
+        if (res_ok(r)) log_msg(LOG_ERROR, "postgres: %s: the transaction had failed", what);
+        else res_status(c, r, what);
+        rc = ST_ERR;
+        if (PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+            PGresult *rb = PQexec(c->pg, "ROLLBACK");
+            PQclear(rb);
+        }
+    }
+    PQclear(r);
+    return rc;
+}
+
 static int pg_tx_begin(store_t *st, bool write)
 {
     conn_t *c = CONN(st);
@@ -983,26 +1010,12 @@ static int pg_tx_commit(store_t *st)
     if (--c->depth > 0) return ST_OK;
     int rc = ST_ERR;
     if (c->rollback_only || c->tx_failed) {
-        c->depth = 1; /* q_simple must not treat the connection as idle */
         if (PQstatus(c->pg) == CONNECTION_OK) {
             PGresult *r = PQexec(c->pg, "ROLLBACK");
             PQclear(r);
         }
     } else {
-        c->depth = 1;
-        PGresult *r = PQexec(c->pg, "COMMIT");
-        /* COMMIT of an aborted transaction "succeeds" as ROLLBACK */
-        if (res_ok(r) && strcmp(PQcmdStatus(r), "COMMIT") == 0) {
-            rc = ST_OK;
-        } else {
-            res_status(c, r, "COMMIT");
-            if (PQstatus(c->pg) == CONNECTION_OK &&
-                PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
-                PGresult *rb = PQexec(c->pg, "ROLLBACK");
-                PQclear(rb);
-            }
-        }
-        PQclear(r);
+        rc = commit_checked(c, "COMMIT");
     }
     tx_reset(c);
     return rc;
@@ -1609,7 +1622,7 @@ static int pg_import_commit_batch(store_import_t *im)
         import_forget(im);
         return ST_OK;
     }
-    if (import_flush(im) != ST_OK || q_simple(im->c, "COMMIT") != ST_OK) return ST_ERR;
+    if (import_flush(im) != ST_OK || commit_checked(im->c, "import COMMIT") != ST_OK) return ST_ERR;
     /* between batches other writers ran: what the import knew may be stale */
     import_forget(im);
     return import_tx_begin(im);
@@ -1621,25 +1634,20 @@ static int pg_import_end(store_import_t *im, bool commit)
     int rc = ST_OK;
     if (commit && !im->dry_run) {
         rc = import_flush(im);
-        if (rc == ST_OK && !c->tx_failed) {
-            PGresult *r = PQexec(c->pg, "COMMIT");
-            if (!res_ok(r) || strcmp(PQcmdStatus(r), "COMMIT") != 0) {
-                res_status(c, r, "import COMMIT");
-                rc = ST_ERR;
-            }
-            PQclear(r);
-        } else {
-            rc = ST_ERR;
-        }
+        if (rc == ST_OK) rc = commit_checked(c, "import COMMIT");
     }
     if (rc != ST_OK || !commit || im->dry_run) {
         PGresult *r = PQexec(c->pg, "ROLLBACK");
         PQclear(r);
     }
-    /* fresh statistics for the planner, as sqlite.c's ANALYZE */
+    /* Fresh statistics for the planner, as sqlite.c's ANALYZE; and the
+     * new rows marked all-visible, so that counts (search, lists) are
+     * answered from the indexes alone, as SQLite's covering indexes do.
+     * VACUUM skips pages already all-visible: a small import into a large
+     * table costs little. */
     if (rc == ST_OK && commit && !im->dry_run) {
         tx_reset(c);
-        q_simple(c, "ANALYZE numbers");
+        q_simple(c, "VACUUM (ANALYZE) numbers");
     }
     conn_close(c);
     import_forget(im);
