@@ -1047,8 +1047,11 @@ static int pg_migrate(store_t *st, int *applied)
     /* A session lock, held across the migrations' own transactions: a
      * second node starting at the same moment waits here, then finds the
      * schema up to date.  The bookkeeping table is created under the lock
-     * too (two concurrent CREATE TABLE IF NOT EXISTS can both fail). */
-    if (q_simple(c, "SELECT pg_advisory_lock(" LOCK_NS ", " LOCK_MIGRATE ")") != ST_OK)
+     * too (two concurrent CREATE TABLE IF NOT EXISTS can both fail).  No
+     * lock timeout meanwhile: another node's migration may take minutes
+     * (an index on a large table), and waiting for it is right. */
+    if (q_simple(c, "SET lock_timeout = 0") != ST_OK ||
+        q_simple(c, "SELECT pg_advisory_lock(" LOCK_NS ", " LOCK_MIGRATE ")") != ST_OK)
         goto done;
     locked = true;
     if (q_simple(c, "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -1060,6 +1063,12 @@ static int pg_migrate(store_t *st, int *applied)
         goto done;
     int version = atoi(PQgetvalue(r, 0, 0));
     PQclear(r);
+    /* during a rolling upgrade an older node may start on a newer schema:
+     * migrations keep the previous release working, so it only says so */
+    if (postgres_migrations_len > 0 &&
+        version > postgres_migrations[postgres_migrations_len - 1].version)
+        log_msg(LOG_WARN, "postgres: the database's schema (version %d) is newer than this numberd's (%d)",
+                version, postgres_migrations[postgres_migrations_len - 1].version);
     for (size_t i = 0; i < postgres_migrations_len; i++) {
         const nd_migration_t *m = &postgres_migrations[i];
         if (m->version <= version) continue;
@@ -1073,7 +1082,7 @@ static int pg_migrate(store_t *st, int *applied)
         if (rc == ST_OK)
             rc = q_dyn(c, "INSERT INTO schema_migrations(version, name, applied_at) "
                           "VALUES ($1, $2, $3)", &p, NULL);
-        if (rc == ST_OK) rc = q_simple(c, "COMMIT");
+        if (rc == ST_OK) rc = commit_checked(c, m->name);
         if (rc != ST_OK) {
             log_msg(LOG_ERROR, "postgres: migration %s failed", m->name);
             if (PQstatus(c->pg) == CONNECTION_OK) {
@@ -1092,6 +1101,10 @@ done:
     if (locked && PQstatus(c->pg) == CONNECTION_OK) {
         PGresult *u = PQexec(c->pg, "SELECT pg_advisory_unlock(" LOCK_NS ", " LOCK_MIGRATE ")");
         PQclear(u);
+    }
+    if (PQstatus(c->pg) == CONNECTION_OK) {
+        PGresult *t = PQexec(c->pg, "SET lock_timeout = '15s'");
+        PQclear(t);
     }
     return ret;
 }
