@@ -9,6 +9,8 @@
 //   - an Idempotency-Key used on one node replays on the other;
 //   - deleting a carrier on one node while numbers are added through it on
 //     the other: never a number on a deleted carrier;
+//   - an inventory import on one node while the other sells the same
+//     numbers: every row counted once, and only sold numbers refused;
 //   - PostgreSQL: both nodes survive their database connections being cut.
 
 const { test, before, after, describe } = require('node:test');
@@ -19,6 +21,7 @@ const { PG, psql, start, basic, csv, assertPlivoError } = require('./lib/server'
 
 const NUMBERS = Array.from({ length: 200 }, (_, i) => `1415555${String(3000 + i)}`);
 const SPARE = Array.from({ length: 10 }, (_, i) => `1415555${String(3500 + i)}`);
+const REIMPORT = Array.from({ length: 10000 }, (_, i) => `1415556${String(i).padStart(4, '0')}`);
 const WORKERS = 4; // per account, each over all numbers in its own order
 
 let A; // node A
@@ -32,7 +35,7 @@ before(async () => {
   A = await start({ keepDir: true, threads: 4, args });
   B = await start({ dir: A.dir, threads: 4, args });
   await A.loadCsv(csv(['number', 'country_iso', 'type', 'sub_type', 'region'],
-    [...NUMBERS, ...SPARE].map((number) => ({ number, country_iso: 'US', type: 'fixed', sub_type: 'local', region: 'CA' }))));
+    [...NUMBERS, ...SPARE, ...REIMPORT].map((number) => ({ number, country_iso: 'US', type: 'fixed', sub_type: 'local', region: 'CA' }))));
   x = await A.createAccount('buyer-x');
   y = await B.createAccount('buyer-y');
 });
@@ -69,9 +72,9 @@ describe('what one node writes, the other reads', () => {
     for (const srv of [A, B]) {
       const s = await srv.admin('GET', '/admin/v1/inventory/stats');
       assert.equal(s.status, 200, s.text);
-      assert.equal(s.json.total, NUMBERS.length + SPARE.length);
+      assert.equal(s.json.total, NUMBERS.length + SPARE.length + REIMPORT.length);
       for (const acct of [x, y]) {
-        const r = await srv.search(acct, { country_iso: 'US', limit: 1 });
+        const r = await srv.search(acct, { country_iso: 'US', pattern: '415555', limit: 1 });
         assert.equal(r.status, 200, r.text);
         assert.equal(r.json.meta.total_count, NUMBERS.length + SPARE.length);
       }
@@ -153,8 +156,10 @@ describe('two accounts buying the same numbers through different nodes', () => {
     assert.deepEqual([...ox].sort(), sales.filter((s) => s.who === 'x').map((s) => s.number).sort());
     assert.deepEqual([...oy].sort(), sales.filter((s) => s.who === 'y').map((s) => s.number).sort());
     for (const srv of [A, B]) {
-      const r = await srv.search(x, { country_iso: 'US', pattern: '55553*' });
-      assert.equal(r.json.meta.total_count, 0, 'none of them is for sale any more');
+      for (const pattern of ['41555530', '41555531']) { // 4155553000-4155553199
+        const r = await srv.search(x, { country_iso: 'US', pattern });
+        assert.equal(r.json.meta.total_count, 0, 'none of them is for sale any more');
+      }
     }
   });
 });
@@ -207,6 +212,39 @@ describe('carrier delete on one node, numbers added through it on the other', ()
         assert.equal((await A.plivo(x, 'DELETE', `Number/${n}/`)).status, 204);
         assert.equal((await B.plivo(x, 'DELETE', `IncomingCarrier/${id}/`)).status, 204);
       }
+    }
+  });
+});
+
+describe('an inventory import on one node while the other sells', () => {
+  test('every row is counted once; a refused row is a number sold before the import reached it', async (t) => {
+    let importing = true;
+    const sold = new Set();
+    const seller = (async () => {
+      for (const n of shuffled(REIMPORT)) {
+        if (!importing) break;
+        const r = await B.buy(y, n, {});
+        if (r.status === 201) sold.add(n);
+        else assert.equal(r.status, 404, r.text);
+      }
+    })();
+    const r = await A.importCsv(csv(['number', 'country_iso', 'type', 'sub_type', 'region', 'city'],
+      REIMPORT.map((number) => ({ number, country_iso: 'US', type: 'fixed', sub_type: 'local', region: 'CA', city: 'Reimported' }))));
+    importing = false;
+    await seller;
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.imported, 0);
+    assert.equal(r.json.updated + r.json.rejected_count, REIMPORT.length, 'every row counted once');
+    t.diagnostic(`${sold.size} sold during the import, ${r.json.rejected_count} of them before it reached them`);
+    for (const j of r.json.rejected) {
+      const n = /number (\d+) is sold/.exec(j.error)[1];
+      assert.ok(sold.has(n), `${n} refused but not sold`);
+    }
+    // the numbers still for sale carry the imported values, on both nodes
+    const left = REIMPORT.length - sold.size;
+    for (const srv of [A, B]) {
+      const q = await srv.search(x, { country_iso: 'US', pattern: '415556', city: 'reimported', limit: 1 });
+      assert.equal(q.json.meta.total_count, Math.min(left, 1000));
     }
   });
 });
