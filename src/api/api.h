@@ -8,6 +8,7 @@
 #define ND_API_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 
 #include "core/core.h"
 #include "core/ratelimit.h"
@@ -19,6 +20,9 @@ typedef struct {
     bool admin_enabled;
     uint8_t admin_hash[IDS_HASH_SZ];
     ratelimit_t *rl;       /* NULL: no limit */
+    bool metrics_auth;     /* GET /metrics wants Authorization: Bearer <metrics token> */
+    uint8_t metrics_hash[IDS_HASH_SZ];
+    atomic_bool stopping;  /* shutdown has begun: GET /readyz answers 503 */
 } api_ctx_t;
 
 typedef enum { DIALECT_PLIVO, DIALECT_BYOC, DIALECT_ADMIN } dialect_t;
@@ -40,7 +44,9 @@ void api_problem(http_req_t *req, http_resp_t *resp, int status, const char *msg
 int api_status_of(ce_t code, dialect_t d);
 void api_core_error(http_req_t *req, http_resp_t *resp, const cerr_t *e);
 
-/* ---- auth: on failure these write the response and return C_ERR ---- */
+/* ---- auth: on failure these write the response and return C_ERR ----
+ * Once they know who is calling (even if they then refuse it with 403 or
+ * 429), they put the caller's auth_id in req->account for the log. */
 int api_auth_plivo(http_req_t *req, http_resp_t *resp, account_t *out);
 int api_auth_admin(http_req_t *req, http_resp_t *resp);
 /* Bearer API key with every scope bit of scope (SCOPE_READ / SCOPE_WRITE):
@@ -73,7 +79,10 @@ int api_paging(http_req_t *req, http_resp_t *resp, json_t *q, int max, int dflt,
 int api_idem_key(http_req_t *req, http_resp_t *resp, const char **key);
 
 /* ---- output ---- */
-void api_new_api_id(char out[IDS_UUID_SZ]);
+/* The api_id of the response resp: the id of its request (the same as its
+ * X-Request-Id header and the api_id of its log line), or a fresh UUID
+ * when resp belongs to no server request (unit tests). */
+void api_new_api_id(const http_resp_t *resp, char out[IDS_UUID_SZ]);
 /* A Plivo list: status 200, {"api_id", "meta" (next/previous keep the
  * filters of query), "objects": [ ... — the caller writes the objects,
  * then api_plivo_list_end closes the array and the envelope.  resource is
@@ -153,5 +162,11 @@ int h_openapi(http_req_t *req, http_resp_t *resp);
 /* docs/openapi.json, compiled in (the generated openapi_json.c). */
 extern const unsigned char nd_openapi_json[];
 extern const size_t nd_openapi_json_len;
+
+/* Operations endpoints (ops.c): outside every dialect, unauthenticated
+ * (except /metrics with a metrics token), never rate limited. */
+int h_ops_healthz(http_req_t *req, http_resp_t *resp);
+int h_ops_readyz(http_req_t *req, http_resp_t *resp);
+int h_ops_metrics(http_req_t *req, http_resp_t *resp);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "core/clock.h"
 #include "core/money.h"
+#include "util/metrics.h"
 
 dialect_t api_dialect(const char *path)
 {
@@ -20,7 +21,12 @@ dialect_t api_dialect(const char *path)
     return DIALECT_PLIVO;
 }
 
-void api_new_api_id(char out[IDS_UUID_SZ]) { ids_uuid_v4(out); }
+void api_new_api_id(const http_resp_t *resp, char out[IDS_UUID_SZ])
+{
+    _Static_assert(HTTP_REQ_ID_SZ == IDS_UUID_SZ, "a request id is a UUID");
+    if (resp && resp->request_id && resp->request_id[0]) memcpy(out, resp->request_id, IDS_UUID_SZ);
+    else ids_uuid_v4(out);
+}
 
 static const char *reason(int status)
 {
@@ -53,7 +59,7 @@ void api_problem(http_req_t *req, http_resp_t *resp, int status, const char *msg
     resp->status = status;
     if (api_dialect(req->path) == DIALECT_PLIVO) {
         char api_id[IDS_UUID_SZ];
-        api_new_api_id(api_id);
+        api_new_api_id(resp, api_id);
         resp->content_type = "application/json";
         jw_obj(&w);
         jw_kstr(&w, "api_id", api_id);
@@ -129,8 +135,10 @@ int api_auth_plivo(http_req_t *req, http_resp_t *resp, account_t *out)
                 *colon = '\0';
                 /* The path's account must be the caller's own. */
                 if (acct_auth_basic(&ctx->core, decoded, colon + 1, out) == C_OK &&
-                    req->params[0] && strcmp(req->params[0], out->auth_id) == 0)
+                    req->params[0] && strcmp(req->params[0], out->auth_id) == 0) {
                     ok = C_OK;
+                    snprintf(req->account, sizeof req->account, "%s", out->auth_id);
+                }
             }
         }
         ids_wipe(decoded, sizeof decoded);
@@ -152,6 +160,7 @@ int api_auth_byoc(http_req_t *req, http_resp_t *resp, unsigned scope, account_t 
         api_error(req, resp, 401, "authentication failed: want Authorization: Bearer <API key>");
         return C_ERR;
     }
+    snprintf(req->account, sizeof req->account, "%s", out->auth_id);
     if ((scopes & scope) != scope) {
         api_error(req, resp, 403, scope == SCOPE_READ
                                       ? "this API key lacks the phone_numbers:read scope"
@@ -167,6 +176,7 @@ static int rate_check(http_req_t *req, http_resp_t *resp, int64_t account_id)
     api_ctx_t *ctx = req->app;
     unsigned retry;
     if (!rl_check(ctx->rl, account_id, clock_now(), &retry)) {
+        metrics_count(MET_RATE_LIMITED);
         char ra[16];
         snprintf(ra, sizeof ra, "%u", retry);
         api_error(req, resp, 429, "too many requests: rate limit exceeded");
@@ -385,7 +395,7 @@ void api_kmoney(jw_t *w, const char *key, int64_t v)
 void api_plivo_obj_begin(http_resp_t *resp, jw_t *w, int status)
 {
     char api_id[IDS_UUID_SZ];
-    api_new_api_id(api_id);
+    api_new_api_id(resp, api_id);
     buf_reset(&resp->body);
     jw_init(w, &resp->body);
     resp->status = status;
@@ -438,7 +448,7 @@ void api_plivo_list_begin(http_resp_t *resp, jw_t *w, const char *auth_id, const
                           json_t *query, int limit, int offset, int64_t total)
 {
     char api_id[IDS_UUID_SZ], base[96];
-    api_new_api_id(api_id);
+    api_new_api_id(resp, api_id);
     snprintf(base, sizeof base, "/v1/Account/%s/%s/", auth_id, resource);
     buf_reset(&resp->body);
     jw_init(w, &resp->body);

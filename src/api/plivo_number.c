@@ -138,7 +138,7 @@ int h_number_get(http_req_t *req, http_resp_t *resp)
         goto done;
     }
     char api_id[IDS_UUID_SZ];
-    api_new_api_id(api_id);
+    api_new_api_id(resp, api_id);
     jw_t w;
     jw_init(&w, &resp->body);
     resp->status = 200;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/country.h"
+#include "util/metrics.h"
 
 #define SEARCH_MAX_LIMIT 20
 
@@ -83,6 +84,7 @@ done:
 
 typedef struct {
     buy_in_t in;
+    const http_resp_t *resp;   /* for the api_id: the request's id */
 } buy_ctx_t;
 
 /* Runs inside the idempotency transaction: buy, then render the answer
@@ -94,7 +96,7 @@ static int buy_action(core_t *c, void *ud, int *status, buf_t *body, cerr_t *e)
     if (num_buy(c, &bc->in, &out, e) != C_OK) return C_ERR;
     bool pending = out.state == NUM_PENDING;
     char api_id[IDS_UUID_SZ];
-    api_new_api_id(api_id);
+    api_new_api_id(bc->resp, api_id);
     jw_t w;
     buf_reset(body);
     jw_init(&w, body);
@@ -135,6 +137,7 @@ int h_phonenumber_buy(http_req_t *req, http_resp_t *resp)
         goto done;
     bc.in.caller = &who;
     bc.in.number = req->params[1];
+    bc.resp = resp;
 
     /* The request's identity for Idempotency-Key: the number in canonical
      * form (so /N, /N/, /+N and /%2BN are one request) and the parameters
@@ -155,6 +158,7 @@ int h_phonenumber_buy(http_req_t *req, http_resp_t *resp)
     }
     resp->status = status;
     if (replayed) http_resp_header(resp, "Idempotent-Replayed", "true");
+    else if (status == 201) metrics_count(MET_PURCHASES);
 done:
     json_decref(b);
     return C_OK;

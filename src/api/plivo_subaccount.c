@@ -44,7 +44,7 @@ int h_subaccount_create(http_req_t *req, http_resp_t *resp)
         goto done;
     }
     char api_id[IDS_UUID_SZ];
-    api_new_api_id(api_id);
+    api_new_api_id(resp, api_id);
     jw_t w;
     jw_init(&w, &resp->body);
     resp->status = 201;
@@ -105,7 +105,7 @@ int h_subaccount_get(http_req_t *req, http_resp_t *resp)
         goto done;
     }
     char api_id[IDS_UUID_SZ];
-    api_new_api_id(api_id);
+    api_new_api_id(resp, api_id);
     jw_t w;
     jw_init(&w, &resp->body);
     resp->status = 200;

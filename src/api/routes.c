@@ -46,6 +46,13 @@ static const route_t k_public[] = {
     {HTTP_DELETE, BYOC "/{id}", h_byoc_number_delete, NULL, "byoc.numbers.delete"},
 };
 
+/* Operations: outside every dialect, for probes and scrapers. */
+static const route_t k_ops[] = {
+    {HTTP_GET, "/healthz", h_ops_healthz, NULL, "ops.healthz"},
+    {HTTP_GET, "/readyz", h_ops_readyz, NULL, "ops.readyz"},
+    {HTTP_GET, "/metrics", h_ops_metrics, NULL, "ops.metrics"},
+};
+
 static const route_t k_admin[] = {
     {HTTP_POST, "/admin/v1/accounts", h_admin_account_create, NULL, "admin.accounts.create"},
     {HTTP_GET, "/admin/v1/accounts", h_admin_account_list, NULL, "admin.accounts.list"},
@@ -61,13 +68,19 @@ static const route_t k_admin[] = {
 };
 
 /* The admin routes come last, so that api_app can leave them out. */
-static route_t k_all[ND_ARRAY_LEN(k_meta) + ND_ARRAY_LEN(k_public) + ND_ARRAY_LEN(k_admin)];
+static route_t k_all[ND_ARRAY_LEN(k_meta) + ND_ARRAY_LEN(k_public) + ND_ARRAY_LEN(k_ops) +
+                     ND_ARRAY_LEN(k_admin)];
 
 const route_t *api_all_routes(size_t *n)
 {
-    memcpy(k_all, k_meta, sizeof k_meta);
-    memcpy(k_all + ND_ARRAY_LEN(k_meta), k_public, sizeof k_public);
-    memcpy(k_all + ND_ARRAY_LEN(k_meta) + ND_ARRAY_LEN(k_public), k_admin, sizeof k_admin);
+    size_t o = 0;
+    memcpy(k_all + o, k_meta, sizeof k_meta);
+    o += ND_ARRAY_LEN(k_meta);
+    memcpy(k_all + o, k_public, sizeof k_public);
+    o += ND_ARRAY_LEN(k_public);
+    memcpy(k_all + o, k_ops, sizeof k_ops);
+    o += ND_ARRAY_LEN(k_ops);
+    memcpy(k_all + o, k_admin, sizeof k_admin);
     *n = ND_ARRAY_LEN(k_all);
     return k_all;
 }
@@ -81,5 +94,8 @@ void api_app(api_ctx_t *ctx, http_app_t *out)
      * its paths answer 404 like any unknown path. */
     out->nroutes = ctx->admin_enabled ? n : n - ND_ARRAY_LEN(k_admin);
     out->error = api_error;
+    /* One id per request: X-Request-Id, the log line, and the api_id of a
+     * Plivo body are the same UUID. */
+    out->new_request_id = ids_uuid_v4;
     out->ud = ctx;
 }

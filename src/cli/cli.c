@@ -1,6 +1,7 @@
 /* cli.c -- subcommand dispatch and the small subcommands. */
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/country.h"
 #include "api/api.h"
 #include "core/invgen.h"
 #include "util/buf.h"
@@ -25,8 +27,8 @@ static const char *k_usage =
     "  serve                 run the HTTP server\n"
     "  account create|list   manage main accounts\n"
     "  apikey create         create a BYOC API key for an account\n"
-    "  inventory import|generate|stats\n"
-    "                        load, synthesise or count the number inventory\n"
+    "  inventory import|export|generate|stats\n"
+    "                        load, save, synthesise or count the number inventory\n"
     "  compliance create     record an approved compliance record\n"
     "  number approve        make a pending number active\n"
     "  migrate               create or upgrade the database schema\n"
@@ -130,17 +132,27 @@ int cli_parse_opts(int argc, char **argv, const char *usage, opt_t *opts, size_t
                       const char **db)
 {
     struct option lo[16];
-    size_t n = 0;
+    char shorts[2 * 13 + 2] = "h";
+    size_t n = 0, ns = 1;
     if (nopts > 13) nd_panic("cli_parse_opts: too many options");
-    for (size_t i = 0; i < nopts; i++)
+    for (size_t i = 0; i < nopts; i++) {
+        if (opts[i].name[0] && opts[i].name[1] == '\0') {
+            shorts[ns++] = opts[i].name[0];
+            if (opts[i].has_arg == required_argument) shorts[ns++] = ':';
+            continue;
+        }
         lo[n++] = (struct option){opts[i].name, opts[i].has_arg, NULL, (int)(1000 + i)};
+    }
+    shorts[ns] = '\0';
     lo[n++] = (struct option){"db", required_argument, NULL, 'd'};
     lo[n++] = (struct option){"help", no_argument, NULL, 'h'};
     lo[n] = (struct option){NULL, 0, NULL, 0};
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
+        for (size_t i = 0; i < nopts && c != 'h' && c < 1000; i++)
+            if (opts[i].name[0] == c && opts[i].name[1] == '\0') c = (int)(1000 + i);
         if (c == 'h') {
             fputs(usage, stdout);
             return -1;
@@ -370,11 +382,65 @@ static int parse_u64(const char *s, uint64_t *out)
     return C_OK;
 }
 
+/* inventory export: CSV to stdout or to -o FILE (removed again if the
+ * export fails, so a half file never looks like a backup). */
+static int inventory_export(const char *db, const char *country, const char *state_s,
+                            const char *out_s, const char *usage)
+{
+    const country_t *ct = NULL;
+    int state = -1, ret = 1;
+    if (country && (country_by_iso(country, &ct) != C_OK || ct->calling_code == 0))
+        return usage_error(usage, "invalid --country %s: want an ISO 3166 alpha-2 code", country);
+    if (state_s) {
+        for (int s = NUM_AVAILABLE; s <= NUM_AGING && state < 0; s++)
+            if (strcmp(state_s, num_state_name((num_state_t)s)) == 0) state = s;
+        if (state < 0)
+            return usage_error(usage, "invalid --state %s: want available, active, pending or aging",
+                               state_s);
+    }
+    bool to_file = out_s && strcmp(out_s, "-") != 0;
+    core_t core;
+    FILE *out = stdout;
+    char *vbuf = NULL;
+    uint64_t rows = 0;
+    cerr_t e;
+    if (cli_open_core(db, &core) != C_OK) return 1;
+    if (to_file && (out = fopen(out_s, "w")) == NULL) {
+        cli_err("inventory export", "cannot create %s: %s", out_s, strerror(errno));
+        goto done;
+    }
+    /* large writes: one syscall per MiB, not per row */
+    vbuf = xmalloc(1 << 20);
+    setvbuf(out, vbuf, _IOFBF, 1 << 20);
+    if (inv_export(&core, ct ? ct->iso : NULL, state, out, &rows, &e) != C_OK) {
+        cli_err("inventory export", "%s%s%s", e.msg, to_file ? " writing " : "",
+                to_file ? out_s : "");
+        goto done;
+    }
+    ret = 0;
+done:
+    if (to_file && out) {
+        if (fclose(out) != 0 && ret == 0) {
+            cli_err("inventory export", "write error on %s: %s", out_s, strerror(errno));
+            ret = 1;
+        }
+        if (ret != 0) unlink(out_s);
+    } else if (out == stdout) {
+        fflush(stdout);
+        setvbuf(stdout, NULL, _IOLBF, 0); /* vbuf is freed below */
+    }
+    free(vbuf);
+    cli_close_core(&core);
+    if (ret == 0 && to_file) printf("{\"exported\":%llu}\n", (unsigned long long)rows);
+    return ret;
+}
+
 static int cmd_inventory(int argc, char **argv)
 {
     static const char *usage =
         "usage: numberd inventory import FILE.csv [--dry-run] [--db URL]\n"
         "       numberd inventory generate --count N [--country CC] [--seed S]\n"
+        "       numberd inventory export [--country CC] [--state STATE] [-o FILE] [--db URL]\n"
         "       numberd inventory stats [--db URL]\n"
         "\n"
         "import    loads an inventory CSV (columns in CLI.md; '-' reads stdin) in one\n"
@@ -385,21 +451,41 @@ static int cmd_inventory(int argc, char **argv)
         "generate  writes a realistic synthetic inventory CSV to stdout: real NANP\n"
         "          area codes, cities, LATAs and rate centers for US/CA; valid national\n"
         "          numbering for GB, DE, FR, NL, AU.  Without --country: a mix.\n"
+        "export    writes the inventory as CSV in the import format (every column),\n"
+        "          in number order, streaming: 'export | import' into another database\n"
+        "          gives the same inventory.  Every state unless --state (available,\n"
+        "          active, pending, aging); every country unless --country.  Who owns a\n"
+        "          sold number is not exported (an import makes every row available).\n"
+        "          -o FILE writes FILE (else stdout) and then prints {\"exported\": N}.\n"
         "stats     prints counts by country, type and state (tab-separated).\n";
-    const char *db = NULL, *count_s = NULL, *country = NULL, *seed_s = NULL;
+    const char *db = NULL, *count_s = NULL, *country = NULL, *seed_s = NULL, *state_s = NULL,
+               *out_s = NULL;
     bool dry = false;
     opt_t opts[] = {{"dry-run", no_argument, NULL, &dry},
                     {"count", required_argument, &count_s, NULL},
                     {"country", required_argument, &country, NULL},
-                    {"seed", required_argument, &seed_s, NULL}};
+                    {"seed", required_argument, &seed_s, NULL},
+                    {"state", required_argument, &state_s, NULL},
+                    {"o", required_argument, &out_s, NULL},
+                    {"output", required_argument, &out_s, NULL}};
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         if (argc >= 2) { fputs(usage, stdout); return 0; }
-        return usage_error(usage, "inventory needs a subcommand: import, generate or stats");
+        return usage_error(usage, "inventory needs a subcommand: import, export, generate or stats");
     }
     const char *sub = argv[1];
     argc--;
     argv++;
     PARSE(usage, opts, db);
+    bool exporting = strcmp(sub, "export") == 0;
+    if (!exporting && (state_s || out_s))
+        return usage_error(usage, "--state and -o belong to inventory export");
+
+    if (exporting) {
+        if (idx_ != argc) return usage_error(usage, "unexpected argument: %s", argv[idx_]);
+        if (dry || count_s || seed_s)
+            return usage_error(usage, "export takes --country, --state and -o only");
+        return inventory_export(db, country, state_s, out_s, usage);
+    }
 
     if (strcmp(sub, "generate") == 0) {
         if (idx_ != argc) return usage_error(usage, "unexpected argument: %s", argv[idx_]);

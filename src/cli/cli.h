@@ -27,8 +27,9 @@ int cli_import_stream(core_t *core, FILE *in, uint64_t size, bool dry_run, bool 
                       inv_result_t *res, cerr_t *e);
 void cli_print_import_result(FILE *out, const inv_result_t *res, bool dry_run);
 
-/* Options: --db and --help are always known.  Returns the index of the
- * first operand, -1 after printing --help, -2 after a usage error. */
+/* Options: --db and --help are always known; an option whose name is one
+ * letter ("o") is the short option -o.  Returns the index of the first
+ * operand, -1 after printing --help, -2 after a usage error. */
 typedef struct {
     const char *name;
     int has_arg;        /* no_argument / required_argument (getopt.h) */

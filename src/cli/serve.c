@@ -33,11 +33,28 @@ static const char *k_serve_usage =
     "  --secret-key-file F      server key sealing SIP passwords      NUMBERD_SECRET_KEY_FILE (<db>.key)\n"
     "                           (or the key itself, 64 hex characters, in NUMBERD_SECRET_KEY;\n"
     "                           generated with mode 0600 on first start if the file is missing)\n"
-    "  --log-level LEVEL        debug, info, warn, error              NUMBERD_LOG_LEVEL (info)\n"
-    "  --demo                   on an empty database, create a demo account and inventory\n"
-    "                           and print its credentials and a curl command\n"
+    "  --log-level LEVEL        debug, info, warn, error, off         NUMBERD_LOG_LEVEL (info)\n"
+    "                           (info logs one JSON line per request)\n"
+    "  --log-file PATH          append the log to PATH                NUMBERD_LOG_FILE (stderr)\n"
+    "                           (SIGHUP reopens it, for log rotation)\n"
+    "  --metrics-token-file F   GET /metrics wants the token in F     NUMBERD_METRICS_TOKEN_FILE\n"
+    "                           as Authorization: Bearer (or the token itself in\n"
+    "                           NUMBERD_METRICS_TOKEN; at least 16 characters; default: open)\n"
+    "  --shutdown-timeout S     seconds requests in flight may take   NUMBERD_SHUTDOWN_TIMEOUT (10)\n"
+    "                           to finish at SIGTERM/SIGINT\n"
+    "  --demo                   on an empty database, create a demo   NUMBERD_DEMO (1 = on)\n"
+    "                           account and inventory and print its\n"
+    "                           credentials and a curl command\n"
     "\n"
-    "SIGINT/SIGTERM: stop accepting, finish requests in flight, close the database, exit 0.\n";
+    "unauthenticated endpoints for operators:\n"
+    "  GET /healthz             200 while the process answers\n"
+    "  GET /readyz              200 while the database answers, else (or when stopping) 503\n"
+    "  GET /metrics             Prometheus text format (token: see --metrics-token-file)\n"
+    "\n"
+    "signals:\n"
+    "  SIGINT, SIGTERM          stop accepting, finish requests in flight (--shutdown-timeout),\n"
+    "                           close the database, exit 0\n"
+    "  SIGHUP                   reopen the --log-file\n";
 
 static const char *env_or(const char *v, const char *env, const char *dflt)
 {
@@ -93,6 +110,17 @@ static int read_token_file(const char *path, char *out, size_t sz)
     fclose(f);
     out[n] = '\0';
     while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r' || out[n - 1] == ' ')) out[--n] = '\0';
+    return C_OK;
+}
+
+/* A token from its file or, without one, from the environment variable
+ * env: "" when neither is set.  C_ERR (errno set) if the file is unreadable. */
+static int read_token(const char *file, const char *env, char *out, size_t sz)
+{
+    out[0] = '\0';
+    if (file) return read_token_file(file, out, sz);
+    const char *v = getenv(env);
+    if (v) snprintf(out, sz, "%s", v);
     return C_OK;
 }
 
@@ -195,7 +223,8 @@ int cli_serve(int argc, char **argv)
 {
     const char *usage = k_serve_usage;
     const char *db = NULL, *listen = NULL, *threads_s = NULL, *aging_s = NULL, *rate_s = NULL,
-               *token_file = NULL, *level_s = NULL, *key_file = NULL;
+               *token_file = NULL, *level_s = NULL, *key_file = NULL, *log_file = NULL,
+               *mtoken_file = NULL, *drain_s = NULL;
     bool demo = false;
     opt_t opts[] = {{"listen", required_argument, &listen, NULL},
                     {"threads", required_argument, &threads_s, NULL},
@@ -204,6 +233,9 @@ int cli_serve(int argc, char **argv)
                     {"admin-token-file", required_argument, &token_file, NULL},
                     {"log-level", required_argument, &level_s, NULL},
                     {"secret-key-file", required_argument, &key_file, NULL},
+                    {"log-file", required_argument, &log_file, NULL},
+                    {"metrics-token-file", required_argument, &mtoken_file, NULL},
+                    {"shutdown-timeout", required_argument, &drain_s, NULL},
                     {"demo", no_argument, NULL, &demo}};
     int idx = cli_parse_opts(argc, argv, usage, opts, ND_ARRAY_LEN(opts), &db);
     if (idx == -1) return 0;
@@ -217,9 +249,18 @@ int cli_serve(int argc, char **argv)
     token_file = env_or(token_file, "NUMBERD_ADMIN_TOKEN_FILE", NULL);
     level_s = env_or(level_s, "NUMBERD_LOG_LEVEL", "info");
     key_file = env_or(key_file, "NUMBERD_SECRET_KEY_FILE", NULL);
+    log_file = env_or(log_file, "NUMBERD_LOG_FILE", NULL);
+    mtoken_file = env_or(mtoken_file, "NUMBERD_METRICS_TOKEN_FILE", NULL);
+    drain_s = env_or(drain_s, "NUMBERD_SHUTDOWN_TIMEOUT", "10");
+    const char *demo_s = env_or(NULL, "NUMBERD_DEMO", NULL);
+    if (!demo && demo_s) {
+        if (strcmp(demo_s, "1") == 0 || strcmp(demo_s, "true") == 0) demo = true;
+        else if (strcmp(demo_s, "0") != 0 && strcmp(demo_s, "false") != 0)
+            return usage_error(usage, "invalid NUMBERD_DEMO %s: want 1 or 0", demo_s);
+    }
 
     char host[64];
-    unsigned port, threads, aging, rl_n = 0, rl_s = 0;
+    unsigned port, threads, aging, rl_n = 0, rl_s = 0, drain;
     log_level_t level;
     if (parse_listen(listen, host, sizeof host, &port) != C_OK)
         return usage_error(usage, "invalid --listen %s: want HOST:PORT", listen);
@@ -235,26 +276,53 @@ int cli_serve(int argc, char **argv)
             parse_uint_opt(b, 1, 3600, &rl_s) != C_OK)
             return usage_error(usage, "invalid --rate-limit %s: want N/S (e.g. 300/5) or 0", rate_s);
     }
+    if (parse_uint_opt(drain_s, 1, 3600, &drain) != C_OK)
+        return usage_error(usage, "invalid --shutdown-timeout %s: want 1-3600 seconds", drain_s);
     if (log_parse_level(level_s, &level) != C_OK)
-        return usage_error(usage, "invalid --log-level %s", level_s);
+        return usage_error(usage, "invalid --log-level %s: want debug, info, warn, error or off",
+                           level_s);
+    if (log_file && !*log_file) return usage_error(usage, "--log-file needs a path");
     log_set_level(level);
 
-    char token[512] = "";
-    if (token_file) {
-        if (read_token_file(token_file, token, sizeof token) != C_OK) {
-            cli_err("serve", "cannot read --admin-token-file %s: %s", token_file, strerror(errno));
-            return 1;
-        }
-    } else if (getenv("NUMBERD_ADMIN_TOKEN")) {
-        snprintf(token, sizeof token, "%s", getenv("NUMBERD_ADMIN_TOKEN"));
+    char token[512] = "", mtoken[512] = "";
+    if (read_token(token_file, "NUMBERD_ADMIN_TOKEN", token, sizeof token) != C_OK) {
+        cli_err("serve", "cannot read --admin-token-file %s: %s", token_file, strerror(errno));
+        return 1;
     }
     if (token[0] && strlen(token) < 16)
         return usage_error(usage, "the admin token must be at least 16 characters");
+    if (read_token(mtoken_file, "NUMBERD_METRICS_TOKEN", mtoken, sizeof mtoken) != C_OK) {
+        cli_err("serve", "cannot read --metrics-token-file %s: %s", mtoken_file, strerror(errno));
+        ids_wipe(token, sizeof token);
+        return 1;
+    }
+    if (mtoken[0] && strlen(mtoken) < 16) {
+        ids_wipe(token, sizeof token);
+        return usage_error(usage, "the metrics token must be at least 16 characters");
+    }
+    /* Before anything is logged, so that every line of this run is in the
+     * file. */
+    if (log_file) {
+        char *err = NULL;
+        if (log_open_file(log_file, &err) != C_OK) {
+            cli_err("serve", "%s", err);
+            free(err);
+            ids_wipe(token, sizeof token);
+            ids_wipe(mtoken, sizeof mtoken);
+            return 1;
+        }
+    }
 
     static api_ctx_t ctx;
     memset(&ctx, 0, sizeof ctx);
-    if (cli_open_core(db, &ctx.core) != C_OK) return 1;
+    if (cli_open_core(db, &ctx.core) != C_OK) {
+        ids_wipe(token, sizeof token);
+        ids_wipe(mtoken, sizeof mtoken);
+        return 1;
+    }
     if (cli_load_key(db, key_file, &ctx.core) != C_OK) {
+        ids_wipe(token, sizeof token);
+        ids_wipe(mtoken, sizeof mtoken);
         cli_close_core(&ctx.core);
         return 1;
     }
@@ -265,6 +333,12 @@ int cli_serve(int argc, char **argv)
         ids_hash_secret(token, strlen(token), ctx.admin_hash);
         ids_wipe(token, sizeof token);
     }
+    if (mtoken[0]) {
+        ctx.metrics_auth = true;
+        ids_hash_secret(mtoken, strlen(mtoken), ctx.metrics_hash);
+        ids_wipe(mtoken, sizeof mtoken);
+    }
+    atomic_init(&ctx.stopping, false);
 
     /* Signals are taken synchronously by this thread: block them before
      * the worker threads start so that they inherit the mask. */
@@ -280,7 +354,8 @@ int cli_serve(int argc, char **argv)
     sweep_once(&ctx.core);
     http_app_t app;
     api_app(&ctx, &app);
-    http_config_t cfg = {.host = host, .port = port, .threads = threads, .conn_timeout = 30};
+    http_config_t cfg = {.host = host, .port = port, .threads = threads, .conn_timeout = 30,
+                         .drain_seconds = drain};
     http_server_t *srv = NULL;
     char *err = NULL;
     if (http_server_start(&cfg, &app, &srv, &err) != C_OK) {
@@ -291,9 +366,10 @@ int cli_serve(int argc, char **argv)
     }
     unsigned bound = http_server_port(srv);
     bool v6 = strchr(host, ':') != NULL;
-    log_msg(LOG_INFO, "numberd %s listening on http://%s%s%s:%u (%s, %u threads, admin API %s)",
+    log_msg(LOG_INFO, "numberd %s listening on http://%s%s%s:%u (%s, %u threads, admin API %s, "
+            "metrics %s)",
             ND_VERSION, v6 ? "[" : "", host, v6 ? "]" : "", bound, ctx.core.st->ops->name,
-            threads, ctx.admin_enabled ? "on" : "off");
+            threads, ctx.admin_enabled ? "on" : "off", ctx.metrics_auth ? "with token" : "open");
     if (demo && demo_setup(&ctx.core, host, bound) != C_OK) {
         http_server_stop(srv);
         cli_close_core(&ctx.core);
@@ -310,10 +386,23 @@ int cli_serve(int argc, char **argv)
     for (;;) {
         int sig = 0;
         if (sigwait(&set, &sig) != 0) continue;
-        if (sig == SIGHUP) continue; /* logs go to stderr: nothing to reopen */
-        log_msg(LOG_INFO, "signal %d: stopping (finishing requests in flight)", sig);
+        if (sig == SIGHUP) {
+            /* logrotate has moved the file: start a new one by the same name */
+            char *rerr = NULL;
+            if (log_reopen(&rerr) != C_OK) {
+                log_msg(LOG_ERROR, "SIGHUP: %s (still writing to the old file)", rerr);
+                free(rerr);
+            } else if (log_file_path()) {
+                log_msg(LOG_INFO, "SIGHUP: reopened the log file %s", log_file_path());
+            }
+            continue;
+        }
+        log_msg(LOG_INFO, "signal %d (%s): stopping: no new connections, finishing requests in "
+                          "flight (at most %u s)",
+                sig, sig == SIGTERM ? "SIGTERM" : "SIGINT", drain);
         break;
     }
+    atomic_store(&ctx.stopping, true);
     if (sweeping) {
         pthread_mutex_lock(&sw.lock);
         sw.stop = true;
@@ -324,6 +413,6 @@ int cli_serve(int argc, char **argv)
     http_server_stop(srv);
     cli_close_core(&ctx.core);
     rl_free(ctx.rl);
-    log_msg(LOG_INFO, "stopped");
+    log_msg(LOG_INFO, "stopped: database closed");
     return 0;
 }

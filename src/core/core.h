@@ -9,6 +9,8 @@
 #ifndef ND_CORE_H
 #define ND_CORE_H
 
+#include <stdio.h>
+
 #include "core/model.h"
 #include "store/store.h"
 #include "util/buf.h"
@@ -113,6 +115,16 @@ int inv_validate_row(const char *const *cols, const char *const *vals, size_t n,
                      inv_number_t *out, char *why, size_t whysz);
 
 int inv_stats(core_t *c, store_stats_cb cb, void *ud, cerr_t *e);
+/* Writes the inventory to out as CSV in the import format (CLI.md): a
+ * header naming every column, then one row per inventory number in number
+ * order, each field as the import reads it back (so export -> import ->
+ * export gives the same bytes).  Streams: memory does not grow with the
+ * inventory.  country_iso NULL: every country; state -1: every state (the
+ * owner of a sold number is not part of the inventory and is not
+ * exported).  *rows gets the number of rows written.  C_ERR with
+ * CE_INTERNAL on a database or write error (out then holds a partial file). */
+int inv_export(core_t *c, const char *country_iso, int state, FILE *out, uint64_t *rows,
+               cerr_t *e);
 const char *num_state_name(num_state_t s);
 
 /* ---- search and purchase (numbers.c) ---- */

@@ -100,6 +100,23 @@ void csv_free(csv_parser_t *p)
     free(p);
 }
 
+void csv_put_field(buf_t *b, const char *s, size_t n)
+{
+    bool quote = false;
+    for (size_t i = 0; i < n && !quote; i++)
+        quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
+    if (!quote) {
+        buf_append(b, s, n);
+        return;
+    }
+    buf_putc(b, '"');
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"') buf_putc(b, '"');
+        buf_putc(b, s[i]);
+    }
+    buf_putc(b, '"');
+}
+
 uint64_t csv_bytes(const csv_parser_t *p)
 {
     return p->consumed;

@@ -52,6 +52,7 @@
 #ifndef ND_CSV_H
 #define ND_CSV_H
 
+#include "util/buf.h"
 #include "util/common.h"
 
 #define CSV_MAX_RECORD (64 * 1024)
@@ -75,5 +76,10 @@ int csv_feed(csv_parser_t *p, const char *data, size_t n);  /* C_ERR if cb stopp
 int csv_finish(csv_parser_t *p);                  /* flush the last record; C_ERR if cb stopped */
 void csv_free(csv_parser_t *p);
 uint64_t csv_bytes(const csv_parser_t *p);        /* bytes consumed so far */
+
+/* Writing: appends s (n bytes) to b as one field that this parser reads
+ * back unchanged -- quoted (with '"' doubled) when it holds ',', '"', CR
+ * or LF, as is otherwise.  The caller adds the ',' and the line end. */
+void csv_put_field(buf_t *b, const char *s, size_t n);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "util/metrics.h"
 
 bool idem_key_valid(const char *key)
 {
@@ -49,6 +50,7 @@ int idem_run(core_t *c, int64_t account_id, const char *key, const uint8_t hash[
             buf_reset(body);
             buf_puts(body, row.body);
             *replayed = true;
+            metrics_count(MET_IDEM_REPLAYS);
         }
         free(row.body);
         st->ops->tx_rollback(st);

@@ -352,6 +352,104 @@ void inv_result_free(inv_result_t *r)
     r->nrejected = 0;
 }
 
+/* ---- export ---- */
+
+typedef struct {
+    FILE *out;
+    buf_t line;
+    uint64_t rows;
+    bool write_failed;
+} export_t;
+
+static void put_text(buf_t *b, const char *s) { csv_put_field(b, s, strlen(s)); }
+
+static void put_rate(buf_t *b, int64_t v)
+{
+    if (v < 0) return; /* not set: an empty field, read back as not set */
+    char m[MONEY_STRSZ];
+    buf_append(b, m, money_format(v, m));
+}
+
+/* One inventory row in k_cols order; every value in the form validate()
+ * reads back to the same row. */
+static int export_row(const inv_number_t *n, void *ud)
+{
+    export_t *x = ud;
+    buf_t *b = &x->line;
+    buf_reset(b);
+    put_text(b, n->number);
+    buf_putc(b, ',');
+    put_text(b, n->country_iso);
+    buf_putc(b, ',');
+    put_text(b, n->type);
+    buf_putc(b, ',');
+    put_text(b, n->sub_type);
+    buf_putc(b, ',');
+    put_text(b, n->prefix);
+    buf_putc(b, ',');
+    put_text(b, n->city);
+    buf_putc(b, ',');
+    put_text(b, n->region);
+    buf_putc(b, ',');
+    put_text(b, n->rate_center);
+    buf_putc(b, ',');
+    if (n->lata >= 0) buf_printf(b, "%d", (int)n->lata);
+    buf_printf(b, ",%s,%s,%s,", n->voice ? "true" : "false", n->sms ? "true" : "false",
+               n->mms ? "true" : "false");
+    put_rate(b, n->setup_rate);
+    buf_putc(b, ',');
+    put_rate(b, n->monthly_rental_rate);
+    buf_putc(b, ',');
+    put_rate(b, n->voice_rate);
+    buf_putc(b, ',');
+    put_rate(b, n->sms_rate);
+    buf_putc(b, ',');
+    put_rate(b, n->mms_rate);
+    buf_putc(b, ',');
+    put_text(b, n->restriction);
+    buf_putc(b, ',');
+    put_text(b, n->restriction_text);
+    buf_putc(b, ',');
+    put_text(b, n->carrier);
+    buf_putc(b, '\n');
+    if (fwrite(b->data, 1, b->len, x->out) != b->len) {
+        x->write_failed = true;
+        return C_ERR; /* stops the walk */
+    }
+    x->rows++;
+    return C_OK;
+}
+
+int inv_export(core_t *c, const char *country_iso, int state, FILE *out, uint64_t *rows,
+               cerr_t *e)
+{
+    export_t x = {.out = out, .line = BUF_INIT};
+    int ret = C_ERR;
+    *rows = 0;
+    /* a backend that predates the op (NULL in its table) */
+    if (c->st->ops->inventory_export == NULL)
+        return cerr(e, CE_INTERNAL, "the %s backend cannot export the inventory yet",
+                    c->st->ops->name);
+    for (size_t i = 0; i < COL__N; i++) {
+        if (i) fputc(',', out);
+        fputs(k_cols[i], out);
+    }
+    fputc('\n', out);
+    if (c->st->ops->inventory_export(c->st, country_iso, state, export_row, &x) != ST_OK) {
+        cerr(e, CE_INTERNAL, "database error");
+        goto done;
+    }
+    if (x.write_failed || fflush(out) != 0 || ferror(out)) {
+        cerr(e, CE_INTERNAL, "write error");
+        goto done;
+    }
+    ret = C_OK;
+done:
+    *rows = x.rows;
+    buf_free(&x.line);
+    return ret;
+}
+
 int inv_stats(core_t *c, store_stats_cb cb, void *ud, cerr_t *e)
 {
     if (c->st->ops->inventory_stats(c->st, cb, ud) != ST_OK)

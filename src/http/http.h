@@ -22,6 +22,8 @@
 #define HTTP_MAX_PARAMS 64                 /* query or form parameters */
 #define HTTP_MAX_JSON_DEPTH 16
 #define ROUTE_MAX_PARAMS 4
+#define HTTP_REQ_ID_SZ 37                  /* a request id: a UUID and its NUL */
+#define HTTP_ACCOUNT_SZ 24                 /* the caller's auth_id, for the log */
 
 typedef enum {
     HTTP_GET = 1 << 0,
@@ -42,6 +44,8 @@ typedef struct {
 typedef struct {
     int status;
     const char *content_type;   /* static string; default application/json */
+    const char *request_id;     /* the request's id (borrowed from http_req_t.id; sent as
+                                 * X-Request-Id); "" or NULL outside a server */
     buf_t body;
     http_header_t headers[8];   /* extra headers, owned (freed by the server) */
     size_t nheaders;
@@ -62,6 +66,11 @@ typedef struct http_req {
     char *param_store;          /* owned backing storage of params */
     void *app;                  /* the application's context (http_app_t.ud) */
     char client[48];            /* client address, for logs and limits */
+    char id[HTTP_REQ_ID_SZ];    /* this request's id, made when its headers arrive: the
+                                 * X-Request-Id header and the log's api_id ("" if the
+                                 * application gives no id maker) */
+    char account[HTTP_ACCOUNT_SZ]; /* who authenticated, for the log: the application's
+                                 * auth helpers fill it; "" when unknown */
 } http_req_t;
 
 typedef int (*http_handler)(http_req_t *req, http_resp_t *resp);
@@ -89,6 +98,8 @@ typedef struct {
     size_t nroutes;
     /* Renders an error in the dialect the path belongs to. */
     void (*error)(http_req_t *req, http_resp_t *resp, int status, const char *msg);
+    /* Makes a request id (NULL: requests have none). */
+    void (*new_request_id)(char out[HTTP_REQ_ID_SZ]);
     void *ud;
 } http_app_t;
 
@@ -135,10 +146,20 @@ typedef struct {
     unsigned threads;
     unsigned conn_timeout;      /* seconds */
     unsigned conn_limit;
+    unsigned drain_seconds;     /* at stop, how long requests in flight may take; 0: 10 */
 } http_config_t;
 int http_server_start(const http_config_t *cfg, const http_app_t *app, http_server_t **out,
                       char **err);
 unsigned http_server_port(const http_server_t *s);
-void http_server_stop(http_server_t *s); /* finishes requests in flight */
+/* Stops accepting, lets requests in flight finish (at most drain_seconds;
+ * their answers carry Connection: close), then stops and frees s.  Logs
+ * how many requests it had to cut off, if any. */
+void http_server_stop(http_server_t *s);
+
+/* Every request is counted in util/metrics (route index = its position in
+ * the route table given to http_server_start, or the table's length for
+ * "unmatched") and, at log level info, logged as one JSON line: time,
+ * api_id, method, route, status, duration_ms, account, client.  Never a
+ * header value, a query string or a body. */
 
 #endif

@@ -5,6 +5,10 @@
  * chunk of body, and once more when the body is complete.  We answer only
  * on that last call: queueing a response earlier makes libmicrohttpd 0.9.75
  * close the connection, which clients see as a reset.
+ *
+ * That last call is also where a request is accounted for: its id goes out
+ * as X-Request-Id, its route, status and duration go to util/metrics, and
+ * (at level info) one JSON line goes to the log.
  */
 #include "http/http.h"
 
@@ -21,6 +25,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "util/metrics.h"
 
 /* Past this many discarded bytes of an oversized body we stop reading and
  * close the connection: a client that sends gigabytes gets no answer. */
@@ -30,8 +35,18 @@ struct http_server {
     struct MHD_Daemon *d;
     http_app_t app;
     unsigned port;
+    unsigned drain_seconds;
     atomic_int inflight;
+    atomic_bool stopping;    /* http_server_stop has begun: answers close their connection */
 };
+
+/* The route names util/metrics borrows: kept until the next server starts,
+ * so that a scrape never reads freed memory. */
+static const char **g_route_names;
+
+/* Names of the method slots of util/metrics: bit i of http_method_t. */
+static const char *const k_method_names[METRICS_METHODS] = {
+    "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "OTHER"};
 
 typedef struct {
     http_req_t pub;
@@ -42,7 +57,16 @@ typedef struct {
     bool stream_open;
     http_resp_t early;
     uint64_t received;
+    uint64_t t0;             /* CLOCK_MONOTONIC nanoseconds at the first call */
+    bool answered;           /* a response was queued (and the request logged) */
 } req_t;
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static void req_free(req_t *r)
 {
@@ -75,6 +99,9 @@ static req_t *req_new(http_server_t *s, struct MHD_Connection *conn, const char 
 {
     req_t *r = xcalloc(1, sizeof *r);
     http_req_t *q = &r->pub;
+    r->t0 = now_ns();
+    if (s->app.new_request_id) s->app.new_request_id(q->id);
+    r->early.request_id = q->id;
     q->conn = conn;
     q->method = http_method_from(method);
     q->method_name = method;
@@ -130,7 +157,7 @@ static void dispatch(http_server_t *s, req_t *r, http_resp_t *resp)
     q->route->fn(q, resp);
 }
 
-static enum MHD_Result queue(struct MHD_Connection *conn, http_resp_t *resp)
+static enum MHD_Result queue(http_server_t *s, struct MHD_Connection *conn, http_resp_t *resp)
 {
     size_t len = resp->body.len;
     char *body = buf_steal(&resp->body);
@@ -144,9 +171,50 @@ static enum MHD_Result queue(struct MHD_Connection *conn, http_resp_t *resp)
                                 resp->content_type ? resp->content_type : "application/json");
     for (size_t i = 0; i < resp->nheaders; i++)
         MHD_add_response_header(mr, resp->headers[i].name, resp->headers[i].value);
+    if (resp->request_id && resp->request_id[0])
+        MHD_add_response_header(mr, "X-Request-Id", resp->request_id);
+    /* While draining, a keep-alive client is told to go elsewhere. */
+    if (atomic_load_explicit(&s->stopping, memory_order_relaxed))
+        MHD_add_response_header(mr, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)resp->status, mr);
     MHD_destroy_response(mr);
     return ret;
+}
+
+/* The request's line in the log: never a header value, a query string or a
+ * body -- the route template stands for the path. */
+static void log_request(const req_t *r, const char *msg, int status, uint64_t ns)
+{
+    const http_req_t *q = &r->pub;
+    buf_t b = BUF_INIT;
+    buf_puts(&b, "\"api_id\":");
+    if (q->id[0]) buf_json_str(&b, q->id, strlen(q->id));
+    else buf_puts(&b, "null");
+    buf_puts(&b, ",\"method\":");
+    const char *m = q->method_name ? q->method_name : "";
+    buf_json_str(&b, m, strnlen(m, 32));
+    buf_puts(&b, ",\"route\":");
+    const char *route = r->match == ROUTE_FOUND ? q->route->name : "unmatched";
+    if (route == NULL) route = q->route->pattern;
+    buf_json_str(&b, route, strlen(route));
+    buf_printf(&b, ",\"status\":%d,\"duration_ms\":%llu.%03llu,\"account\":", status,
+               (unsigned long long)(ns / 1000000u), (unsigned long long)(ns / 1000u % 1000u));
+    if (q->account[0]) buf_json_str(&b, q->account, strnlen(q->account, sizeof q->account));
+    else buf_puts(&b, "null");
+    buf_puts(&b, ",\"client\":");
+    buf_json_str(&b, q->client, strnlen(q->client, sizeof q->client));
+    log_fields(LOG_INFO, msg, b.data, b.len);
+    buf_free(&b);
+}
+
+/* Counts an answered request in the metrics and logs it. */
+static void finish_request(http_server_t *s, const req_t *r, int status, const char *msg)
+{
+    uint64_t ns = now_ns() - r->t0;
+    size_t route = r->match == ROUTE_FOUND ? (size_t)(r->pub.route - s->app.routes) : s->app.nroutes;
+    unsigned m = (unsigned)__builtin_ctz((unsigned)r->pub.method | (1u << (METRICS_METHODS - 1)));
+    metrics_http_observe(route, m, status, ns);
+    if (log_enabled(LOG_INFO)) log_request(r, msg, status, ns);
 }
 
 static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const char *url,
@@ -187,9 +255,12 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
         return MHD_YES;
     }
 
-    http_resp_t resp = {.status = 200};
+    http_resp_t resp = {.status = 200, .request_id = r->pub.id};
     dispatch(s, r, &resp);
-    enum MHD_Result ret = queue(conn, &resp);
+    resp.request_id = r->pub.id; /* an early (stream refusal) answer replaced resp */
+    enum MHD_Result ret = queue(s, conn, &resp);
+    r->answered = true;
+    finish_request(s, r, resp.status, "request");
     http_resp_free(&resp);
     return ret;
 }
@@ -198,10 +269,15 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     ND_UNUSED(conn);
-    ND_UNUSED(toe);
     http_server_t *s = cls;
     req_t *r = *con_cls;
     if (r == NULL) return;
+    /* Ended before it could be answered (the client went away, the body
+     * was too large to read, or a stop cut it off): log it, status 0. */
+    if (!r->answered && log_enabled(LOG_INFO))
+        log_request(r, toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? "request cut off at stop"
+                                                                      : "request aborted",
+                    0, now_ns() - r->t0);
     req_free(r);
     *con_cls = NULL;
     atomic_fetch_sub(&s->inflight, 1);
@@ -240,7 +316,16 @@ int http_server_start(const http_config_t *cfg, const http_app_t *app, http_serv
 
     http_server_t *s = xcalloc(1, sizeof *s);
     s->app = *app;
+    s->drain_seconds = cfg->drain_seconds ? cfg->drain_seconds : 10;
     atomic_init(&s->inflight, 0);
+    atomic_init(&s->stopping, false);
+    /* The metrics table: one row per route, named by its template name. */
+    const char **names = xcalloc(app->nroutes + 1, sizeof *names);
+    for (size_t i = 0; i < app->nroutes; i++)
+        names[i] = app->routes[i].name ? app->routes[i].name : app->routes[i].pattern;
+    metrics_http_init(names, app->nroutes, k_method_names);
+    free(g_route_names);
+    g_route_names = names;
     s->d = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, access_cb, s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
@@ -269,12 +354,22 @@ unsigned http_server_port(const http_server_t *s) { return s->port; }
 void http_server_stop(http_server_t *s)
 {
     if (s == NULL) return;
-    /* Stop accepting, then give requests in flight up to 10 s to finish. */
+    /* Stop accepting, then give requests in flight drain_seconds to finish. */
+    atomic_store(&s->stopping, true);
     MHD_socket fd = MHD_quiesce_daemon(s->d);
-    for (int i = 0; i < 1000 && atomic_load(&s->inflight) > 0; i++) {
+    /* The listening socket may not be closed before MHD_stop_daemon, but it
+     * can stop listening now: a client connecting meanwhile is refused at
+     * once instead of waiting in the backlog for an accept that never
+     * comes. */
+    if (fd != MHD_INVALID_SOCKET) shutdown(fd, SHUT_RDWR);
+    for (unsigned i = 0; i < s->drain_seconds * 100u && atomic_load(&s->inflight) > 0; i++) {
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
+    int left = atomic_load(&s->inflight);
+    if (left > 0)
+        log_msg(LOG_WARN, "%d request(s) still in flight after %u s: cutting them off", left,
+                s->drain_seconds);
     MHD_stop_daemon(s->d);
     if (fd != MHD_INVALID_SOCKET) close(fd);
     free(s);

@@ -22,6 +22,7 @@
 #include "core/clock.h"
 #include "store/migrate.h"
 #include "util/log.h"
+#include "util/metrics.h"
 
 enum {
     Q_ACCOUNT_INSERT,
@@ -85,6 +86,8 @@ enum {
     Q_SETTING_GET,
     Q_SETTING_PUT,
     Q_OWNED_GET_BYOC,
+    Q_PING,
+    Q_EXPORT,
     Q__COUNT
 };
 
@@ -287,6 +290,13 @@ static const char *const q_sql[Q__COUNT] = {
         "?6, ?7, ?8, ?9, ?10, ?11, 1, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19)",
     [Q_SETTING_GET] = "SELECT value FROM settings WHERE name = ?1",
     [Q_SETTING_PUT] = "INSERT OR REPLACE INTO settings(name, value) VALUES (?1, ?2)",
+    /* reads page 1 and the schema: fails on a missing, locked-out or
+     * foreign file, unlike "SELECT 1" */
+    [Q_PING] = "SELECT count(*) FROM sqlite_master WHERE name = 'numbers'",
+    /* the unique index on number gives the order without a sort */
+    [Q_EXPORT] =
+        "SELECT " INV_COLS " FROM numbers WHERE source = 0 AND (?1 IS NULL OR country_iso = ?1) "
+        "AND (?2 < 0 OR state = ?2) ORDER BY number",
     [Q_LCA] =
         "SELECT rate_center, lata FROM numbers WHERE country_iso = ?1 AND number >= ?2 "
         "AND number < ?3 AND rate_center != '' LIMIT 1",
@@ -351,6 +361,7 @@ static const store_ops_t sqlite_ops;
 
 static void log_db_error(sqlite3 *db, const char *what)
 {
+    metrics_count(MET_DB_ERRORS);
     log_msg(LOG_ERROR, "sqlite: %s: %s", what, db ? sqlite3_errmsg(db) : "no connection");
 }
 
@@ -358,6 +369,7 @@ static int exec_sql(sqlite3 *db, const char *sql)
 {
     char *msg = NULL;
     if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        metrics_count(MET_DB_ERRORS);
         log_msg(LOG_ERROR, "sqlite: %s", msg ? msg : sqlite3_errmsg(db));
         sqlite3_free(msg);
         return ST_ERR;
@@ -2218,6 +2230,49 @@ int store_sqlite_open(const char *path, store_t **out, char **err)
     return C_OK;
 }
 
+/* ---- operations -------------------------------------------------------- */
+
+static int sq_ping(store_t *st)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? stmt(c, Q_PING) : NULL;
+    if (!q) return ST_ERR;
+    int rc = sqlite3_step(q);
+    int ret = (rc == SQLITE_ROW && sqlite3_column_int(q, 0) == 1) ? ST_OK : ST_ERR;
+    if (rc != SQLITE_ROW) log_db_error(c->db, "ping");
+    done_stmt(q);
+    return ret;
+}
+
+static int sq_inventory_export(store_t *st, const char *country_iso, int state, store_inv_cb cb,
+                               void *ud)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? stmt(c, Q_EXPORT) : NULL;
+    if (!q) return ST_ERR;
+    int ret = ST_ERR, rc = SQLITE_DONE;
+    bind_text(q, 1, country_iso);
+    sqlite3_bind_int(q, 2, state);
+    /* one read transaction: the file is one snapshot even while the
+     * server sells numbers meanwhile */
+    if (sq_tx_begin(st, false) == ST_OK) {
+        inv_number_t *row = xmalloc(sizeof *row);
+        while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+            read_inv(q, row);
+            if (cb(row, ud) != C_OK) break;
+        }
+        free(row);
+        if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+            ret = sq_tx_commit(st);
+        } else {
+            log_db_error(c->db, "export");
+            sq_tx_rollback(st);
+        }
+    }
+    done_stmt(q);
+    return ret;
+}
+
 static const store_ops_t sqlite_ops = {
     .name = "sqlite",
     .close = sq_close,
@@ -2273,4 +2328,6 @@ static const store_ops_t sqlite_ops = {
     .setting_put = sq_setting_put,
     .idem_get = sq_idem_get,
     .idem_put = sq_idem_put,
+    .ping = sq_ping,
+    .inventory_export = sq_inventory_export,
 };

@@ -107,6 +107,7 @@ typedef struct {
 
 typedef int (*store_account_cb)(const account_t *a, void *ud);
 typedef int (*store_stats_cb)(const stats_row_t *r, void *ud);
+typedef int (*store_inv_cb)(const inv_number_t *n, void *ud);
 
 typedef struct store_ops {
     const char *name;
@@ -232,6 +233,18 @@ typedef struct store_ops {
     /* idempotency keys (scope: account id + key) */
     int (*idem_get)(store_t *st, int64_t account_id, const char *key, idem_row_t *out);
     int (*idem_put)(store_t *st, int64_t account_id, const char *key, const idem_row_t *row);
+
+    /* ---- operations (GET /readyz, inventory export) ---- */
+    /* A trivial query that reads the schema: ST_OK when the database
+     * answers on this thread's connection. */
+    int (*ping)(store_t *st);
+    /* Every inventory number (source inventory, whatever its state), in
+     * number order, one callback per row, from one read snapshot, without
+     * holding the rows in memory.  country_iso NULL: every country; state
+     * -1: every state.  A callback returning C_ERR stops the walk (the
+     * call then returns ST_OK: the caller knows why it stopped). */
+    int (*inventory_export)(store_t *st, const char *country_iso, int state, store_inv_cb cb,
+                            void *ud);
 } store_ops_t;
 
 struct store {

@@ -1,7 +1,17 @@
-/* log.h -- one-line log messages on stderr.
+/* log.h -- one-line log messages, as JSON lines.
  *
- * Operational messages are JSON lines ({"time","level","msg"}) so that log
- * shippers can parse them.  Never pass a secret or a request body here.
+ * Every line is one JSON object ({"time","level","msg", ...}) written with
+ * a single write(2), so that lines from several threads never interleave
+ * and log shippers can parse them.  Never pass a secret, a header value or
+ * a request body here.
+ *
+ * Destination: stderr, or the file given to log_open_file(), which
+ * log_reopen() opens again by name (SIGHUP after a rotation): the new file
+ * takes the place of the old one under the same descriptor, so a thread
+ * writing at that moment writes whole lines to one file or the other.
+ *
+ * Threads: set the level and the destination before starting threads;
+ * log_reopen() may then run at any time on any thread.
  */
 #ifndef ND_LOG_H
 #define ND_LOG_H
@@ -12,8 +22,24 @@ typedef enum { LOG_DEBUG = 0, LOG_INFO = 1, LOG_WARN = 2, LOG_ERROR = 3, LOG_OFF
 
 void log_set_level(log_level_t lvl);
 log_level_t log_get_level(void);
+/* Whether a line of level lvl would be written (skip formatting if not). */
+bool log_enabled(log_level_t lvl);
 /* Parses "debug", "info", "warn", "error", "off". */
 int log_parse_level(const char *s, log_level_t *out);
 void log_msg(log_level_t lvl, const char *fmt, ...) ND_PRINTF(2, 3);
+/* A line with more members after "msg": fields holds n bytes of encoded
+ * JSON object members without braces ("\"status\":200,\"route\":\"x\""). */
+void log_fields(log_level_t lvl, const char *msg, const char *fields, size_t n);
+
+/* Sends the log to path (appending; created with mode 0640).  C_ERR with
+ * *err (caller frees) if it cannot be opened; the destination is then
+ * unchanged. */
+int log_open_file(const char *path, char **err);
+/* Opens the log file again by its name (after logrotate moved it).  Does
+ * nothing when logging to stderr.  On failure keeps the old file and
+ * returns C_ERR with *err (caller frees). */
+int log_reopen(char **err);
+/* The path given to log_open_file(), or NULL for stderr. */
+const char *log_file_path(void);
 
 #endif

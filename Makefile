@@ -1,0 +1,48 @@
+# Makefile -- a thin wrapper around CMake for the usual
+#   make && make test && sudo make install
+# PREFIX (default /usr/local) and DESTDIR (staging, for packagers) apply to
+# install; BUILD_DIR and BUILD_TYPE choose the CMake build.  scripts/build.sh
+# and scripts/test.sh keep working on their own.
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD_DIR ?= build
+BUILD_TYPE ?= RelWithDebInfo
+# Ninja when there is one, for a new build directory only (an existing one
+# keeps the generator it was made with).
+GENERATOR := $(if $(wildcard $(BUILD_DIR)/CMakeCache.txt),,$(if $(shell command -v ninja 2>/dev/null),-G Ninja,))
+
+.PHONY: all configure test unit-test api-test install uninstall clean distclean
+
+all: configure
+	cmake --build $(BUILD_DIR)
+
+# PREFIX goes in at configure time too: the installed unit file names the
+# installed binary.
+configure:
+	cmake -S . -B $(BUILD_DIR) $(GENERATOR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
+	      -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+
+test: unit-test api-test
+
+unit-test: all
+	cd $(BUILD_DIR) && ctest --output-on-failure -j2
+
+# needs Node.js and tests/api/node_modules (scripts/deps.sh --test)
+api-test: all
+	cd tests/api && NUMBERD_BIN=$(abspath $(BUILD_DIR))/numberd node --test
+
+install: all
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD_DIR) --prefix $(PREFIX)
+
+# removes what the last install put in place (its manifest lists the
+# paths without DESTDIR: give the same DESTDIR as to install)
+uninstall:
+	test -f $(BUILD_DIR)/install_manifest.txt
+	sed 's|^|$(DESTDIR)|' $(BUILD_DIR)/install_manifest.txt | xargs -d '\n' rm -f --
+
+clean:
+	if [ -f $(BUILD_DIR)/CMakeCache.txt ]; then cmake --build $(BUILD_DIR) --target clean; fi
+
+distclean:
+	rm -rf $(BUILD_DIR)
