@@ -95,6 +95,7 @@
 #include "core/clock.h"
 #include "store/migrate.h"
 #include "util/log.h"
+#include "util/metrics.h"
 
 /* Advisory lock keys: (namespace, id) pairs of int4, a space of their own
  * (one-bigint keys, used for idempotency, never collide with them). */
@@ -173,6 +174,8 @@ enum {
     Q_SETTING_PUT,
     Q_IMPORT_PREFETCH,
     Q_IMPORT_UPSERT,
+    Q_PING,
+    Q_EXPORT,
     Q__COUNT
 };
 
@@ -238,6 +241,13 @@ enum {
     "WHERE c.account_id = $1 AND ($2::bigint = 0 OR c.sub_id = $2) AND ($3::text IS NULL OR c.name = $3)"
 
 static const char *const q_sql[Q__COUNT] = {
+    /* reads the catalog: fails on a database without numberd's schema,
+     * unlike "SELECT 1" */
+    [Q_PING] = "SELECT to_regclass('numbers') IS NOT NULL",
+    /* the unique index on number gives the order without a sort */
+    [Q_EXPORT] =
+        "SELECT " INV_COLS " FROM numbers WHERE source = 0 AND ($1::text IS NULL OR country_iso = $1) "
+        "AND ($2::int < 0 OR state = $2) ORDER BY number",
     [Q_ACCOUNT_INSERT] =
         "INSERT INTO accounts(auth_id, parent_id, name, token_hash, enabled, created_at, "
         "modified_at) VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT DO NOTHING RETURNING id",
@@ -730,6 +740,19 @@ static bool res_ok(const PGresult *r)
     return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
 }
 
+/* Names in *name fixed statement `which` on c, preparing it the first
+ * time.  Returns NULL, or the failed PQprepare's result. */
+static PGresult *fixed_prepare(conn_t *c, int which, char name[16])
+{
+    snprintf(name, 16, "q%d", which);
+    if (c->prepared[which]) return NULL;
+    PGresult *r = PQprepare(c->pg, name, q_sql[which], 0, NULL);
+    if (!res_ok(r)) return r;
+    PQclear(r);
+    c->prepared[which] = true;
+    return NULL;
+}
+
 /* Names in *name the prepared statement for sql on c, preparing it when
  * new (the least recently used one makes room).  Returns NULL, or the
  * failed PQprepare's result. */
@@ -778,17 +801,8 @@ static PGresult *send_q(conn_t *c, int which, const char *sql, const params_t *p
         PGresult *r = NULL;
         if (which >= 0) {
             char name[16];
-            snprintf(name, sizeof name, "q%d", which);
-            if (!c->prepared[which]) {
-                r = PQprepare(c->pg, name, q_sql[which], 0, NULL);
-                if (res_ok(r)) {
-                    PQclear(r);
-                    r = NULL;
-                    c->prepared[which] = true;
-                }
-            }
-            if (c->prepared[which])
-                r = PQexecPrepared(c->pg, name, p->n, p->v, p->len, p->fmt, 0);
+            r = fixed_prepare(c, which, name);
+            if (r == NULL) r = PQexecPrepared(c->pg, name, p->n, p->v, p->len, p->fmt, 0);
         } else {
             char name[16];
             r = dyn_prepare(c, sql, name);
@@ -815,6 +829,7 @@ static int res_status(conn_t *c, const PGresult *r, const char *what)
     const char *msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     if (!msg) msg = PQstatus(c->pg) == CONNECTION_OK ? "the transaction has already failed"
                                                       : PQerrorMessage(c->pg);
+    metrics_count(MET_DB_ERRORS);
     log_msg(LOG_ERROR, "postgres: %.80s: %s%s%s%s", what, msg, state ? " (SQLSTATE " : "",
             state ? state : "", state ? ")" : "");
     return ST_ERR;
@@ -2797,6 +2812,69 @@ int store_pg_open(const char *url, store_t **out, char **err)
     return C_OK;
 }
 
+/* ---- operations -------------------------------------------------------- */
+
+static int pg_ping(store_t *st)
+{
+    conn_t *c = CONN(st);
+    PGresult *r = NULL;
+    if (!c || q_exec(c, Q_PING, NULL, &r, NULL) != ST_OK) return ST_ERR;
+    int rc = PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't' ? ST_OK : ST_ERR;
+    if (rc != ST_OK) {
+        metrics_count(MET_DB_ERRORS);
+        log_msg(LOG_ERROR, "postgres: ping: the database has no numberd schema");
+    }
+    PQclear(r);
+    return rc;
+}
+
+/* One statement (one snapshot), its rows fetched one at a time (libpq's
+ * single-row mode), so a million-row inventory never sits in memory.  A
+ * callback that stops the walk cancels the rest on the server. */
+static int pg_inventory_export(store_t *st, const char *country_iso, int state, store_inv_cb cb,
+                               void *ud)
+{
+    conn_t *c = CONN(st);
+    if (!c) return ST_ERR;
+    params_t p = {0};
+    p_text(&p, country_iso);
+    p_i64(&p, state);
+    char name[16];
+    PGresult *r = NULL;
+    if ((c->depth > 0 && c->tx_failed) || conn_ensure(c) != ST_OK) return res_status(c, NULL, "export");
+    if ((r = fixed_prepare(c, Q_EXPORT, name)) != NULL) {
+        int rc = res_status(c, r, "export");
+        PQclear(r);
+        return rc == ST_OK ? ST_ERR : rc;
+    }
+    if (!PQsendQueryPrepared(c->pg, name, p.n, p.v, p.len, p.fmt, 0) ||
+        !PQsetSingleRowMode(c->pg))
+        return res_status(c, NULL, "export");
+    int ret = ST_OK;
+    bool stopped = false;
+    inv_number_t *row = xmalloc(sizeof *row);
+    while ((r = PQgetResult(c->pg)) != NULL) {
+        ExecStatusType s = PQresultStatus(r);
+        if (s == PGRES_SINGLE_TUPLE && !stopped) {
+            rd_t d = {r, 0, 0};
+            read_inv(&d, row);
+            if (cb(row, ud) != C_OK) {
+                /* the caller knows why; the server need not send the rest */
+                stopped = true;
+                PGcancel *k = PQgetCancel(c->pg);
+                char why[64];
+                if (k) PQcancel(k, why, sizeof why);
+                PQfreeCancel(k);
+            }
+        } else if (s != PGRES_SINGLE_TUPLE && s != PGRES_TUPLES_OK && !stopped) {
+            ret = res_status(c, r, "export");
+        }
+        PQclear(r);
+    }
+    free(row);
+    return ret;
+}
+
 static const store_ops_t pg_ops = {
     .name = "postgres",
     .close = pg_close,
@@ -2852,4 +2930,6 @@ static const store_ops_t pg_ops = {
     .setting_put = pg_setting_put,
     .idem_get = pg_idem_get,
     .idem_put = pg_idem_put,
+    .ping = pg_ping,
+    .inventory_export = pg_inventory_export,
 };

@@ -11,10 +11,10 @@
 // throwaway cluster, see scripts/test.sh) every fresh dir gets a fresh
 // database instead of t.db, created with psql (NUMBERD_TEST_PSQL, default
 // psql on the PATH); its URL is kept in <dir>/pg-url, so that a server
-// started again on the same dir (opts.dir) finds the same database.  The
-// nodes of a PostgreSQL deployment share the server key through
-// NUMBERD_SECRET_KEY: this mode sets one for the whole test process (CLI
-// runs inherit it).
+// started again on the same dir (opts.dir) finds the same database.
+// `numberd serve` on PostgreSQL requires the server key from the
+// environment (every node of a deployment shares it): start() gives every
+// server the test process's NUMBERD_SECRET_KEY, or one made up for the run.
 
 const { spawn, execFileSync } = require('node:child_process');
 const crypto = require('node:crypto');
@@ -30,27 +30,26 @@ const BIN = process.env.NUMBERD_BIN
 
 const PG = process.env.NUMBERD_TEST_PG || '';
 const PSQL = process.env.NUMBERD_TEST_PSQL || 'psql';
-if (PG && !process.env.NUMBERD_SECRET_KEY) {
-  process.env.NUMBERD_SECRET_KEY = crypto.randomBytes(32).toString('hex');
-}
+const PG_KEY = process.env.NUMBERD_SECRET_KEY || crypto.randomBytes(32).toString('hex');
 
-/** psql against the cluster's maintenance database. */
-function psql(sql) {
+/** psql against the cluster's maintenance database, or the database at url. */
+function psql(sql, url) {
   const base = PG.endsWith('/') ? PG : `${PG}/`;
-  return execFileSync(PSQL, [`${base}postgres`, '-qAtX', '-v', 'ON_ERROR_STOP=1', '-c', sql],
+  return execFileSync(PSQL, [url || `${base}postgres`, '-qAtX', '-v', 'ON_ERROR_STOP=1', '-c', sql],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-/** The database of a test dir: <dir>/t.db, or in PostgreSQL mode the URL
- * of the dir's own database (created on first use). */
-function dbOf(dir) {
-  if (!PG) return path.join(dir, 't.db');
-  const f = path.join(dir, 'pg-url');
+/** A database of a test dir: <dir>/<name>.db (name: t by default), or in
+ * PostgreSQL mode the URL of a database of the dir's own, created on first
+ * use. */
+function dbOf(dir, name = 't') {
+  if (!PG) return path.join(dir, `${name}.db`);
+  const f = path.join(dir, name === 't' ? 'pg-url' : `pg-url-${name}`);
   if (fs.existsSync(f)) return fs.readFileSync(f, 'utf8').trim();
-  const name = `nd_${crypto.randomBytes(8).toString('hex')}`;
-  psql(`CREATE DATABASE ${name}`);
+  const db = `nd_${crypto.randomBytes(8).toString('hex')}`;
+  psql(`CREATE DATABASE ${db}`);
   const base = PG.endsWith('/') ? PG : `${PG}/`;
-  const url = `${base}${name}`;
+  const url = `${base}${db}`;
   fs.writeFileSync(f, `${url}\n`);
   return url;
 }
@@ -95,6 +94,7 @@ async function start(opts = {}) {
   delete env.NUMBERD_DB;
   delete env.NUMBERD_LISTEN;
   if (adminToken) env.NUMBERD_ADMIN_TOKEN = adminToken;
+  if (PG && !env.NUMBERD_SECRET_KEY) env.NUMBERD_SECRET_KEY = PG_KEY;
   for (const [k, v] of Object.entries(opts.env || {})) {
     if (v === undefined) delete env[k];
     else env[k] = String(v);
