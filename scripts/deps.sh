@@ -2,7 +2,9 @@
 # Installs what numberd needs to build, test and benchmark on Debian 12.
 # Idempotent: installs only what is missing; safe to run again and again.
 # Usage: scripts/deps.sh [--test] [--bench]
-#   --test   also Node.js and the API tests' pinned npm packages
+#   --test   also Node.js, the API tests' pinned npm packages, and a
+#            PostgreSQL server (scripts/test.sh runs the API tests on a
+#            throwaway cluster of it; the package's "main" cluster is unused)
 #   --bench  also wrk, nginx and iproute2 (bench/run)
 set -euo pipefail
 
@@ -26,6 +28,7 @@ fi
 if [ "$want_test" = 1 ]; then
   # clang and its runtime libraries (libFuzzer, ASan) for scripts/fuzz.sh
   pkgs+=(clang libclang-rt-14-dev)
+  pkgs+=(postgresql)   # Debian 12: PostgreSQL 15
 fi
 if [ "$want_bench" = 1 ]; then
   pkgs+=(wrk nginx-light iproute2)

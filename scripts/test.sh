@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Quick start, part 2: install what is missing, build, and run every test:
 # the cmocka unit tests (ctest) and the black-box API tests (node --test)
-# against the real binary; then the same again against an ASan+UBSan build
-# (any sanitizer report fails the run), and each libFuzzer target for 20 s.
+# against the real binary, on SQLite and on PostgreSQL (a throwaway cluster
+# on a loopback port, removed on exit); every response checked against the
+# OpenAPI document; then unit and API tests against an ASan+UBSan build (any
+# sanitizer report fails the run), and each libFuzzer target for 20 s.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$here/scripts/deps.sh" --test
@@ -14,14 +16,33 @@ stage() { echo "== $1 (at $((SECONDS - t0)) s)"; }
 stage "unit tests (ctest)"
 (cd "$here/build" && ctest --output-on-failure -j2)
 
-stage "API tests (node --test)"
+stage "API tests (node --test), SQLite"
 # Every response the suite receives is recorded, then checked against the
 # OpenAPI document (docs/openapi.json): status, content type and body schema.
 rec="$(mktemp -d)"
-trap 'rm -rf "$rec"' EXIT
-(cd "$here/tests/api" && NUMBERD_BIN="$here/build/numberd" NUMBERD_RECORD_DIR="$rec" node --test)
-stage "API responses against docs/openapi.json"
-(cd "$here/tests/api" && NUMBERD_BIN="$here/build/numberd" NUMBERD_REPLAY_DIR="$rec" node --test openapi.test.js)
+pgdir=""
+cleanup() {
+  rm -rf "$rec"
+  if [ -n "$pgdir" ]; then bash "$here/scripts/pg-throwaway.sh" stop "$pgdir"; fi
+}
+trap cleanup EXIT
+mkdir "$rec/sqlite" "$rec/postgres"
+(cd "$here/tests/api" && NUMBERD_BIN="$here/build/numberd" NUMBERD_RECORD_DIR="$rec/sqlite" node --test)
+
+stage "API tests (node --test), PostgreSQL"
+# A throwaway cluster (initdb as a non-root user into a temp dir, a free
+# loopback port); every test server gets a database of its own in it.
+pgdir=$(mktemp -d /tmp/numberd-pg.XXXXXX)
+pgurl=$(bash "$here/scripts/pg-throwaway.sh" start "$pgdir")
+echo "throwaway cluster: $pgurl ($pgdir)"
+(cd "$here/tests/api" && NUMBERD_TEST_PG="$pgurl" NUMBERD_TEST_PSQL="$(cat "$pgdir/bin")/psql" \
+  NUMBERD_BIN="$here/build/numberd" NUMBERD_RECORD_DIR="$rec/postgres" node --test)
+bash "$here/scripts/pg-throwaway.sh" stop "$pgdir"
+pgdir=""
+
+stage "API responses against docs/openapi.json (SQLite, PostgreSQL)"
+(cd "$here/tests/api" && NUMBERD_BIN="$here/build/numberd" NUMBERD_REPLAY_DIR="$rec/sqlite" node --test openapi.test.js)
+(cd "$here/tests/api" && NUMBERD_BIN="$here/build/numberd" NUMBERD_REPLAY_DIR="$rec/postgres" node --test openapi.test.js)
 t_plain=$((SECONDS - t0))
 # Sanitizers: abort on the first report (the harness then sees a server
 # killed by SIGABRT, or a sanitizer report on its stderr, and fails).

@@ -14,4 +14,8 @@ typedef struct {
 extern const nd_migration_t sqlite_migrations[];
 extern const size_t sqlite_migrations_len;
 
+/* present when the PostgreSQL backend is built (ND_HAVE_POSTGRES) */
+extern const nd_migration_t postgres_migrations[];
+extern const size_t postgres_migrations_len;
+
 #endif

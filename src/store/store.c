@@ -6,8 +6,13 @@
 int store_open(const char *url, store_t **out, char **err)
 {
     if (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0) {
-        *err = xstrdup("the PostgreSQL backend is not built into this version yet");
+#ifdef ND_HAVE_POSTGRES
+        return store_pg_open(url, out, err);
+#else
+        (void)out;
+        *err = xstrdup("this numberd was built without PostgreSQL support (libpq was not found)");
         return C_ERR;
+#endif
     }
     return store_sqlite_open(url, out, err);
 }

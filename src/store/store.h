@@ -258,5 +258,8 @@ int store_open(const char *url, store_t **out, char **err);
 
 /* Backend constructors (used by store_open). */
 int store_sqlite_open(const char *path, store_t **out, char **err);
+/* url: a libpq connection URL (postgresql://...); only when built with
+ * libpq (ND_HAVE_POSTGRES). */
+int store_pg_open(const char *url, store_t **out, char **err);
 
 #endif

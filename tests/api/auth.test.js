@@ -5,7 +5,6 @@
 const { test, before, after, describe } = require('node:test');
 const assert = require('node:assert/strict');
 const { execFileSync } = require('node:child_process');
-const path = require('node:path');
 const { start, basic, assertPlivoError, assertProblem, csv, BIN } = require('./lib/server');
 
 let srv;
@@ -192,7 +191,7 @@ describe('a server started without NUMBERD_ADMIN_TOKEN', () => {
   });
 
   test('still serves the Plivo dialect (accounts made with the CLI)', async () => {
-    const db = path.join(bare.dir, 't.db');
+    const db = bare.db;
     const out = execFileSync(BIN, ['account', 'create', '--db', db, '--name', 'cli'], { encoding: 'utf8' });
     const a = JSON.parse(out);
     assert.match(a.auth_id, /^MA[A-Z0-9]{18}$/);

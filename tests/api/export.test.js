@@ -8,7 +8,7 @@ const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { BIN, start, csv, ALL_COLUMNS } = require('./lib/server');
+const { BIN, start, dbOf, csv, ALL_COLUMNS } = require('./lib/server');
 
 const HEADER = ALL_COLUMNS.join(',');
 
@@ -40,9 +40,9 @@ describe('inventory export', () => {
   before(() => {
     generated = ok(['inventory', 'generate', '--count', '5000', '--seed', '11']).stdout;
     fs.writeFileSync(path.join(dir, 'gen.csv'), generated);
-    const imp = JSON.parse(ok(['inventory', 'import', path.join(dir, 'gen.csv'), '--db', path.join(dir, 'a.db')]).stdout);
+    const imp = JSON.parse(ok(['inventory', 'import', path.join(dir, 'gen.csv'), '--db', dbOf(dir, 'a')]).stdout);
     assert.equal(imp.imported, 5000);
-    first = ok(['inventory', 'export', '--db', path.join(dir, 'a.db')]).stdout;
+    first = ok(['inventory', 'export', '--db', dbOf(dir, 'a')]).stdout;
   });
 
   test('the import format: every column, one row per number, in number order', () => {
@@ -59,37 +59,37 @@ describe('inventory export', () => {
 
   test('export -> import into a fresh database -> export: byte-identical', () => {
     const file = path.join(dir, 'first.csv');
-    const r = ok(['inventory', 'export', '--db', path.join(dir, 'a.db'), '-o', file]);
+    const r = ok(['inventory', 'export', '--db', dbOf(dir, 'a'), '-o', file]);
     assert.deepEqual(JSON.parse(r.stdout), { exported: 5000 });
     assert.equal(fs.readFileSync(file, 'utf8'), first);
-    const imp = JSON.parse(ok(['inventory', 'import', file, '--db', path.join(dir, 'b.db')]).stdout);
+    const imp = JSON.parse(ok(['inventory', 'import', file, '--db', dbOf(dir, 'b')]).stdout);
     assert.equal(imp.imported, 5000);
     assert.deepEqual(imp.rejected, []);
-    const second = ok(['inventory', 'export', '--db', path.join(dir, 'b.db')]).stdout;
+    const second = ok(['inventory', 'export', '--db', dbOf(dir, 'b')]).stdout;
     assert.equal(second, first);
   });
 
   test('export | import - (a pipe, --output spelled out)', () => {
-    const piped = ok(['inventory', 'export', '--db', path.join(dir, 'a.db'), '--output', '-']).stdout;
+    const piped = ok(['inventory', 'export', '--db', dbOf(dir, 'a'), '--output', '-']).stdout;
     assert.equal(piped, first);
-    const imp = JSON.parse(ok(['inventory', 'import', '-', '--db', path.join(dir, 'c.db')], { input: piped }).stdout);
+    const imp = JSON.parse(ok(['inventory', 'import', '-', '--db', dbOf(dir, 'c')], { input: piped }).stdout);
     assert.equal(imp.imported, 5000);
-    assert.equal(ok(['inventory', 'export', '--db', path.join(dir, 'c.db')]).stdout, first);
+    assert.equal(ok(['inventory', 'export', '--db', dbOf(dir, 'c')]).stdout, first);
   });
 
   test('--country (any case) and --state filter', () => {
-    const us = rowsOf(ok(['inventory', 'export', '--db', path.join(dir, 'a.db'), '--country', 'us']).stdout);
+    const us = rowsOf(ok(['inventory', 'export', '--db', dbOf(dir, 'a'), '--country', 'us']).stdout);
     assert.equal(us[0], HEADER);
     assert.ok(us.length > 1);
     assert.ok(us.slice(1).every((l) => l.split(',')[1] === 'US'));
     const want = rowsOf(first).slice(1).filter((l) => l.split(',')[1] === 'US');
     assert.deepEqual(us.slice(1), want);
-    const aging = rowsOf(ok(['inventory', 'export', '--db', path.join(dir, 'a.db'), '--state', 'aging']).stdout);
+    const aging = rowsOf(ok(['inventory', 'export', '--db', dbOf(dir, 'a'), '--state', 'aging']).stdout);
     assert.deepEqual(aging, [HEADER]);
   });
 
   test('usage errors exit 2 with one line; an unwritable -o exits 1 and leaves no file', () => {
-    const db = path.join(dir, 'a.db');
+    const db = dbOf(dir, 'a');
     for (const args of [
       ['--state', 'sold'], ['--country', 'XX'], ['--country', 'USA'], ['extra'], ['--count', '3'],
       ['--dry-run'], ['-o'],
@@ -144,7 +144,7 @@ describe('inventory export of a database a server has sold from', () => {
     assert.deepEqual(available, [HEADER, all[2], all[3]]);
     for (const line of all) assert.ok(!/MA[A-Z0-9]{18}/.test(line));
     // into a fresh database: every row, available
-    const fresh = path.join(dir, 'fresh.db');
+    const fresh = dbOf(dir, 'fresh');
     const imp = JSON.parse(ok(['inventory', 'import', '-', '--db', fresh], { input: all.join('\n') + '\n' }).stdout);
     assert.equal(imp.imported, 3);
     const again = rowsOf(ok(['inventory', 'export', '--db', fresh, '--state', 'available']).stdout);

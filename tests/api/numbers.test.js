@@ -9,7 +9,7 @@ const assert = require('node:assert/strict');
 const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const plivo = require('plivo');
-const { BIN, start, assertPlivoError, assertProblem, csv, ALL_COLUMNS, UUID_RE } = require('./lib/server');
+const { BIN, start, dbOf, assertPlivoError, assertProblem, csv, ALL_COLUMNS, UUID_RE } = require('./lib/server');
 
 // ---- fixtures ----------------------------------------------------------------
 
@@ -1422,11 +1422,12 @@ describe('the aging sweep and the CLI, across restarts on one database', () => {
     } finally {
       assert.equal((await s1.stop()).code, 0);
     }
-    assert.ok(fs.existsSync(`${dir}/t.db`));
+    // the database outlives the server (PostgreSQL mode: the dir names it)
+    assert.ok(fs.existsSync(`${dir}/t.db`) || fs.existsSync(`${dir}/pg-url`));
   });
 
   test('CLI: number set-status on the stopped server\'s database', () => {
-    const db = `${dir}/t.db`;
+    const db = dbOf(dir);
     const out = execFileSync(BIN, ['number', 'set-status', N_KEPT, '--db', db, '--tendlc-status', 'completed',
       '--tendlc-campaign', 'CLI-CMP', '--tf-verification', 'UNVERIFIED', '--caller-reputation', 'FAILED'], { encoding: 'utf8' });
     const o = JSON.parse(out);

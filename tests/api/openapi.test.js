@@ -31,7 +31,7 @@ const path = require('node:path');
 const RECORD_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'numberd-oapi-rec-'));
 process.env.NUMBERD_RECORD_DIR = RECORD_DIR;
 
-const { BIN, start, csv, ALL_COLUMNS, UUID_RE } = require('./lib/server');
+const { BIN, start, dbOf, csv, ALL_COLUMNS, UUID_RE } = require('./lib/server');
 const { DOC_PATH, loadDoc, normPath, OpenApiOracle, readRecords, checkRecords } = require('./lib/openapi');
 
 // Documented here, served by the health and metrics work of issue 9 that
@@ -490,7 +490,7 @@ describe('responses', () => {
   test('rate limit (429) and a server without an admin token (404)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'numberd-oapi-rl-'));
     try {
-      const acct = JSON.parse(execFileSync(BIN, ['account', 'create', '--name', 'limited', '--db', path.join(dir, 't.db')],
+      const acct = JSON.parse(execFileSync(BIN, ['account', 'create', '--name', 'limited', '--db', dbOf(dir)],
         { encoding: 'utf8', env: { ...process.env, NUMBERD_ADMIN_TOKEN: '' } }));
       const s2 = await start({ dir, admin: false, args: ['--rate-limit', '2/60'] });
       try {

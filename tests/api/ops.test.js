@@ -12,7 +12,7 @@ const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const {
-  BIN, UUID_RE, start, basic, randomToken, csv, ALL_COLUMNS,
+  PG, psql, BIN, UUID_RE, start, basic, randomToken, csv, ALL_COLUMNS,
 } = require('./lib/server');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -162,12 +162,17 @@ describe('readiness when the database fails', () => {
   });
 
   test('/readyz answers 503 and numberd_db_errors_total counts it; /healthz stays 200', async () => {
-    // The worker thread opens its connection on first use: replace the file
-    // under it by one that is not a database before that.
-    for (const sfx of ['', '-wal', '-shm']) {
-      if (fs.existsSync(srv.db + sfx)) fs.renameSync(srv.db + sfx, `${srv.db}.moved${sfx}`);
+    if (PG) {
+      // PostgreSQL: the database answers, but without numberd's schema
+      psql('ALTER TABLE numbers RENAME TO numbers_moved', srv.db);
+    } else {
+      // The worker thread opens its connection on first use: replace the file
+      // under it by one that is not a database before that.
+      for (const sfx of ['', '-wal', '-shm']) {
+        if (fs.existsSync(srv.db + sfx)) fs.renameSync(srv.db + sfx, `${srv.db}.moved${sfx}`);
+      }
+      fs.writeFileSync(srv.db, 'this is not an SQLite database, it is only text. '.repeat(100));
     }
-    fs.writeFileSync(srv.db, 'this is not an SQLite database, it is only text. '.repeat(100));
     const r = await srv.raw('GET', '/readyz');
     assert.equal(r.status, 503, r.text);
     assert.deepEqual(r.json, { status: 'unavailable', database: 'error' });
@@ -214,7 +219,7 @@ describe('metrics', () => {
     const info = samples.find((s) => s.name === 'numberd_build_info');
     assert.equal(info.value, 1);
     assert.match(info.labels.version, /^\d+\.\d+\.\d+/);
-    assert.equal(info.labels.backend, 'sqlite');
+    assert.equal(info.labels.backend, PG ? 'postgres' : 'sqlite');
   });
 
   test('requests are counted by route template, method and status', async () => {

@@ -6,6 +6,15 @@
 // Every test file calls start() once: a fresh temp dir, a fresh SQLite
 // database, a random port and a random admin token, so files can run in
 // parallel without seeing each other's data.
+//
+// PostgreSQL mode: with NUMBERD_TEST_PG=postgresql://user@host:port/ (a
+// throwaway cluster, see scripts/test.sh) every fresh dir gets a fresh
+// database instead of t.db, created with psql (NUMBERD_TEST_PSQL, default
+// psql on the PATH); its URL is kept in <dir>/pg-url, so that a server
+// started again on the same dir (opts.dir) finds the same database.
+// `numberd serve` on PostgreSQL requires the server key from the
+// environment (every node of a deployment shares it): start() gives every
+// server the test process's NUMBERD_SECRET_KEY, or one made up for the run.
 
 const { spawn, execFileSync } = require('node:child_process');
 const crypto = require('node:crypto');
@@ -18,6 +27,41 @@ const assert = require('node:assert/strict');
 const BIN = process.env.NUMBERD_BIN
   ? path.resolve(process.env.NUMBERD_BIN)
   : path.resolve(__dirname, '../../../build/numberd');
+
+const PG = process.env.NUMBERD_TEST_PG || '';
+const PSQL = process.env.NUMBERD_TEST_PSQL || 'psql';
+const PG_KEY = process.env.NUMBERD_SECRET_KEY || crypto.randomBytes(32).toString('hex');
+
+/** psql against the cluster's maintenance database, or the database at url. */
+function psql(sql, url) {
+  const base = PG.endsWith('/') ? PG : `${PG}/`;
+  return execFileSync(PSQL, [url || `${base}postgres`, '-qAtX', '-v', 'ON_ERROR_STOP=1', '-c', sql],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** A database of a test dir: <dir>/<name>.db (name: t by default), or in
+ * PostgreSQL mode the URL of a database of the dir's own, created on first
+ * use. */
+function dbOf(dir, name = 't') {
+  if (!PG) return path.join(dir, `${name}.db`);
+  const f = path.join(dir, name === 't' ? 'pg-url' : `pg-url-${name}`);
+  if (fs.existsSync(f)) return fs.readFileSync(f, 'utf8').trim();
+  const db = `nd_${crypto.randomBytes(8).toString('hex')}`;
+  psql(`CREATE DATABASE ${db}`);
+  const base = PG.endsWith('/') ? PG : `${PG}/`;
+  const url = `${base}${db}`;
+  fs.writeFileSync(f, `${url}\n`);
+  return url;
+}
+
+/** Drops the dir's PostgreSQL database, if it has one (best effort). */
+function dropDbOf(dir) {
+  if (!PG) return;
+  const f = path.join(dir, 'pg-url');
+  if (!fs.existsSync(f)) return;
+  const name = fs.readFileSync(f, 'utf8').trim().replace(/^.*\//, '');
+  try { psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`); } catch { /* the cluster goes anyway */ }
+}
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -37,7 +81,8 @@ function randomToken(n = 32) {
  * opts.dir runs on an existing directory's database (<dir>/t.db), e.g. that
  * of a stopped server (see opts.keepDir), and leaves the directory in place
  * on stop(); opts.keepDir keeps a fresh directory after stop() as well.
- * srv.db is the database path.
+ * Two servers started on one dir share one database (two nodes).
+ * srv.db is the database path (PostgreSQL mode: its URL; see dbOf).
  */
 async function start(opts = {}) {
   const ownDir = !opts.dir && !opts.keepDir;
@@ -49,11 +94,13 @@ async function start(opts = {}) {
   delete env.NUMBERD_DB;
   delete env.NUMBERD_LISTEN;
   if (adminToken) env.NUMBERD_ADMIN_TOKEN = adminToken;
+  if (PG && !env.NUMBERD_SECRET_KEY) env.NUMBERD_SECRET_KEY = PG_KEY;
   for (const [k, v] of Object.entries(opts.env || {})) {
     if (v === undefined) delete env[k];
     else env[k] = String(v);
   }
-  const args = ['serve', '--db', path.join(dir, 't.db'), '--listen', '127.0.0.1:0',
+  const db = dbOf(dir);
+  const args = ['serve', '--db', db, '--listen', '127.0.0.1:0',
     '--threads', String(opts.threads || 2), ...(opts.args || [])];
   const child = spawn(BIN, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
 
@@ -99,7 +146,7 @@ async function start(opts = {}) {
     port,
     adminToken,
     dir,
-    db: path.join(dir, 't.db'),
+    db,
     child,
     stderr: () => stderr,
     /**
@@ -114,7 +161,10 @@ async function start(opts = {}) {
         stopped = (async () => {
           if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
           const res = await exited;
-          if (ownDir) fs.rmSync(dir, { recursive: true, force: true });
+          if (ownDir) {
+            dropDbOf(dir);
+            fs.rmSync(dir, { recursive: true, force: true });
+          }
           assertCleanExit(res, stderr);
           return res;
         })();
@@ -127,7 +177,10 @@ async function start(opts = {}) {
         stopped = (async () => {
           if (child.exitCode === null && child.signalCode === null) child.kill(sig);
           const res = await exited;
-          if (ownDir) fs.rmSync(dir, { recursive: true, force: true });
+          if (ownDir) {
+            dropDbOf(dir);
+            fs.rmSync(dir, { recursive: true, force: true });
+          }
           return res;
         })();
       }
@@ -376,6 +429,6 @@ const ALL_COLUMNS = ['number', 'country_iso', 'type', 'sub_type', 'prefix', 'cit
   'restriction_text', 'carrier'];
 
 module.exports = {
-  SANITIZER_RE, BIN, UUID_RE, start, basic, randomToken, assertPlivoError, assertProblem, generateCsv, csv,
+  SANITIZER_RE, PG, dbOf, psql, BIN, UUID_RE, start, basic, randomToken, assertPlivoError, assertProblem, generateCsv, csv,
   ALL_COLUMNS,
 };
