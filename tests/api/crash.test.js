@@ -20,7 +20,7 @@ const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const { execFileSync } = require('node:child_process');
-const { start, basic, csv } = require('./lib/server');
+const { start, basic, csv, PG } = require('./lib/server');
 
 const CYCLES = Number(process.env.CRASH_CYCLES || 10);
 const CLIENTS = 4;
@@ -37,6 +37,10 @@ const lostIdem = []; // buys with a key whose answer was lost: {acct, number, ke
 const stats = { requests: 0, acked: 0, lost: 0, kills: 0 };
 
 function integrity(db) {
+  // PostgreSQL has no integrity_check: its own WAL replay is its proof; the
+  // checks that follow (what was acknowledged is there, nothing half done)
+  // run on both backends.
+  if (PG) return;
   const out = execFileSync('sqlite3', [db, 'PRAGMA integrity_check; PRAGMA foreign_key_check;'], { encoding: 'utf8' });
   assert.equal(out.trim(), 'ok', `integrity_check:\n${out}`);
 }
