@@ -39,6 +39,7 @@ typedef enum {
 typedef struct {
     char *name;
     char *value;
+    bool heap;                  /* allocated (freed by http_resp_free); else in hspace */
 } http_header_t;
 
 typedef struct {
@@ -49,6 +50,10 @@ typedef struct {
     buf_t body;
     http_header_t headers[8];   /* extra headers, owned (freed by the server) */
     size_t nheaders;
+    /* the headers' text lives here when it fits: a response's few short
+     * headers (Allow, Retry-After, Idempotent-Replayed) cost no allocation */
+    char hspace[256];
+    size_t hused;
 } http_resp_t;
 
 struct route;
@@ -137,6 +142,9 @@ const char *http_header(http_req_t *req, const char *name);
 /* ---- responses ---- */
 void http_resp_header(http_resp_t *resp, const char *name, const char *value);
 void http_resp_free(http_resp_t *resp);
+/* Moves src into dst (src is left empty): a response is never copied with
+ * plain assignment, because its headers may point into itself. */
+void http_resp_move(http_resp_t *dst, http_resp_t *src);
 
 /* ---- server ---- */
 typedef struct http_server http_server_t;

@@ -222,17 +222,40 @@ int http_body_params(http_req_t *req, bool allow_form, json_t **out, int *status
 void http_resp_header(http_resp_t *resp, const char *name, const char *value)
 {
     if (resp->nheaders == ND_ARRAY_LEN(resp->headers)) nd_panic("too many response headers");
-    resp->headers[resp->nheaders].name = xstrdup(name);
-    resp->headers[resp->nheaders].value = xstrdup(value);
-    resp->nheaders++;
+    http_header_t *h = &resp->headers[resp->nheaders++];
+    size_t nl = strlen(name) + 1, vl = strlen(value) + 1;
+    if (resp->hused + nl + vl <= sizeof resp->hspace) {
+        h->name = memcpy(resp->hspace + resp->hused, name, nl);
+        h->value = memcpy(resp->hspace + resp->hused + nl, value, vl);
+        resp->hused += nl + vl;
+        h->heap = false;
+    } else {
+        h->name = xstrdup(name);
+        h->value = xstrdup(value);
+        h->heap = true;
+    }
+}
+
+void http_resp_move(http_resp_t *dst, http_resp_t *src)
+{
+    *dst = *src;
+    /* header text kept inline moves with the struct: point at the copy */
+    for (size_t i = 0; i < dst->nheaders; i++) {
+        if (dst->headers[i].heap) continue;
+        dst->headers[i].name = dst->hspace + (src->headers[i].name - src->hspace);
+        dst->headers[i].value = dst->hspace + (src->headers[i].value - src->hspace);
+    }
+    memset(src, 0, sizeof *src);
 }
 
 void http_resp_free(http_resp_t *resp)
 {
     for (size_t i = 0; i < resp->nheaders; i++) {
+        if (!resp->headers[i].heap) continue;
         free(resp->headers[i].name);
         free(resp->headers[i].value);
     }
     resp->nheaders = 0;
+    resp->hused = 0;
     buf_free(&resp->body);
 }

@@ -217,8 +217,7 @@ static void dispatch(http_server_t *s, req_t *r, http_resp_t *resp)
         return;
     }
     if (r->stream_refused) {
-        *resp = r->early;
-        memset(&r->early, 0, sizeof r->early);
+        http_resp_move(resp, &r->early);
         return;
     }
     if (q->route->stream) {
