@@ -91,6 +91,15 @@ int api_paging(http_req_t *req, http_resp_t *resp, json_t *q, int max, int dflt,
                int *offset);
 /* The Idempotency-Key header (NULL if absent); C_ERR (400 written) if malformed. */
 int api_idem_key(http_req_t *req, http_resp_t *resp, const char **key);
+/* Runs fn under Idempotency-Key key (NULL: just runs it).  The request's
+ * identity is action, resource and body as canonical JSON (so form and JSON
+ * bodies, key order and spacing do not matter; the text is wiped after
+ * hashing, as a body may hold a SIP password).  C_OK: resp holds the
+ * status and body (fresh or replayed, then with Idempotent-Replayed: true)
+ * and *replayed says which.  C_ERR: e says why; resp is not written. */
+int api_idem_run(http_req_t *req, http_resp_t *resp, const account_t *who, const char *key,
+                 const char *action, const char *resource, json_t *body, idem_action_fn fn,
+                 void *ud, bool *replayed, cerr_t *e);
 
 /* ---- output ---- */
 /* The api_id of the response resp: the id of its request (the same as its

@@ -239,7 +239,6 @@ static int create_action(core_t *c, void *ud, int *status, buf_t *body, cerr_t *
 
 int h_byoc_carrier_create(http_req_t *req, http_resp_t *resp)
 {
-    api_ctx_t *ctx = req->app;
     account_t who;
     json_t *b = NULL;
     const char *key;
@@ -251,22 +250,13 @@ int h_byoc_carrier_create(http_req_t *req, http_resp_t *resp)
     if (api_idem_key(req, resp, &key) != C_OK) goto done;
     read_in(b, &in, f);
 
-    uint8_t hash[IDS_HASH_SZ];
-    char *params = json_dumps(b, JSON_SORT_KEYS | JSON_COMPACT);
-    idem_hash(&ctx->core, "POST carriers", "", params, params ? strlen(params) : 0, hash);
-    ids_wipe(params, params ? strlen(params) : 0);   /* it may hold passwords */
-    free(params);
     create_ctx_t cc = {.who = &who, .in = &in, .f = f};
-    bool replayed = false;
-    int status = 0;
-    if (idem_run(&ctx->core, who.id, key, hash, create_action, &cc, &status, &resp->body,
-                 &replayed, &e) != C_OK) {
+    bool replayed;
+    if (api_idem_run(req, resp, &who, key, "POST carriers", "", b, create_action, &cc, &replayed,
+                     &e) != C_OK) {
         if (e.code == CE_INVALID) api_problem(req, resp, 400, e.msg, f);
         else api_core_error(req, resp, &e);
-        goto done;
     }
-    resp->status = status;
-    if (replayed) http_resp_header(resp, "Idempotent-Replayed", "true");
 done:
     free(f);
     json_decref(b);

@@ -75,7 +75,6 @@ static int create_action(core_t *c, void *ud, int *status, buf_t *body, cerr_t *
 int h_byoc_number_create(http_req_t *req, http_resp_t *resp)
 {
     static const char *const known[] = {"number", "voip_carrier_sid", "label", NULL};
-    api_ctx_t *ctx = req->app;
     account_t who;
     json_t *b = NULL;
     const char *key, *number = NULL;
@@ -98,14 +97,9 @@ int h_byoc_number_create(http_req_t *req, http_resp_t *resp)
     cc.in.numbers = &number;
     cc.in.n = 1;
 
-    uint8_t hash[IDS_HASH_SZ];
-    char *params = json_dumps(b, JSON_SORT_KEYS | JSON_COMPACT);
-    idem_hash(&ctx->core, "POST phone-numbers", "", params, params ? strlen(params) : 0, hash);
-    free(params);
-    bool replayed = false;
-    int status = 0;
-    if (idem_run(&ctx->core, who.id, key, hash, create_action, &cc, &status, &resp->body,
-                 &replayed, &e) != C_OK) {
+    bool replayed;
+    if (api_idem_run(req, resp, &who, key, "POST phone-numbers", "", b, create_action, &cc,
+                     &replayed, &e) != C_OK) {
         if (e.code == CE_INVALID && cc.nfaults) {
             char msg[128];
             faults_t f = {.n = 0};
@@ -115,10 +109,7 @@ int h_byoc_number_create(http_req_t *req, http_resp_t *resp)
         } else {
             api_core_error(req, resp, &e);
         }
-        goto done;
     }
-    resp->status = status;
-    if (replayed) http_resp_header(resp, "Idempotent-Replayed", "true");
 done:
     json_decref(b);
     return C_OK;

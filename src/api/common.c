@@ -490,14 +490,9 @@ static void plivo_meta(jw_t *w, const char *base_path, json_t *query, int limit,
 void api_plivo_list_begin(http_resp_t *resp, jw_t *w, const char *auth_id, const char *resource,
                           json_t *query, int limit, int offset, int64_t total)
 {
-    char api_id[IDS_UUID_SZ], base[96];
-    api_new_api_id(resp, api_id);
+    char base[96];
     snprintf(base, sizeof base, "/v1/Account/%s/%s/", auth_id, resource);
-    buf_reset(&resp->body);
-    jw_init(w, &resp->body);
-    resp->status = 200;
-    jw_obj(w);
-    jw_kstr(w, "api_id", api_id);
+    api_plivo_obj_begin(resp, w, 200);
     plivo_meta(w, base, query, limit, offset, total);
     jw_key(w, "objects");
     jw_arr(w);
@@ -544,4 +539,24 @@ void api_byoc_list_end(jw_t *w, int64_t total, int limit, int offset)
     jw_kint(w, "limit", limit);
     jw_kint(w, "offset", offset);
     jw_obj_end(w);
+}
+
+int api_idem_run(http_req_t *req, http_resp_t *resp, const account_t *who, const char *key,
+                 const char *action, const char *resource, json_t *body, idem_action_fn fn,
+                 void *ud, bool *replayed, cerr_t *e)
+{
+    api_ctx_t *ctx = req->app;
+    uint8_t hash[IDS_HASH_SZ];
+    char *params = json_dumps(body, JSON_SORT_KEYS | JSON_COMPACT);
+    size_t n = params ? strlen(params) : 0;
+    idem_hash(&ctx->core, action, resource, params, n, hash);
+    ids_wipe(params, n);
+    free(params);
+    int status = 0;
+    *replayed = false;
+    if (idem_run(&ctx->core, who->id, key, hash, fn, ud, &status, &resp->body, replayed, e) != C_OK)
+        return C_ERR;
+    resp->status = status;
+    if (*replayed) http_resp_header(resp, "Idempotent-Replayed", "true");
+    return C_OK;
 }

@@ -82,13 +82,8 @@ int h_application_create(http_req_t *req, http_resp_t *resp)
         api_core_error(req, resp, &e);
         goto done;
     }
-    char api_id[IDS_UUID_SZ];
-    api_new_api_id(resp, api_id);
     jw_t w;
-    jw_init(&w, &resp->body);
-    resp->status = 201;
-    jw_obj(&w);
-    jw_kstr(&w, "api_id", api_id);
+    api_plivo_obj_begin(resp, &w, 201);
     jw_kstr(&w, "app_id", a->app_id);
     jw_kstr(&w, "message", "created");
     jw_obj_end(&w);
@@ -151,13 +146,8 @@ int h_application_get(http_req_t *req, http_resp_t *resp)
         api_core_error(req, resp, &e);
         goto done;
     }
-    char api_id[IDS_UUID_SZ];
-    api_new_api_id(resp, api_id);
     jw_t w;
-    jw_init(&w, &resp->body);
-    resp->status = 200;
-    jw_obj(&w);
-    jw_kstr(&w, "api_id", api_id);
+    api_plivo_obj_begin(resp, &w, 200);
     render_app(&w, who.auth_id, main, a);
     jw_obj_end(&w);
 done:

@@ -137,13 +137,8 @@ int h_number_get(http_req_t *req, http_resp_t *resp)
         api_core_error(req, resp, &e);
         goto done;
     }
-    char api_id[IDS_UUID_SZ];
-    api_new_api_id(resp, api_id);
     jw_t w;
-    jw_init(&w, &resp->body);
-    resp->status = 200;
-    jw_obj(&w);
-    jw_kstr(&w, "api_id", api_id);
+    api_plivo_obj_begin(resp, &w, 200);
     api_render_account_number(&w, who.auth_id, n);
     jw_obj_end(&w);
 done:

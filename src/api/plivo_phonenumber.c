@@ -120,7 +120,6 @@ int h_phonenumber_buy(http_req_t *req, http_resp_t *resp)
 {
     static const char *const known[] = {"app_id", "cnam_lookup", "compliance_application_id",
                                         "subaccount", NULL};
-    api_ctx_t *ctx = req->app;
     account_t who;
     json_t *b = NULL;
     const char *key;
@@ -143,22 +142,15 @@ int h_phonenumber_buy(http_req_t *req, http_resp_t *resp)
      * form (so /N, /N/, /+N and /%2BN are one request) and the parameters
      * as canonical JSON (so form and JSON bodies, key order and spacing do
      * not matter). */
-    uint8_t hash[IDS_HASH_SZ];
     char canon[E164_BUFSZ];
     const char *resource = e164_parse(req->params[1], canon, NULL) == C_OK ? canon : req->params[1];
-    char *params = json_dumps(b, JSON_SORT_KEYS | JSON_COMPACT);
-    idem_hash(&ctx->core, "POST PhoneNumber", resource, params, params ? strlen(params) : 0, hash);
-    free(params);
-    bool replayed = false;
-    int status = 0;
-    if (idem_run(&ctx->core, who.id, key, hash, buy_action, &bc, &status, &resp->body, &replayed,
-                 &e) != C_OK) {
+    bool replayed;
+    if (api_idem_run(req, resp, &who, key, "POST PhoneNumber", resource, b, buy_action, &bc,
+                     &replayed, &e) != C_OK) {
         api_core_error(req, resp, &e);
         goto done;
     }
-    resp->status = status;
-    if (replayed) http_resp_header(resp, "Idempotent-Replayed", "true");
-    else if (status == 201) metrics_count(MET_PURCHASES);
+    if (!replayed && resp->status == 201) metrics_count(MET_PURCHASES);
 done:
     json_decref(b);
     return C_OK;

@@ -43,13 +43,8 @@ int h_subaccount_create(http_req_t *req, http_resp_t *resp)
         api_core_error(req, resp, &e);
         goto done;
     }
-    char api_id[IDS_UUID_SZ];
-    api_new_api_id(resp, api_id);
     jw_t w;
-    jw_init(&w, &resp->body);
-    resp->status = 201;
-    jw_obj(&w);
-    jw_kstr(&w, "api_id", api_id);
+    api_plivo_obj_begin(resp, &w, 201);
     jw_kstr(&w, "auth_id", out.auth_id);
     jw_kstr(&w, "auth_token", out.auth_token);
     jw_kstr(&w, "message", "created");
@@ -104,13 +99,8 @@ int h_subaccount_get(http_req_t *req, http_resp_t *resp)
         api_core_error(req, resp, &e);
         goto done;
     }
-    char api_id[IDS_UUID_SZ];
-    api_new_api_id(resp, api_id);
     jw_t w;
-    jw_init(&w, &resp->body);
-    resp->status = 200;
-    jw_obj(&w);
-    jw_kstr(&w, "api_id", api_id);
+    api_plivo_obj_begin(resp, &w, 200);
     render_sub(&w, who.auth_id, &sub);
     jw_obj_end(&w);
 done:
