@@ -98,11 +98,7 @@ static void check_gateway(const carrier_t *cr, size_t i, faults_t *f)
         /* the same rule as Plivo's ip_set, so that what one dialect shows
          * the other accepts back */
         net_ip_t masked = ip;
-        int bits = g->netmask;
-        for (int b = 0; b < (ip.family == 4 ? 4 : 16); b++, bits -= 8) {
-            if (bits >= 8) continue;
-            masked.addr[b] &= bits <= 0 ? 0 : (uint8_t)(0xff << (8 - bits));
-        }
+        net_mask(&masked, g->netmask);
         if (memcmp(masked.addr, ip.addr, sizeof ip.addr) != 0) {
             char fix[NET_ADDR_SZ];
             net_format(&masked, fix);

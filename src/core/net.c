@@ -194,6 +194,11 @@ static void mask_to(uint8_t addr[16], int prefix)
     }
 }
 
+void net_mask(net_ip_t *ip, int prefix)
+{
+    mask_to(ip->addr, prefix);
+}
+
 int net_parse_cidr(const char *s, size_t n, net_ip_t *out, int *prefix, bool *had_prefix,
                    const char **why)
 {

@@ -67,6 +67,9 @@ void net_format_cidr(const net_ip_t *ip, int prefix, char out[NET_ADDR_SZ + 4]);
  * ("localhost") is fine.  On false sets *why as the parsers do. */
 bool net_hostname_ok(const char *s, size_t n, const char **why);
 
+/* The network address of ip/prefix: every bit past the first prefix bits
+ * cleared (prefix 0..32 / 0..128; the caller checks the range). */
+void net_mask(net_ip_t *ip, int prefix);
 /* true when ip lies in net/prefix (same family).  Bits of net past prefix
  * are ignored.  false for NULL pointers, mixed or unknown families, and a
  * prefix outside 0..32 / 0..128. */

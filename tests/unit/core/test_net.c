@@ -928,6 +928,24 @@ static bool contains_slow(const net_ip_t *a, int prefix, const net_ip_t *b)
     return true;
 }
 
+static void test_mask(void **state)
+{
+    (void)state;
+    struct { const char *in; int prefix; const char *want; } t[] = {
+        {"203.0.113.5", 24, "203.0.113.0"}, {"203.0.113.5", 32, "203.0.113.5"},
+        {"10.255.1.1", 9, "10.128.0.0"},    {"10.0.0.1", 0, "0.0.0.0"},
+        {"2001:db8::1", 64, "2001:db8::"},  {"2001:db8:ffff::1", 33, "2001:db8:8000::"},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        net_ip_t ip;
+        char out[NET_ADDR_SZ];
+        assert_int_equal(net_parse_ip(t[i].in, strlen(t[i].in), &ip, NULL), C_OK);
+        net_mask(&ip, t[i].prefix);
+        net_format(&ip, out);
+        assert_string_equal(out, t[i].want);
+    }
+}
+
 static void test_cidr_contains(void **state)
 {
     (void)state;
@@ -1241,6 +1259,7 @@ int main(void)
         cmocka_unit_test(test_hostname_invalid),
         cmocka_unit_test(test_not_terminated),
         cmocka_unit_test(test_embedded_nul),
+        cmocka_unit_test(test_mask),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
