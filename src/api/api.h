@@ -86,6 +86,11 @@ int api_main_auth_id(http_req_t *req, http_resp_t *resp, const account_t *who,
 /* A boolean member: JSON true/false or the strings "true"/"false".  *out
  * is -1 when absent or null, else 0/1.  C_ERR (400 written) otherwise. */
 int api_bool(http_req_t *req, http_resp_t *resp, json_t *obj, const char *key, int *out);
+/* Page sizes: Plivo lists 1-20, default 20 (API.md §2.1); BYOC lists
+ * 1-100, default 20 (§3). */
+#define API_PLIVO_MAX_LIMIT 20
+#define API_BYOC_MAX_LIMIT 100
+#define API_BYOC_DEFAULT_LIMIT 20
 /* limit/offset (API.md §2.1: limit 1..max, default dflt). */
 int api_paging(http_req_t *req, http_resp_t *resp, json_t *q, int max, int dflt, int *limit,
                int *offset);

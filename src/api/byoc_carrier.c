@@ -10,9 +10,6 @@
 
 #include "core/clock.h"
 
-#define BYOC_MAX_LIMIT 100
-#define BYOC_DEFAULT_LIMIT 20
-
 static const char *const k_top[] = {"carrier_name", "trunk_type", "sip_gateway", "inbound_auth",
                                     "registration", NULL};
 static const char *const k_gw[] = {"ipv4", "port", "netmask", "inbound", "outbound", NULL};
@@ -276,7 +273,7 @@ int h_byoc_carrier_list(http_req_t *req, http_resp_t *resp)
     cerr_t e;
     if (api_auth_byoc(req, resp, SCOPE_READ, &who) != C_OK) goto done;
     if (api_query(req, resp, known, &q) != C_OK) goto done;
-    if (api_paging(req, resp, q, BYOC_MAX_LIMIT, BYOC_DEFAULT_LIMIT, &limit, &offset) != C_OK)
+    if (api_paging(req, resp, q, API_BYOC_MAX_LIMIT, API_BYOC_DEFAULT_LIMIT, &limit, &offset) != C_OK)
         goto done;
     rows = xcalloc((size_t)limit, sizeof *rows);
     if (carrier_list(&ctx->core, &who, NULL, limit, offset, rows, &n, &total, &e) != C_OK) {

@@ -9,9 +9,6 @@
 
 #include "core/clock.h"
 
-#define BYOC_MAX_LIMIT 100
-#define BYOC_DEFAULT_LIMIT 20
-
 static const char *source_name(num_source_t s)
 {
     switch (s) {
@@ -129,7 +126,7 @@ int h_byoc_number_list(http_req_t *req, http_resp_t *resp)
     cerr_t e;
     if (api_auth_byoc(req, resp, SCOPE_READ, &who) != C_OK) goto done;
     if (api_query(req, resp, known, &q) != C_OK) goto done;
-    if (api_paging(req, resp, q, BYOC_MAX_LIMIT, BYOC_DEFAULT_LIMIT, &in.limit, &in.offset) != C_OK)
+    if (api_paging(req, resp, q, API_BYOC_MAX_LIMIT, API_BYOC_DEFAULT_LIMIT, &in.limit, &in.offset) != C_OK)
         goto done;
     if (api_str(req, resp, q, "voip_carrier_sid", &in.carrier) != C_OK ||
         api_str(req, resp, q, "status", &in.status) != C_OK ||

@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define APP_MAX_LIMIT 20
-
 static const char *const k_fields[] = {
     "app_name", "answer_url", "answer_method", "hangup_url", "hangup_method",
     "fallback_answer_url", "fallback_method", "message_url", "message_method",
@@ -107,7 +105,7 @@ int h_application_list(http_req_t *req, http_resp_t *resp)
     cerr_t e;
     if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
     if (api_query(req, resp, known, &q) != C_OK) goto done;
-    if (api_paging(req, resp, q, APP_MAX_LIMIT, APP_MAX_LIMIT, &limit, &offset) != C_OK) goto done;
+    if (api_paging(req, resp, q, API_PLIVO_MAX_LIMIT, API_PLIVO_MAX_LIMIT, &limit, &offset) != C_OK) goto done;
     if (api_str(req, resp, q, "app_name", &name) != C_OK) goto done;
     char main[IDS_AUTH_ID_SZ];
     if (api_main_auth_id(req, resp, &who, main) != C_OK) goto done;

@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CARRIER_MAX_LIMIT 20
-
 static const char *const k_fields[] = {"name", "ip_set", "voice", "sms", NULL};
 
 static void render_carrier(jw_t *w, const char *auth_id, const carrier_t *cr)
@@ -75,7 +73,7 @@ int h_carrier_list(http_req_t *req, http_resp_t *resp)
     cerr_t e;
     if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
     if (api_query(req, resp, known, &q) != C_OK) goto done;
-    if (api_paging(req, resp, q, CARRIER_MAX_LIMIT, CARRIER_MAX_LIMIT, &limit, &offset) != C_OK)
+    if (api_paging(req, resp, q, API_PLIVO_MAX_LIMIT, API_PLIVO_MAX_LIMIT, &limit, &offset) != C_OK)
         goto done;
     if (api_str(req, resp, q, "name", &name) != C_OK) goto done;
     rows = xcalloc((size_t)limit, sizeof *rows);

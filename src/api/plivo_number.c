@@ -8,8 +8,6 @@
 
 #include "core/country.h"
 
-#define NUMBER_MAX_LIMIT 20
-
 /* "<CITY>, <COUNTRY NAME>", or the row's region where it has no city. */
 static void render_region(jw_t *w, const inv_number_t *n)
 {
@@ -79,7 +77,7 @@ int h_number_list(http_req_t *req, http_resp_t *resp)
 
     if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
     if (api_query(req, resp, known, &q) != C_OK) goto done;
-    if (api_paging(req, resp, q, NUMBER_MAX_LIMIT, NUMBER_MAX_LIMIT, &in.limit, &in.offset) != C_OK)
+    if (api_paging(req, resp, q, API_PLIVO_MAX_LIMIT, API_PLIVO_MAX_LIMIT, &in.limit, &in.offset) != C_OK)
         goto done;
     const char *type_alias = NULL;
     struct { const char *key; const char **dst; } map[] = {

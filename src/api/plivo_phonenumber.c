@@ -9,8 +9,6 @@
 #include "core/country.h"
 #include "util/metrics.h"
 
-#define SEARCH_MAX_LIMIT 20
-
 static void render_phone_number(jw_t *w, const char *auth_id, const inv_number_t *n)
 {
     const country_t *ct = NULL;
@@ -51,14 +49,14 @@ int h_phonenumber_search(http_req_t *req, http_resp_t *resp)
     account_t who;
     json_t *q = NULL;
     search_in_t in = {0};
-    inv_number_t rows[SEARCH_MAX_LIMIT];
+    inv_number_t rows[API_PLIVO_MAX_LIMIT];
     size_t n = 0;
     int64_t total = 0;
     cerr_t e;
 
     if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
     if (api_query(req, resp, known, &q) != C_OK) goto done;
-    if (api_paging(req, resp, q, SEARCH_MAX_LIMIT, SEARCH_MAX_LIMIT, &in.limit, &in.offset) != C_OK)
+    if (api_paging(req, resp, q, API_PLIVO_MAX_LIMIT, API_PLIVO_MAX_LIMIT, &in.limit, &in.offset) != C_OK)
         goto done;
     struct { const char *key; const char **dst; } map[] = {
         {"country_iso", &in.country_iso}, {"type", &in.type}, {"pattern", &in.pattern},

@@ -7,8 +7,6 @@
 
 #include "core/clock.h"
 
-#define SUB_MAX_LIMIT 20
-
 static void render_sub(jw_t *w, const char *parent, const account_t *a)
 {
     char uri[128], d[CLOCK_DATE_SZ];
@@ -62,13 +60,13 @@ int h_subaccount_list(http_req_t *req, http_resp_t *resp)
     account_t who;
     json_t *q = NULL;
     int limit, offset;
-    account_t rows[SUB_MAX_LIMIT];
+    account_t rows[API_PLIVO_MAX_LIMIT];
     size_t n = 0;
     int64_t total = 0;
     cerr_t e;
     if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
     if (api_query(req, resp, known, &q) != C_OK) goto done;
-    if (api_paging(req, resp, q, SUB_MAX_LIMIT, SUB_MAX_LIMIT, &limit, &offset) != C_OK) goto done;
+    if (api_paging(req, resp, q, API_PLIVO_MAX_LIMIT, API_PLIVO_MAX_LIMIT, &limit, &offset) != C_OK) goto done;
     if (sub_list(&ctx->core, &who, limit, offset, rows, &n, &total, &e) != C_OK) {
         api_core_error(req, resp, &e);
         goto done;
