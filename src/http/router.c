@@ -84,37 +84,46 @@ route_match_t router_match(const route_t *routes, size_t n, const char *path, ht
     unsigned allowed = 0;
     *store = NULL;
     if (plen == 0 || path[0] != '/' || plen > HTTP_MAX_PATH) return ROUTE_NO_PATH;
-    /* A literal segment beats a parameter: /carriers is the carriers
-     * resource, never a number called "carriers". */
+    /* One pass.  A literal segment beats a parameter (/carriers is the
+     * carriers resource, never a number called "carriers"): among the
+     * patterns that match the path, only those with the most literal
+     * segments count, both for the method and for Allow. */
     int best = -1;
+    const route_t *found = NULL;
+    size_t caps[ROUTE_MAX_PARAMS][2], fcaps[ROUTE_MAX_PARAMS][2], nc = 0, fnc = 0;
     for (size_t i = 0; i < n; i++) {
-        size_t caps[ROUTE_MAX_PARAMS][2], nc = 0;
-        int lit = literals(routes[i].pattern);
-        if (lit > best && match_one(routes[i].pattern, path, plen, caps, &nc)) best = lit;
-    }
-    for (size_t i = 0; i < n; i++) {
-        size_t caps[ROUTE_MAX_PARAMS][2], nc = 0;
-        if (literals(routes[i].pattern) != best) continue;
         if (!match_one(routes[i].pattern, path, plen, caps, &nc)) continue;
+        int lit = literals(routes[i].pattern);
+        if (lit < best) continue;
+        if (lit > best) {
+            best = lit;
+            found = NULL;
+            allowed = 0;
+        }
         /* HEAD is GET without a body (libmicrohttpd drops the body). */
         bool same = routes[i].method == m || (m == HTTP_HEAD && routes[i].method == HTTP_GET);
         if (!same) {
             allowed |= routes[i].method;
             if (routes[i].method == HTTP_GET) allowed |= HTTP_HEAD;
-            continue;
+        } else if (!found) {
+            found = &routes[i];
+            memcpy(fcaps, caps, sizeof caps);
+            fnc = nc;
         }
+    }
+    if (found) {
         /* one allocation holds every captured segment, NUL-terminated */
         char *s = xmalloc(plen + ROUTE_MAX_PARAMS + 1);
         size_t o = 0;
         for (size_t k = 0; k < ROUTE_MAX_PARAMS; k++) params[k] = NULL;
-        for (size_t k = 0; k < nc; k++) {
-            memcpy(s + o, path + caps[k][0], caps[k][1]);
+        for (size_t k = 0; k < fnc; k++) {
+            memcpy(s + o, path + fcaps[k][0], fcaps[k][1]);
             params[k] = s + o;
-            o += caps[k][1];
+            o += fcaps[k][1];
             s[o++] = '\0';
         }
         *store = s;
-        *out = &routes[i];
+        *out = found;
         return ROUTE_FOUND;
     }
     if (allowed) {

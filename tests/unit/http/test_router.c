@@ -31,6 +31,9 @@ enum {
     R_ADMIN_ACCOUNTS_GET,
     R_ADMIN_ACCOUNTS_POST,
     R_ADMIN_STATS,
+    R_LIT_GET,
+    R_PARAM_GET,
+    R_PARAM_DELETE,
     R__N
 };
 
@@ -51,6 +54,10 @@ static const route_t routes[R__N] = {
     [R_ADMIN_ACCOUNTS_GET] = {HTTP_GET, "/admin/v1/accounts", h_dummy, NULL, "accounts"},
     [R_ADMIN_ACCOUNTS_POST] = {HTTP_POST, "/admin/v1/accounts", h_dummy, NULL, "accounts"},
     [R_ADMIN_STATS] = {HTTP_GET, "/admin/v1/inventory/stats", h_dummy, NULL, "stats"},
+    /* a parameter route listed before the literal it must not shadow */
+    [R_PARAM_GET] = {HTTP_GET, "/n/{id}", h_dummy, NULL, "param get"},
+    [R_PARAM_DELETE] = {HTTP_DELETE, "/n/{id}", h_dummy, NULL, "param delete"},
+    [R_LIT_GET] = {HTTP_GET, "/n/carriers", h_dummy, NULL, "literal get"},
 };
 
 typedef struct {
@@ -112,6 +119,19 @@ static void test_literal(void **state)
     expect_no_path("/admin/v1/inventory", HTTP_GET);
     expect_no_path("/admin/v1/inventory/stats/x", HTTP_GET);
     expect_no_path("/nothing", HTTP_GET);
+}
+
+/* A literal segment beats a parameter, for the match and for Allow. */
+static void test_literal_beats_parameter(void **state)
+{
+    (void)state;
+    expect_found("/n/carriers", HTTP_GET, R_LIT_GET, NULL, NULL);
+    expect_found("/n/x", HTTP_GET, R_PARAM_GET, "x", NULL);
+    expect_found("/n/x", HTTP_DELETE, R_PARAM_DELETE, "x", NULL);
+    res_t x = match("/n/carriers", HTTP_DELETE);
+    assert_int_equal(x.m, ROUTE_NO_METHOD);
+    assert_int_equal(x.allow, HTTP_GET | HTTP_HEAD);   /* not the parameter route's DELETE */
+    res_free(&x);
 }
 
 static void test_parameters(void **state)
@@ -309,6 +329,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_literal),
+        cmocka_unit_test(test_literal_beats_parameter),
         cmocka_unit_test(test_parameters),
         cmocka_unit_test(test_params_copied),
         cmocka_unit_test(test_trailing_slash),
