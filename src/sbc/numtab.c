@@ -110,11 +110,20 @@ static void set_slot(sbc_ntab_t *t, size_t i, const sbc_number_t *n)
     memcpy(v->sid, n->sid, 16);
 }
 
+size_t sbc_ntab_new_capacity(size_t want)
+{
+    return cap_for(want, BULK_LOAD_NUM);
+}
+
 sbc_ntab_t *sbc_ntab_grown(const sbc_ntab_t *t, size_t extra)
 {
-    size_t need = t->count + extra;
-    size_t cap = cap_for(need, GROW_LOAD_NUM);
-    if (cap < t->cap) cap = t->cap;
+    size_t cap = cap_for(t->count + extra, GROW_LOAD_NUM);
+    return sbc_ntab_resized(t, cap < t->cap ? t->cap : cap);
+}
+
+sbc_ntab_t *sbc_ntab_resized(const sbc_ntab_t *t, size_t cap)
+{
+    if (cap * MAX_LOAD_NUM < t->count * 100) nd_panic("sbc_ntab_resized: too small");
     sbc_ntab_t *g = alloc_cap(cap, t->seed);
     for (size_t i = 0; i < t->cap; i++) {
         if (t->keys[i] == 0) continue;

@@ -29,6 +29,11 @@ bool sbc_ntab_fits(const sbc_ntab_t *t, size_t extra);
 /* A new table with every entry of t, able to take `extra` more. */
 sbc_ntab_t *sbc_ntab_grown(const sbc_ntab_t *t, size_t extra);
 
+/* The capacity sbc_ntab_new(want) would choose. */
+size_t sbc_ntab_new_capacity(size_t want);
+/* A new table of exactly cap slots (>= what t holds) with every entry of t. */
+sbc_ntab_t *sbc_ntab_resized(const sbc_ntab_t *t, size_t cap);
+
 /* Insert or replace; the caller has made room (sbc_ntab_fits). */
 void sbc_ntab_put(sbc_ntab_t *t, const sbc_number_t *n);
 bool sbc_ntab_del(sbc_ntab_t *t, uint64_t number);

@@ -329,6 +329,22 @@ void sbc_index_replace(sbc_index_t *idx, sbc_index_t *fresh)
     state_free(old);
 }
 
+void sbc_index_reserve(sbc_index_t *idx, size_t numbers)
+{
+    if (numbers > SBC_MAX_NUMBERS) numbers = SBC_MAX_NUMBERS;
+    pthread_mutex_lock(&idx->writer);
+    sbc_ntab_t *cur = idx->st->nums, *fresh = NULL;
+    size_t want = sbc_ntab_new_capacity(numbers);
+    if (want > sbc_ntab_capacity(cur)) {
+        fresh = sbc_ntab_resized(cur, want);
+        excl_enter(idx);
+        idx->st->nums = fresh;
+        excl_leave(idx);
+        sbc_ntab_free(cur);
+    }
+    pthread_mutex_unlock(&idx->writer);
+}
+
 /* ---- reading ----------------------------------------------------------------- */
 static void read_lock(sbc_index_t *idx, sbc_read_t *r)
 {

@@ -201,6 +201,11 @@ uint64_t sbc_index_generation(const sbc_index_t *idx);
  * fresh must have no readers or writers. */
 void sbc_index_replace(sbc_index_t *idx, sbc_index_t *fresh);
 
+/* Sizes the number table for `numbers` entries (a loader that knows the
+ * count calls this first: one allocation at 80 % load instead of a chain
+ * of growths).  Never shrinks.  Waits for other writers. */
+void sbc_index_reserve(sbc_index_t *idx, size_t numbers);
+
 typedef struct {
     size_t numbers, carriers, prefixes, accounts, apps;
     size_t bytes_numbers;   /* the number table's arrays */

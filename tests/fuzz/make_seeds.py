@@ -190,3 +190,17 @@ write('auth', ['Basic ' + b64('MA0123456789ABCDEFGH:' + 'x' * 40), 'basic  ' + b
                'Bearer nd_live_' + 'A' * 43, 'bearer    tok', 'Bearer ', 'Token abc'])
 
 write('idem', ['fuzz-key-0001', 'short', 'a' * 255, 'a' * 256, 'key with spaces', 'POST\nPhoneNumber\n{}'])
+
+# fuzz_sbc_lpm: 6-byte ops [kind<<1|family, plen, base|flip hi, flip lo, carrier, gw]
+# (kind 0/1 add, 2 delete, 3 query): nested IPv4 prefixes then queries; an
+# IPv6 fork; adds and deletes interleaved.
+def lpm(*ops):
+    return bytes(b for op in ops for b in op)
+write('sbc_lpm', [
+    lpm((0, 8, 0, 255, 1, 0), (0, 16, 1, 255, 2, 0), (0, 32, 1, 255, 3, 1), (6, 0, 1, 255, 1, 0),
+        (6, 0, 1, 20, 2, 0), (6, 0, 0, 255, 3, 0)),
+    lpm((1, 32, 0, 255, 1, 0), (1, 48, 1, 255, 2, 0), (1, 128, 1, 255, 3, 0), (1, 47, 0, 47, 4, 0),
+        (7, 0, 1, 127, 1, 0), (7, 0, 3, 0, 2, 0)),
+    lpm((0, 24, 2, 255, 1, 0), (0, 24, 2, 255, 2, 1), (4, 0, 0, 0, 0, 0), (6, 0, 2, 30, 2, 0),
+        (4, 0, 0, 0, 1, 0), (6, 0, 2, 31, 1, 0), (0, 0, 3, 0, 5, 0), (6, 0, 3, 5, 5, 3)),
+])
