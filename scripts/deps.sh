@@ -4,7 +4,10 @@
 # Usage: scripts/deps.sh [--test] [--bench]
 #   --test   also Node.js, the API tests' pinned npm packages, and a
 #            PostgreSQL server (scripts/test.sh runs the API tests on a
-#            throwaway cluster of it; the package's "main" cluster is unused)
+#            throwaway cluster of it; the package's "main" cluster is unused),
+#            Kamailio and SIPp for the SIP tests (tests/sip: the reference
+#            SBC of contrib/kamailio; the package's own service is kept
+#            stopped and disabled so that nothing holds port 5060)
 #   --bench  also wrk, nginx and iproute2 (bench/run)
 set -euo pipefail
 
@@ -29,6 +32,8 @@ if [ "$want_test" = 1 ]; then
   # clang and its runtime libraries (libFuzzer, ASan) for scripts/fuzz.sh
   pkgs+=(clang libclang-rt-14-dev)
   pkgs+=(postgresql)   # Debian 12: PostgreSQL 15
+  # Kamailio 5.6 (http_client is in -utils-, jansson in -extra-) and SIPp
+  pkgs+=(kamailio kamailio-utils-modules kamailio-extra-modules sip-tester)
 fi
 if [ "$want_bench" = 1 ]; then
   pkgs+=(wrk nginx-light iproute2)
@@ -53,8 +58,43 @@ if [ "${#missing[@]}" -gt 0 ]; then
   [ "$(id -u)" = 0 ] || SUDO="sudo"
   echo "deps.sh: installing: ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
+  # Debian starts a freshly installed kamailio service (on 0.0.0.0:5060)
+  # unless policy-rc.d says no: say no for kamailio alone while installing,
+  # unless the machine already has a policy of its own (containers do).
+  policy=""
+  if [[ " ${missing[*]} " == *" kamailio "* ]] && [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\n# numberd deps.sh: keep kamailio from starting during install\n[ "$1" = kamailio ] && exit 101\nexit 0\n' \
+      | $SUDO tee "$policy" >/dev/null
+    $SUDO chmod 755 "$policy"
+  fi
   $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  rc=0
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" || rc=$?
+  if [ -n "$policy" ]; then $SUDO rm -f "$policy"; fi
+  [ "$rc" = 0 ] || exit "$rc"
+fi
+
+# The tests start their own Kamailio on a free loopback port; a system
+# kamailio service (started by the package, or by a later boot) is stopped
+# and disabled so that it cannot hold 5060 or answer in their place.
+if [ "$want_test" = 1 ] && { [ -e /etc/init.d/kamailio ] || [ -e /lib/systemd/system/kamailio.service ]; }; then
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="sudo"
+  if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+    if systemctl is-enabled --quiet kamailio 2>/dev/null || systemctl is-active --quiet kamailio 2>/dev/null; then
+      echo "deps.sh: stopping and disabling the system kamailio service" >&2
+      $SUDO systemctl disable --now kamailio >/dev/null 2>&1 || true
+    fi
+  elif [ -e /etc/init.d/kamailio ]; then
+    if [ -s /run/kamailio/kamailio.pid ] && kill -0 "$(cat /run/kamailio/kamailio.pid)" 2>/dev/null; then
+      echo "deps.sh: stopping the system kamailio service" >&2
+      $SUDO /etc/init.d/kamailio stop >/dev/null 2>&1 || true
+    fi
+    if ls /etc/rc[2-5].d/S*kamailio >/dev/null 2>&1; then
+      $SUDO update-rc.d kamailio disable >/dev/null 2>&1 || true
+    fi
+  fi
 fi
 
 if [ "$want_test" = 1 ]; then

@@ -16,6 +16,11 @@ stage() { echo "== $1 (at $((SECONDS - t0)) s)"; }
 stage "unit tests (ctest)"
 (cd "$here/build" && ctest --output-on-failure -j2)
 
+stage "SIP rig self-test (Kamailio + SIPp against a stub of /sbc/v1)"
+# Not a test of numberd yet: proves the rig that the SIP tests run on
+# (contrib/kamailio/kamailio.cfg, tests/sip/scenarios) works end to end.
+(cd "$here/tests/sip" && node --test --test-concurrency=1 rig_selftest.test.js)
+
 stage "API tests (node --test), SQLite"
 # Every response the suite receives is recorded, then checked against the
 # OpenAPI document (docs/openapi.json): status, content type and body schema.

@@ -1,0 +1,218 @@
+'use strict';
+// The SIP test rig: Kamailio (contrib/kamailio/kamailio.cfg, Debian's
+// package) as the SBC on 127.0.0.1:<free port>, SIPp (sip-tester) as
+// carriers sending from distinct 127.0.0.N addresses (-i, -bind_local), and
+// SIPp as the application server and as carriers' outbound gateways.
+//
+// Nothing here knows what answers the SBC's lookups: the caller gives the
+// numberd URL (the rig self-test points it at a stub; phase 2 at numberd).
+//
+// Every process started here is killed by the stop() it comes with; every
+// temporary directory is removed by it.  Binaries: $KAMAILIO_BIN, $SIPP_BIN
+// (default: kamailio, sipp on PATH).
+
+const { spawn, spawnSync } = require('node:child_process');
+const dgram = require('node:dgram');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const HERE = path.resolve(__dirname, '..');
+const REPO = path.resolve(HERE, '..', '..');
+const CFG = path.join(REPO, 'contrib', 'kamailio', 'kamailio.cfg');
+const SCENARIOS = path.join(HERE, 'scenarios');
+const KAMAILIO = process.env.KAMAILIO_BIN || 'kamailio';
+const SIPP = process.env.SIPP_BIN || 'sipp';
+const LOG_CAP = 1 << 20;
+
+// Throws a clear message when a binary is missing (scripts/deps.sh --test
+// installs them): a rig that silently skips proves nothing.
+function requireBinaries() {
+  for (const [bin, pkg] of [[KAMAILIO, 'kamailio'], [SIPP, 'sip-tester']]) {
+    const r = spawnSync(bin, ['-v'], { stdio: 'ignore' });
+    if (r.error) throw new Error(`${bin} not found: install ${pkg} (bash scripts/deps.sh --test)`);
+  }
+}
+
+// A UDP port free on `host` right now (bound, read, released).
+function freeUdpPort(host = '127.0.0.1') {
+  return new Promise((resolve, reject) => {
+    const s = dgram.createSocket('udp4');
+    s.once('error', reject);
+    s.bind(0, host, () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function capped(buf, chunk) {
+  const s = buf + chunk.toString();
+  return s.length > LOG_CAP ? s.slice(s.length - LOG_CAP) : s;
+}
+
+// Sends SIP OPTIONS to host:port until a 200 comes back (or timeoutMs).
+async function waitSipReady(host, port, timeoutMs, isDead) {
+  const deadline = Date.now() + timeoutMs;
+  const sock = dgram.createSocket('udp4');
+  await new Promise((r) => sock.bind(0, '127.0.0.1', r));
+  const lport = sock.address().port;
+  let ok = false;
+  sock.on('message', (m) => { if (/^SIP\/2\.0 200 /.test(m.toString())) ok = true; });
+  try {
+    for (let i = 0; !ok && Date.now() < deadline; i++) {
+      if (isDead()) throw new Error('kamailio exited during start');
+      const msg = [
+        `OPTIONS sip:${host}:${port} SIP/2.0`,
+        `Via: SIP/2.0/UDP 127.0.0.1:${lport};branch=z9hG4bK-rig-${i}-${process.pid}`,
+        'Max-Forwards: 70',
+        `From: <sip:rig@127.0.0.1:${lport}>;tag=rig${i}`,
+        `To: <sip:${host}:${port}>`,
+        `Call-ID: rig-ready-${i}-${process.pid}`,
+        `CSeq: ${i + 1} OPTIONS`,
+        'Content-Length: 0', '', ''].join('\r\n');
+      sock.send(msg, port, host);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    sock.close();
+  }
+  if (!ok) throw new Error(`kamailio did not answer OPTIONS on ${host}:${port}`);
+}
+
+function waitExit(proc, ms) {
+  return new Promise((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return resolve(true);
+    const t = setTimeout(() => resolve(false), ms);
+    proc.once('exit', () => { clearTimeout(t); resolve(true); });
+  });
+}
+
+// Starts Kamailio with the repository's configuration.  Options:
+//   numberdUrl (required), token, appServer ("host:port"), appServerIp,
+//   realm, logLevel (Kamailio debug level, default 2).
+// Returns { host, port, uri, log(), stop() }.
+async function startKamailio(opts) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'numberd-sbc-'));
+  const port = await freeUdpPort();
+  const defs = {
+    SBC_LISTEN: `udp:127.0.0.1:${port}`,
+    NUMBERD_URL: `"${opts.numberdUrl}"`,
+    NUMBERD_SBC_TOKEN: `"${opts.token || ''}"`,
+    APP_SERVER: `"${opts.appServer || '127.0.0.1:5070'}"`,
+    APP_SERVER_IP: `"${opts.appServerIp || '127.0.0.1'}"`,
+    SBC_CHILDREN: '2',
+    SBC_LOG_LEVEL: String(opts.logLevel ?? 2),
+  };
+  if (opts.realm) defs.SBC_REALM = `"${opts.realm}"`;
+  const args = ['-DD', '-E', '-f', CFG, '-Y', dir, '-P', path.join(dir, 'kamailio.pid')];
+  for (const [k, v] of Object.entries(defs)) args.push('-A', `${k}=${v}`);
+  const proc = spawn(KAMAILIO, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  proc.stdout.on('data', (c) => { log = capped(log, c); });
+  proc.stderr.on('data', (c) => { log = capped(log, c); });
+  let dead = false;
+  proc.on('exit', () => { dead = true; });
+  const stop = async () => {
+    if (!dead) {
+      proc.kill('SIGTERM');
+      if (!(await waitExit(proc, 5000))) {
+        proc.kill('SIGKILL');
+        await waitExit(proc, 2000);
+      }
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitSipReady('127.0.0.1', port, 10000, () => dead);
+  } catch (e) {
+    await stop();
+    throw new Error(`${e.message}\n--- kamailio log ---\n${log.slice(-4000)}`);
+  }
+  return { host: '127.0.0.1', port, uri: `127.0.0.1:${port}`, log: () => log, stop };
+}
+
+// Runs one SIPp scenario (tests/sip/scenarios/<name>.xml).  Options:
+//   target ("host:port", omitted for a UAS), localIp, localPort,
+//   service (called number, -s), from, account (the [from]/[account]
+//   keywords), set ({var: value} for -set), au/ap (digest credentials),
+//   calls (-m, default 1), timeoutS (default 15).
+// Returns { proc, done } where done resolves to
+//   { code, messages (the -trace_msg log), errors (the -trace_err log), out }.
+// SIPp exits 0 when every call succeeded, 1 when one failed.
+function sipp(name, opts) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'numberd-sipp-'));
+  const msgFile = path.join(dir, 'messages.log');
+  const errFile = path.join(dir, 'errors.log');
+  const args = [];
+  if (opts.target) args.push(opts.target);
+  args.push('-sf', path.join(SCENARIOS, `${name}.xml`),
+    '-i', opts.localIp, '-bind_local', '-p', String(opts.localPort),
+    '-mp', String(opts.mediaPort),
+    '-m', String(opts.calls || 1), '-l', '1',
+    '-timeout', `${opts.timeoutS || 15}s`, '-timeout_error', '-recv_timeout', '8000',
+    '-nostdin', '-trace_msg', '-message_file', msgFile, '-trace_err', '-error_file', errFile);
+  if (opts.service) args.push('-s', opts.service);
+  args.push('-key', 'from', opts.from || 'anonymous');
+  args.push('-key', 'account', opts.account || 'none');
+  if (opts.au) args.push('-au', opts.au);
+  if (opts.ap) args.push('-ap', opts.ap);
+  for (const [k, v] of Object.entries(opts.set || {})) args.push('-set', k, String(v));
+  const proc = spawn(SIPP, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout.on('data', (c) => { out = capped(out, c); });
+  proc.stderr.on('data', (c) => { out = capped(out, c); });
+  const done = new Promise((resolve) => {
+    proc.on('exit', (code, signal) => {
+      const read = (f) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '');
+      const res = { code: code ?? -1, signal, messages: read(msgFile), errors: read(errFile), out };
+      fs.rmSync(dir, { recursive: true, force: true });
+      resolve(res);
+    });
+  });
+  return { proc, done };
+}
+
+// A SIPp UAS (application server or carrier gateway) started in the
+// background; kill() ends it if the test did not need it after all.
+async function startUas(name, opts) {
+  const mediaPort = opts.mediaPort || (await freeUdpPort(opts.localIp));
+  const r = sipp(name, { ...opts, mediaPort, target: undefined });
+  // give it time to bind before the caller's INVITE arrives
+  await new Promise((res) => setTimeout(res, 300));
+  return {
+    done: r.done,
+    kill: async () => {
+      if (r.proc.exitCode === null && r.proc.signalCode === null) {
+        r.proc.kill('SIGKILL');
+      }
+      return r.done;
+    },
+  };
+}
+
+async function runUac(name, opts) {
+  const localPort = opts.localPort || (await freeUdpPort(opts.localIp));
+  const mediaPort = opts.mediaPort || (await freeUdpPort(opts.localIp));
+  return sipp(name, { ...opts, localPort, mediaPort }).done;
+}
+
+// The status lines in a SIPp message log, in order: in a UAC's log every
+// response is one it received (it sends only requests).
+function receivedStatuses(messages) {
+  const out = [];
+  const re = /^SIP\/2\.0 (\d{3}) ([^\r\n]*)$/gm;
+  for (let m; (m = re.exec(messages));) out.push({ code: Number(m[1]), reason: m[2] });
+  return out;
+}
+
+// Explains a failed SIPp run in an assertion message.
+function explain(label, r, kam) {
+  return `${label}: sipp exit ${r.code}${r.signal ? ` (${r.signal})` : ''}\n` +
+    `--- errors ---\n${r.errors.slice(-3000)}\n--- messages ---\n${r.messages.slice(-6000)}` +
+    (kam ? `\n--- kamailio ---\n${kam.log().slice(-4000)}` : '');
+}
+
+module.exports = {
+  CFG, SCENARIOS, requireBinaries, freeUdpPort, startKamailio, startUas, runUac, receivedStatuses, explain,
+};
