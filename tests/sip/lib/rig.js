@@ -174,7 +174,8 @@ function sipp(name, opts) {
 }
 
 // A SIPp UAS (application server or carrier gateway) started in the
-// background; kill() ends it if the test did not need it after all.
+// background.  kill() gives it up to 5 s to finish its call and exit by
+// itself (-m 1; its exit code is then the verdict), then kills it.
 async function startUas(name, opts) {
   const mediaPort = opts.mediaPort || (await freeUdpPort(opts.localIp));
   const r = sipp(name, { ...opts, mediaPort, target: undefined });
@@ -183,9 +184,7 @@ async function startUas(name, opts) {
   return {
     done: r.done,
     kill: async () => {
-      if (r.proc.exitCode === null && r.proc.signalCode === null) {
-        r.proc.kill('SIGKILL');
-      }
+      if (!(await waitExit(r.proc, 5000))) r.proc.kill('SIGKILL');
       return r.done;
     },
   };
