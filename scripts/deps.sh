@@ -2,9 +2,11 @@
 # Installs what numberd needs to build, test and benchmark on Debian 12.
 # Idempotent: installs only what is missing; safe to run again and again.
 # Usage: scripts/deps.sh [--test] [--bench]
-#   --test   also Node.js, the API tests' pinned npm packages, and a
+#   --test   also Node.js, the API tests' pinned npm packages, a
 #            PostgreSQL server (scripts/test.sh runs the API tests on a
-#            throwaway cluster of it; the package's "main" cluster is unused)
+#            throwaway cluster of it; the package's "main" cluster is unused),
+#            and Python with the Plivo Python SDK's dependencies (for
+#            tests/sdk/capture, which records SDK golden requests)
 #   --bench  also wrk, nginx and iproute2 (bench/run)
 set -euo pipefail
 
@@ -29,6 +31,9 @@ if [ "$want_test" = 1 ]; then
   # clang and its runtime libraries (libFuzzer, ASan) for scripts/fuzz.sh
   pkgs+=(clang libclang-rt-14-dev)
   pkgs+=(postgresql)   # Debian 12: PostgreSQL 15
+  # what the official Plivo Python SDK needs to run from its source tree:
+  # tests/sdk/capture/run.js records its golden requests with it
+  pkgs+=(python3 python3-requests python3-six python3-decorator python3-lxml python3-jwt)
 fi
 if [ "$want_bench" = 1 ]; then
   pkgs+=(wrk nginx-light iproute2)
