@@ -2,12 +2,14 @@
 # Installs what numberd needs to build, test and benchmark on Debian 12.
 # Idempotent: installs only what is missing; safe to run again and again.
 # Usage: scripts/deps.sh [--test] [--bench]
-#   --test   also Node.js, the API tests' pinned npm packages, and a
+#   --test   also Node.js, the API tests' pinned npm packages, a
 #            PostgreSQL server (scripts/test.sh runs the API tests on a
 #            throwaway cluster of it; the package's "main" cluster is unused),
 #            Kamailio and SIPp for the SIP tests (tests/sip: the reference
 #            SBC of contrib/kamailio; the package's own service is kept
-#            stopped and disabled so that nothing holds port 5060)
+#            stopped and disabled so that nothing holds port 5060),
+#            and Python with the Plivo Python SDK's dependencies (for
+#            tests/sdk/capture, which records SDK golden requests)
 #   --bench  also wrk, nginx and iproute2 (bench/run)
 set -euo pipefail
 
@@ -34,6 +36,9 @@ if [ "$want_test" = 1 ]; then
   pkgs+=(postgresql)   # Debian 12: PostgreSQL 15
   # Kamailio 5.6 (http_client is in -utils-, jansson in -extra-) and SIPp
   pkgs+=(kamailio kamailio-utils-modules kamailio-extra-modules sip-tester)
+  # what the official Plivo Python SDK needs to run from its source tree:
+  # tests/sdk/capture/run.js records its golden requests with it
+  pkgs+=(python3 python3-requests python3-six python3-decorator python3-lxml python3-jwt)
 fi
 if [ "$want_bench" = 1 ]; then
   pkgs+=(wrk nginx-light iproute2)
