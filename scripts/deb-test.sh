@@ -17,8 +17,12 @@
 #     numberd user, the unit's environment, /etc/default/numberd, the state
 #     directory) on a free loopback port: /healthz and /readyz must answer,
 #     the database and its key must land in /var/lib/numberd, SIGTERM must
-#     stop it with status 0;
-#  4. `apt-get purge`: the package goes, the database stays.
+#     stop it with status 0; then the README's steps (an admin token file,
+#     the settings, `numberd account create` as the numberd user) and the
+#     admin and Plivo APIs must answer; the installed unit must pass
+#     `systemd-analyze verify`;
+#  4. `apt-get purge`: the package and its conffile go; the database, its
+#     key and the operator's secret files stay.
 # Mounts (proc, dev, the apt cache) and the copy are removed on every exit.
 # Needs root, debootstrap, and deb.debian.org.
 set -euo pipefail
@@ -175,48 +179,106 @@ step "installed files, user and directories"
 
 # ---- 4. serve, as the unit would ---------------------------------------------
 # The unit: User=numberd, WorkingDirectory=/var/lib/numberd, its two
-# Environment= lines, then EnvironmentFile=/etc/default/numberd (all of whose
-# settings are commented out as shipped; read here the way systemd reads it).
-envs=(NUMBERD_DB=/var/lib/numberd/numberd.db NUMBERD_LISTEN=127.0.0.1:8080)
-while IFS= read -r l; do envs+=("$l"); done < <(grep -E '^[A-Z_]+=' "$root/etc/default/numberd" || true)
+# Environment= lines, then EnvironmentFile=/etc/default/numberd, read here
+# the way systemd reads it (NAME=value lines win over Environment=).  Only
+# the listen address differs: a free loopback port (a flag wins over both).
 log="$root/tmp/serve.log"
-# the listen address is the one thing changed: a free loopback port
-chroot "$root" setpriv --reuid=numberd --regid=numberd --init-groups \
-  env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/var/lib/numberd "${envs[@]}" \
-  sh -c 'cd /var/lib/numberd && exec /usr/bin/numberd serve --listen 127.0.0.1:0' >"$log" 2>&1 &
-pid=$!
 port=""
-for _ in $(seq 100); do
-  port=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$log" | head -n 1)
-  [ -n "$port" ] && break
-  kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; fail "numberd serve exited before listening"; }
-  sleep 0.1
-done
-[ -n "$port" ] || { cat "$log" >&2; fail "numberd serve did not listen within 10 s"; }
-health=$(curl -sS --max-time 5 -w ' %{http_code}' "http://127.0.0.1:$port/healthz") || fail "GET /healthz"
+serve_start() {
+  local envs=(NUMBERD_DB=/var/lib/numberd/numberd.db NUMBERD_LISTEN=127.0.0.1:8080) l
+  while IFS= read -r l; do envs+=("$l"); done < <(grep -E '^[A-Z_]+=' "$root/etc/default/numberd" || true)
+  : >"$log"
+  chroot "$root" setpriv --reuid=numberd --regid=numberd --init-groups \
+    env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/var/lib/numberd "${envs[@]}" \
+    sh -c 'cd /var/lib/numberd && exec /usr/bin/numberd serve --listen 127.0.0.1:0' >"$log" 2>&1 &
+  pid=$!
+  port=""
+  for _ in $(seq 100); do
+    port=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$log" | head -n 1)
+    [ -n "$port" ] && return 0
+    kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; fail "numberd serve exited before listening"; }
+    sleep 0.1
+  done
+  cat "$log" >&2
+  fail "numberd serve did not listen within 10 s"
+}
+serve_stop() {
+  local rc=0
+  kill -TERM "$pid"
+  wait "$pid" || rc=$?
+  pid=""
+  [ "$rc" = 0 ] || { cat "$log" >&2; fail "numberd serve exited $rc after SIGTERM"; }
+  grep -q '"stopped: database closed"' "$log" || { cat "$log" >&2; fail "no clean stop in the log"; }
+}
+# GET url [curl args...] -> "BODY STATUS" (the body on one line)
+get() {
+  local url=$1
+  shift
+  curl -sS --max-time 5 -w ' %{http_code}' "$@" "http://127.0.0.1:$port$url" | tr -d '\n'
+}
+
+# a. as shipped
+serve_start
+health=$(get /healthz) || fail "GET /healthz"
 [ "$health" = '{"status":"ok"} 200' ] || fail "GET /healthz answered: $health"
-ready=$(curl -sS --max-time 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz") || fail "GET /readyz"
-[ "$ready" = 200 ] || fail "GET /readyz answered $ready"
-echo "  numberd serve as user numberd on 127.0.0.1:$port: GET /healthz $health, GET /readyz $ready"
-[ "$(in_root stat -c '%U %a' /var/lib/numberd/numberd.db)" = "numberd 600" ] ||
-  fail "the database is not numberd's, mode 0600: $(in_root stat -c '%U %a' /var/lib/numberd/numberd.db)"
-[ "$(in_root stat -c '%U %a' /var/lib/numberd/numberd.db.key)" = "numberd 600" ] ||
-  fail "the server key is not numberd's, mode 0600"
-kill -TERM "$pid"
-rc=0
-wait "$pid" || rc=$?
-pid=""
-[ "$rc" = 0 ] || { cat "$log" >&2; fail "numberd serve exited $rc after SIGTERM"; }
-grep -q '"stopped: database closed"' "$log" || { cat "$log" >&2; fail "no clean stop in the log"; }
-step "numberd serve in the clean root: answered, stopped with status 0"
+ready=$(get /readyz -o /dev/null) || fail "GET /readyz"
+[ "$ready" = ' 200' ] || fail "GET /readyz answered:$ready"
+admin=$(get /admin/v1/inventory/stats -o /dev/null)
+[ "$admin" = ' 404' ] || fail "with no admin token the admin API answered:$admin (want 404)"
+echo "  as shipped, numberd serve as user numberd on 127.0.0.1:$port: GET /healthz $health," \
+     "/readyz$ready, /admin/v1/inventory/stats$admin (no admin token yet)"
+for f in numberd.db numberd.db.key; do
+  [ "$(in_root stat -c '%U %a' "/var/lib/numberd/$f")" = "numberd 600" ] ||
+    fail "/var/lib/numberd/$f is not numberd's with mode 0600: $(in_root stat -c '%U %a' "/var/lib/numberd/$f")"
+done
+serve_stop
+step "numberd serve in the clean root as shipped: answered, stopped with status 0"
+
+# b. the README's "Install from the package" steps (without sudo): an admin
+# token in /etc/numberd, the two settings in /etc/default/numberd; then the
+# command line on the service's database as the service's user
+in_root sh -c 'head -c 24 /dev/urandom | base64 > /etc/numberd/admin-token'
+in_root chgrp numberd /etc/numberd/admin-token
+in_root chmod 0640 /etc/numberd/admin-token
+in_root sed -i -e 's|^#NUMBERD_ADMIN_TOKEN_FILE=.*|NUMBERD_ADMIN_TOKEN_FILE=/etc/numberd/admin-token|' \
+               -e 's|^#NUMBERD_LISTEN=.*|NUMBERD_LISTEN=0.0.0.0:8080|' /etc/default/numberd
+grep -qx 'NUMBERD_ADMIN_TOKEN_FILE=/etc/numberd/admin-token' "$root/etc/default/numberd" ||
+  fail "the README's sed did not set NUMBERD_ADMIN_TOKEN_FILE"
+acct=$(chroot "$root" setpriv --reuid=numberd --regid=numberd --init-groups \
+       numberd account create --name acme --db /var/lib/numberd/numberd.db) || fail "numberd account create"
+auth_id=$(printf '%s' "$acct" | sed -n 's/.*"auth_id": *"\([^"]*\)".*/\1/p')
+auth_token=$(printf '%s' "$acct" | sed -n 's/.*"auth_token": *"\([^"]*\)".*/\1/p')
+[ -n "$auth_id" ] && [ -n "$auth_token" ] || fail "account create printed: $acct"
+serve_start
+token=$(cat "$root/etc/numberd/admin-token")
+admin=$(get /admin/v1/inventory/stats -o /dev/null -H "Authorization: Bearer $token")
+[ "$admin" = ' 200' ] || fail "with the admin token file the admin API answered:$admin"
+noauth=$(get /admin/v1/inventory/stats -o /dev/null)
+[ "$noauth" = ' 401' ] || fail "without the token the admin API answered:$noauth (want 401)"
+plivo=$(get "/v1/Account/$auth_id/Number/" -o /dev/null -u "$auth_id:$auth_token")
+[ "$plivo" = ' 200' ] || fail "the account made by the CLI: GET Number/ answered:$plivo"
+echo "  with /etc/numberd/admin-token: /admin/v1/inventory/stats$admin (without the token$noauth);" \
+     "account $auth_id made by the CLI as user numberd: GET /v1/Account/…/Number/$plivo"
+serve_stop
+step "the README's steps: admin token file, settings, CLI as user numberd"
+
+# c. the installed unit passes systemd's own check (its ExecStart pointed at
+# the binary in the root: verify looks for it on this machine)
+if command -v systemd-analyze >/dev/null; then
+  sed "s|^ExecStart=/usr/bin/numberd|ExecStart=$root/usr/bin/numberd|" "$unit" >"$root/tmp/numberd.service"
+  out=$(systemd-analyze verify --man=no "$root/tmp/numberd.service" 2>&1) || fail "systemd-analyze verify: $out"
+  [ -z "$out" ] || fail "systemd-analyze verify: $out"
+  step "systemd-analyze verify accepts the installed unit"
+fi
 
 # ---- 5. purge ------------------------------------------------------------------
 in_root apt-get purge -y -q numberd >"$root/tmp/purge.log" 2>&1 || { cat "$root/tmp/purge.log" >&2; fail "purge"; }
 [ ! -e "$root/usr/bin/numberd" ] || fail "purge left /usr/bin/numberd"
 [ ! -e "$root/etc/default/numberd" ] || fail "purge left /etc/default/numberd"
-[ ! -e "$root/etc/numberd" ] || fail "purge left the empty /etc/numberd"
+[ -f "$root/etc/numberd/admin-token" ] || fail "purge removed the operator's /etc/numberd/admin-token"
 [ -f "$root/var/lib/numberd/numberd.db" ] || fail "purge removed the database (it must keep it)"
+[ -f "$root/var/lib/numberd/numberd.db.key" ] || fail "purge removed the server key (it must keep it)"
 in_root apt-get autoclean -qq >/dev/null 2>&1 || true # old .debs out of the shared cache
-step "apt-get purge: package and its conffile gone, database kept"
+step "apt-get purge: the package and its conffile gone; the database, its key and the admin token kept"
 
 echo "deb-test: passed: $(basename "$deb") installs into a clean Debian 12 root and runs there ($((SECONDS - t0)) s)"
