@@ -12,7 +12,7 @@ BUILD_TYPE ?= RelWithDebInfo
 # keeps the generator it was made with).
 GENERATOR := $(if $(wildcard $(BUILD_DIR)/CMakeCache.txt),,$(if $(shell command -v ninja 2>/dev/null),-G Ninja,))
 
-.PHONY: all configure test unit-test api-test install uninstall clean distclean
+.PHONY: all configure test unit-test api-test install uninstall clean distclean deb deb-test
 
 all: configure
 	cmake --build $(BUILD_DIR)
@@ -40,6 +40,16 @@ install: all
 uninstall:
 	test -f $(BUILD_DIR)/install_manifest.txt
 	sed 's|^|$(DESTDIR)|' $(BUILD_DIR)/install_manifest.txt | xargs -d '\n' rm -f --
+
+# The Debian package, built by dpkg-buildpackage from a copy of the tree
+# (scripts/deb.sh says why): build-deb/numberd_<version>_<arch>.deb.  Needs
+# debhelper (scripts/deps.sh --deb).  deb-test installs it into a clean
+# Debian 12 root made with debootstrap and runs it there (scripts/deb-test.sh).
+deb:
+	bash scripts/deb.sh
+
+deb-test:
+	bash scripts/deb-test.sh
 
 clean:
 	if [ -f $(BUILD_DIR)/CMakeCache.txt ]; then cmake --build $(BUILD_DIR) --target clean; fi

@@ -1,25 +1,30 @@
 #!/usr/bin/env bash
 # Installs what numberd needs to build, test and benchmark on Debian 12.
 # Idempotent: installs only what is missing; safe to run again and again.
-# Usage: scripts/deps.sh [--test] [--bench]
+# Usage: scripts/deps.sh [--test] [--deb] [--bench]
+#   --deb    also debhelper and lintian (`make deb`: scripts/deb.sh)
 #   --test   also Node.js, the API tests' pinned npm packages, a
 #            PostgreSQL server (scripts/test.sh runs the API tests on a
 #            throwaway cluster of it; the package's "main" cluster is unused),
 #            Kamailio and SIPp for the SIP tests (tests/sip: the reference
 #            SBC of contrib/kamailio; the package's own service is kept
 #            stopped and disabled so that nothing holds port 5060),
-#            and Python with the Plivo Python SDK's dependencies (for
-#            tests/sdk/capture, which records SDK golden requests)
+#            Python with the Plivo Python SDK's dependencies (for
+#            tests/sdk/capture, which records SDK golden requests),
+#            and what --deb installs, with debootstrap (scripts/deb-test.sh
+#            installs the package into a clean Debian 12 root)
 #   --bench  also wrk, nginx and iproute2 (bench/run)
 set -euo pipefail
 
 want_test=0
+want_deb=0
 want_bench=0
 for a in "$@"; do
   case "$a" in
-    --test) want_test=1 ;;
+    --test) want_test=1; want_deb=1 ;;
+    --deb) want_deb=1 ;;
     --bench) want_bench=1 ;;
-    -h|--help) echo "usage: scripts/deps.sh [--test] [--bench]"; exit 0 ;;
+    -h|--help) echo "usage: scripts/deps.sh [--test] [--deb] [--bench]"; exit 0 ;;
     *) echo "deps.sh: unknown option: $a" >&2; exit 2 ;;
   esac
 done
@@ -39,6 +44,13 @@ if [ "$want_test" = 1 ]; then
   # what the official Plivo Python SDK needs to run from its source tree:
   # tests/sdk/capture/run.js records its golden requests with it
   pkgs+=(python3 python3-requests python3-six python3-decorator python3-lxml python3-jwt)
+fi
+if [ "$want_deb" = 1 ]; then
+  # dpkg-dev (dpkg-buildpackage) comes with build-essential
+  pkgs+=(debhelper lintian)
+fi
+if [ "$want_test" = 1 ]; then
+  pkgs+=(debootstrap)
 fi
 if [ "$want_bench" = 1 ]; then
   pkgs+=(wrk nginx-light iproute2)
@@ -104,7 +116,13 @@ fi
 
 if [ "$want_test" = 1 ]; then
   here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-  if [ ! -d "$here/tests/api/node_modules/plivo" ] || \
+  # A node_modules that is a symlink is an install shared with another
+  # checkout (a git worktree): `npm ci` would replace the link and empty the
+  # shared directory under every checkout using it, so it is left alone.
+  if [ -L "$here/tests/api/node_modules" ]; then
+    [ -d "$here/tests/api/node_modules/plivo" ] ||
+      echo "deps.sh: tests/api/node_modules is a symlink to an incomplete install; not touching it" >&2
+  elif [ ! -d "$here/tests/api/node_modules/plivo" ] || \
      [ ! -d "$here/tests/api/node_modules/@seriousme/openapi-schema-validator" ] || \
      [ "$here/tests/api/package-lock.json" -nt "$here/tests/api/node_modules/.package-lock.json" ]; then
     (cd "$here/tests/api" && npm ci --no-audit --no-fund --loglevel=error)

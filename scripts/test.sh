@@ -3,8 +3,10 @@
 # the cmocka unit tests (ctest) and the black-box API tests (node --test)
 # against the real binary, on SQLite and on PostgreSQL (a throwaway cluster
 # on a loopback port, removed on exit); every response checked against the
-# OpenAPI document; then unit and API tests against an ASan+UBSan build (any
-# sanitizer report fails the run), and each libFuzzer target for 20 s.
+# OpenAPI document; the Debian package built, linted, installed into a clean
+# Debian 12 root and run there; then unit and API tests against an ASan+UBSan
+# build (any sanitizer report fails the run), and each libFuzzer target for
+# 20 s.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$here/scripts/deps.sh" --test
@@ -49,6 +51,13 @@ stage "API responses against docs/openapi.json (SQLite, PostgreSQL)"
 (cd "$here/tests/api" && NUMBERD_BIN="$here/build/numberd" NUMBERD_REPLAY_DIR="$rec/sqlite" node --test openapi.test.js)
 (cd "$here/tests/api" && NUMBERD_BIN="$here/build/numberd" NUMBERD_REPLAY_DIR="$rec/postgres" node --test openapi.test.js)
 t_plain=$((SECONDS - t0))
+
+# The .deb from this tree (dpkg-buildpackage, its unit tests and lintian
+# included), installed with apt into a clean Debian 12 root (debootstrap,
+# cached in /var/cache/numberd-test) and run there; scripts/deb-test.sh.
+stage "Debian package: build, lintian, install into a clean Debian 12 root"
+DEB_BUILD_OPTIONS="parallel=2" bash "$here/scripts/deb-test.sh"
+t_deb=$((SECONDS - t0 - t_plain))
 # Sanitizers: abort on the first report (the harness then sees a server
 # killed by SIGABRT, or a sanitizer report on its stderr, and fails).
 stage "ASan+UBSan build (build-asan, -Werror)"
@@ -60,10 +69,10 @@ stage "unit tests under ASan+UBSan"
 stage "API tests under ASan+UBSan"
 (cd "$here/tests/api" && NUMBERD_BIN="$here/build-asan/numberd" node --test)
 unset ASAN_OPTIONS UBSAN_OPTIONS
-t_asan=$((SECONDS - t0 - t_plain))
+t_asan=$((SECONDS - t0 - t_plain - t_deb))
 
 stage "fuzzing: each target for 20 s, 2 at a time"
 FUZZ_SECONDS=20 FUZZ_JOBS=2 bash "$here/scripts/fuzz.sh"
-t_fuzz=$((SECONDS - t0 - t_plain - t_asan))
+t_fuzz=$((SECONDS - t0 - t_plain - t_deb - t_asan))
 
-echo "== done: plain ${t_plain} s, sanitizers ${t_asan} s, fuzzing ${t_fuzz} s"
+echo "== done: plain ${t_plain} s, Debian package ${t_deb} s, sanitizers ${t_asan} s, fuzzing ${t_fuzz} s"

@@ -15,6 +15,7 @@
 #include "api/api.h"
 #include "core/invgen.h"
 #include "util/log.h"
+#include "util/sdnotify.h"
 
 static const char *k_serve_usage =
     "usage: numberd serve [options]\n"
@@ -422,6 +423,7 @@ int cli_serve(int argc, char **argv)
         cli_close_core(&ctx.core);
         return 1;
     }
+    sdnotify_state("READY=1", NULL); /* systemd Type=notify: listening, demo data made */
     static sweeper_t sw;
     sw.core = &ctx.core;
     sw.stop = false;
@@ -449,6 +451,7 @@ int cli_serve(int argc, char **argv)
                 sig, sig == SIGTERM ? "SIGTERM" : "SIGINT", drain);
         break;
     }
+    sdnotify_state("STOPPING=1", NULL);
     atomic_store(&ctx.stopping, true);
     if (sweeping) {
         pthread_mutex_lock(&sw.lock);

@@ -2,14 +2,21 @@
 // Packaging (issue 9): the man page renders and documents every command,
 // flag and variable; the systemd unit verifies and keeps its sandbox; the
 // README's operator section points to all of it.
+// Issue 18: the unit is Type=notify and `numberd serve` tells a real notify
+// socket READY=1 once it answers and STOPPING=1 at SIGTERM; the sysusers
+// file makes the user; /etc/default/numberd (packaging/numberd.default)
+// describes every variable of `serve --help`; the LICENSE is Apache-2.0 and
+// the README, the OpenAPI document and debian/copyright say so; the Debian
+// package's version is the binary's.  (The package itself is built,
+// installed into a clean Debian 12 root and run by scripts/deb-test.sh.)
 
 const { test, describe } = require('node:test');
 const assert = require('node:assert/strict');
-const { spawnSync } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { BIN } = require('./lib/server');
+const { BIN, start } = require('./lib/server');
 
 const ROOT = path.resolve(__dirname, '../..');
 const MAN = path.join(ROOT, 'docs/numberd.1');
@@ -94,13 +101,15 @@ describe('the systemd unit', () => {
   const one = (k) => (directives[k] || []).join(' ');
 
   test('runs numberd serve as the numberd user with a state directory', () => {
-    assert.equal(one('Type'), 'simple');
+    // readiness: numberd sends READY=1 over $NOTIFY_SOCKET (tested below)
+    assert.equal(one('Type'), 'notify');
+    assert.equal(one('NotifyAccess'), 'main');
     assert.equal(one('User'), 'numberd');
     assert.equal(one('StateDirectory'), 'numberd');
     assert.match(one('ExecStart'), /^\/usr\/local\/bin\/numberd serve$/);
     assert.match(one('ExecReload'), /kill -HUP \$MAINPID/);
     assert.match(one('Environment'), /NUMBERD_DB=\/var\/lib\/numberd\/numberd\.db/);
-    assert.match(one('EnvironmentFile'), /^-\/etc\/numberd\/numberd\.env$/);
+    assert.match(one('EnvironmentFile'), /^-\/etc\/default\/numberd$/);
     assert.match(one('ReadWritePaths'), /\/var\/lib\/numberd/);
   });
 
@@ -144,5 +153,193 @@ test('the README\'s operator section points to all of it', () => {
     'packaging/numberd.service', 'docs/numberd.1', 'make install', 'PREFIX', 'DESTDIR',
     'inventory export', '--metrics-token-file', '--shutdown-timeout']) {
     assert.ok(section.includes(s), `the operator section does not mention ${s}`);
+  }
+});
+
+// A notify socket as systemd's: an AF_UNIX datagram socket bound to a path
+// or an abstract name ("@name").  Node has no Unix datagram sockets, so perl
+// (perl-base, on every Debian system) receives, one line per datagram.
+const RECEIVER = String.raw`
+use strict; use Socket;
+socket(my $s, AF_UNIX, SOCK_DGRAM, 0) or die "socket: $!";
+(my $name = $ARGV[0]) =~ s/^@/\0/;
+bind($s, pack_sockaddr_un($name)) or die "bind: $!";
+$| = 1; print "bound\n";
+while (1) { defined(recv($s, my $buf, 4096, 0)) or die "recv: $!"; $buf =~ s/\n/\\n/g; print "$buf\n"; }
+`;
+
+function notifyReceiver(sockPath) {
+  const child = spawn('perl', ['-e', RECEIVER, sockPath],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines = [];
+  let pending = '';
+  let err = '';
+  child.stdout.on('data', (c) => {
+    pending += c.toString('utf8');
+    let nl;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      lines.push(pending.slice(0, nl));
+      pending = pending.slice(nl + 1);
+    }
+  });
+  child.stderr.on('data', (c) => { err += c; });
+  const until = async (pred, what, ms = 10000) => {
+    const t0 = Date.now();
+    while (!pred(lines)) {
+      if (child.exitCode !== null) throw new Error(`the receiver exited: ${err}`);
+      if (Date.now() - t0 > ms) throw new Error(`no ${what} within ${ms} ms; got ${JSON.stringify(lines)}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  return { lines, until, stop: () => child.kill('SIGKILL') };
+}
+
+describe('systemd readiness (Type=notify, sd_notify over $NOTIFY_SOCKET)', { skip: !has('perl') && 'no perl' }, () => {
+  test('serve sends READY=1 once it answers, then STOPPING=1 at SIGTERM', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'numberd-notify-'));
+    const sock = path.join(dir, 'notify');
+    const rx = notifyReceiver(sock);
+    let srv;
+    try {
+      await rx.until((l) => l.includes('bound'), 'bound socket');
+      srv = await start({ env: { NOTIFY_SOCKET: sock } });
+      await rx.until((l) => l.includes('READY=1'), 'READY=1');
+      // what READY promises: requests are answered now
+      const r = await fetch(`${srv.base}/healthz`);
+      assert.equal(r.status, 200);
+      await r.arrayBuffer();
+      assert.deepEqual(rx.lines, ['bound', 'READY=1'], 'nothing but READY=1 while serving');
+      const { code } = await srv.stop();
+      assert.equal(code, 0);
+      await rx.until((l) => l.includes('STOPPING=1'), 'STOPPING=1');
+      assert.deepEqual(rx.lines, ['bound', 'READY=1', 'STOPPING=1']);
+    } finally {
+      if (srv) await srv.stop().catch(() => {});
+      rx.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('an abstract socket name (@name) works as well', async () => {
+    const name = `@numberd-test-notify-${process.pid}-${Date.now()}`;
+    const rx = notifyReceiver(name);
+    let srv;
+    try {
+      await rx.until((l) => l.includes('bound'), 'bound socket');
+      srv = await start({ env: { NOTIFY_SOCKET: name } });
+      await rx.until((l) => l.includes('READY=1'), 'READY=1');
+      await srv.stop();
+      await rx.until((l) => l.includes('STOPPING=1'), 'STOPPING=1');
+    } finally {
+      if (srv) await srv.stop().catch(() => {});
+      rx.stop();
+    }
+  });
+
+  test('a NOTIFY_SOCKET nobody listens on: a warning, and serving goes on', async () => {
+    const sock = path.join(os.tmpdir(), `numberd-no-listener-${process.pid}`);
+    const srv = await start({ env: { NOTIFY_SOCKET: sock } });
+    try {
+      const r = await fetch(`${srv.base}/healthz`);
+      assert.equal(r.status, 200);
+      await r.arrayBuffer();
+    } finally {
+      const { code } = await srv.stop();
+      assert.equal(code, 0);
+    }
+    const warn = srv.stderr().split('\n').filter((l) => l.includes('could not tell systemd'))
+      .map((l) => JSON.parse(l));
+    assert.equal(warn.length, 2, srv.stderr()); // READY=1 and STOPPING=1
+    assert.equal(warn[0].level, 'warn');
+    assert.match(warn[0].msg, /READY=1: sd_notify to .*numberd-no-listener/);
+  });
+});
+
+test('the sysusers file makes the numberd system user', { skip: !has('systemd-sysusers') && 'no systemd-sysusers' }, () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'numberd-sysusers-'));
+  try {
+    fs.mkdirSync(path.join(root, 'etc'));
+    const r = spawnSync('systemd-sysusers', [`--root=${root}`, path.join(ROOT, 'packaging/numberd.sysusers')],
+      { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const pw = fs.readFileSync(path.join(root, 'etc/passwd'), 'utf8').split('\n')
+      .find((l) => l.startsWith('numberd:'));
+    assert.ok(pw, 'no numberd in passwd');
+    const [, , uid, gid, , home, shell] = pw.split(':');
+    assert.ok(Number(uid) < 1000, `uid ${uid} is not a system uid`);
+    assert.equal(home, '/var/lib/numberd');
+    assert.match(shell, /nologin$/);
+    assert.match(fs.readFileSync(path.join(root, 'etc/group'), 'utf8'), new RegExp(`^numberd:x:${gid}:`, 'm'));
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+describe('/etc/default/numberd (packaging/numberd.default)', () => {
+  const file = fs.readFileSync(path.join(ROOT, 'packaging/numberd.default'), 'utf8');
+  const shown = {}; // NAME -> the value a commented-out line shows
+  for (const m of file.matchAll(/^#?(NUMBERD_[A-Z_]+)=(.*)$/gm)) shown[m[1]] = m[2];
+
+  test('describes every variable that serve --help names', () => {
+    for (const v of [...serveVars, 'NUMBERD_ADMIN_TOKEN', 'NUMBERD_SECRET_KEY', 'NUMBERD_METRICS_TOKEN']) {
+      assert.ok(v in shown, `${v} is not in packaging/numberd.default`);
+    }
+    for (const v of Object.keys(shown)) assert.ok(serveVars.includes(v) || v.endsWith('_TOKEN') || v.endsWith('_KEY'), `${v} is not a serve variable`);
+  });
+
+  test('changes nothing as shipped, and is what systemd can read', () => {
+    // as shipped, every setting is commented out: the unit's and numberd's
+    // defaults apply; a line is a comment, blank, or NAME=value (no shell)
+    for (const line of file.split('\n')) {
+      assert.match(line, /^(#.*|)$/, `not a comment: ${line}`);
+    }
+  });
+
+  test('shows the defaults serve --help states', () => {
+    let compared = 0;
+    for (const m of help('serve').matchAll(/(NUMBERD_[A-Z_]+) \(([^;)]+)/g)) {
+      const [, v, dflt] = m;
+      // literal values only (not "cores", "stderr", "<db>.key", "1 = on"); the
+      // database is the unit's own default, the state directory
+      if (!/^[\w.:/]+$/.test(dflt) || ['cores', 'stderr'].includes(dflt) || v === 'NUMBERD_DB') continue;
+      assert.equal(shown[v], dflt, `${v}: the file shows ${shown[v]}, serve --help ${dflt}`);
+      compared++;
+    }
+    assert.ok(compared >= 7, `only ${compared} defaults compared`);
+    assert.equal(shown.NUMBERD_DB, '/var/lib/numberd/numberd.db');
+  });
+});
+
+describe('license', () => {
+  test('LICENSE is the Apache License 2.0, and the README, OpenAPI and Debian say so', () => {
+    const text = fs.readFileSync(path.join(ROOT, 'LICENSE'), 'utf8');
+    assert.match(text, /^\s+Apache License\n\s+Version 2\.0, January 2004\n/);
+    assert.match(text, /END OF TERMS AND CONDITIONS/);
+    assert.ok(text.split('\n').length > 200, 'the full text, not an excerpt');
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    assert.match(readme, /\[Apache License 2\.0\]\(LICENSE\)/);
+    const doc = JSON.parse(fs.readFileSync(path.join(ROOT, 'docs/openapi.json'), 'utf8'));
+    assert.deepEqual(doc.info.license, { name: 'Apache-2.0', identifier: 'Apache-2.0' });
+    assert.match(fs.readFileSync(path.join(ROOT, 'debian/copyright'), 'utf8'), /^License: Apache-2\.0$/m);
+  });
+});
+
+test('the Debian package\'s version is the binary\'s', () => {
+  const v = spawnSync(BIN, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  const cl = fs.readFileSync(path.join(ROOT, 'debian/changelog'), 'utf8');
+  const m = /^numberd \(([^)]+)\)/.exec(cl);
+  assert.ok(m, 'debian/changelog does not start with a numberd entry');
+  assert.equal(`numberd ${m[1]}`, v);
+});
+
+test('the README tells how to install the package', () => {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const at = readme.indexOf('## Install from the package');
+  assert.ok(at >= 0, 'no "## Install from the package" section');
+  const next = readme.indexOf('\n## ', at + 1);
+  const section = readme.slice(at, next < 0 ? undefined : next);
+  for (const s of ['make deb', 'apt install ./build-deb/numberd_', '/etc/default/numberd', '/var/lib/numberd',
+    'systemctl restart numberd', 'Type=notify', 'scripts/deb-test.sh', 'purge']) {
+    assert.ok(section.includes(s), `the install section does not mention ${s}`);
   }
 });
