@@ -21,6 +21,8 @@
 
 #include "core/clock.h"
 #include "store/migrate.h"
+#include "store/sqlshared.h"
+#include "store/sqlwhere.h"
 #include "util/log.h"
 #include "util/metrics.h"
 
@@ -47,7 +49,6 @@ enum {
     Q_COMPLIANCE_LATEST,
     Q_IDEM_GET,
     Q_IDEM_PUT,
-    Q_LCA,
     Q_OWNED_GET,
     Q_OWNED_GET_ANY,
     Q_OWNED_UPDATE,
@@ -91,57 +92,21 @@ enum {
     Q__COUNT
 };
 
-#define INV_COLS                                                                              \
-    "number, country_iso, type, sub_type, prefix, city, region, rate_center, lata, "         \
-    "voice_enabled, sms_enabled, mms_enabled, setup_rate, monthly_rental_rate, voice_rate, " \
-    "sms_rate, mms_rate, restriction, restriction_text, carrier"
-
-/* An owned number: the inventory columns, then ownership, with the
- * subaccount's auth_id joined in.  Column order is read_owned()'s. */
-#define OWNED_SELECT                                                                          \
-    "SELECT n.number, n.country_iso, n.type, n.sub_type, n.prefix, n.city, n.region, "      \
-    "n.rate_center, n.lata, n.voice_enabled, n.sms_enabled, n.mms_enabled, n.setup_rate, "  \
-    "n.monthly_rental_rate, n.voice_rate, n.sms_rate, n.mms_rate, n.restriction, "          \
-    "n.restriction_text, n.carrier, n.state, n.source, n.owner_id, COALESCE(n.sub_id, 0), " \
-    "COALESCE(s.auth_id, ''), n.app_id, n.alias, n.added_on, n.renewal_date, "              \
-    "n.compliance_id, n.cnam_lookup, n.cnam, n.cnam_callback_url, n.cnam_callback_method, " \
-    "n.caller_reputation_status, n.profile_uuid, n.cr_callback_url, n.cr_callback_method, " \
-    "n.tendlc_registration_status, n.tendlc_campaign_id, n.toll_free_sms_verification, "    \
-    "COALESCE(n.carrier_id, 0), n.created_at, n.updated_at, n.byoc_id, n.label, "           \
-    "COALESCE(cr.voip_sid, '') "                                                              \
-    "FROM numbers n LEFT JOIN accounts s ON s.id = n.sub_id "                                 \
-    "LEFT JOIN carriers cr ON cr.id = n.carrier_id "
-
-/* A carrier with its subaccount's auth_id and the count of its numbers.
- * Column order is read_carrier()'s. */
-#define CARRIER_SELECT                                                                        \
-    "SELECT c.id, c.uuid, c.voip_sid, c.carrier_id, c.account_id, COALESCE(c.sub_id, 0), "   \
-    "COALESCE(s.auth_id, ''), c.name, c.trunk_type, c.voice, c.sms, c.in_username, "          \
-    "c.in_password, c.reg_username, c.reg_password, c.reg_realm, c.reg_from_user, "           \
-    "c.reg_from_domain, COALESCE(c.reg_expires, 0), c.created_at, c.updated_at, "             \
-    "(SELECT count(*) FROM numbers n WHERE n.carrier_id = c.id) "                             \
-    "FROM carriers c LEFT JOIN accounts s ON s.id = c.sub_id "
-
-#define APP_SELECT                                                                            \
-    "SELECT a.app_id, a.account_id, COALESCE(a.sub_id, 0), COALESCE(s.auth_id, ''), "        \
-    "a.app_name, a.answer_url, a.answer_method, a.hangup_url, a.hangup_method, "              \
-    "a.fallback_answer_url, a.fallback_method, a.message_url, a.message_method, "             \
-    "a.default_number_app, a.default_endpoint_app, a.public_uri, a.log_incoming_messages, "   \
-    "a.created_at, a.modified_at, a.is_voice_request FROM applications a LEFT JOIN accounts s ON s.id = a.sub_id "
+#define OWNED_SELECT SQLS_OWNED_SELECT
+#define CARRIER_SELECT "SELECT " SQLS_CARRIER_COLS " " SQLS_CARRIER_FROM
+#define APP_SELECT SQLS_APP_SELECT
+#define INV_COLS SQLS_INV_COLS
 
 static const char *const q_sql[Q__COUNT] = {
     [Q_ACCOUNT_INSERT] =
         "INSERT INTO accounts(auth_id, parent_id, name, token_hash, enabled, created_at, "
         "modified_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
     [Q_ACCOUNT_BY_AUTH_ID] =
-        "SELECT id, auth_id, COALESCE(parent_id, 0), name, enabled, token_hash, created_at, "
-        "modified_at FROM accounts WHERE auth_id = ?1",
+        "SELECT " SQLS_ACCOUNT_COLS " FROM accounts WHERE auth_id = ?1",
     [Q_ACCOUNT_BY_ID] =
-        "SELECT id, auth_id, COALESCE(parent_id, 0), name, enabled, token_hash, created_at, "
-        "modified_at FROM accounts WHERE id = ?1",
+        "SELECT " SQLS_ACCOUNT_COLS " FROM accounts WHERE id = ?1",
     [Q_ACCOUNT_LIST] =
-        "SELECT id, auth_id, COALESCE(parent_id, 0), name, enabled, token_hash, created_at, "
-        "modified_at FROM accounts WHERE parent_id IS NULL ORDER BY id",
+        "SELECT " SQLS_ACCOUNT_COLS " FROM accounts WHERE parent_id IS NULL ORDER BY id",
     [Q_ACCOUNT_COUNT] = "SELECT count(*) FROM accounts",
     [Q_APIKEY_INSERT] =
         "INSERT INTO api_keys(account_id, key_hash, scopes, created_at) VALUES (?1, ?2, ?3, ?4)",
@@ -216,8 +181,7 @@ static const char *const q_sql[Q__COUNT] = {
         "UPDATE numbers SET state=0, released_at=NULL, updated_at=?2 "
         "WHERE state=3 AND released_at <= ?1",
     [Q_SUB_LIST] =
-        "SELECT id, auth_id, COALESCE(parent_id, 0), name, enabled, token_hash, created_at, "
-        "modified_at FROM accounts WHERE parent_id = ?1 ORDER BY id LIMIT ?2 OFFSET ?3",
+        "SELECT " SQLS_ACCOUNT_COLS " FROM accounts WHERE parent_id = ?1 ORDER BY id LIMIT ?2 OFFSET ?3",
     [Q_SUB_COUNT] = "SELECT count(*) FROM accounts WHERE parent_id = ?1",
     [Q_ACCOUNT_UPDATE] =
         "UPDATE accounts SET name = ?2, enabled = ?3, modified_at = ?4 WHERE id = ?1",
@@ -297,9 +261,6 @@ static const char *const q_sql[Q__COUNT] = {
     [Q_EXPORT] =
         "SELECT " INV_COLS " FROM numbers WHERE source = 0 AND (?1 IS NULL OR country_iso = ?1) "
         "AND (?2 < 0 OR state = ?2) ORDER BY number",
-    [Q_LCA] =
-        "SELECT rate_center, lata FROM numbers WHERE country_iso = ?1 AND number >= ?2 "
-        "AND number < ?3 AND rate_center != '' LIMIT 1",
 };
 
 #define DYN_CACHE 32
@@ -768,7 +729,7 @@ static void bind_inv(sqlite3_stmt *q, const inv_number_t *r, int64_t now)
     bind_text(q, 19, r->restriction_text);
     bind_text(q, 20, r->carrier);
     sqlite3_bind_int64(q, 21, now);
-    sqlite3_bind_int(q, 22, (r->voice ? 1 : 0) | (r->sms ? 2 : 0) | (r->mms ? 4 : 0));
+    sqlite3_bind_int(q, 22, sqls_caps(r));
 }
 
 /* ---- import: writes in number order ----------------------------------
@@ -1117,37 +1078,55 @@ static void rd_inv(sqlite3_stmt *q, void *rows, size_t i)
     read_inv(q, &((inv_number_t *)rows)[i]);
 }
 
-/* The upper bound of a digit-prefix range: "1415" -> "1415:" (':' sorts
- * right after '9'), so number >= p AND number < p: is "starts with p". */
-static void prefix_hi(const char *p, char *out, size_t sz)
+/* Binds a builder's values, value i to parameter i + 1, up to the
+ * statement's highest parameter (statements sharing one builder may end
+ * before its last values: sqlwhere.h). */
+static void bind_vals(sqlite3_stmt *s, const sqlw_t *w)
 {
-    snprintf(out, sz, "%s:", p);
+    int n = sqlite3_bind_parameter_count(s);
+    for (int i = 0; i < n && (size_t)i < w->n; i++) {
+        const sqlw_val_t *v = &w->v[i];
+        if (v->kind == SQLW_TEXT) sqlite3_bind_text(s, i + 1, v->text, -1, SQLITE_STATIC);
+        else sqlite3_bind_int64(s, i + 1, v->i);
+    }
 }
 
-typedef struct {
-    char rc[MODEL_RATE_CENTER_SZ];
-    int32_t lata;
-    bool have;
-} lca_t;
-
-static int resolve_lca(conn_t *c, const search_q_t *q, lca_t *out)
+static int resolve_lca(conn_t *c, const search_q_t *q, sqlw_lca_t *out)
 {
-    sqlite3_stmt *s = stmt(c, Q_LCA);
-    char hi[64];
-    if (!s) return ST_ERR;
-    prefix_hi(q->lca_prefix, hi, sizeof hi);
-    bind_text(s, 1, q->country_iso);
-    bind_text(s, 2, q->lca_prefix);
-    bind_text(s, 3, hi);
-    int rc = sqlite3_step(s);
+    sqlw_t w;
+    sqlw_init(&w, &sqlw_sqlite);
+    sqlw_lca_lookup(&w, q);
     out->have = false;
-    if (rc == SQLITE_ROW) {
-        col_copy(s, 0, out->rc, sizeof out->rc);
-        out->lata = sqlite3_column_type(s, 1) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 1);
-        out->have = true;
+    int rc = SQLITE_ERROR;
+    sqlite3_stmt *s = stmt_dyn(c, w.sql.data);
+    if (s) {
+        bind_vals(s, &w);
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW) {
+            col_copy(s, 0, out->rc, sizeof out->rc);
+            out->lata = sqlite3_column_type(s, 1) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 1);
+            out->have = true;
+        } else if (rc != SQLITE_DONE) {
+            log_db_error(c->db, "local calling area");
+        }
+        done_stmt(s);
     }
-    done_stmt(s);
+    sqlw_free(&w);
     return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? ST_OK : ST_ERR;
+}
+
+/* Runs a page statement and its count statement, both built on w and
+ * bound from it, with page_and_count. */
+static int page_dyn(store_t *st, conn_t *c, const sqlw_t *w, const char *sql_rows,
+                    const char *sql_count, int limit, row_reader_fn rd, void *rows,
+                    size_t *nrows, int64_t *total, const char *what)
+{
+    sqlite3_stmt *r = stmt_dyn(c, sql_rows);
+    sqlite3_stmt *n = r ? stmt_dyn(c, sql_count) : NULL;
+    if (!n) return ST_ERR;
+    bind_vals(r, w);
+    bind_vals(n, w);
+    return page_and_count(st, c, r, n, limit, rd, rows, nrows, total, what);
 }
 
 static int sq_number_search(store_t *st, const search_q_t *q, inv_number_t *rows,
@@ -1158,80 +1137,33 @@ static int sq_number_search(store_t *st, const search_q_t *q, inv_number_t *rows
     *nrows = 0;
     *total = 0;
 
-    lca_t lca = {.have = false};
+    sqlw_lca_t lca = {.have = false};
     if (q->lca_prefix[0]) {
         if (resolve_lca(c, q, &lca) != ST_OK) return ST_ERR;
         if (!lca.have) return ST_OK; /* unknown NPA-NXX: nothing in its area */
     }
 
-    /* WHERE clause from fixed fragments; values bound by position. */
-    buf_t w = BUF_INIT;
-    int np = 1;
-    char hi[64];
-    buf_puts(&w, " FROM numbers WHERE state = 0 AND country_iso = ?1");
-    if (q->prefix[0]) {
-        buf_printf(&w, " AND number >= ?%d AND number < ?%d", np + 1, np + 2);
-        np += 2;
-    }
-    if (q->glob[0]) buf_printf(&w, " AND number GLOB ?%d", ++np);
-    /* q->type is one of the five canonical names (core checked it): it is
-     * written as a literal so that the planner can use its partial index. */
-    if (q->type) buf_printf(&w, " AND (type = '%s' OR sub_type = '%s')", q->type, q->type);
-    if (q->region) buf_printf(&w, " AND region = ?%d", ++np);
-    if (q->city) buf_printf(&w, " AND city = ?%d", ++np);
-    if (q->rate_center) buf_printf(&w, " AND rate_center = ?%d", ++np);
-    if (q->lata >= 0) buf_printf(&w, " AND lata = ?%d", ++np);
-    if (lca.have) {
-        buf_printf(&w, " AND rate_center = ?%d AND lata IS ?%d", np + 1, np + 2);
-        np += 2;
-    }
-    if (q->caps) buf_printf(&w, " AND caps & %d = %d", q->caps, q->caps);
-
-    char *sql_rows = xasprintf("SELECT " INV_COLS "%s ORDER BY number LIMIT ?%d OFFSET ?%d",
-                               w.data, np + 1, np + 2);
+    sqlw_t w;
+    sqlw_init(&w, &sqlw_sqlite);
+    sqlw_search(&w, q, &lca);
+    buf_t rs = BUF_INIT, cs = BUF_INIT;
     /* The count stops at a cap (store.h): counting every match of a broad
      * search is O(matches), and search must cost the same at 10,000 and
      * at 5,000,000 numbers. */
-    char *sql_count = xasprintf("SELECT count(*) FROM (SELECT 1%s LIMIT ?%d)", w.data, np + 1);
-    buf_free(&w);
     int64_t cap = (int64_t)q->offset + q->limit + 1;
     if (cap < SEARCH_COUNT_CAP) cap = SEARCH_COUNT_CAP;
-
-    int ret = ST_ERR;
-    sqlite3_stmt *sts[2] = {stmt_dyn(c, sql_rows), NULL};
-    if (!sts[0]) goto done;
-    sts[1] = stmt_dyn(c, sql_count);
-    if (!sts[1]) goto done;
-    for (int k = 0; k < 2; k++) {
-        sqlite3_stmt *s = sts[k];
-        int i = 1;
-        bind_text(s, i++, q->country_iso);
-        if (q->prefix[0]) {
-            prefix_hi(q->prefix, hi, sizeof hi);
-            sqlite3_bind_text(s, i++, q->prefix, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_text(s, i++, hi, -1, SQLITE_TRANSIENT);
-        }
-        if (q->glob[0]) bind_text(s, i++, q->glob);
-        if (q->region) bind_text(s, i++, q->region);
-        if (q->city) bind_text(s, i++, q->city);
-        if (q->rate_center) bind_text(s, i++, q->rate_center);
-        if (q->lata >= 0) sqlite3_bind_int(s, i++, q->lata);
-        if (lca.have) {
-            bind_text(s, i++, lca.rc);
-            if (lca.lata >= 0) sqlite3_bind_int(s, i++, lca.lata);
-            else sqlite3_bind_null(s, i++);
-        }
-        if (k == 0) {
-            sqlite3_bind_int(s, i++, q->limit);
-            sqlite3_bind_int(s, i++, q->offset);
-        } else {
-            sqlite3_bind_int64(s, i++, cap);
-        }
-    }
-    ret = page_and_count(st, c, sts[0], sts[1], q->limit, rd_inv, rows, nrows, total, "search");
-done:
-    free(sql_rows);
-    free(sql_count);
+    buf_printf(&cs, "SELECT count(*) FROM (SELECT 1 FROM numbers %s LIMIT ", w.sql.data);
+    sqlw_param(&w, &cs, cap);
+    buf_putc(&cs, ')');
+    buf_printf(&rs, "SELECT " INV_COLS " FROM numbers %s ORDER BY number LIMIT ", w.sql.data);
+    sqlw_param(&w, &rs, q->limit);
+    buf_puts(&rs, " OFFSET ");
+    sqlw_param(&w, &rs, q->offset);
+    int ret = page_dyn(st, c, &w, rs.data, cs.data, q->limit, rd_inv, rows, nrows, total,
+                       "search");
+    buf_free(&rs);
+    buf_free(&cs);
+    sqlw_free(&w);
     return ret;
 }
 
@@ -1338,69 +1270,20 @@ static int sq_number_list(store_t *st, const numlist_q_t *q, owned_number_t *row
     if (!c) return ST_ERR;
     *nrows = 0;
     *total = 0;
-    static const char *const ops[5] = {"=", ">", ">=", "<", "<="};
-
-    buf_t w = BUF_INIT;
-    int np = 1;
-    buf_puts(&w, "WHERE n.owner_id = ?1 AND n.state IN (1, 2)");
-    if (q->sub_id > 0) buf_printf(&w, " AND n.sub_id = ?%d", ++np);
-    /* canonical type from the core's fixed list: a literal, like search */
-    if (q->type) buf_printf(&w, " AND (n.type = '%s' OR n.sub_type = '%s')", q->type, q->type);
-    if (q->prefix) {
-        buf_printf(&w, " AND n.number >= ?%d AND n.number < ?%d", np + 1, np + 2);
-        np += 2;
-    }
-    if (q->alias) buf_printf(&w, " AND n.alias = ?%d", ++np);
-    if (q->caps) buf_printf(&w, " AND n.caps & %d = %d", q->caps, q->caps);
-    if (q->cnam_lookup) buf_printf(&w, " AND n.cnam_lookup = ?%d", ++np);
-    for (int k = 0; k < 5; k++)
-        if (q->renewal[k]) buf_printf(&w, " AND n.renewal_date %s ?%d", ops[k], ++np);
-    if (q->tendlc_status) buf_printf(&w, " AND n.tendlc_registration_status = ?%d", ++np);
-    if (q->tendlc_campaign) buf_printf(&w, " AND n.tendlc_campaign_id = ?%d", ++np);
-    if (q->tf_verification) buf_printf(&w, " AND n.toll_free_sms_verification = ?%d", ++np);
-    /* small closed sets and row ids: literals, like the type */
-    if (q->carrier_id > 0) buf_printf(&w, " AND n.carrier_id = %lld", (long long)q->carrier_id);
-    if (q->by_source) buf_printf(&w, " AND n.source = %d", (int)q->source);
-    if (q->by_state) buf_printf(&w, " AND n.state = %d", (int)q->state);
-
-    char *sql_rows = xasprintf(OWNED_SELECT "%s ORDER BY n.number LIMIT ?%d OFFSET ?%d", w.data,
-                               np + 1, np + 2);
-    char *sql_count = xasprintf("SELECT count(*) FROM numbers n %s", w.data);
-    buf_free(&w);
-
-    int ret = ST_ERR;
-    char hi[64];
-    sqlite3_stmt *sts[2] = {stmt_dyn(c, sql_rows), NULL};
-    if (!sts[0]) goto done;
-    sts[1] = stmt_dyn(c, sql_count);
-    if (!sts[1]) goto done;
-    for (int k = 0; k < 2; k++) {
-        sqlite3_stmt *s2 = sts[k];
-        int i = 1;
-        sqlite3_bind_int64(s2, i++, q->owner_id);
-        if (q->sub_id > 0) sqlite3_bind_int64(s2, i++, q->sub_id);
-        if (q->prefix) {
-            prefix_hi(q->prefix, hi, sizeof hi);
-            bind_text(s2, i++, q->prefix);
-            sqlite3_bind_text(s2, i++, hi, -1, SQLITE_TRANSIENT);
-        }
-        if (q->alias) bind_text(s2, i++, q->alias);
-        if (q->cnam_lookup) bind_text(s2, i++, q->cnam_lookup);
-        for (int r = 0; r < 5; r++)
-            if (q->renewal[r]) bind_text(s2, i++, q->renewal[r]);
-        if (q->tendlc_status) bind_text(s2, i++, q->tendlc_status);
-        if (q->tendlc_campaign) bind_text(s2, i++, q->tendlc_campaign);
-        if (q->tf_verification) bind_text(s2, i++, q->tf_verification);
-        if (k == 0) {
-            sqlite3_bind_int(s2, i++, q->limit);
-            sqlite3_bind_int(s2, i++, q->offset);
-        }
-    }
-    ret = page_and_count(st, c, sts[0], sts[1], q->limit, rd_owned, rows, nrows, total,
-                         "number list");
-done:
-    free(sql_rows);
-    free(sql_count);
+    sqlw_t w;
+    sqlw_init(&w, &sqlw_sqlite);
+    sqlw_numlist(&w, q);
+    buf_t rs = BUF_INIT, cs = BUF_INIT;
+    buf_printf(&cs, "SELECT count(*) FROM numbers n %s", w.sql.data);
+    buf_printf(&rs, OWNED_SELECT "%s ORDER BY n.number LIMIT ", w.sql.data);
+    sqlw_param(&w, &rs, q->limit);
+    buf_puts(&rs, " OFFSET ");
+    sqlw_param(&w, &rs, q->offset);
+    int ret = page_dyn(st, c, &w, rs.data, cs.data, q->limit, rd_owned, rows, nrows, total,
+                       "number list");
+    buf_free(&rs);
+    buf_free(&cs);
+    sqlw_free(&w);
     return ret;
 }
 
@@ -2090,7 +1973,7 @@ static int sq_number_insert_owned(store_t *st, const owned_number_t *n)
     sqlite3_bind_int(q, 6, v->voice);
     sqlite3_bind_int(q, 7, v->sms);
     sqlite3_bind_int(q, 8, v->mms);
-    sqlite3_bind_int(q, 9, (v->voice ? 1 : 0) | (v->sms ? 2 : 0) | (v->mms ? 4 : 0));
+    sqlite3_bind_int(q, 9, sqls_caps(v));
     bind_text(q, 10, v->carrier);
     sqlite3_bind_int(q, 11, (int)n->source);
     sqlite3_bind_int64(q, 12, n->owner_id);
