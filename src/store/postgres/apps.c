@@ -3,14 +3,6 @@
 
 #include "core/clock.h"
 
-#define APP_SELECT                                                                            \
-    "SELECT a.app_id, a.account_id, COALESCE(a.sub_id, 0), COALESCE(s.auth_id, ''), "        \
-    "a.app_name, a.answer_url, a.answer_method, a.hangup_url, a.hangup_method, "              \
-    "a.fallback_answer_url, a.fallback_method, a.message_url, a.message_method, "             \
-    "a.default_number_app, a.default_endpoint_app, a.public_uri, a.log_incoming_messages, "   \
-    "a.created_at, a.modified_at, a.is_voice_request "                                        \
-    "FROM applications a LEFT JOIN accounts s ON s.id = a.sub_id "
-
 #define APP_WHERE \
     "WHERE a.account_id = $1 AND ($2::bigint = 0 OR a.sub_id = $2) AND ($3::text IS NULL OR a.app_name = $3)"
 
@@ -22,13 +14,13 @@ const char *const pg_sql_apps[Q__COUNT] = {
         "log_incoming_messages, is_voice_request, created_at, modified_at) VALUES ($1, $2, $3, "
         "$4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18) "
         "ON CONFLICT DO NOTHING",
-    [Q_APP_GET] = APP_SELECT
+    [Q_APP_GET] = SQLS_APP_SELECT
         "WHERE a.account_id = $1 AND a.app_id = $2 AND ($3::bigint = 0 OR a.sub_id = $3)",
-    [Q_APP_GET_LOCK] = APP_SELECT
+    [Q_APP_GET_LOCK] = SQLS_APP_SELECT
         "WHERE a.account_id = $1 AND a.app_id = $2 AND ($3::bigint = 0 OR a.sub_id = $3) "
         "FOR UPDATE OF a",
     [Q_APP_LIST] = PAGE("FROM applications a " APP_WHERE,
-                        APP_SELECT APP_WHERE " ORDER BY a.app_id LIMIT $4 OFFSET $5"),
+                        SQLS_APP_SELECT APP_WHERE " ORDER BY a.app_id LIMIT $4 OFFSET $5"),
     [Q_APP_UPDATE] =
         "UPDATE applications SET sub_id = $3, app_name = $4, answer_url = $5, "
         "answer_method = $6, hangup_url = $7, hangup_method = $8, fallback_answer_url = $9, "
@@ -86,140 +78,78 @@ static void rd_app(rd_t *d, void *rows, size_t i)
 }
 
 /* $4..$17 of Q_APP_INSERT and Q_APP_UPDATE */
-static void p_app_fields(params_t *p, const app_t *a)
-{
-    p_text(p, a->app_name);
-    p_text(p, a->answer_url);
-    p_text(p, a->answer_method);
-    p_text_or_null(p, a->hangup_url);
-    p_text(p, a->hangup_method);
-    p_text_or_null(p, a->fallback_answer_url);
-    p_text(p, a->fallback_method);
-    p_text_or_null(p, a->message_url);
-    p_text(p, a->message_method);
-    p_bool(p, a->default_number_app);
-    p_bool(p, a->default_endpoint_app);
-    p_bool(p, a->public_uri);
-    p_bool(p, a->log_incoming_messages);
-    p_bool(p, a->is_voice_request);
-}
+#define APP_FIELDS(a)                                                                         \
+    v_text((a)->app_name), v_text((a)->answer_url), v_text((a)->answer_method),               \
+        v_textn((a)->hangup_url), v_text((a)->hangup_method), v_textn((a)->fallback_answer_url), \
+        v_text((a)->fallback_method), v_textn((a)->message_url), v_text((a)->message_method), \
+        v_bool((a)->default_number_app), v_bool((a)->default_endpoint_app),                   \
+        v_bool((a)->public_uri), v_bool((a)->log_incoming_messages),                          \
+        v_bool((a)->is_voice_request)
 
 int pg_app_insert(store_t *st, const app_t *a)
 {
-    conn_t *c = pg_conn(st);
-    if (!c) return ST_ERR;
-    params_t p = {0};
-    p_text(&p, a->app_id);
-    p_i64(&p, a->account_id);
-    p_id(&p, a->sub_id);
-    p_app_fields(&p, a);
-    p_i64(&p, a->created_at);
-    int rc = pg_write1(c, Q_APP_INSERT, &p);
+    int rc = pg_write1(pg_conn(st), Q_APP_INSERT,
+                       PG_V(v_text(a->app_id), v_int(a->account_id), v_id(a->sub_id),
+                            APP_FIELDS(a), v_int(a->created_at)));
     return rc == ST_NOTFOUND ? ST_CONFLICT : rc;
 }
 
-int pg_app_get(store_t *st, int64_t account_id, int64_t sub_id, const char *app_id,
-               app_t *out)
+int pg_app_get(store_t *st, int64_t account_id, int64_t sub_id, const char *app_id, app_t *out)
 {
     conn_t *c = pg_conn(st);
-    if (!c) return ST_ERR;
-    params_t p = {0};
-    p_i64(&p, account_id);
-    p_text(&p, app_id);
-    p_i64(&p, sub_id);
-    return pg_one_row(c, pg_locking(c) ? Q_APP_GET_LOCK : Q_APP_GET, &p, rd_app, out);
+    return pg_one_row(c, pg_lockq(c, Q_APP_GET, Q_APP_GET_LOCK),
+                      PG_V(v_int(account_id), v_text(app_id), v_int(sub_id)), rd_app, out);
 }
 
-int pg_app_list(store_t *st, int64_t account_id, int64_t sub_id, const char *app_name,
-                int limit, int offset, app_t *rows, size_t *nrows, int64_t *total)
+int pg_app_list(store_t *st, int64_t account_id, int64_t sub_id, const char *app_name, int limit,
+                int offset, app_t *rows, size_t *nrows, int64_t *total)
 {
-    conn_t *c = pg_conn(st);
-    if (!c) return ST_ERR;
-    params_t p = {0};
-    p_i64(&p, account_id);
-    p_i64(&p, sub_id);
-    p_text(&p, app_name);
-    p_i64(&p, limit);
-    p_i64(&p, offset);
-    return pg_page(c, Q_APP_LIST, &p, limit, rd_app, rows, nrows, total);
+    return pg_page(pg_conn(st), Q_APP_LIST,
+                   PG_V(v_int(account_id), v_int(sub_id), v_text(app_name), v_int(limit),
+                        v_int(offset)),
+                   limit, rd_app, rows, nrows, total);
 }
 
 int pg_app_update(store_t *st, const app_t *a)
 {
-    conn_t *c = pg_conn(st);
-    if (!c) return ST_ERR;
-    params_t p = {0};
-    p_i64(&p, a->account_id);
-    p_text(&p, a->app_id);
-    p_id(&p, a->sub_id);
-    p_app_fields(&p, a);
-    p_i64(&p, a->modified_at);
-    return pg_write1(c, Q_APP_UPDATE, &p);
+    return pg_write1(pg_conn(st), Q_APP_UPDATE,
+                     PG_V(v_int(a->account_id), v_text(a->app_id), v_id(a->sub_id), APP_FIELDS(a),
+                          v_int(a->modified_at)));
 }
 
 int pg_app_delete(store_t *st, int64_t account_id, const char *app_id)
 {
     conn_t *c = pg_conn(st);
-    if (!c) return ST_ERR;
-    params_t k = {0}, u = {0};
-    p_i64(&k, account_id);
-    p_text(&k, app_id);
-    p_i64(&u, account_id);
-    p_text(&u, app_id);
-    p_i64(&u, clock_now());
+    int64_t one = 0;
     /* lock, unlink, delete: a number that starts pointing at the
      * application meanwhile (its writer holds the row FOR SHARE) is
      * committed before the unlink reads */
     if (pg_tx_begin(st, true) != ST_OK) return ST_ERR;
-    int64_t n = 0;
-    int rc = pg_exec(c, Q_APP_LOCK, &k, NULL, &n);
-    if (rc == ST_OK && n == 0) rc = ST_NOTFOUND;
-    if (rc == ST_OK) rc = pg_exec(c, Q_APP_UNLINK, &u, NULL, NULL);
-    if (rc == ST_OK) rc = pg_write1(c, Q_APP_DELETE, &k);
-    if (rc != ST_OK) {
-        pg_tx_rollback(st);
-        return rc;
-    }
-    return pg_tx_commit(st);
+    int rc = pg_one_row(c, Q_APP_LOCK, PG_V(v_int(account_id), v_text(app_id)), pg_rd_i64, &one);
+    if (rc == ST_OK)
+        rc = pg_exec(c, Q_APP_UNLINK, PG_V(v_int(account_id), v_text(app_id), v_int(clock_now())),
+                     NULL, NULL);
+    if (rc == ST_OK) rc = pg_write1(c, Q_APP_DELETE, PG_V(v_int(account_id), v_text(app_id)));
+    return pg_tx_end(st, rc, false);
 }
 
 int pg_app_clear_default(store_t *st, int64_t account_id)
 {
-    conn_t *c = pg_conn(st);
-    if (!c) return ST_ERR;
-    params_t p = {0};
-    p_i64(&p, account_id);
-    return pg_exec(c, Q_APP_CLEAR_DEFAULT, &p, NULL, NULL);
+    return pg_exec(pg_conn(st), Q_APP_CLEAR_DEFAULT, PG_V(v_int(account_id)), NULL, NULL);
 }
 
 int pg_app_exists(store_t *st, int64_t account_id, const char *app_id)
 {
     conn_t *c = pg_conn(st);
-    if (!c) return ST_ERR;
-    params_t p = {0};
-    p_i64(&p, account_id);
-    p_text(&p, app_id);
-    int64_t n = 0;
-    int rc = pg_exec(c, pg_locking(c) ? Q_APP_EXISTS_LOCK : Q_APP_EXISTS, &p, NULL, &n);
-    if (rc != ST_OK) return rc;
-    return n > 0 ? ST_OK : ST_NOTFOUND;
+    int64_t one = 0;
+    return pg_one_row(c, pg_lockq(c, Q_APP_EXISTS, Q_APP_EXISTS_LOCK),
+                      PG_V(v_int(account_id), v_text(app_id)), pg_rd_i64, &one);
 }
 
 int pg_app_default(store_t *st, int64_t account_id, char out[MODEL_APP_ID_SZ])
 {
     conn_t *c = pg_conn(st);
-    if (!c) return ST_ERR;
-    params_t p = {0};
-    p_i64(&p, account_id);
-    PGresult *r = NULL;
-    int rc = pg_exec(c, pg_locking(c) ? Q_APP_DEFAULT_LOCK : Q_APP_DEFAULT, &p, &r, NULL);
-    if (rc != ST_OK) return rc;
-    if (PQntuples(r) > 0) {
-        rd_t d = {r, 0, 0};
-        rd_copy(&d, out, MODEL_APP_ID_SZ);
-    } else {
-        rc = ST_NOTFOUND;
-    }
-    PQclear(r);
-    return rc;
+    pg_text_out_t o = {out, MODEL_APP_ID_SZ};
+    return pg_one_row(c, pg_lockq(c, Q_APP_DEFAULT, Q_APP_DEFAULT_LOCK), PG_V(v_int(account_id)),
+                      pg_rd_text, &o);
 }

@@ -6,19 +6,15 @@
 
 #include "util/log.h"
 
-/* A carrier with its subaccount's auth_id, the count of its numbers and
- * its gateways (a JSON array of [sid, address, port, netmask, inbound,
- * outbound], in order): one statement, so one snapshot, and one round
- * trip.  Column order is read_carrier()'s. */
+/* A carrier (SQLS_CARRIER_COLS: with its subaccount's auth_id and the
+ * count of its numbers) and its gateways (a JSON array of [sid, address,
+ * port, netmask, inbound, outbound], in order): one statement, so one
+ * snapshot, and one round trip.  Column order is read_carrier()'s. */
 #define CARRIER_SELECT                                                                        \
-    "SELECT c.id, c.uuid, c.voip_sid, c.carrier_id, c.account_id, COALESCE(c.sub_id, 0), "   \
-    "COALESCE(s.auth_id, ''), c.name, c.trunk_type, c.voice, c.sms, c.in_username, "          \
-    "c.in_password, c.reg_username, c.reg_password, c.reg_realm, c.reg_from_user, "           \
-    "c.reg_from_domain, COALESCE(c.reg_expires, 0), c.created_at, c.updated_at, "             \
-    "(SELECT count(*) FROM numbers n WHERE n.carrier_id = c.id), "                            \
+    "SELECT " SQLS_CARRIER_COLS ", "                                                          \
     "(SELECT json_agg(json_build_array(g.sid, g.address, g.port, g.netmask, g.inbound, "      \
     "g.outbound) ORDER BY g.pos) FROM carrier_gateways g WHERE g.carrier = c.id) "            \
-    "FROM carriers c LEFT JOIN accounts s ON s.id = c.sub_id "
+    SQLS_CARRIER_FROM
 
 #define CARRIER_WHERE \
     "WHERE c.account_id = $1 AND ($2::bigint = 0 OR c.sub_id = $2) AND ($3::text IS NULL OR c.name = $3)"
@@ -126,38 +122,21 @@ static void rd_carrier(rd_t *d, void *rows, size_t i)
 
 /* The carrier's fields from sub_id to reg_expires, in the order of both
  * Q_CARRIER_INSERT ($5..$17) and Q_CARRIER_UPDATE ($3..$15). */
-static void p_carrier_fields(params_t *p, const carrier_t *c)
-{
-    p_id(p, c->sub_id);
-    p_text(p, c->name);
-    p_i64(p, (int64_t)c->trunk);
-    p_bool(p, c->voice);
-    p_bool(p, c->sms);
-    p_text_or_null(p, c->in_user);
-    p_blob(p, c->in_box, c->in_box_len);
-    p_text_or_null(p, c->reg_user);
-    p_blob(p, c->reg_box, c->reg_box_len);
-    p_text_or_null(p, c->reg_realm);
-    p_text_or_null(p, c->reg_from_user);
-    p_text_or_null(p, c->reg_from_domain);
-    if (c->reg_expires) p_i64(p, c->reg_expires);
-    else p_text(p, NULL);
-}
+#define CARRIER_FIELDS(c)                                                                     \
+    v_id((c)->sub_id), v_text((c)->name), v_int((c)->trunk), v_bool((c)->voice),              \
+        v_bool((c)->sms), v_textn((c)->in_user), v_blob((c)->in_box, (c)->in_box_len),        \
+        v_textn((c)->reg_user), v_blob((c)->reg_box, (c)->reg_box_len),                       \
+        v_textn((c)->reg_realm), v_textn((c)->reg_from_user), v_textn((c)->reg_from_domain), \
+        v_id((c)->reg_expires)
 
 static int gw_write(conn_t *c, const carrier_t *cr)
 {
     for (size_t i = 0; i < cr->ngw; i++) {
         const gateway_t *g = &cr->gw[i];
-        params_t p = {0};
-        p_i64(&p, cr->id);
-        p_i64(&p, (int64_t)i);
-        p_text(&p, g->sid);
-        p_text(&p, g->address);
-        p_i64(&p, g->port);
-        p_i64(&p, g->netmask);
-        p_bool(&p, g->inbound);
-        p_bool(&p, g->outbound);
-        int rc = pg_write1(c, Q_GW_INSERT, &p);
+        int rc = pg_write1(c, Q_GW_INSERT,
+                           PG_V(v_int(cr->id), v_int((int64_t)i), v_text(g->sid),
+                                v_text(g->address), v_int(g->port), v_int(g->netmask),
+                                v_bool(g->inbound), v_bool(g->outbound)));
         if (rc != ST_OK) return rc == ST_NOTFOUND ? ST_CONFLICT : rc;
     }
     return ST_OK;
@@ -166,119 +145,66 @@ static int gw_write(conn_t *c, const carrier_t *cr)
 int pg_carrier_insert(store_t *st, carrier_t *cr)
 {
     conn_t *c = pg_conn(st);
-    if (!c) return ST_ERR;
-    params_t p = {0};
-    p_text(&p, cr->uuid);
-    p_text(&p, cr->voip_sid);
-    p_text(&p, cr->carrier_id);
-    p_i64(&p, cr->account_id);
-    p_carrier_fields(&p, cr);
-    p_i64(&p, cr->created_at);
-    p_i64(&p, cr->updated_at);
     if (pg_tx_begin(st, true) != ST_OK) return ST_ERR;
-    PGresult *r = NULL;
-    int rc = pg_exec(c, Q_CARRIER_INSERT, &p, &r, NULL);
-    if (rc == ST_OK) {
-        if (PQntuples(r) == 1) cr->id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-        else rc = ST_CONFLICT;
-        PQclear(r);
-    }
+    /* ON CONFLICT DO NOTHING RETURNING id: no row is a taken name or id */
+    int rc = pg_one_row(c, Q_CARRIER_INSERT,
+                        PG_V(v_text(cr->uuid), v_text(cr->voip_sid), v_text(cr->carrier_id),
+                             v_int(cr->account_id), CARRIER_FIELDS(cr), v_int(cr->created_at),
+                             v_int(cr->updated_at)),
+                        pg_rd_i64, &cr->id);
+    if (rc == ST_NOTFOUND) rc = ST_CONFLICT;
     if (rc == ST_OK) rc = gw_write(c, cr);
-    if (rc != ST_OK) {
-        pg_tx_rollback(st);
-        return rc;
-    }
-    return pg_tx_commit(st);
+    return pg_tx_end(st, rc, false);
 }
 
 int pg_carrier_get(store_t *st, int64_t account_id, int64_t sub_id, const char *ref,
                    carrier_t *out)
 {
     conn_t *c = pg_conn(st);
-    if (!c) return ST_ERR;
-    params_t p = {0};
-    p_i64(&p, account_id);
-    p_i64(&p, sub_id);
-    p_text(&p, ref);
     /* the carrier and its gateways come in one statement: one snapshot */
-    return pg_one_row(c, pg_locking(c) ? Q_CARRIER_GET_LOCK : Q_CARRIER_GET, &p, rd_carrier, out);
+    return pg_one_row(c, pg_lockq(c, Q_CARRIER_GET, Q_CARRIER_GET_LOCK),
+                      PG_V(v_int(account_id), v_int(sub_id), v_text(ref)), rd_carrier, out);
 }
 
-int pg_carrier_list(store_t *st, int64_t account_id, int64_t sub_id, const char *name,
-                    int limit, int offset, carrier_t *rows, size_t *nrows, int64_t *total)
+int pg_carrier_list(store_t *st, int64_t account_id, int64_t sub_id, const char *name, int limit,
+                    int offset, carrier_t *rows, size_t *nrows, int64_t *total)
 {
-    conn_t *c = pg_conn(st);
-    if (!c) return ST_ERR;
-    *nrows = 0;
-    params_t p = {0};
-    p_i64(&p, account_id);
-    p_i64(&p, sub_id);
-    p_text(&p, name);
-    p_i64(&p, limit);
-    p_i64(&p, offset);
     /* the page, its count and the page's gateways in one statement */
-    return pg_page(c, Q_CARRIER_LIST, &p, limit, rd_carrier, rows, nrows, total);
+    return pg_page(pg_conn(st), Q_CARRIER_LIST,
+                   PG_V(v_int(account_id), v_int(sub_id), v_text(name), v_int(limit),
+                        v_int(offset)),
+                   limit, rd_carrier, rows, nrows, total);
 }
 
 int pg_carrier_update(store_t *st, const carrier_t *cr)
 {
     conn_t *c = pg_conn(st);
-    if (!c) return ST_ERR;
-    params_t p = {0};
-    p_i64(&p, cr->id);
-    p_i64(&p, cr->account_id);
-    p_carrier_fields(&p, cr);
-    p_i64(&p, cr->updated_at);
     if (pg_tx_begin(st, true) != ST_OK) return ST_ERR;
-    int rc = pg_write1(c, Q_CARRIER_UPDATE, &p);
-    if (rc == ST_OK) {
-        params_t g = {0};
-        p_i64(&g, cr->id);
-        rc = pg_exec(c, Q_GW_DELETE, &g, NULL, NULL);
-    }
+    int rc = pg_write1(c, Q_CARRIER_UPDATE,
+                       PG_V(v_int(cr->id), v_int(cr->account_id), CARRIER_FIELDS(cr),
+                            v_int(cr->updated_at)));
+    if (rc == ST_OK) rc = pg_exec(c, Q_GW_DELETE, PG_V(v_int(cr->id)), NULL, NULL);
     if (rc == ST_OK) rc = gw_write(c, cr);
-    if (rc == ST_OK) {
-        /* numbers show the carrier's name: keep them in step with a rename
-         * (the UPDATE above holds the carrier's row: numbers being added
-         * to it on another node are committed before this reads) */
-        params_t n = {0};
-        p_i64(&n, cr->id);
-        p_text(&n, cr->name);
-        p_i64(&n, cr->updated_at);
-        rc = pg_exec(c, Q_CARRIER_RENAME_NUMBERS, &n, NULL, NULL);
-    }
-    if (rc != ST_OK) {
-        pg_tx_rollback(st);
-        return rc;
-    }
-    return pg_tx_commit(st);
+    /* numbers show the carrier's name: keep them in step with a rename
+     * (the UPDATE above holds the carrier's row: numbers being added to it
+     * on another node are committed before this reads) */
+    if (rc == ST_OK)
+        rc = pg_exec(c, Q_CARRIER_RENAME_NUMBERS,
+                     PG_V(v_int(cr->id), v_text(cr->name), v_int(cr->updated_at)), NULL, NULL);
+    return pg_tx_end(st, rc, false);
 }
 
 int pg_carrier_delete(store_t *st, int64_t account_id, int64_t id, int64_t *in_use)
 {
     conn_t *c = pg_conn(st);
-    if (!c) return ST_ERR;
     *in_use = 0;
-    params_t k = {0}, d = {0};
-    p_i64(&k, id);
-    p_i64(&d, id);
-    p_i64(&d, account_id);
     /* lock the carrier, then count, then delete: a number added on another
      * node is either committed before the count (in use) or waits for the
      * delete and then finds no carrier */
     if (pg_tx_begin(st, true) != ST_OK) return ST_ERR;
-    PGresult *r = NULL;
-    int rc = pg_exec(c, Q_CARRIER_LOCK, &k, NULL, NULL);
-    if (rc == ST_OK) rc = pg_exec(c, Q_CARRIER_IN_USE, &k, &r, NULL);
-    if (rc == ST_OK) {
-        *in_use = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-        PQclear(r);
-        if (*in_use > 0) rc = ST_CONFLICT;
-    }
-    if (rc == ST_OK) rc = pg_write1(c, Q_CARRIER_DELETE, &d);
-    if (rc != ST_OK) {
-        pg_tx_rollback(st);
-        return rc;
-    }
-    return pg_tx_commit(st);
+    int rc = pg_exec(c, Q_CARRIER_LOCK, PG_V(v_int(id)), NULL, NULL);
+    if (rc == ST_OK) rc = pg_one_row(c, Q_CARRIER_IN_USE, PG_V(v_int(id)), pg_rd_i64, in_use);
+    if (rc == ST_OK && *in_use > 0) rc = ST_CONFLICT;
+    if (rc == ST_OK) rc = pg_write1(c, Q_CARRIER_DELETE, PG_V(v_int(id), v_int(account_id)));
+    return pg_tx_end(st, rc, false);
 }

@@ -20,16 +20,9 @@ const char *const pg_sql_compliance[Q__COUNT] = {
 
 int pg_compliance_insert(store_t *st, const compliance_t *cp)
 {
-    conn_t *c = pg_conn(st);
-    if (!c) return ST_ERR;
-    params_t p = {0};
-    p_text(&p, cp->id);
-    p_i64(&p, cp->account_id);
-    p_text(&p, cp->country_iso);
-    p_text(&p, cp->number_type);
-    p_bool(&p, cp->approved);
-    p_i64(&p, clock_now());
-    int rc = pg_write1(c, Q_COMPLIANCE_INSERT, &p);
+    int rc = pg_write1(pg_conn(st), Q_COMPLIANCE_INSERT,
+                       PG_V(v_text(cp->id), v_int(cp->account_id), v_text(cp->country_iso),
+                            v_text(cp->number_type), v_bool(cp->approved), v_int(clock_now())));
     return rc == ST_NOTFOUND ? ST_CONFLICT : rc;
 }
 
@@ -45,23 +38,14 @@ static void rd_compliance(rd_t *d, void *rows, size_t i)
 
 int pg_compliance_get(store_t *st, int64_t account_id, const char *id, compliance_t *out)
 {
-    conn_t *c = pg_conn(st);
-    if (!c) return ST_ERR;
-    params_t p = {0};
-    p_i64(&p, account_id);
-    p_text(&p, id);
-    return pg_one_row(c, Q_COMPLIANCE_GET, &p, rd_compliance, out);
+    return pg_one_row(pg_conn(st), Q_COMPLIANCE_GET, PG_V(v_int(account_id), v_text(id)),
+                      rd_compliance, out);
 }
 
 int pg_compliance_latest(store_t *st, int64_t account_id, const char *country_iso,
                          const char *type, const char *sub_type, compliance_t *out)
 {
-    conn_t *c = pg_conn(st);
-    if (!c) return ST_ERR;
-    params_t p = {0};
-    p_i64(&p, account_id);
-    p_text(&p, country_iso);
-    p_text(&p, type);
-    p_text(&p, sub_type);
-    return pg_one_row(c, Q_COMPLIANCE_LATEST, &p, rd_compliance, out);
+    return pg_one_row(pg_conn(st), Q_COMPLIANCE_LATEST,
+                      PG_V(v_int(account_id), v_text(country_iso), v_text(type), v_text(sub_type)),
+                      rd_compliance, out);
 }

@@ -40,6 +40,83 @@ void pg_rd_blob(rd_t *d, uint8_t *out, size_t sz, size_t *n)
     *n = len;
 }
 
+/* ---- parameters ---------------------------------------------------------- */
+
+/* as many as the WHERE builder may record (sqlwhere.h) */
+#define PMAX SQLW_MAX_VALS
+
+/* Statement parameters, in order ($1, $2, ...).  Text, except byte
+ * strings, which go as binary so that no escaping is involved.  Numbers
+ * are formatted into the struct itself: it must outlive the call. */
+typedef struct {
+    int n;
+    const char *v[PMAX];
+    int len[PMAX];
+    int fmt[PMAX];
+    char num[PMAX][24];
+} params_t;
+
+static int p_next(params_t *p)
+{
+    if (p->n >= PMAX) nd_panic("postgres: more than %d parameters", PMAX);
+    int i = p->n++;
+    p->v[i] = NULL;
+    p->len[i] = 0;
+    p->fmt[i] = 0;
+    return i;
+}
+
+/* s is borrowed: it must outlive the call */
+static void p_text(params_t *p, const char *s)
+{
+    p->v[p_next(p)] = s;
+}
+
+static void p_i64(params_t *p, int64_t v)
+{
+    int i = p_next(p);
+    snprintf(p->num[i], sizeof p->num[i], "%lld", (long long)v);
+    p->v[i] = p->num[i];
+}
+
+static void p_bool(params_t *p, bool b)
+{
+    p_text(p, b ? "t" : "f");
+}
+
+/* n == 0: NULL.  b is borrowed, as p_text's s. */
+static void p_blob(params_t *p, const uint8_t *b, size_t n)
+{
+    int i = p_next(p);
+    if (n == 0) return;
+    p->v[i] = (const char *)b;
+    p->len[i] = (int)n;
+    p->fmt[i] = 1;
+}
+
+/* The values of a fixed statement (pgInt.h's pg_val_t). */
+static void params_of(params_t *p, const pg_val_t *v, int nv)
+{
+    for (int i = 0; i < nv; i++) {
+        switch (v[i].kind) {
+        case PV_NULL: p_text(p, NULL); break;
+        case PV_TEXT: p_text(p, v[i].s); break;
+        case PV_INT: p_i64(p, v[i].i); break;
+        case PV_BOOL: p_bool(p, v[i].i != 0); break;
+        case PV_BLOB: p_blob(p, (const uint8_t *)v[i].s, (size_t)v[i].i); break;
+        }
+    }
+}
+
+/* The values a WHERE builder recorded, in its order: value i is $i+1. */
+static void params_of_w(params_t *p, const sqlw_t *w)
+{
+    for (size_t i = 0; w && i < w->n; i++) {
+        if (w->v[i].kind == SQLW_TEXT) p_text(p, w->v[i].text);
+        else p_i64(p, w->v[i].i);
+    }
+}
+
 /* ---- the statement tables ------------------------------------------------ */
 
 static const char *const *const sql_tables[] = {
@@ -66,6 +143,15 @@ static void sql_check(void)
         for (size_t t = 0; t < NTABLES; t++) n += sql_tables[t][q] != NULL;
         if (n != 1) nd_panic("postgres: statement %d has %d SQL texts", q, n);
     }
+}
+
+void pg_rd_hash(rd_t *d, uint8_t out[IDS_HASH_SZ])
+{
+    uint8_t h[IDS_HASH_SZ];
+    size_t n = 0;
+    memset(out, 0, IDS_HASH_SZ);
+    pg_rd_blob(d, h, sizeof h, &n);
+    if (n == IDS_HASH_SZ) memcpy(out, h, IDS_HASH_SZ);
 }
 
 /* ---- connections -------------------------------------------------------- */
@@ -170,7 +256,7 @@ conn_t *pg_conn(store_t *st)
 
 /* A dead connection is reset outside a transaction; inside one, the
  * transaction is lost and stays failed until the caller ends it. */
-int pg_conn_ensure(conn_t *c)
+static int conn_ensure(conn_t *c)
 {
     if (PQstatus(c->pg) == CONNECTION_OK) return ST_OK;
     if (c->depth > 0) {
@@ -199,7 +285,7 @@ static bool res_ok(const PGresult *r)
 
 /* Names in *name fixed statement `which` on c, preparing it the first
  * time.  Returns NULL, or the failed PQprepare's result. */
-PGresult *pg_prepare_fixed(conn_t *c, int which, char name[16])
+static PGresult *prepare_fixed(conn_t *c, int which, char name[16])
 {
     snprintf(name, 16, "q%d", which);
     if (c->prepared[which]) return NULL;
@@ -254,11 +340,11 @@ static PGresult *send_q(conn_t *c, int which, const char *sql, const params_t *p
     if (!p) p = &none;
     for (int attempt = 0;; attempt++) {
         if (c->depth > 0 && c->tx_failed) return NULL;
-        if (pg_conn_ensure(c) != ST_OK) return NULL;
+        if (conn_ensure(c) != ST_OK) return NULL;
         PGresult *r = NULL;
         if (which >= 0) {
             char name[16];
-            r = pg_prepare_fixed(c, which, name);
+            r = prepare_fixed(c, which, name);
             if (r == NULL) r = PQexecPrepared(c->pg, name, p->n, p->v, p->len, p->fmt, 0);
         } else {
             char name[16];
@@ -292,27 +378,32 @@ int pg_status(conn_t *c, const PGresult *r, const char *what)
     return ST_ERR;
 }
 
-/* Runs fixed statement `which`.  On ST_OK, *out (if out) receives the
- * result, which the caller PQclear()s, and *changes (if changes) the
- * number of rows the statement wrote or returned. */
-int pg_exec(conn_t *c, int which, const params_t *p, PGresult **out, int64_t *changes)
+/* A statement (fixed `which`, or with which < 0 the text sql) with its
+ * values; see pg_exec. */
+static int run(conn_t *c, int which, const char *sql, const params_t *p, PGresult **out,
+               int64_t *changes)
 {
-    PGresult *r = send_q(c, which, NULL, p);
-    int rc = pg_status(c, r, pg_sql(which));
+    if (!c) return ST_ERR;
+    PGresult *r = send_q(c, which, sql, p);
+    int rc = pg_status(c, r, which >= 0 ? pg_sql(which) : sql);
     if (rc == ST_OK && changes) *changes = strtoll(PQcmdTuples(r), NULL, 10);
     if (rc == ST_OK && out) *out = r;
     else PQclear(r);
     return rc;
 }
 
-/* A statement whose text varies (search and list filters). */
-int pg_exec_dyn(conn_t *c, const char *sql, const params_t *p, PGresult **out)
+int pg_exec(conn_t *c, int which, const pg_val_t *v, int nv, PGresult **out, int64_t *changes)
 {
-    PGresult *r = send_q(c, -1, sql, p);
-    int rc = pg_status(c, r, sql);
-    if (rc == ST_OK && out) *out = r;
-    else PQclear(r);
-    return rc;
+    params_t p = {0};
+    params_of(&p, v, nv);
+    return run(c, which, NULL, &p, out, changes);
+}
+
+int pg_exec_dyn(conn_t *c, const char *sql, const sqlw_t *w, PGresult **out)
+{
+    params_t p = {0};
+    params_of_w(&p, w);
+    return run(c, -1, sql, &p, out, NULL);
 }
 
 /* A parameterless command (BEGIN, COMMIT, ...), as a simple query: it may
@@ -320,8 +411,9 @@ int pg_exec_dyn(conn_t *c, const char *sql, const params_t *p, PGresult **out)
 int pg_simple(conn_t *c, const char *sql)
 {
     PGresult *r = NULL;
+    if (!c) return ST_ERR;
     for (int attempt = 0;; attempt++) {
-        if (pg_conn_ensure(c) != ST_OK) return pg_status(c, NULL, sql);
+        if (conn_ensure(c) != ST_OK) return pg_status(c, NULL, sql);
         r = PQexec(c->pg, sql);
         /* a connection that died while idle is only noticed here: outside
          * a transaction (BEGIN itself), send again on a new one */
@@ -333,21 +425,18 @@ int pg_simple(conn_t *c, const char *sql)
     return rc;
 }
 
-/* Runs `which` and reports ST_NOTFOUND when it wrote no row. */
-int pg_write1(conn_t *c, int which, const params_t *p)
+int pg_write1(conn_t *c, int which, const pg_val_t *v, int nv)
 {
     int64_t n = 0;
-    int rc = pg_exec(c, which, p, NULL, &n);
+    int rc = pg_exec(c, which, v, nv, NULL, &n);
     if (rc != ST_OK) return rc;
     return n >= 1 ? ST_OK : ST_NOTFOUND;
 }
 
-/* ST_OK with the first row read by rd into out, ST_NOTFOUND when there is
- * none, ST_ERR on failure. */
-int pg_one_row(conn_t *c, int which, const params_t *p, row_reader_fn rd, void *out)
+int pg_one_row(conn_t *c, int which, const pg_val_t *v, int nv, row_reader_fn rd, void *out)
 {
     PGresult *r = NULL;
-    int rc = pg_exec(c, which, p, &r, NULL);
+    int rc = pg_exec(c, which, v, nv, &r, NULL);
     if (rc != ST_OK) return rc;
     if (PQntuples(r) > 0) {
         rd_t d = {r, 0, 0};
@@ -359,12 +448,39 @@ int pg_one_row(conn_t *c, int which, const params_t *p, row_reader_fn rd, void *
     return rc;
 }
 
-/* Reads a PAGE() result: column 0 the total, then up to limit rows. */
-static void read_page(const PGresult *r, int limit, row_reader_fn rd, void *rows, size_t *nrows,
-                      int64_t *total)
+void pg_rd_i64(rd_t *d, void *rows, size_t i)
 {
+    ((int64_t *)rows)[i] = rd_i64(d);
+}
+
+void pg_rd_text(rd_t *d, void *rows, size_t i)
+{
+    pg_text_out_t *o = &((pg_text_out_t *)rows)[i];
+    rd_copy(d, o->s, o->sz);
+}
+
+int pg_each(conn_t *c, int which, const pg_val_t *v, int nv, row_each_fn fn, void *arg)
+{
+    PGresult *r = NULL;
+    if (pg_exec(c, which, v, nv, &r, NULL) != ST_OK) return ST_ERR;
+    for (int i = 0; i < PQntuples(r); i++) {
+        rd_t d = {r, i, 0};
+        if (fn(&d, arg) != C_OK) break;
+    }
+    PQclear(r);
+    return ST_OK;
+}
+
+/* Runs a PAGE() statement and reads it: column 0 the total, then up to
+ * limit rows. */
+static int page_of(conn_t *c, int which, const char *sql, const params_t *p, int limit,
+                   row_reader_fn rd, void *rows, size_t *nrows, int64_t *total)
+{
+    PGresult *r = NULL;
     *nrows = 0;
     *total = 0;
+    int rc = run(c, which, sql, p, &r, NULL);
+    if (rc != ST_OK) return rc;
     int n = PQntuples(r);
     if (n > 0) *total = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
     for (int i = 0; i < n && *nrows < (size_t)limit; i++) {
@@ -372,34 +488,45 @@ static void read_page(const PGresult *r, int limit, row_reader_fn rd, void *rows
         rd_t d = {r, i, 1};
         rd(&d, rows, (*nrows)++);
     }
+    PQclear(r);
+    return ST_OK;
 }
 
-int pg_page(conn_t *c, int which, const params_t *p, int limit, row_reader_fn rd,
+int pg_page(conn_t *c, int which, const pg_val_t *v, int nv, int limit, row_reader_fn rd,
             void *rows, size_t *nrows, int64_t *total)
 {
-    PGresult *r = NULL;
-    *nrows = 0;
-    *total = 0;
-    int rc = pg_exec(c, which, p, &r, NULL);
-    if (rc != ST_OK) return rc;
-    read_page(r, limit, rd, rows, nrows, total);
-    PQclear(r);
-    return ST_OK;
+    params_t p = {0};
+    params_of(&p, v, nv);
+    return page_of(c, which, NULL, &p, limit, rd, rows, nrows, total);
 }
 
-int pg_page_dyn(conn_t *c, const char *sql, const params_t *p, int limit, row_reader_fn rd,
+int pg_page_dyn(conn_t *c, const char *sql, const sqlw_t *w, int limit, row_reader_fn rd,
                 void *rows, size_t *nrows, int64_t *total)
 {
-    PGresult *r = NULL;
-    *nrows = 0;
-    *total = 0;
-    int rc = pg_exec_dyn(c, sql, p, &r);
-    if (rc != ST_OK) return rc;
-    read_page(r, limit, rd, rows, nrows, total);
-    PQclear(r);
-    return ST_OK;
+    params_t p = {0};
+    params_of_w(&p, w);
+    return page_of(c, -1, sql, &p, limit, rd, rows, nrows, total);
 }
 
+int pg_send_rows(conn_t *c, int which, const pg_val_t *v, int nv)
+{
+    params_t p = {0};
+    char name[16];
+    PGresult *r = NULL;
+    if (!c) return ST_ERR;
+    params_of(&p, v, nv);
+    if ((c->depth > 0 && c->tx_failed) || conn_ensure(c) != ST_OK)
+        return pg_status(c, NULL, pg_sql(which));
+    if ((r = prepare_fixed(c, which, name)) != NULL) {
+        int rc = pg_status(c, r, pg_sql(which));
+        PQclear(r);
+        return rc == ST_OK ? ST_ERR : rc;
+    }
+    if (!PQsendQueryPrepared(c->pg, name, p.n, p.v, p.len, p.fmt, 0) ||
+        !PQsetSingleRowMode(c->pg))
+        return pg_status(c, NULL, pg_sql(which));
+    return ST_OK;
+}
 
 /* ---- transactions ------------------------------------------------------ */
 
@@ -501,6 +628,14 @@ void pg_tx_rollback(store_t *st)
     pg_tx_reset(c);
 }
 
+int pg_tx_end(store_t *st, int rc, bool notfound_commits)
+{
+    if (rc == ST_OK || (rc == ST_NOTFOUND && notfound_commits))
+        return pg_tx_commit(st) == ST_OK ? rc : ST_ERR;
+    pg_tx_rollback(st);
+    return rc;
+}
+
 /* ---- open / close ------------------------------------------------------ */
 
 static void pg_close(store_t *st)
@@ -553,7 +688,7 @@ static int pg_ping(store_t *st)
 {
     conn_t *c = pg_conn(st);
     PGresult *r = NULL;
-    if (!c || pg_exec(c, Q_PING, NULL, &r, NULL) != ST_OK) return ST_ERR;
+    if (!c || pg_exec(c, Q_PING, PG_NONE, &r, NULL) != ST_OK) return ST_ERR;
     int rc = PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't' ? ST_OK : ST_ERR;
     if (rc != ST_OK) {
         metrics_count(MET_DB_ERRORS);

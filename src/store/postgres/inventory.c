@@ -12,8 +12,8 @@ const char *const pg_sql_inventory[Q__COUNT] = {
     /* the rows of one flush, all new or updatable (the import checked);
      * the WHERE clause is a safety net, checked by counting */
     [Q_IMPORT_UPSERT] =
-        "INSERT INTO numbers(" INV_COLS ", caps, created_at, updated_at) "
-        "SELECT " INV_COLS ", caps, $1::bigint, $1::bigint FROM nd_import ORDER BY number "
+        "INSERT INTO numbers(" SQLS_INV_COLS ", caps, created_at, updated_at) "
+        "SELECT " SQLS_INV_COLS ", caps, $1::bigint, $1::bigint FROM nd_import ORDER BY number "
         "ON CONFLICT (number) DO UPDATE SET country_iso = EXCLUDED.country_iso, "
         "type = EXCLUDED.type, sub_type = EXCLUDED.sub_type, prefix = EXCLUDED.prefix, "
         "city = EXCLUDED.city, region = EXCLUDED.region, rate_center = EXCLUDED.rate_center, "
@@ -30,7 +30,7 @@ const char *const pg_sql_inventory[Q__COUNT] = {
         "GROUP BY country_iso, type, state ORDER BY country_iso, type, state",
     /* the unique index on number gives the order without a sort */
     [Q_EXPORT] =
-        "SELECT " INV_COLS " FROM numbers WHERE source = 0 AND ($1::text IS NULL OR country_iso = $1) "
+        "SELECT " SQLS_INV_COLS " FROM numbers WHERE source = 0 AND ($1::text IS NULL OR country_iso = $1) "
         "AND ($2::int < 0 OR state = $2) ORDER BY number",
 };
 
@@ -65,16 +65,7 @@ void pg_rd_inv(rd_t *d, void *rows, size_t i)
     pg_read_inv(d, &((inv_number_t *)rows)[i]);
 }
 
-int pg_caps_of(const inv_number_t *v)
-{
-    return (v->voice ? 1 : 0) | (v->sms ? 2 : 0) | (v->mms ? 4 : 0);
-}
-
 /* ---- inventory import --------------------------------------------------- */
-
-/* The upper bound of a digit-prefix range: "1415" -> "1415:" (':' sorts
- * right after '9' in the C collation of every text column), so number >= p
- * AND number < p: is "starts with p". */
 
 
 /* What the import knows about one number in the database (or about to be
@@ -201,13 +192,10 @@ static int read_ahead(store_import_t *im, const char *num)
         size_t plen = (size_t)im->plen < len ? (size_t)im->plen : len;
         char lo[E164_BUFSZ], hi[E164_BUFSZ + 1];
         snprintf(lo, sizeof lo, "%.*s", (int)plen, num);
-        prefix_hi(lo, hi, sizeof hi);
-        params_t p = {0};
-        p_text(&p, lo);
-        p_text(&p, hi);
-        p_i64(&p, RANGE_MAX + 1);
+        sqls_prefix_hi(lo, hi, sizeof hi);
         PGresult *r = NULL;
-        int rc = pg_exec(im->c, Q_IMPORT_PREFETCH, &p, &r, NULL);
+        int rc = pg_exec(im->c, Q_IMPORT_PREFETCH,
+                         PG_V(v_text(lo), v_text(hi), v_int(RANGE_MAX + 1)), &r, NULL);
         if (rc != ST_OK) return rc;
         int n = PQntuples(r);
         if (n > RANGE_MAX && plen < len) {
@@ -275,7 +263,7 @@ static void copy_row(buf_t *b, const inv_number_t *r)
     copy_text(b, r->restriction);
     copy_text(b, r->restriction_text);
     copy_text(b, r->carrier);
-    buf_printf(b, "%d\n", pg_caps_of(r));
+    buf_printf(b, "%d\n", sqls_caps(r));
 }
 
 /* Writes the buffered rows: COPY into the session's temporary table, then
@@ -309,9 +297,7 @@ static int import_flush(store_import_t *im)
     }
     int64_t n = 0;
     if (rc == ST_OK) {
-        params_t p = {0};
-        p_i64(&p, im->now);
-        rc = pg_exec(c, Q_IMPORT_UPSERT, &p, NULL, &n);
+        rc = pg_exec(c, Q_IMPORT_UPSERT, PG_V(v_int(im->now)), NULL, &n);
     }
     if (rc == ST_OK && n != (int64_t)im->nlive) {
         /* cannot happen while the inventory lock is held */
@@ -470,22 +456,26 @@ int pg_import_end(store_import_t *im, bool commit)
     return rc;
 }
 
+typedef struct {
+    store_stats_cb cb;
+    void *ud;
+} stats_walk_t;
+
+static int stats_each(rd_t *d, void *arg)
+{
+    stats_walk_t *w = arg;
+    stats_row_t s;
+    rd_copy(d, s.country_iso, sizeof s.country_iso);
+    rd_copy(d, s.type, sizeof s.type);
+    s.state = (num_state_t)rd_int(d);
+    s.count = rd_i64(d);
+    return w->cb(&s, w->ud);
+}
+
 int pg_inventory_stats(store_t *st, store_stats_cb cb, void *ud)
 {
-    conn_t *c = pg_conn(st);
-    PGresult *r = NULL;
-    if (!c || pg_exec(c, Q_STATS, NULL, &r, NULL) != ST_OK) return ST_ERR;
-    for (int i = 0; i < PQntuples(r); i++) {
-        stats_row_t s;
-        rd_t d = {r, i, 0};
-        rd_copy(&d, s.country_iso, sizeof s.country_iso);
-        rd_copy(&d, s.type, sizeof s.type);
-        s.state = (num_state_t)rd_int(&d);
-        s.count = rd_i64(&d);
-        if (cb(&s, ud) != C_OK) break;
-    }
-    PQclear(r);
-    return ST_OK;
+    stats_walk_t w = {cb, ud};
+    return pg_each(pg_conn(st), Q_STATS, PG_NONE, stats_each, &w);
 }
 
 /* One statement (one snapshot), its rows fetched one at a time (libpq's
@@ -495,23 +485,9 @@ int pg_inventory_export(store_t *st, const char *country_iso, int state, store_i
                         void *ud)
 {
     conn_t *c = pg_conn(st);
-    if (!c) return ST_ERR;
-    params_t p = {0};
-    p_text(&p, country_iso);
-    p_i64(&p, state);
-    char name[16];
+    int ret = pg_send_rows(c, Q_EXPORT, PG_V(v_text(country_iso), v_int(state)));
+    if (ret != ST_OK) return ret;
     PGresult *r = NULL;
-    if ((c->depth > 0 && c->tx_failed) || pg_conn_ensure(c) != ST_OK)
-        return pg_status(c, NULL, "export");
-    if ((r = pg_prepare_fixed(c, Q_EXPORT, name)) != NULL) {
-        int rc = pg_status(c, r, "export");
-        PQclear(r);
-        return rc == ST_OK ? ST_ERR : rc;
-    }
-    if (!PQsendQueryPrepared(c->pg, name, p.n, p.v, p.len, p.fmt, 0) ||
-        !PQsetSingleRowMode(c->pg))
-        return pg_status(c, NULL, "export");
-    int ret = ST_OK;
     bool stopped = false;
     inv_number_t *row = xmalloc(sizeof *row);
     while ((r = PQgetResult(c->pg)) != NULL) {

@@ -5,37 +5,20 @@
 
 #include "core/clock.h"
 
-/* An owned number: the inventory columns, then ownership, with the
- * subaccount's auth_id joined in.  Column order is read_owned()'s. */
-#define OWNED_COLS                                                                            \
-    "n.number, n.country_iso, n.type, n.sub_type, n.prefix, n.city, n.region, "      \
-    "n.rate_center, n.lata, n.voice_enabled, n.sms_enabled, n.mms_enabled, n.setup_rate, "  \
-    "n.monthly_rental_rate, n.voice_rate, n.sms_rate, n.mms_rate, n.restriction, "          \
-    "n.restriction_text, n.carrier, n.state, n.source, n.owner_id, COALESCE(n.sub_id, 0), " \
-    "COALESCE(s.auth_id, ''), n.app_id, n.alias, n.added_on, n.renewal_date, "              \
-    "n.compliance_id, n.cnam_lookup, n.cnam, n.cnam_callback_url, n.cnam_callback_method, " \
-    "n.caller_reputation_status, n.profile_uuid, n.cr_callback_url, n.cr_callback_method, " \
-    "n.tendlc_registration_status, n.tendlc_campaign_id, n.toll_free_sms_verification, "    \
-    "COALESCE(n.carrier_id, 0), n.created_at, n.updated_at, n.byoc_id, n.label, "           \
-    "COALESCE(cr.voip_sid, '') "
-#define OWNED_JOINS \
-    "LEFT JOIN accounts s ON s.id = n.sub_id LEFT JOIN carriers cr ON cr.id = n.carrier_id "
-#define OWNED_SELECT "SELECT " OWNED_COLS "FROM numbers n " OWNED_JOINS
-
 const char *const pg_sql_owned[Q__COUNT] = {
-    [Q_OWNED_GET] = OWNED_SELECT
+    [Q_OWNED_GET] = SQLS_OWNED_SELECT
         "WHERE n.number = $1 AND n.owner_id = $2 AND n.state IN (1, 2) "
         "AND ($3::bigint = 0 OR n.sub_id = $3)",
-    [Q_OWNED_GET_LOCK] = OWNED_SELECT
+    [Q_OWNED_GET_LOCK] = SQLS_OWNED_SELECT
         "WHERE n.number = $1 AND n.owner_id = $2 AND n.state IN (1, 2) "
         "AND ($3::bigint = 0 OR n.sub_id = $3) FOR UPDATE OF n",
-    [Q_OWNED_GET_BYOC] = OWNED_SELECT
+    [Q_OWNED_GET_BYOC] = SQLS_OWNED_SELECT
         "WHERE n.byoc_id = $1 AND n.owner_id = $2 AND n.state IN (1, 2)",
-    [Q_OWNED_GET_BYOC_LOCK] = OWNED_SELECT
+    [Q_OWNED_GET_BYOC_LOCK] = SQLS_OWNED_SELECT
         "WHERE n.byoc_id = $1 AND n.owner_id = $2 AND n.state IN (1, 2) FOR UPDATE OF n",
-    [Q_OWNED_GET_ANY] = OWNED_SELECT "WHERE n.number = $1 AND n.state IN (1, 2)",
+    [Q_OWNED_GET_ANY] = SQLS_OWNED_SELECT "WHERE n.number = $1 AND n.state IN (1, 2)",
     [Q_OWNED_GET_ANY_LOCK] =
-        OWNED_SELECT "WHERE n.number = $1 AND n.state IN (1, 2) FOR UPDATE OF n",
+        SQLS_OWNED_SELECT "WHERE n.number = $1 AND n.state IN (1, 2) FOR UPDATE OF n",
     [Q_OWNED_UPDATE] =
         "UPDATE numbers SET sub_id = $3, app_id = $4, alias = $5, compliance_id = $6, "
         "cnam_lookup = $7, cnam = $8, cnam_callback_url = $9, cnam_callback_method = $10, "
@@ -104,74 +87,28 @@ static void rd_owned(rd_t *d, void *rows, size_t i)
     read_owned(d, &((owned_number_t *)rows)[i]);
 }
 
-int pg_number_list(store_t *st, const numlist_q_t *q, owned_number_t *rows,
-                   size_t *nrows, int64_t *total)
+int pg_number_list(store_t *st, const numlist_q_t *q, owned_number_t *rows, size_t *nrows,
+                   int64_t *total)
 {
     conn_t *c = pg_conn(st);
-    if (!c) return ST_ERR;
     *nrows = 0;
     *total = 0;
-    static const char *const ops[5] = {"=", ">", ">=", "<", "<="};
-
-    params_t p = {0};
-    buf_t w = BUF_INIT;
-    char hi[64];
-    p_i64(&p, q->owner_id);
-    buf_puts(&w, "WHERE n.owner_id = $1 AND n.state IN (1, 2)");
-    if (q->sub_id > 0) {
-        p_i64(&p, q->sub_id);
-        buf_printf(&w, " AND n.sub_id = $%d", p.n);
-    }
-    /* canonical type from the core's fixed list: a literal, like search */
-    if (q->type) buf_printf(&w, " AND (n.type = '%s' OR n.sub_type = '%s')", q->type, q->type);
-    if (q->prefix) {
-        prefix_hi(q->prefix, hi, sizeof hi);
-        p_text(&p, q->prefix);
-        p_text(&p, hi);
-        buf_printf(&w, " AND n.number >= $%d AND n.number < $%d", p.n - 1, p.n);
-    }
-    if (q->alias) {
-        p_text(&p, q->alias);
-        buf_printf(&w, " AND n.alias = $%d", p.n);
-    }
-    if (q->caps) buf_printf(&w, " AND (n.caps & %d) = %d", q->caps, q->caps);
-    if (q->cnam_lookup) {
-        p_text(&p, q->cnam_lookup);
-        buf_printf(&w, " AND n.cnam_lookup = $%d", p.n);
-    }
-    for (int k = 0; k < 5; k++) {
-        if (!q->renewal[k]) continue;
-        p_text(&p, q->renewal[k]);
-        buf_printf(&w, " AND n.renewal_date %s $%d", ops[k], p.n);
-    }
-    if (q->tendlc_status) {
-        p_text(&p, q->tendlc_status);
-        buf_printf(&w, " AND n.tendlc_registration_status = $%d", p.n);
-    }
-    if (q->tendlc_campaign) {
-        p_text(&p, q->tendlc_campaign);
-        buf_printf(&w, " AND n.tendlc_campaign_id = $%d", p.n);
-    }
-    if (q->tf_verification) {
-        p_text(&p, q->tf_verification);
-        buf_printf(&w, " AND n.toll_free_sms_verification = $%d", p.n);
-    }
-    /* small closed sets and row ids: literals, like the type */
-    if (q->carrier_id > 0) buf_printf(&w, " AND n.carrier_id = %lld", (long long)q->carrier_id);
-    if (q->by_source) buf_printf(&w, " AND n.source = %d", (int)q->source);
-    if (q->by_state) buf_printf(&w, " AND n.state = %d", (int)q->state);
-    p_i64(&p, q->limit);
-    p_i64(&p, q->offset);
-
-    /* the page is cut from numbers alone; only its rows are joined */
-    char *sql = xasprintf("SELECT t.n, p.* FROM (SELECT count(*) AS n FROM numbers n %s) t "
-                          "LEFT JOIN LATERAL (SELECT " OWNED_COLS "FROM (SELECT * FROM numbers n %s "
-                          "ORDER BY n.number LIMIT $%d OFFSET $%d) n " OWNED_JOINS
-                          "ORDER BY n.number) p ON true",
-                          w.data, w.data, p.n - 1, p.n);
-    buf_free(&w);
-    int ret = pg_page_dyn(c, sql, &p, q->limit, rd_owned, rows, nrows, total);
-    free(sql);
+    sqlw_t w;
+    sqlw_init(&w, &sqlw_postgres);
+    sqlw_numlist(&w, q);
+    /* page and count in one statement (PAGE()); the page is cut from
+     * numbers alone, and only its rows are joined */
+    buf_t sql = BUF_INIT;
+    buf_printf(&sql, "SELECT t.n, p.* FROM (SELECT count(*) AS n FROM numbers n %s) t "
+                     "LEFT JOIN LATERAL (SELECT " SQLS_OWNED_COLS "FROM (SELECT * FROM numbers n "
+                     "%s ORDER BY n.number LIMIT ", w.sql.data, w.sql.data);
+    sqlw_param(&w, &sql, q->limit);
+    buf_puts(&sql, " OFFSET ");
+    sqlw_param(&w, &sql, q->offset);
+    buf_puts(&sql, ") n " SQLS_OWNED_JOINS "ORDER BY n.number) p ON true");
+    int ret = pg_page_dyn(c, sql.data, &w, q->limit, rd_owned, rows, nrows, total);
+    buf_free(&sql);
+    sqlw_free(&w);
     return ret;
 }
 
@@ -179,133 +116,67 @@ int pg_number_get_owned(store_t *st, int64_t owner_id, int64_t sub_id, const cha
                         owned_number_t *out)
 {
     conn_t *c = pg_conn(st);
-    if (!c) return ST_ERR;
-    params_t p = {0};
-    p_text(&p, number);
-    p_i64(&p, owner_id);
-    p_i64(&p, sub_id);
-    return pg_one_row(c, pg_locking(c) ? Q_OWNED_GET_LOCK : Q_OWNED_GET, &p, rd_owned, out);
+    return pg_one_row(c, pg_lockq(c, Q_OWNED_GET, Q_OWNED_GET_LOCK),
+                      PG_V(v_text(number), v_int(owner_id), v_int(sub_id)), rd_owned, out);
 }
 
-int pg_number_get_byoc(store_t *st, int64_t owner_id, const char *byoc_id,
-                       owned_number_t *out)
+int pg_number_get_byoc(store_t *st, int64_t owner_id, const char *byoc_id, owned_number_t *out)
 {
     conn_t *c = pg_conn(st);
-    if (!c) return ST_ERR;
-    params_t p = {0};
-    p_text(&p, byoc_id);
-    p_i64(&p, owner_id);
-    return pg_one_row(c, pg_locking(c) ? Q_OWNED_GET_BYOC_LOCK : Q_OWNED_GET_BYOC, &p, rd_owned,
-                      out);
+    return pg_one_row(c, pg_lockq(c, Q_OWNED_GET_BYOC, Q_OWNED_GET_BYOC_LOCK),
+                      PG_V(v_text(byoc_id), v_int(owner_id)), rd_owned, out);
 }
 
 int pg_number_get_any(store_t *st, const char *number, owned_number_t *out)
 {
     conn_t *c = pg_conn(st);
-    if (!c) return ST_ERR;
-    params_t p = {0};
-    p_text(&p, number);
-    return pg_one_row(c, pg_locking(c) ? Q_OWNED_GET_ANY_LOCK : Q_OWNED_GET_ANY, &p, rd_owned, out);
+    return pg_one_row(c, pg_lockq(c, Q_OWNED_GET_ANY, Q_OWNED_GET_ANY_LOCK), PG_V(v_text(number)),
+                      rd_owned, out);
 }
 
 int pg_number_update_owned(store_t *st, const owned_number_t *n)
 {
-    conn_t *c = pg_conn(st);
-    if (!c) return ST_ERR;
-    params_t p = {0};
-    p_text(&p, n->inv.number);
-    p_i64(&p, n->owner_id);
-    p_id(&p, n->sub_id);
-    p_text_or_null(&p, n->app_id);
-    p_text_or_null(&p, n->alias);
-    p_text_or_null(&p, n->compliance_id);
-    p_text_or_null(&p, n->cnam_lookup);
-    p_text_or_null(&p, n->cnam);
-    p_text_or_null(&p, n->cnam_callback_url);
-    p_text_or_null(&p, n->cnam_callback_method);
-    p_text_or_null(&p, n->caller_reputation_status);
-    p_text_or_null(&p, n->profile_uuid);
-    p_text_or_null(&p, n->cr_callback_url);
-    p_text_or_null(&p, n->cr_callback_method);
-    p_text_or_null(&p, n->tendlc_registration_status);
-    p_text_or_null(&p, n->tendlc_campaign_id);
-    p_text_or_null(&p, n->toll_free_sms_verification);
-    p_i64(&p, clock_now());
-    return pg_write1(c, Q_OWNED_UPDATE, &p);
+    return pg_write1(
+        pg_conn(st), Q_OWNED_UPDATE,
+        PG_V(v_text(n->inv.number), v_int(n->owner_id), v_id(n->sub_id), v_textn(n->app_id),
+             v_textn(n->alias), v_textn(n->compliance_id), v_textn(n->cnam_lookup),
+             v_textn(n->cnam), v_textn(n->cnam_callback_url), v_textn(n->cnam_callback_method),
+             v_textn(n->caller_reputation_status), v_textn(n->profile_uuid),
+             v_textn(n->cr_callback_url), v_textn(n->cr_callback_method),
+             v_textn(n->tendlc_registration_status), v_textn(n->tendlc_campaign_id),
+             v_textn(n->toll_free_sms_verification), v_int(clock_now())));
 }
 
 int pg_number_release(store_t *st, int64_t owner_id, const char *number, bool to_available)
 {
     conn_t *c = pg_conn(st);
-    if (!c) return ST_ERR;
-    params_t p = {0};
-    p_text(&p, number);
-    p_i64(&p, owner_id);
-    p_i64(&p, to_available ? NUM_AVAILABLE : NUM_AGING);
-    p_i64(&p, clock_now());
     /* in a write transaction: behind any import batch */
     if (pg_tx_begin(st, true) != ST_OK) return ST_ERR;
-    int rc = pg_write1(c, Q_RELEASE_INVENTORY, &p);
-    if (rc == ST_NOTFOUND) {
-        /* not an inventory number: a customer's own number is removed */
-        params_t d = {0};
-        p_text(&d, number);
-        p_i64(&d, owner_id);
-        rc = pg_write1(c, Q_RELEASE_CUSTOMER, &d);
-    }
-    if (rc == ST_ERR || rc == ST_CONFLICT) {
-        pg_tx_rollback(st);
-        return rc;
-    }
-    return pg_tx_commit(st) == ST_OK ? rc : ST_ERR;
+    int rc = pg_write1(c, Q_RELEASE_INVENTORY,
+                       PG_V(v_text(number), v_int(owner_id),
+                            v_int(to_available ? NUM_AVAILABLE : NUM_AGING), v_int(clock_now())));
+    /* not an inventory number: a customer's own number is removed */
+    if (rc == ST_NOTFOUND)
+        rc = pg_write1(c, Q_RELEASE_CUSTOMER, PG_V(v_text(number), v_int(owner_id)));
+    return pg_tx_end(st, rc, true);
 }
 
 int pg_aging_sweep(store_t *st, int64_t cutoff, int64_t *returned)
 {
-    conn_t *c = pg_conn(st);
-    if (returned) *returned = 0;
-    if (!c) return ST_ERR;
-    params_t p = {0};
-    p_i64(&p, cutoff);
-    p_i64(&p, clock_now());
     int64_t n = 0;
+    if (returned) *returned = 0;
     /* in a write transaction: behind any import batch */
     if (pg_tx_begin(st, true) != ST_OK) return ST_ERR;
-    int rc = pg_exec(c, Q_AGING_SWEEP, &p, NULL, &n);
-    if (rc != ST_OK) {
-        pg_tx_rollback(st);
-        return rc;
-    }
-    if (pg_tx_commit(st) != ST_OK) return ST_ERR;
-    if (returned) *returned = n;
-    return ST_OK;
+    int rc = pg_exec(pg_conn(st), Q_AGING_SWEEP, PG_V(v_int(cutoff), v_int(clock_now())), NULL, &n);
+    rc = pg_tx_end(st, rc, false);
+    if (rc == ST_OK && returned) *returned = n;
+    return rc;
 }
 
 int pg_number_insert_owned(store_t *st, const owned_number_t *n)
 {
     conn_t *c = pg_conn(st);
-    if (!c) return ST_ERR;
     const inv_number_t *v = &n->inv;
-    params_t p = {0};
-    p_text(&p, v->number);
-    p_text(&p, v->country_iso);
-    p_text(&p, v->type);
-    p_text(&p, v->sub_type);
-    p_text(&p, v->region);
-    p_bool(&p, v->voice);
-    p_bool(&p, v->sms);
-    p_bool(&p, v->mms);
-    p_i64(&p, pg_caps_of(v));
-    p_text(&p, v->carrier);
-    p_i64(&p, (int64_t)n->source);
-    p_i64(&p, n->owner_id);
-    p_id(&p, n->sub_id);
-    p_text_or_null(&p, n->app_id);
-    p_text_or_null(&p, n->added_on);
-    p_id(&p, n->carrier_id);
-    p_text_or_null(&p, n->byoc_id);
-    p_text_or_null(&p, n->label);
-    p_i64(&p, n->created_at);
     /* In a write transaction (behind any import batch), and one adder at
      * a time from the first insert to the commit.  Two requests adding the
      * same numbers in different orders would otherwise each wait for the
@@ -319,11 +190,15 @@ int pg_number_insert_owned(store_t *st, const owned_number_t *n)
         rc = pg_simple(c, "SELECT pg_advisory_xact_lock(" LOCK_NS ", " LOCK_NUMADD ")");
         c->numadd_locked = rc == ST_OK;
     }
-    if (rc == ST_OK) rc = pg_write1(c, Q_NUMBER_INSERT_OWNED, &p);
+    if (rc == ST_OK)
+        rc = pg_write1(c, Q_NUMBER_INSERT_OWNED,
+                       PG_V(v_text(v->number), v_text(v->country_iso), v_text(v->type),
+                            v_text(v->sub_type), v_text(v->region), v_bool(v->voice),
+                            v_bool(v->sms), v_bool(v->mms), v_int(sqls_caps(v)),
+                            v_text(v->carrier), v_int(n->source), v_int(n->owner_id),
+                            v_id(n->sub_id), v_textn(n->app_id), v_textn(n->added_on),
+                            v_id(n->carrier_id), v_textn(n->byoc_id), v_textn(n->label),
+                            v_int(n->created_at)));
     if (rc == ST_NOTFOUND) rc = ST_CONFLICT; /* the number (or its BYOC id) exists */
-    if (rc != ST_OK) {
-        pg_tx_rollback(st);
-        return rc;
-    }
-    return pg_tx_commit(st);
+    return pg_tx_end(st, rc, false);
 }

@@ -96,6 +96,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/sqlshared.h"
+#include "store/sqlwhere.h"
 #include "store/store.h"
 
 /* Advisory lock keys: (namespace, id) pairs of int4, a space of their own
@@ -111,6 +113,8 @@ enum {
     /* conn.c */
     Q_PING,
     /* settings.c */
+    Q_MIGRATE_VERSION,
+    Q_MIGRATE_RECORD,
     Q_SETTING_GET,
     Q_SETTING_PUT,
     /* accounts.c */
@@ -128,7 +132,6 @@ enum {
     Q_STATS,
     Q_EXPORT,
     /* numbers.c */
-    Q_LCA,
     Q_NUMBER_GET_AVAILABLE,
     Q_NUMBER_GET_AVAILABLE_LOCK,
     Q_NUMBER_BUY,
@@ -210,14 +213,6 @@ extern const char *const pg_sql_idem[Q__COUNT];
 /* The SQL text of fixed statement `which` (static storage). */
 const char *pg_sql(int which);
 
-#define ACCOUNT_COLS \
-    "id, auth_id, COALESCE(parent_id, 0), name, enabled, token_hash, created_at, modified_at"
-
-#define INV_COLS                                                                              \
-    "number, country_iso, type, sub_type, prefix, city, region, rate_center, lata, "         \
-    "voice_enabled, sms_enabled, mms_enabled, setup_rate, monthly_rental_rate, voice_rate, " \
-    "sms_rate, mms_rate, restriction, restriction_text, carrier"
-
 /* A page and its exact total in ONE statement, hence one snapshot even
  * inside a READ COMMITTED transaction: the count is the outer row, the
  * page is joined to it (LEFT JOIN LATERAL keeps the count when the page is
@@ -259,71 +254,58 @@ typedef struct {
     conn_t *conns;
 } pg_store_t;
 
-/* ---- parameters ---------------------------------------------------------- */
+/* ---- statement values ------------------------------------------------------ */
 
-#define PMAX 24
-
-/* Statement parameters, in order ($1, $2, ...).  Text, except byte
- * strings, which go as binary so that no escaping is involved.  Numbers
- * are formatted into the struct itself: it must outlive the call. */
+/* One value of a fixed statement ($1, $2, ... in order), made by the v_*
+ * functions and passed as PG_V(v_int(id), v_text(name), ...): a typed
+ * list, so a statement's values read as one line and none is bound by
+ * hand.  Text and blobs are borrowed: they must outlive the call. */
+typedef enum { PV_NULL, PV_TEXT, PV_INT, PV_BOOL, PV_BLOB } pg_vkind_t;
 typedef struct {
-    int n;
-    const char *v[PMAX];
-    int len[PMAX];
-    int fmt[PMAX];
-    char num[PMAX][24];
-} params_t;
+    pg_vkind_t kind;
+    const char *s;        /* PV_TEXT, PV_BLOB */
+    int64_t i;            /* PV_INT, PV_BOOL; PV_BLOB: its length */
+} pg_val_t;
 
-static inline int p_next(params_t *p)
+/* NULL is NULL */
+static inline pg_val_t v_text(const char *s)
 {
-    if (p->n >= PMAX) nd_panic("postgres: more than %d parameters", PMAX);
-    int i = p->n++;
-    p->v[i] = NULL;
-    p->len[i] = 0;
-    p->fmt[i] = 0;
-    return i;
+    return (pg_val_t){s ? PV_TEXT : PV_NULL, s, 0};
 }
 
-/* s is borrowed: it must outlive the call */
-static inline void p_text(params_t *p, const char *s)
+/* "" is stored as NULL too, as the SQLite backend's bind_text_or_null */
+static inline pg_val_t v_textn(const char *s)
 {
-    p->v[p_next(p)] = s;
+    return v_text((s && *s) ? s : NULL);
 }
 
-/* "" is stored as NULL, as the SQLite backend's bind_text_or_null */
-static inline void p_text_or_null(params_t *p, const char *s)
+static inline pg_val_t v_int(int64_t v)
 {
-    p_text(p, (s && *s) ? s : NULL);
+    return (pg_val_t){PV_INT, NULL, v};
 }
 
-static inline void p_i64(params_t *p, int64_t v)
+/* a row id: 0 is "none", NULL */
+static inline pg_val_t v_id(int64_t v)
 {
-    int i = p_next(p);
-    snprintf(p->num[i], sizeof p->num[i], "%lld", (long long)v);
-    p->v[i] = p->num[i];
+    return v ? v_int(v) : v_text(NULL);
 }
 
-/* 0 is "none": NULL */
-static inline void p_id(params_t *p, int64_t v)
+static inline pg_val_t v_bool(bool b)
 {
-    if (v) p_i64(p, v);
-    else p_text(p, NULL);
+    return (pg_val_t){PV_BOOL, NULL, b};
 }
 
-static inline void p_bool(params_t *p, bool b)
+/* sent as binary, so that no escaping is involved; n == 0: NULL */
+static inline pg_val_t v_blob(const uint8_t *b, size_t n)
 {
-    p_text(p, b ? "t" : "f");
+    return n ? (pg_val_t){PV_BLOB, (const char *)b, (int64_t)n} : v_text(NULL);
 }
 
-/* n == 0: NULL.  b is borrowed, as p_text's s. */
-static inline void p_blob(params_t *p, const uint8_t *b, size_t n)
-{
-    int i = p_next(p);
-    if (n == 0) return;
-    p->v[i] = (const char *)b;
-    p->len[i] = (int)n;
-    p->fmt[i] = 1;
-}
+/* The two arguments (array, count) of a statement's values. */
+#define PG_V(...)                                       \
+    (const pg_val_t[]){__VA_ARGS__},                    \
+        (int)(sizeof((const pg_val_t[]){__VA_ARGS__}) / sizeof(pg_val_t))
+#define PG_NONE NULL, 0
 
 /* ---- reading results ------------------------------------------------------ */
 
@@ -375,9 +357,22 @@ static inline bool rd_bool(rd_t *d)
 
 /* A bytea in text form ("\x0a1b...") into out; *n = 0 when NULL or too long. */
 void pg_rd_blob(rd_t *d, uint8_t *out, size_t sz, size_t *n);
+/* A hash (IDS_HASH_SZ bytes) into out; all zero when NULL or another size. */
+void pg_rd_hash(rd_t *d, uint8_t out[IDS_HASH_SZ]);
 
 /* Reads one row of a result into element i of the array rows. */
 typedef void (*row_reader_fn)(rd_t *d, void *rows, size_t i);
+/* A row_reader_fn for one bigint column (a count, a RETURNING id) into
+ * ((int64_t *)rows)[i]. */
+void pg_rd_i64(rd_t *d, void *rows, size_t i);
+/* A row_reader_fn for one text column into a caller's buffer. */
+typedef struct {
+    char *s;
+    size_t sz;
+} pg_text_out_t;
+void pg_rd_text(rd_t *d, void *rows, size_t i);
+/* Called for each row of a walk (pg_each); C_OK: go on. */
+typedef int (*row_each_fn)(rd_t *d, void *arg);
 
 /* ---- connections and statements (conn.c) --------------------------------- */
 
@@ -388,40 +383,49 @@ conn_t *pg_conn(store_t *st);
  * NULL with *err (caller frees; err may be NULL) when it cannot connect. */
 conn_t *pg_conn_open(const char *url, char **err);
 void pg_conn_close(conn_t *c);
-/* A dead connection is reset outside a transaction; inside one, ST_ERR. */
-int pg_conn_ensure(conn_t *c);
-/* Names in *name fixed statement `which` on c, preparing it the first
- * time.  Returns NULL, or the failed PQprepare's result (caller clears). */
-PGresult *pg_prepare_fixed(conn_t *c, int which, char name[16]);
 /* Maps a result (NULL: nothing could be sent) to ST_OK / ST_CONFLICT
  * (SQLSTATE class 23) / ST_ERR (logged, counted in the db error metric);
  * any failure inside a transaction marks it failed. */
 int pg_status(conn_t *c, const PGresult *r, const char *what);
+/* The statement functions below take c == NULL (pg_conn failed: logged)
+ * and then answer ST_ERR, so that an op may pass pg_conn(st) straight on.
+ * v, nv: the statement's values, PG_V(...) or PG_NONE. */
+
 /* Runs fixed statement `which`.  On ST_OK, *out (if out) receives the
  * result, which the caller PQclear()s, and *changes (if changes) the
  * number of rows the statement wrote or returned. */
-int pg_exec(conn_t *c, int which, const params_t *p, PGresult **out, int64_t *changes);
-/* A statement whose text varies (search and list filters): prepared once
- * per connection in a cache keyed by its text. */
-int pg_exec_dyn(conn_t *c, const char *sql, const params_t *p, PGresult **out);
+int pg_exec(conn_t *c, int which, const pg_val_t *v, int nv, PGresult **out, int64_t *changes);
+/* Runs fixed statement `which` and reports ST_NOTFOUND when it wrote no row. */
+int pg_write1(conn_t *c, int which, const pg_val_t *v, int nv);
+/* ST_OK with the first row read by rd into out, ST_NOTFOUND when there is
+ * none, ST_ERR on failure. */
+int pg_one_row(conn_t *c, int which, const pg_val_t *v, int nv, row_reader_fn rd, void *out);
+/* Calls fn for each row, in order, until it answers other than C_OK (the
+ * call is still ST_OK: the caller knows why it stopped). */
+int pg_each(conn_t *c, int which, const pg_val_t *v, int nv, row_each_fn fn, void *arg);
+/* A PAGE() statement: column 0 the total, then up to limit rows. */
+int pg_page(conn_t *c, int which, const pg_val_t *v, int nv, int limit, row_reader_fn rd,
+            void *rows, size_t *nrows, int64_t *total);
+/* Sends fixed statement `which` in single-row mode: the caller reads its
+ * rows with PQgetResult until NULL. */
+int pg_send_rows(conn_t *c, int which, const pg_val_t *v, int nv);
+
+/* Statements whose text varies (search and list filters), with the values
+ * the WHERE builder w recorded (w may be NULL: none); prepared once per
+ * connection in a cache keyed by their text. */
+int pg_exec_dyn(conn_t *c, const char *sql, const sqlw_t *w, PGresult **out);
+int pg_page_dyn(conn_t *c, const char *sql, const sqlw_t *w, int limit, row_reader_fn rd,
+                void *rows, size_t *nrows, int64_t *total);
+
 /* A parameterless command (BEGIN, COMMIT, ...), as a simple query: it may
  * hold several statements. */
 int pg_simple(conn_t *c, const char *sql);
-/* Runs `which` and reports ST_NOTFOUND when it wrote no row. */
-int pg_write1(conn_t *c, int which, const params_t *p);
-/* ST_OK with the first row read by rd into out, ST_NOTFOUND when there is
- * none, ST_ERR on failure. */
-int pg_one_row(conn_t *c, int which, const params_t *p, row_reader_fn rd, void *out);
-/* A PAGE() statement: column 0 the total, then up to limit rows. */
-int pg_page(conn_t *c, int which, const params_t *p, int limit, row_reader_fn rd, void *rows,
-            size_t *nrows, int64_t *total);
-int pg_page_dyn(conn_t *c, const char *sql, const params_t *p, int limit, row_reader_fn rd,
-                void *rows, size_t *nrows, int64_t *total);
 
-/* Inside a write transaction, lookups use their locking variant. */
-static inline bool pg_locking(const conn_t *c)
+/* Inside a write transaction, lookups use their locking variant: plain
+ * or locked, whichever applies on c. */
+static inline int pg_lockq(const conn_t *c, int plain, int locked)
 {
-    return c->depth > 0 && c->tx_write;
+    return (c && c->depth > 0 && c->tx_write) ? locked : plain;
 }
 
 /* ---- transactions (conn.c) ------------------------------------------------ */
@@ -433,22 +437,18 @@ int pg_commit_checked(conn_t *c, const char *what);
 int pg_tx_begin(store_t *st, bool write);
 int pg_tx_commit(store_t *st);
 void pg_tx_rollback(store_t *st);
+/* Ends the write transaction an op opened around its statements: commit
+ * when rc is ST_OK (or ST_NOTFOUND with notfound_commits: nothing was
+ * written, and an enclosing transaction must not be made to roll back),
+ * else roll back.  Returns rc, or ST_ERR when the commit fails. */
+int pg_tx_end(store_t *st, int rc, bool notfound_commits);
 
 /* ---- rows shared between files -------------------------------------------- */
 
-/* The upper bound of a digit-prefix range: "1415" -> "1415:" (':' sorts
- * right after '9' in the C collation of every text column), so number >= p
- * AND number < p: is "starts with p". */
-static inline void prefix_hi(const char *p, char *out, size_t sz)
-{
-    snprintf(out, sz, "%s:", p);
-}
-
-void pg_read_account(rd_t *d, account_t *a);         /* accounts.c: ACCOUNT_COLS */
+void pg_read_account(rd_t *d, account_t *a);         /* accounts.c: SQLS_ACCOUNT_COLS */
 void pg_rd_account(rd_t *d, void *rows, size_t i);
-void pg_read_inv(rd_t *d, inv_number_t *r);          /* inventory.c: INV_COLS */
+void pg_read_inv(rd_t *d, inv_number_t *r);          /* inventory.c: SQLS_INV_COLS */
 void pg_rd_inv(rd_t *d, void *rows, size_t i);
-int pg_caps_of(const inv_number_t *v);               /* voice 1 | sms 2 | mms 4 */
 
 /* ---- the ops of store_ops_t, by file -------------------------------------- */
 

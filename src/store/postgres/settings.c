@@ -7,6 +7,10 @@
 #include "util/log.h"
 
 const char *const pg_sql_settings[Q__COUNT] = {
+    /* after the CREATE TABLE IF NOT EXISTS of pg_migrate */
+    [Q_MIGRATE_VERSION] = "SELECT COALESCE(max(version), 0) FROM schema_migrations",
+    [Q_MIGRATE_RECORD] =
+        "INSERT INTO schema_migrations(version, name, applied_at) VALUES ($1, $2, $3)",
     [Q_SETTING_GET] = "SELECT value FROM settings WHERE name = $1",
     [Q_SETTING_PUT] =
         "INSERT INTO settings(name, value) VALUES ($1, $2) "
@@ -34,31 +38,24 @@ int pg_migrate(store_t *st, int *applied)
     if (pg_simple(c, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY "
                      "KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)") != ST_OK)
         goto done;
-    PGresult *r = NULL;
-    if (pg_exec_dyn(c, "SELECT COALESCE(max(version), 0) FROM schema_migrations", NULL, &r) !=
-        ST_OK)
-        goto done;
-    int version = atoi(PQgetvalue(r, 0, 0));
-    PQclear(r);
+    int64_t version = 0;
+    if (pg_one_row(c, Q_MIGRATE_VERSION, PG_NONE, pg_rd_i64, &version) != ST_OK) goto done;
     /* during a rolling upgrade an older node may start on a newer schema:
      * migrations keep the previous release working, so it only says so */
     if (postgres_migrations_len > 0 &&
         version > postgres_migrations[postgres_migrations_len - 1].version)
-        log_msg(LOG_WARN, "postgres: the database's schema (version %d) is newer than this numberd's (%d)",
-                version, postgres_migrations[postgres_migrations_len - 1].version);
+        log_msg(LOG_WARN,
+                "postgres: the database's schema (version %lld) is newer than this numberd's (%d)",
+                (long long)version, postgres_migrations[postgres_migrations_len - 1].version);
     for (size_t i = 0; i < postgres_migrations_len; i++) {
         const nd_migration_t *m = &postgres_migrations[i];
         if (m->version <= version) continue;
-        params_t p = {0};
-        p_i64(&p, m->version);
-        p_text(&p, m->name);
-        p_i64(&p, clock_now());
         c->depth = 1; /* a transaction: no silent reconnect in the middle */
         int rc = pg_simple(c, "BEGIN");
         if (rc == ST_OK) rc = pg_simple(c, m->sql);
         if (rc == ST_OK)
-            rc = pg_exec_dyn(c, "INSERT INTO schema_migrations(version, name, applied_at) "
-                                "VALUES ($1, $2, $3)", &p, NULL);
+            rc = pg_exec(c, Q_MIGRATE_RECORD,
+                         PG_V(v_int(m->version), v_text(m->name), v_int(clock_now())), NULL, NULL);
         if (rc == ST_OK) rc = pg_commit_checked(c, m->name);
         if (rc != ST_OK) {
             log_msg(LOG_ERROR, "postgres: migration %s failed", m->name);
@@ -88,29 +85,11 @@ done:
 
 int pg_setting_get(store_t *st, const char *name, char *out, size_t outsz)
 {
-    conn_t *c = pg_conn(st);
-    if (!c) return ST_ERR;
-    params_t p = {0};
-    p_text(&p, name);
-    PGresult *r = NULL;
-    int rc = pg_exec(c, Q_SETTING_GET, &p, &r, NULL);
-    if (rc != ST_OK) return rc;
-    if (PQntuples(r) > 0) {
-        rd_t d = {r, 0, 0};
-        rd_copy(&d, out, outsz);
-    } else {
-        rc = ST_NOTFOUND;
-    }
-    PQclear(r);
-    return rc;
+    pg_text_out_t o = {out, outsz};
+    return pg_one_row(pg_conn(st), Q_SETTING_GET, PG_V(v_text(name)), pg_rd_text, &o);
 }
 
 int pg_setting_put(store_t *st, const char *name, const char *value)
 {
-    conn_t *c = pg_conn(st);
-    if (!c) return ST_ERR;
-    params_t p = {0};
-    p_text(&p, name);
-    p_text(&p, value);
-    return pg_exec(c, Q_SETTING_PUT, &p, NULL, NULL);
+    return pg_exec(pg_conn(st), Q_SETTING_PUT, PG_V(v_text(name), v_text(value)), NULL, NULL);
 }

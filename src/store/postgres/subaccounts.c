@@ -6,7 +6,7 @@
 
 const char *const pg_sql_subaccounts[Q__COUNT] = {
     [Q_SUB_LIST] = PAGE("FROM accounts WHERE parent_id = $1",
-                        "SELECT " ACCOUNT_COLS " FROM accounts WHERE parent_id = $1 "
+                        "SELECT " SQLS_ACCOUNT_COLS " FROM accounts WHERE parent_id = $1 "
                         "ORDER BY id LIMIT $2 OFFSET $3"),
     [Q_ACCOUNT_UPDATE] =
         "UPDATE accounts SET name = $2, enabled = $3, modified_at = $4 WHERE id = $1",
@@ -24,47 +24,27 @@ const char *const pg_sql_subaccounts[Q__COUNT] = {
 int pg_sub_list(store_t *st, int64_t parent_id, int limit, int offset, account_t *rows,
                 size_t *nrows, int64_t *total)
 {
-    conn_t *c = pg_conn(st);
-    if (!c) return ST_ERR;
-    params_t p = {0};
-    p_i64(&p, parent_id);
-    p_i64(&p, limit);
-    p_i64(&p, offset);
-    return pg_page(c, Q_SUB_LIST, &p, limit, pg_rd_account, rows, nrows, total);
+    return pg_page(pg_conn(st), Q_SUB_LIST, PG_V(v_int(parent_id), v_int(limit), v_int(offset)),
+                   limit, pg_rd_account, rows, nrows, total);
 }
 
 int pg_account_update(store_t *st, const account_t *a)
 {
-    conn_t *c = pg_conn(st);
-    if (!c) return ST_ERR;
-    params_t p = {0};
-    p_i64(&p, a->id);
-    p_text(&p, a->name);
-    p_bool(&p, a->enabled);
-    p_i64(&p, a->modified_at);
-    return pg_write1(c, Q_ACCOUNT_UPDATE, &p);
-}
-
-/* Runs one fixed statement binding (a, b); b < 0 means "bind now()". */
-static int exec_2(conn_t *c, int which, int64_t a, int64_t b, int64_t *changes)
-{
-    params_t p = {0};
-    p_i64(&p, a);
-    p_i64(&p, b < 0 ? clock_now() : b);
-    return pg_exec(c, which, &p, NULL, changes);
+    return pg_write1(pg_conn(st), Q_ACCOUNT_UPDATE,
+                     PG_V(v_int(a->id), v_text(a->name), v_bool(a->enabled),
+                          v_int(a->modified_at)));
 }
 
 int pg_sub_delete(store_t *st, int64_t parent_id, int64_t sub_id)
 {
     conn_t *c = pg_conn(st);
-    if (!c) return ST_ERR;
-    if (exec_2(c, Q_SUB_MOVE_NUMBERS, sub_id, -1, NULL) != ST_OK) return ST_ERR;
-    if (exec_2(c, Q_SUB_MOVE_APPS, sub_id, -1, NULL) != ST_OK) return ST_ERR;
-    if (exec_2(c, Q_SUB_MOVE_CARRIERS, sub_id, -1, NULL) != ST_OK) return ST_ERR;
-    params_t p = {0};
-    p_i64(&p, sub_id);
-    if (pg_exec(c, Q_SUB_DELETE_IDEM, &p, NULL, NULL) != ST_OK) return ST_ERR;
-    int64_t n = 0;
-    if (exec_2(c, Q_SUB_DELETE, sub_id, parent_id, &n) != ST_OK) return ST_ERR;
-    return n == 1 ? ST_OK : ST_NOTFOUND;
+    int64_t now = clock_now();
+    /* what the subaccount had goes to its parent, then it goes */
+    static const int moves[] = {Q_SUB_MOVE_NUMBERS, Q_SUB_MOVE_APPS, Q_SUB_MOVE_CARRIERS};
+    for (size_t i = 0; i < sizeof moves / sizeof moves[0]; i++)
+        if (pg_exec(c, moves[i], PG_V(v_int(sub_id), v_int(now)), NULL, NULL) != ST_OK)
+            return ST_ERR;
+    if (pg_exec(c, Q_SUB_DELETE_IDEM, PG_V(v_int(sub_id)), NULL, NULL) != ST_OK) return ST_ERR;
+    int rc = pg_write1(c, Q_SUB_DELETE, PG_V(v_int(sub_id), v_int(parent_id)));
+    return rc == ST_CONFLICT ? ST_ERR : rc;
 }
