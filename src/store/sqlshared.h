@@ -8,11 +8,16 @@
  * schemas of both backends use the same table and column names; only
  * placeholders, types and dialect functions differ, and those stay in the
  * backends (and sqlwhere.c).
+ *
+ * Rows are read once for both backends too: a backend wraps its result in
+ * a sqls_row_t (a cursor with four column readers) and the sqls_read_*
+ * functions below fill the records, column by column in the order of the
+ * column lists.
  */
 #ifndef ND_SQLSHARED_H
 #define ND_SQLSHARED_H
 
-#include "core/model.h"
+#include "store/store.h"
 
 /* An account row: id, auth_id, parent_id (0: main), name, enabled,
  * token_hash, created_at, modified_at. */
@@ -75,6 +80,9 @@
     "a.created_at, a.modified_at, a.is_voice_request "                                        \
     "FROM applications a LEFT JOIN accounts s ON s.id = a.sub_id "
 
+/* A compliance record, in compliance_t's order. */
+#define SQLS_COMPLIANCE_COLS "id, account_id, country_iso, number_type, approved"
+
 /* Room for sqls_prefix_hi() of any prefix the core lets through. */
 #define SQLS_PREFIX_HI_SZ 64
 
@@ -87,5 +95,50 @@ void sqls_prefix_hi(const char *p, char *out, size_t sz);
 /* The caps column of a number (voice 1 | sms 2 | mms 4), which the search
  * indexes carry so that the services filter is answered from the index. */
 int sqls_caps(const inv_number_t *v);
+
+/* ---- reading rows ------------------------------------------------------------ */
+
+typedef struct sqls_row sqls_row_t;
+
+/* Column readers of one backend.  Each reads the column at r->col and
+ * advances r->col by one. */
+typedef struct {
+    /* text, truncated to sz - 1 bytes; NULL reads as "" */
+    void (*text)(sqls_row_t *r, char *out, size_t sz);
+    /* an integer; NULL reads as if_null */
+    int64_t (*i64)(sqls_row_t *r, int64_t if_null);
+    /* a boolean (SQLite: an integer != 0; PostgreSQL: 't') */
+    bool (*boolean)(sqls_row_t *r);
+    /* bytes; *n = 0 when NULL or longer than sz */
+    void (*blob)(sqls_row_t *r, uint8_t *out, size_t sz, size_t *n);
+} sqls_row_ops_t;
+
+/* A cursor over the columns of one result row, read left to right. */
+struct sqls_row {
+    const sqls_row_ops_t *ops;
+    const void *res;            /* the backend's result (sqlite3_stmt *, PGresult *) */
+    int row;                    /* the row within res, where the backend needs it */
+    int col;                    /* the next column */
+};
+
+/* Each fills a whole record (zeroing what the row does not carry) from the
+ * columns of its list, starting at r->col. */
+void sqls_read_account(sqls_row_t *r, account_t *a);        /* SQLS_ACCOUNT_COLS */
+void sqls_read_inv(sqls_row_t *r, inv_number_t *v);         /* SQLS_INV_COLS */
+void sqls_read_owned(sqls_row_t *r, owned_number_t *o);     /* SQLS_OWNED_COLS */
+void sqls_read_app(sqls_row_t *r, app_t *a);                /* SQLS_APP_SELECT */
+void sqls_read_compliance(sqls_row_t *r, compliance_t *c);  /* SQLS_COMPLIANCE_COLS */
+/* SQLS_CARRIER_COLS; c->gw stays NULL (the backend reads the gateways) */
+void sqls_read_carrier(sqls_row_t *r, carrier_t *c);
+
+/* Row i of an array of records, for the page readers of the backends:
+ * rows is an array of the record type named. */
+typedef void (*sqls_reader_fn)(sqls_row_t *r, void *rows, size_t i);
+void sqls_rd_account(sqls_row_t *r, void *rows, size_t i);
+void sqls_rd_inv(sqls_row_t *r, void *rows, size_t i);
+void sqls_rd_owned(sqls_row_t *r, void *rows, size_t i);
+void sqls_rd_app(sqls_row_t *r, void *rows, size_t i);
+void sqls_rd_compliance(sqls_row_t *r, void *rows, size_t i);
+void sqls_rd_carrier(sqls_row_t *r, void *rows, size_t i);
 
 #endif

@@ -1,7 +1,7 @@
 /* accounts.c -- main accounts, subaccounts read by id or auth_id, and API keys. */
 #include "store/postgres/pgInt.h"
 
-#include "core/clock.h"
+#include "util/clock.h"
 
 const char *const pg_sql_accounts[Q__COUNT] = {
     [Q_ACCOUNT_INSERT] =
@@ -20,26 +20,6 @@ const char *const pg_sql_accounts[Q__COUNT] = {
     [Q_APIKEY_LOOKUP] = "SELECT account_id, scopes FROM api_keys WHERE key_hash = $1",
 };
 
-/* ---- accounts ---------------------------------------------------------- */
-
-void pg_read_account(rd_t *d, account_t *a)
-{
-    memset(a, 0, sizeof *a);
-    a->id = rd_i64(d);
-    rd_copy(d, a->auth_id, sizeof a->auth_id);
-    a->parent_id = rd_i64(d);
-    rd_copy(d, a->name, sizeof a->name);
-    a->enabled = rd_bool(d);
-    pg_rd_hash(d, a->token_hash);
-    a->created_at = rd_i64(d);
-    a->modified_at = rd_i64(d);
-}
-
-void pg_rd_account(rd_t *d, void *rows, size_t i)
-{
-    pg_read_account(d, &((account_t *)rows)[i]);
-}
-
 int pg_account_insert(store_t *st, account_t *a)
 {
     /* ON CONFLICT DO NOTHING RETURNING id: no row is a taken auth_id */
@@ -55,12 +35,12 @@ int pg_account_by_auth_id(store_t *st, const char *auth_id, account_t *out)
 {
     conn_t *c = pg_conn(st);
     return pg_one_row(c, pg_lockq(c, Q_ACCOUNT_BY_AUTH_ID, Q_ACCOUNT_BY_AUTH_ID_LOCK),
-                      PG_V(v_text(auth_id)), pg_rd_account, out);
+                      PG_V(v_text(auth_id)), sqls_rd_account, out);
 }
 
 int pg_account_by_id(store_t *st, int64_t id, account_t *out)
 {
-    return pg_one_row(pg_conn(st), Q_ACCOUNT_BY_ID, PG_V(v_int(id)), pg_rd_account, out);
+    return pg_one_row(pg_conn(st), Q_ACCOUNT_BY_ID, PG_V(v_int(id)), sqls_rd_account, out);
 }
 
 typedef struct {
@@ -68,11 +48,11 @@ typedef struct {
     void *ud;
 } account_walk_t;
 
-static int account_each(rd_t *d, void *arg)
+static int account_each(sqls_row_t *d, void *arg)
 {
     account_walk_t *w = arg;
     account_t a;
-    pg_read_account(d, &a);
+    sqls_read_account(d, &a);
     return w->cb(&a, w->ud);
 }
 
@@ -102,7 +82,7 @@ typedef struct {
     unsigned *scopes;
 } apikey_out_t;
 
-static void rd_apikey(rd_t *d, void *out, size_t i)
+static void rd_apikey(sqls_row_t *d, void *out, size_t i)
 {
     apikey_out_t *o = &((apikey_out_t *)out)[i];
     *o->account_id = rd_i64(d);

@@ -1,7 +1,7 @@
 /* apps.c -- applications. */
 #include "store/postgres/pgInt.h"
 
-#include "core/clock.h"
+#include "util/clock.h"
 
 #define APP_WHERE \
     "WHERE a.account_id = $1 AND ($2::bigint = 0 OR a.sub_id = $2) AND ($3::text IS NULL OR a.app_name = $3)"
@@ -45,38 +45,6 @@ const char *const pg_sql_apps[Q__COUNT] = {
     [Q_APP_DELETE] = "DELETE FROM applications WHERE account_id = $1 AND app_id = $2",
 };
 
-/* ---- applications ------------------------------------------------------- */
-
-static void read_app(rd_t *d, app_t *a)
-{
-    memset(a, 0, sizeof *a);
-    rd_copy(d, a->app_id, sizeof a->app_id);
-    a->account_id = rd_i64(d);
-    a->sub_id = rd_i64(d);
-    rd_copy(d, a->sub_auth_id, sizeof a->sub_auth_id);
-    rd_copy(d, a->app_name, sizeof a->app_name);
-    rd_copy(d, a->answer_url, sizeof a->answer_url);
-    rd_copy(d, a->answer_method, sizeof a->answer_method);
-    rd_copy(d, a->hangup_url, sizeof a->hangup_url);
-    rd_copy(d, a->hangup_method, sizeof a->hangup_method);
-    rd_copy(d, a->fallback_answer_url, sizeof a->fallback_answer_url);
-    rd_copy(d, a->fallback_method, sizeof a->fallback_method);
-    rd_copy(d, a->message_url, sizeof a->message_url);
-    rd_copy(d, a->message_method, sizeof a->message_method);
-    a->default_number_app = rd_bool(d);
-    a->default_endpoint_app = rd_bool(d);
-    a->public_uri = rd_bool(d);
-    a->log_incoming_messages = rd_bool(d);
-    a->created_at = rd_i64(d);
-    a->modified_at = rd_i64(d);
-    a->is_voice_request = rd_bool(d);
-}
-
-static void rd_app(rd_t *d, void *rows, size_t i)
-{
-    read_app(d, &((app_t *)rows)[i]);
-}
-
 /* $4..$17 of Q_APP_INSERT and Q_APP_UPDATE */
 #define APP_FIELDS(a)                                                                         \
     v_text((a)->app_name), v_text((a)->answer_url), v_text((a)->answer_method),               \
@@ -98,7 +66,7 @@ int pg_app_get(store_t *st, int64_t account_id, int64_t sub_id, const char *app_
 {
     conn_t *c = pg_conn(st);
     return pg_one_row(c, pg_lockq(c, Q_APP_GET, Q_APP_GET_LOCK),
-                      PG_V(v_int(account_id), v_text(app_id), v_int(sub_id)), rd_app, out);
+                      PG_V(v_int(account_id), v_text(app_id), v_int(sub_id)), sqls_rd_app, out);
 }
 
 int pg_app_list(store_t *st, int64_t account_id, int64_t sub_id, const char *app_name, int limit,
@@ -107,7 +75,7 @@ int pg_app_list(store_t *st, int64_t account_id, int64_t sub_id, const char *app
     return pg_page(pg_conn(st), Q_APP_LIST,
                    PG_V(v_int(account_id), v_int(sub_id), v_text(app_name), v_int(limit),
                         v_int(offset)),
-                   limit, rd_app, rows, nrows, total);
+                   limit, sqls_rd_app, rows, nrows, total);
 }
 
 int pg_app_update(store_t *st, const app_t *a)

@@ -9,7 +9,7 @@
 /* A carrier (SQLS_CARRIER_COLS: with its subaccount's auth_id and the
  * count of its numbers) and its gateways (a JSON array of [sid, address,
  * port, netmask, inbound, outbound], in order): one statement, so one
- * snapshot, and one round trip.  Column order is read_carrier()'s. */
+ * snapshot, and one round trip.  Column order is rd_carrier()'s. */
 #define CARRIER_SELECT                                                                        \
     "SELECT " SQLS_CARRIER_COLS ", "                                                          \
     "(SELECT json_agg(json_build_array(g.sid, g.address, g.port, g.netmask, g.inbound, "      \
@@ -61,7 +61,7 @@ static void gw_str(json_t *v, char *out, size_t sz)
 /* The gateways column of CARRIER_SELECT: NULL (none) or a JSON array of
  * [sid, address, port, netmask, inbound, outbound] made by the query
  * itself; anything else would be a bug, logged. */
-static void rd_gateways(rd_t *d, carrier_t *c)
+static void rd_gateways(sqls_row_t *d, carrier_t *c)
 {
     const char *v = rd_val(d);
     if (!v) return;
@@ -87,37 +87,12 @@ static void rd_gateways(rd_t *d, carrier_t *c)
     json_decref(a);
 }
 
-static void read_carrier(rd_t *d, carrier_t *c)
+/* SQLS_CARRIER_COLS (the shared reader), then the gateways */
+static void rd_carrier(sqls_row_t *d, void *rows, size_t i)
 {
-    memset(c, 0, sizeof *c);
-    c->id = rd_i64(d);
-    rd_copy(d, c->uuid, sizeof c->uuid);
-    rd_copy(d, c->voip_sid, sizeof c->voip_sid);
-    rd_copy(d, c->carrier_id, sizeof c->carrier_id);
-    c->account_id = rd_i64(d);
-    c->sub_id = rd_i64(d);
-    rd_copy(d, c->sub_auth_id, sizeof c->sub_auth_id);
-    rd_copy(d, c->name, sizeof c->name);
-    c->trunk = (trunk_type_t)rd_int(d);
-    c->voice = rd_bool(d);
-    c->sms = rd_bool(d);
-    rd_copy(d, c->in_user, sizeof c->in_user);
-    pg_rd_blob(d, c->in_box, sizeof c->in_box, &c->in_box_len);
-    rd_copy(d, c->reg_user, sizeof c->reg_user);
-    pg_rd_blob(d, c->reg_box, sizeof c->reg_box, &c->reg_box_len);
-    rd_copy(d, c->reg_realm, sizeof c->reg_realm);
-    rd_copy(d, c->reg_from_user, sizeof c->reg_from_user);
-    rd_copy(d, c->reg_from_domain, sizeof c->reg_from_domain);
-    c->reg_expires = rd_int(d);
-    c->created_at = rd_i64(d);
-    c->updated_at = rd_i64(d);
-    c->nnumbers = rd_i64(d);
+    carrier_t *c = &((carrier_t *)rows)[i];
+    sqls_read_carrier(d, c);
     rd_gateways(d, c);
-}
-
-static void rd_carrier(rd_t *d, void *rows, size_t i)
-{
-    read_carrier(d, &((carrier_t *)rows)[i]);
 }
 
 /* The carrier's fields from sub_id to reg_expires, in the order of both

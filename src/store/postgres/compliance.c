@@ -1,7 +1,7 @@
 /* compliance.c -- compliance records. */
 #include "store/postgres/pgInt.h"
 
-#include "core/clock.h"
+#include "util/clock.h"
 
 const char *const pg_sql_compliance[Q__COUNT] = {
     [Q_COMPLIANCE_INSERT] =
@@ -26,20 +26,10 @@ int pg_compliance_insert(store_t *st, const compliance_t *cp)
     return rc == ST_NOTFOUND ? ST_CONFLICT : rc;
 }
 
-static void rd_compliance(rd_t *d, void *rows, size_t i)
-{
-    compliance_t *o = &((compliance_t *)rows)[i];
-    rd_copy(d, o->id, sizeof o->id);
-    o->account_id = rd_i64(d);
-    rd_copy(d, o->country_iso, sizeof o->country_iso);
-    rd_copy(d, o->number_type, sizeof o->number_type);
-    o->approved = rd_bool(d);
-}
-
 int pg_compliance_get(store_t *st, int64_t account_id, const char *id, compliance_t *out)
 {
     return pg_one_row(pg_conn(st), Q_COMPLIANCE_GET, PG_V(v_int(account_id), v_text(id)),
-                      rd_compliance, out);
+                      sqls_rd_compliance, out);
 }
 
 int pg_compliance_latest(store_t *st, int64_t account_id, const char *country_iso,
@@ -47,5 +37,5 @@ int pg_compliance_latest(store_t *st, int64_t account_id, const char *country_is
 {
     return pg_one_row(pg_conn(st), Q_COMPLIANCE_LATEST,
                       PG_V(v_int(account_id), v_text(country_iso), v_text(type), v_text(sub_type)),
-                      rd_compliance, out);
+                      sqls_rd_compliance, out);
 }

@@ -25,7 +25,7 @@ static int hexval(int c)
 }
 
 /* A bytea in text form ("\x0a1b..."); *n = 0 when NULL or too long. */
-void pg_rd_blob(rd_t *d, uint8_t *out, size_t sz, size_t *n)
+void pg_rd_blob(sqls_row_t *d, uint8_t *out, size_t sz, size_t *n)
 {
     const char *v = rd_val(d);
     *n = 0;
@@ -145,7 +145,36 @@ static void sql_check(void)
     }
 }
 
-void pg_rd_hash(rd_t *d, uint8_t out[IDS_HASH_SZ])
+/* sqlshared's column readers over a PGresult (text format) */
+static void row_text(sqls_row_t *r, char *out, size_t sz)
+{
+    const char *v = rd_val(r);
+    size_t n = v ? strlen(v) : 0;
+    if (n >= sz) n = sz - 1;
+    if (n) memcpy(out, v, n);
+    out[n] = '\0';
+}
+
+static int64_t row_i64(sqls_row_t *r, int64_t if_null)
+{
+    const char *v = rd_val(r);
+    return v ? strtoll(v, NULL, 10) : if_null;
+}
+
+static bool row_bool(sqls_row_t *r)
+{
+    const char *v = rd_val(r);
+    return v && v[0] == 't';
+}
+
+static const sqls_row_ops_t row_ops = {row_text, row_i64, row_bool, pg_rd_blob};
+
+sqls_row_t pg_row(const PGresult *r, int row, int col)
+{
+    return (sqls_row_t){&row_ops, r, row, col};
+}
+
+void pg_rd_hash(sqls_row_t *d, uint8_t out[IDS_HASH_SZ])
 {
     uint8_t h[IDS_HASH_SZ];
     size_t n = 0;
@@ -433,13 +462,13 @@ int pg_write1(conn_t *c, int which, const pg_val_t *v, int nv)
     return n >= 1 ? ST_OK : ST_NOTFOUND;
 }
 
-int pg_one_row(conn_t *c, int which, const pg_val_t *v, int nv, row_reader_fn rd, void *out)
+int pg_one_row(conn_t *c, int which, const pg_val_t *v, int nv, sqls_reader_fn rd, void *out)
 {
     PGresult *r = NULL;
     int rc = pg_exec(c, which, v, nv, &r, NULL);
     if (rc != ST_OK) return rc;
     if (PQntuples(r) > 0) {
-        rd_t d = {r, 0, 0};
+        sqls_row_t d = pg_row(r, 0, 0);
         rd(&d, out, 0);
     } else {
         rc = ST_NOTFOUND;
@@ -448,12 +477,12 @@ int pg_one_row(conn_t *c, int which, const pg_val_t *v, int nv, row_reader_fn rd
     return rc;
 }
 
-void pg_rd_i64(rd_t *d, void *rows, size_t i)
+void pg_rd_i64(sqls_row_t *d, void *rows, size_t i)
 {
     ((int64_t *)rows)[i] = rd_i64(d);
 }
 
-void pg_rd_text(rd_t *d, void *rows, size_t i)
+void pg_rd_text(sqls_row_t *d, void *rows, size_t i)
 {
     pg_text_out_t *o = &((pg_text_out_t *)rows)[i];
     rd_copy(d, o->s, o->sz);
@@ -464,7 +493,7 @@ int pg_each(conn_t *c, int which, const pg_val_t *v, int nv, row_each_fn fn, voi
     PGresult *r = NULL;
     if (pg_exec(c, which, v, nv, &r, NULL) != ST_OK) return ST_ERR;
     for (int i = 0; i < PQntuples(r); i++) {
-        rd_t d = {r, i, 0};
+        sqls_row_t d = pg_row(r, i, 0);
         if (fn(&d, arg) != C_OK) break;
     }
     PQclear(r);
@@ -474,7 +503,7 @@ int pg_each(conn_t *c, int which, const pg_val_t *v, int nv, row_each_fn fn, voi
 /* Runs a PAGE() statement and reads it: column 0 the total, then up to
  * limit rows. */
 static int page_of(conn_t *c, int which, const char *sql, const params_t *p, int limit,
-                   row_reader_fn rd, void *rows, size_t *nrows, int64_t *total)
+                   sqls_reader_fn rd, void *rows, size_t *nrows, int64_t *total)
 {
     PGresult *r = NULL;
     *nrows = 0;
@@ -485,14 +514,14 @@ static int page_of(conn_t *c, int which, const char *sql, const params_t *p, int
     if (n > 0) *total = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
     for (int i = 0; i < n && *nrows < (size_t)limit; i++) {
         if (PQgetisnull(r, i, 1)) break; /* the empty page's NULL row */
-        rd_t d = {r, i, 1};
+        sqls_row_t d = pg_row(r, i, 1);
         rd(&d, rows, (*nrows)++);
     }
     PQclear(r);
     return ST_OK;
 }
 
-int pg_page(conn_t *c, int which, const pg_val_t *v, int nv, int limit, row_reader_fn rd,
+int pg_page(conn_t *c, int which, const pg_val_t *v, int nv, int limit, sqls_reader_fn rd,
             void *rows, size_t *nrows, int64_t *total)
 {
     params_t p = {0};
@@ -500,7 +529,7 @@ int pg_page(conn_t *c, int which, const pg_val_t *v, int nv, int limit, row_read
     return page_of(c, which, NULL, &p, limit, rd, rows, nrows, total);
 }
 
-int pg_page_dyn(conn_t *c, const char *sql, const sqlw_t *w, int limit, row_reader_fn rd,
+int pg_page_dyn(conn_t *c, const char *sql, const sqlw_t *w, int limit, sqls_reader_fn rd,
                 void *rows, size_t *nrows, int64_t *total)
 {
     params_t p = {0};
@@ -700,59 +729,71 @@ static int pg_ping(store_t *st)
 
 static const store_ops_t pg_ops = {
     .name = "postgres",
+    /* lifecycle */
     .close = pg_close,
     .migrate = pg_migrate,
     .tx_begin = pg_tx_begin,
     .tx_commit = pg_tx_commit,
     .tx_rollback = pg_tx_rollback,
+    /* settings */
+    .setting_get = pg_setting_get,
+    .setting_put = pg_setting_put,
+    /* accounts and API keys */
     .account_insert = pg_account_insert,
     .account_by_auth_id = pg_account_by_auth_id,
+    .account_by_id = pg_account_by_id,
     .account_list = pg_account_list,
+    .account_count = pg_account_count,
     .apikey_insert = pg_apikey_insert,
     .apikey_lookup = pg_apikey_lookup,
-    .account_by_id = pg_account_by_id,
-    .account_count = pg_account_count,
+    /* inventory */
     .import_begin = pg_import_begin,
     .import_row = pg_import_row,
     .import_commit_batch = pg_import_commit_batch,
     .import_end = pg_import_end,
     .inventory_stats = pg_inventory_stats,
+    .inventory_export = pg_inventory_export,
+    /* numbers */
     .number_search = pg_number_search,
     .number_get_available = pg_number_get_available,
     .number_buy = pg_number_buy,
     .number_approve = pg_number_approve,
+    .number_lookup = pg_number_lookup,
+    /* owned numbers */
     .number_list = pg_number_list,
     .number_get_owned = pg_number_get_owned,
     .number_update_owned = pg_number_update_owned,
-    .number_get_any = pg_number_get_any,
     .number_release = pg_number_release,
+    .number_get_byoc = pg_number_get_byoc,
+    .number_get_any = pg_number_get_any,
+    .number_insert_owned = pg_number_insert_owned,
     .aging_sweep = pg_aging_sweep,
+    /* subaccounts */
     .sub_list = pg_sub_list,
     .account_update = pg_account_update,
     .sub_delete = pg_sub_delete,
+    /* applications */
+    .app_exists = pg_app_exists,
+    .app_default = pg_app_default,
     .app_insert = pg_app_insert,
     .app_get = pg_app_get,
     .app_list = pg_app_list,
     .app_update = pg_app_update,
     .app_delete = pg_app_delete,
     .app_clear_default = pg_app_clear_default,
-    .app_exists = pg_app_exists,
-    .app_default = pg_app_default,
+    /* compliance */
     .compliance_insert = pg_compliance_insert,
     .compliance_get = pg_compliance_get,
     .compliance_latest = pg_compliance_latest,
-    .number_get_byoc = pg_number_get_byoc,
+    /* carriers */
     .carrier_insert = pg_carrier_insert,
     .carrier_get = pg_carrier_get,
     .carrier_list = pg_carrier_list,
     .carrier_update = pg_carrier_update,
     .carrier_delete = pg_carrier_delete,
-    .number_lookup = pg_number_lookup,
-    .number_insert_owned = pg_number_insert_owned,
-    .setting_get = pg_setting_get,
-    .setting_put = pg_setting_put,
+    /* idempotency */
     .idem_get = pg_idem_get,
     .idem_put = pg_idem_put,
+    /* operations */
     .ping = pg_ping,
-    .inventory_export = pg_inventory_export,
 };

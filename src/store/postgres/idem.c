@@ -15,7 +15,7 @@ const char *const pg_sql_idem[Q__COUNT] = {
         "created_at = EXCLUDED.created_at",
 };
 
-static void rd_idem(rd_t *d, void *rows, size_t i)
+static void rd_idem(sqls_row_t *d, void *rows, size_t i)
 {
     idem_row_t *o = &((idem_row_t *)rows)[i];
     o->status = rd_int(d);

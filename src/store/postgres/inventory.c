@@ -3,7 +3,7 @@
  * (single-row mode). */
 #include "store/postgres/pgInt.h"
 
-#include "core/clock.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 const char *const pg_sql_inventory[Q__COUNT] = {
@@ -34,39 +34,7 @@ const char *const pg_sql_inventory[Q__COUNT] = {
         "AND ($2::int < 0 OR state = $2) ORDER BY number",
 };
 
-/* ---- inventory rows ----------------------------------------------------- */
-
-void pg_read_inv(rd_t *d, inv_number_t *r)
-{
-    rd_copy(d, r->number, sizeof r->number);
-    rd_copy(d, r->country_iso, sizeof r->country_iso);
-    rd_copy(d, r->type, sizeof r->type);
-    rd_copy(d, r->sub_type, sizeof r->sub_type);
-    rd_copy(d, r->prefix, sizeof r->prefix);
-    rd_copy(d, r->city, sizeof r->city);
-    rd_copy(d, r->region, sizeof r->region);
-    rd_copy(d, r->rate_center, sizeof r->rate_center);
-    r->lata = (int32_t)rd_money(d); /* NULL: -1 */
-    r->voice = rd_bool(d);
-    r->sms = rd_bool(d);
-    r->mms = rd_bool(d);
-    r->setup_rate = rd_money(d);
-    r->monthly_rental_rate = rd_money(d);
-    r->voice_rate = rd_money(d);
-    r->sms_rate = rd_money(d);
-    r->mms_rate = rd_money(d);
-    rd_copy(d, r->restriction, sizeof r->restriction);
-    rd_copy(d, r->restriction_text, sizeof r->restriction_text);
-    rd_copy(d, r->carrier, sizeof r->carrier);
-}
-
-void pg_rd_inv(rd_t *d, void *rows, size_t i)
-{
-    pg_read_inv(d, &((inv_number_t *)rows)[i]);
-}
-
 /* ---- inventory import --------------------------------------------------- */
-
 
 /* What the import knows about one number in the database (or about to be
  * in it).  While its row waits for the next flush, gen is the flush
@@ -204,7 +172,7 @@ static int read_ahead(store_import_t *im, const char *num)
             continue;
         }
         for (int i = 0; i < n; i++) {
-            rd_t d = {r, i, 0};
+            sqls_row_t d = pg_row(r, i, 0);
             const char *v = rd_val(&d);
             if (!v) continue;
             known_t *k = kmap_find(&im->known, v, strlen(v));
@@ -461,7 +429,7 @@ typedef struct {
     void *ud;
 } stats_walk_t;
 
-static int stats_each(rd_t *d, void *arg)
+static int stats_each(sqls_row_t *d, void *arg)
 {
     stats_walk_t *w = arg;
     stats_row_t s;
@@ -493,8 +461,8 @@ int pg_inventory_export(store_t *st, const char *country_iso, int state, store_i
     while ((r = PQgetResult(c->pg)) != NULL) {
         ExecStatusType s = PQresultStatus(r);
         if (s == PGRES_SINGLE_TUPLE && !stopped) {
-            rd_t d = {r, 0, 0};
-            pg_read_inv(&d, row);
+            sqls_row_t d = pg_row(r, 0, 0);
+            sqls_read_inv(&d, row);
             if (cb(row, ud) != C_OK) {
                 /* the caller knows why; the server need not send the rest */
                 stopped = true;

@@ -2,7 +2,7 @@
  * builder, sqlwhere.h), get_available, buy, approve, and number_lookup (any row). */
 #include "store/postgres/pgInt.h"
 
-#include "core/clock.h"
+#include "util/clock.h"
 
 const char *const pg_sql_numbers[Q__COUNT] = {
     [Q_NUMBER_GET_AVAILABLE] =
@@ -34,7 +34,7 @@ static int resolve_lca(conn_t *c, const search_q_t *q, sqlw_lca_t *out)
     out->have = false;
     int rc = pg_exec_dyn(c, w.sql.data, &w, &r);
     if (rc == ST_OK && PQntuples(r) > 0) {
-        rd_t d = {r, 0, 0};
+        sqls_row_t d = pg_row(r, 0, 0);
         rd_copy(&d, out->rc, sizeof out->rc);
         out->lata = (int32_t)rd_money(&d); /* NULL: -1 */
         out->have = true;
@@ -76,7 +76,7 @@ int pg_number_search(store_t *st, const search_q_t *q, inv_number_t *rows, size_
     buf_puts(&sql, " OFFSET ");
     sqlw_param(&w, &sql, q->offset);
     buf_puts(&sql, ") p ON true");
-    int ret = pg_page_dyn(c, sql.data, &w, q->limit, pg_rd_inv, rows, nrows, total);
+    int ret = pg_page_dyn(c, sql.data, &w, q->limit, sqls_rd_inv, rows, nrows, total);
     buf_free(&sql);
     sqlw_free(&w);
     return ret;
@@ -86,7 +86,7 @@ int pg_number_get_available(store_t *st, const char *number, inv_number_t *out)
 {
     conn_t *c = pg_conn(st);
     return pg_one_row(c, pg_lockq(c, Q_NUMBER_GET_AVAILABLE, Q_NUMBER_GET_AVAILABLE_LOCK),
-                      PG_V(v_text(number)), pg_rd_inv, out);
+                      PG_V(v_text(number)), sqls_rd_inv, out);
 }
 
 int pg_number_buy(store_t *st, const buy_row_t *b)
@@ -118,7 +118,7 @@ typedef struct {
     int64_t *owner_id;
 } lookup_out_t;
 
-static void rd_lookup(rd_t *d, void *out, size_t i)
+static void rd_lookup(sqls_row_t *d, void *out, size_t i)
 {
     lookup_out_t *o = &((lookup_out_t *)out)[i];
     *o->state = (num_state_t)rd_int(d);

@@ -3,7 +3,7 @@
  * aging sweep. */
 #include "store/postgres/pgInt.h"
 
-#include "core/clock.h"
+#include "util/clock.h"
 
 const char *const pg_sql_owned[Q__COUNT] = {
     [Q_OWNED_GET] = SQLS_OWNED_SELECT
@@ -47,46 +47,6 @@ const char *const pg_sql_owned[Q__COUNT] = {
         "WHERE state = 3 AND released_at <= $1",
 };
 
-/* ---- owned numbers ------------------------------------------------------ */
-
-static void read_owned(rd_t *d, owned_number_t *o)
-{
-    memset(o, 0, sizeof *o);
-    pg_read_inv(d, &o->inv);
-    o->state = (num_state_t)rd_int(d);
-    o->source = (num_source_t)rd_int(d);
-    o->owner_id = rd_i64(d);
-    o->sub_id = rd_i64(d);
-    rd_copy(d, o->sub_auth_id, sizeof o->sub_auth_id);
-    rd_copy(d, o->app_id, sizeof o->app_id);
-    rd_copy(d, o->alias, sizeof o->alias);
-    rd_copy(d, o->added_on, sizeof o->added_on);
-    rd_copy(d, o->renewal_date, sizeof o->renewal_date);
-    rd_copy(d, o->compliance_id, sizeof o->compliance_id);
-    rd_copy(d, o->cnam_lookup, sizeof o->cnam_lookup);
-    rd_copy(d, o->cnam, sizeof o->cnam);
-    rd_copy(d, o->cnam_callback_url, sizeof o->cnam_callback_url);
-    rd_copy(d, o->cnam_callback_method, sizeof o->cnam_callback_method);
-    rd_copy(d, o->caller_reputation_status, sizeof o->caller_reputation_status);
-    rd_copy(d, o->profile_uuid, sizeof o->profile_uuid);
-    rd_copy(d, o->cr_callback_url, sizeof o->cr_callback_url);
-    rd_copy(d, o->cr_callback_method, sizeof o->cr_callback_method);
-    rd_copy(d, o->tendlc_registration_status, sizeof o->tendlc_registration_status);
-    rd_copy(d, o->tendlc_campaign_id, sizeof o->tendlc_campaign_id);
-    rd_copy(d, o->toll_free_sms_verification, sizeof o->toll_free_sms_verification);
-    o->carrier_id = rd_i64(d);
-    o->created_at = rd_i64(d);
-    o->updated_at = rd_i64(d);
-    rd_copy(d, o->byoc_id, sizeof o->byoc_id);
-    rd_copy(d, o->label, sizeof o->label);
-    rd_copy(d, o->carrier_sid, sizeof o->carrier_sid);
-}
-
-static void rd_owned(rd_t *d, void *rows, size_t i)
-{
-    read_owned(d, &((owned_number_t *)rows)[i]);
-}
-
 int pg_number_list(store_t *st, const numlist_q_t *q, owned_number_t *rows, size_t *nrows,
                    int64_t *total)
 {
@@ -106,7 +66,7 @@ int pg_number_list(store_t *st, const numlist_q_t *q, owned_number_t *rows, size
     buf_puts(&sql, " OFFSET ");
     sqlw_param(&w, &sql, q->offset);
     buf_puts(&sql, ") n " SQLS_OWNED_JOINS "ORDER BY n.number) p ON true");
-    int ret = pg_page_dyn(c, sql.data, &w, q->limit, rd_owned, rows, nrows, total);
+    int ret = pg_page_dyn(c, sql.data, &w, q->limit, sqls_rd_owned, rows, nrows, total);
     buf_free(&sql);
     sqlw_free(&w);
     return ret;
@@ -117,21 +77,21 @@ int pg_number_get_owned(store_t *st, int64_t owner_id, int64_t sub_id, const cha
 {
     conn_t *c = pg_conn(st);
     return pg_one_row(c, pg_lockq(c, Q_OWNED_GET, Q_OWNED_GET_LOCK),
-                      PG_V(v_text(number), v_int(owner_id), v_int(sub_id)), rd_owned, out);
+                      PG_V(v_text(number), v_int(owner_id), v_int(sub_id)), sqls_rd_owned, out);
 }
 
 int pg_number_get_byoc(store_t *st, int64_t owner_id, const char *byoc_id, owned_number_t *out)
 {
     conn_t *c = pg_conn(st);
     return pg_one_row(c, pg_lockq(c, Q_OWNED_GET_BYOC, Q_OWNED_GET_BYOC_LOCK),
-                      PG_V(v_text(byoc_id), v_int(owner_id)), rd_owned, out);
+                      PG_V(v_text(byoc_id), v_int(owner_id)), sqls_rd_owned, out);
 }
 
 int pg_number_get_any(store_t *st, const char *number, owned_number_t *out)
 {
     conn_t *c = pg_conn(st);
     return pg_one_row(c, pg_lockq(c, Q_OWNED_GET_ANY, Q_OWNED_GET_ANY_LOCK), PG_V(v_text(number)),
-                      rd_owned, out);
+                      sqls_rd_owned, out);
 }
 
 int pg_number_update_owned(store_t *st, const owned_number_t *n)

@@ -309,70 +309,58 @@ static inline pg_val_t v_blob(const uint8_t *b, size_t n)
 
 /* ---- reading results ------------------------------------------------------ */
 
-/* A cursor over one row's columns, read left to right.  Strings it returns
- * belong to the PGresult. */
-typedef struct {
-    const PGresult *r;
-    int row, col;
-} rd_t;
+/* A cursor over one row's columns, read left to right (sqlshared.h's
+ * sqls_row_t, so that the shared sqls_read_* readers fill the records):
+ * row `row` of the PGresult r, from column col. */
+sqls_row_t pg_row(const PGresult *r, int row, int col);
 
-static inline const char *rd_val(rd_t *d)
+/* The next column's text, NULL for NULL; it belongs to the PGresult. */
+static inline const char *rd_val(sqls_row_t *d)
 {
+    const PGresult *r = d->res;
     int col = d->col++;
-    return PQgetisnull(d->r, d->row, col) ? NULL : PQgetvalue(d->r, d->row, col);
+    return PQgetisnull(r, d->row, col) ? NULL : PQgetvalue(r, d->row, col);
 }
 
-static inline void rd_copy(rd_t *d, char *out, size_t sz)
+/* The backend's own small readers go through the same column readers as
+ * the shared ones (conn.c's row ops). */
+static inline void rd_copy(sqls_row_t *d, char *out, size_t sz)
 {
-    const char *v = rd_val(d);
-    size_t n = v ? strlen(v) : 0;
-    if (n >= sz) n = sz - 1;
-    if (n) memcpy(out, v, n);
-    out[n] = '\0';
+    d->ops->text(d, out, sz);
 }
 
-static inline int64_t rd_i64(rd_t *d)
+static inline int64_t rd_i64(sqls_row_t *d)
 {
-    const char *v = rd_val(d);
-    return v ? strtoll(v, NULL, 10) : 0;
+    return d->ops->i64(d, 0);
 }
 
-static inline int rd_int(rd_t *d)
+static inline int rd_int(sqls_row_t *d)
 {
     return (int)rd_i64(d);
 }
 
-/* NULL money is "not set": -1 */
-static inline int64_t rd_money(rd_t *d)
+/* NULL is "not set": -1 (money, a LATA) */
+static inline int64_t rd_money(sqls_row_t *d)
 {
-    const char *v = rd_val(d);
-    return v ? strtoll(v, NULL, 10) : -1;
-}
-
-static inline bool rd_bool(rd_t *d)
-{
-    const char *v = rd_val(d);
-    return v && v[0] == 't';
+    return d->ops->i64(d, -1);
 }
 
 /* A bytea in text form ("\x0a1b...") into out; *n = 0 when NULL or too long. */
-void pg_rd_blob(rd_t *d, uint8_t *out, size_t sz, size_t *n);
+void pg_rd_blob(sqls_row_t *d, uint8_t *out, size_t sz, size_t *n);
 /* A hash (IDS_HASH_SZ bytes) into out; all zero when NULL or another size. */
-void pg_rd_hash(rd_t *d, uint8_t out[IDS_HASH_SZ]);
+void pg_rd_hash(sqls_row_t *d, uint8_t out[IDS_HASH_SZ]);
 
-/* Reads one row of a result into element i of the array rows. */
-typedef void (*row_reader_fn)(rd_t *d, void *rows, size_t i);
-/* A row_reader_fn for one bigint column (a count, a RETURNING id) into
+/* A sqls_reader_fn for one bigint column (a count, a RETURNING id) into
  * ((int64_t *)rows)[i]. */
-void pg_rd_i64(rd_t *d, void *rows, size_t i);
-/* A row_reader_fn for one text column into a caller's buffer. */
+void pg_rd_i64(sqls_row_t *d, void *rows, size_t i);
+/* A sqls_reader_fn for one text column into a caller's buffer. */
 typedef struct {
     char *s;
     size_t sz;
 } pg_text_out_t;
-void pg_rd_text(rd_t *d, void *rows, size_t i);
+void pg_rd_text(sqls_row_t *d, void *rows, size_t i);
 /* Called for each row of a walk (pg_each); C_OK: go on. */
-typedef int (*row_each_fn)(rd_t *d, void *arg);
+typedef int (*row_each_fn)(sqls_row_t *d, void *arg);
 
 /* ---- connections and statements (conn.c) --------------------------------- */
 
@@ -399,12 +387,12 @@ int pg_exec(conn_t *c, int which, const pg_val_t *v, int nv, PGresult **out, int
 int pg_write1(conn_t *c, int which, const pg_val_t *v, int nv);
 /* ST_OK with the first row read by rd into out, ST_NOTFOUND when there is
  * none, ST_ERR on failure. */
-int pg_one_row(conn_t *c, int which, const pg_val_t *v, int nv, row_reader_fn rd, void *out);
+int pg_one_row(conn_t *c, int which, const pg_val_t *v, int nv, sqls_reader_fn rd, void *out);
 /* Calls fn for each row, in order, until it answers other than C_OK (the
  * call is still ST_OK: the caller knows why it stopped). */
 int pg_each(conn_t *c, int which, const pg_val_t *v, int nv, row_each_fn fn, void *arg);
 /* A PAGE() statement: column 0 the total, then up to limit rows. */
-int pg_page(conn_t *c, int which, const pg_val_t *v, int nv, int limit, row_reader_fn rd,
+int pg_page(conn_t *c, int which, const pg_val_t *v, int nv, int limit, sqls_reader_fn rd,
             void *rows, size_t *nrows, int64_t *total);
 /* Sends fixed statement `which` in single-row mode: the caller reads its
  * rows with PQgetResult until NULL. */
@@ -414,7 +402,7 @@ int pg_send_rows(conn_t *c, int which, const pg_val_t *v, int nv);
  * the WHERE builder w recorded (w may be NULL: none); prepared once per
  * connection in a cache keyed by their text. */
 int pg_exec_dyn(conn_t *c, const char *sql, const sqlw_t *w, PGresult **out);
-int pg_page_dyn(conn_t *c, const char *sql, const sqlw_t *w, int limit, row_reader_fn rd,
+int pg_page_dyn(conn_t *c, const char *sql, const sqlw_t *w, int limit, sqls_reader_fn rd,
                 void *rows, size_t *nrows, int64_t *total);
 
 /* A parameterless command (BEGIN, COMMIT, ...), as a simple query: it may
@@ -445,10 +433,6 @@ int pg_tx_end(store_t *st, int rc, bool notfound_commits);
 
 /* ---- rows shared between files -------------------------------------------- */
 
-void pg_read_account(rd_t *d, account_t *a);         /* accounts.c: SQLS_ACCOUNT_COLS */
-void pg_rd_account(rd_t *d, void *rows, size_t i);
-void pg_read_inv(rd_t *d, inv_number_t *r);          /* inventory.c: SQLS_INV_COLS */
-void pg_rd_inv(rd_t *d, void *rows, size_t i);
 
 /* ---- the ops of store_ops_t, by file -------------------------------------- */
 

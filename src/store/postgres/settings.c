@@ -2,8 +2,8 @@
  * schema_migrations) and server settings (name -> text). */
 #include "store/postgres/pgInt.h"
 
-#include "core/clock.h"
 #include "store/migrate.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 const char *const pg_sql_settings[Q__COUNT] = {

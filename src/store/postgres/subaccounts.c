@@ -2,7 +2,7 @@
  * its numbers, applications and carriers to the parent first). */
 #include "store/postgres/pgInt.h"
 
-#include "core/clock.h"
+#include "util/clock.h"
 
 const char *const pg_sql_subaccounts[Q__COUNT] = {
     [Q_SUB_LIST] = PAGE("FROM accounts WHERE parent_id = $1",
@@ -25,7 +25,7 @@ int pg_sub_list(store_t *st, int64_t parent_id, int limit, int offset, account_t
                 size_t *nrows, int64_t *total)
 {
     return pg_page(pg_conn(st), Q_SUB_LIST, PG_V(v_int(parent_id), v_int(limit), v_int(offset)),
-                   limit, pg_rd_account, rows, nrows, total);
+                   limit, sqls_rd_account, rows, nrows, total);
 }
 
 int pg_account_update(store_t *st, const account_t *a)
