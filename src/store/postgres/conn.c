@@ -252,8 +252,17 @@ void pg_conn_close(conn_t *c)
 
 conn_t *pg_conn_open(const char *url, char **err)
 {
-    PGconn *pg = pg_connect(url, err);
-    if (!pg) return NULL;
+    char *why = NULL;
+    PGconn *pg = pg_connect(url, &why);
+    if (!pg) {
+        if (err) {
+            *err = why;
+        } else {
+            log_msg(LOG_ERROR, "postgres: cannot connect: %s", why);
+            free(why);
+        }
+        return NULL;
+    }
     conn_t *c = xcalloc(1, sizeof *c);
     c->pg = pg;
     return c;
@@ -263,13 +272,8 @@ static conn_t *conn_get(pg_store_t *s)
 {
     conn_t *c = pthread_getspecific(s->key);
     if (c) return c;
-    char *err = NULL;
-    c = pg_conn_open(s->url, &err);
-    if (!c) {
-        log_msg(LOG_ERROR, "postgres: cannot connect: %s", err);
-        free(err);
-        return NULL;
-    }
+    c = pg_conn_open(s->url, NULL);
+    if (!c) return NULL;
     pthread_setspecific(s->key, c);
     pthread_mutex_lock(&s->lock);
     c->next = s->conns;

@@ -295,20 +295,11 @@ static int import_tx_begin(store_import_t *im)
 int pg_import_begin(store_t *st, bool dry_run, store_import_t **out)
 {
     pg_store_t *s = (pg_store_t *)st;
-    char *err = NULL;
-    conn_t *c = pg_conn_open(s->url, &err);
-    if (!c) {
-        log_msg(LOG_ERROR, "postgres: cannot connect: %s", err);
-        free(err);
-        return ST_ERR;
-    }
-    store_import_t *im = xcalloc(1, sizeof *im);
-    im->s = s;
-    im->c = c;
-    im->dry_run = dry_run;
-    im->now = clock_now();
-    im->plen = RANGE_PREFIX;
-    im->gen = 1;
+    conn_t *c = pg_conn_open(s->url, NULL);
+    if (!c) return ST_ERR;
+    store_import_t *im = xmalloc(sizeof *im);
+    *im = (store_import_t){
+        .s = s, .c = c, .dry_run = dry_run, .now = clock_now(), .plen = RANGE_PREFIX, .gen = 1};
     /* the transaction spans calls: never reconnect silently inside it */
     c->depth = 1;
     c->tx_write = !dry_run;
@@ -424,25 +415,19 @@ int pg_import_end(store_import_t *im, bool commit)
     return rc;
 }
 
-typedef struct {
-    store_stats_cb cb;
-    void *ud;
-} stats_walk_t;
-
-static int stats_each(sqls_row_t *d, void *arg)
+static void read_stats(sqls_row_t *d, stats_row_t *s)
 {
-    stats_walk_t *w = arg;
-    stats_row_t s;
-    rd_copy(d, s.country_iso, sizeof s.country_iso);
-    rd_copy(d, s.type, sizeof s.type);
-    s.state = (num_state_t)rd_int(d);
-    s.count = rd_i64(d);
-    return w->cb(&s, w->ud);
+    rd_copy(d, s->country_iso, sizeof s->country_iso);
+    rd_copy(d, s->type, sizeof s->type);
+    s->state = (num_state_t)rd_int(d);
+    s->count = rd_i64(d);
 }
+
+PG_WALKER(stats_each, stats_row_t, store_stats_cb, read_stats)
 
 int pg_inventory_stats(store_t *st, store_stats_cb cb, void *ud)
 {
-    stats_walk_t w = {cb, ud};
+    stats_each_t w = {cb, ud};
     return pg_each(pg_conn(st), Q_STATS, PG_NONE, stats_each, &w);
 }
 
