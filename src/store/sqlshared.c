@@ -156,32 +156,16 @@ void sqls_read_carrier(sqls_row_t *r, carrier_t *c)
     c->nnumbers = I64(r);
 }
 
-void sqls_rd_account(sqls_row_t *r, void *rows, size_t i)
-{
-    sqls_read_account(r, &((account_t *)rows)[i]);
-}
+/* Row i of an array of T, read by sqls_read_T. */
+#define ROWS_READER(T, type)                                    \
+    void sqls_rd_##T(sqls_row_t *r, void *rows, size_t i)       \
+    {                                                           \
+        sqls_read_##T(r, &((type *)rows)[i]);                   \
+    }
 
-void sqls_rd_inv(sqls_row_t *r, void *rows, size_t i)
-{
-    sqls_read_inv(r, &((inv_number_t *)rows)[i]);
-}
-
-void sqls_rd_owned(sqls_row_t *r, void *rows, size_t i)
-{
-    sqls_read_owned(r, &((owned_number_t *)rows)[i]);
-}
-
-void sqls_rd_app(sqls_row_t *r, void *rows, size_t i)
-{
-    sqls_read_app(r, &((app_t *)rows)[i]);
-}
-
-void sqls_rd_compliance(sqls_row_t *r, void *rows, size_t i)
-{
-    sqls_read_compliance(r, &((compliance_t *)rows)[i]);
-}
-
-void sqls_rd_carrier(sqls_row_t *r, void *rows, size_t i)
-{
-    sqls_read_carrier(r, &((carrier_t *)rows)[i]);
-}
+ROWS_READER(account, account_t)
+ROWS_READER(inv, inv_number_t)
+ROWS_READER(owned, owned_number_t)
+ROWS_READER(app, app_t)
+ROWS_READER(compliance, compliance_t)
+ROWS_READER(carrier, carrier_t)

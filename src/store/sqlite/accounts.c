@@ -22,37 +22,23 @@ int sq_account_insert(store_t *st, account_t *a)
     conn_t *c = CONN(st);
     sqlite3_stmt *q = c ? STMT(c, Q_ACCOUNT_INSERT) : NULL;
     if (!q) return ST_ERR;
-    sq_bind_text(q, 1, a->auth_id);
-    sq_bind_id(q, 2, a->parent_id);
-    sq_bind_text(q, 3, a->name);
-    sqlite3_bind_blob(q, 4, a->token_hash, IDS_HASH_SZ, SQLITE_STATIC);
-    sqlite3_bind_int(q, 5, a->enabled);
-    sqlite3_bind_int64(q, 6, a->created_at);
+    sq_bind_args(q, SQ_ARGS(SQ_T(a->auth_id), SQ_ID(a->parent_id), SQ_T(a->name),
+                            SQ_B(a->token_hash, IDS_HASH_SZ), SQ_I(a->enabled),
+                            SQ_I(a->created_at)));
     int rc = sq_step(c, q, "account insert");
     if (rc == ST_OK) a->id = sqlite3_last_insert_rowid(c->db);
     sq_done(q);
     return rc;
 }
 
-/* One account by auth_id (when not NULL) or by id. */
-static int account_one(store_t *st, int which, const char *auth_id, int64_t id, account_t *out)
-{
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? STMT(c, which) : NULL;
-    if (!q) return ST_ERR;
-    if (auth_id) sq_bind_text(q, 1, auth_id);
-    else sqlite3_bind_int64(q, 1, id);
-    return sq_one_row(c, q, sqls_rd_account, out, "account lookup");
-}
-
 int sq_account_by_auth_id(store_t *st, const char *auth_id, account_t *out)
 {
-    return account_one(st, Q_ACCOUNT_BY_AUTH_ID, auth_id, 0, out);
+    return SQ_ONE(st, Q_ACCOUNT_BY_AUTH_ID, sqls_rd_account, out, SQ_T(auth_id));
 }
 
 int sq_account_by_id(store_t *st, int64_t id, account_t *out)
 {
-    return account_one(st, Q_ACCOUNT_BY_ID, NULL, id, out);
+    return SQ_ONE(st, Q_ACCOUNT_BY_ID, sqls_rd_account, out, SQ_I(id));
 }
 
 typedef struct {
@@ -91,28 +77,30 @@ int64_t sq_account_count(store_t *st)
 int sq_apikey_insert(store_t *st, int64_t account_id, const uint8_t hash[IDS_HASH_SZ],
                      unsigned scopes)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? STMT(c, Q_APIKEY_INSERT) : NULL;
-    if (!q) return ST_ERR;
-    sqlite3_bind_int64(q, 1, account_id);
-    sqlite3_bind_blob(q, 2, hash, IDS_HASH_SZ, SQLITE_STATIC);
-    sqlite3_bind_int(q, 3, (int)scopes);
-    sqlite3_bind_int64(q, 4, clock_now());
-    return sq_run(c, q, "api key insert", NULL);
+    return SQ_RUN(st, Q_APIKEY_INSERT, NULL, SQ_I(account_id), SQ_B(hash, IDS_HASH_SZ),
+                  SQ_I(scopes), SQ_I(clock_now()));
+}
+
+typedef struct {
+    int64_t account_id;
+    unsigned scopes;
+} apikey_t;
+
+static void rd_apikey(sqls_row_t *r, void *rows, size_t i)
+{
+    apikey_t *k = (apikey_t *)rows + i;
+    k->account_id = r->ops->i64(r, 0);
+    k->scopes = (unsigned)r->ops->i64(r, 0);
 }
 
 int sq_apikey_lookup(store_t *st, const uint8_t hash[IDS_HASH_SZ], int64_t *account_id,
                      unsigned *scopes)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? STMT(c, Q_APIKEY_LOOKUP) : NULL;
-    if (!q) return ST_ERR;
-    sqlite3_bind_blob(q, 1, hash, IDS_HASH_SZ, SQLITE_STATIC);
-    int rc = sq_step_row(c, q, "api key lookup");
+    apikey_t k = {0, 0};
+    int rc = SQ_ONE(st, Q_APIKEY_LOOKUP, rd_apikey, &k, SQ_B(hash, IDS_HASH_SZ));
     if (rc == ST_OK) {
-        *account_id = sqlite3_column_int64(q, 0);
-        *scopes = (unsigned)sqlite3_column_int(q, 1);
+        *account_id = k.account_id;
+        *scopes = k.scopes;
     }
-    sq_done(q);
     return rc;
 }

@@ -26,7 +26,7 @@ static const char *const sql_text[Q__COUNT] = {
         "hangup_url = ?7, hangup_method = ?8, fallback_answer_url = ?9, fallback_method = ?10, "
         "message_url = ?11, message_method = ?12, default_number_app = ?13, "
         "default_endpoint_app = ?14, public_uri = ?15, log_incoming_messages = ?16, "
-        "modified_at = ?17, is_voice_request = ?18 WHERE account_id = ?1 AND app_id = ?2",
+        "modified_at = ?17, is_voice_request = ?18 WHERE app_id = ?1 AND account_id = ?2",
     [Q_APP_UNLINK] =
         "UPDATE numbers SET app_id = NULL, updated_at = ?3 WHERE owner_id = ?1 AND app_id = ?2",
     [Q_APP_DELETE] = "DELETE FROM applications WHERE account_id = ?1 AND app_id = ?2",
@@ -34,78 +34,47 @@ static const char *const sql_text[Q__COUNT] = {
         "UPDATE applications SET default_number_app = 0 WHERE account_id = ?1 AND default_number_app = 1",
 };
 
-/* ?1 and ?2 as (account_id, app_id) */
-static sqlite3_stmt *app_key(conn_t *c, int which, int64_t account_id, const char *app_id)
+/* Reads nothing: a row is all app_exists asks for. */
+static void rd_nothing(sqls_row_t *r, void *rows, size_t i)
 {
-    sqlite3_stmt *q = STMT(c, which);
-    if (!q) return NULL;
-    sqlite3_bind_int64(q, 1, account_id);
-    sq_bind_text(q, 2, app_id);
-    return q;
+    (void)r, (void)rows, (void)i;
 }
 
 int sq_app_exists(store_t *st, int64_t account_id, const char *app_id)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? app_key(c, Q_APP_EXISTS, account_id, app_id) : NULL;
-    if (!q) return ST_ERR;
-    int rc = sq_step_row(c, q, "application exists");
-    sq_done(q);
-    return rc;
+    return SQ_ONE(st, Q_APP_EXISTS, rd_nothing, NULL, SQ_I(account_id), SQ_T(app_id));
 }
 
 int sq_app_default(store_t *st, int64_t account_id, char out[MODEL_APP_ID_SZ])
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? STMT(c, Q_APP_DEFAULT) : NULL;
-    if (!q) return ST_ERR;
-    sqlite3_bind_int64(q, 1, account_id);
-    int rc = sq_step_row(c, q, "application default");
-    if (rc == ST_OK) sq_col_text(q, 0, out, MODEL_APP_ID_SZ);
-    sq_done(q);
-    return rc;
+    sq_text_out_t o = {out, MODEL_APP_ID_SZ};
+    return SQ_ONE(st, Q_APP_DEFAULT, sq_rd_text, &o, SQ_I(account_id));
 }
 
-/* Positions 4-16 and 18 of Q_APP_INSERT and Q_APP_UPDATE. */
-static void bind_app_fields(sqlite3_stmt *q, const app_t *a)
+/* Both statements take the fields of an application in one order: ?1
+ * app_id, ?2 account_id, ?3 sub_id, ?4-?16 the fields below, ?17 the
+ * time, ?18 is_voice_request. */
+static int app_write(store_t *st, int which, const char *sql, const app_t *a, int64_t at,
+                     int *changes)
 {
-    int i = 4;
-    sq_bind_text(q, i++, a->app_name);
-    sq_bind_text(q, i++, a->answer_url);
-    sq_bind_text(q, i++, a->answer_method);
-    sq_bind_text_or_null(q, i++, a->hangup_url);
-    sq_bind_text(q, i++, a->hangup_method);
-    sq_bind_text_or_null(q, i++, a->fallback_answer_url);
-    sq_bind_text(q, i++, a->fallback_method);
-    sq_bind_text_or_null(q, i++, a->message_url);
-    sq_bind_text(q, i++, a->message_method);
-    sqlite3_bind_int(q, i++, a->default_number_app);
-    sqlite3_bind_int(q, i++, a->default_endpoint_app);
-    sqlite3_bind_int(q, i++, a->public_uri);
-    sqlite3_bind_int(q, i++, a->log_incoming_messages);
-    sqlite3_bind_int(q, 18, a->is_voice_request);
+    return sq_run_args(
+        st, which, sql, changes,
+        SQ_ARGS(SQ_T(a->app_id), SQ_I(a->account_id), SQ_ID(a->sub_id), SQ_T(a->app_name),
+                SQ_T(a->answer_url), SQ_T(a->answer_method), SQ_TN(a->hangup_url),
+                SQ_T(a->hangup_method), SQ_TN(a->fallback_answer_url), SQ_T(a->fallback_method),
+                SQ_TN(a->message_url), SQ_T(a->message_method), SQ_I(a->default_number_app),
+                SQ_I(a->default_endpoint_app), SQ_I(a->public_uri),
+                SQ_I(a->log_incoming_messages), SQ_I(at), SQ_I(a->is_voice_request)));
 }
 
 int sq_app_insert(store_t *st, const app_t *a)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? STMT(c, Q_APP_INSERT) : NULL;
-    if (!q) return ST_ERR;
-    sq_bind_text(q, 1, a->app_id);
-    sqlite3_bind_int64(q, 2, a->account_id);
-    sq_bind_id(q, 3, a->sub_id);
-    bind_app_fields(q, a);
-    sqlite3_bind_int64(q, 17, a->created_at);
-    return sq_run(c, q, "application insert", NULL);
+    return app_write(st, Q_APP_INSERT, sql_text[Q_APP_INSERT], a, a->created_at, NULL);
 }
 
 int sq_app_get(store_t *st, int64_t account_id, int64_t sub_id, const char *app_id, app_t *out)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? app_key(c, Q_APP_GET, account_id, app_id) : NULL;
-    if (!q) return ST_ERR;
-    sqlite3_bind_int64(q, 3, sub_id);
-    return sq_one_row(c, q, sqls_rd_app, out, "application get");
+    return SQ_ONE(st, Q_APP_GET, sqls_rd_app, out, SQ_I(account_id), SQ_T(app_id), SQ_I(sub_id));
 }
 
 int sq_app_list(store_t *st, int64_t account_id, int64_t sub_id, const char *app_name, int limit,
@@ -121,32 +90,20 @@ int sq_app_list(store_t *st, int64_t account_id, int64_t sub_id, const char *app
 
 int sq_app_update(store_t *st, const app_t *a)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? app_key(c, Q_APP_UPDATE, a->account_id, a->app_id) : NULL;
-    if (!q) return ST_ERR;
-    sq_bind_id(q, 3, a->sub_id);
-    bind_app_fields(q, a);
-    sqlite3_bind_int64(q, 17, a->modified_at);
-    return sq_run1(c, q, "application update");
+    int n = 0;
+    int rc = app_write(st, Q_APP_UPDATE, sql_text[Q_APP_UPDATE], a, a->modified_at, &n);
+    if (rc != ST_OK) return rc;
+    return n == 1 ? ST_OK : ST_NOTFOUND;
 }
 
 int sq_app_delete(store_t *st, int64_t account_id, const char *app_id)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *u = c ? app_key(c, Q_APP_UNLINK, account_id, app_id) : NULL;
-    if (!u) return ST_ERR;
-    sqlite3_bind_int64(u, 3, clock_now());
-    int rc = sq_run(c, u, "application unlink", NULL);
+    int rc = SQ_RUN(st, Q_APP_UNLINK, NULL, SQ_I(account_id), SQ_T(app_id), SQ_I(clock_now()));
     if (rc != ST_OK) return rc;
-    sqlite3_stmt *d = app_key(c, Q_APP_DELETE, account_id, app_id);
-    return d ? sq_run1(c, d, "application delete") : ST_ERR;
+    return SQ_RUN1(st, Q_APP_DELETE, SQ_I(account_id), SQ_T(app_id));
 }
 
 int sq_app_clear_default(store_t *st, int64_t account_id)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? STMT(c, Q_APP_CLEAR_DEFAULT) : NULL;
-    if (!q) return ST_ERR;
-    sqlite3_bind_int64(q, 1, account_id);
-    return sq_run(c, q, "application clear default", NULL);
+    return SQ_RUN(st, Q_APP_CLEAR_DEFAULT, NULL, SQ_I(account_id));
 }

@@ -40,28 +40,20 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_GW_DELETE] = "DELETE FROM carrier_gateways WHERE carrier = ?1",
 };
 
-/* Positions 1-19 of Q_CARRIER_INSERT (Q_CARRIER_UPDATE uses the same). */
-static void bind_carrier(sqlite3_stmt *q, const carrier_t *c)
+/* Q_CARRIER_INSERT takes ?1-?19 of these; Q_CARRIER_UPDATE all 20 (?20:
+ * the row id). */
+#define CARRIER_ARGS 20
+static void carrier_args(const carrier_t *c, sq_arg_t a[CARRIER_ARGS])
 {
-    sq_bind_text(q, 1, c->uuid);
-    sq_bind_text(q, 2, c->voip_sid);
-    sq_bind_text(q, 3, c->carrier_id);
-    sqlite3_bind_int64(q, 4, c->account_id);
-    sq_bind_id(q, 5, c->sub_id);
-    sq_bind_text(q, 6, c->name);
-    sqlite3_bind_int(q, 7, (int)c->trunk);
-    sqlite3_bind_int(q, 8, c->voice);
-    sqlite3_bind_int(q, 9, c->sms);
-    sq_bind_text_or_null(q, 10, c->in_user);
-    sq_bind_blob_or_null(q, 11, c->in_box, c->in_box_len);
-    sq_bind_text_or_null(q, 12, c->reg_user);
-    sq_bind_blob_or_null(q, 13, c->reg_box, c->reg_box_len);
-    sq_bind_text_or_null(q, 14, c->reg_realm);
-    sq_bind_text_or_null(q, 15, c->reg_from_user);
-    sq_bind_text_or_null(q, 16, c->reg_from_domain);
-    sq_bind_id(q, 17, c->reg_expires);
-    sqlite3_bind_int64(q, 18, c->created_at);
-    sqlite3_bind_int64(q, 19, c->updated_at);
+    const sq_arg_t v[CARRIER_ARGS] = {
+        SQ_T(c->uuid), SQ_T(c->voip_sid), SQ_T(c->carrier_id), SQ_I(c->account_id),
+        SQ_ID(c->sub_id), SQ_T(c->name), SQ_I(c->trunk), SQ_I(c->voice), SQ_I(c->sms),
+        SQ_TN(c->in_user), SQ_B(c->in_box, c->in_box_len), SQ_TN(c->reg_user),
+        SQ_B(c->reg_box, c->reg_box_len), SQ_TN(c->reg_realm), SQ_TN(c->reg_from_user),
+        SQ_TN(c->reg_from_domain), SQ_ID(c->reg_expires), SQ_I(c->created_at),
+        SQ_I(c->updated_at), SQ_I(c->id),
+    };
+    memcpy(a, v, sizeof v);
 }
 
 static int gw_write(conn_t *c, const carrier_t *cr)
@@ -70,14 +62,9 @@ static int gw_write(conn_t *c, const carrier_t *cr)
     if (!q) return ST_ERR;
     for (size_t i = 0; i < cr->ngw; i++) {
         const gateway_t *g = &cr->gw[i];
-        sqlite3_bind_int64(q, 1, cr->id);
-        sqlite3_bind_int64(q, 2, (int64_t)i);
-        sq_bind_text(q, 3, g->sid);
-        sq_bind_text(q, 4, g->address);
-        sqlite3_bind_int(q, 5, g->port);
-        sqlite3_bind_int(q, 6, g->netmask);
-        sqlite3_bind_int(q, 7, g->inbound);
-        sqlite3_bind_int(q, 8, g->outbound);
+        sq_bind_args(q, SQ_ARGS(SQ_I(cr->id), SQ_I(i), SQ_T(g->sid), SQ_T(g->address),
+                                SQ_I(g->port), SQ_I(g->netmask), SQ_I(g->inbound),
+                                SQ_I(g->outbound)));
         int rc = sq_run(c, q, "gateway insert", NULL);
         if (rc != ST_OK) return rc;
     }
@@ -130,7 +117,9 @@ int sq_carrier_insert(store_t *st, carrier_t *cr)
     sqlite3_stmt *q = c ? STMT(c, Q_CARRIER_INSERT) : NULL;
     if (!q) return ST_ERR;
     if (sq_tx_begin(st, true) != ST_OK) return ST_ERR;
-    bind_carrier(q, cr);
+    sq_arg_t a[CARRIER_ARGS];
+    carrier_args(cr, a);
+    sq_bind_args(q, a, CARRIER_ARGS - 1);
     int rc = sq_step(c, q, "carrier insert");
     sq_done(q);
     if (rc == ST_OK) {
@@ -148,9 +137,7 @@ int sq_carrier_get(store_t *st, int64_t account_id, int64_t sub_id, const char *
     if (!q) return ST_ERR;
     /* one snapshot for the carrier and its gateways */
     if (sq_tx_begin(st, false) != ST_OK) return ST_ERR;
-    sqlite3_bind_int64(q, 1, account_id);
-    sqlite3_bind_int64(q, 2, sub_id);
-    sq_bind_text(q, 3, ref);
+    sq_bind_args(q, SQ_ARGS(SQ_I(account_id), SQ_I(sub_id), SQ_T(ref)));
     int rc = sq_one_row(c, q, sqls_rd_carrier, out, "carrier get");
     bool filled = rc == ST_OK;
     if (rc == ST_OK && gw_read(c, out) != ST_OK) rc = ST_ERR;
@@ -187,21 +174,15 @@ int sq_carrier_update(store_t *st, const carrier_t *cr)
     sqlite3_stmt *q = STMT(c, Q_CARRIER_UPDATE), *r = STMT(c, Q_CARRIER_RENAME_NUMBERS);
     if (!q || !r) return ST_ERR;
     if (sq_tx_begin(st, true) != ST_OK) return ST_ERR;
-    bind_carrier(q, cr);
-    sqlite3_bind_int64(q, 20, cr->id);
+    sq_arg_t a[CARRIER_ARGS];
+    carrier_args(cr, a);
+    sq_bind_args(q, a, CARRIER_ARGS);
     int rc = sq_run1(c, q, "carrier update");
-    if (rc == ST_OK) {
-        sqlite3_stmt *d = STMT(c, Q_GW_DELETE);
-        if (!d) rc = ST_ERR;
-        else sqlite3_bind_int64(d, 1, cr->id);
-        if (rc == ST_OK) rc = sq_run(c, d, "gateway delete", NULL);
-    }
+    if (rc == ST_OK) rc = SQ_RUN(st, Q_GW_DELETE, NULL, SQ_I(cr->id));
     if (rc == ST_OK) rc = gw_write(c, cr);
     if (rc == ST_OK) {
         /* numbers show the carrier's name: keep them in step with a rename */
-        sqlite3_bind_int64(r, 1, cr->id);
-        sq_bind_text(r, 2, cr->name);
-        sqlite3_bind_int64(r, 3, cr->updated_at);
+        sq_bind_args(r, SQ_ARGS(SQ_I(cr->id), SQ_T(cr->name), SQ_I(cr->updated_at)));
         rc = sq_run(c, r, "carrier rename numbers", NULL);
     }
     return tx_end(st, rc);
@@ -222,10 +203,6 @@ int sq_carrier_delete(store_t *st, int64_t account_id, int64_t id, int64_t *in_u
     else rc = ST_ERR; /* a count always has its row */
     sq_done(u);
     if (rc == ST_OK && *in_use > 0) rc = ST_CONFLICT;
-    if (rc == ST_OK) {
-        int n = 0;
-        rc = sq_run_ii(c, STMT(c, Q_CARRIER_DELETE), id, account_id, "carrier delete", &n);
-        if (rc == ST_OK && n != 1) rc = ST_NOTFOUND;
-    }
+    if (rc == ST_OK) rc = SQ_RUN1(st, Q_CARRIER_DELETE, SQ_I(id), SQ_I(account_id));
     return tx_end(st, rc);
 }

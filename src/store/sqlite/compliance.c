@@ -18,37 +18,19 @@ static const char *const sql_text[Q__COUNT] = {
 
 int sq_compliance_insert(store_t *st, const compliance_t *cp)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? STMT(c, Q_COMPLIANCE_INSERT) : NULL;
-    if (!q) return ST_ERR;
-    sq_bind_text(q, 1, cp->id);
-    sqlite3_bind_int64(q, 2, cp->account_id);
-    sq_bind_text(q, 3, cp->country_iso);
-    sq_bind_text(q, 4, cp->number_type);
-    sqlite3_bind_int(q, 5, cp->approved);
-    sqlite3_bind_int64(q, 6, clock_now());
-    return sq_run(c, q, "compliance insert", NULL);
+    return SQ_RUN(st, Q_COMPLIANCE_INSERT, NULL, SQ_T(cp->id), SQ_I(cp->account_id),
+                  SQ_T(cp->country_iso), SQ_T(cp->number_type), SQ_I(cp->approved),
+                  SQ_I(clock_now()));
 }
 
 int sq_compliance_get(store_t *st, int64_t account_id, const char *id, compliance_t *out)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? STMT(c, Q_COMPLIANCE_GET) : NULL;
-    if (!q) return ST_ERR;
-    sqlite3_bind_int64(q, 1, account_id);
-    sq_bind_text(q, 2, id);
-    return sq_one_row(c, q, sqls_rd_compliance, out, "compliance get");
+    return SQ_ONE(st, Q_COMPLIANCE_GET, sqls_rd_compliance, out, SQ_I(account_id), SQ_T(id));
 }
 
 int sq_compliance_latest(store_t *st, int64_t account_id, const char *country_iso,
                          const char *type, const char *sub_type, compliance_t *out)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? STMT(c, Q_COMPLIANCE_LATEST) : NULL;
-    if (!q) return ST_ERR;
-    sqlite3_bind_int64(q, 1, account_id);
-    sq_bind_text(q, 2, country_iso);
-    sq_bind_text(q, 3, type);
-    sq_bind_text(q, 4, sub_type);
-    return sq_one_row(c, q, sqls_rd_compliance, out, "compliance latest");
+    return SQ_ONE(st, Q_COMPLIANCE_LATEST, sqls_rd_compliance, out, SQ_I(account_id),
+                  SQ_T(country_iso), SQ_T(type), SQ_T(sub_type));
 }

@@ -148,29 +148,6 @@ void sq_bind_text(sqlite3_stmt *st, int i, const char *s)
     else sqlite3_bind_null(st, i);
 }
 
-void sq_bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
-{
-    sq_bind_text(st, i, (s && *s) ? s : NULL);
-}
-
-void sq_bind_id(sqlite3_stmt *st, int i, int64_t id)
-{
-    if (id) sqlite3_bind_int64(st, i, id);
-    else sqlite3_bind_null(st, i);
-}
-
-void sq_bind_money(sqlite3_stmt *st, int i, int64_t v)
-{
-    if (v < 0) sqlite3_bind_null(st, i);
-    else sqlite3_bind_int64(st, i, v);
-}
-
-void sq_bind_blob_or_null(sqlite3_stmt *st, int i, const uint8_t *b, size_t n)
-{
-    if (n) sqlite3_bind_blob(st, i, b, (int)n, SQLITE_STATIC);
-    else sqlite3_bind_null(st, i);
-}
-
 void sq_bind_vals(sqlite3_stmt *st, const sqlw_t *w)
 {
     int n = sqlite3_bind_parameter_count(st);
@@ -270,14 +247,6 @@ int sq_run1(conn_t *c, sqlite3_stmt *q, const char *what)
     return n == 1 ? ST_OK : ST_NOTFOUND;
 }
 
-int sq_run_ii(conn_t *c, sqlite3_stmt *q, int64_t a, int64_t b, const char *what, int *changes)
-{
-    if (!q) return ST_ERR;
-    sqlite3_bind_int64(q, 1, a);
-    sqlite3_bind_int64(q, 2, b);
-    return sq_run(c, q, what, changes);
-}
-
 int sq_one_row(conn_t *c, sqlite3_stmt *q, sqls_reader_fn rd, void *out, const char *what)
 {
     int rc = sq_step_row(c, q, what);
@@ -362,6 +331,88 @@ int sq_page_dyn(store_t *st, conn_t *c, const sqlw_t *w, const char *sql_rows,
     sq_bind_vals(r, w);
     sq_bind_vals(n, w);
     return sq_page_and_count(st, c, r, n, limit, rd, rows, nrows, total, what);
+}
+
+/* ---- statements with their values ---------------------------------------- */
+
+sq_arg_t sq_a_text(const char *s)
+{
+    return s ? (sq_arg_t){.kind = SQ_A_TEXT, .s = s} : (sq_arg_t){.kind = SQ_A_NULL};
+}
+
+sq_arg_t sq_a_text_or_null(const char *s)
+{
+    return sq_a_text((s && *s) ? s : NULL);
+}
+
+sq_arg_t sq_a_id(int64_t id)
+{
+    return id ? (sq_arg_t){.kind = SQ_A_INT, .i = id} : (sq_arg_t){.kind = SQ_A_NULL};
+}
+
+sq_arg_t sq_a_money(int64_t v)
+{
+    return v >= 0 ? (sq_arg_t){.kind = SQ_A_INT, .i = v} : (sq_arg_t){.kind = SQ_A_NULL};
+}
+
+sq_arg_t sq_a_blob(const void *b, size_t n)
+{
+    return n ? (sq_arg_t){.kind = SQ_A_BLOB, .b = b, .n = n} : (sq_arg_t){.kind = SQ_A_NULL};
+}
+
+void sq_bind_args(sqlite3_stmt *q, const sq_arg_t *a, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        int i = (int)k + 1;
+        switch (a[k].kind) {
+        case SQ_A_TEXT: sqlite3_bind_text(q, i, a[k].s, -1, SQLITE_STATIC); break;
+        case SQ_A_INT: sqlite3_bind_int64(q, i, a[k].i); break;
+        case SQ_A_BLOB: sqlite3_bind_blob(q, i, a[k].b, (int)a[k].n, SQLITE_STATIC); break;
+        default: sqlite3_bind_null(q, i); break;
+        }
+    }
+}
+
+/* The statement, prepared and bound, or NULL (*cp NULL too when there is
+ * no connection). */
+static sqlite3_stmt *prep_args(store_t *st, int which, const char *sql, const sq_arg_t *a,
+                               size_t n, conn_t **cp)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? sq_stmt(c, which, sql) : NULL;
+    if (q) sq_bind_args(q, a, n);
+    *cp = c;
+    return q;
+}
+
+int sq_run_args(store_t *st, int which, const char *sql, int *changes, const sq_arg_t *a,
+                size_t n)
+{
+    conn_t *c;
+    sqlite3_stmt *q = prep_args(st, which, sql, a, n, &c);
+    if (changes) *changes = 0;
+    return q ? sq_run(c, q, sql, changes) : ST_ERR;
+}
+
+int sq_run1_args(store_t *st, int which, const char *sql, const sq_arg_t *a, size_t n)
+{
+    conn_t *c;
+    sqlite3_stmt *q = prep_args(st, which, sql, a, n, &c);
+    return q ? sq_run1(c, q, sql) : ST_ERR;
+}
+
+int sq_one_args(store_t *st, int which, const char *sql, sqls_reader_fn rd, void *out,
+                const sq_arg_t *a, size_t n)
+{
+    conn_t *c;
+    sqlite3_stmt *q = prep_args(st, which, sql, a, n, &c);
+    return q ? sq_one_row(c, q, rd, out, sql) : ST_ERR;
+}
+
+void sq_rd_text(sqls_row_t *r, void *rows, size_t i)
+{
+    sq_text_out_t *o = (sq_text_out_t *)rows + i;
+    r->ops->text(r, o->out, o->sz);
 }
 
 /* ---- transactions ------------------------------------------------------ */

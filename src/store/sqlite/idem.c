@@ -12,43 +12,30 @@ static const char *const sql_text[Q__COUNT] = {
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 };
 
-/* ?1 and ?2 as (account_id, key) */
-static sqlite3_stmt *idem_key(conn_t *c, int which, int64_t account_id, const char *key)
+/* The body has no size bound a fixed buffer could hold: read it whole,
+ * straight from the statement (res of a SQLite row is the statement). */
+static void rd_idem(sqls_row_t *r, void *rows, size_t i)
 {
-    sqlite3_stmt *q = STMT(c, which);
-    if (!q) return NULL;
-    sqlite3_bind_int64(q, 1, account_id);
-    sq_bind_text(q, 2, key);
-    return q;
+    idem_row_t *out = (idem_row_t *)rows + i;
+    sqlite3_stmt *q = (sqlite3_stmt *)r->res;
+    size_t n = 0;
+    out->status = (int)r->ops->i64(r, 0);
+    r->ops->blob(r, out->req_hash, IDS_HASH_SZ, &n);
+    if (n != IDS_HASH_SZ) memset(out->req_hash, 0, IDS_HASH_SZ);
+    const unsigned char *b = sqlite3_column_text(q, r->col);
+    out->body = xstrndup(b ? (const char *)b : "", (size_t)sqlite3_column_bytes(q, r->col));
+    r->col++;
+    out->created_at = r->ops->i64(r, 0);
 }
 
 int sq_idem_get(store_t *st, int64_t account_id, const char *key, idem_row_t *out)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? idem_key(c, Q_IDEM_GET, account_id, key) : NULL;
-    if (!q) return ST_ERR;
-    int rc = sq_step_row(c, q, "idempotency get");
-    if (rc == ST_OK) {
-        out->status = sqlite3_column_int(q, 0);
-        memset(out->req_hash, 0, IDS_HASH_SZ);
-        if (sqlite3_column_bytes(q, 1) == IDS_HASH_SZ)
-            memcpy(out->req_hash, sqlite3_column_blob(q, 1), IDS_HASH_SZ);
-        const unsigned char *b = sqlite3_column_text(q, 2);
-        out->body = xstrndup(b ? (const char *)b : "", (size_t)sqlite3_column_bytes(q, 2));
-        out->created_at = sqlite3_column_int64(q, 3);
-    }
-    sq_done(q);
-    return rc;
+    return SQ_ONE(st, Q_IDEM_GET, rd_idem, out, SQ_I(account_id), SQ_T(key));
 }
 
 int sq_idem_put(store_t *st, int64_t account_id, const char *key, const idem_row_t *row)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? idem_key(c, Q_IDEM_PUT, account_id, key) : NULL;
-    if (!q) return ST_ERR;
-    sqlite3_bind_blob(q, 3, row->req_hash, IDS_HASH_SZ, SQLITE_STATIC);
-    sqlite3_bind_int(q, 4, row->status);
-    sq_bind_text(q, 5, row->body);
-    sqlite3_bind_int64(q, 6, row->created_at);
-    return sq_run(c, q, "idempotency put", NULL);
+    return SQ_RUN(st, Q_IDEM_PUT, NULL, SQ_I(account_id), SQ_T(key),
+                  SQ_B(row->req_hash, IDS_HASH_SZ), SQ_I(row->status), SQ_T(row->body),
+                  SQ_I(row->created_at));
 }

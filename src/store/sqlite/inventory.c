@@ -48,31 +48,17 @@ struct store_import {
     size_t nslots;
 };
 
+/* ?1-?20 the inventory columns (SQLS_INV_COLS), ?21 the time, ?22 caps:
+ * Q_IMPORT_INSERT and Q_IMPORT_UPDATE. */
 static void bind_inv(sqlite3_stmt *q, const inv_number_t *r, int64_t now)
 {
-    sq_bind_text(q, 1, r->number);
-    sq_bind_text(q, 2, r->country_iso);
-    sq_bind_text(q, 3, r->type);
-    sq_bind_text(q, 4, r->sub_type);
-    sq_bind_text(q, 5, r->prefix);
-    sq_bind_text(q, 6, r->city);
-    sq_bind_text(q, 7, r->region);
-    sq_bind_text(q, 8, r->rate_center);
-    if (r->lata >= 0) sqlite3_bind_int(q, 9, r->lata);
-    else sqlite3_bind_null(q, 9);
-    sqlite3_bind_int(q, 10, r->voice);
-    sqlite3_bind_int(q, 11, r->sms);
-    sqlite3_bind_int(q, 12, r->mms);
-    sq_bind_money(q, 13, r->setup_rate);
-    sq_bind_money(q, 14, r->monthly_rental_rate);
-    sq_bind_money(q, 15, r->voice_rate);
-    sq_bind_money(q, 16, r->sms_rate);
-    sq_bind_money(q, 17, r->mms_rate);
-    sq_bind_text(q, 18, r->restriction);
-    sq_bind_text(q, 19, r->restriction_text);
-    sq_bind_text(q, 20, r->carrier);
-    sqlite3_bind_int64(q, 21, now);
-    sqlite3_bind_int(q, 22, sqls_caps(r));
+    sq_bind_args(q, SQ_ARGS(SQ_T(r->number), SQ_T(r->country_iso), SQ_T(r->type),
+                            SQ_T(r->sub_type), SQ_T(r->prefix), SQ_T(r->city), SQ_T(r->region),
+                            SQ_T(r->rate_center), SQ_M(r->lata), SQ_I(r->voice), SQ_I(r->sms),
+                            SQ_I(r->mms), SQ_M(r->setup_rate), SQ_M(r->monthly_rental_rate),
+                            SQ_M(r->voice_rate), SQ_M(r->sms_rate), SQ_M(r->mms_rate),
+                            SQ_T(r->restriction), SQ_T(r->restriction_text), SQ_T(r->carrier),
+                            SQ_I(now), SQ_I(sqls_caps(r))));
 }
 
 /* ---- import: writes in number order ----------------------------------
@@ -275,7 +261,7 @@ int sq_import_row(store_import_t *im, const inv_number_t *row, import_outcome_t 
     conn_t *c = im->c;
     sqlite3_stmt *sel = STMT(c, Q_IMPORT_SELECT);
     if (!sel) return ST_ERR;
-    sq_bind_text(sel, 1, row->number);
+    sq_bind_args(sel, SQ_ARGS(SQ_T(row->number)));
     int rc = sqlite3_step(sel);
     bool exists = rc == SQLITE_ROW;
     bool updatable = exists && sqlite3_column_int(sel, 0) == NUM_AVAILABLE &&
@@ -380,8 +366,7 @@ int sq_inventory_export(store_t *st, const char *country_iso, int state, store_i
     conn_t *c = CONN(st);
     sqlite3_stmt *q = c ? STMT(c, Q_EXPORT) : NULL;
     if (!q) return ST_ERR;
-    sq_bind_text(q, 1, country_iso);
-    sqlite3_bind_int(q, 2, state);
+    sq_bind_args(q, SQ_ARGS(SQ_T(country_iso), SQ_I(state)));
     /* one read transaction: the file is one snapshot even while the
      * server sells numbers meanwhile */
     if (sq_tx_begin(st, false) != ST_OK) {

@@ -12,7 +12,8 @@ static const char *const sql_text[Q__COUNT] = {
         "compliance_id=?7, added_on=?8, renewal_date=?9, released_at=NULL, updated_at=?10, "
         "created_at=?10, byoc_id=?11 "
         "WHERE number=?1 AND state=0 AND source=0",
-    [Q_NUMBER_STATE] = "SELECT state FROM numbers WHERE number = ?1 AND owner_id IS NOT NULL",
+    [Q_NUMBER_STATE] =
+        "SELECT state, source, owner_id FROM numbers WHERE number = ?1 AND owner_id IS NOT NULL",
     [Q_NUMBER_APPROVE] =
         "UPDATE numbers SET state=1, updated_at=?2 WHERE number=?1 AND state=2",
     [Q_NUMBER_LOOKUP] = "SELECT state, source, COALESCE(owner_id, 0) FROM numbers WHERE number = ?1",
@@ -82,63 +83,52 @@ int sq_number_search(store_t *st, const search_q_t *q, inv_number_t *rows, size_
 
 int sq_number_get_available(store_t *st, const char *number, inv_number_t *out)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? STMT(c, Q_NUMBER_GET_AVAILABLE) : NULL;
-    if (!q) return ST_ERR;
-    sq_bind_text(q, 1, number);
-    return sq_one_row(c, q, sqls_rd_inv, out, "number get");
+    return SQ_ONE(st, Q_NUMBER_GET_AVAILABLE, sqls_rd_inv, out, SQ_T(number));
 }
 
 int sq_number_buy(store_t *st, const buy_row_t *b)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? STMT(c, Q_NUMBER_BUY) : NULL;
-    if (!q) return ST_ERR;
-    sq_bind_text(q, 1, b->number);
-    sqlite3_bind_int(q, 2, (int)b->state);
-    sqlite3_bind_int64(q, 3, b->account_id);
-    sq_bind_id(q, 4, b->sub_id);
-    sq_bind_text(q, 5, b->app_id);
-    sq_bind_text(q, 6, b->cnam_lookup);
-    sq_bind_text(q, 7, b->compliance_id);
-    sq_bind_text(q, 8, b->added_on);
-    sq_bind_text(q, 9, b->renewal_date);
-    sqlite3_bind_int64(q, 10, clock_now());
-    sq_bind_text(q, 11, b->byoc_id);
-    return sq_run1(c, q, "buy");
+    return SQ_RUN1(st, Q_NUMBER_BUY, SQ_T(b->number), SQ_I(b->state), SQ_I(b->account_id),
+                   SQ_ID(b->sub_id), SQ_T(b->app_id), SQ_T(b->cnam_lookup),
+                   SQ_T(b->compliance_id), SQ_T(b->added_on), SQ_T(b->renewal_date),
+                   SQ_I(clock_now()), SQ_T(b->byoc_id));
+}
+
+/* A number's state, source and owner (0: none): the columns of
+ * Q_NUMBER_LOOKUP and Q_NUMBER_STATE. */
+typedef struct {
+    num_state_t state;
+    num_source_t source;
+    int64_t owner_id;
+} lookup_t;
+
+static void rd_lookup(sqls_row_t *r, void *rows, size_t i)
+{
+    lookup_t *l = (lookup_t *)rows + i;
+    l->state = (num_state_t)r->ops->i64(r, 0);
+    l->source = (num_source_t)r->ops->i64(r, 0);
+    l->owner_id = r->ops->i64(r, 0);
 }
 
 int sq_number_approve(store_t *st, const char *number)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? STMT(c, Q_NUMBER_APPROVE) : NULL;
-    if (!q) return ST_ERR;
-    sq_bind_text(q, 1, number);
-    sqlite3_bind_int64(q, 2, clock_now());
-    int rc = sq_run1(c, q, "approve");
+    int rc = SQ_RUN1(st, Q_NUMBER_APPROVE, SQ_T(number), SQ_I(clock_now()));
     if (rc != ST_NOTFOUND) return rc;
     /* not pending: owned in another state (a conflict), or not owned */
-    sqlite3_stmt *s = STMT(c, Q_NUMBER_STATE);
-    if (!s) return ST_ERR;
-    sq_bind_text(s, 1, number);
-    rc = sq_step_row(c, s, "approve state");
-    sq_done(s);
+    lookup_t l;
+    rc = SQ_ONE(st, Q_NUMBER_STATE, rd_lookup, &l, SQ_T(number));
     return rc == ST_OK ? ST_CONFLICT : rc;
 }
 
 int sq_number_lookup(store_t *st, const char *number, num_state_t *state, num_source_t *source,
                      int64_t *owner_id)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? STMT(c, Q_NUMBER_LOOKUP) : NULL;
-    if (!q) return ST_ERR;
-    sq_bind_text(q, 1, number);
-    int rc = sq_step_row(c, q, "number lookup");
+    lookup_t l;
+    int rc = SQ_ONE(st, Q_NUMBER_LOOKUP, rd_lookup, &l, SQ_T(number));
     if (rc == ST_OK) {
-        *state = (num_state_t)sqlite3_column_int(q, 0);
-        *source = (num_source_t)sqlite3_column_int(q, 1);
-        *owner_id = sqlite3_column_int64(q, 2);
+        *state = l.state;
+        *source = l.source;
+        *owner_id = l.owner_id;
     }
-    sq_done(q);
     return rc;
 }

@@ -60,109 +60,60 @@ int sq_number_list(store_t *st, const numlist_q_t *q, owned_number_t *rows, size
     return ret;
 }
 
-/* One owned number: which is Q_OWNED_GET* with its text key bound first,
- * then (ids > 0) owner and sub ids. */
-static int owned_one(store_t *st, int which, const char *key, int ids, int64_t owner_id,
-                     int64_t sub_id, owned_number_t *out)
-{
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? STMT(c, which) : NULL;
-    if (!q) return ST_ERR;
-    sq_bind_text(q, 1, key);
-    if (ids > 0) sqlite3_bind_int64(q, 2, owner_id);
-    if (ids > 1) sqlite3_bind_int64(q, 3, sub_id);
-    return sq_one_row(c, q, sqls_rd_owned, out, "owned number get");
-}
-
 int sq_number_get_owned(store_t *st, int64_t owner_id, int64_t sub_id, const char *number,
                         owned_number_t *out)
 {
-    return owned_one(st, Q_OWNED_GET, number, 2, owner_id, sub_id, out);
+    return SQ_ONE(st, Q_OWNED_GET, sqls_rd_owned, out, SQ_T(number), SQ_I(owner_id),
+                  SQ_I(sub_id));
 }
 
 int sq_number_get_byoc(store_t *st, int64_t owner_id, const char *byoc_id, owned_number_t *out)
 {
-    return owned_one(st, Q_OWNED_GET_BYOC, byoc_id, 1, owner_id, 0, out);
+    return SQ_ONE(st, Q_OWNED_GET_BYOC, sqls_rd_owned, out, SQ_T(byoc_id), SQ_I(owner_id));
 }
 
 int sq_number_get_any(store_t *st, const char *number, owned_number_t *out)
 {
-    return owned_one(st, Q_OWNED_GET_ANY, number, 0, 0, 0, out);
+    return SQ_ONE(st, Q_OWNED_GET_ANY, sqls_rd_owned, out, SQ_T(number));
 }
 
 int sq_number_update_owned(store_t *st, const owned_number_t *n)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? STMT(c, Q_OWNED_UPDATE) : NULL;
-    if (!q) return ST_ERR;
-    sq_bind_text(q, 1, n->inv.number);
-    sqlite3_bind_int64(q, 2, n->owner_id);
-    sq_bind_id(q, 3, n->sub_id);
-    /* positions 4-17, in the statement's order; "" is stored as NULL */
-    const char *const text[] = {
-        n->app_id, n->alias, n->compliance_id, n->cnam_lookup, n->cnam, n->cnam_callback_url,
-        n->cnam_callback_method, n->caller_reputation_status, n->profile_uuid,
-        n->cr_callback_url, n->cr_callback_method, n->tendlc_registration_status,
-        n->tendlc_campaign_id, n->toll_free_sms_verification,
-    };
-    for (size_t i = 0; i < ND_ARRAY_LEN(text); i++) sq_bind_text_or_null(q, 4 + (int)i, text[i]);
-    sqlite3_bind_int64(q, 18, clock_now());
-    return sq_run1(c, q, "owned number update");
+    /* "" is stored as NULL */
+    return SQ_RUN1(st, Q_OWNED_UPDATE, SQ_T(n->inv.number), SQ_I(n->owner_id), SQ_ID(n->sub_id),
+                   SQ_TN(n->app_id), SQ_TN(n->alias), SQ_TN(n->compliance_id),
+                   SQ_TN(n->cnam_lookup), SQ_TN(n->cnam), SQ_TN(n->cnam_callback_url),
+                   SQ_TN(n->cnam_callback_method), SQ_TN(n->caller_reputation_status),
+                   SQ_TN(n->profile_uuid), SQ_TN(n->cr_callback_url),
+                   SQ_TN(n->cr_callback_method), SQ_TN(n->tendlc_registration_status),
+                   SQ_TN(n->tendlc_campaign_id), SQ_TN(n->toll_free_sms_verification),
+                   SQ_I(clock_now()));
 }
 
 int sq_number_release(store_t *st, int64_t owner_id, const char *number, bool to_available)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? STMT(c, Q_RELEASE_INVENTORY) : NULL;
-    if (!q) return ST_ERR;
-    sq_bind_text(q, 1, number);
-    sqlite3_bind_int64(q, 2, owner_id);
-    sqlite3_bind_int(q, 3, to_available ? NUM_AVAILABLE : NUM_AGING);
-    sqlite3_bind_int64(q, 4, clock_now());
-    int rc = sq_run1(c, q, "release");
+    int rc = SQ_RUN1(st, Q_RELEASE_INVENTORY, SQ_T(number), SQ_I(owner_id),
+                     SQ_I(to_available ? NUM_AVAILABLE : NUM_AGING), SQ_I(clock_now()));
     if (rc != ST_NOTFOUND) return rc;
     /* not an inventory number: a customer's own number is removed */
-    q = STMT(c, Q_RELEASE_CUSTOMER);
-    if (!q) return ST_ERR;
-    sq_bind_text(q, 1, number);
-    sqlite3_bind_int64(q, 2, owner_id);
-    return sq_run1(c, q, "release (delete)");
+    return SQ_RUN1(st, Q_RELEASE_CUSTOMER, SQ_T(number), SQ_I(owner_id));
 }
 
 int sq_number_insert_owned(store_t *st, const owned_number_t *n)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? STMT(c, Q_NUMBER_INSERT_OWNED) : NULL;
-    if (!q) return ST_ERR;
     const inv_number_t *v = &n->inv;
-    sq_bind_text(q, 1, v->number);
-    sq_bind_text(q, 2, v->country_iso);
-    sq_bind_text(q, 3, v->type);
-    sq_bind_text(q, 4, v->sub_type);
-    sq_bind_text(q, 5, v->region);
-    sqlite3_bind_int(q, 6, v->voice);
-    sqlite3_bind_int(q, 7, v->sms);
-    sqlite3_bind_int(q, 8, v->mms);
-    sqlite3_bind_int(q, 9, sqls_caps(v));
-    sq_bind_text(q, 10, v->carrier);
-    sqlite3_bind_int(q, 11, (int)n->source);
-    sqlite3_bind_int64(q, 12, n->owner_id);
-    sq_bind_id(q, 13, n->sub_id);
-    sq_bind_text_or_null(q, 14, n->app_id);
-    sq_bind_text_or_null(q, 15, n->added_on);
-    sq_bind_id(q, 16, n->carrier_id);
-    sq_bind_text_or_null(q, 17, n->byoc_id);
-    sq_bind_text_or_null(q, 18, n->label);
-    sqlite3_bind_int64(q, 19, n->created_at);
-    return sq_run(c, q, "number insert", NULL);
+    return SQ_RUN(st, Q_NUMBER_INSERT_OWNED, NULL, SQ_T(v->number), SQ_T(v->country_iso),
+                  SQ_T(v->type), SQ_T(v->sub_type), SQ_T(v->region), SQ_I(v->voice),
+                  SQ_I(v->sms), SQ_I(v->mms), SQ_I(sqls_caps(v)), SQ_T(v->carrier),
+                  SQ_I(n->source), SQ_I(n->owner_id), SQ_ID(n->sub_id), SQ_TN(n->app_id),
+                  SQ_TN(n->added_on), SQ_ID(n->carrier_id), SQ_TN(n->byoc_id), SQ_TN(n->label),
+                  SQ_I(n->created_at));
 }
 
 int sq_aging_sweep(store_t *st, int64_t cutoff, int64_t *returned)
 {
-    conn_t *c = CONN(st);
     int n = 0;
-    int rc = c ? sq_run_ii(c, STMT(c, Q_AGING_SWEEP), cutoff, clock_now(), "aging sweep", &n)
-               : ST_ERR;
+    int rc = SQ_RUN(st, Q_AGING_SWEEP, &n, SQ_I(cutoff), SQ_I(clock_now()));
     if (returned) *returned = n;
     return rc;
 }

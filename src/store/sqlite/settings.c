@@ -54,22 +54,11 @@ int sq_migrate(store_t *st, int *applied)
 
 int sq_setting_get(store_t *st, const char *name, char *out, size_t outsz)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? STMT(c, Q_SETTING_GET) : NULL;
-    if (!q) return ST_ERR;
-    sq_bind_text(q, 1, name);
-    int rc = sq_step_row(c, q, "setting get");
-    if (rc == ST_OK) sq_col_text(q, 0, out, outsz);
-    sq_done(q);
-    return rc;
+    sq_text_out_t o = {out, outsz};
+    return SQ_ONE(st, Q_SETTING_GET, sq_rd_text, &o, SQ_T(name));
 }
 
 int sq_setting_put(store_t *st, const char *name, const char *value)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? STMT(c, Q_SETTING_PUT) : NULL;
-    if (!q) return ST_ERR;
-    sq_bind_text(q, 1, name);
-    sq_bind_text(q, 2, value);
-    return sq_run(c, q, "setting put", NULL);
+    return SQ_RUN(st, Q_SETTING_PUT, NULL, SQ_T(name), SQ_T(value));
 }

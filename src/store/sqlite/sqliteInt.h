@@ -168,16 +168,63 @@ void sq_done(sqlite3_stmt *st);
 /* ---- conn.c: binding and reading ------------------------------------------- */
 
 void sq_bind_text(sqlite3_stmt *st, int i, const char *s);          /* NULL: NULL */
-void sq_bind_text_or_null(sqlite3_stmt *st, int i, const char *s);  /* "" too */
-void sq_bind_id(sqlite3_stmt *st, int i, int64_t id);               /* 0: NULL */
-void sq_bind_money(sqlite3_stmt *st, int i, int64_t v);             /* < 0: NULL */
-void sq_bind_blob_or_null(sqlite3_stmt *st, int i, const uint8_t *b, size_t n);
 /* Binds a builder's values (sqlwhere.h), value i to parameter i + 1, up
  * to the statement's highest parameter. */
 void sq_bind_vals(sqlite3_stmt *st, const sqlw_t *w);
 /* A cursor over the current row of st from column 0 (sqlshared.h). */
 sqls_row_t sq_row(sqlite3_stmt *st);
 void sq_col_text(sqlite3_stmt *st, int i, char *out, size_t sz);
+
+/* ---- conn.c: statements with their values in one call ------------------------- */
+
+/* One value of a statement, bound to the parameter of its position in the
+ * list (the first to ?1).  Made by the SQ_ macros, never by hand. */
+typedef struct {
+    enum { SQ_A_NULL, SQ_A_TEXT, SQ_A_INT, SQ_A_BLOB } kind;
+    const char *s;              /* SQ_A_TEXT (bound without a copy) */
+    int64_t i;                  /* SQ_A_INT */
+    const void *b;              /* SQ_A_BLOB, n bytes (bound without a copy) */
+    size_t n;
+} sq_arg_t;
+
+sq_arg_t sq_a_text(const char *s);              /* NULL: NULL */
+sq_arg_t sq_a_text_or_null(const char *s);      /* NULL or "": NULL */
+sq_arg_t sq_a_id(int64_t id);                   /* 0: NULL */
+sq_arg_t sq_a_money(int64_t v);                 /* < 0: NULL (money not set, no LATA) */
+sq_arg_t sq_a_blob(const void *b, size_t n);    /* n == 0: NULL */
+#define SQ_T(s) sq_a_text(s)
+#define SQ_TN(s) sq_a_text_or_null(s)
+#define SQ_I(v) ((sq_arg_t){.kind = SQ_A_INT, .i = (int64_t)(v)})
+#define SQ_ID(v) sq_a_id(v)
+#define SQ_M(v) sq_a_money(v)
+#define SQ_B(p, n) sq_a_blob((p), (n))
+#define SQ_ARGS(...) \
+    (const sq_arg_t[]){__VA_ARGS__}, ND_ARRAY_LEN(((const sq_arg_t[]){__VA_ARGS__}))
+
+/* Binds a[0..n) to ?1..?n. */
+void sq_bind_args(sqlite3_stmt *q, const sq_arg_t *a, size_t n);
+/* Prepares (once) the calling file's statement which, binds the values and
+ * runs it (sq_run); *changes (when not NULL) is the rows it changed. */
+int sq_run_args(store_t *st, int which, const char *sql, int *changes, const sq_arg_t *a,
+                size_t n);
+/* The same, expecting exactly one changed row: ST_NOTFOUND otherwise. */
+int sq_run1_args(store_t *st, int which, const char *sql, const sq_arg_t *a, size_t n);
+/* The same for a read of one row (sq_one_row). */
+int sq_one_args(store_t *st, int which, const char *sql, sqls_reader_fn rd, void *out,
+                const sq_arg_t *a, size_t n);
+#define SQ_RUN(st, which, changes, ...) \
+    sq_run_args((st), (which), sql_text[(which)], (changes), SQ_ARGS(__VA_ARGS__))
+#define SQ_RUN1(st, which, ...) sq_run1_args((st), (which), sql_text[(which)], SQ_ARGS(__VA_ARGS__))
+#define SQ_ONE(st, which, rd, out, ...) \
+    sq_one_args((st), (which), sql_text[(which)], (rd), (out), SQ_ARGS(__VA_ARGS__))
+
+/* A reader (sqls_reader_fn) of one text column into out[sz]: rows is a
+ * sq_text_out_t. */
+typedef struct {
+    char *out;
+    size_t sz;
+} sq_text_out_t;
+void sq_rd_text(sqls_row_t *r, void *rows, size_t i);
 
 /* ---- conn.c: running statements ---------------------------------------------- */
 
@@ -192,8 +239,6 @@ int sq_step_row(conn_t *c, sqlite3_stmt *q, const char *what);
 int sq_run(conn_t *c, sqlite3_stmt *q, const char *what, int *changes);
 /* sq_run expecting exactly one changed row: ST_NOTFOUND otherwise. */
 int sq_run1(conn_t *c, sqlite3_stmt *q, const char *what);
-/* Binds (a, b) as integers 1 and 2 and runs q (sq_run). */
-int sq_run_ii(conn_t *c, sqlite3_stmt *q, int64_t a, int64_t b, const char *what, int *changes);
 /* Steps q once: ST_OK with row 0 read by rd into out, ST_NOTFOUND when
  * there is none, ST_ERR on failure.  Resets q. */
 int sq_one_row(conn_t *c, sqlite3_stmt *q, sqls_reader_fn rd, void *out, const char *what);

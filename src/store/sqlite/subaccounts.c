@@ -38,34 +38,20 @@ int sq_sub_list(store_t *st, int64_t parent_id, int limit, int offset, account_t
 
 int sq_account_update(store_t *st, const account_t *a)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? STMT(c, Q_ACCOUNT_UPDATE) : NULL;
-    if (!q) return ST_ERR;
-    sqlite3_bind_int64(q, 1, a->id);
-    sq_bind_text(q, 2, a->name);
-    sqlite3_bind_int(q, 3, a->enabled);
-    sqlite3_bind_int64(q, 4, a->modified_at);
-    return sq_run1(c, q, "account update");
+    return SQ_RUN1(st, Q_ACCOUNT_UPDATE, SQ_I(a->id), SQ_T(a->name), SQ_I(a->enabled),
+                   SQ_I(a->modified_at));
 }
 
 int sq_sub_delete(store_t *st, int64_t parent_id, int64_t sub_id)
 {
-    conn_t *c = CONN(st);
-    if (!c) return ST_ERR;
     int64_t now = clock_now();
     /* what it owns goes to the parent; its idempotency records go */
     static const int moves[] = {Q_SUB_MOVE_NUMBERS, Q_SUB_MOVE_APPS, Q_SUB_MOVE_CARRIERS};
     for (size_t i = 0; i < ND_ARRAY_LEN(moves); i++) {
-        int rc = sq_run_ii(c, STMT(c, moves[i]), sub_id, now, sql_text[moves[i]], NULL);
+        int rc = SQ_RUN(st, moves[i], NULL, SQ_I(sub_id), SQ_I(now));
         if (rc != ST_OK) return rc;
     }
-    sqlite3_stmt *q = STMT(c, Q_SUB_DELETE_IDEM);
-    if (!q) return ST_ERR;
-    sqlite3_bind_int64(q, 1, sub_id);
-    int rc = sq_run(c, q, "subaccount idempotency", NULL);
+    int rc = SQ_RUN(st, Q_SUB_DELETE_IDEM, NULL, SQ_I(sub_id));
     if (rc != ST_OK) return rc;
-    int n = 0;
-    rc = sq_run_ii(c, STMT(c, Q_SUB_DELETE), sub_id, parent_id, "subaccount delete", &n);
-    if (rc != ST_OK) return rc;
-    return n == 1 ? ST_OK : ST_NOTFOUND;
+    return SQ_RUN1(st, Q_SUB_DELETE, SQ_I(sub_id), SQ_I(parent_id));
 }
