@@ -56,73 +56,49 @@ typedef struct {
     char num[PMAX][24];
 } params_t;
 
-static int p_next(params_t *p)
+/* Appends v as the next parameter. */
+static void p_add(params_t *p, pg_val_t v)
 {
     if (p->n >= PMAX) nd_panic("postgres: more than %d parameters", PMAX);
     int i = p->n++;
-    p->v[i] = NULL;
+    p->v[i] = NULL; /* PV_NULL */
     p->len[i] = 0;
     p->fmt[i] = 0;
-    return i;
+    switch (v.kind) {
+    case PV_NULL: break;
+    case PV_TEXT: p->v[i] = v.s; break;
+    case PV_BOOL: p->v[i] = v.i ? "t" : "f"; break;
+    case PV_INT:
+        snprintf(p->num[i], sizeof p->num[i], "%lld", (long long)v.i);
+        p->v[i] = p->num[i];
+        break;
+    case PV_BLOB: /* binary: no escaping involved */
+        p->v[i] = v.s;
+        p->len[i] = (int)v.i;
+        p->fmt[i] = 1;
+        break;
+    }
 }
 
-/* s is borrowed: it must outlive the call */
-static void p_text(params_t *p, const char *s)
-{
-    p->v[p_next(p)] = s;
-}
-
-static void p_i64(params_t *p, int64_t v)
-{
-    int i = p_next(p);
-    snprintf(p->num[i], sizeof p->num[i], "%lld", (long long)v);
-    p->v[i] = p->num[i];
-}
-
-static void p_bool(params_t *p, bool b)
-{
-    p_text(p, b ? "t" : "f");
-}
-
-/* n == 0: NULL.  b is borrowed, as p_text's s. */
-static void p_blob(params_t *p, const uint8_t *b, size_t n)
-{
-    int i = p_next(p);
-    if (n == 0) return;
-    p->v[i] = (const char *)b;
-    p->len[i] = (int)n;
-    p->fmt[i] = 1;
-}
-
-/* The values of a fixed statement (pgInt.h's pg_val_t). */
+/* The values of a fixed statement. */
 static void params_of(params_t *p, const pg_val_t *v, int nv)
 {
-    for (int i = 0; i < nv; i++) {
-        switch (v[i].kind) {
-        case PV_NULL: p_text(p, NULL); break;
-        case PV_TEXT: p_text(p, v[i].s); break;
-        case PV_INT: p_i64(p, v[i].i); break;
-        case PV_BOOL: p_bool(p, v[i].i != 0); break;
-        case PV_BLOB: p_blob(p, (const uint8_t *)v[i].s, (size_t)v[i].i); break;
-        }
-    }
+    for (int i = 0; i < nv; i++) p_add(p, v[i]);
 }
 
 /* The values a WHERE builder recorded, in its order: value i is $i+1. */
 static void params_of_w(params_t *p, const sqlw_t *w)
 {
-    for (size_t i = 0; w && i < w->n; i++) {
-        if (w->v[i].kind == SQLW_TEXT) p_text(p, w->v[i].text);
-        else p_i64(p, w->v[i].i);
-    }
+    for (size_t i = 0; w && i < w->n; i++)
+        p_add(p, w->v[i].kind == SQLW_TEXT ? v_text(w->v[i].text) : v_int(w->v[i].i));
 }
 
 /* ---- the statement tables ------------------------------------------------ */
 
 static const char *const *const sql_tables[] = {
-    pg_sql_conn,   pg_sql_settings,    pg_sql_accounts, pg_sql_inventory,
-    pg_sql_numbers, pg_sql_owned,      pg_sql_subaccounts, pg_sql_apps,
-    pg_sql_compliance, pg_sql_carriers, pg_sql_idem,
+    pg_sql_conn,  pg_sql_settings,    pg_sql_accounts, pg_sql_inventory,  pg_sql_numbers,
+    pg_sql_owned, pg_sql_subaccounts, pg_sql_apps,     pg_sql_compliance, pg_sql_carriers,
+    pg_sql_idem,
 };
 #define NTABLES (sizeof sql_tables / sizeof sql_tables[0])
 
