@@ -42,6 +42,8 @@ stage "API tests (node --test), PostgreSQL"
 pgdir=$(mktemp -d /tmp/numberd-pg.XXXXXX)
 pgurl=$(bash "$here/scripts/pg-throwaway.sh" start "$pgdir")
 echo "throwaway cluster: $pgurl ($pgdir)"
+# the store conformance cases (tests/unit/store), now on PostgreSQL too
+(cd "$here/build" && NUMBERD_TEST_PG="$pgurl" ctest --output-on-failure -R '^store/test_conformance$')
 (cd "$here/tests/api" && NUMBERD_TEST_PG="$pgurl" NUMBERD_TEST_PSQL="$(cat "$pgdir/bin")/psql" \
   NUMBERD_BIN="$here/build/numberd" NUMBERD_RECORD_DIR="$rec/postgres" node --test)
 bash "$here/scripts/pg-throwaway.sh" stop "$pgdir"

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/clock.h"
+#include "util/clock.h"
 
 void api_render_account_created(jw_t *w, const acct_created_t *a)
 {

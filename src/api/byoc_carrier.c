@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/clock.h"
+#include "util/clock.h"
 
 static const char *const k_top[] = {"carrier_name", "trunk_type", "sip_gateway", "inbound_auth",
                                     "registration", NULL};

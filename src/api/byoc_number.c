@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/clock.h"
+#include "util/clock.h"
 
 static const char *source_name(num_source_t s)
 {

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/clock.h"
+#include "util/clock.h"
 #include "core/money.h"
 #include "util/metrics.h"
 

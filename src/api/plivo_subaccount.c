@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/clock.h"
+#include "util/clock.h"
 
 static void render_sub(jw_t *w, const char *parent, const account_t *a)
 {

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/clock.h"
+#include "util/clock.h"
 #include "core/country.h"
 #include "api/api.h"
 #include "core/invgen.h"

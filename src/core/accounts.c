@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/clock.h"
+#include "util/clock.h"
 #include "core/country.h"
 #include "util/utf8.h"
 

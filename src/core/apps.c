@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/clock.h"
+#include "util/clock.h"
 
 static int set_url(const char *in, const char *param, char *out, cerr_t *e)
 {

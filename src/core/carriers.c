@@ -14,7 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/clock.h"
+#include "util/clock.h"
 #include "core/net.h"
 #include "core/secrets.h"
 #include "util/buf.h"
@@ -47,17 +47,6 @@ void fault_add(faults_t *f, const char *path, const char *fmt, ...)
         va_end(ap);
     }
     f->n++;
-}
-
-void carrier_clear(carrier_t *c)
-{
-    free(c->gw);
-    ids_wipe(c, sizeof *c);
-}
-
-void carrier_clear_rows(carrier_t *rows, size_t n)
-{
-    for (size_t i = 0; i < n; i++) carrier_clear(&rows[i]);
 }
 
 /* ---- rules of a whole carrier ------------------------------------------ */

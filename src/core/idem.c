@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/clock.h"
+#include "util/clock.h"
 #include "util/metrics.h"
 #include "core/secrets.h"
 

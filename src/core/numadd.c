@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/clock.h"
+#include "util/clock.h"
 #include "core/country.h"
 
 static void add_fault(numadd_fault_t *f, size_t *nf, size_t index, const char *given,

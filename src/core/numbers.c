@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/clock.h"
+#include "util/clock.h"
 #include "core/country.h"
 
 static const char *const k_types[] = {"local", "national", "mobile", "tollfree", "fixed"};

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/clock.h"
+#include "util/clock.h"
 #include "util/utf8.h"
 
 int core_parse_services(const char *s, int *caps)

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/clock.h"
+#include "util/clock.h"
 
 /* Subaccounts are managed by main accounts only; to a subaccount the
  * resource does not exist (404, never 403: existence does not leak). */

@@ -1,7 +1,8 @@
 /* store.h -- the storage seam: a table of function pointers.
  *
  * Everything above this line (core, api, cli) talks to storage only through
- * store_t.  A backend (sqlite.c, later postgres.c) fills in the table.
+ * store_t.  A backend (src/store/sqlite/, src/store/postgres/) fills in the
+ * table; the table is grouped by resource, as the backends' files are.
  *
  * Threads: a store_t is shared by all threads; each backend keeps one
  * database connection per thread internally (opened lazily on a thread's
@@ -111,34 +112,49 @@ typedef int (*store_inv_cb)(const inv_number_t *n, void *ud);
 
 typedef struct store_ops {
     const char *name;
+
+    /* ---- lifecycle: connections, schema, transactions ---- */
     void (*close)(store_t *st);
     int (*migrate)(store_t *st, int *applied);
-
     int (*tx_begin)(store_t *st, bool write);
     int (*tx_commit)(store_t *st);
     void (*tx_rollback)(store_t *st);
 
-    /* accounts and keys */
+    /* ---- settings: server settings (name -> text) ---- */
+    int (*setting_get)(store_t *st, const char *name, char *out, size_t outsz);
+    int (*setting_put)(store_t *st, const char *name, const char *value);
+
+    /* ---- accounts and API keys ---- */
     int (*account_insert)(store_t *st, account_t *a);      /* sets a->id */
     int (*account_by_auth_id)(store_t *st, const char *auth_id, account_t *out);
+    int (*account_by_id)(store_t *st, int64_t id, account_t *out);
+    /* main accounts, by id */
     int (*account_list)(store_t *st, store_account_cb cb, void *ud);
+    int64_t (*account_count)(store_t *st);                  /* -1 on failure */
     int (*apikey_insert)(store_t *st, int64_t account_id, const uint8_t hash[IDS_HASH_SZ],
                          unsigned scopes);
     int (*apikey_lookup)(store_t *st, const uint8_t hash[IDS_HASH_SZ], int64_t *account_id,
                          unsigned *scopes);
-    int (*account_by_id)(store_t *st, int64_t id, account_t *out);
-    int64_t (*account_count)(store_t *st);
 
-    /* inventory import: begin opens a write transaction that import_end
-     * commits (or rolls back); import_commit_batch commits and reopens, so
-     * a long import does not hold the write lock for its whole length.
-     * dry_run: import_row only reports what it would do. */
+    /* ---- inventory: import, stats, export ---- */
+    /* import: begin opens a write transaction that import_end commits (or
+     * rolls back); import_commit_batch commits and reopens, so a long
+     * import does not hold the write lock for its whole length.  dry_run:
+     * import_row only reports what it would do. */
     int (*import_begin)(store_t *st, bool dry_run, store_import_t **out);
     int (*import_row)(store_import_t *im, const inv_number_t *row, import_outcome_t *out);
     int (*import_commit_batch)(store_import_t *im);
     int (*import_end)(store_import_t *im, bool commit);    /* frees im */
     int (*inventory_stats)(store_t *st, store_stats_cb cb, void *ud);
+    /* Every inventory number (source inventory, whatever its state), in
+     * number order, one callback per row, from one read snapshot, without
+     * holding the rows in memory.  country_iso NULL: every country; state
+     * -1: every state.  A callback returning C_ERR stops the walk (the
+     * call then returns ST_OK: the caller knows why it stopped). */
+    int (*inventory_export)(store_t *st, const char *country_iso, int state, store_inv_cb cb,
+                            void *ud);
 
+    /* ---- numbers: search and purchase ---- */
     /* search: rows has room for q->limit entries.  *total is exact up to
      * SEARCH_COUNT_CAP matches (or offset + limit + 1, if larger: enough to
      * know whether there is a next page); a broader search reports the
@@ -152,8 +168,11 @@ typedef struct store_ops {
     int (*number_buy)(store_t *st, const buy_row_t *b);
     /* pending -> active; ST_NOTFOUND if no owned number, ST_CONFLICT if not pending */
     int (*number_approve)(store_t *st, const char *number);
+    /* any row for number, whatever its state: ST_NOTFOUND when none */
+    int (*number_lookup)(store_t *st, const char *number, num_state_t *state,
+                         num_source_t *source, int64_t *owner_id);
 
-    /* owned numbers (active or pending) */
+    /* ---- owned numbers (active or pending) ---- */
     int (*number_list)(store_t *st, const numlist_q_t *q, owned_number_t *rows, size_t *nrows,
                        int64_t *total);
     /* ST_NOTFOUND unless owner_id owns it (and, with sub_id > 0, it is that
@@ -171,10 +190,13 @@ typedef struct store_ops {
     int (*number_get_byoc)(store_t *st, int64_t owner_id, const char *byoc_id, owned_number_t *out);
     /* any account's owned number (operator actions) */
     int (*number_get_any)(store_t *st, const char *number, owned_number_t *out);
+    /* a customer's own number (source byoc or manual), owned from the start;
+     * ST_CONFLICT when the number exists */
+    int (*number_insert_owned)(store_t *st, const owned_number_t *n);
     /* aging -> available for numbers released at or before cutoff */
     int (*aging_sweep)(store_t *st, int64_t cutoff, int64_t *returned);
 
-    /* subaccounts */
+    /* ---- subaccounts ---- */
     int (*sub_list)(store_t *st, int64_t parent_id, int limit, int offset, account_t *rows,
                     size_t *nrows, int64_t *total);
     /* name, enabled, modified_at of an existing account */
@@ -183,7 +205,7 @@ typedef struct store_ops {
      * deletes it (call inside a write transaction) */
     int (*sub_delete)(store_t *st, int64_t parent_id, int64_t sub_id);
 
-    /* applications.  sub_id > 0 restricts to that subaccount's. */
+    /* ---- applications.  sub_id > 0 restricts to that subaccount's. ---- */
     int (*app_exists)(store_t *st, int64_t account_id, const char *app_id);
     int (*app_default)(store_t *st, int64_t account_id, char out[MODEL_APP_ID_SZ]);
     int (*app_insert)(store_t *st, const app_t *a);          /* ST_CONFLICT: id or name taken */
@@ -197,15 +219,15 @@ typedef struct store_ops {
     /* default_number_app = 0 on every application of the account */
     int (*app_clear_default)(store_t *st, int64_t account_id);
 
-    /* compliance */
+    /* ---- compliance ---- */
     int (*compliance_insert)(store_t *st, const compliance_t *c);
     int (*compliance_get)(store_t *st, int64_t account_id, const char *id, compliance_t *out);
     /* most recent approved record for (country, one of two types) */
     int (*compliance_latest)(store_t *st, int64_t account_id, const char *country_iso,
                              const char *type, const char *sub_type, compliance_t *out);
 
-    /* carriers.  sub_id > 0 restricts to that subaccount's.  Results carry
-     * their gateways (owned by the record: carrier_clear). */
+    /* ---- carriers.  sub_id > 0 restricts to that subaccount's.  Results
+     * carry their gateways (owned by the record: carrier_clear). ---- */
     int (*carrier_insert)(store_t *st, carrier_t *c);       /* sets c->id; ST_CONFLICT: name taken */
     /* ref is a Plivo carrier_id (14 digits) or a BYOC id / voip_carrier_sid */
     int (*carrier_get)(store_t *st, int64_t account_id, int64_t sub_id, const char *ref,
@@ -219,32 +241,15 @@ typedef struct store_ops {
     /* ST_CONFLICT when numbers still use it (their count in *in_use) */
     int (*carrier_delete)(store_t *st, int64_t account_id, int64_t id, int64_t *in_use);
 
-    /* any row for number, whatever its state: ST_NOTFOUND when none */
-    int (*number_lookup)(store_t *st, const char *number, num_state_t *state,
-                         num_source_t *source, int64_t *owner_id);
-    /* a customer's own number (source byoc or manual), owned from the start;
-     * ST_CONFLICT when the number exists */
-    int (*number_insert_owned)(store_t *st, const owned_number_t *n);
-
-    /* server settings (name -> text) */
-    int (*setting_get)(store_t *st, const char *name, char *out, size_t outsz);
-    int (*setting_put)(store_t *st, const char *name, const char *value);
-
-    /* idempotency keys (scope: account id + key) */
+    /* ---- idempotency keys (scope: account id + key) ---- */
     int (*idem_get)(store_t *st, int64_t account_id, const char *key, idem_row_t *out);
+    /* inserts or replaces */
     int (*idem_put)(store_t *st, int64_t account_id, const char *key, const idem_row_t *row);
 
-    /* ---- operations (GET /readyz, inventory export) ---- */
+    /* ---- operations (GET /readyz) ---- */
     /* A trivial query that reads the schema: ST_OK when the database
      * answers on this thread's connection. */
     int (*ping)(store_t *st);
-    /* Every inventory number (source inventory, whatever its state), in
-     * number order, one callback per row, from one read snapshot, without
-     * holding the rows in memory.  country_iso NULL: every country; state
-     * -1: every state.  A callback returning C_ERR stops the walk (the
-     * call then returns ST_OK: the caller knows why it stopped). */
-    int (*inventory_export)(store_t *st, const char *country_iso, int state, store_inv_cb cb,
-                            void *ud);
 } store_ops_t;
 
 struct store {

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/clock.h"
+#include "util/clock.h"
 #include "core/core.h"
 #include "core/secrets.h"
 #include "util/log.h"

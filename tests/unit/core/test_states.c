@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/clock.h"
+#include "util/clock.h"
 #include "core/core.h"
 #include "util/log.h"
 

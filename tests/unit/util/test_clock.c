@@ -1,4 +1,4 @@
-/* test_clock.c -- unit tests for dates and timestamps (core/clock.c),
+/* test_clock.c -- unit tests for dates and timestamps (util/clock.c),
  * API.md §0 "Dates".  Epoch values were computed with GNU date(1) and
  * Python's calendar.timegm, independently of the code under test. */
 #include <stdarg.h>
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/clock.h"
+#include "util/clock.h"
 
 static void date_is(int64_t t, const char *want)
 {

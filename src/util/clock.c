@@ -1,4 +1,6 @@
-#include "core/clock.h"
+/* clock.c -- see clock.h.  Lives in util/: the store stamps rows with it, and the store
+ * must not call up into the core. */
+#include "util/clock.h"
 
 #include <stdlib.h>
 #include <time.h>

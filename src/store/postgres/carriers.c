@@ -1,0 +1,185 @@
+/* carriers.c -- carriers and their gateways (read with the carrier in one
+ * statement, as a JSON array). */
+#include <jansson.h>
+
+#include "store/postgres/pgInt.h"
+
+#include "util/log.h"
+
+/* A carrier (SQLS_CARRIER_COLS: with its subaccount's auth_id and the
+ * count of its numbers) and its gateways (a JSON array of [sid, address,
+ * port, netmask, inbound, outbound], in order): one statement, so one
+ * snapshot, and one round trip.  Column order is rd_carrier()'s. */
+#define CARRIER_SELECT                                                                        \
+    "SELECT " SQLS_CARRIER_COLS ", "                                                          \
+    "(SELECT json_agg(json_build_array(g.sid, g.address, g.port, g.netmask, g.inbound, "      \
+    "g.outbound) ORDER BY g.pos) FROM carrier_gateways g WHERE g.carrier = c.id) "            \
+    SQLS_CARRIER_FROM
+
+#define CARRIER_WHERE \
+    "WHERE c.account_id = $1 AND ($2::bigint = 0 OR c.sub_id = $2) AND ($3::text IS NULL OR c.name = $3)"
+
+const char *const pg_sql_carriers[Q__COUNT] = {
+    [Q_CARRIER_INSERT] =
+        "INSERT INTO carriers(uuid, voip_sid, carrier_id, account_id, sub_id, name, trunk_type, "
+        "voice, sms, in_username, in_password, reg_username, reg_password, reg_realm, "
+        "reg_from_user, reg_from_domain, reg_expires, created_at, updated_at) VALUES ($1, $2, "
+        "$3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) "
+        "ON CONFLICT DO NOTHING RETURNING id",
+    /* ref is one of the three public ids; their shapes never collide */
+    [Q_CARRIER_GET] = CARRIER_SELECT
+        "WHERE c.account_id = $1 AND ($2::bigint = 0 OR c.sub_id = $2) "
+        "AND (c.carrier_id = $3 OR c.uuid = $3 OR c.voip_sid = $3)",
+    [Q_CARRIER_GET_LOCK] = CARRIER_SELECT
+        "WHERE c.account_id = $1 AND ($2::bigint = 0 OR c.sub_id = $2) "
+        "AND (c.carrier_id = $3 OR c.uuid = $3 OR c.voip_sid = $3) FOR UPDATE OF c",
+    [Q_CARRIER_LIST] = PAGE("FROM carriers c " CARRIER_WHERE,
+                            CARRIER_SELECT CARRIER_WHERE " ORDER BY c.id LIMIT $4 OFFSET $5"),
+    [Q_CARRIER_UPDATE] =
+        "UPDATE carriers SET sub_id = $3, name = $4, trunk_type = $5, voice = $6, sms = $7, "
+        "in_username = $8, in_password = $9, reg_username = $10, reg_password = $11, "
+        "reg_realm = $12, reg_from_user = $13, reg_from_domain = $14, reg_expires = $15, "
+        "updated_at = $16 WHERE id = $1 AND account_id = $2",
+    [Q_CARRIER_RENAME_NUMBERS] =
+        "UPDATE numbers SET carrier = $2, updated_at = $3 WHERE carrier_id = $1 AND carrier <> $2",
+    [Q_CARRIER_LOCK] = "SELECT 1 FROM carriers WHERE id = $1 FOR UPDATE",
+    [Q_CARRIER_IN_USE] = "SELECT count(*) FROM numbers WHERE carrier_id = $1",
+    [Q_CARRIER_DELETE] = "DELETE FROM carriers WHERE id = $1 AND account_id = $2",
+    [Q_GW_INSERT] =
+        "INSERT INTO carrier_gateways(carrier, pos, sid, address, port, netmask, inbound, "
+        "outbound) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+    [Q_GW_DELETE] = "DELETE FROM carrier_gateways WHERE carrier = $1",
+};
+
+/* ---- carriers ---------------------------------------------------------- */
+
+static void gw_str(json_t *v, char *out, size_t sz)
+{
+    snprintf(out, sz, "%s", json_is_string(v) ? json_string_value(v) : "");
+}
+
+/* The gateways column of CARRIER_SELECT: NULL (none) or a JSON array of
+ * [sid, address, port, netmask, inbound, outbound] made by the query
+ * itself; anything else would be a bug, logged. */
+static void rd_gateways(sqls_row_t *d, carrier_t *c)
+{
+    const char *v = rd_val(d);
+    if (!v) return;
+    json_error_t err;
+    json_t *a = json_loads(v, 0, &err);
+    if (!json_is_array(a)) {
+        log_msg(LOG_ERROR, "postgres: gateways of carrier %lld: %s", (long long)c->id, err.text);
+        json_decref(a);
+        return;
+    }
+    size_t n = json_array_size(a);
+    c->gw = xcalloc(n ? n : 1, sizeof *c->gw);
+    for (size_t i = 0; i < n; i++) {
+        json_t *g = json_array_get(a, i);
+        gateway_t *w = &c->gw[c->ngw++];
+        gw_str(json_array_get(g, 0), w->sid, sizeof w->sid);
+        gw_str(json_array_get(g, 1), w->address, sizeof w->address);
+        w->port = (int)json_integer_value(json_array_get(g, 2));
+        w->netmask = (int)json_integer_value(json_array_get(g, 3));
+        w->inbound = json_is_true(json_array_get(g, 4));
+        w->outbound = json_is_true(json_array_get(g, 5));
+    }
+    json_decref(a);
+}
+
+/* SQLS_CARRIER_COLS (the shared reader), then the gateways */
+static void rd_carrier(sqls_row_t *d, void *rows, size_t i)
+{
+    carrier_t *c = &((carrier_t *)rows)[i];
+    sqls_read_carrier(d, c);
+    rd_gateways(d, c);
+}
+
+/* The carrier's fields from sub_id to reg_expires, in the order of both
+ * Q_CARRIER_INSERT ($5..$17) and Q_CARRIER_UPDATE ($3..$15). */
+#define CARRIER_FIELDS(c)                                                                     \
+    v_id((c)->sub_id), v_text((c)->name), v_int((c)->trunk), v_bool((c)->voice),              \
+        v_bool((c)->sms), v_textn((c)->in_user), v_blob((c)->in_box, (c)->in_box_len),        \
+        v_textn((c)->reg_user), v_blob((c)->reg_box, (c)->reg_box_len),                       \
+        v_textn((c)->reg_realm), v_textn((c)->reg_from_user), v_textn((c)->reg_from_domain), \
+        v_id((c)->reg_expires)
+
+static int gw_write(conn_t *c, const carrier_t *cr)
+{
+    for (size_t i = 0; i < cr->ngw; i++) {
+        const gateway_t *g = &cr->gw[i];
+        int rc = pg_write1(c, Q_GW_INSERT,
+                           PG_V(v_int(cr->id), v_int((int64_t)i), v_text(g->sid),
+                                v_text(g->address), v_int(g->port), v_int(g->netmask),
+                                v_bool(g->inbound), v_bool(g->outbound)));
+        if (rc != ST_OK) return rc == ST_NOTFOUND ? ST_CONFLICT : rc;
+    }
+    return ST_OK;
+}
+
+int pg_carrier_insert(store_t *st, carrier_t *cr)
+{
+    conn_t *c = pg_conn(st);
+    if (pg_tx_begin(st, true) != ST_OK) return ST_ERR;
+    /* ON CONFLICT DO NOTHING RETURNING id: no row is a taken name or id */
+    int rc = pg_one_row(c, Q_CARRIER_INSERT,
+                        PG_V(v_text(cr->uuid), v_text(cr->voip_sid), v_text(cr->carrier_id),
+                             v_int(cr->account_id), CARRIER_FIELDS(cr), v_int(cr->created_at),
+                             v_int(cr->updated_at)),
+                        pg_rd_i64, &cr->id);
+    if (rc == ST_NOTFOUND) rc = ST_CONFLICT;
+    if (rc == ST_OK) rc = gw_write(c, cr);
+    return pg_tx_end(st, rc, false);
+}
+
+int pg_carrier_get(store_t *st, int64_t account_id, int64_t sub_id, const char *ref,
+                   carrier_t *out)
+{
+    conn_t *c = pg_conn(st);
+    /* the carrier and its gateways come in one statement: one snapshot */
+    return pg_one_row(c, pg_lockq(c, Q_CARRIER_GET, Q_CARRIER_GET_LOCK),
+                      PG_V(v_int(account_id), v_int(sub_id), v_text(ref)), rd_carrier, out);
+}
+
+int pg_carrier_list(store_t *st, int64_t account_id, int64_t sub_id, const char *name, int limit,
+                    int offset, carrier_t *rows, size_t *nrows, int64_t *total)
+{
+    /* the page, its count and the page's gateways in one statement */
+    return pg_page(pg_conn(st), Q_CARRIER_LIST,
+                   PG_V(v_int(account_id), v_int(sub_id), v_text(name), v_int(limit),
+                        v_int(offset)),
+                   limit, rd_carrier, rows, nrows, total);
+}
+
+int pg_carrier_update(store_t *st, const carrier_t *cr)
+{
+    conn_t *c = pg_conn(st);
+    if (pg_tx_begin(st, true) != ST_OK) return ST_ERR;
+    int rc = pg_write1(c, Q_CARRIER_UPDATE,
+                       PG_V(v_int(cr->id), v_int(cr->account_id), CARRIER_FIELDS(cr),
+                            v_int(cr->updated_at)));
+    if (rc == ST_OK) rc = pg_exec(c, Q_GW_DELETE, PG_V(v_int(cr->id)), NULL, NULL);
+    if (rc == ST_OK) rc = gw_write(c, cr);
+    /* numbers show the carrier's name: keep them in step with a rename
+     * (the UPDATE above holds the carrier's row: numbers being added to it
+     * on another node are committed before this reads) */
+    if (rc == ST_OK)
+        rc = pg_exec(c, Q_CARRIER_RENAME_NUMBERS,
+                     PG_V(v_int(cr->id), v_text(cr->name), v_int(cr->updated_at)), NULL, NULL);
+    return pg_tx_end(st, rc, false);
+}
+
+int pg_carrier_delete(store_t *st, int64_t account_id, int64_t id, int64_t *in_use)
+{
+    conn_t *c = pg_conn(st);
+    *in_use = 0;
+    /* lock the carrier, then count, then delete: a number added on another
+     * node is either committed before the count (in use) or waits for the
+     * delete and then finds no carrier */
+    if (pg_tx_begin(st, true) != ST_OK) return ST_ERR;
+    int rc = pg_exec(c, Q_CARRIER_LOCK, PG_V(v_int(id)), NULL, NULL);
+    if (rc == ST_OK) rc = pg_one_row(c, Q_CARRIER_IN_USE, PG_V(v_int(id)), pg_rd_i64, in_use);
+    if (rc == ST_OK && *in_use > 0) rc = ST_CONFLICT;
+    if (rc == ST_OK) rc = pg_write1(c, Q_CARRIER_DELETE, PG_V(v_int(id), v_int(account_id)));
+    return pg_tx_end(st, rc, false);
+}

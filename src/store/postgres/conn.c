@@ -1,0 +1,779 @@
+/* conn.c -- the PostgreSQL backend's connections (one per thread), its
+ * statements (prepared once per connection: fixed ones by enum, the
+ * filter-dependent ones in a cache by text), the mapping of results to
+ * store statuses, transactions, open/close, ping, and the ops table.
+ * The reasoning behind the backend's locking heads pgInt.h. */
+#include "store/postgres/pgInt.h"
+
+#include "util/log.h"
+#include "util/metrics.h"
+
+static const store_ops_t pg_ops;
+
+const char *const pg_sql_conn[Q__COUNT] = {
+    /* reads the catalog: fails on a database without numberd's schema,
+     * unlike "SELECT 1" */
+    [Q_PING] = "SELECT to_regclass('numbers') IS NOT NULL",
+};
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    c |= 0x20;
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+
+/* A bytea in text form ("\x0a1b..."); *n = 0 when NULL or too long. */
+void pg_rd_blob(sqls_row_t *d, uint8_t *out, size_t sz, size_t *n)
+{
+    const char *v = rd_val(d);
+    *n = 0;
+    if (!v || v[0] != '\\' || v[1] != 'x') return;
+    size_t len = strlen(v + 2) / 2;
+    if (len > sz) return;
+    for (size_t i = 0; i < len; i++) {
+        int hi = hexval((unsigned char)v[2 + 2 * i]), lo = hexval((unsigned char)v[3 + 2 * i]);
+        if (hi < 0 || lo < 0) return;
+        out[i] = (uint8_t)(hi << 4 | lo);
+    }
+    *n = len;
+}
+
+/* ---- parameters ---------------------------------------------------------- */
+
+/* as many as the WHERE builder may record (sqlwhere.h) */
+#define PMAX SQLW_MAX_VALS
+
+/* Statement parameters, in order ($1, $2, ...).  Text, except byte
+ * strings, which go as binary so that no escaping is involved.  Numbers
+ * are formatted into the struct itself: it must outlive the call. */
+typedef struct {
+    int n;
+    const char *v[PMAX];
+    int len[PMAX];
+    int fmt[PMAX];
+    char num[PMAX][24];
+} params_t;
+
+/* Appends v as the next parameter. */
+static void p_add(params_t *p, pg_val_t v)
+{
+    if (p->n >= PMAX) nd_panic("postgres: more than %d parameters", PMAX);
+    int i = p->n++;
+    p->v[i] = NULL; /* PV_NULL */
+    p->len[i] = 0;
+    p->fmt[i] = 0;
+    switch (v.kind) {
+    case PV_NULL: break;
+    case PV_TEXT: p->v[i] = v.s; break;
+    case PV_BOOL: p->v[i] = v.i ? "t" : "f"; break;
+    case PV_INT:
+        snprintf(p->num[i], sizeof p->num[i], "%lld", (long long)v.i);
+        p->v[i] = p->num[i];
+        break;
+    case PV_BLOB: /* binary: no escaping involved */
+        p->v[i] = v.s;
+        p->len[i] = (int)v.i;
+        p->fmt[i] = 1;
+        break;
+    }
+}
+
+/* The values of a fixed statement. */
+static void params_of(params_t *p, const pg_val_t *v, int nv)
+{
+    for (int i = 0; i < nv; i++) p_add(p, v[i]);
+}
+
+/* The values a WHERE builder recorded, in its order: value i is $i+1. */
+static void params_of_w(params_t *p, const sqlw_t *w)
+{
+    for (size_t i = 0; w && i < w->n; i++)
+        p_add(p, w->v[i].kind == SQLW_TEXT ? v_text(w->v[i].text) : v_int(w->v[i].i));
+}
+
+/* ---- the statement tables ------------------------------------------------ */
+
+static const char *const *const sql_tables[] = {
+    pg_sql_conn,  pg_sql_settings,    pg_sql_accounts, pg_sql_inventory,  pg_sql_numbers,
+    pg_sql_owned, pg_sql_subaccounts, pg_sql_apps,     pg_sql_compliance, pg_sql_carriers,
+    pg_sql_idem,
+};
+#define NTABLES (sizeof sql_tables / sizeof sql_tables[0])
+
+const char *pg_sql(int which)
+{
+    for (size_t t = 0; t < NTABLES; t++)
+        if (sql_tables[t][which]) return sql_tables[t][which];
+    nd_panic("postgres: statement %d has no SQL text", which);
+}
+
+/* Every statement has its text in exactly one file's table: a statement
+ * added to the enum and forgotten (or written twice) stops numberd at
+ * start, not at the first request that needs it. */
+static void sql_check(void)
+{
+    for (int q = 0; q < Q__COUNT; q++) {
+        int n = 0;
+        for (size_t t = 0; t < NTABLES; t++) n += sql_tables[t][q] != NULL;
+        if (n != 1) nd_panic("postgres: statement %d has %d SQL texts", q, n);
+    }
+}
+
+/* sqlshared's column readers over a PGresult (text format) */
+static void row_text(sqls_row_t *r, char *out, size_t sz)
+{
+    const char *v = rd_val(r);
+    size_t n = v ? strlen(v) : 0;
+    if (n >= sz) n = sz - 1;
+    if (n) memcpy(out, v, n);
+    out[n] = '\0';
+}
+
+static int64_t row_i64(sqls_row_t *r, int64_t if_null)
+{
+    const char *v = rd_val(r);
+    return v ? strtoll(v, NULL, 10) : if_null;
+}
+
+static bool row_bool(sqls_row_t *r)
+{
+    const char *v = rd_val(r);
+    return v && v[0] == 't';
+}
+
+static const sqls_row_ops_t row_ops = {row_text, row_i64, row_bool, pg_rd_blob};
+
+sqls_row_t pg_row(const PGresult *r, int row, int col)
+{
+    return (sqls_row_t){&row_ops, r, row, col};
+}
+
+void pg_rd_hash(sqls_row_t *d, uint8_t out[IDS_HASH_SZ])
+{
+    uint8_t h[IDS_HASH_SZ];
+    size_t n = 0;
+    memset(out, 0, IDS_HASH_SZ);
+    pg_rd_blob(d, h, sizeof h, &n);
+    if (n == IDS_HASH_SZ) memcpy(out, h, IDS_HASH_SZ);
+}
+
+/* ---- connections -------------------------------------------------------- */
+
+/* Server notices ("relation already exists, skipping") are not errors:
+ * debug log, not stderr. */
+static void on_notice(void *arg, const char *msg)
+{
+    (void)arg;
+    size_t n = strlen(msg);
+    while (n && msg[n - 1] == '\n') n--;
+    log_msg(LOG_DEBUG, "postgres: %.*s", (int)n, msg);
+}
+
+static PGconn *pg_connect(const char *url, char **err)
+{
+    /* The URL is expanded in place of dbname: what it sets overrides the
+     * keywords before it (a connect timeout, so that a reconnect to an
+     * unreachable server fails in 10 s, not in the TCP timeout's minutes)
+     * and is overridden by those after it (numberd speaks UTF-8).  The
+     * application name is only a fallback. */
+    const char *const kw[] = {"connect_timeout", "dbname", "fallback_application_name",
+                              "client_encoding", NULL};
+    const char *const val[] = {"10", url, "numberd", "UTF8", NULL};
+    PGconn *pg = PQconnectdbParams(kw, val, 1);
+    const char *why = NULL;
+    if (pg == NULL) {
+        why = "out of memory";
+    } else if (PQstatus(pg) != CONNECTION_OK) {
+        why = PQerrorMessage(pg);
+    } else if (PQserverVersion(pg) < 110000) {
+        why = "PostgreSQL 11 or later is required";
+    }
+    if (why == NULL) {
+        PQsetNoticeProcessor(pg, on_notice, NULL);
+        /* as SQLite's busy timeout: a writer queued behind an import batch
+         * (or any lock) gives up after 15 s instead of hanging */
+        PGresult *r = PQexec(pg, "SET lock_timeout = '15s'");
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) why = PQerrorMessage(pg);
+        PQclear(r);
+    }
+    if (why) {
+        char *msg = xstrdup(why);
+        size_t n = strlen(msg);
+        while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' ')) msg[--n] = '\0';
+        if (err) *err = msg;
+        else free(msg);
+        PQfinish(pg);
+        return NULL;
+    }
+    return pg;
+}
+
+static void dyn_forget(conn_t *c)
+{
+    for (int i = 0; i < DYN_CACHE; i++) {
+        free(c->dyn[i].sql);
+        c->dyn[i].sql = NULL;
+        c->dyn[i].used = 0;
+    }
+}
+
+void pg_conn_close(conn_t *c)
+{
+    PQfinish(c->pg);
+    dyn_forget(c);
+    free(c);
+}
+
+conn_t *pg_conn_open(const char *url, char **err)
+{
+    char *why = NULL;
+    PGconn *pg = pg_connect(url, &why);
+    if (!pg) {
+        if (err) {
+            *err = why;
+        } else {
+            log_msg(LOG_ERROR, "postgres: cannot connect: %s", why);
+            free(why);
+        }
+        return NULL;
+    }
+    conn_t *c = xcalloc(1, sizeof *c);
+    c->pg = pg;
+    return c;
+}
+
+static conn_t *conn_get(pg_store_t *s)
+{
+    conn_t *c = pthread_getspecific(s->key);
+    if (c) return c;
+    c = pg_conn_open(s->url, NULL);
+    if (!c) return NULL;
+    pthread_setspecific(s->key, c);
+    pthread_mutex_lock(&s->lock);
+    c->next = s->conns;
+    s->conns = c;
+    pthread_mutex_unlock(&s->lock);
+    return c;
+}
+
+conn_t *pg_conn(store_t *st)
+{
+    return conn_get((pg_store_t *)st);
+}
+
+/* A dead connection is reset outside a transaction; inside one, the
+ * transaction is lost and stays failed until the caller ends it. */
+static int conn_ensure(conn_t *c)
+{
+    if (PQstatus(c->pg) == CONNECTION_OK) return ST_OK;
+    if (c->depth > 0) {
+        c->tx_failed = true;
+        return ST_ERR;
+    }
+    log_msg(LOG_WARN, "postgres: connection lost, reconnecting");
+    PQreset(c->pg);
+    /* the server forgot the prepared statements with the old session */
+    memset(c->prepared, 0, sizeof c->prepared);
+    dyn_forget(c);
+    if (PQstatus(c->pg) != CONNECTION_OK) {
+        log_msg(LOG_ERROR, "postgres: reconnect failed: %s", PQerrorMessage(c->pg));
+        return ST_ERR;
+    }
+    PGresult *r = PQexec(c->pg, "SET lock_timeout = '15s'");
+    PQclear(r);
+    return ST_OK;
+}
+
+static bool res_ok(const PGresult *r)
+{
+    ExecStatusType s = PQresultStatus(r);
+    return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
+}
+
+/* Names in *name fixed statement `which` on c, preparing it the first
+ * time.  Returns NULL, or the failed PQprepare's result. */
+static PGresult *prepare_fixed(conn_t *c, int which, char name[16])
+{
+    snprintf(name, 16, "q%d", which);
+    if (c->prepared[which]) return NULL;
+    PGresult *r = PQprepare(c->pg, name, pg_sql(which), 0, NULL);
+    if (!res_ok(r)) return r;
+    PQclear(r);
+    c->prepared[which] = true;
+    return NULL;
+}
+
+/* Names in *name the prepared statement for sql on c, preparing it when
+ * new (the least recently used one makes room).  Returns NULL, or the
+ * failed PQprepare's result. */
+static PGresult *dyn_prepare(conn_t *c, const char *sql, char name[16])
+{
+    int lru = 0;
+    for (int i = 0; i < DYN_CACHE; i++) {
+        if (c->dyn[i].sql && strcmp(c->dyn[i].sql, sql) == 0) {
+            c->dyn[i].used = ++c->tick;
+            snprintf(name, 16, "d%u", c->dyn[i].id);
+            return NULL;
+        }
+        if (c->dyn[i].used < c->dyn[lru].used) lru = i;
+    }
+    if (c->dyn[lru].sql) {
+        char q[32];
+        snprintf(q, sizeof q, "DEALLOCATE d%u", c->dyn[lru].id);
+        PGresult *r = PQexec(c->pg, q);
+        PQclear(r);
+        free(c->dyn[lru].sql);
+        c->dyn[lru].sql = NULL;
+    }
+    unsigned id = ++c->dyn_seq;
+    snprintf(name, 16, "d%u", id);
+    PGresult *r = PQprepare(c->pg, name, sql, 0, NULL);
+    if (!res_ok(r)) return r;
+    PQclear(r);
+    c->dyn[lru].sql = xstrdup(sql);
+    c->dyn[lru].id = id;
+    c->dyn[lru].used = ++c->tick;
+    return NULL;
+}
+
+/* Sends fixed statement `which` (or, with which < 0, the statement whose
+ * text is sql), prepared once per connection.  A statement that fails
+ * because the connection died is sent once more on a fresh connection
+ * when no transaction is open (inside one, the transaction died with the
+ * connection).  Returns the result, NULL when nothing could be sent. */
+static PGresult *send_q(conn_t *c, int which, const char *sql, const params_t *p)
+{
+    static const params_t none = {0};
+    if (!p) p = &none;
+    for (int attempt = 0;; attempt++) {
+        if (c->depth > 0 && c->tx_failed) return NULL;
+        if (conn_ensure(c) != ST_OK) return NULL;
+        PGresult *r = NULL;
+        if (which >= 0) {
+            char name[16];
+            r = prepare_fixed(c, which, name);
+            if (r == NULL) r = PQexecPrepared(c->pg, name, p->n, p->v, p->len, p->fmt, 0);
+        } else {
+            char name[16];
+            r = dyn_prepare(c, sql, name);
+            if (r == NULL) r = PQexecPrepared(c->pg, name, p->n, p->v, p->len, p->fmt, 0);
+        }
+        if (res_ok(r)) return r;
+        if (attempt == 0 && c->depth == 0 && PQstatus(c->pg) == CONNECTION_BAD) {
+            PQclear(r);
+            continue;
+        }
+        return r;
+    }
+}
+
+/* Maps a result to ST_OK / ST_CONFLICT (integrity constraint, SQLSTATE
+ * class 23) / ST_ERR (logged).  Any failure inside a transaction marks it
+ * failed: PostgreSQL accepts nothing more in it but ROLLBACK. */
+int pg_status(conn_t *c, const PGresult *r, const char *what)
+{
+    if (r && res_ok(r)) return ST_OK;
+    if (c->depth > 0) c->tx_failed = true;
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    if (state && strncmp(state, "23", 2) == 0) return ST_CONFLICT;
+    const char *msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    if (!msg) msg = PQstatus(c->pg) == CONNECTION_OK ? "the transaction has already failed"
+                                                      : PQerrorMessage(c->pg);
+    metrics_count(MET_DB_ERRORS);
+    log_msg(LOG_ERROR, "postgres: %.80s: %s%s%s%s", what, msg, state ? " (SQLSTATE " : "",
+            state ? state : "", state ? ")" : "");
+    return ST_ERR;
+}
+
+/* A statement (fixed `which`, or with which < 0 the text sql) with its
+ * values; see pg_exec. */
+static int run(conn_t *c, int which, const char *sql, const params_t *p, PGresult **out,
+               int64_t *changes)
+{
+    if (!c) return ST_ERR;
+    PGresult *r = send_q(c, which, sql, p);
+    int rc = pg_status(c, r, which >= 0 ? pg_sql(which) : sql);
+    if (rc == ST_OK && changes) *changes = strtoll(PQcmdTuples(r), NULL, 10);
+    if (rc == ST_OK && out) *out = r;
+    else PQclear(r);
+    return rc;
+}
+
+int pg_exec(conn_t *c, int which, const pg_val_t *v, int nv, PGresult **out, int64_t *changes)
+{
+    params_t p = {0};
+    params_of(&p, v, nv);
+    return run(c, which, NULL, &p, out, changes);
+}
+
+int pg_exec_dyn(conn_t *c, const char *sql, const sqlw_t *w, PGresult **out)
+{
+    params_t p = {0};
+    params_of_w(&p, w);
+    return run(c, -1, sql, &p, out, NULL);
+}
+
+/* A parameterless command (BEGIN, COMMIT, ...), as a simple query: it may
+ * hold several statements. */
+int pg_simple(conn_t *c, const char *sql)
+{
+    PGresult *r = NULL;
+    if (!c) return ST_ERR;
+    for (int attempt = 0;; attempt++) {
+        if (conn_ensure(c) != ST_OK) return pg_status(c, NULL, sql);
+        r = PQexec(c->pg, sql);
+        /* a connection that died while idle is only noticed here: outside
+         * a transaction (BEGIN itself), send again on a new one */
+        if (res_ok(r) || attempt > 0 || c->depth > 0 || PQstatus(c->pg) != CONNECTION_BAD) break;
+        PQclear(r);
+    }
+    int rc = pg_status(c, r, sql);
+    PQclear(r);
+    return rc;
+}
+
+int pg_write1(conn_t *c, int which, const pg_val_t *v, int nv)
+{
+    int64_t n = 0;
+    int rc = pg_exec(c, which, v, nv, NULL, &n);
+    if (rc != ST_OK) return rc;
+    return n >= 1 ? ST_OK : ST_NOTFOUND;
+}
+
+int pg_one_row(conn_t *c, int which, const pg_val_t *v, int nv, sqls_reader_fn rd, void *out)
+{
+    PGresult *r = NULL;
+    int rc = pg_exec(c, which, v, nv, &r, NULL);
+    if (rc != ST_OK) return rc;
+    if (PQntuples(r) > 0) {
+        sqls_row_t d = pg_row(r, 0, 0);
+        rd(&d, out, 0);
+    } else {
+        rc = ST_NOTFOUND;
+    }
+    PQclear(r);
+    return rc;
+}
+
+void pg_rd_i64(sqls_row_t *d, void *rows, size_t i)
+{
+    ((int64_t *)rows)[i] = rd_i64(d);
+}
+
+void pg_rd_text(sqls_row_t *d, void *rows, size_t i)
+{
+    pg_text_out_t *o = &((pg_text_out_t *)rows)[i];
+    rd_copy(d, o->s, o->sz);
+}
+
+int pg_each(conn_t *c, int which, const pg_val_t *v, int nv, row_each_fn fn, void *arg)
+{
+    PGresult *r = NULL;
+    if (pg_exec(c, which, v, nv, &r, NULL) != ST_OK) return ST_ERR;
+    for (int i = 0; i < PQntuples(r); i++) {
+        sqls_row_t d = pg_row(r, i, 0);
+        if (fn(&d, arg) != C_OK) break;
+    }
+    PQclear(r);
+    return ST_OK;
+}
+
+/* Runs a PAGE() statement and reads it: column 0 the total, then up to
+ * limit rows. */
+static int page_of(conn_t *c, int which, const char *sql, const params_t *p, int limit,
+                   sqls_reader_fn rd, void *rows, size_t *nrows, int64_t *total)
+{
+    PGresult *r = NULL;
+    *nrows = 0;
+    *total = 0;
+    int rc = run(c, which, sql, p, &r, NULL);
+    if (rc != ST_OK) return rc;
+    int n = PQntuples(r);
+    if (n > 0) *total = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    for (int i = 0; i < n && *nrows < (size_t)limit; i++) {
+        if (PQgetisnull(r, i, 1)) break; /* the empty page's NULL row */
+        sqls_row_t d = pg_row(r, i, 1);
+        rd(&d, rows, (*nrows)++);
+    }
+    PQclear(r);
+    return ST_OK;
+}
+
+int pg_page(conn_t *c, int which, const pg_val_t *v, int nv, int limit, sqls_reader_fn rd,
+            void *rows, size_t *nrows, int64_t *total)
+{
+    params_t p = {0};
+    params_of(&p, v, nv);
+    return page_of(c, which, NULL, &p, limit, rd, rows, nrows, total);
+}
+
+int pg_page_dyn(conn_t *c, const char *sql, const sqlw_t *w, int limit, sqls_reader_fn rd,
+                void *rows, size_t *nrows, int64_t *total)
+{
+    params_t p = {0};
+    params_of_w(&p, w);
+    return page_of(c, -1, sql, &p, limit, rd, rows, nrows, total);
+}
+
+int pg_send_rows(conn_t *c, int which, const pg_val_t *v, int nv)
+{
+    params_t p = {0};
+    char name[16];
+    PGresult *r = NULL;
+    if (!c) return ST_ERR;
+    params_of(&p, v, nv);
+    if ((c->depth > 0 && c->tx_failed) || conn_ensure(c) != ST_OK)
+        return pg_status(c, NULL, pg_sql(which));
+    if ((r = prepare_fixed(c, which, name)) != NULL) {
+        int rc = pg_status(c, r, pg_sql(which));
+        PQclear(r);
+        return rc == ST_OK ? ST_ERR : rc;
+    }
+    if (!PQsendQueryPrepared(c->pg, name, p.n, p.v, p.len, p.fmt, 0) ||
+        !PQsetSingleRowMode(c->pg))
+        return pg_status(c, NULL, pg_sql(which));
+    return ST_OK;
+}
+
+/* ---- transactions ------------------------------------------------------ */
+
+void pg_tx_reset(conn_t *c)
+{
+    c->depth = 0;
+    c->tx_write = false;
+    c->tx_failed = false;
+    c->rollback_only = false;
+    c->numadd_locked = false;
+}
+
+/* COMMIT, checked: PostgreSQL answers the COMMIT of an aborted transaction
+ * with success and the tag ROLLBACK.  Never sent twice: a COMMIT lost with
+ * its connection has an unknown outcome. */
+int pg_commit_checked(conn_t *c, const char *what)
+{
+    PGresult *r = PQexec(c->pg, "COMMIT");
+    int rc = ST_OK;
+    if (!res_ok(r) || strcmp(PQcmdStatus(r), "COMMIT") != 0) {
+        if (res_ok(r)) log_msg(LOG_ERROR, "postgres: %s: the transaction had failed", what);
+        else pg_status(c, r, what);
+        rc = ST_ERR;
+        if (PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+            PGresult *rb = PQexec(c->pg, "ROLLBACK");
+            PQclear(rb);
+        }
+    }
+    PQclear(r);
+    return rc;
+}
+
+int pg_tx_begin(store_t *st, bool write)
+{
+    conn_t *c = pg_conn(st);
+    if (!c) return ST_ERR;
+    if (c->depth > 0) {
+        c->depth++;
+        /* a write nested in a read transaction: it must queue behind
+         * import batches like any writer */
+        if (write && !c->tx_write) {
+            c->tx_write = true;
+            if (pg_simple(c, "SELECT pg_advisory_xact_lock_shared(" LOCK_NS ", " LOCK_INVENTORY
+                             ")") != ST_OK)
+                return ST_ERR;
+        }
+        return ST_OK;
+    }
+    pg_tx_reset(c);
+    /* one round trip: BEGIN and, for a writer, the inventory lock (shared)
+     * before any row lock */
+    int rc = pg_simple(c, write ? "BEGIN; SELECT pg_advisory_xact_lock_shared(" LOCK_NS
+                                  ", " LOCK_INVENTORY ")"
+                                : "BEGIN ISOLATION LEVEL REPEATABLE READ");
+    if (rc != ST_OK) {
+        /* BEGIN may have succeeded and the lock failed (lock_timeout) */
+        if (PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+            PGresult *r = PQexec(c->pg, "ROLLBACK");
+            PQclear(r);
+        }
+        pg_tx_reset(c);
+        return ST_ERR;
+    }
+    c->depth = 1;
+    c->tx_write = write;
+    return ST_OK;
+}
+
+int pg_tx_commit(store_t *st)
+{
+    conn_t *c = pg_conn(st);
+    if (!c || c->depth == 0) return ST_ERR;
+    if (--c->depth > 0) return ST_OK;
+    int rc = ST_ERR;
+    if (c->rollback_only || c->tx_failed) {
+        if (PQstatus(c->pg) == CONNECTION_OK) {
+            PGresult *r = PQexec(c->pg, "ROLLBACK");
+            PQclear(r);
+        }
+    } else {
+        rc = pg_commit_checked(c, "COMMIT");
+    }
+    pg_tx_reset(c);
+    return rc;
+}
+
+void pg_tx_rollback(store_t *st)
+{
+    conn_t *c = pg_conn(st);
+    if (!c || c->depth == 0) return;
+    if (--c->depth > 0) {
+        c->rollback_only = true;
+        return;
+    }
+    if (PQstatus(c->pg) == CONNECTION_OK) {
+        PGresult *r = PQexec(c->pg, "ROLLBACK");
+        PQclear(r);
+    }
+    pg_tx_reset(c);
+}
+
+int pg_tx_end(store_t *st, int rc, bool notfound_commits)
+{
+    if (rc == ST_OK || (rc == ST_NOTFOUND && notfound_commits))
+        return pg_tx_commit(st) == ST_OK ? rc : ST_ERR;
+    pg_tx_rollback(st);
+    return rc;
+}
+
+/* ---- open / close ------------------------------------------------------ */
+
+static void pg_close(store_t *st)
+{
+    pg_store_t *s = (pg_store_t *)st;
+    if (!s) return;
+    pthread_mutex_lock(&s->lock);
+    conn_t *c = s->conns;
+    while (c) {
+        conn_t *next = c->next;
+        pg_conn_close(c);
+        c = next;
+    }
+    s->conns = NULL;
+    pthread_mutex_unlock(&s->lock);
+    pthread_setspecific(s->key, NULL);
+    pthread_key_delete(s->key);
+    pthread_mutex_destroy(&s->lock);
+    free(s->url);
+    free(s);
+}
+
+int store_pg_open(const char *url, store_t **out, char **err)
+{
+    sql_check();
+    pg_store_t *s = xcalloc(1, sizeof *s);
+    s->base.ops = &pg_ops;
+    s->url = xstrdup(url);
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_key_create(&s->key, NULL);
+    /* connect now, so that a wrong URL fails at start with libpq's reason */
+    char *why = NULL;
+    conn_t *c = pg_conn_open(url, &why);
+    if (c == NULL) {
+        *err = xasprintf("cannot connect to PostgreSQL: %s", why);
+        free(why);
+        pg_close(&s->base);
+        return C_ERR;
+    }
+    pthread_setspecific(s->key, c);
+    c->next = s->conns;
+    s->conns = c;
+    *out = &s->base;
+    return C_OK;
+}
+
+/* ---- operations -------------------------------------------------------- */
+
+static int pg_ping(store_t *st)
+{
+    conn_t *c = pg_conn(st);
+    PGresult *r = NULL;
+    if (!c || pg_exec(c, Q_PING, PG_NONE, &r, NULL) != ST_OK) return ST_ERR;
+    int rc = PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't' ? ST_OK : ST_ERR;
+    if (rc != ST_OK) {
+        metrics_count(MET_DB_ERRORS);
+        log_msg(LOG_ERROR, "postgres: ping: the database has no numberd schema");
+    }
+    PQclear(r);
+    return rc;
+}
+
+static const store_ops_t pg_ops = {
+    .name = "postgres",
+    /* lifecycle */
+    .close = pg_close,
+    .migrate = pg_migrate,
+    .tx_begin = pg_tx_begin,
+    .tx_commit = pg_tx_commit,
+    .tx_rollback = pg_tx_rollback,
+    /* settings */
+    .setting_get = pg_setting_get,
+    .setting_put = pg_setting_put,
+    /* accounts and API keys */
+    .account_insert = pg_account_insert,
+    .account_by_auth_id = pg_account_by_auth_id,
+    .account_by_id = pg_account_by_id,
+    .account_list = pg_account_list,
+    .account_count = pg_account_count,
+    .apikey_insert = pg_apikey_insert,
+    .apikey_lookup = pg_apikey_lookup,
+    /* inventory */
+    .import_begin = pg_import_begin,
+    .import_row = pg_import_row,
+    .import_commit_batch = pg_import_commit_batch,
+    .import_end = pg_import_end,
+    .inventory_stats = pg_inventory_stats,
+    .inventory_export = pg_inventory_export,
+    /* numbers */
+    .number_search = pg_number_search,
+    .number_get_available = pg_number_get_available,
+    .number_buy = pg_number_buy,
+    .number_approve = pg_number_approve,
+    .number_lookup = pg_number_lookup,
+    /* owned numbers */
+    .number_list = pg_number_list,
+    .number_get_owned = pg_number_get_owned,
+    .number_update_owned = pg_number_update_owned,
+    .number_release = pg_number_release,
+    .number_get_byoc = pg_number_get_byoc,
+    .number_get_any = pg_number_get_any,
+    .number_insert_owned = pg_number_insert_owned,
+    .aging_sweep = pg_aging_sweep,
+    /* subaccounts */
+    .sub_list = pg_sub_list,
+    .account_update = pg_account_update,
+    .sub_delete = pg_sub_delete,
+    /* applications */
+    .app_exists = pg_app_exists,
+    .app_default = pg_app_default,
+    .app_insert = pg_app_insert,
+    .app_get = pg_app_get,
+    .app_list = pg_app_list,
+    .app_update = pg_app_update,
+    .app_delete = pg_app_delete,
+    .app_clear_default = pg_app_clear_default,
+    /* compliance */
+    .compliance_insert = pg_compliance_insert,
+    .compliance_get = pg_compliance_get,
+    .compliance_latest = pg_compliance_latest,
+    /* carriers */
+    .carrier_insert = pg_carrier_insert,
+    .carrier_get = pg_carrier_get,
+    .carrier_list = pg_carrier_list,
+    .carrier_update = pg_carrier_update,
+    .carrier_delete = pg_carrier_delete,
+    /* idempotency */
+    .idem_get = pg_idem_get,
+    .idem_put = pg_idem_put,
+    /* operations */
+    .ping = pg_ping,
+};

@@ -1,0 +1,134 @@
+/* numbers.c -- numbers for sale: search (its WHERE clause from the shared
+ * builder, sqlwhere.h), get_available, buy, approve, and number_lookup (any row). */
+#include "store/postgres/pgInt.h"
+
+#include "util/clock.h"
+
+const char *const pg_sql_numbers[Q__COUNT] = {
+    [Q_NUMBER_GET_AVAILABLE] =
+        "SELECT " SQLS_INV_COLS " FROM numbers WHERE number = $1 AND state = 0 AND source = 0",
+    [Q_NUMBER_GET_AVAILABLE_LOCK] =
+        "SELECT " SQLS_INV_COLS " FROM numbers WHERE number = $1 AND state = 0 AND source = 0 "
+        "FOR UPDATE",
+    [Q_NUMBER_BUY] =
+        "UPDATE numbers SET state = $2, owner_id = $3, sub_id = $4, app_id = $5, "
+        "cnam_lookup = $6, compliance_id = $7, added_on = $8, renewal_date = $9, "
+        "released_at = NULL, updated_at = $10, created_at = $10, byoc_id = $11 "
+        "WHERE number = $1 AND state = 0 AND source = 0",
+    [Q_NUMBER_STATE] = "SELECT state FROM numbers WHERE number = $1 AND owner_id IS NOT NULL",
+    [Q_NUMBER_APPROVE] =
+        "UPDATE numbers SET state = 1, updated_at = $2 WHERE number = $1 AND state = 2",
+    [Q_NUMBER_LOOKUP] =
+        "SELECT state, source, COALESCE(owner_id, 0) FROM numbers WHERE number = $1",
+};
+
+/* ---- search and purchase ----------------------------------------------- */
+
+/* The rate center and LATA of an NPA-NXX (sqlw_lca_lookup's statement). */
+static int resolve_lca(conn_t *c, const search_q_t *q, sqlw_lca_t *out)
+{
+    sqlw_t w;
+    sqlw_init(&w, &sqlw_postgres);
+    sqlw_lca_lookup(&w, q);
+    PGresult *r = NULL;
+    out->have = false;
+    int rc = pg_exec_dyn(c, w.sql.data, &w, &r);
+    if (rc == ST_OK && PQntuples(r) > 0) {
+        sqls_row_t d = pg_row(r, 0, 0);
+        rd_copy(&d, out->rc, sizeof out->rc);
+        out->lata = (int32_t)rd_money(&d); /* NULL: -1 */
+        out->have = true;
+    }
+    PQclear(r);
+    sqlw_free(&w);
+    return rc;
+}
+
+int pg_number_search(store_t *st, const search_q_t *q, inv_number_t *rows, size_t *nrows,
+                     int64_t *total)
+{
+    conn_t *c = pg_conn(st);
+    if (!c) return ST_ERR;
+    *nrows = 0;
+    *total = 0;
+
+    sqlw_lca_t lca = {.have = false};
+    if (q->lca_prefix[0]) {
+        if (resolve_lca(c, q, &lca) != ST_OK) return ST_ERR;
+        if (!lca.have) return ST_OK; /* unknown NPA-NXX: nothing in its area */
+    }
+
+    sqlw_t w;
+    sqlw_init(&w, &sqlw_postgres);
+    sqlw_search(&w, q, &lca);
+    /* The count stops at a cap (store.h): counting every match of a broad
+     * search is O(matches), and search must cost the same at 10,000 and
+     * at 5,000,000 numbers.  Page and count are one statement (PAGE()). */
+    int64_t cap = (int64_t)q->offset + q->limit + 1;
+    if (cap < SEARCH_COUNT_CAP) cap = SEARCH_COUNT_CAP;
+    buf_t sql = BUF_INIT;
+    buf_printf(&sql, "SELECT t.n, p.* FROM (SELECT count(*) AS n FROM (SELECT 1 FROM numbers %s "
+                     "LIMIT ", w.sql.data);
+    sqlw_param(&w, &sql, cap);
+    buf_printf(&sql, ") m) t LEFT JOIN LATERAL (SELECT " SQLS_INV_COLS " FROM numbers %s "
+                     "ORDER BY number LIMIT ", w.sql.data);
+    sqlw_param(&w, &sql, q->limit);
+    buf_puts(&sql, " OFFSET ");
+    sqlw_param(&w, &sql, q->offset);
+    buf_puts(&sql, ") p ON true");
+    int ret = pg_page_dyn(c, sql.data, &w, q->limit, sqls_rd_inv, rows, nrows, total);
+    buf_free(&sql);
+    sqlw_free(&w);
+    return ret;
+}
+
+int pg_number_get_available(store_t *st, const char *number, inv_number_t *out)
+{
+    conn_t *c = pg_conn(st);
+    return pg_one_row(c, pg_lockq(c, Q_NUMBER_GET_AVAILABLE, Q_NUMBER_GET_AVAILABLE_LOCK),
+                      PG_V(v_text(number)), sqls_rd_inv, out);
+}
+
+int pg_number_buy(store_t *st, const buy_row_t *b)
+{
+    /* in a write transaction: behind any import batch */
+    if (pg_tx_begin(st, true) != ST_OK) return ST_ERR;
+    int rc = pg_write1(pg_conn(st), Q_NUMBER_BUY,
+                       PG_V(v_text(b->number), v_int(b->state), v_int(b->account_id),
+                            v_id(b->sub_id), v_text(b->app_id), v_text(b->cnam_lookup),
+                            v_text(b->compliance_id), v_text(b->added_on),
+                            v_text(b->renewal_date), v_int(clock_now()), v_text(b->byoc_id)));
+    return pg_tx_end(st, rc, true);
+}
+
+int pg_number_approve(store_t *st, const char *number)
+{
+    conn_t *c = pg_conn(st);
+    int rc = pg_write1(c, Q_NUMBER_APPROVE, PG_V(v_text(number), v_int(clock_now())));
+    if (rc != ST_NOTFOUND) return rc;
+    /* not pending: owned in another state (a conflict), or not owned */
+    int64_t state = 0;
+    rc = pg_one_row(c, Q_NUMBER_STATE, PG_V(v_text(number)), pg_rd_i64, &state);
+    return rc == ST_OK ? ST_CONFLICT : rc;
+}
+
+typedef struct {
+    num_state_t *state;
+    num_source_t *source;
+    int64_t *owner_id;
+} lookup_out_t;
+
+static void rd_lookup(sqls_row_t *d, void *out, size_t i)
+{
+    lookup_out_t *o = &((lookup_out_t *)out)[i];
+    *o->state = (num_state_t)rd_int(d);
+    *o->source = (num_source_t)rd_int(d);
+    *o->owner_id = rd_i64(d);
+}
+
+int pg_number_lookup(store_t *st, const char *number, num_state_t *state, num_source_t *source,
+                     int64_t *owner_id)
+{
+    lookup_out_t o = {state, source, owner_id};
+    return pg_one_row(pg_conn(st), Q_NUMBER_LOOKUP, PG_V(v_text(number)), rd_lookup, &o);
+}

@@ -1,0 +1,164 @@
+/* owned.c -- the numbers an account owns: list, get (by number, BYOC id,
+ * any account), update, release, insert (a customer's own number), and the
+ * aging sweep. */
+#include "store/postgres/pgInt.h"
+
+#include "util/clock.h"
+
+const char *const pg_sql_owned[Q__COUNT] = {
+    [Q_OWNED_GET] = SQLS_OWNED_SELECT
+        "WHERE n.number = $1 AND n.owner_id = $2 AND n.state IN (1, 2) "
+        "AND ($3::bigint = 0 OR n.sub_id = $3)",
+    [Q_OWNED_GET_LOCK] = SQLS_OWNED_SELECT
+        "WHERE n.number = $1 AND n.owner_id = $2 AND n.state IN (1, 2) "
+        "AND ($3::bigint = 0 OR n.sub_id = $3) FOR UPDATE OF n",
+    [Q_OWNED_GET_BYOC] = SQLS_OWNED_SELECT
+        "WHERE n.byoc_id = $1 AND n.owner_id = $2 AND n.state IN (1, 2)",
+    [Q_OWNED_GET_BYOC_LOCK] = SQLS_OWNED_SELECT
+        "WHERE n.byoc_id = $1 AND n.owner_id = $2 AND n.state IN (1, 2) FOR UPDATE OF n",
+    [Q_OWNED_GET_ANY] = SQLS_OWNED_SELECT "WHERE n.number = $1 AND n.state IN (1, 2)",
+    [Q_OWNED_GET_ANY_LOCK] =
+        SQLS_OWNED_SELECT "WHERE n.number = $1 AND n.state IN (1, 2) FOR UPDATE OF n",
+    [Q_OWNED_UPDATE] =
+        "UPDATE numbers SET sub_id = $3, app_id = $4, alias = $5, compliance_id = $6, "
+        "cnam_lookup = $7, cnam = $8, cnam_callback_url = $9, cnam_callback_method = $10, "
+        "caller_reputation_status = $11, profile_uuid = $12, cr_callback_url = $13, "
+        "cr_callback_method = $14, tendlc_registration_status = $15, tendlc_campaign_id = $16, "
+        "toll_free_sms_verification = $17, updated_at = $18 "
+        "WHERE number = $1 AND owner_id = $2 AND state IN (1, 2)",
+    [Q_RELEASE_INVENTORY] =
+        "UPDATE numbers SET state = $3, owner_id = NULL, sub_id = NULL, app_id = NULL, "
+        "alias = NULL, added_on = NULL, renewal_date = NULL, compliance_id = NULL, "
+        "cnam_lookup = NULL, cnam = NULL, cnam_callback_url = NULL, cnam_callback_method = NULL, "
+        "caller_reputation_status = NULL, profile_uuid = NULL, cr_callback_url = NULL, "
+        "cr_callback_method = NULL, tendlc_registration_status = NULL, tendlc_campaign_id = NULL, "
+        "toll_free_sms_verification = NULL, byoc_id = NULL, label = NULL, released_at = $4, "
+        "updated_at = $4 WHERE number = $1 AND owner_id = $2 AND state IN (1, 2) AND source = 0",
+    [Q_RELEASE_CUSTOMER] =
+        "DELETE FROM numbers WHERE number = $1 AND owner_id = $2 AND source IN (1, 2)",
+    [Q_NUMBER_INSERT_OWNED] =
+        "INSERT INTO numbers(number, country_iso, type, sub_type, region, voice_enabled, "
+        "sms_enabled, mms_enabled, caps, carrier, source, state, owner_id, sub_id, app_id, "
+        "added_on, carrier_id, byoc_id, label, created_at, updated_at) VALUES ($1, $2, $3, $4, "
+        "$5, $6, $7, $8, $9, $10, $11, 1, $12, $13, $14, $15, $16, $17, $18, $19, $19) "
+        "ON CONFLICT DO NOTHING",
+    [Q_AGING_SWEEP] =
+        "UPDATE numbers SET state = 0, released_at = NULL, updated_at = $2 "
+        "WHERE state = 3 AND released_at <= $1",
+};
+
+int pg_number_list(store_t *st, const numlist_q_t *q, owned_number_t *rows, size_t *nrows,
+                   int64_t *total)
+{
+    conn_t *c = pg_conn(st);
+    *nrows = 0;
+    *total = 0;
+    sqlw_t w;
+    sqlw_init(&w, &sqlw_postgres);
+    sqlw_numlist(&w, q);
+    /* page and count in one statement (PAGE()); the page is cut from
+     * numbers alone, and only its rows are joined */
+    buf_t sql = BUF_INIT;
+    buf_printf(&sql, "SELECT t.n, p.* FROM (SELECT count(*) AS n FROM numbers n %s) t "
+                     "LEFT JOIN LATERAL (SELECT " SQLS_OWNED_COLS "FROM (SELECT * FROM numbers n "
+                     "%s ORDER BY n.number LIMIT ", w.sql.data, w.sql.data);
+    sqlw_param(&w, &sql, q->limit);
+    buf_puts(&sql, " OFFSET ");
+    sqlw_param(&w, &sql, q->offset);
+    buf_puts(&sql, ") n " SQLS_OWNED_JOINS "ORDER BY n.number) p ON true");
+    int ret = pg_page_dyn(c, sql.data, &w, q->limit, sqls_rd_owned, rows, nrows, total);
+    buf_free(&sql);
+    sqlw_free(&w);
+    return ret;
+}
+
+int pg_number_get_owned(store_t *st, int64_t owner_id, int64_t sub_id, const char *number,
+                        owned_number_t *out)
+{
+    conn_t *c = pg_conn(st);
+    return pg_one_row(c, pg_lockq(c, Q_OWNED_GET, Q_OWNED_GET_LOCK),
+                      PG_V(v_text(number), v_int(owner_id), v_int(sub_id)), sqls_rd_owned, out);
+}
+
+int pg_number_get_byoc(store_t *st, int64_t owner_id, const char *byoc_id, owned_number_t *out)
+{
+    conn_t *c = pg_conn(st);
+    return pg_one_row(c, pg_lockq(c, Q_OWNED_GET_BYOC, Q_OWNED_GET_BYOC_LOCK),
+                      PG_V(v_text(byoc_id), v_int(owner_id)), sqls_rd_owned, out);
+}
+
+int pg_number_get_any(store_t *st, const char *number, owned_number_t *out)
+{
+    conn_t *c = pg_conn(st);
+    return pg_one_row(c, pg_lockq(c, Q_OWNED_GET_ANY, Q_OWNED_GET_ANY_LOCK), PG_V(v_text(number)),
+                      sqls_rd_owned, out);
+}
+
+int pg_number_update_owned(store_t *st, const owned_number_t *n)
+{
+    return pg_write1(
+        pg_conn(st), Q_OWNED_UPDATE,
+        PG_V(v_text(n->inv.number), v_int(n->owner_id), v_id(n->sub_id), v_textn(n->app_id),
+             v_textn(n->alias), v_textn(n->compliance_id), v_textn(n->cnam_lookup),
+             v_textn(n->cnam), v_textn(n->cnam_callback_url), v_textn(n->cnam_callback_method),
+             v_textn(n->caller_reputation_status), v_textn(n->profile_uuid),
+             v_textn(n->cr_callback_url), v_textn(n->cr_callback_method),
+             v_textn(n->tendlc_registration_status), v_textn(n->tendlc_campaign_id),
+             v_textn(n->toll_free_sms_verification), v_int(clock_now())));
+}
+
+int pg_number_release(store_t *st, int64_t owner_id, const char *number, bool to_available)
+{
+    conn_t *c = pg_conn(st);
+    /* in a write transaction: behind any import batch */
+    if (pg_tx_begin(st, true) != ST_OK) return ST_ERR;
+    int rc = pg_write1(c, Q_RELEASE_INVENTORY,
+                       PG_V(v_text(number), v_int(owner_id),
+                            v_int(to_available ? NUM_AVAILABLE : NUM_AGING), v_int(clock_now())));
+    /* not an inventory number: a customer's own number is removed */
+    if (rc == ST_NOTFOUND)
+        rc = pg_write1(c, Q_RELEASE_CUSTOMER, PG_V(v_text(number), v_int(owner_id)));
+    return pg_tx_end(st, rc, true);
+}
+
+int pg_aging_sweep(store_t *st, int64_t cutoff, int64_t *returned)
+{
+    int64_t n = 0;
+    if (returned) *returned = 0;
+    /* in a write transaction: behind any import batch */
+    if (pg_tx_begin(st, true) != ST_OK) return ST_ERR;
+    int rc = pg_exec(pg_conn(st), Q_AGING_SWEEP, PG_V(v_int(cutoff), v_int(clock_now())), NULL, &n);
+    rc = pg_tx_end(st, rc, false);
+    if (rc == ST_OK && returned) *returned = n;
+    return rc;
+}
+
+int pg_number_insert_owned(store_t *st, const owned_number_t *n)
+{
+    conn_t *c = pg_conn(st);
+    const inv_number_t *v = &n->inv;
+    /* In a write transaction (behind any import batch), and one adder at
+     * a time from the first insert to the commit.  Two requests adding the
+     * same numbers in different orders would otherwise each wait for the
+     * other's uncommitted row: a deadlock, and both fail, where one of
+     * them must win.  Serialised, the second finds the first's rows
+     * (ON CONFLICT DO NOTHING: ST_CONFLICT).  Adding numbers is rare;
+     * the lock costs nothing else. */
+    if (pg_tx_begin(st, true) != ST_OK) return ST_ERR;
+    int rc = ST_OK;
+    if (!c->numadd_locked) {
+        rc = pg_simple(c, "SELECT pg_advisory_xact_lock(" LOCK_NS ", " LOCK_NUMADD ")");
+        c->numadd_locked = rc == ST_OK;
+    }
+    if (rc == ST_OK)
+        rc = pg_write1(c, Q_NUMBER_INSERT_OWNED,
+                       PG_V(v_text(v->number), v_text(v->country_iso), v_text(v->type),
+                            v_text(v->sub_type), v_text(v->region), v_bool(v->voice),
+                            v_bool(v->sms), v_bool(v->mms), v_int(sqls_caps(v)),
+                            v_text(v->carrier), v_int(n->source), v_int(n->owner_id),
+                            v_id(n->sub_id), v_textn(n->app_id), v_textn(n->added_on),
+                            v_id(n->carrier_id), v_textn(n->byoc_id), v_textn(n->label),
+                            v_int(n->created_at)));
+    if (rc == ST_NOTFOUND) rc = ST_CONFLICT; /* the number (or its BYOC id) exists */
+    return pg_tx_end(st, rc, false);
+}

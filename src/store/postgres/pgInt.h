@@ -1,0 +1,528 @@
+/* pgInt.h -- private to the PostgreSQL backend of store.h (src/store/postgres/),
+ * for several numberd nodes on one database: the store and its per-thread
+ * connections, the statement table, parameters and result cursors,
+ * transactions, and the prototypes of every file of the backend.  Included
+ * only by the .c files of src/store/postgres/.
+ *
+ * Connections (conn.c).  One libpq connection per thread (a pthread key
+ * per store, as in the SQLite backend), opened on the thread's first call.
+ * Every statement is prepared once per connection (PQprepare) and kept:
+ * the fixed ones named "q<n>" by enum (their SQL text lives in the file of
+ * their resource, in a table pg_sql_<file>[]), those whose WHERE clause depends on which filters are
+ * given (search, the owned-number list) in a 32-entry cache keyed by SQL
+ * text, named "d<n>".  PostgreSQL plans a prepared statement for its
+ * values the first five times and then keeps a generic plan only if it is
+ * no costlier, so a filter whose selectivity matters keeps custom plans.
+ * Values are always bound, never spliced into SQL.  A connection found
+ * dead is reset (PQreset) and its statements prepared again; a statement
+ * that failed because the connection died is sent once more on the new
+ * connection, but only outside a transaction: inside one, the transaction
+ * died with its connection and the caller's commit fails.
+ *
+ * Transactions nest by counting, as in the SQLite backend.  A read
+ * transaction is REPEATABLE READ: one snapshot for all it reads.  (The store's own reads
+ * need none: a list's page and count, a carrier and its gateways, are each
+ * one statement, hence one snapshot even inside a write transaction.)  A write
+ * transaction is READ COMMITTED plus the inventory lock (below) taken in
+ * shared mode at BEGIN.  It does NOT serialise writers the way SQLite's
+ * BEGIN IMMEDIATE does; instead every state change that two nodes may race
+ * on is made safe by itself:
+ *
+ *  - Purchase: one conditional UPDATE ... WHERE state = 0.  Under READ
+ *    COMMITTED a second buyer blocks on the row, then PostgreSQL re-checks
+ *    the WHERE clause on the committed row and finds it sold: 0 rows,
+ *    ST_NOTFOUND.  Inside a write transaction number_get_available also
+ *    locks the row (FOR UPDATE), so the loser waits there and then reads
+ *    "not available" before doing any other work.
+ *  - Read-check-write sequences of the core (update a number, an
+ *    application, a carrier; unrent; operator status) read their row
+ *    through the *_get ops, which inside a write transaction lock it (FOR
+ *    UPDATE): a second writer waits, then reads the first one's result, so
+ *    no update is lost.  Rows that are only referred to (an application a
+ *    number will point at, the default application) are locked FOR SHARE,
+ *    so that deleting them waits for the reference to commit and then sees
+ *    it (app_delete locks its row first, then unlinks numbers, then
+ *    deletes).  A subaccount read by auth_id inside a write transaction is
+ *    locked FOR UPDATE, which also blocks the foreign-key checks of rows
+ *    being added to it, so sub_delete's "move everything, then delete"
+ *    cannot miss a row added meanwhile.
+ *  - Idempotency keys: idem_get takes pg_advisory_xact_lock on a hash of
+ *    (account, key) before reading, in its own statement (so the read that
+ *    follows has a snapshot taken after the wait): a second request with
+ *    the same key, on any node, waits for the first one's commit and then
+ *    reads its stored answer.
+ *  - Adding numbers: INSERT ... ON CONFLICT DO NOTHING; no row inserted is
+ *    ST_CONFLICT (the unique number, or any other unique key).  Inserts
+ *    never raise unique violations, because an error aborts a PostgreSQL
+ *    transaction and the core retries some inserts inside one (a fresh id
+ *    after a collision).  Adders take turns (an advisory lock from their
+ *    first insert to their commit): two requests adding the same numbers
+ *    in opposite orders would otherwise deadlock, where one must win.
+ *    (An UPDATE that hits a unique key -- renaming an application or a
+ *    carrier to a taken name -- does abort the transaction: ST_CONFLICT,
+ *    and the core rolls back.)
+ *  - Carrier delete vs. numbers added on another node: carrier_delete
+ *    locks the carrier row FOR UPDATE, then counts its numbers, then
+ *    deletes.  numadd reads the carrier through carrier_get inside its
+ *    write transaction, which locks it too, so one of the two waits for
+ *    the other and then sees its result; and numbers.carrier_id is a
+ *    foreign key, so a carrier with numbers cannot disappear in any case.
+ *  - Aging sweep: one UPDATE ... WHERE state = 3 AND released_at <= cutoff;
+ *    every node runs it, and a row returned by one node no longer matches
+ *    the other's WHERE clause.
+ *  - Inventory import: import_row must answer inserted / updated / refused
+ *    at once, yet rows are written in batches (COPY + one upsert), so the
+ *    import decides from a local picture of the rows it reads ahead.  That
+ *    picture must not change under it: each batch holds the inventory lock
+ *    (advisory, exclusive) from its first read to its commit, and every
+ *    write transaction holds the same lock in shared mode from BEGIN, as
+ *    SQLite's import holds the database's write lock per batch.  The lock
+ *    is taken at BEGIN, before any row lock, so it cannot deadlock with
+ *    row locks.  lock_timeout is 15 s, as SQLite's busy timeout.
+ *
+ * Two core sequences lock rows in opposite orders (a number, then the
+ * application or subaccount it is being assigned to; versus deleting that
+ * application or subaccount, which locks it, then its numbers).  When both
+ * meet on the same rows PostgreSQL detects the deadlock within a second
+ * and aborts one transaction (a 500 the client may retry); a single node
+ * on SQLite cannot meet it because it runs one writer at a time.
+ */
+#ifndef ND_STORE_PGINT_H
+#define ND_STORE_PGINT_H
+
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/sqlshared.h"
+#include "store/sqlwhere.h"
+#include "store/store.h"
+
+/* Advisory lock keys: (namespace, id) pairs of int4, a space of their own
+ * (one-bigint keys, used for idempotency, never collide with them). */
+#define LOCK_NS "1853189474" /* 'numb' */
+#define LOCK_MIGRATE "1"
+#define LOCK_INVENTORY "2"
+#define LOCK_NUMADD "3"
+
+/* The fixed statements, grouped by the file that holds their SQL text
+ * (its table pg_sql_<file>[], indexed by this enum). */
+enum {
+    /* conn.c */
+    Q_PING,
+    /* settings.c */
+    Q_MIGRATE_VERSION,
+    Q_MIGRATE_RECORD,
+    Q_SETTING_GET,
+    Q_SETTING_PUT,
+    /* accounts.c */
+    Q_ACCOUNT_INSERT,
+    Q_ACCOUNT_BY_AUTH_ID,
+    Q_ACCOUNT_BY_AUTH_ID_LOCK,
+    Q_ACCOUNT_BY_ID,
+    Q_ACCOUNT_LIST,
+    Q_ACCOUNT_COUNT,
+    Q_APIKEY_INSERT,
+    Q_APIKEY_LOOKUP,
+    /* inventory.c */
+    Q_IMPORT_PREFETCH,
+    Q_IMPORT_UPSERT,
+    Q_STATS,
+    Q_EXPORT,
+    /* numbers.c */
+    Q_NUMBER_GET_AVAILABLE,
+    Q_NUMBER_GET_AVAILABLE_LOCK,
+    Q_NUMBER_BUY,
+    Q_NUMBER_STATE,
+    Q_NUMBER_APPROVE,
+    Q_NUMBER_LOOKUP,
+    /* owned.c */
+    Q_OWNED_GET,
+    Q_OWNED_GET_LOCK,
+    Q_OWNED_GET_BYOC,
+    Q_OWNED_GET_BYOC_LOCK,
+    Q_OWNED_GET_ANY,
+    Q_OWNED_GET_ANY_LOCK,
+    Q_OWNED_UPDATE,
+    Q_RELEASE_INVENTORY,
+    Q_RELEASE_CUSTOMER,
+    Q_NUMBER_INSERT_OWNED,
+    Q_AGING_SWEEP,
+    /* subaccounts.c */
+    Q_SUB_LIST,
+    Q_ACCOUNT_UPDATE,
+    Q_SUB_MOVE_NUMBERS,
+    Q_SUB_MOVE_APPS,
+    Q_SUB_MOVE_CARRIERS,
+    Q_SUB_DELETE_IDEM,
+    Q_SUB_DELETE,
+    /* apps.c */
+    Q_APP_INSERT,
+    Q_APP_GET,
+    Q_APP_GET_LOCK,
+    Q_APP_LIST,
+    Q_APP_UPDATE,
+    Q_APP_EXISTS,
+    Q_APP_EXISTS_LOCK,
+    Q_APP_DEFAULT,
+    Q_APP_DEFAULT_LOCK,
+    Q_APP_CLEAR_DEFAULT,
+    Q_APP_LOCK,
+    Q_APP_UNLINK,
+    Q_APP_DELETE,
+    /* compliance.c */
+    Q_COMPLIANCE_INSERT,
+    Q_COMPLIANCE_GET,
+    Q_COMPLIANCE_LATEST,
+    /* carriers.c */
+    Q_CARRIER_INSERT,
+    Q_CARRIER_GET,
+    Q_CARRIER_GET_LOCK,
+    Q_CARRIER_LIST,
+    Q_CARRIER_UPDATE,
+    Q_CARRIER_RENAME_NUMBERS,
+    Q_CARRIER_LOCK,
+    Q_CARRIER_IN_USE,
+    Q_CARRIER_DELETE,
+    Q_GW_INSERT,
+    Q_GW_DELETE,
+    /* idem.c */
+    Q_IDEM_LOCK,
+    Q_IDEM_GET,
+    Q_IDEM_PUT,
+    Q__COUNT
+};
+
+/* One table per file; each names only its own statements (the others are
+ * NULL).  pg_sql() finds a statement's text; store_pg_open checks that
+ * every statement has exactly one. */
+extern const char *const pg_sql_conn[Q__COUNT];
+extern const char *const pg_sql_settings[Q__COUNT];
+extern const char *const pg_sql_accounts[Q__COUNT];
+extern const char *const pg_sql_inventory[Q__COUNT];
+extern const char *const pg_sql_numbers[Q__COUNT];
+extern const char *const pg_sql_owned[Q__COUNT];
+extern const char *const pg_sql_subaccounts[Q__COUNT];
+extern const char *const pg_sql_apps[Q__COUNT];
+extern const char *const pg_sql_compliance[Q__COUNT];
+extern const char *const pg_sql_carriers[Q__COUNT];
+extern const char *const pg_sql_idem[Q__COUNT];
+
+/* The SQL text of fixed statement `which` (static storage). */
+const char *pg_sql(int which);
+
+/* A page and its exact total in ONE statement, hence one snapshot even
+ * inside a READ COMMITTED transaction: the count is the outer row, the
+ * page is joined to it (LEFT JOIN LATERAL keeps the count when the page is
+ * empty).  Column 0 is the total; the page's columns follow, NULL when
+ * there is no row. */
+#define PAGE(count_from_where, rows_select) \
+    "SELECT t.n, p.* FROM (SELECT count(*) AS n " count_from_where ") t " \
+    "LEFT JOIN LATERAL (" rows_select ") p ON true"
+
+/* ---- the store and its connections (conn.c) ------------------------------ */
+
+#define DYN_CACHE 32
+
+typedef struct conn {
+    PGconn *pg;
+    bool prepared[Q__COUNT];
+    /* statements whose text varies (search and list filters), prepared
+     * when first seen and kept, least recently used out */
+    struct {
+        char *sql;
+        unsigned id;      /* server-side name "d<id>" */
+        uint64_t used;
+    } dyn[DYN_CACHE];
+    uint64_t tick;
+    unsigned dyn_seq;
+    int depth;            /* transaction nesting */
+    bool tx_write;        /* the outermost transaction is a write transaction */
+    bool rollback_only;   /* an inner level rolled back */
+    bool tx_failed;       /* a statement failed: PostgreSQL aborted the transaction */
+    bool numadd_locked;   /* this transaction holds LOCK_NUMADD */
+    struct conn *next;    /* all connections of the store, for close */
+} conn_t;
+
+typedef struct {
+    store_t base;
+    char *url;
+    pthread_key_t key;
+    pthread_mutex_t lock; /* guards conns */
+    conn_t *conns;
+} pg_store_t;
+
+/* ---- statement values ------------------------------------------------------ */
+
+/* One value of a fixed statement ($1, $2, ... in order), made by the v_*
+ * functions and passed as PG_V(v_int(id), v_text(name), ...): a typed
+ * list, so a statement's values read as one line and none is bound by
+ * hand.  Text and blobs are borrowed: they must outlive the call. */
+typedef enum { PV_NULL, PV_TEXT, PV_INT, PV_BOOL, PV_BLOB } pg_vkind_t;
+typedef struct {
+    pg_vkind_t kind;
+    const char *s;        /* PV_TEXT, PV_BLOB */
+    int64_t i;            /* PV_INT, PV_BOOL; PV_BLOB: its length */
+} pg_val_t;
+
+/* NULL is NULL */
+static inline pg_val_t v_text(const char *s)
+{
+    return (pg_val_t){s ? PV_TEXT : PV_NULL, s, 0};
+}
+
+/* "" is stored as NULL too, as the SQLite backend's bind_text_or_null */
+static inline pg_val_t v_textn(const char *s)
+{
+    return v_text((s && *s) ? s : NULL);
+}
+
+static inline pg_val_t v_int(int64_t v)
+{
+    return (pg_val_t){PV_INT, NULL, v};
+}
+
+/* a row id: 0 is "none", NULL */
+static inline pg_val_t v_id(int64_t v)
+{
+    return v ? v_int(v) : v_text(NULL);
+}
+
+static inline pg_val_t v_bool(bool b)
+{
+    return (pg_val_t){PV_BOOL, NULL, b};
+}
+
+/* sent as binary, so that no escaping is involved; n == 0: NULL */
+static inline pg_val_t v_blob(const uint8_t *b, size_t n)
+{
+    return n ? (pg_val_t){PV_BLOB, (const char *)b, (int64_t)n} : v_text(NULL);
+}
+
+/* The two arguments (array, count) of a statement's values. */
+#define PG_V(...)                                       \
+    (const pg_val_t[]){__VA_ARGS__},                    \
+        (int)(sizeof((const pg_val_t[]){__VA_ARGS__}) / sizeof(pg_val_t))
+#define PG_NONE NULL, 0
+
+/* ---- reading results ------------------------------------------------------ */
+
+/* A cursor over one row's columns, read left to right (sqlshared.h's
+ * sqls_row_t, so that the shared sqls_read_* readers fill the records):
+ * row `row` of the PGresult r, from column col. */
+sqls_row_t pg_row(const PGresult *r, int row, int col);
+
+/* The next column's text, NULL for NULL; it belongs to the PGresult. */
+static inline const char *rd_val(sqls_row_t *d)
+{
+    const PGresult *r = d->res;
+    int col = d->col++;
+    return PQgetisnull(r, d->row, col) ? NULL : PQgetvalue(r, d->row, col);
+}
+
+/* The backend's own small readers go through the same column readers as
+ * the shared ones (conn.c's row ops). */
+static inline void rd_copy(sqls_row_t *d, char *out, size_t sz)
+{
+    d->ops->text(d, out, sz);
+}
+
+static inline int64_t rd_i64(sqls_row_t *d)
+{
+    return d->ops->i64(d, 0);
+}
+
+static inline int rd_int(sqls_row_t *d)
+{
+    return (int)rd_i64(d);
+}
+
+/* NULL is "not set": -1 (money, a LATA) */
+static inline int64_t rd_money(sqls_row_t *d)
+{
+    return d->ops->i64(d, -1);
+}
+
+/* A bytea in text form ("\x0a1b...") into out; *n = 0 when NULL or too long. */
+void pg_rd_blob(sqls_row_t *d, uint8_t *out, size_t sz, size_t *n);
+/* A hash (IDS_HASH_SZ bytes) into out; all zero when NULL or another size. */
+void pg_rd_hash(sqls_row_t *d, uint8_t out[IDS_HASH_SZ]);
+
+/* A sqls_reader_fn for one bigint column (a count, a RETURNING id) into
+ * ((int64_t *)rows)[i]. */
+void pg_rd_i64(sqls_row_t *d, void *rows, size_t i);
+/* A sqls_reader_fn for one text column into a caller's buffer. */
+typedef struct {
+    char *s;
+    size_t sz;
+} pg_text_out_t;
+void pg_rd_text(sqls_row_t *d, void *rows, size_t i);
+/* Called for each row of a walk (pg_each); C_OK: go on. */
+typedef int (*row_each_fn)(sqls_row_t *d, void *arg);
+
+/* ---- connections and statements (conn.c) --------------------------------- */
+
+/* The calling thread's connection (opened on first use; owned by the
+ * store), or NULL when it cannot connect (logged). */
+conn_t *pg_conn(store_t *st);
+/* A connection of its own (the import's); the caller pg_conn_close()s it.
+ * NULL when it cannot connect, with the reason in *err (the caller frees
+ * it), or logged when err is NULL. */
+conn_t *pg_conn_open(const char *url, char **err);
+void pg_conn_close(conn_t *c);
+/* Maps a result (NULL: nothing could be sent) to ST_OK / ST_CONFLICT
+ * (SQLSTATE class 23) / ST_ERR (logged, counted in the db error metric);
+ * any failure inside a transaction marks it failed. */
+int pg_status(conn_t *c, const PGresult *r, const char *what);
+/* The statement functions below take c == NULL (pg_conn failed: logged)
+ * and then answer ST_ERR, so that an op may pass pg_conn(st) straight on.
+ * v, nv: the statement's values, PG_V(...) or PG_NONE. */
+
+/* Runs fixed statement `which`.  On ST_OK, *out (if out) receives the
+ * result, which the caller PQclear()s, and *changes (if changes) the
+ * number of rows the statement wrote or returned. */
+int pg_exec(conn_t *c, int which, const pg_val_t *v, int nv, PGresult **out, int64_t *changes);
+/* Runs fixed statement `which` and reports ST_NOTFOUND when it wrote no row. */
+int pg_write1(conn_t *c, int which, const pg_val_t *v, int nv);
+/* ST_OK with the first row read by rd into out, ST_NOTFOUND when there is
+ * none, ST_ERR on failure. */
+int pg_one_row(conn_t *c, int which, const pg_val_t *v, int nv, sqls_reader_fn rd, void *out);
+/* Defines fn, a row_each_fn that reads each row into a rec_t with read
+ * and hands it to the store's typed callback (cb_t); its arg is a fn_t
+ * {cb, ud}.  One adapter per record type, written once. */
+#define PG_WALKER(fn, rec_t, cb_t, read)     \
+    typedef struct {                         \
+        cb_t cb;                             \
+        void *ud;                            \
+    } fn##_t;                                \
+    static int fn(sqls_row_t *d, void *arg)  \
+    {                                        \
+        fn##_t *w = arg;                     \
+        rec_t rec;                           \
+        read(d, &rec);                       \
+        return w->cb(&rec, w->ud);           \
+    }
+/* Calls fn for each row, in order, until it answers other than C_OK (the
+ * call is still ST_OK: the caller knows why it stopped). */
+int pg_each(conn_t *c, int which, const pg_val_t *v, int nv, row_each_fn fn, void *arg);
+/* A PAGE() statement: column 0 the total, then up to limit rows. */
+int pg_page(conn_t *c, int which, const pg_val_t *v, int nv, int limit, sqls_reader_fn rd,
+            void *rows, size_t *nrows, int64_t *total);
+/* Sends fixed statement `which` in single-row mode: the caller reads its
+ * rows with PQgetResult until NULL. */
+int pg_send_rows(conn_t *c, int which, const pg_val_t *v, int nv);
+
+/* Statements whose text varies (search and list filters), with the values
+ * the WHERE builder w recorded (w may be NULL: none); prepared once per
+ * connection in a cache keyed by their text. */
+int pg_exec_dyn(conn_t *c, const char *sql, const sqlw_t *w, PGresult **out);
+int pg_page_dyn(conn_t *c, const char *sql, const sqlw_t *w, int limit, sqls_reader_fn rd,
+                void *rows, size_t *nrows, int64_t *total);
+
+/* A parameterless command (BEGIN, COMMIT, ...), as a simple query: it may
+ * hold several statements. */
+int pg_simple(conn_t *c, const char *sql);
+
+/* Inside a write transaction, lookups use their locking variant: plain
+ * or locked, whichever applies on c. */
+static inline int pg_lockq(const conn_t *c, int plain, int locked)
+{
+    return (c && c->depth > 0 && c->tx_write) ? locked : plain;
+}
+
+/* ---- transactions (conn.c) ------------------------------------------------ */
+
+void pg_tx_reset(conn_t *c);
+/* COMMIT, checked (an aborted transaction's COMMIT answers ROLLBACK);
+ * never sent twice. */
+int pg_commit_checked(conn_t *c, const char *what);
+int pg_tx_begin(store_t *st, bool write);
+int pg_tx_commit(store_t *st);
+void pg_tx_rollback(store_t *st);
+/* Ends the write transaction an op opened around its statements: commit
+ * when rc is ST_OK (or ST_NOTFOUND with notfound_commits: nothing was
+ * written, and an enclosing transaction must not be made to roll back),
+ * else roll back.  Returns rc, or ST_ERR when the commit fails. */
+int pg_tx_end(store_t *st, int rc, bool notfound_commits);
+
+/* ---- rows shared between files -------------------------------------------- */
+
+
+/* ---- the ops of store_ops_t, by file -------------------------------------- */
+
+/* settings.c */
+int pg_migrate(store_t *st, int *applied);
+int pg_setting_get(store_t *st, const char *name, char *out, size_t outsz);
+int pg_setting_put(store_t *st, const char *name, const char *value);
+/* accounts.c */
+int pg_account_insert(store_t *st, account_t *a);
+int pg_account_by_auth_id(store_t *st, const char *auth_id, account_t *out);
+int pg_account_list(store_t *st, store_account_cb cb, void *ud);
+int pg_apikey_insert(store_t *st, int64_t account_id, const uint8_t hash[IDS_HASH_SZ],
+                     unsigned scopes);
+int pg_apikey_lookup(store_t *st, const uint8_t hash[IDS_HASH_SZ], int64_t *account_id,
+                     unsigned *scopes);
+int pg_account_by_id(store_t *st, int64_t id, account_t *out);
+int64_t pg_account_count(store_t *st);
+/* inventory.c */
+int pg_import_begin(store_t *st, bool dry_run, store_import_t **out);
+int pg_import_row(store_import_t *im, const inv_number_t *row, import_outcome_t *out);
+int pg_import_commit_batch(store_import_t *im);
+int pg_import_end(store_import_t *im, bool commit);
+int pg_inventory_stats(store_t *st, store_stats_cb cb, void *ud);
+int pg_inventory_export(store_t *st, const char *country_iso, int state, store_inv_cb cb,
+                        void *ud);
+/* numbers.c */
+int pg_number_search(store_t *st, const search_q_t *q, inv_number_t *rows, size_t *nrows,
+                     int64_t *total);
+int pg_number_get_available(store_t *st, const char *number, inv_number_t *out);
+int pg_number_buy(store_t *st, const buy_row_t *b);
+int pg_number_approve(store_t *st, const char *number);
+int pg_number_lookup(store_t *st, const char *number, num_state_t *state, num_source_t *source,
+                     int64_t *owner_id);
+/* owned.c */
+int pg_number_list(store_t *st, const numlist_q_t *q, owned_number_t *rows, size_t *nrows,
+                   int64_t *total);
+int pg_number_get_owned(store_t *st, int64_t owner_id, int64_t sub_id, const char *number,
+                        owned_number_t *out);
+int pg_number_update_owned(store_t *st, const owned_number_t *n);
+int pg_number_release(store_t *st, int64_t owner_id, const char *number, bool to_available);
+int pg_number_get_byoc(store_t *st, int64_t owner_id, const char *byoc_id, owned_number_t *out);
+int pg_number_get_any(store_t *st, const char *number, owned_number_t *out);
+int pg_number_insert_owned(store_t *st, const owned_number_t *n);
+int pg_aging_sweep(store_t *st, int64_t cutoff, int64_t *returned);
+/* subaccounts.c */
+int pg_sub_list(store_t *st, int64_t parent_id, int limit, int offset, account_t *rows,
+                size_t *nrows, int64_t *total);
+int pg_account_update(store_t *st, const account_t *a);
+int pg_sub_delete(store_t *st, int64_t parent_id, int64_t sub_id);
+/* apps.c */
+int pg_app_exists(store_t *st, int64_t account_id, const char *app_id);
+int pg_app_default(store_t *st, int64_t account_id, char out[MODEL_APP_ID_SZ]);
+int pg_app_insert(store_t *st, const app_t *a);
+int pg_app_get(store_t *st, int64_t account_id, int64_t sub_id, const char *app_id, app_t *out);
+int pg_app_list(store_t *st, int64_t account_id, int64_t sub_id, const char *app_name, int limit,
+                int offset, app_t *rows, size_t *nrows, int64_t *total);
+int pg_app_update(store_t *st, const app_t *a);
+int pg_app_delete(store_t *st, int64_t account_id, const char *app_id);
+int pg_app_clear_default(store_t *st, int64_t account_id);
+/* compliance.c */
+int pg_compliance_insert(store_t *st, const compliance_t *c);
+int pg_compliance_get(store_t *st, int64_t account_id, const char *id, compliance_t *out);
+int pg_compliance_latest(store_t *st, int64_t account_id, const char *country_iso,
+                         const char *type, const char *sub_type, compliance_t *out);
+/* carriers.c */
+int pg_carrier_insert(store_t *st, carrier_t *c);
+int pg_carrier_get(store_t *st, int64_t account_id, int64_t sub_id, const char *ref,
+                   carrier_t *out);
+int pg_carrier_list(store_t *st, int64_t account_id, int64_t sub_id, const char *name, int limit,
+                    int offset, carrier_t *rows, size_t *nrows, int64_t *total);
+int pg_carrier_update(store_t *st, const carrier_t *c);
+int pg_carrier_delete(store_t *st, int64_t account_id, int64_t id, int64_t *in_use);
+/* idem.c */
+int pg_idem_get(store_t *st, int64_t account_id, const char *key, idem_row_t *out);
+int pg_idem_put(store_t *st, int64_t account_id, const char *key, const idem_row_t *row);
+
+#endif

@@ -1,0 +1,36 @@
+/* compliance.c -- compliance records in SQLite. */
+#include "store/sqlite/sqliteInt.h"
+
+#include "util/clock.h"
+
+static const char *const sql_text[Q__COUNT] = {
+    [Q_COMPLIANCE_INSERT] =
+        "INSERT INTO compliance(id, seq, account_id, country_iso, number_type, approved, "
+        "created_at) VALUES (?1, (SELECT COALESCE(max(seq), 0) + 1 FROM compliance), ?2, ?3, "
+        "?4, ?5, ?6)",
+    [Q_COMPLIANCE_GET] =
+        "SELECT " SQLS_COMPLIANCE_COLS " FROM compliance WHERE account_id = ?1 AND id = ?2",
+    [Q_COMPLIANCE_LATEST] =
+        "SELECT " SQLS_COMPLIANCE_COLS " FROM compliance "
+        "WHERE account_id = ?1 AND country_iso = ?2 AND number_type IN (?3, ?4) AND approved = 1 "
+        "ORDER BY seq DESC LIMIT 1",
+};
+
+int sq_compliance_insert(store_t *st, const compliance_t *cp)
+{
+    return SQ_RUN(st, Q_COMPLIANCE_INSERT, NULL, SQ_T(cp->id), SQ_I(cp->account_id),
+                  SQ_T(cp->country_iso), SQ_T(cp->number_type), SQ_I(cp->approved),
+                  SQ_I(clock_now()));
+}
+
+int sq_compliance_get(store_t *st, int64_t account_id, const char *id, compliance_t *out)
+{
+    return SQ_ONE(st, Q_COMPLIANCE_GET, sqls_rd_compliance, out, SQ_I(account_id), SQ_T(id));
+}
+
+int sq_compliance_latest(store_t *st, int64_t account_id, const char *country_iso,
+                         const char *type, const char *sub_type, compliance_t *out)
+{
+    return SQ_ONE(st, Q_COMPLIANCE_LATEST, sqls_rd_compliance, out, SQ_I(account_id),
+                  SQ_T(country_iso), SQ_T(type), SQ_T(sub_type));
+}

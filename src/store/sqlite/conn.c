@@ -1,0 +1,612 @@
+/* conn.c -- the SQLite backend's connections, statement caches, helpers,
+ * transactions, open/close and the ops table (sqliteInt.h). */
+#include "store/sqlite/sqliteInt.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/log.h"
+#include "util/metrics.h"
+
+static const char *const sql_text[Q__COUNT] = {
+    /* reads page 1 and the schema: fails on a missing, locked-out or
+     * foreign file, unlike "SELECT 1" */
+    [Q_PING] = "SELECT count(*) FROM sqlite_master WHERE name = 'numbers'",
+};
+
+static const store_ops_t sqlite_ops;
+
+/* ---- connections ------------------------------------------------------- */
+
+void sq_log_error(sqlite3 *db, const char *what)
+{
+    metrics_count(MET_DB_ERRORS);
+    log_msg(LOG_ERROR, "sqlite: %s: %s", what, db ? sqlite3_errmsg(db) : "no connection");
+}
+
+int sq_exec(sqlite3 *db, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        metrics_count(MET_DB_ERRORS);
+        log_msg(LOG_ERROR, "sqlite: %s", msg ? msg : sqlite3_errmsg(db));
+        sqlite3_free(msg);
+        return ST_ERR;
+    }
+    return ST_OK;
+}
+
+void sq_conn_close(conn_t *c)
+{
+    for (int i = 0; i < Q__COUNT; i++) sqlite3_finalize(c->q[i]);
+    for (int i = 0; i < SQ_DYN_CACHE; i++) {
+        sqlite3_finalize(c->dyn[i].st);
+        free(c->dyn[i].sql);
+    }
+    sqlite3_close_v2(c->db);
+    free(c);
+}
+
+int sq_open_db(const char *path, sqlite3 **out)
+{
+    sqlite3 *db = NULL;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+        sq_log_error(db, "open");
+        sqlite3_close_v2(db);
+        return ST_ERR;
+    }
+    sqlite3_busy_timeout(db, 15000);
+    sqlite3_extended_result_codes(db, 1);
+    /* synchronous=FULL: an acknowledged write survives power loss, not only
+     * a process crash.  WAL keeps readers off the writer's lock. */
+    if (sq_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                    "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; "
+                    "PRAGMA cache_size=-16000;") != ST_OK) {
+        sqlite3_close_v2(db);
+        return ST_ERR;
+    }
+    *out = db;
+    return ST_OK;
+}
+
+static conn_t *conn_get(sqlite_store_t *s)
+{
+    conn_t *c = pthread_getspecific(s->key);
+    if (c) return c;
+    c = xcalloc(1, sizeof *c);
+    if (sq_open_db(s->path, &c->db) != ST_OK) {
+        free(c);
+        return NULL;
+    }
+    pthread_setspecific(s->key, c);
+    pthread_mutex_lock(&s->lock);
+    c->next = s->conns;
+    s->conns = c;
+    pthread_mutex_unlock(&s->lock);
+    return c;
+}
+
+conn_t *sq_conn(store_t *st)
+{
+    return conn_get((sqlite_store_t *)st);
+}
+
+sqlite3_stmt *sq_stmt(conn_t *c, int which, const char *sql)
+{
+    if (c->q[which] == NULL) {
+        if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->q[which], NULL) !=
+            SQLITE_OK) {
+            sq_log_error(c->db, sql);
+            return NULL;
+        }
+    }
+    return c->q[which];
+}
+
+sqlite3_stmt *sq_stmt_dyn(conn_t *c, const char *sql)
+{
+    int lru = 0;
+    for (int i = 0; i < SQ_DYN_CACHE; i++) {
+        if (c->dyn[i].sql && strcmp(c->dyn[i].sql, sql) == 0) {
+            c->dyn[i].used = ++c->tick;
+            return c->dyn[i].st;
+        }
+        if (c->dyn[i].used < c->dyn[lru].used) lru = i;
+    }
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        sq_log_error(c->db, sql);
+        return NULL;
+    }
+    sqlite3_finalize(c->dyn[lru].st);
+    free(c->dyn[lru].sql);
+    c->dyn[lru].sql = xstrdup(sql);
+    c->dyn[lru].st = st;
+    c->dyn[lru].used = ++c->tick;
+    return st;
+}
+
+void sq_done(sqlite3_stmt *st)
+{
+    if (st) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+    }
+}
+
+/* ---- binding and reading ------------------------------------------------ */
+
+void sq_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s) sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+    else sqlite3_bind_null(st, i);
+}
+
+void sq_bind_vals(sqlite3_stmt *st, const sqlw_t *w)
+{
+    int n = sqlite3_bind_parameter_count(st);
+    for (int i = 0; i < n && (size_t)i < w->n; i++) {
+        const sqlw_val_t *v = &w->v[i];
+        if (v->kind == SQLW_TEXT) sqlite3_bind_text(st, i + 1, v->text, -1, SQLITE_STATIC);
+        else sqlite3_bind_int64(st, i + 1, v->i);
+    }
+}
+
+void sq_col_text(sqlite3_stmt *st, int i, char *out, size_t sz)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    size_t n = t ? (size_t)sqlite3_column_bytes(st, i) : 0;
+    if (n >= sz) n = sz - 1;
+    if (n) memcpy(out, t, n);
+    out[n] = '\0';
+}
+
+/* sqls_row_t over a statement's current row: res is the statement. */
+static sqlite3_stmt *row_stmt(const sqls_row_t *r)
+{
+    return (sqlite3_stmt *)r->res;
+}
+
+static void row_text(sqls_row_t *r, char *out, size_t sz)
+{
+    sq_col_text(row_stmt(r), r->col++, out, sz);
+}
+
+static int64_t row_i64(sqls_row_t *r, int64_t if_null)
+{
+    int i = r->col++;
+    sqlite3_stmt *st = row_stmt(r);
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? if_null : sqlite3_column_int64(st, i);
+}
+
+static bool row_bool(sqls_row_t *r)
+{
+    return sqlite3_column_int(row_stmt(r), r->col++) != 0;
+}
+
+static void row_blob(sqls_row_t *r, uint8_t *out, size_t sz, size_t *n)
+{
+    int i = r->col++;
+    sqlite3_stmt *st = row_stmt(r);
+    const void *b = sqlite3_column_blob(st, i);
+    size_t len = (size_t)sqlite3_column_bytes(st, i);
+    *n = 0;
+    if (b && len <= sz) {
+        memcpy(out, b, len);
+        *n = len;
+    }
+}
+
+static const sqls_row_ops_t row_ops = {row_text, row_i64, row_bool, row_blob};
+
+sqls_row_t sq_row(sqlite3_stmt *st)
+{
+    return (sqls_row_t){&row_ops, st, 0, 0};
+}
+
+/* ---- running statements -------------------------------------------------- */
+
+int sq_step(conn_t *c, sqlite3_stmt *q, const char *what)
+{
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW) return ST_OK;
+    if ((rc & 0xff) == SQLITE_CONSTRAINT) return ST_CONFLICT;
+    sq_log_error(c->db, what);
+    return ST_ERR;
+}
+
+int sq_step_row(conn_t *c, sqlite3_stmt *q, const char *what)
+{
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) return ST_OK;
+    if (rc == SQLITE_DONE) return ST_NOTFOUND;
+    sq_log_error(c->db, what);
+    return ST_ERR;
+}
+
+int sq_run(conn_t *c, sqlite3_stmt *q, const char *what, int *changes)
+{
+    if (changes) *changes = 0;
+    if (!q) return ST_ERR;
+    int rc = sq_step(c, q, what);
+    if (rc == ST_OK && changes) *changes = sqlite3_changes(c->db);
+    sq_done(q);
+    return rc;
+}
+
+int sq_run1(conn_t *c, sqlite3_stmt *q, const char *what)
+{
+    int n = 0, rc = sq_run(c, q, what, &n);
+    if (rc != ST_OK) return rc;
+    return n == 1 ? ST_OK : ST_NOTFOUND;
+}
+
+int sq_one_row(conn_t *c, sqlite3_stmt *q, sqls_reader_fn rd, void *out, const char *what)
+{
+    int rc = sq_step_row(c, q, what);
+    if (rc == ST_OK) {
+        sqls_row_t r = sq_row(q);
+        rd(&r, out, 0);
+    }
+    sq_done(q);
+    return rc;
+}
+
+int sq_each(conn_t *c, sqlite3_stmt *q, int (*fn)(sqlite3_stmt *q, void *ud), void *ud,
+            const char *what)
+{
+    int rc, ret = ST_OK;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        if (fn(q, ud) != C_OK) break;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        sq_log_error(c->db, what);
+        ret = ST_ERR;
+    }
+    sq_done(q);
+    return ret;
+}
+
+int sq_page_and_count(store_t *st, conn_t *c, sqlite3_stmt *rows_q, sqlite3_stmt *count_q,
+                      int limit, sqls_reader_fn rd, void *rows, size_t *nrows, int64_t *total,
+                      const char *what)
+{
+    int ret = ST_ERR, rc;
+    *nrows = 0;
+    *total = 0;
+    if (sq_tx_begin(st, false) == ST_OK) {
+        sqls_row_t r = sq_row(rows_q);
+        while ((rc = sqlite3_step(rows_q)) == SQLITE_ROW && *nrows < (size_t)limit) {
+            r.col = 0;
+            rd(&r, rows, (*nrows)++);
+        }
+        if ((rc == SQLITE_ROW || rc == SQLITE_DONE) && sqlite3_step(count_q) == SQLITE_ROW) {
+            *total = sqlite3_column_int64(count_q, 0);
+            ret = ST_OK;
+        }
+        if (ret == ST_OK) {
+            ret = sq_tx_commit(st);
+        } else {
+            sq_log_error(c->db, what);
+            sq_tx_rollback(st);
+        }
+    }
+    sq_done(rows_q);
+    sq_done(count_q);
+    return ret;
+}
+
+int sq_page_scoped(store_t *st, conn_t *c, sqlite3_stmt *rows_q, sqlite3_stmt *count_q,
+                   int64_t account_id, int64_t sub_id, const char *name, int limit, int offset,
+                   sqls_reader_fn rd, void *rows, size_t *nrows, int64_t *total,
+                   const char *what)
+{
+    sqlite3_stmt *both[2] = {rows_q, count_q};
+    for (int k = 0; k < 2; k++) {
+        sqlite3_bind_int64(both[k], 1, account_id);
+        sqlite3_bind_int64(both[k], 2, sub_id);
+        sq_bind_text(both[k], 3, name);
+    }
+    sqlite3_bind_int(rows_q, 4, limit);
+    sqlite3_bind_int(rows_q, 5, offset);
+    return sq_page_and_count(st, c, rows_q, count_q, limit, rd, rows, nrows, total, what);
+}
+
+int sq_page_dyn(store_t *st, conn_t *c, const sqlw_t *w, const char *sql_rows,
+                const char *sql_count, int limit, sqls_reader_fn rd, void *rows,
+                size_t *nrows, int64_t *total, const char *what)
+{
+    *nrows = 0;
+    *total = 0;
+    /* the rows statement is the cache's most recent entry: preparing the
+     * count cannot evict it */
+    sqlite3_stmt *r = sq_stmt_dyn(c, sql_rows);
+    sqlite3_stmt *n = r ? sq_stmt_dyn(c, sql_count) : NULL;
+    if (!n) return ST_ERR;
+    sq_bind_vals(r, w);
+    sq_bind_vals(n, w);
+    return sq_page_and_count(st, c, r, n, limit, rd, rows, nrows, total, what);
+}
+
+/* ---- statements with their values ---------------------------------------- */
+
+sq_arg_t sq_a_text(const char *s)
+{
+    return s ? (sq_arg_t){.kind = SQ_A_TEXT, .s = s} : (sq_arg_t){.kind = SQ_A_NULL};
+}
+
+sq_arg_t sq_a_text_or_null(const char *s)
+{
+    return sq_a_text((s && *s) ? s : NULL);
+}
+
+sq_arg_t sq_a_id(int64_t id)
+{
+    return id ? (sq_arg_t){.kind = SQ_A_INT, .i = id} : (sq_arg_t){.kind = SQ_A_NULL};
+}
+
+sq_arg_t sq_a_money(int64_t v)
+{
+    return v >= 0 ? (sq_arg_t){.kind = SQ_A_INT, .i = v} : (sq_arg_t){.kind = SQ_A_NULL};
+}
+
+sq_arg_t sq_a_blob(const void *b, size_t n)
+{
+    return n ? (sq_arg_t){.kind = SQ_A_BLOB, .b = b, .n = n} : (sq_arg_t){.kind = SQ_A_NULL};
+}
+
+void sq_bind_args(sqlite3_stmt *q, const sq_arg_t *a, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        int i = (int)k + 1;
+        switch (a[k].kind) {
+        case SQ_A_TEXT: sqlite3_bind_text(q, i, a[k].s, -1, SQLITE_STATIC); break;
+        case SQ_A_INT: sqlite3_bind_int64(q, i, a[k].i); break;
+        case SQ_A_BLOB: sqlite3_bind_blob(q, i, a[k].b, (int)a[k].n, SQLITE_STATIC); break;
+        default: sqlite3_bind_null(q, i); break;
+        }
+    }
+}
+
+/* The statement, prepared and bound, or NULL (*cp NULL too when there is
+ * no connection). */
+static sqlite3_stmt *prep_args(store_t *st, int which, const char *sql, const sq_arg_t *a,
+                               size_t n, conn_t **cp)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? sq_stmt(c, which, sql) : NULL;
+    if (q) sq_bind_args(q, a, n);
+    *cp = c;
+    return q;
+}
+
+int sq_run_args(store_t *st, int which, const char *sql, int *changes, const sq_arg_t *a,
+                size_t n)
+{
+    conn_t *c;
+    sqlite3_stmt *q = prep_args(st, which, sql, a, n, &c);
+    if (changes) *changes = 0;
+    return q ? sq_run(c, q, sql, changes) : ST_ERR;
+}
+
+int sq_run1_args(store_t *st, int which, const char *sql, const sq_arg_t *a, size_t n)
+{
+    conn_t *c;
+    sqlite3_stmt *q = prep_args(st, which, sql, a, n, &c);
+    return q ? sq_run1(c, q, sql) : ST_ERR;
+}
+
+int sq_one_args(store_t *st, int which, const char *sql, sqls_reader_fn rd, void *out,
+                const sq_arg_t *a, size_t n)
+{
+    conn_t *c;
+    sqlite3_stmt *q = prep_args(st, which, sql, a, n, &c);
+    return q ? sq_one_row(c, q, rd, out, sql) : ST_ERR;
+}
+
+void sq_rd_text(sqls_row_t *r, void *rows, size_t i)
+{
+    sq_text_out_t *o = (sq_text_out_t *)rows + i;
+    r->ops->text(r, o->out, o->sz);
+}
+
+/* ---- transactions ------------------------------------------------------ */
+
+static void write_unlock(sqlite_store_t *s, conn_t *c)
+{
+    if (c->writing) {
+        c->writing = false;
+        pthread_mutex_unlock(&s->write_lock);
+    }
+}
+
+int sq_tx_begin(store_t *st, bool write)
+{
+    sqlite_store_t *s = (sqlite_store_t *)st;
+    conn_t *c = CONN(st);
+    if (!c) return ST_ERR;
+    if (c->depth++ > 0) return ST_OK;
+    c->rollback_only = false;
+    if (write) {
+        pthread_mutex_lock(&s->write_lock);
+        c->writing = true;
+    }
+    if (sq_exec(c->db, write ? "BEGIN IMMEDIATE" : "BEGIN") != ST_OK) {
+        c->depth = 0;
+        write_unlock(s, c);
+        return ST_ERR;
+    }
+    return ST_OK;
+}
+
+int sq_tx_commit(store_t *st)
+{
+    conn_t *c = CONN(st);
+    if (!c || c->depth == 0) return ST_ERR;
+    if (--c->depth > 0) return ST_OK;
+    int rc = ST_OK;
+    if (c->rollback_only) {
+        sq_exec(c->db, "ROLLBACK");
+        rc = ST_ERR;
+    } else if (sq_exec(c->db, "COMMIT") != ST_OK) {
+        sq_exec(c->db, "ROLLBACK");
+        rc = ST_ERR;
+    }
+    write_unlock((sqlite_store_t *)st, c);
+    return rc;
+}
+
+void sq_tx_rollback(store_t *st)
+{
+    conn_t *c = CONN(st);
+    if (!c || c->depth == 0) return;
+    if (--c->depth > 0) {
+        c->rollback_only = true;
+        return;
+    }
+    sq_exec(c->db, "ROLLBACK");
+    write_unlock((sqlite_store_t *)st, c);
+}
+
+/* ---- operations -------------------------------------------------------- */
+
+int sq_ping(store_t *st)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? STMT(c, Q_PING) : NULL;
+    if (!q) return ST_ERR;
+    int rc = sqlite3_step(q);
+    int ret = (rc == SQLITE_ROW && sqlite3_column_int(q, 0) == 1) ? ST_OK : ST_ERR;
+    if (rc != SQLITE_ROW) sq_log_error(c->db, "ping");
+    sq_done(q);
+    return ret;
+}
+
+/* ---- open / close ------------------------------------------------------ */
+
+void sq_close(store_t *st)
+{
+    sqlite_store_t *s = (sqlite_store_t *)st;
+    if (!s) return;
+    pthread_mutex_lock(&s->lock);
+    conn_t *c = s->conns;
+    while (c) {
+        conn_t *next = c->next;
+        sq_conn_close(c);
+        c = next;
+    }
+    s->conns = NULL;
+    pthread_mutex_unlock(&s->lock);
+    pthread_setspecific(s->key, NULL);
+    pthread_key_delete(s->key);
+    pthread_mutex_destroy(&s->lock);
+    pthread_mutex_destroy(&s->write_lock);
+    free(s->path);
+    free(s);
+}
+
+int store_sqlite_open(const char *path, store_t **out, char **err)
+{
+    /* Create the file ourselves so that it is 0600 from its first byte;
+     * SQLite gives the -wal and -shm files the same mode. */
+    if (strcmp(path, ":memory:") != 0) {
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            *err = xasprintf("cannot open %s: %s", path, strerror(errno));
+            return C_ERR;
+        }
+        close(fd);
+    }
+    sqlite_store_t *s = xcalloc(1, sizeof *s);
+    s->base.ops = &sqlite_ops;
+    s->path = xstrdup(path);
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_mutex_init(&s->write_lock, NULL);
+    pthread_key_create(&s->key, NULL);
+    conn_t *c = conn_get(s);
+    if (c == NULL) {
+        *err = xasprintf("cannot open SQLite database %s", path);
+        sq_close(&s->base);
+        return C_ERR;
+    }
+    *out = &s->base;
+    return C_OK;
+}
+
+/* ---- the ops table, in store.h's order ----------------------------------- */
+
+static const store_ops_t sqlite_ops = {
+    .name = "sqlite",
+    /* lifecycle */
+    .close = sq_close,
+    .migrate = sq_migrate,
+    .tx_begin = sq_tx_begin,
+    .tx_commit = sq_tx_commit,
+    .tx_rollback = sq_tx_rollback,
+    /* settings */
+    .setting_get = sq_setting_get,
+    .setting_put = sq_setting_put,
+    /* accounts and API keys */
+    .account_insert = sq_account_insert,
+    .account_by_auth_id = sq_account_by_auth_id,
+    .account_by_id = sq_account_by_id,
+    .account_list = sq_account_list,
+    .account_count = sq_account_count,
+    .apikey_insert = sq_apikey_insert,
+    .apikey_lookup = sq_apikey_lookup,
+    /* inventory */
+    .import_begin = sq_import_begin,
+    .import_row = sq_import_row,
+    .import_commit_batch = sq_import_commit_batch,
+    .import_end = sq_import_end,
+    .inventory_stats = sq_inventory_stats,
+    .inventory_export = sq_inventory_export,
+    /* numbers */
+    .number_search = sq_number_search,
+    .number_get_available = sq_number_get_available,
+    .number_buy = sq_number_buy,
+    .number_approve = sq_number_approve,
+    .number_lookup = sq_number_lookup,
+    /* owned numbers */
+    .number_list = sq_number_list,
+    .number_get_owned = sq_number_get_owned,
+    .number_update_owned = sq_number_update_owned,
+    .number_release = sq_number_release,
+    .number_get_byoc = sq_number_get_byoc,
+    .number_get_any = sq_number_get_any,
+    .number_insert_owned = sq_number_insert_owned,
+    .aging_sweep = sq_aging_sweep,
+    /* subaccounts */
+    .sub_list = sq_sub_list,
+    .account_update = sq_account_update,
+    .sub_delete = sq_sub_delete,
+    /* applications */
+    .app_exists = sq_app_exists,
+    .app_default = sq_app_default,
+    .app_insert = sq_app_insert,
+    .app_get = sq_app_get,
+    .app_list = sq_app_list,
+    .app_update = sq_app_update,
+    .app_delete = sq_app_delete,
+    .app_clear_default = sq_app_clear_default,
+    /* compliance */
+    .compliance_insert = sq_compliance_insert,
+    .compliance_get = sq_compliance_get,
+    .compliance_latest = sq_compliance_latest,
+    /* carriers */
+    .carrier_insert = sq_carrier_insert,
+    .carrier_get = sq_carrier_get,
+    .carrier_list = sq_carrier_list,
+    .carrier_update = sq_carrier_update,
+    .carrier_delete = sq_carrier_delete,
+    /* idempotency */
+    .idem_get = sq_idem_get,
+    .idem_put = sq_idem_put,
+    /* operations */
+    .ping = sq_ping,
+};

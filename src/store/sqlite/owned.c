@@ -1,0 +1,119 @@
+/* owned.c -- the numbers accounts own, in SQLite: the list (its WHERE
+ * clause from sqlwhere.h), reads, updates, release and aging, and the
+ * numbers customers bring. */
+#include "store/sqlite/sqliteInt.h"
+
+#include "util/clock.h"
+
+static const char *const sql_text[Q__COUNT] = {
+    [Q_OWNED_GET] = SQLS_OWNED_SELECT
+        "WHERE n.number = ?1 AND n.owner_id = ?2 AND n.state IN (1, 2) "
+        "AND (?3 = 0 OR n.sub_id = ?3)",
+    [Q_OWNED_GET_BYOC] = SQLS_OWNED_SELECT
+        "WHERE n.byoc_id = ?1 AND n.owner_id = ?2 AND n.state IN (1, 2)",
+    [Q_OWNED_GET_ANY] = SQLS_OWNED_SELECT "WHERE n.number = ?1 AND n.state IN (1, 2)",
+    [Q_OWNED_UPDATE] =
+        "UPDATE numbers SET sub_id=?3, app_id=?4, alias=?5, compliance_id=?6, cnam_lookup=?7, "
+        "cnam=?8, cnam_callback_url=?9, cnam_callback_method=?10, caller_reputation_status=?11, "
+        "profile_uuid=?12, cr_callback_url=?13, cr_callback_method=?14, "
+        "tendlc_registration_status=?15, tendlc_campaign_id=?16, toll_free_sms_verification=?17, "
+        "updated_at=?18 WHERE number=?1 AND owner_id=?2 AND state IN (1, 2)",
+    [Q_RELEASE_INVENTORY] =
+        "UPDATE numbers SET state=?3, owner_id=NULL, sub_id=NULL, app_id=NULL, alias=NULL, "
+        "added_on=NULL, renewal_date=NULL, compliance_id=NULL, cnam_lookup=NULL, cnam=NULL, "
+        "cnam_callback_url=NULL, cnam_callback_method=NULL, caller_reputation_status=NULL, "
+        "profile_uuid=NULL, cr_callback_url=NULL, cr_callback_method=NULL, "
+        "tendlc_registration_status=NULL, tendlc_campaign_id=NULL, "
+        "toll_free_sms_verification=NULL, byoc_id=NULL, label=NULL, released_at=?4, updated_at=?4 "
+        "WHERE number=?1 AND owner_id=?2 AND state IN (1, 2) AND source=0",
+    [Q_RELEASE_CUSTOMER] =
+        "DELETE FROM numbers WHERE number=?1 AND owner_id=?2 AND source IN (1, 2)",
+    [Q_NUMBER_INSERT_OWNED] =
+        "INSERT INTO numbers(number, country_iso, type, sub_type, region, voice_enabled, "
+        "sms_enabled, mms_enabled, caps, carrier, source, state, owner_id, sub_id, app_id, "
+        "added_on, carrier_id, byoc_id, label, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, "
+        "?6, ?7, ?8, ?9, ?10, ?11, 1, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19)",
+    [Q_AGING_SWEEP] =
+        "UPDATE numbers SET state=0, released_at=NULL, updated_at=?2 "
+        "WHERE state=3 AND released_at <= ?1",
+};
+
+int sq_number_list(store_t *st, const numlist_q_t *q, owned_number_t *rows, size_t *nrows,
+                   int64_t *total)
+{
+    conn_t *c = CONN(st);
+    if (!c) return ST_ERR;
+    sqlw_t w;
+    sqlw_init(&w, &sqlw_sqlite);
+    sqlw_numlist(&w, q);
+    buf_t rs = BUF_INIT, cs = BUF_INIT;
+    buf_printf(&cs, "SELECT count(*) FROM numbers n %s", w.sql.data);
+    buf_printf(&rs, SQLS_OWNED_SELECT "%s ORDER BY n.number LIMIT ", w.sql.data);
+    sqlw_param(&w, &rs, q->limit);
+    buf_puts(&rs, " OFFSET ");
+    sqlw_param(&w, &rs, q->offset);
+    int ret = sq_page_dyn(st, c, &w, rs.data, cs.data, q->limit, sqls_rd_owned, rows, nrows,
+                          total, "number list");
+    buf_free(&rs);
+    buf_free(&cs);
+    sqlw_free(&w);
+    return ret;
+}
+
+int sq_number_get_owned(store_t *st, int64_t owner_id, int64_t sub_id, const char *number,
+                        owned_number_t *out)
+{
+    return SQ_ONE(st, Q_OWNED_GET, sqls_rd_owned, out, SQ_T(number), SQ_I(owner_id),
+                  SQ_I(sub_id));
+}
+
+int sq_number_get_byoc(store_t *st, int64_t owner_id, const char *byoc_id, owned_number_t *out)
+{
+    return SQ_ONE(st, Q_OWNED_GET_BYOC, sqls_rd_owned, out, SQ_T(byoc_id), SQ_I(owner_id));
+}
+
+int sq_number_get_any(store_t *st, const char *number, owned_number_t *out)
+{
+    return SQ_ONE(st, Q_OWNED_GET_ANY, sqls_rd_owned, out, SQ_T(number));
+}
+
+int sq_number_update_owned(store_t *st, const owned_number_t *n)
+{
+    /* "" is stored as NULL */
+    return SQ_RUN1(st, Q_OWNED_UPDATE, SQ_T(n->inv.number), SQ_I(n->owner_id), SQ_ID(n->sub_id),
+                   SQ_TN(n->app_id), SQ_TN(n->alias), SQ_TN(n->compliance_id),
+                   SQ_TN(n->cnam_lookup), SQ_TN(n->cnam), SQ_TN(n->cnam_callback_url),
+                   SQ_TN(n->cnam_callback_method), SQ_TN(n->caller_reputation_status),
+                   SQ_TN(n->profile_uuid), SQ_TN(n->cr_callback_url),
+                   SQ_TN(n->cr_callback_method), SQ_TN(n->tendlc_registration_status),
+                   SQ_TN(n->tendlc_campaign_id), SQ_TN(n->toll_free_sms_verification),
+                   SQ_I(clock_now()));
+}
+
+int sq_number_release(store_t *st, int64_t owner_id, const char *number, bool to_available)
+{
+    int rc = SQ_RUN1(st, Q_RELEASE_INVENTORY, SQ_T(number), SQ_I(owner_id),
+                     SQ_I(to_available ? NUM_AVAILABLE : NUM_AGING), SQ_I(clock_now()));
+    if (rc != ST_NOTFOUND) return rc;
+    /* not an inventory number: a customer's own number is removed */
+    return SQ_RUN1(st, Q_RELEASE_CUSTOMER, SQ_T(number), SQ_I(owner_id));
+}
+
+int sq_number_insert_owned(store_t *st, const owned_number_t *n)
+{
+    const inv_number_t *v = &n->inv;
+    return SQ_RUN(st, Q_NUMBER_INSERT_OWNED, NULL, SQ_T(v->number), SQ_T(v->country_iso),
+                  SQ_T(v->type), SQ_T(v->sub_type), SQ_T(v->region), SQ_I(v->voice),
+                  SQ_I(v->sms), SQ_I(v->mms), SQ_I(sqls_caps(v)), SQ_T(v->carrier),
+                  SQ_I(n->source), SQ_I(n->owner_id), SQ_ID(n->sub_id), SQ_TN(n->app_id),
+                  SQ_TN(n->added_on), SQ_ID(n->carrier_id), SQ_TN(n->byoc_id), SQ_TN(n->label),
+                  SQ_I(n->created_at));
+}
+
+int sq_aging_sweep(store_t *st, int64_t cutoff, int64_t *returned)
+{
+    int n = 0;
+    int rc = SQ_RUN(st, Q_AGING_SWEEP, &n, SQ_I(cutoff), SQ_I(clock_now()));
+    if (returned) *returned = n;
+    return rc;
+}

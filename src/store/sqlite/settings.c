@@ -1,0 +1,64 @@
+/* settings.c -- the SQLite schema's migrations and the server settings
+ * (name -> text). */
+#include "store/sqlite/sqliteInt.h"
+
+#include <stdio.h>
+
+#include "store/migrate.h"
+#include "util/log.h"
+
+static const char *const sql_text[Q__COUNT] = {
+    [Q_SETTING_GET] = "SELECT value FROM settings WHERE name = ?1",
+    [Q_SETTING_PUT] = "INSERT OR REPLACE INTO settings(name, value) VALUES (?1, ?2)",
+};
+
+/* The schema version lives in PRAGMA user_version. */
+static int user_version(sqlite3 *db)
+{
+    sqlite3_stmt *v = NULL;
+    int version = 0;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &v, NULL) == SQLITE_OK &&
+        sqlite3_step(v) == SQLITE_ROW)
+        version = sqlite3_column_int(v, 0);
+    sqlite3_finalize(v);
+    return version;
+}
+
+int sq_migrate(store_t *st, int *applied)
+{
+    conn_t *c = CONN(st);
+    int n = 0;
+    if (!c) return ST_ERR;
+    for (size_t i = 0; i < sqlite_migrations_len; i++) {
+        const nd_migration_t *m = &sqlite_migrations[i];
+        /* BEGIN IMMEDIATE serialises two processes migrating at once; the
+         * version is read again under the lock. */
+        if (sq_exec(c->db, "BEGIN IMMEDIATE") != ST_OK) return ST_ERR;
+        if (user_version(c->db) >= m->version) {
+            sq_exec(c->db, "COMMIT");
+            continue;
+        }
+        char pragma[64];
+        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", m->version);
+        if (sq_exec(c->db, m->sql) != ST_OK || sq_exec(c->db, pragma) != ST_OK) {
+            log_msg(LOG_ERROR, "sqlite: migration %s failed", m->name);
+            sq_exec(c->db, "ROLLBACK");
+            return ST_ERR;
+        }
+        if (sq_exec(c->db, "COMMIT") != ST_OK) return ST_ERR;
+        n++;
+    }
+    if (applied) *applied = n;
+    return ST_OK;
+}
+
+int sq_setting_get(store_t *st, const char *name, char *out, size_t outsz)
+{
+    sq_text_out_t o = {out, outsz};
+    return SQ_ONE(st, Q_SETTING_GET, sq_rd_text, &o, SQ_T(name));
+}
+
+int sq_setting_put(store_t *st, const char *name, const char *value)
+{
+    return SQ_RUN(st, Q_SETTING_PUT, NULL, SQ_T(name), SQ_T(value));
+}

@@ -1,0 +1,349 @@
+/* sqliteInt.h -- private to the SQLite backend (the files of src/store/sqlite/ only).
+ *
+ * The backend is one file per resource (accounts.c, inventory.c, numbers.c,
+ * owned.c, subaccounts.c, apps.c, compliance.c, carriers.c, idem.c,
+ * settings.c) on top of conn.c, which holds what they share and this
+ * header declares: the store and its per-thread connections, the statement
+ * caches, bind and column helpers, transactions, error mapping, and the
+ * ops table (which is why every op is declared here).
+ *
+ * Connections: one per thread (a pthread key per store), opened on the
+ * thread's first call, in WAL mode so that readers never wait for the
+ * writer.
+ *
+ * Statements: every statement is prepared once per connection and kept.
+ * A fixed statement has a slot in the enum below (grouped by the file that
+ * owns it); its SQL text lives in that file, in a file-static table named
+ * sql_text indexed by this enum, so that a reviewer reads every statement
+ * of a resource in one place.  STMT(c, Q_X) prepares (once) and returns it.
+ * Statements whose text varies (search and list filters, sqlwhere.h) sit in
+ * a small per-connection cache keyed by their text (sq_stmt_dyn).  Values
+ * are always bound, never spliced into SQL.
+ *
+ * Status: functions return ST_OK / ST_ERR / ST_NOTFOUND / ST_CONFLICT
+ * (store.h); ST_ERR is always logged (and counted) where it happens.
+ */
+#ifndef ND_SQLITE_INT_H
+#define ND_SQLITE_INT_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "store/sqlshared.h"
+#include "store/sqlwhere.h"
+#include "store/store.h"
+
+enum {
+    /* accounts.c */
+    Q_ACCOUNT_INSERT,
+    Q_ACCOUNT_BY_AUTH_ID,
+    Q_ACCOUNT_BY_ID,
+    Q_ACCOUNT_LIST,
+    Q_ACCOUNT_COUNT,
+    Q_APIKEY_INSERT,
+    Q_APIKEY_LOOKUP,
+    /* inventory.c */
+    Q_IMPORT_SELECT,
+    Q_IMPORT_INSERT,
+    Q_IMPORT_UPDATE,
+    Q_STATS,
+    Q_EXPORT,
+    /* numbers.c */
+    Q_NUMBER_GET_AVAILABLE,
+    Q_NUMBER_BUY,
+    Q_NUMBER_STATE,
+    Q_NUMBER_APPROVE,
+    Q_NUMBER_LOOKUP,
+    /* owned.c */
+    Q_OWNED_GET,
+    Q_OWNED_GET_BYOC,
+    Q_OWNED_GET_ANY,
+    Q_OWNED_UPDATE,
+    Q_RELEASE_INVENTORY,
+    Q_RELEASE_CUSTOMER,
+    Q_NUMBER_INSERT_OWNED,
+    Q_AGING_SWEEP,
+    /* subaccounts.c */
+    Q_SUB_LIST,
+    Q_SUB_COUNT,
+    Q_ACCOUNT_UPDATE,
+    Q_SUB_MOVE_NUMBERS,
+    Q_SUB_MOVE_APPS,
+    Q_SUB_MOVE_CARRIERS,
+    Q_SUB_DELETE_IDEM,
+    Q_SUB_DELETE,
+    /* apps.c */
+    Q_APP_EXISTS,
+    Q_APP_DEFAULT,
+    Q_APP_INSERT,
+    Q_APP_GET,
+    Q_APP_LIST,
+    Q_APP_COUNT,
+    Q_APP_UPDATE,
+    Q_APP_UNLINK,
+    Q_APP_DELETE,
+    Q_APP_CLEAR_DEFAULT,
+    /* compliance.c */
+    Q_COMPLIANCE_INSERT,
+    Q_COMPLIANCE_GET,
+    Q_COMPLIANCE_LATEST,
+    /* carriers.c */
+    Q_CARRIER_INSERT,
+    Q_CARRIER_GET,
+    Q_CARRIER_LIST,
+    Q_CARRIER_COUNT,
+    Q_CARRIER_UPDATE,
+    Q_CARRIER_RENAME_NUMBERS,
+    Q_CARRIER_IN_USE,
+    Q_CARRIER_DELETE,
+    Q_GW_INSERT,
+    Q_GW_READ,
+    Q_GW_DELETE,
+    /* idem.c */
+    Q_IDEM_GET,
+    Q_IDEM_PUT,
+    /* settings.c */
+    Q_SETTING_GET,
+    Q_SETTING_PUT,
+    /* conn.c */
+    Q_PING,
+    Q__COUNT
+};
+
+#define SQ_DYN_CACHE 32
+
+typedef struct sq_conn {
+    sqlite3 *db;
+    sqlite3_stmt *q[Q__COUNT];
+    struct {
+        char *sql;
+        sqlite3_stmt *st;
+        uint64_t used;
+    } dyn[SQ_DYN_CACHE];
+    uint64_t tick;
+    int depth;            /* transaction nesting */
+    bool rollback_only;
+    bool writing;         /* holds the store's write_lock */
+    struct sq_conn *next; /* all connections of the store, for close */
+} conn_t;
+
+typedef struct {
+    store_t base;
+    char *path;
+    pthread_key_t key;
+    pthread_mutex_t lock; /* guards conns */
+    /* Writers of this process queue here, not in SQLite: a BEGIN IMMEDIATE
+     * that finds the database locked waits in SQLite's busy handler, which
+     * sleeps in steps of up to 100 ms -- a purchase that waited behind
+     * another would take a whole step.  A mutex wakes the next writer the
+     * moment the previous one commits.  (Other processes still meet the
+     * busy handler; busy_timeout stays as their bound.) */
+    pthread_mutex_t write_lock;
+    conn_t *conns;
+} sqlite_store_t;
+
+/* ---- conn.c: connections and statements ---------------------------------- */
+
+/* Logs (and counts in metrics) a database failure of what. */
+void sq_log_error(sqlite3 *db, const char *what);
+/* Runs SQL without results (may hold several statements). */
+int sq_exec(sqlite3 *db, const char *sql);
+/* A new connection to path with the backend's pragmas; ST_ERR logged. */
+int sq_open_db(const char *path, sqlite3 **out);
+/* Finalizes a connection's statements, closes and frees it. */
+void sq_conn_close(conn_t *c);
+/* The calling thread's connection (opened on first use), or NULL. */
+conn_t *sq_conn(store_t *st);
+#define CONN(st) sq_conn(st)
+
+/* Fixed statement slot which, prepared from sql on first use; NULL on
+ * failure (logged).  Resource files call it through STMT. */
+sqlite3_stmt *sq_stmt(conn_t *c, int which, const char *sql);
+#define STMT(c, which) sq_stmt((c), (which), sql_text[(which)])
+/* A statement whose text varies, from the connection's cache. */
+sqlite3_stmt *sq_stmt_dyn(conn_t *c, const char *sql);
+/* Resets a statement and clears its bindings (NULL: nothing). */
+void sq_done(sqlite3_stmt *st);
+
+/* ---- conn.c: binding and reading ------------------------------------------- */
+
+void sq_bind_text(sqlite3_stmt *st, int i, const char *s);          /* NULL: NULL */
+/* Binds a builder's values (sqlwhere.h), value i to parameter i + 1, up
+ * to the statement's highest parameter. */
+void sq_bind_vals(sqlite3_stmt *st, const sqlw_t *w);
+/* A cursor over the current row of st from column 0 (sqlshared.h). */
+sqls_row_t sq_row(sqlite3_stmt *st);
+void sq_col_text(sqlite3_stmt *st, int i, char *out, size_t sz);
+
+/* ---- conn.c: statements with their values in one call ------------------------- */
+
+/* One value of a statement, bound to the parameter of its position in the
+ * list (the first to ?1).  Made by the SQ_ macros, never by hand. */
+typedef struct {
+    enum { SQ_A_NULL, SQ_A_TEXT, SQ_A_INT, SQ_A_BLOB } kind;
+    const char *s;              /* SQ_A_TEXT (bound without a copy) */
+    int64_t i;                  /* SQ_A_INT */
+    const void *b;              /* SQ_A_BLOB, n bytes (bound without a copy) */
+    size_t n;
+} sq_arg_t;
+
+sq_arg_t sq_a_text(const char *s);              /* NULL: NULL */
+sq_arg_t sq_a_text_or_null(const char *s);      /* NULL or "": NULL */
+sq_arg_t sq_a_id(int64_t id);                   /* 0: NULL */
+sq_arg_t sq_a_money(int64_t v);                 /* < 0: NULL (money not set, no LATA) */
+sq_arg_t sq_a_blob(const void *b, size_t n);    /* n == 0: NULL */
+#define SQ_T(s) sq_a_text(s)
+#define SQ_TN(s) sq_a_text_or_null(s)
+#define SQ_I(v) ((sq_arg_t){.kind = SQ_A_INT, .i = (int64_t)(v)})
+#define SQ_ID(v) sq_a_id(v)
+#define SQ_M(v) sq_a_money(v)
+#define SQ_B(p, n) sq_a_blob((p), (n))
+#define SQ_ARGS(...) \
+    (const sq_arg_t[]){__VA_ARGS__}, ND_ARRAY_LEN(((const sq_arg_t[]){__VA_ARGS__}))
+
+/* Binds a[0..n) to ?1..?n. */
+void sq_bind_args(sqlite3_stmt *q, const sq_arg_t *a, size_t n);
+/* Prepares (once) the calling file's statement which, binds the values and
+ * runs it (sq_run); *changes (when not NULL) is the rows it changed. */
+int sq_run_args(store_t *st, int which, const char *sql, int *changes, const sq_arg_t *a,
+                size_t n);
+/* The same, expecting exactly one changed row: ST_NOTFOUND otherwise. */
+int sq_run1_args(store_t *st, int which, const char *sql, const sq_arg_t *a, size_t n);
+/* The same for a read of one row (sq_one_row). */
+int sq_one_args(store_t *st, int which, const char *sql, sqls_reader_fn rd, void *out,
+                const sq_arg_t *a, size_t n);
+#define SQ_RUN(st, which, changes, ...) \
+    sq_run_args((st), (which), sql_text[(which)], (changes), SQ_ARGS(__VA_ARGS__))
+#define SQ_RUN1(st, which, ...) sq_run1_args((st), (which), sql_text[(which)], SQ_ARGS(__VA_ARGS__))
+#define SQ_ONE(st, which, rd, out, ...) \
+    sq_one_args((st), (which), sql_text[(which)], (rd), (out), SQ_ARGS(__VA_ARGS__))
+
+/* A reader (sqls_reader_fn) of one text column into out[sz]: rows is a
+ * sq_text_out_t. */
+typedef struct {
+    char *out;
+    size_t sz;
+} sq_text_out_t;
+void sq_rd_text(sqls_row_t *r, void *rows, size_t i);
+
+/* ---- conn.c: running statements ---------------------------------------------- */
+
+/* Steps a write once: ST_OK, ST_CONFLICT on a constraint, ST_ERR (logged
+ * as what).  Does not reset. */
+int sq_step(conn_t *c, sqlite3_stmt *q, const char *what);
+/* Steps a query once: ST_OK on a row (read it, then sq_done), ST_NOTFOUND
+ * when there is none, ST_ERR (logged as what).  Does not reset. */
+int sq_step_row(conn_t *c, sqlite3_stmt *q, const char *what);
+/* sq_step, then reset; with changes != NULL, *changes is the rows it
+ * changed. */
+int sq_run(conn_t *c, sqlite3_stmt *q, const char *what, int *changes);
+/* sq_run expecting exactly one changed row: ST_NOTFOUND otherwise. */
+int sq_run1(conn_t *c, sqlite3_stmt *q, const char *what);
+/* Steps q once: ST_OK with row 0 read by rd into out, ST_NOTFOUND when
+ * there is none, ST_ERR on failure.  Resets q. */
+int sq_one_row(conn_t *c, sqlite3_stmt *q, sqls_reader_fn rd, void *out, const char *what);
+/* Calls fn on each row of q until fn returns other than C_OK (the walk
+ * then stops, and that is no failure); ST_ERR (logged) on a database
+ * failure.  Resets q. */
+int sq_each(conn_t *c, sqlite3_stmt *q, int (*fn)(sqlite3_stmt *q, void *ud), void *ud,
+            const char *what);
+/* Steps rows_q for up to limit rows (read by rd into rows) and count_q
+ * for the total, inside one read transaction so both see the same data.
+ * Both statements are bound by the caller and reset here. */
+int sq_page_and_count(store_t *st, conn_t *c, sqlite3_stmt *rows_q, sqlite3_stmt *count_q,
+                      int limit, sqls_reader_fn rd, void *rows, size_t *nrows, int64_t *total,
+                      const char *what);
+/* sq_page_and_count for a list of an account's records (applications,
+ * carriers): both statements take ?1 account_id, ?2 sub_id (0: any),
+ * ?3 name (NULL: any); the rows statement also ?4 limit, ?5 offset. */
+int sq_page_scoped(store_t *st, conn_t *c, sqlite3_stmt *rows_q, sqlite3_stmt *count_q,
+                   int64_t account_id, int64_t sub_id, const char *name, int limit, int offset,
+                   sqls_reader_fn rd, void *rows, size_t *nrows, int64_t *total,
+                   const char *what);
+/* The same for two statements whose text varies, both bound from w. */
+int sq_page_dyn(store_t *st, conn_t *c, const sqlw_t *w, const char *sql_rows,
+                const char *sql_count, int limit, sqls_reader_fn rd, void *rows,
+                size_t *nrows, int64_t *total, const char *what);
+
+/* ---- the ops, by file (conn.c assembles the table) ------------------------- */
+
+/* conn.c */
+void sq_close(store_t *st);
+int sq_tx_begin(store_t *st, bool write);
+int sq_tx_commit(store_t *st);
+void sq_tx_rollback(store_t *st);
+int sq_ping(store_t *st);
+/* settings.c */
+int sq_migrate(store_t *st, int *applied);
+int sq_setting_get(store_t *st, const char *name, char *out, size_t outsz);
+int sq_setting_put(store_t *st, const char *name, const char *value);
+/* accounts.c */
+int sq_account_insert(store_t *st, account_t *a);
+int sq_account_by_auth_id(store_t *st, const char *auth_id, account_t *out);
+int sq_account_by_id(store_t *st, int64_t id, account_t *out);
+int sq_account_list(store_t *st, store_account_cb cb, void *ud);
+int64_t sq_account_count(store_t *st);
+int sq_apikey_insert(store_t *st, int64_t account_id, const uint8_t hash[IDS_HASH_SZ],
+                     unsigned scopes);
+int sq_apikey_lookup(store_t *st, const uint8_t hash[IDS_HASH_SZ], int64_t *account_id,
+                     unsigned *scopes);
+/* inventory.c */
+int sq_import_begin(store_t *st, bool dry_run, store_import_t **out);
+int sq_import_row(store_import_t *im, const inv_number_t *row, import_outcome_t *out);
+int sq_import_commit_batch(store_import_t *im);
+int sq_import_end(store_import_t *im, bool commit);
+int sq_inventory_stats(store_t *st, store_stats_cb cb, void *ud);
+int sq_inventory_export(store_t *st, const char *country_iso, int state, store_inv_cb cb,
+                        void *ud);
+/* numbers.c */
+int sq_number_search(store_t *st, const search_q_t *q, inv_number_t *rows, size_t *nrows,
+                     int64_t *total);
+int sq_number_get_available(store_t *st, const char *number, inv_number_t *out);
+int sq_number_buy(store_t *st, const buy_row_t *b);
+int sq_number_approve(store_t *st, const char *number);
+int sq_number_lookup(store_t *st, const char *number, num_state_t *state, num_source_t *source,
+                     int64_t *owner_id);
+/* owned.c */
+int sq_number_list(store_t *st, const numlist_q_t *q, owned_number_t *rows, size_t *nrows,
+                   int64_t *total);
+int sq_number_get_owned(store_t *st, int64_t owner_id, int64_t sub_id, const char *number,
+                        owned_number_t *out);
+int sq_number_update_owned(store_t *st, const owned_number_t *n);
+int sq_number_release(store_t *st, int64_t owner_id, const char *number, bool to_available);
+int sq_number_get_byoc(store_t *st, int64_t owner_id, const char *byoc_id, owned_number_t *out);
+int sq_number_get_any(store_t *st, const char *number, owned_number_t *out);
+int sq_number_insert_owned(store_t *st, const owned_number_t *n);
+int sq_aging_sweep(store_t *st, int64_t cutoff, int64_t *returned);
+/* subaccounts.c */
+int sq_sub_list(store_t *st, int64_t parent_id, int limit, int offset, account_t *rows,
+                size_t *nrows, int64_t *total);
+int sq_account_update(store_t *st, const account_t *a);
+int sq_sub_delete(store_t *st, int64_t parent_id, int64_t sub_id);
+/* apps.c */
+int sq_app_exists(store_t *st, int64_t account_id, const char *app_id);
+int sq_app_default(store_t *st, int64_t account_id, char out[MODEL_APP_ID_SZ]);
+int sq_app_insert(store_t *st, const app_t *a);
+int sq_app_get(store_t *st, int64_t account_id, int64_t sub_id, const char *app_id, app_t *out);
+int sq_app_list(store_t *st, int64_t account_id, int64_t sub_id, const char *app_name, int limit,
+                int offset, app_t *rows, size_t *nrows, int64_t *total);
+int sq_app_update(store_t *st, const app_t *a);
+int sq_app_delete(store_t *st, int64_t account_id, const char *app_id);
+int sq_app_clear_default(store_t *st, int64_t account_id);
+/* compliance.c */
+int sq_compliance_insert(store_t *st, const compliance_t *c);
+int sq_compliance_get(store_t *st, int64_t account_id, const char *id, compliance_t *out);
+int sq_compliance_latest(store_t *st, int64_t account_id, const char *country_iso,
+                         const char *type, const char *sub_type, compliance_t *out);
+/* carriers.c */
+int sq_carrier_insert(store_t *st, carrier_t *c);
+int sq_carrier_get(store_t *st, int64_t account_id, int64_t sub_id, const char *ref,
+                   carrier_t *out);
+int sq_carrier_list(store_t *st, int64_t account_id, int64_t sub_id, const char *name, int limit,
+                    int offset, carrier_t *rows, size_t *nrows, int64_t *total);
+int sq_carrier_update(store_t *st, const carrier_t *c);
+int sq_carrier_delete(store_t *st, int64_t account_id, int64_t id, int64_t *in_use);
+/* idem.c */
+int sq_idem_get(store_t *st, int64_t account_id, const char *key, idem_row_t *out);
+int sq_idem_put(store_t *st, int64_t account_id, const char *key, const idem_row_t *row);
+
+#endif

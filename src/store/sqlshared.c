@@ -1,0 +1,171 @@
+/* sqlshared.c -- see sqlshared.h. */
+#include "store/sqlshared.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void sqls_prefix_hi(const char *p, char *out, size_t sz)
+{
+    snprintf(out, sz, "%s:", p);
+}
+
+int sqls_caps(const inv_number_t *v)
+{
+    return (v->voice ? 1 : 0) | (v->sms ? 2 : 0) | (v->mms ? 4 : 0);
+}
+
+/* ---- reading rows ---------------------------------------------------------------- */
+
+#define TXT(r, field) (r)->ops->text((r), (field), sizeof(field))
+#define I64(r) (r)->ops->i64((r), 0)
+#define BOOL(r) (r)->ops->boolean(r)
+
+void sqls_read_account(sqls_row_t *r, account_t *a)
+{
+    memset(a, 0, sizeof *a);
+    a->id = I64(r);
+    TXT(r, a->auth_id);
+    a->parent_id = I64(r);
+    TXT(r, a->name);
+    a->enabled = BOOL(r);
+    size_t n = 0;
+    r->ops->blob(r, a->token_hash, sizeof a->token_hash, &n);
+    if (n != IDS_HASH_SZ) memset(a->token_hash, 0, sizeof a->token_hash);
+    a->created_at = I64(r);
+    a->modified_at = I64(r);
+}
+
+void sqls_read_inv(sqls_row_t *r, inv_number_t *v)
+{
+    memset(v, 0, sizeof *v);
+    TXT(r, v->number);
+    TXT(r, v->country_iso);
+    TXT(r, v->type);
+    TXT(r, v->sub_type);
+    TXT(r, v->prefix);
+    TXT(r, v->city);
+    TXT(r, v->region);
+    TXT(r, v->rate_center);
+    v->lata = (int32_t)r->ops->i64(r, -1);
+    v->voice = BOOL(r);
+    v->sms = BOOL(r);
+    v->mms = BOOL(r);
+    /* money: NULL is "not set", -1 */
+    v->setup_rate = r->ops->i64(r, -1);
+    v->monthly_rental_rate = r->ops->i64(r, -1);
+    v->voice_rate = r->ops->i64(r, -1);
+    v->sms_rate = r->ops->i64(r, -1);
+    v->mms_rate = r->ops->i64(r, -1);
+    TXT(r, v->restriction);
+    TXT(r, v->restriction_text);
+    TXT(r, v->carrier);
+}
+
+void sqls_read_owned(sqls_row_t *r, owned_number_t *o)
+{
+    memset(o, 0, sizeof *o);
+    sqls_read_inv(r, &o->inv);
+    o->state = (num_state_t)I64(r);
+    o->source = (num_source_t)I64(r);
+    o->owner_id = I64(r);
+    o->sub_id = I64(r);
+    TXT(r, o->sub_auth_id);
+    TXT(r, o->app_id);
+    TXT(r, o->alias);
+    TXT(r, o->added_on);
+    TXT(r, o->renewal_date);
+    TXT(r, o->compliance_id);
+    TXT(r, o->cnam_lookup);
+    TXT(r, o->cnam);
+    TXT(r, o->cnam_callback_url);
+    TXT(r, o->cnam_callback_method);
+    TXT(r, o->caller_reputation_status);
+    TXT(r, o->profile_uuid);
+    TXT(r, o->cr_callback_url);
+    TXT(r, o->cr_callback_method);
+    TXT(r, o->tendlc_registration_status);
+    TXT(r, o->tendlc_campaign_id);
+    TXT(r, o->toll_free_sms_verification);
+    o->carrier_id = I64(r);
+    o->created_at = I64(r);
+    o->updated_at = I64(r);
+    TXT(r, o->byoc_id);
+    TXT(r, o->label);
+    TXT(r, o->carrier_sid);
+}
+
+void sqls_read_app(sqls_row_t *r, app_t *a)
+{
+    memset(a, 0, sizeof *a);
+    TXT(r, a->app_id);
+    a->account_id = I64(r);
+    a->sub_id = I64(r);
+    TXT(r, a->sub_auth_id);
+    TXT(r, a->app_name);
+    TXT(r, a->answer_url);
+    TXT(r, a->answer_method);
+    TXT(r, a->hangup_url);
+    TXT(r, a->hangup_method);
+    TXT(r, a->fallback_answer_url);
+    TXT(r, a->fallback_method);
+    TXT(r, a->message_url);
+    TXT(r, a->message_method);
+    a->default_number_app = BOOL(r);
+    a->default_endpoint_app = BOOL(r);
+    a->public_uri = BOOL(r);
+    a->log_incoming_messages = BOOL(r);
+    a->created_at = I64(r);
+    a->modified_at = I64(r);
+    a->is_voice_request = BOOL(r);
+}
+
+void sqls_read_compliance(sqls_row_t *r, compliance_t *c)
+{
+    memset(c, 0, sizeof *c);
+    TXT(r, c->id);
+    c->account_id = I64(r);
+    TXT(r, c->country_iso);
+    TXT(r, c->number_type);
+    c->approved = BOOL(r);
+}
+
+void sqls_read_carrier(sqls_row_t *r, carrier_t *c)
+{
+    memset(c, 0, sizeof *c);
+    c->id = I64(r);
+    TXT(r, c->uuid);
+    TXT(r, c->voip_sid);
+    TXT(r, c->carrier_id);
+    c->account_id = I64(r);
+    c->sub_id = I64(r);
+    TXT(r, c->sub_auth_id);
+    TXT(r, c->name);
+    c->trunk = (trunk_type_t)I64(r);
+    c->voice = BOOL(r);
+    c->sms = BOOL(r);
+    TXT(r, c->in_user);
+    r->ops->blob(r, c->in_box, sizeof c->in_box, &c->in_box_len);
+    TXT(r, c->reg_user);
+    r->ops->blob(r, c->reg_box, sizeof c->reg_box, &c->reg_box_len);
+    TXT(r, c->reg_realm);
+    TXT(r, c->reg_from_user);
+    TXT(r, c->reg_from_domain);
+    c->reg_expires = (int)I64(r);
+    c->created_at = I64(r);
+    c->updated_at = I64(r);
+    c->nnumbers = I64(r);
+}
+
+/* Row i of an array of T, read by sqls_read_T. */
+#define ROWS_READER(T, type)                                    \
+    void sqls_rd_##T(sqls_row_t *r, void *rows, size_t i)       \
+    {                                                           \
+        sqls_read_##T(r, &((type *)rows)[i]);                   \
+    }
+
+ROWS_READER(account, account_t)
+ROWS_READER(inv, inv_number_t)
+ROWS_READER(owned, owned_number_t)
+ROWS_READER(app, app_t)
+ROWS_READER(compliance, compliance_t)
+ROWS_READER(carrier, carrier_t)

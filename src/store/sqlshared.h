@@ -1,0 +1,144 @@
+/* sqlshared.h -- what the SQL backends (sqlite/, postgres/) share besides
+ * the WHERE builder (sqlwhere.h): column lists and small helpers.
+ *
+ * Column lists are macros of string literals, so that a backend's fixed
+ * statements stay compile-time constants ("SELECT " SQLS_INV_COLS " FROM
+ * ...").  Each names the order in which the backend's row reader reads the
+ * columns: change a list and its readers together, in both backends.  The
+ * schemas of both backends use the same table and column names; only
+ * placeholders, types and dialect functions differ, and those stay in the
+ * backends (and sqlwhere.c).
+ *
+ * Rows are read once for both backends too: a backend wraps its result in
+ * a sqls_row_t (a cursor with four column readers) and the sqls_read_*
+ * functions below fill the records, column by column in the order of the
+ * column lists.
+ */
+#ifndef ND_SQLSHARED_H
+#define ND_SQLSHARED_H
+
+#include "store/store.h"
+
+/* An account row: id, auth_id, parent_id (0: main), name, enabled,
+ * token_hash, created_at, modified_at. */
+#define SQLS_ACCOUNT_COLS \
+    "id, auth_id, COALESCE(parent_id, 0), name, enabled, token_hash, created_at, modified_at"
+
+/* The inventory columns of table numbers, in inv_number_t order; also the
+ * column list of an INSERT of an inventory row. */
+#define SQLS_INV_COLS                                                                         \
+    "number, country_iso, type, sub_type, prefix, city, region, rate_center, lata, "         \
+    "voice_enabled, sms_enabled, mms_enabled, setup_rate, monthly_rental_rate, voice_rate, " \
+    "sms_rate, mms_rate, restriction, restriction_text, carrier"
+
+/* An owned number (numbers n): the inventory columns, then ownership, the
+ * subaccount's auth_id and the carrier's voip_sid (SQLS_OWNED_JOINS), in
+ * owned_number_t's reading order: state, source, owner_id, sub_id,
+ * sub_auth_id, app_id, alias, added_on, renewal_date, compliance_id,
+ * cnam_lookup, cnam, cnam_callback_url, cnam_callback_method,
+ * caller_reputation_status, profile_uuid, cr_callback_url,
+ * cr_callback_method, tendlc_registration_status, tendlc_campaign_id,
+ * toll_free_sms_verification, carrier_id, created_at, updated_at, byoc_id,
+ * label, carrier_sid.  Ends with a space. */
+#define SQLS_OWNED_COLS                                                                       \
+    "n.number, n.country_iso, n.type, n.sub_type, n.prefix, n.city, n.region, "              \
+    "n.rate_center, n.lata, n.voice_enabled, n.sms_enabled, n.mms_enabled, n.setup_rate, "  \
+    "n.monthly_rental_rate, n.voice_rate, n.sms_rate, n.mms_rate, n.restriction, "          \
+    "n.restriction_text, n.carrier, n.state, n.source, n.owner_id, COALESCE(n.sub_id, 0), " \
+    "COALESCE(s.auth_id, ''), n.app_id, n.alias, n.added_on, n.renewal_date, "              \
+    "n.compliance_id, n.cnam_lookup, n.cnam, n.cnam_callback_url, n.cnam_callback_method, " \
+    "n.caller_reputation_status, n.profile_uuid, n.cr_callback_url, n.cr_callback_method, " \
+    "n.tendlc_registration_status, n.tendlc_campaign_id, n.toll_free_sms_verification, "    \
+    "COALESCE(n.carrier_id, 0), n.created_at, n.updated_at, n.byoc_id, n.label, "           \
+    "COALESCE(cr.voip_sid, '') "
+#define SQLS_OWNED_JOINS \
+    "LEFT JOIN accounts s ON s.id = n.sub_id LEFT JOIN carriers cr ON cr.id = n.carrier_id "
+#define SQLS_OWNED_SELECT "SELECT " SQLS_OWNED_COLS "FROM numbers n " SQLS_OWNED_JOINS
+
+/* A carrier (carriers c) with its subaccount's auth_id and the count of
+ * its numbers, in carrier_t's reading order: id, uuid, voip_sid,
+ * carrier_id, account_id, sub_id, sub_auth_id, name, trunk_type, voice,
+ * sms, in_username, in_password, reg_username, reg_password, reg_realm,
+ * reg_from_user, reg_from_domain, reg_expires, created_at, updated_at,
+ * nnumbers.  A backend may add columns after these (its gateways); the
+ * FROM is SQLS_CARRIER_FROM. */
+#define SQLS_CARRIER_COLS                                                                     \
+    "c.id, c.uuid, c.voip_sid, c.carrier_id, c.account_id, COALESCE(c.sub_id, 0), "          \
+    "COALESCE(s.auth_id, ''), c.name, c.trunk_type, c.voice, c.sms, c.in_username, "          \
+    "c.in_password, c.reg_username, c.reg_password, c.reg_realm, c.reg_from_user, "           \
+    "c.reg_from_domain, COALESCE(c.reg_expires, 0), c.created_at, c.updated_at, "             \
+    "(SELECT count(*) FROM numbers n WHERE n.carrier_id = c.id)"
+#define SQLS_CARRIER_FROM "FROM carriers c LEFT JOIN accounts s ON s.id = c.sub_id "
+
+/* An application (applications a) with its subaccount's auth_id, in
+ * app_t's reading order. */
+#define SQLS_APP_SELECT                                                                       \
+    "SELECT a.app_id, a.account_id, COALESCE(a.sub_id, 0), COALESCE(s.auth_id, ''), "        \
+    "a.app_name, a.answer_url, a.answer_method, a.hangup_url, a.hangup_method, "              \
+    "a.fallback_answer_url, a.fallback_method, a.message_url, a.message_method, "             \
+    "a.default_number_app, a.default_endpoint_app, a.public_uri, a.log_incoming_messages, "   \
+    "a.created_at, a.modified_at, a.is_voice_request "                                        \
+    "FROM applications a LEFT JOIN accounts s ON s.id = a.sub_id "
+
+/* A compliance record, in compliance_t's order. */
+#define SQLS_COMPLIANCE_COLS "id, account_id, country_iso, number_type, approved"
+
+/* Room for sqls_prefix_hi() of any prefix the core lets through. */
+#define SQLS_PREFIX_HI_SZ 64
+
+/* The upper bound of a digit-prefix range: "1415" -> "1415:" (':' sorts
+ * right after '9' bytewise: SQLite's BINARY, PostgreSQL's C collation), so
+ * number >= p AND number < p: is "starts with p" and uses the index on
+ * number.  Truncates to sz - 1 bytes (callers size out SQLS_PREFIX_HI_SZ). */
+void sqls_prefix_hi(const char *p, char *out, size_t sz);
+
+/* The caps column of a number (voice 1 | sms 2 | mms 4), which the search
+ * indexes carry so that the services filter is answered from the index. */
+int sqls_caps(const inv_number_t *v);
+
+/* ---- reading rows ------------------------------------------------------------ */
+
+typedef struct sqls_row sqls_row_t;
+
+/* Column readers of one backend.  Each reads the column at r->col and
+ * advances r->col by one. */
+typedef struct {
+    /* text, truncated to sz - 1 bytes; NULL reads as "" */
+    void (*text)(sqls_row_t *r, char *out, size_t sz);
+    /* an integer; NULL reads as if_null */
+    int64_t (*i64)(sqls_row_t *r, int64_t if_null);
+    /* a boolean (SQLite: an integer != 0; PostgreSQL: 't') */
+    bool (*boolean)(sqls_row_t *r);
+    /* bytes; *n = 0 when NULL or longer than sz */
+    void (*blob)(sqls_row_t *r, uint8_t *out, size_t sz, size_t *n);
+} sqls_row_ops_t;
+
+/* A cursor over the columns of one result row, read left to right. */
+struct sqls_row {
+    const sqls_row_ops_t *ops;
+    const void *res;            /* the backend's result (sqlite3_stmt *, PGresult *) */
+    int row;                    /* the row within res, where the backend needs it */
+    int col;                    /* the next column */
+};
+
+/* Each fills a whole record (zeroing what the row does not carry) from the
+ * columns of its list, starting at r->col. */
+void sqls_read_account(sqls_row_t *r, account_t *a);        /* SQLS_ACCOUNT_COLS */
+void sqls_read_inv(sqls_row_t *r, inv_number_t *v);         /* SQLS_INV_COLS */
+void sqls_read_owned(sqls_row_t *r, owned_number_t *o);     /* SQLS_OWNED_COLS */
+void sqls_read_app(sqls_row_t *r, app_t *a);                /* SQLS_APP_SELECT */
+void sqls_read_compliance(sqls_row_t *r, compliance_t *c);  /* SQLS_COMPLIANCE_COLS */
+/* SQLS_CARRIER_COLS; c->gw stays NULL (the backend reads the gateways) */
+void sqls_read_carrier(sqls_row_t *r, carrier_t *c);
+
+/* Row i of an array of records, for the page readers of the backends:
+ * rows is an array of the record type named. */
+typedef void (*sqls_reader_fn)(sqls_row_t *r, void *rows, size_t i);
+void sqls_rd_account(sqls_row_t *r, void *rows, size_t i);
+void sqls_rd_inv(sqls_row_t *r, void *rows, size_t i);
+void sqls_rd_owned(sqls_row_t *r, void *rows, size_t i);
+void sqls_rd_app(sqls_row_t *r, void *rows, size_t i);
+void sqls_rd_compliance(sqls_row_t *r, void *rows, size_t i);
+void sqls_rd_carrier(sqls_row_t *r, void *rows, size_t i);
+
+#endif

@@ -1,0 +1,282 @@
+/* sqlwhere.c -- see sqlwhere.h. */
+#include "store/sqlwhere.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/sqlshared.h"
+
+const sqlw_dialect_t sqlw_sqlite = {
+    .name = "sqlite",
+    .ph = '?',
+    /* city, region, rate_center are COLLATE NOCASE in the schema */
+    .ci_eq = "%s = %s",
+    .glob = "%s GLOB %s",
+    .glob_regex = false,
+};
+
+const sqlw_dialect_t sqlw_postgres = {
+    .name = "postgres",
+    .ph = '$',
+    /* lower() under the C collation folds A-Z only, as NOCASE does, and is
+     * what the lower() indexes of the PostgreSQL schema are built on */
+    .ci_eq = "lower(%s) = lower(%s::text COLLATE \"C\")",
+    .glob = "%s ~ %s",
+    .glob_regex = true,
+};
+
+void sqlw_init(sqlw_t *w, const sqlw_dialect_t *d)
+{
+    memset(w, 0, sizeof *w);
+    w->d = d;
+    buf_puts(&w->sql, ""); /* data is never NULL, even with no condition */
+}
+
+void sqlw_free(sqlw_t *w)
+{
+    for (size_t i = 0; i < w->n; i++)
+        if (w->v[i].kind == SQLW_TEXT) free((char *)w->v[i].text);
+    buf_free(&w->sql);
+    w->n = 0;
+}
+
+/* Records a value; returns its parameter number. */
+static int put_val(sqlw_t *w, sqlw_kind_t kind, const char *text, int64_t i)
+{
+    if (w->n >= SQLW_MAX_VALS) nd_panic("sqlwhere: more than %d values", SQLW_MAX_VALS);
+    sqlw_val_t *v = &w->v[w->n++];
+    v->kind = kind;
+    v->text = kind == SQLW_TEXT ? xstrdup(text ? text : "") : NULL;
+    v->i = i;
+    return (int)w->n;
+}
+
+/* The placeholder of parameter n, e.g. "?3" or "$3". */
+static void ph(const sqlw_t *w, int n, char out[16])
+{
+    out[0] = w->d->ph;
+    snprintf(out + 1, 15, "%d", n);
+}
+
+static void conn_word(sqlw_t *w)
+{
+    buf_puts(&w->sql, w->any ? " AND " : "WHERE ");
+    w->any = true;
+}
+
+void sqlw_raw(sqlw_t *w, const char *sql)
+{
+    conn_word(w);
+    buf_puts(&w->sql, sql);
+}
+
+void sqlw_text(sqlw_t *w, const char *col, const char *op, const char *v)
+{
+    char p[16];
+    ph(w, put_val(w, SQLW_TEXT, v, 0), p);
+    conn_word(w);
+    buf_printf(&w->sql, "%s %s %s", col, op, p);
+}
+
+void sqlw_int(sqlw_t *w, const char *col, const char *op, int64_t v)
+{
+    char p[16];
+    ph(w, put_val(w, SQLW_INT, NULL, v), p);
+    conn_word(w);
+    buf_printf(&w->sql, "%s %s %s", col, op, p);
+}
+
+void sqlw_text_ci(sqlw_t *w, const char *col, const char *v)
+{
+    char p[16];
+    ph(w, put_val(w, SQLW_TEXT, v, 0), p);
+    conn_word(w);
+    buf_printf(&w->sql, w->d->ci_eq, col, p);
+}
+
+void sqlw_glob(sqlw_t *w, const char *col, const char *g)
+{
+    char p[16];
+    if (w->d->glob_regex) {
+        buf_t re = BUF_INIT;
+        sqlw_glob_regex(g, &re);
+        ph(w, put_val(w, SQLW_TEXT, re.data, 0), p);
+        buf_free(&re);
+    } else {
+        ph(w, put_val(w, SQLW_TEXT, g, 0), p);
+    }
+    conn_word(w);
+    buf_printf(&w->sql, w->d->glob, col, p);
+}
+
+void sqlw_prefix(sqlw_t *w, const char *col, const char *p)
+{
+    char hi[SQLS_PREFIX_HI_SZ], lo_ph[16], hi_ph[16];
+    sqls_prefix_hi(p, hi, sizeof hi);
+    ph(w, put_val(w, SQLW_TEXT, p, 0), lo_ph);
+    ph(w, put_val(w, SQLW_TEXT, hi, 0), hi_ph);
+    conn_word(w);
+    buf_printf(&w->sql, "%s >= %s AND %s < %s", col, lo_ph, col, hi_ph);
+}
+
+void sqlw_int_or_null(sqlw_t *w, const char *col, int64_t v)
+{
+    if (v >= 0) {
+        sqlw_int(w, col, "=", v);
+    } else {
+        conn_word(w);
+        buf_printf(&w->sql, "%s IS NULL", col);
+    }
+}
+
+static bool plain_word(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 16) return false;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < 'a' || s[i] > 'z') return false;
+    return true;
+}
+
+void sqlw_either(sqlw_t *w, const char *col1, const char *col2, const char *word)
+{
+    if (plain_word(word)) {
+        conn_word(w);
+        buf_printf(&w->sql, "(%s = '%s' OR %s = '%s')", col1, word, col2, word);
+        return;
+    }
+    /* never reached with the core's types; safe if it ever is */
+    char p1[16], p2[16];
+    ph(w, put_val(w, SQLW_TEXT, word, 0), p1);
+    ph(w, put_val(w, SQLW_TEXT, word, 0), p2);
+    conn_word(w);
+    buf_printf(&w->sql, "(%s = %s OR %s = %s)", col1, p1, col2, p2);
+}
+
+void sqlw_caps(sqlw_t *w, const char *col, int caps)
+{
+    conn_word(w);
+    buf_printf(&w->sql, "(%s & %d) = %d", col, caps, caps);
+}
+
+int sqlw_param(sqlw_t *w, buf_t *out, int64_t v)
+{
+    char p[16];
+    int n = put_val(w, SQLW_INT, NULL, v);
+    ph(w, n, p);
+    buf_puts(out, p);
+    return n;
+}
+
+/* ---- whole clauses ---------------------------------------------------------- */
+
+void sqlw_search(sqlw_t *w, const search_q_t *q, const sqlw_lca_t *lca)
+{
+    sqlw_raw(w, "state = 0");
+    sqlw_text(w, "country_iso", "=", q->country_iso);
+    if (q->prefix[0]) sqlw_prefix(w, "number", q->prefix);
+    if (q->glob[0]) sqlw_glob(w, "number", q->glob);
+    /* q->type is one of the five canonical names (core checked it): a
+     * literal, so that the planner can use that type's partial index */
+    if (q->type) sqlw_either(w, "type", "sub_type", q->type);
+    if (q->region) sqlw_text_ci(w, "region", q->region);
+    if (q->city) sqlw_text_ci(w, "city", q->city);
+    if (q->rate_center) sqlw_text_ci(w, "rate_center", q->rate_center);
+    if (q->lata >= 0) sqlw_int(w, "lata", "=", q->lata);
+    if (lca && lca->have) {
+        sqlw_text_ci(w, "rate_center", lca->rc);
+        sqlw_int_or_null(w, "lata", lca->lata);
+    }
+    if (q->caps) sqlw_caps(w, "caps", q->caps);
+}
+
+void sqlw_numlist(sqlw_t *w, const numlist_q_t *q)
+{
+    static const char *const ops[5] = {"=", ">", ">=", "<", "<="}; /* RENEW_* */
+    char lit[64];
+    sqlw_int(w, "n.owner_id", "=", q->owner_id);
+    sqlw_raw(w, "n.state IN (1, 2)");
+    if (q->sub_id > 0) sqlw_int(w, "n.sub_id", "=", q->sub_id);
+    /* canonical type from the core's fixed list: a literal, like search */
+    if (q->type) sqlw_either(w, "n.type", "n.sub_type", q->type);
+    if (q->prefix) sqlw_prefix(w, "n.number", q->prefix);
+    if (q->alias) sqlw_text(w, "n.alias", "=", q->alias);
+    if (q->caps) sqlw_caps(w, "n.caps", q->caps);
+    if (q->cnam_lookup) sqlw_text(w, "n.cnam_lookup", "=", q->cnam_lookup);
+    for (int k = 0; k < 5; k++)
+        if (q->renewal[k]) sqlw_text(w, "n.renewal_date", ops[k], q->renewal[k]);
+    if (q->tendlc_status) sqlw_text(w, "n.tendlc_registration_status", "=", q->tendlc_status);
+    if (q->tendlc_campaign) sqlw_text(w, "n.tendlc_campaign_id", "=", q->tendlc_campaign);
+    if (q->tf_verification)
+        sqlw_text(w, "n.toll_free_sms_verification", "=", q->tf_verification);
+    /* small closed sets and row ids: literals, like the type */
+    if (q->carrier_id > 0) {
+        snprintf(lit, sizeof lit, "n.carrier_id = %lld", (long long)q->carrier_id);
+        sqlw_raw(w, lit);
+    }
+    if (q->by_source) {
+        snprintf(lit, sizeof lit, "n.source = %d", (int)q->source);
+        sqlw_raw(w, lit);
+    }
+    if (q->by_state) {
+        snprintf(lit, sizeof lit, "n.state = %d", (int)q->state);
+        sqlw_raw(w, lit);
+    }
+}
+
+void sqlw_lca_lookup(sqlw_t *w, const search_q_t *q)
+{
+    /* any inventory number of the NPA-NXX names its rate center; one is
+     * enough (they all share it) */
+    buf_puts(&w->sql, "SELECT rate_center, lata FROM numbers ");
+    sqlw_text(w, "country_iso", "=", q->country_iso);
+    sqlw_prefix(w, "number", q->lca_prefix);
+    sqlw_raw(w, "rate_center <> ''");
+    buf_puts(&w->sql, " LIMIT 1");
+}
+
+/* ---- helpers ------------------------------------------------------------------ */
+
+/* The ']' that closes the class opened at p ('['), or NULL: a '!' or '^'
+ * and then a ']' right after the '[' belong to the class. */
+static const char *class_end(const char *p)
+{
+    const char *q = p + 1;
+    if (*q == '!' || *q == '^') q++;
+    if (*q == ']') q++;
+    return strchr(q, ']');
+}
+
+void sqlw_glob_regex(const char *g, buf_t *out)
+{
+    buf_putc(out, '^');
+    for (const char *p = g; *p; p++) {
+        if (*p == '*') {
+            buf_puts(out, ".*");
+        } else if (*p == '?') {
+            buf_putc(out, '.');
+        } else if (*p == '[' && class_end(p) != NULL) {
+            const char *q = p + 1, *end = class_end(p);
+            buf_putc(out, '[');
+            if (*q == '!' || *q == '^') {
+                buf_putc(out, '^');
+                q++;
+            }
+            if (*q == ']') { /* a leading ']' is literal */
+                buf_puts(out, "\\]");
+                q++;
+            }
+            for (; q < end; q++) {
+                if (*q == '\\' || *q == '[') buf_putc(out, '\\');
+                buf_putc(out, *q);
+            }
+            buf_putc(out, ']');
+            p = end;
+        } else {
+            if (strchr("\\.^$|()[]{}+?*", *p)) buf_putc(out, '\\');
+            buf_putc(out, *p);
+        }
+    }
+    buf_putc(out, '$');
+}

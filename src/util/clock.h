@@ -1,0 +1,20 @@
+/* clock.h -- wall-clock time and the date formats of API.md §0.
+ * All dates are UTC.  NUMBERD_FAKE_NOW (unix seconds) overrides the clock,
+ * for tests of aging and renewal dates only. */
+#ifndef ND_CLOCK_H
+#define ND_CLOCK_H
+
+#include "util/common.h"
+
+#define CLOCK_DATE_SZ 11  /* YYYY-MM-DD */
+#define CLOCK_TS_SZ 21    /* YYYY-MM-DDTHH:MM:SSZ */
+
+int64_t clock_now(void);  /* unix seconds */
+void clock_date(int64_t t, char out[CLOCK_DATE_SZ]);
+void clock_ts(int64_t t, char out[CLOCK_TS_SZ]);
+/* Same day of the next month, clamped to that month's last day. */
+void clock_date_plus_month(int64_t t, char out[CLOCK_DATE_SZ]);
+/* Strict YYYY-MM-DD with a real calendar date. */
+bool clock_valid_date(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,1317 @@
+/* test_conformance.c -- one set of cases for the store interface (store.h),
+ * run against every backend: SQLite always, PostgreSQL when NUMBERD_TEST_PG
+ * names a throwaway cluster (postgresql://user@host:port/, as the API suite
+ * uses; scripts/test.sh sets it while its cluster is up).  Each case gets a
+ * fresh, migrated database: a file in a temporary folder, or a database of
+ * its own in the cluster.  A new store op is specified here once, and
+ * checked on both backends.
+ *
+ * The cases speak only of what store.h promises (statuses, orders, counts,
+ * round trips), never of how a backend keeps it. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifdef ND_HAVE_POSTGRES
+#include <libpq-fe.h>
+#endif
+
+#include "store/store.h"
+
+/* ---- one fresh store per case -------------------------------------------------- */
+
+static enum { BK_SQLITE, BK_PG } g_backend;
+static char g_dir[64];      /* SQLite: the run's temporary folder */
+static const char *g_pg;    /* PostgreSQL: the cluster's URL */
+static int g_case;
+
+typedef struct {
+    store_t *st;
+    char name[160];         /* SQLite: the file; PostgreSQL: the database */
+} fixture_t;
+
+#ifdef ND_HAVE_POSTGRES
+/* Runs sql on the cluster's maintenance database. */
+static void pg_admin(const char *sql)
+{
+    char url[512];
+    snprintf(url, sizeof url, "%s%spostgres", g_pg, g_pg[strlen(g_pg) - 1] == '/' ? "" : "/");
+    PGconn *c = PQconnectdb(url);
+    if (PQstatus(c) != CONNECTION_OK) fail_msg("cannot reach %s: %s", url, PQerrorMessage(c));
+    PGresult *r = PQexec(c, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) fail_msg("%s: %s", sql, PQerrorMessage(c));
+    PQclear(r);
+    PQfinish(c);
+}
+#endif
+
+static int setup(void **state)
+{
+    fixture_t *f = calloc(1, sizeof *f);
+    char url[512], *err = NULL;
+    g_case++;
+    if (g_backend == BK_SQLITE) {
+        snprintf(f->name, sizeof f->name, "%s/c%d.db", g_dir, g_case);
+        snprintf(url, sizeof url, "%s", f->name);
+    } else {
+#ifdef ND_HAVE_POSTGRES
+        snprintf(f->name, sizeof f->name, "nd_conformance_%d_%d", (int)getpid(), g_case);
+        char sql[256];
+        snprintf(sql, sizeof sql, "CREATE DATABASE %s", f->name);
+        pg_admin(sql);
+        snprintf(url, sizeof url, "%s%s%s", g_pg, g_pg[strlen(g_pg) - 1] == '/' ? "" : "/", f->name);
+#endif
+    }
+    if (store_open(url, &f->st, &err) != C_OK) fail_msg("store_open %s: %s", url, err);
+    int applied = -1;
+    assert_int_equal(f->st->ops->migrate(f->st, &applied), ST_OK);
+    assert_true(applied > 0);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_t *f = *state;
+    f->st->ops->close(f->st);
+    if (g_backend == BK_SQLITE) {
+        static const char *const ext[] = {"", "-wal", "-shm"};
+        for (size_t i = 0; i < 3; i++) {
+            char p[200];
+            snprintf(p, sizeof p, "%s%s", f->name, ext[i]);
+            unlink(p);
+        }
+    } else {
+#ifdef ND_HAVE_POSTGRES
+        char sql[256];
+        snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", f->name);
+        pg_admin(sql);
+#endif
+    }
+    free(f);
+    return 0;
+}
+
+#define ST_OF(state) (((fixture_t *)*(state))->st)
+
+/* ---- builders ------------------------------------------------------------------------ */
+
+static int64_t mk_account(store_t *st, const char *auth_id, int64_t parent)
+{
+    account_t a;
+    memset(&a, 0, sizeof a);
+    snprintf(a.auth_id, sizeof a.auth_id, "%s", auth_id);
+    snprintf(a.name, sizeof a.name, "name of %s", auth_id);
+    a.parent_id = parent;
+    a.enabled = true;
+    memset(a.token_hash, auth_id[2], IDS_HASH_SZ);
+    a.created_at = a.modified_at = 1700000000;
+    assert_int_equal(st->ops->account_insert(st, &a), ST_OK);
+    assert_true(a.id > 0);
+    return a.id;
+}
+
+static inv_number_t inv(const char *number, const char *country, const char *type,
+                        const char *sub_type)
+{
+    inv_number_t v;
+    memset(&v, 0, sizeof v);
+    snprintf(v.number, sizeof v.number, "%s", number);
+    snprintf(v.country_iso, sizeof v.country_iso, "%s", country);
+    snprintf(v.type, sizeof v.type, "%s", type);
+    snprintf(v.sub_type, sizeof v.sub_type, "%s", sub_type);
+    snprintf(v.carrier, sizeof v.carrier, "numberd");
+    v.lata = -1;
+    v.voice = true;
+    v.setup_rate = v.voice_rate = v.sms_rate = v.mms_rate = -1;
+    v.monthly_rental_rate = 50000;
+    return v;
+}
+
+static inv_number_t inv_us(const char *number, const char *city, const char *rc, int lata,
+                           bool sms)
+{
+    inv_number_t v = inv(number, "US", "local", "local");
+    snprintf(v.prefix, sizeof v.prefix, "%.4s", number);
+    snprintf(v.city, sizeof v.city, "%s", city);
+    snprintf(v.region, sizeof v.region, "%s", lata == 722 ? "California" : "New York");
+    snprintf(v.rate_center, sizeof v.rate_center, "%s", rc);
+    v.lata = lata;
+    v.sms = sms;
+    return v;
+}
+
+static void import_rows(store_t *st, const inv_number_t *rows, size_t n)
+{
+    store_import_t *im = NULL;
+    assert_int_equal(st->ops->import_begin(st, false, &im), ST_OK);
+    for (size_t i = 0; i < n; i++) {
+        import_outcome_t o;
+        assert_int_equal(st->ops->import_row(im, &rows[i], &o), ST_OK);
+        assert_int_equal(o, IMPORT_INSERTED);
+    }
+    assert_int_equal(st->ops->import_end(im, true), ST_OK);
+}
+
+/* The inventory of the search and purchase cases. */
+static void seed(store_t *st)
+{
+    inv_number_t rows[] = {
+        inv_us("14155550001", "San Francisco", "SNFC CA", 722, true),
+        inv_us("14155560001", "San Francisco", "SNFC CA", 722, false),
+        inv_us("12125550001", "New York", "NWYRCYZN01", 132, false),
+        inv("18005550001", "US", "tollfree", "tollfree"),
+        inv("442071234567", "GB", "fixed", "local"),
+    };
+    rows[0].mms = true;
+    import_rows(st, rows, ND_ARRAY_LEN(rows));
+}
+
+static buy_row_t buy(const char *number, int64_t account, num_state_t state, const char *byoc_id)
+{
+    buy_row_t b = {.number = number, .account_id = account, .state = state,
+                   .added_on = "2024-01-15", .renewal_date = "2024-02-15", .byoc_id = byoc_id};
+    return b;
+}
+
+/* ---- search --------------------------------------------------------------------------- */
+
+static search_q_t sq(const char *country)
+{
+    search_q_t q;
+    memset(&q, 0, sizeof q);
+    snprintf(q.country_iso, sizeof q.country_iso, "%s", country);
+    q.lata = -1;
+    q.limit = 20;
+    return q;
+}
+
+/* Runs q; returns the count of rows, checks they come in number order and
+ * writes the first number into first (when not NULL). */
+static size_t search(store_t *st, const search_q_t *q, int64_t *total, char *first)
+{
+    inv_number_t rows[32];
+    size_t n = 99;
+    assert_int_equal(st->ops->number_search(st, q, rows, &n, total), ST_OK);
+    assert_true(n <= (size_t)q->limit);
+    for (size_t i = 1; i < n; i++) assert_true(strcmp(rows[i - 1].number, rows[i].number) < 0);
+    if (first) strcpy(first, n ? rows[0].number : "");
+    return n;
+}
+
+static void test_search_filters(void **state)
+{
+    store_t *st = ST_OF(state);
+    seed(st);
+    int64_t total;
+    char first[E164_BUFSZ];
+    search_q_t q = sq("US");
+    assert_int_equal(search(st, &q, &total, first), 4);
+    assert_int_equal(total, 4);
+    assert_string_equal(first, "12125550001");
+
+    q = sq("US");
+    strcpy(q.prefix, "1415");
+    assert_int_equal(search(st, &q, &total, first), 2);
+    assert_int_equal(total, 2);
+    assert_string_equal(first, "14155550001");
+
+    q = sq("US");
+    strcpy(q.glob, "1415[0-9][0-9]6*");
+    assert_int_equal(search(st, &q, &total, first), 1);
+    assert_string_equal(first, "14155560001");
+    strcpy(q.glob, "1?1*");
+    assert_int_equal(search(st, &q, &total, NULL), 3);
+    assert_int_equal(total, 3);
+
+    q = sq("US");
+    q.type = "tollfree";
+    assert_int_equal(search(st, &q, &total, first), 1);
+    assert_string_equal(first, "18005550001");
+    /* the type matches type or sub_type */
+    q = sq("GB");
+    q.type = "local";
+    assert_int_equal(search(st, &q, &total, first), 1);
+    q.type = "mobile";
+    assert_int_equal(search(st, &q, &total, NULL), 0);
+    assert_int_equal(total, 0);
+
+    /* region, city, rate center: equal ignoring ASCII case */
+    q = sq("US");
+    q.region = "CALIFORNIA";
+    assert_int_equal(search(st, &q, &total, NULL), 2);
+    q = sq("US");
+    q.city = "new york";
+    assert_int_equal(search(st, &q, &total, first), 1);
+    assert_string_equal(first, "12125550001");
+    q = sq("US");
+    q.rate_center = "snfc ca";
+    assert_int_equal(search(st, &q, &total, NULL), 2);
+    q = sq("US");
+    q.lata = 132;
+    assert_int_equal(search(st, &q, &total, first), 1);
+
+    /* services: all of them required */
+    q = sq("US");
+    q.caps = 2;
+    assert_int_equal(search(st, &q, &total, first), 1);
+    assert_string_equal(first, "14155550001");
+    q.caps = 1 | 2 | 4;
+    assert_int_equal(search(st, &q, &total, NULL), 1);
+
+    /* filters combine */
+    q = sq("US");
+    q.region = "california";
+    strcpy(q.prefix, "141555");
+    q.caps = 1;
+    assert_int_equal(search(st, &q, &total, NULL), 2);
+    q.type = "tollfree";
+    assert_int_equal(search(st, &q, &total, NULL), 0);
+}
+
+static void test_search_local_calling_area(void **state)
+{
+    store_t *st = ST_OF(state);
+    seed(st);
+    int64_t total;
+    char first[E164_BUFSZ];
+    /* the area of 1415555 is the rate center and LATA of its numbers */
+    search_q_t q = sq("US");
+    strcpy(q.lca_prefix, "1415555");
+    assert_int_equal(search(st, &q, &total, first), 2);
+    assert_int_equal(total, 2);
+    assert_string_equal(first, "14155550001");
+    strcpy(q.lca_prefix, "1212555");
+    assert_int_equal(search(st, &q, &total, first), 1);
+    assert_string_equal(first, "12125550001");
+    /* an NPA-NXX nobody has: nothing is in its area */
+    strcpy(q.lca_prefix, "1999555");
+    assert_int_equal(search(st, &q, &total, NULL), 0);
+    assert_int_equal(total, 0);
+    /* a sold number still names the area; only available ones are found */
+    buy_row_t b = buy("14155550001", mk_account(st, "MA000000000000000001", 0), NUM_ACTIVE, NULL);
+    assert_int_equal(st->ops->number_buy(st, &b), ST_OK);
+    strcpy(q.lca_prefix, "1415555");
+    assert_int_equal(search(st, &q, &total, first), 1);
+    assert_string_equal(first, "14155560001");
+}
+
+static void test_search_paging_and_cap(void **state)
+{
+    store_t *st = ST_OF(state);
+    enum { N = SEARCH_COUNT_CAP + 5 };
+    inv_number_t *rows = calloc(N, sizeof *rows);
+    for (int i = 0; i < N; i++) {
+        char num[E164_BUFSZ];
+        snprintf(num, sizeof num, "3310%07d", i);
+        rows[i] = inv(num, "FR", "local", "local");
+    }
+    import_rows(st, rows, N);
+    free(rows);
+    int64_t total;
+    char first[E164_BUFSZ];
+    search_q_t q = sq("FR");
+    q.limit = 10;
+    assert_int_equal(search(st, &q, &total, first), 10);
+    assert_int_equal(total, SEARCH_COUNT_CAP); /* a broad search reports the cap */
+    assert_string_equal(first, "33100000000");
+    q.offset = 12;
+    q.limit = 3;
+    assert_int_equal(search(st, &q, &total, first), 3);
+    assert_string_equal(first, "33100000012");
+    /* past the cap the count is exact up to offset + limit + 1 */
+    q.offset = N - 2;
+    q.limit = 10;
+    assert_int_equal(search(st, &q, &total, first), 2);
+    assert_int_equal(total, N);
+}
+
+/* ---- purchase, approval, release, aging ---------------------------------------------------- */
+
+static void test_buy_approve_release_aging(void **state)
+{
+    store_t *st = ST_OF(state);
+    seed(st);
+    int64_t a = mk_account(st, "MA000000000000000001", 0);
+    inv_number_t v;
+    assert_int_equal(st->ops->number_get_available(st, "14155550001", &v), ST_OK);
+    assert_string_equal(v.city, "San Francisco");
+    assert_int_equal(v.lata, 722);
+    assert_true(v.voice && v.sms && v.mms);
+    assert_int_equal(v.monthly_rental_rate, 50000);
+    assert_int_equal(v.setup_rate, -1); /* not set stays not set */
+    assert_int_equal(st->ops->number_get_available(st, "19999999999", &v), ST_NOTFOUND);
+
+    buy_row_t b = buy("14155550001", a, NUM_ACTIVE, "11111111-1111-4111-8111-111111111111");
+    b.cnam_lookup = "enabled";
+    assert_int_equal(st->ops->number_buy(st, &b), ST_OK);
+    assert_int_equal(st->ops->number_buy(st, &b), ST_NOTFOUND); /* no longer available */
+    assert_int_equal(st->ops->number_get_available(st, "14155550001", &v), ST_NOTFOUND);
+    num_state_t s;
+    num_source_t src;
+    int64_t owner;
+    assert_int_equal(st->ops->number_lookup(st, "14155550001", &s, &src, &owner), ST_OK);
+    assert_int_equal(s, NUM_ACTIVE);
+    assert_int_equal(src, SRC_INVENTORY);
+    assert_int_equal(owner, a);
+    assert_int_equal(st->ops->number_lookup(st, "19999999999", &s, &src, &owner), ST_NOTFOUND);
+
+    owned_number_t o;
+    assert_int_equal(st->ops->number_get_owned(st, a, 0, "14155550001", &o), ST_OK);
+    assert_string_equal(o.inv.rate_center, "SNFC CA");
+    assert_int_equal(o.state, NUM_ACTIVE);
+    assert_string_equal(o.added_on, "2024-01-15");
+    assert_string_equal(o.renewal_date, "2024-02-15");
+    assert_string_equal(o.cnam_lookup, "enabled");
+    assert_string_equal(o.byoc_id, "11111111-1111-4111-8111-111111111111");
+    assert_int_equal(o.sub_id, 0);
+    assert_string_equal(o.app_id, "");
+    assert_int_equal(st->ops->number_get_owned(st, a + 1, 0, "14155550001", &o), ST_NOTFOUND);
+    assert_int_equal(st->ops->number_get_byoc(st, a, "11111111-1111-4111-8111-111111111111", &o),
+                     ST_OK);
+    assert_string_equal(o.inv.number, "14155550001");
+    assert_int_equal(st->ops->number_get_any(st, "14155550001", &o), ST_OK);
+    assert_int_equal(o.owner_id, a);
+    assert_int_equal(st->ops->number_get_any(st, "14155560001", &o), ST_NOTFOUND);
+
+    /* pending until approved, once */
+    b = buy("14155560001", a, NUM_PENDING, NULL);
+    assert_int_equal(st->ops->number_buy(st, &b), ST_OK);
+    assert_int_equal(st->ops->number_get_owned(st, a, 0, "14155560001", &o), ST_OK);
+    assert_int_equal(o.state, NUM_PENDING);
+    assert_int_equal(st->ops->number_approve(st, "14155560001"), ST_OK);
+    assert_int_equal(st->ops->number_approve(st, "14155560001"), ST_CONFLICT);
+    assert_int_equal(st->ops->number_approve(st, "12125550001"), ST_NOTFOUND); /* not owned */
+    assert_int_equal(st->ops->number_get_owned(st, a, 0, "14155560001", &o), ST_OK);
+    assert_int_equal(o.state, NUM_ACTIVE);
+
+    /* release: to aging, then the sweep makes it available again */
+    assert_int_equal(st->ops->number_release(st, a, "14155550001", false), ST_OK);
+    assert_int_equal(st->ops->number_release(st, a, "14155550001", false), ST_NOTFOUND);
+    assert_int_equal(st->ops->number_lookup(st, "14155550001", &s, &src, &owner), ST_OK);
+    assert_int_equal(s, NUM_AGING);
+    assert_int_equal(owner, 0);
+    assert_int_equal(st->ops->number_get_available(st, "14155550001", &v), ST_NOTFOUND);
+    int64_t back = -1;
+    assert_int_equal(st->ops->aging_sweep(st, 1, &back), ST_OK); /* released after 1970 */
+    assert_int_equal(back, 0);
+    assert_int_equal(st->ops->aging_sweep(st, INT64_C(1) << 40, &back), ST_OK);
+    assert_int_equal(back, 1);
+    assert_int_equal(st->ops->number_get_available(st, "14155550001", &v), ST_OK);
+    /* bought again: nothing of the first owner's is left on it */
+    b = buy("14155550001", a, NUM_ACTIVE, NULL);
+    assert_int_equal(st->ops->number_buy(st, &b), ST_OK);
+    assert_int_equal(st->ops->number_get_owned(st, a, 0, "14155550001", &o), ST_OK);
+    assert_string_equal(o.cnam_lookup, "");
+    assert_string_equal(o.byoc_id, "");
+
+    /* straight to available */
+    assert_int_equal(st->ops->number_release(st, a, "14155560001", true), ST_OK);
+    assert_int_equal(st->ops->number_get_available(st, "14155560001", &v), ST_OK);
+}
+
+/* ---- owned numbers ---------------------------------------------------------------------- */
+
+static size_t list(store_t *st, const numlist_q_t *q, int64_t *total, char *first)
+{
+    owned_number_t *rows = calloc(16, sizeof *rows);
+    size_t n = 99;
+    assert_int_equal(st->ops->number_list(st, q, rows, &n, total), ST_OK);
+    assert_true(n <= (size_t)q->limit);
+    for (size_t i = 1; i < n; i++)
+        assert_true(strcmp(rows[i - 1].inv.number, rows[i].inv.number) < 0);
+    if (first) strcpy(first, n ? rows[0].inv.number : "");
+    free(rows);
+    return n;
+}
+
+static numlist_q_t lq(int64_t owner)
+{
+    numlist_q_t q;
+    memset(&q, 0, sizeof q);
+    q.owner_id = owner;
+    q.limit = 16;
+    return q;
+}
+
+static carrier_t carrier(int64_t account, const char *name, const char *digits, gateway_t *gw,
+                         size_t ngw)
+{
+    carrier_t c;
+    memset(&c, 0, sizeof c);
+    c.account_id = account;
+    snprintf(c.name, sizeof c.name, "%s", name);
+    snprintf(c.carrier_id, sizeof c.carrier_id, "%s", digits);
+    /* the last 8 digits make the UUIDs unique too */
+    snprintf(c.uuid, sizeof c.uuid, "%.8s-aaaa-4aaa-8aaa-aaaaaaaaaaaa", digits + 6);
+    snprintf(c.voip_sid, sizeof c.voip_sid, "%.8s-bbbb-4bbb-8bbb-bbbbbbbbbbbb", digits + 6);
+    c.trunk = TRUNK_STATIC_IP;
+    c.voice = true;
+    c.gw = gw;
+    c.ngw = ngw;
+    c.created_at = c.updated_at = 1700000000;
+    return c;
+}
+
+static owned_number_t byoc_number(const char *number, int64_t owner, int64_t carrier_id,
+                                  const char *byoc_id)
+{
+    owned_number_t n;
+    memset(&n, 0, sizeof n);
+    n.inv = inv(number, "US", "local", "local");
+    n.inv.sms = true;
+    n.source = SRC_BYOC;
+    n.state = NUM_ACTIVE;
+    n.owner_id = owner;
+    n.carrier_id = carrier_id;
+    snprintf(n.byoc_id, sizeof n.byoc_id, "%s", byoc_id);
+    snprintf(n.label, sizeof n.label, "front desk");
+    snprintf(n.added_on, sizeof n.added_on, "2024-01-01");
+    n.created_at = n.updated_at = 1700000000;
+    return n;
+}
+
+static void test_owned_list_filters(void **state)
+{
+    store_t *st = ST_OF(state);
+    seed(st);
+    int64_t a = mk_account(st, "MA000000000000000001", 0);
+    int64_t sub = mk_account(st, "SA000000000000000001", a);
+    int64_t other = mk_account(st, "MA000000000000000002", 0);
+    buy_row_t b = buy("14155550001", a, NUM_ACTIVE, NULL);
+    assert_int_equal(st->ops->number_buy(st, &b), ST_OK);
+    b = buy("12125550001", a, NUM_PENDING, NULL);
+    b.sub_id = sub;
+    b.renewal_date = "2024-03-15";
+    b.cnam_lookup = "disabled";
+    assert_int_equal(st->ops->number_buy(st, &b), ST_OK);
+    b = buy("18005550001", a, NUM_ACTIVE, NULL);
+    b.renewal_date = "2024-04-15";
+    assert_int_equal(st->ops->number_buy(st, &b), ST_OK);
+    b = buy("14155560001", other, NUM_ACTIVE, NULL);
+    assert_int_equal(st->ops->number_buy(st, &b), ST_OK);
+    gateway_t gw = {.sid = "cccccccc-cccc-4ccc-8ccc-cccccccccccc", .address = "192.0.2.1",
+                    .port = 5060, .netmask = 32, .inbound = true};
+    carrier_t cr = carrier(a, "Trunk One", "10000000000001", &gw, 1);
+    assert_int_equal(st->ops->carrier_insert(st, &cr), ST_OK);
+    owned_number_t n = byoc_number("15005550001", a, cr.id, "22222222-2222-4222-8222-222222222222");
+    assert_int_equal(st->ops->number_insert_owned(st, &n), ST_OK);
+    /* statuses, alias: written by update_owned */
+    owned_number_t o;
+    assert_int_equal(st->ops->number_get_owned(st, a, 0, "18005550001", &o), ST_OK);
+    strcpy(o.alias, "support");
+    strcpy(o.tendlc_registration_status, "COMPLETED");
+    strcpy(o.tendlc_campaign_id, "CMP42");
+    strcpy(o.toll_free_sms_verification, "VERIFIED");
+    assert_int_equal(st->ops->number_update_owned(st, &o), ST_OK);
+
+    int64_t total;
+    char first[E164_BUFSZ];
+    numlist_q_t q = lq(a);
+    assert_int_equal(list(st, &q, &total, first), 4);
+    assert_int_equal(total, 4);
+    assert_string_equal(first, "12125550001");
+    q.limit = 2;
+    q.offset = 1;
+    assert_int_equal(list(st, &q, &total, first), 2);
+    assert_int_equal(total, 4); /* the count ignores the page */
+    assert_string_equal(first, "14155550001");
+    q = lq(other);
+    assert_int_equal(list(st, &q, &total, first), 1);
+    assert_string_equal(first, "14155560001");
+
+    q = lq(a);
+    q.sub_id = sub;
+    assert_int_equal(list(st, &q, &total, first), 1);
+    assert_string_equal(first, "12125550001");
+    q = lq(a);
+    q.type = "tollfree";
+    assert_int_equal(list(st, &q, &total, first), 1);
+    assert_string_equal(first, "18005550001");
+    q = lq(a);
+    q.prefix = "1415";
+    assert_int_equal(list(st, &q, &total, first), 1);
+    q = lq(a);
+    q.alias = "support";
+    assert_int_equal(list(st, &q, &total, first), 1);
+    assert_string_equal(first, "18005550001");
+    q = lq(a);
+    q.caps = 2; /* sms: the seeded 1415555 and the carrier's number */
+    assert_int_equal(list(st, &q, &total, first), 2);
+    assert_int_equal(total, 2);
+    q = lq(a);
+    q.cnam_lookup = "disabled";
+    assert_int_equal(list(st, &q, &total, first), 1);
+    assert_string_equal(first, "12125550001");
+    q = lq(a);
+    q.renewal[RENEW_GTE] = "2024-03-15";
+    assert_int_equal(list(st, &q, &total, NULL), 2);
+    q.renewal[RENEW_LT] = "2024-04-15";
+    assert_int_equal(list(st, &q, &total, first), 1);
+    assert_string_equal(first, "12125550001");
+    q = lq(a);
+    q.renewal[RENEW_EQ] = "2024-02-15";
+    assert_int_equal(list(st, &q, &total, first), 1);
+    assert_string_equal(first, "14155550001");
+    q = lq(a);
+    q.renewal[RENEW_GT] = "2024-03-15";
+    assert_int_equal(list(st, &q, &total, first), 1);
+    assert_string_equal(first, "18005550001");
+    q = lq(a);
+    q.renewal[RENEW_LTE] = "2024-02-15";
+    assert_int_equal(list(st, &q, &total, first), 1);
+    q = lq(a);
+    q.tendlc_status = "COMPLETED";
+    q.tendlc_campaign = "CMP42";
+    q.tf_verification = "VERIFIED";
+    assert_int_equal(list(st, &q, &total, first), 1);
+    assert_string_equal(first, "18005550001");
+    q.tf_verification = "UNVERIFIED";
+    assert_int_equal(list(st, &q, &total, NULL), 0);
+    assert_int_equal(total, 0);
+    q = lq(a);
+    q.carrier_id = cr.id;
+    assert_int_equal(list(st, &q, &total, first), 1);
+    assert_string_equal(first, "15005550001");
+    q = lq(a);
+    q.by_source = true;
+    q.source = SRC_INVENTORY;
+    assert_int_equal(list(st, &q, &total, NULL), 3);
+    q.source = SRC_BYOC;
+    assert_int_equal(list(st, &q, &total, first), 1);
+    q = lq(a);
+    q.by_state = true;
+    q.state = NUM_PENDING;
+    assert_int_equal(list(st, &q, &total, first), 1);
+    assert_string_equal(first, "12125550001");
+}
+
+static void test_owned_update_and_customer_numbers(void **state)
+{
+    store_t *st = ST_OF(state);
+    seed(st);
+    int64_t a = mk_account(st, "MA000000000000000001", 0);
+    int64_t sub = mk_account(st, "SA000000000000000001", a);
+    buy_row_t b = buy("14155550001", a, NUM_ACTIVE, NULL);
+    assert_int_equal(st->ops->number_buy(st, &b), ST_OK);
+    owned_number_t o;
+    assert_int_equal(st->ops->number_get_owned(st, a, 0, "14155550001", &o), ST_OK);
+    o.sub_id = sub;
+    strcpy(o.alias, "lobby");
+    strcpy(o.cnam, "ACME");
+    strcpy(o.cnam_callback_url, "https://example.com/cnam");
+    strcpy(o.cnam_callback_method, "POST");
+    strcpy(o.caller_reputation_status, "ENABLED");
+    strcpy(o.profile_uuid, "33333333-3333-4333-8333-333333333333");
+    assert_int_equal(st->ops->number_update_owned(st, &o), ST_OK);
+    owned_number_t r;
+    /* with sub_id > 0: only that subaccount's */
+    assert_int_equal(st->ops->number_get_owned(st, a, sub, "14155550001", &r), ST_OK);
+    assert_int_equal(r.sub_id, sub);
+    assert_string_equal(r.sub_auth_id, "SA000000000000000001");
+    assert_string_equal(r.alias, "lobby");
+    assert_string_equal(r.cnam, "ACME");
+    assert_string_equal(r.cnam_callback_url, "https://example.com/cnam");
+    assert_string_equal(r.caller_reputation_status, "ENABLED");
+    assert_string_equal(r.profile_uuid, "33333333-3333-4333-8333-333333333333");
+    assert_int_equal(st->ops->number_get_owned(st, a, sub + 100, "14155550001", &r), ST_NOTFOUND);
+    /* "" clears */
+    r.alias[0] = '\0';
+    r.sub_id = 0;
+    assert_int_equal(st->ops->number_update_owned(st, &r), ST_OK);
+    assert_int_equal(st->ops->number_get_owned(st, a, 0, "14155550001", &r), ST_OK);
+    assert_string_equal(r.alias, "");
+    assert_int_equal(r.sub_id, 0);
+    assert_string_equal(r.sub_auth_id, "");
+    owned_number_t ghost = r;
+    strcpy(ghost.inv.number, "19999999999");
+    assert_int_equal(st->ops->number_update_owned(st, &ghost), ST_NOTFOUND);
+
+    /* a customer's own number: owned from the start, deleted on release */
+    owned_number_t n = byoc_number("15005550001", a, 0, "44444444-4444-4444-8444-444444444444");
+    n.sub_id = sub;
+    assert_int_equal(st->ops->number_insert_owned(st, &n), ST_OK);
+    assert_int_equal(st->ops->number_insert_owned(st, &n), ST_CONFLICT);
+    owned_number_t dup = byoc_number("14155550001", a, 0, "55555555-5555-4555-8555-555555555555");
+    assert_int_equal(st->ops->number_insert_owned(st, &dup), ST_CONFLICT); /* the number exists */
+    num_state_t s;
+    num_source_t src;
+    int64_t owner;
+    assert_int_equal(st->ops->number_lookup(st, "15005550001", &s, &src, &owner), ST_OK);
+    assert_int_equal(s, NUM_ACTIVE);
+    assert_int_equal(src, SRC_BYOC);
+    assert_int_equal(owner, a);
+    assert_int_equal(
+        st->ops->number_get_byoc(st, a, "44444444-4444-4444-8444-444444444444", &r), ST_OK);
+    assert_string_equal(r.label, "front desk");
+    assert_int_equal(r.source, SRC_BYOC);
+    assert_int_equal(r.sub_id, sub);
+    assert_true(r.inv.sms);
+    assert_int_equal(st->ops->number_release(st, a, "15005550001", false), ST_OK);
+    assert_int_equal(st->ops->number_lookup(st, "15005550001", &s, &src, &owner), ST_NOTFOUND);
+}
+
+/* ---- accounts and keys, subaccounts ------------------------------------------------------------- */
+
+static int count_accounts(const account_t *a, void *ud)
+{
+    int64_t *ids = ud;
+    ids[++ids[0]] = a->id;
+    return C_OK;
+}
+
+static void test_accounts_and_keys(void **state)
+{
+    store_t *st = ST_OF(state);
+    assert_int_equal(st->ops->account_count(st), 0);
+    int64_t a = mk_account(st, "MA000000000000000001", 0);
+    int64_t b = mk_account(st, "MA000000000000000002", 0);
+    int64_t s = mk_account(st, "SA000000000000000001", a);
+    assert_int_equal(st->ops->account_count(st), 3);
+    account_t dup;
+    memset(&dup, 0, sizeof dup);
+    strcpy(dup.auth_id, "MA000000000000000001");
+    strcpy(dup.name, "again");
+    assert_int_equal(st->ops->account_insert(st, &dup), ST_CONFLICT);
+
+    account_t r;
+    assert_int_equal(st->ops->account_by_auth_id(st, "SA000000000000000001", &r), ST_OK);
+    assert_int_equal(r.id, s);
+    assert_int_equal(r.parent_id, a);
+    assert_string_equal(r.name, "name of SA000000000000000001");
+    assert_true(r.enabled);
+    uint8_t h[IDS_HASH_SZ];
+    memset(h, '0', sizeof h);
+    assert_memory_equal(r.token_hash, h, IDS_HASH_SZ);
+    assert_int_equal(r.created_at, 1700000000);
+    assert_int_equal(st->ops->account_by_id(st, b, &r), ST_OK);
+    assert_string_equal(r.auth_id, "MA000000000000000002");
+    assert_int_equal(r.parent_id, 0);
+    assert_int_equal(st->ops->account_by_id(st, b + s + 100, &r), ST_NOTFOUND);
+    assert_int_equal(st->ops->account_by_auth_id(st, "MA999999999999999999", &r), ST_NOTFOUND);
+
+    /* main accounts only, by id */
+    int64_t ids[8] = {0};
+    assert_int_equal(st->ops->account_list(st, count_accounts, ids), ST_OK);
+    assert_int_equal(ids[0], 2);
+    assert_int_equal(ids[1], a);
+    assert_int_equal(ids[2], b);
+
+    uint8_t k1[IDS_HASH_SZ], k2[IDS_HASH_SZ];
+    memset(k1, 0xa1, sizeof k1);
+    memset(k2, 0xb2, sizeof k2);
+    assert_int_equal(st->ops->apikey_insert(st, a, k1, SCOPE_READ), ST_OK);
+    assert_int_equal(st->ops->apikey_insert(st, b, k2, SCOPE_READ | SCOPE_WRITE), ST_OK);
+    int64_t who = 0;
+    unsigned scopes = 0;
+    assert_int_equal(st->ops->apikey_lookup(st, k2, &who, &scopes), ST_OK);
+    assert_int_equal(who, b);
+    assert_int_equal(scopes, SCOPE_READ | SCOPE_WRITE);
+    assert_int_equal(st->ops->apikey_lookup(st, k1, &who, &scopes), ST_OK);
+    assert_int_equal(who, a);
+    assert_int_equal(scopes, SCOPE_READ);
+    memset(k1, 0xc3, sizeof k1);
+    assert_int_equal(st->ops->apikey_lookup(st, k1, &who, &scopes), ST_NOTFOUND);
+}
+
+static void test_subaccounts(void **state)
+{
+    store_t *st = ST_OF(state);
+    seed(st);
+    int64_t a = mk_account(st, "MA000000000000000001", 0);
+    int64_t other = mk_account(st, "MA000000000000000002", 0);
+    int64_t s1 = mk_account(st, "SA000000000000000001", a);
+    int64_t s2 = mk_account(st, "SA000000000000000002", a);
+    int64_t s3 = mk_account(st, "SA000000000000000003", a);
+    account_t rows[4];
+    size_t n = 0;
+    int64_t total = 0;
+    assert_int_equal(st->ops->sub_list(st, a, 2, 1, rows, &n, &total), ST_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(total, 3);
+    assert_int_equal(rows[0].id, s2);
+    assert_int_equal(rows[1].id, s3);
+    assert_int_equal(rows[0].parent_id, a);
+    assert_int_equal(st->ops->sub_list(st, other, 4, 0, rows, &n, &total), ST_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(total, 0);
+
+    account_t u;
+    assert_int_equal(st->ops->account_by_id(st, s1, &u), ST_OK);
+    strcpy(u.name, "renamed");
+    u.enabled = false;
+    u.modified_at = 1800000000;
+    assert_int_equal(st->ops->account_update(st, &u), ST_OK);
+    assert_int_equal(st->ops->account_by_id(st, s1, &u), ST_OK);
+    assert_string_equal(u.name, "renamed");
+    assert_false(u.enabled);
+    assert_int_equal(u.modified_at, 1800000000);
+    u.id = s3 + 100;
+    assert_int_equal(st->ops->account_update(st, &u), ST_NOTFOUND);
+
+    /* delete: its number, application and carrier go to the parent, its
+     * idempotency records go */
+    buy_row_t b = buy("14155550001", a, NUM_ACTIVE, NULL);
+    b.sub_id = s1;
+    assert_int_equal(st->ops->number_buy(st, &b), ST_OK);
+    app_t app;
+    memset(&app, 0, sizeof app);
+    strcpy(app.app_id, "10000000000000001");
+    app.account_id = a;
+    app.sub_id = s1;
+    strcpy(app.app_name, "sub app");
+    strcpy(app.answer_url, "https://example.com/a");
+    strcpy(app.answer_method, "POST");
+    strcpy(app.hangup_method, "POST");
+    strcpy(app.fallback_method, "POST");
+    strcpy(app.message_method, "POST");
+    assert_int_equal(st->ops->app_insert(st, &app), ST_OK);
+    carrier_t cr = carrier(a, "Sub trunk", "10000000000002", NULL, 0);
+    cr.sub_id = s1;
+    assert_int_equal(st->ops->carrier_insert(st, &cr), ST_OK);
+    idem_row_t ir = {.status = 201, .body = "{}", .created_at = 1700000000};
+    assert_int_equal(st->ops->idem_put(st, s1, "key-1", &ir), ST_OK);
+
+    /* not its parent: refused (store.h: inside a write transaction, which
+     * the caller then rolls back) */
+    assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
+    assert_int_equal(st->ops->sub_delete(st, other, s1), ST_NOTFOUND);
+    st->ops->tx_rollback(st);
+    assert_int_equal(st->ops->account_by_id(st, s1, &u), ST_OK);
+    owned_number_t before;
+    assert_int_equal(st->ops->number_get_owned(st, a, s1, "14155550001", &before), ST_OK);
+    assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
+    assert_int_equal(st->ops->sub_delete(st, a, s1), ST_OK);
+    assert_int_equal(st->ops->tx_commit(st), ST_OK);
+    assert_int_equal(st->ops->account_by_id(st, s1, &u), ST_NOTFOUND);
+    owned_number_t o;
+    assert_int_equal(st->ops->number_get_owned(st, a, 0, "14155550001", &o), ST_OK);
+    assert_int_equal(o.sub_id, 0);
+    app_t ra;
+    assert_int_equal(st->ops->app_get(st, a, 0, "10000000000000001", &ra), ST_OK);
+    assert_int_equal(ra.sub_id, 0);
+    carrier_t rc;
+    assert_int_equal(st->ops->carrier_get(st, a, 0, "10000000000002", &rc), ST_OK);
+    assert_int_equal(rc.sub_id, 0);
+    carrier_clear(&rc);
+    idem_row_t got;
+    assert_int_equal(st->ops->idem_get(st, s1, "key-1", &got), ST_NOTFOUND);
+    assert_int_equal(st->ops->sub_list(st, a, 4, 0, rows, &n, &total), ST_OK);
+    assert_int_equal(total, 2);
+}
+
+/* ---- applications, compliance --------------------------------------------------------------- */
+
+static app_t mk_app(int64_t account, int64_t sub, const char *id, const char *name)
+{
+    app_t a;
+    memset(&a, 0, sizeof a);
+    snprintf(a.app_id, sizeof a.app_id, "%s", id);
+    a.account_id = account;
+    a.sub_id = sub;
+    snprintf(a.app_name, sizeof a.app_name, "%s", name);
+    strcpy(a.answer_url, "https://example.com/answer");
+    strcpy(a.answer_method, "POST");
+    strcpy(a.hangup_method, "GET");
+    strcpy(a.fallback_method, "POST");
+    strcpy(a.message_method, "POST");
+    a.log_incoming_messages = true;
+    a.created_at = a.modified_at = 1700000000;
+    return a;
+}
+
+static void test_applications(void **state)
+{
+    store_t *st = ST_OF(state);
+    seed(st);
+    int64_t a = mk_account(st, "MA000000000000000001", 0);
+    int64_t sub = mk_account(st, "SA000000000000000001", a);
+    int64_t other = mk_account(st, "MA000000000000000002", 0);
+    app_t x = mk_app(a, 0, "10000000000000001", "alpha");
+    strcpy(x.hangup_url, "https://example.com/hangup");
+    x.is_voice_request = true;
+    assert_int_equal(st->ops->app_insert(st, &x), ST_OK);
+    app_t y = mk_app(a, sub, "10000000000000002", "beta");
+    y.default_number_app = true;
+    assert_int_equal(st->ops->app_insert(st, &y), ST_OK);
+    app_t z = mk_app(other, 0, "10000000000000003", "alpha"); /* names are per account */
+    assert_int_equal(st->ops->app_insert(st, &z), ST_OK);
+    app_t taken = mk_app(a, 0, "10000000000000004", "alpha");
+    assert_int_equal(st->ops->app_insert(st, &taken), ST_CONFLICT);
+    taken = mk_app(a, 0, "10000000000000001", "gamma");
+    assert_int_equal(st->ops->app_insert(st, &taken), ST_CONFLICT);
+
+    app_t r;
+    assert_int_equal(st->ops->app_get(st, a, 0, "10000000000000001", &r), ST_OK);
+    assert_string_equal(r.app_name, "alpha");
+    assert_string_equal(r.hangup_url, "https://example.com/hangup");
+    assert_string_equal(r.hangup_method, "GET");
+    assert_string_equal(r.fallback_answer_url, "");
+    assert_true(r.is_voice_request);
+    assert_true(r.log_incoming_messages);
+    assert_false(r.default_number_app);
+    assert_int_equal(st->ops->app_get(st, a, sub, "10000000000000001", &r), ST_NOTFOUND);
+    assert_int_equal(st->ops->app_get(st, a, sub, "10000000000000002", &r), ST_OK);
+    assert_string_equal(r.sub_auth_id, "SA000000000000000001");
+    assert_int_equal(st->ops->app_get(st, other, 0, "10000000000000001", &r), ST_NOTFOUND);
+    assert_int_equal(st->ops->app_exists(st, a, "10000000000000002"), ST_OK);
+    assert_int_equal(st->ops->app_exists(st, other, "10000000000000002"), ST_NOTFOUND);
+
+    app_t rows[4];
+    size_t n = 0;
+    int64_t total = 0;
+    assert_int_equal(st->ops->app_list(st, a, 0, NULL, 4, 0, rows, &n, &total), ST_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(total, 2);
+    assert_string_equal(rows[0].app_id, "10000000000000001");
+    assert_int_equal(st->ops->app_list(st, a, 0, NULL, 1, 1, rows, &n, &total), ST_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(total, 2);
+    assert_string_equal(rows[0].app_id, "10000000000000002");
+    assert_int_equal(st->ops->app_list(st, a, 0, "beta", 4, 0, rows, &n, &total), ST_OK);
+    assert_int_equal(total, 1);
+    assert_int_equal(st->ops->app_list(st, a, sub, NULL, 4, 0, rows, &n, &total), ST_OK);
+    assert_int_equal(total, 1);
+    assert_string_equal(rows[0].app_name, "beta");
+
+    char def[MODEL_APP_ID_SZ];
+    assert_int_equal(st->ops->app_default(st, a, def), ST_OK);
+    assert_string_equal(def, "10000000000000002");
+    assert_int_equal(st->ops->app_clear_default(st, a), ST_OK);
+    assert_int_equal(st->ops->app_default(st, a, def), ST_NOTFOUND);
+
+    x.sub_id = sub;
+    strcpy(x.app_name, "beta"); /* taken by y */
+    assert_int_equal(st->ops->app_update(st, &x), ST_CONFLICT);
+    strcpy(x.app_name, "alpha2");
+    x.hangup_url[0] = '\0';
+    x.modified_at = 1800000000;
+    assert_int_equal(st->ops->app_update(st, &x), ST_OK);
+    assert_int_equal(st->ops->app_get(st, a, sub, "10000000000000001", &r), ST_OK);
+    assert_string_equal(r.app_name, "alpha2");
+    assert_string_equal(r.hangup_url, "");
+    assert_int_equal(r.modified_at, 1800000000);
+    x.account_id = other;
+    assert_int_equal(st->ops->app_update(st, &x), ST_NOTFOUND);
+
+    /* delete unlinks the numbers that used it */
+    buy_row_t b = buy("14155550001", a, NUM_ACTIVE, NULL);
+    b.app_id = "10000000000000001";
+    assert_int_equal(st->ops->number_buy(st, &b), ST_OK);
+    owned_number_t o;
+    assert_int_equal(st->ops->number_get_owned(st, a, 0, "14155550001", &o), ST_OK);
+    assert_string_equal(o.app_id, "10000000000000001");
+    assert_int_equal(st->ops->app_delete(st, other, "10000000000000001"), ST_NOTFOUND);
+    assert_int_equal(st->ops->app_delete(st, a, "10000000000000001"), ST_OK);
+    assert_int_equal(st->ops->app_delete(st, a, "10000000000000001"), ST_NOTFOUND);
+    assert_int_equal(st->ops->number_get_owned(st, a, 0, "14155550001", &o), ST_OK);
+    assert_string_equal(o.app_id, "");
+}
+
+static void test_compliance(void **state)
+{
+    store_t *st = ST_OF(state);
+    int64_t a = mk_account(st, "MA000000000000000001", 0);
+    int64_t other = mk_account(st, "MA000000000000000002", 0);
+    compliance_t c1 = {.id = "66666666-6666-4666-8666-666666666661", .account_id = a,
+                       .country_iso = "DE", .number_type = "local", .approved = true};
+    compliance_t c2 = {.id = "66666666-6666-4666-8666-666666666662", .account_id = a,
+                       .country_iso = "DE", .number_type = "national", .approved = true};
+    compliance_t c3 = {.id = "66666666-6666-4666-8666-666666666663", .account_id = a,
+                       .country_iso = "DE", .number_type = "local", .approved = false};
+    assert_int_equal(st->ops->compliance_insert(st, &c1), ST_OK);
+    assert_int_equal(st->ops->compliance_insert(st, &c2), ST_OK);
+    assert_int_equal(st->ops->compliance_insert(st, &c3), ST_OK);
+    compliance_t r;
+    assert_int_equal(st->ops->compliance_get(st, a, c3.id, &r), ST_OK);
+    assert_string_equal(r.country_iso, "DE");
+    assert_string_equal(r.number_type, "local");
+    assert_false(r.approved);
+    assert_int_equal(r.account_id, a);
+    assert_int_equal(st->ops->compliance_get(st, other, c3.id, &r), ST_NOTFOUND);
+    /* the most recent approved record of either type */
+    assert_int_equal(st->ops->compliance_latest(st, a, "DE", "local", "national", &r), ST_OK);
+    assert_string_equal(r.id, c2.id);
+    assert_int_equal(st->ops->compliance_latest(st, a, "DE", "local", "local", &r), ST_OK);
+    assert_string_equal(r.id, c1.id);
+    assert_int_equal(st->ops->compliance_latest(st, a, "DE", "mobile", "mobile", &r),
+                     ST_NOTFOUND);
+    assert_int_equal(st->ops->compliance_latest(st, other, "DE", "local", "national", &r),
+                     ST_NOTFOUND);
+}
+
+/* ---- carriers ----------------------------------------------------------------------------------- */
+
+static void test_carriers(void **state)
+{
+    store_t *st = ST_OF(state);
+    int64_t a = mk_account(st, "MA000000000000000001", 0);
+    int64_t sub = mk_account(st, "SA000000000000000001", a);
+    int64_t other = mk_account(st, "MA000000000000000002", 0);
+    gateway_t gw[2] = {
+        {.sid = "dddddddd-dddd-4ddd-8ddd-dddddddddd01", .address = "198.51.100.0", .port = 5060,
+         .netmask = 24, .inbound = true},
+        {.sid = "dddddddd-dddd-4ddd-8ddd-dddddddddd02", .address = "sip.example.net",
+         .port = 5080, .netmask = 32, .outbound = true},
+    };
+    carrier_t c1 = carrier(a, "Alpha", "10000000000001", gw, 2);
+    c1.trunk = TRUNK_AUTH;
+    strcpy(c1.in_user, "alice");
+    c1.in_box_len = 40;
+    memset(c1.in_box, 0x5a, c1.in_box_len);
+    assert_int_equal(st->ops->carrier_insert(st, &c1), ST_OK);
+    assert_true(c1.id > 0);
+    carrier_t c2 = carrier(a, "Beta", "10000000000002", NULL, 0);
+    c2.sub_id = sub;
+    c2.trunk = TRUNK_REG;
+    strcpy(c2.reg_user, "bob");
+    c2.reg_box_len = 3;
+    memcpy(c2.reg_box, "\x00\x01\xff", 3);
+    strcpy(c2.reg_realm, "example.org");
+    c2.reg_expires = 600;
+    assert_int_equal(st->ops->carrier_insert(st, &c2), ST_OK);
+    carrier_t dup = carrier(a, "Alpha", "10000000000003", NULL, 0);
+    assert_int_equal(st->ops->carrier_insert(st, &dup), ST_CONFLICT); /* name taken */
+    carrier_t same_name = carrier(other, "Alpha", "10000000000004", NULL, 0);
+    assert_int_equal(st->ops->carrier_insert(st, &same_name), ST_OK);
+
+    /* by any of its three ids */
+    carrier_t r;
+    const char *refs[] = {"10000000000001", c1.uuid, c1.voip_sid};
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(st->ops->carrier_get(st, a, 0, refs[i], &r), ST_OK);
+        assert_int_equal(r.id, c1.id);
+        assert_string_equal(r.name, "Alpha");
+        assert_int_equal(r.trunk, TRUNK_AUTH);
+        assert_string_equal(r.in_user, "alice");
+        assert_int_equal(r.in_box_len, 40);
+        assert_memory_equal(r.in_box, c1.in_box, 40);
+        assert_int_equal(r.reg_box_len, 0);
+        assert_int_equal(r.ngw, 2);
+        assert_string_equal(r.gw[0].address, "198.51.100.0");
+        assert_int_equal(r.gw[0].netmask, 24);
+        assert_true(r.gw[0].inbound && !r.gw[0].outbound);
+        assert_string_equal(r.gw[1].address, "sip.example.net");
+        assert_int_equal(r.gw[1].port, 5080);
+        assert_string_equal(r.gw[1].sid, "dddddddd-dddd-4ddd-8ddd-dddddddddd02");
+        carrier_clear(&r);
+    }
+    assert_int_equal(st->ops->carrier_get(st, other, 0, "10000000000001", &r), ST_NOTFOUND);
+    assert_int_equal(st->ops->carrier_get(st, a, sub, "10000000000001", &r), ST_NOTFOUND);
+    assert_int_equal(st->ops->carrier_get(st, a, sub, "10000000000002", &r), ST_OK);
+    assert_string_equal(r.sub_auth_id, "SA000000000000000001");
+    assert_int_equal(r.reg_box_len, 3);
+    assert_memory_equal(r.reg_box, "\x00\x01\xff", 3);
+    assert_string_equal(r.reg_realm, "example.org");
+    assert_int_equal(r.reg_expires, 600);
+    assert_int_equal(r.ngw, 0);
+    carrier_clear(&r);
+
+    /* a number routed through Alpha: counted, renamed with it, and Alpha
+     * cannot go while it is there */
+    owned_number_t n = byoc_number("15005550001", a, c1.id, "77777777-7777-4777-8777-777777777777");
+    snprintf(n.inv.carrier, sizeof n.inv.carrier, "Alpha");
+    assert_int_equal(st->ops->number_insert_owned(st, &n), ST_OK);
+
+    carrier_t rows[4];
+    size_t nr = 0;
+    int64_t total = 0;
+    assert_int_equal(st->ops->carrier_list(st, a, 0, NULL, 4, 0, rows, &nr, &total), ST_OK);
+    assert_int_equal(nr, 2);
+    assert_int_equal(total, 2);
+    assert_int_equal(rows[0].id, c1.id); /* in creation order */
+    assert_int_equal(rows[0].nnumbers, 1);
+    assert_int_equal(rows[0].ngw, 2);
+    assert_int_equal(rows[1].nnumbers, 0);
+    carrier_clear_rows(rows, nr);
+    assert_int_equal(st->ops->carrier_list(st, a, 0, NULL, 1, 1, rows, &nr, &total), ST_OK);
+    assert_int_equal(nr, 1);
+    assert_int_equal(total, 2);
+    assert_string_equal(rows[0].name, "Beta");
+    carrier_clear_rows(rows, nr);
+    assert_int_equal(st->ops->carrier_list(st, a, 0, "Beta", 4, 0, rows, &nr, &total), ST_OK);
+    assert_int_equal(total, 1);
+    carrier_clear_rows(rows, nr);
+    assert_int_equal(st->ops->carrier_list(st, a, sub, NULL, 4, 0, rows, &nr, &total), ST_OK);
+    assert_int_equal(total, 1);
+    assert_string_equal(rows[0].name, "Beta");
+    carrier_clear_rows(rows, nr);
+
+    /* update: every field and the gateways replaced, the numbers renamed */
+    gateway_t gw2[1] = {{.sid = "dddddddd-dddd-4ddd-8ddd-dddddddddd03", .address = "2001:db8::",
+                         .port = 5060, .netmask = 32, .inbound = true, .outbound = true}};
+    carrier_t u = c1;
+    strcpy(u.name, "Beta"); /* taken */
+    u.gw = gw2;
+    u.ngw = 1;
+    assert_int_equal(st->ops->carrier_update(st, &u), ST_CONFLICT);
+    strcpy(u.name, "Alpha Prime");
+    u.trunk = TRUNK_STATIC_IP;
+    u.in_user[0] = '\0';
+    u.in_box_len = 0;
+    u.updated_at = 1800000000;
+    assert_int_equal(st->ops->carrier_update(st, &u), ST_OK);
+    assert_int_equal(st->ops->carrier_get(st, a, 0, c1.uuid, &r), ST_OK);
+    assert_string_equal(r.name, "Alpha Prime");
+    assert_int_equal(r.trunk, TRUNK_STATIC_IP);
+    assert_string_equal(r.in_user, "");
+    assert_int_equal(r.in_box_len, 0);
+    assert_int_equal(r.updated_at, 1800000000);
+    assert_int_equal(r.ngw, 1);
+    assert_string_equal(r.gw[0].address, "2001:db8::");
+    carrier_clear(&r);
+    owned_number_t o;
+    assert_int_equal(st->ops->number_get_owned(st, a, 0, "15005550001", &o), ST_OK);
+    assert_string_equal(o.inv.carrier, "Alpha Prime");
+    assert_int_equal(o.carrier_id, c1.id);
+    assert_string_equal(o.carrier_sid, c1.voip_sid);
+
+    int64_t in_use = -1;
+    assert_int_equal(st->ops->carrier_delete(st, a, c1.id, &in_use), ST_CONFLICT);
+    assert_int_equal(in_use, 1);
+    assert_int_equal(st->ops->number_release(st, a, "15005550001", false), ST_OK);
+    assert_int_equal(st->ops->carrier_delete(st, other, c1.id, &in_use), ST_NOTFOUND);
+    assert_int_equal(st->ops->carrier_delete(st, a, c1.id, &in_use), ST_OK);
+    assert_int_equal(in_use, 0);
+    assert_int_equal(st->ops->carrier_delete(st, a, c1.id, &in_use), ST_NOTFOUND);
+    assert_int_equal(st->ops->carrier_get(st, a, 0, c1.uuid, &r), ST_NOTFOUND);
+    /* its gateways went with it: their sids are free again */
+    carrier_t again = carrier(a, "Alpha", "10000000000005", gw2, 1);
+    assert_int_equal(st->ops->carrier_insert(st, &again), ST_OK);
+}
+
+/* ---- inventory: import, stats, export --------------------------------------------------------- */
+
+typedef struct {
+    char numbers[8][E164_BUFSZ];
+    int n, stop_after;
+} walk_t;
+
+static int walk_inv(const inv_number_t *v, void *ud)
+{
+    walk_t *w = ud;
+    if (w->n < 8) strcpy(w->numbers[w->n], v->number);
+    w->n++;
+    return w->stop_after && w->n >= w->stop_after ? C_ERR : C_OK;
+}
+
+static int collect_stats(const stats_row_t *r, void *ud)
+{
+    char *out = ud;
+    char line[64];
+    snprintf(line, sizeof line, "%s/%s/%d=%lld;", r->country_iso, r->type, (int)r->state,
+             (long long)r->count);
+    strcat(out, line);
+    return C_OK;
+}
+
+static void test_import_stats_export(void **state)
+{
+    store_t *st = ST_OF(state);
+    seed(st);
+    int64_t a = mk_account(st, "MA000000000000000001", 0);
+    buy_row_t b = buy("14155550001", a, NUM_ACTIVE, NULL);
+    assert_int_equal(st->ops->number_buy(st, &b), ST_OK);
+
+    store_import_t *im = NULL;
+    import_outcome_t o;
+    /* a dry run reports and writes nothing */
+    inv_number_t nv = inv("14155570001", "US", "local", "local");
+    assert_int_equal(st->ops->import_begin(st, true, &im), ST_OK);
+    assert_int_equal(st->ops->import_row(im, &nv, &o), ST_OK);
+    assert_int_equal(o, IMPORT_INSERTED);
+    assert_int_equal(st->ops->import_end(im, true), ST_OK);
+    inv_number_t v;
+    assert_int_equal(st->ops->number_get_available(st, "14155570001", &v), ST_NOTFOUND);
+
+    assert_int_equal(st->ops->import_begin(st, false, &im), ST_OK);
+    assert_int_equal(st->ops->import_row(im, &nv, &o), ST_OK);
+    assert_int_equal(o, IMPORT_INSERTED);
+    strcpy(nv.city, "Oakland"); /* the same number again in the batch: the later row wins */
+    assert_int_equal(st->ops->import_row(im, &nv, &o), ST_OK);
+    assert_int_equal(o, IMPORT_UPDATED);
+    assert_int_equal(st->ops->import_commit_batch(im), ST_OK);
+    inv_number_t up = inv("12125550001", "US", "local", "local");
+    up.monthly_rental_rate = 70000;
+    assert_int_equal(st->ops->import_row(im, &up, &o), ST_OK);
+    assert_int_equal(o, IMPORT_UPDATED);
+    inv_number_t sold = inv("14155550001", "US", "local", "local");
+    assert_int_equal(st->ops->import_row(im, &sold, &o), ST_OK);
+    assert_int_equal(o, IMPORT_REFUSED); /* owned: the import leaves it alone */
+    assert_int_equal(st->ops->import_end(im, true), ST_OK);
+    assert_int_equal(st->ops->number_get_available(st, "14155570001", &v), ST_OK);
+    assert_string_equal(v.city, "Oakland");
+    assert_int_equal(st->ops->number_get_available(st, "12125550001", &v), ST_OK);
+    assert_int_equal(v.monthly_rental_rate, 70000);
+    assert_string_equal(v.rate_center, ""); /* an update replaces every column */
+
+    /* rolled back: nothing */
+    inv_number_t gone = inv("14155580001", "US", "local", "local");
+    assert_int_equal(st->ops->import_begin(st, false, &im), ST_OK);
+    assert_int_equal(st->ops->import_row(im, &gone, &o), ST_OK);
+    assert_int_equal(st->ops->import_end(im, false), ST_OK);
+    assert_int_equal(st->ops->number_get_available(st, "14155580001", &v), ST_NOTFOUND);
+
+    char stats[512] = "";
+    assert_int_equal(st->ops->inventory_stats(st, collect_stats, stats), ST_OK);
+    assert_string_equal(stats, "GB/fixed/0=1;US/local/0=3;US/local/1=1;US/tollfree/0=1;");
+
+    walk_t w = {0};
+    assert_int_equal(st->ops->inventory_export(st, NULL, -1, walk_inv, &w), ST_OK);
+    assert_int_equal(w.n, 6);
+    assert_string_equal(w.numbers[0], "12125550001");
+    assert_string_equal(w.numbers[5], "442071234567");
+    memset(&w, 0, sizeof w);
+    assert_int_equal(st->ops->inventory_export(st, "US", NUM_ACTIVE, walk_inv, &w), ST_OK);
+    assert_int_equal(w.n, 1);
+    assert_string_equal(w.numbers[0], "14155550001");
+    memset(&w, 0, sizeof w);
+    w.stop_after = 2; /* a callback that stops the walk is no failure */
+    assert_int_equal(st->ops->inventory_export(st, "US", -1, walk_inv, &w), ST_OK);
+    assert_int_equal(w.n, 2);
+    /* a customer's number is no inventory */
+    owned_number_t cn = byoc_number("15005550001", a, 0, "88888888-8888-4888-8888-888888888888");
+    assert_int_equal(st->ops->number_insert_owned(st, &cn), ST_OK);
+    memset(&w, 0, sizeof w);
+    assert_int_equal(st->ops->inventory_export(st, "US", -1, walk_inv, &w), ST_OK);
+    assert_int_equal(w.n, 5);
+}
+
+/* ---- idempotency, settings, transactions, operations ---------------------------------------- */
+
+static void test_idempotency(void **state)
+{
+    store_t *st = ST_OF(state);
+    int64_t a = mk_account(st, "MA000000000000000001", 0);
+    int64_t b = mk_account(st, "MA000000000000000002", 0);
+    idem_row_t row = {.status = 201, .body = "{\"ok\":true}", .created_at = 1700000000};
+    memset(row.req_hash, 0x42, IDS_HASH_SZ);
+    idem_row_t got;
+    assert_int_equal(st->ops->idem_get(st, a, "k1", &got), ST_NOTFOUND);
+    assert_int_equal(st->ops->idem_put(st, a, "k1", &row), ST_OK);
+    assert_int_equal(st->ops->idem_get(st, a, "k1", &got), ST_OK);
+    assert_int_equal(got.status, 201);
+    assert_string_equal(got.body, "{\"ok\":true}");
+    assert_memory_equal(got.req_hash, row.req_hash, IDS_HASH_SZ);
+    assert_int_equal(got.created_at, 1700000000);
+    free(got.body);
+    assert_int_equal(st->ops->idem_get(st, b, "k1", &got), ST_NOTFOUND); /* per account */
+    /* a second put replaces */
+    row.status = 422;
+    row.body = "";
+    assert_int_equal(st->ops->idem_put(st, a, "k1", &row), ST_OK);
+    assert_int_equal(st->ops->idem_get(st, a, "k1", &got), ST_OK);
+    assert_int_equal(got.status, 422);
+    assert_string_equal(got.body, "");
+    free(got.body);
+}
+
+static void test_settings(void **state)
+{
+    store_t *st = ST_OF(state);
+    char out[64];
+    assert_int_equal(st->ops->setting_get(st, "key_check", out, sizeof out), ST_NOTFOUND);
+    assert_int_equal(st->ops->setting_put(st, "key_check", "v1"), ST_OK);
+    assert_int_equal(st->ops->setting_get(st, "key_check", out, sizeof out), ST_OK);
+    assert_string_equal(out, "v1");
+    assert_int_equal(st->ops->setting_put(st, "key_check", "v2-longer"), ST_OK);
+    assert_int_equal(st->ops->setting_get(st, "key_check", out, 4), ST_OK);
+    assert_string_equal(out, "v2-"); /* truncated to the room given */
+    /* migrating again applies nothing */
+    int applied = -1;
+    assert_int_equal(st->ops->migrate(st, &applied), ST_OK);
+    assert_int_equal(applied, 0);
+    assert_int_equal(st->ops->ping(st), ST_OK);
+}
+
+static void test_transactions(void **state)
+{
+    store_t *st = ST_OF(state);
+    char out[16];
+    /* nested: only the outermost commit writes */
+    assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
+    assert_int_equal(st->ops->setting_put(st, "a", "1"), ST_OK);
+    assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
+    assert_int_equal(st->ops->setting_put(st, "b", "2"), ST_OK);
+    assert_int_equal(st->ops->tx_commit(st), ST_OK);
+    assert_int_equal(st->ops->tx_commit(st), ST_OK);
+    assert_int_equal(st->ops->setting_get(st, "b", out, sizeof out), ST_OK);
+
+    /* an inner rollback makes the outer commit roll back */
+    assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
+    assert_int_equal(st->ops->setting_put(st, "c", "3"), ST_OK);
+    assert_int_equal(st->ops->tx_begin(st, false), ST_OK);
+    assert_int_equal(st->ops->setting_put(st, "d", "4"), ST_OK);
+    st->ops->tx_rollback(st);
+    assert_int_equal(st->ops->tx_commit(st), ST_ERR);
+    assert_int_equal(st->ops->setting_get(st, "c", out, sizeof out), ST_NOTFOUND);
+    assert_int_equal(st->ops->setting_get(st, "d", out, sizeof out), ST_NOTFOUND);
+
+    /* an outer rollback */
+    assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
+    assert_int_equal(st->ops->setting_put(st, "e", "5"), ST_OK);
+    st->ops->tx_rollback(st);
+    assert_int_equal(st->ops->setting_get(st, "e", out, sizeof out), ST_NOTFOUND);
+    /* and the connection works on after all of it */
+    assert_int_equal(st->ops->setting_put(st, "f", "6"), ST_OK);
+    assert_int_equal(st->ops->setting_get(st, "f", out, sizeof out), ST_OK);
+    assert_int_equal(st->ops->tx_commit(st), ST_ERR); /* nothing open */
+}
+
+/* ---- running ------------------------------------------------------------------------------------- */
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+static const struct CMUnitTest cases[] = {
+    T(test_accounts_and_keys),
+    T(test_import_stats_export),
+    T(test_search_filters),
+    T(test_search_local_calling_area),
+    T(test_search_paging_and_cap),
+    T(test_buy_approve_release_aging),
+    T(test_owned_list_filters),
+    T(test_owned_update_and_customer_numbers),
+    T(test_subaccounts),
+    T(test_applications),
+    T(test_compliance),
+    T(test_carriers),
+    T(test_idempotency),
+    T(test_settings),
+    T(test_transactions),
+};
+
+int main(void)
+{
+    int failed = 0;
+    snprintf(g_dir, sizeof g_dir, "/tmp/nd-conformance.XXXXXX");
+    if (!mkdtemp(g_dir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    g_backend = BK_SQLITE;
+    failed += cmocka_run_group_tests_name("store conformance: sqlite", cases, NULL, NULL);
+    rmdir(g_dir);
+
+    g_pg = getenv("NUMBERD_TEST_PG");
+    if (!g_pg || !*g_pg) {
+        printf("store conformance: postgres SKIPPED: NUMBERD_TEST_PG is not set "
+               "(scripts/test.sh sets it to a throwaway cluster)\n");
+        return failed;
+    }
+#ifdef ND_HAVE_POSTGRES
+    g_backend = BK_PG;
+    failed += cmocka_run_group_tests_name("store conformance: postgres", cases, NULL, NULL);
+#else
+    printf("store conformance: NUMBERD_TEST_PG is set, but this build has no PostgreSQL "
+           "backend (libpq was not found)\n");
+    failed++;
+#endif
+    return failed;
+}
