@@ -99,6 +99,7 @@ int h_admin_account_list(http_req_t *req, http_resp_t *resp)
     static const char *const known[] = {NULL};
     api_ctx_t *ctx = req->app;
     json_t *q = NULL;
+    cerr_t e;
     jw_t w;
     if (api_auth_admin(req, resp) != C_OK) goto done;
     if (api_query(req, resp, known, &q) != C_OK) goto done;
@@ -107,8 +108,8 @@ int h_admin_account_list(http_req_t *req, http_resp_t *resp)
     jw_obj(&w);
     jw_key(&w, "data");
     jw_arr(&w);
-    if (ctx->core.st->ops->account_list(ctx->core.st, list_one, &lc) != ST_OK) {
-        api_error(req, resp, 500, "database error");
+    if (acct_list(&ctx->core, list_one, &lc, &e) != C_OK) {
+        api_core_error(req, resp, &e);
         goto done;
     }
     jw_arr_end(&w);
@@ -297,7 +298,7 @@ int h_admin_number_status(http_req_t *req, http_resp_t *resp)
     json_t *b = NULL;
     numstatus_in_t in = {0};
     owned_number_t *n = xmalloc(sizeof *n);
-    account_t owner;
+    char owner[IDS_AUTH_ID_SZ];
     cerr_t e;
     jw_t w;
     if (api_auth_admin(req, resp) != C_OK) goto done;
@@ -311,14 +312,14 @@ int h_admin_number_status(http_req_t *req, http_resp_t *resp)
         api_core_error(req, resp, &e);
         goto done;
     }
-    if (ctx->core.st->ops->account_by_id(ctx->core.st, n->owner_id, &owner) != ST_OK) {
-        api_error(req, resp, 500, "database error");
+    if (acct_auth_id_of(&ctx->core, n->owner_id, owner, &e) != C_OK) {
+        api_core_error(req, resp, &e);
         goto done;
     }
     begin_ok(resp, &w, 200);
     jw_obj(&w);
-    jw_kstr(&w, "account", owner.auth_id);
-    api_render_account_number(&w, owner.auth_id, n);
+    jw_kstr(&w, "account", owner);
+    api_render_account_number(&w, owner, n);
     jw_obj_end(&w);
 done:
     free(n);

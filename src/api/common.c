@@ -344,16 +344,11 @@ int api_main_auth_id(http_req_t *req, http_resp_t *resp, const account_t *who,
                      char out[IDS_AUTH_ID_SZ])
 {
     api_ctx_t *ctx = req->app;
-    account_t parent;
-    if (who->parent_id == 0) {
-        memcpy(out, who->auth_id, IDS_AUTH_ID_SZ);
-        return C_OK;
-    }
-    if (ctx->core.st->ops->account_by_id(ctx->core.st, who->parent_id, &parent) != ST_OK) {
-        api_error(req, resp, 500, "database error");
+    cerr_t e;
+    if (acct_main_auth_id(&ctx->core, who, out, &e) != C_OK) {
+        api_core_error(req, resp, &e);
         return C_ERR;
     }
-    memcpy(out, parent.auth_id, IDS_AUTH_ID_SZ);
     return C_OK;
 }
 

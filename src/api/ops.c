@@ -32,15 +32,12 @@ int h_ops_healthz(http_req_t *req, http_resp_t *resp)
 int h_ops_readyz(http_req_t *req, http_resp_t *resp)
 {
     api_ctx_t *ctx = req->app;
-    store_t *st = ctx->core.st;
     /* Draining: tell the load balancer to stop sending traffic here. */
     if (atomic_load_explicit(&ctx->stopping, memory_order_relaxed)) {
         plain_json(resp, 503, "{\"status\":\"stopping\"}");
         return C_OK;
     }
-    /* A backend that predates ping: any cheap read will do. */
-    int rc = st->ops->ping ? st->ops->ping(st) : (st->ops->account_count(st) < 0 ? ST_ERR : ST_OK);
-    if (rc == ST_OK) plain_json(resp, 200, "{\"status\":\"ok\",\"database\":\"ok\"}");
+    if (core_ready(&ctx->core)) plain_json(resp, 200, "{\"status\":\"ok\",\"database\":\"ok\"}");
     else plain_json(resp, 503, "{\"status\":\"unavailable\",\"database\":\"error\"}");
     return C_OK;
 }
@@ -115,7 +112,7 @@ int h_ops_metrics(http_req_t *req, http_resp_t *resp)
                "# HELP numberd_build_info The running version and database backend.\n"
                "# TYPE numberd_build_info gauge\n"
                "numberd_build_info{version=\"%s\",backend=\"%s\"} 1\n",
-               ND_VERSION, ctx->core.st->ops->name);
+               ND_VERSION, core_backend(&ctx->core));
     render_inventory(ctx, &resp->body);
     http_resp_header(resp, "Cache-Control", "no-store");
     return C_OK;

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "core/country.h"
-#include "util/metrics.h"
 
 static void render_phone_number(jw_t *w, const char *auth_id, const inv_number_t *n)
 {
@@ -144,11 +143,8 @@ int h_phonenumber_buy(http_req_t *req, http_resp_t *resp)
     const char *resource = e164_parse(req->params[1], canon, NULL) == C_OK ? canon : req->params[1];
     bool replayed;
     if (api_idem_run(req, resp, &who, key, "POST PhoneNumber", resource, b, buy_action, &bc,
-                     &replayed, &e) != C_OK) {
+                     &replayed, &e) != C_OK)
         api_core_error(req, resp, &e);
-        goto done;
-    }
-    if (!replayed && resp->status == 201) metrics_count(MET_PURCHASES);
 done:
     json_decref(b);
     return C_OK;

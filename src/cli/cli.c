@@ -56,24 +56,16 @@ static const char *default_db(const char *db)
 
 int cli_open_core(const char *db, core_t *core)
 {
-    char *err = NULL;
     int applied = 0;
+    cerr_t e;
     memset(core, 0, sizeof *core);
-    core->aging_days = 45;
     db = default_db(db);
     if (ids_init() != C_OK) {
         cli_err("init", "libsodium failed to initialise");
         return C_ERR;
     }
-    if (store_open(db, &core->st, &err) != C_OK) {
-        cli_err("open database", "%s", err);
-        free(err);
-        return C_ERR;
-    }
-    if (core->st->ops->migrate(core->st, &applied) != ST_OK) {
-        cli_err("migrate", "schema migration failed on %s", db);
-        core->st->ops->close(core->st);
-        core->st = NULL;
+    if (core_open(core, db, &applied, &e) != C_OK) {
+        cli_err("open database", "%s", e.msg);
         return C_ERR;
     }
     if (applied) log_msg(LOG_DEBUG, "applied %d migration(s) to %s", applied, db);
@@ -122,8 +114,7 @@ done:
 
 void cli_close_core(core_t *core)
 {
-    if (core->st) core->st->ops->close(core->st);
-    core->st = NULL;
+    core_close(core);
     sec_key_free((sec_key_t *)core->key);
     core->key = NULL;
 }
@@ -246,10 +237,11 @@ static int cmd_account(int argc, char **argv)
     if (strcmp(sub, "list") == 0) {
         if (name) return usage_error(usage, "account list takes no --name");
         if (cli_open_core(db, &core) != C_OK) return 1;
-        int rc = core.st->ops->account_list(core.st, print_account_line, NULL);
+        cerr_t e;
+        int rc = acct_list(&core, print_account_line, NULL, &e);
         cli_close_core(&core);
-        if (rc != ST_OK) {
-            cli_err("account list", "database error");
+        if (rc != C_OK) {
+            cli_err("account list", "%s", e.msg);
             return 1;
         }
         return 0;

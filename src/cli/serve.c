@@ -147,15 +147,18 @@ static int read_token(const char *file, const char *env, char *out, size_t sz)
 /* --demo on an empty database: an account, an inventory, and what to type. */
 static int demo_setup(core_t *core, const char *host, unsigned port)
 {
-    int64_t n = core->st->ops->account_count(core->st);
-    if (n < 0) return C_ERR;
+    int64_t n;
+    cerr_t e;
+    if (acct_count(core, &n, &e) != C_OK) {
+        cli_err("demo", "%s", e.msg);
+        return C_ERR;
+    }
     if (n > 0) {
         log_msg(LOG_INFO, "--demo: the database already has accounts; demo data is created only "
                           "on an empty database (use a new --db to start over)");
         return C_OK;
     }
     acct_created_t a;
-    cerr_t e;
     if (acct_create(core, "demo", &a, &e) != C_OK) {
         cli_err("demo", "%s", e.msg);
         return C_ERR;
@@ -415,7 +418,7 @@ int cli_serve(int argc, char **argv)
     bool v6 = strchr(host, ':') != NULL;
     log_msg(LOG_INFO, "numberd %s listening on http://%s%s%s:%u (%s, %u threads, admin API %s, "
             "metrics %s)",
-            ND_VERSION, v6 ? "[" : "", host, v6 ? "]" : "", bound, ctx.core.st->ops->name,
+            ND_VERSION, v6 ? "[" : "", host, v6 ? "]" : "", bound, core_backend(&ctx.core),
             threads, ctx.admin_enabled ? "on" : "off", ctx.metrics_auth ? "with token" : "open");
     if (demo && demo_setup(&ctx.core, host, bound) != C_OK) {
         http_server_stop(srv);

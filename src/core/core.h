@@ -12,7 +12,6 @@
 #include <stdio.h>
 
 #include "core/model.h"
-#include "store/store.h"
 #include "util/buf.h"
 
 typedef enum {
@@ -39,12 +38,31 @@ int cerr(cerr_t *e, ce_t code, const char *fmt, ...) ND_PRINTF(3, 4);
 bool core_text_ok(const char *s, size_t max);
 
 struct sec_key;
+struct store;
 
+/* The core owns the store: only the core's own files look inside it
+ * (core_store.h); everyone else reaches data through core functions. */
 typedef struct {
-    store_t *st;
+    struct store *st;
     int aging_days;        /* --aging-days (default 45) */
     const struct sec_key *key; /* seals SIP passwords; NULL: none can be stored */
 } core_t;
+
+/* Opens the store named by url (CLI.md --db: an SQLite path or a
+ * postgresql:// URL) and brings its schema up to date; *applied (may be
+ * NULL) gets the number of migrations applied.  c is set up with the
+ * defaults (aging_days 45, no key).  C_ERR with CE_INTERNAL and the reason. */
+int core_open(core_t *c, const char *url, int *applied, cerr_t *e);
+/* Closes the store (the key, which the caller loaded, is the caller's). */
+void core_close(core_t *c);
+/* Does the database answer on this thread's connection?  (GET /readyz) */
+bool core_ready(core_t *c);
+/* The backend's name ("sqlite", "postgres"): a static string. */
+const char *core_backend(const core_t *c);
+/* Records the server key's fingerprint in a new database (*first = true),
+ * or checks it against the one recorded: CE_CONFLICT for another key, so
+ * that a lost or swapped key is found at start, not at the first call. */
+int core_key_check(core_t *c, bool *first, cerr_t *e);
 
 /* Validation faults with the JSON path of the field at fault, so that a
  * dialect can report every fault at once (API.md §3.1). */
@@ -83,6 +101,16 @@ int acct_auth_bearer(core_t *c, const char *key, account_t *out, unsigned *scope
 void acct_cache_invalidate(void);
 /* Parses "phone_numbers:read,phone_numbers:write". */
 int acct_parse_scopes(const char *s, unsigned *out);
+/* Every main account, one callback per account (its argument is valid
+ * during the call only). */
+typedef int (*acct_cb)(const account_t *a, void *ud);
+int acct_list(core_t *c, acct_cb cb, void *ud, cerr_t *e);
+/* How many accounts there are (main and sub). */
+int acct_count(core_t *c, int64_t *n, cerr_t *e);
+/* The auth_id of the account with row id id. */
+int acct_auth_id_of(core_t *c, int64_t id, char out[IDS_AUTH_ID_SZ], cerr_t *e);
+/* The auth_id of who's main account: itself, or a subaccount's parent. */
+int acct_main_auth_id(core_t *c, const account_t *who, char out[IDS_AUTH_ID_SZ], cerr_t *e);
 
 /* ---- inventory (inventory.c) ---- */
 #define INV_MAX_REJECTED_LISTED 1000
@@ -114,7 +142,9 @@ void inv_result_free(inv_result_t *r);
 int inv_validate_row(const char *const *cols, const char *const *vals, size_t n,
                      inv_number_t *out, char *why, size_t whysz);
 
-int inv_stats(core_t *c, store_stats_cb cb, void *ud, cerr_t *e);
+/* Counts by country, type and state, one callback per row. */
+typedef int (*inv_stats_cb)(const stats_row_t *r, void *ud);
+int inv_stats(core_t *c, inv_stats_cb cb, void *ud, cerr_t *e);
 /* Writes the inventory to out as CSV in the import format (CLI.md): a
  * header naming every column, then one row per inventory number in number
  * order, each field as the import reads it back (so export -> import ->
@@ -220,10 +250,6 @@ int core_parse_services(const char *s, int *caps);
  * type), whichever dialect built it.  Paths name the BYOC fields
  * ("sip_gateway.port"; "sip_gateways[3].port" when there are several). */
 void carrier_check(const carrier_t *cr, faults_t *f);
-/* Records the server key's fingerprint in a new database (*first = true),
- * or checks it against the one recorded: CE_CONFLICT for another key, so
- * that a lost or swapped key is found at start, not at the first call. */
-int core_key_check(core_t *c, bool *first, cerr_t *e);
 /* Seals a SIP password under the server key into box (MODEL_BOX_SZ). */
 int carrier_seal(core_t *c, const char *plain, uint8_t *box, size_t *boxlen, cerr_t *e);
 /* Parses a Plivo ip_set ("1.2.3.4, 10.0.0.0/24, 2001:db8::1"): strict

@@ -1,12 +1,11 @@
 /* idem.c -- Idempotency-Key: replay, refuse, or act once. */
-#include "core/core.h"
+#include "core/core_store.h"
 
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
-#include "util/metrics.h"
 #include "core/secrets.h"
 
 bool idem_key_valid(const char *key)
@@ -44,7 +43,7 @@ int idem_run(core_t *c, int64_t account_id, const char *key, const uint8_t hash[
 
     /* A write transaction from the start: a concurrent request with the
      * same key waits here and then sees the first one's stored answer. */
-    if (st->ops->tx_begin(st, true) != ST_OK) return cerr(e, CE_INTERNAL, "database error");
+    if (core_begin(c, e) != C_OK) return C_ERR;
     idem_row_t row = {0};
     int rc = st->ops->idem_get(st, account_id, key, &row);
     if (rc == ST_ERR) goto db_fail;
@@ -58,7 +57,7 @@ int idem_run(core_t *c, int64_t account_id, const char *key, const uint8_t hash[
             metrics_count(MET_IDEM_REPLAYS);
         }
         free(row.body);
-        st->ops->tx_rollback(st);
+        core_rollback(c);
         if (!same)
             return cerr(e, CE_KEY_REUSED,
                         "Idempotency-Key was already used with a different request");
@@ -67,7 +66,7 @@ int idem_run(core_t *c, int64_t account_id, const char *key, const uint8_t hash[
     free(row.body);
 
     if (fn(c, ud, status, body, e) != C_OK) {
-        st->ops->tx_rollback(st);
+        core_rollback(c);
         return C_ERR;
     }
     if (*status >= 200 && *status < 300) {
@@ -76,9 +75,8 @@ int idem_run(core_t *c, int64_t account_id, const char *key, const uint8_t hash[
         memcpy(put.req_hash, hash, IDS_HASH_SZ);
         if (st->ops->idem_put(st, account_id, key, &put) != ST_OK) goto db_fail;
     }
-    if (st->ops->tx_commit(st) != ST_OK) return cerr(e, CE_INTERNAL, "database error (commit)");
-    return C_OK;
+    return core_commit(c, e);
 db_fail:
-    st->ops->tx_rollback(st);
-    return cerr(e, CE_INTERNAL, "database error");
+    core_rollback(c);
+    return core_st(e, ST_ERR, NULL);
 }

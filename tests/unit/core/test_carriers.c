@@ -15,6 +15,7 @@
 
 #include "core/clock.h"
 #include "core/core.h"
+#include "store/store.h"
 #include "core/secrets.h"
 #include "util/log.h"
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/core.h"
+#include "store/store.h"
 #include "core/csv.h"
 #include "util/log.h"
 

@@ -21,6 +21,7 @@
 
 #include "core/clock.h"
 #include "core/core.h"
+#include "store/store.h"
 #include "util/log.h"
 
 #define FAKE_NOW "1795339916" /* 2026-11-22T09:31:56Z */
