@@ -7,7 +7,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/accounts.h"
 #include "core/clock.h"
+#include "core/inventory.h"
+#include "core/numbers.h"
+#include "core/owned.h"
 
 void api_render_account_created(jw_t *w, const acct_created_t *a)
 {

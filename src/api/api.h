@@ -12,9 +12,13 @@
 
 #include "core/authfail.h"
 #include "core/core.h"
+#include "core/idem.h"
 #include "core/ratelimit.h"
 #include "http/http.h"
 #include "util/jw.h"
+
+struct acct_created;  /* core/accounts.h */
+struct inv_result;    /* core/inventory.h */
 
 typedef struct {
     core_t core;
@@ -136,8 +140,8 @@ void api_plivo_changed(http_resp_t *resp);
 void api_render_account_number(jw_t *w, const char *auth_id, const owned_number_t *n);
 
 /* Shared by the admin API and the CLI, so both print the same JSON. */
-void api_render_account_created(jw_t *w, const acct_created_t *a);
-void api_render_import_result(jw_t *w, const inv_result_t *res, bool dry_run);
+void api_render_account_created(jw_t *w, const struct acct_created *a);
+void api_render_import_result(jw_t *w, const struct inv_result *res, bool dry_run);
 
 /* ---- handlers ---- */
 int h_phonenumber_search(http_req_t *req, http_resp_t *resp);

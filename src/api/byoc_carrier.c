@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/carriers.h"
 #include "core/clock.h"
 
 static const char *const k_top[] = {"carrier_name", "trunk_type", "sip_gateway", "inbound_auth",
@@ -99,13 +100,13 @@ static void read_in(json_t *b, carrier_byoc_in_t *in, faults_t *f)
 {
     json_t *o;
     memset(in, 0, sizeof *in);
-    in->in_auth = in->reg = in->reg_expires = -1;
+    in->gw_given = in->in_auth = in->reg = in->reg_expires = -1;
     unknown_members(b, k_top, NULL, f);
     in->name = get_str(b, "carrier_name", NULL, false, f);
     in->trunk = get_str(b, "trunk_type", NULL, false, f);
     in->gw.port = in->gw.netmask = in->gw.inbound = in->gw.outbound = -1;
     if (get_obj(b, "sip_gateway", false, &o, f) == 1) {
-        in->gw_given = true;
+        in->gw_given = 1;
         unknown_members(o, k_gw, "sip_gateway", f);
         in->gw.address = get_str(o, "ipv4", "sip_gateway", false, f);
         in->gw.port = get_int(o, "port", "sip_gateway", 1, 65535, f);

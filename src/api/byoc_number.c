@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/numadd.h"
+#include "core/owned.h"
 
 static const char *source_name(num_source_t s)
 {

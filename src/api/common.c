@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/accounts.h"
 #include "core/clock.h"
 #include "core/money.h"
 #include "util/metrics.h"

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/inventory.h"
+#include "core/numbers.h"
 #include "util/metrics.h"
 
 static void plain_json(http_resp_t *resp, int status, const char *json)

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/apps.h"
+
 static const char *const k_fields[] = {
     "app_name", "answer_url", "answer_method", "hangup_url", "hangup_method",
     "fallback_answer_url", "fallback_method", "message_url", "message_method",

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/carriers.h"
+
 static const char *const k_fields[] = {"name", "ip_set", "voice", "sms", NULL};
 
 static void render_carrier(jw_t *w, const char *auth_id, const carrier_t *cr)

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "core/country.h"
+#include "core/numadd.h"
+#include "core/owned.h"
 
 /* "<CITY>, <COUNTRY NAME>", or the row's region where it has no city. */
 static void render_region(jw_t *w, const inv_number_t *n)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/country.h"
+#include "core/numbers.h"
 
 static void render_phone_number(jw_t *w, const char *auth_id, const inv_number_t *n)
 {

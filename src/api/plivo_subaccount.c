@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/subaccounts.h"
 
 static void render_sub(jw_t *w, const char *parent, const account_t *a)
 {

@@ -9,13 +9,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "api/api.h"
+#include "core/accounts.h"
 #include "core/clock.h"
 #include "core/country.h"
-#include "api/api.h"
+#include "core/inventory.h"
 #include "core/invgen.h"
+#include "core/numbers.h"
+#include "core/owned.h"
+#include "core/secrets.h"
 #include "util/buf.h"
 #include "util/jw.h"
-#include "core/secrets.h"
 #include "util/log.h"
 
 static const char *k_usage =

@@ -6,7 +6,7 @@
 
 #include <stdio.h>
 
-#include "core/core.h"
+#include "core/inventory.h"
 
 #define EXIT_USAGE 2
 

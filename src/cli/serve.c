@@ -13,7 +13,10 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "core/accounts.h"
+#include "core/inventory.h"
 #include "core/invgen.h"
+#include "core/owned.h"
 #include "util/log.h"
 
 static const char *k_serve_usage =

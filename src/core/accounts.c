@@ -1,5 +1,6 @@
 /* accounts.c -- accounts, API keys, authentication, compliance records. */
-#include "core/core_store.h"
+#include "core/accounts.h"
+#include "core/core_int.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -7,6 +8,7 @@
 
 #include "core/clock.h"
 #include "core/country.h"
+#include "core/numbers.h"
 
 int acct_create(core_t *c, const char *name, acct_created_t *out, cerr_t *e)
 {

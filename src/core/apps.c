@@ -1,5 +1,6 @@
 /* apps.c -- applications that numbers point at (API.md §2.6). */
-#include "core/core_store.h"
+#include "core/apps.h"
+#include "core/core_int.h"
 
 #include <stdio.h>
 #include <string.h>

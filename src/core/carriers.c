@@ -6,7 +6,8 @@
  * carrier the BYOC dialect made (or the reverse) can never leave it in a
  * state either dialect would refuse to create.
  */
-#include "core/core_store.h"
+#include "core/carriers.h"
+#include "core/core_int.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -568,7 +569,7 @@ static void apply_byoc(core_t *c, carrier_t *cr, const carrier_byoc_in_t *in, bo
     if (in->trunk && parse_trunk(in->trunk, &cr->trunk) != C_OK)
         fault_add(f, "trunk_type", "must be static_ip, auth or reg");
 
-    if (in->gw_given) {
+    if (in->gw_given == 1) {
         gateway_t *g = &cr->gw[0];
         if (in->gw.address) set_gateway_address(in->gw.address, g, f);
         else if (create) fault_add(f, "sip_gateway.ipv4", "required");

@@ -1,7 +1,7 @@
 /* core.c -- what every service shares: errors, text checks, the store's
  * lifetime and transactions, the server key's fingerprint, and the few
  * validators more than one service applies. */
-#include "core/core_store.h"
+#include "core/core_int.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,5 +1,6 @@
 /* idem.c -- Idempotency-Key: replay, refuse, or act once. */
-#include "core/core_store.h"
+#include "core/idem.h"
+#include "core/core_int.h"
 
 #include <sodium.h>
 #include <stdlib.h>

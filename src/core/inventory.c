@@ -7,7 +7,8 @@
  * its line and reason and the others go on; a bad header stops everything
  * before any row is written.
  */
-#include "core/core_store.h"
+#include "core/inventory.h"
+#include "core/core_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "core/country.h"
 #include "core/csv.h"
 #include "core/money.h"
+#include "core/numbers.h"
 #include "util/utf8.h"
 
 #define IMPORT_BATCH 100000

@@ -6,14 +6,17 @@
  * operator's inventory: they are owned from the start (state active,
  * source byoc or manual), and unrent deletes them.
  */
-#include "core/core_store.h"
+#include "core/numadd.h"
+#include "core/core_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/carriers.h"
 #include "core/clock.h"
 #include "core/country.h"
+#include "core/numbers.h"
 
 static void add_fault(numadd_fault_t *f, size_t *nf, size_t index, const char *given,
                       const char *why)

@@ -1,5 +1,6 @@
 /* numbers.c -- searching the inventory and buying from it (API.md §2.2, §5). */
-#include "core/core_store.h"
+#include "core/numbers.h"
+#include "core/core_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>

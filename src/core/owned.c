@@ -1,12 +1,15 @@
 /* owned.c -- numbers an account owns (API.md §2.3): list, get, update,
  * unrent, aging, and the operator's status actions. */
-#include "core/core_store.h"
+#include "core/owned.h"
+#include "core/core_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/carriers.h"
 #include "core/clock.h"
+#include "core/numbers.h"
 
 /* Maps a filter value to the object's value, case-insensitively. */
 static const char *map_value(const char *in, const char *const pairs[][2], size_t n)
@@ -309,6 +312,13 @@ int num_unrent(core_t *c, const account_t *caller, const char *number_in, cerr_t
         return core_st(e, rc, NULL); /* ST_NOTFOUND: "not found" */
     }
     return core_commit(c, e);
+}
+
+int num_unrent_ref(core_t *c, const account_t *caller, const char *ref, cerr_t *e)
+{
+    char number[E164_BUFSZ];
+    if (num_resolve_ref(c, caller, ref, number, e) != C_OK) return C_ERR;
+    return num_unrent(c, caller, number, e);
 }
 
 int num_aging_sweep(core_t *c, int64_t *returned, cerr_t *e)

@@ -1,9 +1,11 @@
 /* subaccounts.c -- subaccounts of a main account (API.md §2.5). */
-#include "core/core_store.h"
+#include "core/subaccounts.h"
+#include "core/core_int.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include "core/accounts.h"
 #include "core/clock.h"
 
 /* Subaccounts are managed by main accounts only; to a subaccount the

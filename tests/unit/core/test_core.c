@@ -12,7 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/core_store.h"
+#include "core/accounts.h"
+#include "core/core_int.h"
 #include "util/log.h"
 
 static struct {

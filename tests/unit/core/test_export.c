@@ -14,8 +14,9 @@
 #include <unistd.h>
 
 #include "core/core.h"
-#include "store/store.h"
 #include "core/csv.h"
+#include "core/inventory.h"
+#include "store/store.h"
 #include "util/log.h"
 
 /* Every kind of value: quotes, commas, UTF-8, empty and absent optional

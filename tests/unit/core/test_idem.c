@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "core/idem.h"
 #include "core/ids.h"
 #include "core/secrets.h"
 

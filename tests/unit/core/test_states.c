@@ -19,8 +19,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/accounts.h"
 #include "core/clock.h"
 #include "core/core.h"
+#include "core/idem.h"
+#include "core/inventory.h"
+#include "core/numbers.h"
 #include "store/store.h"
 #include "util/log.h"
 

@@ -1,13 +1,15 @@
-/* core_store.h -- the core's side of the store seam: private to src/core.
+/* core_int.h -- private to src/core: what the services share and their
+ * callers do not see (the role SQLite's vdbeInt.h plays for its VDBE).
  *
  * The core owns the store: only the .c files of src/core include this
  * header (and through it store/store.h); the api and cli layers reach data
- * through core functions.  Here are the few helpers every service uses to talk to the
- * store: one reading of a store status as a core error, and transactions
- * that also hold back business counters until the outermost commit.
+ * through core functions.  Here are the few helpers every service uses to
+ * talk to the store -- one reading of a store status as a core error,
+ * transactions that also hold back business counters until the outermost
+ * commit -- and the validators more than one service applies.
  */
-#ifndef ND_CORE_STORE_H
-#define ND_CORE_STORE_H
+#ifndef ND_CORE_INT_H
+#define ND_CORE_INT_H
 
 #include "core/core.h"
 #include "store/store.h"
@@ -36,5 +38,21 @@ void core_rollback(core_t *c);
  * rollback, or a failed commit, drops it).  So a purchase made inside an
  * Idempotency-Key transaction that then fails is never counted. */
 void core_count_on_commit(metric_t m);
+
+/* ---- shared by services (core.c) ---- */
+
+/* What a caller sees: the main account that owns it, and the subaccount
+ * it is restricted to (0 for a main account). */
+static inline int64_t core_owner_id(const account_t *a) { return a->parent_id ? a->parent_id : a->id; }
+static inline int64_t core_sub_id(const account_t *a) { return a->parent_id ? a->id : 0; }
+/* auth_id must be a subaccount of main_acct: sets *sub_id, or C_ERR with
+ * CE_INVALID "invalid <param>: ... is not one of your subaccounts". */
+int core_resolve_sub(core_t *c, const account_t *main_acct, const char *auth_id, int64_t *sub_id,
+                     const char *param, cerr_t *e);
+
+/* An absolute http(s) URL of at most 512 bytes, printable ASCII. */
+bool core_http_url_ok(const char *s);
+/* "voice,sms": a bit set (voice 1, sms 2, mms 4). */
+int core_parse_services(const char *s, int *caps);
 
 #endif
