@@ -224,13 +224,14 @@ typedef struct {
 } create_ctx_t;
 
 /* Runs inside the idempotency transaction: a retry gets these bytes. */
-static int create_action(core_t *c, void *ud, int *status, buf_t *body, cerr_t *e)
+static int create_action(core_t *c, void *ud, idem_answer_t *ans, cerr_t *e)
 {
     create_ctx_t *cc = ud;
     carrier_t cr;
     if (carrier_byoc_create(c, cc->who, cc->in, cc->f, &cr, e) != C_OK) return C_ERR;
-    render_body(body, cc->who->auth_id, &cr, false);
-    *status = 201;
+    render_body(ans->body, cc->who->auth_id, &cr, false);
+    ans->code = 201;
+    ans->replayable = true;
     carrier_clear(&cr);
     return C_OK;
 }

@@ -58,14 +58,15 @@ typedef struct {
 } create_ctx_t;
 
 /* Runs inside the idempotency transaction: a retry gets these bytes. */
-static int create_action(core_t *c, void *ud, int *status, buf_t *body, cerr_t *e)
+static int create_action(core_t *c, void *ud, idem_answer_t *ans, cerr_t *e)
 {
     create_ctx_t *cc = ud;
     owned_number_t *n = xmalloc(sizeof *n);
     int rc = num_add(c, cc->who, &cc->in, &cc->fault, &cc->nfaults, n, e);
     if (rc == C_OK) {
-        render_body(body, cc->who->auth_id, n);
-        *status = 201;
+        render_body(ans->body, cc->who->auth_id, n);
+        ans->code = 201;
+        ans->replayable = true;
     }
     free(n);
     return rc;

@@ -548,11 +548,10 @@ int api_idem_run(http_req_t *req, http_resp_t *resp, const account_t *who, const
     idem_hash(&ctx->core, action, resource, params, n, hash);
     ids_wipe(params, n);
     free(params);
-    int status = 0;
+    idem_answer_t ans = {.body = &resp->body};
     *replayed = false;
-    if (idem_run(&ctx->core, who->id, key, hash, fn, ud, &status, &resp->body, replayed, e) != C_OK)
-        return C_ERR;
-    resp->status = status;
+    if (idem_run(&ctx->core, who->id, key, hash, fn, ud, &ans, replayed, e) != C_OK) return C_ERR;
+    resp->status = ans.code;
     if (*replayed) http_resp_header(resp, "Idempotent-Replayed", "true");
     return C_OK;
 }

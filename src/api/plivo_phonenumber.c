@@ -87,7 +87,7 @@ typedef struct {
 
 /* Runs inside the idempotency transaction: buy, then render the answer
  * that a retry with the same key will get byte for byte. */
-static int buy_action(core_t *c, void *ud, int *status, buf_t *body, cerr_t *e)
+static int buy_action(core_t *c, void *ud, idem_answer_t *ans, cerr_t *e)
 {
     buy_ctx_t *bc = ud;
     buy_out_t out;
@@ -96,8 +96,8 @@ static int buy_action(core_t *c, void *ud, int *status, buf_t *body, cerr_t *e)
     char api_id[IDS_UUID_SZ];
     api_new_api_id(bc->resp, api_id);
     jw_t w;
-    buf_reset(body);
-    jw_init(&w, body);
+    buf_reset(ans->body);
+    jw_init(&w, ans->body);
     jw_obj(&w);
     jw_kstr(&w, "api_id", api_id);
     jw_kstr(&w, "message", "created");
@@ -110,7 +110,8 @@ static int buy_action(core_t *c, void *ud, int *status, buf_t *body, cerr_t *e)
     jw_arr_end(&w);
     jw_kstr(&w, "status", pending ? "pending" : "fulfilled");
     jw_obj_end(&w);
-    *status = 201;
+    ans->code = 201;
+    ans->replayable = true;  /* the number is sold: a retry must not buy again */
     return C_OK;
 }
 

@@ -36,11 +36,12 @@ void idem_hash(const core_t *c, const char *action, const char *resource, const 
 }
 
 int idem_run(core_t *c, int64_t account_id, const char *key, const uint8_t hash[IDS_HASH_SZ],
-             idem_action_fn fn, void *ud, int *status, buf_t *body, bool *replayed, cerr_t *e)
+             idem_action_fn fn, void *ud, idem_answer_t *ans, bool *replayed, cerr_t *e)
 {
     store_t *st = c->st;
     *replayed = false;
-    if (key == NULL) return fn(c, ud, status, body, e);
+    ans->replayable = false;
+    if (key == NULL) return fn(c, ud, ans, e);
 
     /* A write transaction from the start: a concurrent request with the
      * same key waits here and then sees the first one's stored answer. */
@@ -51,9 +52,10 @@ int idem_run(core_t *c, int64_t account_id, const char *key, const uint8_t hash[
     if (rc == ST_OK && row.created_at + IDEM_TTL_SECONDS > clock_now()) {
         bool same = ids_hash_equal(row.req_hash, hash);
         if (same) {
-            *status = row.status;
-            buf_reset(body);
-            buf_puts(body, row.body);
+            ans->code = row.status;
+            ans->replayable = true;
+            buf_reset(ans->body);
+            buf_puts(ans->body, row.body);
             *replayed = true;
             metrics_count(MET_IDEM_REPLAYS);
         }
@@ -66,12 +68,12 @@ int idem_run(core_t *c, int64_t account_id, const char *key, const uint8_t hash[
     }
     free(row.body);
 
-    if (fn(c, ud, status, body, e) != C_OK) {
+    if (fn(c, ud, ans, e) != C_OK) {
         core_rollback(c);
         return C_ERR;
     }
-    if (*status >= 200 && *status < 300) {
-        idem_row_t put = {.status = *status, .body = body->data ? body->data : "",
+    if (ans->replayable) {
+        idem_row_t put = {.status = ans->code, .body = ans->body->data ? ans->body->data : "",
                           .created_at = clock_now()};
         memcpy(put.req_hash, hash, IDS_HASH_SZ);
         if (st->ops->idem_put(st, account_id, key, &put) != ST_OK) goto db_fail;
