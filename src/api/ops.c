@@ -24,24 +24,22 @@ static void plain_json(http_resp_t *resp, int status, const char *json)
     http_resp_header(resp, "Cache-Control", "no-store");
 }
 
-int h_ops_healthz(http_req_t *req, http_resp_t *resp)
+void h_ops_healthz(http_req_t *req, http_resp_t *resp)
 {
     ND_UNUSED(req);
     plain_json(resp, 200, "{\"status\":\"ok\"}");
-    return C_OK;
 }
 
-int h_ops_readyz(http_req_t *req, http_resp_t *resp)
+void h_ops_readyz(http_req_t *req, http_resp_t *resp)
 {
     api_ctx_t *ctx = req->app;
     /* Draining: tell the load balancer to stop sending traffic here. */
     if (atomic_load_explicit(&ctx->stopping, memory_order_relaxed)) {
         plain_json(resp, 503, "{\"status\":\"stopping\"}");
-        return C_OK;
+        return;
     }
     if (core_ready(&ctx->core)) plain_json(resp, 200, "{\"status\":\"ok\",\"database\":\"ok\"}");
     else plain_json(resp, 503, "{\"status\":\"unavailable\",\"database\":\"error\"}");
-    return C_OK;
 }
 
 /* ---- /metrics ---- */
@@ -87,7 +85,7 @@ static void render_inventory(api_ctx_t *ctx, buf_t *out)
     free(g);
 }
 
-int h_ops_metrics(http_req_t *req, http_resp_t *resp)
+void h_ops_metrics(http_req_t *req, http_resp_t *resp)
 {
     api_ctx_t *ctx = req->app;
     if (ctx->metrics_auth) {
@@ -103,7 +101,7 @@ int h_ops_metrics(http_req_t *req, http_resp_t *resp)
             plain_json(resp, 401, "{\"error\":\"authentication failed: want Authorization: "
                                   "Bearer <metrics token>\"}");
             http_resp_header(resp, "WWW-Authenticate", "Bearer realm=\"numberd metrics\"");
-            return C_OK;
+            return;
         }
     }
     resp->status = 200;
@@ -117,5 +115,4 @@ int h_ops_metrics(http_req_t *req, http_resp_t *resp)
                ND_VERSION, core_backend(&ctx->core));
     render_inventory(ctx, &resp->body);
     http_resp_header(resp, "Cache-Control", "no-store");
-    return C_OK;
 }

@@ -15,14 +15,6 @@ static int set_url(const char *in, const char *param, char *out, cerr_t *e)
     return C_OK;
 }
 
-static int set_method(const char *in, const char *param, char *out, cerr_t *e)
-{
-    if (nd_strcasecmp(in, "GET") == 0) memcpy(out, "GET", 4);
-    else if (nd_strcasecmp(in, "POST") == 0) memcpy(out, "POST", 5);
-    else return cerr(e, CE_INVALID, "invalid %s: want GET or POST", param);
-    return C_OK;
-}
-
 /* Applies the given fields of in to a (validated); a->account_id is set. */
 static int apply(core_t *c, const account_t *caller, app_t *a, const app_in_t *in, cerr_t *e)
 {
@@ -49,7 +41,7 @@ static int apply(core_t *c, const account_t *caller, app_t *a, const app_in_t *i
         {in->message_method, "message_method", a->message_method},
     };
     for (size_t i = 0; i < ND_ARRAY_LEN(methods); i++)
-        if (methods[i].v && set_method(methods[i].v, methods[i].name, methods[i].dst, e) != C_OK) return C_ERR;
+        if (methods[i].v && core_parse_method(methods[i].v, methods[i].name, methods[i].dst, e) != C_OK) return C_ERR;
     if (in->default_number_app >= 0) {
         /* the default is the main account's: its purchases use it */
         if (caller->parent_id && in->default_number_app)

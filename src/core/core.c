@@ -178,6 +178,14 @@ int core_resolve_sub(core_t *c, const account_t *main_acct, const char *auth_id,
     return C_OK;
 }
 
+int core_parse_method(const char *in, const char *param, char out[MODEL_METHOD_SZ], cerr_t *e)
+{
+    if (nd_strcasecmp(in, "GET") == 0) memcpy(out, "GET", 4);
+    else if (nd_strcasecmp(in, "POST") == 0) memcpy(out, "POST", 5);
+    else return cerr(e, CE_INVALID, "invalid %s: want GET or POST", param);
+    return C_OK;
+}
+
 int core_parse_services(const char *s, int *caps)
 {
     const char *p = s;

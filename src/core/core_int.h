@@ -52,6 +52,8 @@ int core_resolve_sub(core_t *c, const account_t *main_acct, const char *auth_id,
 
 /* An absolute http(s) URL of at most 512 bytes, printable ASCII. */
 bool core_http_url_ok(const char *s);
+/* "GET" or "POST", in any case, into out; CE_INVALID naming param otherwise. */
+int core_parse_method(const char *in, const char *param, char out[MODEL_METHOD_SZ], cerr_t *e);
 /* "voice,sms": a bit set (voice 1, sms 2, mms 4). */
 int core_parse_services(const char *s, int *caps);
 

@@ -149,11 +149,19 @@ static bool cnam_ok(const char *s)
     return true;
 }
 
-static int parse_method(const char *in, const char *param, char out[MODEL_METHOD_SZ], cerr_t *e)
+/* A callback URL and its method: the URL ("" clears it; a new one's
+ * method defaults to POST), then the method. */
+static int set_callback(const char *url, const char *method, const char *url_param,
+                        const char *method_param, char out_url[MODEL_URL_SZ],
+                        char out_method[MODEL_METHOD_SZ], cerr_t *e)
 {
-    if (nd_strcasecmp(in, "GET") == 0) memcpy(out, "GET", 4);
-    else if (nd_strcasecmp(in, "POST") == 0) memcpy(out, "POST", 5);
-    else return cerr(e, CE_INVALID, "invalid %s: want GET or POST", param);
+    if (url) {
+        if (url[0] && !core_http_url_ok(url))
+            return cerr(e, CE_INVALID, "invalid %s: want an absolute http(s) URL", url_param);
+        snprintf(out_url, MODEL_URL_SZ, "%s", url);
+        if (!out_method[0]) memcpy(out_method, "POST", 5);
+    }
+    if (method) return core_parse_method(method, method_param, out_method, e);
     return C_OK;
 }
 
@@ -227,14 +235,8 @@ static int apply_update(core_t *c, const account_t *caller, owned_number_t *n,
             return cerr(e, CE_INVALID, "invalid cnam: 1-15 letters, digits, spaces or ,.-'&");
         snprintf(n->cnam, sizeof n->cnam, "%s", in->cnam);
     }
-    if (in->cnam_callback_url) {
-        if (in->cnam_callback_url[0] && !core_http_url_ok(in->cnam_callback_url))
-            return cerr(e, CE_INVALID, "invalid cnam_callback_url: want an absolute http(s) URL");
-        snprintf(n->cnam_callback_url, sizeof n->cnam_callback_url, "%s", in->cnam_callback_url);
-        if (!n->cnam_callback_method[0]) memcpy(n->cnam_callback_method, "POST", 5);
-    }
-    if (in->cnam_callback_method &&
-        parse_method(in->cnam_callback_method, "cnam_callback_method", n->cnam_callback_method, e) != C_OK)
+    if (set_callback(in->cnam_callback_url, in->cnam_callback_method, "cnam_callback_url",
+                     "cnam_callback_method", n->cnam_callback_url, n->cnam_callback_method, e) != C_OK)
         return C_ERR;
     if (in->profile_uuid) {
         if (in->profile_uuid[0] && !ids_is_uuid(in->profile_uuid, strlen(in->profile_uuid)))
@@ -261,14 +263,9 @@ static int apply_update(core_t *c, const account_t *caller, owned_number_t *n,
     if (enrolled && !n->profile_uuid[0])
         return cerr(e, CE_INVALID, "profile_uuid is required while caller_reputation is enabled "
                                    "(disable caller_reputation first)");
-    if (in->cr_callback_url) {
-        if (in->cr_callback_url[0] && !core_http_url_ok(in->cr_callback_url))
-            return cerr(e, CE_INVALID, "invalid caller_reputation_callback_url: want an absolute http(s) URL");
-        snprintf(n->cr_callback_url, sizeof n->cr_callback_url, "%s", in->cr_callback_url);
-        if (!n->cr_callback_method[0]) memcpy(n->cr_callback_method, "POST", 5);
-    }
-    if (in->cr_callback_method &&
-        parse_method(in->cr_callback_method, "caller_reputation_callback_method", n->cr_callback_method, e) != C_OK)
+    if (set_callback(in->cr_callback_url, in->cr_callback_method, "caller_reputation_callback_url",
+                     "caller_reputation_callback_method", n->cr_callback_url, n->cr_callback_method,
+                     e) != C_OK)
         return C_ERR;
     return C_OK;
 }
