@@ -102,11 +102,7 @@ int app_create(core_t *c, const account_t *caller, const app_in_t *in, app_t *ou
         app_t same;
         if (st->ops->app_get(st, out->account_id, 0, out->app_id, &same) != ST_OK) break;
     }
-    if (rc != C_OK) {
-        core_rollback(c);
-        return C_ERR;
-    }
-    return core_commit(c, e);
+    return core_end(c, rc, e);
 }
 
 int app_list(core_t *c, const account_t *caller, const char *app_name, int limit, int offset,
@@ -135,26 +131,21 @@ int app_update(core_t *c, const account_t *caller, const char *app_id, const app
 {
     app_t a;
     if (core_begin(c, e) != C_OK) return C_ERR;
-    if (load(c, caller, app_id, &a, e) != C_OK || apply(c, caller, &a, in, e) != C_OK) goto fail;
-    a.modified_at = clock_now();
-    if (save(c, &a, false, e) != C_OK) goto fail;
-    return core_commit(c, e);
-fail:
-    core_rollback(c);
-    return C_ERR;
+    int rc = load(c, caller, app_id, &a, e);
+    if (rc == C_OK) rc = apply(c, caller, &a, in, e);
+    if (rc == C_OK) {
+        a.modified_at = clock_now();
+        rc = save(c, &a, false, e);
+    }
+    return core_end(c, rc, e);
 }
 
 int app_delete(core_t *c, const account_t *caller, const char *app_id, cerr_t *e)
 {
     app_t a;
     if (core_begin(c, e) != C_OK) return C_ERR;
-    if (load(c, caller, app_id, &a, e) != C_OK) goto fail;
-    if (c->st->ops->app_delete(c->st, a.account_id, a.app_id) != ST_OK) {
-        core_st(e, ST_ERR, NULL);
-        goto fail;
-    }
-    return core_commit(c, e);
-fail:
-    core_rollback(c);
-    return C_ERR;
+    int rc = load(c, caller, app_id, &a, e);
+    if (rc == C_OK && c->st->ops->app_delete(c->st, a.account_id, a.app_id) != ST_OK)
+        rc = core_st(e, ST_ERR, NULL);
+    return core_end(c, rc, e);
 }

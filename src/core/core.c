@@ -94,6 +94,13 @@ void core_rollback(core_t *c)
     if (t_depth > 0 && --t_depth == 0) held_settle(false);
 }
 
+int core_end(core_t *c, int rc, cerr_t *e)
+{
+    if (rc == C_OK) return core_commit(c, e);
+    core_rollback(c);
+    return C_ERR;
+}
+
 void core_count_on_commit(metric_t m)
 {
     if (t_depth == 0) metrics_count(m);

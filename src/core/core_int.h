@@ -32,6 +32,9 @@ int core_st(cerr_t *e, int st, const char *what);
 int core_begin(core_t *c, cerr_t *e);
 int core_commit(core_t *c, cerr_t *e);
 void core_rollback(core_t *c);
+/* Ends what core_begin opened: commits when rc is C_OK, else rolls back
+ * and returns C_ERR (e already says why). */
+int core_end(core_t *c, int rc, cerr_t *e);
 
 /* Counts m once the work the calling thread is doing is durable: at once
  * outside a transaction, else when the outermost core_commit succeeds (a

@@ -281,17 +281,12 @@ int num_update(core_t *c, const account_t *caller, const char *number_in, const 
     /* Read, check and write in one write transaction: nothing can change
      * the number between the checks and the update. */
     if (core_begin(c, e) != C_OK) return C_ERR;
-    int rc = st->ops->number_get_owned(st, core_owner_id(caller), core_sub_id(caller), number, &n);
-    if (core_st(e, rc, NULL) != C_OK) goto fail; /* ST_NOTFOUND: "not found" */
-    if (apply_update(c, caller, &n, in, e) != C_OK) goto fail;
-    if (st->ops->number_update_owned(st, &n) != ST_OK) {
-        core_st(e, ST_ERR, NULL);
-        goto fail;
-    }
-    return core_commit(c, e);
-fail:
-    core_rollback(c);
-    return C_ERR;
+    /* ST_NOTFOUND: "not found" */
+    int rc = core_st(e, st->ops->number_get_owned(st, core_owner_id(caller), core_sub_id(caller),
+                                                  number, &n), NULL);
+    if (rc == C_OK) rc = apply_update(c, caller, &n, in, e);
+    if (rc == C_OK && st->ops->number_update_owned(st, &n) != ST_OK) rc = core_st(e, ST_ERR, NULL);
+    return core_end(c, rc, e);
 }
 
 int num_unrent(core_t *c, const account_t *caller, const char *number_in, cerr_t *e)
@@ -304,11 +299,7 @@ int num_unrent(core_t *c, const account_t *caller, const char *number_in, cerr_t
     if (core_begin(c, e) != C_OK) return C_ERR;
     int rc = st->ops->number_get_owned(st, core_owner_id(caller), core_sub_id(caller), number, &n);
     if (rc == ST_OK) rc = st->ops->number_release(st, core_owner_id(caller), number, c->aging_days == 0);
-    if (rc != ST_OK) {
-        core_rollback(c);
-        return core_st(e, rc, NULL); /* ST_NOTFOUND: "not found" */
-    }
-    return core_commit(c, e);
+    return core_end(c, core_st(e, rc, NULL), e); /* ST_NOTFOUND: "not found" */
 }
 
 int num_unrent_ref(core_t *c, const account_t *caller, const char *ref, cerr_t *e)

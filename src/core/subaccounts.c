@@ -85,15 +85,10 @@ int sub_delete(core_t *c, const account_t *caller, const char *auth_id, cerr_t *
 {
     account_t a;
     if (core_begin(c, e) != C_OK) return C_ERR;
-    if (load_sub(c, caller, auth_id, &a, e) != C_OK) {
-        core_rollback(c);
-        return C_ERR;
-    }
-    if (c->st->ops->sub_delete(c->st, caller->id, a.id) != ST_OK) {
-        core_rollback(c);
-        return core_st(e, ST_ERR, NULL);
-    }
-    if (core_commit(c, e) != C_OK) return C_ERR;
+    int rc = load_sub(c, caller, auth_id, &a, e);
+    if (rc == C_OK && c->st->ops->sub_delete(c->st, caller->id, a.id) != ST_OK)
+        rc = core_st(e, ST_ERR, NULL);
+    if (core_end(c, rc, e) != C_OK) return C_ERR;
     acct_cache_invalidate();
     return C_OK;
 }
