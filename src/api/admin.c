@@ -7,7 +7,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/accounts.h"
 #include "util/clock.h"
+#include "core/inventory.h"
+#include "core/numbers.h"
+#include "core/owned.h"
 
 void api_render_account_created(jw_t *w, const acct_created_t *a)
 {
@@ -38,40 +42,47 @@ void api_render_import_result(jw_t *w, const inv_result_t *res, bool dry_run)
     jw_obj_end(w);
 }
 
-static void begin_ok(http_resp_t *resp, jw_t *w, int status)
+void api_render_apikey(jw_t *w, const char *key, unsigned scopes)
 {
-    resp->status = status;
-    buf_reset(&resp->body);
-    jw_init(w, &resp->body);
+    jw_obj(w);
+    jw_kstr(w, "api_key", key);
+    jw_key(w, "scopes");
+    jw_arr(w);
+    if (scopes & SCOPE_READ) jw_str(w, "phone_numbers:read");
+    if (scopes & SCOPE_WRITE) jw_str(w, "phone_numbers:write");
+    jw_arr_end(w);
+    jw_obj_end(w);
 }
 
-int h_admin_account_create(http_req_t *req, http_resp_t *resp)
+typedef struct {
+    const char *name;
+} account_in_t;
+
+void h_admin_account_create(http_req_t *req, http_resp_t *resp)
 {
-    static const char *const known[] = {"name", NULL};
+    static const api_field_t fields[] = {API_FIELD(account_in_t, name, API_STR), API_FIELDS_END};
     api_ctx_t *ctx = req->app;
     json_t *b = NULL;
-    const char *name;
+    account_in_t in = {0};
     acct_created_t a;
     cerr_t e;
     jw_t w;
 
     if (api_auth_admin(req, resp) != C_OK) goto done;
-    if (api_body(req, resp, known, &b) != C_OK) goto done;
-    if (api_str(req, resp, b, "name", &name) != C_OK) goto done;
-    if (name == NULL) {
+    if (api_body(req, resp, fields, &in, &b) != C_OK) goto done;
+    if (in.name == NULL) {
         api_error(req, resp, 400, "missing required parameter: name");
         goto done;
     }
-    if (acct_create(&ctx->core, name, &a, &e) != C_OK) {
+    if (acct_create(&ctx->core, in.name, &a, &e) != C_OK) {
         api_core_error(req, resp, &e);
         goto done;
     }
-    begin_ok(resp, &w, 201);
+    api_json_begin(resp, &w, 201);
     api_render_account_created(&w, &a);
     ids_wipe(&a, sizeof a);
 done:
     json_decref(b);
-    return C_OK;
 }
 
 typedef struct {
@@ -94,21 +105,21 @@ static int list_one(const account_t *a, void *ud)
     return C_OK;
 }
 
-int h_admin_account_list(http_req_t *req, http_resp_t *resp)
+void h_admin_account_list(http_req_t *req, http_resp_t *resp)
 {
-    static const char *const known[] = {NULL};
     api_ctx_t *ctx = req->app;
     json_t *q = NULL;
+    cerr_t e;
     jw_t w;
     if (api_auth_admin(req, resp) != C_OK) goto done;
-    if (api_query(req, resp, known, &q) != C_OK) goto done;
-    begin_ok(resp, &w, 200);
+    if (api_query(req, resp, api_no_fields, NULL, &q) != C_OK) goto done;
+    api_json_begin(resp, &w, 200);
     list_ctx_t lc = {&w, 0};
     jw_obj(&w);
     jw_key(&w, "data");
     jw_arr(&w);
-    if (ctx->core.st->ops->account_list(ctx->core.st, list_one, &lc) != ST_OK) {
-        api_error(req, resp, 500, "database error");
+    if (acct_list(&ctx->core, list_one, &lc, &e) != C_OK) {
+        api_core_error(req, resp, &e);
         goto done;
     }
     jw_arr_end(&w);
@@ -116,56 +127,65 @@ int h_admin_account_list(http_req_t *req, http_resp_t *resp)
     jw_obj_end(&w);
 done:
     json_decref(q);
+}
+
+/* scopes: a list of scope names; absent: every scope. */
+static int read_scopes(http_req_t *req, http_resp_t *resp, json_t *obj, const char *name, void *dst)
+{
+    unsigned *scopes = dst;
+    json_t *sc = json_object_get(obj, name);
+    if (sc == NULL) {
+        *scopes = SCOPE_READ | SCOPE_WRITE;
+        return C_OK;
+    }
+    *scopes = 0;
+    if (json_is_array(sc) && json_array_size(sc) >= 1 && json_array_size(sc) <= 2) {
+        size_t i;
+        json_t *v;
+        unsigned one;
+        json_array_foreach(sc, i, v) {
+            if (!json_is_string(v) || acct_parse_scopes(json_string_value(v), &one) != C_OK) {
+                *scopes = 0;
+                break;
+            }
+            *scopes |= one;
+        }
+    }
+    if (*scopes == 0) {
+        api_error(req, resp, 400, "invalid scopes: want a list of phone_numbers:read, phone_numbers:write");
+        return C_ERR;
+    }
     return C_OK;
 }
 
-int h_admin_apikey_create(http_req_t *req, http_resp_t *resp)
+typedef struct {
+    unsigned scopes;
+} apikey_in_t;
+
+void h_admin_apikey_create(http_req_t *req, http_resp_t *resp)
 {
-    static const char *const known[] = {"scopes", NULL};
+    static const api_field_t fields[] = {
+        API_FIELD_READ("scopes", apikey_in_t, scopes, read_scopes),
+        API_FIELDS_END,
+    };
     api_ctx_t *ctx = req->app;
     json_t *b = NULL;
-    unsigned scopes = 0;
+    apikey_in_t in = {0};
     char key[IDS_APIKEY_SZ];
     cerr_t e;
     jw_t w;
 
     if (api_auth_admin(req, resp) != C_OK) goto done;
-    if (api_body(req, resp, known, &b) != C_OK) goto done;
-    json_t *sc = json_object_get(b, "scopes");
-    if (sc == NULL) {
-        scopes = SCOPE_READ | SCOPE_WRITE;
-    } else if (!json_is_array(sc) || json_array_size(sc) == 0 || json_array_size(sc) > 2) {
-        api_error(req, resp, 400, "invalid scopes: want a list of phone_numbers:read, phone_numbers:write");
-        goto done;
-    } else {
-        size_t i;
-        json_t *v;
-        json_array_foreach(sc, i, v) {
-            unsigned one;
-            if (!json_is_string(v) || acct_parse_scopes(json_string_value(v), &one) != C_OK) {
-                api_error(req, resp, 400, "invalid scopes: want a list of phone_numbers:read, phone_numbers:write");
-                goto done;
-            }
-            scopes |= one;
-        }
-    }
-    if (acct_apikey_create(&ctx->core, req->params[0], scopes, key, &e) != C_OK) {
+    if (api_body(req, resp, fields, &in, &b) != C_OK) goto done;
+    if (acct_apikey_create(&ctx->core, http_param(req, "auth_id"), in.scopes, key, &e) != C_OK) {
         api_core_error(req, resp, &e);
         goto done;
     }
-    begin_ok(resp, &w, 201);
-    jw_obj(&w);
-    jw_kstr(&w, "api_key", key);
-    jw_key(&w, "scopes");
-    jw_arr(&w);
-    if (scopes & SCOPE_READ) jw_str(&w, "phone_numbers:read");
-    if (scopes & SCOPE_WRITE) jw_str(&w, "phone_numbers:write");
-    jw_arr_end(&w);
-    jw_obj_end(&w);
+    api_json_begin(resp, &w, 201);
+    api_render_apikey(&w, key, in.scopes);
     ids_wipe(key, sizeof key);
 done:
     json_decref(b);
-    return C_OK;
 }
 
 /* ---- inventory stats ---- */
@@ -201,16 +221,15 @@ static int stats_row(const stats_row_t *r, void *ud)
     return C_OK;
 }
 
-int h_admin_inventory_stats(http_req_t *req, http_resp_t *resp)
+void h_admin_inventory_stats(http_req_t *req, http_resp_t *resp)
 {
-    static const char *const known[] = {NULL};
     api_ctx_t *ctx = req->app;
     json_t *q = NULL;
     cerr_t e;
     jw_t w;
     if (api_auth_admin(req, resp) != C_OK) goto done;
-    if (api_query(req, resp, known, &q) != C_OK) goto done;
-    begin_ok(resp, &w, 200);
+    if (api_query(req, resp, api_no_fields, NULL, &q) != C_OK) goto done;
+    api_json_begin(resp, &w, 200);
     stats_ctx_t s = {.w = &w};
     jw_obj(&w);
     jw_key(&w, "counts");
@@ -226,104 +245,104 @@ int h_admin_inventory_stats(http_req_t *req, http_resp_t *resp)
     jw_obj_end(&w);
 done:
     json_decref(q);
-    return C_OK;
 }
 
-int h_admin_compliance_create(http_req_t *req, http_resp_t *resp)
+typedef struct {
+    const char *account, *country_iso, *number_type;
+} compliance_in_t;
+
+void h_admin_compliance_create(http_req_t *req, http_resp_t *resp)
 {
-    static const char *const known[] = {"account", "country_iso", "number_type", NULL};
+    static const api_field_t fields[] = {
+        API_FIELD(compliance_in_t, account, API_STR),
+        API_FIELD(compliance_in_t, country_iso, API_STR),
+        API_FIELD(compliance_in_t, number_type, API_STR),
+        API_FIELDS_END,
+    };
     api_ctx_t *ctx = req->app;
     json_t *b = NULL;
-    const char *account, *country, *type;
+    compliance_in_t in = {0};
     char id[IDS_UUID_SZ];
     cerr_t e;
     jw_t w;
     if (api_auth_admin(req, resp) != C_OK) goto done;
-    if (api_body(req, resp, known, &b) != C_OK) goto done;
-    if (api_str(req, resp, b, "account", &account) != C_OK ||
-        api_str(req, resp, b, "country_iso", &country) != C_OK ||
-        api_str(req, resp, b, "number_type", &type) != C_OK)
-        goto done;
-    if (!account || !country || !type) {
+    if (api_body(req, resp, fields, &in, &b) != C_OK) goto done;
+    if (!in.account || !in.country_iso || !in.number_type) {
         api_error(req, resp, 400, "missing required parameter: account, country_iso and number_type are required");
         goto done;
     }
-    if (compliance_create(&ctx->core, account, country, type, id, &e) != C_OK) {
+    if (compliance_create(&ctx->core, in.account, in.country_iso, in.number_type, id, &e) != C_OK) {
         api_core_error(req, resp, &e);
         goto done;
     }
-    begin_ok(resp, &w, 201);
+    api_json_begin(resp, &w, 201);
     jw_obj(&w);
     jw_kstr(&w, "compliance_id", id);
     jw_obj_end(&w);
 done:
     json_decref(b);
-    return C_OK;
 }
 
-int h_admin_number_approve(http_req_t *req, http_resp_t *resp)
+void h_admin_number_approve(http_req_t *req, http_resp_t *resp)
 {
-    static const char *const known[] = {NULL};
     api_ctx_t *ctx = req->app;
     json_t *b = NULL;
+    const char *given = http_param(req, "number");
     cerr_t e;
     jw_t w;
     char number[E164_BUFSZ];
     if (api_auth_admin(req, resp) != C_OK) goto done;
-    if (api_body(req, resp, known, &b) != C_OK) goto done;
-    if (num_approve(&ctx->core, req->params[0], &e) != C_OK) {
+    if (api_body(req, resp, api_no_fields, NULL, &b) != C_OK) goto done;
+    if (num_approve(&ctx->core, given, &e) != C_OK) {
         api_core_error(req, resp, &e);
         goto done;
     }
-    e164_parse(req->params[0], number, NULL);
-    begin_ok(resp, &w, 200);
+    e164_parse(given, number, NULL);
+    api_json_begin(resp, &w, 200);
     jw_obj(&w);
     jw_kstr(&w, "number", number);
     jw_kstr(&w, "status", "active");
     jw_obj_end(&w);
 done:
     json_decref(b);
-    return C_OK;
 }
 
 /* Operator actions: statuses that outside processes (10DLC registration,
  * toll-free verification, caller reputation) set on an owned number. */
-int h_admin_number_status(http_req_t *req, http_resp_t *resp)
+void h_admin_number_status(http_req_t *req, http_resp_t *resp)
 {
-    static const char *const known[] = {"tendlc_registration_status", "tendlc_campaign_id",
-                                        "toll_free_sms_verification", "caller_reputation_status",
-                                        NULL};
+    static const api_field_t fields[] = {
+        API_FIELD(numstatus_in_t, tendlc_registration_status, API_STR),
+        API_FIELD(numstatus_in_t, tendlc_campaign_id, API_STR),
+        API_FIELD(numstatus_in_t, toll_free_sms_verification, API_STR),
+        API_FIELD(numstatus_in_t, caller_reputation_status, API_STR),
+        API_FIELDS_END,
+    };
     api_ctx_t *ctx = req->app;
     json_t *b = NULL;
     numstatus_in_t in = {0};
     owned_number_t *n = xmalloc(sizeof *n);
-    account_t owner;
+    char owner[IDS_AUTH_ID_SZ];
     cerr_t e;
     jw_t w;
     if (api_auth_admin(req, resp) != C_OK) goto done;
-    if (api_body(req, resp, known, &b) != C_OK) goto done;
-    if (api_str(req, resp, b, "tendlc_registration_status", &in.tendlc_registration_status) != C_OK ||
-        api_str(req, resp, b, "tendlc_campaign_id", &in.tendlc_campaign_id) != C_OK ||
-        api_str(req, resp, b, "toll_free_sms_verification", &in.toll_free_sms_verification) != C_OK ||
-        api_str(req, resp, b, "caller_reputation_status", &in.caller_reputation_status) != C_OK)
-        goto done;
-    if (num_set_status(&ctx->core, req->params[0], &in, n, &e) != C_OK) {
+    if (api_body(req, resp, fields, &in, &b) != C_OK) goto done;
+    if (num_set_status(&ctx->core, http_param(req, "number"), &in, n, &e) != C_OK) {
         api_core_error(req, resp, &e);
         goto done;
     }
-    if (ctx->core.st->ops->account_by_id(ctx->core.st, n->owner_id, &owner) != ST_OK) {
-        api_error(req, resp, 500, "database error");
+    if (acct_auth_id_of(&ctx->core, n->owner_id, owner, &e) != C_OK) {
+        api_core_error(req, resp, &e);
         goto done;
     }
-    begin_ok(resp, &w, 200);
+    api_json_begin(resp, &w, 200);
     jw_obj(&w);
-    jw_kstr(&w, "account", owner.auth_id);
-    api_render_account_number(&w, owner.auth_id, n);
+    jw_kstr(&w, "account", owner);
+    api_render_account_number(&w, owner, n);
     jw_obj_end(&w);
 done:
     free(n);
     json_decref(b);
-    return C_OK;
 }
 
 /* ---- inventory import: the CSV body is parsed as it arrives ---- */
@@ -335,17 +354,21 @@ typedef struct {
     cerr_t err;
 } import_state_t;
 
+typedef struct {
+    const char *dry_run;
+} import_in_t;
+
 static int import_open(http_req_t *req, http_resp_t *resp, void **state)
 {
-    static const char *const known[] = {"dry_run", NULL};
+    static const api_field_t fields[] = {API_FIELD(import_in_t, dry_run, API_STR), API_FIELDS_END};
     api_ctx_t *ctx = req->app;
     json_t *q = NULL;
-    const char *dry;
+    import_in_t in = {0};
     int ret = C_ERR;
 
     if (api_auth_admin(req, resp) != C_OK) goto done;
-    if (api_query(req, resp, known, &q) != C_OK) goto done;
-    if (api_str(req, resp, q, "dry_run", &dry) != C_OK) goto done;
+    if (api_query(req, resp, fields, &in, &q) != C_OK) goto done;
+    const char *dry = in.dry_run;
     if (dry && strcmp(dry, "true") != 0 && strcmp(dry, "false") != 0) {
         api_error(req, resp, 400, "invalid dry_run: want true or false");
         goto done;
@@ -398,7 +421,7 @@ static void import_close(void *state, http_req_t *req, http_resp_t *resp, bool a
         free(s);
         return;
     }
-    begin_ok(resp, &w, 200);
+    api_json_begin(resp, &w, 200);
     api_render_import_result(&w, &res, s->dry_run);
     inv_result_free(&res);
     free(s);

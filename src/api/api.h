@@ -3,18 +3,39 @@
  *
  * The api layer owns the route table and the application context (api_ctx_t,
  * reachable from every request as req->app).
+ *
+ * Every handler has one shape:
+ *   1. authenticate (api_auth_plivo, api_auth_byoc, api_auth_admin);
+ *   2. read its parameters with its field table (api_query / api_body):
+ *      one table names every parameter it knows and where each goes;
+ *      path parameters are read by name (http_param);
+ *   3. call one core function;
+ *   4. render the answer, or the core's error in the dialect's shape.
+ * It returns nothing: whatever happened is in the response.  Everything a
+ * handler reads from req is borrowed; JSON objects it gets from
+ * api_query / api_body are its own (json_decref on its one done: path).
+ *
+ * Files: errors.c (error shapes, the dialect), auth.c (credentials, rate
+ * limits), input.c (field tables, paging, Idempotency-Key), render.c (ids,
+ * money, the Plivo and BYOC envelopes), handler.c (the DELETE shape, the
+ * Idempotency-Key run), then one file per resource and dialect.
  */
 #ifndef ND_API_H
 #define ND_API_H
 
 #include <jansson.h>
 #include <stdatomic.h>
+#include <stddef.h>
 
 #include "core/authfail.h"
 #include "core/core.h"
+#include "core/idem.h"
 #include "core/ratelimit.h"
 #include "http/http.h"
 #include "util/jw.h"
+
+struct acct_created;  /* core/accounts.h */
+struct inv_result;    /* core/inventory.h */
 
 typedef struct {
     core_t core;
@@ -27,6 +48,7 @@ typedef struct {
     authfail_t *af;        /* failed authentications per address; NULL: no limit */
 } api_ctx_t;
 
+/* A route's dialect is its tag in the route table (route_t.tag). */
 typedef enum { DIALECT_PLIVO, DIALECT_BYOC, DIALECT_ADMIN } dialect_t;
 
 /* Builds the http_app_t for ctx (admin routes only with an admin token). */
@@ -34,9 +56,11 @@ void api_app(api_ctx_t *ctx, http_app_t *out);
 /* Every route, for documentation and tests (count in *n). */
 const route_t *api_all_routes(size_t *n);
 
-/* ---- errors ---- */
-dialect_t api_dialect(const char *path);
-/* Writes an error in the dialect of req's path. */
+/* ---- errors (errors.c) ---- */
+/* The dialect of req: its route's, or, for a path no route matched (404,
+ * 405), the one its prefix belongs to. */
+dialect_t api_dialect(const http_req_t *req);
+/* Writes an error in req's dialect. */
 void api_error(http_req_t *req, http_resp_t *resp, int status, const char *msg);
 /* The same, with faults as RFC 7807 "errors": [{"path", "message"}] in the
  * BYOC and admin dialects (the Plivo shape has no room for them). */
@@ -46,12 +70,13 @@ void api_problem(http_req_t *req, http_resp_t *resp, int status, const char *msg
 int api_status_of(ce_t code, dialect_t d);
 void api_core_error(http_req_t *req, http_resp_t *resp, const cerr_t *e);
 
-/* ---- auth: on failure these write the response and return C_ERR ----
+/* ---- auth (auth.c): on failure these write the response and return C_ERR ----
  * Once they know who is calling (even if they then refuse it with 403 or
  * 429), they put the caller's auth_id in req->account for the log. */
 /* Each refuses with 429 and Retry-After while the client's address is
  * throttled for failed authentications (ctx->af), and records a failure
- * with every 401 it answers. */
+ * with every 401 it answers.  Plivo: the path's {auth_id} must be the
+ * caller's. */
 int api_auth_plivo(http_req_t *req, http_resp_t *resp, account_t *out);
 int api_auth_admin(http_req_t *req, http_resp_t *resp);
 /* Pure header parsers (no I/O; fuzzed).  Basic: "Basic <base64(id:secret)>"
@@ -67,24 +92,56 @@ int api_parse_bearer(const char *h, const char **token);
  * 401 for a missing or unknown key, 403 for a missing scope. */
 int api_auth_byoc(http_req_t *req, http_resp_t *resp, unsigned scope, account_t *out);
 
-/* ---- input ---- */
-/* Query parameters; on failure writes a 400 and returns C_ERR. */
-int api_query(http_req_t *req, http_resp_t *resp, const char *const *known, json_t **out);
-/* Body parameters (form allowed in the Plivo dialect).  known NULL: any
- * member (the caller checks them itself). */
-int api_body(http_req_t *req, http_resp_t *resp, const char *const *known, json_t **out);
-/* A string member: NULL when absent or null; integers are accepted and
- * turned into their decimal text.  C_ERR (400 written) for other types. */
+/* ---- input (input.c): a field table per handler ----
+ * A handler lists the parameters it knows in one table, in the order they
+ * are read: the name, how it is read, and where it goes (an offset in the
+ * handler's input struct).  api_query and api_body refuse a parameter the
+ * table does not name (400 "unknown parameter: x") and read every field
+ * into the struct; a wrong type is a 400 naming the field. */
+typedef enum {
+    API_STR,       /* const char *: a string (an integer becomes its text); NULL if absent/null */
+    API_STR_CLEAR, /* const char *: the same, but JSON null gives "" (clear the field) */
+    API_BOOL,      /* int: true/false or "true"/"false" (any case); -1 if absent/null */
+    API_READ,      /* the field's own reader (read) */
+    API_KNOWN,     /* known, read elsewhere (limit and offset: api_paging) */
+} api_kind_t;
+
+typedef struct {
+    const char *name;
+    api_kind_t kind;
+    size_t off;    /* where the value goes: offset in the input struct */
+    /* API_READ: reads member name of obj (perhaps absent) into dst; C_ERR
+     * after writing a 400 */
+    int (*read)(http_req_t *req, http_resp_t *resp, json_t *obj, const char *name, void *dst);
+} api_field_t;
+
+/* A parameter named as its member: API_FIELD(search_in_t, city, API_STR). */
+#define API_FIELD(type, member, kind) {#member, kind, offsetof(type, member), NULL}
+/* A parameter whose name is not its member's ("caller_reputation_callback_url"). */
+#define API_FIELD_AS(name, type, member, kind) {name, kind, offsetof(type, member), NULL}
+#define API_FIELD_READ(name, type, member, fn) {name, API_READ, offsetof(type, member), fn}
+#define API_PAGING {"limit", API_KNOWN, 0, NULL}, {"offset", API_KNOWN, 0, NULL}
+#define API_FIELDS_END {NULL, API_KNOWN, 0, NULL}
+/* No parameter at all. */
+extern const api_field_t api_no_fields[];
+
+/* Query parameters, read into in.  *out gets them as an object (for the
+ * paging links).  On failure writes a 400 and returns C_ERR. */
+int api_query(http_req_t *req, http_resp_t *resp, const api_field_t *fields, void *in,
+              json_t **out);
+/* Body parameters (form allowed in the Plivo dialect), read into in; a
+ * query parameter on a POST is refused.  fields NULL: any member (the
+ * caller checks them itself, as the BYOC carriers do, naming every
+ * fault). */
+int api_body(http_req_t *req, http_resp_t *resp, const api_field_t *fields, void *in,
+             json_t **out);
+/* The readers behind the field kinds, for members a handler reads itself:
+ * a string member (NULL when absent or null; integers are turned into
+ * their decimal text); with _or_clear, JSON null gives "".  A boolean:
+ * -1 when absent or null, else 0/1.  C_ERR (400 written) for other types. */
 int api_str(http_req_t *req, http_resp_t *resp, json_t *obj, const char *key, const char **out);
-/* Like api_str, but JSON null means "clear" and gives "". */
 int api_str_or_clear(http_req_t *req, http_resp_t *resp, json_t *obj, const char *key,
                      const char **out);
-/* The auth_id of the caller's main account (itself, or a subaccount's
- * parent); C_ERR with a 500 written if the parent cannot be read. */
-int api_main_auth_id(http_req_t *req, http_resp_t *resp, const account_t *who,
-                     char out[IDS_AUTH_ID_SZ]);
-/* A boolean member: JSON true/false or the strings "true"/"false".  *out
- * is -1 when absent or null, else 0/1.  C_ERR (400 written) otherwise. */
 int api_bool(http_req_t *req, http_resp_t *resp, json_t *obj, const char *key, int *out);
 /* Page sizes: Plivo lists 1-20, default 20 (API.md §2.1); BYOC lists
  * 1-100, default 20 (§3). */
@@ -96,6 +153,13 @@ int api_paging(http_req_t *req, http_resp_t *resp, json_t *q, int max, int dflt,
                int *offset);
 /* The Idempotency-Key header (NULL if absent); C_ERR (400 written) if malformed. */
 int api_idem_key(http_req_t *req, http_resp_t *resp, const char **key);
+
+/* ---- shapes every handler shares (handler.c) ---- */
+/* A DELETE of a resource the route's path parameter param names:
+ * authenticate in the route's dialect (a BYOC key needs the write scope),
+ * refuse query parameters, call fn, answer 204. */
+typedef int (*api_delete_fn)(core_t *c, const account_t *caller, const char *id, cerr_t *e);
+void api_delete(http_req_t *req, http_resp_t *resp, const char *param, api_delete_fn fn);
 /* Runs fn under Idempotency-Key key (NULL: just runs it).  The request's
  * identity is action, resource and body as canonical JSON (so form and JSON
  * bodies, key order and spacing do not matter; the text is wiped after
@@ -105,12 +169,18 @@ int api_idem_key(http_req_t *req, http_resp_t *resp, const char **key);
 int api_idem_run(http_req_t *req, http_resp_t *resp, const account_t *who, const char *key,
                  const char *action, const char *resource, json_t *body, idem_action_fn fn,
                  void *ud, bool *replayed, cerr_t *e);
+/* The auth_id of the caller's main account (itself, or a subaccount's
+ * parent); C_ERR with the error written if the parent cannot be read. */
+int api_main_auth_id(http_req_t *req, http_resp_t *resp, const account_t *who,
+                     char out[IDS_AUTH_ID_SZ]);
 
-/* ---- output ---- */
+/* ---- rendering (render.c) ---- */
 /* The api_id of the response resp: the id of its request (the same as its
  * X-Request-Id header and the api_id of its log line), or a fresh UUID
  * when resp belongs to no server request (unit tests). */
 void api_new_api_id(const http_resp_t *resp, char out[IDS_UUID_SZ]);
+/* Starts a JSON answer: status, an empty body, w writing into it. */
+void api_json_begin(http_resp_t *resp, jw_t *w, int status);
 /* A Plivo list: status 200, {"api_id", "meta" (next/previous keep the
  * filters of query), "objects": [ ... — the caller writes the objects,
  * then api_plivo_list_end closes the array and the envelope.  resource is
@@ -122,79 +192,79 @@ void api_plivo_list_end(jw_t *w);
  * ], "total", "limit", "offset"}. */
 void api_byoc_list_begin(http_resp_t *resp, jw_t *w);
 void api_byoc_list_end(jw_t *w, int64_t total, int limit, int offset);
-/* A Plivo DELETE of /v1/Account/{auth_id}/<resource>/{id}/: authenticate,
- * refuse query parameters, call fn with params[1], answer 204. */
-typedef int (*api_delete_fn)(core_t *c, const account_t *caller, const char *id, cerr_t *e);
-void api_plivo_delete(http_req_t *req, http_resp_t *resp, api_delete_fn fn);
 void api_kmoney(jw_t *w, const char *key, int64_t v);
 /* Opens a Plivo object answer: status, then {"api_id": <fresh>, ... — the
  * caller writes the members and closes it with jw_obj_end. */
 void api_plivo_obj_begin(http_resp_t *resp, jw_t *w, int status);
 /* 202 {"api_id", "message": "changed"} */
 void api_plivo_changed(http_resp_t *resp);
+/* 201 {"api_id", key: id, "message": "created"} */
+void api_plivo_created(http_resp_t *resp, const char *key, const char *id);
 /* The members of an AccountPhoneNumber object (no braces). */
 void api_render_account_number(jw_t *w, const char *auth_id, const owned_number_t *n);
 
 /* Shared by the admin API and the CLI, so both print the same JSON. */
-void api_render_account_created(jw_t *w, const acct_created_t *a);
-void api_render_import_result(jw_t *w, const inv_result_t *res, bool dry_run);
+void api_render_account_created(jw_t *w, const struct acct_created *a);
+void api_render_import_result(jw_t *w, const struct inv_result *res, bool dry_run);
+/* {"api_key", "scopes": [...]} */
+void api_render_apikey(jw_t *w, const char *key, unsigned scopes);
 
 /* ---- handlers ---- */
-int h_phonenumber_search(http_req_t *req, http_resp_t *resp);
-int h_phonenumber_buy(http_req_t *req, http_resp_t *resp);
+void h_phonenumber_search(http_req_t *req, http_resp_t *resp);
+void h_phonenumber_buy(http_req_t *req, http_resp_t *resp);
 
-int h_number_add(http_req_t *req, http_resp_t *resp);
-int h_number_list(http_req_t *req, http_resp_t *resp);
-int h_number_get(http_req_t *req, http_resp_t *resp);
-int h_number_update(http_req_t *req, http_resp_t *resp);
-int h_number_unrent(http_req_t *req, http_resp_t *resp);
-int h_admin_number_status(http_req_t *req, http_resp_t *resp);
+void h_number_add(http_req_t *req, http_resp_t *resp);
+void h_number_list(http_req_t *req, http_resp_t *resp);
+void h_number_get(http_req_t *req, http_resp_t *resp);
+void h_number_update(http_req_t *req, http_resp_t *resp);
+void h_number_unrent(http_req_t *req, http_resp_t *resp);
+void h_admin_number_status(http_req_t *req, http_resp_t *resp);
 
-int h_subaccount_create(http_req_t *req, http_resp_t *resp);
-int h_subaccount_list(http_req_t *req, http_resp_t *resp);
-int h_subaccount_get(http_req_t *req, http_resp_t *resp);
-int h_subaccount_update(http_req_t *req, http_resp_t *resp);
-int h_subaccount_delete(http_req_t *req, http_resp_t *resp);
-int h_application_create(http_req_t *req, http_resp_t *resp);
-int h_application_list(http_req_t *req, http_resp_t *resp);
-int h_application_get(http_req_t *req, http_resp_t *resp);
-int h_application_update(http_req_t *req, http_resp_t *resp);
-int h_application_delete(http_req_t *req, http_resp_t *resp);
+void h_subaccount_create(http_req_t *req, http_resp_t *resp);
+void h_subaccount_list(http_req_t *req, http_resp_t *resp);
+void h_subaccount_get(http_req_t *req, http_resp_t *resp);
+void h_subaccount_update(http_req_t *req, http_resp_t *resp);
+void h_subaccount_delete(http_req_t *req, http_resp_t *resp);
+void h_application_create(http_req_t *req, http_resp_t *resp);
+void h_application_list(http_req_t *req, http_resp_t *resp);
+void h_application_get(http_req_t *req, http_resp_t *resp);
+void h_application_update(http_req_t *req, http_resp_t *resp);
+void h_application_delete(http_req_t *req, http_resp_t *resp);
 
-int h_carrier_create(http_req_t *req, http_resp_t *resp);
-int h_carrier_list(http_req_t *req, http_resp_t *resp);
-int h_carrier_get(http_req_t *req, http_resp_t *resp);
-int h_carrier_update(http_req_t *req, http_resp_t *resp);
-int h_carrier_delete(http_req_t *req, http_resp_t *resp);
+void h_carrier_create(http_req_t *req, http_resp_t *resp);
+void h_carrier_list(http_req_t *req, http_resp_t *resp);
+void h_carrier_get(http_req_t *req, http_resp_t *resp);
+void h_carrier_update(http_req_t *req, http_resp_t *resp);
+void h_carrier_delete(http_req_t *req, http_resp_t *resp);
 
-int h_byoc_carrier_create(http_req_t *req, http_resp_t *resp);
-int h_byoc_carrier_list(http_req_t *req, http_resp_t *resp);
-int h_byoc_carrier_get(http_req_t *req, http_resp_t *resp);
-int h_byoc_carrier_update(http_req_t *req, http_resp_t *resp);
-int h_byoc_carrier_delete(http_req_t *req, http_resp_t *resp);
-int h_byoc_number_create(http_req_t *req, http_resp_t *resp);
-int h_byoc_number_list(http_req_t *req, http_resp_t *resp);
-int h_byoc_number_get(http_req_t *req, http_resp_t *resp);
-int h_byoc_number_delete(http_req_t *req, http_resp_t *resp);
+void h_byoc_carrier_create(http_req_t *req, http_resp_t *resp);
+void h_byoc_carrier_list(http_req_t *req, http_resp_t *resp);
+void h_byoc_carrier_get(http_req_t *req, http_resp_t *resp);
+void h_byoc_carrier_update(http_req_t *req, http_resp_t *resp);
+void h_byoc_carrier_delete(http_req_t *req, http_resp_t *resp);
+void h_byoc_number_create(http_req_t *req, http_resp_t *resp);
+void h_byoc_number_list(http_req_t *req, http_resp_t *resp);
+void h_byoc_number_get(http_req_t *req, http_resp_t *resp);
+void h_byoc_number_delete(http_req_t *req, http_resp_t *resp);
 
-int h_admin_account_create(http_req_t *req, http_resp_t *resp);
-int h_admin_account_list(http_req_t *req, http_resp_t *resp);
-int h_admin_apikey_create(http_req_t *req, http_resp_t *resp);
-int h_admin_inventory_stats(http_req_t *req, http_resp_t *resp);
-int h_admin_compliance_create(http_req_t *req, http_resp_t *resp);
-int h_admin_number_approve(http_req_t *req, http_resp_t *resp);
+void h_admin_account_create(http_req_t *req, http_resp_t *resp);
+void h_admin_account_list(http_req_t *req, http_resp_t *resp);
+void h_admin_apikey_create(http_req_t *req, http_resp_t *resp);
+void h_admin_inventory_stats(http_req_t *req, http_resp_t *resp);
+void h_admin_compliance_create(http_req_t *req, http_resp_t *resp);
+void h_admin_number_approve(http_req_t *req, http_resp_t *resp);
 extern const http_stream_ops_t admin_inventory_import_ops;
 
 /* Unauthenticated, outside any dialect. */
-int h_openapi(http_req_t *req, http_resp_t *resp);
+void h_openapi(http_req_t *req, http_resp_t *resp);
 /* docs/openapi.json, compiled in (the generated openapi_json.c). */
 extern const unsigned char nd_openapi_json[];
 extern const size_t nd_openapi_json_len;
 
 /* Operations endpoints (ops.c): outside every dialect, unauthenticated
  * (except /metrics with a metrics token), never rate limited. */
-int h_ops_healthz(http_req_t *req, http_resp_t *resp);
-int h_ops_readyz(http_req_t *req, http_resp_t *resp);
-int h_ops_metrics(http_req_t *req, http_resp_t *resp);
+void h_ops_healthz(http_req_t *req, http_resp_t *resp);
+void h_ops_readyz(http_req_t *req, http_resp_t *resp);
+void h_ops_metrics(http_req_t *req, http_resp_t *resp);
 
 #endif

@@ -4,18 +4,69 @@
  * core, one RFC 7807 answer. */
 #include "api/api.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/carriers.h"
 #include "util/clock.h"
 
-static const char *const k_top[] = {"carrier_name", "trunk_type", "sip_gateway", "inbound_auth",
-                                    "registration", NULL};
-static const char *const k_gw[] = {"ipv4", "port", "netmask", "inbound", "outbound", NULL};
-static const char *const k_auth[] = {"username", "password", NULL};
-static const char *const k_reg[] = {"username", "password", "sip_realm", "from_user",
-                                    "from_domain", "expires", NULL};
+/* One member of a BYOC carrier object: its name, how it is read, where it
+ * goes (an offset in carrier_byoc_in_t) and, for an object, its members.
+ * Strings are NULL when absent; numbers, booleans and objects -1. */
+typedef enum {
+    M_STR,        /* a string; null is a fault */
+    M_STR_CLEAR,  /* a string; null gives "" (clears it on update) */
+    M_INT,        /* an integer from lo to hi */
+    M_BOOL,       /* true/false or "true"/"false" */
+    M_OBJ,        /* an object: 1 when given; its members are read */
+    M_OBJ_NULL,   /* the same, and null (0) removes it */
+} mkind_t;
+
+typedef struct member {
+    const char *name;
+    mkind_t kind;
+    size_t off;
+    int lo, hi;
+    const struct member *sub;
+} member_t;
+
+#define M(name, kind, field) {name, kind, offsetof(carrier_byoc_in_t, field), 0, 0, NULL}
+#define M_RANGE(name, field, lo, hi) {name, M_INT, offsetof(carrier_byoc_in_t, field), lo, hi, NULL}
+#define M_OBJECT(name, kind, flag, sub) {name, kind, offsetof(carrier_byoc_in_t, flag), 0, 0, sub}
+#define M_END {NULL, M_STR, 0, 0, 0, NULL}
+
+static const member_t k_gw[] = {
+    M("ipv4", M_STR, gw.address),
+    M_RANGE("port", gw.port, 1, 65535),
+    M_RANGE("netmask", gw.netmask, 1, 32),
+    M("inbound", M_BOOL, gw.inbound),
+    M("outbound", M_BOOL, gw.outbound),
+    M_END,
+};
+static const member_t k_auth[] = {
+    M("username", M_STR, in_user),
+    M("password", M_STR, in_pass),
+    M_END,
+};
+static const member_t k_reg[] = {
+    M("username", M_STR, reg_user),
+    M("password", M_STR, reg_pass),
+    M("sip_realm", M_STR, reg_realm),
+    M("from_user", M_STR_CLEAR, reg_from_user),   /* optional: null clears it */
+    M("from_domain", M_STR_CLEAR, reg_from_domain),
+    M_RANGE("expires", reg_expires, 60, 86400),
+    M_END,
+};
+static const member_t k_top[] = {
+    M("carrier_name", M_STR, name),
+    M("trunk_type", M_STR, trunk),
+    M_OBJECT("sip_gateway", M_OBJ, gw_given, k_gw),
+    M_OBJECT("inbound_auth", M_OBJ_NULL, in_auth, k_auth),
+    M_OBJECT("registration", M_OBJ_NULL, reg, k_reg),
+    M_END,
+};
 
 /* ---- reading: JSON types, with a fault per wrong member ---------------- */
 
@@ -25,14 +76,14 @@ static void path_of(char *out, size_t sz, const char *obj, const char *key)
     else snprintf(out, sz, "%s", key);
 }
 
-static void unknown_members(json_t *o, const char *const *known, const char *obj, faults_t *f)
+static void unknown_members(json_t *o, const member_t *known, const char *obj, faults_t *f)
 {
     const char *key;
     json_t *v;
     json_object_foreach(o, key, v) {
-        const char *const *k = known;
-        while (*k && strcmp(*k, key) != 0) k++;
-        if (!*k) {
+        const member_t *m = known;
+        while (m->name && strcmp(m->name, key) != 0) m++;
+        if (!m->name) {
             char p[64];
             path_of(p, sizeof p, obj, key);
             fault_add(f, p, "unknown field");
@@ -81,56 +132,65 @@ static int get_bool(json_t *o, const char *key, const char *obj, faults_t *f)
 }
 
 /* An object member: -1 absent, 0 null (null_ok), 1 object (in *out). */
-static int get_obj(json_t *b, const char *key, bool null_ok, json_t **out, faults_t *f)
+static int get_obj(json_t *b, const char *key, const char *obj, bool null_ok, json_t **out,
+                   faults_t *f)
 {
     json_t *v = json_object_get(b, key);
+    char p[64];
     *out = NULL;
     if (!v) return -1;
     if (json_is_null(v) && null_ok) return 0;
     if (!json_is_object(v)) {
-        fault_add(f, key, json_is_null(v) ? "must not be null" : "must be an object");
+        path_of(p, sizeof p, obj, key);
+        fault_add(f, p, json_is_null(v) ? "must not be null" : "must be an object");
         return -1;
     }
     *out = v;
     return 1;
 }
 
+/* Every member of the table "not given", objects' members included. */
+static void not_given(const member_t *m, carrier_byoc_in_t *in)
+{
+    for (; m->name; m++) {
+        void *dst = (char *)in + m->off;
+        if (m->kind == M_STR || m->kind == M_STR_CLEAR) *(const char **)dst = NULL;
+        else *(int *)dst = -1;
+        if (m->sub) not_given(m->sub, in);
+    }
+}
+
+/* Reads the members of o (the object named obj; NULL: the body) into in,
+ * in table order, after naming its unknown members. */
+static void read_obj(json_t *o, const member_t *m, const char *obj, carrier_byoc_in_t *in,
+                     faults_t *f)
+{
+    unknown_members(o, m, obj, f);
+    for (; m->name; m++) {
+        void *dst = (char *)in + m->off;
+        json_t *sub;
+        switch (m->kind) {
+        case M_STR: *(const char **)dst = get_str(o, m->name, obj, false, f); break;
+        case M_STR_CLEAR:
+            *(const char **)dst = json_is_null(json_object_get(o, m->name))
+                                      ? "" : get_str(o, m->name, obj, true, f);
+            break;
+        case M_INT: *(int *)dst = get_int(o, m->name, obj, m->lo, m->hi, f); break;
+        case M_BOOL: *(int *)dst = get_bool(o, m->name, obj, f); break;
+        case M_OBJ:
+        case M_OBJ_NULL:
+            *(int *)dst = get_obj(o, m->name, obj, m->kind == M_OBJ_NULL, &sub, f);
+            if (sub) read_obj(sub, m->sub, m->name, in, f);
+            break;
+        }
+    }
+}
+
 static void read_in(json_t *b, carrier_byoc_in_t *in, faults_t *f)
 {
-    json_t *o;
     memset(in, 0, sizeof *in);
-    in->in_auth = in->reg = in->reg_expires = -1;
-    unknown_members(b, k_top, NULL, f);
-    in->name = get_str(b, "carrier_name", NULL, false, f);
-    in->trunk = get_str(b, "trunk_type", NULL, false, f);
-    in->gw.port = in->gw.netmask = in->gw.inbound = in->gw.outbound = -1;
-    if (get_obj(b, "sip_gateway", false, &o, f) == 1) {
-        in->gw_given = true;
-        unknown_members(o, k_gw, "sip_gateway", f);
-        in->gw.address = get_str(o, "ipv4", "sip_gateway", false, f);
-        in->gw.port = get_int(o, "port", "sip_gateway", 1, 65535, f);
-        in->gw.netmask = get_int(o, "netmask", "sip_gateway", 1, 32, f);
-        in->gw.inbound = get_bool(o, "inbound", "sip_gateway", f);
-        in->gw.outbound = get_bool(o, "outbound", "sip_gateway", f);
-    }
-    in->in_auth = get_obj(b, "inbound_auth", true, &o, f);
-    if (in->in_auth == 1) {
-        unknown_members(o, k_auth, "inbound_auth", f);
-        in->in_user = get_str(o, "username", "inbound_auth", false, f);
-        in->in_pass = get_str(o, "password", "inbound_auth", false, f);
-    }
-    in->reg = get_obj(b, "registration", true, &o, f);
-    if (in->reg == 1) {
-        unknown_members(o, k_reg, "registration", f);
-        in->reg_user = get_str(o, "username", "registration", false, f);
-        in->reg_pass = get_str(o, "password", "registration", false, f);
-        in->reg_realm = get_str(o, "sip_realm", "registration", false, f);
-        /* optional: null clears them on update */
-        json_t *fu = json_object_get(o, "from_user"), *fd = json_object_get(o, "from_domain");
-        in->reg_from_user = json_is_null(fu) ? "" : get_str(o, "from_user", "registration", true, f);
-        in->reg_from_domain = json_is_null(fd) ? "" : get_str(o, "from_domain", "registration", true, f);
-        in->reg_expires = get_int(o, "expires", "registration", 60, 86400, f);
-    }
+    not_given(k_top, in);
+    read_obj(b, k_top, NULL, in, f);
 }
 
 /* ---- rendering ---------------------------------------------------------- */
@@ -223,18 +283,19 @@ typedef struct {
 } create_ctx_t;
 
 /* Runs inside the idempotency transaction: a retry gets these bytes. */
-static int create_action(core_t *c, void *ud, int *status, buf_t *body, cerr_t *e)
+static int create_action(core_t *c, void *ud, idem_answer_t *ans, cerr_t *e)
 {
     create_ctx_t *cc = ud;
     carrier_t cr;
     if (carrier_byoc_create(c, cc->who, cc->in, cc->f, &cr, e) != C_OK) return C_ERR;
-    render_body(body, cc->who->auth_id, &cr, false);
-    *status = 201;
+    render_body(ans->body, cc->who->auth_id, &cr, false);
+    ans->code = 201;
+    ans->replayable = true;
     carrier_clear(&cr);
     return C_OK;
 }
 
-int h_byoc_carrier_create(http_req_t *req, http_resp_t *resp)
+void h_byoc_carrier_create(http_req_t *req, http_resp_t *resp)
 {
     account_t who;
     json_t *b = NULL;
@@ -243,7 +304,7 @@ int h_byoc_carrier_create(http_req_t *req, http_resp_t *resp)
     faults_t *f = xcalloc(1, sizeof *f);
     cerr_t e;
     if (api_auth_byoc(req, resp, SCOPE_WRITE, &who) != C_OK) goto done;
-    if (api_body(req, resp, NULL, &b) != C_OK) goto done;
+    if (api_body(req, resp, NULL, NULL, &b) != C_OK) goto done;
     if (api_idem_key(req, resp, &key) != C_OK) goto done;
     read_in(b, &in, f);
 
@@ -257,12 +318,11 @@ int h_byoc_carrier_create(http_req_t *req, http_resp_t *resp)
 done:
     free(f);
     json_decref(b);
-    return C_OK;
 }
 
-int h_byoc_carrier_list(http_req_t *req, http_resp_t *resp)
+void h_byoc_carrier_list(http_req_t *req, http_resp_t *resp)
 {
-    static const char *const known[] = {"limit", "offset", NULL};
+    static const api_field_t fields[] = {API_PAGING, API_FIELDS_END};
     api_ctx_t *ctx = req->app;
     account_t who;
     json_t *q = NULL;
@@ -272,7 +332,7 @@ int h_byoc_carrier_list(http_req_t *req, http_resp_t *resp)
     int64_t total = 0;
     cerr_t e;
     if (api_auth_byoc(req, resp, SCOPE_READ, &who) != C_OK) goto done;
-    if (api_query(req, resp, known, &q) != C_OK) goto done;
+    if (api_query(req, resp, fields, NULL, &q) != C_OK) goto done;
     if (api_paging(req, resp, q, API_BYOC_MAX_LIMIT, API_BYOC_DEFAULT_LIMIT, &limit, &offset) != C_OK)
         goto done;
     rows = xcalloc((size_t)limit, sizeof *rows);
@@ -292,12 +352,10 @@ done:
     if (rows) carrier_clear_rows(rows, n);
     free(rows);
     json_decref(q);
-    return C_OK;
 }
 
-int h_byoc_carrier_get(http_req_t *req, http_resp_t *resp)
+void h_byoc_carrier_get(http_req_t *req, http_resp_t *resp)
 {
-    static const char *const known[] = {NULL};
     api_ctx_t *ctx = req->app;
     account_t who;
     json_t *q = NULL;
@@ -305,8 +363,8 @@ int h_byoc_carrier_get(http_req_t *req, http_resp_t *resp)
     cerr_t e;
     memset(&cr, 0, sizeof cr);
     if (api_auth_byoc(req, resp, SCOPE_READ, &who) != C_OK) goto done;
-    if (api_query(req, resp, known, &q) != C_OK) goto done;
-    if (carrier_get(&ctx->core, &who, req->params[0], &cr, &e) != C_OK) {
+    if (api_query(req, resp, api_no_fields, NULL, &q) != C_OK) goto done;
+    if (carrier_get(&ctx->core, &who, http_param(req, "id"), &cr, &e) != C_OK) {
         api_core_error(req, resp, &e);
         goto done;
     }
@@ -315,10 +373,9 @@ int h_byoc_carrier_get(http_req_t *req, http_resp_t *resp)
 done:
     carrier_clear(&cr);
     json_decref(q);
-    return C_OK;
 }
 
-int h_byoc_carrier_update(http_req_t *req, http_resp_t *resp)
+void h_byoc_carrier_update(http_req_t *req, http_resp_t *resp)
 {
     api_ctx_t *ctx = req->app;
     account_t who;
@@ -329,9 +386,9 @@ int h_byoc_carrier_update(http_req_t *req, http_resp_t *resp)
     cerr_t e;
     memset(&cr, 0, sizeof cr);
     if (api_auth_byoc(req, resp, SCOPE_WRITE, &who) != C_OK) goto done;
-    if (api_body(req, resp, NULL, &b) != C_OK) goto done;
+    if (api_body(req, resp, NULL, NULL, &b) != C_OK) goto done;
     read_in(b, &in, f);
-    if (carrier_byoc_update(&ctx->core, &who, req->params[0], &in, f, &cr, &e) != C_OK) {
+    if (carrier_byoc_update(&ctx->core, &who, http_param(req, "id"), &in, f, &cr, &e) != C_OK) {
         if (e.code == CE_INVALID) api_problem(req, resp, 400, e.msg, f);
         else api_core_error(req, resp, &e);
         goto done;
@@ -342,24 +399,9 @@ done:
     carrier_clear(&cr);
     free(f);
     json_decref(b);
-    return C_OK;
 }
 
-int h_byoc_carrier_delete(http_req_t *req, http_resp_t *resp)
+void h_byoc_carrier_delete(http_req_t *req, http_resp_t *resp)
 {
-    static const char *const known[] = {NULL};
-    api_ctx_t *ctx = req->app;
-    account_t who;
-    json_t *q = NULL;
-    cerr_t e;
-    if (api_auth_byoc(req, resp, SCOPE_WRITE, &who) != C_OK) goto done;
-    if (api_query(req, resp, known, &q) != C_OK) goto done;
-    if (carrier_delete(&ctx->core, &who, req->params[0], &e) != C_OK) {
-        api_core_error(req, resp, &e);
-        goto done;
-    }
-    resp->status = 204;
-done:
-    json_decref(q);
-    return C_OK;
+    api_delete(req, resp, "id", carrier_delete);
 }

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "util/clock.h"
+#include "core/numadd.h"
+#include "core/owned.h"
 
 static const char *source_name(num_source_t s)
 {
@@ -50,48 +52,51 @@ static void render_body(buf_t *body, const char *account, const owned_number_t *
 
 typedef struct {
     const account_t *who;
+    const char *number;          /* the one number of the request */
     numadd_in_t in;
     numadd_fault_t fault;
     size_t nfaults;
 } create_ctx_t;
 
 /* Runs inside the idempotency transaction: a retry gets these bytes. */
-static int create_action(core_t *c, void *ud, int *status, buf_t *body, cerr_t *e)
+static int create_action(core_t *c, void *ud, idem_answer_t *ans, cerr_t *e)
 {
     create_ctx_t *cc = ud;
     owned_number_t *n = xmalloc(sizeof *n);
     int rc = num_add(c, cc->who, &cc->in, &cc->fault, &cc->nfaults, n, e);
     if (rc == C_OK) {
-        render_body(body, cc->who->auth_id, n);
-        *status = 201;
+        render_body(ans->body, cc->who->auth_id, n);
+        ans->code = 201;
+        ans->replayable = true;
     }
     free(n);
     return rc;
 }
 
-int h_byoc_number_create(http_req_t *req, http_resp_t *resp)
+void h_byoc_number_create(http_req_t *req, http_resp_t *resp)
 {
-    static const char *const known[] = {"number", "voip_carrier_sid", "label", NULL};
+    static const api_field_t fields[] = {
+        API_FIELD_AS("number", create_ctx_t, number, API_STR),
+        API_FIELD_AS("voip_carrier_sid", create_ctx_t, in.carrier, API_STR),
+        API_FIELD_AS("label", create_ctx_t, in.label, API_STR),
+        API_FIELDS_END,
+    };
     account_t who;
     json_t *b = NULL;
-    const char *key, *number = NULL;
+    const char *key;
     create_ctx_t cc;
     cerr_t e;
     memset(&cc, 0, sizeof cc);
     if (api_auth_byoc(req, resp, SCOPE_WRITE, &who) != C_OK) goto done;
-    if (api_body(req, resp, known, &b) != C_OK) goto done;
+    if (api_body(req, resp, fields, &cc, &b) != C_OK) goto done;
     if (api_idem_key(req, resp, &key) != C_OK) goto done;
-    if (api_str(req, resp, b, "number", &number) != C_OK ||
-        api_str(req, resp, b, "voip_carrier_sid", &cc.in.carrier) != C_OK ||
-        api_str(req, resp, b, "label", &cc.in.label) != C_OK)
-        goto done;
-    if (!number || !number[0]) {
+    if (!cc.number || !cc.number[0]) {
         api_error(req, resp, 400, "missing required field: number");
         goto done;
     }
     if (cc.in.carrier && !cc.in.carrier[0]) cc.in.carrier = NULL; /* "": no carrier */
     cc.who = &who;
-    cc.in.numbers = &number;
+    cc.in.numbers = &cc.number;
     cc.in.n = 1;
 
     bool replayed;
@@ -109,13 +114,17 @@ int h_byoc_number_create(http_req_t *req, http_resp_t *resp)
     }
 done:
     json_decref(b);
-    return C_OK;
 }
 
-int h_byoc_number_list(http_req_t *req, http_resp_t *resp)
+void h_byoc_number_list(http_req_t *req, http_resp_t *resp)
 {
-    static const char *const known[] = {"voip_carrier_sid", "status", "source", "limit", "offset",
-                                        NULL};
+    static const api_field_t fields[] = {
+        API_FIELD_AS("voip_carrier_sid", numlist_in_t, carrier, API_STR),
+        API_FIELD(numlist_in_t, status, API_STR),
+        API_FIELD(numlist_in_t, source, API_STR),
+        API_PAGING,
+        API_FIELDS_END,
+    };
     api_ctx_t *ctx = req->app;
     account_t who;
     json_t *q = NULL;
@@ -125,12 +134,8 @@ int h_byoc_number_list(http_req_t *req, http_resp_t *resp)
     int64_t total = 0;
     cerr_t e;
     if (api_auth_byoc(req, resp, SCOPE_READ, &who) != C_OK) goto done;
-    if (api_query(req, resp, known, &q) != C_OK) goto done;
+    if (api_query(req, resp, fields, &in, &q) != C_OK) goto done;
     if (api_paging(req, resp, q, API_BYOC_MAX_LIMIT, API_BYOC_DEFAULT_LIMIT, &in.limit, &in.offset) != C_OK)
-        goto done;
-    if (api_str(req, resp, q, "voip_carrier_sid", &in.carrier) != C_OK ||
-        api_str(req, resp, q, "status", &in.status) != C_OK ||
-        api_str(req, resp, q, "source", &in.source) != C_OK)
         goto done;
     rows = xcalloc((size_t)in.limit, sizeof *rows);
     if (num_list(&ctx->core, &who, &in, rows, &n, &total, &e) != C_OK) {
@@ -148,12 +153,10 @@ int h_byoc_number_list(http_req_t *req, http_resp_t *resp)
 done:
     free(rows);
     json_decref(q);
-    return C_OK;
 }
 
-int h_byoc_number_get(http_req_t *req, http_resp_t *resp)
+void h_byoc_number_get(http_req_t *req, http_resp_t *resp)
 {
-    static const char *const known[] = {NULL};
     api_ctx_t *ctx = req->app;
     account_t who;
     json_t *q = NULL;
@@ -161,8 +164,8 @@ int h_byoc_number_get(http_req_t *req, http_resp_t *resp)
     char number[E164_BUFSZ];
     cerr_t e;
     if (api_auth_byoc(req, resp, SCOPE_READ, &who) != C_OK) goto done;
-    if (api_query(req, resp, known, &q) != C_OK) goto done;
-    if (num_resolve_ref(&ctx->core, &who, req->params[0], number, &e) != C_OK ||
+    if (api_query(req, resp, api_no_fields, NULL, &q) != C_OK) goto done;
+    if (num_resolve_ref(&ctx->core, &who, http_param(req, "id"), number, &e) != C_OK ||
         num_get(&ctx->core, &who, number, n, &e) != C_OK) {
         api_core_error(req, resp, &e);
         goto done;
@@ -172,26 +175,9 @@ int h_byoc_number_get(http_req_t *req, http_resp_t *resp)
 done:
     free(n);
     json_decref(q);
-    return C_OK;
 }
 
-int h_byoc_number_delete(http_req_t *req, http_resp_t *resp)
+void h_byoc_number_delete(http_req_t *req, http_resp_t *resp)
 {
-    static const char *const known[] = {NULL};
-    api_ctx_t *ctx = req->app;
-    account_t who;
-    json_t *q = NULL;
-    char number[E164_BUFSZ];
-    cerr_t e;
-    if (api_auth_byoc(req, resp, SCOPE_WRITE, &who) != C_OK) goto done;
-    if (api_query(req, resp, known, &q) != C_OK) goto done;
-    if (num_resolve_ref(&ctx->core, &who, req->params[0], number, &e) != C_OK ||
-        num_unrent(&ctx->core, &who, number, &e) != C_OK) {
-        api_core_error(req, resp, &e);
-        goto done;
-    }
-    resp->status = 204;
-done:
-    json_decref(q);
-    return C_OK;
+    api_delete(req, resp, "id", num_unrent_ref);
 }

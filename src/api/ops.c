@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/inventory.h"
+#include "core/numbers.h"
 #include "util/metrics.h"
 
 static void plain_json(http_resp_t *resp, int status, const char *json)
@@ -22,27 +24,22 @@ static void plain_json(http_resp_t *resp, int status, const char *json)
     http_resp_header(resp, "Cache-Control", "no-store");
 }
 
-int h_ops_healthz(http_req_t *req, http_resp_t *resp)
+void h_ops_healthz(http_req_t *req, http_resp_t *resp)
 {
     ND_UNUSED(req);
     plain_json(resp, 200, "{\"status\":\"ok\"}");
-    return C_OK;
 }
 
-int h_ops_readyz(http_req_t *req, http_resp_t *resp)
+void h_ops_readyz(http_req_t *req, http_resp_t *resp)
 {
     api_ctx_t *ctx = req->app;
-    store_t *st = ctx->core.st;
     /* Draining: tell the load balancer to stop sending traffic here. */
     if (atomic_load_explicit(&ctx->stopping, memory_order_relaxed)) {
         plain_json(resp, 503, "{\"status\":\"stopping\"}");
-        return C_OK;
+        return;
     }
-    /* A backend that predates ping: any cheap read will do. */
-    int rc = st->ops->ping ? st->ops->ping(st) : (st->ops->account_count(st) < 0 ? ST_ERR : ST_OK);
-    if (rc == ST_OK) plain_json(resp, 200, "{\"status\":\"ok\",\"database\":\"ok\"}");
+    if (core_ready(&ctx->core)) plain_json(resp, 200, "{\"status\":\"ok\",\"database\":\"ok\"}");
     else plain_json(resp, 503, "{\"status\":\"unavailable\",\"database\":\"error\"}");
-    return C_OK;
 }
 
 /* ---- /metrics ---- */
@@ -88,7 +85,7 @@ static void render_inventory(api_ctx_t *ctx, buf_t *out)
     free(g);
 }
 
-int h_ops_metrics(http_req_t *req, http_resp_t *resp)
+void h_ops_metrics(http_req_t *req, http_resp_t *resp)
 {
     api_ctx_t *ctx = req->app;
     if (ctx->metrics_auth) {
@@ -104,7 +101,7 @@ int h_ops_metrics(http_req_t *req, http_resp_t *resp)
             plain_json(resp, 401, "{\"error\":\"authentication failed: want Authorization: "
                                   "Bearer <metrics token>\"}");
             http_resp_header(resp, "WWW-Authenticate", "Bearer realm=\"numberd metrics\"");
-            return C_OK;
+            return;
         }
     }
     resp->status = 200;
@@ -115,8 +112,7 @@ int h_ops_metrics(http_req_t *req, http_resp_t *resp)
                "# HELP numberd_build_info The running version and database backend.\n"
                "# TYPE numberd_build_info gauge\n"
                "numberd_build_info{version=\"%s\",backend=\"%s\"} 1\n",
-               ND_VERSION, ctx->core.st->ops->name);
+               ND_VERSION, core_backend(&ctx->core));
     render_inventory(ctx, &resp->body);
     http_resp_header(resp, "Cache-Control", "no-store");
-    return C_OK;
 }

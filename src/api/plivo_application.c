@@ -5,11 +5,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const k_fields[] = {
-    "app_name", "answer_url", "answer_method", "hangup_url", "hangup_method",
-    "fallback_answer_url", "fallback_method", "message_url", "message_method",
-    "default_number_app", "default_endpoint_app", "public_uri", "log_incoming_messages",
-    "is_voice_request", "subaccount", NULL};
+#include "core/apps.h"
+
+/* Every application field (create and update); null clears an optional
+ * string like "" does. */
+static const api_field_t k_fields[] = {
+    API_FIELD(app_in_t, app_name, API_STR_CLEAR),
+    API_FIELD(app_in_t, answer_url, API_STR_CLEAR),
+    API_FIELD(app_in_t, answer_method, API_STR_CLEAR),
+    API_FIELD(app_in_t, hangup_url, API_STR_CLEAR),
+    API_FIELD(app_in_t, hangup_method, API_STR_CLEAR),
+    API_FIELD(app_in_t, fallback_answer_url, API_STR_CLEAR),
+    API_FIELD(app_in_t, fallback_method, API_STR_CLEAR),
+    API_FIELD(app_in_t, message_url, API_STR_CLEAR),
+    API_FIELD(app_in_t, message_method, API_STR_CLEAR),
+    API_FIELD(app_in_t, subaccount, API_STR_CLEAR),
+    API_FIELD(app_in_t, default_number_app, API_BOOL),
+    API_FIELD(app_in_t, default_endpoint_app, API_BOOL),
+    API_FIELD(app_in_t, public_uri, API_BOOL),
+    API_FIELD(app_in_t, log_incoming_messages, API_BOOL),
+    API_FIELD(app_in_t, is_voice_request, API_BOOL),
+    API_FIELDS_END,
+};
 
 /* auth_id: the caller's (resource_uri is in its path space); main: the
  * main account's (subaccount URIs live under it). */
@@ -41,31 +58,7 @@ static void render_app(jw_t *w, const char *auth_id, const char *main, const app
     jw_kstr(w, "resource_uri", uri);
 }
 
-/* Reads every application field of body b into in. */
-static int read_in(http_req_t *req, http_resp_t *resp, json_t *b, app_in_t *in)
-{
-    struct { const char *key; const char **dst; } strs[] = {
-        {"app_name", &in->app_name}, {"answer_url", &in->answer_url},
-        {"answer_method", &in->answer_method}, {"hangup_url", &in->hangup_url},
-        {"hangup_method", &in->hangup_method}, {"fallback_answer_url", &in->fallback_answer_url},
-        {"fallback_method", &in->fallback_method}, {"message_url", &in->message_url},
-        {"message_method", &in->message_method}, {"subaccount", &in->subaccount},
-    };
-    /* null clears an optional field like "" does */
-    for (size_t i = 0; i < ND_ARRAY_LEN(strs); i++)
-        if (api_str_or_clear(req, resp, b, strs[i].key, strs[i].dst) != C_OK) return C_ERR;
-    struct { const char *key; int *dst; } bools[] = {
-        {"default_number_app", &in->default_number_app},
-        {"default_endpoint_app", &in->default_endpoint_app}, {"public_uri", &in->public_uri},
-        {"log_incoming_messages", &in->log_incoming_messages},
-        {"is_voice_request", &in->is_voice_request},
-    };
-    for (size_t i = 0; i < ND_ARRAY_LEN(bools); i++)
-        if (api_bool(req, resp, b, bools[i].key, bools[i].dst) != C_OK) return C_ERR;
-    return C_OK;
-}
-
-int h_application_create(http_req_t *req, http_resp_t *resp)
+void h_application_create(http_req_t *req, http_resp_t *resp)
 {
     api_ctx_t *ctx = req->app;
     account_t who;
@@ -74,43 +67,44 @@ int h_application_create(http_req_t *req, http_resp_t *resp)
     app_t *a = xmalloc(sizeof *a);
     cerr_t e;
     if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
-    if (api_body(req, resp, k_fields, &b) != C_OK) goto done;
-    if (read_in(req, resp, b, &in) != C_OK) goto done;
+    if (api_body(req, resp, k_fields, &in, &b) != C_OK) goto done;
     if (app_create(&ctx->core, &who, &in, a, &e) != C_OK) {
         api_core_error(req, resp, &e);
         goto done;
     }
-    jw_t w;
-    api_plivo_obj_begin(resp, &w, 201);
-    jw_kstr(&w, "app_id", a->app_id);
-    jw_kstr(&w, "message", "created");
-    jw_obj_end(&w);
+    api_plivo_created(resp, "app_id", a->app_id);
 done:
     free(a);
     json_decref(b);
-    return C_OK;
 }
 
-int h_application_list(http_req_t *req, http_resp_t *resp)
+typedef struct {
+    const char *app_name;
+} list_in_t;
+
+void h_application_list(http_req_t *req, http_resp_t *resp)
 {
-    static const char *const known[] = {"app_name", "limit", "offset", NULL};
+    static const api_field_t fields[] = {
+        API_FIELD(list_in_t, app_name, API_STR),
+        API_PAGING,
+        API_FIELDS_END,
+    };
     api_ctx_t *ctx = req->app;
     account_t who;
     json_t *q = NULL;
-    const char *name;
+    list_in_t in = {0};
     int limit, offset;
     app_t *rows = NULL;
     size_t n = 0;
     int64_t total = 0;
     cerr_t e;
     if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
-    if (api_query(req, resp, known, &q) != C_OK) goto done;
+    if (api_query(req, resp, fields, &in, &q) != C_OK) goto done;
     if (api_paging(req, resp, q, API_PLIVO_MAX_LIMIT, API_PLIVO_MAX_LIMIT, &limit, &offset) != C_OK) goto done;
-    if (api_str(req, resp, q, "app_name", &name) != C_OK) goto done;
     char main[IDS_AUTH_ID_SZ];
     if (api_main_auth_id(req, resp, &who, main) != C_OK) goto done;
     rows = xcalloc((size_t)limit, sizeof *rows);
-    if (app_list(&ctx->core, &who, name, limit, offset, rows, &n, &total, &e) != C_OK) {
+    if (app_list(&ctx->core, &who, in.app_name, limit, offset, rows, &n, &total, &e) != C_OK) {
         api_core_error(req, resp, &e);
         goto done;
     }
@@ -125,22 +119,20 @@ int h_application_list(http_req_t *req, http_resp_t *resp)
 done:
     free(rows);
     json_decref(q);
-    return C_OK;
 }
 
-int h_application_get(http_req_t *req, http_resp_t *resp)
+void h_application_get(http_req_t *req, http_resp_t *resp)
 {
-    static const char *const known[] = {NULL};
     api_ctx_t *ctx = req->app;
     account_t who;
     json_t *q = NULL;
     app_t *a = xmalloc(sizeof *a);
     cerr_t e;
     if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
-    if (api_query(req, resp, known, &q) != C_OK) goto done;
+    if (api_query(req, resp, api_no_fields, NULL, &q) != C_OK) goto done;
     char main[IDS_AUTH_ID_SZ];
     if (api_main_auth_id(req, resp, &who, main) != C_OK) goto done;
-    if (app_get(&ctx->core, &who, req->params[1], a, &e) != C_OK) {
+    if (app_get(&ctx->core, &who, http_param(req, "app_id"), a, &e) != C_OK) {
         api_core_error(req, resp, &e);
         goto done;
     }
@@ -151,10 +143,9 @@ int h_application_get(http_req_t *req, http_resp_t *resp)
 done:
     free(a);
     json_decref(q);
-    return C_OK;
 }
 
-int h_application_update(http_req_t *req, http_resp_t *resp)
+void h_application_update(http_req_t *req, http_resp_t *resp)
 {
     api_ctx_t *ctx = req->app;
     account_t who;
@@ -162,20 +153,17 @@ int h_application_update(http_req_t *req, http_resp_t *resp)
     app_in_t in = {0};
     cerr_t e;
     if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
-    if (api_body(req, resp, k_fields, &b) != C_OK) goto done;
-    if (read_in(req, resp, b, &in) != C_OK) goto done;
-    if (app_update(&ctx->core, &who, req->params[1], &in, &e) != C_OK) {
+    if (api_body(req, resp, k_fields, &in, &b) != C_OK) goto done;
+    if (app_update(&ctx->core, &who, http_param(req, "app_id"), &in, &e) != C_OK) {
         api_core_error(req, resp, &e);
         goto done;
     }
     api_plivo_changed(resp);
 done:
     json_decref(b);
-    return C_OK;
 }
 
-int h_application_delete(http_req_t *req, http_resp_t *resp)
+void h_application_delete(http_req_t *req, http_resp_t *resp)
 {
-    api_plivo_delete(req, resp, app_delete);
-    return C_OK;
+    api_delete(req, resp, "app_id", app_delete);
 }

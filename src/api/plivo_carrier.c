@@ -7,7 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const k_fields[] = {"name", "ip_set", "voice", "sms", NULL};
+#include "core/carriers.h"
+
+static const api_field_t k_fields[] = {
+    API_FIELD(carrier_plivo_in_t, name, API_STR),
+    API_FIELD(carrier_plivo_in_t, ip_set, API_STR),
+    API_FIELD(carrier_plivo_in_t, voice, API_BOOL),
+    API_FIELD(carrier_plivo_in_t, sms, API_BOOL),
+    API_FIELDS_END,
+};
 
 static void render_carrier(jw_t *w, const char *auth_id, const carrier_t *cr)
 {
@@ -23,16 +31,7 @@ static void render_carrier(jw_t *w, const char *auth_id, const carrier_t *cr)
     free(ips);
 }
 
-static int read_in(http_req_t *req, http_resp_t *resp, json_t *b, carrier_plivo_in_t *in)
-{
-    if (api_str(req, resp, b, "name", &in->name) != C_OK) return C_ERR;
-    if (api_str(req, resp, b, "ip_set", &in->ip_set) != C_OK) return C_ERR;
-    if (api_bool(req, resp, b, "voice", &in->voice) != C_OK) return C_ERR;
-    if (api_bool(req, resp, b, "sms", &in->sms) != C_OK) return C_ERR;
-    return C_OK;
-}
-
-int h_carrier_create(http_req_t *req, http_resp_t *resp)
+void h_carrier_create(http_req_t *req, http_resp_t *resp)
 {
     api_ctx_t *ctx = req->app;
     account_t who;
@@ -42,42 +41,43 @@ int h_carrier_create(http_req_t *req, http_resp_t *resp)
     cerr_t e;
     memset(&cr, 0, sizeof cr);
     if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
-    if (api_body(req, resp, k_fields, &b) != C_OK) goto done;
-    if (read_in(req, resp, b, &in) != C_OK) goto done;
+    if (api_body(req, resp, k_fields, &in, &b) != C_OK) goto done;
     if (carrier_plivo_create(&ctx->core, &who, &in, &cr, &e) != C_OK) {
         api_core_error(req, resp, &e);
         goto done;
     }
-    jw_t w;
-    api_plivo_obj_begin(resp, &w, 201);
-    jw_kstr(&w, "carrier_id", cr.carrier_id);
-    jw_kstr(&w, "message", "created");
-    jw_obj_end(&w);
+    api_plivo_created(resp, "carrier_id", cr.carrier_id);
 done:
     carrier_clear(&cr);
     json_decref(b);
-    return C_OK;
 }
 
-int h_carrier_list(http_req_t *req, http_resp_t *resp)
+typedef struct {
+    const char *name;
+} list_in_t;
+
+void h_carrier_list(http_req_t *req, http_resp_t *resp)
 {
-    static const char *const known[] = {"name", "limit", "offset", NULL};
+    static const api_field_t fields[] = {
+        API_FIELD(list_in_t, name, API_STR),
+        API_PAGING,
+        API_FIELDS_END,
+    };
     api_ctx_t *ctx = req->app;
     account_t who;
     json_t *q = NULL;
-    const char *name;
+    list_in_t in = {0};
     int limit, offset;
     carrier_t *rows = NULL;
     size_t n = 0;
     int64_t total = 0;
     cerr_t e;
     if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
-    if (api_query(req, resp, known, &q) != C_OK) goto done;
+    if (api_query(req, resp, fields, &in, &q) != C_OK) goto done;
     if (api_paging(req, resp, q, API_PLIVO_MAX_LIMIT, API_PLIVO_MAX_LIMIT, &limit, &offset) != C_OK)
         goto done;
-    if (api_str(req, resp, q, "name", &name) != C_OK) goto done;
     rows = xcalloc((size_t)limit, sizeof *rows);
-    if (carrier_list(&ctx->core, &who, name, limit, offset, rows, &n, &total, &e) != C_OK) {
+    if (carrier_list(&ctx->core, &who, in.name, limit, offset, rows, &n, &total, &e) != C_OK) {
         api_core_error(req, resp, &e);
         goto done;
     }
@@ -93,12 +93,10 @@ done:
     if (rows) carrier_clear_rows(rows, n);
     free(rows);
     json_decref(q);
-    return C_OK;
 }
 
-int h_carrier_get(http_req_t *req, http_resp_t *resp)
+void h_carrier_get(http_req_t *req, http_resp_t *resp)
 {
-    static const char *const known[] = {NULL};
     api_ctx_t *ctx = req->app;
     account_t who;
     json_t *q = NULL;
@@ -106,8 +104,8 @@ int h_carrier_get(http_req_t *req, http_resp_t *resp)
     cerr_t e;
     memset(&cr, 0, sizeof cr);
     if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
-    if (api_query(req, resp, known, &q) != C_OK) goto done;
-    if (carrier_get(&ctx->core, &who, req->params[1], &cr, &e) != C_OK) {
+    if (api_query(req, resp, api_no_fields, NULL, &q) != C_OK) goto done;
+    if (carrier_get(&ctx->core, &who, http_param(req, "carrier_id"), &cr, &e) != C_OK) {
         api_core_error(req, resp, &e);
         goto done;
     }
@@ -118,10 +116,9 @@ int h_carrier_get(http_req_t *req, http_resp_t *resp)
 done:
     carrier_clear(&cr);
     json_decref(q);
-    return C_OK;
 }
 
-int h_carrier_update(http_req_t *req, http_resp_t *resp)
+void h_carrier_update(http_req_t *req, http_resp_t *resp)
 {
     api_ctx_t *ctx = req->app;
     account_t who;
@@ -129,20 +126,17 @@ int h_carrier_update(http_req_t *req, http_resp_t *resp)
     carrier_plivo_in_t in = {0};
     cerr_t e;
     if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
-    if (api_body(req, resp, k_fields, &b) != C_OK) goto done;
-    if (read_in(req, resp, b, &in) != C_OK) goto done;
-    if (carrier_plivo_update(&ctx->core, &who, req->params[1], &in, &e) != C_OK) {
+    if (api_body(req, resp, k_fields, &in, &b) != C_OK) goto done;
+    if (carrier_plivo_update(&ctx->core, &who, http_param(req, "carrier_id"), &in, &e) != C_OK) {
         api_core_error(req, resp, &e);
         goto done;
     }
     api_plivo_changed(resp);
 done:
     json_decref(b);
-    return C_OK;
 }
 
-int h_carrier_delete(http_req_t *req, http_resp_t *resp)
+void h_carrier_delete(http_req_t *req, http_resp_t *resp)
 {
-    api_plivo_delete(req, resp, carrier_delete);
-    return C_OK;
+    api_delete(req, resp, "carrier_id", carrier_delete);
 }

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "core/country.h"
+#include "core/numadd.h"
+#include "core/owned.h"
 
 /* "<CITY>, <COUNTRY NAME>", or the row's region where it has no city. */
 static void render_region(jw_t *w, const inv_number_t *n)
@@ -59,55 +61,63 @@ void api_render_account_number(jw_t *w, const char *auth_id, const owned_number_
     jw_kstr(w, "resource_uri", uri);
 }
 
-int h_number_list(http_req_t *req, http_resp_t *resp)
+/* What GET Number/ reads: the core's filters, and number_type, another
+ * name of type. */
+typedef struct {
+    numlist_in_t in;
+    const char *number_type;
+} list_in_t;
+
+void h_number_list(http_req_t *req, http_resp_t *resp)
 {
-    static const char *const known[] = {
-        "type", "number_type", "number_startswith", "subaccount", "alias", "services",
-        "cnam_lookup", "renewal_date", "renewal_date__gt", "renewal_date__gte", "renewal_date__lt",
-        "renewal_date__lte", "tendlc_registration_status", "tendlc_campaign_id",
-        "toll_free_sms_verification", "limit", "offset", NULL};
+    static const api_field_t fields[] = {
+        API_FIELD_AS("type", list_in_t, in.type, API_STR),
+        API_FIELD(list_in_t, number_type, API_STR),
+        API_FIELD_AS("number_startswith", list_in_t, in.number_startswith, API_STR),
+        API_FIELD_AS("subaccount", list_in_t, in.subaccount, API_STR),
+        API_FIELD_AS("alias", list_in_t, in.alias, API_STR),
+        API_FIELD_AS("services", list_in_t, in.services, API_STR),
+        API_FIELD_AS("cnam_lookup", list_in_t, in.cnam_lookup, API_STR),
+        API_FIELD_AS("renewal_date", list_in_t, in.renewal[RENEW_EQ], API_STR),
+        API_FIELD_AS("renewal_date__gt", list_in_t, in.renewal[RENEW_GT], API_STR),
+        API_FIELD_AS("renewal_date__gte", list_in_t, in.renewal[RENEW_GTE], API_STR),
+        API_FIELD_AS("renewal_date__lt", list_in_t, in.renewal[RENEW_LT], API_STR),
+        API_FIELD_AS("renewal_date__lte", list_in_t, in.renewal[RENEW_LTE], API_STR),
+        API_FIELD_AS("tendlc_registration_status", list_in_t, in.tendlc_registration_status, API_STR),
+        API_FIELD_AS("tendlc_campaign_id", list_in_t, in.tendlc_campaign_id, API_STR),
+        API_FIELD_AS("toll_free_sms_verification", list_in_t, in.toll_free_sms_verification, API_STR),
+        API_PAGING,
+        API_FIELDS_END,
+    };
     api_ctx_t *ctx = req->app;
     account_t who;
     json_t *q = NULL;
-    numlist_in_t in = {0};
+    list_in_t li = {0};
+    numlist_in_t *in = &li.in;
     owned_number_t *rows = NULL;
     size_t n = 0;
     int64_t total = 0;
     cerr_t e;
 
     if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
-    if (api_query(req, resp, known, &q) != C_OK) goto done;
-    if (api_paging(req, resp, q, API_PLIVO_MAX_LIMIT, API_PLIVO_MAX_LIMIT, &in.limit, &in.offset) != C_OK)
+    if (api_query(req, resp, fields, &li, &q) != C_OK) goto done;
+    if (api_paging(req, resp, q, API_PLIVO_MAX_LIMIT, API_PLIVO_MAX_LIMIT, &in->limit, &in->offset) != C_OK)
         goto done;
-    const char *type_alias = NULL;
-    struct { const char *key; const char **dst; } map[] = {
-        {"type", &in.type}, {"number_type", &type_alias},
-        {"number_startswith", &in.number_startswith}, {"subaccount", &in.subaccount},
-        {"alias", &in.alias}, {"services", &in.services}, {"cnam_lookup", &in.cnam_lookup},
-        {"renewal_date", &in.renewal[RENEW_EQ]}, {"renewal_date__gt", &in.renewal[RENEW_GT]},
-        {"renewal_date__gte", &in.renewal[RENEW_GTE]}, {"renewal_date__lt", &in.renewal[RENEW_LT]},
-        {"renewal_date__lte", &in.renewal[RENEW_LTE]},
-        {"tendlc_registration_status", &in.tendlc_registration_status},
-        {"tendlc_campaign_id", &in.tendlc_campaign_id},
-        {"toll_free_sms_verification", &in.toll_free_sms_verification},
-    };
-    for (size_t i = 0; i < ND_ARRAY_LEN(map); i++)
-        if (api_str(req, resp, q, map[i].key, map[i].dst) != C_OK) goto done;
-    if (type_alias) {
-        if (in.type && nd_strcasecmp(in.type, type_alias) != 0) {
+    if (li.number_type) {
+        if (in->type && nd_strcasecmp(in->type, li.number_type) != 0) {
             api_error(req, resp, 400, "type and number_type disagree: give one of them");
             goto done;
         }
-        in.type = type_alias;
+        in->type = li.number_type;
     }
-    rows = xcalloc((size_t)in.limit, sizeof *rows);
-    if (num_list(&ctx->core, &who, &in, rows, &n, &total, &e) != C_OK) {
+    rows = xcalloc((size_t)in->limit, sizeof *rows);
+    if (num_list(&ctx->core, &who, in, rows, &n, &total, &e) != C_OK) {
         api_core_error(req, resp, &e);
         goto done;
     }
 
     jw_t w;
-    api_plivo_list_begin(resp, &w, who.auth_id, "Number", q, in.limit, in.offset, total);
+    api_plivo_list_begin(resp, &w, who.auth_id, "Number", q, in->limit, in->offset, total);
     for (size_t i = 0; i < n; i++) {
         jw_obj(&w);
         api_render_account_number(&w, who.auth_id, &rows[i]);
@@ -117,12 +127,10 @@ int h_number_list(http_req_t *req, http_resp_t *resp)
 done:
     free(rows);
     json_decref(q);
-    return C_OK;
 }
 
-int h_number_get(http_req_t *req, http_resp_t *resp)
+void h_number_get(http_req_t *req, http_resp_t *resp)
 {
-    static const char *const known[] = {NULL};
     api_ctx_t *ctx = req->app;
     account_t who;
     json_t *q = NULL;
@@ -130,8 +138,8 @@ int h_number_get(http_req_t *req, http_resp_t *resp)
     cerr_t e;
 
     if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
-    if (api_query(req, resp, known, &q) != C_OK) goto done;
-    if (num_get(&ctx->core, &who, req->params[1], n, &e) != C_OK) {
+    if (api_query(req, resp, api_no_fields, NULL, &q) != C_OK) goto done;
+    if (num_get(&ctx->core, &who, http_param(req, "number"), n, &e) != C_OK) {
         api_core_error(req, resp, &e);
         goto done;
     }
@@ -142,126 +150,147 @@ int h_number_get(http_req_t *req, http_resp_t *resp)
 done:
     free(n);
     json_decref(q);
-    return C_OK;
 }
 
-int h_number_update(http_req_t *req, http_resp_t *resp)
+/* What POST Number/{number}/ reads: the core's fields, and
+ * compliance_application_id, the name the Plivo SDK gives the compliance
+ * link (its name at purchase): another name of compliance_id. */
+typedef struct {
+    numupd_in_t in;
+    const char *compliance_application_id;
+} update_in_t;
+
+void h_number_update(http_req_t *req, http_resp_t *resp)
 {
-    static const char *const known[] = {
-        "app_id", "subaccount", "alias", "compliance_id", "cnam_lookup", "cnam",
-        "cnam_callback_url", "cnam_callback_method", "caller_reputation", "profile_uuid",
-        "caller_reputation_callback_url", "caller_reputation_callback_method",
-        "compliance_application_id", NULL};
+    /* null clears a field like "" does */
+    static const api_field_t fields[] = {
+        API_FIELD_AS("app_id", update_in_t, in.app_id, API_STR_CLEAR),
+        API_FIELD_AS("subaccount", update_in_t, in.subaccount, API_STR_CLEAR),
+        API_FIELD_AS("alias", update_in_t, in.alias, API_STR_CLEAR),
+        API_FIELD_AS("compliance_id", update_in_t, in.compliance_id, API_STR_CLEAR),
+        API_FIELD_AS("cnam_lookup", update_in_t, in.cnam_lookup, API_STR_CLEAR),
+        API_FIELD_AS("cnam", update_in_t, in.cnam, API_STR_CLEAR),
+        API_FIELD_AS("cnam_callback_url", update_in_t, in.cnam_callback_url, API_STR_CLEAR),
+        API_FIELD_AS("cnam_callback_method", update_in_t, in.cnam_callback_method, API_STR_CLEAR),
+        API_FIELD_AS("caller_reputation", update_in_t, in.caller_reputation, API_STR_CLEAR),
+        API_FIELD_AS("profile_uuid", update_in_t, in.profile_uuid, API_STR_CLEAR),
+        API_FIELD_AS("caller_reputation_callback_url", update_in_t, in.cr_callback_url, API_STR_CLEAR),
+        API_FIELD_AS("caller_reputation_callback_method", update_in_t, in.cr_callback_method,
+                     API_STR_CLEAR),
+        API_FIELD(update_in_t, compliance_application_id, API_STR_CLEAR),
+        API_FIELDS_END,
+    };
     api_ctx_t *ctx = req->app;
     account_t who;
     json_t *b = NULL;
-    numupd_in_t in = {0};
+    update_in_t ui = {0};
     cerr_t e;
 
     if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
-    if (api_body(req, resp, known, &b) != C_OK) goto done;
-    struct { const char *key; const char **dst; } map[] = {
-        {"app_id", &in.app_id}, {"subaccount", &in.subaccount}, {"alias", &in.alias},
-        {"compliance_id", &in.compliance_id}, {"cnam_lookup", &in.cnam_lookup}, {"cnam", &in.cnam},
-        {"cnam_callback_url", &in.cnam_callback_url},
-        {"cnam_callback_method", &in.cnam_callback_method},
-        {"caller_reputation", &in.caller_reputation}, {"profile_uuid", &in.profile_uuid},
-        {"caller_reputation_callback_url", &in.cr_callback_url},
-        {"caller_reputation_callback_method", &in.cr_callback_method},
-    };
-    for (size_t i = 0; i < ND_ARRAY_LEN(map); i++)
-        if (api_str_or_clear(req, resp, b, map[i].key, map[i].dst) != C_OK) goto done;
-    /* The Plivo SDK sends the compliance link as compliance_application_id
-     * (its name at purchase); it is an alias of compliance_id here. */
-    const char *cid_alias;
-    if (api_str_or_clear(req, resp, b, "compliance_application_id", &cid_alias) != C_OK) goto done;
-    if (cid_alias) {
-        if (in.compliance_id && strcmp(in.compliance_id, cid_alias) != 0) {
+    if (api_body(req, resp, fields, &ui, &b) != C_OK) goto done;
+    if (ui.compliance_application_id) {
+        if (ui.in.compliance_id && strcmp(ui.in.compliance_id, ui.compliance_application_id) != 0) {
             api_error(req, resp, 400, "compliance_id and compliance_application_id disagree: give one of them");
             goto done;
         }
-        in.compliance_id = cid_alias;
+        ui.in.compliance_id = ui.compliance_application_id;
     }
-    if (num_update(&ctx->core, &who, req->params[1], &in, &e) != C_OK) {
+    if (num_update(&ctx->core, &who, http_param(req, "number"), &ui.in, &e) != C_OK) {
         api_core_error(req, resp, &e);
         goto done;
     }
     api_plivo_changed(resp);
 done:
     json_decref(b);
-    return C_OK;
 }
 
-int h_number_unrent(http_req_t *req, http_resp_t *resp)
+void h_number_unrent(http_req_t *req, http_resp_t *resp)
 {
-    api_plivo_delete(req, resp, num_unrent);
-    return C_OK;
+    api_delete(req, resp, "number", num_unrent);
 }
 
-/* Splits "a, b,c" into trimmed pieces (pointers into a copy the caller
- * frees through *store).  At most max + 1 pieces are kept, so that a list
- * that is too long is still reported as too long. */
-static size_t split_numbers(const char *s, char **store, const char **out, size_t max)
+/* The numbers to add: a comma-separated string ("a, b,c") or a JSON list
+ * of strings.  At most NUMADD_MAX + 1 are kept, so that a list that is too
+ * long is still reported as too long. */
+typedef struct {
+    const char *list[NUMADD_MAX + 1];
+    size_t n;
+    char *copy;                  /* the split string's storage: the handler frees it */
+} numbers_t;
+
+typedef struct {
+    numadd_in_t in;
+    numbers_t numbers;
+} add_in_t;
+
+/* Splits s into trimmed pieces (pointers into a copy). */
+static void split_numbers(const char *s, numbers_t *out)
 {
-    char *copy = xstrdup(s), *p = copy;
-    size_t n = 0;
-    *store = copy;
+    char *p = out->copy = xstrdup(s);
     for (;;) {
         char *end = strchr(p, ',');
         if (end) *end = '\0';
         while (*p == ' ' || *p == '\t') p++;
         size_t len = strlen(p);
         while (len && (p[len - 1] == ' ' || p[len - 1] == '\t')) p[--len] = '\0';
-        if (n <= max) out[n] = p;
-        n++;
+        if (out->n <= NUMADD_MAX) out->list[out->n] = p;
+        out->n++;
         if (!end) break;
         p = end + 1;
     }
-    return n;
 }
 
-int h_number_add(http_req_t *req, http_resp_t *resp)
+static int read_numbers(http_req_t *req, http_resp_t *resp, json_t *obj, const char *name,
+                        void *dst)
 {
-    static const char *const known[] = {"numbers", "carrier", "region", "number_type", "app_id",
-                                        "subaccount", NULL};
+    numbers_t *out = dst;
+    json_t *v = json_object_get(obj, name);
+    const char *s;
+    if (json_is_array(v)) {
+        /* a JSON list is the same thing as the comma-separated string */
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x) {
+            if (!json_is_string(x)) {
+                api_error(req, resp, 400, "invalid numbers: want a comma-separated string or a list of strings");
+                return C_ERR;
+            }
+            if (i <= NUMADD_MAX) out->list[i] = json_string_value(x);
+        }
+        out->n = json_array_size(v);
+        return C_OK;
+    }
+    if (api_str(req, resp, obj, name, &s) != C_OK) return C_ERR;
+    if (s && s[0]) split_numbers(s, out);
+    return C_OK;
+}
+
+void h_number_add(http_req_t *req, http_resp_t *resp)
+{
+    static const api_field_t fields[] = {
+        API_FIELD_READ("numbers", add_in_t, numbers, read_numbers),
+        API_FIELD_AS("carrier", add_in_t, in.carrier, API_STR),
+        API_FIELD_AS("region", add_in_t, in.region, API_STR),
+        API_FIELD_AS("number_type", add_in_t, in.number_type, API_STR),
+        API_FIELD_AS("app_id", add_in_t, in.app_id, API_STR),
+        API_FIELD_AS("subaccount", add_in_t, in.subaccount, API_STR),
+        API_FIELDS_END,
+    };
     api_ctx_t *ctx = req->app;
     account_t who;
     json_t *b = NULL;
-    numadd_in_t in = {0};
-    const char *list[NUMADD_MAX + 1];
-    char *store = NULL;
+    add_in_t *ai = xcalloc(1, sizeof *ai);
+    numadd_in_t *in = &ai->in;
     numadd_fault_t *faults = NULL;
     size_t nfaults = 0;
     cerr_t e;
 
     if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
-    if (api_body(req, resp, known, &b) != C_OK) goto done;
-    const char *numbers = NULL;
-    json_t *arr = json_object_get(b, "numbers");
-    if (json_is_array(arr)) {
-        /* a JSON list is the same thing as the comma-separated string */
-        size_t i;
-        json_t *v;
-        json_array_foreach(arr, i, v) {
-            if (!json_is_string(v)) {
-                api_error(req, resp, 400, "invalid numbers: want a comma-separated string or a list of strings");
-                goto done;
-            }
-            if (i <= NUMADD_MAX) list[i] = json_string_value(v);
-        }
-        in.n = json_array_size(arr);
-    } else {
-        if (api_str(req, resp, b, "numbers", &numbers) != C_OK) goto done;
-        if (numbers && numbers[0]) in.n = split_numbers(numbers, &store, list, NUMADD_MAX);
-    }
-    struct { const char *key; const char **dst; } map[] = {
-        {"carrier", &in.carrier}, {"region", &in.region}, {"number_type", &in.number_type},
-        {"app_id", &in.app_id}, {"subaccount", &in.subaccount},
-    };
-    for (size_t i = 0; i < ND_ARRAY_LEN(map); i++)
-        if (api_str(req, resp, b, map[i].key, map[i].dst) != C_OK) goto done;
+    if (api_body(req, resp, fields, ai, &b) != C_OK) goto done;
+    in->numbers = ai->numbers.list;
+    in->n = ai->numbers.n;
     static const char *const required[] = {"numbers", "carrier", "region"};
-    const char *given[] = {in.n ? "x" : NULL, in.carrier, in.region};
+    const char *given[] = {in->n ? "x" : NULL, in->carrier, in->region};
     for (size_t i = 0; i < ND_ARRAY_LEN(required); i++) {
         if (!given[i] || !given[i][0]) {
             char msg[64];
@@ -270,9 +299,8 @@ int h_number_add(http_req_t *req, http_resp_t *resp)
             goto done;
         }
     }
-    in.numbers = list;
-    faults = xcalloc(in.n < NUMADD_MAX ? in.n : NUMADD_MAX, sizeof *faults);
-    if (num_add(&ctx->core, &who, &in, faults, &nfaults, NULL, &e) != C_OK) {
+    faults = xcalloc(in->n < NUMADD_MAX ? in->n : NUMADD_MAX, sizeof *faults);
+    if (num_add(&ctx->core, &who, in, faults, &nfaults, NULL, &e) != C_OK) {
         if (e.code != CE_INVALID || nfaults == 0) {
             api_core_error(req, resp, &e);
             goto done;
@@ -290,7 +318,7 @@ int h_number_add(http_req_t *req, http_resp_t *resp)
     api_plivo_changed(resp);
 done:
     free(faults);
-    free(store);
+    free(ai->numbers.copy);
+    free(ai);
     json_decref(b);
-    return C_OK;
 }

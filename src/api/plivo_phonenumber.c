@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "core/country.h"
-#include "util/metrics.h"
+#include "core/numbers.h"
 
 static void render_phone_number(jw_t *w, const char *auth_id, const inv_number_t *n)
 {
@@ -40,11 +40,22 @@ static void render_phone_number(jw_t *w, const char *auth_id, const inv_number_t
     jw_obj_end(w);
 }
 
-int h_phonenumber_search(http_req_t *req, http_resp_t *resp)
+void h_phonenumber_search(http_req_t *req, http_resp_t *resp)
 {
-    static const char *const known[] = {"country_iso", "type", "pattern", "npanxx",
-                                        "local_calling_area", "region", "city", "services",
-                                        "lata", "rate_center", "limit", "offset", NULL};
+    static const api_field_t fields[] = {
+        API_FIELD(search_in_t, country_iso, API_STR),
+        API_FIELD(search_in_t, type, API_STR),
+        API_FIELD(search_in_t, pattern, API_STR),
+        API_FIELD(search_in_t, npanxx, API_STR),
+        API_FIELD(search_in_t, local_calling_area, API_STR),
+        API_FIELD(search_in_t, region, API_STR),
+        API_FIELD(search_in_t, city, API_STR),
+        API_FIELD(search_in_t, services, API_STR),
+        API_FIELD(search_in_t, lata, API_STR),
+        API_FIELD(search_in_t, rate_center, API_STR),
+        API_PAGING,
+        API_FIELDS_END,
+    };
     api_ctx_t *ctx = req->app;
     account_t who;
     json_t *q = NULL;
@@ -55,17 +66,9 @@ int h_phonenumber_search(http_req_t *req, http_resp_t *resp)
     cerr_t e;
 
     if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
-    if (api_query(req, resp, known, &q) != C_OK) goto done;
+    if (api_query(req, resp, fields, &in, &q) != C_OK) goto done;
     if (api_paging(req, resp, q, API_PLIVO_MAX_LIMIT, API_PLIVO_MAX_LIMIT, &in.limit, &in.offset) != C_OK)
         goto done;
-    struct { const char *key; const char **dst; } map[] = {
-        {"country_iso", &in.country_iso}, {"type", &in.type}, {"pattern", &in.pattern},
-        {"npanxx", &in.npanxx}, {"local_calling_area", &in.local_calling_area},
-        {"region", &in.region}, {"city", &in.city}, {"services", &in.services},
-        {"lata", &in.lata}, {"rate_center", &in.rate_center},
-    };
-    for (size_t i = 0; i < ND_ARRAY_LEN(map); i++)
-        if (api_str(req, resp, q, map[i].key, map[i].dst) != C_OK) goto done;
     if (num_search(&ctx->core, &in, rows, &n, &total, &e) != C_OK) {
         api_core_error(req, resp, &e);
         goto done;
@@ -77,7 +80,6 @@ int h_phonenumber_search(http_req_t *req, http_resp_t *resp)
     api_plivo_list_end(&w);
 done:
     json_decref(q);
-    return C_OK;
 }
 
 typedef struct {
@@ -87,7 +89,7 @@ typedef struct {
 
 /* Runs inside the idempotency transaction: buy, then render the answer
  * that a retry with the same key will get byte for byte. */
-static int buy_action(core_t *c, void *ud, int *status, buf_t *body, cerr_t *e)
+static int buy_action(core_t *c, void *ud, idem_answer_t *ans, cerr_t *e)
 {
     buy_ctx_t *bc = ud;
     buy_out_t out;
@@ -96,8 +98,8 @@ static int buy_action(core_t *c, void *ud, int *status, buf_t *body, cerr_t *e)
     char api_id[IDS_UUID_SZ];
     api_new_api_id(bc->resp, api_id);
     jw_t w;
-    buf_reset(body);
-    jw_init(&w, body);
+    buf_reset(ans->body);
+    jw_init(&w, ans->body);
     jw_obj(&w);
     jw_kstr(&w, "api_id", api_id);
     jw_kstr(&w, "message", "created");
@@ -110,14 +112,20 @@ static int buy_action(core_t *c, void *ud, int *status, buf_t *body, cerr_t *e)
     jw_arr_end(&w);
     jw_kstr(&w, "status", pending ? "pending" : "fulfilled");
     jw_obj_end(&w);
-    *status = 201;
+    ans->code = 201;
+    ans->replayable = true;  /* the number is sold: a retry must not buy again */
     return C_OK;
 }
 
-int h_phonenumber_buy(http_req_t *req, http_resp_t *resp)
+void h_phonenumber_buy(http_req_t *req, http_resp_t *resp)
 {
-    static const char *const known[] = {"app_id", "cnam_lookup", "compliance_application_id",
-                                        "subaccount", NULL};
+    static const api_field_t fields[] = {
+        API_FIELD(buy_in_t, app_id, API_STR),
+        API_FIELD(buy_in_t, cnam_lookup, API_STR),
+        API_FIELD_AS("compliance_application_id", buy_in_t, compliance_id, API_STR),
+        API_FIELD(buy_in_t, subaccount, API_STR),
+        API_FIELDS_END,
+    };
     account_t who;
     json_t *b = NULL;
     const char *key;
@@ -125,15 +133,10 @@ int h_phonenumber_buy(http_req_t *req, http_resp_t *resp)
     cerr_t e;
 
     if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
-    if (api_body(req, resp, known, &b) != C_OK) goto done;
+    if (api_body(req, resp, fields, &bc.in, &b) != C_OK) goto done;
     if (api_idem_key(req, resp, &key) != C_OK) goto done;
-    if (api_str(req, resp, b, "app_id", &bc.in.app_id) != C_OK ||
-        api_str(req, resp, b, "cnam_lookup", &bc.in.cnam_lookup) != C_OK ||
-        api_str(req, resp, b, "compliance_application_id", &bc.in.compliance_id) != C_OK ||
-        api_str(req, resp, b, "subaccount", &bc.in.subaccount) != C_OK)
-        goto done;
     bc.in.caller = &who;
-    bc.in.number = req->params[1];
+    bc.in.number = http_param(req, "number");
     bc.resp = resp;
 
     /* The request's identity for Idempotency-Key: the number in canonical
@@ -141,15 +144,11 @@ int h_phonenumber_buy(http_req_t *req, http_resp_t *resp)
      * as canonical JSON (so form and JSON bodies, key order and spacing do
      * not matter). */
     char canon[E164_BUFSZ];
-    const char *resource = e164_parse(req->params[1], canon, NULL) == C_OK ? canon : req->params[1];
+    const char *resource = e164_parse(bc.in.number, canon, NULL) == C_OK ? canon : bc.in.number;
     bool replayed;
     if (api_idem_run(req, resp, &who, key, "POST PhoneNumber", resource, b, buy_action, &bc,
-                     &replayed, &e) != C_OK) {
+                     &replayed, &e) != C_OK)
         api_core_error(req, resp, &e);
-        goto done;
-    }
-    if (!replayed && resp->status == 201) metrics_count(MET_PURCHASES);
 done:
     json_decref(b);
-    return C_OK;
 }

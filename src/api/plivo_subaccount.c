@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "util/clock.h"
+#include "core/subaccounts.h"
 
 static void render_sub(jw_t *w, const char *parent, const account_t *a)
 {
@@ -23,21 +24,29 @@ static void render_sub(jw_t *w, const char *parent, const account_t *a)
     jw_kstr(w, "resource_uri", uri);
 }
 
-int h_subaccount_create(http_req_t *req, http_resp_t *resp)
+/* What POST Subaccount/ and POST Subaccount/{sub_id}/ read. */
+typedef struct {
+    const char *name;
+    int enabled;
+} sub_in_t;
+
+static const api_field_t k_fields[] = {
+    API_FIELD(sub_in_t, name, API_STR),
+    API_FIELD(sub_in_t, enabled, API_BOOL),
+    API_FIELDS_END,
+};
+
+void h_subaccount_create(http_req_t *req, http_resp_t *resp)
 {
-    static const char *const known[] = {"name", "enabled", NULL};
     api_ctx_t *ctx = req->app;
     account_t who;
     json_t *b = NULL;
-    const char *name;
-    int enabled;
+    sub_in_t in = {0};
     sub_created_t out;
     cerr_t e;
     if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
-    if (api_body(req, resp, known, &b) != C_OK) goto done;
-    if (api_str(req, resp, b, "name", &name) != C_OK || api_bool(req, resp, b, "enabled", &enabled) != C_OK)
-        goto done;
-    if (sub_create(&ctx->core, &who, name, enabled == 1, &out, &e) != C_OK) {
+    if (api_body(req, resp, k_fields, &in, &b) != C_OK) goto done;
+    if (sub_create(&ctx->core, &who, in.name, in.enabled == 1, &out, &e) != C_OK) {
         api_core_error(req, resp, &e);
         goto done;
     }
@@ -50,12 +59,11 @@ int h_subaccount_create(http_req_t *req, http_resp_t *resp)
     ids_wipe(&out, sizeof out);
 done:
     json_decref(b);
-    return C_OK;
 }
 
-int h_subaccount_list(http_req_t *req, http_resp_t *resp)
+void h_subaccount_list(http_req_t *req, http_resp_t *resp)
 {
-    static const char *const known[] = {"limit", "offset", NULL};
+    static const api_field_t fields[] = {API_PAGING, API_FIELDS_END};
     api_ctx_t *ctx = req->app;
     account_t who;
     json_t *q = NULL;
@@ -65,7 +73,7 @@ int h_subaccount_list(http_req_t *req, http_resp_t *resp)
     int64_t total = 0;
     cerr_t e;
     if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
-    if (api_query(req, resp, known, &q) != C_OK) goto done;
+    if (api_query(req, resp, fields, NULL, &q) != C_OK) goto done;
     if (api_paging(req, resp, q, API_PLIVO_MAX_LIMIT, API_PLIVO_MAX_LIMIT, &limit, &offset) != C_OK) goto done;
     if (sub_list(&ctx->core, &who, limit, offset, rows, &n, &total, &e) != C_OK) {
         api_core_error(req, resp, &e);
@@ -81,19 +89,17 @@ int h_subaccount_list(http_req_t *req, http_resp_t *resp)
     api_plivo_list_end(&w);
 done:
     json_decref(q);
-    return C_OK;
 }
 
-int h_subaccount_get(http_req_t *req, http_resp_t *resp)
+void h_subaccount_get(http_req_t *req, http_resp_t *resp)
 {
-    static const char *const known[] = {NULL};
     api_ctx_t *ctx = req->app;
     account_t who, sub;
     json_t *q = NULL;
     cerr_t e;
     if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
-    if (api_query(req, resp, known, &q) != C_OK) goto done;
-    if (sub_get(&ctx->core, &who, req->params[1], &sub, &e) != C_OK) {
+    if (api_query(req, resp, api_no_fields, NULL, &q) != C_OK) goto done;
+    if (sub_get(&ctx->core, &who, http_param(req, "sub_id"), &sub, &e) != C_OK) {
         api_core_error(req, resp, &e);
         goto done;
     }
@@ -103,37 +109,30 @@ int h_subaccount_get(http_req_t *req, http_resp_t *resp)
     jw_obj_end(&w);
 done:
     json_decref(q);
-    return C_OK;
 }
 
-int h_subaccount_update(http_req_t *req, http_resp_t *resp)
+void h_subaccount_update(http_req_t *req, http_resp_t *resp)
 {
-    static const char *const known[] = {"name", "enabled", NULL};
     api_ctx_t *ctx = req->app;
     account_t who;
     json_t *b = NULL;
-    const char *name;
-    int enabled;
+    sub_in_t in = {0};
     cerr_t e;
     if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
-    if (api_body(req, resp, known, &b) != C_OK) goto done;
-    if (api_str(req, resp, b, "name", &name) != C_OK || api_bool(req, resp, b, "enabled", &enabled) != C_OK)
-        goto done;
-    if (sub_update(&ctx->core, &who, req->params[1], name, enabled, &e) != C_OK) {
+    if (api_body(req, resp, k_fields, &in, &b) != C_OK) goto done;
+    if (sub_update(&ctx->core, &who, http_param(req, "sub_id"), in.name, in.enabled, &e) != C_OK) {
         api_core_error(req, resp, &e);
         goto done;
     }
     api_plivo_changed(resp);
 done:
     json_decref(b);
-    return C_OK;
 }
 
-int h_subaccount_delete(http_req_t *req, http_resp_t *resp)
+void h_subaccount_delete(http_req_t *req, http_resp_t *resp)
 {
     /* The Plivo SDK sends cascade=true|false in the (ignored) DELETE body;
      * numberd always returns the subaccount's numbers and applications to
      * the main account (API.md §2.5). */
-    api_plivo_delete(req, resp, sub_delete);
-    return C_OK;
+    api_delete(req, resp, "sub_id", sub_delete);
 }

@@ -6,65 +6,71 @@
 #define ACC "/v1/Account/{auth_id}"
 #define BYOC "/v1/phone-numbers"
 
+/* Each route's tag is its dialect: the shape of its errors, whether its
+ * body may be a form, how api_delete authenticates.  (A path no route
+ * matches takes the dialect of its prefix: errors.c.) */
+
 /* Outside any dialect and unauthenticated: what tools fetch before they
- * have credentials. */
+ * have credentials.  Tagged with the default shape, Plivo's, as a path no
+ * route matches is (its only error is an unknown query parameter; the ops
+ * routes below have none of their own). */
 static const route_t k_meta[] = {
-    {HTTP_GET, "/openapi.json", h_openapi, NULL, "meta.openapi"},
+    {HTTP_GET, "/openapi.json", h_openapi, NULL, "meta.openapi", DIALECT_PLIVO},
 };
 
 static const route_t k_public[] = {
-    {HTTP_GET, ACC "/PhoneNumber/", h_phonenumber_search, NULL, "plivo.phonenumber.search"},
-    {HTTP_POST, ACC "/PhoneNumber/{number}/", h_phonenumber_buy, NULL, "plivo.phonenumber.buy"},
-    {HTTP_POST, ACC "/Number/", h_number_add, NULL, "plivo.number.add"},
-    {HTTP_GET, ACC "/Number/", h_number_list, NULL, "plivo.number.list"},
-    {HTTP_GET, ACC "/Number/{number}/", h_number_get, NULL, "plivo.number.get"},
-    {HTTP_POST, ACC "/Number/{number}/", h_number_update, NULL, "plivo.number.update"},
-    {HTTP_DELETE, ACC "/Number/{number}/", h_number_unrent, NULL, "plivo.number.unrent"},
-    {HTTP_POST, ACC "/IncomingCarrier/", h_carrier_create, NULL, "plivo.carrier.create"},
-    {HTTP_GET, ACC "/IncomingCarrier/", h_carrier_list, NULL, "plivo.carrier.list"},
-    {HTTP_GET, ACC "/IncomingCarrier/{carrier_id}/", h_carrier_get, NULL, "plivo.carrier.get"},
-    {HTTP_POST, ACC "/IncomingCarrier/{carrier_id}/", h_carrier_update, NULL, "plivo.carrier.update"},
-    {HTTP_DELETE, ACC "/IncomingCarrier/{carrier_id}/", h_carrier_delete, NULL, "plivo.carrier.delete"},
-    {HTTP_POST, ACC "/Subaccount/", h_subaccount_create, NULL, "plivo.subaccount.create"},
-    {HTTP_GET, ACC "/Subaccount/", h_subaccount_list, NULL, "plivo.subaccount.list"},
-    {HTTP_GET, ACC "/Subaccount/{sub_id}/", h_subaccount_get, NULL, "plivo.subaccount.get"},
-    {HTTP_POST, ACC "/Subaccount/{sub_id}/", h_subaccount_update, NULL, "plivo.subaccount.update"},
-    {HTTP_DELETE, ACC "/Subaccount/{sub_id}/", h_subaccount_delete, NULL, "plivo.subaccount.delete"},
-    {HTTP_POST, ACC "/Application/", h_application_create, NULL, "plivo.application.create"},
-    {HTTP_GET, ACC "/Application/", h_application_list, NULL, "plivo.application.list"},
-    {HTTP_GET, ACC "/Application/{app_id}/", h_application_get, NULL, "plivo.application.get"},
-    {HTTP_POST, ACC "/Application/{app_id}/", h_application_update, NULL, "plivo.application.update"},
-    {HTTP_DELETE, ACC "/Application/{app_id}/", h_application_delete, NULL, "plivo.application.delete"},
-    {HTTP_POST, BYOC "/carriers", h_byoc_carrier_create, NULL, "byoc.carriers.create"},
-    {HTTP_GET, BYOC "/carriers", h_byoc_carrier_list, NULL, "byoc.carriers.list"},
-    {HTTP_GET, BYOC "/carriers/{id}", h_byoc_carrier_get, NULL, "byoc.carriers.get"},
-    {HTTP_PATCH, BYOC "/carriers/{id}", h_byoc_carrier_update, NULL, "byoc.carriers.update"},
-    {HTTP_DELETE, BYOC "/carriers/{id}", h_byoc_carrier_delete, NULL, "byoc.carriers.delete"},
-    {HTTP_POST, BYOC, h_byoc_number_create, NULL, "byoc.numbers.create"},
-    {HTTP_GET, BYOC, h_byoc_number_list, NULL, "byoc.numbers.list"},
-    {HTTP_GET, BYOC "/{id}", h_byoc_number_get, NULL, "byoc.numbers.get"},
-    {HTTP_DELETE, BYOC "/{id}", h_byoc_number_delete, NULL, "byoc.numbers.delete"},
+    {HTTP_GET, ACC "/PhoneNumber/", h_phonenumber_search, NULL, "plivo.phonenumber.search", DIALECT_PLIVO},
+    {HTTP_POST, ACC "/PhoneNumber/{number}/", h_phonenumber_buy, NULL, "plivo.phonenumber.buy", DIALECT_PLIVO},
+    {HTTP_POST, ACC "/Number/", h_number_add, NULL, "plivo.number.add", DIALECT_PLIVO},
+    {HTTP_GET, ACC "/Number/", h_number_list, NULL, "plivo.number.list", DIALECT_PLIVO},
+    {HTTP_GET, ACC "/Number/{number}/", h_number_get, NULL, "plivo.number.get", DIALECT_PLIVO},
+    {HTTP_POST, ACC "/Number/{number}/", h_number_update, NULL, "plivo.number.update", DIALECT_PLIVO},
+    {HTTP_DELETE, ACC "/Number/{number}/", h_number_unrent, NULL, "plivo.number.unrent", DIALECT_PLIVO},
+    {HTTP_POST, ACC "/IncomingCarrier/", h_carrier_create, NULL, "plivo.carrier.create", DIALECT_PLIVO},
+    {HTTP_GET, ACC "/IncomingCarrier/", h_carrier_list, NULL, "plivo.carrier.list", DIALECT_PLIVO},
+    {HTTP_GET, ACC "/IncomingCarrier/{carrier_id}/", h_carrier_get, NULL, "plivo.carrier.get", DIALECT_PLIVO},
+    {HTTP_POST, ACC "/IncomingCarrier/{carrier_id}/", h_carrier_update, NULL, "plivo.carrier.update", DIALECT_PLIVO},
+    {HTTP_DELETE, ACC "/IncomingCarrier/{carrier_id}/", h_carrier_delete, NULL, "plivo.carrier.delete", DIALECT_PLIVO},
+    {HTTP_POST, ACC "/Subaccount/", h_subaccount_create, NULL, "plivo.subaccount.create", DIALECT_PLIVO},
+    {HTTP_GET, ACC "/Subaccount/", h_subaccount_list, NULL, "plivo.subaccount.list", DIALECT_PLIVO},
+    {HTTP_GET, ACC "/Subaccount/{sub_id}/", h_subaccount_get, NULL, "plivo.subaccount.get", DIALECT_PLIVO},
+    {HTTP_POST, ACC "/Subaccount/{sub_id}/", h_subaccount_update, NULL, "plivo.subaccount.update", DIALECT_PLIVO},
+    {HTTP_DELETE, ACC "/Subaccount/{sub_id}/", h_subaccount_delete, NULL, "plivo.subaccount.delete", DIALECT_PLIVO},
+    {HTTP_POST, ACC "/Application/", h_application_create, NULL, "plivo.application.create", DIALECT_PLIVO},
+    {HTTP_GET, ACC "/Application/", h_application_list, NULL, "plivo.application.list", DIALECT_PLIVO},
+    {HTTP_GET, ACC "/Application/{app_id}/", h_application_get, NULL, "plivo.application.get", DIALECT_PLIVO},
+    {HTTP_POST, ACC "/Application/{app_id}/", h_application_update, NULL, "plivo.application.update", DIALECT_PLIVO},
+    {HTTP_DELETE, ACC "/Application/{app_id}/", h_application_delete, NULL, "plivo.application.delete", DIALECT_PLIVO},
+    {HTTP_POST, BYOC "/carriers", h_byoc_carrier_create, NULL, "byoc.carriers.create", DIALECT_BYOC},
+    {HTTP_GET, BYOC "/carriers", h_byoc_carrier_list, NULL, "byoc.carriers.list", DIALECT_BYOC},
+    {HTTP_GET, BYOC "/carriers/{id}", h_byoc_carrier_get, NULL, "byoc.carriers.get", DIALECT_BYOC},
+    {HTTP_PATCH, BYOC "/carriers/{id}", h_byoc_carrier_update, NULL, "byoc.carriers.update", DIALECT_BYOC},
+    {HTTP_DELETE, BYOC "/carriers/{id}", h_byoc_carrier_delete, NULL, "byoc.carriers.delete", DIALECT_BYOC},
+    {HTTP_POST, BYOC, h_byoc_number_create, NULL, "byoc.numbers.create", DIALECT_BYOC},
+    {HTTP_GET, BYOC, h_byoc_number_list, NULL, "byoc.numbers.list", DIALECT_BYOC},
+    {HTTP_GET, BYOC "/{id}", h_byoc_number_get, NULL, "byoc.numbers.get", DIALECT_BYOC},
+    {HTTP_DELETE, BYOC "/{id}", h_byoc_number_delete, NULL, "byoc.numbers.delete", DIALECT_BYOC},
 };
 
 /* Operations: outside every dialect, for probes and scrapers. */
 static const route_t k_ops[] = {
-    {HTTP_GET, "/healthz", h_ops_healthz, NULL, "ops.healthz"},
-    {HTTP_GET, "/readyz", h_ops_readyz, NULL, "ops.readyz"},
-    {HTTP_GET, "/metrics", h_ops_metrics, NULL, "ops.metrics"},
+    {HTTP_GET, "/healthz", h_ops_healthz, NULL, "ops.healthz", DIALECT_PLIVO},
+    {HTTP_GET, "/readyz", h_ops_readyz, NULL, "ops.readyz", DIALECT_PLIVO},
+    {HTTP_GET, "/metrics", h_ops_metrics, NULL, "ops.metrics", DIALECT_PLIVO},
 };
 
 static const route_t k_admin[] = {
-    {HTTP_POST, "/admin/v1/accounts", h_admin_account_create, NULL, "admin.accounts.create"},
-    {HTTP_GET, "/admin/v1/accounts", h_admin_account_list, NULL, "admin.accounts.list"},
+    {HTTP_POST, "/admin/v1/accounts", h_admin_account_create, NULL, "admin.accounts.create", DIALECT_ADMIN},
+    {HTTP_GET, "/admin/v1/accounts", h_admin_account_list, NULL, "admin.accounts.list", DIALECT_ADMIN},
     {HTTP_POST, "/admin/v1/accounts/{auth_id}/api-keys", h_admin_apikey_create, NULL,
-     "admin.apikeys.create"},
-    {HTTP_POST, "/admin/v1/inventory", NULL, &admin_inventory_import_ops, "admin.inventory.import"},
-    {HTTP_GET, "/admin/v1/inventory/stats", h_admin_inventory_stats, NULL, "admin.inventory.stats"},
-    {HTTP_POST, "/admin/v1/compliance", h_admin_compliance_create, NULL, "admin.compliance.create"},
+     "admin.apikeys.create", DIALECT_ADMIN},
+    {HTTP_POST, "/admin/v1/inventory", NULL, &admin_inventory_import_ops, "admin.inventory.import", DIALECT_ADMIN},
+    {HTTP_GET, "/admin/v1/inventory/stats", h_admin_inventory_stats, NULL, "admin.inventory.stats", DIALECT_ADMIN},
+    {HTTP_POST, "/admin/v1/compliance", h_admin_compliance_create, NULL, "admin.compliance.create", DIALECT_ADMIN},
     {HTTP_POST, "/admin/v1/numbers/{number}/approve", h_admin_number_approve, NULL,
-     "admin.numbers.approve"},
+     "admin.numbers.approve", DIALECT_ADMIN},
     {HTTP_POST, "/admin/v1/numbers/{number}/status", h_admin_number_status, NULL,
-     "admin.numbers.status"},
+     "admin.numbers.status", DIALECT_ADMIN},
 };
 
 /* The admin routes come last, so that api_app can leave them out. */

@@ -9,13 +9,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "api/api.h"
+#include "core/accounts.h"
 #include "util/clock.h"
 #include "core/country.h"
-#include "api/api.h"
+#include "core/inventory.h"
 #include "core/invgen.h"
+#include "core/numbers.h"
+#include "core/owned.h"
+#include "core/secrets.h"
 #include "util/buf.h"
 #include "util/jw.h"
-#include "core/secrets.h"
 #include "util/log.h"
 
 static const char *k_usage =
@@ -47,33 +51,17 @@ void cli_err(const char *what, const char *fmt, ...)
     va_end(ap);
 }
 
-static const char *default_db(const char *db)
-{
-    if (db) return db;
-    const char *env = getenv("NUMBERD_DB");
-    return (env && *env) ? env : "numberd.db";
-}
-
 int cli_open_core(const char *db, core_t *core)
 {
-    char *err = NULL;
     int applied = 0;
+    cerr_t e;
     memset(core, 0, sizeof *core);
-    core->aging_days = 45;
-    db = default_db(db);
     if (ids_init() != C_OK) {
         cli_err("init", "libsodium failed to initialise");
         return C_ERR;
     }
-    if (store_open(db, &core->st, &err) != C_OK) {
-        cli_err("open database", "%s", err);
-        free(err);
-        return C_ERR;
-    }
-    if (core->st->ops->migrate(core->st, &applied) != ST_OK) {
-        cli_err("migrate", "schema migration failed on %s", db);
-        core->st->ops->close(core->st);
-        core->st = NULL;
+    if (core_open(core, db, &applied, &e) != C_OK) {
+        cli_err("open database", "%s", e.msg);
         return C_ERR;
     }
     if (applied) log_msg(LOG_DEBUG, "applied %d migration(s) to %s", applied, db);
@@ -88,7 +76,6 @@ int cli_load_key(const char *db, const char *key_file, core_t *core)
     sec_key_t *key = NULL;
     cerr_t e;
     int ret = C_ERR;
-    db = default_db(db);
     if (env && !*env) env = NULL;
     if (!env && !key_file) {
         if (strncmp(db, "postgres://", 11) == 0 || strncmp(db, "postgresql://", 13) == 0) {
@@ -122,18 +109,44 @@ done:
 
 void cli_close_core(core_t *core)
 {
-    if (core->st) core->st->ops->close(core->st);
-    core->st = NULL;
+    core_close(core);
     sec_key_free((sec_key_t *)core->key);
     core->key = NULL;
 }
 
+/* The environment variable of an option, unless unset or empty. */
+static const char *env_of(const opt_t *o)
+{
+    const char *v = o->env ? getenv(o->env) : NULL;
+    return v && *v ? v : NULL;
+}
+
+/* What the command line left unset: from the environment, else the
+ * default.  C_ERR after a usage error. */
+static int apply_env(const char *usage, opt_t *opts, size_t nopts)
+{
+    for (size_t i = 0; i < nopts; i++) {
+        opt_t *o = &opts[i];
+        const char *v = env_of(o);
+        if (o->dst && !*o->dst) *o->dst = v ? v : o->dflt;
+        if (o->flag && !*o->flag && v) {
+            if (strcmp(v, "1") == 0 || strcmp(v, "true") == 0) *o->flag = true;
+            else if (strcmp(v, "0") != 0 && strcmp(v, "false") != 0) {
+                usage_error(usage, "invalid %s %s: want 1 or 0", o->env, v);
+                return C_ERR;
+            }
+        }
+    }
+    return C_OK;
+}
+
 int cli_parse_opts(int argc, char **argv, const char *usage, opt_t *opts, size_t nopts,
-                      const char **db)
+                   const char **db)
 {
     struct option lo[40];
     char shorts[2 * 13 + 2] = "h";
     size_t n = 0, ns = 1;
+    opt_t dbo = {"db", required_argument, db, NULL, "NUMBERD_DB", "numberd.db"};
     if (nopts > 37) nd_panic("cli_parse_opts: too many options");
     for (size_t i = 0; i < nopts; i++) {
         if (opts[i].name[0] && opts[i].name[1] == '\0') {
@@ -168,6 +181,7 @@ int cli_parse_opts(int argc, char **argv, const char *usage, opt_t *opts, size_t
             return -2;
         }
     }
+    if (apply_env(usage, &dbo, 1) != C_OK || apply_env(usage, opts, nopts) != C_OK) return -2;
     return optind;
 }
 
@@ -188,6 +202,29 @@ int usage_error(const char *usage, const char *fmt, ...)
     fputs(" (see --help)\n", stderr);
     va_end(ap);
     return EXIT_USAGE;
+}
+
+/* ---- output: every answer is one line of JSON, written with jw ---- */
+
+typedef struct {
+    buf_t b;
+    jw_t w;
+} json_line_t;
+
+static jw_t *json_begin(json_line_t *l)
+{
+    l->b = (buf_t)BUF_INIT;
+    jw_init(&l->w, &l->b);
+    return &l->w;
+}
+
+/* Prints the line and a newline on out, then wipes it (it may hold a
+ * secret shown this once) and frees it. */
+static void json_end(json_line_t *l, FILE *out)
+{
+    fprintf(out, "%s\n", l->b.data);
+    ids_wipe(l->b.data, l->b.len);
+    buf_free(&l->b);
 }
 
 /* ---- account ---- */
@@ -211,7 +248,7 @@ static int cmd_account(int argc, char **argv)
         "token and key are shown only this once (only their hashes are stored).\n"
         "list prints one line per main account: auth_id, state, created, name.\n";
     const char *db = NULL, *name = NULL;
-    opt_t opts[] = {{"name", required_argument, &name, NULL}};
+    opt_t opts[] = {CLI_OPT("name", &name, NULL, NULL)};
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         if (argc >= 2) { fputs(usage, stdout); return 0; }
         return usage_error(usage, "account needs a subcommand: create or list");
@@ -233,23 +270,20 @@ static int cmd_account(int argc, char **argv)
             cli_err("account create", "%s", e.msg);
             return e.code == CE_INVALID ? EXIT_USAGE : 1;
         }
-        buf_t b = BUF_INIT;
-        jw_t w;
-        jw_init(&w, &b);
-        api_render_account_created(&w, &a);
-        printf("%s\n", b.data);
-        ids_wipe(b.data, b.len);
-        buf_free(&b);
+        json_line_t l;
+        api_render_account_created(json_begin(&l), &a);
+        json_end(&l, stdout);
         ids_wipe(&a, sizeof a);
         return 0;
     }
     if (strcmp(sub, "list") == 0) {
         if (name) return usage_error(usage, "account list takes no --name");
         if (cli_open_core(db, &core) != C_OK) return 1;
-        int rc = core.st->ops->account_list(core.st, print_account_line, NULL);
+        cerr_t e;
+        int rc = acct_list(&core, print_account_line, NULL, &e);
         cli_close_core(&core);
-        if (rc != ST_OK) {
-            cli_err("account list", "database error");
+        if (rc != C_OK) {
+            cli_err("account list", "%s", e.msg);
             return 1;
         }
         return 0;
@@ -267,8 +301,8 @@ static int cmd_apikey(int argc, char **argv)
         "\n"
         "Prints {\"api_key\", \"scopes\"}.  The key is shown only this once.\n";
     const char *db = NULL, *account = NULL, *scopes_s = NULL;
-    opt_t opts[] = {{"account", required_argument, &account, NULL},
-                    {"scopes", required_argument, &scopes_s, NULL}};
+    opt_t opts[] = {CLI_OPT("account", &account, NULL, NULL),
+                    CLI_OPT("scopes", &scopes_s, NULL, NULL)};
     if (argc < 2 || strcmp(argv[1], "create") != 0) {
         if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
             fputs(usage, stdout);
@@ -294,10 +328,9 @@ static int cmd_apikey(int argc, char **argv)
         cli_err("apikey create", "%s", e.msg);
         return 1;
     }
-    printf("{\"api_key\":\"%s\",\"scopes\":[%s%s%s]}\n", key,
-           (scopes & SCOPE_READ) ? "\"phone_numbers:read\"" : "",
-           (scopes & SCOPE_READ) && (scopes & SCOPE_WRITE) ? "," : "",
-           (scopes & SCOPE_WRITE) ? "\"phone_numbers:write\"" : "");
+    json_line_t l;
+    api_render_apikey(json_begin(&l), key, scopes);
+    json_end(&l, stdout);
     ids_wipe(key, sizeof key);
     return 0;
 }
@@ -358,12 +391,9 @@ int cli_import_stream(core_t *core, FILE *in, uint64_t size, bool dry_run, bool 
 
 void cli_print_import_result(FILE *out, const inv_result_t *res, bool dry_run)
 {
-    buf_t b = BUF_INIT;
-    jw_t w;
-    jw_init(&w, &b);
-    api_render_import_result(&w, res, dry_run);
-    fprintf(out, "%s\n", b.data);
-    buf_free(&b);
+    json_line_t l;
+    api_render_import_result(json_begin(&l), res, dry_run);
+    json_end(&l, out);
 }
 
 static int print_stats_row(const stats_row_t *r, void *ud)
@@ -431,7 +461,14 @@ done:
     }
     free(vbuf);
     cli_close_core(&core);
-    if (ret == 0 && to_file) printf("{\"exported\":%llu}\n", (unsigned long long)rows);
+    if (ret == 0 && to_file) {
+        json_line_t l;
+        jw_t *w = json_begin(&l);
+        jw_obj(w);
+        jw_kint(w, "exported", (int64_t)rows);
+        jw_obj_end(w);
+        json_end(&l, stdout);
+    }
     return ret;
 }
 
@@ -461,13 +498,13 @@ static int cmd_inventory(int argc, char **argv)
     const char *db = NULL, *count_s = NULL, *country = NULL, *seed_s = NULL, *state_s = NULL,
                *out_s = NULL;
     bool dry = false;
-    opt_t opts[] = {{"dry-run", no_argument, NULL, &dry},
-                    {"count", required_argument, &count_s, NULL},
-                    {"country", required_argument, &country, NULL},
-                    {"seed", required_argument, &seed_s, NULL},
-                    {"state", required_argument, &state_s, NULL},
-                    {"o", required_argument, &out_s, NULL},
-                    {"output", required_argument, &out_s, NULL}};
+    opt_t opts[] = {CLI_FLAG("dry-run", &dry, NULL),
+                    CLI_OPT("count", &count_s, NULL, NULL),
+                    CLI_OPT("country", &country, NULL, NULL),
+                    CLI_OPT("seed", &seed_s, NULL, NULL),
+                    CLI_OPT("state", &state_s, NULL, NULL),
+                    CLI_OPT("o", &out_s, NULL, NULL),
+                    CLI_OPT("output", &out_s, NULL, NULL)};
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         if (argc >= 2) { fputs(usage, stdout); return 0; }
         return usage_error(usage, "inventory needs a subcommand: import, export, generate or stats");
@@ -561,9 +598,9 @@ static int cmd_compliance(int argc, char **argv)
         "tollfree, fixed) and prints {\"compliance_id\"}.  Numbers with a\n"
         "restriction are bought active when their account has one.\n";
     const char *db = NULL, *account = NULL, *country = NULL, *type = NULL;
-    opt_t opts[] = {{"account", required_argument, &account, NULL},
-                    {"country", required_argument, &country, NULL},
-                    {"type", required_argument, &type, NULL}};
+    opt_t opts[] = {CLI_OPT("account", &account, NULL, NULL),
+                    CLI_OPT("country", &country, NULL, NULL),
+                    CLI_OPT("type", &type, NULL, NULL)};
     if (argc < 2 || strcmp(argv[1], "create") != 0) {
         if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
             fputs(usage, stdout);
@@ -587,7 +624,12 @@ static int cmd_compliance(int argc, char **argv)
         cli_err("compliance create", "%s", e.msg);
         return e.code == CE_INVALID ? EXIT_USAGE : 1;
     }
-    printf("{\"compliance_id\":\"%s\"}\n", id);
+    json_line_t l;
+    jw_t *w = json_begin(&l);
+    jw_obj(w);
+    jw_kstr(w, "compliance_id", id);
+    jw_obj_end(w);
+    json_end(&l, stdout);
     return 0;
 }
 
@@ -608,10 +650,10 @@ static int cmd_number(int argc, char **argv)
         "              --caller-reputation  PENDING, ACTIVE, FAILED, NOT_ENROLLED\n";
     const char *db = NULL;
     numstatus_in_t st_in = {0};
-    opt_t opts[] = {{"tendlc-status", required_argument, &st_in.tendlc_registration_status, NULL},
-                    {"tendlc-campaign", required_argument, &st_in.tendlc_campaign_id, NULL},
-                    {"tf-verification", required_argument, &st_in.toll_free_sms_verification, NULL},
-                    {"caller-reputation", required_argument, &st_in.caller_reputation_status, NULL}};
+    opt_t opts[] = {CLI_OPT("tendlc-status", &st_in.tendlc_registration_status, NULL, NULL),
+                    CLI_OPT("tendlc-campaign", &st_in.tendlc_campaign_id, NULL, NULL),
+                    CLI_OPT("tf-verification", &st_in.toll_free_sms_verification, NULL, NULL),
+                    CLI_OPT("caller-reputation", &st_in.caller_reputation_status, NULL, NULL)};
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         if (argc >= 2) { fputs(usage, stdout); return 0; }
         return usage_error(usage, "number needs a subcommand: approve or set-status");
@@ -638,22 +680,23 @@ static int cmd_number(int argc, char **argv)
         cli_err(approve ? "number approve" : "number set-status", "%s", e.msg);
         return e.code == CE_INVALID ? EXIT_USAGE : 1;
     }
+    json_line_t l;
+    jw_t *w = json_begin(&l);
+    jw_obj(w);
     if (approve) {
-        printf("{\"number\":\"%s\",\"status\":\"active\"}\n", argv[idx_][0] == '+' ? argv[idx_] + 1 : argv[idx_]);
+        char number[E164_BUFSZ];
+        e164_parse(argv[idx_], number, NULL); /* num_approve accepted it */
+        jw_kstr(w, "number", number);
+        jw_kstr(w, "status", "active");
     } else {
-        buf_t b = BUF_INIT;
-        jw_t w;
-        jw_init(&w, &b);
-        jw_obj(&w);
-        jw_kstr_or_null(&w, "number", n->inv.number);
-        jw_kstr_or_null(&w, "tendlc_registration_status", n->tendlc_registration_status);
-        jw_kstr_or_null(&w, "tendlc_campaign_id", n->tendlc_campaign_id);
-        jw_kstr_or_null(&w, "toll_free_sms_verification", n->toll_free_sms_verification);
-        jw_kstr_or_null(&w, "caller_reputation_status", n->caller_reputation_status);
-        jw_obj_end(&w);
-        printf("%s\n", b.data);
-        buf_free(&b);
+        jw_kstr_or_null(w, "number", n->inv.number);
+        jw_kstr_or_null(w, "tendlc_registration_status", n->tendlc_registration_status);
+        jw_kstr_or_null(w, "tendlc_campaign_id", n->tendlc_campaign_id);
+        jw_kstr_or_null(w, "toll_free_sms_verification", n->toll_free_sms_verification);
+        jw_kstr_or_null(w, "caller_reputation_status", n->caller_reputation_status);
     }
+    jw_obj_end(w);
+    json_end(&l, stdout);
     free(n);
     return 0;
 }

@@ -6,7 +6,7 @@
 
 #include <stdio.h>
 
-#include "core/core.h"
+#include "core/inventory.h"
 
 #define EXIT_USAGE 2
 
@@ -14,7 +14,8 @@ int cli_main(int argc, char **argv);
 
 /* Shared by subcommands (cli.c). */
 void cli_err(const char *what, const char *fmt, ...) ND_PRINTF(2, 3);
-/* Opens the store named by --db/NUMBERD_DB and applies migrations. */
+/* Opens the store named by db (--db, NUMBERD_DB or its default: what
+ * cli_parse_opts gives) and applies migrations. */
 int cli_open_core(const char *db, core_t *core);
 /* Loads the server key (NUMBERD_SECRET_KEY, else key_file, else the file
  * "<db>.key", generated on first start) into core->key and checks it
@@ -28,14 +29,24 @@ int cli_import_stream(core_t *core, FILE *in, uint64_t size, bool dry_run, bool 
 void cli_print_import_result(FILE *out, const inv_result_t *res, bool dry_run);
 
 /* Options: --db and --help are always known; an option whose name is one
- * letter ("o") is the short option -o.  Returns the index of the first
+ * letter ("o") is the short option -o.  Each option is named once, in its
+ * table entry, with where its value goes, the environment variable read
+ * when it is not given and the default when neither is: a string option
+ * takes the variable's value (unless empty), a flag "1"/"true" or
+ * "0"/"false" (anything else is a usage error).  --db is NUMBERD_DB, then
+ * numberd.db; *db always gets a value.  Returns the index of the first
  * operand, -1 after printing --help, -2 after a usage error. */
 typedef struct {
     const char *name;
     int has_arg;        /* no_argument / required_argument (getopt.h) */
     const char **dst;   /* string option */
     bool *flag;         /* flag option */
+    const char *env;    /* NULL: none */
+    const char *dflt;   /* string options; NULL: none */
 } opt_t;
+/* A string option (env and dflt may be NULL), a flag option. */
+#define CLI_OPT(n, d, e, def) {.name = n, .has_arg = required_argument, .dst = d, .env = e, .dflt = def}
+#define CLI_FLAG(n, f, e) {.name = n, .has_arg = no_argument, .flag = f, .env = e}
 int cli_parse_opts(int argc, char **argv, const char *usage, opt_t *opts, size_t nopts,
                    const char **db);
 /* Prints "numberd: usage: ..." and the usage text; returns EXIT_USAGE. */

@@ -13,7 +13,10 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "core/accounts.h"
+#include "core/inventory.h"
 #include "core/invgen.h"
+#include "core/owned.h"
 #include "util/log.h"
 #include "util/sdnotify.h"
 
@@ -64,13 +67,6 @@ static const char *k_serve_usage =
     "  SIGINT, SIGTERM          stop accepting, finish requests in flight (--shutdown-timeout),\n"
     "                           close the database, exit 0\n"
     "  SIGHUP                   reopen the --log-file\n";
-
-static const char *env_or(const char *v, const char *env, const char *dflt)
-{
-    if (v) return v;
-    const char *e = getenv(env);
-    return (e && *e) ? e : dflt;
-}
 
 static int parse_listen(const char *s, char *host, size_t hsz, unsigned *port)
 {
@@ -148,15 +144,18 @@ static int read_token(const char *file, const char *env, char *out, size_t sz)
 /* --demo on an empty database: an account, an inventory, and what to type. */
 static int demo_setup(core_t *core, const char *host, unsigned port)
 {
-    int64_t n = core->st->ops->account_count(core->st);
-    if (n < 0) return C_ERR;
+    int64_t n;
+    cerr_t e;
+    if (acct_count(core, &n, &e) != C_OK) {
+        cli_err("demo", "%s", e.msg);
+        return C_ERR;
+    }
     if (n > 0) {
         log_msg(LOG_INFO, "--demo: the database already has accounts; demo data is created only "
                           "on an empty database (use a new --db to start over)");
         return C_OK;
     }
     acct_created_t a;
-    cerr_t e;
     if (acct_create(core, "demo", &a, &e) != C_OK) {
         cli_err("demo", "%s", e.msg);
         return C_ERR;
@@ -263,44 +262,27 @@ int cli_serve(int argc, char **argv)
                *mtoken_file = NULL, *drain_s = NULL, *authfail_s = NULL, *perip_s = NULL,
                *timeout_s = NULL;
     bool demo = false;
-    opt_t opts[] = {{"listen", required_argument, &listen, NULL},
-                    {"threads", required_argument, &threads_s, NULL},
-                    {"aging-days", required_argument, &aging_s, NULL},
-                    {"rate-limit", required_argument, &rate_s, NULL},
-                    {"auth-fail-limit", required_argument, &authfail_s, NULL},
-                    {"max-conns-per-ip", required_argument, &perip_s, NULL},
-                    {"conn-timeout", required_argument, &timeout_s, NULL},
-                    {"admin-token-file", required_argument, &token_file, NULL},
-                    {"log-level", required_argument, &level_s, NULL},
-                    {"secret-key-file", required_argument, &key_file, NULL},
-                    {"log-file", required_argument, &log_file, NULL},
-                    {"metrics-token-file", required_argument, &mtoken_file, NULL},
-                    {"shutdown-timeout", required_argument, &drain_s, NULL},
-                    {"demo", no_argument, NULL, &demo}};
+    /* each option once, with its variable and default (k_serve_usage documents them) */
+    opt_t opts[] = {
+        CLI_OPT("listen", &listen, "NUMBERD_LISTEN", "127.0.0.1:8080"),
+        CLI_OPT("threads", &threads_s, "NUMBERD_THREADS", NULL), /* NULL: the cores */
+        CLI_OPT("aging-days", &aging_s, "NUMBERD_AGING_DAYS", "45"),
+        CLI_OPT("rate-limit", &rate_s, "NUMBERD_RATE_LIMIT", "300/5"),
+        CLI_OPT("auth-fail-limit", &authfail_s, "NUMBERD_AUTH_FAIL_LIMIT", "20/60"),
+        CLI_OPT("max-conns-per-ip", &perip_s, "NUMBERD_MAX_CONNS_PER_IP", "64"),
+        CLI_OPT("conn-timeout", &timeout_s, "NUMBERD_CONN_TIMEOUT", "30"),
+        CLI_OPT("admin-token-file", &token_file, "NUMBERD_ADMIN_TOKEN_FILE", NULL),
+        CLI_OPT("log-level", &level_s, "NUMBERD_LOG_LEVEL", "info"),
+        CLI_OPT("secret-key-file", &key_file, "NUMBERD_SECRET_KEY_FILE", NULL),
+        CLI_OPT("log-file", &log_file, "NUMBERD_LOG_FILE", NULL),
+        CLI_OPT("metrics-token-file", &mtoken_file, "NUMBERD_METRICS_TOKEN_FILE", NULL),
+        CLI_OPT("shutdown-timeout", &drain_s, "NUMBERD_SHUTDOWN_TIMEOUT", "10"),
+        CLI_FLAG("demo", &demo, "NUMBERD_DEMO"),
+    };
     int idx = cli_parse_opts(argc, argv, usage, opts, ND_ARRAY_LEN(opts), &db);
     if (idx == -1) return 0;
     if (idx == -2) return EXIT_USAGE;
     if (idx != argc) return usage_error(usage, "unexpected argument: %s", argv[idx]);
-
-    listen = env_or(listen, "NUMBERD_LISTEN", "127.0.0.1:8080");
-    threads_s = env_or(threads_s, "NUMBERD_THREADS", NULL);
-    aging_s = env_or(aging_s, "NUMBERD_AGING_DAYS", "45");
-    rate_s = env_or(rate_s, "NUMBERD_RATE_LIMIT", "300/5");
-    authfail_s = env_or(authfail_s, "NUMBERD_AUTH_FAIL_LIMIT", "20/60");
-    perip_s = env_or(perip_s, "NUMBERD_MAX_CONNS_PER_IP", "64");
-    timeout_s = env_or(timeout_s, "NUMBERD_CONN_TIMEOUT", "30");
-    token_file = env_or(token_file, "NUMBERD_ADMIN_TOKEN_FILE", NULL);
-    level_s = env_or(level_s, "NUMBERD_LOG_LEVEL", "info");
-    key_file = env_or(key_file, "NUMBERD_SECRET_KEY_FILE", NULL);
-    log_file = env_or(log_file, "NUMBERD_LOG_FILE", NULL);
-    mtoken_file = env_or(mtoken_file, "NUMBERD_METRICS_TOKEN_FILE", NULL);
-    drain_s = env_or(drain_s, "NUMBERD_SHUTDOWN_TIMEOUT", "10");
-    const char *demo_s = env_or(NULL, "NUMBERD_DEMO", NULL);
-    if (!demo && demo_s) {
-        if (strcmp(demo_s, "1") == 0 || strcmp(demo_s, "true") == 0) demo = true;
-        else if (strcmp(demo_s, "0") != 0 && strcmp(demo_s, "false") != 0)
-            return usage_error(usage, "invalid NUMBERD_DEMO %s: want 1 or 0", demo_s);
-    }
 
     char host[64];
     unsigned port, threads, aging, rl_n = 0, rl_s = 0, drain, af_n = 0, af_s = 0, perip = 0,
@@ -416,7 +398,7 @@ int cli_serve(int argc, char **argv)
     bool v6 = strchr(host, ':') != NULL;
     log_msg(LOG_INFO, "numberd %s listening on http://%s%s%s:%u (%s, %u threads, admin API %s, "
             "metrics %s)",
-            ND_VERSION, v6 ? "[" : "", host, v6 ? "]" : "", bound, ctx.core.st->ops->name,
+            ND_VERSION, v6 ? "[" : "", host, v6 ? "]" : "", bound, core_backend(&ctx.core),
             threads, ctx.admin_enabled ? "on" : "off", ctx.metrics_auth ? "with token" : "open");
     if (demo && demo_setup(&ctx.core, host, bound) != C_OK) {
         http_server_stop(srv);

@@ -1,46 +1,14 @@
 /* accounts.c -- accounts, API keys, authentication, compliance records. */
-#include "core/core.h"
+#include "core/accounts.h"
+#include "core/core_int.h"
 
 #include <stdatomic.h>
-
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "util/clock.h"
 #include "core/country.h"
-#include "util/utf8.h"
-
-int cerr(cerr_t *e, ce_t code, const char *fmt, ...)
-{
-    if (e) {
-        va_list ap;
-        va_start(ap, fmt);
-        e->code = code;
-        vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-        va_end(ap);
-    }
-    return C_ERR;
-}
-
-bool core_text_ok(const char *s, size_t max)
-{
-    size_t n = strlen(s);
-    bool visible = false;
-    if (n == 0 || n > max * 4 || !utf8_valid(s, n, NULL) || utf8_len(s, n) > max) return false;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch < 0x20 || ch == 0x7f) return false;
-        /* C1 controls U+0080..U+009F are 0xC2 0x80..0x9F in UTF-8 */
-        if (ch == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] <= 0x9f) return false;
-        /* U+2028 / U+2029, line and paragraph separators: E2 80 A8/A9 */
-        if (ch == 0xe2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
-            ((unsigned char)s[i + 2] == 0xa8 || (unsigned char)s[i + 2] == 0xa9))
-            return false;
-        if (ch != ' ') visible = true;
-    }
-    return visible; /* all blanks is not a name */
-}
+#include "core/numbers.h"
 
 int acct_create(core_t *c, const char *name, acct_created_t *out, cerr_t *e)
 {
@@ -59,24 +27,26 @@ int acct_create(core_t *c, const char *name, acct_created_t *out, cerr_t *e)
     uint8_t key_hash[IDS_HASH_SZ];
     ids_hash_secret(out->api_key, strlen(out->api_key), key_hash);
 
-    if (st->ops->tx_begin(st, true) != ST_OK) goto fail;
+    if (core_begin(c, e) != C_OK) goto fail;
     int rc = ST_CONFLICT;
     /* an auth_id collision is astronomically unlikely; retry anyway */
     for (int tries = 0; tries < 5 && rc == ST_CONFLICT; tries++) {
         ids_auth_id("MA", a.auth_id);
         rc = st->ops->account_insert(st, &a);
     }
-    if (rc != ST_OK || st->ops->apikey_insert(st, a.id, key_hash, SCOPE_READ | SCOPE_WRITE) != ST_OK) {
-        st->ops->tx_rollback(st);
+    if (rc == ST_OK) rc = st->ops->apikey_insert(st, a.id, key_hash, SCOPE_READ | SCOPE_WRITE);
+    if (rc != ST_OK) {
+        core_rollback(c);
+        core_st(e, ST_ERR, "creating the account");
         goto fail;
     }
-    if (st->ops->tx_commit(st) != ST_OK) goto fail;
+    if (core_commit(c, e) != C_OK) goto fail;
     memcpy(out->auth_id, a.auth_id, sizeof out->auth_id);
     memcpy(out->name, a.name, sizeof out->name);
     return C_OK;
 fail:
     ids_wipe(out, sizeof *out);
-    return cerr(e, CE_INTERNAL, "database error creating the account");
+    return C_ERR;
 }
 
 int acct_parse_scopes(const char *s, unsigned *out)
@@ -110,13 +80,13 @@ int acct_apikey_create(core_t *c, const char *auth_id, unsigned scopes, char key
     int rc = st->ops->account_by_auth_id(st, auth_id, &a);
     if (rc == ST_NOTFOUND || (rc == ST_OK && a.parent_id != 0))
         return cerr(e, CE_NOTFOUND, "no such account: %.32s", auth_id);
-    if (rc != ST_OK) return cerr(e, CE_INTERNAL, "database error");
+    if (rc != ST_OK) return core_st(e, rc, NULL);
     uint8_t h[IDS_HASH_SZ];
     ids_api_key(key);
     ids_hash_secret(key, strlen(key), h);
     if (st->ops->apikey_insert(st, a.id, h, scopes) != ST_OK) {
         ids_wipe(key, IDS_APIKEY_SZ);
-        return cerr(e, CE_INTERNAL, "database error");
+        return core_st(e, ST_ERR, NULL);
     }
     return C_OK;
 }
@@ -228,6 +198,35 @@ int acct_auth_bearer(core_t *c, const char *key, account_t *out, unsigned *scope
     return C_OK;
 }
 
+int acct_list(core_t *c, acct_cb cb, void *ud, cerr_t *e)
+{
+    return core_st(e, c->st->ops->account_list(c->st, cb, ud), NULL);
+}
+
+int acct_count(core_t *c, int64_t *n, cerr_t *e)
+{
+    *n = c->st->ops->account_count(c->st);
+    return *n < 0 ? core_st(e, ST_ERR, NULL) : C_OK;
+}
+
+int acct_main_auth_id(core_t *c, const account_t *who, char out[IDS_AUTH_ID_SZ], cerr_t *e)
+{
+    if (who->parent_id == 0) {
+        memcpy(out, who->auth_id, IDS_AUTH_ID_SZ);
+        return C_OK;
+    }
+    return acct_auth_id_of(c, who->parent_id, out, e);
+}
+
+int acct_auth_id_of(core_t *c, int64_t id, char out[IDS_AUTH_ID_SZ], cerr_t *e)
+{
+    account_t a;
+    /* the id comes from a row the caller just read: its absence is a fault */
+    if (c->st->ops->account_by_id(c->st, id, &a) != ST_OK) return core_st(e, ST_ERR, NULL);
+    memcpy(out, a.auth_id, IDS_AUTH_ID_SZ);
+    return C_OK;
+}
+
 int compliance_create(core_t *c, const char *auth_id, const char *country_iso,
                       const char *number_type, char id[IDS_UUID_SZ], cerr_t *e)
 {
@@ -245,13 +244,12 @@ int compliance_create(core_t *c, const char *auth_id, const char *country_iso,
     int rc = st->ops->account_by_auth_id(st, auth_id, &a);
     if (rc == ST_NOTFOUND || (rc == ST_OK && a.parent_id != 0))
         return cerr(e, CE_NOTFOUND, "no such account: %s", auth_id);
-    if (rc != ST_OK) return cerr(e, CE_INTERNAL, "database error");
+    if (rc != ST_OK) return core_st(e, rc, NULL);
     compliance_t cp = {.account_id = a.id, .approved = true};
     ids_uuid_v4(cp.id);
     memcpy(cp.country_iso, ct->iso, 3);
     snprintf(cp.number_type, sizeof cp.number_type, "%s", type);
-    if (st->ops->compliance_insert(st, &cp) != ST_OK)
-        return cerr(e, CE_INTERNAL, "database error");
+    if (st->ops->compliance_insert(st, &cp) != ST_OK) return core_st(e, ST_ERR, NULL);
     memcpy(id, cp.id, IDS_UUID_SZ);
     return C_OK;
 }

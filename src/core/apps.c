@@ -1,5 +1,6 @@
 /* apps.c -- applications that numbers point at (API.md §2.6). */
-#include "core/core.h"
+#include "core/apps.h"
+#include "core/core_int.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -11,14 +12,6 @@ static int set_url(const char *in, const char *param, char *out, cerr_t *e)
     if (in[0] && !core_http_url_ok(in))
         return cerr(e, CE_INVALID, "invalid %s: want an absolute http(s) URL", param);
     snprintf(out, MODEL_URL_SZ, "%s", in);
-    return C_OK;
-}
-
-static int set_method(const char *in, const char *param, char *out, cerr_t *e)
-{
-    if (nd_strcasecmp(in, "GET") == 0) memcpy(out, "GET", 4);
-    else if (nd_strcasecmp(in, "POST") == 0) memcpy(out, "POST", 5);
-    else return cerr(e, CE_INVALID, "invalid %s: want GET or POST", param);
     return C_OK;
 }
 
@@ -48,7 +41,7 @@ static int apply(core_t *c, const account_t *caller, app_t *a, const app_in_t *i
         {in->message_method, "message_method", a->message_method},
     };
     for (size_t i = 0; i < ND_ARRAY_LEN(methods); i++)
-        if (methods[i].v && set_method(methods[i].v, methods[i].name, methods[i].dst, e) != C_OK) return C_ERR;
+        if (methods[i].v && core_parse_method(methods[i].v, methods[i].name, methods[i].dst, e) != C_OK) return C_ERR;
     if (in->default_number_app >= 0) {
         /* the default is the main account's: its purchases use it */
         if (caller->parent_id && in->default_number_app)
@@ -77,12 +70,11 @@ static int save(core_t *c, app_t *a, bool insert, cerr_t *e)
 {
     store_t *st = c->st;
     if (a->default_number_app && st->ops->app_clear_default(st, a->account_id) != ST_OK)
-        return cerr(e, CE_INTERNAL, "database error");
+        return core_st(e, ST_ERR, NULL);
     int rc = insert ? st->ops->app_insert(st, a) : st->ops->app_update(st, a);
     if (rc == ST_CONFLICT)
         return cerr(e, CE_CONFLICT, "an application named %s already exists", a->app_name);
-    if (rc != ST_OK) return cerr(e, CE_INTERNAL, "database error");
-    return C_OK;
+    return core_st(e, rc, NULL);
 }
 
 int app_create(core_t *c, const account_t *caller, const app_in_t *in, app_t *out, cerr_t *e)
@@ -100,7 +92,7 @@ int app_create(core_t *c, const account_t *caller, const app_in_t *in, app_t *ou
     out->log_incoming_messages = true;
     out->created_at = out->modified_at = clock_now();
     if (apply(c, caller, out, in, e) != C_OK) return C_ERR;
-    if (st->ops->tx_begin(st, true) != ST_OK) return cerr(e, CE_INTERNAL, "database error");
+    if (core_begin(c, e) != C_OK) return C_ERR;
     int rc = C_ERR;
     for (int tries = 0; tries < 5; tries++) {
         ids_digits(out->app_id, 17);
@@ -110,22 +102,15 @@ int app_create(core_t *c, const account_t *caller, const app_in_t *in, app_t *ou
         app_t same;
         if (st->ops->app_get(st, out->account_id, 0, out->app_id, &same) != ST_OK) break;
     }
-    if (rc != C_OK) {
-        st->ops->tx_rollback(st);
-        return C_ERR;
-    }
-    if (st->ops->tx_commit(st) != ST_OK) return cerr(e, CE_INTERNAL, "database error (commit)");
-    return C_OK;
+    return core_end(c, rc, e);
 }
 
 int app_list(core_t *c, const account_t *caller, const char *app_name, int limit, int offset,
              app_t *rows, size_t *nrows, int64_t *total, cerr_t *e)
 {
     if (app_name && !core_text_ok(app_name, 64)) return cerr(e, CE_INVALID, "invalid app_name");
-    if (c->st->ops->app_list(c->st, core_owner_id(caller), core_sub_id(caller), app_name, limit, offset, rows,
-                             nrows, total) != ST_OK)
-        return cerr(e, CE_INTERNAL, "database error");
-    return C_OK;
+    return core_st(e, c->st->ops->app_list(c->st, core_owner_id(caller), core_sub_id(caller),
+                                           app_name, limit, offset, rows, nrows, total), NULL);
 }
 
 static int load(core_t *c, const account_t *caller, const char *app_id, app_t *out, cerr_t *e)
@@ -133,9 +118,7 @@ static int load(core_t *c, const account_t *caller, const char *app_id, app_t *o
     size_t n = strlen(app_id);
     if (n == 0 || n >= MODEL_APP_ID_SZ || !nd_all_digits(app_id, n)) return cerr(e, CE_NOTFOUND, "not found");
     int rc = c->st->ops->app_get(c->st, core_owner_id(caller), core_sub_id(caller), app_id, out);
-    if (rc == ST_NOTFOUND) return cerr(e, CE_NOTFOUND, "not found");
-    if (rc != ST_OK) return cerr(e, CE_INTERNAL, "database error");
-    return C_OK;
+    return core_st(e, rc, NULL); /* ST_NOTFOUND: "not found" */
 }
 
 int app_get(core_t *c, const account_t *caller, const char *app_id, app_t *out, cerr_t *e)
@@ -146,32 +129,23 @@ int app_get(core_t *c, const account_t *caller, const char *app_id, app_t *out, 
 int app_update(core_t *c, const account_t *caller, const char *app_id, const app_in_t *in,
                cerr_t *e)
 {
-    store_t *st = c->st;
     app_t a;
-    if (st->ops->tx_begin(st, true) != ST_OK) return cerr(e, CE_INTERNAL, "database error");
-    if (load(c, caller, app_id, &a, e) != C_OK || apply(c, caller, &a, in, e) != C_OK) goto fail;
-    a.modified_at = clock_now();
-    if (save(c, &a, false, e) != C_OK) goto fail;
-    if (st->ops->tx_commit(st) != ST_OK) return cerr(e, CE_INTERNAL, "database error (commit)");
-    return C_OK;
-fail:
-    st->ops->tx_rollback(st);
-    return C_ERR;
+    if (core_begin(c, e) != C_OK) return C_ERR;
+    int rc = load(c, caller, app_id, &a, e);
+    if (rc == C_OK) rc = apply(c, caller, &a, in, e);
+    if (rc == C_OK) {
+        a.modified_at = clock_now();
+        rc = save(c, &a, false, e);
+    }
+    return core_end(c, rc, e);
 }
 
 int app_delete(core_t *c, const account_t *caller, const char *app_id, cerr_t *e)
 {
-    store_t *st = c->st;
     app_t a;
-    if (st->ops->tx_begin(st, true) != ST_OK) return cerr(e, CE_INTERNAL, "database error");
-    if (load(c, caller, app_id, &a, e) != C_OK) goto fail;
-    if (st->ops->app_delete(st, a.account_id, a.app_id) != ST_OK) {
-        cerr(e, CE_INTERNAL, "database error");
-        goto fail;
-    }
-    if (st->ops->tx_commit(st) != ST_OK) return cerr(e, CE_INTERNAL, "database error (commit)");
-    return C_OK;
-fail:
-    st->ops->tx_rollback(st);
-    return C_ERR;
+    if (core_begin(c, e) != C_OK) return C_ERR;
+    int rc = load(c, caller, app_id, &a, e);
+    if (rc == C_OK && c->st->ops->app_delete(c->st, a.account_id, a.app_id) != ST_OK)
+        rc = core_st(e, ST_ERR, NULL);
+    return core_end(c, rc, e);
 }

@@ -6,7 +6,8 @@
  * carrier the BYOC dialect made (or the reverse) can never leave it in a
  * state either dialect would refuse to create.
  */
-#include "core/core.h"
+#include "core/carriers.h"
+#include "core/core_int.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -166,29 +167,6 @@ int carrier_seal(core_t *c, const char *plain, uint8_t *box, size_t *boxlen, cer
     return C_OK;
 }
 
-int core_key_check(core_t *c, bool *first, cerr_t *e)
-{
-    char have[SEC_FPR_SZ], want[SEC_FPR_SZ];
-    *first = false;
-    if (!c->key) return cerr(e, CE_INTERNAL, "no server key");
-    sec_key_fingerprint(c->key, have);
-    int rc = c->st->ops->setting_get(c->st, "secret_key_fingerprint", want, sizeof want);
-    if (rc == ST_NOTFOUND) {
-        *first = true;
-        if (c->st->ops->setting_put(c->st, "secret_key_fingerprint", have) != ST_OK)
-            return cerr(e, CE_INTERNAL, "database error");
-        return C_OK;
-    }
-    if (rc != ST_OK) return cerr(e, CE_INTERNAL, "database error");
-    if (strcmp(have, want) != 0)
-        return cerr(e, CE_CONFLICT,
-                    "the server key (fingerprint %s) is not the one this database was written "
-                    "with (fingerprint %s): the SIP passwords it holds could not be read.  Restore "
-                    "the original key file or NUMBERD_SECRET_KEY",
-                    have, want);
-    return C_OK;
-}
-
 /* ---- Plivo ip_set -------------------------------------------------------- */
 
 int carrier_parse_ip_set(const char *s, gateway_t **gw, size_t *n, cerr_t *e)
@@ -288,8 +266,7 @@ static int load(core_t *c, const account_t *caller, const char *ref, carrier_t *
     int rc = shape ? c->st->ops->carrier_get(c->st, core_owner_id(caller), core_sub_id(caller), ref, out)
                    : ST_NOTFOUND;
     if (rc == ST_NOTFOUND) return cerr(e, CE_NOTFOUND, "carrier not found");
-    if (rc != ST_OK) return cerr(e, CE_INTERNAL, "database error");
-    return C_OK;
+    return core_st(e, rc, NULL);
 }
 
 int carrier_get(core_t *c, const account_t *caller, const char *ref, carrier_t *out, cerr_t *e)
@@ -301,10 +278,8 @@ int carrier_get(core_t *c, const account_t *caller, const char *ref, carrier_t *
 int carrier_list(core_t *c, const account_t *caller, const char *name, int limit, int offset,
                  carrier_t *rows, size_t *nrows, int64_t *total, cerr_t *e)
 {
-    if (c->st->ops->carrier_list(c->st, core_owner_id(caller), core_sub_id(caller), name, limit,
-                                 offset, rows, nrows, total) != ST_OK)
-        return cerr(e, CE_INTERNAL, "database error");
-    return C_OK;
+    return core_st(e, c->st->ops->carrier_list(c->st, core_owner_id(caller), core_sub_id(caller),
+                                               name, limit, offset, rows, nrows, total), NULL);
 }
 
 int carrier_delete(core_t *c, const account_t *caller, const char *ref, cerr_t *e)
@@ -320,8 +295,8 @@ int carrier_delete(core_t *c, const account_t *caller, const char *ref, cerr_t *
                    (long long)in_use, in_use == 1 ? "" : "s", in_use == 1 ? "it" : "them");
     else if (rc == ST_NOTFOUND)
         ret = cerr(e, CE_NOTFOUND, "carrier not found");
-    else if (rc != ST_OK)
-        ret = cerr(e, CE_INTERNAL, "database error");
+    else
+        ret = core_st(e, rc, NULL);
     carrier_clear(&cr);
     return ret;
 }
@@ -368,9 +343,9 @@ static int insert_new(core_t *c, carrier_t *cr, cerr_t *e)
         for (size_t i = 0; i < cr->ngw; i++) ids_uuid_v4(cr->gw[i].sid);
         int rc = c->st->ops->carrier_insert(c->st, cr);
         if (rc == ST_OK) return C_OK;
-        if (rc != ST_CONFLICT) return cerr(e, CE_INTERNAL, "database error");
+        if (rc != ST_CONFLICT) return core_st(e, ST_ERR, NULL);
         bool taken;
-        if (name_taken(c, cr, &taken) != C_OK) return cerr(e, CE_INTERNAL, "database error");
+        if (name_taken(c, cr, &taken) != C_OK) return core_st(e, ST_ERR, NULL);
         if (taken) return cerr(e, CE_CONFLICT, "a carrier named %s already exists", cr->name);
     }
     return cerr(e, CE_INTERNAL, "could not allocate a carrier id");
@@ -384,8 +359,7 @@ static int save_update(core_t *c, carrier_t *cr, cerr_t *e)
     int rc = c->st->ops->carrier_update(c->st, cr);
     if (rc == ST_CONFLICT) return cerr(e, CE_CONFLICT, "a carrier named %s already exists", cr->name);
     if (rc == ST_NOTFOUND) return cerr(e, CE_NOTFOUND, "carrier not found");
-    if (rc != ST_OK) return cerr(e, CE_INTERNAL, "database error");
-    return C_OK;
+    return core_st(e, rc, NULL);
 }
 
 /* Plivo names: 1-64 of [A-Za-z0-9_-] (seed 000). */
@@ -460,7 +434,6 @@ static void replace_inbound(carrier_t *cr, const gateway_t *set, size_t n)
 int carrier_plivo_update(core_t *c, const account_t *caller, const char *ref,
                          const carrier_plivo_in_t *in, cerr_t *e)
 {
-    store_t *st = c->st;
     carrier_t cr;
     gateway_t *set = NULL;
     size_t nset = 0;
@@ -471,24 +444,18 @@ int carrier_plivo_update(core_t *c, const account_t *caller, const char *ref,
     if (in->ip_set && carrier_parse_ip_set(in->ip_set, &set, &nset, e) != C_OK) return C_ERR;
     /* read, change and write under the write lock: two updates cannot
      * interleave and lose one of them */
-    if (st->ops->tx_begin(st, true) != ST_OK) {
-        cerr(e, CE_INTERNAL, "database error");
-        goto done;
-    }
+    if (core_begin(c, e) != C_OK) goto done;
     if (load(c, caller, ref, &cr, e) != C_OK) goto rollback;
     if (in->name) snprintf(cr.name, sizeof cr.name, "%s", in->name);
     if (in->voice >= 0) cr.voice = in->voice != 0;
     if (in->sms >= 0) cr.sms = in->sms != 0;
     if (set) replace_inbound(&cr, set, nset);
     if (check_all(&cr, e) != C_OK || save_update(c, &cr, e) != C_OK) goto rollback;
-    if (st->ops->tx_commit(st) != ST_OK) {
-        cerr(e, CE_INTERNAL, "database error (commit)");
-        goto done;
-    }
+    if (core_commit(c, e) != C_OK) goto done;
     ret = C_OK;
     goto done;
 rollback:
-    st->ops->tx_rollback(st);
+    core_rollback(c);
 done:
     free(set);
     carrier_clear(&cr);
@@ -591,7 +558,7 @@ static void apply_byoc(core_t *c, carrier_t *cr, const carrier_byoc_in_t *in, bo
     if (in->trunk && parse_trunk(in->trunk, &cr->trunk) != C_OK)
         fault_add(f, "trunk_type", "must be static_ip, auth or reg");
 
-    if (in->gw_given) {
+    if (in->gw_given == 1) {
         gateway_t *g = &cr->gw[0];
         if (in->gw.address) set_gateway_address(in->gw.address, g, f);
         else if (create) fault_add(f, "sip_gateway.ipv4", "required");
@@ -671,22 +638,21 @@ int carrier_byoc_create(core_t *c, const account_t *caller, const carrier_byoc_i
 int carrier_byoc_update(core_t *c, const account_t *caller, const char *ref,
                         const carrier_byoc_in_t *in, faults_t *f, carrier_t *out, cerr_t *e)
 {
-    store_t *st = c->st;
     memset(out, 0, sizeof *out);
     /* read, merge and write under the write lock: two updates cannot
      * interleave and lose one of them */
-    if (st->ops->tx_begin(st, true) != ST_OK) return cerr(e, CE_INTERNAL, "database error");
+    if (core_begin(c, e) != C_OK) return C_ERR;
     if (load(c, caller, ref, out, e) != C_OK) goto fail;
     apply_byoc(c, out, in, false, f);
     carrier_check(out, f);
     if (faults_result(f, e) != C_OK || save_update(c, out, e) != C_OK) goto fail;
-    if (st->ops->tx_commit(st) != ST_OK) {
+    if (core_commit(c, e) != C_OK) {
         carrier_clear(out);
-        return cerr(e, CE_INTERNAL, "database error (commit)");
+        return C_ERR;
     }
     return C_OK;
 fail:
-    st->ops->tx_rollback(st);
+    core_rollback(c);
     carrier_clear(out);
     return C_ERR;
 }

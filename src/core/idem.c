@@ -1,12 +1,13 @@
 /* idem.c -- Idempotency-Key: replay, refuse, or act once. */
-#include "core/core.h"
+#include "core/idem.h"
+#include "core/core_int.h"
 
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/clock.h"
 #include "util/metrics.h"
+#include "util/clock.h"
 #include "core/secrets.h"
 
 bool idem_key_valid(const char *key)
@@ -36,29 +37,31 @@ void idem_hash(const core_t *c, const char *action, const char *resource, const 
 }
 
 int idem_run(core_t *c, int64_t account_id, const char *key, const uint8_t hash[IDS_HASH_SZ],
-             idem_action_fn fn, void *ud, int *status, buf_t *body, bool *replayed, cerr_t *e)
+             idem_action_fn fn, void *ud, idem_answer_t *ans, bool *replayed, cerr_t *e)
 {
     store_t *st = c->st;
     *replayed = false;
-    if (key == NULL) return fn(c, ud, status, body, e);
+    ans->replayable = false;
+    if (key == NULL) return fn(c, ud, ans, e);
 
     /* A write transaction from the start: a concurrent request with the
      * same key waits here and then sees the first one's stored answer. */
-    if (st->ops->tx_begin(st, true) != ST_OK) return cerr(e, CE_INTERNAL, "database error");
+    if (core_begin(c, e) != C_OK) return C_ERR;
     idem_row_t row = {0};
     int rc = st->ops->idem_get(st, account_id, key, &row);
     if (rc == ST_ERR) goto db_fail;
     if (rc == ST_OK && row.created_at + IDEM_TTL_SECONDS > clock_now()) {
         bool same = ids_hash_equal(row.req_hash, hash);
         if (same) {
-            *status = row.status;
-            buf_reset(body);
-            buf_puts(body, row.body);
+            ans->code = row.status;
+            ans->replayable = true;
+            buf_reset(ans->body);
+            buf_puts(ans->body, row.body);
             *replayed = true;
             metrics_count(MET_IDEM_REPLAYS);
         }
         free(row.body);
-        st->ops->tx_rollback(st);
+        core_rollback(c);
         if (!same)
             return cerr(e, CE_KEY_REUSED,
                         "Idempotency-Key was already used with a different request");
@@ -66,19 +69,18 @@ int idem_run(core_t *c, int64_t account_id, const char *key, const uint8_t hash[
     }
     free(row.body);
 
-    if (fn(c, ud, status, body, e) != C_OK) {
-        st->ops->tx_rollback(st);
+    if (fn(c, ud, ans, e) != C_OK) {
+        core_rollback(c);
         return C_ERR;
     }
-    if (*status >= 200 && *status < 300) {
-        idem_row_t put = {.status = *status, .body = body->data ? body->data : "",
+    if (ans->replayable) {
+        idem_row_t put = {.status = ans->code, .body = ans->body->data ? ans->body->data : "",
                           .created_at = clock_now()};
         memcpy(put.req_hash, hash, IDS_HASH_SZ);
         if (st->ops->idem_put(st, account_id, key, &put) != ST_OK) goto db_fail;
     }
-    if (st->ops->tx_commit(st) != ST_OK) return cerr(e, CE_INTERNAL, "database error (commit)");
-    return C_OK;
+    return core_commit(c, e);
 db_fail:
-    st->ops->tx_rollback(st);
-    return cerr(e, CE_INTERNAL, "database error");
+    core_rollback(c);
+    return core_st(e, ST_ERR, NULL);
 }

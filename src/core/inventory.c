@@ -7,7 +7,8 @@
  * its line and reason and the others go on; a bad header stops everything
  * before any row is written.
  */
-#include "core/core.h"
+#include "core/inventory.h"
+#include "core/core_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "core/country.h"
 #include "core/csv.h"
 #include "core/money.h"
+#include "core/numbers.h"
 #include "util/utf8.h"
 
 #define IMPORT_BATCH 100000
@@ -250,8 +252,9 @@ static int on_record(const csv_record_t *rec, void *ud)
     import_outcome_t out;
     store_t *st = im->c->st;
     if (st->ops->import_row(im->sim, &row, &out) != ST_OK) {
-        cerr(&im->err, CE_INTERNAL, "database error at line %llu", (unsigned long long)rec->line);
-        return C_ERR;
+        char at[48];
+        snprintf(at, sizeof at, "line %llu", (unsigned long long)rec->line);
+        return core_st(&im->err, ST_ERR, at);
     }
     switch (out) {
     case IMPORT_INSERTED: im->res.imported++; break;
@@ -264,10 +267,7 @@ static int on_record(const csv_record_t *rec, void *ud)
     im->rows++;
     if (++im->since_commit >= IMPORT_BATCH) {
         im->since_commit = 0;
-        if (st->ops->import_commit_batch(im->sim) != ST_OK) {
-            cerr(&im->err, CE_INTERNAL, "database error (commit)");
-            return C_ERR;
-        }
+        if (st->ops->import_commit_batch(im->sim) != ST_OK) return core_st(&im->err, ST_ERR, "commit");
     }
     if (im->progress && (im->rows & 4095) == 0) im->progress(csv_bytes(im->csv), im->rows, im->progress_ud);
     return C_OK;
@@ -280,7 +280,7 @@ int inv_import_begin(core_t *c, bool dry_run, inv_import_t **out, cerr_t *e)
     im->dry_run = dry_run;
     if (c->st->ops->import_begin(c->st, dry_run, &im->sim) != ST_OK) {
         free(im);
-        return cerr(e, CE_INTERNAL, "database error (begin import)");
+        return core_st(e, ST_ERR, "begin import");
     }
     im->csv = csv_new(on_record, im);
     *out = im;
@@ -340,7 +340,7 @@ int inv_import_end(inv_import_t *im, inv_result_t *res, cerr_t *e)
     import_free(im, true, &rc);
     if (rc != ST_OK) {
         inv_result_free(res);
-        return cerr(e, CE_INTERNAL, "database error (commit)");
+        return core_st(e, ST_ERR, "commit");
     }
     return C_OK;
 }
@@ -436,7 +436,7 @@ int inv_export(core_t *c, const char *country_iso, int state, FILE *out, uint64_
     }
     fputc('\n', out);
     if (c->st->ops->inventory_export(c->st, country_iso, state, export_row, &x) != ST_OK) {
-        cerr(e, CE_INTERNAL, "database error");
+        core_st(e, ST_ERR, NULL);
         goto done;
     }
     if (x.write_failed || fflush(out) != 0 || ferror(out)) {
@@ -450,9 +450,7 @@ done:
     return ret;
 }
 
-int inv_stats(core_t *c, store_stats_cb cb, void *ud, cerr_t *e)
+int inv_stats(core_t *c, inv_stats_cb cb, void *ud, cerr_t *e)
 {
-    if (c->st->ops->inventory_stats(c->st, cb, ud) != ST_OK)
-        return cerr(e, CE_INTERNAL, "database error");
-    return C_OK;
+    return core_st(e, c->st->ops->inventory_stats(c->st, cb, ud), NULL);
 }

@@ -120,6 +120,80 @@ typedef struct {
     int64_t created_at, modified_at;
 } app_t;
 
+/* ---- records the core hands to the store and gets back (store/store.h) ---- */
+
+/* Search filters (API.md §2.2), already validated by the core. */
+typedef struct {
+    char country_iso[3];
+    const char *type;           /* NULL or a valid type */
+    char prefix[48];            /* "" or literal digits the number starts with (cc included) */
+    char glob[96];              /* "" or a GLOB the whole number must match:
+                                 * cc (3) + 15 x "[0-9]" + "*" fits */
+    char lca_prefix[16];        /* "" or cc+npanxx: match its rate center and LATA */
+    const char *region, *city, *rate_center; /* NULL or value */
+    int caps;                   /* services: voice 1 | sms 2 | mms 4, all required */
+    int32_t lata;               /* -1: no filter */
+    int limit, offset;
+} search_q_t;
+
+typedef struct {
+    const char *number;
+    int64_t account_id;         /* the main account that buys */
+    int64_t sub_id;             /* 0: none */
+    const char *app_id;         /* NULL: none */
+    const char *cnam_lookup;    /* NULL, "enabled", "disabled" */
+    const char *compliance_id;  /* NULL: none */
+    num_state_t state;          /* NUM_ACTIVE or NUM_PENDING */
+    const char *added_on, *renewal_date; /* YYYY-MM-DD */
+    const char *byoc_id;        /* the BYOC dialect's id of the sale */
+} buy_row_t;
+
+typedef enum { IMPORT_INSERTED, IMPORT_UPDATED, IMPORT_REFUSED } import_outcome_t;
+
+typedef struct {
+    char country_iso[3];
+    char type[MODEL_TYPE_SZ];
+    num_state_t state;
+    int64_t count;
+} stats_row_t;
+
+typedef struct {
+    char id[IDS_UUID_SZ];
+    int64_t account_id;
+    char country_iso[3];
+    char number_type[MODEL_TYPE_SZ];
+    bool approved;
+} compliance_t;
+
+typedef struct {
+    int status;                 /* the stored answer's status, as its caller gave it */
+    uint8_t req_hash[IDS_HASH_SZ];
+    char *body;                 /* caller frees */
+    int64_t created_at;
+} idem_row_t;
+
+enum { RENEW_EQ, RENEW_GT, RENEW_GTE, RENEW_LT, RENEW_LTE };
+
+/* Filters of GET Number/ (API.md §2.3), already validated by the core. */
+typedef struct {
+    int64_t owner_id;           /* the main account */
+    int64_t sub_id;             /* > 0: only this subaccount's numbers */
+    const char *type;           /* NULL or canonical type: matches type or sub_type */
+    const char *prefix;         /* NULL or digits the number starts with */
+    const char *alias;          /* NULL or exact */
+    int caps;                   /* services: voice 1 | sms 2 | mms 4, all required */
+    const char *cnam_lookup;    /* NULL, "enabled", "disabled" */
+    const char *renewal[5];     /* YYYY-MM-DD or NULL for =, >, >=, <, <= (RENEW_*) */
+    const char *tendlc_status;  /* object values (upper case) */
+    const char *tendlc_campaign;
+    const char *tf_verification;
+    int64_t carrier_id;         /* > 0: only numbers of this carrier (carriers.id) */
+    bool by_source, by_state;   /* filter on source / state (BYOC dialect) */
+    num_source_t source;
+    num_state_t state;
+    int limit, offset;
+} numlist_q_t;
+
 /* ---- carriers (API.md §2.4, §3.1) ---- */
 
 /* Stored: never renumber. */

@@ -6,14 +6,17 @@
  * operator's inventory: they are owned from the start (state active,
  * source byoc or manual), and unrent deletes them.
  */
-#include "core/core.h"
+#include "core/numadd.h"
+#include "core/core_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/carriers.h"
 #include "util/clock.h"
 #include "core/country.h"
+#include "core/numbers.h"
 
 static void add_fault(numadd_fault_t *f, size_t *nf, size_t index, const char *given,
                       const char *why)
@@ -95,7 +98,7 @@ static int prepare(core_t *c, const account_t *caller, const numadd_in_t *in, ow
         int rc = (l < MODEL_APP_ID_SZ && nd_all_digits(in->app_id, l))
                      ? st->ops->app_get(st, owner, core_sub_id(caller), in->app_id, &app)
                      : ST_NOTFOUND;
-        if (rc == ST_ERR) return cerr(e, CE_INTERNAL, "database error");
+        if (rc == ST_ERR) return core_st(e, rc, NULL);
         if (rc != ST_OK)
             return cerr(e, CE_INVALID, "invalid app_id: no application %.32s in this account", in->app_id);
         memcpy(tpl->app_id, in->app_id, l + 1);
@@ -103,8 +106,7 @@ static int prepare(core_t *c, const account_t *caller, const numadd_in_t *in, ow
         /* like a purchase: a new number of the main account answers with
          * its default application (a subaccount's would point at an
          * application the subaccount cannot see) */
-        if (st->ops->app_default(st, owner, tpl->app_id) == ST_ERR)
-            return cerr(e, CE_INTERNAL, "database error");
+        if (st->ops->app_default(st, owner, tpl->app_id) == ST_ERR) return core_st(e, ST_ERR, NULL);
     }
     return C_OK;
 }
@@ -154,13 +156,10 @@ int num_add(core_t *c, const account_t *caller, const numadd_in_t *in, numadd_fa
     rows = xcalloc(in->n, sizeof *rows);
     /* every check under the write lock, so what was checked (the carrier,
      * the application, each number) is what is written */
-    if (st->ops->tx_begin(st, true) != ST_OK) {
-        cerr(e, CE_INTERNAL, "database error");
-        goto done;
-    }
+    if (core_begin(c, e) != C_OK) goto done;
     if (prepare(c, caller, in, &tpl, &cr, e) != C_OK) {
         *nfaults = 0;   /* the request as a whole is wrong: that is the answer */
-        st->ops->tx_rollback(st);
+        core_rollback(c);
         goto done;
     }
     for (size_t i = 0; i < in->n; i++) {
@@ -190,7 +189,7 @@ int num_add(core_t *c, const account_t *caller, const numadd_in_t *in, numadd_fa
         }
     }
     if (*nfaults) {
-        st->ops->tx_rollback(st);
+        core_rollback(c);
         /* faults in request order, whatever found them */
         for (size_t i = 1; i < *nfaults; i++)
             for (size_t j = i; j > 0 && faults[j - 1].index > faults[j].index; j--) {
@@ -201,16 +200,13 @@ int num_add(core_t *c, const account_t *caller, const numadd_in_t *in, numadd_fa
         cerr(e, CE_INVALID, "%zu of %zu numbers cannot be added; nothing was added", *nfaults, in->n);
         goto done;
     }
-    if (st->ops->tx_commit(st) != ST_OK) {
-        cerr(e, CE_INTERNAL, "database error (commit)");
-        goto done;
-    }
+    if (core_commit(c, e) != C_OK) goto done;
     if (out) memcpy(out, rows, in->n * sizeof *rows);
     ret = C_OK;
     goto done;
 db_fail:
-    st->ops->tx_rollback(st);
-    cerr(e, CE_INTERNAL, "database error");
+    core_rollback(c);
+    core_st(e, ST_ERR, NULL);
 done:
     free(rows);
     free(ok);

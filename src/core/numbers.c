@@ -1,5 +1,6 @@
 /* numbers.c -- searching the inventory and buying from it (API.md §2.2, §5). */
-#include "core/core.h"
+#include "core/numbers.h"
+#include "core/core_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,9 +139,7 @@ int num_search(core_t *c, const search_in_t *in, inv_number_t *rows, size_t *nro
         q.lata = atoi(in->lata);
     }
 
-    if (c->st->ops->number_search(c->st, &q, rows, nrows, total) != ST_OK)
-        return cerr(e, CE_INTERNAL, "database error");
-    return C_OK;
+    return core_st(e, c->st->ops->number_search(c->st, &q, rows, nrows, total), NULL);
 }
 
 /* A compliance record applies when it is approved, of the same country and
@@ -173,7 +172,7 @@ int num_buy(core_t *c, const buy_in_t *in, buy_out_t *out, cerr_t *e)
     if (in->subaccount && core_resolve_sub(c, who, in->subaccount, &sub_id, "subaccount", e) != C_OK)
         return C_ERR;
 
-    if (st->ops->tx_begin(st, true) != ST_OK) return cerr(e, CE_INTERNAL, "database error");
+    if (core_begin(c, e) != C_OK) return C_ERR;
     inv_number_t inv;
     char app[MODEL_APP_ID_SZ] = "";
     compliance_t cp;
@@ -246,15 +245,18 @@ int num_buy(core_t *c, const buy_in_t *in, buy_out_t *out, cerr_t *e)
         goto fail;
     }
     if (rc != ST_OK) goto db_fail;
-    if (st->ops->tx_commit(st) != ST_OK) return cerr(e, CE_INTERNAL, "database error (commit)");
+    /* counted once the sale is durable: not at all if an enclosing
+     * transaction (an Idempotency-Key) fails to commit it */
+    core_count_on_commit(MET_PURCHASES);
+    if (core_commit(c, e) != C_OK) return C_ERR;
     memcpy(out->number, number, sizeof out->number);
     out->state = b.state;
     return C_OK;
 
 db_fail:
-    cerr(e, CE_INTERNAL, "database error");
+    core_st(e, ST_ERR, NULL);
 fail:
-    st->ops->tx_rollback(st);
+    core_rollback(c);
     return C_ERR;
 }
 
@@ -266,6 +268,5 @@ int num_approve(core_t *c, const char *number_in, cerr_t *e)
     int rc = c->st->ops->number_approve(c->st, number);
     if (rc == ST_NOTFOUND) return cerr(e, CE_NOTFOUND, "number not found: %s", number);
     if (rc == ST_CONFLICT) return cerr(e, CE_CONFLICT, "number %s is not pending", number);
-    if (rc != ST_OK) return cerr(e, CE_INTERNAL, "database error");
-    return C_OK;
+    return core_st(e, rc, NULL);
 }

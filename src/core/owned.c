@@ -1,47 +1,16 @@
 /* owned.c -- numbers an account owns (API.md §2.3): list, get, update,
  * unrent, aging, and the operator's status actions. */
-#include "core/core.h"
+#include "core/owned.h"
+#include "core/core_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include "util/clock.h"
 #include "util/utf8.h"
-
-int core_parse_services(const char *s, int *caps)
-{
-    const char *p = s;
-    *caps = 0;
-    if (*s == '\0') return C_ERR;
-    for (;;) {
-        const char *end = strchr(p, ',');
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-        while (n && *p == ' ') { p++; n--; }
-        while (n && p[n - 1] == ' ') n--;
-        if (n == 5 && strncasecmp(p, "voice", 5) == 0) *caps |= 1;
-        else if (n == 3 && strncasecmp(p, "sms", 3) == 0) *caps |= 2;
-        else if (n == 3 && strncasecmp(p, "mms", 3) == 0) *caps |= 4;
-        else return C_ERR;
-        if (!end) return C_OK;
-        p = end + 1;
-    }
-}
-
-bool core_http_url_ok(const char *s)
-{
-    size_t n = strlen(s);
-    size_t skip;
-    if (n > MODEL_URL_SZ - 1) return false;
-    if (strncasecmp(s, "http://", 7) == 0) skip = 7;
-    else if (strncasecmp(s, "https://", 8) == 0) skip = 8;
-    else return false;
-    if (n == skip || s[skip] == '/' || s[skip] == ':' || s[skip] == '?') return false; /* no host */
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f) return false;
-    return true;
-}
+#include "core/carriers.h"
+#include "util/clock.h"
+#include "core/numbers.h"
 
 /* Maps a filter value to the object's value, case-insensitively. */
 static const char *map_value(const char *in, const char *const pairs[][2], size_t n)
@@ -56,19 +25,6 @@ static const char *const k_tendlc[][2] = {
 static const char *const k_tfv[][2] = {{"unverified", "UNVERIFIED"},
                                        {"pending_verification", "PENDING_VERIFICATION"},
                                        {"verified", "VERIFIED"}};
-
-int core_resolve_sub(core_t *c, const account_t *main_acct, const char *auth_id, int64_t *sub_id,
-                     const char *param, cerr_t *e)
-{
-    account_t sub;
-    int rc = (ids_is_auth_id(auth_id, strlen(auth_id)) && auth_id[0] == 'S')
-                 ? c->st->ops->account_by_auth_id(c->st, auth_id, &sub) : ST_NOTFOUND;
-    if (rc == ST_ERR) return cerr(e, CE_INTERNAL, "database error");
-    if (rc != ST_OK || sub.parent_id != main_acct->id)
-        return cerr(e, CE_INVALID, "invalid %s: %.32s is not one of your subaccounts", param, auth_id);
-    *sub_id = sub.id;
-    return C_OK;
-}
 
 int num_list(core_t *c, const account_t *caller, const numlist_in_t *in, owned_number_t *rows,
              size_t *nrows, int64_t *total, cerr_t *e)
@@ -157,9 +113,7 @@ int num_list(core_t *c, const account_t *caller, const numlist_in_t *in, owned_n
         carrier_clear(&cr);
     }
 
-    if (c->st->ops->number_list(c->st, &q, rows, nrows, total) != ST_OK)
-        return cerr(e, CE_INTERNAL, "database error");
-    return C_OK;
+    return core_st(e, c->st->ops->number_list(c->st, &q, rows, nrows, total), NULL);
 }
 
 int num_resolve_ref(core_t *c, const account_t *caller, const char *ref, char number[E164_BUFSZ],
@@ -174,9 +128,7 @@ int num_resolve_ref(core_t *c, const account_t *caller, const char *ref, char nu
     int rc = c->st->ops->number_get_byoc(c->st, core_owner_id(caller), ref, n);
     if (rc == ST_OK) memcpy(number, n->inv.number, E164_BUFSZ);
     free(n);
-    if (rc == ST_NOTFOUND) return cerr(e, CE_NOTFOUND, "not found");
-    if (rc != ST_OK) return cerr(e, CE_INTERNAL, "database error");
-    return C_OK;
+    return core_st(e, rc, NULL); /* ST_NOTFOUND: "not found" */
 }
 
 int num_get(core_t *c, const account_t *caller, const char *number_in, owned_number_t *out,
@@ -186,9 +138,7 @@ int num_get(core_t *c, const account_t *caller, const char *number_in, owned_num
     if (e164_parse(number_in, number, NULL) != C_OK)
         return cerr(e, CE_INVALID, "invalid number: %.32s", number_in);
     int rc = c->st->ops->number_get_owned(c->st, core_owner_id(caller), core_sub_id(caller), number, out);
-    if (rc == ST_NOTFOUND) return cerr(e, CE_NOTFOUND, "not found");
-    if (rc != ST_OK) return cerr(e, CE_INTERNAL, "database error");
-    return C_OK;
+    return core_st(e, rc, NULL); /* ST_NOTFOUND: "not found" */
 }
 
 static bool cnam_ok(const char *s)
@@ -200,11 +150,19 @@ static bool cnam_ok(const char *s)
     return true;
 }
 
-static int parse_method(const char *in, const char *param, char out[MODEL_METHOD_SZ], cerr_t *e)
+/* A callback URL and its method: the URL ("" clears it; a new one's
+ * method defaults to POST), then the method. */
+static int set_callback(const char *url, const char *method, const char *url_param,
+                        const char *method_param, char out_url[MODEL_URL_SZ],
+                        char out_method[MODEL_METHOD_SZ], cerr_t *e)
 {
-    if (nd_strcasecmp(in, "GET") == 0) memcpy(out, "GET", 4);
-    else if (nd_strcasecmp(in, "POST") == 0) memcpy(out, "POST", 5);
-    else return cerr(e, CE_INVALID, "invalid %s: want GET or POST", param);
+    if (url) {
+        if (url[0] && !core_http_url_ok(url))
+            return cerr(e, CE_INVALID, "invalid %s: want an absolute http(s) URL", url_param);
+        snprintf(out_url, MODEL_URL_SZ, "%s", url);
+        if (!out_method[0]) memcpy(out_method, "POST", 5);
+    }
+    if (method) return core_parse_method(method, method_param, out_method, e);
     return C_OK;
 }
 
@@ -240,7 +198,7 @@ static int apply_update(core_t *c, const account_t *caller, owned_number_t *n,
             app_t app; /* a subaccount may only use its own applications */
             int rc = (l < MODEL_APP_ID_SZ && nd_all_digits(in->app_id, l))
                          ? st->ops->app_get(st, owner, core_sub_id(caller), in->app_id, &app) : ST_NOTFOUND;
-            if (rc == ST_ERR) return cerr(e, CE_INTERNAL, "database error");
+            if (rc == ST_ERR) return core_st(e, rc, NULL);
             if (rc != ST_OK) return cerr(e, CE_INVALID, "invalid app_id: no application %.32s in this account", in->app_id);
             memcpy(n->app_id, in->app_id, l + 1);
         }
@@ -257,7 +215,7 @@ static int apply_update(core_t *c, const account_t *caller, owned_number_t *n,
             compliance_t cp;
             int rc = ids_is_uuid(in->compliance_id, strlen(in->compliance_id))
                          ? st->ops->compliance_get(st, owner, in->compliance_id, &cp) : ST_NOTFOUND;
-            if (rc == ST_ERR) return cerr(e, CE_INTERNAL, "database error");
+            if (rc == ST_ERR) return core_st(e, rc, NULL);
             if (rc != ST_OK || !cp.approved || strcmp(cp.country_iso, n->inv.country_iso) != 0 ||
                 (strcmp(cp.number_type, n->inv.type) != 0 && strcmp(cp.number_type, n->inv.sub_type) != 0))
                 return cerr(e, CE_INVALID,
@@ -278,14 +236,8 @@ static int apply_update(core_t *c, const account_t *caller, owned_number_t *n,
             return cerr(e, CE_INVALID, "invalid cnam: 1-15 letters, digits, spaces or ,.-'&");
         snprintf(n->cnam, sizeof n->cnam, "%s", in->cnam);
     }
-    if (in->cnam_callback_url) {
-        if (in->cnam_callback_url[0] && !core_http_url_ok(in->cnam_callback_url))
-            return cerr(e, CE_INVALID, "invalid cnam_callback_url: want an absolute http(s) URL");
-        snprintf(n->cnam_callback_url, sizeof n->cnam_callback_url, "%s", in->cnam_callback_url);
-        if (!n->cnam_callback_method[0]) memcpy(n->cnam_callback_method, "POST", 5);
-    }
-    if (in->cnam_callback_method &&
-        parse_method(in->cnam_callback_method, "cnam_callback_method", n->cnam_callback_method, e) != C_OK)
+    if (set_callback(in->cnam_callback_url, in->cnam_callback_method, "cnam_callback_url",
+                     "cnam_callback_method", n->cnam_callback_url, n->cnam_callback_method, e) != C_OK)
         return C_ERR;
     if (in->profile_uuid) {
         if (in->profile_uuid[0] && !ids_is_uuid(in->profile_uuid, strlen(in->profile_uuid)))
@@ -312,14 +264,9 @@ static int apply_update(core_t *c, const account_t *caller, owned_number_t *n,
     if (enrolled && !n->profile_uuid[0])
         return cerr(e, CE_INVALID, "profile_uuid is required while caller_reputation is enabled "
                                    "(disable caller_reputation first)");
-    if (in->cr_callback_url) {
-        if (in->cr_callback_url[0] && !core_http_url_ok(in->cr_callback_url))
-            return cerr(e, CE_INVALID, "invalid caller_reputation_callback_url: want an absolute http(s) URL");
-        snprintf(n->cr_callback_url, sizeof n->cr_callback_url, "%s", in->cr_callback_url);
-        if (!n->cr_callback_method[0]) memcpy(n->cr_callback_method, "POST", 5);
-    }
-    if (in->cr_callback_method &&
-        parse_method(in->cr_callback_method, "caller_reputation_callback_method", n->cr_callback_method, e) != C_OK)
+    if (set_callback(in->cr_callback_url, in->cr_callback_method, "caller_reputation_callback_url",
+                     "caller_reputation_callback_method", n->cr_callback_url, n->cr_callback_method,
+                     e) != C_OK)
         return C_ERR;
     return C_OK;
 }
@@ -334,23 +281,13 @@ int num_update(core_t *c, const account_t *caller, const char *number_in, const 
         return cerr(e, CE_INVALID, "invalid number: %.32s", number_in);
     /* Read, check and write in one write transaction: nothing can change
      * the number between the checks and the update. */
-    if (st->ops->tx_begin(st, true) != ST_OK) return cerr(e, CE_INTERNAL, "database error");
-    int rc = st->ops->number_get_owned(st, core_owner_id(caller), core_sub_id(caller), number, &n);
-    if (rc == ST_NOTFOUND) {
-        cerr(e, CE_NOTFOUND, "not found");
-        goto fail;
-    }
-    if (rc != ST_OK) goto db_fail;
-    if (apply_update(c, caller, &n, in, e) != C_OK) goto fail;
-    rc = st->ops->number_update_owned(st, &n);
-    if (rc != ST_OK) goto db_fail;
-    if (st->ops->tx_commit(st) != ST_OK) return cerr(e, CE_INTERNAL, "database error (commit)");
-    return C_OK;
-db_fail:
-    cerr(e, CE_INTERNAL, "database error");
-fail:
-    st->ops->tx_rollback(st);
-    return C_ERR;
+    if (core_begin(c, e) != C_OK) return C_ERR;
+    /* ST_NOTFOUND: "not found" */
+    int rc = core_st(e, st->ops->number_get_owned(st, core_owner_id(caller), core_sub_id(caller),
+                                                  number, &n), NULL);
+    if (rc == C_OK) rc = apply_update(c, caller, &n, in, e);
+    if (rc == C_OK && st->ops->number_update_owned(st, &n) != ST_OK) rc = core_st(e, ST_ERR, NULL);
+    return core_end(c, rc, e);
 }
 
 int num_unrent(core_t *c, const account_t *caller, const char *number_in, cerr_t *e)
@@ -360,24 +297,23 @@ int num_unrent(core_t *c, const account_t *caller, const char *number_in, cerr_t
     owned_number_t n;
     if (e164_parse(number_in, number, NULL) != C_OK)
         return cerr(e, CE_INVALID, "invalid number: %.32s", number_in);
-    if (st->ops->tx_begin(st, true) != ST_OK) return cerr(e, CE_INTERNAL, "database error");
+    if (core_begin(c, e) != C_OK) return C_ERR;
     int rc = st->ops->number_get_owned(st, core_owner_id(caller), core_sub_id(caller), number, &n);
     if (rc == ST_OK) rc = st->ops->number_release(st, core_owner_id(caller), number, c->aging_days == 0);
-    if (rc != ST_OK) {
-        st->ops->tx_rollback(st);
-        if (rc == ST_NOTFOUND) return cerr(e, CE_NOTFOUND, "not found");
-        return cerr(e, CE_INTERNAL, "database error");
-    }
-    if (st->ops->tx_commit(st) != ST_OK) return cerr(e, CE_INTERNAL, "database error (commit)");
-    return C_OK;
+    return core_end(c, core_st(e, rc, NULL), e); /* ST_NOTFOUND: "not found" */
+}
+
+int num_unrent_ref(core_t *c, const account_t *caller, const char *ref, cerr_t *e)
+{
+    char number[E164_BUFSZ];
+    if (num_resolve_ref(c, caller, ref, number, e) != C_OK) return C_ERR;
+    return num_unrent(c, caller, number, e);
 }
 
 int num_aging_sweep(core_t *c, int64_t *returned, cerr_t *e)
 {
     int64_t cutoff = clock_now() - (int64_t)c->aging_days * 86400;
-    if (c->st->ops->aging_sweep(c->st, cutoff, returned) != ST_OK)
-        return cerr(e, CE_INTERNAL, "database error");
-    return C_OK;
+    return core_st(e, c->st->ops->aging_sweep(c->st, cutoff, returned), NULL);
 }
 
 static int set_upper(const char *in, const char *const allowed[], size_t n, const char *param,
@@ -406,12 +342,12 @@ int num_set_status(core_t *c, const char *number_in, const numstatus_in_t *in, o
     char number[E164_BUFSZ];
     if (number_in == NULL || e164_parse(number_in, number, NULL) != C_OK)
         return cerr(e, CE_INVALID, "invalid number: %.32s", number_in ? number_in : "");
-    if (st->ops->tx_begin(st, true) != ST_OK) return cerr(e, CE_INTERNAL, "database error");
+    if (core_begin(c, e) != C_OK) return C_ERR;
     int rc = st->ops->number_get_any(st, number, out);
     if (rc != ST_OK) {
-        st->ops->tx_rollback(st);
+        core_rollback(c);
         return rc == ST_NOTFOUND ? cerr(e, CE_NOTFOUND, "no account owns number %s", number)
-                                 : cerr(e, CE_INTERNAL, "database error");
+                                 : core_st(e, rc, NULL);
     }
     if ((in->tendlc_registration_status &&
          set_upper(in->tendlc_registration_status, tendlc, 3, "tendlc_registration_status",
@@ -422,20 +358,19 @@ int num_set_status(core_t *c, const char *number_in, const numstatus_in_t *in, o
         (in->caller_reputation_status &&
          set_upper(in->caller_reputation_status, crs, 4, "caller_reputation_status",
                    out->caller_reputation_status, sizeof out->caller_reputation_status, e) != C_OK)) {
-        st->ops->tx_rollback(st);
+        core_rollback(c);
         return C_ERR;
     }
     if (in->tendlc_campaign_id) {
         if (in->tendlc_campaign_id[0] && !core_text_ok(in->tendlc_campaign_id, MODEL_CAMPAIGN_SZ - 1)) {
-            st->ops->tx_rollback(st);
+            core_rollback(c);
             return cerr(e, CE_INVALID, "invalid tendlc_campaign_id: 1-64 characters");
         }
         snprintf(out->tendlc_campaign_id, sizeof out->tendlc_campaign_id, "%s", in->tendlc_campaign_id);
     }
     if (st->ops->number_update_owned(st, out) != ST_OK) {
-        st->ops->tx_rollback(st);
-        return cerr(e, CE_INTERNAL, "database error");
+        core_rollback(c);
+        return core_st(e, ST_ERR, NULL);
     }
-    if (st->ops->tx_commit(st) != ST_OK) return cerr(e, CE_INTERNAL, "database error (commit)");
-    return C_OK;
+    return core_commit(c, e);
 }

@@ -1,9 +1,11 @@
 /* subaccounts.c -- subaccounts of a main account (API.md §2.5). */
-#include "core/core.h"
+#include "core/subaccounts.h"
+#include "core/core_int.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include "core/accounts.h"
 #include "util/clock.h"
 
 /* Subaccounts are managed by main accounts only; to a subaccount the
@@ -20,7 +22,7 @@ static int load_sub(core_t *c, const account_t *caller, const char *auth_id, acc
     if (main_only(caller, e) != C_OK) return C_ERR;
     int rc = ids_is_auth_id(auth_id, strlen(auth_id))
                  ? c->st->ops->account_by_auth_id(c->st, auth_id, out) : ST_NOTFOUND;
-    if (rc == ST_ERR) return cerr(e, CE_INTERNAL, "database error");
+    if (rc == ST_ERR) return core_st(e, rc, NULL);
     if (rc != ST_OK || out->parent_id != caller->id) return cerr(e, CE_NOTFOUND, "not found");
     return C_OK;
 }
@@ -45,7 +47,7 @@ int sub_create(core_t *c, const account_t *caller, const char *name, bool enable
     }
     if (rc != ST_OK) {
         ids_wipe(out, sizeof *out);
-        return cerr(e, CE_INTERNAL, "database error");
+        return core_st(e, ST_ERR, NULL);
     }
     memcpy(out->auth_id, a.auth_id, sizeof out->auth_id);
     return C_OK;
@@ -55,9 +57,8 @@ int sub_list(core_t *c, const account_t *caller, int limit, int offset, account_
              size_t *nrows, int64_t *total, cerr_t *e)
 {
     if (main_only(caller, e) != C_OK) return C_ERR;
-    if (c->st->ops->sub_list(c->st, caller->id, limit, offset, rows, nrows, total) != ST_OK)
-        return cerr(e, CE_INTERNAL, "database error");
-    return C_OK;
+    return core_st(e, c->st->ops->sub_list(c->st, caller->id, limit, offset, rows, nrows, total),
+                   NULL);
 }
 
 int sub_get(core_t *c, const account_t *caller, const char *auth_id, account_t *out, cerr_t *e)
@@ -75,25 +76,19 @@ int sub_update(core_t *c, const account_t *caller, const char *auth_id, const ch
     if (name) snprintf(a.name, sizeof a.name, "%s", name);
     if (enabled >= 0) a.enabled = enabled != 0;
     a.modified_at = clock_now();
-    if (c->st->ops->account_update(c->st, &a) != ST_OK) return cerr(e, CE_INTERNAL, "database error");
+    if (c->st->ops->account_update(c->st, &a) != ST_OK) return core_st(e, ST_ERR, NULL);
     acct_cache_invalidate();
     return C_OK;
 }
 
 int sub_delete(core_t *c, const account_t *caller, const char *auth_id, cerr_t *e)
 {
-    store_t *st = c->st;
     account_t a;
-    if (st->ops->tx_begin(st, true) != ST_OK) return cerr(e, CE_INTERNAL, "database error");
-    if (load_sub(c, caller, auth_id, &a, e) != C_OK) {
-        st->ops->tx_rollback(st);
-        return C_ERR;
-    }
-    if (st->ops->sub_delete(st, caller->id, a.id) != ST_OK) {
-        st->ops->tx_rollback(st);
-        return cerr(e, CE_INTERNAL, "database error");
-    }
-    if (st->ops->tx_commit(st) != ST_OK) return cerr(e, CE_INTERNAL, "database error (commit)");
+    if (core_begin(c, e) != C_OK) return C_ERR;
+    int rc = load_sub(c, caller, auth_id, &a, e);
+    if (rc == C_OK && c->st->ops->sub_delete(c->st, caller->id, a.id) != ST_OK)
+        rc = core_st(e, ST_ERR, NULL);
+    if (core_end(c, rc, e) != C_OK) return C_ERR;
     acct_cache_invalidate();
     return C_OK;
 }

@@ -78,7 +78,8 @@ typedef struct http_req {
                                  * auth helpers fill it; "" when unknown */
 } http_req_t;
 
-typedef int (*http_handler)(http_req_t *req, http_resp_t *resp);
+/* A handler fills resp; whatever happens is in the response it writes. */
+typedef void (*http_handler)(http_req_t *req, http_resp_t *resp);
 
 /* A handler for a body that is processed as it arrives (CSV import).
  * open() runs once the headers are in (authenticate here); it returns
@@ -96,6 +97,8 @@ typedef struct route {
     http_handler fn;
     const http_stream_ops_t *stream; /* non-NULL: body is streamed */
     const char *name;           /* the template, for logs and metrics */
+    int tag;                    /* the application's class of the route (the api layer
+                                 * keeps its dialect here); the server never reads it */
 } route_t;
 
 typedef struct {
@@ -117,6 +120,10 @@ typedef enum { ROUTE_FOUND, ROUTE_NO_PATH, ROUTE_NO_METHOD } route_match_t;
 route_match_t router_match(const route_t *routes, size_t n, const char *path, http_method_t m,
                            const route_t **out, const char *params[ROUTE_MAX_PARAMS],
                            char **store, unsigned *allow);
+/* The path parameter the matched route's pattern names {name}, as
+ * decoded (borrowed from req).  NULL when req matched no route; a name the
+ * route's pattern does not have is a programming error (nd_panic). */
+const char *http_param(const http_req_t *req, const char *name);
 /* "GET, POST" for an allow mask; writes into out (>= 64 bytes). */
 void router_allow_string(unsigned allow, char *out, size_t sz);
 http_method_t http_method_from(const char *m);

@@ -33,6 +33,20 @@ void router_allow_string(unsigned allow, char *out, size_t sz)
     }
 }
 
+const char *http_param(const http_req_t *req, const char *name)
+{
+    if (req->route == NULL) return NULL;
+    size_t k = 0, nl = strlen(name);
+    for (const char *p = req->route->pattern; (p = strchr(p, '{')) != NULL; k++) {
+        const char *end = strchr(p, '}');
+        if (end == NULL) break;
+        if ((size_t)(end - p - 1) == nl && memcmp(p + 1, name, nl) == 0)
+            return k < ROUTE_MAX_PARAMS ? req->params[k] : NULL;
+        p = end;
+    }
+    nd_panic("route %s has no parameter {%s}", req->route->pattern, name);
+}
+
 /* Compares one pattern against the segments of path.  Captures go into
  * caps (start, length) pairs. */
 static bool match_one(const char *pat, const char *path, size_t plen, size_t caps[][2],

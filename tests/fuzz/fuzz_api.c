@@ -32,7 +32,12 @@
 
 #include "api/api.h"
 #include "cli/cli.h"
+#include "core/accounts.h"
+#include "core/apps.h"
+#include "core/carriers.h"
+#include "core/numbers.h"
 #include "core/secrets.h"
+#include "core/subaccounts.h"
 #include "mhd_harness.h"
 #include "util/log.h"
 

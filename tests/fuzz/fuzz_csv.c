@@ -17,6 +17,7 @@
 #include "core/core.h"
 #include "core/csv.h"
 #include "core/e164.h"
+#include "core/inventory.h"
 #include "util/buf.h"
 
 typedef struct {

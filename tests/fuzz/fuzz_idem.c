@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "core/idem.h"
 
 static bool spec_valid(const char *k)
 {

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
+#include "core/carriers.h"
 #include "core/core.h"
 #include "core/net.h"
 

@@ -14,7 +14,7 @@
 #include "util/log.h"
 #include "util/utf8.h"
 
-static int h_query(http_req_t *req, http_resp_t *resp)
+static void h_query(http_req_t *req, http_resp_t *resp)
 {
     json_t *q = NULL;
     char err[160] = "";
@@ -22,7 +22,7 @@ static int h_query(http_req_t *req, http_resp_t *resp)
         FUZZ_CHECK(q == NULL && err[0] != '\0');
         resp->status = 400;
         buf_puts(&resp->body, "{}");
-        return C_OK;
+        return;
     }
     FUZZ_CHECK(json_is_object(q) && json_object_size(q) <= HTTP_MAX_PARAMS);
     const char *k;
@@ -35,7 +35,6 @@ static int h_query(http_req_t *req, http_resp_t *resp)
     json_decref(q);
     resp->status = 200;
     buf_puts(&resp->body, "{}");
-    return C_OK;
 }
 
 static void on_error(http_req_t *req, http_resp_t *resp, int status, const char *msg)
@@ -46,7 +45,7 @@ static void on_error(http_req_t *req, http_resp_t *resp, int status, const char 
     buf_puts(&resp->body, "{}");
 }
 
-static const route_t k_routes[] = {{HTTP_GET, "/q", h_query, NULL, "q"}};
+static const route_t k_routes[] = {{HTTP_GET, "/q", h_query, NULL, "q", 0}};
 static fz_http_t *g_http;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -13,9 +13,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/accounts.h"
+#include "core/carriers.h"
 #include "util/clock.h"
 #include "core/core.h"
 #include "core/secrets.h"
+#include "store/store.h"
 #include "util/log.h"
 
 static struct {

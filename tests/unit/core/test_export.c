@@ -15,6 +15,8 @@
 
 #include "core/core.h"
 #include "core/csv.h"
+#include "core/inventory.h"
+#include "store/store.h"
 #include "util/log.h"
 
 /* Every kind of value: quotes, commas, UTF-8, empty and absent optional

@@ -1,7 +1,8 @@
 /* test_idem.c -- the Idempotency-Key request hash (idem_hash): keyed with
  * a key derived from the server key, pinned against an independent
  * computation (Python's hashlib.blake2b), because stored hashes must
- * still match after an upgrade. */
+ * still match after an upgrade; and idem_run against a real SQLite store:
+ * what is stored is what the action calls replayable, whatever its code. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -11,8 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/core.h"
+#include "core/idem.h"
 #include "core/ids.h"
 #include "core/secrets.h"
 
@@ -85,11 +88,102 @@ static void test_keyed_hash(void **state)
     sec_key_free((sec_key_t *)cb.key);
 }
 
+/* An action that counts its runs and answers what it is told to. */
+typedef struct {
+    int runs;
+    int code;
+    bool replayable, fail;
+} act_t;
+
+static int act(core_t *c, void *ud, idem_answer_t *ans, cerr_t *e)
+{
+    (void)c;
+    act_t *a = ud;
+    a->runs++;
+    if (a->fail) return cerr(e, CE_INVALID, "refused");
+    buf_reset(ans->body);
+    buf_printf(ans->body, "{\"run\":%d}", a->runs);
+    ans->code = a->code;
+    ans->replayable = a->replayable;
+    return C_OK;
+}
+
+static void test_run(void **state)
+{
+    (void)state;
+    char dir[64], path[128], p[160];
+    core_t c;
+    cerr_t e;
+    snprintf(dir, sizeof dir, "/tmp/nd_idem_XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/test.db", dir);
+    assert_int_equal(core_open(&c, path, NULL, &e), C_OK);
+    buf_t body = BUF_INIT;
+    idem_answer_t ans = {.body = &body};
+    bool replayed;
+    uint8_t h1[IDS_HASH_SZ], h2[IDS_HASH_SZ];
+    idem_hash(NULL, "POST x", "", "{}", 2, h1);
+    idem_hash(NULL, "POST x", "", "{\"a\":1}", 7, h2);
+
+    /* not replayable (a code that is a success to HTTP, 201, or not):
+     * nothing stored, the next call acts again */
+    act_t a = {.code = 201, .replayable = false};
+    assert_int_equal(idem_run(&c, 1, "key-one-1", h1, act, &a, &ans, &replayed, &e), C_OK);
+    assert_false(replayed);
+    assert_int_equal(idem_run(&c, 1, "key-one-1", h1, act, &a, &ans, &replayed, &e), C_OK);
+    assert_false(replayed);
+    assert_int_equal(a.runs, 2);
+
+    /* replayable, whatever the code: stored with its code, and replayed */
+    act_t b = {.code = 299, .replayable = true};
+    assert_int_equal(idem_run(&c, 1, "key-two-2", h1, act, &b, &ans, &replayed, &e), C_OK);
+    assert_false(replayed);
+    ans.code = 0;
+    buf_reset(&body);
+    assert_int_equal(idem_run(&c, 1, "key-two-2", h1, act, &b, &ans, &replayed, &e), C_OK);
+    assert_true(replayed);
+    assert_int_equal(b.runs, 1);
+    assert_int_equal(ans.code, 299);
+    assert_string_equal(body.data, "{\"run\":1}");
+    /* the same key with another request: refused, not acted on */
+    assert_int_equal(idem_run(&c, 1, "key-two-2", h2, act, &b, &ans, &replayed, &e), C_ERR);
+    assert_int_equal(e.code, CE_KEY_REUSED);
+    assert_int_equal(b.runs, 1);
+    /* keys are per account */
+    assert_int_equal(idem_run(&c, 2, "key-two-2", h2, act, &b, &ans, &replayed, &e), C_OK);
+    assert_false(replayed);
+    assert_int_equal(b.runs, 2);
+
+    /* a failed action stores nothing: the retry acts */
+    act_t f = {.code = 201, .replayable = true, .fail = true};
+    assert_int_equal(idem_run(&c, 1, "key-three", h1, act, &f, &ans, &replayed, &e), C_ERR);
+    assert_int_equal(e.code, CE_INVALID);
+    f.fail = false;
+    assert_int_equal(idem_run(&c, 1, "key-three", h1, act, &f, &ans, &replayed, &e), C_OK);
+    assert_false(replayed);
+    assert_int_equal(f.runs, 2);
+
+    /* no key: the action just runs */
+    assert_int_equal(idem_run(&c, 1, NULL, h1, act, &b, &ans, &replayed, &e), C_OK);
+    assert_false(replayed);
+    assert_int_equal(b.runs, 3);
+
+    buf_free(&body);
+    core_close(&c);
+    static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(p, sizeof p, "%s%s", path, sfx[i]);
+        unlink(p);
+    }
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_derive),
         cmocka_unit_test(test_keyed_hash),
+        cmocka_unit_test(test_run),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

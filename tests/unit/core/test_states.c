@@ -19,8 +19,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/accounts.h"
 #include "util/clock.h"
 #include "core/core.h"
+#include "core/idem.h"
+#include "core/inventory.h"
+#include "core/numbers.h"
+#include "store/store.h"
 #include "util/log.h"
 
 #define FAKE_NOW "1795339916" /* 2026-11-22T09:31:56Z */

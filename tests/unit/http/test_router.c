@@ -11,11 +11,10 @@
 
 #include "http/http.h"
 
-static int h_dummy(http_req_t *req, http_resp_t *resp)
+static void h_dummy(http_req_t *req, http_resp_t *resp)
 {
     (void)req;
     (void)resp;
-    return C_OK;
 }
 
 enum {
@@ -38,26 +37,26 @@ enum {
 };
 
 static const route_t routes[R__N] = {
-    [R_ACCOUNT_GET] = {HTTP_GET, "/v1/Account/{auth_id}", h_dummy, NULL, "account"},
-    [R_NUMBER_LIST] = {HTTP_GET, "/v1/Account/{auth_id}/Number", h_dummy, NULL, "number list"},
+    [R_ACCOUNT_GET] = {HTTP_GET, "/v1/Account/{auth_id}", h_dummy, NULL, "account", 0},
+    [R_NUMBER_LIST] = {HTTP_GET, "/v1/Account/{auth_id}/Number", h_dummy, NULL, "number list", 0},
     [R_NUMBER_BUY] = {HTTP_POST, "/v1/Account/{auth_id}/PhoneNumber/{number}", h_dummy, NULL,
-                      "buy"},
+                      "buy", 0},
     [R_NUMBER_GET] = {HTTP_GET, "/v1/Account/{auth_id}/Number/{number}", h_dummy, NULL,
-                      "number get"},
+                      "number get", 0},
     [R_NUMBER_POST] = {HTTP_POST, "/v1/Account/{auth_id}/Number/{number}", h_dummy, NULL,
-                       "number update"},
+                       "number update", 0},
     [R_NUMBER_DELETE] = {HTTP_DELETE, "/v1/Account/{auth_id}/Number/{number}", h_dummy, NULL,
-                         "number delete"},
-    [R_FOUR] = {HTTP_GET, "/p/{a}/{b}/{c}/{d}", h_dummy, NULL, "four"},
-    [R_FIVE] = {HTTP_GET, "/q/{a}/{b}/{c}/{d}/{e}", h_dummy, NULL, "five"},
-    [R_SLASHED] = {HTTP_PUT, "/slashed/", h_dummy, NULL, "slashed"},
-    [R_ADMIN_ACCOUNTS_GET] = {HTTP_GET, "/admin/v1/accounts", h_dummy, NULL, "accounts"},
-    [R_ADMIN_ACCOUNTS_POST] = {HTTP_POST, "/admin/v1/accounts", h_dummy, NULL, "accounts"},
-    [R_ADMIN_STATS] = {HTTP_GET, "/admin/v1/inventory/stats", h_dummy, NULL, "stats"},
+                         "number delete", 0},
+    [R_FOUR] = {HTTP_GET, "/p/{a}/{b}/{c}/{d}", h_dummy, NULL, "four", 0},
+    [R_FIVE] = {HTTP_GET, "/q/{a}/{b}/{c}/{d}/{e}", h_dummy, NULL, "five", 0},
+    [R_SLASHED] = {HTTP_PUT, "/slashed/", h_dummy, NULL, "slashed", 0},
+    [R_ADMIN_ACCOUNTS_GET] = {HTTP_GET, "/admin/v1/accounts", h_dummy, NULL, "accounts", 0},
+    [R_ADMIN_ACCOUNTS_POST] = {HTTP_POST, "/admin/v1/accounts", h_dummy, NULL, "accounts", 0},
+    [R_ADMIN_STATS] = {HTTP_GET, "/admin/v1/inventory/stats", h_dummy, NULL, "stats", 0},
     /* a parameter route listed before the literal it must not shadow */
-    [R_PARAM_GET] = {HTTP_GET, "/n/{id}", h_dummy, NULL, "param get"},
-    [R_PARAM_DELETE] = {HTTP_DELETE, "/n/{id}", h_dummy, NULL, "param delete"},
-    [R_LIT_GET] = {HTTP_GET, "/n/carriers", h_dummy, NULL, "literal get"},
+    [R_PARAM_GET] = {HTTP_GET, "/n/{id}", h_dummy, NULL, "param get", 0},
+    [R_PARAM_DELETE] = {HTTP_DELETE, "/n/{id}", h_dummy, NULL, "param delete", 0},
+    [R_LIT_GET] = {HTTP_GET, "/n/carriers", h_dummy, NULL, "literal get", 0},
 };
 
 typedef struct {
@@ -174,7 +173,25 @@ static void test_params_copied(void **state)
     memset(path, 'Z', sizeof path - 1);
     assert_string_equal(x.params[0], "aa");
     assert_string_equal(x.params[3], "dddd");
+
+    /* read by name, through the matched route's pattern */
+    http_req_t req = {.route = x.r};
+    memcpy(req.params, x.params, sizeof req.params);
+    assert_string_equal(http_param(&req, "a"), "aa");
+    assert_string_equal(http_param(&req, "b"), "bbb");
+    assert_string_equal(http_param(&req, "c"), "c");
+    assert_string_equal(http_param(&req, "d"), "dddd");
     res_free(&x);
+    x = match("/v1/Account/MA123/Number/14155550100/", HTTP_DELETE);
+    assert_int_equal(x.m, ROUTE_FOUND);
+    req.route = x.r;
+    memcpy(req.params, x.params, sizeof req.params);
+    assert_string_equal(http_param(&req, "auth_id"), "MA123");
+    assert_string_equal(http_param(&req, "number"), "14155550100");
+    /* a request that matched no route has no parameters */
+    res_free(&x);
+    req.route = NULL;
+    assert_null(http_param(&req, "number"));
 
     /* more parameters than ROUTE_MAX_PARAMS cannot match */
     expect_no_path("/q/a/b/c/d/e", HTTP_GET);

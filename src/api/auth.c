@@ -1,0 +1,143 @@
+/* auth.c -- who is calling: Basic credentials (Plivo), API keys (BYOC),
+ * the admin token; the throttling of failed authentications per address
+ * and the per-account request budget. */
+#include "api/api.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/accounts.h"
+#include "util/clock.h"
+#include "util/metrics.h"
+
+int api_parse_basic(const char *h, char buf[API_BASIC_BUFSZ], const char **id, const char **secret)
+{
+    size_t dlen = 0;
+    *id = *secret = NULL;
+    if (h == NULL || strncasecmp(h, "Basic ", 6) != 0 || strlen(h) >= 300) return C_ERR;
+    const char *b64 = h + 6;
+    while (*b64 == ' ') b64++;
+    if (sodium_base642bin((unsigned char *)buf, API_BASIC_BUFSZ - 1, b64, strlen(b64), NULL, &dlen,
+                          NULL, sodium_base64_VARIANT_ORIGINAL) != 0)
+        return C_ERR;
+    buf[dlen] = '\0';
+    char *colon = memchr(buf, ':', dlen);
+    /* a NUL inside the decoded text would cut the id or the secret short */
+    if (colon == NULL || strlen(buf) != dlen) return C_ERR;
+    *colon = '\0';
+    *id = buf;
+    *secret = colon + 1;
+    return C_OK;
+}
+
+int api_parse_bearer(const char *h, const char **token)
+{
+    *token = NULL;
+    if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 || strlen(h) > 300) return C_ERR;
+    const char *t = h + 7 + strspn(h + 7, " ");
+    if (*t == '\0') return C_ERR;
+    *token = t;
+    return C_OK;
+}
+
+/* Throttling of authentication failures per client address (authfail.h):
+ * a blocked address gets 429 before its credentials are even looked at,
+ * so that a correct guess made while blocked is worth nothing. */
+static int authfail_blocked(http_req_t *req, http_resp_t *resp)
+{
+    api_ctx_t *ctx = req->app;
+    unsigned retry = 0;
+    if (!af_blocked(ctx->af, req->client, clock_now(), &retry)) return C_OK;
+    char ra[16];
+    snprintf(ra, sizeof ra, "%u", retry);
+    api_error(req, resp, 429, "too many failed authentications from your address: try again later");
+    http_resp_header(resp, "Retry-After", ra);
+    return C_ERR;
+}
+
+static void authfail_note(http_req_t *req)
+{
+    api_ctx_t *ctx = req->app;
+    af_failure(ctx->af, req->client, clock_now());
+}
+
+static int rate_check(http_req_t *req, http_resp_t *resp, int64_t account_id);
+
+int api_auth_plivo(http_req_t *req, http_resp_t *resp, account_t *out)
+{
+    api_ctx_t *ctx = req->app;
+    char decoded[API_BASIC_BUFSZ];
+    const char *id, *secret, *path_id;
+    int ok = C_ERR;
+
+    if (authfail_blocked(req, resp) != C_OK) return C_ERR;
+    if (api_parse_basic(http_header(req, "Authorization"), decoded, &id, &secret) == C_OK &&
+        acct_auth_basic(&ctx->core, id, secret, out) == C_OK &&
+        /* The path's account must be the caller's own. */
+        (path_id = http_param(req, "auth_id")) != NULL && strcmp(path_id, out->auth_id) == 0) {
+        ok = C_OK;
+        snprintf(req->account, sizeof req->account, "%s", out->auth_id);
+    }
+    ids_wipe(decoded, sizeof decoded);
+    if (ok != C_OK) {
+        authfail_note(req);
+        api_error(req, resp, 401, "authentication failed");
+        return C_ERR;
+    }
+    return rate_check(req, resp, out->id);
+}
+
+int api_auth_byoc(http_req_t *req, http_resp_t *resp, unsigned scope, account_t *out)
+{
+    api_ctx_t *ctx = req->app;
+    const char *key;
+    unsigned scopes = 0;
+    if (authfail_blocked(req, resp) != C_OK) return C_ERR;
+    if (api_parse_bearer(http_header(req, "Authorization"), &key) != C_OK ||
+        acct_auth_bearer(&ctx->core, key, out, &scopes) != C_OK) {
+        authfail_note(req);
+        api_error(req, resp, 401, "authentication failed: want Authorization: Bearer <API key>");
+        return C_ERR;
+    }
+    snprintf(req->account, sizeof req->account, "%s", out->auth_id);
+    if ((scopes & scope) != scope) {
+        api_error(req, resp, 403, scope == SCOPE_READ
+                                      ? "this API key lacks the phone_numbers:read scope"
+                                      : "this API key lacks the phone_numbers:write scope");
+        return C_ERR;
+    }
+    return rate_check(req, resp, out->id);
+}
+
+/* The per-account request budget (429 with Retry-After when spent). */
+static int rate_check(http_req_t *req, http_resp_t *resp, int64_t account_id)
+{
+    api_ctx_t *ctx = req->app;
+    unsigned retry;
+    if (!rl_check(ctx->rl, account_id, clock_now(), &retry)) {
+        metrics_count(MET_RATE_LIMITED);
+        char ra[16];
+        snprintf(ra, sizeof ra, "%u", retry);
+        api_error(req, resp, 429, "too many requests: rate limit exceeded");
+        http_resp_header(resp, "Retry-After", ra);
+        return C_ERR;
+    }
+    return C_OK;
+}
+
+int api_auth_admin(http_req_t *req, http_resp_t *resp)
+{
+    api_ctx_t *ctx = req->app;
+    const char *tok;
+    if (authfail_blocked(req, resp) != C_OK) return C_ERR;
+    if (ctx->admin_enabled && api_parse_bearer(http_header(req, "Authorization"), &tok) == C_OK) {
+        uint8_t hash[IDS_HASH_SZ];
+        ids_hash_secret(tok, strlen(tok), hash);
+        if (ids_hash_equal(hash, ctx->admin_hash)) return C_OK;
+    }
+    authfail_note(req);
+    api_error(req, resp, 401, "authentication failed: want Authorization: Bearer <admin token>");
+    return C_ERR;
+}

@@ -1,0 +1,49 @@
+/* accounts.h -- main accounts, API keys, authentication (with a per-thread
+ * credential cache) and the operator's compliance records (accounts.c).
+ * Secrets in results are shown once: the caller wipes them. */
+#ifndef ND_ACCOUNTS_H
+#define ND_ACCOUNTS_H
+
+#include "core/core.h"
+
+/* A new main account and its first API key (named: api.h renders it
+ * without including this header). */
+typedef struct acct_created {
+    char auth_id[IDS_AUTH_ID_SZ];
+    char auth_token[IDS_TOKEN_SZ];   /* secret: shown once, caller wipes */
+    char api_key[IDS_APIKEY_SZ];     /* secret: shown once, caller wipes */
+    char name[MODEL_NAME_SZ];
+} acct_created_t;
+
+int acct_create(core_t *c, const char *name, acct_created_t *out, cerr_t *e);
+int acct_apikey_create(core_t *c, const char *auth_id, unsigned scopes,
+                       char key[IDS_APIKEY_SZ], cerr_t *e);
+/* Checks auth_id/token (constant-time).  Disabled accounts, and
+ * subaccounts whose parent is gone, fail.  C_OK fills *out. */
+int acct_auth_basic(core_t *c, const char *auth_id, const char *token, account_t *out);
+/* Checks an API key; C_OK fills the (main) account and its scopes. */
+int acct_auth_bearer(core_t *c, const char *key, account_t *out, unsigned *scopes);
+/* Empties every thread's credential cache: call after any change to an
+ * account (enabled, deleted).  (Authentication results are cached per
+ * thread for at most 2 s: accounts.c.) */
+void acct_cache_invalidate(void);
+/* Parses "phone_numbers:read,phone_numbers:write". */
+int acct_parse_scopes(const char *s, unsigned *out);
+/* Every main account, one callback per account (its argument is valid
+ * during the call only). */
+typedef int (*acct_cb)(const account_t *a, void *ud);
+int acct_list(core_t *c, acct_cb cb, void *ud, cerr_t *e);
+/* How many accounts there are (main and sub). */
+int acct_count(core_t *c, int64_t *n, cerr_t *e);
+/* The auth_id of the account with row id id. */
+int acct_auth_id_of(core_t *c, int64_t id, char out[IDS_AUTH_ID_SZ], cerr_t *e);
+/* The auth_id of who's main account: itself, or a subaccount's parent. */
+int acct_main_auth_id(core_t *c, const account_t *who, char out[IDS_AUTH_ID_SZ], cerr_t *e);
+
+/* ---- compliance records ---- */
+/* An approved compliance record of the main account auth_id for
+ * (country_iso, number_type); id gets its UUID. */
+int compliance_create(core_t *c, const char *auth_id, const char *country_iso,
+                      const char *number_type, char id[IDS_UUID_SZ], cerr_t *e);
+
+#endif

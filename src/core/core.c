@@ -1,0 +1,227 @@
+/* core.c -- what every service shares: errors, text checks, the store's
+ * lifetime and transactions, the server key's fingerprint, and the few
+ * validators more than one service applies. */
+#include "core/core_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/secrets.h"
+#include "util/utf8.h"
+
+int cerr(cerr_t *e, ce_t code, const char *fmt, ...)
+{
+    if (e) {
+        va_list ap;
+        va_start(ap, fmt);
+        e->code = code;
+        vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+        va_end(ap);
+    }
+    return C_ERR;
+}
+
+bool core_text_ok(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    bool visible = false;
+    if (n == 0 || n > max * 4 || !utf8_valid(s, n, NULL) || utf8_len(s, n) > max) return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch < 0x20 || ch == 0x7f) return false;
+        /* C1 controls U+0080..U+009F are 0xC2 0x80..0x9F in UTF-8 */
+        if (ch == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] <= 0x9f) return false;
+        /* U+2028 / U+2029, line and paragraph separators: E2 80 A8/A9 */
+        if (ch == 0xe2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
+            ((unsigned char)s[i + 2] == 0xa8 || (unsigned char)s[i + 2] == 0xa9))
+            return false;
+        if (ch != ' ') visible = true;
+    }
+    return visible; /* all blanks is not a name */
+}
+
+/* ---- the store seam (core_store.h) ---- */
+
+int core_st(cerr_t *e, int st, const char *what)
+{
+    switch (st) {
+    case ST_OK: return C_OK;
+    case ST_NOTFOUND: return cerr(e, CE_NOTFOUND, "not found");
+    case ST_CONFLICT: return cerr(e, CE_CONFLICT, "conflict");
+    default:
+        /* ST_ERR, or a status this core does not know: the server's fault */
+        if (what) return cerr(e, CE_INTERNAL, "database error (%s)", what);
+        return cerr(e, CE_INTERNAL, "database error");
+    }
+}
+
+/* Transaction depth of this thread, as the core opened them, and the
+ * counters held back until the outermost commit.  (The store counts depth
+ * per connection; the core's transactions all run on the calling thread's
+ * connection, so the two depths move together.) */
+static _Thread_local int t_depth;
+static _Thread_local uint32_t t_held[MET__COUNT];
+
+static void held_settle(bool count)
+{
+    for (int m = 0; m < MET__COUNT; m++) {
+        if (count)
+            for (uint32_t i = 0; i < t_held[m]; i++) metrics_count((metric_t)m);
+        t_held[m] = 0;
+    }
+}
+
+int core_begin(core_t *c, cerr_t *e)
+{
+    if (c->st->ops->tx_begin(c->st, true) != ST_OK) return core_st(e, ST_ERR, NULL);
+    t_depth++;
+    return C_OK;
+}
+
+int core_commit(core_t *c, cerr_t *e)
+{
+    int rc = c->st->ops->tx_commit(c->st);
+    if (t_depth > 0 && --t_depth == 0) held_settle(rc == ST_OK);
+    return rc == ST_OK ? C_OK : core_st(e, ST_ERR, "commit");
+}
+
+void core_rollback(core_t *c)
+{
+    c->st->ops->tx_rollback(c->st);
+    if (t_depth > 0 && --t_depth == 0) held_settle(false);
+}
+
+int core_end(core_t *c, int rc, cerr_t *e)
+{
+    if (rc == C_OK) return core_commit(c, e);
+    core_rollback(c);
+    return C_ERR;
+}
+
+void core_count_on_commit(metric_t m)
+{
+    if (t_depth == 0) metrics_count(m);
+    else t_held[m]++;
+}
+
+/* ---- the store's lifetime ---- */
+
+int core_open(core_t *c, const char *url, int *applied, cerr_t *e)
+{
+    char *err = NULL;
+    int n = 0;
+    memset(c, 0, sizeof *c);
+    c->aging_days = 45;
+    if (applied) *applied = 0;
+    if (store_open(url, &c->st, &err) != C_OK) {
+        cerr(e, CE_INTERNAL, "%s", err ? err : "cannot open the database");
+        free(err);
+        return C_ERR;
+    }
+    if (c->st->ops->migrate(c->st, &n) != ST_OK) {
+        core_close(c);
+        return cerr(e, CE_INTERNAL, "schema migration failed on %s", url);
+    }
+    if (applied) *applied = n;
+    return C_OK;
+}
+
+void core_close(core_t *c)
+{
+    if (c->st) c->st->ops->close(c->st);
+    c->st = NULL;
+}
+
+bool core_ready(core_t *c)
+{
+    store_t *st = c->st;
+    /* a backend that predates ping: any cheap read will do */
+    if (st->ops->ping) return st->ops->ping(st) == ST_OK;
+    return st->ops->account_count(st) >= 0;
+}
+
+const char *core_backend(const core_t *c)
+{
+    return c->st->ops->name;
+}
+
+int core_key_check(core_t *c, bool *first, cerr_t *e)
+{
+    char have[SEC_FPR_SZ], want[SEC_FPR_SZ];
+    *first = false;
+    if (!c->key) return cerr(e, CE_INTERNAL, "no server key");
+    sec_key_fingerprint(c->key, have);
+    int rc = c->st->ops->setting_get(c->st, "secret_key_fingerprint", want, sizeof want);
+    if (rc == ST_NOTFOUND) {
+        *first = true;
+        rc = c->st->ops->setting_put(c->st, "secret_key_fingerprint", have);
+        return rc == ST_OK ? C_OK : core_st(e, ST_ERR, NULL);
+    }
+    if (rc != ST_OK) return core_st(e, ST_ERR, NULL);
+    if (strcmp(have, want) != 0)
+        return cerr(e, CE_CONFLICT,
+                    "the server key (fingerprint %s) is not the one this database was written "
+                    "with (fingerprint %s): the SIP passwords it holds could not be read.  Restore "
+                    "the original key file or NUMBERD_SECRET_KEY",
+                    have, want);
+    return C_OK;
+}
+
+/* ---- validators more than one service applies ---- */
+
+int core_resolve_sub(core_t *c, const account_t *main_acct, const char *auth_id, int64_t *sub_id,
+                     const char *param, cerr_t *e)
+{
+    account_t sub;
+    int rc = (ids_is_auth_id(auth_id, strlen(auth_id)) && auth_id[0] == 'S')
+                 ? c->st->ops->account_by_auth_id(c->st, auth_id, &sub) : ST_NOTFOUND;
+    if (rc == ST_ERR) return core_st(e, rc, NULL);
+    if (rc != ST_OK || sub.parent_id != main_acct->id)
+        return cerr(e, CE_INVALID, "invalid %s: %.32s is not one of your subaccounts", param, auth_id);
+    *sub_id = sub.id;
+    return C_OK;
+}
+
+int core_parse_method(const char *in, const char *param, char out[MODEL_METHOD_SZ], cerr_t *e)
+{
+    if (nd_strcasecmp(in, "GET") == 0) memcpy(out, "GET", 4);
+    else if (nd_strcasecmp(in, "POST") == 0) memcpy(out, "POST", 5);
+    else return cerr(e, CE_INVALID, "invalid %s: want GET or POST", param);
+    return C_OK;
+}
+
+int core_parse_services(const char *s, int *caps)
+{
+    const char *p = s;
+    *caps = 0;
+    if (*s == '\0') return C_ERR;
+    for (;;) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        while (n && *p == ' ') { p++; n--; }
+        while (n && p[n - 1] == ' ') n--;
+        if (n == 5 && strncasecmp(p, "voice", 5) == 0) *caps |= 1;
+        else if (n == 3 && strncasecmp(p, "sms", 3) == 0) *caps |= 2;
+        else if (n == 3 && strncasecmp(p, "mms", 3) == 0) *caps |= 4;
+        else return C_ERR;
+        if (!end) return C_OK;
+        p = end + 1;
+    }
+}
+
+bool core_http_url_ok(const char *s)
+{
+    size_t n = strlen(s);
+    size_t skip;
+    if (n > MODEL_URL_SZ - 1) return false;
+    if (strncasecmp(s, "http://", 7) == 0) skip = 7;
+    else if (strncasecmp(s, "https://", 8) == 0) skip = 8;
+    else return false;
+    if (n == skip || s[skip] == '/' || s[skip] == ':' || s[skip] == '?') return false; /* no host */
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f) return false;
+    return true;
+}

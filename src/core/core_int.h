@@ -1,0 +1,63 @@
+/* core_int.h -- private to src/core: what the services share and their
+ * callers do not see (the role SQLite's vdbeInt.h plays for its VDBE).
+ *
+ * The core owns the store: only the .c files of src/core include this
+ * header (and through it store/store.h); the api and cli layers reach data
+ * through core functions.  Here are the few helpers every service uses to
+ * talk to the store -- one reading of a store status as a core error,
+ * transactions that also hold back business counters until the outermost
+ * commit -- and the validators more than one service applies.
+ */
+#ifndef ND_CORE_INT_H
+#define ND_CORE_INT_H
+
+#include "core/core.h"
+#include "store/store.h"
+#include "util/metrics.h"
+
+/* The core's reading of a store status: C_OK for ST_OK, else C_ERR with e:
+ *   ST_NOTFOUND -> CE_NOTFOUND "not found",
+ *   ST_CONFLICT -> CE_CONFLICT "conflict",
+ *   anything else (ST_ERR) -> CE_INTERNAL "database error", or
+ *   "database error (<what>)" when what names the step: a fault of the
+ *   server, never reported as the client's mistake.
+ * Callers with a better word for "not found" or "conflict" test for those
+ * statuses first and hand the rest to core_st. */
+int core_st(cerr_t *e, int st, const char *what);
+
+/* A write transaction on the calling thread's connection (they nest, as the
+ * store's do).  core_begin: C_ERR with CE_INTERNAL when the database
+ * refuses; core_commit: C_ERR with CE_INTERNAL "database error (commit)"
+ * when the outermost commit fails (everything is then rolled back). */
+int core_begin(core_t *c, cerr_t *e);
+int core_commit(core_t *c, cerr_t *e);
+void core_rollback(core_t *c);
+/* Ends what core_begin opened: commits when rc is C_OK, else rolls back
+ * and returns C_ERR (e already says why). */
+int core_end(core_t *c, int rc, cerr_t *e);
+
+/* Counts m once the work the calling thread is doing is durable: at once
+ * outside a transaction, else when the outermost core_commit succeeds (a
+ * rollback, or a failed commit, drops it).  So a purchase made inside an
+ * Idempotency-Key transaction that then fails is never counted. */
+void core_count_on_commit(metric_t m);
+
+/* ---- shared by services (core.c) ---- */
+
+/* What a caller sees: the main account that owns it, and the subaccount
+ * it is restricted to (0 for a main account). */
+static inline int64_t core_owner_id(const account_t *a) { return a->parent_id ? a->parent_id : a->id; }
+static inline int64_t core_sub_id(const account_t *a) { return a->parent_id ? a->id : 0; }
+/* auth_id must be a subaccount of main_acct: sets *sub_id, or C_ERR with
+ * CE_INVALID "invalid <param>: ... is not one of your subaccounts". */
+int core_resolve_sub(core_t *c, const account_t *main_acct, const char *auth_id, int64_t *sub_id,
+                     const char *param, cerr_t *e);
+
+/* An absolute http(s) URL of at most 512 bytes, printable ASCII. */
+bool core_http_url_ok(const char *s);
+/* "GET" or "POST", in any case, into out; CE_INVALID naming param otherwise. */
+int core_parse_method(const char *in, const char *param, char out[MODEL_METHOD_SZ], cerr_t *e);
+/* "voice,sms": a bit set (voice 1, sms 2, mms 4). */
+int core_parse_services(const char *s, int *caps);
+
+#endif

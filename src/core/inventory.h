@@ -1,0 +1,54 @@
+/* inventory.h -- the operator's inventory: the streaming CSV import, the
+ * export in the same format, and counts (inventory.c). */
+#ifndef ND_INVENTORY_H
+#define ND_INVENTORY_H
+
+#include <stdio.h>
+
+#include "core/core.h"
+
+#define INV_MAX_REJECTED_LISTED 1000
+
+typedef struct {
+    uint64_t line;
+    char error[160];
+} inv_reject_t;
+
+/* Named: api.h renders it without including this header. */
+typedef struct inv_result {
+    uint64_t imported, updated, rejected_count;
+    inv_reject_t *rejected;  /* first INV_MAX_REJECTED_LISTED, owned: inv_result_free */
+    size_t nrejected;
+} inv_result_t;
+
+typedef struct inv_import inv_import_t;
+typedef void (*inv_progress_cb)(uint64_t bytes, uint64_t rows, void *ud);
+
+int inv_import_begin(core_t *c, bool dry_run, inv_import_t **out, cerr_t *e);
+void inv_import_progress(inv_import_t *im, inv_progress_cb cb, void *ud);
+/* Feeds CSV bytes.  C_ERR (with e) stops the import: a header error or a
+ * database failure; bad rows are not errors, they are listed. */
+int inv_import_feed(inv_import_t *im, const char *data, size_t n, cerr_t *e);
+/* Finishes (commit unless dry run or failed) and frees im. */
+int inv_import_end(inv_import_t *im, inv_result_t *res, cerr_t *e);
+void inv_import_abort(inv_import_t *im);
+void inv_result_free(inv_result_t *r);
+/* Validates one CSV row given by column name -> value. (exposed for tests) */
+int inv_validate_row(const char *const *cols, const char *const *vals, size_t n,
+                     inv_number_t *out, char *why, size_t whysz);
+
+/* Counts by country, type and state, one callback per row. */
+typedef int (*inv_stats_cb)(const stats_row_t *r, void *ud);
+int inv_stats(core_t *c, inv_stats_cb cb, void *ud, cerr_t *e);
+/* Writes the inventory to out as CSV in the import format (CLI.md): a
+ * header naming every column, then one row per inventory number in number
+ * order, each field as the import reads it back (so export -> import ->
+ * export gives the same bytes).  Streams: memory does not grow with the
+ * inventory.  country_iso NULL: every country; state -1: every state (the
+ * owner of a sold number is not part of the inventory and is not
+ * exported).  *rows gets the number of rows written.  C_ERR with
+ * CE_INTERNAL on a database or write error (out then holds a partial file). */
+int inv_export(core_t *c, const char *country_iso, int state, FILE *out, uint64_t *rows,
+               cerr_t *e);
+
+#endif
