@@ -1,5 +1,6 @@
 /* routes.c -- the route table: every endpoint of every dialect. */
 #include "api/api.h"
+#include "api/console.h"
 
 #include <string.h>
 
@@ -10,6 +11,12 @@
  * have credentials. */
 static const route_t k_meta[] = {
     {HTTP_GET, "/openapi.json", h_openapi, NULL, "meta.openapi"},
+    /* The web console (console.c): its files, and index.html for its pages,
+     * which are one or two segments deep (/console/admin/accounts).  It
+     * signs in with the public APIs like any other client. */
+    {HTTP_GET, "/console/", h_console, NULL, "console.index"},
+    {HTTP_GET, "/console/{p1}", h_console, NULL, "console.file"},
+    {HTTP_GET, "/console/{p1}/{p2}", h_console, NULL, "console.file2"},
 };
 
 static const route_t k_public[] = {
