@@ -94,12 +94,12 @@ async function load(ctx, form, results, query) {
         { label: 'Where', cell: (n) => [n.city, n.region].filter(Boolean).join(', ') || n.country },
         { label: 'Rate center / LATA', cell: (n) => [n.rate_center, n.lata].filter((x) => x !== null && x !== '').join(' / ') || '—' },
         { label: 'Services', cell: (n) => servicesOf(n) },
-        { label: 'Setup', cell: (n) => n.setup_rate, cls: 'money' },
-        { label: 'Monthly', cell: (n) => n.monthly_rental_rate, cls: 'money' },
+        { label: 'Setup', cell: (n) => n.setup_rate ?? '—', cls: 'money' },
+        { label: 'Monthly', cell: (n) => n.monthly_rental_rate ?? '—', cls: 'money' },
         { label: 'Restriction', cell: (n) => (n.restriction ? [badge('restricted', 'pending'), ' ', n.restriction_text || n.restriction] : '—') },
         { label: 'Buy', cell: (n) => (session.isSub(ctx.session)
           ? h('span', { class: 'hint' }, 'main account only')
-          : h('button', { type: 'button', class: 'primary small', 'aria-label': `Buy ${e164(n.number)}`, onclick: () => buyDialog(ctx, n) }, 'Buy')) },
+          : h('button', { type: 'button', class: 'primary small', 'aria-label': `Buy ${e164(n.number)}`, onclick: () => buyDialog(ctx, n, query.country_iso) }, 'Buy')) },
       ],
     }),
     r.objects.length ? pg : null);
@@ -111,15 +111,15 @@ function servicesOf(n) {
 }
 
 /** The buy dialog: options, what will happen, the purchase, what happened. */
-function buyDialog(ctx, n) {
+function buyDialog(ctx, n, countryIso) {
   const restricted = Boolean(n.restriction);
-  const isUS = n.country === 'US' || n.number.startsWith('1');
+  const isUS = countryIso === 'US'; // CNAM lookup is for US numbers only
   const appField = field({ label: 'Application', name: 'app_id', type: 'select', options: [['', 'The account\'s default application, if any']], hint: 'Calls and messages to the number go to it' });
   const subField = field({ label: 'For subaccount', name: 'subaccount', type: 'select', options: [['', 'The main account']] });
   const form = h('form', { class: 'form', novalidate: true },
     h('dl', { class: 'facts' },
-      h('dt', {}, 'Monthly'), h('dd', {}, n.monthly_rental_rate),
-      h('dt', {}, 'Setup'), h('dd', {}, n.setup_rate),
+      h('dt', {}, 'Monthly'), h('dd', {}, n.monthly_rental_rate ?? '—'),
+      h('dt', {}, 'Setup'), h('dd', {}, n.setup_rate ?? '—'),
       h('dt', {}, 'Type'), h('dd', {}, n.sub_type || n.type),
       h('dt', {}, 'Where'), h('dd', {}, [n.city, n.region].filter(Boolean).join(', ') || n.country)),
     restricted
