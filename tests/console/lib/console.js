@@ -43,7 +43,8 @@ async function open(browser, srv, { viewport = { width: 1280, height: 860 }, col
   page.on('console', (m) => {
     if (m.type() === 'error' && !expectedHttpError(m.text())) page.problems.push(`console: ${m.text()}`);
   });
-  page.on('requestfailed', (r) => page.problems.push(`request failed: ${r.method()} ${r.url()} ${r.failure() && r.failure().errorText}`));
+  // a request cut short by leaving the page (ERR_ABORTED) is no fault
+  page.on('requestfailed', (r) => (r.failure() && r.failure().errorText === 'net::ERR_ABORTED') || page.problems.push(`request failed: ${r.method()} ${r.url()} ${r.failure() && r.failure().errorText}`));
   page.on('request', (r) => {
     if (!r.url().startsWith(srv.base) && !r.url().startsWith('data:')) page.problems.push(`request outside numberd: ${r.url()}`);
   });
