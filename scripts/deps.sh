@@ -4,7 +4,9 @@
 # Usage: scripts/deps.sh [--test] [--bench]
 #   --test   also Node.js, the API tests' pinned npm packages, and a
 #            PostgreSQL server (scripts/test.sh runs the API tests on a
-#            throwaway cluster of it; the package's "main" cluster is unused)
+#            throwaway cluster of it; the package's "main" cluster is unused);
+#            Debian's chromium and the console tests' pinned playwright-core
+#            (tests/console: the web console in a real browser)
 #   --bench  also wrk, nginx and iproute2 (bench/run)
 set -euo pipefail
 
@@ -29,6 +31,7 @@ if [ "$want_test" = 1 ]; then
   # clang and its runtime libraries (libFuzzer, ASan) for scripts/fuzz.sh
   pkgs+=(clang libclang-rt-14-dev)
   pkgs+=(postgresql)   # Debian 12: PostgreSQL 15
+  pkgs+=(chromium)     # driven by playwright-core (its own browser download is not used)
 fi
 if [ "$want_bench" = 1 ]; then
   pkgs+=(wrk nginx-light iproute2)
@@ -63,5 +66,9 @@ if [ "$want_test" = 1 ]; then
      [ ! -d "$here/tests/api/node_modules/@seriousme/openapi-schema-validator" ] || \
      [ "$here/tests/api/package-lock.json" -nt "$here/tests/api/node_modules/.package-lock.json" ]; then
     (cd "$here/tests/api" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  if [ ! -d "$here/tests/console/node_modules/playwright-core" ] || \
+     [ "$here/tests/console/package-lock.json" -nt "$here/tests/console/node_modules/.package-lock.json" ]; then
+    (cd "$here/tests/console" && npm ci --no-audit --no-fund --loglevel=error)
   fi
 fi
