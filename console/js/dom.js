@@ -343,3 +343,8 @@ export function radios(legend, name, options, value, onchange) {
         h('label', { for: id }, h('strong', {}, label), hint ? h('span', { class: 'hint' }, ` — ${hint}`) : null));
     }));
 }
+
+/** Appends children to el, skipping null/false (el.append would write "null"). */
+export function add(el, ...children) {
+  return append(el, children);
+}

@@ -7,7 +7,7 @@
 // when it lands, add an entry to ROW_ACTIONS (label, and what it calls)
 // and take its line out of MISSING.
 
-import { h, field, readForm, showErrors, mentionedField, openDialog, table, pager,
+import { h, add, field, readForm, showErrors, mentionedField, openDialog, table, pager,
   pageHead, note, badge, secretRow, announce, replace, fmtInt } from './dom.js';
 import { admin } from './api.js';
 
@@ -34,7 +34,7 @@ export function render(ctx) {
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'secondary' }, 'Find')));
   filter.addEventListener('submit', (e) => { e.preventDefault(); ctx.setQuery(readForm(filter)); });
   const list = h('section', { class: 'results', 'aria-live': 'polite' }, h('p', { class: 'loading' }, 'Loading…'));
-  ctx.main.append(
+  add(ctx.main, 
     pageHead('Accounts', h('button', { type: 'button', class: 'primary', onclick: () => createDialog(ctx) }, 'New account')),
     filter, list,
     note('info', h('strong', {}, 'Not in this server\'s API yet: '), MISSING.join('; '), '. ',

@@ -1,7 +1,7 @@
 // page-applications.js -- the account's applications (API.md §2.6): what
 // numbers point at.  List (filter by name), create, edit, delete.
 
-import { h, field, readForm, showErrors, mentionedField, openDialog, confirmDialog, table, pager,
+import { h, add, field, readForm, showErrors, mentionedField, openDialog, confirmDialog, table, pager,
   pageHead, badge, announce, replace } from './dom.js';
 import { plivo, describe } from './api.js';
 import { METHODS, subaccounts } from './choices.js';
@@ -20,7 +20,7 @@ export function render(ctx) {
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'secondary' }, 'Find')));
   filter.addEventListener('submit', (e) => { e.preventDefault(); ctx.setQuery(readForm(filter)); });
   const list = h('section', { class: 'results', 'aria-live': 'polite' }, h('p', { class: 'loading' }, 'Loading…'));
-  ctx.main.append(pageHead('Applications', h('button', { type: 'button', class: 'primary', onclick: () => appDialog(ctx, null) }, 'New application')),
+  add(ctx.main, pageHead('Applications', h('button', { type: 'button', class: 'primary', onclick: () => appDialog(ctx, null) }, 'New application')),
     h('p', { class: 'lede' }, 'Where calls and messages to your numbers go. The default application is given to every number bought without one.'),
     filter, list);
   load(ctx, list, { limit: LIMIT, offset: Number(q.get('offset') || 0), app_name: q.get('app_name') || undefined });

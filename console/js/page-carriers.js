@@ -11,7 +11,7 @@
 // (API.md §4: GET /admin/v1/registrations is to come): the page says so
 // instead of showing a state it does not know.
 
-import { h, field, group, radios, readForm, showErrors, mentionedField, openDialog, confirmDialog, table, pager,
+import { h, add, field, group, radios, readForm, showErrors, mentionedField, openDialog, confirmDialog, table, pager,
   pageHead, note, badge, announce, replace } from './dom.js';
 import { plivo, byoc, idemKey, describe } from './api.js';
 import * as session from './session.js';
@@ -22,18 +22,18 @@ const LIMIT = 20;
 
 export function render(ctx) {
   const s = ctx.session;
-  ctx.main.append(pageHead('Carriers'),
+  add(ctx.main, pageHead('Carriers'),
     h('p', { class: 'lede' }, 'The carriers your numbers come in through. Both lists show the same carriers, through the two APIs: an incoming carrier is a static_ip SIP trunk whose inbound gateways are its IP set.'));
   if (session.hasByoc(s)) {
     const sec = h('section', { class: 'panel', 'aria-labelledby': 'trunks-h' });
-    ctx.main.append(sec);
+    add(ctx.main, sec);
     trunks(ctx, sec);
   } else {
-    ctx.main.append(note('info', 'SIP trunks (trunk types, gateways, digest and registration credentials) are managed with the BYOC API: sign in with an API key as well to see them here.'));
+    add(ctx.main, note('info', 'SIP trunks (trunk types, gateways, digest and registration credentials) are managed with the BYOC API: sign in with an API key as well to see them here.'));
   }
   if (session.hasPlivo(s)) {
     const sec = h('section', { class: 'panel', 'aria-labelledby': 'incoming-h' });
-    ctx.main.append(sec);
+    add(ctx.main, sec);
     incoming(ctx, sec);
   }
 }

@@ -3,7 +3,7 @@
 // progress bar and the rejected rows listed; and the inventory by
 // country, type and state (GET /admin/v1/inventory/stats) as a chart.
 
-import { h, field, readForm, pageHead, note, announce, replace, table, fmtInt } from './dom.js';
+import { h, add, field, readForm, pageHead, note, announce, replace, table, fmtInt } from './dom.js';
 import { admin, uploadInventory, describe } from './api.js';
 import { stackedBars, figuresTable } from './chart.js';
 
@@ -14,14 +14,14 @@ const MAX_BARS = 25;
 
 export function render(ctx) {
   const stats = h('section', { class: 'panel', 'aria-labelledby': 'stats-h' });
-  ctx.main.append(pageHead('Inventory'), uploadPanel(() => loadStats(ctx, stats)), stats);
+  add(ctx.main, pageHead('Inventory'), uploadPanel(() => loadStats(ctx, stats)), stats);
   loadStats(ctx, stats);
 }
 
 // ---- upload --------------------------------------------------------------------------
 
 function uploadPanel(onDone) {
-  const fileField = field({ label: 'CSV file', name: 'file', type: 'file', accept: '.csv,text/csv', hint: 'a header row naming the columns (number, country_iso, type required); see numberd inventory --help' });
+  const fileField = field({ label: 'CSV file', name: 'file', type: 'file', accept: '.csv,text/csv', wide: true, hint: 'a header row naming the columns (number, country_iso, type required); see numberd inventory --help' });
   const progress = h('progress', { max: 100, value: 0, id: 'upload-progress', 'aria-describedby': 'upload-text' });
   const progressText = h('p', { id: 'upload-text', class: 'progress-text', 'aria-live': 'polite' }, '');
   const progressBox = h('div', { class: 'progress-box', hidden: true },

@@ -6,7 +6,7 @@
 // Signed in with an API key only, the same numbers come from the BYOC
 // dialect (GET /v1/phone-numbers: filters status, source, carrier).
 
-import { h, field, group, readForm, showErrors, mentionedField, openDialog, confirmDialog, table, pager,
+import { h, add, field, group, readForm, showErrors, mentionedField, openDialog, confirmDialog, table, pager,
   pageHead, note, badge, announce, replace } from './dom.js';
 import { plivo, byoc, describe, idFromUri } from './api.js';
 import { NUMBER_TYPES, SERVICES, e164, applications, subaccounts } from './choices.js';
@@ -60,7 +60,7 @@ function renderPlivo(ctx) {
     ctx.setQuery(query);
   });
   const list = h('section', { class: 'results', 'aria-live': 'polite', 'aria-busy': 'true' }, h('p', { class: 'loading' }, 'Loading…'));
-  ctx.main.append(pageHead('My numbers', isMain ? h('a', { class: 'button secondary', href: '/console/search' }, 'Buy a number') : null), form, list);
+  add(ctx.main, pageHead('My numbers', isMain ? h('a', { class: 'button secondary', href: '/console/search' }, 'Buy a number') : null), form, list);
 
   const query = { limit: LIMIT, offset: Number(q.get('offset') || 0) };
   for (const k of FILTERS) if (q.get(k)) query[k] = q.get(k);
@@ -99,7 +99,7 @@ async function loadPlivo(ctx, form, list, query) {
         { label: 'Carrier', cell: (n) => n.carrier || '—' },
         { label: 'Application', cell: (n) => h('span', { dataset: { app: idFromUri(n.application) } }, n.application ? idFromUri(n.application) : '—') },
         isMain ? { label: 'Subaccount', cell: (n) => n.sub_account || '—' } : null,
-        { label: 'Renews', cell: (n) => n.renewal_date || '—' },
+        { label: 'Renews', cell: (n) => n.renewal_date || '—', cls: 'nowrap' },
         {
           label: 'Actions',
           cell: (n) => h('div', { class: 'row-actions' },
@@ -208,7 +208,7 @@ function renderByoc(ctx) {
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Filter')));
   form.addEventListener('submit', (e) => { e.preventDefault(); ctx.setQuery(readForm(form)); });
   const list = h('section', { class: 'results', 'aria-live': 'polite' }, h('p', { class: 'loading' }, 'Loading…'));
-  ctx.main.append(pageHead('My numbers'),
+  add(ctx.main, pageHead('My numbers'),
     note('info', 'Signed in with an API key: buying and editing need the account\'s auth ID and token.'), form, list);
   const query = { limit: LIMIT, offset: Number(q.get('offset') || 0) };
   for (const k of ['status', 'source', 'voip_carrier_sid']) if (q.get(k)) query[k] = q.get(k);

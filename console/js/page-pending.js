@@ -4,7 +4,7 @@
 // has no list of them yet, so the page shows the counts and asks for the
 // number instead of showing a list it cannot have.
 
-import { h, field, readForm, showErrors, clearErrors, mentionedField, pageHead, note, announce, replace, table, fmtInt } from './dom.js';
+import { h, add, field, readForm, showErrors, clearErrors, mentionedField, pageHead, note, announce, replace, table, fmtInt } from './dom.js';
 import { admin } from './api.js';
 
 export const title = 'Pending numbers';
@@ -35,7 +35,7 @@ export function render(ctx) {
       showErrors(form, err, mentionedField(['number']));
     }
   });
-  ctx.main.append(pageHead('Pending numbers'),
+  add(ctx.main, pageHead('Pending numbers'),
     h('p', { class: 'lede' }, 'A number with a restriction bought without an approved compliance record is pending: owned, but unusable until approved here.'),
     counts,
     h('section', { class: 'panel' }, h('h2', { id: 'approve-h' }, 'Approve a number'),

@@ -2,7 +2,7 @@
 // API.md §2.2 and buy a number, with the pending / compliance state
 // explained before and after.
 
-import { h, field, group, readForm, showErrors, clearErrors, mentionedField, openDialog, table, pager,
+import { h, add, field, group, readForm, showErrors, clearErrors, mentionedField, openDialog, table, pager,
   pageHead, note, badge, announce, replace } from './dom.js';
 import { plivo, idemKey, describe } from './api.js';
 import { NUMBER_TYPES, SERVICES, e164, applications, subaccounts } from './choices.js';
@@ -47,7 +47,7 @@ export function render(ctx) {
     });
   });
 
-  ctx.main.append(pageHead('Search and buy numbers'),
+  add(ctx.main, pageHead('Search and buy numbers'),
     h('p', { class: 'lede' }, 'Numbers for sale in the operator\'s inventory. A number with a restriction needs an approved compliance record; without one it is bought as pending until the operator approves it.'),
     form, results);
 

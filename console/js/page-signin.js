@@ -2,7 +2,7 @@
 // the APIs know.  The credentials are checked with a harmless read of the
 // API they belong to before they are kept (in this tab only).
 
-import { h, field, group, readForm, showErrors, clearErrors, pageHead, note } from './dom.js';
+import { h, add, field, group, readForm, showErrors, clearErrors, pageHead, note } from './dom.js';
 import { plivo, byoc, admin, ApiError, describe } from './api.js';
 import * as session from './session.js';
 
@@ -59,7 +59,7 @@ export function render(ctx) {
     }
   });
 
-  ctx.main.append(
+  add(ctx.main, 
     pageHead('Sign in to numberd'),
     current ? note('info', `This tab is signed in as ${session.who(current)}. Signing in again replaces it.`) : null,
     h('p', { class: 'lede' },

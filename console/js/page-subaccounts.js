@@ -2,7 +2,7 @@
 // list, create (the auth token is shown once), rename, enable / disable,
 // delete (its numbers and applications return to the main account).
 
-import { h, field, readForm, showErrors, mentionedField, openDialog, confirmDialog, table, pager,
+import { h, add, field, readForm, showErrors, mentionedField, openDialog, confirmDialog, table, pager,
   pageHead, badge, note, secretRow, announce, replace } from './dom.js';
 import { plivo, describe } from './api.js';
 
@@ -12,7 +12,7 @@ const LIMIT = 20;
 
 export function render(ctx) {
   const list = h('section', { class: 'results', 'aria-live': 'polite' }, h('p', { class: 'loading' }, 'Loading…'));
-  ctx.main.append(pageHead('Subaccounts', h('button', { type: 'button', class: 'primary', onclick: () => subDialog(ctx, null) }, 'New subaccount')),
+  add(ctx.main, pageHead('Subaccounts', h('button', { type: 'button', class: 'primary', onclick: () => subDialog(ctx, null) }, 'New subaccount')),
     h('p', { class: 'lede' }, 'Subaccounts sign in with their own auth ID and token and see only the numbers, carriers and applications assigned to them. A disabled subaccount cannot sign in.'),
     list);
   load(ctx, list, Number(ctx.query.get('offset') || 0));

@@ -62,7 +62,7 @@ test('sign in with auth ID and token: a wrong token is refused at its field, the
   }));
   assert.deepEqual(stored, { keys: ['numberd.console.session'], local: 0, cookie: '' }, 'credentials in sessionStorage only');
   assert.deepEqual(await page.context().cookies(), []);
-  assert.deepEqual(await c.unlabelledControls(page), []);
+  await c.checkPage(page);
   c.assertQuiet(page);
 });
 
@@ -80,7 +80,7 @@ test('search with filters, buy a number, see it in My numbers', async () => {
   const numbers = await page.locator('table.data tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.number));
   assert.ok(numbers.length >= 1);
   for (const n of numbers) assert.ok(n.startsWith(`1${npa}`), `${n} matches pattern ${npa}`);
-  assert.deepEqual(await c.unlabelledControls(page), []);
+  await c.checkPage(page);
   await c.shot(page, 'search');
 
   // a filter the API refuses is shown at its field
@@ -147,7 +147,7 @@ test('applications and subaccounts: create them (a mistake shown at its field; t
   assert.equal(apps[0].answer_url, 'https://example.com/answer');
   assert.equal(apps[0].default_number_app, true);
   appId = apps[0].app_id;
-  assert.deepEqual(await c.unlabelledControls(page), []);
+  await c.checkPage(page);
   await c.shot(page, 'applications');
 
   await page.getByRole('link', { name: 'Subaccounts' }).click();
@@ -192,7 +192,7 @@ test('edit a number (alias, application, subaccount), then unrent it after a con
   assert.equal(n.alias, 'support line');
   assert.match(n.application, new RegExp(`/Application/${appId}/$`));
   assert.equal(n.sub_account, subId);
-  assert.deepEqual(await c.unlabelledControls(page), []);
+  await c.checkPage(page);
   await c.shot(page, 'numbers');
 
   // unrent: cancelling keeps it
@@ -265,7 +265,7 @@ test('carriers: a SIP trunk with mistakes shows each at its field, then is fixed
   await page.locator('tr[data-carrier="legacy"]').getByText('192.0.2.0/24 port 5060 (in)').waitFor();
   const plivoList = (await srv.plivo(A, 'GET', 'IncomingCarrier/')).json.objects.map((x) => x.name).sort();
   assert.deepEqual(plivoList, ['Digest Co', 'Edge SBC', 'legacy'].sort());
-  assert.deepEqual(await c.unlabelledControls(page), []);
+  await c.checkPage(page);
   await c.shot(page, 'carriers');
   c.assertQuiet(page);
 });

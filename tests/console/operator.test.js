@@ -73,7 +73,7 @@ test('accounts: create one (its secrets shown once, and real), give it a read-on
   }
   const list = (await srv.admin('GET', '/admin/v1/accounts')).json;
   assert.deepEqual(list.data.map((a) => a.name).sort(), ['Acme Telecom', 'Globex']);
-  assert.deepEqual(await c.unlabelledControls(page), []);
+  await c.checkPage(page);
   await c.shot(page, 'admin-accounts');
   c.assertQuiet(page);
 });
@@ -82,7 +82,9 @@ test('suspend an account and see its sign-in refused', { skip: 'waits for issue 
 
 test('inventory: upload a CSV, watch the progress bar move, see the rejected rows; the chart follows', async (t) => {
   const good = execFileSync(c.server.BIN, ['inventory', 'generate', '--count', '30000', '--seed', '11'], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  const csv = `${good}123,US,fixed\n14155550123,XX,fixed\n`;
+  // two bad rows at the end (lines 30002 and 30003): a number too short, a country that does not exist
+  const row = (...cells) => [...cells, ...Array(17).fill('')].join(',');
+  const csv = `${good}${row('123', 'US', 'fixed')}\n${row('14155550123', 'XX', 'fixed')}\n`;
   // upload at 2 MB/s, so that the ~4 MB take a few seconds to watch
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Network.enable');
@@ -128,7 +130,7 @@ test('inventory: upload a CSV, watch the progress bar move, see the rejected row
   const usTotal = Object.values(stats.counts.US).reduce((s, st) => s + Object.values(st).reduce((a, b) => a + b, 0), 0);
   assert.ok((await page.locator('svg.chart .chart-value').first().textContent()) === usTotal.toLocaleString('en-US'));
   assert.ok(await page.locator('svg.chart rect.seg-available').count() >= bars.length);
-  assert.deepEqual(await c.unlabelledControls(page), []);
+  await c.checkPage(page);
   await c.shot(page, 'admin-inventory');
   await page.getByLabel('Bars by', { exact: true }).selectOption('country_type');
   await page.locator('svg.chart .chart-label', { hasText: 'US tollfree' }).waitFor();

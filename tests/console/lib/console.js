@@ -95,4 +95,22 @@ async function unlabelledControls(page) {
     .map((el) => el.name || el.id || el.outerHTML.slice(0, 60)));
 }
 
-module.exports = { launch, start, open, signIn, shot, assertQuiet, unlabelledControls, server, SHOT_DIR };
+/** Text a rendering slip leaves behind ("null", "undefined", "[object Object]", "NaN"). */
+async function strayText(page) {
+  return page.evaluate(() => {
+    const out = [];
+    const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+      if (/^(null|undefined|NaN)$|\[object Object\]|\bundefined\b/.test(n.textContent.trim())) out.push(n.textContent.trim().slice(0, 60));
+    }
+    return out;
+  });
+}
+
+/** The page's floor: every control labelled, no stray text. */
+async function checkPage(page) {
+  assert.deepEqual(await unlabelledControls(page), [], 'controls without a label');
+  assert.deepEqual(await strayText(page), [], 'stray text');
+}
+
+module.exports = { launch, start, open, signIn, shot, assertQuiet, unlabelledControls, strayText, checkPage, server, SHOT_DIR };
