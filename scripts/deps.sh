@@ -12,7 +12,9 @@
 #            Python with the Plivo Python SDK's dependencies (for
 #            tests/sdk/capture, which records SDK golden requests),
 #            and what --deb installs, with debootstrap (scripts/deb-test.sh
-#            installs the package into a clean Debian 12 root)
+#            installs the package into a clean Debian 12 root),
+#            Debian's chromium and the console tests' pinned playwright-core
+#            (tests/console: the web console in a real browser)
 #   --bench  also wrk, nginx and iproute2 (bench/run)
 set -euo pipefail
 
@@ -51,6 +53,7 @@ if [ "$want_deb" = 1 ]; then
 fi
 if [ "$want_test" = 1 ]; then
   pkgs+=(debootstrap)
+  pkgs+=(chromium)     # driven by playwright-core (its own browser download is not used)
 fi
 if [ "$want_bench" = 1 ]; then
   pkgs+=(wrk nginx-light iproute2)
@@ -126,5 +129,9 @@ if [ "$want_test" = 1 ]; then
      [ ! -d "$here/tests/api/node_modules/@seriousme/openapi-schema-validator" ] || \
      [ "$here/tests/api/package-lock.json" -nt "$here/tests/api/node_modules/.package-lock.json" ]; then
     (cd "$here/tests/api" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  if [ ! -d "$here/tests/console/node_modules/playwright-core" ] || \
+     [ "$here/tests/console/package-lock.json" -nt "$here/tests/console/node_modules/.package-lock.json" ]; then
+    (cd "$here/tests/console" && npm ci --no-audit --no-fund --loglevel=error)
   fi
 fi

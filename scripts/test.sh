@@ -3,10 +3,10 @@
 # the cmocka unit tests (ctest) and the black-box API tests (node --test)
 # against the real binary, on SQLite and on PostgreSQL (a throwaway cluster
 # on a loopback port, removed on exit); every response checked against the
-# OpenAPI document; the Debian package built, linted, installed into a clean
-# Debian 12 root and run there; then unit and API tests against an ASan+UBSan
-# build (any sanitizer report fails the run), and each libFuzzer target for
-# 20 s.
+# OpenAPI document; the web console in Debian's chromium (tests/console);
+# the Debian package built, linted, installed into a clean Debian 12 root
+# and run there; then unit and API tests against an ASan+UBSan build (any
+# sanitizer report fails the run), and each libFuzzer target for 20 s.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$here/scripts/deps.sh" --test
@@ -35,6 +35,12 @@ cleanup() {
 trap cleanup EXIT
 mkdir "$rec/sqlite" "$rec/postgres"
 (cd "$here/tests/api" && NUMBERD_BIN="$here/build/numberd" NUMBERD_RECORD_DIR="$rec/sqlite" node --test)
+
+stage "web console in a browser (chromium, node --test), SQLite"
+# Debian's chromium driven by playwright-core against the real binary:
+# the customer's and the operator's pages, how the files are served, and
+# the numbers page's load time with 10,000 numbers (printed, not judged).
+(cd "$here/tests/console" && NUMBERD_BIN="$here/build/numberd" node --test --test-concurrency=1)
 
 stage "API tests (node --test), PostgreSQL"
 # A throwaway cluster (initdb as a non-root user into a temp dir, a free

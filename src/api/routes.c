@@ -1,5 +1,6 @@
 /* routes.c -- the route table: every endpoint of every dialect. */
 #include "api/api.h"
+#include "api/console.h"
 
 #include <string.h>
 
@@ -16,6 +17,12 @@
  * routes below have none of their own). */
 static const route_t k_meta[] = {
     {HTTP_GET, "/openapi.json", h_openapi, NULL, "meta.openapi", DIALECT_PLIVO},
+    /* The web console (console.c): its files, and index.html for its pages,
+     * which are one or two segments deep (/console/admin/accounts).  It
+     * signs in with the public APIs like any other client. */
+    {HTTP_GET, "/console/", h_console, NULL, "console.index", DIALECT_PLIVO},
+    {HTTP_GET, "/console/{p1}", h_console, NULL, "console.file", DIALECT_PLIVO},
+    {HTTP_GET, "/console/{p1}/{p2}", h_console, NULL, "console.file2", DIALECT_PLIVO},
 };
 
 static const route_t k_public[] = {

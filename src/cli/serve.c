@@ -191,6 +191,8 @@ static int demo_setup(core_t *core, const char *host, unsigned port)
            "    'http://%s%s%s:%u/v1/Account/%s/PhoneNumber/?country_iso=US&limit=3'\n\n",
            (unsigned long long)res.imported, a.auth_id, a.auth_token, a.api_key, a.auth_id,
            a.auth_token, v6 ? "[" : "", chost, v6 ? "]" : "", port, a.auth_id);
+    printf("Or open the web console, http://%s%s%s:%u/console/, and sign in with them.\n\n",
+           v6 ? "[" : "", chost, v6 ? "]" : "", port);
     fflush(stdout);
     inv_result_free(&res);
     ids_wipe(&a, sizeof a);

@@ -111,6 +111,9 @@ describe('the document', () => {
       } else if (p.startsWith('/admin/v1/')) {
         tag = 'admin';
         security = [{ adminToken: [] }];
+      } else if (p.startsWith('/console/')) {
+        tag = 'console'; // the web console's static files (tests/console)
+        security = [];
       } else {
         tag = 'operability';
         security = [];
@@ -120,7 +123,7 @@ describe('the document', () => {
       assert.ok(tag === 'operability' ? /^(meta|ops)\./.test(op.operationId) : op.operationId.startsWith(`${tag}.`), what);
       // a documented error has the body shape of its dialect
       for (const [status, resp] of Object.entries(op.responses)) {
-        if (!/^[45]/.test(status) || tag === 'operability') continue;
+        if (!/^[45]/.test(status) || tag === 'operability' || tag === 'console') continue;
         const { obj } = oracle.deref(resp);
         const want = tag === 'plivo' ? { 'application/json': '#/components/schemas/PlivoError' }
           : { 'application/problem+json': '#/components/schemas/Problem' };
@@ -487,6 +490,19 @@ describe('responses', () => {
     if (served.has('/metrics')) want(await srv.raw('GET', '/metrics'), 200);
   });
 
+  test('the web console\'s files', async () => {
+    const index = await srv.raw('GET', '/console/');
+    want(index, 200);
+    want(await srv.raw('GET', '/console/', { headers: { 'If-None-Match': index.headers.get('etag') } }), 304);
+    want(await srv.raw('GET', '/console'), 301);
+    want(await srv.raw('GET', '/console/app.css'), 200);
+    want(await srv.raw('GET', '/console/numbers'), 200);
+    want(await srv.raw('GET', '/console/nope.png'), 404);
+    want(await srv.raw('GET', '/console/js/app.js'), 200);
+    want(await srv.raw('GET', '/console/admin/accounts'), 200);
+    want(await srv.raw('GET', '/console/js/nope.js'), 404);
+  });
+
   test('rate limit (429) and a server without an admin token (404)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'numberd-oapi-rl-'));
     try {
@@ -522,7 +538,8 @@ describe('responses', () => {
       if (OPERABILITY.includes(p) && !served.has(p)) continue;
       const statuses = [...(seen.get(op.operationId) || [])];
       if (!statuses.some((s) => s < 300)) missing.push(`${op.operationId}: no success`);
-      if (!['/healthz', '/readyz', '/metrics'].includes(p) && !statuses.some((s) => s >= 400)) missing.push(`${op.operationId}: no error`);
+      // (the health probes and the console's index.html have no error to provoke)
+      if (!['/healthz', '/readyz', '/metrics', '/console/'].includes(p) && !statuses.some((s) => s >= 400)) missing.push(`${op.operationId}: no error`);
     }
     assert.deepEqual(missing, []);
   });
