@@ -17,6 +17,9 @@ void cli_err(const char *what, const char *fmt, ...) ND_PRINTF(2, 3);
 /* Opens the store named by db (--db, NUMBERD_DB or its default: what
  * cli_parse_opts gives) and applies migrations. */
 int cli_open_core(const char *db, core_t *core);
+/* The same for a command that reads or changes what exists: an SQLite
+ * file that does not exist is an error (never created). */
+int cli_open_existing(const char *db, core_t *core);
 /* Loads the server key (NUMBERD_SECRET_KEY, else key_file, else the file
  * "<db>.key", generated on first start) into core->key and checks it
  * against the database's fingerprint.  cli_close_core frees it. */
