@@ -561,11 +561,25 @@ typedef struct {
     uint64_t size;
     int last_pct;
     int64_t last_draw;
+    uint64_t last_rows;
+    unsigned spin;
 } progress_t;
 
 static void draw_progress(uint64_t bytes, uint64_t rows, void *ud)
 {
     progress_t *p = ud;
+    if (p->size == 0) {
+        /* stdin or a pipe: no size, so no percentage -- a spinner, the
+         * bytes and rows so far, redrawn every 10,000 rows */
+        static const char spin[] = "|/-\\";
+        if (rows - p->last_rows < 10000 && p->last_pct >= 0) return;
+        p->last_rows = rows;
+        p->last_pct = 0;
+        fprintf(stderr, "\r[%c] %8.1f MiB  %llu rows", spin[p->spin++ % 4],
+                (double)bytes / (1024.0 * 1024.0), (unsigned long long)rows);
+        fflush(stderr);
+        return;
+    }
     int pct = p->size ? (int)(bytes * 100 / p->size) : 0;
     if (pct > 100) pct = 100;
     if (pct == p->last_pct && bytes != p->size) return;
@@ -624,6 +638,20 @@ static int print_stats_row(const stats_row_t *r, void *ud)
     return C_OK;
 }
 
+/* {"country_iso", "type", "state", "count"}; total: the numbers counted */
+static int json_stats_row(const stats_row_t *r, void *ud)
+{
+    json_list_t *jl = ud;
+    jw_obj(jl->w);
+    jw_kstr(jl->w, "country_iso", r->country_iso);
+    jw_kstr(jl->w, "type", r->type);
+    jw_kstr(jl->w, "state", num_state_name(r->state));
+    jw_kint(jl->w, "count", r->count);
+    jw_obj_end(jl->w);
+    jl->n += r->count;
+    return C_OK;
+}
+
 static int parse_u64(const char *s, uint64_t *out)
 {
     size_t n = strlen(s);
@@ -654,7 +682,7 @@ static int inventory_export(const char *db, const char *country, const char *sta
     char *vbuf = NULL;
     uint64_t rows = 0;
     cerr_t e;
-    if (cli_open_core(db, &core) != C_OK) return 1;
+    if (cli_open_existing(db, &core) != C_OK) return 1;
     if (to_file && (out = fopen(out_s, "w")) == NULL) {
         cli_err("inventory export", "cannot create %s: %s", out_s, strerror(errno));
         goto done;
@@ -695,16 +723,17 @@ done:
 static int cmd_inventory(int argc, char **argv)
 {
     static const char *usage =
-        "usage: numberd inventory import FILE.csv [--dry-run] [--db URL]\n"
+        "usage: numberd inventory import FILE.csv [--dry-run] [--allow-rejected] [--db URL]\n"
         "       numberd inventory generate --count N [--country CC] [--seed S]\n"
         "       numberd inventory export [--country CC] [--state STATE] [-o FILE] [--db URL]\n"
-        "       numberd inventory stats [--db URL]\n"
+        "       numberd inventory stats [--json] [--db URL]\n"
         "\n"
         "import    loads an inventory CSV (columns in CLI.md; '-' reads stdin) in one\n"
         "          streaming pass and prints {\"imported\",\"updated\",\"rejected\"}; bad rows\n"
         "          are listed with their line and reason, the others are imported.\n"
         "          --dry-run validates without writing.  A progress bar is drawn on a\n"
-        "          terminal.\n"
+        "          terminal (for stdin: rows and bytes read).  Exit status 3 when rows\n"
+        "          were rejected (the others are in), unless --allow-rejected.\n"
         "generate  writes a realistic synthetic inventory CSV to stdout: real NANP\n"
         "          area codes, cities, LATAs and rate centers for US/CA; valid national\n"
         "          numbering for GB, DE, FR, NL, AU.  Without --country: a mix.\n"
@@ -714,11 +743,15 @@ static int cmd_inventory(int argc, char **argv)
         "          active, pending, aging); every country unless --country.  Who owns a\n"
         "          sold number is not exported (an import makes every row available).\n"
         "          -o FILE writes FILE (else stdout) and then prints {\"exported\": N}.\n"
-        "stats     prints counts by country, type and state (tab-separated).\n";
+        "stats     prints counts by country, type and state (tab-separated); --json\n"
+        "          prints {\"data\": [{\"country_iso\",\"type\",\"state\",\"count\"}], \"total\"}.\n"
+        "stats and export never create a database: a --db naming no file is an error.\n";
     const char *db = NULL, *count_s = NULL, *country = NULL, *seed_s = NULL, *state_s = NULL,
                *out_s = NULL;
-    bool dry = false;
+    bool dry = false, allow_rej = false, json = false;
     opt_t opts[] = {CLI_FLAG("dry-run", &dry, NULL),
+                    CLI_FLAG("allow-rejected", &allow_rej, NULL),
+                    CLI_FLAG("json", &json, NULL),
                     CLI_OPT("count", &count_s, NULL, NULL),
                     CLI_OPT("country", &country, NULL, NULL),
                     CLI_OPT("seed", &seed_s, NULL, NULL),
@@ -736,6 +769,10 @@ static int cmd_inventory(int argc, char **argv)
     bool exporting = strcmp(sub, "export") == 0;
     if (!exporting && (state_s || out_s))
         return usage_error(usage, "--state and -o belong to inventory export");
+    if (allow_rej && strcmp(sub, "import") != 0)
+        return usage_error(usage, "--allow-rejected belongs to inventory import");
+    if (json && strcmp(sub, "stats") != 0)
+        return usage_error(usage, "--json belongs to inventory stats");
 
     if (exporting) {
         if (idx_ != argc) return usage_error(usage, "unexpected argument: %s", argv[idx_]);
@@ -766,10 +803,26 @@ static int cmd_inventory(int argc, char **argv)
         if (idx_ != argc) return usage_error(usage, "unexpected argument: %s", argv[idx_]);
         core_t core;
         cerr_t e;
-        if (cli_open_core(db, &core) != C_OK) return 1;
-        printf("country\ttype\tstate\tcount\n");
-        int rc = inv_stats(&core, print_stats_row, NULL, &e);
+        if (cli_open_existing(db, &core) != C_OK) return 1;
+        json_line_t l;
+        json_list_t jl = {NULL, 0};
+        if (json) {
+            jl.w = json_begin(&l);
+            jw_obj(jl.w);
+            jw_key(jl.w, "data");
+            jw_arr(jl.w);
+        } else {
+            printf("country\ttype\tstate\tcount\n");
+        }
+        int rc = inv_stats(&core, json ? json_stats_row : print_stats_row, json ? &jl : NULL, &e);
         cli_close_core(&core);
+        if (json) {
+            jw_arr_end(jl.w);
+            jw_kint(jl.w, "total", jl.n);
+            jw_obj_end(jl.w);
+            if (rc == C_OK) json_end(&l, stdout);
+            else buf_free(&l.b);
+        }
         if (rc != C_OK) {
             cli_err("inventory stats", "%s", e.msg);
             return 1;
@@ -801,8 +854,13 @@ static int cmd_inventory(int argc, char **argv)
             return 1;
         }
         cli_print_import_result(stdout, &res, dry);
+        /* a script must notice rows that did not go in */
+        int ret = res.rejected_count > 0 && !allow_rej ? EXIT_REJECTED : 0;
+        if (ret) cli_err("inventory import", "%llu row(s) rejected (listed above; "
+                         "--allow-rejected exits 0 all the same)",
+                         (unsigned long long)res.rejected_count);
         inv_result_free(&res);
-        return 0;
+        return ret;
     }
     return usage_error(usage, "unknown inventory subcommand: %s", sub);
 }

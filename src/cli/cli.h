@@ -1,5 +1,5 @@
 /* cli.h -- the numberd command line (CLI.md).  Exit status: 0 success,
- * 1 runtime failure, 2 usage error; errors are one line on stderr:
+ * 1 runtime failure, 2 usage error, 3 rows rejected by an import; errors are one line on stderr:
  * "numberd: <what failed>: <why>". */
 #ifndef ND_CLI_H
 #define ND_CLI_H
@@ -9,6 +9,7 @@
 #include "core/inventory.h"
 
 #define EXIT_USAGE 2
+#define EXIT_REJECTED 3   /* inventory import: some rows were rejected */
 
 int cli_main(int argc, char **argv);
 

@@ -278,7 +278,7 @@ void carrier_clear_rows(carrier_t *rows, size_t n);
 
 /* An API key as stored: never the key itself, only its hash and its first
  * characters (prefix), which identify it in a list without revealing it. */
-#define MODEL_KEY_PREFIX_SZ 16    /* "nd_live_" + 4 characters + NUL */
+#define MODEL_KEY_PREFIX_SZ 16    /* "nd_live_" + 3 characters + NUL */
 #define MODEL_KEY_LABEL_SZ 257    /* 64 characters of UTF-8 */
 typedef struct {
     int64_t id;                   /* shown: the handle to revoke it by */

@@ -55,7 +55,7 @@ describe('API keys through the admin API', () => {
     assert.equal(r.status, 201, r.text);
     assert.deepEqual(Object.keys(r.json).sort(), ['api_key', ...KEY_FIELDS].sort());
     assert.match(r.json.api_key, API_KEY_RE);
-    assert.equal(r.json.prefix, r.json.api_key.slice(0, 12));
+    assert.equal(r.json.prefix, r.json.api_key.slice(0, 11));
     assert.equal(r.json.label, 'billing sync');
     assert.deepEqual(r.json.scopes, ['phone_numbers:read']);
     assert.equal(r.json.status, 'active');
@@ -70,7 +70,7 @@ describe('API keys through the admin API', () => {
     assert.ok(!l.text.includes(acct.api_key), 'the list never holds a secret');
     for (const k of l.json.data) assert.deepEqual(Object.keys(k).sort(), KEY_FIELDS);
     assert.deepEqual(l.json.data.map((k) => k.id), [r.json.id, l.json.data[1].id]); // newest first
-    assert.equal(l.json.data[1].prefix, acct.api_key.slice(0, 12));
+    assert.equal(l.json.data[1].prefix, acct.api_key.slice(0, 11));
     assert.ok(l.json.data[0].last_used_at, 'a used key shows when it was last used');
     assert.equal(l.json.data[0].expires_at, r.json.expires_at);
   });
