@@ -570,9 +570,9 @@ static void draw_progress(uint64_t bytes, uint64_t rows, void *ud)
     progress_t *p = ud;
     if (p->size == 0) {
         /* stdin or a pipe: no size, so no percentage -- a spinner, the
-         * bytes and rows so far, redrawn every 10,000 rows */
+         * bytes and rows so far, redrawn every 4,096 rows */
         static const char spin[] = "|/-\\";
-        if (rows - p->last_rows < 10000 && p->last_pct >= 0) return;
+        if (rows - p->last_rows < 4096 && p->last_pct >= 0) return;
         p->last_rows = rows;
         p->last_pct = 0;
         fprintf(stderr, "\r[%c] %8.1f MiB  %llu rows", spin[p->spin++ % 4],
