@@ -50,6 +50,11 @@ int cerr(cerr_t *e, ce_t code, const char *fmt, ...) ND_PRINTF(3, 4);
  * no control characters (C0, DEL, C1, U+2028/9), not only spaces. */
 bool core_text_ok(const char *s, size_t max);
 
+/* A boolean as the official SDKs spell it in a query or a form:
+ * true/false in any case (Python and .NET send True/False) or 1/0 (PHP's
+ * http_build_query).  C_ERR for anything else. */
+int core_parse_bool(const char *s, bool *out);
+
 struct sec_key;
 struct store;
 

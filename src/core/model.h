@@ -82,6 +82,7 @@ typedef struct {
     int64_t owner_id;
     int64_t sub_id;                            /* 0: the main account */
     char sub_auth_id[IDS_AUTH_ID_SZ];          /* "" when sub_id is 0 */
+    char sub_name[MODEL_NAME_SZ];              /* its name (read only); "" */
     char app_id[MODEL_APP_ID_SZ];              /* "" when none */
     char alias[MODEL_ALIAS_SZ];
     char added_on[11], renewal_date[11];

@@ -92,6 +92,7 @@ void sqls_read_owned(sqls_row_t *r, owned_number_t *o)
     TXT(r, o->byoc_id);
     TXT(r, o->label);
     TXT(r, o->carrier_sid);
+    TXT(r, o->sub_name);
 }
 
 void sqls_read_app(sqls_row_t *r, app_t *a)
