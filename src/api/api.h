@@ -201,6 +201,9 @@ void api_json_begin(http_resp_t *resp, jw_t *w, int status);
 void api_plivo_list_begin(http_resp_t *resp, jw_t *w, const char *auth_id, const char *resource,
                           json_t *query, int limit, int offset, int64_t total);
 void api_plivo_list_end(jw_t *w);
+/* The same with the list under key (Plivo's compliance list: "compliances"). */
+void api_plivo_list_begin_key(http_resp_t *resp, jw_t *w, const char *auth_id, const char *resource,
+                              const char *key, json_t *query, int limit, int offset, int64_t total);
 /* A BYOC list: 200 {"data": [ ... the caller writes the objects ...
  * ], "total", "limit", "offset"}. */
 void api_byoc_list_begin(http_resp_t *resp, jw_t *w);
@@ -243,6 +246,13 @@ void h_application_list(http_req_t *req, http_resp_t *resp);
 void h_application_get(http_req_t *req, http_resp_t *resp);
 void h_application_update(http_req_t *req, http_resp_t *resp);
 void h_application_delete(http_req_t *req, http_resp_t *resp);
+
+void h_account_get(http_req_t *req, http_resp_t *resp);
+void h_pricing_get(http_req_t *req, http_resp_t *resp);
+void h_compliance_list(http_req_t *req, http_resp_t *resp);
+void h_compliance_get(http_req_t *req, http_resp_t *resp);
+void h_compliance_requirements(http_req_t *req, http_resp_t *resp);
+void h_compliance_link(http_req_t *req, http_resp_t *resp);
 
 void h_carrier_create(http_req_t *req, http_resp_t *resp);
 void h_carrier_list(http_req_t *req, http_resp_t *resp);

@@ -164,6 +164,7 @@ typedef struct {
     char country_iso[3];
     char number_type[MODEL_TYPE_SZ];
     bool approved;
+    int64_t created_at;         /* set by the store at insert */
 } compliance_t;
 
 typedef struct {

@@ -128,6 +128,7 @@ void sqls_read_compliance(sqls_row_t *r, compliance_t *c)
     TXT(r, c->country_iso);
     TXT(r, c->number_type);
     c->approved = BOOL(r);
+    c->created_at = I64(r);
 }
 
 void sqls_read_carrier(sqls_row_t *r, carrier_t *c)

@@ -81,7 +81,7 @@
     "FROM applications a LEFT JOIN accounts s ON s.id = a.sub_id "
 
 /* A compliance record, in compliance_t's order. */
-#define SQLS_COMPLIANCE_COLS "id, account_id, country_iso, number_type, approved"
+#define SQLS_COMPLIANCE_COLS "id, account_id, country_iso, number_type, approved, created_at"
 
 /* Room for sqls_prefix_hi() of any prefix the core lets through. */
 #define SQLS_PREFIX_HI_SZ 64
