@@ -145,16 +145,25 @@ done:
 }
 
 /* cascade from a DELETE body, where every SDK but PHP puts it (JSON:
- * Node sends {"cascade":"true"}).  A DELETE body is otherwise ignored
- * (API.md §0): a body that is not a JSON object, or its other members
- * (Python's auth_id, Java's id), change nothing. */
-static int body_cascade(http_req_t *req, http_resp_t *resp, int *cascade)
+ * Node sends {"cascade":"true"}), and the path's id that Python (auth_id)
+ * and Java (id) repeat there, which must then be the same.  A DELETE body
+ * is otherwise ignored (API.md §0): a body that is not a JSON object, or
+ * its other members, change nothing. */
+static int body_cascade(http_req_t *req, http_resp_t *resp, const char *sub_id, int *cascade)
 {
     *cascade = -1;
     const char *ct = req->content_type;
     if (req->body.len == 0 || (ct && strncasecmp(ct, "application/json", 16) != 0)) return C_OK;
     json_t *j = json_loadb(req->body.data, req->body.len, JSON_REJECT_DUPLICATES, NULL);
-    int rc = json_is_object(j) ? api_bool(req, resp, j, "cascade", cascade) : C_OK;
+    int rc = C_OK;
+    if (json_is_object(j)) {
+        static const char *const repeats[] = {"auth_id", "id"};
+        for (size_t i = 0; rc == C_OK && i < ND_ARRAY_LEN(repeats); i++) {
+            json_t *v = json_object_get(j, repeats[i]);
+            if (json_is_string(v)) rc = api_same_id(req, resp, repeats[i], json_string_value(v), sub_id, false);
+        }
+        if (rc == C_OK) rc = api_bool(req, resp, j, "cascade", cascade);
+    }
     json_decref(j);
     return rc;
 }
@@ -178,7 +187,7 @@ void h_subaccount_delete(http_req_t *req, http_resp_t *resp)
     cerr_t e;
     if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
     if (api_query(req, resp, fields, &in, &q) != C_OK) goto done;
-    if (body_cascade(req, resp, &body) != C_OK) goto done;
+    if (body_cascade(req, resp, http_param(req, "sub_id"), &body) != C_OK) goto done;
     if (in.cascade >= 0 && body >= 0 && in.cascade != body) {
         api_error(req, resp, 400, "cascade in the query and in the body disagree: give one of them");
         goto done;

@@ -207,6 +207,11 @@ describe('subaccounts.delete(cascade=)', () => {
     assertPlivoError(await srv.plivo(alice, 'DELETE', `Subaccount/${s}/?cascade=0`, { body: { cascade: true } }), 400, /cascade/);
     assertPlivoError(await srv.plivo(alice, 'DELETE', `Subaccount/${s}/`, { body: { cascade: 'maybe' } }), 400, /cascade/);
     assertPlivoError(await srv.plivo(alice, 'DELETE', `Subaccount/${s}/?nuke=1`), 400, 'unknown parameter: nuke');
+    // the path's id repeated in the body (Python auth_id, Java id) must be the same
+    assertPlivoError(await srv.plivo(alice, 'DELETE', `Subaccount/${s}/`, { body: { auth_id: sub.auth_id, cascade: true } }),
+      400, `auth_id ${sub.auth_id} does not match the path's ${s}`);
+    assertPlivoError(await srv.plivo(alice, 'DELETE', `Subaccount/${s}/`, { body: { id: sub.auth_id, secondary_id: null } }),
+      400, /^id .* does not match/);
     assert.equal((await srv.plivo(alice, 'GET', `Subaccount/${s}/`)).status, 200);
     assert.equal(await owned(N[13]), true);
   });
