@@ -12,6 +12,8 @@
  *   subaccounts.h  subaccounts
  *   apps.h         applications
  *   idem.h         Idempotency-Key
+ *   pricing.h      the Plivo Pricing object's phone-number part
+ *   compliance.h   the Plivo phone-number compliance reads and link
  *
  * (and the pure ones: e164.h, country.h, money.h, ids.h, net.h, csv.h,
  * secrets.h, ratelimit.h, authfail.h, invgen.h).
