@@ -146,6 +146,8 @@ int api_same_id(http_req_t *req, http_resp_t *resp, const char *name, const char
 {
     char a[E164_BUFSZ], b[E164_BUFSZ];
     if (given == NULL) return C_OK;
+    /* an invalid path number is the core's to refuse (400 invalid number) */
+    if (number && e164_parse(path_value, b, NULL) != C_OK) return C_OK;
     bool same = number ? e164_parse(given, a, NULL) == C_OK &&
                              e164_parse(path_value, b, NULL) == C_OK && strcmp(a, b) == 0
                        : strcmp(given, path_value) == 0;
