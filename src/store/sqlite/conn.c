@@ -578,6 +578,8 @@ static const store_ops_t sqlite_ops = {
     .import_end = sq_import_end,
     .inventory_stats = sq_inventory_stats,
     .inventory_export = sq_inventory_export,
+    .inventory_rates = sq_inventory_rates,
+    .inventory_restrictions = sq_inventory_restrictions,
     /* numbers */
     .number_search = sq_number_search,
     .number_get_available = sq_number_get_available,
@@ -610,6 +612,8 @@ static const store_ops_t sqlite_ops = {
     .compliance_insert = sq_compliance_insert,
     .compliance_get = sq_compliance_get,
     .compliance_latest = sq_compliance_latest,
+    .compliance_list = sq_compliance_list,
+    .compliance_numbers = sq_compliance_numbers,
     /* carriers */
     .carrier_insert = sq_carrier_insert,
     .carrier_get = sq_carrier_get,
