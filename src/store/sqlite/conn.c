@@ -604,6 +604,14 @@ static const store_ops_t sqlite_ops = {
     .carrier_list = sq_carrier_list,
     .carrier_update = sq_carrier_update,
     .carrier_delete = sq_carrier_delete,
+    /* registrations */
+    .carrier_reg_list = sq_carrier_reg_list,
+    .carrier_reg_sig = sq_carrier_reg_sig,
+    .reg_status_put = sq_reg_status_put,
+    .reg_status_get = sq_reg_status_get,
+    .reg_status_list = sq_reg_status_list,
+    .reg_lock_try = sq_reg_lock_try,
+    .reg_unlock = sq_reg_unlock,
     /* idempotency */
     .idem_get = sq_idem_get,
     .idem_put = sq_idem_put,

@@ -1,0 +1,17 @@
+-- 0003: the registration client's state per `reg` carrier (SIP.md §5),
+-- stored so that every node shows it; gone with the carrier.  Which node
+-- registers a carrier is decided by a session advisory lock, not here.
+CREATE TABLE registrations (
+  carrier_id      BIGINT PRIMARY KEY REFERENCES carriers(id) ON DELETE CASCADE,
+  state           INTEGER NOT NULL,
+  last_code       INTEGER NOT NULL DEFAULT 0,
+  reason          TEXT COLLATE "C" NOT NULL DEFAULT '',
+  expires_at      BIGINT NOT NULL DEFAULT 0,
+  last_attempt_at BIGINT NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT NOT NULL DEFAULT 0,
+  failures        INTEGER NOT NULL DEFAULT 0,
+  node            TEXT COLLATE "C" NOT NULL DEFAULT '',
+  updated_at      BIGINT NOT NULL
+);
+CREATE INDEX registrations_state ON registrations(state);
+CREATE INDEX carriers_reg ON carriers(id) WHERE trunk_type = 2;
