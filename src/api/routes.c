@@ -69,6 +69,8 @@ static const route_t k_ops[] = {
 static const route_t k_admin[] = {
     {HTTP_POST, "/admin/v1/accounts", h_admin_account_create, NULL, "admin.accounts.create", DIALECT_ADMIN},
     {HTTP_GET, "/admin/v1/accounts", h_admin_account_list, NULL, "admin.accounts.list", DIALECT_ADMIN},
+    {HTTP_GET, "/admin/v1/registrations", h_admin_registration_list, NULL, "admin.registrations.list",
+     DIALECT_ADMIN},
     {HTTP_POST, "/admin/v1/accounts/{auth_id}/api-keys", h_admin_apikey_create, NULL,
      "admin.apikeys.create", DIALECT_ADMIN},
     {HTTP_POST, "/admin/v1/inventory", NULL, &admin_inventory_import_ops, "admin.inventory.import", DIALECT_ADMIN},

@@ -18,6 +18,7 @@
 #include "core/invgen.h"
 #include "core/owned.h"
 #include "util/log.h"
+#include "sipreg/sipreg.h"
 #include "util/sdnotify.h"
 
 static const char *k_serve_usage =
@@ -54,6 +55,11 @@ static const char *k_serve_usage =
     "                           NUMBERD_METRICS_TOKEN; at least 16 characters; default: open)\n"
     "  --shutdown-timeout S     seconds requests in flight may take   NUMBERD_SHUTDOWN_TIMEOUT (10)\n"
     "                           to finish at SIGTERM/SIGINT\n"
+    "  --sip-listen HOST:PORT   UDP socket of the registration client NUMBERD_SIP_LISTEN (off)\n"
+    "                           (registers every reg carrier; off: none is registered)\n"
+    "  --sip-contact HOST[:PORT] Contact registrars send calls to      NUMBERD_SIP_CONTACT (--sip-listen)\n"
+    "                           (the SBC's public address)\n"
+    "  --sip-outbound-proxy HOST[:PORT] send REGISTERs through it      NUMBERD_SIP_OUTBOUND_PROXY (none)\n"
     "  --demo                   on an empty database, create a demo   NUMBERD_DEMO (1 = on)\n"
     "                           account and inventory and print its\n"
     "                           credentials and a curl command\n"
@@ -262,7 +268,7 @@ int cli_serve(int argc, char **argv)
     const char *db = NULL, *listen = NULL, *threads_s = NULL, *aging_s = NULL, *rate_s = NULL,
                *token_file = NULL, *level_s = NULL, *key_file = NULL, *log_file = NULL,
                *mtoken_file = NULL, *drain_s = NULL, *authfail_s = NULL, *perip_s = NULL,
-               *timeout_s = NULL;
+               *timeout_s = NULL, *sip_listen = NULL, *sip_contact = NULL, *sip_proxy = NULL;
     bool demo = false;
     /* each option once, with its variable and default (k_serve_usage documents them) */
     opt_t opts[] = {
@@ -279,6 +285,9 @@ int cli_serve(int argc, char **argv)
         CLI_OPT("log-file", &log_file, "NUMBERD_LOG_FILE", NULL),
         CLI_OPT("metrics-token-file", &mtoken_file, "NUMBERD_METRICS_TOKEN_FILE", NULL),
         CLI_OPT("shutdown-timeout", &drain_s, "NUMBERD_SHUTDOWN_TIMEOUT", "10"),
+        CLI_OPT("sip-listen", &sip_listen, "NUMBERD_SIP_LISTEN", NULL),
+        CLI_OPT("sip-contact", &sip_contact, "NUMBERD_SIP_CONTACT", NULL),
+        CLI_OPT("sip-outbound-proxy", &sip_proxy, "NUMBERD_SIP_OUTBOUND_PROXY", NULL),
         CLI_FLAG("demo", &demo, "NUMBERD_DEMO"),
     };
     int idx = cli_parse_opts(argc, argv, usage, opts, ND_ARRAY_LEN(opts), &db);
@@ -407,6 +416,26 @@ int cli_serve(int argc, char **argv)
         cli_close_core(&ctx.core);
         return 1;
     }
+    /* The registration client: after the demo data (a demo reg carrier
+     * registers at once), before READY (a bad --sip-listen stops the start). */
+    sipreg_t *sipreg = NULL;
+    if (sip_listen && *sip_listen) {
+        sipreg_cfg_t scfg = {.core = &ctx.core, .listen = sip_listen, .contact = sip_contact,
+                             .outbound_proxy = sip_proxy};
+        char *serr = NULL;
+        if (sipreg_start(&scfg, &sipreg, &serr) != C_OK) {
+            cli_err("serve", "%s", serr);
+            free(serr);
+            http_server_stop(srv);
+            cli_close_core(&ctx.core);
+            return EXIT_USAGE;
+        }
+        log_msg(LOG_INFO, "registration client on udp %s (port %u)", sip_listen, sipreg_port(sipreg));
+    } else if ((sip_contact && *sip_contact) || (sip_proxy && *sip_proxy)) {
+        http_server_stop(srv);
+        cli_close_core(&ctx.core);
+        return usage_error(usage, "--sip-contact and --sip-outbound-proxy need --sip-listen");
+    }
     sdnotify_state("READY=1", NULL); /* systemd Type=notify: listening, demo data made */
     static sweeper_t sw;
     sw.core = &ctx.core;
@@ -444,6 +473,8 @@ int cli_serve(int argc, char **argv)
         pthread_mutex_unlock(&sw.lock);
         pthread_join(sweeper, NULL);
     }
+    /* unregisters (Expires: 0) while the database is still open */
+    sipreg_stop(sipreg);
     http_server_stop(srv);
     cli_close_core(&ctx.core);
     rl_free(ctx.rl);

@@ -214,4 +214,5 @@ function explain(label, r, kam) {
 
 module.exports = {
   CFG, SCENARIOS, requireBinaries, freeUdpPort, startKamailio, startUas, runUac, receivedStatuses, explain,
+  waitSipReady, waitExit, capped,
 };

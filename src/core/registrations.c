@@ -1,0 +1,114 @@
+/* registrations.c -- see registrations.h. */
+#include "core/registrations.h"
+
+#include <stdatomic.h>
+#include <string.h>
+
+#include "core/core_int.h"
+#include "core/accounts.h"
+#include "store/store.h"
+
+static const char *const k_state[] = {
+    [REG_REGISTERING] = "registering",
+    [REG_REGISTERED] = "registered",
+    [REG_FAILED] = "failed",
+    [REG_UNREGISTERED] = "unregistered",
+};
+
+const char *reg_state_name(reg_state_t s)
+{
+    return (unsigned)s < ND_ARRAY_LEN(k_state) ? k_state[s] : "unknown";
+}
+
+int reg_state_parse(const char *s, reg_state_t *out)
+{
+    for (size_t i = 0; i < ND_ARRAY_LEN(k_state); i++)
+        if (strcmp(s, k_state[i]) == 0) {
+            *out = (reg_state_t)i;
+            return C_OK;
+        }
+    return C_ERR;
+}
+
+int reg_carriers_page(core_t *c, int64_t after_id, int limit, carrier_t *rows, size_t *n,
+                      cerr_t *e)
+{
+    return core_st(e, c->st->ops->carrier_reg_list(c->st, after_id, limit, rows, n),
+                   "reg carriers");
+}
+
+int reg_carriers_sig(core_t *c, int64_t sig[3], cerr_t *e)
+{
+    return core_st(e, c->st->ops->carrier_reg_sig(c->st, sig), "reg carriers");
+}
+
+int reg_password(core_t *c, const carrier_t *cr, char out[SEC_PLAIN_MAX + 1], cerr_t *e)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    if (!c->key) return cerr(e, CE_INTERNAL, "no server key: SIP passwords cannot be opened");
+    if (cr->reg_box_len == 0) return C_OK; /* a registrar that asks no password */
+    if (sec_open(c->key, cr->reg_box, cr->reg_box_len, out, &n) != C_OK)
+        return cerr(e, CE_INTERNAL, "the carrier's password does not open under this server key");
+    return C_OK;
+}
+
+int reg_status_save(core_t *c, const reg_status_t *r, cerr_t *e)
+{
+    int st = c->st->ops->reg_status_put(c->st, r);
+    if (st == ST_NOTFOUND) return cerr(e, CE_NOTFOUND, "carrier deleted");
+    return core_st(e, st, "registration status");
+}
+
+int reg_status_of(core_t *c, int64_t carrier_id, reg_status_t *out, bool *found, cerr_t *e)
+{
+    int st = c->st->ops->reg_status_get(c->st, carrier_id, out);
+    *found = st == ST_OK;
+    if (st == ST_NOTFOUND) return C_OK;
+    return core_st(e, st, "registration status");
+}
+
+int reg_status_list(core_t *c, const char *state, const char *account, int limit, int offset,
+                    reg_status_t *rows, size_t *n, int64_t *total, cerr_t *e)
+{
+    reg_q_t q = {.state = -1, .account_id = 0, .limit = limit, .offset = offset};
+    *n = 0;
+    *total = 0;
+    if (state) {
+        reg_state_t s;
+        if (reg_state_parse(state, &s) != C_OK)
+            return cerr(e, CE_INVALID,
+                        "state must be one of registering, registered, failed, unregistered");
+        q.state = (int)s;
+    }
+    if (account) {
+        account_t a;
+        int st = c->st->ops->account_by_auth_id(c->st, account, &a);
+        if (st == ST_NOTFOUND) return C_OK; /* nobody's: an empty list */
+        if (st != ST_OK) return core_st(e, st, "account");
+        q.account_id = a.parent_id ? a.parent_id : a.id;
+    }
+    return core_st(e, c->st->ops->reg_status_list(c->st, &q, rows, n, total), "registrations");
+}
+
+int reg_lock_try(core_t *c, int64_t carrier_id, bool *got, cerr_t *e)
+{
+    return core_st(e, c->st->ops->reg_lock_try(c->st, carrier_id, got), "registration lock");
+}
+
+void reg_unlock(core_t *c, int64_t carrier_id)
+{
+    (void)c->st->ops->reg_unlock(c->st, carrier_id);
+}
+
+static atomic_uint_fast64_t g_kick;
+
+void reg_kick(void)
+{
+    atomic_fetch_add_explicit(&g_kick, 1, memory_order_release);
+}
+
+uint64_t reg_kick_seq(void)
+{
+    return atomic_load_explicit(&g_kick, memory_order_acquire);
+}
