@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <time.h>
 #include <getopt.h>
@@ -55,11 +56,11 @@ static const char *k_serve_usage =
     "                           NUMBERD_METRICS_TOKEN; at least 16 characters; default: open)\n"
     "  --shutdown-timeout S     seconds requests in flight may take   NUMBERD_SHUTDOWN_TIMEOUT (10)\n"
     "                           to finish at SIGTERM/SIGINT\n"
-    "  --sip-listen HOST:PORT   UDP socket of the registration client NUMBERD_SIP_LISTEN (off)\n"
-    "                           (registers every reg carrier; off: none is registered)\n"
-    "  --sip-contact HOST[:PORT] Contact registrars send calls to      NUMBERD_SIP_CONTACT (--sip-listen)\n"
-    "                           (the SBC's public address)\n"
-    "  --sip-outbound-proxy HOST[:PORT] send REGISTERs through it      NUMBERD_SIP_OUTBOUND_PROXY (none)\n"
+    "  --sip-listen IPV4:PORT   UDP socket of the registration client NUMBERD_SIP_LISTEN\n"
+    "                           (without it no reg carrier is registered)\n"
+    "  --sip-contact HOST[:PORT] Contact given to registrars           NUMBERD_SIP_CONTACT (the SBC's address;\n"
+    "                           default: the --sip-listen address)\n"
+    "  --sip-outbound-proxy HOST[:PORT] REGISTERs go through it        NUMBERD_SIP_OUTBOUND_PROXY\n"
     "  --demo                   on an empty database, create a demo   NUMBERD_DEMO (1 = on)\n"
     "                           account and inventory and print its\n"
     "                           credentials and a curl command\n"
@@ -321,6 +322,23 @@ int cli_serve(int argc, char **argv)
         return usage_error(usage, "invalid --log-level %s: want debug, info, warn, error or off",
                            level_s);
     if (log_file && !*log_file) return usage_error(usage, "--log-file needs a path");
+    /* the registration client's addresses: checked before anything starts */
+    {
+        char sh[256];
+        unsigned sp;
+        struct in_addr a4;
+        bool on = sip_listen && *sip_listen;
+        if (on && (sipreg_parse_hostport(sip_listen, 5060, sh, sizeof sh, &sp) != C_OK ||
+                   inet_pton(AF_INET, sh, &a4) != 1))
+            return usage_error(usage, "invalid --sip-listen %s: want IPV4:PORT", sip_listen);
+        if (!on && ((sip_contact && *sip_contact) || (sip_proxy && *sip_proxy)))
+            return usage_error(usage, "--sip-contact and --sip-outbound-proxy need --sip-listen");
+        if (sip_contact && *sip_contact &&
+            sipreg_parse_hostport(sip_contact, 5060, sh, sizeof sh, &sp) != C_OK)
+            return usage_error(usage, "invalid --sip-contact %s: want HOST[:PORT]", sip_contact);
+        if (sip_proxy && *sip_proxy && sipreg_parse_hostport(sip_proxy, 5060, sh, sizeof sh, &sp) != C_OK)
+            return usage_error(usage, "invalid --sip-outbound-proxy %s: want HOST[:PORT]", sip_proxy);
+    }
     log_set_level(level);
 
     char token[512] = "", mtoken[512] = "";
@@ -428,13 +446,9 @@ int cli_serve(int argc, char **argv)
             free(serr);
             http_server_stop(srv);
             cli_close_core(&ctx.core);
-            return EXIT_USAGE;
+            return 1; /* a socket that cannot be bound: a runtime failure */
         }
         log_msg(LOG_INFO, "registration client on udp %s (port %u)", sip_listen, sipreg_port(sipreg));
-    } else if ((sip_contact && *sip_contact) || (sip_proxy && *sip_proxy)) {
-        http_server_stop(srv);
-        cli_close_core(&ctx.core);
-        return usage_error(usage, "--sip-contact and --sip-outbound-proxy need --sip-listen");
     }
     sdnotify_state("READY=1", NULL); /* systemd Type=notify: listening, demo data made */
     static sweeper_t sw;

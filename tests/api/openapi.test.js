@@ -234,6 +234,9 @@ describe('responses', () => {
 
     want(await srv.admin('GET', '/admin/v1/inventory/stats'), 200);
     want(await srv.admin('GET', '/admin/v1/inventory/stats?country=US'), 400);
+    want(await srv.admin('GET', '/admin/v1/registrations'), 200);
+    want(await srv.admin('GET', '/admin/v1/registrations?state=bogus'), 400);
+    want(await srv.admin('GET', '/admin/v1/registrations', undefined, { token: null }), 401);
 
     want(await srv.admin('POST', '/admin/v1/compliance', { account: A.auth_id, country_iso: 'GB', number_type: 'fixed' }), 201);
     want(await srv.admin('POST', '/admin/v1/compliance', { account: A.auth_id }), 400);
