@@ -57,6 +57,9 @@ echo "throwaway cluster: $pgurl ($pgdir)"
 (cd "$here/build" && NUMBERD_TEST_PG="$pgurl" ctest --output-on-failure -R '^store/test_conformance$')
 (cd "$here/tests/api" && NUMBERD_TEST_PG="$pgurl" NUMBERD_TEST_PSQL="$(cat "$pgdir/bin")/psql" \
   NUMBERD_BIN="$here/build/numberd" NUMBERD_RECORD_DIR="$rec/postgres" node --test)
+# SIP.md §5 with two nodes: one registers each carrier, the other takes over after kill -9
+(cd "$here/tests/sip" && NUMBERD_TEST_PG="$pgurl" NUMBERD_TEST_PSQL="$(cat "$pgdir/bin")/psql" \
+  NUMBERD_BIN="$here/build/numberd" node --test --test-concurrency=1 registration_pg.test.js)
 bash "$here/scripts/pg-throwaway.sh" stop "$pgdir"
 pgdir=""
 

@@ -9,51 +9,11 @@
 
 const { test, before, after, describe } = require('node:test');
 const assert = require('node:assert/strict');
-const { spawn } = require('node:child_process');
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
 const { start } = require('../api/lib/server');
 const rig = require('./lib/rig');
+const { startRegistrar, PASSWORD } = require('./lib/registrar');
 
-const CFG = path.join(__dirname, 'registrar', 'registrar.cfg');
-const KAMAILIO = process.env.KAMAILIO_BIN || 'kamailio';
-const PASSWORD = 'Right-Pass-4711';
 const CARRIERS = '/v1/phone-numbers/carriers';
-
-// A Kamailio registrar on ip:<free port>.  opts: algorithm, minExpires,
-// maxExpires, reject (503 + Retry-After: 90 to everything).
-async function startRegistrar(ip, opts = {}) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'numberd-registrar-'));
-  const port = await rig.freeUdpPort(ip);
-  const args = ['-DD', '-E', '-f', CFG, '-Y', dir, '-P', path.join(dir, 'k.pid'), '-l', `udp:${ip}:${port}`,
-    '-A', `REG_PASSWORD="${PASSWORD}"`, '-A', `REG_ALGORITHM="${opts.algorithm || 'MD5'}"`,
-    '-A', `REG_MIN_EXPIRES=${opts.minExpires ?? 0}`, '-A', `REG_MAX_EXPIRES=${opts.maxExpires ?? 3600}`];
-  if (opts.reject) args.push('-A', 'REG_REJECT=1');
-  const proc = spawn(KAMAILIO, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  proc.stdout.on('data', (c) => { log = rig.capped(log, c); });
-  proc.stderr.on('data', (c) => { log = rig.capped(log, c); });
-  let dead = false;
-  proc.on('exit', () => { dead = true; });
-  const stop = async () => {
-    if (!dead) {
-      proc.kill('SIGTERM');
-      if (!(await rig.waitExit(proc, 5000))) proc.kill('SIGKILL');
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await rig.waitSipReady(ip, port, 10000, () => dead);
-  } catch (e) {
-    await stop();
-    throw new Error(`${e.message}\n${log.slice(-3000)}`);
-  }
-  // "REG ci=<Call-ID> cs=<CSeq> exp=<Expires> auth=<yes|no> ct=<Contact>"
-  const registers = () => [...log.matchAll(/REG ci=(\S+) cs=(\d+) exp=(\S*) auth=(yes|no) ct=(.*)$/gm)]
-    .map((m) => ({ ci: m[1], cs: Number(m[2]), exp: m[3], auth: m[4] === 'yes', ct: m[5] }));
-  return { ip, port, log: () => log, registers, stop };
-}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
