@@ -285,6 +285,27 @@ typedef struct {
     char account_auth_id[IDS_AUTH_ID_SZ];
 } reg_status_t;
 
+/* Gateway health (SIP.md §6): an outbound gateway of a carrier that opted
+ * in to OPTIONS probing, and its state. */
+typedef enum { GW_UNKNOWN = 0, GW_UP = 1, GW_DOWN = 2 } gw_state_t;
+
+typedef struct {
+    int64_t carrier_id;
+    int interval;                       /* seconds between probes */
+    char sid[IDS_UUID_SZ];              /* sip_gateway_sid */
+    char address[MODEL_HOST_SZ];
+    int port;
+} probe_target_t;
+
+typedef struct {
+    char sid[IDS_UUID_SZ];
+    int64_t carrier_id;
+    gw_state_t state;
+    int misses;                         /* consecutive failed probes */
+    int last_code;                      /* 0: no answer */
+    int64_t last_probe_at, updated_at;
+} gw_health_t;
+
 /* Filters of the admin list of registrations: state -1 = any, account_id
  * 0 = any. */
 typedef struct {

@@ -6,6 +6,7 @@
 
 #include "core/core_int.h"
 #include "core/accounts.h"
+#include "core/carriers.h"
 #include "store/store.h"
 
 static const char *const k_state[] = {
@@ -111,4 +112,52 @@ void reg_kick(void)
 uint64_t reg_kick_seq(void)
 {
     return atomic_load_explicit(&g_kick, memory_order_acquire);
+}
+
+/* ---- gateway health ---- */
+
+const char *gw_state_name(gw_state_t s)
+{
+    return s == GW_UP ? "up" : s == GW_DOWN ? "down" : "unknown";
+}
+
+int health_set(core_t *c, const account_t *caller, const char *ref, int interval, cerr_t *e)
+{
+    if (interval != 0 && (interval < HEALTH_INTERVAL_MIN || interval > HEALTH_INTERVAL_MAX))
+        return cerr(e, CE_INVALID, "interval must be %d-%d seconds", HEALTH_INTERVAL_MIN,
+                    HEALTH_INTERVAL_MAX);
+    carrier_t cr;
+    if (carrier_get(c, caller, ref, &cr, e) != C_OK) return C_ERR;
+    int64_t id = cr.id;
+    carrier_clear(&cr);
+    int st = c->st->ops->probe_set(c->st, id, interval);
+    if (st == ST_NOTFOUND) return cerr(e, CE_NOTFOUND, "carrier not found");
+    if (st == ST_OK) reg_kick(); /* the prober looks again at once */
+    return core_st(e, st, "health check");
+}
+
+int health_of(core_t *c, int64_t carrier_id, int *interval, gw_health_t *rows, size_t *n, cerr_t *e)
+{
+    *interval = 0;
+    *n = 0;
+    int st = c->st->ops->probe_get(c->st, carrier_id, interval);
+    if (st == ST_NOTFOUND) {
+        *interval = 0;
+        return C_OK;
+    }
+    if (st != ST_OK) return core_st(e, st, "health check");
+    return core_st(e, c->st->ops->health_list(c->st, carrier_id, HEALTH_GW_MAX, rows, n),
+                   "gateway health");
+}
+
+int health_targets(core_t *c, int max, probe_target_t *rows, size_t *n, cerr_t *e)
+{
+    return core_st(e, c->st->ops->probe_targets(c->st, max, rows, n), "probe targets");
+}
+
+int health_save(core_t *c, const gw_health_t *h, cerr_t *e)
+{
+    int st = c->st->ops->health_put(c->st, h);
+    if (st == ST_NOTFOUND) return cerr(e, CE_NOTFOUND, "carrier deleted");
+    return core_st(e, st, "gateway health");
 }

@@ -38,6 +38,26 @@ int reg_status_list(core_t *c, const char *state, const char *account, int limit
 int reg_lock_try(core_t *c, int64_t carrier_id, bool *got, cerr_t *e);
 void reg_unlock(core_t *c, int64_t carrier_id);
 
+/* ---- gateway health (SIP.md §6) ---- */
+
+#define HEALTH_INTERVAL_DEFAULT 30
+#define HEALTH_INTERVAL_MIN 5
+#define HEALTH_INTERVAL_MAX 3600
+#define HEALTH_DOWN_AFTER 3      /* consecutive misses */
+#define HEALTH_GW_MAX 64         /* gateways shown per carrier */
+
+/* "unknown", "up", "down". */
+const char *gw_state_name(gw_state_t s);
+/* Turns OPTIONS probing of the caller's carrier ref on (interval seconds,
+ * HEALTH_INTERVAL_MIN..MAX) or off (interval 0).  CE_NOTFOUND, CE_INVALID. */
+int health_set(core_t *c, const account_t *caller, const char *ref, int interval, cerr_t *e);
+/* A carrier's probing interval (0: off) and its gateways' stored states
+ * (rows has room for HEALTH_GW_MAX). */
+int health_of(core_t *c, int64_t carrier_id, int *interval, gw_health_t *rows, size_t *n, cerr_t *e);
+/* Every outbound gateway to probe (rows has room for max). */
+int health_targets(core_t *c, int max, probe_target_t *rows, size_t *n, cerr_t *e);
+int health_save(core_t *c, const gw_health_t *h, cerr_t *e);
+
 /* A carrier was created, changed or deleted on this node: the
  * registration client looks again at once instead of at its next poll.
  * reg_kick_seq() is what the client compares. */

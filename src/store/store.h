@@ -188,6 +188,16 @@ typedef struct store_ops {
      * A backend without sessions shared between nodes (SQLite) grants it. */
     int (*reg_lock_try)(store_t *st, int64_t carrier_id, bool *got);
     int (*reg_unlock)(store_t *st, int64_t carrier_id);
+    /* gateway health (SIP.md §6): a carrier's opt-in (interval 0 removes
+     * it; ST_NOTFOUND: no such carrier), the targets (every outbound
+     * gateway of every opted-in carrier, at most max, by carrier), and the
+     * stored states */
+    int (*probe_set)(store_t *st, int64_t carrier_id, int interval);
+    int (*probe_get)(store_t *st, int64_t carrier_id, int *interval);
+    int (*probe_targets)(store_t *st, int max, probe_target_t *rows, size_t *nrows);
+    int (*health_put)(store_t *st, const gw_health_t *h);
+    /* the stored states of a carrier's current gateways, at most max */
+    int (*health_list)(store_t *st, int64_t carrier_id, int max, gw_health_t *rows, size_t *nrows);
 
     /* ---- idempotency keys (scope: account id + key) ---- */
     int (*idem_get)(store_t *st, int64_t account_id, const char *key, idem_row_t *out);

@@ -779,6 +779,11 @@ static const store_ops_t pg_ops = {
     .reg_status_list = pg_reg_status_list,
     .reg_lock_try = pg_reg_lock_try,
     .reg_unlock = pg_reg_unlock,
+    .probe_set = pg_probe_set,
+    .probe_get = pg_probe_get,
+    .probe_targets = pg_probe_targets,
+    .health_put = pg_health_put,
+    .health_list = pg_health_list,
     /* idempotency */
     .idem_get = pg_idem_get,
     .idem_put = pg_idem_put,

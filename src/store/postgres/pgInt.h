@@ -198,6 +198,12 @@ enum {
     Q_REG_LIST,
     Q_REG_LOCK,
     Q_REG_UNLOCK,
+    Q_PROBE_SET,
+    Q_PROBE_DEL,
+    Q_PROBE_GET,
+    Q_PROBE_TARGETS,
+    Q_HEALTH_PUT,
+    Q_HEALTH_LIST,
     /* idem.c */
     Q_IDEM_LOCK,
     Q_IDEM_GET,
@@ -541,6 +547,11 @@ int pg_reg_status_list(store_t *st, const reg_q_t *q, reg_status_t *rows, size_t
                        int64_t *total);
 int pg_reg_lock_try(store_t *st, int64_t carrier_id, bool *got);
 int pg_reg_unlock(store_t *st, int64_t carrier_id);
+int pg_probe_set(store_t *st, int64_t carrier_id, int interval);
+int pg_probe_get(store_t *st, int64_t carrier_id, int *interval);
+int pg_probe_targets(store_t *st, int max, probe_target_t *rows, size_t *nrows);
+int pg_health_put(store_t *st, const gw_health_t *h);
+int pg_health_list(store_t *st, int64_t carrier_id, int max, gw_health_t *rows, size_t *nrows);
 /* idem.c */
 int pg_idem_get(store_t *st, int64_t account_id, const char *key, idem_row_t *out);
 int pg_idem_put(store_t *st, int64_t account_id, const char *key, const idem_row_t *row);

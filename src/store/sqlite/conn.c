@@ -612,6 +612,11 @@ static const store_ops_t sqlite_ops = {
     .reg_status_list = sq_reg_status_list,
     .reg_lock_try = sq_reg_lock_try,
     .reg_unlock = sq_reg_unlock,
+    .probe_set = sq_probe_set,
+    .probe_get = sq_probe_get,
+    .probe_targets = sq_probe_targets,
+    .health_put = sq_health_put,
+    .health_list = sq_health_list,
     /* idempotency */
     .idem_get = sq_idem_get,
     .idem_put = sq_idem_put,

@@ -106,6 +106,12 @@ enum {
     Q_REG_GET,
     Q_REG_LIST,
     Q_REG_COUNT,
+    Q_PROBE_SET,
+    Q_PROBE_DEL,
+    Q_PROBE_GET,
+    Q_PROBE_TARGETS,
+    Q_HEALTH_PUT,
+    Q_HEALTH_LIST,
     /* idem.c */
     Q_IDEM_GET,
     Q_IDEM_PUT,
@@ -359,6 +365,11 @@ int sq_reg_status_list(store_t *st, const reg_q_t *q, reg_status_t *rows, size_t
                        int64_t *total);
 int sq_reg_lock_try(store_t *st, int64_t carrier_id, bool *got);
 int sq_reg_unlock(store_t *st, int64_t carrier_id);
+int sq_probe_set(store_t *st, int64_t carrier_id, int interval);
+int sq_probe_get(store_t *st, int64_t carrier_id, int *interval);
+int sq_probe_targets(store_t *st, int max, probe_target_t *rows, size_t *nrows);
+int sq_health_put(store_t *st, const gw_health_t *h);
+int sq_health_list(store_t *st, int64_t carrier_id, int max, gw_health_t *rows, size_t *nrows);
 int sq_idem_get(store_t *st, int64_t account_id, const char *key, idem_row_t *out);
 int sq_idem_put(store_t *st, int64_t account_id, const char *key, const idem_row_t *row);
 

@@ -1192,6 +1192,40 @@ static void test_registrations(void **state)
     assert_true(got);
     assert_int_equal(st->ops->reg_unlock(st, r1.id), ST_OK);
 
+    /* gateway health: opt-in, targets (outbound gateways only), states */
+    int iv = -1;
+    assert_int_equal(st->ops->probe_get(st, r1.id, &iv), ST_NOTFOUND);
+    assert_int_equal(st->ops->probe_set(st, r1.id, 30), ST_OK);
+    assert_int_equal(st->ops->probe_set(st, r1.id, 10), ST_OK); /* replaces */
+    assert_int_equal(st->ops->probe_get(st, r1.id, &iv), ST_OK);
+    assert_int_equal(iv, 10);
+    assert_int_equal(st->ops->probe_set(st, 999999, 10), ST_NOTFOUND);
+    assert_int_equal(st->ops->probe_set(st, plain.id, 30), ST_OK); /* no outbound gateway */
+    probe_target_t tg[4];
+    assert_int_equal(st->ops->probe_targets(st, 4, tg, &n), ST_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(tg[0].carrier_id, r1.id);
+    assert_int_equal(tg[0].interval, 10);
+    assert_string_equal(tg[0].sid, gw.sid);
+    assert_string_equal(tg[0].address, "sip.example.net");
+    assert_int_equal(tg[0].port, 5080);
+    gw_health_t h = {.carrier_id = r1.id, .state = GW_DOWN, .misses = 3, .last_probe_at = 5,
+                     .updated_at = 5};
+    strcpy(h.sid, gw.sid);
+    assert_int_equal(st->ops->health_put(st, &h), ST_OK);
+    h.state = GW_UP;
+    h.misses = 0;
+    h.last_code = 200;
+    assert_int_equal(st->ops->health_put(st, &h), ST_OK);
+    gw_health_t hl[4];
+    assert_int_equal(st->ops->health_list(st, r1.id, 4, hl, &n), ST_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(hl[0].state, GW_UP);
+    assert_int_equal(hl[0].last_code, 200);
+    assert_string_equal(hl[0].sid, gw.sid);
+    assert_int_equal(st->ops->probe_set(st, plain.id, 0), ST_OK); /* off */
+    assert_int_equal(st->ops->probe_get(st, plain.id, &iv), ST_NOTFOUND);
+
     /* the status goes with its carrier */
     int64_t in_use = 0;
     assert_int_equal(st->ops->carrier_delete(st, a, r1.id, &in_use), ST_OK);

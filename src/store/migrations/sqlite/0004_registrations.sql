@@ -16,3 +16,21 @@ CREATE TABLE registrations (
 );
 CREATE INDEX registrations_state ON registrations(state);
 CREATE INDEX carriers_reg ON carriers(id) WHERE trunk_type = 2;
+
+-- Gateway health (SIP.md §6): carriers whose outbound gateways are probed
+-- with OPTIONS (opt-in, per carrier), and each probed gateway's state as
+-- the probing node saw it.  1 up, 2 down.
+CREATE TABLE carrier_probes (
+  carrier_id  INTEGER PRIMARY KEY REFERENCES carriers(id) ON DELETE CASCADE,
+  interval_s  INTEGER NOT NULL
+);
+CREATE TABLE gateway_health (
+  sid           TEXT    PRIMARY KEY,          -- carrier_gateways.sid
+  carrier_id    INTEGER NOT NULL REFERENCES carriers(id) ON DELETE CASCADE,
+  state         INTEGER NOT NULL,
+  misses        INTEGER NOT NULL DEFAULT 0,
+  last_code     INTEGER NOT NULL DEFAULT 0,
+  last_probe_at INTEGER NOT NULL DEFAULT 0,
+  updated_at    INTEGER NOT NULL
+);
+CREATE INDEX gateway_health_carrier ON gateway_health(carrier_id);
