@@ -250,6 +250,8 @@ void h_byoc_number_delete(http_req_t *req, http_resp_t *resp);
 void h_admin_account_create(http_req_t *req, http_resp_t *resp);
 void h_admin_account_list(http_req_t *req, http_resp_t *resp);
 void h_admin_registration_list(http_req_t *req, http_resp_t *resp);
+void h_byoc_health_put(http_req_t *req, http_resp_t *resp);
+void h_byoc_health_delete(http_req_t *req, http_resp_t *resp);
 void h_admin_apikey_create(http_req_t *req, http_resp_t *resp);
 void h_admin_inventory_stats(http_req_t *req, http_resp_t *resp);
 void h_admin_compliance_create(http_req_t *req, http_resp_t *resp);

@@ -41,7 +41,7 @@ void reg_unlock(core_t *c, int64_t carrier_id);
 /* ---- gateway health (SIP.md §6) ---- */
 
 #define HEALTH_INTERVAL_DEFAULT 30
-#define HEALTH_INTERVAL_MIN 5
+#define HEALTH_INTERVAL_MIN 1
 #define HEALTH_INTERVAL_MAX 3600
 #define HEALTH_DOWN_AFTER 3      /* consecutive misses */
 #define HEALTH_GW_MAX 64         /* gateways shown per carrier */

@@ -60,6 +60,33 @@
 static atomic_int_fast64_t g_by_state[4];
 #define CODE_SLOTS 700             /* 0 = no answer, 100-699 */
 static atomic_uint_fast64_t g_attempts, g_fail_by_code[CODE_SLOTS];
+static atomic_int_fast64_t g_gw_by_state[3];
+static atomic_uint_fast64_t g_probes, g_probe_fails;
+
+/* The outbound lookup's hook (sipreg_on_health): set before start. */
+static sipreg_health_fn g_health_fn;
+static void *g_health_ud;
+
+void sipreg_on_health(sipreg_health_fn fn, void *ud)
+{
+    g_health_fn = fn;
+    g_health_ud = ud;
+}
+
+#define PROBE_MAX 10000          /* gateways probed by one node */
+
+/* One probed gateway (SIP.md §6). */
+typedef struct {
+    probe_target_t t;
+    struct sockaddr_storage dst;
+    socklen_t dstlen;
+    char call_id[48], branch[24];
+    uint32_t cseq;
+    bool tx, seen;
+    double tx_start, retx_at, retx_iv, due;
+    buf_t req;
+    gw_health_t h;
+} probe_t;
 
 /* ---- one registration --------------------------------------------------- */
 
@@ -107,6 +134,8 @@ struct sipreg {
     size_t nregs, cap;
     int64_t sig[3];
     uint64_t kick;
+    probe_t **probes;
+    size_t nprobes;
     double next_sig, next_full;
 };
 
@@ -428,6 +457,8 @@ static void on_response(sipreg_t *r, const sip_msg_t *m)
     failed(r, g, code, reason, m->retry_after, code == 403);
 }
 
+static void on_probe_response(sipreg_t *r, const sip_msg_t *m);
+
 static void read_socket(sipreg_t *r)
 {
     static char buf[SIP_MSG_MAX + 1];
@@ -440,9 +471,190 @@ static void read_socket(sipreg_t *r)
             log_msg(LOG_DEBUG, "sipreg: dropped a datagram: %s", why);
             continue;
         }
-        if (m.response) on_response(r, &m);
+        if (m.response && sip_str_ieq(m.cseq_method, "OPTIONS")) on_probe_response(r, &m);
+        else if (m.response) on_response(r, &m);
         /* requests (OPTIONS keepalives from a registrar, NOTIFY): numberd
          * is not their destination; the SBC is (--sip-contact) */
+    }
+}
+
+/* ---- gateway health: OPTIONS probes ------------------------------------------- */
+
+static void probe_count(const probe_t *p, int delta)
+{
+    atomic_fetch_add(&g_gw_by_state[p->h.state], delta);
+}
+
+static void probe_send(sipreg_t *r, probe_t *p)
+{
+    if (sendto(r->fd, p->req.data, p->req.len, 0, (const struct sockaddr *)&p->dst, p->dstlen) < 0)
+        log_msg(LOG_DEBUG, "sipreg: OPTIONS to %s: %s", p->t.address, strerror(errno));
+}
+
+static void probe_start(sipreg_t *r, probe_t *p)
+{
+    char uri[MODEL_HOST_SZ + 16], from[MODEL_HOST_SZ + 32], contact[MODEL_HOST_SZ + 48], via[MODEL_HOST_SZ + 16];
+    p->due = 0;
+    if (!p->dstlen && resolve(p->t.address, (unsigned)p->t.port, &p->dst, &p->dstlen) != C_OK) {
+        p->tx = true; /* counted as a miss by the timeout below */
+        p->tx_start = mono() - 64 * r->t1;
+        return;
+    }
+    snprintf(uri, sizeof uri, "sip:%s:%d", p->t.address, p->t.port);
+    snprintf(from, sizeof from, "<sip:numberd@%s>", r->contact_host);
+    snprintf(contact, sizeof contact, "<sip:numberd@%s:%u>", r->contact_host, r->contact_port);
+    snprintf(via, sizeof via, "%s:%u", r->contact_host, r->contact_port);
+    char tag[12], to[MODEL_HOST_SZ + 24];
+    snprintf(to, sizeof to, "<%s>", uri);
+    rand_token(tag, sizeof tag);
+    rand_token(p->branch, sizeof p->branch);
+    /* each probe a request of its own (RFC 3261 §11): a fresh Call-ID */
+    rand_token(p->call_id, 33);
+    strcat(p->call_id, "@numberd");
+    p->cseq++;
+    sip_req_t q = {.method = "OPTIONS", .uri = uri, .transport = "UDP", .via_host = via,
+                   .branch = p->branch, .from = from, .from_tag = tag, .to = to,
+                   .call_id = p->call_id, .cseq = p->cseq, .contact = contact, .expires = -1,
+                   .user_agent = "numberd/" ND_VERSION};
+    buf_reset(&p->req);
+    if (sip_build_request(&q, &p->req) != C_OK) return;
+    atomic_fetch_add(&g_probes, 1);
+    p->tx = true;
+    p->tx_start = mono();
+    p->retx_iv = r->t1;
+    p->retx_at = p->tx_start + p->retx_iv;
+    probe_send(r, p);
+}
+
+/* A probe's outcome: code 0 = no answer. */
+static void probe_done(sipreg_t *r, probe_t *p, int code)
+{
+    bool ok = code >= 100 && code < 500; /* any answer but 5xx/6xx: the gateway is there */
+    gw_state_t before = p->h.state;
+    p->tx = false;
+    p->due = mono() + p->t.interval;
+    p->h.last_code = code;
+    p->h.last_probe_at = clock_now();
+    if (ok) {
+        p->h.misses = 0;
+        if (p->h.state != GW_UP) {
+            probe_count(p, -1);
+            p->h.state = GW_UP;
+            probe_count(p, 1);
+        }
+    } else {
+        atomic_fetch_add(&g_probe_fails, 1);
+        p->h.misses++;
+        if (p->h.misses >= HEALTH_DOWN_AFTER && p->h.state != GW_DOWN) {
+            probe_count(p, -1);
+            p->h.state = GW_DOWN;
+            probe_count(p, 1);
+        }
+    }
+    p->h.updated_at = clock_now();
+    cerr_t e;
+    if (health_save(r->core, &p->h, &e) != C_OK && e.code != CE_NOTFOUND)
+        log_msg(LOG_WARN, "sipreg: gateway %s: storing its health: %s", p->t.sid, e.msg);
+    if (before != p->h.state && (before != GW_UNKNOWN || p->h.state == GW_DOWN)) {
+        log_msg(LOG_INFO, "sipreg: gateway %s (%s:%d) is %s", p->t.sid, p->t.address, p->t.port,
+                gw_state_name(p->h.state));
+    }
+    if (before != p->h.state && g_health_fn)
+        g_health_fn(p->t.carrier_id, p->t.sid, p->h.state == GW_DOWN, g_health_ud);
+}
+
+static probe_t *find_probe_call(sipreg_t *r, sip_str_t call_id)
+{
+    for (size_t i = 0; i < r->nprobes; i++)
+        if (sip_str_ieq(call_id, r->probes[i]->call_id)) return r->probes[i];
+    return NULL;
+}
+
+static void on_probe_response(sipreg_t *r, const sip_msg_t *m)
+{
+    probe_t *p = find_probe_call(r, m->call_id);
+    if (!p || !p->tx || m->cseq != p->cseq) return;
+    if (m->status < 200) {
+        p->retx_iv = 4.0;
+        p->retx_at = mono() + p->retx_iv;
+        return;
+    }
+    probe_done(r, p, m->status);
+}
+
+static void probe_free(probe_t *p)
+{
+    probe_count(p, -1);
+    buf_free(&p->req);
+    free(p);
+}
+
+/* Re-reads the targets: new gateways probed at once, removed ones dropped,
+ * changed address or interval taken. */
+static void reload_probes(sipreg_t *r)
+{
+    probe_target_t *t = xcalloc(PROBE_MAX, sizeof *t);
+    size_t n = 0;
+    cerr_t e;
+    if (health_targets(r->core, PROBE_MAX, t, &n, &e) != C_OK) {
+        log_msg(LOG_WARN, "sipreg: reading the gateways to probe: %s", e.msg);
+        free(t);
+        return;
+    }
+    for (size_t i = 0; i < r->nprobes; i++) r->probes[i]->seen = false;
+    probe_t **next = xcalloc(n ? n : 1, sizeof *next);
+    for (size_t k = 0; k < n; k++) {
+        probe_t *p = NULL;
+        for (size_t i = 0; i < r->nprobes && !p; i++)
+            if (r->probes[i] && strcmp(r->probes[i]->t.sid, t[k].sid) == 0) p = r->probes[i];
+        if (p && (strcmp(p->t.address, t[k].address) != 0 || p->t.port != t[k].port)) {
+            p->dstlen = 0; /* resolve the new address */
+        }
+        if (!p) {
+            p = xcalloc(1, sizeof *p);
+            rand_token(p->call_id, 33);
+            strcat(p->call_id, "@numberd");
+            p->h.state = GW_UNKNOWN;
+            probe_count(p, 1);
+            p->due = mono();
+        } else {
+            for (size_t i = 0; i < r->nprobes; i++)
+                if (r->probes[i] == p) r->probes[i] = NULL;
+        }
+        if (p->t.interval != t[k].interval && p->due > 0) p->due = mono();
+        p->t = t[k];
+        snprintf(p->h.sid, sizeof p->h.sid, "%s", t[k].sid);
+        p->h.carrier_id = t[k].carrier_id;
+        p->seen = true;
+        next[k] = p;
+    }
+    for (size_t i = 0; i < r->nprobes; i++)
+        if (r->probes[i]) probe_free(r->probes[i]);
+    free(r->probes);
+    r->probes = next;
+    r->nprobes = n;
+    free(t);
+}
+
+static void probe_timers(sipreg_t *r, double now, double *next)
+{
+    for (size_t i = 0; i < r->nprobes; i++) {
+        probe_t *p = r->probes[i];
+        if (p->tx) {
+            double limit = 64 * r->t1;
+            if (limit > p->t.interval - 0.5) limit = p->t.interval - 0.5;
+            if (now - p->tx_start >= limit) {
+                probe_done(r, p, 0);
+            } else if (now >= p->retx_at) {
+                probe_send(r, p);
+                p->retx_iv = p->retx_iv * 2 > 4.0 ? 4.0 : p->retx_iv * 2;
+                p->retx_at = now + p->retx_iv;
+            }
+            if (p->tx && p->retx_at < *next) *next = p->retx_at;
+        } else if (p->due > 0) {
+            if (now >= p->due) probe_start(r, p);
+            else if (p->due < *next) *next = p->due;
+        }
     }
 }
 
@@ -675,11 +887,13 @@ static void *sipreg_main(void *arg)
             int64_t sig[3];
             if (reg_carriers_sig(r->core, sig, &e) == C_OK) memcpy(r->sig, sig, sizeof sig);
             reload(r);
+            reload_probes(r);
             r->next_full = now + FULL_RELOAD_S;
             r->next_sig = now + SIG_POLL_S;
         }
         drop_gone(r);
         double next = run_timers(r, mono());
+        probe_timers(r, mono(), &next);
         int ms = (int)((next - mono()) * 1000);
         if (ms < 10) ms = 10;
         if (ms > 200) ms = 200; /* a kick is seen within 200 ms */
@@ -728,6 +942,10 @@ static void *sipreg_main(void *arg)
         reg_free(g);
     }
     r->nregs = 0;
+    for (size_t i = 0; i < r->nprobes; i++) probe_free(r->probes[i]);
+    free(r->probes);
+    r->probes = NULL;
+    r->nprobes = 0;
     return NULL;
 }
 
@@ -845,4 +1063,17 @@ void sipreg_metrics_render(buf_t *out)
                    (unsigned long long)v);
     }
     if (!any) buf_puts(out, "numberd_sip_register_failures_total{code=\"0\"} 0\n");
+    buf_puts(out, "# HELP numberd_sip_gateways Outbound gateways this node probes with OPTIONS, by "
+                  "health.\n# TYPE numberd_sip_gateways gauge\n");
+    for (int s = 0; s < 3; s++)
+        buf_printf(out, "numberd_sip_gateways{state=\"%s\"} %lld\n", gw_state_name((gw_state_t)s),
+                   (long long)atomic_load(&g_gw_by_state[s]));
+    buf_printf(out, "# HELP numberd_sip_options_probes_total OPTIONS probes sent.\n"
+                    "# TYPE numberd_sip_options_probes_total counter\n"
+                    "numberd_sip_options_probes_total %llu\n"
+                    "# HELP numberd_sip_options_failures_total OPTIONS probes with no answer or a "
+                    "5xx/6xx.\n# TYPE numberd_sip_options_failures_total counter\n"
+                    "numberd_sip_options_failures_total %llu\n",
+               (unsigned long long)atomic_load(&g_probes),
+               (unsigned long long)atomic_load(&g_probe_fails));
 }

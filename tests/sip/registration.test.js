@@ -205,3 +205,57 @@ describe('registration client (SIP.md §5)', () => {
     assert.ok(regs.sha.registers().filter((x) => x.exp === '0').length > before, regs.sha.log().slice(-2000));
   });
 });
+
+describe('gateway health: OPTIONS probing (SIP.md §6)', () => {
+  test('a gateway that answers is up; when it stops, down after 3 misses; back up after one answer', async () => {
+    if (!srv) srv = await start({ args: ['--sip-listen', '127.0.0.1:0'], env: { NUMBERD_SIP_T1_MS: '50' } });
+    acct = await srv.createAccount('health');
+    const ip = '127.0.0.40';
+    const port = await rig.freeUdpPort(ip);
+    const uasOpts = { localIp: ip, localPort: port, calls: 1000, timeoutS: 120 };
+    let uas = await rig.startUas('uas_options', uasOpts);
+    const c = await call('POST', CARRIERS, { carrier_name: `Out ${++idx}`,
+      sip_gateway: { ipv4: ip, port, inbound: false, outbound: true } });
+    assert.equal(c.status, 201, c.text);
+    const off = await call('GET', `${CARRIERS}/${c.json.id}`);
+    assert.equal(off.json.health_check, null);
+    assert.deepEqual(off.json.gateway_health, []);
+    const bad = await call('PUT', `${CARRIERS}/${c.json.id}/health_check`, { interval: 0 });
+    assert.equal(bad.status, 400, bad.text);
+    const on = await call('PUT', `${CARRIERS}/${c.json.id}/health_check`, { interval: 1 });
+    assert.equal(on.status, 200, on.text);
+    assert.deepEqual(on.json, { interval: 1 });
+    const gwState = async () => {
+      const g = await call('GET', `${CARRIERS}/${c.json.id}`);
+      assert.deepEqual(g.json.health_check, { interval: 1 });
+      assert.equal(g.json.gateway_health.length, 1);
+      assert.equal(g.json.gateway_health[0].sip_gateway_sid, c.json.sip_gateway_sid);
+      return g.json.gateway_health[0];
+    };
+    let h = await until('up', async () => { const x = await gwState(); return x.state === 'up' ? x : null; });
+    assert.equal(h.last_code, 200);
+    assert.equal(h.misses, 0);
+    let m = await (await fetch(`${srv.base}/metrics`)).text();
+    assert.match(m, /^numberd_sip_gateways\{state="up"\} 1$/m);
+
+    uas.proc?.kill?.('SIGKILL');
+    await uas.kill();
+    const stoppedAt = Date.now();
+    h = await until('down', async () => { const x = await gwState(); return x.state === 'down' ? x : null; }, 15000);
+    assert.ok(h.misses >= 3, JSON.stringify(h));
+    assert.equal(h.last_code, null);
+    console.log(`# gateway down ${Date.now() - stoppedAt} ms after it stopped answering (interval 1 s, 3 misses)`);
+    m = await (await fetch(`${srv.base}/metrics`)).text();
+    assert.match(m, /^numberd_sip_gateways\{state="down"\} 1$/m);
+    assert.match(m, /^numberd_sip_options_failures_total [1-9]/m);
+
+    uas = await rig.startUas('uas_options', uasOpts);
+    h = await until('up again', async () => { const x = await gwState(); return x.state === 'up' ? x : null; }, 8000);
+    assert.equal(h.misses, 0);
+    const del = await call('DELETE', `${CARRIERS}/${c.json.id}/health_check`);
+    assert.equal(del.status, 204, del.text);
+    assert.equal((await call('GET', `${CARRIERS}/${c.json.id}`)).json.health_check, null);
+    await sleep(1500);
+    await uas.kill();
+  });
+});
