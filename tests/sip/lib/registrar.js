@@ -14,7 +14,7 @@ const KAMAILIO = process.env.KAMAILIO_BIN || 'kamailio';
 const PASSWORD = 'Right-Pass-4711';
 
 // A Kamailio registrar on ip:<free port>.  opts: algorithm, minExpires,
-// maxExpires, reject (503 + Retry-After: 90 to everything).
+// maxExpires, reject (503 + Retry-After: 90 to everything), noauth (no challenge).
 async function startRegistrar(ip, opts = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'numberd-registrar-'));
   const port = await rig.freeUdpPort(ip);
@@ -22,6 +22,7 @@ async function startRegistrar(ip, opts = {}) {
     '-A', `REG_PASSWORD="${PASSWORD}"`, '-A', `REG_ALGORITHM="${opts.algorithm || 'MD5'}"`,
     '-A', `REG_MIN_EXPIRES=${opts.minExpires ?? 0}`, '-A', `REG_MAX_EXPIRES=${opts.maxExpires ?? 3600}`];
   if (opts.reject) args.push('-A', 'REG_REJECT=1');
+  if (opts.noauth) args.push('-A', 'REG_NOAUTH=1');
   const proc = spawn(KAMAILIO, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   proc.stdout.on('data', (c) => { log = rig.capped(log, c); });
