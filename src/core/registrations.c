@@ -8,6 +8,7 @@
 #include "core/accounts.h"
 #include "core/carriers.h"
 #include "store/store.h"
+#include "util/log.h"
 
 static const char *const k_state[] = {
     [REG_REGISTERING] = "registering",
@@ -160,4 +161,16 @@ int health_save(core_t *c, const gw_health_t *h, cerr_t *e)
     int st = c->st->ops->health_put(c->st, h);
     if (st == ST_NOTFOUND) return cerr(e, CE_NOTFOUND, "carrier deleted");
     return core_st(e, st, "gateway health");
+}
+
+void reg_batch_begin(core_t *c)
+{
+    cerr_t e;
+    if (core_begin(c, &e) != C_OK) log_msg(LOG_WARN, "registrations: %s", e.msg);
+}
+
+void reg_batch_end(core_t *c)
+{
+    cerr_t e;
+    if (core_end(c, C_OK, &e) != C_OK) log_msg(LOG_WARN, "registrations: %s", e.msg);
 }

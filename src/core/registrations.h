@@ -58,6 +58,12 @@ int health_of(core_t *c, int64_t carrier_id, int *interval, gw_health_t *rows, s
 int health_targets(core_t *c, int max, probe_target_t *rows, size_t *n, cerr_t *e);
 int health_save(core_t *c, const gw_health_t *h, cerr_t *e);
 
+/* One write transaction around a batch of reg_status_save / health_save
+ * calls (the client's loop: one commit, one fsync, per turn instead of one
+ * per registration).  reg_batch_end commits. */
+void reg_batch_begin(core_t *c);
+void reg_batch_end(core_t *c);
+
 /* A carrier was created, changed or deleted on this node: the
  * registration client looks again at once instead of at its next poll.
  * reg_kick_seq() is what the client compares. */
