@@ -951,6 +951,11 @@ static void *sipreg_main(void *arg)
             g->tx = false;
             attempt(r, g, true);
             pending++;
+            if (pending % STARTS_PER_TURN == 0) {
+                /* paced as at start: read answers before the buffer fills */
+                struct pollfd p = {.fd = r->fd, .events = POLLIN};
+                if (poll(&p, 1, 5) > 0) read_socket(r);
+            }
         }
     }
     double until = mono() + SHUTDOWN_WAIT_S;
@@ -970,6 +975,7 @@ static void *sipreg_main(void *arg)
             pending++;
         }
     }
+    reg_batch_begin(r->core); /* one commit for every final state */
     for (size_t i = 0; i < r->nregs; i++) {
         reg_t *g = r->regs[i];
         if (g->held && g->gone) {
@@ -980,8 +986,12 @@ static void *sipreg_main(void *arg)
             set_state(g, REG_UNREGISTERED);
             save(r, g);
         }
-        if (g->held) reg_unlock(r->core, g->id);
-        reg_free(g);
+    }
+    reg_batch_end(r->core);
+    /* locks go after the commit: the next node must find the final state */
+    for (size_t i = 0; i < r->nregs; i++) {
+        if (r->regs[i]->held) reg_unlock(r->core, r->regs[i]->id);
+        reg_free(r->regs[i]);
     }
     r->nregs = 0;
     for (size_t i = 0; i < r->nprobes; i++) probe_free(r->probes[i]);
