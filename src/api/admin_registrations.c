@@ -71,6 +71,7 @@ void h_admin_registration_list(http_req_t *req, http_resp_t *resp)
         ts_or_null(&w, "next_attempt_at", r->next_attempt_at);
         jw_kint(&w, "failures", r->failures);
         jw_kstr_or_null(&w, "node", r->node);
+        jw_kstr_or_null(&w, "registrar_ip", r->registrar_ip);
         ts_or_null(&w, "updated_at", r->updated_at);
         jw_obj_end(&w);
     }

@@ -278,6 +278,9 @@ typedef struct {
     int64_t expires_at, last_attempt_at, next_attempt_at;
     int failures;                       /* consecutive */
     char node[MODEL_REG_NODE_SZ];       /* the node that registers it */
+    /* the registrar's address as resolved for the last REGISTER (IP text,
+     * "" none): SIP.md §3 counts it as an inbound gateway of the carrier */
+    char registrar_ip[MODEL_HOST_SZ];
     int64_t updated_at;
     /* read only, filled by lists: who the carrier is */
     char carrier_uuid[IDS_UUID_SZ];

@@ -326,7 +326,11 @@ static void attempt(sipreg_t *r, reg_t *g, bool unreg)
         g->st.last_attempt_at = clock_now();
         if (g->st.state != REG_REGISTERED && g->st.state != REG_FAILED) set_state(g, REG_REGISTERING);
     }
-    if (!g->dstlen && resolve(g->host, g->port, &g->dst, &g->dstlen) != C_OK) {
+    if (!g->dstlen && resolve(g->host, g->port, &g->dst, &g->dstlen) == C_OK) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)&g->dst;
+        inet_ntop(AF_INET, &a->sin_addr, g->st.registrar_ip, sizeof g->st.registrar_ip);
+    }
+    if (!g->dstlen) {
         if (unreg) {
             g->gone = true;
             g->unreg = false;

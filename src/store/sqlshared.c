@@ -187,4 +187,5 @@ void sqls_rd_reg(sqls_row_t *r, void *rows, size_t i)
     TXT(r, g->carrier_uuid);
     TXT(r, g->carrier_name);
     TXT(r, g->account_auth_id);
+    TXT(r, g->registrar_ip);
 }

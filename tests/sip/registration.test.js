@@ -178,6 +178,7 @@ describe('registration client (SIP.md §5)', () => {
       assert.equal(x.state, 'registered');
       assert.equal(x.account_id, acct.auth_id);
       assert.match(x.carrier_id, /^[0-9a-f-]{36}$/);
+      assert.match(x.registrar_ip, /^127\.0\.0\.3\d$/);
     }
     const mine = await srv.admin('GET', `/admin/v1/registrations?account_id=${acct.auth_id}&state=failed`);
     assert.equal(mine.status, 200, mine.text);

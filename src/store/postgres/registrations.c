@@ -18,14 +18,14 @@ const char *const pg_sql_registrations[Q__COUNT] = {
     /* nothing is written for a carrier deleted meanwhile */
     [Q_REG_PUT] =
         "INSERT INTO registrations(carrier_id, state, last_code, reason, expires_at, "
-        "last_attempt_at, next_attempt_at, failures, node, updated_at) "
-        "SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 WHERE EXISTS "
+        "last_attempt_at, next_attempt_at, failures, node, updated_at, registrar_ip) "
+        "SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 WHERE EXISTS "
         "(SELECT 1 FROM carriers WHERE id = $1) "
         "ON CONFLICT (carrier_id) DO UPDATE SET state = EXCLUDED.state, "
         "last_code = EXCLUDED.last_code, reason = EXCLUDED.reason, "
         "expires_at = EXCLUDED.expires_at, last_attempt_at = EXCLUDED.last_attempt_at, "
         "next_attempt_at = EXCLUDED.next_attempt_at, failures = EXCLUDED.failures, "
-        "node = EXCLUDED.node, updated_at = EXCLUDED.updated_at",
+        "node = EXCLUDED.node, updated_at = EXCLUDED.updated_at, registrar_ip = EXCLUDED.registrar_ip",
     [Q_REG_GET] = REG_SELECT "WHERE r.carrier_id = $1",
     [Q_REG_LIST] = PAGE("FROM registrations r JOIN carriers c ON c.id = r.carrier_id " REG_WHERE,
                         REG_SELECT REG_WHERE " ORDER BY r.carrier_id LIMIT $3 OFFSET $4"),
@@ -64,7 +64,7 @@ int pg_reg_status_put(store_t *st, const reg_status_t *r)
                      PG_V(v_int(r->carrier_id), v_int(r->state), v_int(r->last_code),
                           v_text(r->reason), v_int(r->expires_at), v_int(r->last_attempt_at),
                           v_int(r->next_attempt_at), v_int(r->failures), v_text(r->node),
-                          v_int(r->updated_at)));
+                          v_int(r->updated_at), v_text(r->registrar_ip)));
 }
 
 int pg_reg_status_get(store_t *st, int64_t carrier_id, reg_status_t *out)

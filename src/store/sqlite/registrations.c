@@ -10,8 +10,8 @@
 static const char *const sql_text[Q__COUNT] = {
     [Q_REG_PUT] =
         "INSERT OR REPLACE INTO registrations(carrier_id, state, last_code, reason, expires_at, "
-        "last_attempt_at, next_attempt_at, failures, node, updated_at) "
-        "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 WHERE EXISTS "
+        "last_attempt_at, next_attempt_at, failures, node, updated_at, registrar_ip) "
+        "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 WHERE EXISTS "
         "(SELECT 1 FROM carriers WHERE id = ?1)",
     [Q_REG_GET] = REG_SELECT "WHERE r.carrier_id = ?1",
     /* ?1 state (-1: any), ?2 account (0: any) */
@@ -43,7 +43,7 @@ int sq_reg_status_put(store_t *st, const reg_status_t *r)
     int rc = SQ_RUN(st, Q_REG_PUT, &changes, SQ_I(r->carrier_id), SQ_I(r->state),
                     SQ_I(r->last_code), SQ_T(r->reason), SQ_I(r->expires_at),
                     SQ_I(r->last_attempt_at), SQ_I(r->next_attempt_at), SQ_I(r->failures),
-                    SQ_T(r->node), SQ_I(r->updated_at));
+                    SQ_T(r->node), SQ_I(r->updated_at), SQ_T(r->registrar_ip));
     if (rc == ST_OK && changes == 0) rc = ST_NOTFOUND;
     return rc;
 }

@@ -1143,6 +1143,7 @@ static void test_registrations(void **state)
     assert_int_equal(st->ops->reg_status_get(st, r1.id, &g), ST_NOTFOUND);
     reg_status_t s1 = {.carrier_id = r1.id, .state = REG_REGISTERING, .updated_at = 10};
     strcpy(s1.node, "node-a");
+    strcpy(s1.registrar_ip, "192.0.2.7");
     assert_int_equal(st->ops->reg_status_put(st, &s1), ST_OK);
     s1.state = REG_REGISTERED;
     s1.last_code = 200;
@@ -1156,6 +1157,7 @@ static void test_registrations(void **state)
     assert_string_equal(g.reason, "OK");
     assert_int_equal(g.expires_at, 1700003600);
     assert_string_equal(g.node, "node-a");
+    assert_string_equal(g.registrar_ip, "192.0.2.7");
     assert_string_equal(g.carrier_uuid, r1.uuid);
     assert_string_equal(g.carrier_name, "Reg one");
     assert_string_equal(g.account_auth_id, "MA000000000000000001");

@@ -11,6 +11,7 @@ CREATE TABLE registrations (
   next_attempt_at BIGINT NOT NULL DEFAULT 0,
   failures        INTEGER NOT NULL DEFAULT 0,
   node            TEXT COLLATE "C" NOT NULL DEFAULT '',
+  registrar_ip    TEXT COLLATE "C" NOT NULL DEFAULT '',
   updated_at      BIGINT NOT NULL
 );
 CREATE INDEX registrations_state ON registrations(state);

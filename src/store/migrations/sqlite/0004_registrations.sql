@@ -12,6 +12,7 @@ CREATE TABLE registrations (
   next_attempt_at INTEGER NOT NULL DEFAULT 0,
   failures        INTEGER NOT NULL DEFAULT 0,
   node            TEXT    NOT NULL DEFAULT '',
+  registrar_ip    TEXT    NOT NULL DEFAULT '',  -- as resolved (SIP.md §3: an inbound gateway)
   updated_at      INTEGER NOT NULL
 );
 CREATE INDEX registrations_state ON registrations(state);
