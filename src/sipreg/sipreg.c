@@ -111,6 +111,7 @@ typedef struct reg {
     bool held;                   /* this node holds the carrier's lock */
     bool seen;                   /* found by the current reload */
     bool gone;                   /* deleted or lost: unregister, then free */
+    bool ghost;                  /* the old binding of a changed carrier, unregistering */
     double due;                  /* next REGISTER (monotonic); 0 = none planned */
     reg_status_t st;
     bool counted;                /* st.state counted in g_by_state */
@@ -137,6 +138,8 @@ struct sipreg {
     probe_t **probes;
     size_t nprobes;
     uint64_t reloads;
+    reg_t **ghosts;              /* old bindings being removed (Expires: 0) */
+    size_t nghosts, gcap;
     double next_sig, next_full;
 };
 
@@ -231,6 +234,7 @@ static void set_state(reg_t *g, reg_state_t s)
 static void save(sipreg_t *r, reg_t *g)
 {
     cerr_t e;
+    if (g->ghost) return; /* the carrier's state is its new registration's */
     g->st.updated_at = clock_now();
     snprintf(g->st.node, sizeof g->st.node, "%s", r->node);
     if (reg_status_save(r->core, &g->st, &e) != C_OK && e.code != CE_NOTFOUND)
@@ -366,7 +370,10 @@ static reg_t *find_call(sipreg_t *r, sip_str_t call_id)
     }
     if (d == at || d == call_id.p || d[-1] != '-') return NULL;
     reg_t *g = find_id(r, id);
-    return g && sip_str_ieq(call_id, g->call_id) ? g : NULL;
+    if (g && sip_str_ieq(call_id, g->call_id)) return g;
+    for (size_t i = 0; i < r->nghosts; i++)
+        if (sip_str_ieq(call_id, r->ghosts[i]->call_id)) return r->ghosts[i];
+    return NULL;
 }
 
 static void answer_challenge(sipreg_t *r, reg_t *g, const sip_msg_t *m)
@@ -796,7 +803,22 @@ static void reload(sipreg_t *r)
                 fresh->seen = true;
                 for (size_t i = 0; i < r->nregs; i++)
                     if (r->regs[i] == g) r->regs[i] = fresh;
-                reg_free(g);
+                if (held && g->st.state == REG_REGISTERED && !g->gone) {
+                    /* the old binding: Expires: 0 with the old credentials,
+                     * to the old registrar, on its own Call-ID */
+                    count_state(g, false);
+                    g->held = false;
+                    g->ghost = true;
+                    g->tx = false;
+                    attempt(r, g, true);
+                    if (r->nghosts == r->gcap) {
+                        r->gcap = r->gcap ? r->gcap * 2 : 8;
+                        r->ghosts = xrealloc(r->ghosts, r->gcap * sizeof *r->ghosts);
+                    }
+                    r->ghosts[r->nghosts++] = g;
+                } else {
+                    reg_free(g);
+                }
                 g = fresh;
                 if (held) {
                     count_state(g, true);
@@ -852,6 +874,13 @@ static void reload(sipreg_t *r)
 static void drop_gone(sipreg_t *r)
 {
     size_t w = 0;
+    for (size_t i = 0; i < r->nghosts; i++) {
+        reg_t *g = r->ghosts[i];
+        if (!g->tx) reg_free(g);
+        else r->ghosts[w++] = g;
+    }
+    r->nghosts = w;
+    w = 0;
     for (size_t i = 0; i < r->nregs; i++) {
         reg_t *g = r->regs[i];
         if (g->gone && !g->tx) {
@@ -873,6 +902,18 @@ static double run_timers(sipreg_t *r, double now)
 {
     double next = now + 0.5;
     int starts = 0;
+    for (size_t i = 0; i < r->nghosts; i++) {
+        reg_t *g = r->ghosts[i];
+        if (!g->tx) continue;
+        if (now - g->tx_start >= 64 * r->t1) {
+            g->tx = false;
+        } else if (now >= g->retx_at) {
+            send_req(r, g);
+            g->retx_iv = g->retx_iv * 2 > 4.0 ? 4.0 : g->retx_iv * 2;
+            g->retx_at = now + g->retx_iv;
+        }
+        if (g->tx && g->retx_at < next) next = g->retx_at;
+    }
     for (size_t i = 0; i < r->nregs; i++) {
         reg_t *g = r->regs[i];
         if (!g->held && !g->unreg) continue;
@@ -998,6 +1039,10 @@ static void *sipreg_main(void *arg)
         reg_free(r->regs[i]);
     }
     r->nregs = 0;
+    for (size_t i = 0; i < r->nghosts; i++) reg_free(r->ghosts[i]);
+    free(r->ghosts);
+    r->ghosts = NULL;
+    r->nghosts = 0;
     for (size_t i = 0; i < r->nprobes; i++) probe_free(r->probes[i]);
     free(r->probes);
     r->probes = NULL;

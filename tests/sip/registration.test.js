@@ -137,6 +137,20 @@ describe('registration client (SIP.md §5)', () => {
     assert.equal(s.failures, 0);
   });
 
+  test('PATCH of the registrar: registered at the new one, Expires: 0 to the old one', async () => {
+    const c = await mkReg(regs.sha, {});
+    const user = `user${idx}`;
+    await waitState(c.id, 'registered');
+    const mine = (rg) => rg.registers().filter((x) => x.ct.includes(`sip:${user}@`));
+    const oldCi = mine(regs.sha)[0].ci;
+    const r = await call('PATCH', `${CARRIERS}/${c.id}`, { sip_gateway: { ipv4: regs.brief.ip, port: regs.brief.port } });
+    assert.equal(r.status, 200, r.text);
+    await until('registered at the new registrar', async () => mine(regs.brief).some((x) => x.auth), 5000);
+    await waitState(c.id, 'registered');
+    await until('Expires: 0 at the old one', () => mine(regs.sha).some((x) => x.ci === oldCi && x.exp === '0'), 5000);
+    assert.notEqual(mine(regs.brief)[0].ci, oldCi, 'a new registration, a new Call-ID');
+  });
+
   test('503 with Retry-After: backs off at least that long', async () => {
     const c = await mkReg(regs.down, {});
     const s = await until('a 503', async () => {
