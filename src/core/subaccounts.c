@@ -72,11 +72,20 @@ int sub_update(core_t *c, const account_t *caller, const char *auth_id, const ch
     account_t a;
     if (name && !core_text_ok(name, 64))
         return cerr(e, CE_INVALID, "invalid name: 1-64 characters, no control characters");
-    if (load_sub(c, caller, auth_id, &a, e) != C_OK) return C_ERR;
-    if (name) snprintf(a.name, sizeof a.name, "%s", name);
-    if (enabled >= 0) a.enabled = enabled != 0;
-    a.modified_at = clock_now();
-    if (c->st->ops->account_update(c->st, &a) != ST_OK) return core_st(e, ST_ERR, NULL);
+    /* Read, change one field and write the row back in one write
+     * transaction, the row read under its lock (SQLite: BEGIN IMMEDIATE;
+     * PostgreSQL: account_by_auth_id locks FOR UPDATE inside it): else a
+     * rename racing a disable writes back the enabled flag it read and
+     * undoes the disable (issue 15). */
+    if (core_begin(c, e) != C_OK) return C_ERR;
+    int rc = load_sub(c, caller, auth_id, &a, e);
+    if (rc == C_OK) {
+        if (name) snprintf(a.name, sizeof a.name, "%s", name);
+        if (enabled >= 0) a.enabled = enabled != 0;
+        a.modified_at = clock_now();
+        if (c->st->ops->account_update(c->st, &a) != ST_OK) rc = core_st(e, ST_ERR, NULL);
+    }
+    if (core_end(c, rc, e) != C_OK) return C_ERR;
     acct_cache_invalidate();
     return C_OK;
 }
