@@ -119,7 +119,7 @@ static void check_gateway(const carrier_t *cr, size_t i, faults_t *f)
 
 void carrier_check(const carrier_t *cr, faults_t *f)
 {
-    if (!core_text_ok(cr->name, 100))
+    if (!core_text_fits(cr->name, 100, MODEL_CARRIER_NAME_SZ))
         fault_add(f, "carrier_name", "1-100 characters, no control characters");
     if (cr->ngw == 0) fault_add(f, "sip_gateway", "required: a carrier needs a gateway");
     if (cr->ngw > CARRIER_MAX_GATEWAYS)
@@ -473,7 +473,7 @@ static bool has_space(const char *s)
 
 static void set_user(const char *v, const char *path, char *dst, size_t sz, faults_t *f)
 {
-    if (!core_text_ok(v, 64) || has_space(v))
+    if (!core_text_fits(v, 64, sz) || has_space(v))
         fault_add(f, path, "1-64 characters, no whitespace");
     else snprintf(dst, sz, "%s", v);
 }
@@ -548,9 +548,14 @@ static void apply_byoc(core_t *c, carrier_t *cr, const carrier_byoc_in_t *in, bo
         size_t n = strlen(s);
         while (n && (*s == ' ' || *s == '\t')) { s++; n--; }
         while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
-        if (n >= sizeof cr->name) n = sizeof cr->name - 1;
-        memcpy(cr->name, s, n);
-        cr->name[n] = '\0';
+        if (n >= sizeof cr->name) {
+            /* too long for the buffer: refused, never cut (a cut kept the
+             * first 100 characters of a longer name, or split one) */
+            fault_add(f, "carrier_name", "1-100 characters, no control characters");
+        } else {
+            memcpy(cr->name, s, n);
+            cr->name[n] = '\0';
+        }
         /* carrier_check() judges the trimmed name */
     } else if (create) {
         fault_add(f, "carrier_name", "required");

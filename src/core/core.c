@@ -20,6 +20,9 @@ int cerr(cerr_t *e, ce_t code, const char *fmt, ...)
         e->code = code;
         vsnprintf(e->msg, sizeof e->msg, fmt, ap);
         va_end(ap);
+        /* a message quoting its input with %.32s, or cut to fit e->msg,
+         * may end in half a character: never answer invalid UTF-8 */
+        utf8_clip_invalid(e->msg);
     }
     return C_ERR;
 }
@@ -41,6 +44,11 @@ bool core_text_ok(const char *s, size_t max)
         if (ch != ' ') visible = true;
     }
     return visible; /* all blanks is not a name */
+}
+
+bool core_text_fits(const char *s, size_t max, size_t bufsz)
+{
+    return strlen(s) < bufsz && core_text_ok(s, max);
 }
 
 /* ---- the store seam (core_store.h) ---- */

@@ -49,6 +49,12 @@ int cerr(cerr_t *e, ce_t code, const char *fmt, ...) ND_PRINTF(3, 4);
 /* A name or filter value: valid UTF-8, 1..max characters (code points),
  * no control characters (C0, DEL, C1, U+2028/9), not only spaces. */
 bool core_text_ok(const char *s, size_t max);
+/* core_text_ok, and it fits a buffer of bufsz bytes with its NUL: the
+ * check for a text that is stored, because the storage's unit is the byte
+ * (MODEL_*_SZ).  A text checked in characters only and then copied into a
+ * smaller byte buffer was cut in the middle of a character (issue 15: 22 x
+ * "\u20ac" as a region is 66 bytes, stored cut at 64, invalid UTF-8). */
+bool core_text_fits(const char *s, size_t max, size_t bufsz);
 
 struct sec_key;
 struct store;

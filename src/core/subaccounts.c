@@ -34,7 +34,7 @@ int sub_create(core_t *c, const account_t *caller, const char *name, bool enable
     memset(out, 0, sizeof *out);
     if (main_only(caller, e) != C_OK) return C_ERR;
     if (name == NULL) return cerr(e, CE_INVALID, "missing required parameter: name");
-    if (!core_text_ok(name, 64)) return cerr(e, CE_INVALID, "invalid name: 1-64 characters, no control characters");
+    if (!core_text_fits(name, 64, MODEL_NAME_SZ)) return cerr(e, CE_INVALID, "invalid name: 1-64 characters, no control characters");
     account_t a = {.parent_id = caller->id, .enabled = enabled};
     snprintf(a.name, sizeof a.name, "%s", name);
     a.created_at = a.modified_at = clock_now();
@@ -70,7 +70,7 @@ int sub_update(core_t *c, const account_t *caller, const char *auth_id, const ch
                int enabled, cerr_t *e)
 {
     account_t a;
-    if (name && !core_text_ok(name, 64))
+    if (name && !core_text_fits(name, 64, MODEL_NAME_SZ))
         return cerr(e, CE_INVALID, "invalid name: 1-64 characters, no control characters");
     /* Read, change one field and write the row back in one write
      * transaction, the row read under its lock (SQLite: BEGIN IMMEDIATE;
