@@ -51,17 +51,20 @@ static const char *k_serve_usage =
     "                           (SIGHUP reopens it, for log rotation)\n"
     "  --metrics-token-file F   GET /metrics wants the token in F     NUMBERD_METRICS_TOKEN_FILE\n"
     "                           as Authorization: Bearer (or the token itself in\n"
-    "                           NUMBERD_METRICS_TOKEN; at least 16 characters; default: open)\n"
+    "                           NUMBERD_METRICS_TOKEN; at least 16 characters)\n"
+    "  --metrics-open           GET /metrics open, without a token    NUMBERD_METRICS_OPEN (1 = on)\n"
+    "                           (for Prometheus setups that want it; by\n"
+    "                           default, without a token, it answers 401)\n"
     "  --shutdown-timeout S     seconds requests in flight may take   NUMBERD_SHUTDOWN_TIMEOUT (10)\n"
     "                           to finish at SIGTERM/SIGINT\n"
     "  --demo                   on an empty database, create a demo   NUMBERD_DEMO (1 = on)\n"
     "                           account and inventory and print its\n"
     "                           credentials and a curl command\n"
     "\n"
-    "unauthenticated endpoints for operators:\n"
+    "endpoints for operators (no account credentials):\n"
     "  GET /healthz             200 while the process answers\n"
     "  GET /readyz              200 while the database answers, else (or when stopping) 503\n"
-    "  GET /metrics             Prometheus text format (token: see --metrics-token-file)\n"
+    "  GET /metrics             Prometheus text format (a token unless --metrics-open)\n"
     "\n"
     "signals:\n"
     "  SIGINT, SIGTERM          stop accepting, finish requests in flight (--shutdown-timeout),\n"
@@ -263,7 +266,7 @@ int cli_serve(int argc, char **argv)
                *token_file = NULL, *level_s = NULL, *key_file = NULL, *log_file = NULL,
                *mtoken_file = NULL, *drain_s = NULL, *authfail_s = NULL, *perip_s = NULL,
                *timeout_s = NULL;
-    bool demo = false;
+    bool demo = false, metrics_open = false;
     /* each option once, with its variable and default (k_serve_usage documents them) */
     opt_t opts[] = {
         CLI_OPT("listen", &listen, "NUMBERD_LISTEN", "127.0.0.1:8080"),
@@ -280,6 +283,7 @@ int cli_serve(int argc, char **argv)
         CLI_OPT("metrics-token-file", &mtoken_file, "NUMBERD_METRICS_TOKEN_FILE", NULL),
         CLI_OPT("shutdown-timeout", &drain_s, "NUMBERD_SHUTDOWN_TIMEOUT", "10"),
         CLI_FLAG("demo", &demo, "NUMBERD_DEMO"),
+        CLI_FLAG("metrics-open", &metrics_open, "NUMBERD_METRICS_OPEN"),
     };
     int idx = cli_parse_opts(argc, argv, usage, opts, ND_ARRAY_LEN(opts), &db);
     if (idx == -1) return 0;
@@ -364,6 +368,7 @@ int cli_serve(int argc, char **argv)
         ids_hash_secret(token, strlen(token), ctx.admin_hash);
         ids_wipe(token, sizeof token);
     }
+    ctx.metrics_open = metrics_open;
     if (mtoken[0]) {
         ctx.metrics_auth = true;
         ids_hash_secret(mtoken, strlen(mtoken), ctx.metrics_hash);
@@ -401,7 +406,8 @@ int cli_serve(int argc, char **argv)
     log_msg(LOG_INFO, "numberd %s listening on http://%s%s%s:%u (%s, %u threads, admin API %s, "
             "metrics %s)",
             ND_VERSION, v6 ? "[" : "", host, v6 ? "]" : "", bound, core_backend(&ctx.core),
-            threads, ctx.admin_enabled ? "on" : "off", ctx.metrics_auth ? "with token" : "open");
+            threads, ctx.admin_enabled ? "on" : "off",
+            ctx.metrics_auth ? "with token" : ctx.metrics_open ? "open" : "off (no token)");
     if (demo && demo_setup(&ctx.core, host, bound) != C_OK) {
         http_server_stop(srv);
         cli_close_core(&ctx.core);

@@ -4,6 +4,7 @@
 #include "core/core_int.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,10 +90,22 @@ int core_begin(core_t *c, cerr_t *e)
     return C_OK;
 }
 
+/* Bumped by every committed outermost write transaction of this process
+ * (and every import batch): /metrics recounts its inventory gauges only
+ * when it moved (api/ops.c). */
+static atomic_uint_fast64_t g_write_gen;
+
+uint64_t core_write_generation(void) { return atomic_load_explicit(&g_write_gen, memory_order_relaxed); }
+
+void core_note_write(void) { atomic_fetch_add_explicit(&g_write_gen, 1, memory_order_relaxed); }
+
 int core_commit(core_t *c, cerr_t *e)
 {
     int rc = c->st->ops->tx_commit(c->st);
-    if (t_depth > 0 && --t_depth == 0) held_settle(rc == ST_OK);
+    if (t_depth > 0 && --t_depth == 0) {
+        held_settle(rc == ST_OK);
+        if (rc == ST_OK) core_note_write();
+    }
     return rc == ST_OK ? C_OK : core_st(e, ST_ERR, "commit");
 }
 

@@ -56,6 +56,13 @@ bool core_text_ok(const char *s, size_t max);
  * "\u20ac" as a region is 66 bytes, stored cut at 64, invalid UTF-8). */
 bool core_text_fits(const char *s, size_t max, size_t bufsz);
 
+/* A number that changes whenever this process commits a write (a write
+ * transaction, an import): a cache of something read from the database
+ * (the /metrics inventory gauges) is stale when it moved.  Writes of other
+ * nodes do not move it: such caches bound their age as well. */
+uint64_t core_write_generation(void);
+void core_note_write(void);
+
 struct sec_key;
 struct store;
 

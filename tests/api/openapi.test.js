@@ -1,4 +1,6 @@
 'use strict';
+// /metrics needs a token by default (issue 15): opened for this file's servers.
+process.env.NUMBERD_METRICS_OPEN = '1';
 // Issue 9: the OpenAPI document, docs/openapi.json.
 //
 //  a. It is valid OpenAPI 3.1 (@seriousme/openapi-schema-validator, a
