@@ -318,17 +318,23 @@ static int check_all(const carrier_t *cr, cerr_t *e)
     return C_ERR;
 }
 
-/* A name taken by another carrier of the account? */
+/* A name taken by another carrier of the same owner (the main account's
+ * own carriers, or one subaccount's: names are unique per owner, so that a
+ * subaccount never learns its parent's or siblings' names -- issue 15,
+ * migrations 0007/0006)? */
 static int name_taken(core_t *c, const carrier_t *cr, bool *taken)
 {
-    carrier_t other;
+    carrier_t other[8];
     size_t n = 0;
     int64_t total = 0;
     *taken = false;
-    if (c->st->ops->carrier_list(c->st, cr->account_id, 0, cr->name, 1, 0, &other, &n, &total) != ST_OK)
+    /* sub filter: the subaccount's carriers; 0 lists the account's all, of
+     * which only the main account's own (sub_id 0) share its names */
+    if (c->st->ops->carrier_list(c->st, cr->account_id, cr->sub_id, cr->name, 8, 0, other, &n, &total) != ST_OK)
         return C_ERR;
-    *taken = n == 1 && other.id != cr->id;
-    carrier_clear_rows(&other, n);
+    for (size_t i = 0; i < n; i++)
+        if (other[i].id != cr->id && other[i].sub_id == cr->sub_id) *taken = true;
+    carrier_clear_rows(other, n);
     return C_OK;
 }
 
