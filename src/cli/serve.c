@@ -33,6 +33,7 @@ static const char *k_serve_usage =
     "  --threads N              HTTP worker threads                   NUMBERD_THREADS (cores)\n"
     "  --aging-days D           days an unrented number ages          NUMBERD_AGING_DAYS (45)\n"
     "  --rate-limit N/S         requests per S seconds per account    NUMBERD_RATE_LIMIT (300/5; 0 = off)\n"
+    "                           (a main account's, its subaccounts' included)\n"
     "  --auth-fail-limit N/S    after N failed authentications in S   NUMBERD_AUTH_FAIL_LIMIT (20/60; 0 = off)\n"
     "                           seconds from one address (IPv6: its /64), answer 429 with\n"
     "                           Retry-After to that address for S seconds\n"

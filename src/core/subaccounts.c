@@ -95,8 +95,18 @@ int sub_delete(core_t *c, const account_t *caller, const char *auth_id, cerr_t *
     account_t a;
     if (core_begin(c, e) != C_OK) return C_ERR;
     int rc = load_sub(c, caller, auth_id, &a, e);
-    if (rc == C_OK && c->st->ops->sub_delete(c->st, caller->id, a.id) != ST_OK)
-        rc = core_st(e, ST_ERR, NULL);
+    if (rc == C_OK) {
+        int st = c->st->ops->sub_delete(c->st, caller->id, a.id);
+        /* its applications and carriers become the main account's, whose
+         * own names they must not repeat (names are unique per owner,
+         * docs/SECURITY.md); the main account sees both, so saying so
+         * leaks nothing */
+        if (st == ST_CONFLICT)
+            rc = cerr(e, CE_CONFLICT, "an application or carrier of subaccount %s has the name of one "
+                      "of yours: rename or delete one of them first", a.auth_id);
+        else if (st != ST_OK)
+            rc = core_st(e, ST_ERR, NULL);
+    }
     if (core_end(c, rc, e) != C_OK) return C_ERR;
     acct_cache_invalidate();
     return C_OK;

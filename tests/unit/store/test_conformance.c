@@ -787,6 +787,18 @@ static void test_subaccounts(void **state)
     assert_int_equal(st->ops->account_by_id(st, s1, &u), ST_OK);
     owned_number_t before;
     assert_int_equal(st->ops->number_get_owned(st, a, s1, "14155550001", &before), ST_OK);
+    /* the parent has a carrier of the same name: its names are its own
+     * (issue 15), so the move would repeat one -- ST_CONFLICT, and after
+     * the rollback nothing moved */
+    carrier_t clash = carrier(a, "Sub trunk", "10000000000009", NULL, 0);
+    assert_int_equal(st->ops->carrier_insert(st, &clash), ST_OK);
+    assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
+    assert_int_equal(st->ops->sub_delete(st, a, s1), ST_CONFLICT);
+    st->ops->tx_rollback(st);
+    assert_int_equal(st->ops->account_by_id(st, s1, &u), ST_OK);
+    assert_int_equal(st->ops->number_get_owned(st, a, s1, "14155550001", &before), ST_OK);
+    int64_t in_use = 0;
+    assert_int_equal(st->ops->carrier_delete(st, a, clash.id, &in_use), ST_OK);
     assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
     assert_int_equal(st->ops->sub_delete(st, a, s1), ST_OK);
     assert_int_equal(st->ops->tx_commit(st), ST_OK);
