@@ -12,6 +12,8 @@
  *   subaccounts.h  subaccounts
  *   apps.h         applications
  *   idem.h         Idempotency-Key
+ *   pricing.h      the Plivo Pricing object's phone-number part
+ *   compliance.h   the Plivo phone-number compliance reads and link
  *
  * (and the pure ones: e164.h, country.h, money.h, ids.h, net.h, csv.h,
  * secrets.h, ratelimit.h, authfail.h, invgen.h).
@@ -62,6 +64,11 @@ bool core_text_fits(const char *s, size_t max, size_t bufsz);
  * nodes do not move it: such caches bound their age as well. */
 uint64_t core_write_generation(void);
 void core_note_write(void);
+
+/* A boolean as the official SDKs spell it in a query or a form:
+ * true/false in any case (Python and .NET send True/False) or 1/0 (PHP's
+ * http_build_query).  C_ERR for anything else. */
+int core_parse_bool(const char *s, bool *out);
 
 struct sec_key;
 struct store;
