@@ -43,6 +43,8 @@ typedef struct {
     uint8_t admin_hash[IDS_HASH_SZ];
     ratelimit_t *rl;       /* NULL: no limit */
     bool metrics_auth;     /* GET /metrics wants Authorization: Bearer <metrics token> */
+    bool metrics_open;     /* --metrics-open: without a token, GET /metrics is open;
+                            * with neither, it is refused (401) */
     uint8_t metrics_hash[IDS_HASH_SZ];
     atomic_bool stopping;  /* shutdown has begun: GET /readyz answers 503 */
     authfail_t *af;        /* failed authentications per address; NULL: no limit */

@@ -63,7 +63,7 @@ static void authfail_note(http_req_t *req)
     af_failure(ctx->af, req->client, clock_now());
 }
 
-static int rate_check(http_req_t *req, http_resp_t *resp, int64_t account_id);
+static int rate_check(http_req_t *req, http_resp_t *resp, const account_t *who);
 
 int api_auth_plivo(http_req_t *req, http_resp_t *resp, account_t *out)
 {
@@ -95,7 +95,7 @@ int api_auth_plivo(http_req_t *req, http_resp_t *resp, account_t *out)
         api_error(req, resp, 401, "authentication failed");
         return C_ERR;
     }
-    return rate_check(req, resp, out->id);
+    return rate_check(req, resp, out);
 }
 
 int api_auth_byoc_scopes(http_req_t *req, http_resp_t *resp, unsigned scope, account_t *out,
@@ -129,7 +129,7 @@ int api_auth_byoc_scopes(http_req_t *req, http_resp_t *resp, unsigned scope, acc
         return C_ERR;
     }
     if (scopes_out) *scopes_out = scopes;
-    return rate_check(req, resp, out->id);
+    return rate_check(req, resp, out);
 }
 
 int api_auth_byoc(http_req_t *req, http_resp_t *resp, unsigned scope, account_t *out)
@@ -137,11 +137,15 @@ int api_auth_byoc(http_req_t *req, http_resp_t *resp, unsigned scope, account_t 
     return api_auth_byoc_scopes(req, resp, scope, out, NULL);
 }
 
-/* The per-account request budget (429 with Retry-After when spent). */
-static int rate_check(http_req_t *req, http_resp_t *resp, int64_t account_id)
+/* The per-account request budget (429 with Retry-After when spent).  The
+ * budget is the main account's: a subaccount's requests are charged to its
+ * parent, else each subaccount (and there is no cap on them) would bring a
+ * budget of its own and multiply the main account's (issue 15). */
+static int rate_check(http_req_t *req, http_resp_t *resp, const account_t *who)
 {
     api_ctx_t *ctx = req->app;
     unsigned retry;
+    int64_t account_id = who->parent_id ? who->parent_id : who->id;
     if (!rl_check(ctx->rl, account_id, clock_now(), &retry)) {
         metrics_count(MET_RATE_LIMITED);
         char ra[16];

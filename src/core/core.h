@@ -51,6 +51,19 @@ int cerr(cerr_t *e, ce_t code, const char *fmt, ...) ND_PRINTF(3, 4);
 /* A name or filter value: valid UTF-8, 1..max characters (code points),
  * no control characters (C0, DEL, C1, U+2028/9), not only spaces. */
 bool core_text_ok(const char *s, size_t max);
+/* core_text_ok, and it fits a buffer of bufsz bytes with its NUL: the
+ * check for a text that is stored, because the storage's unit is the byte
+ * (MODEL_*_SZ).  A text checked in characters only and then copied into a
+ * smaller byte buffer was cut in the middle of a character (issue 15: 22 x
+ * "\u20ac" as a region is 66 bytes, stored cut at 64, invalid UTF-8). */
+bool core_text_fits(const char *s, size_t max, size_t bufsz);
+
+/* A number that changes whenever this process commits a write (a write
+ * transaction, an import): a cache of something read from the database
+ * (the /metrics inventory gauges) is stale when it moved.  Writes of other
+ * nodes do not move it: such caches bound their age as well. */
+uint64_t core_write_generation(void);
+void core_note_write(void);
 
 /* A boolean as the official SDKs spell it in a query or a form:
  * true/false in any case (Python and .NET send True/False) or 1/0 (PHP's

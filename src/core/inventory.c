@@ -311,6 +311,7 @@ static void import_free(inv_import_t *im, bool commit, int *rc)
 {
     int r = im->c->st->ops->import_end(im->sim, commit);
     if (rc) *rc = r;
+    if (commit) core_note_write(); /* its batches committed on their own connection */
     csv_free(im->csv);
     inv_result_free(&im->res);
     free(im);

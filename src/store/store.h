@@ -173,7 +173,10 @@ typedef struct store_ops {
     /* name, enabled, modified_at of an existing account */
     int (*account_update)(store_t *st, const account_t *a);
     /* moves the subaccount's numbers, applications and carriers to its parent, then
-     * deletes it (call inside a write transaction) */
+     * deletes it (call inside a write transaction).  ST_CONFLICT: an
+     * application or carrier of the subaccount has the name of one of the
+     * parent's own (names are unique per owner); nothing is moved then, as
+     * the caller rolls back */
     int (*sub_delete)(store_t *st, int64_t parent_id, int64_t sub_id);
 
     /* ---- applications.  sub_id > 0 restricts to that subaccount's. ---- */

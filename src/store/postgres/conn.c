@@ -4,6 +4,7 @@
  * store statuses, transactions, open/close, ping, and the ops table.
  * The reasoning behind the backend's locking heads pgInt.h. */
 #include "store/postgres/pgInt.h"
+#include "util/redact.h"
 
 #include "util/log.h"
 #include "util/metrics.h"
@@ -199,7 +200,9 @@ static PGconn *pg_connect(const char *url, char **err)
         PQclear(r);
     }
     if (why) {
-        char *msg = xstrdup(why);
+        /* libpq may quote the URL, or its password bare ('invalid
+         * percent-encoded token: "..."'): the message leaves without it */
+        char *msg = redact_dup_url(why, url);
         size_t n = strlen(msg);
         while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' ')) msg[--n] = '\0';
         if (err) *err = msg;
