@@ -65,22 +65,34 @@ static void authfail_note(http_req_t *req)
 
 static int rate_check(http_req_t *req, http_resp_t *resp, int64_t account_id);
 
+/* A credential check that could not reach the database: 503 with
+ * Retry-After, and NOT a failed authentication -- an outage must not make
+ * every client at an address look like a password guesser (a 429 flood
+ * once the database is back). */
+static int auth_unavailable(http_req_t *req, http_resp_t *resp, const cerr_t *e)
+{
+    api_core_error(req, resp, e);
+    return C_ERR;
+}
+
 int api_auth_plivo(http_req_t *req, http_resp_t *resp, account_t *out)
 {
     api_ctx_t *ctx = req->app;
     char decoded[API_BASIC_BUFSZ];
     const char *id, *secret, *path_id;
+    cerr_t e = {.code = CE_AUTH};
     int ok = C_ERR;
 
     if (authfail_blocked(req, resp) != C_OK) return C_ERR;
     if (api_parse_basic(http_header(req, "Authorization"), decoded, &id, &secret) == C_OK &&
-        acct_auth_basic(&ctx->core, id, secret, out) == C_OK &&
+        acct_auth_basic(&ctx->core, id, secret, out, &e) == C_OK &&
         /* The path's account must be the caller's own. */
         (path_id = http_param(req, "auth_id")) != NULL && strcmp(path_id, out->auth_id) == 0) {
         ok = C_OK;
         snprintf(req->account, sizeof req->account, "%s", out->auth_id);
     }
     ids_wipe(decoded, sizeof decoded);
+    if (ok != C_OK && e.code == CE_UNAVAILABLE) return auth_unavailable(req, resp, &e);
     if (ok != C_OK) {
         authfail_note(req);
         api_error(req, resp, 401, "authentication failed");
@@ -94,9 +106,11 @@ int api_auth_byoc(http_req_t *req, http_resp_t *resp, unsigned scope, account_t 
     api_ctx_t *ctx = req->app;
     const char *key;
     unsigned scopes = 0;
+    cerr_t e = {.code = CE_AUTH};
     if (authfail_blocked(req, resp) != C_OK) return C_ERR;
     if (api_parse_bearer(http_header(req, "Authorization"), &key) != C_OK ||
-        acct_auth_bearer(&ctx->core, key, out, &scopes) != C_OK) {
+        acct_auth_bearer(&ctx->core, key, out, &scopes, &e) != C_OK) {
+        if (e.code == CE_UNAVAILABLE) return auth_unavailable(req, resp, &e);
         authfail_note(req);
         api_error(req, resp, 401, "authentication failed: want Authorization: Bearer <API key>");
         return C_ERR;

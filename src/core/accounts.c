@@ -160,40 +160,52 @@ static void basic_key(const char *auth_id, const char *token, uint8_t out[IDS_HA
     ids_wipe(buf, sizeof buf);
 }
 
-int acct_auth_basic(core_t *c, const char *auth_id, const char *token, account_t *out)
+/* The reading of a credential lookup's status: not found is a wrong
+ * credential, anything else but ST_OK is the database's failure. */
+static int auth_st(cerr_t *e, int rc)
+{
+    if (rc == ST_NOTFOUND) return cerr(e, CE_AUTH, "authentication failed");
+    return core_st(e, rc, "authentication");
+}
+
+int acct_auth_basic(core_t *c, const char *auth_id, const char *token, account_t *out, cerr_t *e)
 {
     store_t *st = c->st;
     uint8_t h[IDS_HASH_SZ], key[IDS_HASH_SZ];
-    if (!ids_is_auth_id(auth_id, strlen(auth_id))) return C_ERR;
+    int rc;
+    if (!ids_is_auth_id(auth_id, strlen(auth_id))) return auth_st(e, ST_NOTFOUND);
     basic_key(auth_id, token, key);
     if (cache_get(key, out, NULL)) return C_OK;
     /* read the generation before the database: a change that lands in
      * between makes this entry stale at once */
     uint64_t gen = atomic_load_explicit(&g_acct_gen, memory_order_acquire);
     ids_hash_secret(token, strlen(token), h);
-    if (st->ops->account_by_auth_id(st, auth_id, out) != ST_OK) return C_ERR;
-    if (!ids_hash_equal(h, out->token_hash) || !out->enabled) return C_ERR;
+    if ((rc = st->ops->account_by_auth_id(st, auth_id, out)) != ST_OK) return auth_st(e, rc);
+    if (!ids_hash_equal(h, out->token_hash) || !out->enabled) return auth_st(e, ST_NOTFOUND);
     if (out->parent_id) {
         account_t parent;
-        if (st->ops->account_by_id(st, out->parent_id, &parent) != ST_OK || !parent.enabled)
-            return C_ERR;
+        if ((rc = st->ops->account_by_id(st, out->parent_id, &parent)) != ST_OK)
+            return auth_st(e, rc);
+        if (!parent.enabled) return auth_st(e, ST_NOTFOUND);
     }
     cache_put(key, out, 0, gen);
     return C_OK;
 }
 
-int acct_auth_bearer(core_t *c, const char *key, account_t *out, unsigned *scopes)
+int acct_auth_bearer(core_t *c, const char *key, account_t *out, unsigned *scopes, cerr_t *e)
 {
     store_t *st = c->st;
     uint8_t h[IDS_HASH_SZ];
     int64_t account_id;
+    int rc;
     /* The lookup is by hash: a timing difference can reveal at most a hash
      * prefix of a random 256-bit key, which does not help an attacker. */
     ids_hash_secret(key, strlen(key), h);
     if (cache_get(h, out, scopes)) return C_OK;
     uint64_t gen = atomic_load_explicit(&g_acct_gen, memory_order_acquire);
-    if (st->ops->apikey_lookup(st, h, &account_id, scopes) != ST_OK) return C_ERR;
-    if (st->ops->account_by_id(st, account_id, out) != ST_OK || !out->enabled) return C_ERR;
+    if ((rc = st->ops->apikey_lookup(st, h, &account_id, scopes)) != ST_OK) return auth_st(e, rc);
+    if ((rc = st->ops->account_by_id(st, account_id, out)) != ST_OK) return auth_st(e, rc);
+    if (!out->enabled) return auth_st(e, ST_NOTFOUND);
     cache_put(h, out, *scopes, gen);
     return C_OK;
 }

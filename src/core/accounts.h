@@ -18,11 +18,15 @@ typedef struct acct_created {
 int acct_create(core_t *c, const char *name, acct_created_t *out, cerr_t *e);
 int acct_apikey_create(core_t *c, const char *auth_id, unsigned scopes,
                        char key[IDS_APIKEY_SZ], cerr_t *e);
-/* Checks auth_id/token (constant-time).  Disabled accounts, and
- * subaccounts whose parent is gone, fail.  C_OK fills *out. */
-int acct_auth_basic(core_t *c, const char *auth_id, const char *token, account_t *out);
-/* Checks an API key; C_OK fills the (main) account and its scopes. */
-int acct_auth_bearer(core_t *c, const char *key, account_t *out, unsigned *scopes);
+/* Checks auth_id/token (constant-time).  C_OK fills *out.  C_ERR with
+ * CE_AUTH when the credential is wrong (unknown, wrong token, disabled,
+ * a subaccount whose parent is gone or disabled), or with CE_UNAVAILABLE
+ * when the database could not be asked: then nothing is known about the
+ * credential, and it must not count as a failed authentication. */
+int acct_auth_basic(core_t *c, const char *auth_id, const char *token, account_t *out, cerr_t *e);
+/* Checks an API key; C_OK fills the (main) account and its scopes.  C_ERR
+ * with CE_AUTH or CE_UNAVAILABLE, as acct_auth_basic. */
+int acct_auth_bearer(core_t *c, const char *key, account_t *out, unsigned *scopes, cerr_t *e);
 /* Empties every thread's credential cache: call after any change to an
  * account (enabled, deleted).  (Authentication results are cached per
  * thread for at most 2 s: accounts.c.) */
