@@ -132,7 +132,7 @@ static void test_count_on_commit(void **state)
     assert_int_equal(core_begin(&G.c, &e), C_OK);
     core_rollback(&G.c);
     assert_int_equal(core_commit(&G.c, &e), C_ERR);
-    assert_int_equal(e.code, CE_INTERNAL);
+    assert_int_equal(e.code, CE_UNAVAILABLE);
     assert_int_equal(metrics_value(MET_PURCHASES), v + 2);
 
     /* and the next transaction starts clean */
