@@ -447,7 +447,7 @@ static int import_apply(api_ctx_t *ctx, import_state_t *s, inv_result_t *res, ce
         goto done;
     }
     if (inv_import_begin(&ctx->core, s->dry_run, &im, e) != C_OK) goto done;
-    inv_import_pace(im, getenv("XB") ? (unsigned)atoi(getenv("XB")) : IMPORT_BATCH_MS);
+    inv_import_pace(im, IMPORT_BATCH_MS);
     chunk = xmalloc(IMPORT_CHUNK);
     size_t n;
     while ((n = fread(chunk, 1, IMPORT_CHUNK, s->spool)) > 0) {

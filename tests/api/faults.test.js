@@ -110,11 +110,11 @@ describe('slow clients beside a purchase load, two nodes', () => {
     const rest = lists.map((l, w) => l.slice(half[w].length));
 
     const run = buyers([A, B], [x, y], rest);
-    // an import of 40 rows sent 40 bytes every 100 ms (about 4 s)
+    // an import of 40 rows sent 40 bytes every 150 ms (about 6 s)
     const body = csv(COLS, SLOW.map(row));
     const imp = F.trickle(A.port, {
       path: '/admin/v1/inventory', headers: { Authorization: `Bearer ${A.adminToken}`, 'Content-Type': 'text/csv' },
-      body, step: 40, pauseMs: 100,
+      body, step: 40, pauseMs: 150,
     });
     // a search whose request line and headers come a byte every 15 ms
     const slowHead = F.trickle(B.port, {
@@ -143,11 +143,11 @@ describe('slow clients beside a purchase load, two nodes', () => {
     t.diagnostic(`baseline: ${baseRecs.length} purchases, p50 ${F.pct(baseMs, 50)} ms, max ${Math.max(...baseMs)} ms`);
     t.diagnostic(`beside the slow clients: ${recs.length} purchases, p50 ${F.pct(ms, 50)} ms, p99 ${F.pct(ms, 99)} ms, max ${Math.max(...ms)} ms`);
     t.diagnostic(`import upload ${ri.ms} ms, slow headers ${rh.ms} ms, slow body ${rb.ms} ms`);
-    // the upload lasts ~4 s: a lock held at its pace shows up as purchases
-    // that wait seconds.  Normal latency here is a few ms (two SQLite
-    // processes on one file take turns through the busy handler: up to a
-    // few hundred); a loaded CI machine gets 1.5 s of slack.
-    assert.ok(Math.max(...ms) < 1500, `a purchase waited ${Math.max(...ms)} ms`);
+    // the upload lasts ~6 s: a lock held at its pace shows up as purchases
+    // that wait for all of it.  Normal latency here is tens of ms (two
+    // SQLite processes on one file take turns through the busy handler: up
+    // to a few hundred); a loaded CI machine gets 2.5 s of slack.
+    assert.ok(Math.max(...ms) < 2500, `a purchase waited ${Math.max(...ms)} ms`);
     assert.ok(recs.filter((r) => r.t > 500 && r.t < ri.ms - 500).length > 20, 'purchases ran during the upload');
     const s = await B.admin('GET', '/admin/v1/inventory/stats');
     assert.equal(s.json.total, STOCK.length + 1 + SLOW.length, s.text);
