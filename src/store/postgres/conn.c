@@ -98,7 +98,7 @@ static void params_of_w(params_t *p, const sqlw_t *w)
 static const char *const *const sql_tables[] = {
     pg_sql_conn,  pg_sql_settings,    pg_sql_accounts, pg_sql_inventory,  pg_sql_numbers,
     pg_sql_owned, pg_sql_subaccounts, pg_sql_apps,     pg_sql_compliance, pg_sql_carriers,
-    pg_sql_idem,
+    pg_sql_idem,  pg_sql_credentials,
 };
 #define NTABLES (sizeof sql_tables / sizeof sql_tables[0])
 
@@ -810,6 +810,18 @@ static const store_ops_t pg_ops = {
     .account_count = pg_account_count,
     .apikey_insert = pg_apikey_insert,
     .apikey_lookup = pg_apikey_lookup,
+    /* the credential lifecycle */
+    .apikey_create = pg_apikey_create,
+    .apikey_by_hash = pg_apikey_by_hash,
+    .apikey_list = pg_apikey_list,
+    .apikey_revoke = pg_apikey_revoke,
+    .apikey_revoke_all = pg_apikey_revoke_all,
+    .apikey_touch = pg_apikey_touch,
+    .account_set_status = pg_account_set_status,
+    .account_set_token = pg_account_set_token,
+    .number_release_all = pg_number_release_all,
+    .cred_epoch_get = pg_cred_epoch_get,
+    .cred_epoch_bump = pg_cred_epoch_bump,
     /* inventory */
     .import_begin = pg_import_begin,
     .import_row = pg_import_row,
@@ -817,6 +829,8 @@ static const store_ops_t pg_ops = {
     .import_end = pg_import_end,
     .inventory_stats = pg_inventory_stats,
     .inventory_export = pg_inventory_export,
+    .inventory_rates = pg_inventory_rates,
+    .inventory_restrictions = pg_inventory_restrictions,
     /* numbers */
     .number_search = pg_number_search,
     .number_get_available = pg_number_get_available,
@@ -849,6 +863,8 @@ static const store_ops_t pg_ops = {
     .compliance_insert = pg_compliance_insert,
     .compliance_get = pg_compliance_get,
     .compliance_latest = pg_compliance_latest,
+    .compliance_list = pg_compliance_list,
+    .compliance_numbers = pg_compliance_numbers,
     /* carriers */
     .carrier_insert = pg_carrier_insert,
     .carrier_get = pg_carrier_get,

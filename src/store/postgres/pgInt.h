@@ -134,6 +134,8 @@ enum {
     Q_IMPORT_UPSERT,
     Q_STATS,
     Q_EXPORT,
+    Q_INV_RATES,
+    Q_INV_RESTRICTIONS,
     /* numbers.c */
     Q_NUMBER_GET_AVAILABLE,
     Q_NUMBER_GET_AVAILABLE_LOCK,
@@ -179,6 +181,8 @@ enum {
     Q_COMPLIANCE_INSERT,
     Q_COMPLIANCE_GET,
     Q_COMPLIANCE_LATEST,
+    Q_COMPLIANCE_LIST,
+    Q_COMPLIANCE_NUMBERS,
     /* carriers.c */
     Q_CARRIER_INSERT,
     Q_CARRIER_GET,
@@ -195,6 +199,19 @@ enum {
     Q_IDEM_LOCK,
     Q_IDEM_GET,
     Q_IDEM_PUT,
+    /* credentials.c */
+    Q_APIKEY_CREATE,
+    Q_APIKEY_BY_HASH,
+    Q_APIKEY_LIST,
+    Q_APIKEY_REVOKE,
+    Q_APIKEY_REVOKE_ALL,
+    Q_APIKEY_TOUCH,
+    Q_ACCOUNT_SET_STATUS,
+    Q_ACCOUNT_SET_TOKEN,
+    Q_RELEASE_ALL_INVENTORY,
+    Q_RELEASE_ALL_CUSTOMER,
+    Q_CRED_EPOCH_GET,
+    Q_CRED_EPOCH_BUMP,
     Q__COUNT
 };
 
@@ -212,6 +229,7 @@ extern const char *const pg_sql_apps[Q__COUNT];
 extern const char *const pg_sql_compliance[Q__COUNT];
 extern const char *const pg_sql_carriers[Q__COUNT];
 extern const char *const pg_sql_idem[Q__COUNT];
+extern const char *const pg_sql_credentials[Q__COUNT];
 
 /* The SQL text of fixed statement `which` (static storage). */
 const char *pg_sql(int which);
@@ -472,6 +490,20 @@ int pg_apikey_insert(store_t *st, int64_t account_id, const uint8_t hash[IDS_HAS
                      unsigned scopes);
 int pg_apikey_lookup(store_t *st, const uint8_t hash[IDS_HASH_SZ], int64_t *account_id,
                      unsigned *scopes);
+/* credentials.c */
+int pg_apikey_create(store_t *st, apikey_t *k);
+int pg_apikey_by_hash(store_t *st, const uint8_t hash[IDS_HASH_SZ], apikey_t *out);
+int pg_apikey_list(store_t *st, int64_t account_id, int limit, int offset, apikey_t *rows,
+                   size_t *nrows, int64_t *total);
+int pg_apikey_revoke(store_t *st, int64_t account_id, int64_t key_id, int64_t now);
+int pg_apikey_revoke_all(store_t *st, int64_t account_id, int64_t now);
+int pg_apikey_touch(store_t *st, int64_t key_id, int64_t now);
+int pg_account_set_status(store_t *st, int64_t id, int status, int64_t now);
+int pg_account_set_token(store_t *st, int64_t id, const uint8_t hash[IDS_HASH_SZ],
+                         const uint8_t *old_hash, int64_t old_until, int64_t now);
+int pg_number_release_all(store_t *st, int64_t owner_id, bool to_available, int64_t *released);
+int pg_cred_epoch_get(store_t *st, int64_t *epoch);
+int pg_cred_epoch_bump(store_t *st);
 int pg_account_by_id(store_t *st, int64_t id, account_t *out);
 int64_t pg_account_count(store_t *st);
 /* inventory.c */
@@ -482,6 +514,9 @@ int pg_import_end(store_import_t *im, bool commit);
 int pg_inventory_stats(store_t *st, store_stats_cb cb, void *ud);
 int pg_inventory_export(store_t *st, const char *country_iso, int state, store_inv_cb cb,
                         void *ud);
+int pg_inventory_rates(store_t *st, const char *country_iso, store_rate_cb cb, void *ud);
+int pg_inventory_restrictions(store_t *st, const char *country_iso, const char *type,
+                              store_restriction_cb cb, void *ud);
 /* numbers.c */
 int pg_number_search(store_t *st, const search_q_t *q, inv_number_t *rows, size_t *nrows,
                      int64_t *total);
@@ -521,6 +556,9 @@ int pg_compliance_insert(store_t *st, const compliance_t *c);
 int pg_compliance_get(store_t *st, int64_t account_id, const char *id, compliance_t *out);
 int pg_compliance_latest(store_t *st, int64_t account_id, const char *country_iso,
                          const char *type, const char *sub_type, compliance_t *out);
+int pg_compliance_list(store_t *st, int64_t account_id, store_compliance_cb cb, void *ud);
+int pg_compliance_numbers(store_t *st, int64_t account_id, const char *id, store_inv_cb cb,
+                          void *ud);
 /* carriers.c */
 int pg_carrier_insert(store_t *st, carrier_t *c);
 int pg_carrier_get(store_t *st, int64_t account_id, int64_t sub_id, const char *ref,

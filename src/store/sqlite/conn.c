@@ -559,6 +559,18 @@ static const store_ops_t sqlite_ops = {
     .account_count = sq_account_count,
     .apikey_insert = sq_apikey_insert,
     .apikey_lookup = sq_apikey_lookup,
+    /* the credential lifecycle */
+    .apikey_create = sq_apikey_create,
+    .apikey_by_hash = sq_apikey_by_hash,
+    .apikey_list = sq_apikey_list,
+    .apikey_revoke = sq_apikey_revoke,
+    .apikey_revoke_all = sq_apikey_revoke_all,
+    .apikey_touch = sq_apikey_touch,
+    .account_set_status = sq_account_set_status,
+    .account_set_token = sq_account_set_token,
+    .number_release_all = sq_number_release_all,
+    .cred_epoch_get = sq_cred_epoch_get,
+    .cred_epoch_bump = sq_cred_epoch_bump,
     /* inventory */
     .import_begin = sq_import_begin,
     .import_row = sq_import_row,
@@ -566,6 +578,8 @@ static const store_ops_t sqlite_ops = {
     .import_end = sq_import_end,
     .inventory_stats = sq_inventory_stats,
     .inventory_export = sq_inventory_export,
+    .inventory_rates = sq_inventory_rates,
+    .inventory_restrictions = sq_inventory_restrictions,
     /* numbers */
     .number_search = sq_number_search,
     .number_get_available = sq_number_get_available,
@@ -598,6 +612,8 @@ static const store_ops_t sqlite_ops = {
     .compliance_insert = sq_compliance_insert,
     .compliance_get = sq_compliance_get,
     .compliance_latest = sq_compliance_latest,
+    .compliance_list = sq_compliance_list,
+    .compliance_numbers = sq_compliance_numbers,
     /* carriers */
     .carrier_insert = sq_carrier_insert,
     .carrier_get = sq_carrier_get,

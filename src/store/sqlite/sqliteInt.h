@@ -48,6 +48,8 @@ enum {
     Q_IMPORT_UPDATE,
     Q_STATS,
     Q_EXPORT,
+    Q_INV_RATES,
+    Q_INV_RESTRICTIONS,
     /* numbers.c */
     Q_NUMBER_GET_AVAILABLE,
     Q_NUMBER_BUY,
@@ -87,6 +89,8 @@ enum {
     Q_COMPLIANCE_INSERT,
     Q_COMPLIANCE_GET,
     Q_COMPLIANCE_LATEST,
+    Q_COMPLIANCE_LIST,
+    Q_COMPLIANCE_NUMBERS,
     /* carriers.c */
     Q_CARRIER_INSERT,
     Q_CARRIER_GET,
@@ -107,6 +111,20 @@ enum {
     Q_SETTING_PUT,
     /* conn.c */
     Q_PING,
+    /* credentials.c */
+    Q_APIKEY_CREATE,
+    Q_APIKEY_BY_HASH,
+    Q_APIKEY_LIST,
+    Q_APIKEY_COUNT,
+    Q_APIKEY_REVOKE,
+    Q_APIKEY_REVOKE_ALL,
+    Q_APIKEY_TOUCH,
+    Q_ACCOUNT_SET_STATUS,
+    Q_ACCOUNT_SET_TOKEN,
+    Q_RELEASE_ALL_INVENTORY,
+    Q_RELEASE_ALL_CUSTOMER,
+    Q_CRED_EPOCH_GET,
+    Q_CRED_EPOCH_BUMP,
     Q__COUNT
 };
 
@@ -287,6 +305,20 @@ int sq_apikey_insert(store_t *st, int64_t account_id, const uint8_t hash[IDS_HAS
                      unsigned scopes);
 int sq_apikey_lookup(store_t *st, const uint8_t hash[IDS_HASH_SZ], int64_t *account_id,
                      unsigned *scopes);
+/* credentials.c */
+int sq_apikey_create(store_t *st, apikey_t *k);
+int sq_apikey_by_hash(store_t *st, const uint8_t hash[IDS_HASH_SZ], apikey_t *out);
+int sq_apikey_list(store_t *st, int64_t account_id, int limit, int offset, apikey_t *rows,
+                   size_t *nrows, int64_t *total);
+int sq_apikey_revoke(store_t *st, int64_t account_id, int64_t key_id, int64_t now);
+int sq_apikey_revoke_all(store_t *st, int64_t account_id, int64_t now);
+int sq_apikey_touch(store_t *st, int64_t key_id, int64_t now);
+int sq_account_set_status(store_t *st, int64_t id, int status, int64_t now);
+int sq_account_set_token(store_t *st, int64_t id, const uint8_t hash[IDS_HASH_SZ],
+                         const uint8_t *old_hash, int64_t old_until, int64_t now);
+int sq_number_release_all(store_t *st, int64_t owner_id, bool to_available, int64_t *released);
+int sq_cred_epoch_get(store_t *st, int64_t *epoch);
+int sq_cred_epoch_bump(store_t *st);
 /* inventory.c */
 int sq_import_begin(store_t *st, bool dry_run, store_import_t **out);
 int sq_import_row(store_import_t *im, const inv_number_t *row, import_outcome_t *out);
@@ -295,6 +327,9 @@ int sq_import_end(store_import_t *im, bool commit);
 int sq_inventory_stats(store_t *st, store_stats_cb cb, void *ud);
 int sq_inventory_export(store_t *st, const char *country_iso, int state, store_inv_cb cb,
                         void *ud);
+int sq_inventory_rates(store_t *st, const char *country_iso, store_rate_cb cb, void *ud);
+int sq_inventory_restrictions(store_t *st, const char *country_iso, const char *type,
+                              store_restriction_cb cb, void *ud);
 /* numbers.c */
 int sq_number_search(store_t *st, const search_q_t *q, inv_number_t *rows, size_t *nrows,
                      int64_t *total);
@@ -334,6 +369,9 @@ int sq_compliance_insert(store_t *st, const compliance_t *c);
 int sq_compliance_get(store_t *st, int64_t account_id, const char *id, compliance_t *out);
 int sq_compliance_latest(store_t *st, int64_t account_id, const char *country_iso,
                          const char *type, const char *sub_type, compliance_t *out);
+int sq_compliance_list(store_t *st, int64_t account_id, store_compliance_cb cb, void *ud);
+int sq_compliance_numbers(store_t *st, int64_t account_id, const char *id, store_inv_cb cb,
+                          void *ud);
 /* carriers.c */
 int sq_carrier_insert(store_t *st, carrier_t *c);
 int sq_carrier_get(store_t *st, int64_t account_id, int64_t sub_id, const char *ref,
