@@ -35,7 +35,7 @@ cleanup() {
 trap cleanup EXIT
 mkdir "$rec/sqlite" "$rec/postgres"
 # (faults.test.js among them: on SQLite, slow clients beside purchases and
-# a full disk -- a tmpfs it mounts as root; about 8 s)
+# a full disk -- a tmpfs it mounts as root; about 10 s)
 (cd "$here/tests/api" && NUMBERD_BIN="$here/build/numberd" NUMBERD_RECORD_DIR="$rec/sqlite" node --test)
 
 stage "web console in a browser (chromium, node --test), SQLite"
