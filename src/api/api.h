@@ -70,6 +70,10 @@ void api_problem(http_req_t *req, http_resp_t *resp, int status, const char *msg
                  const faults_t *f);
 /* Maps a core error to a status (the dialect decides CE_KEY_REUSED). */
 int api_status_of(ce_t code, dialect_t d);
+/* Seconds a client is told to wait (Retry-After) when the database is
+ * unavailable: a restart or a failover takes a few. */
+#define API_RETRY_AFTER_DB "2"
+/* Writes e in req's dialect; CE_UNAVAILABLE also gets Retry-After. */
 void api_core_error(http_req_t *req, http_resp_t *resp, const cerr_t *e);
 
 /* ---- auth (auth.c): on failure these write the response and return C_ERR ----

@@ -65,6 +65,16 @@ static void authfail_note(http_req_t *req)
 
 static int rate_check(http_req_t *req, http_resp_t *resp, const account_t *who);
 
+/* A credential check that could not reach the database: 503 with
+ * Retry-After, and NOT a failed authentication -- an outage must not make
+ * every client at an address look like a password guesser (a 429 flood
+ * once the database is back). */
+static void auth_unavailable(http_req_t *req, http_resp_t *resp)
+{
+    api_error(req, resp, 503, "service unavailable: the database did not answer");
+    http_resp_header(resp, "Retry-After", API_RETRY_AFTER_DB);
+}
+
 int api_auth_plivo(http_req_t *req, http_resp_t *resp, account_t *out)
 {
     api_ctx_t *ctx = req->app;
@@ -83,7 +93,7 @@ int api_auth_plivo(http_req_t *req, http_resp_t *resp, account_t *out)
     }
     ids_wipe(decoded, sizeof decoded);
     if (verdict == ACCT_AUTH_FAULT) {
-        api_error(req, resp, 503, "service unavailable: the database did not answer");
+        auth_unavailable(req, resp);
         return C_ERR;
     }
     if (ok == ACCT_AUTH_SUSPENDED) {
@@ -109,7 +119,7 @@ int api_auth_byoc_scopes(http_req_t *req, http_resp_t *resp, unsigned scope, acc
     if (api_parse_bearer(http_header(req, "Authorization"), &key) == C_OK)
         verdict = acct_auth_bearer(&ctx->core, key, out, &scopes);
     if (verdict == ACCT_AUTH_FAULT) {
-        api_error(req, resp, 503, "service unavailable: the database did not answer");
+        auth_unavailable(req, resp);
         return C_ERR;
     }
     if (verdict != C_OK && verdict != ACCT_AUTH_SUSPENDED) {

@@ -69,9 +69,10 @@ int core_st(cerr_t *e, int st, const char *what)
     case ST_NOTFOUND: return cerr(e, CE_NOTFOUND, "not found");
     case ST_CONFLICT: return cerr(e, CE_CONFLICT, "conflict");
     default:
-        /* ST_ERR, or a status this core does not know: the server's fault */
-        if (what) return cerr(e, CE_INTERNAL, "database error (%s)", what);
-        return cerr(e, CE_INTERNAL, "database error");
+        /* ST_ERR, or a status this core does not know: the server's fault,
+         * and a passing one as far as the client can tell (503, retry) */
+        if (what) return cerr(e, CE_UNAVAILABLE, "database unavailable (%s)", what);
+        return cerr(e, CE_UNAVAILABLE, "database unavailable");
     }
 }
 

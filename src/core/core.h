@@ -37,7 +37,12 @@ typedef enum {
     CE_NOTFOUND,   /* absent or not the caller's: 404 */
     CE_CONFLICT,   /* state conflict (in use, duplicate name): 409 */
     CE_KEY_REUSED, /* idempotency key with another request: 409 / 422 by dialect */
-    CE_INTERNAL,   /* the database failed: 500 */
+    CE_INTERNAL,   /* the server failed (not the database): 500 */
+    /* the database failed or cannot be reached (an outage, a full disk, a
+     * lost connection, a lock wait that timed out): 503 with Retry-After.
+     * A fault of the server, never the client's mistake: a credential
+     * check that could not reach the database is not a failed one. */
+    CE_UNAVAILABLE,
 } ce_t;
 
 typedef struct {

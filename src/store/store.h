@@ -99,8 +99,10 @@ typedef struct store_ops {
 
     /* ---- inventory: import, stats, export ---- */
     /* import: begin opens a write transaction that import_end commits (or
-     * rolls back); import_commit_batch commits and reopens, so a long
-     * import does not hold the write lock for its whole length.  dry_run:
+     * rolls back); import_commit_batch commits, and the next import_row
+     * opens the next one, so a long import does not hold the write lock for
+     * its whole length, and holds none at all between a commit and its next
+     * row (the caller may rest there: inv_import_pace).  dry_run:
      * import_row only reports what it would do. */
     int (*import_begin)(store_t *st, bool dry_run, store_import_t **out);
     int (*import_row)(store_import_t *im, const inv_number_t *row, import_outcome_t *out);
