@@ -28,7 +28,7 @@ int acct_create(core_t *c, const char *name, acct_created_t *out, cerr_t *e)
     ids_api_key(out->api_key);
     apikey_t k = {.scopes = SCOPE_READ | SCOPE_WRITE | SCOPE_KEYS, .created_at = a.created_at};
     ids_hash_secret(out->api_key, strlen(out->api_key), k.hash);
-    snprintf(k.prefix, sizeof k.prefix, "%.11s", out->api_key);   /* credentials.c */
+    core_key_prefix(out->api_key, k.prefix);
     snprintf(k.label, sizeof k.label, "first key");
 
     if (core_begin(c, e) != C_OK) goto fail;

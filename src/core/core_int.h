@@ -42,6 +42,15 @@ int core_end(core_t *c, int rc, cerr_t *e);
  * Idempotency-Key transaction that then fails is never counted. */
 void core_count_on_commit(metric_t m);
 
+/* An API key's prefix, which tells keys apart in a list: the store keeps
+ * only the three characters after "nd_live_" (core_key_prefix), and the
+ * core shows them with it (core_key_prefix_show).  Why not the eleven
+ * characters: a stored "nd_live_XYZ" next to whatever byte follows it in a
+ * database page can spell the key's first twelve characters, a copy long
+ * enough to count as a leak (tests/api/secrets.test.js). */
+void core_key_prefix(const char *key, char out[MODEL_KEY_PREFIX_SZ]);
+void core_key_prefix_show(char prefix[MODEL_KEY_PREFIX_SZ]);
+
 /* ---- shared by services (core.c) ---- */
 
 /* What a caller sees: the main account that owns it, and the subaccount

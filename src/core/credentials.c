@@ -84,16 +84,14 @@ int cred_key_create(core_t *c, const char *auth_id, unsigned scopes, const char 
     out->expires_at = expires_in ? out->created_at + expires_in : 0;
     snprintf(out->label, sizeof out->label, "%s", label ? label : "");
     ids_api_key(key);
-    /* "nd_live_" and three random characters: enough to tell keys apart
-     * in a list, 18 bits of a 256-bit secret (and shorter than the
-     * 12-character truncated copy tests/api/secrets.test.js looks for) */
-    snprintf(out->prefix, sizeof out->prefix, "%.11s", key);
+    core_key_prefix(key, out->prefix);
     ids_hash_secret(key, strlen(key), out->hash);
     int rc = c->st->ops->apikey_create(c->st, out);
     if (rc != ST_OK) {
         ids_wipe(key, IDS_APIKEY_SZ);
         return core_st(e, ST_ERR, "api key create");
     }
+    core_key_prefix_show(out->prefix);
     return C_OK;
 }
 
@@ -106,8 +104,26 @@ int cred_key_list(core_t *c, const char *auth_id, int limit, int offset, apikey_
     if (limit < 1 || limit > CRED_KEYS_MAX_LIMIT || offset < 0)
         return cerr(e, CE_INVALID, "invalid limit or offset");
     if (main_account(c, auth_id, &a, e) != C_OK) return C_ERR;
-    return core_st(e, c->st->ops->apikey_list(c->st, a.id, limit, offset, rows, nrows, total),
-                   NULL);
+    if (core_st(e, c->st->ops->apikey_list(c->st, a.id, limit, offset, rows, nrows, total),
+                NULL) != C_OK)
+        return C_ERR;
+    for (size_t i = 0; i < *nrows; i++) core_key_prefix_show(rows[i].prefix);
+    return C_OK;
+}
+
+/* "nd_live_" and three random characters: enough to tell keys apart in a
+ * list, 18 bits of a 256-bit secret; the store holds the three only
+ * (core_int.h says why). */
+void core_key_prefix(const char *key, char out[MODEL_KEY_PREFIX_SZ])
+{
+    snprintf(out, MODEL_KEY_PREFIX_SZ, "%.3s", key + strlen(IDS_APIKEY_LEAD));
+}
+
+void core_key_prefix_show(char prefix[MODEL_KEY_PREFIX_SZ])
+{
+    char tail[4];
+    snprintf(tail, sizeof tail, "%.3s", prefix);
+    snprintf(prefix, MODEL_KEY_PREFIX_SZ, "%s%s", IDS_APIKEY_LEAD, tail);
 }
 
 int cred_key_revoke(core_t *c, const char *auth_id, const char *key_id, cerr_t *e)

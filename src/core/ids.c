@@ -32,7 +32,7 @@ void ids_api_key(char out[IDS_APIKEY_SZ])
 {
     uint8_t raw[32];
     randombytes_buf(raw, sizeof raw);
-    memcpy(out, "nd_live_", 8);
+    memcpy(out, IDS_APIKEY_LEAD, 8);
     sodium_bin2base64(out + 8, IDS_APIKEY_SZ - 8, raw, sizeof raw,
                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     sodium_memzero(raw, sizeof raw);

@@ -12,6 +12,7 @@
 #define IDS_AUTH_ID_SZ 21    /* "MA" + 18 + NUL */
 #define IDS_TOKEN_SZ 41      /* 40 + NUL */
 #define IDS_APIKEY_SZ 52     /* "nd_live_" + 43 + NUL */
+#define IDS_APIKEY_LEAD "nd_live_"  /* every API key starts with it */
 #define IDS_UUID_SZ 37
 #define IDS_HASH_SZ 32       /* BLAKE2b-256 */
 
