@@ -61,10 +61,8 @@ int pg_number_list(store_t *st, const numlist_q_t *q, owned_number_t *rows, size
     buf_t sql = BUF_INIT;
     buf_printf(&sql, "SELECT t.n, p.* FROM (SELECT count(*) AS n FROM numbers n %s) t "
                      "LEFT JOIN LATERAL (SELECT " SQLS_OWNED_COLS "FROM (SELECT * FROM numbers n "
-                     "%s ORDER BY n.number LIMIT ", w.sql.data, w.sql.data);
-    sqlw_param(&w, &sql, q->limit);
-    buf_puts(&sql, " OFFSET ");
-    sqlw_param(&w, &sql, q->offset);
+                     "%s ORDER BY n.number", w.sql.data, w.sql.data);
+    sqlw_limit_offset(&w, &sql, q->limit, q->offset);
     buf_puts(&sql, ") n " SQLS_OWNED_JOINS "ORDER BY n.number) p ON true");
     int ret = pg_page_dyn(c, sql.data, &w, q->limit, sqls_rd_owned, rows, nrows, total);
     buf_free(&sql);
