@@ -246,15 +246,10 @@ conn_t *pg_conn_open(const char *url, char **err)
 
 static conn_t *conn_get(pg_store_t *s)
 {
-    conn_t *c = pthread_getspecific(s->key);
+    conn_t *c = connreg_get(&s->conns);
     if (c) return c;
     c = pg_conn_open(s->url, NULL);
-    if (!c) return NULL;
-    pthread_setspecific(s->key, c);
-    pthread_mutex_lock(&s->lock);
-    c->next = s->conns;
-    s->conns = c;
-    pthread_mutex_unlock(&s->lock);
+    if (c) connreg_add(&s->conns, c);
     return c;
 }
 
@@ -647,22 +642,16 @@ int pg_tx_end(store_t *st, int rc, bool notfound_commits)
 
 /* ---- open / close ------------------------------------------------------ */
 
+static void conn_close(void *c)
+{
+    pg_conn_close(c);
+}
+
 static void pg_close(store_t *st)
 {
     pg_store_t *s = (pg_store_t *)st;
     if (!s) return;
-    pthread_mutex_lock(&s->lock);
-    conn_t *c = s->conns;
-    while (c) {
-        conn_t *next = c->next;
-        pg_conn_close(c);
-        c = next;
-    }
-    s->conns = NULL;
-    pthread_mutex_unlock(&s->lock);
-    pthread_setspecific(s->key, NULL);
-    pthread_key_delete(s->key);
-    pthread_mutex_destroy(&s->lock);
+    connreg_close(&s->conns, conn_close);
     free(s->url);
     free(s);
 }
@@ -673,8 +662,7 @@ int store_pg_open(const char *url, store_t **out, char **err)
     pg_store_t *s = xcalloc(1, sizeof *s);
     s->base.ops = &pg_ops;
     s->url = xstrdup(url);
-    pthread_mutex_init(&s->lock, NULL);
-    pthread_key_create(&s->key, NULL);
+    connreg_init(&s->conns);
     /* connect now, so that a wrong URL fails at start with libpq's reason */
     char *why = NULL;
     conn_t *c = pg_conn_open(url, &why);
@@ -684,9 +672,7 @@ int store_pg_open(const char *url, store_t **out, char **err)
         pg_close(&s->base);
         return C_ERR;
     }
-    pthread_setspecific(s->key, c);
-    c->next = s->conns;
-    s->conns = c;
+    connreg_add(&s->conns, c);
     *out = &s->base;
     return C_OK;
 }

@@ -4,8 +4,8 @@
  * transactions, and the prototypes of every file of the backend.  Included
  * only by the .c files of src/store/postgres/.
  *
- * Connections (conn.c).  One libpq connection per thread (a pthread key
- * per store, as in the SQLite backend), opened on the thread's first call.
+ * Connections (conn.c).  One libpq connection per thread (the registry
+ * of connreg.h, as in the SQLite backend), opened on the thread's first call.
  * Every statement is prepared once per connection (PQprepare) and kept:
  * the fixed ones named "q<n>" by enum (their SQL text lives in the file of
  * their resource, in a table pg_sql_<file>[]), those whose WHERE clause depends on which filters are
@@ -96,6 +96,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/connreg.h"
 #include "store/sqlshared.h"
 #include "store/sqlwhere.h"
 #include "store/store.h"
@@ -243,15 +244,12 @@ typedef struct conn {
     bool rollback_only;   /* an inner level rolled back */
     bool tx_failed;       /* a statement failed: PostgreSQL aborted the transaction */
     bool numadd_locked;   /* this transaction holds LOCK_NUMADD */
-    struct conn *next;    /* all connections of the store, for close */
 } conn_t;
 
 typedef struct {
     store_t base;
     char *url;
-    pthread_key_t key;
-    pthread_mutex_t lock; /* guards conns */
-    conn_t *conns;
+    connreg_t conns;      /* one connection per thread (connreg.h) */
 } pg_store_t;
 
 /* ---- statement values ------------------------------------------------------ */

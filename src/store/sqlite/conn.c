@@ -77,18 +77,14 @@ int sq_open_db(const char *path, sqlite3 **out)
 
 static conn_t *conn_get(sqlite_store_t *s)
 {
-    conn_t *c = pthread_getspecific(s->key);
+    conn_t *c = connreg_get(&s->conns);
     if (c) return c;
     c = xcalloc(1, sizeof *c);
     if (sq_open_db(s->path, &c->db) != ST_OK) {
         free(c);
         return NULL;
     }
-    pthread_setspecific(s->key, c);
-    pthread_mutex_lock(&s->lock);
-    c->next = s->conns;
-    s->conns = c;
-    pthread_mutex_unlock(&s->lock);
+    connreg_add(&s->conns, c);
     return c;
 }
 
@@ -489,22 +485,16 @@ int sq_ping(store_t *st)
 
 /* ---- open / close ------------------------------------------------------ */
 
+static void conn_close(void *c)
+{
+    sq_conn_close(c);
+}
+
 void sq_close(store_t *st)
 {
     sqlite_store_t *s = (sqlite_store_t *)st;
     if (!s) return;
-    pthread_mutex_lock(&s->lock);
-    conn_t *c = s->conns;
-    while (c) {
-        conn_t *next = c->next;
-        sq_conn_close(c);
-        c = next;
-    }
-    s->conns = NULL;
-    pthread_mutex_unlock(&s->lock);
-    pthread_setspecific(s->key, NULL);
-    pthread_key_delete(s->key);
-    pthread_mutex_destroy(&s->lock);
+    connreg_close(&s->conns, conn_close);
     pthread_mutex_destroy(&s->write_lock);
     free(s->path);
     free(s);
@@ -525,9 +515,8 @@ int store_sqlite_open(const char *path, store_t **out, char **err)
     sqlite_store_t *s = xcalloc(1, sizeof *s);
     s->base.ops = &sqlite_ops;
     s->path = xstrdup(path);
-    pthread_mutex_init(&s->lock, NULL);
+    connreg_init(&s->conns);
     pthread_mutex_init(&s->write_lock, NULL);
-    pthread_key_create(&s->key, NULL);
     conn_t *c = conn_get(s);
     if (c == NULL) {
         *err = xasprintf("cannot open SQLite database %s", path);

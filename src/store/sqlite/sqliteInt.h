@@ -7,7 +7,7 @@
  * caches, bind and column helpers, transactions, error mapping, and the
  * ops table (which is why every op is declared here).
  *
- * Connections: one per thread (a pthread key per store), opened on the
+ * Connections: one per thread (the registry of connreg.h), opened on the
  * thread's first call, in WAL mode so that readers never wait for the
  * writer.
  *
@@ -29,6 +29,7 @@
 #include <pthread.h>
 #include <sqlite3.h>
 
+#include "store/connreg.h"
 #include "store/sqlshared.h"
 #include "store/sqlwhere.h"
 #include "store/store.h"
@@ -124,14 +125,12 @@ typedef struct sq_conn {
     int depth;            /* transaction nesting */
     bool rollback_only;
     bool writing;         /* holds the store's write_lock */
-    struct sq_conn *next; /* all connections of the store, for close */
 } conn_t;
 
 typedef struct {
     store_t base;
     char *path;
-    pthread_key_t key;
-    pthread_mutex_t lock; /* guards conns */
+    connreg_t conns;      /* one connection per thread (connreg.h) */
     /* Writers of this process queue here, not in SQLite: a BEGIN IMMEDIATE
      * that finds the database locked waits in SQLite's busy handler, which
      * sleeps in steps of up to 100 ms -- a purchase that waited behind
@@ -139,7 +138,6 @@ typedef struct {
      * moment the previous one commits.  (Other processes still meet the
      * busy handler; busy_timeout stays as their bound.) */
     pthread_mutex_t write_lock;
-    conn_t *conns;
 } sqlite_store_t;
 
 /* ---- conn.c: connections and statements ---------------------------------- */
