@@ -72,10 +72,8 @@ int pg_app_get(store_t *st, int64_t account_id, int64_t sub_id, const char *app_
 int pg_app_list(store_t *st, int64_t account_id, int64_t sub_id, const char *app_name, int limit,
                 int offset, app_t *rows, size_t *nrows, int64_t *total)
 {
-    return pg_page(pg_conn(st), Q_APP_LIST,
-                   PG_V(v_int(account_id), v_int(sub_id), v_text(app_name), v_int(limit),
-                        v_int(offset)),
-                   limit, sqls_rd_app, rows, nrows, total);
+    return pg_page_scoped(pg_conn(st), Q_APP_LIST, account_id, sub_id, app_name, limit, offset,
+                          sqls_rd_app, rows, nrows, total);
 }
 
 int pg_app_update(store_t *st, const app_t *a)

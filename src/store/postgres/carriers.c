@@ -145,10 +145,8 @@ int pg_carrier_list(store_t *st, int64_t account_id, int64_t sub_id, const char 
                     int offset, carrier_t *rows, size_t *nrows, int64_t *total)
 {
     /* the page, its count and the page's gateways in one statement */
-    return pg_page(pg_conn(st), Q_CARRIER_LIST,
-                   PG_V(v_int(account_id), v_int(sub_id), v_text(name), v_int(limit),
-                        v_int(offset)),
-                   limit, rd_carrier, rows, nrows, total);
+    return pg_page_scoped(pg_conn(st), Q_CARRIER_LIST, account_id, sub_id, name, limit, offset,
+                          rd_carrier, rows, nrows, total);
 }
 
 int pg_carrier_update(store_t *st, const carrier_t *cr)

@@ -408,6 +408,18 @@ int pg_each(conn_t *c, int which, const pg_val_t *v, int nv, row_each_fn fn, voi
 /* A PAGE() statement: column 0 the total, then up to limit rows. */
 int pg_page(conn_t *c, int which, const pg_val_t *v, int nv, int limit, sqls_reader_fn rd,
             void *rows, size_t *nrows, int64_t *total);
+/* pg_page of a list of an account's records (applications, carriers): the
+ * statement takes $1 account_id, $2 sub_id (0: any), $3 name (NULL: any),
+ * $4 limit, $5 offset (the SQLite backend's sq_page_scoped). */
+static inline int pg_page_scoped(conn_t *c, int which, int64_t account_id, int64_t sub_id,
+                                 const char *name, int limit, int offset, sqls_reader_fn rd,
+                                 void *rows, size_t *nrows, int64_t *total)
+{
+    return pg_page(c, which,
+                   PG_V(v_int(account_id), v_int(sub_id), v_text(name), v_int(limit),
+                        v_int(offset)),
+                   limit, rd, rows, nrows, total);
+}
 /* Sends fixed statement `which` in single-row mode: the caller reads its
  * rows with PQgetResult until NULL. */
 int pg_send_rows(conn_t *c, int which, const pg_val_t *v, int nv);

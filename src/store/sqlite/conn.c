@@ -297,11 +297,17 @@ int sq_page_and_count(store_t *st, conn_t *c, sqlite3_stmt *rows_q, sqlite3_stmt
     return ret;
 }
 
-int sq_page_scoped(store_t *st, conn_t *c, sqlite3_stmt *rows_q, sqlite3_stmt *count_q,
-                   int64_t account_id, int64_t sub_id, const char *name, int limit, int offset,
-                   sqls_reader_fn rd, void *rows, size_t *nrows, int64_t *total,
-                   const char *what)
+int sq_page_scoped(store_t *st, int rows_which, const char *rows_sql, int count_which,
+                   const char *count_sql, int64_t account_id, int64_t sub_id, const char *name,
+                   int limit, int offset, sqls_reader_fn rd, void *rows, size_t *nrows,
+                   int64_t *total, const char *what)
 {
+    conn_t *c = CONN(st);
+    sqlite3_stmt *rows_q = c ? sq_stmt(c, rows_which, rows_sql) : NULL;
+    sqlite3_stmt *count_q = rows_q ? sq_stmt(c, count_which, count_sql) : NULL;
+    *nrows = 0;
+    *total = 0;
+    if (!count_q) return ST_ERR;
     sqlite3_stmt *both[2] = {rows_q, count_q};
     for (int k = 0; k < 2; k++) {
         sqlite3_bind_int64(both[k], 1, account_id);

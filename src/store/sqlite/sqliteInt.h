@@ -252,12 +252,17 @@ int sq_page_and_count(store_t *st, conn_t *c, sqlite3_stmt *rows_q, sqlite3_stmt
                       int limit, sqls_reader_fn rd, void *rows, size_t *nrows, int64_t *total,
                       const char *what);
 /* sq_page_and_count for a list of an account's records (applications,
- * carriers): both statements take ?1 account_id, ?2 sub_id (0: any),
- * ?3 name (NULL: any); the rows statement also ?4 limit, ?5 offset. */
-int sq_page_scoped(store_t *st, conn_t *c, sqlite3_stmt *rows_q, sqlite3_stmt *count_q,
-                   int64_t account_id, int64_t sub_id, const char *name, int limit, int offset,
-                   sqls_reader_fn rd, void *rows, size_t *nrows, int64_t *total,
-                   const char *what);
+ * carriers), over the calling file's fixed statements rows_which and
+ * count_which (prepared once): both take ?1 account_id, ?2 sub_id (0: any),
+ * ?3 name (NULL: any); the rows statement also ?4 limit, ?5 offset.
+ * Resource files call it through SQ_PAGE_SCOPED. */
+int sq_page_scoped(store_t *st, int rows_which, const char *rows_sql, int count_which,
+                   const char *count_sql, int64_t account_id, int64_t sub_id, const char *name,
+                   int limit, int offset, sqls_reader_fn rd, void *rows, size_t *nrows,
+                   int64_t *total, const char *what);
+#define SQ_PAGE_SCOPED(st, rows_which, count_which, ...)                                   \
+    sq_page_scoped((st), (rows_which), sql_text[(rows_which)], (count_which),             \
+                   sql_text[(count_which)], __VA_ARGS__)
 /* The same for two statements whose text varies, both bound from w. */
 int sq_page_dyn(store_t *st, conn_t *c, const sqlw_t *w, const char *sql_rows,
                 const char *sql_count, int limit, sqls_reader_fn rd, void *rows,
