@@ -156,6 +156,15 @@ void sqls_read_carrier(sqls_row_t *r, carrier_t *c)
     c->nnumbers = I64(r);
 }
 
+void sqls_read_stats(sqls_row_t *r, stats_row_t *s)
+{
+    memset(s, 0, sizeof *s);
+    TXT(r, s->country_iso);
+    TXT(r, s->type);
+    s->state = (num_state_t)I64(r);
+    s->count = I64(r);
+}
+
 /* Row i of an array of T, read by sqls_read_T. */
 #define ROWS_READER(T, type)                                    \
     void sqls_rd_##T(sqls_row_t *r, void *rows, size_t i)       \

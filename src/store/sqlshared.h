@@ -131,6 +131,26 @@ void sqls_read_compliance(sqls_row_t *r, compliance_t *c);  /* SQLS_COMPLIANCE_C
 /* SQLS_CARRIER_COLS; c->gw stays NULL (the backend reads the gateways) */
 void sqls_read_carrier(sqls_row_t *r, carrier_t *c);
 
+/* An inventory statistics row: country_iso, type, state, count. */
+void sqls_read_stats(sqls_row_t *r, stats_row_t *s);
+
+/* Defines fn, a walk callback (int fn(sqls_row_t *, void *arg), C_OK: go
+ * on) that reads each row into a rec_t with read and hands it to the
+ * store's typed callback (cb_t); its arg is a fn_t {cb, ud}.  One adapter
+ * per record type, for both backends' walks (sq_each, pg_each). */
+#define SQLS_WALKER(fn, rec_t, cb_t, read)   \
+    typedef struct {                         \
+        cb_t cb;                             \
+        void *ud;                            \
+    } fn##_t;                                \
+    static int fn(sqls_row_t *r, void *arg)  \
+    {                                        \
+        fn##_t *w = arg;                     \
+        rec_t rec;                           \
+        read(r, &rec);                       \
+        return w->cb(&rec, w->ud);           \
+    }
+
 /* Row i of an array of records, for the page readers of the backends:
  * rows is an array of the record type named. */
 typedef void (*sqls_reader_fn)(sqls_row_t *r, void *rows, size_t i);

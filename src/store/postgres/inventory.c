@@ -415,15 +415,7 @@ int pg_import_end(store_import_t *im, bool commit)
     return rc;
 }
 
-static void read_stats(sqls_row_t *d, stats_row_t *s)
-{
-    rd_copy(d, s->country_iso, sizeof s->country_iso);
-    rd_copy(d, s->type, sizeof s->type);
-    s->state = (num_state_t)rd_int(d);
-    s->count = rd_i64(d);
-}
-
-PG_WALKER(stats_each, stats_row_t, store_stats_cb, read_stats)
+SQLS_WALKER(stats_each, stats_row_t, store_stats_cb, sqls_read_stats)
 
 int pg_inventory_stats(store_t *st, store_stats_cb cb, void *ud)
 {

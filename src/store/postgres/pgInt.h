@@ -387,21 +387,6 @@ int pg_write1(conn_t *c, int which, const pg_val_t *v, int nv);
 /* ST_OK with the first row read by rd into out, ST_NOTFOUND when there is
  * none, ST_ERR on failure. */
 int pg_one_row(conn_t *c, int which, const pg_val_t *v, int nv, sqls_reader_fn rd, void *out);
-/* Defines fn, a row_each_fn that reads each row into a rec_t with read
- * and hands it to the store's typed callback (cb_t); its arg is a fn_t
- * {cb, ud}.  One adapter per record type, written once. */
-#define PG_WALKER(fn, rec_t, cb_t, read)     \
-    typedef struct {                         \
-        cb_t cb;                             \
-        void *ud;                            \
-    } fn##_t;                                \
-    static int fn(sqls_row_t *d, void *arg)  \
-    {                                        \
-        fn##_t *w = arg;                     \
-        rec_t rec;                           \
-        read(d, &rec);                       \
-        return w->cb(&rec, w->ud);           \
-    }
 /* Calls fn for each row, in order, until it answers other than C_OK (the
  * call is still ST_OK: the caller knows why it stopped). */
 int pg_each(conn_t *c, int which, const pg_val_t *v, int nv, row_each_fn fn, void *arg);

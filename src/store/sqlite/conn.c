@@ -254,12 +254,14 @@ int sq_one_row(conn_t *c, sqlite3_stmt *q, sqls_reader_fn rd, void *out, const c
     return rc;
 }
 
-int sq_each(conn_t *c, sqlite3_stmt *q, int (*fn)(sqlite3_stmt *q, void *ud), void *ud,
+int sq_each(conn_t *c, sqlite3_stmt *q, int (*fn)(sqls_row_t *r, void *ud), void *ud,
             const char *what)
 {
     int rc, ret = ST_OK;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-        if (fn(q, ud) != C_OK) break;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        sqls_row_t r = sq_row(q);
+        if (fn(&r, ud) != C_OK) break;
+    }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
         sq_log_error(c->db, what);
         ret = ST_ERR;

@@ -321,29 +321,15 @@ int sq_import_end(store_import_t *im, bool commit)
     return rc;
 }
 
-typedef struct {
-    store_stats_cb cb;
-    void *ud;
-} stats_walk_t;
-
-static int stats_row(sqlite3_stmt *q, void *ud)
-{
-    stats_walk_t *w = ud;
-    stats_row_t r;
-    sq_col_text(q, 0, r.country_iso, sizeof r.country_iso);
-    sq_col_text(q, 1, r.type, sizeof r.type);
-    r.state = (num_state_t)sqlite3_column_int(q, 2);
-    r.count = sqlite3_column_int64(q, 3);
-    return w->cb(&r, w->ud);
-}
+SQLS_WALKER(stats_each, stats_row_t, store_stats_cb, sqls_read_stats)
 
 int sq_inventory_stats(store_t *st, store_stats_cb cb, void *ud)
 {
     conn_t *c = CONN(st);
     sqlite3_stmt *q = c ? STMT(c, Q_STATS) : NULL;
     if (!q) return ST_ERR;
-    stats_walk_t w = {cb, ud};
-    return sq_each(c, q, stats_row, &w, "stats");
+    stats_each_t w = {cb, ud};
+    return sq_each(c, q, stats_each, &w, "stats");
 }
 
 typedef struct {
@@ -352,11 +338,10 @@ typedef struct {
     inv_number_t *row;   /* on the heap: 1.6 KB, not on every walk's stack */
 } export_walk_t;
 
-static int export_row(sqlite3_stmt *q, void *ud)
+static int export_row(sqls_row_t *r, void *ud)
 {
     export_walk_t *w = ud;
-    sqls_row_t r = sq_row(q);
-    sqls_read_inv(&r, w->row);
+    sqls_read_inv(r, w->row);
     return w->cb(w->row, w->ud);
 }
 

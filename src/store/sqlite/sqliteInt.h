@@ -243,7 +243,7 @@ int sq_one_row(conn_t *c, sqlite3_stmt *q, sqls_reader_fn rd, void *out, const c
 /* Calls fn on each row of q until fn returns other than C_OK (the walk
  * then stops, and that is no failure); ST_ERR (logged) on a database
  * failure.  Resets q. */
-int sq_each(conn_t *c, sqlite3_stmt *q, int (*fn)(sqlite3_stmt *q, void *ud), void *ud,
+int sq_each(conn_t *c, sqlite3_stmt *q, int (*fn)(sqls_row_t *r, void *ud), void *ud,
             const char *what);
 /* Steps rows_q for up to limit rows (read by rd into rows) and count_q
  * for the total, inside one read transaction so both see the same data.
