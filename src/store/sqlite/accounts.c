@@ -45,11 +45,8 @@ SQLS_WALKER(account_each, account_t, store_account_cb, sqls_read_account)
 
 int sq_account_list(store_t *st, store_account_cb cb, void *ud)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? STMT(c, Q_ACCOUNT_LIST) : NULL;
-    if (!q) return ST_ERR;
     account_each_t w = {cb, ud};
-    return sq_each(c, q, account_each, &w, "account list");
+    return SQ_EACH(st, Q_ACCOUNT_LIST, account_each, &w);
 }
 
 int64_t sq_account_count(store_t *st)

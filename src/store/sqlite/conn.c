@@ -270,6 +270,14 @@ int sq_each(conn_t *c, sqlite3_stmt *q, int (*fn)(sqls_row_t *r, void *ud), void
     return ret;
 }
 
+int sq_each_fixed(store_t *st, int which, const char *sql, int (*fn)(sqls_row_t *r, void *ud),
+                  void *ud)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? sq_stmt(c, which, sql) : NULL;
+    return q ? sq_each(c, q, fn, ud, sql) : ST_ERR;
+}
+
 int sq_page_and_count(store_t *st, conn_t *c, sqlite3_stmt *rows_q, sqlite3_stmt *count_q,
                       int limit, sqls_reader_fn rd, void *rows, size_t *nrows, int64_t *total,
                       const char *what)

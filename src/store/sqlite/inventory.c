@@ -325,11 +325,8 @@ SQLS_WALKER(stats_each, stats_row_t, store_stats_cb, sqls_read_stats)
 
 int sq_inventory_stats(store_t *st, store_stats_cb cb, void *ud)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? STMT(c, Q_STATS) : NULL;
-    if (!q) return ST_ERR;
     stats_each_t w = {cb, ud};
-    return sq_each(c, q, stats_each, &w, "stats");
+    return SQ_EACH(st, Q_STATS, stats_each, &w);
 }
 
 typedef struct {

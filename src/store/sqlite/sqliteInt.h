@@ -245,6 +245,11 @@ int sq_one_row(conn_t *c, sqlite3_stmt *q, sqls_reader_fn rd, void *out, const c
  * failure.  Resets q. */
 int sq_each(conn_t *c, sqlite3_stmt *q, int (*fn)(sqls_row_t *r, void *ud), void *ud,
             const char *what);
+/* sq_each over the calling file's fixed statement which, without values
+ * (prepared once); resource files call it through SQ_EACH. */
+int sq_each_fixed(store_t *st, int which, const char *sql, int (*fn)(sqls_row_t *r, void *ud),
+                  void *ud);
+#define SQ_EACH(st, which, fn, ud) sq_each_fixed((st), (which), sql_text[(which)], (fn), (ud))
 /* Steps rows_q for up to limit rows (read by rd into rows) and count_q
  * for the total, inside one read transaction so both see the same data.
  * Both statements are bound by the caller and reset here. */
