@@ -647,7 +647,7 @@ static void conn_close(void *c)
     pg_conn_close(c);
 }
 
-static void pg_close(store_t *st)
+void pg_close(store_t *st)
 {
     pg_store_t *s = (pg_store_t *)st;
     if (!s) return;
@@ -679,7 +679,7 @@ int store_pg_open(const char *url, store_t **out, char **err)
 
 /* ---- operations -------------------------------------------------------- */
 
-static int pg_ping(store_t *st)
+int pg_ping(store_t *st)
 {
     conn_t *c = pg_conn(st);
     PGresult *r = NULL;
@@ -693,73 +693,4 @@ static int pg_ping(store_t *st)
     return rc;
 }
 
-static const store_ops_t pg_ops = {
-    .name = "postgres",
-    /* lifecycle */
-    .close = pg_close,
-    .migrate = pg_migrate,
-    .tx_begin = pg_tx_begin,
-    .tx_commit = pg_tx_commit,
-    .tx_rollback = pg_tx_rollback,
-    /* settings */
-    .setting_get = pg_setting_get,
-    .setting_put = pg_setting_put,
-    /* accounts and API keys */
-    .account_insert = pg_account_insert,
-    .account_by_auth_id = pg_account_by_auth_id,
-    .account_by_id = pg_account_by_id,
-    .account_list = pg_account_list,
-    .account_count = pg_account_count,
-    .apikey_insert = pg_apikey_insert,
-    .apikey_lookup = pg_apikey_lookup,
-    /* inventory */
-    .import_begin = pg_import_begin,
-    .import_row = pg_import_row,
-    .import_commit_batch = pg_import_commit_batch,
-    .import_end = pg_import_end,
-    .inventory_stats = pg_inventory_stats,
-    .inventory_export = pg_inventory_export,
-    /* numbers */
-    .number_search = pg_number_search,
-    .number_get_available = pg_number_get_available,
-    .number_buy = pg_number_buy,
-    .number_approve = pg_number_approve,
-    .number_lookup = pg_number_lookup,
-    /* owned numbers */
-    .number_list = pg_number_list,
-    .number_get_owned = pg_number_get_owned,
-    .number_update_owned = pg_number_update_owned,
-    .number_release = pg_number_release,
-    .number_get_byoc = pg_number_get_byoc,
-    .number_get_any = pg_number_get_any,
-    .number_insert_owned = pg_number_insert_owned,
-    .aging_sweep = pg_aging_sweep,
-    /* subaccounts */
-    .sub_list = pg_sub_list,
-    .account_update = pg_account_update,
-    .sub_delete = pg_sub_delete,
-    /* applications */
-    .app_exists = pg_app_exists,
-    .app_default = pg_app_default,
-    .app_insert = pg_app_insert,
-    .app_get = pg_app_get,
-    .app_list = pg_app_list,
-    .app_update = pg_app_update,
-    .app_delete = pg_app_delete,
-    .app_clear_default = pg_app_clear_default,
-    /* compliance */
-    .compliance_insert = pg_compliance_insert,
-    .compliance_get = pg_compliance_get,
-    .compliance_latest = pg_compliance_latest,
-    /* carriers */
-    .carrier_insert = pg_carrier_insert,
-    .carrier_get = pg_carrier_get,
-    .carrier_list = pg_carrier_list,
-    .carrier_update = pg_carrier_update,
-    .carrier_delete = pg_carrier_delete,
-    /* idempotency */
-    .idem_get = pg_idem_get,
-    .idem_put = pg_idem_put,
-    /* operations */
-    .ping = pg_ping,
-};
+static const store_ops_t pg_ops = {.name = "postgres", SQL_STORE_OPS(SQL_OP_SLOT, pg_)};

@@ -98,6 +98,7 @@
 
 #include "store/connreg.h"
 #include "store/sqlshared.h"
+#include "store/sqlops.h"
 #include "store/sqlwhere.h"
 #include "store/store.h"
 
@@ -445,79 +446,10 @@ int pg_tx_end(store_t *st, int rc, bool notfound_commits);
 /* ---- rows shared between files -------------------------------------------- */
 
 
-/* ---- the ops of store_ops_t, by file -------------------------------------- */
+/* ---- the ops --------------------------------------------------------------- */
 
-/* settings.c */
-int pg_migrate(store_t *st, int *applied);
-int pg_setting_get(store_t *st, const char *name, char *out, size_t outsz);
-int pg_setting_put(store_t *st, const char *name, const char *value);
-/* accounts.c */
-int pg_account_insert(store_t *st, account_t *a);
-int pg_account_by_auth_id(store_t *st, const char *auth_id, account_t *out);
-int pg_account_list(store_t *st, store_account_cb cb, void *ud);
-int pg_apikey_insert(store_t *st, int64_t account_id, const uint8_t hash[IDS_HASH_SZ],
-                     unsigned scopes);
-int pg_apikey_lookup(store_t *st, const uint8_t hash[IDS_HASH_SZ], int64_t *account_id,
-                     unsigned *scopes);
-int pg_account_by_id(store_t *st, int64_t id, account_t *out);
-int64_t pg_account_count(store_t *st);
-/* inventory.c */
-int pg_import_begin(store_t *st, bool dry_run, store_import_t **out);
-int pg_import_row(store_import_t *im, const inv_number_t *row, import_outcome_t *out);
-int pg_import_commit_batch(store_import_t *im);
-int pg_import_end(store_import_t *im, bool commit);
-int pg_inventory_stats(store_t *st, store_stats_cb cb, void *ud);
-int pg_inventory_export(store_t *st, const char *country_iso, int state, store_inv_cb cb,
-                        void *ud);
-/* numbers.c */
-int pg_number_search(store_t *st, const search_q_t *q, inv_number_t *rows, size_t *nrows,
-                     int64_t *total);
-int pg_number_get_available(store_t *st, const char *number, inv_number_t *out);
-int pg_number_buy(store_t *st, const buy_row_t *b);
-int pg_number_approve(store_t *st, const char *number);
-int pg_number_lookup(store_t *st, const char *number, num_state_t *state, num_source_t *source,
-                     int64_t *owner_id);
-/* owned.c */
-int pg_number_list(store_t *st, const numlist_q_t *q, owned_number_t *rows, size_t *nrows,
-                   int64_t *total);
-int pg_number_get_owned(store_t *st, int64_t owner_id, int64_t sub_id, const char *number,
-                        owned_number_t *out);
-int pg_number_update_owned(store_t *st, const owned_number_t *n);
-int pg_number_release(store_t *st, int64_t owner_id, const char *number, bool to_available);
-int pg_number_get_byoc(store_t *st, int64_t owner_id, const char *byoc_id, owned_number_t *out);
-int pg_number_get_any(store_t *st, const char *number, owned_number_t *out);
-int pg_number_insert_owned(store_t *st, const owned_number_t *n);
-int pg_aging_sweep(store_t *st, int64_t cutoff, int64_t *returned);
-/* subaccounts.c */
-int pg_sub_list(store_t *st, int64_t parent_id, int limit, int offset, account_t *rows,
-                size_t *nrows, int64_t *total);
-int pg_account_update(store_t *st, const account_t *a);
-int pg_sub_delete(store_t *st, int64_t parent_id, int64_t sub_id);
-/* apps.c */
-int pg_app_exists(store_t *st, int64_t account_id, const char *app_id);
-int pg_app_default(store_t *st, int64_t account_id, char out[MODEL_APP_ID_SZ]);
-int pg_app_insert(store_t *st, const app_t *a);
-int pg_app_get(store_t *st, int64_t account_id, int64_t sub_id, const char *app_id, app_t *out);
-int pg_app_list(store_t *st, int64_t account_id, int64_t sub_id, const char *app_name, int limit,
-                int offset, app_t *rows, size_t *nrows, int64_t *total);
-int pg_app_update(store_t *st, const app_t *a);
-int pg_app_delete(store_t *st, int64_t account_id, const char *app_id);
-int pg_app_clear_default(store_t *st, int64_t account_id);
-/* compliance.c */
-int pg_compliance_insert(store_t *st, const compliance_t *c);
-int pg_compliance_get(store_t *st, int64_t account_id, const char *id, compliance_t *out);
-int pg_compliance_latest(store_t *st, int64_t account_id, const char *country_iso,
-                         const char *type, const char *sub_type, compliance_t *out);
-/* carriers.c */
-int pg_carrier_insert(store_t *st, carrier_t *c);
-int pg_carrier_get(store_t *st, int64_t account_id, int64_t sub_id, const char *ref,
-                   carrier_t *out);
-int pg_carrier_list(store_t *st, int64_t account_id, int64_t sub_id, const char *name, int limit,
-                    int offset, carrier_t *rows, size_t *nrows, int64_t *total);
-int pg_carrier_update(store_t *st, const carrier_t *c);
-int pg_carrier_delete(store_t *st, int64_t account_id, int64_t id, int64_t *in_use);
-/* idem.c */
-int pg_idem_get(store_t *st, int64_t account_id, const char *key, idem_row_t *out);
-int pg_idem_put(store_t *st, int64_t account_id, const char *key, const idem_row_t *row);
+/* pg_close, pg_migrate, ... pg_ping: one per op of store_ops_t, each in the
+ * file its group in sqlops.h names; conn.c assembles the table. */
+SQL_STORE_OPS(SQL_OP_DECL, pg_)
 
 #endif

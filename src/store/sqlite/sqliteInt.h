@@ -31,6 +31,7 @@
 
 #include "store/connreg.h"
 #include "store/sqlshared.h"
+#include "store/sqlops.h"
 #include "store/sqlwhere.h"
 #include "store/store.h"
 
@@ -273,85 +274,10 @@ int sq_page_dyn(store_t *st, conn_t *c, const sqlw_t *w, const char *sql_rows,
                 const char *sql_count, int limit, sqls_reader_fn rd, void *rows,
                 size_t *nrows, int64_t *total, const char *what);
 
-/* ---- the ops, by file (conn.c assembles the table) ------------------------- */
+/* ---- the ops --------------------------------------------------------------- */
 
-/* conn.c */
-void sq_close(store_t *st);
-int sq_tx_begin(store_t *st, bool write);
-int sq_tx_commit(store_t *st);
-void sq_tx_rollback(store_t *st);
-int sq_ping(store_t *st);
-/* settings.c */
-int sq_migrate(store_t *st, int *applied);
-int sq_setting_get(store_t *st, const char *name, char *out, size_t outsz);
-int sq_setting_put(store_t *st, const char *name, const char *value);
-/* accounts.c */
-int sq_account_insert(store_t *st, account_t *a);
-int sq_account_by_auth_id(store_t *st, const char *auth_id, account_t *out);
-int sq_account_by_id(store_t *st, int64_t id, account_t *out);
-int sq_account_list(store_t *st, store_account_cb cb, void *ud);
-int64_t sq_account_count(store_t *st);
-int sq_apikey_insert(store_t *st, int64_t account_id, const uint8_t hash[IDS_HASH_SZ],
-                     unsigned scopes);
-int sq_apikey_lookup(store_t *st, const uint8_t hash[IDS_HASH_SZ], int64_t *account_id,
-                     unsigned *scopes);
-/* inventory.c */
-int sq_import_begin(store_t *st, bool dry_run, store_import_t **out);
-int sq_import_row(store_import_t *im, const inv_number_t *row, import_outcome_t *out);
-int sq_import_commit_batch(store_import_t *im);
-int sq_import_end(store_import_t *im, bool commit);
-int sq_inventory_stats(store_t *st, store_stats_cb cb, void *ud);
-int sq_inventory_export(store_t *st, const char *country_iso, int state, store_inv_cb cb,
-                        void *ud);
-/* numbers.c */
-int sq_number_search(store_t *st, const search_q_t *q, inv_number_t *rows, size_t *nrows,
-                     int64_t *total);
-int sq_number_get_available(store_t *st, const char *number, inv_number_t *out);
-int sq_number_buy(store_t *st, const buy_row_t *b);
-int sq_number_approve(store_t *st, const char *number);
-int sq_number_lookup(store_t *st, const char *number, num_state_t *state, num_source_t *source,
-                     int64_t *owner_id);
-/* owned.c */
-int sq_number_list(store_t *st, const numlist_q_t *q, owned_number_t *rows, size_t *nrows,
-                   int64_t *total);
-int sq_number_get_owned(store_t *st, int64_t owner_id, int64_t sub_id, const char *number,
-                        owned_number_t *out);
-int sq_number_update_owned(store_t *st, const owned_number_t *n);
-int sq_number_release(store_t *st, int64_t owner_id, const char *number, bool to_available);
-int sq_number_get_byoc(store_t *st, int64_t owner_id, const char *byoc_id, owned_number_t *out);
-int sq_number_get_any(store_t *st, const char *number, owned_number_t *out);
-int sq_number_insert_owned(store_t *st, const owned_number_t *n);
-int sq_aging_sweep(store_t *st, int64_t cutoff, int64_t *returned);
-/* subaccounts.c */
-int sq_sub_list(store_t *st, int64_t parent_id, int limit, int offset, account_t *rows,
-                size_t *nrows, int64_t *total);
-int sq_account_update(store_t *st, const account_t *a);
-int sq_sub_delete(store_t *st, int64_t parent_id, int64_t sub_id);
-/* apps.c */
-int sq_app_exists(store_t *st, int64_t account_id, const char *app_id);
-int sq_app_default(store_t *st, int64_t account_id, char out[MODEL_APP_ID_SZ]);
-int sq_app_insert(store_t *st, const app_t *a);
-int sq_app_get(store_t *st, int64_t account_id, int64_t sub_id, const char *app_id, app_t *out);
-int sq_app_list(store_t *st, int64_t account_id, int64_t sub_id, const char *app_name, int limit,
-                int offset, app_t *rows, size_t *nrows, int64_t *total);
-int sq_app_update(store_t *st, const app_t *a);
-int sq_app_delete(store_t *st, int64_t account_id, const char *app_id);
-int sq_app_clear_default(store_t *st, int64_t account_id);
-/* compliance.c */
-int sq_compliance_insert(store_t *st, const compliance_t *c);
-int sq_compliance_get(store_t *st, int64_t account_id, const char *id, compliance_t *out);
-int sq_compliance_latest(store_t *st, int64_t account_id, const char *country_iso,
-                         const char *type, const char *sub_type, compliance_t *out);
-/* carriers.c */
-int sq_carrier_insert(store_t *st, carrier_t *c);
-int sq_carrier_get(store_t *st, int64_t account_id, int64_t sub_id, const char *ref,
-                   carrier_t *out);
-int sq_carrier_list(store_t *st, int64_t account_id, int64_t sub_id, const char *name, int limit,
-                    int offset, carrier_t *rows, size_t *nrows, int64_t *total);
-int sq_carrier_update(store_t *st, const carrier_t *c);
-int sq_carrier_delete(store_t *st, int64_t account_id, int64_t id, int64_t *in_use);
-/* idem.c */
-int sq_idem_get(store_t *st, int64_t account_id, const char *key, idem_row_t *out);
-int sq_idem_put(store_t *st, int64_t account_id, const char *key, const idem_row_t *row);
+/* sq_close, sq_migrate, ... sq_ping: one per op of store_ops_t, each in the
+ * file its group in sqlops.h names; conn.c assembles the table. */
+SQL_STORE_OPS(SQL_OP_DECL, sq_)
 
 #endif
