@@ -135,10 +135,9 @@ int pg_carrier_insert(store_t *st, carrier_t *cr)
 int pg_carrier_get(store_t *st, int64_t account_id, int64_t sub_id, const char *ref,
                    carrier_t *out)
 {
-    conn_t *c = pg_conn(st);
     /* the carrier and its gateways come in one statement: one snapshot */
-    return pg_one_row(c, pg_lockq(c, Q_CARRIER_GET, Q_CARRIER_GET_LOCK),
-                      PG_V(v_int(account_id), v_int(sub_id), v_text(ref)), rd_carrier, out);
+    return pg_one_locking(st, Q_CARRIER_GET, Q_CARRIER_GET_LOCK,
+                          PG_V(v_int(account_id), v_int(sub_id), v_text(ref)), rd_carrier, out);
 }
 
 int pg_carrier_list(store_t *st, int64_t account_id, int64_t sub_id, const char *name, int limit,

@@ -69,9 +69,8 @@ int pg_number_search(store_t *st, const search_q_t *q, inv_number_t *rows, size_
 
 int pg_number_get_available(store_t *st, const char *number, inv_number_t *out)
 {
-    conn_t *c = pg_conn(st);
-    return pg_one_row(c, pg_lockq(c, Q_NUMBER_GET_AVAILABLE, Q_NUMBER_GET_AVAILABLE_LOCK),
-                      PG_V(v_text(number)), sqls_rd_inv, out);
+    return pg_one_locking(st, Q_NUMBER_GET_AVAILABLE, Q_NUMBER_GET_AVAILABLE_LOCK,
+                          PG_V(v_text(number)), sqls_rd_inv, out);
 }
 
 int pg_number_buy(store_t *st, const buy_row_t *b)

@@ -428,6 +428,16 @@ static inline int pg_lockq(const conn_t *c, int plain, int locked)
     return (c && c->depth > 0 && c->tx_write) ? locked : plain;
 }
 
+/* pg_one_row on the calling thread's connection of plain, or of its
+ * locking variant locked inside a write transaction (pg_lockq): the read
+ * of every row a read-check-write sequence of the core may change. */
+static inline int pg_one_locking(store_t *st, int plain, int locked, const pg_val_t *v, int nv,
+                                 sqls_reader_fn rd, void *out)
+{
+    conn_t *c = pg_conn(st);
+    return pg_one_row(c, pg_lockq(c, plain, locked), v, nv, rd, out);
+}
+
 /* ---- transactions (conn.c) ------------------------------------------------ */
 
 void pg_tx_reset(conn_t *c);
