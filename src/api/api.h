@@ -91,6 +91,11 @@ int api_parse_bearer(const char *h, const char **token);
 /* Bearer API key with every scope bit of scope (SCOPE_READ / SCOPE_WRITE):
  * 401 for a missing or unknown key, 403 for a missing scope. */
 int api_auth_byoc(http_req_t *req, http_resp_t *resp, unsigned scope, account_t *out);
+/* The same, giving the key's scopes (a customer's new key may not have
+ * more than the key that makes it).  Both answer 403 "account suspended"
+ * for a suspended account's key, and 503 when the database cannot say. */
+int api_auth_byoc_scopes(http_req_t *req, http_resp_t *resp, unsigned scope, account_t *out,
+                         unsigned *scopes_out);
 
 /* ---- input (input.c): a field table per handler ----
  * A handler lists the parameters it knows in one table, in the order they
@@ -122,6 +127,10 @@ typedef struct {
 #define API_FIELD_READ(name, type, member, fn) {name, API_READ, offsetof(type, member), fn}
 #define API_PAGING {"limit", API_KNOWN, 0, NULL}, {"offset", API_KNOWN, 0, NULL}
 #define API_FIELDS_END {NULL, API_KNOWN, 0, NULL}
+/* A parameter an official Plivo SDK sends that has no meaning here: known,
+ * accepted whatever its value, ignored.  Each is listed with its reason in
+ * tests/sdk/golden/params.json (docs/PLIVO-COMPATIBILITY.md). */
+#define API_NOOP(name) {name, API_KNOWN, 0, NULL}
 /* No parameter at all. */
 extern const api_field_t api_no_fields[];
 
@@ -143,6 +152,12 @@ int api_str(http_req_t *req, http_resp_t *resp, json_t *obj, const char *key, co
 int api_str_or_clear(http_req_t *req, http_resp_t *resp, json_t *obj, const char *key,
                      const char **out);
 int api_bool(http_req_t *req, http_resp_t *resp, json_t *obj, const char *key, int *out);
+/* A parameter that repeats the path's id (the Python SDK sends number and
+ * auth_id, Go app_id, Java id): accepted when it names the same thing,
+ * else 400 naming both.  given NULL: not sent, fine.  number: compare as
+ * E.164 (1415... and +1415... are one number). */
+int api_same_id(http_req_t *req, http_resp_t *resp, const char *name, const char *given,
+                const char *path_value, bool number);
 /* Page sizes: Plivo lists 1-20, default 20 (API.md §2.1); BYOC lists
  * 1-100, default 20 (§3). */
 #define API_PLIVO_MAX_LIMIT 20
@@ -160,6 +175,9 @@ int api_idem_key(http_req_t *req, http_resp_t *resp, const char **key);
  * refuse query parameters, call fn, answer 204. */
 typedef int (*api_delete_fn)(core_t *c, const account_t *caller, const char *id, cerr_t *e);
 void api_delete(http_req_t *req, http_resp_t *resp, const char *param, api_delete_fn fn);
+/* The same, with the query parameters of fields accepted (no-ops an SDK sends). */
+void api_delete_q(http_req_t *req, http_resp_t *resp, const char *param,
+                  const api_field_t *fields, api_delete_fn fn);
 /* Runs fn under Idempotency-Key key (NULL: just runs it).  The request's
  * identity is action, resource and body as canonical JSON (so form and JSON
  * bodies, key order and spacing do not matter; the text is wiped after
@@ -188,6 +206,9 @@ void api_json_begin(http_resp_t *resp, jw_t *w, int status);
 void api_plivo_list_begin(http_resp_t *resp, jw_t *w, const char *auth_id, const char *resource,
                           json_t *query, int limit, int offset, int64_t total);
 void api_plivo_list_end(jw_t *w);
+/* The same with the list under key (Plivo's compliance list: "compliances"). */
+void api_plivo_list_begin_key(http_resp_t *resp, jw_t *w, const char *auth_id, const char *resource,
+                              const char *key, json_t *query, int limit, int offset, int64_t total);
 /* A BYOC list: 200 {"data": [ ... the caller writes the objects ...
  * ], "total", "limit", "offset"}. */
 void api_byoc_list_begin(http_resp_t *resp, jw_t *w);
@@ -206,8 +227,13 @@ void api_render_account_number(jw_t *w, const char *auth_id, const owned_number_
 /* Shared by the admin API and the CLI, so both print the same JSON. */
 void api_render_account_created(jw_t *w, const struct acct_created *a);
 void api_render_import_result(jw_t *w, const struct inv_result *res, bool dry_run);
-/* {"api_key", "scopes": [...]} */
-void api_render_apikey(jw_t *w, const char *key, unsigned scopes);
+/* An API key: {"api_key" (only when secret is given: at creation), "id",
+ * "prefix", "label", "scopes", "created_at", "expires_at", "last_used_at",
+ * "revoked_at", "status"} (credentials.c). */
+void api_render_apikey(jw_t *w, const apikey_t *k, const char *secret);
+void api_render_scopes(jw_t *w, unsigned scopes);
+/* {"auth_id", "auth_token", "old_token_expires_at"} */
+void api_render_rotated(jw_t *w, const char *auth_id, const char *token, int64_t old_until);
 
 /* ---- handlers ---- */
 void h_phonenumber_search(http_req_t *req, http_resp_t *resp);
@@ -231,6 +257,13 @@ void h_application_get(http_req_t *req, http_resp_t *resp);
 void h_application_update(http_req_t *req, http_resp_t *resp);
 void h_application_delete(http_req_t *req, http_resp_t *resp);
 
+void h_account_get(http_req_t *req, http_resp_t *resp);
+void h_pricing_get(http_req_t *req, http_resp_t *resp);
+void h_compliance_list(http_req_t *req, http_resp_t *resp);
+void h_compliance_get(http_req_t *req, http_resp_t *resp);
+void h_compliance_requirements(http_req_t *req, http_resp_t *resp);
+void h_compliance_link(http_req_t *req, http_resp_t *resp);
+
 void h_carrier_create(http_req_t *req, http_resp_t *resp);
 void h_carrier_list(http_req_t *req, http_resp_t *resp);
 void h_carrier_get(http_req_t *req, http_resp_t *resp);
@@ -248,6 +281,16 @@ void h_byoc_number_get(http_req_t *req, http_resp_t *resp);
 void h_byoc_number_delete(http_req_t *req, http_resp_t *resp);
 
 void h_admin_account_create(http_req_t *req, http_resp_t *resp);
+/* credentials.c */
+void h_admin_apikey_list(http_req_t *req, http_resp_t *resp);
+void h_admin_apikey_revoke(http_req_t *req, http_resp_t *resp);
+void h_admin_account_suspend(http_req_t *req, http_resp_t *resp);
+void h_admin_account_resume(http_req_t *req, http_resp_t *resp);
+void h_admin_account_close(http_req_t *req, http_resp_t *resp);
+void h_admin_account_rotate_token(http_req_t *req, http_resp_t *resp);
+void h_byoc_apikey_list(http_req_t *req, http_resp_t *resp);
+void h_byoc_apikey_create(http_req_t *req, http_resp_t *resp);
+void h_byoc_apikey_revoke(http_req_t *req, http_resp_t *resp);
 void h_admin_account_list(http_req_t *req, http_resp_t *resp);
 void h_admin_apikey_create(http_req_t *req, http_resp_t *resp);
 void h_admin_inventory_stats(http_req_t *req, http_resp_t *resp);

@@ -26,6 +26,19 @@ static const route_t k_meta[] = {
 };
 
 static const route_t k_public[] = {
+    /* the account itself (the SDKs' credentials check); POST, the SDKs'
+     * account update, answers 405: the operator owns the account's data */
+    {HTTP_GET, ACC "/", h_account_get, NULL, "plivo.account.get", DIALECT_PLIVO},
+    {HTTP_GET, ACC "/Pricing/", h_pricing_get, NULL, "plivo.pricing.get", DIALECT_PLIVO},
+    /* literal segments beat {number}: PhoneNumber/Compliance/ is never a
+     * number, and its other methods answer 405 (Allow: GET), not 415 */
+    {HTTP_GET, ACC "/PhoneNumber/Compliance/", h_compliance_list, NULL, "plivo.compliance.list", DIALECT_PLIVO},
+    {HTTP_GET, ACC "/PhoneNumber/Compliance/Requirements/", h_compliance_requirements, NULL,
+     "plivo.compliance.requirements", DIALECT_PLIVO},
+    {HTTP_POST, ACC "/PhoneNumber/Compliance/Link/", h_compliance_link, NULL, "plivo.compliance.link",
+     DIALECT_PLIVO},
+    {HTTP_GET, ACC "/PhoneNumber/Compliance/{compliance_id}/", h_compliance_get, NULL, "plivo.compliance.get",
+     DIALECT_PLIVO},
     {HTTP_GET, ACC "/PhoneNumber/", h_phonenumber_search, NULL, "plivo.phonenumber.search", DIALECT_PLIVO},
     {HTTP_POST, ACC "/PhoneNumber/{number}/", h_phonenumber_buy, NULL, "plivo.phonenumber.buy", DIALECT_PLIVO},
     {HTTP_POST, ACC "/Number/", h_number_add, NULL, "plivo.number.add", DIALECT_PLIVO},
@@ -53,6 +66,9 @@ static const route_t k_public[] = {
     {HTTP_GET, BYOC "/carriers/{id}", h_byoc_carrier_get, NULL, "byoc.carriers.get", DIALECT_BYOC},
     {HTTP_PATCH, BYOC "/carriers/{id}", h_byoc_carrier_update, NULL, "byoc.carriers.update", DIALECT_BYOC},
     {HTTP_DELETE, BYOC "/carriers/{id}", h_byoc_carrier_delete, NULL, "byoc.carriers.delete", DIALECT_BYOC},
+    {HTTP_GET, BYOC "/api-keys", h_byoc_apikey_list, NULL, "byoc.apikeys.list", DIALECT_BYOC},
+    {HTTP_POST, BYOC "/api-keys", h_byoc_apikey_create, NULL, "byoc.apikeys.create", DIALECT_BYOC},
+    {HTTP_DELETE, BYOC "/api-keys/{id}", h_byoc_apikey_revoke, NULL, "byoc.apikeys.revoke", DIALECT_BYOC},
     {HTTP_POST, BYOC, h_byoc_number_create, NULL, "byoc.numbers.create", DIALECT_BYOC},
     {HTTP_GET, BYOC, h_byoc_number_list, NULL, "byoc.numbers.list", DIALECT_BYOC},
     {HTTP_GET, BYOC "/{id}", h_byoc_number_get, NULL, "byoc.numbers.get", DIALECT_BYOC},
@@ -71,6 +87,18 @@ static const route_t k_admin[] = {
     {HTTP_GET, "/admin/v1/accounts", h_admin_account_list, NULL, "admin.accounts.list", DIALECT_ADMIN},
     {HTTP_POST, "/admin/v1/accounts/{auth_id}/api-keys", h_admin_apikey_create, NULL,
      "admin.apikeys.create", DIALECT_ADMIN},
+    {HTTP_GET, "/admin/v1/accounts/{auth_id}/api-keys", h_admin_apikey_list, NULL,
+     "admin.apikeys.list", DIALECT_ADMIN},
+    {HTTP_DELETE, "/admin/v1/accounts/{auth_id}/api-keys/{key_id}", h_admin_apikey_revoke, NULL,
+     "admin.apikeys.revoke", DIALECT_ADMIN},
+    {HTTP_POST, "/admin/v1/accounts/{auth_id}/suspend", h_admin_account_suspend, NULL,
+     "admin.accounts.suspend", DIALECT_ADMIN},
+    {HTTP_POST, "/admin/v1/accounts/{auth_id}/resume", h_admin_account_resume, NULL,
+     "admin.accounts.resume", DIALECT_ADMIN},
+    {HTTP_POST, "/admin/v1/accounts/{auth_id}/close", h_admin_account_close, NULL,
+     "admin.accounts.close", DIALECT_ADMIN},
+    {HTTP_POST, "/admin/v1/accounts/{auth_id}/rotate-token", h_admin_account_rotate_token, NULL,
+     "admin.accounts.rotate_token", DIALECT_ADMIN},
     {HTTP_POST, "/admin/v1/inventory", NULL, &admin_inventory_import_ops, "admin.inventory.import", DIALECT_ADMIN},
     {HTTP_GET, "/admin/v1/inventory/stats", h_admin_inventory_stats, NULL, "admin.inventory.stats", DIALECT_ADMIN},
     {HTTP_POST, "/admin/v1/compliance", h_admin_compliance_create, NULL, "admin.compliance.create", DIALECT_ADMIN},

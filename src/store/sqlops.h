@@ -49,6 +49,23 @@
       (store_t *st, int64_t account_id, const uint8_t hash[IDS_HASH_SZ], unsigned scopes))         \
     X(P, int, apikey_lookup,                                                                       \
       (store_t *st, const uint8_t hash[IDS_HASH_SZ], int64_t *account_id, unsigned *scopes))       \
+    /* the credential lifecycle (credentials.c) */                                                 \
+    X(P, int, apikey_create, (store_t *st, apikey_t *k))                                           \
+    X(P, int, apikey_by_hash, (store_t *st, const uint8_t hash[IDS_HASH_SZ], apikey_t *out))       \
+    X(P, int, apikey_list,                                                                         \
+      (store_t *st, int64_t account_id, int limit, int offset, apikey_t *rows, size_t *nrows,      \
+       int64_t *total))                                                                            \
+    X(P, int, apikey_revoke, (store_t *st, int64_t account_id, int64_t key_id, int64_t now))       \
+    X(P, int, apikey_revoke_all, (store_t *st, int64_t account_id, int64_t now))                   \
+    X(P, int, apikey_touch, (store_t *st, int64_t key_id, int64_t now))                            \
+    X(P, int, account_set_status, (store_t *st, int64_t id, int status, int64_t now))              \
+    X(P, int, account_set_token,                                                                   \
+      (store_t *st, int64_t id, const uint8_t hash[IDS_HASH_SZ], const uint8_t *old_hash,          \
+       int64_t old_until, int64_t now))                                                            \
+    X(P, int, number_release_all,                                                                  \
+      (store_t *st, int64_t owner_id, bool to_available, int64_t *released))                       \
+    X(P, int, cred_epoch_get, (store_t *st, int64_t *epoch))                                       \
+    X(P, int, cred_epoch_bump, (store_t *st))                                                      \
     /* inventory: import, stats, export (inventory.c) */                                           \
     X(P, int, import_begin, (store_t *st, bool dry_run, store_import_t **out))                     \
     X(P, int, import_row, (store_import_t *im, const inv_number_t *row, import_outcome_t *out))    \
@@ -57,6 +74,11 @@
     X(P, int, inventory_stats, (store_t *st, store_stats_cb cb, void *ud))                         \
     X(P, int, inventory_export,                                                                    \
       (store_t *st, const char *country_iso, int state, store_inv_cb cb, void *ud))                \
+    X(P, int, inventory_rates,                                                                     \
+      (store_t *st, const char *country_iso, store_rate_cb cb, void *ud))                          \
+    X(P, int, inventory_restrictions,                                                              \
+      (store_t *st, const char *country_iso, const char *type, store_restriction_cb cb,            \
+       void *ud))                                                                                  \
     /* numbers: search and purchase (numbers.c) */                                                 \
     X(P, int, number_search,                                                                       \
       (store_t *st, const search_q_t *q, inv_number_t *rows, size_t *nrows, int64_t *total))       \
@@ -104,6 +126,10 @@
     X(P, int, compliance_latest,                                                                   \
       (store_t *st, int64_t account_id, const char *country_iso, const char *type,                 \
        const char *sub_type, compliance_t *out))                                                   \
+    X(P, int, compliance_list,                                                                     \
+      (store_t *st, int64_t account_id, store_compliance_cb cb, void *ud))                         \
+    X(P, int, compliance_numbers,                                                                  \
+      (store_t *st, int64_t account_id, const char *id, store_inv_cb cb, void *ud))                \
     /* carriers (carriers.c) */                                                                    \
     X(P, int, carrier_insert, (store_t *st, carrier_t *c))                                         \
     X(P, int, carrier_get,                                                                         \

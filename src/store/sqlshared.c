@@ -33,6 +33,28 @@ void sqls_read_account(sqls_row_t *r, account_t *a)
     if (n != IDS_HASH_SZ) memset(a->token_hash, 0, sizeof a->token_hash);
     a->created_at = I64(r);
     a->modified_at = I64(r);
+    a->status = (int)I64(r);
+    n = 0;
+    r->ops->blob(r, a->old_token_hash, sizeof a->old_token_hash, &n);
+    if (n != IDS_HASH_SZ) memset(a->old_token_hash, 0, sizeof a->old_token_hash);
+    a->old_token_until = I64(r);
+}
+
+void sqls_read_apikey(sqls_row_t *r, apikey_t *k)
+{
+    memset(k, 0, sizeof *k);
+    k->id = I64(r);
+    k->account_id = I64(r);
+    size_t n = 0;
+    r->ops->blob(r, k->hash, sizeof k->hash, &n);
+    if (n != IDS_HASH_SZ) memset(k->hash, 0, sizeof k->hash);
+    TXT(r, k->prefix);
+    TXT(r, k->label);
+    k->scopes = (unsigned)I64(r);
+    k->created_at = I64(r);
+    k->expires_at = I64(r);
+    k->last_used_at = I64(r);
+    k->revoked_at = I64(r);
 }
 
 void sqls_read_inv(sqls_row_t *r, inv_number_t *v)
@@ -92,6 +114,7 @@ void sqls_read_owned(sqls_row_t *r, owned_number_t *o)
     TXT(r, o->byoc_id);
     TXT(r, o->label);
     TXT(r, o->carrier_sid);
+    TXT(r, o->sub_name);
 }
 
 void sqls_read_app(sqls_row_t *r, app_t *a)
@@ -127,6 +150,7 @@ void sqls_read_compliance(sqls_row_t *r, compliance_t *c)
     TXT(r, c->country_iso);
     TXT(r, c->number_type);
     c->approved = BOOL(r);
+    c->created_at = I64(r);
 }
 
 void sqls_read_carrier(sqls_row_t *r, carrier_t *c)
@@ -165,6 +189,24 @@ void sqls_read_stats(sqls_row_t *r, stats_row_t *s)
     s->count = I64(r);
 }
 
+int sqls_each_rate(sqls_row_t *r, void *arg)
+{
+    sqls_rate_walk_t *w = arg;
+    char type[MODEL_TYPE_SZ];
+    TXT(r, type);
+    int64_t rate = r->ops->i64(r, -1);
+    return w->cb(type, rate, w->ud);
+}
+
+int sqls_each_restriction(sqls_row_t *r, void *arg)
+{
+    sqls_restriction_walk_t *w = arg;
+    char r1[MODEL_RESTRICTION_SZ], r2[MODEL_RESTRICTION_TEXT_SZ];
+    TXT(r, r1);
+    TXT(r, r2);
+    return w->cb(r1, r2, w->ud);
+}
+
 /* Row i of an array of T, read by sqls_read_T. */
 #define ROWS_READER(T, type)                                    \
     void sqls_rd_##T(sqls_row_t *r, void *rows, size_t i)       \
@@ -178,3 +220,4 @@ ROWS_READER(owned, owned_number_t)
 ROWS_READER(app, app_t)
 ROWS_READER(compliance, compliance_t)
 ROWS_READER(carrier, carrier_t)
+ROWS_READER(apikey, apikey_t)

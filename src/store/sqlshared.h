@@ -22,7 +22,12 @@
 /* An account row: id, auth_id, parent_id (0: main), name, enabled,
  * token_hash, created_at, modified_at. */
 #define SQLS_ACCOUNT_COLS \
-    "id, auth_id, COALESCE(parent_id, 0), name, enabled, token_hash, created_at, modified_at"
+    "id, auth_id, COALESCE(parent_id, 0), name, enabled, token_hash, created_at, modified_at, " \
+    "status, old_token_hash, old_token_until"
+/* The columns of api_keys, in sqls_read_apikey's order. */
+#define SQLS_APIKEY_COLS \
+    "id, account_id, key_hash, prefix, label, scopes, created_at, expires_at, last_used_at, " \
+    "revoked_at"
 
 /* The inventory columns of table numbers, in inv_number_t order; also the
  * column list of an INSERT of an inventory row. */
@@ -39,7 +44,7 @@
  * caller_reputation_status, profile_uuid, cr_callback_url,
  * cr_callback_method, tendlc_registration_status, tendlc_campaign_id,
  * toll_free_sms_verification, carrier_id, created_at, updated_at, byoc_id,
- * label, carrier_sid.  Ends with a space. */
+ * label, carrier_sid, sub_name.  Ends with a space. */
 #define SQLS_OWNED_COLS                                                                       \
     "n.number, n.country_iso, n.type, n.sub_type, n.prefix, n.city, n.region, "              \
     "n.rate_center, n.lata, n.voice_enabled, n.sms_enabled, n.mms_enabled, n.setup_rate, "  \
@@ -50,7 +55,7 @@
     "n.caller_reputation_status, n.profile_uuid, n.cr_callback_url, n.cr_callback_method, " \
     "n.tendlc_registration_status, n.tendlc_campaign_id, n.toll_free_sms_verification, "    \
     "COALESCE(n.carrier_id, 0), n.created_at, n.updated_at, n.byoc_id, n.label, "           \
-    "COALESCE(cr.voip_sid, '') "
+    "COALESCE(cr.voip_sid, ''), COALESCE(s.name, '') "
 #define SQLS_OWNED_JOINS \
     "LEFT JOIN accounts s ON s.id = n.sub_id LEFT JOIN carriers cr ON cr.id = n.carrier_id "
 #define SQLS_OWNED_SELECT "SELECT " SQLS_OWNED_COLS "FROM numbers n " SQLS_OWNED_JOINS
@@ -81,7 +86,7 @@
     "FROM applications a LEFT JOIN accounts s ON s.id = a.sub_id "
 
 /* A compliance record, in compliance_t's order. */
-#define SQLS_COMPLIANCE_COLS "id, account_id, country_iso, number_type, approved"
+#define SQLS_COMPLIANCE_COLS "id, account_id, country_iso, number_type, approved, created_at"
 
 /* Room for sqls_prefix_hi() of any prefix the core lets through. */
 #define SQLS_PREFIX_HI_SZ 64
@@ -124,6 +129,7 @@ struct sqls_row {
 /* Each fills a whole record (zeroing what the row does not carry) from the
  * columns of its list, starting at r->col. */
 void sqls_read_account(sqls_row_t *r, account_t *a);        /* SQLS_ACCOUNT_COLS */
+void sqls_read_apikey(sqls_row_t *r, apikey_t *k);          /* SQLS_APIKEY_COLS */
 void sqls_read_inv(sqls_row_t *r, inv_number_t *v);         /* SQLS_INV_COLS */
 void sqls_read_owned(sqls_row_t *r, owned_number_t *o);     /* SQLS_OWNED_COLS */
 void sqls_read_app(sqls_row_t *r, app_t *a);                /* SQLS_APP_SELECT */
@@ -151,10 +157,24 @@ void sqls_read_stats(sqls_row_t *r, stats_row_t *s);
         return w->cb(&rec, w->ud);           \
     }
 
+/* Walk callbacks (sq_each, pg_each) of two inventory reads whose store
+ * callbacks take columns, not a record; arg is the walk's {cb, ud}. */
+typedef struct {
+    store_rate_cb cb;
+    void *ud;
+} sqls_rate_walk_t;
+int sqls_each_rate(sqls_row_t *r, void *arg);          /* sub_type, min rental (NULL: -1) */
+typedef struct {
+    store_restriction_cb cb;
+    void *ud;
+} sqls_restriction_walk_t;
+int sqls_each_restriction(sqls_row_t *r, void *arg);   /* restriction, its text */
+
 /* Row i of an array of records, for the page readers of the backends:
  * rows is an array of the record type named. */
 typedef void (*sqls_reader_fn)(sqls_row_t *r, void *rows, size_t i);
 void sqls_rd_account(sqls_row_t *r, void *rows, size_t i);
+void sqls_rd_apikey(sqls_row_t *r, void *rows, size_t i);
 void sqls_rd_inv(sqls_row_t *r, void *rows, size_t i);
 void sqls_rd_owned(sqls_row_t *r, void *rows, size_t i);
 void sqls_rd_app(sqls_row_t *r, void *rows, size_t i);

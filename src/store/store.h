@@ -37,6 +37,11 @@ typedef struct store_import store_import_t;
 typedef int (*store_account_cb)(const account_t *a, void *ud);
 typedef int (*store_stats_cb)(const stats_row_t *r, void *ud);
 typedef int (*store_inv_cb)(const inv_number_t *n, void *ud);
+typedef int (*store_compliance_cb)(const compliance_t *c, void *ud);
+/* one number type of a country's inventory: its lowest monthly rental */
+typedef int (*store_rate_cb)(const char *sub_type, int64_t min_rental, void *ud);
+/* one restriction of a country's inventory, with its text */
+typedef int (*store_restriction_cb)(const char *restriction, const char *text, void *ud);
 
 typedef struct store_ops {
     const char *name;
@@ -64,6 +69,34 @@ typedef struct store_ops {
     int (*apikey_lookup)(store_t *st, const uint8_t hash[IDS_HASH_SZ], int64_t *account_id,
                          unsigned *scopes);
 
+    /* ---- the credential lifecycle (credentials.c of each backend) ---- */
+    /* sets k->id; ST_CONFLICT: the hash exists */
+    int (*apikey_create)(store_t *st, apikey_t *k);
+    /* any key, revoked or expired too (the caller judges), by its hash */
+    int (*apikey_by_hash)(store_t *st, const uint8_t hash[IDS_HASH_SZ], apikey_t *out);
+    /* an account's keys, newest first, revoked ones included */
+    int (*apikey_list)(store_t *st, int64_t account_id, int limit, int offset, apikey_t *rows,
+                       size_t *nrows, int64_t *total);
+    /* ST_NOTFOUND unless the account has that key, not yet revoked */
+    int (*apikey_revoke)(store_t *st, int64_t account_id, int64_t key_id, int64_t now);
+    /* every key of the account not yet revoked */
+    int (*apikey_revoke_all)(store_t *st, int64_t account_id, int64_t now);
+    /* last_used_at = now (only forwards) */
+    int (*apikey_touch)(store_t *st, int64_t key_id, int64_t now);
+    /* the status of account id and of its subaccounts; ST_NOTFOUND: no such account */
+    int (*account_set_status)(store_t *st, int64_t id, int status, int64_t now);
+    /* a new token hash; old_hash (NULL: none) stays valid until old_until */
+    int (*account_set_token)(store_t *st, int64_t id, const uint8_t hash[IDS_HASH_SZ],
+                             const uint8_t *old_hash, int64_t old_until, int64_t now);
+    /* number_release of every number owner_id owns (its subaccounts'
+     * included); *released: how many */
+    int (*number_release_all)(store_t *st, int64_t owner_id, bool to_available,
+                              int64_t *released);
+    /* the credential epoch: one counter, bumped in the transaction of every
+     * revocation, rotation and status change, polled by every node */
+    int (*cred_epoch_get)(store_t *st, int64_t *epoch);
+    int (*cred_epoch_bump)(store_t *st);
+
     /* ---- inventory: import, stats, export ---- */
     /* import: begin opens a write transaction that import_end commits (or
      * rolls back); import_commit_batch commits and reopens, so a long
@@ -81,6 +114,16 @@ typedef struct store_ops {
      * call then returns ST_OK: the caller knows why it stopped). */
     int (*inventory_export)(store_t *st, const char *country_iso, int state, store_inv_cb cb,
                             void *ud);
+    /* The Plivo Pricing read: for each number type (sub_type) of the
+     * available inventory numbers of a country, the lowest monthly rental
+     * rate, in type order.  Reads every available row of the country
+     * (no index on rates): a rare read. */
+    int (*inventory_rates)(store_t *st, const char *country_iso, store_rate_cb cb, void *ud);
+    /* The compliance-requirement read: each distinct non-empty
+     * (restriction, restriction_text) of the inventory numbers (any state)
+     * of a country whose type or sub_type is type, in restriction order. */
+    int (*inventory_restrictions)(store_t *st, const char *country_iso, const char *type,
+                                  store_restriction_cb cb, void *ud);
 
     /* ---- numbers: search and purchase ---- */
     /* search: rows has room for q->limit entries.  *total is exact up to
@@ -153,6 +196,12 @@ typedef struct store_ops {
     /* most recent approved record for (country, one of two types) */
     int (*compliance_latest)(store_t *st, int64_t account_id, const char *country_iso,
                              const char *type, const char *sub_type, compliance_t *out);
+    /* every record of the account, oldest first */
+    int (*compliance_list)(store_t *st, int64_t account_id, store_compliance_cb cb, void *ud);
+    /* the owned numbers (active or pending) of the account linked to the
+     * record id, in number order */
+    int (*compliance_numbers)(store_t *st, int64_t account_id, const char *id, store_inv_cb cb,
+                              void *ud);
 
     /* ---- carriers.  sub_id > 0 restricts to that subaccount's.  Results
      * carry their gateways (owned by the record: carrier_clear). ---- */

@@ -133,6 +133,8 @@ enum {
     Q_IMPORT_UPSERT,
     Q_STATS,
     Q_EXPORT,
+    Q_INV_RATES,
+    Q_INV_RESTRICTIONS,
     /* numbers.c */
     Q_NUMBER_GET_AVAILABLE,
     Q_NUMBER_GET_AVAILABLE_LOCK,
@@ -178,6 +180,8 @@ enum {
     Q_COMPLIANCE_INSERT,
     Q_COMPLIANCE_GET,
     Q_COMPLIANCE_LATEST,
+    Q_COMPLIANCE_LIST,
+    Q_COMPLIANCE_NUMBERS,
     /* carriers.c */
     Q_CARRIER_INSERT,
     Q_CARRIER_GET,
@@ -194,6 +198,19 @@ enum {
     Q_IDEM_LOCK,
     Q_IDEM_GET,
     Q_IDEM_PUT,
+    /* credentials.c */
+    Q_APIKEY_CREATE,
+    Q_APIKEY_BY_HASH,
+    Q_APIKEY_LIST,
+    Q_APIKEY_REVOKE,
+    Q_APIKEY_REVOKE_ALL,
+    Q_APIKEY_TOUCH,
+    Q_ACCOUNT_SET_STATUS,
+    Q_ACCOUNT_SET_TOKEN,
+    Q_RELEASE_ALL_INVENTORY,
+    Q_RELEASE_ALL_CUSTOMER,
+    Q_CRED_EPOCH_GET,
+    Q_CRED_EPOCH_BUMP,
     Q__COUNT
 };
 
@@ -211,6 +228,7 @@ extern const char *const pg_sql_apps[Q__COUNT];
 extern const char *const pg_sql_compliance[Q__COUNT];
 extern const char *const pg_sql_carriers[Q__COUNT];
 extern const char *const pg_sql_idem[Q__COUNT];
+extern const char *const pg_sql_credentials[Q__COUNT];
 
 /* The SQL text of fixed statement `which` (static storage). */
 const char *pg_sql(int which);

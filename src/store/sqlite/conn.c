@@ -270,12 +270,14 @@ int sq_each(conn_t *c, sqlite3_stmt *q, int (*fn)(sqls_row_t *r, void *ud), void
     return ret;
 }
 
-int sq_each_fixed(store_t *st, int which, const char *sql, int (*fn)(sqls_row_t *r, void *ud),
-                  void *ud)
+int sq_each_args(store_t *st, int which, const char *sql, int (*fn)(sqls_row_t *r, void *ud),
+                 void *ud, const sq_arg_t *a, size_t n)
 {
     conn_t *c = CONN(st);
     sqlite3_stmt *q = c ? sq_stmt(c, which, sql) : NULL;
-    return q ? sq_each(c, q, fn, ud, sql) : ST_ERR;
+    if (!q) return ST_ERR;
+    sq_bind_args(q, a, n);
+    return sq_each(c, q, fn, ud, sql);
 }
 
 int sq_page_and_count(store_t *st, conn_t *c, sqlite3_stmt *rows_q, sqlite3_stmt *count_q,

@@ -25,6 +25,13 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_EXPORT] =
         "SELECT " SQLS_INV_COLS " FROM numbers WHERE source = 0 AND (?1 IS NULL OR country_iso = ?1) "
         "AND (?2 < 0 OR state = ?2) ORDER BY number",
+    [Q_INV_RATES] =
+        "SELECT sub_type, MIN(monthly_rental_rate) FROM numbers WHERE state = 0 AND source = 0 "
+        "AND country_iso = ?1 AND monthly_rental_rate IS NOT NULL GROUP BY sub_type ORDER BY sub_type",
+    [Q_INV_RESTRICTIONS] =
+        "SELECT DISTINCT restriction, COALESCE(restriction_text, '') FROM numbers WHERE source = 0 "
+        "AND country_iso = ?1 AND (type = ?2 OR sub_type = ?2) AND COALESCE(restriction, '') <> '' "
+        "ORDER BY 1, 2",
 };
 
 /* A write the import has decided on but not yet made (see import_flush). */
@@ -363,4 +370,18 @@ int sq_inventory_export(store_t *st, const char *country_iso, int state, store_i
         return rc;
     }
     return sq_tx_commit(st);
+}
+
+int sq_inventory_rates(store_t *st, const char *country_iso, store_rate_cb cb, void *ud)
+{
+    sqls_rate_walk_t w = {cb, ud};
+    return SQ_EACH_V(st, Q_INV_RATES, sqls_each_rate, &w, SQ_T(country_iso));
+}
+
+int sq_inventory_restrictions(store_t *st, const char *country_iso, const char *type,
+                              store_restriction_cb cb, void *ud)
+{
+    sqls_restriction_walk_t w = {cb, ud};
+    return SQ_EACH_V(st, Q_INV_RESTRICTIONS, sqls_each_restriction, &w, SQ_T(country_iso),
+                     SQ_T(type));
 }

@@ -50,6 +50,8 @@ enum {
     Q_IMPORT_UPDATE,
     Q_STATS,
     Q_EXPORT,
+    Q_INV_RATES,
+    Q_INV_RESTRICTIONS,
     /* numbers.c */
     Q_NUMBER_GET_AVAILABLE,
     Q_NUMBER_BUY,
@@ -89,6 +91,8 @@ enum {
     Q_COMPLIANCE_INSERT,
     Q_COMPLIANCE_GET,
     Q_COMPLIANCE_LATEST,
+    Q_COMPLIANCE_LIST,
+    Q_COMPLIANCE_NUMBERS,
     /* carriers.c */
     Q_CARRIER_INSERT,
     Q_CARRIER_GET,
@@ -109,6 +113,20 @@ enum {
     Q_SETTING_PUT,
     /* conn.c */
     Q_PING,
+    /* credentials.c */
+    Q_APIKEY_CREATE,
+    Q_APIKEY_BY_HASH,
+    Q_APIKEY_LIST,
+    Q_APIKEY_COUNT,
+    Q_APIKEY_REVOKE,
+    Q_APIKEY_REVOKE_ALL,
+    Q_APIKEY_TOUCH,
+    Q_ACCOUNT_SET_STATUS,
+    Q_ACCOUNT_SET_TOKEN,
+    Q_RELEASE_ALL_INVENTORY,
+    Q_RELEASE_ALL_CUSTOMER,
+    Q_CRED_EPOCH_GET,
+    Q_CRED_EPOCH_BUMP,
     Q__COUNT
 };
 
@@ -246,11 +264,15 @@ int sq_one_row(conn_t *c, sqlite3_stmt *q, sqls_reader_fn rd, void *out, const c
  * failure.  Resets q. */
 int sq_each(conn_t *c, sqlite3_stmt *q, int (*fn)(sqls_row_t *r, void *ud), void *ud,
             const char *what);
-/* sq_each over the calling file's fixed statement which, without values
- * (prepared once); resource files call it through SQ_EACH. */
-int sq_each_fixed(store_t *st, int which, const char *sql, int (*fn)(sqls_row_t *r, void *ud),
-                  void *ud);
-#define SQ_EACH(st, which, fn, ud) sq_each_fixed((st), (which), sql_text[(which)], (fn), (ud))
+/* sq_each over the calling file's fixed statement which (prepared once)
+ * with the values a[0..n); resource files call it through SQ_EACH (no
+ * values) or SQ_EACH_V (values as in SQ_RUN). */
+int sq_each_args(store_t *st, int which, const char *sql, int (*fn)(sqls_row_t *r, void *ud),
+                 void *ud, const sq_arg_t *a, size_t n);
+#define SQ_EACH(st, which, fn, ud) \
+    sq_each_args((st), (which), sql_text[(which)], (fn), (ud), NULL, 0)
+#define SQ_EACH_V(st, which, fn, ud, ...) \
+    sq_each_args((st), (which), sql_text[(which)], (fn), (ud), SQ_ARGS(__VA_ARGS__))
 /* Steps rows_q for up to limit rows (read by rd into rows) and count_q
  * for the total, inside one read transaction so both see the same data.
  * Both statements are bound by the caller and reset here. */
