@@ -23,6 +23,11 @@ stage "SIP rig self-test (Kamailio + SIPp against a stub of /sbc/v1)"
 # (contrib/kamailio/kamailio.cfg, tests/sip/scenarios) works end to end.
 (cd "$here/tests/sip" && node --test --test-concurrency=1 rig_selftest.test.js)
 
+stage "SIP registration (numberd's registration client against Kamailio registrars)"
+# SIP.md §5: MD5 and SHA-256 digest, refresh, 423, 403, PATCH, 503 +
+# Retry-After, no answer, delete and shutdown unregister (tests/sip/registrar/).
+(cd "$here/tests/sip" && NUMBERD_BIN="$here/build/numberd" node --test --test-concurrency=1 registration.test.js)
+
 stage "API tests (node --test), SQLite"
 # Every response the suite receives is recorded, then checked against the
 # OpenAPI document (docs/openapi.json): status, content type and body schema.
@@ -34,6 +39,8 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir "$rec/sqlite" "$rec/postgres"
+# (faults.test.js among them: on SQLite, slow clients beside purchases and
+# a full disk -- a tmpfs it mounts as root; about 10 s)
 (cd "$here/tests/api" && NUMBERD_BIN="$here/build/numberd" NUMBERD_RECORD_DIR="$rec/sqlite" node --test)
 
 stage "web console in a browser (chromium, node --test), SQLite"
@@ -50,8 +57,15 @@ pgurl=$(bash "$here/scripts/pg-throwaway.sh" start "$pgdir")
 echo "throwaway cluster: $pgurl ($pgdir)"
 # the store conformance cases (tests/unit/store), now on PostgreSQL too
 (cd "$here/build" && NUMBERD_TEST_PG="$pgurl" ctest --output-on-failure -R '^store/test_conformance$')
+# faults.test.js here also starts a durable cluster of its own (never this
+# shared one, which other files use meanwhile) and stops, crashes and
+# restarts it under two nodes' purchase load, and cuts and loses replies
+# through a proxy: about 30 s of the stage
 (cd "$here/tests/api" && NUMBERD_TEST_PG="$pgurl" NUMBERD_TEST_PSQL="$(cat "$pgdir/bin")/psql" \
   NUMBERD_BIN="$here/build/numberd" NUMBERD_RECORD_DIR="$rec/postgres" node --test)
+# SIP.md §5 with two nodes: one registers each carrier, the other takes over after kill -9
+(cd "$here/tests/sip" && NUMBERD_TEST_PG="$pgurl" NUMBERD_TEST_PSQL="$(cat "$pgdir/bin")/psql" \
+  NUMBERD_BIN="$here/build/numberd" node --test --test-concurrency=1 registration_pg.test.js)
 bash "$here/scripts/pg-throwaway.sh" stop "$pgdir"
 pgdir=""
 

@@ -48,7 +48,7 @@ _numberd() {
     fi
 
     case "$cmd $sub" in
-        "serve "*) opts="--db --listen --threads --aging-days --rate-limit --auth-fail-limit --max-conns-per-ip --conn-timeout --admin-token-file --secret-key-file --log-level --log-file --metrics-token-file --shutdown-timeout --trusted-proxies --demo --help" ;;
+        "serve "*) opts="--db --listen --threads --aging-days --rate-limit --auth-fail-limit --max-conns-per-ip --conn-timeout --admin-token-file --secret-key-file --log-level --log-file --metrics-token-file --metrics-open --shutdown-timeout --trusted-proxies --sip-listen --sip-contact --sip-outbound-proxy --demo --help" ;;
         "account create") opts="--name --db" ;;
         "account list") opts="--json --db" ;;
         "account rotate-token") opts="--grace --db" ;;

@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <time.h>
 #include <getopt.h>
@@ -18,6 +19,7 @@
 #include "core/invgen.h"
 #include "core/owned.h"
 #include "util/log.h"
+#include "sipreg/sipreg.h"
 #include "util/sdnotify.h"
 
 static const char *k_serve_usage =
@@ -33,6 +35,7 @@ static const char *k_serve_usage =
     "  --threads N              HTTP worker threads                   NUMBERD_THREADS (cores)\n"
     "  --aging-days D           days an unrented number ages          NUMBERD_AGING_DAYS (45)\n"
     "  --rate-limit N/S         requests per S seconds per account    NUMBERD_RATE_LIMIT (300/5; 0 = off)\n"
+    "                           (a main account's, its subaccounts' included)\n"
     "  --auth-fail-limit N/S    after N failed authentications in S   NUMBERD_AUTH_FAIL_LIMIT (20/60; 0 = off)\n"
     "                           seconds from one address (IPv6: its /64), answer 429 with\n"
     "                           Retry-After to that address for S seconds\n"
@@ -51,21 +54,29 @@ static const char *k_serve_usage =
     "                           (SIGHUP reopens it, for log rotation)\n"
     "  --metrics-token-file F   GET /metrics wants the token in F     NUMBERD_METRICS_TOKEN_FILE\n"
     "                           as Authorization: Bearer (or the token itself in\n"
-    "                           NUMBERD_METRICS_TOKEN; at least 16 characters; default: open)\n"
+    "                           NUMBERD_METRICS_TOKEN; at least 16 characters)\n"
+    "  --metrics-open           GET /metrics open, without a token    NUMBERD_METRICS_OPEN (1 = on)\n"
+    "                           (for Prometheus setups that want it; by\n"
+    "                           default, without a token, it answers 401)\n"
     "  --trusted-proxies CIDRS  reverse proxies whose X-Forwarded-For NUMBERD_TRUSTED_PROXIES\n"
     "                           and X-Request-Id are believed: a comma list of CIDR blocks\n"
     "                           (10.0.0.0/8,::1); the client address (rate limits, failed\n"
     "                           authentications, the log) is then the one the proxy saw\n"
     "  --shutdown-timeout S     seconds requests in flight may take   NUMBERD_SHUTDOWN_TIMEOUT (10)\n"
     "                           to finish at SIGTERM/SIGINT\n"
+    "  --sip-listen IPV4:PORT   UDP socket of the registration client NUMBERD_SIP_LISTEN\n"
+    "                           (without it no reg carrier is registered)\n"
+    "  --sip-contact HOST[:PORT] Contact given to registrars           NUMBERD_SIP_CONTACT (the SBC's address;\n"
+    "                           default: the --sip-listen address)\n"
+    "  --sip-outbound-proxy HOST[:PORT] REGISTERs go through it        NUMBERD_SIP_OUTBOUND_PROXY\n"
     "  --demo                   on an empty database, create a demo   NUMBERD_DEMO (1 = on)\n"
     "                           account and inventory and print its\n"
     "                           credentials and a curl command\n"
     "\n"
-    "unauthenticated endpoints for operators:\n"
+    "endpoints for operators (no account credentials):\n"
     "  GET /healthz             200 while the process answers\n"
     "  GET /readyz              200 while the database answers, else (or when stopping) 503\n"
-    "  GET /metrics             Prometheus text format (token: see --metrics-token-file)\n"
+    "  GET /metrics             Prometheus text format (a token unless --metrics-open)\n"
     "\n"
     "signals:\n"
     "  SIGINT, SIGTERM          stop accepting, finish requests in flight (--shutdown-timeout),\n"
@@ -266,8 +277,9 @@ int cli_serve(int argc, char **argv)
     const char *db = NULL, *listen = NULL, *threads_s = NULL, *aging_s = NULL, *rate_s = NULL,
                *token_file = NULL, *level_s = NULL, *key_file = NULL, *log_file = NULL,
                *mtoken_file = NULL, *drain_s = NULL, *authfail_s = NULL, *perip_s = NULL,
-               *timeout_s = NULL, *proxies_s = NULL;
-    bool demo = false;
+               *timeout_s = NULL, *proxies_s = NULL, *sip_listen = NULL, *sip_contact = NULL,
+               *sip_proxy = NULL;
+    bool demo = false, metrics_open = false;
     /* each option once, with its variable and default (k_serve_usage documents them) */
     opt_t opts[] = {
         CLI_OPT("listen", &listen, "NUMBERD_LISTEN", "127.0.0.1:8080"),
@@ -283,8 +295,12 @@ int cli_serve(int argc, char **argv)
         CLI_OPT("log-file", &log_file, "NUMBERD_LOG_FILE", NULL),
         CLI_OPT("metrics-token-file", &mtoken_file, "NUMBERD_METRICS_TOKEN_FILE", NULL),
         CLI_OPT("shutdown-timeout", &drain_s, "NUMBERD_SHUTDOWN_TIMEOUT", "10"),
+        CLI_OPT("sip-listen", &sip_listen, "NUMBERD_SIP_LISTEN", NULL),
+        CLI_OPT("sip-contact", &sip_contact, "NUMBERD_SIP_CONTACT", NULL),
+        CLI_OPT("sip-outbound-proxy", &sip_proxy, "NUMBERD_SIP_OUTBOUND_PROXY", NULL),
         CLI_OPT("trusted-proxies", &proxies_s, "NUMBERD_TRUSTED_PROXIES", NULL),
         CLI_FLAG("demo", &demo, "NUMBERD_DEMO"),
+        CLI_FLAG("metrics-open", &metrics_open, "NUMBERD_METRICS_OPEN"),
     };
     int idx = cli_parse_opts(argc, argv, usage, opts, ND_ARRAY_LEN(opts), &db);
     if (idx == -1) return 0;
@@ -317,6 +333,23 @@ int cli_serve(int argc, char **argv)
         return usage_error(usage, "invalid --log-level %s: want debug, info, warn, error or off",
                            level_s);
     if (log_file && !*log_file) return usage_error(usage, "--log-file needs a path");
+    /* the registration client's addresses: checked before anything starts */
+    {
+        char sh[256];
+        unsigned sp;
+        struct in_addr a4;
+        bool on = sip_listen && *sip_listen;
+        if (on && (sipreg_parse_hostport(sip_listen, 5060, sh, sizeof sh, &sp) != C_OK ||
+                   inet_pton(AF_INET, sh, &a4) != 1))
+            return usage_error(usage, "invalid --sip-listen %s: want IPV4:PORT", sip_listen);
+        if (!on && ((sip_contact && *sip_contact) || (sip_proxy && *sip_proxy)))
+            return usage_error(usage, "--sip-contact and --sip-outbound-proxy need --sip-listen");
+        if (sip_contact && *sip_contact &&
+            sipreg_parse_hostport(sip_contact, 5060, sh, sizeof sh, &sp) != C_OK)
+            return usage_error(usage, "invalid --sip-contact %s: want HOST[:PORT]", sip_contact);
+        if (sip_proxy && *sip_proxy && sipreg_parse_hostport(sip_proxy, 5060, sh, sizeof sh, &sp) != C_OK)
+            return usage_error(usage, "invalid --sip-outbound-proxy %s: want HOST[:PORT]", sip_proxy);
+    }
     http_proxies_t *proxies = NULL;
     char *perr = NULL;
     /* checked now (a usage error before anything opens), made again below */
@@ -379,6 +412,7 @@ int cli_serve(int argc, char **argv)
         ids_hash_secret(token, strlen(token), ctx.admin_hash);
         ids_wipe(token, sizeof token);
     }
+    ctx.metrics_open = metrics_open;
     if (mtoken[0]) {
         ctx.metrics_auth = true;
         ids_hash_secret(mtoken, strlen(mtoken), ctx.metrics_hash);
@@ -419,11 +453,28 @@ int cli_serve(int argc, char **argv)
     log_msg(LOG_INFO, "numberd %s listening on http://%s%s%s:%u (%s, %u threads, admin API %s, "
             "metrics %s)",
             ND_VERSION, v6 ? "[" : "", host, v6 ? "]" : "", bound, core_backend(&ctx.core),
-            threads, ctx.admin_enabled ? "on" : "off", ctx.metrics_auth ? "with token" : "open");
+            threads, ctx.admin_enabled ? "on" : "off",
+            ctx.metrics_auth ? "with token" : ctx.metrics_open ? "open" : "off (no token)");
     if (demo && demo_setup(&ctx.core, host, bound) != C_OK) {
         http_server_stop(srv);
         cli_close_core(&ctx.core);
         return 1;
+    }
+    /* The registration client: after the demo data (a demo reg carrier
+     * registers at once), before READY (a bad --sip-listen stops the start). */
+    sipreg_t *sipreg = NULL;
+    if (sip_listen && *sip_listen) {
+        sipreg_cfg_t scfg = {.core = &ctx.core, .listen = sip_listen, .contact = sip_contact,
+                             .outbound_proxy = sip_proxy};
+        char *serr = NULL;
+        if (sipreg_start(&scfg, &sipreg, &serr) != C_OK) {
+            cli_err("serve", "%s", serr);
+            free(serr);
+            http_server_stop(srv);
+            cli_close_core(&ctx.core);
+            return 1; /* a socket that cannot be bound: a runtime failure */
+        }
+        log_msg(LOG_INFO, "registration client on udp %s (port %u)", sip_listen, sipreg_port(sipreg));
     }
     sdnotify_state("READY=1", NULL); /* systemd Type=notify: listening, demo data made */
     static sweeper_t sw;
@@ -462,6 +513,8 @@ int cli_serve(int argc, char **argv)
         pthread_mutex_unlock(&sw.lock);
         pthread_join(sweeper, NULL);
     }
+    /* unregisters (Expires: 0) while the database is still open */
+    sipreg_stop(sipreg);
     http_server_stop(srv);
     http_proxies_free(proxies);
     cli_close_core(&ctx.core);

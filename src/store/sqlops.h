@@ -139,6 +139,22 @@
        carrier_t *rows, size_t *nrows, int64_t *total))                                            \
     X(P, int, carrier_update, (store_t *st, const carrier_t *c))                                   \
     X(P, int, carrier_delete, (store_t *st, int64_t account_id, int64_t id, int64_t *in_use))      \
+    /* registrations and gateway health (registrations.c) */                                       \
+    X(P, int, carrier_reg_list,                                                                    \
+      (store_t *st, int64_t after_id, int limit, carrier_t *rows, size_t *nrows))                  \
+    X(P, int, carrier_reg_sig, (store_t *st, int64_t sig[3]))                                      \
+    X(P, int, reg_status_put, (store_t *st, const reg_status_t *r))                                \
+    X(P, int, reg_status_get, (store_t *st, int64_t carrier_id, reg_status_t *out))                \
+    X(P, int, reg_status_list,                                                                     \
+      (store_t *st, const reg_q_t *q, reg_status_t *rows, size_t *nrows, int64_t *total))          \
+    X(P, int, reg_lock_try, (store_t *st, int64_t carrier_id, bool *got))                          \
+    X(P, int, reg_unlock, (store_t *st, int64_t carrier_id))                                       \
+    X(P, int, probe_set, (store_t *st, int64_t carrier_id, int interval))                          \
+    X(P, int, probe_get, (store_t *st, int64_t carrier_id, int *interval))                         \
+    X(P, int, probe_targets, (store_t *st, int max, probe_target_t *rows, size_t *nrows))          \
+    X(P, int, health_put, (store_t *st, const gw_health_t *h))                                     \
+    X(P, int, health_list,                                                                         \
+      (store_t *st, int64_t carrier_id, int max, gw_health_t *rows, size_t *nrows))                \
     /* idempotency keys (idem.c) */                                                                \
     X(P, int, idem_get, (store_t *st, int64_t account_id, const char *key, idem_row_t *out))       \
     X(P, int, idem_put,                                                                            \

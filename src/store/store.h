@@ -99,8 +99,10 @@ typedef struct store_ops {
 
     /* ---- inventory: import, stats, export ---- */
     /* import: begin opens a write transaction that import_end commits (or
-     * rolls back); import_commit_batch commits and reopens, so a long
-     * import does not hold the write lock for its whole length.  dry_run:
+     * rolls back); import_commit_batch commits, and the next import_row
+     * opens the next one, so a long import does not hold the write lock for
+     * its whole length, and holds none at all between a commit and its next
+     * row (the caller may rest there: inv_import_pace).  dry_run:
      * import_row only reports what it would do. */
     int (*import_begin)(store_t *st, bool dry_run, store_import_t **out);
     int (*import_row)(store_import_t *im, const inv_number_t *row, import_outcome_t *out);
@@ -173,7 +175,10 @@ typedef struct store_ops {
     /* name, enabled, modified_at of an existing account */
     int (*account_update)(store_t *st, const account_t *a);
     /* moves the subaccount's numbers, applications and carriers to its parent, then
-     * deletes it (call inside a write transaction) */
+     * deletes it (call inside a write transaction).  ST_CONFLICT: an
+     * application or carrier of the subaccount has the name of one of the
+     * parent's own (names are unique per owner); nothing is moved then, as
+     * the caller rolls back */
     int (*sub_delete)(store_t *st, int64_t parent_id, int64_t sub_id);
 
     /* ---- applications.  sub_id > 0 restricts to that subaccount's. ---- */
@@ -217,6 +222,36 @@ typedef struct store_ops {
     int (*carrier_update)(store_t *st, const carrier_t *c);
     /* ST_CONFLICT when numbers still use it (their count in *in_use) */
     int (*carrier_delete)(store_t *st, int64_t account_id, int64_t id, int64_t *in_use);
+
+    /* ---- registrations (SIP.md §5): the `reg` carriers the registration
+     * client serves, and its stored state ---- */
+    /* every `reg` carrier of any account with id > after_id, by id, at most
+     * limit (rows has room), with gateways and sealed password */
+    int (*carrier_reg_list)(store_t *st, int64_t after_id, int limit, carrier_t *rows,
+                            size_t *nrows);
+    /* a cheap fingerprint of the set of `reg` carriers (count, ids,
+     * updated_at): unchanged means no reload is needed */
+    int (*carrier_reg_sig)(store_t *st, int64_t sig[3]);
+    /* inserts or replaces by carrier_id (ST_NOTFOUND: no such carrier) */
+    int (*reg_status_put)(store_t *st, const reg_status_t *r);
+    int (*reg_status_get)(store_t *st, int64_t carrier_id, reg_status_t *out);
+    int (*reg_status_list)(store_t *st, const reg_q_t *q, reg_status_t *rows, size_t *nrows,
+                           int64_t *total);
+    /* Several nodes: try to take (or keep) carrier_id's registration lock on
+     * the calling thread's session; *got false when another node holds it.
+     * A backend without sessions shared between nodes (SQLite) grants it. */
+    int (*reg_lock_try)(store_t *st, int64_t carrier_id, bool *got);
+    int (*reg_unlock)(store_t *st, int64_t carrier_id);
+    /* gateway health (SIP.md §6): a carrier's opt-in (interval 0 removes
+     * it; ST_NOTFOUND: no such carrier), the targets (every outbound
+     * gateway of every opted-in carrier, at most max, by carrier), and the
+     * stored states */
+    int (*probe_set)(store_t *st, int64_t carrier_id, int interval);
+    int (*probe_get)(store_t *st, int64_t carrier_id, int *interval);
+    int (*probe_targets)(store_t *st, int max, probe_target_t *rows, size_t *nrows);
+    int (*health_put)(store_t *st, const gw_health_t *h);
+    /* the stored states of a carrier's current gateways, at most max */
+    int (*health_list)(store_t *st, int64_t carrier_id, int max, gw_health_t *rows, size_t *nrows);
 
     /* ---- idempotency keys (scope: account id + key) ---- */
     int (*idem_get)(store_t *st, int64_t account_id, const char *key, idem_row_t *out);

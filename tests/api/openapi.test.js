@@ -1,4 +1,6 @@
 'use strict';
+// /metrics needs a token by default (issue 15): opened for this file's servers.
+process.env.NUMBERD_METRICS_OPEN = '1';
 // Issue 9: the OpenAPI document, docs/openapi.json.
 //
 //  a. It is valid OpenAPI 3.1 (@seriousme/openapi-schema-validator, a
@@ -236,6 +238,9 @@ describe('responses', () => {
 
     want(await srv.admin('GET', '/admin/v1/inventory/stats'), 200);
     want(await srv.admin('GET', '/admin/v1/inventory/stats?country=US'), 400);
+    want(await srv.admin('GET', '/admin/v1/registrations'), 200);
+    want(await srv.admin('GET', '/admin/v1/registrations?state=bogus'), 400);
+    want(await srv.admin('GET', '/admin/v1/registrations', undefined, { token: null }), 401);
 
     want(await srv.admin('POST', '/admin/v1/compliance', { account: A.auth_id, country_iso: 'GB', number_type: 'fixed' }), 201);
     want(await srv.admin('POST', '/admin/v1/compliance', { account: A.auth_id }), 400);
@@ -309,7 +314,11 @@ describe('responses', () => {
     want(await srv.plivo(sub, 'GET', `Application/${subApp}/`), 200);
     want(await srv.plivo(A, 'GET', `Application/${'9'.repeat(17)}/`), 404);
     want(await srv.plivo(A, 'POST', `Application/${subApp}/`, { body: { message_url: 'https://example.com/m', hangup_url: null } }), 202);
-    want(await srv.plivo(A, 'POST', `Application/${subApp}/`, { body: { app_name: 'oapi-app' } }), 409);
+    // names are unique per owner (issue 15): the subaccount's other app's name is taken for subApp
+    want(await srv.plivo(A, 'POST', 'Application/', {
+      body: { app_name: 'oapi-sub-app2', answer_url: 'https://example.com/a2', subaccount: sub.auth_id },
+    }), 201);
+    want(await srv.plivo(A, 'POST', `Application/${subApp}/`, { body: { app_name: 'oapi-sub-app2' } }), 409);
     want(await srv.plivo(A, 'POST', `Application/${subApp}/`, { body: { answer_method: 'PUT' } }), 400);
     want(await srv.plivo(A, 'POST', `Application/${'9'.repeat(17)}/`, { body: { app_name: 'x' } }), 404);
     want(await srv.plivo(A, 'DELETE', `Application/${subApp}/`), 204);
@@ -437,6 +446,12 @@ describe('responses', () => {
     want(await srv.byoc(key, 'PATCH', `/carriers/${auth.id}`, { body: { sip_gateway: { port: 0 } } }), 400);
     want(await srv.byoc(key, 'PATCH', `/carriers/${auth.id}`, { body: { carrier_name: 'sip-reg' } }), 409);
     want(await srv.byoc(readKey, 'PATCH', `/carriers/${auth.id}`, { body: { carrier_name: 'y' } }), 403);
+    want(await srv.byoc(key, 'PUT', `/carriers/${stat.id}/health_check`, { body: { interval: 30 } }), 200);
+    want(await srv.byoc(readKey, 'GET', `/carriers/${stat.id}`), 200);
+    want(await srv.byoc(key, 'PUT', `/carriers/${stat.id}/health_check`, { body: { interval: 0 } }), 400);
+    want(await srv.byoc(readKey, 'PUT', `/carriers/${stat.id}/health_check`, { body: { interval: 30 } }), 403);
+    want(await srv.byoc(key, 'DELETE', `/carriers/${stat.id}/health_check`), 204);
+    want(await srv.byoc(key, 'DELETE', '/carriers/00000000-0000-4000-8000-000000000000/health_check'), 404);
     want(await srv.byoc(key, 'PATCH', '/carriers/0b1d2a4c-8f6e-4d3a-9b2c-1e5f7a9c3d21', { body: { carrier_name: 'y' } }), 404);
     want(await srv.byoc(key, 'DELETE', `/carriers/${reg.id}`), 204);
     want(await srv.byoc(key, 'DELETE', `/carriers/${reg.id}`), 404);

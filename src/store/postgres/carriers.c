@@ -30,7 +30,9 @@ const char *const pg_sql_carriers[Q__COUNT] = {
     [Q_CARRIER_GET] = CARRIER_SELECT
         "WHERE c.account_id = $1 AND ($2::bigint = 0 OR c.sub_id = $2) "
         "AND (c.carrier_id = $3 OR c.uuid = $3 OR c.voip_sid = $3)",
-    [Q_CARRIER_GET_LOCK] = CARRIER_SELECT
+    /* locks the row only: the read follows in a statement of its own
+     * (pg_carrier_get says why) */
+    [Q_CARRIER_GET_LOCK] = "SELECT c.id FROM carriers c "
         "WHERE c.account_id = $1 AND ($2::bigint = 0 OR c.sub_id = $2) "
         "AND (c.carrier_id = $3 OR c.uuid = $3 OR c.voip_sid = $3) FOR UPDATE OF c",
     [Q_CARRIER_LIST] = PAGE("FROM carriers c " CARRIER_WHERE,
@@ -49,6 +51,11 @@ const char *const pg_sql_carriers[Q__COUNT] = {
         "INSERT INTO carrier_gateways(carrier, pos, sid, address, port, netmask, inbound, "
         "outbound) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
     [Q_GW_DELETE] = "DELETE FROM carrier_gateways WHERE carrier = $1",
+    /* every account's `reg` carriers, by id (the registration client) */
+    [Q_CARRIER_REG_LIST] = CARRIER_SELECT "WHERE c.trunk_type = 2 AND c.id > $1 ORDER BY c.id LIMIT $2",
+    [Q_CARRIER_REG_SIG] =
+        "SELECT count(*), coalesce(sum(id), 0), coalesce(sum(updated_at), 0) FROM carriers "
+        "WHERE trunk_type = 2",
 };
 
 /* ---- carriers ---------------------------------------------------------- */
@@ -135,17 +142,34 @@ int pg_carrier_insert(store_t *st, carrier_t *cr)
 int pg_carrier_get(store_t *st, int64_t account_id, int64_t sub_id, const char *ref,
                    carrier_t *out)
 {
+    conn_t *c = pg_conn(st);
+    /* Inside a write transaction, lock the carrier's row first and read it
+     * in a second statement.  Under READ COMMITTED, a SELECT ... FOR UPDATE
+     * that waits for another writer re-reads the locked row after the wait
+     * but takes the rest (the gateways subquery) from the snapshot it began
+     * with: a rename racing a gateway change then wrote the old gateways
+     * back (issue 15, tests/api/rmw_races.test.js).  The second statement
+     * takes a snapshot after the wait, so it sees the other writer's
+     * commit in full. */
+    if (pg_lockq(c, Q_CARRIER_GET, Q_CARRIER_GET_LOCK) == Q_CARRIER_GET_LOCK) {
+        int64_t id = 0;
+        int rc = pg_one_row(c, Q_CARRIER_GET_LOCK, PG_V(v_int(account_id), v_int(sub_id), v_text(ref)),
+                            pg_rd_i64, &id);
+        if (rc != ST_OK) return rc;
+    }
     /* the carrier and its gateways come in one statement: one snapshot */
-    return pg_one_locking(st, Q_CARRIER_GET, Q_CARRIER_GET_LOCK,
-                          PG_V(v_int(account_id), v_int(sub_id), v_text(ref)), rd_carrier, out);
+    return pg_one_row(c, Q_CARRIER_GET, PG_V(v_int(account_id), v_int(sub_id), v_text(ref)),
+                      rd_carrier, out);
 }
 
 int pg_carrier_list(store_t *st, int64_t account_id, int64_t sub_id, const char *name, int limit,
                     int offset, carrier_t *rows, size_t *nrows, int64_t *total)
 {
     /* the page, its count and the page's gateways in one statement */
-    return pg_page_scoped(pg_conn(st), Q_CARRIER_LIST, account_id, sub_id, name, limit, offset,
-                          rd_carrier, rows, nrows, total);
+    return pg_page(pg_conn(st), Q_CARRIER_LIST,
+                   PG_V(v_int(account_id), v_int(sub_id), v_text(name), v_int(limit),
+                        v_int(offset)),
+                   limit, rd_carrier, rows, nrows, total);
 }
 
 int pg_carrier_update(store_t *st, const carrier_t *cr)
@@ -179,4 +203,34 @@ int pg_carrier_delete(store_t *st, int64_t account_id, int64_t id, int64_t *in_u
     if (rc == ST_OK && *in_use > 0) rc = ST_CONFLICT;
     if (rc == ST_OK) rc = pg_write1(c, Q_CARRIER_DELETE, PG_V(v_int(id), v_int(account_id)));
     return pg_tx_end(st, rc, false);
+}
+
+int pg_carrier_reg_list(store_t *st, int64_t after_id, int limit, carrier_t *rows, size_t *nrows)
+{
+    conn_t *c = pg_conn(st);
+    PGresult *r = NULL;
+    *nrows = 0;
+    /* carriers and their gateways in one statement: one snapshot */
+    int rc = pg_exec(c, Q_CARRIER_REG_LIST, PG_V(v_int(after_id), v_int(limit)), &r, NULL);
+    if (rc != ST_OK) return rc;
+    int n = PQntuples(r);
+    for (int i = 0; i < n && i < limit; i++) {
+        sqls_row_t d = pg_row(r, i, 0);
+        rd_carrier(&d, rows, (size_t)i);
+        (*nrows)++;
+    }
+    PQclear(r);
+    return ST_OK;
+}
+
+static void rd_sig(sqls_row_t *d, void *out, size_t i)
+{
+    (void)i;
+    int64_t *sig = out;
+    for (int k = 0; k < 3; k++) sig[k] = rd_i64(d);
+}
+
+int pg_carrier_reg_sig(store_t *st, int64_t sig[3])
+{
+    return pg_one_row(pg_conn(st), Q_CARRIER_REG_SIG, PG_NONE, rd_sig, sig);
 }

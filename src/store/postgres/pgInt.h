@@ -16,8 +16,11 @@
  * Values are always bound, never spliced into SQL.  A connection found
  * dead is reset (PQreset) and its statements prepared again; a statement
  * that failed because the connection died is sent once more on the new
- * connection, but only outside a transaction: inside one, the transaction
- * died with its connection and the caller's commit fails.
+ * connection only when it is safe to run twice (a read, BEGIN, an
+ * idempotent write: conn.c's retry_safe_list) and only outside a
+ * transaction: inside one, the transaction died with its connection and
+ * the caller's commit fails; a write whose reply was lost may have been
+ * committed, and fails (503) rather than run twice.
  *
  * Transactions nest by counting, as in the SQLite backend.  A read
  * transaction is REPEATABLE READ: one snapshot for all it reads.  (The store's own reads
@@ -108,6 +111,8 @@
 #define LOCK_MIGRATE "1"
 #define LOCK_INVENTORY "2"
 #define LOCK_NUMADD "3"
+/* registrations: the second key is the carrier id (registrations.c) */
+#define LOCK_NS_REG "1852990823" /* 'nreg' */
 
 /* The fixed statements, grouped by the file that holds their SQL text
  * (its table pg_sql_<file>[], indexed by this enum). */
@@ -194,6 +199,20 @@ enum {
     Q_CARRIER_DELETE,
     Q_GW_INSERT,
     Q_GW_DELETE,
+    Q_CARRIER_REG_LIST,
+    Q_CARRIER_REG_SIG,
+    /* registrations.c */
+    Q_REG_PUT,
+    Q_REG_GET,
+    Q_REG_LIST,
+    Q_REG_LOCK,
+    Q_REG_UNLOCK,
+    Q_PROBE_SET,
+    Q_PROBE_DEL,
+    Q_PROBE_GET,
+    Q_PROBE_TARGETS,
+    Q_HEALTH_PUT,
+    Q_HEALTH_LIST,
     /* idem.c */
     Q_IDEM_LOCK,
     Q_IDEM_GET,
@@ -228,6 +247,7 @@ extern const char *const pg_sql_apps[Q__COUNT];
 extern const char *const pg_sql_compliance[Q__COUNT];
 extern const char *const pg_sql_carriers[Q__COUNT];
 extern const char *const pg_sql_idem[Q__COUNT];
+extern const char *const pg_sql_registrations[Q__COUNT];
 extern const char *const pg_sql_credentials[Q__COUNT];
 
 /* The SQL text of fixed statement `which` (static storage). */
@@ -436,8 +456,13 @@ int pg_page_dyn(conn_t *c, const char *sql, const sqlw_t *w, int limit, sqls_rea
                 void *rows, size_t *nrows, int64_t *total);
 
 /* A parameterless command (BEGIN, COMMIT, ...), as a simple query: it may
- * hold several statements. */
+ * hold several statements.  Never sent twice: a command whose connection
+ * died fails (its outcome is unknown). */
 int pg_simple(conn_t *c, const char *sql);
+/* The same for a command that is safe to run twice (BEGIN, a read, a SET):
+ * when the connection was found dead outside a transaction, sent once
+ * more on a fresh one. */
+int pg_simple_retry(conn_t *c, const char *sql);
 
 /* Inside a write transaction, lookups use their locking variant: plain
  * or locked, whichever applies on c. */

@@ -954,6 +954,18 @@ static void test_subaccounts(void **state)
     assert_int_equal(st->ops->account_by_id(st, s1, &u), ST_OK);
     owned_number_t before;
     assert_int_equal(st->ops->number_get_owned(st, a, s1, "14155550001", &before), ST_OK);
+    /* the parent has a carrier of the same name: its names are its own
+     * (issue 15), so the move would repeat one -- ST_CONFLICT, and after
+     * the rollback nothing moved */
+    carrier_t clash = carrier(a, "Sub trunk", "10000000000009", NULL, 0);
+    assert_int_equal(st->ops->carrier_insert(st, &clash), ST_OK);
+    assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
+    assert_int_equal(st->ops->sub_delete(st, a, s1), ST_CONFLICT);
+    st->ops->tx_rollback(st);
+    assert_int_equal(st->ops->account_by_id(st, s1, &u), ST_OK);
+    assert_int_equal(st->ops->number_get_owned(st, a, s1, "14155550001", &before), ST_OK);
+    int64_t in_use = 0;
+    assert_int_equal(st->ops->carrier_delete(st, a, clash.id, &in_use), ST_OK);
     assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
     assert_int_equal(st->ops->sub_delete(st, a, s1), ST_OK);
     assert_int_equal(st->ops->tx_commit(st), ST_OK);
@@ -1014,6 +1026,14 @@ static void test_applications(void **state)
     assert_int_equal(st->ops->app_insert(st, &taken), ST_CONFLICT);
     taken = mk_app(a, 0, "10000000000000001", "gamma");
     assert_int_equal(st->ops->app_insert(st, &taken), ST_CONFLICT);
+    /* names are unique per owner (issue 15, migrations 0007/0006): the
+     * subaccount may have an "alpha" too, and a second "beta" of its own
+     * is refused */
+    app_t scoped = mk_app(a, sub, "10000000000000005", "alpha");
+    assert_int_equal(st->ops->app_insert(st, &scoped), ST_OK);
+    scoped = mk_app(a, sub, "10000000000000006", "beta");
+    assert_int_equal(st->ops->app_insert(st, &scoped), ST_CONFLICT);
+    assert_int_equal(st->ops->app_delete(st, a, "10000000000000005"), ST_OK);
 
     app_t r;
     assert_int_equal(st->ops->app_get(st, a, 0, "10000000000000001", &r), ST_OK);
@@ -1289,6 +1309,9 @@ static void test_carriers(void **state)
     assert_int_equal(st->ops->carrier_insert(st, &c2), ST_OK);
     carrier_t dup = carrier(a, "Alpha", "10000000000003", NULL, 0);
     assert_int_equal(st->ops->carrier_insert(st, &dup), ST_CONFLICT); /* name taken */
+    carrier_t dup_sub = carrier(a, "Beta", "10000000000000005", NULL, 0);
+    dup_sub.sub_id = sub;
+    assert_int_equal(st->ops->carrier_insert(st, &dup_sub), ST_CONFLICT); /* taken in the sub's names */
     carrier_t same_name = carrier(other, "Alpha", "10000000000004", NULL, 0);
     assert_int_equal(st->ops->carrier_insert(st, &same_name), ST_OK);
 
@@ -1358,10 +1381,10 @@ static void test_carriers(void **state)
     gateway_t gw2[1] = {{.sid = "dddddddd-dddd-4ddd-8ddd-dddddddddd03", .address = "2001:db8::",
                          .port = 5060, .netmask = 32, .inbound = true, .outbound = true}};
     carrier_t u = c1;
-    strcpy(u.name, "Beta"); /* taken */
+    strcpy(u.name, "Beta"); /* the subaccount's name: names are per owner (issue 15) */
     u.gw = gw2;
     u.ngw = 1;
-    assert_int_equal(st->ops->carrier_update(st, &u), ST_CONFLICT);
+    assert_int_equal(st->ops->carrier_update(st, &u), ST_OK);
     strcpy(u.name, "Alpha Prime");
     u.trunk = TRUNK_STATIC_IP;
     u.in_user[0] = '\0';
@@ -1395,6 +1418,153 @@ static void test_carriers(void **state)
     /* its gateways went with it: their sids are free again */
     carrier_t again = carrier(a, "Alpha", "10000000000005", gw2, 1);
     assert_int_equal(st->ops->carrier_insert(st, &again), ST_OK);
+}
+
+
+/* ---- registrations (SIP.md §5) ------------------------------------------------------------------ */
+
+static void test_registrations(void **state)
+{
+    store_t *st = ST_OF(state);
+    int64_t a = mk_account(st, "MA000000000000000001", 0);
+    int64_t other = mk_account(st, "MA000000000000000002", 0);
+    gateway_t gw = {.sid = "dddddddd-dddd-4ddd-8ddd-dddddddddd07", .address = "sip.example.net",
+                    .port = 5080, .netmask = 32, .outbound = true};
+    carrier_t r1 = carrier(a, "Reg one", "10000000000011", &gw, 1);
+    r1.trunk = TRUNK_REG;
+    strcpy(r1.reg_user, "alice");
+    strcpy(r1.reg_realm, "example.net");
+    r1.reg_box_len = 40;
+    memset(r1.reg_box, 0x33, r1.reg_box_len);
+    r1.reg_expires = 600;
+    carrier_t plain = carrier(a, "Static", "10000000000012", NULL, 0);
+    carrier_t r2 = carrier(other, "Reg two", "10000000000013", NULL, 0);
+    r2.trunk = TRUNK_REG;
+    strcpy(r2.reg_user, "bob");
+    assert_int_equal(st->ops->carrier_insert(st, &r1), ST_OK);
+    assert_int_equal(st->ops->carrier_insert(st, &plain), ST_OK);
+    assert_int_equal(st->ops->carrier_insert(st, &r2), ST_OK);
+
+    /* the reg carriers of every account, in id order, paged by id */
+    carrier_t rows[4];
+    size_t n = 0;
+    assert_int_equal(st->ops->carrier_reg_list(st, 0, 4, rows, &n), ST_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(rows[0].id, r1.id);
+    assert_int_equal(rows[1].id, r2.id);
+    assert_string_equal(rows[0].reg_user, "alice");
+    assert_int_equal(rows[0].reg_box_len, 40);
+    assert_int_equal(rows[0].reg_expires, 600);
+    assert_int_equal(rows[0].ngw, 1);
+    assert_string_equal(rows[0].gw[0].address, "sip.example.net");
+    carrier_clear_rows(rows, n);
+    assert_int_equal(st->ops->carrier_reg_list(st, r1.id, 1, rows, &n), ST_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(rows[0].id, r2.id);
+    carrier_clear_rows(rows, n);
+
+    int64_t sig1[3], sig2[3];
+    assert_int_equal(st->ops->carrier_reg_sig(st, sig1), ST_OK);
+    assert_int_equal(sig1[0], 2);
+    r2.updated_at += 5;
+    assert_int_equal(st->ops->carrier_update(st, &r2), ST_OK);
+    assert_int_equal(st->ops->carrier_reg_sig(st, sig2), ST_OK);
+    assert_true(memcmp(sig1, sig2, sizeof sig1) != 0); /* an update changes the fingerprint */
+
+    /* status: upsert, get, list with filters */
+    reg_status_t g;
+    assert_int_equal(st->ops->reg_status_get(st, r1.id, &g), ST_NOTFOUND);
+    reg_status_t s1 = {.carrier_id = r1.id, .state = REG_REGISTERING, .updated_at = 10};
+    strcpy(s1.node, "node-a");
+    strcpy(s1.registrar_ip, "192.0.2.7");
+    assert_int_equal(st->ops->reg_status_put(st, &s1), ST_OK);
+    s1.state = REG_REGISTERED;
+    s1.last_code = 200;
+    strcpy(s1.reason, "OK");
+    s1.expires_at = 1700003600;
+    s1.failures = 0;
+    assert_int_equal(st->ops->reg_status_put(st, &s1), ST_OK); /* replaces */
+    assert_int_equal(st->ops->reg_status_get(st, r1.id, &g), ST_OK);
+    assert_int_equal(g.state, REG_REGISTERED);
+    assert_int_equal(g.last_code, 200);
+    assert_string_equal(g.reason, "OK");
+    assert_int_equal(g.expires_at, 1700003600);
+    assert_string_equal(g.node, "node-a");
+    assert_string_equal(g.registrar_ip, "192.0.2.7");
+    assert_string_equal(g.carrier_uuid, r1.uuid);
+    assert_string_equal(g.carrier_name, "Reg one");
+    assert_string_equal(g.account_auth_id, "MA000000000000000001");
+    reg_status_t s2 = {.carrier_id = r2.id, .state = REG_FAILED, .last_code = 403, .failures = 3,
+                       .updated_at = 11};
+    assert_int_equal(st->ops->reg_status_put(st, &s2), ST_OK);
+    reg_status_t ghost = {.carrier_id = 999999, .state = REG_FAILED, .updated_at = 1};
+    assert_int_equal(st->ops->reg_status_put(st, &ghost), ST_NOTFOUND);
+
+    reg_status_t list[4];
+    int64_t total = 0;
+    reg_q_t q = {.state = -1, .account_id = 0, .limit = 4, .offset = 0};
+    assert_int_equal(st->ops->reg_status_list(st, &q, list, &n, &total), ST_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(total, 2);
+    q.state = REG_FAILED;
+    assert_int_equal(st->ops->reg_status_list(st, &q, list, &n, &total), ST_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(list[0].carrier_id, r2.id);
+    assert_int_equal(list[0].failures, 3);
+    q.state = -1;
+    q.account_id = a;
+    q.limit = 1;
+    q.offset = 1;
+    assert_int_equal(st->ops->reg_status_list(st, &q, list, &n, &total), ST_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(total, 1);
+
+    /* the lock: granted, and taking it again is idempotent */
+    bool got = false;
+    assert_int_equal(st->ops->reg_lock_try(st, r1.id, &got), ST_OK);
+    assert_true(got);
+    assert_int_equal(st->ops->reg_lock_try(st, r1.id, &got), ST_OK);
+    assert_true(got);
+    assert_int_equal(st->ops->reg_unlock(st, r1.id), ST_OK);
+
+    /* gateway health: opt-in, targets (outbound gateways only), states */
+    int iv = -1;
+    assert_int_equal(st->ops->probe_get(st, r1.id, &iv), ST_NOTFOUND);
+    assert_int_equal(st->ops->probe_set(st, r1.id, 30), ST_OK);
+    assert_int_equal(st->ops->probe_set(st, r1.id, 10), ST_OK); /* replaces */
+    assert_int_equal(st->ops->probe_get(st, r1.id, &iv), ST_OK);
+    assert_int_equal(iv, 10);
+    assert_int_equal(st->ops->probe_set(st, 999999, 10), ST_NOTFOUND);
+    assert_int_equal(st->ops->probe_set(st, plain.id, 30), ST_OK); /* no outbound gateway */
+    probe_target_t tg[4];
+    assert_int_equal(st->ops->probe_targets(st, 4, tg, &n), ST_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(tg[0].carrier_id, r1.id);
+    assert_int_equal(tg[0].interval, 10);
+    assert_string_equal(tg[0].sid, gw.sid);
+    assert_string_equal(tg[0].address, "sip.example.net");
+    assert_int_equal(tg[0].port, 5080);
+    gw_health_t h = {.carrier_id = r1.id, .state = GW_DOWN, .misses = 3, .last_probe_at = 5,
+                     .updated_at = 5};
+    strcpy(h.sid, gw.sid);
+    assert_int_equal(st->ops->health_put(st, &h), ST_OK);
+    h.state = GW_UP;
+    h.misses = 0;
+    h.last_code = 200;
+    assert_int_equal(st->ops->health_put(st, &h), ST_OK);
+    gw_health_t hl[4];
+    assert_int_equal(st->ops->health_list(st, r1.id, 4, hl, &n), ST_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(hl[0].state, GW_UP);
+    assert_int_equal(hl[0].last_code, 200);
+    assert_string_equal(hl[0].sid, gw.sid);
+    assert_int_equal(st->ops->probe_set(st, plain.id, 0), ST_OK); /* off */
+    assert_int_equal(st->ops->probe_get(st, plain.id, &iv), ST_NOTFOUND);
+
+    /* the status goes with its carrier */
+    int64_t in_use = 0;
+    assert_int_equal(st->ops->carrier_delete(st, a, r1.id, &in_use), ST_OK);
+    assert_int_equal(st->ops->reg_status_get(st, r1.id, &g), ST_NOTFOUND);
 }
 
 /* ---- inventory: import, stats, export --------------------------------------------------------- */
@@ -1594,6 +1764,7 @@ static const struct CMUnitTest cases[] = {
     T(test_compliance),
     T(test_inventory_rates_and_restrictions),
     T(test_carriers),
+    T(test_registrations),
     T(test_idempotency),
     T(test_settings),
     T(test_transactions),
