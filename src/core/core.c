@@ -215,6 +215,13 @@ int core_resolve_sub(core_t *c, const account_t *main_acct, const char *auth_id,
     return C_OK;
 }
 
+int core_parse_number(const char *in, char out[E164_BUFSZ], cerr_t *e)
+{
+    if (in == NULL || e164_parse(in, out, NULL) != C_OK)
+        return cerr(e, CE_INVALID, "invalid number: %.32s", in ? in : "");
+    return C_OK;
+}
+
 int core_parse_method(const char *in, const char *param, char out[MODEL_METHOD_SZ], cerr_t *e)
 {
     if (nd_strcasecmp(in, "GET") == 0) memcpy(out, "GET", 4);

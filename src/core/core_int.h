@@ -12,6 +12,7 @@
 #define ND_CORE_INT_H
 
 #include "core/core.h"
+#include "core/e164.h"
 #include "store/store.h"
 #include "util/metrics.h"
 
@@ -64,6 +65,9 @@ int core_resolve_sub(core_t *c, const account_t *main_acct, const char *auth_id,
 
 /* An absolute http(s) URL of at most 512 bytes, printable ASCII. */
 bool core_http_url_ok(const char *s);
+/* The E.164 number a caller names (NULL: none) into out; CE_INVALID
+ * "invalid number: <in>" otherwise. */
+int core_parse_number(const char *in, char out[E164_BUFSZ], cerr_t *e);
 /* "GET" or "POST", in any case, into out; CE_INVALID naming param otherwise. */
 int core_parse_method(const char *in, const char *param, char out[MODEL_METHOD_SZ], cerr_t *e);
 /* "voice,sms": a bit set (voice 1, sms 2, mms 4). */

@@ -151,8 +151,7 @@ int num_buy(core_t *c, const buy_in_t *in, buy_out_t *out, cerr_t *e)
 
     /* Numbers are owned by main accounts: a subaccount cannot buy (seed 003). */
     if (who->parent_id != 0) return cerr(e, CE_NOTFOUND, "not found");
-    if (e164_parse(in->number, number, NULL) != C_OK)
-        return cerr(e, CE_INVALID, "invalid number: %.32s", in->number);
+    if (core_parse_number(in->number, number, e) != C_OK) return C_ERR;
     if (in->cnam_lookup && strcmp(in->cnam_lookup, "enabled") != 0 &&
         strcmp(in->cnam_lookup, "disabled") != 0)
         return cerr(e, CE_INVALID, "invalid cnam_lookup: want enabled or disabled");
@@ -256,8 +255,7 @@ fail:
 int num_approve(core_t *c, const char *number_in, cerr_t *e)
 {
     char number[E164_BUFSZ];
-    if (number_in == NULL || e164_parse(number_in, number, NULL) != C_OK)
-        return cerr(e, CE_INVALID, "invalid number: %.32s", number_in ? number_in : "");
+    if (core_parse_number(number_in, number, e) != C_OK) return C_ERR;
     int rc = c->st->ops->number_approve(c->st, number);
     if (rc == ST_NOTFOUND) return cerr(e, CE_NOTFOUND, "number not found: %s", number);
     if (rc == ST_CONFLICT) return cerr(e, CE_CONFLICT, "number %s is not pending", number);

@@ -178,8 +178,7 @@ int num_get(core_t *c, const account_t *caller, const char *number_in, owned_num
             cerr_t *e)
 {
     char number[E164_BUFSZ];
-    if (e164_parse(number_in, number, NULL) != C_OK)
-        return cerr(e, CE_INVALID, "invalid number: %.32s", number_in);
+    if (core_parse_number(number_in, number, e) != C_OK) return C_ERR;
     int rc = c->st->ops->number_get_owned(c->st, core_owner_id(caller), core_sub_id(caller), number, out);
     return core_st(e, rc, NULL); /* ST_NOTFOUND: "not found" */
 }
@@ -320,8 +319,7 @@ int num_update(core_t *c, const account_t *caller, const char *number_in, const 
     store_t *st = c->st;
     char number[E164_BUFSZ];
     owned_number_t n;
-    if (e164_parse(number_in, number, NULL) != C_OK)
-        return cerr(e, CE_INVALID, "invalid number: %.32s", number_in);
+    if (core_parse_number(number_in, number, e) != C_OK) return C_ERR;
     /* Read, check and write in one write transaction: nothing can change
      * the number between the checks and the update. */
     if (core_begin(c, e) != C_OK) return C_ERR;
@@ -338,8 +336,7 @@ int num_unrent(core_t *c, const account_t *caller, const char *number_in, cerr_t
     store_t *st = c->st;
     char number[E164_BUFSZ];
     owned_number_t n;
-    if (e164_parse(number_in, number, NULL) != C_OK)
-        return cerr(e, CE_INVALID, "invalid number: %.32s", number_in);
+    if (core_parse_number(number_in, number, e) != C_OK) return C_ERR;
     if (core_begin(c, e) != C_OK) return C_ERR;
     int rc = st->ops->number_get_owned(st, core_owner_id(caller), core_sub_id(caller), number, &n);
     if (rc == ST_OK) rc = st->ops->number_release(st, core_owner_id(caller), number, c->aging_days == 0);
@@ -383,8 +380,7 @@ int num_set_status(core_t *c, const char *number_in, const numstatus_in_t *in, o
     static const char *const crs[] = {"PENDING", "ACTIVE", "FAILED", "NOT_ENROLLED"};
     store_t *st = c->st;
     char number[E164_BUFSZ];
-    if (number_in == NULL || e164_parse(number_in, number, NULL) != C_OK)
-        return cerr(e, CE_INVALID, "invalid number: %.32s", number_in ? number_in : "");
+    if (core_parse_number(number_in, number, e) != C_OK) return C_ERR;
     if (core_begin(c, e) != C_OK) return C_ERR;
     int rc = st->ops->number_get_any(st, number, out);
     if (rc != ST_OK) {

@@ -169,15 +169,26 @@ static bool ref_remove(sbc_lpm_t *t, lpm_node_t *n, sbc_gwref_t r)
     return true;
 }
 
-int sbc_lpm_add(sbc_lpm_t *t, const uint8_t *key_in, int plen, sbc_gwref_t ref, const char **why)
+/* The trie's key of a prefix: key_in's first t->kbytes bytes, cut to
+ * plen bits (what add and del look up); C_ERR with *why when plen is out
+ * of range. */
+static int key_of(const sbc_lpm_t *t, const uint8_t *key_in, int plen, uint8_t key[16],
+                  const char **why)
 {
     if (plen < 0 || plen > t->bits) {
         if (why) *why = "prefix length out of range";
         return C_ERR;
     }
-    uint8_t key[16] = {0};
+    memset(key, 0, 16);
     memcpy(key, key_in, (size_t)t->kbytes);
     mask_to(key, t->kbytes, plen);
+    return C_OK;
+}
+
+int sbc_lpm_add(sbc_lpm_t *t, const uint8_t *key_in, int plen, sbc_gwref_t ref, const char **why)
+{
+    uint8_t key[16];
+    if (key_of(t, key_in, plen, key, why) != C_OK) return C_ERR;
 
     lpm_node_t **pp = &t->root;
     lpm_node_t *n;
@@ -216,13 +227,8 @@ int sbc_lpm_add(sbc_lpm_t *t, const uint8_t *key_in, int plen, sbc_gwref_t ref, 
 
 int sbc_lpm_del(sbc_lpm_t *t, const uint8_t *key_in, int plen, sbc_gwref_t ref, const char **why)
 {
-    if (plen < 0 || plen > t->bits) {
-        if (why) *why = "prefix length out of range";
-        return C_ERR;
-    }
-    uint8_t key[16] = {0};
-    memcpy(key, key_in, (size_t)t->kbytes);
-    mask_to(key, t->kbytes, plen);
+    uint8_t key[16];
+    if (key_of(t, key_in, plen, key, why) != C_OK) return C_ERR;
 
     lpm_node_t **path[130];
     int depth = 0;

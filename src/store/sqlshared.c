@@ -180,6 +180,33 @@ void sqls_read_carrier(sqls_row_t *r, carrier_t *c)
     c->nnumbers = I64(r);
 }
 
+void sqls_read_stats(sqls_row_t *r, stats_row_t *s)
+{
+    memset(s, 0, sizeof *s);
+    TXT(r, s->country_iso);
+    TXT(r, s->type);
+    s->state = (num_state_t)I64(r);
+    s->count = I64(r);
+}
+
+int sqls_each_rate(sqls_row_t *r, void *arg)
+{
+    sqls_rate_walk_t *w = arg;
+    char type[MODEL_TYPE_SZ];
+    TXT(r, type);
+    int64_t rate = r->ops->i64(r, -1);
+    return w->cb(type, rate, w->ud);
+}
+
+int sqls_each_restriction(sqls_row_t *r, void *arg)
+{
+    sqls_restriction_walk_t *w = arg;
+    char r1[MODEL_RESTRICTION_SZ], r2[MODEL_RESTRICTION_TEXT_SZ];
+    TXT(r, r1);
+    TXT(r, r2);
+    return w->cb(r1, r2, w->ud);
+}
+
 /* Row i of an array of T, read by sqls_read_T. */
 #define ROWS_READER(T, type)                                    \
     void sqls_rd_##T(sqls_row_t *r, void *rows, size_t i)       \

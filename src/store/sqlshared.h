@@ -137,6 +137,39 @@ void sqls_read_compliance(sqls_row_t *r, compliance_t *c);  /* SQLS_COMPLIANCE_C
 /* SQLS_CARRIER_COLS; c->gw stays NULL (the backend reads the gateways) */
 void sqls_read_carrier(sqls_row_t *r, carrier_t *c);
 
+/* An inventory statistics row: country_iso, type, state, count. */
+void sqls_read_stats(sqls_row_t *r, stats_row_t *s);
+
+/* Defines fn, a walk callback (int fn(sqls_row_t *, void *arg), C_OK: go
+ * on) that reads each row into a rec_t with read and hands it to the
+ * store's typed callback (cb_t); its arg is a fn_t {cb, ud}.  One adapter
+ * per record type, for both backends' walks (sq_each, pg_each). */
+#define SQLS_WALKER(fn, rec_t, cb_t, read)   \
+    typedef struct {                         \
+        cb_t cb;                             \
+        void *ud;                            \
+    } fn##_t;                                \
+    static int fn(sqls_row_t *r, void *arg)  \
+    {                                        \
+        fn##_t *w = arg;                     \
+        rec_t rec;                           \
+        read(r, &rec);                       \
+        return w->cb(&rec, w->ud);           \
+    }
+
+/* Walk callbacks (sq_each, pg_each) of two inventory reads whose store
+ * callbacks take columns, not a record; arg is the walk's {cb, ud}. */
+typedef struct {
+    store_rate_cb cb;
+    void *ud;
+} sqls_rate_walk_t;
+int sqls_each_rate(sqls_row_t *r, void *arg);          /* sub_type, min rental (NULL: -1) */
+typedef struct {
+    store_restriction_cb cb;
+    void *ud;
+} sqls_restriction_walk_t;
+int sqls_each_restriction(sqls_row_t *r, void *arg);   /* restriction, its text */
+
 /* Row i of an array of records, for the page readers of the backends:
  * rows is an array of the record type named. */
 typedef void (*sqls_reader_fn)(sqls_row_t *r, void *rows, size_t i);

@@ -169,6 +169,14 @@ int sqlw_param(sqlw_t *w, buf_t *out, int64_t v)
     return n;
 }
 
+void sqlw_limit_offset(sqlw_t *w, buf_t *out, int64_t limit, int64_t offset)
+{
+    buf_puts(out, " LIMIT ");
+    sqlw_param(w, out, limit);
+    buf_puts(out, " OFFSET ");
+    sqlw_param(w, out, offset);
+}
+
 /* ---- whole clauses ---------------------------------------------------------- */
 
 void sqlw_search(sqlw_t *w, const search_q_t *q, const sqlw_lca_t *lca)
@@ -242,6 +250,41 @@ void sqlw_lca_lookup(sqlw_t *w, const search_q_t *q)
     sqlw_prefix(w, "number", q->lca_prefix);
     sqlw_raw(w, "rate_center <> ''");
     buf_puts(&w->sql, " LIMIT 1");
+}
+
+/* ---- number_search ------------------------------------------------------------ */
+
+/* A sqls_reader_fn of sqlw_lca_lookup's row into a sqlw_lca_t. */
+static void rd_lca(sqls_row_t *r, void *rows, size_t i)
+{
+    sqlw_lca_t *l = (sqlw_lca_t *)rows + i;
+    r->ops->text(r, l->rc, sizeof l->rc);
+    l->lata = (int32_t)r->ops->i64(r, -1); /* NULL: no LATA */
+    l->have = true;
+}
+
+int sqlw_search_begin(sqlw_t *w, const sqlw_dialect_t *d, const search_q_t *q, sqlw_one_fn one,
+                      void *conn)
+{
+    sqlw_lca_t lca = {.have = false};
+    sqlw_init(w, d);
+    if (q->lca_prefix[0]) {
+        sqlw_t lw;
+        sqlw_init(&lw, d);
+        sqlw_lca_lookup(&lw, q);
+        int rc = one(conn, &lw, rd_lca, &lca);
+        sqlw_free(&lw);
+        if (rc != ST_OK && rc != ST_NOTFOUND) return ST_ERR;
+        if (!lca.have) return ST_NOTFOUND; /* unknown NPA-NXX: nothing in its area */
+    }
+    sqlw_search(w, q, &lca);
+    return ST_OK;
+}
+
+int64_t sqlw_count_cap(const search_q_t *q)
+{
+    int64_t cap = (int64_t)q->offset + q->limit + 1;
+    return cap < SEARCH_COUNT_CAP ? SEARCH_COUNT_CAP : cap;
 }
 
 /* ---- helpers ------------------------------------------------------------------ */

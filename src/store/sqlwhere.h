@@ -31,15 +31,16 @@
  *     sqlw_search(&w, q, &lca);               w.sql: "WHERE state = 0 AND ..."
  *     buf_t rows = BUF_INIT;
  *     buf_printf(&rows, "SELECT ... FROM numbers %s ORDER BY number", w.sql.data);
- *     sqlw_param(&w, &rows, q->limit);        appends " ?7" style text, records it
+ *     sqlw_limit_offset(&w, &rows, q->limit, q->offset);   " LIMIT ?7 OFFSET ?8", recorded
  *     ...prepare; for (i = 0; i < w.n; i++) bind w.v[i] to parameter i + 1...
  *     sqlw_free(&w);
  *
- * Values recorded after the WHERE clause (sqlw_param: LIMIT, OFFSET, a count
- * cap) continue the numbering, so several statements can share one builder:
- * each statement uses the placeholders it needs, and a backend whose
- * statements may leave a number unused (SQLite allows gaps: ?1, ?2, ?4)
- * binds only up to its statement's highest parameter.
+ * Values recorded after the WHERE clause (sqlw_param, sqlw_limit_offset:
+ * LIMIT, OFFSET, a count cap) continue the numbering, so several
+ * statements can share one builder: each statement uses the placeholders
+ * it needs, and a backend whose statements may leave a number unused
+ * (SQLite allows gaps: ?1, ?2, ?4) binds only up to its statement's
+ * highest parameter.
  *
  * Ownership: the builder owns w.sql and a copy of every text value; both
  * stay valid until sqlw_free(), so a backend may bind them without copying
@@ -55,6 +56,7 @@
 #ifndef ND_SQLWHERE_H
 #define ND_SQLWHERE_H
 
+#include "store/sqlshared.h"
 #include "store/store.h"
 #include "util/buf.h"
 
@@ -154,6 +156,31 @@ void sqlw_raw(sqlw_t *w, const char *sql);
 /* Appends one integer placeholder to out, e.g. after " LIMIT ",
  * and records v; returns its parameter number. */
 int sqlw_param(sqlw_t *w, buf_t *out, int64_t v);
+/* Appends " LIMIT <p> OFFSET <p>" to out and records limit, then offset:
+ * the end of every page statement. */
+void sqlw_limit_offset(sqlw_t *w, buf_t *out, int64_t limit, int64_t offset);
+
+/* ---- number_search, start to end of the WHERE clause --------------------- */
+
+/* Runs the statement a builder holds (w->sql with its values) and reads
+ * its first row with rd into out: ST_OK, ST_NOTFOUND (no row), ST_ERR
+ * (logged by the backend).  conn is the backend's connection. */
+typedef int (*sqlw_one_fn)(void *conn, const sqlw_t *w, sqls_reader_fn rd, void *out);
+
+/* The start of every backend's number_search: initialises w for d,
+ * resolves q->lca_prefix (when given) through the backend's one (the
+ * statement of sqlw_lca_lookup), and writes the search's WHERE clause
+ * (sqlw_search).  ST_OK: w holds the clause; ST_NOTFOUND: the NPA-NXX is
+ * unknown, so nothing is in its area (the answer is an empty page);
+ * ST_ERR.  w is initialised in every case: the caller sqlw_free()s it. */
+int sqlw_search_begin(sqlw_t *w, const sqlw_dialect_t *d, const search_q_t *q, sqlw_one_fn one,
+                      void *conn);
+
+/* Where a search's count stops (store.h's SEARCH_COUNT_CAP, raised to
+ * cover the page asked for): counting every match of a broad search is
+ * O(matches), and search must cost the same at 10,000 and at 5,000,000
+ * numbers. */
+int64_t sqlw_count_cap(const search_q_t *q);
 
 /* ---- helpers ---------------------------------------------------------------- */
 

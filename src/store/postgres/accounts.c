@@ -33,9 +33,8 @@ int pg_account_insert(store_t *st, account_t *a)
 
 int pg_account_by_auth_id(store_t *st, const char *auth_id, account_t *out)
 {
-    conn_t *c = pg_conn(st);
-    return pg_one_row(c, pg_lockq(c, Q_ACCOUNT_BY_AUTH_ID, Q_ACCOUNT_BY_AUTH_ID_LOCK),
-                      PG_V(v_text(auth_id)), sqls_rd_account, out);
+    return pg_one_locking(st, Q_ACCOUNT_BY_AUTH_ID, Q_ACCOUNT_BY_AUTH_ID_LOCK,
+                          PG_V(v_text(auth_id)), sqls_rd_account, out);
 }
 
 int pg_account_by_id(store_t *st, int64_t id, account_t *out)
@@ -43,7 +42,7 @@ int pg_account_by_id(store_t *st, int64_t id, account_t *out)
     return pg_one_row(pg_conn(st), Q_ACCOUNT_BY_ID, PG_V(v_int(id)), sqls_rd_account, out);
 }
 
-PG_WALKER(account_each, account_t, store_account_cb, sqls_read_account)
+SQLS_WALKER(account_each, account_t, store_account_cb, sqls_read_account)
 
 int pg_account_list(store_t *st, store_account_cb cb, void *ud)
 {

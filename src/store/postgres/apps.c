@@ -64,18 +64,15 @@ int pg_app_insert(store_t *st, const app_t *a)
 
 int pg_app_get(store_t *st, int64_t account_id, int64_t sub_id, const char *app_id, app_t *out)
 {
-    conn_t *c = pg_conn(st);
-    return pg_one_row(c, pg_lockq(c, Q_APP_GET, Q_APP_GET_LOCK),
-                      PG_V(v_int(account_id), v_text(app_id), v_int(sub_id)), sqls_rd_app, out);
+    return pg_one_locking(st, Q_APP_GET, Q_APP_GET_LOCK,
+                          PG_V(v_int(account_id), v_text(app_id), v_int(sub_id)), sqls_rd_app, out);
 }
 
 int pg_app_list(store_t *st, int64_t account_id, int64_t sub_id, const char *app_name, int limit,
                 int offset, app_t *rows, size_t *nrows, int64_t *total)
 {
-    return pg_page(pg_conn(st), Q_APP_LIST,
-                   PG_V(v_int(account_id), v_int(sub_id), v_text(app_name), v_int(limit),
-                        v_int(offset)),
-                   limit, sqls_rd_app, rows, nrows, total);
+    return pg_page_scoped(pg_conn(st), Q_APP_LIST, account_id, sub_id, app_name, limit, offset,
+                          sqls_rd_app, rows, nrows, total);
 }
 
 int pg_app_update(store_t *st, const app_t *a)
@@ -108,16 +105,14 @@ int pg_app_clear_default(store_t *st, int64_t account_id)
 
 int pg_app_exists(store_t *st, int64_t account_id, const char *app_id)
 {
-    conn_t *c = pg_conn(st);
     int64_t one = 0;
-    return pg_one_row(c, pg_lockq(c, Q_APP_EXISTS, Q_APP_EXISTS_LOCK),
-                      PG_V(v_int(account_id), v_text(app_id)), pg_rd_i64, &one);
+    return pg_one_locking(st, Q_APP_EXISTS, Q_APP_EXISTS_LOCK,
+                          PG_V(v_int(account_id), v_text(app_id)), pg_rd_i64, &one);
 }
 
 int pg_app_default(store_t *st, int64_t account_id, char out[MODEL_APP_ID_SZ])
 {
-    conn_t *c = pg_conn(st);
     pg_text_out_t o = {out, MODEL_APP_ID_SZ};
-    return pg_one_row(c, pg_lockq(c, Q_APP_DEFAULT, Q_APP_DEFAULT_LOCK), PG_V(v_int(account_id)),
-                      pg_rd_text, &o);
+    return pg_one_locking(st, Q_APP_DEFAULT, Q_APP_DEFAULT_LOCK, PG_V(v_int(account_id)),
+                          pg_rd_text, &o);
 }

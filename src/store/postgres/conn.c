@@ -311,15 +311,10 @@ conn_t *pg_conn_open(const char *url, char **err)
 
 static conn_t *conn_get(pg_store_t *s)
 {
-    conn_t *c = pthread_getspecific(s->key);
+    conn_t *c = connreg_get(&s->conns);
     if (c) return c;
     c = pg_conn_open(s->url, NULL);
-    if (!c) return NULL;
-    pthread_setspecific(s->key, c);
-    pthread_mutex_lock(&s->lock);
-    c->next = s->conns;
-    s->conns = c;
-    pthread_mutex_unlock(&s->lock);
+    if (c) connreg_add(&s->conns, c);
     return c;
 }
 
@@ -733,22 +728,16 @@ int pg_tx_end(store_t *st, int rc, bool notfound_commits)
 
 /* ---- open / close ------------------------------------------------------ */
 
-static void pg_close(store_t *st)
+static void conn_close(void *c)
+{
+    pg_conn_close(c);
+}
+
+void pg_close(store_t *st)
 {
     pg_store_t *s = (pg_store_t *)st;
     if (!s) return;
-    pthread_mutex_lock(&s->lock);
-    conn_t *c = s->conns;
-    while (c) {
-        conn_t *next = c->next;
-        pg_conn_close(c);
-        c = next;
-    }
-    s->conns = NULL;
-    pthread_mutex_unlock(&s->lock);
-    pthread_setspecific(s->key, NULL);
-    pthread_key_delete(s->key);
-    pthread_mutex_destroy(&s->lock);
+    connreg_close(&s->conns, conn_close);
     free(s->url);
     free(s);
 }
@@ -760,8 +749,7 @@ int store_pg_open(const char *url, store_t **out, char **err)
     pg_store_t *s = xcalloc(1, sizeof *s);
     s->base.ops = &pg_ops;
     s->url = xstrdup(url);
-    pthread_mutex_init(&s->lock, NULL);
-    pthread_key_create(&s->key, NULL);
+    connreg_init(&s->conns);
     /* connect now, so that a wrong URL fails at start with libpq's reason */
     char *why = NULL;
     conn_t *c = pg_conn_open(url, &why);
@@ -771,16 +759,14 @@ int store_pg_open(const char *url, store_t **out, char **err)
         pg_close(&s->base);
         return C_ERR;
     }
-    pthread_setspecific(s->key, c);
-    c->next = s->conns;
-    s->conns = c;
+    connreg_add(&s->conns, c);
     *out = &s->base;
     return C_OK;
 }
 
 /* ---- operations -------------------------------------------------------- */
 
-static int pg_ping(store_t *st)
+int pg_ping(store_t *st)
 {
     conn_t *c = pg_conn(st);
     PGresult *r = NULL;
@@ -794,102 +780,4 @@ static int pg_ping(store_t *st)
     return rc;
 }
 
-static const store_ops_t pg_ops = {
-    .name = "postgres",
-    /* lifecycle */
-    .close = pg_close,
-    .migrate = pg_migrate,
-    .tx_begin = pg_tx_begin,
-    .tx_commit = pg_tx_commit,
-    .tx_rollback = pg_tx_rollback,
-    /* settings */
-    .setting_get = pg_setting_get,
-    .setting_put = pg_setting_put,
-    /* accounts and API keys */
-    .account_insert = pg_account_insert,
-    .account_by_auth_id = pg_account_by_auth_id,
-    .account_by_id = pg_account_by_id,
-    .account_list = pg_account_list,
-    .account_count = pg_account_count,
-    .apikey_insert = pg_apikey_insert,
-    .apikey_lookup = pg_apikey_lookup,
-    /* the credential lifecycle */
-    .apikey_create = pg_apikey_create,
-    .apikey_by_hash = pg_apikey_by_hash,
-    .apikey_list = pg_apikey_list,
-    .apikey_revoke = pg_apikey_revoke,
-    .apikey_revoke_all = pg_apikey_revoke_all,
-    .apikey_touch = pg_apikey_touch,
-    .account_set_status = pg_account_set_status,
-    .account_set_token = pg_account_set_token,
-    .number_release_all = pg_number_release_all,
-    .cred_epoch_get = pg_cred_epoch_get,
-    .cred_epoch_bump = pg_cred_epoch_bump,
-    /* inventory */
-    .import_begin = pg_import_begin,
-    .import_row = pg_import_row,
-    .import_commit_batch = pg_import_commit_batch,
-    .import_end = pg_import_end,
-    .inventory_stats = pg_inventory_stats,
-    .inventory_export = pg_inventory_export,
-    .inventory_rates = pg_inventory_rates,
-    .inventory_restrictions = pg_inventory_restrictions,
-    /* numbers */
-    .number_search = pg_number_search,
-    .number_get_available = pg_number_get_available,
-    .number_buy = pg_number_buy,
-    .number_approve = pg_number_approve,
-    .number_lookup = pg_number_lookup,
-    /* owned numbers */
-    .number_list = pg_number_list,
-    .number_get_owned = pg_number_get_owned,
-    .number_update_owned = pg_number_update_owned,
-    .number_release = pg_number_release,
-    .number_get_byoc = pg_number_get_byoc,
-    .number_get_any = pg_number_get_any,
-    .number_insert_owned = pg_number_insert_owned,
-    .aging_sweep = pg_aging_sweep,
-    /* subaccounts */
-    .sub_list = pg_sub_list,
-    .account_update = pg_account_update,
-    .sub_delete = pg_sub_delete,
-    /* applications */
-    .app_exists = pg_app_exists,
-    .app_default = pg_app_default,
-    .app_insert = pg_app_insert,
-    .app_get = pg_app_get,
-    .app_list = pg_app_list,
-    .app_update = pg_app_update,
-    .app_delete = pg_app_delete,
-    .app_clear_default = pg_app_clear_default,
-    /* compliance */
-    .compliance_insert = pg_compliance_insert,
-    .compliance_get = pg_compliance_get,
-    .compliance_latest = pg_compliance_latest,
-    .compliance_list = pg_compliance_list,
-    .compliance_numbers = pg_compliance_numbers,
-    /* carriers */
-    .carrier_insert = pg_carrier_insert,
-    .carrier_get = pg_carrier_get,
-    .carrier_list = pg_carrier_list,
-    .carrier_update = pg_carrier_update,
-    .carrier_delete = pg_carrier_delete,
-    /* registrations */
-    .carrier_reg_list = pg_carrier_reg_list,
-    .carrier_reg_sig = pg_carrier_reg_sig,
-    .reg_status_put = pg_reg_status_put,
-    .reg_status_get = pg_reg_status_get,
-    .reg_status_list = pg_reg_status_list,
-    .reg_lock_try = pg_reg_lock_try,
-    .reg_unlock = pg_reg_unlock,
-    .probe_set = pg_probe_set,
-    .probe_get = pg_probe_get,
-    .probe_targets = pg_probe_targets,
-    .health_put = pg_health_put,
-    .health_list = pg_health_list,
-    /* idempotency */
-    .idem_get = pg_idem_get,
-    .idem_put = pg_idem_put,
-    /* operations */
-    .ping = pg_ping,
-};
+static const store_ops_t pg_ops = {.name = "postgres", SQL_STORE_OPS(SQL_OP_SLOT, pg_)};

@@ -432,15 +432,7 @@ int pg_import_end(store_import_t *im, bool commit)
     return rc;
 }
 
-static void read_stats(sqls_row_t *d, stats_row_t *s)
-{
-    rd_copy(d, s->country_iso, sizeof s->country_iso);
-    rd_copy(d, s->type, sizeof s->type);
-    s->state = (num_state_t)rd_int(d);
-    s->count = rd_i64(d);
-}
-
-PG_WALKER(stats_each, stats_row_t, store_stats_cb, read_stats)
+SQLS_WALKER(stats_each, stats_row_t, store_stats_cb, sqls_read_stats)
 
 int pg_inventory_stats(store_t *st, store_stats_cb cb, void *ud)
 {
@@ -482,44 +474,16 @@ int pg_inventory_export(store_t *st, const char *country_iso, int state, store_i
     return ret;
 }
 
-typedef struct {
-    store_rate_cb cb;
-    void *ud;
-} rates_each_t;
-
-static int rates_each(sqls_row_t *d, void *arg)
-{
-    rates_each_t *w = arg;
-    char type[MODEL_TYPE_SZ];
-    d->ops->text(d, type, sizeof type);
-    int64_t rate = d->ops->i64(d, -1);
-    return w->cb(type, rate, w->ud);
-}
-
 int pg_inventory_rates(store_t *st, const char *country_iso, store_rate_cb cb, void *ud)
 {
-    rates_each_t w = {cb, ud};
-    return pg_each(pg_conn(st), Q_INV_RATES, PG_V(v_text(country_iso)), rates_each, &w);
-}
-
-typedef struct {
-    store_restriction_cb cb;
-    void *ud;
-} restr_each_t;
-
-static int restr_each(sqls_row_t *d, void *arg)
-{
-    restr_each_t *w = arg;
-    char r1[MODEL_RESTRICTION_SZ], r2[MODEL_RESTRICTION_TEXT_SZ];
-    d->ops->text(d, r1, sizeof r1);
-    d->ops->text(d, r2, sizeof r2);
-    return w->cb(r1, r2, w->ud);
+    sqls_rate_walk_t w = {cb, ud};
+    return pg_each(pg_conn(st), Q_INV_RATES, PG_V(v_text(country_iso)), sqls_each_rate, &w);
 }
 
 int pg_inventory_restrictions(store_t *st, const char *country_iso, const char *type,
                               store_restriction_cb cb, void *ud)
 {
-    restr_each_t w = {cb, ud};
+    sqls_restriction_walk_t w = {cb, ud};
     return pg_each(pg_conn(st), Q_INV_RESTRICTIONS, PG_V(v_text(country_iso), v_text(type)),
-                   restr_each, &w);
+                   sqls_each_restriction, &w);
 }

@@ -24,23 +24,17 @@ const char *const pg_sql_numbers[Q__COUNT] = {
 
 /* ---- search and purchase ----------------------------------------------- */
 
-/* The rate center and LATA of an NPA-NXX (sqlw_lca_lookup's statement). */
-static int resolve_lca(conn_t *c, const search_q_t *q, sqlw_lca_t *out)
+/* sqlwhere's one-row runner: the lookup of the local calling area. */
+static int one_dyn(void *conn, const sqlw_t *w, sqls_reader_fn rd, void *out)
 {
-    sqlw_t w;
-    sqlw_init(&w, &sqlw_postgres);
-    sqlw_lca_lookup(&w, q);
     PGresult *r = NULL;
-    out->have = false;
-    int rc = pg_exec_dyn(c, w.sql.data, &w, &r);
-    if (rc == ST_OK && PQntuples(r) > 0) {
+    int rc = pg_exec_dyn(conn, w->sql.data, w, &r);
+    if (rc == ST_OK && PQntuples(r) == 0) rc = ST_NOTFOUND;
+    if (rc == ST_OK) {
         sqls_row_t d = pg_row(r, 0, 0);
-        rd_copy(&d, out->rc, sizeof out->rc);
-        out->lata = (int32_t)rd_money(&d); /* NULL: -1 */
-        out->have = true;
+        rd(&d, out, 0);
     }
     PQclear(r);
-    sqlw_free(&w);
     return rc;
 }
 
@@ -51,42 +45,32 @@ int pg_number_search(store_t *st, const search_q_t *q, inv_number_t *rows, size_
     if (!c) return ST_ERR;
     *nrows = 0;
     *total = 0;
-
-    sqlw_lca_t lca = {.have = false};
-    if (q->lca_prefix[0]) {
-        if (resolve_lca(c, q, &lca) != ST_OK) return ST_ERR;
-        if (!lca.have) return ST_OK; /* unknown NPA-NXX: nothing in its area */
-    }
-
     sqlw_t w;
-    sqlw_init(&w, &sqlw_postgres);
-    sqlw_search(&w, q, &lca);
-    /* The count stops at a cap (store.h): counting every match of a broad
-     * search is O(matches), and search must cost the same at 10,000 and
-     * at 5,000,000 numbers.  Page and count are one statement (PAGE()). */
-    int64_t cap = (int64_t)q->offset + q->limit + 1;
-    if (cap < SEARCH_COUNT_CAP) cap = SEARCH_COUNT_CAP;
-    buf_t sql = BUF_INIT;
-    buf_printf(&sql, "SELECT t.n, p.* FROM (SELECT count(*) AS n FROM (SELECT 1 FROM numbers %s "
-                     "LIMIT ", w.sql.data);
-    sqlw_param(&w, &sql, cap);
-    buf_printf(&sql, ") m) t LEFT JOIN LATERAL (SELECT " SQLS_INV_COLS " FROM numbers %s "
-                     "ORDER BY number LIMIT ", w.sql.data);
-    sqlw_param(&w, &sql, q->limit);
-    buf_puts(&sql, " OFFSET ");
-    sqlw_param(&w, &sql, q->offset);
-    buf_puts(&sql, ") p ON true");
-    int ret = pg_page_dyn(c, sql.data, &w, q->limit, sqls_rd_inv, rows, nrows, total);
-    buf_free(&sql);
+    int ret = sqlw_search_begin(&w, &sqlw_postgres, q, one_dyn, c);
+    if (ret == ST_OK) {
+        /* the count stops at a cap (sqlw_count_cap); page and count are
+         * one statement (PAGE()) */
+        buf_t sql = BUF_INIT;
+        buf_printf(&sql, "SELECT t.n, p.* FROM (SELECT count(*) AS n FROM (SELECT 1 FROM "
+                         "numbers %s LIMIT ", w.sql.data);
+        sqlw_param(&w, &sql, sqlw_count_cap(q));
+        buf_printf(&sql, ") m) t LEFT JOIN LATERAL (SELECT " SQLS_INV_COLS " FROM numbers %s "
+                         "ORDER BY number", w.sql.data);
+        sqlw_limit_offset(&w, &sql, q->limit, q->offset);
+        buf_puts(&sql, ") p ON true");
+        ret = pg_page_dyn(c, sql.data, &w, q->limit, sqls_rd_inv, rows, nrows, total);
+        buf_free(&sql);
+    } else if (ret == ST_NOTFOUND) {
+        ret = ST_OK; /* unknown NPA-NXX: an empty page */
+    }
     sqlw_free(&w);
     return ret;
 }
 
 int pg_number_get_available(store_t *st, const char *number, inv_number_t *out)
 {
-    conn_t *c = pg_conn(st);
-    return pg_one_row(c, pg_lockq(c, Q_NUMBER_GET_AVAILABLE, Q_NUMBER_GET_AVAILABLE_LOCK),
-                      PG_V(v_text(number)), sqls_rd_inv, out);
+    return pg_one_locking(st, Q_NUMBER_GET_AVAILABLE, Q_NUMBER_GET_AVAILABLE_LOCK,
+                          PG_V(v_text(number)), sqls_rd_inv, out);
 }
 
 int pg_number_buy(store_t *st, const buy_row_t *b)

@@ -61,10 +61,8 @@ int pg_number_list(store_t *st, const numlist_q_t *q, owned_number_t *rows, size
     buf_t sql = BUF_INIT;
     buf_printf(&sql, "SELECT t.n, p.* FROM (SELECT count(*) AS n FROM numbers n %s) t "
                      "LEFT JOIN LATERAL (SELECT " SQLS_OWNED_COLS "FROM (SELECT * FROM numbers n "
-                     "%s ORDER BY n.number LIMIT ", w.sql.data, w.sql.data);
-    sqlw_param(&w, &sql, q->limit);
-    buf_puts(&sql, " OFFSET ");
-    sqlw_param(&w, &sql, q->offset);
+                     "%s ORDER BY n.number", w.sql.data, w.sql.data);
+    sqlw_limit_offset(&w, &sql, q->limit, q->offset);
     buf_puts(&sql, ") n " SQLS_OWNED_JOINS "ORDER BY n.number) p ON true");
     int ret = pg_page_dyn(c, sql.data, &w, q->limit, sqls_rd_owned, rows, nrows, total);
     buf_free(&sql);
@@ -75,23 +73,20 @@ int pg_number_list(store_t *st, const numlist_q_t *q, owned_number_t *rows, size
 int pg_number_get_owned(store_t *st, int64_t owner_id, int64_t sub_id, const char *number,
                         owned_number_t *out)
 {
-    conn_t *c = pg_conn(st);
-    return pg_one_row(c, pg_lockq(c, Q_OWNED_GET, Q_OWNED_GET_LOCK),
-                      PG_V(v_text(number), v_int(owner_id), v_int(sub_id)), sqls_rd_owned, out);
+    return pg_one_locking(st, Q_OWNED_GET, Q_OWNED_GET_LOCK,
+                          PG_V(v_text(number), v_int(owner_id), v_int(sub_id)), sqls_rd_owned, out);
 }
 
 int pg_number_get_byoc(store_t *st, int64_t owner_id, const char *byoc_id, owned_number_t *out)
 {
-    conn_t *c = pg_conn(st);
-    return pg_one_row(c, pg_lockq(c, Q_OWNED_GET_BYOC, Q_OWNED_GET_BYOC_LOCK),
-                      PG_V(v_text(byoc_id), v_int(owner_id)), sqls_rd_owned, out);
+    return pg_one_locking(st, Q_OWNED_GET_BYOC, Q_OWNED_GET_BYOC_LOCK,
+                          PG_V(v_text(byoc_id), v_int(owner_id)), sqls_rd_owned, out);
 }
 
 int pg_number_get_any(store_t *st, const char *number, owned_number_t *out)
 {
-    conn_t *c = pg_conn(st);
-    return pg_one_row(c, pg_lockq(c, Q_OWNED_GET_ANY, Q_OWNED_GET_ANY_LOCK), PG_V(v_text(number)),
-                      sqls_rd_owned, out);
+    return pg_one_locking(st, Q_OWNED_GET_ANY, Q_OWNED_GET_ANY_LOCK, PG_V(v_text(number)),
+                          sqls_rd_owned, out);
 }
 
 int pg_number_update_owned(store_t *st, const owned_number_t *n)

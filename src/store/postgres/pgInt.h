@@ -4,8 +4,8 @@
  * transactions, and the prototypes of every file of the backend.  Included
  * only by the .c files of src/store/postgres/.
  *
- * Connections (conn.c).  One libpq connection per thread (a pthread key
- * per store, as in the SQLite backend), opened on the thread's first call.
+ * Connections (conn.c).  One libpq connection per thread (the registry
+ * of connreg.h, as in the SQLite backend), opened on the thread's first call.
  * Every statement is prepared once per connection (PQprepare) and kept:
  * the fixed ones named "q<n>" by enum (their SQL text lives in the file of
  * their resource, in a table pg_sql_<file>[]), those whose WHERE clause depends on which filters are
@@ -99,7 +99,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/connreg.h"
 #include "store/sqlshared.h"
+#include "store/sqlops.h"
 #include "store/sqlwhere.h"
 #include "store/store.h"
 
@@ -281,15 +283,12 @@ typedef struct conn {
     bool rollback_only;   /* an inner level rolled back */
     bool tx_failed;       /* a statement failed: PostgreSQL aborted the transaction */
     bool numadd_locked;   /* this transaction holds LOCK_NUMADD */
-    struct conn *next;    /* all connections of the store, for close */
 } conn_t;
 
 typedef struct {
     store_t base;
     char *url;
-    pthread_key_t key;
-    pthread_mutex_t lock; /* guards conns */
-    conn_t *conns;
+    connreg_t conns;      /* one connection per thread (connreg.h) */
 } pg_store_t;
 
 /* ---- statement values ------------------------------------------------------ */
@@ -427,27 +426,24 @@ int pg_write1(conn_t *c, int which, const pg_val_t *v, int nv);
 /* ST_OK with the first row read by rd into out, ST_NOTFOUND when there is
  * none, ST_ERR on failure. */
 int pg_one_row(conn_t *c, int which, const pg_val_t *v, int nv, sqls_reader_fn rd, void *out);
-/* Defines fn, a row_each_fn that reads each row into a rec_t with read
- * and hands it to the store's typed callback (cb_t); its arg is a fn_t
- * {cb, ud}.  One adapter per record type, written once. */
-#define PG_WALKER(fn, rec_t, cb_t, read)     \
-    typedef struct {                         \
-        cb_t cb;                             \
-        void *ud;                            \
-    } fn##_t;                                \
-    static int fn(sqls_row_t *d, void *arg)  \
-    {                                        \
-        fn##_t *w = arg;                     \
-        rec_t rec;                           \
-        read(d, &rec);                       \
-        return w->cb(&rec, w->ud);           \
-    }
 /* Calls fn for each row, in order, until it answers other than C_OK (the
  * call is still ST_OK: the caller knows why it stopped). */
 int pg_each(conn_t *c, int which, const pg_val_t *v, int nv, row_each_fn fn, void *arg);
 /* A PAGE() statement: column 0 the total, then up to limit rows. */
 int pg_page(conn_t *c, int which, const pg_val_t *v, int nv, int limit, sqls_reader_fn rd,
             void *rows, size_t *nrows, int64_t *total);
+/* pg_page of a list of an account's records (applications, carriers): the
+ * statement takes $1 account_id, $2 sub_id (0: any), $3 name (NULL: any),
+ * $4 limit, $5 offset (the SQLite backend's sq_page_scoped). */
+static inline int pg_page_scoped(conn_t *c, int which, int64_t account_id, int64_t sub_id,
+                                 const char *name, int limit, int offset, sqls_reader_fn rd,
+                                 void *rows, size_t *nrows, int64_t *total)
+{
+    return pg_page(c, which,
+                   PG_V(v_int(account_id), v_int(sub_id), v_text(name), v_int(limit),
+                        v_int(offset)),
+                   limit, rd, rows, nrows, total);
+}
 /* Sends fixed statement `which` in single-row mode: the caller reads its
  * rows with PQgetResult until NULL. */
 int pg_send_rows(conn_t *c, int which, const pg_val_t *v, int nv);
@@ -475,6 +471,16 @@ static inline int pg_lockq(const conn_t *c, int plain, int locked)
     return (c && c->depth > 0 && c->tx_write) ? locked : plain;
 }
 
+/* pg_one_row on the calling thread's connection of plain, or of its
+ * locking variant locked inside a write transaction (pg_lockq): the read
+ * of every row a read-check-write sequence of the core may change. */
+static inline int pg_one_locking(store_t *st, int plain, int locked, const pg_val_t *v, int nv,
+                                 sqls_reader_fn rd, void *out)
+{
+    conn_t *c = pg_conn(st);
+    return pg_one_row(c, pg_lockq(c, plain, locked), v, nv, rd, out);
+}
+
 /* ---- transactions (conn.c) ------------------------------------------------ */
 
 void pg_tx_reset(conn_t *c);
@@ -493,113 +499,10 @@ int pg_tx_end(store_t *st, int rc, bool notfound_commits);
 /* ---- rows shared between files -------------------------------------------- */
 
 
-/* ---- the ops of store_ops_t, by file -------------------------------------- */
+/* ---- the ops --------------------------------------------------------------- */
 
-/* settings.c */
-int pg_migrate(store_t *st, int *applied);
-int pg_setting_get(store_t *st, const char *name, char *out, size_t outsz);
-int pg_setting_put(store_t *st, const char *name, const char *value);
-/* accounts.c */
-int pg_account_insert(store_t *st, account_t *a);
-int pg_account_by_auth_id(store_t *st, const char *auth_id, account_t *out);
-int pg_account_list(store_t *st, store_account_cb cb, void *ud);
-int pg_apikey_insert(store_t *st, int64_t account_id, const uint8_t hash[IDS_HASH_SZ],
-                     unsigned scopes);
-int pg_apikey_lookup(store_t *st, const uint8_t hash[IDS_HASH_SZ], int64_t *account_id,
-                     unsigned *scopes);
-/* credentials.c */
-int pg_apikey_create(store_t *st, apikey_t *k);
-int pg_apikey_by_hash(store_t *st, const uint8_t hash[IDS_HASH_SZ], apikey_t *out);
-int pg_apikey_list(store_t *st, int64_t account_id, int limit, int offset, apikey_t *rows,
-                   size_t *nrows, int64_t *total);
-int pg_apikey_revoke(store_t *st, int64_t account_id, int64_t key_id, int64_t now);
-int pg_apikey_revoke_all(store_t *st, int64_t account_id, int64_t now);
-int pg_apikey_touch(store_t *st, int64_t key_id, int64_t now);
-int pg_account_set_status(store_t *st, int64_t id, int status, int64_t now);
-int pg_account_set_token(store_t *st, int64_t id, const uint8_t hash[IDS_HASH_SZ],
-                         const uint8_t *old_hash, int64_t old_until, int64_t now);
-int pg_number_release_all(store_t *st, int64_t owner_id, bool to_available, int64_t *released);
-int pg_cred_epoch_get(store_t *st, int64_t *epoch);
-int pg_cred_epoch_bump(store_t *st);
-int pg_account_by_id(store_t *st, int64_t id, account_t *out);
-int64_t pg_account_count(store_t *st);
-/* inventory.c */
-int pg_import_begin(store_t *st, bool dry_run, store_import_t **out);
-int pg_import_row(store_import_t *im, const inv_number_t *row, import_outcome_t *out);
-int pg_import_commit_batch(store_import_t *im);
-int pg_import_end(store_import_t *im, bool commit);
-int pg_inventory_stats(store_t *st, store_stats_cb cb, void *ud);
-int pg_inventory_export(store_t *st, const char *country_iso, int state, store_inv_cb cb,
-                        void *ud);
-int pg_inventory_rates(store_t *st, const char *country_iso, store_rate_cb cb, void *ud);
-int pg_inventory_restrictions(store_t *st, const char *country_iso, const char *type,
-                              store_restriction_cb cb, void *ud);
-/* numbers.c */
-int pg_number_search(store_t *st, const search_q_t *q, inv_number_t *rows, size_t *nrows,
-                     int64_t *total);
-int pg_number_get_available(store_t *st, const char *number, inv_number_t *out);
-int pg_number_buy(store_t *st, const buy_row_t *b);
-int pg_number_approve(store_t *st, const char *number);
-int pg_number_lookup(store_t *st, const char *number, num_state_t *state, num_source_t *source,
-                     int64_t *owner_id);
-/* owned.c */
-int pg_number_list(store_t *st, const numlist_q_t *q, owned_number_t *rows, size_t *nrows,
-                   int64_t *total);
-int pg_number_get_owned(store_t *st, int64_t owner_id, int64_t sub_id, const char *number,
-                        owned_number_t *out);
-int pg_number_update_owned(store_t *st, const owned_number_t *n);
-int pg_number_release(store_t *st, int64_t owner_id, const char *number, bool to_available);
-int pg_number_get_byoc(store_t *st, int64_t owner_id, const char *byoc_id, owned_number_t *out);
-int pg_number_get_any(store_t *st, const char *number, owned_number_t *out);
-int pg_number_insert_owned(store_t *st, const owned_number_t *n);
-int pg_aging_sweep(store_t *st, int64_t cutoff, int64_t *returned);
-/* subaccounts.c */
-int pg_sub_list(store_t *st, int64_t parent_id, int limit, int offset, account_t *rows,
-                size_t *nrows, int64_t *total);
-int pg_account_update(store_t *st, const account_t *a);
-int pg_sub_delete(store_t *st, int64_t parent_id, int64_t sub_id);
-/* apps.c */
-int pg_app_exists(store_t *st, int64_t account_id, const char *app_id);
-int pg_app_default(store_t *st, int64_t account_id, char out[MODEL_APP_ID_SZ]);
-int pg_app_insert(store_t *st, const app_t *a);
-int pg_app_get(store_t *st, int64_t account_id, int64_t sub_id, const char *app_id, app_t *out);
-int pg_app_list(store_t *st, int64_t account_id, int64_t sub_id, const char *app_name, int limit,
-                int offset, app_t *rows, size_t *nrows, int64_t *total);
-int pg_app_update(store_t *st, const app_t *a);
-int pg_app_delete(store_t *st, int64_t account_id, const char *app_id);
-int pg_app_clear_default(store_t *st, int64_t account_id);
-/* compliance.c */
-int pg_compliance_insert(store_t *st, const compliance_t *c);
-int pg_compliance_get(store_t *st, int64_t account_id, const char *id, compliance_t *out);
-int pg_compliance_latest(store_t *st, int64_t account_id, const char *country_iso,
-                         const char *type, const char *sub_type, compliance_t *out);
-int pg_compliance_list(store_t *st, int64_t account_id, store_compliance_cb cb, void *ud);
-int pg_compliance_numbers(store_t *st, int64_t account_id, const char *id, store_inv_cb cb,
-                          void *ud);
-/* carriers.c */
-int pg_carrier_insert(store_t *st, carrier_t *c);
-int pg_carrier_get(store_t *st, int64_t account_id, int64_t sub_id, const char *ref,
-                   carrier_t *out);
-int pg_carrier_list(store_t *st, int64_t account_id, int64_t sub_id, const char *name, int limit,
-                    int offset, carrier_t *rows, size_t *nrows, int64_t *total);
-int pg_carrier_update(store_t *st, const carrier_t *c);
-int pg_carrier_delete(store_t *st, int64_t account_id, int64_t id, int64_t *in_use);
-int pg_carrier_reg_list(store_t *st, int64_t after_id, int limit, carrier_t *rows, size_t *nrows);
-int pg_carrier_reg_sig(store_t *st, int64_t sig[3]);
-/* registrations.c */
-int pg_reg_status_put(store_t *st, const reg_status_t *r);
-int pg_reg_status_get(store_t *st, int64_t carrier_id, reg_status_t *out);
-int pg_reg_status_list(store_t *st, const reg_q_t *q, reg_status_t *rows, size_t *nrows,
-                       int64_t *total);
-int pg_reg_lock_try(store_t *st, int64_t carrier_id, bool *got);
-int pg_reg_unlock(store_t *st, int64_t carrier_id);
-int pg_probe_set(store_t *st, int64_t carrier_id, int interval);
-int pg_probe_get(store_t *st, int64_t carrier_id, int *interval);
-int pg_probe_targets(store_t *st, int max, probe_target_t *rows, size_t *nrows);
-int pg_health_put(store_t *st, const gw_health_t *h);
-int pg_health_list(store_t *st, int64_t carrier_id, int max, gw_health_t *rows, size_t *nrows);
-/* idem.c */
-int pg_idem_get(store_t *st, int64_t account_id, const char *key, idem_row_t *out);
-int pg_idem_put(store_t *st, int64_t account_id, const char *key, const idem_row_t *row);
+/* pg_close, pg_migrate, ... pg_ping: one per op of store_ops_t, each in the
+ * file its group in sqlops.h names; conn.c assembles the table. */
+SQL_STORE_OPS(SQL_OP_DECL, pg_)
 
 #endif

@@ -41,27 +41,12 @@ int sq_account_by_id(store_t *st, int64_t id, account_t *out)
     return SQ_ONE(st, Q_ACCOUNT_BY_ID, sqls_rd_account, out, SQ_I(id));
 }
 
-typedef struct {
-    store_account_cb cb;
-    void *ud;
-} account_walk_t;
-
-static int account_row(sqlite3_stmt *q, void *ud)
-{
-    account_walk_t *w = ud;
-    account_t a;
-    sqls_row_t r = sq_row(q);
-    sqls_read_account(&r, &a);
-    return w->cb(&a, w->ud);
-}
+SQLS_WALKER(account_each, account_t, store_account_cb, sqls_read_account)
 
 int sq_account_list(store_t *st, store_account_cb cb, void *ud)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? STMT(c, Q_ACCOUNT_LIST) : NULL;
-    if (!q) return ST_ERR;
-    account_walk_t w = {cb, ud};
-    return sq_each(c, q, account_row, &w, "account list");
+    account_each_t w = {cb, ud};
+    return SQ_EACH(st, Q_ACCOUNT_LIST, account_each, &w);
 }
 
 int64_t sq_account_count(store_t *st)

@@ -80,12 +80,8 @@ int sq_app_get(store_t *st, int64_t account_id, int64_t sub_id, const char *app_
 int sq_app_list(store_t *st, int64_t account_id, int64_t sub_id, const char *app_name, int limit,
                 int offset, app_t *rows, size_t *nrows, int64_t *total)
 {
-    conn_t *c = CONN(st);
-    if (!c) return ST_ERR;
-    sqlite3_stmt *q = STMT(c, Q_APP_LIST), *n = STMT(c, Q_APP_COUNT);
-    if (!q || !n) return ST_ERR;
-    return sq_page_scoped(st, c, q, n, account_id, sub_id, app_name, limit, offset, sqls_rd_app,
-                          rows, nrows, total, "application list");
+    return SQ_PAGE_SCOPED(st, Q_APP_LIST, Q_APP_COUNT, account_id, sub_id, app_name, limit,
+                          offset, sqls_rd_app, rows, nrows, total, "application list");
 }
 
 int sq_app_update(store_t *st, const app_t *a)

@@ -156,13 +156,11 @@ int sq_carrier_list(store_t *st, int64_t account_id, int64_t sub_id, const char 
 {
     conn_t *c = CONN(st);
     if (!c) return ST_ERR;
-    sqlite3_stmt *q = STMT(c, Q_CARRIER_LIST), *n = STMT(c, Q_CARRIER_COUNT);
-    if (!q || !n) return ST_ERR;
     *nrows = 0;
     /* the page, its count and the page's gateways in one snapshot */
     if (sq_tx_begin(st, false) != ST_OK) return ST_ERR;
-    int rc = sq_page_scoped(st, c, q, n, account_id, sub_id, name, limit, offset, sqls_rd_carrier,
-                            rows, nrows, total, "carrier list");
+    int rc = SQ_PAGE_SCOPED(st, Q_CARRIER_LIST, Q_CARRIER_COUNT, account_id, sub_id, name, limit,
+                            offset, sqls_rd_carrier, rows, nrows, total, "carrier list");
     for (size_t i = 0; rc == ST_OK && i < *nrows; i++) rc = gw_read(c, &rows[i]);
     if (sq_tx_commit(st) != ST_OK) rc = ST_ERR;
     if (rc != ST_OK) {

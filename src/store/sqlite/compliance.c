@@ -40,51 +40,19 @@ int sq_compliance_latest(store_t *st, int64_t account_id, const char *country_is
                   SQ_T(country_iso), SQ_T(type), SQ_T(sub_type));
 }
 
-typedef struct {
-    store_compliance_cb cb;
-    void *ud;
-} cp_walk_t;
-
-static int cp_row(sqlite3_stmt *q, void *ud)
-{
-    cp_walk_t *w = ud;
-    compliance_t cp;
-    sqls_row_t r = sq_row(q);
-    sqls_read_compliance(&r, &cp);
-    return w->cb(&cp, w->ud);
-}
+SQLS_WALKER(cp_each, compliance_t, store_compliance_cb, sqls_read_compliance)
 
 int sq_compliance_list(store_t *st, int64_t account_id, store_compliance_cb cb, void *ud)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? STMT(c, Q_COMPLIANCE_LIST) : NULL;
-    if (!q) return ST_ERR;
-    sq_bind_args(q, SQ_ARGS(SQ_I(account_id)));
-    cp_walk_t w = {cb, ud};
-    return sq_each(c, q, cp_row, &w, "compliance list");
+    cp_each_t w = {cb, ud};
+    return SQ_EACH_V(st, Q_COMPLIANCE_LIST, cp_each, &w, SQ_I(account_id));
 }
 
-typedef struct {
-    store_inv_cb cb;
-    void *ud;
-} num_walk_t;
-
-static int num_row(sqlite3_stmt *q, void *ud)
-{
-    num_walk_t *w = ud;
-    inv_number_t n;
-    sqls_row_t r = sq_row(q);
-    sqls_read_inv(&r, &n);
-    return w->cb(&n, w->ud);
-}
+SQLS_WALKER(num_each, inv_number_t, store_inv_cb, sqls_read_inv)
 
 int sq_compliance_numbers(store_t *st, int64_t account_id, const char *id, store_inv_cb cb,
                           void *ud)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? STMT(c, Q_COMPLIANCE_NUMBERS) : NULL;
-    if (!q) return ST_ERR;
-    sq_bind_args(q, SQ_ARGS(SQ_I(account_id), SQ_T(id)));
-    num_walk_t w = {cb, ud};
-    return sq_each(c, q, num_row, &w, "compliance numbers");
+    num_each_t w = {cb, ud};
+    return SQ_EACH_V(st, Q_COMPLIANCE_NUMBERS, num_each, &w, SQ_I(account_id), SQ_T(id));
 }

@@ -77,18 +77,14 @@ int sq_open_db(const char *path, sqlite3 **out)
 
 static conn_t *conn_get(sqlite_store_t *s)
 {
-    conn_t *c = pthread_getspecific(s->key);
+    conn_t *c = connreg_get(&s->conns);
     if (c) return c;
     c = xcalloc(1, sizeof *c);
     if (sq_open_db(s->path, &c->db) != ST_OK) {
         free(c);
         return NULL;
     }
-    pthread_setspecific(s->key, c);
-    pthread_mutex_lock(&s->lock);
-    c->next = s->conns;
-    s->conns = c;
-    pthread_mutex_unlock(&s->lock);
+    connreg_add(&s->conns, c);
     return c;
 }
 
@@ -258,18 +254,30 @@ int sq_one_row(conn_t *c, sqlite3_stmt *q, sqls_reader_fn rd, void *out, const c
     return rc;
 }
 
-int sq_each(conn_t *c, sqlite3_stmt *q, int (*fn)(sqlite3_stmt *q, void *ud), void *ud,
+int sq_each(conn_t *c, sqlite3_stmt *q, int (*fn)(sqls_row_t *r, void *ud), void *ud,
             const char *what)
 {
     int rc, ret = ST_OK;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-        if (fn(q, ud) != C_OK) break;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        sqls_row_t r = sq_row(q);
+        if (fn(&r, ud) != C_OK) break;
+    }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
         sq_log_error(c->db, what);
         ret = ST_ERR;
     }
     sq_done(q);
     return ret;
+}
+
+int sq_each_args(store_t *st, int which, const char *sql, int (*fn)(sqls_row_t *r, void *ud),
+                 void *ud, const sq_arg_t *a, size_t n)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? sq_stmt(c, which, sql) : NULL;
+    if (!q) return ST_ERR;
+    sq_bind_args(q, a, n);
+    return sq_each(c, q, fn, ud, sql);
 }
 
 int sq_page_and_count(store_t *st, conn_t *c, sqlite3_stmt *rows_q, sqlite3_stmt *count_q,
@@ -301,11 +309,17 @@ int sq_page_and_count(store_t *st, conn_t *c, sqlite3_stmt *rows_q, sqlite3_stmt
     return ret;
 }
 
-int sq_page_scoped(store_t *st, conn_t *c, sqlite3_stmt *rows_q, sqlite3_stmt *count_q,
-                   int64_t account_id, int64_t sub_id, const char *name, int limit, int offset,
-                   sqls_reader_fn rd, void *rows, size_t *nrows, int64_t *total,
-                   const char *what)
+int sq_page_scoped(store_t *st, int rows_which, const char *rows_sql, int count_which,
+                   const char *count_sql, int64_t account_id, int64_t sub_id, const char *name,
+                   int limit, int offset, sqls_reader_fn rd, void *rows, size_t *nrows,
+                   int64_t *total, const char *what)
 {
+    conn_t *c = CONN(st);
+    sqlite3_stmt *rows_q = c ? sq_stmt(c, rows_which, rows_sql) : NULL;
+    sqlite3_stmt *count_q = rows_q ? sq_stmt(c, count_which, count_sql) : NULL;
+    *nrows = 0;
+    *total = 0;
+    if (!count_q) return ST_ERR;
     sqlite3_stmt *both[2] = {rows_q, count_q};
     for (int k = 0; k < 2; k++) {
         sqlite3_bind_int64(both[k], 1, account_id);
@@ -489,22 +503,16 @@ int sq_ping(store_t *st)
 
 /* ---- open / close ------------------------------------------------------ */
 
+static void conn_close(void *c)
+{
+    sq_conn_close(c);
+}
+
 void sq_close(store_t *st)
 {
     sqlite_store_t *s = (sqlite_store_t *)st;
     if (!s) return;
-    pthread_mutex_lock(&s->lock);
-    conn_t *c = s->conns;
-    while (c) {
-        conn_t *next = c->next;
-        sq_conn_close(c);
-        c = next;
-    }
-    s->conns = NULL;
-    pthread_mutex_unlock(&s->lock);
-    pthread_setspecific(s->key, NULL);
-    pthread_key_delete(s->key);
-    pthread_mutex_destroy(&s->lock);
+    connreg_close(&s->conns, conn_close);
     pthread_mutex_destroy(&s->write_lock);
     free(s->path);
     free(s);
@@ -525,9 +533,8 @@ int store_sqlite_open(const char *path, store_t **out, char **err)
     sqlite_store_t *s = xcalloc(1, sizeof *s);
     s->base.ops = &sqlite_ops;
     s->path = xstrdup(path);
-    pthread_mutex_init(&s->lock, NULL);
+    connreg_init(&s->conns);
     pthread_mutex_init(&s->write_lock, NULL);
-    pthread_key_create(&s->key, NULL);
     conn_t *c = conn_get(s);
     if (c == NULL) {
         *err = xasprintf("cannot open SQLite database %s", path);
@@ -538,104 +545,6 @@ int store_sqlite_open(const char *path, store_t **out, char **err)
     return C_OK;
 }
 
-/* ---- the ops table, in store.h's order ----------------------------------- */
+/* ---- the ops table (sqlops.h) ------------------------------------------ */
 
-static const store_ops_t sqlite_ops = {
-    .name = "sqlite",
-    /* lifecycle */
-    .close = sq_close,
-    .migrate = sq_migrate,
-    .tx_begin = sq_tx_begin,
-    .tx_commit = sq_tx_commit,
-    .tx_rollback = sq_tx_rollback,
-    /* settings */
-    .setting_get = sq_setting_get,
-    .setting_put = sq_setting_put,
-    /* accounts and API keys */
-    .account_insert = sq_account_insert,
-    .account_by_auth_id = sq_account_by_auth_id,
-    .account_by_id = sq_account_by_id,
-    .account_list = sq_account_list,
-    .account_count = sq_account_count,
-    .apikey_insert = sq_apikey_insert,
-    .apikey_lookup = sq_apikey_lookup,
-    /* the credential lifecycle */
-    .apikey_create = sq_apikey_create,
-    .apikey_by_hash = sq_apikey_by_hash,
-    .apikey_list = sq_apikey_list,
-    .apikey_revoke = sq_apikey_revoke,
-    .apikey_revoke_all = sq_apikey_revoke_all,
-    .apikey_touch = sq_apikey_touch,
-    .account_set_status = sq_account_set_status,
-    .account_set_token = sq_account_set_token,
-    .number_release_all = sq_number_release_all,
-    .cred_epoch_get = sq_cred_epoch_get,
-    .cred_epoch_bump = sq_cred_epoch_bump,
-    /* inventory */
-    .import_begin = sq_import_begin,
-    .import_row = sq_import_row,
-    .import_commit_batch = sq_import_commit_batch,
-    .import_end = sq_import_end,
-    .inventory_stats = sq_inventory_stats,
-    .inventory_export = sq_inventory_export,
-    .inventory_rates = sq_inventory_rates,
-    .inventory_restrictions = sq_inventory_restrictions,
-    /* numbers */
-    .number_search = sq_number_search,
-    .number_get_available = sq_number_get_available,
-    .number_buy = sq_number_buy,
-    .number_approve = sq_number_approve,
-    .number_lookup = sq_number_lookup,
-    /* owned numbers */
-    .number_list = sq_number_list,
-    .number_get_owned = sq_number_get_owned,
-    .number_update_owned = sq_number_update_owned,
-    .number_release = sq_number_release,
-    .number_get_byoc = sq_number_get_byoc,
-    .number_get_any = sq_number_get_any,
-    .number_insert_owned = sq_number_insert_owned,
-    .aging_sweep = sq_aging_sweep,
-    /* subaccounts */
-    .sub_list = sq_sub_list,
-    .account_update = sq_account_update,
-    .sub_delete = sq_sub_delete,
-    /* applications */
-    .app_exists = sq_app_exists,
-    .app_default = sq_app_default,
-    .app_insert = sq_app_insert,
-    .app_get = sq_app_get,
-    .app_list = sq_app_list,
-    .app_update = sq_app_update,
-    .app_delete = sq_app_delete,
-    .app_clear_default = sq_app_clear_default,
-    /* compliance */
-    .compliance_insert = sq_compliance_insert,
-    .compliance_get = sq_compliance_get,
-    .compliance_latest = sq_compliance_latest,
-    .compliance_list = sq_compliance_list,
-    .compliance_numbers = sq_compliance_numbers,
-    /* carriers */
-    .carrier_insert = sq_carrier_insert,
-    .carrier_get = sq_carrier_get,
-    .carrier_list = sq_carrier_list,
-    .carrier_update = sq_carrier_update,
-    .carrier_delete = sq_carrier_delete,
-    /* registrations */
-    .carrier_reg_list = sq_carrier_reg_list,
-    .carrier_reg_sig = sq_carrier_reg_sig,
-    .reg_status_put = sq_reg_status_put,
-    .reg_status_get = sq_reg_status_get,
-    .reg_status_list = sq_reg_status_list,
-    .reg_lock_try = sq_reg_lock_try,
-    .reg_unlock = sq_reg_unlock,
-    .probe_set = sq_probe_set,
-    .probe_get = sq_probe_get,
-    .probe_targets = sq_probe_targets,
-    .health_put = sq_health_put,
-    .health_list = sq_health_list,
-    /* idempotency */
-    .idem_get = sq_idem_get,
-    .idem_put = sq_idem_put,
-    /* operations */
-    .ping = sq_ping,
-};
+static const store_ops_t sqlite_ops = {.name = "sqlite", SQL_STORE_OPS(SQL_OP_SLOT, sq_)};

@@ -343,29 +343,12 @@ int sq_import_end(store_import_t *im, bool commit)
     return rc;
 }
 
-typedef struct {
-    store_stats_cb cb;
-    void *ud;
-} stats_walk_t;
-
-static int stats_row(sqlite3_stmt *q, void *ud)
-{
-    stats_walk_t *w = ud;
-    stats_row_t r;
-    sq_col_text(q, 0, r.country_iso, sizeof r.country_iso);
-    sq_col_text(q, 1, r.type, sizeof r.type);
-    r.state = (num_state_t)sqlite3_column_int(q, 2);
-    r.count = sqlite3_column_int64(q, 3);
-    return w->cb(&r, w->ud);
-}
+SQLS_WALKER(stats_each, stats_row_t, store_stats_cb, sqls_read_stats)
 
 int sq_inventory_stats(store_t *st, store_stats_cb cb, void *ud)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? STMT(c, Q_STATS) : NULL;
-    if (!q) return ST_ERR;
-    stats_walk_t w = {cb, ud};
-    return sq_each(c, q, stats_row, &w, "stats");
+    stats_each_t w = {cb, ud};
+    return SQ_EACH(st, Q_STATS, stats_each, &w);
 }
 
 typedef struct {
@@ -374,11 +357,10 @@ typedef struct {
     inv_number_t *row;   /* on the heap: 1.6 KB, not on every walk's stack */
 } export_walk_t;
 
-static int export_row(sqlite3_stmt *q, void *ud)
+static int export_row(sqls_row_t *r, void *ud)
 {
     export_walk_t *w = ud;
-    sqls_row_t r = sq_row(q);
-    sqls_read_inv(&r, w->row);
+    sqls_read_inv(r, w->row);
     return w->cb(w->row, w->ud);
 }
 
@@ -405,53 +387,16 @@ int sq_inventory_export(store_t *st, const char *country_iso, int state, store_i
     return sq_tx_commit(st);
 }
 
-typedef struct {
-    store_rate_cb cb;
-    void *ud;
-} rates_walk_t;
-
-static int rates_row(sqlite3_stmt *q, void *ud)
-{
-    rates_walk_t *w = ud;
-    char type[MODEL_TYPE_SZ];
-    sqls_row_t r = sq_row(q);
-    r.ops->text(&r, type, sizeof type);
-    int64_t rate = r.ops->i64(&r, -1);
-    return w->cb(type, rate, w->ud);
-}
-
 int sq_inventory_rates(store_t *st, const char *country_iso, store_rate_cb cb, void *ud)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? STMT(c, Q_INV_RATES) : NULL;
-    if (!q) return ST_ERR;
-    sq_bind_args(q, SQ_ARGS(SQ_T(country_iso)));
-    rates_walk_t w = {cb, ud};
-    return sq_each(c, q, rates_row, &w, "inventory rates");
-}
-
-typedef struct {
-    store_restriction_cb cb;
-    void *ud;
-} restr_walk_t;
-
-static int restr_row(sqlite3_stmt *q, void *ud)
-{
-    restr_walk_t *w = ud;
-    char r1[MODEL_RESTRICTION_SZ], r2[MODEL_RESTRICTION_TEXT_SZ];
-    sqls_row_t r = sq_row(q);
-    r.ops->text(&r, r1, sizeof r1);
-    r.ops->text(&r, r2, sizeof r2);
-    return w->cb(r1, r2, w->ud);
+    sqls_rate_walk_t w = {cb, ud};
+    return SQ_EACH_V(st, Q_INV_RATES, sqls_each_rate, &w, SQ_T(country_iso));
 }
 
 int sq_inventory_restrictions(store_t *st, const char *country_iso, const char *type,
                               store_restriction_cb cb, void *ud)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? STMT(c, Q_INV_RESTRICTIONS) : NULL;
-    if (!q) return ST_ERR;
-    sq_bind_args(q, SQ_ARGS(SQ_T(country_iso), SQ_T(type)));
-    restr_walk_t w = {cb, ud};
-    return sq_each(c, q, restr_row, &w, "inventory restrictions");
+    sqls_restriction_walk_t w = {cb, ud};
+    return SQ_EACH_V(st, Q_INV_RESTRICTIONS, sqls_each_restriction, &w, SQ_T(country_iso),
+                     SQ_T(type));
 }

@@ -19,27 +19,14 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_NUMBER_LOOKUP] = "SELECT state, source, COALESCE(owner_id, 0) FROM numbers WHERE number = ?1",
 };
 
-/* The rate center and LATA of q->lca_prefix (sqlw_lca_lookup). */
-static int resolve_lca(conn_t *c, const search_q_t *q, sqlw_lca_t *out)
+/* sqlwhere's one-row runner: the lookup of the local calling area. */
+static int one_dyn(void *conn, const sqlw_t *w, sqls_reader_fn rd, void *out)
 {
-    sqlw_t w;
-    sqlw_init(&w, &sqlw_sqlite);
-    sqlw_lca_lookup(&w, q);
-    out->have = false;
-    int rc = ST_ERR;
-    sqlite3_stmt *s = sq_stmt_dyn(c, w.sql.data);
-    if (s) {
-        sq_bind_vals(s, &w);
-        rc = sq_step_row(c, s, "local calling area");
-        if (rc == ST_OK) {
-            sq_col_text(s, 0, out->rc, sizeof out->rc);
-            out->lata = sqlite3_column_type(s, 1) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 1);
-            out->have = true;
-        }
-        sq_done(s);
-    }
-    sqlw_free(&w);
-    return rc == ST_ERR ? ST_ERR : ST_OK;
+    conn_t *c = conn;
+    sqlite3_stmt *s = sq_stmt_dyn(c, w->sql.data);
+    if (!s) return ST_ERR;
+    sq_bind_vals(s, w);
+    return sq_one_row(c, s, rd, out, "local calling area");
 }
 
 int sq_number_search(store_t *st, const search_q_t *q, inv_number_t *rows, size_t *nrows,
@@ -49,34 +36,23 @@ int sq_number_search(store_t *st, const search_q_t *q, inv_number_t *rows, size_
     if (!c) return ST_ERR;
     *nrows = 0;
     *total = 0;
-
-    sqlw_lca_t lca = {.have = false};
-    if (q->lca_prefix[0]) {
-        if (resolve_lca(c, q, &lca) != ST_OK) return ST_ERR;
-        if (!lca.have) return ST_OK; /* unknown NPA-NXX: nothing in its area */
-    }
-
     sqlw_t w;
-    sqlw_init(&w, &sqlw_sqlite);
-    sqlw_search(&w, q, &lca);
-    buf_t rs = BUF_INIT, cs = BUF_INIT;
-    /* The count stops at a cap (store.h): counting every match of a broad
-     * search is O(matches), and search must cost the same at 10,000 and
-     * at 5,000,000 numbers. */
-    int64_t cap = (int64_t)q->offset + q->limit + 1;
-    if (cap < SEARCH_COUNT_CAP) cap = SEARCH_COUNT_CAP;
-    buf_printf(&cs, "SELECT count(*) FROM (SELECT 1 FROM numbers %s LIMIT ", w.sql.data);
-    sqlw_param(&w, &cs, cap);
-    buf_putc(&cs, ')');
-    buf_printf(&rs, "SELECT " SQLS_INV_COLS " FROM numbers %s ORDER BY number LIMIT ",
-               w.sql.data);
-    sqlw_param(&w, &rs, q->limit);
-    buf_puts(&rs, " OFFSET ");
-    sqlw_param(&w, &rs, q->offset);
-    int ret = sq_page_dyn(st, c, &w, rs.data, cs.data, q->limit, sqls_rd_inv, rows, nrows, total,
+    int ret = sqlw_search_begin(&w, &sqlw_sqlite, q, one_dyn, c);
+    if (ret == ST_OK) {
+        buf_t rs = BUF_INIT, cs = BUF_INIT;
+        /* the count stops at a cap (sqlw_count_cap) */
+        buf_printf(&cs, "SELECT count(*) FROM (SELECT 1 FROM numbers %s LIMIT ", w.sql.data);
+        sqlw_param(&w, &cs, sqlw_count_cap(q));
+        buf_putc(&cs, ')');
+        buf_printf(&rs, "SELECT " SQLS_INV_COLS " FROM numbers %s ORDER BY number", w.sql.data);
+        sqlw_limit_offset(&w, &rs, q->limit, q->offset);
+        ret = sq_page_dyn(st, c, &w, rs.data, cs.data, q->limit, sqls_rd_inv, rows, nrows, total,
                           "search");
-    buf_free(&rs);
-    buf_free(&cs);
+        buf_free(&rs);
+        buf_free(&cs);
+    } else if (ret == ST_NOTFOUND) {
+        ret = ST_OK; /* unknown NPA-NXX: an empty page */
+    }
     sqlw_free(&w);
     return ret;
 }

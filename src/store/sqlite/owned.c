@@ -48,10 +48,8 @@ int sq_number_list(store_t *st, const numlist_q_t *q, owned_number_t *rows, size
     sqlw_numlist(&w, q);
     buf_t rs = BUF_INIT, cs = BUF_INIT;
     buf_printf(&cs, "SELECT count(*) FROM numbers n %s", w.sql.data);
-    buf_printf(&rs, SQLS_OWNED_SELECT "%s ORDER BY n.number LIMIT ", w.sql.data);
-    sqlw_param(&w, &rs, q->limit);
-    buf_puts(&rs, " OFFSET ");
-    sqlw_param(&w, &rs, q->offset);
+    buf_printf(&rs, SQLS_OWNED_SELECT "%s ORDER BY n.number", w.sql.data);
+    sqlw_limit_offset(&w, &rs, q->limit, q->offset);
     int ret = sq_page_dyn(st, c, &w, rs.data, cs.data, q->limit, sqls_rd_owned, rows, nrows,
                           total, "number list");
     buf_free(&rs);

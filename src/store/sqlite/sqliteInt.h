@@ -7,7 +7,7 @@
  * caches, bind and column helpers, transactions, error mapping, and the
  * ops table (which is why every op is declared here).
  *
- * Connections: one per thread (a pthread key per store), opened on the
+ * Connections: one per thread (the registry of connreg.h), opened on the
  * thread's first call, in WAL mode so that readers never wait for the
  * writer.
  *
@@ -29,7 +29,9 @@
 #include <pthread.h>
 #include <sqlite3.h>
 
+#include "store/connreg.h"
 #include "store/sqlshared.h"
+#include "store/sqlops.h"
 #include "store/sqlwhere.h"
 #include "store/store.h"
 
@@ -155,14 +157,12 @@ typedef struct sq_conn {
     int depth;            /* transaction nesting */
     bool rollback_only;
     bool writing;         /* holds the store's write_lock */
-    struct sq_conn *next; /* all connections of the store, for close */
 } conn_t;
 
 typedef struct {
     store_t base;
     char *path;
-    pthread_key_t key;
-    pthread_mutex_t lock; /* guards conns */
+    connreg_t conns;      /* one connection per thread (connreg.h) */
     /* Writers of this process queue here, not in SQLite: a BEGIN IMMEDIATE
      * that finds the database locked waits in SQLite's busy handler, which
      * sleeps in steps of up to 100 ms -- a purchase that waited behind
@@ -170,7 +170,6 @@ typedef struct {
      * moment the previous one commits.  (Other processes still meet the
      * busy handler; busy_timeout stays as their bound.) */
     pthread_mutex_t write_lock;
-    conn_t *conns;
 } sqlite_store_t;
 
 /* ---- conn.c: connections and statements ---------------------------------- */
@@ -276,8 +275,17 @@ int sq_one_row(conn_t *c, sqlite3_stmt *q, sqls_reader_fn rd, void *out, const c
 /* Calls fn on each row of q until fn returns other than C_OK (the walk
  * then stops, and that is no failure); ST_ERR (logged) on a database
  * failure.  Resets q. */
-int sq_each(conn_t *c, sqlite3_stmt *q, int (*fn)(sqlite3_stmt *q, void *ud), void *ud,
+int sq_each(conn_t *c, sqlite3_stmt *q, int (*fn)(sqls_row_t *r, void *ud), void *ud,
             const char *what);
+/* sq_each over the calling file's fixed statement which (prepared once)
+ * with the values a[0..n); resource files call it through SQ_EACH (no
+ * values) or SQ_EACH_V (values as in SQ_RUN). */
+int sq_each_args(store_t *st, int which, const char *sql, int (*fn)(sqls_row_t *r, void *ud),
+                 void *ud, const sq_arg_t *a, size_t n);
+#define SQ_EACH(st, which, fn, ud) \
+    sq_each_args((st), (which), sql_text[(which)], (fn), (ud), NULL, 0)
+#define SQ_EACH_V(st, which, fn, ud, ...) \
+    sq_each_args((st), (which), sql_text[(which)], (fn), (ud), SQ_ARGS(__VA_ARGS__))
 /* Steps rows_q for up to limit rows (read by rd into rows) and count_q
  * for the total, inside one read transaction so both see the same data.
  * Both statements are bound by the caller and reset here. */
@@ -285,130 +293,26 @@ int sq_page_and_count(store_t *st, conn_t *c, sqlite3_stmt *rows_q, sqlite3_stmt
                       int limit, sqls_reader_fn rd, void *rows, size_t *nrows, int64_t *total,
                       const char *what);
 /* sq_page_and_count for a list of an account's records (applications,
- * carriers): both statements take ?1 account_id, ?2 sub_id (0: any),
- * ?3 name (NULL: any); the rows statement also ?4 limit, ?5 offset. */
-int sq_page_scoped(store_t *st, conn_t *c, sqlite3_stmt *rows_q, sqlite3_stmt *count_q,
-                   int64_t account_id, int64_t sub_id, const char *name, int limit, int offset,
-                   sqls_reader_fn rd, void *rows, size_t *nrows, int64_t *total,
-                   const char *what);
+ * carriers), over the calling file's fixed statements rows_which and
+ * count_which (prepared once): both take ?1 account_id, ?2 sub_id (0: any),
+ * ?3 name (NULL: any); the rows statement also ?4 limit, ?5 offset.
+ * Resource files call it through SQ_PAGE_SCOPED. */
+int sq_page_scoped(store_t *st, int rows_which, const char *rows_sql, int count_which,
+                   const char *count_sql, int64_t account_id, int64_t sub_id, const char *name,
+                   int limit, int offset, sqls_reader_fn rd, void *rows, size_t *nrows,
+                   int64_t *total, const char *what);
+#define SQ_PAGE_SCOPED(st, rows_which, count_which, ...)                                   \
+    sq_page_scoped((st), (rows_which), sql_text[(rows_which)], (count_which),             \
+                   sql_text[(count_which)], __VA_ARGS__)
 /* The same for two statements whose text varies, both bound from w. */
 int sq_page_dyn(store_t *st, conn_t *c, const sqlw_t *w, const char *sql_rows,
                 const char *sql_count, int limit, sqls_reader_fn rd, void *rows,
                 size_t *nrows, int64_t *total, const char *what);
 
-/* ---- the ops, by file (conn.c assembles the table) ------------------------- */
+/* ---- the ops --------------------------------------------------------------- */
 
-/* conn.c */
-void sq_close(store_t *st);
-int sq_tx_begin(store_t *st, bool write);
-int sq_tx_commit(store_t *st);
-void sq_tx_rollback(store_t *st);
-int sq_ping(store_t *st);
-/* settings.c */
-int sq_migrate(store_t *st, int *applied);
-int sq_setting_get(store_t *st, const char *name, char *out, size_t outsz);
-int sq_setting_put(store_t *st, const char *name, const char *value);
-/* accounts.c */
-int sq_account_insert(store_t *st, account_t *a);
-int sq_account_by_auth_id(store_t *st, const char *auth_id, account_t *out);
-int sq_account_by_id(store_t *st, int64_t id, account_t *out);
-int sq_account_list(store_t *st, store_account_cb cb, void *ud);
-int64_t sq_account_count(store_t *st);
-int sq_apikey_insert(store_t *st, int64_t account_id, const uint8_t hash[IDS_HASH_SZ],
-                     unsigned scopes);
-int sq_apikey_lookup(store_t *st, const uint8_t hash[IDS_HASH_SZ], int64_t *account_id,
-                     unsigned *scopes);
-/* credentials.c */
-int sq_apikey_create(store_t *st, apikey_t *k);
-int sq_apikey_by_hash(store_t *st, const uint8_t hash[IDS_HASH_SZ], apikey_t *out);
-int sq_apikey_list(store_t *st, int64_t account_id, int limit, int offset, apikey_t *rows,
-                   size_t *nrows, int64_t *total);
-int sq_apikey_revoke(store_t *st, int64_t account_id, int64_t key_id, int64_t now);
-int sq_apikey_revoke_all(store_t *st, int64_t account_id, int64_t now);
-int sq_apikey_touch(store_t *st, int64_t key_id, int64_t now);
-int sq_account_set_status(store_t *st, int64_t id, int status, int64_t now);
-int sq_account_set_token(store_t *st, int64_t id, const uint8_t hash[IDS_HASH_SZ],
-                         const uint8_t *old_hash, int64_t old_until, int64_t now);
-int sq_number_release_all(store_t *st, int64_t owner_id, bool to_available, int64_t *released);
-int sq_cred_epoch_get(store_t *st, int64_t *epoch);
-int sq_cred_epoch_bump(store_t *st);
-/* inventory.c */
-int sq_import_begin(store_t *st, bool dry_run, store_import_t **out);
-int sq_import_row(store_import_t *im, const inv_number_t *row, import_outcome_t *out);
-int sq_import_commit_batch(store_import_t *im);
-int sq_import_end(store_import_t *im, bool commit);
-int sq_inventory_stats(store_t *st, store_stats_cb cb, void *ud);
-int sq_inventory_export(store_t *st, const char *country_iso, int state, store_inv_cb cb,
-                        void *ud);
-int sq_inventory_rates(store_t *st, const char *country_iso, store_rate_cb cb, void *ud);
-int sq_inventory_restrictions(store_t *st, const char *country_iso, const char *type,
-                              store_restriction_cb cb, void *ud);
-/* numbers.c */
-int sq_number_search(store_t *st, const search_q_t *q, inv_number_t *rows, size_t *nrows,
-                     int64_t *total);
-int sq_number_get_available(store_t *st, const char *number, inv_number_t *out);
-int sq_number_buy(store_t *st, const buy_row_t *b);
-int sq_number_approve(store_t *st, const char *number);
-int sq_number_lookup(store_t *st, const char *number, num_state_t *state, num_source_t *source,
-                     int64_t *owner_id);
-/* owned.c */
-int sq_number_list(store_t *st, const numlist_q_t *q, owned_number_t *rows, size_t *nrows,
-                   int64_t *total);
-int sq_number_get_owned(store_t *st, int64_t owner_id, int64_t sub_id, const char *number,
-                        owned_number_t *out);
-int sq_number_update_owned(store_t *st, const owned_number_t *n);
-int sq_number_release(store_t *st, int64_t owner_id, const char *number, bool to_available);
-int sq_number_get_byoc(store_t *st, int64_t owner_id, const char *byoc_id, owned_number_t *out);
-int sq_number_get_any(store_t *st, const char *number, owned_number_t *out);
-int sq_number_insert_owned(store_t *st, const owned_number_t *n);
-int sq_aging_sweep(store_t *st, int64_t cutoff, int64_t *returned);
-/* subaccounts.c */
-int sq_sub_list(store_t *st, int64_t parent_id, int limit, int offset, account_t *rows,
-                size_t *nrows, int64_t *total);
-int sq_account_update(store_t *st, const account_t *a);
-int sq_sub_delete(store_t *st, int64_t parent_id, int64_t sub_id);
-/* apps.c */
-int sq_app_exists(store_t *st, int64_t account_id, const char *app_id);
-int sq_app_default(store_t *st, int64_t account_id, char out[MODEL_APP_ID_SZ]);
-int sq_app_insert(store_t *st, const app_t *a);
-int sq_app_get(store_t *st, int64_t account_id, int64_t sub_id, const char *app_id, app_t *out);
-int sq_app_list(store_t *st, int64_t account_id, int64_t sub_id, const char *app_name, int limit,
-                int offset, app_t *rows, size_t *nrows, int64_t *total);
-int sq_app_update(store_t *st, const app_t *a);
-int sq_app_delete(store_t *st, int64_t account_id, const char *app_id);
-int sq_app_clear_default(store_t *st, int64_t account_id);
-/* compliance.c */
-int sq_compliance_insert(store_t *st, const compliance_t *c);
-int sq_compliance_get(store_t *st, int64_t account_id, const char *id, compliance_t *out);
-int sq_compliance_latest(store_t *st, int64_t account_id, const char *country_iso,
-                         const char *type, const char *sub_type, compliance_t *out);
-int sq_compliance_list(store_t *st, int64_t account_id, store_compliance_cb cb, void *ud);
-int sq_compliance_numbers(store_t *st, int64_t account_id, const char *id, store_inv_cb cb,
-                          void *ud);
-/* carriers.c */
-int sq_carrier_insert(store_t *st, carrier_t *c);
-int sq_carrier_get(store_t *st, int64_t account_id, int64_t sub_id, const char *ref,
-                   carrier_t *out);
-int sq_carrier_list(store_t *st, int64_t account_id, int64_t sub_id, const char *name, int limit,
-                    int offset, carrier_t *rows, size_t *nrows, int64_t *total);
-int sq_carrier_update(store_t *st, const carrier_t *c);
-int sq_carrier_delete(store_t *st, int64_t account_id, int64_t id, int64_t *in_use);
-/* idem.c */
-int sq_carrier_reg_list(store_t *st, int64_t after_id, int limit, carrier_t *rows, size_t *nrows);
-int sq_carrier_reg_sig(store_t *st, int64_t sig[3]);
-/* registrations.c */
-int sq_reg_status_put(store_t *st, const reg_status_t *r);
-int sq_reg_status_get(store_t *st, int64_t carrier_id, reg_status_t *out);
-int sq_reg_status_list(store_t *st, const reg_q_t *q, reg_status_t *rows, size_t *nrows,
-                       int64_t *total);
-int sq_reg_lock_try(store_t *st, int64_t carrier_id, bool *got);
-int sq_reg_unlock(store_t *st, int64_t carrier_id);
-int sq_probe_set(store_t *st, int64_t carrier_id, int interval);
-int sq_probe_get(store_t *st, int64_t carrier_id, int *interval);
-int sq_probe_targets(store_t *st, int max, probe_target_t *rows, size_t *nrows);
-int sq_health_put(store_t *st, const gw_health_t *h);
-int sq_health_list(store_t *st, int64_t carrier_id, int max, gw_health_t *rows, size_t *nrows);
-int sq_idem_get(store_t *st, int64_t account_id, const char *key, idem_row_t *out);
-int sq_idem_put(store_t *st, int64_t account_id, const char *key, const idem_row_t *row);
+/* sq_close, sq_migrate, ... sq_ping: one per op of store_ops_t, each in the
+ * file its group in sqlops.h names; conn.c assembles the table. */
+SQL_STORE_OPS(SQL_OP_DECL, sq_)
 
 #endif

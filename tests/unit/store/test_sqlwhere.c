@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "store/sqlshared.h"
@@ -325,6 +326,151 @@ static void test_shared_helpers(void **state)
     assert_int_equal(sqls_caps(&v), 6);
 }
 
+/* ---- sqlw_search_begin over a fake backend ---------------------------------- */
+
+/* The backend's answer to the local-calling-area lookup: a row with
+ * (rate_center, lata), no row, or a failure. */
+typedef struct {
+    int rc;                 /* ST_OK (a row), ST_NOTFOUND, ST_ERR */
+    const char *rc_text;
+    bool lata_null;
+    int calls;
+    char sql[256];          /* the statement it was asked to run */
+} fake_t;
+
+static void fake_text(sqls_row_t *r, char *out, size_t sz)
+{
+    const fake_t *f = r->res;
+    r->col++;
+    snprintf(out, sz, "%s", f->rc_text);
+}
+
+static int64_t fake_i64(sqls_row_t *r, int64_t if_null)
+{
+    const fake_t *f = r->res;
+    r->col++;
+    return f->lata_null ? if_null : 722;
+}
+
+static bool fake_bool(sqls_row_t *r)
+{
+    r->col++;
+    return false;
+}
+
+static void fake_blob(sqls_row_t *r, uint8_t *out, size_t sz, size_t *n)
+{
+    (void)out;
+    (void)sz;
+    r->col++;
+    *n = 0;
+}
+
+static const sqls_row_ops_t fake_ops = {fake_text, fake_i64, fake_bool, fake_blob};
+
+static int fake_one(void *conn, const sqlw_t *w, sqls_reader_fn rd, void *out)
+{
+    fake_t *f = conn;
+    f->calls++;
+    snprintf(f->sql, sizeof f->sql, "%s", w->sql.data);
+    if (f->rc == ST_OK) {
+        sqls_row_t r = {&fake_ops, f, 0, 0};
+        rd(&r, out, 0);
+    }
+    return f->rc;
+}
+
+static search_q_t lca_search(void)
+{
+    search_q_t q;
+    memset(&q, 0, sizeof q);
+    strcpy(q.country_iso, "US");
+    strcpy(q.lca_prefix, "1415555");
+    q.lata = -1;
+    return q;
+}
+
+static void test_search_begin_lca(void **state)
+{
+    (void)state;
+    search_q_t q = lca_search();
+    fake_t f = {.rc = ST_OK, .rc_text = "SNFC CA"};
+    sqlw_t w;
+    assert_int_equal(sqlw_search_begin(&w, &sqlw_sqlite, &q, fake_one, &f), ST_OK);
+    assert_int_equal(f.calls, 1);
+    assert_string_equal(f.sql, "SELECT rate_center, lata FROM numbers WHERE country_iso = ?1"
+                               " AND number >= ?2 AND number < ?3 AND rate_center <> '' LIMIT 1");
+    /* the lookup's values are its own: the search numbers from ?1 */
+    assert_string_equal(w.sql.data,
+                        "WHERE state = 0 AND country_iso = ?1 AND rate_center = ?2 AND lata = ?3");
+    assert_int_equal(w.n, 3);
+    assert_text(&w, 0, "US");
+    assert_text(&w, 1, "SNFC CA");
+    assert_int_val(&w, 2, 722);
+    sqlw_free(&w);
+
+    /* a rate center with no LATA: "lata IS NULL" */
+    f.lata_null = true;
+    assert_int_equal(sqlw_search_begin(&w, &sqlw_postgres, &q, fake_one, &f), ST_OK);
+    assert_string_equal(w.sql.data,
+                        "WHERE state = 0 AND country_iso = $1 AND "
+                        "lower(rate_center) = lower($2::text COLLATE \"C\") AND lata IS NULL");
+    assert_int_equal(w.n, 2);
+    sqlw_free(&w);
+}
+
+static void test_search_begin_outcomes(void **state)
+{
+    (void)state;
+    search_q_t q = lca_search();
+    sqlw_t w;
+    /* unknown NPA-NXX: nothing is in its area */
+    fake_t none = {.rc = ST_NOTFOUND};
+    assert_int_equal(sqlw_search_begin(&w, &sqlw_sqlite, &q, fake_one, &none), ST_NOTFOUND);
+    sqlw_free(&w);
+    /* a failed lookup is a failure, never an empty answer */
+    fake_t err = {.rc = ST_ERR};
+    assert_int_equal(sqlw_search_begin(&w, &sqlw_sqlite, &q, fake_one, &err), ST_ERR);
+    sqlw_free(&w);
+    fake_t odd = {.rc = ST_CONFLICT};
+    assert_int_equal(sqlw_search_begin(&w, &sqlw_sqlite, &q, fake_one, &odd), ST_ERR);
+    sqlw_free(&w);
+    /* no lca_prefix: no lookup at all */
+    q.lca_prefix[0] = '\0';
+    fake_t unused = {.rc = ST_ERR};
+    assert_int_equal(sqlw_search_begin(&w, &sqlw_sqlite, &q, fake_one, &unused), ST_OK);
+    assert_int_equal(unused.calls, 0);
+    assert_string_equal(w.sql.data, "WHERE state = 0 AND country_iso = ?1");
+    sqlw_free(&w);
+}
+
+/* LIMIT and OFFSET continue the clause's numbering; the count cap covers
+ * the page asked for. */
+static void test_limit_offset_and_cap(void **state)
+{
+    (void)state;
+    search_q_t q = full_search();
+    sqlw_t w;
+    sqlw_init(&w, &sqlw_postgres);
+    sqlw_search(&w, &q, NULL);
+    size_t n = w.n;
+    buf_t out = BUF_INIT;
+    buf_puts(&out, "ORDER BY number");
+    sqlw_limit_offset(&w, &out, q.limit, q.offset);
+    char want[64];
+    snprintf(want, sizeof want, "ORDER BY number LIMIT $%zu OFFSET $%zu", n + 1, n + 2);
+    assert_string_equal(out.data, want);
+    assert_int_val(&w, n, 20);
+    assert_int_val(&w, n + 1, 40);
+    buf_free(&out);
+    sqlw_free(&w);
+
+    assert_int_equal(sqlw_count_cap(&q), SEARCH_COUNT_CAP);
+    q.offset = 5000;
+    q.limit = 20;
+    assert_int_equal(sqlw_count_cap(&q), 5021);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -339,6 +485,9 @@ int main(void)
         cmocka_unit_test(test_values_are_copied),
         cmocka_unit_test(test_glob_regex),
         cmocka_unit_test(test_shared_helpers),
+        cmocka_unit_test(test_search_begin_lca),
+        cmocka_unit_test(test_search_begin_outcomes),
+        cmocka_unit_test(test_limit_offset_and_cap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,178 @@
+/* sqlops.h -- the ops of store_ops_t (store.h) as one list, for the SQL
+ * backends (sqlite/, postgres/): each declares its functions and fills its
+ * ops table from this list, with its own prefix.
+ *
+ * Why: every op was written out four times besides store.h (a prototype in
+ * sqliteInt.h and in pgInt.h, a line in each ops table), and the two
+ * prototype lists were the same text.  Here each op is one line; a
+ * backend writes
+ *
+ *     SQL_STORE_OPS(SQL_OP_DECL, sq_)         in sqliteInt.h: sq_close ... sq_ping
+ *     static const store_ops_t sqlite_ops = {           in conn.c: the table
+ *         .name = "sqlite", SQL_STORE_OPS(SQL_OP_SLOT, sq_)};
+ *
+ * The compiler checks this list against store.h: a signature that differs
+ * from store_ops_t's member is an incompatible-pointer error in the ops
+ * table (-Werror), a name that is not a member does not compile, and an
+ * op of store.h missing here fails the size check at the end.
+ *
+ * A new store op: its member in store.h, its line here (same group, same
+ * order), its function in the resource file of both backends, a
+ * conformance case.  The comments name each group's resource file.
+ *
+ * Pure declarations: nothing is owned.
+ */
+#ifndef ND_SQLOPS_H
+#define ND_SQLOPS_H
+
+#include "store/store.h"
+
+/* X(P, return type, op, (parameters)) for each op of store_ops_t, in its
+ * order; P is passed through (the backend's prefix). */
+#define SQL_STORE_OPS(X, P)                                                                        \
+    /* lifecycle (conn.c, settings.c: migrate) */                                                  \
+    X(P, void, close, (store_t *st))                                                               \
+    X(P, int, migrate, (store_t *st, int *applied))                                                \
+    X(P, int, tx_begin, (store_t *st, bool write))                                                 \
+    X(P, int, tx_commit, (store_t *st))                                                            \
+    X(P, void, tx_rollback, (store_t *st))                                                         \
+    /* settings (settings.c) */                                                                    \
+    X(P, int, setting_get, (store_t *st, const char *name, char *out, size_t outsz))               \
+    X(P, int, setting_put, (store_t *st, const char *name, const char *value))                     \
+    /* accounts and API keys (accounts.c) */                                                       \
+    X(P, int, account_insert, (store_t *st, account_t *a))                                         \
+    X(P, int, account_by_auth_id, (store_t *st, const char *auth_id, account_t *out))              \
+    X(P, int, account_by_id, (store_t *st, int64_t id, account_t *out))                            \
+    X(P, int, account_list, (store_t *st, store_account_cb cb, void *ud))                          \
+    X(P, int64_t, account_count, (store_t *st))                                                    \
+    X(P, int, apikey_insert,                                                                       \
+      (store_t *st, int64_t account_id, const uint8_t hash[IDS_HASH_SZ], unsigned scopes))         \
+    X(P, int, apikey_lookup,                                                                       \
+      (store_t *st, const uint8_t hash[IDS_HASH_SZ], int64_t *account_id, unsigned *scopes))       \
+    /* the credential lifecycle (credentials.c) */                                                 \
+    X(P, int, apikey_create, (store_t *st, apikey_t *k))                                           \
+    X(P, int, apikey_by_hash, (store_t *st, const uint8_t hash[IDS_HASH_SZ], apikey_t *out))       \
+    X(P, int, apikey_list,                                                                         \
+      (store_t *st, int64_t account_id, int limit, int offset, apikey_t *rows, size_t *nrows,      \
+       int64_t *total))                                                                            \
+    X(P, int, apikey_revoke, (store_t *st, int64_t account_id, int64_t key_id, int64_t now))       \
+    X(P, int, apikey_revoke_all, (store_t *st, int64_t account_id, int64_t now))                   \
+    X(P, int, apikey_touch, (store_t *st, int64_t key_id, int64_t now))                            \
+    X(P, int, account_set_status, (store_t *st, int64_t id, int status, int64_t now))              \
+    X(P, int, account_set_token,                                                                   \
+      (store_t *st, int64_t id, const uint8_t hash[IDS_HASH_SZ], const uint8_t *old_hash,          \
+       int64_t old_until, int64_t now))                                                            \
+    X(P, int, number_release_all,                                                                  \
+      (store_t *st, int64_t owner_id, bool to_available, int64_t *released))                       \
+    X(P, int, cred_epoch_get, (store_t *st, int64_t *epoch))                                       \
+    X(P, int, cred_epoch_bump, (store_t *st))                                                      \
+    /* inventory: import, stats, export (inventory.c) */                                           \
+    X(P, int, import_begin, (store_t *st, bool dry_run, store_import_t **out))                     \
+    X(P, int, import_row, (store_import_t *im, const inv_number_t *row, import_outcome_t *out))    \
+    X(P, int, import_commit_batch, (store_import_t *im))                                           \
+    X(P, int, import_end, (store_import_t *im, bool commit))                                       \
+    X(P, int, inventory_stats, (store_t *st, store_stats_cb cb, void *ud))                         \
+    X(P, int, inventory_export,                                                                    \
+      (store_t *st, const char *country_iso, int state, store_inv_cb cb, void *ud))                \
+    X(P, int, inventory_rates,                                                                     \
+      (store_t *st, const char *country_iso, store_rate_cb cb, void *ud))                          \
+    X(P, int, inventory_restrictions,                                                              \
+      (store_t *st, const char *country_iso, const char *type, store_restriction_cb cb,            \
+       void *ud))                                                                                  \
+    /* numbers: search and purchase (numbers.c) */                                                 \
+    X(P, int, number_search,                                                                       \
+      (store_t *st, const search_q_t *q, inv_number_t *rows, size_t *nrows, int64_t *total))       \
+    X(P, int, number_get_available, (store_t *st, const char *number, inv_number_t *out))          \
+    X(P, int, number_buy, (store_t *st, const buy_row_t *b))                                       \
+    X(P, int, number_approve, (store_t *st, const char *number))                                   \
+    X(P, int, number_lookup,                                                                       \
+      (store_t *st, const char *number, num_state_t *state, num_source_t *source,                  \
+       int64_t *owner_id))                                                                         \
+    /* owned numbers (owned.c) */                                                                  \
+    X(P, int, number_list,                                                                         \
+      (store_t *st, const numlist_q_t *q, owned_number_t *rows, size_t *nrows, int64_t *total))    \
+    X(P, int, number_get_owned,                                                                    \
+      (store_t *st, int64_t owner_id, int64_t sub_id, const char *number, owned_number_t *out))    \
+    X(P, int, number_update_owned, (store_t *st, const owned_number_t *n))                         \
+    X(P, int, number_release,                                                                      \
+      (store_t *st, int64_t owner_id, const char *number, bool to_available))                      \
+    X(P, int, number_get_byoc,                                                                     \
+      (store_t *st, int64_t owner_id, const char *byoc_id, owned_number_t *out))                   \
+    X(P, int, number_get_any, (store_t *st, const char *number, owned_number_t *out))              \
+    X(P, int, number_insert_owned, (store_t *st, const owned_number_t *n))                         \
+    X(P, int, aging_sweep, (store_t *st, int64_t cutoff, int64_t *returned))                       \
+    /* subaccounts (subaccounts.c) */                                                              \
+    X(P, int, sub_list,                                                                            \
+      (store_t *st, int64_t parent_id, int limit, int offset, account_t *rows, size_t *nrows,      \
+       int64_t *total))                                                                            \
+    X(P, int, account_update, (store_t *st, const account_t *a))                                   \
+    X(P, int, sub_delete, (store_t *st, int64_t parent_id, int64_t sub_id))                        \
+    /* applications (apps.c) */                                                                    \
+    X(P, int, app_exists, (store_t *st, int64_t account_id, const char *app_id))                   \
+    X(P, int, app_default, (store_t *st, int64_t account_id, char out[MODEL_APP_ID_SZ]))           \
+    X(P, int, app_insert, (store_t *st, const app_t *a))                                           \
+    X(P, int, app_get,                                                                             \
+      (store_t *st, int64_t account_id, int64_t sub_id, const char *app_id, app_t *out))           \
+    X(P, int, app_list,                                                                            \
+      (store_t *st, int64_t account_id, int64_t sub_id, const char *app_name, int limit,           \
+       int offset, app_t *rows, size_t *nrows, int64_t *total))                                    \
+    X(P, int, app_update, (store_t *st, const app_t *a))                                           \
+    X(P, int, app_delete, (store_t *st, int64_t account_id, const char *app_id))                   \
+    X(P, int, app_clear_default, (store_t *st, int64_t account_id))                                \
+    /* compliance (compliance.c) */                                                                \
+    X(P, int, compliance_insert, (store_t *st, const compliance_t *c))                             \
+    X(P, int, compliance_get,                                                                      \
+      (store_t *st, int64_t account_id, const char *id, compliance_t *out))                        \
+    X(P, int, compliance_latest,                                                                   \
+      (store_t *st, int64_t account_id, const char *country_iso, const char *type,                 \
+       const char *sub_type, compliance_t *out))                                                   \
+    X(P, int, compliance_list,                                                                     \
+      (store_t *st, int64_t account_id, store_compliance_cb cb, void *ud))                         \
+    X(P, int, compliance_numbers,                                                                  \
+      (store_t *st, int64_t account_id, const char *id, store_inv_cb cb, void *ud))                \
+    /* carriers (carriers.c) */                                                                    \
+    X(P, int, carrier_insert, (store_t *st, carrier_t *c))                                         \
+    X(P, int, carrier_get,                                                                         \
+      (store_t *st, int64_t account_id, int64_t sub_id, const char *ref, carrier_t *out))          \
+    X(P, int, carrier_list,                                                                        \
+      (store_t *st, int64_t account_id, int64_t sub_id, const char *name, int limit, int offset,   \
+       carrier_t *rows, size_t *nrows, int64_t *total))                                            \
+    X(P, int, carrier_update, (store_t *st, const carrier_t *c))                                   \
+    X(P, int, carrier_delete, (store_t *st, int64_t account_id, int64_t id, int64_t *in_use))      \
+    /* registrations and gateway health (registrations.c) */                                       \
+    X(P, int, carrier_reg_list,                                                                    \
+      (store_t *st, int64_t after_id, int limit, carrier_t *rows, size_t *nrows))                  \
+    X(P, int, carrier_reg_sig, (store_t *st, int64_t sig[3]))                                      \
+    X(P, int, reg_status_put, (store_t *st, const reg_status_t *r))                                \
+    X(P, int, reg_status_get, (store_t *st, int64_t carrier_id, reg_status_t *out))                \
+    X(P, int, reg_status_list,                                                                     \
+      (store_t *st, const reg_q_t *q, reg_status_t *rows, size_t *nrows, int64_t *total))          \
+    X(P, int, reg_lock_try, (store_t *st, int64_t carrier_id, bool *got))                          \
+    X(P, int, reg_unlock, (store_t *st, int64_t carrier_id))                                       \
+    X(P, int, probe_set, (store_t *st, int64_t carrier_id, int interval))                          \
+    X(P, int, probe_get, (store_t *st, int64_t carrier_id, int *interval))                         \
+    X(P, int, probe_targets, (store_t *st, int max, probe_target_t *rows, size_t *nrows))          \
+    X(P, int, health_put, (store_t *st, const gw_health_t *h))                                     \
+    X(P, int, health_list,                                                                         \
+      (store_t *st, int64_t carrier_id, int max, gw_health_t *rows, size_t *nrows))                \
+    /* idempotency keys (idem.c) */                                                                \
+    X(P, int, idem_get, (store_t *st, int64_t account_id, const char *key, idem_row_t *out))       \
+    X(P, int, idem_put,                                                                            \
+      (store_t *st, int64_t account_id, const char *key, const idem_row_t *row))                   \
+    /* operations (conn.c) */                                                                      \
+    X(P, int, ping, (store_t *st))
+
+/* What a backend instantiates the list with (P: its prefix, e.g. sq_):
+ * SQL_OP_DECL declares P<op>, SQL_OP_SLOT is the ops table's ".op = P<op>,". */
+#define SQL_OP_DECL(P, ret, op, params) ret P##op params;
+#define SQL_OP_SLOT(P, ret, op, params) .op = P##op,
+
+/* Every member of store_ops_t is on the list: store_ops_t is its name and
+ * one function pointer per op, so an op added to store.h and not here (its
+ * pointer would stay NULL in both backends) stops the build here. */
+#define SQL_OP_COUNT(P, ret, op, params) +1
+_Static_assert(sizeof(store_ops_t) == sizeof(const char *) + (0 SQL_STORE_OPS(SQL_OP_COUNT, _)) *
+                                                             sizeof(void (*)(void)),
+               "store_ops_t and SQL_STORE_OPS (store/sqlops.h) list different ops");
+
+#endif
