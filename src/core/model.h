@@ -231,7 +231,7 @@ typedef struct {
     char uuid[IDS_UUID_SZ];             /* BYOC id */
     char voip_sid[IDS_UUID_SZ];         /* BYOC voip_carrier_sid */
     char carrier_id[MODEL_CARRIER_ID_SZ]; /* Plivo carrier_id */
-    int64_t account_id;                 /* the main account */
+    int64_t account_id;                 /* the main account; 0: an upstream carrier (SIP.md §1) */
     int64_t sub_id;                     /* 0: the main account's own */
     char sub_auth_id[IDS_AUTH_ID_SZ];
     char name[MODEL_CARRIER_NAME_SZ];
@@ -251,6 +251,11 @@ typedef struct {
     int reg_expires;                    /* seconds; 0 unless trunk reg */
     int64_t nnumbers;                   /* numbers routed through it (read only) */
     int64_t created_at, updated_at;
+    /* outbound credentials (upstream carriers): "" / 0 when none */
+    char out_user[MODEL_SIP_USER_SZ];
+    uint8_t out_box[MODEL_BOX_SZ];
+    size_t out_box_len;
+    char out_realm[MODEL_HOST_SZ];
 } carrier_t;
 
 /* Frees c->gw and wipes the record (sealed boxes included). */

@@ -1087,6 +1087,87 @@ static void test_carriers(void **state)
     assert_int_equal(st->ops->carrier_insert(st, &again), ST_OK);
 }
 
+/* Upstream carriers (SIP.md §1): account_id 0 in the record, NULL in the
+ * table; names unique among them, apart from customers' names; in use while
+ * inventory rows name them; outbound credentials round-trip. */
+static void test_upstream_carriers(void **state)
+{
+    store_t *st = ST_OF(state);
+    int64_t a = mk_account(st, "MA000000000000000001", 0);
+    gateway_t gw[1] = {{.sid = "dddddddd-dddd-4ddd-8ddd-dddddddddd11", .address = "203.0.113.0",
+                        .port = 5060, .netmask = 24, .inbound = true, .outbound = true}};
+    carrier_t up = carrier(0, "upstream-a", "20000000000001", gw, 1);
+    strcpy(up.out_user, "trunk1");
+    strcpy(up.out_realm, "sip.upstream.example");
+    up.out_box_len = 5;
+    memcpy(up.out_box, "\x01\x02\x03\x04\x05", 5);
+    assert_int_equal(st->ops->carrier_insert(st, &up), ST_OK);
+    carrier_t dup = carrier(0, "upstream-a", "20000000000002", NULL, 0);
+    assert_int_equal(st->ops->carrier_insert(st, &dup), ST_CONFLICT);
+    /* a customer may use the same name: another scope */
+    carrier_t mine = carrier(a, "upstream-a", "20000000000003", NULL, 0);
+    assert_int_equal(st->ops->carrier_insert(st, &mine), ST_OK);
+
+    carrier_t r;
+    assert_int_equal(st->ops->carrier_get(st, 0, 0, up.uuid, &r), ST_OK);
+    assert_int_equal(r.id, up.id);
+    assert_int_equal(r.account_id, 0);
+    assert_string_equal(r.out_user, "trunk1");
+    assert_string_equal(r.out_realm, "sip.upstream.example");
+    assert_int_equal(r.out_box_len, 5);
+    assert_memory_equal(r.out_box, up.out_box, 5);
+    assert_int_equal(r.ngw, 1);
+    carrier_clear(&r);
+    /* not visible in an account's scope, nor the account's in the upstream scope */
+    assert_int_equal(st->ops->carrier_get(st, a, 0, up.uuid, &r), ST_NOTFOUND);
+    assert_int_equal(st->ops->carrier_get(st, 0, 0, mine.uuid, &r), ST_NOTFOUND);
+    carrier_t rows[4];
+    size_t n = 0;
+    int64_t total = 0;
+    assert_int_equal(st->ops->carrier_list(st, 0, 0, NULL, 4, 0, rows, &n, &total), ST_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(total, 1);
+    assert_int_equal(rows[0].id, up.id);
+    carrier_clear_rows(rows, n);
+    assert_int_equal(st->ops->carrier_list(st, 0, 0, "upstream-a", 4, 0, rows, &n, &total), ST_OK);
+    assert_int_equal(n, 1);
+    carrier_clear_rows(rows, n);
+
+    /* update: credentials removed, gateways replaced */
+    carrier_t u = up;
+    u.out_user[0] = u.out_realm[0] = '\0';
+    u.out_box_len = 0;
+    u.ngw = 0;
+    u.gw = NULL;
+    u.updated_at = 1800000000;
+    assert_int_equal(st->ops->carrier_update(st, &u), ST_OK);
+    assert_int_equal(st->ops->carrier_get(st, 0, 0, up.uuid, &r), ST_OK);
+    assert_string_equal(r.out_user, "");
+    assert_int_equal(r.out_box_len, 0);
+    assert_int_equal(r.ngw, 0);
+    assert_int_equal(r.updated_at, 1800000000);
+    carrier_clear(&r);
+
+    /* in use while inventory rows name it (whatever their state) */
+    inv_number_t rows_inv[] = {inv("15005559001", "US", "local", "local"),
+                               inv("15005559002", "US", "local", "local"),
+                               inv("15005559003", "US", "local", "local")};
+    snprintf(rows_inv[0].carrier, sizeof rows_inv[0].carrier, "upstream-a");
+    snprintf(rows_inv[1].carrier, sizeof rows_inv[1].carrier, "upstream-a");
+    import_rows(st, rows_inv, ND_ARRAY_LEN(rows_inv));
+    int64_t in_use = -1;
+    assert_int_equal(st->ops->carrier_delete(st, 0, up.id, &in_use), ST_CONFLICT);
+    assert_int_equal(in_use, 2);
+    /* the customer's namesake is not in use: the rows are inventory rows */
+    assert_int_equal(st->ops->carrier_delete(st, a, mine.id, &in_use), ST_OK);
+    assert_int_equal(in_use, 0);
+    carrier_t empty = carrier(0, "upstream-b", "20000000000004", NULL, 0);
+    assert_int_equal(st->ops->carrier_insert(st, &empty), ST_OK);
+    assert_int_equal(st->ops->carrier_delete(st, a, empty.id, &in_use), ST_NOTFOUND);
+    assert_int_equal(st->ops->carrier_delete(st, 0, empty.id, &in_use), ST_OK);
+    assert_int_equal(st->ops->carrier_get(st, 0, 0, empty.uuid, &r), ST_NOTFOUND);
+}
+
 /* ---- inventory: import, stats, export --------------------------------------------------------- */
 
 typedef struct {
@@ -1282,6 +1363,7 @@ static const struct CMUnitTest cases[] = {
     T(test_applications),
     T(test_compliance),
     T(test_carriers),
+    T(test_upstream_carriers),
     T(test_idempotency),
     T(test_settings),
     T(test_transactions),
