@@ -253,6 +253,12 @@ void h_admin_apikey_create(http_req_t *req, http_resp_t *resp);
 void h_admin_inventory_stats(http_req_t *req, http_resp_t *resp);
 void h_admin_compliance_create(http_req_t *req, http_resp_t *resp);
 void h_admin_number_approve(http_req_t *req, http_resp_t *resp);
+/* admin_carrier.c: upstream carriers (SIP.md §1) */
+void h_admin_carrier_create(http_req_t *req, http_resp_t *resp);
+void h_admin_carrier_list(http_req_t *req, http_resp_t *resp);
+void h_admin_carrier_get(http_req_t *req, http_resp_t *resp);
+void h_admin_carrier_update(http_req_t *req, http_resp_t *resp);
+void h_admin_carrier_delete(http_req_t *req, http_resp_t *resp);
 extern const http_stream_ops_t admin_inventory_import_ops;
 
 /* Unauthenticated, outside any dialect. */

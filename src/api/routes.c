@@ -78,6 +78,11 @@ static const route_t k_admin[] = {
      "admin.numbers.approve", DIALECT_ADMIN},
     {HTTP_POST, "/admin/v1/numbers/{number}/status", h_admin_number_status, NULL,
      "admin.numbers.status", DIALECT_ADMIN},
+    {HTTP_POST, "/admin/v1/carriers", h_admin_carrier_create, NULL, "admin.carriers.create", DIALECT_ADMIN},
+    {HTTP_GET, "/admin/v1/carriers", h_admin_carrier_list, NULL, "admin.carriers.list", DIALECT_ADMIN},
+    {HTTP_GET, "/admin/v1/carriers/{id}", h_admin_carrier_get, NULL, "admin.carriers.get", DIALECT_ADMIN},
+    {HTTP_PATCH, "/admin/v1/carriers/{id}", h_admin_carrier_update, NULL, "admin.carriers.update", DIALECT_ADMIN},
+    {HTTP_DELETE, "/admin/v1/carriers/{id}", h_admin_carrier_delete, NULL, "admin.carriers.delete", DIALECT_ADMIN},
 };
 
 /* The admin routes come last, so that api_app can leave them out. */
