@@ -118,7 +118,7 @@ static void read_in(json_t *b, upstream_in_t *in, upstream_gw_in_t **gws, faults
 
 /* ---- rendering ---------------------------------------------------------- */
 
-static void render(jw_t *w, const carrier_t *cr)
+void api_render_upstream(jw_t *w, const carrier_t *cr)
 {
     char ts[CLOCK_TS_SZ];
     jw_obj(w);
@@ -165,7 +165,7 @@ static void answer(http_resp_t *resp, int status, const carrier_t *cr)
 {
     jw_t w;
     api_json_begin(resp, &w, status);
-    render(&w, cr);
+    api_render_upstream(&w, cr);
 }
 
 /* ---- handlers ------------------------------------------------------------ */
@@ -223,7 +223,7 @@ void h_admin_carrier_list(http_req_t *req, http_resp_t *resp)
     }
     jw_t w;
     api_byoc_list_begin(resp, &w);
-    for (size_t i = 0; i < n; i++) render(&w, &rows[i]);
+    for (size_t i = 0; i < n; i++) api_render_upstream(&w, &rows[i]);
     api_byoc_list_end(&w, total, limit, offset);
 done:
     if (rows) carrier_clear_rows(rows, n);

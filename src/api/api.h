@@ -206,6 +206,8 @@ void api_render_account_number(jw_t *w, const char *auth_id, const owned_number_
 /* Shared by the admin API and the CLI, so both print the same JSON. */
 void api_render_account_created(jw_t *w, const struct acct_created *a);
 void api_render_import_result(jw_t *w, const struct inv_result *res, bool dry_run);
+/* An upstream carrier as /admin/v1/carriers shows it (admin_carrier.c). */
+void api_render_upstream(jw_t *w, const carrier_t *cr);
 /* {"api_key", "scopes": [...]} */
 void api_render_apikey(jw_t *w, const char *key, unsigned scopes);
 

@@ -77,6 +77,16 @@ static void admin_paths(faults_t *f, size_t check_from)
             continue;
         }
         memcpy(p, out, sizeof out);
+        /* one fault per field: the caller may have named it already */
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(f->f[j].path, p) == 0) {
+                size_t kept = f->n < FAULTS_MAX ? f->n : FAULTS_MAX;
+                memmove(&f->f[i], &f->f[i + 1], (kept - i - 1) * sizeof f->f[0]);
+                f->n--;
+                i--;
+                break;
+            }
+        }
     }
 }
 

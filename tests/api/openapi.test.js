@@ -239,6 +239,23 @@ describe('responses', () => {
     want(await srv.admin('POST', '/admin/v1/compliance', { account: A.auth_id }), 400);
     want(await srv.admin('POST', '/admin/v1/compliance',
       { account: `MA${'0'.repeat(18)}`, country_iso: 'US', number_type: 'local' }), 404);
+
+    // upstream carriers (SIP.md §1)
+    const up = want(await srv.admin('POST', '/admin/v1/carriers', {
+      name: 'oapi-upstream', sip_gateways: [{ address: '203.0.113.0/24' }, { address: 'gw.example.net', port: 5080 }],
+      outbound_auth: { username: 'trunk', password: 'password-1', realm: 'example.net' },
+    }), 201);
+    want(await srv.admin('POST', '/admin/v1/carriers', { name: 'oapi-upstream' }), 409);
+    want(await srv.admin('POST', '/admin/v1/carriers', { sip_gateways: [{ address: '10.0.0.1/8' }] }), 400);
+    want(await srv.admin('GET', '/admin/v1/carriers'), 200);
+    want(await srv.admin('GET', '/admin/v1/carriers?limit=0'), 400);
+    want(await srv.admin('GET', `/admin/v1/carriers/${up.id}`), 200);
+    want(await srv.admin('GET', '/admin/v1/carriers/nope'), 404);
+    want(await srv.admin('PATCH', `/admin/v1/carriers/${up.id}`, { outbound_auth: null }), 200);
+    want(await srv.admin('PATCH', `/admin/v1/carriers/${up.id}`, { sip_gateways: {} }), 400);
+    want(await srv.admin('DELETE', '/admin/v1/carriers/numberd'), 409); // the inventory above names it
+    want(await srv.admin('DELETE', `/admin/v1/carriers/${up.id}`), 204);
+    want(await srv.admin('DELETE', `/admin/v1/carriers/${up.id}`), 404);
   });
 
   test('Plivo dialect: search and buy', async () => {
