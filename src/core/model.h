@@ -104,6 +104,24 @@ typedef struct {
     int64_t created_at, updated_at;
 } owned_number_t;
 
+/* An active number as the SBC index keeps it (store -> core/sbcfeed.c):
+ * carrier_id is its customer carrier, or, for an inventory number, the
+ * upstream carrier its `carrier` column names (0: none exists). */
+typedef struct {
+    char number[E164_BUFSZ];
+    int64_t owner_id, sub_id, carrier_id;
+    char app_id[MODEL_APP_ID_SZ];              /* "" when none */
+    char byoc_id[IDS_UUID_SZ];                 /* phone_number_sid; "" when none */
+} sbc_numrow_t;
+
+/* One row of the SBC change log (migration sbc): kind 'n' number, 'c'
+ * carrier id, 'u' upstream carrier name, 'a' account id, 'p' app_id. */
+typedef struct {
+    int64_t seq;
+    char kind;
+    char key[MODEL_CARRIER_SZ];
+} sbc_change_t;
+
 /* A Plivo application (API.md §2.6). */
 typedef struct {
     char app_id[MODEL_APP_ID_SZ];

@@ -10,11 +10,7 @@
  * count of its numbers) and its gateways (a JSON array of [sid, address,
  * port, netmask, inbound, outbound], in order): one statement, so one
  * snapshot, and one round trip.  Column order is rd_carrier()'s. */
-#define CARRIER_SELECT                                                                        \
-    "SELECT " SQLS_CARRIER_COLS ", "                                                          \
-    "(SELECT json_agg(json_build_array(g.sid, g.address, g.port, g.netmask, g.inbound, "      \
-    "g.outbound) ORDER BY g.pos) FROM carrier_gateways g WHERE g.carrier = c.id) "            \
-    SQLS_CARRIER_FROM
+#define CARRIER_SELECT PG_CARRIER_SELECT
 
 #define CARRIER_WHERE \
     "WHERE COALESCE(c.account_id, 0) = $1 AND ($2::bigint = 0 OR c.sub_id = $2) AND ($3::text IS NULL OR c.name = $3)"
@@ -96,7 +92,7 @@ static void rd_gateways(sqls_row_t *d, carrier_t *c)
 }
 
 /* SQLS_CARRIER_COLS (the shared reader), then the gateways */
-static void rd_carrier(sqls_row_t *d, void *rows, size_t i)
+void pg_rd_carrier(sqls_row_t *d, void *rows, size_t i)
 {
     carrier_t *c = &((carrier_t *)rows)[i];
     sqls_read_carrier(d, c);
@@ -150,7 +146,7 @@ int pg_carrier_get(store_t *st, int64_t account_id, int64_t sub_id, const char *
     conn_t *c = pg_conn(st);
     /* the carrier and its gateways come in one statement: one snapshot */
     return pg_one_row(c, pg_lockq(c, Q_CARRIER_GET, Q_CARRIER_GET_LOCK),
-                      PG_V(v_int(account_id), v_int(sub_id), v_text(ref)), rd_carrier, out);
+                      PG_V(v_int(account_id), v_int(sub_id), v_text(ref)), pg_rd_carrier, out);
 }
 
 int pg_carrier_list(store_t *st, int64_t account_id, int64_t sub_id, const char *name, int limit,
@@ -160,7 +156,7 @@ int pg_carrier_list(store_t *st, int64_t account_id, int64_t sub_id, const char 
     return pg_page(pg_conn(st), Q_CARRIER_LIST,
                    PG_V(v_int(account_id), v_int(sub_id), v_text(name), v_int(limit),
                         v_int(offset)),
-                   limit, rd_carrier, rows, nrows, total);
+                   limit, pg_rd_carrier, rows, nrows, total);
 }
 
 int pg_carrier_update(store_t *st, const carrier_t *cr)

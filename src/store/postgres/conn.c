@@ -98,7 +98,7 @@ static void params_of_w(params_t *p, const sqlw_t *w)
 static const char *const *const sql_tables[] = {
     pg_sql_conn,  pg_sql_settings,    pg_sql_accounts, pg_sql_inventory,  pg_sql_numbers,
     pg_sql_owned, pg_sql_subaccounts, pg_sql_apps,     pg_sql_compliance, pg_sql_carriers,
-    pg_sql_idem,
+    pg_sql_idem,  pg_sql_sbc,
 };
 #define NTABLES (sizeof sql_tables / sizeof sql_tables[0])
 
@@ -434,11 +434,22 @@ int pg_simple(conn_t *c, const char *sql)
     return rc;
 }
 
+/* Successful commits of this process: COMMITs, and writes outside a
+ * transaction (each its own).  The SBC feed compares it before a lookup
+ * (read-your-writes without waiting for its own NOTIFY). */
+static _Atomic uint64_t g_commits;
+
+uint64_t pg_commit_count(void)
+{
+    return g_commits;
+}
+
 int pg_write1(conn_t *c, int which, const pg_val_t *v, int nv)
 {
     int64_t n = 0;
     int rc = pg_exec(c, which, v, nv, NULL, &n);
     if (rc != ST_OK) return rc;
+    if (c->depth == 0) g_commits++;
     return n >= 1 ? ST_OK : ST_NOTFOUND;
 }
 
@@ -565,6 +576,7 @@ int pg_commit_checked(conn_t *c, const char *what)
         }
     }
     PQclear(r);
+    if (rc == ST_OK) g_commits++;
     return rc;
 }
 
@@ -765,6 +777,15 @@ static const store_ops_t pg_ops = {
     .compliance_insert = pg_compliance_insert,
     .compliance_get = pg_compliance_get,
     .compliance_latest = pg_compliance_latest,
+    /* the SBC index's feed */
+    .sbc_load = pg_sbc_load,
+    .sbc_changes = pg_sbc_changes,
+    .sbc_number = pg_sbc_number,
+    .sbc_carrier = pg_sbc_carrier,
+    .sbc_app = pg_sbc_app,
+    .sbc_upstream_numbers = pg_sbc_upstream_numbers,
+    .sbc_prune = pg_sbc_prune,
+    .sbc_version = pg_sbc_version,
     /* carriers */
     .carrier_insert = pg_carrier_insert,
     .carrier_get = pg_carrier_get,

@@ -106,6 +106,7 @@
 #define LOCK_MIGRATE "1"
 #define LOCK_INVENTORY "2"
 #define LOCK_NUMADD "3"
+/* 4: the SBC change log's commit-order seq (migration 0002_sbc, in SQL) */
 
 /* The fixed statements, grouped by the file that holds their SQL text
  * (its table pg_sql_<file>[], indexed by this enum). */
@@ -192,6 +193,20 @@ enum {
     Q_IDEM_LOCK,
     Q_IDEM_GET,
     Q_IDEM_PUT,
+    /* sbc.c */
+    Q_SBC_SEQ,
+    Q_SBC_ACCOUNTS,
+    Q_SBC_APPS,
+    Q_SBC_CARRIERS,
+    Q_SBC_NUMBERS,
+    Q_SBC_CHANGES,
+    Q_SBC_PRUNED,
+    Q_SBC_NUMBER,
+    Q_SBC_CARRIER,
+    Q_SBC_APP,
+    Q_SBC_UPSTREAM_NUMBERS,
+    Q_SBC_PRUNE_MARK,
+    Q_SBC_PRUNE,
     Q__COUNT
 };
 
@@ -209,6 +224,7 @@ extern const char *const pg_sql_apps[Q__COUNT];
 extern const char *const pg_sql_compliance[Q__COUNT];
 extern const char *const pg_sql_carriers[Q__COUNT];
 extern const char *const pg_sql_idem[Q__COUNT];
+extern const char *const pg_sql_sbc[Q__COUNT];
 
 /* The SQL text of fixed statement `which` (static storage). */
 const char *pg_sql(int which);
@@ -450,8 +466,28 @@ int pg_tx_end(store_t *st, int rc, bool notfound_commits);
 /* ---- rows shared between files -------------------------------------------- */
 
 
+/* carriers.c: a carrier with its gateways, for SELECT pg_carrier_select()
+ * (the carrier columns, then its gateways as JSON); the reader of its rows */
+#define PG_CARRIER_SELECT                                                                     \
+    "SELECT " SQLS_CARRIER_COLS ", "                                                          \
+    "(SELECT json_agg(json_build_array(g.sid, g.address, g.port, g.netmask, g.inbound, "      \
+    "g.outbound) ORDER BY g.pos) FROM carrier_gateways g WHERE g.carrier = c.id) "            \
+    SQLS_CARRIER_FROM
+void pg_rd_carrier(sqls_row_t *d, void *rows, size_t i);
+/* conn.c: successful COMMITs of this process (the SBC feed's local clock) */
+uint64_t pg_commit_count(void);
+
 /* ---- the ops of store_ops_t, by file -------------------------------------- */
 
+/* sbc.c */
+int pg_sbc_load(store_t *st, const store_sbc_load_t *cb, int64_t *seq);
+int pg_sbc_changes(store_t *st, int64_t after, int limit, store_sbc_change_cb cb, void *ud);
+int pg_sbc_number(store_t *st, const char *number, sbc_numrow_t *out);
+int pg_sbc_carrier(store_t *st, int64_t id, carrier_t *out);
+int pg_sbc_app(store_t *st, const char *app_id, app_t *out);
+int pg_sbc_upstream_numbers(store_t *st, const char *name, store_sbc_num_cb cb, void *ud);
+int pg_sbc_prune(store_t *st, int64_t before);
+int pg_sbc_version(store_t *st, uint64_t *out);
 /* settings.c */
 int pg_migrate(store_t *st, int *applied);
 int pg_setting_get(store_t *st, const char *name, char *out, size_t outsz);

@@ -82,7 +82,7 @@ static int gw_write(conn_t *c, const carrier_t *cr)
     return ST_OK;
 }
 
-static int gw_read(conn_t *c, carrier_t *cr)
+int sq_carrier_gateways(conn_t *c, carrier_t *cr)
 {
     sqlite3_stmt *q = STMT(c, Q_GW_READ);
     if (!q) return ST_ERR;
@@ -151,7 +151,7 @@ int sq_carrier_get(store_t *st, int64_t account_id, int64_t sub_id, const char *
     sq_bind_args(q, SQ_ARGS(SQ_I(account_id), SQ_I(sub_id), SQ_T(ref)));
     int rc = sq_one_row(c, q, sqls_rd_carrier, out, "carrier get");
     bool filled = rc == ST_OK;
-    if (rc == ST_OK && gw_read(c, out) != ST_OK) rc = ST_ERR;
+    if (rc == ST_OK && sq_carrier_gateways(c, out) != ST_OK) rc = ST_ERR;
     if (sq_tx_commit(st) != ST_OK && rc == ST_OK) rc = ST_ERR;
     if (filled && rc != ST_OK) carrier_clear(out);
     return rc;
@@ -169,7 +169,7 @@ int sq_carrier_list(store_t *st, int64_t account_id, int64_t sub_id, const char 
     if (sq_tx_begin(st, false) != ST_OK) return ST_ERR;
     int rc = sq_page_scoped(st, c, q, n, account_id, sub_id, name, limit, offset, sqls_rd_carrier,
                             rows, nrows, total, "carrier list");
-    for (size_t i = 0; rc == ST_OK && i < *nrows; i++) rc = gw_read(c, &rows[i]);
+    for (size_t i = 0; rc == ST_OK && i < *nrows; i++) rc = sq_carrier_gateways(c, &rows[i]);
     if (sq_tx_commit(st) != ST_OK) rc = ST_ERR;
     if (rc != ST_OK) {
         carrier_clear_rows(rows, *nrows);

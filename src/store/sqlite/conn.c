@@ -506,6 +506,7 @@ void sq_close(store_t *st)
     pthread_key_delete(s->key);
     pthread_mutex_destroy(&s->lock);
     pthread_mutex_destroy(&s->write_lock);
+    sq_sbc_close(s);
     free(s->path);
     free(s);
 }
@@ -527,6 +528,7 @@ int store_sqlite_open(const char *path, store_t **out, char **err)
     s->path = xstrdup(path);
     pthread_mutex_init(&s->lock, NULL);
     pthread_mutex_init(&s->write_lock, NULL);
+    pthread_mutex_init(&s->ver_lock, NULL);
     pthread_key_create(&s->key, NULL);
     conn_t *c = conn_get(s);
     if (c == NULL) {
@@ -598,6 +600,15 @@ static const store_ops_t sqlite_ops = {
     .compliance_insert = sq_compliance_insert,
     .compliance_get = sq_compliance_get,
     .compliance_latest = sq_compliance_latest,
+    /* the SBC index's feed */
+    .sbc_load = sq_sbc_load,
+    .sbc_changes = sq_sbc_changes,
+    .sbc_number = sq_sbc_number,
+    .sbc_carrier = sq_sbc_carrier,
+    .sbc_app = sq_sbc_app,
+    .sbc_upstream_numbers = sq_sbc_upstream_numbers,
+    .sbc_prune = sq_sbc_prune,
+    .sbc_version = sq_sbc_version,
     /* carriers */
     .carrier_insert = sq_carrier_insert,
     .carrier_get = sq_carrier_get,

@@ -105,6 +105,20 @@ enum {
     /* settings.c */
     Q_SETTING_GET,
     Q_SETTING_PUT,
+    /* sbc.c */
+    Q_SBC_SEQ,
+    Q_SBC_ACCOUNTS,
+    Q_SBC_APPS,
+    Q_SBC_CARRIERS,
+    Q_SBC_NUMBERS,
+    Q_SBC_CHANGES,
+    Q_SBC_PRUNED,
+    Q_SBC_NUMBER,
+    Q_SBC_CARRIER,
+    Q_SBC_APP,
+    Q_SBC_UPSTREAM_NUMBERS,
+    Q_SBC_PRUNE_MARK,
+    Q_SBC_PRUNE,
     /* conn.c */
     Q_PING,
     Q__COUNT
@@ -140,6 +154,10 @@ typedef struct {
      * busy handler; busy_timeout stays as their bound.) */
     pthread_mutex_t write_lock;
     conn_t *conns;
+    /* sbc.c: PRAGMA data_version's own connection (it reports other
+     * connections' commits), opened on first use */
+    pthread_mutex_t ver_lock;
+    sqlite3 *ver_db;
 } sqlite_store_t;
 
 /* ---- conn.c: connections and statements ---------------------------------- */
@@ -342,6 +360,18 @@ int sq_carrier_list(store_t *st, int64_t account_id, int64_t sub_id, const char 
                     int offset, carrier_t *rows, size_t *nrows, int64_t *total);
 int sq_carrier_update(store_t *st, const carrier_t *c);
 int sq_carrier_delete(store_t *st, int64_t account_id, int64_t id, int64_t *in_use);
+/* reads cr's gateways (cr->id) into cr->gw */
+int sq_carrier_gateways(conn_t *c, carrier_t *cr);
+/* sbc.c */
+int sq_sbc_load(store_t *st, const store_sbc_load_t *cb, int64_t *seq);
+int sq_sbc_changes(store_t *st, int64_t after, int limit, store_sbc_change_cb cb, void *ud);
+int sq_sbc_number(store_t *st, const char *number, sbc_numrow_t *out);
+int sq_sbc_carrier(store_t *st, int64_t id, carrier_t *out);
+int sq_sbc_app(store_t *st, const char *app_id, app_t *out);
+int sq_sbc_upstream_numbers(store_t *st, const char *name, store_sbc_num_cb cb, void *ud);
+int sq_sbc_prune(store_t *st, int64_t before);
+int sq_sbc_version(store_t *st, uint64_t *out);
+void sq_sbc_close(sqlite_store_t *s);
 /* idem.c */
 int sq_idem_get(store_t *st, int64_t account_id, const char *key, idem_row_t *out);
 int sq_idem_put(store_t *st, int64_t account_id, const char *key, const idem_row_t *row);

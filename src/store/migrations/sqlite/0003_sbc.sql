@@ -77,3 +77,78 @@ CREATE TABLE sbc_changes (
   key   TEXT    NOT NULL,
   at    INTEGER NOT NULL
 );
+
+-- The log is written by triggers, so every write path (today's and any
+-- added later) logs what it changes in its own transaction, and nothing
+-- above the store has to remember to.  Numbers: only rows that are or were
+-- active matter (the index holds active numbers), and only the columns the
+-- index keeps; an import that rewrites available rows logs nothing.
+CREATE TRIGGER sbc_numbers_ins AFTER INSERT ON numbers WHEN NEW.state = 1
+BEGIN
+  INSERT INTO sbc_changes(kind, key, at) VALUES ('n', NEW.number, CAST(strftime('%s', 'now') AS INTEGER));
+END;
+CREATE TRIGGER sbc_numbers_upd AFTER UPDATE ON numbers
+WHEN (OLD.state = 1 OR NEW.state = 1) AND (OLD.state IS NOT NEW.state OR
+  OLD.owner_id IS NOT NEW.owner_id OR OLD.sub_id IS NOT NEW.sub_id OR
+  OLD.carrier_id IS NOT NEW.carrier_id OR OLD.carrier IS NOT NEW.carrier OR
+  OLD.app_id IS NOT NEW.app_id OR OLD.byoc_id IS NOT NEW.byoc_id OR OLD.number IS NOT NEW.number)
+BEGIN
+  INSERT INTO sbc_changes(kind, key, at) VALUES ('n', OLD.number, CAST(strftime('%s', 'now') AS INTEGER));
+  INSERT INTO sbc_changes(kind, key, at) SELECT 'n', NEW.number, CAST(strftime('%s', 'now') AS INTEGER)
+    WHERE NEW.number IS NOT OLD.number;
+END;
+CREATE TRIGGER sbc_numbers_del AFTER DELETE ON numbers WHEN OLD.state = 1
+BEGIN
+  INSERT INTO sbc_changes(kind, key, at) VALUES ('n', OLD.number, CAST(strftime('%s', 'now') AS INTEGER));
+END;
+-- A carrier and its gateways: 'c' re-reads the whole carrier.  A new
+-- upstream carrier also gets 'u' (its name): active inventory numbers that
+-- already name it now route through it.
+CREATE TRIGGER sbc_carriers_ins AFTER INSERT ON carriers
+BEGIN
+  INSERT INTO sbc_changes(kind, key, at) VALUES ('c', NEW.id, CAST(strftime('%s', 'now') AS INTEGER));
+  INSERT INTO sbc_changes(kind, key, at) SELECT 'u', NEW.name, CAST(strftime('%s', 'now') AS INTEGER)
+    WHERE NEW.account_id IS NULL;
+END;
+CREATE TRIGGER sbc_carriers_upd AFTER UPDATE ON carriers
+BEGIN
+  INSERT INTO sbc_changes(kind, key, at) VALUES ('c', NEW.id, CAST(strftime('%s', 'now') AS INTEGER));
+  INSERT INTO sbc_changes(kind, key, at) SELECT 'u', NEW.name, CAST(strftime('%s', 'now') AS INTEGER)
+    WHERE NEW.account_id IS NULL AND NEW.name IS NOT OLD.name;
+END;
+CREATE TRIGGER sbc_carriers_del AFTER DELETE ON carriers
+BEGIN
+  INSERT INTO sbc_changes(kind, key, at) VALUES ('c', OLD.id, CAST(strftime('%s', 'now') AS INTEGER));
+END;
+CREATE TRIGGER sbc_gateways_ins AFTER INSERT ON carrier_gateways
+BEGIN
+  INSERT INTO sbc_changes(kind, key, at) VALUES ('c', NEW.carrier, CAST(strftime('%s', 'now') AS INTEGER));
+END;
+CREATE TRIGGER sbc_gateways_del AFTER DELETE ON carrier_gateways
+BEGIN
+  INSERT INTO sbc_changes(kind, key, at) VALUES ('c', OLD.carrier, CAST(strftime('%s', 'now') AS INTEGER));
+END;
+CREATE TRIGGER sbc_accounts_ins AFTER INSERT ON accounts
+BEGIN
+  INSERT INTO sbc_changes(kind, key, at) VALUES ('a', NEW.id, CAST(strftime('%s', 'now') AS INTEGER));
+END;
+CREATE TRIGGER sbc_accounts_upd AFTER UPDATE ON accounts
+BEGIN
+  INSERT INTO sbc_changes(kind, key, at) VALUES ('a', NEW.id, CAST(strftime('%s', 'now') AS INTEGER));
+END;
+CREATE TRIGGER sbc_accounts_del AFTER DELETE ON accounts
+BEGIN
+  INSERT INTO sbc_changes(kind, key, at) VALUES ('a', OLD.id, CAST(strftime('%s', 'now') AS INTEGER));
+END;
+CREATE TRIGGER sbc_apps_ins AFTER INSERT ON applications
+BEGIN
+  INSERT INTO sbc_changes(kind, key, at) VALUES ('p', NEW.app_id, CAST(strftime('%s', 'now') AS INTEGER));
+END;
+CREATE TRIGGER sbc_apps_upd AFTER UPDATE ON applications
+BEGIN
+  INSERT INTO sbc_changes(kind, key, at) VALUES ('p', NEW.app_id, CAST(strftime('%s', 'now') AS INTEGER));
+END;
+CREATE TRIGGER sbc_apps_del AFTER DELETE ON applications
+BEGIN
+  INSERT INTO sbc_changes(kind, key, at) VALUES ('p', OLD.app_id, CAST(strftime('%s', 'now') AS INTEGER));
+END;
