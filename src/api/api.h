@@ -46,6 +46,11 @@ typedef struct {
     uint8_t metrics_hash[IDS_HASH_SZ];
     atomic_bool stopping;  /* shutdown has begun: GET /readyz answers 503 */
     authfail_t *af;        /* failed authentications per address; NULL: no limit */
+    /* SIP.md §2: the SBC endpoints, only with an SBC token */
+    bool sbc_enabled;
+    uint8_t sbc_hash[IDS_HASH_SZ];
+    struct sbcfeed *sbc;   /* the index and its feed (core/sbcfeed.h) */
+    int sbc_cache_ttl;     /* --sbc-cache-ttl: seconds an SBC may cache an accept */
 } api_ctx_t;
 
 /* A route's dialect is its tag in the route table (route_t.tag). */
@@ -255,6 +260,10 @@ void h_admin_apikey_create(http_req_t *req, http_resp_t *resp);
 void h_admin_inventory_stats(http_req_t *req, http_resp_t *resp);
 void h_admin_compliance_create(http_req_t *req, http_resp_t *resp);
 void h_admin_number_approve(http_req_t *req, http_resp_t *resp);
+/* sbc.c: the SBC lookups (SIP.md §2-4) and their metrics */
+void h_sbc_inbound(http_req_t *req, http_resp_t *resp);
+void h_sbc_outbound(http_req_t *req, http_resp_t *resp);
+void api_sbc_metrics(api_ctx_t *ctx, buf_t *out);
 /* admin_carrier.c: upstream carriers (SIP.md §1) */
 void h_admin_carrier_create(http_req_t *req, http_resp_t *resp);
 void h_admin_carrier_list(http_req_t *req, http_resp_t *resp);

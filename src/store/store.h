@@ -204,6 +204,12 @@ typedef struct store_ops {
      * commit, this process's included); PostgreSQL: this process's commits
      * (other nodes' arrive by NOTIFY). */
     int (*sbc_version)(store_t *st, uint64_t *out);
+    /* Waits up to timeout_ms for a change by anyone: *changed true when one
+     * may have happened.  PostgreSQL: a NOTIFY on a LISTEN connection of its
+     * own (opened, or reopened after a loss, by the call: *changed is then
+     * true, since notifications may have been missed; ST_ERR while it cannot
+     * connect).  SQLite: data_version polled.  One thread calls it. */
+    int (*sbc_wait)(store_t *st, int timeout_ms, bool *changed);
 
     /* ---- idempotency keys (scope: account id + key) ---- */
     int (*idem_get)(store_t *st, int64_t account_id, const char *key, idem_row_t *out);

@@ -675,6 +675,7 @@ static void pg_close(store_t *st)
     pthread_setspecific(s->key, NULL);
     pthread_key_delete(s->key);
     pthread_mutex_destroy(&s->lock);
+    pg_sbc_close(s);
     free(s->url);
     free(s);
 }
@@ -786,6 +787,7 @@ static const store_ops_t pg_ops = {
     .sbc_upstream_numbers = pg_sbc_upstream_numbers,
     .sbc_prune = pg_sbc_prune,
     .sbc_version = pg_sbc_version,
+    .sbc_wait = pg_sbc_wait,
     /* carriers */
     .carrier_insert = pg_carrier_insert,
     .carrier_get = pg_carrier_get,

@@ -268,6 +268,7 @@ typedef struct {
     pthread_key_t key;
     pthread_mutex_t lock; /* guards conns */
     conn_t *conns;
+    PGconn *listen;       /* sbc.c: LISTEN numberd_sbc (the feed thread's) */
 } pg_store_t;
 
 /* ---- statement values ------------------------------------------------------ */
@@ -488,6 +489,8 @@ int pg_sbc_app(store_t *st, const char *app_id, app_t *out);
 int pg_sbc_upstream_numbers(store_t *st, const char *name, store_sbc_num_cb cb, void *ud);
 int pg_sbc_prune(store_t *st, int64_t before);
 int pg_sbc_version(store_t *st, uint64_t *out);
+int pg_sbc_wait(store_t *st, int timeout_ms, bool *changed);
+void pg_sbc_close(pg_store_t *s);
 /* settings.c */
 int pg_migrate(store_t *st, int *applied);
 int pg_setting_get(store_t *st, const char *name, char *out, size_t outsz);

@@ -5,7 +5,10 @@
  * higher seq and is applied again after the load. */
 #include "store/postgres/pgInt.h"
 
+#include <poll.h>
 #include <string.h>
+
+#include "util/log.h"
 
 #define NUM_COLS                                                                              \
     "SELECT n.number, n.owner_id, COALESCE(n.sub_id, 0), COALESCE(n.carrier_id, u.id, 0), "   \
@@ -194,4 +197,51 @@ int pg_sbc_version(store_t *st, uint64_t *out)
     (void)st;
     *out = pg_commit_count();
     return ST_OK;
+}
+
+int pg_sbc_wait(store_t *st, int timeout_ms, bool *changed)
+{
+    pg_store_t *s = (pg_store_t *)st;
+    *changed = false;
+    if (s->listen && PQstatus(s->listen) != CONNECTION_OK) {
+        PQfinish(s->listen);
+        s->listen = NULL;
+    }
+    if (!s->listen) {
+        PGconn *pg = PQconnectdb(s->url);
+        PGresult *r = PQstatus(pg) == CONNECTION_OK ? PQexec(pg, "LISTEN numberd_sbc") : NULL;
+        bool ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
+        PQclear(r);
+        if (!ok) {
+            log_msg(LOG_WARN, "postgres: sbc change feed: cannot listen: %s", PQerrorMessage(pg));
+            PQfinish(pg);
+            struct pollfd none;
+            poll(&none, 0, timeout_ms);
+            return ST_ERR;
+        }
+        s->listen = pg;
+        *changed = true; /* what was missed while not listening */
+        return ST_OK;
+    }
+    struct pollfd p = {.fd = PQsocket(s->listen), .events = POLLIN};
+    int n = poll(&p, 1, timeout_ms);
+    if (n < 0) return ST_OK; /* EINTR: the caller calls again */
+    if (n > 0 && !PQconsumeInput(s->listen)) {
+        log_msg(LOG_WARN, "postgres: sbc change feed lost: %s", PQerrorMessage(s->listen));
+        PQfinish(s->listen);
+        s->listen = NULL;
+        return ST_ERR;
+    }
+    PGnotify *nt;
+    while ((nt = PQnotifies(s->listen)) != NULL) {
+        *changed = true;
+        PQfreemem(nt);
+    }
+    return ST_OK;
+}
+
+void pg_sbc_close(pg_store_t *s)
+{
+    if (s->listen) PQfinish(s->listen);
+    s->listen = NULL;
 }

@@ -609,6 +609,7 @@ static const store_ops_t sqlite_ops = {
     .sbc_upstream_numbers = sq_sbc_upstream_numbers,
     .sbc_prune = sq_sbc_prune,
     .sbc_version = sq_sbc_version,
+    .sbc_wait = sq_sbc_wait,
     /* carriers */
     .carrier_insert = sq_carrier_insert,
     .carrier_get = sq_carrier_get,

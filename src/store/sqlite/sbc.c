@@ -6,6 +6,7 @@
 #include "store/sqlite/sqliteInt.h"
 
 #include <string.h>
+#include <time.h>
 
 #define NUM_COLS                                                                              \
     "SELECT n.number, n.owner_id, COALESCE(n.sub_id, 0), COALESCE(n.carrier_id, u.id, 0), "   \
@@ -241,6 +242,26 @@ int sq_sbc_version(store_t *st, uint64_t *out)
     sqlite3_finalize(q);
     pthread_mutex_unlock(&s->ver_lock);
     return rc;
+}
+
+int sq_sbc_wait(store_t *st, int timeout_ms, bool *changed)
+{
+    /* SQLite has no notifications: poll data_version (a read of the
+     * shared-memory header, no I/O) a few times within the timeout. */
+    sqlite_store_t *s = (sqlite_store_t *)st;
+    *changed = false;
+    for (int waited = 0; waited <= timeout_ms; waited += 50) {
+        uint64_t v;
+        if (sq_sbc_version(st, &v) != ST_OK) return ST_ERR;
+        if (v != s->wait_version) {
+            s->wait_version = v;
+            *changed = true;
+            return ST_OK;
+        }
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return ST_OK;
 }
 
 void sq_sbc_close(sqlite_store_t *s)

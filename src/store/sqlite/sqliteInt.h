@@ -158,6 +158,7 @@ typedef struct {
      * connections' commits), opened on first use */
     pthread_mutex_t ver_lock;
     sqlite3 *ver_db;
+    uint64_t wait_version;   /* sq_sbc_wait's last data_version */
 } sqlite_store_t;
 
 /* ---- conn.c: connections and statements ---------------------------------- */
@@ -371,6 +372,7 @@ int sq_sbc_app(store_t *st, const char *app_id, app_t *out);
 int sq_sbc_upstream_numbers(store_t *st, const char *name, store_sbc_num_cb cb, void *ud);
 int sq_sbc_prune(store_t *st, int64_t before);
 int sq_sbc_version(store_t *st, uint64_t *out);
+int sq_sbc_wait(store_t *st, int timeout_ms, bool *changed);
 void sq_sbc_close(sqlite_store_t *s);
 /* idem.c */
 int sq_idem_get(store_t *st, int64_t account_id, const char *key, idem_row_t *out);
