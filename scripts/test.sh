@@ -23,6 +23,12 @@ stage "SIP rig self-test (Kamailio + SIPp against a stub of /sbc/v1)"
 # (contrib/kamailio/kamailio.cfg, tests/sip/scenarios) works end to end.
 (cd "$here/tests/sip" && node --test --test-concurrency=1 rig_selftest.test.js)
 
+stage "SIP end to end: Kamailio + SIPp against numberd (SQLite; two processes on one file)"
+# Issue 16 item 5: the calls of SIP.md §3-4 through the reference SBC, and a
+# write on one process seen by the other's lookups (propagation printed).
+(cd "$here/tests/sip" && NUMBERD_BIN="$here/build/numberd" \
+  node --test --test-concurrency=1 numberd_e2e.test.js multinode_sbc.test.js)
+
 stage "API tests (node --test), SQLite"
 # Every response the suite receives is recorded, then checked against the
 # OpenAPI document (docs/openapi.json): status, content type and body schema.
@@ -52,6 +58,9 @@ echo "throwaway cluster: $pgurl ($pgdir)"
 (cd "$here/build" && NUMBERD_TEST_PG="$pgurl" ctest --output-on-failure -R '^store/test_conformance$')
 (cd "$here/tests/api" && NUMBERD_TEST_PG="$pgurl" NUMBERD_TEST_PSQL="$(cat "$pgdir/bin")/psql" \
   NUMBERD_BIN="$here/build/numberd" NUMBERD_RECORD_DIR="$rec/postgres" node --test)
+# the SIP cases on PostgreSQL: two nodes, LISTEN/NOTIFY propagation measured
+(cd "$here/tests/sip" && NUMBERD_TEST_PG="$pgurl" NUMBERD_TEST_PSQL="$(cat "$pgdir/bin")/psql" \
+  NUMBERD_BIN="$here/build/numberd" node --test --test-concurrency=1 numberd_e2e.test.js multinode_sbc.test.js)
 bash "$here/scripts/pg-throwaway.sh" stop "$pgdir"
 pgdir=""
 
