@@ -231,15 +231,17 @@ int sq_sbc_version(store_t *st, uint64_t *out)
     int rc = ST_ERR;
     pthread_mutex_lock(&s->ver_lock);
     if (!s->ver_db && sq_open_db(s->path, &s->ver_db) != ST_OK) s->ver_db = NULL;
-    sqlite3_stmt *q = NULL;
-    if (s->ver_db && sqlite3_prepare_v2(s->ver_db, "PRAGMA data_version", -1, &q, NULL) == SQLITE_OK &&
-        sqlite3_step(q) == SQLITE_ROW) {
-        *out = (uint64_t)sqlite3_column_int64(q, 0);
+    if (s->ver_db && !s->ver_q &&
+        sqlite3_prepare_v3(s->ver_db, "PRAGMA data_version", -1, SQLITE_PREPARE_PERSISTENT, &s->ver_q,
+                           NULL) != SQLITE_OK)
+        s->ver_q = NULL;
+    if (s->ver_q && sqlite3_step(s->ver_q) == SQLITE_ROW) {
+        *out = (uint64_t)sqlite3_column_int64(s->ver_q, 0);
         rc = ST_OK;
     } else if (s->ver_db) {
         sq_log_error(s->ver_db, "data_version");
     }
-    sqlite3_finalize(q);
+    if (s->ver_q) sqlite3_reset(s->ver_q);
     pthread_mutex_unlock(&s->ver_lock);
     return rc;
 }
@@ -266,6 +268,8 @@ int sq_sbc_wait(store_t *st, int timeout_ms, bool *changed)
 
 void sq_sbc_close(sqlite_store_t *s)
 {
+    sqlite3_finalize(s->ver_q);
+    s->ver_q = NULL;
     if (s->ver_db) sqlite3_close_v2(s->ver_db);
     s->ver_db = NULL;
     pthread_mutex_destroy(&s->ver_lock);

@@ -158,6 +158,7 @@ typedef struct {
      * connections' commits), opened on first use */
     pthread_mutex_t ver_lock;
     sqlite3 *ver_db;
+    sqlite3_stmt *ver_q;     /* PRAGMA data_version, prepared once */
     uint64_t wait_version;   /* sq_sbc_wait's last data_version */
 } sqlite_store_t;
 
