@@ -238,6 +238,7 @@ static void sweep_once(core_t *core)
         log_msg(LOG_WARN, "aging sweep: %s", e.msg);
     else if (n > 0)
         log_msg(LOG_INFO, "aging sweep: %lld number(s) returned to sale", (long long)n);
+    if (sbcfeed_prune(core, &e) != C_OK) log_msg(LOG_WARN, "%s", e.msg);
 }
 
 /* The first sweep runs before the server listens (cli_serve); this thread

@@ -455,6 +455,11 @@ static void *feed_main(void *arg)
     return NULL;
 }
 
+int sbcfeed_prune(core_t *c, cerr_t *e)
+{
+    return core_st(e, c->st->ops->sbc_prune(c->st, clock_now() - PRUNE_AFTER), "prune the SBC change log");
+}
+
 int sbcfeed_start(core_t *c, sbcfeed_t **out, cerr_t *e)
 {
     sbcfeed_t *f = xcalloc(1, sizeof *f);

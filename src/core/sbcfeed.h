@@ -40,5 +40,9 @@ void sbcfeed_stop(sbcfeed_t *f);
 int sbcfeed_sync(sbcfeed_t *f);
 sbc_index_t *sbcfeed_index(sbcfeed_t *f);
 void sbcfeed_stats(sbcfeed_t *f, sbcfeed_stats_t *out);
+/* Deletes change-log rows older than an hour.  The feed does it itself;
+ * serve's periodic sweep calls it too, so that a server without an SBC
+ * token (no feed) does not keep the log forever. */
+int sbcfeed_prune(core_t *c, cerr_t *e);
 
 #endif
