@@ -98,3 +98,20 @@ test('a call through Kamailio asking node B, right after the number is added on 
   assert.equal(r.code, 0, rig.explain('multinode call (carrier)', r, kam));
   assert.equal(u.code, 0, rig.explain('multinode call (application server)', u, kam));
 });
+
+test('PostgreSQL: the LISTEN connections are cut; a write made meanwhile is still seen on node B once they are back',
+  { skip: !PG && 'PostgreSQL only (SQLite has no change-feed connection)' }, async () => {
+    const n = '14155558100';
+    const killed = psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query = 'LISTEN numberd_sbc'").trim();
+    assert.ok(Number(killed) >= 2, `terminated ${killed} listeners`);
+    await ok(await A.byoc(acct.api_key, 'POST', '', { body: { number: `+${n}`, voip_carrier_sid: carrier.voip_carrier_sid } }), 201, 'add');
+    // until B's feed is back (a lookup meanwhile answers 503 or the truth, never a stale accept)
+    const t0 = Date.now();
+    for (;;) {
+      const r = await fetch(`${B.base}/sbc/v1/inbound?src_ip=127.0.0.40&to=${n}`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+      assert.ok(r.status === 200 || r.status === 503, `status ${r.status}`);
+      if (r.status === 200 && (await r.json()).action === 'accept') break;
+      assert.ok(Date.now() - t0 < 5000, 'node B did not catch up within 5 s of losing its feed');
+      await new Promise((res) => setTimeout(res, 20));
+    }
+  });
