@@ -727,7 +727,7 @@ describe('serve flags and their environment variables', () => {
     const names = flags.map((f) => f.flag).sort();
     assert.deepEqual(names, ['admin-token-file', 'aging-days', 'auth-fail-limit', 'conn-timeout', 'db',
       'demo', 'listen', 'log-file', 'log-level', 'max-conns-per-ip', 'metrics-token-file', 'rate-limit',
-      'secret-key-file', 'shutdown-timeout', 'threads']);
+      'sbc-cache-ttl', 'sbc-token-file', 'secret-key-file', 'shutdown-timeout', 'threads']);
     for (const f of flags) assert.match(f.rest, /NUMBERD_[A-Z_]+/, `--${f.flag} names no environment variable`);
   });
 
@@ -749,6 +749,8 @@ describe('serve flags and their environment variables', () => {
     NUMBERD_AUTH_FAIL_LIMIT: ['often', 2],
     NUMBERD_MAX_CONNS_PER_IP: ['many', 2],
     NUMBERD_CONN_TIMEOUT: ['0', 2],
+    NUMBERD_SBC_TOKEN_FILE: [path.join(os.tmpdir(), 'no-such-numberd-sbc-token'), 1],
+    NUMBERD_SBC_CACHE_TTL: ['forever', 2],
   };
 
   test('every variable in the help is read by serve', () => {
