@@ -23,6 +23,10 @@
 
 #define FEED_BATCH 1000          /* log rows read per round */
 #define PRUNE_AFTER 3600         /* log rows kept this long (s) */
+/* Read the log this often even without a notification: a LISTEN connection
+ * whose peer vanished without closing it (a partition) looks alive until
+ * TCP gives up; this bounds how long its missed NOTIFYs can go unapplied. */
+#define SAFETY_CATCHUP_S 2
 
 struct sbcfeed {
     core_t *c;
@@ -429,6 +433,7 @@ static void *feed_main(void *arg)
     sbcfeed_t *f = arg;
     store_t *st = f->c->st;
     bool lost = false;
+    int64_t last_catchup = clock_now();
     while (!f->stop) {
         bool changed = false;
         if (st->ops->sbc_wait(st, 250, &changed) != ST_OK) {
@@ -440,12 +445,13 @@ static void *feed_main(void *arg)
             continue;
         }
         if (lost) log_msg(LOG_INFO, "sbc: change feed back: catching up");
-        if (changed || lost || !sbc_index_current(f->idx)) {
+        int64_t now = clock_now();
+        if (changed || lost || !sbc_index_current(f->idx) || now - last_catchup >= SAFETY_CATCHUP_S) {
             pthread_mutex_lock(&f->lock);
             if (catch_up_locked(f) == C_OK) lost = false;
             pthread_mutex_unlock(&f->lock);
+            last_catchup = now;
         }
-        int64_t now = clock_now();
         if (now - f->last_prune >= 60) {
             f->last_prune = now;
             if (st->ops->sbc_prune(st, now - PRUNE_AFTER) != ST_OK)
