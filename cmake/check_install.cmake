@@ -23,7 +23,8 @@ foreach(v UNIT_DIR SYSUSERS_DIR)
   endif()
 endforeach()
 foreach(f usr/bin/numberd usr/share/man/man1/numberd.1 ${UNIT_DIR}/numberd.service
-          ${SYSUSERS_DIR}/numberd.conf)
+          ${SYSUSERS_DIR}/numberd.conf usr/share/bash-completion/completions/numberd
+          usr/share/zsh/vendor-completions/_numberd)
   if(NOT EXISTS "${stage}/${f}")
     message(FATAL_ERROR "not installed: /${f}\n${out}")
   endif()

@@ -125,6 +125,7 @@ export const byoc = {
 export const admin = {
   get: (path, query, opts = {}) => request('admin', 'GET', `/admin/v1${path}${qs(query)}`, opts),
   post: (path, body, opts = {}) => request('admin', 'POST', `/admin/v1${path}`, { body, ...opts }),
+  del: (path, opts = {}) => request('admin', 'DELETE', `/admin/v1${path}`, opts),
 };
 
 /**

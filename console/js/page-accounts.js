@@ -1,31 +1,30 @@
 // page-accounts.js -- the operator's accounts (admin API): list, create
-// (secrets shown once), a new API key for an account (shown once).
-//
-// Suspend / resume / close, auth-token rotation, and listing or revoking
-// API keys are not in the admin API yet (API.md §4, issue 18).  Nothing
-// here pretends they are: the page says they are missing.  To wire one
-// when it lands, add an entry to ROW_ACTIONS (label, and what it calls)
-// and take its line out of MISSING.
+// (secrets shown once), and per account: its API keys (list, create --
+// shown once --, revoke), a new auth token (shown once, with an optional
+// grace period for the old one), suspend, resume and close (issue 18).
 
-import { h, add, field, readForm, showErrors, mentionedField, openDialog, table, pager,
+import { h, add, field, readForm, showErrors, mentionedField, openDialog, confirmDialog, table, pager,
   pageHead, note, badge, secretRow, announce, replace, fmtInt } from './dom.js';
-import { admin } from './api.js';
+import { admin, describe } from './api.js';
 
 export const title = 'Accounts';
 
 const PAGE = 50;
 
-/** Actions on one account the admin API offers today; each gets a button per row. */
+/** Actions on one account; each gets a button per row when `when` allows it. */
 const ROW_ACTIONS = [
-  { label: 'New API key', run: (ctx, a) => apiKeyDialog(a) },
+  { label: 'New API key', when: (a) => a.status !== 'closed', run: (ctx, a) => apiKeyDialog(a) },
+  { label: 'API keys', run: (ctx, a) => apiKeysDialog(a) },
+  { label: 'Rotate token', when: (a) => a.status !== 'closed', run: (ctx, a) => rotateDialog(a) },
+  { label: 'Suspend', when: (a) => a.status === 'active', run: (ctx, a) => statusAction(ctx, a, 'suspend') },
+  { label: 'Resume', when: (a) => a.status === 'suspended', run: (ctx, a) => statusAction(ctx, a, 'resume') },
+  { label: 'Close', when: (a) => a.status !== 'closed', run: (ctx, a) => statusAction(ctx, a, 'close') },
 ];
 
-/** What the operator will be able to do once the admin API has it. */
-const MISSING = [
-  'suspend, resume or close an account',
-  'rotate an account\'s auth token',
-  'list or revoke an account\'s API keys',
-];
+/** What the operator cannot do here yet (nothing, since issue 18). */
+const MISSING = [];
+
+const STATUS_BADGE = { active: 'active', suspended: 'pending', closed: 'aging' };
 
 export function render(ctx) {
   const q = ctx.query;
@@ -37,8 +36,8 @@ export function render(ctx) {
   add(ctx.main, 
     pageHead('Accounts', h('button', { type: 'button', class: 'primary', onclick: () => createDialog(ctx) }, 'New account')),
     filter, list,
-    note('info', h('strong', {}, 'Not in this server\'s API yet: '), MISSING.join('; '), '. ',
-      'They will appear here when the admin API offers them; until then use the command line (numberd --help).'));
+    MISSING.length ? note('info', h('strong', {}, 'Not in this server\'s API yet: '), MISSING.join('; '), '. ',
+      'They will appear here when the admin API offers them; until then use the command line (numberd --help).') : null);
   load(ctx, list, (q.get('find') || '').toLowerCase(), Number(q.get('offset') || 0));
 }
 
@@ -63,11 +62,11 @@ async function load(ctx, list, find, offset) {
       columns: [
         { label: 'Name', cell: (a) => a.name },
         { label: 'Auth ID', cell: (a) => h('code', {}, a.auth_id) },
-        { label: 'State', cell: (a) => (a.enabled ? badge('enabled', 'active') : badge('disabled', 'aging')) },
+        { label: 'State', cell: (a) => badge(a.status || 'active', STATUS_BADGE[a.status] || 'active') },
         { label: 'Created', cell: (a) => a.created_at.replace('T', ' ').replace('Z', ' UTC') },
         {
           label: 'Actions',
-          cell: (a) => h('div', { class: 'row-actions' }, ROW_ACTIONS.map((x) =>
+          cell: (a) => h('div', { class: 'row-actions' }, ROW_ACTIONS.filter((x) => !x.when || x.when(a)).map((x) =>
             h('button', { type: 'button', class: 'secondary small', 'aria-label': `${x.label} for ${a.name}`, onclick: () => x.run(ctx, a) }, x.label))),
         },
       ],
@@ -123,4 +122,105 @@ function apiKeyDialog(a) {
       showErrors(form, err, mentionedField(['scopes']));
     }
   });
+}
+
+const reload = (ctx) => ctx.setQuery(Object.fromEntries(ctx.query));
+const when = (t) => (t ? t.replace('T', ' ').replace('Z', ' UTC') : '—');
+
+/** Suspend, resume or close, after a confirmation. */
+async function statusAction(ctx, a, what) {
+  const text = {
+    suspend: ['Suspend', `Every credential of ${a.name} and of its subaccounts will be refused ("account suspended") on every node within a second. Its numbers stay its own; you can resume it.`],
+    resume: ['Resume', `The credentials of ${a.name} will work again.`],
+    close: ['Close', `Every number of ${a.name} is released (into aging), every API key revoked, every credential refused for good. This cannot be undone.`],
+  }[what];
+  const yes = await confirmDialog({ title: `${text[0]} ${a.name}?`, body: text[1], confirm: `${text[0]} account`, danger: what !== 'resume' });
+  if (!yes) return;
+  try {
+    const r = await admin.post(`/accounts/${encodeURIComponent(a.auth_id)}/${what}`, {});
+    announce(`${a.name} is ${r.status}${what === 'close' ? ` (${fmtInt(r.numbers_released)} numbers released)` : ''}`);
+    reload(ctx);
+  } catch (err) {
+    announce(describe(err), 'error');
+  }
+}
+
+/** A new auth token, shown once; the old one may keep working a while. */
+function rotateDialog(a) {
+  const grace = h('select', { name: 'grace_period', id: 'rotate-grace' },
+    [['0', 'stops at once'], ['1h', 'works one more hour'], ['1d', 'works one more day'], ['7d', 'works seven more days']]
+      .map(([v, t]) => h('option', { value: v }, t)));
+  const form = h('form', { class: 'form', novalidate: true },
+    h('div', { class: 'fields' }, h('div', { class: 'field', dataset: { field: 'grace_period' } },
+      h('label', { for: 'rotate-grace' }, 'The old token'), grace, h('p', { class: 'field-error', hidden: true }))),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Rotate token')));
+  const body = h('div', {}, note('info', `A new auth token for ${a.auth_id}; the customer must be given it.`), form);
+  const dlg = openDialog(`New auth token for ${a.name}`, body);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      const r = await admin.post(`/accounts/${encodeURIComponent(a.auth_id)}/rotate-token`, { grace_period: grace.value });
+      replace(body,
+        note('warn', h('strong', {}, 'Hand this to the customer now: '), 'the auth token is shown only this once.'),
+        secretRow('Auth token', r.auth_token),
+        h('p', {}, r.old_token_expires_at ? `The old token works until ${when(r.old_token_expires_at)}.` : 'The old token no longer works.'),
+        h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', onclick: () => dlg.close() }, 'Done')));
+      announce(`New auth token for ${a.name}`);
+    } catch (err) {
+      showErrors(form, err, mentionedField(['grace_period']));
+    }
+  });
+}
+
+/** The account's API keys (never the secrets), each revocable. */
+function apiKeysDialog(a) {
+  const body = h('div', { 'aria-live': 'polite' }, h('p', { class: 'loading' }, 'Loading…'));
+  openDialog(`API keys of ${a.name}`, body, { wide: true });
+  const base = `/accounts/${encodeURIComponent(a.auth_id)}/api-keys`;
+  const show = async () => {
+    let r;
+    try {
+      r = await admin.get(base, { limit: 100 });
+    } catch (err) {
+      replace(body, note('error', describe(err)));
+      return;
+    }
+    replace(body,
+      h('p', {}, `${fmtInt(r.total)} key${r.total === 1 ? '' : 's'}${r.total > r.data.length ? ` (the ${r.data.length} newest shown)` : ''}.`),
+      table({
+        caption: `API keys of ${a.name}`,
+        rows: r.data,
+        empty: 'No API keys.',
+        rowAttrs: (k) => ({ dataset: { key: String(k.id) } }),
+        columns: [
+          { label: 'Key', cell: (k) => h('code', {}, k.prefix ? `${k.prefix}…` : `#${k.id}`) },
+          { label: 'Label', cell: (k) => k.label || '—' },
+          { label: 'Scopes', cell: (k) => k.scopes.join(', ') },
+          { label: 'State', cell: (k) => badge(k.status, k.status === 'active' ? 'active' : 'aging') },
+          { label: 'Created', cell: (k) => when(k.created_at) },
+          { label: 'Expires', cell: (k) => when(k.expires_at) },
+          { label: 'Last used', cell: (k) => when(k.last_used_at) },
+          {
+            label: 'Actions',
+            cell: (k) => (k.status === 'revoked' ? '' : h('button', {
+              type: 'button',
+              class: 'danger small',
+              'aria-label': `Revoke key ${k.prefix || k.id}`,
+              onclick: async () => {
+                const yes = await confirmDialog({ title: 'Revoke this key?', body: `Requests with ${k.prefix || 'it'}… will be refused (401) on every node within a second.`, confirm: 'Revoke key', danger: true });
+                if (!yes) return;
+                try {
+                  await admin.del(`${base}/${k.id}`);
+                  announce(`Revoked ${k.prefix || k.id}`);
+                } catch (err) {
+                  announce(describe(err), 'error');
+                }
+                show();
+              },
+            }, 'Revoke')),
+          },
+        ],
+      }));
+  };
+  show();
 }

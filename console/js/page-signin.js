@@ -79,6 +79,9 @@ async function verify(v, form) {
       await plivo.get('Number/', { limit: 1 }, { creds });
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) return fail('auth_token', 'This auth ID and auth token are not accepted.');
+      if (err instanceof ApiError && err.status === 403 && /suspended/.test(err.message)) {
+        return fail('auth_token', 'This account is suspended: its provider has to resume it.');
+      }
       return fail(null, describe(err));
     }
     if (v.account_api_key) {
@@ -114,6 +117,9 @@ async function checkKey(key) {
     return null;
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return 'This API key is not accepted.';
+    if (err instanceof ApiError && err.status === 403 && /suspended/.test(err.message)) {
+      return 'This API key\'s account is suspended: its provider has to resume it.';
+    }
     if (err instanceof ApiError && err.status === 403) return 'This API key lacks the phone_numbers:read scope the console needs.';
     return describe(err);
   }

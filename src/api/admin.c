@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "core/accounts.h"
+#include "core/credentials.h"
 #include "util/clock.h"
 #include "core/inventory.h"
 #include "core/numbers.h"
@@ -39,18 +40,6 @@ void api_render_import_result(jw_t *w, const inv_result_t *res, bool dry_run)
     jw_arr_end(w);
     jw_kint(w, "rejected_count", (int64_t)res->rejected_count);
     jw_kbool(w, "dry_run", dry_run);
-    jw_obj_end(w);
-}
-
-void api_render_apikey(jw_t *w, const char *key, unsigned scopes)
-{
-    jw_obj(w);
-    jw_kstr(w, "api_key", key);
-    jw_key(w, "scopes");
-    jw_arr(w);
-    if (scopes & SCOPE_READ) jw_str(w, "phone_numbers:read");
-    if (scopes & SCOPE_WRITE) jw_str(w, "phone_numbers:write");
-    jw_arr_end(w);
     jw_obj_end(w);
 }
 
@@ -99,6 +88,7 @@ static int list_one(const account_t *a, void *ud)
     jw_kstr(lc->w, "auth_id", a->auth_id);
     jw_kstr(lc->w, "name", a->name);
     jw_kbool(lc->w, "enabled", a->enabled);
+    jw_kstr(lc->w, "status", cred_status_name(a->status));
     jw_kstr(lc->w, "created_at", ts);
     jw_obj_end(lc->w);
     lc->n++;
@@ -127,65 +117,6 @@ void h_admin_account_list(http_req_t *req, http_resp_t *resp)
     jw_obj_end(&w);
 done:
     json_decref(q);
-}
-
-/* scopes: a list of scope names; absent: every scope. */
-static int read_scopes(http_req_t *req, http_resp_t *resp, json_t *obj, const char *name, void *dst)
-{
-    unsigned *scopes = dst;
-    json_t *sc = json_object_get(obj, name);
-    if (sc == NULL) {
-        *scopes = SCOPE_READ | SCOPE_WRITE;
-        return C_OK;
-    }
-    *scopes = 0;
-    if (json_is_array(sc) && json_array_size(sc) >= 1 && json_array_size(sc) <= 2) {
-        size_t i;
-        json_t *v;
-        unsigned one;
-        json_array_foreach(sc, i, v) {
-            if (!json_is_string(v) || acct_parse_scopes(json_string_value(v), &one) != C_OK) {
-                *scopes = 0;
-                break;
-            }
-            *scopes |= one;
-        }
-    }
-    if (*scopes == 0) {
-        api_error(req, resp, 400, "invalid scopes: want a list of phone_numbers:read, phone_numbers:write");
-        return C_ERR;
-    }
-    return C_OK;
-}
-
-typedef struct {
-    unsigned scopes;
-} apikey_in_t;
-
-void h_admin_apikey_create(http_req_t *req, http_resp_t *resp)
-{
-    static const api_field_t fields[] = {
-        API_FIELD_READ("scopes", apikey_in_t, scopes, read_scopes),
-        API_FIELDS_END,
-    };
-    api_ctx_t *ctx = req->app;
-    json_t *b = NULL;
-    apikey_in_t in = {0};
-    char key[IDS_APIKEY_SZ];
-    cerr_t e;
-    jw_t w;
-
-    if (api_auth_admin(req, resp) != C_OK) goto done;
-    if (api_body(req, resp, fields, &in, &b) != C_OK) goto done;
-    if (acct_apikey_create(&ctx->core, http_param(req, "auth_id"), in.scopes, key, &e) != C_OK) {
-        api_core_error(req, resp, &e);
-        goto done;
-    }
-    api_json_begin(resp, &w, 201);
-    api_render_apikey(&w, key, in.scopes);
-    ids_wipe(key, sizeof key);
-done:
-    json_decref(b);
 }
 
 /* ---- inventory stats ---- */

@@ -96,6 +96,11 @@ int api_parse_bearer(const char *h, const char **token);
 /* Bearer API key with every scope bit of scope (SCOPE_READ / SCOPE_WRITE):
  * 401 for a missing or unknown key, 403 for a missing scope. */
 int api_auth_byoc(http_req_t *req, http_resp_t *resp, unsigned scope, account_t *out);
+/* The same, giving the key's scopes (a customer's new key may not have
+ * more than the key that makes it).  Both answer 403 "account suspended"
+ * for a suspended account's key, and 503 when the database cannot say. */
+int api_auth_byoc_scopes(http_req_t *req, http_resp_t *resp, unsigned scope, account_t *out,
+                         unsigned *scopes_out);
 
 /* ---- input (input.c): a field table per handler ----
  * A handler lists the parameters it knows in one table, in the order they
@@ -213,8 +218,13 @@ void api_render_account_created(jw_t *w, const struct acct_created *a);
 void api_render_import_result(jw_t *w, const struct inv_result *res, bool dry_run);
 /* An upstream carrier as /admin/v1/carriers shows it (admin_carrier.c). */
 void api_render_upstream(jw_t *w, const carrier_t *cr);
-/* {"api_key", "scopes": [...]} */
-void api_render_apikey(jw_t *w, const char *key, unsigned scopes);
+/* An API key: {"api_key" (only when secret is given: at creation), "id",
+ * "prefix", "label", "scopes", "created_at", "expires_at", "last_used_at",
+ * "revoked_at", "status"} (credentials.c). */
+void api_render_apikey(jw_t *w, const apikey_t *k, const char *secret);
+void api_render_scopes(jw_t *w, unsigned scopes);
+/* {"auth_id", "auth_token", "old_token_expires_at"} */
+void api_render_rotated(jw_t *w, const char *auth_id, const char *token, int64_t old_until);
 
 /* ---- handlers ---- */
 void h_phonenumber_search(http_req_t *req, http_resp_t *resp);
@@ -255,6 +265,16 @@ void h_byoc_number_get(http_req_t *req, http_resp_t *resp);
 void h_byoc_number_delete(http_req_t *req, http_resp_t *resp);
 
 void h_admin_account_create(http_req_t *req, http_resp_t *resp);
+/* credentials.c */
+void h_admin_apikey_list(http_req_t *req, http_resp_t *resp);
+void h_admin_apikey_revoke(http_req_t *req, http_resp_t *resp);
+void h_admin_account_suspend(http_req_t *req, http_resp_t *resp);
+void h_admin_account_resume(http_req_t *req, http_resp_t *resp);
+void h_admin_account_close(http_req_t *req, http_resp_t *resp);
+void h_admin_account_rotate_token(http_req_t *req, http_resp_t *resp);
+void h_byoc_apikey_list(http_req_t *req, http_resp_t *resp);
+void h_byoc_apikey_create(http_req_t *req, http_resp_t *resp);
+void h_byoc_apikey_revoke(http_req_t *req, http_resp_t *resp);
 void h_admin_account_list(http_req_t *req, http_resp_t *resp);
 void h_admin_apikey_create(http_req_t *req, http_resp_t *resp);
 void h_admin_inventory_stats(http_req_t *req, http_resp_t *resp);

@@ -70,17 +70,26 @@ int api_auth_plivo(http_req_t *req, http_resp_t *resp, account_t *out)
     api_ctx_t *ctx = req->app;
     char decoded[API_BASIC_BUFSZ];
     const char *id, *secret, *path_id;
-    int ok = C_ERR;
+    int ok = C_ERR, verdict = C_ERR;
 
     if (authfail_blocked(req, resp) != C_OK) return C_ERR;
-    if (api_parse_basic(http_header(req, "Authorization"), decoded, &id, &secret) == C_OK &&
-        acct_auth_basic(&ctx->core, id, secret, out) == C_OK &&
+    if (api_parse_basic(http_header(req, "Authorization"), decoded, &id, &secret) == C_OK)
+        verdict = acct_auth_basic(&ctx->core, id, secret, out);
+    if ((verdict == C_OK || verdict == ACCT_AUTH_SUSPENDED) &&
         /* The path's account must be the caller's own. */
         (path_id = http_param(req, "auth_id")) != NULL && strcmp(path_id, out->auth_id) == 0) {
-        ok = C_OK;
+        ok = verdict;
         snprintf(req->account, sizeof req->account, "%s", out->auth_id);
     }
     ids_wipe(decoded, sizeof decoded);
+    if (verdict == ACCT_AUTH_FAULT) {
+        api_error(req, resp, 503, "service unavailable: the database did not answer");
+        return C_ERR;
+    }
+    if (ok == ACCT_AUTH_SUSPENDED) {
+        api_error(req, resp, 403, "account suspended");
+        return C_ERR;
+    }
     if (ok != C_OK) {
         authfail_note(req);
         api_error(req, resp, 401, "authentication failed");
@@ -89,26 +98,43 @@ int api_auth_plivo(http_req_t *req, http_resp_t *resp, account_t *out)
     return rate_check(req, resp, out->id);
 }
 
-int api_auth_byoc(http_req_t *req, http_resp_t *resp, unsigned scope, account_t *out)
+int api_auth_byoc_scopes(http_req_t *req, http_resp_t *resp, unsigned scope, account_t *out,
+                         unsigned *scopes_out)
 {
     api_ctx_t *ctx = req->app;
     const char *key;
     unsigned scopes = 0;
+    int verdict = C_ERR;
     if (authfail_blocked(req, resp) != C_OK) return C_ERR;
-    if (api_parse_bearer(http_header(req, "Authorization"), &key) != C_OK ||
-        acct_auth_bearer(&ctx->core, key, out, &scopes) != C_OK) {
+    if (api_parse_bearer(http_header(req, "Authorization"), &key) == C_OK)
+        verdict = acct_auth_bearer(&ctx->core, key, out, &scopes);
+    if (verdict == ACCT_AUTH_FAULT) {
+        api_error(req, resp, 503, "service unavailable: the database did not answer");
+        return C_ERR;
+    }
+    if (verdict != C_OK && verdict != ACCT_AUTH_SUSPENDED) {
         authfail_note(req);
         api_error(req, resp, 401, "authentication failed: want Authorization: Bearer <API key>");
         return C_ERR;
     }
     snprintf(req->account, sizeof req->account, "%s", out->auth_id);
-    if ((scopes & scope) != scope) {
-        api_error(req, resp, 403, scope == SCOPE_READ
-                                      ? "this API key lacks the phone_numbers:read scope"
-                                      : "this API key lacks the phone_numbers:write scope");
+    if (verdict == ACCT_AUTH_SUSPENDED) {
+        api_error(req, resp, 403, "account suspended");
         return C_ERR;
     }
+    if ((scopes & scope) != scope) {
+        api_error(req, resp, 403, scope == SCOPE_READ    ? "this API key lacks the phone_numbers:read scope"
+                                  : scope == SCOPE_WRITE ? "this API key lacks the phone_numbers:write scope"
+                                                         : "this API key lacks the api_keys:manage scope");
+        return C_ERR;
+    }
+    if (scopes_out) *scopes_out = scopes;
     return rate_check(req, resp, out->id);
+}
+
+int api_auth_byoc(http_req_t *req, http_resp_t *resp, unsigned scope, account_t *out)
+{
+    return api_auth_byoc_scopes(req, resp, scope, out, NULL);
 }
 
 /* The per-account request budget (429 with Retry-After when spent). */

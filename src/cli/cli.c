@@ -11,6 +11,7 @@
 
 #include "api/api.h"
 #include "core/accounts.h"
+#include "core/credentials.h"
 #include "util/clock.h"
 #include "core/country.h"
 #include "core/inventory.h"
@@ -68,6 +69,26 @@ int cli_open_core(const char *db, core_t *core)
     }
     if (applied) log_msg(LOG_DEBUG, "applied %d migration(s) to %s", applied, db);
     return C_OK;
+}
+
+int cli_open_existing(const char *db, core_t *core)
+{
+    /* An SQLite path that names no file would be created by the open:
+     * a mistyped --db must be an error, not a new empty database. */
+    bool pg = strncmp(db, "postgres://", 11) == 0 || strncmp(db, "postgresql://", 13) == 0;
+    if (!pg && strcmp(db, ":memory:") != 0) {
+        struct stat sb;
+        if (stat(db, &sb) != 0) {
+            cli_err("open database", "%s: %s (this command never creates a database: check --db "
+                                     "or NUMBERD_DB)", db, strerror(errno));
+            return C_ERR;
+        }
+        if (!S_ISREG(sb.st_mode)) {
+            cli_err("open database", "%s is not a database file", db);
+            return C_ERR;
+        }
+    }
+    return cli_open_core(db, core);
 }
 
 int cli_load_key(const char *db, const char *key_file, core_t *core)
@@ -236,7 +257,29 @@ static int print_account_line(const account_t *a, void *ud)
     ND_UNUSED(ud);
     char ts[CLOCK_TS_SZ];
     clock_ts(a->created_at, ts);
-    printf("%s\t%s\t%s\t%s\n", a->auth_id, a->enabled ? "enabled" : "disabled", ts, a->name);
+    printf("%-20s  %-9s  %-20s  %s\n", a->auth_id, cred_status_name(a->status), ts, a->name);
+    return C_OK;
+}
+
+typedef struct {
+    jw_t *w;
+    int64_t n;
+} json_list_t;
+
+static int json_account(const account_t *a, void *ud)
+{
+    json_list_t *jl = ud;
+    jw_t *w = jl->w;
+    jl->n++;
+    char ts[CLOCK_TS_SZ];
+    clock_ts(a->created_at, ts);
+    jw_obj(w);
+    jw_kstr(w, "auth_id", a->auth_id);
+    jw_kstr(w, "name", a->name);
+    jw_kbool(w, "enabled", a->enabled);
+    jw_kstr(w, "status", cred_status_name(a->status));
+    jw_kstr(w, "created_at", ts);
+    jw_obj_end(w);
     return C_OK;
 }
 
@@ -244,29 +287,52 @@ static int cmd_account(int argc, char **argv)
 {
     static const char *usage =
         "usage: numberd account create --name NAME [--db URL]\n"
-        "       numberd account list [--db URL]\n"
+        "       numberd account list [--json] [--db URL]\n"
+        "       numberd account suspend|resume|close AUTH_ID [--db URL]\n"
+        "       numberd account rotate-token AUTH_ID [--grace DURATION] [--db URL]\n"
         "\n"
-        "create prints {\"auth_id\", \"auth_token\", \"api_key\", \"name\"} as JSON: the\n"
-        "token and key are shown only this once (only their hashes are stored).\n"
-        "list prints one line per main account: auth_id, state, created, name.\n";
-    const char *db = NULL, *name = NULL;
-    opt_t opts[] = {CLI_OPT("name", &name, NULL, NULL)};
+        "create        prints {\"auth_id\", \"auth_token\", \"api_key\", \"name\"} as JSON:\n"
+        "              the token and key are shown only this once (only their\n"
+        "              hashes are stored).\n"
+        "list          one line per main account: auth_id, status, created, name;\n"
+        "              --json prints {\"data\": [...], \"total\"} instead.\n"
+        "suspend       every credential of the account and of its subaccounts\n"
+        "              answers 403 \"account suspended\"; its numbers stay its own.\n"
+        "resume        lifts a suspension.\n"
+        "close         releases every number of the account (into aging, as an\n"
+        "              unrent), revokes its API keys and refuses its credentials\n"
+        "              for good; its records are kept.\n"
+        "rotate-token  a new auth token for a main account or a subaccount, shown\n"
+        "              once; with --grace (seconds, or a number with s, m, h or d,\n"
+        "              at most 30d) the old token keeps working that long.\n"
+        "Each change is refused on every node of the database within a second.\n";
+    const char *db = NULL, *name = NULL, *grace_s = NULL;
+    bool json = false;
+    opt_t opts[] = {CLI_OPT("name", &name, NULL, NULL), CLI_OPT("grace", &grace_s, NULL, NULL),
+                    CLI_FLAG("json", &json, NULL)};
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         if (argc >= 2) { fputs(usage, stdout); return 0; }
-        return usage_error(usage, "account needs a subcommand: create or list");
+        return usage_error(usage, "account needs a subcommand: create, list, suspend, resume, "
+                                  "close or rotate-token");
     }
     const char *sub = argv[1];
     argc--;
     argv++;
     PARSE(usage, opts, db);
-    if (idx_ != argc) return usage_error(usage, "unexpected argument: %s", argv[idx_]);
     core_t core;
-    if (strcmp(sub, "create") == 0) {
+    cerr_t e;
+    int rc;
+    bool creating = strcmp(sub, "create") == 0, listing = strcmp(sub, "list") == 0;
+    if (name && !creating) return usage_error(usage, "--name belongs to account create");
+    if (json && !listing) return usage_error(usage, "--json belongs to account list");
+    if (grace_s && strcmp(sub, "rotate-token") != 0)
+        return usage_error(usage, "--grace belongs to account rotate-token");
+    if (creating) {
+        if (idx_ != argc) return usage_error(usage, "unexpected argument: %s", argv[idx_]);
         if (!name) return usage_error(usage, "account create needs --name");
         if (cli_open_core(db, &core) != C_OK) return 1;
         acct_created_t a;
-        cerr_t e;
-        int rc = acct_create(&core, name, &a, &e);
+        rc = acct_create(&core, name, &a, &e);
         cli_close_core(&core);
         if (rc != C_OK) {
             cli_err("account create", "%s", e.msg);
@@ -278,11 +344,28 @@ static int cmd_account(int argc, char **argv)
         ids_wipe(&a, sizeof a);
         return 0;
     }
-    if (strcmp(sub, "list") == 0) {
-        if (name) return usage_error(usage, "account list takes no --name");
-        if (cli_open_core(db, &core) != C_OK) return 1;
-        cerr_t e;
-        int rc = acct_list(&core, print_account_line, NULL, &e);
+    if (listing) {
+        if (idx_ != argc) return usage_error(usage, "unexpected argument: %s", argv[idx_]);
+        if (cli_open_existing(db, &core) != C_OK) return 1;
+        int64_t n = 0;
+        if (json) {
+            json_line_t l;
+            jw_t *w = json_begin(&l);
+            jw_obj(w);
+            jw_key(w, "data");
+            jw_arr(w);
+            json_list_t jl = {w, 0};
+            rc = acct_list(&core, json_account, &jl, &e);
+            n = jl.n;
+            jw_arr_end(w);
+            jw_kint(w, "total", n);
+            jw_obj_end(w);
+            if (rc == C_OK) json_end(&l, stdout);
+            else buf_free(&l.b);
+        } else {
+            printf("%-20s  %-9s  %-20s  %s\n", "auth_id", "status", "created", "name");
+            rc = acct_list(&core, print_account_line, NULL, &e);
+        }
         cli_close_core(&core);
         if (rc != C_OK) {
             cli_err("account list", "%s", e.msg);
@@ -290,50 +373,187 @@ static int cmd_account(int argc, char **argv)
         }
         return 0;
     }
-    return usage_error(usage, "unknown account subcommand: %s", sub);
+    bool suspend = strcmp(sub, "suspend") == 0, resume = strcmp(sub, "resume") == 0,
+         close_ = strcmp(sub, "close") == 0, rotate = strcmp(sub, "rotate-token") == 0;
+    if (!suspend && !resume && !close_ && !rotate)
+        return usage_error(usage, "unknown account subcommand: %s", sub);
+    if (idx_ + 1 != argc) return usage_error(usage, "account %s needs exactly one AUTH_ID", sub);
+    const char *auth_id = argv[idx_];
+    int64_t grace = 0;
+    if (grace_s && strcmp(grace_s, "0") != 0 &&
+        cred_parse_duration(grace_s, CRED_GRACE_MAX, &grace) != C_OK)
+        return usage_error(usage, "invalid --grace %s: seconds, or a number with s, m, h or d (at most 30d)",
+                           grace_s);
+    if (cli_open_existing(db, &core) != C_OK) return 1;
+    json_line_t l;
+    jw_t *w = json_begin(&l);
+    if (rotate) {
+        char token[IDS_TOKEN_SZ];
+        int64_t until = 0;
+        rc = cred_token_rotate(&core, auth_id, grace, token, &until, &e);
+        if (rc == C_OK) api_render_rotated(w, auth_id, token, until);
+        ids_wipe(token, sizeof token);
+    } else {
+        int64_t released = 0;
+        rc = suspend  ? cred_account_suspend(&core, auth_id, &e)
+             : resume ? cred_account_resume(&core, auth_id, &e)
+                      : cred_account_close(&core, auth_id, &released, &e);
+        if (rc == C_OK) {
+            jw_obj(w);
+            jw_kstr(w, "auth_id", auth_id);
+            jw_kstr(w, "status", suspend ? "suspended" : resume ? "active" : "closed");
+            if (close_) jw_kint(w, "numbers_released", released);
+            jw_obj_end(w);
+        }
+    }
+    cli_close_core(&core);
+    if (rc != C_OK) {
+        buf_free(&l.b);
+        char what[32];
+        snprintf(what, sizeof what, "account %s", sub);
+        cli_err(what, "%s", e.msg);
+        return 1;
+    }
+    json_end(&l, stdout);
+    return 0;
 }
 
 /* ---- apikey ---- */
 
+static void print_key_row(const apikey_t *k)
+{
+    char c[CLOCK_TS_SZ] = "-", x[CLOCK_TS_SZ] = "-", u[CLOCK_TS_SZ] = "-";
+    if (k->created_at) clock_ts(k->created_at, c);
+    if (k->expires_at) clock_ts(k->expires_at, x);
+    if (k->last_used_at) clock_ts(k->last_used_at, u);
+    const char *state = k->revoked_at                                   ? "revoked"
+                        : k->expires_at && k->expires_at <= clock_now() ? "expired"
+                                                                         : "active";
+    char scopes[64] = "";
+    if (k->scopes & SCOPE_READ) strcat(scopes, "r");
+    if (k->scopes & SCOPE_WRITE) strcat(scopes, "w");
+    if (k->scopes & SCOPE_KEYS) strcat(scopes, "k");
+    printf("%-6lld %-13s %-8s %-4s %-20s %-20s %-20s %s\n", (long long)k->id,
+           k->prefix[0] ? k->prefix : "-", state, scopes, c, x, u, k->label);
+}
+
 static int cmd_apikey(int argc, char **argv)
 {
     static const char *usage =
-        "usage: numberd apikey create --account AUTH_ID\n"
-        "                             [--scopes phone_numbers:read,phone_numbers:write] [--db URL]\n"
+        "usage: numberd apikey create --account AUTH_ID [--scopes SCOPES] [--label TEXT]\n"
+        "                             [--expires-in DURATION] [--db URL]\n"
+        "       numberd apikey list --account AUTH_ID [--json] [--db URL]\n"
+        "       numberd apikey revoke --account AUTH_ID KEY_ID [--db URL]\n"
         "\n"
-        "Prints {\"api_key\", \"scopes\"}.  The key is shown only this once.\n";
-    const char *db = NULL, *account = NULL, *scopes_s = NULL;
+        "create  prints {\"api_key\", \"id\", \"prefix\", \"label\", \"scopes\", ...}: the key\n"
+        "        is shown only this once (only its hash is stored).  SCOPES: a comma\n"
+        "        list of phone_numbers:read, phone_numbers:write, api_keys:manage\n"
+        "        (default the first two).  DURATION: seconds, or a number with s, m,\n"
+        "        h or d (30d); without it the key never expires.\n"
+        "list    the account's keys, newest first, revoked ones included: id,\n"
+        "        prefix, state, scopes (r, w, k), created, expires, last used,\n"
+        "        label.  --json prints {\"data\": [...], \"total\"} instead.\n"
+        "revoke  revokes key KEY_ID (its id in the list): refused at once on this\n"
+        "        database's every node (within a second).\n";
+    const char *db = NULL, *account = NULL, *scopes_s = NULL, *label = NULL, *exp_s = NULL;
+    bool json = false;
     opt_t opts[] = {CLI_OPT("account", &account, NULL, NULL),
-                    CLI_OPT("scopes", &scopes_s, NULL, NULL)};
-    if (argc < 2 || strcmp(argv[1], "create") != 0) {
-        if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-            fputs(usage, stdout);
-            return 0;
-        }
-        return usage_error(usage, "apikey needs the subcommand create");
+                    CLI_OPT("scopes", &scopes_s, NULL, NULL),
+                    CLI_OPT("label", &label, NULL, NULL),
+                    CLI_OPT("expires-in", &exp_s, NULL, NULL),
+                    CLI_FLAG("json", &json, NULL)};
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        if (argc >= 2) { fputs(usage, stdout); return 0; }
+        return usage_error(usage, "apikey needs a subcommand: create, list or revoke");
     }
+    const char *sub = argv[1];
     argc--;
     argv++;
     PARSE(usage, opts, db);
-    if (idx_ != argc) return usage_error(usage, "unexpected argument: %s", argv[idx_]);
-    if (!account) return usage_error(usage, "apikey create needs --account");
-    unsigned scopes = SCOPE_READ | SCOPE_WRITE;
-    if (scopes_s && acct_parse_scopes(scopes_s, &scopes) != C_OK)
-        return usage_error(usage, "invalid --scopes: %s", scopes_s);
+    bool creating = strcmp(sub, "create") == 0, listing = strcmp(sub, "list") == 0,
+         revoking = strcmp(sub, "revoke") == 0;
+    if (!creating && !listing && !revoking)
+        return usage_error(usage, "unknown apikey subcommand: %s", sub);
+    if (idx_ + (revoking ? 1 : 0) != argc)
+        return revoking ? usage_error(usage, "apikey revoke needs exactly one KEY_ID")
+                        : usage_error(usage, "unexpected argument: %s", argv[idx_]);
+    if (!account) return usage_error(usage, "apikey %s needs --account", sub);
+    if (!creating && (scopes_s || label || exp_s))
+        return usage_error(usage, "--scopes, --label and --expires-in belong to apikey create");
+    if (!listing && json) return usage_error(usage, "--json belongs to apikey list");
     core_t core;
-    if (cli_open_core(db, &core) != C_OK) return 1;
-    char key[IDS_APIKEY_SZ];
     cerr_t e;
-    int rc = acct_apikey_create(&core, account, scopes, key, &e);
+    int rc;
+    if (creating) {
+        unsigned scopes = SCOPE_READ | SCOPE_WRITE;
+        int64_t expires_in = 0;
+        if (scopes_s && acct_parse_scopes(scopes_s, &scopes) != C_OK)
+            return usage_error(usage, "invalid --scopes: %s", scopes_s);
+        if (exp_s && cred_parse_duration(exp_s, CRED_EXPIRY_MAX, &expires_in) != C_OK)
+            return usage_error(usage, "invalid --expires-in %s: seconds, or a number with s, m, h or d",
+                               exp_s);
+        if (cli_open_core(db, &core) != C_OK) return 1;
+        char key[IDS_APIKEY_SZ];
+        apikey_t k;
+        rc = cred_key_create(&core, account, scopes, label, expires_in, &k, key, &e);
+        cli_close_core(&core);
+        if (rc != C_OK) {
+            cli_err("apikey create", "%s", e.msg);
+            return e.code == CE_INVALID ? EXIT_USAGE : 1;
+        }
+        json_line_t l;
+        api_render_apikey(json_begin(&l), &k, key);
+        json_end(&l, stdout);
+        ids_wipe(key, sizeof key);
+        return 0;
+    }
+    if (cli_open_existing(db, &core) != C_OK) return 1;
+    if (revoking) {
+        rc = cred_key_revoke(&core, account, argv[idx_], &e);
+        cli_close_core(&core);
+        if (rc != C_OK) {
+            cli_err("apikey revoke", "%s", e.msg);
+            return 1;
+        }
+        printf("{\"revoked\":true}\n");
+        return 0;
+    }
+    /* list: every key, a page at a time */
+    apikey_t *rows = xcalloc(CRED_KEYS_MAX_LIMIT, sizeof *rows);
+    size_t n = 0;
+    int64_t total = 0, seen = 0;
+    json_line_t l;
+    jw_t *w = NULL;
+    if (json) {
+        w = json_begin(&l);
+        jw_obj(w);
+        jw_key(w, "data");
+        jw_arr(w);
+    } else {
+        printf("%-6s %-13s %-8s %-4s %-20s %-20s %-20s %s\n", "id", "prefix", "state", "scp",
+               "created", "expires", "last_used", "label");
+    }
+    do {
+        rc = cred_key_list(&core, account, CRED_KEYS_MAX_LIMIT, (int)seen, rows, &n, &total, &e);
+        for (size_t i = 0; rc == C_OK && i < n; i++) {
+            if (json) api_render_apikey(w, &rows[i], NULL);
+            else print_key_row(&rows[i]);
+        }
+        seen += (int64_t)n;
+    } while (rc == C_OK && n > 0 && seen < total);
+    free(rows);
     cli_close_core(&core);
+    if (json) {
+        jw_arr_end(w);
+        jw_kint(w, "total", total);
+        jw_obj_end(w);
+        if (rc == C_OK) json_end(&l, stdout);
+        else buf_free(&l.b);
+    }
     if (rc != C_OK) {
-        cli_err("apikey create", "%s", e.msg);
+        cli_err("apikey list", "%s", e.msg);
         return 1;
     }
-    json_line_t l;
-    api_render_apikey(json_begin(&l), key, scopes);
-    json_end(&l, stdout);
-    ids_wipe(key, sizeof key);
     return 0;
 }
 
@@ -343,11 +563,25 @@ typedef struct {
     uint64_t size;
     int last_pct;
     int64_t last_draw;
+    uint64_t last_rows;
+    unsigned spin;
 } progress_t;
 
 static void draw_progress(uint64_t bytes, uint64_t rows, void *ud)
 {
     progress_t *p = ud;
+    if (p->size == 0) {
+        /* stdin or a pipe: no size, so no percentage -- a spinner, the
+         * bytes and rows so far, redrawn every 4,096 rows */
+        static const char spin[] = "|/-\\";
+        if (rows - p->last_rows < 4096 && p->last_pct >= 0) return;
+        p->last_rows = rows;
+        p->last_pct = 0;
+        fprintf(stderr, "\r[%c] %8.1f MiB  %llu rows", spin[p->spin++ % 4],
+                (double)bytes / (1024.0 * 1024.0), (unsigned long long)rows);
+        fflush(stderr);
+        return;
+    }
     int pct = p->size ? (int)(bytes * 100 / p->size) : 0;
     if (pct > 100) pct = 100;
     if (pct == p->last_pct && bytes != p->size) return;
@@ -406,6 +640,20 @@ static int print_stats_row(const stats_row_t *r, void *ud)
     return C_OK;
 }
 
+/* {"country_iso", "type", "state", "count"}; total: the numbers counted */
+static int json_stats_row(const stats_row_t *r, void *ud)
+{
+    json_list_t *jl = ud;
+    jw_obj(jl->w);
+    jw_kstr(jl->w, "country_iso", r->country_iso);
+    jw_kstr(jl->w, "type", r->type);
+    jw_kstr(jl->w, "state", num_state_name(r->state));
+    jw_kint(jl->w, "count", r->count);
+    jw_obj_end(jl->w);
+    jl->n += r->count;
+    return C_OK;
+}
+
 static int parse_u64(const char *s, uint64_t *out)
 {
     size_t n = strlen(s);
@@ -436,7 +684,7 @@ static int inventory_export(const char *db, const char *country, const char *sta
     char *vbuf = NULL;
     uint64_t rows = 0;
     cerr_t e;
-    if (cli_open_core(db, &core) != C_OK) return 1;
+    if (cli_open_existing(db, &core) != C_OK) return 1;
     if (to_file && (out = fopen(out_s, "w")) == NULL) {
         cli_err("inventory export", "cannot create %s: %s", out_s, strerror(errno));
         goto done;
@@ -477,16 +725,17 @@ done:
 static int cmd_inventory(int argc, char **argv)
 {
     static const char *usage =
-        "usage: numberd inventory import FILE.csv [--dry-run] [--db URL]\n"
+        "usage: numberd inventory import FILE.csv [--dry-run] [--allow-rejected] [--db URL]\n"
         "       numberd inventory generate --count N [--country CC] [--seed S]\n"
         "       numberd inventory export [--country CC] [--state STATE] [-o FILE] [--db URL]\n"
-        "       numberd inventory stats [--db URL]\n"
+        "       numberd inventory stats [--json] [--db URL]\n"
         "\n"
         "import    loads an inventory CSV (columns in CLI.md; '-' reads stdin) in one\n"
         "          streaming pass and prints {\"imported\",\"updated\",\"rejected\"}; bad rows\n"
         "          are listed with their line and reason, the others are imported.\n"
         "          --dry-run validates without writing.  A progress bar is drawn on a\n"
-        "          terminal.\n"
+        "          terminal (for stdin: rows and bytes read).  Exit status 3 when rows\n"
+        "          were rejected (the others are in), unless --allow-rejected.\n"
         "generate  writes a realistic synthetic inventory CSV to stdout: real NANP\n"
         "          area codes, cities, LATAs and rate centers for US/CA; valid national\n"
         "          numbering for GB, DE, FR, NL, AU.  Without --country: a mix.\n"
@@ -496,11 +745,15 @@ static int cmd_inventory(int argc, char **argv)
         "          active, pending, aging); every country unless --country.  Who owns a\n"
         "          sold number is not exported (an import makes every row available).\n"
         "          -o FILE writes FILE (else stdout) and then prints {\"exported\": N}.\n"
-        "stats     prints counts by country, type and state (tab-separated).\n";
+        "stats     prints counts by country, type and state (tab-separated); --json\n"
+        "          prints {\"data\": [{\"country_iso\",\"type\",\"state\",\"count\"}], \"total\"}.\n"
+        "stats and export never create a database: a --db naming no file is an error.\n";
     const char *db = NULL, *count_s = NULL, *country = NULL, *seed_s = NULL, *state_s = NULL,
                *out_s = NULL;
-    bool dry = false;
+    bool dry = false, allow_rej = false, json = false;
     opt_t opts[] = {CLI_FLAG("dry-run", &dry, NULL),
+                    CLI_FLAG("allow-rejected", &allow_rej, NULL),
+                    CLI_FLAG("json", &json, NULL),
                     CLI_OPT("count", &count_s, NULL, NULL),
                     CLI_OPT("country", &country, NULL, NULL),
                     CLI_OPT("seed", &seed_s, NULL, NULL),
@@ -518,6 +771,10 @@ static int cmd_inventory(int argc, char **argv)
     bool exporting = strcmp(sub, "export") == 0;
     if (!exporting && (state_s || out_s))
         return usage_error(usage, "--state and -o belong to inventory export");
+    if (allow_rej && strcmp(sub, "import") != 0)
+        return usage_error(usage, "--allow-rejected belongs to inventory import");
+    if (json && strcmp(sub, "stats") != 0)
+        return usage_error(usage, "--json belongs to inventory stats");
 
     if (exporting) {
         if (idx_ != argc) return usage_error(usage, "unexpected argument: %s", argv[idx_]);
@@ -548,10 +805,26 @@ static int cmd_inventory(int argc, char **argv)
         if (idx_ != argc) return usage_error(usage, "unexpected argument: %s", argv[idx_]);
         core_t core;
         cerr_t e;
-        if (cli_open_core(db, &core) != C_OK) return 1;
-        printf("country\ttype\tstate\tcount\n");
-        int rc = inv_stats(&core, print_stats_row, NULL, &e);
+        if (cli_open_existing(db, &core) != C_OK) return 1;
+        json_line_t l;
+        json_list_t jl = {NULL, 0};
+        if (json) {
+            jl.w = json_begin(&l);
+            jw_obj(jl.w);
+            jw_key(jl.w, "data");
+            jw_arr(jl.w);
+        } else {
+            printf("country\ttype\tstate\tcount\n");
+        }
+        int rc = inv_stats(&core, json ? json_stats_row : print_stats_row, json ? &jl : NULL, &e);
         cli_close_core(&core);
+        if (json) {
+            jw_arr_end(jl.w);
+            jw_kint(jl.w, "total", jl.n);
+            jw_obj_end(jl.w);
+            if (rc == C_OK) json_end(&l, stdout);
+            else buf_free(&l.b);
+        }
         if (rc != C_OK) {
             cli_err("inventory stats", "%s", e.msg);
             return 1;
@@ -583,8 +856,13 @@ static int cmd_inventory(int argc, char **argv)
             return 1;
         }
         cli_print_import_result(stdout, &res, dry);
+        /* a script must notice rows that did not go in */
+        int ret = res.rejected_count > 0 && !allow_rej ? EXIT_REJECTED : 0;
+        if (ret) cli_err("inventory import", "%llu row(s) rejected (listed above; "
+                         "--allow-rejected exits 0 all the same)",
+                         (unsigned long long)res.rejected_count);
         inv_result_free(&res);
-        return 0;
+        return ret;
     }
     return usage_error(usage, "unknown inventory subcommand: %s", sub);
 }

@@ -1,5 +1,5 @@
 /* cli.h -- the numberd command line (CLI.md).  Exit status: 0 success,
- * 1 runtime failure, 2 usage error; errors are one line on stderr:
+ * 1 runtime failure, 2 usage error, 3 rows rejected by an import; errors are one line on stderr:
  * "numberd: <what failed>: <why>". */
 #ifndef ND_CLI_H
 #define ND_CLI_H
@@ -9,6 +9,7 @@
 #include "core/inventory.h"
 
 #define EXIT_USAGE 2
+#define EXIT_REJECTED 3   /* inventory import: some rows were rejected */
 
 int cli_main(int argc, char **argv);
 
@@ -17,6 +18,9 @@ void cli_err(const char *what, const char *fmt, ...) ND_PRINTF(2, 3);
 /* Opens the store named by db (--db, NUMBERD_DB or its default: what
  * cli_parse_opts gives) and applies migrations. */
 int cli_open_core(const char *db, core_t *core);
+/* The same for a command that reads or changes what exists: an SQLite
+ * file that does not exist is an error (never created). */
+int cli_open_existing(const char *db, core_t *core);
 /* Loads the server key (NUMBERD_SECRET_KEY, else key_file, else the file
  * "<db>.key", generated on first start) into core->key and checks it
  * against the database's fingerprint.  cli_close_core frees it. */

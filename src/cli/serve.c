@@ -56,6 +56,10 @@ static const char *k_serve_usage =
     "  --metrics-token-file F   GET /metrics wants the token in F     NUMBERD_METRICS_TOKEN_FILE\n"
     "                           as Authorization: Bearer (or the token itself in\n"
     "                           NUMBERD_METRICS_TOKEN; at least 16 characters; default: open)\n"
+    "  --trusted-proxies CIDRS  reverse proxies whose X-Forwarded-For NUMBERD_TRUSTED_PROXIES\n"
+    "                           and X-Request-Id are believed: a comma list of CIDR blocks\n"
+    "                           (10.0.0.0/8,::1); the client address (rate limits, failed\n"
+    "                           authentications, the log) is then the one the proxy saw\n"
     "  --shutdown-timeout S     seconds requests in flight may take   NUMBERD_SHUTDOWN_TIMEOUT (10)\n"
     "                           to finish at SIGTERM/SIGINT\n"
     "  --demo                   on an empty database, create a demo   NUMBERD_DEMO (1 = on)\n"
@@ -267,7 +271,7 @@ int cli_serve(int argc, char **argv)
     const char *db = NULL, *listen = NULL, *threads_s = NULL, *aging_s = NULL, *rate_s = NULL,
                *token_file = NULL, *level_s = NULL, *key_file = NULL, *log_file = NULL,
                *mtoken_file = NULL, *drain_s = NULL, *authfail_s = NULL, *perip_s = NULL,
-               *timeout_s = NULL, *sbc_token_file = NULL, *sbc_ttl_s = NULL;
+               *timeout_s = NULL, *proxies_s = NULL, *sbc_token_file = NULL, *sbc_ttl_s = NULL;
     bool demo = false;
     /* each option once, with its variable and default (k_serve_usage documents them) */
     opt_t opts[] = {
@@ -284,6 +288,7 @@ int cli_serve(int argc, char **argv)
         CLI_OPT("log-file", &log_file, "NUMBERD_LOG_FILE", NULL),
         CLI_OPT("metrics-token-file", &mtoken_file, "NUMBERD_METRICS_TOKEN_FILE", NULL),
         CLI_OPT("shutdown-timeout", &drain_s, "NUMBERD_SHUTDOWN_TIMEOUT", "10"),
+        CLI_OPT("trusted-proxies", &proxies_s, "NUMBERD_TRUSTED_PROXIES", NULL),
         CLI_FLAG("demo", &demo, "NUMBERD_DEMO"),
         CLI_OPT("sbc-token-file", &sbc_token_file, "NUMBERD_SBC_TOKEN_FILE", NULL),
         CLI_OPT("sbc-cache-ttl", &sbc_ttl_s, "NUMBERD_SBC_CACHE_TTL", "30"),
@@ -322,6 +327,16 @@ int cli_serve(int argc, char **argv)
     unsigned sbc_ttl = 30;
     if (parse_uint_opt(sbc_ttl_s, 0, 86400, &sbc_ttl) != C_OK)
         return usage_error(usage, "invalid --sbc-cache-ttl %s: want 0-86400 seconds", sbc_ttl_s);
+    http_proxies_t *proxies = NULL;
+    char *perr = NULL;
+    /* checked now (a usage error before anything opens), made again below */
+    if (proxies_s && http_proxies_parse(proxies_s, &proxies, &perr) != C_OK) {
+        int rc = usage_error(usage, "invalid --trusted-proxies: %s", perr);
+        free(perr);
+        return rc;
+    }
+    http_proxies_free(proxies);
+    proxies = NULL;
     log_set_level(level);
 
     char token[512] = "", mtoken[512] = "", stoken[512] = "";
@@ -417,13 +432,16 @@ int cli_serve(int argc, char **argv)
     sweep_once(&ctx.core);
     http_app_t app;
     api_app(&ctx, &app);
+    if (proxies_s && http_proxies_parse(proxies_s, &proxies, &perr) != C_OK)
+        nd_panic("trusted proxies: %s", perr);   /* parsed above: cannot fail */
     http_config_t cfg = {.host = host, .port = port, .threads = threads, .conn_timeout = conn_timeout,
-                         .drain_seconds = drain, .per_ip_limit = perip};
+                         .drain_seconds = drain, .per_ip_limit = perip, .proxies = proxies};
     http_server_t *srv = NULL;
     char *err = NULL;
     if (http_server_start(&cfg, &app, &srv, &err) != C_OK) {
         cli_err("serve", "%s", err);
         free(err);
+        http_proxies_free(proxies);
         cli_close_core(&ctx.core);
         return 1;
     }
@@ -477,6 +495,7 @@ int cli_serve(int argc, char **argv)
     }
     http_server_stop(srv);
     sbcfeed_stop(ctx.sbc);
+    http_proxies_free(proxies);
     cli_close_core(&ctx.core);
     rl_free(ctx.rl);
     af_free(ctx.af);

@@ -1,10 +1,12 @@
 /* accounts.c -- accounts, API keys, authentication, compliance records. */
 #include "core/accounts.h"
 #include "core/core_int.h"
+#include "core/credentials.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "util/clock.h"
 #include "core/country.h"
@@ -24,8 +26,10 @@ int acct_create(core_t *c, const char *name, acct_created_t *out, cerr_t *e)
     ids_auth_token(out->auth_token);
     ids_hash_secret(out->auth_token, strlen(out->auth_token), a.token_hash);
     ids_api_key(out->api_key);
-    uint8_t key_hash[IDS_HASH_SZ];
-    ids_hash_secret(out->api_key, strlen(out->api_key), key_hash);
+    apikey_t k = {.scopes = SCOPE_READ | SCOPE_WRITE | SCOPE_KEYS, .created_at = a.created_at};
+    ids_hash_secret(out->api_key, strlen(out->api_key), k.hash);
+    snprintf(k.prefix, sizeof k.prefix, "%.11s", out->api_key);   /* credentials.c */
+    snprintf(k.label, sizeof k.label, "first key");
 
     if (core_begin(c, e) != C_OK) goto fail;
     int rc = ST_CONFLICT;
@@ -34,7 +38,8 @@ int acct_create(core_t *c, const char *name, acct_created_t *out, cerr_t *e)
         ids_auth_id("MA", a.auth_id);
         rc = st->ops->account_insert(st, &a);
     }
-    if (rc == ST_OK) rc = st->ops->apikey_insert(st, a.id, key_hash, SCOPE_READ | SCOPE_WRITE);
+    k.account_id = a.id;
+    if (rc == ST_OK) rc = st->ops->apikey_create(st, &k);
     if (rc != ST_OK) {
         core_rollback(c);
         core_st(e, ST_ERR, "creating the account");
@@ -60,6 +65,7 @@ int acct_parse_scopes(const char *s, unsigned *out)
         while (n && *p == ' ') { p++; n--; }
         while (n && p[n - 1] == ' ') n--;
         if (n == 19 && memcmp(p, "phone_numbers:write", 19) == 0) scopes |= SCOPE_WRITE;
+        else if (n == 15 && memcmp(p, "api_keys:manage", 15) == 0) scopes |= SCOPE_KEYS;
         else if (n == 18 && memcmp(p, "phone_numbers:read", 18) == 0) scopes |= SCOPE_READ;
         else return C_ERR;
         if (!end) break;
@@ -73,36 +79,34 @@ int acct_parse_scopes(const char *s, unsigned *out)
 int acct_apikey_create(core_t *c, const char *auth_id, unsigned scopes, char key[IDS_APIKEY_SZ],
                        cerr_t *e)
 {
-    store_t *st = c->st;
-    account_t a;
-    if (scopes == 0 || (scopes & ~(SCOPE_READ | SCOPE_WRITE)))
-        return cerr(e, CE_INVALID, "invalid scopes");
-    int rc = st->ops->account_by_auth_id(st, auth_id, &a);
-    if (rc == ST_NOTFOUND || (rc == ST_OK && a.parent_id != 0))
-        return cerr(e, CE_NOTFOUND, "no such account: %.32s", auth_id);
-    if (rc != ST_OK) return core_st(e, rc, NULL);
-    uint8_t h[IDS_HASH_SZ];
-    ids_api_key(key);
-    ids_hash_secret(key, strlen(key), h);
-    if (st->ops->apikey_insert(st, a.id, h, scopes) != ST_OK) {
-        ids_wipe(key, IDS_APIKEY_SZ);
-        return core_st(e, ST_ERR, NULL);
-    }
-    return C_OK;
+    apikey_t k;
+    return cred_key_create(c, auth_id, scopes, NULL, 0, &k, key, e);
 }
 
 /* ---- the credential cache ------------------------------------------------
  *
  * Every request authenticates; without a cache that is one or two database
  * lookups before any work.  Each thread keeps the accounts it verified
- * recently, keyed by the secret's hash, for at most ACCT_CACHE_SECONDS.
- * Any change to an account made by this process (disable, delete, rename)
- * bumps a generation number that empties every thread's cache at once; a
- * change made by ANOTHER node (PostgreSQL deployments) is seen within
- * ACCT_CACHE_SECONDS -- the documented bound (docs/DEPLOYMENT.md). */
+ * recently, keyed by the secret's hash, for at most ACCT_CACHE_SECONDS (and
+ * never past the key's expiry or the end of a rotated token's grace).
+ *
+ * Revocation.  Any credential change made by this process bumps a
+ * generation number that empties every thread's cache at once.  A change
+ * made by ANOTHER node (or another process on the same SQLite file) also
+ * bumps the credential epoch, one row in the database, in the change's own
+ * transaction (credentials.c).  Each process reads that row at most once
+ * every CRED_PROPAGATION_MS -- one thread does it, on its way through
+ * authentication; the others go on meanwhile -- and bumps its generation
+ * when the epoch moved.  So a revoked key, a rotated token or a suspended
+ * account is refused everywhere within CRED_PROPAGATION_MS plus one
+ * request, at the cost of a one-row read a few times a second per process
+ * rather than one per request. */
 
 #define ACCT_CACHE_SLOTS 64
 #define ACCT_CACHE_SECONDS 2
+/* last_used_at is written at most once a minute per key: a write per
+ * request would serialise every request of a busy key on the database */
+#define ACCT_TOUCH_SECONDS 60
 
 typedef struct {
     uint8_t hash[IDS_HASH_SZ];     /* of auth_id + ":" + token, or of the API key */
@@ -114,11 +118,38 @@ typedef struct {
 } acct_cache_t;
 
 static _Atomic uint64_t g_acct_gen = 1;
+static _Atomic int64_t g_epoch_seen = 0;      /* 0: not read yet */
+static _Atomic int64_t g_epoch_next_ms = 0;   /* when to read it again */
 static _Thread_local acct_cache_t t_cache[ACCT_CACHE_SLOTS];
 
 void acct_cache_invalidate(void)
 {
     atomic_fetch_add_explicit(&g_acct_gen, 1, memory_order_release);
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Reads the credential epoch when it is due (one thread at a time); a
+ * moved epoch empties every thread's cache.  A failed read empties them
+ * too: a node that cannot see the database cannot vouch for its cache. */
+static void epoch_poll(core_t *c)
+{
+    int64_t now = mono_ms(), next = atomic_load_explicit(&g_epoch_next_ms, memory_order_acquire);
+    if (now < next) return;
+    if (!atomic_compare_exchange_strong(&g_epoch_next_ms, &next, now + CRED_PROPAGATION_MS))
+        return;   /* another thread is reading it */
+    int64_t ep = 0;
+    if (c->st->ops->cred_epoch_get(c->st, &ep) != ST_OK) {
+        atomic_store(&g_epoch_seen, 0);
+        acct_cache_invalidate();
+        return;
+    }
+    if (atomic_exchange(&g_epoch_seen, ep) != ep) acct_cache_invalidate();
 }
 
 static acct_cache_t *cache_slot(const uint8_t hash[IDS_HASH_SZ])
@@ -139,14 +170,16 @@ static bool cache_get(const uint8_t hash[IDS_HASH_SZ], account_t *out, unsigned 
     return true;
 }
 
+/* until: when the credential itself stops (0: never) */
 static void cache_put(const uint8_t hash[IDS_HASH_SZ], const account_t *a, unsigned scopes,
-                      uint64_t gen)
+                      uint64_t gen, int64_t until)
 {
     acct_cache_t *e = cache_slot(hash);
     memcpy(e->hash, hash, IDS_HASH_SZ);
     e->acct = *a;
     e->scopes = scopes;
     e->expires = clock_now() + ACCT_CACHE_SECONDS;
+    if (until && until < e->expires) e->expires = until;
     e->gen = gen;
     e->used = true;
 }
@@ -160,25 +193,45 @@ static void basic_key(const char *auth_id, const char *token, uint8_t out[IDS_HA
     ids_wipe(buf, sizeof buf);
 }
 
+/* The main account's status decides for its subaccounts. */
+static int status_verdict(int status)
+{
+    return status == ACCT_SUSPENDED ? ACCT_AUTH_SUSPENDED : status == ACCT_CLOSED ? C_ERR : C_OK;
+}
+
 int acct_auth_basic(core_t *c, const char *auth_id, const char *token, account_t *out)
 {
     store_t *st = c->st;
     uint8_t h[IDS_HASH_SZ], key[IDS_HASH_SZ];
+    int64_t until = 0;
     if (!ids_is_auth_id(auth_id, strlen(auth_id))) return C_ERR;
+    epoch_poll(c);
     basic_key(auth_id, token, key);
     if (cache_get(key, out, NULL)) return C_OK;
     /* read the generation before the database: a change that lands in
      * between makes this entry stale at once */
     uint64_t gen = atomic_load_explicit(&g_acct_gen, memory_order_acquire);
     ids_hash_secret(token, strlen(token), h);
-    if (st->ops->account_by_auth_id(st, auth_id, out) != ST_OK) return C_ERR;
-    if (!ids_hash_equal(h, out->token_hash) || !out->enabled) return C_ERR;
+    int rc = st->ops->account_by_auth_id(st, auth_id, out);
+    if (rc == ST_NOTFOUND) return C_ERR;
+    if (rc != ST_OK) return ACCT_AUTH_FAULT;
+    if (!ids_hash_equal(h, out->token_hash)) {
+        /* the token a rotation replaced, during its grace period */
+        if (out->old_token_until <= clock_now() || !ids_hash_equal(h, out->old_token_hash))
+            return C_ERR;
+        until = out->old_token_until;
+    }
+    if (!out->enabled || out->status == ACCT_CLOSED) return C_ERR;
+    int verdict = status_verdict(out->status);
     if (out->parent_id) {
         account_t parent;
-        if (st->ops->account_by_id(st, out->parent_id, &parent) != ST_OK || !parent.enabled)
-            return C_ERR;
+        rc = st->ops->account_by_id(st, out->parent_id, &parent);
+        if (rc == ST_NOTFOUND || (rc == ST_OK && !parent.enabled)) return C_ERR;
+        if (rc != ST_OK) return ACCT_AUTH_FAULT;
+        if (verdict == C_OK) verdict = status_verdict(parent.status);
     }
-    cache_put(key, out, 0, gen);
+    if (verdict != C_OK) return verdict;
+    cache_put(key, out, 0, gen, until);
     return C_OK;
 }
 
@@ -186,15 +239,32 @@ int acct_auth_bearer(core_t *c, const char *key, account_t *out, unsigned *scope
 {
     store_t *st = c->st;
     uint8_t h[IDS_HASH_SZ];
-    int64_t account_id;
+    apikey_t k;
     /* The lookup is by hash: a timing difference can reveal at most a hash
      * prefix of a random 256-bit key, which does not help an attacker. */
     ids_hash_secret(key, strlen(key), h);
+    epoch_poll(c);
     if (cache_get(h, out, scopes)) return C_OK;
     uint64_t gen = atomic_load_explicit(&g_acct_gen, memory_order_acquire);
-    if (st->ops->apikey_lookup(st, h, &account_id, scopes) != ST_OK) return C_ERR;
-    if (st->ops->account_by_id(st, account_id, out) != ST_OK || !out->enabled) return C_ERR;
-    cache_put(h, out, *scopes, gen);
+    int64_t now = clock_now();
+    int rc = st->ops->apikey_by_hash(st, h, &k);
+    if (rc == ST_NOTFOUND) return C_ERR;
+    if (rc != ST_OK) return ACCT_AUTH_FAULT;
+    if (k.revoked_at || (k.expires_at && k.expires_at <= now)) return C_ERR;
+    rc = st->ops->account_by_id(st, k.account_id, out);
+    if (rc == ST_NOTFOUND) return C_ERR;
+    if (rc != ST_OK) return ACCT_AUTH_FAULT;
+    if (!out->enabled) return C_ERR;
+    int verdict = status_verdict(out->status);
+    if (verdict != C_OK) return verdict;
+    *scopes = k.scopes;
+    /* best effort: a failed write of last_used_at is logged by the store
+     * and refuses nobody */
+    if (now - k.last_used_at >= ACCT_TOUCH_SECONDS && st->ops->tx_begin(st, true) == ST_OK) {
+        if (st->ops->apikey_touch(st, k.id, now) == ST_OK) (void)st->ops->tx_commit(st);
+        else st->ops->tx_rollback(st);
+    }
+    cache_put(h, out, *scopes, gen, k.expires_at);
     return C_OK;
 }
 

@@ -18,16 +18,22 @@ typedef struct acct_created {
 int acct_create(core_t *c, const char *name, acct_created_t *out, cerr_t *e);
 int acct_apikey_create(core_t *c, const char *auth_id, unsigned scopes,
                        char key[IDS_APIKEY_SZ], cerr_t *e);
-/* Checks auth_id/token (constant-time).  Disabled accounts, and
- * subaccounts whose parent is gone, fail.  C_OK fills *out. */
+/* Authentication answers C_OK (*out filled), C_ERR (bad, revoked or
+ * expired credentials; a closed account), or one of these: */
+#define ACCT_AUTH_SUSPENDED 1   /* good credentials of a suspended account (403) */
+#define ACCT_AUTH_FAULT 2       /* the database failed: no verdict (503) */
+/* Checks auth_id/token (constant-time); a rotated token is accepted during
+ * its grace period.  Disabled accounts, and subaccounts whose parent is
+ * gone, fail; a subaccount has its main account's status. */
 int acct_auth_basic(core_t *c, const char *auth_id, const char *token, account_t *out);
-/* Checks an API key; C_OK fills the (main) account and its scopes. */
+/* Checks an API key (not revoked, not expired); C_OK fills the (main)
+ * account and the key's scopes. */
 int acct_auth_bearer(core_t *c, const char *key, account_t *out, unsigned *scopes);
 /* Empties every thread's credential cache: call after any change to an
  * account (enabled, deleted).  (Authentication results are cached per
  * thread for at most 2 s: accounts.c.) */
 void acct_cache_invalidate(void);
-/* Parses "phone_numbers:read,phone_numbers:write". */
+/* Parses "phone_numbers:read,phone_numbers:write,api_keys:manage". */
 int acct_parse_scopes(const char *s, unsigned *out);
 /* Every main account, one callback per account (its argument is valid
  * during the call only). */

@@ -63,7 +63,19 @@ typedef struct {
     bool enabled;
     uint8_t token_hash[IDS_HASH_SZ];
     int64_t created_at, modified_at;
+    int status;                /* ACCT_ACTIVE, ACCT_SUSPENDED, ACCT_CLOSED */
+    /* the token replaced by the last rotation, still accepted until
+     * old_token_until (0: none) -- the rotation's grace period */
+    uint8_t old_token_hash[IDS_HASH_SZ];
+    int64_t old_token_until;
 } account_t;
+
+/* account_t.status.  A suspended account keeps its numbers and its
+ * credentials, which answer 403 "account suspended"; a closed one has
+ * released its numbers and its credentials are refused (401). */
+#define ACCT_ACTIVE 0
+#define ACCT_SUSPENDED 1
+#define ACCT_CLOSED 2
 
 #define MODEL_ALIAS_SZ 257     /* 64 characters of UTF-8 */
 #define MODEL_URL_SZ 513       /* 512 bytes */
@@ -284,5 +296,24 @@ void carrier_clear_rows(carrier_t *rows, size_t n);
 /* API key scopes (a bit set). */
 #define SCOPE_READ 1u
 #define SCOPE_WRITE 2u
+#define SCOPE_KEYS 4u      /* api_keys:manage: the account's own API keys */
+#define SCOPE_ALL (SCOPE_READ | SCOPE_WRITE | SCOPE_KEYS)
+
+/* An API key as stored: never the key itself, only its hash and its first
+ * characters (prefix), which identify it in a list without revealing it. */
+#define MODEL_KEY_PREFIX_SZ 16    /* "nd_live_" + 3 characters + NUL */
+#define MODEL_KEY_LABEL_SZ 257    /* 64 characters of UTF-8 */
+typedef struct {
+    int64_t id;                   /* shown: the handle to revoke it by */
+    int64_t account_id;
+    uint8_t hash[IDS_HASH_SZ];
+    char prefix[MODEL_KEY_PREFIX_SZ];
+    char label[MODEL_KEY_LABEL_SZ];
+    unsigned scopes;
+    int64_t created_at;
+    int64_t expires_at;           /* 0: never */
+    int64_t last_used_at;         /* 0: never (updated at most once a minute) */
+    int64_t revoked_at;           /* 0: not revoked */
+} apikey_t;
 
 #endif

@@ -65,7 +65,11 @@ static int put_account(sbc_write_t *w, const account_t *a, const char **why)
     memset(&x, 0, sizeof x);
     x.id = id32(a->id);
     x.parent = id32(a->parent_id);
-    x.status = a->enabled ? SBC_ACCT_ACTIVE : SBC_ACCT_DISABLED;
+    /* suspended (credentials answer 403, numbers kept): its calls are
+     * refused as "account suspended" too, like a disabled subaccount's */
+    x.status = !a->enabled || a->status == ACCT_CLOSED ? SBC_ACCT_DISABLED
+               : a->status == ACCT_SUSPENDED           ? SBC_ACCT_SUSPENDED
+                                                       : SBC_ACCT_ACTIVE;
     snprintf(x.auth_id, sizeof x.auth_id, "%s", a->auth_id);
     if (!x.id) {
         *why = "account id out of range";

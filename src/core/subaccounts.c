@@ -77,6 +77,10 @@ int sub_update(core_t *c, const account_t *caller, const char *auth_id, const ch
     if (enabled >= 0) a.enabled = enabled != 0;
     a.modified_at = clock_now();
     if (c->st->ops->account_update(c->st, &a) != ST_OK) return core_st(e, ST_ERR, NULL);
+    /* a disabled subaccount is refused by the other nodes within a second
+     * too (the credential epoch: accounts.c); a failed bump leaves them
+     * the cache's 2 s, which is no reason to fail the update */
+    if (enabled >= 0) (void)c->st->ops->cred_epoch_bump(c->st);
     acct_cache_invalidate();
     return C_OK;
 }
@@ -88,6 +92,8 @@ int sub_delete(core_t *c, const account_t *caller, const char *auth_id, cerr_t *
     int rc = load_sub(c, caller, auth_id, &a, e);
     if (rc == C_OK && c->st->ops->sub_delete(c->st, caller->id, a.id) != ST_OK)
         rc = core_st(e, ST_ERR, NULL);
+    if (rc == C_OK && c->st->ops->cred_epoch_bump(c->st) != ST_OK)
+        rc = core_st(e, ST_ERR, "credential epoch");
     if (core_end(c, rc, e) != C_OK) return C_ERR;
     acct_cache_invalidate();
     return C_OK;

@@ -23,6 +23,7 @@
 #define HTTP_MAX_JSON_DEPTH 16
 #define ROUTE_MAX_PARAMS 4
 #define HTTP_REQ_ID_SZ 37                  /* a request id: a UUID and its NUL */
+#define HTTP_UPSTREAM_ID_SZ 65             /* a trusted proxy's X-Request-Id: 1-64 characters */
 #define HTTP_ACCOUNT_SZ 24                 /* the caller's auth_id, for the log */
 
 typedef enum {
@@ -76,6 +77,9 @@ typedef struct http_req {
                                  * application gives no id maker) */
     char account[HTTP_ACCOUNT_SZ]; /* who authenticated, for the log: the application's
                                  * auth helpers fill it; "" when unknown */
+    char upstream_id[HTTP_UPSTREAM_ID_SZ]; /* the X-Request-Id a trusted proxy sent (1-64 of
+                                 * [A-Za-z0-9._:-]), answered back and logged as
+                                 * request_id; "" when none (then X-Request-Id is id) */
 } http_req_t;
 
 /* A handler fills resp; whatever happens is in the response it writes. */
@@ -163,7 +167,28 @@ typedef struct {
     unsigned conn_limit;
     unsigned drain_seconds;     /* at stop, how long requests in flight may take; 0: 10 */
     unsigned per_ip_limit;      /* connections per client address; 0: no limit */
+    /* peers whose X-Forwarded-For and X-Request-Id are believed (NULL:
+     * none); borrowed until http_server_stop */
+    const struct http_proxies *proxies;
 } http_config_t;
+
+/* ---- trusted proxies (proxy.c) ----
+ * A list of CIDR blocks ("10.0.0.0/8, ::1"; a bare address is a /32 or
+ * /128; at most 32).  A request whose peer is in the list gets its client
+ * address from X-Forwarded-For (the rightmost hop not in the list: the
+ * one the first trusted proxy saw) and keeps the X-Request-Id it carries;
+ * from any other peer both headers are ignored. */
+typedef struct http_proxies http_proxies_t;
+/* C_ERR with *err (the caller frees) for a malformed list. */
+int http_proxies_parse(const char *spec, http_proxies_t **out, char **err);
+void http_proxies_free(http_proxies_t *p);
+/* Is the address peer (text) in the list? */
+bool http_proxies_trust(const http_proxies_t *p, const char *peer);
+/* The client X-Forwarded-For names, normalised, into out; false when the
+ * header is absent or malformed (then the peer stays the client). */
+bool http_proxies_client(const http_proxies_t *p, const char *xff, char *out, size_t sz);
+/* 1-64 characters of [A-Za-z0-9._:-]: an id safe to log and echo. */
+bool http_request_id_ok(const char *s);
 int http_server_start(const http_config_t *cfg, const http_app_t *app, http_server_t **out,
                       char **err);
 unsigned http_server_port(const http_server_t *s);

@@ -36,6 +36,7 @@ struct http_server {
     http_app_t app;
     unsigned port;
     unsigned drain_seconds;
+    const http_proxies_t *proxies;
     atomic_int inflight;
     atomic_bool stopping;    /* http_server_stop has begun: answers close their connection */
 };
@@ -186,6 +187,17 @@ static req_t *req_new(http_server_t *s, struct MHD_Connection *conn, const char 
     q->content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
     q->app = s->app.ud;
     client_addr(conn, q->client, sizeof q->client);
+    if (s->proxies && http_proxies_trust(s->proxies, q->client)) {
+        /* behind a trusted proxy: its view of the client (rate limits and
+         * the failed-authentication throttle key on it) and its id */
+        char fwd[sizeof q->client];
+        if (http_proxies_client(s->proxies,
+                                MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For"),
+                                fwd, sizeof fwd))
+            memcpy(q->client, fwd, sizeof q->client);
+        const char *rid = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
+        if (http_request_id_ok(rid)) snprintf(q->upstream_id, sizeof q->upstream_id, "%s", rid);
+    }
     r->bad_framing = framing_bad(conn);
     r->match = router_match(s->app.routes, s->app.nroutes, q->path, q->method, &q->route,
                             q->params, &q->param_store, &r->allow);
@@ -280,6 +292,10 @@ static void log_request(const req_t *r, const char *msg, int status, uint64_t ns
     else buf_puts(&b, "null");
     buf_puts(&b, ",\"client\":");
     buf_json_str(&b, q->client, strnlen(q->client, sizeof q->client));
+    if (q->upstream_id[0]) {
+        buf_puts(&b, ",\"request_id\":");
+        buf_json_str(&b, q->upstream_id, strnlen(q->upstream_id, sizeof q->upstream_id));
+    }
     log_fields(LOG_INFO, msg, b.data, b.len);
     buf_free(&b);
 }
@@ -336,6 +352,8 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
     http_resp_t resp = {.status = 200, .request_id = r->pub.id};
     dispatch(s, r, &resp);
     resp.request_id = r->pub.id; /* an early (stream refusal) answer replaced resp */
+    /* a trusted proxy's id goes back to it (the body's api_id stays ours) */
+    if (r->pub.upstream_id[0]) resp.request_id = r->pub.upstream_id;
     enum MHD_Result ret = queue(s, conn, &resp);
     r->answered = true;
     finish_request(s, r, resp.status, "request");
@@ -395,6 +413,7 @@ int http_server_start(const http_config_t *cfg, const http_app_t *app, http_serv
     http_server_t *s = xcalloc(1, sizeof *s);
     s->app = *app;
     s->drain_seconds = cfg->drain_seconds ? cfg->drain_seconds : 10;
+    s->proxies = cfg->proxies;
     atomic_init(&s->inflight, 0);
     atomic_init(&s->stopping, false);
     /* The metrics table: one row per route, named by its template name. */

@@ -33,6 +33,28 @@ void sqls_read_account(sqls_row_t *r, account_t *a)
     if (n != IDS_HASH_SZ) memset(a->token_hash, 0, sizeof a->token_hash);
     a->created_at = I64(r);
     a->modified_at = I64(r);
+    a->status = (int)I64(r);
+    n = 0;
+    r->ops->blob(r, a->old_token_hash, sizeof a->old_token_hash, &n);
+    if (n != IDS_HASH_SZ) memset(a->old_token_hash, 0, sizeof a->old_token_hash);
+    a->old_token_until = I64(r);
+}
+
+void sqls_read_apikey(sqls_row_t *r, apikey_t *k)
+{
+    memset(k, 0, sizeof *k);
+    k->id = I64(r);
+    k->account_id = I64(r);
+    size_t n = 0;
+    r->ops->blob(r, k->hash, sizeof k->hash, &n);
+    if (n != IDS_HASH_SZ) memset(k->hash, 0, sizeof k->hash);
+    TXT(r, k->prefix);
+    TXT(r, k->label);
+    k->scopes = (unsigned)I64(r);
+    k->created_at = I64(r);
+    k->expires_at = I64(r);
+    k->last_used_at = I64(r);
+    k->revoked_at = I64(r);
 }
 
 void sqls_read_inv(sqls_row_t *r, inv_number_t *v)
@@ -172,3 +194,4 @@ ROWS_READER(owned, owned_number_t)
 ROWS_READER(app, app_t)
 ROWS_READER(compliance, compliance_t)
 ROWS_READER(carrier, carrier_t)
+ROWS_READER(apikey, apikey_t)

@@ -22,7 +22,12 @@
 /* An account row: id, auth_id, parent_id (0: main), name, enabled,
  * token_hash, created_at, modified_at. */
 #define SQLS_ACCOUNT_COLS \
-    "id, auth_id, COALESCE(parent_id, 0), name, enabled, token_hash, created_at, modified_at"
+    "id, auth_id, COALESCE(parent_id, 0), name, enabled, token_hash, created_at, modified_at, " \
+    "status, old_token_hash, old_token_until"
+/* The columns of api_keys, in sqls_read_apikey's order. */
+#define SQLS_APIKEY_COLS \
+    "id, account_id, key_hash, prefix, label, scopes, created_at, expires_at, last_used_at, " \
+    "revoked_at"
 
 /* The inventory columns of table numbers, in inv_number_t order; also the
  * column list of an INSERT of an inventory row. */
@@ -125,6 +130,7 @@ struct sqls_row {
 /* Each fills a whole record (zeroing what the row does not carry) from the
  * columns of its list, starting at r->col. */
 void sqls_read_account(sqls_row_t *r, account_t *a);        /* SQLS_ACCOUNT_COLS */
+void sqls_read_apikey(sqls_row_t *r, apikey_t *k);          /* SQLS_APIKEY_COLS */
 void sqls_read_inv(sqls_row_t *r, inv_number_t *v);         /* SQLS_INV_COLS */
 void sqls_read_owned(sqls_row_t *r, owned_number_t *o);     /* SQLS_OWNED_COLS */
 void sqls_read_app(sqls_row_t *r, app_t *a);                /* SQLS_APP_SELECT */
@@ -136,6 +142,7 @@ void sqls_read_carrier(sqls_row_t *r, carrier_t *c);
  * rows is an array of the record type named. */
 typedef void (*sqls_reader_fn)(sqls_row_t *r, void *rows, size_t i);
 void sqls_rd_account(sqls_row_t *r, void *rows, size_t i);
+void sqls_rd_apikey(sqls_row_t *r, void *rows, size_t i);
 void sqls_rd_inv(sqls_row_t *r, void *rows, size_t i);
 void sqls_rd_owned(sqls_row_t *r, void *rows, size_t i);
 void sqls_rd_app(sqls_row_t *r, void *rows, size_t i);

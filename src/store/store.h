@@ -75,6 +75,34 @@ typedef struct store_ops {
     int (*apikey_lookup)(store_t *st, const uint8_t hash[IDS_HASH_SZ], int64_t *account_id,
                          unsigned *scopes);
 
+    /* ---- the credential lifecycle (credentials.c of each backend) ---- */
+    /* sets k->id; ST_CONFLICT: the hash exists */
+    int (*apikey_create)(store_t *st, apikey_t *k);
+    /* any key, revoked or expired too (the caller judges), by its hash */
+    int (*apikey_by_hash)(store_t *st, const uint8_t hash[IDS_HASH_SZ], apikey_t *out);
+    /* an account's keys, newest first, revoked ones included */
+    int (*apikey_list)(store_t *st, int64_t account_id, int limit, int offset, apikey_t *rows,
+                       size_t *nrows, int64_t *total);
+    /* ST_NOTFOUND unless the account has that key, not yet revoked */
+    int (*apikey_revoke)(store_t *st, int64_t account_id, int64_t key_id, int64_t now);
+    /* every key of the account not yet revoked */
+    int (*apikey_revoke_all)(store_t *st, int64_t account_id, int64_t now);
+    /* last_used_at = now (only forwards) */
+    int (*apikey_touch)(store_t *st, int64_t key_id, int64_t now);
+    /* the status of account id and of its subaccounts; ST_NOTFOUND: no such account */
+    int (*account_set_status)(store_t *st, int64_t id, int status, int64_t now);
+    /* a new token hash; old_hash (NULL: none) stays valid until old_until */
+    int (*account_set_token)(store_t *st, int64_t id, const uint8_t hash[IDS_HASH_SZ],
+                             const uint8_t *old_hash, int64_t old_until, int64_t now);
+    /* number_release of every number owner_id owns (its subaccounts'
+     * included); *released: how many */
+    int (*number_release_all)(store_t *st, int64_t owner_id, bool to_available,
+                              int64_t *released);
+    /* the credential epoch: one counter, bumped in the transaction of every
+     * revocation, rotation and status change, polled by every node */
+    int (*cred_epoch_get)(store_t *st, int64_t *epoch);
+    int (*cred_epoch_bump)(store_t *st);
+
     /* ---- inventory: import, stats, export ---- */
     /* import: begin opens a write transaction that import_end commits (or
      * rolls back); import_commit_batch commits and reopens, so a long

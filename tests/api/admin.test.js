@@ -131,7 +131,8 @@ describe('api-keys', () => {
   test('both scopes', async () => {
     const r = await create(acct.auth_id, { scopes: ['phone_numbers:read', 'phone_numbers:write'] });
     assert.equal(r.status, 201, r.text);
-    assert.deepEqual(Object.keys(r.json).sort(), ['api_key', 'scopes']);
+    assert.deepEqual(Object.keys(r.json).sort(), ['api_key', 'created_at', 'expires_at', 'id', 'label',
+      'last_used_at', 'prefix', 'revoked_at', 'scopes', 'status']);
     assert.match(r.json.api_key, API_KEY_RE);
     assert.notEqual(r.json.api_key, acct.api_key);
     assert.deepEqual([...r.json.scopes].sort(), ['phone_numbers:read', 'phone_numbers:write']);

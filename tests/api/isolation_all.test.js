@@ -91,6 +91,10 @@ before(async () => {
     });
     assert.equal(r.status, 201, r.text);
     W[`o${name}`].byoc_carrier = { id: r.json.id, voip: r.json.voip_carrier_sid };
+    // the id of the account's own API key (issue 18: /v1/phone-numbers/api-keys)
+    const ks = await byoc(main, 'GET', '/v1/phone-numbers/api-keys');
+    assert.equal(ks.status, 200, ks.text);
+    W[`o${name}`].key_id = String(ks.json.data[0].id);
     const cs = await byoc(main, 'GET', '/v1/phone-numbers/carriers?limit=100');
     const ns = await byoc(main, 'GET', '/v1/phone-numbers?limit=100');
     for (const o of name === 'A' ? [W.oA, W.oSA1] : [W.oB, W.oSB]) {
@@ -135,6 +139,7 @@ function idsOf(kind, o) {
     case 'app': return [o.app_id];
     case 'sub': return o.sub ? [o.sub] : [];
     case 'byoc_number': return [o.bought_id, o.added_id, `+${o.bought}`, `%2B${o.added}`, o.bought];
+    case 'apikey': return o.key_id ? [o.key_id] : [];
     default: throw new Error(kind);
   }
 }
@@ -148,6 +153,7 @@ function ghostOf(kind, id) {
       return id.startsWith('%2B') ? '%2B14155559999' : id.startsWith('+') ? '+14155559999' : '14155559999';
     case 'carrier': return `9${digits(13)}`;
     case 'app': return `9${digits(16)}`;
+    case 'apikey': return `9${digits(8)}`;
     case 'sub': return `SA${crypto.randomBytes(9).toString('hex').toUpperCase()}`;
     default: throw new Error(kind);
   }
@@ -164,6 +170,7 @@ function describeRoute(r) {
     [/^\/v1\/Account\/\{auth_id\}\/Application\/\{app_id\}\/$/, 'app', { answer_url: 'https://evil.example/' }],
     [/^\/v1\/phone-numbers\/carriers\/\{id\}$/, 'carrier', { carrier_name: 'hijacked' }],
     [/^\/v1\/phone-numbers\/\{id\}$/, 'byoc_number', undefined],
+    [/^\/v1\/phone-numbers\/api-keys\/\{id\}$/, 'apikey', undefined],
   ];
   for (const [re, kind, body] of rules) {
     if (re.test(p)) return { kind, body: ['POST', 'PATCH', 'PUT'].includes(r.method) ? body : undefined };

@@ -109,7 +109,9 @@ describe('the document', () => {
         security = [{ plivoBasic: [] }];
       } else if (p === '/v1/phone-numbers' || p.startsWith('/v1/phone-numbers/')) {
         tag = 'byoc';
-        security = [{ byocApiKey: [method === 'get' ? 'phone_numbers:read' : 'phone_numbers:write'] }];
+        // the account's own keys (issue 18) have a scope of their own
+        security = [{ byocApiKey: [p.startsWith('/v1/phone-numbers/api-keys') ? 'api_keys:manage'
+          : method === 'get' ? 'phone_numbers:read' : 'phone_numbers:write'] }];
       } else if (p.startsWith('/admin/v1/')) {
         tag = 'admin';
         security = [{ adminToken: [] }];
@@ -554,6 +556,44 @@ describe('responses', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test('credential lifecycle (issue 18)', async () => {
+    const C = want(await srv.admin('POST', '/admin/v1/accounts', { name: 'oapi creds' }), 201);
+    const base = `/admin/v1/accounts/${C.auth_id}`;
+    const k = want(await srv.admin('POST', `${base}/api-keys`, { label: 'ci', expires_in: '30d' }), 201);
+    want(await srv.admin('GET', `${base}/api-keys?limit=5`), 200);
+    want(await srv.admin('GET', `${base}/api-keys?limit=0`), 400);
+    want(await srv.admin('GET', `/admin/v1/accounts/MA${'0'.repeat(18)}/api-keys`), 404);
+    want(await srv.admin('DELETE', `${base}/api-keys/${k.id}`), 204);
+    want(await srv.admin('DELETE', `${base}/api-keys/${k.id}`), 404);
+    want(await srv.admin('DELETE', `${base}/api-keys/${k.id}?x=1`), 400);
+    want(await srv.byoc(k.api_key, 'GET', '/carriers'), 401);
+
+    // the customer's own keys
+    const own = want(await srv.byoc(C.api_key, 'POST', '/api-keys', { body: { scopes: ['phone_numbers:read'], label: 'ro' } }), 201);
+    want(await srv.byoc(C.api_key, 'POST', '/api-keys', { body: { scopes: ['nope'] } }), 400);
+    want(await srv.byoc(own.api_key, 'POST', '/api-keys', { body: {} }), 403);
+    want(await srv.byoc(C.api_key, 'GET', '/api-keys'), 200);
+    want(await srv.byoc(C.api_key, 'GET', '/api-keys', { query: { limit: 101 } }), 400);
+    want(await srv.byoc(own.api_key, 'GET', '/api-keys'), 403);
+    want(await srv.byoc(C.api_key, 'DELETE', `/api-keys/${own.id}`), 204);
+    want(await srv.byoc(C.api_key, 'DELETE', `/api-keys/${own.id}`), 404);
+
+    want(await srv.admin('POST', `${base}/rotate-token`, { grace_period: '1h' }), 200);
+    want(await srv.admin('POST', `${base}/rotate-token`, { grace_period: 'soon' }), 400);
+    want(await srv.admin('POST', `/admin/v1/accounts/MA${'0'.repeat(18)}/rotate-token`), 404);
+    want(await srv.admin('POST', `${base}/suspend`), 200);
+    want(await srv.plivo(C, 'GET', 'Number/'), 403);
+    want(await srv.byoc(C.api_key, 'GET', '/carriers'), 403);
+    want(await srv.admin('POST', `${base}/suspend`, { x: 1 }), 400);
+    want(await srv.admin('POST', `${base}/resume`), 200);
+    want(await srv.admin('POST', `/admin/v1/accounts/MA${'0'.repeat(18)}/resume`), 404);
+    want(await srv.admin('POST', `${base}/close`), 200);
+    want(await srv.admin('POST', `${base}/close`, 'x', { contentType: 'text/plain' }), 415);
+    want(await srv.admin('POST', `${base}/resume`), 409);
+    want(await srv.admin('POST', `/admin/v1/accounts/MA${'0'.repeat(18)}/suspend`), 404);
+    want(await srv.admin('POST', `/admin/v1/accounts/MA${'0'.repeat(18)}/close`), 404);
   });
 
   test('every recorded response matches the document', () => {

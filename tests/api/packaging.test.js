@@ -59,8 +59,8 @@ describe('the man page', () => {
 
   test('every command and subcommand is documented, with its options', () => {
     const cmds = {
-      account: ['create', 'list'],
-      apikey: ['create'],
+      account: ['create', 'list', 'suspend', 'resume', 'close', 'rotate-token'],
+      apikey: ['create', 'list', 'revoke'],
       inventory: ['import', 'export', 'generate', 'stats'],
       compliance: ['create'],
       number: ['approve', 'set-status'],

@@ -98,7 +98,7 @@ static void params_of_w(params_t *p, const sqlw_t *w)
 static const char *const *const sql_tables[] = {
     pg_sql_conn,  pg_sql_settings,    pg_sql_accounts, pg_sql_inventory,  pg_sql_numbers,
     pg_sql_owned, pg_sql_subaccounts, pg_sql_apps,     pg_sql_compliance, pg_sql_carriers,
-    pg_sql_idem,  pg_sql_sbc,
+    pg_sql_idem,  pg_sql_sbc,       pg_sql_credentials,
 };
 #define NTABLES (sizeof sql_tables / sizeof sql_tables[0])
 
@@ -739,6 +739,18 @@ static const store_ops_t pg_ops = {
     .account_count = pg_account_count,
     .apikey_insert = pg_apikey_insert,
     .apikey_lookup = pg_apikey_lookup,
+    /* the credential lifecycle */
+    .apikey_create = pg_apikey_create,
+    .apikey_by_hash = pg_apikey_by_hash,
+    .apikey_list = pg_apikey_list,
+    .apikey_revoke = pg_apikey_revoke,
+    .apikey_revoke_all = pg_apikey_revoke_all,
+    .apikey_touch = pg_apikey_touch,
+    .account_set_status = pg_account_set_status,
+    .account_set_token = pg_account_set_token,
+    .number_release_all = pg_number_release_all,
+    .cred_epoch_get = pg_cred_epoch_get,
+    .cred_epoch_bump = pg_cred_epoch_bump,
     /* inventory */
     .import_begin = pg_import_begin,
     .import_row = pg_import_row,

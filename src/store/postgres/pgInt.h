@@ -207,6 +207,19 @@ enum {
     Q_SBC_UPSTREAM_NUMBERS,
     Q_SBC_PRUNE_MARK,
     Q_SBC_PRUNE,
+    /* credentials.c */
+    Q_APIKEY_CREATE,
+    Q_APIKEY_BY_HASH,
+    Q_APIKEY_LIST,
+    Q_APIKEY_REVOKE,
+    Q_APIKEY_REVOKE_ALL,
+    Q_APIKEY_TOUCH,
+    Q_ACCOUNT_SET_STATUS,
+    Q_ACCOUNT_SET_TOKEN,
+    Q_RELEASE_ALL_INVENTORY,
+    Q_RELEASE_ALL_CUSTOMER,
+    Q_CRED_EPOCH_GET,
+    Q_CRED_EPOCH_BUMP,
     Q__COUNT
 };
 
@@ -225,6 +238,7 @@ extern const char *const pg_sql_compliance[Q__COUNT];
 extern const char *const pg_sql_carriers[Q__COUNT];
 extern const char *const pg_sql_idem[Q__COUNT];
 extern const char *const pg_sql_sbc[Q__COUNT];
+extern const char *const pg_sql_credentials[Q__COUNT];
 
 /* The SQL text of fixed statement `which` (static storage). */
 const char *pg_sql(int which);
@@ -503,6 +517,20 @@ int pg_apikey_insert(store_t *st, int64_t account_id, const uint8_t hash[IDS_HAS
                      unsigned scopes);
 int pg_apikey_lookup(store_t *st, const uint8_t hash[IDS_HASH_SZ], int64_t *account_id,
                      unsigned *scopes);
+/* credentials.c */
+int pg_apikey_create(store_t *st, apikey_t *k);
+int pg_apikey_by_hash(store_t *st, const uint8_t hash[IDS_HASH_SZ], apikey_t *out);
+int pg_apikey_list(store_t *st, int64_t account_id, int limit, int offset, apikey_t *rows,
+                   size_t *nrows, int64_t *total);
+int pg_apikey_revoke(store_t *st, int64_t account_id, int64_t key_id, int64_t now);
+int pg_apikey_revoke_all(store_t *st, int64_t account_id, int64_t now);
+int pg_apikey_touch(store_t *st, int64_t key_id, int64_t now);
+int pg_account_set_status(store_t *st, int64_t id, int status, int64_t now);
+int pg_account_set_token(store_t *st, int64_t id, const uint8_t hash[IDS_HASH_SZ],
+                         const uint8_t *old_hash, int64_t old_until, int64_t now);
+int pg_number_release_all(store_t *st, int64_t owner_id, bool to_available, int64_t *released);
+int pg_cred_epoch_get(store_t *st, int64_t *epoch);
+int pg_cred_epoch_bump(store_t *st);
 int pg_account_by_id(store_t *st, int64_t id, account_t *out);
 int64_t pg_account_count(store_t *st);
 /* inventory.c */

@@ -84,11 +84,11 @@ int sq_apikey_insert(store_t *st, int64_t account_id, const uint8_t hash[IDS_HAS
 typedef struct {
     int64_t account_id;
     unsigned scopes;
-} apikey_t;
+} apikey_row_t;
 
 static void rd_apikey(sqls_row_t *r, void *rows, size_t i)
 {
-    apikey_t *k = (apikey_t *)rows + i;
+    apikey_row_t *k = (apikey_row_t *)rows + i;
     k->account_id = r->ops->i64(r, 0);
     k->scopes = (unsigned)r->ops->i64(r, 0);
 }
@@ -96,7 +96,7 @@ static void rd_apikey(sqls_row_t *r, void *rows, size_t i)
 int sq_apikey_lookup(store_t *st, const uint8_t hash[IDS_HASH_SZ], int64_t *account_id,
                      unsigned *scopes)
 {
-    apikey_t k = {0, 0};
+    apikey_row_t k = {0, 0};
     int rc = SQ_ONE(st, Q_APIKEY_LOOKUP, rd_apikey, &k, SQ_B(hash, IDS_HASH_SZ));
     if (rc == ST_OK) {
         *account_id = k.account_id;

@@ -561,6 +561,18 @@ static const store_ops_t sqlite_ops = {
     .account_count = sq_account_count,
     .apikey_insert = sq_apikey_insert,
     .apikey_lookup = sq_apikey_lookup,
+    /* the credential lifecycle */
+    .apikey_create = sq_apikey_create,
+    .apikey_by_hash = sq_apikey_by_hash,
+    .apikey_list = sq_apikey_list,
+    .apikey_revoke = sq_apikey_revoke,
+    .apikey_revoke_all = sq_apikey_revoke_all,
+    .apikey_touch = sq_apikey_touch,
+    .account_set_status = sq_account_set_status,
+    .account_set_token = sq_account_set_token,
+    .number_release_all = sq_number_release_all,
+    .cred_epoch_get = sq_cred_epoch_get,
+    .cred_epoch_bump = sq_cred_epoch_bump,
     /* inventory */
     .import_begin = sq_import_begin,
     .import_row = sq_import_row,

@@ -121,6 +121,20 @@ enum {
     Q_SBC_PRUNE,
     /* conn.c */
     Q_PING,
+    /* credentials.c */
+    Q_APIKEY_CREATE,
+    Q_APIKEY_BY_HASH,
+    Q_APIKEY_LIST,
+    Q_APIKEY_COUNT,
+    Q_APIKEY_REVOKE,
+    Q_APIKEY_REVOKE_ALL,
+    Q_APIKEY_TOUCH,
+    Q_ACCOUNT_SET_STATUS,
+    Q_ACCOUNT_SET_TOKEN,
+    Q_RELEASE_ALL_INVENTORY,
+    Q_RELEASE_ALL_CUSTOMER,
+    Q_CRED_EPOCH_GET,
+    Q_CRED_EPOCH_BUMP,
     Q__COUNT
 };
 
@@ -307,6 +321,20 @@ int sq_apikey_insert(store_t *st, int64_t account_id, const uint8_t hash[IDS_HAS
                      unsigned scopes);
 int sq_apikey_lookup(store_t *st, const uint8_t hash[IDS_HASH_SZ], int64_t *account_id,
                      unsigned *scopes);
+/* credentials.c */
+int sq_apikey_create(store_t *st, apikey_t *k);
+int sq_apikey_by_hash(store_t *st, const uint8_t hash[IDS_HASH_SZ], apikey_t *out);
+int sq_apikey_list(store_t *st, int64_t account_id, int limit, int offset, apikey_t *rows,
+                   size_t *nrows, int64_t *total);
+int sq_apikey_revoke(store_t *st, int64_t account_id, int64_t key_id, int64_t now);
+int sq_apikey_revoke_all(store_t *st, int64_t account_id, int64_t now);
+int sq_apikey_touch(store_t *st, int64_t key_id, int64_t now);
+int sq_account_set_status(store_t *st, int64_t id, int status, int64_t now);
+int sq_account_set_token(store_t *st, int64_t id, const uint8_t hash[IDS_HASH_SZ],
+                         const uint8_t *old_hash, int64_t old_until, int64_t now);
+int sq_number_release_all(store_t *st, int64_t owner_id, bool to_available, int64_t *released);
+int sq_cred_epoch_get(store_t *st, int64_t *epoch);
+int sq_cred_epoch_bump(store_t *st);
 /* inventory.c */
 int sq_import_begin(store_t *st, bool dry_run, store_import_t **out);
 int sq_import_row(store_import_t *im, const inv_number_t *row, import_outcome_t *out);

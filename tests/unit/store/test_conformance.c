@@ -721,6 +721,165 @@ static void test_accounts_and_keys(void **state)
     assert_int_equal(st->ops->apikey_lookup(st, k1, &who, &scopes), ST_NOTFOUND);
 }
 
+/* issue 18: the credential lifecycle ops */
+static void test_credentials(void **state)
+{
+    store_t *st = ST_OF(state);
+    seed(st);
+    int64_t a = mk_account(st, "MA000000000000000001", 0);
+    int64_t b = mk_account(st, "MA000000000000000002", 0);
+    int64_t s = mk_account(st, "SA000000000000000001", a);
+
+    /* a new account is active, without a rotated token */
+    account_t r;
+    assert_int_equal(st->ops->account_by_id(st, a, &r), ST_OK);
+    assert_int_equal(r.status, ACCT_ACTIVE);
+    assert_int_equal(r.old_token_until, 0);
+
+    /* keys: create, read back by hash, list newest first with paging */
+    apikey_t k[3];
+    for (int i = 0; i < 3; i++) {
+        memset(&k[i], 0, sizeof k[i]);
+        k[i].account_id = i < 2 ? a : b;
+        memset(k[i].hash, 0x10 + i, IDS_HASH_SZ);
+        snprintf(k[i].prefix, sizeof k[i].prefix, "nd_live_k%03d", i);
+        snprintf(k[i].label, sizeof k[i].label, "label %d", i);
+        k[i].scopes = i == 0 ? SCOPE_READ : SCOPE_ALL;
+        k[i].created_at = 1700000000 + i;
+        k[i].expires_at = i == 1 ? 1800000000 : 0;
+        assert_int_equal(st->ops->apikey_create(st, &k[i]), ST_OK);
+        assert_true(k[i].id > 0);
+    }
+    apikey_t dup = k[0];
+    assert_int_equal(st->ops->apikey_create(st, &dup), ST_CONFLICT);   /* same hash */
+    apikey_t got;
+    assert_int_equal(st->ops->apikey_by_hash(st, k[1].hash, &got), ST_OK);
+    assert_int_equal(got.id, k[1].id);
+    assert_int_equal(got.account_id, a);
+    assert_memory_equal(got.hash, k[1].hash, IDS_HASH_SZ);
+    assert_string_equal(got.prefix, "nd_live_k001");
+    assert_string_equal(got.label, "label 1");
+    assert_int_equal(got.scopes, SCOPE_ALL);
+    assert_int_equal(got.created_at, 1700000001);
+    assert_int_equal(got.expires_at, 1800000000);
+    assert_int_equal(got.last_used_at, 0);
+    assert_int_equal(got.revoked_at, 0);
+    uint8_t none[IDS_HASH_SZ];
+    memset(none, 0x77, sizeof none);
+    assert_int_equal(st->ops->apikey_by_hash(st, none, &got), ST_NOTFOUND);
+    apikey_t rows[4];
+    size_t n = 0;
+    int64_t total = 0;
+    assert_int_equal(st->ops->apikey_list(st, a, 4, 0, rows, &n, &total), ST_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(total, 2);
+    assert_int_equal(rows[0].id, k[1].id);
+    assert_int_equal(rows[1].id, k[0].id);
+    assert_int_equal(st->ops->apikey_list(st, a, 1, 1, rows, &n, &total), ST_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(total, 2);
+    assert_int_equal(rows[0].id, k[0].id);
+    assert_int_equal(st->ops->apikey_list(st, s, 4, 0, rows, &n, &total), ST_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(total, 0);
+
+    /* touch only moves forwards */
+    assert_int_equal(st->ops->apikey_touch(st, k[0].id, 1700000500), ST_OK);
+    assert_int_equal(st->ops->apikey_touch(st, k[0].id, 1700000400), ST_OK);
+    assert_int_equal(st->ops->apikey_by_hash(st, k[0].hash, &got), ST_OK);
+    assert_int_equal(got.last_used_at, 1700000500);
+
+    /* revoke: once, and only the owner's */
+    assert_int_equal(st->ops->apikey_revoke(st, b, k[0].id, 1700001000), ST_NOTFOUND);
+    assert_int_equal(st->ops->apikey_revoke(st, a, k[0].id, 1700001000), ST_OK);
+    assert_int_equal(st->ops->apikey_revoke(st, a, k[0].id, 1700001001), ST_NOTFOUND);
+    assert_int_equal(st->ops->apikey_revoke(st, a, k[2].id + 100, 1700001001), ST_NOTFOUND);
+    assert_int_equal(st->ops->apikey_by_hash(st, k[0].hash, &got), ST_OK);
+    assert_int_equal(got.revoked_at, 1700001000);
+    assert_int_equal(st->ops->apikey_revoke_all(st, a, 1700002000), ST_OK);
+    assert_int_equal(st->ops->apikey_by_hash(st, k[0].hash, &got), ST_OK);
+    assert_int_equal(got.revoked_at, 1700001000);   /* already revoked: kept */
+    assert_int_equal(st->ops->apikey_by_hash(st, k[1].hash, &got), ST_OK);
+    assert_int_equal(got.revoked_at, 1700002000);
+    assert_int_equal(st->ops->apikey_by_hash(st, k[2].hash, &got), ST_OK);
+    assert_int_equal(got.revoked_at, 0);            /* another account's */
+
+    /* status: the account and its subaccounts, nobody else */
+    assert_int_equal(st->ops->account_set_status(st, a, ACCT_SUSPENDED, 1700003000), ST_OK);
+    assert_int_equal(st->ops->account_by_id(st, a, &r), ST_OK);
+    assert_int_equal(r.status, ACCT_SUSPENDED);
+    assert_int_equal(r.modified_at, 1700003000);
+    assert_int_equal(st->ops->account_by_id(st, s, &r), ST_OK);
+    assert_int_equal(r.status, ACCT_SUSPENDED);
+    assert_int_equal(st->ops->account_by_id(st, b, &r), ST_OK);
+    assert_int_equal(r.status, ACCT_ACTIVE);
+    assert_int_equal(st->ops->account_set_status(st, a + b + s + 100, ACCT_CLOSED, 1), ST_NOTFOUND);
+
+    /* token: a new hash, the old one kept until a time, or not at all */
+    uint8_t t1[IDS_HASH_SZ], old[IDS_HASH_SZ];
+    memset(t1, 0x5a, sizeof t1);
+    assert_int_equal(st->ops->account_by_id(st, s, &r), ST_OK);
+    memcpy(old, r.token_hash, IDS_HASH_SZ);
+    assert_int_equal(st->ops->account_set_token(st, s, t1, old, 1700009999, 1700004000), ST_OK);
+    assert_int_equal(st->ops->account_by_auth_id(st, "SA000000000000000001", &r), ST_OK);
+    assert_memory_equal(r.token_hash, t1, IDS_HASH_SZ);
+    assert_memory_equal(r.old_token_hash, old, IDS_HASH_SZ);
+    assert_int_equal(r.old_token_until, 1700009999);
+    assert_int_equal(st->ops->account_set_token(st, s, old, NULL, 1700009999, 1700004001), ST_OK);
+    assert_int_equal(st->ops->account_by_id(st, s, &r), ST_OK);
+    assert_memory_equal(r.token_hash, old, IDS_HASH_SZ);
+    assert_int_equal(r.old_token_until, 0);
+    assert_int_equal(st->ops->account_set_token(st, a + b + s + 100, t1, NULL, 0, 1), ST_NOTFOUND);
+
+    /* release every number of an account: inventory ones age, a customer's
+     * own are deleted, another account's stay */
+    buy_row_t bu = buy("14155550001", a, NUM_ACTIVE, NULL);
+    assert_int_equal(st->ops->number_buy(st, &bu), ST_OK);
+    bu = buy("14155560001", a, NUM_PENDING, NULL);
+    assert_int_equal(st->ops->number_buy(st, &bu), ST_OK);
+    bu = buy("12125550001", b, NUM_ACTIVE, NULL);
+    assert_int_equal(st->ops->number_buy(st, &bu), ST_OK);
+    owned_number_t own = byoc_number("15005550009", a, 0, "66666666-6666-4666-8666-666666666666");
+    own.sub_id = s;
+    assert_int_equal(st->ops->number_insert_owned(st, &own), ST_OK);
+    int64_t released = -1;
+    assert_int_equal(st->ops->number_release_all(st, a, false, &released), ST_OK);
+    assert_int_equal(released, 3);
+    num_state_t ns;
+    num_source_t src;
+    int64_t owner;
+    assert_int_equal(st->ops->number_lookup(st, "14155550001", &ns, &src, &owner), ST_OK);
+    assert_int_equal(ns, NUM_AGING);
+    assert_int_equal(owner, 0);
+    assert_int_equal(st->ops->number_lookup(st, "14155560001", &ns, &src, &owner), ST_OK);
+    assert_int_equal(ns, NUM_AGING);
+    assert_int_equal(st->ops->number_lookup(st, "15005550009", &ns, &src, &owner), ST_NOTFOUND);
+    assert_int_equal(st->ops->number_lookup(st, "12125550001", &ns, &src, &owner), ST_OK);
+    assert_int_equal(ns, NUM_ACTIVE);
+    assert_int_equal(owner, b);
+    assert_int_equal(st->ops->number_release_all(st, a, false, &released), ST_OK);
+    assert_int_equal(released, 0);
+    bu = buy("18005550001", b, NUM_ACTIVE, NULL);
+    assert_int_equal(st->ops->number_buy(st, &bu), ST_OK);
+    assert_int_equal(st->ops->number_release_all(st, b, true, &released), ST_OK);
+    assert_int_equal(released, 2);
+    assert_int_equal(st->ops->number_lookup(st, "18005550001", &ns, &src, &owner), ST_OK);
+    assert_int_equal(ns, NUM_AVAILABLE);
+
+    /* the epoch: one counter that only goes up, inside transactions too */
+    int64_t e0 = 0, e1 = 0;
+    assert_int_equal(st->ops->cred_epoch_get(st, &e0), ST_OK);
+    assert_true(e0 >= 1);
+    assert_int_equal(st->ops->cred_epoch_bump(st), ST_OK);
+    assert_int_equal(st->ops->cred_epoch_get(st, &e1), ST_OK);
+    assert_int_equal(e1, e0 + 1);
+    assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
+    assert_int_equal(st->ops->cred_epoch_bump(st), ST_OK);
+    st->ops->tx_rollback(st);
+    assert_int_equal(st->ops->cred_epoch_get(st, &e1), ST_OK);
+    assert_int_equal(e1, e0 + 1);   /* rolled back with its transaction */
+}
+
 static void test_subaccounts(void **state)
 {
     store_t *st = ST_OF(state);
@@ -1512,6 +1671,7 @@ static const struct CMUnitTest cases[] = {
     T(test_owned_list_filters),
     T(test_owned_update_and_customer_numbers),
     T(test_subaccounts),
+    T(test_credentials),
     T(test_applications),
     T(test_compliance),
     T(test_carriers),

@@ -1,0 +1,197 @@
+/* credentials.c -- API keys, token rotation, account status (credentials.h). */
+#include "core/credentials.h"
+#include "core/accounts.h"
+#include "core/core_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/clock.h"
+
+int cred_parse_duration(const char *s, int64_t max, int64_t *out)
+{
+    size_t n = s ? strlen(s) : 0;
+    int64_t unit = 1;
+    if (n == 0 || n > 12) return C_ERR;
+    switch (s[n - 1]) {
+    case 's': unit = 1; n--; break;
+    case 'm': unit = 60; n--; break;
+    case 'h': unit = 3600; n--; break;
+    case 'd': unit = 86400; n--; break;
+    default: break;
+    }
+    if (n == 0 || !nd_all_digits(s, n)) return C_ERR;
+    int64_t v = 0;
+    for (size_t i = 0; i < n; i++) v = v * 10 + (s[i] - '0');   /* <= 11 digits: no overflow */
+    if (v > max / unit) return C_ERR;
+    v *= unit;
+    if (v < 1) return C_ERR;
+    *out = v;
+    return C_OK;
+}
+
+const char *cred_status_name(int status)
+{
+    switch (status) {
+    case ACCT_SUSPENDED: return "suspended";
+    case ACCT_CLOSED: return "closed";
+    default: return "active";
+    }
+}
+
+/* The main account auth_id (CE_NOTFOUND for a subaccount or none). */
+static int main_account(core_t *c, const char *auth_id, account_t *a, cerr_t *e)
+{
+    if (auth_id == NULL || !ids_is_auth_id(auth_id, strlen(auth_id)))
+        return cerr(e, CE_NOTFOUND, "no such account: %.32s", auth_id ? auth_id : "");
+    int rc = c->st->ops->account_by_auth_id(c->st, auth_id, a);
+    if (rc == ST_NOTFOUND || (rc == ST_OK && a->parent_id != 0))
+        return cerr(e, CE_NOTFOUND, "no such account: %.32s", auth_id);
+    return core_st(e, rc, NULL);
+}
+
+/* Ends a credential change: the epoch moves in the same transaction (the
+ * other nodes see it within CRED_PROPAGATION_MS), then, once committed,
+ * this process's caches are emptied. */
+static int cred_end(core_t *c, int rc, cerr_t *e)
+{
+    if (rc == C_OK && c->st->ops->cred_epoch_bump(c->st) != ST_OK)
+        rc = core_st(e, ST_ERR, "credential epoch");
+    rc = core_end(c, rc, e);
+    if (rc == C_OK) acct_cache_invalidate();
+    return rc;
+}
+
+int cred_key_create(core_t *c, const char *auth_id, unsigned scopes, const char *label,
+                    int64_t expires_in, apikey_t *out, char key[IDS_APIKEY_SZ], cerr_t *e)
+{
+    account_t a;
+    memset(out, 0, sizeof *out);
+    key[0] = '\0';
+    if (scopes == 0 || (scopes & ~SCOPE_ALL)) return cerr(e, CE_INVALID, "invalid scopes");
+    if (label && *label && !core_text_ok(label, CRED_LABEL_MAX))
+        return cerr(e, CE_INVALID, "invalid label: 1-%d characters, no control characters",
+                    CRED_LABEL_MAX);
+    if (expires_in < 0 || expires_in > CRED_EXPIRY_MAX)
+        return cerr(e, CE_INVALID, "invalid expiry: between 1 second and 10 years");
+    if (main_account(c, auth_id, &a, e) != C_OK) return C_ERR;
+    if (a.status == ACCT_CLOSED)
+        return cerr(e, CE_CONFLICT, "account %s is closed", a.auth_id);
+    out->account_id = a.id;
+    out->scopes = scopes;
+    out->created_at = clock_now();
+    out->expires_at = expires_in ? out->created_at + expires_in : 0;
+    snprintf(out->label, sizeof out->label, "%s", label ? label : "");
+    ids_api_key(key);
+    /* "nd_live_" and three random characters: enough to tell keys apart
+     * in a list, 18 bits of a 256-bit secret (and shorter than the
+     * 12-character truncated copy tests/api/secrets.test.js looks for) */
+    snprintf(out->prefix, sizeof out->prefix, "%.11s", key);
+    ids_hash_secret(key, strlen(key), out->hash);
+    int rc = c->st->ops->apikey_create(c->st, out);
+    if (rc != ST_OK) {
+        ids_wipe(key, IDS_APIKEY_SZ);
+        return core_st(e, ST_ERR, "api key create");
+    }
+    return C_OK;
+}
+
+int cred_key_list(core_t *c, const char *auth_id, int limit, int offset, apikey_t *rows,
+                  size_t *nrows, int64_t *total, cerr_t *e)
+{
+    account_t a;
+    *nrows = 0;
+    *total = 0;
+    if (limit < 1 || limit > CRED_KEYS_MAX_LIMIT || offset < 0)
+        return cerr(e, CE_INVALID, "invalid limit or offset");
+    if (main_account(c, auth_id, &a, e) != C_OK) return C_ERR;
+    return core_st(e, c->st->ops->apikey_list(c->st, a.id, limit, offset, rows, nrows, total),
+                   NULL);
+}
+
+int cred_key_revoke(core_t *c, const char *auth_id, const char *key_id, cerr_t *e)
+{
+    account_t a;
+    size_t n = key_id ? strlen(key_id) : 0;
+    if (n == 0 || n > 18 || !nd_all_digits(key_id, n))
+        return cerr(e, CE_NOTFOUND, "no such API key");
+    int64_t id = strtoll(key_id, NULL, 10);
+    if (main_account(c, auth_id, &a, e) != C_OK) return C_ERR;
+    if (core_begin(c, e) != C_OK) return C_ERR;
+    int rc = c->st->ops->apikey_revoke(c->st, a.id, id, clock_now());
+    /* the same words for another account's key as for none at all */
+    int r = rc == ST_NOTFOUND ? cerr(e, CE_NOTFOUND, "no such API key")
+                              : core_st(e, rc, NULL);
+    return cred_end(c, r, e);
+}
+
+int cred_token_rotate(core_t *c, const char *auth_id, int64_t grace, char token[IDS_TOKEN_SZ],
+                      int64_t *old_until, cerr_t *e)
+{
+    account_t a;
+    uint8_t h[IDS_HASH_SZ];
+    token[0] = '\0';
+    if (old_until) *old_until = 0;
+    if (grace < 0 || grace > CRED_GRACE_MAX)
+        return cerr(e, CE_INVALID, "invalid grace period: 0 to 30 days");
+    if (auth_id == NULL || !ids_is_auth_id(auth_id, strlen(auth_id)))
+        return cerr(e, CE_NOTFOUND, "no such account: %.32s", auth_id ? auth_id : "");
+    if (core_begin(c, e) != C_OK) return C_ERR;
+    int rc = c->st->ops->account_by_auth_id(c->st, auth_id, &a);   /* locks it (PostgreSQL) */
+    int r;
+    if (rc == ST_NOTFOUND) {
+        r = cerr(e, CE_NOTFOUND, "no such account: %s", auth_id);
+    } else if (rc != ST_OK) {
+        r = core_st(e, rc, NULL);
+    } else if (a.status == ACCT_CLOSED) {
+        r = cerr(e, CE_CONFLICT, "account %s is closed", a.auth_id);
+    } else {
+        int64_t now = clock_now(), until = grace ? now + grace : 0;
+        ids_auth_token(token);
+        ids_hash_secret(token, strlen(token), h);
+        r = core_st(e, c->st->ops->account_set_token(c->st, a.id, h, grace ? a.token_hash : NULL,
+                                                     until, now),
+                    NULL);
+        if (r == C_OK && old_until) *old_until = until;
+    }
+    r = cred_end(c, r, e);
+    if (r != C_OK) ids_wipe(token, IDS_TOKEN_SZ);
+    return r;
+}
+
+static int set_status(core_t *c, const char *auth_id, int status, int64_t *released, cerr_t *e)
+{
+    account_t a;
+    if (released) *released = 0;
+    if (core_begin(c, e) != C_OK) return C_ERR;
+    int r = main_account(c, auth_id, &a, e);
+    if (r == C_OK && a.status == ACCT_CLOSED)
+        r = cerr(e, CE_CONFLICT, "account %s is closed", a.auth_id);
+    if (r == C_OK)
+        r = core_st(e, c->st->ops->account_set_status(c->st, a.id, status, clock_now()), NULL);
+    if (r == C_OK && status == ACCT_CLOSED) {
+        int64_t n = 0;
+        r = core_st(e, c->st->ops->apikey_revoke_all(c->st, a.id, clock_now()), NULL);
+        if (r == C_OK)
+            r = core_st(e, c->st->ops->number_release_all(c->st, a.id, c->aging_days == 0, &n),
+                        NULL);
+        if (r == C_OK && released) *released = n;
+    }
+    return cred_end(c, r, e);
+}
+
+int cred_account_suspend(core_t *c, const char *auth_id, cerr_t *e)
+{
+    return set_status(c, auth_id, ACCT_SUSPENDED, NULL, e);
+}
+
+int cred_account_resume(core_t *c, const char *auth_id, cerr_t *e)
+{
+    return set_status(c, auth_id, ACCT_ACTIVE, NULL, e);
+}
+
+int cred_account_close(core_t *c, const char *auth_id, int64_t *released, cerr_t *e)
+{
+    return set_status(c, auth_id, ACCT_CLOSED, released, e);
+}

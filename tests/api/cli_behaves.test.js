@@ -1,0 +1,262 @@
+'use strict';
+// Issue 18 item 6: a CLI that behaves, and trusted proxies.
+//   - read-only commands never create a database: a mistyped --db is an
+//     error (exit 1) and no file appears;
+//   - inventory import exits 3 when rows were rejected, 0 with
+//     --allow-rejected;
+//   - --json on every listing command, with stable shapes; tables by default;
+//   - the progress bar moves on input of unknown size (stdin, on a terminal);
+//   - behind a trusted proxy (--trusted-proxies, NUMBERD_TRUSTED_PROXIES) the
+//     X-Request-Id is kept and X-Forwarded-For is the client (the failed-
+//     authentication throttle keys on it); from anyone else both are ignored;
+//   - shell completion for bash and zsh covers every command.
+
+const { test, describe, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { PG, BIN, start, dbOf, csv, UUID_RE } = require('./lib/server');
+
+const ROOT = path.resolve(__dirname, '../..');
+const run = (args, opts = {}) => spawnSync(BIN, args, { encoding: 'utf8', ...opts });
+const ok = (args, opts) => {
+  const r = run(args, opts);
+  assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
+  return r;
+};
+const ROWS = (n, from = 1000) => csv(['number', 'country_iso', 'type', 'sub_type'],
+  Array.from({ length: n }, (_, i) => ({ number: `1415558${from + i}`, country_iso: 'US', type: 'fixed', sub_type: 'local' })));
+
+let dir;
+before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'numberd-cli-')); });
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('read-only commands never create a database', () => {
+  test('a --db naming no file is an error and stays absent', { skip: PG ? 'SQLite paths only' : false }, () => {
+    const missing = path.join(dir, 'typo.db');
+    for (const args of [['account', 'list'], ['account', 'list', '--json'], ['inventory', 'stats'],
+      ['inventory', 'stats', '--json'], ['inventory', 'export'], ['apikey', 'list', '--account', 'MA00000000000000000Z'],
+      ['apikey', 'revoke', '--account', 'MA00000000000000000Z', '1'], ['account', 'suspend', 'MA00000000000000000Z'],
+      ['account', 'rotate-token', 'MA00000000000000000Z']]) {
+      const r = run([...args, '--db', missing]);
+      assert.equal(r.status, 1, `${args.join(' ')}: ${r.stdout} ${r.stderr}`);
+      assert.match(r.stderr, /^numberd: open database: .*typo\.db.*never creates a database/, r.stderr);
+      assert.equal(r.stdout, '');
+      assert.ok(!fs.existsSync(missing), `${args.join(' ')} created ${missing}`);
+      assert.ok(!fs.existsSync(`${missing}-wal`));
+    }
+    // the same through NUMBERD_DB
+    const r = run(['account', 'list'], { env: { ...process.env, NUMBERD_DB: missing } });
+    assert.equal(r.status, 1);
+    assert.ok(!fs.existsSync(missing));
+    // a directory is no database either
+    const d = run(['inventory', 'stats', '--db', dir]);
+    assert.equal(d.status, 1);
+    assert.match(d.stderr, /not a database file/);
+    // commands that make things still create it
+    ok(['account', 'create', '--name', 'x', '--db', missing]);
+    assert.ok(fs.existsSync(missing));
+  });
+});
+
+describe('listing commands: tables by default, --json with stable shapes', () => {
+  let db;
+  let acct;
+  before(() => {
+    db = dbOf(dir, 'lists');
+    acct = JSON.parse(ok(['account', 'create', '--name', 'Lister Ltd', '--db', db]).stdout);
+    ok(['account', 'create', '--name', 'Other', '--db', db]);
+    ok(['inventory', 'import', '-', '--db', db], { input: ROWS(5) });
+    ok(['apikey', 'create', '--account', acct.auth_id, '--label', 'ci', '--db', db]);
+  });
+
+  test('account list', () => {
+    const t = ok(['account', 'list', '--db', db]).stdout.split('\n').filter(Boolean);
+    assert.match(t[0], /^auth_id +status +created +name$/);
+    assert.equal(t.length, 3);
+    assert.match(t[1], new RegExp(`^${acct.auth_id} +active +\\d{4}-\\d\\d-\\d\\dT[\\d:]+Z +Lister Ltd$`));
+    const j = JSON.parse(ok(['account', 'list', '--json', '--db', db]).stdout);
+    assert.deepEqual(Object.keys(j), ['data', 'total']);
+    assert.equal(j.total, 2);
+    assert.deepEqual(Object.keys(j.data[0]), ['auth_id', 'name', 'enabled', 'status', 'created_at']);
+    assert.deepEqual(j.data.map((a) => a.name), ['Lister Ltd', 'Other']);
+  });
+
+  test('inventory stats', () => {
+    const t = ok(['inventory', 'stats', '--db', db]).stdout;
+    assert.match(t, /^country\ttype\tstate\tcount\nUS\tfixed\tavailable\t5\n$/);
+    const j = JSON.parse(ok(['inventory', 'stats', '--json', '--db', db]).stdout);
+    assert.deepEqual(j, { data: [{ country_iso: 'US', type: 'fixed', state: 'available', count: 5 }], total: 5 });
+  });
+
+  test('apikey list', () => {
+    const t = ok(['apikey', 'list', '--account', acct.auth_id, '--db', db]).stdout.split('\n').filter(Boolean);
+    assert.match(t[0], /^id +prefix +state +scp +created +expires +last_used +label$/);
+    assert.equal(t.length, 3);
+    const j = JSON.parse(ok(['apikey', 'list', '--account', acct.auth_id, '--json', '--db', db]).stdout);
+    assert.deepEqual(Object.keys(j), ['data', 'total']);
+    assert.equal(j.total, 2);
+    assert.deepEqual(Object.keys(j.data[0]), ['id', 'prefix', 'label', 'scopes', 'created_at', 'expires_at',
+      'last_used_at', 'revoked_at', 'status']);
+    assert.ok(!JSON.stringify(j).includes(acct.api_key));
+  });
+
+  test('--json where it does not belong is a usage error', () => {
+    for (const args of [['account', 'create', '--name', 'x', '--json'], ['inventory', 'import', '-', '--json'],
+      ['apikey', 'create', '--account', acct.auth_id, '--json']]) {
+      const r = run([...args, '--db', db], { input: '' });
+      assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    }
+  });
+});
+
+describe('inventory import and rejected rows', () => {
+  test('exit 3 when rows were rejected (the others are in); 0 with --allow-rejected', () => {
+    const db = dbOf(dir, 'rej');
+    const bad = `${ROWS(3, 2000)}123,US,fixed,local\n`;
+    let r = run(['inventory', 'import', '-', '--db', db], { input: bad });
+    assert.equal(r.status, 3, r.stderr);
+    const res = JSON.parse(r.stdout);
+    assert.equal(res.imported, 3);
+    assert.equal(res.rejected_count, 1);
+    assert.match(r.stderr, /1 row\(s\) rejected/);
+    r = run(['inventory', 'import', '-', '--allow-rejected', '--db', db], { input: bad });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).updated, 3);
+    // nothing rejected: 0
+    r = run(['inventory', 'import', '-', '--db', db], { input: ROWS(3, 2000) });
+    assert.equal(r.status, 0, r.stderr);
+    // a dry run says the same
+    r = run(['inventory', 'import', '-', '--dry-run', '--db', db], { input: bad });
+    assert.equal(r.status, 3, r.stderr);
+    assert.equal(run(['inventory', 'stats', '--allow-rejected', '--db', db]).status, 2);
+  });
+});
+
+describe('the progress bar', () => {
+  test('moves on stdin, whose size is unknown (on a terminal)', { skip: PG ? 'SQLite paths only' : false }, () => {
+    const file = path.join(dir, 'big.csv');
+    fs.writeFileSync(file, csv(['number', 'country_iso', 'type', 'sub_type'], Array.from({ length: 30000 },
+      (_, i) => ({ number: `14155${String(i).padStart(6, '0')}`, country_iso: 'US', type: 'fixed', sub_type: 'local' }))));
+    const db = path.join(dir, 'progress.db');
+    // script(1) gives the command a terminal; stdin stays a plain pipe from the file
+    const r = spawnSync('script', ['-qec', `cat ${file} | ${BIN} inventory import - --db ${db}`, '/dev/null'],
+      { encoding: 'utf8', timeout: 60000 });
+    assert.equal(r.status, 0, r.stdout);
+    const draws = r.stdout.split('\r').filter((s) => /\[[|/\\-]\] +[\d.]+ MiB +\d+ rows/.test(s));
+    assert.ok(draws.length >= 3, `the bar was drawn ${draws.length} times: ${JSON.stringify(r.stdout.slice(0, 400))}`);
+    const rows = draws.map((s) => Number(/(\d+) rows/.exec(s)[1]));
+    assert.ok(rows[rows.length - 1] > rows[0], `it moved: ${rows}`);
+    assert.match(r.stdout, /"imported":30000/);
+  });
+});
+
+describe('trusted proxies', () => {
+  const log = (srv) => srv.stderr().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  const get = (srv, headers) => fetch(`${srv.base}/v1/phone-numbers/carriers`, { headers: { Authorization: 'Bearer nd_live_wrong', ...headers } });
+
+  test('from a trusted proxy: X-Request-Id kept, X-Forwarded-For is the client', async () => {
+    const srv = await start({ args: ['--auth-fail-limit', '3/60'], env: { NUMBERD_TRUSTED_PROXIES: '10.9.0.0/16, 127.0.0.1' } });
+    try {
+      let r = await get(srv, { 'X-Request-Id': 'edge-42.a:b_c', 'X-Forwarded-For': '203.0.113.9, 10.9.1.1' });
+      assert.equal(r.status, 401);
+      assert.equal(r.headers.get('x-request-id'), 'edge-42.a:b_c');
+      // an id that is not safe to log and echo is replaced by ours
+      r = await get(srv, { 'X-Request-Id': 'bad id\u00e9' });
+      assert.match(r.headers.get('x-request-id'), UUID_RE);
+      // the throttle counts per forwarded client: 203.0.113.9 is blocked, 203.0.113.10 is not
+      for (let i = 0; i < 3; i++) await get(srv, { 'X-Forwarded-For': '203.0.113.9' });
+      assert.equal((await get(srv, { 'X-Forwarded-For': '203.0.113.9' })).status, 429);
+      assert.equal((await get(srv, { 'X-Forwarded-For': '198.51.100.1, 203.0.113.9' })).status, 429);
+      assert.equal((await get(srv, { 'X-Forwarded-For': '203.0.113.10' })).status, 401);
+      // a Plivo body keeps its own UUID api_id
+      const p = await fetch(`${srv.base}/v1/Account/MA00000000000000000Z/Number/`, { headers: { 'X-Request-Id': 'edge-43' } });
+      assert.equal(p.headers.get('x-request-id'), 'edge-43');
+      assert.match((await p.json()).api_id, UUID_RE);
+      await new Promise((res) => setTimeout(res, 200));
+      const lines = log(srv).filter((l) => l.route);
+      const first = lines.find((l) => l.request_id === 'edge-42.a:b_c');
+      assert.ok(first, srv.stderr());
+      assert.equal(first.client, '203.0.113.9');
+      assert.match(first.api_id, UUID_RE);
+    } finally {
+      await srv.stop();
+    }
+  });
+
+  test('from anyone else both headers are ignored', async () => {
+    const srv = await start({ args: ['--auth-fail-limit', '3/60', '--trusted-proxies', '10.9.0.0/16'] });
+    try {
+      const r = await get(srv, { 'X-Request-Id': 'edge-1', 'X-Forwarded-For': '203.0.113.9' });
+      assert.match(r.headers.get('x-request-id'), UUID_RE);
+      // forged addresses do not escape the throttle: every one counts against 127.0.0.1
+      for (let i = 0; i < 3; i++) await get(srv, { 'X-Forwarded-For': `203.0.113.${20 + i}` });
+      assert.equal((await get(srv, { 'X-Forwarded-For': '203.0.113.99' })).status, 429);
+      await new Promise((res) => setTimeout(res, 200));
+      const line = log(srv).find((l) => l.route);
+      assert.equal(line.client, '127.0.0.1');
+      assert.equal(line.request_id, undefined);
+    } finally {
+      await srv.stop();
+    }
+  });
+
+  test('a malformed list is a usage error', () => {
+    for (const bad of ['10.0.0.0/33', 'nowhere', '::1/129', '1.2.3.4/', ',', '10.0.0.0/8,,']) {
+      const r = run(['serve', '--trusted-proxies', bad, '--db', path.join(dir, 'never.db')]);
+      assert.equal(r.status, 2, `${bad}: ${r.stderr}`);
+      assert.match(r.stderr, /invalid --trusted-proxies/);
+    }
+    assert.ok(!fs.existsSync(path.join(dir, 'never.db')));
+  });
+});
+
+describe('shell completion', () => {
+  const bashFile = path.join(ROOT, 'contrib/completion/numberd.bash');
+  const zshFile = path.join(ROOT, 'contrib/completion/_numberd');
+  const subcommands = () => {
+    const out = {};
+    for (const cmd of ['account', 'apikey', 'inventory', 'compliance', 'number']) {
+      const h = ok([cmd, '--help']).stdout;
+      out[cmd] = [...new Set([...h.matchAll(new RegExp(`numberd ${cmd} ([a-z|-]+)`, 'g'))].flatMap((m) => m[1].split('|')))];
+    }
+    return out;
+  };
+
+  test('bash: valid, and completes every command, subcommand and option', () => {
+    assert.equal(spawnSync('bash', ['-n', bashFile]).status, 0);
+    const complete = (words) => {
+      const line = words.join(' ');
+      const script = `source ${bashFile}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; ` +
+        `COMP_LINE='${line}'; _numberd; printf '%s\\n' "\${COMPREPLY[@]}"`;
+      const r = spawnSync('bash', ['-c', script], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout.split('\n').filter(Boolean);
+    };
+    assert.deepEqual(complete(['numberd', 'ap']), ['apikey']);
+    for (const [cmd, subs] of Object.entries(subcommands())) {
+      const got = complete(['numberd', cmd, '']);
+      for (const s of subs) assert.ok(got.includes(s), `${cmd} ${s} not completed: ${got}`);
+    }
+    assert.ok(complete(['numberd', 'apikey', 'create', '--']).includes('--expires-in'));
+    assert.ok(complete(['numberd', 'account', 'rotate-token', '--']).includes('--grace'));
+    assert.ok(complete(['numberd', 'serve', '--tr']).includes('--trusted-proxies'));
+    // every serve flag of --help
+    const serveFlags = [...ok(['serve', '--help']).stdout.matchAll(/^ {2}--([a-z-]+)/gm)].map((m) => `--${m[1]}`);
+    const got = complete(['numberd', 'serve', '--']);
+    for (const f of serveFlags) assert.ok(got.includes(f), `serve ${f} not completed`);
+  });
+
+  test('zsh: names every command and subcommand', () => {
+    const z = fs.readFileSync(zshFile, 'utf8');
+    assert.match(z, /^#compdef numberd$/m);
+    for (const [cmd, subs] of Object.entries(subcommands())) {
+      assert.ok(z.includes(`'${cmd}:`), cmd);
+      for (const s of subs) assert.ok(z.includes(s), `${cmd} ${s}`);
+    }
+    const zsh = spawnSync('sh', ['-c', 'command -v zsh']).status === 0;
+    if (zsh) assert.equal(spawnSync('zsh', ['-n', zshFile]).status, 0);
+  });
+});
