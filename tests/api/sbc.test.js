@@ -105,6 +105,19 @@ describe('inbound', () => {
   });
 });
 
+test('a suspended main account: its calls are refused (account suspended), resumed: accepted again', async () => {
+  const q = { src_ip: '203.0.113.7', to: '+14155550101' };
+  assert.equal((await inbound(q)).action, 'accept');
+  const s = await srv.admin('POST', `/admin/v1/accounts/${W.A.auth_id}/suspend`, {});
+  assert.ok(s.status < 300, s.text);
+  assert.deepEqual(await inbound(q), { action: 'reject', sip_code: 403, reason: 'account suspended' });
+  assert.deepEqual(await outbound({ account: W.A.auth_id, to: '442071838750', from: '14155550101' }),
+    { action: 'reject', sip_code: 403, reason: 'account suspended' });
+  const r = await srv.admin('POST', `/admin/v1/accounts/${W.A.auth_id}/resume`, {});
+  assert.ok(r.status < 300, r.text);
+  assert.equal((await inbound(q)).action, 'accept');
+});
+
 describe('outbound', () => {
   test('owned caller ID: routes, the customer\'s carrier first, then upstream with its HA1', async () => {
     const r = await outbound({ account: W.A.auth_id, to: '+442071838750', from: '14155550101' });
