@@ -132,6 +132,10 @@ typedef struct {
 #define API_FIELD_READ(name, type, member, fn) {name, API_READ, offsetof(type, member), fn}
 #define API_PAGING {"limit", API_KNOWN, 0, NULL}, {"offset", API_KNOWN, 0, NULL}
 #define API_FIELDS_END {NULL, API_KNOWN, 0, NULL}
+/* A parameter an official Plivo SDK sends that has no meaning here: known,
+ * accepted whatever its value, ignored.  Each is listed with its reason in
+ * tests/sdk/golden/params.json (docs/PLIVO-COMPATIBILITY.md). */
+#define API_NOOP(name) {name, API_KNOWN, 0, NULL}
 /* No parameter at all. */
 extern const api_field_t api_no_fields[];
 
@@ -153,6 +157,12 @@ int api_str(http_req_t *req, http_resp_t *resp, json_t *obj, const char *key, co
 int api_str_or_clear(http_req_t *req, http_resp_t *resp, json_t *obj, const char *key,
                      const char **out);
 int api_bool(http_req_t *req, http_resp_t *resp, json_t *obj, const char *key, int *out);
+/* A parameter that repeats the path's id (the Python SDK sends number and
+ * auth_id, Go app_id, Java id): accepted when it names the same thing,
+ * else 400 naming both.  given NULL: not sent, fine.  number: compare as
+ * E.164 (1415... and +1415... are one number). */
+int api_same_id(http_req_t *req, http_resp_t *resp, const char *name, const char *given,
+                const char *path_value, bool number);
 /* Page sizes: Plivo lists 1-20, default 20 (API.md §2.1); BYOC lists
  * 1-100, default 20 (§3). */
 #define API_PLIVO_MAX_LIMIT 20
@@ -170,6 +180,9 @@ int api_idem_key(http_req_t *req, http_resp_t *resp, const char **key);
  * refuse query parameters, call fn, answer 204. */
 typedef int (*api_delete_fn)(core_t *c, const account_t *caller, const char *id, cerr_t *e);
 void api_delete(http_req_t *req, http_resp_t *resp, const char *param, api_delete_fn fn);
+/* The same, with the query parameters of fields accepted (no-ops an SDK sends). */
+void api_delete_q(http_req_t *req, http_resp_t *resp, const char *param,
+                  const api_field_t *fields, api_delete_fn fn);
 /* Runs fn under Idempotency-Key key (NULL: just runs it).  The request's
  * identity is action, resource and body as canonical JSON (so form and JSON
  * bodies, key order and spacing do not matter; the text is wiped after
@@ -198,6 +211,9 @@ void api_json_begin(http_resp_t *resp, jw_t *w, int status);
 void api_plivo_list_begin(http_resp_t *resp, jw_t *w, const char *auth_id, const char *resource,
                           json_t *query, int limit, int offset, int64_t total);
 void api_plivo_list_end(jw_t *w);
+/* The same with the list under key (Plivo's compliance list: "compliances"). */
+void api_plivo_list_begin_key(http_resp_t *resp, jw_t *w, const char *auth_id, const char *resource,
+                              const char *key, json_t *query, int limit, int offset, int64_t total);
 /* A BYOC list: 200 {"data": [ ... the caller writes the objects ...
  * ], "total", "limit", "offset"}. */
 void api_byoc_list_begin(http_resp_t *resp, jw_t *w);
@@ -247,6 +263,13 @@ void h_application_list(http_req_t *req, http_resp_t *resp);
 void h_application_get(http_req_t *req, http_resp_t *resp);
 void h_application_update(http_req_t *req, http_resp_t *resp);
 void h_application_delete(http_req_t *req, http_resp_t *resp);
+
+void h_account_get(http_req_t *req, http_resp_t *resp);
+void h_pricing_get(http_req_t *req, http_resp_t *resp);
+void h_compliance_list(http_req_t *req, http_resp_t *resp);
+void h_compliance_get(http_req_t *req, http_resp_t *resp);
+void h_compliance_requirements(http_req_t *req, http_resp_t *resp);
+void h_compliance_link(http_req_t *req, http_resp_t *resp);
 
 void h_carrier_create(http_req_t *req, http_resp_t *resp);
 void h_carrier_list(http_req_t *req, http_resp_t *resp);

@@ -9,6 +9,12 @@
 
 void api_delete(http_req_t *req, http_resp_t *resp, const char *param, api_delete_fn fn)
 {
+    api_delete_q(req, resp, param, api_no_fields, fn);
+}
+
+void api_delete_q(http_req_t *req, http_resp_t *resp, const char *param,
+                  const api_field_t *fields, api_delete_fn fn)
+{
     api_ctx_t *ctx = req->app;
     account_t who;
     json_t *q = NULL;
@@ -16,7 +22,7 @@ void api_delete(http_req_t *req, http_resp_t *resp, const char *param, api_delet
     int auth = api_dialect(req) == DIALECT_BYOC ? api_auth_byoc(req, resp, SCOPE_WRITE, &who)
                                                 : api_auth_plivo(req, resp, &who);
     if (auth != C_OK) goto done;
-    if (api_query(req, resp, api_no_fields, NULL, &q) != C_OK) goto done;
+    if (api_query(req, resp, fields, NULL, &q) != C_OK) goto done;
     if (fn(&ctx->core, &who, http_param(req, param), &e) != C_OK) {
         api_core_error(req, resp, &e);
         goto done;

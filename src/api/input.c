@@ -130,11 +130,8 @@ int api_bool(http_req_t *req, http_resp_t *resp, json_t *obj, const char *key, i
         *out = json_is_true(v) ? 1 : 0;
         return C_OK;
     }
-    if (json_is_string(v)) {
-        const char *s = json_string_value(v);
-        if (nd_strcasecmp(s, "true") == 0) *out = 1;
-        else if (nd_strcasecmp(s, "false") == 0) *out = 0;
-    }
+    bool b;
+    if (json_is_string(v) && core_parse_bool(json_string_value(v), &b) == C_OK) *out = b ? 1 : 0;
     if (*out < 0) {
         char msg[128];
         snprintf(msg, sizeof msg, "invalid %.64s: want true or false", key);
@@ -142,6 +139,23 @@ int api_bool(http_req_t *req, http_resp_t *resp, json_t *obj, const char *key, i
         return C_ERR;
     }
     return C_OK;
+}
+
+int api_same_id(http_req_t *req, http_resp_t *resp, const char *name, const char *given,
+                const char *path_value, bool number)
+{
+    char a[E164_BUFSZ], b[E164_BUFSZ];
+    if (given == NULL) return C_OK;
+    /* an invalid path number is the core's to refuse (400 invalid number) */
+    if (number && e164_parse(path_value, b, NULL) != C_OK) return C_OK;
+    bool same = number ? e164_parse(given, a, NULL) == C_OK &&
+                             e164_parse(path_value, b, NULL) == C_OK && strcmp(a, b) == 0
+                       : strcmp(given, path_value) == 0;
+    if (same) return C_OK;
+    char msg[200];
+    snprintf(msg, sizeof msg, "%s %.40s does not match the path's %.40s", name, given, path_value);
+    api_error(req, resp, 400, msg);
+    return C_ERR;
 }
 
 static int parse_uint(const char *s, int max, int *out)

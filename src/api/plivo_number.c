@@ -27,9 +27,15 @@ static void render_region(jw_t *w, const inv_number_t *n)
 void api_render_account_number(jw_t *w, const char *auth_id, const owned_number_t *n)
 {
     char uri[160];
+    const country_t *ct = NULL;
+    country_by_iso(n->inv.country_iso, &ct);
     jw_kstr(w, "number", n->inv.number);
     jw_kstr_or_null(w, "alias", n->alias);
     jw_kstr_or_null(w, "sub_account", n->sub_auth_id);
+    jw_kstr_or_null(w, "sub_account_name", n->sub_name);
+    jw_kbool(w, "active", n->state == NUM_ACTIVE);
+    jw_kstr_or_null(w, "city", n->inv.city);
+    jw_kstr(w, "country", ct ? ct->name : n->inv.country_iso);
     jw_kstr_or_null(w, "added_on", n->added_on);
     if (n->app_id[0]) {
         snprintf(uri, sizeof uri, "/v1/Account/%s/Application/%s/", auth_id, n->app_id);
@@ -48,15 +54,24 @@ void api_render_account_number(jw_t *w, const char *auth_id, const owned_number_
     api_kmoney(w, "mms_rate", n->inv.mms_rate);
     jw_kbool(w, "voice_enabled", n->inv.voice);
     api_kmoney(w, "voice_rate", n->inv.voice_rate);
-    jw_kstr_or_null(w, "cnam_lookup", n->cnam_lookup);
+    jw_kstr(w, "cnam_lookup", num_shown_cnam_lookup(n));
     jw_kstr_or_null(w, "cnam", n->cnam);
-    jw_kstr_or_null(w, "tendlc_registration_status", n->tendlc_registration_status);
+    const char *tendlc = num_shown_tendlc(n);
+    if (tendlc) jw_kstr(w, "tendlc_registration_status", tendlc);
+    else jw_knull(w, "tendlc_registration_status");
     jw_kstr_or_null(w, "tendlc_campaign_id", n->tendlc_campaign_id);
     jw_kstr_or_null(w, "toll_free_sms_verification", n->toll_free_sms_verification);
+    /* numberd keeps no verification orders (the operator sets the outcome) */
+    jw_knull(w, "toll_free_sms_verification_id");
+    jw_knull(w, "toll_free_sms_verification_order_status");
     jw_kstr_or_null(w, "profile_uuid", n->profile_uuid);
     jw_kstr_or_null(w, "caller_reputation_status", n->caller_reputation_status);
     jw_kstr(w, "status", n->state == NUM_PENDING ? "pending" : "active");
     jw_kstr_or_null(w, "compliance_id", n->compliance_id);
+    jw_kstr_or_null(w, "compliance_application_id", n->compliance_id);
+    const char *cs = num_shown_compliance_status(n);
+    if (cs) jw_kstr(w, "compliance_status", cs);
+    else jw_knull(w, "compliance_status");
     snprintf(uri, sizeof uri, "/v1/Account/%s/Number/%s/", auth_id, n->inv.number);
     jw_kstr(w, "resource_uri", uri);
 }
@@ -86,6 +101,7 @@ void h_number_list(http_req_t *req, http_resp_t *resp)
         API_FIELD_AS("tendlc_registration_status", list_in_t, in.tendlc_registration_status, API_STR),
         API_FIELD_AS("tendlc_campaign_id", list_in_t, in.tendlc_campaign_id, API_STR),
         API_FIELD_AS("toll_free_sms_verification", list_in_t, in.toll_free_sms_verification, API_STR),
+        API_FIELD_AS("toll_free_sms_verification_order_status", list_in_t, in.tf_order_status, API_STR),
         API_PAGING,
         API_FIELDS_END,
     };
@@ -158,6 +174,7 @@ done:
 typedef struct {
     numupd_in_t in;
     const char *compliance_application_id;
+    const char *number;          /* the path's number repeated (Python) */
 } update_in_t;
 
 void h_number_update(http_req_t *req, http_resp_t *resp)
@@ -178,6 +195,8 @@ void h_number_update(http_req_t *req, http_resp_t *resp)
         API_FIELD_AS("caller_reputation_callback_method", update_in_t, in.cr_callback_method,
                      API_STR_CLEAR),
         API_FIELD(update_in_t, compliance_application_id, API_STR_CLEAR),
+        API_FIELD(update_in_t, number, API_STR),
+        API_NOOP("verification_info"),
         API_FIELDS_END,
     };
     api_ctx_t *ctx = req->app;
@@ -188,6 +207,7 @@ void h_number_update(http_req_t *req, http_resp_t *resp)
 
     if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
     if (api_body(req, resp, fields, &ui, &b) != C_OK) goto done;
+    if (api_same_id(req, resp, "number", ui.number, http_param(req, "number"), true) != C_OK) goto done;
     if (ui.compliance_application_id) {
         if (ui.in.compliance_id && strcmp(ui.in.compliance_id, ui.compliance_application_id) != 0) {
             api_error(req, resp, 400, "compliance_id and compliance_application_id disagree: give one of them");

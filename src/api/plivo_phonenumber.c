@@ -53,6 +53,7 @@ void h_phonenumber_search(http_req_t *req, http_resp_t *resp)
         API_FIELD(search_in_t, services, API_STR),
         API_FIELD(search_in_t, lata, API_STR),
         API_FIELD(search_in_t, rate_center, API_STR),
+        API_NOOP("eligible"),
         API_PAGING,
         API_FIELDS_END,
     };
@@ -84,6 +85,7 @@ done:
 
 typedef struct {
     buy_in_t in;
+    const char *number;        /* the path's number repeated (Python, Java) */
     const http_resp_t *resp;   /* for the api_id: the request's id */
 } buy_ctx_t;
 
@@ -120,10 +122,14 @@ static int buy_action(core_t *c, void *ud, idem_answer_t *ans, cerr_t *e)
 void h_phonenumber_buy(http_req_t *req, http_resp_t *resp)
 {
     static const api_field_t fields[] = {
-        API_FIELD(buy_in_t, app_id, API_STR),
-        API_FIELD(buy_in_t, cnam_lookup, API_STR),
-        API_FIELD_AS("compliance_application_id", buy_in_t, compliance_id, API_STR),
-        API_FIELD(buy_in_t, subaccount, API_STR),
+        API_FIELD_AS("app_id", buy_ctx_t, in.app_id, API_STR),
+        API_FIELD_AS("cnam_lookup", buy_ctx_t, in.cnam_lookup, API_STR),
+        API_FIELD_AS("compliance_application_id", buy_ctx_t, in.compliance_id, API_STR),
+        API_FIELD_AS("subaccount", buy_ctx_t, in.subaccount, API_STR),
+        API_FIELD(buy_ctx_t, number, API_STR),
+        API_NOOP("ha_enable"),
+        API_NOOP("ha_enabled"),
+        API_NOOP("verification_info"),
         API_FIELDS_END,
     };
     account_t who;
@@ -133,7 +139,12 @@ void h_phonenumber_buy(http_req_t *req, http_resp_t *resp)
     cerr_t e;
 
     if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
-    if (api_body(req, resp, fields, &bc.in, &b) != C_OK) goto done;
+    if (api_body(req, resp, fields, &bc, &b) != C_OK) goto done;
+    if (api_same_id(req, resp, "number", bc.number, http_param(req, "number"), true) != C_OK) goto done;
+    /* The same number, so not part of the request's identity: a retry
+     * with and without it is one request. */
+    json_object_del(b, "number");
+    bc.number = NULL;
     if (api_idem_key(req, resp, &key) != C_OK) goto done;
     bc.in.caller = &who;
     bc.in.number = http_param(req, "number");

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util/clock.h"
 #include "core/subaccounts.h"
@@ -20,6 +21,11 @@ static void render_sub(jw_t *w, const char *parent, const account_t *a)
     clock_date(a->modified_at, d);
     jw_kstr(w, "modified", d);
     jw_kstr(w, "name", a->name);
+    /* Plivo shows the token here; numberd stores only its hash (the token
+     * is shown once, at create), so both are null: the SDKs read them as
+     * optional. */
+    jw_knull(w, "auth_token");
+    jw_knull(w, "new_auth_token");
     snprintf(uri, sizeof uri, "/v1/Account/%s/Subaccount/%s/", parent, a->auth_id);
     jw_kstr(w, "resource_uri", uri);
 }
@@ -28,11 +34,19 @@ static void render_sub(jw_t *w, const char *parent, const account_t *a)
 typedef struct {
     const char *name;
     int enabled;
+    const char *auth_id;   /* update: the path's id repeated (Python) */
 } sub_in_t;
 
 static const api_field_t k_fields[] = {
     API_FIELD(sub_in_t, name, API_STR),
     API_FIELD(sub_in_t, enabled, API_BOOL),
+    API_FIELDS_END,
+};
+
+static const api_field_t k_update_fields[] = {
+    API_FIELD(sub_in_t, name, API_STR),
+    API_FIELD(sub_in_t, enabled, API_BOOL),
+    API_FIELD(sub_in_t, auth_id, API_STR),
     API_FIELDS_END,
 };
 
@@ -119,7 +133,8 @@ void h_subaccount_update(http_req_t *req, http_resp_t *resp)
     sub_in_t in = {0};
     cerr_t e;
     if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
-    if (api_body(req, resp, k_fields, &in, &b) != C_OK) goto done;
+    if (api_body(req, resp, k_update_fields, &in, &b) != C_OK) goto done;
+    if (api_same_id(req, resp, "auth_id", in.auth_id, http_param(req, "sub_id"), false) != C_OK) goto done;
     if (sub_update(&ctx->core, &who, http_param(req, "sub_id"), in.name, in.enabled, &e) != C_OK) {
         api_core_error(req, resp, &e);
         goto done;
@@ -129,10 +144,60 @@ done:
     json_decref(b);
 }
 
+/* cascade from a DELETE body, where every SDK but PHP puts it (JSON:
+ * Node sends {"cascade":"true"}), and the path's id that Python (auth_id)
+ * and Java (id) repeat there, which must then be the same.  A DELETE body
+ * is otherwise ignored (API.md §0): a body that is not a JSON object, or
+ * its other members, change nothing. */
+static int body_cascade(http_req_t *req, http_resp_t *resp, const char *sub_id, int *cascade)
+{
+    *cascade = -1;
+    const char *ct = req->content_type;
+    if (req->body.len == 0 || (ct && strncasecmp(ct, "application/json", 16) != 0)) return C_OK;
+    json_t *j = json_loadb(req->body.data, req->body.len, JSON_REJECT_DUPLICATES, NULL);
+    int rc = C_OK;
+    if (json_is_object(j)) {
+        static const char *const repeats[] = {"auth_id", "id"};
+        for (size_t i = 0; rc == C_OK && i < ND_ARRAY_LEN(repeats); i++) {
+            json_t *v = json_object_get(j, repeats[i]);
+            if (json_is_string(v)) rc = api_same_id(req, resp, repeats[i], json_string_value(v), sub_id, false);
+        }
+        if (rc == C_OK) rc = api_bool(req, resp, j, "cascade", cascade);
+    }
+    json_decref(j);
+    return rc;
+}
+
+typedef struct {
+    int cascade;
+} del_in_t;
+
 void h_subaccount_delete(http_req_t *req, http_resp_t *resp)
 {
-    /* The Plivo SDK sends cascade=true|false in the (ignored) DELETE body;
-     * numberd always returns the subaccount's numbers and applications to
-     * the main account (API.md §2.5). */
-    api_delete(req, resp, "sub_id", sub_delete);
+    /* PHP puts cascade in the query (1/0) as well as in the body */
+    static const api_field_t fields[] = {
+        API_FIELD(del_in_t, cascade, API_BOOL),
+        API_FIELDS_END,
+    };
+    api_ctx_t *ctx = req->app;
+    account_t who;
+    json_t *q = NULL;
+    del_in_t in = {0};
+    int body;
+    cerr_t e;
+    if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
+    if (api_query(req, resp, fields, &in, &q) != C_OK) goto done;
+    if (body_cascade(req, resp, http_param(req, "sub_id"), &body) != C_OK) goto done;
+    if (in.cascade >= 0 && body >= 0 && in.cascade != body) {
+        api_error(req, resp, 400, "cascade in the query and in the body disagree: give one of them");
+        goto done;
+    }
+    bool cascade = in.cascade == 1 || body == 1;
+    if (sub_delete_ex(&ctx->core, &who, http_param(req, "sub_id"), cascade, &e) != C_OK) {
+        api_core_error(req, resp, &e);
+        goto done;
+    }
+    resp->status = 204;
+done:
+    json_decref(q);
 }

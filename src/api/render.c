@@ -95,11 +95,17 @@ static void plivo_meta(jw_t *w, const char *base_path, json_t *query, int limit,
 void api_plivo_list_begin(http_resp_t *resp, jw_t *w, const char *auth_id, const char *resource,
                           json_t *query, int limit, int offset, int64_t total)
 {
+    api_plivo_list_begin_key(resp, w, auth_id, resource, "objects", query, limit, offset, total);
+}
+
+void api_plivo_list_begin_key(http_resp_t *resp, jw_t *w, const char *auth_id, const char *resource,
+                              const char *key, json_t *query, int limit, int offset, int64_t total)
+{
     char base[96];
     snprintf(base, sizeof base, "/v1/Account/%s/%s/", auth_id, resource);
     api_plivo_obj_begin(resp, w, 200);
     plivo_meta(w, base, query, limit, offset, total);
-    jw_key(w, "objects");
+    jw_key(w, key);
     jw_arr(w);
 }
 

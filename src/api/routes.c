@@ -26,6 +26,19 @@ static const route_t k_meta[] = {
 };
 
 static const route_t k_public[] = {
+    /* the account itself (the SDKs' credentials check); POST, the SDKs'
+     * account update, answers 405: the operator owns the account's data */
+    {HTTP_GET, ACC "/", h_account_get, NULL, "plivo.account.get", DIALECT_PLIVO},
+    {HTTP_GET, ACC "/Pricing/", h_pricing_get, NULL, "plivo.pricing.get", DIALECT_PLIVO},
+    /* literal segments beat {number}: PhoneNumber/Compliance/ is never a
+     * number, and its other methods answer 405 (Allow: GET), not 415 */
+    {HTTP_GET, ACC "/PhoneNumber/Compliance/", h_compliance_list, NULL, "plivo.compliance.list", DIALECT_PLIVO},
+    {HTTP_GET, ACC "/PhoneNumber/Compliance/Requirements/", h_compliance_requirements, NULL,
+     "plivo.compliance.requirements", DIALECT_PLIVO},
+    {HTTP_POST, ACC "/PhoneNumber/Compliance/Link/", h_compliance_link, NULL, "plivo.compliance.link",
+     DIALECT_PLIVO},
+    {HTTP_GET, ACC "/PhoneNumber/Compliance/{compliance_id}/", h_compliance_get, NULL, "plivo.compliance.get",
+     DIALECT_PLIVO},
     {HTTP_GET, ACC "/PhoneNumber/", h_phonenumber_search, NULL, "plivo.phonenumber.search", DIALECT_PLIVO},
     {HTTP_POST, ACC "/PhoneNumber/{number}/", h_phonenumber_buy, NULL, "plivo.phonenumber.buy", DIALECT_PLIVO},
     {HTTP_POST, ACC "/Number/", h_number_add, NULL, "plivo.number.add", DIALECT_PLIVO},

@@ -105,12 +105,22 @@ int app_create(core_t *c, const account_t *caller, const app_in_t *in, app_t *ou
     return core_end(c, rc, e);
 }
 
-int app_list(core_t *c, const account_t *caller, const char *app_name, int limit, int offset,
-             app_t *rows, size_t *nrows, int64_t *total, cerr_t *e)
+int app_list(core_t *c, const account_t *caller, const char *app_name, const char *subaccount,
+             int limit, int offset, app_t *rows, size_t *nrows, int64_t *total, cerr_t *e)
 {
+    int64_t sub_id = core_sub_id(caller);
     if (app_name && !core_text_ok(app_name, 64)) return cerr(e, CE_INVALID, "invalid app_name");
-    return core_st(e, c->st->ops->app_list(c->st, core_owner_id(caller), core_sub_id(caller),
-                                           app_name, limit, offset, rows, nrows, total), NULL);
+    if (subaccount) {
+        if (caller->parent_id) {
+            /* a subaccount sees only its own applications anyway */
+            if (strcmp(subaccount, caller->auth_id) != 0)
+                return cerr(e, CE_INVALID, "invalid subaccount: %.32s", subaccount);
+        } else if (core_resolve_sub(c, caller, subaccount, &sub_id, "subaccount", e) != C_OK) {
+            return C_ERR;
+        }
+    }
+    return core_st(e, c->st->ops->app_list(c->st, core_owner_id(caller), sub_id, app_name, limit,
+                                           offset, rows, nrows, total), NULL);
 }
 
 static int load(core_t *c, const account_t *caller, const char *app_id, app_t *out, cerr_t *e)

@@ -12,8 +12,11 @@ typedef struct {
 } app_in_t;
 
 int app_create(core_t *c, const account_t *caller, const app_in_t *in, app_t *out, cerr_t *e);
-int app_list(core_t *c, const account_t *caller, const char *app_name, int limit, int offset,
-             app_t *rows, size_t *nrows, int64_t *total, cerr_t *e);
+/* subaccount (NULL: none): only that subaccount's applications; it must
+ * be one of the caller's subaccounts (a subaccount may name itself), as
+ * the subaccount filter of GET Number/. */
+int app_list(core_t *c, const account_t *caller, const char *app_name, const char *subaccount,
+             int limit, int offset, app_t *rows, size_t *nrows, int64_t *total, cerr_t *e);
 int app_get(core_t *c, const account_t *caller, const char *app_id, app_t *out, cerr_t *e);
 int app_update(core_t *c, const account_t *caller, const char *app_id, const app_in_t *in,
                cerr_t *e);

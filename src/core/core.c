@@ -24,6 +24,14 @@ int cerr(cerr_t *e, ce_t code, const char *fmt, ...)
     return C_ERR;
 }
 
+int core_parse_bool(const char *s, bool *out)
+{
+    if (nd_strcasecmp(s, "true") == 0 || strcmp(s, "1") == 0) *out = true;
+    else if (nd_strcasecmp(s, "false") == 0 || strcmp(s, "0") == 0) *out = false;
+    else return C_ERR;
+    return C_OK;
+}
+
 bool core_text_ok(const char *s, size_t max)
 {
     size_t n = strlen(s);

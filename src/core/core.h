@@ -12,6 +12,8 @@
  *   subaccounts.h  subaccounts
  *   apps.h         applications
  *   idem.h         Idempotency-Key
+ *   pricing.h      the Plivo Pricing object's phone-number part
+ *   compliance.h   the Plivo phone-number compliance reads and link
  *
  * (and the pure ones: e164.h, country.h, money.h, ids.h, net.h, csv.h,
  * secrets.h, ratelimit.h, authfail.h, invgen.h).
@@ -49,6 +51,11 @@ int cerr(cerr_t *e, ce_t code, const char *fmt, ...) ND_PRINTF(3, 4);
 /* A name or filter value: valid UTF-8, 1..max characters (code points),
  * no control characters (C0, DEL, C1, U+2028/9), not only spaces. */
 bool core_text_ok(const char *s, size_t max);
+
+/* A boolean as the official SDKs spell it in a query or a form:
+ * true/false in any case (Python and .NET send True/False) or 1/0 (PHP's
+ * http_build_query).  C_ERR for anything else. */
+int core_parse_bool(const char *s, bool *out);
 
 struct sec_key;
 struct store;

@@ -94,6 +94,7 @@ typedef struct {
     int64_t owner_id;
     int64_t sub_id;                            /* 0: the main account */
     char sub_auth_id[IDS_AUTH_ID_SZ];          /* "" when sub_id is 0 */
+    char sub_name[MODEL_NAME_SZ];              /* its name (read only); "" */
     char app_id[MODEL_APP_ID_SZ];              /* "" when none */
     char alias[MODEL_ALIAS_SZ];
     char added_on[11], renewal_date[11];
@@ -193,6 +194,7 @@ typedef struct {
     char country_iso[3];
     char number_type[MODEL_TYPE_SZ];
     bool approved;
+    int64_t created_at;         /* set by the store at insert */
 } compliance_t;
 
 typedef struct {

@@ -33,14 +33,6 @@ const char *num_state_name(num_state_t s)
     return "unknown";
 }
 
-static int parse_bool_str(const char *s, bool *out)
-{
-    if (nd_strcasecmp(s, "true") == 0) *out = true;
-    else if (nd_strcasecmp(s, "false") == 0) *out = false;
-    else return C_ERR;
-    return C_OK;
-}
-
 int num_search(core_t *c, const search_in_t *in, inv_number_t *rows, size_t *nrows,
                int64_t *total, cerr_t *e)
 {
@@ -61,9 +53,10 @@ int num_search(core_t *c, const search_in_t *in, inv_number_t *rows, size_t *nro
     snprintf(cc, sizeof cc, "%u", ct->calling_code);
     bool nanp = strcmp(ct->iso, "US") == 0 || strcmp(ct->iso, "CA") == 0;
 
-    if (in->type && num_parse_type(in->type, &q.type) != C_OK)
+    /* "any" (Plivo's NumberType.ANY, which the Java SDK sends) is no filter */
+    if (in->type && nd_strcasecmp(in->type, "any") != 0 && num_parse_type(in->type, &q.type) != C_OK)
         return cerr(e, CE_INVALID,
-                    "invalid type: %.32s (want tollfree, local, mobile, national or fixed)", in->type);
+                    "invalid type: %.32s (want tollfree, local, mobile, national, fixed or any)", in->type);
 
     char head[24] = "";  /* literal digits the national number starts with */
     if (in->pattern) {
@@ -96,7 +89,7 @@ int num_search(core_t *c, const search_in_t *in, inv_number_t *rows, size_t *nro
     }
 
     bool lca = false;
-    if (in->local_calling_area && parse_bool_str(in->local_calling_area, &lca) != C_OK)
+    if (in->local_calling_area && core_parse_bool(in->local_calling_area, &lca) != C_OK)
         return cerr(e, CE_INVALID, "invalid local_calling_area: want true or false");
     if (in->npanxx) {
         if (!nanp) return cerr(e, CE_INVALID, "npanxx is only for US and CA numbers");

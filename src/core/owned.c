@@ -20,8 +20,34 @@ static const char *map_value(const char *in, const char *const pairs[][2], size_
     return NULL;
 }
 
+/* The filter's documented spellings, and the object's own (upper-case in
+ * the SDKs' enums: tendlc_registration_status=COMPLETED). */
 static const char *const k_tendlc[][2] = {
-    {"unregistered", "UNREGISTERED"}, {"in_progress", "PROCESSING"}, {"registered", "COMPLETED"}};
+    {"unregistered", "UNREGISTERED"}, {"in_progress", "PROCESSING"}, {"registered", "COMPLETED"},
+    {"processing", "PROCESSING"},     {"completed", "COMPLETED"}};
+/* Plivo's toll-free verification order states (the SDKs' filter values). */
+static const char *const k_tf_order[] = {"PENDING", "SUBMITTED", "IN_PROGRESS", "APPROVED",
+                                         "REJECTED", "CANCELLED", "EXPIRED"};
+
+const char *num_shown_cnam_lookup(const owned_number_t *n)
+{
+    return strcmp(n->cnam_lookup, "enabled") == 0 ? "enabled" : "disabled";
+}
+
+const char *num_shown_tendlc(const owned_number_t *n)
+{
+    static const char *const k[] = {"UNREGISTERED", "PROCESSING", "COMPLETED"};
+    for (size_t i = 0; i < ND_ARRAY_LEN(k); i++)
+        if (strcmp(n->tendlc_registration_status, k[i]) == 0) return k[i];
+    if (strcmp(n->inv.country_iso, "US") == 0 && strcmp(n->inv.sub_type, "local") == 0)
+        return "UNREGISTERED";
+    return NULL;
+}
+
+const char *num_shown_compliance_status(const owned_number_t *n)
+{
+    return n->compliance_id[0] ? "accepted" : NULL;
+}
 static const char *const k_tfv[][2] = {{"unverified", "UNVERIFIED"},
                                        {"pending_verification", "PENDING_VERIFICATION"},
                                        {"verified", "VERIFIED"}};
@@ -85,6 +111,18 @@ int num_list(core_t *c, const account_t *caller, const numlist_in_t *in, owned_n
         !(q.tf_verification = map_value(in->toll_free_sms_verification, k_tfv, ND_ARRAY_LEN(k_tfv))))
         return cerr(e, CE_INVALID,
                     "invalid toll_free_sms_verification: want unverified, pending_verification or verified");
+    /* numberd keeps no toll-free verification orders (the operator sets
+     * the outcome, toll_free_sms_verification): every number's order
+     * status is null, so a valid value matches no number. */
+    bool no_match = false;
+    if (in->tf_order_status) {
+        size_t i = 0;
+        while (i < ND_ARRAY_LEN(k_tf_order) && nd_strcasecmp(in->tf_order_status, k_tf_order[i]) != 0) i++;
+        if (i == ND_ARRAY_LEN(k_tf_order))
+            return cerr(e, CE_INVALID, "invalid toll_free_sms_verification_order_status: want one of "
+                                       "PENDING, SUBMITTED, IN_PROGRESS, APPROVED, REJECTED, CANCELLED, EXPIRED");
+        no_match = true;
+    }
 
     if (in->source) {
         static const char *const src[] = {"inventory", "byoc", "manual"}; /* num_source_t order */
@@ -113,6 +151,11 @@ int num_list(core_t *c, const account_t *caller, const numlist_in_t *in, owned_n
         carrier_clear(&cr);
     }
 
+    if (no_match) {
+        *nrows = 0;
+        *total = 0;
+        return C_OK;
+    }
     return core_st(e, c->st->ops->number_list(c->st, &q, rows, nrows, total), NULL);
 }
 

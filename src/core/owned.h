@@ -11,11 +11,25 @@ typedef struct {
     const char *type, *number_startswith, *subaccount, *alias, *services, *cnam_lookup;
     const char *renewal[5];      /* renewal_date, __gt, __gte, __lt, __lte (RENEW_*) */
     const char *tendlc_registration_status, *tendlc_campaign_id, *toll_free_sms_verification;
+    const char *tf_order_status; /* toll_free_sms_verification_order_status */
     const char *carrier;         /* BYOC: a carrier ref (voip_carrier_sid) */
     const char *source;          /* BYOC: byoc, manual, inventory */
     const char *status;          /* BYOC: active, pending */
     int limit, offset;
 } numlist_in_t;
+
+/* Values the Plivo number object shows where numberd stores nothing
+ * (static strings; NULL: shown as null).  The list filters compare with
+ * the same values (store/sqlwhere.c).
+ *   cnam_lookup: "disabled" unless enabled;
+ *   tendlc_registration_status: the operator's status, else
+ *     "UNREGISTERED" for a US local number (10DLC applies to them), null
+ *     for others;
+ *   compliance_status: "accepted" when the number is linked to a
+ *     compliance record (only approved records can be linked), else null. */
+const char *num_shown_cnam_lookup(const owned_number_t *n);
+const char *num_shown_tendlc(const owned_number_t *n);
+const char *num_shown_compliance_status(const owned_number_t *n);
 
 /* The caller may be a main account or a subaccount (which sees only its
  * own numbers).  rows has room for in->limit entries. */

@@ -3,6 +3,7 @@
 #include "core/core_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/accounts.h"
@@ -85,11 +86,51 @@ int sub_update(core_t *c, const account_t *caller, const char *auth_id, const ch
     return C_OK;
 }
 
+/* Releases every number of subaccount sub_id and deletes its applications
+ * (inside the caller's write transaction).  Pages from offset 0 each
+ * time: what was released no longer lists. */
+static int cascade_sub(core_t *c, const account_t *caller, int64_t sub_id, cerr_t *e)
+{
+    enum { PAGE = 50 };
+    store_t *st = c->st;
+    int rc = ST_OK;
+    size_t n;
+    int64_t total;
+    owned_number_t *nums = xcalloc(PAGE, sizeof *nums);
+    numlist_q_t q;
+    memset(&q, 0, sizeof q);
+    q.owner_id = caller->id;
+    q.sub_id = sub_id;
+    q.limit = PAGE;
+    do {
+        rc = st->ops->number_list(st, &q, nums, &n, &total);
+        for (size_t i = 0; rc == ST_OK && i < n; i++)
+            rc = st->ops->number_release(st, caller->id, nums[i].inv.number, c->aging_days == 0);
+    } while (rc == ST_OK && n > 0);
+    free(nums);
+    app_t *apps = xcalloc(PAGE, sizeof *apps);
+    while (rc == ST_OK) {
+        rc = st->ops->app_list(st, caller->id, sub_id, NULL, PAGE, 0, apps, &n, &total);
+        if (rc != ST_OK || n == 0) break;
+        for (size_t i = 0; rc == ST_OK && i < n; i++)
+            rc = st->ops->app_delete(st, caller->id, apps[i].app_id);
+    }
+    free(apps);
+    return rc == ST_OK ? C_OK : core_st(e, ST_ERR, NULL);
+}
+
 int sub_delete(core_t *c, const account_t *caller, const char *auth_id, cerr_t *e)
+{
+    return sub_delete_ex(c, caller, auth_id, false, e);
+}
+
+int sub_delete_ex(core_t *c, const account_t *caller, const char *auth_id, bool cascade,
+                  cerr_t *e)
 {
     account_t a;
     if (core_begin(c, e) != C_OK) return C_ERR;
     int rc = load_sub(c, caller, auth_id, &a, e);
+    if (rc == C_OK && cascade) rc = cascade_sub(c, caller, a.id, e);
     if (rc == C_OK && c->st->ops->sub_delete(c->st, caller->id, a.id) != ST_OK)
         rc = core_st(e, ST_ERR, NULL);
     if (rc == C_OK && c->st->ops->cred_epoch_bump(c->st) != ST_OK)

@@ -21,5 +21,12 @@ int sub_update(core_t *c, const account_t *caller, const char *auth_id, const ch
                int enabled, cerr_t *e);
 /* Its numbers and applications return to the main account. */
 int sub_delete(core_t *c, const account_t *caller, const char *auth_id, cerr_t *e);
+/* cascade false: sub_delete.  cascade true (Plivo's cascade=true): in the
+ * same transaction its numbers are released (as DELETE Number/{n}/ does:
+ * inventory numbers age or return at once with aging_days 0, a customer's
+ * own numbers are removed) and its applications deleted; its carriers
+ * still move to the main account (a carrier is not Plivo's to cascade). */
+int sub_delete_ex(core_t *c, const account_t *caller, const char *auth_id, bool cascade,
+                  cerr_t *e);
 
 #endif

@@ -54,7 +54,11 @@ static bool match_one(const char *pat, const char *path, size_t plen, size_t cap
 {
     size_t pi = 0, xi = 0, nc = 0;
     size_t patlen = strlen(pat);
-    /* the trailing slash is optional on both sides */
+    /* The trailing slash is optional on both sides, and a doubled final
+     * slash is one: the Node and Go SDKs build the account's own path as
+     * "/v1/Account/{id}/" + "/" (an empty action).  Only the final pair:
+     * an empty segment anywhere else still never matches. */
+    if (plen > 2 && path[plen - 1] == '/' && path[plen - 2] == '/') plen--;
     if (plen > 1 && path[plen - 1] == '/') plen--;
     if (patlen > 1 && pat[patlen - 1] == '/') patlen--;
     while (pi < patlen && xi < plen) {

@@ -337,8 +337,10 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
             return MHD_YES;
         }
         if (r->received > DISCARD_LIMIT) return MHD_NO;
-        /* GET, HEAD and DELETE ignore their body (API.md §0): drop it. */
-        if (!(r->pub.method & (HTTP_POST | HTTP_PUT | HTTP_PATCH))) return MHD_YES;
+        /* GET and HEAD ignore their body (API.md §0): drop it.  A DELETE's
+         * is kept (same cap) for the one member a handler reads from it,
+         * Plivo's Subaccount cascade, which the SDKs send there. */
+        if (!(r->pub.method & (HTTP_POST | HTTP_PUT | HTTP_PATCH | HTTP_DELETE))) return MHD_YES;
         if (r->pub.body_too_large) return MHD_YES;
         if (r->pub.body.len + n > HTTP_MAX_BODY) {
             r->pub.body_too_large = true;

@@ -114,6 +114,7 @@ void sqls_read_owned(sqls_row_t *r, owned_number_t *o)
     TXT(r, o->byoc_id);
     TXT(r, o->label);
     TXT(r, o->carrier_sid);
+    TXT(r, o->sub_name);
 }
 
 void sqls_read_app(sqls_row_t *r, app_t *a)
@@ -149,6 +150,7 @@ void sqls_read_compliance(sqls_row_t *r, compliance_t *c)
     TXT(r, c->country_iso);
     TXT(r, c->number_type);
     c->approved = BOOL(r);
+    c->created_at = I64(r);
 }
 
 void sqls_read_carrier(sqls_row_t *r, carrier_t *c)

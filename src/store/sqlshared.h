@@ -44,7 +44,7 @@
  * caller_reputation_status, profile_uuid, cr_callback_url,
  * cr_callback_method, tendlc_registration_status, tendlc_campaign_id,
  * toll_free_sms_verification, carrier_id, created_at, updated_at, byoc_id,
- * label, carrier_sid.  Ends with a space. */
+ * label, carrier_sid, sub_name.  Ends with a space. */
 #define SQLS_OWNED_COLS                                                                       \
     "n.number, n.country_iso, n.type, n.sub_type, n.prefix, n.city, n.region, "              \
     "n.rate_center, n.lata, n.voice_enabled, n.sms_enabled, n.mms_enabled, n.setup_rate, "  \
@@ -55,7 +55,7 @@
     "n.caller_reputation_status, n.profile_uuid, n.cr_callback_url, n.cr_callback_method, " \
     "n.tendlc_registration_status, n.tendlc_campaign_id, n.toll_free_sms_verification, "    \
     "COALESCE(n.carrier_id, 0), n.created_at, n.updated_at, n.byoc_id, n.label, "           \
-    "COALESCE(cr.voip_sid, '') "
+    "COALESCE(cr.voip_sid, ''), COALESCE(s.name, '') "
 #define SQLS_OWNED_JOINS \
     "LEFT JOIN accounts s ON s.id = n.sub_id LEFT JOIN carriers cr ON cr.id = n.carrier_id "
 #define SQLS_OWNED_SELECT "SELECT " SQLS_OWNED_COLS "FROM numbers n " SQLS_OWNED_JOINS
@@ -87,7 +87,7 @@
     "FROM applications a LEFT JOIN accounts s ON s.id = a.sub_id "
 
 /* A compliance record, in compliance_t's order. */
-#define SQLS_COMPLIANCE_COLS "id, account_id, country_iso, number_type, approved"
+#define SQLS_COMPLIANCE_COLS "id, account_id, country_iso, number_type, approved, created_at"
 
 /* Room for sqls_prefix_hi() of any prefix the core lets through. */
 #define SQLS_PREFIX_HI_SZ 64

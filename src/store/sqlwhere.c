@@ -203,10 +203,18 @@ void sqlw_numlist(sqlw_t *w, const numlist_q_t *q)
     if (q->prefix) sqlw_prefix(w, "n.number", q->prefix);
     if (q->alias) sqlw_text(w, "n.alias", "=", q->alias);
     if (q->caps) sqlw_caps(w, "n.caps", q->caps);
-    if (q->cnam_lookup) sqlw_text(w, "n.cnam_lookup", "=", q->cnam_lookup);
+    /* the values as the object shows them (core/owned.c num_shown_*): an
+     * unset CNAM lookup is "disabled", a US local number without a 10DLC
+     * status is "UNREGISTERED" */
+    if (q->cnam_lookup)
+        sqlw_text(w, "COALESCE(NULLIF(n.cnam_lookup, ''), 'disabled')", "=", q->cnam_lookup);
     for (int k = 0; k < 5; k++)
         if (q->renewal[k]) sqlw_text(w, "n.renewal_date", ops[k], q->renewal[k]);
-    if (q->tendlc_status) sqlw_text(w, "n.tendlc_registration_status", "=", q->tendlc_status);
+    if (q->tendlc_status)
+        sqlw_text(w,
+                  "COALESCE(NULLIF(n.tendlc_registration_status, ''), CASE WHEN n.country_iso = 'US' "
+                  "AND n.sub_type = 'local' THEN 'UNREGISTERED' END)",
+                  "=", q->tendlc_status);
     if (q->tendlc_campaign) sqlw_text(w, "n.tendlc_campaign_id", "=", q->tendlc_campaign);
     if (q->tf_verification)
         sqlw_text(w, "n.toll_free_sms_verification", "=", q->tf_verification);

@@ -37,6 +37,11 @@ typedef struct store_import store_import_t;
 typedef int (*store_account_cb)(const account_t *a, void *ud);
 typedef int (*store_stats_cb)(const stats_row_t *r, void *ud);
 typedef int (*store_inv_cb)(const inv_number_t *n, void *ud);
+typedef int (*store_compliance_cb)(const compliance_t *c, void *ud);
+/* one number type of a country's inventory: its lowest monthly rental */
+typedef int (*store_rate_cb)(const char *sub_type, int64_t min_rental, void *ud);
+/* one restriction of a country's inventory, with its text */
+typedef int (*store_restriction_cb)(const char *restriction, const char *text, void *ud);
 typedef int (*store_sbc_num_cb)(const sbc_numrow_t *n, void *ud);
 typedef int (*store_sbc_change_cb)(const sbc_change_t *ch, void *ud);
 /* The rows of a full SBC load, one callback per kind (a return other than
@@ -120,6 +125,16 @@ typedef struct store_ops {
      * call then returns ST_OK: the caller knows why it stopped). */
     int (*inventory_export)(store_t *st, const char *country_iso, int state, store_inv_cb cb,
                             void *ud);
+    /* The Plivo Pricing read: for each number type (sub_type) of the
+     * available inventory numbers of a country, the lowest monthly rental
+     * rate, in type order.  Reads every available row of the country
+     * (no index on rates): a rare read. */
+    int (*inventory_rates)(store_t *st, const char *country_iso, store_rate_cb cb, void *ud);
+    /* The compliance-requirement read: each distinct non-empty
+     * (restriction, restriction_text) of the inventory numbers (any state)
+     * of a country whose type or sub_type is type, in restriction order. */
+    int (*inventory_restrictions)(store_t *st, const char *country_iso, const char *type,
+                                  store_restriction_cb cb, void *ud);
 
     /* ---- numbers: search and purchase ---- */
     /* search: rows has room for q->limit entries.  *total is exact up to
@@ -192,6 +207,12 @@ typedef struct store_ops {
     /* most recent approved record for (country, one of two types) */
     int (*compliance_latest)(store_t *st, int64_t account_id, const char *country_iso,
                              const char *type, const char *sub_type, compliance_t *out);
+    /* every record of the account, oldest first */
+    int (*compliance_list)(store_t *st, int64_t account_id, store_compliance_cb cb, void *ud);
+    /* the owned numbers (active or pending) of the account linked to the
+     * record id, in number order */
+    int (*compliance_numbers)(store_t *st, int64_t account_id, const char *id, store_inv_cb cb,
+                              void *ud);
 
     /* ---- carriers.  sub_id > 0 restricts to that subaccount's.  Results
      * carry their gateways (owned by the record: carrier_clear). ---- */

@@ -12,7 +12,10 @@ const { start, assertPlivoError, csv, ALL_COLUMNS, UUID_RE } = require('./lib/se
 const NUMBER_KEYS = ['number', 'alias', 'sub_account', 'added_on', 'application', 'carrier', 'region', 'number_type',
   'monthly_rental_rate', 'renewal_date', 'sms_enabled', 'sms_rate', 'mms_enabled', 'mms_rate', 'voice_enabled',
   'voice_rate', 'cnam_lookup', 'cnam', 'tendlc_registration_status', 'tendlc_campaign_id', 'toll_free_sms_verification',
-  'profile_uuid', 'caller_reputation_status', 'status', 'compliance_id', 'resource_uri'].sort();
+  'profile_uuid', 'caller_reputation_status', 'status', 'compliance_id', 'resource_uri',
+  // what the official SDKs read (issue 14): docs/PLIVO-COMPATIBILITY.md
+  'sub_account_name', 'active', 'city', 'country', 'toll_free_sms_verification_id',
+  'toll_free_sms_verification_order_status', 'compliance_application_id', 'compliance_status'].sort();
 const NOBODY_CARRIER = '12345678901234';
 const NOBODY_APP = '12345678901234567';
 const NOBODY_SUB = 'SA00000000000000000Z';

@@ -15,7 +15,9 @@ const APP_ID_RE = /^\d{17}$/;
 const APP_KEYS = ['answer_method', 'answer_url', 'api_id', 'app_id', 'app_name', 'default_endpoint_app',
   'default_number_app', 'fallback_answer_url', 'fallback_method', 'hangup_method', 'hangup_url',
   'is_voice_request', 'log_incoming_messages', 'message_method', 'message_url', 'public_uri',
-  'resource_uri', 'sub_account'];
+  'resource_uri', 'sub_account',
+  // what the official SDKs read (issue 14): docs/PLIVO-COMPATIBILITY.md
+  'default_app', 'enabled', 'sip_uri'].sort();
 const URL_FIELDS = ['answer_url', 'hangup_url', 'fallback_answer_url', 'message_url'];
 const METHOD_FIELDS = ['answer_method', 'hangup_method', 'fallback_method', 'message_method'];
 const BOOL_FIELDS = ['default_number_app', 'default_endpoint_app', 'public_uri', 'log_incoming_messages',
@@ -134,13 +136,16 @@ describe('create', () => {
       app_name: 'defaults',
       answer_url: 'http://example.com/answer',
       answer_method: 'POST',
-      hangup_url: null,
+      hangup_url: '', // unset URLs are "", as Plivo shows them
       hangup_method: 'POST',
-      fallback_answer_url: null,
+      fallback_answer_url: '',
       fallback_method: 'POST',
-      message_url: null,
+      message_url: '',
       message_method: 'POST',
       default_number_app: false,
+      default_app: false,
+      enabled: true,
+      sip_uri: `sip:${id}@app.plivo.com`,
       default_endpoint_app: false,
       public_uri: false,
       log_incoming_messages: true,
@@ -179,6 +184,9 @@ describe('create', () => {
       message_url: 'https://example.com/message',
       message_method: 'GET',
       default_number_app: true,
+      default_app: true,
+      enabled: true,
+      sip_uri: `sip:${id}@app.plivo.com`,
       default_endpoint_app: true,
       public_uri: true,
       log_incoming_messages: false,
@@ -241,7 +249,8 @@ describe('create', () => {
 
   test('booleans other than true/false/"true"/"false": 400 naming the field', async () => {
     for (const field of BOOL_FIELDS) {
-      for (const v of ['yes', '1', 1, 'on', 'TRUEISH']) {
+      // ("1"/"0" are PHP's spellings of true/false: accepted)
+      for (const v of ['yes', '2', 1, 'on', 'TRUEISH']) {
         const r = await srv.plivo(alice, 'POST', 'Application/',
           { body: { app_name: uniqueName('badbool'), answer_url: 'https://example.com/a', [field]: v } });
         assertPlivoError(r, 400, new RegExp(field));
@@ -426,9 +435,9 @@ describe('update', () => {
       { body: { hangup_url: '', fallback_answer_url: '', message_url: '', app_name: 'clear-me' } });
     assert.equal(r.status, 202, r.text);
     const o = await getApp(alice, id);
-    assert.equal(o.hangup_url, null);
-    assert.equal(o.fallback_answer_url, null);
-    assert.equal(o.message_url, null);
+    assert.equal(o.hangup_url, '');
+    assert.equal(o.fallback_answer_url, '');
+    assert.equal(o.message_url, '');
     assert.equal(o.app_name, 'clear-me');
   });
 
@@ -441,8 +450,8 @@ describe('update', () => {
       assert.equal(o.hangup_url, 'https://example.com/h');
     } else {
       assert.equal(r.status, 202, r.text);
-      assert.equal(o.hangup_url, null, 'hangup_url: null answered 202 "changed" but the field kept its value');
-      assert.equal(o.message_url, null, 'message_url: null answered 202 "changed" but the field kept its value');
+      assert.equal(o.hangup_url, '', 'hangup_url: null answered 202 "changed" but the field kept its value');
+      assert.equal(o.message_url, '', 'message_url: null answered 202 "changed" but the field kept its value');
     }
   });
 
@@ -764,7 +773,7 @@ describe('Plivo Node SDK (plivo 4.79.0) applications', () => {
     assert.equal(g.answerMethod, 'GET');
     assert.equal(g.hangupMethod, 'POST');
     assert.equal(g.messageMethod, 'POST');
-    assert.equal(g.fallbackAnswerUrl, null);
+    assert.equal(g.fallbackAnswerUrl, '');
     assert.equal(g.defaultEndpointApp, false);
     assert.equal(g.subAccount, null);
     assert.equal(g.resourceUri, appUri(alice, c.appId));

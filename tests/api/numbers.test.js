@@ -17,7 +17,10 @@ const FIELDS = ['number', 'alias', 'sub_account', 'added_on', 'application', 'ca
   'number_type', 'monthly_rental_rate', 'renewal_date', 'sms_enabled', 'sms_rate', 'mms_enabled',
   'mms_rate', 'voice_enabled', 'voice_rate', 'cnam_lookup', 'cnam', 'tendlc_registration_status',
   'tendlc_campaign_id', 'toll_free_sms_verification', 'profile_uuid', 'caller_reputation_status',
-  'status', 'compliance_id', 'resource_uri'];
+  'status', 'compliance_id', 'resource_uri',
+  // what the official SDKs read (issue 14): docs/PLIVO-COMPATIBILITY.md
+  'sub_account_name', 'active', 'city', 'country', 'toll_free_sms_verification_id',
+  'toll_free_sms_verification_order_status', 'compliance_application_id', 'compliance_status'];
 
 const PROFILE = '3f1c1a52-2f7c-4d5e-9a0b-1c2d3e4f5a6b';
 const PROFILE2 = '9b2e7c1d-4a3f-4e6b-8c5d-0f1e2d3c4b5a';
@@ -218,6 +221,10 @@ describe('GET Number/ (list)', () => {
       number: C.SF2,
       alias: null,
       sub_account: null,
+      sub_account_name: null,
+      active: true,
+      city: 'SAN FRANCISCO',
+      country: 'UNITED STATES',
       added_on: TODAY,
       application: null,
       carrier: 'upstream-a',
@@ -236,10 +243,14 @@ describe('GET Number/ (list)', () => {
       tendlc_registration_status: 'PROCESSING',
       tendlc_campaign_id: 'CMP-A',
       toll_free_sms_verification: null,
+      toll_free_sms_verification_id: null,
+      toll_free_sms_verification_order_status: null,
       profile_uuid: null,
       caller_reputation_status: null,
       status: 'active',
       compliance_id: null,
+      compliance_application_id: null,
+      compliance_status: null,
       resource_uri: `/v1/Account/${carol.auth_id}/Number/${C.SF2}/`,
     });
   });
@@ -263,7 +274,7 @@ describe('GET Number/ (list)', () => {
     assert.equal(by[C.TF2].sms_rate, null);
     assert.equal(by[C.CA].voice_enabled, false);
     assert.equal(by[C.SF1].cnam_lookup, 'enabled');
-    assert.equal(by[C.NY].cnam_lookup, null, 'not chosen at purchase: null');
+    assert.equal(by[C.NY].cnam_lookup, 'disabled', 'not chosen at purchase: disabled (never null: the SDKs read it)');
     for (const o of all) {
       assert.equal(o.added_on, TODAY);
       assert.equal(o.renewal_date, RENEWAL);
@@ -288,7 +299,10 @@ describe('GET Number/ (list)', () => {
     const o = await get(srv, alice, A_PEND);
     assert.equal(o.status, 'active');
     assert.equal(o.alias, 'awaiting approval');
-    assert.deepEqual({ ...o, api_id: null, status: null, alias: null }, { ...before, api_id: null, status: null });
+    assert.equal(before.active, false);
+    assert.equal(o.active, true);
+    assert.deepEqual({ ...o, api_id: null, status: null, active: null, alias: null },
+      { ...before, api_id: null, status: null, active: null });
     const l = (await list(srv, alice, { number_startswith: A_PEND })).json.objects;
     assert.equal(l[0].status, 'active');
   });
@@ -805,7 +819,7 @@ describe('POST Number/{number}/ (update)', () => {
       assertPlivoError(await update(srv, alice, n, { cnam_lookup: 'disabled' }), 400, /cnam_lookup/);
       assertPlivoError(await update(srv, alice, n, { cnam: 'ACME' }), 400, /cnam/);
       const o = await get(srv, alice, n);
-      assert.equal(o.cnam_lookup, null);
+      assert.equal(o.cnam_lookup, 'disabled');
       assert.equal(o.cnam, null);
     }
     // a US toll-free number is a US number
@@ -1045,9 +1059,11 @@ describe('POST /admin/v1/numbers/{n}/status', () => {
     assert.equal(c.caller_reputation_status, 'FAILED');
     const cleared = await setStatus(srv, n, { tendlc_registration_status: '', toll_free_sms_verification: '',
       caller_reputation_status: '' });
-    for (const f of ['tendlc_registration_status', 'tendlc_campaign_id', 'toll_free_sms_verification', 'caller_reputation_status']) {
+    for (const f of ['tendlc_campaign_id', 'toll_free_sms_verification', 'caller_reputation_status']) {
       assert.equal(cleared[f], null, f);
     }
+    // a US local number without a 10DLC status shows UNREGISTERED (as Plivo)
+    assert.equal(cleared.tendlc_registration_status, 'UNREGISTERED');
   });
 
   test('bad values: 400 and nothing is changed; unknown or unowned numbers 404; invalid number 400', async () => {
@@ -1353,6 +1369,10 @@ describe('serve --aging-days 0', () => {
       number: n,
       alias: null,
       sub_account: null,
+      sub_account_name: null,
+      active: true,
+      city: 'SAN FRANCISCO',
+      country: 'UNITED STATES',
       added_on: TODAY,
       application: null,
       carrier: 'upstream-a',
@@ -1366,15 +1386,19 @@ describe('serve --aging-days 0', () => {
       mms_rate: null,
       voice_enabled: true,
       voice_rate: '0.00500',
-      cnam_lookup: null,
+      cnam_lookup: 'disabled', // the shown value of a cleared lookup
       cnam: null,
-      tendlc_registration_status: null,
+      tendlc_registration_status: 'UNREGISTERED', // a US local number without a status
       tendlc_campaign_id: null,
       toll_free_sms_verification: null,
+      toll_free_sms_verification_id: null,
+      toll_free_sms_verification_order_status: null,
       profile_uuid: null,
       caller_reputation_status: null,
       status: 'active',
       compliance_id: null,
+      compliance_application_id: null,
+      compliance_status: null,
       resource_uri: `/v1/Account/${y.auth_id}/Number/${n}/`,
     });
     assert.deepEqual(await listNumbers(s0, x, {}), []);
@@ -1492,9 +1516,11 @@ describe('the aging sweep and the CLI, across restarts on one database', () => {
       const fakeToday = isoDate(new Date((NOW + 46 * 86400) * 1000));
       assert.equal(o.added_on, fakeToday);
       assert.equal(o.renewal_date, plusMonth(fakeToday));
-      for (const f of ['alias', 'cnam', 'cnam_lookup', 'tendlc_registration_status', 'tendlc_campaign_id']) {
+      for (const f of ['alias', 'cnam', 'tendlc_campaign_id']) {
         assert.equal(o[f], null, `${f} cleared`);
       }
+      assert.equal(o.cnam_lookup, 'disabled', 'cnam_lookup cleared');
+      assert.notEqual(o.tendlc_registration_status, 'COMPLETED', 'tendlc_registration_status cleared');
     } finally {
       assert.equal((await s3.stop()).code, 0);
     }

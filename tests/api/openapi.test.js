@@ -508,6 +508,29 @@ describe('responses', () => {
     want(await srv.byoc(key, 'DELETE', `/carriers/${stat.id}`), 204);
   });
 
+  test('Plivo dialect: account, pricing, compliance reads and link', async () => {
+    want(await srv.plivo(A, 'GET', ''), 200);
+    want(await srv.plivo(sub, 'GET', ''), 200);
+    want(await srv.plivo(A, 'GET', '', { query: { x: '1' } }), 400);
+    want(await srv.plivo(A, 'GET', 'Pricing/', { query: { country_iso: 'US' } }), 200);
+    want(await srv.plivo(A, 'GET', 'Pricing/', { query: { country_iso: 'ZZ' } }), 400);
+    const cid = want(await srv.admin('POST', '/admin/v1/compliance',
+      { account: A.auth_id, country_iso: 'US', number_type: 'local' }), 201).compliance_id;
+    want(await srv.plivo(A, 'GET', 'PhoneNumber/Compliance/'), 200);
+    want(await srv.plivo(A, 'GET', 'PhoneNumber/Compliance/', { query: { status: 'accepted', country_iso: 'US', limit: 1 } }), 200);
+    want(await srv.plivo(A, 'GET', 'PhoneNumber/Compliance/', { query: { status: 'sideways' } }), 400);
+    want(await srv.plivo(A, 'GET', `PhoneNumber/Compliance/${cid}/`), 200);
+    want(await srv.plivo(A, 'GET', `PhoneNumber/Compliance/${cid}/`, { query: { id: 'other' } }), 400);
+    want(await srv.plivo(A, 'GET', 'PhoneNumber/Compliance/0b1d2a4c-8f6e-4d3a-9b2c-1e5f7a9c3d21/'), 404);
+    want(await srv.plivo(A, 'GET', 'PhoneNumber/Compliance/Requirements/',
+      { query: { country_iso: 'US', number_type: 'local', user_type: 'business' } }), 200);
+    want(await srv.plivo(A, 'GET', 'PhoneNumber/Compliance/Requirements/', { query: { country_iso: 'US' } }), 400);
+    want(await srv.plivo(A, 'POST', 'PhoneNumber/Compliance/Link/',
+      { body: { numbers: [{ number: US[0], compliance_application_id: cid }, { number: '14155559999', compliance_application_id: cid }] } }), 200);
+    want(await srv.plivo(A, 'POST', 'PhoneNumber/Compliance/Link/', { body: { numbers: 'x' } }), 400);
+    want(await srv.plivo(A, 'GET', `PhoneNumber/Compliance/${cid}/`), 200); // with a linked number
+  });
+
   test('Plivo dialect: deletes', async () => {
     want(await srv.plivo(A, 'DELETE', `Number/${US[1]}/`), 204);
     want(await srv.plivo(A, 'DELETE', `Subaccount/${sub.auth_id}/`), 204);

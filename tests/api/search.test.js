@@ -319,7 +319,7 @@ describe('local_calling_area', () => {
   });
 
   test('not a boolean: 400', async () => {
-    for (const v of ['yes', '1', '', 'maybe']) {
+    for (const v of ['yes', '2', '', 'maybe']) { // 1 and 0: PHP's true and false
       await bad({ country_iso: 'US', npanxx: '415555', local_calling_area: v }, /^invalid local_calling_area/);
     }
   });

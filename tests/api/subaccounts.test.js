@@ -11,7 +11,9 @@ const { start, basic, assertPlivoError, csv, ALL_COLUMNS, UUID_RE } = require('.
 const SA_RE = /^SA[A-Z0-9]{18}$/;
 const TOKEN_RE = /^[A-Za-z0-9]{40}$/;
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
-const SUB_KEYS = ['account', 'api_id', 'auth_id', 'created', 'enabled', 'modified', 'name', 'resource_uri'];
+// auth_token and new_auth_token: null (the SDKs read them; only a hash is kept)
+const SUB_KEYS = ['account', 'api_id', 'auth_id', 'auth_token', 'created', 'enabled', 'modified', 'name',
+  'new_auth_token', 'resource_uri'];
 
 let srv;
 let alice; // main account
@@ -126,6 +128,8 @@ describe('create', () => {
     assert.match(r.json.modified, DATE_RE);
     assert.equal(r.json.resource_uri, `/v1/Account/${alice.auth_id}/Subaccount/${sub.auth_id}/`);
     assert.ok(!r.text.includes(sub.auth_token), 'the token must not be shown');
+    assert.equal(r.json.auth_token, null, 'only its hash is kept');
+    assert.equal(r.json.new_auth_token, null);
   });
 
   test('enabled: true, false, "true", "false" (JSON and form) are shown as booleans', async () => {
@@ -160,7 +164,7 @@ describe('create', () => {
 
   test('invalid enabled or an unknown field: 400 naming it, nothing created', async () => {
     const before = (await listSubs(alice)).meta.total_count;
-    for (const enabled of ['yes', 'on', '1', 1, 'enabled', '']) {
+    for (const enabled of ['yes', 'on', '2', 1, 'enabled', '']) { // "1"/"0": PHP's true/false
       const r = await srv.plivo(alice, 'POST', 'Subaccount/', { body: { name: 'bad-enabled', enabled } });
       assertPlivoError(r, 400, /enabled/);
     }
@@ -555,7 +559,7 @@ describe('Plivo Node SDK (plivo 4.79.0) subaccounts', () => {
     assert.equal(g.account, `/v1/Account/${alice.auth_id}/`);
     assert.equal(g.resourceUri, `/v1/Account/${alice.auth_id}/Subaccount/${c.authId}/`);
     assert.match(g.created, DATE_RE);
-    assert.equal(g.authToken, undefined);
+    assert.equal(g.authToken, null, 'only its hash is kept: null');
     // the new credentials work through the SDK too
     const subClient = new plivo.Client(c.authId, c.authToken, { url: `${srv.base}/v1/Account/${c.authId}` });
     const found = await subClient.numbers.search('US', { pattern: '41555502', limit: 1 });

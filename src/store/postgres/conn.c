@@ -758,6 +758,8 @@ static const store_ops_t pg_ops = {
     .import_end = pg_import_end,
     .inventory_stats = pg_inventory_stats,
     .inventory_export = pg_inventory_export,
+    .inventory_rates = pg_inventory_rates,
+    .inventory_restrictions = pg_inventory_restrictions,
     /* numbers */
     .number_search = pg_number_search,
     .number_get_available = pg_number_get_available,
@@ -790,6 +792,8 @@ static const store_ops_t pg_ops = {
     .compliance_insert = pg_compliance_insert,
     .compliance_get = pg_compliance_get,
     .compliance_latest = pg_compliance_latest,
+    .compliance_list = pg_compliance_list,
+    .compliance_numbers = pg_compliance_numbers,
     /* the SBC index's feed */
     .sbc_load = pg_sbc_load,
     .sbc_changes = pg_sbc_changes,

@@ -32,6 +32,13 @@ const char *const pg_sql_inventory[Q__COUNT] = {
     [Q_EXPORT] =
         "SELECT " SQLS_INV_COLS " FROM numbers WHERE source = 0 AND ($1::text IS NULL OR country_iso = $1) "
         "AND ($2::int < 0 OR state = $2) ORDER BY number",
+    [Q_INV_RATES] =
+        "SELECT sub_type, MIN(monthly_rental_rate) FROM numbers WHERE state = 0 AND source = 0 "
+        "AND country_iso = $1 AND monthly_rental_rate IS NOT NULL GROUP BY sub_type ORDER BY sub_type",
+    [Q_INV_RESTRICTIONS] =
+        "SELECT DISTINCT restriction, COALESCE(restriction_text, '') FROM numbers WHERE source = 0 "
+        "AND country_iso = $1 AND (type = $2 OR sub_type = $2) AND COALESCE(restriction, '') <> '' "
+        "ORDER BY 1, 2",
 };
 
 /* ---- inventory import --------------------------------------------------- */
@@ -463,4 +470,46 @@ int pg_inventory_export(store_t *st, const char *country_iso, int state, store_i
     }
     free(row);
     return ret;
+}
+
+typedef struct {
+    store_rate_cb cb;
+    void *ud;
+} rates_each_t;
+
+static int rates_each(sqls_row_t *d, void *arg)
+{
+    rates_each_t *w = arg;
+    char type[MODEL_TYPE_SZ];
+    d->ops->text(d, type, sizeof type);
+    int64_t rate = d->ops->i64(d, -1);
+    return w->cb(type, rate, w->ud);
+}
+
+int pg_inventory_rates(store_t *st, const char *country_iso, store_rate_cb cb, void *ud)
+{
+    rates_each_t w = {cb, ud};
+    return pg_each(pg_conn(st), Q_INV_RATES, PG_V(v_text(country_iso)), rates_each, &w);
+}
+
+typedef struct {
+    store_restriction_cb cb;
+    void *ud;
+} restr_each_t;
+
+static int restr_each(sqls_row_t *d, void *arg)
+{
+    restr_each_t *w = arg;
+    char r1[MODEL_RESTRICTION_SZ], r2[MODEL_RESTRICTION_TEXT_SZ];
+    d->ops->text(d, r1, sizeof r1);
+    d->ops->text(d, r2, sizeof r2);
+    return w->cb(r1, r2, w->ud);
+}
+
+int pg_inventory_restrictions(store_t *st, const char *country_iso, const char *type,
+                              store_restriction_cb cb, void *ud)
+{
+    restr_each_t w = {cb, ud};
+    return pg_each(pg_conn(st), Q_INV_RESTRICTIONS, PG_V(v_text(country_iso), v_text(type)),
+                   restr_each, &w);
 }

@@ -132,6 +132,8 @@ enum {
     Q_IMPORT_UPSERT,
     Q_STATS,
     Q_EXPORT,
+    Q_INV_RATES,
+    Q_INV_RESTRICTIONS,
     /* numbers.c */
     Q_NUMBER_GET_AVAILABLE,
     Q_NUMBER_GET_AVAILABLE_LOCK,
@@ -177,6 +179,8 @@ enum {
     Q_COMPLIANCE_INSERT,
     Q_COMPLIANCE_GET,
     Q_COMPLIANCE_LATEST,
+    Q_COMPLIANCE_LIST,
+    Q_COMPLIANCE_NUMBERS,
     /* carriers.c */
     Q_CARRIER_INSERT,
     Q_CARRIER_GET,
@@ -541,6 +545,9 @@ int pg_import_end(store_import_t *im, bool commit);
 int pg_inventory_stats(store_t *st, store_stats_cb cb, void *ud);
 int pg_inventory_export(store_t *st, const char *country_iso, int state, store_inv_cb cb,
                         void *ud);
+int pg_inventory_rates(store_t *st, const char *country_iso, store_rate_cb cb, void *ud);
+int pg_inventory_restrictions(store_t *st, const char *country_iso, const char *type,
+                              store_restriction_cb cb, void *ud);
 /* numbers.c */
 int pg_number_search(store_t *st, const search_q_t *q, inv_number_t *rows, size_t *nrows,
                      int64_t *total);
@@ -580,6 +587,9 @@ int pg_compliance_insert(store_t *st, const compliance_t *c);
 int pg_compliance_get(store_t *st, int64_t account_id, const char *id, compliance_t *out);
 int pg_compliance_latest(store_t *st, int64_t account_id, const char *country_iso,
                          const char *type, const char *sub_type, compliance_t *out);
+int pg_compliance_list(store_t *st, int64_t account_id, store_compliance_cb cb, void *ud);
+int pg_compliance_numbers(store_t *st, int64_t account_id, const char *id, store_inv_cb cb,
+                          void *ud);
 /* carriers.c */
 int pg_carrier_insert(store_t *st, carrier_t *c);
 int pg_carrier_get(store_t *st, int64_t account_id, int64_t sub_id, const char *ref,

@@ -580,6 +580,8 @@ static const store_ops_t sqlite_ops = {
     .import_end = sq_import_end,
     .inventory_stats = sq_inventory_stats,
     .inventory_export = sq_inventory_export,
+    .inventory_rates = sq_inventory_rates,
+    .inventory_restrictions = sq_inventory_restrictions,
     /* numbers */
     .number_search = sq_number_search,
     .number_get_available = sq_number_get_available,
@@ -612,6 +614,8 @@ static const store_ops_t sqlite_ops = {
     .compliance_insert = sq_compliance_insert,
     .compliance_get = sq_compliance_get,
     .compliance_latest = sq_compliance_latest,
+    .compliance_list = sq_compliance_list,
+    .compliance_numbers = sq_compliance_numbers,
     /* the SBC index's feed */
     .sbc_load = sq_sbc_load,
     .sbc_changes = sq_sbc_changes,

@@ -25,6 +25,13 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_EXPORT] =
         "SELECT " SQLS_INV_COLS " FROM numbers WHERE source = 0 AND (?1 IS NULL OR country_iso = ?1) "
         "AND (?2 < 0 OR state = ?2) ORDER BY number",
+    [Q_INV_RATES] =
+        "SELECT sub_type, MIN(monthly_rental_rate) FROM numbers WHERE state = 0 AND source = 0 "
+        "AND country_iso = ?1 AND monthly_rental_rate IS NOT NULL GROUP BY sub_type ORDER BY sub_type",
+    [Q_INV_RESTRICTIONS] =
+        "SELECT DISTINCT restriction, COALESCE(restriction_text, '') FROM numbers WHERE source = 0 "
+        "AND country_iso = ?1 AND (type = ?2 OR sub_type = ?2) AND COALESCE(restriction, '') <> '' "
+        "ORDER BY 1, 2",
 };
 
 /* A write the import has decided on but not yet made (see import_flush). */
@@ -381,4 +388,55 @@ int sq_inventory_export(store_t *st, const char *country_iso, int state, store_i
         return rc;
     }
     return sq_tx_commit(st);
+}
+
+typedef struct {
+    store_rate_cb cb;
+    void *ud;
+} rates_walk_t;
+
+static int rates_row(sqlite3_stmt *q, void *ud)
+{
+    rates_walk_t *w = ud;
+    char type[MODEL_TYPE_SZ];
+    sqls_row_t r = sq_row(q);
+    r.ops->text(&r, type, sizeof type);
+    int64_t rate = r.ops->i64(&r, -1);
+    return w->cb(type, rate, w->ud);
+}
+
+int sq_inventory_rates(store_t *st, const char *country_iso, store_rate_cb cb, void *ud)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? STMT(c, Q_INV_RATES) : NULL;
+    if (!q) return ST_ERR;
+    sq_bind_args(q, SQ_ARGS(SQ_T(country_iso)));
+    rates_walk_t w = {cb, ud};
+    return sq_each(c, q, rates_row, &w, "inventory rates");
+}
+
+typedef struct {
+    store_restriction_cb cb;
+    void *ud;
+} restr_walk_t;
+
+static int restr_row(sqlite3_stmt *q, void *ud)
+{
+    restr_walk_t *w = ud;
+    char r1[MODEL_RESTRICTION_SZ], r2[MODEL_RESTRICTION_TEXT_SZ];
+    sqls_row_t r = sq_row(q);
+    r.ops->text(&r, r1, sizeof r1);
+    r.ops->text(&r, r2, sizeof r2);
+    return w->cb(r1, r2, w->ud);
+}
+
+int sq_inventory_restrictions(store_t *st, const char *country_iso, const char *type,
+                              store_restriction_cb cb, void *ud)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? STMT(c, Q_INV_RESTRICTIONS) : NULL;
+    if (!q) return ST_ERR;
+    sq_bind_args(q, SQ_ARGS(SQ_T(country_iso), SQ_T(type)));
+    restr_walk_t w = {cb, ud};
+    return sq_each(c, q, restr_row, &w, "inventory restrictions");
 }

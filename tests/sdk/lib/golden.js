@@ -217,7 +217,8 @@ function judge(expect, r, ids) {
     if (!Array.isArray(objs)) {
       problems.push(`no ${listKey} array`);
     } else {
-      if (objs.length < (expect.min_objects || 1)) problems.push(`${objs.length} objects, want at least ${expect.min_objects || 1}`);
+      const min = expect.min_objects ?? 1; // 0: an empty list is a right answer
+      if (objs.length < min) problems.push(`${objs.length} objects, want at least ${min}`);
       const missing = new Set();
       for (const o of objs) for (const k of expect.object_fields || []) if (get(o, k) === undefined) missing.add(k);
       for (const k of missing) problems.push(`objects lack field ${k}`);

@@ -909,7 +909,7 @@ static void test_search_validation(void **state)
     s.npanxx = "415555";
     s.local_calling_area = "yes";
     search_invalid(&s, "invalid local_calling_area: want true or false");
-    s.local_calling_area = "1";
+    s.local_calling_area = "2"; /* 1 and 0 are PHP's true and false */
     search_invalid(&s, "invalid local_calling_area");
 
     static const char *const svcs[] = {"", "fax", "voice,", ",voice", "voice,,sms", "voicemail",

@@ -547,8 +547,16 @@ static void test_owned_list_filters(void **state)
     assert_int_equal(list(st, &q, &total, first), 2);
     assert_int_equal(total, 2);
     q = lq(a);
+    /* as the object shows it: a number whose lookup was never set is disabled */
     q.cnam_lookup = "disabled";
-    assert_int_equal(list(st, &q, &total, first), 1);
+    assert_int_equal(list(st, &q, &total, first), 4);
+    assert_string_equal(first, "12125550001");
+    q.cnam_lookup = "enabled";
+    assert_int_equal(list(st, &q, &total, first), 0);
+    q = lq(a);
+    /* US local numbers without a 10DLC status show (and match) UNREGISTERED */
+    q.tendlc_status = "UNREGISTERED";
+    assert_int_equal(list(st, &q, &total, first), 3); /* and the carrier's 1500... */
     assert_string_equal(first, "12125550001");
     q = lq(a);
     q.renewal[RENEW_GTE] = "2024-03-15";
@@ -1074,6 +1082,33 @@ static void test_applications(void **state)
     assert_string_equal(o.app_id, "");
 }
 
+typedef struct {
+    char ids[4][IDS_UUID_SZ];
+    int64_t created_at;
+    size_t n;
+} cp_walk_t;
+
+static int cp_walk(const compliance_t *c, void *ud)
+{
+    cp_walk_t *w = ud;
+    if (w->n < 4) memcpy(w->ids[w->n], c->id, IDS_UUID_SZ);
+    w->created_at = c->created_at;
+    w->n++;
+    return C_OK;
+}
+
+typedef struct {
+    char first[E164_BUFSZ];
+    size_t n;
+} num_walk_t;
+
+static int num_walk(const inv_number_t *v, void *ud)
+{
+    num_walk_t *w = ud;
+    if (w->n++ == 0) memcpy(w->first, v->number, E164_BUFSZ);
+    return C_OK;
+}
+
 static void test_compliance(void **state)
 {
     store_t *st = ST_OF(state);
@@ -1104,6 +1139,122 @@ static void test_compliance(void **state)
                      ST_NOTFOUND);
     assert_int_equal(st->ops->compliance_latest(st, other, "DE", "local", "national", &r),
                      ST_NOTFOUND);
+    assert_true(r.created_at >= 0);
+
+    /* every record of the account, oldest first */
+    cp_walk_t w = {0};
+    assert_int_equal(st->ops->compliance_list(st, a, cp_walk, &w), ST_OK);
+    assert_int_equal(w.n, 3);
+    assert_string_equal(w.ids[0], c1.id);
+    assert_string_equal(w.ids[2], c3.id);
+    assert_true(w.created_at > 0);
+    memset(&w, 0, sizeof w);
+    assert_int_equal(st->ops->compliance_list(st, other, cp_walk, &w), ST_OK);
+    assert_int_equal(w.n, 0);
+
+    /* the numbers linked to a record: the account's owned ones only */
+    seed(st);
+    buy_row_t b = buy("442071234567", a, NUM_ACTIVE, NULL);
+    b.compliance_id = c1.id;
+    assert_int_equal(st->ops->number_buy(st, &b), ST_OK);
+    b = buy("14155550001", a, NUM_PENDING, NULL);
+    b.compliance_id = c1.id;
+    assert_int_equal(st->ops->number_buy(st, &b), ST_OK);
+    b = buy("12125550001", a, NUM_ACTIVE, NULL);
+    assert_int_equal(st->ops->number_buy(st, &b), ST_OK);
+    num_walk_t nw = {0};
+    assert_int_equal(st->ops->compliance_numbers(st, a, c1.id, num_walk, &nw), ST_OK);
+    assert_int_equal(nw.n, 2);
+    assert_string_equal(nw.first, "14155550001");
+    memset(&nw, 0, sizeof nw);
+    assert_int_equal(st->ops->compliance_numbers(st, other, c1.id, num_walk, &nw), ST_OK);
+    assert_int_equal(nw.n, 0);
+    assert_int_equal(st->ops->number_release(st, a, "14155550001", true), ST_OK);
+    assert_int_equal(st->ops->compliance_numbers(st, a, c1.id, num_walk, &nw), ST_OK);
+    assert_int_equal(nw.n, 1);
+}
+
+/* ---- inventory reads of the Plivo Pricing and requirement endpoints ---------------------------- */
+
+typedef struct {
+    char types[8][MODEL_TYPE_SZ];
+    int64_t rates[8];
+    size_t n;
+} rate_walk_t;
+
+static int rate_walk(const char *type, int64_t rate, void *ud)
+{
+    rate_walk_t *w = ud;
+    if (w->n < 8) {
+        snprintf(w->types[w->n], MODEL_TYPE_SZ, "%s", type);
+        w->rates[w->n] = rate;
+    }
+    w->n++;
+    return C_OK;
+}
+
+typedef struct {
+    char r[4][MODEL_RESTRICTION_SZ];
+    char text[4][MODEL_RESTRICTION_TEXT_SZ];
+    size_t n;
+} restr_walk_t;
+
+static int restr_walk(const char *r, const char *text, void *ud)
+{
+    restr_walk_t *w = ud;
+    if (w->n < 4) {
+        snprintf(w->r[w->n], MODEL_RESTRICTION_SZ, "%s", r);
+        snprintf(w->text[w->n], MODEL_RESTRICTION_TEXT_SZ, "%s", text);
+    }
+    w->n++;
+    return C_OK;
+}
+
+static void test_inventory_rates_and_restrictions(void **state)
+{
+    store_t *st = ST_OF(state);
+    int64_t a = mk_account(st, "MA000000000000000001", 0);
+    inv_number_t rows[] = {
+        inv_us("14155550001", "San Francisco", "SNFC CA", 722, true),
+        inv_us("14155550002", "San Francisco", "SNFC CA", 722, true),
+        inv_us("14155550003", "San Francisco", "SNFC CA", 722, true),
+        inv("18005550001", "US", "tollfree", "tollfree"),
+        inv("442071234567", "GB", "fixed", "local"),
+        inv("442071234568", "GB", "fixed", "local"),
+    };
+    rows[0].monthly_rental_rate = 30000;
+    rows[1].monthly_rental_rate = 20000; /* the lowest local, but sold below */
+    rows[2].monthly_rental_rate = 40000;
+    snprintf(rows[4].restriction, sizeof rows[4].restriction, "address");
+    snprintf(rows[4].restriction_text, sizeof rows[4].restriction_text, "a local address");
+    snprintf(rows[5].restriction, sizeof rows[5].restriction, "address");
+    snprintf(rows[5].restriction_text, sizeof rows[5].restriction_text, "a local address");
+    import_rows(st, rows, ND_ARRAY_LEN(rows));
+    buy_row_t b = buy("14155550002", a, NUM_ACTIVE, NULL);
+    assert_int_equal(st->ops->number_buy(st, &b), ST_OK);
+
+    rate_walk_t w = {0};
+    assert_int_equal(st->ops->inventory_rates(st, "US", rate_walk, &w), ST_OK);
+    assert_int_equal(w.n, 2);
+    assert_string_equal(w.types[0], "local");
+    assert_int_equal(w.rates[0], 30000); /* of the numbers for sale */
+    assert_string_equal(w.types[1], "tollfree");
+    assert_int_equal(w.rates[1], 50000);
+    memset(&w, 0, sizeof w);
+    assert_int_equal(st->ops->inventory_rates(st, "DE", rate_walk, &w), ST_OK);
+    assert_int_equal(w.n, 0);
+
+    restr_walk_t r = {0};
+    assert_int_equal(st->ops->inventory_restrictions(st, "GB", "local", restr_walk, &r), ST_OK);
+    assert_int_equal(r.n, 1); /* distinct */
+    assert_string_equal(r.r[0], "address");
+    assert_string_equal(r.text[0], "a local address");
+    memset(&r, 0, sizeof r);
+    assert_int_equal(st->ops->inventory_restrictions(st, "GB", "fixed", restr_walk, &r), ST_OK);
+    assert_int_equal(r.n, 1); /* by type or sub_type */
+    memset(&r, 0, sizeof r);
+    assert_int_equal(st->ops->inventory_restrictions(st, "US", "local", restr_walk, &r), ST_OK);
+    assert_int_equal(r.n, 0);
 }
 
 /* ---- carriers ----------------------------------------------------------------------------------- */
@@ -1674,6 +1825,7 @@ static const struct CMUnitTest cases[] = {
     T(test_credentials),
     T(test_applications),
     T(test_compliance),
+    T(test_inventory_rates_and_restrictions),
     T(test_carriers),
     T(test_upstream_carriers),
     T(test_sbc_feed),
