@@ -28,6 +28,10 @@ stage "SIP end to end: Kamailio + SIPp against numberd (SQLite; two processes on
 # write on one process seen by the other's lookups (propagation printed).
 (cd "$here/tests/sip" && NUMBERD_BIN="$here/build/numberd" \
   node --test --test-concurrency=1 numberd_e2e.test.js multinode_sbc.test.js)
+stage "SIP registration (numberd's registration client against Kamailio registrars)"
+# SIP.md §5: MD5 and SHA-256 digest, refresh, 423, 403, PATCH, 503 +
+# Retry-After, no answer, delete and shutdown unregister (tests/sip/registrar/).
+(cd "$here/tests/sip" && NUMBERD_BIN="$here/build/numberd" node --test --test-concurrency=1 registration.test.js)
 
 stage "API tests (node --test), SQLite"
 # Every response the suite receives is recorded, then checked against the
@@ -61,6 +65,9 @@ echo "throwaway cluster: $pgurl ($pgdir)"
 # the SIP cases on PostgreSQL: two nodes, LISTEN/NOTIFY propagation measured
 (cd "$here/tests/sip" && NUMBERD_TEST_PG="$pgurl" NUMBERD_TEST_PSQL="$(cat "$pgdir/bin")/psql" \
   NUMBERD_BIN="$here/build/numberd" node --test --test-concurrency=1 numberd_e2e.test.js multinode_sbc.test.js)
+# SIP.md §5 with two nodes: one registers each carrier, the other takes over after kill -9
+(cd "$here/tests/sip" && NUMBERD_TEST_PG="$pgurl" NUMBERD_TEST_PSQL="$(cat "$pgdir/bin")/psql" \
+  NUMBERD_BIN="$here/build/numberd" node --test --test-concurrency=1 registration_pg.test.js)
 bash "$here/scripts/pg-throwaway.sh" stop "$pgdir"
 pgdir=""
 

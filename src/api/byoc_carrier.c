@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/carriers.h"
+#include "core/registrations.h"
 #include "util/clock.h"
 
 /* One member of a BYOC carrier object: its name, how it is read, where it
@@ -217,7 +218,91 @@ static void render_gateway(jw_t *w, const gateway_t *g, bool with_sid)
 }
 
 /* The members of the create answer (seed 002); full adds what get shows. */
-static void render_carrier(jw_t *w, const char *account, const carrier_t *cr, bool full)
+/* SIP.md §5: the registration client's stored state (any node's), or, for
+ * a reg carrier nobody has tried yet, "unregistered" with nulls. */
+static void render_reg_status(jw_t *w, core_t *c, const carrier_t *cr)
+{
+    jw_key(w, "registration_status");
+    reg_status_t rs;
+    bool found = false;
+    cerr_t e;
+    if (cr->trunk != TRUNK_REG || !c || reg_status_of(c, cr->id, &rs, &found, &e) != C_OK) {
+        jw_null(w);
+        return;
+    }
+    char ts[CLOCK_TS_SZ];
+    jw_obj(w);
+    jw_kstr(w, "state", found ? reg_state_name(rs.state) : "unregistered");
+    jw_key(w, "last_code");
+    if (found && rs.last_code) jw_int(w, rs.last_code);
+    else jw_null(w);
+    jw_kstr_or_null(w, "reason", found ? rs.reason : "");
+#define TS(name, v)                       \
+    jw_key(w, name);                      \
+    if (found && (v) > 0) {               \
+        clock_ts((v), ts);                \
+        jw_str(w, ts);                    \
+    } else {                              \
+        jw_null(w);                       \
+    }
+    TS("expires_at", rs.expires_at)
+    TS("last_attempt_at", rs.last_attempt_at)
+    TS("next_attempt_at", rs.next_attempt_at)
+#undef TS
+    jw_kint(w, "failures", found ? rs.failures : 0);
+    jw_obj_end(w);
+}
+
+/* SIP.md §6: "health_check": {"interval"} or null, and "gateway_health":
+ * each outbound gateway's state ("unknown" until probed; [] when off). */
+static void render_health(jw_t *w, core_t *c, const carrier_t *cr)
+{
+    int interval = 0;
+    size_t n = 0;
+    cerr_t e;
+    gw_health_t *h = xcalloc(HEALTH_GW_MAX, sizeof *h);
+    if (c && health_of(c, cr->id, &interval, h, &n, &e) != C_OK) {
+        interval = 0;
+        n = 0;
+    }
+    jw_key(w, "health_check");
+    if (interval > 0) {
+        jw_obj(w);
+        jw_kint(w, "interval", interval);
+        jw_obj_end(w);
+    } else {
+        jw_null(w);
+    }
+    jw_key(w, "gateway_health");
+    jw_arr(w);
+    for (size_t i = 0; interval > 0 && i < cr->ngw; i++) {
+        const gateway_t *g = &cr->gw[i];
+        if (!g->outbound) continue;
+        const gw_health_t *found = NULL;
+        for (size_t k = 0; k < n; k++)
+            if (strcmp(h[k].sid, g->sid) == 0) found = &h[k];
+        char ts[CLOCK_TS_SZ];
+        jw_obj(w);
+        jw_kstr(w, "sip_gateway_sid", g->sid);
+        jw_kstr(w, "state", gw_state_name(found ? found->state : GW_UNKNOWN));
+        jw_kint(w, "misses", found ? found->misses : 0);
+        jw_key(w, "last_code");
+        if (found && found->last_code) jw_int(w, found->last_code);
+        else jw_null(w);
+        jw_key(w, "last_probe_at");
+        if (found && found->last_probe_at) {
+            clock_ts(found->last_probe_at, ts);
+            jw_str(w, ts);
+        } else {
+            jw_null(w);
+        }
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    free(h);
+}
+
+static void render_carrier(jw_t *w, core_t *c, const char *account, const carrier_t *cr, bool full)
 {
     char ts[CLOCK_TS_SZ];
     jw_kstr(w, "id", cr->uuid);
@@ -262,15 +347,17 @@ static void render_carrier(jw_t *w, const char *account, const carrier_t *cr, bo
     jw_kbool(w, "voice", cr->voice);
     jw_kbool(w, "sms", cr->sms);
     jw_kint(w, "number_count", cr->nnumbers);
+    render_reg_status(w, c, cr);
+    render_health(w, c, cr);
 }
 
-static void render_body(buf_t *body, const char *account, const carrier_t *cr, bool full)
+static void render_body(buf_t *body, core_t *c, const char *account, const carrier_t *cr, bool full)
 {
     jw_t w;
     buf_reset(body);
     jw_init(&w, body);
     jw_obj(&w);
-    render_carrier(&w, account, cr, full);
+    render_carrier(&w, c, account, cr, full);
     jw_obj_end(&w);
 }
 
@@ -288,7 +375,7 @@ static int create_action(core_t *c, void *ud, idem_answer_t *ans, cerr_t *e)
     create_ctx_t *cc = ud;
     carrier_t cr;
     if (carrier_byoc_create(c, cc->who, cc->in, cc->f, &cr, e) != C_OK) return C_ERR;
-    render_body(ans->body, cc->who->auth_id, &cr, false);
+    render_body(ans->body, NULL, cc->who->auth_id, &cr, false);
     ans->code = 201;
     ans->replayable = true;
     carrier_clear(&cr);
@@ -344,7 +431,7 @@ void h_byoc_carrier_list(http_req_t *req, http_resp_t *resp)
     api_byoc_list_begin(resp, &w);
     for (size_t i = 0; i < n; i++) {
         jw_obj(&w);
-        render_carrier(&w, who.auth_id, &rows[i], true);
+        render_carrier(&w, &ctx->core, who.auth_id, &rows[i], true);
         jw_obj_end(&w);
     }
     api_byoc_list_end(&w, total, limit, offset);
@@ -369,7 +456,7 @@ void h_byoc_carrier_get(http_req_t *req, http_resp_t *resp)
         goto done;
     }
     resp->status = 200;
-    render_body(&resp->body, who.auth_id, &cr, true);
+    render_body(&resp->body, &ctx->core, who.auth_id, &cr, true);
 done:
     carrier_clear(&cr);
     json_decref(q);
@@ -394,7 +481,7 @@ void h_byoc_carrier_update(http_req_t *req, http_resp_t *resp)
         goto done;
     }
     resp->status = 200;
-    render_body(&resp->body, who.auth_id, &cr, true);
+    render_body(&resp->body, &ctx->core, who.auth_id, &cr, true);
 done:
     carrier_clear(&cr);
     free(f);

@@ -12,6 +12,7 @@
 
 #include "core/inventory.h"
 #include "core/numbers.h"
+#include "sipreg/sipreg.h"
 #include "util/metrics.h"
 
 static void plain_json(http_resp_t *resp, int status, const char *json)
@@ -108,6 +109,7 @@ void h_ops_metrics(http_req_t *req, http_resp_t *resp)
     resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
     buf_reset(&resp->body);
     metrics_render(&resp->body);
+    sipreg_metrics_render(&resp->body);
     buf_printf(&resp->body,
                "# HELP numberd_build_info The running version and database backend.\n"
                "# TYPE numberd_build_info gauge\n"

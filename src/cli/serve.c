@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <time.h>
 #include <getopt.h>
@@ -19,6 +20,7 @@
 #include "core/invgen.h"
 #include "core/owned.h"
 #include "util/log.h"
+#include "sipreg/sipreg.h"
 #include "util/sdnotify.h"
 
 static const char *k_serve_usage =
@@ -62,6 +64,11 @@ static const char *k_serve_usage =
     "                           authentications, the log) is then the one the proxy saw\n"
     "  --shutdown-timeout S     seconds requests in flight may take   NUMBERD_SHUTDOWN_TIMEOUT (10)\n"
     "                           to finish at SIGTERM/SIGINT\n"
+    "  --sip-listen IPV4:PORT   UDP socket of the registration client NUMBERD_SIP_LISTEN\n"
+    "                           (without it no reg carrier is registered)\n"
+    "  --sip-contact HOST[:PORT] Contact given to registrars           NUMBERD_SIP_CONTACT (the SBC's address;\n"
+    "                           default: the --sip-listen address)\n"
+    "  --sip-outbound-proxy HOST[:PORT] REGISTERs go through it        NUMBERD_SIP_OUTBOUND_PROXY\n"
     "  --demo                   on an empty database, create a demo   NUMBERD_DEMO (1 = on)\n"
     "                           account and inventory and print its\n"
     "                           credentials and a curl command\n"
@@ -271,7 +278,8 @@ int cli_serve(int argc, char **argv)
     const char *db = NULL, *listen = NULL, *threads_s = NULL, *aging_s = NULL, *rate_s = NULL,
                *token_file = NULL, *level_s = NULL, *key_file = NULL, *log_file = NULL,
                *mtoken_file = NULL, *drain_s = NULL, *authfail_s = NULL, *perip_s = NULL,
-               *timeout_s = NULL, *proxies_s = NULL, *sbc_token_file = NULL, *sbc_ttl_s = NULL;
+               *timeout_s = NULL, *proxies_s = NULL, *sip_listen = NULL, *sip_contact = NULL,
+               *sip_proxy = NULL, *sbc_token_file = NULL, *sbc_ttl_s = NULL;
     bool demo = false;
     /* each option once, with its variable and default (k_serve_usage documents them) */
     opt_t opts[] = {
@@ -288,6 +296,9 @@ int cli_serve(int argc, char **argv)
         CLI_OPT("log-file", &log_file, "NUMBERD_LOG_FILE", NULL),
         CLI_OPT("metrics-token-file", &mtoken_file, "NUMBERD_METRICS_TOKEN_FILE", NULL),
         CLI_OPT("shutdown-timeout", &drain_s, "NUMBERD_SHUTDOWN_TIMEOUT", "10"),
+        CLI_OPT("sip-listen", &sip_listen, "NUMBERD_SIP_LISTEN", NULL),
+        CLI_OPT("sip-contact", &sip_contact, "NUMBERD_SIP_CONTACT", NULL),
+        CLI_OPT("sip-outbound-proxy", &sip_proxy, "NUMBERD_SIP_OUTBOUND_PROXY", NULL),
         CLI_OPT("trusted-proxies", &proxies_s, "NUMBERD_TRUSTED_PROXIES", NULL),
         CLI_FLAG("demo", &demo, "NUMBERD_DEMO"),
         CLI_OPT("sbc-token-file", &sbc_token_file, "NUMBERD_SBC_TOKEN_FILE", NULL),
@@ -327,6 +338,23 @@ int cli_serve(int argc, char **argv)
     unsigned sbc_ttl = 30;
     if (parse_uint_opt(sbc_ttl_s, 0, 86400, &sbc_ttl) != C_OK)
         return usage_error(usage, "invalid --sbc-cache-ttl %s: want 0-86400 seconds", sbc_ttl_s);
+    /* the registration client's addresses: checked before anything starts */
+    {
+        char sh[256];
+        unsigned sp;
+        struct in_addr a4;
+        bool on = sip_listen && *sip_listen;
+        if (on && (sipreg_parse_hostport(sip_listen, 5060, sh, sizeof sh, &sp) != C_OK ||
+                   inet_pton(AF_INET, sh, &a4) != 1))
+            return usage_error(usage, "invalid --sip-listen %s: want IPV4:PORT", sip_listen);
+        if (!on && ((sip_contact && *sip_contact) || (sip_proxy && *sip_proxy)))
+            return usage_error(usage, "--sip-contact and --sip-outbound-proxy need --sip-listen");
+        if (sip_contact && *sip_contact &&
+            sipreg_parse_hostport(sip_contact, 5060, sh, sizeof sh, &sp) != C_OK)
+            return usage_error(usage, "invalid --sip-contact %s: want HOST[:PORT]", sip_contact);
+        if (sip_proxy && *sip_proxy && sipreg_parse_hostport(sip_proxy, 5060, sh, sizeof sh, &sp) != C_OK)
+            return usage_error(usage, "invalid --sip-outbound-proxy %s: want HOST[:PORT]", sip_proxy);
+    }
     http_proxies_t *proxies = NULL;
     char *perr = NULL;
     /* checked now (a usage error before anything opens), made again below */
@@ -456,6 +484,22 @@ int cli_serve(int argc, char **argv)
         cli_close_core(&ctx.core);
         return 1;
     }
+    /* The registration client: after the demo data (a demo reg carrier
+     * registers at once), before READY (a bad --sip-listen stops the start). */
+    sipreg_t *sipreg = NULL;
+    if (sip_listen && *sip_listen) {
+        sipreg_cfg_t scfg = {.core = &ctx.core, .listen = sip_listen, .contact = sip_contact,
+                             .outbound_proxy = sip_proxy};
+        char *serr = NULL;
+        if (sipreg_start(&scfg, &sipreg, &serr) != C_OK) {
+            cli_err("serve", "%s", serr);
+            free(serr);
+            http_server_stop(srv);
+            cli_close_core(&ctx.core);
+            return 1; /* a socket that cannot be bound: a runtime failure */
+        }
+        log_msg(LOG_INFO, "registration client on udp %s (port %u)", sip_listen, sipreg_port(sipreg));
+    }
     sdnotify_state("READY=1", NULL); /* systemd Type=notify: listening, demo data made */
     static sweeper_t sw;
     sw.core = &ctx.core;
@@ -493,6 +537,8 @@ int cli_serve(int argc, char **argv)
         pthread_mutex_unlock(&sw.lock);
         pthread_join(sweeper, NULL);
     }
+    /* unregisters (Expires: 0) while the database is still open */
+    sipreg_stop(sipreg);
     http_server_stop(srv);
     sbcfeed_stop(ctx.sbc);
     http_proxies_free(proxies);

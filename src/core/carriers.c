@@ -17,6 +17,7 @@
 
 #include "util/clock.h"
 #include "core/net.h"
+#include "core/registrations.h"
 #include "core/secrets.h"
 #include "util/buf.h"
 
@@ -297,6 +298,7 @@ int carrier_delete(core_t *c, const account_t *caller, const char *ref, cerr_t *
         ret = cerr(e, CE_NOTFOUND, "carrier not found");
     else
         ret = core_st(e, rc, NULL);
+    if (ret == C_OK) reg_kick(); /* a reg carrier unregisters now, not at the next poll */
     carrier_clear(&cr);
     return ret;
 }
@@ -342,7 +344,10 @@ static int insert_new(core_t *c, carrier_t *cr, cerr_t *e)
         ids_digits(cr->carrier_id, 14);
         for (size_t i = 0; i < cr->ngw; i++) ids_uuid_v4(cr->gw[i].sid);
         int rc = c->st->ops->carrier_insert(c->st, cr);
-        if (rc == ST_OK) return C_OK;
+        if (rc == ST_OK) {
+            reg_kick(); /* a new reg carrier registers now */
+            return C_OK;
+        }
         if (rc != ST_CONFLICT) return core_st(e, ST_ERR, NULL);
         bool taken;
         if (name_taken(c, cr, &taken) != C_OK) return core_st(e, ST_ERR, NULL);
@@ -359,6 +364,7 @@ static int save_update(core_t *c, carrier_t *cr, cerr_t *e)
     int rc = c->st->ops->carrier_update(c->st, cr);
     if (rc == ST_CONFLICT) return cerr(e, CE_CONFLICT, "a carrier named %s already exists", cr->name);
     if (rc == ST_NOTFOUND) return cerr(e, CE_NOTFOUND, "carrier not found");
+    if (rc == ST_OK) reg_kick(); /* new credentials or registrar: re-register now */
     return core_st(e, rc, NULL);
 }
 

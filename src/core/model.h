@@ -295,6 +295,65 @@ void carrier_clear(carrier_t *c);
 /* carrier_clear() on rows[0..n). */
 void carrier_clear_rows(carrier_t *rows, size_t n);
 
+/* The registration client's state for one `reg` carrier (SIP.md §5),
+ * stored so that every node shows it.  Times are unix seconds, 0 = none. */
+typedef enum {
+    REG_REGISTERING = 0,
+    REG_REGISTERED = 1,
+    REG_FAILED = 2,
+    REG_UNREGISTERED = 3,
+} reg_state_t;
+
+#define MODEL_REG_REASON_SZ 128
+#define MODEL_REG_NODE_SZ 64
+
+typedef struct {
+    int64_t carrier_id;                 /* carriers.id */
+    reg_state_t state;
+    int last_code;                      /* last final SIP status; 0: none (no answer) */
+    char reason[MODEL_REG_REASON_SZ];
+    int64_t expires_at, last_attempt_at, next_attempt_at;
+    int failures;                       /* consecutive */
+    char node[MODEL_REG_NODE_SZ];       /* the node that registers it */
+    /* the registrar's address as resolved for the last REGISTER (IP text,
+     * "" none): SIP.md §3 counts it as an inbound gateway of the carrier */
+    char registrar_ip[MODEL_HOST_SZ];
+    int64_t updated_at;
+    /* read only, filled by lists: who the carrier is */
+    char carrier_uuid[IDS_UUID_SZ];
+    char carrier_name[MODEL_CARRIER_NAME_SZ];
+    char account_auth_id[IDS_AUTH_ID_SZ];
+} reg_status_t;
+
+/* Gateway health (SIP.md §6): an outbound gateway of a carrier that opted
+ * in to OPTIONS probing, and its state. */
+typedef enum { GW_UNKNOWN = 0, GW_UP = 1, GW_DOWN = 2 } gw_state_t;
+
+typedef struct {
+    int64_t carrier_id;
+    int interval;                       /* seconds between probes */
+    char sid[IDS_UUID_SZ];              /* sip_gateway_sid */
+    char address[MODEL_HOST_SZ];
+    int port;
+} probe_target_t;
+
+typedef struct {
+    char sid[IDS_UUID_SZ];
+    int64_t carrier_id;
+    gw_state_t state;
+    int misses;                         /* consecutive failed probes */
+    int last_code;                      /* 0: no answer */
+    int64_t last_probe_at, updated_at;
+} gw_health_t;
+
+/* Filters of the admin list of registrations: state -1 = any, account_id
+ * 0 = any. */
+typedef struct {
+    int state;
+    int64_t account_id;
+    int limit, offset;
+} reg_q_t;
+
 /* API key scopes (a bit set). */
 #define SCOPE_READ 1u
 #define SCOPE_WRITE 2u

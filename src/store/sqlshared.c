@@ -196,4 +196,24 @@ ROWS_READER(owned, owned_number_t)
 ROWS_READER(app, app_t)
 ROWS_READER(compliance, compliance_t)
 ROWS_READER(carrier, carrier_t)
+
+void sqls_rd_reg(sqls_row_t *r, void *rows, size_t i)
+{
+    reg_status_t *g = &((reg_status_t *)rows)[i];
+    memset(g, 0, sizeof *g);
+    g->carrier_id = I64(r);
+    g->state = (reg_state_t)I64(r);
+    g->last_code = (int)I64(r);
+    TXT(r, g->reason);
+    g->expires_at = I64(r);
+    g->last_attempt_at = I64(r);
+    g->next_attempt_at = I64(r);
+    g->failures = (int)I64(r);
+    TXT(r, g->node);
+    g->updated_at = I64(r);
+    TXT(r, g->carrier_uuid);
+    TXT(r, g->carrier_name);
+    TXT(r, g->account_auth_id);
+    TXT(r, g->registrar_ip);
+}
 ROWS_READER(apikey, apikey_t)

@@ -149,4 +149,13 @@ void sqls_rd_app(sqls_row_t *r, void *rows, size_t i);
 void sqls_rd_compliance(sqls_row_t *r, void *rows, size_t i);
 void sqls_rd_carrier(sqls_row_t *r, void *rows, size_t i);
 
+/* A registration's state with who its carrier is (reg_status_t); FROM is
+ * SQLS_REG_FROM. */
+#define SQLS_REG_COLS                                                                   \
+    "r.carrier_id, r.state, r.last_code, r.reason, r.expires_at, r.last_attempt_at, "   \
+    "r.next_attempt_at, r.failures, r.node, r.updated_at, c.uuid, c.name, a.auth_id, r.registrar_ip"
+#define SQLS_REG_FROM \
+    "FROM registrations r JOIN carriers c ON c.id = r.carrier_id LEFT JOIN accounts a ON a.id = c.account_id "
+void sqls_rd_reg(sqls_row_t *r, void *rows, size_t i);
+
 #endif

@@ -259,6 +259,35 @@ typedef struct store_ops {
      * true, since notifications may have been missed; ST_ERR while it cannot
      * connect).  SQLite: data_version polled.  One thread calls it. */
     int (*sbc_wait)(store_t *st, int timeout_ms, bool *changed);
+    /* ---- registrations (SIP.md §5): the `reg` carriers the registration
+     * client serves, and its stored state ---- */
+    /* every `reg` carrier of any account with id > after_id, by id, at most
+     * limit (rows has room), with gateways and sealed password */
+    int (*carrier_reg_list)(store_t *st, int64_t after_id, int limit, carrier_t *rows,
+                            size_t *nrows);
+    /* a cheap fingerprint of the set of `reg` carriers (count, ids,
+     * updated_at): unchanged means no reload is needed */
+    int (*carrier_reg_sig)(store_t *st, int64_t sig[3]);
+    /* inserts or replaces by carrier_id (ST_NOTFOUND: no such carrier) */
+    int (*reg_status_put)(store_t *st, const reg_status_t *r);
+    int (*reg_status_get)(store_t *st, int64_t carrier_id, reg_status_t *out);
+    int (*reg_status_list)(store_t *st, const reg_q_t *q, reg_status_t *rows, size_t *nrows,
+                           int64_t *total);
+    /* Several nodes: try to take (or keep) carrier_id's registration lock on
+     * the calling thread's session; *got false when another node holds it.
+     * A backend without sessions shared between nodes (SQLite) grants it. */
+    int (*reg_lock_try)(store_t *st, int64_t carrier_id, bool *got);
+    int (*reg_unlock)(store_t *st, int64_t carrier_id);
+    /* gateway health (SIP.md §6): a carrier's opt-in (interval 0 removes
+     * it; ST_NOTFOUND: no such carrier), the targets (every outbound
+     * gateway of every opted-in carrier, at most max, by carrier), and the
+     * stored states */
+    int (*probe_set)(store_t *st, int64_t carrier_id, int interval);
+    int (*probe_get)(store_t *st, int64_t carrier_id, int *interval);
+    int (*probe_targets)(store_t *st, int max, probe_target_t *rows, size_t *nrows);
+    int (*health_put)(store_t *st, const gw_health_t *h);
+    /* the stored states of a carrier's current gateways, at most max */
+    int (*health_list)(store_t *st, int64_t carrier_id, int max, gw_health_t *rows, size_t *nrows);
 
     /* ---- idempotency keys (scope: account id + key) ---- */
     int (*idem_get)(store_t *st, int64_t account_id, const char *key, idem_row_t *out);

@@ -28,7 +28,7 @@ const fresh = () => `+16465550${String(numIdx++).padStart(3, '0')}`;
 
 const CREATE_KEYS = ['account_id', 'carrier_name', 'created_at', 'id', 'sip_gateway_sid', 'trunk_type',
   'voip_carrier_sid'];
-const FULL_KEYS = [...CREATE_KEYS, 'inbound_auth', 'number_count', 'registration', 'sip_gateway', 'sip_gateways',
+const FULL_KEYS = [...CREATE_KEYS, 'inbound_auth', 'number_count', 'registration', 'registration_status', 'health_check', 'gateway_health', 'sip_gateway', 'sip_gateways',
   'sms', 'updated_at', 'voice'].sort();
 const NUMBER_KEYS = ['account_id', 'carrier_name', 'country_iso', 'created_at', 'id', 'label', 'number',
   'number_type', 'phone_number_sid', 'source', 'status', 'sub_account', 'voip_carrier_sid'];

@@ -173,6 +173,7 @@ function describeRoute(r) {
     [/^\/v1\/Account\/\{auth_id\}\/Subaccount\/\{sub_id\}\/$/, 'sub', { name: 'hijacked' }],
     [/^\/v1\/Account\/\{auth_id\}\/Application\/\{app_id\}\/$/, 'app', { answer_url: 'https://evil.example/' }],
     [/^\/v1\/phone-numbers\/carriers\/\{id\}$/, 'carrier', { carrier_name: 'hijacked' }],
+    [/^\/v1\/phone-numbers\/carriers\/\{id\}\/health_check$/, 'carrier', { interval: 30 }],
     [/^\/v1\/phone-numbers\/\{id\}$/, 'byoc_number', undefined],
     [/^\/v1\/phone-numbers\/api-keys\/\{id\}$/, 'apikey', undefined],
     [/^\/v1\/Account\/\{auth_id\}\/PhoneNumber\/Compliance\/\{compliance_id\}\/$/, 'compliance', undefined],

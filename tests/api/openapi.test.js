@@ -241,6 +241,9 @@ describe('responses', () => {
 
     want(await srv.admin('GET', '/admin/v1/inventory/stats'), 200);
     want(await srv.admin('GET', '/admin/v1/inventory/stats?country=US'), 400);
+    want(await srv.admin('GET', '/admin/v1/registrations'), 200);
+    want(await srv.admin('GET', '/admin/v1/registrations?state=bogus'), 400);
+    want(await srv.admin('GET', '/admin/v1/registrations', undefined, { token: null }), 401);
 
     want(await srv.admin('POST', '/admin/v1/compliance', { account: A.auth_id, country_iso: 'GB', number_type: 'fixed' }), 201);
     want(await srv.admin('POST', '/admin/v1/compliance', { account: A.auth_id }), 400);
@@ -467,6 +470,12 @@ describe('responses', () => {
     want(await srv.byoc(key, 'PATCH', `/carriers/${auth.id}`, { body: { sip_gateway: { port: 0 } } }), 400);
     want(await srv.byoc(key, 'PATCH', `/carriers/${auth.id}`, { body: { carrier_name: 'sip-reg' } }), 409);
     want(await srv.byoc(readKey, 'PATCH', `/carriers/${auth.id}`, { body: { carrier_name: 'y' } }), 403);
+    want(await srv.byoc(key, 'PUT', `/carriers/${stat.id}/health_check`, { body: { interval: 30 } }), 200);
+    want(await srv.byoc(readKey, 'GET', `/carriers/${stat.id}`), 200);
+    want(await srv.byoc(key, 'PUT', `/carriers/${stat.id}/health_check`, { body: { interval: 0 } }), 400);
+    want(await srv.byoc(readKey, 'PUT', `/carriers/${stat.id}/health_check`, { body: { interval: 30 } }), 403);
+    want(await srv.byoc(key, 'DELETE', `/carriers/${stat.id}/health_check`), 204);
+    want(await srv.byoc(key, 'DELETE', '/carriers/00000000-0000-4000-8000-000000000000/health_check'), 404);
     want(await srv.byoc(key, 'PATCH', '/carriers/0b1d2a4c-8f6e-4d3a-9b2c-1e5f7a9c3d21', { body: { carrier_name: 'y' } }), 404);
     want(await srv.byoc(key, 'DELETE', `/carriers/${reg.id}`), 204);
     want(await srv.byoc(key, 'DELETE', `/carriers/${reg.id}`), 404);

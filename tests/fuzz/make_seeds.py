@@ -204,3 +204,21 @@ write('sbc_lpm', [
     lpm((0, 24, 2, 255, 1, 0), (0, 24, 2, 255, 2, 1), (4, 0, 0, 0, 0, 0), (6, 0, 2, 30, 2, 0),
         (4, 0, 0, 0, 1, 0), (6, 0, 2, 31, 1, 0), (0, 0, 3, 0, 5, 0), (6, 0, 3, 5, 5, 3)),
 ])
+
+# fuzz_sip_msg: what a registrar or gateway answers (sip/sipmsg.c, sip/digest.c)
+SIP_HDRS = ('Via: SIP/2.0/UDP 127.0.0.1:5099;branch=z9hG4bKabc;rport=5099\r\n'
+            'From: <sip:alice@example.com>;tag=f1\r\nTo: <sip:alice@example.com>;tag=t9\r\n'
+            'Call-ID: c1@127.0.0.1\r\nCSeq: 1 REGISTER\r\n')
+write('sip_msg', [
+    'SIP/2.0 401 Unauthorized\r\n' + SIP_HDRS +
+    'WWW-Authenticate: Digest realm="example.com", nonce="n0", qop="auth", algorithm=MD5\r\n'
+    'WWW-Authenticate: Digest realm="example.com", nonce="n1",\r\n algorithm=SHA-256, qop="auth,auth-int", opaque="op"\r\n'
+    'Content-Length: 0\r\n\r\n',
+    'SIP/2.0 407 Proxy Authentication Required\r\n' + SIP_HDRS +
+    'Proxy-Authenticate: Digest realm="p", nonce="abc", stale=true\r\n\r\n',
+    'SIP/2.0 200 OK\r\n' + SIP_HDRS +
+    'Contact: <sip:u@127.0.0.1:5099>;expires=120, "a, b" <sip:x@10.0.0.1;lr>;expires=60\r\nExpires: 300\r\n\r\n',
+    'SIP/2.0 423 Interval Too Brief\r\n' + SIP_HDRS + 'Min-Expires: 1800\r\n\r\n',
+    'SIP/2.0 503 Service Unavailable\r\n' + SIP_HDRS + 'Retry-After: 120 (x);duration=5\r\n\r\n',
+    'OPTIONS sip:u@127.0.0.1 SIP/2.0\r\nv: SIP/2.0/UDP h\r\nf: <sip:a@b>;tag=1\r\nt: <sip:c@d>\r\ni: z\r\nCSeq: 9 OPTIONS\r\nl: 4\r\n\r\nbody',
+])

@@ -53,6 +53,11 @@ const char *const pg_sql_carriers[Q__COUNT] = {
         "INSERT INTO carrier_gateways(carrier, pos, sid, address, port, netmask, inbound, "
         "outbound) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
     [Q_GW_DELETE] = "DELETE FROM carrier_gateways WHERE carrier = $1",
+    /* every account's `reg` carriers, by id (the registration client) */
+    [Q_CARRIER_REG_LIST] = CARRIER_SELECT "WHERE c.trunk_type = 2 AND c.id > $1 ORDER BY c.id LIMIT $2",
+    [Q_CARRIER_REG_SIG] =
+        "SELECT count(*), coalesce(sum(id), 0), coalesce(sum(updated_at), 0) FROM carriers "
+        "WHERE trunk_type = 2",
 };
 
 /* ---- carriers ---------------------------------------------------------- */
@@ -190,4 +195,34 @@ int pg_carrier_delete(store_t *st, int64_t account_id, int64_t id, int64_t *in_u
     if (rc == ST_OK && *in_use > 0) rc = ST_CONFLICT;
     if (rc == ST_OK) rc = pg_write1(c, Q_CARRIER_DELETE, PG_V(v_int(id), v_int(account_id)));
     return pg_tx_end(st, rc, false);
+}
+
+int pg_carrier_reg_list(store_t *st, int64_t after_id, int limit, carrier_t *rows, size_t *nrows)
+{
+    conn_t *c = pg_conn(st);
+    PGresult *r = NULL;
+    *nrows = 0;
+    /* carriers and their gateways in one statement: one snapshot */
+    int rc = pg_exec(c, Q_CARRIER_REG_LIST, PG_V(v_int(after_id), v_int(limit)), &r, NULL);
+    if (rc != ST_OK) return rc;
+    int n = PQntuples(r);
+    for (int i = 0; i < n && i < limit; i++) {
+        sqls_row_t d = pg_row(r, i, 0);
+        pg_rd_carrier(&d, rows, (size_t)i);
+        (*nrows)++;
+    }
+    PQclear(r);
+    return ST_OK;
+}
+
+static void rd_sig(sqls_row_t *d, void *out, size_t i)
+{
+    (void)i;
+    int64_t *sig = out;
+    for (int k = 0; k < 3; k++) sig[k] = rd_i64(d);
+}
+
+int pg_carrier_reg_sig(store_t *st, int64_t sig[3])
+{
+    return pg_one_row(pg_conn(st), Q_CARRIER_REG_SIG, PG_NONE, rd_sig, sig);
 }

@@ -98,7 +98,7 @@ static void params_of_w(params_t *p, const sqlw_t *w)
 static const char *const *const sql_tables[] = {
     pg_sql_conn,  pg_sql_settings,    pg_sql_accounts, pg_sql_inventory,  pg_sql_numbers,
     pg_sql_owned, pg_sql_subaccounts, pg_sql_apps,     pg_sql_compliance, pg_sql_carriers,
-    pg_sql_idem,  pg_sql_sbc,       pg_sql_credentials,
+    pg_sql_idem,  pg_sql_sbc,       pg_sql_credentials, pg_sql_registrations,
 };
 #define NTABLES (sizeof sql_tables / sizeof sql_tables[0])
 
@@ -810,6 +810,19 @@ static const store_ops_t pg_ops = {
     .carrier_list = pg_carrier_list,
     .carrier_update = pg_carrier_update,
     .carrier_delete = pg_carrier_delete,
+    /* registrations */
+    .carrier_reg_list = pg_carrier_reg_list,
+    .carrier_reg_sig = pg_carrier_reg_sig,
+    .reg_status_put = pg_reg_status_put,
+    .reg_status_get = pg_reg_status_get,
+    .reg_status_list = pg_reg_status_list,
+    .reg_lock_try = pg_reg_lock_try,
+    .reg_unlock = pg_reg_unlock,
+    .probe_set = pg_probe_set,
+    .probe_get = pg_probe_get,
+    .probe_targets = pg_probe_targets,
+    .health_put = pg_health_put,
+    .health_list = pg_health_list,
     /* idempotency */
     .idem_get = pg_idem_get,
     .idem_put = pg_idem_put,

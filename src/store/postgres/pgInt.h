@@ -107,6 +107,8 @@
 #define LOCK_INVENTORY "2"
 #define LOCK_NUMADD "3"
 /* 4: the SBC change log's commit-order seq (migration 0002_sbc, in SQL) */
+/* registrations: the second key is the carrier id (registrations.c) */
+#define LOCK_NS_REG "1852990823" /* 'nreg' */
 
 /* The fixed statements, grouped by the file that holds their SQL text
  * (its table pg_sql_<file>[], indexed by this enum). */
@@ -193,6 +195,20 @@ enum {
     Q_CARRIER_DELETE,
     Q_GW_INSERT,
     Q_GW_DELETE,
+    Q_CARRIER_REG_LIST,
+    Q_CARRIER_REG_SIG,
+    /* registrations.c */
+    Q_REG_PUT,
+    Q_REG_GET,
+    Q_REG_LIST,
+    Q_REG_LOCK,
+    Q_REG_UNLOCK,
+    Q_PROBE_SET,
+    Q_PROBE_DEL,
+    Q_PROBE_GET,
+    Q_PROBE_TARGETS,
+    Q_HEALTH_PUT,
+    Q_HEALTH_LIST,
     /* idem.c */
     Q_IDEM_LOCK,
     Q_IDEM_GET,
@@ -242,6 +258,7 @@ extern const char *const pg_sql_compliance[Q__COUNT];
 extern const char *const pg_sql_carriers[Q__COUNT];
 extern const char *const pg_sql_idem[Q__COUNT];
 extern const char *const pg_sql_sbc[Q__COUNT];
+extern const char *const pg_sql_registrations[Q__COUNT];
 extern const char *const pg_sql_credentials[Q__COUNT];
 
 /* The SQL text of fixed statement `which` (static storage). */
@@ -598,6 +615,20 @@ int pg_carrier_list(store_t *st, int64_t account_id, int64_t sub_id, const char 
                     int offset, carrier_t *rows, size_t *nrows, int64_t *total);
 int pg_carrier_update(store_t *st, const carrier_t *c);
 int pg_carrier_delete(store_t *st, int64_t account_id, int64_t id, int64_t *in_use);
+int pg_carrier_reg_list(store_t *st, int64_t after_id, int limit, carrier_t *rows, size_t *nrows);
+int pg_carrier_reg_sig(store_t *st, int64_t sig[3]);
+/* registrations.c */
+int pg_reg_status_put(store_t *st, const reg_status_t *r);
+int pg_reg_status_get(store_t *st, int64_t carrier_id, reg_status_t *out);
+int pg_reg_status_list(store_t *st, const reg_q_t *q, reg_status_t *rows, size_t *nrows,
+                       int64_t *total);
+int pg_reg_lock_try(store_t *st, int64_t carrier_id, bool *got);
+int pg_reg_unlock(store_t *st, int64_t carrier_id);
+int pg_probe_set(store_t *st, int64_t carrier_id, int interval);
+int pg_probe_get(store_t *st, int64_t carrier_id, int *interval);
+int pg_probe_targets(store_t *st, int max, probe_target_t *rows, size_t *nrows);
+int pg_health_put(store_t *st, const gw_health_t *h);
+int pg_health_list(store_t *st, int64_t carrier_id, int max, gw_health_t *rows, size_t *nrows);
 /* idem.c */
 int pg_idem_get(store_t *st, int64_t account_id, const char *key, idem_row_t *out);
 int pg_idem_put(store_t *st, int64_t account_id, const char *key, const idem_row_t *row);

@@ -48,6 +48,11 @@ static const char *const sql_text[Q__COUNT] = {
         "SELECT sid, address, port, netmask, inbound, outbound FROM carrier_gateways "
         "WHERE carrier = ?1 ORDER BY pos",
     [Q_GW_DELETE] = "DELETE FROM carrier_gateways WHERE carrier = ?1",
+    /* every account's `reg` carriers, by id (the registration client) */
+    [Q_CARRIER_REG_LIST] = CARRIER_SELECT "WHERE c.trunk_type = 2 AND c.id > ?1 ORDER BY c.id LIMIT ?2",
+    [Q_CARRIER_REG_SIG] =
+        "SELECT count(*), coalesce(sum(id), 0), coalesce(sum(updated_at), 0) FROM carriers "
+        "WHERE trunk_type = 2",
 };
 
 /* Q_CARRIER_INSERT takes ?1-?22 of these; Q_CARRIER_UPDATE all 23 (?23:
@@ -216,4 +221,44 @@ int sq_carrier_delete(store_t *st, int64_t account_id, int64_t id, int64_t *in_u
     if (rc == ST_OK && *in_use > 0) rc = ST_CONFLICT;
     if (rc == ST_OK) rc = SQ_RUN1(st, Q_CARRIER_DELETE, SQ_I(id), SQ_I(account_id));
     return tx_end(st, rc);
+}
+
+int sq_carrier_reg_list(store_t *st, int64_t after_id, int limit, carrier_t *rows, size_t *nrows)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? STMT(c, Q_CARRIER_REG_LIST) : NULL;
+    if (!q) return ST_ERR;
+    *nrows = 0;
+    if (sq_tx_begin(st, false) != ST_OK) return ST_ERR;
+    sq_bind_args(q, SQ_ARGS(SQ_I(after_id), SQ_I(limit)));
+    int rc = ST_OK, s;
+    while ((int)*nrows < limit && (s = sqlite3_step(q)) == SQLITE_ROW) {
+        sqls_row_t r = sq_row(q);
+        sqls_rd_carrier(&r, rows, *nrows);
+        (*nrows)++;
+    }
+    if ((int)*nrows < limit && s != SQLITE_DONE) {
+        sq_log_error(c->db, "carrier reg list");
+        rc = ST_ERR;
+    }
+    sq_done(q);
+    for (size_t i = 0; rc == ST_OK && i < *nrows; i++) rc = sq_carrier_gateways(c, &rows[i]);
+    if (sq_tx_commit(st) != ST_OK) rc = ST_ERR;
+    if (rc != ST_OK) {
+        carrier_clear_rows(rows, *nrows);
+        *nrows = 0;
+    }
+    return rc;
+}
+
+int sq_carrier_reg_sig(store_t *st, int64_t sig[3])
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? STMT(c, Q_CARRIER_REG_SIG) : NULL;
+    if (!q) return ST_ERR;
+    int rc = sq_step_row(c, q, "carrier reg sig");
+    if (rc == ST_OK)
+        for (int i = 0; i < 3; i++) sig[i] = sqlite3_column_int64(q, i);
+    sq_done(q);
+    return rc == ST_OK ? ST_OK : ST_ERR;
 }

@@ -103,6 +103,19 @@ enum {
     Q_GW_INSERT,
     Q_GW_READ,
     Q_GW_DELETE,
+    Q_CARRIER_REG_LIST,
+    Q_CARRIER_REG_SIG,
+    /* registrations.c */
+    Q_REG_PUT,
+    Q_REG_GET,
+    Q_REG_LIST,
+    Q_REG_COUNT,
+    Q_PROBE_SET,
+    Q_PROBE_DEL,
+    Q_PROBE_GET,
+    Q_PROBE_TARGETS,
+    Q_HEALTH_PUT,
+    Q_HEALTH_LIST,
     /* idem.c */
     Q_IDEM_GET,
     Q_IDEM_PUT,
@@ -414,6 +427,20 @@ int sq_sbc_version(store_t *st, uint64_t *out);
 int sq_sbc_wait(store_t *st, int timeout_ms, bool *changed);
 void sq_sbc_close(sqlite_store_t *s);
 /* idem.c */
+int sq_carrier_reg_list(store_t *st, int64_t after_id, int limit, carrier_t *rows, size_t *nrows);
+int sq_carrier_reg_sig(store_t *st, int64_t sig[3]);
+/* registrations.c */
+int sq_reg_status_put(store_t *st, const reg_status_t *r);
+int sq_reg_status_get(store_t *st, int64_t carrier_id, reg_status_t *out);
+int sq_reg_status_list(store_t *st, const reg_q_t *q, reg_status_t *rows, size_t *nrows,
+                       int64_t *total);
+int sq_reg_lock_try(store_t *st, int64_t carrier_id, bool *got);
+int sq_reg_unlock(store_t *st, int64_t carrier_id);
+int sq_probe_set(store_t *st, int64_t carrier_id, int interval);
+int sq_probe_get(store_t *st, int64_t carrier_id, int *interval);
+int sq_probe_targets(store_t *st, int max, probe_target_t *rows, size_t *nrows);
+int sq_health_put(store_t *st, const gw_health_t *h);
+int sq_health_list(store_t *st, int64_t carrier_id, int max, gw_health_t *rows, size_t *nrows);
 int sq_idem_get(store_t *st, int64_t account_id, const char *key, idem_row_t *out);
 int sq_idem_put(store_t *st, int64_t account_id, const char *key, const idem_row_t *row);
 

@@ -183,6 +183,7 @@ async function startUas(name, opts) {
   await new Promise((res) => setTimeout(res, 300));
   return {
     done: r.done,
+    proc: r.proc,
     kill: async () => {
       if (!(await waitExit(r.proc, 5000))) r.proc.kill('SIGKILL');
       return r.done;
@@ -214,4 +215,5 @@ function explain(label, r, kam) {
 
 module.exports = {
   CFG, SCENARIOS, requireBinaries, freeUdpPort, startKamailio, startUas, runUac, receivedStatuses, explain,
+  waitSipReady, waitExit, capped,
 };

@@ -1630,6 +1630,152 @@ static void test_sbc_feed(void **state)
     assert_int_equal(st->ops->sbc_changes(st, seq2, 100, seen_change, &x), ST_OK);
 }
 
+/* ---- registrations (SIP.md §5) ------------------------------------------------------------------ */
+
+static void test_registrations(void **state)
+{
+    store_t *st = ST_OF(state);
+    int64_t a = mk_account(st, "MA000000000000000001", 0);
+    int64_t other = mk_account(st, "MA000000000000000002", 0);
+    gateway_t gw = {.sid = "dddddddd-dddd-4ddd-8ddd-dddddddddd07", .address = "sip.example.net",
+                    .port = 5080, .netmask = 32, .outbound = true};
+    carrier_t r1 = carrier(a, "Reg one", "10000000000011", &gw, 1);
+    r1.trunk = TRUNK_REG;
+    strcpy(r1.reg_user, "alice");
+    strcpy(r1.reg_realm, "example.net");
+    r1.reg_box_len = 40;
+    memset(r1.reg_box, 0x33, r1.reg_box_len);
+    r1.reg_expires = 600;
+    carrier_t plain = carrier(a, "Static", "10000000000012", NULL, 0);
+    carrier_t r2 = carrier(other, "Reg two", "10000000000013", NULL, 0);
+    r2.trunk = TRUNK_REG;
+    strcpy(r2.reg_user, "bob");
+    assert_int_equal(st->ops->carrier_insert(st, &r1), ST_OK);
+    assert_int_equal(st->ops->carrier_insert(st, &plain), ST_OK);
+    assert_int_equal(st->ops->carrier_insert(st, &r2), ST_OK);
+
+    /* the reg carriers of every account, in id order, paged by id */
+    carrier_t rows[4];
+    size_t n = 0;
+    assert_int_equal(st->ops->carrier_reg_list(st, 0, 4, rows, &n), ST_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(rows[0].id, r1.id);
+    assert_int_equal(rows[1].id, r2.id);
+    assert_string_equal(rows[0].reg_user, "alice");
+    assert_int_equal(rows[0].reg_box_len, 40);
+    assert_int_equal(rows[0].reg_expires, 600);
+    assert_int_equal(rows[0].ngw, 1);
+    assert_string_equal(rows[0].gw[0].address, "sip.example.net");
+    carrier_clear_rows(rows, n);
+    assert_int_equal(st->ops->carrier_reg_list(st, r1.id, 1, rows, &n), ST_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(rows[0].id, r2.id);
+    carrier_clear_rows(rows, n);
+
+    int64_t sig1[3], sig2[3];
+    assert_int_equal(st->ops->carrier_reg_sig(st, sig1), ST_OK);
+    assert_int_equal(sig1[0], 2);
+    r2.updated_at += 5;
+    assert_int_equal(st->ops->carrier_update(st, &r2), ST_OK);
+    assert_int_equal(st->ops->carrier_reg_sig(st, sig2), ST_OK);
+    assert_true(memcmp(sig1, sig2, sizeof sig1) != 0); /* an update changes the fingerprint */
+
+    /* status: upsert, get, list with filters */
+    reg_status_t g;
+    assert_int_equal(st->ops->reg_status_get(st, r1.id, &g), ST_NOTFOUND);
+    reg_status_t s1 = {.carrier_id = r1.id, .state = REG_REGISTERING, .updated_at = 10};
+    strcpy(s1.node, "node-a");
+    strcpy(s1.registrar_ip, "192.0.2.7");
+    assert_int_equal(st->ops->reg_status_put(st, &s1), ST_OK);
+    s1.state = REG_REGISTERED;
+    s1.last_code = 200;
+    strcpy(s1.reason, "OK");
+    s1.expires_at = 1700003600;
+    s1.failures = 0;
+    assert_int_equal(st->ops->reg_status_put(st, &s1), ST_OK); /* replaces */
+    assert_int_equal(st->ops->reg_status_get(st, r1.id, &g), ST_OK);
+    assert_int_equal(g.state, REG_REGISTERED);
+    assert_int_equal(g.last_code, 200);
+    assert_string_equal(g.reason, "OK");
+    assert_int_equal(g.expires_at, 1700003600);
+    assert_string_equal(g.node, "node-a");
+    assert_string_equal(g.registrar_ip, "192.0.2.7");
+    assert_string_equal(g.carrier_uuid, r1.uuid);
+    assert_string_equal(g.carrier_name, "Reg one");
+    assert_string_equal(g.account_auth_id, "MA000000000000000001");
+    reg_status_t s2 = {.carrier_id = r2.id, .state = REG_FAILED, .last_code = 403, .failures = 3,
+                       .updated_at = 11};
+    assert_int_equal(st->ops->reg_status_put(st, &s2), ST_OK);
+    reg_status_t ghost = {.carrier_id = 999999, .state = REG_FAILED, .updated_at = 1};
+    assert_int_equal(st->ops->reg_status_put(st, &ghost), ST_NOTFOUND);
+
+    reg_status_t list[4];
+    int64_t total = 0;
+    reg_q_t q = {.state = -1, .account_id = 0, .limit = 4, .offset = 0};
+    assert_int_equal(st->ops->reg_status_list(st, &q, list, &n, &total), ST_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(total, 2);
+    q.state = REG_FAILED;
+    assert_int_equal(st->ops->reg_status_list(st, &q, list, &n, &total), ST_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(list[0].carrier_id, r2.id);
+    assert_int_equal(list[0].failures, 3);
+    q.state = -1;
+    q.account_id = a;
+    q.limit = 1;
+    q.offset = 1;
+    assert_int_equal(st->ops->reg_status_list(st, &q, list, &n, &total), ST_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(total, 1);
+
+    /* the lock: granted, and taking it again is idempotent */
+    bool got = false;
+    assert_int_equal(st->ops->reg_lock_try(st, r1.id, &got), ST_OK);
+    assert_true(got);
+    assert_int_equal(st->ops->reg_lock_try(st, r1.id, &got), ST_OK);
+    assert_true(got);
+    assert_int_equal(st->ops->reg_unlock(st, r1.id), ST_OK);
+
+    /* gateway health: opt-in, targets (outbound gateways only), states */
+    int iv = -1;
+    assert_int_equal(st->ops->probe_get(st, r1.id, &iv), ST_NOTFOUND);
+    assert_int_equal(st->ops->probe_set(st, r1.id, 30), ST_OK);
+    assert_int_equal(st->ops->probe_set(st, r1.id, 10), ST_OK); /* replaces */
+    assert_int_equal(st->ops->probe_get(st, r1.id, &iv), ST_OK);
+    assert_int_equal(iv, 10);
+    assert_int_equal(st->ops->probe_set(st, 999999, 10), ST_NOTFOUND);
+    assert_int_equal(st->ops->probe_set(st, plain.id, 30), ST_OK); /* no outbound gateway */
+    probe_target_t tg[4];
+    assert_int_equal(st->ops->probe_targets(st, 4, tg, &n), ST_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(tg[0].carrier_id, r1.id);
+    assert_int_equal(tg[0].interval, 10);
+    assert_string_equal(tg[0].sid, gw.sid);
+    assert_string_equal(tg[0].address, "sip.example.net");
+    assert_int_equal(tg[0].port, 5080);
+    gw_health_t h = {.carrier_id = r1.id, .state = GW_DOWN, .misses = 3, .last_probe_at = 5,
+                     .updated_at = 5};
+    strcpy(h.sid, gw.sid);
+    assert_int_equal(st->ops->health_put(st, &h), ST_OK);
+    h.state = GW_UP;
+    h.misses = 0;
+    h.last_code = 200;
+    assert_int_equal(st->ops->health_put(st, &h), ST_OK);
+    gw_health_t hl[4];
+    assert_int_equal(st->ops->health_list(st, r1.id, 4, hl, &n), ST_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(hl[0].state, GW_UP);
+    assert_int_equal(hl[0].last_code, 200);
+    assert_string_equal(hl[0].sid, gw.sid);
+    assert_int_equal(st->ops->probe_set(st, plain.id, 0), ST_OK); /* off */
+    assert_int_equal(st->ops->probe_get(st, plain.id, &iv), ST_NOTFOUND);
+
+    /* the status goes with its carrier */
+    int64_t in_use = 0;
+    assert_int_equal(st->ops->carrier_delete(st, a, r1.id, &in_use), ST_OK);
+    assert_int_equal(st->ops->reg_status_get(st, r1.id, &g), ST_NOTFOUND);
+}
+
 /* ---- inventory: import, stats, export --------------------------------------------------------- */
 
 typedef struct {
@@ -1829,6 +1975,7 @@ static const struct CMUnitTest cases[] = {
     T(test_carriers),
     T(test_upstream_carriers),
     T(test_sbc_feed),
+    T(test_registrations),
     T(test_idempotency),
     T(test_settings),
     T(test_transactions),

@@ -1,0 +1,176 @@
+/* registrations.c -- see registrations.h. */
+#include "core/registrations.h"
+
+#include <stdatomic.h>
+#include <string.h>
+
+#include "core/core_int.h"
+#include "core/accounts.h"
+#include "core/carriers.h"
+#include "store/store.h"
+#include "util/log.h"
+
+static const char *const k_state[] = {
+    [REG_REGISTERING] = "registering",
+    [REG_REGISTERED] = "registered",
+    [REG_FAILED] = "failed",
+    [REG_UNREGISTERED] = "unregistered",
+};
+
+const char *reg_state_name(reg_state_t s)
+{
+    return (unsigned)s < ND_ARRAY_LEN(k_state) ? k_state[s] : "unknown";
+}
+
+int reg_state_parse(const char *s, reg_state_t *out)
+{
+    for (size_t i = 0; i < ND_ARRAY_LEN(k_state); i++)
+        if (strcmp(s, k_state[i]) == 0) {
+            *out = (reg_state_t)i;
+            return C_OK;
+        }
+    return C_ERR;
+}
+
+int reg_carriers_page(core_t *c, int64_t after_id, int limit, carrier_t *rows, size_t *n,
+                      cerr_t *e)
+{
+    return core_st(e, c->st->ops->carrier_reg_list(c->st, after_id, limit, rows, n),
+                   "reg carriers");
+}
+
+int reg_carriers_sig(core_t *c, int64_t sig[3], cerr_t *e)
+{
+    return core_st(e, c->st->ops->carrier_reg_sig(c->st, sig), "reg carriers");
+}
+
+int reg_password(core_t *c, const carrier_t *cr, char out[SEC_PLAIN_MAX + 1], cerr_t *e)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    if (!c->key) return cerr(e, CE_INTERNAL, "no server key: SIP passwords cannot be opened");
+    if (cr->reg_box_len == 0) return C_OK; /* a registrar that asks no password */
+    if (sec_open(c->key, cr->reg_box, cr->reg_box_len, out, &n) != C_OK)
+        return cerr(e, CE_INTERNAL, "the carrier's password does not open under this server key");
+    return C_OK;
+}
+
+int reg_status_save(core_t *c, const reg_status_t *r, cerr_t *e)
+{
+    int st = c->st->ops->reg_status_put(c->st, r);
+    if (st == ST_NOTFOUND) return cerr(e, CE_NOTFOUND, "carrier deleted");
+    return core_st(e, st, "registration status");
+}
+
+int reg_status_of(core_t *c, int64_t carrier_id, reg_status_t *out, bool *found, cerr_t *e)
+{
+    int st = c->st->ops->reg_status_get(c->st, carrier_id, out);
+    *found = st == ST_OK;
+    if (st == ST_NOTFOUND) return C_OK;
+    return core_st(e, st, "registration status");
+}
+
+int reg_status_list(core_t *c, const char *state, const char *account, int limit, int offset,
+                    reg_status_t *rows, size_t *n, int64_t *total, cerr_t *e)
+{
+    reg_q_t q = {.state = -1, .account_id = 0, .limit = limit, .offset = offset};
+    *n = 0;
+    *total = 0;
+    if (state) {
+        reg_state_t s;
+        if (reg_state_parse(state, &s) != C_OK)
+            return cerr(e, CE_INVALID,
+                        "state must be one of registering, registered, failed, unregistered");
+        q.state = (int)s;
+    }
+    if (account) {
+        account_t a;
+        int st = c->st->ops->account_by_auth_id(c->st, account, &a);
+        if (st == ST_NOTFOUND) return C_OK; /* nobody's: an empty list */
+        if (st != ST_OK) return core_st(e, st, "account");
+        q.account_id = a.parent_id ? a.parent_id : a.id;
+    }
+    return core_st(e, c->st->ops->reg_status_list(c->st, &q, rows, n, total), "registrations");
+}
+
+int reg_lock_try(core_t *c, int64_t carrier_id, bool *got, cerr_t *e)
+{
+    return core_st(e, c->st->ops->reg_lock_try(c->st, carrier_id, got), "registration lock");
+}
+
+void reg_unlock(core_t *c, int64_t carrier_id)
+{
+    (void)c->st->ops->reg_unlock(c->st, carrier_id);
+}
+
+static atomic_uint_fast64_t g_kick;
+
+void reg_kick(void)
+{
+    atomic_fetch_add_explicit(&g_kick, 1, memory_order_release);
+}
+
+uint64_t reg_kick_seq(void)
+{
+    return atomic_load_explicit(&g_kick, memory_order_acquire);
+}
+
+/* ---- gateway health ---- */
+
+const char *gw_state_name(gw_state_t s)
+{
+    return s == GW_UP ? "up" : s == GW_DOWN ? "down" : "unknown";
+}
+
+int health_set(core_t *c, const account_t *caller, const char *ref, int interval, cerr_t *e)
+{
+    if (interval != 0 && (interval < HEALTH_INTERVAL_MIN || interval > HEALTH_INTERVAL_MAX))
+        return cerr(e, CE_INVALID, "interval must be %d-%d seconds", HEALTH_INTERVAL_MIN,
+                    HEALTH_INTERVAL_MAX);
+    carrier_t cr;
+    if (carrier_get(c, caller, ref, &cr, e) != C_OK) return C_ERR;
+    int64_t id = cr.id;
+    carrier_clear(&cr);
+    int st = c->st->ops->probe_set(c->st, id, interval);
+    if (st == ST_NOTFOUND) return cerr(e, CE_NOTFOUND, "carrier not found");
+    if (st == ST_OK) reg_kick(); /* the prober looks again at once */
+    return core_st(e, st, "health check");
+}
+
+int health_of(core_t *c, int64_t carrier_id, int *interval, gw_health_t *rows, size_t *n, cerr_t *e)
+{
+    *interval = 0;
+    *n = 0;
+    int st = c->st->ops->probe_get(c->st, carrier_id, interval);
+    if (st == ST_NOTFOUND) {
+        *interval = 0;
+        return C_OK;
+    }
+    if (st != ST_OK) return core_st(e, st, "health check");
+    return core_st(e, c->st->ops->health_list(c->st, carrier_id, HEALTH_GW_MAX, rows, n),
+                   "gateway health");
+}
+
+int health_targets(core_t *c, int max, probe_target_t *rows, size_t *n, cerr_t *e)
+{
+    return core_st(e, c->st->ops->probe_targets(c->st, max, rows, n), "probe targets");
+}
+
+int health_save(core_t *c, const gw_health_t *h, cerr_t *e)
+{
+    int st = c->st->ops->health_put(c->st, h);
+    if (st == ST_NOTFOUND) return cerr(e, CE_NOTFOUND, "carrier deleted");
+    return core_st(e, st, "gateway health");
+}
+
+void reg_batch_begin(core_t *c)
+{
+    cerr_t e;
+    if (core_begin(c, &e) != C_OK) log_msg(LOG_WARN, "registrations: %s", e.msg);
+}
+
+void reg_batch_end(core_t *c)
+{
+    cerr_t e;
+    if (core_end(c, C_OK, &e) != C_OK) log_msg(LOG_WARN, "registrations: %s", e.msg);
+}

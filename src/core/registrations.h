@@ -1,0 +1,73 @@
+/* registrations.h -- the core side of SIP registration (SIP.md §5): which
+ * `reg` carriers exist, their passwords for the client, the stored state
+ * every node shows, and the lock that makes one node register a carrier.
+ * The SIP work itself is src/sipreg/ (a thread of `numberd serve`).
+ *
+ * Ownership: carriers a function fills are the caller's (carrier_clear);
+ * status records are plain values. */
+#ifndef ND_REGISTRATIONS_H
+#define ND_REGISTRATIONS_H
+
+#include "core/core.h"
+#include "core/secrets.h"
+
+/* "registering", "registered", "failed", "unregistered". */
+const char *reg_state_name(reg_state_t s);
+/* C_ERR: not one of the names above. */
+int reg_state_parse(const char *s, reg_state_t *out);
+
+/* A page of every account's `reg` carriers with id > after_id, by id
+ * (rows has room for limit). */
+int reg_carriers_page(core_t *c, int64_t after_id, int limit, carrier_t *rows, size_t *n,
+                      cerr_t *e);
+/* A fingerprint of the set of `reg` carriers: equal = nothing changed. */
+int reg_carriers_sig(core_t *c, int64_t sig[3], cerr_t *e);
+/* The carrier's registration password in plain (NUL-terminated in
+ * out[SEC_PLAIN_MAX + 1]); the caller wipes it after use. */
+int reg_password(core_t *c, const carrier_t *cr, char out[SEC_PLAIN_MAX + 1], cerr_t *e);
+
+int reg_status_save(core_t *c, const reg_status_t *r, cerr_t *e);
+/* *found false (and C_OK) when the carrier has no stored state yet. */
+int reg_status_of(core_t *c, int64_t carrier_id, reg_status_t *out, bool *found, cerr_t *e);
+/* The admin list: state NULL = any ("registering", ...), account NULL =
+ * any (a main account's auth_id).  CE_INVALID for a bad state; an unknown
+ * account gives an empty list. */
+int reg_status_list(core_t *c, const char *state, const char *account, int limit, int offset,
+                    reg_status_t *rows, size_t *n, int64_t *total, cerr_t *e);
+
+int reg_lock_try(core_t *c, int64_t carrier_id, bool *got, cerr_t *e);
+void reg_unlock(core_t *c, int64_t carrier_id);
+
+/* ---- gateway health (SIP.md §6) ---- */
+
+#define HEALTH_INTERVAL_DEFAULT 30
+#define HEALTH_INTERVAL_MIN 1
+#define HEALTH_INTERVAL_MAX 3600
+#define HEALTH_DOWN_AFTER 3      /* consecutive misses */
+#define HEALTH_GW_MAX 64         /* gateways shown per carrier */
+
+/* "unknown", "up", "down". */
+const char *gw_state_name(gw_state_t s);
+/* Turns OPTIONS probing of the caller's carrier ref on (interval seconds,
+ * HEALTH_INTERVAL_MIN..MAX) or off (interval 0).  CE_NOTFOUND, CE_INVALID. */
+int health_set(core_t *c, const account_t *caller, const char *ref, int interval, cerr_t *e);
+/* A carrier's probing interval (0: off) and its gateways' stored states
+ * (rows has room for HEALTH_GW_MAX). */
+int health_of(core_t *c, int64_t carrier_id, int *interval, gw_health_t *rows, size_t *n, cerr_t *e);
+/* Every outbound gateway to probe (rows has room for max). */
+int health_targets(core_t *c, int max, probe_target_t *rows, size_t *n, cerr_t *e);
+int health_save(core_t *c, const gw_health_t *h, cerr_t *e);
+
+/* One write transaction around a batch of reg_status_save / health_save
+ * calls (the client's loop: one commit, one fsync, per turn instead of one
+ * per registration).  reg_batch_end commits. */
+void reg_batch_begin(core_t *c);
+void reg_batch_end(core_t *c);
+
+/* A carrier was created, changed or deleted on this node: the
+ * registration client looks again at once instead of at its next poll.
+ * reg_kick_seq() is what the client compares. */
+void reg_kick(void);
+uint64_t reg_kick_seq(void);
+
+#endif

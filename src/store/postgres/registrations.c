@@ -1,0 +1,179 @@
+/* registrations.c -- the registration client's stored state (SIP.md §5),
+ * and the advisory lock that makes exactly one node register a carrier.
+ *
+ * The lock is a session lock on the registering thread's own connection:
+ * when that node dies, PostgreSQL ends its session and the lock is free for
+ * the next node's try.  pg_try_advisory_lock stacks (taking it twice needs
+ * two unlocks), so the try first asks pg_locks whether this session already
+ * holds it: a try is then idempotent and can be repeated every cycle, which
+ * is also how a node notices it lost the lock with a reset connection. */
+#include "store/postgres/pgInt.h"
+
+#include <string.h>
+
+#define REG_SELECT "SELECT " SQLS_REG_COLS " " SQLS_REG_FROM
+#define REG_WHERE "WHERE ($1::int < 0 OR r.state = $1) AND ($2::bigint = 0 OR c.account_id = $2)"
+
+const char *const pg_sql_registrations[Q__COUNT] = {
+    /* nothing is written for a carrier deleted meanwhile */
+    [Q_REG_PUT] =
+        "INSERT INTO registrations(carrier_id, state, last_code, reason, expires_at, "
+        "last_attempt_at, next_attempt_at, failures, node, updated_at, registrar_ip) "
+        "SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 WHERE EXISTS "
+        "(SELECT 1 FROM carriers WHERE id = $1) "
+        "ON CONFLICT (carrier_id) DO UPDATE SET state = EXCLUDED.state, "
+        "last_code = EXCLUDED.last_code, reason = EXCLUDED.reason, "
+        "expires_at = EXCLUDED.expires_at, last_attempt_at = EXCLUDED.last_attempt_at, "
+        "next_attempt_at = EXCLUDED.next_attempt_at, failures = EXCLUDED.failures, "
+        "node = EXCLUDED.node, updated_at = EXCLUDED.updated_at, registrar_ip = EXCLUDED.registrar_ip",
+    [Q_REG_GET] = REG_SELECT "WHERE r.carrier_id = $1",
+    [Q_REG_LIST] = PAGE("FROM registrations r JOIN carriers c ON c.id = r.carrier_id " REG_WHERE,
+                        REG_SELECT REG_WHERE " ORDER BY r.carrier_id LIMIT $3 OFFSET $4"),
+    [Q_REG_LOCK] =
+        "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND "
+        "pid = pg_backend_pid() AND classid = " LOCK_NS_REG "::bigint::oid AND "
+        "objid = $1::bigint::oid AND objsubid = 2) THEN true "
+        "ELSE pg_try_advisory_lock(" LOCK_NS_REG ", $1::int) END",
+    [Q_REG_UNLOCK] = "SELECT pg_advisory_unlock(" LOCK_NS_REG ", $1::int)",
+    [Q_PROBE_SET] =
+        "INSERT INTO carrier_probes(carrier_id, interval_s) SELECT $1, $2 "
+        "WHERE EXISTS (SELECT 1 FROM carriers WHERE id = $1) "
+        "ON CONFLICT (carrier_id) DO UPDATE SET interval_s = EXCLUDED.interval_s",
+    [Q_PROBE_DEL] = "DELETE FROM carrier_probes WHERE carrier_id = $1",
+    [Q_PROBE_GET] = "SELECT interval_s FROM carrier_probes WHERE carrier_id = $1",
+    [Q_PROBE_TARGETS] =
+        "SELECT p.carrier_id, p.interval_s, g.sid, g.address, g.port FROM carrier_probes p "
+        "JOIN carrier_gateways g ON g.carrier = p.carrier_id AND g.outbound "
+        "ORDER BY p.carrier_id, g.pos LIMIT $1",
+    [Q_HEALTH_PUT] =
+        "INSERT INTO gateway_health(sid, carrier_id, state, misses, last_code, last_probe_at, "
+        "updated_at) SELECT $1, $2, $3, $4, $5, $6, $7 "
+        "WHERE EXISTS (SELECT 1 FROM carriers WHERE id = $2) "
+        "ON CONFLICT (sid) DO UPDATE SET carrier_id = EXCLUDED.carrier_id, state = EXCLUDED.state, "
+        "misses = EXCLUDED.misses, last_code = EXCLUDED.last_code, "
+        "last_probe_at = EXCLUDED.last_probe_at, updated_at = EXCLUDED.updated_at",
+    [Q_HEALTH_LIST] =
+        "SELECT h.sid, h.carrier_id, h.state, h.misses, h.last_code, h.last_probe_at, h.updated_at "
+        "FROM gateway_health h JOIN carrier_gateways g ON g.sid = h.sid AND g.carrier = h.carrier_id "
+        "WHERE h.carrier_id = $1 ORDER BY g.pos LIMIT $2",
+};
+
+int pg_reg_status_put(store_t *st, const reg_status_t *r)
+{
+    return pg_write1(pg_conn(st), Q_REG_PUT,
+                     PG_V(v_int(r->carrier_id), v_int(r->state), v_int(r->last_code),
+                          v_text(r->reason), v_int(r->expires_at), v_int(r->last_attempt_at),
+                          v_int(r->next_attempt_at), v_int(r->failures), v_text(r->node),
+                          v_int(r->updated_at), v_text(r->registrar_ip)));
+}
+
+int pg_reg_status_get(store_t *st, int64_t carrier_id, reg_status_t *out)
+{
+    return pg_one_row(pg_conn(st), Q_REG_GET, PG_V(v_int(carrier_id)), sqls_rd_reg, out);
+}
+
+int pg_reg_status_list(store_t *st, const reg_q_t *q, reg_status_t *rows, size_t *nrows,
+                       int64_t *total)
+{
+    return pg_page(pg_conn(st), Q_REG_LIST,
+                   PG_V(v_int(q->state), v_int(q->account_id), v_int(q->limit), v_int(q->offset)),
+                   q->limit, sqls_rd_reg, rows, nrows, total);
+}
+
+static void rd_bool(sqls_row_t *d, void *out, size_t i)
+{
+    (void)i;
+    *(bool *)out = d->ops->boolean(d);
+}
+
+int pg_reg_lock_try(store_t *st, int64_t carrier_id, bool *got)
+{
+    *got = false;
+    /* the lock's second key is an int4: ids beyond it cannot be locked */
+    if (carrier_id <= 0 || carrier_id > 0x7fffffff) return ST_ERR;
+    return pg_one_row(pg_conn(st), Q_REG_LOCK, PG_V(v_int(carrier_id)), rd_bool, got);
+}
+
+int pg_reg_unlock(store_t *st, int64_t carrier_id)
+{
+    if (carrier_id <= 0 || carrier_id > 0x7fffffff) return ST_ERR;
+    bool was = false;
+    return pg_one_row(pg_conn(st), Q_REG_UNLOCK, PG_V(v_int(carrier_id)), rd_bool, &was);
+}
+
+/* ---- gateway health (SIP.md §6) --------------------------------------------- */
+
+int pg_probe_set(store_t *st, int64_t carrier_id, int interval)
+{
+    if (interval <= 0) return pg_exec(pg_conn(st), Q_PROBE_DEL, PG_V(v_int(carrier_id)), NULL, NULL);
+    return pg_write1(pg_conn(st), Q_PROBE_SET, PG_V(v_int(carrier_id), v_int(interval)));
+}
+
+static void rd_int1(sqls_row_t *d, void *out, size_t i)
+{
+    ((int *)out)[i] = rd_int(d);
+}
+
+int pg_probe_get(store_t *st, int64_t carrier_id, int *interval)
+{
+    return pg_one_row(pg_conn(st), Q_PROBE_GET, PG_V(v_int(carrier_id)), rd_int1, interval);
+}
+
+static void rd_target(sqls_row_t *d, void *rows, size_t i)
+{
+    probe_target_t *t = &((probe_target_t *)rows)[i];
+    memset(t, 0, sizeof *t);
+    t->carrier_id = rd_i64(d);
+    t->interval = rd_int(d);
+    rd_copy(d, t->sid, sizeof t->sid);
+    rd_copy(d, t->address, sizeof t->address);
+    t->port = rd_int(d);
+}
+
+static void rd_health(sqls_row_t *d, void *rows, size_t i)
+{
+    gw_health_t *h = &((gw_health_t *)rows)[i];
+    memset(h, 0, sizeof *h);
+    rd_copy(d, h->sid, sizeof h->sid);
+    h->carrier_id = rd_i64(d);
+    h->state = (gw_state_t)rd_int(d);
+    h->misses = rd_int(d);
+    h->last_code = rd_int(d);
+    h->last_probe_at = rd_i64(d);
+    h->updated_at = rd_i64(d);
+}
+
+static int read_rows(conn_t *c, int which, const pg_val_t *v, int nv, int max, sqls_reader_fn rd,
+                     void *rows, size_t *n)
+{
+    PGresult *r = NULL;
+    *n = 0;
+    int rc = pg_exec(c, which, v, nv, &r, NULL);
+    if (rc != ST_OK) return rc;
+    int nt = PQntuples(r);
+    for (int i = 0; i < nt && i < max; i++) {
+        sqls_row_t d = pg_row(r, i, 0);
+        rd(&d, rows, (size_t)i);
+        (*n)++;
+    }
+    PQclear(r);
+    return ST_OK;
+}
+
+int pg_probe_targets(store_t *st, int max, probe_target_t *rows, size_t *nrows)
+{
+    return read_rows(pg_conn(st), Q_PROBE_TARGETS, PG_V(v_int(max)), max, rd_target, rows, nrows);
+}
+
+int pg_health_put(store_t *st, const gw_health_t *h)
+{
+    return pg_write1(pg_conn(st), Q_HEALTH_PUT,
+                     PG_V(v_text(h->sid), v_int(h->carrier_id), v_int(h->state), v_int(h->misses),
+                          v_int(h->last_code), v_int(h->last_probe_at), v_int(h->updated_at)));
+}
+
+int pg_health_list(store_t *st, int64_t carrier_id, int max, gw_health_t *rows, size_t *nrows)
+{
+    return read_rows(pg_conn(st), Q_HEALTH_LIST, PG_V(v_int(carrier_id), v_int(max)), max, rd_health,
+                     rows, nrows);
+}

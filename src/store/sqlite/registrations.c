@@ -1,0 +1,173 @@
+/* registrations.c -- the registration client's stored state (SIP.md §5):
+ * one row per `reg` carrier, written by the node that registers it. */
+#include "store/sqlite/sqliteInt.h"
+
+#include <string.h>
+
+#define REG_SELECT "SELECT " SQLS_REG_COLS " " SQLS_REG_FROM
+#define REG_WHERE "WHERE (?1 < 0 OR r.state = ?1) AND (?2 = 0 OR c.account_id = ?2)"
+
+static const char *const sql_text[Q__COUNT] = {
+    [Q_REG_PUT] =
+        "INSERT OR REPLACE INTO registrations(carrier_id, state, last_code, reason, expires_at, "
+        "last_attempt_at, next_attempt_at, failures, node, updated_at, registrar_ip) "
+        "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 WHERE EXISTS "
+        "(SELECT 1 FROM carriers WHERE id = ?1)",
+    [Q_REG_GET] = REG_SELECT "WHERE r.carrier_id = ?1",
+    /* ?1 state (-1: any), ?2 account (0: any) */
+    [Q_REG_LIST] = REG_SELECT REG_WHERE " ORDER BY r.carrier_id LIMIT ?3 OFFSET ?4",
+    [Q_REG_COUNT] = "SELECT count(*) " SQLS_REG_FROM REG_WHERE,
+    [Q_PROBE_SET] =
+        "INSERT OR REPLACE INTO carrier_probes(carrier_id, interval_s) SELECT ?1, ?2 "
+        "WHERE EXISTS (SELECT 1 FROM carriers WHERE id = ?1)",
+    [Q_PROBE_DEL] = "DELETE FROM carrier_probes WHERE carrier_id = ?1",
+    [Q_PROBE_GET] = "SELECT interval_s FROM carrier_probes WHERE carrier_id = ?1",
+    [Q_PROBE_TARGETS] =
+        "SELECT p.carrier_id, p.interval_s, g.sid, g.address, g.port FROM carrier_probes p "
+        "JOIN carrier_gateways g ON g.carrier = p.carrier_id AND g.outbound = 1 "
+        "ORDER BY p.carrier_id, g.pos LIMIT ?1",
+    [Q_HEALTH_PUT] =
+        "INSERT OR REPLACE INTO gateway_health(sid, carrier_id, state, misses, last_code, "
+        "last_probe_at, updated_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 "
+        "WHERE EXISTS (SELECT 1 FROM carriers WHERE id = ?2)",
+    /* only the carrier's current gateways (a removed one's row is stale) */
+    [Q_HEALTH_LIST] =
+        "SELECT h.sid, h.carrier_id, h.state, h.misses, h.last_code, h.last_probe_at, h.updated_at "
+        "FROM gateway_health h JOIN carrier_gateways g ON g.sid = h.sid AND g.carrier = h.carrier_id "
+        "WHERE h.carrier_id = ?1 ORDER BY g.pos LIMIT ?2",
+};
+
+int sq_reg_status_put(store_t *st, const reg_status_t *r)
+{
+    int changes = 0;
+    int rc = SQ_RUN(st, Q_REG_PUT, &changes, SQ_I(r->carrier_id), SQ_I(r->state),
+                    SQ_I(r->last_code), SQ_T(r->reason), SQ_I(r->expires_at),
+                    SQ_I(r->last_attempt_at), SQ_I(r->next_attempt_at), SQ_I(r->failures),
+                    SQ_T(r->node), SQ_I(r->updated_at), SQ_T(r->registrar_ip));
+    if (rc == ST_OK && changes == 0) rc = ST_NOTFOUND;
+    return rc;
+}
+
+int sq_reg_status_get(store_t *st, int64_t carrier_id, reg_status_t *out)
+{
+    return SQ_ONE(st, Q_REG_GET, sqls_rd_reg, out, SQ_I(carrier_id));
+}
+
+int sq_reg_status_list(store_t *st, const reg_q_t *q, reg_status_t *rows, size_t *nrows,
+                       int64_t *total)
+{
+    conn_t *c = CONN(st);
+    if (!c) return ST_ERR;
+    sqlite3_stmt *l = STMT(c, Q_REG_LIST), *n = STMT(c, Q_REG_COUNT);
+    if (!l || !n) return ST_ERR;
+    sq_bind_args(l, SQ_ARGS(SQ_I(q->state), SQ_I(q->account_id), SQ_I(q->limit), SQ_I(q->offset)));
+    sq_bind_args(n, SQ_ARGS(SQ_I(q->state), SQ_I(q->account_id)));
+    return sq_page_and_count(st, c, l, n, q->limit, sqls_rd_reg, rows, nrows, total,
+                             "registration list");
+}
+
+/* One SQLite file is one node's: nobody else can hold the lock. */
+int sq_reg_lock_try(store_t *st, int64_t carrier_id, bool *got)
+{
+    (void)st;
+    (void)carrier_id;
+    *got = true;
+    return ST_OK;
+}
+
+int sq_reg_unlock(store_t *st, int64_t carrier_id)
+{
+    (void)st;
+    (void)carrier_id;
+    return ST_OK;
+}
+
+/* ---- gateway health (SIP.md §6) --------------------------------------------- */
+
+int sq_probe_set(store_t *st, int64_t carrier_id, int interval)
+{
+    if (interval <= 0) return SQ_RUN(st, Q_PROBE_DEL, NULL, SQ_I(carrier_id));
+    int changes = 0;
+    int rc = SQ_RUN(st, Q_PROBE_SET, &changes, SQ_I(carrier_id), SQ_I(interval));
+    return rc == ST_OK && changes == 0 ? ST_NOTFOUND : rc;
+}
+
+static void rd_int(sqls_row_t *r, void *out, size_t i)
+{
+    ((int *)out)[i] = (int)r->ops->i64(r, 0);
+}
+
+int sq_probe_get(store_t *st, int64_t carrier_id, int *interval)
+{
+    return SQ_ONE(st, Q_PROBE_GET, rd_int, interval, SQ_I(carrier_id));
+}
+
+static void rd_target(sqls_row_t *r, void *rows, size_t i)
+{
+    probe_target_t *t = &((probe_target_t *)rows)[i];
+    memset(t, 0, sizeof *t);
+    t->carrier_id = r->ops->i64(r, 0);
+    t->interval = (int)r->ops->i64(r, 30);
+    r->ops->text(r, t->sid, sizeof t->sid);
+    r->ops->text(r, t->address, sizeof t->address);
+    t->port = (int)r->ops->i64(r, 5060);
+}
+
+static void rd_health(sqls_row_t *r, void *rows, size_t i)
+{
+    gw_health_t *h = &((gw_health_t *)rows)[i];
+    memset(h, 0, sizeof *h);
+    r->ops->text(r, h->sid, sizeof h->sid);
+    h->carrier_id = r->ops->i64(r, 0);
+    h->state = (gw_state_t)r->ops->i64(r, 0);
+    h->misses = (int)r->ops->i64(r, 0);
+    h->last_code = (int)r->ops->i64(r, 0);
+    h->last_probe_at = r->ops->i64(r, 0);
+    h->updated_at = r->ops->i64(r, 0);
+}
+
+/* Up to max rows of q (bound) read by rd. */
+static int read_rows(conn_t *c, sqlite3_stmt *q, int max, sqls_reader_fn rd, void *rows, size_t *n,
+                     const char *what)
+{
+    int s = SQLITE_DONE;
+    *n = 0;
+    while ((int)*n < max && (s = sqlite3_step(q)) == SQLITE_ROW) {
+        sqls_row_t r = sq_row(q);
+        rd(&r, rows, *n);
+        (*n)++;
+    }
+    int rc = ST_OK;
+    if (s != SQLITE_ROW && s != SQLITE_DONE) {
+        sq_log_error(c->db, what);
+        rc = ST_ERR;
+    }
+    sq_done(q);
+    return rc;
+}
+
+int sq_probe_targets(store_t *st, int max, probe_target_t *rows, size_t *nrows)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? STMT(c, Q_PROBE_TARGETS) : NULL;
+    if (!q) return ST_ERR;
+    sq_bind_args(q, SQ_ARGS(SQ_I(max)));
+    return read_rows(c, q, max, rd_target, rows, nrows, "probe targets");
+}
+
+int sq_health_put(store_t *st, const gw_health_t *h)
+{
+    int changes = 0;
+    int rc = SQ_RUN(st, Q_HEALTH_PUT, &changes, SQ_T(h->sid), SQ_I(h->carrier_id), SQ_I(h->state),
+                    SQ_I(h->misses), SQ_I(h->last_code), SQ_I(h->last_probe_at), SQ_I(h->updated_at));
+    return rc == ST_OK && changes == 0 ? ST_NOTFOUND : rc;
+}
+
+int sq_health_list(store_t *st, int64_t carrier_id, int max, gw_health_t *rows, size_t *nrows)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? STMT(c, Q_HEALTH_LIST) : NULL;
+    if (!q) return ST_ERR;
+    sq_bind_args(q, SQ_ARGS(SQ_I(carrier_id), SQ_I(max)));
+    return read_rows(c, q, max, rd_health, rows, nrows, "health list");
+}

@@ -1,0 +1,86 @@
+'use strict';
+// SIP.md §5, several nodes: two numberd nodes on one PostgreSQL database,
+// both running the registration client.  Exactly one registers the carrier
+// (an advisory lock per carrier), both show the stored state, and after
+// kill -9 of that node the other takes over (the dead session's lock is
+// released by PostgreSQL) within one reload interval plus a REGISTER.
+// Needs NUMBERD_TEST_PG (scripts/test.sh's PostgreSQL stage sets it).
+
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { start } = require('../api/lib/server');
+const rig = require('./lib/rig');
+const { startRegistrar, PASSWORD } = require('./lib/registrar');
+
+const PG = process.env.NUMBERD_TEST_PG;
+const CARRIERS = '/v1/phone-numbers/carriers';
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+let A;
+let B;
+let registrar;
+let acct;
+
+before(async () => {
+  if (!PG) return;
+  rig.requireBinaries();
+  registrar = await startRegistrar('127.0.0.36', { maxExpires: 6 });
+  const args = ['--sip-listen', '127.0.0.1:0'];
+  A = await start({ keepDir: true, args });
+  B = await start({ dir: A.dir, args });
+  acct = await A.createAccount('failover');
+});
+
+after(async () => {
+  if (A) await A.kill();
+  if (B) await B.stop();
+  if (registrar) await registrar.stop();
+});
+
+async function regList(srv) {
+  const r = await srv.admin('GET', '/admin/v1/registrations');
+  assert.equal(r.status, 200, r.text);
+  return r.json.registrations;
+}
+
+test('one node registers; kill -9 of it: the other takes over', { skip: !PG && 'NUMBERD_TEST_PG is not set' }, async () => {
+  const r = await A.byoc(acct.api_key, 'POST', '/carriers', {
+    body: {
+      carrier_name: 'Failover', trunk_type: 'reg',
+      sip_gateway: { ipv4: registrar.ip, port: registrar.port, inbound: true, outbound: true },
+      registration: { username: 'fo', password: PASSWORD, sip_realm: 'example.com' },
+    },
+  });
+  assert.equal(r.status, 201, r.text);
+  let x;
+  for (let i = 0; i < 150; i++) {
+    [x] = await regList(B); // the other node shows the stored state too
+    if (x && x.state === 'registered') break;
+    await sleep(100);
+  }
+  assert.equal(x.state, 'registered', JSON.stringify(x));
+  const pid = Number(x.node.split(':').pop());
+  const owner = pid === A.child.pid ? A : B;
+  const other = owner === A ? B : A;
+  assert.ok([A.child.pid, B.child.pid].includes(pid), x.node);
+  // exactly one node sends REGISTERs: every Contact the registrar saw is one port
+  await sleep(4000); // a refresh (6 s granted) happens meanwhile
+  const contacts = new Set(registrar.registers().map((g) => /:(\d+);/.exec(g.ct)[1]));
+  assert.equal(contacts.size, 1, [...contacts].join(' '));
+
+  const killedAt = Date.now();
+  await owner.kill('SIGKILL');
+  let y;
+  for (let i = 0; i < 300; i++) {
+    [y] = await regList(other);
+    if (y && Number(y.node.split(':').pop()) === other.child.pid && y.state === 'registered') break;
+    await sleep(100);
+  }
+  const took = Date.now() - killedAt;
+  assert.equal(Number(y.node.split(':').pop()), other.child.pid, JSON.stringify(y));
+  assert.equal(y.state, 'registered');
+  console.log(`# failover: registered from the other node ${took} ms after kill -9`);
+  assert.ok(took < 15000, `failover took ${took} ms`);
+  if (owner === A) A = null;
+  else B = null;
+});
