@@ -59,18 +59,27 @@ distclean:
 
 # Long-form reliability runs; CI (scripts/test.sh) runs their short forms.
 #   make fuzz     every libFuzzer target for FUZZ_SECONDS (60) each
+#   make fuzz-long  the same for FUZZ_LONG_SECONDS (600) each, FUZZ_JOBS (2)
+#                 at a time; the corpus each run grows is kept in
+#                 tests/fuzz/corpus-run/<target>/ (git-ignored) and is where
+#                 the next run starts, so long runs build on each other
 #   make stress   crash.test.js with STRESS_CYCLES SIGKILLs (100) and
 #                 races.test.js with STRESS_OPS operations per account (2000),
 #                 against NUMBERD_BIN (build/numberd)
 FUZZ_SECONDS ?= 60
+FUZZ_LONG_SECONDS ?= 600
+FUZZ_JOBS ?= 2
 STRESS_CYCLES ?= 100
 STRESS_OPS ?= 2000
 NUMBERD_BIN ?= $(CURDIR)/build/numberd
 
-.PHONY: fuzz stress
+.PHONY: fuzz fuzz-long stress
 
 fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz.sh
+
+fuzz-long:
+	FUZZ_SECONDS=$(FUZZ_LONG_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) bash scripts/fuzz.sh
 
 stress:
 	bash scripts/build.sh RelWithDebInfo

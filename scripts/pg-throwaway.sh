@@ -6,16 +6,24 @@
 #                                       (DIR/bin: the server's bin directory)
 #   scripts/pg-throwaway.sh stop DIR    stop the cluster and remove DIR
 #
+# Faults (tests/api/lib/faults.js): the cluster stays, only its server
+# goes down and comes back, on the same port and data:
+#   scripts/pg-throwaway.sh down DIR [fast|immediate]   pg_ctl stop -m MODE
+#   scripts/pg-throwaway.sh crash DIR   SIGKILL the postmaster (a crash:
+#                                       backends die, recovery at next up)
+#   scripts/pg-throwaway.sh up DIR      start again with the same options
+#
 # PostgreSQL refuses to run as root, and CI runs as root: then the cluster
 # belongs to a system user, numberd-test, created here if missing.  The
 # cluster trusts local connections (loopback only) and runs without fsync:
 # it holds test data for a few minutes and is thrown away.
 set -euo pipefail
 
-usage() { echo "usage: scripts/pg-throwaway.sh start|stop DIR" >&2; exit 2; }
-[ $# -eq 2 ] || usage
+usage() { echo "usage: scripts/pg-throwaway.sh start|stop|down|crash|up DIR [MODE]" >&2; exit 2; }
+[ $# -ge 2 ] && [ $# -le 3 ] || usage
 cmd=$1
 dir=$2
+mode=${3:-fast}
 
 pgbin() {
   local d
@@ -73,6 +81,7 @@ start)
     start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
   echo "$port" >"$dir/port"
   echo "$bin" >"$dir/bin"
+  echo "$opts" >"$dir/opts"
   echo "postgresql://numberd@127.0.0.1:$port/"
   ;;
 stop)
@@ -81,6 +90,30 @@ stop)
     as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
   fi
   rm -rf "$dir"
+  ;;
+down)
+  bin=$(cat "$dir/bin")
+  case "$mode" in fast|immediate|smart) ;; *) usage ;; esac
+  as_owner "$bin/pg_ctl" -D "$dir/data" -m "$mode" -w -t 30 stop >/dev/null
+  ;;
+crash)
+  pid=$(head -n 1 "$dir/data/postmaster.pid")
+  kill -KILL "$pid"
+  # the postmaster is gone at once; its backends notice and exit
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+  ;;
+up)
+  bin=$(cat "$dir/bin")
+  # after a crash the old backends may hold the shared memory a moment
+  for _ in $(seq 1 50); do
+    if as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
+        -o "$(cat "$dir/opts")" start >/dev/null 2>&1; then
+      exit 0
+    fi
+    sleep 0.2
+  done
+  cat "$dir/server.log" >&2
+  exit 1
   ;;
 *)
   usage

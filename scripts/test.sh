@@ -44,6 +44,8 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir "$rec/sqlite" "$rec/postgres"
+# (faults.test.js among them: on SQLite, slow clients beside purchases and
+# a full disk -- a tmpfs it mounts as root; about 10 s)
 (cd "$here/tests/api" && NUMBERD_BIN="$here/build/numberd" NUMBERD_RECORD_DIR="$rec/sqlite" node --test)
 
 stage "web console in a browser (chromium, node --test), SQLite"
@@ -60,6 +62,10 @@ pgurl=$(bash "$here/scripts/pg-throwaway.sh" start "$pgdir")
 echo "throwaway cluster: $pgurl ($pgdir)"
 # the store conformance cases (tests/unit/store), now on PostgreSQL too
 (cd "$here/build" && NUMBERD_TEST_PG="$pgurl" ctest --output-on-failure -R '^store/test_conformance$')
+# faults.test.js here also starts a durable cluster of its own (never this
+# shared one, which other files use meanwhile) and stops, crashes and
+# restarts it under two nodes' purchase load, and cuts and loses replies
+# through a proxy: about 30 s of the stage
 (cd "$here/tests/api" && NUMBERD_TEST_PG="$pgurl" NUMBERD_TEST_PSQL="$(cat "$pgdir/bin")/psql" \
   NUMBERD_BIN="$here/build/numberd" NUMBERD_RECORD_DIR="$rec/postgres" node --test)
 # the SIP cases on PostgreSQL: two nodes, LISTEN/NOTIFY propagation measured

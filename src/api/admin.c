@@ -2,10 +2,12 @@
  * RFC 7807 problem+json; authentication is the admin Bearer token. */
 #include "api/api.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "core/accounts.h"
 #include "core/credentials.h"
@@ -276,10 +278,21 @@ done:
     json_decref(b);
 }
 
-/* ---- inventory import: the CSV body is parsed as it arrives ---- */
+/* ---- inventory import: staged, then applied at the server's pace ----
+ *
+ * The body is written to an anonymous temporary file as it arrives, and
+ * only once it is complete is it imported, in batches of bounded time with
+ * a rest between them (inv_import_pace).  Importing as the bytes came would hold
+ * the write lock (SQLite's, PostgreSQL's inventory lock) at the client's
+ * upload speed: one slow uploader would stop every purchase on every node.
+ * Staging costs disk, not memory: up to the streamed-body cap (1 GiB) in
+ * $TMPDIR (default /tmp), freed when the request ends, whatever happens. */
+
+#define IMPORT_BATCH_MS 100   /* a batch's reading time, then as long to write it */
+#define IMPORT_CHUNK 65536
 
 typedef struct {
-    inv_import_t *im;
+    FILE *spool;
     bool dry_run;
     bool failed;
     cerr_t err;
@@ -289,10 +302,30 @@ typedef struct {
     const char *dry_run;
 } import_in_t;
 
+/* An unlinked temporary file (mode 0600), gone when closed. */
+static FILE *spool_open(cerr_t *e)
+{
+    const char *dir = getenv("TMPDIR");
+    char path[4096];
+    if (dir == NULL || *dir == '\0' || strlen(dir) > sizeof path - 32) dir = "/tmp";
+    snprintf(path, sizeof path, "%s/numberd-import.XXXXXX", dir);
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        cerr(e, CE_UNAVAILABLE, "cannot stage the upload in %s: %s", dir, strerror(errno));
+        return NULL;
+    }
+    unlink(path);
+    FILE *f = fdopen(fd, "w+b");
+    if (f == NULL) {
+        cerr(e, CE_UNAVAILABLE, "cannot stage the upload: %s", strerror(errno));
+        close(fd);
+    }
+    return f;
+}
+
 static int import_open(http_req_t *req, http_resp_t *resp, void **state)
 {
     static const api_field_t fields[] = {API_FIELD(import_in_t, dry_run, API_STR), API_FIELDS_END};
-    api_ctx_t *ctx = req->app;
     json_t *q = NULL;
     import_in_t in = {0};
     int ret = C_ERR;
@@ -311,7 +344,7 @@ static int import_open(http_req_t *req, http_resp_t *resp, void **state)
     }
     import_state_t *s = xcalloc(1, sizeof *s);
     s->dry_run = dry && strcmp(dry, "true") == 0;
-    if (inv_import_begin(&ctx->core, s->dry_run, &s->im, &s->err) != C_OK) {
+    if ((s->spool = spool_open(&s->err)) == NULL) {
         api_core_error(req, resp, &s->err);
         free(s);
         goto done;
@@ -327,8 +360,40 @@ static int import_data(void *state, const char *data, size_t n)
 {
     import_state_t *s = state;
     if (s->failed) return C_ERR;
-    if (inv_import_feed(s->im, data, n, &s->err) != C_OK) s->failed = true;
+    if (fwrite(data, 1, n, s->spool) != n) {
+        cerr(&s->err, CE_UNAVAILABLE, "cannot stage the upload: %s", strerror(errno));
+        s->failed = true;
+    }
     return s->failed ? C_ERR : C_OK;
+}
+
+/* Imports the staged body; C_ERR with e. */
+static int import_apply(api_ctx_t *ctx, import_state_t *s, inv_result_t *res, cerr_t *e)
+{
+    inv_import_t *im = NULL;
+    char *chunk = NULL;
+    int rc = C_ERR;
+    if (fflush(s->spool) != 0 || fseek(s->spool, 0, SEEK_SET) != 0) {
+        cerr(e, CE_UNAVAILABLE, "cannot stage the upload: %s", strerror(errno));
+        goto done;
+    }
+    if (inv_import_begin(&ctx->core, s->dry_run, &im, e) != C_OK) goto done;
+    inv_import_pace(im, IMPORT_BATCH_MS);
+    chunk = xmalloc(IMPORT_CHUNK);
+    size_t n;
+    while ((n = fread(chunk, 1, IMPORT_CHUNK, s->spool)) > 0) {
+        if (inv_import_feed(im, chunk, n, e) != C_OK) goto done;
+    }
+    if (ferror(s->spool)) {
+        cerr(e, CE_UNAVAILABLE, "cannot read the staged upload");
+        goto done;
+    }
+    rc = inv_import_end(im, res, e);
+    im = NULL; /* freed by inv_import_end */
+done:
+    if (im) inv_import_abort(im);
+    free(chunk);
+    return rc;
 }
 
 static void import_close(void *state, http_req_t *req, http_resp_t *resp, bool aborted)
@@ -336,25 +401,16 @@ static void import_close(void *state, http_req_t *req, http_resp_t *resp, bool a
     import_state_t *s = state;
     inv_result_t res = {0};
     jw_t w;
-    if (aborted) {
-        inv_import_abort(s->im);
-        free(s);
-        return;
-    }
-    if (s->failed) {
-        inv_import_abort(s->im);
+    if (aborted) goto done; /* nothing was written: the upload never ended */
+    if (s->failed || import_apply(req->app, s, &res, &s->err) != C_OK) {
         api_core_error(req, resp, &s->err);
-        free(s);
-        return;
-    }
-    if (inv_import_end(s->im, &res, &s->err) != C_OK) {
-        api_core_error(req, resp, &s->err);
-        free(s);
-        return;
+        goto done;
     }
     api_json_begin(resp, &w, 200);
     api_render_import_result(&w, &res, s->dry_run);
     inv_result_free(&res);
+done:
+    fclose(s->spool);
     free(s);
 }
 

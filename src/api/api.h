@@ -43,6 +43,8 @@ typedef struct {
     uint8_t admin_hash[IDS_HASH_SZ];
     ratelimit_t *rl;       /* NULL: no limit */
     bool metrics_auth;     /* GET /metrics wants Authorization: Bearer <metrics token> */
+    bool metrics_open;     /* --metrics-open: without a token, GET /metrics is open;
+                            * with neither, it is refused (401) */
     uint8_t metrics_hash[IDS_HASH_SZ];
     atomic_bool stopping;  /* shutdown has begun: GET /readyz answers 503 */
     authfail_t *af;        /* failed authentications per address; NULL: no limit */
@@ -73,6 +75,10 @@ void api_problem(http_req_t *req, http_resp_t *resp, int status, const char *msg
                  const faults_t *f);
 /* Maps a core error to a status (the dialect decides CE_KEY_REUSED). */
 int api_status_of(ce_t code, dialect_t d);
+/* Seconds a client is told to wait (Retry-After) when the database is
+ * unavailable: a restart or a failover takes a few. */
+#define API_RETRY_AFTER_DB "2"
+/* Writes e in req's dialect; CE_UNAVAILABLE also gets Retry-After. */
 void api_core_error(http_req_t *req, http_resp_t *resp, const cerr_t *e);
 
 /* ---- auth (auth.c): on failure these write the response and return C_ERR ----

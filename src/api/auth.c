@@ -63,7 +63,17 @@ static void authfail_note(http_req_t *req)
     af_failure(ctx->af, req->client, clock_now());
 }
 
-static int rate_check(http_req_t *req, http_resp_t *resp, int64_t account_id);
+static int rate_check(http_req_t *req, http_resp_t *resp, const account_t *who);
+
+/* A credential check that could not reach the database: 503 with
+ * Retry-After, and NOT a failed authentication -- an outage must not make
+ * every client at an address look like a password guesser (a 429 flood
+ * once the database is back). */
+static void auth_unavailable(http_req_t *req, http_resp_t *resp)
+{
+    api_error(req, resp, 503, "service unavailable: the database did not answer");
+    http_resp_header(resp, "Retry-After", API_RETRY_AFTER_DB);
+}
 
 int api_auth_plivo(http_req_t *req, http_resp_t *resp, account_t *out)
 {
@@ -83,7 +93,7 @@ int api_auth_plivo(http_req_t *req, http_resp_t *resp, account_t *out)
     }
     ids_wipe(decoded, sizeof decoded);
     if (verdict == ACCT_AUTH_FAULT) {
-        api_error(req, resp, 503, "service unavailable: the database did not answer");
+        auth_unavailable(req, resp);
         return C_ERR;
     }
     if (ok == ACCT_AUTH_SUSPENDED) {
@@ -95,7 +105,7 @@ int api_auth_plivo(http_req_t *req, http_resp_t *resp, account_t *out)
         api_error(req, resp, 401, "authentication failed");
         return C_ERR;
     }
-    return rate_check(req, resp, out->id);
+    return rate_check(req, resp, out);
 }
 
 int api_auth_byoc_scopes(http_req_t *req, http_resp_t *resp, unsigned scope, account_t *out,
@@ -109,7 +119,7 @@ int api_auth_byoc_scopes(http_req_t *req, http_resp_t *resp, unsigned scope, acc
     if (api_parse_bearer(http_header(req, "Authorization"), &key) == C_OK)
         verdict = acct_auth_bearer(&ctx->core, key, out, &scopes);
     if (verdict == ACCT_AUTH_FAULT) {
-        api_error(req, resp, 503, "service unavailable: the database did not answer");
+        auth_unavailable(req, resp);
         return C_ERR;
     }
     if (verdict != C_OK && verdict != ACCT_AUTH_SUSPENDED) {
@@ -129,7 +139,7 @@ int api_auth_byoc_scopes(http_req_t *req, http_resp_t *resp, unsigned scope, acc
         return C_ERR;
     }
     if (scopes_out) *scopes_out = scopes;
-    return rate_check(req, resp, out->id);
+    return rate_check(req, resp, out);
 }
 
 int api_auth_byoc(http_req_t *req, http_resp_t *resp, unsigned scope, account_t *out)
@@ -137,11 +147,15 @@ int api_auth_byoc(http_req_t *req, http_resp_t *resp, unsigned scope, account_t 
     return api_auth_byoc_scopes(req, resp, scope, out, NULL);
 }
 
-/* The per-account request budget (429 with Retry-After when spent). */
-static int rate_check(http_req_t *req, http_resp_t *resp, int64_t account_id)
+/* The per-account request budget (429 with Retry-After when spent).  The
+ * budget is the main account's: a subaccount's requests are charged to its
+ * parent, else each subaccount (and there is no cap on them) would bring a
+ * budget of its own and multiply the main account's (issue 15). */
+static int rate_check(http_req_t *req, http_resp_t *resp, const account_t *who)
 {
     api_ctx_t *ctx = req->app;
     unsigned retry;
+    int64_t account_id = who->parent_id ? who->parent_id : who->id;
     if (!rl_check(ctx->rl, account_id, clock_now(), &retry)) {
         metrics_count(MET_RATE_LIMITED);
         char ra[16];

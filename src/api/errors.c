@@ -39,6 +39,7 @@ static const char *reason(int status)
     case 415: return "Unsupported Media Type";
     case 422: return "Unprocessable Content";
     case 429: return "Too Many Requests";
+    case 503: return "Service Unavailable";
     default: return status >= 500 ? "Internal Server Error" : "Error";
     }
 }
@@ -101,6 +102,7 @@ int api_status_of(ce_t code, dialect_t d)
     case CE_CONFLICT: return 409;
     case CE_KEY_REUSED: return d == DIALECT_PLIVO ? 409 : 422;
     case CE_INTERNAL: return 500;
+    case CE_UNAVAILABLE: return 503;
     }
     return 500;
 }
@@ -108,4 +110,5 @@ int api_status_of(ce_t code, dialect_t d)
 void api_core_error(http_req_t *req, http_resp_t *resp, const cerr_t *e)
 {
     api_error(req, resp, api_status_of(e->code, api_dialect(req)), e->msg);
+    if (e->code == CE_UNAVAILABLE) http_resp_header(resp, "Retry-After", API_RETRY_AFTER_DB);
 }

@@ -7,12 +7,15 @@
  */
 #include "api/api.h"
 
+#include <pthread.h>
+#include <time.h>
 #include <string.h>
 #include <strings.h>
 
 #include "core/inventory.h"
 #include "core/numbers.h"
 #include "sipreg/sipreg.h"
+#include "util/clock.h"
 #include "util/metrics.h"
 
 static void plain_json(http_resp_t *resp, int status, const char *json)
@@ -62,18 +65,16 @@ static int gauge_row(const stats_row_t *r, void *ud)
     return C_OK;
 }
 
-static void render_inventory(api_ctx_t *ctx, buf_t *out)
+/* Reads the inventory counts and renders them into out; C_ERR when the
+ * database fails (counted in numberd_db_errors_total). */
+static int read_inventory(api_ctx_t *ctx, buf_t *out)
 {
     inv_gauge_t *g = xcalloc(1, sizeof *g);
     cerr_t e;
     if (inv_stats(&ctx->core, gauge_row, g, &e) != C_OK) {
-        /* counted in numberd_db_errors_total; the other metrics still go out */
         free(g);
-        return;
+        return C_ERR;
     }
-    buf_puts(out, "# HELP numberd_inventory_numbers Inventory numbers by country and state "
-                  "(read from the database at scrape time).\n"
-                  "# TYPE numberd_inventory_numbers gauge\n");
     for (int i = 0; i < 26 * 26; i++) {
         if (!g->seen[i]) continue;
         /* every state of a country that has numbers, zeros included, so a
@@ -84,11 +85,101 @@ static void render_inventory(api_ctx_t *ctx, buf_t *out)
                        (long long)g->n[i][s]);
     }
     free(g);
+    return C_OK;
+}
+
+/* The inventory gauges are a bounded-age cache (issue 15): counting them
+ * reads every row of the numbers table (0.1-0.3 s at 200,000 rows, more at
+ * a million), and a scrape, which anyone could send as often as they
+ * liked, must not cost that.  A scrape reuses the last count unless it is
+ * older than OPS_INVENTORY_MAX_AGE seconds (another node's writes), or
+ * this process wrote since and the count is at least a second old; one
+ * scraper at a time recounts -- others meanwhile get the previous count --
+ * so the database does at most one count per second under writes and one
+ * per OPS_INVENTORY_MAX_AGE when idle, whatever the scrape rate.
+ * numberd_inventory_age_seconds says how old the figures are. */
+#define OPS_INVENTORY_MAX_AGE 30 /* seconds; the HELP text below says it too */
+
+static struct {
+    pthread_mutex_t mu;
+    const void *owner;   /* the api_ctx_t the text was counted for */
+    buf_t text;          /* the rendered samples */
+    int64_t at;          /* clock_now() of the count */
+    int64_t at_ms;       /* mono_ms() of the count */
+    uint64_t gen;        /* core_write_generation() the count saw */
+    bool valid, counting;
+} g_inv = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void render_inventory(api_ctx_t *ctx, buf_t *out)
+{
+    int64_t now = clock_now();
+    buf_t fresh = BUF_INIT;
+    bool count = false;
+    pthread_mutex_lock(&g_inv.mu);
+    if (g_inv.owner != ctx) { /* another server in this process (tests) */
+        g_inv.valid = false;
+        g_inv.owner = ctx;
+    }
+    uint64_t gen = core_write_generation();
+    int64_t ms = mono_ms();
+    bool stale = !g_inv.valid || now - g_inv.at >= OPS_INVENTORY_MAX_AGE || now < g_inv.at ||
+                 (gen != g_inv.gen && ms - g_inv.at_ms >= 1000);
+    if (stale && !g_inv.counting) {
+        g_inv.counting = true;
+        count = true;
+    }
+    pthread_mutex_unlock(&g_inv.mu);
+    if (count) {
+        /* outside the lock: a slow count holds back no other scraper */
+        int rc = read_inventory(ctx, &fresh);
+        pthread_mutex_lock(&g_inv.mu);
+        g_inv.counting = false;
+        if (rc == C_OK && g_inv.owner == ctx) {
+            buf_free(&g_inv.text);
+            g_inv.text = fresh;
+            fresh = (buf_t)BUF_INIT;
+            g_inv.at = now;
+            g_inv.at_ms = ms;
+            g_inv.gen = gen;
+            g_inv.valid = true;
+        }
+        pthread_mutex_unlock(&g_inv.mu);
+        buf_free(&fresh);
+    }
+    pthread_mutex_lock(&g_inv.mu);
+    if (g_inv.valid) { /* else the database failed and nothing was ever counted */
+        buf_puts(out, "# HELP numberd_inventory_numbers Inventory numbers by country and state "
+                      "(counted at most every 30 s; see "
+                      "numberd_inventory_age_seconds).\n"
+                      "# TYPE numberd_inventory_numbers gauge\n");
+        buf_append(out, g_inv.text.data ? g_inv.text.data : "", g_inv.text.len);
+        buf_printf(out, "# HELP numberd_inventory_age_seconds Age of the inventory counts.\n"
+                        "# TYPE numberd_inventory_age_seconds gauge\n"
+                        "numberd_inventory_age_seconds %lld\n",
+                   (long long)(now > g_inv.at ? now - g_inv.at : 0));
+    }
+    pthread_mutex_unlock(&g_inv.mu);
 }
 
 void h_ops_metrics(http_req_t *req, http_resp_t *resp)
 {
     api_ctx_t *ctx = req->app;
+    if (!ctx->metrics_auth && !ctx->metrics_open) {
+        /* no token configured and not opened on purpose: closed by default
+         * (the counters tell an outsider traffic, accounts' activity and
+         * the inventory's size) */
+        plain_json(resp, 401, "{\"error\":\"metrics need a token: start numberd with "
+                              "--metrics-token-file (or --metrics-open)\"}");
+        http_resp_header(resp, "WWW-Authenticate", "Bearer realm=\"numberd metrics\"");
+        return;
+    }
     if (ctx->metrics_auth) {
         const char *h = http_header(req, "Authorization");
         bool ok = false;

@@ -228,7 +228,7 @@ void h_compliance_link(http_req_t *req, http_resp_t *resp)
         const char *num = json_string_value(json_object_get(x, "number"));
         const char *cid = json_string_value(json_object_get(x, "compliance_application_id"));
         int rc = cpl_link(&ctx->core, &who, num, cid, &e);
-        if (rc != C_OK && e.code == CE_INTERNAL) {
+        if (rc != C_OK && (e.code == CE_INTERNAL || e.code == CE_UNAVAILABLE)) {
             api_core_error(req, resp, &e);
             goto done;
         }

@@ -4,12 +4,14 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "api/api.h"
+#include "util/redact.h"
 #include "core/accounts.h"
 #include "core/credentials.h"
 #include "util/clock.h"
@@ -48,10 +50,14 @@ void cli_err(const char *what, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "numberd: %s: ", what);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    char msg[2048];
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    /* an error may quote the --db URL (libpq echoes a malformed one):
+     * never print its password (util/redact.h) */
+    char *safe = redact_dup(msg);
+    fprintf(stderr, "numberd: %s: %s\n", what, safe);
+    free(safe);
 }
 
 int cli_open_core(const char *db, core_t *core)

@@ -36,6 +36,7 @@ static const char *k_serve_usage =
     "  --threads N              HTTP worker threads                   NUMBERD_THREADS (cores)\n"
     "  --aging-days D           days an unrented number ages          NUMBERD_AGING_DAYS (45)\n"
     "  --rate-limit N/S         requests per S seconds per account    NUMBERD_RATE_LIMIT (300/5; 0 = off)\n"
+    "                           (a main account's, its subaccounts' included)\n"
     "  --auth-fail-limit N/S    after N failed authentications in S   NUMBERD_AUTH_FAIL_LIMIT (20/60; 0 = off)\n"
     "                           seconds from one address (IPv6: its /64), answer 429 with\n"
     "                           Retry-After to that address for S seconds\n"
@@ -57,7 +58,10 @@ static const char *k_serve_usage =
     "                           (SIGHUP reopens it, for log rotation)\n"
     "  --metrics-token-file F   GET /metrics wants the token in F     NUMBERD_METRICS_TOKEN_FILE\n"
     "                           as Authorization: Bearer (or the token itself in\n"
-    "                           NUMBERD_METRICS_TOKEN; at least 16 characters; default: open)\n"
+    "                           NUMBERD_METRICS_TOKEN; at least 16 characters)\n"
+    "  --metrics-open           GET /metrics open, without a token    NUMBERD_METRICS_OPEN (1 = on)\n"
+    "                           (for Prometheus setups that want it; by\n"
+    "                           default, without a token, it answers 401)\n"
     "  --trusted-proxies CIDRS  reverse proxies whose X-Forwarded-For NUMBERD_TRUSTED_PROXIES\n"
     "                           and X-Request-Id are believed: a comma list of CIDR blocks\n"
     "                           (10.0.0.0/8,::1); the client address (rate limits, failed\n"
@@ -73,10 +77,10 @@ static const char *k_serve_usage =
     "                           account and inventory and print its\n"
     "                           credentials and a curl command\n"
     "\n"
-    "unauthenticated endpoints for operators:\n"
+    "endpoints for operators (no account credentials):\n"
     "  GET /healthz             200 while the process answers\n"
     "  GET /readyz              200 while the database answers, else (or when stopping) 503\n"
-    "  GET /metrics             Prometheus text format (token: see --metrics-token-file)\n"
+    "  GET /metrics             Prometheus text format (a token unless --metrics-open)\n"
     "\n"
     "signals:\n"
     "  SIGINT, SIGTERM          stop accepting, finish requests in flight (--shutdown-timeout),\n"
@@ -280,7 +284,7 @@ int cli_serve(int argc, char **argv)
                *mtoken_file = NULL, *drain_s = NULL, *authfail_s = NULL, *perip_s = NULL,
                *timeout_s = NULL, *proxies_s = NULL, *sip_listen = NULL, *sip_contact = NULL,
                *sip_proxy = NULL, *sbc_token_file = NULL, *sbc_ttl_s = NULL;
-    bool demo = false;
+    bool demo = false, metrics_open = false;
     /* each option once, with its variable and default (k_serve_usage documents them) */
     opt_t opts[] = {
         CLI_OPT("listen", &listen, "NUMBERD_LISTEN", "127.0.0.1:8080"),
@@ -303,6 +307,7 @@ int cli_serve(int argc, char **argv)
         CLI_FLAG("demo", &demo, "NUMBERD_DEMO"),
         CLI_OPT("sbc-token-file", &sbc_token_file, "NUMBERD_SBC_TOKEN_FILE", NULL),
         CLI_OPT("sbc-cache-ttl", &sbc_ttl_s, "NUMBERD_SBC_CACHE_TTL", "30"),
+        CLI_FLAG("metrics-open", &metrics_open, "NUMBERD_METRICS_OPEN"),
     };
     int idx = cli_parse_opts(argc, argv, usage, opts, ND_ARRAY_LEN(opts), &db);
     if (idx == -1) return 0;
@@ -438,6 +443,7 @@ int cli_serve(int argc, char **argv)
             return 1;
         }
     }
+    ctx.metrics_open = metrics_open;
     if (mtoken[0]) {
         ctx.metrics_auth = true;
         ids_hash_secret(mtoken, strlen(mtoken), ctx.metrics_hash);
@@ -478,7 +484,8 @@ int cli_serve(int argc, char **argv)
     log_msg(LOG_INFO, "numberd %s listening on http://%s%s%s:%u (%s, %u threads, admin API %s, "
             "metrics %s)",
             ND_VERSION, v6 ? "[" : "", host, v6 ? "]" : "", bound, core_backend(&ctx.core),
-            threads, ctx.admin_enabled ? "on" : "off", ctx.metrics_auth ? "with token" : "open");
+            threads, ctx.admin_enabled ? "on" : "off",
+            ctx.metrics_auth ? "with token" : ctx.metrics_open ? "open" : "off (no token)");
     if (demo && demo_setup(&ctx.core, host, bound) != C_OK) {
         http_server_stop(srv);
         cli_close_core(&ctx.core);

@@ -16,7 +16,7 @@ int acct_create(core_t *c, const char *name, acct_created_t *out, cerr_t *e)
 {
     store_t *st = c->st;
     memset(out, 0, sizeof *out);
-    if (name == NULL || !core_text_ok(name, 64))
+    if (name == NULL || !core_text_fits(name, 64, MODEL_NAME_SZ))
         return cerr(e, CE_INVALID, "invalid name: 1-64 characters, no control characters");
 
     account_t a = {0};

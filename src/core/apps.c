@@ -19,7 +19,7 @@ static int set_url(const char *in, const char *param, char *out, cerr_t *e)
 static int apply(core_t *c, const account_t *caller, app_t *a, const app_in_t *in, cerr_t *e)
 {
     if (in->app_name) {
-        if (!core_text_ok(in->app_name, 64))
+        if (!core_text_fits(in->app_name, 64, MODEL_NAME_SZ))
             return cerr(e, CE_INVALID, "invalid app_name: 1-64 characters, no control characters");
         snprintf(a->app_name, sizeof a->app_name, "%s", in->app_name);
     }

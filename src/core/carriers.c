@@ -120,7 +120,7 @@ static void check_gateway(const carrier_t *cr, size_t i, faults_t *f)
 
 void carrier_check(const carrier_t *cr, faults_t *f)
 {
-    if (!core_text_ok(cr->name, 100))
+    if (!core_text_fits(cr->name, 100, MODEL_CARRIER_NAME_SZ))
         fault_add(f, "carrier_name", "1-100 characters, no control characters");
     if (cr->ngw == 0) fault_add(f, "sip_gateway", "required: a carrier needs a gateway");
     if (cr->ngw > CARRIER_MAX_GATEWAYS)
@@ -320,17 +320,23 @@ static int check_all(const carrier_t *cr, cerr_t *e)
     return C_ERR;
 }
 
-/* A name taken by another carrier of the account? */
+/* A name taken by another carrier of the same owner (the main account's
+ * own carriers, or one subaccount's: names are unique per owner, so that a
+ * subaccount never learns its parent's or siblings' names -- issue 15,
+ * migrations 0007/0006)? */
 static int name_taken(core_t *c, const carrier_t *cr, bool *taken)
 {
-    carrier_t other;
+    carrier_t other[8];
     size_t n = 0;
     int64_t total = 0;
     *taken = false;
-    if (c->st->ops->carrier_list(c->st, cr->account_id, 0, cr->name, 1, 0, &other, &n, &total) != ST_OK)
+    /* sub filter: the subaccount's carriers; 0 lists the account's all, of
+     * which only the main account's own (sub_id 0) share its names */
+    if (c->st->ops->carrier_list(c->st, cr->account_id, cr->sub_id, cr->name, 8, 0, other, &n, &total) != ST_OK)
         return C_ERR;
-    *taken = n == 1 && other.id != cr->id;
-    carrier_clear_rows(&other, n);
+    for (size_t i = 0; i < n; i++)
+        if (other[i].id != cr->id && other[i].sub_id == cr->sub_id) *taken = true;
+    carrier_clear_rows(other, n);
     return C_OK;
 }
 
@@ -479,7 +485,7 @@ static bool has_space(const char *s)
 
 static void set_user(const char *v, const char *path, char *dst, size_t sz, faults_t *f)
 {
-    if (!core_text_ok(v, 64) || has_space(v))
+    if (!core_text_fits(v, 64, sz) || has_space(v))
         fault_add(f, path, "1-64 characters, no whitespace");
     else snprintf(dst, sz, "%s", v);
 }
@@ -554,9 +560,14 @@ static void apply_byoc(core_t *c, carrier_t *cr, const carrier_byoc_in_t *in, bo
         size_t n = strlen(s);
         while (n && (*s == ' ' || *s == '\t')) { s++; n--; }
         while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
-        if (n >= sizeof cr->name) n = sizeof cr->name - 1;
-        memcpy(cr->name, s, n);
-        cr->name[n] = '\0';
+        if (n >= sizeof cr->name) {
+            /* too long for the buffer: refused, never cut (a cut kept the
+             * first 100 characters of a longer name, or split one) */
+            fault_add(f, "carrier_name", "1-100 characters, no control characters");
+        } else {
+            memcpy(cr->name, s, n);
+            cr->name[n] = '\0';
+        }
         /* carrier_check() judges the trimmed name */
     } else if (create) {
         fault_add(f, "carrier_name", "required");

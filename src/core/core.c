@@ -4,6 +4,7 @@
 #include "core/core_int.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,9 @@ int cerr(cerr_t *e, ce_t code, const char *fmt, ...)
         e->code = code;
         vsnprintf(e->msg, sizeof e->msg, fmt, ap);
         va_end(ap);
+        /* a message quoting its input with %.32s, or cut to fit e->msg,
+         * may end in half a character: never answer invalid UTF-8 */
+        utf8_clip_invalid(e->msg);
     }
     return C_ERR;
 }
@@ -51,6 +55,11 @@ bool core_text_ok(const char *s, size_t max)
     return visible; /* all blanks is not a name */
 }
 
+bool core_text_fits(const char *s, size_t max, size_t bufsz)
+{
+    return strlen(s) < bufsz && core_text_ok(s, max);
+}
+
 /* ---- the store seam (core_store.h) ---- */
 
 int core_st(cerr_t *e, int st, const char *what)
@@ -60,9 +69,10 @@ int core_st(cerr_t *e, int st, const char *what)
     case ST_NOTFOUND: return cerr(e, CE_NOTFOUND, "not found");
     case ST_CONFLICT: return cerr(e, CE_CONFLICT, "conflict");
     default:
-        /* ST_ERR, or a status this core does not know: the server's fault */
-        if (what) return cerr(e, CE_INTERNAL, "database error (%s)", what);
-        return cerr(e, CE_INTERNAL, "database error");
+        /* ST_ERR, or a status this core does not know: the server's fault,
+         * and a passing one as far as the client can tell (503, retry) */
+        if (what) return cerr(e, CE_UNAVAILABLE, "database unavailable (%s)", what);
+        return cerr(e, CE_UNAVAILABLE, "database unavailable");
     }
 }
 
@@ -89,10 +99,22 @@ int core_begin(core_t *c, cerr_t *e)
     return C_OK;
 }
 
+/* Bumped by every committed outermost write transaction of this process
+ * (and every import batch): /metrics recounts its inventory gauges only
+ * when it moved (api/ops.c). */
+static atomic_uint_fast64_t g_write_gen;
+
+uint64_t core_write_generation(void) { return atomic_load_explicit(&g_write_gen, memory_order_relaxed); }
+
+void core_note_write(void) { atomic_fetch_add_explicit(&g_write_gen, 1, memory_order_relaxed); }
+
 int core_commit(core_t *c, cerr_t *e)
 {
     int rc = c->st->ops->tx_commit(c->st);
-    if (t_depth > 0 && --t_depth == 0) held_settle(rc == ST_OK);
+    if (t_depth > 0 && --t_depth == 0) {
+        held_settle(rc == ST_OK);
+        if (rc == ST_OK) core_note_write();
+    }
     return rc == ST_OK ? C_OK : core_st(e, ST_ERR, "commit");
 }
 

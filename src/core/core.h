@@ -37,7 +37,12 @@ typedef enum {
     CE_NOTFOUND,   /* absent or not the caller's: 404 */
     CE_CONFLICT,   /* state conflict (in use, duplicate name): 409 */
     CE_KEY_REUSED, /* idempotency key with another request: 409 / 422 by dialect */
-    CE_INTERNAL,   /* the database failed: 500 */
+    CE_INTERNAL,   /* the server failed (not the database): 500 */
+    /* the database failed or cannot be reached (an outage, a full disk, a
+     * lost connection, a lock wait that timed out): 503 with Retry-After.
+     * A fault of the server, never the client's mistake: a credential
+     * check that could not reach the database is not a failed one. */
+    CE_UNAVAILABLE,
 } ce_t;
 
 typedef struct {
@@ -51,6 +56,19 @@ int cerr(cerr_t *e, ce_t code, const char *fmt, ...) ND_PRINTF(3, 4);
 /* A name or filter value: valid UTF-8, 1..max characters (code points),
  * no control characters (C0, DEL, C1, U+2028/9), not only spaces. */
 bool core_text_ok(const char *s, size_t max);
+/* core_text_ok, and it fits a buffer of bufsz bytes with its NUL: the
+ * check for a text that is stored, because the storage's unit is the byte
+ * (MODEL_*_SZ).  A text checked in characters only and then copied into a
+ * smaller byte buffer was cut in the middle of a character (issue 15: 22 x
+ * "\u20ac" as a region is 66 bytes, stored cut at 64, invalid UTF-8). */
+bool core_text_fits(const char *s, size_t max, size_t bufsz);
+
+/* A number that changes whenever this process commits a write (a write
+ * transaction, an import): a cache of something read from the database
+ * (the /metrics inventory gauges) is stale when it moved.  Writes of other
+ * nodes do not move it: such caches bound their age as well. */
+uint64_t core_write_generation(void);
+void core_note_write(void);
 
 /* A boolean as the official SDKs spell it in a query or a form:
  * true/false in any case (Python and .NET send True/False) or 1/0 (PHP's

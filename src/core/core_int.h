@@ -18,16 +18,16 @@
 /* The core's reading of a store status: C_OK for ST_OK, else C_ERR with e:
  *   ST_NOTFOUND -> CE_NOTFOUND "not found",
  *   ST_CONFLICT -> CE_CONFLICT "conflict",
- *   anything else (ST_ERR) -> CE_INTERNAL "database error", or
- *   "database error (<what>)" when what names the step: a fault of the
- *   server, never reported as the client's mistake.
+ *   anything else (ST_ERR) -> CE_UNAVAILABLE "database unavailable", or
+ *   "database unavailable (<what>)" when what names the step: a fault of
+ *   the server (503 with Retry-After), never the client's mistake.
  * Callers with a better word for "not found" or "conflict" test for those
  * statuses first and hand the rest to core_st. */
 int core_st(cerr_t *e, int st, const char *what);
 
 /* A write transaction on the calling thread's connection (they nest, as the
- * store's do).  core_begin: C_ERR with CE_INTERNAL when the database
- * refuses; core_commit: C_ERR with CE_INTERNAL "database error (commit)"
+ * store's do).  core_begin: C_ERR with CE_UNAVAILABLE when the database
+ * refuses; core_commit: C_ERR with CE_UNAVAILABLE "database unavailable (commit)"
  * when the outermost commit fails (everything is then rolled back). */
 int core_begin(core_t *c, cerr_t *e);
 int core_commit(core_t *c, cerr_t *e);

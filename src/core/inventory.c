@@ -3,7 +3,11 @@
  * One streaming pass: bytes go through the push parser, each row is
  * validated and upserted, and the transaction is committed every
  * IMPORT_BATCH rows so that a long import neither holds the write lock for
- * its whole length nor costs one fsync per row.  A bad row is listed with
+ * its whole length nor costs one fsync per row.  The write lock is held
+ * only while rows are fed, so the feeder must feed at its own pace, never
+ * at a client's: the HTTP import stages the upload first (api/admin.c) and
+ * asks for batches of bounded time with a rest between them
+ * (inv_import_pace).  A bad row is listed with
  * its line and reason and the others go on; a bad header stops everything
  * before any row is written.
  */
@@ -14,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/country.h"
 #include "core/csv.h"
@@ -46,6 +51,9 @@ struct inv_import {
     int col_of[CSV_MAX_FIELDS];  /* field index -> COL_ or -1 */
     size_t ncols;
     uint64_t rows, since_commit;
+    uint64_t batch;              /* rows per transaction, at most */
+    int64_t budget_ns;           /* paced (inv_import_pace): a batch's time, at most; 0: not paced */
+    struct timespec batch_start;
     inv_result_t res;
     cerr_t err;
     inv_progress_cb progress;
@@ -241,6 +249,38 @@ static int on_header(inv_import_t *im, const csv_record_t *rec)
     return C_OK;
 }
 
+/* Nanoseconds the current batch has run. */
+static int64_t batch_ns(const inv_import_t *im)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)(now.tv_sec - im->batch_start.tv_sec) * 1000000000 +
+           (now.tv_nsec - im->batch_start.tv_nsec);
+}
+
+/* Is the batch due for its commit?  Paced: once it has run its time
+ * budget (checked every 64 rows; the clock is cheap, not free). */
+static bool batch_due(const inv_import_t *im)
+{
+    if (im->since_commit >= im->batch) return true;
+    return im->budget_ns > 0 && (im->since_commit & 63) == 0 && batch_ns(im) >= im->budget_ns;
+}
+
+/* Rests after a paced batch half as long as the batch held the write lock
+ * (2-100 ms), then starts timing the next one.  Between batches the lock
+ * is free; SQLite's waiters poll for it (the busy handler sleeps up to
+ * 100 ms between tries), so an importer that took it back at once could
+ * keep a purchase waiting for many batches. */
+static void batch_rest(inv_import_t *im)
+{
+    int64_t ns = batch_ns(im) / 2;
+    if (ns < 2000000) ns = 2000000;
+    if (ns > 100000000) ns = 100000000;
+    struct timespec rest = {.tv_sec = 0, .tv_nsec = (long)ns};
+    nanosleep(&rest, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &im->batch_start);
+}
+
 static int on_record(const csv_record_t *rec, void *ud)
 {
     inv_import_t *im = ud;
@@ -291,9 +331,11 @@ static int on_record(const csv_record_t *rec, void *ud)
         break;
     }
     im->rows++;
-    if (++im->since_commit >= IMPORT_BATCH) {
+    ++im->since_commit;
+    if (batch_due(im)) {
         im->since_commit = 0;
         if (st->ops->import_commit_batch(im->sim) != ST_OK) return core_st(&im->err, ST_ERR, "commit");
+        if (im->budget_ns > 0) batch_rest(im);
     }
     if (im->progress && (im->rows & 4095) == 0) im->progress(csv_bytes(im->csv), im->rows, im->progress_ud);
     return C_OK;
@@ -304,6 +346,7 @@ int inv_import_begin(core_t *c, bool dry_run, inv_import_t **out, cerr_t *e)
     inv_import_t *im = xcalloc(1, sizeof *im);
     im->c = c;
     im->dry_run = dry_run;
+    im->batch = IMPORT_BATCH;
     if (c->st->ops->import_begin(c->st, dry_run, &im->sim) != ST_OK) {
         free(im);
         return core_st(e, ST_ERR, "begin import");
@@ -311,6 +354,12 @@ int inv_import_begin(core_t *c, bool dry_run, inv_import_t **out, cerr_t *e)
     im->csv = csv_new(on_record, im);
     *out = im;
     return C_OK;
+}
+
+void inv_import_pace(inv_import_t *im, unsigned budget_ms)
+{
+    im->budget_ns = (int64_t)(budget_ms ? budget_ms : 1) * 1000000;
+    clock_gettime(CLOCK_MONOTONIC, &im->batch_start);
 }
 
 void inv_import_progress(inv_import_t *im, inv_progress_cb cb, void *ud)
@@ -337,6 +386,7 @@ static void import_free(inv_import_t *im, bool commit, int *rc)
 {
     int r = im->c->st->ops->import_end(im->sim, commit);
     if (rc) *rc = r;
+    if (commit) core_note_write(); /* its batches committed on their own connection */
     csv_free(im->csv);
     inv_result_free(&im->res);
     free(im->carriers);

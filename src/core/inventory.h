@@ -26,6 +26,13 @@ typedef void (*inv_progress_cb)(uint64_t bytes, uint64_t rows, void *ud);
 
 int inv_import_begin(core_t *c, bool dry_run, inv_import_t **out, cerr_t *e);
 void inv_import_progress(inv_import_t *im, inv_progress_cb cb, void *ud);
+/* Short, server-paced transactions for an import that runs beside live
+ * traffic: commit a batch once its rows have taken budget_ms to read (or
+ * at 100,000 rows; writing them at the commit takes about as long again)
+ * and, after each commit, rest half as long as the batch took (2-100 ms),
+ * so that writers queued behind the write lock (purchases, on every node)
+ * get it between batches.  Call before the first feed. */
+void inv_import_pace(inv_import_t *im, unsigned budget_ms);
 /* Feeds CSV bytes.  C_ERR (with e) stops the import: a header error or a
  * database failure; bad rows are not errors, they are listed. */
 int inv_import_feed(inv_import_t *im, const char *data, size_t n, cerr_t *e);

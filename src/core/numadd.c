@@ -58,8 +58,10 @@ static int prepare(core_t *c, const account_t *caller, const numadd_in_t *in, ow
         snprintf(tpl->inv.carrier, sizeof tpl->inv.carrier, "%s", cr->name);
     }
     if (in->region) {
-        if (!core_text_ok(in->region, 64))
-            return cerr(e, CE_INVALID, "invalid region: 1-64 characters, no control characters");
+        /* stored in MODEL_REGION_SZ bytes, as the inventory's regions:
+         * checked in bytes (a check in characters let a cut one through) */
+        if (!core_text_fits(in->region, 64, sizeof tpl->inv.region))
+            return cerr(e, CE_INVALID, "invalid region: 1-64 bytes of UTF-8, no control characters");
         snprintf(tpl->inv.region, sizeof tpl->inv.region, "%s", in->region);
     }
     if (in->number_type) {
@@ -80,7 +82,7 @@ static int prepare(core_t *c, const account_t *caller, const numadd_in_t *in, ow
         if (n >= sizeof tmp) n = sizeof tmp - 1;
         memcpy(tmp, s, n);
         tmp[n] = '\0';
-        if (n && !core_text_ok(tmp, 100))
+        if (n && !core_text_fits(tmp, 100, MODEL_LABEL_SZ))
             return cerr(e, CE_INVALID, "invalid label: up to 100 characters, no control characters");
         if (strlen(in->label) > 4 * 100)
             return cerr(e, CE_INVALID, "invalid label: up to 100 characters, no control characters");

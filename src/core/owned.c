@@ -247,7 +247,7 @@ static int apply_update(core_t *c, const account_t *caller, owned_number_t *n,
         }
     }
     if (in->alias) {
-        if (in->alias[0] && !core_text_ok(in->alias, 64))
+        if (in->alias[0] && !core_text_fits(in->alias, 64, MODEL_ALIAS_SZ))
             return cerr(e, CE_INVALID, "invalid alias: up to 64 printable characters");
         snprintf(n->alias, sizeof n->alias, "%s", in->alias);
     }
@@ -405,9 +405,10 @@ int num_set_status(core_t *c, const char *number_in, const numstatus_in_t *in, o
         return C_ERR;
     }
     if (in->tendlc_campaign_id) {
-        if (in->tendlc_campaign_id[0] && !core_text_ok(in->tendlc_campaign_id, MODEL_CAMPAIGN_SZ - 1)) {
+        if (in->tendlc_campaign_id[0] &&
+            !core_text_fits(in->tendlc_campaign_id, MODEL_CAMPAIGN_SZ - 1, sizeof out->tendlc_campaign_id)) {
             core_rollback(c);
-            return cerr(e, CE_INVALID, "invalid tendlc_campaign_id: 1-64 characters");
+            return cerr(e, CE_INVALID, "invalid tendlc_campaign_id: 1-64 bytes of UTF-8");
         }
         snprintf(out->tendlc_campaign_id, sizeof out->tendlc_campaign_id, "%s", in->tendlc_campaign_id);
     }

@@ -3,6 +3,8 @@
  * A fixed window per account (the window is floor(now / S)), kept in a
  * bounded in-memory table.  Per process: with several nodes each node
  * enforces the budget on its own (documented in the deployment notes).
+ * The key is the main account's id: api/auth.c charges a subaccount's
+ * requests to its parent, so subaccounts share their parent's budget.
  */
 #ifndef ND_RATELIMIT_H
 #define ND_RATELIMIT_H

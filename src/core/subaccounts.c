@@ -35,7 +35,7 @@ int sub_create(core_t *c, const account_t *caller, const char *name, bool enable
     memset(out, 0, sizeof *out);
     if (main_only(caller, e) != C_OK) return C_ERR;
     if (name == NULL) return cerr(e, CE_INVALID, "missing required parameter: name");
-    if (!core_text_ok(name, 64)) return cerr(e, CE_INVALID, "invalid name: 1-64 characters, no control characters");
+    if (!core_text_fits(name, 64, MODEL_NAME_SZ)) return cerr(e, CE_INVALID, "invalid name: 1-64 characters, no control characters");
     account_t a = {.parent_id = caller->id, .enabled = enabled};
     snprintf(a.name, sizeof a.name, "%s", name);
     a.created_at = a.modified_at = clock_now();
@@ -71,13 +71,22 @@ int sub_update(core_t *c, const account_t *caller, const char *auth_id, const ch
                int enabled, cerr_t *e)
 {
     account_t a;
-    if (name && !core_text_ok(name, 64))
+    if (name && !core_text_fits(name, 64, MODEL_NAME_SZ))
         return cerr(e, CE_INVALID, "invalid name: 1-64 characters, no control characters");
-    if (load_sub(c, caller, auth_id, &a, e) != C_OK) return C_ERR;
-    if (name) snprintf(a.name, sizeof a.name, "%s", name);
-    if (enabled >= 0) a.enabled = enabled != 0;
-    a.modified_at = clock_now();
-    if (c->st->ops->account_update(c->st, &a) != ST_OK) return core_st(e, ST_ERR, NULL);
+    /* Read, change one field and write the row back in one write
+     * transaction, the row read under its lock (SQLite: BEGIN IMMEDIATE;
+     * PostgreSQL: account_by_auth_id locks FOR UPDATE inside it): else a
+     * rename racing a disable writes back the enabled flag it read and
+     * undoes the disable (issue 15). */
+    if (core_begin(c, e) != C_OK) return C_ERR;
+    int rc = load_sub(c, caller, auth_id, &a, e);
+    if (rc == C_OK) {
+        if (name) snprintf(a.name, sizeof a.name, "%s", name);
+        if (enabled >= 0) a.enabled = enabled != 0;
+        a.modified_at = clock_now();
+        if (c->st->ops->account_update(c->st, &a) != ST_OK) rc = core_st(e, ST_ERR, NULL);
+    }
+    if (core_end(c, rc, e) != C_OK) return C_ERR;
     /* a disabled subaccount is refused by the other nodes within a second
      * too (the credential epoch: accounts.c); a failed bump leaves them
      * the cache's 2 s, which is no reason to fail the update */
@@ -131,8 +140,18 @@ int sub_delete_ex(core_t *c, const account_t *caller, const char *auth_id, bool 
     if (core_begin(c, e) != C_OK) return C_ERR;
     int rc = load_sub(c, caller, auth_id, &a, e);
     if (rc == C_OK && cascade) rc = cascade_sub(c, caller, a.id, e);
-    if (rc == C_OK && c->st->ops->sub_delete(c->st, caller->id, a.id) != ST_OK)
-        rc = core_st(e, ST_ERR, NULL);
+    if (rc == C_OK) {
+        int st = c->st->ops->sub_delete(c->st, caller->id, a.id);
+        /* its applications and carriers become the main account's, whose
+         * own names they must not repeat (names are unique per owner,
+         * docs/SECURITY.md); the main account sees both, so saying so
+         * leaks nothing */
+        if (st == ST_CONFLICT)
+            rc = cerr(e, CE_CONFLICT, "an application or carrier of subaccount %s has the name of one "
+                      "of yours: rename or delete one of them first", a.auth_id);
+        else if (st != ST_OK)
+            rc = core_st(e, ST_ERR, NULL);
+    }
     if (rc == C_OK && c->st->ops->cred_epoch_bump(c->st) != ST_OK)
         rc = core_st(e, ST_ERR, "credential epoch");
     if (core_end(c, rc, e) != C_OK) return C_ERR;

@@ -9,12 +9,20 @@
  * That last call is also where a request is accounted for: its id goes out
  * as X-Request-Id, its route, status and duration go to util/metrics, and
  * (at level info) one JSON line goes to the log.
+ *
+ * A streamed body's close() (the inventory import applying its staged
+ * upload) may work for a long time at the server's pace.  It does not run
+ * on the pool thread: that thread serves every other connection it holds,
+ * which would wait for the whole import.  The connection is suspended, a
+ * thread of its own runs close(), then resumes the connection, and the
+ * access handler, called again, answers.
  */
 #include "http/http.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +47,7 @@ struct http_server {
     const http_proxies_t *proxies;
     atomic_int inflight;
     atomic_bool stopping;    /* http_server_stop has begun: answers close their connection */
+    atomic_int closing;      /* stream close() calls running on threads of their own */
 };
 
 /* The route names util/metrics borrows: kept until the next server starts,
@@ -61,6 +70,12 @@ typedef struct {
     uint64_t t0;             /* CLOCK_MONOTONIC nanoseconds at the first call */
     bool answered;           /* a response was queued (and the request logged) */
     bool bad_framing;        /* no reliable body length, or a NUL in a header (framing_bad) */
+    /* the stream's close() on a thread of its own: 1 running (the
+     * connection suspended), 2 done (resp holds the answer) */
+    atomic_int closing;
+    http_resp_t closed;
+    struct http_server *srv;
+    struct MHD_Connection *conn;
 } req_t;
 
 static uint64_t now_ns(void)
@@ -78,6 +93,7 @@ static void req_free(req_t *r)
         http_resp_free(&dummy);
     }
     http_resp_free(&r->early);
+    http_resp_free(&r->closed);
     buf_free(&r->pub.body);
     free(r->pub.path);
     free(r->pub.param_store);
@@ -310,6 +326,44 @@ static void finish_request(http_server_t *s, const req_t *r, int status, const c
     if (log_enabled(LOG_INFO)) log_request(r, msg, status, ns);
 }
 
+static void dispatch(http_server_t *s, req_t *r, http_resp_t *resp);
+
+/* The thread that runs a stream's close(): its answer goes to r->closed,
+ * then the connection is resumed (the access handler answers). */
+static void *close_thread(void *arg)
+{
+    req_t *r = arg;
+    http_server_t *s = r->srv;
+    r->closed = (http_resp_t){.status = 200, .request_id = r->pub.id};
+    dispatch(s, r, &r->closed);
+    atomic_store(&r->closing, 2);
+    MHD_resume_connection(r->conn);
+    atomic_fetch_sub(&s->closing, 1);
+    return NULL;
+}
+
+/* Starts close_thread for r: C_OK, the connection suspended; C_ERR when no
+ * thread could be made (the caller answers on its own thread). */
+static int close_async(http_server_t *s, struct MHD_Connection *conn, req_t *r)
+{
+    pthread_attr_t at;
+    pthread_t th;
+    r->srv = s;
+    r->conn = conn;
+    atomic_store(&r->closing, 1);
+    atomic_fetch_add(&s->closing, 1);
+    MHD_suspend_connection(conn);
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    int rc = pthread_create(&th, &at, close_thread, r);
+    pthread_attr_destroy(&at);
+    if (rc == 0) return C_OK;
+    MHD_resume_connection(conn);
+    atomic_store(&r->closing, 0);
+    atomic_fetch_sub(&s->closing, 1);
+    return C_ERR;
+}
+
 static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const char *url,
                                  const char *method, const char *version,
                                  const char *upload_data, size_t *upload_data_size,
@@ -351,8 +405,14 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
         return MHD_YES;
     }
 
+    int closing = atomic_load(&r->closing);
+    if (closing == 1) return MHD_YES; /* still running: called again when resumed */
+    if (closing == 0 && r->match == ROUTE_FOUND && r->pub.route->stream && r->stream_open &&
+        !r->bad_framing && close_async(s, conn, r) == C_OK)
+        return MHD_YES;
     http_resp_t resp = {.status = 200, .request_id = r->pub.id};
-    dispatch(s, r, &resp);
+    if (closing == 2) http_resp_move(&resp, &r->closed);
+    else dispatch(s, r, &resp);
     resp.request_id = r->pub.id; /* an early (stream refusal) answer replaced resp */
     /* a trusted proxy's id goes back to it (the body's api_id stays ours) */
     if (r->pub.upstream_id[0]) resp.request_id = r->pub.upstream_id;
@@ -397,7 +457,7 @@ int http_server_start(const http_config_t *cfg, const http_app_t *app, http_serv
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC |
-                     MHD_USE_TURBO;
+                     MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
     struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
     struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
     if (inet_pton(AF_INET, cfg->host, &s4->sin_addr) == 1) {
@@ -418,6 +478,7 @@ int http_server_start(const http_config_t *cfg, const http_app_t *app, http_serv
     s->proxies = cfg->proxies;
     atomic_init(&s->inflight, 0);
     atomic_init(&s->stopping, false);
+    atomic_init(&s->closing, 0);
     /* The metrics table: one row per route, named by its template name. */
     const char **names = xcalloc(app->nroutes + 1, sizeof *names);
     for (size_t i = 0; i < app->nroutes; i++)
@@ -474,6 +535,13 @@ void http_server_stop(http_server_t *s)
     if (left > 0)
         log_msg(LOG_WARN, "%d request(s) still in flight after %u s: cutting them off", left,
                 s->drain_seconds);
+    /* a suspended connection may not outlive the daemon: an import still
+     * applying its upload is waited for (it works at the server's pace) */
+    for (unsigned i = 0; atomic_load(&s->closing) > 0; i++) {
+        if (i % 1000 == 0) log_msg(LOG_WARN, "waiting for an inventory import to finish");
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
     MHD_stop_daemon(s->d);
     if (fd != MHD_INVALID_SOCKET) close(fd);
     free(s);

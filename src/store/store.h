@@ -110,8 +110,10 @@ typedef struct store_ops {
 
     /* ---- inventory: import, stats, export ---- */
     /* import: begin opens a write transaction that import_end commits (or
-     * rolls back); import_commit_batch commits and reopens, so a long
-     * import does not hold the write lock for its whole length.  dry_run:
+     * rolls back); import_commit_batch commits, and the next import_row
+     * opens the next one, so a long import does not hold the write lock for
+     * its whole length, and holds none at all between a commit and its next
+     * row (the caller may rest there: inv_import_pace).  dry_run:
      * import_row only reports what it would do. */
     int (*import_begin)(store_t *st, bool dry_run, store_import_t **out);
     int (*import_row)(store_import_t *im, const inv_number_t *row, import_outcome_t *out);
@@ -184,7 +186,10 @@ typedef struct store_ops {
     /* name, enabled, modified_at of an existing account */
     int (*account_update)(store_t *st, const account_t *a);
     /* moves the subaccount's numbers, applications and carriers to its parent, then
-     * deletes it (call inside a write transaction) */
+     * deletes it (call inside a write transaction).  ST_CONFLICT: an
+     * application or carrier of the subaccount has the name of one of the
+     * parent's own (names are unique per owner); nothing is moved then, as
+     * the caller rolls back */
     int (*sub_delete)(store_t *st, int64_t parent_id, int64_t sub_id);
 
     /* ---- applications.  sub_id > 0 restricts to that subaccount's. ---- */

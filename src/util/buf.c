@@ -1,4 +1,5 @@
 #include "util/buf.h"
+#include "util/utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -59,6 +60,21 @@ void buf_json_str(buf_t *b, const char *s, size_t n)
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80) {
+            /* Never write invalid UTF-8 (the output would not be JSON): a
+             * byte that does not start a whole, valid character becomes
+             * U+FFFD.  Stored text is checked on the way in; this is for
+             * text cut to fit a message ("%.64s" of a client's input). */
+            size_t want = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+            if (want > 1 && i + want <= n && utf8_valid(s + i, want, NULL)) {
+                i += want - 1;
+                continue;
+            }
+            buf_append(b, s + run, i - run);
+            run = i + 1;
+            buf_append(b, "\\ufffd", 6);
+            continue;
+        }
         if (c >= 0x20 && c != '"' && c != '\\') continue;
         buf_append(b, s + run, i - run);
         run = i + 1;

@@ -21,7 +21,9 @@ void buf_append(buf_t *b, const void *p, size_t n);
 void buf_puts(buf_t *b, const char *s);
 void buf_putc(buf_t *b, char c);
 void buf_printf(buf_t *b, const char *fmt, ...) ND_PRINTF(2, 3);
-/* Append s as a JSON string literal with quotes and escapes. */
+/* Append s as a JSON string literal with quotes and escapes; a byte of s
+ * that does not start a valid UTF-8 character is written as \ufffd, so the
+ * output is always valid JSON. */
 void buf_json_str(buf_t *b, const char *s, size_t n);
 /* Append percent-encoded (RFC 3986 unreserved kept). */
 void buf_urlenc(buf_t *b, const char *s);

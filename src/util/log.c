@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/redact.h"
 
 static log_level_t g_level = LOG_INFO;
 static const char *const names[] = {"debug", "info", "warn", "error", "off"};
@@ -115,9 +116,15 @@ void log_msg(log_level_t lvl, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
 
+    /* every message loses its credentials here, whoever wrote it: a
+     * database URL reaches messages in too many ways to trust each caller
+     * (util/redact.h) */
+    buf_t r = BUF_INIT;
+    redact_append(&r, msg);
     buf_t b = BUF_INIT;
     line_start(&b, lvl);
-    buf_json_str(&b, msg, strlen(msg));
+    buf_json_str(&b, r.data ? r.data : "", r.len);
+    buf_free(&r);
     buf_puts(&b, "}\n");
     write_all(b.data, b.len);
     buf_free(&b);

@@ -1,4 +1,5 @@
 #include "util/utf8.h"
+#include <string.h>
 
 bool utf8_valid(const char *s, size_t n, size_t *bad)
 {
@@ -46,4 +47,10 @@ size_t utf8_len(const char *s, size_t n)
     for (size_t i = 0; i < n; i++)
         if (((unsigned char)s[i] & 0xc0) != 0x80) count++;
     return count;
+}
+
+void utf8_clip_invalid(char *s)
+{
+    size_t bad = 0;
+    if (!utf8_valid(s, strlen(s), &bad)) s[bad] = '\0';
 }

@@ -136,6 +136,36 @@ describe('--rate-limit and NUMBERD_RATE_LIMIT', () => {
   });
 });
 
+describe('subaccounts share their main account\'s budget (issue 15)', () => {
+  test('10/60: a main account and its two subaccounts get 10 requests in all; another main account its own 10', async () => {
+    const srv = await start({ args: ['--rate-limit', '10/60'], env: { NUMBERD_FAKE_NOW: NOW } });
+    try {
+      const main = await srv.createAccount('main');
+      const other = await srv.createAccount('other');
+      const subs = [];
+      for (const name of ['s1', 's2']) { // 2 of main's 10
+        const r = await srv.plivo(main, 'POST', 'Subaccount/', { body: { name, enabled: true } });
+        assert.equal(r.status, 201, r.text);
+        subs.push({ auth_id: r.json.auth_id, auth_token: r.json.auth_token });
+      }
+      for (let i = 0; i < 4; i++) { // 8 more: 4 each
+        for (const s of subs) assert.equal((await srv.plivo(s, 'GET', 'Number/')).status, 200);
+      }
+      for (const who of [main, ...subs]) {
+        const r = await srv.plivo(who, 'GET', 'Number/');
+        assert.equal(r.status, 429, `${who.auth_id}: ${r.text}`);
+        const ra = Number(r.headers.get('retry-after'));
+        assert.ok(ra >= 1 && ra <= 60, `Retry-After ${ra}`);
+      }
+      // the BYOC dialect spends the same budget
+      const b = await srv.byoc(main.api_key, 'GET', '');
+      assert.equal(b.status, 429, b.text);
+      for (let i = 0; i < 10; i++) assert.equal((await srv.plivo(other, 'GET', 'Number/')).status, 200);
+      assert.equal((await srv.plivo(other, 'GET', 'Number/')).status, 429);
+    } finally { await srv.stop(); }
+  });
+});
+
 describe('throttling of failed authentications per address', () => {
   let srv;
   let a;

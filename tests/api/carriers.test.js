@@ -230,20 +230,24 @@ describe('create', () => {
     assert.deepEqual((await list(alice, { name })).objects.map((o) => o.carrier_id), [a]);
   });
 
-  test('names are unique across the main account and its subaccounts', async () => {
+  test('names are unique per owner: the main account\'s own, and each subaccount\'s (issue 15)', async () => {
     const mainName = uniqueName('main');
     const subName = uniqueName('sub');
     await mustCreate(alice, { name: mainName });
     const r = await create(sub1, { name: subName, ip_set: '192.0.2.1' });
     assert.equal(r.status, 201, r.text);
-    // the subaccount cannot take the main account's name, nor its sibling's
-    assertPlivoError(await create(sub1, { name: mainName, ip_set: '192.0.2.1' }), 409,
+    // a subaccount's own name is taken for it
+    assertPlivoError(await create(sub1, { name: subName, ip_set: '192.0.2.1' }), 409,
+      `a carrier named ${subName} already exists`);
+    assertPlivoError(await create(alice, { name: mainName, ip_set: '192.0.2.1' }), 409,
       `a carrier named ${mainName} already exists`);
-    assertPlivoError(await create(sub2, { name: subName, ip_set: '192.0.2.1' }), 409,
-      `a carrier named ${subName} already exists`);
-    // and the main account cannot take its subaccount's
-    assertPlivoError(await create(alice, { name: subName, ip_set: '192.0.2.1' }), 409,
-      `a carrier named ${subName} already exists`);
+    // the parent's and a sibling's names are not: a 409 would tell the
+    // subaccount they exist (docs/SECURITY.md); nor is a subaccount's for
+    // the main account
+    for (const [who, name] of [[sub1, mainName], [sub2, subName], [alice, subName]]) {
+      const x = await create(who, { name, ip_set: '192.0.2.1' });
+      assert.equal(x.status, 201, x.text);
+    }
     // bob is another account: fine
     const b = await create(bob, { name: subName, ip_set: '192.0.2.1' });
     assert.equal(b.status, 201, b.text);
@@ -631,11 +635,14 @@ describe('update', () => {
     assertPlivoError(await update(alice, idb, { name: a, ip_set: '192.0.2.201', voice: false }), 409,
       `a carrier named ${a} already exists`);
     assert.deepEqual(await getCarrier(alice, idb), before);
-    // a subaccount's carrier name is taken too
+    // a subaccount's carrier names are its own (issue 15): renames across
+    // owners are fine, within one owner refused
     const sname = uniqueName('subs');
     const sid = await mustCreate(sub1, { name: sname });
-    assertPlivoError(await update(alice, idb, { name: sname }), 409, `a carrier named ${sname} already exists`);
-    assertPlivoError(await update(sub1, sid, { name: a }), 409, `a carrier named ${a} already exists`);
+    const sid2 = await mustCreate(sub1, { name: uniqueName('subs2') });
+    assertPlivoError(await update(sub1, sid2, { name: sname }), 409, `a carrier named ${sname} already exists`);
+    await mustUpdate(sub1, sid, { name: a });
+    assert.equal((await getCarrier(sub1, sid)).name, a);
     assert.deepEqual(await getCarrier(alice, idb), before);
     // another account's name is not
     const bname = uniqueName('bobs');
@@ -794,9 +801,24 @@ describe('subaccounts', () => {
     // still the main account's, and now nobody else's
     assert.deepEqual(await allIds(sa), [cSa]);
     assertPlivoError(await srv.plivo(sa, 'GET', `IncomingCarrier/${c1}/`), 404);
-    // the names stay taken in the account
-    assertPlivoError(await create(sa, { name: 'doomed-1', ip_set: '192.0.2.1' }), 409,
+    // the names are the main account's now: taken for it, not for a
+    // subaccount (names are unique per owner, issue 15)
+    assertPlivoError(await create(main, { name: 'doomed-1', ip_set: '192.0.2.1' }), 409,
       'a carrier named doomed-1 already exists');
+    const sa1 = await create(sa, { name: 'doomed-1', ip_set: '192.0.2.1' });
+    assert.equal(sa1.status, 201, sa1.text);
+    assert.equal((await srv.plivo(sa, 'DELETE', `IncomingCarrier/${sa1.json.carrier_id}/`)).status, 204);
+    // a subaccount whose carrier has a name of the main account's own
+    // cannot be deleted until one is renamed: 409, and nothing changes
+    const sd = await createSub(main, 'doomed2');
+    const c3 = await mustCreate(sd, { name: 'doomed-1', ip_set: '203.0.113.3' });
+    assertPlivoError(await srv.plivo(main, 'DELETE', `Subaccount/${sd.auth_id}/`), 409,
+      `an application or carrier of subaccount ${sd.auth_id} has the name of one of yours: rename or delete one of them first`);
+    assert.equal((await srv.plivo(sd, 'GET', `IncomingCarrier/${c3}/`)).status, 200);
+    await mustUpdate(sd, c3, { name: 'doomed-3' });
+    assert.equal((await srv.plivo(main, 'DELETE', `Subaccount/${sd.auth_id}/`)).status, 204);
+    assert.equal((await getCarrier(main, c3)).name, 'doomed-3');
+    assert.equal((await srv.plivo(main, 'DELETE', `IncomingCarrier/${c3}/`)).status, 204);
     await mustUpdate(main, c1, { name: 'kept-1' });
     assert.equal((await getCarrier(main, c1)).name, 'kept-1');
     assert.equal((await srv.plivo(main, 'DELETE', `IncomingCarrier/${c2}/`)).status, 204);

@@ -1,4 +1,6 @@
 'use strict';
+// /metrics needs a token by default (issue 15): opened for this file's servers.
+process.env.NUMBERD_METRICS_OPEN = '1';
 // Issue 9: the OpenAPI document, docs/openapi.json.
 //
 //  a. It is valid OpenAPI 3.1 (@seriousme/openapi-schema-validator, a
@@ -342,7 +344,11 @@ describe('responses', () => {
     want(await srv.plivo(sub, 'GET', `Application/${subApp}/`), 200);
     want(await srv.plivo(A, 'GET', `Application/${'9'.repeat(17)}/`), 404);
     want(await srv.plivo(A, 'POST', `Application/${subApp}/`, { body: { message_url: 'https://example.com/m', hangup_url: null } }), 202);
-    want(await srv.plivo(A, 'POST', `Application/${subApp}/`, { body: { app_name: 'oapi-app' } }), 409);
+    // names are unique per owner (issue 15): the subaccount's other app's name is taken for subApp
+    want(await srv.plivo(A, 'POST', 'Application/', {
+      body: { app_name: 'oapi-sub-app2', answer_url: 'https://example.com/a2', subaccount: sub.auth_id },
+    }), 201);
+    want(await srv.plivo(A, 'POST', `Application/${subApp}/`, { body: { app_name: 'oapi-sub-app2' } }), 409);
     want(await srv.plivo(A, 'POST', `Application/${subApp}/`, { body: { answer_method: 'PUT' } }), 400);
     want(await srv.plivo(A, 'POST', `Application/${'9'.repeat(17)}/`, { body: { app_name: 'x' } }), 404);
     want(await srv.plivo(A, 'DELETE', `Application/${subApp}/`), 204);

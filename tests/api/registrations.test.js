@@ -4,6 +4,8 @@
 // without the registration client.  The SIP side (real registrars) is
 // tests/sip/registration.test.js.
 
+// /metrics needs a token by default; these tests read it open.
+process.env.NUMBERD_METRICS_OPEN = '1';
 const { test, before, after, describe } = require('node:test');
 const assert = require('node:assert/strict');
 const dgram = require('node:dgram');

@@ -27,7 +27,9 @@ const char *const pg_sql_carriers[Q__COUNT] = {
     [Q_CARRIER_GET] = CARRIER_SELECT
         "WHERE COALESCE(c.account_id, 0) = $1 AND ($2::bigint = 0 OR c.sub_id = $2) "
         "AND (c.carrier_id = $3 OR c.uuid = $3 OR c.voip_sid = $3)",
-    [Q_CARRIER_GET_LOCK] = CARRIER_SELECT
+    /* locks the row only: the read follows in a statement of its own
+     * (pg_carrier_get says why) */
+    [Q_CARRIER_GET_LOCK] = "SELECT c.id FROM carriers c "
         "WHERE COALESCE(c.account_id, 0) = $1 AND ($2::bigint = 0 OR c.sub_id = $2) "
         "AND (c.carrier_id = $3 OR c.uuid = $3 OR c.voip_sid = $3) FOR UPDATE OF c",
     [Q_CARRIER_LIST] = PAGE("FROM carriers c " CARRIER_WHERE,
@@ -149,9 +151,23 @@ int pg_carrier_get(store_t *st, int64_t account_id, int64_t sub_id, const char *
                    carrier_t *out)
 {
     conn_t *c = pg_conn(st);
+    /* Inside a write transaction, lock the carrier's row first and read it
+     * in a second statement.  Under READ COMMITTED, a SELECT ... FOR UPDATE
+     * that waits for another writer re-reads the locked row after the wait
+     * but takes the rest (the gateways subquery) from the snapshot it began
+     * with: a rename racing a gateway change then wrote the old gateways
+     * back (issue 15, tests/api/rmw_races.test.js).  The second statement
+     * takes a snapshot after the wait, so it sees the other writer's
+     * commit in full. */
+    if (pg_lockq(c, Q_CARRIER_GET, Q_CARRIER_GET_LOCK) == Q_CARRIER_GET_LOCK) {
+        int64_t id = 0;
+        int rc = pg_one_row(c, Q_CARRIER_GET_LOCK, PG_V(v_int(account_id), v_int(sub_id), v_text(ref)),
+                            pg_rd_i64, &id);
+        if (rc != ST_OK) return rc;
+    }
     /* the carrier and its gateways come in one statement: one snapshot */
-    return pg_one_row(c, pg_lockq(c, Q_CARRIER_GET, Q_CARRIER_GET_LOCK),
-                      PG_V(v_int(account_id), v_int(sub_id), v_text(ref)), pg_rd_carrier, out);
+    return pg_one_row(c, Q_CARRIER_GET, PG_V(v_int(account_id), v_int(sub_id), v_text(ref)),
+                      pg_rd_carrier, out);
 }
 
 int pg_carrier_list(store_t *st, int64_t account_id, int64_t sub_id, const char *name, int limit,

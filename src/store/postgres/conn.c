@@ -4,6 +4,7 @@
  * store statuses, transactions, open/close, ping, and the ops table.
  * The reasoning behind the backend's locking heads pgInt.h. */
 #include "store/postgres/pgInt.h"
+#include "util/redact.h"
 
 #include "util/log.h"
 #include "util/metrics.h"
@@ -121,6 +122,68 @@ static void sql_check(void)
     }
 }
 
+/* ---- which statements may be sent twice ----------------------------------
+ *
+ * A statement whose connection died before its answer arrived has an
+ * unknown outcome: the server may have run it, and committed it (outside
+ * a transaction every statement commits by itself), before the connection
+ * was lost.  Sending it again on a fresh connection is right only when
+ * running it twice is the same as running it once: reads, and the few
+ * writes that are idempotent.  Every other statement fails with its
+ * connection (ST_ERR: 503 to the client, who may look and retry), so that
+ * a write whose reply was lost never runs twice -- a second subaccount, an
+ * approve answered 409.  A statement added later is not retried until it
+ * is listed here: the safe default. */
+static const int retry_safe_list[] = {
+    Q_PING, Q_MIGRATE_VERSION, Q_SETTING_GET,
+    Q_ACCOUNT_BY_AUTH_ID, Q_ACCOUNT_BY_ID, Q_ACCOUNT_LIST, Q_ACCOUNT_COUNT, Q_APIKEY_LOOKUP,
+    Q_STATS, Q_EXPORT,
+    Q_NUMBER_GET_AVAILABLE, Q_NUMBER_STATE, Q_NUMBER_LOOKUP,
+    Q_OWNED_GET, Q_OWNED_GET_BYOC, Q_OWNED_GET_ANY,
+    Q_SUB_LIST,
+    Q_APP_GET, Q_APP_LIST, Q_APP_EXISTS, Q_APP_DEFAULT,
+    Q_COMPLIANCE_GET, Q_COMPLIANCE_LATEST,
+    Q_CARRIER_GET, Q_CARRIER_LIST, Q_CARRIER_IN_USE,
+    Q_IDEM_GET,
+    /* idempotent writes: the same values written again change nothing
+     * (an upsert of one setting; the aging sweep's conditional UPDATE) */
+    Q_SETTING_PUT, Q_AGING_SWEEP,
+};
+static bool g_retry_safe[Q__COUNT];
+
+/* Is sql a plain read?  (SELECT, no data-changing statement, no lock that
+ * outlives it.)  Checks the list above at start, and decides for the
+ * statements whose text varies (search and list filters). */
+static bool sql_is_read(const char *sql)
+{
+    static const char *const writes[] = {"INSERT", "DELETE", "TRUNCATE", "pg_advisory", "nextval"};
+    while (*sql == ' ' || *sql == '(') sql++;
+    if (strncmp(sql, "SELECT", 6) != 0) return false;
+    for (size_t i = 0; i < sizeof writes / sizeof writes[0]; i++)
+        if (strstr(sql, writes[i])) return false;
+    /* "UPDATE" only as a row lock (FOR UPDATE), which ends with the statement */
+    for (const char *u = strstr(sql, "UPDATE"); u; u = strstr(u + 6, "UPDATE"))
+        if (u - sql < 4 || strncmp(u - 4, "FOR ", 4) != 0) return false;
+    return true;
+}
+
+static void retry_check(void)
+{
+    for (size_t i = 0; i < sizeof retry_safe_list / sizeof retry_safe_list[0]; i++) {
+        int q = retry_safe_list[i];
+        if (q != Q_SETTING_PUT && q != Q_AGING_SWEEP && !sql_is_read(pg_sql(q)))
+            nd_panic("postgres: statement %d is listed as safe to retry but is not a read", q);
+        g_retry_safe[q] = true;
+    }
+}
+
+/* May this statement (fixed `which`, or with which < 0 the text sql) be
+ * sent again after its connection died? */
+static bool retry_safe(int which, const char *sql)
+{
+    return which >= 0 ? g_retry_safe[which] : sql_is_read(sql);
+}
+
 /* sqlshared's column readers over a PGresult (text format) */
 static void row_text(sqls_row_t *r, char *out, size_t sz)
 {
@@ -199,7 +262,9 @@ static PGconn *pg_connect(const char *url, char **err)
         PQclear(r);
     }
     if (why) {
-        char *msg = xstrdup(why);
+        /* libpq may quote the URL, or its password bare ('invalid
+         * percent-encoded token: "..."'): the message leaves without it */
+        char *msg = redact_dup_url(why, url);
         size_t n = strlen(msg);
         while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' ')) msg[--n] = '\0';
         if (err) *err = msg;
@@ -341,8 +406,10 @@ static PGresult *dyn_prepare(conn_t *c, const char *sql, char name[16])
 /* Sends fixed statement `which` (or, with which < 0, the statement whose
  * text is sql), prepared once per connection.  A statement that fails
  * because the connection died is sent once more on a fresh connection
- * when no transaction is open (inside one, the transaction died with the
- * connection).  Returns the result, NULL when nothing could be sent. */
+ * only when it is safe to run twice (retry_safe) and no transaction was
+ * open, neither by the store's count nor by the server's (inside one, the
+ * transaction died with the connection).  Returns the result, NULL when
+ * nothing could be sent. */
 static PGresult *send_q(conn_t *c, int which, const char *sql, const params_t *p)
 {
     static const params_t none = {0};
@@ -350,6 +417,7 @@ static PGresult *send_q(conn_t *c, int which, const char *sql, const params_t *p
     for (int attempt = 0;; attempt++) {
         if (c->depth > 0 && c->tx_failed) return NULL;
         if (conn_ensure(c) != ST_OK) return NULL;
+        bool idle = PQtransactionStatus(c->pg) == PQTRANS_IDLE;
         PGresult *r = NULL;
         if (which >= 0) {
             char name[16];
@@ -361,7 +429,8 @@ static PGresult *send_q(conn_t *c, int which, const char *sql, const params_t *p
             if (r == NULL) r = PQexecPrepared(c->pg, name, p->n, p->v, p->len, p->fmt, 0);
         }
         if (res_ok(r)) return r;
-        if (attempt == 0 && c->depth == 0 && PQstatus(c->pg) == CONNECTION_BAD) {
+        if (attempt == 0 && c->depth == 0 && idle && PQstatus(c->pg) == CONNECTION_BAD &&
+            retry_safe(which, which >= 0 ? NULL : sql)) {
             PQclear(r);
             continue;
         }
@@ -415,23 +484,37 @@ int pg_exec_dyn(conn_t *c, const char *sql, const sqlw_t *w, PGresult **out)
     return run(c, -1, sql, &p, out, NULL);
 }
 
-/* A parameterless command (BEGIN, COMMIT, ...), as a simple query: it may
- * hold several statements. */
-int pg_simple(conn_t *c, const char *sql)
+/* A parameterless command as a simple query (it may hold several
+ * statements); retry: it is safe to send again on a fresh connection when
+ * the first one died (see send_q). */
+static int simple(conn_t *c, const char *sql, bool retry)
 {
     PGresult *r = NULL;
     if (!c) return ST_ERR;
     for (int attempt = 0;; attempt++) {
         if (conn_ensure(c) != ST_OK) return pg_status(c, NULL, sql);
+        bool idle = PQtransactionStatus(c->pg) == PQTRANS_IDLE;
         r = PQexec(c->pg, sql);
         /* a connection that died while idle is only noticed here: outside
          * a transaction (BEGIN itself), send again on a new one */
-        if (res_ok(r) || attempt > 0 || c->depth > 0 || PQstatus(c->pg) != CONNECTION_BAD) break;
+        if (res_ok(r) || !retry || attempt > 0 || c->depth > 0 || !idle ||
+            PQstatus(c->pg) != CONNECTION_BAD)
+            break;
         PQclear(r);
     }
     int rc = pg_status(c, r, sql);
     PQclear(r);
     return rc;
+}
+
+int pg_simple(conn_t *c, const char *sql)
+{
+    return simple(c, sql, false);
+}
+
+int pg_simple_retry(conn_t *c, const char *sql)
+{
+    return simple(c, sql, true);
 }
 
 /* Successful commits of this process: COMMITs, and writes outside a
@@ -599,7 +682,10 @@ int pg_tx_begin(store_t *st, bool write)
     pg_tx_reset(c);
     /* one round trip: BEGIN and, for a writer, the inventory lock (shared)
      * before any row lock */
-    int rc = pg_simple(c, write ? "BEGIN; SELECT pg_advisory_xact_lock_shared(" LOCK_NS
+    /* BEGIN is the first statement after an idle spell, when a connection
+     * the server dropped (a restart) is found dead: sent again on a fresh
+     * one, since a transaction lost with its connection did nothing */
+    int rc = pg_simple_retry(c, write ? "BEGIN; SELECT pg_advisory_xact_lock_shared(" LOCK_NS
                                   ", " LOCK_INVENTORY ")"
                                 : "BEGIN ISOLATION LEVEL REPEATABLE READ");
     if (rc != ST_OK) {
@@ -683,6 +769,7 @@ static void pg_close(store_t *st)
 int store_pg_open(const char *url, store_t **out, char **err)
 {
     sql_check();
+    retry_check();
     pg_store_t *s = xcalloc(1, sizeof *s);
     s->base.ops = &pg_ops;
     s->url = xstrdup(url);

@@ -74,6 +74,7 @@ struct store_import {
     pg_store_t *s;
     conn_t *c;
     bool dry_run;
+    bool open;            /* a batch's transaction is open */
     int64_t now;
     /* The picture: the numbers the import knows, and the prefixes it has
      * read whole (every number of the database starting with a covered
@@ -327,6 +328,7 @@ int pg_import_begin(store_t *st, bool dry_run, store_import_t **out)
         free(im);
         return ST_ERR;
     }
+    im->open = true;
     *out = im;
     return ST_OK;
 }
@@ -334,6 +336,12 @@ int pg_import_begin(store_t *st, bool dry_run, store_import_t **out)
 int pg_import_row(store_import_t *im, const inv_number_t *row, import_outcome_t *out)
 {
     size_t len = strlen(row->number);
+    /* the next batch's transaction, opened by its first row (the caller
+     * may have rested since the last commit, holding no lock) */
+    if (!im->open) {
+        if (import_tx_begin(im) != ST_OK) return ST_ERR;
+        im->open = true;
+    }
     known_t *k = kmap_find(&im->known, row->number, len);
     if (!k && !is_covered(im, row->number)) {
         if (read_ahead(im, row->number) != ST_OK) return ST_ERR;
@@ -386,22 +394,24 @@ int pg_import_commit_batch(store_import_t *im)
         import_forget(im);
         return ST_OK;
     }
+    if (!im->open) return ST_OK;
     if (import_flush(im) != ST_OK || pg_commit_checked(im->c, "import COMMIT") != ST_OK)
         return ST_ERR;
-    /* between batches other writers ran: what the import knew may be stale */
+    im->open = false;
+    /* between batches other writers run: what the import knew may be stale */
     import_forget(im);
-    return import_tx_begin(im);
+    return ST_OK;
 }
 
 int pg_import_end(store_import_t *im, bool commit)
 {
     conn_t *c = im->c;
     int rc = ST_OK;
-    if (commit && !im->dry_run) {
+    if (im->open && commit && !im->dry_run) {
         rc = import_flush(im);
         if (rc == ST_OK) rc = pg_commit_checked(c, "import COMMIT");
     }
-    if (rc != ST_OK || !commit || im->dry_run) {
+    if (im->open && (rc != ST_OK || !commit || im->dry_run)) {
         PGresult *r = PQexec(c->pg, "ROLLBACK");
         PQclear(r);
     }

@@ -16,8 +16,11 @@
  * Values are always bound, never spliced into SQL.  A connection found
  * dead is reset (PQreset) and its statements prepared again; a statement
  * that failed because the connection died is sent once more on the new
- * connection, but only outside a transaction: inside one, the transaction
- * died with its connection and the caller's commit fails.
+ * connection only when it is safe to run twice (a read, BEGIN, an
+ * idempotent write: conn.c's retry_safe_list) and only outside a
+ * transaction: inside one, the transaction died with its connection and
+ * the caller's commit fails; a write whose reply was lost may have been
+ * committed, and fails (503) rather than run twice.
  *
  * Transactions nest by counting, as in the SQLite backend.  A read
  * transaction is REPEATABLE READ: one snapshot for all it reads.  (The store's own reads
@@ -474,8 +477,13 @@ int pg_page_dyn(conn_t *c, const char *sql, const sqlw_t *w, int limit, sqls_rea
                 void *rows, size_t *nrows, int64_t *total);
 
 /* A parameterless command (BEGIN, COMMIT, ...), as a simple query: it may
- * hold several statements. */
+ * hold several statements.  Never sent twice: a command whose connection
+ * died fails (its outcome is unknown). */
 int pg_simple(conn_t *c, const char *sql);
+/* The same for a command that is safe to run twice (BEGIN, a read, a SET):
+ * when the connection was found dead outside a transaction, sent once
+ * more on a fresh one. */
+int pg_simple_retry(conn_t *c, const char *sql);
 
 /* Inside a write transaction, lookups use their locking variant: plain
  * or locked, whichever applies on c. */

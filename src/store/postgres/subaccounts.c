@@ -41,9 +41,13 @@ int pg_sub_delete(store_t *st, int64_t parent_id, int64_t sub_id)
     int64_t now = clock_now();
     /* what the subaccount had goes to its parent, then it goes */
     static const int moves[] = {Q_SUB_MOVE_NUMBERS, Q_SUB_MOVE_APPS, Q_SUB_MOVE_CARRIERS};
-    for (size_t i = 0; i < sizeof moves / sizeof moves[0]; i++)
-        if (pg_exec(c, moves[i], PG_V(v_int(sub_id), v_int(now)), NULL, NULL) != ST_OK)
-            return ST_ERR;
+    for (size_t i = 0; i < sizeof moves / sizeof moves[0]; i++) {
+        /* ST_CONFLICT: a name the parent's own objects have (per-owner
+         * names, migration 0006); the transaction is aborted, the caller
+         * rolls back */
+        int rc = pg_exec(c, moves[i], PG_V(v_int(sub_id), v_int(now)), NULL, NULL);
+        if (rc != ST_OK) return rc == ST_CONFLICT ? ST_CONFLICT : ST_ERR;
+    }
     if (pg_exec(c, Q_SUB_DELETE_IDEM, PG_V(v_int(sub_id)), NULL, NULL) != ST_OK) return ST_ERR;
     int rc = pg_write1(c, Q_SUB_DELETE, PG_V(v_int(sub_id), v_int(parent_id)));
     return rc == ST_CONFLICT ? ST_ERR : rc;

@@ -44,6 +44,7 @@ struct store_import {
     sqlite_store_t *s;
     conn_t *c;
     bool dry_run;
+    bool open;            /* a batch's transaction is open */
     int64_t now;
     /* this batch's writes, made in number order at the batch's end */
     char *arena;
@@ -258,6 +259,7 @@ int sq_import_begin(store_t *st, bool dry_run, store_import_t **out)
     im->s = s;
     im->c = c;
     im->dry_run = dry_run;
+    im->open = true;
     im->now = clock_now();
     *out = im;
     return ST_OK;
@@ -266,6 +268,12 @@ int sq_import_begin(store_t *st, bool dry_run, store_import_t **out)
 int sq_import_row(store_import_t *im, const inv_number_t *row, import_outcome_t *out)
 {
     conn_t *c = im->c;
+    /* the next batch's transaction, opened by its first row (the caller
+     * may have rested since the last commit, holding no lock) */
+    if (!im->open) {
+        if (sq_exec(c->db, "BEGIN IMMEDIATE") != ST_OK) return ST_ERR;
+        im->open = true;
+    }
     sqlite3_stmt *sel = STMT(c, Q_IMPORT_SELECT);
     if (!sel) return ST_ERR;
     sq_bind_args(sel, SQ_ARGS(SQ_T(row->number)));
@@ -309,17 +317,24 @@ int sq_import_commit_batch(store_import_t *im)
         if (im->slots) memset(im->slots, 0, im->nslots * sizeof *im->slots);
         return ST_OK;
     }
+    if (!im->open) return ST_OK;
     if (import_flush(im) != ST_OK) return ST_ERR;
     if (sq_exec(im->c->db, "COMMIT") != ST_OK) return ST_ERR;
-    return sq_exec(im->c->db, "BEGIN IMMEDIATE");
+    im->open = false;
+    /* The batch's pages are in the WAL; copy them back now, on the
+     * importer's time.  Left to the automatic checkpoint, the copy is made
+     * by whichever connection commits next -- a purchase, which would then
+     * take seconds.  PASSIVE: it waits for no one and blocks no writer. */
+    sqlite3_wal_checkpoint_v2(im->c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    return ST_OK;
 }
 
 int sq_import_end(store_import_t *im, bool commit)
 {
     int rc = ST_OK;
-    if (commit && !im->dry_run) rc = import_flush(im);
-    if (rc == ST_OK && commit && !im->dry_run) rc = sq_exec(im->c->db, "COMMIT");
-    if (rc != ST_OK || !commit || im->dry_run) sq_exec(im->c->db, "ROLLBACK");
+    if (im->open && commit && !im->dry_run) rc = import_flush(im);
+    if (im->open && rc == ST_OK && commit && !im->dry_run) rc = sq_exec(im->c->db, "COMMIT");
+    if (im->open && (rc != ST_OK || !commit || im->dry_run)) sq_exec(im->c->db, "ROLLBACK");
     /* Fresh statistics let the planner pick the most selective search
      * index; a sampled ANALYZE costs milliseconds, not a table scan. */
     if (rc == ST_OK && commit && !im->dry_run)

@@ -24,32 +24,57 @@ static int user_version(sqlite3 *db)
     return version;
 }
 
+/* True when a foreign key is broken (PRAGMA foreign_key_check has rows). */
+static bool fk_violations(sqlite3 *db)
+{
+    sqlite3_stmt *v = NULL;
+    bool bad = true;
+    if (sqlite3_prepare_v2(db, "PRAGMA foreign_key_check", -1, &v, NULL) == SQLITE_OK)
+        bad = sqlite3_step(v) != SQLITE_DONE;
+    sqlite3_finalize(v);
+    if (bad) log_msg(LOG_ERROR, "sqlite: a migration broke a foreign key");
+    return bad;
+}
+
 int sq_migrate(store_t *st, int *applied)
 {
     conn_t *c = CONN(st);
     int n = 0;
     if (!c) return ST_ERR;
-    for (size_t i = 0; i < sqlite_migrations_len; i++) {
+    int rc = ST_OK;
+    /* Foreign keys are off while migrating (outside a transaction is the
+     * only place that pragma works): a migration that rebuilds a table
+     * (0007) drops the old one, which with foreign keys on deletes its
+     * rows first and cascades (a carrier's gateways).  Each migration
+     * checks them itself before its commit instead (foreign_key_check). */
+    if (sq_exec(c->db, "PRAGMA foreign_keys = OFF") != ST_OK) return ST_ERR;
+    for (size_t i = 0; i < sqlite_migrations_len && rc == ST_OK; i++) {
         const nd_migration_t *m = &sqlite_migrations[i];
         /* BEGIN IMMEDIATE serialises two processes migrating at once; the
          * version is read again under the lock. */
-        if (sq_exec(c->db, "BEGIN IMMEDIATE") != ST_OK) return ST_ERR;
+        if (sq_exec(c->db, "BEGIN IMMEDIATE") != ST_OK) {
+            rc = ST_ERR;
+            break;
+        }
         if (user_version(c->db) >= m->version) {
             sq_exec(c->db, "COMMIT");
             continue;
         }
         char pragma[64];
         snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", m->version);
-        if (sq_exec(c->db, m->sql) != ST_OK || sq_exec(c->db, pragma) != ST_OK) {
+        if (sq_exec(c->db, m->sql) != ST_OK || fk_violations(c->db) ||
+            sq_exec(c->db, pragma) != ST_OK) {
             log_msg(LOG_ERROR, "sqlite: migration %s failed", m->name);
             sq_exec(c->db, "ROLLBACK");
-            return ST_ERR;
+            rc = ST_ERR;
+            break;
         }
-        if (sq_exec(c->db, "COMMIT") != ST_OK) return ST_ERR;
-        n++;
+        if (sq_exec(c->db, "COMMIT") != ST_OK) rc = ST_ERR;
+        else n++;
     }
+    if (sq_exec(c->db, "PRAGMA foreign_keys = ON") != ST_OK) rc = ST_ERR;
     if (applied) *applied = n;
-    return ST_OK;
+    return rc;
 }
 
 int sq_setting_get(store_t *st, const char *name, char *out, size_t outsz)

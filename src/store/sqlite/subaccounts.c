@@ -48,10 +48,13 @@ int sq_sub_delete(store_t *st, int64_t parent_id, int64_t sub_id)
     /* what it owns goes to the parent; its idempotency records go */
     static const int moves[] = {Q_SUB_MOVE_NUMBERS, Q_SUB_MOVE_APPS, Q_SUB_MOVE_CARRIERS};
     for (size_t i = 0; i < ND_ARRAY_LEN(moves); i++) {
+        /* ST_CONFLICT: a name the parent's own objects have (per-owner
+         * names, migration 0007) */
         int rc = SQ_RUN(st, moves[i], NULL, SQ_I(sub_id), SQ_I(now));
         if (rc != ST_OK) return rc;
     }
     int rc = SQ_RUN(st, Q_SUB_DELETE_IDEM, NULL, SQ_I(sub_id));
-    if (rc != ST_OK) return rc;
-    return SQ_RUN1(st, Q_SUB_DELETE, SQ_I(sub_id), SQ_I(parent_id));
+    if (rc != ST_OK) return rc == ST_CONFLICT ? ST_ERR : rc;
+    rc = SQ_RUN1(st, Q_SUB_DELETE, SQ_I(sub_id), SQ_I(parent_id));
+    return rc == ST_CONFLICT ? ST_ERR : rc;
 }

@@ -61,16 +61,16 @@ static void test_core_st(void **state)
     assert_string_equal(e.msg, "not found");
     assert_int_equal(core_st(&e, ST_CONFLICT, NULL), C_ERR);
     assert_int_equal(e.code, CE_CONFLICT);
-    /* a database failure is the server's: 500, never a 4xx */
+    /* a database failure is the server's: 503 (retry), never a 4xx */
     assert_int_equal(core_st(&e, ST_ERR, NULL), C_ERR);
-    assert_int_equal(e.code, CE_INTERNAL);
-    assert_string_equal(e.msg, "database error");
+    assert_int_equal(e.code, CE_UNAVAILABLE);
+    assert_string_equal(e.msg, "database unavailable");
     assert_int_equal(core_st(&e, ST_ERR, "commit"), C_ERR);
-    assert_int_equal(e.code, CE_INTERNAL);
-    assert_string_equal(e.msg, "database error (commit)");
+    assert_int_equal(e.code, CE_UNAVAILABLE);
+    assert_string_equal(e.msg, "database unavailable (commit)");
     /* a status the core does not know is a fault too */
     assert_int_equal(core_st(&e, -99, NULL), C_ERR);
-    assert_int_equal(e.code, CE_INTERNAL);
+    assert_int_equal(e.code, CE_UNAVAILABLE);
     /* e may be NULL: the status alone is wanted */
     assert_int_equal(core_st(NULL, ST_ERR, NULL), C_ERR);
 }
@@ -132,7 +132,7 @@ static void test_count_on_commit(void **state)
     assert_int_equal(core_begin(&G.c, &e), C_OK);
     core_rollback(&G.c);
     assert_int_equal(core_commit(&G.c, &e), C_ERR);
-    assert_int_equal(e.code, CE_INTERNAL);
+    assert_int_equal(e.code, CE_UNAVAILABLE);
     assert_int_equal(metrics_value(MET_PURCHASES), v + 2);
 
     /* and the next transaction starts clean */

@@ -954,6 +954,18 @@ static void test_subaccounts(void **state)
     assert_int_equal(st->ops->account_by_id(st, s1, &u), ST_OK);
     owned_number_t before;
     assert_int_equal(st->ops->number_get_owned(st, a, s1, "14155550001", &before), ST_OK);
+    /* the parent has a carrier of the same name: its names are its own
+     * (issue 15), so the move would repeat one -- ST_CONFLICT, and after
+     * the rollback nothing moved */
+    carrier_t clash = carrier(a, "Sub trunk", "10000000000009", NULL, 0);
+    assert_int_equal(st->ops->carrier_insert(st, &clash), ST_OK);
+    assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
+    assert_int_equal(st->ops->sub_delete(st, a, s1), ST_CONFLICT);
+    st->ops->tx_rollback(st);
+    assert_int_equal(st->ops->account_by_id(st, s1, &u), ST_OK);
+    assert_int_equal(st->ops->number_get_owned(st, a, s1, "14155550001", &before), ST_OK);
+    int64_t in_use = 0;
+    assert_int_equal(st->ops->carrier_delete(st, a, clash.id, &in_use), ST_OK);
     assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
     assert_int_equal(st->ops->sub_delete(st, a, s1), ST_OK);
     assert_int_equal(st->ops->tx_commit(st), ST_OK);
@@ -1014,6 +1026,14 @@ static void test_applications(void **state)
     assert_int_equal(st->ops->app_insert(st, &taken), ST_CONFLICT);
     taken = mk_app(a, 0, "10000000000000001", "gamma");
     assert_int_equal(st->ops->app_insert(st, &taken), ST_CONFLICT);
+    /* names are unique per owner (issue 15, migrations 0007/0006): the
+     * subaccount may have an "alpha" too, and a second "beta" of its own
+     * is refused */
+    app_t scoped = mk_app(a, sub, "10000000000000005", "alpha");
+    assert_int_equal(st->ops->app_insert(st, &scoped), ST_OK);
+    scoped = mk_app(a, sub, "10000000000000006", "beta");
+    assert_int_equal(st->ops->app_insert(st, &scoped), ST_CONFLICT);
+    assert_int_equal(st->ops->app_delete(st, a, "10000000000000005"), ST_OK);
 
     app_t r;
     assert_int_equal(st->ops->app_get(st, a, 0, "10000000000000001", &r), ST_OK);
@@ -1289,6 +1309,9 @@ static void test_carriers(void **state)
     assert_int_equal(st->ops->carrier_insert(st, &c2), ST_OK);
     carrier_t dup = carrier(a, "Alpha", "10000000000003", NULL, 0);
     assert_int_equal(st->ops->carrier_insert(st, &dup), ST_CONFLICT); /* name taken */
+    carrier_t dup_sub = carrier(a, "Beta", "10000000000000005", NULL, 0);
+    dup_sub.sub_id = sub;
+    assert_int_equal(st->ops->carrier_insert(st, &dup_sub), ST_CONFLICT); /* taken in the sub's names */
     carrier_t same_name = carrier(other, "Alpha", "10000000000004", NULL, 0);
     assert_int_equal(st->ops->carrier_insert(st, &same_name), ST_OK);
 
@@ -1358,10 +1381,10 @@ static void test_carriers(void **state)
     gateway_t gw2[1] = {{.sid = "dddddddd-dddd-4ddd-8ddd-dddddddddd03", .address = "2001:db8::",
                          .port = 5060, .netmask = 32, .inbound = true, .outbound = true}};
     carrier_t u = c1;
-    strcpy(u.name, "Beta"); /* taken */
+    strcpy(u.name, "Beta"); /* the subaccount's name: names are per owner (issue 15) */
     u.gw = gw2;
     u.ngw = 1;
-    assert_int_equal(st->ops->carrier_update(st, &u), ST_CONFLICT);
+    assert_int_equal(st->ops->carrier_update(st, &u), ST_OK);
     strcpy(u.name, "Alpha Prime");
     u.trunk = TRUNK_STATIC_IP;
     u.in_user[0] = '\0';

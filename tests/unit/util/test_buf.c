@@ -209,6 +209,13 @@ static void test_json_str(void **state)
         {"\x7f", 1, "\"\x7f\""},                   /* DEL is allowed in JSON */
         {"caf\xc3\xa9", 5, "\"caf\xc3\xa9\""},     /* UTF-8 passes through */
         {"xyz", 2, "\"xy\""},                      /* n bounds it */
+        /* issue 15: never invalid UTF-8 out, whatever comes in */
+        {"\xe2\x82\xac\xe2\x82", 5, "\"\xe2\x82\xac\\ufffd\\ufffd\""}, /* a character cut short */
+        {"a\x80" "b", 3, "\"a\\ufffdb\""},             /* a lone continuation byte */
+        {"\xc0\xaf", 2, "\"\\ufffd\\ufffd\""},        /* overlong '/' */
+        {"\xed\xa0\x80", 3, "\"\\ufffd\\ufffd\\ufffd\""}, /* a surrogate */
+        {"\xf0\x9f\x98\x80", 4, "\"\xf0\x9f\x98\x80\""}, /* 4 bytes pass through */
+        {"\xf0\x9f\x98\x80", 3, "\"\\ufffd\\ufffd\\ufffd\""}, /* n cuts it */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *got = json_str(cases[i].in, cases[i].n);

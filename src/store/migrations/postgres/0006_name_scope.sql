@@ -1,0 +1,10 @@
+-- 0006: names are unique per owner that sees them (issue 15); the
+-- reasoning is in the SQLite migration 0007_name_scope.sql.  An expression
+-- index: coalesce(sub_id, 0) makes the main account's own objects (sub_id
+-- NULL) one owner (NULLs are distinct in a plain unique constraint).
+-- Inserts use ON CONFLICT DO NOTHING, which any unique index satisfies.
+
+ALTER TABLE applications DROP CONSTRAINT applications_account_id_app_name_key;
+CREATE UNIQUE INDEX applications_name ON applications(account_id, coalesce(sub_id, 0), app_name);
+ALTER TABLE carriers DROP CONSTRAINT carriers_account_id_name_key;
+CREATE UNIQUE INDEX carriers_name ON carriers(account_id, coalesce(sub_id, 0), name);
