@@ -25,7 +25,7 @@ const inbound = async (q) => ok(await sbc(`/sbc/v1/inbound?${new URLSearchParams
 const outbound = async (q) => ok(await sbc(`/sbc/v1/outbound?${new URLSearchParams(q)}`), 200, 'outbound');
 
 before(async () => {
-  srv = await start({ env: { NUMBERD_SBC_TOKEN: TOKEN }, args: ['--auth-fail-limit', '3/60'] });
+  srv = await start({ env: { NUMBERD_SBC_TOKEN: TOKEN }, args: ['--auth-fail-limit', '3/60', '--metrics-open'] });
   W.A = await srv.createAccount('sbc-a');
   W.app = (await ok(await srv.plivo(W.A, 'POST', 'Application/',
     { body: { app_name: 'x', answer_url: 'https://app.example.com/x' } }), 201, 'app')).app_id;
