@@ -47,6 +47,13 @@ async function main() {
       body: { name: `carrier-${k}`, ip_set: `198.51.100.${k + 1},203.0.113.0/24` } });
     carrier = carrier || c.carrier_id;
   }
+  // the upstream carriers the import created (the CSV's carrier column):
+  // inbound from 192.0.2.0/24, outbound to 192.0.2.1, for the SBC lookups
+  const ups = await call('GET', '/admin/v1/carriers?limit=100', { bearer: admin });
+  for (const u of ups.data) {
+    await call('PATCH', `/admin/v1/carriers/${u.id}`, { bearer: admin, body: { sip_gateways: [
+      { address: '192.0.2.0/24' }, { address: '192.0.2.1', inbound: false, outbound: true }] } });
+  }
   const sample = await call('GET', `${A}/PhoneNumber/?country_iso=US&limit=1&offset=5000`, { auth });
   const rc = sample.objects[0].rate_center;
   owned.sort();

@@ -12,7 +12,7 @@ _numberd() {
     sub="${COMP_WORDS[2]}"
 
     case "$prev" in
-        --db|--log-file|--admin-token-file|--secret-key-file|--metrics-token-file|-o|--output)
+        --db|--log-file|--admin-token-file|--secret-key-file|--metrics-token-file|--sbc-token-file|--out-password-file|-o|--output)
             COMPREPLY=($(compgen -f -- "$cur"))
             return 0 ;;
         --log-level)
@@ -30,7 +30,7 @@ _numberd() {
     esac
 
     if [ "$COMP_CWORD" -eq 1 ]; then
-        COMPREPLY=($(compgen -W "serve account apikey inventory compliance number migrate --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "serve account apikey inventory compliance number carrier migrate --help --version" -- "$cur"))
         return 0
     fi
 
@@ -41,6 +41,7 @@ _numberd() {
         inventory) subs="import export generate stats" ;;
         compliance) subs="create" ;;
         number) subs="approve set-status" ;;
+        carrier) subs="add list show update delete" ;;
     esac
     if [ "$COMP_CWORD" -eq 2 ] && [ -n "$subs" ]; then
         COMPREPLY=($(compgen -W "$subs --help" -- "$cur"))
@@ -48,7 +49,9 @@ _numberd() {
     fi
 
     case "$cmd $sub" in
-        "serve "*) opts="--db --listen --threads --aging-days --rate-limit --auth-fail-limit --max-conns-per-ip --conn-timeout --admin-token-file --secret-key-file --log-level --log-file --metrics-token-file --metrics-open --shutdown-timeout --trusted-proxies --sip-listen --sip-contact --sip-outbound-proxy --demo --help" ;;
+        "serve "*) opts="--db --listen --threads --aging-days --rate-limit --auth-fail-limit --max-conns-per-ip --conn-timeout --admin-token-file --secret-key-file --log-level --log-file --metrics-token-file --metrics-open --shutdown-timeout --trusted-proxies --sip-listen --sip-contact --sip-outbound-proxy --sbc-token-file --sbc-cache-ttl --demo --help" ;;
+        "carrier add"|"carrier update") opts="--name --inbound --outbound --out-user --out-password-file --out-realm --no-outbound-auth --secret-key-file --db" ;;
+        "carrier "*) opts="--db" ;;
         "account create") opts="--name --db" ;;
         "account list") opts="--json --db" ;;
         "account rotate-token") opts="--grace --db" ;;

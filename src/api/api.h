@@ -48,6 +48,11 @@ typedef struct {
     uint8_t metrics_hash[IDS_HASH_SZ];
     atomic_bool stopping;  /* shutdown has begun: GET /readyz answers 503 */
     authfail_t *af;        /* failed authentications per address; NULL: no limit */
+    /* SIP.md §2: the SBC endpoints, only with an SBC token */
+    bool sbc_enabled;
+    uint8_t sbc_hash[IDS_HASH_SZ];
+    struct sbcfeed *sbc;   /* the index and its feed (core/sbcfeed.h) */
+    int sbc_cache_ttl;     /* --sbc-cache-ttl: seconds an SBC may cache an accept */
 } api_ctx_t;
 
 /* A route's dialect is its tag in the route table (route_t.tag). */
@@ -233,6 +238,8 @@ void api_render_account_number(jw_t *w, const char *auth_id, const owned_number_
 /* Shared by the admin API and the CLI, so both print the same JSON. */
 void api_render_account_created(jw_t *w, const struct acct_created *a);
 void api_render_import_result(jw_t *w, const struct inv_result *res, bool dry_run);
+/* An upstream carrier as /admin/v1/carriers shows it (admin_carrier.c). */
+void api_render_upstream(jw_t *w, const carrier_t *cr);
 /* An API key: {"api_key" (only when secret is given: at creation), "id",
  * "prefix", "label", "scopes", "created_at", "expires_at", "last_used_at",
  * "revoked_at", "status"} (credentials.c). */
@@ -305,6 +312,16 @@ void h_admin_apikey_create(http_req_t *req, http_resp_t *resp);
 void h_admin_inventory_stats(http_req_t *req, http_resp_t *resp);
 void h_admin_compliance_create(http_req_t *req, http_resp_t *resp);
 void h_admin_number_approve(http_req_t *req, http_resp_t *resp);
+/* sbc.c: the SBC lookups (SIP.md §2-4) and their metrics */
+void h_sbc_inbound(http_req_t *req, http_resp_t *resp);
+void h_sbc_outbound(http_req_t *req, http_resp_t *resp);
+void api_sbc_metrics(api_ctx_t *ctx, buf_t *out);
+/* admin_carrier.c: upstream carriers (SIP.md §1) */
+void h_admin_carrier_create(http_req_t *req, http_resp_t *resp);
+void h_admin_carrier_list(http_req_t *req, http_resp_t *resp);
+void h_admin_carrier_get(http_req_t *req, http_resp_t *resp);
+void h_admin_carrier_update(http_req_t *req, http_resp_t *resp);
+void h_admin_carrier_delete(http_req_t *req, http_resp_t *resp);
 extern const http_stream_ops_t admin_inventory_import_ops;
 
 /* Unauthenticated, outside any dialect. */

@@ -14,6 +14,9 @@ static dialect_t dialect_of_path(const char *path)
         return DIALECT_BYOC;
     if (strncmp(path, "/admin", 6) == 0 && (path[6] == '\0' || path[6] == '/'))
         return DIALECT_ADMIN;
+    /* the SBC's paths (SIP.md §2) answer RFC 7807, as the admin API */
+    if (strncmp(path, "/sbc", 4) == 0 && (path[4] == '\0' || path[4] == '/'))
+        return DIALECT_ADMIN;
     return DIALECT_PLIVO;
 }
 

@@ -207,5 +207,6 @@ void h_ops_metrics(http_req_t *req, http_resp_t *resp)
                "numberd_build_info{version=\"%s\",backend=\"%s\"} 1\n",
                ND_VERSION, core_backend(&ctx->core));
     render_inventory(ctx, &resp->body);
+    api_sbc_metrics(ctx, &resp->body);
     http_resp_header(resp, "Cache-Control", "no-store");
 }

@@ -112,11 +112,24 @@ static const route_t k_admin[] = {
      "admin.numbers.approve", DIALECT_ADMIN},
     {HTTP_POST, "/admin/v1/numbers/{number}/status", h_admin_number_status, NULL,
      "admin.numbers.status", DIALECT_ADMIN},
+    {HTTP_POST, "/admin/v1/carriers", h_admin_carrier_create, NULL, "admin.carriers.create", DIALECT_ADMIN},
+    {HTTP_GET, "/admin/v1/carriers", h_admin_carrier_list, NULL, "admin.carriers.list", DIALECT_ADMIN},
+    {HTTP_GET, "/admin/v1/carriers/{id}", h_admin_carrier_get, NULL, "admin.carriers.get", DIALECT_ADMIN},
+    {HTTP_PATCH, "/admin/v1/carriers/{id}", h_admin_carrier_update, NULL, "admin.carriers.update", DIALECT_ADMIN},
+    {HTTP_DELETE, "/admin/v1/carriers/{id}", h_admin_carrier_delete, NULL, "admin.carriers.delete", DIALECT_ADMIN},
 };
 
-/* The admin routes come last, so that api_app can leave them out. */
+/* The SBC's lookups (SIP.md §2-4): their own token; problem+json errors. */
+static const route_t k_sbc[] = {
+    {HTTP_GET, "/sbc/v1/inbound", h_sbc_inbound, NULL, "sbc.inbound", DIALECT_ADMIN},
+    {HTTP_GET, "/sbc/v1/outbound", h_sbc_outbound, NULL, "sbc.outbound", DIALECT_ADMIN},
+};
+
+/* The SBC and admin routes come last, so that api_app can leave them out. */
 static route_t k_all[ND_ARRAY_LEN(k_meta) + ND_ARRAY_LEN(k_public) + ND_ARRAY_LEN(k_ops) +
-                     ND_ARRAY_LEN(k_admin)];
+                     ND_ARRAY_LEN(k_sbc) + ND_ARRAY_LEN(k_admin)];
+/* api_app's selection (a server per process) */
+static route_t k_sel[ND_ARRAY_LEN(k_all)];
 
 const route_t *api_all_routes(size_t *n)
 {
@@ -127,6 +140,8 @@ const route_t *api_all_routes(size_t *n)
     o += ND_ARRAY_LEN(k_public);
     memcpy(k_all + o, k_ops, sizeof k_ops);
     o += ND_ARRAY_LEN(k_ops);
+    memcpy(k_all + o, k_sbc, sizeof k_sbc);
+    o += ND_ARRAY_LEN(k_sbc);
     memcpy(k_all + o, k_admin, sizeof k_admin);
     *n = ND_ARRAY_LEN(k_all);
     return k_all;
@@ -136,10 +151,21 @@ void api_app(api_ctx_t *ctx, http_app_t *out)
 {
     size_t n;
     const route_t *all = api_all_routes(&n);
-    out->routes = all;
-    /* Without an admin token the admin API does not exist (API.md §1):
-     * its paths answer 404 like any unknown path. */
-    out->nroutes = ctx->admin_enabled ? n : n - ND_ARRAY_LEN(k_admin);
+    /* Without an admin token the admin API does not exist (API.md §1),
+     * nor the SBC API without an SBC token (SIP.md §2): their paths answer
+     * 404 like any unknown path. */
+    size_t keep = n - ND_ARRAY_LEN(k_admin) - ND_ARRAY_LEN(k_sbc);
+    memcpy(k_sel, all, keep * sizeof *all);
+    if (ctx->sbc_enabled) {
+        memcpy(k_sel + keep, all + keep, sizeof k_sbc);
+        keep += ND_ARRAY_LEN(k_sbc);
+    }
+    if (ctx->admin_enabled) {
+        memcpy(k_sel + keep, all + n - ND_ARRAY_LEN(k_admin), sizeof k_admin);
+        keep += ND_ARRAY_LEN(k_admin);
+    }
+    out->routes = k_sel;
+    out->nroutes = keep;
     out->error = api_error;
     /* One id per request: X-Request-Id, the log line, and the api_id of a
      * Plivo body are the same UUID. */

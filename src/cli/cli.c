@@ -38,6 +38,8 @@ static const char *k_usage =
     "                        load, save, synthesise or count the number inventory\n"
     "  compliance create     record an approved compliance record\n"
     "  number approve        make a pending number active\n"
+    "  carrier add|list|show|update|delete\n"
+    "                        the operator's upstream carriers and their gateways\n"
     "  migrate               create or upgrade the database schema\n"
     "\n"
     "Every command takes --db URL (default numberd.db, or NUMBERD_DB): a path\n"
@@ -1044,7 +1046,8 @@ int cli_main(int argc, char **argv)
     } cmds[] = {{"serve", cli_serve},         {"account", cmd_account},
                 {"apikey", cmd_apikey},       {"inventory", cmd_inventory},
                 {"compliance", cmd_compliance}, {"number", cmd_number},
-                {"migrate", cmd_migrate},     {"routes", cmd_routes}};
+                {"migrate", cmd_migrate},     {"routes", cmd_routes},
+                {"carrier", cli_carrier}};
     for (size_t i = 0; i < ND_ARRAY_LEN(cmds); i++)
         if (strcmp(cmd, cmds[i].name) == 0) return cmds[i].fn(argc - 1, argv + 1);
     fprintf(stderr, "numberd: usage: unknown command: %s (see numberd --help)\n", cmd);

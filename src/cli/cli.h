@@ -56,6 +56,9 @@ int cli_parse_opts(int argc, char **argv, const char *usage, opt_t *opts, size_t
 /* Prints "numberd: usage: ..." and the usage text; returns EXIT_USAGE. */
 int usage_error(const char *usage, const char *fmt, ...) ND_PRINTF(2, 3);
 
+/* carrier add|list|show|update|delete (carrier.c) */
+int cli_carrier(int argc, char **argv);
+
 /* serve (serve.c) */
 int cli_serve(int argc, char **argv);
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "core/sbcfeed.h"
 #include "core/accounts.h"
 #include "core/inventory.h"
 #include "core/invgen.h"
@@ -44,6 +45,9 @@ static const char *k_serve_usage =
     "                           raise both limits or set them at the proxy)\n"
     "  --conn-timeout S         close a connection idle for S seconds NUMBERD_CONN_TIMEOUT (30)\n"
     "  --admin-token-file F     file holding the admin token          NUMBERD_ADMIN_TOKEN_FILE\n"
+    "  --sbc-token-file F       file holding the SBC's token (/sbc/)  NUMBERD_SBC_TOKEN_FILE\n"
+    "                           (or NUMBERD_SBC_TOKEN; at least 16 characters; none: /sbc/ is 404)\n"
+    "  --sbc-cache-ttl S        how long an SBC may cache an accept   NUMBERD_SBC_CACHE_TTL (30)\n"
     "                           (or the token itself in NUMBERD_ADMIN_TOKEN; at least 16 characters)\n"
     "  --secret-key-file F      server key sealing SIP passwords      NUMBERD_SECRET_KEY_FILE (<db>.key)\n"
     "                           (or the key itself, 64 hex characters, in NUMBERD_SECRET_KEY;\n"
@@ -249,6 +253,7 @@ static void sweep_once(core_t *core)
         log_msg(LOG_WARN, "aging sweep: %s", e.msg);
     else if (n > 0)
         log_msg(LOG_INFO, "aging sweep: %lld number(s) returned to sale", (long long)n);
+    if (sbcfeed_prune(core, &e) != C_OK) log_msg(LOG_WARN, "%s", e.msg);
 }
 
 /* The first sweep runs before the server listens (cli_serve); this thread
@@ -278,7 +283,7 @@ int cli_serve(int argc, char **argv)
                *token_file = NULL, *level_s = NULL, *key_file = NULL, *log_file = NULL,
                *mtoken_file = NULL, *drain_s = NULL, *authfail_s = NULL, *perip_s = NULL,
                *timeout_s = NULL, *proxies_s = NULL, *sip_listen = NULL, *sip_contact = NULL,
-               *sip_proxy = NULL;
+               *sip_proxy = NULL, *sbc_token_file = NULL, *sbc_ttl_s = NULL;
     bool demo = false, metrics_open = false;
     /* each option once, with its variable and default (k_serve_usage documents them) */
     opt_t opts[] = {
@@ -300,6 +305,8 @@ int cli_serve(int argc, char **argv)
         CLI_OPT("sip-outbound-proxy", &sip_proxy, "NUMBERD_SIP_OUTBOUND_PROXY", NULL),
         CLI_OPT("trusted-proxies", &proxies_s, "NUMBERD_TRUSTED_PROXIES", NULL),
         CLI_FLAG("demo", &demo, "NUMBERD_DEMO"),
+        CLI_OPT("sbc-token-file", &sbc_token_file, "NUMBERD_SBC_TOKEN_FILE", NULL),
+        CLI_OPT("sbc-cache-ttl", &sbc_ttl_s, "NUMBERD_SBC_CACHE_TTL", "30"),
         CLI_FLAG("metrics-open", &metrics_open, "NUMBERD_METRICS_OPEN"),
     };
     int idx = cli_parse_opts(argc, argv, usage, opts, ND_ARRAY_LEN(opts), &db);
@@ -333,6 +340,9 @@ int cli_serve(int argc, char **argv)
         return usage_error(usage, "invalid --log-level %s: want debug, info, warn, error or off",
                            level_s);
     if (log_file && !*log_file) return usage_error(usage, "--log-file needs a path");
+    unsigned sbc_ttl = 30;
+    if (parse_uint_opt(sbc_ttl_s, 0, 86400, &sbc_ttl) != C_OK)
+        return usage_error(usage, "invalid --sbc-cache-ttl %s: want 0-86400 seconds", sbc_ttl_s);
     /* the registration client's addresses: checked before anything starts */
     {
         char sh[256];
@@ -362,7 +372,15 @@ int cli_serve(int argc, char **argv)
     proxies = NULL;
     log_set_level(level);
 
-    char token[512] = "", mtoken[512] = "";
+    char token[512] = "", mtoken[512] = "", stoken[512] = "";
+    if (read_token(sbc_token_file, "NUMBERD_SBC_TOKEN", stoken, sizeof stoken) != C_OK) {
+        cli_err("serve", "cannot read --sbc-token-file %s: %s", sbc_token_file, strerror(errno));
+        return 1;
+    }
+    if (stoken[0] && strlen(stoken) < 16) {
+        ids_wipe(stoken, sizeof stoken);
+        return usage_error(usage, "the SBC token must be at least 16 characters");
+    }
     if (read_token(token_file, "NUMBERD_ADMIN_TOKEN", token, sizeof token) != C_OK) {
         cli_err("serve", "cannot read --admin-token-file %s: %s", token_file, strerror(errno));
         return 1;
@@ -411,6 +429,19 @@ int cli_serve(int argc, char **argv)
         ctx.admin_enabled = true;
         ids_hash_secret(token, strlen(token), ctx.admin_hash);
         ids_wipe(token, sizeof token);
+    }
+    if (stoken[0]) {
+        ctx.sbc_enabled = true;
+        ids_hash_secret(stoken, strlen(stoken), ctx.sbc_hash);
+        ids_wipe(stoken, sizeof stoken);
+        ctx.sbc_cache_ttl = (int)sbc_ttl;
+        /* the index answers every lookup: loaded before the server listens */
+        cerr_t se;
+        if (sbcfeed_start(&ctx.core, &ctx.sbc, &se) != C_OK) {
+            cli_err("serve", "%s", se.msg);
+            cli_close_core(&ctx.core);
+            return 1;
+        }
     }
     ctx.metrics_open = metrics_open;
     if (mtoken[0]) {
@@ -516,6 +547,7 @@ int cli_serve(int argc, char **argv)
     /* unregisters (Expires: 0) while the database is still open */
     sipreg_stop(sipreg);
     http_server_stop(srv);
+    sbcfeed_stop(ctx.sbc);
     http_proxies_free(proxies);
     cli_close_core(&ctx.core);
     rl_free(ctx.rl);

@@ -12,6 +12,7 @@
  * before any row is written.
  */
 #include "core/inventory.h"
+#include "core/upstream.h"
 #include "core/core_int.h"
 
 #include <stdio.h>
@@ -57,7 +58,27 @@ struct inv_import {
     cerr_t err;
     inv_progress_cb progress;
     void *progress_ud;
+    /* the distinct carrier names of accepted rows: each becomes an upstream
+     * carrier at the end unless it exists (SIP.md §1) */
+    char (*carriers)[MODEL_CARRIER_SZ];
+    size_t ncarriers;
 };
+
+/* Past this many distinct carriers in one file a row is refused: a real
+ * inventory names a handful, and the list is searched per row. */
+#define IMPORT_MAX_CARRIERS 1024
+
+/* Remembers row's carrier; C_ERR when the file names too many. */
+static int note_carrier(inv_import_t *im, const char *name)
+{
+    /* rows come in runs of one carrier: look at the last one first */
+    for (size_t i = im->ncarriers; i-- > 0;)
+        if (strcmp(im->carriers[i], name) == 0) return C_OK;
+    if (im->ncarriers == IMPORT_MAX_CARRIERS) return C_ERR;
+    if (!im->carriers) im->carriers = xcalloc(IMPORT_MAX_CARRIERS, sizeof *im->carriers);
+    snprintf(im->carriers[im->ncarriers++], MODEL_CARRIER_SZ, "%s", name);
+    return C_OK;
+}
 
 static int parse_bool(const char *s, bool dflt, bool *out)
 {
@@ -289,6 +310,11 @@ static int on_record(const csv_record_t *rec, void *ud)
         reject(im, rec->line, why);
         return C_OK;
     }
+    if (note_carrier(im, row.carrier) != C_OK) {
+        snprintf(why, sizeof why, "more than %d distinct carriers in one file", IMPORT_MAX_CARRIERS);
+        reject(im, rec->line, why);
+        return C_OK;
+    }
     import_outcome_t out;
     store_t *st = im->c->st;
     if (st->ops->import_row(im->sim, &row, &out) != ST_OK) {
@@ -363,6 +389,7 @@ static void import_free(inv_import_t *im, bool commit, int *rc)
     if (commit) core_note_write(); /* its batches committed on their own connection */
     csv_free(im->csv);
     inv_result_free(&im->res);
+    free(im->carriers);
     free(im);
 }
 
@@ -386,12 +413,30 @@ int inv_import_end(inv_import_t *im, inv_result_t *res, cerr_t *e)
     if (im->progress) im->progress(csv_bytes(im->csv), im->rows, im->progress_ud);
     *res = im->res;
     memset(&im->res, 0, sizeof im->res);
+    core_t *c = im->c;
+    bool dry = im->dry_run;
+    char (*carriers)[MODEL_CARRIER_SZ] = im->carriers;
+    size_t ncarriers = im->ncarriers;
+    im->carriers = NULL;
     int rc;
     import_free(im, true, &rc);
     if (rc != ST_OK) {
         inv_result_free(res);
+        free(carriers);
         return core_st(e, ST_ERR, "commit");
     }
+    /* After the rows' commit: a crash in between leaves rows naming a
+     * carrier that does not exist yet, which the next import (or the
+     * operator) creates; their calls are refused meanwhile, never
+     * misrouted. */
+    for (size_t i = 0; !dry && i < ncarriers; i++) {
+        if (upstream_ensure(c, carriers[i], NULL, e) != C_OK) {
+            inv_result_free(res);
+            free(carriers);
+            return C_ERR;
+        }
+    }
+    free(carriers);
     return C_OK;
 }
 

@@ -117,6 +117,24 @@ typedef struct {
     int64_t created_at, updated_at;
 } owned_number_t;
 
+/* An active number as the SBC index keeps it (store -> core/sbcfeed.c):
+ * carrier_id is its customer carrier, or, for an inventory number, the
+ * upstream carrier its `carrier` column names (0: none exists). */
+typedef struct {
+    char number[E164_BUFSZ];
+    int64_t owner_id, sub_id, carrier_id;
+    char app_id[MODEL_APP_ID_SZ];              /* "" when none */
+    char byoc_id[IDS_UUID_SZ];                 /* phone_number_sid; "" when none */
+} sbc_numrow_t;
+
+/* One row of the SBC change log (migration sbc): kind 'n' number, 'c'
+ * carrier id, 'u' upstream carrier name, 'a' account id, 'p' app_id. */
+typedef struct {
+    int64_t seq;
+    char kind;
+    char key[MODEL_CARRIER_SZ];
+} sbc_change_t;
+
 /* A Plivo application (API.md §2.6). */
 typedef struct {
     char app_id[MODEL_APP_ID_SZ];
@@ -245,7 +263,7 @@ typedef struct {
     char uuid[IDS_UUID_SZ];             /* BYOC id */
     char voip_sid[IDS_UUID_SZ];         /* BYOC voip_carrier_sid */
     char carrier_id[MODEL_CARRIER_ID_SZ]; /* Plivo carrier_id */
-    int64_t account_id;                 /* the main account */
+    int64_t account_id;                 /* the main account; 0: an upstream carrier (SIP.md §1) */
     int64_t sub_id;                     /* 0: the main account's own */
     char sub_auth_id[IDS_AUTH_ID_SZ];
     char name[MODEL_CARRIER_NAME_SZ];
@@ -265,6 +283,11 @@ typedef struct {
     int reg_expires;                    /* seconds; 0 unless trunk reg */
     int64_t nnumbers;                   /* numbers routed through it (read only) */
     int64_t created_at, updated_at;
+    /* outbound credentials (upstream carriers): "" / 0 when none */
+    char out_user[MODEL_SIP_USER_SZ];
+    uint8_t out_box[MODEL_BOX_SZ];
+    size_t out_box_len;
+    char out_realm[MODEL_HOST_SZ];
 } carrier_t;
 
 /* Frees c->gw and wipes the record (sealed boxes included). */

@@ -130,6 +130,18 @@
       (store_t *st, int64_t account_id, store_compliance_cb cb, void *ud))                         \
     X(P, int, compliance_numbers,                                                                  \
       (store_t *st, int64_t account_id, const char *id, store_inv_cb cb, void *ud))                \
+    /* the SBC index's feed (sbc.c) */                                                             \
+    X(P, int, sbc_load, (store_t *st, const store_sbc_load_t *cb, int64_t *seq))                   \
+    X(P, int, sbc_changes,                                                                         \
+      (store_t *st, int64_t after, int limit, store_sbc_change_cb cb, void *ud))                   \
+    X(P, int, sbc_number, (store_t *st, const char *number, sbc_numrow_t *out))                    \
+    X(P, int, sbc_carrier, (store_t *st, int64_t id, carrier_t *out))                              \
+    X(P, int, sbc_app, (store_t *st, const char *app_id, app_t *out))                              \
+    X(P, int, sbc_upstream_numbers,                                                                \
+      (store_t *st, const char *name, store_sbc_num_cb cb, void *ud))                              \
+    X(P, int, sbc_prune, (store_t *st, int64_t before))                                            \
+    X(P, int, sbc_version, (store_t *st, uint64_t *out))                                           \
+    X(P, int, sbc_wait, (store_t *st, int timeout_ms, bool *changed))                              \
     /* carriers (carriers.c) */                                                                    \
     X(P, int, carrier_insert, (store_t *st, carrier_t *c))                                         \
     X(P, int, carrier_get,                                                                         \

@@ -178,6 +178,9 @@ void sqls_read_carrier(sqls_row_t *r, carrier_t *c)
     c->created_at = I64(r);
     c->updated_at = I64(r);
     c->nnumbers = I64(r);
+    TXT(r, c->out_user);
+    r->ops->blob(r, c->out_box, sizeof c->out_box, &c->out_box_len);
+    TXT(r, c->out_realm);
 }
 
 void sqls_read_stats(sqls_row_t *r, stats_row_t *s)

@@ -68,11 +68,12 @@
  * nnumbers.  A backend may add columns after these (its gateways); the
  * FROM is SQLS_CARRIER_FROM. */
 #define SQLS_CARRIER_COLS                                                                     \
-    "c.id, c.uuid, c.voip_sid, c.carrier_id, c.account_id, COALESCE(c.sub_id, 0), "          \
+    "c.id, c.uuid, c.voip_sid, c.carrier_id, COALESCE(c.account_id, 0), COALESCE(c.sub_id, 0), "\
     "COALESCE(s.auth_id, ''), c.name, c.trunk_type, c.voice, c.sms, c.in_username, "          \
     "c.in_password, c.reg_username, c.reg_password, c.reg_realm, c.reg_from_user, "           \
     "c.reg_from_domain, COALESCE(c.reg_expires, 0), c.created_at, c.updated_at, "             \
-    "(SELECT count(*) FROM numbers n WHERE n.carrier_id = c.id)"
+    "(SELECT count(*) FROM numbers n WHERE n.carrier_id = c.id), c.out_username, c.out_password, " \
+    "c.out_realm"
 #define SQLS_CARRIER_FROM "FROM carriers c LEFT JOIN accounts s ON s.id = c.sub_id "
 
 /* An application (applications a) with its subaccount's auth_id, in

@@ -42,6 +42,17 @@ typedef int (*store_compliance_cb)(const compliance_t *c, void *ud);
 typedef int (*store_rate_cb)(const char *sub_type, int64_t min_rental, void *ud);
 /* one restriction of a country's inventory, with its text */
 typedef int (*store_restriction_cb)(const char *restriction, const char *text, void *ud);
+typedef int (*store_sbc_num_cb)(const sbc_numrow_t *n, void *ud);
+typedef int (*store_sbc_change_cb)(const sbc_change_t *ch, void *ud);
+/* The rows of a full SBC load, one callback per kind (a return other than
+ * C_OK stops the load with ST_ERR). */
+typedef struct {
+    int (*account)(const account_t *a, void *ud);          /* every account, subaccounts too */
+    int (*app)(const app_t *a, void *ud);
+    int (*carrier)(const carrier_t *c, void *ud);          /* with its gateways */
+    int (*number)(const sbc_numrow_t *n, void *ud);        /* active numbers */
+    void *ud;
+} store_sbc_load_t;
 
 typedef struct store_ops {
     const char *name;
@@ -223,6 +234,36 @@ typedef struct store_ops {
     /* ST_CONFLICT when numbers still use it (their count in *in_use) */
     int (*carrier_delete)(store_t *st, int64_t account_id, int64_t id, int64_t *in_use);
 
+    /* ---- the SBC index's feed (core/sbcfeed.c, SIP.md §3).  Triggers (the
+     * migration "sbc") log every change of what the index holds in
+     * sbc_changes, in the writing transaction. ---- */
+    /* *seq gets the log's last seq, read before the rows: a change committed
+     * during the load is applied again afterwards (re-reads are idempotent)
+     * instead of being missed. */
+    int (*sbc_load)(store_t *st, const store_sbc_load_t *cb, int64_t *seq);
+    /* The log past after, ascending, at most limit rows.  ST_NOTFOUND when
+     * pruning removed rows past after (the caller reloads). */
+    int (*sbc_changes)(store_t *st, int64_t after, int limit, store_sbc_change_cb cb, void *ud);
+    /* ST_NOTFOUND unless number is active */
+    int (*sbc_number)(store_t *st, const char *number, sbc_numrow_t *out);
+    /* any carrier by row id, with its gateways (carrier_clear) */
+    int (*sbc_carrier)(store_t *st, int64_t id, carrier_t *out);
+    int (*sbc_app)(store_t *st, const char *app_id, app_t *out);
+    /* the active inventory numbers whose carrier column is name */
+    int (*sbc_upstream_numbers)(store_t *st, const char *name, store_sbc_num_cb cb, void *ud);
+    /* deletes log rows written before the unix time `before` */
+    int (*sbc_prune)(store_t *st, int64_t before);
+    /* A value that changes whenever the database may have changed: SQLite's
+     * PRAGMA data_version on a connection of its own (any other connection's
+     * commit, this process's included); PostgreSQL: this process's commits
+     * (other nodes' arrive by NOTIFY). */
+    int (*sbc_version)(store_t *st, uint64_t *out);
+    /* Waits up to timeout_ms for a change by anyone: *changed true when one
+     * may have happened.  PostgreSQL: a NOTIFY on a LISTEN connection of its
+     * own (opened, or reopened after a loss, by the call: *changed is then
+     * true, since notifications may have been missed; ST_ERR while it cannot
+     * connect).  SQLite: data_version polled.  One thread calls it. */
+    int (*sbc_wait)(store_t *st, int timeout_ms, bool *changed);
     /* ---- registrations (SIP.md §5): the `reg` carriers the registration
      * client serves, and its stored state ---- */
     /* every `reg` carrier of any account with id > after_id, by id, at most

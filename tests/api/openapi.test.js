@@ -46,8 +46,10 @@ const oracle = new OpenApiOracle(doc);
 let srv;
 let served = new Set(); // the OPERABILITY paths this server answers
 
+const SBC_TOKEN = 'oapi-sbc-token-0123456789';
+
 before(async () => {
-  srv = await start();
+  srv = await start({ env: { NUMBERD_SBC_TOKEN: SBC_TOKEN } });
   for (const p of OPERABILITY) {
     // a plain fetch: a probe is not a response the document must describe
     const r = await fetch(srv.base + p);
@@ -115,6 +117,9 @@ describe('the document', () => {
       } else if (p.startsWith('/admin/v1/')) {
         tag = 'admin';
         security = [{ adminToken: [] }];
+      } else if (p.startsWith('/sbc/v1/')) {
+        tag = 'sbc'; // SIP.md §2: the SBC's own token
+        security = [{ sbcToken: [] }];
       } else if (p.startsWith('/console/')) {
         tag = 'console'; // the web console's static files (tests/console)
         security = [];
@@ -246,6 +251,31 @@ describe('responses', () => {
     want(await srv.admin('POST', '/admin/v1/compliance', { account: A.auth_id }), 400);
     want(await srv.admin('POST', '/admin/v1/compliance',
       { account: `MA${'0'.repeat(18)}`, country_iso: 'US', number_type: 'local' }), 404);
+
+    // upstream carriers (SIP.md §1)
+    const up = want(await srv.admin('POST', '/admin/v1/carriers', {
+      name: 'oapi-upstream', sip_gateways: [{ address: '203.0.113.0/24' }, { address: 'gw.example.net', port: 5080 }],
+      outbound_auth: { username: 'trunk', password: 'password-1', realm: 'example.net' },
+    }), 201);
+    want(await srv.admin('POST', '/admin/v1/carriers', { name: 'oapi-upstream' }), 409);
+    want(await srv.admin('POST', '/admin/v1/carriers', { sip_gateways: [{ address: '10.0.0.1/8' }] }), 400);
+    want(await srv.admin('GET', '/admin/v1/carriers'), 200);
+    want(await srv.admin('GET', '/admin/v1/carriers?limit=0'), 400);
+    want(await srv.admin('GET', `/admin/v1/carriers/${up.id}`), 200);
+    want(await srv.admin('GET', '/admin/v1/carriers/nope'), 404);
+    want(await srv.admin('PATCH', `/admin/v1/carriers/${up.id}`, { outbound_auth: null }), 200);
+    want(await srv.admin('PATCH', `/admin/v1/carriers/${up.id}`, { sip_gateways: {} }), 400);
+    want(await srv.admin('DELETE', '/admin/v1/carriers/numberd'), 409); // the inventory above names it
+    want(await srv.admin('DELETE', `/admin/v1/carriers/${up.id}`), 204);
+    want(await srv.admin('DELETE', `/admin/v1/carriers/${up.id}`), 404);
+
+    // the SBC's lookups (SIP.md §3-4)
+    const sbc = (p, token = SBC_TOKEN) => srv.admin('GET', p, undefined, { token });
+    want(await sbc('/sbc/v1/inbound?src_ip=192.0.2.1&to=%2B14155550100'), 200);
+    want(await sbc('/sbc/v1/inbound?src_ip=x&to=1'), 400);
+    want(await sbc('/sbc/v1/inbound?src_ip=192.0.2.1&to=1', 'wrong-token-0123456789'), 401);
+    want(await sbc(`/sbc/v1/outbound?account=${A.auth_id}&to=14155550100&from=14155550101`), 200);
+    want(await sbc('/sbc/v1/outbound?to=1'), 400);
   });
 
   test('Plivo dialect: search and buy', async () => {

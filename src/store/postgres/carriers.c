@@ -10,30 +10,27 @@
  * count of its numbers) and its gateways (a JSON array of [sid, address,
  * port, netmask, inbound, outbound], in order): one statement, so one
  * snapshot, and one round trip.  Column order is rd_carrier()'s. */
-#define CARRIER_SELECT                                                                        \
-    "SELECT " SQLS_CARRIER_COLS ", "                                                          \
-    "(SELECT json_agg(json_build_array(g.sid, g.address, g.port, g.netmask, g.inbound, "      \
-    "g.outbound) ORDER BY g.pos) FROM carrier_gateways g WHERE g.carrier = c.id) "            \
-    SQLS_CARRIER_FROM
+#define CARRIER_SELECT PG_CARRIER_SELECT
 
 #define CARRIER_WHERE \
-    "WHERE c.account_id = $1 AND ($2::bigint = 0 OR c.sub_id = $2) AND ($3::text IS NULL OR c.name = $3)"
+    "WHERE COALESCE(c.account_id, 0) = $1 AND ($2::bigint = 0 OR c.sub_id = $2) AND ($3::text IS NULL OR c.name = $3)"
 
 const char *const pg_sql_carriers[Q__COUNT] = {
     [Q_CARRIER_INSERT] =
         "INSERT INTO carriers(uuid, voip_sid, carrier_id, account_id, sub_id, name, trunk_type, "
         "voice, sms, in_username, in_password, reg_username, reg_password, reg_realm, "
-        "reg_from_user, reg_from_domain, reg_expires, created_at, updated_at) VALUES ($1, $2, "
-        "$3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) "
+        "reg_from_user, reg_from_domain, reg_expires, created_at, updated_at, out_username, "
+        "out_password, out_realm) VALUES ($1, $2, $3, NULLIF($4::bigint, 0), $5, $6, $7, $8, $9, "
+        "$10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) "
         "ON CONFLICT DO NOTHING RETURNING id",
     /* ref is one of the three public ids; their shapes never collide */
     [Q_CARRIER_GET] = CARRIER_SELECT
-        "WHERE c.account_id = $1 AND ($2::bigint = 0 OR c.sub_id = $2) "
+        "WHERE COALESCE(c.account_id, 0) = $1 AND ($2::bigint = 0 OR c.sub_id = $2) "
         "AND (c.carrier_id = $3 OR c.uuid = $3 OR c.voip_sid = $3)",
     /* locks the row only: the read follows in a statement of its own
      * (pg_carrier_get says why) */
     [Q_CARRIER_GET_LOCK] = "SELECT c.id FROM carriers c "
-        "WHERE c.account_id = $1 AND ($2::bigint = 0 OR c.sub_id = $2) "
+        "WHERE COALESCE(c.account_id, 0) = $1 AND ($2::bigint = 0 OR c.sub_id = $2) "
         "AND (c.carrier_id = $3 OR c.uuid = $3 OR c.voip_sid = $3) FOR UPDATE OF c",
     [Q_CARRIER_LIST] = PAGE("FROM carriers c " CARRIER_WHERE,
                             CARRIER_SELECT CARRIER_WHERE " ORDER BY c.id LIMIT $4 OFFSET $5"),
@@ -41,12 +38,19 @@ const char *const pg_sql_carriers[Q__COUNT] = {
         "UPDATE carriers SET sub_id = $3, name = $4, trunk_type = $5, voice = $6, sms = $7, "
         "in_username = $8, in_password = $9, reg_username = $10, reg_password = $11, "
         "reg_realm = $12, reg_from_user = $13, reg_from_domain = $14, reg_expires = $15, "
-        "updated_at = $16 WHERE id = $1 AND account_id = $2",
+        "updated_at = $16, out_username = $17, out_password = $18, out_realm = $19 "
+        "WHERE id = $1 AND COALESCE(account_id, 0) = $2",
     [Q_CARRIER_RENAME_NUMBERS] =
         "UPDATE numbers SET carrier = $2, updated_at = $3 WHERE carrier_id = $1 AND carrier <> $2",
     [Q_CARRIER_LOCK] = "SELECT 1 FROM carriers WHERE id = $1 FOR UPDATE",
-    [Q_CARRIER_IN_USE] = "SELECT count(*) FROM numbers WHERE carrier_id = $1",
-    [Q_CARRIER_DELETE] = "DELETE FROM carriers WHERE id = $1 AND account_id = $2",
+    /* a customer's carrier: the numbers pointing at it; an upstream one
+     * (account_id NULL): the inventory rows naming it (see the SQLite file) */
+    [Q_CARRIER_IN_USE] =
+        "SELECT (SELECT count(*) FROM numbers WHERE carrier_id = $1) + CASE WHEN EXISTS "
+        "(SELECT 1 FROM carriers WHERE id = $1 AND account_id IS NULL) THEN (SELECT count(*) "
+        "FROM numbers WHERE source = 0 AND carrier = (SELECT name FROM carriers WHERE id = $1)) "
+        "ELSE 0 END",
+    [Q_CARRIER_DELETE] = "DELETE FROM carriers WHERE id = $1 AND COALESCE(account_id, 0) = $2",
     [Q_GW_INSERT] =
         "INSERT INTO carrier_gateways(carrier, pos, sid, address, port, netmask, inbound, "
         "outbound) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
@@ -95,7 +99,7 @@ static void rd_gateways(sqls_row_t *d, carrier_t *c)
 }
 
 /* SQLS_CARRIER_COLS (the shared reader), then the gateways */
-static void rd_carrier(sqls_row_t *d, void *rows, size_t i)
+void pg_rd_carrier(sqls_row_t *d, void *rows, size_t i)
 {
     carrier_t *c = &((carrier_t *)rows)[i];
     sqls_read_carrier(d, c);
@@ -110,6 +114,10 @@ static void rd_carrier(sqls_row_t *d, void *rows, size_t i)
         v_textn((c)->reg_user), v_blob((c)->reg_box, (c)->reg_box_len),                       \
         v_textn((c)->reg_realm), v_textn((c)->reg_from_user), v_textn((c)->reg_from_domain), \
         v_id((c)->reg_expires)
+
+/* The outbound credentials: Q_CARRIER_INSERT $20..$22, Q_CARRIER_UPDATE $17..$19. */
+#define OUT_FIELDS(c) \
+    v_textn((c)->out_user), v_blob((c)->out_box, (c)->out_box_len), v_textn((c)->out_realm)
 
 static int gw_write(conn_t *c, const carrier_t *cr)
 {
@@ -132,7 +140,7 @@ int pg_carrier_insert(store_t *st, carrier_t *cr)
     int rc = pg_one_row(c, Q_CARRIER_INSERT,
                         PG_V(v_text(cr->uuid), v_text(cr->voip_sid), v_text(cr->carrier_id),
                              v_int(cr->account_id), CARRIER_FIELDS(cr), v_int(cr->created_at),
-                             v_int(cr->updated_at)),
+                             v_int(cr->updated_at), OUT_FIELDS(cr)),
                         pg_rd_i64, &cr->id);
     if (rc == ST_NOTFOUND) rc = ST_CONFLICT;
     if (rc == ST_OK) rc = gw_write(c, cr);
@@ -159,7 +167,7 @@ int pg_carrier_get(store_t *st, int64_t account_id, int64_t sub_id, const char *
     }
     /* the carrier and its gateways come in one statement: one snapshot */
     return pg_one_row(c, Q_CARRIER_GET, PG_V(v_int(account_id), v_int(sub_id), v_text(ref)),
-                      rd_carrier, out);
+                      pg_rd_carrier, out);
 }
 
 int pg_carrier_list(store_t *st, int64_t account_id, int64_t sub_id, const char *name, int limit,
@@ -169,7 +177,7 @@ int pg_carrier_list(store_t *st, int64_t account_id, int64_t sub_id, const char 
     return pg_page(pg_conn(st), Q_CARRIER_LIST,
                    PG_V(v_int(account_id), v_int(sub_id), v_text(name), v_int(limit),
                         v_int(offset)),
-                   limit, rd_carrier, rows, nrows, total);
+                   limit, pg_rd_carrier, rows, nrows, total);
 }
 
 int pg_carrier_update(store_t *st, const carrier_t *cr)
@@ -178,7 +186,7 @@ int pg_carrier_update(store_t *st, const carrier_t *cr)
     if (pg_tx_begin(st, true) != ST_OK) return ST_ERR;
     int rc = pg_write1(c, Q_CARRIER_UPDATE,
                        PG_V(v_int(cr->id), v_int(cr->account_id), CARRIER_FIELDS(cr),
-                            v_int(cr->updated_at)));
+                            v_int(cr->updated_at), OUT_FIELDS(cr)));
     if (rc == ST_OK) rc = pg_exec(c, Q_GW_DELETE, PG_V(v_int(cr->id)), NULL, NULL);
     if (rc == ST_OK) rc = gw_write(c, cr);
     /* numbers show the carrier's name: keep them in step with a rename
@@ -216,7 +224,7 @@ int pg_carrier_reg_list(store_t *st, int64_t after_id, int limit, carrier_t *row
     int n = PQntuples(r);
     for (int i = 0; i < n && i < limit; i++) {
         sqls_row_t d = pg_row(r, i, 0);
-        rd_carrier(&d, rows, (size_t)i);
+        pg_rd_carrier(&d, rows, (size_t)i);
         (*nrows)++;
     }
     PQclear(r);

@@ -99,7 +99,7 @@ static void params_of_w(params_t *p, const sqlw_t *w)
 static const char *const *const sql_tables[] = {
     pg_sql_conn,  pg_sql_settings,    pg_sql_accounts, pg_sql_inventory,  pg_sql_numbers,
     pg_sql_owned, pg_sql_subaccounts, pg_sql_apps,     pg_sql_compliance, pg_sql_carriers,
-    pg_sql_idem,  pg_sql_credentials, pg_sql_registrations,
+    pg_sql_idem,  pg_sql_sbc,       pg_sql_credentials, pg_sql_registrations,
 };
 #define NTABLES (sizeof sql_tables / sizeof sql_tables[0])
 
@@ -512,11 +512,22 @@ int pg_simple_retry(conn_t *c, const char *sql)
     return simple(c, sql, true);
 }
 
+/* Successful commits of this process: COMMITs, and writes outside a
+ * transaction (each its own).  The SBC feed compares it before a lookup
+ * (read-your-writes without waiting for its own NOTIFY). */
+static _Atomic uint64_t g_commits;
+
+uint64_t pg_commit_count(void)
+{
+    return g_commits;
+}
+
 int pg_write1(conn_t *c, int which, const pg_val_t *v, int nv)
 {
     int64_t n = 0;
     int rc = pg_exec(c, which, v, nv, NULL, &n);
     if (rc != ST_OK) return rc;
+    if (c->depth == 0) g_commits++;
     return n >= 1 ? ST_OK : ST_NOTFOUND;
 }
 
@@ -643,6 +654,7 @@ int pg_commit_checked(conn_t *c, const char *what)
         }
     }
     PQclear(r);
+    if (rc == ST_OK) g_commits++;
     return rc;
 }
 
@@ -738,6 +750,7 @@ void pg_close(store_t *st)
     pg_store_t *s = (pg_store_t *)st;
     if (!s) return;
     connreg_close(&s->conns, conn_close);
+    pg_sbc_close(s);
     free(s->url);
     free(s);
 }

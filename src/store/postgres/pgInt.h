@@ -111,6 +111,7 @@
 #define LOCK_MIGRATE "1"
 #define LOCK_INVENTORY "2"
 #define LOCK_NUMADD "3"
+/* 4: the SBC change log's commit-order seq (migration 0002_sbc, in SQL) */
 /* registrations: the second key is the carrier id (registrations.c) */
 #define LOCK_NS_REG "1852990823" /* 'nreg' */
 
@@ -217,6 +218,20 @@ enum {
     Q_IDEM_LOCK,
     Q_IDEM_GET,
     Q_IDEM_PUT,
+    /* sbc.c */
+    Q_SBC_SEQ,
+    Q_SBC_ACCOUNTS,
+    Q_SBC_APPS,
+    Q_SBC_CARRIERS,
+    Q_SBC_NUMBERS,
+    Q_SBC_CHANGES,
+    Q_SBC_PRUNED,
+    Q_SBC_NUMBER,
+    Q_SBC_CARRIER,
+    Q_SBC_APP,
+    Q_SBC_UPSTREAM_NUMBERS,
+    Q_SBC_PRUNE_MARK,
+    Q_SBC_PRUNE,
     /* credentials.c */
     Q_APIKEY_CREATE,
     Q_APIKEY_BY_HASH,
@@ -247,6 +262,7 @@ extern const char *const pg_sql_apps[Q__COUNT];
 extern const char *const pg_sql_compliance[Q__COUNT];
 extern const char *const pg_sql_carriers[Q__COUNT];
 extern const char *const pg_sql_idem[Q__COUNT];
+extern const char *const pg_sql_sbc[Q__COUNT];
 extern const char *const pg_sql_registrations[Q__COUNT];
 extern const char *const pg_sql_credentials[Q__COUNT];
 
@@ -289,6 +305,7 @@ typedef struct {
     store_t base;
     char *url;
     connreg_t conns;      /* one connection per thread (connreg.h) */
+    PGconn *listen;       /* sbc.c: LISTEN numberd_sbc (the feed thread's) */
 } pg_store_t;
 
 /* ---- statement values ------------------------------------------------------ */
@@ -499,10 +516,23 @@ int pg_tx_end(store_t *st, int rc, bool notfound_commits);
 /* ---- rows shared between files -------------------------------------------- */
 
 
+/* carriers.c: a carrier with its gateways, for SELECT pg_carrier_select()
+ * (the carrier columns, then its gateways as JSON); the reader of its rows */
+#define PG_CARRIER_SELECT                                                                     \
+    "SELECT " SQLS_CARRIER_COLS ", "                                                          \
+    "(SELECT json_agg(json_build_array(g.sid, g.address, g.port, g.netmask, g.inbound, "      \
+    "g.outbound) ORDER BY g.pos) FROM carrier_gateways g WHERE g.carrier = c.id) "            \
+    SQLS_CARRIER_FROM
+void pg_rd_carrier(sqls_row_t *d, void *rows, size_t i);
+/* conn.c: successful COMMITs of this process (the SBC feed's local clock) */
+uint64_t pg_commit_count(void);
+
 /* ---- the ops --------------------------------------------------------------- */
 
 /* pg_close, pg_migrate, ... pg_ping: one per op of store_ops_t, each in the
  * file its group in sqlops.h names; conn.c assembles the table. */
 SQL_STORE_OPS(SQL_OP_DECL, pg_)
+/* sbc.c: closes the LISTEN connection */
+void pg_sbc_close(pg_store_t *s);
 
 #endif

@@ -8,17 +8,18 @@
 #define CARRIER_SELECT "SELECT " SQLS_CARRIER_COLS " " SQLS_CARRIER_FROM
 /* ?1 account, ?2 sub (0: any), ?3 name (NULL: any) */
 #define CARRIER_SCOPE \
-    "WHERE c.account_id = ?1 AND (?2 = 0 OR c.sub_id = ?2) AND (?3 IS NULL OR c.name = ?3)"
+    "WHERE coalesce(c.account_id, 0) = ?1 AND (?2 = 0 OR c.sub_id = ?2) AND (?3 IS NULL OR c.name = ?3)"
 
 static const char *const sql_text[Q__COUNT] = {
     [Q_CARRIER_INSERT] =
         "INSERT INTO carriers(uuid, voip_sid, carrier_id, account_id, sub_id, name, trunk_type, "
         "voice, sms, in_username, in_password, reg_username, reg_password, reg_realm, "
-        "reg_from_user, reg_from_domain, reg_expires, created_at, updated_at) VALUES (?1, ?2, ?3, "
-        "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+        "reg_from_user, reg_from_domain, reg_expires, created_at, updated_at, out_username, "
+        "out_password, out_realm) VALUES (?1, ?2, ?3, NULLIF(?4, 0), ?5, ?6, ?7, ?8, ?9, ?10, "
+        "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
     /* ref is one of the three public ids; their shapes never collide */
     [Q_CARRIER_GET] = CARRIER_SELECT
-        "WHERE c.account_id = ?1 AND (?2 = 0 OR c.sub_id = ?2) "
+        "WHERE coalesce(c.account_id, 0) = ?1 AND (?2 = 0 OR c.sub_id = ?2) "
         "AND (c.carrier_id = ?3 OR c.uuid = ?3 OR c.voip_sid = ?3)",
     [Q_CARRIER_LIST] = CARRIER_SELECT CARRIER_SCOPE " ORDER BY c.id LIMIT ?4 OFFSET ?5",
     [Q_CARRIER_COUNT] = "SELECT count(*) FROM carriers c " CARRIER_SCOPE,
@@ -26,11 +27,20 @@ static const char *const sql_text[Q__COUNT] = {
         "UPDATE carriers SET sub_id = ?5, name = ?6, trunk_type = ?7, voice = ?8, sms = ?9, "
         "in_username = ?10, in_password = ?11, reg_username = ?12, reg_password = ?13, "
         "reg_realm = ?14, reg_from_user = ?15, reg_from_domain = ?16, reg_expires = ?17, "
-        "updated_at = ?19 WHERE id = ?20 AND account_id = ?4",
+        "updated_at = ?19, out_username = ?20, out_password = ?21, out_realm = ?22 "
+        "WHERE id = ?23 AND coalesce(account_id, 0) = ?4",
     [Q_CARRIER_RENAME_NUMBERS] =
         "UPDATE numbers SET carrier = ?2, updated_at = ?3 WHERE carrier_id = ?1 AND carrier != ?2",
-    [Q_CARRIER_IN_USE] = "SELECT count(*) FROM numbers WHERE carrier_id = ?1",
-    [Q_CARRIER_DELETE] = "DELETE FROM carriers WHERE id = ?1 AND account_id = ?2",
+    /* a customer's carrier is used by the numbers pointing at it; an
+     * upstream one (account_id NULL) by the inventory rows naming it (the
+     * CSV's carrier column: numbers(carrier) is not indexed, so the scan
+     * runs only for upstream carriers, a rare operator action) */
+    [Q_CARRIER_IN_USE] =
+        "SELECT (SELECT count(*) FROM numbers WHERE carrier_id = ?1) + CASE WHEN EXISTS "
+        "(SELECT 1 FROM carriers WHERE id = ?1 AND account_id IS NULL) THEN (SELECT count(*) "
+        "FROM numbers WHERE source = 0 AND carrier = (SELECT name FROM carriers WHERE id = ?1)) "
+        "ELSE 0 END",
+    [Q_CARRIER_DELETE] = "DELETE FROM carriers WHERE id = ?1 AND coalesce(account_id, 0) = ?2",
     [Q_GW_INSERT] =
         "INSERT INTO carrier_gateways(carrier, pos, sid, address, port, netmask, inbound, outbound) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -45,9 +55,9 @@ static const char *const sql_text[Q__COUNT] = {
         "WHERE trunk_type = 2",
 };
 
-/* Q_CARRIER_INSERT takes ?1-?19 of these; Q_CARRIER_UPDATE all 20 (?20:
+/* Q_CARRIER_INSERT takes ?1-?22 of these; Q_CARRIER_UPDATE all 23 (?23:
  * the row id). */
-#define CARRIER_ARGS 20
+#define CARRIER_ARGS 23
 static void carrier_args(const carrier_t *c, sq_arg_t a[CARRIER_ARGS])
 {
     const sq_arg_t v[CARRIER_ARGS] = {
@@ -56,7 +66,8 @@ static void carrier_args(const carrier_t *c, sq_arg_t a[CARRIER_ARGS])
         SQ_TN(c->in_user), SQ_B(c->in_box, c->in_box_len), SQ_TN(c->reg_user),
         SQ_B(c->reg_box, c->reg_box_len), SQ_TN(c->reg_realm), SQ_TN(c->reg_from_user),
         SQ_TN(c->reg_from_domain), SQ_ID(c->reg_expires), SQ_I(c->created_at),
-        SQ_I(c->updated_at), SQ_I(c->id),
+        SQ_I(c->updated_at), SQ_TN(c->out_user), SQ_B(c->out_box, c->out_box_len),
+        SQ_TN(c->out_realm), SQ_I(c->id),
     };
     memcpy(a, v, sizeof v);
 }
@@ -76,7 +87,7 @@ static int gw_write(conn_t *c, const carrier_t *cr)
     return ST_OK;
 }
 
-static int gw_read(conn_t *c, carrier_t *cr)
+int sq_carrier_gateways(conn_t *c, carrier_t *cr)
 {
     sqlite3_stmt *q = STMT(c, Q_GW_READ);
     if (!q) return ST_ERR;
@@ -145,7 +156,7 @@ int sq_carrier_get(store_t *st, int64_t account_id, int64_t sub_id, const char *
     sq_bind_args(q, SQ_ARGS(SQ_I(account_id), SQ_I(sub_id), SQ_T(ref)));
     int rc = sq_one_row(c, q, sqls_rd_carrier, out, "carrier get");
     bool filled = rc == ST_OK;
-    if (rc == ST_OK && gw_read(c, out) != ST_OK) rc = ST_ERR;
+    if (rc == ST_OK && sq_carrier_gateways(c, out) != ST_OK) rc = ST_ERR;
     if (sq_tx_commit(st) != ST_OK && rc == ST_OK) rc = ST_ERR;
     if (filled && rc != ST_OK) carrier_clear(out);
     return rc;
@@ -161,7 +172,7 @@ int sq_carrier_list(store_t *st, int64_t account_id, int64_t sub_id, const char 
     if (sq_tx_begin(st, false) != ST_OK) return ST_ERR;
     int rc = SQ_PAGE_SCOPED(st, Q_CARRIER_LIST, Q_CARRIER_COUNT, account_id, sub_id, name, limit,
                             offset, sqls_rd_carrier, rows, nrows, total, "carrier list");
-    for (size_t i = 0; rc == ST_OK && i < *nrows; i++) rc = gw_read(c, &rows[i]);
+    for (size_t i = 0; rc == ST_OK && i < *nrows; i++) rc = sq_carrier_gateways(c, &rows[i]);
     if (sq_tx_commit(st) != ST_OK) rc = ST_ERR;
     if (rc != ST_OK) {
         carrier_clear_rows(rows, *nrows);
@@ -229,7 +240,7 @@ int sq_carrier_reg_list(store_t *st, int64_t after_id, int limit, carrier_t *row
         rc = ST_ERR;
     }
     sq_done(q);
-    for (size_t i = 0; rc == ST_OK && i < *nrows; i++) rc = gw_read(c, &rows[i]);
+    for (size_t i = 0; rc == ST_OK && i < *nrows; i++) rc = sq_carrier_gateways(c, &rows[i]);
     if (sq_tx_commit(st) != ST_OK) rc = ST_ERR;
     if (rc != ST_OK) {
         carrier_clear_rows(rows, *nrows);

@@ -514,6 +514,7 @@ void sq_close(store_t *st)
     if (!s) return;
     connreg_close(&s->conns, conn_close);
     pthread_mutex_destroy(&s->write_lock);
+    sq_sbc_close(s);
     free(s->path);
     free(s);
 }
@@ -535,6 +536,7 @@ int store_sqlite_open(const char *path, store_t **out, char **err)
     s->path = xstrdup(path);
     connreg_init(&s->conns);
     pthread_mutex_init(&s->write_lock, NULL);
+    pthread_mutex_init(&s->ver_lock, NULL);
     conn_t *c = conn_get(s);
     if (c == NULL) {
         *err = xasprintf("cannot open SQLite database %s", path);

@@ -124,6 +124,20 @@ enum {
     /* settings.c */
     Q_SETTING_GET,
     Q_SETTING_PUT,
+    /* sbc.c */
+    Q_SBC_SEQ,
+    Q_SBC_ACCOUNTS,
+    Q_SBC_APPS,
+    Q_SBC_CARRIERS,
+    Q_SBC_NUMBERS,
+    Q_SBC_CHANGES,
+    Q_SBC_PRUNED,
+    Q_SBC_NUMBER,
+    Q_SBC_CARRIER,
+    Q_SBC_APP,
+    Q_SBC_UPSTREAM_NUMBERS,
+    Q_SBC_PRUNE_MARK,
+    Q_SBC_PRUNE,
     /* conn.c */
     Q_PING,
     /* credentials.c */
@@ -170,6 +184,12 @@ typedef struct {
      * moment the previous one commits.  (Other processes still meet the
      * busy handler; busy_timeout stays as their bound.) */
     pthread_mutex_t write_lock;
+    /* sbc.c: PRAGMA data_version's own connection (it reports other
+     * connections' commits), opened on first use */
+    pthread_mutex_t ver_lock;
+    sqlite3 *ver_db;
+    sqlite3_stmt *ver_q;     /* PRAGMA data_version, prepared once */
+    uint64_t wait_version;   /* sq_sbc_wait's last data_version */
 } sqlite_store_t;
 
 /* ---- conn.c: connections and statements ---------------------------------- */
@@ -314,5 +334,9 @@ int sq_page_dyn(store_t *st, conn_t *c, const sqlw_t *w, const char *sql_rows,
 /* sq_close, sq_migrate, ... sq_ping: one per op of store_ops_t, each in the
  * file its group in sqlops.h names; conn.c assembles the table. */
 SQL_STORE_OPS(SQL_OP_DECL, sq_)
+/* carriers.c: reads cr's gateways (cr->id) into cr->gw */
+int sq_carrier_gateways(conn_t *c, carrier_t *cr);
+/* sbc.c: closes PRAGMA data_version's connection */
+void sq_sbc_close(sqlite_store_t *s);
 
 #endif

@@ -1420,6 +1420,238 @@ static void test_carriers(void **state)
     assert_int_equal(st->ops->carrier_insert(st, &again), ST_OK);
 }
 
+/* Upstream carriers (SIP.md §1): account_id 0 in the record, NULL in the
+ * table; names unique among them, apart from customers' names; in use while
+ * inventory rows name them; outbound credentials round-trip. */
+static void test_upstream_carriers(void **state)
+{
+    store_t *st = ST_OF(state);
+    int64_t a = mk_account(st, "MA000000000000000001", 0);
+    gateway_t gw[1] = {{.sid = "dddddddd-dddd-4ddd-8ddd-dddddddddd11", .address = "203.0.113.0",
+                        .port = 5060, .netmask = 24, .inbound = true, .outbound = true}};
+    carrier_t up = carrier(0, "upstream-a", "20000000000001", gw, 1);
+    strcpy(up.out_user, "trunk1");
+    strcpy(up.out_realm, "sip.upstream.example");
+    up.out_box_len = 5;
+    memcpy(up.out_box, "\x01\x02\x03\x04\x05", 5);
+    assert_int_equal(st->ops->carrier_insert(st, &up), ST_OK);
+    carrier_t dup = carrier(0, "upstream-a", "20000000000002", NULL, 0);
+    assert_int_equal(st->ops->carrier_insert(st, &dup), ST_CONFLICT);
+    /* a customer may use the same name: another scope */
+    carrier_t mine = carrier(a, "upstream-a", "20000000000003", NULL, 0);
+    assert_int_equal(st->ops->carrier_insert(st, &mine), ST_OK);
+
+    carrier_t r;
+    assert_int_equal(st->ops->carrier_get(st, 0, 0, up.uuid, &r), ST_OK);
+    assert_int_equal(r.id, up.id);
+    assert_int_equal(r.account_id, 0);
+    assert_string_equal(r.out_user, "trunk1");
+    assert_string_equal(r.out_realm, "sip.upstream.example");
+    assert_int_equal(r.out_box_len, 5);
+    assert_memory_equal(r.out_box, up.out_box, 5);
+    assert_int_equal(r.ngw, 1);
+    carrier_clear(&r);
+    /* not visible in an account's scope, nor the account's in the upstream scope */
+    assert_int_equal(st->ops->carrier_get(st, a, 0, up.uuid, &r), ST_NOTFOUND);
+    assert_int_equal(st->ops->carrier_get(st, 0, 0, mine.uuid, &r), ST_NOTFOUND);
+    carrier_t rows[4];
+    size_t n = 0;
+    int64_t total = 0;
+    assert_int_equal(st->ops->carrier_list(st, 0, 0, NULL, 4, 0, rows, &n, &total), ST_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(total, 1);
+    assert_int_equal(rows[0].id, up.id);
+    carrier_clear_rows(rows, n);
+    assert_int_equal(st->ops->carrier_list(st, 0, 0, "upstream-a", 4, 0, rows, &n, &total), ST_OK);
+    assert_int_equal(n, 1);
+    carrier_clear_rows(rows, n);
+
+    /* update: credentials removed, gateways replaced */
+    carrier_t u = up;
+    u.out_user[0] = u.out_realm[0] = '\0';
+    u.out_box_len = 0;
+    u.ngw = 0;
+    u.gw = NULL;
+    u.updated_at = 1800000000;
+    assert_int_equal(st->ops->carrier_update(st, &u), ST_OK);
+    assert_int_equal(st->ops->carrier_get(st, 0, 0, up.uuid, &r), ST_OK);
+    assert_string_equal(r.out_user, "");
+    assert_int_equal(r.out_box_len, 0);
+    assert_int_equal(r.ngw, 0);
+    assert_int_equal(r.updated_at, 1800000000);
+    carrier_clear(&r);
+
+    /* in use while inventory rows name it (whatever their state) */
+    inv_number_t rows_inv[] = {inv("15005559001", "US", "local", "local"),
+                               inv("15005559002", "US", "local", "local"),
+                               inv("15005559003", "US", "local", "local")};
+    snprintf(rows_inv[0].carrier, sizeof rows_inv[0].carrier, "upstream-a");
+    snprintf(rows_inv[1].carrier, sizeof rows_inv[1].carrier, "upstream-a");
+    import_rows(st, rows_inv, ND_ARRAY_LEN(rows_inv));
+    int64_t in_use = -1;
+    assert_int_equal(st->ops->carrier_delete(st, 0, up.id, &in_use), ST_CONFLICT);
+    assert_int_equal(in_use, 2);
+    /* the customer's namesake is not in use: the rows are inventory rows */
+    assert_int_equal(st->ops->carrier_delete(st, a, mine.id, &in_use), ST_OK);
+    assert_int_equal(in_use, 0);
+    carrier_t empty = carrier(0, "upstream-b", "20000000000004", NULL, 0);
+    assert_int_equal(st->ops->carrier_insert(st, &empty), ST_OK);
+    assert_int_equal(st->ops->carrier_delete(st, a, empty.id, &in_use), ST_NOTFOUND);
+    assert_int_equal(st->ops->carrier_delete(st, 0, empty.id, &in_use), ST_OK);
+    assert_int_equal(st->ops->carrier_get(st, 0, 0, empty.uuid, &r), ST_NOTFOUND);
+}
+
+/* ---- the SBC index's feed ----------------------------------------------------------------------- */
+
+typedef struct {
+    int accounts, apps, carriers, numbers;
+    sbc_numrow_t num[8];
+    int64_t carrier_ids[8];
+    size_t carrier_ngw[8];
+} sbc_seen_t;
+
+static int seen_account(const account_t *a, void *ud) { (void)a; ((sbc_seen_t *)ud)->accounts++; return C_OK; }
+static int seen_app(const app_t *a, void *ud) { (void)a; ((sbc_seen_t *)ud)->apps++; return C_OK; }
+static int seen_carrier(const carrier_t *c, void *ud)
+{
+    sbc_seen_t *s = ud;
+    if (s->carriers < 8) {
+        s->carrier_ids[s->carriers] = c->id;
+        s->carrier_ngw[s->carriers] = c->ngw;
+    }
+    s->carriers++;
+    return C_OK;
+}
+static int seen_number(const sbc_numrow_t *n, void *ud)
+{
+    sbc_seen_t *s = ud;
+    if (s->numbers < 8) s->num[s->numbers] = *n;
+    s->numbers++;
+    return C_OK;
+}
+
+typedef struct {
+    int n;
+    sbc_change_t ch[64];
+} changes_t;
+static int seen_change(const sbc_change_t *c, void *ud)
+{
+    changes_t *x = ud;
+    if (x->n < 64) x->ch[x->n] = *c;
+    x->n++;
+    return C_OK;
+}
+
+static bool has_change(const changes_t *x, char kind, const char *key)
+{
+    for (int i = 0; i < x->n && i < 64; i++)
+        if (x->ch[i].kind == kind && strcmp(x->ch[i].key, key) == 0) return true;
+    return false;
+}
+
+static const sbc_numrow_t *num_of(const sbc_seen_t *s, const char *number)
+{
+    for (int i = 0; i < s->numbers && i < 8; i++)
+        if (strcmp(s->num[i].number, number) == 0) return &s->num[i];
+    return NULL;
+}
+
+static void test_sbc_feed(void **state)
+{
+    store_t *st = ST_OF(state);
+    seed(st); /* inventory rows name carrier "numberd" */
+    int64_t a = mk_account(st, "MA000000000000000001", 0);
+    app_t app = mk_app(a, 0, "10000000000000001", "alpha");
+    assert_int_equal(st->ops->app_insert(st, &app), ST_OK);
+    gateway_t gw[1] = {{.sid = "dddddddd-dddd-4ddd-8ddd-dddddddddd21", .address = "203.0.113.0",
+                        .port = 5060, .netmask = 24, .inbound = true}};
+    carrier_t mine = carrier(a, "Mine", "30000000000001", gw, 1);
+    assert_int_equal(st->ops->carrier_insert(st, &mine), ST_OK);
+    owned_number_t bn = byoc_number("15005550001", a, mine.id, "eeeeeeee-eeee-4eee-8eee-eeeeeeeeee01");
+    assert_int_equal(st->ops->number_insert_owned(st, &bn), ST_OK);
+    buy_row_t b = buy("14155550001", a, NUM_ACTIVE, "eeeeeeee-eeee-4eee-8eee-eeeeeeeeee02");
+    b.app_id = "10000000000000001";
+    assert_int_equal(st->ops->number_buy(st, &b), ST_OK);
+    buy_row_t p = buy("14155560001", a, NUM_PENDING, "eeeeeeee-eeee-4eee-8eee-eeeeeeeeee03");
+    assert_int_equal(st->ops->number_buy(st, &p), ST_OK); /* pending: not routed */
+
+    store_sbc_load_t cb = {seen_account, seen_app, seen_carrier, seen_number, NULL};
+    sbc_seen_t s;
+    memset(&s, 0, sizeof s);
+    cb.ud = &s;
+    int64_t seq0 = -1;
+    assert_int_equal(st->ops->sbc_load(st, &cb, &seq0), ST_OK);
+    assert_true(seq0 > 0); /* the writes above were logged */
+    assert_int_equal(s.accounts, 1);
+    assert_int_equal(s.apps, 1);
+    assert_int_equal(s.carriers, 1);
+    assert_int_equal(s.carrier_ngw[0], 1);
+    assert_int_equal(s.numbers, 2);
+    const sbc_numrow_t *n1 = num_of(&s, "15005550001");
+    assert_non_null(n1);
+    assert_int_equal(n1->carrier_id, mine.id);
+    assert_int_equal(n1->owner_id, a);
+    assert_string_equal(n1->byoc_id, "eeeeeeee-eeee-4eee-8eee-eeeeeeeeee01");
+    const sbc_numrow_t *n2 = num_of(&s, "14155550001");
+    assert_non_null(n2);
+    assert_int_equal(n2->carrier_id, 0); /* no upstream carrier "numberd" yet */
+    assert_string_equal(n2->app_id, "10000000000000001");
+
+    uint64_t v0 = 0, v1 = 0;
+    assert_int_equal(st->ops->sbc_version(st, &v0), ST_OK);
+    /* an upstream carrier named by the inventory: 'c' and 'u' logged, and the
+     * bought number now resolves to it */
+    carrier_t up = carrier(0, "numberd", "30000000000002", NULL, 0);
+    assert_int_equal(st->ops->carrier_insert(st, &up), ST_OK);
+    assert_int_equal(st->ops->sbc_version(st, &v1), ST_OK);
+    assert_true(v1 != v0);
+    changes_t x;
+    memset(&x, 0, sizeof x);
+    assert_int_equal(st->ops->sbc_changes(st, seq0, 100, seen_change, &x), ST_OK);
+    char idtxt[24];
+    snprintf(idtxt, sizeof idtxt, "%lld", (long long)up.id);
+    assert_true(has_change(&x, 'c', idtxt));
+    assert_true(has_change(&x, 'u', "numberd"));
+    for (int i = 1; i < x.n; i++) assert_true(x.ch[i].seq > x.ch[i - 1].seq);
+    int64_t seq1 = x.ch[x.n - 1].seq;
+    sbc_numrow_t r;
+    assert_int_equal(st->ops->sbc_number(st, "14155550001", &r), ST_OK);
+    assert_int_equal(r.carrier_id, up.id);
+    assert_int_equal(st->ops->sbc_number(st, "14155560001", &r), ST_NOTFOUND); /* pending */
+    assert_int_equal(st->ops->sbc_number(st, "19999999999", &r), ST_NOTFOUND);
+    memset(&s, 0, sizeof s);
+    assert_int_equal(st->ops->sbc_upstream_numbers(st, "numberd", seen_number, &s), ST_OK);
+    assert_int_equal(s.numbers, 1);
+    assert_string_equal(s.num[0].number, "14155550001");
+
+    carrier_t rc;
+    assert_int_equal(st->ops->sbc_carrier(st, mine.id, &rc), ST_OK);
+    assert_string_equal(rc.name, "Mine");
+    assert_int_equal(rc.ngw, 1);
+    carrier_clear(&rc);
+    assert_int_equal(st->ops->sbc_carrier(st, 999999, &rc), ST_NOTFOUND);
+    app_t ra;
+    assert_int_equal(st->ops->sbc_app(st, "10000000000000001", &ra), ST_OK);
+    assert_string_equal(ra.app_name, "alpha");
+    assert_int_equal(st->ops->sbc_app(st, "10000000000000009", &ra), ST_NOTFOUND);
+
+    /* unrent: the number's change is logged; an import of available rows is not */
+    assert_int_equal(st->ops->number_release(st, a, "14155550001", false), ST_OK);
+    memset(&x, 0, sizeof x);
+    assert_int_equal(st->ops->sbc_changes(st, seq1, 100, seen_change, &x), ST_OK);
+    assert_true(has_change(&x, 'n', "14155550001"));
+    int64_t seq2 = x.ch[x.n - 1].seq;
+    inv_number_t more[] = {inv("15005557777", "US", "local", "local")};
+    import_rows(st, more, 1);
+    memset(&x, 0, sizeof x);
+    assert_int_equal(st->ops->sbc_changes(st, seq2, 100, seen_change, &x), ST_OK);
+    assert_int_equal(x.n, 0);
+
+    /* pruning: a reader whose mark is below what was pruned must reload */
+    assert_int_equal(st->ops->sbc_prune(st, INT64_MAX), ST_OK);
+    assert_int_equal(st->ops->sbc_changes(st, seq0, 100, seen_change, &x), ST_NOTFOUND);
+    assert_int_equal(st->ops->sbc_changes(st, seq2, 100, seen_change, &x), ST_OK);
+}
 
 /* ---- registrations (SIP.md §5) ------------------------------------------------------------------ */
 
@@ -1764,6 +1996,8 @@ static const struct CMUnitTest cases[] = {
     T(test_compliance),
     T(test_inventory_rates_and_restrictions),
     T(test_carriers),
+    T(test_upstream_carriers),
+    T(test_sbc_feed),
     T(test_registrations),
     T(test_idempotency),
     T(test_settings),

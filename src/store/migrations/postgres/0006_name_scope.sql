@@ -6,5 +6,9 @@
 
 ALTER TABLE applications DROP CONSTRAINT applications_account_id_app_name_key;
 CREATE UNIQUE INDEX applications_name ON applications(account_id, coalesce(sub_id, 0), app_name);
-ALTER TABLE carriers DROP CONSTRAINT carriers_account_id_name_key;
-CREATE UNIQUE INDEX carriers_name ON carriers(account_id, coalesce(sub_id, 0), name);
+-- (0002_sbc already replaced the carriers' constraint by carriers_scope_name,
+-- per account with upstream carriers, account_id NULL, as account 0: now
+-- per owner, upstream carriers still one owner)
+ALTER TABLE carriers DROP CONSTRAINT IF EXISTS carriers_account_id_name_key;
+DROP INDEX IF EXISTS carriers_scope_name;
+CREATE UNIQUE INDEX carriers_name ON carriers ((coalesce(account_id, 0)), (coalesce(sub_id, 0)), name);

@@ -13,8 +13,11 @@
 -- copied as they are, with foreign keys off for the migration (the runner,
 -- sqlite/settings.c, turns them off around every migration and checks them
 -- before the commit), so that dropping carriers does not cascade to their
--- gateways.  The column lists are those of 0001 and 0002: a migration that
--- adds a column to either table must come after this one, or be added here.
+-- gateways.  The column lists are those of 0001, 0002 and 0003_sbc (which
+-- made account_id nullable for upstream carriers and added out_*): a
+-- migration that adds a column to either table must come after this one, or
+-- be added here.  Dropping the tables drops their triggers: 0003_sbc's
+-- change-log triggers on both are made again at the end.
 
 CREATE TABLE applications_new (
   app_id               TEXT    PRIMARY KEY,
@@ -48,7 +51,7 @@ CREATE TABLE carriers_new (
   uuid            TEXT    NOT NULL UNIQUE,
   voip_sid        TEXT    NOT NULL UNIQUE,
   carrier_id      TEXT    NOT NULL UNIQUE,
-  account_id      INTEGER NOT NULL REFERENCES accounts(id),
+  account_id      INTEGER REFERENCES accounts(id),   -- NULL: upstream carrier (0003_sbc)
   sub_id          INTEGER REFERENCES accounts(id),
   name            TEXT    NOT NULL,
   trunk_type      INTEGER NOT NULL DEFAULT 0,   -- trunk_type_t
@@ -63,10 +66,45 @@ CREATE TABLE carriers_new (
   reg_from_domain TEXT,
   reg_expires     INTEGER,
   created_at      INTEGER NOT NULL,
-  updated_at      INTEGER NOT NULL
+  updated_at      INTEGER NOT NULL,
+  out_username    TEXT,
+  out_password    BLOB,
+  out_realm       TEXT
 );
 INSERT INTO carriers_new SELECT * FROM carriers;
 DROP TABLE carriers;
 ALTER TABLE carriers_new RENAME TO carriers;
 CREATE INDEX carriers_sub ON carriers(sub_id) WHERE sub_id IS NOT NULL;
-CREATE UNIQUE INDEX carriers_name ON carriers(account_id, coalesce(sub_id, 0), name);
+-- upstream carriers (account_id NULL) are one owner too (0003_sbc): the
+-- scoped lookups compare coalesce(account_id, 0), which this index serves
+CREATE UNIQUE INDEX carriers_name ON carriers(coalesce(account_id, 0), coalesce(sub_id, 0), name);
+
+-- 0003_sbc's change-log triggers, dropped with the tables above
+CREATE TRIGGER sbc_carriers_ins AFTER INSERT ON carriers
+BEGIN
+  INSERT INTO sbc_changes(kind, key, at) VALUES ('c', NEW.id, CAST(strftime('%s', 'now') AS INTEGER));
+  INSERT INTO sbc_changes(kind, key, at) SELECT 'u', NEW.name, CAST(strftime('%s', 'now') AS INTEGER)
+    WHERE NEW.account_id IS NULL;
+END;
+CREATE TRIGGER sbc_carriers_upd AFTER UPDATE ON carriers
+BEGIN
+  INSERT INTO sbc_changes(kind, key, at) VALUES ('c', NEW.id, CAST(strftime('%s', 'now') AS INTEGER));
+  INSERT INTO sbc_changes(kind, key, at) SELECT 'u', NEW.name, CAST(strftime('%s', 'now') AS INTEGER)
+    WHERE NEW.account_id IS NULL AND NEW.name IS NOT OLD.name;
+END;
+CREATE TRIGGER sbc_carriers_del AFTER DELETE ON carriers
+BEGIN
+  INSERT INTO sbc_changes(kind, key, at) VALUES ('c', OLD.id, CAST(strftime('%s', 'now') AS INTEGER));
+END;
+CREATE TRIGGER sbc_apps_ins AFTER INSERT ON applications
+BEGIN
+  INSERT INTO sbc_changes(kind, key, at) VALUES ('p', NEW.app_id, CAST(strftime('%s', 'now') AS INTEGER));
+END;
+CREATE TRIGGER sbc_apps_upd AFTER UPDATE ON applications
+BEGIN
+  INSERT INTO sbc_changes(kind, key, at) VALUES ('p', NEW.app_id, CAST(strftime('%s', 'now') AS INTEGER));
+END;
+CREATE TRIGGER sbc_apps_del AFTER DELETE ON applications
+BEGIN
+  INSERT INTO sbc_changes(kind, key, at) VALUES ('p', OLD.app_id, CAST(strftime('%s', 'now') AS INTEGER));
+END;

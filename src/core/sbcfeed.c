@@ -1,0 +1,516 @@
+/* sbcfeed.c -- the SBC index's loader and change feed (see sbcfeed.h).
+ *
+ * One mutex (f->lock) serialises catch-ups and reloads: whoever holds it
+ * reads the log past the mark, re-reads each changed row, and applies them
+ * as one index write (a lookup sees the batch whole or not at all).  Rows
+ * are re-read, not taken from the log: the log says what changed, the
+ * table says what it is now, so applying a change twice, or late, is
+ * harmless. */
+#include "core/sbcfeed.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/core_int.h"
+#include "core/net.h"
+#include "store/store.h"
+#include "util/clock.h"
+#include "util/log.h"
+
+#define FEED_BATCH 1000          /* log rows read per round */
+#define PRUNE_AFTER 3600         /* log rows kept this long (s) */
+/* Read the log this often even without a notification: a LISTEN connection
+ * whose peer vanished without closing it (a partition) looks alive until
+ * TCP gives up; this bounds how long its missed NOTIFYs can go unapplied. */
+#define SAFETY_CATCHUP_S 2
+
+struct sbcfeed {
+    core_t *c;
+    sbc_index_t *idx;
+    pthread_mutex_t lock;        /* catch-ups and reloads */
+    atomic_uint_fast64_t version;/* store's sbc_version at the last catch-up */
+    atomic_bool stop;
+    pthread_t thread;
+    bool thread_started;
+    int64_t last_prune;
+    sbcfeed_stats_t stats;       /* under lock */
+};
+
+/* ---- rows -> index records --------------------------------------------- */
+
+static uint32_t id32(int64_t v)
+{
+    return v > 0 && v <= UINT32_MAX ? (uint32_t)v : 0;
+}
+
+static uint64_t app_key(const char *s)
+{
+    uint64_t v = 0;
+    size_t n = strlen(s);
+    if (n == 0 || n > 17) return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') return 0;
+        v = v * 10 + (uint64_t)(s[i] - '0');
+    }
+    return v;
+}
+
+static int put_account(sbc_write_t *w, const account_t *a, const char **why)
+{
+    sbc_account_t x;
+    memset(&x, 0, sizeof x);
+    x.id = id32(a->id);
+    x.parent = id32(a->parent_id);
+    /* suspended (credentials answer 403, numbers kept): its calls are
+     * refused as "account suspended" too, like a disabled subaccount's */
+    x.status = !a->enabled || a->status == ACCT_CLOSED ? SBC_ACCT_DISABLED
+               : a->status == ACCT_SUSPENDED           ? SBC_ACCT_SUSPENDED
+                                                       : SBC_ACCT_ACTIVE;
+    snprintf(x.auth_id, sizeof x.auth_id, "%s", a->auth_id);
+    if (!x.id) {
+        *why = "account id out of range";
+        return C_ERR;
+    }
+    return sbc_w_account_put(w, &x, why);
+}
+
+static int put_app(sbc_write_t *w, const app_t *a, const char **why)
+{
+    sbc_app_t x;
+    memset(&x, 0, sizeof x);
+    x.app_id = app_key(a->app_id);
+    x.account = id32(a->account_id);
+    x.sub = id32(a->sub_id);
+    snprintf(x.app_id_text, sizeof x.app_id_text, "%s", a->app_id);
+    snprintf(x.answer_method, sizeof x.answer_method, "%s", a->answer_method);
+    x.answer_url = a->answer_url;
+    x.sip_uri = "";
+    if (!x.app_id) {
+        *why = "app_id is not 1-17 digits";
+        return C_ERR;
+    }
+    return sbc_w_app_put(w, &x, why);
+}
+
+static int put_carrier(sbc_write_t *w, const carrier_t *cr, const char **why)
+{
+    sbc_gw_in_t *in = xcalloc(cr->ngw ? cr->ngw : 1, sizeof *in);
+    sbc_gw_out_t *out = xcalloc(cr->ngw ? cr->ngw : 1, sizeof *out);
+    sbc_carrier_t x;
+    memset(&x, 0, sizeof x);
+    x.id = id32(cr->id);
+    x.account = id32(cr->account_id);
+    x.sub = id32(cr->sub_id);
+    x.kind = cr->account_id == 0 ? SBC_KIND_UPSTREAM : SBC_KIND_BYOC;
+    x.trunk = (uint8_t)cr->trunk;
+    x.name = cr->name;
+    x.pub_id = cr->uuid;
+    x.in_user = cr->in_user;
+    x.in_box = cr->in_box;
+    x.in_box_len = (uint16_t)cr->in_box_len;
+    x.out_user = cr->out_user[0] ? cr->out_user : cr->reg_user;
+    x.out_realm = cr->out_user[0] ? cr->out_realm : cr->reg_realm;
+    x.out_box = cr->out_user[0] ? cr->out_box : cr->reg_box;
+    x.out_box_len = (uint16_t)(cr->out_user[0] ? cr->out_box_len : cr->reg_box_len);
+    for (size_t i = 0; i < cr->ngw; i++) {
+        const gateway_t *g = &cr->gw[i];
+        if (g->inbound) {
+            net_ip_t ip;
+            if (net_parse_ip(g->address, strlen(g->address), &ip, NULL) == C_OK) {
+                sbc_gw_in_t *s = &in[x.n_in++];
+                s->addr.family = ip.family;
+                memcpy(s->addr.addr, ip.addr, sizeof s->addr.addr);
+                s->plen = g->netmask;
+                s->port = (uint16_t)g->port;
+                snprintf(s->sid, sizeof s->sid, "%s", g->sid);
+            }
+        }
+        if (g->outbound) {
+            sbc_gw_out_t *s = &out[x.n_out++];
+            s->host = g->address;
+            s->port = (uint16_t)g->port;
+            s->transport = SBC_TP_UDP;
+            snprintf(s->sid, sizeof s->sid, "%s", g->sid);
+        }
+    }
+    x.in = in;
+    x.out = out;
+    int rc = x.id ? sbc_w_carrier_put(w, &x, why) : C_ERR;
+    if (!x.id) *why = "carrier id out of range";
+    free(in);
+    free(out);
+    return rc;
+}
+
+static int put_number(sbc_write_t *w, const sbc_numrow_t *n, const char **why)
+{
+    sbc_number_t x;
+    memset(&x, 0, sizeof x);
+    if (sbc_number_key(n->number, strlen(n->number), &x.number) != C_OK) {
+        *why = "number is not E.164 digits";
+        return C_ERR;
+    }
+    x.state = NUM_ACTIVE;
+    x.owner = id32(n->owner_id);
+    x.sub = id32(n->sub_id);
+    x.carrier = id32(n->carrier_id);
+    x.app = app_key(n->app_id);
+    if (n->byoc_id[0]) sbc_uuid_parse(n->byoc_id, strlen(n->byoc_id), x.sid);
+    return sbc_w_number_put(w, &x, why);
+}
+
+/* ---- full load ------------------------------------------------------------ */
+
+typedef struct {
+    sbc_index_t *idx;
+    sbc_write_t *w;
+    const char *why;
+    size_t bad;          /* rows the index refused (logged, counted) */
+} load_t;
+
+/* Commits the staged batch when it is full, so that a 5,000,000-number load
+ * never stages more than SBC_MAX_BATCH deltas. */
+static int load_room(load_t *l)
+{
+    if (sbc_write_staged(l->w) < SBC_MAX_BATCH - 1) return C_OK;
+    if (sbc_write_commit(l->w, &l->why) != C_OK) {
+        l->w = NULL;
+        return C_ERR;
+    }
+    return sbc_write_begin(l->idx, &l->w);
+}
+
+static int load_result(load_t *l, int rc, const char *what)
+{
+    if (rc == C_OK) return C_OK;
+    /* a row the index refuses (a cap) is logged and left out: the rest of
+     * the index is still exact, and that row's calls are refused */
+    log_msg(LOG_ERROR, "sbc: %s left out of the index: %s", what, l->why);
+    l->bad++;
+    return load_room(l);
+}
+
+static int ld_account(const account_t *a, void *ud)
+{
+    load_t *l = ud;
+    return load_result(l, put_account(l->w, a, &l->why), "an account") == C_OK ? load_room(l) : C_ERR;
+}
+static int ld_app(const app_t *a, void *ud)
+{
+    load_t *l = ud;
+    return load_result(l, put_app(l->w, a, &l->why), "an application") == C_OK ? load_room(l) : C_ERR;
+}
+static int ld_carrier(const carrier_t *c, void *ud)
+{
+    load_t *l = ud;
+    return load_result(l, put_carrier(l->w, c, &l->why), "a carrier") == C_OK ? load_room(l) : C_ERR;
+}
+static int ld_number(const sbc_numrow_t *n, void *ud)
+{
+    load_t *l = ud;
+    return load_result(l, put_number(l->w, n, &l->why), "a number") == C_OK ? load_room(l) : C_ERR;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int catch_up_locked(sbcfeed_t *f);
+
+/* A fresh index from the database, then swapped in whole.  Under f->lock. */
+static int reload_locked(sbcfeed_t *f)
+{
+    double t0 = now_s();
+    sbc_index_t *fresh = sbc_index_new();
+    load_t l = {.idx = fresh};
+    int64_t seq = 0;
+    int rc = sbc_write_begin(fresh, &l.w);
+    if (rc == C_OK) {
+        store_sbc_load_t cb = {ld_account, ld_app, ld_carrier, ld_number, &l};
+        uint64_t v = 0;
+        f->c->st->ops->sbc_version(f->c->st, &v);
+        rc = f->c->st->ops->sbc_load(f->c->st, &cb, &seq) == ST_OK ? C_OK : C_ERR;
+        if (rc == C_OK) f->version = v;
+    }
+    if (l.w) {
+        if (rc == C_OK) rc = sbc_write_commit(l.w, &l.why);
+        else sbc_write_abort(l.w);
+    }
+    if (rc != C_OK) {
+        log_msg(LOG_ERROR, "sbc: index load failed%s%s", l.why ? ": " : "", l.why ? l.why : "");
+        sbc_index_free(fresh);
+        sbc_index_set_current(f->idx, false);
+        return C_ERR;
+    }
+    sbc_index_set_mark(fresh, (uint64_t)seq);
+    sbc_index_set_current(fresh, true);
+    sbc_index_replace(f->idx, fresh);
+    f->stats.reloads++;
+    f->stats.last_reload_seconds = now_s() - t0;
+    f->stats.last_reload_at = clock_now();
+    sbc_stats_t st;
+    sbc_index_stats(f->idx, &st);
+    log_msg(LOG_INFO, "sbc: index loaded in %.2f s: %zu numbers, %zu carriers, %zu prefixes, "
+            "%zu accounts, %zu apps, %.1f MiB", f->stats.last_reload_seconds, st.numbers,
+            st.carriers, st.prefixes, st.accounts, st.apps, (double)st.bytes_total / 1048576.0);
+    /* what committed during the load */
+    return catch_up_locked(f);
+}
+
+/* ---- catching up with the log -------------------------------------------- */
+
+typedef struct {
+    sbc_change_t *ch;
+    size_t n;
+} batch_t;
+
+static int collect(const sbc_change_t *ch, void *ud)
+{
+    batch_t *b = ud;
+    b->ch[b->n++] = *ch;
+    return C_OK;
+}
+
+typedef struct {
+    sbc_write_t *w;
+    const char *why;
+    int rc;
+} upnum_t;
+
+static int up_number(const sbc_numrow_t *n, void *ud)
+{
+    upnum_t *u = ud;
+    if (put_number(u->w, n, &u->why) != C_OK) u->rc = C_ERR;
+    return u->rc;
+}
+
+/* Re-reads one changed row into w.  C_ERR: the database failed or the
+ * index refused it (*why). */
+static int apply_one(sbcfeed_t *f, sbc_write_t *w, const sbc_change_t *ch, const char **why)
+{
+    store_t *st = f->c->st;
+    int rc;
+    switch (ch->kind) {
+    case 'n': {
+        sbc_numrow_t n;
+        rc = st->ops->sbc_number(st, ch->key, &n);
+        if (rc == ST_OK) return put_number(w, &n, why);
+        uint64_t key;
+        if (rc == ST_NOTFOUND && sbc_number_key(ch->key, strlen(ch->key), &key) == C_OK)
+            return sbc_w_number_del(w, key, why);
+        break;
+    }
+    case 'c': {
+        carrier_t cr;
+        int64_t id = strtoll(ch->key, NULL, 10);
+        rc = st->ops->sbc_carrier(st, id, &cr);
+        if (rc == ST_OK) {
+            int r = put_carrier(w, &cr, why);
+            carrier_clear(&cr);
+            return r;
+        }
+        if (rc == ST_NOTFOUND) return sbc_w_carrier_del(w, id32(id), why);
+        break;
+    }
+    case 'u': {
+        upnum_t u = {w, NULL, C_OK};
+        rc = st->ops->sbc_upstream_numbers(st, ch->key, up_number, &u);
+        if (rc == ST_OK && u.rc == C_OK) return C_OK;
+        if (u.why) *why = u.why;
+        break;
+    }
+    case 'a': {
+        account_t a;
+        int64_t id = strtoll(ch->key, NULL, 10);
+        rc = st->ops->account_by_id(st, id, &a);
+        if (rc == ST_OK) return put_account(w, &a, why);
+        if (rc == ST_NOTFOUND) return sbc_w_account_del(w, id32(id), why);
+        break;
+    }
+    case 'p': {
+        app_t a;
+        rc = st->ops->sbc_app(st, ch->key, &a);
+        if (rc == ST_OK) return put_app(w, &a, why);
+        if (rc == ST_NOTFOUND) return sbc_w_app_del(w, app_key(ch->key), why);
+        break;
+    }
+    default:
+        *why = "unknown change kind";
+        return C_ERR;
+    }
+    *why = "database error while re-reading a change";
+    return C_ERR;
+}
+
+/* Applies the log past the mark.  Under f->lock.  On failure the index is
+ * marked not current (lookups answer 503) and C_ERR returned; the next
+ * catch-up starts from the same mark. */
+static int catch_up_locked(sbcfeed_t *f)
+{
+    store_t *st = f->c->st;
+    batch_t b = {xcalloc(FEED_BATCH, sizeof *b.ch), 0};
+    int ret = C_OK;
+    f->stats.catchups++;
+    for (;;) {
+        int64_t mark = (int64_t)sbc_index_mark(f->idx);
+        b.n = 0;
+        int rc = st->ops->sbc_changes(st, mark, FEED_BATCH, collect, &b);
+        if (rc == ST_NOTFOUND) {
+            /* pruned past our mark: only a full reload is exact */
+            log_msg(LOG_WARN, "sbc: change log pruned past mark %lld: reloading", (long long)mark);
+            free(b.ch);
+            return reload_locked(f);
+        }
+        if (rc != ST_OK) {
+            ret = C_ERR;
+            break;
+        }
+        if (b.n == 0) break;
+        sbc_write_t *w;
+        const char *why = NULL;
+        if (sbc_write_begin(f->idx, &w) != C_OK) {
+            ret = C_ERR;
+            break;
+        }
+        for (size_t i = 0; i < b.n && ret == C_OK; i++) {
+            bool dup = false;
+            /* one re-read per row however often the batch names it */
+            for (size_t j = i + 1; j < b.n && !dup; j++)
+                dup = b.ch[j].kind == b.ch[i].kind && strcmp(b.ch[j].key, b.ch[i].key) == 0;
+            if (!dup && apply_one(f, w, &b.ch[i], &why) != C_OK) {
+                log_msg(LOG_ERROR, "sbc: change %lld (%c %s) not applied: %s",
+                        (long long)b.ch[i].seq, b.ch[i].kind, b.ch[i].key, why ? why : "?");
+                ret = C_ERR;
+            }
+        }
+        if (ret != C_OK) {
+            sbc_write_abort(w);
+            break;
+        }
+        if (sbc_write_commit(w, &why) != C_OK) {
+            log_msg(LOG_ERROR, "sbc: changes not applied: %s", why ? why : "?");
+            ret = C_ERR;
+            break;
+        }
+        sbc_index_set_mark(f->idx, (uint64_t)b.ch[b.n - 1].seq);
+        f->stats.changes += b.n;
+        if (b.n < FEED_BATCH) break;
+    }
+    free(b.ch);
+    sbc_index_set_current(f->idx, ret == C_OK);
+    f->stats.mark = (int64_t)sbc_index_mark(f->idx);
+    return ret;
+}
+
+int sbcfeed_sync(sbcfeed_t *f)
+{
+    store_t *st = f->c->st;
+    uint64_t v;
+    if (st->ops->sbc_version(st, &v) != ST_OK) {
+        sbc_index_set_current(f->idx, false);
+        return C_ERR;
+    }
+    if (v == f->version && sbc_index_current(f->idx)) return C_OK;
+    pthread_mutex_lock(&f->lock);
+    int rc = C_OK;
+    /* another thread may have caught up meanwhile; the version is read
+     * before the log, so a commit in between is seen next time */
+    if (v != f->version || !sbc_index_current(f->idx)) {
+        rc = catch_up_locked(f);
+        if (rc == C_OK) f->version = v;
+    }
+    pthread_mutex_unlock(&f->lock);
+    return rc;
+}
+
+/* ---- the feed's thread: other nodes' changes, pruning --------------------- */
+
+static void *feed_main(void *arg)
+{
+    sbcfeed_t *f = arg;
+    store_t *st = f->c->st;
+    bool lost = false;
+    int64_t last_catchup = clock_now();
+    while (!f->stop) {
+        bool changed = false;
+        if (st->ops->sbc_wait(st, 250, &changed) != ST_OK) {
+            /* the LISTEN connection is gone: notifications may be lost
+             * from now on, so the index cannot be trusted until it is back */
+            if (!lost) log_msg(LOG_WARN, "sbc: change feed lost: lookups answer 503 until it is back");
+            lost = true;
+            sbc_index_set_current(f->idx, false);
+            continue;
+        }
+        if (lost) log_msg(LOG_INFO, "sbc: change feed back: catching up");
+        int64_t now = clock_now();
+        if (changed || lost || !sbc_index_current(f->idx) || now - last_catchup >= SAFETY_CATCHUP_S) {
+            pthread_mutex_lock(&f->lock);
+            if (catch_up_locked(f) == C_OK) lost = false;
+            pthread_mutex_unlock(&f->lock);
+            last_catchup = now;
+        }
+        if (now - f->last_prune >= 60) {
+            f->last_prune = now;
+            if (st->ops->sbc_prune(st, now - PRUNE_AFTER) != ST_OK)
+                log_msg(LOG_WARN, "sbc: pruning the change log failed");
+        }
+    }
+    return NULL;
+}
+
+int sbcfeed_prune(core_t *c, cerr_t *e)
+{
+    return core_st(e, c->st->ops->sbc_prune(c->st, clock_now() - PRUNE_AFTER), "prune the SBC change log");
+}
+
+int sbcfeed_start(core_t *c, sbcfeed_t **out, cerr_t *e)
+{
+    sbcfeed_t *f = xcalloc(1, sizeof *f);
+    f->c = c;
+    f->idx = sbc_index_new();
+    f->last_prune = clock_now();
+    pthread_mutex_init(&f->lock, NULL);
+    pthread_mutex_lock(&f->lock);
+    int rc = reload_locked(f);
+    pthread_mutex_unlock(&f->lock);
+    if (rc != C_OK) {
+        sbcfeed_stop(f);
+        return cerr(e, CE_INTERNAL, "the SBC index could not be loaded (see the log)");
+    }
+    if (pthread_create(&f->thread, NULL, feed_main, f) != 0) {
+        sbcfeed_stop(f);
+        return cerr(e, CE_INTERNAL, "cannot start the SBC change feed thread");
+    }
+    f->thread_started = true;
+    *out = f;
+    return C_OK;
+}
+
+void sbcfeed_stop(sbcfeed_t *f)
+{
+    if (!f) return;
+    f->stop = true;
+    if (f->thread_started) pthread_join(f->thread, NULL);
+    sbc_index_free(f->idx);
+    pthread_mutex_destroy(&f->lock);
+    free(f);
+}
+
+sbc_index_t *sbcfeed_index(sbcfeed_t *f)
+{
+    return f->idx;
+}
+
+void sbcfeed_stats(sbcfeed_t *f, sbcfeed_stats_t *out)
+{
+    pthread_mutex_lock(&f->lock);
+    *out = f->stats;
+    pthread_mutex_unlock(&f->lock);
+}

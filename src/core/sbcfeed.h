@@ -1,0 +1,48 @@
+/* sbcfeed.h -- keeps the SBC index (sbc/sbc.h) exactly current with the
+ * database (SIP.md §3; sbcfeed.c).
+ *
+ * The database logs every change of what the index holds in its change
+ * log, in the writing transaction (triggers: store.h, "the SBC index's
+ * feed").  The feed loads the index in full, then applies the log past its
+ * mark: before a lookup when this process wrote (read-your-writes: the
+ * write answered after its commit, the next lookup re-reads what it
+ * changed) or, with SQLite, when another process did (PRAGMA data_version);
+ * and from its own thread on other nodes' NOTIFYs (PostgreSQL), within
+ * milliseconds.  Whenever it cannot be sure the index is current (the
+ * LISTEN connection is lost, a re-read fails, the log was pruned past its
+ * mark) the index is marked not current and every lookup answers 503 until
+ * a catch-up or a full reload succeeds: never a stale accept.
+ *
+ * sbcfeed_start returns a feed the caller stops with sbcfeed_stop; the
+ * index belongs to the feed. */
+#ifndef ND_SBCFEED_H
+#define ND_SBCFEED_H
+
+#include "core/core.h"
+#include "sbc/sbc.h"
+
+typedef struct sbcfeed sbcfeed_t;
+
+typedef struct {
+    uint64_t reloads, catchups, changes;   /* counters since start */
+    int64_t mark;                          /* the last change applied */
+    double last_reload_seconds;
+    int64_t last_reload_at;                /* unix time */
+} sbcfeed_stats_t;
+
+/* Loads the index (C_ERR with CE_INTERNAL when the database fails) and
+ * starts the feed's thread. */
+int sbcfeed_start(core_t *c, sbcfeed_t **out, cerr_t *e);
+void sbcfeed_stop(sbcfeed_t *f);
+/* Before a lookup: applies what this process (SQLite: any process) wrote
+ * since the last call.  C_ERR: the index cannot be made current now (it
+ * is marked so; answer 503). */
+int sbcfeed_sync(sbcfeed_t *f);
+sbc_index_t *sbcfeed_index(sbcfeed_t *f);
+void sbcfeed_stats(sbcfeed_t *f, sbcfeed_stats_t *out);
+/* Deletes change-log rows older than an hour.  The feed does it itself;
+ * serve's periodic sweep calls it too, so that a server without an SBC
+ * token (no feed) does not keep the log forever. */
+int sbcfeed_prune(core_t *c, cerr_t *e);
+
+#endif

@@ -1,0 +1,144 @@
+'use strict';
+// SIP.md §2-4 over HTTP: the SBC token (404 without one, 401, never
+// throttled by failed-authentication counting or account budgets), every
+// inbound situation, the HA1s (never the password), outbound routes with
+// the upstream carrier's credentials, parameters refused with 400.  The
+// same lookups through real SIP: tests/sip/numberd_e2e.test.js.
+
+const { test, before, after, describe } = require('node:test');
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const { start, assertProblem } = require('./lib/server');
+
+const TOKEN = 'api-sbc-token-0123456789abcdef';
+const md5 = (s) => crypto.createHash('md5').update(s).digest('hex');
+const sha256 = (s) => crypto.createHash('sha256').update(s).digest('hex');
+let srv;
+const W = {};
+
+async function ok(r, status, what) {
+  assert.equal(r.status, status, `${what}: ${r.text}`);
+  return r.json;
+}
+const sbc = (p, token = TOKEN) => srv.admin('GET', p, undefined, { token });
+const inbound = async (q) => ok(await sbc(`/sbc/v1/inbound?${new URLSearchParams(q)}`), 200, 'inbound');
+const outbound = async (q) => ok(await sbc(`/sbc/v1/outbound?${new URLSearchParams(q)}`), 200, 'outbound');
+
+before(async () => {
+  srv = await start({ env: { NUMBERD_SBC_TOKEN: TOKEN }, args: ['--auth-fail-limit', '3/60', '--metrics-open'] });
+  W.A = await srv.createAccount('sbc-a');
+  W.app = (await ok(await srv.plivo(W.A, 'POST', 'Application/',
+    { body: { app_name: 'x', answer_url: 'https://app.example.com/x' } }), 201, 'app')).app_id;
+  W.auth = await ok(await srv.byoc(W.A.api_key, 'POST', '/carriers', { body: { carrier_name: 'auth', trunk_type: 'auth',
+    sip_gateway: { ipv4: '198.51.100.0', netmask: 24, outbound: false }, inbound_auth: { username: 'tu', password: 'pa55word-x' } } }), 201, 'c');
+  W.six = await ok(await srv.byoc(W.A.api_key, 'POST', '/carriers', { body: { carrier_name: 'v6',
+    sip_gateway: { ipv4: '203.0.113.7', outbound: true } } }), 201, 'c');
+  await ok(await srv.byoc(W.A.api_key, 'POST', '', { body: { number: '+14155550100', voip_carrier_sid: W.auth.voip_carrier_sid } }), 201, 'n');
+  await ok(await srv.byoc(W.A.api_key, 'POST', '', { body: { number: '+14155550101', voip_carrier_sid: W.six.voip_carrier_sid } }), 201, 'n');
+  await ok(await srv.plivo(W.A, 'POST', 'Number/14155550101/', { body: { app_id: W.app } }), 202, 'app');
+  await ok(await srv.admin('POST', '/admin/v1/carriers', { name: 'wholesale',
+    sip_gateways: [{ address: '192.0.2.10', port: 5080, inbound: false, outbound: true }],
+    outbound_auth: { username: 'nd', password: 'upstream-pw-1', realm: 'up.example' } }), 201, 'upstream');
+});
+after(async () => { assert.equal((await srv.stop()).code, 0); });
+
+describe('the SBC token', () => {
+  test('no token configured: every /sbc/ path is 404', async () => {
+    const s2 = await start();
+    try {
+      assertProblem(await s2.admin('GET', '/sbc/v1/inbound?src_ip=192.0.2.1&to=1', undefined, { token: TOKEN }), 404);
+      assertProblem(await s2.admin('GET', '/sbc/v1/outbound', undefined, { token: TOKEN }), 404);
+    } finally { await s2.stop(); }
+  });
+  test('a wrong token is 401, again and again: never throttled (the SBC is one address)', async () => {
+    for (let i = 0; i < 8; i++) assertProblem(await sbc('/sbc/v1/inbound?src_ip=192.0.2.1&to=1', 'wrong-token-0123456789'), 401);
+    for (let i = 0; i < 8; i++) await inbound({ src_ip: '192.0.2.1', to: '14155550100' }); // past the auth-fail limit: still answered
+  });
+  test('the admin token is not the SBC token', async () => {
+    assertProblem(await sbc('/sbc/v1/inbound?src_ip=192.0.2.1&to=1', srv.adminToken), 401);
+  });
+  test('a token shorter than 16 characters is refused at start', async () => {
+    await assert.rejects(start({ env: { NUMBERD_SBC_TOKEN: 'short' } }));
+  });
+});
+
+describe('inbound', () => {
+  test('bad parameters: 400', async () => {
+    assertProblem(await sbc('/sbc/v1/inbound?to=1'), 400, /src_ip/);
+    assertProblem(await sbc('/sbc/v1/inbound?src_ip=1.2.3&to=1'), 400, /src_ip/);
+    assertProblem(await sbc('/sbc/v1/inbound?src_ip=192.0.2.1'), 400, /to/);
+    assertProblem(await sbc('/sbc/v1/inbound?src_ip=192.0.2.1&to=1&bogus=1'), 400, /unknown parameter/);
+    assertProblem(await sbc('/sbc/v1/inbound?src_ip=192.0.2.1&to=1&transport=sctp'), 400, /transport/);
+  });
+  test('unknown source 403, unprovisioned 404, another carrier\'s source 403', async () => {
+    assert.deepEqual(await inbound({ src_ip: '192.0.2.1', to: '14155550100' }),
+      { action: 'reject', sip_code: 403, reason: 'unknown source' });
+    assert.deepEqual(await inbound({ src_ip: '198.51.100.9', to: '14155559999' }),
+      { action: 'reject', sip_code: 404, reason: 'number not provisioned' });
+    assert.deepEqual(await inbound({ src_ip: '203.0.113.7', to: '14155550100' }),
+      { action: 'reject', sip_code: 403, reason: 'source not allowed for this number' });
+  });
+  test('auth trunk: no credentials -> challenge with both HA1s (not the password); wrong user 403', async () => {
+    const r = await inbound({ src_ip: '198.51.100.9', to: 'sip:+1 (415) 555-0100@sbc;user=phone', realm: 'sbc.example' });
+    assert.equal(r.action, 'challenge');
+    assert.equal(r.username, 'tu');
+    assert.equal(r.ha1, md5('tu:sbc.example:pa55word-x'));
+    assert.equal(r.ha1_sha256, sha256('tu:sbc.example:pa55word-x'));
+    assert.equal(r.carrier.trunk_type, 'auth');
+    assert.ok(!JSON.stringify(r).includes('pa55word'));
+    assert.deepEqual(await inbound({ src_ip: '198.51.100.9', to: '0014155550100', realm: 'sbc.example', auth_user: 'x' }),
+      { action: 'reject', sip_code: 403, reason: 'bad credentials' });
+    const a = await inbound({ src_ip: '198.51.100.9', to: 'tel:+14155550100', realm: 'sbc.example', auth_user: 'tu' });
+    assert.equal(a.action, 'accept');
+    assert.deepEqual(a.auth, { realm: 'sbc.example', username: 'tu', ha1: r.ha1, ha1_sha256: r.ha1_sha256 });
+    assertProblem(await sbc('/sbc/v1/inbound?src_ip=198.51.100.9&to=14155550100'), 400, /realm/);
+  });
+  test('accept: account, number, carrier, gateway, application, cache_ttl', async () => {
+    const r = await inbound({ src_ip: '203.0.113.7', to: '+14155550101', from: 'x', call_id: 'abc' });
+    assert.equal(r.action, 'accept');
+    assert.deepEqual(r.account, { auth_id: W.A.auth_id, subaccount: null });
+    assert.equal(r.number.number, '14155550101');
+    assert.equal(r.carrier.id, W.six.id);
+    assert.equal(r.application.app_id, W.app);
+    assert.equal(r.application.answer_url, 'https://app.example.com/x');
+    assert.equal(r.cache_ttl, 30);
+  });
+});
+
+test('a suspended main account: its calls are refused (account suspended), resumed: accepted again', async () => {
+  const q = { src_ip: '203.0.113.7', to: '+14155550101' };
+  assert.equal((await inbound(q)).action, 'accept');
+  const s = await srv.admin('POST', `/admin/v1/accounts/${W.A.auth_id}/suspend`, {});
+  assert.ok(s.status < 300, s.text);
+  assert.deepEqual(await inbound(q), { action: 'reject', sip_code: 403, reason: 'account suspended' });
+  assert.deepEqual(await outbound({ account: W.A.auth_id, to: '442071838750', from: '14155550101' }),
+    { action: 'reject', sip_code: 403, reason: 'account suspended' });
+  const r = await srv.admin('POST', `/admin/v1/accounts/${W.A.auth_id}/resume`, {});
+  assert.ok(r.status < 300, r.text);
+  assert.equal((await inbound(q)).action, 'accept');
+});
+
+describe('outbound', () => {
+  test('owned caller ID: routes, the customer\'s carrier first, then upstream with its HA1', async () => {
+    const r = await outbound({ account: W.A.auth_id, to: '+442071838750', from: '14155550101' });
+    assert.equal(r.action, 'route');
+    assert.equal(r.routes[0].uri, 'sip:+442071838750@203.0.113.7:5060;transport=udp');
+    assert.equal(r.routes[0].carrier.id, W.six.id);
+    const up = r.routes.find((x) => x.carrier.kind === 'upstream');
+    assert.equal(up.uri, 'sip:+442071838750@192.0.2.10:5080;transport=udp');
+    assert.deepEqual(up.auth, { username: 'nd', realm: 'up.example', ha1: md5('nd:up.example:upstream-pw-1') });
+  });
+  test('spoofed caller ID 403; bad parameters 400', async () => {
+    assert.deepEqual(await outbound({ account: W.A.auth_id, to: '442071838750', from: '14155559999' }),
+      { action: 'reject', sip_code: 403, reason: 'caller id not owned' });
+    assertProblem(await sbc(`/sbc/v1/outbound?account=${W.A.auth_id}&to=44`), 400, /from/);
+    assertProblem(await sbc('/sbc/v1/outbound?account=MA00000000000000000Z&to=1&from=1'), 400);
+  });
+});
+
+test('/metrics counts lookups by verdict', async () => {
+  const r = await srv.raw('GET', '/metrics');
+  assert.match(r.text, /numberd_sbc_lookups_total\{endpoint="inbound",verdict="accept"\} [1-9]/);
+  assert.match(r.text, /numberd_sbc_index_current 1/);
+  assert.match(r.text, /numberd_sbc_index_entries\{kind="numbers"\} 2/);
+});

@@ -1,0 +1,216 @@
+'use strict';
+// Issue 16 item 5: real SIP through the reference SBC against the real
+// numberd.  Kamailio (contrib/kamailio/kamailio.cfg) on loopback asks numberd
+// (SQLite; SBC token; --sbc-cache-ttl 0 so that a change is visible to the
+// next call through Kamailio too) about every INVITE; SIPp plays the
+// carriers from distinct 127.0.0.N sources, the application server
+// (checking X-Numberd-*) and an upstream carrier's outbound gateway.
+// Everything is provisioned through numberd's own APIs (admin, BYOC,
+// Plivo): nothing is written to the database by hand.
+//
+// Run: cd tests/sip && NUMBERD_BIN=../../build/numberd node --test --test-concurrency=1 numberd_e2e.test.js
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+
+const rig = require('./lib/rig');
+const { start } = require('../api/lib/server');
+
+const TOKEN = 'e2e-sbc-token-0123456789abcdef';
+const REALM = 'sbc.e2e.test';
+const AUTH_USER = 'trunkuser';
+const AUTH_PASS = 'correct-horse-42';
+
+let srv, kam, appPort, gwPort;
+const W = {}; // what was provisioned
+
+async function ok(r, status, what) {
+  assert.equal(r.status, status, `${what}: ${r.text}`);
+  return r.json;
+}
+
+async function byocCarrier(key, body) {
+  return ok(await srv.byoc(key, 'POST', '/carriers', { body }), 201, 'byoc carrier');
+}
+
+async function byocNumber(key, number, carrierSid) {
+  return ok(await srv.byoc(key, 'POST', '', { body: { number: `+${number}`, voip_carrier_sid: carrierSid } }), 201, 'byoc number');
+}
+
+async function setNumber(acct, number, body) {
+  return ok(await srv.plivo(acct, 'POST', `Number/${number}/`, { body }), 202, 'number update');
+}
+
+test.before(async () => {
+  rig.requireBinaries();
+  srv = await start({ env: { NUMBERD_SBC_TOKEN: TOKEN }, args: ['--sbc-cache-ttl', '0'] });
+  appPort = await rig.freeUdpPort('127.0.0.1');
+  gwPort = await rig.freeUdpPort('127.0.0.20');
+
+  const A = await srv.createAccount('e2e-main');
+  const B = await srv.createAccount('e2e-other');
+  W.A = A;
+  W.app = (await ok(await srv.plivo(A, 'POST', 'Application/',
+    { body: { app_name: 'e2e', answer_url: 'https://app.example.com/answer' } }), 201, 'app')).app_id;
+  const sub = async (name) => ok(await srv.plivo(A, 'POST', 'Subaccount/', { body: { name, enabled: true } }), 201, 'sub');
+  W.sa1 = await sub('e2e-sa1');
+  W.sa2 = await sub('e2e-sa2');
+
+  // a static_ip BYOC carrier (inbound only: outbound calls use the upstream one)
+  W.cStatic = await byocCarrier(A.api_key, { carrier_name: 'static trunk',
+    sip_gateway: { ipv4: '127.0.0.2', netmask: 32, inbound: true, outbound: false } });
+  await byocNumber(A.api_key, '14155550100', W.cStatic.voip_carrier_sid);
+  await setNumber(A, '14155550100', { app_id: W.app });
+  // a number of subaccount sa2, suspended below
+  await byocNumber(A.api_key, '14155550600', W.cStatic.voip_carrier_sid);
+  await setNumber(A, '14155550600', { app_id: W.app, subaccount: W.sa2.auth_id });
+
+  // a Plivo incoming carrier with a CIDR, its number a subaccount's
+  W.cCidr = (await ok(await srv.plivo(A, 'POST', 'IncomingCarrier/',
+    { body: { name: 'cidr-trunk', ip_set: '127.0.0.8/29' } }), 201, 'incoming carrier')).carrier_id;
+  await ok(await srv.plivo(A, 'POST', 'Number/', { body: { numbers: '14155550101', carrier: W.cCidr, region: 'California' } }), 202, 'add');
+  await setNumber(A, '14155550101', { app_id: W.app, subaccount: W.sa1.auth_id });
+  W.cCidrId = (await ok(await srv.plivo(A, 'GET', `IncomingCarrier/${W.cCidr}/`), 200, 'get')).carrier_id;
+  W.cCidrUuid = (await ok(await srv.byoc(A.api_key, 'GET', `/carriers/${W.cCidr}`), 200, 'byoc view')).id;
+
+  // an auth trunk
+  W.cAuth = await byocCarrier(A.api_key, { carrier_name: 'auth trunk', trunk_type: 'auth',
+    sip_gateway: { ipv4: '127.0.0.3', netmask: 32, inbound: true, outbound: false },
+    inbound_auth: { username: AUTH_USER, password: AUTH_PASS } });
+  await byocNumber(A.api_key, '14155550200', W.cAuth.voip_carrier_sid);
+  await setNumber(A, '14155550200', { app_id: W.app });
+
+  // another account's carrier and number
+  W.cOther = await byocCarrier(B.api_key, { carrier_name: 'other',
+    sip_gateway: { ipv4: '127.0.0.4', netmask: 32, inbound: true, outbound: false } });
+  await byocNumber(B.api_key, '14155550300', W.cOther.voip_carrier_sid);
+
+  // an upstream carrier: inventory imported (creating it), its gateways set
+  // by the operator, a number bought by A
+  await srv.loadCsv('number,country_iso,type,carrier\n14155550400,US,local,wholesale\n');
+  W.up = await ok(await srv.admin('PATCH', '/admin/v1/carriers/wholesale', {
+    sip_gateways: [{ address: '127.0.0.5' }, { address: '127.0.0.20', port: gwPort, inbound: false, outbound: true }],
+  }), 200, 'upstream gateways');
+  await ok(await srv.buy(A, '14155550400', { app_id: W.app }), 201, 'buy');
+
+  kam = await rig.startKamailio({ numberdUrl: srv.base, token: TOKEN, appServer: `127.0.0.1:${appPort}`,
+    appServerIp: '127.0.0.1', realm: REALM });
+});
+
+test.after(async () => {
+  if (kam) await kam.stop();
+  if (srv) {
+    const { code } = await srv.stop();
+    assert.equal(code, 0);
+  }
+});
+
+async function acceptedCall(label, { src, to, expect, uac = 'uac_call', au, ap }) {
+  const uas = await rig.startUas('uas_app', {
+    localIp: '127.0.0.1', localPort: appPort,
+    set: { exp_acct: expect.account, exp_car: expect.carrier, exp_app: expect.app },
+  });
+  const r = await rig.runUac(uac, { target: kam.uri, localIp: src, service: to, from: '442071838750',
+    account: 'MAFORGEDFORGEDFORGED', au, ap });
+  const u = await uas.kill();
+  assert.equal(r.code, 0, rig.explain(`${label} (carrier)`, r, kam));
+  assert.equal(u.code, 0, rig.explain(`${label} (application server)`, u, kam));
+  assert.match(u.messages, new RegExp(`X-Numberd-Account: ${expect.account}\\r?\\n`));
+  assert.match(u.messages, new RegExp(`X-Numberd-Carrier: ${expect.carrier}\\r?\\n`));
+  assert.match(u.messages, new RegExp(`X-Numberd-Application: ${expect.app}\\r?\\n`));
+  assert.doesNotMatch(u.messages, /FORGED/);
+  assert.match(u.messages, /BYE sip:/, 'the call ended with a BYE through the SBC');
+  return { r, u };
+}
+
+async function rejectedCall(label, { src, to, code, reason, from, account, uac }) {
+  const r = await rig.runUac(uac || `uac_reject_${code}`, { target: kam.uri, localIp: src, service: to,
+    from: from || '442071838750', account: account || 'none' });
+  assert.equal(r.code, 0, rig.explain(label, r, kam));
+  const finals = rig.receivedStatuses(r.messages).filter((s) => s.code >= 200);
+  assert.deepEqual(finals.map((s) => `${s.code} ${s.reason}`), [`${code} ${reason}`], rig.explain(label, r, kam));
+  return r;
+}
+
+test('a static_ip carrier\'s call to its number: accepted, headers right, completes with BYE', async () => {
+  await acceptedCall('static', { src: '127.0.0.2', to: '14155550100',
+    expect: { account: W.A.auth_id, carrier: W.cStatic.id, app: W.app } });
+});
+
+test('a CIDR gateway (Plivo ip_set 127.0.0.8/29), a subaccount\'s number', async () => {
+  const { u } = await acceptedCall('cidr', { src: '127.0.0.13', to: '+14155550101',
+    expect: { account: W.A.auth_id, carrier: W.cCidrUuid, app: W.app } });
+  assert.match(u.messages, new RegExp(`X-Numberd-Subaccount: ${W.sa1.auth_id}\\r?\\n`));
+});
+
+test('an unknown source: 403 unknown source', async () => {
+  await rejectedCall('unknown source', { src: '127.0.0.99', to: '14155550100', code: 403, reason: 'unknown source' });
+});
+
+test('an unprovisioned number: 404', async () => {
+  await rejectedCall('unprovisioned', { src: '127.0.0.2', to: '14155559999', code: 404, reason: 'number not provisioned' });
+});
+
+test('a number whose carrier is another: 403', async () => {
+  await rejectedCall('other carrier', { src: '127.0.0.2', to: '14155550300', code: 403,
+    reason: 'source not allowed for this number' });
+});
+
+test('an auth trunk with the right password: challenged, then accepted', async () => {
+  await acceptedCall('auth ok', { src: '127.0.0.3', to: '14155550200', uac: 'uac_auth_ok', au: AUTH_USER, ap: AUTH_PASS,
+    expect: { account: W.A.auth_id, carrier: W.cAuth.id, app: W.app } });
+});
+
+test('an auth trunk with the wrong password: 401, then 403 (Kamailio checks the HA1 numberd gave)', async () => {
+  const r = await rig.runUac('uac_auth_bad', { target: kam.uri, localIp: '127.0.0.3', service: '14155550200', from: '1',
+    au: AUTH_USER, ap: 'wrong-password-1' });
+  assert.equal(r.code, 0, rig.explain('auth bad', r, kam));
+  const finals = rig.receivedStatuses(r.messages).filter((s) => s.code >= 200).map((s) => `${s.code} ${s.reason}`);
+  assert.equal(finals[0].split(' ')[0], '401');
+  assert.equal(finals[1].split(' ')[0], '403', finals.join(', '));
+});
+
+test('an auth trunk with the wrong username: numberd\'s 403 bad credentials', async () => {
+  const r = await rig.runUac('uac_auth_bad', { target: kam.uri, localIp: '127.0.0.3', service: '14155550200', from: '1',
+    au: 'intruder', ap: AUTH_PASS });
+  assert.equal(r.code, 0, rig.explain('auth wrong user', r, kam));
+  const finals = rig.receivedStatuses(r.messages).filter((s) => s.code >= 200).map((s) => `${s.code} ${s.reason}`);
+  assert.equal(finals[1], '403 bad credentials');
+});
+
+test('an upstream carrier\'s call to a bought number', async () => {
+  await acceptedCall('upstream', { src: '127.0.0.5', to: '14155550400',
+    expect: { account: W.A.auth_id, carrier: W.up.id, app: W.app } });
+});
+
+test('outbound with an owned caller ID goes out through the upstream carrier\'s gateway', async () => {
+  const gw = await rig.startUas('uas_gw', { localIp: '127.0.0.20', localPort: gwPort, set: { exp_from: '14155550100' } });
+  const r = await rig.runUac('uac_call', { target: kam.uri, localIp: '127.0.0.1', service: '+442071838750',
+    from: '14155550100', account: W.A.auth_id });
+  const g = await gw.kill();
+  assert.equal(r.code, 0, rig.explain('outbound (app server)', r, kam));
+  assert.equal(g.code, 0, rig.explain('outbound (gateway)', g, kam));
+  assert.match(g.messages, new RegExp(`INVITE sip:\\+442071838750@127\\.0\\.0\\.20:${gwPort}`));
+});
+
+test('outbound with a spoofed caller ID: 403 caller id not owned', async () => {
+  await rejectedCall('spoofed', { src: '127.0.0.1', to: '442071838750', from: '14155550300', account: W.A.auth_id,
+    code: 403, reason: 'caller id not owned' });
+});
+
+test('a suspended (disabled) subaccount\'s number: 403 account suspended', async () => {
+  await acceptedCall('before', { src: '127.0.0.2', to: '14155550600',
+    expect: { account: W.A.auth_id, carrier: W.cStatic.id, app: W.app } });
+  await ok(await srv.plivo(W.A, 'POST', `Subaccount/${W.sa2.auth_id}/`, { body: { enabled: false } }), 202, 'disable');
+  await rejectedCall('suspended', { src: '127.0.0.2', to: '14155550600', code: 403, reason: 'account suspended' });
+});
+
+test('changes are visible to the next call, nothing restarted: a gateway edited, a number unrented', async () => {
+  await ok(await srv.byoc(W.A.api_key, 'PATCH', `/carriers/${W.cStatic.id}`,
+    { body: { sip_gateway: { ipv4: '127.0.0.30' } } }), 200, 'edit gateway');
+  await rejectedCall('old gateway', { src: '127.0.0.2', to: '14155550100', code: 403, reason: 'unknown source' });
+  await acceptedCall('new gateway', { src: '127.0.0.30', to: '14155550100',
+    expect: { account: W.A.auth_id, carrier: W.cStatic.id, app: W.app } });
+  assert.equal((await srv.plivo(W.A, 'DELETE', 'Number/14155550400/')).status, 204);
+  await rejectedCall('unrented', { src: '127.0.0.5', to: '14155550400', code: 404, reason: 'number not provisioned' });
+});
