@@ -27,7 +27,12 @@ fz_http_t *fz_http_new(const http_app_t *app)
     http_server_t *s = xcalloc(1, sizeof *s);
     s->app = *app;
     atomic_init(&s->inflight, 0);
-    s->d = MHD_start_daemon(MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL, access_cb, s,
+    atomic_init(&s->closing, 0);
+    /* MHD_ALLOW_SUSPEND_RESUME as server.c: a streamed body's close (the
+     * staged inventory import) runs on a thread of its own with the
+     * connection suspended */
+    s->d = MHD_start_daemon(MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET | MHD_ALLOW_SUSPEND_RESUME,
+                            0, NULL, NULL, access_cb, s,
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
                             MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
                             MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, NULL,
@@ -95,6 +100,12 @@ void fz_http_exchange(fz_http_t *h, const void *req, size_t n, buf_t *resp)
             progress = true;
         }
         if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) break; /* closed */
+        if (!progress && atomic_load(&h->s->closing) > 0) {
+            /* the server is working on its own thread (a suspended
+             * connection): not idle, wait for it (bounded by the rounds) */
+            usleep(1000);
+            continue;
+        }
         idle = progress ? 0 : idle + 1;
     }
     close(sv[0]);
@@ -104,6 +115,10 @@ void fz_http_exchange(fz_http_t *h, const void *req, size_t n, buf_t *resp)
         fprintf(stderr, "--- request (%zu bytes)\n%.*s\n--- response (%zu bytes)\n%.*s\n", n,
                 (int)n, (const char *)req, resp->len, (int)resp->len, resp->data ? resp->data : "");
     /* let the server see the close and free the connection */
+    for (int i = 0; i < 5000 && atomic_load(&h->s->closing) > 0; i++) {
+        MHD_run(h->s->d);
+        usleep(1000);
+    }
     for (int i = 0; i < 64 && connections(h) > 0; i++) MHD_run(h->s->d);
 }
 
