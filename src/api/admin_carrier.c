@@ -118,54 +118,11 @@ static void read_in(json_t *b, upstream_in_t *in, upstream_gw_in_t **gws, faults
 
 /* ---- rendering ---------------------------------------------------------- */
 
-void api_render_upstream(jw_t *w, const carrier_t *cr)
-{
-    char ts[CLOCK_TS_SZ];
-    jw_obj(w);
-    jw_kstr(w, "id", cr->uuid);
-    jw_kstr(w, "name", cr->name);
-    jw_kstr(w, "kind", "upstream");
-    jw_kstr(w, "trunk_type", "static_ip");
-    jw_key(w, "sip_gateways");
-    jw_arr(w);
-    for (size_t i = 0; i < cr->ngw; i++) {
-        const gateway_t *g = &cr->gw[i];
-        char addr[MODEL_HOST_SZ + 8];
-        bool full = g->netmask == (strchr(g->address, ':') ? 128 : 32);
-        if (full) snprintf(addr, sizeof addr, "%s", g->address);
-        else snprintf(addr, sizeof addr, "%s/%d", g->address, g->netmask);
-        jw_obj(w);
-        jw_kstr(w, "sip_gateway_sid", g->sid);
-        jw_kstr(w, "address", addr);
-        jw_kint(w, "port", g->port);
-        jw_kint(w, "netmask", g->netmask);
-        jw_kbool(w, "inbound", g->inbound);
-        jw_kbool(w, "outbound", g->outbound);
-        jw_obj_end(w);
-    }
-    jw_arr_end(w);
-    jw_key(w, "outbound_auth");
-    if (cr->out_user[0]) {
-        /* the password is never shown */
-        jw_obj(w);
-        jw_kstr(w, "username", cr->out_user);
-        jw_kstr_or_null(w, "realm", cr->out_realm);
-        jw_obj_end(w);
-    } else {
-        jw_null(w);
-    }
-    clock_ts(cr->created_at, ts);
-    jw_kstr(w, "created_at", ts);
-    clock_ts(cr->updated_at, ts);
-    jw_kstr(w, "updated_at", ts);
-    jw_obj_end(w);
-}
-
-static void answer(http_resp_t *resp, int status, const carrier_t *cr)
+static void answer(http_resp_t *resp, core_t *c, int status, const carrier_t *cr)
 {
     jw_t w;
     api_json_begin(resp, &w, status);
-    api_render_upstream(&w, cr);
+    api_render_upstream(&w, c, cr);
 }
 
 /* ---- handlers ------------------------------------------------------------ */
@@ -188,7 +145,7 @@ void h_admin_carrier_create(http_req_t *req, http_resp_t *resp)
         else api_core_error(req, resp, &e);
         goto done;
     }
-    answer(resp, 201, &cr);
+    answer(resp, &ctx->core, 201, &cr);
 done:
     carrier_clear(&cr);
     free(gws);
@@ -223,7 +180,7 @@ void h_admin_carrier_list(http_req_t *req, http_resp_t *resp)
     }
     jw_t w;
     api_byoc_list_begin(resp, &w);
-    for (size_t i = 0; i < n; i++) api_render_upstream(&w, &rows[i]);
+    for (size_t i = 0; i < n; i++) api_render_upstream(&w, &ctx->core, &rows[i]);
     api_byoc_list_end(&w, total, limit, offset);
 done:
     if (rows) carrier_clear_rows(rows, n);
@@ -244,7 +201,7 @@ void h_admin_carrier_get(http_req_t *req, http_resp_t *resp)
         api_core_error(req, resp, &e);
         goto done;
     }
-    answer(resp, 200, &cr);
+    answer(resp, &ctx->core, 200, &cr);
 done:
     carrier_clear(&cr);
     json_decref(q);
@@ -268,7 +225,7 @@ void h_admin_carrier_update(http_req_t *req, http_resp_t *resp)
         else api_core_error(req, resp, &e);
         goto done;
     }
-    answer(resp, 200, &cr);
+    answer(resp, &ctx->core, 200, &cr);
 done:
     carrier_clear(&cr);
     free(gws);

@@ -397,6 +397,7 @@ int carrier_plivo_create(core_t *c, const account_t *caller, const carrier_plivo
     snprintf(out->sub_auth_id, sizeof out->sub_auth_id, "%s", caller->parent_id ? caller->auth_id : "");
     snprintf(out->name, sizeof out->name, "%s", in->name);
     out->trunk = TRUNK_STATIC_IP;
+    out->incoming = true; /* SIP.md §1: the SBC reports kind "incoming" */
     out->voice = in->voice != 0;   /* -1 (not given): true */
     out->sms = in->sms != 0;
     out->created_at = out->updated_at = clock_now();

@@ -252,6 +252,7 @@ typedef struct {
     int port;                           /* 1-65535 */
     int netmask;                        /* prefix length: 1-32 (IPv4), 1-128 (IPv6) */
     bool inbound, outbound;
+    bool down;                          /* read only: probed and found down (SIP.md §6) */
 } gateway_t;
 
 /* A carrier, whichever dialect made it.  gw is owned by the record and
@@ -288,6 +289,12 @@ typedef struct {
     uint8_t out_box[MODEL_BOX_SZ];
     size_t out_box_len;
     char out_realm[MODEL_HOST_SZ];
+    /* SIP.md §1: created in the Plivo dialect (IncomingCarrier): kind
+     * "incoming" for the SBC; set at creation only */
+    bool incoming;
+    /* read only: the registrar's address as the registration client last
+     * resolved it ("" when none): an inbound gateway (SIP.md §3) */
+    char registrar_ip[MODEL_HOST_SZ];
 } carrier_t;
 
 /* Frees c->gw and wipes the record (sealed boxes included). */

@@ -181,6 +181,8 @@ void sqls_read_carrier(sqls_row_t *r, carrier_t *c)
     TXT(r, c->out_user);
     r->ops->blob(r, c->out_box, sizeof c->out_box, &c->out_box_len);
     TXT(r, c->out_realm);
+    c->incoming = BOOL(r);
+    TXT(r, c->registrar_ip);
 }
 
 void sqls_read_stats(sqls_row_t *r, stats_row_t *s)

@@ -9,10 +9,18 @@
 
 static const char *const sql_text[Q__COUNT] = {
     [Q_REG_PUT] =
-        "INSERT OR REPLACE INTO registrations(carrier_id, state, last_code, reason, expires_at, "
+        /* an upsert, not INSERT OR REPLACE: the change-log triggers of
+         * 0011_sip_edge fire on an UPDATE only when registrar_ip changes
+         * (a REPLACE is an INSERT every time) */
+        "INSERT INTO registrations(carrier_id, state, last_code, reason, expires_at, "
         "last_attempt_at, next_attempt_at, failures, node, updated_at, registrar_ip) "
         "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 WHERE EXISTS "
-        "(SELECT 1 FROM carriers WHERE id = ?1)",
+        "(SELECT 1 FROM carriers WHERE id = ?1) "
+        "ON CONFLICT(carrier_id) DO UPDATE SET state = excluded.state, "
+        "last_code = excluded.last_code, reason = excluded.reason, "
+        "expires_at = excluded.expires_at, last_attempt_at = excluded.last_attempt_at, "
+        "next_attempt_at = excluded.next_attempt_at, failures = excluded.failures, "
+        "node = excluded.node, updated_at = excluded.updated_at, registrar_ip = excluded.registrar_ip",
     [Q_REG_GET] = REG_SELECT "WHERE r.carrier_id = ?1",
     /* ?1 state (-1: any), ?2 account (0: any) */
     [Q_REG_LIST] = REG_SELECT REG_WHERE " ORDER BY r.carrier_id LIMIT ?3 OFFSET ?4",
@@ -27,9 +35,13 @@ static const char *const sql_text[Q__COUNT] = {
         "JOIN carrier_gateways g ON g.carrier = p.carrier_id AND g.outbound = 1 "
         "ORDER BY p.carrier_id, g.pos LIMIT ?1",
     [Q_HEALTH_PUT] =
-        "INSERT OR REPLACE INTO gateway_health(sid, carrier_id, state, misses, last_code, "
+        /* an upsert (see Q_REG_PUT): the state change is what is logged */
+        "INSERT INTO gateway_health(sid, carrier_id, state, misses, last_code, "
         "last_probe_at, updated_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 "
-        "WHERE EXISTS (SELECT 1 FROM carriers WHERE id = ?2)",
+        "WHERE EXISTS (SELECT 1 FROM carriers WHERE id = ?2) "
+        "ON CONFLICT(sid) DO UPDATE SET carrier_id = excluded.carrier_id, state = excluded.state, "
+        "misses = excluded.misses, last_code = excluded.last_code, "
+        "last_probe_at = excluded.last_probe_at, updated_at = excluded.updated_at",
     /* only the carrier's current gateways (a removed one's row is stale) */
     [Q_HEALTH_LIST] =
         "SELECT h.sid, h.carrier_id, h.state, h.misses, h.last_code, h.last_probe_at, h.updated_at "
