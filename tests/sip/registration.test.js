@@ -109,6 +109,17 @@ describe('registration client (SIP.md §5)', () => {
     assert.match(regs.sha.log(), /REGAUTH ok/);
   });
 
+  test('SHA-256 registrar, wrong password: failed with the registrar\'s reason', async () => {
+    const c = await mkReg(regs.sha, { password: 'Wrong-Pass-0000' });
+    const s = await waitState(c.id, 'failed');
+    assert.equal(s.last_code, 403);
+    assert.equal(s.reason, 'Wrong password');
+    // the answer was a SHA-256 one (the registrar offers nothing else)
+    assert.match(regs.sha.log(), /REGAUTH bad password for user\d+ alg=SHA-256/);
+    const del = await call('DELETE', `${CARRIERS}/${c.id}`);
+    assert.equal(del.status, 204, del.text);
+  });
+
   test('423 Interval Too Brief: Min-Expires honoured on the same Call-ID', async () => {
     const c = await mkReg(regs.brief, { expires: 60 });
     const s = await waitState(c.id, 'registered');
