@@ -44,6 +44,7 @@ static const member_t k_gw[] = {
     M_RANGE("netmask", gw.netmask, 1, 32),
     M("inbound", M_BOOL, gw.inbound),
     M("outbound", M_BOOL, gw.outbound),
+    M("transport", M_STR, gw.transport),
     M_END,
 };
 static const member_t k_auth[] = {
@@ -214,6 +215,7 @@ static void render_gateway(jw_t *w, const gateway_t *g, bool with_sid)
     jw_kint(w, "netmask", g->netmask);
     jw_kbool(w, "inbound", g->inbound);
     jw_kbool(w, "outbound", g->outbound);
+    jw_kstr(w, "transport", g->transport == GW_TP_TCP ? "tcp" : "udp");
     jw_obj_end(w);
 }
 

@@ -246,6 +246,8 @@ typedef enum {
  * the carrier's calls come from (always an IP, so that it can be matched);
  * an outbound gateway is where calls are sent (an IP or a host name, with
  * netmask the full length). */
+enum { GW_TP_UDP = 0, GW_TP_TCP = 1 };
+
 typedef struct {
     char sid[IDS_UUID_SZ];              /* BYOC sip_gateway_sid */
     char address[MODEL_HOST_SZ];        /* canonical IP text, or lower-case host */
@@ -253,6 +255,7 @@ typedef struct {
     int netmask;                        /* prefix length: 1-32 (IPv4), 1-128 (IPv6) */
     bool inbound, outbound;
     bool down;                          /* read only: probed and found down (SIP.md §6) */
+    int transport;                      /* GW_TP_UDP (default) or GW_TP_TCP */
 } gateway_t;
 
 /* A carrier, whichever dialect made it.  gw is owned by the record and

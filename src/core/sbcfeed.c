@@ -136,7 +136,7 @@ static int put_carrier(sbc_write_t *w, const carrier_t *cr, const char **why)
             sbc_gw_out_t *s = &out[x.n_out++];
             s->host = g->address;
             s->port = (uint16_t)g->port;
-            s->transport = SBC_TP_UDP;
+            s->transport = g->transport == GW_TP_TCP ? SBC_TP_TCP : SBC_TP_UDP;
             /* stored by the prober of whichever node probes it (SIP.md
              * §6); a flip logs the carrier as changed (0011_sip_edge) */
             s->down = g->down;

@@ -86,10 +86,9 @@ static void *sipreg_main(void *arg)
         int ms = (int)((next - sipreg_mono()) * 1000);
         if (ms < 1) ms = 1;
         if (ms > 200) ms = 200; /* a kick is seen within 200 ms */
-        struct pollfd p = {.fd = r->fd, .events = POLLIN};
-        if (poll(&p, 1, ms) > 0) {
+        if (sipreg_poll(r, ms)) {
             reg_batch_begin(r->core);
-            sipreg_read_socket(r);
+            sipreg_service(r);
             reg_batch_end(r->core);
         }
     }
@@ -104,22 +103,20 @@ static void *sipreg_main(void *arg)
             pending++;
             if (pending % STARTS_PER_TURN == 0) {
                 /* paced as at start: read answers before the buffer fills */
-                struct pollfd p = {.fd = r->fd, .events = POLLIN};
-                if (poll(&p, 1, 5) > 0) sipreg_read_socket(r);
+                if (sipreg_poll(r, 5)) sipreg_service(r);
             }
         }
     }
     double until = sipreg_mono() + SHUTDOWN_WAIT_S;
     while (pending && sipreg_mono() < until) {
-        struct pollfd p = {.fd = r->fd, .events = POLLIN};
-        if (poll(&p, 1, 50) > 0) sipreg_read_socket(r);
+        if (sipreg_poll(r, 50)) sipreg_service(r);
         double now = sipreg_mono();
         pending = 0;
         for (size_t i = 0; i < r->nregs; i++) {
             reg_t *g = r->regs[i];
             if (!g->unreg || !g->tx) continue;
             if (now >= g->retx_at) {
-                sipreg_resend(r, g);
+                sipreg_resend(r, g, true);
                 g->retx_iv = g->retx_iv * 2 > 4.0 ? 4.0 : g->retx_iv * 2;
                 g->retx_at = now + g->retx_iv;
             }
@@ -162,6 +159,7 @@ int sipreg_start(const sipreg_cfg_t *cfg, sipreg_t **out, char **err)
     char host[MODEL_HOST_SZ];
     unsigned port;
     r->fd = -1;
+    r->tfd = -1;
     r->core = cfg->core;
     if (sipreg_parse_hostport(cfg->listen, 5060, host, sizeof host, &port) != C_OK) {
         *err = xasprintf("invalid --sip-listen %s: want HOST:PORT", cfg->listen);
@@ -175,13 +173,30 @@ int sipreg_start(const sipreg_cfg_t *cfg, sipreg_t **out, char **err)
         *err = xasprintf("invalid --sip-listen %s: want an IPv4 address and a port", cfg->listen);
         goto fail;
     }
-    r->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (r->fd < 0 || bind(r->fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-        *err = xasprintf("--sip-listen %s: %s", cfg->listen, strerror(errno));
-        goto fail;
+    /* UDP and TCP on the same address and port (SIP.md §5).  Port 0: the
+     * port the UDP socket got, for TCP too; taken there (rare): another */
+    r->tfd = -1;
+    for (int tries = 0;; tries++) {
+        struct sockaddr_in got = sa;
+        r->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (r->fd < 0 || bind(r->fd, (struct sockaddr *)&got, sizeof got) != 0) {
+            *err = xasprintf("--sip-listen %s: %s", cfg->listen, strerror(errno));
+            goto fail;
+        }
+        socklen_t sl = sizeof got;
+        getsockname(r->fd, (struct sockaddr *)&got, &sl);
+        if (sipreg_tcp_listen(r, &got) == C_OK) {
+            sa = got;
+            break;
+        }
+        int why = errno;
+        close(r->fd);
+        r->fd = -1;
+        if (port != 0 || tries >= 20) {
+            *err = xasprintf("--sip-listen %s (TCP): %s", cfg->listen, strerror(why));
+            goto fail;
+        }
     }
-    socklen_t sl = sizeof sa;
-    getsockname(r->fd, (struct sockaddr *)&sa, &sl);
     r->port = ntohs(sa.sin_port);
     if (cfg->contact && *cfg->contact) {
         if (sipreg_parse_hostport(cfg->contact, r->port, r->contact_host, sizeof r->contact_host,
@@ -227,6 +242,7 @@ int sipreg_start(const sipreg_cfg_t *cfg, sipreg_t **out, char **err)
     return C_OK;
 fail:
     if (r->fd >= 0) close(r->fd);
+    sipreg_tcp_close_all(r);
     free(r);
     return C_ERR;
 }
@@ -242,6 +258,8 @@ void sipreg_stop(sipreg_t *r)
     atomic_store(&r->stop, true);
     pthread_join(r->thread, NULL);
     close(r->fd);
+    sipreg_tcp_close_all(r);
+    free(r->pfd);
     free(r->regs);
     free(r);
 }

@@ -12,6 +12,7 @@
 #define ND_SIPREG_INT_H
 
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
@@ -52,6 +53,7 @@ typedef struct reg {
     uint8_t fp[32];              /* what of the carrier a registration depends on */
     carrier_t cr;                /* owned copy: credentials (sealed), realm, gateways */
     char host[MODEL_HOST_SZ];    /* the registrar: the outbound gateway */
+    bool tcp;                    /* the gateway's transport is TCP (sipreg_tcp.c) */
     unsigned port;
     struct sockaddr_storage dst;
     socklen_t dstlen;
@@ -74,9 +76,16 @@ typedef struct reg {
     bool counted;                /* st.state counted in g_by_state */
 } reg_t;
 
+typedef struct sipreg_conn sipreg_conn_t; /* a TCP connection (sipreg_tcp.c) */
+
 struct sipreg {
     core_t *core;
-    int fd;
+    int fd;                      /* UDP */
+    int tfd;                     /* the TCP listener (same address and port); -1: none */
+    sipreg_conn_t **conns;       /* open TCP connections */
+    size_t nconns, cconns;
+    struct pollfd *pfd;          /* the last poll: UDP socket, then sipreg_tcp_pollfds's */
+    size_t npfd, cpfd;
     unsigned port;
     char contact_host[MODEL_HOST_SZ + 2]; /* bracketed for IPv6 */
     unsigned contact_port;
@@ -120,9 +129,28 @@ double sipreg_mono(void);
 /* n - 1 random [a-z0-9] and a NUL */
 void sipreg_token(char *out, size_t n);
 int sipreg_resolve(const char *host, unsigned port, struct sockaddr_storage *ss, socklen_t *len);
-/* Reads what the socket holds and hands each message to the fsm or the
- * prober. */
-void sipreg_read_socket(sipreg_t *r);
+/* Hands one whole message (a datagram, or a message framed on a TCP
+ * stream) to the fsm or the prober; what: "UDP"/"TCP" for logs. */
+void sipreg_dispatch(sipreg_t *r, const char *buf, size_t n, const char *what);
+/* Sends a request to dst over UDP or TCP.  retx: a retransmission (not
+ * sent again over a TCP connection that is still up). */
+void sipreg_send(sipreg_t *r, const struct sockaddr_storage *dst, socklen_t len, bool tcp,
+                 const char *data, size_t n, bool retx);
+/* Waits at most ms for any socket; true when something is to be read or
+ * written, which sipreg_service then does. */
+bool sipreg_poll(sipreg_t *r, int ms);
+void sipreg_service(sipreg_t *r);
+
+/* sipreg_tcp.c */
+/* Listens on sa (TCP).  C_ERR with errno. */
+int sipreg_tcp_listen(sipreg_t *r, const struct sockaddr_in *sa);
+void sipreg_tcp_send(sipreg_t *r, const struct sockaddr_storage *dst, socklen_t len, const char *data,
+                     size_t n, bool retx);
+/* The pollfds of the listener and connections (room for sipreg_tcp_count). */
+size_t sipreg_tcp_count(const sipreg_t *r);
+size_t sipreg_tcp_pollfds(sipreg_t *r, struct pollfd *pfd);
+void sipreg_tcp_service(sipreg_t *r, const struct pollfd *pfd, size_t n);
+void sipreg_tcp_close_all(sipreg_t *r);
 
 /* sipreg_fsm.c */
 void sipreg_count_state(reg_t *g, bool add);
@@ -132,8 +160,8 @@ void sipreg_failed(sipreg_t *r, reg_t *g, int code, const char *reason, int64_t 
                    bool credentials);
 void sipreg_attempt(sipreg_t *r, reg_t *g, bool unreg);
 void sipreg_on_response(sipreg_t *r, const sip_msg_t *m);
-/* Sends g's request in flight again (a retransmission). */
-void sipreg_resend(sipreg_t *r, reg_t *g);
+/* Sends g's request in flight (retx: again, a retransmission). */
+void sipreg_resend(sipreg_t *r, reg_t *g, bool retx);
 
 /* sipreg_set.c */
 reg_t *sipreg_find_id(sipreg_t *r, int64_t id);

@@ -91,13 +91,10 @@ void sipreg_failed(sipreg_t *r, reg_t *g, int code, const char *reason, int64_t 
 
 /* ---- requests ------------------------------------------------------------ */
 
-void sipreg_resend(sipreg_t *r, reg_t *g)
+void sipreg_resend(sipreg_t *r, reg_t *g, bool retx)
 {
-    const struct sockaddr *to = r->have_proxy ? (const struct sockaddr *)&r->proxy
-                                              : (const struct sockaddr *)&g->dst;
-    socklen_t tl = r->have_proxy ? r->proxylen : g->dstlen;
-    if (sendto(r->fd, g->req.data, g->req.len, 0, to, tl) < 0)
-        log_msg(LOG_DEBUG, "sipreg: sendto %s: %s", g->host, strerror(errno));
+    if (r->have_proxy) sipreg_send(r, &r->proxy, r->proxylen, g->tcp, g->req.data, g->req.len, retx);
+    else sipreg_send(r, &g->dst, g->dstlen, g->tcp, g->req.data, g->req.len, retx);
 }
 
 /* Builds and sends REGISTER number cseq (already incremented).  auth: an
@@ -111,11 +108,11 @@ static int build_send(sipreg_t *r, reg_t *g, const char *auth)
         via[MODEL_HOST_SZ + 16];
     snprintf(uri, sizeof uri, "sip:%s", c->reg_realm[0] ? c->reg_realm : g->host);
     snprintf(aor, sizeof aor, "<sip:%s@%s>", user, domain);
-    snprintf(contact, sizeof contact, "<sip:%s@%s:%u;transport=udp>", user, r->contact_host,
-             r->contact_port);
+    snprintf(contact, sizeof contact, "<sip:%s@%s:%u;transport=%s>", user, r->contact_host,
+             r->contact_port, g->tcp ? "tcp" : "udp");
     snprintf(via, sizeof via, "%s:%u", r->contact_host, r->contact_port);
     sipreg_token(g->branch, sizeof g->branch);
-    sip_req_t q = {.method = "REGISTER", .uri = uri, .transport = "UDP", .via_host = via,
+    sip_req_t q = {.method = "REGISTER", .uri = uri, .transport = g->tcp ? "TCP" : "UDP", .via_host = via,
                    .branch = g->branch, .from = aor, .from_tag = g->from_tag, .to = aor,
                    .call_id = g->call_id, .cseq = g->cseq, .contact = contact,
                    .expires = g->unreg ? 0 : g->want_expires,
@@ -127,11 +124,11 @@ static int build_send(sipreg_t *r, reg_t *g, const char *auth)
     g->tx_start = sipreg_mono();
     g->retx_iv = r->t1;
     g->retx_at = g->tx_start + g->retx_iv;
-    sipreg_resend(r, g);
+    sipreg_resend(r, g, false);
     return C_OK;
 }
 
-/* A new sipreg_attempt (first registration, refresh, retry or unregister). */
+/* A new attempt (first registration, refresh, retry or unregister). */
 void sipreg_attempt(sipreg_t *r, reg_t *g, bool unreg)
 {
     g->unreg = unreg;

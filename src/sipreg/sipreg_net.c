@@ -1,5 +1,6 @@
 /* sipreg_net.c -- the registration client's transport (sipregInt.h): clocks
- * and tokens, addresses, the socket and the reading of answers. */
+ * and tokens, addresses, sending and polling over UDP and TCP (sipreg_tcp.c),
+ * and handing the answers on. */
 #include "sipreg/sipregInt.h"
 
 #include <arpa/inet.h>
@@ -87,21 +88,59 @@ int sipreg_resolve(const char *host, unsigned port, struct sockaddr_storage *ss,
 }
 
 
-void sipreg_read_socket(sipreg_t *r)
+void sipreg_dispatch(sipreg_t *r, const char *buf, size_t n, const char *what)
+{
+    sip_msg_t m;
+    const char *why;
+    if (sip_msg_parse(buf, n, &m, &why) != C_OK) {
+        log_msg(LOG_DEBUG, "sipreg: dropped a %s message: %s", what, why);
+        return;
+    }
+    if (m.response && sip_str_ieq(m.cseq_method, "OPTIONS")) sipreg_on_probe_response(r, &m);
+    else if (m.response) sipreg_on_response(r, &m);
+    /* requests (OPTIONS keepalives from a registrar, NOTIFY): numberd is
+     * not their destination; the SBC is (--sip-contact) */
+}
+
+static void read_udp(sipreg_t *r)
 {
     static char buf[SIP_MSG_MAX + 1];
     for (int i = 0; i < 256; i++) {
         ssize_t n = recv(r->fd, buf, sizeof buf - 1, MSG_DONTWAIT);
         if (n <= 0) return;
-        sip_msg_t m;
-        const char *why;
-        if (sip_msg_parse(buf, (size_t)n, &m, &why) != C_OK) {
-            log_msg(LOG_DEBUG, "sipreg: dropped a datagram: %s", why);
-            continue;
-        }
-        if (m.response && sip_str_ieq(m.cseq_method, "OPTIONS")) sipreg_on_probe_response(r, &m);
-        else if (m.response) sipreg_on_response(r, &m);
-        /* requests (OPTIONS keepalives from a registrar, NOTIFY): numberd
-         * is not their destination; the SBC is (--sip-contact) */
+        sipreg_dispatch(r, buf, (size_t)n, "UDP");
     }
+}
+
+void sipreg_send(sipreg_t *r, const struct sockaddr_storage *dst, socklen_t len, bool tcp,
+                 const char *data, size_t n, bool retx)
+{
+    if (tcp) {
+        sipreg_tcp_send(r, dst, len, data, n, retx);
+        return;
+    }
+    if (sendto(r->fd, data, n, 0, (const struct sockaddr *)dst, len) < 0)
+        log_msg(LOG_DEBUG, "sipreg: sendto: %s", strerror(errno));
+}
+
+bool sipreg_poll(sipreg_t *r, int ms)
+{
+    size_t want = 1 + sipreg_tcp_count(r);
+    if (want > r->cpfd) {
+        r->cpfd = want * 2;
+        r->pfd = xrealloc(r->pfd, r->cpfd * sizeof *r->pfd);
+    }
+    r->pfd[0] = (struct pollfd){.fd = r->fd, .events = POLLIN};
+    r->npfd = 1 + sipreg_tcp_pollfds(r, r->pfd + 1);
+    int n = poll(r->pfd, (nfds_t)r->npfd, ms);
+    if (n <= 0) r->npfd = 0;
+    return n > 0;
+}
+
+void sipreg_service(sipreg_t *r)
+{
+    if (r->npfd == 0) return;
+    if (r->pfd[0].revents & POLLIN) read_udp(r);
+    sipreg_tcp_service(r, r->pfd + 1, r->npfd - 1);
+    r->npfd = 0;
 }

@@ -30,8 +30,8 @@ static void probe_count(const probe_t *p, int delta)
 
 static void probe_send(sipreg_t *r, probe_t *p)
 {
-    if (sendto(r->fd, p->req.data, p->req.len, 0, (const struct sockaddr *)&p->dst, p->dstlen) < 0)
-        log_msg(LOG_DEBUG, "sipreg: OPTIONS to %s: %s", p->t.address, strerror(errno));
+    /* UDP: probe targets carry no transport (docs/SIP-REGISTRATION.md) */
+    sipreg_send(r, &p->dst, p->dstlen, false, p->req.data, p->req.len, false);
 }
 
 static void probe_start(sipreg_t *r, probe_t *p)

@@ -40,6 +40,8 @@ static void fingerprint(const carrier_t *c, uint8_t out[32])
         if (c->gw[i].outbound) {
             crypto_generichash_update(&h, (const uint8_t *)c->gw[i].address, sizeof c->gw[i].address);
             crypto_generichash_update(&h, (const uint8_t *)&c->gw[i].port, sizeof c->gw[i].port);
+            crypto_generichash_update(&h, (const uint8_t *)&c->gw[i].transport,
+                                      sizeof c->gw[i].transport);
             break;
         }
     crypto_generichash_final(&h, out, 32);
@@ -65,6 +67,7 @@ static reg_t *reg_new(carrier_t *cr, const uint8_t fp[32])
         if (g->cr.gw[i].outbound) {
             snprintf(g->host, sizeof g->host, "%s", g->cr.gw[i].address);
             g->port = (unsigned)g->cr.gw[i].port;
+            g->tcp = g->cr.gw[i].transport == GW_TP_TCP;
             break;
         }
     if (!g->host[0]) snprintf(g->host, sizeof g->host, "%s", g->cr.reg_realm);
@@ -245,7 +248,7 @@ double sipreg_run_timers(sipreg_t *r, double now)
         if (now - g->tx_start >= 64 * r->t1) {
             g->tx = false;
         } else if (now >= g->retx_at) {
-            sipreg_resend(r, g);
+            sipreg_resend(r, g, true);
             g->retx_iv = g->retx_iv * 2 > 4.0 ? 4.0 : g->retx_iv * 2;
             g->retx_at = now + g->retx_iv;
         }
@@ -264,7 +267,7 @@ double sipreg_run_timers(sipreg_t *r, double now)
                     sipreg_failed(r, g, 0, "no answer", 0, false);
                 }
             } else if (now >= g->retx_at) {
-                sipreg_resend(r, g);
+                sipreg_resend(r, g, true);
                 g->retx_iv = g->retx_iv * 2 > 4.0 ? 4.0 : g->retx_iv * 2;
                 g->retx_at = now + g->retx_iv;
             }

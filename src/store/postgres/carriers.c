@@ -8,7 +8,7 @@
 
 /* A carrier (SQLS_CARRIER_COLS: with its subaccount's auth_id and the
  * count of its numbers) and its gateways (a JSON array of [sid, address,
- * port, netmask, inbound, outbound, down], in order): one statement, so one
+ * port, netmask, inbound, outbound, down, transport], in order): one statement, so one
  * snapshot, and one round trip.  Column order is rd_carrier()'s. */
 #define CARRIER_SELECT PG_CARRIER_SELECT
 
@@ -53,7 +53,7 @@ const char *const pg_sql_carriers[Q__COUNT] = {
     [Q_CARRIER_DELETE] = "DELETE FROM carriers WHERE id = $1 AND COALESCE(account_id, 0) = $2",
     [Q_GW_INSERT] =
         "INSERT INTO carrier_gateways(carrier, pos, sid, address, port, netmask, inbound, "
-        "outbound) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+        "outbound, transport) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
     [Q_GW_DELETE] = "DELETE FROM carrier_gateways WHERE carrier = $1",
     /* every account's `reg` carriers, by id (the registration client) */
     [Q_CARRIER_REG_LIST] = CARRIER_SELECT "WHERE c.trunk_type = 2 AND c.id > $1 ORDER BY c.id LIMIT $2",
@@ -70,7 +70,7 @@ static void gw_str(json_t *v, char *out, size_t sz)
 }
 
 /* The gateways column of CARRIER_SELECT: NULL (none) or a JSON array of
- * [sid, address, port, netmask, inbound, outbound, down] made by the query
+ * [sid, address, port, netmask, inbound, outbound, down, transport] made by the query
  * itself; anything else would be a bug, logged. */
 static void rd_gateways(sqls_row_t *d, carrier_t *c)
 {
@@ -95,6 +95,7 @@ static void rd_gateways(sqls_row_t *d, carrier_t *c)
         w->inbound = json_is_true(json_array_get(g, 4));
         w->outbound = json_is_true(json_array_get(g, 5));
         w->down = json_is_true(json_array_get(g, 6));
+        w->transport = json_integer_value(json_array_get(g, 7)) == GW_TP_TCP ? GW_TP_TCP : GW_TP_UDP;
     }
     json_decref(a);
 }
@@ -127,7 +128,7 @@ static int gw_write(conn_t *c, const carrier_t *cr)
         int rc = pg_write1(c, Q_GW_INSERT,
                            PG_V(v_int(cr->id), v_int((int64_t)i), v_text(g->sid),
                                 v_text(g->address), v_int(g->port), v_int(g->netmask),
-                                v_bool(g->inbound), v_bool(g->outbound)));
+                                v_bool(g->inbound), v_bool(g->outbound), v_int(g->transport)));
         if (rc != ST_OK) return rc == ST_NOTFOUND ? ST_CONFLICT : rc;
     }
     return ST_OK;

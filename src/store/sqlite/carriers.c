@@ -42,11 +42,11 @@ static const char *const sql_text[Q__COUNT] = {
         "ELSE 0 END",
     [Q_CARRIER_DELETE] = "DELETE FROM carriers WHERE id = ?1 AND coalesce(account_id, 0) = ?2",
     [Q_GW_INSERT] =
-        "INSERT INTO carrier_gateways(carrier, pos, sid, address, port, netmask, inbound, outbound) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO carrier_gateways(carrier, pos, sid, address, port, netmask, inbound, outbound, "
+        "transport) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     [Q_GW_READ] =
         "SELECT g.sid, g.address, g.port, g.netmask, g.inbound, g.outbound, " SQLS_GW_DOWN
-        " FROM carrier_gateways g WHERE g.carrier = ?1 ORDER BY g.pos",
+        ", g.transport FROM carrier_gateways g WHERE g.carrier = ?1 ORDER BY g.pos",
     [Q_GW_DELETE] = "DELETE FROM carrier_gateways WHERE carrier = ?1",
     /* every account's `reg` carriers, by id (the registration client) */
     [Q_CARRIER_REG_LIST] = CARRIER_SELECT "WHERE c.trunk_type = 2 AND c.id > ?1 ORDER BY c.id LIMIT ?2",
@@ -80,7 +80,7 @@ static int gw_write(conn_t *c, const carrier_t *cr)
         const gateway_t *g = &cr->gw[i];
         sq_bind_args(q, SQ_ARGS(SQ_I(cr->id), SQ_I(i), SQ_T(g->sid), SQ_T(g->address),
                                 SQ_I(g->port), SQ_I(g->netmask), SQ_I(g->inbound),
-                                SQ_I(g->outbound)));
+                                SQ_I(g->outbound), SQ_I(g->transport)));
         int rc = sq_run(c, q, "gateway insert", NULL);
         if (rc != ST_OK) return rc;
     }
@@ -108,6 +108,7 @@ int sq_carrier_gateways(conn_t *c, carrier_t *cr)
         g->inbound = sqlite3_column_int(q, 4) != 0;
         g->outbound = sqlite3_column_int(q, 5) != 0;
         g->down = sqlite3_column_int(q, 6) != 0;
+        g->transport = sqlite3_column_int(q, 7) == GW_TP_TCP ? GW_TP_TCP : GW_TP_UDP;
     }
     sq_done(q);
     if (rc != SQLITE_DONE) {

@@ -21,3 +21,7 @@ CREATE TRIGGER sbc_health_upd AFTER UPDATE OF state ON gateway_health FOR EACH R
   EXECUTE FUNCTION sbc_carrier_of_trg();
 CREATE TRIGGER sbc_probes AFTER INSERT OR DELETE ON carrier_probes FOR EACH ROW
   EXECUTE FUNCTION sbc_carrier_of_trg();
+
+-- A gateway's SIP transport (SIP.md §4-5): 0 udp, 1 tcp.  The registration
+-- client registers over it; outbound routes name it (;transport=).
+ALTER TABLE carrier_gateways ADD COLUMN transport SMALLINT NOT NULL DEFAULT 0;

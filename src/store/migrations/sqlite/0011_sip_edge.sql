@@ -45,3 +45,7 @@ CREATE TRIGGER sbc_probes_del AFTER DELETE ON carrier_probes
 BEGIN
   INSERT INTO sbc_changes(kind, key, at) VALUES ('c', OLD.carrier_id, CAST(strftime('%s', 'now') AS INTEGER));
 END;
+
+-- A gateway's SIP transport (SIP.md §4-5): 0 udp, 1 tcp.  The registration
+-- client registers over it; outbound routes name it (;transport=).
+ALTER TABLE carrier_gateways ADD COLUMN transport INTEGER NOT NULL DEFAULT 0;

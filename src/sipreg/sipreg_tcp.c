@@ -1,0 +1,289 @@
+/* sipreg_tcp.c -- SIP over TCP for the registration client (SIP.md §5:
+ * --sip-listen is UDP and TCP; RFC 3261 §18).
+ *
+ * One connection per remote address and port, shared by every
+ * registration to that registrar (connection reuse, RFC 3261 §18.1.1), and
+ * opened on demand: the first request to an address connects (non-blocking;
+ * what is sent meanwhile waits in the connection's output buffer).  A
+ * stream has no datagram boundaries: a message is its header block (up to
+ * the blank line) and then exactly Content-Length bytes of body (§18.3;
+ * a message without Content-Length cannot be framed and closes the
+ * connection).  Leading CRLFs between messages (keep-alives, RFC 5626 §4.4.1)
+ * are skipped.
+ *
+ * A connection that fails (refused, reset, closed by the peer, a framing
+ * error, a read buffer over its cap) is closed and forgotten; the requests
+ * that were in flight on it are retransmitted by the transaction timers as
+ * for UDP, and a retransmission finding no connection opens a new one: that
+ * is the reconnect.  While the connection is up a retransmission is not
+ * sent again (TCP is reliable, RFC 3261 §17.1.1.2); Timer F still ends a
+ * transaction that gets no answer.
+ *
+ * The listener (same address and port as the UDP socket) accepts the
+ * connections a registrar opens back to our Via sent-by when ours is gone
+ * (§18.2.2); their messages are read like any other. */
+#include "sipreg/sipregInt.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "util/log.h"
+
+#define CONN_MAX 1024                 /* TCP connections, both directions */
+#define CONN_IN_MAX (SIP_MSG_MAX + 1) /* bytes buffered toward one message */
+#define CONN_OUT_MAX (4u << 20)       /* bytes waiting to be written on one */
+
+struct sipreg_conn {
+    int fd;
+    struct sockaddr_storage peer;
+    socklen_t peerlen;
+    bool connecting;
+    buf_t out, in;
+};
+
+static bool same_peer(const sipreg_conn_t *c, const struct sockaddr_storage *a, socklen_t len)
+{
+    if (c->peerlen != len || a->ss_family != AF_INET || c->peer.ss_family != AF_INET) return false;
+    const struct sockaddr_in *x = (const struct sockaddr_in *)&c->peer, *y = (const struct sockaddr_in *)a;
+    return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+}
+
+static void conn_close(sipreg_t *r, size_t i)
+{
+    sipreg_conn_t *c = r->conns[i];
+    close(c->fd);
+    buf_free(&c->out);
+    buf_free(&c->in);
+    free(c);
+    r->conns[i] = r->conns[--r->nconns];
+}
+
+static sipreg_conn_t *conn_add(sipreg_t *r, int fd, const struct sockaddr_storage *peer, socklen_t len)
+{
+    if (r->nconns == r->cconns) {
+        r->cconns = r->cconns ? r->cconns * 2 : 16;
+        r->conns = xrealloc(r->conns, r->cconns * sizeof *r->conns);
+    }
+    sipreg_conn_t *c = xcalloc(1, sizeof *c);
+    c->fd = fd;
+    memcpy(&c->peer, peer, len);
+    c->peerlen = len;
+    r->conns[r->nconns++] = c;
+    return c;
+}
+
+int sipreg_tcp_listen(sipreg_t *r, const struct sockaddr_in *sa)
+{
+    r->tfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (r->tfd < 0) return C_ERR;
+    int one = 1;
+    setsockopt(r->tfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(r->tfd, (const struct sockaddr *)sa, sizeof *sa) != 0 || listen(r->tfd, 64) != 0) {
+        close(r->tfd);
+        r->tfd = -1;
+        return C_ERR;
+    }
+    return C_OK;
+}
+
+/* Writes what the connection holds; C_ERR: the connection failed. */
+static int conn_flush(sipreg_conn_t *c)
+{
+    while (c->out.len > 0) {
+        ssize_t n = send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return C_OK;
+        if (n <= 0) return C_ERR;
+        memmove(c->out.data, c->out.data + n, c->out.len - (size_t)n);
+        c->out.len -= (size_t)n;
+        c->out.data[c->out.len] = '\0';
+    }
+    return C_OK;
+}
+
+void sipreg_tcp_send(sipreg_t *r, const struct sockaddr_storage *dst, socklen_t len, const char *data,
+                     size_t n, bool retx)
+{
+    size_t i;
+    for (i = 0; i < r->nconns; i++)
+        if (same_peer(r->conns[i], dst, len)) break;
+    if (i < r->nconns && retx) return; /* still connected: it was delivered */
+    if (i == r->nconns) {
+        if (r->nconns >= CONN_MAX) {
+            log_msg(LOG_WARN, "sipreg: %d TCP connections open: a request is not sent", CONN_MAX);
+            return;
+        }
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0) return;
+        int rc = connect(fd, (const struct sockaddr *)dst, len);
+        if (rc != 0 && errno != EINPROGRESS) {
+            log_msg(LOG_DEBUG, "sipreg: TCP connect: %s", strerror(errno));
+            close(fd);
+            return; /* the transaction's timers try again */
+        }
+        sipreg_conn_t *c = conn_add(r, fd, dst, len);
+        c->connecting = rc != 0;
+    }
+    sipreg_conn_t *c = r->conns[i];
+    if (c->out.len + n > CONN_OUT_MAX) {
+        log_msg(LOG_WARN, "sipreg: TCP output to a registrar over %u bytes: closed", CONN_OUT_MAX);
+        conn_close(r, i);
+        return;
+    }
+    buf_append(&c->out, data, n);
+    if (!c->connecting && conn_flush(c) != C_OK) conn_close(r, i);
+}
+
+static bool name_is(const char *p, size_t n, const char *lit)
+{
+    if (strlen(lit) != n) return false;
+    for (size_t i = 0; i < n; i++)
+        if (nd_tolower((unsigned char)p[i]) != nd_tolower((unsigned char)lit[i])) return false;
+    return true;
+}
+
+/* Content-Length of a header block hdr[0..n) (full or compact name), -1
+ * when absent or malformed. */
+static long content_length(const char *hdr, size_t n)
+{
+    const char *p = hdr, *end = hdr + n;
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        if (!eol) eol = end;
+        const char *colon = memchr(p, ':', (size_t)(eol - p));
+        if (colon) {
+            size_t kl = (size_t)(colon - p);
+            while (kl > 0 && (p[kl - 1] == ' ' || p[kl - 1] == '\t')) kl--;
+            if (name_is(p, kl, "Content-Length") || name_is(p, kl, "l")) {
+                long v = 0;
+                const char *q = colon + 1;
+                while (q < eol && (*q == ' ' || *q == '\t')) q++;
+                if (q == eol || !nd_isdigit((unsigned char)*q)) return -1;
+                for (; q < eol && nd_isdigit((unsigned char)*q); q++) {
+                    v = v * 10 + (*q - '0');
+                    if (v > SIP_MSG_MAX) return -1;
+                }
+                return v;
+            }
+        }
+        p = eol + 1;
+    }
+    return -1;
+}
+
+/* Reads what the connection has and hands every whole message on.
+ * C_ERR: close it (EOF, error, framing). */
+static int conn_read(sipreg_t *r, sipreg_conn_t *c)
+{
+    char tmp[16384];
+    for (;;) {
+        ssize_t n = recv(c->fd, tmp, sizeof tmp, MSG_DONTWAIT);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+        if (n <= 0) return C_ERR;
+        if (c->in.len + (size_t)n > 2 * CONN_IN_MAX) return C_ERR;
+        buf_append(&c->in, tmp, (size_t)n);
+        if ((size_t)n < sizeof tmp) break;
+    }
+    for (;;) {
+        size_t skip = 0;
+        while (skip < c->in.len && (c->in.data[skip] == '\r' || c->in.data[skip] == '\n')) skip++;
+        if (skip) {
+            memmove(c->in.data, c->in.data + skip, c->in.len - skip);
+            c->in.len -= skip;
+            c->in.data[c->in.len] = '\0';
+        }
+        const char *he = c->in.len ? memmem(c->in.data, c->in.len, "\r\n\r\n", 4) : NULL;
+        if (!he) return c->in.len > CONN_IN_MAX ? C_ERR : C_OK;
+        size_t hlen = (size_t)(he - c->in.data) + 4;
+        long clen = content_length(c->in.data, hlen);
+        if (clen < 0 || hlen + (size_t)clen > CONN_IN_MAX) {
+            log_msg(LOG_DEBUG, "sipreg: TCP message without a usable Content-Length: closed");
+            return C_ERR;
+        }
+        size_t whole = hlen + (size_t)clen;
+        if (c->in.len < whole) return C_OK;
+        sipreg_dispatch(r, c->in.data, whole, "TCP");
+        memmove(c->in.data, c->in.data + whole, c->in.len - whole);
+        c->in.len -= whole;
+        c->in.data[c->in.len] = '\0';
+    }
+}
+
+size_t sipreg_tcp_pollfds(sipreg_t *r, struct pollfd *pfd)
+{
+    size_t k = 0;
+    if (r->tfd >= 0) pfd[k++] = (struct pollfd){.fd = r->tfd, .events = POLLIN};
+    for (size_t i = 0; i < r->nconns; i++) {
+        const sipreg_conn_t *c = r->conns[i];
+        pfd[k++] = (struct pollfd){.fd = c->fd,
+                                   .events = (short)(POLLIN | (c->connecting || c->out.len ? POLLOUT : 0))};
+    }
+    return k;
+}
+
+void sipreg_tcp_service(sipreg_t *r, const struct pollfd *pfd, size_t n)
+{
+    size_t k = 0;
+    bool accept_now = false;
+    if (r->tfd >= 0 && k < n) accept_now = (pfd[k++].revents & POLLIN) != 0;
+    /* connections by fd: the array is reordered by conn_close */
+    for (; k < n; k++) {
+        if (!pfd[k].revents) continue;
+        size_t i;
+        for (i = 0; i < r->nconns; i++)
+            if (r->conns[i]->fd == pfd[k].fd) break;
+        if (i == r->nconns) continue;
+        sipreg_conn_t *c = r->conns[i];
+        bool bad = false;
+        if (c->connecting && (pfd[k].revents & (POLLOUT | POLLERR | POLLHUP))) {
+            int err = 0;
+            socklen_t el = sizeof err;
+            if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0 || err != 0) {
+                log_msg(LOG_DEBUG, "sipreg: TCP connect: %s", strerror(err ? err : errno));
+                bad = true;
+            } else {
+                c->connecting = false;
+            }
+        }
+        if (!bad && !c->connecting && (pfd[k].revents & POLLOUT)) bad = conn_flush(c) != C_OK;
+        if (!bad && (pfd[k].revents & (POLLIN | POLLHUP | POLLERR))) bad = conn_read(r, c) != C_OK;
+        if (bad) conn_close(r, i);
+    }
+    while (accept_now) {
+        struct sockaddr_storage peer;
+        socklen_t pl = sizeof peer;
+        int fd = accept4(r->tfd, (struct sockaddr *)&peer, &pl, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (fd < 0) break;
+        if (r->nconns >= CONN_MAX || peer.ss_family != AF_INET) {
+            close(fd);
+            continue;
+        }
+        /* a newer connection from the same peer replaces the older one */
+        for (size_t i = 0; i < r->nconns; i++)
+            if (same_peer(r->conns[i], &peer, pl)) {
+                conn_close(r, i);
+                break;
+            }
+        conn_add(r, fd, &peer, pl);
+    }
+}
+
+size_t sipreg_tcp_count(const sipreg_t *r)
+{
+    return r->nconns + (r->tfd >= 0 ? 1 : 0);
+}
+
+void sipreg_tcp_close_all(sipreg_t *r)
+{
+    while (r->nconns) conn_close(r, r->nconns - 1);
+    free(r->conns);
+    r->conns = NULL;
+    r->cconns = 0;
+    if (r->tfd >= 0) close(r->tfd);
+    r->tfd = -1;
+}
