@@ -36,7 +36,6 @@
 #include "util/log.h"
 
 #define CONN_MAX 1024                 /* TCP connections, both directions */
-#define CONN_IN_MAX (SIP_MSG_MAX + 1) /* bytes buffered toward one message */
 #define CONN_OUT_MAX (4u << 20)       /* bytes waiting to be written on one */
 
 struct sipreg_conn {
@@ -139,79 +138,43 @@ void sipreg_tcp_send(sipreg_t *r, const struct sockaddr_storage *dst, socklen_t 
     if (!c->connecting && conn_flush(c) != C_OK) conn_close(r, i);
 }
 
-static bool name_is(const char *p, size_t n, const char *lit)
+/* Hands on every whole message buffered.  C_ERR: the stream cannot be
+ * framed. */
+static int conn_frame(sipreg_t *r, sipreg_conn_t *c)
 {
-    if (strlen(lit) != n) return false;
-    for (size_t i = 0; i < n; i++)
-        if (nd_tolower((unsigned char)p[i]) != nd_tolower((unsigned char)lit[i])) return false;
-    return true;
-}
-
-/* Content-Length of a header block hdr[0..n) (full or compact name), -1
- * when absent or malformed. */
-static long content_length(const char *hdr, size_t n)
-{
-    const char *p = hdr, *end = hdr + n;
-    while (p < end) {
-        const char *eol = memchr(p, '\n', (size_t)(end - p));
-        if (!eol) eol = end;
-        const char *colon = memchr(p, ':', (size_t)(eol - p));
-        if (colon) {
-            size_t kl = (size_t)(colon - p);
-            while (kl > 0 && (p[kl - 1] == ' ' || p[kl - 1] == '\t')) kl--;
-            if (name_is(p, kl, "Content-Length") || name_is(p, kl, "l")) {
-                long v = 0;
-                const char *q = colon + 1;
-                while (q < eol && (*q == ' ' || *q == '\t')) q++;
-                if (q == eol || !nd_isdigit((unsigned char)*q)) return -1;
-                for (; q < eol && nd_isdigit((unsigned char)*q); q++) {
-                    v = v * 10 + (*q - '0');
-                    if (v > SIP_MSG_MAX) return -1;
-                }
-                return v;
-            }
+    for (;;) {
+        size_t skip, whole;
+        const char *why;
+        if (sip_stream_frame(c->in.data, c->in.len, &skip, &whole, &why) != C_OK) {
+            log_msg(LOG_DEBUG, "sipreg: TCP stream closed: %s", why);
+            return C_ERR;
         }
-        p = eol + 1;
+        size_t used = skip + whole;
+        if (whole) sipreg_dispatch(r, c->in.data + skip, whole, "TCP");
+        if (used) {
+            memmove(c->in.data, c->in.data + used, c->in.len - used);
+            c->in.len -= used;
+            c->in.data[c->in.len] = '\0';
+        }
+        if (!whole) return C_OK;
     }
-    return -1;
 }
 
-/* Reads what the connection has and hands every whole message on.
- * C_ERR: close it (EOF, error, framing). */
+/* Reads what the connection has, framing as it goes (so the buffer stays
+ * under one message and one read).  C_ERR: close it (EOF -- after what
+ * came before it is handed on --, error, framing). */
 static int conn_read(sipreg_t *r, sipreg_conn_t *c)
 {
     char tmp[16384];
-    for (;;) {
+    for (int i = 0; i < 64; i++) { /* at most 1 MiB a turn: other sockets wait otherwise */
         ssize_t n = recv(c->fd, tmp, sizeof tmp, MSG_DONTWAIT);
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return C_OK;
         if (n <= 0) return C_ERR;
-        if (c->in.len + (size_t)n > 2 * CONN_IN_MAX) return C_ERR;
         buf_append(&c->in, tmp, (size_t)n);
-        if ((size_t)n < sizeof tmp) break;
+        if (conn_frame(r, c) != C_OK) return C_ERR;
+        if ((size_t)n < sizeof tmp) return C_OK;
     }
-    for (;;) {
-        size_t skip = 0;
-        while (skip < c->in.len && (c->in.data[skip] == '\r' || c->in.data[skip] == '\n')) skip++;
-        if (skip) {
-            memmove(c->in.data, c->in.data + skip, c->in.len - skip);
-            c->in.len -= skip;
-            c->in.data[c->in.len] = '\0';
-        }
-        const char *he = c->in.len ? memmem(c->in.data, c->in.len, "\r\n\r\n", 4) : NULL;
-        if (!he) return c->in.len > CONN_IN_MAX ? C_ERR : C_OK;
-        size_t hlen = (size_t)(he - c->in.data) + 4;
-        long clen = content_length(c->in.data, hlen);
-        if (clen < 0 || hlen + (size_t)clen > CONN_IN_MAX) {
-            log_msg(LOG_DEBUG, "sipreg: TCP message without a usable Content-Length: closed");
-            return C_ERR;
-        }
-        size_t whole = hlen + (size_t)clen;
-        if (c->in.len < whole) return C_OK;
-        sipreg_dispatch(r, c->in.data, whole, "TCP");
-        memmove(c->in.data, c->in.data + whole, c->in.len - whole);
-        c->in.len -= whole;
-        c->in.data[c->in.len] = '\0';
-    }
+    return C_OK;
 }
 
 size_t sipreg_tcp_pollfds(sipreg_t *r, struct pollfd *pfd)
