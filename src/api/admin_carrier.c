@@ -61,7 +61,7 @@ static int bool_of(json_t *o, const char *key, const char *path, faults_t *f)
 static void read_in(json_t *b, upstream_in_t *in, upstream_gw_in_t **gws, faults_t *f)
 {
     static const char *const top[] = {"name", "sip_gateways", "outbound_auth", NULL};
-    static const char *const gwk[] = {"address", "port", "inbound", "outbound", NULL};
+    static const char *const gwk[] = {"address", "port", "inbound", "outbound", "transport", NULL};
     static const char *const auk[] = {"username", "password", "realm", NULL};
     memset(in, 0, sizeof *in);
     in->gws_given = in->out_auth = -1;
@@ -99,6 +99,8 @@ static void read_in(json_t *b, upstream_in_t *in, upstream_gw_in_t **gws, faults
                 w->inbound = bool_of(o, "inbound", p, f);
                 snprintf(p, sizeof p, "%s.outbound", obj);
                 w->outbound = bool_of(o, "outbound", p, f);
+                snprintf(p, sizeof p, "%s.transport", obj);
+                w->transport = str_of(o, "transport", p, f);
             }
         }
     }

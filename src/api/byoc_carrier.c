@@ -215,7 +215,9 @@ static void render_gateway(jw_t *w, const gateway_t *g, bool with_sid)
     jw_kint(w, "netmask", g->netmask);
     jw_kbool(w, "inbound", g->inbound);
     jw_kbool(w, "outbound", g->outbound);
-    jw_kstr(w, "transport", g->transport == GW_TP_TCP ? "tcp" : "udp");
+    /* shown when not the default: the gateway's keys are the seed's (002)
+     * for every carrier that does not use TCP */
+    if (g->transport == GW_TP_TCP) jw_kstr(w, "transport", "tcp");
     jw_obj_end(w);
 }
 

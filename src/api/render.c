@@ -246,6 +246,7 @@ void api_render_upstream(jw_t *w, core_t *c, const carrier_t *cr)
         jw_kint(w, "netmask", g->netmask);
         jw_kbool(w, "inbound", g->inbound);
         jw_kbool(w, "outbound", g->outbound);
+        if (g->transport == GW_TP_TCP) jw_kstr(w, "transport", "tcp"); /* absent: udp */
         render_gw_health(w, g, interval, h, nh);
         jw_obj_end(w);
     }

@@ -345,6 +345,7 @@ typedef struct {
     char sid[IDS_UUID_SZ];              /* sip_gateway_sid */
     char address[MODEL_HOST_SZ];
     int port;
+    int transport;                      /* GW_TP_UDP / GW_TP_TCP: probed over it */
 } probe_target_t;
 
 typedef struct {

@@ -28,26 +28,26 @@ static void probe_count(const probe_t *p, int delta)
     atomic_fetch_add(&sipreg_g.gw_by_state[p->h.state], delta);
 }
 
-static void probe_send(sipreg_t *r, probe_t *p)
+static void probe_send(sipreg_t *r, probe_t *p, bool retx)
 {
-    /* UDP: probe targets carry no transport (docs/SIP-REGISTRATION.md) */
-    sipreg_send(r, &p->dst, p->dstlen, false, p->req.data, p->req.len, false);
+    sipreg_send(r, &p->dst, p->dstlen, p->t.transport == GW_TP_TCP, p->req.data, p->req.len, retx);
 }
 
 static void probe_start(sipreg_t *r, probe_t *p)
 {
-    char uri[MODEL_HOST_SZ + 16], from[MODEL_HOST_SZ + 32], contact[MODEL_HOST_SZ + 48], via[MODEL_HOST_SZ + 16];
+    char uri[MODEL_HOST_SZ + 32], from[MODEL_HOST_SZ + 32], contact[MODEL_HOST_SZ + 48], via[MODEL_HOST_SZ + 16];
     p->due = 0;
     if (!p->dstlen && sipreg_resolve(p->t.address, (unsigned)p->t.port, &p->dst, &p->dstlen) != C_OK) {
         p->tx = true; /* counted as a miss by the timeout below */
         p->tx_start = sipreg_mono() - 64 * r->t1;
         return;
     }
-    snprintf(uri, sizeof uri, "sip:%s:%d", p->t.address, p->t.port);
+    snprintf(uri, sizeof uri, "sip:%s:%d%s", p->t.address, p->t.port,
+             p->t.transport == GW_TP_TCP ? ";transport=tcp" : "");
     snprintf(from, sizeof from, "<sip:numberd@%s>", r->contact_host);
     snprintf(contact, sizeof contact, "<sip:numberd@%s:%u>", r->contact_host, r->contact_port);
     snprintf(via, sizeof via, "%s:%u", r->contact_host, r->contact_port);
-    char tag[12], to[MODEL_HOST_SZ + 24];
+    char tag[12], to[MODEL_HOST_SZ + 40];
     snprintf(to, sizeof to, "<%s>", uri);
     sipreg_token(tag, sizeof tag);
     sipreg_token(p->branch, sizeof p->branch);
@@ -55,7 +55,8 @@ static void probe_start(sipreg_t *r, probe_t *p)
     sipreg_token(p->call_id, 33);
     strcat(p->call_id, "@numberd");
     p->cseq++;
-    sip_req_t q = {.method = "OPTIONS", .uri = uri, .transport = "UDP", .via_host = via,
+    sip_req_t q = {.method = "OPTIONS", .uri = uri,
+                   .transport = p->t.transport == GW_TP_TCP ? "TCP" : "UDP", .via_host = via,
                    .branch = p->branch, .from = from, .from_tag = tag, .to = to,
                    .call_id = p->call_id, .cseq = p->cseq, .contact = contact, .expires = -1,
                    .user_agent = "numberd/" ND_VERSION};
@@ -66,7 +67,7 @@ static void probe_start(sipreg_t *r, probe_t *p)
     p->tx_start = sipreg_mono();
     p->retx_iv = r->t1;
     p->retx_at = p->tx_start + p->retx_iv;
-    probe_send(r, p);
+    probe_send(r, p, false);
 }
 
 /* A probe's outcome: code 0 = no answer. */
@@ -189,7 +190,7 @@ void sipreg_probe_timers(sipreg_t *r, double now, double *next)
             if (now - p->tx_start >= limit) {
                 probe_done(r, p, 0);
             } else if (now >= p->retx_at) {
-                probe_send(r, p);
+                probe_send(r, p, true);
                 p->retx_iv = p->retx_iv * 2 > 4.0 ? 4.0 : p->retx_iv * 2;
                 p->retx_at = now + p->retx_iv;
             }

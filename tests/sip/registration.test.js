@@ -130,6 +130,9 @@ describe('registration client (SIP.md §5)', () => {
     });
     assert.equal(r.status, 201, r.text);
     assert.equal((await call('GET', `${CARRIERS}/${r.json.id}`)).json.sip_gateway.transport, 'tcp');
+    const bad = await call('PATCH', `${CARRIERS}/${r.json.id}`, { sip_gateway: { transport: 'sctp' } });
+    assert.equal(bad.status, 400, bad.text);
+    assert.ok(bad.json.errors.some((e) => e.path === 'sip_gateway.transport'), bad.text);
     await waitState(r.json.id, 'registered');
     // a refresh (45 % of the 4 s granted) on the same connection: same source port
     const seen = await until('a refresh over TCP', () => {

@@ -31,7 +31,7 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_PROBE_DEL] = "DELETE FROM carrier_probes WHERE carrier_id = ?1",
     [Q_PROBE_GET] = "SELECT interval_s FROM carrier_probes WHERE carrier_id = ?1",
     [Q_PROBE_TARGETS] =
-        "SELECT p.carrier_id, p.interval_s, g.sid, g.address, g.port FROM carrier_probes p "
+        "SELECT p.carrier_id, p.interval_s, g.sid, g.address, g.port, g.transport FROM carrier_probes p "
         "JOIN carrier_gateways g ON g.carrier = p.carrier_id AND g.outbound = 1 "
         "ORDER BY p.carrier_id, g.pos LIMIT ?1",
     [Q_HEALTH_PUT] =
@@ -123,6 +123,7 @@ static void rd_target(sqls_row_t *r, void *rows, size_t i)
     r->ops->text(r, t->sid, sizeof t->sid);
     r->ops->text(r, t->address, sizeof t->address);
     t->port = (int)r->ops->i64(r, 5060);
+    t->transport = r->ops->i64(r, 0) == GW_TP_TCP ? GW_TP_TCP : GW_TP_UDP;
 }
 
 static void rd_health(sqls_row_t *r, void *rows, size_t i)
