@@ -42,15 +42,9 @@
 #include "util/clock.h"
 #include "util/log.h"
 
-/* ---- metrics (any thread reads them) and the health hook ---------------- */
+/* ---- metrics (any thread reads them) ---------------------------------------- */
 
 sipreg_globals_t sipreg_g;
-
-void sipreg_on_health(sipreg_health_fn fn, void *ud)
-{
-    sipreg_g.health_fn = fn;
-    sipreg_g.health_ud = ud;
-}
 
 static void *sipreg_main(void *arg)
 {

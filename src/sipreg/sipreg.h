@@ -35,13 +35,6 @@ unsigned sipreg_port(const sipreg_t *r);
  * seconds for the answers), stops the thread, frees r.  NULL: nothing. */
 void sipreg_stop(sipreg_t *r);
 
-/* Gateway health changes (SIP.md §6), for the outbound lookup's index
- * (issue 16: re-put the carrier with the gateway's `down`): called on the
- * client's thread when a probed gateway goes down or comes back up.  Set
- * before sipreg_start; NULL: none. */
-typedef void (*sipreg_health_fn)(int64_t carrier_id, const char *gw_sid, bool down, void *ud);
-void sipreg_on_health(sipreg_health_fn fn, void *ud);
-
 /* /metrics: registrations by state (gauges), REGISTER attempts and
  * failures by SIP status (counters, 0 = no answer). */
 void sipreg_metrics_render(buf_t *out);

@@ -113,14 +113,12 @@ struct sipreg {
 #define CODE_SLOTS 700             /* 0 = no answer, 100-699 */
 #define STARTS_PER_TURN 200        /* new attempts per turn (sipreg_set.c) */
 
-/* Counters and the health hook, for every file of the client. */
+/* Counters, for every file of the client. */
 typedef struct {
     atomic_int_fast64_t by_state[4];
     atomic_uint_fast64_t attempts, fail_by_code[CODE_SLOTS];
     atomic_int_fast64_t gw_by_state[3];
     atomic_uint_fast64_t probes, probe_fails;
-    sipreg_health_fn health_fn;  /* set before start (sipreg_on_health) */
-    void *health_ud;
 } sipreg_globals_t;
 extern sipreg_globals_t sipreg_g;
 

@@ -103,8 +103,9 @@ static void probe_done(sipreg_t *r, probe_t *p, int code)
         log_msg(LOG_INFO, "sipreg: gateway %s (%s:%d) is %s", p->t.sid, p->t.address, p->t.port,
                 gw_state_name(p->h.state));
     }
-    if (before != p->h.state && sipreg_g.health_fn)
-        sipreg_g.health_fn(p->t.carrier_id, p->t.sid, p->h.state == GW_DOWN, sipreg_g.health_ud);
+    /* the SBC index learns of a flip from what health_save stored: a
+     * trigger logs the carrier in the change log (0011_sip_edge), which
+     * every node's index applies */
 }
 
 static probe_t *find_probe_call(sipreg_t *r, sip_str_t call_id)
