@@ -2,7 +2,8 @@
  *
  * One thread does everything: it polls the store for the `reg` carriers,
  * keeps one registration per carrier it holds the lock of, sends REGISTERs
- * on one UDP socket and reads the answers.  A thread of its own and not
+ * over UDP (one socket) or TCP (a connection per registrar, sipreg_tcp.c)
+ * and reads the answers.  A thread of its own and not
  * the HTTP workers: a registration is a timer-driven state machine that
  * lives for days, and one thread with poll() serves 10,000 of them with no
  * locking at all (only this thread touches reg_t).

@@ -1,6 +1,6 @@
 /* sipreg.h -- the registration client of `numberd serve` (SIP.md §5): one
- * thread, one UDP socket, every `reg` carrier kept registered to its
- * registrar.  docs/SIP-REGISTRATION.md explains the design; the SIP
+ * thread, a UDP socket and a TCP listener on --sip-listen, every `reg`
+ * carrier kept registered to its registrar.  docs/SIP-REGISTRATION.md explains the design; the SIP
  * messages are src/sip/'s.
  *
  * Threads: sipreg_start spawns the client's thread, which owns every
@@ -19,7 +19,7 @@
 
 typedef struct {
     core_t *core;
-    const char *listen;          /* HOST:PORT for the UDP socket (port 0: any) */
+    const char *listen;          /* HOST:PORT for the UDP socket and the TCP listener (port 0: any) */
     const char *contact;         /* HOST[:PORT] put in Contact; NULL: the bound address */
     const char *outbound_proxy;  /* HOST[:PORT] every request goes to; NULL: none */
 } sipreg_cfg_t;

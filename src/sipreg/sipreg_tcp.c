@@ -43,12 +43,16 @@ struct sipreg_conn {
     struct sockaddr_storage peer;
     socklen_t peerlen;
     bool connecting;
+    /* failed: closed at the next safe point (sweep).  Never freed where it
+     * fails: a send can fail inside the dispatch of a message read from
+     * this very connection (a challenge answered on it). */
+    bool dead;
     buf_t out, in;
 };
 
 static bool same_peer(const sipreg_conn_t *c, const struct sockaddr_storage *a, socklen_t len)
 {
-    if (c->peerlen != len || a->ss_family != AF_INET || c->peer.ss_family != AF_INET) return false;
+    if (c->dead || c->peerlen != len || a->ss_family != AF_INET || c->peer.ss_family != AF_INET) return false;
     const struct sockaddr_in *x = (const struct sockaddr_in *)&c->peer, *y = (const struct sockaddr_in *)a;
     return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
 }
@@ -61,6 +65,14 @@ static void conn_close(sipreg_t *r, size_t i)
     buf_free(&c->in);
     free(c);
     r->conns[i] = r->conns[--r->nconns];
+}
+
+/* Closes the dead connections: only where no sipreg_conn_t pointer is
+ * held (the start of a poll, the end of a service). */
+static void sweep(sipreg_t *r)
+{
+    for (size_t i = r->nconns; i-- > 0;)
+        if (r->conns[i]->dead) conn_close(r, i);
 }
 
 static sipreg_conn_t *conn_add(sipreg_t *r, int fd, const struct sockaddr_storage *peer, socklen_t len)
@@ -131,11 +143,11 @@ void sipreg_tcp_send(sipreg_t *r, const struct sockaddr_storage *dst, socklen_t 
     sipreg_conn_t *c = r->conns[i];
     if (c->out.len + n > CONN_OUT_MAX) {
         log_msg(LOG_WARN, "sipreg: TCP output to a registrar over %u bytes: closed", CONN_OUT_MAX);
-        conn_close(r, i);
+        c->dead = true;
         return;
     }
     buf_append(&c->out, data, n);
-    if (!c->connecting && conn_flush(c) != C_OK) conn_close(r, i);
+    if (!c->connecting && conn_flush(c) != C_OK) c->dead = true;
 }
 
 /* Hands on every whole message buffered.  C_ERR: the stream cannot be
@@ -151,6 +163,7 @@ static int conn_frame(sipreg_t *r, sipreg_conn_t *c)
         }
         size_t used = skip + whole;
         if (whole) sipreg_dispatch(r, c->in.data + skip, whole, "TCP");
+        if (c->dead) return C_ERR; /* a send on it failed meanwhile */
         if (used) {
             memmove(c->in.data, c->in.data + used, c->in.len - used);
             c->in.len -= used;
@@ -180,6 +193,7 @@ static int conn_read(sipreg_t *r, sipreg_conn_t *c)
 size_t sipreg_tcp_pollfds(sipreg_t *r, struct pollfd *pfd)
 {
     size_t k = 0;
+    sweep(r);
     if (r->tfd >= 0) pfd[k++] = (struct pollfd){.fd = r->tfd, .events = POLLIN};
     for (size_t i = 0; i < r->nconns; i++) {
         const sipreg_conn_t *c = r->conns[i];
@@ -194,7 +208,7 @@ void sipreg_tcp_service(sipreg_t *r, const struct pollfd *pfd, size_t n)
     size_t k = 0;
     bool accept_now = false;
     if (r->tfd >= 0 && k < n) accept_now = (pfd[k++].revents & POLLIN) != 0;
-    /* connections by fd: the array is reordered by conn_close */
+    /* connections by fd (a connection opened meanwhile has no entry) */
     for (; k < n; k++) {
         if (!pfd[k].revents) continue;
         size_t i;
@@ -202,6 +216,7 @@ void sipreg_tcp_service(sipreg_t *r, const struct pollfd *pfd, size_t n)
             if (r->conns[i]->fd == pfd[k].fd) break;
         if (i == r->nconns) continue;
         sipreg_conn_t *c = r->conns[i];
+        if (c->dead) continue;
         bool bad = false;
         if (c->connecting && (pfd[k].revents & (POLLOUT | POLLERR | POLLHUP))) {
             int err = 0;
@@ -215,7 +230,7 @@ void sipreg_tcp_service(sipreg_t *r, const struct pollfd *pfd, size_t n)
         }
         if (!bad && !c->connecting && (pfd[k].revents & POLLOUT)) bad = conn_flush(c) != C_OK;
         if (!bad && (pfd[k].revents & (POLLIN | POLLHUP | POLLERR))) bad = conn_read(r, c) != C_OK;
-        if (bad) conn_close(r, i);
+        if (bad) c->dead = true;
     }
     while (accept_now) {
         struct sockaddr_storage peer;
@@ -228,12 +243,10 @@ void sipreg_tcp_service(sipreg_t *r, const struct pollfd *pfd, size_t n)
         }
         /* a newer connection from the same peer replaces the older one */
         for (size_t i = 0; i < r->nconns; i++)
-            if (same_peer(r->conns[i], &peer, pl)) {
-                conn_close(r, i);
-                break;
-            }
+            if (same_peer(r->conns[i], &peer, pl)) r->conns[i]->dead = true;
         conn_add(r, fd, &peer, pl);
     }
+    sweep(r);
 }
 
 size_t sipreg_tcp_count(const sipreg_t *r)
