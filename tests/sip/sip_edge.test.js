@@ -184,21 +184,35 @@ test('gateway health: down after 3 missed OPTIONS, left out of outbound routes o
   await uas.kill();
 });
 
-test('the admin dialect shows an upstream carrier\'s gateway health', async () => {
-  const port = await rig.freeUdpPort('127.0.0.54');
+test('the admin dialect: an upstream carrier\'s TCP gateway probed over TCP, up, then down when it stops answering', async () => {
+  const ip = '127.0.0.54';
+  const port = await rig.freeUdpPort(ip);
+  const uas = await rig.startUas('uas_options', { localIp: ip, localPort: port, calls: 1000, timeoutS: 120, tcp: true });
   const up = await ok(await A.admin('POST', '/admin/v1/carriers', { name: 'edge-upstream',
-    sip_gateways: [{ address: '127.0.0.54', port, inbound: false, outbound: true, transport: 'tcp' }] }), 201, 'upstream');
+    sip_gateways: [{ address: ip, port, inbound: false, outbound: true, transport: 'tcp' }] }), 201, 'upstream');
   assert.equal(up.sip_gateways[0].transport, 'tcp');
   assert.equal(up.health_check, null);
   assert.equal(up.sip_gateways[0].health, null);
   assert.deepEqual(await ok(await A.admin('PUT', `/admin/v1/carriers/${up.id}/health_check`, { interval: 1 }), 200, 'probe on'),
     { interval: 1 });
-  // nobody answers on 127.0.0.54: down after 3 misses
-  const g = await until('down in the admin view', async () => {
+  const state = async () => {
     const x = await ok(await B.admin('GET', `/admin/v1/carriers/${up.id}`), 200, 'get');
-    return x.sip_gateways[0].health && x.sip_gateways[0].health.state === 'down' ? x : null;
-  }, 10000);
+    return x.sip_gateways[0].health ? x : null;
+  };
+  let g = await until('up in the admin view (OPTIONS answered over TCP)', async () => {
+    const x = await state();
+    return x && x.sip_gateways[0].health.state === 'up' ? x : null;
+  });
   assert.deepEqual(g.health_check, { interval: 1 });
+  assert.equal(g.sip_gateways[0].health.last_code, 200);
+  uas.proc.kill('SIGKILL');
+  const done = await uas.kill();
+  assert.match(done.messages, /OPTIONS sip:127\.0\.0\.54:\d+;transport=tcp SIP\/2\.0/);
+  assert.match(done.messages, /Via: SIP\/2\.0\/TCP /);
+  g = await until('down in the admin view', async () => {
+    const x = await state();
+    return x && x.sip_gateways[0].health.state === 'down' ? x : null;
+  }, 10000);
   assert.ok(g.sip_gateways[0].health.misses >= 3);
   assert.equal((await A.admin('DELETE', `/admin/v1/carriers/${up.id}/health_check`)).status, 204);
   const off = await ok(await B.admin('GET', `/admin/v1/carriers/${up.id}`), 200, 'get');
