@@ -149,6 +149,9 @@ size_t sipreg_tcp_count(const sipreg_t *r);
 size_t sipreg_tcp_pollfds(sipreg_t *r, struct pollfd *pfd);
 void sipreg_tcp_service(sipreg_t *r, const struct pollfd *pfd, size_t n);
 void sipreg_tcp_close_all(sipreg_t *r);
+/* Marks the connection to dst (if any) failed: closed at the next safe
+ * point, and the next request to dst connects again. */
+void sipreg_tcp_drop(sipreg_t *r, const struct sockaddr_storage *dst, socklen_t len);
 
 /* sipreg_fsm.c */
 void sipreg_count_state(reg_t *g, bool add);
@@ -158,6 +161,8 @@ void sipreg_failed(sipreg_t *r, reg_t *g, int code, const char *reason, int64_t 
                    bool credentials);
 void sipreg_attempt(sipreg_t *r, reg_t *g, bool unreg);
 void sipreg_on_response(sipreg_t *r, const sip_msg_t *m);
+/* Forgets g's TCP connection (after a transaction timed out on it). */
+void sipreg_reg_conn_drop(sipreg_t *r, reg_t *g);
 /* Sends g's request in flight (retx: again, a retransmission). */
 void sipreg_resend(sipreg_t *r, reg_t *g, bool retx);
 

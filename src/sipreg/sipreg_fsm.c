@@ -97,6 +97,12 @@ void sipreg_resend(sipreg_t *r, reg_t *g, bool retx)
     else sipreg_send(r, &g->dst, g->dstlen, g->tcp, g->req.data, g->req.len, retx);
 }
 
+void sipreg_reg_conn_drop(sipreg_t *r, reg_t *g)
+{
+    if (r->have_proxy) sipreg_tcp_drop(r, &r->proxy, r->proxylen);
+    else sipreg_tcp_drop(r, &g->dst, g->dstlen);
+}
+
 /* Builds and sends REGISTER number cseq (already incremented).  auth: an
  * Authorization / Proxy-Authorization line or NULL. */
 static int build_send(sipreg_t *r, reg_t *g, const char *auth)

@@ -189,6 +189,9 @@ void sipreg_probe_timers(sipreg_t *r, double now, double *next)
             double limit = 64 * r->t1;
             if (limit > p->t.interval - 0.5) limit = p->t.interval - 0.5;
             if (now - p->tx_start >= limit) {
+                /* TCP: no answer on a connection: the next probe connects
+                 * afresh (sipreg_set.c says why) */
+                if (p->t.transport == GW_TP_TCP && p->dstlen) sipreg_tcp_drop(r, &p->dst, p->dstlen);
                 probe_done(r, p, 0);
             } else if (now >= p->retx_at) {
                 probe_send(r, p, true);

@@ -266,6 +266,10 @@ double sipreg_run_timers(sipreg_t *r, double now)
                 } else {
                     sipreg_failed(r, g, 0, "no answer", 0, false);
                 }
+                /* TCP: a connection that carried a request and no answer
+                 * may be a dead one (a peer gone without closing): the
+                 * next attempt connects afresh */
+                if (g->tcp) sipreg_reg_conn_drop(r, g);
             } else if (now >= g->retx_at) {
                 sipreg_resend(r, g, true);
                 g->retx_iv = g->retx_iv * 2 > 4.0 ? 4.0 : g->retx_iv * 2;

@@ -15,7 +15,9 @@
  * error, a read buffer over its cap) is closed and forgotten; the requests
  * that were in flight on it are retransmitted by the transaction timers as
  * for UDP, and a retransmission finding no connection opens a new one: that
- * is the reconnect.  While the connection is up a retransmission is not
+ * is the reconnect.  A transaction that times out (Timer F) drops its
+ * connection too: a peer that vanished without closing leaves a connection
+ * that looks alive and swallows everything.  While the connection is up a retransmission is not
  * sent again (TCP is reliable, RFC 3261 §17.1.1.2); Timer F still ends a
  * transaction that gets no answer.
  *
@@ -262,4 +264,10 @@ void sipreg_tcp_close_all(sipreg_t *r)
     r->cconns = 0;
     if (r->tfd >= 0) close(r->tfd);
     r->tfd = -1;
+}
+
+void sipreg_tcp_drop(sipreg_t *r, const struct sockaddr_storage *dst, socklen_t len)
+{
+    for (size_t i = 0; i < r->nconns; i++)
+        if (same_peer(r->conns[i], dst, len)) r->conns[i]->dead = true;
 }
