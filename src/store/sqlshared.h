@@ -189,6 +189,15 @@ void sqls_rd_carrier(sqls_row_t *r, void *rows, size_t i);
     "r.next_attempt_at, r.failures, r.node, r.updated_at, c.uuid, c.name, a.auth_id, r.registrar_ip"
 #define SQLS_REG_FROM \
     "FROM registrations r JOIN carriers c ON c.id = r.carrier_id LEFT JOIN accounts a ON a.id = c.account_id "
+#define SQLS_REG_SELECT "SELECT " SQLS_REG_COLS " " SQLS_REG_FROM
 void sqls_rd_reg(sqls_row_t *r, void *rows, size_t i);
+
+/* What the SBC index keeps of an active number (sbc_numrow_t): number,
+ * owner, subaccount, carrier (its own, or for an inventory number the
+ * upstream carrier its CSV named), application, byoc_id. */
+#define SQLS_SBC_NUM_SELECT                                                                   \
+    "SELECT n.number, n.owner_id, COALESCE(n.sub_id, 0), COALESCE(n.carrier_id, u.id, 0), "   \
+    "COALESCE(n.app_id, ''), COALESCE(n.byoc_id, '') FROM numbers n LEFT JOIN carriers u "    \
+    "ON n.source = 0 AND COALESCE(u.account_id, 0) = 0 AND u.name = n.carrier "
 
 #endif

@@ -103,23 +103,52 @@ static const char *const *const sql_tables[] = {
 };
 #define NTABLES (sizeof sql_tables / sizeof sql_tables[0])
 
-const char *pg_sql(int which)
+/* The statements' texts, loaded once per process (pg_sql_load): a
+ * backend file's own, else the shared one (sqltext.c) with its ?N
+ * placeholders read as $N.  NULL: a statement only SQLite has. */
+static const char *g_sql[Q__COUNT];
+static pthread_once_t g_sql_once = PTHREAD_ONCE_INIT;
+
+/* sqltext.c's ?N as PostgreSQL's $N (outside quoted literals); a "?" that
+ * is no placeholder there would be an operator of PostgreSQL's jsonb,
+ * which no shared statement may use: refused at start. */
+static char *sql_dollars(const char *sql, int which)
 {
-    for (size_t t = 0; t < NTABLES; t++)
-        if (sql_tables[t][which]) return sql_tables[t][which];
-    nd_panic("postgres: statement %d has no SQL text", which);
+    char *out = xstrdup(sql);
+    bool quoted = false;
+    for (char *p = out; *p; p++) {
+        if (*p == '\'') quoted = !quoted;
+        else if (*p == '?' && !quoted) {
+            if (p[1] < '0' || p[1] > '9')
+                nd_panic("postgres: shared statement %d has a ? that is no placeholder", which);
+            *p = '$';
+        }
+    }
+    return out;
 }
 
-/* Every statement has its text in exactly one file's table: a statement
- * added to the enum and forgotten (or written twice) stops numberd at
- * start, not at the first request that needs it. */
-static void sql_check(void)
+/* Every statement has at most one text: a file's own and the shared one
+ * both (or two files' own) stops numberd at start, not at the first
+ * request that needs it. */
+static void sql_load(void)
 {
     for (int q = 0; q < Q__COUNT; q++) {
-        int n = 0;
-        for (size_t t = 0; t < NTABLES; t++) n += sql_tables[t][q] != NULL;
-        if (n != 1) nd_panic("postgres: statement %d has %d SQL texts", q, n);
+        int n = sqlt_text[q] != NULL;
+        for (size_t t = 0; t < NTABLES; t++)
+            if (sql_tables[t][q]) {
+                g_sql[q] = sql_tables[t][q];
+                n++;
+            }
+        if (n > 1) nd_panic("postgres: statement %d has %d SQL texts", q, n);
+        if (sqlt_text[q]) g_sql[q] = sql_dollars(sqlt_text[q], q);
     }
+}
+
+const char *pg_sql(int which)
+{
+    pthread_once(&g_sql_once, sql_load);
+    if (!g_sql[which]) nd_panic("postgres: statement %d has no SQL text", which);
+    return g_sql[which];
 }
 
 /* ---- which statements may be sent twice ----------------------------------
@@ -757,7 +786,7 @@ void pg_close(store_t *st)
 
 int store_pg_open(const char *url, store_t **out, char **err)
 {
-    sql_check();
+    pthread_once(&g_sql_once, sql_load);
     retry_check();
     pg_store_t *s = xcalloc(1, sizeof *s);
     s->base.ops = &pg_ops;

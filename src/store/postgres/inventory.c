@@ -25,20 +25,10 @@ const char *const pg_sql_inventory[Q__COUNT] = {
         "restriction_text = EXCLUDED.restriction_text, carrier = EXCLUDED.carrier, "
         "caps = EXCLUDED.caps, updated_at = EXCLUDED.updated_at "
         "WHERE numbers.state = 0 AND numbers.source = 0",
-    [Q_STATS] =
-        "SELECT country_iso, type, state, count(*) FROM numbers WHERE source = 0 "
-        "GROUP BY country_iso, type, state ORDER BY country_iso, type, state",
     /* the unique index on number gives the order without a sort */
     [Q_EXPORT] =
         "SELECT " SQLS_INV_COLS " FROM numbers WHERE source = 0 AND ($1::text IS NULL OR country_iso = $1) "
         "AND ($2::int < 0 OR state = $2) ORDER BY number",
-    [Q_INV_RATES] =
-        "SELECT sub_type, MIN(monthly_rental_rate) FROM numbers WHERE state = 0 AND source = 0 "
-        "AND country_iso = $1 AND monthly_rental_rate IS NOT NULL GROUP BY sub_type ORDER BY sub_type",
-    [Q_INV_RESTRICTIONS] =
-        "SELECT DISTINCT restriction, COALESCE(restriction_text, '') FROM numbers WHERE source = 0 "
-        "AND country_iso = $1 AND (type = $2 OR sub_type = $2) AND COALESCE(restriction, '') <> '' "
-        "ORDER BY 1, 2",
 };
 
 /* ---- inventory import --------------------------------------------------- */

@@ -5,21 +5,10 @@
 #include "util/clock.h"
 
 const char *const pg_sql_numbers[Q__COUNT] = {
-    [Q_NUMBER_GET_AVAILABLE] =
-        "SELECT " SQLS_INV_COLS " FROM numbers WHERE number = $1 AND state = 0 AND source = 0",
     [Q_NUMBER_GET_AVAILABLE_LOCK] =
         "SELECT " SQLS_INV_COLS " FROM numbers WHERE number = $1 AND state = 0 AND source = 0 "
         "FOR UPDATE",
-    [Q_NUMBER_BUY] =
-        "UPDATE numbers SET state = $2, owner_id = $3, sub_id = $4, app_id = $5, "
-        "cnam_lookup = $6, compliance_id = $7, added_on = $8, renewal_date = $9, "
-        "released_at = NULL, updated_at = $10, created_at = $10, byoc_id = $11 "
-        "WHERE number = $1 AND state = 0 AND source = 0",
     [Q_NUMBER_STATE] = "SELECT state FROM numbers WHERE number = $1 AND owner_id IS NOT NULL",
-    [Q_NUMBER_APPROVE] =
-        "UPDATE numbers SET state = 1, updated_at = $2 WHERE number = $1 AND state = 2",
-    [Q_NUMBER_LOOKUP] =
-        "SELECT state, source, COALESCE(owner_id, 0) FROM numbers WHERE number = $1",
 };
 
 /* ---- search and purchase ----------------------------------------------- */

@@ -31,15 +31,6 @@ static const char *const sql_text[Q__COUNT] = {
         "WHERE id = ?23 AND coalesce(account_id, 0) = ?4",
     [Q_CARRIER_RENAME_NUMBERS] =
         "UPDATE numbers SET carrier = ?2, updated_at = ?3 WHERE carrier_id = ?1 AND carrier != ?2",
-    /* a customer's carrier is used by the numbers pointing at it; an
-     * upstream one (account_id NULL) by the inventory rows naming it (the
-     * CSV's carrier column: numbers(carrier) is not indexed, so the scan
-     * runs only for upstream carriers, a rare operator action) */
-    [Q_CARRIER_IN_USE] =
-        "SELECT (SELECT count(*) FROM numbers WHERE carrier_id = ?1) + CASE WHEN EXISTS "
-        "(SELECT 1 FROM carriers WHERE id = ?1 AND account_id IS NULL) THEN (SELECT count(*) "
-        "FROM numbers WHERE source = 0 AND carrier = (SELECT name FROM carriers WHERE id = ?1)) "
-        "ELSE 0 END",
     [Q_CARRIER_DELETE] = "DELETE FROM carriers WHERE id = ?1 AND coalesce(account_id, 0) = ?2",
     [Q_GW_INSERT] =
         "INSERT INTO carrier_gateways(carrier, pos, sid, address, port, netmask, inbound, outbound) "
@@ -47,12 +38,8 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_GW_READ] =
         "SELECT sid, address, port, netmask, inbound, outbound FROM carrier_gateways "
         "WHERE carrier = ?1 ORDER BY pos",
-    [Q_GW_DELETE] = "DELETE FROM carrier_gateways WHERE carrier = ?1",
     /* every account's `reg` carriers, by id (the registration client) */
     [Q_CARRIER_REG_LIST] = CARRIER_SELECT "WHERE c.trunk_type = 2 AND c.id > ?1 ORDER BY c.id LIMIT ?2",
-    [Q_CARRIER_REG_SIG] =
-        "SELECT count(*), coalesce(sum(id), 0), coalesce(sum(updated_at), 0) FROM carriers "
-        "WHERE trunk_type = 2",
 };
 
 /* Q_CARRIER_INSERT takes ?1-?22 of these; Q_CARRIER_UPDATE all 23 (?23:

@@ -96,6 +96,10 @@ conn_t *sq_conn(store_t *st)
 sqlite3_stmt *sq_stmt(conn_t *c, int which, const char *sql)
 {
     if (c->q[which] == NULL) {
+        if (!sql) {
+            log_msg(LOG_ERROR, "sqlite: statement %d has no SQLite text", which);
+            return NULL;
+        }
         if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->q[which], NULL) !=
             SQLITE_OK) {
             sq_log_error(c->db, sql);

@@ -8,23 +8,10 @@
 #include <string.h>
 #include <time.h>
 
-#define NUM_COLS                                                                              \
-    "SELECT n.number, n.owner_id, COALESCE(n.sub_id, 0), COALESCE(n.carrier_id, u.id, 0), "   \
-    "COALESCE(n.app_id, ''), COALESCE(n.byoc_id, '') FROM numbers n LEFT JOIN carriers u "    \
-    "ON n.source = 0 AND coalesce(u.account_id, 0) = 0 AND u.name = n.carrier "
-
 static const char *const sql_text[Q__COUNT] = {
-    [Q_SBC_SEQ] = "SELECT COALESCE(max(seq), 0) FROM sbc_changes",
-    [Q_SBC_ACCOUNTS] = "SELECT " SQLS_ACCOUNT_COLS " FROM accounts ORDER BY id",
-    [Q_SBC_APPS] = SQLS_APP_SELECT "ORDER BY a.app_id",
     [Q_SBC_CARRIERS] = "SELECT " SQLS_CARRIER_COLS " " SQLS_CARRIER_FROM "ORDER BY c.id",
-    [Q_SBC_NUMBERS] = NUM_COLS "WHERE n.state = 1",
-    [Q_SBC_CHANGES] = "SELECT seq, kind, key FROM sbc_changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
     [Q_SBC_PRUNED] = "SELECT CAST(value AS INTEGER) FROM settings WHERE name = 'sbc_pruned_upto'",
-    [Q_SBC_NUMBER] = NUM_COLS "WHERE n.number = ?1 AND n.state = 1",
     [Q_SBC_CARRIER] = "SELECT " SQLS_CARRIER_COLS " " SQLS_CARRIER_FROM "WHERE c.id = ?1",
-    [Q_SBC_APP] = SQLS_APP_SELECT "WHERE a.app_id = ?1",
-    [Q_SBC_UPSTREAM_NUMBERS] = NUM_COLS "WHERE n.source = 0 AND n.state = 1 AND n.carrier = ?1",
     /* the highest seq pruned: a reader whose mark is below it lost rows */
     [Q_SBC_PRUNE_MARK] =
         "INSERT INTO settings(name, value) SELECT 'sbc_pruned_upto', CAST(max(seq) AS TEXT) "
