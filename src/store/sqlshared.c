@@ -183,6 +183,27 @@ void sqls_read_carrier(sqls_row_t *r, carrier_t *c)
     TXT(r, c->out_realm);
 }
 
+void sqls_read_sbc_num(sqls_row_t *r, sbc_numrow_t *n)
+{
+    memset(n, 0, sizeof *n);
+    TXT(r, n->number);
+    n->owner_id = I64(r);
+    n->sub_id = I64(r);
+    n->carrier_id = I64(r);
+    TXT(r, n->app_id);
+    TXT(r, n->byoc_id);
+}
+
+void sqls_read_sbc_change(sqls_row_t *r, sbc_change_t *ch)
+{
+    char kind[4];
+    memset(ch, 0, sizeof *ch);
+    ch->seq = I64(r);
+    TXT(r, kind);
+    ch->kind = kind[0] ? kind[0] : '?';
+    TXT(r, ch->key);
+}
+
 void sqls_read_stats(sqls_row_t *r, stats_row_t *s)
 {
     memset(s, 0, sizeof *s);
@@ -223,6 +244,7 @@ ROWS_READER(owned, owned_number_t)
 ROWS_READER(app, app_t)
 ROWS_READER(compliance, compliance_t)
 ROWS_READER(carrier, carrier_t)
+ROWS_READER(sbc_num, sbc_numrow_t)
 
 void sqls_rd_reg(sqls_row_t *r, void *rows, size_t i)
 {

@@ -138,6 +138,10 @@ void sqls_read_compliance(sqls_row_t *r, compliance_t *c);  /* SQLS_COMPLIANCE_C
 /* SQLS_CARRIER_COLS; c->gw stays NULL (the backend reads the gateways) */
 void sqls_read_carrier(sqls_row_t *r, carrier_t *c);
 
+/* An SBC index number (SQLS_SBC_NUM_SELECT), a change of the SBC log
+ * (seq, kind, key). */
+void sqls_read_sbc_num(sqls_row_t *r, sbc_numrow_t *n);
+void sqls_read_sbc_change(sqls_row_t *r, sbc_change_t *ch);
 /* An inventory statistics row: country_iso, type, state, count. */
 void sqls_read_stats(sqls_row_t *r, stats_row_t *s);
 
@@ -181,6 +185,7 @@ void sqls_rd_owned(sqls_row_t *r, void *rows, size_t i);
 void sqls_rd_app(sqls_row_t *r, void *rows, size_t i);
 void sqls_rd_compliance(sqls_row_t *r, void *rows, size_t i);
 void sqls_rd_carrier(sqls_row_t *r, void *rows, size_t i);
+void sqls_rd_sbc_num(sqls_row_t *r, void *rows, size_t i);
 
 /* A registration's state with who its carrier is (reg_status_t); FROM is
  * SQLS_REG_FROM. */

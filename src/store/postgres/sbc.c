@@ -22,37 +22,11 @@ const char *const pg_sql_sbc[Q__COUNT] = {
     [Q_SBC_PRUNE] = "DELETE FROM sbc_changes WHERE at < $1 AND seq IS NOT NULL",
 };
 
-static void read_num(sqls_row_t *d, sbc_numrow_t *n)
-{
-    memset(n, 0, sizeof *n);
-    rd_copy(d, n->number, sizeof n->number);
-    n->owner_id = rd_i64(d);
-    n->sub_id = rd_i64(d);
-    n->carrier_id = rd_i64(d);
-    rd_copy(d, n->app_id, sizeof n->app_id);
-    rd_copy(d, n->byoc_id, sizeof n->byoc_id);
-}
-
-static void rd_num(sqls_row_t *d, void *rows, size_t i)
-{
-    read_num(d, &((sbc_numrow_t *)rows)[i]);
-}
-
-static void read_change(sqls_row_t *d, sbc_change_t *ch)
-{
-    char kind[4];
-    memset(ch, 0, sizeof *ch);
-    ch->seq = rd_i64(d);
-    rd_copy(d, kind, sizeof kind);
-    ch->kind = kind[0] ? kind[0] : '?';
-    rd_copy(d, ch->key, sizeof ch->key);
-}
-
 typedef int (*account_fn)(const account_t *, void *);
 typedef int (*app_fn)(const app_t *, void *);
 SQLS_WALKER(walk_account, account_t, account_fn, sqls_read_account)
 SQLS_WALKER(walk_app, app_t, app_fn, sqls_read_app)
-SQLS_WALKER(walk_change, sbc_change_t, store_sbc_change_cb, read_change)
+SQLS_WALKER(walk_change, sbc_change_t, store_sbc_change_cb, sqls_read_sbc_change)
 
 /* A carrier's row owns its gateways: cleared after the callback. */
 typedef struct {
@@ -84,7 +58,7 @@ static int stream_numbers(conn_t *c, int which, const pg_val_t *v, int nv, store
         if (s == PGRES_SINGLE_TUPLE && !stopped) {
             sbc_numrow_t n;
             sqls_row_t d = pg_row(r, 0, 0);
-            read_num(&d, &n);
+            sqls_read_sbc_num(&d, &n);
             if (cb(&n, ud) != C_OK) {
                 stopped = true;
                 ret = ST_ERR;
@@ -151,7 +125,7 @@ int pg_sbc_changes(store_t *st, int64_t after, int limit, store_sbc_change_cb cb
 
 int pg_sbc_number(store_t *st, const char *number, sbc_numrow_t *out)
 {
-    return pg_one_row(pg_conn(st), Q_SBC_NUMBER, PG_V(v_text(number)), rd_num, out);
+    return pg_one_row(pg_conn(st), Q_SBC_NUMBER, PG_V(v_text(number)), sqls_rd_sbc_num, out);
 }
 
 int pg_sbc_carrier(store_t *st, int64_t id, carrier_t *out)

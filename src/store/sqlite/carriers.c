@@ -132,21 +132,28 @@ int sq_carrier_insert(store_t *st, carrier_t *cr)
     return tx_end(st, rc);
 }
 
-int sq_carrier_get(store_t *st, int64_t account_id, int64_t sub_id, const char *ref,
-                   carrier_t *out)
+int sq_carrier_one(store_t *st, int which, const char *sql, carrier_t *out, const char *what,
+                   const sq_arg_t *a, size_t n)
 {
     conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? STMT(c, Q_CARRIER_GET) : NULL;
+    sqlite3_stmt *q = c ? sq_stmt(c, which, sql) : NULL;
     if (!q) return ST_ERR;
     /* one snapshot for the carrier and its gateways */
     if (sq_tx_begin(st, false) != ST_OK) return ST_ERR;
-    sq_bind_args(q, SQ_ARGS(SQ_I(account_id), SQ_I(sub_id), SQ_T(ref)));
-    int rc = sq_one_row(c, q, sqls_rd_carrier, out, "carrier get");
+    sq_bind_args(q, a, n);
+    int rc = sq_one_row(c, q, sqls_rd_carrier, out, what);
     bool filled = rc == ST_OK;
     if (rc == ST_OK && sq_carrier_gateways(c, out) != ST_OK) rc = ST_ERR;
     if (sq_tx_commit(st) != ST_OK && rc == ST_OK) rc = ST_ERR;
     if (filled && rc != ST_OK) carrier_clear(out);
     return rc;
+}
+
+int sq_carrier_get(store_t *st, int64_t account_id, int64_t sub_id, const char *ref,
+                   carrier_t *out)
+{
+    return SQ_CARRIER_ONE(st, Q_CARRIER_GET, out, "carrier get", SQ_I(account_id), SQ_I(sub_id),
+                          SQ_T(ref));
 }
 
 int sq_carrier_list(store_t *st, int64_t account_id, int64_t sub_id, const char *name, int limit,

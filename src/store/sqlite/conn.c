@@ -313,10 +313,9 @@ int sq_page_and_count(store_t *st, conn_t *c, sqlite3_stmt *rows_q, sqlite3_stmt
     return ret;
 }
 
-int sq_page_scoped(store_t *st, int rows_which, const char *rows_sql, int count_which,
-                   const char *count_sql, int64_t account_id, int64_t sub_id, const char *name,
-                   int limit, int offset, sqls_reader_fn rd, void *rows, size_t *nrows,
-                   int64_t *total, const char *what)
+int sq_page_args(store_t *st, int rows_which, const char *rows_sql, int count_which,
+                 const char *count_sql, int limit, sqls_reader_fn rd, void *rows, size_t *nrows,
+                 int64_t *total, const char *what, const sq_arg_t *a, size_t n)
 {
     conn_t *c = CONN(st);
     sqlite3_stmt *rows_q = c ? sq_stmt(c, rows_which, rows_sql) : NULL;
@@ -324,14 +323,10 @@ int sq_page_scoped(store_t *st, int rows_which, const char *rows_sql, int count_
     *nrows = 0;
     *total = 0;
     if (!count_q) return ST_ERR;
-    sqlite3_stmt *both[2] = {rows_q, count_q};
-    for (int k = 0; k < 2; k++) {
-        sqlite3_bind_int64(both[k], 1, account_id);
-        sqlite3_bind_int64(both[k], 2, sub_id);
-        sq_bind_text(both[k], 3, name);
-    }
-    sqlite3_bind_int(rows_q, 4, limit);
-    sqlite3_bind_int(rows_q, 5, offset);
+    sq_bind_args(rows_q, a, n);
+    /* the count takes the filters only: the leading values */
+    size_t nc = (size_t)sqlite3_bind_parameter_count(count_q);
+    sq_bind_args(count_q, a, nc < n ? nc : n);
     return sq_page_and_count(st, c, rows_q, count_q, limit, rd, rows, nrows, total, what);
 }
 

@@ -37,14 +37,8 @@ int sq_apikey_by_hash(store_t *st, const uint8_t hash[IDS_HASH_SZ], apikey_t *ou
 int sq_apikey_list(store_t *st, int64_t account_id, int limit, int offset, apikey_t *rows,
                    size_t *nrows, int64_t *total)
 {
-    conn_t *c = CONN(st);
-    if (!c) return ST_ERR;
-    sqlite3_stmt *q = STMT(c, Q_APIKEY_LIST), *n = STMT(c, Q_APIKEY_COUNT);
-    if (!q || !n) return ST_ERR;
-    sq_bind_args(q, SQ_ARGS(SQ_I(account_id), SQ_I(limit), SQ_I(offset)));
-    sq_bind_args(n, SQ_ARGS(SQ_I(account_id)));
-    return sq_page_and_count(st, c, q, n, limit, sqls_rd_apikey, rows, nrows, total,
-                             "api key list");
+    return SQ_PAGE(st, Q_APIKEY_LIST, Q_APIKEY_COUNT, limit, sqls_rd_apikey, rows, nrows, total,
+                   "api key list", SQ_I(account_id), SQ_I(limit), SQ_I(offset));
 }
 
 int sq_apikey_revoke(store_t *st, int64_t account_id, int64_t key_id, int64_t now)

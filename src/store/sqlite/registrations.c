@@ -47,14 +47,9 @@ int sq_reg_status_get(store_t *st, int64_t carrier_id, reg_status_t *out)
 int sq_reg_status_list(store_t *st, const reg_q_t *q, reg_status_t *rows, size_t *nrows,
                        int64_t *total)
 {
-    conn_t *c = CONN(st);
-    if (!c) return ST_ERR;
-    sqlite3_stmt *l = STMT(c, Q_REG_LIST), *n = STMT(c, Q_REG_COUNT);
-    if (!l || !n) return ST_ERR;
-    sq_bind_args(l, SQ_ARGS(SQ_I(q->state), SQ_I(q->account_id), SQ_I(q->limit), SQ_I(q->offset)));
-    sq_bind_args(n, SQ_ARGS(SQ_I(q->state), SQ_I(q->account_id)));
-    return sq_page_and_count(st, c, l, n, q->limit, sqls_rd_reg, rows, nrows, total,
-                             "registration list");
+    return SQ_PAGE(st, Q_REG_LIST, Q_REG_COUNT, q->limit, sqls_rd_reg, rows, nrows, total,
+                   "registration list", SQ_I(q->state), SQ_I(q->account_id), SQ_I(q->limit),
+                   SQ_I(q->offset));
 }
 
 /* One SQLite file is one node's: nobody else can hold the lock. */

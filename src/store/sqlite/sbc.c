@@ -20,25 +20,15 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_SBC_PRUNE] = "DELETE FROM sbc_changes WHERE at < ?1",
 };
 
-static void rd_num(sqlite3_stmt *q, sbc_numrow_t *n)
-{
-    memset(n, 0, sizeof *n);
-    sq_col_text(q, 0, n->number, sizeof n->number);
-    n->owner_id = sqlite3_column_int64(q, 1);
-    n->sub_id = sqlite3_column_int64(q, 2);
-    n->carrier_id = sqlite3_column_int64(q, 3);
-    sq_col_text(q, 4, n->app_id, sizeof n->app_id);
-    sq_col_text(q, 5, n->byoc_id, sizeof n->byoc_id);
-}
-
-/* Steps q to its end, handing each row to each(q, ud): ST_ERR when a
+/* Steps q to its end, handing each row to fn(row, ud): ST_ERR when a
  * callback refuses or the step fails.  Resets q. */
-typedef int (*row_fn)(conn_t *c, sqlite3_stmt *q, void *ud);
+typedef int (*row_fn)(sqls_row_t *r, void *ud);
 static int each_row(conn_t *c, sqlite3_stmt *q, row_fn fn, void *ud, const char *what)
 {
     int rc, ret = ST_OK;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        if (fn(c, q, ud) != C_OK) {
+        sqls_row_t r = sq_row(q);
+        if (fn(&r, ud) != C_OK) {
             ret = ST_ERR;
             break;
         }
@@ -51,50 +41,28 @@ static int each_row(conn_t *c, sqlite3_stmt *q, row_fn fn, void *ud, const char 
     return ret;
 }
 
-static int row_account(conn_t *c, sqlite3_stmt *q, void *ud)
-{
-    (void)c;
-    const store_sbc_load_t *cb = ud;
-    account_t a;
-    sqls_row_t r = sq_row(q);
-    sqls_read_account(&r, &a);
-    return cb->account(&a, cb->ud);
-}
+typedef int (*account_fn)(const account_t *, void *);
+typedef int (*app_fn)(const app_t *, void *);
+SQLS_WALKER(walk_account, account_t, account_fn, sqls_read_account)
+SQLS_WALKER(walk_app, app_t, app_fn, sqls_read_app)
+SQLS_WALKER(walk_number, sbc_numrow_t, store_sbc_num_cb, sqls_read_sbc_num)
+SQLS_WALKER(walk_change, sbc_change_t, store_sbc_change_cb, sqls_read_sbc_change)
 
-static int row_app(conn_t *c, sqlite3_stmt *q, void *ud)
+/* A carrier's row owns its gateways, read on the walk's connection in the
+ * same snapshot (one read transaction), cleared after the callback. */
+typedef struct {
+    int (*cb)(const carrier_t *, void *);
+    void *ud;
+    conn_t *c;
+} walk_carrier_t;
+static int walk_carrier(sqls_row_t *r, void *arg)
 {
-    (void)c;
-    const store_sbc_load_t *cb = ud;
-    app_t a;
-    sqls_row_t r = sq_row(q);
-    sqls_read_app(&r, &a);
-    return cb->app(&a, cb->ud);
-}
-
-static int row_carrier(conn_t *c, sqlite3_stmt *q, void *ud)
-{
-    const store_sbc_load_t *cb = ud;
+    walk_carrier_t *w = arg;
     carrier_t cr;
-    sqls_row_t r = sq_row(q);
-    sqls_read_carrier(&r, &cr);
-    /* the gateways: another statement, same snapshot (one read transaction) */
-    int rc = sq_carrier_gateways(c, &cr) == ST_OK ? cb->carrier(&cr, cb->ud) : C_ERR;
+    sqls_read_carrier(r, &cr);
+    int rc = sq_carrier_gateways(w->c, &cr) == ST_OK ? w->cb(&cr, w->ud) : C_ERR;
     carrier_clear(&cr);
     return rc;
-}
-
-typedef struct {
-    store_sbc_num_cb fn;
-    void *ud;
-} num_ud_t;
-
-static int row_number(conn_t *c, sqlite3_stmt *q, void *ud)
-{
-    (void)c;
-    num_ud_t *u = ud;
-    sbc_numrow_t n;
-    rd_num(q, &n);
-    return u->fn(&n, u->ud);
 }
 
 int sq_sbc_load(store_t *st, const store_sbc_load_t *cb, int64_t *seq)
@@ -109,31 +77,16 @@ int sq_sbc_load(store_t *st, const store_sbc_load_t *cb, int64_t *seq)
     int rc = sq_step_row(c, qs, "sbc seq");
     if (rc == ST_OK) *seq = sqlite3_column_int64(qs, 0);
     sq_done(qs);
-    num_ud_t nu = {cb->number, cb->ud};
-    if (rc == ST_OK) rc = each_row(c, qa, row_account, (void *)cb, "sbc load accounts");
-    if (rc == ST_OK) rc = each_row(c, qp, row_app, (void *)cb, "sbc load apps");
-    if (rc == ST_OK) rc = each_row(c, qc, row_carrier, (void *)cb, "sbc load carriers");
-    if (rc == ST_OK) rc = each_row(c, qn, row_number, &nu, "sbc load numbers");
+    walk_account_t wa = {cb->account, cb->ud};
+    walk_app_t wp = {cb->app, cb->ud};
+    walk_carrier_t wc = {cb->carrier, cb->ud, c};
+    walk_number_t wn = {cb->number, cb->ud};
+    if (rc == ST_OK) rc = each_row(c, qa, walk_account, &wa, "sbc load accounts");
+    if (rc == ST_OK) rc = each_row(c, qp, walk_app, &wp, "sbc load apps");
+    if (rc == ST_OK) rc = each_row(c, qc, walk_carrier, &wc, "sbc load carriers");
+    if (rc == ST_OK) rc = each_row(c, qn, walk_number, &wn, "sbc load numbers");
     if (sq_tx_commit(st) != ST_OK) rc = ST_ERR;
     return rc == ST_NOTFOUND ? ST_ERR : rc;
-}
-
-typedef struct {
-    store_sbc_change_cb fn;
-    void *ud;
-} ch_ud_t;
-
-static int row_change(conn_t *c, sqlite3_stmt *q, void *ud)
-{
-    (void)c;
-    ch_ud_t *u = ud;
-    sbc_change_t ch;
-    memset(&ch, 0, sizeof ch);
-    ch.seq = sqlite3_column_int64(q, 0);
-    const unsigned char *k = sqlite3_column_text(q, 1);
-    ch.kind = k ? (char)k[0] : '?';
-    sq_col_text(q, 2, ch.key, sizeof ch.key);
-    return u->fn(&ch, u->ud);
 }
 
 int sq_sbc_changes(store_t *st, int64_t after, int limit, store_sbc_change_cb cb, void *ud)
@@ -149,10 +102,10 @@ int sq_sbc_changes(store_t *st, int64_t after, int limit, store_sbc_change_cb cb
     sq_done(qp);
     if (rc == ST_NOTFOUND) rc = ST_OK;
     if (rc == ST_OK && after < pruned) rc = ST_NOTFOUND;
-    ch_ud_t u = {cb, ud};
+    walk_change_t u = {cb, ud};
     if (rc == ST_OK) {
         sq_bind_args(q, SQ_ARGS(SQ_I(after), SQ_I(limit)));
-        rc = each_row(c, q, row_change, &u, "sbc changes");
+        rc = each_row(c, q, walk_change, &u, "sbc changes");
     }
     if (sq_tx_commit(st) != ST_OK && rc == ST_OK) rc = ST_ERR;
     return rc;
@@ -160,29 +113,12 @@ int sq_sbc_changes(store_t *st, int64_t after, int limit, store_sbc_change_cb cb
 
 int sq_sbc_number(store_t *st, const char *number, sbc_numrow_t *out)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? STMT(c, Q_SBC_NUMBER) : NULL;
-    if (!q) return ST_ERR;
-    sq_bind_args(q, SQ_ARGS(SQ_T(number)));
-    int rc = sq_step_row(c, q, "sbc number");
-    if (rc == ST_OK) rd_num(q, out);
-    sq_done(q);
-    return rc;
+    return SQ_ONE(st, Q_SBC_NUMBER, sqls_rd_sbc_num, out, SQ_T(number));
 }
 
 int sq_sbc_carrier(store_t *st, int64_t id, carrier_t *out)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? STMT(c, Q_SBC_CARRIER) : NULL;
-    if (!q) return ST_ERR;
-    if (sq_tx_begin(st, false) != ST_OK) return ST_ERR;
-    sq_bind_args(q, SQ_ARGS(SQ_I(id)));
-    int rc = sq_one_row(c, q, sqls_rd_carrier, out, "sbc carrier");
-    bool filled = rc == ST_OK;
-    if (rc == ST_OK && sq_carrier_gateways(c, out) != ST_OK) rc = ST_ERR;
-    if (sq_tx_commit(st) != ST_OK && rc == ST_OK) rc = ST_ERR;
-    if (filled && rc != ST_OK) carrier_clear(out);
-    return rc;
+    return SQ_CARRIER_ONE(st, Q_SBC_CARRIER, out, "sbc carrier", SQ_I(id));
 }
 
 int sq_sbc_app(store_t *st, const char *app_id, app_t *out)
@@ -195,9 +131,9 @@ int sq_sbc_upstream_numbers(store_t *st, const char *name, store_sbc_num_cb cb, 
     conn_t *c = CONN(st);
     sqlite3_stmt *q = c ? STMT(c, Q_SBC_UPSTREAM_NUMBERS) : NULL;
     if (!q) return ST_ERR;
-    num_ud_t u = {cb, ud};
+    walk_number_t u = {cb, ud};
     sq_bind_args(q, SQ_ARGS(SQ_T(name)));
-    return each_row(c, q, row_number, &u, "sbc upstream numbers");
+    return each_row(c, q, walk_number, &u, "sbc upstream numbers");
 }
 
 int sq_sbc_prune(store_t *st, int64_t before)

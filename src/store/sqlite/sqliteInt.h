@@ -196,18 +196,23 @@ int sq_each_args(store_t *st, int which, const char *sql, int (*fn)(sqls_row_t *
 int sq_page_and_count(store_t *st, conn_t *c, sqlite3_stmt *rows_q, sqlite3_stmt *count_q,
                       int limit, sqls_reader_fn rd, void *rows, size_t *nrows, int64_t *total,
                       const char *what);
-/* sq_page_and_count for a list of an account's records (applications,
- * carriers), over the calling file's fixed statements rows_which and
- * count_which (prepared once): both take ?1 account_id, ?2 sub_id (0: any),
- * ?3 name (NULL: any); the rows statement also ?4 limit, ?5 offset.
- * Resource files call it through SQ_PAGE_SCOPED. */
-int sq_page_scoped(store_t *st, int rows_which, const char *rows_sql, int count_which,
-                   const char *count_sql, int64_t account_id, int64_t sub_id, const char *name,
-                   int limit, int offset, sqls_reader_fn rd, void *rows, size_t *nrows,
-                   int64_t *total, const char *what);
-#define SQ_PAGE_SCOPED(st, rows_which, count_which, ...)                                   \
-    sq_page_scoped((st), (rows_which), SQ_SQL(rows_which), (count_which),             \
-                   SQ_SQL(count_which), __VA_ARGS__)
+/* sq_page_and_count over the calling file's fixed statements rows_which
+ * and count_which (prepared once), with the values a[0..n): the rows
+ * statement takes them all (its filters, then limit and offset), the count
+ * statement the leading ones its parameters name (the filters).  Resource
+ * files call it through SQ_PAGE (values as in SQ_RUN) or, for a list of an
+ * account's records (applications, carriers: ?1 account_id, ?2 sub_id (0:
+ * any), ?3 name (NULL: any), ?4 limit, ?5 offset), SQ_PAGE_SCOPED. */
+int sq_page_args(store_t *st, int rows_which, const char *rows_sql, int count_which,
+                 const char *count_sql, int limit, sqls_reader_fn rd, void *rows, size_t *nrows,
+                 int64_t *total, const char *what, const sq_arg_t *a, size_t n);
+#define SQ_PAGE(st, rows_which, count_which, limit, rd, rows, nrows, total, what, ...)        \
+    sq_page_args((st), (rows_which), SQ_SQL(rows_which), (count_which), SQ_SQL(count_which), \
+                 (limit), (rd), (rows), (nrows), (total), (what), SQ_ARGS(__VA_ARGS__))
+#define SQ_PAGE_SCOPED(st, rows_which, count_which, account_id, sub_id, name, limit, offset, rd, \
+                       rows, nrows, total, what)                                             \
+    SQ_PAGE(st, rows_which, count_which, limit, rd, rows, nrows, total, what, SQ_I(account_id), \
+            SQ_I(sub_id), SQ_T(name), SQ_I(limit), SQ_I(offset))
 /* The same for two statements whose text varies, both bound from w. */
 int sq_page_dyn(store_t *st, conn_t *c, const sqlw_t *w, const char *sql_rows,
                 const char *sql_count, int limit, sqls_reader_fn rd, void *rows,
@@ -220,6 +225,14 @@ int sq_page_dyn(store_t *st, conn_t *c, const sqlw_t *w, const char *sql_rows,
 SQL_STORE_OPS(SQL_OP_DECL, sq_)
 /* carriers.c: reads cr's gateways (cr->id) into cr->gw */
 int sq_carrier_gateways(conn_t *c, carrier_t *cr);
+/* carriers.c: one carrier (the calling file's statement which, with the
+ * values a[0..n), its row read by sqls_rd_carrier) and its gateways, in
+ * one snapshot; out is filled (carrier_clear) only on ST_OK.  Called
+ * through SQ_CARRIER_ONE (values as in SQ_RUN). */
+int sq_carrier_one(store_t *st, int which, const char *sql, carrier_t *out, const char *what,
+                   const sq_arg_t *a, size_t n);
+#define SQ_CARRIER_ONE(st, which, out, what, ...) \
+    sq_carrier_one((st), (which), SQ_SQL(which), (out), (what), SQ_ARGS(__VA_ARGS__))
 /* sbc.c: closes PRAGMA data_version's connection */
 void sq_sbc_close(sqlite_store_t *s);
 
