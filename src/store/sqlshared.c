@@ -30,6 +30,7 @@ typedef enum {
     F_BOOL,         /* a bool member */
     F_HASH,         /* IDS_HASH_SZ bytes; all zero when NULL or another size */
     F_BLOB,         /* bytes, their length in the size_t member at len */
+    F_INV,          /* an inv_number_t: the columns of SQLS_INV_COLS */
 } field_kind_t;
 
 typedef struct {
@@ -38,13 +39,16 @@ typedef struct {
     size_t len;     /* F_BLOB: offset of the length member */
 } sqls_field_t;
 
-#define MEMBER_SZ(T, m) sizeof(((T *)0)->m)
-#define SQLS_F_TEXT(T, m) {F_TEXT, offsetof(T, m), MEMBER_SZ(T, m), 0}
-#define SQLS_F_INT(T, m) {F_INT, offsetof(T, m), MEMBER_SZ(T, m), 0}
-#define SQLS_F_INT_OR_NONE(T, m) {F_INT_OR_NONE, offsetof(T, m), MEMBER_SZ(T, m), 0}
-#define SQLS_F_BOOL(T, m) {F_BOOL, offsetof(T, m), MEMBER_SZ(T, m), 0}
-#define SQLS_F_HASH(T, m) {F_HASH, offsetof(T, m), MEMBER_SZ(T, m), 0}
-#define SQLS_F_BLOB(T, m, len) {F_BLOB, offsetof(T, m), MEMBER_SZ(T, m), offsetof(T, len)}
+/* The entries of a table of the record type REC (RECORD_READER's), by
+ * member name. */
+#define MEMBER_SZ(m) sizeof(((REC *)0)->m)
+#define TEXT(m) {F_TEXT, offsetof(REC, m), MEMBER_SZ(m), 0}
+#define INT(m) {F_INT, offsetof(REC, m), MEMBER_SZ(m), 0}
+#define INT_OR_NONE(m) {F_INT_OR_NONE, offsetof(REC, m), MEMBER_SZ(m), 0}
+#define BOOL(m) {F_BOOL, offsetof(REC, m), MEMBER_SZ(m), 0}
+#define HASH(m) {F_HASH, offsetof(REC, m), MEMBER_SZ(m), 0}
+#define BLOB(m, len) {F_BLOB, offsetof(REC, m), MEMBER_SZ(m), offsetof(REC, len)}
+#define INV(m) {F_INV, offsetof(REC, m), MEMBER_SZ(m), 0}
 
 /* An integer into a member of sz bytes (the sizes of the record types'
  * integer members; a table naming another stops numberd at its first row). */
@@ -73,208 +77,67 @@ static void sqls_read_fields(sqls_row_t *r, void *rec, const sqls_field_t *f, si
             if (got != IDS_HASH_SZ) memset(p, 0, f[i].sz);
             break;
         case F_BLOB: r->ops->blob(r, (uint8_t *)p, f[i].sz, (size_t *)(base + f[i].len)); break;
+        case F_INV: sqls_read_inv(r, (inv_number_t *)p); break;
         }
     }
 }
 
-static const sqls_field_t k_account[] = {
-    SQLS_F_INT(account_t, id),
-    SQLS_F_TEXT(account_t, auth_id),
-    SQLS_F_INT(account_t, parent_id),
-    SQLS_F_TEXT(account_t, name),
-    SQLS_F_BOOL(account_t, enabled),
-    SQLS_F_HASH(account_t, token_hash),
-    SQLS_F_INT(account_t, created_at),
-    SQLS_F_INT(account_t, modified_at),
-    SQLS_F_INT(account_t, status),
-    SQLS_F_HASH(account_t, old_token_hash),
-    SQLS_F_INT(account_t, old_token_until),
-};
+/* Defines sqls_read_<name>(r, T *rec): rec zeroed, then filled by its
+ * fields, the variadic arguments (TEXT(member), INT(member), ...), in the
+ * order of the record's column list. */
+#define RECORD_READER(name, T, ...)                                     \
+    void sqls_read_##name(sqls_row_t *r, T *rec)                        \
+    {                                                                   \
+        typedef T REC;                                                  \
+        static const sqls_field_t fields[] = {__VA_ARGS__};             \
+        memset(rec, 0, sizeof *rec);                                    \
+        sqls_read_fields(r, rec, fields, ND_ARRAY_LEN(fields));         \
+    }
 
-void sqls_read_account(sqls_row_t *r, account_t *a)
-{
-    memset(a, 0, sizeof *a);
-    sqls_read_fields(r, a, k_account, ND_ARRAY_LEN(k_account));
-}
+RECORD_READER(account, account_t,
+    INT(id), TEXT(auth_id), INT(parent_id), TEXT(name), BOOL(enabled), HASH(token_hash),
+    INT(created_at), INT(modified_at), INT(status), HASH(old_token_hash), INT(old_token_until))
 
-static const sqls_field_t k_apikey[] = {
-    SQLS_F_INT(apikey_t, id),
-    SQLS_F_INT(apikey_t, account_id),
-    SQLS_F_HASH(apikey_t, hash),
-    SQLS_F_TEXT(apikey_t, prefix),
-    SQLS_F_TEXT(apikey_t, label),
-    SQLS_F_INT(apikey_t, scopes),
-    SQLS_F_INT(apikey_t, created_at),
-    SQLS_F_INT(apikey_t, expires_at),
-    SQLS_F_INT(apikey_t, last_used_at),
-    SQLS_F_INT(apikey_t, revoked_at),
-};
+RECORD_READER(apikey, apikey_t,
+    INT(id), INT(account_id), HASH(hash), TEXT(prefix), TEXT(label), INT(scopes), INT(created_at),
+    INT(expires_at), INT(last_used_at), INT(revoked_at))
 
-void sqls_read_apikey(sqls_row_t *r, apikey_t *k)
-{
-    memset(k, 0, sizeof *k);
-    sqls_read_fields(r, k, k_apikey, ND_ARRAY_LEN(k_apikey));
-}
+RECORD_READER(inv, inv_number_t,
+    TEXT(number), TEXT(country_iso), TEXT(type), TEXT(sub_type), TEXT(prefix), TEXT(city),
+    TEXT(region), TEXT(rate_center), INT_OR_NONE(lata), BOOL(voice), BOOL(sms), BOOL(mms),
+    INT_OR_NONE(setup_rate), INT_OR_NONE(monthly_rental_rate), INT_OR_NONE(voice_rate),
+    INT_OR_NONE(sms_rate), INT_OR_NONE(mms_rate), TEXT(restriction), TEXT(restriction_text),
+    TEXT(carrier))
 
-static const sqls_field_t k_inv[] = {
-    SQLS_F_TEXT(inv_number_t, number),
-    SQLS_F_TEXT(inv_number_t, country_iso),
-    SQLS_F_TEXT(inv_number_t, type),
-    SQLS_F_TEXT(inv_number_t, sub_type),
-    SQLS_F_TEXT(inv_number_t, prefix),
-    SQLS_F_TEXT(inv_number_t, city),
-    SQLS_F_TEXT(inv_number_t, region),
-    SQLS_F_TEXT(inv_number_t, rate_center),
-    SQLS_F_INT_OR_NONE(inv_number_t, lata),
-    SQLS_F_BOOL(inv_number_t, voice),
-    SQLS_F_BOOL(inv_number_t, sms),
-    SQLS_F_BOOL(inv_number_t, mms),
-    SQLS_F_INT_OR_NONE(inv_number_t, setup_rate),
-    SQLS_F_INT_OR_NONE(inv_number_t, monthly_rental_rate),
-    SQLS_F_INT_OR_NONE(inv_number_t, voice_rate),
-    SQLS_F_INT_OR_NONE(inv_number_t, sms_rate),
-    SQLS_F_INT_OR_NONE(inv_number_t, mms_rate),
-    SQLS_F_TEXT(inv_number_t, restriction),
-    SQLS_F_TEXT(inv_number_t, restriction_text),
-    SQLS_F_TEXT(inv_number_t, carrier),
-};
+RECORD_READER(owned, owned_number_t,
+    INV(inv), INT(state), INT(source), INT(owner_id), INT(sub_id), TEXT(sub_auth_id), TEXT(app_id),
+    TEXT(alias), TEXT(added_on), TEXT(renewal_date), TEXT(compliance_id), TEXT(cnam_lookup),
+    TEXT(cnam), TEXT(cnam_callback_url), TEXT(cnam_callback_method),
+    TEXT(caller_reputation_status), TEXT(profile_uuid), TEXT(cr_callback_url),
+    TEXT(cr_callback_method), TEXT(tendlc_registration_status), TEXT(tendlc_campaign_id),
+    TEXT(toll_free_sms_verification), INT(carrier_id), INT(created_at), INT(updated_at),
+    TEXT(byoc_id), TEXT(label), TEXT(carrier_sid), TEXT(sub_name))
 
-void sqls_read_inv(sqls_row_t *r, inv_number_t *v)
-{
-    memset(v, 0, sizeof *v);
-    sqls_read_fields(r, v, k_inv, ND_ARRAY_LEN(k_inv));
-}
+RECORD_READER(app, app_t,
+    TEXT(app_id), INT(account_id), INT(sub_id), TEXT(sub_auth_id), TEXT(app_name),
+    TEXT(answer_url), TEXT(answer_method), TEXT(hangup_url), TEXT(hangup_method),
+    TEXT(fallback_answer_url), TEXT(fallback_method), TEXT(message_url), TEXT(message_method),
+    BOOL(default_number_app), BOOL(default_endpoint_app), BOOL(public_uri),
+    BOOL(log_incoming_messages), INT(created_at), INT(modified_at), BOOL(is_voice_request))
 
-static const sqls_field_t k_owned[] = {
-    SQLS_F_INT(owned_number_t, state),
-    SQLS_F_INT(owned_number_t, source),
-    SQLS_F_INT(owned_number_t, owner_id),
-    SQLS_F_INT(owned_number_t, sub_id),
-    SQLS_F_TEXT(owned_number_t, sub_auth_id),
-    SQLS_F_TEXT(owned_number_t, app_id),
-    SQLS_F_TEXT(owned_number_t, alias),
-    SQLS_F_TEXT(owned_number_t, added_on),
-    SQLS_F_TEXT(owned_number_t, renewal_date),
-    SQLS_F_TEXT(owned_number_t, compliance_id),
-    SQLS_F_TEXT(owned_number_t, cnam_lookup),
-    SQLS_F_TEXT(owned_number_t, cnam),
-    SQLS_F_TEXT(owned_number_t, cnam_callback_url),
-    SQLS_F_TEXT(owned_number_t, cnam_callback_method),
-    SQLS_F_TEXT(owned_number_t, caller_reputation_status),
-    SQLS_F_TEXT(owned_number_t, profile_uuid),
-    SQLS_F_TEXT(owned_number_t, cr_callback_url),
-    SQLS_F_TEXT(owned_number_t, cr_callback_method),
-    SQLS_F_TEXT(owned_number_t, tendlc_registration_status),
-    SQLS_F_TEXT(owned_number_t, tendlc_campaign_id),
-    SQLS_F_TEXT(owned_number_t, toll_free_sms_verification),
-    SQLS_F_INT(owned_number_t, carrier_id),
-    SQLS_F_INT(owned_number_t, created_at),
-    SQLS_F_INT(owned_number_t, updated_at),
-    SQLS_F_TEXT(owned_number_t, byoc_id),
-    SQLS_F_TEXT(owned_number_t, label),
-    SQLS_F_TEXT(owned_number_t, carrier_sid),
-    SQLS_F_TEXT(owned_number_t, sub_name),
-};
+RECORD_READER(compliance, compliance_t,
+    TEXT(id), INT(account_id), TEXT(country_iso), TEXT(number_type), BOOL(approved),
+    INT(created_at))
 
-void sqls_read_owned(sqls_row_t *r, owned_number_t *o)
-{
-    memset(o, 0, sizeof *o);
-    sqls_read_inv(r, &o->inv);
-    sqls_read_fields(r, o, k_owned, ND_ARRAY_LEN(k_owned));
-}
+RECORD_READER(carrier, carrier_t,
+    INT(id), TEXT(uuid), TEXT(voip_sid), TEXT(carrier_id), INT(account_id), INT(sub_id),
+    TEXT(sub_auth_id), TEXT(name), INT(trunk), BOOL(voice), BOOL(sms), TEXT(in_user),
+    BLOB(in_box, in_box_len), TEXT(reg_user), BLOB(reg_box, reg_box_len), TEXT(reg_realm),
+    TEXT(reg_from_user), TEXT(reg_from_domain), INT(reg_expires), INT(created_at), INT(updated_at),
+    INT(nnumbers), TEXT(out_user), BLOB(out_box, out_box_len), TEXT(out_realm))
 
-static const sqls_field_t k_app[] = {
-    SQLS_F_TEXT(app_t, app_id),
-    SQLS_F_INT(app_t, account_id),
-    SQLS_F_INT(app_t, sub_id),
-    SQLS_F_TEXT(app_t, sub_auth_id),
-    SQLS_F_TEXT(app_t, app_name),
-    SQLS_F_TEXT(app_t, answer_url),
-    SQLS_F_TEXT(app_t, answer_method),
-    SQLS_F_TEXT(app_t, hangup_url),
-    SQLS_F_TEXT(app_t, hangup_method),
-    SQLS_F_TEXT(app_t, fallback_answer_url),
-    SQLS_F_TEXT(app_t, fallback_method),
-    SQLS_F_TEXT(app_t, message_url),
-    SQLS_F_TEXT(app_t, message_method),
-    SQLS_F_BOOL(app_t, default_number_app),
-    SQLS_F_BOOL(app_t, default_endpoint_app),
-    SQLS_F_BOOL(app_t, public_uri),
-    SQLS_F_BOOL(app_t, log_incoming_messages),
-    SQLS_F_INT(app_t, created_at),
-    SQLS_F_INT(app_t, modified_at),
-    SQLS_F_BOOL(app_t, is_voice_request),
-};
-
-void sqls_read_app(sqls_row_t *r, app_t *a)
-{
-    memset(a, 0, sizeof *a);
-    sqls_read_fields(r, a, k_app, ND_ARRAY_LEN(k_app));
-}
-
-static const sqls_field_t k_compliance[] = {
-    SQLS_F_TEXT(compliance_t, id),
-    SQLS_F_INT(compliance_t, account_id),
-    SQLS_F_TEXT(compliance_t, country_iso),
-    SQLS_F_TEXT(compliance_t, number_type),
-    SQLS_F_BOOL(compliance_t, approved),
-    SQLS_F_INT(compliance_t, created_at),
-};
-
-void sqls_read_compliance(sqls_row_t *r, compliance_t *c)
-{
-    memset(c, 0, sizeof *c);
-    sqls_read_fields(r, c, k_compliance, ND_ARRAY_LEN(k_compliance));
-}
-
-static const sqls_field_t k_carrier[] = {
-    SQLS_F_INT(carrier_t, id),
-    SQLS_F_TEXT(carrier_t, uuid),
-    SQLS_F_TEXT(carrier_t, voip_sid),
-    SQLS_F_TEXT(carrier_t, carrier_id),
-    SQLS_F_INT(carrier_t, account_id),
-    SQLS_F_INT(carrier_t, sub_id),
-    SQLS_F_TEXT(carrier_t, sub_auth_id),
-    SQLS_F_TEXT(carrier_t, name),
-    SQLS_F_INT(carrier_t, trunk),
-    SQLS_F_BOOL(carrier_t, voice),
-    SQLS_F_BOOL(carrier_t, sms),
-    SQLS_F_TEXT(carrier_t, in_user),
-    SQLS_F_BLOB(carrier_t, in_box, in_box_len),
-    SQLS_F_TEXT(carrier_t, reg_user),
-    SQLS_F_BLOB(carrier_t, reg_box, reg_box_len),
-    SQLS_F_TEXT(carrier_t, reg_realm),
-    SQLS_F_TEXT(carrier_t, reg_from_user),
-    SQLS_F_TEXT(carrier_t, reg_from_domain),
-    SQLS_F_INT(carrier_t, reg_expires),
-    SQLS_F_INT(carrier_t, created_at),
-    SQLS_F_INT(carrier_t, updated_at),
-    SQLS_F_INT(carrier_t, nnumbers),
-    SQLS_F_TEXT(carrier_t, out_user),
-    SQLS_F_BLOB(carrier_t, out_box, out_box_len),
-    SQLS_F_TEXT(carrier_t, out_realm),
-};
-
-void sqls_read_carrier(sqls_row_t *r, carrier_t *c)
-{
-    memset(c, 0, sizeof *c);
-    sqls_read_fields(r, c, k_carrier, ND_ARRAY_LEN(k_carrier));
-}
-
-static const sqls_field_t k_sbc_num[] = {
-    SQLS_F_TEXT(sbc_numrow_t, number),
-    SQLS_F_INT(sbc_numrow_t, owner_id),
-    SQLS_F_INT(sbc_numrow_t, sub_id),
-    SQLS_F_INT(sbc_numrow_t, carrier_id),
-    SQLS_F_TEXT(sbc_numrow_t, app_id),
-    SQLS_F_TEXT(sbc_numrow_t, byoc_id),
-};
-
-void sqls_read_sbc_num(sqls_row_t *r, sbc_numrow_t *n)
-{
-    memset(n, 0, sizeof *n);
-    sqls_read_fields(r, n, k_sbc_num, ND_ARRAY_LEN(k_sbc_num));
-}
+RECORD_READER(sbc_num, sbc_numrow_t,
+    TEXT(number), INT(owner_id), INT(sub_id), INT(carrier_id), TEXT(app_id), TEXT(byoc_id))
 
 void sqls_read_sbc_change(sqls_row_t *r, sbc_change_t *ch)
 {
@@ -286,18 +149,8 @@ void sqls_read_sbc_change(sqls_row_t *r, sbc_change_t *ch)
     TXT(r, ch->key);
 }
 
-static const sqls_field_t k_stats[] = {
-    SQLS_F_TEXT(stats_row_t, country_iso),
-    SQLS_F_TEXT(stats_row_t, type),
-    SQLS_F_INT(stats_row_t, state),
-    SQLS_F_INT(stats_row_t, count),
-};
-
-void sqls_read_stats(sqls_row_t *r, stats_row_t *s)
-{
-    memset(s, 0, sizeof *s);
-    sqls_read_fields(r, s, k_stats, ND_ARRAY_LEN(k_stats));
-}
+RECORD_READER(stats, stats_row_t,
+    TEXT(country_iso), TEXT(type), INT(state), INT(count))
 
 int sqls_each_rate(sqls_row_t *r, void *arg)
 {
@@ -332,27 +185,9 @@ ROWS_READER(compliance, compliance_t)
 ROWS_READER(carrier, carrier_t)
 ROWS_READER(sbc_num, sbc_numrow_t)
 
-static const sqls_field_t k_reg[] = {
-    SQLS_F_INT(reg_status_t, carrier_id),
-    SQLS_F_INT(reg_status_t, state),
-    SQLS_F_INT(reg_status_t, last_code),
-    SQLS_F_TEXT(reg_status_t, reason),
-    SQLS_F_INT(reg_status_t, expires_at),
-    SQLS_F_INT(reg_status_t, last_attempt_at),
-    SQLS_F_INT(reg_status_t, next_attempt_at),
-    SQLS_F_INT(reg_status_t, failures),
-    SQLS_F_TEXT(reg_status_t, node),
-    SQLS_F_INT(reg_status_t, updated_at),
-    SQLS_F_TEXT(reg_status_t, carrier_uuid),
-    SQLS_F_TEXT(reg_status_t, carrier_name),
-    SQLS_F_TEXT(reg_status_t, account_auth_id),
-    SQLS_F_TEXT(reg_status_t, registrar_ip),
-};
-
-void sqls_rd_reg(sqls_row_t *r, void *rows, size_t i)
-{
-    reg_status_t *g = &((reg_status_t *)rows)[i];
-    memset(g, 0, sizeof *g);
-    sqls_read_fields(r, g, k_reg, ND_ARRAY_LEN(k_reg));
-}
+RECORD_READER(reg, reg_status_t,
+    INT(carrier_id), INT(state), INT(last_code), TEXT(reason), INT(expires_at),
+    INT(last_attempt_at), INT(next_attempt_at), INT(failures), TEXT(node), INT(updated_at),
+    TEXT(carrier_uuid), TEXT(carrier_name), TEXT(account_auth_id), TEXT(registrar_ip))
+ROWS_READER(reg, reg_status_t)
 ROWS_READER(apikey, apikey_t)

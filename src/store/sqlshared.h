@@ -195,6 +195,7 @@ void sqls_rd_sbc_num(sqls_row_t *r, void *rows, size_t i);
 #define SQLS_REG_FROM \
     "FROM registrations r JOIN carriers c ON c.id = r.carrier_id LEFT JOIN accounts a ON a.id = c.account_id "
 #define SQLS_REG_SELECT "SELECT " SQLS_REG_COLS " " SQLS_REG_FROM
+void sqls_read_reg(sqls_row_t *r, reg_status_t *g);
 void sqls_rd_reg(sqls_row_t *r, void *rows, size_t i);
 
 /* What the SBC index keeps of an active number (sbc_numrow_t): number,
