@@ -204,20 +204,9 @@ int pg_carrier_delete(store_t *st, int64_t account_id, int64_t id, int64_t *in_u
 
 int pg_carrier_reg_list(store_t *st, int64_t after_id, int limit, carrier_t *rows, size_t *nrows)
 {
-    conn_t *c = pg_conn(st);
-    PGresult *r = NULL;
-    *nrows = 0;
     /* carriers and their gateways in one statement: one snapshot */
-    int rc = pg_exec(c, Q_CARRIER_REG_LIST, PG_V(v_int(after_id), v_int(limit)), &r, NULL);
-    if (rc != ST_OK) return rc;
-    int n = PQntuples(r);
-    for (int i = 0; i < n && i < limit; i++) {
-        sqls_row_t d = pg_row(r, i, 0);
-        pg_rd_carrier(&d, rows, (size_t)i);
-        (*nrows)++;
-    }
-    PQclear(r);
-    return ST_OK;
+    return pg_rows(pg_conn(st), Q_CARRIER_REG_LIST, PG_V(v_int(after_id), v_int(limit)), limit,
+                   pg_rd_carrier, rows, nrows);
 }
 
 static void rd_sig(sqls_row_t *d, void *out, size_t i)

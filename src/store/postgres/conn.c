@@ -635,7 +635,7 @@ int pg_page_dyn(conn_t *c, const char *sql, const sqlw_t *w, int limit, sqls_rea
     return page_of(c, -1, sql, &p, limit, rd, rows, nrows, total);
 }
 
-int pg_send_rows(conn_t *c, int which, const pg_val_t *v, int nv)
+static int send_rows(conn_t *c, int which, const pg_val_t *v, int nv)
 {
     params_t p = {0};
     char name[16];
@@ -653,6 +653,54 @@ int pg_send_rows(conn_t *c, int which, const pg_val_t *v, int nv)
         !PQsetSingleRowMode(c->pg))
         return pg_status(c, NULL, pg_sql(which));
     return ST_OK;
+}
+
+int pg_rows(conn_t *c, int which, const pg_val_t *v, int nv, int max, sqls_reader_fn rd,
+            void *rows, size_t *n)
+{
+    PGresult *r = NULL;
+    *n = 0;
+    int rc = pg_exec(c, which, v, nv, &r, NULL);
+    if (rc != ST_OK) return rc;
+    int nt = PQntuples(r);
+    for (int i = 0; i < nt && i < max; i++) {
+        sqls_row_t d = pg_row(r, i, 0);
+        rd(&d, rows, (size_t)i);
+        (*n)++;
+    }
+    PQclear(r);
+    return ST_OK;
+}
+
+int pg_stream(conn_t *c, int which, const pg_val_t *v, int nv, row_each_fn fn, void *arg,
+              const char *what, bool *stopped)
+{
+    int ret = send_rows(c, which, v, nv);
+    bool stop = false;
+    PGresult *r;
+    while (ret == ST_OK && (r = PQgetResult(c->pg)) != NULL) {
+        ExecStatusType s = PQresultStatus(r);
+        if (s == PGRES_SINGLE_TUPLE && !stop) {
+            sqls_row_t d = pg_row(r, 0, 0);
+            if (fn(&d, arg) != C_OK) {
+                /* the caller knows why; the server need not send the rest */
+                stop = true;
+                PGcancel *k = PQgetCancel(c->pg);
+                char why[64];
+                if (k) PQcancel(k, why, sizeof why);
+                PQfreeCancel(k);
+            }
+        } else if (s != PGRES_SINGLE_TUPLE && s != PGRES_TUPLES_OK && !stop) {
+            ret = pg_status(c, r, what);
+        }
+        PQclear(r);
+        /* after a failure the rest of the results are still read (and freed) */
+        if (ret != ST_OK) {
+            while ((r = PQgetResult(c->pg)) != NULL) PQclear(r);
+        }
+    }
+    if (stopped) *stopped = stop;
+    return ret;
 }
 
 /* ---- transactions ------------------------------------------------------ */

@@ -209,26 +209,18 @@ static void copy_money(buf_t *b, int64_t v)
 
 static void copy_row(buf_t *b, const inv_number_t *r)
 {
-    copy_text(b, r->number);
-    copy_text(b, r->country_iso);
-    copy_text(b, r->type);
-    copy_text(b, r->sub_type);
-    copy_text(b, r->prefix);
-    copy_text(b, r->city);
-    copy_text(b, r->region);
-    copy_text(b, r->rate_center);
+    /* the columns of SQLS_INV_COLS, in order, then caps */
+    const char *place[] = {r->number, r->country_iso, r->type,   r->sub_type,
+                           r->prefix, r->city,        r->region, r->rate_center};
+    const bool services[] = {r->voice, r->sms, r->mms};
+    const int64_t rates[] = {r->setup_rate, r->monthly_rental_rate, r->voice_rate, r->sms_rate,
+                             r->mms_rate};
+    const char *restriction[] = {r->restriction, r->restriction_text, r->carrier};
+    for (size_t i = 0; i < ND_ARRAY_LEN(place); i++) copy_text(b, place[i]);
     copy_money(b, r->lata);
-    buf_puts(b, r->voice ? "t\t" : "f\t");
-    buf_puts(b, r->sms ? "t\t" : "f\t");
-    buf_puts(b, r->mms ? "t\t" : "f\t");
-    copy_money(b, r->setup_rate);
-    copy_money(b, r->monthly_rental_rate);
-    copy_money(b, r->voice_rate);
-    copy_money(b, r->sms_rate);
-    copy_money(b, r->mms_rate);
-    copy_text(b, r->restriction);
-    copy_text(b, r->restriction_text);
-    copy_text(b, r->carrier);
+    for (size_t i = 0; i < ND_ARRAY_LEN(services); i++) buf_puts(b, services[i] ? "t\t" : "f\t");
+    for (size_t i = 0; i < ND_ARRAY_LEN(rates); i++) copy_money(b, rates[i]);
+    for (size_t i = 0; i < ND_ARRAY_LEN(restriction); i++) copy_text(b, restriction[i]);
     buf_printf(b, "%d\n", sqls_caps(r));
 }
 
@@ -433,35 +425,14 @@ int pg_inventory_stats(store_t *st, store_stats_cb cb, void *ud)
 /* One statement (one snapshot), its rows fetched one at a time (libpq's
  * single-row mode), so a million-row inventory never sits in memory.  A
  * callback that stops the walk cancels the rest on the server. */
+SQLS_WALKER(export_each, inv_number_t, store_inv_cb, sqls_read_inv)
+
 int pg_inventory_export(store_t *st, const char *country_iso, int state, store_inv_cb cb,
                         void *ud)
 {
-    conn_t *c = pg_conn(st);
-    int ret = pg_send_rows(c, Q_EXPORT, PG_V(v_text(country_iso), v_int(state)));
-    if (ret != ST_OK) return ret;
-    PGresult *r = NULL;
-    bool stopped = false;
-    inv_number_t *row = xmalloc(sizeof *row);
-    while ((r = PQgetResult(c->pg)) != NULL) {
-        ExecStatusType s = PQresultStatus(r);
-        if (s == PGRES_SINGLE_TUPLE && !stopped) {
-            sqls_row_t d = pg_row(r, 0, 0);
-            sqls_read_inv(&d, row);
-            if (cb(row, ud) != C_OK) {
-                /* the caller knows why; the server need not send the rest */
-                stopped = true;
-                PGcancel *k = PQgetCancel(c->pg);
-                char why[64];
-                if (k) PQcancel(k, why, sizeof why);
-                PQfreeCancel(k);
-            }
-        } else if (s != PGRES_SINGLE_TUPLE && s != PGRES_TUPLES_OK && !stopped) {
-            ret = pg_status(c, r, "export");
-        }
-        PQclear(r);
-    }
-    free(row);
-    return ret;
+    export_each_t w = {cb, ud};
+    return pg_stream(pg_conn(st), Q_EXPORT, PG_V(v_text(country_iso), v_int(state)), export_each,
+                     &w, "export", NULL);
 }
 
 int pg_inventory_rates(store_t *st, const char *country_iso, store_rate_cb cb, void *ud)

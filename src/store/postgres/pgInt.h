@@ -333,9 +333,16 @@ static inline int pg_page_scoped(conn_t *c, int which, int64_t account_id, int64
                         v_int(offset)),
                    limit, rd, rows, nrows, total);
 }
-/* Sends fixed statement `which` in single-row mode: the caller reads its
- * rows with PQgetResult until NULL. */
-int pg_send_rows(conn_t *c, int which, const pg_val_t *v, int nv);
+/* Up to max rows of fixed statement `which`, read by rd into rows[0..*n). */
+int pg_rows(conn_t *c, int which, const pg_val_t *v, int nv, int max, sqls_reader_fn rd,
+            void *rows, size_t *n);
+/* Runs fixed statement `which` with its rows fetched one at a time
+ * (libpq's single-row mode: a million rows never sit in memory), calling
+ * fn for each until it answers other than C_OK; then the server is told
+ * to stop sending (the call is still ST_OK; *stopped, when not NULL, says
+ * whether fn stopped it).  A failure is logged as what. */
+int pg_stream(conn_t *c, int which, const pg_val_t *v, int nv, row_each_fn fn, void *arg,
+              const char *what, bool *stopped);
 
 /* Statements whose text varies (search and list filters), with the values
  * the WHERE builder w recorded (w may be NULL: none); prepared once per

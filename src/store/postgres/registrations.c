@@ -135,26 +135,9 @@ static void rd_health(sqls_row_t *d, void *rows, size_t i)
     h->updated_at = rd_i64(d);
 }
 
-static int read_rows(conn_t *c, int which, const pg_val_t *v, int nv, int max, sqls_reader_fn rd,
-                     void *rows, size_t *n)
-{
-    PGresult *r = NULL;
-    *n = 0;
-    int rc = pg_exec(c, which, v, nv, &r, NULL);
-    if (rc != ST_OK) return rc;
-    int nt = PQntuples(r);
-    for (int i = 0; i < nt && i < max; i++) {
-        sqls_row_t d = pg_row(r, i, 0);
-        rd(&d, rows, (size_t)i);
-        (*n)++;
-    }
-    PQclear(r);
-    return ST_OK;
-}
-
 int pg_probe_targets(store_t *st, int max, probe_target_t *rows, size_t *nrows)
 {
-    return read_rows(pg_conn(st), Q_PROBE_TARGETS, PG_V(v_int(max)), max, rd_target, rows, nrows);
+    return pg_rows(pg_conn(st), Q_PROBE_TARGETS, PG_V(v_int(max)), max, rd_target, rows, nrows);
 }
 
 int pg_health_put(store_t *st, const gw_health_t *h)
@@ -166,6 +149,6 @@ int pg_health_put(store_t *st, const gw_health_t *h)
 
 int pg_health_list(store_t *st, int64_t carrier_id, int max, gw_health_t *rows, size_t *nrows)
 {
-    return read_rows(pg_conn(st), Q_HEALTH_LIST, PG_V(v_int(carrier_id), v_int(max)), max, rd_health,
+    return pg_rows(pg_conn(st), Q_HEALTH_LIST, PG_V(v_int(carrier_id), v_int(max)), max, rd_health,
                      rows, nrows);
 }

@@ -44,35 +44,17 @@ static int walk_carrier(sqls_row_t *d, void *arg)
     return w->rc;
 }
 
+SQLS_WALKER(walk_number, sbc_numrow_t, store_sbc_num_cb, sqls_read_sbc_num)
+
 /* Streams a statement's rows (single-row mode: 5,000,000 numbers are never
- * one result in memory) to cb. */
+ * one result in memory) to cb; a callback that refuses one is ST_ERR. */
 static int stream_numbers(conn_t *c, int which, const pg_val_t *v, int nv, store_sbc_num_cb cb,
                           void *ud)
 {
-    int ret = pg_send_rows(c, which, v, nv);
-    if (ret != ST_OK) return ret;
-    PGresult *r;
+    walk_number_t w = {cb, ud};
     bool stopped = false;
-    while ((r = PQgetResult(c->pg)) != NULL) {
-        ExecStatusType s = PQresultStatus(r);
-        if (s == PGRES_SINGLE_TUPLE && !stopped) {
-            sbc_numrow_t n;
-            sqls_row_t d = pg_row(r, 0, 0);
-            sqls_read_sbc_num(&d, &n);
-            if (cb(&n, ud) != C_OK) {
-                stopped = true;
-                ret = ST_ERR;
-                PGcancel *k = PQgetCancel(c->pg);
-                char why[64];
-                if (k) PQcancel(k, why, sizeof why);
-                PQfreeCancel(k);
-            }
-        } else if (s != PGRES_SINGLE_TUPLE && s != PGRES_TUPLES_OK && !stopped) {
-            ret = pg_status(c, r, "sbc numbers");
-        }
-        PQclear(r);
-    }
-    return ret;
+    int rc = pg_stream(c, which, v, nv, walk_number, &w, "sbc numbers", &stopped);
+    return rc == ST_OK && stopped ? ST_ERR : rc;
 }
 
 int pg_sbc_load(store_t *st, const store_sbc_load_t *cb, int64_t *seq)
