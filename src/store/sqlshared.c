@@ -152,6 +152,16 @@ void sqls_read_sbc_change(sqls_row_t *r, sbc_change_t *ch)
 RECORD_READER(stats, stats_row_t,
     TEXT(country_iso), TEXT(type), INT(state), INT(count))
 
+int sqls_each_carrier(sqls_row_t *r, void *arg)
+{
+    sqls_carrier_walk_t *w = arg;
+    carrier_t c;
+    w->rd(r, &c, 0);
+    w->rc = (!w->gateways || w->gateways(w->ctx, &c) == ST_OK) ? w->cb(&c, w->ud) : C_ERR;
+    carrier_clear(&c);
+    return w->rc;
+}
+
 int sqls_each_rate(sqls_row_t *r, void *arg)
 {
     sqls_rate_walk_t *w = arg;

@@ -187,6 +187,22 @@ void sqls_rd_compliance(sqls_row_t *r, void *rows, size_t i);
 void sqls_rd_carrier(sqls_row_t *r, void *rows, size_t i);
 void sqls_rd_sbc_num(sqls_row_t *r, void *rows, size_t i);
 
+/* A walk callback over carriers (sq_each, pg_each; arg is this struct):
+ * each row read by rd (PostgreSQL's reader brings the gateways in the
+ * row), then, when gateways is not NULL, its gateways read by it on ctx
+ * (SQLite: another statement in the same read transaction), handed to cb
+ * and cleared.  rc is the last answer: cb's, or C_ERR when the gateways
+ * could not be read. */
+typedef struct {
+    int (*cb)(const carrier_t *c, void *ud);
+    void *ud;
+    sqls_reader_fn rd;
+    int (*gateways)(void *ctx, carrier_t *c);   /* ST_OK */
+    void *ctx;
+    int rc;
+} sqls_carrier_walk_t;
+int sqls_each_carrier(sqls_row_t *r, void *arg);
+
 /* A registration's state with who its carrier is (reg_status_t); FROM is
  * SQLS_REG_FROM. */
 #define SQLS_REG_COLS                                                                   \

@@ -39,6 +39,10 @@ const char *const sqlt_text[Q__COUNT] = {
         "UPDATE numbers SET state=1, updated_at=?2 WHERE number=?1 AND state=2",
     [Q_NUMBER_LOOKUP] = "SELECT state, source, COALESCE(owner_id, 0) FROM numbers WHERE number = ?1",
     /* ---- owned --------------------------------------------------------------- */
+    /* ?3: the subaccount, 0 for any (typed, for PostgreSQL) */
+    [Q_OWNED_GET] = SQLS_OWNED_SELECT
+        "WHERE n.number = ?1 AND n.owner_id = ?2 AND n.state IN (1, 2) "
+        "AND (CAST(?3 AS BIGINT) = 0 OR n.sub_id = ?3)",
     [Q_OWNED_GET_BYOC] = SQLS_OWNED_SELECT
         "WHERE n.byoc_id = ?1 AND n.owner_id = ?2 AND n.state IN (1, 2)",
     [Q_OWNED_GET_ANY] = SQLS_OWNED_SELECT "WHERE n.number = ?1 AND n.state IN (1, 2)",
@@ -58,6 +62,13 @@ const char *const sqlt_text[Q__COUNT] = {
         "WHERE number=?1 AND owner_id=?2 AND state IN (1, 2) AND source=0",
     [Q_RELEASE_CUSTOMER] =
         "DELETE FROM numbers WHERE number=?1 AND owner_id=?2 AND source IN (1, 2)",
+    /* a number (or BYOC id) already there inserts nothing: ST_CONFLICT */
+    [Q_NUMBER_INSERT_OWNED] =
+        "INSERT INTO numbers(number, country_iso, type, sub_type, region, voice_enabled, "
+        "sms_enabled, mms_enabled, caps, carrier, source, state, owner_id, sub_id, app_id, "
+        "added_on, carrier_id, byoc_id, label, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, "
+        "?6, ?7, ?8, ?9, ?10, ?11, 1, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19) "
+        "ON CONFLICT DO NOTHING",
     [Q_AGING_SWEEP] =
         "UPDATE numbers SET state=0, released_at=NULL, updated_at=?2 "
         "WHERE state=3 AND released_at <= ?1",
@@ -79,6 +90,11 @@ const char *const sqlt_text[Q__COUNT] = {
     /* ---- compliance ---------------------------------------------------------- */
     [Q_COMPLIANCE_GET] =
         "SELECT " SQLS_COMPLIANCE_COLS " FROM compliance WHERE account_id = ?1 AND id = ?2",
+    /* approved: PostgreSQL's boolean, SQLite's 0 or 1 */
+    [Q_COMPLIANCE_LATEST] =
+        "SELECT " SQLS_COMPLIANCE_COLS " FROM compliance "
+        "WHERE account_id = ?1 AND country_iso = ?2 AND number_type IN (?3, ?4) AND approved "
+        "ORDER BY seq DESC LIMIT 1",
     [Q_COMPLIANCE_LIST] =
         "SELECT " SQLS_COMPLIANCE_COLS " FROM compliance WHERE account_id = ?1 ORDER BY seq",
     [Q_COMPLIANCE_NUMBERS] =

@@ -281,6 +281,20 @@ int sqlw_search_begin(sqlw_t *w, const sqlw_dialect_t *d, const search_q_t *q, s
     return ST_OK;
 }
 
+int sqlw_search_run(const sqlw_dialect_t *d, const search_q_t *q, sqlw_one_fn one,
+                    sqlw_page_fn page, void *conn, inv_number_t *rows, size_t *nrows,
+                    int64_t *total)
+{
+    *nrows = 0;
+    *total = 0;
+    sqlw_t w;
+    int ret = sqlw_search_begin(&w, d, q, one, conn);
+    if (ret == ST_OK) ret = page(conn, &w, q, rows, nrows, total);
+    else if (ret == ST_NOTFOUND) ret = ST_OK; /* unknown NPA-NXX: an empty page */
+    sqlw_free(&w);
+    return ret;
+}
+
 int64_t sqlw_count_cap(const search_q_t *q)
 {
     int64_t cap = (int64_t)q->offset + q->limit + 1;

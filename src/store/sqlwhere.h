@@ -176,6 +176,19 @@ typedef int (*sqlw_one_fn)(void *conn, const sqlw_t *w, sqls_reader_fn rd, void 
 int sqlw_search_begin(sqlw_t *w, const sqlw_dialect_t *d, const search_q_t *q, sqlw_one_fn one,
                       void *conn);
 
+/* Builds and runs the page and the (capped) count of a search around the
+ * WHERE clause w holds (its values recorded in w), reading up to q->limit
+ * rows into rows: the backend's half of number_search. */
+typedef int (*sqlw_page_fn)(void *conn, sqlw_t *w, const search_q_t *q, inv_number_t *rows,
+                            size_t *nrows, int64_t *total);
+
+/* A whole number_search, for both backends: sqlw_search_begin, then
+ * page; an unknown NPA-NXX is an empty page.  *nrows and *total are 0
+ * unless page fills them. */
+int sqlw_search_run(const sqlw_dialect_t *d, const search_q_t *q, sqlw_one_fn one,
+                    sqlw_page_fn page, void *conn, inv_number_t *rows, size_t *nrows,
+                    int64_t *total);
+
 /* Where a search's count stops (store.h's SEARCH_COUNT_CAP, raised to
  * cover the page asked for): counting every match of a broad search is
  * O(matches), and search must cost the same at 10,000 and at 5,000,000

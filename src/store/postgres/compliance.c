@@ -7,10 +7,6 @@ const char *const pg_sql_compliance[Q__COUNT] = {
     [Q_COMPLIANCE_INSERT] =
         "INSERT INTO compliance(id, account_id, country_iso, number_type, approved, created_at) "
         "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-    [Q_COMPLIANCE_LATEST] =
-        "SELECT " SQLS_COMPLIANCE_COLS " FROM compliance "
-        "WHERE account_id = $1 AND country_iso = $2 AND number_type IN ($3, $4) AND approved "
-        "ORDER BY seq DESC LIMIT 1",
 };
 
 /* ---- compliance ----------------------------------------------------------- */

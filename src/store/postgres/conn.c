@@ -313,8 +313,9 @@ static void dyn_forget(conn_t *c)
     }
 }
 
-void pg_conn_close(conn_t *c)
+void pg_conn_close(void *conn)
 {
+    conn_t *c = conn;
     PQfinish(c->pg);
     dyn_forget(c);
     free(c);
@@ -817,16 +818,11 @@ int pg_tx_end(store_t *st, int rc, bool notfound_commits)
 
 /* ---- open / close ------------------------------------------------------ */
 
-static void conn_close(void *c)
-{
-    pg_conn_close(c);
-}
-
 void pg_close(store_t *st)
 {
     pg_store_t *s = (pg_store_t *)st;
     if (!s) return;
-    connreg_close(&s->conns, conn_close);
+    connreg_close(&s->conns, pg_conn_close);
     pg_sbc_close(s);
     free(s->url);
     free(s);

@@ -6,9 +6,6 @@
 #include "util/clock.h"
 
 const char *const pg_sql_owned[Q__COUNT] = {
-    [Q_OWNED_GET] = SQLS_OWNED_SELECT
-        "WHERE n.number = $1 AND n.owner_id = $2 AND n.state IN (1, 2) "
-        "AND ($3::bigint = 0 OR n.sub_id = $3)",
     [Q_OWNED_GET_LOCK] = SQLS_OWNED_SELECT
         "WHERE n.number = $1 AND n.owner_id = $2 AND n.state IN (1, 2) "
         "AND ($3::bigint = 0 OR n.sub_id = $3) FOR UPDATE OF n",
@@ -16,12 +13,6 @@ const char *const pg_sql_owned[Q__COUNT] = {
         "WHERE n.byoc_id = $1 AND n.owner_id = $2 AND n.state IN (1, 2) FOR UPDATE OF n",
     [Q_OWNED_GET_ANY_LOCK] =
         SQLS_OWNED_SELECT "WHERE n.number = $1 AND n.state IN (1, 2) FOR UPDATE OF n",
-    [Q_NUMBER_INSERT_OWNED] =
-        "INSERT INTO numbers(number, country_iso, type, sub_type, region, voice_enabled, "
-        "sms_enabled, mms_enabled, caps, carrier, source, state, owner_id, sub_id, app_id, "
-        "added_on, carrier_id, byoc_id, label, created_at, updated_at) VALUES ($1, $2, $3, $4, "
-        "$5, $6, $7, $8, $9, $10, $11, 1, $12, $13, $14, $15, $16, $17, $18, $19, $19) "
-        "ON CONFLICT DO NOTHING",
 };
 
 int pg_number_list(store_t *st, const numlist_q_t *q, owned_number_t *rows, size_t *nrows,

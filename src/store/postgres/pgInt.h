@@ -297,7 +297,8 @@ conn_t *pg_conn(store_t *st);
  * NULL when it cannot connect, with the reason in *err (the caller frees
  * it), or logged when err is NULL. */
 conn_t *pg_conn_open(const char *url, char **err);
-void pg_conn_close(conn_t *c);
+/* Closes and frees a conn_t (void *: the registry's close function too). */
+void pg_conn_close(void *conn);
 /* Maps a result (NULL: nothing could be sent) to ST_OK / ST_CONFLICT
  * (SQLSTATE class 23) / ST_ERR (logged, counted in the db error metric);
  * any failure inside a transaction marks it failed. */

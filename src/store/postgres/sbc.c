@@ -28,22 +28,6 @@ SQLS_WALKER(walk_account, account_t, account_fn, sqls_read_account)
 SQLS_WALKER(walk_app, app_t, app_fn, sqls_read_app)
 SQLS_WALKER(walk_change, sbc_change_t, store_sbc_change_cb, sqls_read_sbc_change)
 
-/* A carrier's row owns its gateways: cleared after the callback. */
-typedef struct {
-    int (*cb)(const carrier_t *, void *);
-    void *ud;
-    int rc;
-} walk_carrier_t;
-static int walk_carrier(sqls_row_t *d, void *arg)
-{
-    walk_carrier_t *w = arg;
-    carrier_t cr;
-    pg_rd_carrier(d, &cr, 0);
-    w->rc = w->cb(&cr, w->ud);
-    carrier_clear(&cr);
-    return w->rc;
-}
-
 SQLS_WALKER(walk_number, sbc_numrow_t, store_sbc_num_cb, sqls_read_sbc_num)
 
 /* Streams a statement's rows (single-row mode: 5,000,000 numbers are never
@@ -70,8 +54,8 @@ int pg_sbc_load(store_t *st, const store_sbc_load_t *cb, int64_t *seq)
         rc = pg_each(c, Q_SBC_APPS, PG_NONE, walk_app, &w);
     }
     if (rc == ST_OK) {
-        walk_carrier_t w = {cb->carrier, cb->ud, C_OK};
-        rc = pg_each(c, Q_SBC_CARRIERS, PG_NONE, walk_carrier, &w);
+        sqls_carrier_walk_t w = {cb->carrier, cb->ud, pg_rd_carrier, NULL, NULL, C_OK};
+        rc = pg_each(c, Q_SBC_CARRIERS, PG_NONE, sqls_each_carrier, &w);
         if (rc == ST_OK && w.rc != C_OK) rc = ST_ERR;
     }
     if (rc == ST_OK) rc = stream_numbers(c, Q_SBC_NUMBERS, PG_NONE, cb->number, cb->ud);

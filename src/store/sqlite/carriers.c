@@ -74,8 +74,9 @@ static int gw_write(conn_t *c, const carrier_t *cr)
     return ST_OK;
 }
 
-int sq_carrier_gateways(conn_t *c, carrier_t *cr)
+int sq_carrier_gateways(void *conn, carrier_t *cr)
 {
+    conn_t *c = conn;
     sqlite3_stmt *q = STMT(c, Q_GW_READ);
     if (!q) return ST_ERR;
     size_t cap = 0;

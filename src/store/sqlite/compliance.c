@@ -8,10 +8,6 @@ static const char *const sql_text[Q__COUNT] = {
         "INSERT INTO compliance(id, seq, account_id, country_iso, number_type, approved, "
         "created_at) VALUES (?1, (SELECT COALESCE(max(seq), 0) + 1 FROM compliance), ?2, ?3, "
         "?4, ?5, ?6)",
-    [Q_COMPLIANCE_LATEST] =
-        "SELECT " SQLS_COMPLIANCE_COLS " FROM compliance "
-        "WHERE account_id = ?1 AND country_iso = ?2 AND number_type IN (?3, ?4) AND approved = 1 "
-        "ORDER BY seq DESC LIMIT 1",
 };
 
 int sq_compliance_insert(store_t *st, const compliance_t *cp)

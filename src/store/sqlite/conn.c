@@ -41,8 +41,9 @@ int sq_exec(sqlite3 *db, const char *sql)
     return ST_OK;
 }
 
-void sq_conn_close(conn_t *c)
+void sq_conn_close(void *conn)
 {
+    conn_t *c = conn;
     for (int i = 0; i < Q__COUNT; i++) sqlite3_finalize(c->q[i]);
     for (int i = 0; i < SQ_DYN_CACHE; i++) {
         sqlite3_finalize(c->dyn[i].st);
@@ -502,16 +503,11 @@ int sq_ping(store_t *st)
 
 /* ---- open / close ------------------------------------------------------ */
 
-static void conn_close(void *c)
-{
-    sq_conn_close(c);
-}
-
 void sq_close(store_t *st)
 {
     sqlite_store_t *s = (sqlite_store_t *)st;
     if (!s) return;
-    connreg_close(&s->conns, conn_close);
+    connreg_close(&s->conns, sq_conn_close);
     pthread_mutex_destroy(&s->write_lock);
     sq_sbc_close(s);
     free(s->path);

@@ -48,23 +48,6 @@ SQLS_WALKER(walk_app, app_t, app_fn, sqls_read_app)
 SQLS_WALKER(walk_number, sbc_numrow_t, store_sbc_num_cb, sqls_read_sbc_num)
 SQLS_WALKER(walk_change, sbc_change_t, store_sbc_change_cb, sqls_read_sbc_change)
 
-/* A carrier's row owns its gateways, read on the walk's connection in the
- * same snapshot (one read transaction), cleared after the callback. */
-typedef struct {
-    int (*cb)(const carrier_t *, void *);
-    void *ud;
-    conn_t *c;
-} walk_carrier_t;
-static int walk_carrier(sqls_row_t *r, void *arg)
-{
-    walk_carrier_t *w = arg;
-    carrier_t cr;
-    sqls_read_carrier(r, &cr);
-    int rc = sq_carrier_gateways(w->c, &cr) == ST_OK ? w->cb(&cr, w->ud) : C_ERR;
-    carrier_clear(&cr);
-    return rc;
-}
-
 int sq_sbc_load(store_t *st, const store_sbc_load_t *cb, int64_t *seq)
 {
     conn_t *c = CONN(st);
@@ -79,11 +62,12 @@ int sq_sbc_load(store_t *st, const store_sbc_load_t *cb, int64_t *seq)
     sq_done(qs);
     walk_account_t wa = {cb->account, cb->ud};
     walk_app_t wp = {cb->app, cb->ud};
-    walk_carrier_t wc = {cb->carrier, cb->ud, c};
+    /* a carrier's gateways: another statement, same snapshot */
+    sqls_carrier_walk_t wc = {cb->carrier, cb->ud, sqls_rd_carrier, sq_carrier_gateways, c, C_OK};
     walk_number_t wn = {cb->number, cb->ud};
     if (rc == ST_OK) rc = each_row(c, qa, walk_account, &wa, "sbc load accounts");
     if (rc == ST_OK) rc = each_row(c, qp, walk_app, &wp, "sbc load apps");
-    if (rc == ST_OK) rc = each_row(c, qc, walk_carrier, &wc, "sbc load carriers");
+    if (rc == ST_OK) rc = each_row(c, qc, sqls_each_carrier, &wc, "sbc load carriers");
     if (rc == ST_OK) rc = each_row(c, qn, walk_number, &wn, "sbc load numbers");
     if (sq_tx_commit(st) != ST_OK) rc = ST_ERR;
     return rc == ST_NOTFOUND ? ST_ERR : rc;

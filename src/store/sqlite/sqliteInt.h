@@ -81,8 +81,9 @@ void sq_log_error(sqlite3 *db, const char *what);
 int sq_exec(sqlite3 *db, const char *sql);
 /* A new connection to path with the backend's pragmas; ST_ERR logged. */
 int sq_open_db(const char *path, sqlite3 **out);
-/* Finalizes a connection's statements, closes and frees it. */
-void sq_conn_close(conn_t *c);
+/* Finalizes a connection's (a conn_t's) statements, closes and frees it
+ * (void *: the registry's close function too). */
+void sq_conn_close(void *conn);
 /* The calling thread's connection (opened on first use), or NULL. */
 conn_t *sq_conn(store_t *st);
 #define CONN(st) sq_conn(st)
@@ -223,8 +224,8 @@ int sq_page_dyn(store_t *st, conn_t *c, const sqlw_t *w, const char *sql_rows,
 /* sq_close, sq_migrate, ... sq_ping: one per op of store_ops_t, each in the
  * file its group in sqlops.h names; conn.c assembles the table. */
 SQL_STORE_OPS(SQL_OP_DECL, sq_)
-/* carriers.c: reads cr's gateways (cr->id) into cr->gw */
-int sq_carrier_gateways(conn_t *c, carrier_t *cr);
+/* carriers.c: reads cr's gateways (cr->id) into cr->gw, on conn (a conn_t) */
+int sq_carrier_gateways(void *conn, carrier_t *cr);
 /* carriers.c: one carrier (the calling file's statement which, with the
  * values a[0..n), its row read by sqls_rd_carrier) and its gateways, in
  * one snapshot; out is filled (carrier_clear) only on ST_OK.  Called
