@@ -152,6 +152,22 @@ void sqls_read_sbc_change(sqls_row_t *r, sbc_change_t *ch)
 RECORD_READER(stats, stats_row_t,
     TEXT(country_iso), TEXT(type), INT(state), INT(count))
 
+#define SQLS_WALKER_DEF(name, rec_t, read)             \
+    int sqls_walk_##name(sqls_row_t *r, void *arg)     \
+    {                                                  \
+        sqls_walk_##name##_t *w = arg;                 \
+        rec_t rec;                                     \
+        read(r, &rec);                                 \
+        return w->cb(&rec, w->ud);                     \
+    }
+SQLS_WALKER_DEF(account, account_t, sqls_read_account)
+SQLS_WALKER_DEF(compliance, compliance_t, sqls_read_compliance)
+SQLS_WALKER_DEF(inv, inv_number_t, sqls_read_inv)
+SQLS_WALKER_DEF(stats, stats_row_t, sqls_read_stats)
+SQLS_WALKER_DEF(app, app_t, sqls_read_app)
+SQLS_WALKER_DEF(sbc_num, sbc_numrow_t, sqls_read_sbc_num)
+SQLS_WALKER_DEF(sbc_change, sbc_change_t, sqls_read_sbc_change)
+
 int sqls_each_carrier(sqls_row_t *r, void *arg)
 {
     sqls_carrier_walk_t *w = arg;

@@ -102,6 +102,28 @@ void sqls_prefix_hi(const char *p, char *out, size_t sz);
  * indexes carry so that the services filter is answered from the index. */
 int sqls_caps(const inv_number_t *v);
 
+/* ---- transactions nest by counting (both backends) ------------------------- */
+
+/* Where leaving one level of a connection's transaction (depth levels
+ * open) leaves it. */
+typedef enum {
+    SQLS_TX_NONE,    /* none was open: a caller's mistake */
+    SQLS_TX_INNER,   /* an inner level: the transaction goes on */
+    SQLS_TX_OUTER,   /* the outermost: the caller commits or rolls back for real */
+} sqls_tx_level_t;
+
+/* Leaves one level.  An inner rollback makes the whole transaction roll
+ * back at its end (*rollback_only). */
+static inline sqls_tx_level_t sqls_tx_leave(int *depth, bool *rollback_only, bool rolling_back)
+{
+    if (*depth == 0) return SQLS_TX_NONE;
+    if (--*depth > 0) {
+        if (rolling_back) *rollback_only = true;
+        return SQLS_TX_INNER;
+    }
+    return SQLS_TX_OUTER;
+}
+
 /* ---- reading rows ------------------------------------------------------------ */
 
 typedef struct sqls_row sqls_row_t;
@@ -161,6 +183,25 @@ void sqls_read_stats(sqls_row_t *r, stats_row_t *s);
         read(r, &rec);                       \
         return w->cb(&rec, w->ud);           \
     }
+
+/* The walk callbacks of the record types above, once for both backends:
+ * sqls_walk_<name>(row, arg) reads a record and hands it to arg's cb (arg
+ * is a sqls_walk_<name>_t {cb, ud}).  SQLS_WALKER stays for a file's own
+ * record types. */
+#define SQLS_WALKER_DECL(name, cb_t) \
+    typedef struct {                 \
+        cb_t cb;                     \
+        void *ud;                    \
+    } sqls_walk_##name##_t;          \
+    int sqls_walk_##name(sqls_row_t *r, void *arg);
+typedef int (*sqls_app_cb)(const app_t *a, void *ud);
+SQLS_WALKER_DECL(account, store_account_cb)
+SQLS_WALKER_DECL(compliance, store_compliance_cb)
+SQLS_WALKER_DECL(inv, store_inv_cb)
+SQLS_WALKER_DECL(stats, store_stats_cb)
+SQLS_WALKER_DECL(app, sqls_app_cb)
+SQLS_WALKER_DECL(sbc_num, store_sbc_num_cb)
+SQLS_WALKER_DECL(sbc_change, store_sbc_change_cb)
 
 /* Walk callbacks (sq_each, pg_each) of two inventory reads whose store
  * callbacks take columns, not a record; arg is the walk's {cb, ud}. */

@@ -36,12 +36,10 @@ int pg_account_by_id(store_t *st, int64_t id, account_t *out)
     return pg_one_row(pg_conn(st), Q_ACCOUNT_BY_ID, PG_V(v_int(id)), sqls_rd_account, out);
 }
 
-SQLS_WALKER(account_each, account_t, store_account_cb, sqls_read_account)
-
 int pg_account_list(store_t *st, store_account_cb cb, void *ud)
 {
-    account_each_t w = {cb, ud};
-    return pg_each(pg_conn(st), Q_ACCOUNT_LIST, PG_NONE, account_each, &w);
+    sqls_walk_account_t w = {cb, ud};
+    return pg_each(pg_conn(st), Q_ACCOUNT_LIST, PG_NONE, sqls_walk_account, &w);
 }
 
 int64_t pg_account_count(store_t *st)

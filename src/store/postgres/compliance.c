@@ -33,20 +33,17 @@ int pg_compliance_latest(store_t *st, int64_t account_id, const char *country_is
                       sqls_rd_compliance, out);
 }
 
-SQLS_WALKER(cp_each, compliance_t, store_compliance_cb, sqls_read_compliance)
-
 int pg_compliance_list(store_t *st, int64_t account_id, store_compliance_cb cb, void *ud)
 {
-    cp_each_t w = {cb, ud};
-    return pg_each(pg_conn(st), Q_COMPLIANCE_LIST, PG_V(v_int(account_id)), cp_each, &w);
+    sqls_walk_compliance_t w = {cb, ud};
+    return pg_each(pg_conn(st), Q_COMPLIANCE_LIST, PG_V(v_int(account_id)), sqls_walk_compliance,
+                   &w);
 }
-
-SQLS_WALKER(num_each, inv_number_t, store_inv_cb, sqls_read_inv)
 
 int pg_compliance_numbers(store_t *st, int64_t account_id, const char *id, store_inv_cb cb,
                           void *ud)
 {
-    num_each_t w = {cb, ud};
+    sqls_walk_inv_t w = {cb, ud};
     return pg_each(pg_conn(st), Q_COMPLIANCE_NUMBERS, PG_V(v_int(account_id), v_text(id)),
-                   num_each, &w);
+                   sqls_walk_inv, &w);
 }

@@ -341,10 +341,10 @@ conn_t *pg_conn_open(const char *url, char **err)
 
 static conn_t *conn_get(pg_store_t *s)
 {
-    conn_t *c = connreg_get(&s->conns);
+    conn_t *c = connreg_get(&s->sql.conns);
     if (c) return c;
-    c = pg_conn_open(s->url, NULL);
-    if (c) connreg_add(&s->conns, c);
+    c = pg_conn_open(s->sql.target, NULL);
+    if (c) connreg_add(&s->sql.conns, c);
     return c;
 }
 
@@ -778,8 +778,8 @@ int pg_tx_begin(store_t *st, bool write)
 int pg_tx_commit(store_t *st)
 {
     conn_t *c = pg_conn(st);
-    if (!c || c->depth == 0) return ST_ERR;
-    if (--c->depth > 0) return ST_OK;
+    sqls_tx_level_t lv = c ? sqls_tx_leave(&c->depth, &c->rollback_only, false) : SQLS_TX_NONE;
+    if (lv != SQLS_TX_OUTER) return lv == SQLS_TX_INNER ? ST_OK : ST_ERR;
     int rc = ST_ERR;
     if (c->rollback_only || c->tx_failed) {
         if (PQstatus(c->pg) == CONNECTION_OK) {
@@ -796,11 +796,7 @@ int pg_tx_commit(store_t *st)
 void pg_tx_rollback(store_t *st)
 {
     conn_t *c = pg_conn(st);
-    if (!c || c->depth == 0) return;
-    if (--c->depth > 0) {
-        c->rollback_only = true;
-        return;
-    }
+    if (!c || sqls_tx_leave(&c->depth, &c->rollback_only, true) != SQLS_TX_OUTER) return;
     if (PQstatus(c->pg) == CONNECTION_OK) {
         PGresult *r = PQexec(c->pg, "ROLLBACK");
         PQclear(r);
@@ -820,12 +816,7 @@ int pg_tx_end(store_t *st, int rc, bool notfound_commits)
 
 void pg_close(store_t *st)
 {
-    pg_store_t *s = (pg_store_t *)st;
-    if (!s) return;
-    connreg_close(&s->conns, pg_conn_close);
-    pg_sbc_close(s);
-    free(s->url);
-    free(s);
+    connreg_store_close(st, pg_sbc_close, pg_conn_close);
 }
 
 int store_pg_open(const char *url, store_t **out, char **err)
@@ -833,20 +824,18 @@ int store_pg_open(const char *url, store_t **out, char **err)
     pthread_once(&g_sql_once, sql_load);
     retry_check();
     pg_store_t *s = xcalloc(1, sizeof *s);
-    s->base.ops = &pg_ops;
-    s->url = xstrdup(url);
-    connreg_init(&s->conns);
+    connreg_store_init(&s->sql, &pg_ops, url);
     /* connect now, so that a wrong URL fails at start with libpq's reason */
     char *why = NULL;
     conn_t *c = pg_conn_open(url, &why);
     if (c == NULL) {
         *err = xasprintf("cannot connect to PostgreSQL: %s", why);
         free(why);
-        pg_close(&s->base);
+        pg_close(&s->sql.base);
         return C_ERR;
     }
-    connreg_add(&s->conns, c);
-    *out = &s->base;
+    connreg_add(&s->sql.conns, c);
+    *out = &s->sql.base;
     return C_OK;
 }
 

@@ -285,7 +285,7 @@ static int import_tx_begin(store_import_t *im)
 int pg_import_begin(store_t *st, bool dry_run, store_import_t **out)
 {
     pg_store_t *s = (pg_store_t *)st;
-    conn_t *c = pg_conn_open(s->url, NULL);
+    conn_t *c = pg_conn_open(s->sql.target, NULL);
     if (!c) return ST_ERR;
     store_import_t *im = xmalloc(sizeof *im);
     *im = (store_import_t){
@@ -414,24 +414,21 @@ int pg_import_end(store_import_t *im, bool commit)
     return rc;
 }
 
-SQLS_WALKER(stats_each, stats_row_t, store_stats_cb, sqls_read_stats)
-
 int pg_inventory_stats(store_t *st, store_stats_cb cb, void *ud)
 {
-    stats_each_t w = {cb, ud};
-    return pg_each(pg_conn(st), Q_STATS, PG_NONE, stats_each, &w);
+    sqls_walk_stats_t w = {cb, ud};
+    return pg_each(pg_conn(st), Q_STATS, PG_NONE, sqls_walk_stats, &w);
 }
 
 /* One statement (one snapshot), its rows fetched one at a time (libpq's
  * single-row mode), so a million-row inventory never sits in memory.  A
  * callback that stops the walk cancels the rest on the server. */
-SQLS_WALKER(export_each, inv_number_t, store_inv_cb, sqls_read_inv)
 
 int pg_inventory_export(store_t *st, const char *country_iso, int state, store_inv_cb cb,
                         void *ud)
 {
-    export_each_t w = {cb, ud};
-    return pg_stream(pg_conn(st), Q_EXPORT, PG_V(v_text(country_iso), v_int(state)), export_each,
+    sqls_walk_inv_t w = {cb, ud};
+    return pg_stream(pg_conn(st), Q_EXPORT, PG_V(v_text(country_iso), v_int(state)), sqls_walk_inv,
                      &w, "export", NULL);
 }
 

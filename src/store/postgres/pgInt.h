@@ -174,9 +174,7 @@ typedef struct conn {
 } conn_t;
 
 typedef struct {
-    store_t base;
-    char *url;
-    connreg_t conns;      /* one connection per thread (connreg.h) */
+    connreg_store_t sql;  /* the store, its URL (sql.target), its connections */
     PGconn *listen;       /* sbc.c: LISTEN numberd_sbc (the feed thread's) */
 } pg_store_t;
 
@@ -413,6 +411,6 @@ uint64_t pg_commit_count(void);
  * file its group in sqlops.h names; conn.c assembles the table. */
 SQL_STORE_OPS(SQL_OP_DECL, pg_)
 /* sbc.c: closes the LISTEN connection */
-void pg_sbc_close(pg_store_t *s);
+void pg_sbc_close(store_t *st);
 
 #endif

@@ -22,22 +22,14 @@ const char *const pg_sql_sbc[Q__COUNT] = {
     [Q_SBC_PRUNE] = "DELETE FROM sbc_changes WHERE at < $1 AND seq IS NOT NULL",
 };
 
-typedef int (*account_fn)(const account_t *, void *);
-typedef int (*app_fn)(const app_t *, void *);
-SQLS_WALKER(walk_account, account_t, account_fn, sqls_read_account)
-SQLS_WALKER(walk_app, app_t, app_fn, sqls_read_app)
-SQLS_WALKER(walk_change, sbc_change_t, store_sbc_change_cb, sqls_read_sbc_change)
-
-SQLS_WALKER(walk_number, sbc_numrow_t, store_sbc_num_cb, sqls_read_sbc_num)
-
 /* Streams a statement's rows (single-row mode: 5,000,000 numbers are never
  * one result in memory) to cb; a callback that refuses one is ST_ERR. */
 static int stream_numbers(conn_t *c, int which, const pg_val_t *v, int nv, store_sbc_num_cb cb,
                           void *ud)
 {
-    walk_number_t w = {cb, ud};
+    sqls_walk_sbc_num_t w = {cb, ud};
     bool stopped = false;
-    int rc = pg_stream(c, which, v, nv, walk_number, &w, "sbc numbers", &stopped);
+    int rc = pg_stream(c, which, v, nv, sqls_walk_sbc_num, &w, "sbc numbers", &stopped);
     return rc == ST_OK && stopped ? ST_ERR : rc;
 }
 
@@ -46,12 +38,12 @@ int pg_sbc_load(store_t *st, const store_sbc_load_t *cb, int64_t *seq)
     conn_t *c = pg_conn(st);
     int rc = pg_one_row(c, Q_SBC_SEQ, PG_NONE, pg_rd_i64, seq);
     if (rc == ST_OK) {
-        walk_account_t w = {cb->account, cb->ud};
-        rc = pg_each(c, Q_SBC_ACCOUNTS, PG_NONE, walk_account, &w);
+        sqls_walk_account_t w = {cb->account, cb->ud};
+        rc = pg_each(c, Q_SBC_ACCOUNTS, PG_NONE, sqls_walk_account, &w);
     }
     if (rc == ST_OK) {
-        walk_app_t w = {cb->app, cb->ud};
-        rc = pg_each(c, Q_SBC_APPS, PG_NONE, walk_app, &w);
+        sqls_walk_app_t w = {cb->app, cb->ud};
+        rc = pg_each(c, Q_SBC_APPS, PG_NONE, sqls_walk_app, &w);
     }
     if (rc == ST_OK) {
         sqls_carrier_walk_t w = {cb->carrier, cb->ud, pg_rd_carrier, NULL, NULL, C_OK};
@@ -83,8 +75,8 @@ int pg_sbc_changes(store_t *st, int64_t after, int limit, store_sbc_change_cb cb
     if (rc != ST_OK) return rc;
     if (after < pruned) return ST_NOTFOUND;
     ch_t u = {cb, ud, C_OK};
-    walk_change_t w = {ch_each, &u};
-    rc = pg_each(c, Q_SBC_CHANGES, PG_V(v_int(after), v_int(limit)), walk_change, &w);
+    sqls_walk_sbc_change_t w = {ch_each, &u};
+    rc = pg_each(c, Q_SBC_CHANGES, PG_V(v_int(after), v_int(limit)), sqls_walk_sbc_change, &w);
     if (rc == ST_OK && u.rc != C_OK) rc = ST_ERR;
     return rc;
 }
@@ -134,7 +126,7 @@ int pg_sbc_wait(store_t *st, int timeout_ms, bool *changed)
         s->listen = NULL;
     }
     if (!s->listen) {
-        PGconn *pg = PQconnectdb(s->url);
+        PGconn *pg = PQconnectdb(s->sql.target);
         PGresult *r = PQstatus(pg) == CONNECTION_OK ? PQexec(pg, "LISTEN numberd_sbc") : NULL;
         bool ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
         PQclear(r);
@@ -166,8 +158,9 @@ int pg_sbc_wait(store_t *st, int timeout_ms, bool *changed)
     return ST_OK;
 }
 
-void pg_sbc_close(pg_store_t *s)
+void pg_sbc_close(store_t *st)
 {
+    pg_store_t *s = (pg_store_t *)st;
     if (s->listen) PQfinish(s->listen);
     s->listen = NULL;
 }

@@ -35,12 +35,10 @@ int sq_account_by_id(store_t *st, int64_t id, account_t *out)
     return SQ_ONE(st, Q_ACCOUNT_BY_ID, sqls_rd_account, out, SQ_I(id));
 }
 
-SQLS_WALKER(account_each, account_t, store_account_cb, sqls_read_account)
-
 int sq_account_list(store_t *st, store_account_cb cb, void *ud)
 {
-    account_each_t w = {cb, ud};
-    return SQ_EACH(st, Q_ACCOUNT_LIST, account_each, &w);
+    sqls_walk_account_t w = {cb, ud};
+    return SQ_EACH(st, Q_ACCOUNT_LIST, sqls_walk_account, &w);
 }
 
 int64_t sq_account_count(store_t *st)

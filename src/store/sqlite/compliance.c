@@ -29,19 +29,15 @@ int sq_compliance_latest(store_t *st, int64_t account_id, const char *country_is
                   SQ_T(country_iso), SQ_T(type), SQ_T(sub_type));
 }
 
-SQLS_WALKER(cp_each, compliance_t, store_compliance_cb, sqls_read_compliance)
-
 int sq_compliance_list(store_t *st, int64_t account_id, store_compliance_cb cb, void *ud)
 {
-    cp_each_t w = {cb, ud};
-    return SQ_EACH_V(st, Q_COMPLIANCE_LIST, cp_each, &w, SQ_I(account_id));
+    sqls_walk_compliance_t w = {cb, ud};
+    return SQ_EACH_V(st, Q_COMPLIANCE_LIST, sqls_walk_compliance, &w, SQ_I(account_id));
 }
-
-SQLS_WALKER(num_each, inv_number_t, store_inv_cb, sqls_read_inv)
 
 int sq_compliance_numbers(store_t *st, int64_t account_id, const char *id, store_inv_cb cb,
                           void *ud)
 {
-    num_each_t w = {cb, ud};
-    return SQ_EACH_V(st, Q_COMPLIANCE_NUMBERS, num_each, &w, SQ_I(account_id), SQ_T(id));
+    sqls_walk_inv_t w = {cb, ud};
+    return SQ_EACH_V(st, Q_COMPLIANCE_NUMBERS, sqls_walk_inv, &w, SQ_I(account_id), SQ_T(id));
 }

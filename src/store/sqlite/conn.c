@@ -78,14 +78,14 @@ int sq_open_db(const char *path, sqlite3 **out)
 
 static conn_t *conn_get(sqlite_store_t *s)
 {
-    conn_t *c = connreg_get(&s->conns);
+    conn_t *c = connreg_get(&s->sql.conns);
     if (c) return c;
     c = xcalloc(1, sizeof *c);
-    if (sq_open_db(s->path, &c->db) != ST_OK) {
+    if (sq_open_db(s->sql.target, &c->db) != ST_OK) {
         free(c);
         return NULL;
     }
-    connreg_add(&s->conns, c);
+    connreg_add(&s->sql.conns, c);
     return c;
 }
 
@@ -461,8 +461,8 @@ int sq_tx_begin(store_t *st, bool write)
 int sq_tx_commit(store_t *st)
 {
     conn_t *c = CONN(st);
-    if (!c || c->depth == 0) return ST_ERR;
-    if (--c->depth > 0) return ST_OK;
+    sqls_tx_level_t lv = c ? sqls_tx_leave(&c->depth, &c->rollback_only, false) : SQLS_TX_NONE;
+    if (lv != SQLS_TX_OUTER) return lv == SQLS_TX_INNER ? ST_OK : ST_ERR;
     int rc = ST_OK;
     if (c->rollback_only) {
         sq_exec(c->db, "ROLLBACK");
@@ -478,11 +478,7 @@ int sq_tx_commit(store_t *st)
 void sq_tx_rollback(store_t *st)
 {
     conn_t *c = CONN(st);
-    if (!c || c->depth == 0) return;
-    if (--c->depth > 0) {
-        c->rollback_only = true;
-        return;
-    }
+    if (!c || sqls_tx_leave(&c->depth, &c->rollback_only, true) != SQLS_TX_OUTER) return;
     sq_exec(c->db, "ROLLBACK");
     write_unlock((sqlite_store_t *)st, c);
 }
@@ -503,15 +499,18 @@ int sq_ping(store_t *st)
 
 /* ---- open / close ------------------------------------------------------ */
 
-void sq_close(store_t *st)
+/* What the SQLite store has besides its connections. */
+static void close_own(store_t *st)
 {
     sqlite_store_t *s = (sqlite_store_t *)st;
-    if (!s) return;
-    connreg_close(&s->conns, sq_conn_close);
-    pthread_mutex_destroy(&s->write_lock);
     sq_sbc_close(s);
-    free(s->path);
-    free(s);
+    /* no writer is left: the store is being closed */
+    pthread_mutex_destroy(&s->write_lock);
+}
+
+void sq_close(store_t *st)
+{
+    connreg_store_close(st, close_own, sq_conn_close);
 }
 
 int store_sqlite_open(const char *path, store_t **out, char **err)
@@ -527,18 +526,16 @@ int store_sqlite_open(const char *path, store_t **out, char **err)
         close(fd);
     }
     sqlite_store_t *s = xcalloc(1, sizeof *s);
-    s->base.ops = &sqlite_ops;
-    s->path = xstrdup(path);
-    connreg_init(&s->conns);
+    connreg_store_init(&s->sql, &sqlite_ops, path);
     pthread_mutex_init(&s->write_lock, NULL);
     pthread_mutex_init(&s->ver_lock, NULL);
     conn_t *c = conn_get(s);
     if (c == NULL) {
         *err = xasprintf("cannot open SQLite database %s", path);
-        sq_close(&s->base);
+        sq_close(&s->sql.base);
         return C_ERR;
     }
-    *out = &s->base;
+    *out = &s->sql.base;
     return C_OK;
 }
 

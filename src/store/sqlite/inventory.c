@@ -234,7 +234,7 @@ int sq_import_begin(store_t *st, bool dry_run, store_import_t **out)
 {
     sqlite_store_t *s = (sqlite_store_t *)st;
     conn_t *c = xcalloc(1, sizeof *c);
-    if (sq_open_db(s->path, &c->db) != ST_OK) {
+    if (sq_open_db(s->sql.target, &c->db) != ST_OK) {
         free(c);
         return ST_ERR;
     }
@@ -333,12 +333,10 @@ int sq_import_end(store_import_t *im, bool commit)
     return rc;
 }
 
-SQLS_WALKER(stats_each, stats_row_t, store_stats_cb, sqls_read_stats)
-
 int sq_inventory_stats(store_t *st, store_stats_cb cb, void *ud)
 {
-    stats_each_t w = {cb, ud};
-    return SQ_EACH(st, Q_STATS, stats_each, &w);
+    sqls_walk_stats_t w = {cb, ud};
+    return SQ_EACH(st, Q_STATS, sqls_walk_stats, &w);
 }
 
 typedef struct {

@@ -41,13 +41,6 @@ static int each_row(conn_t *c, sqlite3_stmt *q, row_fn fn, void *ud, const char 
     return ret;
 }
 
-typedef int (*account_fn)(const account_t *, void *);
-typedef int (*app_fn)(const app_t *, void *);
-SQLS_WALKER(walk_account, account_t, account_fn, sqls_read_account)
-SQLS_WALKER(walk_app, app_t, app_fn, sqls_read_app)
-SQLS_WALKER(walk_number, sbc_numrow_t, store_sbc_num_cb, sqls_read_sbc_num)
-SQLS_WALKER(walk_change, sbc_change_t, store_sbc_change_cb, sqls_read_sbc_change)
-
 int sq_sbc_load(store_t *st, const store_sbc_load_t *cb, int64_t *seq)
 {
     conn_t *c = CONN(st);
@@ -60,15 +53,15 @@ int sq_sbc_load(store_t *st, const store_sbc_load_t *cb, int64_t *seq)
     int rc = sq_step_row(c, qs, "sbc seq");
     if (rc == ST_OK) *seq = sqlite3_column_int64(qs, 0);
     sq_done(qs);
-    walk_account_t wa = {cb->account, cb->ud};
-    walk_app_t wp = {cb->app, cb->ud};
+    sqls_walk_account_t wa = {cb->account, cb->ud};
+    sqls_walk_app_t wp = {cb->app, cb->ud};
     /* a carrier's gateways: another statement, same snapshot */
     sqls_carrier_walk_t wc = {cb->carrier, cb->ud, sqls_rd_carrier, sq_carrier_gateways, c, C_OK};
-    walk_number_t wn = {cb->number, cb->ud};
-    if (rc == ST_OK) rc = each_row(c, qa, walk_account, &wa, "sbc load accounts");
-    if (rc == ST_OK) rc = each_row(c, qp, walk_app, &wp, "sbc load apps");
+    sqls_walk_sbc_num_t wn = {cb->number, cb->ud};
+    if (rc == ST_OK) rc = each_row(c, qa, sqls_walk_account, &wa, "sbc load accounts");
+    if (rc == ST_OK) rc = each_row(c, qp, sqls_walk_app, &wp, "sbc load apps");
     if (rc == ST_OK) rc = each_row(c, qc, sqls_each_carrier, &wc, "sbc load carriers");
-    if (rc == ST_OK) rc = each_row(c, qn, walk_number, &wn, "sbc load numbers");
+    if (rc == ST_OK) rc = each_row(c, qn, sqls_walk_sbc_num, &wn, "sbc load numbers");
     if (sq_tx_commit(st) != ST_OK) rc = ST_ERR;
     return rc == ST_NOTFOUND ? ST_ERR : rc;
 }
@@ -86,10 +79,10 @@ int sq_sbc_changes(store_t *st, int64_t after, int limit, store_sbc_change_cb cb
     sq_done(qp);
     if (rc == ST_NOTFOUND) rc = ST_OK;
     if (rc == ST_OK && after < pruned) rc = ST_NOTFOUND;
-    walk_change_t u = {cb, ud};
+    sqls_walk_sbc_change_t u = {cb, ud};
     if (rc == ST_OK) {
         sq_bind_args(q, SQ_ARGS(SQ_I(after), SQ_I(limit)));
-        rc = each_row(c, q, walk_change, &u, "sbc changes");
+        rc = each_row(c, q, sqls_walk_sbc_change, &u, "sbc changes");
     }
     if (sq_tx_commit(st) != ST_OK && rc == ST_OK) rc = ST_ERR;
     return rc;
@@ -115,9 +108,9 @@ int sq_sbc_upstream_numbers(store_t *st, const char *name, store_sbc_num_cb cb, 
     conn_t *c = CONN(st);
     sqlite3_stmt *q = c ? STMT(c, Q_SBC_UPSTREAM_NUMBERS) : NULL;
     if (!q) return ST_ERR;
-    walk_number_t u = {cb, ud};
+    sqls_walk_sbc_num_t u = {cb, ud};
     sq_bind_args(q, SQ_ARGS(SQ_T(name)));
-    return each_row(c, q, walk_number, &u, "sbc upstream numbers");
+    return each_row(c, q, sqls_walk_sbc_num, &u, "sbc upstream numbers");
 }
 
 int sq_sbc_prune(store_t *st, int64_t before)
@@ -137,7 +130,7 @@ int sq_sbc_version(store_t *st, uint64_t *out)
     sqlite_store_t *s = (sqlite_store_t *)st;
     int rc = ST_ERR;
     pthread_mutex_lock(&s->ver_lock);
-    if (!s->ver_db && sq_open_db(s->path, &s->ver_db) != ST_OK) s->ver_db = NULL;
+    if (!s->ver_db && sq_open_db(s->sql.target, &s->ver_db) != ST_OK) s->ver_db = NULL;
     if (s->ver_db && !s->ver_q &&
         sqlite3_prepare_v3(s->ver_db, "PRAGMA data_version", -1, SQLITE_PREPARE_PERSISTENT, &s->ver_q,
                            NULL) != SQLITE_OK)

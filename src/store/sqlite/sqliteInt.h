@@ -55,9 +55,7 @@ typedef struct sq_conn {
 } conn_t;
 
 typedef struct {
-    store_t base;
-    char *path;
-    connreg_t conns;      /* one connection per thread (connreg.h) */
+    connreg_store_t sql;  /* the store, its file (sql.target), its connections */
     /* Writers of this process queue here, not in SQLite: a BEGIN IMMEDIATE
      * that finds the database locked waits in SQLite's busy handler, which
      * sleeps in steps of up to 100 ms -- a purchase that waited behind
