@@ -140,6 +140,19 @@ static void create_key(http_req_t *req, http_resp_t *resp, const char *auth_id,
     ids_wipe(key, sizeof key);
 }
 
+/* The end of every key revocation: 204, no body. */
+static void revoke_key(http_req_t *req, http_resp_t *resp, const char *auth_id, const char *key_id)
+{
+    api_ctx_t *ctx = req->app;
+    cerr_t e;
+    if (cred_key_revoke(&ctx->core, auth_id, key_id, &e) != C_OK) {
+        api_core_error(req, resp, &e);
+        return;
+    }
+    resp->status = 204;
+    buf_reset(&resp->body);
+}
+
 /* The fields of a key creation besides its scopes (whose reading differs). */
 #define KEY_FIELDS                                   \
     API_FIELD(apikey_in_t, label, API_STR),          \
@@ -198,18 +211,10 @@ done:
 
 void h_admin_apikey_revoke(http_req_t *req, http_resp_t *resp)
 {
-    api_ctx_t *ctx = req->app;
     json_t *q = NULL;
-    cerr_t e;
     if (api_auth_admin(req, resp) != C_OK) goto done;
     if (api_query(req, resp, api_no_fields, NULL, &q) != C_OK) goto done;
-    if (cred_key_revoke(&ctx->core, http_param(req, "auth_id"), http_param(req, "key_id"), &e) !=
-        C_OK) {
-        api_core_error(req, resp, &e);
-        goto done;
-    }
-    resp->status = 204;
-    buf_reset(&resp->body);
+    revoke_key(req, resp, http_param(req, "auth_id"), http_param(req, "key_id"));
 done:
     json_decref(q);
 }
@@ -345,18 +350,11 @@ done:
 
 void h_byoc_apikey_revoke(http_req_t *req, http_resp_t *resp)
 {
-    api_ctx_t *ctx = req->app;
     account_t who;
     json_t *q = NULL;
-    cerr_t e;
     if (api_auth_byoc(req, resp, SCOPE_KEYS, &who) != C_OK) goto done;
     if (api_query(req, resp, api_no_fields, NULL, &q) != C_OK) goto done;
-    if (cred_key_revoke(&ctx->core, who.auth_id, http_param(req, "id"), &e) != C_OK) {
-        api_core_error(req, resp, &e);
-        goto done;
-    }
-    resp->status = 204;
-    buf_reset(&resp->body);
+    revoke_key(req, resp, who.auth_id, http_param(req, "id"));
 done:
     json_decref(q);
 }
