@@ -62,14 +62,15 @@
 
 /* The few SQL differences between backends (see the top of this file). */
 typedef struct sqlw_dialect {
-    const char *name;      /* "sqlite", "postgres": for messages and tests */
     char ph;               /* placeholder lead character: '?' or '$' */
     /* printf format of a case-insensitive equality: the first %s is the
      * column, the second the placeholder ("?3" / "$3"). */
     const char *ci_eq;
     /* printf format of a number pattern match: column, placeholder. */
     const char *glob;
-    bool glob_regex;       /* the pattern is bound as sqlw_glob_regex() of the GLOB */
+    /* the value bound for a GLOB g: g itself (SQLite), or what the
+     * dialect's operator reads (PostgreSQL: sqlw_glob_regex) */
+    void (*glob_value)(const char *g, buf_t *out);
 } sqlw_dialect_t;
 
 extern const sqlw_dialect_t sqlw_sqlite;
