@@ -138,8 +138,14 @@ extern const char *const pg_sql_sbc[Q__COUNT];
 extern const char *const pg_sql_registrations[Q__COUNT];
 extern const char *const pg_sql_credentials[Q__COUNT];
 
+/* stmts.c: loads the statements' texts (once per process) and checks the
+ * retry list; called by every open. */
+void pg_stmts_init(void);
 /* The SQL text of fixed statement `which` (static storage). */
 const char *pg_sql(int which);
+/* May this statement (fixed `which`, or with which < 0 the text sql) be
+ * sent again after its connection died? */
+bool pg_retry_safe(int which, const char *sql);
 
 /* A page and its exact total in ONE statement, hence one snapshot even
  * inside a READ COMMITTED transaction: the count is the outer row, the
