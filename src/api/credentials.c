@@ -31,7 +31,8 @@ void api_render_scopes(jw_t *w, unsigned scopes)
     jw_arr(w);
     if (scopes & SCOPE_READ) jw_str(w, "phone_numbers:read");
     if (scopes & SCOPE_WRITE) jw_str(w, "phone_numbers:write");
-    if (scopes & SCOPE_KEYS) jw_str(w, "api_keys:manage");
+    if (scopes & SCOPE_KEYS) jw_str(w, "api_keys:manage, webhooks:manage");
+    if (scopes & SCOPE_WEBHOOKS) jw_str(w, "webhooks:manage");
     jw_arr_end(w);
 }
 
@@ -61,7 +62,7 @@ static int scopes_of(http_req_t *req, http_resp_t *resp, json_t *sc, unsigned df
         *out = dflt;
         return C_OK;
     }
-    if (json_is_array(sc) && json_array_size(sc) >= 1 && json_array_size(sc) <= 3) {
+    if (json_is_array(sc) && json_array_size(sc) >= 1 && json_array_size(sc) <= 4) {
         size_t i;
         json_t *v;
         json_array_foreach(sc, i, v) {

@@ -29,6 +29,15 @@
     "id, account_id, key_hash, prefix, label, scopes, created_at, expires_at, last_used_at, " \
     "revoked_at"
 
+/* A webhook endpoint (wh_endpoint_t's order) and a delivery (wh_delivery_t's). */
+#define SQLS_WH_ENDPOINT_COLS                                                                 \
+    "id, uid, owner_id, COALESCE(account_id, 0), url, description, event_types, enabled, "   \
+    "disabled_reason, secret, old_secret, old_secret_until, fail_count, fail_since, "         \
+    "created_at, updated_at"
+#define SQLS_WH_DELIVERY_COLS                                                                 \
+    "id, endpoint_id, event_id, event_type, object_key, state, attempts, next_at, "          \
+    "leased_until, last_status, last_error, last_at, created_at, delivered_at"
+
 /* The inventory columns of table numbers, in inv_number_t order; also the
  * column list of an INSERT of an inventory row. */
 #define SQLS_INV_COLS                                                                         \
@@ -176,6 +185,8 @@ int sqls_each_restriction(sqls_row_t *r, void *arg);   /* restriction, its text 
 typedef void (*sqls_reader_fn)(sqls_row_t *r, void *rows, size_t i);
 void sqls_rd_account(sqls_row_t *r, void *rows, size_t i);
 void sqls_rd_apikey(sqls_row_t *r, void *rows, size_t i);
+void sqls_rd_wh_endpoint(sqls_row_t *r, void *rows, size_t i);   /* SQLS_WH_ENDPOINT_COLS */
+void sqls_rd_wh_delivery(sqls_row_t *r, void *rows, size_t i);   /* SQLS_WH_DELIVERY_COLS */
 void sqls_rd_inv(sqls_row_t *r, void *rows, size_t i);
 void sqls_rd_owned(sqls_row_t *r, void *rows, size_t i);
 void sqls_rd_app(sqls_row_t *r, void *rows, size_t i);

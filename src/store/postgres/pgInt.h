@@ -245,6 +245,24 @@ enum {
     Q_RELEASE_ALL_CUSTOMER,
     Q_CRED_EPOCH_GET,
     Q_CRED_EPOCH_BUMP,
+    /* webhooks.c */
+    Q_WH_EP_INSERT,
+    Q_WH_EP_GET,
+    Q_WH_EP_LIST,
+    Q_WH_EP_ACTIVE,
+    Q_WH_EP_UPDATE,
+    Q_WH_EP_DELETE,
+    Q_WH_EP_OUTCOME,
+    Q_WH_EP_DISABLE,
+    Q_WH_CURSOR_GET,
+    Q_WH_CURSOR_LOCK,
+    Q_WH_CURSOR_PUT,
+    Q_WH_DL_INSERT,
+    Q_WH_DL_CLAIM,
+    Q_WH_DL_FINISH,
+    Q_WH_DL_GET,
+    Q_WH_DL_LIST,
+    Q_WH_DL_RETRY,
     Q__COUNT
 };
 
@@ -265,6 +283,7 @@ extern const char *const pg_sql_idem[Q__COUNT];
 extern const char *const pg_sql_sbc[Q__COUNT];
 extern const char *const pg_sql_registrations[Q__COUNT];
 extern const char *const pg_sql_credentials[Q__COUNT];
+extern const char *const pg_sql_webhooks[Q__COUNT];
 
 /* The SQL text of fixed statement `which` (static storage). */
 const char *pg_sql(int which);

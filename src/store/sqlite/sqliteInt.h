@@ -154,6 +154,26 @@ enum {
     Q_RELEASE_ALL_CUSTOMER,
     Q_CRED_EPOCH_GET,
     Q_CRED_EPOCH_BUMP,
+    /* webhooks.c */
+    Q_WH_EP_INSERT,
+    Q_WH_EP_GET,
+    Q_WH_EP_LIST,
+    Q_WH_EP_COUNT,
+    Q_WH_EP_ACTIVE,
+    Q_WH_EP_UPDATE,
+    Q_WH_EP_DELETE_DELIVERIES,
+    Q_WH_EP_DELETE,
+    Q_WH_EP_OUTCOME,
+    Q_WH_EP_DISABLE,
+    Q_WH_CURSOR_GET,
+    Q_WH_CURSOR_PUT,
+    Q_WH_DL_INSERT,
+    Q_WH_DL_CLAIM,
+    Q_WH_DL_FINISH,
+    Q_WH_DL_GET,
+    Q_WH_DL_LIST,
+    Q_WH_DL_COUNT,
+    Q_WH_DL_RETRY,
     Q__COUNT
 };
 
