@@ -171,6 +171,7 @@
     X(P, int, wh_endpoint_insert, (store_t *st, wh_endpoint_t *ep))                                \
     X(P, int, wh_endpoint_get,                                                                     \
       (store_t *st, int64_t owner_id, const char *uid, wh_endpoint_t *out))                        \
+    X(P, int, wh_endpoint_by_id, (store_t *st, int64_t id, wh_endpoint_t *out))                    \
     X(P, int, wh_endpoint_list,                                                                    \
       (store_t *st, int64_t owner_id, int limit, int offset, wh_endpoint_t *rows, size_t *nrows,   \
        int64_t *total))                                                                            \

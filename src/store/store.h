@@ -301,6 +301,7 @@ typedef struct store_ops {
     int (*wh_endpoint_insert)(store_t *st, wh_endpoint_t *ep);
     /* by its uid; owner_id -1: any owner's, else only that owner's */
     int (*wh_endpoint_get)(store_t *st, int64_t owner_id, const char *uid, wh_endpoint_t *out);
+    int (*wh_endpoint_by_id)(store_t *st, int64_t id, wh_endpoint_t *out);
     /* owner_id -1: every endpoint; by id; rows has room for limit */
     int (*wh_endpoint_list)(store_t *st, int64_t owner_id, int limit, int offset,
                             wh_endpoint_t *rows, size_t *nrows, int64_t *total);

@@ -31,6 +31,7 @@ const char *const pg_sql_webhooks[Q__COUNT] = {
         "ON CONFLICT DO NOTHING RETURNING id",
     [Q_WH_EP_GET] = "SELECT " SQLS_WH_ENDPOINT_COLS " FROM webhook_endpoints "
                     "WHERE uid = $2 AND ($1 < 0 OR owner_id = $1)",
+    [Q_WH_EP_BY_ID] = "SELECT " SQLS_WH_ENDPOINT_COLS " FROM webhook_endpoints WHERE id = $1",
     [Q_WH_EP_LIST] = PAGE("FROM webhook_endpoints WHERE $1 < 0 OR owner_id = $1",
                           "SELECT " SQLS_WH_ENDPOINT_COLS " FROM webhook_endpoints "
                           "WHERE $1 < 0 OR owner_id = $1 ORDER BY id LIMIT $2 OFFSET $3"),
@@ -96,6 +97,11 @@ int pg_wh_endpoint_get(store_t *st, int64_t owner_id, const char *uid, wh_endpoi
 {
     return pg_one_row(pg_conn(st), Q_WH_EP_GET, PG_V(v_int(owner_id), v_text(uid)),
                       sqls_rd_wh_endpoint, out);
+}
+
+int pg_wh_endpoint_by_id(store_t *st, int64_t id, wh_endpoint_t *out)
+{
+    return pg_one_row(pg_conn(st), Q_WH_EP_BY_ID, PG_V(v_int(id)), sqls_rd_wh_endpoint, out);
 }
 
 int pg_wh_endpoint_list(store_t *st, int64_t owner_id, int limit, int offset, wh_endpoint_t *rows,

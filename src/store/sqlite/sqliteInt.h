@@ -157,6 +157,7 @@ enum {
     /* webhooks.c */
     Q_WH_EP_INSERT,
     Q_WH_EP_GET,
+    Q_WH_EP_BY_ID,
     Q_WH_EP_LIST,
     Q_WH_EP_COUNT,
     Q_WH_EP_ACTIVE,

@@ -18,6 +18,7 @@ static const char *const sql_text[Q__COUNT] = {
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     [Q_WH_EP_GET] = "SELECT " SQLS_WH_ENDPOINT_COLS " FROM webhook_endpoints "
                     "WHERE uid = ?2 AND (?1 < 0 OR owner_id = ?1)",
+    [Q_WH_EP_BY_ID] = "SELECT " SQLS_WH_ENDPOINT_COLS " FROM webhook_endpoints WHERE id = ?1",
     [Q_WH_EP_LIST] = "SELECT " SQLS_WH_ENDPOINT_COLS " FROM webhook_endpoints "
                      "WHERE ?1 < 0 OR owner_id = ?1 ORDER BY id LIMIT ?2 OFFSET ?3",
     [Q_WH_EP_COUNT] = "SELECT count(*) FROM webhook_endpoints WHERE ?1 < 0 OR owner_id = ?1",
@@ -85,6 +86,11 @@ int sq_wh_endpoint_insert(store_t *st, wh_endpoint_t *ep)
 int sq_wh_endpoint_get(store_t *st, int64_t owner_id, const char *uid, wh_endpoint_t *out)
 {
     return SQ_ONE(st, Q_WH_EP_GET, sqls_rd_wh_endpoint, out, SQ_I(owner_id), SQ_T(uid));
+}
+
+int sq_wh_endpoint_by_id(store_t *st, int64_t id, wh_endpoint_t *out)
+{
+    return SQ_ONE(st, Q_WH_EP_BY_ID, sqls_rd_wh_endpoint, out, SQ_I(id));
 }
 
 int sq_wh_endpoint_list(store_t *st, int64_t owner_id, int limit, int offset, wh_endpoint_t *rows,
