@@ -21,6 +21,8 @@
 #include "core/owned.h"
 #include "util/log.h"
 #include "sipreg/sipreg.h"
+#include "core/webhooks.h"
+#include "webhook/wh.h"
 #include "util/sdnotify.h"
 
 static const char *k_serve_usage =
@@ -73,6 +75,11 @@ static const char *k_serve_usage =
     "  --sip-contact HOST[:PORT] Contact given to registrars           NUMBERD_SIP_CONTACT (the SBC's address;\n"
     "                           default: the --sip-listen address)\n"
     "  --sip-outbound-proxy HOST[:PORT] REGISTERs go through it        NUMBERD_SIP_OUTBOUND_PROXY\n"
+    "  --webhook-workers N      webhook delivery threads (0: this     NUMBERD_WEBHOOK_WORKERS (4)\n"
+    "                           node sends none; docs/WEBHOOKS.md)\n"
+    "  --webhook-allow-private  webhooks may target loopback, private NUMBERD_WEBHOOK_ALLOW_PRIVATE (1 = on)\n"
+    "                           and link-local addresses (refused by\n"
+    "                           default: SSRF)\n"
     "  --demo                   on an empty database, create a demo   NUMBERD_DEMO (1 = on)\n"
     "                           account and inventory and print its\n"
     "                           credentials and a curl command\n"
@@ -283,8 +290,8 @@ int cli_serve(int argc, char **argv)
                *token_file = NULL, *level_s = NULL, *key_file = NULL, *log_file = NULL,
                *mtoken_file = NULL, *drain_s = NULL, *authfail_s = NULL, *perip_s = NULL,
                *timeout_s = NULL, *proxies_s = NULL, *sip_listen = NULL, *sip_contact = NULL,
-               *sip_proxy = NULL, *sbc_token_file = NULL, *sbc_ttl_s = NULL;
-    bool demo = false, metrics_open = false;
+               *sip_proxy = NULL, *sbc_token_file = NULL, *sbc_ttl_s = NULL, *wh_workers_s = NULL;
+    bool demo = false, metrics_open = false, wh_private = false;
     /* each option once, with its variable and default (k_serve_usage documents them) */
     opt_t opts[] = {
         CLI_OPT("listen", &listen, "NUMBERD_LISTEN", "127.0.0.1:8080"),
@@ -308,6 +315,8 @@ int cli_serve(int argc, char **argv)
         CLI_OPT("sbc-token-file", &sbc_token_file, "NUMBERD_SBC_TOKEN_FILE", NULL),
         CLI_OPT("sbc-cache-ttl", &sbc_ttl_s, "NUMBERD_SBC_CACHE_TTL", "30"),
         CLI_FLAG("metrics-open", &metrics_open, "NUMBERD_METRICS_OPEN"),
+        CLI_OPT("webhook-workers", &wh_workers_s, "NUMBERD_WEBHOOK_WORKERS", "4"),
+        CLI_FLAG("webhook-allow-private", &wh_private, "NUMBERD_WEBHOOK_ALLOW_PRIVATE"),
     };
     int idx = cli_parse_opts(argc, argv, usage, opts, ND_ARRAY_LEN(opts), &db);
     if (idx == -1) return 0;
@@ -340,6 +349,10 @@ int cli_serve(int argc, char **argv)
         return usage_error(usage, "invalid --log-level %s: want debug, info, warn, error or off",
                            level_s);
     if (log_file && !*log_file) return usage_error(usage, "--log-file needs a path");
+    unsigned wh_workers = WH_WORKERS_DEFAULT;
+    if (parse_uint_opt(wh_workers_s, 0, WH_WORKERS_MAX, &wh_workers) != C_OK)
+        return usage_error(usage, "invalid --webhook-workers %s: want 0-%d", wh_workers_s,
+                           WH_WORKERS_MAX);
     unsigned sbc_ttl = 30;
     if (parse_uint_opt(sbc_ttl_s, 0, 86400, &sbc_ttl) != C_OK)
         return usage_error(usage, "invalid --sbc-cache-ttl %s: want 0-86400 seconds", sbc_ttl_s);
@@ -507,6 +520,24 @@ int cli_serve(int argc, char **argv)
         }
         log_msg(LOG_INFO, "registration client on udp %s (port %u)", sip_listen, sipreg_port(sipreg));
     }
+    /* Webhook delivery: after the server is up (an endpoint may be made at
+     * once), on every node that has workers. */
+    hook_set_allow_private(wh_private);
+    wh_t *webhooks = NULL;
+    if (wh_workers > 0) {
+        wh_cfg_t wcfg = {.core = &ctx.core, .workers = wh_workers};
+        char *werr = NULL;
+        if (wh_start(&wcfg, &webhooks, &werr) != C_OK) {
+            cli_err("serve", "%s", werr);
+            free(werr);
+            sipreg_stop(sipreg);
+            http_server_stop(srv);
+            cli_close_core(&ctx.core);
+            return 1;
+        }
+        log_msg(LOG_INFO, "webhook delivery: %u workers%s", wh_workers,
+                wh_private ? ", private targets allowed" : "");
+    }
     sdnotify_state("READY=1", NULL); /* systemd Type=notify: listening, demo data made */
     static sweeper_t sw;
     sw.core = &ctx.core;
@@ -546,6 +577,8 @@ int cli_serve(int argc, char **argv)
     }
     /* unregisters (Expires: 0) while the database is still open */
     sipreg_stop(sipreg);
+    /* a delivery in flight is cut off; its lease expires and it is sent again */
+    wh_stop(webhooks);
     http_server_stop(srv);
     sbcfeed_stop(ctx.sbc);
     http_proxies_free(proxies);

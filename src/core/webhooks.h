@@ -159,6 +159,9 @@ int hook_fanout(core_t *c, int *made, bool *more, cerr_t *e);
 /* One claimed delivery, ready to send. */
 typedef struct {
     wh_delivery_t d;
+    int64_t ep_owner;              /* the endpoint's owner and account (its event) */
+    int64_t ep_account;
+    char ep_uid[MODEL_WH_UID_SZ];
     char url[MODEL_URL_SZ];
     char msg_id[32];               /* webhook-id: "evt_<event id>" */
     int64_t ts;                    /* webhook-timestamp */
