@@ -37,6 +37,9 @@ void core_rollback(core_t *c);
  * and returns C_ERR (e already says why). */
 int core_end(core_t *c, int rc, cerr_t *e);
 
+/* How deep the calling thread is in core_begin transactions (0: none). */
+int core_tx_depth(void);
+
 /* Counts m once the work the calling thread is doing is durable: at once
  * outside a transaction, else when the outermost core_commit succeeds (a
  * rollback, or a failed commit, drops it).  So a purchase made inside an

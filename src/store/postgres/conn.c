@@ -101,6 +101,7 @@ static const char *const *const sql_tables[] = {
     pg_sql_owned, pg_sql_subaccounts, pg_sql_apps,     pg_sql_compliance, pg_sql_carriers,
     pg_sql_idem,  pg_sql_sbc,       pg_sql_credentials, pg_sql_registrations,
     pg_sql_webhooks,
+    pg_sql_events,
 };
 #define NTABLES (sizeof sql_tables / sizeof sql_tables[0])
 

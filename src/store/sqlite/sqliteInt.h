@@ -175,6 +175,9 @@ enum {
     Q_WH_DL_LIST,
     Q_WH_DL_COUNT,
     Q_WH_DL_RETRY,
+    /* events.c */
+    Q_EVENT_APPEND,
+    Q_EVENT_PURGE,
     Q__COUNT
 };
 
