@@ -4,6 +4,7 @@
  * outcome) is whdeliver.c. */
 #include "core/webhooks.h"
 #include "core/core_int.h"
+#include "core/events.h"
 #include "core/secrets.h"
 
 #include <math.h>
@@ -250,6 +251,31 @@ done:
 
 /* ---- endpoints ------------------------------------------------------------------------ */
 
+/* An endpoint's change in the event log, in the caller's transaction: a
+ * customer's endpoint belongs to its account (it hears of its own
+ * changes), the operator's to no account (never shown to a customer). */
+static int emit(core_t *c, const char *type, const wh_endpoint_t *before, const wh_endpoint_t *after,
+                bool secret_changed, cerr_t *e)
+{
+    const wh_endpoint_t *ep = after ? after : before;
+    ev_data_t d;
+    ev_data_init(&d);
+    if (before && after) {
+        ev_data_str(&d, "url", before->url, after->url);
+        ev_data_str(&d, "description", before->description, after->description);
+        ev_data_str(&d, "event_types", before->event_types, after->event_types);
+        ev_data_bool(&d, "enabled", before->enabled, after->enabled);
+        ev_data_int(&d, "account_id", before->account_id, after->account_id);
+    } else if (after) {
+        ev_data_after_str(&d, "url", after->url);
+        ev_data_after_str(&d, "event_types", after->event_types);
+    } else {
+        ev_data_before_str(&d, "url", before->url);
+    }
+    if (secret_changed) ev_data_secret(&d, "secret");
+    return ev_emit(c, type, ep->owner_id, "webhook_endpoint", ep->uid, &d, e);
+}
+
 static int seal(core_t *c, const char *secret, uint8_t box[MODEL_BOX_SZ], size_t *len, cerr_t *e)
 {
     if (c->key == NULL || sec_seal(c->key, secret, strlen(secret), box, len) != C_OK)
@@ -369,8 +395,10 @@ int hook_endpoint_create(core_t *c, int64_t owner, const hook_in_t *in, wh_endpo
     ep->created_at = ep->updated_at = clock_now();
     hook_secret_new(secret);
     if (seal(c, secret, ep->secret, &ep->secret_len, e) != C_OK) goto fail;
-    int rc = c->st->ops->wh_endpoint_insert(c->st, ep);
-    if (core_st(e, rc, "webhook endpoint") != C_OK) goto fail;
+    if (core_begin(c, e) != C_OK) goto fail;
+    int rc = core_st(e, c->st->ops->wh_endpoint_insert(c->st, ep), "webhook endpoint");
+    if (rc == C_OK) rc = emit(c, "webhook_endpoint.created", NULL, ep, false, e);
+    if (core_end(c, rc, e) != C_OK) goto fail;
     return C_OK;
 fail:
     ids_wipe(secret, HOOK_SECRET_SZ);
@@ -405,13 +433,23 @@ int hook_endpoint_list(core_t *c, int64_t owner, int limit, int offset, wh_endpo
 int hook_endpoint_update(core_t *c, int64_t owner, const char *uid, const hook_in_t *in,
                          wh_endpoint_t *out, cerr_t *e)
 {
-    if (core_begin(c, e) != C_OK) return C_ERR;
+    wh_endpoint_t *before = xmalloc(sizeof *before);
+    if (core_begin(c, e) != C_OK) {
+        free(before);
+        return C_ERR;
+    }
     int rc = load(c, owner, uid, out, e);
-    if (rc == C_OK) rc = apply(c, out->owner_id, in, out, e);
+    if (rc == C_OK) {
+        *before = *out;
+        rc = apply(c, out->owner_id, in, out, e);
+    }
     if (rc == C_OK) {
         out->updated_at = clock_now();
         rc = core_st(e, c->st->ops->wh_endpoint_update(c->st, out), "webhook endpoint");
     }
+    if (rc == C_OK) rc = emit(c, "webhook_endpoint.updated", before, out, false, e);
+    ids_wipe(before, sizeof *before);
+    free(before);
     return core_end(c, rc, e);
 }
 
@@ -421,6 +459,7 @@ int hook_endpoint_delete(core_t *c, int64_t owner, const char *uid, cerr_t *e)
     if (core_begin(c, e) != C_OK) return C_ERR;
     int rc = load(c, owner, uid, &ep, e);
     if (rc == C_OK) rc = core_st(e, c->st->ops->wh_endpoint_delete(c->st, ep.id), "webhook endpoint");
+    if (rc == C_OK) rc = emit(c, "webhook_endpoint.deleted", &ep, NULL, false, e);
     return core_end(c, rc, e);
 }
 
@@ -447,6 +486,7 @@ int hook_endpoint_rotate(core_t *c, int64_t owner, const char *uid, int64_t grac
         out->updated_at = now;
     }
     if (rc == C_OK) rc = core_st(e, c->st->ops->wh_endpoint_update(c->st, out), "webhook endpoint");
+    if (rc == C_OK) rc = emit(c, "webhook_endpoint.secret_rotated", NULL, out, true, e);
     rc = core_end(c, rc, e);
     if (rc != C_OK) ids_wipe(secret, HOOK_SECRET_SZ);
     return rc;

@@ -84,7 +84,7 @@ static int resolve_checked(const hook_url_t *u, char *pin, size_t pinsz, char *w
     if (u->host_is_ip) {
         const char *bad = allow ? NULL : hook_ip_forbidden(&u->ip);
         if (bad) {
-            snprintf(why, whysz, "refused: %s is %s (private targets are not allowed)", u->host, bad);
+            snprintf(why, whysz, "refused: %.120s is %s (private targets are not allowed)", u->host, bad);
             return C_ERR;
         }
         return C_OK;
@@ -95,7 +95,7 @@ static int resolve_checked(const hook_url_t *u, char *pin, size_t pinsz, char *w
     hints.ai_socktype = SOCK_STREAM;
     int gai = getaddrinfo(u->host, NULL, &hints, &res);
     if (gai != 0) {
-        snprintf(why, whysz, "cannot resolve %s: %s", u->host, gai_strerror(gai));
+        snprintf(why, whysz, "cannot resolve %.120s: %s", u->host, gai_strerror(gai));
         return C_ERR;
     }
     int rc = C_ERR;
@@ -110,7 +110,7 @@ static int resolve_checked(const hook_url_t *u, char *pin, size_t pinsz, char *w
         if (bad) {
             /* one refused address refuses the name: a name that points
              * both outside and inside is not one to follow */
-            snprintf(why, whysz, "refused: %s resolves to %s, %s (private targets are not allowed)",
+            snprintf(why, whysz, "refused: %.120s resolves to %s, %s (private targets are not allowed)",
                      u->host, text, bad);
             rc = C_ERR;
             first[0] = '\0';
@@ -127,7 +127,7 @@ static int resolve_checked(const hook_url_t *u, char *pin, size_t pinsz, char *w
         snprintf(pin, pinsz, "%s:%u:%s%s%s", u->host, u->port, first_v6 ? "[" : "", first,
                  first_v6 ? "]" : "");
     else if (rc == C_OK || !why[0])
-        snprintf(why, whysz, "cannot resolve %s: no address", u->host), rc = C_ERR;
+        snprintf(why, whysz, "cannot resolve %.120s: no address", u->host), rc = C_ERR;
     return rc;
 }
 
@@ -168,7 +168,7 @@ static void send_one(wh_t *w, CURL *h, hook_job_t *job, int *status, char *why, 
     *aborted = false;
     why[0] = '\0';
     if (hook_url_parse(job->url, &u, &e) != C_OK) {
-        snprintf(why, whysz, "%s", e.msg);
+        snprintf(why, whysz, "%.200s", e.msg);
         return;
     }
     if (resolve_checked(&u, pin, sizeof pin, why, whysz) != C_OK) {
@@ -215,10 +215,10 @@ static void send_one(wh_t *w, CURL *h, hook_job_t *job, int *status, char *why, 
         *aborted = true;
         snprintf(why, whysz, "the server stopped during the delivery");
     } else if (rc == CURLE_COULDNT_CONNECT && !hook_allow_private() && errbuf[0] == '\0') {
-        snprintf(why, whysz, "cannot connect to %s", u.host);
+        snprintf(why, whysz, "cannot connect to %.120s", u.host);
     } else if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && code >= 200 && code <= 299)) {
         /* (a 2xx whose body passed the cap is still a 2xx) */
-        snprintf(why, whysz, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
+        snprintf(why, whysz, "%.200s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
         if (rc != CURLE_WRITE_ERROR) *status = 0;
     } else if (code >= 300 && code <= 399) {
         snprintf(why, whysz, "HTTP %ld: redirects are not followed", code);
@@ -264,7 +264,7 @@ static void *worker_main(void *arg)
     int64_t lease = w->total_ms + 5000;   /* outlives any attempt */
     int64_t last_err = 0;
     memset(&job, 0, sizeof job);
-    buf_init(&job.body);
+    job.body = (buf_t)BUF_INIT;
     if (!h) {
         log_msg(LOG_ERROR, "webhooks: worker %u: curl_easy_init failed", a->index);
         return NULL;
