@@ -55,9 +55,10 @@ double hook_backoff_scale(void)
 }
 
 /* Seconds to wait after failed attempt n (1-based): 5 s, 5 min, 30 min,
- * 2 h, 5 h, 10 h, 10 h -- 27 h 35 min in all, so a receiver that is down
- * for a whole day still gets every event once it is back. */
-static const int64_t k_backoff[HOOK_ATTEMPTS_MAX - 1] = {5, 300, 1800, 7200, 18000, 36000, 36000};
+ * 2 h, 5 h, 10 h, 14 h -- 31 h 35 min in all, over 25 h even with every
+ * jitter at -20 %, so a receiver that is down for a whole day still gets
+ * every event once it is back. */
+static const int64_t k_backoff[HOOK_ATTEMPTS_MAX - 1] = {5, 300, 1800, 7200, 18000, 36000, 50400};
 
 int64_t hook_backoff_ms(int attempt)
 {

@@ -18,7 +18,7 @@
  *   the fan-out (hook_fanout) in the transaction that moves its cursor in
  *   the event log; a worker claims a due row under a lease, sends it,
  *   records the outcome.  A failed attempt is retried on HOOK_BACKOFF's
- *   schedule (over 27 hours, with jitter); an object's events go to an
+ *   schedule (over 25 hours, with jitter); an object's events go to an
  *   endpoint in event order (a later one waits while an earlier one is
  *   pending).  When every attempt of a delivery failed, or the endpoint
  *   has failed HOOK_STREAK_MAX times in a row over more than a day, the

@@ -279,7 +279,7 @@ int hook_finish(core_t *c, hook_job_t *job, int status, const char *err, bool *d
         int64_t day = (int64_t)((double)HOOK_STREAK_SECONDS * hook_backoff_scale());
         if (d->state == WHD_FAILED)
             snprintf(reason, sizeof reason, "every attempt of delivery %lld failed (%d over %s); last: %.120s",
-                     (long long)d->id, d->attempts, "27 hours", d->last_error);
+                     (long long)d->id, d->attempts, "31 hours", d->last_error);
         else if (count >= HOOK_STREAK_MAX && since && now - since >= (day < 1 ? 1 : day))
             snprintf(reason, sizeof reason, "%d failed attempts in a row over more than a day; last: %.120s",
                      count, d->last_error);
