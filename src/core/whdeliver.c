@@ -17,6 +17,20 @@
 /* ---- the fan-out ---------------------------------------------------------------- */
 
 typedef struct {
+    int64_t id;
+    event_t *ev;
+    bool found;
+} one_t;
+
+/* an ev_list callback: there is one */
+static int any_one(const event_t *ev, void *ud)
+{
+    ND_UNUSED(ev);
+    ((one_t *)ud)->found = true;
+    return C_ERR;
+}
+
+typedef struct {
     const char *type;
     bool hit;
 } match_t;
@@ -84,6 +98,20 @@ int hook_fanout(core_t *c, int *made, bool *more, cerr_t *e)
     fan_t f = {.c = c, .now_ms = hook_now_ms()};
     *made = 0;
     *more = false;
+    /* idle: a read says so, without a write transaction (whose commit
+     * would also count as a write for the caches keyed by core_write_generation) */
+    {
+        event_filter_t peek;
+        int64_t pnext = 0;
+        one_t o = {0, NULL, false};
+        if (core_st(e, c->st->ops->wh_cursor_get(c->st, &cursor), "webhook cursor") != C_OK)
+            return C_ERR;
+        memset(&peek, 0, sizeof peek);
+        peek.after_id = cursor;
+        peek.limit = 1;
+        if (ev_list(c, &peek, any_one, &o, &pnext, e) != C_OK) return C_ERR;
+        if (!o.found) return C_OK;
+    }
     if (core_begin(c, e) != C_OK) return C_ERR;
     /* locked until the commit (PostgreSQL: FOR UPDATE): one fan-out at a time */
     int rc = core_st(e, c->st->ops->wh_cursor_get(c->st, &cursor), "webhook cursor");
@@ -122,12 +150,6 @@ int hook_fanout(core_t *c, int *made, bool *more, cerr_t *e)
 }
 
 /* ---- claiming ----------------------------------------------------------------------- */
-
-typedef struct {
-    int64_t id;
-    event_t *ev;
-    bool found;
-} one_t;
 
 static int take_one(const event_t *ev, void *ud)
 {
@@ -197,10 +219,20 @@ int hook_claim(core_t *c, int64_t lease_ms, hook_job_t *job, bool *got, cerr_t *
     event_t *ev = xmalloc(sizeof *ev);
     bool found = false;
     int64_t now = hook_now_ms();
+    bool due = false;
     *got = false;
     memset(&job->d, 0, sizeof job->d);
     job->signature[0] = '\0';
     buf_reset(&job->body);
+    /* idle: a read says so, without a write transaction */
+    if (core_st(e, c->st->ops->wh_delivery_due(c->st, now, &due), "webhook claim") != C_OK) {
+        free(ev);
+        return C_ERR;
+    }
+    if (!due) {
+        free(ev);
+        return C_OK;
+    }
     if (core_begin(c, e) != C_OK) {
         free(ev);
         return C_ERR;

@@ -187,6 +187,7 @@
     X(P, int, wh_delivery_insert, (store_t *st, const wh_delivery_t *d))                           \
     X(P, int, wh_delivery_claim,                                                                   \
       (store_t *st, int64_t now_ms, int64_t lease_until_ms, wh_delivery_t *out))                   \
+    X(P, int, wh_delivery_due, (store_t *st, int64_t now_ms, bool *any))                           \
     X(P, int, wh_delivery_finish, (store_t *st, const wh_delivery_t *d))                           \
     X(P, int, wh_delivery_get,                                                                     \
       (store_t *st, int64_t endpoint_id, int64_t id, wh_delivery_t *out))                          \

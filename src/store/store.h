@@ -341,6 +341,9 @@ typedef struct store_ops {
      * claiming at once take different rows. */
     int (*wh_delivery_claim)(store_t *st, int64_t now_ms, int64_t lease_until_ms,
                              wh_delivery_t *out);
+    /* whether wh_delivery_claim would find a row now, by a read only (so
+     * that an idle worker polls without write transactions) */
+    int (*wh_delivery_due)(store_t *st, int64_t now_ms, bool *any);
     /* writes an attempt's outcome by d->id: state, attempts, next_at,
      * last_status, last_error, last_at, delivered_at; the lease is cleared */
     int (*wh_delivery_finish)(store_t *st, const wh_delivery_t *d);

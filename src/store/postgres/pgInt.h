@@ -261,6 +261,7 @@ enum {
     Q_WH_CURSOR_PUT,
     Q_WH_DL_INSERT,
     Q_WH_DL_CLAIM,
+    Q_WH_DL_DUE,
     Q_WH_DL_FINISH,
     Q_WH_DL_GET,
     Q_WH_DL_LIST,

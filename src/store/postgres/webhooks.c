@@ -58,6 +58,12 @@ const char *const pg_sql_webhooks[Q__COUNT] = {
         "INSERT INTO webhook_deliveries(endpoint_id, event_id, event_type, object_key, state, "
         "attempts, next_at, created_at) VALUES ($1, $2, $3, $4, 0, 0, $5, $6) "
         "ON CONFLICT (endpoint_id, event_id) DO NOTHING",
+    [Q_WH_DL_DUE] =
+        "SELECT count(*) FROM (SELECT 1 FROM webhook_deliveries d "
+        "JOIN webhook_endpoints e ON e.id = d.endpoint_id "
+        "WHERE d.state = 0 AND d.next_at <= $1 AND d.leased_until <= $1 AND e.enabled = 1 "
+        "AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id "
+        "AND p.object_key = d.object_key AND p.state = 0 AND p.event_id < d.event_id) LIMIT 1) t",
     [Q_WH_DL_CLAIM] =
         "UPDATE webhook_deliveries SET leased_until = $2 WHERE id = ("
         "SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id "
@@ -201,6 +207,14 @@ int pg_wh_delivery_claim(store_t *st, int64_t now_ms, int64_t lease_until_ms, wh
 {
     return pg_one_row(pg_conn(st), Q_WH_DL_CLAIM, PG_V(v_int(now_ms), v_int(lease_until_ms)),
                       sqls_rd_wh_delivery, out);
+}
+
+int pg_wh_delivery_due(store_t *st, int64_t now_ms, bool *any)
+{
+    int64_t n = 0;
+    int rc = pg_one_row(pg_conn(st), Q_WH_DL_DUE, PG_V(v_int(now_ms)), pg_rd_i64, &n);
+    *any = rc == ST_OK && n > 0;
+    return rc;
 }
 
 int pg_wh_delivery_finish(store_t *st, const wh_delivery_t *d)

@@ -44,6 +44,12 @@ static const char *const sql_text[Q__COUNT] = {
         "INSERT INTO webhook_deliveries(endpoint_id, event_id, event_type, object_key, state, "
         "attempts, next_at, created_at) VALUES (?1, ?2, ?3, ?4, 0, 0, ?5, ?6) "
         "ON CONFLICT (endpoint_id, event_id) DO NOTHING",
+    [Q_WH_DL_DUE] =
+        "SELECT count(*) FROM (SELECT 1 FROM webhook_deliveries d "
+        "JOIN webhook_endpoints e ON e.id = d.endpoint_id "
+        "WHERE d.state = 0 AND d.next_at <= ?1 AND d.leased_until <= ?1 AND e.enabled = 1 "
+        "AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id "
+        "AND p.object_key = d.object_key AND p.state = 0 AND p.event_id < d.event_id) LIMIT 1) t",
     [Q_WH_DL_CLAIM] =
         "UPDATE webhook_deliveries SET leased_until = ?2 WHERE id = ("
         "SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id "
@@ -195,6 +201,14 @@ int sq_wh_delivery_insert(store_t *st, const wh_delivery_t *d)
 int sq_wh_delivery_claim(store_t *st, int64_t now_ms, int64_t lease_until_ms, wh_delivery_t *out)
 {
     return SQ_ONE(st, Q_WH_DL_CLAIM, sqls_rd_wh_delivery, out, SQ_I(now_ms), SQ_I(lease_until_ms));
+}
+
+int sq_wh_delivery_due(store_t *st, int64_t now_ms, bool *any)
+{
+    int64_t n = 0;
+    int rc = SQ_ONE(st, Q_WH_DL_DUE, rd_i64, &n, SQ_I(now_ms));
+    *any = rc == ST_OK && n > 0;
+    return rc;
 }
 
 int sq_wh_delivery_finish(store_t *st, const wh_delivery_t *d)

@@ -2261,6 +2261,11 @@ static void test_webhooks(void **state)
     assert_int_equal(dl[0].event_id, 12);         /* newest first */
     /* nothing due before 1000 */
     wh_delivery_t c1, c2, c3;
+    bool due = true;
+    assert_int_equal(st->ops->wh_delivery_due(st, 999, &due), ST_OK);
+    assert_false(due);
+    assert_int_equal(st->ops->wh_delivery_due(st, 1000, &due), ST_OK);
+    assert_true(due);
     assert_int_equal(st->ops->wh_delivery_claim(st, 999, 5000, &c1), ST_NOTFOUND);
     assert_int_equal(st->ops->wh_delivery_claim(st, 1000, 5000, &c1), ST_OK);
     assert_int_equal(c1.event_id, 10);
@@ -2269,6 +2274,8 @@ static void test_webhooks(void **state)
     assert_int_equal(st->ops->wh_delivery_claim(st, 1001, 5001, &c2), ST_OK);
     assert_int_equal(c2.event_id, 12);
     assert_int_equal(st->ops->wh_delivery_claim(st, 1002, 5002, &c3), ST_NOTFOUND);
+    assert_int_equal(st->ops->wh_delivery_due(st, 1002, &due), ST_OK);
+    assert_false(due); /* 11 waits behind 10: not due either */
     /* a lease that expires frees the row (a node killed mid-delivery) */
     assert_int_equal(st->ops->wh_delivery_claim(st, 5000, 9000, &c3), ST_OK);
     assert_int_equal(c3.id, c1.id);
