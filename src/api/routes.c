@@ -1,4 +1,5 @@
 /* routes.c -- the route table: every endpoint of every dialect. */
+#include "core/events.h"
 #include "api/api.h"
 #include "api/console.h"
 
@@ -170,5 +171,6 @@ void api_app(api_ctx_t *ctx, http_app_t *out)
     /* One id per request: X-Request-Id, the log line, and the api_id of a
      * Plivo body are the same UUID. */
     out->new_request_id = ids_uuid_v4;
+    out->request_done = ev_actor_clear;
     out->ud = ctx;
 }
