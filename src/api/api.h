@@ -309,6 +309,10 @@ void h_byoc_apikey_create(http_req_t *req, http_resp_t *resp);
 void h_byoc_apikey_revoke(http_req_t *req, http_resp_t *resp);
 void h_admin_account_list(http_req_t *req, http_resp_t *resp);
 void h_admin_registration_list(http_req_t *req, http_resp_t *resp);
+/* the event log (events.c): the operator's, and a customer's own in each dialect */
+void h_admin_event_list(http_req_t *req, http_resp_t *resp);
+void h_event_list(http_req_t *req, http_resp_t *resp);
+void h_byoc_event_list(http_req_t *req, http_resp_t *resp);
 void h_byoc_health_put(http_req_t *req, http_resp_t *resp);
 void h_byoc_health_delete(http_req_t *req, http_resp_t *resp);
 void h_admin_apikey_create(http_req_t *req, http_resp_t *resp);
