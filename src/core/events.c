@@ -4,11 +4,14 @@
 #include "core/events.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/core_int.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/redact.h"
 
 /* ---- the actor ------------------------------------------------------------- */
 
@@ -56,11 +59,19 @@ static void member(buf_t *b, int *n, const char *key)
     buf_putc(b, ':');
 }
 
+/* Every text value goes through util/redact: a callback URL may carry a
+ * password in its userinfo (https://user:secret@host/), which the event
+ * log must not keep. */
 static void put_str(buf_t *b, int *n, const char *key, const char *v)
 {
     member(b, n, key);
-    if (v) buf_json_str(b, v, strlen(v));
-    else buf_puts(b, "null");
+    if (v) {
+        char *r = redact_dup(v);
+        buf_json_str(b, r, strlen(r));
+        free(r);
+    } else {
+        buf_puts(b, "null");
+    }
 }
 
 void ev_data_str(ev_data_t *d, const char *key, const char *before, const char *after)
@@ -92,7 +103,7 @@ void ev_data_bool(ev_data_t *d, const char *key, bool before, bool after)
 
 void ev_data_after_str(ev_data_t *d, const char *key, const char *v)
 {
-    put_str(&d->after, &d->na, key, v && *v ? v : NULL);
+    if (v && *v) put_str(&d->after, &d->na, key, v);
 }
 
 void ev_data_after_int(ev_data_t *d, const char *key, int64_t v)
@@ -103,7 +114,7 @@ void ev_data_after_int(ev_data_t *d, const char *key, int64_t v)
 
 void ev_data_before_str(ev_data_t *d, const char *key, const char *v)
 {
-    put_str(&d->before, &d->nb, key, v && *v ? v : NULL);
+    if (v && *v) put_str(&d->before, &d->nb, key, v);
 }
 
 void ev_data_secret(ev_data_t *d, const char *key)
@@ -180,7 +191,11 @@ int ev_registration_changed(core_t *c, int64_t account_id, const char *carrier_u
         ev_data_free(&d);
         return C_ERR;
     }
+    /* the registration client's thread has no actor of its own */
+    bool own = t_actor.kind[0] == '\0';
+    if (own) ev_actor_set("system", "sip-registration", NULL);
     int r = ev_emit(c, "registration.state_changed", account_id, "carrier", carrier_uuid, &d, e);
+    if (own) ev_actor_clear();
     return core_end(c, r, e);
 }
 
@@ -234,6 +249,63 @@ int ev_filter_text(const char *param, const char *v, char *out, size_t outsz, ce
             return cerr(e, CE_INVALID, "invalid %s: printable ASCII without spaces", param);
     }
     memcpy(out, v, n + 1);
+    return C_OK;
+}
+
+int ev_filter_account(core_t *c, const char *param, const char *auth_id, event_filter_t *f,
+                      cerr_t *e)
+{
+    account_t a;
+    if (!auth_id || !ids_is_auth_id(auth_id, strlen(auth_id)) || auth_id[0] != 'M')
+        return cerr(e, CE_INVALID, "invalid %s: want a main account's auth_id (MA...)", param);
+    int rc = c->st->ops->account_by_auth_id(c->st, auth_id, &a);
+    if (rc == ST_NOTFOUND || (rc == ST_OK && a.parent_id))
+        return cerr(e, CE_INVALID, "invalid %s: no account %s", param, auth_id);
+    if (rc != ST_OK) return core_st(e, rc, NULL);
+    f->account_id = a.id;
+    return C_OK;
+}
+
+int ev_filter_actor(const char *param, const char *v, event_filter_t *f, cerr_t *e)
+{
+    static const char *const kinds[] = {"account", "subaccount", "api_key", "admin", "cli", "system"};
+    const char *colon = v ? strchr(v, ':') : NULL;
+    size_t kn = v ? (colon ? (size_t)(colon - v) : strlen(v)) : 0;
+    bool known = false;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (strlen(kinds[i]) == kn && memcmp(kinds[i], v, kn) == 0) known = true;
+    if (!known)
+        return cerr(e, CE_INVALID, "invalid %s: want KIND or KIND:ID, KIND one of account, "
+                    "subaccount, api_key, admin, cli, system", param);
+    memcpy(f->actor_kind, v, kn);
+    f->actor_kind[kn] = '\0';
+    if (colon) return ev_filter_text(param, colon + 1, f->actor_id, sizeof f->actor_id, e);
+    f->actor_id[0] = '\0';
+    return C_OK;
+}
+
+int ev_parse_time(const char *param, const char *v, int64_t *out, cerr_t *e)
+{
+    size_t n = v ? strlen(v) : 0;
+    if (n >= 1 && n <= 12 && nd_all_digits(v, n)) {
+        *out = strtoll(v, NULL, 10);
+        return C_OK;
+    }
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    char z = 0, extra = 0;
+    int got = n == 10 ? sscanf(v, "%4d-%2d-%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &extra)
+                      : sscanf(v, "%4d-%2d-%2dT%2d:%2d:%2d%c%c", &tm.tm_year, &tm.tm_mon,
+                               &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &z, &extra);
+    bool ok = (n == 10 && got == 3 && clock_valid_date(v, 10)) ||
+              (n == 20 && got == 7 && z == 'Z' && clock_valid_date(v, 10) && tm.tm_hour < 24 &&
+               tm.tm_min < 60 && tm.tm_sec < 60);
+    if (!ok)
+        return cerr(e, CE_INVALID, "invalid %s: want unix seconds, YYYY-MM-DD or "
+                    "YYYY-MM-DDTHH:MM:SSZ", param);
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    *out = (int64_t)timegm(&tm);
     return C_OK;
 }
 

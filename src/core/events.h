@@ -70,7 +70,7 @@ void ev_actor_put(const ev_actor_t *a);
  * Each ev_data_* call adds a field to both sides only when the values
  * differ (before NULL: a field being set, after NULL: being removed), so
  * the data names the changed fields only.  ev_emit consumes it. */
-typedef struct {
+typedef struct ev_data {
     buf_t before, after;
     int nb, na;          /* members written to each side */
 } ev_data_t;
@@ -80,7 +80,8 @@ void ev_data_free(ev_data_t *d);
 void ev_data_str(ev_data_t *d, const char *key, const char *before, const char *after);
 void ev_data_int(ev_data_t *d, const char *key, int64_t before, int64_t after);
 void ev_data_bool(ev_data_t *d, const char *key, bool before, bool after);
-/* Only one side (creation: after; deletion: before), whatever the other is. */
+/* Only one side (creation: after; deletion: before), whatever the other
+ * is; a text that is NULL or "" is left out (not set). */
 void ev_data_after_str(ev_data_t *d, const char *key, const char *v);
 void ev_data_after_int(ev_data_t *d, const char *key, int64_t v);
 void ev_data_before_str(ev_data_t *d, const char *key, const char *v);
@@ -129,6 +130,18 @@ int ev_list(core_t *c, const event_filter_t *f, ev_cb cb, void *ud, int64_t *nex
 /* Text filters of a list, checked (a type is [a-z_.]; ids printable
  * ASCII) and copied into f: CE_INVALID naming the parameter. */
 int ev_filter_text(const char *param, const char *v, char *out, size_t outsz, cerr_t *e);
+
+/* The account filter: f->account_id of main account auth_id (CE_INVALID
+ * "invalid <param>" for anything else: a subaccount's events are its main
+ * account's, filtered by object or actor). */
+int ev_filter_account(core_t *c, const char *param, const char *auth_id, event_filter_t *f,
+                      cerr_t *e);
+/* "KIND" or "KIND:ID" (admin, cli, system, account:MA..., api_key:12)
+ * into f->actor_kind / f->actor_id: CE_INVALID naming param. */
+int ev_filter_actor(const char *param, const char *v, event_filter_t *f, cerr_t *e);
+/* A time: unix seconds, "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ" (UTC):
+ * CE_INVALID naming param. */
+int ev_parse_time(const char *param, const char *v, int64_t *out, cerr_t *e);
 
 /* ---- retention ----------------------------------------------------------------- */
 

@@ -100,7 +100,8 @@
       (store_t *st, int64_t owner_id, const char *byoc_id, owned_number_t *out))                   \
     X(P, int, number_get_any, (store_t *st, const char *number, owned_number_t *out))              \
     X(P, int, number_insert_owned, (store_t *st, const owned_number_t *n))                         \
-    X(P, int, aging_sweep, (store_t *st, int64_t cutoff, int64_t *returned))                       \
+    X(P, int, aging_sweep,                                                                         \
+      (store_t *st, int64_t cutoff, int max, store_text_cb cb, void *ud, int64_t *returned))       \
     /* subaccounts (subaccounts.c) */                                                              \
     X(P, int, sub_list,                                                                            \
       (store_t *st, int64_t parent_id, int limit, int offset, account_t *rows, size_t *nrows,      \

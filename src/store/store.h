@@ -44,6 +44,8 @@ typedef int (*store_rate_cb)(const char *sub_type, int64_t min_rental, void *ud)
 typedef int (*store_restriction_cb)(const char *restriction, const char *text, void *ud);
 typedef int (*store_sbc_num_cb)(const sbc_numrow_t *n, void *ud);
 typedef int (*store_sbc_change_cb)(const sbc_change_t *ch, void *ud);
+/* one text value of a walk (a number) */
+typedef int (*store_text_cb)(const char *s, void *ud);
 /* one event of the log (a return other than C_OK stops the walk: no failure) */
 typedef int (*store_event_cb)(const event_t *ev, void *ud);
 /* The rows of a full SBC load, one callback per kind (a return other than
@@ -179,8 +181,11 @@ typedef struct store_ops {
     /* a customer's own number (source byoc or manual), owned from the start;
      * ST_CONFLICT when the number exists */
     int (*number_insert_owned)(store_t *st, const owned_number_t *n);
-    /* aging -> available for numbers released at or before cutoff */
-    int (*aging_sweep)(store_t *st, int64_t cutoff, int64_t *returned);
+    /* aging -> available for up to max numbers released at or before
+     * cutoff; cb (may be NULL) gets each number returned (the event log's
+     * number.aged), *returned how many (fewer than max: none is left) */
+    int (*aging_sweep)(store_t *st, int64_t cutoff, int max, store_text_cb cb, void *ud,
+                       int64_t *returned);
 
     /* ---- subaccounts ---- */
     int (*sub_list)(store_t *st, int64_t parent_id, int limit, int offset, account_t *rows,

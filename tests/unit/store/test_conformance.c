@@ -335,6 +335,12 @@ static void test_search_paging_and_cap(void **state)
 
 /* ---- purchase, approval, release, aging ---------------------------------------------------- */
 
+static int aged_cb(const char *number, void *ud)
+{
+    snprintf(ud, E164_BUFSZ, "%s", number);
+    return C_OK;
+}
+
 static void test_buy_approve_release_aging(void **state)
 {
     store_t *st = ST_OF(state);
@@ -400,10 +406,12 @@ static void test_buy_approve_release_aging(void **state)
     assert_int_equal(owner, 0);
     assert_int_equal(st->ops->number_get_available(st, "14155550001", &v), ST_NOTFOUND);
     int64_t back = -1;
-    assert_int_equal(st->ops->aging_sweep(st, 1, &back), ST_OK); /* released after 1970 */
+    assert_int_equal(st->ops->aging_sweep(st, 1, 10, NULL, NULL, &back), ST_OK); /* released after 1970 */
     assert_int_equal(back, 0);
-    assert_int_equal(st->ops->aging_sweep(st, INT64_C(1) << 40, &back), ST_OK);
+    char aged[E164_BUFSZ] = "";
+    assert_int_equal(st->ops->aging_sweep(st, INT64_C(1) << 40, 10, aged_cb, aged, &back), ST_OK);
     assert_int_equal(back, 1);
+    assert_string_equal(aged, "14155550001");
     assert_int_equal(st->ops->number_get_available(st, "14155550001", &v), ST_OK);
     /* bought again: nothing of the first owner's is left on it */
     b = buy("14155550001", a, NUM_ACTIVE, NULL);
