@@ -402,6 +402,7 @@ typedef struct {
     int64_t old_secret_until;       /* unix seconds */
     int fail_count;                 /* the current run of failed attempts */
     int64_t fail_since;             /* unix seconds: its first failure; 0: none */
+    int64_t start_event_id;         /* its creation event (0: not reached by the fan-out yet) */
     int64_t created_at, updated_at;
 } wh_endpoint_t;
 

@@ -49,12 +49,13 @@ static void match_one(const char *t, size_t n, void *ud)
 
 static bool wants(const wh_endpoint_t *ep, const event_t *ev)
 {
+    /* an endpoint hears what happened from its creation on, not the
+     * history: from its own webhook_endpoint.created event */
+    if (!ep->enabled || ep->start_event_id == 0 || ev->id < ep->start_event_id) return false;
     /* a customer's endpoint (and an operator's filtered to an account)
      * gets that account's events only: never another's, never the
      * operator-level ones (account 0) */
     if (ep->account_id != 0 && ep->account_id != ev->account_id) return false;
-    /* an endpoint hears what happened after it was made, not the history */
-    if (ev->ts < ep->created_at) return false;
     if (ep->event_types[0] == '\0') return true;
     match_t m = {ev->type, false};
     hook_types_each(ep, match_one, &m);
@@ -62,31 +63,48 @@ static bool wants(const wh_endpoint_t *ep, const event_t *ev)
 }
 
 typedef struct {
-    core_t *c;
-    const wh_endpoint_t *eps;
-    size_t neps;
-    int made;
-    int64_t last;
-    int64_t now_ms;
-    bool failed;
-} fan_t;
+    event_t *evs;
+    size_t n;
+} evbuf_t;
 
-static int fan_one(const event_t *ev, void *ud)
+static int collect(const event_t *ev, void *ud)
 {
-    fan_t *f = ud;
-    for (size_t i = 0; i < f->neps; i++) {
-        if (!wants(&f->eps[i], ev)) continue;
-        wh_delivery_t d = {.endpoint_id = f->eps[i].id, .event_id = ev->id,
-                           .next_at_ms = f->now_ms, .created_at = clock_now()};
-        snprintf(d.event_type, sizeof d.event_type, "%s", ev->type);
-        snprintf(d.object_key, sizeof d.object_key, "%s:%s", ev->object_type, ev->object_id);
-        if (f->c->st->ops->wh_delivery_insert(f->c->st, &d) != ST_OK) {
-            f->failed = true;
-            return C_ERR;
+    evbuf_t *b = ud;
+    if (b->n >= HOOK_FANOUT_BATCH) return C_ERR;
+    b->evs[b->n++] = *ev;
+    return C_OK;
+}
+
+/* Why the events are read before the endpoints: an endpoint and its
+ * creation event commit together, so every endpoint whose creation event
+ * is in this batch (or before it) is visible to the endpoint read that
+ * follows; one whose start is still 0 after the batch was made after it,
+ * and hears nothing of it. */
+static int fan_batch(core_t *c, const evbuf_t *b, wh_endpoint_t *eps, size_t neps, int *made,
+                     cerr_t *e)
+{
+    int64_t now_ms = hook_now_ms();
+    for (size_t i = 0; i < b->n; i++) {
+        const event_t *ev = &b->evs[i];
+        if (strcmp(ev->type, "webhook_endpoint.created") == 0) {
+            for (size_t k = 0; k < neps; k++) {
+                if (eps[k].start_event_id != 0 || strcmp(eps[k].uid, ev->object_id) != 0) continue;
+                eps[k].start_event_id = ev->id;
+                int st = c->st->ops->wh_endpoint_start(c->st, eps[k].id, ev->id);
+                if (st != ST_OK && st != ST_NOTFOUND) return core_st(e, st, "webhook endpoint");
+            }
         }
-        f->made++;
+        for (size_t k = 0; k < neps; k++) {
+            if (!wants(&eps[k], ev)) continue;
+            wh_delivery_t d = {.endpoint_id = eps[k].id, .event_id = ev->id, .next_at_ms = now_ms,
+                               .created_at = clock_now()};
+            snprintf(d.event_type, sizeof d.event_type, "%s", ev->type);
+            snprintf(d.object_key, sizeof d.object_key, "%s:%s", ev->object_type, ev->object_id);
+            if (core_st(e, c->st->ops->wh_delivery_insert(c->st, &d), "webhook delivery") != C_OK)
+                return C_ERR;
+            (*made)++;
+        }
     }
-    f->last = ev->id;
     return C_OK;
 }
 
@@ -95,7 +113,7 @@ int hook_fanout(core_t *c, int *made, bool *more, cerr_t *e)
     wh_endpoint_t *eps = NULL;
     size_t neps = 0, cap = 0;
     int64_t cursor = 0, next = 0;
-    fan_t f = {.c = c, .now_ms = hook_now_ms()};
+    evbuf_t b = {NULL, 0};
     *made = 0;
     *more = false;
     /* idle: a read says so, without a write transaction (whose commit
@@ -111,11 +129,28 @@ int hook_fanout(core_t *c, int *made, bool *more, cerr_t *e)
         peek.limit = 1;
         if (ev_list(c, &peek, any_one, &o, &pnext, e) != C_OK) return C_ERR;
         if (!o.found) return C_OK;
+        /* no endpoint at all: nothing to make, and no write (the cursor
+         * stays; the first endpoint's fan-out skips the history by its
+         * start event) */
+        wh_endpoint_t one;
+        size_t n = 0;
+        int st = c->st->ops->wh_endpoint_active(c->st, 0, 1, &one, &n);
+        ids_wipe(&one, sizeof one);
+        if (core_st(e, st, "webhook endpoints") != C_OK) return C_ERR;
+        if (n == 0) return C_OK;
     }
     if (core_begin(c, e) != C_OK) return C_ERR;
     /* locked until the commit (PostgreSQL: FOR UPDATE): one fan-out at a time */
     int rc = core_st(e, c->st->ops->wh_cursor_get(c->st, &cursor), "webhook cursor");
-    while (rc == C_OK && neps < HOOK_ENDPOINTS_MAX) {
+    if (rc == C_OK) {
+        event_filter_t flt;
+        memset(&flt, 0, sizeof flt);
+        flt.after_id = cursor;
+        flt.limit = HOOK_FANOUT_BATCH;
+        b.evs = xmalloc(HOOK_FANOUT_BATCH * sizeof *b.evs);
+        rc = ev_list(c, &flt, collect, &b, &next, e);
+    }
+    while (rc == C_OK && b.n > 0 && neps < HOOK_ENDPOINTS_MAX) {
         size_t got = 0;
         if (cap - neps < 256) {
             cap = cap ? cap * 2 : 256;
@@ -127,25 +162,15 @@ int hook_fanout(core_t *c, int *made, bool *more, cerr_t *e)
         neps += got;
         if (got < 256) break;
     }
-    if (rc == C_OK) {
-        event_filter_t flt;
-        memset(&flt, 0, sizeof flt);
-        flt.after_id = cursor;
-        flt.limit = HOOK_FANOUT_BATCH;
-        f.eps = eps;
-        f.neps = neps;
-        f.last = cursor;
-        rc = ev_list(c, &flt, fan_one, &f, &next, e);
-        if (rc == C_OK && f.failed) rc = core_st(e, ST_ERR, "webhook delivery");
-    }
-    if (rc == C_OK && f.last != cursor)
-        rc = core_st(e, c->st->ops->wh_cursor_put(c->st, f.last), "webhook cursor");
+    if (rc == C_OK && b.n > 0) rc = fan_batch(c, &b, eps, neps, made, e);
+    if (rc == C_OK && b.n > 0)
+        rc = core_st(e, c->st->ops->wh_cursor_put(c->st, b.evs[b.n - 1].id), "webhook cursor");
     rc = core_end(c, rc, e);
+    if (eps) ids_wipe(eps, cap * sizeof *eps);
     free(eps);
-    if (rc == C_OK) {
-        *made = f.made;
-        *more = next != 0;
-    }
+    free(b.evs);
+    if (rc != C_OK) *made = 0;
+    else *more = next != 0;
     return rc;
 }
 

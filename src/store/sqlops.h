@@ -182,6 +182,7 @@
     X(P, int, wh_endpoint_delete, (store_t *st, int64_t id))                                       \
     X(P, int, wh_endpoint_outcome,                                                                 \
       (store_t *st, int64_t id, bool ok, int64_t now, int *fail_count, int64_t *fail_since))       \
+    X(P, int, wh_endpoint_start, (store_t *st, int64_t id, int64_t event_id))                      \
     X(P, int, wh_endpoint_disable, (store_t *st, int64_t id, const char *reason, int64_t now))     \
     X(P, int, wh_cursor_get, (store_t *st, int64_t *event_id))                                     \
     X(P, int, wh_cursor_put, (store_t *st, int64_t event_id))                                      \

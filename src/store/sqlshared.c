@@ -281,6 +281,7 @@ void sqls_rd_wh_endpoint(sqls_row_t *r, void *rows, size_t i)
     ep->fail_since = I64(r);
     ep->created_at = I64(r);
     ep->updated_at = I64(r);
+    ep->start_event_id = I64(r);
 }
 
 void sqls_rd_wh_delivery(sqls_row_t *r, void *rows, size_t i)

@@ -33,7 +33,7 @@
 #define SQLS_WH_ENDPOINT_COLS                                                                 \
     "id, uid, owner_id, COALESCE(account_id, 0), url, description, event_types, enabled, "   \
     "disabled_reason, secret, old_secret, old_secret_until, fail_count, fail_since, "         \
-    "created_at, updated_at"
+    "created_at, updated_at, start_event_id"
 #define SQLS_WH_DELIVERY_COLS                                                                 \
     "id, endpoint_id, event_id, event_type, object_key, state, attempts, next_at, "          \
     "leased_until, last_status, last_error, last_at, created_at, delivered_at"

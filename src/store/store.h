@@ -312,8 +312,9 @@ typedef struct store_ops {
     /* owner_id -1: every endpoint; by id; rows has room for limit */
     int (*wh_endpoint_list)(store_t *st, int64_t owner_id, int limit, int offset,
                             wh_endpoint_t *rows, size_t *nrows, int64_t *total);
-    /* the enabled endpoints with id > after_id, by id, at most limit (the
-     * fan-out reads them all, a page at a time) */
+    /* the endpoints enabled or without a start event yet, with id >
+     * after_id, by id, at most limit (the fan-out reads them all, a page
+     * at a time) */
     int (*wh_endpoint_active)(store_t *st, int64_t after_id, int limit, wh_endpoint_t *rows,
                               size_t *nrows);
     /* writes url, description, event_types, account_id, enabled,
@@ -327,6 +328,8 @@ typedef struct store_ops {
      * the change in *fail_count, *fail_since. */
     int (*wh_endpoint_outcome)(store_t *st, int64_t id, bool ok, int64_t now, int *fail_count,
                                int64_t *fail_since);
+    /* start_event_id = event_id unless already set (ST_NOTFOUND then) */
+    int (*wh_endpoint_start)(store_t *st, int64_t id, int64_t event_id);
     /* enabled -> disabled with reason; ST_NOTFOUND when it was not enabled
      * (so that of several nodes one reports it) */
     int (*wh_endpoint_disable)(store_t *st, int64_t id, const char *reason, int64_t now);

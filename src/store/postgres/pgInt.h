@@ -255,6 +255,7 @@ enum {
     Q_WH_EP_UPDATE,
     Q_WH_EP_DELETE,
     Q_WH_EP_OUTCOME,
+    Q_WH_EP_START,
     Q_WH_EP_DISABLE,
     Q_WH_CURSOR_GET,
     Q_WH_CURSOR_LOCK,

@@ -36,7 +36,7 @@ const char *const pg_sql_webhooks[Q__COUNT] = {
                           "SELECT " SQLS_WH_ENDPOINT_COLS " FROM webhook_endpoints "
                           "WHERE $1 < 0 OR owner_id = $1 ORDER BY id LIMIT $2 OFFSET $3"),
     [Q_WH_EP_ACTIVE] = "SELECT " SQLS_WH_ENDPOINT_COLS " FROM webhook_endpoints "
-                       "WHERE enabled = 1 AND id > $1 ORDER BY id LIMIT $2",
+                       "WHERE (enabled = 1 OR start_event_id = 0) AND id > $1 ORDER BY id LIMIT $2",
     [Q_WH_EP_UPDATE] =
         "UPDATE webhook_endpoints SET url = $2, description = $3, event_types = $4, "
         "account_id = $5, enabled = $6, disabled_reason = $7, secret = $8, old_secret = $9, "
@@ -49,6 +49,8 @@ const char *const pg_sql_webhooks[Q__COUNT] = {
         "fail_count = CASE WHEN $2 THEN 0 ELSE fail_count + 1 END, "
         "fail_since = CASE WHEN $2 THEN 0 WHEN fail_since = 0 THEN $3 ELSE fail_since END "
         "WHERE id = $1 RETURNING fail_count, fail_since",
+    [Q_WH_EP_START] = "UPDATE webhook_endpoints SET start_event_id = $2 "
+                      "WHERE id = $1 AND start_event_id = 0",
     [Q_WH_EP_DISABLE] = "UPDATE webhook_endpoints SET enabled = 0, disabled_reason = $2, "
                         "updated_at = $3 WHERE id = $1 AND enabled = 1",
     [Q_WH_CURSOR_GET] = "SELECT event_id FROM webhook_cursor WHERE id = 1",
@@ -176,6 +178,11 @@ int pg_wh_endpoint_outcome(store_t *st, int64_t id, bool ok, int64_t now, int *f
     *fail_count = o.count;
     *fail_since = o.since;
     return rc;
+}
+
+int pg_wh_endpoint_start(store_t *st, int64_t id, int64_t event_id)
+{
+    return pg_write1(pg_conn(st), Q_WH_EP_START, PG_V(v_int(id), v_int(event_id)));
 }
 
 int pg_wh_endpoint_disable(store_t *st, int64_t id, const char *reason, int64_t now)

@@ -2205,6 +2205,14 @@ static void test_webhooks(void **state)
     assert_int_equal(n, 1);
     assert_int_equal(total, 1);
 
+    /* the start event: set once; until then, the endpoint is listed for
+     * the fan-out whatever its state */
+    assert_int_equal(st->ops->wh_endpoint_start(st, own.id, 77), ST_OK);
+    assert_int_equal(st->ops->wh_endpoint_start(st, own.id, 78), ST_NOTFOUND);
+    assert_int_equal(st->ops->wh_endpoint_start(st, op.id, 70), ST_OK);
+    assert_int_equal(st->ops->wh_endpoint_by_id(st, own.id, &got), ST_OK);
+    assert_int_equal(got.start_event_id, 77);
+
     /* update: secrets rotated, disabled; active skips it */
     own.old_secret_len = 72;
     memset(own.old_secret, 0xcd, 72);

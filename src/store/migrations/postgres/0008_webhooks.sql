@@ -8,7 +8,9 @@
 --   rotation keeps the old one until old_secret_until (unix seconds) and
 --   deliveries are signed with both until then.  fail_count / fail_since:
 --   the endpoint's current run of failed attempts (reset by a success),
---   which disables it when persistent.
+--   which disables it when persistent.  start_event_id: the id of its own
+--   webhook_endpoint.created event, set by the fan-out when it reaches
+--   it (0 until then): it hears the events from there on, not the history.
 -- * webhook_deliveries: one row per (endpoint, event): state 0 pending,
 --   1 delivered, 2 failed (attempts exhausted).  object_key is the event's
 --   object ("type:id"): a delivery is not sent while an earlier one of the
@@ -35,6 +37,7 @@ CREATE TABLE webhook_endpoints (
   old_secret_until BIGINT NOT NULL DEFAULT 0,
   fail_count       BIGINT NOT NULL DEFAULT 0,
   fail_since       BIGINT NOT NULL DEFAULT 0,
+  start_event_id   BIGINT NOT NULL DEFAULT 0,
   created_at       BIGINT NOT NULL,
   updated_at       BIGINT NOT NULL
 );
