@@ -601,7 +601,7 @@ describe('background work and several writers', () => {
         }
       })();
       const writes = [];
-      for (let i = 0; i < 40; i++) {
+      for (let i = 0; i < 80; i++) {
         const node = i % 2 ? n1 : n2;
         writes.push(node.plivo(a, 'POST', 'Application/', { body: { app_name: `app-${i}`, answer_url: 'https://e.com/' } }));
       }
@@ -615,10 +615,10 @@ describe('background work and several writers', () => {
       seen.push(...rest.map((e) => e.id));
       const all = (await eventsAfter(n1, 0)).filter((e) => e.account === a.auth_id && e.type === 'application.created');
       const mine = new Set(all.map((e) => e.id));
-      assert.equal(all.length, 40);
+      assert.equal(all.length, 80);
       const seenMine = seen.filter((id) => mine.has(id));
       assert.deepEqual(seenMine, all.map((e) => e.id), 'the poller skipped or repeated an event');
-      console.log(`# two nodes (${PG ? 'PostgreSQL' : 'SQLite'}): 40 concurrent writes, the poller saw all 40 in order`);
+      console.log(`# two nodes (${PG ? 'PostgreSQL' : 'SQLite'}): 80 concurrent writes, the poller saw all 80 in order`);
     } finally {
       await n2.stop();
       await n1.stop();
