@@ -369,7 +369,7 @@ describe('every change of state leaves one event', () => {
       data: (d) => assert.deepEqual(d, { after: { inserted: 2, updated: 0, rejected: 1 } }) }]);
   });
 
-  test('admin: suspend, resume; close releases the numbers (one event) and closes', async () => {
+  test('admin: suspend, resume; close releases each number (one event each) and closes', async () => {
     let mark = await lastId();
     let r = await srv.admin('POST', `/admin/v1/accounts/${acct.auth_id}/suspend`);
     assert.equal(r.status, 200, r.text);
@@ -387,7 +387,8 @@ describe('every change of state leaves one event', () => {
     r = await srv.admin('POST', `/admin/v1/accounts/${other.auth_id}/close`);
     assert.equal(r.status, 200, r.text);
     await expectEvents(mark, r, ADMIN, [
-      { type: 'number.released', object_type: 'account', object_id: other.auth_id, data: (d) => assert.equal(d.after.numbers_released, 1) },
+      { type: 'number.released', object_type: 'number', object_id: NUMBERS[7], account: other.auth_id,
+        data: (d) => assert.deepEqual(d.after, { state: 'aging', reason: 'account closed' }) },
       { type: 'account.closed', object_type: 'account', object_id: other.auth_id },
     ]);
     mark = await lastId();
