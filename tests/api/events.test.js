@@ -397,11 +397,19 @@ describe('every change of state leaves one event', () => {
     await expectNone(mark, 'suspending a closed account');
   });
 
-  test('Plivo: deleting a subaccount', async () => {
+  test('Plivo: deleting a subaccount names what moves to the main account, then the subaccount', async () => {
+    // the subaccount has its own application (made above) and a number
+    assert.equal((await srv.buy(acct, NUMBERS[3], { subaccount: sub.auth_id })).status, 201);
     const mark = await lastId();
     const r = await srv.plivo(acct, 'DELETE', `Subaccount/${sub.auth_id}/`);
     assert.equal(r.status, 204, r.text);
-    await expectEvents(mark, r, asAccount(acct), [{ type: 'subaccount.deleted', object_type: 'subaccount', object_id: sub.auth_id }]);
+    const moved = (d) => assert.deepEqual(d, { before: { subaccount: sub.auth_id }, after: { subaccount: null } });
+    await expectEvents(mark, r, asAccount(acct), [
+      { type: 'number.updated', object_type: 'number', object_id: NUMBERS[3], data: moved },
+      { type: 'application.updated', object_type: 'application', data: moved },
+      { type: 'subaccount.deleted', object_type: 'subaccount', object_id: sub.auth_id,
+        data: (d) => assert.equal(d.after.resources, 'moved to the main account') },
+    ]);
   });
 
   test('CLI: the actor is cli and the login name; no request id', async () => {
