@@ -432,6 +432,27 @@ describe('every change of state leaves one event', () => {
     const out = JSON.parse(ls.stdout);
     assert.deepEqual(out.data.map((e) => e.id), got.map((e) => e.id));
     assert.equal(out.next, null);
+    // --follow prints each new event once, as it commits
+    const { spawn } = require('node:child_process');
+    const mark2 = got[got.length - 1].id;
+    const fol = spawn(BIN, ['events', '--follow', '--json', '--interval', '100', '--after', String(mark2)], { env });
+    let outText = '';
+    fol.stdout.on('data', (b) => { outText += b.toString('utf8'); });
+    try {
+      await sleep(300);
+      const a1 = await srv.plivo(acct, 'POST', 'Application/', { body: { app_name: 'follow-1', answer_url: 'https://e.com/' } });
+      const a2 = await srv.plivo(acct, 'POST', 'Application/', { body: { app_name: 'follow-2', answer_url: 'https://e.com/' } });
+      assert.equal(a1.status, 201, a1.text);
+      assert.equal(a2.status, 201, a2.text);
+      for (let i = 0; i < 50 && outText.split('\n').filter(Boolean).length < 2; i++) await sleep(100);
+      const lines = outText.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      assert.deepEqual(lines.map((e) => e.object_id), [a1.json.app_id, a2.json.app_id]);
+      assert.deepEqual(lines.map((e) => e.request_id), [rid(a1), rid(a2)]);
+    } finally {
+      fol.kill('SIGINT');
+      await new Promise((res) => fol.on('exit', res));
+    }
+    assert.equal(fol.exitCode, 0);
     const miss = spawnSync(BIN, ['events', '--db', `${srv.dir}/no-such.db`], { encoding: 'utf8' });
     assert.notEqual(miss.status, 0);
     assert.match(miss.stderr, /never creates a database/);
