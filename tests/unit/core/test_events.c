@@ -225,6 +225,35 @@ static void test_retention(void **state)
     assert_int_equal(s.n, 3);
 }
 
+static int g_hooked;
+static void hook(void) { g_hooked++; }
+
+static void test_commit_hook(void **state)
+{
+    (void)state;
+    cerr_t e;
+    ev_set_commit_hook(hook);
+    g_hooked = 0;
+    /* committed with two events (nested): once, after the outermost commit */
+    assert_int_equal(core_begin(&g_core, &e), C_OK);
+    assert_int_equal(ev_emit(&g_core, "number.updated", 0, "number", "1", NULL, &e), C_OK);
+    assert_int_equal(core_begin(&g_core, &e), C_OK);
+    assert_int_equal(ev_emit(&g_core, "number.updated", 0, "number", "2", NULL, &e), C_OK);
+    assert_int_equal(core_end(&g_core, C_OK, &e), C_OK);
+    assert_int_equal(g_hooked, 0);
+    assert_int_equal(core_end(&g_core, C_OK, &e), C_OK);
+    assert_int_equal(g_hooked, 1);
+    /* rolled back: never */
+    assert_int_equal(core_begin(&g_core, &e), C_OK);
+    assert_int_equal(ev_emit(&g_core, "number.updated", 0, "number", "3", NULL, &e), C_OK);
+    assert_int_equal(core_end(&g_core, C_ERR, &e), C_ERR);
+    /* a transaction without events: never */
+    assert_int_equal(core_begin(&g_core, &e), C_OK);
+    assert_int_equal(core_end(&g_core, C_OK, &e), C_OK);
+    assert_int_equal(g_hooked, 1);
+    ev_set_commit_hook(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -233,6 +262,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_list_cursor_and_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parsers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retention, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_commit_hook, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
