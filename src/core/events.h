@@ -105,6 +105,14 @@ void ev_data_raw(ev_data_t *d, char side, const char *key, const char *json);
 int ev_emit(core_t *c, const char *type, int64_t account_id, const char *object_type,
             const char *object_id, ev_data_t *d, cerr_t *e);
 
+/* Called (on the committing thread, right after the commit) whenever an
+ * outermost transaction that appended at least one event has committed:
+ * an in-process follower (the webhooks' deliverer) wakes at once instead
+ * of waiting for its next poll.  Other nodes' events do not call it
+ * (PostgreSQL also sends NOTIFY numberd_events; else poll).  NULL: none.
+ * Set once, before serving. */
+void ev_set_commit_hook(void (*fn)(void));
+
 /* A carrier's registration moved from one state to another (SIP.md §5):
  * one event registration.state_changed in a transaction of its own, for
  * the registration client (src/sipreg), whose state writes are not
