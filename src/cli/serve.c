@@ -507,11 +507,30 @@ int cli_serve(int argc, char **argv)
         nd_panic("trusted proxies: %s", perr);   /* parsed above: cannot fail */
     http_config_t cfg = {.host = host, .port = port, .threads = threads, .conn_timeout = conn_timeout,
                          .drain_seconds = drain, .per_ip_limit = perip, .proxies = proxies};
+    /* Webhook delivery, on every node that has workers: before the server
+     * starts, so that the event log's commit hook is in place before any
+     * request can commit (and removed after the last one, below). */
+    hook_set_allow_private(wh_private);
+    wh_t *webhooks = NULL;
+    if (wh_workers > 0) {
+        wh_cfg_t wcfg = {.core = &ctx.core, .workers = wh_workers};
+        char *werr = NULL;
+        if (wh_start(&wcfg, &webhooks, &werr) != C_OK) {
+            cli_err("serve", "%s", werr);
+            free(werr);
+            http_proxies_free(proxies);
+            cli_close_core(&ctx.core);
+            return 1;
+        }
+        log_msg(LOG_INFO, "webhook delivery: %u workers%s", wh_workers,
+                wh_private ? ", private targets allowed" : "");
+    }
     http_server_t *srv = NULL;
     char *err = NULL;
     if (http_server_start(&cfg, &app, &srv, &err) != C_OK) {
         cli_err("serve", "%s", err);
         free(err);
+        wh_stop(webhooks);
         http_proxies_free(proxies);
         cli_close_core(&ctx.core);
         return 1;
@@ -525,6 +544,7 @@ int cli_serve(int argc, char **argv)
             ctx.metrics_auth ? "with token" : ctx.metrics_open ? "open" : "off (no token)");
     if (demo && demo_setup(&ctx.core, host, bound) != C_OK) {
         http_server_stop(srv);
+        wh_stop(webhooks);
         cli_close_core(&ctx.core);
         return 1;
     }
@@ -539,28 +559,11 @@ int cli_serve(int argc, char **argv)
             cli_err("serve", "%s", serr);
             free(serr);
             http_server_stop(srv);
+            wh_stop(webhooks);
             cli_close_core(&ctx.core);
             return 1; /* a socket that cannot be bound: a runtime failure */
         }
         log_msg(LOG_INFO, "registration client on udp %s (port %u)", sip_listen, sipreg_port(sipreg));
-    }
-    /* Webhook delivery: after the server is up (an endpoint may be made at
-     * once), on every node that has workers. */
-    hook_set_allow_private(wh_private);
-    wh_t *webhooks = NULL;
-    if (wh_workers > 0) {
-        wh_cfg_t wcfg = {.core = &ctx.core, .workers = wh_workers};
-        char *werr = NULL;
-        if (wh_start(&wcfg, &webhooks, &werr) != C_OK) {
-            cli_err("serve", "%s", werr);
-            free(werr);
-            sipreg_stop(sipreg);
-            http_server_stop(srv);
-            cli_close_core(&ctx.core);
-            return 1;
-        }
-        log_msg(LOG_INFO, "webhook delivery: %u workers%s", wh_workers,
-                wh_private ? ", private targets allowed" : "");
     }
     sdnotify_state("READY=1", NULL); /* systemd Type=notify: listening, demo data made */
     static sweeper_t sw;
@@ -601,9 +604,9 @@ int cli_serve(int argc, char **argv)
     }
     /* unregisters (Expires: 0) while the database is still open */
     sipreg_stop(sipreg);
-    /* a delivery in flight is cut off; its lease expires and it is sent again */
-    wh_stop(webhooks);
     http_server_stop(srv);
+    /* a delivery in flight is cut off and given back, due at once */
+    wh_stop(webhooks);
     sbcfeed_stop(ctx.sbc);
     http_proxies_free(proxies);
     cli_close_core(&ctx.core);

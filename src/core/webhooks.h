@@ -173,6 +173,9 @@ typedef struct {
  * rendered, signed with the endpoint's secret(s).  *got false: none due.
  * A delivery whose event is gone (retention) is closed as failed. */
 int hook_claim(core_t *c, int64_t lease_ms, hook_job_t *job, bool *got, cerr_t *e);
+/* Gives a claimed delivery back unsent (the server is stopping): due now,
+ * its lease cleared, no attempt counted. */
+int hook_release(core_t *c, hook_job_t *job, cerr_t *e);
 /* Records an attempt: status the HTTP status (0: none), err the reason of
  * a failure (NULL for a 2xx).  Schedules the retry, or closes the delivery
  * and, on persistent failure, disables the endpoint with its event.

@@ -299,6 +299,12 @@ done:
 
 /* ---- outcomes ------------------------------------------------------------------------------ */
 
+int hook_release(core_t *c, hook_job_t *job, cerr_t *e)
+{
+    int st = c->st->ops->wh_delivery_retry(c->st, job->d.endpoint_id, job->d.id, hook_now_ms());
+    return st == ST_NOTFOUND ? C_OK : core_st(e, st, "webhook delivery");
+}
+
 int hook_finish(core_t *c, hook_job_t *job, int status, const char *err, bool *disabled, cerr_t *e)
 {
     wh_delivery_t *d = &job->d;

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "core/events.h"
 #include "core/ids.h"
 #include "core/webhooks.h"
 #include "util/common.h"
@@ -29,12 +30,17 @@
 static atomic_ullong g_delivered, g_failed, g_refused, g_disabled;
 static atomic_llong g_inflight;
 
+/* Where idle workers wait: static, because the event log's commit hook
+ * (any thread, right after a commit that appended events) signals it and
+ * must never meet a freed one. */
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_cond = PTHREAD_COND_INITIALIZER;
+static bool g_kicked;   /* under g_lock: events committed since worker 0 last looked */
+
 struct wh {
     wh_cfg_t cfg;
     pthread_t th[WH_WORKERS_MAX];
     unsigned n;
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
     atomic_bool stop;
     int64_t total_ms;             /* a request's whole time */
 };
@@ -232,7 +238,7 @@ static void send_one(wh_t *w, CURL *h, hook_job_t *job, int *status, char *why, 
 
 /* ---- the workers -------------------------------------------------------------------------- */
 
-static void wait_ms(wh_t *w, int ms)
+static void wait_ms(wh_t *w, int ms, bool first)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -242,16 +248,28 @@ static void wait_ms(wh_t *w, int ms)
         ts.tv_sec++;
         ts.tv_nsec -= 1000000000L;
     }
-    pthread_mutex_lock(&w->lock);
-    if (!atomic_load(&w->stop)) pthread_cond_timedwait(&w->cond, &w->lock, &ts);
-    pthread_mutex_unlock(&w->lock);
+    pthread_mutex_lock(&g_lock);
+    /* worker 0 (the fan-out) does not sleep over events committed here */
+    if (!atomic_load(&w->stop) && !(first && g_kicked)) pthread_cond_timedwait(&g_cond, &g_lock, &ts);
+    if (first) g_kicked = false;
+    pthread_mutex_unlock(&g_lock);
 }
 
-static void wake_all(wh_t *w)
+static void wake_all(void)
 {
-    pthread_mutex_lock(&w->lock);
-    pthread_cond_broadcast(&w->cond);
-    pthread_mutex_unlock(&w->lock);
+    pthread_mutex_lock(&g_lock);
+    pthread_cond_broadcast(&g_cond);
+    pthread_mutex_unlock(&g_lock);
+}
+
+/* ev_set_commit_hook: this node's own events go out at once, not at the
+ * next poll (other nodes' are found by the poll) */
+static void on_events_committed(void)
+{
+    pthread_mutex_lock(&g_lock);
+    g_kicked = true;
+    pthread_cond_broadcast(&g_cond);
+    pthread_mutex_unlock(&g_lock);
 }
 
 static void *worker_main(void *arg)
@@ -275,7 +293,7 @@ static void *worker_main(void *arg)
         int made = 0;
         if (a->index == 0) {
             if (hook_fanout(c, &made, &more, &e) != C_OK) goto fault;
-            if (made > 0 && w->n > 1) wake_all(w);
+            if (made > 0 && w->n > 1) wake_all();
             busy = more;
         }
         if (hook_claim(c, lease, &job, &got, &e) != C_OK) goto fault;
@@ -286,7 +304,11 @@ static void *worker_main(void *arg)
             atomic_fetch_add(&g_inflight, 1);
             send_one(w, h, &job, &status, why, sizeof why, &refused, &aborted);
             atomic_fetch_sub(&g_inflight, 1);
-            if (aborted) break;
+            if (aborted) {
+                /* not an attempt: due again now, for the next node or start */
+                hook_release(c, &job, &e);
+                break;
+            }
             bool ok = why[0] == '\0';
             atomic_fetch_add(ok ? &g_delivered : refused ? &g_refused : &g_failed, 1);
             if (!ok)
@@ -298,7 +320,7 @@ static void *worker_main(void *arg)
             busy = true;
         }
         ids_wipe(job.signature, sizeof job.signature);
-        if (!busy) wait_ms(w, a->index == 0 ? WH_POLL_MS : WH_IDLE_MS);
+        if (!busy) wait_ms(w, a->index == 0 ? WH_POLL_MS : WH_IDLE_MS, a->index == 0);
         continue;
     fault:
         /* the database is away: say so now and then, try again shortly */
@@ -306,7 +328,7 @@ static void *worker_main(void *arg)
             log_msg(LOG_WARN, "webhooks: %s (retrying)", e.msg);
             last_err = (int64_t)time(NULL);
         }
-        wait_ms(w, 1000);
+        wait_ms(w, 1000, false);
     }
     ids_wipe(job.signature, sizeof job.signature);
     buf_free(&job.body);
@@ -335,9 +357,8 @@ int wh_start(const wh_cfg_t *cfg, wh_t **out, char **err)
         long v = strtol(t, NULL, 10);
         if (v >= 1 && v <= 15) w->total_ms = v * 1000;
     }
-    pthread_mutex_init(&w->lock, NULL);
-    pthread_cond_init(&w->cond, NULL);
     atomic_init(&w->stop, false);
+    ev_set_commit_hook(on_events_committed);
     for (unsigned i = 0; i < cfg->workers; i++) {
         g_args[i] = (worker_arg_t){w, i};
         if (pthread_create(&w->th[i], NULL, worker_main, &g_args[i]) != 0) {
@@ -355,11 +376,10 @@ int wh_start(const wh_cfg_t *cfg, wh_t **out, char **err)
 void wh_stop(wh_t *w)
 {
     if (!w) return;
+    ev_set_commit_hook(NULL);
     atomic_store(&w->stop, true);
-    wake_all(w);
+    wake_all();
     for (unsigned i = 0; i < w->n; i++) pthread_join(w->th[i], NULL);
-    pthread_mutex_destroy(&w->lock);
-    pthread_cond_destroy(&w->cond);
     free(w);
     curl_global_cleanup();
 }
