@@ -411,7 +411,8 @@ static int load(core_t *c, int64_t owner, const char *uid, wh_endpoint_t *out, c
     if (uid == NULL || strlen(uid) >= MODEL_WH_UID_SZ)
         return cerr(e, CE_NOTFOUND, "no such webhook endpoint");
     int rc = c->st->ops->wh_endpoint_get(c->st, owner, uid, out);
-    if (rc == ST_NOTFOUND) return cerr(e, CE_NOTFOUND, "no such webhook endpoint: %s", uid);
+    /* the same words for another owner's and for none (existence does not leak) */
+    if (rc == ST_NOTFOUND) return cerr(e, CE_NOTFOUND, "no such webhook endpoint");
     return core_st(e, rc, NULL);
 }
 
@@ -541,7 +542,7 @@ int hook_delivery_retry(core_t *c, int64_t owner, const char *uid, const char *d
         rc = cerr(e, CE_CONFLICT, "webhook endpoint %s is disabled: enable it first", ep.uid);
     if (rc == C_OK) {
         int st = c->st->ops->wh_delivery_retry(c->st, ep.id, id, hook_now_ms());
-        rc = st == ST_NOTFOUND ? cerr(e, CE_NOTFOUND, "no such delivery: %s", delivery_id)
+        rc = st == ST_NOTFOUND ? cerr(e, CE_NOTFOUND, "no such delivery")
                                : core_st(e, st, "webhook delivery");
     }
     if (rc == C_OK)
