@@ -233,7 +233,8 @@ describe('every change of state leaves one event', () => {
     SECRETS.push('app-secret-77');
     assert.equal(r.status, 201, r.text);
     const appId = r.json.app_id;
-    await expectEvents(mark, r, asAccount(acct), [{ type: 'application.created', object_type: 'application', object_id: appId }]);
+    await expectEvents(mark, r, asAccount(acct), [{ type: 'application.created', object_type: 'application', object_id: appId,
+      data: (d) => { assert.deepEqual(Object.keys(d), ['after']); assert.equal(d.after.app_name, 'ev-app'); } }]);
     mark = await lastId();
     r = await srv.plivo(acct, 'POST', `Application/${appId}/`, { body: { hangup_url: 'https://example.com/h' } });
     assert.equal(r.status, 202, r.text);
@@ -251,7 +252,12 @@ describe('every change of state leaves one event', () => {
     assert.equal(r.status, 201, r.text);
     const cid = r.json.carrier_id;
     const created = await expectEvents(mark, r, asAccount(acct), [{ type: 'carrier.created', object_type: 'carrier',
-      data: (d) => { assert.equal(d.after.carrier_id, cid); assert.equal(d.after.gateways.length, 1); } }]);
+      data: (d) => {
+        assert.deepEqual(Object.keys(d), ['after']);
+        assert.equal(d.after.carrier_id, cid);
+        assert.equal(d.after.name, 'ev-carrier');
+        assert.equal(d.after.gateways.length, 1);
+      } }]);
     const uuid = created[0].object_id;
     assert.match(uuid, UUID_RE);
     mark = await lastId();
