@@ -117,6 +117,12 @@ void ev_data_before_str(ev_data_t *d, const char *key, const char *v)
     if (v && *v) put_str(&d->before, &d->nb, key, v);
 }
 
+void ev_data_drop_before(ev_data_t *d)
+{
+    buf_reset(&d->before);
+    d->nb = 0;
+}
+
 void ev_data_secret(ev_data_t *d, const char *key)
 {
     put_str(&d->after, &d->na, key, "[changed]");

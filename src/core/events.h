@@ -85,6 +85,9 @@ void ev_data_bool(ev_data_t *d, const char *key, bool before, bool after);
 void ev_data_after_str(ev_data_t *d, const char *key, const char *v);
 void ev_data_after_int(ev_data_t *d, const char *key, int64_t v);
 void ev_data_before_str(ev_data_t *d, const char *key, const char *v);
+/* Forgets the before side: a creation described as the difference from
+ * an empty record shows only what it was made with. */
+void ev_data_drop_before(ev_data_t *d);
 /* A secret that changed (a password set, removed or replaced): the field
  * appears as "[changed]" on the after side, never its value. */
 void ev_data_secret(ev_data_t *d, const char *key);

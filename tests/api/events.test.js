@@ -233,7 +233,8 @@ describe('every change of state leaves one event', () => {
     SECRETS.push('app-secret-77');
     assert.equal(r.status, 201, r.text);
     const appId = r.json.app_id;
-    await expectEvents(mark, r, asAccount(acct), [{ type: 'application.created', object_type: 'application', object_id: appId }]);
+    await expectEvents(mark, r, asAccount(acct), [{ type: 'application.created', object_type: 'application', object_id: appId,
+      data: (d) => { assert.deepEqual(Object.keys(d), ['after']); assert.equal(d.after.app_name, 'ev-app'); } }]);
     mark = await lastId();
     r = await srv.plivo(acct, 'POST', `Application/${appId}/`, { body: { hangup_url: 'https://example.com/h' } });
     assert.equal(r.status, 202, r.text);
@@ -251,7 +252,12 @@ describe('every change of state leaves one event', () => {
     assert.equal(r.status, 201, r.text);
     const cid = r.json.carrier_id;
     const created = await expectEvents(mark, r, asAccount(acct), [{ type: 'carrier.created', object_type: 'carrier',
-      data: (d) => { assert.equal(d.after.carrier_id, cid); assert.equal(d.after.gateways.length, 1); } }]);
+      data: (d) => {
+        assert.deepEqual(Object.keys(d), ['after']);
+        assert.equal(d.after.carrier_id, cid);
+        assert.equal(d.after.name, 'ev-carrier');
+        assert.equal(d.after.gateways.length, 1);
+      } }]);
     const uuid = created[0].object_id;
     assert.match(uuid, UUID_RE);
     mark = await lastId();
@@ -607,6 +613,39 @@ describe('background work and several writers', () => {
     } finally {
       await s2.stop();
       require('node:fs').rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a SIP registration that moves state: registration.state_changed, actor system', async (t) => {
+    const fs = require('node:fs');
+    if (!fs.existsSync('/usr/sbin/kamailio')) return t.skip('no kamailio (scripts/deps.sh installs it)');
+    const { startRegistrar, PASSWORD } = require('../sip/lib/registrar');
+    const reg = await startRegistrar('127.0.0.36', {});
+    const s = await start({ args: [...ARGS, '--sip-listen', '127.0.0.1:0'], env: { NUMBERD_SIP_T1_MS: '50' } });
+    try {
+      const a = await s.createAccount('reg-events');
+      const r = await s.byoc(a.api_key, 'POST', '/carriers', { body: { carrier_name: 'reg ev', trunk_type: 'reg',
+        sip_gateway: { ipv4: reg.ip, port: reg.port, inbound: true, outbound: true },
+        registration: { username: 'user1', password: PASSWORD, sip_realm: 'example.com' } } });
+      assert.equal(r.status, 201, r.text);
+      let evs = [];
+      for (let i = 0; i < 80; i++) {
+        const q = await s.admin('GET', `/admin/v1/events?type=registration.state_changed&object_id=${r.json.id}`);
+        evs = q.json.data;
+        if (evs.some((e) => e.data.after.state === 'registered')) break;
+        await sleep(100);
+      }
+      assert.ok(evs.length >= 1, 'no registration event');
+      const last = evs[evs.length - 1];
+      assert.equal(last.data.after.state, 'registered', JSON.stringify(evs));
+      assert.equal(last.account, a.auth_id);
+      assert.deepEqual(last.actor, { kind: 'system', id: 'sip-registration' });
+      assert.ok(!JSON.stringify(evs).includes(PASSWORD));
+      // one event per move of state: never two in a row with the same state
+      for (let i = 1; i < evs.length; i++) assert.notEqual(evs[i].data.after.state, evs[i - 1].data.after.state);
+    } finally {
+      await s.stop();
+      await reg.stop();
     }
   });
 
