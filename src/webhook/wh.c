@@ -74,10 +74,12 @@ static bool sa_to_ip(const struct sockaddr *sa, net_ip_t *ip)
  * may connect, whatever the resolver said before. */
 static curl_socket_t open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
 {
-    ND_UNUSED(ud);
     net_ip_t ip;
     if (purpose != CURLSOCKTYPE_IPCXN || !sa_to_ip(&a->addr, &ip)) return CURL_SOCKET_BAD;
-    if (!hook_allow_private() && hook_ip_forbidden(&ip)) return CURL_SOCKET_BAD;
+    if (!hook_allow_private() && hook_ip_forbidden(&ip)) {
+        *(bool *)ud = true;   /* refused here: say so, not "cannot connect" */
+        return CURL_SOCKET_BAD;
+    }
     return socket(a->family, a->socktype, a->protocol);
 }
 
@@ -207,7 +209,9 @@ static void send_one(wh_t *w, CURL *h, hook_job_t *job, int *status, char *why, 
     curl_easy_setopt(h, CURLOPT_PROXY, "");          /* never a proxy from the environment */
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)WH_CONNECT_MS);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)w->total_ms);
+    bool sock_refused = false;
     curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &sock_refused);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, body_sink);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &got);
     curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
@@ -220,8 +224,11 @@ static void send_one(wh_t *w, CURL *h, hook_job_t *job, int *status, char *why, 
     if (rc == CURLE_ABORTED_BY_CALLBACK) {
         *aborted = true;
         snprintf(why, whysz, "the server stopped during the delivery");
-    } else if (rc == CURLE_COULDNT_CONNECT && !hook_allow_private() && errbuf[0] == '\0') {
-        snprintf(why, whysz, "cannot connect to %.120s", u.host);
+    } else if (sock_refused) {
+        *refused = true;
+        *status = 0;
+        snprintf(why, whysz, "refused: %.120s led to a private address at connection time "
+                             "(private targets are not allowed)", u.host);
     } else if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && code >= 200 && code <= 299)) {
         /* (a 2xx whose body passed the cap is still a 2xx) */
         snprintf(why, whysz, "%.200s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
