@@ -13,7 +13,7 @@
 #define NUM_COLS                                                                              \
     "SELECT n.number, n.owner_id, COALESCE(n.sub_id, 0), COALESCE(n.carrier_id, u.id, 0), "   \
     "COALESCE(n.app_id, ''), COALESCE(n.byoc_id, '') FROM numbers n LEFT JOIN carriers u "    \
-    "ON n.source = 0 AND COALESCE(u.account_id, 0) = 0 AND u.name = n.carrier "
+    "ON n.source = 0 AND COALESCE(u.account_id, 0) = 0 AND COALESCE(u.sub_id, 0) = 0 AND u.name = n.carrier "
 
 const char *const pg_sql_sbc[Q__COUNT] = {
     [Q_SBC_SEQ] = "SELECT COALESCE(max(seq), 0) FROM sbc_changes",

@@ -2,7 +2,11 @@
  * (written by the triggers of migration 0003_sbc) and single-row re-reads.
  * A number's carrier: its customer carrier (carrier_id), or for an
  * inventory number the upstream carrier its `carrier` column names,
- * resolved here through the (coalesce(account_id, 0), name) index. */
+ * resolved here through the carriers_name index (0007: coalesce(account_id,
+ * 0), coalesce(sub_id, 0), name).  The join names all three columns (an
+ * upstream carrier has neither): with the first alone every number's join
+ * scanned every upstream carrier, and a full load of 20,000 numbers with
+ * 1,000 upstream carriers took 20 s. */
 #include "store/sqlite/sqliteInt.h"
 
 #include <string.h>
@@ -11,7 +15,7 @@
 #define NUM_COLS                                                                              \
     "SELECT n.number, n.owner_id, COALESCE(n.sub_id, 0), COALESCE(n.carrier_id, u.id, 0), "   \
     "COALESCE(n.app_id, ''), COALESCE(n.byoc_id, '') FROM numbers n LEFT JOIN carriers u "    \
-    "ON n.source = 0 AND coalesce(u.account_id, 0) = 0 AND u.name = n.carrier "
+    "ON n.source = 0 AND coalesce(u.account_id, 0) = 0 AND coalesce(u.sub_id, 0) = 0 AND u.name = n.carrier "
 
 static const char *const sql_text[Q__COUNT] = {
     [Q_SBC_SEQ] = "SELECT COALESCE(max(seq), 0) FROM sbc_changes",
