@@ -258,19 +258,31 @@ int sbcl_outbound(core_t *c, sbcfeed_t *f, const sbcl_out_t *in, sbcl_answer_t *
     if (sbcl_number(in->to, to) != C_OK) return cerr(e, CE_INVALID, "to: want an E.164 number");
     bool from_ok = sbcl_number(in->from, from) == C_OK;
     if (in->carrier && strlen(in->carrier) > 64) return cerr(e, CE_INVALID, "carrier: at most 64 bytes");
-    /* the index keeps accounts by row id: the auth_id is resolved here */
-    account_t acct;
     if (strlen(in->account) > 40) return cerr(e, CE_INVALID, "account: want an auth_id");
-    int st = c->st->ops->account_by_auth_id(c->st, in->account, &acct);
-    if (st == ST_NOTFOUND) return cerr(e, CE_INVALID, "account: no such auth_id");
-    if (st != ST_OK) return core_st(e, st, NULL);
-    uint32_t main_id = (uint32_t)(acct.parent_id ? acct.parent_id : acct.id);
-    uint32_t sub_id = acct.parent_id ? (uint32_t)acct.id : 0;
 
     if (sbcfeed_sync(f) != C_OK) return cerr(e, CE_INTERNAL, "the SBC index is not current");
     sbc_read_t r;
     if (sbc_read_begin(sbcfeed_index(f), &r) != C_OK)
         return cerr(e, CE_INTERNAL, "the SBC index is not current");
+    /* the auth_id from the index, not a store query per lookup; an auth_id
+     * the index does not know goes to the store, which decides (no such
+     * account: 400) */
+    uint32_t main_id, sub_id;
+    const sbc_account_t *ia = sbc_r_account_by_auth(&r, in->account);
+    if (ia) {
+        main_id = ia->parent ? ia->parent : ia->id;
+        sub_id = ia->parent ? ia->id : 0;
+    } else {
+        sbc_read_end(&r);
+        account_t acct;
+        int st = c->st->ops->account_by_auth_id(c->st, in->account, &acct);
+        if (st == ST_NOTFOUND) return cerr(e, CE_INVALID, "account: no such auth_id");
+        if (st != ST_OK) return core_st(e, st, NULL);
+        main_id = (uint32_t)(acct.parent_id ? acct.parent_id : acct.id);
+        sub_id = acct.parent_id ? (uint32_t)acct.id : 0;
+        if (sbc_read_begin(sbcfeed_index(f), &r) != C_OK)
+            return cerr(e, CE_INTERNAL, "the SBC index is not current");
+    }
     route_box_t *boxes = xcalloc(SBCL_MAX_ROUTES, sizeof *boxes);
     sbc_number_t num;
     uint64_t key = 0;
