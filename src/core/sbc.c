@@ -5,6 +5,7 @@
  * hashing). */
 #include "core/sbc.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,12 +106,26 @@ static bool realm_ok(const char *s)
     return true;
 }
 
+/* Zeroes everything but the route slots (each zeroed when it is used). */
+static void answer_reset(sbcl_answer_t *a)
+{
+    memset(a, 0, offsetof(sbcl_answer_t, routes));
+    a->nroutes = 0;
+}
+
+void sbcl_answer_wipe(sbcl_answer_t *a)
+{
+    size_t n = a->nroutes <= SBCL_MAX_ROUTES ? a->nroutes : SBCL_MAX_ROUTES;
+    ids_wipe(a->routes, n * sizeof a->routes[0]);
+    ids_wipe(a, offsetof(sbcl_answer_t, routes));
+}
+
 /* ---- inbound (SIP.md §3) ---------------------------------------------------- */
 
 int sbcl_inbound(core_t *c, sbcfeed_t *f, const sbcl_in_t *in, int cache_ttl, sbcl_answer_t *a,
                  cerr_t *e)
 {
-    memset(a, 0, sizeof *a);
+    answer_reset(a);
     net_ip_t ip;
     if (!in->src_ip || net_parse_ip(in->src_ip, strlen(in->src_ip), &ip, NULL) != C_OK)
         return cerr(e, CE_INVALID, in->src_ip ? "src_ip: want an IPv4 or IPv6 address"
@@ -250,7 +265,7 @@ typedef struct {
 
 int sbcl_outbound(core_t *c, sbcfeed_t *f, const sbcl_out_t *in, sbcl_answer_t *a, cerr_t *e)
 {
-    memset(a, 0, sizeof *a);
+    answer_reset(a);
     if (!in->account) return cerr(e, CE_INVALID, "missing required parameter: account");
     if (!in->to) return cerr(e, CE_INVALID, "missing required parameter: to");
     if (!in->from) return cerr(e, CE_INVALID, "missing required parameter: from");
@@ -330,6 +345,7 @@ int sbcl_outbound(core_t *c, sbcfeed_t *f, const sbcl_out_t *in, sbcl_answer_t *
                 const sbc_gw_out_t *o = &cr->out[g];
                 if (o->down) continue;
                 sbcl_route_t *rt = &a->routes[a->nroutes];
+                memset(rt, 0, sizeof *rt);
                 static const char *const tp[] = {"udp", "tcp", "tls"};
                 bool v6 = strchr(o->host, ':') != NULL;
                 snprintf(rt->uri, sizeof rt->uri, "sip:+%s@%s%s%s:%u;transport=%s", to, v6 ? "[" : "",
