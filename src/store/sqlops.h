@@ -39,6 +39,8 @@
     /* settings (settings.c) */                                                                    \
     X(P, int, setting_get, (store_t *st, const char *name, char *out, size_t outsz))               \
     X(P, int, setting_put, (store_t *st, const char *name, const char *value))                     \
+    X(P, int, setting_put_new,                                                                     \
+      (store_t *st, const char *name, const char *value, char *out, size_t outsz))                 \
     /* accounts and API keys (accounts.c) */                                                       \
     X(P, int, account_insert, (store_t *st, account_t *a))                                         \
     X(P, int, account_by_auth_id, (store_t *st, const char *auth_id, account_t *out))              \

@@ -67,6 +67,12 @@ typedef struct store_ops {
     /* ---- settings: server settings (name -> text) ---- */
     int (*setting_get)(store_t *st, const char *name, char *out, size_t outsz);
     int (*setting_put)(store_t *st, const char *name, const char *value);
+    /* Stores name = value unless name has a value already, atomically (two
+     * processes racing: one value wins, both learn it).  out[outsz] gets
+     * the stored value: ST_OK when it is value (inserted now), ST_CONFLICT
+     * when another was there first (out holds it), ST_ERR on a fault. */
+    int (*setting_put_new)(store_t *st, const char *name, const char *value, char *out,
+                           size_t outsz);
 
     /* ---- accounts and API keys ---- */
     int (*account_insert)(store_t *st, account_t *a);      /* sets a->id */

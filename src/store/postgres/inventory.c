@@ -249,7 +249,7 @@ static int import_flush(store_import_t *im)
     conn_t *c = im->c;
     int rc = ST_OK;
     if (im->nlive == 0) return ST_OK;
-    PGresult *r = PQexec(c->pg, "COPY nd_import FROM STDIN");
+    PGresult *r = pg_exec_raw(c, "COPY nd_import FROM STDIN");
     if (PQresultStatus(r) != PGRES_COPY_IN) {
         rc = pg_status(c, r, "import COPY");
         PQclear(r);
@@ -267,7 +267,7 @@ static int import_flush(store_import_t *im)
     }
     if (PQputCopyEnd(c->pg, rc == ST_OK ? NULL : "client failed") != 1) rc = ST_ERR;
     if (rc != ST_OK) log_msg(LOG_ERROR, "postgres: import COPY: %s", PQerrorMessage(c->pg));
-    while ((r = PQgetResult(c->pg)) != NULL) {
+    while ((r = pg_next_result(c)) != NULL) {
         if (pg_status(c, r, "import COPY") != ST_OK) rc = ST_ERR;
         PQclear(r);
     }
@@ -412,7 +412,7 @@ int pg_import_end(store_import_t *im, bool commit)
         if (rc == ST_OK) rc = pg_commit_checked(c, "import COMMIT");
     }
     if (im->open && (rc != ST_OK || !commit || im->dry_run)) {
-        PGresult *r = PQexec(c->pg, "ROLLBACK");
+        PGresult *r = pg_exec_raw(c, "ROLLBACK");
         PQclear(r);
     }
     /* Fresh statistics for the planner, as the SQLite backend's ANALYZE;
@@ -422,7 +422,12 @@ int pg_import_end(store_import_t *im, bool commit)
      * table costs little. */
     if (rc == ST_OK && commit && !im->dry_run) {
         pg_tx_reset(c);
-        pg_simple(c, "VACUUM (ANALYZE) numbers");
+        /* may take minutes on a large table: no bound on this connection
+         * (its own, closed below) */
+        if (pg_simple(c, "SET statement_timeout = 0") == ST_OK) {
+            c->reply_ms = 0;
+            pg_simple(c, "VACUUM (ANALYZE) numbers");
+        }
     }
     pg_conn_close(c);
     import_forget(im);
@@ -452,7 +457,7 @@ int pg_inventory_export(store_t *st, const char *country_iso, int state, store_i
     PGresult *r = NULL;
     bool stopped = false;
     inv_number_t *row = xmalloc(sizeof *row);
-    while ((r = PQgetResult(c->pg)) != NULL) {
+    while ((r = pg_next_result(c)) != NULL) {
         ExecStatusType s = PQresultStatus(r);
         if (s == PGRES_SINGLE_TUPLE && !stopped) {
             sqls_row_t d = pg_row(r, 0, 0);

@@ -125,6 +125,7 @@ enum {
     Q_MIGRATE_RECORD,
     Q_SETTING_GET,
     Q_SETTING_PUT,
+    Q_SETTING_PUT_NEW,
     /* accounts.c */
     Q_ACCOUNT_INSERT,
     Q_ACCOUNT_BY_AUTH_ID,
@@ -299,6 +300,15 @@ typedef struct conn {
     bool rollback_only;   /* an inner level rolled back */
     bool tx_failed;       /* a statement failed: PostgreSQL aborted the transaction */
     bool numadd_locked;   /* this transaction holds LOCK_NUMADD */
+    /* How long to wait for a reply before the connection is taken for
+     * dead (ms; 0: forever): the session's statement_timeout plus a
+     * grace, since a server that is alive answers by then (an error at
+     * worst).  A blackholed connection -- a hung server, a proxy that
+     * forwards nothing -- would otherwise hold its thread for ever. */
+    int reply_ms;
+    int stmt_ms;          /* the session's statement_timeout (ms; 0: none) */
+    bool timed_out;       /* the last wait gave up: no blind resend */
+    int64_t reconnect_failed_ms; /* monotonic time of the last failed reconnect (0: none) */
 } conn_t;
 
 typedef struct {
@@ -425,6 +435,20 @@ conn_t *pg_conn(store_t *st);
  * NULL when it cannot connect, with the reason in *err (the caller frees
  * it), or logged when err is NULL. */
 conn_t *pg_conn_open(const char *url, char **err);
+/* A libpq connection to url with numberd's connection defaults (connect
+ * timeout, TCP keepalives, tcp_user_timeout; the URL's own parameters win)
+ * and session settings (lock_timeout, statement_timeout unless the URL,
+ * role or server sets one); *reply_ms (may be NULL) gets the reply bound
+ * to use on it (conn_t.reply_ms).  NULL on failure, *err (malloc'd,
+ * redacted) saying why.  The caller owns the connection (PQfinish). */
+PGconn *pg_connect(const char *url, int *reply_ms, int *stmt_ms, char **err);
+/* PQexec with c's reply bound: the last result (the first error when one
+ * failed); NULL when nothing could be sent.  Caller PQclears it. */
+PGresult *pg_exec_raw(conn_t *c, const char *sql);
+/* PQexec on a bare connection with a reply bound of ms (0: none). */
+PGresult *pg_exec_bounded(PGconn *pg, int ms, const char *sql);
+/* PQgetResult with c's reply bound (single-row and COPY loops). */
+PGresult *pg_next_result(conn_t *c);
 void pg_conn_close(conn_t *c);
 /* Maps a result (NULL: nothing could be sent) to ST_OK / ST_CONFLICT
  * (SQLSTATE class 23) / ST_ERR (logged, counted in the db error metric);

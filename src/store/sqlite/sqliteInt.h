@@ -124,6 +124,7 @@ enum {
     /* settings.c */
     Q_SETTING_GET,
     Q_SETTING_PUT,
+    Q_SETTING_PUT_NEW,
     /* sbc.c */
     Q_SBC_SEQ,
     Q_SBC_ACCOUNTS,
