@@ -281,6 +281,103 @@ describe('PostgreSQL restarted and crashed under a purchase load, two nodes',
         fs.rmSync(pdir, { recursive: true, force: true });
       }
     });
+
+    test('a network partition (refused, then a blackhole): 503 within 10 s, no 4xx, nothing acknowledged lost, back by itself', async (t) => {
+      const STOCK2 = nums('1720557', 3000);
+      await A.loadCsv(csv(COLS, STOCK2.map(row)));
+      const proxy = await F.pgProxy(cluster.port);
+      const db = fs.readFileSync(path.join(dir, 'pg-url'), 'utf8').trim().replace(/^.*\//, '');
+      const pdir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'numberd-fault-'));
+      fs.writeFileSync(path.join(pdir, 'pg-url'),
+        `postgresql://numberd@127.0.0.1:${proxy.port}/${db}?sslmode=disable&gssencmode=disable\n`);
+      // more worker threads than clients: a request never queues behind
+      // another one's wait (the bound is per request and thread)
+      const P = await start({ dir: pdir, threads: 8, args: ['--rate-limit', '0'] });
+      const pid = P.child.pid;
+      try {
+        const W = 3;
+        const lists = Array.from({ length: W }, (_, w) => STOCK2.filter((_, i) => i % W === w));
+        // clients that pause 200 ms after a 503 (less than Retry-After
+        // says: a busy client), so that the stock outlasts the outage
+        const next = lists.map(() => 0);
+        const run = F.load(W, async (w) => {
+          if (next[w] >= lists[w].length) return null;
+          const n = lists[w][next[w]++];
+          const r = await P.buy(x, n);
+          r.note = n;
+          if (r.status === 503) r.pauseMs = 200;
+          return r;
+        });
+        const readers = F.load(1, async () => {
+          const r = await P.byoc(y.api_key, 'GET', '', { query: { limit: 1 } });
+          r.note = 'byoc';
+          if (r.status === 503) r.pauseMs = 200;
+          return r;
+        });
+        const t0 = Date.now();
+        const mark = {};
+        await F.sleep(800);
+        mark.refuse = Date.now() - t0;
+        proxy.refuse();
+        await F.sleep(3000);
+        mark.heal1 = Date.now() - t0;
+        proxy.heal();
+        await F.sleep(2500);
+        mark.blackhole = Date.now() - t0;
+        proxy.blackhole();
+        await F.sleep(12000);
+        mark.heal2 = Date.now() - t0;
+        proxy.heal();
+        const deadline = Date.now() + 20000;
+        let back = null;
+        while (Date.now() < deadline) {
+          const r = await P.search(x, { country_iso: 'US', limit: 1 });
+          if (r.status === 200) { back = Date.now() - t0; break; }
+          await F.sleep(100);
+        }
+        await F.sleep(1000);
+        const recs = [...await run.stop(), ...await readers.stop()];
+        const counts = F.statusCounts(recs);
+        const within = (a, b) => recs.filter((r) => r.t - r.ms >= a && r.t - r.ms < b);
+        const firstOk = (from) => {
+          const ok = recs.filter((r) => r.t > from && r.status < 300).map((r) => r.t);
+          return ok.length ? Math.min(...ok) - from : null;
+        };
+        const maxOf = (rs) => (rs.length ? Math.max(...rs.map((r) => r.ms)) : 0);
+        const refused = within(mark.refuse, mark.heal1);
+        const holed = within(mark.blackhole, mark.heal2);
+        const rec1 = firstOk(mark.heal1);
+        const rec2 = firstOk(mark.heal2);
+        t.diagnostic(`requests ${recs.length}: ${JSON.stringify(counts)}; refused ${mark.refuse}-${mark.heal1} ms, blackhole ${mark.blackhole}-${mark.heal2} ms`);
+        t.diagnostic(`sent while refused: ${refused.length} (${JSON.stringify(F.statusCounts(refused))}), slowest ${maxOf(refused)} ms; back ${rec1} ms after the heal`);
+        t.diagnostic(`sent during the blackhole: ${holed.length} (${JSON.stringify(F.statusCounts(holed))}), slowest ${maxOf(holed)} ms, p50 ${F.pct(holed.map((r) => r.ms), 50)} ms; back ${rec2} ms after the heal (a search: ${back - mark.heal2} ms)`);
+        t.diagnostic(`slowest answer of the whole run: ${maxOf(recs)} ms`);
+        if (process.env.FAULTS_TRACE) for (const r of recs.sort((a, b) => a.t - b.t)) t.diagnostic(`${r.t - r.ms} +${r.ms} ${r.status} ${r.note}`);
+        assert.equal(counts[0] || 0, 0, 'every request answered');
+        for (const r of recs) {
+          if (r.status === 201 || r.status === 200) continue;
+          assert.equal(r.status, 503, `${r.note}: ${r.status} ${JSON.stringify(r.json)}`);
+          assert.match(String(r.retryAfter), /^[1-9][0-9]*$/, 'Retry-After');
+          if (r.note === 'byoc') assert.equal(r.json.status, 503, JSON.stringify(r.json));
+          else assert.deepEqual(Object.keys(r.json).sort(), ['api_id', 'error'], JSON.stringify(r.json));
+        }
+        assert.ok(refused.some((r) => r.status === 503), 'the refusal was seen');
+        assert.ok(holed.some((r) => r.status === 503), 'the blackhole was seen');
+        assert.ok(maxOf(recs) <= 10000, `every request answered within 10 s (slowest ${maxOf(recs)} ms)`);
+        assert.ok(rec1 !== null && rec1 <= 10000, `serving again after the first heal (${rec1} ms)`);
+        assert.ok(back !== null && rec2 !== null && rec2 <= 10000, `serving again after the blackhole (${rec2} ms)`);
+        assert.ok(P.alive() && P.child.pid === pid, 'the same process throughout');
+        // every 201 kept (read on a node that was never cut off)
+        const got = new Set(await owned(A, x));
+        const acked = recs.filter((r) => r.status === 201).map((r) => r.note);
+        t.diagnostic(`201s ${acked.length}, all owned afterwards`);
+        for (const n of acked) assert.ok(got.has(n), `acknowledged purchase of ${n} kept`);
+      } finally {
+        await P.stop();
+        await proxy.close();
+        fs.rmSync(pdir, { recursive: true, force: true });
+      }
+    });
   });
 
 describe('disk full under SQLite', {

@@ -338,27 +338,44 @@ PGresult *pg_exec_bounded(PGconn *pg, int ms, const char *sql)
     return collect(pg, ms, &timed_out);
 }
 
+/* A reply that never came counts as a failed reconnect: the requests that
+ * follow on this thread answer 503 at once for a moment (see conn_ensure)
+ * instead of each waiting out a connect timeout first. */
+static void note_timeout(conn_t *c)
+{
+    if (c->timed_out) c->reconnect_failed_ms = mono_ms();
+}
+
+static PGresult *collect_c(conn_t *c)
+{
+    PGresult *r = collect(c->pg, c->reply_ms, &c->timed_out);
+    note_timeout(c);
+    return r;
+}
+
 PGresult *pg_exec_raw(conn_t *c, const char *sql)
 {
     if (!PQsendQuery(c->pg, sql)) return NULL;
-    return collect(c->pg, c->reply_ms, &c->timed_out);
+    return collect_c(c);
 }
 
 PGresult *pg_next_result(conn_t *c)
 {
-    return next_bounded(c->pg, c->reply_ms, &c->timed_out);
+    PGresult *r = next_bounded(c->pg, c->reply_ms, &c->timed_out);
+    note_timeout(c);
+    return r;
 }
 
 static PGresult *prep_bounded(conn_t *c, const char *name, const char *sql)
 {
     if (!PQsendPrepare(c->pg, name, sql, 0, NULL)) return NULL;
-    return collect(c->pg, c->reply_ms, &c->timed_out);
+    return collect_c(c);
 }
 
 static PGresult *execp_bounded(conn_t *c, const char *name, const params_t *p)
 {
     if (!PQsendQueryPrepared(c->pg, name, p->n, p->v, p->len, p->fmt, 0)) return NULL;
-    return collect(c->pg, c->reply_ms, &c->timed_out);
+    return collect_c(c);
 }
 
 static int reply_of(int stmt_ms)
