@@ -380,6 +380,125 @@ describe('PostgreSQL restarted and crashed under a purchase load, two nodes',
     });
   });
 
+describe('PostgreSQL\'s disk full under a purchase load, two nodes', {
+  skip: !PG ? 'PostgreSQL stage only (its own throwaway cluster)' : (!F.isRoot() ? 'needs root (mounts a tmpfs)' : false),
+}, () => {
+  let disk;
+  let cluster;
+  let A;
+  let B;
+  let x;
+  let y;
+  let dir;
+  const STOCK = nums('1606555', 3000);
+
+  before(async () => {
+    // the cluster's data on a 64 MiB tmpfs; WAL files of 1 MiB (a new one
+    // is needed soon after the disk fills) and few kept for reuse
+    disk = F.smallDisk(64);
+    fs.chmodSync(disk.dir, 0o755); // PostgreSQL runs as another user
+    cluster = F.pgCluster({ dataDir: path.join(disk.dir, 'pg'), initdbArgs: '--wal-segsize=1',
+      serverOpts: '-c min_wal_size=2MB -c max_wal_size=16MB' });
+    dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'numberd-fault-'));
+    fs.writeFileSync(path.join(dir, 'pg-url'), `${cluster.url}${cluster.createDb()}\n`);
+    const args = ['--rate-limit', '0'];
+    A = await start({ dir, threads: 4, args });
+    B = await start({ dir, threads: 4, args });
+    await A.loadCsv(csv(COLS, STOCK.map(row)));
+    x = await A.createAccount('dfx');
+    y = await B.createAccount('dfy');
+  });
+
+  after(async () => {
+    const codes = await Promise.all([A && A.stop(), B && B.stop()].filter(Boolean));
+    if (cluster) cluster.destroy();
+    if (disk) disk.destroy();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    for (const { code } of codes) assert.equal(code, 0);
+  });
+
+  test('503 in the dialect\'s shape, never 4xx; the nodes stay up; every 201 kept; back by themselves when space returns', async (t) => {
+    const pids = [A.child.pid, B.child.pid];
+    const W = 4;
+    const lists = Array.from({ length: W }, (_, w) => STOCK.filter((_, i) => i % W === w));
+    const next = lists.map(() => 0);
+    const run = F.load(W, async (w) => {
+      if (next[w] >= lists[w].length) return null;
+      const n = lists[w][next[w]++];
+      const r = await (w % 2 ? B : A).buy(w % 2 ? y : x, n);
+      r.note = n;
+      if (r.status === 503) r.pauseMs = 100;
+      return r;
+    });
+    const readers = F.load(1, async () => {
+      const r = await B.byoc(y.api_key, 'GET', '', { query: { limit: 1 } });
+      r.note = 'byoc';
+      if (r.status === 503) r.pauseMs = 100;
+      return r;
+    });
+    const t0 = Date.now();
+    const mark = {};
+    await F.sleep(800);
+    mark.full = Date.now() - t0;
+    const filled = disk.fill();
+    // and an import that must grow the tables and the WAL
+    const imp = await A.importCsv(csv(COLS, nums('1606556', 20000).map(row)));
+    mark.imp = Date.now() - t0;
+    // and new WAL files, which cannot be made: PostgreSQL PANICs on a WAL
+    // write that fails, its backends die and crash recovery begins
+    let switches = 0;
+    for (let i = 0; i < 8; i++) {
+      try { cluster.psql('SELECT pg_switch_wal()'); switches++; } catch { break; }
+    }
+    mark.wal = Date.now() - t0;
+    await F.sleep(3000);
+    mark.free = Date.now() - t0;
+    disk.free();
+    // PostgreSQL may have stopped itself (a PANIC on a WAL write, then
+    // crash recovery that could not write either): started again, as its
+    // supervisor would.  numberd is not touched.
+    const pgStopped = !cluster.running();
+    if (pgStopped) cluster.up();
+    mark.pgUp = Date.now() - t0;
+    const deadline = Date.now() + 30000;
+    let back = null;
+    while (Date.now() < deadline) {
+      const rs = await Promise.all([A.buy(x, STOCK[0]), B.search(y, { country_iso: 'US', limit: 1 })]);
+      // a buy of a number already sold: 4xx means the database answered
+      if (rs[1].status === 200 && rs[0].status !== 503) { back = Date.now() - t0; break; }
+      await F.sleep(100);
+    }
+    await F.sleep(800);
+    const recs = [...await run.stop(), ...await readers.stop()];
+    const counts = F.statusCounts(recs);
+    const panics = (cluster.log().match(/PANIC:/g) || []).length;
+    const enospc = (cluster.log().match(/No space left on device/g) || []).length;
+    t.diagnostic(`filler ${filled} bytes; import on the full disk: ${imp.status}; WAL switches before a failure: ${switches}; PostgreSQL log: ${enospc} "No space left", ${panics} PANIC; postmaster ${pgStopped ? 'had stopped (started again)' : 'stayed up'}`);
+    t.diagnostic(`requests ${recs.length}: ${JSON.stringify(counts)}; full at ${mark.full} ms, import answered at ${mark.imp}, space back at ${mark.free}, PostgreSQL up at ${mark.pgUp}, both nodes serving at ${back} ms`);
+    const ok = recs.filter((r) => r.t > mark.pgUp && r.status < 300).map((r) => r.t);
+    t.diagnostic(`first 2xx of the load after space returned: ${ok.length ? Math.min(...ok) - mark.free : 'none'} ms`);
+    assert.ok(back !== null, 'both nodes serve again within 30 s of space returning');
+    assert.equal(counts[0] || 0, 0, 'every request answered');
+    for (const r of recs) {
+      if (r.status === 201 || r.status === 200) continue;
+      assert.equal(r.status, 503, `${r.note}: ${r.status} ${JSON.stringify(r.json)}`);
+      assert.match(String(r.retryAfter), /^[1-9][0-9]*$/, 'Retry-After');
+      if (r.note === 'byoc') assert.equal(r.json.status, 503, JSON.stringify(r.json));
+      else assert.deepEqual(Object.keys(r.json).sort(), ['api_id', 'error'], JSON.stringify(r.json));
+    }
+    assertUnavailable(imp, 'problem', 'an import on a full disk');
+    assert.ok(enospc > 0, 'PostgreSQL ran out of space');
+    assert.ok(A.alive() && B.alive() && A.child.pid === pids[0] && B.child.pid === pids[1], 'both nodes stayed up, never restarted');
+    const got = new Set([...await owned(A, x), ...await owned(B, y)]);
+    const acked = recs.filter((r) => r.status === 201).map((r) => r.note);
+    t.diagnostic(`201s ${acked.length}, owned afterwards ${got.size}`);
+    for (const n of acked) assert.ok(got.has(n), `acknowledged purchase of ${n} kept`);
+    // and writes work again: the import, now
+    const imp2 = await A.importCsv(csv(COLS, nums('1606557', 2000).map(row)));
+    assert.equal(imp2.status, 200, imp2.text);
+  });
+});
+
 describe('disk full under SQLite', {
   skip: PG ? 'SQLite only (the PostgreSQL stage tests its outages)' : (!F.isRoot() ? 'needs root (mounts a tmpfs)' : false),
 }, () => {
