@@ -153,6 +153,7 @@
        carrier_t *rows, size_t *nrows, int64_t *total))                                            \
     X(P, int, carrier_update, (store_t *st, const carrier_t *c))                                   \
     X(P, int, carrier_delete, (store_t *st, int64_t account_id, int64_t id, int64_t *in_use))      \
+    X(P, int, carrier_in_use, (store_t *st, int64_t id, int64_t *n))                               \
     /* registrations and gateway health (registrations.c) */                                       \
     X(P, int, carrier_reg_list,                                                                    \
       (store_t *st, int64_t after_id, int limit, carrier_t *rows, size_t *nrows))                  \

@@ -239,6 +239,10 @@ typedef struct store_ops {
     int (*carrier_update)(store_t *st, const carrier_t *c);
     /* ST_CONFLICT when numbers still use it (their count in *in_use) */
     int (*carrier_delete)(store_t *st, int64_t account_id, int64_t id, int64_t *in_use);
+    /* *n = how many numbers use carrier id (as carrier_delete counts them);
+     * a read, for a rename inside the caller's write transaction (whose
+     * lock keeps the count true until its commit) */
+    int (*carrier_in_use)(store_t *st, int64_t id, int64_t *n);
 
     /* ---- the SBC index's feed (core/sbcfeed.c, SIP.md §3).  Triggers (the
      * migration "sbc") log every change of what the index holds in

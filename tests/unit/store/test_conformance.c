@@ -1407,10 +1407,15 @@ static void test_carriers(void **state)
     assert_string_equal(o.carrier_sid, c1.voip_sid);
 
     int64_t in_use = -1;
+    assert_int_equal(st->ops->carrier_in_use(st, c1.id, &in_use), ST_OK);
+    assert_int_equal(in_use, 1);
+    in_use = -1;
     assert_int_equal(st->ops->carrier_delete(st, a, c1.id, &in_use), ST_CONFLICT);
     assert_int_equal(in_use, 1);
     assert_int_equal(st->ops->number_release(st, a, "15005550001", false), ST_OK);
     assert_int_equal(st->ops->carrier_delete(st, other, c1.id, &in_use), ST_NOTFOUND);
+    assert_int_equal(st->ops->carrier_in_use(st, c1.id, &in_use), ST_OK);
+    assert_int_equal(in_use, 0);
     assert_int_equal(st->ops->carrier_delete(st, a, c1.id, &in_use), ST_OK);
     assert_int_equal(in_use, 0);
     assert_int_equal(st->ops->carrier_delete(st, a, c1.id, &in_use), ST_NOTFOUND);
