@@ -263,8 +263,11 @@ static void on_notice(void *arg, const char *msg)
  *    statement and said so): the socket is shut, the connection counts as
  *    dead and the statement as failed, with an unknown outcome (never
  *    resent).  statement_timeout=0 turns this bound off too.
- * Migrations and an import's final VACUUM lift both bounds on their own
- * connection (they may take minutes). */
+ * Long work lifts statement_timeout and lengthens or lifts the reply bound
+ * (pg_unbound): migrations (none), an import's own connection (2 min
+ * without a byte; its final VACUUM none) and a stream of rows (pg_send_rows:
+ * the SBC index's full load, an export; 2 min), so a partition can hold
+ * those for that long -- never a request's statement. */
 #define PG_STMT_TIMEOUT_MS 5000
 #define PG_REPLY_GRACE_MS 1000
 /* after a failed reconnect, fail at once for this long instead of waiting
@@ -338,6 +341,11 @@ PGresult *pg_exec_bounded(PGconn *pg, int ms, const char *sql)
     return collect(pg, ms, &timed_out);
 }
 
+static int reply_of(int stmt_ms)
+{
+    return stmt_ms > 0 ? stmt_ms + PG_REPLY_GRACE_MS : 0;
+}
+
 /* A reply that never came counts as a failed reconnect: the requests that
  * follow on this thread answer 503 at once for a moment (see conn_ensure)
  * instead of each waiting out a connect timeout first. */
@@ -363,7 +371,38 @@ PGresult *pg_next_result(conn_t *c)
 {
     PGresult *r = next_bounded(c->pg, c->reply_ms, &c->timed_out);
     note_timeout(c);
+    if (r == NULL && c->rebind_at_end) {
+        c->rebind_at_end = false;
+        pg_rebound(c);
+    }
     return r;
+}
+
+int pg_unbound(conn_t *c, int reply_ms)
+{
+    if (c->stmt_ms > 0 && !c->unbound) {
+        PGresult *r = pg_exec_raw(c, "SET statement_timeout = 0");
+        bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+        PQclear(r);
+        if (!ok) return ST_ERR;
+        c->unbound = true;
+    }
+    c->reply_ms = reply_ms;
+    return ST_OK;
+}
+
+void pg_rebound(conn_t *c)
+{
+    if (c->unbound && PQstatus(c->pg) == CONNECTION_OK) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "SET statement_timeout = %d", c->stmt_ms);
+        PGresult *r = pg_exec_raw(c, sql);
+        /* inside a transaction that failed the SET fails too, and the
+         * ROLLBACK to come undoes the lifting SET if it was made inside */
+        PQclear(r);
+    }
+    c->unbound = false;
+    c->reply_ms = reply_of(c->stmt_ms);
 }
 
 static PGresult *prep_bounded(conn_t *c, const char *name, const char *sql)
@@ -378,10 +417,6 @@ static PGresult *execp_bounded(conn_t *c, const char *name, const params_t *p)
     return collect_c(c);
 }
 
-static int reply_of(int stmt_ms)
-{
-    return stmt_ms > 0 ? stmt_ms + PG_REPLY_GRACE_MS : 0;
-}
 
 /* The session's settings, on a new or reset connection.  NULL, or why not
  * (libpq's message, owned by pg). */
@@ -818,14 +853,36 @@ int pg_send_rows(conn_t *c, int which, const pg_val_t *v, int nv)
     params_of(&p, v, nv);
     if ((c->depth > 0 && c->tx_failed) || conn_ensure(c) != ST_OK)
         return pg_status(c, NULL, pg_sql(which));
+    /* a stream may last long (5,000,000 numbers for the SBC index, an
+     * export): no statement timeout for it, and a long reply bound (the
+     * rows come steadily once the first does); restored after its last
+     * result (pg_next_result) */
+    if (!c->unbound) {
+        if (pg_unbound(c, PG_LONG_REPLY_MS) != ST_OK) return pg_status(c, NULL, pg_sql(which));
+        c->rebind_at_end = true;
+    }
     if ((r = prepare_fixed(c, which, name)) != NULL) {
         int rc = pg_status(c, r, pg_sql(which));
         PQclear(r);
+        if (c->rebind_at_end) {
+            c->rebind_at_end = false;
+            pg_rebound(c);
+        }
         return rc == ST_OK ? ST_ERR : rc;
     }
     if (!PQsendQueryPrepared(c->pg, name, p.n, p.v, p.len, p.fmt, 0) ||
-        !PQsetSingleRowMode(c->pg))
-        return pg_status(c, NULL, pg_sql(which));
+        !PQsetSingleRowMode(c->pg)) {
+        int rc = pg_status(c, NULL, pg_sql(which));
+        /* a query may be under way (single-row mode refused): its results
+         * end with the caller's loop, which never runs; drain them */
+        PGresult *left;
+        while ((left = pg_next_result(c)) != NULL) PQclear(left);
+        if (c->rebind_at_end) {
+            c->rebind_at_end = false;
+            pg_rebound(c);
+        }
+        return rc;
+    }
     return ST_OK;
 }
 

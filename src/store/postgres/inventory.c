@@ -305,6 +305,12 @@ int pg_import_begin(store_t *st, bool dry_run, store_import_t **out)
     pg_store_t *s = (pg_store_t *)st;
     conn_t *c = pg_conn_open(s->url, NULL);
     if (!c) return ST_ERR;
+    /* a CLI batch of 100,000 rows may take seconds: no statement timeout
+     * on the import's own connection, a long reply bound (conn.c) */
+    if (pg_unbound(c, PG_LONG_REPLY_MS) != ST_OK) {
+        pg_conn_close(c);
+        return ST_ERR;
+    }
     store_import_t *im = xmalloc(sizeof *im);
     *im = (store_import_t){
         .s = s, .c = c, .dry_run = dry_run, .now = clock_now(), .plen = RANGE_PREFIX, .gen = 1};
@@ -422,12 +428,10 @@ int pg_import_end(store_import_t *im, bool commit)
      * table costs little. */
     if (rc == ST_OK && commit && !im->dry_run) {
         pg_tx_reset(c);
-        /* may take minutes on a large table: no bound on this connection
-         * (its own, closed below) */
-        if (pg_simple(c, "SET statement_timeout = 0") == ST_OK) {
-            c->reply_ms = 0;
-            pg_simple(c, "VACUUM (ANALYZE) numbers");
-        }
+        /* may take minutes on a large table: no reply bound either (the
+         * connection is the import's own, closed below) */
+        c->reply_ms = 0;
+        pg_simple(c, "VACUUM (ANALYZE) numbers");
     }
     pg_conn_close(c);
     import_forget(im);

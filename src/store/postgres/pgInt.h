@@ -81,7 +81,8 @@
  *    write transaction holds the same lock in shared mode from BEGIN, as
  *    SQLite's import holds the database's write lock per batch.  The lock
  *    is taken at BEGIN, before any row lock, so it cannot deadlock with
- *    row locks.  lock_timeout is 15 s, as SQLite's busy timeout.
+ *    row locks.  lock_timeout is 15 s, as SQLite's busy timeout, but a
+ *    request's statement_timeout (5 s by default, conn.c) ends a wait first.
  *
  * Two core sequences lock rows in opposite orders (a number, then the
  * application or subaccount it is being assigned to; versus deleting that
@@ -308,6 +309,8 @@ typedef struct conn {
     int reply_ms;
     int stmt_ms;          /* the session's statement_timeout (ms; 0: none) */
     bool timed_out;       /* the last wait gave up: no blind resend */
+    bool unbound;         /* pg_unbound: statement_timeout lifted */
+    bool rebind_at_end;   /* pg_send_rows lifted it: restored after its rows */
     int64_t reconnect_failed_ms; /* monotonic time of the last failed reconnect (0: none) */
 } conn_t;
 
@@ -447,8 +450,16 @@ PGconn *pg_connect(const char *url, int *reply_ms, int *stmt_ms, char **err);
 PGresult *pg_exec_raw(conn_t *c, const char *sql);
 /* PQexec on a bare connection with a reply bound of ms (0: none). */
 PGresult *pg_exec_bounded(PGconn *pg, int ms, const char *sql);
-/* PQgetResult with c's reply bound (single-row and COPY loops). */
+/* PQgetResult with c's reply bound (single-row and COPY loops); after
+ * the last result of pg_send_rows' statement, the bounds it lifted are
+ * restored. */
 PGresult *pg_next_result(conn_t *c);
+/* Long work on c (an import, a stream of millions of rows): no
+ * statement_timeout, and replies awaited up to reply_ms (0: for ever).
+ * pg_rebound restores the session's bounds. */
+#define PG_LONG_REPLY_MS 120000
+int pg_unbound(conn_t *c, int reply_ms);
+void pg_rebound(conn_t *c);
 void pg_conn_close(conn_t *c);
 /* Maps a result (NULL: nothing could be sent) to ST_OK / ST_CONFLICT
  * (SQLSTATE class 23) / ST_ERR (logged, counted in the db error metric);
