@@ -19,7 +19,19 @@
 //     reads are resent on a fresh connection and succeed; a write whose
 //     commit succeeded but whose reply was lost is NOT run again (503, and
 //     it happened once).
-//  4. Disk full under SQLite (a small tmpfs; root only): writes answer 503
+//  4. A network partition to PostgreSQL (a proxy between one node and the
+//     database: connections refused, then a blackhole that accepts and
+//     forwards nothing).  Promise: every request answered 503 with
+//     Retry-After within 10 s (the reply bound of src/store/postgres/conn.c),
+//     never a 4xx; every 201 kept; the node serves again by itself, without
+//     a restart, once the network is back.
+//  5. PostgreSQL's disk full (its data on a small tmpfs; root only), under a
+//     purchase load on two nodes.  Promise: 503 with Retry-After in the
+//     dialect's shape, never a 4xx; the nodes stay up; every 201 kept; once
+//     space returns (and PostgreSQL, which may have stopped after a PANIC,
+//     is started again as its supervisor would) both nodes serve again
+//     untouched.
+//  6. Disk full under SQLite (a small tmpfs; root only): writes answer 503
 //     with Retry-After in the dialect's shape, reads go on, the server
 //     stays up, nothing acknowledged is lost, and writes succeed again as
 //     soon as space returns; the database is intact.
