@@ -15,7 +15,9 @@
 //    other exits saying its key is not the database's; the stored
 //    fingerprint is the one that serves (it starts again, the other still
 //    cannot);
-//  - two nodes with the same key started at once: both serve, and what one
+//  - two nodes with the same key started at once: both serve (on SQLite the
+//    switch of a fresh file to WAL made one of them fail "database is
+//    locked" until src/store/sqlite/conn.c tried it again), and what one
 //    keyed with the server key the other reads (an Idempotency-Key request
 //    made on A is replayed by B, its hash keyed with the same key).
 
