@@ -5,6 +5,16 @@
 #   scripts/pg-throwaway.sh start DIR   initdb DIR/data, start; prints the URL
 #                                       (DIR/bin: the server's bin directory)
 #   scripts/pg-throwaway.sh stop DIR    stop the cluster and remove DIR
+#   scripts/pg-throwaway.sh start-on DIR DATADIR
+#                                       the same, with the cluster's data in
+#                                       DATADIR (e.g. a small tmpfs: a full
+#                                       disk); DATADIR must not exist or be
+#                                       empty, and is emptied on stop
+#
+# Environment: PG_DURABLE=1 keeps fsync and synchronous commits on;
+# PG_INITDB_ARGS adds initdb arguments (--wal-segsize=1: WAL files of 1 MiB,
+# so that a full disk hits the WAL soon); PG_SERVER_OPTS adds server options
+# (-c min_wal_size=2MB).
 #
 # Faults (tests/api/lib/faults.js): the cluster stays, only its server
 # goes down and comes back, on the same port and data:
@@ -19,11 +29,16 @@
 # it holds test data for a few minutes and is thrown away.
 set -euo pipefail
 
-usage() { echo "usage: scripts/pg-throwaway.sh start|stop|down|crash|up DIR [MODE]" >&2; exit 2; }
+usage() { echo "usage: scripts/pg-throwaway.sh start|start-on|stop|down|crash|up DIR [MODE|DATADIR]" >&2; exit 2; }
 [ $# -ge 2 ] && [ $# -le 3 ] || usage
 cmd=$1
 dir=$2
 mode=${3:-fast}
+
+# The data directory: DIR/data, or what start-on recorded in DIR/datadir.
+datadir() {
+  if [ -f "$dir/datadir" ]; then cat "$dir/datadir"; else echo "$dir/data"; fi
+}
 
 pgbin() {
   local d
@@ -59,15 +74,25 @@ free_port() {
 }
 
 case "$cmd" in
-start)
+start|start-on)
   bin=$(pgbin)
   if [ "$(id -u)" = 0 ] && ! id numberd-test >/dev/null 2>&1; then
     useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin numberd-test
   fi
   mkdir -p "$dir"
   [ "$(id -u)" = 0 ] && chown numberd-test "$dir"
-  as_owner "$bin/initdb" -D "$dir/data" -U numberd -A trust -E UTF8 --locale=C.UTF-8 \
-    --no-sync >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
+  if [ "$cmd" = start-on ]; then
+    [ $# -eq 3 ] || usage
+    mkdir -p "$3"
+    [ -z "$(ls -A "$3")" ] || { echo "pg-throwaway.sh: $3 is not empty" >&2; exit 1; }
+    [ "$(id -u)" = 0 ] && chown numberd-test "$3"
+    chmod 0700 "$3"
+    echo "$3" >"$dir/datadir"
+  fi
+  data=$(datadir)
+  # shellcheck disable=SC2086 # PG_INITDB_ARGS: words
+  as_owner "$bin/initdb" -D "$data" -U numberd -A trust -E UTF8 --locale=C.UTF-8 \
+    --no-sync ${PG_INITDB_ARGS:-} >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
   port=$(free_port)
   # fsync off: a test cluster need not survive a power cut, and without
   # fsync CREATE DATABASE and commits cost next to nothing.  PG_DURABLE=1
@@ -77,7 +102,8 @@ start)
   if [ "${PG_DURABLE:-0}" != 1 ]; then
     opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
   fi
-  as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 -o "$opts" \
+  opts="$opts ${PG_SERVER_OPTS:-}"
+  as_owner "$bin/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 30 -o "$opts" \
     start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
   echo "$port" >"$dir/port"
   echo "$bin" >"$dir/bin"
@@ -86,18 +112,21 @@ start)
   ;;
 stop)
   bin=$(pgbin)
-  if [ -f "$dir/data/postmaster.pid" ]; then
-    as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+  data=$(datadir)
+  if [ -f "$data/postmaster.pid" ]; then
+    as_owner "$bin/pg_ctl" -D "$data" -m immediate -w stop >/dev/null 2>&1 || true
   fi
+  # a DATADIR of start-on may be a mount point: emptied, not removed
+  if [ -f "$dir/datadir" ]; then find "$data" -mindepth 1 -delete 2>/dev/null || true; fi
   rm -rf "$dir"
   ;;
 down)
   bin=$(cat "$dir/bin")
   case "$mode" in fast|immediate|smart) ;; *) usage ;; esac
-  as_owner "$bin/pg_ctl" -D "$dir/data" -m "$mode" -w -t 30 stop >/dev/null
+  as_owner "$bin/pg_ctl" -D "$(datadir)" -m "$mode" -w -t 30 stop >/dev/null
   ;;
 crash)
-  pid=$(head -n 1 "$dir/data/postmaster.pid")
+  pid=$(head -n 1 "$(datadir)/postmaster.pid")
   kill -KILL "$pid"
   # the postmaster is gone at once; its backends notice and exit
   for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
@@ -106,7 +135,7 @@ up)
   bin=$(cat "$dir/bin")
   # after a crash the old backends may hold the shared memory a moment
   for _ in $(seq 1 50); do
-    if as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
+    if as_owner "$bin/pg_ctl" -D "$(datadir)" -l "$dir/server.log" -w -t 30 \
         -o "$(cat "$dir/opts")" start >/dev/null 2>&1; then
       exit 0
     fi

@@ -641,7 +641,7 @@ static void set_password(core_t *c, const char *v, const char *path, uint8_t *bo
     cerr_t e;
     bool ctl = false;
     for (size_t i = 0; i < n; i++) ctl |= (unsigned char)v[i] < 0x20 || v[i] == 0x7f;
-    if (n < 8 || n > 128 || ctl) fault_add(f, path, "8-128 characters, no control characters");
+    if (n < 8 || n > 128 || ctl) fault_add(f, path, "8-128 bytes, no control characters");
     else if (carrier_seal(c, v, box, len, &e) != C_OK) fault_add(f, path, "%s", e.msg);
 }
 

@@ -190,13 +190,18 @@ int core_key_check(core_t *c, bool *first, cerr_t *e)
     *first = false;
     if (!c->key) return cerr(e, CE_INTERNAL, "no server key");
     sec_key_fingerprint(c->key, have);
-    int rc = c->st->ops->setting_get(c->st, "secret_key_fingerprint", want, sizeof want);
-    if (rc == ST_NOTFOUND) {
+    /* Insert-if-absent, not read-then-write: two nodes starting at once on
+     * a fresh database, each with a key of its own (a key file created on
+     * each), would both find no fingerprint and both store theirs, the
+     * last one winning and the other node sealing passwords no one else
+     * can open.  Now one fingerprint is stored and the other node meets
+     * it below. */
+    int rc = c->st->ops->setting_put_new(c->st, "secret_key_fingerprint", have, want, sizeof want);
+    if (rc == ST_OK) {
         *first = true;
-        rc = c->st->ops->setting_put(c->st, "secret_key_fingerprint", have);
-        return rc == ST_OK ? C_OK : core_st(e, ST_ERR, NULL);
+        return C_OK;
     }
-    if (rc != ST_OK) return core_st(e, ST_ERR, NULL);
+    if (rc != ST_CONFLICT) return core_st(e, ST_ERR, NULL);
     if (strcmp(have, want) != 0)
         return cerr(e, CE_CONFLICT,
                     "the server key (fingerprint %s) is not the one this database was written "

@@ -97,9 +97,18 @@ int cred_key_create(core_t *c, const char *auth_id, unsigned scopes, const char 
                     CRED_LABEL_MAX);
     if (expires_in < 0 || expires_in > CRED_EXPIRY_MAX)
         return cerr(e, CE_INVALID, "invalid expiry: between 1 second and 10 years");
-    if (main_account(c, auth_id, &a, e) != C_OK) return C_ERR;
-    if (a.status == ACCT_CLOSED)
-        return cerr(e, CE_CONFLICT, "account %s is closed", a.auth_id);
+    /* the status read and the insert in one write transaction, the account
+     * read under its lock (PostgreSQL; SQLite's write lock): a key made
+     * while the account is being closed would otherwise outlive the
+     * close's revocation of every key (found by the second review pass) */
+    if (core_begin(c, e) != C_OK) return C_ERR;
+    int rc = main_account(c, auth_id, &a, e);
+    if (rc == C_OK && a.status == ACCT_CLOSED)
+        rc = cerr(e, CE_CONFLICT, "account %s is closed", a.auth_id);
+    if (rc != C_OK) {
+        core_rollback(c);
+        return C_ERR;
+    }
     out->account_id = a.id;
     out->scopes = scopes;
     out->created_at = clock_now();
@@ -108,10 +117,6 @@ int cred_key_create(core_t *c, const char *auth_id, unsigned scopes, const char 
     ids_api_key(key);
     core_key_prefix(key, out->prefix);
     ids_hash_secret(key, strlen(key), out->hash);
-    if (core_begin(c, e) != C_OK) {
-        ids_wipe(key, IDS_APIKEY_SZ);
-        return C_ERR;
-    }
     int r = core_st(e, c->st->ops->apikey_create(c->st, out), "api key create");
     if (r == C_OK) r = cred_key_event(c, out, e);
     if (core_end(c, r, e) != C_OK) {

@@ -37,6 +37,15 @@ static int load(core_t *c, const char *ref, carrier_t *out, cerr_t *e)
         int64_t total = 0;
         rc = c->st->ops->carrier_list(c->st, 0, 0, ref, 1, 0, out, &got, &total);
         if (rc == ST_OK && got == 0) rc = ST_NOTFOUND;
+        if (rc == ST_OK) {
+            /* read again by id: inside a write transaction carrier_get
+             * locks the row (PostgreSQL) before it reads, the list does not */
+            char uuid[sizeof out->uuid];
+            memcpy(uuid, out->uuid, sizeof uuid);
+            carrier_clear(out);
+            memset(out, 0, sizeof *out);
+            rc = c->st->ops->carrier_get(c->st, 0, 0, uuid, out);
+        }
     } else {
         rc = ST_NOTFOUND;
     }
@@ -181,7 +190,7 @@ static int apply(core_t *c, carrier_t *cr, const upstream_in_t *in, bool create,
             for (size_t i = 0; i < n; i++) ctl |= (unsigned char)in->out_pass[i] < 0x20 || in->out_pass[i] == 0x7f;
             cerr_t se;
             if (n < 8 || n > 128 || ctl)
-                fault_add(f, "outbound_auth.password", "8-128 characters, no control characters");
+                fault_add(f, "outbound_auth.password", "8-128 bytes, no control characters");
             else if (carrier_seal(c, in->out_pass, cr->out_box, &cr->out_box_len, &se) != C_OK)
                 fault_add(f, "outbound_auth.password", "%s", se.msg);
         } else if (!cr->out_box_len) {
@@ -285,11 +294,11 @@ static int update_in_tx(core_t *c, const char *ref, const upstream_in_t *in, fau
     if (strcmp(old, out->name) != 0) {
         /* inventory rows name their carrier by this name (the CSV's
          * column): renaming would orphan them, so only an unused carrier
-         * may be renamed.  The delete op's count answers "unused" under its
-         * lock; asking it with an id that cannot match deletes nothing. */
+         * may be renamed.  Counted inside this transaction: no writer
+         * (an import included) can name it until the commit. */
         int64_t in_use = 0;
-        int rc = c->st->ops->carrier_delete(c->st, -1, out->id, &in_use);
-        if (rc == ST_ERR) {
+        int rc = c->st->ops->carrier_in_use(c->st, out->id, &in_use);
+        if (rc != ST_OK) {
             core_st(e, rc, NULL);
             goto fail;
         }

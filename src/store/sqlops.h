@@ -39,6 +39,8 @@
     /* settings (settings.c) */                                                                    \
     X(P, int, setting_get, (store_t *st, const char *name, char *out, size_t outsz))               \
     X(P, int, setting_put, (store_t *st, const char *name, const char *value))                     \
+    X(P, int, setting_put_new,                                                                     \
+      (store_t *st, const char *name, const char *value, char *out, size_t outsz))                 \
     /* accounts and API keys (accounts.c) */                                                       \
     X(P, int, account_insert, (store_t *st, account_t *a))                                         \
     X(P, int, account_by_auth_id, (store_t *st, const char *auth_id, account_t *out))              \
@@ -152,6 +154,7 @@
        carrier_t *rows, size_t *nrows, int64_t *total))                                            \
     X(P, int, carrier_update, (store_t *st, const carrier_t *c))                                   \
     X(P, int, carrier_delete, (store_t *st, int64_t account_id, int64_t id, int64_t *in_use))      \
+    X(P, int, carrier_in_use, (store_t *st, int64_t id, int64_t *n))                               \
     /* registrations and gateway health (registrations.c) */                                       \
     X(P, int, carrier_reg_list,                                                                    \
       (store_t *st, int64_t after_id, int limit, carrier_t *rows, size_t *nrows))                  \

@@ -24,7 +24,7 @@ enum {
     /* conn.c */
     Q_PING,
     /* settings.c */
-    Q_SETTING_GET, Q_SETTING_PUT,
+    Q_SETTING_GET, Q_SETTING_PUT, Q_SETTING_PUT_NEW,
     Q_MIGRATE_VERSION, Q_MIGRATE_RECORD,                                  /* PostgreSQL only */
     /* accounts.c */
     Q_ACCOUNT_INSERT, Q_ACCOUNT_BY_AUTH_ID, Q_ACCOUNT_BY_ID,

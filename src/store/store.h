@@ -71,6 +71,12 @@ typedef struct store_ops {
     /* ---- settings: server settings (name -> text) ---- */
     int (*setting_get)(store_t *st, const char *name, char *out, size_t outsz);
     int (*setting_put)(store_t *st, const char *name, const char *value);
+    /* Stores name = value unless name has a value already, atomically (two
+     * processes racing: one value wins, both learn it).  out[outsz] gets
+     * the stored value: ST_OK when it is value (inserted now), ST_CONFLICT
+     * when another was there first (out holds it), ST_ERR on a fault. */
+    int (*setting_put_new)(store_t *st, const char *name, const char *value, char *out,
+                           size_t outsz);
 
     /* ---- accounts and API keys ---- */
     int (*account_insert)(store_t *st, account_t *a);      /* sets a->id */
@@ -240,6 +246,10 @@ typedef struct store_ops {
     int (*carrier_update)(store_t *st, const carrier_t *c);
     /* ST_CONFLICT when numbers still use it (their count in *in_use) */
     int (*carrier_delete)(store_t *st, int64_t account_id, int64_t id, int64_t *in_use);
+    /* *n = how many numbers use carrier id (as carrier_delete counts them);
+     * a read, for a rename inside the caller's write transaction (whose
+     * lock keeps the count true until its commit) */
+    int (*carrier_in_use)(store_t *st, int64_t id, int64_t *n);
 
     /* ---- the SBC index's feed (core/sbcfeed.c, SIP.md §3).  Triggers (the
      * migration "sbc") log every change of what the index holds in

@@ -19,7 +19,19 @@
 //     reads are resent on a fresh connection and succeed; a write whose
 //     commit succeeded but whose reply was lost is NOT run again (503, and
 //     it happened once).
-//  4. Disk full under SQLite (a small tmpfs; root only): writes answer 503
+//  4. A network partition to PostgreSQL (a proxy between one node and the
+//     database: connections refused, then a blackhole that accepts and
+//     forwards nothing).  Promise: every request answered 503 with
+//     Retry-After within 10 s (the reply bound of src/store/postgres/conn.c),
+//     never a 4xx; every 201 kept; the node serves again by itself, without
+//     a restart, once the network is back.
+//  5. PostgreSQL's disk full (its data on a small tmpfs; root only), under a
+//     purchase load on two nodes.  Promise: 503 with Retry-After in the
+//     dialect's shape, never a 4xx; the nodes stay up; every 201 kept; once
+//     space returns (and PostgreSQL, which may have stopped after a PANIC,
+//     is started again as its supervisor would) both nodes serve again
+//     untouched.
+//  6. Disk full under SQLite (a small tmpfs; root only): writes answer 503
 //     with Retry-After in the dialect's shape, reads go on, the server
 //     stays up, nothing acknowledged is lost, and writes succeed again as
 //     soon as space returns; the database is intact.
@@ -285,7 +297,223 @@ describe('PostgreSQL restarted and crashed under a purchase load, two nodes',
         fs.rmSync(pdir, { recursive: true, force: true });
       }
     });
+
+    test('a network partition (refused, then a blackhole): 503 within 10 s, no 4xx, nothing acknowledged lost, back by itself', async (t) => {
+      const STOCK2 = nums('1720557', 3000);
+      await A.loadCsv(csv(COLS, STOCK2.map(row)));
+      const proxy = await F.pgProxy(cluster.port);
+      const db = fs.readFileSync(path.join(dir, 'pg-url'), 'utf8').trim().replace(/^.*\//, '');
+      const pdir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'numberd-fault-'));
+      fs.writeFileSync(path.join(pdir, 'pg-url'),
+        `postgresql://numberd@127.0.0.1:${proxy.port}/${db}?sslmode=disable&gssencmode=disable\n`);
+      // more worker threads than clients: a request never queues behind
+      // another one's wait (the bound is per request and thread)
+      const P = await start({ dir: pdir, threads: 8, args: ['--rate-limit', '0'] });
+      const pid = P.child.pid;
+      try {
+        const W = 3;
+        const lists = Array.from({ length: W }, (_, w) => STOCK2.filter((_, i) => i % W === w));
+        // clients that pause 200 ms after a 503 (less than Retry-After
+        // says: a busy client), so that the stock outlasts the outage
+        const next = lists.map(() => 0);
+        const run = F.load(W, async (w) => {
+          if (next[w] >= lists[w].length) return null;
+          const n = lists[w][next[w]++];
+          const r = await P.buy(x, n);
+          r.note = n;
+          if (r.status === 503) r.pauseMs = 200;
+          return r;
+        });
+        const readers = F.load(1, async () => {
+          const r = await P.byoc(y.api_key, 'GET', '', { query: { limit: 1 } });
+          r.note = 'byoc';
+          if (r.status === 503) r.pauseMs = 200;
+          return r;
+        });
+        const t0 = Date.now();
+        const mark = {};
+        await F.sleep(800);
+        mark.refuse = Date.now() - t0;
+        proxy.refuse();
+        await F.sleep(3000);
+        mark.heal1 = Date.now() - t0;
+        proxy.heal();
+        await F.sleep(2500);
+        mark.blackhole = Date.now() - t0;
+        proxy.blackhole();
+        await F.sleep(12000);
+        mark.heal2 = Date.now() - t0;
+        proxy.heal();
+        const deadline = Date.now() + 20000;
+        let back = null;
+        while (Date.now() < deadline) {
+          const r = await P.search(x, { country_iso: 'US', limit: 1 });
+          if (r.status === 200) { back = Date.now() - t0; break; }
+          await F.sleep(100);
+        }
+        await F.sleep(1000);
+        const recs = [...await run.stop(), ...await readers.stop()];
+        const counts = F.statusCounts(recs);
+        const within = (a, b) => recs.filter((r) => r.t - r.ms >= a && r.t - r.ms < b);
+        const firstOk = (from) => {
+          const ok = recs.filter((r) => r.t > from && r.status < 300).map((r) => r.t);
+          return ok.length ? Math.min(...ok) - from : null;
+        };
+        const maxOf = (rs) => (rs.length ? Math.max(...rs.map((r) => r.ms)) : 0);
+        const refused = within(mark.refuse, mark.heal1);
+        const holed = within(mark.blackhole, mark.heal2);
+        const rec1 = firstOk(mark.heal1);
+        const rec2 = firstOk(mark.heal2);
+        t.diagnostic(`requests ${recs.length}: ${JSON.stringify(counts)}; refused ${mark.refuse}-${mark.heal1} ms, blackhole ${mark.blackhole}-${mark.heal2} ms`);
+        t.diagnostic(`sent while refused: ${refused.length} (${JSON.stringify(F.statusCounts(refused))}), slowest ${maxOf(refused)} ms; back ${rec1} ms after the heal`);
+        t.diagnostic(`sent during the blackhole: ${holed.length} (${JSON.stringify(F.statusCounts(holed))}), slowest ${maxOf(holed)} ms, p50 ${F.pct(holed.map((r) => r.ms), 50)} ms; back ${rec2} ms after the heal (a search: ${back - mark.heal2} ms)`);
+        t.diagnostic(`slowest answer of the whole run: ${maxOf(recs)} ms`);
+        if (process.env.FAULTS_TRACE) for (const r of recs.sort((a, b) => a.t - b.t)) t.diagnostic(`${r.t - r.ms} +${r.ms} ${r.status} ${r.note}`);
+        assert.equal(counts[0] || 0, 0, 'every request answered');
+        for (const r of recs) {
+          if (r.status === 201 || r.status === 200) continue;
+          assert.equal(r.status, 503, `${r.note}: ${r.status} ${JSON.stringify(r.json)}`);
+          assert.match(String(r.retryAfter), /^[1-9][0-9]*$/, 'Retry-After');
+          if (r.note === 'byoc') assert.equal(r.json.status, 503, JSON.stringify(r.json));
+          else assert.deepEqual(Object.keys(r.json).sort(), ['api_id', 'error'], JSON.stringify(r.json));
+        }
+        assert.ok(refused.some((r) => r.status === 503), 'the refusal was seen');
+        assert.ok(holed.some((r) => r.status === 503), 'the blackhole was seen');
+        assert.ok(maxOf(recs) <= 10000, `every request answered within 10 s (slowest ${maxOf(recs)} ms)`);
+        assert.ok(rec1 !== null && rec1 <= 10000, `serving again after the first heal (${rec1} ms)`);
+        assert.ok(back !== null && rec2 !== null && rec2 <= 10000, `serving again after the blackhole (${rec2} ms)`);
+        assert.ok(P.alive() && P.child.pid === pid, 'the same process throughout');
+        // every 201 kept (read on a node that was never cut off)
+        const got = new Set(await owned(A, x));
+        const acked = recs.filter((r) => r.status === 201).map((r) => r.note);
+        t.diagnostic(`201s ${acked.length}, all owned afterwards`);
+        for (const n of acked) assert.ok(got.has(n), `acknowledged purchase of ${n} kept`);
+      } finally {
+        await P.stop();
+        await proxy.close();
+        fs.rmSync(pdir, { recursive: true, force: true });
+      }
+    });
   });
+
+describe('PostgreSQL\'s disk full under a purchase load, two nodes', {
+  skip: !PG ? 'PostgreSQL stage only (its own throwaway cluster)' : (!F.isRoot() ? 'needs root (mounts a tmpfs)' : false),
+}, () => {
+  let disk;
+  let cluster;
+  let A;
+  let B;
+  let x;
+  let y;
+  let dir;
+  const STOCK = nums('1606555', 3000);
+
+  before(async () => {
+    // the cluster's data on a 64 MiB tmpfs; WAL files of 1 MiB (a new one
+    // is needed soon after the disk fills) and few kept for reuse
+    disk = F.smallDisk(64);
+    fs.chmodSync(disk.dir, 0o755); // PostgreSQL runs as another user
+    cluster = F.pgCluster({ dataDir: path.join(disk.dir, 'pg'), initdbArgs: '--wal-segsize=1',
+      serverOpts: '-c min_wal_size=2MB -c max_wal_size=16MB' });
+    dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'numberd-fault-'));
+    fs.writeFileSync(path.join(dir, 'pg-url'), `${cluster.url}${cluster.createDb()}\n`);
+    const args = ['--rate-limit', '0'];
+    A = await start({ dir, threads: 4, args });
+    B = await start({ dir, threads: 4, args });
+    await A.loadCsv(csv(COLS, STOCK.map(row)));
+    x = await A.createAccount('dfx');
+    y = await B.createAccount('dfy');
+  });
+
+  after(async () => {
+    const codes = await Promise.all([A && A.stop(), B && B.stop()].filter(Boolean));
+    if (cluster) cluster.destroy();
+    if (disk) disk.destroy();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    for (const { code } of codes) assert.equal(code, 0);
+  });
+
+  test('503 in the dialect\'s shape, never 4xx; the nodes stay up; every 201 kept; back by themselves when space returns', async (t) => {
+    const pids = [A.child.pid, B.child.pid];
+    const W = 4;
+    const lists = Array.from({ length: W }, (_, w) => STOCK.filter((_, i) => i % W === w));
+    const next = lists.map(() => 0);
+    const run = F.load(W, async (w) => {
+      if (next[w] >= lists[w].length) return null;
+      const n = lists[w][next[w]++];
+      const r = await (w % 2 ? B : A).buy(w % 2 ? y : x, n);
+      r.note = n;
+      if (r.status === 503) r.pauseMs = 100;
+      return r;
+    });
+    const readers = F.load(1, async () => {
+      const r = await B.byoc(y.api_key, 'GET', '', { query: { limit: 1 } });
+      r.note = 'byoc';
+      if (r.status === 503) r.pauseMs = 100;
+      return r;
+    });
+    const t0 = Date.now();
+    const mark = {};
+    await F.sleep(800);
+    mark.full = Date.now() - t0;
+    const filled = disk.fill();
+    // and an import that must grow the tables and the WAL
+    const imp = await A.importCsv(csv(COLS, nums('1606556', 20000).map(row)));
+    mark.imp = Date.now() - t0;
+    // and new WAL files, which cannot be made: PostgreSQL PANICs on a WAL
+    // write that fails, its backends die and crash recovery begins
+    let switches = 0;
+    for (let i = 0; i < 8; i++) {
+      try { cluster.psql('SELECT pg_switch_wal()'); switches++; } catch { break; }
+    }
+    mark.wal = Date.now() - t0;
+    await F.sleep(3000);
+    mark.free = Date.now() - t0;
+    disk.free();
+    // PostgreSQL may have stopped itself (a PANIC on a WAL write, then
+    // crash recovery that could not write either): started again, as its
+    // supervisor would.  numberd is not touched.
+    const pgStopped = !cluster.running();
+    if (pgStopped) cluster.up();
+    mark.pgUp = Date.now() - t0;
+    const deadline = Date.now() + 30000;
+    let back = null;
+    while (Date.now() < deadline) {
+      const rs = await Promise.all([A.buy(x, STOCK[0]), B.search(y, { country_iso: 'US', limit: 1 })]);
+      // a buy of a number already sold: 4xx means the database answered
+      if (rs[1].status === 200 && rs[0].status !== 503) { back = Date.now() - t0; break; }
+      await F.sleep(100);
+    }
+    await F.sleep(800);
+    const recs = [...await run.stop(), ...await readers.stop()];
+    const counts = F.statusCounts(recs);
+    const panics = (cluster.log().match(/PANIC:/g) || []).length;
+    const enospc = (cluster.log().match(/No space left on device/g) || []).length;
+    t.diagnostic(`filler ${filled} bytes; import on the full disk: ${imp.status}; WAL switches before a failure: ${switches}; PostgreSQL log: ${enospc} "No space left", ${panics} PANIC; postmaster ${pgStopped ? 'had stopped (started again)' : 'stayed up'}`);
+    t.diagnostic(`requests ${recs.length}: ${JSON.stringify(counts)}; full at ${mark.full} ms, import answered at ${mark.imp}, space back at ${mark.free}, PostgreSQL up at ${mark.pgUp}, both nodes serving at ${back} ms`);
+    const ok = recs.filter((r) => r.t > mark.pgUp && r.status < 300).map((r) => r.t);
+    t.diagnostic(`first 2xx of the load after space returned: ${ok.length ? Math.min(...ok) - mark.free : 'none'} ms`);
+    assert.ok(back !== null, 'both nodes serve again within 30 s of space returning');
+    assert.equal(counts[0] || 0, 0, 'every request answered');
+    for (const r of recs) {
+      if (r.status === 201 || r.status === 200) continue;
+      assert.equal(r.status, 503, `${r.note}: ${r.status} ${JSON.stringify(r.json)}`);
+      assert.match(String(r.retryAfter), /^[1-9][0-9]*$/, 'Retry-After');
+      if (r.note === 'byoc') assert.equal(r.json.status, 503, JSON.stringify(r.json));
+      else assert.deepEqual(Object.keys(r.json).sort(), ['api_id', 'error'], JSON.stringify(r.json));
+    }
+    assertUnavailable(imp, 'problem', 'an import on a full disk');
+    assert.ok(enospc > 0, 'PostgreSQL ran out of space');
+    assert.ok(A.alive() && B.alive() && A.child.pid === pids[0] && B.child.pid === pids[1], 'both nodes stayed up, never restarted');
+    const got = new Set([...await owned(A, x), ...await owned(B, y)]);
+    const acked = recs.filter((r) => r.status === 201).map((r) => r.note);
+    t.diagnostic(`201s ${acked.length}, owned afterwards ${got.size}`);
+    for (const n of acked) assert.ok(got.has(n), `acknowledged purchase of ${n} kept`);
+    // and writes work again: the import, now
+    const imp2 = await A.importCsv(csv(COLS, nums('1606557', 2000).map(row)));
+    assert.equal(imp2.status, 200, imp2.text);
+  });
+});
 
 describe('disk full under SQLite', {
   skip: PG ? 'SQLite only (the PostgreSQL stage tests its outages)' : (!F.isRoot() ? 'needs root (mounts a tmpfs)' : false),

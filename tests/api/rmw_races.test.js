@@ -132,6 +132,49 @@ describe('read-modify-write races (issue 15)', () => {
     }
   });
 
+  test('upstream carrier PATCH (admin): a rename and a sip_gateways change at once both stick', async () => {
+    // second review pass: upstream_update read, merged and wrote outside a
+    // transaction, as the BYOC PATCH did before issue 15
+    const r = await a.admin('POST', '/admin/v1/carriers', { name: 'upstream rmw 0', sip_gateways: [{ address: '198.51.100.1' }] });
+    assert.equal(r.status, 201, r.text);
+    const id = r.json.id;
+    let lost = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      const ip = `198.51.100.${(round % 200) + 2}`;
+      const [x, y] = await Promise.all([
+        node(0).admin('PATCH', `/admin/v1/carriers/${id}`, { name: `upstream rmw ${round + 1}` }),
+        node(1).admin('PATCH', `/admin/v1/carriers/${id}`, { sip_gateways: [{ address: ip }] }),
+      ]);
+      assert.equal(x.status, 200, x.text);
+      assert.equal(y.status, 200, y.text);
+      const g = await a.admin('GET', `/admin/v1/carriers/${id}`);
+      if (g.json.name !== `upstream rmw ${round + 1}` || !JSON.stringify(g.json).includes(`"${ip}"`)) lost++;
+    }
+    assert.equal(lost, 0, `${lost} of ${ROUNDS} rounds lost an update`);
+  });
+
+  test('API keys: a key made while its account is closed never outlives the close', async () => {
+    // second review pass: cred_key_create checked the status, then inserted,
+    // outside a transaction; the close (status + revoke every key) could
+    // land in between and leave an active key on a closed account
+    const rounds = Math.max(10, Math.floor(ROUNDS / 2));
+    let survivors = 0;
+    for (let round = 0; round < rounds; round++) {
+      const acct = await a.createAccount(`closing ${round}`);
+      const [cl, ...made] = await Promise.all([
+        node(0).admin('POST', `/admin/v1/accounts/${acct.auth_id}/close`, {}),
+        ...[1, 2, 3].map(() => node(1).admin('POST', `/admin/v1/accounts/${acct.auth_id}/api-keys`, { scopes: ['phone_numbers:read'] })),
+      ]);
+      assert.ok(cl.status === 200 || cl.status === 202, `close: ${cl.status} ${cl.text}`);
+      for (const m of made) assert.ok(m.status === 201 || m.status === 409, `key create: ${m.status} ${m.text}`);
+      const l = await a.admin('GET', `/admin/v1/accounts/${acct.auth_id}/api-keys?limit=50`);
+      assert.equal(l.status, 200, l.text);
+      const list = Array.isArray(l.json) ? l.json : Object.values(l.json).find(Array.isArray);
+      survivors += list.filter((k) => k.status === 'active').length;
+    }
+    assert.equal(survivors, 0, `${survivors} active keys on closed accounts`);
+  });
+
   test('number update: an alias and a subaccount assignment at once both stick', async () => {
     const n = NUMBERS[0];
     const buy = await a.buy(alice, n);

@@ -205,6 +205,12 @@ int pg_carrier_delete(store_t *st, int64_t account_id, int64_t id, int64_t *in_u
     return pg_tx_end(st, rc, true);
 }
 
+int pg_carrier_in_use(store_t *st, int64_t id, int64_t *n)
+{
+    *n = 0;
+    return pg_one_row(pg_conn(st), Q_CARRIER_IN_USE, PG_V(v_int(id)), pg_rd_i64, n);
+}
+
 int pg_carrier_reg_list(store_t *st, int64_t after_id, int limit, carrier_t *rows, size_t *nrows)
 {
     /* carriers and their gateways in one statement: one snapshot */

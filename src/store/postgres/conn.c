@@ -7,6 +7,11 @@
 #include "store/postgres/pgInt.h"
 #include "util/redact.h"
 
+#include <errno.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <time.h>
+
 #include "util/log.h"
 #include "util/metrics.h"
 
@@ -145,16 +150,232 @@ static void on_notice(void *arg, const char *msg)
     log_msg(LOG_DEBUG, "postgres: %.*s", (int)n, msg);
 }
 
-static PGconn *pg_connect(const char *url, char **err)
+/* ---- bounds on waiting for the server --------------------------------------
+ *
+ * A request must not wait for PostgreSQL for ever: a partition, a hung
+ * server or a proxy that accepts and forwards nothing (a blackhole) would
+ * hold its worker thread, and the client, until TCP gives up -- never, on
+ * a connection whose packets are acknowledged by something in between.
+ * So (each overridable by the URL's own parameters, which libpq reads after
+ * these defaults):
+ *  - connect_timeout 3 s: a (re)connection gives up in 3 s;
+ *  - TCP keepalives (idle 5 s, every 2 s, 3 probes) and tcp_user_timeout
+ *    10 s: a peer that vanished from the network is noticed by the kernel,
+ *    idle or not;
+ *  - statement_timeout 5 s for the session, unless the URL (options=-c
+ *    statement_timeout=...), the role, the database or the server's
+ *    configuration sets one: a request's statements take milliseconds, and
+ *    one that waits longer (a lock) is better answered 503 than held;
+ *  - and numberd's own bound: no reply within statement_timeout + 1 s
+ *    means no server is answering (a live one would have cancelled the
+ *    statement and said so): the socket is shut, the connection counts as
+ *    dead and the statement as failed, with an unknown outcome (never
+ *    resent).  statement_timeout=0 turns this bound off too.
+ * Long work lifts statement_timeout and lengthens or lifts the reply bound
+ * (pg_unbound): migrations (none), an import's own connection (2 min
+ * without a byte; its final VACUUM none) and a stream of rows (pg_send_rows:
+ * the SBC index's full load, an export; 2 min), so a partition can hold
+ * those for that long -- never a request's statement. */
+#define PG_STMT_TIMEOUT_MS 5000
+#define PG_REPLY_GRACE_MS 1000
+/* after a failed reconnect, fail at once for this long instead of waiting
+ * out another connect timeout per request */
+#define PG_RECONNECT_BACKOFF_MS 1000
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits up to ms (0: no bound) until pg's next result is complete.  On
+ * timeout the socket is shut down, so that libpq finds the connection
+ * dead and PQgetResult returns its error at once; returns false then. */
+static bool wait_reply(PGconn *pg, int ms)
+{
+    if (ms <= 0) return true;
+    int64_t deadline = mono_ms() + ms;
+    while (PQisBusy(pg)) {
+        int64_t left = deadline - mono_ms();
+        if (left <= 0) {
+            shutdown(PQsocket(pg), SHUT_RDWR);
+            return false;
+        }
+        struct pollfd p = {.fd = PQsocket(pg), .events = POLLIN};
+        int n = poll(&p, 1, (int)left);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return true;                           /* libpq will find out */
+        if (n > 0 && !PQconsumeInput(pg)) return true;    /* broken: PQgetResult says so */
+    }
+    return true;
+}
+
+/* PQgetResult bounded by ms; *timed_out set when the bound was hit. */
+static PGresult *next_bounded(PGconn *pg, int ms, bool *timed_out)
+{
+    if (!wait_reply(pg, ms)) {
+        *timed_out = true;
+        metrics_count(MET_DB_ERRORS);
+        log_msg(LOG_WARN, "postgres: no reply within %d ms: connection dropped", ms);
+    }
+    return PQgetResult(pg);
+}
+
+/* The results of what was just sent, as PQexec gives them: the last one,
+ * or the first error; stops at COPY (the caller feeds or reads it). */
+static PGresult *collect(PGconn *pg, int ms, bool *timed_out)
+{
+    PGresult *last = NULL, *r;
+    while ((r = next_bounded(pg, ms, timed_out)) != NULL) {
+        if (last && PQresultStatus(last) == PGRES_FATAL_ERROR) {
+            PQclear(r);
+            continue;
+        }
+        PQclear(last);
+        last = r;
+        ExecStatusType s = PQresultStatus(r);
+        if (s == PGRES_COPY_IN || s == PGRES_COPY_OUT || s == PGRES_COPY_BOTH ||
+            PQstatus(pg) == CONNECTION_BAD)
+            break;
+    }
+    return last;
+}
+
+PGresult *pg_exec_bounded(PGconn *pg, int ms, const char *sql)
+{
+    bool timed_out = false;
+    if (!PQsendQuery(pg, sql)) return NULL;
+    return collect(pg, ms, &timed_out);
+}
+
+static int reply_of(int stmt_ms)
+{
+    return stmt_ms > 0 ? stmt_ms + PG_REPLY_GRACE_MS : 0;
+}
+
+/* A reply that never came counts as a failed reconnect: the requests that
+ * follow on this thread answer 503 at once for a moment (see conn_ensure)
+ * instead of each waiting out a connect timeout first. */
+static void note_timeout(conn_t *c)
+{
+    if (c->timed_out) c->reconnect_failed_ms = mono_ms();
+}
+
+static PGresult *collect_c(conn_t *c)
+{
+    PGresult *r = collect(c->pg, c->reply_ms, &c->timed_out);
+    note_timeout(c);
+    return r;
+}
+
+PGresult *pg_exec_raw(conn_t *c, const char *sql)
+{
+    if (!PQsendQuery(c->pg, sql)) return NULL;
+    return collect_c(c);
+}
+
+PGresult *pg_next_result(conn_t *c)
+{
+    PGresult *r = next_bounded(c->pg, c->reply_ms, &c->timed_out);
+    note_timeout(c);
+    if (r == NULL && c->rebind_at_end) {
+        c->rebind_at_end = false;
+        pg_rebound(c);
+    }
+    return r;
+}
+
+int pg_unbound(conn_t *c, int reply_ms)
+{
+    if (c->stmt_ms > 0 && !c->unbound) {
+        PGresult *r = pg_exec_raw(c, "SET statement_timeout = 0");
+        bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+        PQclear(r);
+        if (!ok) return ST_ERR;
+        c->unbound = true;
+    }
+    c->reply_ms = reply_ms;
+    return ST_OK;
+}
+
+void pg_rebound(conn_t *c)
+{
+    if (c->unbound && PQstatus(c->pg) == CONNECTION_OK) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "SET statement_timeout = %d", c->stmt_ms);
+        PGresult *r = pg_exec_raw(c, sql);
+        /* inside a transaction that failed the SET fails too, and the
+         * ROLLBACK to come undoes the lifting SET if it was made inside */
+        PQclear(r);
+    }
+    c->unbound = false;
+    c->reply_ms = reply_of(c->stmt_ms);
+}
+
+static PGresult *prep_bounded(conn_t *c, const char *name, const char *sql)
+{
+    if (!PQsendPrepare(c->pg, name, sql, 0, NULL)) return NULL;
+    return collect_c(c);
+}
+
+static PGresult *execp_bounded(conn_t *c, const char *name, const params_t *p)
+{
+    if (!PQsendQueryPrepared(c->pg, name, p->n, p->v, p->len, p->fmt, 0)) return NULL;
+    return collect_c(c);
+}
+
+
+/* The session's settings, on a new or reset connection.  NULL, or why not
+ * (libpq's message, owned by pg). */
+static const char *session_setup(PGconn *pg, int *reply_ms, int *stmt_ms)
+{
+    const char *why = NULL;
+    /* bounded by the default until the session's own is known */
+    int bound = reply_of(PG_STMT_TIMEOUT_MS);
+    /* what sets statement_timeout: 'default' when nobody did */
+    PGresult *r = pg_exec_bounded(pg, bound,
+                                  "SELECT setting, source FROM pg_settings "
+                                  "WHERE name = 'statement_timeout'");
+    int stmt = PG_STMT_TIMEOUT_MS;
+    bool ours = true;
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+        why = PQerrorMessage(pg);
+    } else if (strcmp(PQgetvalue(r, 0, 1), "default") != 0) {
+        stmt = atoi(PQgetvalue(r, 0, 0)); /* ms */
+        ours = false;
+    }
+    PQclear(r);
+    if (why == NULL) {
+        /* as SQLite's busy timeout: a writer queued behind an import batch
+         * (or any lock) gives up instead of hanging; statement_timeout,
+         * when shorter, ends the wait first */
+        char sql[96];
+        if (ours)
+            snprintf(sql, sizeof sql, "SET lock_timeout = '15s'; SET statement_timeout = %d", stmt);
+        else
+            snprintf(sql, sizeof sql, "SET lock_timeout = '15s'");
+        r = pg_exec_bounded(pg, bound, sql);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) why = PQerrorMessage(pg);
+        PQclear(r);
+    }
+    if (stmt < 0) stmt = 0;
+    if (reply_ms) *reply_ms = reply_of(stmt);
+    if (stmt_ms) *stmt_ms = stmt;
+    return why;
+}
+
+PGconn *pg_connect(const char *url, int *reply_ms, int *stmt_ms, char **err)
 {
     /* The URL is expanded in place of dbname: what it sets overrides the
-     * keywords before it (a connect timeout, so that a reconnect to an
-     * unreachable server fails in 10 s, not in the TCP timeout's minutes)
-     * and is overridden by those after it (numberd speaks UTF-8).  The
-     * application name is only a fallback. */
-    const char *const kw[] = {"connect_timeout", "dbname", "fallback_application_name",
-                              "client_encoding", NULL};
-    const char *const val[] = {"10", url, "numberd", "UTF8", NULL};
+     * keywords before it (the bounds above) and is overridden by those
+     * after it (numberd speaks UTF-8).  The application name is only a
+     * fallback. */
+    const char *const kw[] = {"connect_timeout",   "keepalives",         "keepalives_idle",
+                              "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+                              "dbname",            "fallback_application_name",
+                              "client_encoding",   NULL};
+    const char *const val[] = {"3", "1", "5", "2", "3", "10000", url, "numberd", "UTF8", NULL};
     PGconn *pg = PQconnectdbParams(kw, val, 1);
     const char *why = NULL;
     if (pg == NULL) {
@@ -166,11 +387,7 @@ static PGconn *pg_connect(const char *url, char **err)
     }
     if (why == NULL) {
         PQsetNoticeProcessor(pg, on_notice, NULL);
-        /* as SQLite's busy timeout: a writer queued behind an import batch
-         * (or any lock) gives up after 15 s instead of hanging */
-        PGresult *r = PQexec(pg, "SET lock_timeout = '15s'");
-        if (PQresultStatus(r) != PGRES_COMMAND_OK) why = PQerrorMessage(pg);
-        PQclear(r);
+        why = session_setup(pg, reply_ms, stmt_ms);
     }
     if (why) {
         /* libpq may quote the URL, or its password bare ('invalid
@@ -206,7 +423,8 @@ void pg_conn_close(void *conn)
 conn_t *pg_conn_open(const char *url, char **err)
 {
     char *why = NULL;
-    PGconn *pg = pg_connect(url, &why);
+    int reply_ms = 0, stmt_ms = 0;
+    PGconn *pg = pg_connect(url, &reply_ms, &stmt_ms, &why);
     if (!pg) {
         if (err) {
             *err = why;
@@ -218,6 +436,8 @@ conn_t *pg_conn_open(const char *url, char **err)
     }
     conn_t *c = xcalloc(1, sizeof *c);
     c->pg = pg;
+    c->reply_ms = reply_ms;
+    c->stmt_ms = stmt_ms;
     return c;
 }
 
@@ -244,17 +464,27 @@ static int conn_ensure(conn_t *c)
         c->tx_failed = true;
         return ST_ERR;
     }
+    /* a reconnect that just failed is not tried again at once: during an
+     * outage every request would wait out its own connect timeout */
+    int64_t now = mono_ms();
+    if (c->reconnect_failed_ms && now - c->reconnect_failed_ms < PG_RECONNECT_BACKOFF_MS)
+        return ST_ERR;
     log_msg(LOG_WARN, "postgres: connection lost, reconnecting");
     PQreset(c->pg);
     /* the server forgot the prepared statements with the old session */
     memset(c->prepared, 0, sizeof c->prepared);
     dyn_forget(c);
-    if (PQstatus(c->pg) != CONNECTION_OK) {
-        log_msg(LOG_ERROR, "postgres: reconnect failed: %s", PQerrorMessage(c->pg));
+    const char *why = PQstatus(c->pg) == CONNECTION_OK
+                          ? session_setup(c->pg, &c->reply_ms, &c->stmt_ms)
+                          : PQerrorMessage(c->pg);
+    if (why) {
+        c->reconnect_failed_ms = mono_ms();
+        log_msg(LOG_ERROR, "postgres: reconnect failed: %s", why);
+        /* a session half set up is no session */
+        if (PQstatus(c->pg) == CONNECTION_OK) shutdown(PQsocket(c->pg), SHUT_RDWR);
         return ST_ERR;
     }
-    PGresult *r = PQexec(c->pg, "SET lock_timeout = '15s'");
-    PQclear(r);
+    c->reconnect_failed_ms = 0;
     return ST_OK;
 }
 
@@ -270,7 +500,7 @@ static PGresult *prepare_fixed(conn_t *c, int which, char name[16])
 {
     snprintf(name, 16, "q%d", which);
     if (c->prepared[which]) return NULL;
-    PGresult *r = PQprepare(c->pg, name, pg_sql(which), 0, NULL);
+    PGresult *r = prep_bounded(c, name, pg_sql(which));
     if (!res_ok(r)) return r;
     PQclear(r);
     c->prepared[which] = true;
@@ -294,14 +524,14 @@ static PGresult *dyn_prepare(conn_t *c, const char *sql, char name[16])
     if (c->dyn[lru].sql) {
         char q[32];
         snprintf(q, sizeof q, "DEALLOCATE d%u", c->dyn[lru].id);
-        PGresult *r = PQexec(c->pg, q);
+        PGresult *r = pg_exec_raw(c, q);
         PQclear(r);
         free(c->dyn[lru].sql);
         c->dyn[lru].sql = NULL;
     }
     unsigned id = ++c->dyn_seq;
     snprintf(name, 16, "d%u", id);
-    PGresult *r = PQprepare(c->pg, name, sql, 0, NULL);
+    PGresult *r = prep_bounded(c, name, sql);
     if (!res_ok(r)) return r;
     PQclear(r);
     c->dyn[lru].sql = xstrdup(sql);
@@ -325,19 +555,22 @@ static PGresult *send_q(conn_t *c, int which, const char *sql, const params_t *p
         if (c->depth > 0 && c->tx_failed) return NULL;
         if (conn_ensure(c) != ST_OK) return NULL;
         bool idle = PQtransactionStatus(c->pg) == PQTRANS_IDLE;
+        c->timed_out = false;
         PGresult *r = NULL;
         if (which >= 0) {
             char name[16];
             r = prepare_fixed(c, which, name);
-            if (r == NULL) r = PQexecPrepared(c->pg, name, p->n, p->v, p->len, p->fmt, 0);
+            if (r == NULL) r = execp_bounded(c, name, p);
         } else {
             char name[16];
             r = dyn_prepare(c, sql, name);
-            if (r == NULL) r = PQexecPrepared(c->pg, name, p->n, p->v, p->len, p->fmt, 0);
+            if (r == NULL) r = execp_bounded(c, name, p);
         }
         if (res_ok(r)) return r;
+        /* not after a reply that never came: the server (or the way to
+         * it) is not answering, and another try would double the wait */
         if (attempt == 0 && c->depth == 0 && idle && PQstatus(c->pg) == CONNECTION_BAD &&
-            pg_retry_safe(which, which >= 0 ? NULL : sql)) {
+            !c->timed_out && pg_retry_safe(which, which >= 0 ? NULL : sql)) {
             PQclear(r);
             continue;
         }
@@ -401,10 +634,12 @@ static int simple(conn_t *c, const char *sql, bool retry)
     for (int attempt = 0;; attempt++) {
         if (conn_ensure(c) != ST_OK) return pg_status(c, NULL, sql);
         bool idle = PQtransactionStatus(c->pg) == PQTRANS_IDLE;
-        r = PQexec(c->pg, sql);
+        c->timed_out = false;
+        r = pg_exec_raw(c, sql);
         /* a connection that died while idle is only noticed here: outside
-         * a transaction (BEGIN itself), send again on a new one */
-        if (res_ok(r) || !retry || attempt > 0 || c->depth > 0 || !idle ||
+         * a transaction (BEGIN itself), send again on a new one -- unless
+         * no reply came at all (see send_q) */
+        if (res_ok(r) || !retry || attempt > 0 || c->depth > 0 || !idle || c->timed_out ||
             PQstatus(c->pg) != CONNECTION_BAD)
             break;
         PQclear(r);
@@ -527,14 +762,36 @@ static int send_rows(conn_t *c, int which, const pg_val_t *v, int nv)
     params_of(&p, v, nv);
     if ((c->depth > 0 && c->tx_failed) || conn_ensure(c) != ST_OK)
         return pg_status(c, NULL, pg_sql(which));
+    /* a stream may last long (5,000,000 numbers for the SBC index, an
+     * export): no statement timeout for it, and a long reply bound (the
+     * rows come steadily once the first does); restored after its last
+     * result (pg_next_result) */
+    if (!c->unbound) {
+        if (pg_unbound(c, PG_LONG_REPLY_MS) != ST_OK) return pg_status(c, NULL, pg_sql(which));
+        c->rebind_at_end = true;
+    }
     if ((r = prepare_fixed(c, which, name)) != NULL) {
         int rc = pg_status(c, r, pg_sql(which));
         PQclear(r);
+        if (c->rebind_at_end) {
+            c->rebind_at_end = false;
+            pg_rebound(c);
+        }
         return rc == ST_OK ? ST_ERR : rc;
     }
     if (!PQsendQueryPrepared(c->pg, name, p.n, p.v, p.len, p.fmt, 0) ||
-        !PQsetSingleRowMode(c->pg))
-        return pg_status(c, NULL, pg_sql(which));
+        !PQsetSingleRowMode(c->pg)) {
+        int rc = pg_status(c, NULL, pg_sql(which));
+        /* a query may be under way (single-row mode refused): its results
+         * end with the caller's loop, which never runs; drain them */
+        PGresult *left;
+        while ((left = pg_next_result(c)) != NULL) PQclear(left);
+        if (c->rebind_at_end) {
+            c->rebind_at_end = false;
+            pg_rebound(c);
+        }
+        return rc;
+    }
     return ST_OK;
 }
 
@@ -561,7 +818,7 @@ int pg_stream(conn_t *c, int which, const pg_val_t *v, int nv, row_each_fn fn, v
     int ret = send_rows(c, which, v, nv);
     bool stop = false;
     PGresult *r;
-    while (ret == ST_OK && (r = PQgetResult(c->pg)) != NULL) {
+    while (ret == ST_OK && (r = pg_next_result(c)) != NULL) {
         ExecStatusType s = PQresultStatus(r);
         if (s == PGRES_SINGLE_TUPLE && !stop) {
             sqls_row_t d = pg_row(r, 0, 0);
@@ -579,7 +836,7 @@ int pg_stream(conn_t *c, int which, const pg_val_t *v, int nv, row_each_fn fn, v
         PQclear(r);
         /* after a failure the rest of the results are still read (and freed) */
         if (ret != ST_OK) {
-            while ((r = PQgetResult(c->pg)) != NULL) PQclear(r);
+            while ((r = pg_next_result(c)) != NULL) PQclear(r);
         }
     }
     if (stopped) *stopped = stop;
@@ -602,14 +859,14 @@ void pg_tx_reset(conn_t *c)
  * its connection has an unknown outcome. */
 int pg_commit_checked(conn_t *c, const char *what)
 {
-    PGresult *r = PQexec(c->pg, "COMMIT");
+    PGresult *r = pg_exec_raw(c, "COMMIT");
     int rc = ST_OK;
     if (!res_ok(r) || strcmp(PQcmdStatus(r), "COMMIT") != 0) {
         if (res_ok(r)) log_msg(LOG_ERROR, "postgres: %s: the transaction had failed", what);
         else pg_status(c, r, what);
         rc = ST_ERR;
         if (PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
-            PGresult *rb = PQexec(c->pg, "ROLLBACK");
+            PGresult *rb = pg_exec_raw(c, "ROLLBACK");
             PQclear(rb);
         }
     }
@@ -646,7 +903,7 @@ int pg_tx_begin(store_t *st, bool write)
     if (rc != ST_OK) {
         /* BEGIN may have succeeded and the lock failed (lock_timeout) */
         if (PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
-            PGresult *r = PQexec(c->pg, "ROLLBACK");
+            PGresult *r = pg_exec_raw(c, "ROLLBACK");
             PQclear(r);
         }
         pg_tx_reset(c);
@@ -665,7 +922,7 @@ int pg_tx_commit(store_t *st)
     int rc = ST_ERR;
     if (c->rollback_only || c->tx_failed) {
         if (PQstatus(c->pg) == CONNECTION_OK) {
-            PGresult *r = PQexec(c->pg, "ROLLBACK");
+            PGresult *r = pg_exec_raw(c, "ROLLBACK");
             PQclear(r);
         }
     } else {
@@ -680,7 +937,7 @@ void pg_tx_rollback(store_t *st)
     conn_t *c = pg_conn(st);
     if (!c || sqls_tx_leave(&c->depth, &c->rollback_only, true) != SQLS_TX_OUTER) return;
     if (PQstatus(c->pg) == CONNECTION_OK) {
-        PGresult *r = PQexec(c->pg, "ROLLBACK");
+        PGresult *r = pg_exec_raw(c, "ROLLBACK");
         PQclear(r);
     }
     pg_tx_reset(c);

@@ -231,7 +231,7 @@ static int import_flush(store_import_t *im)
     conn_t *c = im->c;
     int rc = ST_OK;
     if (im->nlive == 0) return ST_OK;
-    PGresult *r = PQexec(c->pg, "COPY nd_import FROM STDIN");
+    PGresult *r = pg_exec_raw(c, "COPY nd_import FROM STDIN");
     if (PQresultStatus(r) != PGRES_COPY_IN) {
         rc = pg_status(c, r, "import COPY");
         PQclear(r);
@@ -249,7 +249,7 @@ static int import_flush(store_import_t *im)
     }
     if (PQputCopyEnd(c->pg, rc == ST_OK ? NULL : "client failed") != 1) rc = ST_ERR;
     if (rc != ST_OK) log_msg(LOG_ERROR, "postgres: import COPY: %s", PQerrorMessage(c->pg));
-    while ((r = PQgetResult(c->pg)) != NULL) {
+    while ((r = pg_next_result(c)) != NULL) {
         if (pg_status(c, r, "import COPY") != ST_OK) rc = ST_ERR;
         PQclear(r);
     }
@@ -287,6 +287,12 @@ int pg_import_begin(store_t *st, bool dry_run, store_import_t **out)
     pg_store_t *s = (pg_store_t *)st;
     conn_t *c = pg_conn_open(s->sql.target, NULL);
     if (!c) return ST_ERR;
+    /* a CLI batch of 100,000 rows may take seconds: no statement timeout
+     * on the import's own connection, a long reply bound (conn.c) */
+    if (pg_unbound(c, PG_LONG_REPLY_MS) != ST_OK) {
+        pg_conn_close(c);
+        return ST_ERR;
+    }
     store_import_t *im = xmalloc(sizeof *im);
     *im = (store_import_t){
         .s = s, .c = c, .dry_run = dry_run, .now = clock_now(), .plen = RANGE_PREFIX, .gen = 1};
@@ -394,7 +400,7 @@ int pg_import_end(store_import_t *im, bool commit)
         if (rc == ST_OK) rc = pg_commit_checked(c, "import COMMIT");
     }
     if (im->open && (rc != ST_OK || !commit || im->dry_run)) {
-        PGresult *r = PQexec(c->pg, "ROLLBACK");
+        PGresult *r = pg_exec_raw(c, "ROLLBACK");
         PQclear(r);
     }
     /* Fresh statistics for the planner, as the SQLite backend's ANALYZE;
@@ -404,6 +410,9 @@ int pg_import_end(store_import_t *im, bool commit)
      * table costs little. */
     if (rc == ST_OK && commit && !im->dry_run) {
         pg_tx_reset(c);
+        /* may take minutes on a large table: no reply bound either (the
+         * connection is the import's own, closed below) */
+        c->reply_ms = 0;
         pg_simple(c, "VACUUM (ANALYZE) numbers");
     }
     pg_conn_close(c);

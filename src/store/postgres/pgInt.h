@@ -82,7 +82,8 @@
  *    write transaction holds the same lock in shared mode from BEGIN, as
  *    SQLite's import holds the database's write lock per batch.  The lock
  *    is taken at BEGIN, before any row lock, so it cannot deadlock with
- *    row locks.  lock_timeout is 15 s, as SQLite's busy timeout.
+ *    row locks.  lock_timeout is 15 s, as SQLite's busy timeout, but a
+ *    request's statement_timeout (5 s by default, conn.c) ends a wait first.
  *
  * Two core sequences lock rows in opposite orders (a number, then the
  * application or subaccount it is being assigned to; versus deleting that
@@ -180,6 +181,17 @@ typedef struct conn {
     bool rollback_only;   /* an inner level rolled back */
     bool tx_failed;       /* a statement failed: PostgreSQL aborted the transaction */
     bool numadd_locked;   /* this transaction holds LOCK_NUMADD */
+    /* How long to wait for a reply before the connection is taken for
+     * dead (ms; 0: forever): the session's statement_timeout plus a
+     * grace, since a server that is alive answers by then (an error at
+     * worst).  A blackholed connection -- a hung server, a proxy that
+     * forwards nothing -- would otherwise hold its thread for ever. */
+    int reply_ms;
+    int stmt_ms;          /* the session's statement_timeout (ms; 0: none) */
+    bool timed_out;       /* the last wait gave up: no blind resend */
+    bool unbound;         /* pg_unbound: statement_timeout lifted */
+    bool rebind_at_end;   /* pg_send_rows lifted it: restored after its rows */
+    int64_t reconnect_failed_ms; /* monotonic time of the last failed reconnect (0: none) */
 } conn_t;
 
 typedef struct {
@@ -304,6 +316,28 @@ conn_t *pg_conn(store_t *st);
  * NULL when it cannot connect, with the reason in *err (the caller frees
  * it), or logged when err is NULL. */
 conn_t *pg_conn_open(const char *url, char **err);
+/* A libpq connection to url with numberd's connection defaults (connect
+ * timeout, TCP keepalives, tcp_user_timeout; the URL's own parameters win)
+ * and session settings (lock_timeout, statement_timeout unless the URL,
+ * role or server sets one); *reply_ms (may be NULL) gets the reply bound
+ * to use on it (conn_t.reply_ms).  NULL on failure, *err (malloc'd,
+ * redacted) saying why.  The caller owns the connection (PQfinish). */
+PGconn *pg_connect(const char *url, int *reply_ms, int *stmt_ms, char **err);
+/* PQexec with c's reply bound: the last result (the first error when one
+ * failed); NULL when nothing could be sent.  Caller PQclears it. */
+PGresult *pg_exec_raw(conn_t *c, const char *sql);
+/* PQexec on a bare connection with a reply bound of ms (0: none). */
+PGresult *pg_exec_bounded(PGconn *pg, int ms, const char *sql);
+/* PQgetResult with c's reply bound (single-row and COPY loops); after
+ * the last result of pg_send_rows' statement, the bounds it lifted are
+ * restored. */
+PGresult *pg_next_result(conn_t *c);
+/* Long work on c (an import, a stream of millions of rows): no
+ * statement_timeout, and replies awaited up to reply_ms (0: for ever).
+ * pg_rebound restores the session's bounds. */
+#define PG_LONG_REPLY_MS 120000
+int pg_unbound(conn_t *c, int reply_ms);
+void pg_rebound(conn_t *c);
 /* Closes and frees a conn_t (void *: the registry's close function too). */
 void pg_conn_close(void *conn);
 /* Maps a result (NULL: nothing could be sent) to ST_OK / ST_CONFLICT

@@ -126,12 +126,18 @@ int pg_sbc_wait(store_t *st, int timeout_ms, bool *changed)
         s->listen = NULL;
     }
     if (!s->listen) {
-        PGconn *pg = PQconnectdb(s->sql.target);
-        PGresult *r = PQstatus(pg) == CONNECTION_OK ? PQexec(pg, "LISTEN numberd_sbc") : NULL;
+        /* numberd's connection bounds (a blackholed server must not hold
+         * the feed's thread): see conn.c */
+        int reply_ms = 0;
+        char *why = NULL;
+        PGconn *pg = pg_connect(s->sql.target, &reply_ms, NULL, &why);
+        PGresult *r = pg ? pg_exec_bounded(pg, reply_ms, "LISTEN numberd_sbc") : NULL;
         bool ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
         PQclear(r);
         if (!ok) {
-            log_msg(LOG_WARN, "postgres: sbc change feed: cannot listen: %s", PQerrorMessage(pg));
+            log_msg(LOG_WARN, "postgres: sbc change feed: cannot listen: %s",
+                    why ? why : PQerrorMessage(pg));
+            free(why);
             PQfinish(pg);
             struct pollfd none;
             poll(&none, 0, timeout_ms);

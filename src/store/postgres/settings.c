@@ -14,6 +14,12 @@ const char *const pg_sql_settings[Q__COUNT] = {
     [Q_SETTING_PUT] =
         "INSERT INTO settings(name, value) VALUES ($1, $2) "
         "ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value",
+    /* DO NOTHING waits for a concurrent insert of the same name and then
+     * skips: never two values.  The value met is read by a second
+     * statement: a statement's snapshot (READ COMMITTED) predates the row
+     * it waited for, so one statement could not see it. */
+    [Q_SETTING_PUT_NEW] =
+        "INSERT INTO settings(name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
 };
 
 /* ---- migrations -------------------------------------------------------- */
@@ -30,8 +36,11 @@ int pg_migrate(store_t *st, int *applied)
      * too (two concurrent CREATE TABLE IF NOT EXISTS can both fail).  No
      * lock timeout meanwhile: another node's migration may take minutes
      * (an index on a large table), and waiting for it is right. */
-    if (pg_simple(c, "SET lock_timeout = 0") != ST_OK ||
-        pg_simple(c, "SELECT pg_advisory_lock(" LOCK_NS ", " LOCK_MIGRATE ")") != ST_OK)
+    int reply_ms = c->reply_ms;
+    /* and no statement or reply bound: a migration may take minutes */
+    if (pg_simple(c, "SET lock_timeout = 0; SET statement_timeout = 0") != ST_OK) goto done;
+    c->reply_ms = 0;
+    if (pg_simple(c, "SELECT pg_advisory_lock(" LOCK_NS ", " LOCK_MIGRATE ")") != ST_OK)
         goto done;
     locked = true;
     if (pg_simple(c, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY "
@@ -59,7 +68,7 @@ int pg_migrate(store_t *st, int *applied)
         if (rc != ST_OK) {
             log_msg(LOG_ERROR, "postgres: migration %s failed", m->name);
             if (PQstatus(c->pg) == CONNECTION_OK) {
-                PGresult *rb = PQexec(c->pg, "ROLLBACK");
+                PGresult *rb = pg_exec_raw(c, "ROLLBACK");
                 PQclear(rb);
             }
             pg_tx_reset(c);
@@ -72,13 +81,16 @@ int pg_migrate(store_t *st, int *applied)
     ret = ST_OK;
 done:
     if (locked && PQstatus(c->pg) == CONNECTION_OK) {
-        PGresult *u = PQexec(c->pg, "SELECT pg_advisory_unlock(" LOCK_NS ", " LOCK_MIGRATE ")");
+        PGresult *u = pg_exec_raw(c, "SELECT pg_advisory_unlock(" LOCK_NS ", " LOCK_MIGRATE ")");
         PQclear(u);
     }
     if (PQstatus(c->pg) == CONNECTION_OK) {
-        PGresult *t = PQexec(c->pg, "SET lock_timeout = '15s'");
+        char sql[96];
+        snprintf(sql, sizeof sql, "SET lock_timeout = '15s'; SET statement_timeout = %d", c->stmt_ms);
+        PGresult *t = pg_exec_raw(c, sql);
         PQclear(t);
     }
+    c->reply_ms = reply_ms;
     return ret;
 }
 
@@ -91,4 +103,18 @@ int pg_setting_get(store_t *st, const char *name, char *out, size_t outsz)
 int pg_setting_put(store_t *st, const char *name, const char *value)
 {
     return pg_exec(pg_conn(st), Q_SETTING_PUT, PG_V(v_text(name), v_text(value)), NULL, NULL);
+}
+
+int pg_setting_put_new(store_t *st, const char *name, const char *value, char *out, size_t outsz)
+{
+    conn_t *c = pg_conn(st);
+    int64_t n = 0;
+    int rc = pg_exec(c, Q_SETTING_PUT_NEW, PG_V(v_text(name), v_text(value)), NULL, &n);
+    if (rc != ST_OK) return rc;
+    if (n == 1) {
+        snprintf(out, outsz, "%s", value);
+        return ST_OK;
+    }
+    rc = pg_setting_get(st, name, out, outsz);
+    return rc == ST_OK ? ST_CONFLICT : ST_ERR; /* a value that vanished: not expected */
 }

@@ -85,8 +85,10 @@ static const int retry_safe_list[] = {
     Q_CARRIER_GET, Q_CARRIER_LIST, Q_CARRIER_IN_USE,
     Q_IDEM_GET,
     /* idempotent writes: the same values written again change nothing
-     * (an upsert of one setting; the aging sweep's conditional UPDATE) */
-    Q_SETTING_PUT, Q_AGING_SWEEP,
+     * (an upsert of one setting; the aging sweep's conditional UPDATE; an
+     * insert-if-absent, whose second run meets the first's row and reports
+     * it: the caller compares values, and they are its own) */
+    Q_SETTING_PUT, Q_AGING_SWEEP, Q_SETTING_PUT_NEW,
 };
 static bool g_retry_safe[Q__COUNT];
 
@@ -110,7 +112,8 @@ static void retry_check(void)
 {
     for (size_t i = 0; i < sizeof retry_safe_list / sizeof retry_safe_list[0]; i++) {
         int q = retry_safe_list[i];
-        if (q != Q_SETTING_PUT && q != Q_AGING_SWEEP && !sql_is_read(pg_sql(q)))
+        if (q != Q_SETTING_PUT && q != Q_AGING_SWEEP && q != Q_SETTING_PUT_NEW &&
+            !sql_is_read(pg_sql(q)))
             nd_panic("postgres: statement %d is listed as safe to retry but is not a read", q);
         g_retry_safe[q] = true;
     }

@@ -222,6 +222,20 @@ int sq_carrier_delete(store_t *st, int64_t account_id, int64_t id, int64_t *in_u
     return tx_end(st, rc);
 }
 
+int sq_carrier_in_use(store_t *st, int64_t id, int64_t *n)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *u = c ? STMT(c, Q_CARRIER_IN_USE) : NULL;
+    *n = 0;
+    if (!u) return ST_ERR;
+    sqlite3_bind_int64(u, 1, id);
+    int rc = sq_step_row(c, u, "carrier in use");
+    if (rc == ST_OK) *n = sqlite3_column_int64(u, 0);
+    else rc = ST_ERR; /* a count always has its row */
+    sq_done(u);
+    return rc;
+}
+
 int sq_carrier_reg_list(store_t *st, int64_t after_id, int limit, carrier_t *rows, size_t *nrows)
 {
     conn_t *c = CONN(st);

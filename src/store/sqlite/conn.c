@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/log.h"
@@ -64,9 +65,27 @@ int sq_open_db(const char *path, sqlite3 **out)
     }
     sqlite3_busy_timeout(db, 15000);
     sqlite3_extended_result_codes(db, 1);
+    /* WAL keeps readers off the writer's lock.  Switching a new file to
+     * WAL takes its exclusive lock; two processes doing it at once (two
+     * nodes started together on a fresh file) may both hold a shared lock
+     * and want to upgrade, and SQLite then answers SQLITE_BUSY at once,
+     * without its busy handler (it would deadlock).  The mode persists in
+     * the file, so the loser's next try finds WAL set: try again, for up
+     * to the busy timeout. */
+    for (int tries = 0;; tries++) {
+        int rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+        if (rc == SQLITE_OK) break;
+        if ((rc & 0xff) != SQLITE_BUSY || tries >= 300) {
+            sq_log_error(db, "journal_mode=WAL");
+            sqlite3_close_v2(db);
+            return ST_ERR;
+        }
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
     /* synchronous=FULL: an acknowledged write survives power loss, not only
-     * a process crash.  WAL keeps readers off the writer's lock. */
-    if (sq_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+     * a process crash. */
+    if (sq_exec(db, "PRAGMA synchronous=FULL; "
                     "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; "
                     "PRAGMA cache_size=-16000;") != ST_OK) {
         sqlite3_close_v2(db);

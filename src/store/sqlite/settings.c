@@ -9,6 +9,7 @@
 
 static const char *const sql_text[Q__COUNT] = {
     [Q_SETTING_PUT] = "INSERT OR REPLACE INTO settings(name, value) VALUES (?1, ?2)",
+    [Q_SETTING_PUT_NEW] = "INSERT OR IGNORE INTO settings(name, value) VALUES (?1, ?2)",
 };
 
 /* The schema version lives in PRAGMA user_version. */
@@ -85,4 +86,20 @@ int sq_setting_get(store_t *st, const char *name, char *out, size_t outsz)
 int sq_setting_put(store_t *st, const char *name, const char *value)
 {
     return SQ_RUN(st, Q_SETTING_PUT, NULL, SQ_T(name), SQ_T(value));
+}
+
+int sq_setting_put_new(store_t *st, const char *name, const char *value, char *out, size_t outsz)
+{
+    /* The INSERT is atomic under SQLite's write lock (another process
+     * included); when it inserted nothing the row it met is committed, so
+     * the read that follows finds it. */
+    int changes = 0;
+    int rc = SQ_RUN(st, Q_SETTING_PUT_NEW, &changes, SQ_T(name), SQ_T(value));
+    if (rc != ST_OK) return rc;
+    if (changes == 1) {
+        snprintf(out, outsz, "%s", value);
+        return ST_OK;
+    }
+    rc = sq_setting_get(st, name, out, outsz);
+    return rc == ST_OK ? ST_CONFLICT : ST_ERR; /* a value that vanished: not expected */
 }

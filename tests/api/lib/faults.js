@@ -9,11 +9,17 @@
 //                      immediate), crash (SIGKILL of the postmaster) and
 //                      start again on the same port and data
 //                      (scripts/pg-throwaway.sh down|crash|up)
+//                      pgCluster({dataDir}) puts its data on dataDir (a
+//                      smallDisk: PostgreSQL's disk fills up)
 //   pgProxy(port)      a TCP proxy in front of PostgreSQL that reads the
 //                      server's messages: it can cut every connection, or
 //                      lose the reply of a write that committed (the
 //                      connection dies after the server's ReadyForQuery,
-//                      before numberd reads the answer)
+//                      before numberd reads the answer); and partition the
+//                      network: refuse (every connection closed at once,
+//                      new ones too) or blackhole (connections accepted,
+//                      nothing forwarded either way: what hangs for ever
+//                      without timeouts), then heal
 //   smallDisk(mb)      a tmpfs of mb MiB mounted on a fresh directory (root
 //                      only), fill() it to the last byte, free() it again
 //   trickle(...)       an HTTP request sent a few bytes at a time with a
@@ -45,22 +51,26 @@ function havePostgres() {
   }
 }
 
-function pgScript(...args) {
+function pgScript(args, env = {}) {
   // PG_DURABLE=1: fsync and synchronous_commit on, as in production.  The
   // shared test cluster runs without them, and a crash of such a cluster
   // loses commits it acknowledged: a fault of the test, not of numberd.
   return execFileSync('bash', [PG_SCRIPT, ...args],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PG_DURABLE: '1' } }).trim();
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PG_DURABLE: '1', ...env } }).trim();
 }
 
 /**
  * A throwaway cluster of the caller's own.  Returns
  * {url, port, psql(sql, db), createDb() -> url, down(mode), crash(), up(),
- * destroy()}.  url ends with '/'.
+ * running(), destroy()}.  url ends with '/'.  opts.dataDir: the data
+ * directory (empty; e.g. a smallDisk's dir); opts.initdbArgs,
+ * opts.serverOpts: extra initdb arguments and server options.
  */
-function pgCluster() {
+function pgCluster(opts = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'numberd-pgfault-'));
-  const url = pgScript('start', dir);
+  const env = { PG_INITDB_ARGS: opts.initdbArgs || '', PG_SERVER_OPTS: opts.serverOpts || '' };
+  const url = opts.dataDir ? pgScript(['start-on', dir, opts.dataDir], env) : pgScript(['start', dir], env);
+  const dataDir = opts.dataDir || path.join(dir, 'data');
   const port = Number(fs.readFileSync(path.join(dir, 'port'), 'utf8'));
   const bin = fs.readFileSync(path.join(dir, 'bin'), 'utf8').trim();
   const cluster = {
@@ -78,11 +88,23 @@ function pgCluster() {
       return name;
     },
     /** pg_ctl stop -m mode (fast: sessions are ended; immediate: no shutdown checkpoint). */
-    down(mode = 'fast') { pgScript('down', dir, mode); },
+    down(mode = 'fast') { pgScript(['down', dir, mode]); },
     /** SIGKILL to the postmaster: a crash; the next up() runs recovery. */
-    crash() { pgScript('crash', dir); },
-    up() { pgScript('up', dir); },
-    destroy() { try { pgScript('stop', dir); } catch { /* gone */ } },
+    crash() { pgScript(['crash', dir]); },
+    up() { pgScript(['up', dir]); },
+    /** Is the postmaster running?  (It exits when crash recovery fails.) */
+    running() {
+      try {
+        const pid = Number(fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    /** The server's log. */
+    log() { try { return fs.readFileSync(path.join(dir, 'server.log'), 'utf8'); } catch { return ''; } },
+    destroy() { try { pgScript(['stop', dir]); } catch { /* gone */ } },
   };
   return cluster;
 }
@@ -105,9 +127,23 @@ function pgCluster() {
 function pgProxy(targetPort) {
   const conns = new Set();
   let trap = null; // {re, resolve}
+  // 'pass'; 'refuse': connections closed as they come; 'blackhole':
+  // accepted (the kernel acknowledges every byte) and nothing forwarded
+  let mode = 'pass';
   const server = net.createServer((client) => {
+    if (mode === 'refuse') { client.destroy(); return; }
+    if (mode === 'blackhole') {
+      // never connected upstream: bytes read and dropped, so the sender
+      // never blocks either -- only a timeout of its own can end the wait
+      const c = { client, upstream: null, blackholed: true, dirty: true };
+      conns.add(c);
+      client.on('data', () => {});
+      client.on('error', () => { conns.delete(c); client.destroy(); });
+      client.on('close', () => conns.delete(c));
+      return;
+    }
     const upstream = net.connect(targetPort, '127.0.0.1');
-    const c = { client, upstream, buf: Buffer.alloc(0), held: [], heldTag: null };
+    const c = { client, upstream, buf: Buffer.alloc(0), held: [], heldTag: null, blackholed: false, dirty: false };
     conns.add(c);
     const close = () => {
       conns.delete(c);
@@ -118,8 +154,12 @@ function pgProxy(targetPort) {
     upstream.on('error', close);
     client.on('close', close);
     upstream.on('close', close);
-    client.on('data', (d) => upstream.write(d));
+    client.on('data', (d) => {
+      if (c.blackholed) { c.dirty = true; return; }
+      upstream.write(d);
+    });
     upstream.on('data', (d) => {
+      if (c.blackholed) { c.dirty = true; return; }
       c.buf = Buffer.concat([c.buf, d]);
       // whole messages only: type (1), length (4, itself included), body
       while (c.buf.length >= 5) {
@@ -170,13 +210,42 @@ function pgProxy(targetPort) {
         disarm() { trap = null; },
         cutAll() {
           const n = conns.size;
-          for (const c of [...conns]) { c.client.destroy(); c.upstream.destroy(); }
+          for (const c of [...conns]) { c.client.destroy(); if (c.upstream) c.upstream.destroy(); }
           conns.clear();
           return n;
         },
+        /** Partition: every connection closed, and new ones as they come. */
+        refuse() {
+          mode = 'refuse';
+          for (const c of [...conns]) { c.client.destroy(); if (c.upstream) c.upstream.destroy(); }
+          conns.clear();
+        },
+        /** Partition: nothing forwarded on any connection, old or new. */
+        blackhole() {
+          mode = 'blackhole';
+          for (const c of conns) c.blackholed = true;
+        },
+        /**
+         * The network is back: new connections are forwarded; an old one
+         * that stayed quiet through the partition works again, one that
+         * lost bytes is closed (its stream is broken: as TCP would end it).
+         */
+        heal() {
+          mode = 'pass';
+          for (const c of [...conns]) {
+            if (!c.blackholed) continue;
+            if (c.dirty || !c.upstream) {
+              c.client.destroy();
+              if (c.upstream) c.upstream.destroy();
+              conns.delete(c);
+            } else {
+              c.blackholed = false;
+            }
+          }
+        },
         connections: () => conns.size,
         close() {
-          for (const c of [...conns]) { c.client.destroy(); c.upstream.destroy(); }
+          for (const c of [...conns]) { c.client.destroy(); if (c.upstream) c.upstream.destroy(); }
           return new Promise((r) => server.close(() => r()));
         },
       });
@@ -293,7 +362,8 @@ function trickle(port, { method = 'POST', path: p, headers = {}, body = '', what
 /**
  * Runs fn(worker, i) in a loop from `workers` workers until stop() is
  * called; fn returns a response ({status, headers, json}) or throws
- * (recorded as status 0).  Resolves stop() with the records
+ * (recorded as status 0); a response's pauseMs makes that worker rest
+ * after it (not counted in its latency).  Resolves stop() with the records
  * [{worker, i, t, ms, status, ...extra}] where t is the answer's time
  * relative to the start and extra is what fn's result's `note` holds.
  */
@@ -314,6 +384,7 @@ function load(workers, fn) {
       records.push({ worker: w, i, t: Date.now() - t0, ms: Date.now() - s, status: r.status,
         retryAfter: r.headers ? (typeof r.headers.get === 'function' ? r.headers.get('retry-after') : r.headers['retry-after']) : undefined,
         json: r.json, note: r.note });
+      if (r.pauseMs) await sleep(r.pauseMs); // the client rests, after its answer was timed
     }
   });
   return {

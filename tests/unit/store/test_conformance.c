@@ -1448,10 +1448,15 @@ static void test_carriers(void **state)
     assert_string_equal(o.carrier_sid, c1.voip_sid);
 
     int64_t in_use = -1;
+    assert_int_equal(st->ops->carrier_in_use(st, c1.id, &in_use), ST_OK);
+    assert_int_equal(in_use, 1);
+    in_use = -1;
     assert_int_equal(st->ops->carrier_delete(st, a, c1.id, &in_use), ST_CONFLICT);
     assert_int_equal(in_use, 1);
     assert_int_equal(st->ops->number_release(st, a, "15005550001", false), ST_OK);
     assert_int_equal(st->ops->carrier_delete(st, other, c1.id, &in_use), ST_NOTFOUND);
+    assert_int_equal(st->ops->carrier_in_use(st, c1.id, &in_use), ST_OK);
+    assert_int_equal(in_use, 0);
     assert_int_equal(st->ops->carrier_delete(st, a, c1.id, &in_use), ST_OK);
     assert_int_equal(in_use, 0);
     assert_int_equal(st->ops->carrier_delete(st, a, c1.id, &in_use), ST_NOTFOUND);
@@ -1977,6 +1982,16 @@ static void test_settings(void **state)
     assert_int_equal(st->ops->setting_put(st, "key_check", "v2-longer"), ST_OK);
     assert_int_equal(st->ops->setting_get(st, "key_check", out, 4), ST_OK);
     assert_string_equal(out, "v2-"); /* truncated to the room given */
+    /* insert-if-absent: the first value stays, the second call learns it */
+    assert_int_equal(st->ops->setting_put_new(st, "fpr", "first", out, sizeof out), ST_OK);
+    assert_string_equal(out, "first");
+    assert_int_equal(st->ops->setting_put_new(st, "fpr", "second", out, sizeof out), ST_CONFLICT);
+    assert_string_equal(out, "first");
+    assert_int_equal(st->ops->setting_get(st, "fpr", out, sizeof out), ST_OK);
+    assert_string_equal(out, "first");
+    /* and over a value stored by the upsert */
+    assert_int_equal(st->ops->setting_put_new(st, "key_check", "v3", out, sizeof out), ST_CONFLICT);
+    assert_string_equal(out, "v2-longer");
     /* migrating again applies nothing */
     int applied = -1;
     assert_int_equal(st->ops->migrate(st, &applied), ST_OK);
