@@ -10,10 +10,8 @@
  * "e.id > $1" leaves out; event_append therefore answers id 0. */
 #include "store/postgres/pgInt.h"
 
+/* the append is sqltext.c's; the purge goes by rid (id is NULL until commit) */
 const char *const pg_sql_events[Q__COUNT] = {
-    [Q_EVENT_APPEND] =
-        "INSERT INTO events(ts, type, account_id, object_type, object_id, actor_kind, actor_id, "
-        "request_id, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     [Q_EVENT_PURGE] = "DELETE FROM events WHERE rid IN (SELECT rid FROM events WHERE ts < $1 "
                       "AND id IS NOT NULL ORDER BY id LIMIT $2)",
 };
