@@ -1,7 +1,6 @@
 /* auth.c -- who is calling: Basic credentials (Plivo), API keys (BYOC),
  * the admin token; the throttling of failed authentications per address
  * and the per-account request budget. */
-#include "core/events.h"
 #include "api/api.h"
 
 #include <sodium.h>
@@ -9,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/events.h"
 #include "core/accounts.h"
 #include "util/clock.h"
 #include "util/metrics.h"

@@ -1,6 +1,6 @@
 /* routes.c -- the route table: every endpoint of every dialect. */
-#include "core/events.h"
 #include "api/api.h"
+#include "core/events.h"
 #include "api/console.h"
 
 #include <string.h>
