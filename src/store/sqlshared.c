@@ -224,6 +224,14 @@ ROWS_READER(app, app_t)
 ROWS_READER(compliance, compliance_t)
 ROWS_READER(carrier, carrier_t)
 
+void sqls_rd_admin_number(sqls_row_t *r, void *rows, size_t i)
+{
+    admin_number_t *a = &((admin_number_t *)rows)[i];
+    sqls_read_owned(r, &a->n);
+    TXT(r, a->owner_auth_id);
+    TXT(r, a->owner_name);
+}
+
 void sqls_rd_reg(sqls_row_t *r, void *rows, size_t i)
 {
     reg_status_t *g = &((reg_status_t *)rows)[i];

@@ -182,6 +182,13 @@ void sqls_rd_app(sqls_row_t *r, void *rows, size_t i);
 void sqls_rd_compliance(sqls_row_t *r, void *rows, size_t i);
 void sqls_rd_carrier(sqls_row_t *r, void *rows, size_t i);
 
+/* The operator's number list (admin_number_t): SQLS_OWNED_COLS, then the
+ * owner's auth_id and name (accounts o), from SQLS_ADMNUM_FROM. */
+#define SQLS_ADMNUM_SELECT                                                                    \
+    "SELECT " SQLS_OWNED_COLS ", o.auth_id, o.name FROM numbers n " SQLS_OWNED_JOINS          \
+    "JOIN accounts o ON o.id = n.owner_id "
+void sqls_rd_admin_number(sqls_row_t *r, void *rows, size_t i);
+
 /* A registration's state with who its carrier is (reg_status_t); FROM is
  * SQLS_REG_FROM. */
 #define SQLS_REG_COLS                                                                   \

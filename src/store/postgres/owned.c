@@ -19,6 +19,10 @@ const char *const pg_sql_owned[Q__COUNT] = {
     [Q_OWNED_GET_ANY] = SQLS_OWNED_SELECT "WHERE n.number = $1 AND n.state IN (1, 2)",
     [Q_OWNED_GET_ANY_LOCK] =
         SQLS_OWNED_SELECT "WHERE n.number = $1 AND n.state IN (1, 2) FOR UPDATE OF n",
+    /* $1 state, $2 after this number, $3 owner (0: any), $4 limit */
+    [Q_OWNED_LIST_STATE] = SQLS_ADMNUM_SELECT
+        "WHERE n.owner_id IS NOT NULL AND n.state = $1::int AND n.number > $2 "
+        "AND ($3::bigint = 0 OR n.owner_id = $3) ORDER BY n.number LIMIT $4",
     [Q_OWNED_UPDATE] =
         "UPDATE numbers SET sub_id = $3, app_id = $4, alias = $5, compliance_id = $6, "
         "cnam_lookup = $7, cnam = $8, cnam_callback_url = $9, cnam_callback_method = $10, "
@@ -87,6 +91,29 @@ int pg_number_get_any(store_t *st, const char *number, owned_number_t *out)
 {
     return pg_one_locking(st, Q_OWNED_GET_ANY, Q_OWNED_GET_ANY_LOCK, PG_V(v_text(number)),
                           sqls_rd_owned, out);
+}
+
+typedef struct {
+    admin_number_t *rows;
+    size_t n, max;
+} admnum_walk_t;
+
+static int admnum_each(sqls_row_t *r, void *arg)
+{
+    admnum_walk_t *w = arg;
+    if (w->n >= w->max) return C_ERR; /* stop: the LIMIT makes this unreachable */
+    sqls_rd_admin_number(r, w->rows, w->n++);
+    return C_OK;
+}
+
+int pg_number_list_state(store_t *st, const admnum_q_t *q, admin_number_t *rows, size_t *nrows)
+{
+    admnum_walk_t w = {rows, 0, q->limit > 0 ? (size_t)q->limit : 0};
+    int rc = pg_each(pg_conn(st), Q_OWNED_LIST_STATE,
+                     PG_V(v_int(q->state), v_text(q->after), v_int(q->owner_id), v_int(q->limit)),
+                     admnum_each, &w);
+    *nrows = rc == ST_OK ? w.n : 0;
+    return rc;
 }
 
 int pg_number_update_owned(store_t *st, const owned_number_t *n)

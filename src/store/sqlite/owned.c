@@ -12,6 +12,11 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_OWNED_GET_BYOC] = SQLS_OWNED_SELECT
         "WHERE n.byoc_id = ?1 AND n.owner_id = ?2 AND n.state IN (1, 2)",
     [Q_OWNED_GET_ANY] = SQLS_OWNED_SELECT "WHERE n.number = ?1 AND n.state IN (1, 2)",
+    /* ?1 state, ?2 after this number, ?3 owner (0: any), ?4 limit; "owner_id IS NOT
+     * NULL" lets the planner use the owned numbers' index (numbers_owner) */
+    [Q_OWNED_LIST_STATE] = SQLS_ADMNUM_SELECT
+        "WHERE n.owner_id IS NOT NULL AND n.state = ?1 AND n.number > ?2 "
+        "AND (?3 = 0 OR n.owner_id = ?3) ORDER BY n.number LIMIT ?4",
     [Q_OWNED_UPDATE] =
         "UPDATE numbers SET sub_id=?3, app_id=?4, alias=?5, compliance_id=?6, cnam_lookup=?7, "
         "cnam=?8, cnam_callback_url=?9, cnam_callback_method=?10, caller_reputation_status=?11, "
@@ -73,6 +78,28 @@ int sq_number_get_byoc(store_t *st, int64_t owner_id, const char *byoc_id, owned
 int sq_number_get_any(store_t *st, const char *number, owned_number_t *out)
 {
     return SQ_ONE(st, Q_OWNED_GET_ANY, sqls_rd_owned, out, SQ_T(number));
+}
+
+typedef struct {
+    admin_number_t *rows;
+    size_t n, max;
+} admnum_walk_t;
+
+static int admnum_each(sqls_row_t *r, void *arg)
+{
+    admnum_walk_t *w = arg;
+    if (w->n >= w->max) return C_ERR; /* stop: the LIMIT makes this unreachable */
+    sqls_rd_admin_number(r, w->rows, w->n++);
+    return C_OK;
+}
+
+int sq_number_list_state(store_t *st, const admnum_q_t *q, admin_number_t *rows, size_t *nrows)
+{
+    admnum_walk_t w = {rows, 0, q->limit > 0 ? (size_t)q->limit : 0};
+    int rc = SQ_EACH_V(st, Q_OWNED_LIST_STATE, admnum_each, &w, SQ_I(q->state), SQ_T(q->after),
+                       SQ_I(q->owner_id), SQ_I(q->limit));
+    *nrows = rc == ST_OK ? w.n : 0;
+    return rc;
 }
 
 int sq_number_update_owned(store_t *st, const owned_number_t *n)
