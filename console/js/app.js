@@ -17,6 +17,7 @@ import * as subaccounts from './page-subaccounts.js';
 import * as accounts from './page-accounts.js';
 import * as inventory from './page-inventory.js';
 import * as pending from './page-pending.js';
+import * as registrations from './page-registrations.js';
 
 const BASE = '/console/';
 
@@ -31,6 +32,7 @@ const PAGES = {
   'admin/accounts': { page: accounts, who: session.isAdmin, nav: 'Accounts' },
   'admin/inventory': { page: inventory, who: session.isAdmin, nav: 'Inventory' },
   'admin/pending': { page: pending, who: session.isAdmin, nav: 'Pending numbers' },
+  'admin/registrations': { page: registrations, who: session.isAdmin, nav: 'Registrations' },
 };
 
 /** The first page a session lands on. */
