@@ -104,7 +104,6 @@ test('a reg trunk\'s registration state is shown, and its change appears without
   assert.match(await page.locator('[data-live=note]').textContent(), /updated \d\d:\d\d:\d\d/);
   console.log(`# registered shown ${secs.toFixed(1)} s after the PATCH (refresh every 3 s)`);
   await c.checkPage(page);
-  await c.shot(page, 'carriers-live');
   c.assertQuiet(page);
 });
 
@@ -131,6 +130,8 @@ test('gateway health: checks switched on from the page; the gateway is shown dow
   assert.match(await cell.textContent(), /127\.0\.0\.36:\d+ down \d+ missed/);
   const g = (await srv.byoc(A.api_key, 'GET', `${CARRIERS}/${out.id}`)).json.gateway_health[0];
   assert.equal(g.state, 'down');
+  await c.checkPage(page);
+  await c.shot(page, 'carriers-live');
   c.assertQuiet(page);
 });
 
@@ -221,5 +222,22 @@ test('the operator sees every registration, filtered, and a change of state with
     c.assertQuiet(op);
   } finally {
     await op.context().close();
+  }
+});
+
+test('phone width: the live carriers page and the registrations page fit, rows as cards', async () => {
+  const phone = await c.open(browser, srv, { viewport: { width: 390, height: 844 } });
+  try {
+    await c.signIn(phone, 'apikey', A);
+    await phone.waitForURL('**/console/numbers');
+    await c.assertPhoneFit(phone, '/console/carriers');
+    await phone.locator(`tr[data-carrier-id="${reg.id}"] [data-live=registration] .badge`).waitFor();
+    await c.shot(phone, 'carriers-phone');
+    await c.signIn(phone, 'admin', { token: srv.adminToken });
+    await phone.waitForURL('**/console/admin/accounts');
+    await c.assertPhoneFit(phone, '/console/admin/registrations');
+    c.assertQuiet(phone);
+  } finally {
+    await phone.context().close();
   }
 });

@@ -257,6 +257,13 @@ test('pending numbers: listed with an Approve button each, paged; an approved on
     await cust.locator(`tr[data-number="${R[2]}"]`).getByText('pending', { exact: true }).waitFor();
     assert.equal((await srv.plivo(acme, 'GET', `Number/${R[0]}/`)).json.status, 'active');
     c.assertQuiet(cust);
+    // the pending page at phone width
+    const phone = await c.open(browser, srv, { viewport: { width: 390, height: 844 } });
+    await c.signIn(phone, 'admin', { token: srv.adminToken });
+    await phone.waitForURL('**/console/admin/accounts');
+    await c.assertPhoneFit(phone, '/console/admin/pending');
+    c.assertQuiet(phone);
+    await phone.context().close();
   } finally {
     await cust.context().close();
   }
