@@ -1,4 +1,5 @@
 /* routes.c -- the route table: every endpoint of every dialect. */
+#include "core/events.h"
 #include "api/api.h"
 #include "api/console.h"
 
@@ -61,6 +62,7 @@ static const route_t k_public[] = {
     {HTTP_GET, ACC "/Application/{app_id}/", h_application_get, NULL, "plivo.application.get", DIALECT_PLIVO},
     {HTTP_POST, ACC "/Application/{app_id}/", h_application_update, NULL, "plivo.application.update", DIALECT_PLIVO},
     {HTTP_DELETE, ACC "/Application/{app_id}/", h_application_delete, NULL, "plivo.application.delete", DIALECT_PLIVO},
+    {HTTP_GET, ACC "/Event/", h_event_list, NULL, "plivo.event.list", DIALECT_PLIVO},
     {HTTP_POST, BYOC "/carriers", h_byoc_carrier_create, NULL, "byoc.carriers.create", DIALECT_BYOC},
     {HTTP_GET, BYOC "/carriers", h_byoc_carrier_list, NULL, "byoc.carriers.list", DIALECT_BYOC},
     {HTTP_GET, BYOC "/carriers/{id}", h_byoc_carrier_get, NULL, "byoc.carriers.get", DIALECT_BYOC},
@@ -71,6 +73,7 @@ static const route_t k_public[] = {
     {HTTP_DELETE, BYOC "/carriers/{id}/health_check", h_byoc_health_delete, NULL,
      "byoc.carriers.health.delete", DIALECT_BYOC},
     {HTTP_GET, BYOC "/api-keys", h_byoc_apikey_list, NULL, "byoc.apikeys.list", DIALECT_BYOC},
+    {HTTP_GET, BYOC "/events", h_byoc_event_list, NULL, "byoc.events.list", DIALECT_BYOC},
     {HTTP_POST, BYOC "/api-keys", h_byoc_apikey_create, NULL, "byoc.apikeys.create", DIALECT_BYOC},
     {HTTP_DELETE, BYOC "/api-keys/{id}", h_byoc_apikey_revoke, NULL, "byoc.apikeys.revoke", DIALECT_BYOC},
     {HTTP_POST, BYOC, h_byoc_number_create, NULL, "byoc.numbers.create", DIALECT_BYOC},
@@ -91,6 +94,7 @@ static const route_t k_admin[] = {
     {HTTP_GET, "/admin/v1/accounts", h_admin_account_list, NULL, "admin.accounts.list", DIALECT_ADMIN},
     {HTTP_GET, "/admin/v1/registrations", h_admin_registration_list, NULL, "admin.registrations.list",
      DIALECT_ADMIN},
+    {HTTP_GET, "/admin/v1/events", h_admin_event_list, NULL, "admin.events.list", DIALECT_ADMIN},
     {HTTP_POST, "/admin/v1/accounts/{auth_id}/api-keys", h_admin_apikey_create, NULL,
      "admin.apikeys.create", DIALECT_ADMIN},
     {HTTP_GET, "/admin/v1/accounts/{auth_id}/api-keys", h_admin_apikey_list, NULL,
@@ -171,5 +175,6 @@ void api_app(api_ctx_t *ctx, http_app_t *out)
     /* One id per request: X-Request-Id, the log line, and the api_id of a
      * Plivo body are the same UUID. */
     out->new_request_id = ids_uuid_v4;
+    out->request_done = ev_actor_clear;
     out->ud = ctx;
 }

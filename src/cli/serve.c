@@ -18,6 +18,7 @@
 #include "core/accounts.h"
 #include "core/inventory.h"
 #include "core/invgen.h"
+#include "core/events.h"
 #include "core/owned.h"
 #include "util/log.h"
 #include "sipreg/sipreg.h"
@@ -35,6 +36,8 @@ static const char *k_serve_usage =
     "                           (PORT 0 picks a free port; IPv6 as [::1]:8080)\n"
     "  --threads N              HTTP worker threads                   NUMBERD_THREADS (cores)\n"
     "  --aging-days D           days an unrented number ages          NUMBERD_AGING_DAYS (45)\n"
+    "  --event-retention D      days the event log keeps an event     NUMBERD_EVENT_RETENTION (365; 0 = forever)\n"
+    "                           (older events are deleted by the background sweep, in batches)\n"
     "  --rate-limit N/S         requests per S seconds per account    NUMBERD_RATE_LIMIT (300/5; 0 = off)\n"
     "                           (a main account's, its subaccounts' included)\n"
     "  --auth-fail-limit N/S    after N failed authentications in S   NUMBERD_AUTH_FAIL_LIMIT (20/60; 0 = off)\n"
@@ -245,14 +248,29 @@ typedef struct {
     bool stop;
 } sweeper_t;
 
+/* --event-retention (days; 0: keep every event) */
+static int g_event_retention = EV_RETENTION_DEFAULT;
+/* A sweep deletes at most this many batches of old events (EV_PURGE_BATCH
+ * each): a backlog (the first start with a retention, or a long outage)
+ * is worked off over several sweeps instead of one long one. */
+#define RETENTION_BATCHES 20
+
 static void sweep_once(core_t *core)
 {
     int64_t n = 0;
     cerr_t e;
+    /* background work: the events it logs (number.aged) name "system" */
+    ev_actor_set("system", "aging-sweep", NULL);
     if (num_aging_sweep(core, &n, &e) != C_OK)
         log_msg(LOG_WARN, "aging sweep: %s", e.msg);
     else if (n > 0)
         log_msg(LOG_INFO, "aging sweep: %lld number(s) returned to sale", (long long)n);
+    if (ev_retention_run(core, g_event_retention, RETENTION_BATCHES, &n, &e) != C_OK)
+        log_msg(LOG_WARN, "event retention: %s", e.msg);
+    else if (n > 0)
+        log_msg(LOG_INFO, "event retention: %lld event(s) older than %d days deleted", (long long)n,
+                g_event_retention);
+    ev_actor_clear();
     if (sbcfeed_prune(core, &e) != C_OK) log_msg(LOG_WARN, "%s", e.msg);
 }
 
@@ -283,13 +301,15 @@ int cli_serve(int argc, char **argv)
                *token_file = NULL, *level_s = NULL, *key_file = NULL, *log_file = NULL,
                *mtoken_file = NULL, *drain_s = NULL, *authfail_s = NULL, *perip_s = NULL,
                *timeout_s = NULL, *proxies_s = NULL, *sip_listen = NULL, *sip_contact = NULL,
-               *sip_proxy = NULL, *sbc_token_file = NULL, *sbc_ttl_s = NULL;
+               *sip_proxy = NULL, *sbc_token_file = NULL, *sbc_ttl_s = NULL,
+               *retention_s = NULL;
     bool demo = false, metrics_open = false;
     /* each option once, with its variable and default (k_serve_usage documents them) */
     opt_t opts[] = {
         CLI_OPT("listen", &listen, "NUMBERD_LISTEN", "127.0.0.1:8080"),
         CLI_OPT("threads", &threads_s, "NUMBERD_THREADS", NULL), /* NULL: the cores */
         CLI_OPT("aging-days", &aging_s, "NUMBERD_AGING_DAYS", "45"),
+        CLI_OPT("event-retention", &retention_s, "NUMBERD_EVENT_RETENTION", "365"),
         CLI_OPT("rate-limit", &rate_s, "NUMBERD_RATE_LIMIT", "300/5"),
         CLI_OPT("auth-fail-limit", &authfail_s, "NUMBERD_AUTH_FAIL_LIMIT", "20/60"),
         CLI_OPT("max-conns-per-ip", &perip_s, "NUMBERD_MAX_CONNS_PER_IP", "64"),
@@ -326,6 +346,10 @@ int cli_serve(int argc, char **argv)
         return usage_error(usage, "invalid --threads %s: want 1-256", threads_s);
     if (parse_uint_opt(aging_s, 0, 3650, &aging) != C_OK)
         return usage_error(usage, "invalid --aging-days %s: want 0-3650", aging_s);
+    unsigned retention = 0;
+    if (parse_uint_opt(retention_s, 0, 36500, &retention) != C_OK)
+        return usage_error(usage, "invalid --event-retention %s: want 0-36500 days", retention_s);
+    g_event_retention = (int)retention;
     if (parse_rate(rate_s, &rl_n, &rl_s) != C_OK)
         return usage_error(usage, "invalid --rate-limit %s: want N/S (e.g. 300/5) or 0", rate_s);
     if (parse_rate(authfail_s, &af_n, &af_s) != C_OK)

@@ -131,6 +131,8 @@ int core_end(core_t *c, int rc, cerr_t *e)
     return C_ERR;
 }
 
+int core_tx_depth(void) { return t_depth; }
+
 void core_count_on_commit(metric_t m)
 {
     if (t_depth == 0) metrics_count(m);

@@ -395,4 +395,46 @@ typedef struct {
     int64_t revoked_at;           /* 0: not revoked */
 } apikey_t;
 
+/* ---- the event log (issue 18: core/events.h) ---------------------------- */
+
+/* One change of state, as the log keeps it.  Times are unix seconds.  data
+ * is JSON text {"before":{...},"after":{...}} of the changed fields and
+ * never holds a secret (tokens, key hashes, passwords, HA1s). */
+#define MODEL_EVENT_TYPE_SZ 48        /* "registration.state_changed" */
+#define MODEL_EVENT_OTYPE_SZ 32       /* "number", "carrier", ... */
+#define MODEL_EVENT_OID_SZ 128        /* the id as the API shows it */
+#define MODEL_EVENT_AKIND_SZ 16       /* account|subaccount|api_key|admin|cli|system */
+#define MODEL_EVENT_ACTOR_SZ 64       /* MA.../SA..., an API key's id, a user name */
+#define MODEL_EVENT_REQID_SZ 72       /* X-Request-Id (ours: a UUID; a proxy's: 1-64) */
+#define MODEL_EVENT_DATA_SZ 8192      /* bigger data is cut to {"truncated":true} by ev_ */
+typedef struct {
+    int64_t id;                       /* strictly increasing in commit order (0: not yet known) */
+    int64_t ts;
+    char type[MODEL_EVENT_TYPE_SZ];
+    int64_t account_id;               /* the main account; 0: an operator-level object */
+    char account_auth_id[IDS_AUTH_ID_SZ]; /* read only (lists): that account's auth_id */
+    char object_type[MODEL_EVENT_OTYPE_SZ];
+    char object_id[MODEL_EVENT_OID_SZ];
+    char actor_kind[MODEL_EVENT_AKIND_SZ];
+    char actor_id[MODEL_EVENT_ACTOR_SZ];
+    char request_id[MODEL_EVENT_REQID_SZ]; /* "" when none (CLI, background work) */
+    char data[MODEL_EVENT_DATA_SZ];   /* JSON object text; "" reads as {} */
+} event_t;
+
+/* The filters of event_list; every text "" (and every number 0) is "any".
+ * Rows come in ascending id, after after_id, at most limit of them. */
+typedef struct {
+    char object_type[MODEL_EVENT_OTYPE_SZ];
+    char object_id[MODEL_EVENT_OID_SZ];
+    int64_t account_id;               /* 0: any; -1: operator-level events only */
+    char actor_kind[MODEL_EVENT_AKIND_SZ];
+    char actor_id[MODEL_EVENT_ACTOR_SZ];
+    /* "number.bought" exactly, or "number." (ends with '.'): every type
+     * of that object */
+    char type[MODEL_EVENT_TYPE_SZ];
+    int64_t since, until;             /* ts >= since, ts < until; 0: open */
+    int64_t after_id;                 /* the cursor: ids above it */
+    int limit;                        /* 1..1000 (the core caps it) */
+} event_filter_t;
+
 #endif

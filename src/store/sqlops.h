@@ -102,7 +102,8 @@
     X(P, int, number_list_state,                                                                   \
       (store_t *st, const admnum_q_t *q, admin_number_t *rows, size_t *nrows))                     \
     X(P, int, number_insert_owned, (store_t *st, const owned_number_t *n))                         \
-    X(P, int, aging_sweep, (store_t *st, int64_t cutoff, int64_t *returned))                       \
+    X(P, int, aging_sweep,                                                                         \
+      (store_t *st, int64_t cutoff, int max, store_text_cb cb, void *ud, int64_t *returned))       \
     /* subaccounts (subaccounts.c) */                                                              \
     X(P, int, sub_list,                                                                            \
       (store_t *st, int64_t parent_id, int limit, int offset, account_t *rows, size_t *nrows,      \
@@ -173,6 +174,10 @@
     X(P, int, idem_get, (store_t *st, int64_t account_id, const char *key, idem_row_t *out))       \
     X(P, int, idem_put,                                                                            \
       (store_t *st, int64_t account_id, const char *key, const idem_row_t *row))                   \
+    /* the event log (events.c) */                                                                \
+    X(P, int, event_append, (store_t *st, event_t *ev))                                            \
+    X(P, int, event_list, (store_t *st, const event_filter_t *f, store_event_cb cb, void *ud))     \
+    X(P, int, event_purge, (store_t *st, int64_t before_ts, int max, int64_t *n))                  \
     /* operations (conn.c) */                                                                      \
     X(P, int, ping, (store_t *st))
 

@@ -57,6 +57,22 @@ void sqls_read_apikey(sqls_row_t *r, apikey_t *k)
     k->revoked_at = I64(r);
 }
 
+void sqls_read_event(sqls_row_t *r, event_t *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->id = I64(r);
+    ev->ts = I64(r);
+    TXT(r, ev->type);
+    ev->account_id = I64(r);
+    TXT(r, ev->account_auth_id);
+    TXT(r, ev->object_type);
+    TXT(r, ev->object_id);
+    TXT(r, ev->actor_kind);
+    TXT(r, ev->actor_id);
+    TXT(r, ev->request_id);
+    TXT(r, ev->data);
+}
+
 void sqls_read_inv(sqls_row_t *r, inv_number_t *v)
 {
     memset(v, 0, sizeof *v);

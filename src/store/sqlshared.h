@@ -29,6 +29,13 @@
     "id, account_id, key_hash, prefix, label, scopes, created_at, expires_at, last_used_at, " \
     "revoked_at"
 
+/* An event (event_t order) with its account's auth_id; FROM is
+ * SQLS_EVENT_FROM ("events e" and its account). */
+#define SQLS_EVENT_COLS                                                                         \
+    "e.id, e.ts, e.type, COALESCE(e.account_id, 0), COALESCE(a.auth_id, ''), e.object_type, "   \
+    "e.object_id, e.actor_kind, e.actor_id, e.request_id, e.data"
+#define SQLS_EVENT_FROM "FROM events e LEFT JOIN accounts a ON a.id = e.account_id "
+
 /* The inventory columns of table numbers, in inv_number_t order; also the
  * column list of an INSERT of an inventory row. */
 #define SQLS_INV_COLS                                                                         \
@@ -131,6 +138,7 @@ struct sqls_row {
  * columns of its list, starting at r->col. */
 void sqls_read_account(sqls_row_t *r, account_t *a);        /* SQLS_ACCOUNT_COLS */
 void sqls_read_apikey(sqls_row_t *r, apikey_t *k);          /* SQLS_APIKEY_COLS */
+void sqls_read_event(sqls_row_t *r, event_t *ev);           /* SQLS_EVENT_COLS */
 void sqls_read_inv(sqls_row_t *r, inv_number_t *v);         /* SQLS_INV_COLS */
 void sqls_read_owned(sqls_row_t *r, owned_number_t *o);     /* SQLS_OWNED_COLS */
 void sqls_read_app(sqls_row_t *r, app_t *a);                /* SQLS_APP_SELECT */

@@ -44,6 +44,10 @@ typedef int (*store_rate_cb)(const char *sub_type, int64_t min_rental, void *ud)
 typedef int (*store_restriction_cb)(const char *restriction, const char *text, void *ud);
 typedef int (*store_sbc_num_cb)(const sbc_numrow_t *n, void *ud);
 typedef int (*store_sbc_change_cb)(const sbc_change_t *ch, void *ud);
+/* one text value of a walk (a number) */
+typedef int (*store_text_cb)(const char *s, void *ud);
+/* one event of the log (a return other than C_OK stops the walk: no failure) */
+typedef int (*store_event_cb)(const event_t *ev, void *ud);
 /* The rows of a full SBC load, one callback per kind (a return other than
  * C_OK stops the load with ST_ERR). */
 typedef struct {
@@ -182,8 +186,11 @@ typedef struct store_ops {
     /* a customer's own number (source byoc or manual), owned from the start;
      * ST_CONFLICT when the number exists */
     int (*number_insert_owned)(store_t *st, const owned_number_t *n);
-    /* aging -> available for numbers released at or before cutoff */
-    int (*aging_sweep)(store_t *st, int64_t cutoff, int64_t *returned);
+    /* aging -> available for up to max numbers released at or before
+     * cutoff; cb (may be NULL) gets each number returned (the event log's
+     * number.aged), *returned how many (fewer than max: none is left) */
+    int (*aging_sweep)(store_t *st, int64_t cutoff, int max, store_text_cb cb, void *ud,
+                       int64_t *returned);
 
     /* ---- subaccounts ---- */
     int (*sub_list)(store_t *st, int64_t parent_id, int limit, int offset, account_t *rows,
@@ -303,6 +310,21 @@ typedef struct store_ops {
     int (*idem_get)(store_t *st, int64_t account_id, const char *key, idem_row_t *out);
     /* inserts or replaces */
     int (*idem_put)(store_t *st, int64_t account_id, const char *key, const idem_row_t *row);
+
+    /* ---- the event log (issue 18: core/events.h) ---- */
+    /* Appends ev inside the caller's open write transaction (the change it
+     * records commits or rolls back with it).  ev->id: the event's id when
+     * the backend knows it before the commit (SQLite: the rowid, which the
+     * write lock makes commit order), else 0 (PostgreSQL: the id is given
+     * at COMMIT under an advisory lock, so that id order is commit order
+     * across nodes).  ev->ts and every text are the caller's. */
+    int (*event_append)(store_t *st, event_t *ev);
+    /* The events matching f in ascending id (after f->after_id, at most
+     * f->limit), each handed to cb; account_auth_id is filled. */
+    int (*event_list)(store_t *st, const event_filter_t *f, store_event_cb cb, void *ud);
+    /* Deletes up to max events with ts < before_ts, oldest first; *n gets
+     * how many (fewer than max: nothing older is left). */
+    int (*event_purge)(store_t *st, int64_t before_ts, int max, int64_t *n);
 
     /* ---- operations (GET /readyz) ---- */
     /* A trivial query that reads the schema: ST_OK when the database

@@ -111,7 +111,8 @@
 #define LOCK_MIGRATE "1"
 #define LOCK_INVENTORY "2"
 #define LOCK_NUMADD "3"
-/* 4: the SBC change log's commit-order seq (migration 0002_sbc, in SQL) */
+/* 4: the SBC change log's commit-order seq (migration 0002_sbc, in SQL),
+ * and the event log's commit-order id (0007_events: the same key) */
 /* registrations: the second key is the carrier id (registrations.c) */
 #define LOCK_NS_REG "1852990823" /* 'nreg' */
 
@@ -246,6 +247,9 @@ enum {
     Q_RELEASE_ALL_CUSTOMER,
     Q_CRED_EPOCH_GET,
     Q_CRED_EPOCH_BUMP,
+    /* events.c */
+    Q_EVENT_APPEND,
+    Q_EVENT_PURGE,
     Q__COUNT
 };
 
@@ -266,6 +270,7 @@ extern const char *const pg_sql_idem[Q__COUNT];
 extern const char *const pg_sql_sbc[Q__COUNT];
 extern const char *const pg_sql_registrations[Q__COUNT];
 extern const char *const pg_sql_credentials[Q__COUNT];
+extern const char *const pg_sql_events[Q__COUNT];
 
 /* The SQL text of fixed statement `which` (static storage). */
 const char *pg_sql(int which);

@@ -155,6 +155,9 @@ enum {
     Q_RELEASE_ALL_CUSTOMER,
     Q_CRED_EPOCH_GET,
     Q_CRED_EPOCH_BUMP,
+    /* events.c */
+    Q_EVENT_APPEND,
+    Q_EVENT_PURGE,
     Q__COUNT
 };
 

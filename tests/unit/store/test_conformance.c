@@ -335,6 +335,12 @@ static void test_search_paging_and_cap(void **state)
 
 /* ---- purchase, approval, release, aging ---------------------------------------------------- */
 
+static int aged_cb(const char *number, void *ud)
+{
+    snprintf(ud, E164_BUFSZ, "%s", number);
+    return C_OK;
+}
+
 static void test_buy_approve_release_aging(void **state)
 {
     store_t *st = ST_OF(state);
@@ -400,10 +406,12 @@ static void test_buy_approve_release_aging(void **state)
     assert_int_equal(owner, 0);
     assert_int_equal(st->ops->number_get_available(st, "14155550001", &v), ST_NOTFOUND);
     int64_t back = -1;
-    assert_int_equal(st->ops->aging_sweep(st, 1, &back), ST_OK); /* released after 1970 */
+    assert_int_equal(st->ops->aging_sweep(st, 1, 10, NULL, NULL, &back), ST_OK); /* released after 1970 */
     assert_int_equal(back, 0);
-    assert_int_equal(st->ops->aging_sweep(st, INT64_C(1) << 40, &back), ST_OK);
+    char aged[E164_BUFSZ] = "";
+    assert_int_equal(st->ops->aging_sweep(st, INT64_C(1) << 40, 10, aged_cb, aged, &back), ST_OK);
     assert_int_equal(back, 1);
+    assert_string_equal(aged, "14155550001");
     assert_int_equal(st->ops->number_get_available(st, "14155550001", &v), ST_OK);
     /* bought again: nothing of the first owner's is left on it */
     b = buy("14155550001", a, NUM_ACTIVE, NULL);
@@ -2039,6 +2047,152 @@ static void test_transactions(void **state)
     assert_int_equal(st->ops->tx_commit(st), ST_ERR); /* nothing open */
 }
 
+
+/* ---- the event log (issue 18) ---- */
+
+typedef struct {
+    int n;
+    int64_t ids[16];
+    event_t last;
+} ev_seen_t;
+
+static int ev_walk(const event_t *ev, void *ud)
+{
+    ev_seen_t *s = ud;
+    if (s->n < 16) s->ids[s->n] = ev->id;
+    s->n++;
+    s->last = *ev;
+    return C_OK;
+}
+
+static void ev_put(store_t *st, const char *type, int64_t account_id, const char *otype,
+                   const char *oid, const char *akind, int64_t ts)
+{
+    event_t ev;
+    memset(&ev, 0, sizeof ev);
+    ev.ts = ts;
+    snprintf(ev.type, sizeof ev.type, "%s", type);
+    ev.account_id = account_id;
+    snprintf(ev.object_type, sizeof ev.object_type, "%s", otype);
+    snprintf(ev.object_id, sizeof ev.object_id, "%s", oid);
+    snprintf(ev.actor_kind, sizeof ev.actor_kind, "%s", akind);
+    snprintf(ev.actor_id, sizeof ev.actor_id, "%s", "MA000000000000000001");
+    snprintf(ev.request_id, sizeof ev.request_id, "%s", "req-1");
+    snprintf(ev.data, sizeof ev.data, "%s", "{\"after\":{\"alias\":\"x\"}}");
+    assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
+    assert_int_equal(st->ops->event_append(st, &ev), ST_OK);
+    assert_true(ev.id >= 0); /* SQLite knows it now; PostgreSQL gives it at commit (0) */
+    assert_int_equal(st->ops->tx_commit(st), ST_OK);
+}
+
+static void test_events(void **state)
+{
+    store_t *st = ST_OF(state);
+    int64_t a = mk_account(st, "MA000000000000000001", 0);
+    int64_t b = mk_account(st, "MA000000000000000002", 0);
+    ev_put(st, "number.bought", a, "number", "14155550100", "account", 1000);
+    ev_put(st, "number.updated", a, "number", "14155550100", "api_key", 2000);
+    ev_put(st, "carrier.created", b, "carrier", "u-1", "account", 3000);
+    ev_put(st, "inventory.imported", 0, "inventory", "import", "admin", 4000);
+
+    /* a rolled-back event never appears */
+    event_t ev;
+    memset(&ev, 0, sizeof ev);
+    ev.ts = 5000;
+    snprintf(ev.type, sizeof ev.type, "number.released");
+    snprintf(ev.object_type, sizeof ev.object_type, "number");
+    snprintf(ev.object_id, sizeof ev.object_id, "14155550100");
+    snprintf(ev.actor_kind, sizeof ev.actor_kind, "account");
+    assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
+    assert_int_equal(st->ops->event_append(st, &ev), ST_OK);
+    st->ops->tx_rollback(st);
+
+    event_filter_t f;
+    memset(&f, 0, sizeof f);
+    f.limit = 10;
+    ev_seen_t s = {0};
+    assert_int_equal(st->ops->event_list(st, &f, ev_walk, &s), ST_OK);
+    assert_int_equal(s.n, 4);
+    for (int i = 1; i < 4; i++) assert_true(s.ids[i] > s.ids[i - 1]); /* ascending */
+    assert_string_equal(s.last.type, "inventory.imported");
+    assert_int_equal(s.last.account_id, 0);
+    assert_string_equal(s.last.account_auth_id, "");
+    int64_t first = s.ids[0], second = s.ids[1];
+
+    /* the cursor and the limit */
+    f.after_id = first;
+    f.limit = 1;
+    memset(&s, 0, sizeof s);
+    assert_int_equal(st->ops->event_list(st, &f, ev_walk, &s), ST_OK);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.ids[0], second);
+    assert_string_equal(s.last.actor_kind, "api_key");
+    assert_string_equal(s.last.account_auth_id, "MA000000000000000001");
+    assert_string_equal(s.last.request_id, "req-1");
+    assert_string_equal(s.last.data, "{\"after\":{\"alias\":\"x\"}}");
+
+    /* filters: object, account, operator-level, actor, type and its prefix, time */
+    memset(&f, 0, sizeof f);
+    f.limit = 10;
+    snprintf(f.object_type, sizeof f.object_type, "number");
+    snprintf(f.object_id, sizeof f.object_id, "14155550100");
+    memset(&s, 0, sizeof s);
+    assert_int_equal(st->ops->event_list(st, &f, ev_walk, &s), ST_OK);
+    assert_int_equal(s.n, 2);
+    memset(&f, 0, sizeof f);
+    f.limit = 10;
+    f.account_id = b;
+    memset(&s, 0, sizeof s);
+    assert_int_equal(st->ops->event_list(st, &f, ev_walk, &s), ST_OK);
+    assert_int_equal(s.n, 1);
+    assert_string_equal(s.last.type, "carrier.created");
+    f.account_id = -1;
+    memset(&s, 0, sizeof s);
+    assert_int_equal(st->ops->event_list(st, &f, ev_walk, &s), ST_OK);
+    assert_int_equal(s.n, 1);
+    assert_string_equal(s.last.type, "inventory.imported");
+    memset(&f, 0, sizeof f);
+    f.limit = 10;
+    snprintf(f.actor_kind, sizeof f.actor_kind, "account");
+    snprintf(f.actor_id, sizeof f.actor_id, "MA000000000000000001");
+    memset(&s, 0, sizeof s);
+    assert_int_equal(st->ops->event_list(st, &f, ev_walk, &s), ST_OK);
+    assert_int_equal(s.n, 2);
+    memset(&f, 0, sizeof f);
+    f.limit = 10;
+    snprintf(f.type, sizeof f.type, "number.");
+    memset(&s, 0, sizeof s);
+    assert_int_equal(st->ops->event_list(st, &f, ev_walk, &s), ST_OK);
+    assert_int_equal(s.n, 2);
+    snprintf(f.type, sizeof f.type, "number.updated");
+    memset(&s, 0, sizeof s);
+    assert_int_equal(st->ops->event_list(st, &f, ev_walk, &s), ST_OK);
+    assert_int_equal(s.n, 1);
+    memset(&f, 0, sizeof f);
+    f.limit = 10;
+    f.since = 2000;
+    f.until = 4000;
+    memset(&s, 0, sizeof s);
+    assert_int_equal(st->ops->event_list(st, &f, ev_walk, &s), ST_OK);
+    assert_int_equal(s.n, 2);
+
+    /* purge: the oldest, in bounded batches; ids are never given again */
+    int64_t n = 0;
+    assert_int_equal(st->ops->event_purge(st, 3000, 1, &n), ST_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(st->ops->event_purge(st, 3000, 10, &n), ST_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(st->ops->event_purge(st, 10000, 10, &n), ST_OK);
+    assert_int_equal(n, 2);
+    ev_put(st, "account.created", a, "account", "MA000000000000000001", "admin", 6000);
+    memset(&f, 0, sizeof f);
+    f.limit = 10;
+    memset(&s, 0, sizeof s);
+    assert_int_equal(st->ops->event_list(st, &f, ev_walk, &s), ST_OK);
+    assert_int_equal(s.n, 1);
+    assert_true(s.ids[0] > second + 2);
+}
+
 /* ---- running ------------------------------------------------------------------------------------- */
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -2065,6 +2219,7 @@ static const struct CMUnitTest cases[] = {
     T(test_idempotency),
     T(test_settings),
     T(test_transactions),
+    T(test_events),
 };
 
 int main(void)
