@@ -37,7 +37,7 @@ test('the operator signs in with the admin token (a wrong one is refused at its 
   assert.match(await err.textContent(), /not accepted/);
   await c.signIn(page, 'admin', { token: srv.adminToken });
   await page.waitForURL('**/console/admin/accounts');
-  assert.deepEqual(await page.locator('#nav a').allTextContents(), ['Accounts', 'Inventory', 'Pending numbers', 'Registrations']);
+  assert.deepEqual(await page.locator('#nav a').allTextContents(), ['Accounts', 'Inventory', 'Pending numbers', 'Registrations', 'Events']);
   await page.locator(`tr[data-account="${acme.auth_id}"]`).waitFor();
   c.assertQuiet(page);
 });
