@@ -191,7 +191,11 @@ int ev_registration_changed(core_t *c, int64_t account_id, const char *carrier_u
         ev_data_free(&d);
         return C_ERR;
     }
+    /* the registration client's thread has no actor of its own */
+    bool own = t_actor.kind[0] == '\0';
+    if (own) ev_actor_set("system", "sip-registration", NULL);
     int r = ev_emit(c, "registration.state_changed", account_id, "carrier", carrier_uuid, &d, e);
+    if (own) ev_actor_clear();
     return core_end(c, r, e);
 }
 

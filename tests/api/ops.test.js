@@ -783,7 +783,7 @@ describe('serve flags and their environment variables', () => {
   test('serve --help lists every flag with its environment variable', () => {
     const names = flags.map((f) => f.flag).sort();
     assert.deepEqual(names, ['admin-token-file', 'aging-days', 'auth-fail-limit', 'conn-timeout', 'db',
-      'demo', 'listen', 'log-file', 'log-level', 'max-conns-per-ip', 'metrics-open', 'metrics-token-file', 'rate-limit',
+      'demo', 'event-retention', 'listen', 'log-file', 'log-level', 'max-conns-per-ip', 'metrics-open', 'metrics-token-file', 'rate-limit',
       'sbc-cache-ttl', 'sbc-token-file', 'secret-key-file', 'shutdown-timeout', 'sip-contact', 'sip-listen',
       'sip-outbound-proxy', 'threads', 'trusted-proxies']);
     for (const f of flags) assert.match(f.rest, /NUMBERD_[A-Z_]+/, `--${f.flag} names no environment variable`);
