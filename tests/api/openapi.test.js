@@ -605,6 +605,14 @@ describe('responses', () => {
     const C = want(await srv.admin('POST', '/admin/v1/accounts', { name: 'oapi creds' }), 201);
     const base = `/admin/v1/accounts/${C.auth_id}`;
     const k = want(await srv.admin('POST', `${base}/api-keys`, { label: 'ci', expires_in: '30d' }), 201);
+
+    // the event log (issue 18): the operator's, and a customer's own in both dialects
+    want(await srv.admin('GET', '/admin/v1/events?limit=2'), 200);
+    want(await srv.admin('GET', '/admin/v1/events?since=soon'), 400);
+    want(await srv.plivo(C, 'GET', 'Event/', { query: { limit: 2 } }), 200);
+    want(await srv.plivo(C, 'GET', 'Event/', { query: { limit: 21 } }), 400);
+    want(await srv.byoc(C.api_key, 'GET', '/events'), 200);
+    want(await srv.byoc(C.api_key, 'GET', '/events', { query: { after: 'x' } }), 400);
     want(await srv.admin('GET', `${base}/api-keys?limit=5`), 200);
     want(await srv.admin('GET', `${base}/api-keys?limit=0`), 400);
     want(await srv.admin('GET', `/admin/v1/accounts/MA${'0'.repeat(18)}/api-keys`), 404);

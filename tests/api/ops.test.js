@@ -814,6 +814,7 @@ describe('serve flags and their environment variables', () => {
     NUMBERD_SIP_CONTACT: ['127.0.0.1:5060', 2], // without --sip-listen
     NUMBERD_SIP_OUTBOUND_PROXY: ['127.0.0.1:5060', 2], // without --sip-listen
     NUMBERD_TRUSTED_PROXIES: ['10.0.0.0/99', 2],
+    NUMBERD_EVENT_RETENTION: ['forever', 2],
   };
 
   test('every variable in the help is read by serve', () => {
