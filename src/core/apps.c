@@ -128,6 +128,7 @@ int app_create(core_t *c, const account_t *caller, const app_in_t *in, app_t *ou
         ev_data_t d;
         ev_data_init(&d);
         app_diff(&d, &none, out);
+        ev_data_drop_before(&d);
         rc = ev_emit(c, "application.created", out->account_id, "application", out->app_id, &d, e);
     }
     return core_end(c, rc, e);

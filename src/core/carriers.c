@@ -397,6 +397,7 @@ int carrier_events(core_t *c, const carrier_t *was, const carrier_t *now, cerr_t
         /* created or deleted: the whole carrier, gateways included */
         if (now) {
             carrier_diff(&d, &none, now);
+            ev_data_drop_before(&d);
             ev_data_after_str(&d, "carrier_id", now->carrier_id);
         } else {
             ev_data_before_str(&d, "name", was->name);

@@ -37,6 +37,10 @@ void core_rollback(core_t *c);
  * and returns C_ERR (e already says why). */
 int core_end(core_t *c, int rc, cerr_t *e);
 
+/* events.c: the outermost transaction ended (committed or not): runs the
+ * commit hook when it committed events (events.h), forgets them else. */
+void ev_tx_end(bool committed);
+
 /* How deep the calling thread is in core_begin transactions (0: none). */
 int core_tx_depth(void);
 

@@ -217,17 +217,31 @@ int cred_token_rotate(core_t *c, const char *auth_id, int64_t grace, char token[
     return r;
 }
 
-/* A closure releases every number at once (one statement): the numbers
- * are not listed one by one, so the closure says how many in one event
- * number.released of object "account" (docs/EVENTS.md). */
-static int released_event(core_t *c, const account_t *a, int64_t n, cerr_t *e)
+/* A closure releases every number at once (one statement): each is named
+ * first, one event number.released (inventory) or number.removed (the
+ * customer's own) per number, in the closure's transaction, so that a
+ * consumer of the log (billing, webhooks) learns of each.  Read in pages
+ * before the release, in number order. */
+static int released_events(core_t *c, const account_t *a, cerr_t *e)
 {
-    if (n == 0) return C_OK;
-    ev_data_t d;
-    ev_data_init(&d);
-    ev_data_after_int(&d, "numbers_released", n);
-    ev_data_after_str(&d, "reason", "account closed");
-    return ev_emit(c, "number.released", a->id, "account", a->auth_id, &d, e);
+    enum { PAGE = 100 };
+    owned_number_t *rows = xcalloc(PAGE, sizeof *rows);
+    numlist_q_t q;
+    memset(&q, 0, sizeof q);
+    q.owner_id = a->id;
+    q.limit = PAGE;
+    int r = C_OK;
+    for (;;) {
+        size_t n = 0;
+        int64_t total = 0;
+        r = core_st(e, c->st->ops->number_list(c->st, &q, rows, &n, &total), "account numbers");
+        for (size_t i = 0; r == C_OK && i < n; i++)
+            r = owned_release_event(c, a->id, &rows[i], "account closed", e);
+        if (r != C_OK || n < PAGE) break;
+        q.offset += PAGE;
+    }
+    free(rows);
+    return r;
 }
 
 static int set_status(core_t *c, const char *auth_id, int status, int64_t *released, cerr_t *e)
@@ -243,11 +257,11 @@ static int set_status(core_t *c, const char *auth_id, int status, int64_t *relea
     if (r == C_OK && status == ACCT_CLOSED) {
         int64_t n = 0;
         r = core_st(e, c->st->ops->apikey_revoke_all(c->st, a.id, clock_now()), NULL);
+        if (r == C_OK) r = released_events(c, &a, e);
         if (r == C_OK)
             r = core_st(e, c->st->ops->number_release_all(c->st, a.id, c->aging_days == 0, &n),
                         NULL);
         if (r == C_OK && released) *released = n;
-        if (r == C_OK) r = released_event(c, &a, n, e);
     }
     if (r == C_OK && a.status != status) { /* suspending a suspended account changes nothing */
         ev_data_t d;

@@ -117,6 +117,12 @@ void ev_data_before_str(ev_data_t *d, const char *key, const char *v)
     if (v && *v) put_str(&d->before, &d->nb, key, v);
 }
 
+void ev_data_drop_before(ev_data_t *d)
+{
+    buf_reset(&d->before);
+    d->nb = 0;
+}
+
 void ev_data_secret(ev_data_t *d, const char *key)
 {
     put_str(&d->after, &d->na, key, "[changed]");
@@ -143,6 +149,20 @@ static void data_json(const ev_data_t *d, char *out, size_t sz)
     if (b.len >= sz) snprintf(out, sz, "{\"truncated\":true}");
     else memcpy(out, b.data, b.len + 1);
     buf_free(&b);
+}
+
+/* ---- the commit hook ------------------------------------------------------- */
+
+static void (*g_commit_hook)(void);
+static _Thread_local int t_emitted; /* events appended in the open transaction */
+
+void ev_set_commit_hook(void (*fn)(void)) { g_commit_hook = fn; }
+
+void ev_tx_end(bool committed)
+{
+    bool any = t_emitted > 0;
+    t_emitted = 0;
+    if (committed && any && g_commit_hook) g_commit_hook();
 }
 
 /* ---- emitting ---------------------------------------------------------------- */
@@ -177,6 +197,7 @@ int ev_emit(core_t *c, const char *type, int64_t account_id, const char *object_
         if (core_begin(c, e) != C_OK) return C_ERR;
     }
     int r = core_st(e, c->st->ops->event_append(c->st, &ev), "event log");
+    if (r == C_OK) t_emitted++;
     return own ? core_end(c, r, e) : r;
 }
 

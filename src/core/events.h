@@ -85,6 +85,9 @@ void ev_data_bool(ev_data_t *d, const char *key, bool before, bool after);
 void ev_data_after_str(ev_data_t *d, const char *key, const char *v);
 void ev_data_after_int(ev_data_t *d, const char *key, int64_t v);
 void ev_data_before_str(ev_data_t *d, const char *key, const char *v);
+/* Forgets the before side: a creation described as the difference from
+ * an empty record shows only what it was made with. */
+void ev_data_drop_before(ev_data_t *d);
 /* A secret that changed (a password set, removed or replaced): the field
  * appears as "[changed]" on the after side, never its value. */
 void ev_data_secret(ev_data_t *d, const char *key);
@@ -104,6 +107,14 @@ void ev_data_raw(ev_data_t *d, char side, const char *key, const char *json);
  * own and logs that a write path forgot core_begin. */
 int ev_emit(core_t *c, const char *type, int64_t account_id, const char *object_type,
             const char *object_id, ev_data_t *d, cerr_t *e);
+
+/* Called (on the committing thread, right after the commit) whenever an
+ * outermost transaction that appended at least one event has committed:
+ * an in-process follower (the webhooks' deliverer) wakes at once instead
+ * of waiting for its next poll.  Other nodes' events do not call it
+ * (PostgreSQL also sends NOTIFY numberd_events; else poll).  NULL: none.
+ * Set once, before serving. */
+void ev_set_commit_hook(void (*fn)(void));
 
 /* A carrier's registration moved from one state to another (SIP.md §5):
  * one event registration.state_changed in a transaction of its own, for

@@ -154,6 +154,64 @@ static int cascade_sub(core_t *c, const account_t *caller, int64_t sub_id, cerr_
     return rc == ST_OK ? C_OK : core_st(e, ST_ERR, NULL);
 }
 
+/* Without cascade, deleting subaccount sub moves its numbers,
+ * applications and carriers to the main account (one statement each):
+ * each is named first, one event *.updated per object with its subaccount
+ * before and after, in the deletion's transaction.  Read in pages before
+ * the move. */
+static int moved_events(core_t *c, const account_t *caller, const account_t *sub, cerr_t *e)
+{
+    enum { PAGE = 50 };
+    store_t *st = c->st;
+    int r = C_OK;
+    size_t n;
+    int64_t total;
+    owned_number_t *nums = xcalloc(PAGE, sizeof *nums);
+    numlist_q_t q;
+    memset(&q, 0, sizeof q);
+    q.owner_id = caller->id;
+    q.sub_id = sub->id;
+    q.limit = PAGE;
+    for (; r == C_OK; q.offset += PAGE) {
+        r = core_st(e, st->ops->number_list(st, &q, nums, &n, &total), NULL);
+        for (size_t i = 0; r == C_OK && i < n; i++) {
+            ev_data_t d;
+            ev_data_init(&d);
+            ev_data_str(&d, "subaccount", sub->auth_id, NULL);
+            r = ev_emit(c, "number.updated", caller->id, "number", nums[i].inv.number, &d, e);
+        }
+        if (n < PAGE) break;
+    }
+    free(nums);
+    app_t *apps = xcalloc(PAGE, sizeof *apps);
+    for (int off = 0; r == C_OK; off += PAGE) {
+        r = core_st(e, st->ops->app_list(st, caller->id, sub->id, NULL, PAGE, off, apps, &n, &total), NULL);
+        for (size_t i = 0; r == C_OK && i < n; i++) {
+            ev_data_t d;
+            ev_data_init(&d);
+            ev_data_str(&d, "subaccount", sub->auth_id, NULL);
+            r = ev_emit(c, "application.updated", caller->id, "application", apps[i].app_id, &d, e);
+        }
+        if (n < PAGE) break;
+    }
+    free(apps);
+    carrier_t *crs = xcalloc(PAGE, sizeof *crs);
+    for (int off = 0; r == C_OK; off += PAGE) {
+        n = 0;
+        r = core_st(e, st->ops->carrier_list(st, caller->id, sub->id, NULL, PAGE, off, crs, &n, &total), NULL);
+        for (size_t i = 0; r == C_OK && i < n; i++) {
+            ev_data_t d;
+            ev_data_init(&d);
+            ev_data_str(&d, "subaccount", sub->auth_id, NULL);
+            r = ev_emit(c, "carrier.updated", caller->id, "carrier", crs[i].uuid, &d, e);
+        }
+        carrier_clear_rows(crs, n);
+        if (n < PAGE) break;
+    }
+    free(crs);
+    return r;
+}
+
 int sub_delete(core_t *c, const account_t *caller, const char *auth_id, cerr_t *e)
 {
     return sub_delete_ex(c, caller, auth_id, false, e);
@@ -166,6 +224,7 @@ int sub_delete_ex(core_t *c, const account_t *caller, const char *auth_id, bool 
     if (core_begin(c, e) != C_OK) return C_ERR;
     int rc = load_sub(c, caller, auth_id, &a, e);
     if (rc == C_OK && cascade) rc = cascade_sub(c, caller, a.id, e);
+    if (rc == C_OK && !cascade) rc = moved_events(c, caller, &a, e);
     if (rc == C_OK) {
         int st = c->st->ops->sub_delete(c->st, caller->id, a.id);
         /* its applications and carriers become the main account's, whose
@@ -182,7 +241,7 @@ int sub_delete_ex(core_t *c, const account_t *caller, const char *auth_id, bool 
         rc = core_st(e, ST_ERR, "credential epoch");
     if (rc == C_OK) {
         /* without cascade its numbers, applications and carriers became
-         * the main account's (one statement each): said here, not per row */
+         * the main account's (each named by moved_events) */
         ev_data_t d;
         ev_data_init(&d);
         ev_data_before_str(&d, "name", a.name);

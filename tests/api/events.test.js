@@ -233,7 +233,8 @@ describe('every change of state leaves one event', () => {
     SECRETS.push('app-secret-77');
     assert.equal(r.status, 201, r.text);
     const appId = r.json.app_id;
-    await expectEvents(mark, r, asAccount(acct), [{ type: 'application.created', object_type: 'application', object_id: appId }]);
+    await expectEvents(mark, r, asAccount(acct), [{ type: 'application.created', object_type: 'application', object_id: appId,
+      data: (d) => { assert.deepEqual(Object.keys(d), ['after']); assert.equal(d.after.app_name, 'ev-app'); } }]);
     mark = await lastId();
     r = await srv.plivo(acct, 'POST', `Application/${appId}/`, { body: { hangup_url: 'https://example.com/h' } });
     assert.equal(r.status, 202, r.text);
@@ -251,7 +252,12 @@ describe('every change of state leaves one event', () => {
     assert.equal(r.status, 201, r.text);
     const cid = r.json.carrier_id;
     const created = await expectEvents(mark, r, asAccount(acct), [{ type: 'carrier.created', object_type: 'carrier',
-      data: (d) => { assert.equal(d.after.carrier_id, cid); assert.equal(d.after.gateways.length, 1); } }]);
+      data: (d) => {
+        assert.deepEqual(Object.keys(d), ['after']);
+        assert.equal(d.after.carrier_id, cid);
+        assert.equal(d.after.name, 'ev-carrier');
+        assert.equal(d.after.gateways.length, 1);
+      } }]);
     const uuid = created[0].object_id;
     assert.match(uuid, UUID_RE);
     mark = await lastId();
@@ -369,7 +375,7 @@ describe('every change of state leaves one event', () => {
       data: (d) => assert.deepEqual(d, { after: { inserted: 2, updated: 0, rejected: 1 } }) }]);
   });
 
-  test('admin: suspend, resume; close releases the numbers (one event) and closes', async () => {
+  test('admin: suspend, resume; close releases each number (one event each) and closes', async () => {
     let mark = await lastId();
     let r = await srv.admin('POST', `/admin/v1/accounts/${acct.auth_id}/suspend`);
     assert.equal(r.status, 200, r.text);
@@ -387,7 +393,8 @@ describe('every change of state leaves one event', () => {
     r = await srv.admin('POST', `/admin/v1/accounts/${other.auth_id}/close`);
     assert.equal(r.status, 200, r.text);
     await expectEvents(mark, r, ADMIN, [
-      { type: 'number.released', object_type: 'account', object_id: other.auth_id, data: (d) => assert.equal(d.after.numbers_released, 1) },
+      { type: 'number.released', object_type: 'number', object_id: NUMBERS[7], account: other.auth_id,
+        data: (d) => assert.deepEqual(d.after, { state: 'aging', reason: 'account closed' }) },
       { type: 'account.closed', object_type: 'account', object_id: other.auth_id },
     ]);
     mark = await lastId();
@@ -396,11 +403,19 @@ describe('every change of state leaves one event', () => {
     await expectNone(mark, 'suspending a closed account');
   });
 
-  test('Plivo: deleting a subaccount', async () => {
+  test('Plivo: deleting a subaccount names what moves to the main account, then the subaccount', async () => {
+    // the subaccount has its own application (made above) and a number
+    assert.equal((await srv.buy(acct, NUMBERS[3], { subaccount: sub.auth_id })).status, 201);
     const mark = await lastId();
     const r = await srv.plivo(acct, 'DELETE', `Subaccount/${sub.auth_id}/`);
     assert.equal(r.status, 204, r.text);
-    await expectEvents(mark, r, asAccount(acct), [{ type: 'subaccount.deleted', object_type: 'subaccount', object_id: sub.auth_id }]);
+    const moved = (d) => assert.deepEqual(d, { before: { subaccount: sub.auth_id }, after: { subaccount: null } });
+    await expectEvents(mark, r, asAccount(acct), [
+      { type: 'number.updated', object_type: 'number', object_id: NUMBERS[3], data: moved },
+      { type: 'application.updated', object_type: 'application', data: moved },
+      { type: 'subaccount.deleted', object_type: 'subaccount', object_id: sub.auth_id,
+        data: (d) => assert.equal(d.after.resources, 'moved to the main account') },
+    ]);
   });
 
   test('CLI: the actor is cli and the login name; no request id', async () => {
@@ -423,6 +438,27 @@ describe('every change of state leaves one event', () => {
     const out = JSON.parse(ls.stdout);
     assert.deepEqual(out.data.map((e) => e.id), got.map((e) => e.id));
     assert.equal(out.next, null);
+    // --follow prints each new event once, as it commits
+    const { spawn } = require('node:child_process');
+    const mark2 = got[got.length - 1].id;
+    const fol = spawn(BIN, ['events', '--follow', '--json', '--interval', '100', '--after', String(mark2)], { env });
+    let outText = '';
+    fol.stdout.on('data', (b) => { outText += b.toString('utf8'); });
+    try {
+      await sleep(300);
+      const a1 = await srv.plivo(acct, 'POST', 'Application/', { body: { app_name: 'follow-1', answer_url: 'https://e.com/' } });
+      const a2 = await srv.plivo(acct, 'POST', 'Application/', { body: { app_name: 'follow-2', answer_url: 'https://e.com/' } });
+      assert.equal(a1.status, 201, a1.text);
+      assert.equal(a2.status, 201, a2.text);
+      for (let i = 0; i < 50 && outText.split('\n').filter(Boolean).length < 2; i++) await sleep(100);
+      const lines = outText.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      assert.deepEqual(lines.map((e) => e.object_id), [a1.json.app_id, a2.json.app_id]);
+      assert.deepEqual(lines.map((e) => e.request_id), [rid(a1), rid(a2)]);
+    } finally {
+      fol.kill('SIGINT');
+      await new Promise((res) => fol.on('exit', res));
+    }
+    assert.equal(fol.exitCode, 0);
     const miss = spawnSync(BIN, ['events', '--db', `${srv.dir}/no-such.db`], { encoding: 'utf8' });
     assert.notEqual(miss.status, 0);
     assert.match(miss.stderr, /never creates a database/);
@@ -601,7 +637,7 @@ describe('background work and several writers', () => {
         }
       })();
       const writes = [];
-      for (let i = 0; i < 40; i++) {
+      for (let i = 0; i < 80; i++) {
         const node = i % 2 ? n1 : n2;
         writes.push(node.plivo(a, 'POST', 'Application/', { body: { app_name: `app-${i}`, answer_url: 'https://e.com/' } }));
       }
@@ -615,10 +651,10 @@ describe('background work and several writers', () => {
       seen.push(...rest.map((e) => e.id));
       const all = (await eventsAfter(n1, 0)).filter((e) => e.account === a.auth_id && e.type === 'application.created');
       const mine = new Set(all.map((e) => e.id));
-      assert.equal(all.length, 40);
+      assert.equal(all.length, 80);
       const seenMine = seen.filter((id) => mine.has(id));
       assert.deepEqual(seenMine, all.map((e) => e.id), 'the poller skipped or repeated an event');
-      console.log(`# two nodes (${PG ? 'PostgreSQL' : 'SQLite'}): 40 concurrent writes, the poller saw all 40 in order`);
+      console.log(`# two nodes (${PG ? 'PostgreSQL' : 'SQLite'}): 80 concurrent writes, the poller saw all 80 in order`);
     } finally {
       await n2.stop();
       await n1.stop();
