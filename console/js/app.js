@@ -18,6 +18,7 @@ import * as accounts from './page-accounts.js';
 import * as inventory from './page-inventory.js';
 import * as pending from './page-pending.js';
 import * as registrations from './page-registrations.js';
+import * as upstream from './page-upstream.js';
 import * as events from './page-events.js';
 import * as adminEvents from './page-admin-events.js';
 
@@ -35,6 +36,7 @@ const PAGES = {
   'admin/accounts': { page: accounts, who: session.isAdmin, nav: 'Accounts' },
   'admin/inventory': { page: inventory, who: session.isAdmin, nav: 'Inventory' },
   'admin/pending': { page: pending, who: session.isAdmin, nav: 'Pending numbers' },
+  'admin/upstream': { page: upstream, who: session.isAdmin, nav: 'Upstream carriers' },
   'admin/registrations': { page: registrations, who: session.isAdmin, nav: 'Registrations' },
   'admin/events': { page: adminEvents, who: session.isAdmin, nav: 'Events' },
 };

@@ -37,7 +37,7 @@ test('the operator signs in with the admin token (a wrong one is refused at its 
   assert.match(await err.textContent(), /not accepted/);
   await c.signIn(page, 'admin', { token: srv.adminToken });
   await page.waitForURL('**/console/admin/accounts');
-  assert.deepEqual(await page.locator('#nav a').allTextContents(), ['Accounts', 'Inventory', 'Pending numbers', 'Registrations', 'Events']);
+  assert.deepEqual(await page.locator('#nav a').allTextContents(), ['Accounts', 'Inventory', 'Pending numbers', 'Upstream carriers', 'Registrations', 'Events']);
   await page.locator(`tr[data-account="${acme.auth_id}"]`).waitFor();
   c.assertQuiet(page);
 });
@@ -262,11 +262,48 @@ test('pending numbers: listed with an Approve button each, paged; an approved on
     await c.signIn(phone, 'admin', { token: srv.adminToken });
     await phone.waitForURL('**/console/admin/accounts');
     await c.assertPhoneFit(phone, '/console/admin/pending');
+    await c.assertPhoneFit(phone, '/console/admin/upstream');
     c.assertQuiet(phone);
     await phone.context().close();
   } finally {
     await cust.context().close();
   }
+  c.assertQuiet(page);
+});
+
+test('upstream carriers: listed with gateways and credentials (no password); an unused one deleted, one in use refused', async () => {
+  const made = await srv.admin('POST', '/admin/v1/carriers', {
+    name: 'wholesale-one', sip_gateways: [{ address: '203.0.113.0/24' }, { address: 'gw.wholesale.example', port: 5080 }],
+    outbound_auth: { username: 'trunk7', password: 'secret-password-1', realm: 'wholesale.example' },
+  });
+  assert.equal(made.status, 201, made.text);
+  const list = (await srv.admin('GET', '/admin/v1/carriers?limit=100')).json.data;
+  const used = list.find((x) => x.name !== 'wholesale-one'); // named by the imported inventory
+  assert.ok(used, 'the inventory import made its carrier');
+
+  await page.getByRole('link', { name: 'Upstream carriers' }).click();
+  const row = page.locator('tr[data-upstream="wholesale-one"]');
+  await row.waitFor();
+  const text = await row.textContent();
+  assert.match(text, /203\.0\.113\.0\/24 port 5060 in(?! \+)/);
+  assert.match(text, /gw\.wholesale\.example port 5080 out/);
+  assert.match(text, /trunk7@wholesale\.example/);
+  assert.ok(!(await page.locator('main').textContent()).includes('secret-password-1'), 'never the password');
+  await page.locator(`tr[data-upstream="${used.name}"]`).getByText('none yet').waitFor();
+  await c.checkPage(page);
+  await c.shot(page, 'admin-upstream');
+
+  // in use: the API refuses, the page says why and keeps it
+  await page.getByRole('button', { name: `Delete ${used.name}` }).click();
+  await page.getByRole('button', { name: 'Delete carrier' }).click();
+  await page.locator('#status', { hasText: `Cannot delete ${used.name}` }).waitFor();
+  assert.ok((await srv.admin('GET', '/admin/v1/carriers?limit=100')).json.data.some((x) => x.id === used.id));
+  // unused: confirmed, then gone
+  await row.getByRole('button', { name: 'Delete wholesale-one' }).click();
+  await page.getByRole('button', { name: 'Delete carrier' }).click();
+  await row.waitFor({ state: 'detached' });
+  assert.ok(!(await srv.admin('GET', '/admin/v1/carriers?limit=100')).json.data.some((x) => x.name === 'wholesale-one'));
+  page.problems = page.problems.filter((p) => !/status of 409/.test(p));
   c.assertQuiet(page);
 });
 
