@@ -237,6 +237,14 @@ test('pending numbers: listed with an Approve button each, paged; an approved on
     assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), `Approve +${R[2]}`);
     await page.getByText('21 pending numbers in all.').waitFor();
 
+    // the event log has the approval, with the operator as its actor (issue 18)
+    await page.goto(`/console/admin/events?type=number.activated&object_id=${R[0]}`);
+    const ev = page.locator('#events-table tr[data-type="number.activated"]');
+    await ev.waitFor();
+    assert.match(await ev.textContent(), new RegExp(`number ${R[0]}.*${acme.auth_id}.*admin`));
+    await page.goto('/console/admin/pending');
+    await rows.first().waitFor();
+
     // the API agrees, and a reload lists what is left
     const left = (await srv.admin('GET', '/admin/v1/numbers?status=pending&limit=100')).json.data.map((x) => x.number);
     assert.deepEqual(left, all.filter((n) => n !== R[0] && n !== R[1]));
