@@ -19,6 +19,7 @@ export function render(ctx) {
       { name: 'type', label: 'Event type', hint: 'e.g. number.activated', spellcheck: 'false', autocomplete: 'off' },
       { name: 'object_type', label: 'Object type', type: 'select', options: [['', 'Any'], ...OBJECT_TYPES.map((t) => [t, t])] },
       { name: 'object_id', label: 'Object', spellcheck: 'false', autocomplete: 'off' },
+      { name: 'since', label: 'Since', type: 'date', hint: 'UTC day; the list starts there' },
     ],
     fetchPage: async (query, after) => {
       const r = await admin.get('/events', { ...query, after, limit: 50 });

@@ -20,6 +20,7 @@ export function render(ctx) {
       { name: 'type', label: 'Event type', hint: 'e.g. number.bought, carrier.updated', spellcheck: 'false', autocomplete: 'off' },
       { name: 'object_type', label: 'Object type', type: 'select', options: [['', 'Any'], ...OBJECT_TYPES.map((t) => [t, t])] },
       { name: 'object_id', label: 'Object', hint: 'a number, a carrier id, …', spellcheck: 'false', autocomplete: 'off' },
+      { name: 'since', label: 'Since', type: 'date', hint: 'UTC day; the list starts there' },
     ],
     fetchPage: async (query, after) => {
       if (viaByoc) {

@@ -96,6 +96,14 @@ test('filters by type and object; "Load more" follows the cursor without a gap o
   // a type with no event
   await page.goto('/console/events?type=number.bought');
   await page.getByText('No event matches.').waitFor();
+  // since a day to come: nothing yet; since today: today's events
+  await page.getByLabel('Since', { exact: true }).fill('2099-01-01');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await page.waitForURL(/since=2099-01-01/);
+  await page.getByText('No event matches.').waitFor();
+  const today = new Date().toISOString().slice(0, 10);
+  await page.goto(`/console/events?since=${today}&type=application.created`);
+  await page.locator('#events-table tr[data-type="application.created"]').waitFor();
   c.assertQuiet(page);
 });
 
