@@ -187,7 +187,7 @@ int ev_emit(core_t *c, const char *type, int64_t account_id, const char *object_
     data_json(d, ev.data, sizeof ev.data);
     if (d) ev_data_free(d);
 
-    int own = core_tx_depth() == 0;
+    bool own = core_tx_depth() == 0;
     if (own) {
         /* a write path that forgot core_begin: its change is already
          * committed, so the event cannot be atomic with it; write it

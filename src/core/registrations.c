@@ -66,8 +66,14 @@ int reg_status_save(core_t *c, const reg_status_t *r, cerr_t *e)
     if (core_begin(c, e) != C_OK) return C_ERR;
     int had = c->st->ops->reg_status_get(c->st, r->carrier_id, &old);
     int st = had == ST_ERR ? ST_ERR : c->st->ops->reg_status_put(c->st, r);
-    int rc = st == ST_NOTFOUND ? cerr(e, CE_NOTFOUND, "carrier deleted")
-                               : core_st(e, st, "registration status");
+    if (st == ST_NOTFOUND) {
+        /* nothing was written: end this level without rolling back the
+         * registration client's batch it is part of (reg_batch_begin) */
+        cerr_t ignored;
+        (void)core_end(c, C_OK, &ignored);
+        return cerr(e, CE_NOTFOUND, "carrier deleted");
+    }
+    int rc = core_st(e, st, "registration status");
     if (rc == C_OK && (had == ST_NOTFOUND || old.state != r->state) &&
         c->st->ops->reg_status_get(c->st, r->carrier_id, &now) == ST_OK) {
         /* the carrier's id and account as the API shows them (the joined

@@ -348,14 +348,17 @@ int upstream_ensure(core_t *c, const char *name, bool *created, cerr_t *e)
     if (!name_ok(name)) return cerr(e, CE_INVALID, "invalid carrier name");
     defaults(&cr);
     snprintf(cr.name, sizeof cr.name, "%s", name);
+    /* its own transaction (never the caller's: a lost race rolls back) */
     if (core_begin(c, e) != C_OK) return C_ERR;
     int r = insert_new(c, &cr, e);
-    bool made = r == C_OK;
-    /* another import (or node) made it meanwhile: that is success */
-    if (r != C_OK && e->code == CE_CONFLICT) r = C_OK;
-    if (made) r = carrier_events(c, NULL, &cr, e);
-    r = core_end(c, r, e);
+    if (r == C_OK) {
+        r = core_end(c, carrier_events(c, NULL, &cr, e), e);
+        if (r == C_OK && created) *created = true;
+    } else {
+        core_rollback(c);
+        /* another import (or node) made it meanwhile: that is success */
+        if (e->code == CE_CONFLICT) r = C_OK;
+    }
     carrier_clear(&cr);
-    if (r == C_OK && created) *created = made;
     return r;
 }

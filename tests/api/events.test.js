@@ -616,6 +616,39 @@ describe('background work and several writers', () => {
     }
   });
 
+  test('a SIP registration that moves state: registration.state_changed, actor system', async (t) => {
+    const fs = require('node:fs');
+    if (!fs.existsSync('/usr/sbin/kamailio')) return t.skip('no kamailio (scripts/deps.sh installs it)');
+    const { startRegistrar, PASSWORD } = require('../sip/lib/registrar');
+    const reg = await startRegistrar('127.0.0.36', {});
+    const s = await start({ args: [...ARGS, '--sip-listen', '127.0.0.1:0'], env: { NUMBERD_SIP_T1_MS: '50' } });
+    try {
+      const a = await s.createAccount('reg-events');
+      const r = await s.byoc(a.api_key, 'POST', '/carriers', { body: { carrier_name: 'reg ev', trunk_type: 'reg',
+        sip_gateway: { ipv4: reg.ip, port: reg.port, inbound: true, outbound: true },
+        registration: { username: 'user1', password: PASSWORD, sip_realm: 'example.com' } } });
+      assert.equal(r.status, 201, r.text);
+      let evs = [];
+      for (let i = 0; i < 80; i++) {
+        const q = await s.admin('GET', `/admin/v1/events?type=registration.state_changed&object_id=${r.json.id}`);
+        evs = q.json.data;
+        if (evs.some((e) => e.data.after.state === 'registered')) break;
+        await sleep(100);
+      }
+      assert.ok(evs.length >= 1, 'no registration event');
+      const last = evs[evs.length - 1];
+      assert.equal(last.data.after.state, 'registered', JSON.stringify(evs));
+      assert.equal(last.account, a.auth_id);
+      assert.deepEqual(last.actor, { kind: 'system', id: 'sip-registration' });
+      assert.ok(!JSON.stringify(evs).includes(PASSWORD));
+      // one event per move of state: never two in a row with the same state
+      for (let i = 1; i < evs.length; i++) assert.notEqual(evs[i].data.after.state, evs[i - 1].data.after.state);
+    } finally {
+      await s.stop();
+      await reg.stop();
+    }
+  });
+
   test('two nodes writing at once: one log, ids strictly increasing as a poller sees them, none skipped', async () => {
     const n1 = await start({ args: ARGS, threads: 4, keepDir: true });
     const n2 = await start({ args: ARGS, threads: 4, dir: n1.dir });

@@ -2185,12 +2185,27 @@ static void test_events(void **state)
     assert_int_equal(st->ops->event_purge(st, 10000, 10, &n), ST_OK);
     assert_int_equal(n, 2);
     ev_put(st, "account.created", a, "account", "MA000000000000000001", "admin", 6000);
+
+    /* a carrier delete that finds nothing leaves an enclosing transaction
+     * usable (the core asks it for a count inside its own, with an event) */
+    gateway_t gw = {.port = 5060, .netmask = 32, .inbound = true};
+    snprintf(gw.sid, sizeof gw.sid, "cccccccc-cccc-4ccc-8ccc-cccccccccccc");
+    snprintf(gw.address, sizeof gw.address, "192.0.2.1");
+    carrier_t cr = carrier(a, "ev-carrier", "10000000000042", &gw, 1);
+    assert_int_equal(st->ops->carrier_insert(st, &cr), ST_OK);
+    int64_t in_use = -1;
+    assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
+    assert_int_equal(st->ops->carrier_delete(st, -1, cr.id, &in_use), ST_NOTFOUND);
+    assert_int_equal(in_use, 0);
+    ev_put(st, "carrier.updated", a, "carrier", cr.uuid, "admin", 6001); /* nested: commits with it */
+    assert_int_equal(st->ops->tx_commit(st), ST_OK);
     memset(&f, 0, sizeof f);
     f.limit = 10;
     memset(&s, 0, sizeof s);
     assert_int_equal(st->ops->event_list(st, &f, ev_walk, &s), ST_OK);
-    assert_int_equal(s.n, 1);
+    assert_int_equal(s.n, 2);
     assert_true(s.ids[0] > second + 2);
+    assert_true(s.ids[1] > s.ids[0]);
 }
 
 /* ---- running ------------------------------------------------------------------------------------- */
