@@ -80,7 +80,14 @@
     "c.in_password, c.reg_username, c.reg_password, c.reg_realm, c.reg_from_user, "           \
     "c.reg_from_domain, COALESCE(c.reg_expires, 0), c.created_at, c.updated_at, "             \
     "(SELECT count(*) FROM numbers n WHERE n.carrier_id = c.id), c.out_username, c.out_password, " \
-    "c.out_realm"
+    "c.out_realm, c.incoming, "                                                              \
+    "COALESCE((SELECT r.registrar_ip FROM registrations r WHERE r.carrier_id = c.id), '')"
+/* A gateway g (carrier_gateways g) is down: probed (its carrier opted in)
+ * and stored down by the prober (SIP.md §6).  A carrier whose probing is
+ * switched off keeps its rows but none of them counts. */
+#define SQLS_GW_DOWN                                                                          \
+    "EXISTS (SELECT 1 FROM gateway_health h JOIN carrier_probes p ON p.carrier_id = h.carrier_id " \
+    "WHERE h.sid = g.sid AND h.carrier_id = g.carrier AND h.state = 2)"
 #define SQLS_CARRIER_FROM "FROM carriers c LEFT JOIN accounts s ON s.id = c.sub_id "
 
 /* An application (applications a) with its subaccount's auth_id, in
