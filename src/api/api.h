@@ -316,6 +316,16 @@ void h_byoc_number_delete(http_req_t *req, http_resp_t *resp);
 void h_admin_account_create(http_req_t *req, http_resp_t *resp);
 /* credentials.c */
 void h_admin_apikey_list(http_req_t *req, http_resp_t *resp);
+/* webhooks.c: both dialects' (admin, BYOC) webhook endpoints; the route's
+ * dialect says whether the operator or a customer's key is calling */
+void h_webhook_create(http_req_t *req, http_resp_t *resp);
+void h_webhook_list(http_req_t *req, http_resp_t *resp);
+void h_webhook_get(http_req_t *req, http_resp_t *resp);
+void h_webhook_update(http_req_t *req, http_resp_t *resp);
+void h_webhook_delete(http_req_t *req, http_resp_t *resp);
+void h_webhook_rotate(http_req_t *req, http_resp_t *resp);
+void h_webhook_deliveries(http_req_t *req, http_resp_t *resp);
+void h_webhook_redeliver(http_req_t *req, http_resp_t *resp);
 void h_admin_apikey_revoke(http_req_t *req, http_resp_t *resp);
 void h_admin_account_suspend(http_req_t *req, http_resp_t *resp);
 void h_admin_account_resume(http_req_t *req, http_resp_t *resp);

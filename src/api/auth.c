@@ -148,7 +148,8 @@ int api_auth_byoc_scopes(http_req_t *req, http_resp_t *resp, unsigned scope, acc
     if ((scopes & scope) != scope) {
         api_error(req, resp, 403, scope == SCOPE_READ    ? "this API key lacks the phone_numbers:read scope"
                                   : scope == SCOPE_WRITE ? "this API key lacks the phone_numbers:write scope"
-                                                         : "this API key lacks the api_keys:manage scope");
+                                  : scope == SCOPE_KEYS  ? "this API key lacks the api_keys:manage scope"
+                                                         : "this API key lacks the webhooks:manage scope");
         return C_ERR;
     }
     if (scopes_out) *scopes_out = scopes;

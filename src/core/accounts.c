@@ -73,6 +73,7 @@ int acct_parse_scopes(const char *s, unsigned *out)
         if (n == 19 && memcmp(p, "phone_numbers:write", 19) == 0) scopes |= SCOPE_WRITE;
         else if (n == 15 && memcmp(p, "api_keys:manage", 15) == 0) scopes |= SCOPE_KEYS;
         else if (n == 18 && memcmp(p, "phone_numbers:read", 18) == 0) scopes |= SCOPE_READ;
+        else if (n == 15 && memcmp(p, "webhooks:manage", 15) == 0) scopes |= SCOPE_WEBHOOKS;
         else return C_ERR;
         if (!end) break;
         p = end + 1;

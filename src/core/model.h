@@ -387,7 +387,8 @@ typedef struct {
 #define SCOPE_READ 1u
 #define SCOPE_WRITE 2u
 #define SCOPE_KEYS 4u      /* api_keys:manage: the account's own API keys */
-#define SCOPE_ALL (SCOPE_READ | SCOPE_WRITE | SCOPE_KEYS)
+#define SCOPE_WEBHOOKS 8u  /* webhooks:manage: the account's own webhook endpoints */
+#define SCOPE_ALL (SCOPE_READ | SCOPE_WRITE | SCOPE_KEYS | SCOPE_WEBHOOKS)
 
 /* An API key as stored: never the key itself, only its hash and its first
  * characters (prefix), which identify it in a list without revealing it. */
@@ -405,6 +406,50 @@ typedef struct {
     int64_t last_used_at;         /* 0: never (updated at most once a minute) */
     int64_t revoked_at;           /* 0: not revoked */
 } apikey_t;
+
+/* Webhooks (issue 18 item 4; core/webhooks.h says the rules). */
+#define MODEL_WH_UID_SZ 40         /* "we_" + 32 hex */
+#define MODEL_WH_TYPES_SZ 1025     /* comma-separated event types */
+#define MODEL_WH_DESC_SZ 257       /* 64 characters of UTF-8 */
+#define MODEL_WH_ERROR_SZ 257
+#define MODEL_WH_OBJECT_SZ 160     /* "object_type:object_id" */
+#define MODEL_WH_EVTYPE_SZ 64
+typedef struct {
+    int64_t id;
+    char uid[MODEL_WH_UID_SZ];      /* shown: the endpoint's handle */
+    int64_t owner_id;               /* 0: the operator's; else the main account's */
+    int64_t account_id;             /* 0: every account's events (operator only) */
+    char url[MODEL_URL_SZ];
+    char description[MODEL_WH_DESC_SZ];
+    char event_types[MODEL_WH_TYPES_SZ]; /* "" : every type */
+    bool enabled;
+    char disabled_reason[MODEL_WH_ERROR_SZ];
+    uint8_t secret[MODEL_BOX_SZ];   /* sealed (core/secrets.h) */
+    size_t secret_len;
+    uint8_t old_secret[MODEL_BOX_SZ]; /* sealed; old_secret_len 0: none */
+    size_t old_secret_len;
+    int64_t old_secret_until;       /* unix seconds */
+    int fail_count;                 /* the current run of failed attempts */
+    int64_t fail_since;             /* unix seconds: its first failure; 0: none */
+    int64_t start_event_id;         /* its creation event (0: not reached by the fan-out yet) */
+    int64_t created_at, updated_at;
+} wh_endpoint_t;
+
+typedef enum { WHD_PENDING = 0, WHD_DELIVERED = 1, WHD_FAILED = 2 } whd_state_t;
+typedef struct {
+    int64_t id;
+    int64_t endpoint_id;
+    int64_t event_id;
+    char event_type[MODEL_WH_EVTYPE_SZ];
+    char object_key[MODEL_WH_OBJECT_SZ];
+    whd_state_t state;
+    int attempts;
+    int64_t next_at_ms;             /* unix milliseconds */
+    int64_t leased_until_ms;
+    int last_status;                /* HTTP status of the last attempt; 0: none */
+    char last_error[MODEL_WH_ERROR_SZ];
+    int64_t last_at, created_at, delivered_at;   /* unix seconds */
+} wh_delivery_t;
 
 /* ---- the event log (issue 18: core/events.h) ---------------------------- */
 

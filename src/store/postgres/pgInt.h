@@ -138,6 +138,7 @@ extern const char *const pg_sql_idem[Q__COUNT];
 extern const char *const pg_sql_sbc[Q__COUNT];
 extern const char *const pg_sql_registrations[Q__COUNT];
 extern const char *const pg_sql_credentials[Q__COUNT];
+extern const char *const pg_sql_webhooks[Q__COUNT];
 extern const char *const pg_sql_events[Q__COUNT];
 
 /* stmts.c: loads the statements' texts (once per process) and checks the
