@@ -144,10 +144,6 @@ RECORD_READER(carrier, carrier_t,
 RECORD_READER(sbc_num, sbc_numrow_t,
     TEXT(number), INT(owner_id), INT(sub_id), INT(carrier_id), TEXT(app_id), TEXT(byoc_id))
 
-RECORD_READER(event, event_t,
-    INT(id), INT(ts), TEXT(type), INT(account_id), TEXT(account_auth_id), TEXT(object_type),
-    TEXT(object_id), TEXT(actor_kind), TEXT(actor_id), TEXT(request_id), TEXT(data))
-
 void sqls_read_sbc_change(sqls_row_t *r, sbc_change_t *ch)
 {
     char kind[4];
