@@ -52,8 +52,10 @@ mkdir "$rec/sqlite" "$rec/postgres"
 
 stage "web console in a browser (chromium, node --test), SQLite"
 # Debian's chromium driven by playwright-core against the real binary:
-# the customer's and the operator's pages, how the files are served, and
-# the numbers page's load time with 10,000 numbers (printed, not judged).
+# the customer's and the operator's pages, how the files are served, live
+# registration and gateway health (live.test.js: a Kamailio registrar and
+# serve --sip-listen, as tests/sip), and the numbers page's load time with
+# 10,000 numbers (printed, not judged).
 (cd "$here/tests/console" && NUMBERD_BIN="$here/build/numberd" node --test --test-concurrency=1)
 
 stage "API tests (node --test), PostgreSQL"

@@ -118,6 +118,7 @@ export const byoc = {
     body, headers: opts.idem ? { 'Idempotency-Key': opts.idem } : {}, ...opts,
   }),
   patch: (path, body, opts = {}) => request('byoc', 'PATCH', `/v1/phone-numbers${path}`, { body, ...opts }),
+  put: (path, body, opts = {}) => request('byoc', 'PUT', `/v1/phone-numbers${path}`, { body, ...opts }),
   del: (path, opts = {}) => request('byoc', 'DELETE', `/v1/phone-numbers${path}`, opts),
 };
 

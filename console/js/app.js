@@ -17,6 +17,10 @@ import * as subaccounts from './page-subaccounts.js';
 import * as accounts from './page-accounts.js';
 import * as inventory from './page-inventory.js';
 import * as pending from './page-pending.js';
+import * as registrations from './page-registrations.js';
+import * as upstream from './page-upstream.js';
+import * as events from './page-events.js';
+import * as adminEvents from './page-admin-events.js';
 
 const BASE = '/console/';
 
@@ -28,9 +32,13 @@ const PAGES = {
   carriers: { page: carriers, who: (s) => session.hasPlivo(s) || session.hasByoc(s), nav: 'Carriers' },
   applications: { page: applications, who: session.hasPlivo, nav: 'Applications' },
   subaccounts: { page: subaccounts, who: (s) => session.hasPlivo(s) && !session.isSub(s), nav: 'Subaccounts' },
+  events: { page: events, who: (s) => session.hasPlivo(s) || session.hasByoc(s), nav: 'Events' },
   'admin/accounts': { page: accounts, who: session.isAdmin, nav: 'Accounts' },
   'admin/inventory': { page: inventory, who: session.isAdmin, nav: 'Inventory' },
   'admin/pending': { page: pending, who: session.isAdmin, nav: 'Pending numbers' },
+  'admin/upstream': { page: upstream, who: session.isAdmin, nav: 'Upstream carriers' },
+  'admin/registrations': { page: registrations, who: session.isAdmin, nav: 'Registrations' },
+  'admin/events': { page: adminEvents, who: session.isAdmin, nav: 'Events' },
 };
 
 /** The first page a session lands on. */

@@ -2,18 +2,20 @@
 //   SIP trunks (BYOC, API key): trunk types static_ip / auth / reg, the
 //     gateways, credentials without their passwords; every validation
 //     fault shown next to its field (the API's errors[].path is the
-//     form control's name: "sip_gateway.port");
+//     form control's name: "sip_gateway.port"); each reg trunk's
+//     registration_status and each probed gateway's health, as the carrier
+//     list shows them, refreshed while the page is open (live.js: every
+//     3 s, backing off when the server fails, paused while the tab is
+//     hidden) -- only those cells change, so focus and reading position
+//     stay; gateway health checks switched on and off per trunk;
 //   incoming carriers (Plivo, auth ID + token): name and IP set.
 // They are the same carriers: an incoming carrier is a static_ip trunk
 // whose inbound gateways are its IP set.
-//
-// Registration and gateway health are not reported by any API yet
-// (API.md §4: GET /admin/v1/registrations is to come): the page says so
-// instead of showing a state it does not know.
 
 import { h, add, field, group, radios, readForm, showErrors, mentionedField, openDialog, confirmDialog, table, pager,
   pageHead, note, badge, announce, replace } from './dom.js';
 import { plivo, byoc, idemKey, describe } from './api.js';
+import { poll, clockText, tsText } from './live.js';
 import * as session from './session.js';
 
 export const title = 'Carriers';
@@ -64,25 +66,143 @@ async function trunks(ctx, sec) {
       caption: 'SIP trunks',
       rows: r.data,
       empty: 'No carriers yet.',
-      rowAttrs: (c) => ({ dataset: { carrier: c.carrier_name } }),
+      rowAttrs: (c) => ({ dataset: { carrier: c.carrier_name, carrierId: c.id } }),
       columns: [
         { label: 'Name', cell: (c) => c.carrier_name },
         { label: 'Trunk type', cell: (c) => badge(c.trunk_type, 'type') },
         { label: 'Gateways', cell: (c) => h('ul', { class: 'plain' }, c.sip_gateways.map((g) => h('li', {}, gatewayText(g)))) },
         { label: 'Credentials', cell: (c) => credentialsText(c) },
         { label: 'Numbers', cell: (c) => String(c.number_count), cls: 'num-col' },
-        { label: 'Registration', cell: (c) => (c.trunk_type === 'reg' ? h('span', { class: 'hint' }, 'state not reported by the API yet') : '—') },
+        { label: 'Registration', cell: (c) => h('div', { class: 'live-cell', dataset: { live: 'registration' } }, regView(c)) },
+        { label: 'Gateway health', cell: (c) => h('div', { class: 'live-cell', dataset: { live: 'health' } }, healthView(c)) },
         {
           label: 'Actions',
           cell: (c) => h('div', { class: 'row-actions' },
             c.sip_gateways.length > 1
               ? h('span', { class: 'hint' }, 'several gateways: edit its IP set below')
               : h('button', { type: 'button', class: 'secondary small', 'aria-label': `Edit ${c.carrier_name}`, onclick: () => trunkDialog(ctx, c) }, 'Edit'),
+            c.sip_gateways.some((g) => g.outbound)
+              ? h('button', { type: 'button', class: 'secondary small', 'aria-label': `Health checks of ${c.carrier_name}`, onclick: () => healthDialog(ctx, c) }, 'Health checks')
+              : null,
             h('button', { type: 'button', class: 'danger small', 'aria-label': `Delete ${c.carrier_name}`, onclick: () => deleteCarrier(ctx, c.carrier_name, c.number_count, () => byoc.del(`/carriers/${c.id}`)) }, 'Delete')),
         },
       ],
     }),
     r.data.length ? pager({ offset: r.offset, limit: r.limit, total: r.total, count: r.data.length, onPage: (o) => ctx.setQuery({ ...Object.fromEntries(ctx.query), trunks_offset: o }) }) : null));
+  if (r.data.length) live(ctx, sec, r.data, offset);
+}
+
+// ---- registration and gateway health, live -----------------------------------------------
+
+const REFRESH_MS = 3000;
+const STATE_KIND = { registered: 'active', up: 'active', registering: 'pending', unknown: 'pending', failed: 'bad', down: 'bad', unregistered: 'aging' };
+const stateBadge = (state) => badge(state, STATE_KIND[state] || 'aging');
+
+/** What the registration cell shows for carrier c. */
+function regView(c) {
+  if (c.trunk_type !== 'reg') return '—';
+  const r = c.registration_status;
+  if (!r) return h('span', { class: 'hint' }, 'state unknown');
+  const lines = [];
+  if (r.state === 'registered' && r.expires_at) lines.push(`until ${tsText(r.expires_at)}`);
+  if (r.last_code || r.reason) lines.push(`last answer: ${[r.last_code, r.reason].filter(Boolean).join(' ')}`);
+  if (r.failures) lines.push(`${r.failures} failed attempt${r.failures === 1 ? '' : 's'} in a row`);
+  if (r.state !== 'registered' && r.next_attempt_at) lines.push(`next attempt ${tsText(r.next_attempt_at)}`);
+  if (r.state === 'unregistered' && !r.last_attempt_at) lines.push('not tried yet: is the registration client running (serve --sip-listen)?');
+  return [stateBadge(r.state), lines.length ? h('ul', { class: 'plain hint' }, lines.map((l) => h('li', {}, l))) : null];
+}
+
+/** What the gateway health cell shows for carrier c. */
+function healthView(c) {
+  if (!c.health_check) return h('span', { class: 'hint' }, c.sip_gateways.some((g) => g.outbound) ? 'not checked' : '—');
+  const addr = (sid) => {
+    const g = c.sip_gateways.find((x) => x.sip_gateway_sid === sid);
+    return g ? `${g.ipv4}:${g.port}` : sid;
+  };
+  return [h('span', { class: 'hint' }, `OPTIONS every ${c.health_check.interval} s`),
+    h('ul', { class: 'plain' }, c.gateway_health.map((g) => h('li', { dataset: { gateway: g.sip_gateway_sid } },
+      `${addr(g.sip_gateway_sid)} `, stateBadge(g.state),
+      h('span', { class: 'hint' }, g.last_code ? ` answered ${g.last_code}` : g.misses ? ` ${g.misses} missed` : '',
+        g.last_probe_at ? `, probed ${tsText(g.last_probe_at)}` : '')))),
+  ];
+}
+
+/**
+ * Refreshes the registration and health cells of the trunks shown (the
+ * same page of the same list), in place; says a change of state out loud.
+ */
+function live(ctx, sec, shown, offset) {
+  const note = h('p', { class: 'hint live-note', dataset: { live: 'note' } },
+    `Registration and gateway health refresh every ${REFRESH_MS / 1000} s while this page is shown.`);
+  sec.querySelector('.section-head').after(note);
+  const last = new Map(shown.map((c) => [c.id, c]));
+  const setNote = (text) => { note.textContent = text; };
+  poll(ctx, async () => {
+    const r = await byoc.get('/carriers', { limit: LIMIT, offset });
+    for (const c of r.data) {
+      const row = sec.querySelector(`tr[data-carrier-id="${CSS.escape(c.id)}"]`);
+      const before = last.get(c.id);
+      if (!row || !before) continue; // added elsewhere: shown on the next visit
+      if (JSON.stringify(before.registration_status) !== JSON.stringify(c.registration_status)) {
+        replace(row.querySelector('[data-live=registration]'), regView(c));
+        const was = before.registration_status && before.registration_status.state;
+        if (c.registration_status && c.registration_status.state !== was) announce(`${c.carrier_name}: registration ${c.registration_status.state}`);
+      }
+      if (JSON.stringify([before.health_check, before.gateway_health]) !== JSON.stringify([c.health_check, c.gateway_health])) {
+        replace(row.querySelector('[data-live=health]'), healthView(c));
+        for (const g of c.gateway_health) {
+          const old = (before.gateway_health || []).find((x) => x.sip_gateway_sid === g.sip_gateway_sid);
+          if (old && old.state !== g.state) announce(`${c.carrier_name}: gateway ${g.state}`);
+        }
+      }
+      last.set(c.id, c);
+    }
+    setNote(`Registration and gateway health refresh every ${REFRESH_MS / 1000} s while this page is shown; updated ${clockText()}.`);
+  }, {
+    every: REFRESH_MS,
+    onError: (err, next) => setNote(`Could not refresh (${describe(err)}); trying again in ${Math.round(next / 1000)} s.`),
+  });
+}
+
+/** Switches OPTIONS probing of a trunk's outbound gateways on (with its interval) or off. */
+function healthDialog(ctx, c) {
+  const on = Boolean(c.health_check);
+  const form = h('form', { class: 'form', novalidate: true },
+    h('p', {}, 'numberd sends SIP OPTIONS to each outbound gateway; three probes in a row without an answer (or with a 5xx/6xx) mark it down, and calls are not sent to a gateway that is down.'),
+    h('div', { class: 'fields' }, field({ label: 'Interval (s)', name: 'interval', value: on ? c.health_check.interval : 30, inputmode: 'numeric', hint: '1–3600' })),
+    h('div', { class: 'actions' },
+      on ? h('button', { type: 'button', class: 'danger', dataset: { stop: '' } }, 'Stop health checks') : null,
+      h('button', { type: 'submit', class: 'primary' }, on ? 'Save' : 'Start health checks')));
+  const dlg = openDialog(`Health checks of ${c.carrier_name}`, form);
+  const done = (msg) => {
+    dlg.close();
+    announce(msg);
+    ctx.setQuery(Object.fromEntries(ctx.query));
+  };
+  const stopBtn = form.querySelector('[data-stop]');
+  if (stopBtn) {
+    stopBtn.addEventListener('click', async () => {
+      try {
+        await byoc.del(`/carriers/${c.id}/health_check`);
+        done(`Health checks of ${c.carrier_name} stopped`);
+      } catch (err) {
+        showErrors(form, err);
+      }
+    });
+  }
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const v = readForm(form).interval || '';
+    // sent as typed when it is not a whole number: the API's message lands at the field
+    const interval = /^\d{1,9}$/.test(v) ? Number(v) : v;
+    try {
+      await byoc.put(`/carriers/${c.id}/health_check`, { interval });
+      done(`Health checks of ${c.carrier_name}: every ${interval} s`);
+    } catch (err) {
+      // the API names no path for its one field
+      showErrors(form, err, () => 'interval');
+    }
+  });
 }
 
 function gatewayText(g) {

@@ -231,6 +231,77 @@ done:
     json_decref(b);
 }
 
+/* GET /admin/v1/numbers?status=pending: the numbers waiting for the
+ * operator (or, with status=active, the numbers in use), every account's,
+ * a page at a time by keyset: next_cursor is the last number of the page,
+ * null on the last one.  Not an offset: approvals move numbers out of the
+ * list while the operator pages through it. */
+typedef struct {
+    admnum_in_t in;
+} admnum_query_t;
+
+static void render_admin_number(jw_t *w, const admin_number_t *a)
+{
+    const owned_number_t *n = &a->n;
+    jw_obj(w);
+    jw_kstr(w, "number", n->inv.number);
+    jw_kstr(w, "account", a->owner_auth_id);
+    jw_kstr(w, "account_name", a->owner_name);
+    jw_kstr_or_null(w, "sub_account", n->sub_auth_id);
+    jw_kstr(w, "status", num_state_name(n->state));
+    jw_kstr(w, "country_iso", n->inv.country_iso);
+    jw_kstr(w, "type", n->inv.type);
+    jw_kstr(w, "number_type", n->inv.sub_type);
+    jw_kstr_or_null(w, "restriction", n->inv.restriction);
+    jw_kstr_or_null(w, "restriction_text", n->inv.restriction_text);
+    jw_kstr_or_null(w, "compliance_id", n->compliance_id);
+    jw_kstr_or_null(w, "added_on", n->added_on);
+    jw_obj_end(w);
+}
+
+void h_admin_number_list(http_req_t *req, http_resp_t *resp)
+{
+    static const api_field_t fields[] = {
+        API_FIELD_AS("status", admnum_query_t, in.status, API_STR),
+        API_FIELD_AS("account", admnum_query_t, in.account, API_STR),
+        API_FIELD_AS("cursor", admnum_query_t, in.cursor, API_STR),
+        {"limit", API_KNOWN, 0, NULL},
+        API_FIELDS_END,
+    };
+    api_ctx_t *ctx = req->app;
+    admnum_query_t in = {0};
+    json_t *q = NULL;
+    admin_number_t *rows = NULL;
+    size_t n = 0;
+    int offset;
+    char next[E164_BUFSZ];
+    cerr_t e;
+    jw_t w;
+    if (api_auth_admin(req, resp) != C_OK) goto done;
+    if (api_query(req, resp, fields, &in, &q) != C_OK) goto done;
+    /* offset is not a field here: api_paging reads none */
+    if (api_paging(req, resp, q, NUM_ADMIN_MAX_LIMIT, API_BYOC_DEFAULT_LIMIT, &in.in.limit,
+                   &offset) != C_OK)
+        goto done;
+    rows = xcalloc((size_t)in.in.limit + 1, sizeof *rows);
+    if (num_admin_list(&ctx->core, &in.in, rows, &n, next, &e) != C_OK) {
+        api_core_error(req, resp, &e);
+        goto done;
+    }
+    api_json_begin(resp, &w, 200);
+    jw_obj(&w);
+    jw_key(&w, "data");
+    jw_arr(&w);
+    for (size_t i = 0; i < n; i++) render_admin_number(&w, &rows[i]);
+    jw_arr_end(&w);
+    jw_kint(&w, "limit", in.in.limit);
+    jw_kstr_or_null(&w, "next_cursor", next);
+    jw_obj_end(&w);
+done:
+    free(rows);
+    json_decref(q);
+}
+
 /* Operator actions: statuses that outside processes (10DLC registration,
  * toll-free verification, caller reputation) set on an owned number. */
 void h_admin_number_status(http_req_t *req, http_resp_t *resp)

@@ -277,6 +277,7 @@ void h_number_get(http_req_t *req, http_resp_t *resp);
 void h_number_update(http_req_t *req, http_resp_t *resp);
 void h_number_unrent(http_req_t *req, http_resp_t *resp);
 void h_admin_number_status(http_req_t *req, http_resp_t *resp);
+void h_admin_number_list(http_req_t *req, http_resp_t *resp);
 
 void h_subaccount_create(http_req_t *req, http_resp_t *resp);
 void h_subaccount_list(http_req_t *req, http_resp_t *resp);

@@ -134,6 +134,7 @@ static const route_t k_admin[] = {
     {HTTP_POST, "/admin/v1/inventory", NULL, &admin_inventory_import_ops, "admin.inventory.import", DIALECT_ADMIN},
     {HTTP_GET, "/admin/v1/inventory/stats", h_admin_inventory_stats, NULL, "admin.inventory.stats", DIALECT_ADMIN},
     {HTTP_POST, "/admin/v1/compliance", h_admin_compliance_create, NULL, "admin.compliance.create", DIALECT_ADMIN},
+    {HTTP_GET, "/admin/v1/numbers", h_admin_number_list, NULL, "admin.numbers.list", DIALECT_ADMIN},
     {HTTP_POST, "/admin/v1/numbers/{number}/approve", h_admin_number_approve, NULL,
      "admin.numbers.approve", DIALECT_ADMIN},
     {HTTP_POST, "/admin/v1/numbers/{number}/status", h_admin_number_status, NULL,

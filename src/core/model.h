@@ -226,6 +226,24 @@ typedef struct {
     int limit, offset;
 } numlist_q_t;
 
+/* The operator's list of owned numbers (GET /admin/v1/numbers), already
+ * validated by the core: one state, in number order after a cursor.  Keyset
+ * paging, not an offset: the list is read while purchases and approvals
+ * change it, and an offset would skip or repeat numbers. */
+typedef struct {
+    num_state_t state;          /* NUM_ACTIVE or NUM_PENDING */
+    int64_t owner_id;           /* > 0: only this main account's numbers */
+    char after[E164_BUFSZ];     /* "": from the start; else numbers after it */
+    int limit;
+} admnum_q_t;
+
+/* A row of that list: the owned number and its main account. */
+typedef struct {
+    owned_number_t n;
+    char owner_auth_id[IDS_AUTH_ID_SZ];
+    char owner_name[MODEL_NAME_SZ];
+} admin_number_t;
+
 /* ---- carriers (API.md §2.4, §3.1) ---- */
 
 /* Stored: never renumber. */

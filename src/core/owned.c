@@ -513,3 +513,43 @@ int num_set_status(core_t *c, const char *number_in, const numstatus_in_t *in, o
     }
     return core_end(c, updated_event(c, &was, out, e), e);
 }
+
+/* ---- the operator's list --------------------------------------------------- */
+
+int num_admin_list(core_t *c, const admnum_in_t *in, admin_number_t *rows, size_t *nrows,
+                   char next_cursor[E164_BUFSZ], cerr_t *e)
+{
+    admnum_q_t q = {.limit = in->limit + 1};
+    size_t n = 0;
+    *nrows = 0;
+    next_cursor[0] = '\0';
+    if (in->limit < 1 || in->limit > NUM_ADMIN_MAX_LIMIT)
+        return cerr(e, CE_INVALID, "invalid limit: want an integer from 1 to %d", NUM_ADMIN_MAX_LIMIT);
+    if (in->status == NULL) return cerr(e, CE_INVALID, "missing required parameter: status");
+    if (strcmp(in->status, "pending") == 0) q.state = NUM_PENDING;
+    else if (strcmp(in->status, "active") == 0) q.state = NUM_ACTIVE;
+    else return cerr(e, CE_INVALID, "invalid status: want pending or active");
+    /* the cursor is the last number of the page before: digits only, so a
+     * forged one can only start the list elsewhere, never widen it */
+    if (in->cursor) {
+        size_t len = strlen(in->cursor);
+        if (len == 0 || len >= sizeof q.after || strspn(in->cursor, "0123456789") != len)
+            return cerr(e, CE_INVALID, "invalid cursor: pass the next_cursor of the page before");
+        memcpy(q.after, in->cursor, len + 1);
+    }
+    if (in->account) {
+        account_t a;
+        int rc = c->st->ops->account_by_auth_id(c->st, in->account, &a);
+        if (rc == ST_NOTFOUND) return C_OK; /* nobody's numbers: an empty list */
+        if (rc != ST_OK) return core_st(e, rc, "account");
+        q.owner_id = a.parent_id ? a.parent_id : a.id; /* numbers belong to main accounts */
+    }
+    if (core_st(e, c->st->ops->number_list_state(c->st, &q, rows, &n), "number list") != C_OK)
+        return C_ERR;
+    if (n > (size_t)in->limit) {
+        n = (size_t)in->limit;
+        memcpy(next_cursor, rows[n - 1].n.inv.number, E164_BUFSZ);
+    }
+    *nrows = n;
+    return C_OK;
+}

@@ -68,4 +68,19 @@ typedef struct {
 int num_set_status(core_t *c, const char *number, const numstatus_in_t *in, owned_number_t *out,
                    cerr_t *e);
 
+/* The operator's list of owned numbers (GET /admin/v1/numbers): those in
+ * one state ("pending" or "active"), of every account or of one main
+ * account (auth_id; an unknown one has none), in number order, one page
+ * of in->limit (1..NUM_ADMIN_MAX_LIMIT) after the cursor (NULL: from the
+ * start; else the next_cursor a page before gave).  rows has room for
+ * in->limit + 1 entries (one more is read to know whether a page follows);
+ * *nrows <= in->limit.  next_cursor is "" on the last page. */
+#define NUM_ADMIN_MAX_LIMIT 100
+typedef struct {
+    const char *status, *account, *cursor;
+    int limit;
+} admnum_in_t;
+int num_admin_list(core_t *c, const admnum_in_t *in, admin_number_t *rows, size_t *nrows,
+                   char next_cursor[E164_BUFSZ], cerr_t *e);
+
 #endif

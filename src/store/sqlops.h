@@ -101,6 +101,8 @@
     X(P, int, number_get_byoc,                                                                     \
       (store_t *st, int64_t owner_id, const char *byoc_id, owned_number_t *out))                   \
     X(P, int, number_get_any, (store_t *st, const char *number, owned_number_t *out))              \
+    X(P, int, number_list_state,                                                                   \
+      (store_t *st, const admnum_q_t *q, admin_number_t *rows, size_t *nrows))                     \
     X(P, int, number_insert_owned, (store_t *st, const owned_number_t *n))                         \
     X(P, int, aging_sweep,                                                                         \
       (store_t *st, int64_t cutoff, int max, store_text_cb cb, void *ud, int64_t *returned))       \

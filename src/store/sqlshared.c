@@ -216,6 +216,16 @@ ROWS_READER(compliance, compliance_t)
 ROWS_READER(carrier, carrier_t)
 ROWS_READER(sbc_num, sbc_numrow_t)
 
+/* The operator's number list: an owned number, then its owner's auth_id
+ * and name (SQLS_ADMNUM_SELECT). */
+void sqls_rd_admin_number(sqls_row_t *r, void *rows, size_t i)
+{
+    admin_number_t *a = &((admin_number_t *)rows)[i];
+    sqls_read_owned(r, &a->n);
+    TXT(r, a->owner_auth_id);
+    TXT(r, a->owner_name);
+}
+
 RECORD_READER(reg, reg_status_t,
     INT(carrier_id), INT(state), INT(last_code), TEXT(reason), INT(expires_at),
     INT(last_attempt_at), INT(next_attempt_at), INT(failures), TEXT(node), INT(updated_at),

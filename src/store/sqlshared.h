@@ -270,6 +270,13 @@ typedef struct {
 } sqls_carrier_walk_t;
 int sqls_each_carrier(sqls_row_t *r, void *arg);
 
+/* The operator's number list (admin_number_t): SQLS_OWNED_COLS, then the
+ * owner's auth_id and name (accounts o), from SQLS_ADMNUM_FROM. */
+#define SQLS_ADMNUM_SELECT                                                                    \
+    "SELECT " SQLS_OWNED_COLS ", o.auth_id, o.name FROM numbers n " SQLS_OWNED_JOINS          \
+    "JOIN accounts o ON o.id = n.owner_id "
+void sqls_rd_admin_number(sqls_row_t *r, void *rows, size_t i);
+
 /* A registration's state with who its carrier is (reg_status_t); FROM is
  * SQLS_REG_FROM. */
 #define SQLS_REG_COLS                                                                   \

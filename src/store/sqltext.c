@@ -46,6 +46,12 @@ const char *const sqlt_text[Q__COUNT] = {
     [Q_OWNED_GET_BYOC] = SQLS_OWNED_SELECT
         "WHERE n.byoc_id = ?1 AND n.owner_id = ?2 AND n.state IN (1, 2)",
     [Q_OWNED_GET_ANY] = SQLS_OWNED_SELECT "WHERE n.number = ?1 AND n.state IN (1, 2)",
+    /* the operator's list: ?1 state, ?2 after this number, ?3 owner (0: any;
+     * typed, for PostgreSQL), ?4 limit; "owner_id IS NOT NULL" lets SQLite's
+     * planner use the owned numbers' index (numbers_owner) */
+    [Q_OWNED_LIST_STATE] = SQLS_ADMNUM_SELECT
+        "WHERE n.owner_id IS NOT NULL AND n.state = ?1 AND n.number > ?2 "
+        "AND (CAST(?3 AS BIGINT) = 0 OR n.owner_id = ?3) ORDER BY n.number LIMIT ?4",
     [Q_OWNED_UPDATE] =
         "UPDATE numbers SET sub_id=?3, app_id=?4, alias=?5, compliance_id=?6, cnam_lookup=?7, "
         "cnam=?8, cnam_callback_url=?9, cnam_callback_method=?10, caller_reputation_status=?11, "

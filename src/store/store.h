@@ -184,6 +184,11 @@ typedef struct store_ops {
     int (*number_get_byoc)(store_t *st, int64_t owner_id, const char *byoc_id, owned_number_t *out);
     /* any account's owned number (operator actions) */
     int (*number_get_any)(store_t *st, const char *number, owned_number_t *out);
+    /* the operator's list: owned numbers in state q->state (of q->owner_id
+     * only when > 0) after q->after, in number order, up to q->limit rows,
+     * each with its main account's auth_id and name */
+    int (*number_list_state)(store_t *st, const admnum_q_t *q, admin_number_t *rows,
+                             size_t *nrows);
     /* a customer's own number (source byoc or manual), owned from the start;
      * ST_CONFLICT when the number exists */
     int (*number_insert_owned)(store_t *st, const owned_number_t *n);

@@ -246,6 +246,11 @@ describe('responses', () => {
     want(await srv.admin('GET', '/admin/v1/inventory/stats'), 200);
     want(await srv.admin('GET', '/admin/v1/inventory/stats?country=US'), 400);
     want(await srv.admin('GET', '/admin/v1/registrations'), 200);
+    want(await srv.admin('GET', '/admin/v1/numbers?status=pending'), 200);
+    want(await srv.admin('GET', '/admin/v1/numbers?status=active&limit=1'), 200);
+    want(await srv.admin('GET', '/admin/v1/numbers'), 400);
+    want(await srv.admin('GET', '/admin/v1/numbers?status=pending&offset=2'), 400);
+    want(await srv.admin('GET', '/admin/v1/numbers?status=pending', undefined, { token: null }), 401);
     want(await srv.admin('GET', '/admin/v1/registrations?state=bogus'), 400);
     want(await srv.admin('GET', '/admin/v1/registrations', undefined, { token: null }), 401);
 

@@ -56,7 +56,7 @@ test('sign in with auth ID and token: a wrong token is refused at its field, the
   await page.waitForURL('**/console/numbers');
   await page.getByRole('heading', { name: 'My numbers' }).waitFor();
   const nav = await page.locator('#nav a').allTextContents();
-  assert.deepEqual(nav, ['Search & buy', 'My numbers', 'Carriers', 'Applications', 'Subaccounts']);
+  assert.deepEqual(nav, ['Search & buy', 'My numbers', 'Carriers', 'Applications', 'Subaccounts', 'Events']);
   const stored = await page.evaluate(() => ({
     keys: Object.keys(sessionStorage), local: localStorage.length, cookie: document.cookie,
   }));
@@ -275,7 +275,7 @@ test('signed in with an API key only: the BYOC view of numbers and carriers', as
   try {
     await c.signIn(p2, 'apikey', A);
     await p2.waitForURL('**/console/numbers');
-    assert.deepEqual(await p2.locator('#nav a').allTextContents(), ['My numbers', 'Carriers']);
+    assert.deepEqual(await p2.locator('#nav a').allTextContents(), ['My numbers', 'Carriers', 'Events']);
     await p2.locator(`tr[data-number="${RESTRICTED[0]}"]`).getByText('pending').waitFor();
     await p2.getByRole('link', { name: 'Carriers' }).click();
     await p2.locator('tr[data-carrier="Edge SBC"]').waitFor();

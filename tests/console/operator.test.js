@@ -2,8 +2,8 @@
 // Issue 19: the console as the operator sees it (admin token), in chromium
 // against the real binary: accounts (list, create with the secrets shown
 // once, a new API key), an inventory CSV upload whose progress is watched
-// and whose rejected rows are listed, the inventory chart, and approving a
-// pending number.  Issue 18: an account's API keys listed and revoked, its
+// and whose rejected rows are listed, the inventory chart, and the pending
+// numbers (GET /admin/v1/numbers) listed and approved one by one.  Issue 18: an account's API keys listed and revoked, its
 // token rotated, the account suspended (its sign-in refused) and resumed.
 
 const { test, before, after } = require('node:test');
@@ -37,7 +37,7 @@ test('the operator signs in with the admin token (a wrong one is refused at its 
   assert.match(await err.textContent(), /not accepted/);
   await c.signIn(page, 'admin', { token: srv.adminToken });
   await page.waitForURL('**/console/admin/accounts');
-  assert.deepEqual(await page.locator('#nav a').allTextContents(), ['Accounts', 'Inventory', 'Pending numbers']);
+  assert.deepEqual(await page.locator('#nav a').allTextContents(), ['Accounts', 'Inventory', 'Pending numbers', 'Upstream carriers', 'Registrations', 'Events']);
   await page.locator(`tr[data-account="${acme.auth_id}"]`).waitFor();
   c.assertQuiet(page);
 });
@@ -191,27 +191,127 @@ test('inventory: upload a CSV, watch the progress bar move, see the rejected row
   c.assertQuiet(page);
 });
 
-test('pending numbers: counted, and approved by number', async () => {
-  // a customer buys a restricted number without a compliance record: pending
-  const restricted = (await srv.search(acme, { country_iso: 'NL', type: 'tollfree' })).json.objects.find((n) => n.restriction);
+test('pending numbers: listed with an Approve button each, paged; an approved one leaves the list and its owner sees it active', async () => {
+  // a customer buys restricted numbers without a compliance record: pending
+  const R = Array.from({ length: 22 }, (_, i) => `1907555${String(200 + i).padStart(4, '0')}`);
+  await srv.loadCsv(c.server.csv(['number', 'country_iso', 'type', 'city', 'restriction', 'restriction_text'],
+    R.map((number) => ({ number, country_iso: 'US', type: 'local', city: 'ANCHORAGE', restriction: 'city-address', restriction_text: 'A local address in Alaska is required' }))));
+  for (const n of R) assert.equal((await srv.buy(acme, n)).json.status, 'pending');
+  const other = await srv.createAccount('Umbrella');
+  const restricted = (await srv.search(other, { country_iso: 'NL', type: 'tollfree' })).json.objects.find((n) => n.restriction);
   assert.ok(restricted, 'the generated inventory has restricted numbers');
-  const b = await srv.buy(acme, restricted.number);
-  assert.equal(b.json.status, 'pending', b.text);
+  assert.equal((await srv.buy(other, restricted.number)).json.status, 'pending');
+  const all = [...R, restricted.number].sort();
 
-  await page.getByRole('link', { name: 'Pending numbers' }).click();
-  await page.getByText('1 pending number.').waitFor();
-  await page.locator('table.data').getByText('NL').waitFor();
-  await page.getByLabel('Number', { exact: true }).fill('14155550199');
-  await page.getByRole('button', { name: 'Approve' }).click();
-  const err = page.locator('[data-field=number] .field-error');
-  await err.waitFor();
-  assert.match(await err.textContent(), /No such number|not pending/);
-  await c.shot(page, 'admin-pending');
-  await page.getByLabel('Number', { exact: true }).fill(`+${restricted.number}`);
-  await page.getByRole('button', { name: 'Approve' }).click();
-  await page.locator('ul.approved').getByText(/active/).waitFor();
-  await page.getByText('No number is pending.').waitFor();
-  assert.equal((await srv.plivo(acme, 'GET', `Number/${restricted.number}/`)).json.status, 'active');
+  // the customer, in a tab of its own, sees its number pending
+  const cust = await c.open(browser, srv);
+  try {
+    await c.signIn(cust, 'account', acme);
+    await cust.waitForURL('**/console/numbers');
+    await cust.locator(`tr[data-number="${R[0]}"]`).getByText('pending').waitFor();
+
+    await page.getByRole('link', { name: 'Pending numbers' }).click();
+    await page.getByText('23 pending numbers in all.').waitFor();
+    const rows = page.locator('#pending-table tbody tr');
+    const shown = () => rows.evaluateAll((rs) => rs.map((r) => r.dataset.number));
+    await rows.first().waitFor();
+    assert.deepEqual(await shown(), all.slice(0, 20), 'the first page, in number order');
+    const first = page.locator(`tr[data-number="${R[0]}"]`);
+    assert.match(await first.textContent(), /Acme Telecom.*US local.*city-address.*Alaska/);
+    // the rest through the API's cursor
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await page.locator(`tr[data-number="${all[22]}"]`).waitFor();
+    assert.deepEqual(await shown(), all);
+    assert.equal(await page.getByRole('button', { name: 'Load more' }).isVisible(), false);
+    await c.checkPage(page);
+    await c.shot(page, 'admin-pending');
+
+    // approve one with the mouse: it leaves the list, the count follows
+    await page.getByRole('button', { name: `Approve +${R[0]}` }).click();
+    await first.waitFor({ state: 'detached' });
+    await page.getByText('22 pending numbers in all.').waitFor();
+    // and one with the keyboard: the focus moves to the next number's button
+    await page.getByRole('button', { name: `Approve +${R[1]}` }).focus();
+    await page.keyboard.press('Enter');
+    await page.locator(`tr[data-number="${R[1]}"]`).waitFor({ state: 'detached' });
+    assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), `Approve +${R[2]}`);
+    await page.getByText('21 pending numbers in all.').waitFor();
+
+    // the event log has the approval, with the operator as its actor (issue 18)
+    await page.goto(`/console/admin/events?type=number.activated&object_id=${R[0]}`);
+    const ev = page.locator('#events-table tr[data-type="number.activated"]');
+    await ev.waitFor();
+    assert.match(await ev.textContent(), new RegExp(`number ${R[0]}.*${acme.auth_id}.*admin`));
+    await page.goto('/console/admin/pending');
+    await rows.first().waitFor();
+
+    // the API agrees, and a reload lists what is left
+    const left = (await srv.admin('GET', '/admin/v1/numbers?status=pending&limit=100')).json.data.map((x) => x.number);
+    assert.deepEqual(left, all.filter((n) => n !== R[0] && n !== R[1]));
+    await page.reload();
+    await rows.first().waitFor();
+    assert.deepEqual(await shown(), left.slice(0, 20));
+
+    // one account's only
+    await page.getByLabel('Account (auth ID)', { exact: true }).fill(other.auth_id);
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.waitForURL(`**/console/admin/pending?account=${other.auth_id}`);
+    await page.locator(`tr[data-number="${restricted.number}"]`).waitFor();
+    assert.deepEqual(await shown(), [restricted.number]);
+
+    // the customer sees the approved number active (and the other still pending)
+    await cust.reload();
+    await cust.locator(`tr[data-number="${R[0]}"]`).getByText('active', { exact: true }).waitFor();
+    await cust.locator(`tr[data-number="${R[2]}"]`).getByText('pending', { exact: true }).waitFor();
+    assert.equal((await srv.plivo(acme, 'GET', `Number/${R[0]}/`)).json.status, 'active');
+    c.assertQuiet(cust);
+    // the pending page at phone width
+    const phone = await c.open(browser, srv, { viewport: { width: 390, height: 844 } });
+    await c.signIn(phone, 'admin', { token: srv.adminToken });
+    await phone.waitForURL('**/console/admin/accounts');
+    await c.assertPhoneFit(phone, '/console/admin/pending');
+    await c.assertPhoneFit(phone, '/console/admin/upstream');
+    c.assertQuiet(phone);
+    await phone.context().close();
+  } finally {
+    await cust.context().close();
+  }
+  c.assertQuiet(page);
+});
+
+test('upstream carriers: listed with gateways and credentials (no password); an unused one deleted, one in use refused', async () => {
+  const made = await srv.admin('POST', '/admin/v1/carriers', {
+    name: 'wholesale-one', sip_gateways: [{ address: '203.0.113.0/24' }, { address: 'gw.wholesale.example', port: 5080 }],
+    outbound_auth: { username: 'trunk7', password: 'secret-password-1', realm: 'wholesale.example' },
+  });
+  assert.equal(made.status, 201, made.text);
+  const list = (await srv.admin('GET', '/admin/v1/carriers?limit=100')).json.data;
+  const used = list.find((x) => x.name !== 'wholesale-one'); // named by the imported inventory
+  assert.ok(used, 'the inventory import made its carrier');
+
+  await page.getByRole('link', { name: 'Upstream carriers' }).click();
+  const row = page.locator('tr[data-upstream="wholesale-one"]');
+  await row.waitFor();
+  const text = await row.textContent();
+  assert.match(text, /203\.0\.113\.0\/24 port 5060 in(?! \+)/);
+  assert.match(text, /gw\.wholesale\.example port 5080 out/);
+  assert.match(text, /trunk7@wholesale\.example/);
+  assert.ok(!(await page.locator('main').textContent()).includes('secret-password-1'), 'never the password');
+  await page.locator(`tr[data-upstream="${used.name}"]`).getByText('none yet').waitFor();
+  await c.checkPage(page);
+  await c.shot(page, 'admin-upstream');
+
+  // in use: the API refuses, the page says why and keeps it
+  await page.getByRole('button', { name: `Delete ${used.name}` }).click();
+  await page.getByRole('button', { name: 'Delete carrier' }).click();
+  await page.locator('#status', { hasText: `Cannot delete ${used.name}` }).waitFor();
+  assert.ok((await srv.admin('GET', '/admin/v1/carriers?limit=100')).json.data.some((x) => x.id === used.id));
+  // unused: confirmed, then gone
+  await row.getByRole('button', { name: 'Delete wholesale-one' }).click();
+  await page.getByRole('button', { name: 'Delete carrier' }).click();
+  await row.waitFor({ state: 'detached' });
+  assert.ok(!(await srv.admin('GET', '/admin/v1/carriers?limit=100')).json.data.some((x) => x.name === 'wholesale-one'));
+  page.problems = page.problems.filter((p) => !/status of 409/.test(p));
   c.assertQuiet(page);
 });
 

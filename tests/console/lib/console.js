@@ -113,4 +113,19 @@ async function checkPage(page) {
   assert.deepEqual(await strayText(page), [], 'stray text');
 }
 
-module.exports = { launch, start, open, signIn, shot, assertQuiet, unlabelledControls, strayText, checkPage, server, SHOT_DIR };
+/** At phone width, path has no sideways scrolling and its table rows are cards. */
+async function assertPhoneFit(page, path) {
+  await page.goto(path);
+  await page.locator('h1').waitFor();
+  await page.locator('table.data tbody tr, p.empty').first().waitFor();
+  const m = await page.evaluate(() => ({
+    width: window.innerWidth,
+    overflow: document.documentElement.scrollWidth - window.innerWidth,
+    rowDisplay: document.querySelector('table.data tbody tr') ? getComputedStyle(document.querySelector('table.data tbody tr')).display : 'block',
+  }));
+  assert.ok(m.width <= 400, 'a phone-sized viewport');
+  assert.ok(m.overflow <= 0, `${path}: ${m.overflow}px wider than the screen`);
+  assert.equal(m.rowDisplay, 'block', `${path}: rows are cards`);
+}
+
+module.exports = { assertPhoneFit, launch, start, open, signIn, shot, assertQuiet, unlabelledControls, strayText, checkPage, server, SHOT_DIR };

@@ -425,6 +425,68 @@ static void test_buy_approve_release_aging(void **state)
     assert_int_equal(st->ops->number_get_available(st, "14155560001", &v), ST_OK);
 }
 
+/* The operator's list (GET /admin/v1/numbers): one state, every account,
+ * in number order after a cursor, each row with its owner. */
+static void test_number_list_state(void **state)
+{
+    store_t *st = ST_OF(state);
+    seed(st);
+    int64_t a = mk_account(st, "MA000000000000000001", 0);
+    int64_t b = mk_account(st, "MA000000000000000002", 0);
+    buy_row_t r = buy("14155560001", a, NUM_PENDING, NULL);
+    assert_int_equal(st->ops->number_buy(st, &r), ST_OK);
+    r = buy("442071234567", b, NUM_PENDING, NULL);
+    assert_int_equal(st->ops->number_buy(st, &r), ST_OK);
+    r = buy("18005550001", b, NUM_PENDING, NULL);
+    assert_int_equal(st->ops->number_buy(st, &r), ST_OK);
+    r = buy("14155550001", a, NUM_ACTIVE, NULL);
+    assert_int_equal(st->ops->number_buy(st, &r), ST_OK);
+
+    admin_number_t rows[4];
+    size_t n = 99;
+    admnum_q_t q = {.state = NUM_PENDING, .limit = 4};
+    assert_int_equal(st->ops->number_list_state(st, &q, rows, &n), ST_OK);
+    assert_int_equal(n, 3); /* pending only; available and active ones left out */
+    assert_string_equal(rows[0].n.inv.number, "14155560001");
+    assert_string_equal(rows[0].owner_auth_id, "MA000000000000000001");
+    assert_string_equal(rows[0].owner_name, "name of MA000000000000000001");
+    assert_int_equal(rows[0].n.state, NUM_PENDING);
+    assert_string_equal(rows[0].n.inv.city, "San Francisco");
+    assert_string_equal(rows[1].n.inv.number, "18005550001");
+    assert_string_equal(rows[1].owner_auth_id, "MA000000000000000002");
+    assert_string_equal(rows[2].n.inv.number, "442071234567");
+
+    /* a page of 2, then the rest after the cursor */
+    q.limit = 2;
+    assert_int_equal(st->ops->number_list_state(st, &q, rows, &n), ST_OK);
+    assert_int_equal(n, 2);
+    snprintf(q.after, sizeof q.after, "%s", rows[1].n.inv.number);
+    assert_int_equal(st->ops->number_list_state(st, &q, rows, &n), ST_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(rows[0].n.inv.number, "442071234567");
+    snprintf(q.after, sizeof q.after, "%s", "442071234567");
+    assert_int_equal(st->ops->number_list_state(st, &q, rows, &n), ST_OK);
+    assert_int_equal(n, 0);
+
+    /* one owner */
+    q = (admnum_q_t){.state = NUM_PENDING, .owner_id = a, .limit = 4};
+    assert_int_equal(st->ops->number_list_state(st, &q, rows, &n), ST_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(rows[0].n.inv.number, "14155560001");
+
+    /* approved: it leaves the pending list and joins the active one */
+    assert_int_equal(st->ops->number_approve(st, "14155560001"), ST_OK);
+    q = (admnum_q_t){.state = NUM_PENDING, .limit = 4};
+    assert_int_equal(st->ops->number_list_state(st, &q, rows, &n), ST_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(rows[0].n.inv.number, "18005550001");
+    q.state = NUM_ACTIVE;
+    assert_int_equal(st->ops->number_list_state(st, &q, rows, &n), ST_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(rows[0].n.inv.number, "14155550001");
+    assert_string_equal(rows[1].n.inv.number, "14155560001");
+}
+
 /* ---- owned numbers ---------------------------------------------------------------------- */
 
 static size_t list(store_t *st, const numlist_q_t *q, int64_t *total, char *first)
@@ -2416,6 +2478,7 @@ static const struct CMUnitTest cases[] = {
     T(test_search_local_calling_area),
     T(test_search_paging_and_cap),
     T(test_buy_approve_release_aging),
+    T(test_number_list_state),
     T(test_owned_list_filters),
     T(test_owned_update_and_customer_numbers),
     T(test_subaccounts),
