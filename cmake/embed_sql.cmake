@@ -5,6 +5,8 @@ set(entries "")
 foreach(f ${FILES})
   get_filename_component(name ${f} NAME)
   string(REGEX MATCH "^[0-9]+" ver ${name})
+  # decimal in C: a leading zero would make 0010 octal (8) and 0008 invalid
+  string(REGEX REPLACE "^0+([0-9])" "\\1" ver "${ver}")
   file(READ ${f} body)
   string(REPLACE "\\" "\\\\" body "${body}")
   string(REPLACE "\"" "\\\"" body "${body}")

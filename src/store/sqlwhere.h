@@ -122,6 +122,17 @@ void sqlw_search(sqlw_t *w, const search_q_t *q, const sqlw_lca_t *lca);
  * status and campaign, toll-free verification, carrier, source, state. */
 void sqlw_numlist(sqlw_t *w, const numlist_q_t *q);
 
+/* number_list's total_count from the per-owner counters (owner_counts,
+ * kept by triggers: migrations sqlite/0010, postgres/0009) instead of a
+ * count of the account's numbers, when q filters by nothing those
+ * counters are not kept by: subaccount, type, source and state only.
+ * Then appends to out a whole statement, "SELECT CAST(coalesce(sum(c.n),
+ * 0) AS BIGINT) FROM owner_counts c WHERE ...", recording its values in w
+ * after those already there (so it shares w with the page's statement,
+ * whose placeholders it leaves alone), and returns true.  Otherwise
+ * returns false and changes nothing: the caller counts the rows. */
+bool sqlw_numlist_count(sqlw_t *w, const numlist_q_t *q, buf_t *out);
+
 /* The whole statement (not only a WHERE) that resolves q->lca_prefix:
  * one row (rate_center TEXT, lata INTEGER or NULL), or none when no
  * inventory number of the country starts with the prefix.  The backend
