@@ -35,6 +35,13 @@ CREATE TABLE owner_counts (
   PRIMARY KEY (owner_id, sub_id, type, sub_type, source, state)
 );
 
+-- A subaccount's page (GET Number/ by a subaccount, or ?subaccount=) in
+-- number order from an index of its own: numbers_owner serves it too, but
+-- by walking the main account's whole set to find the subaccount's.  Only
+-- owned numbers assigned to a subaccount are in it (an import adds
+-- nothing to it).
+CREATE INDEX numbers_owner_sub ON numbers(owner_id, sub_id, number) WHERE sub_id IS NOT NULL;
+
 INSERT INTO carrier_counts(carrier_id, n)
   SELECT carrier_id, count(*) FROM numbers WHERE carrier_id IS NOT NULL GROUP BY carrier_id;
 INSERT INTO owner_counts(owner_id, sub_id, type, sub_type, source, state, n)
