@@ -8,9 +8,17 @@ local base = tonumber(os.getenv("ADD_BASE") or "0")
 local carrier = os.getenv("ADD_CARRIER")
 local path = os.getenv("ADD_PATH")
 
+-- wrk.format's headers replace the -H ones: the Authorization is copied in
+local headers = {}
+
+function init(args)
+  for k, v in pairs(wrk.headers) do headers[k] = v end
+  headers["Content-Type"] = "application/json"
+end
+
 function request()
   seq = seq + 1
   local n = string.format("49301%07d", base + seq)
   local body = '{"numbers":"' .. n .. '","carrier":"' .. carrier .. '","region":"Berlin"}'
-  return wrk.format("POST", path, {["Content-Type"] = "application/json"}, body)
+  return wrk.format("POST", path, headers, body)
 end
