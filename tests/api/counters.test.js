@@ -58,7 +58,9 @@ const byocNumber = () => `1312555${String(seq++).padStart(4, '0')}`;
 
 before(async () => {
   console.log(`counters.test.js: seed ${SEED} (NUMBERD_TEST_SEED=${SEED} replays it)`);
-  srv = await start({ args: ['--rate-limit', '0'] });
+  // --auth-fail-limit 0: a closed account's requests racing with its
+  // closure answer 401, which must not throttle the checks that follow
+  srv = await start({ args: ['--rate-limit', '0', '--auth-fail-limit', '0'] });
 });
 
 after(async () => {
