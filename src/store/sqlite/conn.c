@@ -3,6 +3,7 @@
 #include "store/sqlite/sqliteInt.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -471,6 +472,11 @@ static int group_end(sqlite_store_t *s, bool keep)
     /* a transaction SQLite rolled back by itself (an I/O error, a full
      * disk) cannot be handed on: it is settled, as failed, now */
     bool alive = !sqlite3_get_autocommit(w->db);
+    /* nobody queued yet: give the threads that are runnable (a request
+     * that just arrived) one turn to reach the queue before paying the
+     * fsync alone; costs nothing when no other thread is runnable */
+    if (alive && s->group_n < SQ_GROUP_MAX && __atomic_load_n(&s->wanting, __ATOMIC_ACQUIRE) == 0)
+        sched_yield();
     if (alive && s->group_n < SQ_GROUP_MAX && __atomic_load_n(&s->wanting, __ATOMIC_ACQUIRE) > 0) {
         pthread_mutex_unlock(&s->write_lock);
     } else {
