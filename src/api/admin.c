@@ -100,25 +100,20 @@ static int list_one(const account_t *a, void *ud)
 void h_admin_account_list(http_req_t *req, http_resp_t *resp)
 {
     api_ctx_t *ctx = req->app;
-    json_t *q = NULL;
     cerr_t e;
     jw_t w;
-    if (api_auth_admin(req, resp) != C_OK) goto done;
-    if (api_query(req, resp, api_no_fields, NULL, &q) != C_OK) goto done;
-    api_json_begin(resp, &w, 200);
+    if (api_admin_read_begin(req, resp, &w) != C_OK) return;
     list_ctx_t lc = {&w, 0};
     jw_obj(&w);
     jw_key(&w, "data");
     jw_arr(&w);
     if (acct_list(&ctx->core, list_one, &lc, &e) != C_OK) {
         api_core_error(req, resp, &e);
-        goto done;
+        return;
     }
     jw_arr_end(&w);
     jw_kint(&w, "total", lc.n);
     jw_obj_end(&w);
-done:
-    json_decref(q);
 }
 
 /* ---- inventory stats ---- */
@@ -157,27 +152,22 @@ static int stats_row(const stats_row_t *r, void *ud)
 void h_admin_inventory_stats(http_req_t *req, http_resp_t *resp)
 {
     api_ctx_t *ctx = req->app;
-    json_t *q = NULL;
     cerr_t e;
     jw_t w;
-    if (api_auth_admin(req, resp) != C_OK) goto done;
-    if (api_query(req, resp, api_no_fields, NULL, &q) != C_OK) goto done;
-    api_json_begin(resp, &w, 200);
+    if (api_admin_read_begin(req, resp, &w) != C_OK) return;
     stats_ctx_t s = {.w = &w};
     jw_obj(&w);
     jw_key(&w, "counts");
     jw_obj(&w);
     if (inv_stats(&ctx->core, stats_row, &s, &e) != C_OK) {
         api_core_error(req, resp, &e);
-        goto done;
+        return;
     }
     if (s.open_type) jw_obj_end(&w);
     if (s.open_country) jw_obj_end(&w);
     jw_obj_end(&w);
     jw_kint(&w, "total", s.total);
     jw_obj_end(&w);
-done:
-    json_decref(q);
 }
 
 typedef struct {

@@ -170,7 +170,9 @@ static void answer(http_resp_t *resp, int status, const carrier_t *cr)
 
 /* ---- handlers ------------------------------------------------------------ */
 
-void h_admin_carrier_create(http_req_t *req, http_resp_t *resp)
+/* Create (id NULL: 201) or update (the carrier's id or name: 200): the
+ * same body, the same faults, one core call each. */
+static void carrier_write(http_req_t *req, http_resp_t *resp, const char *id)
 {
     api_ctx_t *ctx = req->app;
     json_t *b = NULL;
@@ -183,17 +185,24 @@ void h_admin_carrier_create(http_req_t *req, http_resp_t *resp)
     if (api_auth_admin(req, resp) != C_OK) goto done;
     if (api_body(req, resp, NULL, NULL, &b) != C_OK) goto done;
     read_in(b, &in, &gws, f);
-    if (upstream_create(&ctx->core, &in, f, &cr, &e) != C_OK) {
+    int rc = id ? upstream_update(&ctx->core, id, &in, f, &cr, &e)
+                : upstream_create(&ctx->core, &in, f, &cr, &e);
+    if (rc != C_OK) {
         if (e.code == CE_INVALID) api_problem(req, resp, 400, e.msg, f);
         else api_core_error(req, resp, &e);
         goto done;
     }
-    answer(resp, 201, &cr);
+    answer(resp, id ? 200 : 201, &cr);
 done:
     carrier_clear(&cr);
     free(gws);
     free(f);
     json_decref(b);
+}
+
+void h_admin_carrier_create(http_req_t *req, http_resp_t *resp)
+{
+    carrier_write(req, resp, NULL);
 }
 
 typedef struct {
@@ -252,28 +261,7 @@ done:
 
 void h_admin_carrier_update(http_req_t *req, http_resp_t *resp)
 {
-    api_ctx_t *ctx = req->app;
-    json_t *b = NULL;
-    upstream_in_t in;
-    upstream_gw_in_t *gws = NULL;
-    carrier_t cr;
-    faults_t *f = xcalloc(1, sizeof *f);
-    cerr_t e;
-    memset(&cr, 0, sizeof cr);
-    if (api_auth_admin(req, resp) != C_OK) goto done;
-    if (api_body(req, resp, NULL, NULL, &b) != C_OK) goto done;
-    read_in(b, &in, &gws, f);
-    if (upstream_update(&ctx->core, http_param(req, "id"), &in, f, &cr, &e) != C_OK) {
-        if (e.code == CE_INVALID) api_problem(req, resp, 400, e.msg, f);
-        else api_core_error(req, resp, &e);
-        goto done;
-    }
-    answer(resp, 200, &cr);
-done:
-    carrier_clear(&cr);
-    free(gws);
-    free(f);
-    json_decref(b);
+    carrier_write(req, resp, http_param(req, "id"));
 }
 
 void h_admin_carrier_delete(http_req_t *req, http_resp_t *resp)

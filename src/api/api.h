@@ -174,6 +174,12 @@ int api_same_id(http_req_t *req, http_resp_t *resp, const char *name, const char
 #define API_PLIVO_MAX_LIMIT 20
 #define API_BYOC_MAX_LIMIT 100
 #define API_BYOC_DEFAULT_LIMIT 20
+/* The start of every Plivo list: Basic authentication (into who), the
+ * query's fields (into in, may be NULL) and its paging (Plivo's: 1-20,
+ * default 20).  C_ERR: the error is answered already.  *q is the query
+ * in every case (the caller json_decref()s it). */
+int api_plivo_list_query(http_req_t *req, http_resp_t *resp, const api_field_t *fields, void *in,
+                         account_t *who, json_t **q, int *limit, int *offset);
 /* limit/offset (API.md §2.1: limit 1..max, default dflt). */
 int api_paging(http_req_t *req, http_resp_t *resp, json_t *q, int max, int dflt, int *limit,
                int *offset);
@@ -181,6 +187,11 @@ int api_paging(http_req_t *req, http_resp_t *resp, json_t *q, int max, int dflt,
 int api_idem_key(http_req_t *req, http_resp_t *resp, const char **key);
 
 /* ---- shapes every handler shares (handler.c) ---- */
+/* The start of an operator's read that takes no parameter: authenticates
+ * the admin token, refuses any query parameter, and begins a 200 JSON
+ * answer in *w.  C_ERR: the error is answered already. */
+int api_admin_read_begin(http_req_t *req, http_resp_t *resp, jw_t *w);
+
 /* A DELETE of a resource the route's path parameter param names:
  * authenticate in the route's dialect (a BYOC key needs the write scope),
  * refuse query parameters, call fn, answer 204. */

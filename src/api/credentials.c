@@ -117,13 +117,47 @@ static int expiry_of(http_req_t *req, http_resp_t *resp, const char *s, int64_t 
 }
 
 /* The answer to a key just made: 201 with the secret, once. */
-static void created(http_resp_t *resp, const apikey_t *k, char key[IDS_APIKEY_SZ])
+/* The end of every key creation, the operator's and a customer's: the
+ * expiry read, the key made for auth_id with in's scopes, and the answer
+ * (201, the key shown this once, then wiped). */
+static void create_key(http_req_t *req, http_resp_t *resp, const char *auth_id,
+                       const apikey_in_t *in)
 {
+    api_ctx_t *ctx = req->app;
+    char key[IDS_APIKEY_SZ];
+    int64_t expires_in;
+    apikey_t k;
+    cerr_t e;
+    if (expiry_of(req, resp, in->expires_in, &expires_in) != C_OK) return;
+    if (cred_key_create(&ctx->core, auth_id, in->scopes, in->label, expires_in, &k, key, &e) !=
+        C_OK) {
+        api_core_error(req, resp, &e);
+        return;
+    }
     jw_t w;
     api_json_begin(resp, &w, 201);
-    api_render_apikey(&w, k, key);
-    ids_wipe(key, IDS_APIKEY_SZ);
+    api_render_apikey(&w, &k, key);
+    ids_wipe(key, sizeof key);
 }
+
+/* The end of every key revocation: 204, no body. */
+static void revoke_key(http_req_t *req, http_resp_t *resp, const char *auth_id, const char *key_id)
+{
+    api_ctx_t *ctx = req->app;
+    cerr_t e;
+    if (cred_key_revoke(&ctx->core, auth_id, key_id, &e) != C_OK) {
+        api_core_error(req, resp, &e);
+        return;
+    }
+    resp->status = 204;
+    buf_reset(&resp->body);
+}
+
+/* The fields of a key creation besides its scopes (whose reading differs). */
+#define KEY_FIELDS                                   \
+    API_FIELD(apikey_in_t, label, API_STR),          \
+    API_FIELD(apikey_in_t, expires_in, API_STR),     \
+    API_FIELDS_END
 
 static void list(http_req_t *req, http_resp_t *resp, const char *auth_id, json_t *q)
 {
@@ -153,27 +187,13 @@ void h_admin_apikey_create(http_req_t *req, http_resp_t *resp)
 {
     static const api_field_t fields[] = {
         API_FIELD_READ("scopes", apikey_in_t, scopes, read_scopes),
-        API_FIELD(apikey_in_t, label, API_STR),
-        API_FIELD(apikey_in_t, expires_in, API_STR),
-        API_FIELDS_END,
+        KEY_FIELDS,
     };
-    api_ctx_t *ctx = req->app;
     json_t *b = NULL;
     apikey_in_t in = {0};
-    char key[IDS_APIKEY_SZ];
-    int64_t expires_in;
-    apikey_t k;
-    cerr_t e;
-
     if (api_auth_admin(req, resp) != C_OK) goto done;
     if (api_body(req, resp, fields, &in, &b) != C_OK) goto done;
-    if (expiry_of(req, resp, in.expires_in, &expires_in) != C_OK) goto done;
-    if (cred_key_create(&ctx->core, http_param(req, "auth_id"), in.scopes, in.label, expires_in,
-                        &k, key, &e) != C_OK) {
-        api_core_error(req, resp, &e);
-        goto done;
-    }
-    created(resp, &k, key);
+    create_key(req, resp, http_param(req, "auth_id"), &in);
 done:
     json_decref(b);
 }
@@ -191,18 +211,10 @@ done:
 
 void h_admin_apikey_revoke(http_req_t *req, http_resp_t *resp)
 {
-    api_ctx_t *ctx = req->app;
     json_t *q = NULL;
-    cerr_t e;
     if (api_auth_admin(req, resp) != C_OK) goto done;
     if (api_query(req, resp, api_no_fields, NULL, &q) != C_OK) goto done;
-    if (cred_key_revoke(&ctx->core, http_param(req, "auth_id"), http_param(req, "key_id"), &e) !=
-        C_OK) {
-        api_core_error(req, resp, &e);
-        goto done;
-    }
-    resp->status = 204;
-    buf_reset(&resp->body);
+    revoke_key(req, resp, http_param(req, "auth_id"), http_param(req, "key_id"));
 done:
     json_decref(q);
 }
@@ -316,20 +328,12 @@ void h_byoc_apikey_create(http_req_t *req, http_resp_t *resp)
 {
     static const api_field_t fields[] = {
         API_FIELD_READ("scopes", apikey_in_t, scopes_raw, read_raw),
-        API_FIELD(apikey_in_t, label, API_STR),
-        API_FIELD(apikey_in_t, expires_in, API_STR),
-        API_FIELDS_END,
+        KEY_FIELDS,
     };
-    api_ctx_t *ctx = req->app;
     account_t who;
     unsigned mine = 0;
     json_t *b = NULL;
     apikey_in_t in = {0};
-    char key[IDS_APIKEY_SZ];
-    int64_t expires_in;
-    apikey_t k;
-    cerr_t e;
-
     if (api_auth_byoc_scopes(req, resp, SCOPE_KEYS, &who, &mine) != C_OK) goto done;
     if (api_body(req, resp, fields, &in, &b) != C_OK) goto done;
     /* absent: the scopes of the key making it */
@@ -339,31 +343,18 @@ void h_byoc_apikey_create(http_req_t *req, http_resp_t *resp)
         api_error(req, resp, 403, "a new key cannot have a scope the key making it lacks");
         goto done;
     }
-    if (expiry_of(req, resp, in.expires_in, &expires_in) != C_OK) goto done;
-    if (cred_key_create(&ctx->core, who.auth_id, in.scopes, in.label, expires_in, &k, key, &e) !=
-        C_OK) {
-        api_core_error(req, resp, &e);
-        goto done;
-    }
-    created(resp, &k, key);
+    create_key(req, resp, who.auth_id, &in);
 done:
     json_decref(b);
 }
 
 void h_byoc_apikey_revoke(http_req_t *req, http_resp_t *resp)
 {
-    api_ctx_t *ctx = req->app;
     account_t who;
     json_t *q = NULL;
-    cerr_t e;
     if (api_auth_byoc(req, resp, SCOPE_KEYS, &who) != C_OK) goto done;
     if (api_query(req, resp, api_no_fields, NULL, &q) != C_OK) goto done;
-    if (cred_key_revoke(&ctx->core, who.auth_id, http_param(req, "id"), &e) != C_OK) {
-        api_core_error(req, resp, &e);
-        goto done;
-    }
-    resp->status = 204;
-    buf_reset(&resp->body);
+    revoke_key(req, resp, who.auth_id, http_param(req, "id"));
 done:
     json_decref(q);
 }

@@ -32,6 +32,18 @@ done:
     json_decref(q);
 }
 
+int api_admin_read_begin(http_req_t *req, http_resp_t *resp, jw_t *w)
+{
+    json_t *q = NULL;
+    int rc = C_ERR;
+    if (api_auth_admin(req, resp) == C_OK && api_query(req, resp, api_no_fields, NULL, &q) == C_OK) {
+        api_json_begin(resp, w, 200);
+        rc = C_OK;
+    }
+    json_decref(q);
+    return rc;
+}
+
 int api_idem_run(http_req_t *req, http_resp_t *resp, const account_t *who, const char *key,
                  const char *action, const char *resource, json_t *body, idem_action_fn fn,
                  void *ud, bool *replayed, cerr_t *e)

@@ -198,3 +198,11 @@ int api_idem_key(http_req_t *req, http_resp_t *resp, const char **key)
     }
     return C_OK;
 }
+
+int api_plivo_list_query(http_req_t *req, http_resp_t *resp, const api_field_t *fields, void *in,
+                         account_t *who, json_t **q, int *limit, int *offset)
+{
+    if (api_auth_plivo(req, resp, who) != C_OK) return C_ERR;
+    if (api_query(req, resp, fields, in, q) != C_OK) return C_ERR;
+    return api_paging(req, resp, *q, API_PLIVO_MAX_LIMIT, API_PLIVO_MAX_LIMIT, limit, offset);
+}

@@ -147,9 +147,7 @@ void h_application_list(http_req_t *req, http_resp_t *resp)
     size_t n = 0;
     int64_t total = 0;
     cerr_t e;
-    if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
-    if (api_query(req, resp, fields, &in, &q) != C_OK) goto done;
-    if (api_paging(req, resp, q, API_PLIVO_MAX_LIMIT, API_PLIVO_MAX_LIMIT, &limit, &offset) != C_OK) goto done;
+    if (api_plivo_list_query(req, resp, fields, &in, &who, &q, &limit, &offset) != C_OK) goto done;
     char main[IDS_AUTH_ID_SZ];
     if (api_main_auth_id(req, resp, &who, main) != C_OK) goto done;
     rows = xcalloc((size_t)limit, sizeof *rows);

@@ -115,9 +115,7 @@ void h_number_list(http_req_t *req, http_resp_t *resp)
     int64_t total = 0;
     cerr_t e;
 
-    if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
-    if (api_query(req, resp, fields, &li, &q) != C_OK) goto done;
-    if (api_paging(req, resp, q, API_PLIVO_MAX_LIMIT, API_PLIVO_MAX_LIMIT, &in->limit, &in->offset) != C_OK)
+    if (api_plivo_list_query(req, resp, fields, &li, &who, &q, &in->limit, &in->offset) != C_OK)
         goto done;
     if (li.number_type) {
         if (in->type && nd_strcasecmp(in->type, li.number_type) != 0) {

@@ -66,9 +66,7 @@ void h_phonenumber_search(http_req_t *req, http_resp_t *resp)
     int64_t total = 0;
     cerr_t e;
 
-    if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
-    if (api_query(req, resp, fields, &in, &q) != C_OK) goto done;
-    if (api_paging(req, resp, q, API_PLIVO_MAX_LIMIT, API_PLIVO_MAX_LIMIT, &in.limit, &in.offset) != C_OK)
+    if (api_plivo_list_query(req, resp, fields, &in, &who, &q, &in.limit, &in.offset) != C_OK)
         goto done;
     if (num_search(&ctx->core, &in, rows, &n, &total, &e) != C_OK) {
         api_core_error(req, resp, &e);

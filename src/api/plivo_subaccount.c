@@ -86,9 +86,7 @@ void h_subaccount_list(http_req_t *req, http_resp_t *resp)
     size_t n = 0;
     int64_t total = 0;
     cerr_t e;
-    if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
-    if (api_query(req, resp, fields, NULL, &q) != C_OK) goto done;
-    if (api_paging(req, resp, q, API_PLIVO_MAX_LIMIT, API_PLIVO_MAX_LIMIT, &limit, &offset) != C_OK) goto done;
+    if (api_plivo_list_query(req, resp, fields, NULL, &who, &q, &limit, &offset) != C_OK) goto done;
     if (sub_list(&ctx->core, &who, limit, offset, rows, &n, &total, &e) != C_OK) {
         api_core_error(req, resp, &e);
         goto done;

@@ -4,9 +4,12 @@
 #ifndef ND_CLI_H
 #define ND_CLI_H
 
+#include <getopt.h> /* required_argument, no_argument in option tables */
 #include <stdio.h>
 
 #include "core/inventory.h"
+#include "util/buf.h"
+#include "util/jw.h"
 
 #define EXIT_USAGE 2
 #define EXIT_REJECTED 3   /* inventory import: some rows were rejected */
@@ -55,6 +58,41 @@ int cli_parse_opts(int argc, char **argv, const char *usage, opt_t *opts, size_t
                    const char **db);
 /* Prints "numberd: usage: ..." and the usage text; returns EXIT_USAGE. */
 int usage_error(const char *usage, const char *fmt, ...) ND_PRINTF(2, 3);
+/* The usual start of a command: parse argc/argv with opts into the
+ * command's variables and db; returns from the command after --help (0) or
+ * a usage error (EXIT_USAGE); else idx_ is the index of the first operand. */
+#define PARSE_N(usage, opts, nopts, db)                                                          \
+    int idx_ = cli_parse_opts(argc, argv, usage, opts, nopts, &(db));                          \
+    if (idx_ == -1) return 0;                                                                  \
+    if (idx_ == -2) return EXIT_USAGE;
+#define PARSE(usage, opts, db) PARSE_N(usage, opts, ND_ARRAY_LEN(opts), db)
+
+/* Output: every answer is one line of JSON, written with jw into a buffer
+ * of the caller's cli_json_t.  cli_json_end prints it and a newline on
+ * out, then wipes it (it may hold a secret shown this once) and frees it;
+ * after a failure, buf_free(&l.b) drops it unprinted. */
+typedef struct {
+    buf_t b;
+    jw_t w;
+} cli_json_t;
+jw_t *cli_json_begin(cli_json_t *l);
+void cli_json_end(cli_json_t *l, FILE *out);
+/* A JSON list being written by a row callback: n counts what it wrote. */
+typedef struct {
+    jw_t *w;
+    int64_t n;
+} cli_jlist_t;
+
+/* account, apikey (account.c) */
+int cli_account(int argc, char **argv);
+int cli_apikey(int argc, char **argv);
+
+/* inventory import|export|generate|stats (inventory.c) */
+int cli_inventory(int argc, char **argv);
+
+/* compliance create, number approve|set-status (number.c) */
+int cli_compliance(int argc, char **argv);
+int cli_number(int argc, char **argv);
 
 /* carrier add|list|show|update|delete (carrier.c) */
 int cli_carrier(int argc, char **argv);

@@ -35,6 +35,24 @@ void connreg_add(connreg_t *r, void *conn)
     pthread_mutex_unlock(&r->lock);
 }
 
+void connreg_store_init(connreg_store_t *s, const store_ops_t *ops, const char *target)
+{
+    s->base.ops = ops;
+    s->target = xstrdup(target);
+    connreg_init(&s->conns);
+}
+
+void connreg_store_close(store_t *st, void (*own_close)(store_t *st),
+                         void (*close_fn)(void *conn))
+{
+    connreg_store_t *s = (connreg_store_t *)st;
+    if (!s) return;
+    own_close(st);
+    connreg_close(&s->conns, close_fn);
+    free(s->target);
+    free(s);
+}
+
 void connreg_close(connreg_t *r, void (*close_fn)(void *conn))
 {
     pthread_mutex_lock(&r->lock);

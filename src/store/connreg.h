@@ -18,6 +18,8 @@
 
 #include <pthread.h>
 
+#include "store/store.h"
+
 typedef struct connreg_node connreg_node_t;
 
 typedef struct {
@@ -34,5 +36,20 @@ void connreg_add(connreg_t *r, void *conn);
 /* Closes every connection added (close_fn on each), then releases the
  * registry itself.  Called once, when no other thread uses the store. */
 void connreg_close(connreg_t *r, void (*close_fn)(void *conn));
+
+/* What a backend's store is besides its own state, the same in both: the
+ * store_t (first, so that the backend's struct is one), what it was opened
+ * on (a file path or a URL, copied), and its connections. */
+typedef struct {
+    store_t base;
+    char *target;
+    connreg_t conns;
+} connreg_store_t;
+void connreg_store_init(connreg_store_t *s, const store_ops_t *ops, const char *target);
+/* A backend's close: nothing for NULL; else the backend's own state
+ * (own_close), then every connection (close_fn on each), the target and
+ * the store (st is the start of the backend's struct, calloc'ed whole). */
+void connreg_store_close(store_t *st, void (*own_close)(store_t *st),
+                         void (*close_fn)(void *conn));
 
 #endif

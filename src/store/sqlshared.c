@@ -1,6 +1,7 @@
 /* sqlshared.c -- see sqlshared.h. */
 #include "store/sqlshared.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,178 +19,163 @@ int sqls_caps(const inv_number_t *v)
 
 #define TXT(r, field) (r)->ops->text((r), (field), sizeof(field))
 #define I64(r) (r)->ops->i64((r), 0)
-#define BOOL(r) (r)->ops->boolean(r)
 
-void sqls_read_account(sqls_row_t *r, account_t *a)
+/* A record is read by a table of its fields, one per column in the order
+ * of its column list: the table says where each value goes and how it is
+ * read, and one loop (sqls_read_fields) reads every record type. */
+typedef enum {
+    F_TEXT,         /* text, truncated to the member's size; NULL: "" */
+    F_INT,          /* an integer of the member's size (int64_t, int, an enum); NULL: 0 */
+    F_INT_OR_NONE,  /* the same, NULL: -1 (money not set, no LATA) */
+    F_BOOL,         /* a bool member */
+    F_HASH,         /* IDS_HASH_SZ bytes; all zero when NULL or another size */
+    F_BLOB,         /* bytes, their length in the size_t member at len */
+    F_INV,          /* an inv_number_t: the columns of SQLS_INV_COLS */
+} field_kind_t;
+
+typedef struct {
+    field_kind_t kind;
+    size_t off, sz;
+    size_t len;     /* F_BLOB: offset of the length member */
+} sqls_field_t;
+
+/* The entries of a table of the record type REC (RECORD_READER's), by
+ * member name. */
+#define MEMBER_SZ(m) sizeof(((REC *)0)->m)
+#define TEXT(m) {F_TEXT, offsetof(REC, m), MEMBER_SZ(m), 0}
+#define INT(m) {F_INT, offsetof(REC, m), MEMBER_SZ(m), 0}
+#define INT_OR_NONE(m) {F_INT_OR_NONE, offsetof(REC, m), MEMBER_SZ(m), 0}
+#define BOOL(m) {F_BOOL, offsetof(REC, m), MEMBER_SZ(m), 0}
+#define HASH(m) {F_HASH, offsetof(REC, m), MEMBER_SZ(m), 0}
+#define BLOB(m, len) {F_BLOB, offsetof(REC, m), MEMBER_SZ(m), offsetof(REC, len)}
+#define INV(m) {F_INV, offsetof(REC, m), MEMBER_SZ(m), 0}
+
+/* An integer into a member of sz bytes (the sizes of the record types'
+ * integer members; a table naming another stops numberd at its first row). */
+static void put_int(void *p, size_t sz, int64_t v)
 {
-    memset(a, 0, sizeof *a);
-    a->id = I64(r);
-    TXT(r, a->auth_id);
-    a->parent_id = I64(r);
-    TXT(r, a->name);
-    a->enabled = BOOL(r);
-    size_t n = 0;
-    r->ops->blob(r, a->token_hash, sizeof a->token_hash, &n);
-    if (n != IDS_HASH_SZ) memset(a->token_hash, 0, sizeof a->token_hash);
-    a->created_at = I64(r);
-    a->modified_at = I64(r);
-    a->status = (int)I64(r);
-    n = 0;
-    r->ops->blob(r, a->old_token_hash, sizeof a->old_token_hash, &n);
-    if (n != IDS_HASH_SZ) memset(a->old_token_hash, 0, sizeof a->old_token_hash);
-    a->old_token_until = I64(r);
+    switch (sz) {
+    case 8: *(int64_t *)p = v; break;
+    case 4: *(int32_t *)p = (int32_t)v; break;
+    default: nd_panic("sqlshared: an integer member of %zu bytes", sz);
+    }
 }
 
-void sqls_read_apikey(sqls_row_t *r, apikey_t *k)
+static void sqls_read_fields(sqls_row_t *r, void *rec, const sqls_field_t *f, size_t n)
 {
-    memset(k, 0, sizeof *k);
-    k->id = I64(r);
-    k->account_id = I64(r);
-    size_t n = 0;
-    r->ops->blob(r, k->hash, sizeof k->hash, &n);
-    if (n != IDS_HASH_SZ) memset(k->hash, 0, sizeof k->hash);
-    TXT(r, k->prefix);
-    TXT(r, k->label);
-    k->scopes = (unsigned)I64(r);
-    k->created_at = I64(r);
-    k->expires_at = I64(r);
-    k->last_used_at = I64(r);
-    k->revoked_at = I64(r);
+    char *base = rec;
+    for (size_t i = 0; i < n; i++) {
+        char *p = base + f[i].off;
+        size_t got = 0;
+        switch (f[i].kind) {
+        case F_TEXT: r->ops->text(r, p, f[i].sz); break;
+        case F_INT: put_int(p, f[i].sz, r->ops->i64(r, 0)); break;
+        case F_INT_OR_NONE: put_int(p, f[i].sz, r->ops->i64(r, -1)); break;
+        case F_BOOL: *(bool *)p = r->ops->boolean(r); break;
+        case F_HASH:
+            r->ops->blob(r, (uint8_t *)p, f[i].sz, &got);
+            if (got != IDS_HASH_SZ) memset(p, 0, f[i].sz);
+            break;
+        case F_BLOB: r->ops->blob(r, (uint8_t *)p, f[i].sz, (size_t *)(base + f[i].len)); break;
+        case F_INV: sqls_read_inv(r, (inv_number_t *)p); break;
+        }
+    }
 }
 
-void sqls_read_inv(sqls_row_t *r, inv_number_t *v)
+/* Defines sqls_read_<name>(r, T *rec): rec zeroed, then filled by its
+ * fields, the variadic arguments (TEXT(member), INT(member), ...), in the
+ * order of the record's column list. */
+#define RECORD_READER(name, T, ...)                                     \
+    void sqls_read_##name(sqls_row_t *r, T *rec)                        \
+    {                                                                   \
+        typedef T REC;                                                  \
+        static const sqls_field_t fields[] = {__VA_ARGS__};             \
+        memset(rec, 0, sizeof *rec);                                    \
+        sqls_read_fields(r, rec, fields, ND_ARRAY_LEN(fields));         \
+    }
+
+RECORD_READER(account, account_t,
+    INT(id), TEXT(auth_id), INT(parent_id), TEXT(name), BOOL(enabled), HASH(token_hash),
+    INT(created_at), INT(modified_at), INT(status), HASH(old_token_hash), INT(old_token_until))
+
+RECORD_READER(apikey, apikey_t,
+    INT(id), INT(account_id), HASH(hash), TEXT(prefix), TEXT(label), INT(scopes), INT(created_at),
+    INT(expires_at), INT(last_used_at), INT(revoked_at))
+
+RECORD_READER(inv, inv_number_t,
+    TEXT(number), TEXT(country_iso), TEXT(type), TEXT(sub_type), TEXT(prefix), TEXT(city),
+    TEXT(region), TEXT(rate_center), INT_OR_NONE(lata), BOOL(voice), BOOL(sms), BOOL(mms),
+    INT_OR_NONE(setup_rate), INT_OR_NONE(monthly_rental_rate), INT_OR_NONE(voice_rate),
+    INT_OR_NONE(sms_rate), INT_OR_NONE(mms_rate), TEXT(restriction), TEXT(restriction_text),
+    TEXT(carrier))
+
+RECORD_READER(owned, owned_number_t,
+    INV(inv), INT(state), INT(source), INT(owner_id), INT(sub_id), TEXT(sub_auth_id), TEXT(app_id),
+    TEXT(alias), TEXT(added_on), TEXT(renewal_date), TEXT(compliance_id), TEXT(cnam_lookup),
+    TEXT(cnam), TEXT(cnam_callback_url), TEXT(cnam_callback_method),
+    TEXT(caller_reputation_status), TEXT(profile_uuid), TEXT(cr_callback_url),
+    TEXT(cr_callback_method), TEXT(tendlc_registration_status), TEXT(tendlc_campaign_id),
+    TEXT(toll_free_sms_verification), INT(carrier_id), INT(created_at), INT(updated_at),
+    TEXT(byoc_id), TEXT(label), TEXT(carrier_sid), TEXT(sub_name))
+
+RECORD_READER(app, app_t,
+    TEXT(app_id), INT(account_id), INT(sub_id), TEXT(sub_auth_id), TEXT(app_name),
+    TEXT(answer_url), TEXT(answer_method), TEXT(hangup_url), TEXT(hangup_method),
+    TEXT(fallback_answer_url), TEXT(fallback_method), TEXT(message_url), TEXT(message_method),
+    BOOL(default_number_app), BOOL(default_endpoint_app), BOOL(public_uri),
+    BOOL(log_incoming_messages), INT(created_at), INT(modified_at), BOOL(is_voice_request))
+
+RECORD_READER(compliance, compliance_t,
+    TEXT(id), INT(account_id), TEXT(country_iso), TEXT(number_type), BOOL(approved),
+    INT(created_at))
+
+RECORD_READER(carrier, carrier_t,
+    INT(id), TEXT(uuid), TEXT(voip_sid), TEXT(carrier_id), INT(account_id), INT(sub_id),
+    TEXT(sub_auth_id), TEXT(name), INT(trunk), BOOL(voice), BOOL(sms), TEXT(in_user),
+    BLOB(in_box, in_box_len), TEXT(reg_user), BLOB(reg_box, reg_box_len), TEXT(reg_realm),
+    TEXT(reg_from_user), TEXT(reg_from_domain), INT(reg_expires), INT(created_at), INT(updated_at),
+    INT(nnumbers), TEXT(out_user), BLOB(out_box, out_box_len), TEXT(out_realm))
+
+RECORD_READER(sbc_num, sbc_numrow_t,
+    TEXT(number), INT(owner_id), INT(sub_id), INT(carrier_id), TEXT(app_id), TEXT(byoc_id))
+
+void sqls_read_sbc_change(sqls_row_t *r, sbc_change_t *ch)
 {
-    memset(v, 0, sizeof *v);
-    TXT(r, v->number);
-    TXT(r, v->country_iso);
-    TXT(r, v->type);
-    TXT(r, v->sub_type);
-    TXT(r, v->prefix);
-    TXT(r, v->city);
-    TXT(r, v->region);
-    TXT(r, v->rate_center);
-    v->lata = (int32_t)r->ops->i64(r, -1);
-    v->voice = BOOL(r);
-    v->sms = BOOL(r);
-    v->mms = BOOL(r);
-    /* money: NULL is "not set", -1 */
-    v->setup_rate = r->ops->i64(r, -1);
-    v->monthly_rental_rate = r->ops->i64(r, -1);
-    v->voice_rate = r->ops->i64(r, -1);
-    v->sms_rate = r->ops->i64(r, -1);
-    v->mms_rate = r->ops->i64(r, -1);
-    TXT(r, v->restriction);
-    TXT(r, v->restriction_text);
-    TXT(r, v->carrier);
+    char kind[4];
+    memset(ch, 0, sizeof *ch);
+    ch->seq = I64(r);
+    TXT(r, kind);
+    ch->kind = kind[0] ? kind[0] : '?';
+    TXT(r, ch->key);
 }
 
-void sqls_read_owned(sqls_row_t *r, owned_number_t *o)
-{
-    memset(o, 0, sizeof *o);
-    sqls_read_inv(r, &o->inv);
-    o->state = (num_state_t)I64(r);
-    o->source = (num_source_t)I64(r);
-    o->owner_id = I64(r);
-    o->sub_id = I64(r);
-    TXT(r, o->sub_auth_id);
-    TXT(r, o->app_id);
-    TXT(r, o->alias);
-    TXT(r, o->added_on);
-    TXT(r, o->renewal_date);
-    TXT(r, o->compliance_id);
-    TXT(r, o->cnam_lookup);
-    TXT(r, o->cnam);
-    TXT(r, o->cnam_callback_url);
-    TXT(r, o->cnam_callback_method);
-    TXT(r, o->caller_reputation_status);
-    TXT(r, o->profile_uuid);
-    TXT(r, o->cr_callback_url);
-    TXT(r, o->cr_callback_method);
-    TXT(r, o->tendlc_registration_status);
-    TXT(r, o->tendlc_campaign_id);
-    TXT(r, o->toll_free_sms_verification);
-    o->carrier_id = I64(r);
-    o->created_at = I64(r);
-    o->updated_at = I64(r);
-    TXT(r, o->byoc_id);
-    TXT(r, o->label);
-    TXT(r, o->carrier_sid);
-    TXT(r, o->sub_name);
-}
+RECORD_READER(stats, stats_row_t,
+    TEXT(country_iso), TEXT(type), INT(state), INT(count))
 
-void sqls_read_app(sqls_row_t *r, app_t *a)
-{
-    memset(a, 0, sizeof *a);
-    TXT(r, a->app_id);
-    a->account_id = I64(r);
-    a->sub_id = I64(r);
-    TXT(r, a->sub_auth_id);
-    TXT(r, a->app_name);
-    TXT(r, a->answer_url);
-    TXT(r, a->answer_method);
-    TXT(r, a->hangup_url);
-    TXT(r, a->hangup_method);
-    TXT(r, a->fallback_answer_url);
-    TXT(r, a->fallback_method);
-    TXT(r, a->message_url);
-    TXT(r, a->message_method);
-    a->default_number_app = BOOL(r);
-    a->default_endpoint_app = BOOL(r);
-    a->public_uri = BOOL(r);
-    a->log_incoming_messages = BOOL(r);
-    a->created_at = I64(r);
-    a->modified_at = I64(r);
-    a->is_voice_request = BOOL(r);
-}
+#define SQLS_WALKER_DEF(name, rec_t, read)             \
+    int sqls_walk_##name(sqls_row_t *r, void *arg)     \
+    {                                                  \
+        sqls_walk_##name##_t *w = arg;                 \
+        rec_t rec;                                     \
+        read(r, &rec);                                 \
+        return w->cb(&rec, w->ud);                     \
+    }
+SQLS_WALKER_DEF(account, account_t, sqls_read_account)
+SQLS_WALKER_DEF(compliance, compliance_t, sqls_read_compliance)
+SQLS_WALKER_DEF(inv, inv_number_t, sqls_read_inv)
+SQLS_WALKER_DEF(stats, stats_row_t, sqls_read_stats)
+SQLS_WALKER_DEF(app, app_t, sqls_read_app)
+SQLS_WALKER_DEF(sbc_num, sbc_numrow_t, sqls_read_sbc_num)
+SQLS_WALKER_DEF(sbc_change, sbc_change_t, sqls_read_sbc_change)
 
-void sqls_read_compliance(sqls_row_t *r, compliance_t *c)
+int sqls_each_carrier(sqls_row_t *r, void *arg)
 {
-    memset(c, 0, sizeof *c);
-    TXT(r, c->id);
-    c->account_id = I64(r);
-    TXT(r, c->country_iso);
-    TXT(r, c->number_type);
-    c->approved = BOOL(r);
-    c->created_at = I64(r);
-}
-
-void sqls_read_carrier(sqls_row_t *r, carrier_t *c)
-{
-    memset(c, 0, sizeof *c);
-    c->id = I64(r);
-    TXT(r, c->uuid);
-    TXT(r, c->voip_sid);
-    TXT(r, c->carrier_id);
-    c->account_id = I64(r);
-    c->sub_id = I64(r);
-    TXT(r, c->sub_auth_id);
-    TXT(r, c->name);
-    c->trunk = (trunk_type_t)I64(r);
-    c->voice = BOOL(r);
-    c->sms = BOOL(r);
-    TXT(r, c->in_user);
-    r->ops->blob(r, c->in_box, sizeof c->in_box, &c->in_box_len);
-    TXT(r, c->reg_user);
-    r->ops->blob(r, c->reg_box, sizeof c->reg_box, &c->reg_box_len);
-    TXT(r, c->reg_realm);
-    TXT(r, c->reg_from_user);
-    TXT(r, c->reg_from_domain);
-    c->reg_expires = (int)I64(r);
-    c->created_at = I64(r);
-    c->updated_at = I64(r);
-    c->nnumbers = I64(r);
-    TXT(r, c->out_user);
-    r->ops->blob(r, c->out_box, sizeof c->out_box, &c->out_box_len);
-    TXT(r, c->out_realm);
-}
-
-void sqls_read_stats(sqls_row_t *r, stats_row_t *s)
-{
-    memset(s, 0, sizeof *s);
-    TXT(r, s->country_iso);
-    TXT(r, s->type);
-    s->state = (num_state_t)I64(r);
-    s->count = I64(r);
+    sqls_carrier_walk_t *w = arg;
+    carrier_t c;
+    w->rd(r, &c, 0);
+    w->rc = (!w->gateways || w->gateways(w->ctx, &c) == ST_OK) ? w->cb(&c, w->ud) : C_ERR;
+    carrier_clear(&c);
+    return w->rc;
 }
 
 int sqls_each_rate(sqls_row_t *r, void *arg)
@@ -223,24 +209,11 @@ ROWS_READER(owned, owned_number_t)
 ROWS_READER(app, app_t)
 ROWS_READER(compliance, compliance_t)
 ROWS_READER(carrier, carrier_t)
+ROWS_READER(sbc_num, sbc_numrow_t)
 
-void sqls_rd_reg(sqls_row_t *r, void *rows, size_t i)
-{
-    reg_status_t *g = &((reg_status_t *)rows)[i];
-    memset(g, 0, sizeof *g);
-    g->carrier_id = I64(r);
-    g->state = (reg_state_t)I64(r);
-    g->last_code = (int)I64(r);
-    TXT(r, g->reason);
-    g->expires_at = I64(r);
-    g->last_attempt_at = I64(r);
-    g->next_attempt_at = I64(r);
-    g->failures = (int)I64(r);
-    TXT(r, g->node);
-    g->updated_at = I64(r);
-    TXT(r, g->carrier_uuid);
-    TXT(r, g->carrier_name);
-    TXT(r, g->account_auth_id);
-    TXT(r, g->registrar_ip);
-}
+RECORD_READER(reg, reg_status_t,
+    INT(carrier_id), INT(state), INT(last_code), TEXT(reason), INT(expires_at),
+    INT(last_attempt_at), INT(next_attempt_at), INT(failures), TEXT(node), INT(updated_at),
+    TEXT(carrier_uuid), TEXT(carrier_name), TEXT(account_auth_id), TEXT(registrar_ip))
+ROWS_READER(reg, reg_status_t)
 ROWS_READER(apikey, apikey_t)

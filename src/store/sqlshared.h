@@ -105,6 +105,28 @@ void sqls_prefix_hi(const char *p, char *out, size_t sz);
  * indexes carry so that the services filter is answered from the index. */
 int sqls_caps(const inv_number_t *v);
 
+/* ---- transactions nest by counting (both backends) ------------------------- */
+
+/* Where leaving one level of a connection's transaction (depth levels
+ * open) leaves it. */
+typedef enum {
+    SQLS_TX_NONE,    /* none was open: a caller's mistake */
+    SQLS_TX_INNER,   /* an inner level: the transaction goes on */
+    SQLS_TX_OUTER,   /* the outermost: the caller commits or rolls back for real */
+} sqls_tx_level_t;
+
+/* Leaves one level.  An inner rollback makes the whole transaction roll
+ * back at its end (*rollback_only). */
+static inline sqls_tx_level_t sqls_tx_leave(int *depth, bool *rollback_only, bool rolling_back)
+{
+    if (*depth == 0) return SQLS_TX_NONE;
+    if (--*depth > 0) {
+        if (rolling_back) *rollback_only = true;
+        return SQLS_TX_INNER;
+    }
+    return SQLS_TX_OUTER;
+}
+
 /* ---- reading rows ------------------------------------------------------------ */
 
 typedef struct sqls_row sqls_row_t;
@@ -141,6 +163,10 @@ void sqls_read_compliance(sqls_row_t *r, compliance_t *c);  /* SQLS_COMPLIANCE_C
 /* SQLS_CARRIER_COLS; c->gw stays NULL (the backend reads the gateways) */
 void sqls_read_carrier(sqls_row_t *r, carrier_t *c);
 
+/* An SBC index number (SQLS_SBC_NUM_SELECT), a change of the SBC log
+ * (seq, kind, key). */
+void sqls_read_sbc_num(sqls_row_t *r, sbc_numrow_t *n);
+void sqls_read_sbc_change(sqls_row_t *r, sbc_change_t *ch);
 /* An inventory statistics row: country_iso, type, state, count. */
 void sqls_read_stats(sqls_row_t *r, stats_row_t *s);
 
@@ -160,6 +186,25 @@ void sqls_read_stats(sqls_row_t *r, stats_row_t *s);
         read(r, &rec);                       \
         return w->cb(&rec, w->ud);           \
     }
+
+/* The walk callbacks of the record types above, once for both backends:
+ * sqls_walk_<name>(row, arg) reads a record and hands it to arg's cb (arg
+ * is a sqls_walk_<name>_t {cb, ud}).  SQLS_WALKER stays for a file's own
+ * record types. */
+#define SQLS_WALKER_DECL(name, cb_t) \
+    typedef struct {                 \
+        cb_t cb;                     \
+        void *ud;                    \
+    } sqls_walk_##name##_t;          \
+    int sqls_walk_##name(sqls_row_t *r, void *arg);
+typedef int (*sqls_app_cb)(const app_t *a, void *ud);
+SQLS_WALKER_DECL(account, store_account_cb)
+SQLS_WALKER_DECL(compliance, store_compliance_cb)
+SQLS_WALKER_DECL(inv, store_inv_cb)
+SQLS_WALKER_DECL(stats, store_stats_cb)
+SQLS_WALKER_DECL(app, sqls_app_cb)
+SQLS_WALKER_DECL(sbc_num, store_sbc_num_cb)
+SQLS_WALKER_DECL(sbc_change, store_sbc_change_cb)
 
 /* Walk callbacks (sq_each, pg_each) of two inventory reads whose store
  * callbacks take columns, not a record; arg is the walk's {cb, ud}. */
@@ -184,6 +229,23 @@ void sqls_rd_owned(sqls_row_t *r, void *rows, size_t i);
 void sqls_rd_app(sqls_row_t *r, void *rows, size_t i);
 void sqls_rd_compliance(sqls_row_t *r, void *rows, size_t i);
 void sqls_rd_carrier(sqls_row_t *r, void *rows, size_t i);
+void sqls_rd_sbc_num(sqls_row_t *r, void *rows, size_t i);
+
+/* A walk callback over carriers (sq_each, pg_each; arg is this struct):
+ * each row read by rd (PostgreSQL's reader brings the gateways in the
+ * row), then, when gateways is not NULL, its gateways read by it on ctx
+ * (SQLite: another statement in the same read transaction), handed to cb
+ * and cleared.  rc is the last answer: cb's, or C_ERR when the gateways
+ * could not be read. */
+typedef struct {
+    int (*cb)(const carrier_t *c, void *ud);
+    void *ud;
+    sqls_reader_fn rd;
+    int (*gateways)(void *ctx, carrier_t *c);   /* ST_OK */
+    void *ctx;
+    int rc;
+} sqls_carrier_walk_t;
+int sqls_each_carrier(sqls_row_t *r, void *arg);
 
 /* A registration's state with who its carrier is (reg_status_t); FROM is
  * SQLS_REG_FROM. */
@@ -192,6 +254,16 @@ void sqls_rd_carrier(sqls_row_t *r, void *rows, size_t i);
     "r.next_attempt_at, r.failures, r.node, r.updated_at, c.uuid, c.name, a.auth_id, r.registrar_ip"
 #define SQLS_REG_FROM \
     "FROM registrations r JOIN carriers c ON c.id = r.carrier_id LEFT JOIN accounts a ON a.id = c.account_id "
+#define SQLS_REG_SELECT "SELECT " SQLS_REG_COLS " " SQLS_REG_FROM
+void sqls_read_reg(sqls_row_t *r, reg_status_t *g);
 void sqls_rd_reg(sqls_row_t *r, void *rows, size_t i);
+
+/* What the SBC index keeps of an active number (sbc_numrow_t): number,
+ * owner, subaccount, carrier (its own, or for an inventory number the
+ * upstream carrier its CSV named), application, byoc_id. */
+#define SQLS_SBC_NUM_SELECT                                                                   \
+    "SELECT n.number, n.owner_id, COALESCE(n.sub_id, 0), COALESCE(n.carrier_id, u.id, 0), "   \
+    "COALESCE(n.app_id, ''), COALESCE(n.byoc_id, '') FROM numbers n LEFT JOIN carriers u "    \
+    "ON n.source = 0 AND COALESCE(u.account_id, 0) = 0 AND u.name = n.carrier "
 
 #endif

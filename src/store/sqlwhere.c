@@ -7,24 +7,18 @@
 
 #include "store/sqlshared.h"
 
-const sqlw_dialect_t sqlw_sqlite = {
-    .name = "sqlite",
-    .ph = '?',
-    /* city, region, rate_center are COLLATE NOCASE in the schema */
-    .ci_eq = "%s = %s",
-    .glob = "%s GLOB %s",
-    .glob_regex = false,
-};
+static void glob_as_is(const char *g, buf_t *out)
+{
+    buf_puts(out, g);
+}
 
-const sqlw_dialect_t sqlw_postgres = {
-    .name = "postgres",
-    .ph = '$',
-    /* lower() under the C collation folds A-Z only, as NOCASE does, and is
-     * what the lower() indexes of the PostgreSQL schema are built on */
-    .ci_eq = "lower(%s) = lower(%s::text COLLATE \"C\")",
-    .glob = "%s ~ %s",
-    .glob_regex = true,
-};
+/* city, region, rate_center are COLLATE NOCASE in the SQLite schema */
+const sqlw_dialect_t sqlw_sqlite = {'?', "%s = %s", "%s GLOB %s", glob_as_is};
+
+/* lower() under the C collation folds A-Z only, as NOCASE does, and is
+ * what the lower() indexes of the PostgreSQL schema are built on */
+const sqlw_dialect_t sqlw_postgres = {'$', "lower(%s) = lower(%s::text COLLATE \"C\")",
+                                      "%s ~ %s", sqlw_glob_regex};
 
 void sqlw_init(sqlw_t *w, const sqlw_dialect_t *d)
 {
@@ -98,14 +92,10 @@ void sqlw_text_ci(sqlw_t *w, const char *col, const char *v)
 void sqlw_glob(sqlw_t *w, const char *col, const char *g)
 {
     char p[16];
-    if (w->d->glob_regex) {
-        buf_t re = BUF_INIT;
-        sqlw_glob_regex(g, &re);
-        ph(w, put_val(w, SQLW_TEXT, re.data, 0), p);
-        buf_free(&re);
-    } else {
-        ph(w, put_val(w, SQLW_TEXT, g, 0), p);
-    }
+    buf_t v = BUF_INIT;
+    w->d->glob_value(g, &v);
+    ph(w, put_val(w, SQLW_TEXT, v.data, 0), p);
+    buf_free(&v);
     conn_word(w);
     buf_printf(&w->sql, w->d->glob, col, p);
 }
@@ -315,6 +305,20 @@ int sqlw_search_begin(sqlw_t *w, const sqlw_dialect_t *d, const search_q_t *q, s
     }
     sqlw_search(w, q, &lca);
     return ST_OK;
+}
+
+int sqlw_search_run(const sqlw_dialect_t *d, const search_q_t *q, sqlw_one_fn one,
+                    sqlw_page_fn page, void *conn, inv_number_t *rows, size_t *nrows,
+                    int64_t *total)
+{
+    *nrows = 0;
+    *total = 0;
+    sqlw_t w;
+    int ret = sqlw_search_begin(&w, d, q, one, conn);
+    if (ret == ST_OK) ret = page(conn, &w, q, rows, nrows, total);
+    else if (ret == ST_NOTFOUND) ret = ST_OK; /* unknown NPA-NXX: an empty page */
+    sqlw_free(&w);
+    return ret;
 }
 
 int64_t sqlw_count_cap(const search_q_t *q)

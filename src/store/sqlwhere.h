@@ -62,14 +62,15 @@
 
 /* The few SQL differences between backends (see the top of this file). */
 typedef struct sqlw_dialect {
-    const char *name;      /* "sqlite", "postgres": for messages and tests */
     char ph;               /* placeholder lead character: '?' or '$' */
     /* printf format of a case-insensitive equality: the first %s is the
      * column, the second the placeholder ("?3" / "$3"). */
     const char *ci_eq;
     /* printf format of a number pattern match: column, placeholder. */
     const char *glob;
-    bool glob_regex;       /* the pattern is bound as sqlw_glob_regex() of the GLOB */
+    /* the value bound for a GLOB g: g itself (SQLite), or what the
+     * dialect's operator reads (PostgreSQL: sqlw_glob_regex) */
+    void (*glob_value)(const char *g, buf_t *out);
 } sqlw_dialect_t;
 
 extern const sqlw_dialect_t sqlw_sqlite;
@@ -186,6 +187,19 @@ typedef int (*sqlw_one_fn)(void *conn, const sqlw_t *w, sqls_reader_fn rd, void 
  * ST_ERR.  w is initialised in every case: the caller sqlw_free()s it. */
 int sqlw_search_begin(sqlw_t *w, const sqlw_dialect_t *d, const search_q_t *q, sqlw_one_fn one,
                       void *conn);
+
+/* Builds and runs the page and the (capped) count of a search around the
+ * WHERE clause w holds (its values recorded in w), reading up to q->limit
+ * rows into rows: the backend's half of number_search. */
+typedef int (*sqlw_page_fn)(void *conn, sqlw_t *w, const search_q_t *q, inv_number_t *rows,
+                            size_t *nrows, int64_t *total);
+
+/* A whole number_search, for both backends: sqlw_search_begin, then
+ * page; an unknown NPA-NXX is an empty page.  *nrows and *total are 0
+ * unless page fills them. */
+int sqlw_search_run(const sqlw_dialect_t *d, const search_q_t *q, sqlw_one_fn one,
+                    sqlw_page_fn page, void *conn, inv_number_t *rows, size_t *nrows,
+                    int64_t *total);
 
 /* Where a search's count stops (store.h's SEARCH_COUNT_CAP, raised to
  * cover the page asked for): counting every match of a broad search is

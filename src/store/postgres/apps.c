@@ -28,7 +28,6 @@ const char *const pg_sql_apps[Q__COUNT] = {
         "default_number_app = $13, default_endpoint_app = $14, public_uri = $15, "
         "log_incoming_messages = $16, is_voice_request = $17, modified_at = $18 "
         "WHERE account_id = $1 AND app_id = $2",
-    [Q_APP_EXISTS] = "SELECT 1 FROM applications WHERE account_id = $1 AND app_id = $2",
     [Q_APP_EXISTS_LOCK] =
         "SELECT 1 FROM applications WHERE account_id = $1 AND app_id = $2 FOR SHARE",
     [Q_APP_DEFAULT] =
@@ -40,9 +39,6 @@ const char *const pg_sql_apps[Q__COUNT] = {
         "WHERE account_id = $1 AND default_number_app",
     [Q_APP_LOCK] =
         "SELECT 1 FROM applications WHERE account_id = $1 AND app_id = $2 FOR UPDATE",
-    [Q_APP_UNLINK] =
-        "UPDATE numbers SET app_id = NULL, updated_at = $3 WHERE owner_id = $1 AND app_id = $2",
-    [Q_APP_DELETE] = "DELETE FROM applications WHERE account_id = $1 AND app_id = $2",
 };
 
 /* $4..$17 of Q_APP_INSERT and Q_APP_UPDATE */

@@ -43,23 +43,12 @@ const char *const pg_sql_carriers[Q__COUNT] = {
     [Q_CARRIER_RENAME_NUMBERS] =
         "UPDATE numbers SET carrier = $2, updated_at = $3 WHERE carrier_id = $1 AND carrier <> $2",
     [Q_CARRIER_LOCK] = "SELECT 1 FROM carriers WHERE id = $1 FOR UPDATE",
-    /* a customer's carrier: the numbers pointing at it; an upstream one
-     * (account_id NULL): the inventory rows naming it (see the SQLite file) */
-    [Q_CARRIER_IN_USE] =
-        "SELECT (SELECT count(*) FROM numbers WHERE carrier_id = $1) + CASE WHEN EXISTS "
-        "(SELECT 1 FROM carriers WHERE id = $1 AND account_id IS NULL) THEN (SELECT count(*) "
-        "FROM numbers WHERE source = 0 AND carrier = (SELECT name FROM carriers WHERE id = $1)) "
-        "ELSE 0 END",
     [Q_CARRIER_DELETE] = "DELETE FROM carriers WHERE id = $1 AND COALESCE(account_id, 0) = $2",
     [Q_GW_INSERT] =
         "INSERT INTO carrier_gateways(carrier, pos, sid, address, port, netmask, inbound, "
         "outbound) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
-    [Q_GW_DELETE] = "DELETE FROM carrier_gateways WHERE carrier = $1",
     /* every account's `reg` carriers, by id (the registration client) */
     [Q_CARRIER_REG_LIST] = CARRIER_SELECT "WHERE c.trunk_type = 2 AND c.id > $1 ORDER BY c.id LIMIT $2",
-    [Q_CARRIER_REG_SIG] =
-        "SELECT count(*), coalesce(sum(id), 0), coalesce(sum(updated_at), 0) FROM carriers "
-        "WHERE trunk_type = 2",
 };
 
 /* ---- carriers ---------------------------------------------------------- */
@@ -215,20 +204,9 @@ int pg_carrier_delete(store_t *st, int64_t account_id, int64_t id, int64_t *in_u
 
 int pg_carrier_reg_list(store_t *st, int64_t after_id, int limit, carrier_t *rows, size_t *nrows)
 {
-    conn_t *c = pg_conn(st);
-    PGresult *r = NULL;
-    *nrows = 0;
     /* carriers and their gateways in one statement: one snapshot */
-    int rc = pg_exec(c, Q_CARRIER_REG_LIST, PG_V(v_int(after_id), v_int(limit)), &r, NULL);
-    if (rc != ST_OK) return rc;
-    int n = PQntuples(r);
-    for (int i = 0; i < n && i < limit; i++) {
-        sqls_row_t d = pg_row(r, i, 0);
-        pg_rd_carrier(&d, rows, (size_t)i);
-        (*nrows)++;
-    }
-    PQclear(r);
-    return ST_OK;
+    return pg_rows(pg_conn(st), Q_CARRIER_REG_LIST, PG_V(v_int(after_id), v_int(limit)), limit,
+                   pg_rd_carrier, rows, nrows);
 }
 
 static void rd_sig(sqls_row_t *d, void *out, size_t i)

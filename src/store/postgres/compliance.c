@@ -7,17 +7,6 @@ const char *const pg_sql_compliance[Q__COUNT] = {
     [Q_COMPLIANCE_INSERT] =
         "INSERT INTO compliance(id, account_id, country_iso, number_type, approved, created_at) "
         "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-    [Q_COMPLIANCE_GET] =
-        "SELECT " SQLS_COMPLIANCE_COLS " FROM compliance WHERE account_id = $1 AND id = $2",
-    [Q_COMPLIANCE_LATEST] =
-        "SELECT " SQLS_COMPLIANCE_COLS " FROM compliance "
-        "WHERE account_id = $1 AND country_iso = $2 AND number_type IN ($3, $4) AND approved "
-        "ORDER BY seq DESC LIMIT 1",
-    [Q_COMPLIANCE_LIST] =
-        "SELECT " SQLS_COMPLIANCE_COLS " FROM compliance WHERE account_id = $1 ORDER BY seq",
-    [Q_COMPLIANCE_NUMBERS] =
-        "SELECT " SQLS_INV_COLS " FROM numbers WHERE owner_id = $1 AND compliance_id = $2 "
-        "AND state IN (1, 2) ORDER BY number",
 };
 
 /* ---- compliance ----------------------------------------------------------- */
@@ -44,20 +33,17 @@ int pg_compliance_latest(store_t *st, int64_t account_id, const char *country_is
                       sqls_rd_compliance, out);
 }
 
-SQLS_WALKER(cp_each, compliance_t, store_compliance_cb, sqls_read_compliance)
-
 int pg_compliance_list(store_t *st, int64_t account_id, store_compliance_cb cb, void *ud)
 {
-    cp_each_t w = {cb, ud};
-    return pg_each(pg_conn(st), Q_COMPLIANCE_LIST, PG_V(v_int(account_id)), cp_each, &w);
+    sqls_walk_compliance_t w = {cb, ud};
+    return pg_each(pg_conn(st), Q_COMPLIANCE_LIST, PG_V(v_int(account_id)), sqls_walk_compliance,
+                   &w);
 }
-
-SQLS_WALKER(num_each, inv_number_t, store_inv_cb, sqls_read_inv)
 
 int pg_compliance_numbers(store_t *st, int64_t account_id, const char *id, store_inv_cb cb,
                           void *ud)
 {
-    num_each_t w = {cb, ud};
+    sqls_walk_inv_t w = {cb, ud};
     return pg_each(pg_conn(st), Q_COMPLIANCE_NUMBERS, PG_V(v_int(account_id), v_text(id)),
-                   num_each, &w);
+                   sqls_walk_inv, &w);
 }

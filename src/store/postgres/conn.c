@@ -1,7 +1,8 @@
 /* conn.c -- the PostgreSQL backend's connections (one per thread), its
  * statements (prepared once per connection: fixed ones by enum, the
  * filter-dependent ones in a cache by text), the mapping of results to
- * store statuses, transactions, open/close, ping, and the ops table.
+ * store statuses, transactions, open/close, ping, and the ops table
+ * (the statements' texts and which may be retried: stmts.c).
  * The reasoning behind the backend's locking heads pgInt.h. */
 #include "store/postgres/pgInt.h"
 #include "util/redact.h"
@@ -92,96 +93,6 @@ static void params_of_w(params_t *p, const sqlw_t *w)
 {
     for (size_t i = 0; w && i < w->n; i++)
         p_add(p, w->v[i].kind == SQLW_TEXT ? v_text(w->v[i].text) : v_int(w->v[i].i));
-}
-
-/* ---- the statement tables ------------------------------------------------ */
-
-static const char *const *const sql_tables[] = {
-    pg_sql_conn,  pg_sql_settings,    pg_sql_accounts, pg_sql_inventory,  pg_sql_numbers,
-    pg_sql_owned, pg_sql_subaccounts, pg_sql_apps,     pg_sql_compliance, pg_sql_carriers,
-    pg_sql_idem,  pg_sql_sbc,       pg_sql_credentials, pg_sql_registrations,
-};
-#define NTABLES (sizeof sql_tables / sizeof sql_tables[0])
-
-const char *pg_sql(int which)
-{
-    for (size_t t = 0; t < NTABLES; t++)
-        if (sql_tables[t][which]) return sql_tables[t][which];
-    nd_panic("postgres: statement %d has no SQL text", which);
-}
-
-/* Every statement has its text in exactly one file's table: a statement
- * added to the enum and forgotten (or written twice) stops numberd at
- * start, not at the first request that needs it. */
-static void sql_check(void)
-{
-    for (int q = 0; q < Q__COUNT; q++) {
-        int n = 0;
-        for (size_t t = 0; t < NTABLES; t++) n += sql_tables[t][q] != NULL;
-        if (n != 1) nd_panic("postgres: statement %d has %d SQL texts", q, n);
-    }
-}
-
-/* ---- which statements may be sent twice ----------------------------------
- *
- * A statement whose connection died before its answer arrived has an
- * unknown outcome: the server may have run it, and committed it (outside
- * a transaction every statement commits by itself), before the connection
- * was lost.  Sending it again on a fresh connection is right only when
- * running it twice is the same as running it once: reads, and the few
- * writes that are idempotent.  Every other statement fails with its
- * connection (ST_ERR: 503 to the client, who may look and retry), so that
- * a write whose reply was lost never runs twice -- a second subaccount, an
- * approve answered 409.  A statement added later is not retried until it
- * is listed here: the safe default. */
-static const int retry_safe_list[] = {
-    Q_PING, Q_MIGRATE_VERSION, Q_SETTING_GET,
-    Q_ACCOUNT_BY_AUTH_ID, Q_ACCOUNT_BY_ID, Q_ACCOUNT_LIST, Q_ACCOUNT_COUNT, Q_APIKEY_LOOKUP,
-    Q_STATS, Q_EXPORT,
-    Q_NUMBER_GET_AVAILABLE, Q_NUMBER_STATE, Q_NUMBER_LOOKUP,
-    Q_OWNED_GET, Q_OWNED_GET_BYOC, Q_OWNED_GET_ANY,
-    Q_SUB_LIST,
-    Q_APP_GET, Q_APP_LIST, Q_APP_EXISTS, Q_APP_DEFAULT,
-    Q_COMPLIANCE_GET, Q_COMPLIANCE_LATEST,
-    Q_CARRIER_GET, Q_CARRIER_LIST, Q_CARRIER_IN_USE,
-    Q_IDEM_GET,
-    /* idempotent writes: the same values written again change nothing
-     * (an upsert of one setting; the aging sweep's conditional UPDATE) */
-    Q_SETTING_PUT, Q_AGING_SWEEP,
-};
-static bool g_retry_safe[Q__COUNT];
-
-/* Is sql a plain read?  (SELECT, no data-changing statement, no lock that
- * outlives it.)  Checks the list above at start, and decides for the
- * statements whose text varies (search and list filters). */
-static bool sql_is_read(const char *sql)
-{
-    static const char *const writes[] = {"INSERT", "DELETE", "TRUNCATE", "pg_advisory", "nextval"};
-    while (*sql == ' ' || *sql == '(') sql++;
-    if (strncmp(sql, "SELECT", 6) != 0) return false;
-    for (size_t i = 0; i < sizeof writes / sizeof writes[0]; i++)
-        if (strstr(sql, writes[i])) return false;
-    /* "UPDATE" only as a row lock (FOR UPDATE), which ends with the statement */
-    for (const char *u = strstr(sql, "UPDATE"); u; u = strstr(u + 6, "UPDATE"))
-        if (u - sql < 4 || strncmp(u - 4, "FOR ", 4) != 0) return false;
-    return true;
-}
-
-static void retry_check(void)
-{
-    for (size_t i = 0; i < sizeof retry_safe_list / sizeof retry_safe_list[0]; i++) {
-        int q = retry_safe_list[i];
-        if (q != Q_SETTING_PUT && q != Q_AGING_SWEEP && !sql_is_read(pg_sql(q)))
-            nd_panic("postgres: statement %d is listed as safe to retry but is not a read", q);
-        g_retry_safe[q] = true;
-    }
-}
-
-/* May this statement (fixed `which`, or with which < 0 the text sql) be
- * sent again after its connection died? */
-static bool retry_safe(int which, const char *sql)
-{
-    return which >= 0 ? g_retry_safe[which] : sql_is_read(sql);
 }
 
 /* sqlshared's column readers over a PGresult (text format) */
@@ -284,8 +195,9 @@ static void dyn_forget(conn_t *c)
     }
 }
 
-void pg_conn_close(conn_t *c)
+void pg_conn_close(void *conn)
 {
+    conn_t *c = conn;
     PQfinish(c->pg);
     dyn_forget(c);
     free(c);
@@ -311,10 +223,10 @@ conn_t *pg_conn_open(const char *url, char **err)
 
 static conn_t *conn_get(pg_store_t *s)
 {
-    conn_t *c = connreg_get(&s->conns);
+    conn_t *c = connreg_get(&s->sql.conns);
     if (c) return c;
-    c = pg_conn_open(s->url, NULL);
-    if (c) connreg_add(&s->conns, c);
+    c = pg_conn_open(s->sql.target, NULL);
+    if (c) connreg_add(&s->sql.conns, c);
     return c;
 }
 
@@ -425,7 +337,7 @@ static PGresult *send_q(conn_t *c, int which, const char *sql, const params_t *p
         }
         if (res_ok(r)) return r;
         if (attempt == 0 && c->depth == 0 && idle && PQstatus(c->pg) == CONNECTION_BAD &&
-            retry_safe(which, which >= 0 ? NULL : sql)) {
+            pg_retry_safe(which, which >= 0 ? NULL : sql)) {
             PQclear(r);
             continue;
         }
@@ -606,7 +518,7 @@ int pg_page_dyn(conn_t *c, const char *sql, const sqlw_t *w, int limit, sqls_rea
     return page_of(c, -1, sql, &p, limit, rd, rows, nrows, total);
 }
 
-int pg_send_rows(conn_t *c, int which, const pg_val_t *v, int nv)
+static int send_rows(conn_t *c, int which, const pg_val_t *v, int nv)
 {
     params_t p = {0};
     char name[16];
@@ -624,6 +536,54 @@ int pg_send_rows(conn_t *c, int which, const pg_val_t *v, int nv)
         !PQsetSingleRowMode(c->pg))
         return pg_status(c, NULL, pg_sql(which));
     return ST_OK;
+}
+
+int pg_rows(conn_t *c, int which, const pg_val_t *v, int nv, int max, sqls_reader_fn rd,
+            void *rows, size_t *n)
+{
+    PGresult *r = NULL;
+    *n = 0;
+    int rc = pg_exec(c, which, v, nv, &r, NULL);
+    if (rc != ST_OK) return rc;
+    int nt = PQntuples(r);
+    for (int i = 0; i < nt && i < max; i++) {
+        sqls_row_t d = pg_row(r, i, 0);
+        rd(&d, rows, (size_t)i);
+        (*n)++;
+    }
+    PQclear(r);
+    return ST_OK;
+}
+
+int pg_stream(conn_t *c, int which, const pg_val_t *v, int nv, row_each_fn fn, void *arg,
+              const char *what, bool *stopped)
+{
+    int ret = send_rows(c, which, v, nv);
+    bool stop = false;
+    PGresult *r;
+    while (ret == ST_OK && (r = PQgetResult(c->pg)) != NULL) {
+        ExecStatusType s = PQresultStatus(r);
+        if (s == PGRES_SINGLE_TUPLE && !stop) {
+            sqls_row_t d = pg_row(r, 0, 0);
+            if (fn(&d, arg) != C_OK) {
+                /* the caller knows why; the server need not send the rest */
+                stop = true;
+                PGcancel *k = PQgetCancel(c->pg);
+                char why[64];
+                if (k) PQcancel(k, why, sizeof why);
+                PQfreeCancel(k);
+            }
+        } else if (s != PGRES_SINGLE_TUPLE && s != PGRES_TUPLES_OK && !stop) {
+            ret = pg_status(c, r, what);
+        }
+        PQclear(r);
+        /* after a failure the rest of the results are still read (and freed) */
+        if (ret != ST_OK) {
+            while ((r = PQgetResult(c->pg)) != NULL) PQclear(r);
+        }
+    }
+    if (stopped) *stopped = stop;
+    return ret;
 }
 
 /* ---- transactions ------------------------------------------------------ */
@@ -700,8 +660,8 @@ int pg_tx_begin(store_t *st, bool write)
 int pg_tx_commit(store_t *st)
 {
     conn_t *c = pg_conn(st);
-    if (!c || c->depth == 0) return ST_ERR;
-    if (--c->depth > 0) return ST_OK;
+    sqls_tx_level_t lv = c ? sqls_tx_leave(&c->depth, &c->rollback_only, false) : SQLS_TX_NONE;
+    if (lv != SQLS_TX_OUTER) return lv == SQLS_TX_INNER ? ST_OK : ST_ERR;
     int rc = ST_ERR;
     if (c->rollback_only || c->tx_failed) {
         if (PQstatus(c->pg) == CONNECTION_OK) {
@@ -718,11 +678,7 @@ int pg_tx_commit(store_t *st)
 void pg_tx_rollback(store_t *st)
 {
     conn_t *c = pg_conn(st);
-    if (!c || c->depth == 0) return;
-    if (--c->depth > 0) {
-        c->rollback_only = true;
-        return;
-    }
+    if (!c || sqls_tx_leave(&c->depth, &c->rollback_only, true) != SQLS_TX_OUTER) return;
     if (PQstatus(c->pg) == CONNECTION_OK) {
         PGresult *r = PQexec(c->pg, "ROLLBACK");
         PQclear(r);
@@ -740,40 +696,27 @@ int pg_tx_end(store_t *st, int rc, bool notfound_commits)
 
 /* ---- open / close ------------------------------------------------------ */
 
-static void conn_close(void *c)
-{
-    pg_conn_close(c);
-}
-
 void pg_close(store_t *st)
 {
-    pg_store_t *s = (pg_store_t *)st;
-    if (!s) return;
-    connreg_close(&s->conns, conn_close);
-    pg_sbc_close(s);
-    free(s->url);
-    free(s);
+    connreg_store_close(st, pg_sbc_close, pg_conn_close);
 }
 
 int store_pg_open(const char *url, store_t **out, char **err)
 {
-    sql_check();
-    retry_check();
+    pg_stmts_init();
     pg_store_t *s = xcalloc(1, sizeof *s);
-    s->base.ops = &pg_ops;
-    s->url = xstrdup(url);
-    connreg_init(&s->conns);
+    connreg_store_init(&s->sql, &pg_ops, url);
     /* connect now, so that a wrong URL fails at start with libpq's reason */
     char *why = NULL;
     conn_t *c = pg_conn_open(url, &why);
     if (c == NULL) {
         *err = xasprintf("cannot connect to PostgreSQL: %s", why);
         free(why);
-        pg_close(&s->base);
+        pg_close(&s->sql.base);
         return C_ERR;
     }
-    connreg_add(&s->conns, c);
-    *out = &s->base;
+    connreg_add(&s->sql.conns, c);
+    *out = &s->sql.base;
     return C_OK;
 }
 

@@ -15,31 +15,9 @@ const char *const pg_sql_credentials[Q__COUNT] = {
     [Q_APIKEY_CREATE] =
         "INSERT INTO api_keys(account_id, key_hash, scopes, created_at, prefix, label, "
         "expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id",
-    [Q_APIKEY_BY_HASH] = "SELECT " SQLS_APIKEY_COLS " FROM api_keys WHERE key_hash = $1",
     [Q_APIKEY_LIST] = PAGE("FROM api_keys WHERE account_id = $1",
                            "SELECT " SQLS_APIKEY_COLS " FROM api_keys WHERE account_id = $1 "
                            "ORDER BY id DESC LIMIT $2 OFFSET $3"),
-    [Q_APIKEY_REVOKE] = "UPDATE api_keys SET revoked_at = $3 "
-                        "WHERE id = $2 AND account_id = $1 AND revoked_at = 0",
-    [Q_APIKEY_REVOKE_ALL] =
-        "UPDATE api_keys SET revoked_at = $2 WHERE account_id = $1 AND revoked_at = 0",
-    [Q_APIKEY_TOUCH] =
-        "UPDATE api_keys SET last_used_at = $2 WHERE id = $1 AND last_used_at < $2",
-    [Q_ACCOUNT_SET_STATUS] = "UPDATE accounts SET status = $2, modified_at = $3 "
-                             "WHERE id = $1 OR parent_id = $1",
-    [Q_ACCOUNT_SET_TOKEN] = "UPDATE accounts SET token_hash = $2, old_token_hash = $3, "
-                            "old_token_until = $4, modified_at = $5 WHERE id = $1",
-    [Q_RELEASE_ALL_INVENTORY] =
-        "UPDATE numbers SET state = $2, owner_id = NULL, sub_id = NULL, app_id = NULL, "
-        "alias = NULL, added_on = NULL, renewal_date = NULL, compliance_id = NULL, "
-        "cnam_lookup = NULL, cnam = NULL, cnam_callback_url = NULL, cnam_callback_method = NULL, "
-        "caller_reputation_status = NULL, profile_uuid = NULL, cr_callback_url = NULL, "
-        "cr_callback_method = NULL, tendlc_registration_status = NULL, tendlc_campaign_id = NULL, "
-        "toll_free_sms_verification = NULL, byoc_id = NULL, label = NULL, released_at = $3, "
-        "updated_at = $3 WHERE owner_id = $1 AND state IN (1, 2) AND source = 0",
-    [Q_RELEASE_ALL_CUSTOMER] = "DELETE FROM numbers WHERE owner_id = $1 AND source IN (1, 2)",
-    [Q_CRED_EPOCH_GET] = "SELECT epoch FROM cred_epoch WHERE id = 1",
-    [Q_CRED_EPOCH_BUMP] = "UPDATE cred_epoch SET epoch = epoch + 1 WHERE id = 1",
 };
 
 int pg_apikey_create(store_t *st, apikey_t *k)

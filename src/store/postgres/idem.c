@@ -5,9 +5,6 @@
 const char *const pg_sql_idem[Q__COUNT] = {
     /* the seed is the account, the hashed text the key */
     [Q_IDEM_LOCK] = "SELECT pg_advisory_xact_lock(hashtextextended($2::text, $1::bigint))",
-    [Q_IDEM_GET] =
-        "SELECT status, req_hash, body, created_at FROM idempotency "
-        "WHERE account_id = $1 AND key = $2",
     [Q_IDEM_PUT] =
         "INSERT INTO idempotency(account_id, key, req_hash, status, body, created_at) "
         "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id, key) DO UPDATE SET "

@@ -25,20 +25,10 @@ const char *const pg_sql_inventory[Q__COUNT] = {
         "restriction_text = EXCLUDED.restriction_text, carrier = EXCLUDED.carrier, "
         "caps = EXCLUDED.caps, updated_at = EXCLUDED.updated_at "
         "WHERE numbers.state = 0 AND numbers.source = 0",
-    [Q_STATS] =
-        "SELECT country_iso, type, state, count(*) FROM numbers WHERE source = 0 "
-        "GROUP BY country_iso, type, state ORDER BY country_iso, type, state",
     /* the unique index on number gives the order without a sort */
     [Q_EXPORT] =
         "SELECT " SQLS_INV_COLS " FROM numbers WHERE source = 0 AND ($1::text IS NULL OR country_iso = $1) "
         "AND ($2::int < 0 OR state = $2) ORDER BY number",
-    [Q_INV_RATES] =
-        "SELECT sub_type, MIN(monthly_rental_rate) FROM numbers WHERE state = 0 AND source = 0 "
-        "AND country_iso = $1 AND monthly_rental_rate IS NOT NULL GROUP BY sub_type ORDER BY sub_type",
-    [Q_INV_RESTRICTIONS] =
-        "SELECT DISTINCT restriction, COALESCE(restriction_text, '') FROM numbers WHERE source = 0 "
-        "AND country_iso = $1 AND (type = $2 OR sub_type = $2) AND COALESCE(restriction, '') <> '' "
-        "ORDER BY 1, 2",
 };
 
 /* ---- inventory import --------------------------------------------------- */
@@ -219,26 +209,18 @@ static void copy_money(buf_t *b, int64_t v)
 
 static void copy_row(buf_t *b, const inv_number_t *r)
 {
-    copy_text(b, r->number);
-    copy_text(b, r->country_iso);
-    copy_text(b, r->type);
-    copy_text(b, r->sub_type);
-    copy_text(b, r->prefix);
-    copy_text(b, r->city);
-    copy_text(b, r->region);
-    copy_text(b, r->rate_center);
+    /* the columns of SQLS_INV_COLS, in order, then caps */
+    const char *place[] = {r->number, r->country_iso, r->type,   r->sub_type,
+                           r->prefix, r->city,        r->region, r->rate_center};
+    const bool services[] = {r->voice, r->sms, r->mms};
+    const int64_t rates[] = {r->setup_rate, r->monthly_rental_rate, r->voice_rate, r->sms_rate,
+                             r->mms_rate};
+    const char *restriction[] = {r->restriction, r->restriction_text, r->carrier};
+    for (size_t i = 0; i < ND_ARRAY_LEN(place); i++) copy_text(b, place[i]);
     copy_money(b, r->lata);
-    buf_puts(b, r->voice ? "t\t" : "f\t");
-    buf_puts(b, r->sms ? "t\t" : "f\t");
-    buf_puts(b, r->mms ? "t\t" : "f\t");
-    copy_money(b, r->setup_rate);
-    copy_money(b, r->monthly_rental_rate);
-    copy_money(b, r->voice_rate);
-    copy_money(b, r->sms_rate);
-    copy_money(b, r->mms_rate);
-    copy_text(b, r->restriction);
-    copy_text(b, r->restriction_text);
-    copy_text(b, r->carrier);
+    for (size_t i = 0; i < ND_ARRAY_LEN(services); i++) buf_puts(b, services[i] ? "t\t" : "f\t");
+    for (size_t i = 0; i < ND_ARRAY_LEN(rates); i++) copy_money(b, rates[i]);
+    for (size_t i = 0; i < ND_ARRAY_LEN(restriction); i++) copy_text(b, restriction[i]);
     buf_printf(b, "%d\n", sqls_caps(r));
 }
 
@@ -303,7 +285,7 @@ static int import_tx_begin(store_import_t *im)
 int pg_import_begin(store_t *st, bool dry_run, store_import_t **out)
 {
     pg_store_t *s = (pg_store_t *)st;
-    conn_t *c = pg_conn_open(s->url, NULL);
+    conn_t *c = pg_conn_open(s->sql.target, NULL);
     if (!c) return ST_ERR;
     store_import_t *im = xmalloc(sizeof *im);
     *im = (store_import_t){
@@ -432,46 +414,22 @@ int pg_import_end(store_import_t *im, bool commit)
     return rc;
 }
 
-SQLS_WALKER(stats_each, stats_row_t, store_stats_cb, sqls_read_stats)
-
 int pg_inventory_stats(store_t *st, store_stats_cb cb, void *ud)
 {
-    stats_each_t w = {cb, ud};
-    return pg_each(pg_conn(st), Q_STATS, PG_NONE, stats_each, &w);
+    sqls_walk_stats_t w = {cb, ud};
+    return pg_each(pg_conn(st), Q_STATS, PG_NONE, sqls_walk_stats, &w);
 }
 
 /* One statement (one snapshot), its rows fetched one at a time (libpq's
  * single-row mode), so a million-row inventory never sits in memory.  A
  * callback that stops the walk cancels the rest on the server. */
+
 int pg_inventory_export(store_t *st, const char *country_iso, int state, store_inv_cb cb,
                         void *ud)
 {
-    conn_t *c = pg_conn(st);
-    int ret = pg_send_rows(c, Q_EXPORT, PG_V(v_text(country_iso), v_int(state)));
-    if (ret != ST_OK) return ret;
-    PGresult *r = NULL;
-    bool stopped = false;
-    inv_number_t *row = xmalloc(sizeof *row);
-    while ((r = PQgetResult(c->pg)) != NULL) {
-        ExecStatusType s = PQresultStatus(r);
-        if (s == PGRES_SINGLE_TUPLE && !stopped) {
-            sqls_row_t d = pg_row(r, 0, 0);
-            sqls_read_inv(&d, row);
-            if (cb(row, ud) != C_OK) {
-                /* the caller knows why; the server need not send the rest */
-                stopped = true;
-                PGcancel *k = PQgetCancel(c->pg);
-                char why[64];
-                if (k) PQcancel(k, why, sizeof why);
-                PQfreeCancel(k);
-            }
-        } else if (s != PGRES_SINGLE_TUPLE && s != PGRES_TUPLES_OK && !stopped) {
-            ret = pg_status(c, r, "export");
-        }
-        PQclear(r);
-    }
-    free(row);
-    return ret;
+    sqls_walk_inv_t w = {cb, ud};
+    return pg_stream(pg_conn(st), Q_EXPORT, PG_V(v_text(country_iso), v_int(state)), sqls_walk_inv,
+                     &w, "export", NULL);
 }
 
 int pg_inventory_rates(store_t *st, const char *country_iso, store_rate_cb cb, void *ud)

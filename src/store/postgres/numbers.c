@@ -5,21 +5,10 @@
 #include "util/clock.h"
 
 const char *const pg_sql_numbers[Q__COUNT] = {
-    [Q_NUMBER_GET_AVAILABLE] =
-        "SELECT " SQLS_INV_COLS " FROM numbers WHERE number = $1 AND state = 0 AND source = 0",
     [Q_NUMBER_GET_AVAILABLE_LOCK] =
         "SELECT " SQLS_INV_COLS " FROM numbers WHERE number = $1 AND state = 0 AND source = 0 "
         "FOR UPDATE",
-    [Q_NUMBER_BUY] =
-        "UPDATE numbers SET state = $2, owner_id = $3, sub_id = $4, app_id = $5, "
-        "cnam_lookup = $6, compliance_id = $7, added_on = $8, renewal_date = $9, "
-        "released_at = NULL, updated_at = $10, created_at = $10, byoc_id = $11 "
-        "WHERE number = $1 AND state = 0 AND source = 0",
     [Q_NUMBER_STATE] = "SELECT state FROM numbers WHERE number = $1 AND owner_id IS NOT NULL",
-    [Q_NUMBER_APPROVE] =
-        "UPDATE numbers SET state = 1, updated_at = $2 WHERE number = $1 AND state = 2",
-    [Q_NUMBER_LOOKUP] =
-        "SELECT state, source, COALESCE(owner_id, 0) FROM numbers WHERE number = $1",
 };
 
 /* ---- search and purchase ----------------------------------------------- */
@@ -38,33 +27,30 @@ static int one_dyn(void *conn, const sqlw_t *w, sqls_reader_fn rd, void *out)
     return rc;
 }
 
+/* sqlwhere's page runner: the count stops at a cap (sqlw_count_cap); page
+ * and count are one statement (PAGE()). */
+static int search_page(void *conn, sqlw_t *w, const search_q_t *q, inv_number_t *rows,
+                       size_t *nrows, int64_t *total)
+{
+    buf_t sql = BUF_INIT;
+    buf_printf(&sql, "SELECT t.n, p.* FROM (SELECT count(*) AS n FROM (SELECT 1 FROM "
+                     "numbers %s LIMIT ", w->sql.data);
+    sqlw_param(w, &sql, sqlw_count_cap(q));
+    buf_printf(&sql, ") m) t LEFT JOIN LATERAL (SELECT " SQLS_INV_COLS " FROM numbers %s "
+                     "ORDER BY number", w->sql.data);
+    sqlw_limit_offset(w, &sql, q->limit, q->offset);
+    buf_puts(&sql, ") p ON true");
+    int ret = pg_page_dyn(conn, sql.data, w, q->limit, sqls_rd_inv, rows, nrows, total);
+    buf_free(&sql);
+    return ret;
+}
+
 int pg_number_search(store_t *st, const search_q_t *q, inv_number_t *rows, size_t *nrows,
                      int64_t *total)
 {
     conn_t *c = pg_conn(st);
     if (!c) return ST_ERR;
-    *nrows = 0;
-    *total = 0;
-    sqlw_t w;
-    int ret = sqlw_search_begin(&w, &sqlw_postgres, q, one_dyn, c);
-    if (ret == ST_OK) {
-        /* the count stops at a cap (sqlw_count_cap); page and count are
-         * one statement (PAGE()) */
-        buf_t sql = BUF_INIT;
-        buf_printf(&sql, "SELECT t.n, p.* FROM (SELECT count(*) AS n FROM (SELECT 1 FROM "
-                         "numbers %s LIMIT ", w.sql.data);
-        sqlw_param(&w, &sql, sqlw_count_cap(q));
-        buf_printf(&sql, ") m) t LEFT JOIN LATERAL (SELECT " SQLS_INV_COLS " FROM numbers %s "
-                         "ORDER BY number", w.sql.data);
-        sqlw_limit_offset(&w, &sql, q->limit, q->offset);
-        buf_puts(&sql, ") p ON true");
-        ret = pg_page_dyn(c, sql.data, &w, q->limit, sqls_rd_inv, rows, nrows, total);
-        buf_free(&sql);
-    } else if (ret == ST_NOTFOUND) {
-        ret = ST_OK; /* unknown NPA-NXX: an empty page */
-    }
-    sqlw_free(&w);
-    return ret;
+    return sqlw_search_run(&sqlw_postgres, q, one_dyn, search_page, c, rows, nrows, total);
 }
 
 int pg_number_get_available(store_t *st, const char *number, inv_number_t *out)

@@ -6,45 +6,13 @@
 #include "util/clock.h"
 
 const char *const pg_sql_owned[Q__COUNT] = {
-    [Q_OWNED_GET] = SQLS_OWNED_SELECT
-        "WHERE n.number = $1 AND n.owner_id = $2 AND n.state IN (1, 2) "
-        "AND ($3::bigint = 0 OR n.sub_id = $3)",
     [Q_OWNED_GET_LOCK] = SQLS_OWNED_SELECT
         "WHERE n.number = $1 AND n.owner_id = $2 AND n.state IN (1, 2) "
         "AND ($3::bigint = 0 OR n.sub_id = $3) FOR UPDATE OF n",
-    [Q_OWNED_GET_BYOC] = SQLS_OWNED_SELECT
-        "WHERE n.byoc_id = $1 AND n.owner_id = $2 AND n.state IN (1, 2)",
     [Q_OWNED_GET_BYOC_LOCK] = SQLS_OWNED_SELECT
         "WHERE n.byoc_id = $1 AND n.owner_id = $2 AND n.state IN (1, 2) FOR UPDATE OF n",
-    [Q_OWNED_GET_ANY] = SQLS_OWNED_SELECT "WHERE n.number = $1 AND n.state IN (1, 2)",
     [Q_OWNED_GET_ANY_LOCK] =
         SQLS_OWNED_SELECT "WHERE n.number = $1 AND n.state IN (1, 2) FOR UPDATE OF n",
-    [Q_OWNED_UPDATE] =
-        "UPDATE numbers SET sub_id = $3, app_id = $4, alias = $5, compliance_id = $6, "
-        "cnam_lookup = $7, cnam = $8, cnam_callback_url = $9, cnam_callback_method = $10, "
-        "caller_reputation_status = $11, profile_uuid = $12, cr_callback_url = $13, "
-        "cr_callback_method = $14, tendlc_registration_status = $15, tendlc_campaign_id = $16, "
-        "toll_free_sms_verification = $17, updated_at = $18 "
-        "WHERE number = $1 AND owner_id = $2 AND state IN (1, 2)",
-    [Q_RELEASE_INVENTORY] =
-        "UPDATE numbers SET state = $3, owner_id = NULL, sub_id = NULL, app_id = NULL, "
-        "alias = NULL, added_on = NULL, renewal_date = NULL, compliance_id = NULL, "
-        "cnam_lookup = NULL, cnam = NULL, cnam_callback_url = NULL, cnam_callback_method = NULL, "
-        "caller_reputation_status = NULL, profile_uuid = NULL, cr_callback_url = NULL, "
-        "cr_callback_method = NULL, tendlc_registration_status = NULL, tendlc_campaign_id = NULL, "
-        "toll_free_sms_verification = NULL, byoc_id = NULL, label = NULL, released_at = $4, "
-        "updated_at = $4 WHERE number = $1 AND owner_id = $2 AND state IN (1, 2) AND source = 0",
-    [Q_RELEASE_CUSTOMER] =
-        "DELETE FROM numbers WHERE number = $1 AND owner_id = $2 AND source IN (1, 2)",
-    [Q_NUMBER_INSERT_OWNED] =
-        "INSERT INTO numbers(number, country_iso, type, sub_type, region, voice_enabled, "
-        "sms_enabled, mms_enabled, caps, carrier, source, state, owner_id, sub_id, app_id, "
-        "added_on, carrier_id, byoc_id, label, created_at, updated_at) VALUES ($1, $2, $3, $4, "
-        "$5, $6, $7, $8, $9, $10, $11, 1, $12, $13, $14, $15, $16, $17, $18, $19, $19) "
-        "ON CONFLICT DO NOTHING",
-    [Q_AGING_SWEEP] =
-        "UPDATE numbers SET state = 0, released_at = NULL, updated_at = $2 "
-        "WHERE state = 3 AND released_at <= $1",
 };
 
 int pg_number_list(store_t *st, const numlist_q_t *q, owned_number_t *rows, size_t *nrows,

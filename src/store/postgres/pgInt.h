@@ -7,8 +7,9 @@
  * Connections (conn.c).  One libpq connection per thread (the registry
  * of connreg.h, as in the SQLite backend), opened on the thread's first call.
  * Every statement is prepared once per connection (PQprepare) and kept:
- * the fixed ones named "q<n>" by enum (their SQL text lives in the file of
- * their resource, in a table pg_sql_<file>[]), those whose WHERE clause depends on which filters are
+ * the fixed ones named "q<n>" by enum (their SQL text lives in sqltext.c
+ * when both backends share it, else in the file of their resource, in a
+ * table pg_sql_<file>[]), those whose WHERE clause depends on which filters are
  * given (search, the owned-number list) in a 32-entry cache keyed by SQL
  * text, named "d<n>".  PostgreSQL plans a prepared statement for its
  * values the first five times and then keeps a generic plan only if it is
@@ -102,6 +103,7 @@
 #include "store/connreg.h"
 #include "store/sqlshared.h"
 #include "store/sqlops.h"
+#include "store/sqltext.h"
 #include "store/sqlwhere.h"
 #include "store/store.h"
 
@@ -115,142 +117,12 @@
 /* registrations: the second key is the carrier id (registrations.c) */
 #define LOCK_NS_REG "1852990823" /* 'nreg' */
 
-/* The fixed statements, grouped by the file that holds their SQL text
- * (its table pg_sql_<file>[], indexed by this enum). */
-enum {
-    /* conn.c */
-    Q_PING,
-    /* settings.c */
-    Q_MIGRATE_VERSION,
-    Q_MIGRATE_RECORD,
-    Q_SETTING_GET,
-    Q_SETTING_PUT,
-    /* accounts.c */
-    Q_ACCOUNT_INSERT,
-    Q_ACCOUNT_BY_AUTH_ID,
-    Q_ACCOUNT_BY_AUTH_ID_LOCK,
-    Q_ACCOUNT_BY_ID,
-    Q_ACCOUNT_LIST,
-    Q_ACCOUNT_COUNT,
-    Q_APIKEY_INSERT,
-    Q_APIKEY_LOOKUP,
-    /* inventory.c */
-    Q_IMPORT_PREFETCH,
-    Q_IMPORT_UPSERT,
-    Q_STATS,
-    Q_EXPORT,
-    Q_INV_RATES,
-    Q_INV_RESTRICTIONS,
-    /* numbers.c */
-    Q_NUMBER_GET_AVAILABLE,
-    Q_NUMBER_GET_AVAILABLE_LOCK,
-    Q_NUMBER_BUY,
-    Q_NUMBER_STATE,
-    Q_NUMBER_APPROVE,
-    Q_NUMBER_LOOKUP,
-    /* owned.c */
-    Q_OWNED_GET,
-    Q_OWNED_GET_LOCK,
-    Q_OWNED_GET_BYOC,
-    Q_OWNED_GET_BYOC_LOCK,
-    Q_OWNED_GET_ANY,
-    Q_OWNED_GET_ANY_LOCK,
-    Q_OWNED_UPDATE,
-    Q_RELEASE_INVENTORY,
-    Q_RELEASE_CUSTOMER,
-    Q_NUMBER_INSERT_OWNED,
-    Q_AGING_SWEEP,
-    /* subaccounts.c */
-    Q_SUB_LIST,
-    Q_ACCOUNT_UPDATE,
-    Q_SUB_MOVE_NUMBERS,
-    Q_SUB_MOVE_APPS,
-    Q_SUB_MOVE_CARRIERS,
-    Q_SUB_DELETE_IDEM,
-    Q_SUB_DELETE,
-    /* apps.c */
-    Q_APP_INSERT,
-    Q_APP_GET,
-    Q_APP_GET_LOCK,
-    Q_APP_LIST,
-    Q_APP_UPDATE,
-    Q_APP_EXISTS,
-    Q_APP_EXISTS_LOCK,
-    Q_APP_DEFAULT,
-    Q_APP_DEFAULT_LOCK,
-    Q_APP_CLEAR_DEFAULT,
-    Q_APP_LOCK,
-    Q_APP_UNLINK,
-    Q_APP_DELETE,
-    /* compliance.c */
-    Q_COMPLIANCE_INSERT,
-    Q_COMPLIANCE_GET,
-    Q_COMPLIANCE_LATEST,
-    Q_COMPLIANCE_LIST,
-    Q_COMPLIANCE_NUMBERS,
-    /* carriers.c */
-    Q_CARRIER_INSERT,
-    Q_CARRIER_GET,
-    Q_CARRIER_GET_LOCK,
-    Q_CARRIER_LIST,
-    Q_CARRIER_UPDATE,
-    Q_CARRIER_RENAME_NUMBERS,
-    Q_CARRIER_LOCK,
-    Q_CARRIER_IN_USE,
-    Q_CARRIER_DELETE,
-    Q_GW_INSERT,
-    Q_GW_DELETE,
-    Q_CARRIER_REG_LIST,
-    Q_CARRIER_REG_SIG,
-    /* registrations.c */
-    Q_REG_PUT,
-    Q_REG_GET,
-    Q_REG_LIST,
-    Q_REG_LOCK,
-    Q_REG_UNLOCK,
-    Q_PROBE_SET,
-    Q_PROBE_DEL,
-    Q_PROBE_GET,
-    Q_PROBE_TARGETS,
-    Q_HEALTH_PUT,
-    Q_HEALTH_LIST,
-    /* idem.c */
-    Q_IDEM_LOCK,
-    Q_IDEM_GET,
-    Q_IDEM_PUT,
-    /* sbc.c */
-    Q_SBC_SEQ,
-    Q_SBC_ACCOUNTS,
-    Q_SBC_APPS,
-    Q_SBC_CARRIERS,
-    Q_SBC_NUMBERS,
-    Q_SBC_CHANGES,
-    Q_SBC_PRUNED,
-    Q_SBC_NUMBER,
-    Q_SBC_CARRIER,
-    Q_SBC_APP,
-    Q_SBC_UPSTREAM_NUMBERS,
-    Q_SBC_PRUNE_MARK,
-    Q_SBC_PRUNE,
-    /* credentials.c */
-    Q_APIKEY_CREATE,
-    Q_APIKEY_BY_HASH,
-    Q_APIKEY_LIST,
-    Q_APIKEY_REVOKE,
-    Q_APIKEY_REVOKE_ALL,
-    Q_APIKEY_TOUCH,
-    Q_ACCOUNT_SET_STATUS,
-    Q_ACCOUNT_SET_TOKEN,
-    Q_RELEASE_ALL_INVENTORY,
-    Q_RELEASE_ALL_CUSTOMER,
-    Q_CRED_EPOCH_GET,
-    Q_CRED_EPOCH_BUMP,
-    Q__COUNT
-};
-
-/* One table per file; each names only its own statements (the others are
- * NULL).  pg_sql() finds a statement's text; store_pg_open checks that
- * every statement has exactly one. */
+/* The fixed statements are named in store/sqltext.h (one list for both
+ * backends).  Their text: the shared one (sqltext.c, ?N read as $N), or
+ * this backend's own in one table per file, pg_sql_<file>[], which names
+ * only its own statements (the others are NULL).  pg_sql() finds a
+ * statement's text; the texts are loaded once, at the first open, which
+ * checks that no statement has two. */
 extern const char *const pg_sql_conn[Q__COUNT];
 extern const char *const pg_sql_settings[Q__COUNT];
 extern const char *const pg_sql_accounts[Q__COUNT];
@@ -266,8 +138,14 @@ extern const char *const pg_sql_sbc[Q__COUNT];
 extern const char *const pg_sql_registrations[Q__COUNT];
 extern const char *const pg_sql_credentials[Q__COUNT];
 
+/* stmts.c: loads the statements' texts (once per process) and checks the
+ * retry list; called by every open. */
+void pg_stmts_init(void);
 /* The SQL text of fixed statement `which` (static storage). */
 const char *pg_sql(int which);
+/* May this statement (fixed `which`, or with which < 0 the text sql) be
+ * sent again after its connection died? */
+bool pg_retry_safe(int which, const char *sql);
 
 /* A page and its exact total in ONE statement, hence one snapshot even
  * inside a READ COMMITTED transaction: the count is the outer row, the
@@ -302,9 +180,7 @@ typedef struct conn {
 } conn_t;
 
 typedef struct {
-    store_t base;
-    char *url;
-    connreg_t conns;      /* one connection per thread (connreg.h) */
+    connreg_store_t sql;  /* the store, its URL (sql.target), its connections */
     PGconn *listen;       /* sbc.c: LISTEN numberd_sbc (the feed thread's) */
 } pg_store_t;
 
@@ -425,7 +301,8 @@ conn_t *pg_conn(store_t *st);
  * NULL when it cannot connect, with the reason in *err (the caller frees
  * it), or logged when err is NULL. */
 conn_t *pg_conn_open(const char *url, char **err);
-void pg_conn_close(conn_t *c);
+/* Closes and frees a conn_t (void *: the registry's close function too). */
+void pg_conn_close(void *conn);
 /* Maps a result (NULL: nothing could be sent) to ST_OK / ST_CONFLICT
  * (SQLSTATE class 23) / ST_ERR (logged, counted in the db error metric);
  * any failure inside a transaction marks it failed. */
@@ -461,9 +338,16 @@ static inline int pg_page_scoped(conn_t *c, int which, int64_t account_id, int64
                         v_int(offset)),
                    limit, rd, rows, nrows, total);
 }
-/* Sends fixed statement `which` in single-row mode: the caller reads its
- * rows with PQgetResult until NULL. */
-int pg_send_rows(conn_t *c, int which, const pg_val_t *v, int nv);
+/* Up to max rows of fixed statement `which`, read by rd into rows[0..*n). */
+int pg_rows(conn_t *c, int which, const pg_val_t *v, int nv, int max, sqls_reader_fn rd,
+            void *rows, size_t *n);
+/* Runs fixed statement `which` with its rows fetched one at a time
+ * (libpq's single-row mode: a million rows never sit in memory), calling
+ * fn for each until it answers other than C_OK; then the server is told
+ * to stop sending (the call is still ST_OK; *stopped, when not NULL, says
+ * whether fn stopped it).  A failure is logged as what. */
+int pg_stream(conn_t *c, int which, const pg_val_t *v, int nv, row_each_fn fn, void *arg,
+              const char *what, bool *stopped);
 
 /* Statements whose text varies (search and list filters), with the values
  * the WHERE builder w recorded (w may be NULL: none); prepared once per
@@ -533,6 +417,6 @@ uint64_t pg_commit_count(void);
  * file its group in sqlops.h names; conn.c assembles the table. */
 SQL_STORE_OPS(SQL_OP_DECL, pg_)
 /* sbc.c: closes the LISTEN connection */
-void pg_sbc_close(pg_store_t *s);
+void pg_sbc_close(store_t *st);
 
 #endif

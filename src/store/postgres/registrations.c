@@ -11,7 +11,6 @@
 
 #include <string.h>
 
-#define REG_SELECT "SELECT " SQLS_REG_COLS " " SQLS_REG_FROM
 #define REG_WHERE "WHERE ($1::int < 0 OR r.state = $1) AND ($2::bigint = 0 OR c.account_id = $2)"
 
 const char *const pg_sql_registrations[Q__COUNT] = {
@@ -26,9 +25,8 @@ const char *const pg_sql_registrations[Q__COUNT] = {
         "expires_at = EXCLUDED.expires_at, last_attempt_at = EXCLUDED.last_attempt_at, "
         "next_attempt_at = EXCLUDED.next_attempt_at, failures = EXCLUDED.failures, "
         "node = EXCLUDED.node, updated_at = EXCLUDED.updated_at, registrar_ip = EXCLUDED.registrar_ip",
-    [Q_REG_GET] = REG_SELECT "WHERE r.carrier_id = $1",
     [Q_REG_LIST] = PAGE("FROM registrations r JOIN carriers c ON c.id = r.carrier_id " REG_WHERE,
-                        REG_SELECT REG_WHERE " ORDER BY r.carrier_id LIMIT $3 OFFSET $4"),
+                        SQLS_REG_SELECT REG_WHERE " ORDER BY r.carrier_id LIMIT $3 OFFSET $4"),
     [Q_REG_LOCK] =
         "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND "
         "pid = pg_backend_pid() AND classid = " LOCK_NS_REG "::bigint::oid AND "
@@ -39,8 +37,6 @@ const char *const pg_sql_registrations[Q__COUNT] = {
         "INSERT INTO carrier_probes(carrier_id, interval_s) SELECT $1, $2 "
         "WHERE EXISTS (SELECT 1 FROM carriers WHERE id = $1) "
         "ON CONFLICT (carrier_id) DO UPDATE SET interval_s = EXCLUDED.interval_s",
-    [Q_PROBE_DEL] = "DELETE FROM carrier_probes WHERE carrier_id = $1",
-    [Q_PROBE_GET] = "SELECT interval_s FROM carrier_probes WHERE carrier_id = $1",
     [Q_PROBE_TARGETS] =
         "SELECT p.carrier_id, p.interval_s, g.sid, g.address, g.port FROM carrier_probes p "
         "JOIN carrier_gateways g ON g.carrier = p.carrier_id AND g.outbound "
@@ -52,10 +48,6 @@ const char *const pg_sql_registrations[Q__COUNT] = {
         "ON CONFLICT (sid) DO UPDATE SET carrier_id = EXCLUDED.carrier_id, state = EXCLUDED.state, "
         "misses = EXCLUDED.misses, last_code = EXCLUDED.last_code, "
         "last_probe_at = EXCLUDED.last_probe_at, updated_at = EXCLUDED.updated_at",
-    [Q_HEALTH_LIST] =
-        "SELECT h.sid, h.carrier_id, h.state, h.misses, h.last_code, h.last_probe_at, h.updated_at "
-        "FROM gateway_health h JOIN carrier_gateways g ON g.sid = h.sid AND g.carrier = h.carrier_id "
-        "WHERE h.carrier_id = $1 ORDER BY g.pos LIMIT $2",
 };
 
 int pg_reg_status_put(store_t *st, const reg_status_t *r)
@@ -143,26 +135,9 @@ static void rd_health(sqls_row_t *d, void *rows, size_t i)
     h->updated_at = rd_i64(d);
 }
 
-static int read_rows(conn_t *c, int which, const pg_val_t *v, int nv, int max, sqls_reader_fn rd,
-                     void *rows, size_t *n)
-{
-    PGresult *r = NULL;
-    *n = 0;
-    int rc = pg_exec(c, which, v, nv, &r, NULL);
-    if (rc != ST_OK) return rc;
-    int nt = PQntuples(r);
-    for (int i = 0; i < nt && i < max; i++) {
-        sqls_row_t d = pg_row(r, i, 0);
-        rd(&d, rows, (size_t)i);
-        (*n)++;
-    }
-    PQclear(r);
-    return ST_OK;
-}
-
 int pg_probe_targets(store_t *st, int max, probe_target_t *rows, size_t *nrows)
 {
-    return read_rows(pg_conn(st), Q_PROBE_TARGETS, PG_V(v_int(max)), max, rd_target, rows, nrows);
+    return pg_rows(pg_conn(st), Q_PROBE_TARGETS, PG_V(v_int(max)), max, rd_target, rows, nrows);
 }
 
 int pg_health_put(store_t *st, const gw_health_t *h)
@@ -174,6 +149,6 @@ int pg_health_put(store_t *st, const gw_health_t *h)
 
 int pg_health_list(store_t *st, int64_t carrier_id, int max, gw_health_t *rows, size_t *nrows)
 {
-    return read_rows(pg_conn(st), Q_HEALTH_LIST, PG_V(v_int(carrier_id), v_int(max)), max, rd_health,
+    return pg_rows(pg_conn(st), Q_HEALTH_LIST, PG_V(v_int(carrier_id), v_int(max)), max, rd_health,
                      rows, nrows);
 }

@@ -11,7 +11,6 @@ const char *const pg_sql_settings[Q__COUNT] = {
     [Q_MIGRATE_VERSION] = "SELECT COALESCE(max(version), 0) FROM schema_migrations",
     [Q_MIGRATE_RECORD] =
         "INSERT INTO schema_migrations(version, name, applied_at) VALUES ($1, $2, $3)",
-    [Q_SETTING_GET] = "SELECT value FROM settings WHERE name = $1",
     [Q_SETTING_PUT] =
         "INSERT INTO settings(name, value) VALUES ($1, $2) "
         "ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value",

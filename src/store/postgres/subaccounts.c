@@ -8,15 +8,6 @@ const char *const pg_sql_subaccounts[Q__COUNT] = {
     [Q_SUB_LIST] = PAGE("FROM accounts WHERE parent_id = $1",
                         "SELECT " SQLS_ACCOUNT_COLS " FROM accounts WHERE parent_id = $1 "
                         "ORDER BY id LIMIT $2 OFFSET $3"),
-    [Q_ACCOUNT_UPDATE] =
-        "UPDATE accounts SET name = $2, enabled = $3, modified_at = $4 WHERE id = $1",
-    [Q_SUB_MOVE_NUMBERS] = "UPDATE numbers SET sub_id = NULL, updated_at = $2 WHERE sub_id = $1",
-    [Q_SUB_MOVE_APPS] =
-        "UPDATE applications SET sub_id = NULL, modified_at = $2 WHERE sub_id = $1",
-    [Q_SUB_MOVE_CARRIERS] =
-        "UPDATE carriers SET sub_id = NULL, updated_at = $2 WHERE sub_id = $1",
-    [Q_SUB_DELETE_IDEM] = "DELETE FROM idempotency WHERE account_id = $1",
-    [Q_SUB_DELETE] = "DELETE FROM accounts WHERE id = $1 AND parent_id = $2",
 };
 
 /* ---- subaccounts -------------------------------------------------------- */

@@ -7,14 +7,8 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_ACCOUNT_INSERT] =
         "INSERT INTO accounts(auth_id, parent_id, name, token_hash, enabled, created_at, "
         "modified_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-    [Q_ACCOUNT_BY_AUTH_ID] = "SELECT " SQLS_ACCOUNT_COLS " FROM accounts WHERE auth_id = ?1",
-    [Q_ACCOUNT_BY_ID] = "SELECT " SQLS_ACCOUNT_COLS " FROM accounts WHERE id = ?1",
-    [Q_ACCOUNT_LIST] =
-        "SELECT " SQLS_ACCOUNT_COLS " FROM accounts WHERE parent_id IS NULL ORDER BY id",
-    [Q_ACCOUNT_COUNT] = "SELECT count(*) FROM accounts",
     [Q_APIKEY_INSERT] =
         "INSERT INTO api_keys(account_id, key_hash, scopes, created_at) VALUES (?1, ?2, ?3, ?4)",
-    [Q_APIKEY_LOOKUP] = "SELECT account_id, scopes FROM api_keys WHERE key_hash = ?1",
 };
 
 int sq_account_insert(store_t *st, account_t *a)
@@ -41,12 +35,10 @@ int sq_account_by_id(store_t *st, int64_t id, account_t *out)
     return SQ_ONE(st, Q_ACCOUNT_BY_ID, sqls_rd_account, out, SQ_I(id));
 }
 
-SQLS_WALKER(account_each, account_t, store_account_cb, sqls_read_account)
-
 int sq_account_list(store_t *st, store_account_cb cb, void *ud)
 {
-    account_each_t w = {cb, ud};
-    return SQ_EACH(st, Q_ACCOUNT_LIST, account_each, &w);
+    sqls_walk_account_t w = {cb, ud};
+    return SQ_EACH(st, Q_ACCOUNT_LIST, sqls_walk_account, &w);
 }
 
 int64_t sq_account_count(store_t *st)

@@ -4,7 +4,6 @@
 #include "util/clock.h"
 
 static const char *const sql_text[Q__COUNT] = {
-    [Q_APP_EXISTS] = "SELECT 1 FROM applications WHERE account_id = ?1 AND app_id = ?2",
     [Q_APP_DEFAULT] =
         "SELECT app_id FROM applications WHERE account_id = ?1 AND default_number_app = 1",
     [Q_APP_INSERT] =
@@ -27,9 +26,6 @@ static const char *const sql_text[Q__COUNT] = {
         "message_url = ?11, message_method = ?12, default_number_app = ?13, "
         "default_endpoint_app = ?14, public_uri = ?15, log_incoming_messages = ?16, "
         "modified_at = ?17, is_voice_request = ?18 WHERE app_id = ?1 AND account_id = ?2",
-    [Q_APP_UNLINK] =
-        "UPDATE numbers SET app_id = NULL, updated_at = ?3 WHERE owner_id = ?1 AND app_id = ?2",
-    [Q_APP_DELETE] = "DELETE FROM applications WHERE account_id = ?1 AND app_id = ?2",
     [Q_APP_CLEAR_DEFAULT] =
         "UPDATE applications SET default_number_app = 0 WHERE account_id = ?1 AND default_number_app = 1",
 };
@@ -69,7 +65,7 @@ static int app_write(store_t *st, int which, const char *sql, const app_t *a, in
 
 int sq_app_insert(store_t *st, const app_t *a)
 {
-    return app_write(st, Q_APP_INSERT, sql_text[Q_APP_INSERT], a, a->created_at, NULL);
+    return app_write(st, Q_APP_INSERT, SQ_SQL(Q_APP_INSERT), a, a->created_at, NULL);
 }
 
 int sq_app_get(store_t *st, int64_t account_id, int64_t sub_id, const char *app_id, app_t *out)
@@ -87,7 +83,7 @@ int sq_app_list(store_t *st, int64_t account_id, int64_t sub_id, const char *app
 int sq_app_update(store_t *st, const app_t *a)
 {
     int n = 0;
-    int rc = app_write(st, Q_APP_UPDATE, sql_text[Q_APP_UPDATE], a, a->modified_at, &n);
+    int rc = app_write(st, Q_APP_UPDATE, SQ_SQL(Q_APP_UPDATE), a, a->modified_at, &n);
     if (rc != ST_OK) return rc;
     return n == 1 ? ST_OK : ST_NOTFOUND;
 }

@@ -31,15 +31,6 @@ static const char *const sql_text[Q__COUNT] = {
         "WHERE id = ?23 AND coalesce(account_id, 0) = ?4",
     [Q_CARRIER_RENAME_NUMBERS] =
         "UPDATE numbers SET carrier = ?2, updated_at = ?3 WHERE carrier_id = ?1 AND carrier != ?2",
-    /* a customer's carrier is used by the numbers pointing at it; an
-     * upstream one (account_id NULL) by the inventory rows naming it (the
-     * CSV's carrier column: numbers(carrier) is not indexed, so the scan
-     * runs only for upstream carriers, a rare operator action) */
-    [Q_CARRIER_IN_USE] =
-        "SELECT (SELECT count(*) FROM numbers WHERE carrier_id = ?1) + CASE WHEN EXISTS "
-        "(SELECT 1 FROM carriers WHERE id = ?1 AND account_id IS NULL) THEN (SELECT count(*) "
-        "FROM numbers WHERE source = 0 AND carrier = (SELECT name FROM carriers WHERE id = ?1)) "
-        "ELSE 0 END",
     [Q_CARRIER_DELETE] = "DELETE FROM carriers WHERE id = ?1 AND coalesce(account_id, 0) = ?2",
     [Q_GW_INSERT] =
         "INSERT INTO carrier_gateways(carrier, pos, sid, address, port, netmask, inbound, outbound) "
@@ -47,12 +38,8 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_GW_READ] =
         "SELECT sid, address, port, netmask, inbound, outbound FROM carrier_gateways "
         "WHERE carrier = ?1 ORDER BY pos",
-    [Q_GW_DELETE] = "DELETE FROM carrier_gateways WHERE carrier = ?1",
     /* every account's `reg` carriers, by id (the registration client) */
     [Q_CARRIER_REG_LIST] = CARRIER_SELECT "WHERE c.trunk_type = 2 AND c.id > ?1 ORDER BY c.id LIMIT ?2",
-    [Q_CARRIER_REG_SIG] =
-        "SELECT count(*), coalesce(sum(id), 0), coalesce(sum(updated_at), 0) FROM carriers "
-        "WHERE trunk_type = 2",
 };
 
 /* Q_CARRIER_INSERT takes ?1-?22 of these; Q_CARRIER_UPDATE all 23 (?23:
@@ -87,8 +74,9 @@ static int gw_write(conn_t *c, const carrier_t *cr)
     return ST_OK;
 }
 
-int sq_carrier_gateways(conn_t *c, carrier_t *cr)
+int sq_carrier_gateways(void *conn, carrier_t *cr)
 {
+    conn_t *c = conn;
     sqlite3_stmt *q = STMT(c, Q_GW_READ);
     if (!q) return ST_ERR;
     size_t cap = 0;
@@ -148,21 +136,28 @@ int sq_carrier_insert(store_t *st, carrier_t *cr)
     return tx_end(st, rc);
 }
 
-int sq_carrier_get(store_t *st, int64_t account_id, int64_t sub_id, const char *ref,
-                   carrier_t *out)
+int sq_carrier_one(store_t *st, int which, const char *sql, carrier_t *out, const char *what,
+                   const sq_arg_t *a, size_t n)
 {
     conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? STMT(c, Q_CARRIER_GET) : NULL;
+    sqlite3_stmt *q = c ? sq_stmt(c, which, sql) : NULL;
     if (!q) return ST_ERR;
     /* one snapshot for the carrier and its gateways */
     if (sq_tx_begin(st, false) != ST_OK) return ST_ERR;
-    sq_bind_args(q, SQ_ARGS(SQ_I(account_id), SQ_I(sub_id), SQ_T(ref)));
-    int rc = sq_one_row(c, q, sqls_rd_carrier, out, "carrier get");
+    sq_bind_args(q, a, n);
+    int rc = sq_one_row(c, q, sqls_rd_carrier, out, what);
     bool filled = rc == ST_OK;
     if (rc == ST_OK && sq_carrier_gateways(c, out) != ST_OK) rc = ST_ERR;
     if (sq_tx_commit(st) != ST_OK && rc == ST_OK) rc = ST_ERR;
     if (filled && rc != ST_OK) carrier_clear(out);
     return rc;
+}
+
+int sq_carrier_get(store_t *st, int64_t account_id, int64_t sub_id, const char *ref,
+                   carrier_t *out)
+{
+    return SQ_CARRIER_ONE(st, Q_CARRIER_GET, out, "carrier get", SQ_I(account_id), SQ_I(sub_id),
+                          SQ_T(ref));
 }
 
 int sq_carrier_list(store_t *st, int64_t account_id, int64_t sub_id, const char *name, int limit,

@@ -8,17 +8,6 @@ static const char *const sql_text[Q__COUNT] = {
         "INSERT INTO compliance(id, seq, account_id, country_iso, number_type, approved, "
         "created_at) VALUES (?1, (SELECT COALESCE(max(seq), 0) + 1 FROM compliance), ?2, ?3, "
         "?4, ?5, ?6)",
-    [Q_COMPLIANCE_GET] =
-        "SELECT " SQLS_COMPLIANCE_COLS " FROM compliance WHERE account_id = ?1 AND id = ?2",
-    [Q_COMPLIANCE_LATEST] =
-        "SELECT " SQLS_COMPLIANCE_COLS " FROM compliance "
-        "WHERE account_id = ?1 AND country_iso = ?2 AND number_type IN (?3, ?4) AND approved = 1 "
-        "ORDER BY seq DESC LIMIT 1",
-    [Q_COMPLIANCE_LIST] =
-        "SELECT " SQLS_COMPLIANCE_COLS " FROM compliance WHERE account_id = ?1 ORDER BY seq",
-    [Q_COMPLIANCE_NUMBERS] =
-        "SELECT " SQLS_INV_COLS " FROM numbers WHERE owner_id = ?1 AND compliance_id = ?2 "
-        "AND state IN (1, 2) ORDER BY number",
 };
 
 int sq_compliance_insert(store_t *st, const compliance_t *cp)
@@ -40,19 +29,15 @@ int sq_compliance_latest(store_t *st, int64_t account_id, const char *country_is
                   SQ_T(country_iso), SQ_T(type), SQ_T(sub_type));
 }
 
-SQLS_WALKER(cp_each, compliance_t, store_compliance_cb, sqls_read_compliance)
-
 int sq_compliance_list(store_t *st, int64_t account_id, store_compliance_cb cb, void *ud)
 {
-    cp_each_t w = {cb, ud};
-    return SQ_EACH_V(st, Q_COMPLIANCE_LIST, cp_each, &w, SQ_I(account_id));
+    sqls_walk_compliance_t w = {cb, ud};
+    return SQ_EACH_V(st, Q_COMPLIANCE_LIST, sqls_walk_compliance, &w, SQ_I(account_id));
 }
-
-SQLS_WALKER(num_each, inv_number_t, store_inv_cb, sqls_read_inv)
 
 int sq_compliance_numbers(store_t *st, int64_t account_id, const char *id, store_inv_cb cb,
                           void *ud)
 {
-    num_each_t w = {cb, ud};
-    return SQ_EACH_V(st, Q_COMPLIANCE_NUMBERS, num_each, &w, SQ_I(account_id), SQ_T(id));
+    sqls_walk_inv_t w = {cb, ud};
+    return SQ_EACH_V(st, Q_COMPLIANCE_NUMBERS, sqls_walk_inv, &w, SQ_I(account_id), SQ_T(id));
 }

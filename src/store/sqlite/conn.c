@@ -42,8 +42,9 @@ int sq_exec(sqlite3 *db, const char *sql)
     return ST_OK;
 }
 
-void sq_conn_close(conn_t *c)
+void sq_conn_close(void *conn)
 {
+    conn_t *c = conn;
     for (int i = 0; i < Q__COUNT; i++) sqlite3_finalize(c->q[i]);
     for (int i = 0; i < SQ_DYN_CACHE; i++) {
         sqlite3_finalize(c->dyn[i].st);
@@ -78,14 +79,14 @@ int sq_open_db(const char *path, sqlite3 **out)
 
 static conn_t *conn_get(sqlite_store_t *s)
 {
-    conn_t *c = connreg_get(&s->conns);
+    conn_t *c = connreg_get(&s->sql.conns);
     if (c) return c;
     c = xcalloc(1, sizeof *c);
-    if (sq_open_db(s->path, &c->db) != ST_OK) {
+    if (sq_open_db(s->sql.target, &c->db) != ST_OK) {
         free(c);
         return NULL;
     }
-    connreg_add(&s->conns, c);
+    connreg_add(&s->sql.conns, c);
     return c;
 }
 
@@ -105,6 +106,10 @@ conn_t *sq_conn(store_t *st)
 sqlite3_stmt *sq_stmt(conn_t *c, int which, const char *sql)
 {
     if (c->q[which] == NULL) {
+        if (!sql) {
+            log_msg(LOG_ERROR, "sqlite: statement %d has no SQLite text", which);
+            return NULL;
+        }
         if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->q[which], NULL) !=
             SQLITE_OK) {
             sq_log_error(c->db, sql);
@@ -318,10 +323,9 @@ int sq_page_and_count(store_t *st, conn_t *c, sqlite3_stmt *rows_q, sqlite3_stmt
     return ret;
 }
 
-int sq_page_scoped(store_t *st, int rows_which, const char *rows_sql, int count_which,
-                   const char *count_sql, int64_t account_id, int64_t sub_id, const char *name,
-                   int limit, int offset, sqls_reader_fn rd, void *rows, size_t *nrows,
-                   int64_t *total, const char *what)
+int sq_page_args(store_t *st, int rows_which, const char *rows_sql, int count_which,
+                 const char *count_sql, int limit, sqls_reader_fn rd, void *rows, size_t *nrows,
+                 int64_t *total, const char *what, const sq_arg_t *a, size_t n)
 {
     conn_t *c = CONN(st);
     sqlite3_stmt *rows_q = c ? sq_stmt(c, rows_which, rows_sql) : NULL;
@@ -329,14 +333,10 @@ int sq_page_scoped(store_t *st, int rows_which, const char *rows_sql, int count_
     *nrows = 0;
     *total = 0;
     if (!count_q) return ST_ERR;
-    sqlite3_stmt *both[2] = {rows_q, count_q};
-    for (int k = 0; k < 2; k++) {
-        sqlite3_bind_int64(both[k], 1, account_id);
-        sqlite3_bind_int64(both[k], 2, sub_id);
-        sq_bind_text(both[k], 3, name);
-    }
-    sqlite3_bind_int(rows_q, 4, limit);
-    sqlite3_bind_int(rows_q, 5, offset);
+    sq_bind_args(rows_q, a, n);
+    /* the count takes the filters only: the leading values */
+    size_t nc = (size_t)sqlite3_bind_parameter_count(count_q);
+    sq_bind_args(count_q, a, nc < n ? nc : n);
     return sq_page_and_count(st, c, rows_q, count_q, limit, rd, rows, nrows, total, what);
 }
 
@@ -513,7 +513,7 @@ static int group_begin(sqlite_store_t *s)
     __atomic_sub_fetch(&s->wanting, 1, __ATOMIC_ACQ_REL);
     if (!s->wconn) {
         conn_t *w = xcalloc(1, sizeof *w);
-        if (sq_open_db(s->path, &w->db) != ST_OK) {
+        if (sq_open_db(s->sql.target, &w->db) != ST_OK) {
             free(w);
             pthread_mutex_unlock(&s->write_lock);
             return ST_ERR;
@@ -566,8 +566,8 @@ int sq_tx_commit(store_t *st)
 {
     sqlite_store_t *s = (sqlite_store_t *)st;
     conn_t *c = CONN(st);
-    if (!c || c->depth == 0) return ST_ERR;
-    if (--c->depth > 0) return ST_OK;
+    sqls_tx_level_t lv = c ? sqls_tx_leave(&c->depth, &c->rollback_only, false) : SQLS_TX_NONE;
+    if (lv != SQLS_TX_OUTER) return lv == SQLS_TX_INNER ? ST_OK : ST_ERR;
     if (tls_wstore == s) return group_end(s, !c->rollback_only);
     int rc = ST_OK;
     if (c->rollback_only) {
@@ -585,11 +585,7 @@ void sq_tx_rollback(store_t *st)
 {
     sqlite_store_t *s = (sqlite_store_t *)st;
     conn_t *c = CONN(st);
-    if (!c || c->depth == 0) return;
-    if (--c->depth > 0) {
-        c->rollback_only = true;
-        return;
-    }
+    if (!c || sqls_tx_leave(&c->depth, &c->rollback_only, true) != SQLS_TX_OUTER) return;
     if (tls_wstore == s) {
         /* also waits for the group: what this writer saw of the writers
          * before it is durable before its answer goes out */
@@ -616,23 +612,21 @@ int sq_ping(store_t *st)
 
 /* ---- open / close ------------------------------------------------------ */
 
-static void conn_close(void *c)
-{
-    sq_conn_close(c);
-}
-
-void sq_close(store_t *st)
+/* What the SQLite store has besides its connections. */
+static void close_own(store_t *st)
 {
     sqlite_store_t *s = (sqlite_store_t *)st;
-    if (!s) return;
-    connreg_close(&s->conns, conn_close);
+    sq_sbc_close(s);
+    /* no writer is left: the store is being closed */
     if (s->wconn) sq_conn_close(s->wconn);
     pthread_mutex_destroy(&s->write_lock);
     pthread_mutex_destroy(&s->group_mu);
     pthread_cond_destroy(&s->settled);
-    sq_sbc_close(s);
-    free(s->path);
-    free(s);
+}
+
+void sq_close(store_t *st)
+{
+    connreg_store_close(st, close_own, sq_conn_close);
 }
 
 int store_sqlite_open(const char *path, store_t **out, char **err)
@@ -648,9 +642,7 @@ int store_sqlite_open(const char *path, store_t **out, char **err)
         close(fd);
     }
     sqlite_store_t *s = xcalloc(1, sizeof *s);
-    s->base.ops = &sqlite_ops;
-    s->path = xstrdup(path);
-    connreg_init(&s->conns);
+    connreg_store_init(&s->sql, &sqlite_ops, path);
     pthread_mutex_init(&s->write_lock, NULL);
     pthread_mutex_init(&s->ver_lock, NULL);
     pthread_mutex_init(&s->group_mu, NULL);
@@ -659,10 +651,10 @@ int store_sqlite_open(const char *path, store_t **out, char **err)
     conn_t *c = conn_get(s);
     if (c == NULL) {
         *err = xasprintf("cannot open SQLite database %s", path);
-        sq_close(&s->base);
+        sq_close(&s->sql.base);
         return C_ERR;
     }
-    *out = &s->base;
+    *out = &s->sql.base;
     return C_OK;
 }
 

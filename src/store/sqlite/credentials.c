@@ -10,30 +10,9 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_APIKEY_CREATE] =
         "INSERT INTO api_keys(account_id, key_hash, scopes, created_at, prefix, label, "
         "expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    [Q_APIKEY_BY_HASH] = "SELECT " SQLS_APIKEY_COLS " FROM api_keys WHERE key_hash = ?1",
     [Q_APIKEY_LIST] = "SELECT " SQLS_APIKEY_COLS " FROM api_keys WHERE account_id = ?1 "
                       "ORDER BY id DESC LIMIT ?2 OFFSET ?3",
     [Q_APIKEY_COUNT] = "SELECT count(*) FROM api_keys WHERE account_id = ?1",
-    [Q_APIKEY_REVOKE] = "UPDATE api_keys SET revoked_at = ?3 "
-                        "WHERE id = ?2 AND account_id = ?1 AND revoked_at = 0",
-    [Q_APIKEY_REVOKE_ALL] =
-        "UPDATE api_keys SET revoked_at = ?2 WHERE account_id = ?1 AND revoked_at = 0",
-    [Q_APIKEY_TOUCH] = "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1 AND last_used_at < ?2",
-    [Q_ACCOUNT_SET_STATUS] = "UPDATE accounts SET status = ?2, modified_at = ?3 "
-                             "WHERE id = ?1 OR parent_id = ?1",
-    [Q_ACCOUNT_SET_TOKEN] = "UPDATE accounts SET token_hash = ?2, old_token_hash = ?3, "
-                            "old_token_until = ?4, modified_at = ?5 WHERE id = ?1",
-    [Q_RELEASE_ALL_INVENTORY] =
-        "UPDATE numbers SET state=?2, owner_id=NULL, sub_id=NULL, app_id=NULL, alias=NULL, "
-        "added_on=NULL, renewal_date=NULL, compliance_id=NULL, cnam_lookup=NULL, cnam=NULL, "
-        "cnam_callback_url=NULL, cnam_callback_method=NULL, caller_reputation_status=NULL, "
-        "profile_uuid=NULL, cr_callback_url=NULL, cr_callback_method=NULL, "
-        "tendlc_registration_status=NULL, tendlc_campaign_id=NULL, "
-        "toll_free_sms_verification=NULL, byoc_id=NULL, label=NULL, released_at=?3, updated_at=?3 "
-        "WHERE owner_id=?1 AND state IN (1, 2) AND source=0",
-    [Q_RELEASE_ALL_CUSTOMER] = "DELETE FROM numbers WHERE owner_id=?1 AND source IN (1, 2)",
-    [Q_CRED_EPOCH_GET] = "SELECT epoch FROM cred_epoch WHERE id = 1",
-    [Q_CRED_EPOCH_BUMP] = "UPDATE cred_epoch SET epoch = epoch + 1 WHERE id = 1",
 };
 
 int sq_apikey_create(store_t *st, apikey_t *k)
@@ -58,14 +37,8 @@ int sq_apikey_by_hash(store_t *st, const uint8_t hash[IDS_HASH_SZ], apikey_t *ou
 int sq_apikey_list(store_t *st, int64_t account_id, int limit, int offset, apikey_t *rows,
                    size_t *nrows, int64_t *total)
 {
-    conn_t *c = CONN(st);
-    if (!c) return ST_ERR;
-    sqlite3_stmt *q = STMT(c, Q_APIKEY_LIST), *n = STMT(c, Q_APIKEY_COUNT);
-    if (!q || !n) return ST_ERR;
-    sq_bind_args(q, SQ_ARGS(SQ_I(account_id), SQ_I(limit), SQ_I(offset)));
-    sq_bind_args(n, SQ_ARGS(SQ_I(account_id)));
-    return sq_page_and_count(st, c, q, n, limit, sqls_rd_apikey, rows, nrows, total,
-                             "api key list");
+    return SQ_PAGE(st, Q_APIKEY_LIST, Q_APIKEY_COUNT, limit, sqls_rd_apikey, rows, nrows, total,
+                   "api key list", SQ_I(account_id), SQ_I(limit), SQ_I(offset));
 }
 
 int sq_apikey_revoke(store_t *st, int64_t account_id, int64_t key_id, int64_t now)
@@ -116,10 +89,10 @@ static void rd_i64(sqls_row_t *r, void *rows, size_t i)
 
 int sq_cred_epoch_get(store_t *st, int64_t *epoch)
 {
-    return sq_one_args(st, Q_CRED_EPOCH_GET, sql_text[Q_CRED_EPOCH_GET], rd_i64, epoch, NULL, 0);
+    return sq_one_args(st, Q_CRED_EPOCH_GET, SQ_SQL(Q_CRED_EPOCH_GET), rd_i64, epoch, NULL, 0);
 }
 
 int sq_cred_epoch_bump(store_t *st)
 {
-    return sq_run1_args(st, Q_CRED_EPOCH_BUMP, sql_text[Q_CRED_EPOCH_BUMP], NULL, 0);
+    return sq_run1_args(st, Q_CRED_EPOCH_BUMP, SQ_SQL(Q_CRED_EPOCH_BUMP), NULL, 0);
 }

@@ -4,9 +4,6 @@
 #include <string.h>
 
 static const char *const sql_text[Q__COUNT] = {
-    [Q_IDEM_GET] =
-        "SELECT status, req_hash, body, created_at FROM idempotency "
-        "WHERE account_id = ?1 AND key = ?2",
     [Q_IDEM_PUT] =
         "INSERT OR REPLACE INTO idempotency(account_id, key, req_hash, status, body, created_at) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

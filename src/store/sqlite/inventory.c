@@ -18,20 +18,10 @@ static const char *const sql_text[Q__COUNT] = {
         "mms_enabled=?12, setup_rate=?13, monthly_rental_rate=?14, voice_rate=?15, "
         "sms_rate=?16, mms_rate=?17, restriction=?18, restriction_text=?19, carrier=?20, "
         "caps=?22, updated_at=?21 WHERE number=?1 AND state=0 AND source=0",
-    [Q_STATS] =
-        "SELECT country_iso, type, state, count(*) FROM numbers WHERE source = 0 "
-        "GROUP BY country_iso, type, state ORDER BY country_iso, type, state",
     /* the unique index on number gives the order without a sort */
     [Q_EXPORT] =
         "SELECT " SQLS_INV_COLS " FROM numbers WHERE source = 0 AND (?1 IS NULL OR country_iso = ?1) "
         "AND (?2 < 0 OR state = ?2) ORDER BY number",
-    [Q_INV_RATES] =
-        "SELECT sub_type, MIN(monthly_rental_rate) FROM numbers WHERE state = 0 AND source = 0 "
-        "AND country_iso = ?1 AND monthly_rental_rate IS NOT NULL GROUP BY sub_type ORDER BY sub_type",
-    [Q_INV_RESTRICTIONS] =
-        "SELECT DISTINCT restriction, COALESCE(restriction_text, '') FROM numbers WHERE source = 0 "
-        "AND country_iso = ?1 AND (type = ?2 OR sub_type = ?2) AND COALESCE(restriction, '') <> '' "
-        "ORDER BY 1, 2",
 };
 
 /* A write the import has decided on but not yet made (see import_flush). */
@@ -244,7 +234,7 @@ int sq_import_begin(store_t *st, bool dry_run, store_import_t **out)
 {
     sqlite_store_t *s = (sqlite_store_t *)st;
     conn_t *c = xcalloc(1, sizeof *c);
-    if (sq_open_db(s->path, &c->db) != ST_OK) {
+    if (sq_open_db(s->sql.target, &c->db) != ST_OK) {
         free(c);
         return ST_ERR;
     }
@@ -343,12 +333,10 @@ int sq_import_end(store_import_t *im, bool commit)
     return rc;
 }
 
-SQLS_WALKER(stats_each, stats_row_t, store_stats_cb, sqls_read_stats)
-
 int sq_inventory_stats(store_t *st, store_stats_cb cb, void *ud)
 {
-    stats_each_t w = {cb, ud};
-    return SQ_EACH(st, Q_STATS, stats_each, &w);
+    sqls_walk_stats_t w = {cb, ud};
+    return SQ_EACH(st, Q_STATS, sqls_walk_stats, &w);
 }
 
 typedef struct {

@@ -5,56 +5,50 @@
 #include "util/clock.h"
 
 static const char *const sql_text[Q__COUNT] = {
-    [Q_NUMBER_GET_AVAILABLE] =
-        "SELECT " SQLS_INV_COLS " FROM numbers WHERE number = ?1 AND state = 0 AND source = 0",
-    [Q_NUMBER_BUY] =
-        "UPDATE numbers SET state=?2, owner_id=?3, sub_id=?4, app_id=?5, cnam_lookup=?6, "
-        "compliance_id=?7, added_on=?8, renewal_date=?9, released_at=NULL, updated_at=?10, "
-        "created_at=?10, byoc_id=?11 "
-        "WHERE number=?1 AND state=0 AND source=0",
     [Q_NUMBER_STATE] =
         "SELECT state, source, owner_id FROM numbers WHERE number = ?1 AND owner_id IS NOT NULL",
-    [Q_NUMBER_APPROVE] =
-        "UPDATE numbers SET state=1, updated_at=?2 WHERE number=?1 AND state=2",
-    [Q_NUMBER_LOOKUP] = "SELECT state, source, COALESCE(owner_id, 0) FROM numbers WHERE number = ?1",
 };
+
+/* The store and the connection a search runs on (sqlwhere's conn). */
+typedef struct {
+    store_t *st;
+    conn_t *c;
+} search_ctx_t;
 
 /* sqlwhere's one-row runner: the lookup of the local calling area. */
 static int one_dyn(void *conn, const sqlw_t *w, sqls_reader_fn rd, void *out)
 {
-    conn_t *c = conn;
+    conn_t *c = ((search_ctx_t *)conn)->c;
     sqlite3_stmt *s = sq_stmt_dyn(c, w->sql.data);
     if (!s) return ST_ERR;
     sq_bind_vals(s, w);
     return sq_one_row(c, s, rd, out, "local calling area");
 }
 
+/* sqlwhere's page runner: the count stops at a cap (sqlw_count_cap). */
+static int search_page(void *conn, sqlw_t *w, const search_q_t *q, inv_number_t *rows,
+                       size_t *nrows, int64_t *total)
+{
+    search_ctx_t *x = conn;
+    buf_t rs = BUF_INIT, cs = BUF_INIT;
+    buf_printf(&cs, "SELECT count(*) FROM (SELECT 1 FROM numbers %s LIMIT ", w->sql.data);
+    sqlw_param(w, &cs, sqlw_count_cap(q));
+    buf_putc(&cs, ')');
+    buf_printf(&rs, "SELECT " SQLS_INV_COLS " FROM numbers %s ORDER BY number", w->sql.data);
+    sqlw_limit_offset(w, &rs, q->limit, q->offset);
+    int ret = sq_page_dyn(x->st, x->c, w, rs.data, cs.data, q->limit, sqls_rd_inv, rows, nrows,
+                          total, "search");
+    buf_free(&rs);
+    buf_free(&cs);
+    return ret;
+}
+
 int sq_number_search(store_t *st, const search_q_t *q, inv_number_t *rows, size_t *nrows,
                      int64_t *total)
 {
-    conn_t *c = CONN(st);
-    if (!c) return ST_ERR;
-    *nrows = 0;
-    *total = 0;
-    sqlw_t w;
-    int ret = sqlw_search_begin(&w, &sqlw_sqlite, q, one_dyn, c);
-    if (ret == ST_OK) {
-        buf_t rs = BUF_INIT, cs = BUF_INIT;
-        /* the count stops at a cap (sqlw_count_cap) */
-        buf_printf(&cs, "SELECT count(*) FROM (SELECT 1 FROM numbers %s LIMIT ", w.sql.data);
-        sqlw_param(&w, &cs, sqlw_count_cap(q));
-        buf_putc(&cs, ')');
-        buf_printf(&rs, "SELECT " SQLS_INV_COLS " FROM numbers %s ORDER BY number", w.sql.data);
-        sqlw_limit_offset(&w, &rs, q->limit, q->offset);
-        ret = sq_page_dyn(st, c, &w, rs.data, cs.data, q->limit, sqls_rd_inv, rows, nrows, total,
-                          "search");
-        buf_free(&rs);
-        buf_free(&cs);
-    } else if (ret == ST_NOTFOUND) {
-        ret = ST_OK; /* unknown NPA-NXX: an empty page */
-    }
-    sqlw_free(&w);
-    return ret;
+    search_ctx_t x = {st, CONN(st)};
+    if (!x.c) return ST_ERR;
+    return sqlw_search_run(&sqlw_sqlite, q, one_dyn, search_page, &x, rows, nrows, total);
 }
 
 int sq_number_get_available(store_t *st, const char *number, inv_number_t *out)

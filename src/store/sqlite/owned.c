@@ -5,38 +5,9 @@
 
 #include "util/clock.h"
 
-static const char *const sql_text[Q__COUNT] = {
-    [Q_OWNED_GET] = SQLS_OWNED_SELECT
-        "WHERE n.number = ?1 AND n.owner_id = ?2 AND n.state IN (1, 2) "
-        "AND (?3 = 0 OR n.sub_id = ?3)",
-    [Q_OWNED_GET_BYOC] = SQLS_OWNED_SELECT
-        "WHERE n.byoc_id = ?1 AND n.owner_id = ?2 AND n.state IN (1, 2)",
-    [Q_OWNED_GET_ANY] = SQLS_OWNED_SELECT "WHERE n.number = ?1 AND n.state IN (1, 2)",
-    [Q_OWNED_UPDATE] =
-        "UPDATE numbers SET sub_id=?3, app_id=?4, alias=?5, compliance_id=?6, cnam_lookup=?7, "
-        "cnam=?8, cnam_callback_url=?9, cnam_callback_method=?10, caller_reputation_status=?11, "
-        "profile_uuid=?12, cr_callback_url=?13, cr_callback_method=?14, "
-        "tendlc_registration_status=?15, tendlc_campaign_id=?16, toll_free_sms_verification=?17, "
-        "updated_at=?18 WHERE number=?1 AND owner_id=?2 AND state IN (1, 2)",
-    [Q_RELEASE_INVENTORY] =
-        "UPDATE numbers SET state=?3, owner_id=NULL, sub_id=NULL, app_id=NULL, alias=NULL, "
-        "added_on=NULL, renewal_date=NULL, compliance_id=NULL, cnam_lookup=NULL, cnam=NULL, "
-        "cnam_callback_url=NULL, cnam_callback_method=NULL, caller_reputation_status=NULL, "
-        "profile_uuid=NULL, cr_callback_url=NULL, cr_callback_method=NULL, "
-        "tendlc_registration_status=NULL, tendlc_campaign_id=NULL, "
-        "toll_free_sms_verification=NULL, byoc_id=NULL, label=NULL, released_at=?4, updated_at=?4 "
-        "WHERE number=?1 AND owner_id=?2 AND state IN (1, 2) AND source=0",
-    [Q_RELEASE_CUSTOMER] =
-        "DELETE FROM numbers WHERE number=?1 AND owner_id=?2 AND source IN (1, 2)",
-    [Q_NUMBER_INSERT_OWNED] =
-        "INSERT INTO numbers(number, country_iso, type, sub_type, region, voice_enabled, "
-        "sms_enabled, mms_enabled, caps, carrier, source, state, owner_id, sub_id, app_id, "
-        "added_on, carrier_id, byoc_id, label, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, "
-        "?6, ?7, ?8, ?9, ?10, ?11, 1, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19)",
-    [Q_AGING_SWEEP] =
-        "UPDATE numbers SET state=0, released_at=NULL, updated_at=?2 "
-        "WHERE state=3 AND released_at <= ?1",
-};
+/* Every statement of owned numbers is the one both backends run
+ * (sqltext.c): this backend has no text of its own here. */
+static const char *const sql_text[Q__COUNT] = {NULL};
 
 int sq_number_list(store_t *st, const numlist_q_t *q, owned_number_t *rows, size_t *nrows,
                    int64_t *total)
@@ -102,12 +73,13 @@ int sq_number_release(store_t *st, int64_t owner_id, const char *number, bool to
 int sq_number_insert_owned(store_t *st, const owned_number_t *n)
 {
     const inv_number_t *v = &n->inv;
-    return SQ_RUN(st, Q_NUMBER_INSERT_OWNED, NULL, SQ_T(v->number), SQ_T(v->country_iso),
-                  SQ_T(v->type), SQ_T(v->sub_type), SQ_T(v->region), SQ_I(v->voice),
-                  SQ_I(v->sms), SQ_I(v->mms), SQ_I(sqls_caps(v)), SQ_T(v->carrier),
-                  SQ_I(n->source), SQ_I(n->owner_id), SQ_ID(n->sub_id), SQ_TN(n->app_id),
-                  SQ_TN(n->added_on), SQ_ID(n->carrier_id), SQ_TN(n->byoc_id), SQ_TN(n->label),
-                  SQ_I(n->created_at));
+    int rc = SQ_RUN1(st, Q_NUMBER_INSERT_OWNED, SQ_T(v->number), SQ_T(v->country_iso),
+                     SQ_T(v->type), SQ_T(v->sub_type), SQ_T(v->region), SQ_I(v->voice),
+                     SQ_I(v->sms), SQ_I(v->mms), SQ_I(sqls_caps(v)), SQ_T(v->carrier),
+                     SQ_I(n->source), SQ_I(n->owner_id), SQ_ID(n->sub_id), SQ_TN(n->app_id),
+                     SQ_TN(n->added_on), SQ_ID(n->carrier_id), SQ_TN(n->byoc_id),
+                     SQ_TN(n->label), SQ_I(n->created_at));
+    return rc == ST_NOTFOUND ? ST_CONFLICT : rc; /* the number (or its BYOC id) exists */
 }
 
 int sq_aging_sweep(store_t *st, int64_t cutoff, int64_t *returned)

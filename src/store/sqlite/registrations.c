@@ -4,7 +4,6 @@
 
 #include <string.h>
 
-#define REG_SELECT "SELECT " SQLS_REG_COLS " " SQLS_REG_FROM
 #define REG_WHERE "WHERE (?1 < 0 OR r.state = ?1) AND (?2 = 0 OR c.account_id = ?2)"
 
 static const char *const sql_text[Q__COUNT] = {
@@ -13,15 +12,12 @@ static const char *const sql_text[Q__COUNT] = {
         "last_attempt_at, next_attempt_at, failures, node, updated_at, registrar_ip) "
         "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 WHERE EXISTS "
         "(SELECT 1 FROM carriers WHERE id = ?1)",
-    [Q_REG_GET] = REG_SELECT "WHERE r.carrier_id = ?1",
     /* ?1 state (-1: any), ?2 account (0: any) */
-    [Q_REG_LIST] = REG_SELECT REG_WHERE " ORDER BY r.carrier_id LIMIT ?3 OFFSET ?4",
+    [Q_REG_LIST] = SQLS_REG_SELECT REG_WHERE " ORDER BY r.carrier_id LIMIT ?3 OFFSET ?4",
     [Q_REG_COUNT] = "SELECT count(*) " SQLS_REG_FROM REG_WHERE,
     [Q_PROBE_SET] =
         "INSERT OR REPLACE INTO carrier_probes(carrier_id, interval_s) SELECT ?1, ?2 "
         "WHERE EXISTS (SELECT 1 FROM carriers WHERE id = ?1)",
-    [Q_PROBE_DEL] = "DELETE FROM carrier_probes WHERE carrier_id = ?1",
-    [Q_PROBE_GET] = "SELECT interval_s FROM carrier_probes WHERE carrier_id = ?1",
     [Q_PROBE_TARGETS] =
         "SELECT p.carrier_id, p.interval_s, g.sid, g.address, g.port FROM carrier_probes p "
         "JOIN carrier_gateways g ON g.carrier = p.carrier_id AND g.outbound = 1 "
@@ -30,11 +26,6 @@ static const char *const sql_text[Q__COUNT] = {
         "INSERT OR REPLACE INTO gateway_health(sid, carrier_id, state, misses, last_code, "
         "last_probe_at, updated_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 "
         "WHERE EXISTS (SELECT 1 FROM carriers WHERE id = ?2)",
-    /* only the carrier's current gateways (a removed one's row is stale) */
-    [Q_HEALTH_LIST] =
-        "SELECT h.sid, h.carrier_id, h.state, h.misses, h.last_code, h.last_probe_at, h.updated_at "
-        "FROM gateway_health h JOIN carrier_gateways g ON g.sid = h.sid AND g.carrier = h.carrier_id "
-        "WHERE h.carrier_id = ?1 ORDER BY g.pos LIMIT ?2",
 };
 
 int sq_reg_status_put(store_t *st, const reg_status_t *r)
@@ -56,14 +47,9 @@ int sq_reg_status_get(store_t *st, int64_t carrier_id, reg_status_t *out)
 int sq_reg_status_list(store_t *st, const reg_q_t *q, reg_status_t *rows, size_t *nrows,
                        int64_t *total)
 {
-    conn_t *c = CONN(st);
-    if (!c) return ST_ERR;
-    sqlite3_stmt *l = STMT(c, Q_REG_LIST), *n = STMT(c, Q_REG_COUNT);
-    if (!l || !n) return ST_ERR;
-    sq_bind_args(l, SQ_ARGS(SQ_I(q->state), SQ_I(q->account_id), SQ_I(q->limit), SQ_I(q->offset)));
-    sq_bind_args(n, SQ_ARGS(SQ_I(q->state), SQ_I(q->account_id)));
-    return sq_page_and_count(st, c, l, n, q->limit, sqls_rd_reg, rows, nrows, total,
-                             "registration list");
+    return SQ_PAGE(st, Q_REG_LIST, Q_REG_COUNT, q->limit, sqls_rd_reg, rows, nrows, total,
+                   "registration list", SQ_I(q->state), SQ_I(q->account_id), SQ_I(q->limit),
+                   SQ_I(q->offset));
 }
 
 /* One SQLite file is one node's: nobody else can hold the lock. */

@@ -8,23 +8,10 @@
 #include <string.h>
 #include <time.h>
 
-#define NUM_COLS                                                                              \
-    "SELECT n.number, n.owner_id, COALESCE(n.sub_id, 0), COALESCE(n.carrier_id, u.id, 0), "   \
-    "COALESCE(n.app_id, ''), COALESCE(n.byoc_id, '') FROM numbers n LEFT JOIN carriers u "    \
-    "ON n.source = 0 AND coalesce(u.account_id, 0) = 0 AND u.name = n.carrier "
-
 static const char *const sql_text[Q__COUNT] = {
-    [Q_SBC_SEQ] = "SELECT COALESCE(max(seq), 0) FROM sbc_changes",
-    [Q_SBC_ACCOUNTS] = "SELECT " SQLS_ACCOUNT_COLS " FROM accounts ORDER BY id",
-    [Q_SBC_APPS] = SQLS_APP_SELECT "ORDER BY a.app_id",
     [Q_SBC_CARRIERS] = "SELECT " SQLS_CARRIER_COLS " " SQLS_CARRIER_FROM "ORDER BY c.id",
-    [Q_SBC_NUMBERS] = NUM_COLS "WHERE n.state = 1",
-    [Q_SBC_CHANGES] = "SELECT seq, kind, key FROM sbc_changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
     [Q_SBC_PRUNED] = "SELECT CAST(value AS INTEGER) FROM settings WHERE name = 'sbc_pruned_upto'",
-    [Q_SBC_NUMBER] = NUM_COLS "WHERE n.number = ?1 AND n.state = 1",
     [Q_SBC_CARRIER] = "SELECT " SQLS_CARRIER_COLS " " SQLS_CARRIER_FROM "WHERE c.id = ?1",
-    [Q_SBC_APP] = SQLS_APP_SELECT "WHERE a.app_id = ?1",
-    [Q_SBC_UPSTREAM_NUMBERS] = NUM_COLS "WHERE n.source = 0 AND n.state = 1 AND n.carrier = ?1",
     /* the highest seq pruned: a reader whose mark is below it lost rows */
     [Q_SBC_PRUNE_MARK] =
         "INSERT INTO settings(name, value) SELECT 'sbc_pruned_upto', CAST(max(seq) AS TEXT) "
@@ -33,25 +20,15 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_SBC_PRUNE] = "DELETE FROM sbc_changes WHERE at < ?1",
 };
 
-static void rd_num(sqlite3_stmt *q, sbc_numrow_t *n)
-{
-    memset(n, 0, sizeof *n);
-    sq_col_text(q, 0, n->number, sizeof n->number);
-    n->owner_id = sqlite3_column_int64(q, 1);
-    n->sub_id = sqlite3_column_int64(q, 2);
-    n->carrier_id = sqlite3_column_int64(q, 3);
-    sq_col_text(q, 4, n->app_id, sizeof n->app_id);
-    sq_col_text(q, 5, n->byoc_id, sizeof n->byoc_id);
-}
-
-/* Steps q to its end, handing each row to each(q, ud): ST_ERR when a
+/* Steps q to its end, handing each row to fn(row, ud): ST_ERR when a
  * callback refuses or the step fails.  Resets q. */
-typedef int (*row_fn)(conn_t *c, sqlite3_stmt *q, void *ud);
+typedef int (*row_fn)(sqls_row_t *r, void *ud);
 static int each_row(conn_t *c, sqlite3_stmt *q, row_fn fn, void *ud, const char *what)
 {
     int rc, ret = ST_OK;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        if (fn(c, q, ud) != C_OK) {
+        sqls_row_t r = sq_row(q);
+        if (fn(&r, ud) != C_OK) {
             ret = ST_ERR;
             break;
         }
@@ -62,52 +39,6 @@ static int each_row(conn_t *c, sqlite3_stmt *q, row_fn fn, void *ud, const char 
     }
     sq_done(q);
     return ret;
-}
-
-static int row_account(conn_t *c, sqlite3_stmt *q, void *ud)
-{
-    (void)c;
-    const store_sbc_load_t *cb = ud;
-    account_t a;
-    sqls_row_t r = sq_row(q);
-    sqls_read_account(&r, &a);
-    return cb->account(&a, cb->ud);
-}
-
-static int row_app(conn_t *c, sqlite3_stmt *q, void *ud)
-{
-    (void)c;
-    const store_sbc_load_t *cb = ud;
-    app_t a;
-    sqls_row_t r = sq_row(q);
-    sqls_read_app(&r, &a);
-    return cb->app(&a, cb->ud);
-}
-
-static int row_carrier(conn_t *c, sqlite3_stmt *q, void *ud)
-{
-    const store_sbc_load_t *cb = ud;
-    carrier_t cr;
-    sqls_row_t r = sq_row(q);
-    sqls_read_carrier(&r, &cr);
-    /* the gateways: another statement, same snapshot (one read transaction) */
-    int rc = sq_carrier_gateways(c, &cr) == ST_OK ? cb->carrier(&cr, cb->ud) : C_ERR;
-    carrier_clear(&cr);
-    return rc;
-}
-
-typedef struct {
-    store_sbc_num_cb fn;
-    void *ud;
-} num_ud_t;
-
-static int row_number(conn_t *c, sqlite3_stmt *q, void *ud)
-{
-    (void)c;
-    num_ud_t *u = ud;
-    sbc_numrow_t n;
-    rd_num(q, &n);
-    return u->fn(&n, u->ud);
 }
 
 int sq_sbc_load(store_t *st, const store_sbc_load_t *cb, int64_t *seq)
@@ -122,31 +53,17 @@ int sq_sbc_load(store_t *st, const store_sbc_load_t *cb, int64_t *seq)
     int rc = sq_step_row(c, qs, "sbc seq");
     if (rc == ST_OK) *seq = sqlite3_column_int64(qs, 0);
     sq_done(qs);
-    num_ud_t nu = {cb->number, cb->ud};
-    if (rc == ST_OK) rc = each_row(c, qa, row_account, (void *)cb, "sbc load accounts");
-    if (rc == ST_OK) rc = each_row(c, qp, row_app, (void *)cb, "sbc load apps");
-    if (rc == ST_OK) rc = each_row(c, qc, row_carrier, (void *)cb, "sbc load carriers");
-    if (rc == ST_OK) rc = each_row(c, qn, row_number, &nu, "sbc load numbers");
+    sqls_walk_account_t wa = {cb->account, cb->ud};
+    sqls_walk_app_t wp = {cb->app, cb->ud};
+    /* a carrier's gateways: another statement, same snapshot */
+    sqls_carrier_walk_t wc = {cb->carrier, cb->ud, sqls_rd_carrier, sq_carrier_gateways, c, C_OK};
+    sqls_walk_sbc_num_t wn = {cb->number, cb->ud};
+    if (rc == ST_OK) rc = each_row(c, qa, sqls_walk_account, &wa, "sbc load accounts");
+    if (rc == ST_OK) rc = each_row(c, qp, sqls_walk_app, &wp, "sbc load apps");
+    if (rc == ST_OK) rc = each_row(c, qc, sqls_each_carrier, &wc, "sbc load carriers");
+    if (rc == ST_OK) rc = each_row(c, qn, sqls_walk_sbc_num, &wn, "sbc load numbers");
     if (sq_tx_commit(st) != ST_OK) rc = ST_ERR;
     return rc == ST_NOTFOUND ? ST_ERR : rc;
-}
-
-typedef struct {
-    store_sbc_change_cb fn;
-    void *ud;
-} ch_ud_t;
-
-static int row_change(conn_t *c, sqlite3_stmt *q, void *ud)
-{
-    (void)c;
-    ch_ud_t *u = ud;
-    sbc_change_t ch;
-    memset(&ch, 0, sizeof ch);
-    ch.seq = sqlite3_column_int64(q, 0);
-    const unsigned char *k = sqlite3_column_text(q, 1);
-    ch.kind = k ? (char)k[0] : '?';
-    sq_col_text(q, 2, ch.key, sizeof ch.key);
-    return u->fn(&ch, u->ud);
 }
 
 int sq_sbc_changes(store_t *st, int64_t after, int limit, store_sbc_change_cb cb, void *ud)
@@ -162,10 +79,10 @@ int sq_sbc_changes(store_t *st, int64_t after, int limit, store_sbc_change_cb cb
     sq_done(qp);
     if (rc == ST_NOTFOUND) rc = ST_OK;
     if (rc == ST_OK && after < pruned) rc = ST_NOTFOUND;
-    ch_ud_t u = {cb, ud};
+    sqls_walk_sbc_change_t u = {cb, ud};
     if (rc == ST_OK) {
         sq_bind_args(q, SQ_ARGS(SQ_I(after), SQ_I(limit)));
-        rc = each_row(c, q, row_change, &u, "sbc changes");
+        rc = each_row(c, q, sqls_walk_sbc_change, &u, "sbc changes");
     }
     if (sq_tx_commit(st) != ST_OK && rc == ST_OK) rc = ST_ERR;
     return rc;
@@ -173,29 +90,12 @@ int sq_sbc_changes(store_t *st, int64_t after, int limit, store_sbc_change_cb cb
 
 int sq_sbc_number(store_t *st, const char *number, sbc_numrow_t *out)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? STMT(c, Q_SBC_NUMBER) : NULL;
-    if (!q) return ST_ERR;
-    sq_bind_args(q, SQ_ARGS(SQ_T(number)));
-    int rc = sq_step_row(c, q, "sbc number");
-    if (rc == ST_OK) rd_num(q, out);
-    sq_done(q);
-    return rc;
+    return SQ_ONE(st, Q_SBC_NUMBER, sqls_rd_sbc_num, out, SQ_T(number));
 }
 
 int sq_sbc_carrier(store_t *st, int64_t id, carrier_t *out)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? STMT(c, Q_SBC_CARRIER) : NULL;
-    if (!q) return ST_ERR;
-    if (sq_tx_begin(st, false) != ST_OK) return ST_ERR;
-    sq_bind_args(q, SQ_ARGS(SQ_I(id)));
-    int rc = sq_one_row(c, q, sqls_rd_carrier, out, "sbc carrier");
-    bool filled = rc == ST_OK;
-    if (rc == ST_OK && sq_carrier_gateways(c, out) != ST_OK) rc = ST_ERR;
-    if (sq_tx_commit(st) != ST_OK && rc == ST_OK) rc = ST_ERR;
-    if (filled && rc != ST_OK) carrier_clear(out);
-    return rc;
+    return SQ_CARRIER_ONE(st, Q_SBC_CARRIER, out, "sbc carrier", SQ_I(id));
 }
 
 int sq_sbc_app(store_t *st, const char *app_id, app_t *out)
@@ -208,9 +108,9 @@ int sq_sbc_upstream_numbers(store_t *st, const char *name, store_sbc_num_cb cb, 
     conn_t *c = CONN(st);
     sqlite3_stmt *q = c ? STMT(c, Q_SBC_UPSTREAM_NUMBERS) : NULL;
     if (!q) return ST_ERR;
-    num_ud_t u = {cb, ud};
+    sqls_walk_sbc_num_t u = {cb, ud};
     sq_bind_args(q, SQ_ARGS(SQ_T(name)));
-    return each_row(c, q, row_number, &u, "sbc upstream numbers");
+    return each_row(c, q, sqls_walk_sbc_num, &u, "sbc upstream numbers");
 }
 
 int sq_sbc_prune(store_t *st, int64_t before)
@@ -230,7 +130,7 @@ int sq_sbc_version(store_t *st, uint64_t *out)
     sqlite_store_t *s = (sqlite_store_t *)st;
     int rc = ST_ERR;
     pthread_mutex_lock(&s->ver_lock);
-    if (!s->ver_db && sq_open_db(s->path, &s->ver_db) != ST_OK) s->ver_db = NULL;
+    if (!s->ver_db && sq_open_db(s->sql.target, &s->ver_db) != ST_OK) s->ver_db = NULL;
     if (s->ver_db && !s->ver_q &&
         sqlite3_prepare_v3(s->ver_db, "PRAGMA data_version", -1, SQLITE_PREPARE_PERSISTENT, &s->ver_q,
                            NULL) != SQLITE_OK)

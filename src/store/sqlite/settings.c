@@ -8,7 +8,6 @@
 #include "util/log.h"
 
 static const char *const sql_text[Q__COUNT] = {
-    [Q_SETTING_GET] = "SELECT value FROM settings WHERE name = ?1",
     [Q_SETTING_PUT] = "INSERT OR REPLACE INTO settings(name, value) VALUES (?1, ?2)",
 };
 

@@ -12,10 +12,11 @@
  * writer.
  *
  * Statements: every statement is prepared once per connection and kept.
- * A fixed statement has a slot in the enum below (grouped by the file that
- * owns it); its SQL text lives in that file, in a file-static table named
- * sql_text indexed by this enum, so that a reviewer reads every statement
- * of a resource in one place.  STMT(c, Q_X) prepares (once) and returns it.
+ * A fixed statement has a slot in the enum of store/sqltext.h (one list
+ * for both backends, grouped by the file that owns it); its SQL text is
+ * the shared one (sqltext.c) or, where the SQLite dialect differs, the
+ * file's own, in a file-static table named sql_text indexed by that enum.
+ * STMT(c, Q_X) prepares (once) and returns it.
  * Statements whose text varies (search and list filters, sqlwhere.h) sit in
  * a small per-connection cache keyed by their text (sq_stmt_dyn).  Values
  * are always bound, never spliced into SQL.
@@ -32,130 +33,10 @@
 #include "store/connreg.h"
 #include "store/sqlshared.h"
 #include "store/sqlops.h"
+#include "store/sqltext.h"
 #include "store/sqlwhere.h"
 #include "store/store.h"
 
-enum {
-    /* accounts.c */
-    Q_ACCOUNT_INSERT,
-    Q_ACCOUNT_BY_AUTH_ID,
-    Q_ACCOUNT_BY_ID,
-    Q_ACCOUNT_LIST,
-    Q_ACCOUNT_COUNT,
-    Q_APIKEY_INSERT,
-    Q_APIKEY_LOOKUP,
-    /* inventory.c */
-    Q_IMPORT_SELECT,
-    Q_IMPORT_INSERT,
-    Q_IMPORT_UPDATE,
-    Q_STATS,
-    Q_EXPORT,
-    Q_INV_RATES,
-    Q_INV_RESTRICTIONS,
-    /* numbers.c */
-    Q_NUMBER_GET_AVAILABLE,
-    Q_NUMBER_BUY,
-    Q_NUMBER_STATE,
-    Q_NUMBER_APPROVE,
-    Q_NUMBER_LOOKUP,
-    /* owned.c */
-    Q_OWNED_GET,
-    Q_OWNED_GET_BYOC,
-    Q_OWNED_GET_ANY,
-    Q_OWNED_UPDATE,
-    Q_RELEASE_INVENTORY,
-    Q_RELEASE_CUSTOMER,
-    Q_NUMBER_INSERT_OWNED,
-    Q_AGING_SWEEP,
-    /* subaccounts.c */
-    Q_SUB_LIST,
-    Q_SUB_COUNT,
-    Q_ACCOUNT_UPDATE,
-    Q_SUB_MOVE_NUMBERS,
-    Q_SUB_MOVE_APPS,
-    Q_SUB_MOVE_CARRIERS,
-    Q_SUB_DELETE_IDEM,
-    Q_SUB_DELETE,
-    /* apps.c */
-    Q_APP_EXISTS,
-    Q_APP_DEFAULT,
-    Q_APP_INSERT,
-    Q_APP_GET,
-    Q_APP_LIST,
-    Q_APP_COUNT,
-    Q_APP_UPDATE,
-    Q_APP_UNLINK,
-    Q_APP_DELETE,
-    Q_APP_CLEAR_DEFAULT,
-    /* compliance.c */
-    Q_COMPLIANCE_INSERT,
-    Q_COMPLIANCE_GET,
-    Q_COMPLIANCE_LATEST,
-    Q_COMPLIANCE_LIST,
-    Q_COMPLIANCE_NUMBERS,
-    /* carriers.c */
-    Q_CARRIER_INSERT,
-    Q_CARRIER_GET,
-    Q_CARRIER_LIST,
-    Q_CARRIER_COUNT,
-    Q_CARRIER_UPDATE,
-    Q_CARRIER_RENAME_NUMBERS,
-    Q_CARRIER_IN_USE,
-    Q_CARRIER_DELETE,
-    Q_GW_INSERT,
-    Q_GW_READ,
-    Q_GW_DELETE,
-    Q_CARRIER_REG_LIST,
-    Q_CARRIER_REG_SIG,
-    /* registrations.c */
-    Q_REG_PUT,
-    Q_REG_GET,
-    Q_REG_LIST,
-    Q_REG_COUNT,
-    Q_PROBE_SET,
-    Q_PROBE_DEL,
-    Q_PROBE_GET,
-    Q_PROBE_TARGETS,
-    Q_HEALTH_PUT,
-    Q_HEALTH_LIST,
-    /* idem.c */
-    Q_IDEM_GET,
-    Q_IDEM_PUT,
-    /* settings.c */
-    Q_SETTING_GET,
-    Q_SETTING_PUT,
-    /* sbc.c */
-    Q_SBC_SEQ,
-    Q_SBC_ACCOUNTS,
-    Q_SBC_APPS,
-    Q_SBC_CARRIERS,
-    Q_SBC_NUMBERS,
-    Q_SBC_CHANGES,
-    Q_SBC_PRUNED,
-    Q_SBC_NUMBER,
-    Q_SBC_CARRIER,
-    Q_SBC_APP,
-    Q_SBC_UPSTREAM_NUMBERS,
-    Q_SBC_PRUNE_MARK,
-    Q_SBC_PRUNE,
-    /* conn.c */
-    Q_PING,
-    /* credentials.c */
-    Q_APIKEY_CREATE,
-    Q_APIKEY_BY_HASH,
-    Q_APIKEY_LIST,
-    Q_APIKEY_COUNT,
-    Q_APIKEY_REVOKE,
-    Q_APIKEY_REVOKE_ALL,
-    Q_APIKEY_TOUCH,
-    Q_ACCOUNT_SET_STATUS,
-    Q_ACCOUNT_SET_TOKEN,
-    Q_RELEASE_ALL_INVENTORY,
-    Q_RELEASE_ALL_CUSTOMER,
-    Q_CRED_EPOCH_GET,
-    Q_CRED_EPOCH_BUMP,
-    Q__COUNT
-};
 
 #define SQ_DYN_CACHE 32
 
@@ -185,9 +66,7 @@ typedef struct sq_gmember {
 #define SQ_GROUP_MAX 32
 
 typedef struct {
-    store_t base;
-    char *path;
-    connreg_t conns;      /* one connection per thread (connreg.h) */
+    connreg_store_t sql;  /* the store, its file (sql.target), its connections */
     /* Writers of this process queue here, not in SQLite: a BEGIN IMMEDIATE
      * that finds the database locked waits in SQLite's busy handler, which
      * sleeps in steps of up to 100 ms -- a purchase that waited behind
@@ -231,16 +110,20 @@ void sq_log_error(sqlite3 *db, const char *what);
 int sq_exec(sqlite3 *db, const char *sql);
 /* A new connection to path with the backend's pragmas; ST_ERR logged. */
 int sq_open_db(const char *path, sqlite3 **out);
-/* Finalizes a connection's statements, closes and frees it. */
-void sq_conn_close(conn_t *c);
+/* Finalizes a connection's (a conn_t's) statements, closes and frees it
+ * (void *: the registry's close function too). */
+void sq_conn_close(void *conn);
 /* The calling thread's connection (opened on first use), or NULL. */
 conn_t *sq_conn(store_t *st);
 #define CONN(st) sq_conn(st)
 
 /* Fixed statement slot which, prepared from sql on first use; NULL on
- * failure (logged).  Resource files call it through STMT. */
+ * failure (logged), or when sql is NULL (a statement with no SQLite text).  Resource files call it through STMT. */
 sqlite3_stmt *sq_stmt(conn_t *c, int which, const char *sql);
-#define STMT(c, which) sq_stmt((c), (which), sql_text[(which)])
+/* The text of the calling file's statement which: its own table's
+ * (sql_text, the SQLite dialect), else the one both backends share. */
+#define SQ_SQL(which) (sql_text[(which)] ? sql_text[(which)] : sqlt_text[(which)])
+#define STMT(c, which) sq_stmt((c), (which), SQ_SQL(which))
 /* A statement whose text varies, from the connection's cache. */
 sqlite3_stmt *sq_stmt_dyn(conn_t *c, const char *sql);
 /* Resets a statement and clears its bindings (NULL: nothing). */
@@ -294,10 +177,10 @@ int sq_run1_args(store_t *st, int which, const char *sql, const sq_arg_t *a, siz
 int sq_one_args(store_t *st, int which, const char *sql, sqls_reader_fn rd, void *out,
                 const sq_arg_t *a, size_t n);
 #define SQ_RUN(st, which, changes, ...) \
-    sq_run_args((st), (which), sql_text[(which)], (changes), SQ_ARGS(__VA_ARGS__))
-#define SQ_RUN1(st, which, ...) sq_run1_args((st), (which), sql_text[(which)], SQ_ARGS(__VA_ARGS__))
+    sq_run_args((st), (which), SQ_SQL(which), (changes), SQ_ARGS(__VA_ARGS__))
+#define SQ_RUN1(st, which, ...) sq_run1_args((st), (which), SQ_SQL(which), SQ_ARGS(__VA_ARGS__))
 #define SQ_ONE(st, which, rd, out, ...) \
-    sq_one_args((st), (which), sql_text[(which)], (rd), (out), SQ_ARGS(__VA_ARGS__))
+    sq_one_args((st), (which), SQ_SQL(which), (rd), (out), SQ_ARGS(__VA_ARGS__))
 
 /* A reader (sqls_reader_fn) of one text column into out[sz]: rows is a
  * sq_text_out_t. */
@@ -334,27 +217,32 @@ int sq_each(conn_t *c, sqlite3_stmt *q, int (*fn)(sqls_row_t *r, void *ud), void
 int sq_each_args(store_t *st, int which, const char *sql, int (*fn)(sqls_row_t *r, void *ud),
                  void *ud, const sq_arg_t *a, size_t n);
 #define SQ_EACH(st, which, fn, ud) \
-    sq_each_args((st), (which), sql_text[(which)], (fn), (ud), NULL, 0)
+    sq_each_args((st), (which), SQ_SQL(which), (fn), (ud), NULL, 0)
 #define SQ_EACH_V(st, which, fn, ud, ...) \
-    sq_each_args((st), (which), sql_text[(which)], (fn), (ud), SQ_ARGS(__VA_ARGS__))
+    sq_each_args((st), (which), SQ_SQL(which), (fn), (ud), SQ_ARGS(__VA_ARGS__))
 /* Steps rows_q for up to limit rows (read by rd into rows) and count_q
  * for the total, inside one read transaction so both see the same data.
  * Both statements are bound by the caller and reset here. */
 int sq_page_and_count(store_t *st, conn_t *c, sqlite3_stmt *rows_q, sqlite3_stmt *count_q,
                       int limit, sqls_reader_fn rd, void *rows, size_t *nrows, int64_t *total,
                       const char *what);
-/* sq_page_and_count for a list of an account's records (applications,
- * carriers), over the calling file's fixed statements rows_which and
- * count_which (prepared once): both take ?1 account_id, ?2 sub_id (0: any),
- * ?3 name (NULL: any); the rows statement also ?4 limit, ?5 offset.
- * Resource files call it through SQ_PAGE_SCOPED. */
-int sq_page_scoped(store_t *st, int rows_which, const char *rows_sql, int count_which,
-                   const char *count_sql, int64_t account_id, int64_t sub_id, const char *name,
-                   int limit, int offset, sqls_reader_fn rd, void *rows, size_t *nrows,
-                   int64_t *total, const char *what);
-#define SQ_PAGE_SCOPED(st, rows_which, count_which, ...)                                   \
-    sq_page_scoped((st), (rows_which), sql_text[(rows_which)], (count_which),             \
-                   sql_text[(count_which)], __VA_ARGS__)
+/* sq_page_and_count over the calling file's fixed statements rows_which
+ * and count_which (prepared once), with the values a[0..n): the rows
+ * statement takes them all (its filters, then limit and offset), the count
+ * statement the leading ones its parameters name (the filters).  Resource
+ * files call it through SQ_PAGE (values as in SQ_RUN) or, for a list of an
+ * account's records (applications, carriers: ?1 account_id, ?2 sub_id (0:
+ * any), ?3 name (NULL: any), ?4 limit, ?5 offset), SQ_PAGE_SCOPED. */
+int sq_page_args(store_t *st, int rows_which, const char *rows_sql, int count_which,
+                 const char *count_sql, int limit, sqls_reader_fn rd, void *rows, size_t *nrows,
+                 int64_t *total, const char *what, const sq_arg_t *a, size_t n);
+#define SQ_PAGE(st, rows_which, count_which, limit, rd, rows, nrows, total, what, ...)        \
+    sq_page_args((st), (rows_which), SQ_SQL(rows_which), (count_which), SQ_SQL(count_which), \
+                 (limit), (rd), (rows), (nrows), (total), (what), SQ_ARGS(__VA_ARGS__))
+#define SQ_PAGE_SCOPED(st, rows_which, count_which, account_id, sub_id, name, limit, offset, rd, \
+                       rows, nrows, total, what)                                             \
+    SQ_PAGE(st, rows_which, count_which, limit, rd, rows, nrows, total, what, SQ_I(account_id), \
+            SQ_I(sub_id), SQ_T(name), SQ_I(limit), SQ_I(offset))
 /* The same for two statements whose text varies, both bound from w. */
 int sq_page_dyn(store_t *st, conn_t *c, const sqlw_t *w, const char *sql_rows,
                 const char *sql_count, int limit, sqls_reader_fn rd, void *rows,
@@ -365,8 +253,16 @@ int sq_page_dyn(store_t *st, conn_t *c, const sqlw_t *w, const char *sql_rows,
 /* sq_close, sq_migrate, ... sq_ping: one per op of store_ops_t, each in the
  * file its group in sqlops.h names; conn.c assembles the table. */
 SQL_STORE_OPS(SQL_OP_DECL, sq_)
-/* carriers.c: reads cr's gateways (cr->id) into cr->gw */
-int sq_carrier_gateways(conn_t *c, carrier_t *cr);
+/* carriers.c: reads cr's gateways (cr->id) into cr->gw, on conn (a conn_t) */
+int sq_carrier_gateways(void *conn, carrier_t *cr);
+/* carriers.c: one carrier (the calling file's statement which, with the
+ * values a[0..n), its row read by sqls_rd_carrier) and its gateways, in
+ * one snapshot; out is filled (carrier_clear) only on ST_OK.  Called
+ * through SQ_CARRIER_ONE (values as in SQ_RUN). */
+int sq_carrier_one(store_t *st, int which, const char *sql, carrier_t *out, const char *what,
+                   const sq_arg_t *a, size_t n);
+#define SQ_CARRIER_ONE(st, which, out, what, ...) \
+    sq_carrier_one((st), (which), SQ_SQL(which), (out), (what), SQ_ARGS(__VA_ARGS__))
 /* sbc.c: closes PRAGMA data_version's connection */
 void sq_sbc_close(sqlite_store_t *s);
 

@@ -10,30 +10,13 @@ static const char *const sql_text[Q__COUNT] = {
         "SELECT " SQLS_ACCOUNT_COLS " FROM accounts WHERE parent_id = ?1 ORDER BY id "
         "LIMIT ?2 OFFSET ?3",
     [Q_SUB_COUNT] = "SELECT count(*) FROM accounts WHERE parent_id = ?1",
-    [Q_ACCOUNT_UPDATE] =
-        "UPDATE accounts SET name = ?2, enabled = ?3, modified_at = ?4 WHERE id = ?1",
-    [Q_SUB_MOVE_NUMBERS] = "UPDATE numbers SET sub_id = NULL, updated_at = ?2 WHERE sub_id = ?1",
-    [Q_SUB_MOVE_APPS] =
-        "UPDATE applications SET sub_id = NULL, modified_at = ?2 WHERE sub_id = ?1",
-    [Q_SUB_MOVE_CARRIERS] =
-        "UPDATE carriers SET sub_id = NULL, updated_at = ?2 WHERE sub_id = ?1",
-    [Q_SUB_DELETE_IDEM] = "DELETE FROM idempotency WHERE account_id = ?1",
-    [Q_SUB_DELETE] = "DELETE FROM accounts WHERE id = ?1 AND parent_id = ?2",
 };
 
 int sq_sub_list(store_t *st, int64_t parent_id, int limit, int offset, account_t *rows,
                 size_t *nrows, int64_t *total)
 {
-    conn_t *c = CONN(st);
-    if (!c) return ST_ERR;
-    sqlite3_stmt *q = STMT(c, Q_SUB_LIST), *n = STMT(c, Q_SUB_COUNT);
-    if (!q || !n) return ST_ERR;
-    sqlite3_bind_int64(q, 1, parent_id);
-    sqlite3_bind_int(q, 2, limit);
-    sqlite3_bind_int(q, 3, offset);
-    sqlite3_bind_int64(n, 1, parent_id);
-    return sq_page_and_count(st, c, q, n, limit, sqls_rd_account, rows, nrows, total,
-                             "subaccount list");
+    return SQ_PAGE(st, Q_SUB_LIST, Q_SUB_COUNT, limit, sqls_rd_account, rows, nrows, total,
+                   "subaccount list", SQ_I(parent_id), SQ_I(limit), SQ_I(offset));
 }
 
 int sq_account_update(store_t *st, const account_t *a)

@@ -1,0 +1,328 @@
+/* inventory.c -- `numberd inventory import|export|generate|stats`: the
+ * operator's number inventory (core/inventory.h, core/invgen.h), and the
+ * streamed import serve's startup shares (cli_import_stream). */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "core/country.h"
+#include "core/inventory.h"
+#include "core/invgen.h"
+#include "core/numbers.h"
+
+/* ---- inventory ---- */
+
+typedef struct {
+    uint64_t size;
+    int last_pct;
+    int64_t last_draw;
+    uint64_t last_rows;
+    unsigned spin;
+} progress_t;
+
+static void draw_progress(uint64_t bytes, uint64_t rows, void *ud)
+{
+    progress_t *p = ud;
+    if (p->size == 0) {
+        /* stdin or a pipe: no size, so no percentage -- a spinner, the
+         * bytes and rows so far, redrawn every 4,096 rows */
+        static const char spin[] = "|/-\\";
+        if (rows - p->last_rows < 4096 && p->last_pct >= 0) return;
+        p->last_rows = rows;
+        p->last_pct = 0;
+        fprintf(stderr, "\r[%c] %8.1f MiB  %llu rows", spin[p->spin++ % 4],
+                (double)bytes / (1024.0 * 1024.0), (unsigned long long)rows);
+        fflush(stderr);
+        return;
+    }
+    int pct = p->size ? (int)(bytes * 100 / p->size) : 0;
+    if (pct > 100) pct = 100;
+    if (pct == p->last_pct && bytes != p->size) return;
+    p->last_pct = pct;
+    char bar[41];
+    int fill = pct * 40 / 100;
+    memset(bar, '#', (size_t)fill);
+    memset(bar + fill, ' ', (size_t)(40 - fill));
+    bar[40] = '\0';
+    fprintf(stderr, "\r[%s] %3d%%  %llu rows", bar, pct, (unsigned long long)rows);
+    fflush(stderr);
+}
+
+int cli_import_stream(core_t *core, FILE *in, uint64_t size, bool dry_run, bool progress,
+                      inv_result_t *res, cerr_t *e)
+{
+    inv_import_t *im;
+    progress_t p = {.size = size, .last_pct = -1};
+    if (inv_import_begin(core, dry_run, &im, e) != C_OK) return C_ERR;
+    if (progress) inv_import_progress(im, draw_progress, &p);
+    char *chunk = xmalloc(1 << 16);
+    size_t n;
+    int rc = C_OK;
+    while ((n = fread(chunk, 1, 1 << 16, in)) > 0) {
+        if (inv_import_feed(im, chunk, n, e) != C_OK) {
+            rc = C_ERR;
+            break;
+        }
+    }
+    free(chunk);
+    if (rc == C_OK && ferror(in)) {
+        cerr(e, CE_INTERNAL, "read error");
+        rc = C_ERR;
+    }
+    if (rc != C_OK) {
+        inv_import_abort(im);
+    } else {
+        rc = inv_import_end(im, res, e);
+    }
+    if (progress) fputc('\n', stderr);
+    return rc;
+}
+
+void cli_print_import_result(FILE *out, const inv_result_t *res, bool dry_run)
+{
+    cli_json_t l;
+    api_render_import_result(cli_json_begin(&l), res, dry_run);
+    cli_json_end(&l, out);
+}
+
+static int print_stats_row(const stats_row_t *r, void *ud)
+{
+    ND_UNUSED(ud);
+    printf("%s\t%s\t%s\t%lld\n", r->country_iso, r->type, num_state_name(r->state),
+           (long long)r->count);
+    return C_OK;
+}
+
+/* {"country_iso", "type", "state", "count"}; total: the numbers counted */
+static int json_stats_row(const stats_row_t *r, void *ud)
+{
+    cli_jlist_t *jl = ud;
+    jw_obj(jl->w);
+    jw_kstr(jl->w, "country_iso", r->country_iso);
+    jw_kstr(jl->w, "type", r->type);
+    jw_kstr(jl->w, "state", num_state_name(r->state));
+    jw_kint(jl->w, "count", r->count);
+    jw_obj_end(jl->w);
+    jl->n += r->count;
+    return C_OK;
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 18 || !nd_all_digits(s, n)) return C_ERR;
+    *out = strtoull(s, NULL, 10);
+    return C_OK;
+}
+
+/* inventory export: CSV to stdout or to -o FILE (removed again if the
+ * export fails, so a half file never looks like a backup). */
+static int inventory_export(const char *db, const char *country, const char *state_s,
+                            const char *out_s, const char *usage)
+{
+    const country_t *ct = NULL;
+    int state = -1, ret = 1;
+    if (country && (country_by_iso(country, &ct) != C_OK || ct->calling_code == 0))
+        return usage_error(usage, "invalid --country %s: want an ISO 3166 alpha-2 code", country);
+    if (state_s) {
+        for (int s = NUM_AVAILABLE; s <= NUM_AGING && state < 0; s++)
+            if (strcmp(state_s, num_state_name((num_state_t)s)) == 0) state = s;
+        if (state < 0)
+            return usage_error(usage, "invalid --state %s: want available, active, pending or aging",
+                               state_s);
+    }
+    bool to_file = out_s && strcmp(out_s, "-") != 0;
+    core_t core;
+    FILE *out = stdout;
+    char *vbuf = NULL;
+    uint64_t rows = 0;
+    cerr_t e;
+    if (cli_open_existing(db, &core) != C_OK) return 1;
+    if (to_file && (out = fopen(out_s, "w")) == NULL) {
+        cli_err("inventory export", "cannot create %s: %s", out_s, strerror(errno));
+        goto done;
+    }
+    /* large writes: one syscall per MiB, not per row */
+    vbuf = xmalloc(1 << 20);
+    setvbuf(out, vbuf, _IOFBF, 1 << 20);
+    if (inv_export(&core, ct ? ct->iso : NULL, state, out, &rows, &e) != C_OK) {
+        cli_err("inventory export", "%s%s%s", e.msg, to_file ? " writing " : "",
+                to_file ? out_s : "");
+        goto done;
+    }
+    ret = 0;
+done:
+    if (to_file && out) {
+        if (fclose(out) != 0 && ret == 0) {
+            cli_err("inventory export", "write error on %s: %s", out_s, strerror(errno));
+            ret = 1;
+        }
+        if (ret != 0) unlink(out_s);
+    } else if (out == stdout) {
+        fflush(stdout);
+        setvbuf(stdout, NULL, _IOLBF, 0); /* vbuf is freed below */
+    }
+    free(vbuf);
+    cli_close_core(&core);
+    if (ret == 0 && to_file) {
+        cli_json_t l;
+        jw_t *w = cli_json_begin(&l);
+        jw_obj(w);
+        jw_kint(w, "exported", (int64_t)rows);
+        jw_obj_end(w);
+        cli_json_end(&l, stdout);
+    }
+    return ret;
+}
+
+int cli_inventory(int argc, char **argv)
+{
+    static const char *usage =
+        "usage: numberd inventory import FILE.csv [--dry-run] [--allow-rejected] [--db URL]\n"
+        "       numberd inventory generate --count N [--country CC] [--seed S]\n"
+        "       numberd inventory export [--country CC] [--state STATE] [-o FILE] [--db URL]\n"
+        "       numberd inventory stats [--json] [--db URL]\n"
+        "\n"
+        "import    loads an inventory CSV (columns in CLI.md; '-' reads stdin) in one\n"
+        "          streaming pass and prints {\"imported\",\"updated\",\"rejected\"}; bad rows\n"
+        "          are listed with their line and reason, the others are imported.\n"
+        "          --dry-run validates without writing.  A progress bar is drawn on a\n"
+        "          terminal (for stdin: rows and bytes read).  Exit status 3 when rows\n"
+        "          were rejected (the others are in), unless --allow-rejected.\n"
+        "generate  writes a realistic synthetic inventory CSV to stdout: real NANP\n"
+        "          area codes, cities, LATAs and rate centers for US/CA; valid national\n"
+        "          numbering for GB, DE, FR, NL, AU.  Without --country: a mix.\n"
+        "export    writes the inventory as CSV in the import format (every column),\n"
+        "          in number order, streaming: 'export | import' into another database\n"
+        "          gives the same inventory.  Every state unless --state (available,\n"
+        "          active, pending, aging); every country unless --country.  Who owns a\n"
+        "          sold number is not exported (an import makes every row available).\n"
+        "          -o FILE writes FILE (else stdout) and then prints {\"exported\": N}.\n"
+        "stats     prints counts by country, type and state (tab-separated); --json\n"
+        "          prints {\"data\": [{\"country_iso\",\"type\",\"state\",\"count\"}], \"total\"}.\n"
+        "stats and export never create a database: a --db naming no file is an error.\n";
+    const char *db = NULL, *count_s = NULL, *country = NULL, *seed_s = NULL, *state_s = NULL,
+               *out_s = NULL;
+    bool dry = false, allow_rej = false, json = false;
+    opt_t opts[] = {CLI_FLAG("dry-run", &dry, NULL),
+                    CLI_FLAG("allow-rejected", &allow_rej, NULL),
+                    CLI_FLAG("json", &json, NULL),
+                    CLI_OPT("count", &count_s, NULL, NULL),
+                    CLI_OPT("country", &country, NULL, NULL),
+                    CLI_OPT("seed", &seed_s, NULL, NULL),
+                    CLI_OPT("state", &state_s, NULL, NULL),
+                    CLI_OPT("o", &out_s, NULL, NULL),
+                    CLI_OPT("output", &out_s, NULL, NULL)};
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        if (argc >= 2) { fputs(usage, stdout); return 0; }
+        return usage_error(usage, "inventory needs a subcommand: import, export, generate or stats");
+    }
+    const char *sub = argv[1];
+    argc--;
+    argv++;
+    PARSE(usage, opts, db);
+    bool exporting = strcmp(sub, "export") == 0;
+    if (!exporting && (state_s || out_s))
+        return usage_error(usage, "--state and -o belong to inventory export");
+    if (allow_rej && strcmp(sub, "import") != 0)
+        return usage_error(usage, "--allow-rejected belongs to inventory import");
+    if (json && strcmp(sub, "stats") != 0)
+        return usage_error(usage, "--json belongs to inventory stats");
+
+    if (exporting) {
+        if (idx_ != argc) return usage_error(usage, "unexpected argument: %s", argv[idx_]);
+        if (dry || count_s || seed_s)
+            return usage_error(usage, "export takes --country, --state and -o only");
+        return inventory_export(db, country, state_s, out_s, usage);
+    }
+
+    if (strcmp(sub, "generate") == 0) {
+        if (idx_ != argc) return usage_error(usage, "unexpected argument: %s", argv[idx_]);
+        uint64_t count, seed = 1;
+        if (!count_s || parse_u64(count_s, &count) != C_OK || count == 0)
+            return usage_error(usage, "generate needs --count N (N >= 1)");
+        if (seed_s && parse_u64(seed_s, &seed) != C_OK)
+            return usage_error(usage, "invalid --seed: %s", seed_s);
+        const char *err;
+        if (invgen_write(stdout, country, count, seed, &err) != C_OK) {
+            cli_err("inventory generate", "%s", err);
+            return country ? EXIT_USAGE : 1;
+        }
+        if (fflush(stdout) != 0) {
+            cli_err("inventory generate", "write error");
+            return 1;
+        }
+        return 0;
+    }
+    if (strcmp(sub, "stats") == 0) {
+        if (idx_ != argc) return usage_error(usage, "unexpected argument: %s", argv[idx_]);
+        core_t core;
+        cerr_t e;
+        if (cli_open_existing(db, &core) != C_OK) return 1;
+        cli_json_t l;
+        cli_jlist_t jl = {NULL, 0};
+        if (json) {
+            jl.w = cli_json_begin(&l);
+            jw_obj(jl.w);
+            jw_key(jl.w, "data");
+            jw_arr(jl.w);
+        } else {
+            printf("country\ttype\tstate\tcount\n");
+        }
+        int rc = inv_stats(&core, json ? json_stats_row : print_stats_row, json ? &jl : NULL, &e);
+        cli_close_core(&core);
+        if (json) {
+            jw_arr_end(jl.w);
+            jw_kint(jl.w, "total", jl.n);
+            jw_obj_end(jl.w);
+            if (rc == C_OK) cli_json_end(&l, stdout);
+            else buf_free(&l.b);
+        }
+        if (rc != C_OK) {
+            cli_err("inventory stats", "%s", e.msg);
+            return 1;
+        }
+        return 0;
+    }
+    if (strcmp(sub, "import") == 0) {
+        if (idx_ + 1 != argc) return usage_error(usage, "import needs exactly one FILE.csv");
+        const char *path = argv[idx_];
+        FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+        if (!in) {
+            cli_err("inventory import", "cannot open %s", path);
+            return 1;
+        }
+        struct stat sb;
+        uint64_t size = (fstat(fileno(in), &sb) == 0 && S_ISREG(sb.st_mode)) ? (uint64_t)sb.st_size : 0;
+        core_t core;
+        if (cli_open_core(db, &core) != C_OK) {
+            if (in != stdin) fclose(in);
+            return 1;
+        }
+        inv_result_t res = {0};
+        cerr_t e;
+        int rc = cli_import_stream(&core, in, size, dry, isatty(2) != 0, &res, &e);
+        if (in != stdin) fclose(in);
+        cli_close_core(&core);
+        if (rc != C_OK) {
+            cli_err("inventory import", "%s", e.msg);
+            return 1;
+        }
+        cli_print_import_result(stdout, &res, dry);
+        /* a script must notice rows that did not go in */
+        int ret = res.rejected_count > 0 && !allow_rej ? EXIT_REJECTED : 0;
+        if (ret) cli_err("inventory import", "%llu row(s) rejected (listed above; "
+                         "--allow-rejected exits 0 all the same)",
+                         (unsigned long long)res.rejected_count);
+        inv_result_free(&res);
+        return ret;
+    }
+    return usage_error(usage, "unknown inventory subcommand: %s", sub);
+}
+

@@ -1,0 +1,163 @@
+/* sqltext.c -- the SQL text both backends run as written (sqltext.h), by
+ * resource.  Placeholders are ?N (the PostgreSQL backend reads them as
+ * $N).  A statement whose text differs between the dialects is not here
+ * but in each backend's resource file. */
+#include "store/sqltext.h"
+
+#include "store/sqlshared.h"
+
+const char *const sqlt_text[Q__COUNT] = {
+    /* ---- settings ------------------------------------------------------------ */
+    [Q_SETTING_GET] = "SELECT value FROM settings WHERE name = ?1",
+    /* ---- accounts ------------------------------------------------------------ */
+    [Q_ACCOUNT_BY_AUTH_ID] = "SELECT " SQLS_ACCOUNT_COLS " FROM accounts WHERE auth_id = ?1",
+    [Q_ACCOUNT_BY_ID] = "SELECT " SQLS_ACCOUNT_COLS " FROM accounts WHERE id = ?1",
+    [Q_ACCOUNT_LIST] =
+        "SELECT " SQLS_ACCOUNT_COLS " FROM accounts WHERE parent_id IS NULL ORDER BY id",
+    [Q_ACCOUNT_COUNT] = "SELECT count(*) FROM accounts",
+    [Q_APIKEY_LOOKUP] = "SELECT account_id, scopes FROM api_keys WHERE key_hash = ?1",
+    /* ---- inventory ----------------------------------------------------------- */
+    [Q_STATS] =
+        "SELECT country_iso, type, state, count(*) FROM numbers WHERE source = 0 "
+        "GROUP BY country_iso, type, state ORDER BY country_iso, type, state",
+    [Q_INV_RATES] =
+        "SELECT sub_type, MIN(monthly_rental_rate) FROM numbers WHERE state = 0 AND source = 0 "
+        "AND country_iso = ?1 AND monthly_rental_rate IS NOT NULL GROUP BY sub_type ORDER BY sub_type",
+    [Q_INV_RESTRICTIONS] =
+        "SELECT DISTINCT restriction, COALESCE(restriction_text, '') FROM numbers WHERE source = 0 "
+        "AND country_iso = ?1 AND (type = ?2 OR sub_type = ?2) AND COALESCE(restriction, '') <> '' "
+        "ORDER BY 1, 2",
+    /* ---- numbers ------------------------------------------------------------- */
+    [Q_NUMBER_GET_AVAILABLE] =
+        "SELECT " SQLS_INV_COLS " FROM numbers WHERE number = ?1 AND state = 0 AND source = 0",
+    [Q_NUMBER_BUY] =
+        "UPDATE numbers SET state=?2, owner_id=?3, sub_id=?4, app_id=?5, cnam_lookup=?6, "
+        "compliance_id=?7, added_on=?8, renewal_date=?9, released_at=NULL, updated_at=?10, "
+        "created_at=?10, byoc_id=?11 "
+        "WHERE number=?1 AND state=0 AND source=0",
+    [Q_NUMBER_APPROVE] =
+        "UPDATE numbers SET state=1, updated_at=?2 WHERE number=?1 AND state=2",
+    [Q_NUMBER_LOOKUP] = "SELECT state, source, COALESCE(owner_id, 0) FROM numbers WHERE number = ?1",
+    /* ---- owned --------------------------------------------------------------- */
+    /* ?3: the subaccount, 0 for any (typed, for PostgreSQL) */
+    [Q_OWNED_GET] = SQLS_OWNED_SELECT
+        "WHERE n.number = ?1 AND n.owner_id = ?2 AND n.state IN (1, 2) "
+        "AND (CAST(?3 AS BIGINT) = 0 OR n.sub_id = ?3)",
+    [Q_OWNED_GET_BYOC] = SQLS_OWNED_SELECT
+        "WHERE n.byoc_id = ?1 AND n.owner_id = ?2 AND n.state IN (1, 2)",
+    [Q_OWNED_GET_ANY] = SQLS_OWNED_SELECT "WHERE n.number = ?1 AND n.state IN (1, 2)",
+    [Q_OWNED_UPDATE] =
+        "UPDATE numbers SET sub_id=?3, app_id=?4, alias=?5, compliance_id=?6, cnam_lookup=?7, "
+        "cnam=?8, cnam_callback_url=?9, cnam_callback_method=?10, caller_reputation_status=?11, "
+        "profile_uuid=?12, cr_callback_url=?13, cr_callback_method=?14, "
+        "tendlc_registration_status=?15, tendlc_campaign_id=?16, toll_free_sms_verification=?17, "
+        "updated_at=?18 WHERE number=?1 AND owner_id=?2 AND state IN (1, 2)",
+    [Q_RELEASE_INVENTORY] =
+        "UPDATE numbers SET state=?3, owner_id=NULL, sub_id=NULL, app_id=NULL, alias=NULL, "
+        "added_on=NULL, renewal_date=NULL, compliance_id=NULL, cnam_lookup=NULL, cnam=NULL, "
+        "cnam_callback_url=NULL, cnam_callback_method=NULL, caller_reputation_status=NULL, "
+        "profile_uuid=NULL, cr_callback_url=NULL, cr_callback_method=NULL, "
+        "tendlc_registration_status=NULL, tendlc_campaign_id=NULL, "
+        "toll_free_sms_verification=NULL, byoc_id=NULL, label=NULL, released_at=?4, updated_at=?4 "
+        "WHERE number=?1 AND owner_id=?2 AND state IN (1, 2) AND source=0",
+    [Q_RELEASE_CUSTOMER] =
+        "DELETE FROM numbers WHERE number=?1 AND owner_id=?2 AND source IN (1, 2)",
+    /* a number (or BYOC id) already there inserts nothing: ST_CONFLICT */
+    [Q_NUMBER_INSERT_OWNED] =
+        "INSERT INTO numbers(number, country_iso, type, sub_type, region, voice_enabled, "
+        "sms_enabled, mms_enabled, caps, carrier, source, state, owner_id, sub_id, app_id, "
+        "added_on, carrier_id, byoc_id, label, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, "
+        "?6, ?7, ?8, ?9, ?10, ?11, 1, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19) "
+        "ON CONFLICT DO NOTHING",
+    [Q_AGING_SWEEP] =
+        "UPDATE numbers SET state=0, released_at=NULL, updated_at=?2 "
+        "WHERE state=3 AND released_at <= ?1",
+    /* ---- subaccounts --------------------------------------------------------- */
+    [Q_ACCOUNT_UPDATE] =
+        "UPDATE accounts SET name = ?2, enabled = ?3, modified_at = ?4 WHERE id = ?1",
+    [Q_SUB_MOVE_NUMBERS] = "UPDATE numbers SET sub_id = NULL, updated_at = ?2 WHERE sub_id = ?1",
+    [Q_SUB_MOVE_APPS] =
+        "UPDATE applications SET sub_id = NULL, modified_at = ?2 WHERE sub_id = ?1",
+    [Q_SUB_MOVE_CARRIERS] =
+        "UPDATE carriers SET sub_id = NULL, updated_at = ?2 WHERE sub_id = ?1",
+    [Q_SUB_DELETE_IDEM] = "DELETE FROM idempotency WHERE account_id = ?1",
+    [Q_SUB_DELETE] = "DELETE FROM accounts WHERE id = ?1 AND parent_id = ?2",
+    /* ---- apps ---------------------------------------------------------------- */
+    [Q_APP_EXISTS] = "SELECT 1 FROM applications WHERE account_id = ?1 AND app_id = ?2",
+    [Q_APP_UNLINK] =
+        "UPDATE numbers SET app_id = NULL, updated_at = ?3 WHERE owner_id = ?1 AND app_id = ?2",
+    [Q_APP_DELETE] = "DELETE FROM applications WHERE account_id = ?1 AND app_id = ?2",
+    /* ---- compliance ---------------------------------------------------------- */
+    [Q_COMPLIANCE_GET] =
+        "SELECT " SQLS_COMPLIANCE_COLS " FROM compliance WHERE account_id = ?1 AND id = ?2",
+    /* approved: PostgreSQL's boolean, SQLite's 0 or 1 */
+    [Q_COMPLIANCE_LATEST] =
+        "SELECT " SQLS_COMPLIANCE_COLS " FROM compliance "
+        "WHERE account_id = ?1 AND country_iso = ?2 AND number_type IN (?3, ?4) AND approved "
+        "ORDER BY seq DESC LIMIT 1",
+    [Q_COMPLIANCE_LIST] =
+        "SELECT " SQLS_COMPLIANCE_COLS " FROM compliance WHERE account_id = ?1 ORDER BY seq",
+    [Q_COMPLIANCE_NUMBERS] =
+        "SELECT " SQLS_INV_COLS " FROM numbers WHERE owner_id = ?1 AND compliance_id = ?2 "
+        "AND state IN (1, 2) ORDER BY number",
+    /* ---- carriers ------------------------------------------------------------ */
+    /* a customer's carrier is used by the numbers pointing at it; an
+     * upstream one (account_id NULL) by the inventory rows naming it (the
+     * CSV's carrier column: numbers(carrier) is not indexed, so the scan
+     * runs only for upstream carriers, a rare operator action) */
+    /* a customer's carrier: the numbers pointing at it; an upstream one
+     * (account_id NULL): the inventory rows naming it (see the SQLite file) */
+    [Q_CARRIER_IN_USE] =
+        "SELECT (SELECT count(*) FROM numbers WHERE carrier_id = ?1) + CASE WHEN EXISTS "
+        "(SELECT 1 FROM carriers WHERE id = ?1 AND account_id IS NULL) THEN (SELECT count(*) "
+        "FROM numbers WHERE source = 0 AND carrier = (SELECT name FROM carriers WHERE id = ?1)) "
+        "ELSE 0 END",
+    [Q_GW_DELETE] = "DELETE FROM carrier_gateways WHERE carrier = ?1",
+    [Q_CARRIER_REG_SIG] =
+        "SELECT count(*), coalesce(sum(id), 0), coalesce(sum(updated_at), 0) FROM carriers "
+        "WHERE trunk_type = 2",
+    /* ---- registrations ------------------------------------------------------- */
+    [Q_REG_GET] = SQLS_REG_SELECT "WHERE r.carrier_id = ?1",
+    [Q_PROBE_DEL] = "DELETE FROM carrier_probes WHERE carrier_id = ?1",
+    [Q_PROBE_GET] = "SELECT interval_s FROM carrier_probes WHERE carrier_id = ?1",
+    /* only the carrier's current gateways (a removed one's row is stale) */
+    [Q_HEALTH_LIST] =
+        "SELECT h.sid, h.carrier_id, h.state, h.misses, h.last_code, h.last_probe_at, h.updated_at "
+        "FROM gateway_health h JOIN carrier_gateways g ON g.sid = h.sid AND g.carrier = h.carrier_id "
+        "WHERE h.carrier_id = ?1 ORDER BY g.pos LIMIT ?2",
+    /* ---- idem ---------------------------------------------------------------- */
+    [Q_IDEM_GET] =
+        "SELECT status, req_hash, body, created_at FROM idempotency "
+        "WHERE account_id = ?1 AND key = ?2",
+    /* ---- sbc ----------------------------------------------------------------- */
+    [Q_SBC_SEQ] = "SELECT COALESCE(max(seq), 0) FROM sbc_changes",
+    [Q_SBC_ACCOUNTS] = "SELECT " SQLS_ACCOUNT_COLS " FROM accounts ORDER BY id",
+    [Q_SBC_APPS] = SQLS_APP_SELECT "ORDER BY a.app_id",
+    [Q_SBC_NUMBERS] = SQLS_SBC_NUM_SELECT "WHERE n.state = 1",
+    [Q_SBC_CHANGES] = "SELECT seq, kind, key FROM sbc_changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+    [Q_SBC_NUMBER] = SQLS_SBC_NUM_SELECT "WHERE n.number = ?1 AND n.state = 1",
+    [Q_SBC_APP] = SQLS_APP_SELECT "WHERE a.app_id = ?1",
+    [Q_SBC_UPSTREAM_NUMBERS] = SQLS_SBC_NUM_SELECT "WHERE n.source = 0 AND n.state = 1 AND n.carrier = ?1",
+    /* ---- credentials --------------------------------------------------------- */
+    [Q_APIKEY_BY_HASH] = "SELECT " SQLS_APIKEY_COLS " FROM api_keys WHERE key_hash = ?1",
+    [Q_APIKEY_REVOKE] = "UPDATE api_keys SET revoked_at = ?3 "
+                        "WHERE id = ?2 AND account_id = ?1 AND revoked_at = 0",
+    [Q_APIKEY_REVOKE_ALL] =
+        "UPDATE api_keys SET revoked_at = ?2 WHERE account_id = ?1 AND revoked_at = 0",
+    [Q_APIKEY_TOUCH] = "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1 AND last_used_at < ?2",
+    [Q_ACCOUNT_SET_STATUS] = "UPDATE accounts SET status = ?2, modified_at = ?3 "
+                             "WHERE id = ?1 OR parent_id = ?1",
+    [Q_ACCOUNT_SET_TOKEN] = "UPDATE accounts SET token_hash = ?2, old_token_hash = ?3, "
+                            "old_token_until = ?4, modified_at = ?5 WHERE id = ?1",
+    [Q_RELEASE_ALL_INVENTORY] =
+        "UPDATE numbers SET state=?2, owner_id=NULL, sub_id=NULL, app_id=NULL, alias=NULL, "
+        "added_on=NULL, renewal_date=NULL, compliance_id=NULL, cnam_lookup=NULL, cnam=NULL, "
+        "cnam_callback_url=NULL, cnam_callback_method=NULL, caller_reputation_status=NULL, "
+        "profile_uuid=NULL, cr_callback_url=NULL, cr_callback_method=NULL, "
+        "tendlc_registration_status=NULL, tendlc_campaign_id=NULL, "
+        "toll_free_sms_verification=NULL, byoc_id=NULL, label=NULL, released_at=?3, updated_at=?3 "
+        "WHERE owner_id=?1 AND state IN (1, 2) AND source=0",
+    [Q_RELEASE_ALL_CUSTOMER] = "DELETE FROM numbers WHERE owner_id=?1 AND source IN (1, 2)",
+    [Q_CRED_EPOCH_GET] = "SELECT epoch FROM cred_epoch WHERE id = 1",
+    [Q_CRED_EPOCH_BUMP] = "UPDATE cred_epoch SET epoch = epoch + 1 WHERE id = 1",
+};
