@@ -25,9 +25,11 @@ stage "SIP rig self-test (Kamailio + SIPp against a stub of /sbc/v1)"
 
 stage "SIP end to end: Kamailio + SIPp against numberd (SQLite; two processes on one file)"
 # Issue 16 item 5: the calls of SIP.md §3-4 through the reference SBC, and a
-# write on one process seen by the other's lookups (propagation printed).
+# write on one process seen by the other's lookups (propagation printed);
+# sip_edge: a registrar's address accepted, gateway health in outbound
+# routes, with the SIP client on one node and the lookups on the other.
 (cd "$here/tests/sip" && NUMBERD_BIN="$here/build/numberd" \
-  node --test --test-concurrency=1 numberd_e2e.test.js multinode_sbc.test.js)
+  node --test --test-concurrency=1 numberd_e2e.test.js multinode_sbc.test.js sip_edge.test.js)
 stage "SIP registration (numberd's registration client against Kamailio registrars)"
 # SIP.md §5: MD5 and SHA-256 digest, refresh, 423, 403, PATCH, 503 +
 # Retry-After, no answer, delete and shutdown unregister (tests/sip/registrar/).
@@ -70,7 +72,8 @@ echo "throwaway cluster: $pgurl ($pgdir)"
   NUMBERD_BIN="$here/build/numberd" NUMBERD_RECORD_DIR="$rec/postgres" node --test)
 # the SIP cases on PostgreSQL: two nodes, LISTEN/NOTIFY propagation measured
 (cd "$here/tests/sip" && NUMBERD_TEST_PG="$pgurl" NUMBERD_TEST_PSQL="$(cat "$pgdir/bin")/psql" \
-  NUMBERD_BIN="$here/build/numberd" node --test --test-concurrency=1 numberd_e2e.test.js multinode_sbc.test.js)
+  NUMBERD_BIN="$here/build/numberd" node --test --test-concurrency=1 numberd_e2e.test.js multinode_sbc.test.js \
+  sip_edge.test.js)
 # SIP.md §5 with two nodes: one registers each carrier, the other takes over after kill -9
 (cd "$here/tests/sip" && NUMBERD_TEST_PG="$pgurl" NUMBERD_TEST_PSQL="$(cat "$pgdir/bin")/psql" \
   NUMBERD_BIN="$here/build/numberd" node --test --test-concurrency=1 registration_pg.test.js)

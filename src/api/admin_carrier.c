@@ -61,7 +61,7 @@ static int bool_of(json_t *o, const char *key, const char *path, faults_t *f)
 static void read_in(json_t *b, upstream_in_t *in, upstream_gw_in_t **gws, faults_t *f)
 {
     static const char *const top[] = {"name", "sip_gateways", "outbound_auth", NULL};
-    static const char *const gwk[] = {"address", "port", "inbound", "outbound", NULL};
+    static const char *const gwk[] = {"address", "port", "inbound", "outbound", "transport", NULL};
     static const char *const auk[] = {"username", "password", "realm", NULL};
     memset(in, 0, sizeof *in);
     in->gws_given = in->out_auth = -1;
@@ -99,6 +99,8 @@ static void read_in(json_t *b, upstream_in_t *in, upstream_gw_in_t **gws, faults
                 w->inbound = bool_of(o, "inbound", p, f);
                 snprintf(p, sizeof p, "%s.outbound", obj);
                 w->outbound = bool_of(o, "outbound", p, f);
+                snprintf(p, sizeof p, "%s.transport", obj);
+                w->transport = str_of(o, "transport", p, f);
             }
         }
     }
@@ -118,54 +120,11 @@ static void read_in(json_t *b, upstream_in_t *in, upstream_gw_in_t **gws, faults
 
 /* ---- rendering ---------------------------------------------------------- */
 
-void api_render_upstream(jw_t *w, const carrier_t *cr)
-{
-    char ts[CLOCK_TS_SZ];
-    jw_obj(w);
-    jw_kstr(w, "id", cr->uuid);
-    jw_kstr(w, "name", cr->name);
-    jw_kstr(w, "kind", "upstream");
-    jw_kstr(w, "trunk_type", "static_ip");
-    jw_key(w, "sip_gateways");
-    jw_arr(w);
-    for (size_t i = 0; i < cr->ngw; i++) {
-        const gateway_t *g = &cr->gw[i];
-        char addr[MODEL_HOST_SZ + 8];
-        bool full = g->netmask == (strchr(g->address, ':') ? 128 : 32);
-        if (full) snprintf(addr, sizeof addr, "%s", g->address);
-        else snprintf(addr, sizeof addr, "%s/%d", g->address, g->netmask);
-        jw_obj(w);
-        jw_kstr(w, "sip_gateway_sid", g->sid);
-        jw_kstr(w, "address", addr);
-        jw_kint(w, "port", g->port);
-        jw_kint(w, "netmask", g->netmask);
-        jw_kbool(w, "inbound", g->inbound);
-        jw_kbool(w, "outbound", g->outbound);
-        jw_obj_end(w);
-    }
-    jw_arr_end(w);
-    jw_key(w, "outbound_auth");
-    if (cr->out_user[0]) {
-        /* the password is never shown */
-        jw_obj(w);
-        jw_kstr(w, "username", cr->out_user);
-        jw_kstr_or_null(w, "realm", cr->out_realm);
-        jw_obj_end(w);
-    } else {
-        jw_null(w);
-    }
-    clock_ts(cr->created_at, ts);
-    jw_kstr(w, "created_at", ts);
-    clock_ts(cr->updated_at, ts);
-    jw_kstr(w, "updated_at", ts);
-    jw_obj_end(w);
-}
-
-static void answer(http_resp_t *resp, int status, const carrier_t *cr)
+static void answer(http_resp_t *resp, core_t *c, int status, const carrier_t *cr)
 {
     jw_t w;
     api_json_begin(resp, &w, status);
-    api_render_upstream(&w, cr);
+    api_render_upstream(&w, c, cr);
 }
 
 /* ---- handlers ------------------------------------------------------------ */
@@ -192,7 +151,7 @@ static void carrier_write(http_req_t *req, http_resp_t *resp, const char *id)
         else api_core_error(req, resp, &e);
         goto done;
     }
-    answer(resp, id ? 200 : 201, &cr);
+    answer(resp, &ctx->core, id ? 200 : 201, &cr);
 done:
     carrier_clear(&cr);
     free(gws);
@@ -232,7 +191,7 @@ void h_admin_carrier_list(http_req_t *req, http_resp_t *resp)
     }
     jw_t w;
     api_byoc_list_begin(resp, &w);
-    for (size_t i = 0; i < n; i++) api_render_upstream(&w, &rows[i]);
+    for (size_t i = 0; i < n; i++) api_render_upstream(&w, &ctx->core, &rows[i]);
     api_byoc_list_end(&w, total, limit, offset);
 done:
     if (rows) carrier_clear_rows(rows, n);
@@ -253,7 +212,7 @@ void h_admin_carrier_get(http_req_t *req, http_resp_t *resp)
         api_core_error(req, resp, &e);
         goto done;
     }
-    answer(resp, 200, &cr);
+    answer(resp, &ctx->core, 200, &cr);
 done:
     carrier_clear(&cr);
     json_decref(q);

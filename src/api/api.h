@@ -250,7 +250,12 @@ void api_render_account_number(jw_t *w, const char *auth_id, const owned_number_
 void api_render_account_created(jw_t *w, const struct acct_created *a);
 void api_render_import_result(jw_t *w, const struct inv_result *res, bool dry_run);
 /* An upstream carrier as /admin/v1/carriers shows it (admin_carrier.c). */
-void api_render_upstream(jw_t *w, const carrier_t *cr);
+/* An upstream carrier (admin dialect, CLI); c NULL: no health shown. */
+void api_render_upstream(jw_t *w, core_t *c, const carrier_t *cr);
+/* SIP.md §6 on a customer's carrier (BYOC, Plivo): "health_check"
+ * ({"interval"} or null) and "gateway_health" (each outbound gateway's
+ * stored state; [] when not probed).  c NULL: shown as not probed. */
+void api_render_health(jw_t *w, core_t *c, const carrier_t *cr);
 /* An API key: {"api_key" (only when secret is given: at creation), "id",
  * "prefix", "label", "scopes", "created_at", "expires_at", "last_used_at",
  * "revoked_at", "status"} (credentials.c). */
@@ -319,6 +324,8 @@ void h_admin_account_list(http_req_t *req, http_resp_t *resp);
 void h_admin_registration_list(http_req_t *req, http_resp_t *resp);
 void h_byoc_health_put(http_req_t *req, http_resp_t *resp);
 void h_byoc_health_delete(http_req_t *req, http_resp_t *resp);
+void h_admin_health_put(http_req_t *req, http_resp_t *resp);
+void h_admin_health_delete(http_req_t *req, http_resp_t *resp);
 void h_admin_apikey_create(http_req_t *req, http_resp_t *resp);
 void h_admin_inventory_stats(http_req_t *req, http_resp_t *resp);
 void h_admin_compliance_create(http_req_t *req, http_resp_t *resp);

@@ -44,6 +44,7 @@ static const member_t k_gw[] = {
     M_RANGE("netmask", gw.netmask, 1, 32),
     M("inbound", M_BOOL, gw.inbound),
     M("outbound", M_BOOL, gw.outbound),
+    M("transport", M_STR, gw.transport),
     M_END,
 };
 static const member_t k_auth[] = {
@@ -214,6 +215,9 @@ static void render_gateway(jw_t *w, const gateway_t *g, bool with_sid)
     jw_kint(w, "netmask", g->netmask);
     jw_kbool(w, "inbound", g->inbound);
     jw_kbool(w, "outbound", g->outbound);
+    /* shown when not the default: the gateway's keys are the seed's (002)
+     * for every carrier that does not use TCP */
+    if (g->transport == GW_TP_TCP) jw_kstr(w, "transport", "tcp");
     jw_obj_end(w);
 }
 
@@ -251,55 +255,6 @@ static void render_reg_status(jw_t *w, core_t *c, const carrier_t *cr)
 #undef TS
     jw_kint(w, "failures", found ? rs.failures : 0);
     jw_obj_end(w);
-}
-
-/* SIP.md §6: "health_check": {"interval"} or null, and "gateway_health":
- * each outbound gateway's state ("unknown" until probed; [] when off). */
-static void render_health(jw_t *w, core_t *c, const carrier_t *cr)
-{
-    int interval = 0;
-    size_t n = 0;
-    cerr_t e;
-    gw_health_t *h = xcalloc(HEALTH_GW_MAX, sizeof *h);
-    if (c && health_of(c, cr->id, &interval, h, &n, &e) != C_OK) {
-        interval = 0;
-        n = 0;
-    }
-    jw_key(w, "health_check");
-    if (interval > 0) {
-        jw_obj(w);
-        jw_kint(w, "interval", interval);
-        jw_obj_end(w);
-    } else {
-        jw_null(w);
-    }
-    jw_key(w, "gateway_health");
-    jw_arr(w);
-    for (size_t i = 0; interval > 0 && i < cr->ngw; i++) {
-        const gateway_t *g = &cr->gw[i];
-        if (!g->outbound) continue;
-        const gw_health_t *found = NULL;
-        for (size_t k = 0; k < n; k++)
-            if (strcmp(h[k].sid, g->sid) == 0) found = &h[k];
-        char ts[CLOCK_TS_SZ];
-        jw_obj(w);
-        jw_kstr(w, "sip_gateway_sid", g->sid);
-        jw_kstr(w, "state", gw_state_name(found ? found->state : GW_UNKNOWN));
-        jw_kint(w, "misses", found ? found->misses : 0);
-        jw_key(w, "last_code");
-        if (found && found->last_code) jw_int(w, found->last_code);
-        else jw_null(w);
-        jw_key(w, "last_probe_at");
-        if (found && found->last_probe_at) {
-            clock_ts(found->last_probe_at, ts);
-            jw_str(w, ts);
-        } else {
-            jw_null(w);
-        }
-        jw_obj_end(w);
-    }
-    jw_arr_end(w);
-    free(h);
 }
 
 static void render_carrier(jw_t *w, core_t *c, const char *account, const carrier_t *cr, bool full)
@@ -348,7 +303,7 @@ static void render_carrier(jw_t *w, core_t *c, const char *account, const carrie
     jw_kbool(w, "sms", cr->sms);
     jw_kint(w, "number_count", cr->nnumbers);
     render_reg_status(w, c, cr);
-    render_health(w, c, cr);
+    api_render_health(w, c, cr);
 }
 
 static void render_body(buf_t *body, core_t *c, const char *account, const carrier_t *cr, bool full)

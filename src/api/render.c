@@ -3,9 +3,12 @@
 #include "api/api.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/money.h"
+#include "core/registrations.h"
+#include "util/clock.h"
 
 void api_new_api_id(const http_resp_t *resp, char out[IDS_UUID_SZ])
 {
@@ -129,5 +132,147 @@ void api_byoc_list_end(jw_t *w, int64_t total, int limit, int offset)
     jw_kint(w, "total", total);
     jw_kint(w, "limit", limit);
     jw_kint(w, "offset", offset);
+    jw_obj_end(w);
+}
+
+/* ---- gateway health (SIP.md §6), every dialect ---- */
+
+/* SIP.md §6: "health_check": {"interval"} or null, and "gateway_health":
+ * each outbound gateway's state ("unknown" until probed; [] when off). */
+void api_render_health(jw_t *w, core_t *c, const carrier_t *cr)
+{
+    int interval = 0;
+    size_t n = 0;
+    cerr_t e;
+    gw_health_t *h = xcalloc(HEALTH_GW_MAX, sizeof *h);
+    if (c && health_of(c, cr->id, &interval, h, &n, &e) != C_OK) {
+        interval = 0;
+        n = 0;
+    }
+    jw_key(w, "health_check");
+    if (interval > 0) {
+        jw_obj(w);
+        jw_kint(w, "interval", interval);
+        jw_obj_end(w);
+    } else {
+        jw_null(w);
+    }
+    jw_key(w, "gateway_health");
+    jw_arr(w);
+    for (size_t i = 0; interval > 0 && i < cr->ngw; i++) {
+        const gateway_t *g = &cr->gw[i];
+        if (!g->outbound) continue;
+        const gw_health_t *found = NULL;
+        for (size_t k = 0; k < n; k++)
+            if (strcmp(h[k].sid, g->sid) == 0) found = &h[k];
+        char ts[CLOCK_TS_SZ];
+        jw_obj(w);
+        jw_kstr(w, "sip_gateway_sid", g->sid);
+        jw_kstr(w, "state", gw_state_name(found ? found->state : GW_UNKNOWN));
+        jw_kint(w, "misses", found ? found->misses : 0);
+        jw_key(w, "last_code");
+        if (found && found->last_code) jw_int(w, found->last_code);
+        else jw_null(w);
+        jw_key(w, "last_probe_at");
+        if (found && found->last_probe_at) {
+            clock_ts(found->last_probe_at, ts);
+            jw_str(w, ts);
+        } else {
+            jw_null(w);
+        }
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    free(h);
+}
+
+/* The admin dialect's per-gateway "health": the stored state of outbound
+ * gateway g when its carrier is probed (interval > 0), else null. */
+static void render_gw_health(jw_t *w, const gateway_t *g, int interval, const gw_health_t *h, size_t n)
+{
+    jw_key(w, "health");
+    if (interval <= 0 || !g->outbound) {
+        jw_null(w);
+        return;
+    }
+    const gw_health_t *found = NULL;
+    for (size_t k = 0; k < n; k++)
+        if (strcmp(h[k].sid, g->sid) == 0) found = &h[k];
+    char ts[CLOCK_TS_SZ];
+    jw_obj(w);
+    jw_kstr(w, "state", gw_state_name(found ? found->state : GW_UNKNOWN));
+    jw_kint(w, "misses", found ? found->misses : 0);
+    jw_key(w, "last_code");
+    if (found && found->last_code) jw_int(w, found->last_code);
+    else jw_null(w);
+    jw_key(w, "last_probe_at");
+    if (found && found->last_probe_at) {
+        clock_ts(found->last_probe_at, ts);
+        jw_str(w, ts);
+    } else {
+        jw_null(w);
+    }
+    jw_obj_end(w);
+}
+
+void api_render_upstream(jw_t *w, core_t *c, const carrier_t *cr)
+{
+    char ts[CLOCK_TS_SZ];
+    int interval = 0;
+    size_t nh = 0;
+    cerr_t e;
+    gw_health_t *h = xcalloc(HEALTH_GW_MAX, sizeof *h);
+    if (c && health_of(c, cr->id, &interval, h, &nh, &e) != C_OK) {
+        interval = 0;
+        nh = 0;
+    }
+    jw_obj(w);
+    jw_kstr(w, "id", cr->uuid);
+    jw_kstr(w, "name", cr->name);
+    jw_kstr(w, "kind", "upstream");
+    jw_kstr(w, "trunk_type", "static_ip");
+    jw_key(w, "sip_gateways");
+    jw_arr(w);
+    for (size_t i = 0; i < cr->ngw; i++) {
+        const gateway_t *g = &cr->gw[i];
+        char addr[MODEL_HOST_SZ + 8];
+        bool full = g->netmask == (strchr(g->address, ':') ? 128 : 32);
+        if (full) snprintf(addr, sizeof addr, "%s", g->address);
+        else snprintf(addr, sizeof addr, "%s/%d", g->address, g->netmask);
+        jw_obj(w);
+        jw_kstr(w, "sip_gateway_sid", g->sid);
+        jw_kstr(w, "address", addr);
+        jw_kint(w, "port", g->port);
+        jw_kint(w, "netmask", g->netmask);
+        jw_kbool(w, "inbound", g->inbound);
+        jw_kbool(w, "outbound", g->outbound);
+        if (g->transport == GW_TP_TCP) jw_kstr(w, "transport", "tcp"); /* absent: udp */
+        render_gw_health(w, g, interval, h, nh);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    jw_key(w, "health_check");
+    if (interval > 0) {
+        jw_obj(w);
+        jw_kint(w, "interval", interval);
+        jw_obj_end(w);
+    } else {
+        jw_null(w);
+    }
+    free(h);
+    jw_key(w, "outbound_auth");
+    if (cr->out_user[0]) {
+        /* the password is never shown */
+        jw_obj(w);
+        jw_kstr(w, "username", cr->out_user);
+        jw_kstr_or_null(w, "realm", cr->out_realm);
+        jw_obj_end(w);
+    } else {
+        jw_null(w);
+    }
+    clock_ts(cr->created_at, ts);
+    jw_kstr(w, "created_at", ts);
+    clock_ts(cr->updated_at, ts);
+    jw_kstr(w, "updated_at", ts);
     jw_obj_end(w);
 }

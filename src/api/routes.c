@@ -117,6 +117,10 @@ static const route_t k_admin[] = {
     {HTTP_GET, "/admin/v1/carriers/{id}", h_admin_carrier_get, NULL, "admin.carriers.get", DIALECT_ADMIN},
     {HTTP_PATCH, "/admin/v1/carriers/{id}", h_admin_carrier_update, NULL, "admin.carriers.update", DIALECT_ADMIN},
     {HTTP_DELETE, "/admin/v1/carriers/{id}", h_admin_carrier_delete, NULL, "admin.carriers.delete", DIALECT_ADMIN},
+    {HTTP_PUT, "/admin/v1/carriers/{id}/health_check", h_admin_health_put, NULL, "admin.carriers.health.put",
+     DIALECT_ADMIN},
+    {HTTP_DELETE, "/admin/v1/carriers/{id}/health_check", h_admin_health_delete, NULL,
+     "admin.carriers.health.delete", DIALECT_ADMIN},
 };
 
 /* The SBC's lookups (SIP.md §2-4): their own token; problem+json errors. */

@@ -237,6 +237,10 @@ void api_sbc_metrics(api_ctx_t *ctx, buf_t *out)
                "numberd_sbc_index_entries{kind=\"prefixes\"} %zu\n"
                "numberd_sbc_index_entries{kind=\"accounts\"} %zu\n"
                "numberd_sbc_index_entries{kind=\"apps\"} %zu\n"
+               "numberd_sbc_index_entries{kind=\"outbound_gateways\"} %zu\n"
+               "# HELP numberd_sbc_outbound_gateways_down Outbound gateways left out of routes: probed and down (SIP.md 6), as this node's index holds them.\n"
+               "# TYPE numberd_sbc_outbound_gateways_down gauge\n"
+               "numberd_sbc_outbound_gateways_down %zu\n"
                "# HELP numberd_sbc_index_bytes Memory the SBC index allocated.\n"
                "# TYPE numberd_sbc_index_bytes gauge\n"
                "numberd_sbc_index_bytes %zu\n"
@@ -253,6 +257,6 @@ void api_sbc_metrics(api_ctx_t *ctx, buf_t *out)
                "# TYPE numberd_sbc_change_mark gauge\n"
                "numberd_sbc_change_mark %lld\n",
                sbc_index_current(idx) ? 1 : 0, st.numbers, st.carriers, st.prefixes, st.accounts,
-               st.apps, st.bytes_total, (unsigned long long)fs.reloads, fs.last_reload_seconds,
+               st.apps, st.gateways_out, st.gateways_down, st.bytes_total, (unsigned long long)fs.reloads, fs.last_reload_seconds,
                (unsigned long long)fs.changes, (long long)fs.mark);
 }

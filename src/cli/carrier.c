@@ -136,7 +136,7 @@ static void print_carrier(const carrier_t *cr)
     buf_t b = BUF_INIT;
     jw_t w;
     jw_init(&w, &b);
-    api_render_upstream(&w, cr);
+    api_render_upstream(&w, NULL, cr);
     printf("%s\n", b.data);
     buf_free(&b);
 }

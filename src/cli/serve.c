@@ -68,7 +68,7 @@ static const char *k_serve_usage =
     "                           authentications, the log) is then the one the proxy saw\n"
     "  --shutdown-timeout S     seconds requests in flight may take   NUMBERD_SHUTDOWN_TIMEOUT (10)\n"
     "                           to finish at SIGTERM/SIGINT\n"
-    "  --sip-listen IPV4:PORT   UDP socket of the registration client NUMBERD_SIP_LISTEN\n"
+    "  --sip-listen IPV4:PORT   UDP + TCP of the registration client  NUMBERD_SIP_LISTEN\n"
     "                           (without it no reg carrier is registered)\n"
     "  --sip-contact HOST[:PORT] Contact given to registrars           NUMBERD_SIP_CONTACT (the SBC's address;\n"
     "                           default: the --sip-listen address)\n"

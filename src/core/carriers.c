@@ -397,6 +397,7 @@ int carrier_plivo_create(core_t *c, const account_t *caller, const carrier_plivo
     snprintf(out->sub_auth_id, sizeof out->sub_auth_id, "%s", caller->parent_id ? caller->auth_id : "");
     snprintf(out->name, sizeof out->name, "%s", in->name);
     out->trunk = TRUNK_STATIC_IP;
+    out->incoming = true; /* SIP.md §1: the SBC reports kind "incoming" */
     out->voice = in->voice != 0;   /* -1 (not given): true */
     out->sms = in->sms != 0;
     out->created_at = out->updated_at = clock_now();
@@ -583,6 +584,11 @@ static void apply_byoc(core_t *c, carrier_t *cr, const carrier_byoc_in_t *in, bo
         if (in->gw.netmask >= 0) g->netmask = in->gw.netmask;
         if (in->gw.inbound >= 0) g->inbound = in->gw.inbound != 0;
         if (in->gw.outbound >= 0) g->outbound = in->gw.outbound != 0;
+        if (in->gw.transport) {
+            if (strcmp(in->gw.transport, "udp") == 0) g->transport = GW_TP_UDP;
+            else if (strcmp(in->gw.transport, "tcp") == 0) g->transport = GW_TP_TCP;
+            else fault_add(f, "sip_gateway.transport", "must be udp or tcp");
+        }
     } else if (create) {
         fault_add(f, "sip_gateway", "required");
     }

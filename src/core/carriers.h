@@ -47,6 +47,7 @@ int carrier_delete(core_t *c, const account_t *caller, const char *ref, cerr_t *
 typedef struct {
     const char *address;
     int port, netmask, inbound, outbound;
+    const char *transport;       /* "udp" / "tcp"; NULL: not given */
 } gw_in_t;
 
 typedef struct {

@@ -246,12 +246,16 @@ typedef enum {
  * the carrier's calls come from (always an IP, so that it can be matched);
  * an outbound gateway is where calls are sent (an IP or a host name, with
  * netmask the full length). */
+enum { GW_TP_UDP = 0, GW_TP_TCP = 1 };
+
 typedef struct {
     char sid[IDS_UUID_SZ];              /* BYOC sip_gateway_sid */
     char address[MODEL_HOST_SZ];        /* canonical IP text, or lower-case host */
     int port;                           /* 1-65535 */
     int netmask;                        /* prefix length: 1-32 (IPv4), 1-128 (IPv6) */
     bool inbound, outbound;
+    bool down;                          /* read only: probed and found down (SIP.md §6) */
+    int transport;                      /* GW_TP_UDP (default) or GW_TP_TCP */
 } gateway_t;
 
 /* A carrier, whichever dialect made it.  gw is owned by the record and
@@ -288,6 +292,12 @@ typedef struct {
     uint8_t out_box[MODEL_BOX_SZ];
     size_t out_box_len;
     char out_realm[MODEL_HOST_SZ];
+    /* SIP.md §1: created in the Plivo dialect (IncomingCarrier): kind
+     * "incoming" for the SBC; set at creation only */
+    bool incoming;
+    /* read only: the registrar's address as the registration client last
+     * resolved it ("" when none): an inbound gateway (SIP.md §3) */
+    char registrar_ip[MODEL_HOST_SZ];
 } carrier_t;
 
 /* Frees c->gw and wipes the record (sealed boxes included). */
@@ -335,6 +345,7 @@ typedef struct {
     char sid[IDS_UUID_SZ];              /* sip_gateway_sid */
     char address[MODEL_HOST_SZ];
     int port;
+    int transport;                      /* GW_TP_UDP / GW_TP_TCP: probed over it */
 } probe_target_t;
 
 typedef struct {

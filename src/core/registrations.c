@@ -7,6 +7,7 @@
 #include "core/core_int.h"
 #include "core/accounts.h"
 #include "core/carriers.h"
+#include "core/upstream.h"
 #include "store/store.h"
 #include "util/log.h"
 
@@ -134,6 +135,21 @@ int health_set(core_t *c, const account_t *caller, const char *ref, int interval
     int st = c->st->ops->probe_set(c->st, id, interval);
     if (st == ST_NOTFOUND) return cerr(e, CE_NOTFOUND, "carrier not found");
     if (st == ST_OK) reg_kick(); /* the prober looks again at once */
+    return core_st(e, st, "health check");
+}
+
+int health_set_upstream(core_t *c, const char *ref, int interval, cerr_t *e)
+{
+    if (interval != 0 && (interval < HEALTH_INTERVAL_MIN || interval > HEALTH_INTERVAL_MAX))
+        return cerr(e, CE_INVALID, "interval must be %d-%d seconds", HEALTH_INTERVAL_MIN,
+                    HEALTH_INTERVAL_MAX);
+    carrier_t cr;
+    if (upstream_get(c, ref, &cr, e) != C_OK) return C_ERR;
+    int64_t id = cr.id;
+    carrier_clear(&cr);
+    int st = c->st->ops->probe_set(c->st, id, interval);
+    if (st == ST_NOTFOUND) return cerr(e, CE_NOTFOUND, "carrier not found");
+    if (st == ST_OK) reg_kick();
     return core_st(e, st, "health check");
 }
 

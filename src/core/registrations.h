@@ -51,6 +51,9 @@ const char *gw_state_name(gw_state_t s);
 /* Turns OPTIONS probing of the caller's carrier ref on (interval seconds,
  * HEALTH_INTERVAL_MIN..MAX) or off (interval 0).  CE_NOTFOUND, CE_INVALID. */
 int health_set(core_t *c, const account_t *caller, const char *ref, int interval, cerr_t *e);
+/* The same for an upstream carrier (the operator's, SIP.md §1): ref is its
+ * id or name. */
+int health_set_upstream(core_t *c, const char *ref, int interval, cerr_t *e);
 /* A carrier's probing interval (0: off) and its gateways' stored states
  * (rows has room for HEALTH_GW_MAX). */
 int health_of(core_t *c, int64_t carrier_id, int *interval, gw_health_t *rows, size_t *n, cerr_t *e);

@@ -98,14 +98,17 @@ static int put_app(sbc_write_t *w, const app_t *a, const char **why)
 
 static int put_carrier(sbc_write_t *w, const carrier_t *cr, const char **why)
 {
-    sbc_gw_in_t *in = xcalloc(cr->ngw ? cr->ngw : 1, sizeof *in);
+    /* one more inbound slot: a reg trunk's registrar (below) */
+    sbc_gw_in_t *in = xcalloc(cr->ngw + 1, sizeof *in);
     sbc_gw_out_t *out = xcalloc(cr->ngw ? cr->ngw : 1, sizeof *out);
     sbc_carrier_t x;
     memset(&x, 0, sizeof x);
     x.id = id32(cr->id);
     x.account = id32(cr->account_id);
     x.sub = id32(cr->sub_id);
-    x.kind = cr->account_id == 0 ? SBC_KIND_UPSTREAM : SBC_KIND_BYOC;
+    x.kind = cr->account_id == 0 ? SBC_KIND_UPSTREAM
+             : cr->incoming      ? SBC_KIND_INCOMING
+                                 : SBC_KIND_BYOC;
     x.trunk = (uint8_t)cr->trunk;
     x.name = cr->name;
     x.pub_id = cr->uuid;
@@ -133,9 +136,26 @@ static int put_carrier(sbc_write_t *w, const carrier_t *cr, const char **why)
             sbc_gw_out_t *s = &out[x.n_out++];
             s->host = g->address;
             s->port = (uint16_t)g->port;
-            s->transport = SBC_TP_UDP;
+            s->transport = g->transport == GW_TP_TCP ? SBC_TP_TCP : SBC_TP_UDP;
+            /* stored by the prober of whichever node probes it (SIP.md
+             * §6); a flip logs the carrier as changed (0011_sip_edge) */
+            s->down = g->down;
             snprintf(s->sid, sizeof s->sid, "%s", g->sid);
         }
+    }
+    /* SIP.md §3: a registered trunk's calls come from its registrar, so
+     * the address the registration client resolved (stored with its state,
+     * logged as a carrier change when it changes) is one more inbound
+     * gateway of the carrier, a host prefix with no sid */
+    net_ip_t rip;
+    if (cr->trunk == TRUNK_REG && cr->registrar_ip[0] &&
+        net_parse_ip(cr->registrar_ip, strlen(cr->registrar_ip), &rip, NULL) == C_OK) {
+        sbc_gw_in_t *s = &in[x.n_in++];
+        s->addr.family = rip.family;
+        memcpy(s->addr.addr, rip.addr, sizeof s->addr.addr);
+        s->plen = rip.family == 4 ? 32 : 128;
+        s->port = 0;
+        s->sid[0] = '\0';
     }
     x.in = in;
     x.out = out;

@@ -132,6 +132,14 @@ static void gw_from(const upstream_gw_in_t *in, size_t i, gateway_t *g, faults_t
     g->port = in->port >= 0 ? in->port : 5060;
     g->inbound = in->inbound >= 0 ? in->inbound != 0 : !host;
     g->outbound = in->outbound >= 0 ? in->outbound != 0 : !range;
+    g->transport = GW_TP_UDP;
+    if (in->transport && strcmp(in->transport, "tcp") == 0) {
+        g->transport = GW_TP_TCP;
+    } else if (in->transport && strcmp(in->transport, "udp") != 0) {
+        char tp[64];
+        snprintf(tp, sizeof tp, "sip_gateways[%zu].transport", i);
+        fault_add(f, tp, "must be udp or tcp");
+    }
 }
 
 /* Merges in into cr (create: cr holds the defaults), checks the whole

@@ -21,6 +21,7 @@
 typedef struct {
     const char *address;
     int port, inbound, outbound;
+    const char *transport;       /* "udp" (default) / "tcp"; NULL: not given */
 } upstream_gw_in_t;
 
 /* Fields as the caller read them; NULL / -1 = not given.  An update

@@ -263,6 +263,8 @@ void sbc_index_stats(sbc_index_t *idx, sbc_stats_t *out)
     out->prefixes = sbc_lpm_refs(st->v4) + sbc_lpm_refs(st->v6);
     out->accounts = st->accounts.count;
     out->apps = st->apps.count;
+    out->gateways_out = st->gw_out;
+    out->gateways_down = st->gw_out_down;
     out->bytes_numbers = sbc_ntab_bytes(st->nums);
     out->bytes_lpm = sbc_lpm_bytes(st->v4) + sbc_lpm_bytes(st->v6);
     size_t lists = 0;

@@ -208,6 +208,7 @@ void sbc_index_reserve(sbc_index_t *idx, size_t numbers);
 
 typedef struct {
     size_t numbers, carriers, prefixes, accounts, apps;
+    size_t gateways_out, gateways_down;  /* outbound gateways; of them marked down */
     size_t bytes_numbers;   /* the number table's arrays */
     size_t bytes_lpm;       /* trie nodes and their reference lists */
     size_t bytes_carriers;  /* carrier blocks and the maps over them */

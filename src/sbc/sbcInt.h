@@ -23,6 +23,7 @@ typedef struct {
     sbc_map_t acct_carriers;  /* main account id -> sbc_idlist_t* */
     sbc_idlist_t upstream;
     size_t carrier_bytes, app_bytes;
+    size_t gw_out, gw_out_down;  /* outbound gateways, those marked down (SIP.md §6) */
 } state_t;
 
 /* ---- the index and its locks ------------------------------------------------ */

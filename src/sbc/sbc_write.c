@@ -351,6 +351,8 @@ static void carrier_unlink(state_t *st, sbc_carrier_t *c, garbage_t *g)
         }
     }
     st->carrier_bytes -= carrier_block_bytes(c);
+    st->gw_out -= c->n_out;
+    for (uint16_t i = 0; i < c->n_out; i++) st->gw_out_down -= c->out[i].down;
     trash(g, c);
 }
 
@@ -362,6 +364,8 @@ static void carrier_link(state_t *st, sbc_carrier_t *c)
     }
     sbc_idl_add(carrier_list(st, c, true), c->id);
     st->carrier_bytes += carrier_block_bytes(c);
+    st->gw_out += c->n_out;
+    for (uint16_t i = 0; i < c->n_out; i++) st->gw_out_down += c->out[i].down;
 }
 
 static void apply(state_t *st, const delta_t *d, garbage_t *g)

@@ -472,3 +472,73 @@ int sip_build_request(const sip_req_t *r, buf_t *out)
     buf_puts(out, "Content-Length: 0\r\n\r\n");
     return C_OK;
 }
+
+/* ---- framing on a stream ---------------------------------------------- */
+
+/* Content-Length of the header block hdr[0..n): -1 absent or malformed,
+ * -2 repeated. */
+static long stream_clen(const char *hdr, size_t n)
+{
+    const char *p = hdr, *end = hdr + n;
+    long found = -1;
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        if (!eol) eol = end;
+        const char *colon = memchr(p, ':', (size_t)(eol - p));
+        /* a folded line (leading blank) continues the previous header */
+        if (colon && p < eol && *p != ' ' && *p != '\t') {
+            size_t kl = (size_t)(colon - p);
+            while (kl > 0 && (p[kl - 1] == ' ' || p[kl - 1] == '\t')) kl--;
+            if (name_is((sip_str_t){p, kl}, "content-length")) {
+                if (found >= 0) return -2;
+                long v = 0;
+                const char *q = colon + 1;
+                while (q < eol && (*q == ' ' || *q == '\t')) q++;
+                if (q == eol || !nd_isdigit((unsigned char)*q)) return -1;
+                for (; q < eol && nd_isdigit((unsigned char)*q); q++) {
+                    v = v * 10 + (*q - '0');
+                    if (v > SIP_MSG_MAX) return -1;
+                }
+                while (q < eol && (*q == ' ' || *q == '\t' || *q == '\r')) q++;
+                if (q != eol) return -1;
+                found = v;
+            }
+        }
+        p = eol + 1;
+    }
+    return found;
+}
+
+int sip_stream_frame(const char *buf, size_t n, size_t *skip, size_t *whole, const char **why)
+{
+    size_t s = 0;
+    *whole = 0;
+    while (s < n && (buf[s] == '\r' || buf[s] == '\n')) s++;
+    *skip = s;
+    const char *p = buf + s;
+    size_t left = n - s;
+    const char *he = left >= 4 ? memmem(p, left, "\r\n\r\n", 4) : NULL;
+    if (!he) {
+        if (left > SIP_MSG_MAX) {
+            *why = "no end of headers within the size cap";
+            return C_ERR;
+        }
+        return C_OK;
+    }
+    size_t hlen = (size_t)(he - p) + 4;
+    long clen = stream_clen(p, hlen);
+    if (clen == -2) {
+        *why = "Content-Length repeated";
+        return C_ERR;
+    }
+    if (clen < 0) {
+        *why = "no usable Content-Length (required on a stream)";
+        return C_ERR;
+    }
+    if (hlen + (size_t)clen > SIP_MSG_MAX) {
+        *why = "message over the size cap";
+        return C_ERR;
+    }
+    if (left >= hlen + (size_t)clen) *whole = hlen + (size_t)clen;
+    return C_OK;
+}

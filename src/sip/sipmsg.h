@@ -57,6 +57,16 @@ typedef struct {
  * not match (UDP: the datagram is the message). */
 int sip_msg_parse(const char *buf, size_t n, sip_msg_t *m, const char **why);
 
+/* Framing on a stream (TCP, RFC 3261 §18.3): buf[0..n) holds what was read.
+ * *skip: leading CRLFs to drop first (keep-alives between messages);
+ * *whole: the length of the first whole message after them (its header
+ * block, the blank line, then exactly Content-Length bytes), 0 when more
+ * bytes are needed.  C_ERR with *why (static) when the stream cannot be
+ * framed: a header block without Content-Length or with a bad one, or a
+ * message that would pass SIP_MSG_MAX; the connection must then be
+ * closed. */
+int sip_stream_frame(const char *buf, size_t n, size_t *skip, size_t *whole, const char **why);
+
 /* Header lookup by full or compact name (case-insensitive); the first, or
  * NULL. */
 const sip_str_t *sip_msg_header(const sip_msg_t *m, const char *name);

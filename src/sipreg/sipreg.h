@@ -1,6 +1,6 @@
 /* sipreg.h -- the registration client of `numberd serve` (SIP.md §5): one
- * thread, one UDP socket, every `reg` carrier kept registered to its
- * registrar.  docs/SIP-REGISTRATION.md explains the design; the SIP
+ * thread, a UDP socket and a TCP listener on --sip-listen, every `reg`
+ * carrier kept registered to its registrar.  docs/SIP-REGISTRATION.md explains the design; the SIP
  * messages are src/sip/'s.
  *
  * Threads: sipreg_start spawns the client's thread, which owns every
@@ -19,7 +19,7 @@
 
 typedef struct {
     core_t *core;
-    const char *listen;          /* HOST:PORT for the UDP socket (port 0: any) */
+    const char *listen;          /* HOST:PORT for the UDP socket and the TCP listener (port 0: any) */
     const char *contact;         /* HOST[:PORT] put in Contact; NULL: the bound address */
     const char *outbound_proxy;  /* HOST[:PORT] every request goes to; NULL: none */
 } sipreg_cfg_t;
@@ -34,13 +34,6 @@ unsigned sipreg_port(const sipreg_t *r);
 /* Unregisters every registered carrier (Expires: 0, waiting at most a few
  * seconds for the answers), stops the thread, frees r.  NULL: nothing. */
 void sipreg_stop(sipreg_t *r);
-
-/* Gateway health changes (SIP.md §6), for the outbound lookup's index
- * (issue 16: re-put the carrier with the gateway's `down`): called on the
- * client's thread when a probed gateway goes down or comes back up.  Set
- * before sipreg_start; NULL: none. */
-typedef void (*sipreg_health_fn)(int64_t carrier_id, const char *gw_sid, bool down, void *ud);
-void sipreg_on_health(sipreg_health_fn fn, void *ud);
 
 /* /metrics: registrations by state (gauges), REGISTER attempts and
  * failures by SIP status (counters, 0 = no answer). */

@@ -134,7 +134,8 @@ RECORD_READER(carrier, carrier_t,
     TEXT(sub_auth_id), TEXT(name), INT(trunk), BOOL(voice), BOOL(sms), TEXT(in_user),
     BLOB(in_box, in_box_len), TEXT(reg_user), BLOB(reg_box, reg_box_len), TEXT(reg_realm),
     TEXT(reg_from_user), TEXT(reg_from_domain), INT(reg_expires), INT(created_at), INT(updated_at),
-    INT(nnumbers), TEXT(out_user), BLOB(out_box, out_box_len), TEXT(out_realm))
+    INT(nnumbers), TEXT(out_user), BLOB(out_box, out_box_len), TEXT(out_realm), BOOL(incoming),
+    TEXT(registrar_ip))
 
 RECORD_READER(sbc_num, sbc_numrow_t,
     TEXT(number), INT(owner_id), INT(sub_id), INT(carrier_id), TEXT(app_id), TEXT(byoc_id))

@@ -66,7 +66,8 @@
  * sms, in_username, in_password, reg_username, reg_password, reg_realm,
  * reg_from_user, reg_from_domain, reg_expires, created_at, updated_at,
  * nnumbers (kept in carrier_counts by triggers, migrations 0010 / 0009:
- * a primary-key read, not a count of the carrier's numbers), out_*.  A
+ * a primary-key read, not a count of the carrier's numbers), out_*,
+ * incoming, registrar_ip.  A
  * backend may add columns after these (its gateways); the FROM is
  * SQLS_CARRIER_FROM. */
 #define SQLS_CARRIER_COLS                                                                     \
@@ -76,7 +77,14 @@
     "c.reg_from_domain, COALESCE(c.reg_expires, 0), c.created_at, c.updated_at, "             \
     "COALESCE((SELECT k.n FROM carrier_counts k WHERE k.carrier_id = c.id), 0), "             \
     "c.out_username, c.out_password, "                                                        \
-    "c.out_realm"
+    "c.out_realm, c.incoming, "                                                              \
+    "COALESCE((SELECT r.registrar_ip FROM registrations r WHERE r.carrier_id = c.id), '')"
+/* A gateway g (carrier_gateways g) is down: probed (its carrier opted in)
+ * and stored down by the prober (SIP.md §6).  A carrier whose probing is
+ * switched off keeps its rows but none of them counts. */
+#define SQLS_GW_DOWN                                                                          \
+    "EXISTS (SELECT 1 FROM gateway_health h JOIN carrier_probes p ON p.carrier_id = h.carrier_id " \
+    "WHERE h.sid = g.sid AND h.carrier_id = g.carrier AND h.state = 2)"
 #define SQLS_CARRIER_FROM "FROM carriers c LEFT JOIN accounts s ON s.id = c.sub_id "
 
 /* An application (applications a) with its subaccount's auth_id, in

@@ -265,6 +265,11 @@ describe('responses', () => {
     want(await srv.admin('GET', '/admin/v1/carriers/nope'), 404);
     want(await srv.admin('PATCH', `/admin/v1/carriers/${up.id}`, { outbound_auth: null }), 200);
     want(await srv.admin('PATCH', `/admin/v1/carriers/${up.id}`, { sip_gateways: {} }), 400);
+    want(await srv.admin('PUT', `/admin/v1/carriers/${up.id}/health_check`, { interval: 30 }), 200);
+    want(await srv.admin('GET', `/admin/v1/carriers/${up.id}`), 200); // health_check and each gateway's health
+    want(await srv.admin('PUT', `/admin/v1/carriers/${up.id}/health_check`, { interval: 0 }), 400);
+    want(await srv.admin('DELETE', `/admin/v1/carriers/${up.id}/health_check`), 204);
+    want(await srv.admin('DELETE', '/admin/v1/carriers/nope/health_check'), 404);
     want(await srv.admin('DELETE', '/admin/v1/carriers/numberd'), 409); // the inventory above names it
     want(await srv.admin('DELETE', `/admin/v1/carriers/${up.id}`), 204);
     want(await srv.admin('DELETE', `/admin/v1/carriers/${up.id}`), 404);

@@ -5,7 +5,9 @@
  * Properties: a parsed message's strings lie inside the input; a status is
  * 100-699; every challenge that parses has a realm and a nonce inside the
  * input and answers without error (its fields are quotable or refused);
- * a granted expiry is -1 or fits 32 bits. */
+ * a granted expiry is -1 or fits 32 bits; the TCP framer
+ * (sip_stream_frame) frames within the input and a framed message is what
+ * the parser is then given. */
 #include "fuzz.h"
 
 #include <string.h>
@@ -27,6 +29,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *why = NULL;
     g_lo = data;
     g_hi = data + size;
+    size_t skip = 0, whole = 0;
+    const char *fwhy = NULL;
+    if (sip_stream_frame((const char *)data, size, &skip, &whole, &fwhy) == C_OK) {
+        FUZZ_CHECK(skip <= size && whole <= size - skip);
+        if (whole) {
+            sip_msg_t fm;
+            const char *w2 = NULL;
+            (void)sip_msg_parse((const char *)data + skip, whole, &fm, &w2);
+        }
+    } else {
+        FUZZ_CHECK(fwhy != NULL);
+    }
     if (sip_msg_parse((const char *)data, size, &m, &why) != C_OK) {
         FUZZ_CHECK(why != NULL);
         return 0;

@@ -143,6 +143,23 @@ test('a CIDR gateway (Plivo ip_set 127.0.0.8/29), a subaccount\'s number', async
   assert.match(u.messages, new RegExp(`X-Numberd-Subaccount: ${W.sa1.auth_id}\\r?\\n`));
 });
 
+test('SIP.md §1: the lookups name each carrier\'s kind: incoming (Plivo IncomingCarrier), byoc, upstream', async () => {
+  const kind = async (src, to) => {
+    const r = await fetch(`${srv.base}/sbc/v1/inbound?src_ip=${src}&to=${to}`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+    assert.equal(r.status, 200);
+    const j = await r.json();
+    assert.equal(j.action, 'accept', JSON.stringify(j));
+    return j.carrier.kind;
+  };
+  assert.equal(await kind('127.0.0.13', '14155550101'), 'incoming');
+  assert.equal(await kind('127.0.0.2', '14155550100'), 'byoc');
+  assert.equal(await kind('127.0.0.5', '14155550400'), 'upstream');
+  // the outbound route names the kind too (the upstream carrier's gateway)
+  const o = await (await fetch(`${srv.base}/sbc/v1/outbound?account=${W.A.auth_id}&to=442071838750&from=14155550100`,
+    { headers: { Authorization: `Bearer ${TOKEN}` } })).json();
+  assert.equal(o.routes[0].carrier.kind, 'upstream', JSON.stringify(o));
+});
+
 test('an unknown source: 403 unknown source', async () => {
   await rejectedCall('unknown source', { src: '127.0.0.99', to: '14155550100', code: 403, reason: 'unknown source' });
 });

@@ -109,6 +109,59 @@ describe('registration client (SIP.md §5)', () => {
     assert.match(regs.sha.log(), /REGAUTH ok/);
   });
 
+  test('SHA-256 registrar, wrong password: failed with the registrar\'s reason', async () => {
+    const c = await mkReg(regs.sha, { password: 'Wrong-Pass-0000' });
+    const s = await waitState(c.id, 'failed');
+    assert.equal(s.last_code, 403);
+    assert.equal(s.reason, 'Wrong password');
+    // the answer was a SHA-256 one (the registrar offers nothing else)
+    assert.match(regs.sha.log(), /REGAUTH bad password for user\d+ alg=SHA-256/);
+    const del = await call('DELETE', `${CARRIERS}/${c.id}`);
+    assert.equal(del.status, 204, del.text);
+  });
+
+  test('TCP (a transport tcp gateway, SIP.md §5): registered over TCP, one connection reused across refreshes, reconnects when the registrar comes back', async () => {
+    let tcp = await startRegistrar('127.0.0.35', { tcp: true, maxExpires: 4 });
+    regs.tcp = tcp;
+    const r = await call('POST', CARRIERS, {
+      carrier_name: `Reg ${++idx}`, trunk_type: 'reg',
+      sip_gateway: { ipv4: tcp.ip, port: tcp.port, inbound: false, outbound: true, transport: 'tcp' },
+      registration: { username: `user${idx}`, password: PASSWORD, sip_realm: 'example.com' },
+    });
+    assert.equal(r.status, 201, r.text);
+    assert.equal((await call('GET', `${CARRIERS}/${r.json.id}`)).json.sip_gateway.transport, 'tcp');
+    const bad = await call('PATCH', `${CARRIERS}/${r.json.id}`, { sip_gateway: { transport: 'sctp' } });
+    assert.equal(bad.status, 400, bad.text);
+    assert.ok(bad.json.errors.some((e) => e.path === 'sip_gateway.transport'), bad.text);
+    await waitState(r.json.id, 'registered');
+    // a refresh (45 % of the 4 s granted) on the same connection: same source port
+    const seen = await until('a refresh over TCP', () => {
+      const a = tcp.registers().filter((x) => x.auth);
+      return a.length >= 2 ? a : null;
+    }, 6000);
+    assert.ok(seen.every((x) => x.pr === 'tcp'), JSON.stringify(seen));
+    assert.equal(new Set(tcp.registers().map((x) => x.sp)).size, 1, `one connection: ${JSON.stringify(tcp.registers())}`);
+    assert.match(seen[0].ct, /transport=tcp/);
+    // the registrar restarts on the same address: its connection is gone,
+    // the next refresh connects again (a new source port) and registers
+    const port = tcp.port;
+    await tcp.stop();
+    tcp = await startRegistrar('127.0.0.35', { tcp: true, maxExpires: 4, port });
+    regs.tcp = tcp;
+    const again = await until('registered again over a new connection', () => {
+      const a = tcp.registers().filter((x) => x.auth);
+      return a.length >= 1 ? a : null;
+    }, 8000);
+    assert.equal(again[0].pr, 'tcp');
+    assert.notEqual(again[0].sp, seen[0].sp);
+    assert.match(tcp.log(), /REGAUTH ok/);
+    assert.equal((await status(r.json.id)).state, 'registered');
+    const del = await call('DELETE', `${CARRIERS}/${r.json.id}`);
+    assert.equal(del.status, 204, del.text);
+    // the unregister goes over TCP too
+    await until('Expires: 0 over TCP', () => tcp.registers().some((x) => x.exp === '0' && x.pr === 'tcp'), 3000);
+  });
+
   test('423 Interval Too Brief: Min-Expires honoured on the same Call-ID', async () => {
     const c = await mkReg(regs.brief, { expires: 60 });
     const s = await waitState(c.id, 'registered');

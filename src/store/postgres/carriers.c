@@ -8,7 +8,7 @@
 
 /* A carrier (SQLS_CARRIER_COLS: with its subaccount's auth_id and the
  * count of its numbers) and its gateways (a JSON array of [sid, address,
- * port, netmask, inbound, outbound], in order): one statement, so one
+ * port, netmask, inbound, outbound, down, transport], in order): one statement, so one
  * snapshot, and one round trip.  Column order is rd_carrier()'s. */
 #define CARRIER_SELECT PG_CARRIER_SELECT
 
@@ -20,8 +20,8 @@ const char *const pg_sql_carriers[Q__COUNT] = {
         "INSERT INTO carriers(uuid, voip_sid, carrier_id, account_id, sub_id, name, trunk_type, "
         "voice, sms, in_username, in_password, reg_username, reg_password, reg_realm, "
         "reg_from_user, reg_from_domain, reg_expires, created_at, updated_at, out_username, "
-        "out_password, out_realm) VALUES ($1, $2, $3, NULLIF($4::bigint, 0), $5, $6, $7, $8, $9, "
-        "$10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) "
+        "out_password, out_realm, incoming) VALUES ($1, $2, $3, NULLIF($4::bigint, 0), $5, $6, $7, "
+        "$8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) "
         "ON CONFLICT DO NOTHING RETURNING id",
     /* ref is one of the three public ids; their shapes never collide */
     [Q_CARRIER_GET] = CARRIER_SELECT
@@ -46,7 +46,7 @@ const char *const pg_sql_carriers[Q__COUNT] = {
     [Q_CARRIER_DELETE] = "DELETE FROM carriers WHERE id = $1 AND COALESCE(account_id, 0) = $2",
     [Q_GW_INSERT] =
         "INSERT INTO carrier_gateways(carrier, pos, sid, address, port, netmask, inbound, "
-        "outbound) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+        "outbound, transport) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
     /* every account's `reg` carriers, by id (the registration client) */
     [Q_CARRIER_REG_LIST] = CARRIER_SELECT "WHERE c.trunk_type = 2 AND c.id > $1 ORDER BY c.id LIMIT $2",
 };
@@ -59,7 +59,7 @@ static void gw_str(json_t *v, char *out, size_t sz)
 }
 
 /* The gateways column of CARRIER_SELECT: NULL (none) or a JSON array of
- * [sid, address, port, netmask, inbound, outbound] made by the query
+ * [sid, address, port, netmask, inbound, outbound, down, transport] made by the query
  * itself; anything else would be a bug, logged. */
 static void rd_gateways(sqls_row_t *d, carrier_t *c)
 {
@@ -83,6 +83,8 @@ static void rd_gateways(sqls_row_t *d, carrier_t *c)
         w->netmask = (int)json_integer_value(json_array_get(g, 3));
         w->inbound = json_is_true(json_array_get(g, 4));
         w->outbound = json_is_true(json_array_get(g, 5));
+        w->down = json_is_true(json_array_get(g, 6));
+        w->transport = json_integer_value(json_array_get(g, 7)) == GW_TP_TCP ? GW_TP_TCP : GW_TP_UDP;
     }
     json_decref(a);
 }
@@ -115,7 +117,7 @@ static int gw_write(conn_t *c, const carrier_t *cr)
         int rc = pg_write1(c, Q_GW_INSERT,
                            PG_V(v_int(cr->id), v_int((int64_t)i), v_text(g->sid),
                                 v_text(g->address), v_int(g->port), v_int(g->netmask),
-                                v_bool(g->inbound), v_bool(g->outbound)));
+                                v_bool(g->inbound), v_bool(g->outbound), v_int(g->transport)));
         if (rc != ST_OK) return rc == ST_NOTFOUND ? ST_CONFLICT : rc;
     }
     return ST_OK;
@@ -129,7 +131,7 @@ int pg_carrier_insert(store_t *st, carrier_t *cr)
     int rc = pg_one_row(c, Q_CARRIER_INSERT,
                         PG_V(v_text(cr->uuid), v_text(cr->voip_sid), v_text(cr->carrier_id),
                              v_int(cr->account_id), CARRIER_FIELDS(cr), v_int(cr->created_at),
-                             v_int(cr->updated_at), OUT_FIELDS(cr)),
+                             v_int(cr->updated_at), OUT_FIELDS(cr), v_bool(cr->incoming)),
                         pg_rd_i64, &cr->id);
     if (rc == ST_NOTFOUND) rc = ST_CONFLICT;
     if (rc == ST_OK) rc = gw_write(c, cr);

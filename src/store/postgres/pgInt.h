@@ -405,7 +405,7 @@ int pg_tx_end(store_t *st, int rc, bool notfound_commits);
 #define PG_CARRIER_SELECT                                                                     \
     "SELECT " SQLS_CARRIER_COLS ", "                                                          \
     "(SELECT json_agg(json_build_array(g.sid, g.address, g.port, g.netmask, g.inbound, "      \
-    "g.outbound) ORDER BY g.pos) FROM carrier_gateways g WHERE g.carrier = c.id) "            \
+    "g.outbound, " SQLS_GW_DOWN ", g.transport) ORDER BY g.pos) FROM carrier_gateways g WHERE g.carrier = c.id) "            \
     SQLS_CARRIER_FROM
 void pg_rd_carrier(sqls_row_t *d, void *rows, size_t i);
 /* conn.c: successful COMMITs of this process (the SBC feed's local clock) */

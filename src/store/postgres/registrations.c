@@ -38,7 +38,7 @@ const char *const pg_sql_registrations[Q__COUNT] = {
         "WHERE EXISTS (SELECT 1 FROM carriers WHERE id = $1) "
         "ON CONFLICT (carrier_id) DO UPDATE SET interval_s = EXCLUDED.interval_s",
     [Q_PROBE_TARGETS] =
-        "SELECT p.carrier_id, p.interval_s, g.sid, g.address, g.port FROM carrier_probes p "
+        "SELECT p.carrier_id, p.interval_s, g.sid, g.address, g.port, g.transport FROM carrier_probes p "
         "JOIN carrier_gateways g ON g.carrier = p.carrier_id AND g.outbound "
         "ORDER BY p.carrier_id, g.pos LIMIT $1",
     [Q_HEALTH_PUT] =
@@ -120,6 +120,7 @@ static void rd_target(sqls_row_t *d, void *rows, size_t i)
     rd_copy(d, t->sid, sizeof t->sid);
     rd_copy(d, t->address, sizeof t->address);
     t->port = rd_int(d);
+    t->transport = rd_int(d) == GW_TP_TCP ? GW_TP_TCP : GW_TP_UDP;
 }
 
 static void rd_health(sqls_row_t *d, void *rows, size_t i)

@@ -15,8 +15,8 @@ static const char *const sql_text[Q__COUNT] = {
         "INSERT INTO carriers(uuid, voip_sid, carrier_id, account_id, sub_id, name, trunk_type, "
         "voice, sms, in_username, in_password, reg_username, reg_password, reg_realm, "
         "reg_from_user, reg_from_domain, reg_expires, created_at, updated_at, out_username, "
-        "out_password, out_realm) VALUES (?1, ?2, ?3, NULLIF(?4, 0), ?5, ?6, ?7, ?8, ?9, ?10, "
-        "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
+        "out_password, out_realm, incoming) VALUES (?1, ?2, ?3, NULLIF(?4, 0), ?5, ?6, ?7, ?8, ?9, "
+        "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?24)",
     /* ref is one of the three public ids; their shapes never collide */
     [Q_CARRIER_GET] = CARRIER_SELECT
         "WHERE coalesce(c.account_id, 0) = ?1 AND (?2 = 0 OR c.sub_id = ?2) "
@@ -33,18 +33,18 @@ static const char *const sql_text[Q__COUNT] = {
         "UPDATE numbers SET carrier = ?2, updated_at = ?3 WHERE carrier_id = ?1 AND carrier != ?2",
     [Q_CARRIER_DELETE] = "DELETE FROM carriers WHERE id = ?1 AND coalesce(account_id, 0) = ?2",
     [Q_GW_INSERT] =
-        "INSERT INTO carrier_gateways(carrier, pos, sid, address, port, netmask, inbound, outbound) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO carrier_gateways(carrier, pos, sid, address, port, netmask, inbound, outbound, "
+        "transport) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     [Q_GW_READ] =
-        "SELECT sid, address, port, netmask, inbound, outbound FROM carrier_gateways "
-        "WHERE carrier = ?1 ORDER BY pos",
+        "SELECT g.sid, g.address, g.port, g.netmask, g.inbound, g.outbound, " SQLS_GW_DOWN
+        ", g.transport FROM carrier_gateways g WHERE g.carrier = ?1 ORDER BY g.pos",
     /* every account's `reg` carriers, by id (the registration client) */
     [Q_CARRIER_REG_LIST] = CARRIER_SELECT "WHERE c.trunk_type = 2 AND c.id > ?1 ORDER BY c.id LIMIT ?2",
 };
 
-/* Q_CARRIER_INSERT takes ?1-?22 of these; Q_CARRIER_UPDATE all 23 (?23:
- * the row id). */
-#define CARRIER_ARGS 23
+/* Q_CARRIER_INSERT takes ?1-?22 and ?24 (incoming) of these;
+ * Q_CARRIER_UPDATE the first 23 (?23: the row id). */
+#define CARRIER_ARGS 24
 static void carrier_args(const carrier_t *c, sq_arg_t a[CARRIER_ARGS])
 {
     const sq_arg_t v[CARRIER_ARGS] = {
@@ -54,7 +54,7 @@ static void carrier_args(const carrier_t *c, sq_arg_t a[CARRIER_ARGS])
         SQ_B(c->reg_box, c->reg_box_len), SQ_TN(c->reg_realm), SQ_TN(c->reg_from_user),
         SQ_TN(c->reg_from_domain), SQ_ID(c->reg_expires), SQ_I(c->created_at),
         SQ_I(c->updated_at), SQ_TN(c->out_user), SQ_B(c->out_box, c->out_box_len),
-        SQ_TN(c->out_realm), SQ_I(c->id),
+        SQ_TN(c->out_realm), SQ_I(c->id), SQ_I(c->incoming),
     };
     memcpy(a, v, sizeof v);
 }
@@ -67,7 +67,7 @@ static int gw_write(conn_t *c, const carrier_t *cr)
         const gateway_t *g = &cr->gw[i];
         sq_bind_args(q, SQ_ARGS(SQ_I(cr->id), SQ_I(i), SQ_T(g->sid), SQ_T(g->address),
                                 SQ_I(g->port), SQ_I(g->netmask), SQ_I(g->inbound),
-                                SQ_I(g->outbound)));
+                                SQ_I(g->outbound), SQ_I(g->transport)));
         int rc = sq_run(c, q, "gateway insert", NULL);
         if (rc != ST_OK) return rc;
     }
@@ -95,6 +95,8 @@ int sq_carrier_gateways(void *conn, carrier_t *cr)
         g->netmask = sqlite3_column_int(q, 3);
         g->inbound = sqlite3_column_int(q, 4) != 0;
         g->outbound = sqlite3_column_int(q, 5) != 0;
+        g->down = sqlite3_column_int(q, 6) != 0;
+        g->transport = sqlite3_column_int(q, 7) == GW_TP_TCP ? GW_TP_TCP : GW_TP_UDP;
     }
     sq_done(q);
     if (rc != SQLITE_DONE) {
@@ -126,7 +128,7 @@ int sq_carrier_insert(store_t *st, carrier_t *cr)
     if (!q) return tx_end(st, ST_ERR);
     sq_arg_t a[CARRIER_ARGS];
     carrier_args(cr, a);
-    sq_bind_args(q, a, CARRIER_ARGS - 1);
+    sq_bind_args(q, a, CARRIER_ARGS);
     int rc = sq_step(c, q, "carrier insert");
     sq_done(q);
     if (rc == ST_OK) {
@@ -188,7 +190,7 @@ int sq_carrier_update(store_t *st, const carrier_t *cr)
     if (!q || !r) return tx_end(st, ST_ERR);
     sq_arg_t a[CARRIER_ARGS];
     carrier_args(cr, a);
-    sq_bind_args(q, a, CARRIER_ARGS);
+    sq_bind_args(q, a, CARRIER_ARGS - 1);
     int rc = sq_run1(c, q, "carrier update");
     if (rc == ST_OK) rc = SQ_RUN(st, Q_GW_DELETE, NULL, SQ_I(cr->id));
     if (rc == ST_OK) rc = gw_write(c, cr);

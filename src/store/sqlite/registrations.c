@@ -8,10 +8,18 @@
 
 static const char *const sql_text[Q__COUNT] = {
     [Q_REG_PUT] =
-        "INSERT OR REPLACE INTO registrations(carrier_id, state, last_code, reason, expires_at, "
+        /* an upsert, not INSERT OR REPLACE: the change-log triggers of
+         * 0011_sip_edge fire on an UPDATE only when registrar_ip changes
+         * (a REPLACE is an INSERT every time) */
+        "INSERT INTO registrations(carrier_id, state, last_code, reason, expires_at, "
         "last_attempt_at, next_attempt_at, failures, node, updated_at, registrar_ip) "
         "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 WHERE EXISTS "
-        "(SELECT 1 FROM carriers WHERE id = ?1)",
+        "(SELECT 1 FROM carriers WHERE id = ?1) "
+        "ON CONFLICT(carrier_id) DO UPDATE SET state = excluded.state, "
+        "last_code = excluded.last_code, reason = excluded.reason, "
+        "expires_at = excluded.expires_at, last_attempt_at = excluded.last_attempt_at, "
+        "next_attempt_at = excluded.next_attempt_at, failures = excluded.failures, "
+        "node = excluded.node, updated_at = excluded.updated_at, registrar_ip = excluded.registrar_ip",
     /* ?1 state (-1: any), ?2 account (0: any) */
     [Q_REG_LIST] = SQLS_REG_SELECT REG_WHERE " ORDER BY r.carrier_id LIMIT ?3 OFFSET ?4",
     [Q_REG_COUNT] = "SELECT count(*) " SQLS_REG_FROM REG_WHERE,
@@ -19,13 +27,17 @@ static const char *const sql_text[Q__COUNT] = {
         "INSERT OR REPLACE INTO carrier_probes(carrier_id, interval_s) SELECT ?1, ?2 "
         "WHERE EXISTS (SELECT 1 FROM carriers WHERE id = ?1)",
     [Q_PROBE_TARGETS] =
-        "SELECT p.carrier_id, p.interval_s, g.sid, g.address, g.port FROM carrier_probes p "
+        "SELECT p.carrier_id, p.interval_s, g.sid, g.address, g.port, g.transport FROM carrier_probes p "
         "JOIN carrier_gateways g ON g.carrier = p.carrier_id AND g.outbound = 1 "
         "ORDER BY p.carrier_id, g.pos LIMIT ?1",
     [Q_HEALTH_PUT] =
-        "INSERT OR REPLACE INTO gateway_health(sid, carrier_id, state, misses, last_code, "
+        /* an upsert (see Q_REG_PUT): the state change is what is logged */
+        "INSERT INTO gateway_health(sid, carrier_id, state, misses, last_code, "
         "last_probe_at, updated_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 "
-        "WHERE EXISTS (SELECT 1 FROM carriers WHERE id = ?2)",
+        "WHERE EXISTS (SELECT 1 FROM carriers WHERE id = ?2) "
+        "ON CONFLICT(sid) DO UPDATE SET carrier_id = excluded.carrier_id, state = excluded.state, "
+        "misses = excluded.misses, last_code = excluded.last_code, "
+        "last_probe_at = excluded.last_probe_at, updated_at = excluded.updated_at",
 };
 
 int sq_reg_status_put(store_t *st, const reg_status_t *r)
@@ -97,6 +109,7 @@ static void rd_target(sqls_row_t *r, void *rows, size_t i)
     r->ops->text(r, t->sid, sizeof t->sid);
     r->ops->text(r, t->address, sizeof t->address);
     t->port = (int)r->ops->i64(r, 5060);
+    t->transport = r->ops->i64(r, 0) == GW_TP_TCP ? GW_TP_TCP : GW_TP_UDP;
 }
 
 static void rd_health(sqls_row_t *r, void *rows, size_t i)

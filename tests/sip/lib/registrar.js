@@ -14,11 +14,13 @@ const KAMAILIO = process.env.KAMAILIO_BIN || 'kamailio';
 const PASSWORD = 'Right-Pass-4711';
 
 // A Kamailio registrar on ip:<free port>.  opts: algorithm, minExpires,
-// maxExpires, reject (503 + Retry-After: 90 to everything), noauth (no challenge).
+// maxExpires, reject (503 + Retry-After: 90 to everything), noauth (no challenge),
+// tcp (listen on TCP too, same port), port (a given port: a restarted registrar).
 async function startRegistrar(ip, opts = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'numberd-registrar-'));
-  const port = await rig.freeUdpPort(ip);
+  const port = opts.port || await rig.freeUdpPort(ip);
   const args = ['-DD', '-E', '-f', CFG, '-Y', dir, '-P', path.join(dir, 'k.pid'), '-l', `udp:${ip}:${port}`,
+    ...(opts.tcp ? ['-l', `tcp:${ip}:${port}`] : []),
     '-A', `REG_PASSWORD="${PASSWORD}"`, '-A', `REG_ALGORITHM="${opts.algorithm || 'MD5'}"`,
     '-A', `REG_MIN_EXPIRES=${opts.minExpires ?? 0}`, '-A', `REG_MAX_EXPIRES=${opts.maxExpires ?? 3600}`];
   if (opts.reject) args.push('-A', 'REG_REJECT=1');
@@ -42,9 +44,9 @@ async function startRegistrar(ip, opts = {}) {
     await stop();
     throw new Error(`${e.message}\n${log.slice(-3000)}`);
   }
-  // "REG ci=<Call-ID> cs=<CSeq> exp=<Expires> auth=<yes|no> ct=<Contact>"
-  const registers = () => [...log.matchAll(/REG ci=(\S+) cs=(\d+) exp=(\S*) auth=(yes|no) ct=(.*)$/gm)]
-    .map((m) => ({ ci: m[1], cs: Number(m[2]), exp: m[3], auth: m[4] === 'yes', ct: m[5] }));
+  // "REG ci=<Call-ID> cs=<CSeq> exp=<Expires> auth=<yes|no> pr=<proto> sp=<source port> ct=<Contact>"
+  const registers = () => [...log.matchAll(/REG ci=(\S+) cs=(\d+) exp=(\S*) auth=(yes|no) pr=(\S+) sp=(\d+) ct=(.*)$/gm)]
+    .map((m) => ({ ci: m[1], cs: Number(m[2]), exp: m[3], auth: m[4] === 'yes', pr: m[5], sp: Number(m[6]), ct: m[7] }));
   return { ip, port, log: () => log, registers, stop };
 }
 

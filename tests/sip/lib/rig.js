@@ -153,6 +153,7 @@ function sipp(name, opts) {
     '-timeout', `${opts.timeoutS || 15}s`, '-timeout_error', '-recv_timeout', '8000',
     '-nostdin', '-trace_msg', '-message_file', msgFile, '-trace_err', '-error_file', errFile);
   if (opts.service) args.push('-s', opts.service);
+  if (opts.tcp) args.push('-t', 't1'); // one TCP connection (a UAS: listens on TCP)
   args.push('-key', 'from', opts.from || 'anonymous');
   args.push('-key', 'account', opts.account || 'none');
   if (opts.au) args.push('-au', opts.au);

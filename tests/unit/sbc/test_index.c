@@ -456,11 +456,56 @@ static void t_race(void **state)
     sbc_index_free(x.idx);
 }
 
+/* SIP.md §6: outbound gateways marked down are counted (the
+ * numberd_sbc_outbound_gateways_down gauge), re-puts and deletes keep the
+ * count right. */
+static void t_gateways_down(void **state)
+{
+    (void)state;
+    sbc_index_t *idx = sbc_index_new();
+    sbc_write_t *w;
+    sbc_gw_out_t out[2] = {{.host = "192.0.2.1", .port = 5060, .down = true, .sid = "a"},
+                           {.host = "192.0.2.2", .port = 5060, .sid = "b"}};
+    sbc_carrier_t c = C(7, SBC_KIND_BYOC, 1, "probed", NULL, 0);
+    c.out = out;
+    c.n_out = 2;
+    sbc_account_t acct = {.id = 1, .status = SBC_ACCT_ACTIVE, .auth_id = "MA0000000000000000AA"};
+    assert_int_equal(sbc_write_begin(idx, &w), C_OK);
+    assert_int_equal(sbc_w_account_put(w, &acct, NULL), C_OK);
+    assert_int_equal(sbc_w_carrier_put(w, &c, NULL), C_OK);
+    commit(w);
+    sbc_stats_t s;
+    sbc_index_stats(idx, &s);
+    assert_int_equal(s.gateways_out, 2);
+    assert_int_equal(s.gateways_down, 1);
+    out[0].down = false;
+    assert_int_equal(sbc_write_begin(idx, &w), C_OK);
+    assert_int_equal(sbc_w_carrier_put(w, &c, NULL), C_OK);
+    commit(w);
+    sbc_index_stats(idx, &s);
+    assert_int_equal(s.gateways_out, 2);
+    assert_int_equal(s.gateways_down, 0);
+    out[1].down = true;
+    assert_int_equal(sbc_write_begin(idx, &w), C_OK);
+    assert_int_equal(sbc_w_carrier_put(w, &c, NULL), C_OK);
+    commit(w);
+    sbc_index_stats(idx, &s);
+    assert_int_equal(s.gateways_down, 1);
+    assert_int_equal(sbc_write_begin(idx, &w), C_OK);
+    assert_int_equal(sbc_w_carrier_del(w, 7, NULL), C_OK);
+    commit(w);
+    sbc_index_stats(idx, &s);
+    assert_int_equal(s.gateways_out, 0);
+    assert_int_equal(s.gateways_down, 0);
+    sbc_index_free(idx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_lookups), cmocka_unit_test(t_updates), cmocka_unit_test(t_bad_input),
         cmocka_unit_test(t_helpers), cmocka_unit_test(t_replace), cmocka_unit_test(t_race),
+        cmocka_unit_test(t_gateways_down),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

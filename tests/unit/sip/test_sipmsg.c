@@ -209,13 +209,61 @@ static void test_digest_refused(void **state)
     buf_free(&b);
 }
 
+/* TCP framing (RFC 3261 §18.3): messages split and joined anywhere. */
+static void test_stream_frame(void **state)
+{
+    (void)state;
+    size_t skip, whole;
+    const char *why = NULL;
+    const char *one = R401;
+    size_t n1 = strlen(one);
+    /* whole, with keep-alive CRLFs before it and the next one's start after */
+    char buf[4096];
+    snprintf(buf, sizeof buf, "\r\n\r\n%sSIP/2.0 200", one);
+    assert_int_equal(sip_stream_frame(buf, strlen(buf), &skip, &whole, &why), C_OK);
+    assert_int_equal(skip, 4);
+    assert_int_equal(whole, n1);
+    sip_msg_t m;
+    assert_int_equal(sip_msg_parse(buf + skip, whole, &m, &why), C_OK);
+    assert_int_equal(m.status, 401);
+    /* every cut short of the end: more bytes needed, never an error */
+    for (size_t cut = 0; cut < n1; cut++) {
+        assert_int_equal(sip_stream_frame(one, cut, &skip, &whole, &why), C_OK);
+        assert_int_equal(whole, 0);
+    }
+    /* a body: exactly Content-Length bytes (compact name) */
+    const char *b = "SIP/2.0 200 OK\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\nl: 5\r\n\r\nhelloSIP";
+    assert_int_equal(sip_stream_frame(b, strlen(b), &skip, &whole, &why), C_OK);
+    assert_int_equal(whole, strlen(b) - 3);
+    assert_int_equal(sip_stream_frame(b, strlen(b) - 5, &skip, &whole, &why), C_OK);
+    assert_int_equal(whole, 0);
+    /* refused: no Content-Length, a bad one, a repeated one, over the cap */
+    const char *bad[] = {
+        "SIP/2.0 200 OK\r\nCall-ID: x\r\n\r\n",
+        "SIP/2.0 200 OK\r\nContent-Length: x1\r\n\r\n",
+        "SIP/2.0 200 OK\r\nContent-Length: 1 2\r\n\r\n",
+        "SIP/2.0 200 OK\r\nContent-Length: 0\r\nl: 0\r\n\r\n",
+        "SIP/2.0 200 OK\r\nContent-Length: 99999999\r\n\r\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        why = NULL;
+        assert_int_equal(sip_stream_frame(bad[i], strlen(bad[i]), &skip, &whole, &why), C_ERR);
+        assert_non_null(why);
+    }
+    /* no end of headers within the cap */
+    char *big = malloc(SIP_MSG_MAX + 10);
+    memset(big, 'a', SIP_MSG_MAX + 10);
+    assert_int_equal(sip_stream_frame(big, SIP_MSG_MAX + 10, &skip, &whole, &why), C_ERR);
+    free(big);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_response),         cmocka_unit_test(test_compact_and_expires),
         cmocka_unit_test(test_423_retry),        cmocka_unit_test(test_refused),
         cmocka_unit_test(test_request_and_build), cmocka_unit_test(test_digest_rfc7616),
-        cmocka_unit_test(test_digest_refused),
+        cmocka_unit_test(test_digest_refused),   cmocka_unit_test(test_stream_frame),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

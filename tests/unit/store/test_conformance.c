@@ -1289,9 +1289,10 @@ static void test_carriers(void **state)
         {.sid = "dddddddd-dddd-4ddd-8ddd-dddddddddd01", .address = "198.51.100.0", .port = 5060,
          .netmask = 24, .inbound = true},
         {.sid = "dddddddd-dddd-4ddd-8ddd-dddddddddd02", .address = "sip.example.net",
-         .port = 5080, .netmask = 32, .outbound = true},
+         .port = 5080, .netmask = 32, .outbound = true, .transport = GW_TP_TCP},
     };
     carrier_t c1 = carrier(a, "Alpha", "10000000000001", gw, 2);
+    c1.incoming = true;
     c1.trunk = TRUNK_AUTH;
     strcpy(c1.in_user, "alice");
     c1.in_box_len = 40;
@@ -1334,8 +1335,40 @@ static void test_carriers(void **state)
         assert_string_equal(r.gw[1].address, "sip.example.net");
         assert_int_equal(r.gw[1].port, 5080);
         assert_string_equal(r.gw[1].sid, "dddddddd-dddd-4ddd-8ddd-dddddddddd02");
+        /* 0011_sip_edge / 0010_sip_edge */
+        assert_true(r.incoming);
+        assert_int_equal(r.gw[0].transport, GW_TP_UDP);
+        assert_int_equal(r.gw[1].transport, GW_TP_TCP);
+        assert_false(r.gw[1].down);
+        assert_string_equal(r.registrar_ip, "");
         carrier_clear(&r);
     }
+    /* a gateway stored down counts only while its carrier is probed */
+    gw_health_t h = {.sid = "dddddddd-dddd-4ddd-8ddd-dddddddddd02", .carrier_id = c1.id, .state = GW_DOWN,
+                     .misses = 3, .updated_at = 1};
+    assert_int_equal(st->ops->health_put(st, &h), ST_OK);
+    assert_int_equal(st->ops->carrier_get(st, a, 0, c1.uuid, &r), ST_OK);
+    assert_false(r.gw[1].down);
+    carrier_clear(&r);
+    assert_int_equal(st->ops->probe_set(st, c1.id, 5), ST_OK);
+    assert_int_equal(st->ops->carrier_get(st, a, 0, c1.uuid, &r), ST_OK);
+    assert_true(r.gw[1].down);
+    assert_false(r.gw[0].down);
+    carrier_clear(&r);
+    h.state = GW_UP;
+    assert_int_equal(st->ops->health_put(st, &h), ST_OK);
+    assert_int_equal(st->ops->carrier_get(st, a, 0, c1.uuid, &r), ST_OK);
+    assert_false(r.gw[1].down);
+    carrier_clear(&r);
+    assert_int_equal(st->ops->probe_set(st, c1.id, 0), ST_OK);
+    /* a reg carrier's stored registrar address comes with the carrier */
+    reg_status_t rs = {.carrier_id = c2.id, .state = REG_REGISTERED, .registrar_ip = "192.0.2.7", .updated_at = 1};
+    assert_int_equal(st->ops->reg_status_put(st, &rs), ST_OK);
+    assert_int_equal(st->ops->reg_status_put(st, &rs), ST_OK); /* an upsert */
+    assert_int_equal(st->ops->carrier_get(st, a, sub, "10000000000002", &r), ST_OK);
+    assert_string_equal(r.registrar_ip, "192.0.2.7");
+    assert_false(r.incoming);
+    carrier_clear(&r);
     assert_int_equal(st->ops->carrier_get(st, other, 0, "10000000000001", &r), ST_NOTFOUND);
     assert_int_equal(st->ops->carrier_get(st, a, sub, "10000000000001", &r), ST_NOTFOUND);
     assert_int_equal(st->ops->carrier_get(st, a, sub, "10000000000002", &r), ST_OK);

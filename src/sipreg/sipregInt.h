@@ -1,0 +1,182 @@
+/* sipregInt.h -- private to src/sipreg/: the registration client's state
+ * (one registration, one probed gateway, the client) and the functions its
+ * files share.  Only the client's thread touches reg_t, probe_t and
+ * sipreg_t after start; the counters in sipreg_g are atomics that
+ * sipreg_metrics_render reads from any thread.
+ *
+ * Files: sipreg.c (thread, start/stop, metrics), sipreg_net.c (addresses,
+ * sockets, reading), sipreg_fsm.c (one registration's state machine),
+ * sipreg_set.c (the set of registrations: store sync, locks, timers),
+ * sipreg_probe.c (OPTIONS health). */
+#ifndef ND_SIPREG_INT_H
+#define ND_SIPREG_INT_H
+
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/socket.h>
+
+#include "core/registrations.h"
+#include "sip/sipmsg.h"
+#include "sipreg/sipreg.h"
+
+#define PAGE 256                 /* carriers read per store call */
+#define SIG_POLL_S 2.0           /* "did any reg carrier change?" */
+#define FULL_RELOAD_S 10.0       /* re-read all, re-check locks (takeover) */
+#define BACKOFF_MIN_S 30.0
+#define BACKOFF_MAX_S 1800.0
+#define AUTH_FAIL_MIN_S 300.0
+#define DEFAULT_EXPIRES 3600
+#define MAX_EXPIRES 86400
+#define SHUTDOWN_WAIT_S 3.0
+
+#define PROBE_MAX 10000          /* gateways probed by one node */
+
+/* One probed gateway (SIP.md §6). */
+typedef struct {
+    probe_target_t t;
+    struct sockaddr_storage dst;
+    socklen_t dstlen;
+    char call_id[48], branch[24];
+    uint32_t cseq;
+    bool tx, seen;
+    double tx_start, retx_at, retx_iv, due;
+    buf_t req;
+    gw_health_t h;
+} probe_t;
+
+/* ---- one registration --------------------------------------------------- */
+
+typedef struct reg {
+    int64_t id;
+    uint8_t fp[32];              /* what of the carrier a registration depends on */
+    carrier_t cr;                /* owned copy: credentials (sealed), realm, gateways */
+    char host[MODEL_HOST_SZ];    /* the registrar: the outbound gateway */
+    bool tcp;                    /* the gateway's transport is TCP (sipreg_tcp.c) */
+    unsigned port;
+    struct sockaddr_storage dst;
+    socklen_t dstlen;
+    char call_id[48], from_tag[24], branch[24];
+    uint32_t cseq;
+    int64_t want_expires;        /* what we ask for (423 raises it) */
+    /* the transaction in flight */
+    bool tx;
+    buf_t req;
+    double tx_start, retx_at, retx_iv;
+    int auth_tries, brief_tries;
+    bool unreg;                  /* the request in flight is an Expires: 0 */
+    /* state */
+    bool held;                   /* this node holds the carrier's lock */
+    bool seen;                   /* found by the current reload */
+    bool gone;                   /* deleted or lost: unregister, then free */
+    bool ghost;                  /* the old binding of a changed carrier, unregistering */
+    double due;                  /* next REGISTER (monotonic); 0 = none planned */
+    reg_status_t st;
+    bool counted;                /* st.state counted in g_by_state */
+} reg_t;
+
+typedef struct sipreg_conn sipreg_conn_t; /* a TCP connection (sipreg_tcp.c) */
+
+struct sipreg {
+    core_t *core;
+    int fd;                      /* UDP */
+    int tfd;                     /* the TCP listener (same address and port); -1: none */
+    sipreg_conn_t **conns;       /* open TCP connections */
+    size_t nconns, cconns;
+    struct pollfd *pfd;          /* the last poll: UDP socket, then sipreg_tcp_pollfds's */
+    size_t npfd, cpfd;
+    unsigned port;
+    char contact_host[MODEL_HOST_SZ + 2]; /* bracketed for IPv6 */
+    unsigned contact_port;
+    bool have_proxy;
+    struct sockaddr_storage proxy;
+    socklen_t proxylen;
+    char proxy_uri[MODEL_HOST_SZ + 32];
+    char node[MODEL_REG_NODE_SZ];
+    double t1;                   /* seconds */
+    pthread_t thread;
+    atomic_bool stop;
+    reg_t **regs;
+    size_t nregs, cap;
+    int64_t sig[3];
+    uint64_t kick;
+    probe_t **probes;
+    size_t nprobes;
+    uint64_t reloads;
+    reg_t **ghosts;              /* old bindings being removed (Expires: 0) */
+    size_t nghosts, gcap;
+    double next_sig, next_full;
+};
+
+
+#define CODE_SLOTS 700             /* 0 = no answer, 100-699 */
+#define STARTS_PER_TURN 200        /* new attempts per turn (sipreg_set.c) */
+
+/* Counters, for every file of the client. */
+typedef struct {
+    atomic_int_fast64_t by_state[4];
+    atomic_uint_fast64_t attempts, fail_by_code[CODE_SLOTS];
+    atomic_int_fast64_t gw_by_state[3];
+    atomic_uint_fast64_t probes, probe_fails;
+} sipreg_globals_t;
+extern sipreg_globals_t sipreg_g;
+
+/* sipreg_net.c */
+double sipreg_mono(void);
+/* n - 1 random [a-z0-9] and a NUL */
+void sipreg_token(char *out, size_t n);
+int sipreg_resolve(const char *host, unsigned port, struct sockaddr_storage *ss, socklen_t *len);
+/* Hands one whole message (a datagram, or a message framed on a TCP
+ * stream) to the fsm or the prober; what: "UDP"/"TCP" for logs. */
+void sipreg_dispatch(sipreg_t *r, const char *buf, size_t n, const char *what);
+/* Sends a request to dst over UDP or TCP.  retx: a retransmission (not
+ * sent again over a TCP connection that is still up). */
+void sipreg_send(sipreg_t *r, const struct sockaddr_storage *dst, socklen_t len, bool tcp,
+                 const char *data, size_t n, bool retx);
+/* Waits at most ms for any socket; true when something is to be read or
+ * written, which sipreg_service then does. */
+bool sipreg_poll(sipreg_t *r, int ms);
+void sipreg_service(sipreg_t *r);
+
+/* sipreg_tcp.c */
+/* Listens on sa (TCP).  C_ERR with errno. */
+int sipreg_tcp_listen(sipreg_t *r, const struct sockaddr_in *sa);
+void sipreg_tcp_send(sipreg_t *r, const struct sockaddr_storage *dst, socklen_t len, const char *data,
+                     size_t n, bool retx);
+/* The pollfds of the listener and connections (room for sipreg_tcp_count). */
+size_t sipreg_tcp_count(const sipreg_t *r);
+size_t sipreg_tcp_pollfds(sipreg_t *r, struct pollfd *pfd);
+void sipreg_tcp_service(sipreg_t *r, const struct pollfd *pfd, size_t n);
+void sipreg_tcp_close_all(sipreg_t *r);
+/* Marks the connection to dst (if any) failed: closed at the next safe
+ * point, and the next request to dst connects again. */
+void sipreg_tcp_drop(sipreg_t *r, const struct sockaddr_storage *dst, socklen_t len);
+
+/* sipreg_fsm.c */
+void sipreg_count_state(reg_t *g, bool add);
+void sipreg_set_state(reg_t *g, reg_state_t s);
+void sipreg_save(sipreg_t *r, reg_t *g);
+void sipreg_failed(sipreg_t *r, reg_t *g, int code, const char *reason, int64_t retry_after,
+                   bool credentials);
+void sipreg_attempt(sipreg_t *r, reg_t *g, bool unreg);
+void sipreg_on_response(sipreg_t *r, const sip_msg_t *m);
+/* Forgets g's TCP connection (after a transaction timed out on it). */
+void sipreg_reg_conn_drop(sipreg_t *r, reg_t *g);
+/* Sends g's request in flight (retx: again, a retransmission). */
+void sipreg_resend(sipreg_t *r, reg_t *g, bool retx);
+
+/* sipreg_set.c */
+reg_t *sipreg_find_id(sipreg_t *r, int64_t id);
+void sipreg_reg_free(reg_t *g);
+void sipreg_reload(sipreg_t *r);
+void sipreg_drop_gone(sipreg_t *r);
+double sipreg_run_timers(sipreg_t *r, double now);
+
+/* sipreg_probe.c */
+void sipreg_on_probe_response(sipreg_t *r, const sip_msg_t *m);
+void sipreg_probes_reload(sipreg_t *r);
+void sipreg_probe_timers(sipreg_t *r, double now, double *next);
+void sipreg_probe_free(probe_t *p);
+
+#endif

@@ -1,0 +1,300 @@
+/* sipreg_fsm.c -- one registration's state machine (RFC 3261 §10.2; the
+ * rules are at the top of sipregInt.h): requests, answers, challenges,
+ * backoff and the stored state. */
+#include "sipreg/sipregInt.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/ids.h"
+#include "sip/digest.h"
+#include "util/clock.h"
+#include "util/log.h"
+
+/* ---- status bookkeeping ---------------------------------------------------- */
+
+void sipreg_count_state(reg_t *g, bool add)
+{
+    if (add && !g->counted) {
+        atomic_fetch_add(&sipreg_g.by_state[g->st.state], 1);
+        g->counted = true;
+    } else if (!add && g->counted) {
+        atomic_fetch_sub(&sipreg_g.by_state[g->st.state], 1);
+        g->counted = false;
+    }
+}
+
+void sipreg_set_state(reg_t *g, reg_state_t s)
+{
+    bool was = g->counted;
+    sipreg_count_state(g, false);
+    g->st.state = s;
+    if (was || g->held) sipreg_count_state(g, true);
+}
+
+/* Stores the state (every node shows it).  A carrier deleted meanwhile is
+ * no error: the reload drops it. */
+void sipreg_save(sipreg_t *r, reg_t *g)
+{
+    cerr_t e;
+    if (g->ghost) return; /* the carrier's state is its new registration's */
+    g->st.updated_at = clock_now();
+    snprintf(g->st.node, sizeof g->st.node, "%s", r->node);
+    if (reg_status_save(r->core, &g->st, &e) != C_OK && e.code != CE_NOTFOUND)
+        log_msg(LOG_WARN, "sipreg: carrier %s: storing its state: %s", g->cr.uuid, e.msg);
+}
+
+static double jitter(double s)
+{
+    /* +-20%, so that carriers failing together do not retry together */
+    return s * (0.8 + 0.4 * (double)randombytes_uniform(10001) / 10000.0);
+}
+
+/* A failed attempt: backoff, state, stored. */
+void sipreg_failed(sipreg_t *r, reg_t *g, int code, const char *reason, int64_t retry_after,
+                   bool credentials)
+{
+    double now = sipreg_mono();
+    g->tx = false;
+    g->st.failures++;
+    g->st.last_code = code;
+    snprintf(g->st.reason, sizeof g->st.reason, "%s", reason);
+    double b = BACKOFF_MIN_S * pow(2.0, g->st.failures > 1 ? g->st.failures - 1 : 0);
+    if (b > BACKOFF_MAX_S) b = BACKOFF_MAX_S;
+    b = jitter(b);
+    if (credentials && b < AUTH_FAIL_MIN_S) b = jitter(AUTH_FAIL_MIN_S);
+    if (retry_after > 0 && (double)retry_after > b) b = (double)retry_after;
+    g->due = now + b;
+    g->st.next_attempt_at = clock_now() + (int64_t)ceil(b);
+    /* a registration that was granted stays valid until it expires */
+    if (credentials || g->st.state != REG_REGISTERED || clock_now() >= g->st.expires_at) {
+        sipreg_set_state(g, credentials ? REG_FAILED : (g->st.state == REG_FAILED ? REG_FAILED
+                                                                           : REG_REGISTERING));
+        if (!credentials && g->st.failures >= 3) sipreg_set_state(g, REG_FAILED);
+    }
+    atomic_fetch_add(&sipreg_g.fail_by_code[code >= 100 && code < CODE_SLOTS ? code : 0], 1);
+    log_msg(LOG_INFO, "sipreg: carrier %s (%s): REGISTER failed: %d %s; next try in %.0f s",
+            g->cr.uuid, g->cr.name, code, reason, b);
+    sipreg_save(r, g);
+}
+
+/* ---- requests ------------------------------------------------------------ */
+
+void sipreg_resend(sipreg_t *r, reg_t *g, bool retx)
+{
+    if (r->have_proxy) sipreg_send(r, &r->proxy, r->proxylen, g->tcp, g->req.data, g->req.len, retx);
+    else sipreg_send(r, &g->dst, g->dstlen, g->tcp, g->req.data, g->req.len, retx);
+}
+
+void sipreg_reg_conn_drop(sipreg_t *r, reg_t *g)
+{
+    if (r->have_proxy) sipreg_tcp_drop(r, &r->proxy, r->proxylen);
+    else sipreg_tcp_drop(r, &g->dst, g->dstlen);
+}
+
+/* Builds and sends REGISTER number cseq (already incremented).  auth: an
+ * Authorization / Proxy-Authorization line or NULL. */
+static int build_send(sipreg_t *r, reg_t *g, const char *auth)
+{
+    const carrier_t *c = &g->cr;
+    const char *domain = c->reg_from_domain[0] ? c->reg_from_domain : c->reg_realm;
+    const char *user = c->reg_from_user[0] ? c->reg_from_user : c->reg_user;
+    char uri[MODEL_HOST_SZ + 8], aor[2 * MODEL_HOST_SZ + 16], contact[2 * MODEL_HOST_SZ + 48],
+        via[MODEL_HOST_SZ + 16];
+    snprintf(uri, sizeof uri, "sip:%s", c->reg_realm[0] ? c->reg_realm : g->host);
+    snprintf(aor, sizeof aor, "<sip:%s@%s>", user, domain);
+    snprintf(contact, sizeof contact, "<sip:%s@%s:%u;transport=%s>", user, r->contact_host,
+             r->contact_port, g->tcp ? "tcp" : "udp");
+    snprintf(via, sizeof via, "%s:%u", r->contact_host, r->contact_port);
+    sipreg_token(g->branch, sizeof g->branch);
+    sip_req_t q = {.method = "REGISTER", .uri = uri, .transport = g->tcp ? "TCP" : "UDP", .via_host = via,
+                   .branch = g->branch, .from = aor, .from_tag = g->from_tag, .to = aor,
+                   .call_id = g->call_id, .cseq = g->cseq, .contact = contact,
+                   .expires = g->unreg ? 0 : g->want_expires,
+                   .route = r->have_proxy ? r->proxy_uri : NULL, .auth = auth,
+                   .user_agent = "numberd/" ND_VERSION};
+    buf_reset(&g->req);
+    if (sip_build_request(&q, &g->req) != C_OK) return C_ERR;
+    g->tx = true;
+    g->tx_start = sipreg_mono();
+    g->retx_iv = r->t1;
+    g->retx_at = g->tx_start + g->retx_iv;
+    sipreg_resend(r, g, false);
+    return C_OK;
+}
+
+/* A new attempt (first registration, refresh, retry or unregister). */
+void sipreg_attempt(sipreg_t *r, reg_t *g, bool unreg)
+{
+    g->unreg = unreg;
+    g->auth_tries = 0;
+    g->brief_tries = 0;
+    g->due = 0;
+    g->cseq++;
+    if (!unreg) {
+        atomic_fetch_add(&sipreg_g.attempts, 1);
+        g->st.last_attempt_at = clock_now();
+        if (g->st.state != REG_REGISTERED && g->st.state != REG_FAILED) sipreg_set_state(g, REG_REGISTERING);
+    }
+    if (!g->dstlen && sipreg_resolve(g->host, g->port, &g->dst, &g->dstlen) == C_OK) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)&g->dst;
+        inet_ntop(AF_INET, &a->sin_addr, g->st.registrar_ip, sizeof g->st.registrar_ip);
+    }
+    if (!g->dstlen) {
+        if (unreg) {
+            g->gone = true;
+            g->unreg = false;
+            return;
+        }
+        sipreg_failed(r, g, 0, "registrar address does not resolve", 0, false);
+        return;
+    }
+    if (build_send(r, g, NULL) != C_OK) {
+        if (!unreg) sipreg_failed(r, g, 0, "the carrier's SIP fields cannot be sent", 0, true);
+        return;
+    }
+    /* the outcome is stored when it comes; only a first attempt is stored
+     * now, so that a carrier shows "registering" at once */
+    if (!unreg && g->st.failures == 0 && g->st.last_code == 0) sipreg_save(r, g);
+}
+
+/* ---- answers ------------------------------------------------------------- */
+
+
+/* "<token>-<carrier id>@numberd" (reg_new) */
+static reg_t *find_call(sipreg_t *r, sip_str_t call_id)
+{
+    const char *at = memchr(call_id.p, '@', call_id.n);
+    if (!at) return NULL;
+    const char *d = at;
+    int64_t id = 0, mul = 1;
+    while (d > call_id.p && nd_isdigit((unsigned char)d[-1]) && mul < 1000000000000000LL) {
+        d--;
+        id += (int64_t)(*d - '0') * mul;
+        mul *= 10;
+    }
+    if (d == at || d == call_id.p || d[-1] != '-') return NULL;
+    reg_t *g = sipreg_find_id(r, id);
+    if (g && sip_str_ieq(call_id, g->call_id)) return g;
+    for (size_t i = 0; i < r->nghosts; i++)
+        if (sip_str_ieq(call_id, r->ghosts[i]->call_id)) return r->ghosts[i];
+    return NULL;
+}
+
+static void answer_challenge(sipreg_t *r, reg_t *g, const sip_msg_t *m)
+{
+    const bool proxy = m->status == 407;
+    dig_chal_t ch;
+    const sip_str_t *v = proxy ? m->proxy_auth : m->www_auth;
+    size_t nv = proxy ? m->nproxy : m->nwww;
+    if (dig_chal_pick(v, nv, &ch) != C_OK) {
+        sipreg_failed(r, g, m->status, "challenge with no usable Digest (MD5 or SHA-256, qop auth)", 0,
+               true);
+        return;
+    }
+    /* a second challenge after our answer: wrong credentials, unless the
+     * registrar only says our nonce was stale */
+    if (g->auth_tries >= 2 || (g->auth_tries >= 1 && !ch.stale)) {
+        sipreg_failed(r, g, m->status == 407 ? 407 : 401, "credentials rejected", 0, true);
+        return;
+    }
+    g->auth_tries++;
+    char pass[SEC_PLAIN_MAX + 1], cnonce[17], uri[MODEL_HOST_SZ + 8];
+    cerr_t e;
+    if (reg_password(r->core, &g->cr, pass, &e) != C_OK) {
+        sipreg_failed(r, g, m->status, e.msg, 0, true);
+        return;
+    }
+    sipreg_token(cnonce, sizeof cnonce);
+    snprintf(uri, sizeof uri, "sip:%s", g->cr.reg_realm[0] ? g->cr.reg_realm : g->host);
+    buf_t a = BUF_INIT;
+    buf_puts(&a, proxy ? "Proxy-Authorization: " : "Authorization: ");
+    int rc = dig_answer(&ch, g->cr.reg_user, pass, "REGISTER", uri, 1, cnonce, &a);
+    sodium_memzero(pass, sizeof pass);
+    if (rc == C_OK) {
+        g->cseq++;
+        rc = build_send(r, g, a.data);
+    }
+    buf_free(&a);
+    if (rc != C_OK) sipreg_failed(r, g, m->status, "the credentials cannot be sent in a Digest answer", 0, true);
+}
+
+void sipreg_on_response(sipreg_t *r, const sip_msg_t *m)
+{
+    reg_t *g = find_call(r, m->call_id);
+    if (!g || !g->tx || m->cseq != g->cseq || !sip_str_ieq(m->cseq_method, "REGISTER")) return;
+    sip_str_t br;
+    if (!sip_param(m->via, "branch", &br) || br.n < 7 || br.n - 7 != strlen(g->branch) ||
+        memcmp(br.p + 7, g->branch, br.n - 7) != 0)
+        return; /* not our transaction's answer (an old retransmission) */
+    if (m->status < 200) {
+        g->retx_iv = 4.0; /* RFC 3261 §17.1.2.2: after a provisional answer, T2 */
+        g->retx_at = sipreg_mono() + g->retx_iv;
+        return;
+    }
+    if (g->unreg) {
+        if (m->status == 401 || m->status == 407) {
+            answer_challenge(r, g, m);
+            if (g->tx) return;
+        }
+        /* whatever the answer: we asked, the binding goes */
+        g->tx = false;
+        g->unreg = false;
+        g->gone = true;
+        return;
+    }
+    int code = m->status;
+    char reason[MODEL_REG_REASON_SZ];
+    snprintf(reason, sizeof reason, "%.*s", (int)(m->reason.n < 100 ? m->reason.n : 100),
+             m->reason.p);
+    for (char *p = reason; *p; p++)
+        if ((unsigned char)*p < 0x20) *p = ' ';
+    if (code == 401 || code == 407) {
+        answer_challenge(r, g, m);
+        return;
+    }
+    if (code == 423 && m->min_expires > g->want_expires && m->min_expires <= MAX_EXPIRES &&
+        g->brief_tries < 2) {
+        g->brief_tries++;
+        g->want_expires = m->min_expires;
+        g->auth_tries = 0;
+        g->cseq++;
+        if (build_send(r, g, NULL) != C_OK) sipreg_failed(r, g, code, reason, 0, true);
+        return;
+    }
+    if (code >= 200 && code < 300) {
+        char cu[2 * MODEL_HOST_SZ + 16];
+        snprintf(cu, sizeof cu, "@%s:%u", r->contact_host, r->contact_port);
+        int64_t granted = sip_granted_expires(m, cu);
+        if (granted <= 0) granted = g->want_expires;
+        if (granted > MAX_EXPIRES) granted = MAX_EXPIRES;
+        double refresh = (double)granted * 0.45;
+        if (refresh < 1) refresh = 1;
+        g->tx = false;
+        g->due = sipreg_mono() + refresh;
+        g->st.last_code = code;
+        snprintf(g->st.reason, sizeof g->st.reason, "%s", reason);
+        g->st.failures = 0;
+        g->st.expires_at = clock_now() + granted;
+        g->st.next_attempt_at = clock_now() + (int64_t)refresh;
+        bool was = g->st.state == REG_REGISTERED;
+        sipreg_set_state(g, REG_REGISTERED);
+        if (!was)
+            log_msg(LOG_INFO, "sipreg: carrier %s (%s): registered for %lld s", g->cr.uuid,
+                    g->cr.name, (long long)granted);
+        sipreg_save(r, g);
+        return;
+    }
+    sipreg_failed(r, g, code, reason, m->retry_after, code == 403);
+}
