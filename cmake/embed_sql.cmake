@@ -5,7 +5,7 @@ set(entries "")
 foreach(f ${FILES})
   get_filename_component(name ${f} NAME)
   string(REGEX MATCH "^[0-9]+" ver ${name})
-  # decimal in C: a leading zero would make 0010 octal (8) and 0008 invalid
+  # "0008" is not a C integer (a leading 0 is octal, and 8 is no octal digit)
   string(REGEX REPLACE "^0+([0-9])" "\\1" ver "${ver}")
   file(READ ${f} body)
   string(REPLACE "\\" "\\\\" body "${body}")

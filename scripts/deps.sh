@@ -32,7 +32,7 @@ for a in "$@"; do
 done
 
 pkgs=(build-essential cmake ninja-build pkg-config
-      libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libpq-dev
+      libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libpq-dev libcurl4-openssl-dev
       libcmocka-dev sqlite3 curl ca-certificates)
 if [ "$want_test" = 1 ] || [ "$want_bench" = 1 ]; then
   pkgs+=(nodejs npm)

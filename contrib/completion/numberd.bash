@@ -30,7 +30,7 @@ _numberd() {
     esac
 
     if [ "$COMP_CWORD" -eq 1 ]; then
-        COMPREPLY=($(compgen -W "serve account apikey inventory compliance number carrier migrate --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "serve account apikey inventory compliance number carrier events migrate --help --version" -- "$cur"))
         return 0
     fi
 
@@ -49,7 +49,7 @@ _numberd() {
     fi
 
     case "$cmd $sub" in
-        "serve "*) opts="--db --listen --threads --aging-days --rate-limit --auth-fail-limit --max-conns-per-ip --conn-timeout --admin-token-file --secret-key-file --log-level --log-file --metrics-token-file --metrics-open --shutdown-timeout --trusted-proxies --sip-listen --sip-contact --sip-outbound-proxy --sbc-token-file --sbc-cache-ttl --demo --help" ;;
+        "serve "*) opts="--db --listen --threads --aging-days --event-retention --rate-limit --auth-fail-limit --max-conns-per-ip --conn-timeout --admin-token-file --secret-key-file --log-level --log-file --metrics-token-file --metrics-open --shutdown-timeout --trusted-proxies --sip-listen --sip-contact --sip-outbound-proxy --sbc-token-file --sbc-cache-ttl --webhook-workers --webhook-allow-private --demo --help" ;;
         "carrier add"|"carrier update") opts="--name --inbound --outbound --out-user --out-password-file --out-realm --no-outbound-auth --secret-key-file --db" ;;
         "carrier "*) opts="--db" ;;
         "account create") opts="--name --db" ;;
@@ -66,6 +66,7 @@ _numberd() {
         "compliance create") opts="--account --country --type --db" ;;
         "number approve") opts="--db" ;;
         "number set-status") opts="--tendlc-status --tendlc-campaign --tf-verification --caller-reputation --db" ;;
+        "events "*) opts="--object-type --object-id --account --actor --type --since --until --after --limit --json --follow --interval --db" ;;
         "migrate "*) opts="--db" ;;
     esac
     if [[ "$cur" == -* ]] || [ "$cmd $sub" = "inventory import" ]; then

@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "core/events.h"
 #include "core/accounts.h"
 #include "core/credentials.h"
 #include "util/clock.h"
@@ -392,6 +393,9 @@ static void import_close(void *state, http_req_t *req, http_resp_t *resp, bool a
     inv_result_t res = {0};
     jw_t w;
     if (aborted) goto done; /* nothing was written: the upload never ended */
+    /* close() runs on a thread of its own: the actor open() authenticated
+     * (the admin token) is named again here, for the import's event */
+    ev_actor_set("admin", "admin", api_request_id(req));
     if (s->failed || import_apply(req->app, s, &res, &s->err) != C_OK) {
         api_core_error(req, resp, &s->err);
         goto done;

@@ -90,6 +90,9 @@ void api_core_error(http_req_t *req, http_resp_t *resp, const cerr_t *e);
  * caller's. */
 int api_auth_plivo(http_req_t *req, http_resp_t *resp, account_t *out);
 int api_auth_admin(http_req_t *req, http_resp_t *resp);
+/* The request's id as the client sees it in X-Request-Id (a trusted
+ * proxy's, else ours): the event log's request_id. */
+const char *api_request_id(const http_req_t *req);
 /* Pure header parsers (no I/O; fuzzed).  Basic: "Basic <base64(id:secret)>"
  * (scheme case-insensitive, header under 300 bytes, no NUL in the decoded
  * text, split at the first ':'); decodes into buf, which *id and *secret
@@ -312,6 +315,16 @@ void h_byoc_number_delete(http_req_t *req, http_resp_t *resp);
 void h_admin_account_create(http_req_t *req, http_resp_t *resp);
 /* credentials.c */
 void h_admin_apikey_list(http_req_t *req, http_resp_t *resp);
+/* webhooks.c: both dialects' (admin, BYOC) webhook endpoints; the route's
+ * dialect says whether the operator or a customer's key is calling */
+void h_webhook_create(http_req_t *req, http_resp_t *resp);
+void h_webhook_list(http_req_t *req, http_resp_t *resp);
+void h_webhook_get(http_req_t *req, http_resp_t *resp);
+void h_webhook_update(http_req_t *req, http_resp_t *resp);
+void h_webhook_delete(http_req_t *req, http_resp_t *resp);
+void h_webhook_rotate(http_req_t *req, http_resp_t *resp);
+void h_webhook_deliveries(http_req_t *req, http_resp_t *resp);
+void h_webhook_redeliver(http_req_t *req, http_resp_t *resp);
 void h_admin_apikey_revoke(http_req_t *req, http_resp_t *resp);
 void h_admin_account_suspend(http_req_t *req, http_resp_t *resp);
 void h_admin_account_resume(http_req_t *req, http_resp_t *resp);
@@ -322,6 +335,10 @@ void h_byoc_apikey_create(http_req_t *req, http_resp_t *resp);
 void h_byoc_apikey_revoke(http_req_t *req, http_resp_t *resp);
 void h_admin_account_list(http_req_t *req, http_resp_t *resp);
 void h_admin_registration_list(http_req_t *req, http_resp_t *resp);
+/* the event log (events.c): the operator's, and a customer's own in each dialect */
+void h_admin_event_list(http_req_t *req, http_resp_t *resp);
+void h_event_list(http_req_t *req, http_resp_t *resp);
+void h_byoc_event_list(http_req_t *req, http_resp_t *resp);
 void h_byoc_health_put(http_req_t *req, http_resp_t *resp);
 void h_byoc_health_delete(http_req_t *req, http_resp_t *resp);
 void h_admin_health_put(http_req_t *req, http_resp_t *resp);

@@ -1,6 +1,7 @@
 /* auth.c -- who is calling: Basic credentials (Plivo), API keys (BYOC),
  * the admin token; the throttling of failed authentications per address
  * and the per-account request budget. */
+#include "core/events.h"
 #include "api/api.h"
 
 #include <sodium.h>
@@ -75,6 +76,13 @@ static void auth_unavailable(http_req_t *req, http_resp_t *resp)
     http_resp_header(resp, "Retry-After", API_RETRY_AFTER_DB);
 }
 
+/* The request id the client sees (X-Request-Id): a trusted proxy's own,
+ * else ours. */
+const char *api_request_id(const http_req_t *req)
+{
+    return req->upstream_id[0] ? req->upstream_id : req->id;
+}
+
 int api_auth_plivo(http_req_t *req, http_resp_t *resp, account_t *out)
 {
     api_ctx_t *ctx = req->app;
@@ -82,6 +90,7 @@ int api_auth_plivo(http_req_t *req, http_resp_t *resp, account_t *out)
     const char *id, *secret, *path_id;
     int ok = C_ERR, verdict = C_ERR;
 
+    ev_actor_clear();
     if (authfail_blocked(req, resp) != C_OK) return C_ERR;
     if (api_parse_basic(http_header(req, "Authorization"), decoded, &id, &secret) == C_OK)
         verdict = acct_auth_basic(&ctx->core, id, secret, out);
@@ -105,6 +114,8 @@ int api_auth_plivo(http_req_t *req, http_resp_t *resp, account_t *out)
         api_error(req, resp, 401, "authentication failed");
         return C_ERR;
     }
+    /* who the event log names for what this request changes */
+    ev_actor_set(out->parent_id ? "subaccount" : "account", out->auth_id, api_request_id(req));
     return rate_check(req, resp, out);
 }
 
@@ -115,9 +126,11 @@ int api_auth_byoc_scopes(http_req_t *req, http_resp_t *resp, unsigned scope, acc
     const char *key;
     unsigned scopes = 0;
     int verdict = C_ERR;
+    int64_t key_id = 0;
+    ev_actor_clear();
     if (authfail_blocked(req, resp) != C_OK) return C_ERR;
     if (api_parse_bearer(http_header(req, "Authorization"), &key) == C_OK)
-        verdict = acct_auth_bearer(&ctx->core, key, out, &scopes);
+        verdict = acct_auth_bearer_key(&ctx->core, key, out, &scopes, &key_id);
     if (verdict == ACCT_AUTH_FAULT) {
         auth_unavailable(req, resp);
         return C_ERR;
@@ -135,10 +148,14 @@ int api_auth_byoc_scopes(http_req_t *req, http_resp_t *resp, unsigned scope, acc
     if ((scopes & scope) != scope) {
         api_error(req, resp, 403, scope == SCOPE_READ    ? "this API key lacks the phone_numbers:read scope"
                                   : scope == SCOPE_WRITE ? "this API key lacks the phone_numbers:write scope"
-                                                         : "this API key lacks the api_keys:manage scope");
+                                  : scope == SCOPE_KEYS  ? "this API key lacks the api_keys:manage scope"
+                                                         : "this API key lacks the webhooks:manage scope");
         return C_ERR;
     }
     if (scopes_out) *scopes_out = scopes;
+    char kid[24];
+    snprintf(kid, sizeof kid, "%lld", (long long)key_id);
+    ev_actor_set("api_key", kid, api_request_id(req));
     return rate_check(req, resp, out);
 }
 
@@ -171,11 +188,16 @@ int api_auth_admin(http_req_t *req, http_resp_t *resp)
 {
     api_ctx_t *ctx = req->app;
     const char *tok;
+    ev_actor_clear();
     if (authfail_blocked(req, resp) != C_OK) return C_ERR;
     if (ctx->admin_enabled && api_parse_bearer(http_header(req, "Authorization"), &tok) == C_OK) {
         uint8_t hash[IDS_HASH_SZ];
         ids_hash_secret(tok, strlen(tok), hash);
-        if (ids_hash_equal(hash, ctx->admin_hash)) return C_OK;
+        if (ids_hash_equal(hash, ctx->admin_hash)) {
+            /* one operator token: the actor is "admin" (no person behind it) */
+            ev_actor_set("admin", "admin", api_request_id(req));
+            return C_OK;
+        }
     }
     authfail_note(req);
     api_error(req, resp, 401, "authentication failed: want Authorization: Bearer <admin token>");

@@ -32,6 +32,7 @@ void api_render_scopes(jw_t *w, unsigned scopes)
     if (scopes & SCOPE_READ) jw_str(w, "phone_numbers:read");
     if (scopes & SCOPE_WRITE) jw_str(w, "phone_numbers:write");
     if (scopes & SCOPE_KEYS) jw_str(w, "api_keys:manage");
+    if (scopes & SCOPE_WEBHOOKS) jw_str(w, "webhooks:manage");
     jw_arr_end(w);
 }
 
@@ -61,7 +62,7 @@ static int scopes_of(http_req_t *req, http_resp_t *resp, json_t *sc, unsigned df
         *out = dflt;
         return C_OK;
     }
-    if (json_is_array(sc) && json_array_size(sc) >= 1 && json_array_size(sc) <= 3) {
+    if (json_is_array(sc) && json_array_size(sc) >= 1 && json_array_size(sc) <= 4) {
         size_t i;
         json_t *v;
         json_array_foreach(sc, i, v) {
@@ -75,7 +76,7 @@ static int scopes_of(http_req_t *req, http_resp_t *resp, json_t *sc, unsigned df
     if (scopes == 0) {
         api_error(req, resp, 400,
                   "invalid scopes: want a list of phone_numbers:read, phone_numbers:write, "
-                  "api_keys:manage");
+                  "api_keys:manage, webhooks:manage");
         return C_ERR;
     }
     *out = scopes;

@@ -15,6 +15,7 @@
 #include "core/inventory.h"
 #include "core/numbers.h"
 #include "sipreg/sipreg.h"
+#include "webhook/wh.h"
 #include "util/clock.h"
 #include "util/metrics.h"
 
@@ -201,6 +202,7 @@ void h_ops_metrics(http_req_t *req, http_resp_t *resp)
     buf_reset(&resp->body);
     metrics_render(&resp->body);
     sipreg_metrics_render(&resp->body);
+    wh_metrics_render(&resp->body);
     buf_printf(&resp->body,
                "# HELP numberd_build_info The running version and database backend.\n"
                "# TYPE numberd_build_info gauge\n"

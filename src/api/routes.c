@@ -1,4 +1,5 @@
 /* routes.c -- the route table: every endpoint of every dialect. */
+#include "core/events.h"
 #include "api/api.h"
 #include "api/console.h"
 
@@ -61,6 +62,7 @@ static const route_t k_public[] = {
     {HTTP_GET, ACC "/Application/{app_id}/", h_application_get, NULL, "plivo.application.get", DIALECT_PLIVO},
     {HTTP_POST, ACC "/Application/{app_id}/", h_application_update, NULL, "plivo.application.update", DIALECT_PLIVO},
     {HTTP_DELETE, ACC "/Application/{app_id}/", h_application_delete, NULL, "plivo.application.delete", DIALECT_PLIVO},
+    {HTTP_GET, ACC "/Event/", h_event_list, NULL, "plivo.event.list", DIALECT_PLIVO},
     {HTTP_POST, BYOC "/carriers", h_byoc_carrier_create, NULL, "byoc.carriers.create", DIALECT_BYOC},
     {HTTP_GET, BYOC "/carriers", h_byoc_carrier_list, NULL, "byoc.carriers.list", DIALECT_BYOC},
     {HTTP_GET, BYOC "/carriers/{id}", h_byoc_carrier_get, NULL, "byoc.carriers.get", DIALECT_BYOC},
@@ -71,8 +73,20 @@ static const route_t k_public[] = {
     {HTTP_DELETE, BYOC "/carriers/{id}/health_check", h_byoc_health_delete, NULL,
      "byoc.carriers.health.delete", DIALECT_BYOC},
     {HTTP_GET, BYOC "/api-keys", h_byoc_apikey_list, NULL, "byoc.apikeys.list", DIALECT_BYOC},
+    {HTTP_GET, BYOC "/events", h_byoc_event_list, NULL, "byoc.events.list", DIALECT_BYOC},
     {HTTP_POST, BYOC "/api-keys", h_byoc_apikey_create, NULL, "byoc.apikeys.create", DIALECT_BYOC},
     {HTTP_DELETE, BYOC "/api-keys/{id}", h_byoc_apikey_revoke, NULL, "byoc.apikeys.revoke", DIALECT_BYOC},
+    {HTTP_POST, BYOC "/webhooks", h_webhook_create, NULL, "byoc.webhooks.create", DIALECT_BYOC},
+    {HTTP_GET, BYOC "/webhooks", h_webhook_list, NULL, "byoc.webhooks.list", DIALECT_BYOC},
+    {HTTP_GET, BYOC "/webhooks/{id}", h_webhook_get, NULL, "byoc.webhooks.get", DIALECT_BYOC},
+    {HTTP_PATCH, BYOC "/webhooks/{id}", h_webhook_update, NULL, "byoc.webhooks.update", DIALECT_BYOC},
+    {HTTP_DELETE, BYOC "/webhooks/{id}", h_webhook_delete, NULL, "byoc.webhooks.delete", DIALECT_BYOC},
+    {HTTP_POST, BYOC "/webhooks/{id}/rotate-secret", h_webhook_rotate, NULL, "byoc.webhooks.rotate",
+     DIALECT_BYOC},
+    {HTTP_GET, BYOC "/webhooks/{id}/deliveries", h_webhook_deliveries, NULL,
+     "byoc.webhooks.deliveries", DIALECT_BYOC},
+    {HTTP_POST, BYOC "/webhooks/{id}/deliveries/{delivery_id}/redeliver", h_webhook_redeliver, NULL,
+     "byoc.webhooks.redeliver", DIALECT_BYOC},
     {HTTP_POST, BYOC, h_byoc_number_create, NULL, "byoc.numbers.create", DIALECT_BYOC},
     {HTTP_GET, BYOC, h_byoc_number_list, NULL, "byoc.numbers.list", DIALECT_BYOC},
     {HTTP_GET, BYOC "/{id}", h_byoc_number_get, NULL, "byoc.numbers.get", DIALECT_BYOC},
@@ -91,12 +105,24 @@ static const route_t k_admin[] = {
     {HTTP_GET, "/admin/v1/accounts", h_admin_account_list, NULL, "admin.accounts.list", DIALECT_ADMIN},
     {HTTP_GET, "/admin/v1/registrations", h_admin_registration_list, NULL, "admin.registrations.list",
      DIALECT_ADMIN},
+    {HTTP_GET, "/admin/v1/events", h_admin_event_list, NULL, "admin.events.list", DIALECT_ADMIN},
     {HTTP_POST, "/admin/v1/accounts/{auth_id}/api-keys", h_admin_apikey_create, NULL,
      "admin.apikeys.create", DIALECT_ADMIN},
     {HTTP_GET, "/admin/v1/accounts/{auth_id}/api-keys", h_admin_apikey_list, NULL,
      "admin.apikeys.list", DIALECT_ADMIN},
     {HTTP_DELETE, "/admin/v1/accounts/{auth_id}/api-keys/{key_id}", h_admin_apikey_revoke, NULL,
      "admin.apikeys.revoke", DIALECT_ADMIN},
+    {HTTP_POST, "/admin/v1/webhooks", h_webhook_create, NULL, "admin.webhooks.create", DIALECT_ADMIN},
+    {HTTP_GET, "/admin/v1/webhooks", h_webhook_list, NULL, "admin.webhooks.list", DIALECT_ADMIN},
+    {HTTP_GET, "/admin/v1/webhooks/{id}", h_webhook_get, NULL, "admin.webhooks.get", DIALECT_ADMIN},
+    {HTTP_PATCH, "/admin/v1/webhooks/{id}", h_webhook_update, NULL, "admin.webhooks.update", DIALECT_ADMIN},
+    {HTTP_DELETE, "/admin/v1/webhooks/{id}", h_webhook_delete, NULL, "admin.webhooks.delete", DIALECT_ADMIN},
+    {HTTP_POST, "/admin/v1/webhooks/{id}/rotate-secret", h_webhook_rotate, NULL, "admin.webhooks.rotate",
+     DIALECT_ADMIN},
+    {HTTP_GET, "/admin/v1/webhooks/{id}/deliveries", h_webhook_deliveries, NULL,
+     "admin.webhooks.deliveries", DIALECT_ADMIN},
+    {HTTP_POST, "/admin/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver", h_webhook_redeliver, NULL,
+     "admin.webhooks.redeliver", DIALECT_ADMIN},
     {HTTP_POST, "/admin/v1/accounts/{auth_id}/suspend", h_admin_account_suspend, NULL,
      "admin.accounts.suspend", DIALECT_ADMIN},
     {HTTP_POST, "/admin/v1/accounts/{auth_id}/resume", h_admin_account_resume, NULL,
@@ -174,5 +200,6 @@ void api_app(api_ctx_t *ctx, http_app_t *out)
     /* One id per request: X-Request-Id, the log line, and the api_id of a
      * Plivo body are the same UUID. */
     out->new_request_id = ids_uuid_v4;
+    out->request_done = ev_actor_clear;
     out->ud = ctx;
 }

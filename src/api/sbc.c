@@ -170,7 +170,7 @@ static void lookup(http_req_t *req, http_resp_t *resp, int ep, json_t *q, const 
         http_resp_header(resp, "Retry-After", "1");
         g_lookups[ep][V_UNAVAILABLE]++;
     }
-    ids_wipe(a, sizeof *a);
+    sbcl_answer_wipe(a);
     free(a);
 }
 

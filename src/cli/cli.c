@@ -315,9 +315,13 @@ int cli_main(int argc, char **argv)
         {"migrate", cmd_migrate},
         {"routes", cmd_routes},
         {"carrier", cli_carrier},
+        {"events", cli_events},
     };
     for (size_t i = 0; i < ND_ARRAY_LEN(cmds); i++)
-        if (strcmp(cmd, cmds[i].name) == 0) return cmds[i].fn(argc - 1, argv + 1);
+        if (strcmp(cmd, cmds[i].name) == 0) {
+            cli_actor_set(); /* the event log's actor of what this command changes */
+            return cmds[i].fn(argc - 1, argv + 1);
+        }
     fprintf(stderr, "numberd: usage: unknown command: %s (see numberd --help)\n", cmd);
     return EXIT_USAGE;
 }

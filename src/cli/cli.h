@@ -97,6 +97,12 @@ int cli_number(int argc, char **argv);
 /* carrier add|list|show|update|delete (carrier.c) */
 int cli_carrier(int argc, char **argv);
 
+/* events: the event log, read-only, --follow polls (events.c) */
+int cli_events(int argc, char **argv);
+/* Names the calling user ("cli", the login name) as the event log's actor
+ * of what a command changes (events.c). */
+void cli_actor_set(void);
+
 /* serve (serve.c) */
 int cli_serve(int argc, char **argv);
 

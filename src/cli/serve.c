@@ -18,9 +18,12 @@
 #include "core/accounts.h"
 #include "core/inventory.h"
 #include "core/invgen.h"
+#include "core/events.h"
 #include "core/owned.h"
 #include "util/log.h"
 #include "sipreg/sipreg.h"
+#include "core/webhooks.h"
+#include "webhook/wh.h"
 #include "util/sdnotify.h"
 
 static const char *k_serve_usage =
@@ -35,6 +38,8 @@ static const char *k_serve_usage =
     "                           (PORT 0 picks a free port; IPv6 as [::1]:8080)\n"
     "  --threads N              HTTP worker threads                   NUMBERD_THREADS (cores)\n"
     "  --aging-days D           days an unrented number ages          NUMBERD_AGING_DAYS (45)\n"
+    "  --event-retention D      days the event log keeps an event     NUMBERD_EVENT_RETENTION (365; 0 = forever)\n"
+    "                           (older events are deleted by the background sweep, in batches)\n"
     "  --rate-limit N/S         requests per S seconds per account    NUMBERD_RATE_LIMIT (300/5; 0 = off)\n"
     "                           (a main account's, its subaccounts' included)\n"
     "  --auth-fail-limit N/S    after N failed authentications in S   NUMBERD_AUTH_FAIL_LIMIT (20/60; 0 = off)\n"
@@ -73,6 +78,11 @@ static const char *k_serve_usage =
     "  --sip-contact HOST[:PORT] Contact given to registrars           NUMBERD_SIP_CONTACT (the SBC's address;\n"
     "                           default: the --sip-listen address)\n"
     "  --sip-outbound-proxy HOST[:PORT] REGISTERs go through it        NUMBERD_SIP_OUTBOUND_PROXY\n"
+    "  --webhook-workers N      webhook delivery threads (0: this     NUMBERD_WEBHOOK_WORKERS (4)\n"
+    "                           node sends none; docs/WEBHOOKS.md)\n"
+    "  --webhook-allow-private  webhooks may target loopback, private NUMBERD_WEBHOOK_ALLOW_PRIVATE (1 = on)\n"
+    "                           and link-local addresses (refused by\n"
+    "                           default: SSRF)\n"
     "  --demo                   on an empty database, create a demo   NUMBERD_DEMO (1 = on)\n"
     "                           account and inventory and print its\n"
     "                           credentials and a curl command\n"
@@ -245,14 +255,29 @@ typedef struct {
     bool stop;
 } sweeper_t;
 
+/* --event-retention (days; 0: keep every event) */
+static int g_event_retention = EV_RETENTION_DEFAULT;
+/* A sweep deletes at most this many batches of old events (EV_PURGE_BATCH
+ * each): a backlog (the first start with a retention, or a long outage)
+ * is worked off over several sweeps instead of one long one. */
+#define RETENTION_BATCHES 20
+
 static void sweep_once(core_t *core)
 {
     int64_t n = 0;
     cerr_t e;
+    /* background work: the events it logs (number.aged) name "system" */
+    ev_actor_set("system", "aging-sweep", NULL);
     if (num_aging_sweep(core, &n, &e) != C_OK)
         log_msg(LOG_WARN, "aging sweep: %s", e.msg);
     else if (n > 0)
         log_msg(LOG_INFO, "aging sweep: %lld number(s) returned to sale", (long long)n);
+    if (ev_retention_run(core, g_event_retention, RETENTION_BATCHES, &n, &e) != C_OK)
+        log_msg(LOG_WARN, "event retention: %s", e.msg);
+    else if (n > 0)
+        log_msg(LOG_INFO, "event retention: %lld event(s) older than %d days deleted", (long long)n,
+                g_event_retention);
+    ev_actor_clear();
     if (sbcfeed_prune(core, &e) != C_OK) log_msg(LOG_WARN, "%s", e.msg);
 }
 
@@ -283,13 +308,15 @@ int cli_serve(int argc, char **argv)
                *token_file = NULL, *level_s = NULL, *key_file = NULL, *log_file = NULL,
                *mtoken_file = NULL, *drain_s = NULL, *authfail_s = NULL, *perip_s = NULL,
                *timeout_s = NULL, *proxies_s = NULL, *sip_listen = NULL, *sip_contact = NULL,
-               *sip_proxy = NULL, *sbc_token_file = NULL, *sbc_ttl_s = NULL;
-    bool demo = false, metrics_open = false;
+               *sip_proxy = NULL, *sbc_token_file = NULL, *sbc_ttl_s = NULL,
+               *retention_s = NULL, *wh_workers_s = NULL;
+    bool demo = false, metrics_open = false, wh_private = false;
     /* each option once, with its variable and default (k_serve_usage documents them) */
     opt_t opts[] = {
         CLI_OPT("listen", &listen, "NUMBERD_LISTEN", "127.0.0.1:8080"),
         CLI_OPT("threads", &threads_s, "NUMBERD_THREADS", NULL), /* NULL: the cores */
         CLI_OPT("aging-days", &aging_s, "NUMBERD_AGING_DAYS", "45"),
+        CLI_OPT("event-retention", &retention_s, "NUMBERD_EVENT_RETENTION", "365"),
         CLI_OPT("rate-limit", &rate_s, "NUMBERD_RATE_LIMIT", "300/5"),
         CLI_OPT("auth-fail-limit", &authfail_s, "NUMBERD_AUTH_FAIL_LIMIT", "20/60"),
         CLI_OPT("max-conns-per-ip", &perip_s, "NUMBERD_MAX_CONNS_PER_IP", "64"),
@@ -308,6 +335,8 @@ int cli_serve(int argc, char **argv)
         CLI_OPT("sbc-token-file", &sbc_token_file, "NUMBERD_SBC_TOKEN_FILE", NULL),
         CLI_OPT("sbc-cache-ttl", &sbc_ttl_s, "NUMBERD_SBC_CACHE_TTL", "30"),
         CLI_FLAG("metrics-open", &metrics_open, "NUMBERD_METRICS_OPEN"),
+        CLI_OPT("webhook-workers", &wh_workers_s, "NUMBERD_WEBHOOK_WORKERS", "4"),
+        CLI_FLAG("webhook-allow-private", &wh_private, "NUMBERD_WEBHOOK_ALLOW_PRIVATE"),
     };
     int idx = cli_parse_opts(argc, argv, usage, opts, ND_ARRAY_LEN(opts), &db);
     if (idx == -1) return 0;
@@ -326,6 +355,10 @@ int cli_serve(int argc, char **argv)
         return usage_error(usage, "invalid --threads %s: want 1-256", threads_s);
     if (parse_uint_opt(aging_s, 0, 3650, &aging) != C_OK)
         return usage_error(usage, "invalid --aging-days %s: want 0-3650", aging_s);
+    unsigned retention = 0;
+    if (parse_uint_opt(retention_s, 0, 36500, &retention) != C_OK)
+        return usage_error(usage, "invalid --event-retention %s: want 0-36500 days", retention_s);
+    g_event_retention = (int)retention;
     if (parse_rate(rate_s, &rl_n, &rl_s) != C_OK)
         return usage_error(usage, "invalid --rate-limit %s: want N/S (e.g. 300/5) or 0", rate_s);
     if (parse_rate(authfail_s, &af_n, &af_s) != C_OK)
@@ -340,6 +373,10 @@ int cli_serve(int argc, char **argv)
         return usage_error(usage, "invalid --log-level %s: want debug, info, warn, error or off",
                            level_s);
     if (log_file && !*log_file) return usage_error(usage, "--log-file needs a path");
+    unsigned wh_workers = WH_WORKERS_DEFAULT;
+    if (parse_uint_opt(wh_workers_s, 0, WH_WORKERS_MAX, &wh_workers) != C_OK)
+        return usage_error(usage, "invalid --webhook-workers %s: want 0-%d", wh_workers_s,
+                           WH_WORKERS_MAX);
     unsigned sbc_ttl = 30;
     if (parse_uint_opt(sbc_ttl_s, 0, 86400, &sbc_ttl) != C_OK)
         return usage_error(usage, "invalid --sbc-cache-ttl %s: want 0-86400 seconds", sbc_ttl_s);
@@ -470,11 +507,30 @@ int cli_serve(int argc, char **argv)
         nd_panic("trusted proxies: %s", perr);   /* parsed above: cannot fail */
     http_config_t cfg = {.host = host, .port = port, .threads = threads, .conn_timeout = conn_timeout,
                          .drain_seconds = drain, .per_ip_limit = perip, .proxies = proxies};
+    /* Webhook delivery, on every node that has workers: before the server
+     * starts, so that the event log's commit hook is in place before any
+     * request can commit (and removed after the last one, below). */
+    hook_set_allow_private(wh_private);
+    wh_t *webhooks = NULL;
+    if (wh_workers > 0) {
+        wh_cfg_t wcfg = {.core = &ctx.core, .workers = wh_workers};
+        char *werr = NULL;
+        if (wh_start(&wcfg, &webhooks, &werr) != C_OK) {
+            cli_err("serve", "%s", werr);
+            free(werr);
+            http_proxies_free(proxies);
+            cli_close_core(&ctx.core);
+            return 1;
+        }
+        log_msg(LOG_INFO, "webhook delivery: %u workers%s", wh_workers,
+                wh_private ? ", private targets allowed" : "");
+    }
     http_server_t *srv = NULL;
     char *err = NULL;
     if (http_server_start(&cfg, &app, &srv, &err) != C_OK) {
         cli_err("serve", "%s", err);
         free(err);
+        wh_stop(webhooks);
         http_proxies_free(proxies);
         cli_close_core(&ctx.core);
         return 1;
@@ -488,6 +544,7 @@ int cli_serve(int argc, char **argv)
             ctx.metrics_auth ? "with token" : ctx.metrics_open ? "open" : "off (no token)");
     if (demo && demo_setup(&ctx.core, host, bound) != C_OK) {
         http_server_stop(srv);
+        wh_stop(webhooks);
         cli_close_core(&ctx.core);
         return 1;
     }
@@ -502,6 +559,7 @@ int cli_serve(int argc, char **argv)
             cli_err("serve", "%s", serr);
             free(serr);
             http_server_stop(srv);
+            wh_stop(webhooks);
             cli_close_core(&ctx.core);
             return 1; /* a socket that cannot be bound: a runtime failure */
         }
@@ -547,6 +605,8 @@ int cli_serve(int argc, char **argv)
     /* unregisters (Expires: 0) while the database is still open */
     sipreg_stop(sipreg);
     http_server_stop(srv);
+    /* a delivery in flight is cut off and given back, due at once */
+    wh_stop(webhooks);
     sbcfeed_stop(ctx.sbc);
     http_proxies_free(proxies);
     cli_close_core(&ctx.core);

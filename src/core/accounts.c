@@ -10,6 +10,7 @@
 
 #include "util/clock.h"
 #include "core/country.h"
+#include "core/events.h"
 #include "core/numbers.h"
 
 int acct_create(core_t *c, const char *name, acct_created_t *out, cerr_t *e)
@@ -45,7 +46,12 @@ int acct_create(core_t *c, const char *name, acct_created_t *out, cerr_t *e)
         core_st(e, ST_ERR, "creating the account");
         goto fail;
     }
-    if (core_commit(c, e) != C_OK) goto fail;
+    ev_data_t d;
+    ev_data_init(&d);
+    ev_data_after_str(&d, "name", a.name);
+    int r = ev_emit(c, "account.created", a.id, "account", a.auth_id, &d, e);
+    if (r == C_OK) r = cred_key_event(c, &k, e);
+    if (core_end(c, r, e) != C_OK) goto fail;
     memcpy(out->auth_id, a.auth_id, sizeof out->auth_id);
     memcpy(out->name, a.name, sizeof out->name);
     return C_OK;
@@ -67,6 +73,7 @@ int acct_parse_scopes(const char *s, unsigned *out)
         if (n == 19 && memcmp(p, "phone_numbers:write", 19) == 0) scopes |= SCOPE_WRITE;
         else if (n == 15 && memcmp(p, "api_keys:manage", 15) == 0) scopes |= SCOPE_KEYS;
         else if (n == 18 && memcmp(p, "phone_numbers:read", 18) == 0) scopes |= SCOPE_READ;
+        else if (n == 15 && memcmp(p, "webhooks:manage", 15) == 0) scopes |= SCOPE_WEBHOOKS;
         else return C_ERR;
         if (!end) break;
         p = end + 1;
@@ -112,6 +119,7 @@ typedef struct {
     uint8_t hash[IDS_HASH_SZ];     /* of auth_id + ":" + token, or of the API key */
     account_t acct;
     unsigned scopes;
+    int64_t key_id;                /* the API key's id (the event log's actor); 0: Basic */
     int64_t expires;
     uint64_t gen;
     bool used;
@@ -159,7 +167,8 @@ static acct_cache_t *cache_slot(const uint8_t hash[IDS_HASH_SZ])
     return &t_cache[k % ACCT_CACHE_SLOTS];
 }
 
-static bool cache_get(const uint8_t hash[IDS_HASH_SZ], account_t *out, unsigned *scopes)
+static bool cache_get(const uint8_t hash[IDS_HASH_SZ], account_t *out, unsigned *scopes,
+                      int64_t *key_id)
 {
     acct_cache_t *e = cache_slot(hash);
     if (!e->used || e->gen != atomic_load_explicit(&g_acct_gen, memory_order_acquire) ||
@@ -167,14 +176,16 @@ static bool cache_get(const uint8_t hash[IDS_HASH_SZ], account_t *out, unsigned 
         return false;
     *out = e->acct;
     if (scopes) *scopes = e->scopes;
+    if (key_id) *key_id = e->key_id;
     return true;
 }
 
 /* until: when the credential itself stops (0: never) */
 static void cache_put(const uint8_t hash[IDS_HASH_SZ], const account_t *a, unsigned scopes,
-                      uint64_t gen, int64_t until)
+                      int64_t key_id, uint64_t gen, int64_t until)
 {
     acct_cache_t *e = cache_slot(hash);
+    e->key_id = key_id;
     memcpy(e->hash, hash, IDS_HASH_SZ);
     e->acct = *a;
     e->scopes = scopes;
@@ -207,7 +218,7 @@ int acct_auth_basic(core_t *c, const char *auth_id, const char *token, account_t
     if (!ids_is_auth_id(auth_id, strlen(auth_id))) return C_ERR;
     epoch_poll(c);
     basic_key(auth_id, token, key);
-    if (cache_get(key, out, NULL)) return C_OK;
+    if (cache_get(key, out, NULL, NULL)) return C_OK;
     /* read the generation before the database: a change that lands in
      * between makes this entry stale at once */
     uint64_t gen = atomic_load_explicit(&g_acct_gen, memory_order_acquire);
@@ -231,11 +242,17 @@ int acct_auth_basic(core_t *c, const char *auth_id, const char *token, account_t
         if (verdict == C_OK) verdict = status_verdict(parent.status);
     }
     if (verdict != C_OK) return verdict;
-    cache_put(key, out, 0, gen, until);
+    cache_put(key, out, 0, 0, gen, until);
     return C_OK;
 }
 
 int acct_auth_bearer(core_t *c, const char *key, account_t *out, unsigned *scopes)
+{
+    return acct_auth_bearer_key(c, key, out, scopes, NULL);
+}
+
+int acct_auth_bearer_key(core_t *c, const char *key, account_t *out, unsigned *scopes,
+                         int64_t *key_id)
 {
     store_t *st = c->st;
     uint8_t h[IDS_HASH_SZ];
@@ -244,7 +261,7 @@ int acct_auth_bearer(core_t *c, const char *key, account_t *out, unsigned *scope
      * prefix of a random 256-bit key, which does not help an attacker. */
     ids_hash_secret(key, strlen(key), h);
     epoch_poll(c);
-    if (cache_get(h, out, scopes)) return C_OK;
+    if (cache_get(h, out, scopes, key_id)) return C_OK;
     uint64_t gen = atomic_load_explicit(&g_acct_gen, memory_order_acquire);
     int64_t now = clock_now();
     int rc = st->ops->apikey_by_hash(st, h, &k);
@@ -264,7 +281,8 @@ int acct_auth_bearer(core_t *c, const char *key, account_t *out, unsigned *scope
         if (st->ops->apikey_touch(st, k.id, now) == ST_OK) (void)st->ops->tx_commit(st);
         else st->ops->tx_rollback(st);
     }
-    cache_put(h, out, *scopes, gen, k.expires_at);
+    if (key_id) *key_id = k.id;
+    cache_put(h, out, *scopes, k.id, gen, k.expires_at);
     return C_OK;
 }
 
@@ -319,7 +337,17 @@ int compliance_create(core_t *c, const char *auth_id, const char *country_iso,
     ids_uuid_v4(cp.id);
     memcpy(cp.country_iso, ct->iso, 3);
     snprintf(cp.number_type, sizeof cp.number_type, "%s", type);
-    if (st->ops->compliance_insert(st, &cp) != ST_OK) return core_st(e, ST_ERR, NULL);
+    if (core_begin(c, e) != C_OK) return C_ERR;
+    int r = core_st(e, st->ops->compliance_insert(st, &cp), NULL);
+    if (r == C_OK) {
+        ev_data_t d;
+        ev_data_init(&d);
+        ev_data_after_str(&d, "country_iso", cp.country_iso);
+        ev_data_after_str(&d, "number_type", cp.number_type);
+        ev_data_after_str(&d, "status", "approved");
+        r = ev_emit(c, "compliance.created", a.id, "compliance", cp.id, &d, e);
+    }
+    if (core_end(c, r, e) != C_OK) return C_ERR;
     memcpy(id, cp.id, IDS_UUID_SZ);
     return C_OK;
 }

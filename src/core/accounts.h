@@ -29,6 +29,10 @@ int acct_auth_basic(core_t *c, const char *auth_id, const char *token, account_t
 /* Checks an API key (not revoked, not expired); C_OK fills the (main)
  * account and the key's scopes. */
 int acct_auth_bearer(core_t *c, const char *key, account_t *out, unsigned *scopes);
+/* acct_auth_bearer, and *key_id (may be NULL) the key's id on C_OK: the
+ * actor of the event log (events.h). */
+int acct_auth_bearer_key(core_t *c, const char *key, account_t *out, unsigned *scopes,
+                         int64_t *key_id);
 /* Empties every thread's credential cache: call after any change to an
  * account (enabled, deleted).  (Authentication results are cached per
  * thread for at most 2 s: accounts.c.) */

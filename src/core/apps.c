@@ -1,6 +1,7 @@
 /* apps.c -- applications that numbers point at (API.md §2.6). */
 #include "core/apps.h"
 #include "core/core_int.h"
+#include "core/events.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -77,6 +78,25 @@ static int save(core_t *c, app_t *a, bool insert, cerr_t *e)
     return core_st(e, rc, NULL);
 }
 
+/* The fields of an application that changed between a and b. */
+static void app_diff(ev_data_t *d, const app_t *a, const app_t *b)
+{
+    ev_data_str(d, "app_name", a->app_name, b->app_name);
+    ev_data_str(d, "subaccount", a->sub_auth_id, b->sub_auth_id);
+    ev_data_str(d, "answer_url", a->answer_url, b->answer_url);
+    ev_data_str(d, "answer_method", a->answer_method, b->answer_method);
+    ev_data_str(d, "hangup_url", a->hangup_url, b->hangup_url);
+    ev_data_str(d, "hangup_method", a->hangup_method, b->hangup_method);
+    ev_data_str(d, "fallback_answer_url", a->fallback_answer_url, b->fallback_answer_url);
+    ev_data_str(d, "fallback_method", a->fallback_method, b->fallback_method);
+    ev_data_str(d, "message_url", a->message_url, b->message_url);
+    ev_data_str(d, "message_method", a->message_method, b->message_method);
+    ev_data_bool(d, "default_number_app", a->default_number_app, b->default_number_app);
+    ev_data_bool(d, "default_endpoint_app", a->default_endpoint_app, b->default_endpoint_app);
+    ev_data_bool(d, "public_uri", a->public_uri, b->public_uri);
+    ev_data_bool(d, "log_incoming_messages", a->log_incoming_messages, b->log_incoming_messages);
+}
+
 int app_create(core_t *c, const account_t *caller, const app_in_t *in, app_t *out, cerr_t *e)
 {
     store_t *st = c->st;
@@ -101,6 +121,15 @@ int app_create(core_t *c, const account_t *caller, const app_in_t *in, app_t *ou
         if (rc == C_OK || e->code != CE_CONFLICT) break;
         app_t same;
         if (st->ops->app_get(st, out->account_id, 0, out->app_id, &same) != ST_OK) break;
+    }
+    if (rc == C_OK) {
+        app_t none;
+        memset(&none, 0, sizeof none);
+        ev_data_t d;
+        ev_data_init(&d);
+        app_diff(&d, &none, out);
+        ev_data_drop_before(&d);
+        rc = ev_emit(c, "application.created", out->account_id, "application", out->app_id, &d, e);
     }
     return core_end(c, rc, e);
 }
@@ -142,10 +171,20 @@ int app_update(core_t *c, const account_t *caller, const char *app_id, const app
     app_t a;
     if (core_begin(c, e) != C_OK) return C_ERR;
     int rc = load(c, caller, app_id, &a, e);
+    app_t was = a;
     if (rc == C_OK) rc = apply(c, caller, &a, in, e);
     if (rc == C_OK) {
         a.modified_at = clock_now();
         rc = save(c, &a, false, e);
+    }
+    if (rc == C_OK) {
+        ev_data_t d;
+        ev_data_init(&d);
+        app_diff(&d, &was, &a);
+        if (d.na || d.nb)
+            rc = ev_emit(c, "application.updated", a.account_id, "application", a.app_id, &d, e);
+        else
+            ev_data_free(&d); /* nothing changed: no event */
     }
     return core_end(c, rc, e);
 }
@@ -157,5 +196,11 @@ int app_delete(core_t *c, const account_t *caller, const char *app_id, cerr_t *e
     int rc = load(c, caller, app_id, &a, e);
     if (rc == C_OK && c->st->ops->app_delete(c->st, a.account_id, a.app_id) != ST_OK)
         rc = core_st(e, ST_ERR, NULL);
+    if (rc == C_OK) {
+        ev_data_t d;
+        ev_data_init(&d);
+        ev_data_before_str(&d, "app_name", a.app_name);
+        rc = ev_emit(c, "application.deleted", a.account_id, "application", a.app_id, &d, e);
+    }
     return core_end(c, rc, e);
 }

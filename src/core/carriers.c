@@ -8,6 +8,7 @@
  */
 #include "core/carriers.h"
 #include "core/core_int.h"
+#include "core/events.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -287,7 +288,8 @@ int carrier_delete(core_t *c, const account_t *caller, const char *ref, cerr_t *
 {
     carrier_t cr;
     memset(&cr, 0, sizeof cr);
-    if (load(c, caller, ref, &cr, e) != C_OK) return C_ERR;
+    if (core_begin(c, e) != C_OK) return C_ERR;
+    if (load(c, caller, ref, &cr, e) != C_OK) return core_end(c, C_ERR, e);
     int64_t in_use = 0;
     int rc = c->st->ops->carrier_delete(c->st, cr.account_id, cr.id, &in_use);
     int ret = C_OK;
@@ -298,9 +300,138 @@ int carrier_delete(core_t *c, const account_t *caller, const char *ref, cerr_t *
         ret = cerr(e, CE_NOTFOUND, "carrier not found");
     else
         ret = core_st(e, rc, NULL);
+    if (ret == C_OK) ret = carrier_events(c, &cr, NULL, e);
+    ret = core_end(c, ret, e);
     if (ret == C_OK) reg_kick(); /* a reg carrier unregisters now, not at the next poll */
     carrier_clear(&cr);
     return ret;
+}
+
+
+/* ---- the event log ------------------------------------------------------------ */
+
+void carrier_copy(carrier_t *dst, const carrier_t *src)
+{
+    *dst = *src;
+    dst->gw = src->ngw ? xcalloc(src->ngw, sizeof *dst->gw) : NULL;
+    if (src->ngw) memcpy(dst->gw, src->gw, src->ngw * sizeof *dst->gw);
+}
+
+static const char *trunk_name(trunk_type_t t)
+{
+    return t == TRUNK_AUTH ? "auth" : t == TRUNK_REG ? "reg" : "static_ip";
+}
+
+static void gw_json(const gateway_t *g, buf_t *b)
+{
+    buf_printf(b, "{\"sid\":\"%s\",\"address\":", g->sid);
+    buf_json_str(b, g->address, strlen(g->address));
+    buf_printf(b, ",\"port\":%d,\"netmask\":%d,\"inbound\":%s,\"outbound\":%s}", g->port,
+               g->netmask, g->inbound ? "true" : "false", g->outbound ? "true" : "false");
+}
+
+static bool same_box(const uint8_t *a, size_t na, const uint8_t *b, size_t nb)
+{
+    return na == nb && (na == 0 || memcmp(a, b, na) == 0);
+}
+
+/* The carrier's own fields that changed (passwords only as "[changed]") */
+static void carrier_diff(ev_data_t *d, const carrier_t *a, const carrier_t *b)
+{
+    ev_data_str(d, "name", a->name, b->name);
+    ev_data_str(d, "trunk_type", a->name[0] ? trunk_name(a->trunk) : NULL, trunk_name(b->trunk));
+    ev_data_bool(d, "voice", a->voice, b->voice);
+    ev_data_bool(d, "sms", a->sms, b->sms);
+    ev_data_str(d, "subaccount", a->sub_auth_id, b->sub_auth_id);
+    ev_data_str(d, "inbound_username", a->in_user, b->in_user);
+    if (!same_box(a->in_box, a->in_box_len, b->in_box, b->in_box_len))
+        ev_data_secret(d, "inbound_password");
+    ev_data_str(d, "registration_username", a->reg_user, b->reg_user);
+    ev_data_str(d, "registration_realm", a->reg_realm, b->reg_realm);
+    ev_data_str(d, "registration_from_user", a->reg_from_user, b->reg_from_user);
+    ev_data_str(d, "registration_from_domain", a->reg_from_domain, b->reg_from_domain);
+    ev_data_int(d, "registration_expires", a->reg_expires, b->reg_expires);
+    if (!same_box(a->reg_box, a->reg_box_len, b->reg_box, b->reg_box_len))
+        ev_data_secret(d, "registration_password");
+    ev_data_str(d, "outbound_username", a->out_user, b->out_user);
+    ev_data_str(d, "outbound_realm", a->out_realm, b->out_realm);
+    if (!same_box(a->out_box, a->out_box_len, b->out_box, b->out_box_len))
+        ev_data_secret(d, "outbound_password");
+}
+
+static const gateway_t *gw_by_sid(const carrier_t *cr, const char *sid)
+{
+    for (size_t i = 0; cr && i < cr->ngw; i++)
+        if (strcmp(cr->gw[i].sid, sid) == 0) return &cr->gw[i];
+    return NULL;
+}
+
+static int gw_event(core_t *c, const char *type, const carrier_t *cr, const gateway_t *was,
+                    const gateway_t *now, cerr_t *e)
+{
+    ev_data_t d;
+    ev_data_init(&d);
+    ev_data_after_str(&d, "carrier", cr->uuid);
+    if (was) {
+        buf_t b = BUF_INIT;
+        gw_json(was, &b);
+        ev_data_raw(&d, 'b', "gateway", b.data);
+        buf_free(&b);
+    }
+    if (now) {
+        buf_t b = BUF_INIT;
+        gw_json(now, &b);
+        ev_data_raw(&d, 'a', "gateway", b.data);
+        buf_free(&b);
+    }
+    return ev_emit(c, type, cr->account_id, "gateway", (now ? now : was)->sid, &d, e);
+}
+
+int carrier_events(core_t *c, const carrier_t *was, const carrier_t *now, cerr_t *e)
+{
+    static const carrier_t none;
+    const carrier_t *cr = now ? now : was;
+    ev_data_t d;
+    ev_data_init(&d);
+    if (!was || !now) {
+        /* created or deleted: the whole carrier, gateways included */
+        if (now) {
+            carrier_diff(&d, &none, now);
+            ev_data_drop_before(&d);
+            ev_data_after_str(&d, "carrier_id", now->carrier_id);
+        } else {
+            ev_data_before_str(&d, "name", was->name);
+            ev_data_before_str(&d, "carrier_id", was->carrier_id);
+        }
+        buf_t b = BUF_INIT;
+        buf_putc(&b, '[');
+        for (size_t i = 0; i < cr->ngw; i++) {
+            if (i) buf_putc(&b, ',');
+            gw_json(&cr->gw[i], &b);
+        }
+        buf_putc(&b, ']');
+        ev_data_raw(&d, now ? 'a' : 'b', "gateways", b.data);
+        buf_free(&b);
+        return ev_emit(c, now ? "carrier.created" : "carrier.deleted", cr->account_id, "carrier",
+                       cr->uuid, &d, e);
+    }
+    /* updated: the carrier's fields, then one event per gateway added,
+     * changed or removed (gateways are objects of their own: sid) */
+    carrier_diff(&d, was, now);
+    int r = C_OK;
+    if (d.na || d.nb) r = ev_emit(c, "carrier.updated", cr->account_id, "carrier", cr->uuid, &d, e);
+    else ev_data_free(&d);
+    for (size_t i = 0; r == C_OK && i < now->ngw; i++) {
+        const gateway_t *g = &now->gw[i], *old = gw_by_sid(was, g->sid);
+        if (!old) r = gw_event(c, "gateway.created", now, NULL, g, e);
+        else if (strcmp(old->address, g->address) != 0 || old->port != g->port ||
+                 old->netmask != g->netmask || old->inbound != g->inbound ||
+                 old->outbound != g->outbound)
+            r = gw_event(c, "gateway.updated", now, old, g, e);
+    }
+    for (size_t i = 0; r == C_OK && i < was->ngw; i++)
+        if (!gw_by_sid(now, was->gw[i].sid)) r = gw_event(c, "gateway.deleted", now, &was->gw[i], NULL, e);
+    return r;
 }
 
 /* ---- writing ---------------------------------------------------------------- */
@@ -350,16 +481,24 @@ static int insert_new(core_t *c, carrier_t *cr, cerr_t *e)
         ids_digits(cr->carrier_id, 14);
         for (size_t i = 0; i < cr->ngw; i++) ids_uuid_v4(cr->gw[i].sid);
         int rc = c->st->ops->carrier_insert(c->st, cr);
-        if (rc == ST_OK) {
-            reg_kick(); /* a new reg carrier registers now */
-            return C_OK;
-        }
+        if (rc == ST_OK) return C_OK;
         if (rc != ST_CONFLICT) return core_st(e, ST_ERR, NULL);
         bool taken;
         if (name_taken(c, cr, &taken) != C_OK) return core_st(e, ST_ERR, NULL);
         if (taken) return cerr(e, CE_CONFLICT, "a carrier named %s already exists", cr->name);
     }
     return cerr(e, CE_INTERNAL, "could not allocate a carrier id");
+}
+
+/* insert_new and its event carrier.created, in one transaction */
+static int insert_created(core_t *c, carrier_t *cr, cerr_t *e)
+{
+    if (core_begin(c, e) != C_OK) return C_ERR;
+    int r = insert_new(c, cr, e);
+    if (r == C_OK) r = carrier_events(c, NULL, cr, e);
+    r = core_end(c, r, e);
+    if (r == C_OK) reg_kick(); /* a new reg carrier registers now (once it is committed) */
+    return r;
 }
 
 static int save_update(core_t *c, carrier_t *cr, cerr_t *e)
@@ -402,7 +541,7 @@ int carrier_plivo_create(core_t *c, const account_t *caller, const carrier_plivo
     out->sms = in->sms != 0;
     out->created_at = out->updated_at = clock_now();
     if (carrier_parse_ip_set(in->ip_set, &out->gw, &out->ngw, e) != C_OK) return C_ERR;
-    if (check_all(out, e) != C_OK || insert_new(c, out, e) != C_OK) {
+    if (check_all(out, e) != C_OK || insert_created(c, out, e) != C_OK) {
         carrier_clear(out);
         return C_ERR;
     }
@@ -447,11 +586,12 @@ static void replace_inbound(carrier_t *cr, const gateway_t *set, size_t n)
 int carrier_plivo_update(core_t *c, const account_t *caller, const char *ref,
                          const carrier_plivo_in_t *in, cerr_t *e)
 {
-    carrier_t cr;
+    carrier_t cr, was;
     gateway_t *set = NULL;
     size_t nset = 0;
     int ret = C_ERR;
     memset(&cr, 0, sizeof cr);
+    memset(&was, 0, sizeof was);
     if (in->name && !plivo_name_ok(in->name))
         return cerr(e, CE_INVALID, "invalid name: 1-64 of letters, digits, '-' and '_'");
     if (in->ip_set && carrier_parse_ip_set(in->ip_set, &set, &nset, e) != C_OK) return C_ERR;
@@ -459,11 +599,13 @@ int carrier_plivo_update(core_t *c, const account_t *caller, const char *ref,
      * interleave and lose one of them */
     if (core_begin(c, e) != C_OK) goto done;
     if (load(c, caller, ref, &cr, e) != C_OK) goto rollback;
+    carrier_copy(&was, &cr);
     if (in->name) snprintf(cr.name, sizeof cr.name, "%s", in->name);
     if (in->voice >= 0) cr.voice = in->voice != 0;
     if (in->sms >= 0) cr.sms = in->sms != 0;
     if (set) replace_inbound(&cr, set, nset);
     if (check_all(&cr, e) != C_OK || save_update(c, &cr, e) != C_OK) goto rollback;
+    if (carrier_events(c, &was, &cr, e) != C_OK) goto rollback;
     if (core_commit(c, e) != C_OK) goto done;
     ret = C_OK;
     goto done;
@@ -472,6 +614,7 @@ rollback:
 done:
     free(set);
     carrier_clear(&cr);
+    carrier_clear(&was);
     return ret;
 }
 
@@ -651,7 +794,7 @@ int carrier_byoc_create(core_t *c, const account_t *caller, const carrier_byoc_i
     out->created_at = out->updated_at = clock_now();
     apply_byoc(c, out, in, true, f);
     carrier_check(out, f);
-    if (faults_result(f, e) != C_OK || insert_new(c, out, e) != C_OK) {
+    if (faults_result(f, e) != C_OK || insert_created(c, out, e) != C_OK) {
         carrier_clear(out);
         return C_ERR;
     }
@@ -665,10 +808,15 @@ int carrier_byoc_update(core_t *c, const account_t *caller, const char *ref,
     /* read, merge and write under the write lock: two updates cannot
      * interleave and lose one of them */
     if (core_begin(c, e) != C_OK) return C_ERR;
+    carrier_t was;
+    memset(&was, 0, sizeof was);
     if (load(c, caller, ref, out, e) != C_OK) goto fail;
+    carrier_copy(&was, out);
     apply_byoc(c, out, in, false, f);
     carrier_check(out, f);
     if (faults_result(f, e) != C_OK || save_update(c, out, e) != C_OK) goto fail;
+    if (carrier_events(c, &was, out, e) != C_OK) goto fail;
+    carrier_clear(&was);
     if (core_commit(c, e) != C_OK) {
         carrier_clear(out);
         return C_ERR;
@@ -676,6 +824,7 @@ int carrier_byoc_update(core_t *c, const account_t *caller, const char *ref,
     return C_OK;
 fail:
     core_rollback(c);
+    carrier_clear(&was);
     carrier_clear(out);
     return C_ERR;
 }

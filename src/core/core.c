@@ -114,6 +114,7 @@ int core_commit(core_t *c, cerr_t *e)
     if (t_depth > 0 && --t_depth == 0) {
         held_settle(rc == ST_OK);
         if (rc == ST_OK) core_note_write();
+        ev_tx_end(rc == ST_OK);
     }
     return rc == ST_OK ? C_OK : core_st(e, ST_ERR, "commit");
 }
@@ -121,7 +122,10 @@ int core_commit(core_t *c, cerr_t *e)
 void core_rollback(core_t *c)
 {
     c->st->ops->tx_rollback(c->st);
-    if (t_depth > 0 && --t_depth == 0) held_settle(false);
+    if (t_depth > 0 && --t_depth == 0) {
+        held_settle(false);
+        ev_tx_end(false);
+    }
 }
 
 int core_end(core_t *c, int rc, cerr_t *e)
@@ -130,6 +134,8 @@ int core_end(core_t *c, int rc, cerr_t *e)
     core_rollback(c);
     return C_ERR;
 }
+
+int core_tx_depth(void) { return t_depth; }
 
 void core_count_on_commit(metric_t m)
 {

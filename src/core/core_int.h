@@ -37,6 +37,13 @@ void core_rollback(core_t *c);
  * and returns C_ERR (e already says why). */
 int core_end(core_t *c, int rc, cerr_t *e);
 
+/* events.c: the outermost transaction ended (committed or not): runs the
+ * commit hook when it committed events (events.h), forgets them else. */
+void ev_tx_end(bool committed);
+
+/* How deep the calling thread is in core_begin transactions (0: none). */
+int core_tx_depth(void);
+
 /* Counts m once the work the calling thread is doing is durable: at once
  * outside a transaction, else when the outermost core_commit succeeds (a
  * rollback, or a failed commit, drops it).  So a purchase made inside an
@@ -51,6 +58,27 @@ void core_count_on_commit(metric_t m);
  * enough to count as a leak (tests/api/secrets.test.js). */
 void core_key_prefix(const char *key, char out[MODEL_KEY_PREFIX_SZ]);
 void core_key_prefix_show(char prefix[MODEL_KEY_PREFIX_SZ]);
+
+/* The event api_key.created of k (just stored: k->id set), in the
+ * caller's transaction (credentials.c; acct_create's first key too). */
+int cred_key_event(core_t *c, const apikey_t *k, cerr_t *e);
+
+/* owned.c: the changed fields of a number between a and b (events.h's
+ * ev_data_t), and the event of a number released (number.released for an
+ * inventory number, number.removed for one the customer brought) in the
+ * caller's transaction; why (may be NULL) says what released it. */
+struct ev_data;
+void owned_number_diff(struct ev_data *d, const owned_number_t *a, const owned_number_t *b);
+int owned_release_event(core_t *c, int64_t owner_id, const owned_number_t *n, const char *why,
+                        cerr_t *e);
+
+/* carriers.c: the events of a carrier's change in the caller's transaction:
+ * was NULL carrier.created, now NULL carrier.deleted, else carrier.updated
+ * (when its own fields changed) and gateway.created|updated|deleted per
+ * gateway (by sid).  Upstream carriers too (account 0). */
+int carrier_events(core_t *c, const carrier_t *was, const carrier_t *now, cerr_t *e);
+/* A deep copy of src (its gateways too; dst is carrier_clear()ed by the caller). */
+void carrier_copy(carrier_t *dst, const carrier_t *src);
 
 /* ---- shared by services (core.c) ---- */
 

@@ -2,6 +2,7 @@
 #include "core/credentials.h"
 #include "core/accounts.h"
 #include "core/core_int.h"
+#include "core/events.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +64,27 @@ static int cred_end(core_t *c, int rc, cerr_t *e)
     return rc;
 }
 
+int cred_key_event(core_t *c, const apikey_t *k, cerr_t *e)
+{
+    /* what the key may do and until when; never the key, its hash or its
+     * prefix (the key's first characters) */
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)k->id);
+    ev_data_t d;
+    ev_data_init(&d);
+    if (k->label[0]) ev_data_after_str(&d, "label", k->label);
+    buf_t sc = BUF_INIT;
+    buf_puts(&sc, "[");
+    if (k->scopes & SCOPE_READ) buf_puts(&sc, "\"phone_numbers:read\"");
+    if (k->scopes & SCOPE_WRITE) buf_printf(&sc, "%s\"phone_numbers:write\"", sc.len > 1 ? "," : "");
+    if (k->scopes & SCOPE_KEYS) buf_printf(&sc, "%s\"api_keys:manage\"", sc.len > 1 ? "," : "");
+    buf_puts(&sc, "]");
+    ev_data_raw(&d, 'a', "scopes", sc.data);
+    buf_free(&sc);
+    if (k->expires_at) ev_data_after_int(&d, "expires_at", k->expires_at);
+    return ev_emit(c, "api_key.created", k->account_id, "api_key", id, &d, e);
+}
+
 int cred_key_create(core_t *c, const char *auth_id, unsigned scopes, const char *label,
                     int64_t expires_in, apikey_t *out, char key[IDS_APIKEY_SZ], cerr_t *e)
 {
@@ -86,10 +108,15 @@ int cred_key_create(core_t *c, const char *auth_id, unsigned scopes, const char 
     ids_api_key(key);
     core_key_prefix(key, out->prefix);
     ids_hash_secret(key, strlen(key), out->hash);
-    int rc = c->st->ops->apikey_create(c->st, out);
-    if (rc != ST_OK) {
+    if (core_begin(c, e) != C_OK) {
         ids_wipe(key, IDS_APIKEY_SZ);
-        return core_st(e, ST_ERR, "api key create");
+        return C_ERR;
+    }
+    int r = core_st(e, c->st->ops->apikey_create(c->st, out), "api key create");
+    if (r == C_OK) r = cred_key_event(c, out, e);
+    if (core_end(c, r, e) != C_OK) {
+        ids_wipe(key, IDS_APIKEY_SZ);
+        return C_ERR;
     }
     core_key_prefix_show(out->prefix);
     return C_OK;
@@ -139,6 +166,11 @@ int cred_key_revoke(core_t *c, const char *auth_id, const char *key_id, cerr_t *
     /* the same words for another account's key as for none at all */
     int r = rc == ST_NOTFOUND ? cerr(e, CE_NOTFOUND, "no such API key")
                               : core_st(e, rc, NULL);
+    if (r == C_OK) {
+        char kid[24];
+        snprintf(kid, sizeof kid, "%lld", (long long)id);
+        r = ev_emit(c, "api_key.revoked", a.id, "api_key", kid, NULL, e);
+    }
     return cred_end(c, r, e);
 }
 
@@ -170,9 +202,45 @@ int cred_token_rotate(core_t *c, const char *auth_id, int64_t grace, char token[
                                                      until, now),
                     NULL);
         if (r == C_OK && old_until) *old_until = until;
+        if (r == C_OK) {
+            /* when the old token stops working; never a token or a hash */
+            ev_data_t d;
+            ev_data_init(&d);
+            ev_data_secret(&d, "auth_token");
+            ev_data_after_int(&d, "old_token_valid_until", until);
+            r = ev_emit(c, "auth_token.rotated", a.parent_id ? a.parent_id : a.id,
+                        a.parent_id ? "subaccount" : "account", a.auth_id, &d, e);
+        }
     }
     r = cred_end(c, r, e);
     if (r != C_OK) ids_wipe(token, IDS_TOKEN_SZ);
+    return r;
+}
+
+/* A closure releases every number at once (one statement): each is named
+ * first, one event number.released (inventory) or number.removed (the
+ * customer's own) per number, in the closure's transaction, so that a
+ * consumer of the log (billing, webhooks) learns of each.  Read in pages
+ * before the release, in number order. */
+static int released_events(core_t *c, const account_t *a, cerr_t *e)
+{
+    enum { PAGE = 100 };
+    owned_number_t *rows = xcalloc(PAGE, sizeof *rows);
+    numlist_q_t q;
+    memset(&q, 0, sizeof q);
+    q.owner_id = a->id;
+    q.limit = PAGE;
+    int r = C_OK;
+    for (;;) {
+        size_t n = 0;
+        int64_t total = 0;
+        r = core_st(e, c->st->ops->number_list(c->st, &q, rows, &n, &total), "account numbers");
+        for (size_t i = 0; r == C_OK && i < n; i++)
+            r = owned_release_event(c, a->id, &rows[i], "account closed", e);
+        if (r != C_OK || n < PAGE) break;
+        q.offset += PAGE;
+    }
+    free(rows);
     return r;
 }
 
@@ -189,10 +257,21 @@ static int set_status(core_t *c, const char *auth_id, int status, int64_t *relea
     if (r == C_OK && status == ACCT_CLOSED) {
         int64_t n = 0;
         r = core_st(e, c->st->ops->apikey_revoke_all(c->st, a.id, clock_now()), NULL);
+        if (r == C_OK) r = released_events(c, &a, e);
         if (r == C_OK)
             r = core_st(e, c->st->ops->number_release_all(c->st, a.id, c->aging_days == 0, &n),
                         NULL);
         if (r == C_OK && released) *released = n;
+    }
+    if (r == C_OK && a.status != status) { /* suspending a suspended account changes nothing */
+        ev_data_t d;
+        ev_data_init(&d);
+        ev_data_str(&d, "status", cred_status_name(a.status), cred_status_name(status));
+        r = ev_emit(c,
+                    status == ACCT_CLOSED      ? "account.closed"
+                    : status == ACCT_SUSPENDED ? "account.suspended"
+                                               : "account.resumed",
+                    a.id, "account", a.auth_id, &d, e);
     }
     return cred_end(c, r, e);
 }

@@ -369,7 +369,8 @@ typedef struct {
 #define SCOPE_READ 1u
 #define SCOPE_WRITE 2u
 #define SCOPE_KEYS 4u      /* api_keys:manage: the account's own API keys */
-#define SCOPE_ALL (SCOPE_READ | SCOPE_WRITE | SCOPE_KEYS)
+#define SCOPE_WEBHOOKS 8u  /* webhooks:manage: the account's own webhook endpoints */
+#define SCOPE_ALL (SCOPE_READ | SCOPE_WRITE | SCOPE_KEYS | SCOPE_WEBHOOKS)
 
 /* An API key as stored: never the key itself, only its hash and its first
  * characters (prefix), which identify it in a list without revealing it. */
@@ -387,5 +388,91 @@ typedef struct {
     int64_t last_used_at;         /* 0: never (updated at most once a minute) */
     int64_t revoked_at;           /* 0: not revoked */
 } apikey_t;
+
+/* Webhooks (issue 18 item 4; core/webhooks.h says the rules). */
+#define MODEL_WH_UID_SZ 40         /* "we_" + 32 hex */
+#define MODEL_WH_TYPES_SZ 1025     /* comma-separated event types */
+#define MODEL_WH_DESC_SZ 257       /* 64 characters of UTF-8 */
+#define MODEL_WH_ERROR_SZ 257
+#define MODEL_WH_OBJECT_SZ 160     /* "object_type:object_id" */
+#define MODEL_WH_EVTYPE_SZ 64
+typedef struct {
+    int64_t id;
+    char uid[MODEL_WH_UID_SZ];      /* shown: the endpoint's handle */
+    int64_t owner_id;               /* 0: the operator's; else the main account's */
+    int64_t account_id;             /* 0: every account's events (operator only) */
+    char url[MODEL_URL_SZ];
+    char description[MODEL_WH_DESC_SZ];
+    char event_types[MODEL_WH_TYPES_SZ]; /* "" : every type */
+    bool enabled;
+    char disabled_reason[MODEL_WH_ERROR_SZ];
+    uint8_t secret[MODEL_BOX_SZ];   /* sealed (core/secrets.h) */
+    size_t secret_len;
+    uint8_t old_secret[MODEL_BOX_SZ]; /* sealed; old_secret_len 0: none */
+    size_t old_secret_len;
+    int64_t old_secret_until;       /* unix seconds */
+    int fail_count;                 /* the current run of failed attempts */
+    int64_t fail_since;             /* unix seconds: its first failure; 0: none */
+    int64_t start_event_id;         /* its creation event (0: not reached by the fan-out yet) */
+    int64_t created_at, updated_at;
+} wh_endpoint_t;
+
+typedef enum { WHD_PENDING = 0, WHD_DELIVERED = 1, WHD_FAILED = 2 } whd_state_t;
+typedef struct {
+    int64_t id;
+    int64_t endpoint_id;
+    int64_t event_id;
+    char event_type[MODEL_WH_EVTYPE_SZ];
+    char object_key[MODEL_WH_OBJECT_SZ];
+    whd_state_t state;
+    int attempts;
+    int64_t next_at_ms;             /* unix milliseconds */
+    int64_t leased_until_ms;
+    int last_status;                /* HTTP status of the last attempt; 0: none */
+    char last_error[MODEL_WH_ERROR_SZ];
+    int64_t last_at, created_at, delivered_at;   /* unix seconds */
+} wh_delivery_t;
+
+/* ---- the event log (issue 18: core/events.h) ---------------------------- */
+
+/* One change of state, as the log keeps it.  Times are unix seconds.  data
+ * is JSON text {"before":{...},"after":{...}} of the changed fields and
+ * never holds a secret (tokens, key hashes, passwords, HA1s). */
+#define MODEL_EVENT_TYPE_SZ 48        /* "registration.state_changed" */
+#define MODEL_EVENT_OTYPE_SZ 32       /* "number", "carrier", ... */
+#define MODEL_EVENT_OID_SZ 128        /* the id as the API shows it */
+#define MODEL_EVENT_AKIND_SZ 16       /* account|subaccount|api_key|admin|cli|system */
+#define MODEL_EVENT_ACTOR_SZ 64       /* MA.../SA..., an API key's id, a user name */
+#define MODEL_EVENT_REQID_SZ 72       /* X-Request-Id (ours: a UUID; a proxy's: 1-64) */
+#define MODEL_EVENT_DATA_SZ 8192      /* bigger data is cut to {"truncated":true} by ev_ */
+typedef struct {
+    int64_t id;                       /* strictly increasing in commit order (0: not yet known) */
+    int64_t ts;
+    char type[MODEL_EVENT_TYPE_SZ];
+    int64_t account_id;               /* the main account; 0: an operator-level object */
+    char account_auth_id[IDS_AUTH_ID_SZ]; /* read only (lists): that account's auth_id */
+    char object_type[MODEL_EVENT_OTYPE_SZ];
+    char object_id[MODEL_EVENT_OID_SZ];
+    char actor_kind[MODEL_EVENT_AKIND_SZ];
+    char actor_id[MODEL_EVENT_ACTOR_SZ];
+    char request_id[MODEL_EVENT_REQID_SZ]; /* "" when none (CLI, background work) */
+    char data[MODEL_EVENT_DATA_SZ];   /* JSON object text; "" reads as {} */
+} event_t;
+
+/* The filters of event_list; every text "" (and every number 0) is "any".
+ * Rows come in ascending id, after after_id, at most limit of them. */
+typedef struct {
+    char object_type[MODEL_EVENT_OTYPE_SZ];
+    char object_id[MODEL_EVENT_OID_SZ];
+    int64_t account_id;               /* 0: any; -1: operator-level events only */
+    char actor_kind[MODEL_EVENT_AKIND_SZ];
+    char actor_id[MODEL_EVENT_ACTOR_SZ];
+    /* "number.bought" exactly, or "number." (ends with '.'): every type
+     * of that object */
+    char type[MODEL_EVENT_TYPE_SZ];
+    int64_t since, until;             /* ts >= since, ts < until; 0: open */
+    int64_t after_id;                 /* the cursor: ids above it */
+    int limit;                        /* 1..1000 (the core caps it) */
+} event_filter_t;
 
 #endif

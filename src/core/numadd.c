@@ -8,6 +8,7 @@
  */
 #include "core/numadd.h"
 #include "core/core_int.h"
+#include "core/events.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,6 +202,20 @@ int num_add(core_t *c, const account_t *caller, const numadd_in_t *in, numadd_fa
             }
         cerr(e, CE_INVALID, "%zu of %zu numbers cannot be added; nothing was added", *nfaults, in->n);
         goto done;
+    }
+    for (size_t i = 0; i < in->n; i++) {
+        ev_data_t d;
+        ev_data_init(&d);
+        ev_data_after_str(&d, "source", rows[i].source == SRC_BYOC ? "byoc" : "manual");
+        ev_data_after_str(&d, "carrier", cr.uuid);
+        ev_data_after_str(&d, "subaccount", rows[i].sub_auth_id[0] ? rows[i].sub_auth_id : NULL);
+        ev_data_after_str(&d, "app_id", rows[i].app_id);
+        ev_data_after_str(&d, "byoc_id", rows[i].byoc_id);
+        if (ev_emit(c, "number.added", rows[i].owner_id, "number", rows[i].inv.number, &d, e) !=
+            C_OK) {
+            core_rollback(c);
+            goto done;
+        }
     }
     if (core_commit(c, e) != C_OK) goto done;
     if (out) memcpy(out, rows, in->n * sizeof *rows);

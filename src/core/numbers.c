@@ -1,6 +1,7 @@
 /* numbers.c -- searching the inventory and buying from it (API.md §2.2, §5). */
 #include "core/numbers.h"
 #include "core/core_int.h"
+#include "core/events.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -240,6 +241,17 @@ int num_buy(core_t *c, const buy_in_t *in, buy_out_t *out, cerr_t *e)
     /* counted once the sale is durable: not at all if an enclosing
      * transaction (an Idempotency-Key) fails to commit it */
     core_count_on_commit(MET_PURCHASES);
+    {
+        ev_data_t d;
+        ev_data_init(&d);
+        ev_data_after_str(&d, "state", b.state == NUM_PENDING ? "pending" : "active");
+        if (in->subaccount) ev_data_after_str(&d, "subaccount", in->subaccount);
+        ev_data_after_str(&d, "app_id", b.app_id);
+        ev_data_after_str(&d, "compliance_id", b.compliance_id);
+        ev_data_after_str(&d, "cnam_lookup", b.cnam_lookup);
+        ev_data_after_str(&d, "renewal_date", renew);
+        if (ev_emit(c, "number.bought", who->id, "number", number, &d, e) != C_OK) goto fail;
+    }
     if (core_commit(c, e) != C_OK) return C_ERR;
     memcpy(out->number, number, sizeof out->number);
     out->state = b.state;
@@ -256,8 +268,20 @@ int num_approve(core_t *c, const char *number_in, cerr_t *e)
 {
     char number[E164_BUFSZ];
     if (core_parse_number(number_in, number, e) != C_OK) return C_ERR;
+    if (core_begin(c, e) != C_OK) return C_ERR;
     int rc = c->st->ops->number_approve(c->st, number);
-    if (rc == ST_NOTFOUND) return cerr(e, CE_NOTFOUND, "number not found: %s", number);
-    if (rc == ST_CONFLICT) return cerr(e, CE_CONFLICT, "number %s is not pending", number);
-    return core_st(e, rc, NULL);
+    int r;
+    owned_number_t n;
+    if (rc == ST_NOTFOUND) r = cerr(e, CE_NOTFOUND, "number not found: %s", number);
+    else if (rc == ST_CONFLICT) r = cerr(e, CE_CONFLICT, "number %s is not pending", number);
+    else r = core_st(e, rc, NULL);
+    /* the owner, for the event's account */
+    if (r == C_OK) r = core_st(e, c->st->ops->number_get_any(c->st, number, &n), "approve");
+    if (r == C_OK) {
+        ev_data_t d;
+        ev_data_init(&d);
+        ev_data_str(&d, "state", "pending", "active");
+        r = ev_emit(c, "number.activated", n.owner_id, "number", number, &d, e);
+    }
+    return core_end(c, r, e);
 }

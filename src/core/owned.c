@@ -2,6 +2,7 @@
  * unrent, aging, and the operator's status actions. */
 #include "core/owned.h"
 #include "core/core_int.h"
+#include "core/events.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -313,6 +314,63 @@ static int apply_update(core_t *c, const account_t *caller, owned_number_t *n,
     return C_OK;
 }
 
+void owned_number_diff(ev_data_t *d, const owned_number_t *a, const owned_number_t *b)
+{
+    ev_data_str(d, "subaccount", a->sub_auth_id, b->sub_auth_id);
+    ev_data_str(d, "app_id", a->app_id, b->app_id);
+    ev_data_str(d, "alias", a->alias, b->alias);
+    ev_data_str(d, "label", a->label, b->label);
+    ev_data_str(d, "compliance_id", a->compliance_id, b->compliance_id);
+    ev_data_str(d, "cnam_lookup", a->cnam_lookup, b->cnam_lookup);
+    ev_data_str(d, "cnam", a->cnam, b->cnam);
+    ev_data_str(d, "cnam_callback_url", a->cnam_callback_url, b->cnam_callback_url);
+    ev_data_str(d, "cnam_callback_method", a->cnam_callback_method, b->cnam_callback_method);
+    ev_data_str(d, "caller_reputation_status", a->caller_reputation_status,
+                b->caller_reputation_status);
+    ev_data_str(d, "profile_uuid", a->profile_uuid, b->profile_uuid);
+    ev_data_str(d, "caller_reputation_callback_url", a->cr_callback_url, b->cr_callback_url);
+    ev_data_str(d, "caller_reputation_callback_method", a->cr_callback_method,
+                b->cr_callback_method);
+    ev_data_str(d, "tendlc_registration_status", a->tendlc_registration_status,
+                b->tendlc_registration_status);
+    ev_data_str(d, "tendlc_campaign_id", a->tendlc_campaign_id, b->tendlc_campaign_id);
+    ev_data_str(d, "toll_free_sms_verification", a->toll_free_sms_verification,
+                b->toll_free_sms_verification);
+}
+
+/* number.updated when anything shown changed (an update that changes
+ * nothing is no change of state, and no event) */
+static int updated_event(core_t *c, const owned_number_t *was, const owned_number_t *now,
+                         cerr_t *e)
+{
+    ev_data_t d;
+    ev_data_init(&d);
+    owned_number_diff(&d, was, now);
+    if (d.na == 0 && d.nb == 0) {
+        ev_data_free(&d);
+        return C_OK;
+    }
+    return ev_emit(c, "number.updated", now->owner_id, "number", now->inv.number, &d, e);
+}
+
+int owned_release_event(core_t *c, int64_t owner_id, const owned_number_t *n, const char *why,
+                        cerr_t *e)
+{
+    /* an inventory number goes to aging (or back to sale); one the
+     * customer brought is deleted */
+    bool inv = n->source == SRC_INVENTORY;
+    ev_data_t d;
+    ev_data_init(&d);
+    ev_data_before_str(&d, "state", n->state == NUM_PENDING ? "pending" : "active");
+    ev_data_before_str(&d, "subaccount", n->sub_auth_id);
+    ev_data_before_str(&d, "app_id", n->app_id);
+    ev_data_before_str(&d, "alias", n->alias);
+    if (inv) ev_data_after_str(&d, "state", c->aging_days == 0 ? "available" : "aging");
+    if (why) ev_data_after_str(&d, "reason", why);
+    return ev_emit(c, inv ? "number.released" : "number.removed", owner_id, "number",
+                   n->inv.number, &d, e);
+}
+
 int num_update(core_t *c, const account_t *caller, const char *number_in, const numupd_in_t *in,
                cerr_t *e)
 {
@@ -326,8 +384,10 @@ int num_update(core_t *c, const account_t *caller, const char *number_in, const 
     /* ST_NOTFOUND: "not found" */
     int rc = core_st(e, st->ops->number_get_owned(st, core_owner_id(caller), core_sub_id(caller),
                                                   number, &n), NULL);
+    owned_number_t was = n;
     if (rc == C_OK) rc = apply_update(c, caller, &n, in, e);
     if (rc == C_OK && st->ops->number_update_owned(st, &n) != ST_OK) rc = core_st(e, ST_ERR, NULL);
+    if (rc == C_OK) rc = updated_event(c, &was, &n, e);
     return core_end(c, rc, e);
 }
 
@@ -340,7 +400,9 @@ int num_unrent(core_t *c, const account_t *caller, const char *number_in, cerr_t
     if (core_begin(c, e) != C_OK) return C_ERR;
     int rc = st->ops->number_get_owned(st, core_owner_id(caller), core_sub_id(caller), number, &n);
     if (rc == ST_OK) rc = st->ops->number_release(st, core_owner_id(caller), number, c->aging_days == 0);
-    return core_end(c, core_st(e, rc, NULL), e); /* ST_NOTFOUND: "not found" */
+    int r = core_st(e, rc, NULL); /* ST_NOTFOUND: "not found" */
+    if (r == C_OK) r = owned_release_event(c, core_owner_id(caller), &n, NULL, e);
+    return core_end(c, r, e);
 }
 
 int num_unrent_ref(core_t *c, const account_t *caller, const char *ref, cerr_t *e)
@@ -350,10 +412,46 @@ int num_unrent_ref(core_t *c, const account_t *caller, const char *ref, cerr_t *
     return num_unrent(c, caller, number, e);
 }
 
+#define AGING_BATCH 1000
+
+typedef struct {
+    char (*nums)[E164_BUFSZ];
+    size_t n;
+} aged_t;
+
+static int aged_one(const char *number, void *ud)
+{
+    aged_t *a = ud;
+    if (a->n < AGING_BATCH) snprintf(a->nums[a->n++], E164_BUFSZ, "%s", number);
+    return C_OK;
+}
+
+/* In batches of AGING_BATCH, each one transaction with its events
+ * number.aged (one per number: the sweep's UPDATE returns them), so that a
+ * sweep after a long outage never makes one huge transaction. */
 int num_aging_sweep(core_t *c, int64_t *returned, cerr_t *e)
 {
     int64_t cutoff = clock_now() - (int64_t)c->aging_days * 86400;
-    return core_st(e, c->st->ops->aging_sweep(c->st, cutoff, returned), NULL);
+    aged_t a = {xcalloc(AGING_BATCH, E164_BUFSZ), 0};
+    int r = C_OK;
+    if (returned) *returned = 0;
+    for (;;) {
+        int64_t n = 0;
+        a.n = 0;
+        if ((r = core_begin(c, e)) != C_OK) break;
+        r = core_st(e, c->st->ops->aging_sweep(c->st, cutoff, AGING_BATCH, aged_one, &a, &n), NULL);
+        for (size_t i = 0; r == C_OK && i < a.n; i++) {
+            ev_data_t d;
+            ev_data_init(&d);
+            ev_data_str(&d, "state", "aging", "available");
+            r = ev_emit(c, "number.aged", 0, "number", a.nums[i], &d, e);
+        }
+        if ((r = core_end(c, r, e)) != C_OK) break;
+        if (returned) *returned += n;
+        if (n < AGING_BATCH) break;
+    }
+    free(a.nums);
+    return r;
 }
 
 static int set_upper(const char *in, const char *const allowed[], size_t n, const char *param,
@@ -388,6 +486,7 @@ int num_set_status(core_t *c, const char *number_in, const numstatus_in_t *in, o
         return rc == ST_NOTFOUND ? cerr(e, CE_NOTFOUND, "no account owns number %s", number)
                                  : core_st(e, rc, NULL);
     }
+    owned_number_t was = *out;
     if ((in->tendlc_registration_status &&
          set_upper(in->tendlc_registration_status, tendlc, 3, "tendlc_registration_status",
                    out->tendlc_registration_status, sizeof out->tendlc_registration_status, e) != C_OK) ||
@@ -412,5 +511,5 @@ int num_set_status(core_t *c, const char *number_in, const numstatus_in_t *in, o
         core_rollback(c);
         return core_st(e, ST_ERR, NULL);
     }
-    return core_commit(c, e);
+    return core_end(c, updated_event(c, &was, out, e), e);
 }

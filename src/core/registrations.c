@@ -2,9 +2,11 @@
 #include "core/registrations.h"
 
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/core_int.h"
+#include "core/events.h"
 #include "core/accounts.h"
 #include "core/carriers.h"
 #include "core/upstream.h"
@@ -56,11 +58,40 @@ int reg_password(core_t *c, const carrier_t *cr, char out[SEC_PLAIN_MAX + 1], ce
     return C_OK;
 }
 
+/* The state as it was, the new one written, and when the state moved an
+ * event registration.state_changed (events.h), in one transaction: most
+ * saves only move times and counters, and log nothing. */
 int reg_status_save(core_t *c, const reg_status_t *r, cerr_t *e)
 {
-    int st = c->st->ops->reg_status_put(c->st, r);
-    if (st == ST_NOTFOUND) return cerr(e, CE_NOTFOUND, "carrier deleted");
-    return core_st(e, st, "registration status");
+    reg_status_t old, now;
+    if (core_begin(c, e) != C_OK) return C_ERR;
+    int had = c->st->ops->reg_status_get(c->st, r->carrier_id, &old);
+    int st = had == ST_ERR ? ST_ERR : c->st->ops->reg_status_put(c->st, r);
+    if (st == ST_NOTFOUND) {
+        /* nothing was written: end this level without rolling back the
+         * registration client's batch it is part of (reg_batch_begin) */
+        cerr_t ignored;
+        (void)core_end(c, C_OK, &ignored);
+        return cerr(e, CE_NOTFOUND, "carrier deleted");
+    }
+    int rc = core_st(e, st, "registration status");
+    if (rc == C_OK && (had == ST_NOTFOUND || old.state != r->state) &&
+        c->st->ops->reg_status_get(c->st, r->carrier_id, &now) == ST_OK) {
+        /* the carrier's id and account as the API shows them (the joined
+         * read); an upstream carrier has no account */
+        account_t a;
+        int64_t owner = 0;
+        if (now.account_auth_id[0] &&
+            c->st->ops->account_by_auth_id(c->st, now.account_auth_id, &a) == ST_OK)
+            owner = a.parent_id ? a.parent_id : a.id;
+        char reason[MODEL_REG_REASON_SZ + 16];
+        if (r->last_code) snprintf(reason, sizeof reason, "%d %s", r->last_code, r->reason);
+        else snprintf(reason, sizeof reason, "%s", r->reason);
+        rc = ev_registration_changed(c, owner, now.carrier_uuid,
+                                     had == ST_OK ? reg_state_name(old.state) : NULL,
+                                     reg_state_name(r->state), reason, e);
+    }
+    return core_end(c, rc, e);
 }
 
 int reg_status_of(core_t *c, int64_t carrier_id, reg_status_t *out, bool *found, cerr_t *e)
@@ -129,13 +160,25 @@ int health_set(core_t *c, const account_t *caller, const char *ref, int interval
         return cerr(e, CE_INVALID, "interval must be %d-%d seconds", HEALTH_INTERVAL_MIN,
                     HEALTH_INTERVAL_MAX);
     carrier_t cr;
-    if (carrier_get(c, caller, ref, &cr, e) != C_OK) return C_ERR;
-    int64_t id = cr.id;
+    if (core_begin(c, e) != C_OK) return C_ERR;
+    if (carrier_get(c, caller, ref, &cr, e) != C_OK) return core_end(c, C_ERR, e);
+    int before = 0;
+    int st = c->st->ops->probe_get(c->st, cr.id, &before);
+    if (st == ST_NOTFOUND) before = 0, st = ST_OK;
+    if (st == ST_OK) st = c->st->ops->probe_set(c->st, cr.id, interval);
+    int rc = st == ST_NOTFOUND ? cerr(e, CE_NOTFOUND, "carrier not found")
+                               : core_st(e, st, "health check");
+    if (rc == C_OK && before != interval) {
+        /* the carrier's health check: a setting of the carrier */
+        ev_data_t d;
+        ev_data_init(&d);
+        ev_data_int(&d, "health_check_interval", before, interval);
+        rc = ev_emit(c, "carrier.updated", cr.account_id, "carrier", cr.uuid, &d, e);
+    }
     carrier_clear(&cr);
-    int st = c->st->ops->probe_set(c->st, id, interval);
-    if (st == ST_NOTFOUND) return cerr(e, CE_NOTFOUND, "carrier not found");
-    if (st == ST_OK) reg_kick(); /* the prober looks again at once */
-    return core_st(e, st, "health check");
+    rc = core_end(c, rc, e);
+    if (rc == C_OK) reg_kick(); /* the prober looks again at once */
+    return rc;
 }
 
 int health_set_upstream(core_t *c, const char *ref, int interval, cerr_t *e)

@@ -5,6 +5,7 @@
  * hashing). */
 #include "core/sbc.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,12 +106,26 @@ static bool realm_ok(const char *s)
     return true;
 }
 
+/* Zeroes everything but the route slots (each zeroed when it is used). */
+static void answer_reset(sbcl_answer_t *a)
+{
+    memset(a, 0, offsetof(sbcl_answer_t, routes));
+    a->nroutes = 0;
+}
+
+void sbcl_answer_wipe(sbcl_answer_t *a)
+{
+    size_t n = a->nroutes <= SBCL_MAX_ROUTES ? a->nroutes : SBCL_MAX_ROUTES;
+    ids_wipe(a->routes, n * sizeof a->routes[0]);
+    ids_wipe(a, offsetof(sbcl_answer_t, routes));
+}
+
 /* ---- inbound (SIP.md §3) ---------------------------------------------------- */
 
 int sbcl_inbound(core_t *c, sbcfeed_t *f, const sbcl_in_t *in, int cache_ttl, sbcl_answer_t *a,
                  cerr_t *e)
 {
-    memset(a, 0, sizeof *a);
+    answer_reset(a);
     net_ip_t ip;
     if (!in->src_ip || net_parse_ip(in->src_ip, strlen(in->src_ip), &ip, NULL) != C_OK)
         return cerr(e, CE_INVALID, in->src_ip ? "src_ip: want an IPv4 or IPv6 address"
@@ -250,7 +265,7 @@ typedef struct {
 
 int sbcl_outbound(core_t *c, sbcfeed_t *f, const sbcl_out_t *in, sbcl_answer_t *a, cerr_t *e)
 {
-    memset(a, 0, sizeof *a);
+    answer_reset(a);
     if (!in->account) return cerr(e, CE_INVALID, "missing required parameter: account");
     if (!in->to) return cerr(e, CE_INVALID, "missing required parameter: to");
     if (!in->from) return cerr(e, CE_INVALID, "missing required parameter: from");
@@ -258,19 +273,31 @@ int sbcl_outbound(core_t *c, sbcfeed_t *f, const sbcl_out_t *in, sbcl_answer_t *
     if (sbcl_number(in->to, to) != C_OK) return cerr(e, CE_INVALID, "to: want an E.164 number");
     bool from_ok = sbcl_number(in->from, from) == C_OK;
     if (in->carrier && strlen(in->carrier) > 64) return cerr(e, CE_INVALID, "carrier: at most 64 bytes");
-    /* the index keeps accounts by row id: the auth_id is resolved here */
-    account_t acct;
     if (strlen(in->account) > 40) return cerr(e, CE_INVALID, "account: want an auth_id");
-    int st = c->st->ops->account_by_auth_id(c->st, in->account, &acct);
-    if (st == ST_NOTFOUND) return cerr(e, CE_INVALID, "account: no such auth_id");
-    if (st != ST_OK) return core_st(e, st, NULL);
-    uint32_t main_id = (uint32_t)(acct.parent_id ? acct.parent_id : acct.id);
-    uint32_t sub_id = acct.parent_id ? (uint32_t)acct.id : 0;
 
     if (sbcfeed_sync(f) != C_OK) return cerr(e, CE_INTERNAL, "the SBC index is not current");
     sbc_read_t r;
     if (sbc_read_begin(sbcfeed_index(f), &r) != C_OK)
         return cerr(e, CE_INTERNAL, "the SBC index is not current");
+    /* the auth_id from the index, not a store query per lookup; an auth_id
+     * the index does not know goes to the store, which decides (no such
+     * account: 400) */
+    uint32_t main_id, sub_id;
+    const sbc_account_t *ia = sbc_r_account_by_auth(&r, in->account);
+    if (ia) {
+        main_id = ia->parent ? ia->parent : ia->id;
+        sub_id = ia->parent ? ia->id : 0;
+    } else {
+        sbc_read_end(&r);
+        account_t acct;
+        int st = c->st->ops->account_by_auth_id(c->st, in->account, &acct);
+        if (st == ST_NOTFOUND) return cerr(e, CE_INVALID, "account: no such auth_id");
+        if (st != ST_OK) return core_st(e, st, NULL);
+        main_id = (uint32_t)(acct.parent_id ? acct.parent_id : acct.id);
+        sub_id = acct.parent_id ? (uint32_t)acct.id : 0;
+        if (sbc_read_begin(sbcfeed_index(f), &r) != C_OK)
+            return cerr(e, CE_INTERNAL, "the SBC index is not current");
+    }
     route_box_t *boxes = xcalloc(SBCL_MAX_ROUTES, sizeof *boxes);
     sbc_number_t num;
     uint64_t key = 0;
@@ -299,13 +326,18 @@ int sbcl_outbound(core_t *c, sbcfeed_t *f, const sbcl_out_t *in, sbcl_answer_t *
         if (has_out(fc)) cand_add(&cd, num.carrier);
         const uint32_t *ids;
         size_t n;
+        /* every candidate has a gateway up, so gives at least one route:
+         * past SBCL_MAX_ROUTES candidates none would be used.  Stopping
+         * there keeps a lookup's cost independent of how many carriers
+         * exist (with 1,000 upstream carriers, walking them all and
+         * de-duplicating each made the outbound lookup 2x slower). */
         sbc_r_account_carriers(&r, main_id, &ids, &n);
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < n && cd.n < SBCL_MAX_ROUTES; i++) {
             const sbc_carrier_t *cr = sbc_r_carrier(&r, ids[i]);
             if (cr && has_out(cr) && (!sub_id || cr->sub == 0 || cr->sub == sub_id)) cand_add(&cd, ids[i]);
         }
         sbc_r_upstream_carriers(&r, &ids, &n);
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n && cd.n < SBCL_MAX_ROUTES; i++)
             if (has_out(sbc_r_carrier(&r, ids[i]))) cand_add(&cd, ids[i]);
         for (size_t i = 0; i < cd.n && a->nroutes < SBCL_MAX_ROUTES; i++) {
             const sbc_carrier_t *cr = sbc_r_carrier(&r, cd.ids[i]);
@@ -313,6 +345,7 @@ int sbcl_outbound(core_t *c, sbcfeed_t *f, const sbcl_out_t *in, sbcl_answer_t *
                 const sbc_gw_out_t *o = &cr->out[g];
                 if (o->down) continue;
                 sbcl_route_t *rt = &a->routes[a->nroutes];
+                memset(rt, 0, sizeof *rt);
                 static const char *const tp[] = {"udp", "tcp", "tls"};
                 bool v6 = strchr(o->host, ':') != NULL;
                 snprintf(rt->uri, sizeof rt->uri, "sip:+%s@%s%s%s:%u;transport=%s", to, v6 ? "[" : "",

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/accounts.h"
+#include "core/events.h"
 #include "util/clock.h"
 
 /* Subaccounts are managed by main accounts only; to a subaccount the
@@ -41,14 +42,26 @@ int sub_create(core_t *c, const account_t *caller, const char *name, bool enable
     a.created_at = a.modified_at = clock_now();
     ids_auth_token(out->auth_token);
     ids_hash_secret(out->auth_token, strlen(out->auth_token), a.token_hash);
+    if (core_begin(c, e) != C_OK) {
+        ids_wipe(out, sizeof *out);
+        return C_ERR;
+    }
     int rc = ST_CONFLICT;
     for (int tries = 0; tries < 5 && rc == ST_CONFLICT; tries++) {
         ids_auth_id("SA", a.auth_id);
         rc = st->ops->account_insert(st, &a);
     }
-    if (rc != ST_OK) {
+    int r = core_st(e, rc == ST_OK ? ST_OK : ST_ERR, NULL);
+    if (r == C_OK) {
+        ev_data_t d;
+        ev_data_init(&d);
+        ev_data_after_str(&d, "name", a.name);
+        ev_data_after_str(&d, "enabled", a.enabled ? "true" : "false");
+        r = ev_emit(c, "subaccount.created", caller->id, "subaccount", a.auth_id, &d, e);
+    }
+    if (core_end(c, r, e) != C_OK) {
         ids_wipe(out, sizeof *out);
-        return core_st(e, ST_ERR, NULL);
+        return C_ERR;
     }
     memcpy(out->auth_id, a.auth_id, sizeof out->auth_id);
     return C_OK;
@@ -81,10 +94,17 @@ int sub_update(core_t *c, const account_t *caller, const char *auth_id, const ch
     if (core_begin(c, e) != C_OK) return C_ERR;
     int rc = load_sub(c, caller, auth_id, &a, e);
     if (rc == C_OK) {
+        account_t was = a;
         if (name) snprintf(a.name, sizeof a.name, "%s", name);
         if (enabled >= 0) a.enabled = enabled != 0;
         a.modified_at = clock_now();
         if (c->st->ops->account_update(c->st, &a) != ST_OK) rc = core_st(e, ST_ERR, NULL);
+        ev_data_t d;
+        ev_data_init(&d);
+        ev_data_str(&d, "name", was.name, a.name);
+        ev_data_bool(&d, "enabled", was.enabled, a.enabled);
+        if (rc == C_OK) rc = ev_emit(c, "subaccount.updated", caller->id, "subaccount", a.auth_id, &d, e);
+        else ev_data_free(&d);
     }
     if (core_end(c, rc, e) != C_OK) return C_ERR;
     /* a disabled subaccount is refused by the other nodes within a second
@@ -113,19 +133,83 @@ static int cascade_sub(core_t *c, const account_t *caller, int64_t sub_id, cerr_
     q.limit = PAGE;
     do {
         rc = st->ops->number_list(st, &q, nums, &n, &total);
-        for (size_t i = 0; rc == ST_OK && i < n; i++)
+        for (size_t i = 0; rc == ST_OK && i < n; i++) {
             rc = st->ops->number_release(st, caller->id, nums[i].inv.number, c->aging_days == 0);
+            if (rc == ST_OK) rc = owned_release_event(c, caller->id, &nums[i], "subaccount deleted", e) == C_OK ? ST_OK : ST_ERR;
+        }
     } while (rc == ST_OK && n > 0);
     free(nums);
     app_t *apps = xcalloc(PAGE, sizeof *apps);
     while (rc == ST_OK) {
         rc = st->ops->app_list(st, caller->id, sub_id, NULL, PAGE, 0, apps, &n, &total);
         if (rc != ST_OK || n == 0) break;
-        for (size_t i = 0; rc == ST_OK && i < n; i++)
+        for (size_t i = 0; rc == ST_OK && i < n; i++) {
             rc = st->ops->app_delete(st, caller->id, apps[i].app_id);
+            if (rc == ST_OK)
+                rc = ev_emit(c, "application.deleted", caller->id, "application", apps[i].app_id, NULL,
+                             e) == C_OK ? ST_OK : ST_ERR;
+        }
     }
     free(apps);
     return rc == ST_OK ? C_OK : core_st(e, ST_ERR, NULL);
+}
+
+/* Without cascade, deleting subaccount sub moves its numbers,
+ * applications and carriers to the main account (one statement each):
+ * each is named first, one event *.updated per object with its subaccount
+ * before and after, in the deletion's transaction.  Read in pages before
+ * the move. */
+static int moved_events(core_t *c, const account_t *caller, const account_t *sub, cerr_t *e)
+{
+    enum { PAGE = 50 };
+    store_t *st = c->st;
+    int r = C_OK;
+    size_t n;
+    int64_t total;
+    owned_number_t *nums = xcalloc(PAGE, sizeof *nums);
+    numlist_q_t q;
+    memset(&q, 0, sizeof q);
+    q.owner_id = caller->id;
+    q.sub_id = sub->id;
+    q.limit = PAGE;
+    for (; r == C_OK; q.offset += PAGE) {
+        r = core_st(e, st->ops->number_list(st, &q, nums, &n, &total), NULL);
+        for (size_t i = 0; r == C_OK && i < n; i++) {
+            ev_data_t d;
+            ev_data_init(&d);
+            ev_data_str(&d, "subaccount", sub->auth_id, NULL);
+            r = ev_emit(c, "number.updated", caller->id, "number", nums[i].inv.number, &d, e);
+        }
+        if (n < PAGE) break;
+    }
+    free(nums);
+    app_t *apps = xcalloc(PAGE, sizeof *apps);
+    for (int off = 0; r == C_OK; off += PAGE) {
+        r = core_st(e, st->ops->app_list(st, caller->id, sub->id, NULL, PAGE, off, apps, &n, &total), NULL);
+        for (size_t i = 0; r == C_OK && i < n; i++) {
+            ev_data_t d;
+            ev_data_init(&d);
+            ev_data_str(&d, "subaccount", sub->auth_id, NULL);
+            r = ev_emit(c, "application.updated", caller->id, "application", apps[i].app_id, &d, e);
+        }
+        if (n < PAGE) break;
+    }
+    free(apps);
+    carrier_t *crs = xcalloc(PAGE, sizeof *crs);
+    for (int off = 0; r == C_OK; off += PAGE) {
+        n = 0;
+        r = core_st(e, st->ops->carrier_list(st, caller->id, sub->id, NULL, PAGE, off, crs, &n, &total), NULL);
+        for (size_t i = 0; r == C_OK && i < n; i++) {
+            ev_data_t d;
+            ev_data_init(&d);
+            ev_data_str(&d, "subaccount", sub->auth_id, NULL);
+            r = ev_emit(c, "carrier.updated", caller->id, "carrier", crs[i].uuid, &d, e);
+        }
+        carrier_clear_rows(crs, n);
+        if (n < PAGE) break;
+    }
+    free(crs);
+    return r;
 }
 
 int sub_delete(core_t *c, const account_t *caller, const char *auth_id, cerr_t *e)
@@ -140,6 +224,7 @@ int sub_delete_ex(core_t *c, const account_t *caller, const char *auth_id, bool 
     if (core_begin(c, e) != C_OK) return C_ERR;
     int rc = load_sub(c, caller, auth_id, &a, e);
     if (rc == C_OK && cascade) rc = cascade_sub(c, caller, a.id, e);
+    if (rc == C_OK && !cascade) rc = moved_events(c, caller, &a, e);
     if (rc == C_OK) {
         int st = c->st->ops->sub_delete(c->st, caller->id, a.id);
         /* its applications and carriers become the main account's, whose
@@ -154,6 +239,15 @@ int sub_delete_ex(core_t *c, const account_t *caller, const char *auth_id, bool 
     }
     if (rc == C_OK && c->st->ops->cred_epoch_bump(c->st) != ST_OK)
         rc = core_st(e, ST_ERR, "credential epoch");
+    if (rc == C_OK) {
+        /* without cascade its numbers, applications and carriers became
+         * the main account's (each named by moved_events) */
+        ev_data_t d;
+        ev_data_init(&d);
+        ev_data_before_str(&d, "name", a.name);
+        ev_data_after_str(&d, "resources", cascade ? "released" : "moved to the main account");
+        rc = ev_emit(c, "subaccount.deleted", caller->id, "subaccount", a.auth_id, &d, e);
+    }
     if (core_end(c, rc, e) != C_OK) return C_ERR;
     acct_cache_invalidate();
     return C_OK;

@@ -11,6 +11,7 @@
 
 #include "core/carriers.h"
 #include "core/core_int.h"
+#include "core/events.h"
 #include "core/ids.h"
 #include "core/net.h"
 #include "store/store.h"
@@ -238,17 +239,46 @@ static void defaults(carrier_t *cr)
 int upstream_create(core_t *c, const upstream_in_t *in, faults_t *f, carrier_t *out, cerr_t *e)
 {
     defaults(out);
-    if (apply(c, out, in, true, f, e) != C_OK || insert_new(c, out, e) != C_OK) {
+    if (apply(c, out, in, true, f, e) != C_OK) {
+        carrier_clear(out);
+        return C_ERR;
+    }
+    if (core_begin(c, e) != C_OK) {
+        carrier_clear(out);
+        return C_ERR;
+    }
+    int r = insert_new(c, out, e);
+    if (r == C_OK) r = carrier_events(c, NULL, out, e);
+    if (core_end(c, r, e) != C_OK) {
         carrier_clear(out);
         return C_ERR;
     }
     return C_OK;
 }
 
+static int update_in_tx(core_t *c, const char *ref, const upstream_in_t *in, faults_t *f,
+                        carrier_t *out, cerr_t *e);
+
+/* read, change and write (and log) in one transaction */
 int upstream_update(core_t *c, const char *ref, const upstream_in_t *in, faults_t *f,
                     carrier_t *out, cerr_t *e)
 {
+    if (core_begin(c, e) != C_OK) return C_ERR;
+    int r = update_in_tx(c, ref, in, f, out, e);
+    if (core_end(c, r, e) != C_OK) {
+        if (r == C_OK) carrier_clear(out); /* the commit failed */
+        return C_ERR;
+    }
+    return C_OK;
+}
+
+static int update_in_tx(core_t *c, const char *ref, const upstream_in_t *in, faults_t *f,
+                        carrier_t *out, cerr_t *e)
+{
+    carrier_t was;
+    memset(&was, 0, sizeof was);
     if (load(c, ref, out, e) != C_OK) return C_ERR;
+    carrier_copy(&was, out);
     char old[sizeof out->name];
     memcpy(old, out->name, sizeof old);
     if (apply(c, out, in, false, f, e) != C_OK) goto fail;
@@ -282,8 +312,11 @@ int upstream_update(core_t *c, const char *ref, const upstream_in_t *in, faults_
         goto fail;
     }
     if (core_st(e, rc, NULL) != C_OK) goto fail;
+    if (carrier_events(c, &was, out, e) != C_OK) goto fail;
+    carrier_clear(&was);
     return C_OK;
 fail:
+    carrier_clear(&was);
     carrier_clear(out);
     return C_ERR;
 }
@@ -291,7 +324,8 @@ fail:
 int upstream_delete(core_t *c, const char *ref, cerr_t *e)
 {
     carrier_t cr;
-    if (load(c, ref, &cr, e) != C_OK) return C_ERR;
+    if (core_begin(c, e) != C_OK) return C_ERR;
+    if (load(c, ref, &cr, e) != C_OK) return core_end(c, C_ERR, e);
     int64_t in_use = 0;
     int rc = c->st->ops->carrier_delete(c->st, 0, cr.id, &in_use);
     int ret;
@@ -303,6 +337,8 @@ int upstream_delete(core_t *c, const char *ref, cerr_t *e)
         ret = cerr(e, CE_NOTFOUND, "upstream carrier not found");
     else
         ret = core_st(e, rc, NULL);
+    if (ret == C_OK) ret = carrier_events(c, &cr, NULL, e);
+    ret = core_end(c, ret, e);
     carrier_clear(&cr);
     return ret;
 }
@@ -320,12 +356,17 @@ int upstream_ensure(core_t *c, const char *name, bool *created, cerr_t *e)
     if (!name_ok(name)) return cerr(e, CE_INVALID, "invalid carrier name");
     defaults(&cr);
     snprintf(cr.name, sizeof cr.name, "%s", name);
-    if (insert_new(c, &cr, e) != C_OK) {
-        carrier_clear(&cr);
+    /* its own transaction (never the caller's: a lost race rolls back) */
+    if (core_begin(c, e) != C_OK) return C_ERR;
+    int r = insert_new(c, &cr, e);
+    if (r == C_OK) {
+        r = core_end(c, carrier_events(c, NULL, &cr, e), e);
+        if (r == C_OK && created) *created = true;
+    } else {
+        core_rollback(c);
         /* another import (or node) made it meanwhile: that is success */
-        return e->code == CE_CONFLICT ? C_OK : C_ERR;
+        if (e->code == CE_CONFLICT) r = C_OK;
     }
     carrier_clear(&cr);
-    if (created) *created = true;
-    return C_OK;
+    return r;
 }

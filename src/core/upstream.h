@@ -52,7 +52,9 @@ int upstream_list(core_t *c, const char *name, int limit, int offset, carrier_t 
 /* CE_CONFLICT naming how many inventory numbers still name it. */
 int upstream_delete(core_t *c, const char *ref, cerr_t *e);
 /* The inventory import: creates the carrier called name, without gateways,
- * unless it exists.  *created (may be NULL) says which. */
+ * unless it exists (with its event carrier.created), in a transaction of
+ * its own: call it outside any transaction.  *created (may be NULL) says
+ * which. */
 int upstream_ensure(core_t *c, const char *name, bool *created, cerr_t *e);
 
 #endif

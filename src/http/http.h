@@ -112,6 +112,10 @@ typedef struct {
     void (*error)(http_req_t *req, http_resp_t *resp, int status, const char *msg);
     /* Makes a request id (NULL: requests have none). */
     void (*new_request_id)(char out[HTTP_REQ_ID_SZ]);
+    /* Called on the handler's thread once its handler (or a stream's
+     * close) returned, so that what the application keeps per thread for
+     * one request (the event log's actor) never outlives it.  May be NULL. */
+    void (*request_done)(void);
     void *ud;
 } http_app_t;
 

@@ -336,6 +336,7 @@ static void *close_thread(void *arg)
     http_server_t *s = r->srv;
     r->closed = (http_resp_t){.status = 200, .request_id = r->pub.id};
     dispatch(s, r, &r->closed);
+    if (s->app.request_done) s->app.request_done();
     atomic_store(&r->closing, 2);
     MHD_resume_connection(r->conn);
     atomic_fetch_sub(&s->closing, 1);
@@ -413,6 +414,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
     http_resp_t resp = {.status = 200, .request_id = r->pub.id};
     if (closing == 2) http_resp_move(&resp, &r->closed);
     else dispatch(s, r, &resp);
+    if (s->app.request_done) s->app.request_done();
     resp.request_id = r->pub.id; /* an early (stream refusal) answer replaced resp */
     /* a trusted proxy's id goes back to it (the body's api_id stays ours) */
     if (r->pub.upstream_id[0]) resp.request_id = r->pub.upstream_id;

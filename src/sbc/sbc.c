@@ -29,6 +29,7 @@ static state_t *state_new(void)
     st->v6 = sbc_lpm_new(128);
     sbc_map_init(&st->carriers, 16);
     sbc_map_init(&st->accounts, 16);
+    sbc_map_init(&st->acct_auth, 16);
     sbc_map_init(&st->apps, 16);
     sbc_map_init(&st->acct_carriers, 16);
     return st;
@@ -50,6 +51,7 @@ static void state_free(state_t *st)
     }
     sbc_map_fini(&st->carriers);
     sbc_map_fini(&st->accounts);
+    sbc_map_fini(&st->acct_auth);
     sbc_map_fini(&st->apps);
     sbc_map_fini(&st->acct_carriers);
     free(st->upstream.ids);
@@ -200,6 +202,24 @@ const sbc_account_t *sbc_r_account(const sbc_read_t *r, uint32_t id)
     return id ? sbc_map_get(&ST(r)->accounts, id) : NULL;
 }
 
+const sbc_account_t *sbc_r_account_by_auth(const sbc_read_t *r, const char *auth_id)
+{
+    if (!auth_id) return NULL;
+    const sbc_account_t *a = sbc_map_get(&ST(r)->acct_auth, sbc_auth_key(auth_id));
+    return a && strcmp(a->auth_id, auth_id) == 0 ? a : NULL;
+}
+
+uint64_t sbc_auth_key(const char *auth_id)
+{
+    /* FNV-1a; 0 is the map's empty key */
+    uint64_t h = UINT64_C(14695981039346656037);
+    for (const unsigned char *p = (const unsigned char *)auth_id; *p; p++) {
+        h ^= *p;
+        h *= UINT64_C(1099511628211);
+    }
+    return h ? h : 1;
+}
+
 const sbc_app_t *sbc_r_app(const sbc_read_t *r, uint64_t app_id)
 {
     return app_id ? sbc_map_get(&ST(r)->apps, app_id) : NULL;
@@ -275,7 +295,8 @@ void sbc_index_stats(sbc_index_t *idx, sbc_stats_t *out)
     out->bytes_carriers = st->carrier_bytes + sbc_map_bytes(&st->carriers) +
                           sbc_map_bytes(&st->acct_carriers) + lists +
                           st->upstream.cap * sizeof(uint32_t);
-    out->bytes_other = sbc_map_bytes(&st->accounts) + st->accounts.count * sizeof(sbc_account_t) +
+    out->bytes_other = sbc_map_bytes(&st->accounts) + sbc_map_bytes(&st->acct_auth) +
+                       st->accounts.count * sizeof(sbc_account_t) +
                        sbc_map_bytes(&st->apps) + st->app_bytes;
     out->bytes_total = sizeof(sbc_index_t) + sizeof(state_t) + out->bytes_numbers +
                        out->bytes_lpm + out->bytes_carriers + out->bytes_other;

@@ -261,6 +261,12 @@ void sbc_read_end(sbc_read_t *r);
 bool sbc_r_number(const sbc_read_t *r, uint64_t number, sbc_number_t *out);
 const sbc_carrier_t *sbc_r_carrier(const sbc_read_t *r, uint32_t id);
 const sbc_account_t *sbc_r_account(const sbc_read_t *r, uint32_t id);
+/* The account whose auth_id is this one (main or subaccount), or NULL when
+ * the index has none by that name -- or, very rarely, when another
+ * auth_id's key (sbc_auth_key, a 64-bit hash) took its place: a caller
+ * that gets NULL asks the store, which decides. */
+const sbc_account_t *sbc_r_account_by_auth(const sbc_read_t *r, const char *auth_id);
+uint64_t sbc_auth_key(const char *auth_id);
 const sbc_app_t *sbc_r_app(const sbc_read_t *r, uint64_t app_id);
 /* The longest inbound prefix of any carrier containing addr: its references
  * (sorted by carrier, then gateway) and length.  An IPv4-mapped IPv6

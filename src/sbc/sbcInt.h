@@ -19,6 +19,7 @@ typedef struct {
     sbc_lpm_t *v4, *v6;
     sbc_map_t carriers;       /* id -> sbc_carrier_t* (one block each: carrier_pack) */
     sbc_map_t accounts;       /* id -> sbc_account_t* */
+    sbc_map_t acct_auth;      /* sbc_auth_key(auth_id) -> the same sbc_account_t* (borrowed) */
     sbc_map_t apps;           /* app_id -> sbc_app_t* (one block each) */
     sbc_map_t acct_carriers;  /* main account id -> sbc_idlist_t* */
     sbc_idlist_t upstream;

@@ -368,6 +368,14 @@ static void carrier_link(state_t *st, sbc_carrier_t *c)
     for (uint16_t i = 0; i < c->n_out; i++) st->gw_out_down += c->out[i].down;
 }
 
+/* Removes an account's auth_id entry if it is that account's (on a hash
+ * collision the entry may be another account's: it stays). */
+static void auth_unlink(state_t *st, const sbc_account_t *old)
+{
+    uint64_t k = sbc_auth_key(old->auth_id);
+    if (sbc_map_get(&st->acct_auth, k) == old) (void)sbc_map_del(&st->acct_auth, k);
+}
+
 static void apply(state_t *st, const delta_t *d, garbage_t *g)
 {
     switch (d->op) {
@@ -389,12 +397,19 @@ static void apply(state_t *st, const delta_t *d, garbage_t *g)
         if (old) carrier_unlink(st, old, g);
         break;
     }
-    case D_ACC_PUT:
-        trash(g, sbc_map_put(&st->accounts, d->key, d->obj));
+    case D_ACC_PUT: {
+        sbc_account_t *old = sbc_map_put(&st->accounts, d->key, d->obj);
+        if (old) auth_unlink(st, old);
+        sbc_map_put(&st->acct_auth, sbc_auth_key(((const sbc_account_t *)d->obj)->auth_id), d->obj);
+        trash(g, old);
         break;
-    case D_ACC_DEL:
-        trash(g, sbc_map_del(&st->accounts, d->key));
+    }
+    case D_ACC_DEL: {
+        sbc_account_t *old = sbc_map_del(&st->accounts, d->key);
+        if (old) auth_unlink(st, old);
+        trash(g, old);
         break;
+    }
     case D_APP_PUT: {
         sbc_app_t *old = sbc_map_put(&st->apps, d->key, d->obj);
         if (old) {
@@ -430,7 +445,7 @@ int sbc_write_commit(sbc_write_t *w, const char **why)
     int rc = C_ERR;
     size_t new_nums = 0, car_puts = 0, acc_puts = 0, app_puts = 0, list_puts = 0, refs_added = 0;
     sbc_ntab_t *nums_grown = NULL, *nums_old = NULL;
-    sbc_map_t car_m, acc_m, app_m, list_m;
+    sbc_map_t car_m, acc_m, auth_m, app_m, list_m;
     garbage_t g = {0};
 
     /* 1. with readers running: count, check the caps, grow what must grow */
@@ -473,6 +488,7 @@ int sbc_write_commit(sbc_write_t *w, const char **why)
     if (!sbc_ntab_fits(st->nums, new_nums)) nums_grown = sbc_ntab_grown(st->nums, new_nums);
     prepare_map(&st->carriers, car_puts, &car_m);
     prepare_map(&st->accounts, acc_puts, &acc_m);
+    prepare_map(&st->acct_auth, acc_puts, &auth_m);
     prepare_map(&st->apps, app_puts, &app_m);
     prepare_map(&st->acct_carriers, list_puts, &list_m);
 
@@ -482,8 +498,8 @@ int sbc_write_commit(sbc_write_t *w, const char **why)
         nums_old = st->nums;
         st->nums = nums_grown;
     }
-    sbc_map_t *mine[] = {&st->carriers, &st->accounts, &st->apps, &st->acct_carriers};
-    sbc_map_t *grown[] = {&car_m, &acc_m, &app_m, &list_m};
+    sbc_map_t *mine[] = {&st->carriers, &st->accounts, &st->acct_auth, &st->apps, &st->acct_carriers};
+    sbc_map_t *grown[] = {&car_m, &acc_m, &auth_m, &app_m, &list_m};
     for (size_t k = 0; k < ND_ARRAY_LEN(mine); k++) {
         if (grown[k]->cap == 0) continue;
         trash(&g, mine[k]->keys);

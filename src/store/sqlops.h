@@ -100,7 +100,8 @@
       (store_t *st, int64_t owner_id, const char *byoc_id, owned_number_t *out))                   \
     X(P, int, number_get_any, (store_t *st, const char *number, owned_number_t *out))              \
     X(P, int, number_insert_owned, (store_t *st, const owned_number_t *n))                         \
-    X(P, int, aging_sweep, (store_t *st, int64_t cutoff, int64_t *returned))                       \
+    X(P, int, aging_sweep,                                                                         \
+      (store_t *st, int64_t cutoff, int max, store_text_cb cb, void *ud, int64_t *returned))       \
     /* subaccounts (subaccounts.c) */                                                              \
     X(P, int, sub_list,                                                                            \
       (store_t *st, int64_t parent_id, int limit, int offset, account_t *rows, size_t *nrows,      \
@@ -167,10 +168,44 @@
     X(P, int, health_put, (store_t *st, const gw_health_t *h))                                     \
     X(P, int, health_list,                                                                         \
       (store_t *st, int64_t carrier_id, int max, gw_health_t *rows, size_t *nrows))                \
+    /* webhooks (webhooks.c) */                                                                    \
+    X(P, int, wh_endpoint_insert, (store_t *st, wh_endpoint_t *ep))                                \
+    X(P, int, wh_endpoint_get,                                                                     \
+      (store_t *st, int64_t owner_id, const char *uid, wh_endpoint_t *out))                        \
+    X(P, int, wh_endpoint_by_id, (store_t *st, int64_t id, wh_endpoint_t *out))                    \
+    X(P, int, wh_endpoint_list,                                                                    \
+      (store_t *st, int64_t owner_id, int limit, int offset, wh_endpoint_t *rows, size_t *nrows,   \
+       int64_t *total))                                                                            \
+    X(P, int, wh_endpoint_active,                                                                  \
+      (store_t *st, int64_t after_id, int limit, wh_endpoint_t *rows, size_t *nrows))              \
+    X(P, int, wh_endpoint_update, (store_t *st, const wh_endpoint_t *ep))                          \
+    X(P, int, wh_endpoint_delete, (store_t *st, int64_t id))                                       \
+    X(P, int, wh_endpoint_outcome,                                                                 \
+      (store_t *st, int64_t id, bool ok, int64_t now, int *fail_count, int64_t *fail_since))       \
+    X(P, int, wh_endpoint_start, (store_t *st, int64_t id, int64_t event_id))                      \
+    X(P, int, wh_endpoint_disable, (store_t *st, int64_t id, const char *reason, int64_t now))     \
+    X(P, int, wh_cursor_get, (store_t *st, int64_t *event_id))                                     \
+    X(P, int, wh_cursor_put, (store_t *st, int64_t event_id))                                      \
+    X(P, int, wh_delivery_insert, (store_t *st, const wh_delivery_t *d))                           \
+    X(P, int, wh_delivery_claim,                                                                   \
+      (store_t *st, int64_t now_ms, int64_t lease_until_ms, wh_delivery_t *out))                   \
+    X(P, int, wh_delivery_due, (store_t *st, int64_t now_ms, bool *any))                           \
+    X(P, int, wh_delivery_finish, (store_t *st, const wh_delivery_t *d))                           \
+    X(P, int, wh_delivery_get,                                                                     \
+      (store_t *st, int64_t endpoint_id, int64_t id, wh_delivery_t *out))                          \
+    X(P, int, wh_delivery_list,                                                                    \
+      (store_t *st, int64_t endpoint_id, int state, int limit, int offset, wh_delivery_t *rows,    \
+       size_t *nrows, int64_t *total))                                                             \
+    X(P, int, wh_delivery_retry,                                                                   \
+      (store_t *st, int64_t endpoint_id, int64_t id, int64_t now_ms))                              \
     /* idempotency keys (idem.c) */                                                                \
     X(P, int, idem_get, (store_t *st, int64_t account_id, const char *key, idem_row_t *out))       \
     X(P, int, idem_put,                                                                            \
       (store_t *st, int64_t account_id, const char *key, const idem_row_t *row))                   \
+    /* the event log (events.c) */                                                                \
+    X(P, int, event_append, (store_t *st, event_t *ev))                                            \
+    X(P, int, event_list, (store_t *st, const event_filter_t *f, store_event_cb cb, void *ud))     \
+    X(P, int, event_purge, (store_t *st, int64_t before_ts, int max, int64_t *n))                  \
     /* operations (conn.c) */                                                                      \
     X(P, int, ping, (store_t *st))
 

@@ -98,6 +98,10 @@ RECORD_READER(account, account_t,
     INT(id), TEXT(auth_id), INT(parent_id), TEXT(name), BOOL(enabled), HASH(token_hash),
     INT(created_at), INT(modified_at), INT(status), HASH(old_token_hash), INT(old_token_until))
 
+RECORD_READER(event, event_t,
+    INT(id), INT(ts), TEXT(type), INT(account_id), TEXT(account_auth_id), TEXT(object_type),
+    TEXT(object_id), TEXT(actor_kind), TEXT(actor_id), TEXT(request_id), TEXT(data))
+
 RECORD_READER(apikey, apikey_t,
     INT(id), INT(account_id), HASH(hash), TEXT(prefix), TEXT(label), INT(scopes), INT(created_at),
     INT(expires_at), INT(last_used_at), INT(revoked_at))
@@ -218,3 +222,46 @@ RECORD_READER(reg, reg_status_t,
     TEXT(carrier_uuid), TEXT(carrier_name), TEXT(account_auth_id), TEXT(registrar_ip))
 ROWS_READER(reg, reg_status_t)
 ROWS_READER(apikey, apikey_t)
+
+void sqls_rd_wh_endpoint(sqls_row_t *r, void *rows, size_t i)
+{
+    wh_endpoint_t *ep = &((wh_endpoint_t *)rows)[i];
+    memset(ep, 0, sizeof *ep);
+    ep->id = I64(r);
+    TXT(r, ep->uid);
+    ep->owner_id = I64(r);
+    ep->account_id = I64(r);
+    TXT(r, ep->url);
+    TXT(r, ep->description);
+    TXT(r, ep->event_types);
+    ep->enabled = I64(r) != 0;
+    TXT(r, ep->disabled_reason);
+    r->ops->blob(r, ep->secret, sizeof ep->secret, &ep->secret_len);
+    r->ops->blob(r, ep->old_secret, sizeof ep->old_secret, &ep->old_secret_len);
+    ep->old_secret_until = I64(r);
+    ep->fail_count = (int)I64(r);
+    ep->fail_since = I64(r);
+    ep->created_at = I64(r);
+    ep->updated_at = I64(r);
+    ep->start_event_id = I64(r);
+}
+
+void sqls_rd_wh_delivery(sqls_row_t *r, void *rows, size_t i)
+{
+    wh_delivery_t *d = &((wh_delivery_t *)rows)[i];
+    memset(d, 0, sizeof *d);
+    d->id = I64(r);
+    d->endpoint_id = I64(r);
+    d->event_id = I64(r);
+    TXT(r, d->event_type);
+    TXT(r, d->object_key);
+    d->state = (whd_state_t)I64(r);
+    d->attempts = (int)I64(r);
+    d->next_at_ms = I64(r);
+    d->leased_until_ms = I64(r);
+    d->last_status = (int)I64(r);
+    TXT(r, d->last_error);
+    d->last_at = I64(r);
+    d->created_at = I64(r);
+    d->delivered_at = I64(r);
+}

@@ -69,9 +69,11 @@ const char *const sqlt_text[Q__COUNT] = {
         "added_on, carrier_id, byoc_id, label, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, "
         "?6, ?7, ?8, ?9, ?10, ?11, 1, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19) "
         "ON CONFLICT DO NOTHING",
+    /* a batch of at most ?3, each number returned (its event, events.c) */
     [Q_AGING_SWEEP] =
         "UPDATE numbers SET state=0, released_at=NULL, updated_at=?2 "
-        "WHERE state=3 AND released_at <= ?1",
+        "WHERE state=3 AND number IN (SELECT number FROM numbers WHERE state=3 AND "
+        "released_at <= ?1 ORDER BY number LIMIT ?3) RETURNING number",
     /* ---- subaccounts --------------------------------------------------------- */
     [Q_ACCOUNT_UPDATE] =
         "UPDATE accounts SET name = ?2, enabled = ?3, modified_at = ?4 WHERE id = ?1",

@@ -80,6 +80,15 @@ enum {
     Q_ACCOUNT_SET_TOKEN, Q_RELEASE_ALL_INVENTORY,
     Q_RELEASE_ALL_CUSTOMER, Q_CRED_EPOCH_GET, Q_CRED_EPOCH_BUMP,
     Q_APIKEY_COUNT,                                                       /* SQLite only */
+    /* events.c */
+    Q_EVENT_APPEND, Q_EVENT_PURGE,
+    /* webhooks.c */
+    Q_WH_EP_INSERT, Q_WH_EP_GET, Q_WH_EP_BY_ID, Q_WH_EP_LIST, Q_WH_EP_ACTIVE, Q_WH_EP_UPDATE,
+    Q_WH_EP_DELETE, Q_WH_EP_OUTCOME, Q_WH_EP_START, Q_WH_EP_DISABLE, Q_WH_CURSOR_GET,
+    Q_WH_CURSOR_PUT, Q_WH_DL_INSERT, Q_WH_DL_CLAIM, Q_WH_DL_DUE, Q_WH_DL_FINISH, Q_WH_DL_GET,
+    Q_WH_DL_LIST, Q_WH_DL_RETRY,
+    Q_WH_CURSOR_LOCK,                                                     /* PostgreSQL only */
+    Q_WH_EP_COUNT, Q_WH_EP_DELETE_DELIVERIES, Q_WH_DL_COUNT,              /* SQLite only */
     Q__COUNT
 };
 

@@ -371,3 +371,31 @@ void sqlw_glob_regex(const char *g, buf_t *out)
     }
     buf_putc(out, '$');
 }
+
+void sqlw_events(sqlw_t *w, const event_filter_t *f)
+{
+    /* always a condition on id: the cursor, and on PostgreSQL it also
+     * leaves out the rows of the reader's own open transaction, whose id
+     * is given only at commit (NULL until then) */
+    sqlw_int(w, "e.id", ">", f->after_id > 0 ? f->after_id : 0);
+    if (f->object_type[0]) sqlw_text(w, "e.object_type", "=", f->object_type);
+    if (f->object_id[0]) sqlw_text(w, "e.object_id", "=", f->object_id);
+    if (f->account_id > 0) sqlw_int(w, "e.account_id", "=", f->account_id);
+    else if (f->account_id < 0) sqlw_raw(w, "e.account_id IS NULL");
+    if (f->actor_kind[0]) sqlw_text(w, "e.actor_kind", "=", f->actor_kind);
+    if (f->actor_id[0]) sqlw_text(w, "e.actor_id", "=", f->actor_id);
+    size_t tn = strlen(f->type);
+    if (tn > 0 && f->type[tn - 1] == '.') {
+        /* "number." : every type from "number." up to "number/" ('.' + 1),
+         * an index range in byte order (both backends compare bytes) */
+        char hi[MODEL_EVENT_TYPE_SZ];
+        snprintf(hi, sizeof hi, "%s", f->type);
+        hi[tn - 1] = '/';
+        sqlw_text(w, "e.type", ">=", f->type);
+        sqlw_text(w, "e.type", "<", hi);
+    } else if (tn > 0) {
+        sqlw_text(w, "e.type", "=", f->type);
+    }
+    if (f->since > 0) sqlw_int(w, "e.ts", ">=", f->since);
+    if (f->until > 0) sqlw_int(w, "e.ts", "<", f->until);
+}

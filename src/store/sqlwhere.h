@@ -134,6 +134,12 @@ void sqlw_numlist(sqlw_t *w, const numlist_q_t *q);
  * returns false and changes nothing: the caller counts the rows. */
 bool sqlw_numlist_count(sqlw_t *w, const numlist_q_t *q, buf_t *out);
 
+/* event_list (issue 18) over "events e": "WHERE e.id > ?1 ..." in this
+ * order: after_id, object type, object id, account (-1: IS NULL), actor
+ * kind, actor id, type (a trailing '.' is a prefix: a range), since,
+ * until.  The caller appends ORDER BY e.id and the LIMIT (sqlw_param). */
+void sqlw_events(sqlw_t *w, const event_filter_t *f);
+
 /* The whole statement (not only a WHERE) that resolves q->lca_prefix:
  * one row (rate_center TEXT, lata INTEGER or NULL), or none when no
  * inventory number of the country starts with the prefix.  The backend

@@ -44,6 +44,10 @@ typedef int (*store_rate_cb)(const char *sub_type, int64_t min_rental, void *ud)
 typedef int (*store_restriction_cb)(const char *restriction, const char *text, void *ud);
 typedef int (*store_sbc_num_cb)(const sbc_numrow_t *n, void *ud);
 typedef int (*store_sbc_change_cb)(const sbc_change_t *ch, void *ud);
+/* one text value of a walk (a number) */
+typedef int (*store_text_cb)(const char *s, void *ud);
+/* one event of the log (a return other than C_OK stops the walk: no failure) */
+typedef int (*store_event_cb)(const event_t *ev, void *ud);
 /* The rows of a full SBC load, one callback per kind (a return other than
  * C_OK stops the load with ST_ERR). */
 typedef struct {
@@ -177,8 +181,11 @@ typedef struct store_ops {
     /* a customer's own number (source byoc or manual), owned from the start;
      * ST_CONFLICT when the number exists */
     int (*number_insert_owned)(store_t *st, const owned_number_t *n);
-    /* aging -> available for numbers released at or before cutoff */
-    int (*aging_sweep)(store_t *st, int64_t cutoff, int64_t *returned);
+    /* aging -> available for up to max numbers released at or before
+     * cutoff; cb (may be NULL) gets each number returned (the event log's
+     * number.aged), *returned how many (fewer than max: none is left) */
+    int (*aging_sweep)(store_t *st, int64_t cutoff, int max, store_text_cb cb, void *ud,
+                       int64_t *returned);
 
     /* ---- subaccounts ---- */
     int (*sub_list)(store_t *st, int64_t parent_id, int limit, int offset, account_t *rows,
@@ -294,10 +301,88 @@ typedef struct store_ops {
     /* the stored states of a carrier's current gateways, at most max */
     int (*health_list)(store_t *st, int64_t carrier_id, int max, gw_health_t *rows, size_t *nrows);
 
+    /* ---- webhooks (webhooks.c of each backend; the migration "webhooks"
+     * says what each column means).  Endpoints carry their secrets sealed;
+     * deliveries are one row per (endpoint, event). ---- */
+    /* sets ep->id; ST_CONFLICT: the uid exists */
+    int (*wh_endpoint_insert)(store_t *st, wh_endpoint_t *ep);
+    /* by its uid; owner_id -1: any owner's, else only that owner's */
+    int (*wh_endpoint_get)(store_t *st, int64_t owner_id, const char *uid, wh_endpoint_t *out);
+    int (*wh_endpoint_by_id)(store_t *st, int64_t id, wh_endpoint_t *out);
+    /* owner_id -1: every endpoint; by id; rows has room for limit */
+    int (*wh_endpoint_list)(store_t *st, int64_t owner_id, int limit, int offset,
+                            wh_endpoint_t *rows, size_t *nrows, int64_t *total);
+    /* the endpoints enabled or without a start event yet, with id >
+     * after_id, by id, at most limit (the fan-out reads them all, a page
+     * at a time) */
+    int (*wh_endpoint_active)(store_t *st, int64_t after_id, int limit, wh_endpoint_t *rows,
+                              size_t *nrows);
+    /* writes url, description, event_types, account_id, enabled,
+     * disabled_reason, secrets, fail_count, fail_since, updated_at by ep->id */
+    int (*wh_endpoint_update)(store_t *st, const wh_endpoint_t *ep);
+    /* deletes the endpoint and its deliveries; ST_NOTFOUND when none */
+    int (*wh_endpoint_delete)(store_t *st, int64_t id);
+    /* An attempt's outcome on the endpoint's run of failures, in one
+     * statement (several workers and nodes report at once): ok resets it,
+     * a failure counts it (fail_since set by the first).  The run after
+     * the change in *fail_count, *fail_since. */
+    int (*wh_endpoint_outcome)(store_t *st, int64_t id, bool ok, int64_t now, int *fail_count,
+                               int64_t *fail_since);
+    /* start_event_id = event_id unless already set (ST_NOTFOUND then) */
+    int (*wh_endpoint_start)(store_t *st, int64_t id, int64_t event_id);
+    /* enabled -> disabled with reason; ST_NOTFOUND when it was not enabled
+     * (so that of several nodes one reports it) */
+    int (*wh_endpoint_disable)(store_t *st, int64_t id, const char *reason, int64_t now);
+    /* the fan-out's cursor (the last event id made into deliveries); inside
+     * a write transaction, get locks it until the end (PostgreSQL: FOR
+     * UPDATE), so two nodes never fan out the same events at once */
+    int (*wh_cursor_get)(store_t *st, int64_t *event_id);
+    int (*wh_cursor_put)(store_t *st, int64_t event_id);
+    /* a pending delivery; one that exists for (endpoint, event) is kept
+     * (ST_OK either way: a fan-out run twice makes no duplicate) */
+    int (*wh_delivery_insert)(store_t *st, const wh_delivery_t *d);
+    /* Claims one due delivery: pending, next_at <= now_ms, its lease
+     * expired, its endpoint enabled, and no earlier (smaller event id)
+     * pending delivery of the same object to the same endpoint -- the order
+     * per object.  Its lease is set to lease_until_ms and *out filled.
+     * ST_NOTFOUND: none due.  PostgreSQL: FOR UPDATE SKIP LOCKED, so nodes
+     * claiming at once take different rows. */
+    int (*wh_delivery_claim)(store_t *st, int64_t now_ms, int64_t lease_until_ms,
+                             wh_delivery_t *out);
+    /* whether wh_delivery_claim would find a row now, by a read only (so
+     * that an idle worker polls without write transactions) */
+    int (*wh_delivery_due)(store_t *st, int64_t now_ms, bool *any);
+    /* writes an attempt's outcome by d->id: state, attempts, next_at,
+     * last_status, last_error, last_at, delivered_at; the lease is cleared */
+    int (*wh_delivery_finish)(store_t *st, const wh_delivery_t *d);
+    /* ST_NOTFOUND unless endpoint_id has delivery id */
+    int (*wh_delivery_get)(store_t *st, int64_t endpoint_id, int64_t id, wh_delivery_t *out);
+    /* an endpoint's deliveries, newest first; state -1: any */
+    int (*wh_delivery_list)(store_t *st, int64_t endpoint_id, int state, int limit, int offset,
+                            wh_delivery_t *rows, size_t *nrows, int64_t *total);
+    /* pending again, due at now_ms, lease cleared (manual redelivery);
+     * ST_NOTFOUND unless endpoint_id has delivery id */
+    int (*wh_delivery_retry)(store_t *st, int64_t endpoint_id, int64_t id, int64_t now_ms);
+
     /* ---- idempotency keys (scope: account id + key) ---- */
     int (*idem_get)(store_t *st, int64_t account_id, const char *key, idem_row_t *out);
     /* inserts or replaces */
     int (*idem_put)(store_t *st, int64_t account_id, const char *key, const idem_row_t *row);
+
+    /* ---- the event log (issue 18: core/events.h) ---- */
+    /* Appends ev inside the caller's open write transaction (the change it
+     * records commits or rolls back with it).  ev->id: the event's id when
+     * the backend knows it before the commit (SQLite: the rowid, which the
+     * write lock makes commit order), else 0 (PostgreSQL: the id is given
+     * at COMMIT under an advisory lock, so that id order is commit order
+     * across nodes).  ev->ts and every text are the caller's. */
+    int (*event_append)(store_t *st, event_t *ev);
+    /* The events matching f in ascending id (after f->after_id, at most
+     * f->limit), each handed to cb; account_auth_id is filled. */
+    int (*event_list)(store_t *st, const event_filter_t *f, store_event_cb cb, void *ud);
+    /* Deletes up to max events with ts < before_ts, oldest first; *n gets
+     * how many (fewer than max: nothing older is left). */
+    int (*event_purge)(store_t *st, int64_t before_ts, int max, int64_t *n);
 
     /* ---- operations (GET /readyz) ---- */
     /* A trivial query that reads the schema: ST_OK when the database

@@ -261,15 +261,19 @@ describe('PostgreSQL restarted and crashed under a purchase load, two nodes',
         const r2 = await P.plivo(x, 'GET', 'Number/', { query: { limit: 1 } });
         assert.equal(r2.status, 200, r2.text);
 
-        // a write outside a transaction (creating a subaccount is one
-        // INSERT): it commits, the reply is lost with the connection
-        const lost = proxy.loseReplyOf(/^INSERT /);
+        // a write (creating a subaccount: its INSERT and its event, issue
+        // 18, in one transaction): it commits, the reply of the COMMIT is
+        // lost with the connection
+        const lost = proxy.loseReplyOf(/^COMMIT/);
         const r = await P.plivo(x, 'POST', 'Subaccount/', { body: { name: 'lost-reply', enabled: true } });
         const tag = await Promise.race([lost, F.sleep(5000).then(() => null)]);
-        assert.equal(tag, 'INSERT 0 1', 'the proxy lost the reply of the INSERT');
+        assert.equal(tag, 'COMMIT', 'the proxy lost the reply of the COMMIT');
         t.diagnostic(`subaccount create with its reply lost: ${r.status} ${r.text}`);
         const n = Number(cluster.psql(`SELECT count(*) FROM accounts WHERE name = 'lost-reply'`, db));
         assert.equal(n, 1, 'the INSERT ran exactly once');
+        const ev = Number(cluster.psql(`SELECT count(*) FROM events WHERE type = 'subaccount.created' AND ` +
+          `object_id = (SELECT auth_id FROM accounts WHERE name = 'lost-reply')`, db));
+        assert.equal(ev, 1, 'its event committed with it, once');
         assertUnavailable(r, 'plivo', 'a write with an unknown outcome');
         // and the node goes on
         const r3 = await P.plivo(x, 'POST', 'Subaccount/', { body: { name: 'after-loss', enabled: true } });

@@ -98,6 +98,15 @@ before(async () => {
     const ks = await byoc(main, 'GET', '/v1/phone-numbers/api-keys');
     assert.equal(ks.status, 200, ks.text);
     W[`o${name}`].key_id = String(ks.json.data[0].id);
+    // a webhook endpoint of its own (issue 18: /v1/phone-numbers/webhooks), by a
+    // key with webhooks:manage (the first key lacks it)
+    const hk = await srv.admin('POST', `/admin/v1/accounts/${main.auth_id}/api-keys`,
+      { scopes: ['phone_numbers:read', 'phone_numbers:write', 'api_keys:manage', 'webhooks:manage'] });
+    assert.equal(hk.status, 201, hk.text);
+    main.hook_key = hk.json.api_key;
+    const wh = await byoc(main, 'POST', '/v1/phone-numbers/webhooks', { url: `https://hooks-${name}.example.invalid/in` });
+    assert.equal(wh.status, 201, wh.text);
+    W[`o${name}`].webhook_id = wh.json.id;
     const cs = await byoc(main, 'GET', '/v1/phone-numbers/carriers?limit=100');
     const ns = await byoc(main, 'GET', '/v1/phone-numbers?limit=100');
     for (const o of name === 'A' ? [W.oA, W.oSA1] : [W.oB, W.oSB]) {
@@ -116,7 +125,9 @@ async function byoc(who, method, p, body) {
   calls++;
   const res = await fetch(srv.base + p, {
     method,
-    headers: { Authorization: `Bearer ${who.api_key}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+    // webhook routes need webhooks:manage: the main account's second key
+    headers: { Authorization: `Bearer ${p.includes('/webhooks') && who.hook_key ? who.hook_key : who.api_key}`,
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -134,7 +145,7 @@ async function plivo(who, method, p, body) {
 
 /** Every identifier of a kind that o (an owner's things) has. */
 function idsOf(kind, o) {
-  if (kind !== 'sub' && !o.bought) return [];
+  if (kind !== 'sub' && kind !== 'webhook' && !o.bought) return [];
   switch (kind) {
     case 'number': return [o.bought, o.added, `+${o.bought}`];
     case 'carrier': return [o.carrier_id, o.carrier_uuid, o.carrier_voip,
@@ -143,6 +154,7 @@ function idsOf(kind, o) {
     case 'sub': return o.sub ? [o.sub] : [];
     case 'byoc_number': return [o.bought_id, o.added_id, `+${o.bought}`, `%2B${o.added}`, o.bought];
     case 'apikey': return o.key_id ? [o.key_id] : [];
+    case 'webhook': return o.webhook_id ? [o.webhook_id] : [];
     case 'compliance': return o.compliance ? [o.compliance] : [];
     default: throw new Error(kind);
   }
@@ -158,6 +170,7 @@ function ghostOf(kind, id) {
     case 'carrier': return `9${digits(13)}`;
     case 'app': return `9${digits(16)}`;
     case 'apikey': return `9${digits(8)}`;
+    case 'webhook': return `we_${crypto.randomBytes(16).toString('hex')}`;
     case 'sub': return `SA${crypto.randomBytes(9).toString('hex').toUpperCase()}`;
     default: throw new Error(kind);
   }
@@ -176,6 +189,9 @@ function describeRoute(r) {
     [/^\/v1\/phone-numbers\/carriers\/\{id\}\/health_check$/, 'carrier', { interval: 30 }],
     [/^\/v1\/phone-numbers\/\{id\}$/, 'byoc_number', undefined],
     [/^\/v1\/phone-numbers\/api-keys\/\{id\}$/, 'apikey', undefined],
+    [/^\/v1\/phone-numbers\/webhooks\/\{id\}$/, 'webhook', { description: 'hijacked' }],
+    [/^\/v1\/phone-numbers\/webhooks\/\{id\}\/(rotate-secret|deliveries)$/, 'webhook', {}],
+    [/^\/v1\/phone-numbers\/webhooks\/\{id\}\/deliveries\/\{delivery_id\}\/redeliver$/, 'webhook', {}],
     [/^\/v1\/Account\/\{auth_id\}\/PhoneNumber\/Compliance\/\{compliance_id\}\/$/, 'compliance', undefined],
   ];
   for (const [re, kind, body] of rules) {
@@ -221,6 +237,10 @@ async function snapshot() {
       const r = await byoc(who, 'GET', p);
       out[`${name} ${p}`] = { status: r.status, body: r.json };
     }
+    // its webhook endpoints, without what deliveries change (failure counts)
+    const w = await byoc(who, 'GET', '/v1/phone-numbers/webhooks');
+    out[`${name} webhooks`] = { status: w.status,
+      body: w.json.data.map((e) => [e.id, e.url, e.description, e.event_types, e.secret]) };
   }
   const s = await srv.search(W.A, { country_iso: 'US' });
   out.available = s.json.objects.map((o) => o.number);

@@ -112,8 +112,10 @@ describe('the document', () => {
       } else if (p === '/v1/phone-numbers' || p.startsWith('/v1/phone-numbers/')) {
         tag = 'byoc';
         // the account's own keys (issue 18) have a scope of their own
+        // (and its own webhook endpoints, issue 18 item 4)
         security = [{ byocApiKey: [p.startsWith('/v1/phone-numbers/api-keys') ? 'api_keys:manage'
-          : method === 'get' ? 'phone_numbers:read' : 'phone_numbers:write'] }];
+          : p.startsWith('/v1/phone-numbers/webhooks') ? 'webhooks:manage'
+            : method === 'get' ? 'phone_numbers:read' : 'phone_numbers:write'] }];
       } else if (p.startsWith('/admin/v1/')) {
         tag = 'admin';
         security = [{ adminToken: [] }];
@@ -601,10 +603,69 @@ describe('responses', () => {
     }
   });
 
+  test('webhooks (issue 18)', async () => {
+    // no --webhook-allow-private here: public names, which nothing answers
+    const E = want(await srv.admin('POST', '/admin/v1/webhooks', { url: 'https://hooks.example.invalid/a', description: 'oapi' }), 201);
+    want(await srv.admin('POST', '/admin/v1/webhooks', { url: 'http://127.0.0.1/x' }), 400);
+    want(await srv.admin('GET', '/admin/v1/webhooks'), 200);
+    want(await srv.admin('GET', '/admin/v1/webhooks?limit=0'), 400);
+    want(await srv.admin('GET', `/admin/v1/webhooks/${E.id}`), 200);
+    want(await srv.admin('GET', '/admin/v1/webhooks/we_nope'), 404);
+    const O = want(await srv.admin('POST', '/admin/v1/webhooks', { url: 'https://hooks.example.invalid/b', event_types: ['nothing.*'] }), 201);
+    want(await srv.admin('PATCH', `/admin/v1/webhooks/${O.id}`, { description: 'an event for E' }), 200);
+    want(await srv.admin('PATCH', `/admin/v1/webhooks/${O.id}`, { event_types: ['NOPE'] }), 400);
+    want(await srv.admin('POST', `/admin/v1/webhooks/${E.id}/rotate-secret`, { grace_period: '1h' }), 200);
+    want(await srv.admin('POST', `/admin/v1/webhooks/${E.id}/rotate-secret`, { grace_period: 'later' }), 400);
+    want(await srv.admin('GET', `/admin/v1/webhooks/we_nope/deliveries`), 404);
+    let dl;
+    for (let i = 0; i < 100 && !(dl && dl.data.length); i++) {
+      dl = want(await srv.admin('GET', `/admin/v1/webhooks/${E.id}/deliveries?state=pending`), 200);
+      if (!dl.data.length) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(dl.data.length, 'a delivery for E');
+    want(await srv.admin('POST', `/admin/v1/webhooks/${E.id}/deliveries/${dl.data[0].id}/redeliver`), 202);
+    want(await srv.admin('POST', `/admin/v1/webhooks/${E.id}/deliveries/999999999/redeliver`), 404);
+    want(await srv.admin('DELETE', `/admin/v1/webhooks/${O.id}`), 204);
+    want(await srv.admin('DELETE', `/admin/v1/webhooks/${O.id}`), 404);
+
+    // a customer's own, with webhooks:manage
+    const C = want(await srv.admin('POST', '/admin/v1/accounts', { name: 'oapi hooks' }), 201);
+    const k = want(await srv.admin('POST', `/admin/v1/accounts/${C.auth_id}/api-keys`, { scopes: ['webhooks:manage'] }), 201);
+    want(await srv.byoc(C.api_key, 'GET', '/webhooks'), 403);
+    const W = want(await srv.byoc(k.api_key, 'POST', '/webhooks', { body: { url: 'https://hooks.example.invalid/c' } }), 201);
+    want(await srv.byoc(k.api_key, 'POST', '/webhooks', { body: { url: 'http://10.0.0.1/' } }), 400);
+    want(await srv.byoc(k.api_key, 'GET', '/webhooks'), 200);
+    want(await srv.byoc(C.api_key, 'GET', `/webhooks/${W.id}`), 403);
+    want(await srv.byoc(k.api_key, 'GET', `/webhooks/${W.id}`), 200);
+    want(await srv.byoc(k.api_key, 'PATCH', `/webhooks/${W.id}`, { body: { description: 'mine' } }), 200);
+    want(await srv.byoc(k.api_key, 'PATCH', `/webhooks/${E.id}`, { body: { description: 'not mine' } }), 404);
+    want(await srv.byoc(k.api_key, 'POST', `/webhooks/${W.id}/rotate-secret`, { body: { grace_period: 0 } }), 200);
+    want(await srv.byoc(C.api_key, 'POST', `/webhooks/${W.id}/rotate-secret`, { body: {} }), 403);
+    let dw;
+    for (let i = 0; i < 100 && !(dw && dw.data.length); i++) {
+      dw = want(await srv.byoc(k.api_key, 'GET', `/webhooks/${W.id}/deliveries`), 200);
+      if (!dw.data.length) await new Promise((r) => setTimeout(r, 100));
+    }
+    want(await srv.byoc(k.api_key, 'GET', `/webhooks/${W.id}/deliveries`, { query: { state: 'lost' } }), 400);
+    assert.ok(dw.data.length, 'a delivery of its own change');
+    want(await srv.byoc(k.api_key, 'POST', `/webhooks/${W.id}/deliveries/${dw.data[0].id}/redeliver`), 202);
+    want(await srv.byoc(k.api_key, 'POST', `/webhooks/${W.id}/deliveries/0/redeliver`), 404);
+    want(await srv.byoc(C.api_key, 'DELETE', `/webhooks/${W.id}`), 403);
+    want(await srv.byoc(k.api_key, 'DELETE', `/webhooks/${W.id}`), 204);
+  });
+
   test('credential lifecycle (issue 18)', async () => {
     const C = want(await srv.admin('POST', '/admin/v1/accounts', { name: 'oapi creds' }), 201);
     const base = `/admin/v1/accounts/${C.auth_id}`;
     const k = want(await srv.admin('POST', `${base}/api-keys`, { label: 'ci', expires_in: '30d' }), 201);
+
+    // the event log (issue 18): the operator's, and a customer's own in both dialects
+    want(await srv.admin('GET', '/admin/v1/events?limit=2'), 200);
+    want(await srv.admin('GET', '/admin/v1/events?since=soon'), 400);
+    want(await srv.plivo(C, 'GET', 'Event/', { query: { limit: 2 } }), 200);
+    want(await srv.plivo(C, 'GET', 'Event/', { query: { limit: 21 } }), 400);
+    want(await srv.byoc(C.api_key, 'GET', '/events'), 200);
+    want(await srv.byoc(C.api_key, 'GET', '/events', { query: { after: 'x' } }), 400);
     want(await srv.admin('GET', `${base}/api-keys?limit=5`), 200);
     want(await srv.admin('GET', `${base}/api-keys?limit=0`), 400);
     want(await srv.admin('GET', `/admin/v1/accounts/MA${'0'.repeat(18)}/api-keys`), 404);

@@ -783,9 +783,9 @@ describe('serve flags and their environment variables', () => {
   test('serve --help lists every flag with its environment variable', () => {
     const names = flags.map((f) => f.flag).sort();
     assert.deepEqual(names, ['admin-token-file', 'aging-days', 'auth-fail-limit', 'conn-timeout', 'db',
-      'demo', 'listen', 'log-file', 'log-level', 'max-conns-per-ip', 'metrics-open', 'metrics-token-file', 'rate-limit',
+      'demo', 'event-retention', 'listen', 'log-file', 'log-level', 'max-conns-per-ip', 'metrics-open', 'metrics-token-file', 'rate-limit',
       'sbc-cache-ttl', 'sbc-token-file', 'secret-key-file', 'shutdown-timeout', 'sip-contact', 'sip-listen',
-      'sip-outbound-proxy', 'threads', 'trusted-proxies']);
+      'sip-outbound-proxy', 'threads', 'trusted-proxies', 'webhook-allow-private', 'webhook-workers']);
     for (const f of flags) assert.match(f.rest, /NUMBERD_[A-Z_]+/, `--${f.flag} names no environment variable`);
   });
 
@@ -814,6 +814,9 @@ describe('serve flags and their environment variables', () => {
     NUMBERD_SIP_CONTACT: ['127.0.0.1:5060', 2], // without --sip-listen
     NUMBERD_SIP_OUTBOUND_PROXY: ['127.0.0.1:5060', 2], // without --sip-listen
     NUMBERD_TRUSTED_PROXIES: ['10.0.0.0/99', 2],
+    NUMBERD_EVENT_RETENTION: ['forever', 2],
+    NUMBERD_WEBHOOK_WORKERS: ['many', 2],
+    NUMBERD_WEBHOOK_ALLOW_PRIVATE: ['maybe', 2],
   };
 
   test('every variable in the help is read by serve', () => {

@@ -128,6 +128,16 @@ describe('outbound', () => {
     assert.equal(up.uri, 'sip:+442071838750@192.0.2.10:5080;transport=udp');
     assert.deepEqual(up.auth, { username: 'nd', realm: 'up.example', ha1: md5('nd:up.example:upstream-pw-1') });
   });
+  test('a subaccount made after start (the index learns it by its auth_id) places calls with its main account\'s number', async () => {
+    const sub = await ok(await srv.plivo(W.A, 'POST', 'Subaccount/', { body: { name: 'sbc-sub', enabled: true } }), 201, 'sub');
+    const r = await outbound({ account: sub.auth_id, to: '442071838750', from: '14155550101' });
+    assert.equal(r.action, 'route');
+    assert.equal(r.routes[0].carrier.id, W.six.id);
+    // disabled: refused like a suspended account
+    await ok(await srv.plivo(W.A, 'POST', `Subaccount/${sub.auth_id}/`, { body: { name: 'sbc-sub', enabled: false } }), 202, 'off');
+    assert.deepEqual(await outbound({ account: sub.auth_id, to: '442071838750', from: '14155550101' }),
+      { action: 'reject', sip_code: 403, reason: 'account suspended' });
+  });
   test('spoofed caller ID 403; bad parameters 400', async () => {
     assert.deepEqual(await outbound({ account: W.A.auth_id, to: '442071838750', from: '14155559999' }),
       { action: 'reject', sip_code: 403, reason: 'caller id not owned' });

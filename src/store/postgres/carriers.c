@@ -201,7 +201,8 @@ int pg_carrier_delete(store_t *st, int64_t account_id, int64_t id, int64_t *in_u
     if (rc == ST_OK) rc = pg_one_row(c, Q_CARRIER_IN_USE, PG_V(v_int(id)), pg_rd_i64, in_use);
     if (rc == ST_OK && *in_use > 0) rc = ST_CONFLICT;
     if (rc == ST_OK) rc = pg_write1(c, Q_CARRIER_DELETE, PG_V(v_int(id), v_int(account_id)));
-    return pg_tx_end(st, rc, false);
+    /* not found wrote nothing: an enclosing transaction goes on (sqlite/carriers.c) */
+    return pg_tx_end(st, rc, true);
 }
 
 int pg_carrier_reg_list(store_t *st, int64_t after_id, int limit, carrier_t *rows, size_t *nrows)

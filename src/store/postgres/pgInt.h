@@ -113,7 +113,8 @@
 #define LOCK_MIGRATE "1"
 #define LOCK_INVENTORY "2"
 #define LOCK_NUMADD "3"
-/* 4: the SBC change log's commit-order seq (migration 0002_sbc, in SQL) */
+/* 4: the SBC change log's commit-order seq (migration 0002_sbc, in SQL),
+ * and the event log's commit-order id (0007_events: the same key) */
 /* registrations: the second key is the carrier id (registrations.c) */
 #define LOCK_NS_REG "1852990823" /* 'nreg' */
 
@@ -137,6 +138,8 @@ extern const char *const pg_sql_idem[Q__COUNT];
 extern const char *const pg_sql_sbc[Q__COUNT];
 extern const char *const pg_sql_registrations[Q__COUNT];
 extern const char *const pg_sql_credentials[Q__COUNT];
+extern const char *const pg_sql_webhooks[Q__COUNT];
+extern const char *const pg_sql_events[Q__COUNT];
 
 /* stmts.c: loads the statements' texts (once per process) and checks the
  * retry list; called by every open. */

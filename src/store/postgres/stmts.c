@@ -9,6 +9,7 @@ static const char *const *const sql_tables[] = {
     pg_sql_conn,  pg_sql_settings,    pg_sql_accounts, pg_sql_inventory,  pg_sql_numbers,
     pg_sql_owned, pg_sql_subaccounts, pg_sql_apps,     pg_sql_compliance, pg_sql_carriers,
     pg_sql_idem,  pg_sql_sbc,       pg_sql_credentials, pg_sql_registrations,
+    pg_sql_events, pg_sql_webhooks,
 };
 #define NTABLES (sizeof sql_tables / sizeof sql_tables[0])
 

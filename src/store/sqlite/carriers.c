@@ -218,6 +218,10 @@ int sq_carrier_delete(store_t *st, int64_t account_id, int64_t id, int64_t *in_u
     sq_done(u);
     if (rc == ST_OK && *in_use > 0) rc = ST_CONFLICT;
     if (rc == ST_OK) rc = SQ_RUN1(st, Q_CARRIER_DELETE, SQ_I(id), SQ_I(account_id));
+    /* not found wrote nothing: commit, so that a caller's enclosing
+     * transaction (the core's, with its event) is not made to roll back
+     * (an upstream rename asks for the count with an id that cannot match) */
+    if (rc == ST_NOTFOUND) return sq_tx_commit(st) == ST_OK ? ST_NOTFOUND : ST_ERR;
     return tx_end(st, rc);
 }
 

@@ -2,7 +2,8 @@
  * (written by the triggers of migration 0003_sbc) and single-row re-reads.
  * A number's carrier: its customer carrier (carrier_id), or for an
  * inventory number the upstream carrier its `carrier` column names,
- * resolved here through the (coalesce(account_id, 0), name) index. */
+ * resolved through the carriers_name index (sqlshared.h's
+ * SQLS_SBC_NUM_SELECT). */
 #include "store/sqlite/sqliteInt.h"
 
 #include <string.h>

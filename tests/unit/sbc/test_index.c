@@ -170,6 +170,12 @@ static void t_lookups(void **state)
     assert_non_null(sa);
     assert_int_equal(sa->status, SBC_ACCT_SUSPENDED);
     assert_int_equal(sa->parent, 1);
+    /* by auth_id: the same records; an unknown or NULL auth_id: none */
+    assert_ptr_equal(sbc_r_account_by_auth(&r, "SAAAAAAAAAAAAAAAAAA3"), sa);
+    assert_ptr_equal(sbc_r_account_by_auth(&r, "MAAAAAAAAAAAAAAAAAA1"), sbc_r_account(&r, 1));
+    assert_null(sbc_r_account_by_auth(&r, "MAAAAAAAAAAAAAAAAAA2"));
+    assert_null(sbc_r_account_by_auth(&r, ""));
+    assert_null(sbc_r_account_by_auth(&r, NULL));
     const sbc_app_t *app = sbc_r_app(&r, n.app);
     assert_non_null(app);
     assert_string_equal(app->answer_url, "https://app.example.com/answer");
@@ -224,6 +230,8 @@ static void t_updates(void **state)
     assert_null(sbc_r_carrier(&r, 11));
     assert_false(sbc_r_number(&r, 4930123456ull, NULL));
     assert_null(sbc_r_account(&r, 3));
+    assert_null(sbc_r_account_by_auth(&r, "SAAAAAAAAAAAAAAAAAA3"));
+    assert_non_null(sbc_r_account_by_auth(&r, "MAAAAAAAAAAAAAAAAAA1"));
     assert_null(sbc_r_app(&r, 12345678901234567ull));
     const uint32_t *ids;
     size_t nid;
@@ -500,12 +508,55 @@ static void t_gateways_down(void **state)
     sbc_index_free(idx);
 }
 
+/* The auth_id map follows every put and delete: a changed auth_id (token
+ * rotation keeps it, but nothing forbids a store from changing it) drops
+ * the old name; many accounts (the map grows) all resolve. */
+static void t_auth_map(void **state)
+{
+    (void)state;
+    sbc_index_t *idx = sbc_index_new();
+    sbc_index_set_current(idx, true);
+    sbc_write_t *w;
+    char name[SBC_AUTH_ID_SZ];
+    assert_int_equal(sbc_write_begin(idx, &w), C_OK);
+    for (uint32_t i = 1; i <= 5000; i++) {
+        sbc_account_t a = {.id = i, .status = SBC_ACCT_ACTIVE};
+        snprintf(a.auth_id, sizeof a.auth_id, "MA%018u", i);
+        assert_int_equal(sbc_w_account_put(w, &a, NULL), C_OK);
+    }
+    commit(w);
+    assert_int_equal(sbc_write_begin(idx, &w), C_OK);
+    sbc_account_t moved = {.id = 7, .status = SBC_ACCT_SUSPENDED, .auth_id = "MAMOVEDMOVEDMOVED007"};
+    assert_int_equal(sbc_w_account_put(w, &moved, NULL), C_OK);
+    assert_int_equal(sbc_w_account_del(w, 8, NULL), C_OK);
+    commit(w);
+    sbc_read_t r;
+    assert_int_equal(sbc_read_begin(idx, &r), C_OK);
+    for (uint32_t i = 1; i <= 5000; i++) {
+        snprintf(name, sizeof name, "MA%018u", i);
+        const sbc_account_t *a = sbc_r_account_by_auth(&r, name);
+        if (i == 7 || i == 8) {
+            assert_null(a);
+        } else {
+            assert_non_null(a);
+            assert_int_equal(a->id, i);
+        }
+    }
+    const sbc_account_t *m = sbc_r_account_by_auth(&r, "MAMOVEDMOVEDMOVED007");
+    assert_non_null(m);
+    assert_int_equal(m->id, 7);
+    assert_int_equal(m->status, SBC_ACCT_SUSPENDED);
+    sbc_read_end(&r);
+    sbc_index_free(idx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_lookups), cmocka_unit_test(t_updates), cmocka_unit_test(t_bad_input),
         cmocka_unit_test(t_helpers), cmocka_unit_test(t_replace), cmocka_unit_test(t_race),
         cmocka_unit_test(t_gateways_down),
+        cmocka_unit_test(t_auth_map),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -335,6 +335,12 @@ static void test_search_paging_and_cap(void **state)
 
 /* ---- purchase, approval, release, aging ---------------------------------------------------- */
 
+static int aged_cb(const char *number, void *ud)
+{
+    snprintf(ud, E164_BUFSZ, "%s", number);
+    return C_OK;
+}
+
 static void test_buy_approve_release_aging(void **state)
 {
     store_t *st = ST_OF(state);
@@ -400,10 +406,12 @@ static void test_buy_approve_release_aging(void **state)
     assert_int_equal(owner, 0);
     assert_int_equal(st->ops->number_get_available(st, "14155550001", &v), ST_NOTFOUND);
     int64_t back = -1;
-    assert_int_equal(st->ops->aging_sweep(st, 1, &back), ST_OK); /* released after 1970 */
+    assert_int_equal(st->ops->aging_sweep(st, 1, 10, NULL, NULL, &back), ST_OK); /* released after 1970 */
     assert_int_equal(back, 0);
-    assert_int_equal(st->ops->aging_sweep(st, INT64_C(1) << 40, &back), ST_OK);
+    char aged[E164_BUFSZ] = "";
+    assert_int_equal(st->ops->aging_sweep(st, INT64_C(1) << 40, 10, aged_cb, aged, &back), ST_OK);
     assert_int_equal(back, 1);
+    assert_string_equal(aged, "14155550001");
     assert_int_equal(st->ops->number_get_available(st, "14155550001", &v), ST_OK);
     /* bought again: nothing of the first owner's is left on it */
     b = buy("14155550001", a, NUM_ACTIVE, NULL);
@@ -2010,6 +2018,378 @@ static void test_transactions(void **state)
     assert_int_equal(st->ops->tx_commit(st), ST_ERR); /* nothing open */
 }
 
+
+/* ---- the event log (issue 18) ---- */
+
+typedef struct {
+    int n;
+    int64_t ids[16];
+    event_t last;
+} ev_seen_t;
+
+static int ev_walk(const event_t *ev, void *ud)
+{
+    ev_seen_t *s = ud;
+    if (s->n < 16) s->ids[s->n] = ev->id;
+    s->n++;
+    s->last = *ev;
+    return C_OK;
+}
+
+static void ev_put(store_t *st, const char *type, int64_t account_id, const char *otype,
+                   const char *oid, const char *akind, int64_t ts)
+{
+    event_t ev;
+    memset(&ev, 0, sizeof ev);
+    ev.ts = ts;
+    snprintf(ev.type, sizeof ev.type, "%s", type);
+    ev.account_id = account_id;
+    snprintf(ev.object_type, sizeof ev.object_type, "%s", otype);
+    snprintf(ev.object_id, sizeof ev.object_id, "%s", oid);
+    snprintf(ev.actor_kind, sizeof ev.actor_kind, "%s", akind);
+    snprintf(ev.actor_id, sizeof ev.actor_id, "%s", "MA000000000000000001");
+    snprintf(ev.request_id, sizeof ev.request_id, "%s", "req-1");
+    snprintf(ev.data, sizeof ev.data, "%s", "{\"after\":{\"alias\":\"x\"}}");
+    assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
+    assert_int_equal(st->ops->event_append(st, &ev), ST_OK);
+    assert_true(ev.id >= 0); /* SQLite knows it now; PostgreSQL gives it at commit (0) */
+    assert_int_equal(st->ops->tx_commit(st), ST_OK);
+}
+
+static void test_events(void **state)
+{
+    store_t *st = ST_OF(state);
+    int64_t a = mk_account(st, "MA000000000000000001", 0);
+    int64_t b = mk_account(st, "MA000000000000000002", 0);
+    ev_put(st, "number.bought", a, "number", "14155550100", "account", 1000);
+    ev_put(st, "number.updated", a, "number", "14155550100", "api_key", 2000);
+    ev_put(st, "carrier.created", b, "carrier", "u-1", "account", 3000);
+    ev_put(st, "inventory.imported", 0, "inventory", "import", "admin", 4000);
+
+    /* a rolled-back event never appears */
+    event_t ev;
+    memset(&ev, 0, sizeof ev);
+    ev.ts = 5000;
+    snprintf(ev.type, sizeof ev.type, "number.released");
+    snprintf(ev.object_type, sizeof ev.object_type, "number");
+    snprintf(ev.object_id, sizeof ev.object_id, "14155550100");
+    snprintf(ev.actor_kind, sizeof ev.actor_kind, "account");
+    assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
+    assert_int_equal(st->ops->event_append(st, &ev), ST_OK);
+    st->ops->tx_rollback(st);
+
+    event_filter_t f;
+    memset(&f, 0, sizeof f);
+    f.limit = 10;
+    ev_seen_t s = {0};
+    assert_int_equal(st->ops->event_list(st, &f, ev_walk, &s), ST_OK);
+    assert_int_equal(s.n, 4);
+    for (int i = 1; i < 4; i++) assert_true(s.ids[i] > s.ids[i - 1]); /* ascending */
+    assert_string_equal(s.last.type, "inventory.imported");
+    assert_int_equal(s.last.account_id, 0);
+    assert_string_equal(s.last.account_auth_id, "");
+    int64_t first = s.ids[0], second = s.ids[1];
+
+    /* the cursor and the limit */
+    f.after_id = first;
+    f.limit = 1;
+    memset(&s, 0, sizeof s);
+    assert_int_equal(st->ops->event_list(st, &f, ev_walk, &s), ST_OK);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.ids[0], second);
+    assert_string_equal(s.last.actor_kind, "api_key");
+    assert_string_equal(s.last.account_auth_id, "MA000000000000000001");
+    assert_string_equal(s.last.request_id, "req-1");
+    assert_string_equal(s.last.data, "{\"after\":{\"alias\":\"x\"}}");
+
+    /* filters: object, account, operator-level, actor, type and its prefix, time */
+    memset(&f, 0, sizeof f);
+    f.limit = 10;
+    snprintf(f.object_type, sizeof f.object_type, "number");
+    snprintf(f.object_id, sizeof f.object_id, "14155550100");
+    memset(&s, 0, sizeof s);
+    assert_int_equal(st->ops->event_list(st, &f, ev_walk, &s), ST_OK);
+    assert_int_equal(s.n, 2);
+    memset(&f, 0, sizeof f);
+    f.limit = 10;
+    f.account_id = b;
+    memset(&s, 0, sizeof s);
+    assert_int_equal(st->ops->event_list(st, &f, ev_walk, &s), ST_OK);
+    assert_int_equal(s.n, 1);
+    assert_string_equal(s.last.type, "carrier.created");
+    f.account_id = -1;
+    memset(&s, 0, sizeof s);
+    assert_int_equal(st->ops->event_list(st, &f, ev_walk, &s), ST_OK);
+    assert_int_equal(s.n, 1);
+    assert_string_equal(s.last.type, "inventory.imported");
+    memset(&f, 0, sizeof f);
+    f.limit = 10;
+    snprintf(f.actor_kind, sizeof f.actor_kind, "account");
+    snprintf(f.actor_id, sizeof f.actor_id, "MA000000000000000001");
+    memset(&s, 0, sizeof s);
+    assert_int_equal(st->ops->event_list(st, &f, ev_walk, &s), ST_OK);
+    assert_int_equal(s.n, 2);
+    memset(&f, 0, sizeof f);
+    f.limit = 10;
+    snprintf(f.type, sizeof f.type, "number.");
+    memset(&s, 0, sizeof s);
+    assert_int_equal(st->ops->event_list(st, &f, ev_walk, &s), ST_OK);
+    assert_int_equal(s.n, 2);
+    snprintf(f.type, sizeof f.type, "number.updated");
+    memset(&s, 0, sizeof s);
+    assert_int_equal(st->ops->event_list(st, &f, ev_walk, &s), ST_OK);
+    assert_int_equal(s.n, 1);
+    memset(&f, 0, sizeof f);
+    f.limit = 10;
+    f.since = 2000;
+    f.until = 4000;
+    memset(&s, 0, sizeof s);
+    assert_int_equal(st->ops->event_list(st, &f, ev_walk, &s), ST_OK);
+    assert_int_equal(s.n, 2);
+
+    /* purge: the oldest, in bounded batches; ids are never given again */
+    int64_t n = 0;
+    assert_int_equal(st->ops->event_purge(st, 3000, 1, &n), ST_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(st->ops->event_purge(st, 3000, 10, &n), ST_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(st->ops->event_purge(st, 10000, 10, &n), ST_OK);
+    assert_int_equal(n, 2);
+    ev_put(st, "account.created", a, "account", "MA000000000000000001", "admin", 6000);
+
+    /* a carrier delete that finds nothing leaves an enclosing transaction
+     * usable (the core asks it for a count inside its own, with an event) */
+    gateway_t gw = {.port = 5060, .netmask = 32, .inbound = true};
+    snprintf(gw.sid, sizeof gw.sid, "cccccccc-cccc-4ccc-8ccc-cccccccccccc");
+    snprintf(gw.address, sizeof gw.address, "192.0.2.1");
+    carrier_t cr = carrier(a, "ev-carrier", "10000000000042", &gw, 1);
+    assert_int_equal(st->ops->carrier_insert(st, &cr), ST_OK);
+    int64_t in_use = -1;
+    assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
+    assert_int_equal(st->ops->carrier_delete(st, -1, cr.id, &in_use), ST_NOTFOUND);
+    assert_int_equal(in_use, 0);
+    ev_put(st, "carrier.updated", a, "carrier", cr.uuid, "admin", 6001); /* nested: commits with it */
+    assert_int_equal(st->ops->tx_commit(st), ST_OK);
+    memset(&f, 0, sizeof f);
+    f.limit = 10;
+    memset(&s, 0, sizeof s);
+    assert_int_equal(st->ops->event_list(st, &f, ev_walk, &s), ST_OK);
+    assert_int_equal(s.n, 2);
+    assert_true(s.ids[0] > second + 2);
+    assert_true(s.ids[1] > s.ids[0]);
+}
+
+/* ---- webhooks --------------------------------------------------------------------------------- */
+
+static wh_endpoint_t mk_ep(const char *uid, int64_t owner, int64_t account)
+{
+    wh_endpoint_t ep;
+    memset(&ep, 0, sizeof ep);
+    snprintf(ep.uid, sizeof ep.uid, "%s", uid);
+    ep.owner_id = owner;
+    ep.account_id = account;
+    snprintf(ep.url, sizeof ep.url, "https://hooks.example.com/%s", uid);
+    snprintf(ep.event_types, sizeof ep.event_types, "number.bought,carrier.*");
+    ep.enabled = true;
+    memset(ep.secret, 0xab, 72);
+    ep.secret_len = 72;
+    ep.created_at = ep.updated_at = 1700000000;
+    return ep;
+}
+
+static wh_delivery_t mk_dl(int64_t ep, int64_t event, const char *object, int64_t next_ms)
+{
+    wh_delivery_t d;
+    memset(&d, 0, sizeof d);
+    d.endpoint_id = ep;
+    d.event_id = event;
+    snprintf(d.event_type, sizeof d.event_type, "number.updated");
+    snprintf(d.object_key, sizeof d.object_key, "%s", object);
+    d.next_at_ms = next_ms;
+    d.created_at = 1700000000;
+    return d;
+}
+
+static void test_webhooks(void **state)
+{
+    store_t *st = ST_OF(state);
+    seed(st);
+    int64_t a = mk_account(st, "MA000000000000000001", 0);
+    int64_t b = mk_account(st, "MA000000000000000002", 0);
+
+    /* endpoints: insert, read back (sealed secret bytes too), unique uid */
+    wh_endpoint_t op = mk_ep("we_op", 0, 0), own = mk_ep("we_a", a, a), other = mk_ep("we_b", b, b);
+    assert_int_equal(st->ops->wh_endpoint_insert(st, &op), ST_OK);
+    assert_int_equal(st->ops->wh_endpoint_insert(st, &own), ST_OK);
+    assert_int_equal(st->ops->wh_endpoint_insert(st, &other), ST_OK);
+    assert_true(op.id > 0 && own.id > op.id && other.id > own.id);
+    wh_endpoint_t dup = mk_ep("we_a", a, a);
+    assert_int_equal(st->ops->wh_endpoint_insert(st, &dup), ST_CONFLICT);
+    wh_endpoint_t got;
+    assert_int_equal(st->ops->wh_endpoint_get(st, -1, "we_a", &got), ST_OK);
+    assert_int_equal(got.id, own.id);
+    assert_int_equal(got.owner_id, a);
+    assert_int_equal(got.account_id, a);
+    assert_string_equal(got.event_types, "number.bought,carrier.*");
+    assert_int_equal(got.secret_len, 72);
+    assert_memory_equal(got.secret, own.secret, 72);
+    assert_int_equal(got.old_secret_len, 0);
+    assert_true(got.enabled);
+    /* an owner sees its own only */
+    assert_int_equal(st->ops->wh_endpoint_get(st, a, "we_a", &got), ST_OK);
+    assert_int_equal(st->ops->wh_endpoint_get(st, b, "we_a", &got), ST_NOTFOUND);
+    assert_int_equal(st->ops->wh_endpoint_get(st, 0, "we_op", &got), ST_OK);
+    assert_int_equal(got.account_id, 0);
+    assert_int_equal(st->ops->wh_endpoint_by_id(st, other.id, &got), ST_OK);
+    assert_string_equal(got.uid, "we_b");
+    wh_endpoint_t rows[4];
+    size_t n = 0;
+    int64_t total = 0;
+    assert_int_equal(st->ops->wh_endpoint_list(st, -1, 2, 0, rows, &n, &total), ST_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(total, 3);
+    assert_string_equal(rows[0].uid, "we_op");
+    assert_int_equal(st->ops->wh_endpoint_list(st, a, 4, 0, rows, &n, &total), ST_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(total, 1);
+
+    /* the start event: set once; until then, the endpoint is listed for
+     * the fan-out whatever its state */
+    assert_int_equal(st->ops->wh_endpoint_start(st, own.id, 77), ST_OK);
+    assert_int_equal(st->ops->wh_endpoint_start(st, own.id, 78), ST_NOTFOUND);
+    assert_int_equal(st->ops->wh_endpoint_start(st, op.id, 70), ST_OK);
+    assert_int_equal(st->ops->wh_endpoint_by_id(st, own.id, &got), ST_OK);
+    assert_int_equal(got.start_event_id, 77);
+
+    /* update: secrets rotated, disabled; active skips it */
+    own.old_secret_len = 72;
+    memset(own.old_secret, 0xcd, 72);
+    own.old_secret_until = 1700086400;
+    own.enabled = false;
+    snprintf(own.disabled_reason, sizeof own.disabled_reason, "by hand");
+    assert_int_equal(st->ops->wh_endpoint_update(st, &own), ST_OK);
+    assert_int_equal(st->ops->wh_endpoint_get(st, -1, "we_a", &got), ST_OK);
+    assert_false(got.enabled);
+    assert_int_equal(got.old_secret_len, 72);
+    assert_int_equal(got.old_secret[0], 0xcd);
+    assert_string_equal(got.disabled_reason, "by hand");
+    assert_int_equal(st->ops->wh_endpoint_active(st, 0, 10, rows, &n), ST_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(rows[1].id, other.id);
+    assert_int_equal(st->ops->wh_endpoint_active(st, op.id, 10, rows, &n), ST_OK);
+    assert_int_equal(n, 1);
+    own.enabled = true;
+    assert_int_equal(st->ops->wh_endpoint_update(st, &own), ST_OK);
+
+    /* the failure run: counted, its start kept, reset by a success */
+    int count = 0;
+    int64_t since = 0;
+    assert_int_equal(st->ops->wh_endpoint_outcome(st, own.id, false, 1700000100, &count, &since), ST_OK);
+    assert_int_equal(count, 1);
+    assert_int_equal(since, 1700000100);
+    assert_int_equal(st->ops->wh_endpoint_outcome(st, own.id, false, 1700000200, &count, &since), ST_OK);
+    assert_int_equal(count, 2);
+    assert_int_equal(since, 1700000100);
+    assert_int_equal(st->ops->wh_endpoint_outcome(st, own.id, true, 1700000300, &count, &since), ST_OK);
+    assert_int_equal(count, 0);
+    assert_int_equal(since, 0);
+    /* disabled once: the second says it was not enabled */
+    assert_int_equal(st->ops->wh_endpoint_disable(st, other.id, "dead", 1700000400), ST_OK);
+    assert_int_equal(st->ops->wh_endpoint_disable(st, other.id, "dead", 1700000401), ST_NOTFOUND);
+
+    /* the cursor */
+    int64_t cur = -1;
+    assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
+    assert_int_equal(st->ops->wh_cursor_get(st, &cur), ST_OK);
+    assert_int_equal(cur, 0);
+    assert_int_equal(st->ops->wh_cursor_put(st, 41), ST_OK);
+    assert_int_equal(st->ops->tx_commit(st), ST_OK);
+    assert_int_equal(st->ops->wh_cursor_get(st, &cur), ST_OK);
+    assert_int_equal(cur, 41);
+
+    /* deliveries: one per (endpoint, event); claims in order per object */
+    wh_delivery_t d;
+    d = mk_dl(own.id, 10, "number:1", 1000);
+    assert_int_equal(st->ops->wh_delivery_insert(st, &d), ST_OK);
+    assert_int_equal(st->ops->wh_delivery_insert(st, &d), ST_OK); /* again: kept, no second row */
+    d = mk_dl(own.id, 11, "number:1", 1000);
+    assert_int_equal(st->ops->wh_delivery_insert(st, &d), ST_OK);
+    d = mk_dl(own.id, 12, "number:2", 1000);
+    assert_int_equal(st->ops->wh_delivery_insert(st, &d), ST_OK);
+    d = mk_dl(other.id, 10, "number:1", 1000);   /* a disabled endpoint's: never claimed */
+    assert_int_equal(st->ops->wh_delivery_insert(st, &d), ST_OK);
+    wh_delivery_t dl[8];
+    assert_int_equal(st->ops->wh_delivery_list(st, own.id, -1, 8, 0, dl, &n, &total), ST_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(total, 3);
+    assert_int_equal(dl[0].event_id, 12);         /* newest first */
+    /* nothing due before 1000 */
+    wh_delivery_t c1, c2, c3;
+    bool due = true;
+    assert_int_equal(st->ops->wh_delivery_due(st, 999, &due), ST_OK);
+    assert_false(due);
+    assert_int_equal(st->ops->wh_delivery_due(st, 1000, &due), ST_OK);
+    assert_true(due);
+    assert_int_equal(st->ops->wh_delivery_claim(st, 999, 5000, &c1), ST_NOTFOUND);
+    assert_int_equal(st->ops->wh_delivery_claim(st, 1000, 5000, &c1), ST_OK);
+    assert_int_equal(c1.event_id, 10);
+    assert_int_equal(c1.leased_until_ms, 5000);
+    /* event 11 of number:1 waits behind the leased 10; number:2 goes */
+    assert_int_equal(st->ops->wh_delivery_claim(st, 1001, 5001, &c2), ST_OK);
+    assert_int_equal(c2.event_id, 12);
+    assert_int_equal(st->ops->wh_delivery_claim(st, 1002, 5002, &c3), ST_NOTFOUND);
+    assert_int_equal(st->ops->wh_delivery_due(st, 1002, &due), ST_OK);
+    assert_false(due); /* 11 waits behind 10: not due either */
+    /* a lease that expires frees the row (a node killed mid-delivery) */
+    assert_int_equal(st->ops->wh_delivery_claim(st, 5000, 9000, &c3), ST_OK);
+    assert_int_equal(c3.id, c1.id);
+    /* 10 fails and waits for its retry: 11 still waits (order) */
+    c3.attempts = 1;
+    c3.state = WHD_PENDING;
+    c3.next_at_ms = 20000;
+    c3.last_status = 500;
+    snprintf(c3.last_error, sizeof c3.last_error, "HTTP 500");
+    c3.last_at = 1700000500;
+    assert_int_equal(st->ops->wh_delivery_finish(st, &c3), ST_OK);
+    c2.attempts = 1;
+    c2.state = WHD_DELIVERED;
+    c2.last_status = 200;
+    c2.delivered_at = 1700000500;
+    assert_int_equal(st->ops->wh_delivery_finish(st, &c2), ST_OK);
+    assert_int_equal(st->ops->wh_delivery_claim(st, 10000, 15000, &c3), ST_NOTFOUND);
+    assert_int_equal(st->ops->wh_delivery_get(st, own.id, c1.id, &d), ST_OK);
+    assert_int_equal(d.attempts, 1);
+    assert_int_equal(d.last_status, 500);
+    assert_string_equal(d.last_error, "HTTP 500");
+    assert_int_equal(d.leased_until_ms, 0);
+    assert_int_equal(d.next_at_ms, 20000);
+    /* delivered: 10 goes, then 11 */
+    assert_int_equal(st->ops->wh_delivery_claim(st, 20000, 25000, &c3), ST_OK);
+    assert_int_equal(c3.event_id, 10);
+    c3.attempts = 2;
+    c3.state = WHD_DELIVERED;
+    c3.last_status = 204;
+    c3.last_error[0] = '\0';
+    assert_int_equal(st->ops->wh_delivery_finish(st, &c3), ST_OK);
+    assert_int_equal(st->ops->wh_delivery_claim(st, 20001, 25001, &c3), ST_OK);
+    assert_int_equal(c3.event_id, 11);
+    /* the log by state; manual redelivery makes a delivered row pending */
+    assert_int_equal(st->ops->wh_delivery_list(st, own.id, WHD_DELIVERED, 8, 0, dl, &n, &total), ST_OK);
+    assert_int_equal(total, 2);
+    assert_int_equal(st->ops->wh_delivery_retry(st, own.id, c2.id, 30000), ST_OK);
+    assert_int_equal(st->ops->wh_delivery_retry(st, other.id, c2.id, 30000), ST_NOTFOUND);
+    assert_int_equal(st->ops->wh_delivery_get(st, own.id, c2.id, &d), ST_OK);
+    assert_int_equal(d.state, WHD_PENDING);
+    assert_int_equal(d.next_at_ms, 30000);
+    assert_int_equal(st->ops->wh_delivery_get(st, other.id, c2.id, &d), ST_NOTFOUND);
+
+    /* delete: the endpoint and its deliveries */
+    assert_int_equal(st->ops->wh_endpoint_delete(st, own.id), ST_OK);
+    assert_int_equal(st->ops->wh_endpoint_delete(st, own.id), ST_NOTFOUND);
+    assert_int_equal(st->ops->wh_delivery_list(st, own.id, -1, 8, 0, dl, &n, &total), ST_OK);
+    assert_int_equal(total, 0);
+}
+
 /* ---- running ------------------------------------------------------------------------------------- */
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -2035,6 +2415,8 @@ static const struct CMUnitTest cases[] = {
     T(test_idempotency),
     T(test_settings),
     T(test_transactions),
+    T(test_events),
+    T(test_webhooks),
 };
 
 int main(void)

@@ -1,0 +1,369 @@
+/* whdeliver.c -- the delivery side of webhooks.h: the fan-out from the
+ * event log, the claim of a due delivery (rendered and signed), and the
+ * outcome of an attempt (retry schedule, persistent failure). */
+#include "core/core_int.h"
+#include "core/events.h"
+#include "core/secrets.h"
+#include "core/webhooks.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/clock.h"
+#include "util/jw.h"
+#include "util/log.h"
+
+/* ---- the fan-out ---------------------------------------------------------------- */
+
+typedef struct {
+    int64_t id;
+    event_t *ev;
+    bool found;
+} one_t;
+
+/* an ev_list callback: there is one */
+static int any_one(const event_t *ev, void *ud)
+{
+    ND_UNUSED(ev);
+    ((one_t *)ud)->found = true;
+    return C_ERR;
+}
+
+typedef struct {
+    const char *type;
+    bool hit;
+} match_t;
+
+static void match_one(const char *t, size_t n, void *ud)
+{
+    match_t *m = ud;
+    if (m->hit) return;
+    if (n >= 2 && t[n - 1] == '*') {
+        /* "number.*": the object's every type ("number." as a prefix) */
+        m->hit = strncmp(m->type, t, n - 1) == 0;
+    } else {
+        m->hit = strlen(m->type) == n && memcmp(m->type, t, n) == 0;
+    }
+}
+
+static bool wants(const wh_endpoint_t *ep, const event_t *ev)
+{
+    /* an endpoint hears what happened from its creation on, not the
+     * history: from its own webhook_endpoint.created event */
+    if (!ep->enabled || ep->start_event_id == 0 || ev->id < ep->start_event_id) return false;
+    /* a customer's endpoint (and an operator's filtered to an account)
+     * gets that account's events only: never another's, never the
+     * operator-level ones (account 0) */
+    if (ep->account_id != 0 && ep->account_id != ev->account_id) return false;
+    if (ep->event_types[0] == '\0') return true;
+    match_t m = {ev->type, false};
+    hook_types_each(ep, match_one, &m);
+    return m.hit;
+}
+
+typedef struct {
+    event_t *evs;
+    size_t n;
+} evbuf_t;
+
+static int collect(const event_t *ev, void *ud)
+{
+    evbuf_t *b = ud;
+    if (b->n >= HOOK_FANOUT_BATCH) return C_ERR;
+    b->evs[b->n++] = *ev;
+    return C_OK;
+}
+
+/* Why the events are read before the endpoints: an endpoint and its
+ * creation event commit together, so every endpoint whose creation event
+ * is in this batch (or before it) is visible to the endpoint read that
+ * follows; one whose start is still 0 after the batch was made after it,
+ * and hears nothing of it. */
+static int fan_batch(core_t *c, const evbuf_t *b, wh_endpoint_t *eps, size_t neps, int *made,
+                     cerr_t *e)
+{
+    int64_t now_ms = hook_now_ms();
+    for (size_t i = 0; i < b->n; i++) {
+        const event_t *ev = &b->evs[i];
+        if (strcmp(ev->type, "webhook_endpoint.created") == 0) {
+            for (size_t k = 0; k < neps; k++) {
+                if (eps[k].start_event_id != 0 || strcmp(eps[k].uid, ev->object_id) != 0) continue;
+                eps[k].start_event_id = ev->id;
+                int st = c->st->ops->wh_endpoint_start(c->st, eps[k].id, ev->id);
+                if (st != ST_OK && st != ST_NOTFOUND) return core_st(e, st, "webhook endpoint");
+            }
+        }
+        for (size_t k = 0; k < neps; k++) {
+            if (!wants(&eps[k], ev)) continue;
+            wh_delivery_t d = {.endpoint_id = eps[k].id, .event_id = ev->id, .next_at_ms = now_ms,
+                               .created_at = clock_now()};
+            snprintf(d.event_type, sizeof d.event_type, "%s", ev->type);
+            snprintf(d.object_key, sizeof d.object_key, "%s:%s", ev->object_type, ev->object_id);
+            if (core_st(e, c->st->ops->wh_delivery_insert(c->st, &d), "webhook delivery") != C_OK)
+                return C_ERR;
+            (*made)++;
+        }
+    }
+    return C_OK;
+}
+
+int hook_fanout(core_t *c, int *made, bool *more, cerr_t *e)
+{
+    wh_endpoint_t *eps = NULL;
+    size_t neps = 0, cap = 0;
+    int64_t cursor = 0, next = 0;
+    evbuf_t b = {NULL, 0};
+    *made = 0;
+    *more = false;
+    /* idle: a read says so, without a write transaction (whose commit
+     * would also count as a write for the caches keyed by core_write_generation) */
+    {
+        event_filter_t peek;
+        int64_t pnext = 0;
+        one_t o = {0, NULL, false};
+        if (core_st(e, c->st->ops->wh_cursor_get(c->st, &cursor), "webhook cursor") != C_OK)
+            return C_ERR;
+        memset(&peek, 0, sizeof peek);
+        peek.after_id = cursor;
+        peek.limit = 1;
+        if (ev_list(c, &peek, any_one, &o, &pnext, e) != C_OK) return C_ERR;
+        if (!o.found) return C_OK;
+        /* no endpoint at all: nothing to make, and no write (the cursor
+         * stays; the first endpoint's fan-out skips the history by its
+         * start event) */
+        wh_endpoint_t one;
+        size_t n = 0;
+        int st = c->st->ops->wh_endpoint_active(c->st, 0, 1, &one, &n);
+        ids_wipe(&one, sizeof one);
+        if (core_st(e, st, "webhook endpoints") != C_OK) return C_ERR;
+        if (n == 0) return C_OK;
+    }
+    if (core_begin(c, e) != C_OK) return C_ERR;
+    /* locked until the commit (PostgreSQL: FOR UPDATE): one fan-out at a time */
+    int rc = core_st(e, c->st->ops->wh_cursor_get(c->st, &cursor), "webhook cursor");
+    if (rc == C_OK) {
+        event_filter_t flt;
+        memset(&flt, 0, sizeof flt);
+        flt.after_id = cursor;
+        flt.limit = HOOK_FANOUT_BATCH;
+        b.evs = xmalloc(HOOK_FANOUT_BATCH * sizeof *b.evs);
+        rc = ev_list(c, &flt, collect, &b, &next, e);
+    }
+    while (rc == C_OK && b.n > 0 && neps < HOOK_ENDPOINTS_MAX) {
+        size_t got = 0;
+        if (cap - neps < 256) {
+            cap = cap ? cap * 2 : 256;
+            eps = xrealloc(eps, cap * sizeof *eps);
+        }
+        int64_t after = neps ? eps[neps - 1].id : 0;
+        rc = core_st(e, c->st->ops->wh_endpoint_active(c->st, after, 256, eps + neps, &got),
+                     "webhook endpoints");
+        neps += got;
+        if (got < 256) break;
+    }
+    if (rc == C_OK && b.n > 0) rc = fan_batch(c, &b, eps, neps, made, e);
+    if (rc == C_OK && b.n > 0)
+        rc = core_st(e, c->st->ops->wh_cursor_put(c->st, b.evs[b.n - 1].id), "webhook cursor");
+    rc = core_end(c, rc, e);
+    if (eps) ids_wipe(eps, cap * sizeof *eps);
+    free(eps);
+    free(b.evs);
+    if (rc != C_OK) *made = 0;
+    else *more = next != 0;
+    return rc;
+}
+
+/* ---- claiming ----------------------------------------------------------------------- */
+
+static int take_one(const event_t *ev, void *ud)
+{
+    one_t *o = ud;
+    if (ev->id == o->id) {
+        *o->ev = *ev;
+        o->found = true;
+    }
+    return C_ERR; /* one is enough */
+}
+
+/* The delivery's event, by id (NOTFOUND: gone, by retention). */
+static int event_by_id(core_t *c, int64_t id, event_t *out, bool *found, cerr_t *e)
+{
+    event_filter_t flt;
+    int64_t next = 0;
+    one_t o = {id, out, false};
+    memset(&flt, 0, sizeof flt);
+    flt.after_id = id - 1;
+    flt.limit = 1;
+    int rc = ev_list(c, &flt, take_one, &o, &next, e);
+    *found = o.found;
+    return rc;
+}
+
+/* Opens a sealed secret and signs with it, appending to sigs ("a b"). */
+static int sign_with(core_t *c, const uint8_t *box, size_t len, hook_job_t *job, cerr_t *e)
+{
+    char plain[SEC_PLAIN_MAX + 1];
+    char sig[HOOK_SIG_SZ];
+    size_t n = 0;
+    int rc = C_ERR;
+    if (c->key == NULL || sec_open(c->key, box, len, plain, &n) != C_OK) {
+        rc = cerr(e, CE_INTERNAL, "a webhook secret cannot be opened with the server key");
+        goto done;
+    }
+    plain[n] = '\0';
+    if (hook_sign(plain, job->msg_id, job->ts, job->body.data, job->body.len, sig) != C_OK) {
+        rc = cerr(e, CE_INTERNAL, "a webhook secret is malformed");
+        goto done;
+    }
+    size_t have = strlen(job->signature);
+    snprintf(job->signature + have, sizeof job->signature - have, "%s%s", have ? " " : "", sig);
+    rc = C_OK;
+done:
+    ids_wipe(plain, sizeof plain);
+    return rc;
+}
+
+static void render_body(const event_t *ev, buf_t *out)
+{
+    char ts[CLOCK_TS_SZ];
+    jw_t w;
+    clock_ts(ev->ts, ts);
+    jw_init(&w, out);
+    jw_obj(&w);
+    jw_kstr(&w, "type", ev->type);
+    jw_kstr(&w, "timestamp", ts);
+    jw_key(&w, "data");
+    ev_render(ev, &w);
+    jw_obj_end(&w);
+}
+
+int hook_claim(core_t *c, int64_t lease_ms, hook_job_t *job, bool *got, cerr_t *e)
+{
+    wh_endpoint_t ep;
+    event_t *ev = xmalloc(sizeof *ev);
+    bool found = false;
+    int64_t now = hook_now_ms();
+    bool due = false;
+    *got = false;
+    memset(&job->d, 0, sizeof job->d);
+    job->signature[0] = '\0';
+    buf_reset(&job->body);
+    /* idle: a read says so, without a write transaction */
+    if (core_st(e, c->st->ops->wh_delivery_due(c->st, now, &due), "webhook claim") != C_OK) {
+        free(ev);
+        return C_ERR;
+    }
+    if (!due) {
+        free(ev);
+        return C_OK;
+    }
+    if (core_begin(c, e) != C_OK) {
+        free(ev);
+        return C_ERR;
+    }
+    int st = c->st->ops->wh_delivery_claim(c->st, now, now + lease_ms, &job->d);
+    int rc = st == ST_NOTFOUND ? C_OK : core_st(e, st, "webhook claim");
+    if (rc != C_OK || st == ST_NOTFOUND) goto done;
+    rc = core_st(e, c->st->ops->wh_endpoint_by_id(c->st, job->d.endpoint_id, &ep), "webhook endpoint");
+    if (rc == C_OK) rc = event_by_id(c, job->d.event_id, ev, &found, e);
+    if (rc != C_OK) goto done;
+    if (!found) {
+        /* pruned by retention before it could be sent: nothing to send */
+        job->d.state = WHD_FAILED;
+        job->d.last_at = clock_now();
+        snprintf(job->d.last_error, sizeof job->d.last_error, "the event is no longer in the log");
+        rc = core_st(e, c->st->ops->wh_delivery_finish(c->st, &job->d), "webhook delivery");
+        goto done;
+    }
+    job->ep_owner = ep.owner_id;
+    job->ep_account = ep.account_id;
+    snprintf(job->ep_uid, sizeof job->ep_uid, "%s", ep.uid);
+    snprintf(job->url, sizeof job->url, "%s", ep.url);
+    snprintf(job->msg_id, sizeof job->msg_id, "%lld", (long long)ev->id);
+    job->ts = clock_now();
+    render_body(ev, &job->body);
+    rc = sign_with(c, ep.secret, ep.secret_len, job, e);
+    /* during a rotation's grace both secrets sign: a receiver that still
+     * has the old one keeps verifying */
+    if (rc == C_OK && ep.old_secret_len && job->ts < ep.old_secret_until)
+        rc = sign_with(c, ep.old_secret, ep.old_secret_len, job, e);
+    if (rc == C_OK) *got = true;
+done:
+    free(ev);
+    ids_wipe(&ep, sizeof ep);
+    /* the lease is committed before anything is sent: another worker or
+     * node sees the row taken while this one sends */
+    return core_end(c, rc, e);
+}
+
+/* ---- outcomes ------------------------------------------------------------------------------ */
+
+int hook_release(core_t *c, hook_job_t *job, cerr_t *e)
+{
+    int st = c->st->ops->wh_delivery_retry(c->st, job->d.endpoint_id, job->d.id, hook_now_ms());
+    return st == ST_NOTFOUND ? C_OK : core_st(e, st, "webhook delivery");
+}
+
+int hook_finish(core_t *c, hook_job_t *job, int status, const char *err, bool *disabled, cerr_t *e)
+{
+    wh_delivery_t *d = &job->d;
+    int64_t now = clock_now();
+    bool ok = status >= 200 && status <= 299;
+    int count = 0;
+    int64_t since = 0;
+    char reason[MODEL_WH_ERROR_SZ] = "";
+    if (disabled) *disabled = false;
+    d->attempts++;
+    d->last_status = status;
+    d->last_at = now;
+    snprintf(d->last_error, sizeof d->last_error, "%s", ok ? "" : err ? err : "failed");
+    if (ok) {
+        d->state = WHD_DELIVERED;
+        d->delivered_at = now;
+    } else {
+        int64_t delay = hook_backoff_ms(d->attempts);
+        if (delay < 0) {
+            d->state = WHD_FAILED;
+        } else {
+            d->state = WHD_PENDING;
+            d->next_at_ms = hook_now_ms() + delay;
+        }
+    }
+    if (core_begin(c, e) != C_OK) return C_ERR;
+    int st = c->st->ops->wh_delivery_finish(c->st, d);
+    /* NOTFOUND: the endpoint was deleted while this was sent */
+    int rc = st == ST_NOTFOUND ? C_OK : core_st(e, st, "webhook delivery");
+    if (rc == C_OK && st == ST_OK) {
+        st = c->st->ops->wh_endpoint_outcome(c->st, d->endpoint_id, ok, now, &count, &since);
+        rc = st == ST_NOTFOUND ? C_OK : core_st(e, st, "webhook endpoint");
+    }
+    if (rc == C_OK && !ok && st == ST_OK) {
+        int64_t day = (int64_t)((double)HOOK_STREAK_SECONDS * hook_backoff_scale());
+        if (d->state == WHD_FAILED)
+            snprintf(reason, sizeof reason, "every attempt of delivery %lld failed (%d over %s); last: %.120s",
+                     (long long)d->id, d->attempts, "31 hours", d->last_error);
+        else if (count >= HOOK_STREAK_MAX && since && now - since >= (day < 1 ? 1 : day))
+            snprintf(reason, sizeof reason, "%d failed attempts in a row over more than a day; last: %.120s",
+                     count, d->last_error);
+    }
+    if (rc == C_OK && reason[0]) {
+        st = c->st->ops->wh_endpoint_disable(c->st, d->endpoint_id, reason, now);
+        if (st == ST_OK) {
+            /* one node disables it (conditional update) and says so */
+            ev_data_t data;
+            ev_data_init(&data);
+            ev_data_after_str(&data, "reason", reason);
+            ev_data_bool(&data, "enabled", true, false);
+            rc = ev_emit(c, "webhook_endpoint.disabled", job->ep_owner ? job->ep_owner : job->ep_account,
+                         "webhook_endpoint", job->ep_uid, &data, e);
+            if (rc == C_OK && disabled) *disabled = true;
+        } else if (st != ST_NOTFOUND) {
+            rc = core_st(e, st, "webhook endpoint");
+        }
+    }
+    rc = core_end(c, rc, e);
+    if (rc == C_OK && disabled && *disabled)
+        log_msg(LOG_WARN, "webhook endpoint %s disabled: %s", job->ep_uid, reason);
+    return rc;
+}

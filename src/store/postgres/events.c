@@ -1,0 +1,63 @@
+/* events.c -- the event log in PostgreSQL (migration 0007_events): append
+ * inside the caller's write transaction, list with filters past a cursor,
+ * purge the oldest in bounded batches.
+ *
+ * Several nodes, one ordered log: an event's id is not drawn at INSERT
+ * but at COMMIT, by a deferred constraint trigger holding the advisory
+ * lock the SBC change log's seq uses (the migration says why), so ids are
+ * in commit order and a reader polling "after_id" skips nothing.  Until
+ * its transaction commits an event's id is NULL, which event_list's
+ * "e.id > $1" leaves out; event_append therefore answers id 0. */
+#include "store/postgres/pgInt.h"
+
+const char *const pg_sql_events[Q__COUNT] = {
+    [Q_EVENT_APPEND] =
+        "INSERT INTO events(ts, type, account_id, object_type, object_id, actor_kind, actor_id, "
+        "request_id, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    [Q_EVENT_PURGE] = "DELETE FROM events WHERE rid IN (SELECT rid FROM events WHERE ts < $1 "
+                      "AND id IS NOT NULL ORDER BY id LIMIT $2)",
+};
+
+int pg_event_append(store_t *st, event_t *ev)
+{
+    ev->id = 0;
+    return pg_exec(pg_conn(st), Q_EVENT_APPEND,
+                   PG_V(v_int(ev->ts), v_text(ev->type), v_id(ev->account_id),
+                        v_text(ev->object_type), v_text(ev->object_id), v_text(ev->actor_kind),
+                        v_text(ev->actor_id), v_text(ev->request_id),
+                        v_text(ev->data[0] ? ev->data : "{}")),
+                   NULL, NULL);
+}
+
+int pg_event_list(store_t *st, const event_filter_t *f, store_event_cb cb, void *ud)
+{
+    conn_t *c = pg_conn(st);
+    if (!c) return ST_ERR;
+    sqlw_t w;
+    sqlw_init(&w, &sqlw_postgres);
+    sqlw_events(&w, f);
+    buf_t sql = BUF_INIT;
+    buf_printf(&sql, "SELECT " SQLS_EVENT_COLS " " SQLS_EVENT_FROM "%s ORDER BY e.id LIMIT ",
+               w.sql.data);
+    sqlw_param(&w, &sql, f->limit > 0 ? f->limit : 100);
+    PGresult *r = NULL;
+    int rc = pg_exec_dyn(c, sql.data, &w, &r);
+    if (rc == ST_OK) {
+        for (int i = 0; i < PQntuples(r); i++) {
+            sqls_row_t d = pg_row(r, i, 0);
+            event_t ev;
+            sqls_read_event(&d, &ev);
+            if (cb(&ev, ud) != C_OK) break;
+        }
+    }
+    PQclear(r);
+    buf_free(&sql);
+    sqlw_free(&w);
+    return rc;
+}
+
+int pg_event_purge(store_t *st, int64_t before_ts, int max, int64_t *n)
+{
+    *n = 0;
+    return pg_exec(pg_conn(st), Q_EVENT_PURGE, PG_V(v_int(before_ts), v_int(max)), NULL, n);
+}

@@ -1,0 +1,252 @@
+/* webhooks.c -- webhook endpoints, their deliveries and the fan-out's
+ * cursor in PostgreSQL (migration 0008 says what each column means).
+ *
+ * Several nodes share the tables:
+ * - the fan-out reads the cursor FOR UPDATE inside its write transaction,
+ *   so two nodes never make deliveries of the same events at once (and a
+ *   second pass makes none twice: ON CONFLICT DO NOTHING on (endpoint,
+ *   event));
+ * - a claim is one UPDATE of the first due row chosen FOR UPDATE SKIP
+ *   LOCKED: nodes claiming at the same moment take different rows, and a
+ *   row another node just leased is re-checked (READ COMMITTED re-reads a
+ *   locked row's new version against the WHERE) and skipped.  The lease is
+ *   a time: a node killed while sending leaves one that expires, and the
+ *   row is claimed again (at-least-once);
+ * - the order per object is the claim's NOT EXISTS: a delivery of an
+ *   object's later event is not claimable while an earlier one of the same
+ *   object to the same endpoint is pending.  Both were made by fan-outs in
+ *   event order, so any snapshot that sees the later row sees the earlier;
+ * - an endpoint's failure run is one UPDATE ... RETURNING, and disabling it
+ *   is conditional on enabled, so of several nodes one reports it. */
+#include "store/postgres/pgInt.h"
+
+#include <string.h>
+
+const char *const pg_sql_webhooks[Q__COUNT] = {
+    [Q_WH_EP_INSERT] =
+        "INSERT INTO webhook_endpoints(uid, owner_id, account_id, url, description, event_types, "
+        "enabled, disabled_reason, secret, old_secret, old_secret_until, fail_count, fail_since, "
+        "created_at, updated_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) "
+        "ON CONFLICT DO NOTHING RETURNING id",
+    [Q_WH_EP_GET] = "SELECT " SQLS_WH_ENDPOINT_COLS " FROM webhook_endpoints "
+                    "WHERE uid = $2 AND ($1 < 0 OR owner_id = $1)",
+    [Q_WH_EP_BY_ID] = "SELECT " SQLS_WH_ENDPOINT_COLS " FROM webhook_endpoints WHERE id = $1",
+    [Q_WH_EP_LIST] = PAGE("FROM webhook_endpoints WHERE $1 < 0 OR owner_id = $1",
+                          "SELECT " SQLS_WH_ENDPOINT_COLS " FROM webhook_endpoints "
+                          "WHERE $1 < 0 OR owner_id = $1 ORDER BY id LIMIT $2 OFFSET $3"),
+    [Q_WH_EP_ACTIVE] = "SELECT " SQLS_WH_ENDPOINT_COLS " FROM webhook_endpoints "
+                       "WHERE (enabled = 1 OR start_event_id = 0) AND id > $1 ORDER BY id LIMIT $2",
+    [Q_WH_EP_UPDATE] =
+        "UPDATE webhook_endpoints SET url = $2, description = $3, event_types = $4, "
+        "account_id = $5, enabled = $6, disabled_reason = $7, secret = $8, old_secret = $9, "
+        "old_secret_until = $10, fail_count = $11, fail_since = $12, updated_at = $13 "
+        "WHERE id = $1",
+    /* the deliveries go with it (ON DELETE CASCADE) */
+    [Q_WH_EP_DELETE] = "DELETE FROM webhook_endpoints WHERE id = $1",
+    [Q_WH_EP_OUTCOME] =
+        "UPDATE webhook_endpoints SET "
+        "fail_count = CASE WHEN $2 THEN 0 ELSE fail_count + 1 END, "
+        "fail_since = CASE WHEN $2 THEN 0 WHEN fail_since = 0 THEN $3 ELSE fail_since END "
+        "WHERE id = $1 RETURNING fail_count, fail_since",
+    [Q_WH_EP_START] = "UPDATE webhook_endpoints SET start_event_id = $2 "
+                      "WHERE id = $1 AND start_event_id = 0",
+    [Q_WH_EP_DISABLE] = "UPDATE webhook_endpoints SET enabled = 0, disabled_reason = $2, "
+                        "updated_at = $3 WHERE id = $1 AND enabled = 1",
+    [Q_WH_CURSOR_GET] = "SELECT event_id FROM webhook_cursor WHERE id = 1",
+    [Q_WH_CURSOR_LOCK] = "SELECT event_id FROM webhook_cursor WHERE id = 1 FOR UPDATE",
+    [Q_WH_CURSOR_PUT] = "UPDATE webhook_cursor SET event_id = $1 WHERE id = 1",
+    [Q_WH_DL_INSERT] =
+        "INSERT INTO webhook_deliveries(endpoint_id, event_id, event_type, object_key, state, "
+        "attempts, next_at, created_at) VALUES ($1, $2, $3, $4, 0, 0, $5, $6) "
+        "ON CONFLICT (endpoint_id, event_id) DO NOTHING",
+    [Q_WH_DL_DUE] =
+        "SELECT count(*) FROM (SELECT 1 FROM webhook_deliveries d "
+        "JOIN webhook_endpoints e ON e.id = d.endpoint_id "
+        "WHERE d.state = 0 AND d.next_at <= $1 AND d.leased_until <= $1 AND e.enabled = 1 "
+        "AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id "
+        "AND p.object_key = d.object_key AND p.state = 0 AND p.event_id < d.event_id) LIMIT 1) t",
+    [Q_WH_DL_CLAIM] =
+        "UPDATE webhook_deliveries SET leased_until = $2 WHERE id = ("
+        "SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id "
+        "WHERE d.state = 0 AND d.next_at <= $1 AND d.leased_until <= $1 AND e.enabled = 1 "
+        "AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id "
+        "AND p.object_key = d.object_key AND p.state = 0 AND p.event_id < d.event_id) "
+        "ORDER BY d.next_at, d.id LIMIT 1 FOR UPDATE OF d SKIP LOCKED) "
+        "AND state = 0 AND leased_until <= $1 RETURNING " SQLS_WH_DELIVERY_COLS,
+    [Q_WH_DL_FINISH] =
+        "UPDATE webhook_deliveries SET state = $2, attempts = $3, next_at = $4, leased_until = 0, "
+        "last_status = $5, last_error = $6, last_at = $7, delivered_at = $8 WHERE id = $1",
+    [Q_WH_DL_GET] = "SELECT " SQLS_WH_DELIVERY_COLS " FROM webhook_deliveries "
+                    "WHERE endpoint_id = $1 AND id = $2",
+    [Q_WH_DL_LIST] = PAGE("FROM webhook_deliveries WHERE endpoint_id = $1 AND ($2 < 0 OR state = $2)",
+                          "SELECT " SQLS_WH_DELIVERY_COLS " FROM webhook_deliveries "
+                          "WHERE endpoint_id = $1 AND ($2 < 0 OR state = $2) "
+                          "ORDER BY id DESC LIMIT $3 OFFSET $4"),
+    [Q_WH_DL_RETRY] = "UPDATE webhook_deliveries SET state = 0, next_at = $3, leased_until = 0 "
+                      "WHERE endpoint_id = $1 AND id = $2",
+};
+
+int pg_wh_endpoint_insert(store_t *st, wh_endpoint_t *ep)
+{
+    int rc = pg_one_row(
+        pg_conn(st), Q_WH_EP_INSERT,
+        PG_V(v_text(ep->uid), v_int(ep->owner_id), v_id(ep->account_id), v_text(ep->url),
+             v_text(ep->description), v_text(ep->event_types), v_int(ep->enabled ? 1 : 0),
+             v_text(ep->disabled_reason), v_blob(ep->secret, ep->secret_len),
+             v_blob(ep->old_secret, ep->old_secret_len), v_int(ep->old_secret_until),
+             v_int(ep->fail_count), v_int(ep->fail_since), v_int(ep->created_at),
+             v_int(ep->updated_at)),
+        pg_rd_i64, &ep->id);
+    return rc == ST_NOTFOUND ? ST_CONFLICT : rc;
+}
+
+int pg_wh_endpoint_get(store_t *st, int64_t owner_id, const char *uid, wh_endpoint_t *out)
+{
+    return pg_one_row(pg_conn(st), Q_WH_EP_GET, PG_V(v_int(owner_id), v_text(uid)),
+                      sqls_rd_wh_endpoint, out);
+}
+
+int pg_wh_endpoint_by_id(store_t *st, int64_t id, wh_endpoint_t *out)
+{
+    return pg_one_row(pg_conn(st), Q_WH_EP_BY_ID, PG_V(v_int(id)), sqls_rd_wh_endpoint, out);
+}
+
+int pg_wh_endpoint_list(store_t *st, int64_t owner_id, int limit, int offset, wh_endpoint_t *rows,
+                        size_t *nrows, int64_t *total)
+{
+    return pg_page(pg_conn(st), Q_WH_EP_LIST, PG_V(v_int(owner_id), v_int(limit), v_int(offset)),
+                   limit, sqls_rd_wh_endpoint, rows, nrows, total);
+}
+
+typedef struct {
+    wh_endpoint_t *rows;
+    size_t n, max;
+} ep_fill_t;
+
+static int fill_ep(sqls_row_t *r, void *ud)
+{
+    ep_fill_t *f = ud;
+    if (f->n >= f->max) return C_ERR;
+    sqls_rd_wh_endpoint(r, f->rows, f->n++);
+    return C_OK;
+}
+
+int pg_wh_endpoint_active(store_t *st, int64_t after_id, int limit, wh_endpoint_t *rows,
+                          size_t *nrows)
+{
+    ep_fill_t f = {rows, 0, limit > 0 ? (size_t)limit : 0};
+    int rc = pg_each(pg_conn(st), Q_WH_EP_ACTIVE, PG_V(v_int(after_id), v_int(limit)), fill_ep, &f);
+    *nrows = f.n;
+    return rc;
+}
+
+int pg_wh_endpoint_update(store_t *st, const wh_endpoint_t *ep)
+{
+    return pg_write1(pg_conn(st), Q_WH_EP_UPDATE,
+                     PG_V(v_int(ep->id), v_text(ep->url), v_text(ep->description),
+                          v_text(ep->event_types), v_id(ep->account_id),
+                          v_int(ep->enabled ? 1 : 0), v_text(ep->disabled_reason),
+                          v_blob(ep->secret, ep->secret_len),
+                          v_blob(ep->old_secret, ep->old_secret_len), v_int(ep->old_secret_until),
+                          v_int(ep->fail_count), v_int(ep->fail_since), v_int(ep->updated_at)));
+}
+
+int pg_wh_endpoint_delete(store_t *st, int64_t id)
+{
+    return pg_write1(pg_conn(st), Q_WH_EP_DELETE, PG_V(v_int(id)));
+}
+
+typedef struct {
+    int count;
+    int64_t since;
+} run_t;
+
+static void rd_run(sqls_row_t *r, void *rows, size_t i)
+{
+    run_t *o = (run_t *)rows + i;
+    o->count = rd_int(r);
+    o->since = rd_i64(r);
+}
+
+int pg_wh_endpoint_outcome(store_t *st, int64_t id, bool ok, int64_t now, int *fail_count,
+                           int64_t *fail_since)
+{
+    run_t o = {0, 0};
+    int rc = pg_one_row(pg_conn(st), Q_WH_EP_OUTCOME, PG_V(v_int(id), v_bool(ok), v_int(now)),
+                        rd_run, &o);
+    *fail_count = o.count;
+    *fail_since = o.since;
+    return rc;
+}
+
+int pg_wh_endpoint_start(store_t *st, int64_t id, int64_t event_id)
+{
+    return pg_write1(pg_conn(st), Q_WH_EP_START, PG_V(v_int(id), v_int(event_id)));
+}
+
+int pg_wh_endpoint_disable(store_t *st, int64_t id, const char *reason, int64_t now)
+{
+    return pg_write1(pg_conn(st), Q_WH_EP_DISABLE, PG_V(v_int(id), v_text(reason), v_int(now)));
+}
+
+int pg_wh_cursor_get(store_t *st, int64_t *event_id)
+{
+    conn_t *c = pg_conn(st);
+    return pg_one_row(c, pg_lockq(c, Q_WH_CURSOR_GET, Q_WH_CURSOR_LOCK), PG_NONE, pg_rd_i64,
+                      event_id);
+}
+
+int pg_wh_cursor_put(store_t *st, int64_t event_id)
+{
+    return pg_write1(pg_conn(st), Q_WH_CURSOR_PUT, PG_V(v_int(event_id)));
+}
+
+int pg_wh_delivery_insert(store_t *st, const wh_delivery_t *d)
+{
+    return pg_exec(pg_conn(st), Q_WH_DL_INSERT,
+                   PG_V(v_int(d->endpoint_id), v_int(d->event_id), v_text(d->event_type),
+                        v_text(d->object_key), v_int(d->next_at_ms), v_int(d->created_at)),
+                   NULL, NULL);
+}
+
+int pg_wh_delivery_claim(store_t *st, int64_t now_ms, int64_t lease_until_ms, wh_delivery_t *out)
+{
+    return pg_one_row(pg_conn(st), Q_WH_DL_CLAIM, PG_V(v_int(now_ms), v_int(lease_until_ms)),
+                      sqls_rd_wh_delivery, out);
+}
+
+int pg_wh_delivery_due(store_t *st, int64_t now_ms, bool *any)
+{
+    int64_t n = 0;
+    int rc = pg_one_row(pg_conn(st), Q_WH_DL_DUE, PG_V(v_int(now_ms)), pg_rd_i64, &n);
+    *any = rc == ST_OK && n > 0;
+    return rc;
+}
+
+int pg_wh_delivery_finish(store_t *st, const wh_delivery_t *d)
+{
+    return pg_write1(pg_conn(st), Q_WH_DL_FINISH,
+                     PG_V(v_int(d->id), v_int(d->state), v_int(d->attempts), v_int(d->next_at_ms),
+                          v_int(d->last_status), v_text(d->last_error), v_int(d->last_at),
+                          v_int(d->delivered_at)));
+}
+
+int pg_wh_delivery_get(store_t *st, int64_t endpoint_id, int64_t id, wh_delivery_t *out)
+{
+    return pg_one_row(pg_conn(st), Q_WH_DL_GET, PG_V(v_int(endpoint_id), v_int(id)),
+                      sqls_rd_wh_delivery, out);
+}
+
+int pg_wh_delivery_list(store_t *st, int64_t endpoint_id, int state, int limit, int offset,
+                        wh_delivery_t *rows, size_t *nrows, int64_t *total)
+{
+    return pg_page(pg_conn(st), Q_WH_DL_LIST,
+                   PG_V(v_int(endpoint_id), v_int(state), v_int(limit), v_int(offset)), limit,
+                   sqls_rd_wh_delivery, rows, nrows, total);
+}
+
+int pg_wh_delivery_retry(store_t *st, int64_t endpoint_id, int64_t id, int64_t now_ms)
+{
+    return pg_write1(pg_conn(st), Q_WH_DL_RETRY, PG_V(v_int(endpoint_id), v_int(id), v_int(now_ms)));
+}

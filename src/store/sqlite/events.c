@@ -1,0 +1,62 @@
+/* events.c -- the event log in SQLite (migration 0008_events): append
+ * inside the caller's write transaction, list with filters past a cursor,
+ * purge the oldest in bounded batches.  One writer at a time (BEGIN
+ * IMMEDIATE and the process's writer mutex), so the AUTOINCREMENT rowid is
+ * commit order: a reader that saw id n never later sees a lower id appear. */
+#include "store/sqlite/sqliteInt.h"
+
+static const char *const sql_text[Q__COUNT] = {
+    [Q_EVENT_APPEND] =
+        "INSERT INTO events(ts, type, account_id, object_type, object_id, actor_kind, actor_id, "
+        "request_id, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [Q_EVENT_PURGE] = "DELETE FROM events WHERE id IN "
+                      "(SELECT id FROM events WHERE ts < ?1 ORDER BY id LIMIT ?2)",
+};
+
+int sq_event_append(store_t *st, event_t *ev)
+{
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? STMT(c, Q_EVENT_APPEND) : NULL;
+    if (!q) return ST_ERR;
+    sq_bind_args(q, SQ_ARGS(SQ_I(ev->ts), SQ_T(ev->type), SQ_ID(ev->account_id),
+                            SQ_T(ev->object_type), SQ_T(ev->object_id), SQ_T(ev->actor_kind),
+                            SQ_T(ev->actor_id), SQ_T(ev->request_id),
+                            SQ_T(ev->data[0] ? ev->data : "{}")));
+    int rc = sq_step(c, q, "event append");
+    ev->id = rc == ST_OK ? sqlite3_last_insert_rowid(c->db) : 0;
+    sq_done(q);
+    return rc;
+}
+
+SQLS_WALKER(each_event, event_t, store_event_cb, sqls_read_event)
+
+int sq_event_list(store_t *st, const event_filter_t *f, store_event_cb cb, void *ud)
+{
+    conn_t *c = CONN(st);
+    if (!c) return ST_ERR;
+    sqlw_t w;
+    sqlw_init(&w, &sqlw_sqlite);
+    sqlw_events(&w, f);
+    buf_t sql = BUF_INIT;
+    buf_printf(&sql, "SELECT " SQLS_EVENT_COLS " " SQLS_EVENT_FROM "%s ORDER BY e.id LIMIT ",
+               w.sql.data);
+    sqlw_param(&w, &sql, f->limit > 0 ? f->limit : 100);
+    int rc = ST_ERR;
+    sqlite3_stmt *q = sq_stmt_dyn(c, sql.data);
+    if (q) {
+        sq_bind_vals(q, &w);
+        each_event_t walk = {cb, ud};
+        rc = sq_each(c, q, each_event, &walk, "event list");
+    }
+    buf_free(&sql);
+    sqlw_free(&w);
+    return rc;
+}
+
+int sq_event_purge(store_t *st, int64_t before_ts, int max, int64_t *n)
+{
+    int changes = 0;
+    int rc = SQ_RUN(st, Q_EVENT_PURGE, &changes, SQ_I(before_ts), SQ_I(max));
+    *n = rc == ST_OK ? changes : 0;
+    return rc;
+}

@@ -1,0 +1,415 @@
+/* wh.c -- the webhook workers (wh.h): fan-out, claim, send with libcurl
+ * behind the SSRF guard, outcome. */
+#include "webhook/wh.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "core/events.h"
+#include "core/ids.h"
+#include "core/webhooks.h"
+#include "util/common.h"
+#include "util/log.h"
+
+#define WH_CONNECT_MS 5000
+#define WH_TOTAL_MS 15000
+#define WH_BODY_CAP (64 * 1024)
+#define WH_POLL_MS 250        /* worker 0: how often it looks for new events and due rows */
+#define WH_IDLE_MS 1000       /* the others, unless woken by worker 0 */
+#define WH_ERR_SZ 256
+
+static atomic_ullong g_delivered, g_failed, g_refused, g_disabled;
+static atomic_llong g_inflight;
+
+/* Where idle workers wait: static, because the event log's commit hook
+ * (any thread, right after a commit that appended events) signals it and
+ * must never meet a freed one. */
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_cond = PTHREAD_COND_INITIALIZER;
+static bool g_kicked;   /* under g_lock: events committed since worker 0 last looked */
+
+struct wh {
+    wh_cfg_t cfg;
+    pthread_t th[WH_WORKERS_MAX];
+    unsigned n;
+    atomic_bool stop;
+    int64_t total_ms;             /* a request's whole time */
+};
+
+typedef struct {
+    wh_t *w;
+    unsigned index;
+} worker_arg_t;
+
+static worker_arg_t g_args[WH_WORKERS_MAX];
+
+/* ---- the SSRF guard -------------------------------------------------------------------- */
+
+static bool sa_to_ip(const struct sockaddr *sa, net_ip_t *ip)
+{
+    memset(ip, 0, sizeof *ip);
+    if (sa->sa_family == AF_INET) {
+        ip->family = 4;
+        memcpy(ip->addr, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+        return true;
+    }
+    if (sa->sa_family == AF_INET6) {
+        ip->family = 6;
+        memcpy(ip->addr, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
+        return true;
+    }
+    return false;
+}
+
+/* Every socket curl opens passes here: the last word on where a delivery
+ * may connect, whatever the resolver said before. */
+static curl_socket_t open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    net_ip_t ip;
+    if (purpose != CURLSOCKTYPE_IPCXN || !sa_to_ip(&a->addr, &ip)) return CURL_SOCKET_BAD;
+    if (!hook_allow_private() && hook_ip_forbidden(&ip)) {
+        *(bool *)ud = true;   /* refused here: say so, not "cannot connect" */
+        return CURL_SOCKET_BAD;
+    }
+    return socket(a->family, a->socktype, a->protocol);
+}
+
+/* Resolves u's host and checks every address; *pin gets curl's RESOLVE
+ * entry for the first ("" for an address literal).  C_ERR with why. */
+static int resolve_checked(const hook_url_t *u, char *pin, size_t pinsz, char *why, size_t whysz)
+{
+    pin[0] = '\0';
+    bool allow = hook_allow_private();
+    if (u->host_is_ip) {
+        const char *bad = allow ? NULL : hook_ip_forbidden(&u->ip);
+        if (bad) {
+            snprintf(why, whysz, "refused: %.120s is %s (private targets are not allowed)", u->host, bad);
+            return C_ERR;
+        }
+        return C_OK;
+    }
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    int gai = getaddrinfo(u->host, NULL, &hints, &res);
+    if (gai != 0) {
+        snprintf(why, whysz, "cannot resolve %.120s: %s", u->host, gai_strerror(gai));
+        return C_ERR;
+    }
+    int rc = C_ERR;
+    char first[NET_ADDR_SZ] = "";
+    bool first_v6 = false;
+    for (struct addrinfo *p = res; p; p = p->ai_next) {
+        net_ip_t ip;
+        if (!sa_to_ip(p->ai_addr, &ip)) continue;
+        char text[NET_ADDR_SZ];
+        net_format(&ip, text);
+        const char *bad = allow ? NULL : hook_ip_forbidden(&ip);
+        if (bad) {
+            /* one refused address refuses the name: a name that points
+             * both outside and inside is not one to follow */
+            snprintf(why, whysz, "refused: %.120s resolves to %s, %s (private targets are not allowed)",
+                     u->host, text, bad);
+            rc = C_ERR;
+            first[0] = '\0';
+            break;
+        }
+        if (!first[0]) {
+            snprintf(first, sizeof first, "%s", text);
+            first_v6 = ip.family == 6;
+        }
+        rc = C_OK;
+    }
+    freeaddrinfo(res);
+    if (rc == C_OK && first[0])
+        snprintf(pin, pinsz, "%s:%u:%s%s%s", u->host, u->port, first_v6 ? "[" : "", first,
+                 first_v6 ? "]" : "");
+    else if (rc == C_OK || !why[0])
+        snprintf(why, whysz, "cannot resolve %.120s: no address", u->host), rc = C_ERR;
+    return rc;
+}
+
+/* ---- one POST ------------------------------------------------------------------------------- */
+
+static size_t body_sink(char *p, size_t size, size_t n, void *ud)
+{
+    ND_UNUSED(p);
+    size_t *got = ud;
+    *got += size * n;
+    return *got > WH_BODY_CAP ? 0 : size * n; /* past the cap: stop reading */
+}
+
+static int progress(void *ud, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+{
+    ND_UNUSED(a);
+    ND_UNUSED(b);
+    ND_UNUSED(c);
+    ND_UNUSED(d);
+    return atomic_load(&((wh_t *)ud)->stop) ? 1 : 0; /* a stopping server does not wait 15 s */
+}
+
+/* Sends job: *status the HTTP status (0: none), why the reason of a
+ * failure.  *refused: the SSRF guard stopped it.  *aborted: the server is
+ * stopping (the outcome is not recorded: the lease expires and the row is
+ * sent again). */
+static void send_one(wh_t *w, CURL *h, hook_job_t *job, int *status, char *why, size_t whysz,
+                     bool *refused, bool *aborted)
+{
+    hook_url_t u;
+    cerr_t e;
+    char pin[NET_HOST_SZ + NET_ADDR_SZ + 16], hdr[HOOK_SIGS_SZ + 64], errbuf[CURL_ERROR_SIZE] = "";
+    struct curl_slist *headers = NULL, *resolve = NULL;
+    size_t got = 0;
+    long code = 0;
+    *status = 0;
+    *refused = false;
+    *aborted = false;
+    why[0] = '\0';
+    if (hook_url_parse(job->url, &u, &e) != C_OK) {
+        snprintf(why, whysz, "%.200s", e.msg);
+        return;
+    }
+    if (resolve_checked(&u, pin, sizeof pin, why, whysz) != C_OK) {
+        *refused = strncmp(why, "refused", 7) == 0;
+        return;
+    }
+    curl_easy_reset(h);
+    if (pin[0]) {
+        resolve = curl_slist_append(NULL, pin);
+        curl_easy_setopt(h, CURLOPT_RESOLVE, resolve);
+    }
+    headers = curl_slist_append(headers, "Content-Type: application/json");
+    snprintf(hdr, sizeof hdr, "webhook-id: %s", job->msg_id);
+    headers = curl_slist_append(headers, hdr);
+    snprintf(hdr, sizeof hdr, "webhook-timestamp: %lld", (long long)job->ts);
+    headers = curl_slist_append(headers, hdr);
+    snprintf(hdr, sizeof hdr, "webhook-signature: %s", job->signature);
+    headers = curl_slist_append(headers, hdr);
+    headers = curl_slist_append(headers, "Expect:");  /* no 100-continue round trip */
+    curl_easy_setopt(h, CURLOPT_URL, job->url);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(h, CURLOPT_POST, 1L);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, job->body.data);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)job->body.len);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, "numberd-webhooks/" ND_VERSION);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(h, CURLOPT_MAXREDIRS, 0L);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_PROXY, "");          /* never a proxy from the environment */
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)WH_CONNECT_MS);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)w->total_ms);
+    bool sock_refused = false;
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &sock_refused);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, body_sink);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &got);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, progress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, w);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    CURLcode rc = curl_easy_perform(h);
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+    *status = (int)code;
+    if (rc == CURLE_ABORTED_BY_CALLBACK) {
+        *aborted = true;
+        snprintf(why, whysz, "the server stopped during the delivery");
+    } else if (sock_refused) {
+        *refused = true;
+        *status = 0;
+        snprintf(why, whysz, "refused: %.120s led to a private address at connection time "
+                             "(private targets are not allowed)", u.host);
+    } else if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && code >= 200 && code <= 299)) {
+        /* (a 2xx whose body passed the cap is still a 2xx) */
+        snprintf(why, whysz, "%.200s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
+        if (rc != CURLE_WRITE_ERROR) *status = 0;
+    } else if (code >= 300 && code <= 399) {
+        snprintf(why, whysz, "HTTP %ld: redirects are not followed", code);
+    } else if (code < 200 || code > 299) {
+        snprintf(why, whysz, "HTTP %ld", code);
+    }
+    curl_slist_free_all(headers);
+    curl_slist_free_all(resolve);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
+}
+
+/* ---- the workers -------------------------------------------------------------------------- */
+
+static void wait_ms(wh_t *w, int ms, bool first)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&g_lock);
+    /* worker 0 (the fan-out) does not sleep over events committed here */
+    if (!atomic_load(&w->stop) && !(first && g_kicked)) pthread_cond_timedwait(&g_cond, &g_lock, &ts);
+    if (first) g_kicked = false;
+    pthread_mutex_unlock(&g_lock);
+}
+
+static void wake_all(void)
+{
+    pthread_mutex_lock(&g_lock);
+    pthread_cond_broadcast(&g_cond);
+    pthread_mutex_unlock(&g_lock);
+}
+
+/* ev_set_commit_hook: this node's own events go out at once, not at the
+ * next poll (other nodes' are found by the poll) */
+static void on_events_committed(void)
+{
+    pthread_mutex_lock(&g_lock);
+    g_kicked = true;
+    pthread_cond_broadcast(&g_cond);
+    pthread_mutex_unlock(&g_lock);
+}
+
+static void *worker_main(void *arg)
+{
+    worker_arg_t *a = arg;
+    wh_t *w = a->w;
+    core_t *c = w->cfg.core;
+    CURL *h = curl_easy_init();
+    hook_job_t job;
+    int64_t lease = w->total_ms + 5000;   /* outlives any attempt */
+    int64_t last_err = 0;
+    memset(&job, 0, sizeof job);
+    job.body = (buf_t)BUF_INIT;
+    if (!h) {
+        log_msg(LOG_ERROR, "webhooks: worker %u: curl_easy_init failed", a->index);
+        return NULL;
+    }
+    while (!atomic_load(&w->stop)) {
+        cerr_t e;
+        bool busy = false, got = false, more = false;
+        int made = 0;
+        if (a->index == 0) {
+            if (hook_fanout(c, &made, &more, &e) != C_OK) goto fault;
+            if (made > 0 && w->n > 1) wake_all();
+            busy = more;
+        }
+        if (hook_claim(c, lease, &job, &got, &e) != C_OK) goto fault;
+        if (got) {
+            int status = 0;
+            bool refused = false, aborted = false, disabled = false;
+            char why[WH_ERR_SZ];
+            atomic_fetch_add(&g_inflight, 1);
+            send_one(w, h, &job, &status, why, sizeof why, &refused, &aborted);
+            atomic_fetch_sub(&g_inflight, 1);
+            if (aborted) {
+                /* not an attempt: due again now, for the next node or start */
+                hook_release(c, &job, &e);
+                break;
+            }
+            bool ok = why[0] == '\0';
+            atomic_fetch_add(ok ? &g_delivered : refused ? &g_refused : &g_failed, 1);
+            if (!ok)
+                log_msg(LOG_INFO, "webhook delivery %lld (event %s) to %s failed: %s",
+                        (long long)job.d.id, job.msg_id, job.ep_uid, why);
+            if (hook_finish(c, &job, status, ok ? NULL : why, &disabled, &e) != C_OK)
+                goto fault;
+            if (disabled) atomic_fetch_add(&g_disabled, 1);
+            busy = true;
+        }
+        ids_wipe(job.signature, sizeof job.signature);
+        if (!busy) wait_ms(w, a->index == 0 ? WH_POLL_MS : WH_IDLE_MS, a->index == 0);
+        continue;
+    fault:
+        /* the database is away: say so now and then, try again shortly */
+        if (last_err + 30 < (int64_t)time(NULL)) {
+            log_msg(LOG_WARN, "webhooks: %s (retrying)", e.msg);
+            last_err = (int64_t)time(NULL);
+        }
+        wait_ms(w, 1000, false);
+    }
+    ids_wipe(job.signature, sizeof job.signature);
+    buf_free(&job.body);
+    curl_easy_cleanup(h);
+    return NULL;
+}
+
+int wh_start(const wh_cfg_t *cfg, wh_t **out, char **err)
+{
+    *out = NULL;
+    *err = NULL;
+    if (cfg->workers < 1 || cfg->workers > WH_WORKERS_MAX) {
+        *err = xstrdup("webhook workers: want 1-64");
+        return C_ERR;
+    }
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        *err = xstrdup("libcurl cannot start");
+        return C_ERR;
+    }
+    wh_t *w = xcalloc(1, sizeof *w);
+    w->cfg = *cfg;
+    w->total_ms = WH_TOTAL_MS;
+    /* test only: a slow receiver and a short lease without waiting 20 s */
+    const char *t = getenv("NUMBERD_WEBHOOK_TIMEOUT");
+    if (t && *t) {
+        long v = strtol(t, NULL, 10);
+        if (v >= 1 && v <= 15) w->total_ms = v * 1000;
+    }
+    atomic_init(&w->stop, false);
+    ev_set_commit_hook(on_events_committed);
+    for (unsigned i = 0; i < cfg->workers; i++) {
+        g_args[i] = (worker_arg_t){w, i};
+        if (pthread_create(&w->th[i], NULL, worker_main, &g_args[i]) != 0) {
+            *err = xstrdup("cannot start a webhook worker thread");
+            w->n = i;
+            wh_stop(w);
+            return C_ERR;
+        }
+        w->n = i + 1;
+    }
+    *out = w;
+    return C_OK;
+}
+
+void wh_stop(wh_t *w)
+{
+    if (!w) return;
+    ev_set_commit_hook(NULL);
+    atomic_store(&w->stop, true);
+    wake_all();
+    for (unsigned i = 0; i < w->n; i++) pthread_join(w->th[i], NULL);
+    free(w);
+    curl_global_cleanup();
+}
+
+void wh_metrics_render(buf_t *out)
+{
+    buf_printf(out,
+               "# HELP numberd_webhook_attempts_total Webhook delivery attempts by result "
+               "(delivered: 2xx; failed: no answer, timeout or another status; refused: the "
+               "target is a private address).\n"
+               "# TYPE numberd_webhook_attempts_total counter\n"
+               "numberd_webhook_attempts_total{result=\"delivered\"} %llu\n"
+               "numberd_webhook_attempts_total{result=\"failed\"} %llu\n"
+               "numberd_webhook_attempts_total{result=\"refused\"} %llu\n"
+               "# HELP numberd_webhook_endpoints_disabled_total Endpoints this node disabled after "
+               "persistent failure.\n"
+               "# TYPE numberd_webhook_endpoints_disabled_total counter\n"
+               "numberd_webhook_endpoints_disabled_total %llu\n"
+               "# HELP numberd_webhook_inflight Deliveries this node is sending now.\n"
+               "# TYPE numberd_webhook_inflight gauge\n"
+               "numberd_webhook_inflight %lld\n",
+               (unsigned long long)atomic_load(&g_delivered),
+               (unsigned long long)atomic_load(&g_failed),
+               (unsigned long long)atomic_load(&g_refused),
+               (unsigned long long)atomic_load(&g_disabled), (long long)atomic_load(&g_inflight));
+}

@@ -1,0 +1,52 @@
+/* wh.h -- webhook delivery of `numberd serve` (issue 18 item 4;
+ * docs/WEBHOOKS.md): a few worker threads that turn the event log into
+ * deliveries (core hook_fanout), claim due ones under a lease (hook_claim),
+ * POST them with libcurl and record the outcome (hook_finish).  The rules
+ * (retry schedule, order per object, persistent failure, signatures) are
+ * the core's, core/webhooks.h; this folder is the network side:
+ *
+ * - SSRF: the target's host is resolved here, every address it resolves
+ *   to is checked (hook_ip_forbidden) unless the operator allows private
+ *   targets, and the connection is pinned to the checked address
+ *   (CURLOPT_RESOLVE) and checked again as the socket opens
+ *   (CURLOPT_OPENSOCKETFUNCTION), so a DNS answer that changes between the
+ *   check and the connection (rebinding) cannot reach a refused address.
+ * - No redirects (a 3xx is a failed attempt), no proxy from the
+ *   environment, http and https only, connect timeout 5 s, total 15 s
+ *   (NUMBERD_WEBHOOK_TIMEOUT, test only, lowers it), the answer's body read
+ *   up to 64 KiB and discarded.
+ *
+ * Threads: wh_start spawns cfg->workers threads, each with its own store
+ * connection (the store's per-thread connections) and curl handle; other
+ * threads call only wh_stop (the server's main thread) and
+ * wh_metrics_render (any thread: atomics).
+ *
+ * Ownership: wh_start copies cfg; wh_stop joins the threads and frees. */
+#ifndef ND_WH_H
+#define ND_WH_H
+
+#include "core/core.h"
+#include "util/buf.h"
+
+#define WH_WORKERS_DEFAULT 4
+#define WH_WORKERS_MAX 64
+
+typedef struct {
+    core_t *core;
+    unsigned workers;             /* 1..WH_WORKERS_MAX */
+} wh_cfg_t;
+
+typedef struct wh wh_t;
+
+/* Starts the workers.  C_ERR with *err (the caller frees) when libcurl
+ * cannot start or a thread cannot be made. */
+int wh_start(const wh_cfg_t *cfg, wh_t **out, char **err);
+/* Stops the workers (a delivery in flight finishes or times out first);
+ * NULL: nothing. */
+void wh_stop(wh_t *w);
+
+/* /metrics: attempts by result (delivered, failed, refused), endpoints
+ * disabled, deliveries in flight. */
+void wh_metrics_render(buf_t *out);
+
+#endif

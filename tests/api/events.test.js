@@ -1,0 +1,697 @@
+'use strict';
+// Issue 18 items 2-3: one event log (a transactional outbox) and the audit API.
+//   - every kind of change of state, made through the API (admin, Plivo,
+//     BYOC) and the CLI, leaves exactly ONE event (or the few objects it
+//     changes, each named) with the right type, object, actor kind and id,
+//     and the request id the client got in X-Request-Id;
+//   - refused requests (400/404/409) leave none;
+//   - the admin filters (object, account, actor, type, time) and the cursor;
+//   - a customer sees its own account's events only (both dialects), a
+//     subaccount only what it did itself;
+//   - no event holds a secret used anywhere in this file;
+//   - aging back to sale is an event of actor system;
+//   - two nodes writing at once: one log whose ids a poller sees strictly
+//     increasing, none skipped (SQLite: two processes on one file;
+//     PostgreSQL with NUMBERD_TEST_PG: two nodes on one database).
+
+const { test, before, after, describe } = require('node:test');
+const assert = require('node:assert/strict');
+const { spawnSync } = require('node:child_process');
+const { PG, BIN, start, csv, assertPlivoError } = require('./lib/server');
+
+const ARGS = ['--rate-limit', '0', '--auth-fail-limit', '0'];
+const NUMBERS = Array.from({ length: 12 }, (_, i) => `1415558${String(1000 + i)}`);
+const RESTRICTED = '14155589000';
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+let srv;
+const SECRETS = []; // every token, key and password this file uses
+
+before(async () => {
+  srv = await start({ args: ARGS, threads: 4 });
+  const rows = NUMBERS.map((number) => ({ number, country_iso: 'US', type: 'fixed', sub_type: 'local', region: 'CA' }));
+  rows.push({ number: RESTRICTED, country_iso: 'US', type: 'fixed', sub_type: 'local', region: 'CA',
+    restriction: 'city-address', restriction_text: 'An address.' });
+  await srv.loadCsv(csv(['number', 'country_iso', 'type', 'sub_type', 'region', 'restriction', 'restriction_text'], rows));
+});
+
+after(async () => {
+  const { code } = await srv.stop();
+  assert.equal(code, 0);
+});
+
+/** Every event after id `after` (admin API, paged with the cursor). */
+async function eventsAfter(s, after, query = {}) {
+  const out = [];
+  let cursor = after;
+  for (;;) {
+    const r = await s.admin('GET', `/admin/v1/events?${new URLSearchParams({ ...query, after: String(cursor), limit: '1000' })}`);
+    assert.equal(r.status, 200, r.text);
+    out.push(...r.json.data);
+    if (r.json.next_after === null) return out;
+    cursor = r.json.next_after;
+  }
+}
+
+async function lastId(s = srv) {
+  const all = await eventsAfter(s, 0);
+  return all.length ? all[all.length - 1].id : 0;
+}
+
+const rid = (r) => r.headers.get('x-request-id');
+
+/**
+ * The events after mark are exactly `want` (in order): each {type,
+ * object_type, object_id?}; every one names actor and the request id of r.
+ */
+async function expectEvents(mark, r, actor, want, s = srv) {
+  const got = await eventsAfter(s, mark);
+  assert.deepEqual(got.map((e) => e.type), want.map((w) => w.type), JSON.stringify(got, null, 1));
+  got.forEach((e, i) => {
+    const w = want[i];
+    assert.equal(e.object_type, w.object_type, JSON.stringify(e));
+    if (w.object_id !== undefined) assert.equal(e.object_id, w.object_id, JSON.stringify(e));
+    if (w.account !== undefined) assert.equal(e.account, w.account, JSON.stringify(e));
+    assert.deepEqual(e.actor, actor, JSON.stringify(e));
+    if (r) assert.equal(e.request_id, rid(r), JSON.stringify(e));
+    if (w.data) w.data(e.data);
+  });
+  return got;
+}
+
+async function expectNone(mark, what) {
+  const got = await eventsAfter(srv, mark);
+  assert.deepEqual(got, [], `${what} left events: ${JSON.stringify(got)}`);
+}
+
+const ADMIN = { kind: 'admin', id: 'admin' };
+const asAccount = (a) => ({ kind: 'account', id: a.auth_id });
+
+describe('every change of state leaves one event', () => {
+  let acct; let keyId; let sub; let numberA;
+
+  test('admin: account created (with its first key)', async () => {
+    const mark = await lastId();
+    const r = await srv.admin('POST', '/admin/v1/accounts', { name: 'events-main' });
+    assert.equal(r.status, 201, r.text);
+    acct = r.json;
+    SECRETS.push(acct.auth_token, acct.api_key);
+    const keys = await srv.admin('GET', `/admin/v1/accounts/${acct.auth_id}/api-keys`);
+    keyId = String(keys.json.data[0].id);
+    await expectEvents(mark, r, ADMIN, [
+      { type: 'account.created', object_type: 'account', object_id: acct.auth_id, account: acct.auth_id,
+        data: (d) => assert.deepEqual(d, { after: { name: 'events-main' } }) },
+      { type: 'api_key.created', object_type: 'api_key', object_id: keyId },
+    ]);
+  });
+
+  test('admin: API key created and revoked; a second revoke is 404 and no event', async () => {
+    let mark = await lastId();
+    const r = await srv.admin('POST', `/admin/v1/accounts/${acct.auth_id}/api-keys`,
+      { scopes: ['phone_numbers:read'], label: 'audit' });
+    assert.equal(r.status, 201, r.text);
+    SECRETS.push(r.json.api_key);
+    await expectEvents(mark, r, ADMIN, [{ type: 'api_key.created', object_type: 'api_key', object_id: String(r.json.id),
+      data: (d) => assert.deepEqual(d.after.scopes, ['phone_numbers:read']) }]);
+    mark = await lastId();
+    const rv = await srv.admin('DELETE', `/admin/v1/accounts/${acct.auth_id}/api-keys/${r.json.id}`);
+    assert.equal(rv.status, 204, rv.text);
+    await expectEvents(mark, rv, ADMIN, [{ type: 'api_key.revoked', object_type: 'api_key', object_id: String(r.json.id) }]);
+    mark = await lastId();
+    assert.equal((await srv.admin('DELETE', `/admin/v1/accounts/${acct.auth_id}/api-keys/${r.json.id}`)).status, 404);
+    await expectNone(mark, 'a second revoke');
+  });
+
+  test('Plivo: a purchase, an update, a no-op update, an unrent; refusals leave nothing', async () => {
+    let mark = await lastId();
+    numberA = NUMBERS[0];
+    let r = await srv.buy(acct, numberA);
+    assert.equal(r.status, 201, r.text);
+    await expectEvents(mark, r, asAccount(acct), [{ type: 'number.bought', object_type: 'number', object_id: numberA,
+      account: acct.auth_id, data: (d) => assert.equal(d.after.state, 'active') }]);
+
+    mark = await lastId();
+    r = await srv.buy(acct, numberA); // sold: 404
+    assert.equal(r.status, 404, r.text);
+    r = await srv.plivo(acct, 'POST', `Number/${numberA}/`, { body: { alias: 'x'.repeat(300) } }); // 400
+    assert.equal(r.status, 400, r.text);
+    r = await srv.plivo(acct, 'POST', `Number/${NUMBERS[5]}/`, { body: { alias: 'nope' } }); // not ours: 404
+    assert.equal(r.status, 404, r.text);
+    await expectNone(mark, 'refused number requests');
+
+    r = await srv.plivo(acct, 'POST', `Number/${numberA}/`, { body: { alias: 'front desk' } });
+    assert.equal(r.status, 202, r.text);
+    await expectEvents(mark, r, asAccount(acct), [{ type: 'number.updated', object_type: 'number', object_id: numberA,
+      data: (d) => assert.deepEqual(d, { before: { alias: null }, after: { alias: 'front desk' } }) }]);
+    mark = await lastId();
+    r = await srv.plivo(acct, 'POST', `Number/${numberA}/`, { body: { alias: 'front desk' } });
+    assert.equal(r.status, 202, r.text);
+    await expectNone(mark, 'an update that changes nothing');
+
+    r = await srv.plivo(acct, 'DELETE', `Number/${numberA}/`);
+    assert.equal(r.status, 204, r.text);
+    await expectEvents(mark, r, asAccount(acct), [{ type: 'number.released', object_type: 'number', object_id: numberA,
+      data: (d) => assert.equal(d.after.state, 'aging') }]);
+  });
+
+  test('admin: compliance record, a pending purchase approved (pending -> active), operator status', async () => {
+    let mark = await lastId();
+    let r = await srv.buy(acct, RESTRICTED);
+    assert.equal(r.status, 201, r.text);
+    await expectEvents(mark, r, asAccount(acct), [{ type: 'number.bought', object_type: 'number', object_id: RESTRICTED,
+      data: (d) => assert.equal(d.after.state, 'pending') }]);
+    mark = await lastId();
+    r = await srv.admin('POST', `/admin/v1/numbers/${RESTRICTED}/approve`);
+    assert.equal(r.status, 200, r.text);
+    await expectEvents(mark, r, ADMIN, [{ type: 'number.activated', object_type: 'number', object_id: RESTRICTED,
+      account: acct.auth_id, data: (d) => assert.deepEqual(d, { before: { state: 'pending' }, after: { state: 'active' } }) }]);
+    mark = await lastId();
+    r = await srv.admin('POST', `/admin/v1/numbers/${RESTRICTED}/approve`); // not pending: 409
+    assert.equal(r.status, 409, r.text);
+    await expectNone(mark, 'an approve of an active number');
+    r = await srv.admin('POST', `/admin/v1/numbers/${RESTRICTED}/status`, { tendlc_registration_status: 'COMPLETED' });
+    assert.equal(r.status, 200, r.text);
+    await expectEvents(mark, r, ADMIN, [{ type: 'number.updated', object_type: 'number', object_id: RESTRICTED,
+      data: (d) => assert.equal(d.after.tendlc_registration_status, 'COMPLETED') }]);
+    mark = await lastId();
+    r = await srv.admin('POST', '/admin/v1/compliance', { account: acct.auth_id, country_iso: 'US', number_type: 'local' });
+    assert.equal(r.status, 201, r.text);
+    await expectEvents(mark, r, ADMIN, [{ type: 'compliance.created', object_type: 'compliance', object_id: r.json.compliance_id }]);
+  });
+
+  test('Plivo: subaccount created, updated, deleted; a subaccount acts as itself', async () => {
+    let mark = await lastId();
+    let r = await srv.plivo(acct, 'POST', 'Subaccount/', { body: { name: 'ev-sub', enabled: true } });
+    assert.equal(r.status, 201, r.text);
+    sub = { auth_id: r.json.auth_id, auth_token: r.json.auth_token };
+    SECRETS.push(sub.auth_token);
+    await expectEvents(mark, r, asAccount(acct), [{ type: 'subaccount.created', object_type: 'subaccount', object_id: sub.auth_id,
+      account: acct.auth_id }]);
+    mark = await lastId();
+    r = await srv.plivo(acct, 'POST', `Subaccount/${sub.auth_id}/`, { body: { name: 'ev-sub-2' } });
+    assert.equal(r.status, 202, r.text);
+    await expectEvents(mark, r, asAccount(acct), [{ type: 'subaccount.updated', object_type: 'subaccount', object_id: sub.auth_id,
+      data: (d) => assert.deepEqual(d, { before: { name: 'ev-sub' }, after: { name: 'ev-sub-2' } }) }]);
+
+    mark = await lastId();
+    r = await srv.plivo(sub, 'POST', 'Application/', { body: { app_name: 'sub-app', answer_url: 'https://example.com/a' } });
+    assert.equal(r.status, 201, r.text);
+    await expectEvents(mark, r, { kind: 'subaccount', id: sub.auth_id },
+      [{ type: 'application.created', object_type: 'application', object_id: r.json.app_id, account: acct.auth_id }]);
+
+    mark = await lastId();
+    r = await srv.plivo(acct, 'DELETE', 'Subaccount/SA00000000000000000000/');
+    assert.ok(r.status === 404 || r.status === 400, r.text);
+    await expectNone(mark, 'deleting a subaccount that does not exist');
+  });
+
+  test('admin: rotate a main account\'s and a subaccount\'s token; the event holds no token', async () => {
+    let mark = await lastId();
+    let r = await srv.admin('POST', `/admin/v1/accounts/${acct.auth_id}/rotate-token`, { grace_period: '1h' });
+    assert.equal(r.status, 200, r.text);
+    SECRETS.push(r.json.auth_token);
+    const old = acct.auth_token;
+    acct.auth_token = r.json.auth_token;
+    await expectEvents(mark, r, ADMIN, [{ type: 'auth_token.rotated', object_type: 'account', object_id: acct.auth_id,
+      data: (d) => { assert.equal(d.after.auth_token, '[changed]'); assert.ok(!JSON.stringify(d).includes(old)); } }]);
+    mark = await lastId();
+    r = await srv.admin('POST', `/admin/v1/accounts/${sub.auth_id}/rotate-token`);
+    assert.equal(r.status, 200, r.text);
+    SECRETS.push(r.json.auth_token);
+    sub.auth_token = r.json.auth_token;
+    await expectEvents(mark, r, ADMIN, [{ type: 'auth_token.rotated', object_type: 'subaccount', object_id: sub.auth_id,
+      account: acct.auth_id }]);
+  });
+
+  test('Plivo: applications created, updated, deleted; a bad one is 400 and no event', async () => {
+    let mark = await lastId();
+    let r = await srv.plivo(acct, 'POST', 'Application/', { body: { app_name: 'ev-app' } }); // no answer_url
+    assert.equal(r.status, 400, r.text);
+    await expectNone(mark, 'a refused application');
+    r = await srv.plivo(acct, 'POST', 'Application/', { body: { app_name: 'ev-app', answer_url: 'https://u:app-secret-77@example.com/a' } });
+    SECRETS.push('app-secret-77');
+    assert.equal(r.status, 201, r.text);
+    const appId = r.json.app_id;
+    await expectEvents(mark, r, asAccount(acct), [{ type: 'application.created', object_type: 'application', object_id: appId,
+      data: (d) => { assert.deepEqual(Object.keys(d), ['after']); assert.equal(d.after.app_name, 'ev-app'); } }]);
+    mark = await lastId();
+    r = await srv.plivo(acct, 'POST', `Application/${appId}/`, { body: { hangup_url: 'https://example.com/h' } });
+    assert.equal(r.status, 202, r.text);
+    await expectEvents(mark, r, asAccount(acct), [{ type: 'application.updated', object_type: 'application', object_id: appId,
+      data: (d) => assert.deepEqual(d.after, { hangup_url: 'https://example.com/h' }) }]);
+    mark = await lastId();
+    r = await srv.plivo(acct, 'DELETE', `Application/${appId}/`);
+    assert.equal(r.status, 204, r.text);
+    await expectEvents(mark, r, asAccount(acct), [{ type: 'application.deleted', object_type: 'application', object_id: appId }]);
+  });
+
+  test('Plivo: carrier created, renamed, its ip_set changed (gateway events), a number added and removed, deleted', async () => {
+    let mark = await lastId();
+    let r = await srv.plivo(acct, 'POST', 'IncomingCarrier/', { body: { name: 'ev-carrier', ip_set: '192.0.2.1' } });
+    assert.equal(r.status, 201, r.text);
+    const cid = r.json.carrier_id;
+    const created = await expectEvents(mark, r, asAccount(acct), [{ type: 'carrier.created', object_type: 'carrier',
+      data: (d) => {
+        assert.deepEqual(Object.keys(d), ['after']);
+        assert.equal(d.after.carrier_id, cid);
+        assert.equal(d.after.name, 'ev-carrier');
+        assert.equal(d.after.gateways.length, 1);
+      } }]);
+    const uuid = created[0].object_id;
+    assert.match(uuid, UUID_RE);
+    mark = await lastId();
+    r = await srv.plivo(acct, 'POST', `IncomingCarrier/${cid}/`, { body: { name: 'ev-carrier-2' } });
+    assert.equal(r.status, 202, r.text);
+    await expectEvents(mark, r, asAccount(acct), [{ type: 'carrier.updated', object_type: 'carrier', object_id: uuid,
+      data: (d) => assert.deepEqual(d, { before: { name: 'ev-carrier' }, after: { name: 'ev-carrier-2' } }) }]);
+    mark = await lastId();
+    r = await srv.plivo(acct, 'POST', `IncomingCarrier/${cid}/`, { body: { ip_set: '192.0.2.1,192.0.2.2' } });
+    assert.equal(r.status, 202, r.text);
+    await expectEvents(mark, r, asAccount(acct), [{ type: 'gateway.created', object_type: 'gateway',
+      data: (d) => { assert.equal(d.after.carrier, uuid); assert.equal(d.after.gateway.address, '192.0.2.2'); } }]);
+
+    mark = await lastId();
+    const n = '16465557001';
+    r = await srv.plivo(acct, 'POST', 'Number/', { body: { numbers: n, carrier: cid, region: 'US' } });
+    assert.equal(r.status, 202, r.text);
+    await expectEvents(mark, r, asAccount(acct), [{ type: 'number.added', object_type: 'number', object_id: n,
+      data: (d) => { assert.equal(d.after.source, 'byoc'); assert.equal(d.after.carrier, uuid); } }]);
+    mark = await lastId();
+    r = await srv.plivo(acct, 'POST', 'Number/', { body: { numbers: `${n},not-a-number`, carrier: cid } }); // all or nothing
+    assert.equal(r.status, 400, r.text);
+    r = await srv.plivo(acct, 'DELETE', `IncomingCarrier/${cid}/`); // has a number: 409
+    assert.equal(r.status, 409, r.text);
+    await expectNone(mark, 'refused adds and a carrier delete with numbers');
+    r = await srv.plivo(acct, 'DELETE', `Number/${n}/`);
+    assert.equal(r.status, 204, r.text);
+    await expectEvents(mark, r, asAccount(acct), [{ type: 'number.removed', object_type: 'number', object_id: n }]);
+    mark = await lastId();
+    r = await srv.plivo(acct, 'DELETE', `IncomingCarrier/${cid}/`);
+    assert.equal(r.status, 204, r.text);
+    await expectEvents(mark, r, asAccount(acct), [{ type: 'carrier.deleted', object_type: 'carrier', object_id: uuid }]);
+  });
+
+  test('BYOC: carrier (with a password) created, patched, health check set, deleted; numbers; keys', async () => {
+    const key = acct.api_key;
+    const actor = { kind: 'api_key', id: keyId };
+    let mark = await lastId();
+    let r = await srv.byoc(key, 'POST', '/carriers', { body: { carrier_name: 'ev byoc', trunk_type: 'auth',
+      sip_gateway: { ipv4: '198.51.100.9' }, inbound_auth: { username: 'trunkuser', password: 'Byoc-Secret-991' } } });
+    SECRETS.push('Byoc-Secret-991');
+    assert.equal(r.status, 201, r.text);
+    const id = r.json.id;
+    const vsid = r.json.voip_carrier_sid;
+    await expectEvents(mark, r, actor, [{ type: 'carrier.created', object_type: 'carrier', object_id: id,
+      data: (d) => { assert.equal(d.after.inbound_username, 'trunkuser'); assert.equal(d.after.inbound_password, '[changed]'); } }]);
+    mark = await lastId();
+    r = await srv.byoc(key, 'PATCH', `/carriers/${id}`, { body: { inbound_auth: { password: 'Byoc-Secret-992' } } });
+    SECRETS.push('Byoc-Secret-992');
+    assert.equal(r.status, 200, r.text);
+    await expectEvents(mark, r, actor, [{ type: 'carrier.updated', object_type: 'carrier', object_id: id,
+      data: (d) => assert.deepEqual(d, { after: { inbound_password: '[changed]' } }) }]);
+    mark = await lastId();
+    r = await srv.byoc(key, 'PATCH', `/carriers/${id}`, { body: { trunk_type: 'nonsense' } });
+    assert.equal(r.status, 400, r.text);
+    await expectNone(mark, 'a refused PATCH');
+    r = await srv.byoc(key, 'PUT', `/carriers/${id}/health_check`, { body: { interval: 30 } });
+    assert.equal(r.status, 200, r.text);
+    await expectEvents(mark, r, actor, [{ type: 'carrier.updated', object_type: 'carrier', object_id: id,
+      data: (d) => assert.deepEqual(d, { before: { health_check_interval: 0 }, after: { health_check_interval: 30 } }) }]);
+
+    mark = await lastId();
+    r = await srv.byoc(key, 'POST', '', { body: { number: '+16465557101', voip_carrier_sid: vsid } });
+    assert.equal(r.status, 201, r.text);
+    const numId = r.json.id;
+    await expectEvents(mark, r, actor, [{ type: 'number.added', object_type: 'number', object_id: '16465557101' }]);
+    mark = await lastId();
+    r = await srv.byoc(key, 'DELETE', `/${numId}`);
+    assert.equal(r.status, 204, r.text);
+    await expectEvents(mark, r, actor, [{ type: 'number.removed', object_type: 'number', object_id: '16465557101' }]);
+    mark = await lastId();
+    r = await srv.byoc(key, 'DELETE', `/carriers/${id}`);
+    assert.equal(r.status, 204, r.text);
+    await expectEvents(mark, r, actor, [{ type: 'carrier.deleted', object_type: 'carrier', object_id: id }]);
+
+    mark = await lastId();
+    r = await srv.byoc(key, 'POST', '/api-keys', { body: { scopes: ['phone_numbers:read'], label: 'mine' } });
+    assert.equal(r.status, 201, r.text);
+    SECRETS.push(r.json.api_key);
+    await expectEvents(mark, r, actor, [{ type: 'api_key.created', object_type: 'api_key', object_id: String(r.json.id) }]);
+    mark = await lastId();
+    const rv = await srv.byoc(key, 'DELETE', `/api-keys/${r.json.id}`);
+    assert.equal(rv.status, 204, rv.text);
+    await expectEvents(mark, rv, actor, [{ type: 'api_key.revoked', object_type: 'api_key', object_id: String(r.json.id) }]);
+  });
+
+  test('admin: upstream carrier created, updated, deleted (operator-level: no account)', async () => {
+    let mark = await lastId();
+    let r = await srv.admin('POST', '/admin/v1/carriers', { name: 'ev-upstream', sip_gateways: [{ address: '203.0.113.7' }] });
+    assert.equal(r.status, 201, r.text);
+    const id = r.json.id;
+    await expectEvents(mark, r, ADMIN, [{ type: 'carrier.created', object_type: 'carrier', object_id: id, account: null }]);
+    mark = await lastId();
+    r = await srv.admin('PATCH', `/admin/v1/carriers/${id}`, { sip_gateways: [{ address: '203.0.113.8' }] });
+    assert.equal(r.status, 200, r.text);
+    const got = await eventsAfter(srv, mark);
+    assert.deepEqual(got.map((e) => e.type).sort(), ['gateway.created', 'gateway.deleted'], JSON.stringify(got));
+    got.forEach((e) => { assert.deepEqual(e.actor, ADMIN); assert.equal(e.request_id, rid(r)); assert.equal(e.account, null); });
+    mark = await lastId();
+    r = await srv.admin('DELETE', `/admin/v1/carriers/${id}`);
+    assert.equal(r.status, 204, r.text);
+    await expectEvents(mark, r, ADMIN, [{ type: 'carrier.deleted', object_type: 'carrier', object_id: id }]);
+  });
+
+  test('admin: inventory import is one event with counts; a dry run none', async () => {
+    let mark = await lastId();
+    const text = csv(['number', 'country_iso', 'type', 'sub_type', 'region'],
+      ['14155589101', '14155589102', 'bad'].map((number) => ({ number, country_iso: 'US', type: 'fixed', sub_type: 'local', region: 'CA' })));
+    let r = await srv.importCsv(text, { dryRun: true });
+    assert.equal(r.status, 200, r.text);
+    await expectNone(mark, 'a dry run');
+    r = await srv.importCsv(text);
+    assert.equal(r.status, 200, r.text);
+    await expectEvents(mark, r, ADMIN, [{ type: 'inventory.imported', object_type: 'inventory', account: null,
+      data: (d) => assert.deepEqual(d, { after: { inserted: 2, updated: 0, rejected: 1 } }) }]);
+  });
+
+  test('admin: suspend, resume; close releases each number (one event each) and closes', async () => {
+    let mark = await lastId();
+    let r = await srv.admin('POST', `/admin/v1/accounts/${acct.auth_id}/suspend`);
+    assert.equal(r.status, 200, r.text);
+    await expectEvents(mark, r, ADMIN, [{ type: 'account.suspended', object_type: 'account', object_id: acct.auth_id }]);
+    mark = await lastId();
+    r = await srv.admin('POST', `/admin/v1/accounts/${acct.auth_id}/resume`);
+    assert.equal(r.status, 200, r.text);
+    await expectEvents(mark, r, ADMIN, [{ type: 'account.resumed', object_type: 'account', object_id: acct.auth_id,
+      data: (d) => assert.deepEqual(d, { before: { status: 'suspended' }, after: { status: 'active' } }) }]);
+
+    const other = await srv.createAccount('to-close');
+    SECRETS.push(other.auth_token, other.api_key);
+    assert.equal((await srv.buy(other, NUMBERS[7])).status, 201);
+    mark = await lastId();
+    r = await srv.admin('POST', `/admin/v1/accounts/${other.auth_id}/close`);
+    assert.equal(r.status, 200, r.text);
+    await expectEvents(mark, r, ADMIN, [
+      { type: 'number.released', object_type: 'number', object_id: NUMBERS[7], account: other.auth_id,
+        data: (d) => assert.deepEqual(d.after, { state: 'aging', reason: 'account closed' }) },
+      { type: 'account.closed', object_type: 'account', object_id: other.auth_id },
+    ]);
+    mark = await lastId();
+    r = await srv.admin('POST', `/admin/v1/accounts/${other.auth_id}/suspend`); // closed: 409
+    assert.equal(r.status, 409, r.text);
+    await expectNone(mark, 'suspending a closed account');
+  });
+
+  test('Plivo: deleting a subaccount names what moves to the main account, then the subaccount', async () => {
+    // the subaccount has its own application (made above) and a number
+    assert.equal((await srv.buy(acct, NUMBERS[3], { subaccount: sub.auth_id })).status, 201);
+    const mark = await lastId();
+    const r = await srv.plivo(acct, 'DELETE', `Subaccount/${sub.auth_id}/`);
+    assert.equal(r.status, 204, r.text);
+    const moved = (d) => assert.deepEqual(d, { before: { subaccount: sub.auth_id }, after: { subaccount: null } });
+    await expectEvents(mark, r, asAccount(acct), [
+      { type: 'number.updated', object_type: 'number', object_id: NUMBERS[3], data: moved },
+      { type: 'application.updated', object_type: 'application', data: moved },
+      { type: 'subaccount.deleted', object_type: 'subaccount', object_id: sub.auth_id,
+        data: (d) => assert.equal(d.after.resources, 'moved to the main account') },
+    ]);
+  });
+
+  test('CLI: the actor is cli and the login name; no request id', async () => {
+    const mark = await lastId();
+    const env = { ...process.env, NUMBERD_DB: srv.db };
+    const res = spawnSync(BIN, ['account', 'create', '--name', 'from-cli'], { env, encoding: 'utf8' });
+    assert.equal(res.status, 0, res.stderr);
+    const made = JSON.parse(res.stdout);
+    SECRETS.push(made.auth_token, made.api_key);
+    const got = await eventsAfter(srv, mark);
+    assert.deepEqual(got.map((e) => e.type), ['account.created', 'api_key.created']);
+    for (const e of got) {
+      assert.equal(e.actor.kind, 'cli');
+      assert.ok(e.actor.id && e.actor.id.length > 0, JSON.stringify(e));
+      assert.equal(e.request_id, null);
+    }
+    // and `numberd events` reads the same log (read-only)
+    const ls = spawnSync(BIN, ['events', '--after', String(mark), '--json'], { env, encoding: 'utf8' });
+    assert.equal(ls.status, 0, ls.stderr);
+    const out = JSON.parse(ls.stdout);
+    assert.deepEqual(out.data.map((e) => e.id), got.map((e) => e.id));
+    assert.equal(out.next, null);
+    // --follow prints each new event once, as it commits
+    const { spawn } = require('node:child_process');
+    const mark2 = got[got.length - 1].id;
+    const fol = spawn(BIN, ['events', '--follow', '--json', '--interval', '100', '--after', String(mark2)], { env });
+    let outText = '';
+    fol.stdout.on('data', (b) => { outText += b.toString('utf8'); });
+    try {
+      await sleep(300);
+      const a1 = await srv.plivo(acct, 'POST', 'Application/', { body: { app_name: 'follow-1', answer_url: 'https://e.com/' } });
+      const a2 = await srv.plivo(acct, 'POST', 'Application/', { body: { app_name: 'follow-2', answer_url: 'https://e.com/' } });
+      assert.equal(a1.status, 201, a1.text);
+      assert.equal(a2.status, 201, a2.text);
+      for (let i = 0; i < 50 && outText.split('\n').filter(Boolean).length < 2; i++) await sleep(100);
+      const lines = outText.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      assert.deepEqual(lines.map((e) => e.object_id), [a1.json.app_id, a2.json.app_id]);
+      assert.deepEqual(lines.map((e) => e.request_id), [rid(a1), rid(a2)]);
+    } finally {
+      fol.kill('SIGINT');
+      await new Promise((res) => fol.on('exit', res));
+    }
+    assert.equal(fol.exitCode, 0);
+    const miss = spawnSync(BIN, ['events', '--db', `${srv.dir}/no-such.db`], { encoding: 'utf8' });
+    assert.notEqual(miss.status, 0);
+    assert.match(miss.stderr, /never creates a database/);
+  });
+});
+
+describe('the audit API: filters, cursor, isolation, secrets', () => {
+  let alice; let bob; let aliceSub;
+  before(async () => {
+    alice = await srv.createAccount('alice-ev');
+    bob = await srv.createAccount('bob-ev');
+    SECRETS.push(alice.auth_token, alice.api_key, bob.auth_token, bob.api_key);
+    assert.equal((await srv.buy(alice, NUMBERS[9])).status, 201);
+    assert.equal((await srv.buy(bob, NUMBERS[10])).status, 201);
+    const r = await srv.plivo(alice, 'POST', 'Subaccount/', { body: { name: 'alice-sub', enabled: true } });
+    aliceSub = { auth_id: r.json.auth_id, auth_token: r.json.auth_token };
+    SECRETS.push(aliceSub.auth_token);
+    assert.equal((await srv.plivo(aliceSub, 'POST', 'Application/', { body: { app_name: 'as', answer_url: 'https://e.com/' } })).status, 201);
+    assert.equal((await srv.plivo(alice, 'POST', 'Application/', { body: { app_name: 'am', answer_url: 'https://e.com/' } })).status, 201);
+  });
+
+  const q = (query) => srv.admin('GET', `/admin/v1/events?${new URLSearchParams(query)}`);
+
+  test('filters: object, account, actor, type and its prefix, time range', async () => {
+    let r = await q({ object_type: 'number', object_id: NUMBERS[0] });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.json.data.map((e) => e.type), ['number.bought', 'number.updated', 'number.released']);
+    r = await q({ account: bob.auth_id });
+    assert.deepEqual(r.json.data.map((e) => e.type), ['account.created', 'api_key.created', 'number.bought']);
+    assert.ok(r.json.data.every((e) => e.account === bob.auth_id));
+    r = await q({ actor: `account:${alice.auth_id}` });
+    assert.ok(r.json.data.length >= 3);
+    assert.ok(r.json.data.every((e) => e.actor.kind === 'account' && e.actor.id === alice.auth_id));
+    r = await q({ actor: 'cli' });
+    assert.ok(r.json.data.length >= 2 && r.json.data.every((e) => e.actor.kind === 'cli'));
+    r = await q({ type: 'account.' });
+    assert.ok(r.json.data.length >= 5 && r.json.data.every((e) => e.type.startsWith('account.')));
+    r = await q({ type: 'number.bought', account: alice.auth_id });
+    assert.deepEqual(r.json.data.map((e) => e.object_id), [NUMBERS[9]]);
+    r = await q({ account: 'operator' });
+    assert.ok(r.json.data.length >= 1 && r.json.data.every((e) => e.account === null));
+    const all = await eventsAfter(srv, 0);
+    const t = all[all.length - 1].ts;
+    r = await q({ since: String(t + 1) });
+    assert.deepEqual(r.json.data, []);
+    r = await q({ until: String(all[0].ts) });
+    assert.deepEqual(r.json.data, []);
+    r = await q({ since: new Date(all[0].ts * 1000).toISOString().slice(0, 19) + 'Z', limit: '1' });
+    assert.equal(r.json.data[0].id, all[0].id);
+    // bad filters: 400, never a silently empty list
+    for (const bad of [{ since: 'yesterday' }, { limit: '0' }, { limit: '1001' }, { after: '-1' }, { actor: 'robot' },
+      { account: 'SA123' }, { account: 'MA00000000000000000000' }, { colour: 'red' }, { since: '2026-01-02', until: '2026-01-01' }]) {
+      const b = await q(bad);
+      assert.equal(b.status, 400, `${JSON.stringify(bad)}: ${b.text}`);
+    }
+  });
+
+  test('the cursor walks the whole log, in id order, with no gap and no repeat', async () => {
+    const all = await eventsAfter(srv, 0);
+    const seen = [];
+    let url = '/admin/v1/events?limit=7';
+    for (let i = 0; i < 1000 && url; i++) {
+      const r = await srv.admin('GET', url);
+      assert.equal(r.status, 200, r.text);
+      assert.ok(r.json.data.length <= 7);
+      seen.push(...r.json.data.map((e) => e.id));
+      if (r.json.next) {
+        assert.equal(r.json.next_after, r.json.data[r.json.data.length - 1].id);
+        assert.match(r.json.next, /^\/admin\/v1\/events\?limit=7&after=\d+$/);
+      }
+      url = r.json.next;
+    }
+    assert.deepEqual(seen, all.map((e) => e.id));
+    for (let i = 1; i < seen.length; i++) assert.ok(seen[i] > seen[i - 1]);
+  });
+
+  test('a customer sees its own account\'s events only, in both dialects; a subaccount what it did', async () => {
+    const pl = await srv.plivo(alice, 'GET', 'Event/', { query: { limit: 20 } });
+    assert.equal(pl.status, 200, pl.text);
+    assert.deepEqual(Object.keys(pl.json).sort(), ['api_id', 'meta', 'objects']);
+    assert.ok(pl.json.objects.length >= 4);
+    assert.ok(pl.json.objects.every((e) => e.account === alice.auth_id), pl.text);
+    assert.ok(pl.json.objects.some((e) => e.actor.kind === 'subaccount'));
+    // paging by cursor in the Plivo envelope
+    const p1 = await srv.plivo(alice, 'GET', 'Event/', { query: { limit: 2 } });
+    assert.equal(p1.json.objects.length, 2);
+    assert.equal(p1.json.meta.next_after, p1.json.objects[1].id);
+    assert.match(p1.json.meta.next, new RegExp(`^/v1/Account/${alice.auth_id}/Event/\\?limit=2&after=\\d+$`));
+    const p2 = await srv.plivo(alice, 'GET', 'Event/', { query: { limit: 2, after: p1.json.meta.next_after } });
+    assert.equal(p2.json.objects[0].id, pl.json.objects[2].id);
+
+    const by = await srv.byoc(bob.api_key, 'GET', '/events');
+    assert.equal(by.status, 200, by.text);
+    assert.deepEqual(Object.keys(by.json).sort(), ['data', 'limit', 'next', 'next_after']);
+    assert.deepEqual(by.json.data.map((e) => e.type), ['account.created', 'api_key.created', 'number.bought']);
+    assert.ok(by.json.data.every((e) => e.account === bob.auth_id));
+    // a filter cannot reach another account's events
+    const peek = await srv.byoc(bob.api_key, 'GET', '/events', { query: { object_type: 'number', object_id: NUMBERS[9] } });
+    assert.deepEqual(peek.json.data, []);
+    const ps = await srv.plivo(alice, 'GET', 'Event/', { query: { object_id: NUMBERS[10] } });
+    assert.deepEqual(ps.json.objects, []);
+    // the subaccount: its own actions only
+    const sv = await srv.plivo(aliceSub, 'GET', 'Event/');
+    assert.equal(sv.status, 200, sv.text);
+    assert.deepEqual(sv.json.objects.map((e) => e.type), ['application.created']);
+    assert.ok(sv.json.objects.every((e) => e.actor.id === aliceSub.auth_id));
+    // another account's path: 401, as every Plivo route
+    assertPlivoError(await srv.plivo(bob, 'GET', 'Event/', { pathAccount: alice.auth_id }), 401);
+    // the admin route wants the admin token
+    assert.equal((await srv.admin('GET', '/admin/v1/events', undefined, { token: alice.api_key })).status, 401);
+  });
+
+  test('no event holds a secret (tokens, keys, passwords), a hash or a key prefix', async () => {
+    const text = JSON.stringify(await eventsAfter(srv, 0));
+    assert.ok(SECRETS.length >= 15, `${SECRETS.length} secrets`);
+    for (const s of SECRETS) {
+      assert.ok(!text.includes(s), `the event log holds a secret: ${s.slice(0, 6)}...`);
+      if (s.startsWith('nd_live_')) assert.ok(!text.includes(s.slice(0, 11)), 'a key prefix');
+    }
+    assert.ok(!/hash|password":"(?!\[changed\])/.test(text), 'a hash or a password value');
+  });
+});
+
+describe('background work and several writers', () => {
+  test('aging back to sale: one event number.aged per number, actor system', async () => {
+    const s1 = await start({ args: [...ARGS, '--aging-days', '1'], keepDir: true });
+    let dir;
+    try {
+      dir = s1.dir;
+      await s1.loadCsv(csv(['number', 'country_iso', 'type', 'sub_type', 'region'],
+        ['14155589201', '14155589202'].map((number) => ({ number, country_iso: 'US', type: 'fixed', sub_type: 'local', region: 'CA' }))));
+      const a = await s1.createAccount('ager');
+      for (const n of ['14155589201', '14155589202']) {
+        assert.equal((await s1.buy(a, n)).status, 201);
+        assert.equal((await s1.plivo(a, 'DELETE', `Number/${n}/`)).status, 204);
+      }
+    } finally {
+      await s1.stop();
+    }
+    // two days later the start's sweep returns both to sale
+    const s2 = await start({ args: [...ARGS, '--aging-days', '1'], dir,
+      env: { NUMBERD_FAKE_NOW: Math.floor(Date.now() / 1000) + 2 * 86400 } });
+    try {
+      const r = await s2.admin('GET', '/admin/v1/events?type=number.aged');
+      assert.equal(r.status, 200, r.text);
+      assert.deepEqual(r.json.data.map((e) => e.object_id).sort(), ['14155589201', '14155589202']);
+      for (const e of r.json.data) {
+        assert.deepEqual(e.actor, { kind: 'system', id: 'aging-sweep' });
+        assert.deepEqual(e.data, { before: { state: 'aging' }, after: { state: 'available' } });
+        assert.equal(e.request_id, null);
+      }
+    } finally {
+      await s2.stop();
+      require('node:fs').rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a SIP registration that moves state: registration.state_changed, actor system', async (t) => {
+    const fs = require('node:fs');
+    if (!fs.existsSync('/usr/sbin/kamailio')) return t.skip('no kamailio (scripts/deps.sh installs it)');
+    const { startRegistrar, PASSWORD } = require('../sip/lib/registrar');
+    const reg = await startRegistrar('127.0.0.36', {});
+    const s = await start({ args: [...ARGS, '--sip-listen', '127.0.0.1:0'], env: { NUMBERD_SIP_T1_MS: '50' } });
+    try {
+      const a = await s.createAccount('reg-events');
+      const r = await s.byoc(a.api_key, 'POST', '/carriers', { body: { carrier_name: 'reg ev', trunk_type: 'reg',
+        sip_gateway: { ipv4: reg.ip, port: reg.port, inbound: true, outbound: true },
+        registration: { username: 'user1', password: PASSWORD, sip_realm: 'example.com' } } });
+      assert.equal(r.status, 201, r.text);
+      let evs = [];
+      for (let i = 0; i < 80; i++) {
+        const q = await s.admin('GET', `/admin/v1/events?type=registration.state_changed&object_id=${r.json.id}`);
+        evs = q.json.data;
+        if (evs.some((e) => e.data.after.state === 'registered')) break;
+        await sleep(100);
+      }
+      assert.ok(evs.length >= 1, 'no registration event');
+      const last = evs[evs.length - 1];
+      assert.equal(last.data.after.state, 'registered', JSON.stringify(evs));
+      assert.equal(last.account, a.auth_id);
+      assert.deepEqual(last.actor, { kind: 'system', id: 'sip-registration' });
+      assert.ok(!JSON.stringify(evs).includes(PASSWORD));
+      // one event per move of state: never two in a row with the same state
+      for (let i = 1; i < evs.length; i++) assert.notEqual(evs[i].data.after.state, evs[i - 1].data.after.state);
+    } finally {
+      await s.stop();
+      await reg.stop();
+    }
+  });
+
+  test('two nodes writing at once: one log, ids strictly increasing as a poller sees them, none skipped', async () => {
+    const n1 = await start({ args: ARGS, threads: 4, keepDir: true });
+    const n2 = await start({ args: ARGS, threads: 4, dir: n1.dir });
+    try {
+      const a = await n1.createAccount('two-nodes');
+      const seen = [];
+      let stop = false;
+      let cursor = await lastId(n1);
+      const poller = (async () => {
+        while (!stop) {
+          const r = await n2.admin('GET', `/admin/v1/events?after=${cursor}&limit=1000`);
+          assert.equal(r.status, 200, r.text);
+          for (const e of r.json.data) {
+            assert.ok(e.id > cursor, `id ${e.id} after ${cursor}: out of order`);
+            cursor = e.id;
+            seen.push(e.id);
+          }
+          await sleep(5);
+        }
+      })();
+      const writes = [];
+      for (let i = 0; i < 80; i++) {
+        const node = i % 2 ? n1 : n2;
+        writes.push(node.plivo(a, 'POST', 'Application/', { body: { app_name: `app-${i}`, answer_url: 'https://e.com/' } }));
+      }
+      const res = await Promise.all(writes);
+      res.forEach((r) => assert.equal(r.status, 201, r.text));
+      await sleep(300);
+      stop = true;
+      await poller;
+      // one more read after the writers stopped, then compare with the whole log
+      const rest = await eventsAfter(n1, cursor);
+      seen.push(...rest.map((e) => e.id));
+      const all = (await eventsAfter(n1, 0)).filter((e) => e.account === a.auth_id && e.type === 'application.created');
+      const mine = new Set(all.map((e) => e.id));
+      assert.equal(all.length, 80);
+      const seenMine = seen.filter((id) => mine.has(id));
+      assert.deepEqual(seenMine, all.map((e) => e.id), 'the poller skipped or repeated an event');
+      console.log(`# two nodes (${PG ? 'PostgreSQL' : 'SQLite'}): 80 concurrent writes, the poller saw all 80 in order`);
+    } finally {
+      await n2.stop();
+      await n1.stop();
+      require('node:fs').rmSync(n1.dir, { recursive: true, force: true });
+    }
+  });
+});

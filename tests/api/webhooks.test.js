@@ -1,0 +1,538 @@
+'use strict';
+// Issue 18 item 4: webhooks, against a REAL receiver process (an HTTP
+// server in this test process, with its own HMAC code) that verifies every
+// signature, records every webhook-id and counts duplicates.
+//
+//   - CRUD of endpoints (operator and customer), secrets shown once;
+//   - Standard Webhooks signatures valid on every request; rotation: both
+//     signatures during the grace period, the old secret accepted;
+//   - a receiver answering 500 then 200: retried with backoff;
+//   - order per object under many events (random delays and failures);
+//   - SSRF: loopback, private, link-local, IPv6 loopback targets refused
+//     at registration (400) and a name resolving to loopback refused at
+//     delivery, when --webhook-allow-private is not given;
+//   - no redirect followed;
+//   - an endpoint disabled after persistent failure, with its event;
+//   - manual redelivery (same webhook-id);
+//   - customer isolation: a customer's endpoint never receives another
+//     account's events;
+//   - kill -9 of numberd mid-delivery (slow receiver), restart: every
+//     event received at least once, in order per object, signatures valid,
+//     duplicates counted and reported;
+//   - two nodes on one database (PostgreSQL with NUMBERD_TEST_PG, else two
+//     processes on one SQLite file): each event delivered; one node killed
+//     mid-delivery, the other delivers.
+//
+// The events are the endpoints' own changes (webhook_endpoint.created,
+// .updated, ...), which are in the event log like every change of state.
+// NUMBERD_WEBHOOK_BACKOFF_SCALE (test only) shrinks the retry schedule
+// (5 s ... 14 h) so that a whole day of retries takes seconds.
+
+const { test, before, after, describe } = require('node:test');
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const dns = require('node:dns').promises;
+const fs = require('node:fs');
+const http = require('node:http');
+const os = require('node:os');
+const { PG, psql, start, assertProblem } = require('./lib/server');
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const SCALE = '0.00005'; // 5 s -> 0.25 ms ... 14 h -> 2.5 s: a day of retries in ~6 s
+const ARGS = ['--rate-limit', '0', '--webhook-allow-private'];
+const ENV = { NUMBERD_WEBHOOK_BACKOFF_SCALE: SCALE };
+
+// ---- the receiver ------------------------------------------------------------------------
+
+/** Standard Webhooks: base64 HMAC-SHA256 of "id.ts.body" under the decoded secret. */
+function sign(secret, id, ts, body) {
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+  return crypto.createHmac('sha256', key).update(`${id}.${ts}.${body}`).digest('base64');
+}
+
+class Receiver {
+  constructor() {
+    this.secrets = new Map();   // path -> [secret, ...] accepted
+    this.behave = new Map();    // path -> (hit) => {status, delay, headers}
+    this.hits = [];             // every request, in arrival order
+    this.ever = new Map();      // path -> every secret ever accepted there
+    this.unverified = [];       // requests no secret accepted at arrival (judged again at the end)
+    this.srv = http.createServer((req, res) => {
+      const chunks = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', async () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        const id = req.headers['webhook-id'];
+        const ts = req.headers['webhook-timestamp'];
+        const sigs = (req.headers['webhook-signature'] || '').split(' ').filter(Boolean);
+        const p = req.url;
+        const secrets = this.secrets.get(p) || [];
+        const eq = (x, y) => x.length === y.length && crypto.timingSafeEqual(Buffer.from(x), Buffer.from(y));
+        const good = sigs.filter((s) => s.startsWith('v1,') &&
+          secrets.some((sec) => eq(s.slice(3), sign(sec, id, ts, body))));
+        let json = null;
+        try { json = JSON.parse(body); } catch { /* recorded as null */ }
+        const hit = { path: p, id, ts: Number(ts), sigs, good: good.length, body, json,
+          at: Date.now(), n: this.hits.filter((h) => h.path === p && h.id === id).length };
+        this.hits.push(hit);
+        if (!good.length) this.unverified.push(hit);
+        const fn = this.behave.get(p);
+        const how = (fn && fn(hit)) || {};
+        if (how.delay) await sleep(how.delay);
+        res.writeHead(how.status || 200, how.headers || { 'Content-Type': 'text/plain' });
+        res.end('ok');
+      });
+    });
+  }
+
+  async listen() {
+    await new Promise((r) => this.srv.listen(0, '127.0.0.1', r));
+    this.port = this.srv.address().port;
+    return this;
+  }
+
+  url(p) { return `http://127.0.0.1:${this.port}${p}`; }
+  on(p, fn) { this.behave.set(p, fn); }
+  accept(p, secret) {
+    this.secrets.set(p, [...(this.secrets.get(p) || []), secret]);
+    this.ever.set(p, [...(this.ever.get(p) || []), secret]);
+  }
+  only(p, secrets) {
+    this.secrets.set(p, secrets);
+    this.ever.set(p, [...(this.ever.get(p) || []), ...secrets]);
+  }
+  /** Requests no secret of their path ever verifies.  (An endpoint with no
+   * event filter hears its own creation event, which can arrive before
+   * the test has read the secret from the creation's answer: such a
+   * request is judged here, against every secret the path ever had.) */
+  invalid() {
+    return this.unverified.filter((h) => !h.sigs.some((s) => (this.ever.get(h.path) || [])
+      .some((sec) => s === `v1,${sign(sec, h.id, h.ts, h.body)}`)));
+  }
+  of(p) { return this.hits.filter((h) => h.path === p); }
+  /** distinct webhook-ids delivered to p, in first-arrival order */
+  ids(p) { return [...new Set(this.of(p).map((h) => h.id))]; }
+  dups(p) { return this.of(p).filter((h) => h.n > 0).length; }
+  async waitFor(pred, ms = 20000, what = 'the receiver') {
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      if (pred()) return;
+      await sleep(50);
+    }
+    assert.fail(`timed out waiting for ${what}`);
+  }
+  close() { return new Promise((r) => { this.srv.closeAllConnections?.(); this.srv.close(r); }); }
+}
+
+/** Per object (object_id of the event), the event ids in arrival order
+ * never go down (a duplicate may repeat the last one). */
+function assertOrderPerObject(hits) {
+  const last = new Map();
+  for (const h of hits) {
+    const ev = h.json.data;
+    const prev = last.get(ev.object_id) || 0;
+    assert.ok(ev.id >= prev, `object ${ev.object_id}: event ${ev.id} arrived after ${prev}`);
+    last.set(ev.object_id, ev.id);
+  }
+}
+
+let rx;
+let srv;
+
+before(async () => {
+  rx = await new Receiver().listen();
+  srv = await start({ args: ARGS, env: ENV, threads: 4 });
+});
+
+after(async () => {
+  const { code } = await srv.stop();
+  assert.equal(code, 0);
+  await rx.close();
+  assert.deepEqual(rx.invalid().map((h) => `${h.path} ${h.id}`), [], 'every signature verified');
+});
+
+const mk = (s, body) => s.admin('POST', '/admin/v1/webhooks', body);
+const patch = (s, id, body) => s.admin('PATCH', `/admin/v1/webhooks/${id}`, body);
+const deliveries = (s, id, q = '') => s.admin('GET', `/admin/v1/webhooks/${id}/deliveries${q}`);
+
+/** An operator endpoint at path p of the receiver (its secret accepted there). */
+async function endpoint(s, p, extra = {}) {
+  const r = await mk(s, { url: rx.url(p), ...extra });
+  assert.equal(r.status, 201, r.text);
+  assert.match(r.json.secret, /^whsec_[A-Za-z0-9+/]{32}$/);
+  rx.accept(p, r.json.secret);
+  return r.json;
+}
+
+/** A sink endpoint: an object whose updates make events. */
+async function objectEndpoint(s, p = '/sink') {
+  return endpoint(s, p, { event_types: ['nothing.here'] });
+}
+
+describe('endpoints', () => {
+  test('create: the secret once, then never; list, get, update, delete', async () => {
+    const ep = await endpoint(srv, '/crud', { description: 'crm sync', event_types: ['number.bought', 'carrier.*'] });
+    assert.equal(ep.url, rx.url('/crud'));
+    assert.deepEqual(ep.event_types, ['number.bought', 'carrier.*']);
+    assert.equal(ep.enabled, true);
+    assert.equal(ep.owner, 'operator');
+    assert.equal(ep.account, null);
+    const g = await srv.admin('GET', `/admin/v1/webhooks/${ep.id}`);
+    assert.equal(g.status, 200);
+    assert.equal(g.json.secret, undefined, 'a secret is shown once');
+    const l = await srv.admin('GET', '/admin/v1/webhooks?limit=100');
+    assert.equal(l.status, 200);
+    assert.ok(l.json.data.some((x) => x.id === ep.id));
+    assert.ok(l.json.data.every((x) => x.secret === undefined));
+    const u = await patch(srv, ep.id, { enabled: false, event_types: [] });
+    assert.equal(u.status, 200, u.text);
+    assert.equal(u.json.enabled, false);
+    assert.deepEqual(u.json.event_types, []);
+    assert.equal(u.json.disabled_reason, 'disabled by its owner');
+    const d = await srv.admin('DELETE', `/admin/v1/webhooks/${ep.id}`);
+    assert.equal(d.status, 204);
+    assertProblem(await srv.admin('GET', `/admin/v1/webhooks/${ep.id}`), 404);
+  });
+
+  test('bad input: a clear 400, nothing made', async () => {
+    const before_ = (await srv.admin('GET', '/admin/v1/webhooks?limit=100')).json.total;
+    for (const body of [{}, { url: 'ftp://x.example/' }, { url: 'http://user:pw@x.example/' },
+      { url: rx.url('/x'), event_types: ['Number.Bought'] }, { url: rx.url('/x'), event_types: 'number.bought' },
+      { url: rx.url('/x'), account: 'MA00000000000000000X' }, { url: rx.url('/x'), nope: 1 }]) {
+      const r = await mk(srv, body);
+      assert.equal(r.status, 400, `${JSON.stringify(body)}: ${r.text}`);
+    }
+    assert.equal((await srv.admin('GET', '/admin/v1/webhooks?limit=100')).json.total, before_);
+  });
+});
+
+describe('delivery', () => {
+  test('every request is signed (Standard Webhooks) and carries {type, timestamp, data}', async () => {
+    await endpoint(srv, '/sig', { event_types: ['webhook_endpoint.updated'] });
+    const obj = await objectEndpoint(srv);
+    const r = await patch(srv, obj.id, { description: 'one' });
+    assert.equal(r.status, 200);
+    await rx.waitFor(() => rx.of('/sig').length >= 1, 10000, '/sig');
+    const h = rx.of('/sig')[0];
+    assert.equal(h.good, 1);
+    assert.ok(Math.abs(h.ts - Date.now() / 1000) < 300, 'webhook-timestamp is now');
+    assert.equal(h.json.type, 'webhook_endpoint.updated');
+    assert.match(h.json.timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.equal(h.json.data.object_type, 'webhook_endpoint');
+    assert.equal(h.json.data.object_id, obj.id);
+    assert.equal(String(h.json.data.id), h.id, 'webhook-id is the event id');
+    assert.deepEqual(h.json.data.data.after, { description: 'one' });
+  });
+
+  test('a receiver answering 500, 500, then 200: retried with backoff, one webhook-id', async () => {
+    let n = 0;
+    rx.on('/flaky', () => ({ status: ++n <= 2 ? 500 : 200 }));
+    const ep = await endpoint(srv, '/flaky', { event_types: ['webhook_endpoint.updated'] });
+    const obj = await objectEndpoint(srv);
+    await patch(srv, obj.id, { description: 'retry me' });
+    await rx.waitFor(() => rx.of('/flaky').length >= 3, 15000, '/flaky x3');
+    const hits = rx.of('/flaky');
+    assert.equal(new Set(hits.map((h) => h.id)).size, 1, 'the same webhook-id on each attempt');
+    assert.ok(hits[1].at > hits[0].at && hits[2].at > hits[1].at);
+    await sleep(300);
+    const l = await deliveries(srv, ep.id);
+    assert.equal(l.status, 200);
+    const d = l.json.data.find((x) => String(x.event_id) === hits[0].id);
+    assert.equal(d.state, 'delivered');
+    assert.equal(d.attempts, 3);
+    assert.equal(d.last_status, 200);
+  });
+
+  test('order per object under many events, with failures and slow answers', async () => {
+    const ep = await endpoint(srv, '/order', { event_types: ['webhook_endpoint.updated'] });
+    rx.on('/order', () => ({ status: Math.random() < 0.2 ? 503 : 200, delay: Math.floor(Math.random() * 30) }));
+    const objs = [await objectEndpoint(srv), await objectEndpoint(srv), await objectEndpoint(srv)];
+    const PER = 15;
+    for (let i = 0; i < PER; i++) {
+      await Promise.all(objs.map((o) => patch(srv, o.id, { description: `v${i}` })));
+    }
+    const mine = () => rx.of('/order').filter((h) => objs.some((o) => o.id === h.json.data.object_id));
+    await rx.waitFor(() => new Set(mine().filter((h) => h.json && true).map((h) => h.id)).size >= PER * objs.length,
+      30000, 'every event at /order');
+    // delivered (2xx) ones in order; the receiver saw every attempt
+    assertOrderPerObject(mine());
+    for (const o of objs) {
+      const descs = mine().filter((h) => h.json.data.object_id === o.id).map((h) => h.json.data.data.after.description);
+      const firsts = [...new Set(descs)];
+      assert.deepEqual(firsts, Array.from({ length: PER }, (_, i) => `v${i}`), `${o.id}: every update, in order`);
+    }
+    const l = await deliveries(srv, ep.id, '?state=failed');
+    assert.equal(l.json.total, 0);
+  });
+
+  test('no redirect is followed: a 302 is a failed attempt', async () => {
+    rx.on('/redir', () => ({ status: 302, headers: { Location: rx.url('/target') } }));
+    const ep = await endpoint(srv, '/redir', { event_types: ['webhook_endpoint.updated'] });
+    const obj = await objectEndpoint(srv);
+    await patch(srv, obj.id, { description: 'go elsewhere' });
+    await rx.waitFor(() => rx.of('/redir').length >= 1, 10000, '/redir');
+    await sleep(500);
+    assert.equal(rx.of('/target').length, 0, 'the redirect target is never asked');
+    const d = (await deliveries(srv, ep.id)).json.data[0];
+    assert.equal(d.last_status, 302);
+    assert.match(d.last_error, /redirect/);
+    await patch(srv, ep.id, { enabled: false });
+  });
+
+  test('secret rotation: both signatures during the grace period, then the new one only', async () => {
+    const p = '/rot';
+    const ep = await endpoint(srv, p, { event_types: ['webhook_endpoint.updated'] });
+    const old = rx.secrets.get(p)[0];
+    const obj = await objectEndpoint(srv);
+    const r = await srv.admin('POST', `/admin/v1/webhooks/${ep.id}/rotate-secret`, { grace_period: '1h' });
+    assert.equal(r.status, 200, r.text);
+    assert.match(r.json.secret, /^whsec_/);
+    assert.notEqual(r.json.secret, old);
+    assert.ok(r.json.old_secret_expires_at);
+    // a receiver that still only knows the old secret keeps verifying
+    rx.only(p, [old]);
+    await patch(srv, obj.id, { description: 'during grace' });
+    await rx.waitFor(() => rx.of(p).length >= 1, 10000, p);
+    const h = rx.of(p)[0];
+    assert.equal(h.sigs.length, 2, 'two signatures: v1,<new> v1,<old>');
+    assert.equal(h.sigs[0], `v1,${sign(r.json.secret, h.id, h.ts, h.body)}`);
+    assert.equal(h.sigs[1], `v1,${sign(old, h.id, h.ts, h.body)}`);
+    assert.equal(h.good, 1);
+    // rotate with no grace: the old secrets stop at once
+    const r2 = await srv.admin('POST', `/admin/v1/webhooks/${ep.id}/rotate-secret`, { grace_period: '0' });
+    assert.equal(r2.status, 200);
+    assert.equal(r2.json.old_secret_expires_at, null);
+    rx.only(p, [r2.json.secret]);
+    await patch(srv, obj.id, { description: 'after' });
+    await rx.waitFor(() => rx.of(p).length >= 2, 10000, `${p} x2`);
+    const h2 = rx.of(p)[1];
+    assert.equal(h2.sigs.length, 1);
+    assert.equal(h2.good, 1);
+    assert.notEqual(h2.sigs[0], `v1,${sign(r.json.secret, h2.id, h2.ts, h2.body)}`);
+  });
+
+  test('manual redelivery: the same webhook-id again', async () => {
+    const ep = await endpoint(srv, '/again', { event_types: ['webhook_endpoint.updated'] });
+    const obj = await objectEndpoint(srv);
+    await patch(srv, obj.id, { description: 'once' });
+    await rx.waitFor(() => rx.of('/again').length >= 1, 10000, '/again');
+    await sleep(300);
+    const d = (await deliveries(srv, ep.id)).json.data[0];
+    assert.equal(d.state, 'delivered');
+    const r = await srv.admin('POST', `/admin/v1/webhooks/${ep.id}/deliveries/${d.id}/redeliver`);
+    assert.equal(r.status, 202, r.text);
+    assert.equal(r.json.state, 'pending');
+    await rx.waitFor(() => rx.of('/again').length >= 2, 10000, '/again x2');
+    assert.equal(rx.of('/again')[1].id, rx.of('/again')[0].id);
+    assert.equal(rx.dups('/again'), 1);
+    assertProblem(await srv.admin('POST', `/admin/v1/webhooks/${ep.id}/deliveries/999999/redeliver`), 404);
+  });
+
+  test('persistent failure: the endpoint is disabled and an event says so', async () => {
+    await endpoint(srv, '/watch', { event_types: ['webhook_endpoint.disabled'] });
+    rx.on('/dead', () => ({ status: 500 }));
+    const ep = await endpoint(srv, '/dead', { event_types: ['webhook_endpoint.updated'] });
+    const obj = await objectEndpoint(srv);
+    await patch(srv, obj.id, { description: 'nobody home' });
+    await rx.waitFor(() => rx.of('/watch').some((h) => h.json.data.object_id === ep.id), 30000,
+      'webhook_endpoint.disabled at /watch');
+    const g = await srv.admin('GET', `/admin/v1/webhooks/${ep.id}`);
+    assert.equal(g.json.enabled, false);
+    assert.match(g.json.disabled_reason, /every attempt|in a row/);
+    const attempts = rx.of('/dead').filter((h) => h.id === rx.of('/dead')[0].id).length;
+    assert.equal(attempts, 8, 'eight attempts of the first delivery (the first and seven retries)');
+    const failed = await deliveries(srv, ep.id, '?state=failed');
+    assert.ok(failed.json.total >= 1);
+    const ev = rx.of('/watch').find((h) => h.json.data.object_id === ep.id).json;
+    assert.equal(ev.type, 'webhook_endpoint.disabled');
+    assert.equal(ev.data.data.after.enabled, false);
+    // enabling it again starts afresh
+    const u = await patch(srv, ep.id, { enabled: true });
+    assert.equal(u.json.enabled, true);
+    assert.equal(u.json.consecutive_failures, 0);
+    assert.equal(u.json.disabled_reason, null);
+    await patch(srv, ep.id, { enabled: false });
+  });
+});
+
+describe('customers', () => {
+  test('a customer manages its own endpoints (webhooks:manage) and hears only its own events', async () => {
+    const x = await srv.createAccount('hooks-x');
+    const y = await srv.createAccount('hooks-y');
+    // the first key lacks the scope
+    const denied = await srv.byoc(x.api_key, 'GET', '/webhooks');
+    assertProblem(denied, 403, 'this API key lacks the webhooks:manage scope');
+    const kx = (await srv.admin('POST', `/admin/v1/accounts/${x.auth_id}/api-keys`, { scopes: ['webhooks:manage'] })).json.api_key;
+    const ky = (await srv.admin('POST', `/admin/v1/accounts/${y.auth_id}/api-keys`, { scopes: ['webhooks:manage'] })).json.api_key;
+    const ex = await srv.byoc(kx, 'POST', '/webhooks', { body: { url: rx.url('/cx') } });
+    assert.equal(ex.status, 201, ex.text);
+    assert.equal(ex.json.account, x.auth_id);
+    assert.equal(ex.json.owner, undefined);
+    rx.accept('/cx', ex.json.secret);
+    const ey = await srv.byoc(ky, 'POST', '/webhooks', { body: { url: rx.url('/cy') } });
+    rx.accept('/cy', ey.json.secret);
+    // a customer cannot choose an account
+    assert.equal((await srv.byoc(kx, 'POST', '/webhooks', { body: { url: rx.url('/cz'), account: y.auth_id } })).status, 400);
+    // nor see, change or delete another's
+    for (const [m, p] of [['GET', ''], ['PATCH', ''], ['DELETE', ''], ['GET', '/deliveries']]) {
+      const r = await srv.byoc(kx, m, `/webhooks/${ey.json.id}${p}`, m === 'PATCH' ? { body: { description: 'x' } } : {});
+      assertProblem(r, 404);
+    }
+    assert.deepEqual((await srv.byoc(kx, 'GET', '/webhooks')).json.data.map((e) => e.id), [ex.json.id]);
+    // both make events; each hears its own
+    for (let i = 0; i < 5; i++) {
+      await srv.byoc(kx, 'PATCH', `/webhooks/${ex.json.id}`, { body: { description: `x${i}` } });
+      await srv.byoc(ky, 'PATCH', `/webhooks/${ey.json.id}`, { body: { description: `y${i}` } });
+    }
+    await objectEndpoint(srv); // an operator-level event too
+    await rx.waitFor(() => rx.ids('/cx').length >= 6 && rx.ids('/cy').length >= 6, 15000, '/cx and /cy');
+    await sleep(500);
+    for (const [p, me, them] of [['/cx', x, ey.json.id], ['/cy', y, ex.json.id]]) {
+      for (const h of rx.of(p)) {
+        assert.equal(h.json.data.account, me.auth_id, `${p} got ${h.json.data.type} of ${h.json.data.account}`);
+        assert.notEqual(h.json.data.object_id, them);
+      }
+    }
+    // an operator endpoint filtered to x hears x only
+    const fx = await endpoint(srv, '/fx', { account: x.auth_id });
+    assert.equal(fx.account, x.auth_id);
+    await srv.byoc(ky, 'PATCH', `/webhooks/${ey.json.id}`, { body: { description: 'y again' } });
+    await srv.byoc(kx, 'PATCH', `/webhooks/${ex.json.id}`, { body: { description: 'x again' } });
+    await rx.waitFor(() => rx.of('/fx').length >= 1, 10000, '/fx');
+    await sleep(300);
+    assert.ok(rx.of('/fx').every((h) => h.json.data.account === x.auth_id));
+    // rotation and the delivery log in the customer's dialect
+    const rot = await srv.byoc(kx, 'POST', `/webhooks/${ex.json.id}/rotate-secret`, { body: {} });
+    assert.equal(rot.status, 200, rot.text);
+    rx.accept('/cx', rot.json.secret);
+    const log = await srv.byoc(kx, 'GET', `/webhooks/${ex.json.id}/deliveries`);
+    assert.equal(log.status, 200);
+    assert.ok(log.json.total >= 6);
+  });
+});
+
+describe('SSRF (without --webhook-allow-private)', () => {
+  let s;
+  before(async () => { s = await start({ env: { ...ENV, NUMBERD_METRICS_OPEN: '1' } }); });
+  after(async () => { await s.stop(); });
+
+  test('loopback, private, link-local and IPv6 loopback targets: 400 at registration', async () => {
+    for (const url of ['http://127.0.0.1:8080/x', 'http://10.1.2.3/x', 'http://169.254.169.254/latest/meta-data',
+      'http://[::1]:8080/', 'http://192.168.1.10/', 'http://172.20.0.1/', 'http://100.64.0.1/', 'http://0.0.0.0/',
+      'http://localhost:8080/', 'http://[::ffff:127.0.0.1]/', 'http://[fd00::1]/']) {
+      const r = await mk(s, { url });
+      assertProblem(r, 400);
+      assert.match(r.json.detail, /private networks are refused/, url);
+    }
+    assert.equal((await s.admin('GET', '/admin/v1/webhooks')).json.total, 0);
+  });
+
+  test('a name that resolves to loopback is refused at delivery, never connected', async (t) => {
+    const names = [os.hostname(), 'ip6-localhost', 'localhost.localdomain', 'vm', 'runsc'];
+    let name = null;
+    for (const n of names) {
+      try {
+        const all = await dns.lookup(n, { all: true });
+        if (all.length && all.every((a) => a.address.startsWith('127.') || a.address === '::1')) { name = n; break; }
+      } catch { /* not here */ }
+    }
+    if (!name) {
+      t.skip('no host name resolving to loopback on this machine');
+      return;
+    }
+    const r = await mk(s, { url: `http://${name}:${rx.port}/ssrf`, event_types: ['webhook_endpoint.updated'] });
+    assert.equal(r.status, 201, r.text);
+    const obj = await mk(s, { url: 'https://hooks.example.com/x', event_types: ['nothing.here'] });
+    await patch(s, obj.json.id, { description: 'make an event' });
+    let d;
+    for (let i = 0; i < 100; i++) {
+      d = (await deliveries(s, r.json.id)).json.data[0];
+      if (d && d.attempts >= 1) break;
+      await sleep(100);
+    }
+    assert.ok(d && d.attempts >= 1, 'an attempt was made');
+    assert.match(d.last_error, /refused: .* resolves to (127\.|::1)/);
+    assert.equal(rx.of('/ssrf').length, 0, 'nothing reached the receiver');
+    const m = await s.admin('GET', '/metrics');
+    assert.equal(m.status, 200);
+    assert.match(m.text, /numberd_webhook_attempts_total\{result="refused"\} [1-9]/);
+  });
+});
+
+// ---- crashes and several nodes ---------------------------------------------------------------
+
+/** Sends n updates to each object, sequentially per object. */
+async function updates(s, objs, n, tag) {
+  for (let i = 0; i < n; i++) await Promise.all(objs.map((o) => patch(s, o.id, { description: `${tag}${i}` })));
+}
+
+function report(t, what, p) {
+  const hits = rx.of(p);
+  t.diagnostic(`${what}: ${hits.length} requests, ${rx.ids(p).length} distinct events, ${rx.dups(p)} duplicates`);
+}
+
+describe('kill -9 mid-delivery', () => {
+  test('a node killed while the receiver is slow: after a restart every event arrives, in order', async (t) => {
+    const env = { ...ENV, NUMBERD_WEBHOOK_TIMEOUT: '3' }; // lease 8 s
+    const A = await start({ keepDir: true, args: ARGS, env, threads: 2 });
+    let B;
+    try {
+      const p = '/crash';
+      rx.on(p, () => ({ delay: 400 }));
+      await endpoint(A, p, { event_types: ['webhook_endpoint.updated'] });
+      const objs = [await endpoint(A, '/sink2', { event_types: ['nothing.here'] }),
+        await endpoint(A, '/sink2', { event_types: ['nothing.here'] })];
+      const N = 6;
+      await updates(A, objs, N, 'k');
+      await rx.waitFor(() => rx.of(p).length >= 2, 10000, 'the first deliveries');
+      await sleep(150); // one in flight (the receiver answers after 400 ms)
+      const { signal } = await A.kill('SIGKILL');
+      assert.equal(signal, 'SIGKILL');
+      const before_ = rx.of(p).length;
+      B = await start({ dir: A.dir, args: ARGS, env, threads: 2 });
+      await rx.waitFor(() => rx.ids(p).length >= N * objs.length, 40000, 'every event after the restart');
+      report(t, 'kill -9 and restart', p);
+      assert.ok(rx.of(p).length > before_, 'the restarted node delivered');
+      assertOrderPerObject(rx.of(p));
+      for (const o of objs) {
+        const got = [...new Set(rx.of(p).filter((h) => h.json.data.object_id === o.id).map((h) => h.json.data.data.after.description))];
+        assert.deepEqual(got, Array.from({ length: N }, (_, i) => `k${i}`));
+      }
+      assert.ok(rx.of(p).every((h) => h.good === 1), 'every signature valid');
+    } finally {
+      if (B) await B.stop();
+      if (PG) psql(`DROP DATABASE IF EXISTS ${A.db.replace(/^.*\//, '')} WITH (FORCE)`);
+      fs.rmSync(A.dir, { recursive: true, force: true });
+    }
+  });
+
+  test(`two nodes on one database (${PG ? 'PostgreSQL' : 'SQLite'}): each event delivered; one killed, the other delivers`, async (t) => {
+    const env = { ...ENV, NUMBERD_WEBHOOK_TIMEOUT: '3' };
+    const args = [...ARGS, '--webhook-workers', '2'];
+    const A = await start({ keepDir: true, args, env, threads: 2 });
+    const B = await start({ dir: A.dir, args, env, threads: 2 });
+    try {
+      const p = '/two';
+      rx.on(p, () => ({ delay: 200 }));
+      await endpoint(A, p, { event_types: ['webhook_endpoint.updated'] });
+      const objs = [];
+      for (let i = 0; i < 4; i++) objs.push(await endpoint(B, '/sink3', { event_types: ['nothing.here'] }));
+      const N = 5;
+      await updates(A, objs.slice(0, 2), N, 'a');
+      await updates(B, objs.slice(2), N, 'b');
+      await rx.waitFor(() => rx.of(p).length >= 3, 15000, 'the first deliveries');
+      await A.kill('SIGKILL');
+      await rx.waitFor(() => rx.ids(p).length >= N * objs.length, 40000, 'every event, by the surviving node');
+      report(t, 'two nodes, one killed', p);
+      assertOrderPerObject(rx.of(p));
+      // each delivery is made by one node at a time: only what the killed
+      // node had in flight (at most its two workers' rows) is sent twice
+      assert.ok(rx.dups(p) <= 2, `duplicates: ${rx.dups(p)}`);
+      assert.ok(rx.of(p).every((h) => h.good === 1));
+    } finally {
+      await B.stop();
+      if (PG) psql(`DROP DATABASE IF EXISTS ${A.db.replace(/^.*\//, '')} WITH (FORCE)`);
+      fs.rmSync(A.dir, { recursive: true, force: true });
+    }
+  });
+});
