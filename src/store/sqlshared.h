@@ -81,14 +81,18 @@
  * carrier_id, account_id, sub_id, sub_auth_id, name, trunk_type, voice,
  * sms, in_username, in_password, reg_username, reg_password, reg_realm,
  * reg_from_user, reg_from_domain, reg_expires, created_at, updated_at,
- * nnumbers.  A backend may add columns after these (its gateways); the
- * FROM is SQLS_CARRIER_FROM. */
+ * nnumbers (kept in carrier_counts by triggers, migrations 0010 / 0009:
+ * a primary-key read, not a count of the carrier's numbers), out_*,
+ * incoming, registrar_ip.  A
+ * backend may add columns after these (its gateways); the FROM is
+ * SQLS_CARRIER_FROM. */
 #define SQLS_CARRIER_COLS                                                                     \
     "c.id, c.uuid, c.voip_sid, c.carrier_id, COALESCE(c.account_id, 0), COALESCE(c.sub_id, 0), "\
     "COALESCE(s.auth_id, ''), c.name, c.trunk_type, c.voice, c.sms, c.in_username, "          \
     "c.in_password, c.reg_username, c.reg_password, c.reg_realm, c.reg_from_user, "           \
     "c.reg_from_domain, COALESCE(c.reg_expires, 0), c.created_at, c.updated_at, "             \
-    "(SELECT count(*) FROM numbers n WHERE n.carrier_id = c.id), c.out_username, c.out_password, " \
+    "COALESCE((SELECT k.n FROM carrier_counts k WHERE k.carrier_id = c.id), 0), "             \
+    "c.out_username, c.out_password, "                                                        \
     "c.out_realm, c.incoming, "                                                              \
     "COALESCE((SELECT r.registrar_ip FROM registrations r WHERE r.carrier_id = c.id), '')"
 /* A gateway g (carrier_gateways g) is down: probed (its carrier opted in)

@@ -231,6 +231,42 @@ void sqlw_numlist(sqlw_t *w, const numlist_q_t *q)
     }
 }
 
+bool sqlw_numlist_count(sqlw_t *w, const numlist_q_t *q, buf_t *out)
+{
+    if (q->prefix || q->alias || q->caps || q->cnam_lookup || q->tendlc_status ||
+        q->tendlc_campaign || q->tf_verification || q->carrier_id > 0)
+        return false;
+    for (int k = 0; k < 5; k++)
+        if (q->renewal[k]) return false;
+    /* the conditions are written into a clause of their own, with values
+     * appended to w's */
+    buf_t page_sql = w->sql;
+    bool page_any = w->any;
+    w->sql = (buf_t)BUF_INIT;
+    w->any = false;
+    buf_puts(&w->sql, "");
+    sqlw_int(w, "c.owner_id", "=", q->owner_id);
+    if (q->sub_id > 0) sqlw_int(w, "c.sub_id", "=", q->sub_id);
+    if (q->type) sqlw_either(w, "c.type", "c.sub_type", q->type);
+    char lit[64];
+    if (q->by_source) {
+        snprintf(lit, sizeof lit, "c.source = %d", (int)q->source);
+        sqlw_raw(w, lit);
+    }
+    if (q->by_state) {
+        snprintf(lit, sizeof lit, "c.state = %d", (int)q->state);
+        sqlw_raw(w, lit);
+    }
+    /* the counters hold only listed rows (state 1 or 2), as the list's
+     * own "n.state IN (1, 2)" */
+    buf_printf(out, "SELECT CAST(coalesce(sum(c.n), 0) AS BIGINT) FROM owner_counts c %s",
+               w->sql.data);
+    buf_free(&w->sql);
+    w->sql = page_sql;
+    w->any = page_any;
+    return true;
+}
+
 void sqlw_lca_lookup(sqlw_t *w, const search_q_t *q)
 {
     /* any inventory number of the NPA-NXX names its rate center; one is

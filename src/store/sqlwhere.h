@@ -123,6 +123,17 @@ void sqlw_search(sqlw_t *w, const search_q_t *q, const sqlw_lca_t *lca);
  * status and campaign, toll-free verification, carrier, source, state. */
 void sqlw_numlist(sqlw_t *w, const numlist_q_t *q);
 
+/* number_list's total_count from the per-owner counters (owner_counts,
+ * kept by triggers: migrations sqlite/0010, postgres/0009) instead of a
+ * count of the account's numbers, when q filters by nothing those
+ * counters are not kept by: subaccount, type, source and state only.
+ * Then appends to out a whole statement, "SELECT CAST(coalesce(sum(c.n),
+ * 0) AS BIGINT) FROM owner_counts c WHERE ...", recording its values in w
+ * after those already there (so it shares w with the page's statement,
+ * whose placeholders it leaves alone), and returns true.  Otherwise
+ * returns false and changes nothing: the caller counts the rows. */
+bool sqlw_numlist_count(sqlw_t *w, const numlist_q_t *q, buf_t *out);
+
 /* event_list (issue 18) over "events e": "WHERE e.id > ?1 ..." in this
  * order: after_id, object type, object id, account (-1: IS NULL), actor
  * kind, actor id, type (a trailing '.' is a prefix: a range), since,

@@ -26,12 +26,19 @@ int pg_number_list(store_t *st, const numlist_q_t *q, owned_number_t *rows, size
     sqlw_numlist(&w, q);
     /* page and count in one statement (PAGE()); the page is cut from
      * numbers alone, and only its rows are joined */
-    buf_t sql = BUF_INIT;
-    buf_printf(&sql, "SELECT t.n, p.* FROM (SELECT count(*) AS n FROM numbers n %s) t "
-                     "LEFT JOIN LATERAL (SELECT " SQLS_OWNED_COLS "FROM (SELECT * FROM numbers n "
-                     "%s ORDER BY n.number", w.sql.data, w.sql.data);
-    sqlw_limit_offset(&w, &sql, q->limit, q->offset);
-    buf_puts(&sql, ") n " SQLS_OWNED_JOINS "ORDER BY n.number) p ON true");
+    buf_t sql = BUF_INIT, page = BUF_INIT, count = BUF_INIT;
+    buf_printf(&page, "SELECT " SQLS_OWNED_COLS "FROM (SELECT * FROM numbers n %s ORDER BY n.number",
+               w.sql.data);
+    sqlw_limit_offset(&w, &page, q->limit, q->offset);
+    buf_puts(&page, ") n " SQLS_OWNED_JOINS "ORDER BY n.number");
+    /* the total from the kept counters where they serve the filters (a
+     * sum over a few rows), else a count of the matching rows */
+    if (!sqlw_numlist_count(&w, q, &count))
+        buf_printf(&count, "SELECT count(*) FROM numbers n %s", w.sql.data);
+    buf_printf(&sql, "SELECT t.n, p.* FROM (%s) t(n) LEFT JOIN LATERAL (%s) p ON true", count.data,
+               page.data);
+    buf_free(&page);
+    buf_free(&count);
     int ret = pg_page_dyn(c, sql.data, &w, q->limit, sqls_rd_owned, rows, nrows, total);
     buf_free(&sql);
     sqlw_free(&w);

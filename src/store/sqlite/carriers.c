@@ -117,12 +117,15 @@ static int tx_end(store_t *st, int rc)
     return sq_tx_commit(st);
 }
 
+/* The write ops below take their connection AFTER sq_tx_begin: a write
+ * transaction runs on the store's group connection (conn.c, group
+ * commit), not on the thread's own. */
 int sq_carrier_insert(store_t *st, carrier_t *cr)
 {
+    if (sq_tx_begin(st, true) != ST_OK) return ST_ERR;
     conn_t *c = CONN(st);
     sqlite3_stmt *q = c ? STMT(c, Q_CARRIER_INSERT) : NULL;
-    if (!q) return ST_ERR;
-    if (sq_tx_begin(st, true) != ST_OK) return ST_ERR;
+    if (!q) return tx_end(st, ST_ERR);
     sq_arg_t a[CARRIER_ARGS];
     carrier_args(cr, a);
     sq_bind_args(q, a, CARRIER_ARGS);
@@ -180,11 +183,11 @@ int sq_carrier_list(store_t *st, int64_t account_id, int64_t sub_id, const char 
 
 int sq_carrier_update(store_t *st, const carrier_t *cr)
 {
-    conn_t *c = CONN(st);
-    if (!c) return ST_ERR;
-    sqlite3_stmt *q = STMT(c, Q_CARRIER_UPDATE), *r = STMT(c, Q_CARRIER_RENAME_NUMBERS);
-    if (!q || !r) return ST_ERR;
     if (sq_tx_begin(st, true) != ST_OK) return ST_ERR;
+    conn_t *c = CONN(st);
+    sqlite3_stmt *q = c ? STMT(c, Q_CARRIER_UPDATE) : NULL;
+    sqlite3_stmt *r = c ? STMT(c, Q_CARRIER_RENAME_NUMBERS) : NULL;
+    if (!q || !r) return tx_end(st, ST_ERR);
     sq_arg_t a[CARRIER_ARGS];
     carrier_args(cr, a);
     sq_bind_args(q, a, CARRIER_ARGS - 1);
@@ -201,13 +204,13 @@ int sq_carrier_update(store_t *st, const carrier_t *cr)
 
 int sq_carrier_delete(store_t *st, int64_t account_id, int64_t id, int64_t *in_use)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *u = c ? STMT(c, Q_CARRIER_IN_USE) : NULL;
-    if (!u) return ST_ERR;
     *in_use = 0;
     /* the count and the delete under one write lock: a number added in
      * between cannot end up pointing at a deleted carrier */
     if (sq_tx_begin(st, true) != ST_OK) return ST_ERR;
+    conn_t *c = CONN(st);
+    sqlite3_stmt *u = c ? STMT(c, Q_CARRIER_IN_USE) : NULL;
+    if (!u) return tx_end(st, ST_ERR);
     sqlite3_bind_int64(u, 1, id);
     int rc = sq_step_row(c, u, "carrier in use");
     if (rc == ST_OK) *in_use = sqlite3_column_int64(u, 0);

@@ -3,6 +3,7 @@
 #include "store/sqlite/sqliteInt.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,9 +109,17 @@ static conn_t *conn_get(sqlite_store_t *s)
     return c;
 }
 
+/* The store whose group write transaction this thread is inside (its
+ * statements then run on the store's wconn), or NULL. */
+static __thread sqlite_store_t *tls_wstore;
+/* This thread's entry in a group while it waits for the commit. */
+static __thread sq_gmember_t tls_member;
+
 conn_t *sq_conn(store_t *st)
 {
-    return conn_get((sqlite_store_t *)st);
+    sqlite_store_t *s = (sqlite_store_t *)st;
+    if (tls_wstore == s) return s->wconn;
+    return conn_get(s);
 }
 
 sqlite3_stmt *sq_stmt(conn_t *c, int which, const char *sql)
@@ -458,12 +467,107 @@ static void write_unlock(sqlite_store_t *s, conn_t *c)
     }
 }
 
+/* Ends this thread's part of the open group: its savepoint released
+ * (keep) or rolled back; then commits the group, or leaves it open for the
+ * writers queued behind; then waits until the group is settled.  Called
+ * with write_lock held; returns without it.  ST_OK: kept and durable. */
+static int group_end(sqlite_store_t *s, bool keep)
+{
+    conn_t *w = s->wconn;
+    bool mine = keep;
+    if (keep && sq_exec(w->db, "RELEASE nd_member") != ST_OK) mine = false;
+    if (!mine && !sqlite3_get_autocommit(w->db)) {
+        /* this writer's changes only; those before it stay */
+        sq_exec(w->db, "ROLLBACK TO nd_member");
+        sq_exec(w->db, "RELEASE nd_member");
+    }
+    w->depth = 0;
+    tls_wstore = NULL;
+    sq_gmember_t *m = &tls_member;
+    m->done = m->ok = false;
+    m->next = s->group;
+    s->group = m;
+    s->group_n++;
+    /* a transaction SQLite rolled back by itself (an I/O error, a full
+     * disk) cannot be handed on: it is settled, as failed, now */
+    bool alive = !sqlite3_get_autocommit(w->db);
+    /* nobody queued yet: give the threads that are runnable (a request
+     * that just arrived) one turn to reach the queue before paying the
+     * fsync alone; costs nothing when no other thread is runnable */
+    if (alive && s->group_n < SQ_GROUP_MAX && __atomic_load_n(&s->wanting, __ATOMIC_ACQUIRE) == 0)
+        sched_yield();
+    if (alive && s->group_n < SQ_GROUP_MAX && __atomic_load_n(&s->wanting, __ATOMIC_ACQUIRE) > 0) {
+        pthread_mutex_unlock(&s->write_lock);
+    } else {
+        bool ok = alive && sq_exec(w->db, "COMMIT") == ST_OK;
+        if (!ok && !sqlite3_get_autocommit(w->db)) sq_exec(w->db, "ROLLBACK");
+        sq_gmember_t *list = s->group;
+        s->group = NULL;
+        s->group_n = 0;
+        s->group_open = false;
+        pthread_mutex_lock(&s->group_mu);
+        while (list) {
+            sq_gmember_t *next = list->next;
+            list->ok = ok;
+            list->done = true;
+            list = next;
+        }
+        pthread_cond_broadcast(&s->settled);
+        pthread_mutex_unlock(&s->group_mu);
+        pthread_mutex_unlock(&s->write_lock);
+    }
+    pthread_mutex_lock(&s->group_mu);
+    while (!m->done) pthread_cond_wait(&s->settled, &s->group_mu);
+    bool ok = m->ok;
+    pthread_mutex_unlock(&s->group_mu);
+    return ok && mine ? ST_OK : ST_ERR;
+}
+
+/* Joins (or opens) the group transaction on wconn: write_lock, then a
+ * savepoint of this writer's own. */
+static int group_begin(sqlite_store_t *s)
+{
+    __atomic_add_fetch(&s->wanting, 1, __ATOMIC_ACQ_REL);
+    pthread_mutex_lock(&s->write_lock);
+    __atomic_sub_fetch(&s->wanting, 1, __ATOMIC_ACQ_REL);
+    if (!s->wconn) {
+        conn_t *w = xcalloc(1, sizeof *w);
+        if (sq_open_db(s->sql.target, &w->db) != ST_OK) {
+            free(w);
+            pthread_mutex_unlock(&s->write_lock);
+            return ST_ERR;
+        }
+        s->wconn = w;
+    }
+    conn_t *w = s->wconn;
+    if (!s->group_open) {
+        if (sq_exec(w->db, "BEGIN IMMEDIATE") != ST_OK) {
+            pthread_mutex_unlock(&s->write_lock);
+            return ST_ERR;
+        }
+        s->group_open = true;
+    }
+    w->depth = 1;
+    w->rollback_only = false;
+    if (sq_exec(w->db, "SAVEPOINT nd_member") != ST_OK) {
+        group_end(s, false);
+        return ST_ERR;
+    }
+    tls_wstore = s;
+    return ST_OK;
+}
+
 int sq_tx_begin(store_t *st, bool write)
 {
     sqlite_store_t *s = (sqlite_store_t *)st;
     conn_t *c = CONN(st);
     if (!c) return ST_ERR;
-    if (c->depth++ > 0) return ST_OK;
+    if (c->depth > 0) {
+        c->depth++;
+        return ST_OK;
+    }
+    if (write && s->group_on) return group_begin(s);
+    c->depth++;
     c->rollback_only = false;
     if (write) {
         pthread_mutex_lock(&s->write_lock);
@@ -479,9 +583,11 @@ int sq_tx_begin(store_t *st, bool write)
 
 int sq_tx_commit(store_t *st)
 {
+    sqlite_store_t *s = (sqlite_store_t *)st;
     conn_t *c = CONN(st);
     sqls_tx_level_t lv = c ? sqls_tx_leave(&c->depth, &c->rollback_only, false) : SQLS_TX_NONE;
     if (lv != SQLS_TX_OUTER) return lv == SQLS_TX_INNER ? ST_OK : ST_ERR;
+    if (tls_wstore == s) return group_end(s, !c->rollback_only);
     int rc = ST_OK;
     if (c->rollback_only) {
         sq_exec(c->db, "ROLLBACK");
@@ -496,8 +602,15 @@ int sq_tx_commit(store_t *st)
 
 void sq_tx_rollback(store_t *st)
 {
+    sqlite_store_t *s = (sqlite_store_t *)st;
     conn_t *c = CONN(st);
     if (!c || sqls_tx_leave(&c->depth, &c->rollback_only, true) != SQLS_TX_OUTER) return;
+    if (tls_wstore == s) {
+        /* also waits for the group: what this writer saw of the writers
+         * before it is durable before its answer goes out */
+        group_end(s, false);
+        return;
+    }
     sq_exec(c->db, "ROLLBACK");
     write_unlock((sqlite_store_t *)st, c);
 }
@@ -524,7 +637,10 @@ static void close_own(store_t *st)
     sqlite_store_t *s = (sqlite_store_t *)st;
     sq_sbc_close(s);
     /* no writer is left: the store is being closed */
+    if (s->wconn) sq_conn_close(s->wconn);
     pthread_mutex_destroy(&s->write_lock);
+    pthread_mutex_destroy(&s->group_mu);
+    pthread_cond_destroy(&s->settled);
 }
 
 void sq_close(store_t *st)
@@ -548,6 +664,9 @@ int store_sqlite_open(const char *path, store_t **out, char **err)
     connreg_store_init(&s->sql, &sqlite_ops, path);
     pthread_mutex_init(&s->write_lock, NULL);
     pthread_mutex_init(&s->ver_lock, NULL);
+    pthread_mutex_init(&s->group_mu, NULL);
+    pthread_cond_init(&s->settled, NULL);
+    s->group_on = strcmp(path, ":memory:") != 0 && getenv("NUMBERD_NO_GROUP_COMMIT") == NULL;
     conn_t *c = conn_get(s);
     if (c == NULL) {
         *err = xasprintf("cannot open SQLite database %s", path);

@@ -18,9 +18,11 @@ int sq_number_list(store_t *st, const numlist_q_t *q, owned_number_t *rows, size
     sqlw_init(&w, &sqlw_sqlite);
     sqlw_numlist(&w, q);
     buf_t rs = BUF_INIT, cs = BUF_INIT;
-    buf_printf(&cs, "SELECT count(*) FROM numbers n %s", w.sql.data);
     buf_printf(&rs, SQLS_OWNED_SELECT "%s ORDER BY n.number", w.sql.data);
     sqlw_limit_offset(&w, &rs, q->limit, q->offset);
+    /* the total from the kept counters where they serve the filters (a
+     * sum over a few rows), else a count of the matching rows */
+    if (!sqlw_numlist_count(&w, q, &cs)) buf_printf(&cs, "SELECT count(*) FROM numbers n %s", w.sql.data);
     int ret = sq_page_dyn(st, c, &w, rs.data, cs.data, q->limit, sqls_rd_owned, rows, nrows,
                           total, "number list");
     buf_free(&rs);

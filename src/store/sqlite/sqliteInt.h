@@ -54,6 +54,17 @@ typedef struct sq_conn {
     bool writing;         /* holds the store's write_lock */
 } conn_t;
 
+/* A writer waiting for its group's commit (sq_tx_commit): one per thread,
+ * linked into the open group's list while it waits. */
+typedef struct sq_gmember {
+    struct sq_gmember *next;
+    bool done, ok;        /* the group settled; it committed */
+} sq_gmember_t;
+
+/* At most this many writers share one transaction (and one fsync): bounds
+ * what the first of them waits for. */
+#define SQ_GROUP_MAX 32
+
 typedef struct {
     connreg_store_t sql;  /* the store, its file (sql.target), its connections */
     /* Writers of this process queue here, not in SQLite: a BEGIN IMMEDIATE
@@ -63,6 +74,26 @@ typedef struct {
      * moment the previous one commits.  (Other processes still meet the
      * busy handler; busy_timeout stays as their bound.) */
     pthread_mutex_t write_lock;
+    /* Group commit (issue 20 item 4).  Every write transaction of this
+     * process runs on ONE connection, wconn, under write_lock, each inside
+     * a SAVEPOINT of its own (so each is atomic by itself).  A writer that
+     * finishes while others wait for write_lock leaves the transaction open
+     * and hands the lock on; the writer that finds nobody waiting (or the
+     * SQ_GROUP_MAX-th) commits -- one fsync for the whole group -- and
+     * wakes the others.  Nobody returns before its group is settled: a
+     * write is answered only once it is durable, and a failed COMMIT fails
+     * every member.  "Never sold twice" is unchanged: members run one after
+     * another on one connection, each seeing the ones before it.
+     * group_on is false for ":memory:" (each connection is a database of
+     * its own): there every writer uses its own connection, as before. */
+    bool group_on;
+    conn_t *wconn;           /* opened on the first write; under write_lock */
+    bool group_open;         /* a transaction is open on wconn */
+    int group_n;             /* members waiting on the open transaction */
+    sq_gmember_t *group;     /* their list */
+    int wanting;             /* writers queued on write_lock (atomic) */
+    pthread_mutex_t group_mu;  /* guards members' done/ok */
+    pthread_cond_t settled;
     /* sbc.c: PRAGMA data_version's own connection (it reports other
      * connections' commits), opened on first use */
     pthread_mutex_t ver_lock;

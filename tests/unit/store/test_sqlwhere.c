@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/sqlshared.h"
@@ -225,6 +226,79 @@ static void test_numlist_minimal(void **state)
     assert_string_equal(w.sql.data, "WHERE n.owner_id = ?1 AND n.state IN (1, 2)");
     assert_int_equal(w.n, 1);
     assert_int_val(&w, 0, 3);
+    sqlw_free(&w);
+}
+
+/* The list's total from the kept counters: only for the filters they are
+ * kept by, with values after the page's (one builder, two statements). */
+static void test_numlist_count(void **state)
+{
+    (void)state;
+    numlist_q_t q;
+    memset(&q, 0, sizeof q);
+    q.owner_id = 3;
+    q.sub_id = 5;
+    q.type = "local";
+    q.by_source = true;
+    q.source = SRC_BYOC;
+    for (int d = 0; d < 2; d++) {
+        sqlw_t w;
+        buf_t page = BUF_INIT, count = BUF_INIT;
+        sqlw_init(&w, d == 0 ? &sqlw_sqlite : &sqlw_postgres);
+        sqlw_numlist(&w, &q);
+        buf_printf(&page, "SELECT * FROM numbers n %s", w.sql.data);
+        sqlw_limit_offset(&w, &page, 20, 0);
+        char *where = strdup(w.sql.data);
+        assert_true(sqlw_numlist_count(&w, &q, &count));
+        assert_string_equal(w.sql.data, where); /* the page's clause is untouched */
+        free(where);
+        assert_string_equal(count.data,
+                            d == 0 ? "SELECT CAST(coalesce(sum(c.n), 0) AS BIGINT) FROM owner_counts c "
+                                     "WHERE c.owner_id = ?5 AND c.sub_id = ?6 AND (c.type = 'local' OR "
+                                     "c.sub_type = 'local') AND c.source = 1"
+                                   : "SELECT CAST(coalesce(sum(c.n), 0) AS BIGINT) FROM owner_counts c "
+                                     "WHERE c.owner_id = $5 AND c.sub_id = $6 AND (c.type = 'local' OR "
+                                     "c.sub_type = 'local') AND c.source = 1");
+        assert_int_equal(w.n, 6);
+        assert_int_val(&w, 4, 3);
+        assert_int_val(&w, 5, 5);
+        buf_free(&page);
+        buf_free(&count);
+        sqlw_free(&w);
+    }
+    /* any other filter: counted from the rows, nothing written */
+    const char *text_filters[] = {"prefix", "alias", "cnam", "tendlc", "campaign", "tfv", "renewal"};
+    for (size_t k = 0; k < sizeof text_filters / sizeof *text_filters; k++) {
+        numlist_q_t o = q;
+        switch (k) {
+        case 0: o.prefix = "1415"; break;
+        case 1: o.alias = "desk"; break;
+        case 2: o.cnam_lookup = "enabled"; break;
+        case 3: o.tendlc_status = "COMPLETED"; break;
+        case 4: o.tendlc_campaign = "CMP1"; break;
+        case 5: o.tf_verification = "VERIFIED"; break;
+        default: o.renewal[RENEW_LT] = "2024-01-01"; break;
+        }
+        sqlw_t w;
+        buf_t count = BUF_INIT;
+        sqlw_init(&w, &sqlw_sqlite);
+        sqlw_numlist(&w, &o);
+        size_t n = w.n;
+        assert_false(sqlw_numlist_count(&w, &o, &count));
+        assert_int_equal(w.n, n);
+        assert_null(count.data);
+        sqlw_free(&w);
+    }
+    numlist_q_t o = q;
+    o.caps = 2;
+    sqlw_t w;
+    buf_t count = BUF_INIT;
+    sqlw_init(&w, &sqlw_sqlite);
+    assert_false(sqlw_numlist_count(&w, &o, &count));
+    o = q;
+    o.carrier_id = 4;
+    assert_false(sqlw_numlist_count(&w, &o, &count));
+    assert_int_equal(w.n, 0);
     sqlw_free(&w);
 }
 
@@ -488,6 +562,7 @@ int main(void)
         cmocka_unit_test(test_search_begin_lca),
         cmocka_unit_test(test_search_begin_outcomes),
         cmocka_unit_test(test_limit_offset_and_cap),
+        cmocka_unit_test(test_numlist_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

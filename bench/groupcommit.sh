@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# bench/groupcommit.sh -- durable purchases at the disk's limit (issue 20
+# item 4): purchases/s and fsyncs per purchase with CONNS concurrent buyers,
+# with group commit and without it (NUMBERD_NO_GROUP_COMMIT=1: every write
+# transaction commits by itself, as before), same binary, back to back.
+#
+# usage: bench/groupcommit.sh   (environment: ROWS=200000 DUR=5 CONNS_LIST="1 16" THREADS=16
+#                                BENCH_BIN=<numberd> SRV_CPU=0 LOAD_CPU=1)
+# needs: wrk, perf (the fsync count: syscalls:sys_enter_fsync/fdatasync
+# tracepoints, as root), taskset, curl, node
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ROWS=${ROWS:-200000}
+DUR=${DUR:-5}
+CONNS_LIST=${CONNS_LIST:-"1 16"}
+THREADS=${THREADS:-16}
+SRV_CPU=${SRV_CPU:-0}
+LOAD_CPU=${LOAD_CPU:-1}
+BIN=${BENCH_BIN:-$here/build-release/numberd}
+[ -x "$BIN" ] || { echo "bench/groupcommit.sh: no $BIN (bench/run builds it, or set BENCH_BIN)" >&2; exit 1; }
+ADMIN="bench-admin-token-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+work="$(mktemp -d /tmp/numberd-gc.XXXXXX)"
+srv_pid=""
+cleanup() {
+  [ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+"$BIN" inventory generate --count "$ROWS" --seed 7 --country US > "$work/us.csv"
+"$BIN" inventory import --db "$work/base.db" "$work/us.csv" > /dev/null
+awk -F, 'NR > 1 { print $1 }' "$work/us.csv" | shuf --random-source=<(yes) > "$work/buy.txt"
+
+printf '%-14s %6s %12s %8s %8s %10s %14s\n' "mode" "conns" "purchases/s" "p50 ms" "p99 ms" "fsyncs" "fsyncs/purchase"
+for mode in single group; do
+  for conns in $CONNS_LIST; do
+    rm -f "$work"/t.db*
+    cp "$work/base.db" "$work/t.db"
+    log="$work/server.log"
+    if [ "$mode" = single ]; then export NUMBERD_NO_GROUP_COMMIT=1; else unset NUMBERD_NO_GROUP_COMMIT; fi
+    NUMBERD_ADMIN_TOKEN="$ADMIN" taskset -c "$SRV_CPU" "$BIN" serve --db "$work/t.db" \
+      --listen 127.0.0.1:0 --threads "$THREADS" --rate-limit 0 --log-level info 2>"$log" &
+    srv_pid=$!
+    port=""
+    for _ in $(seq 1 500); do
+      port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -1)
+      [ -n "$port" ] && break
+      sleep 0.01
+    done
+    [ -n "$port" ] || { cat "$log"; exit 1; }
+    acct=$(curl -s -X POST -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
+      -d '{"name":"gc"}' "http://127.0.0.1:$port/admin/v1/accounts")
+    id=$(node -e 'process.stdout.write(JSON.parse(process.argv[1]).auth_id)' "$acct")
+    tok=$(node -e 'process.stdout.write(JSON.parse(process.argv[1]).auth_token)' "$acct")
+    auth="Authorization: Basic $(printf '%s:%s' "$id" "$tok" | base64 -w0)"
+    perf stat -x, -e syscalls:sys_enter_fsync,syscalls:sys_enter_fdatasync -p "$srv_pid" \
+      -o "$work/perf.out" -- sleep "$((DUR + 1))" &
+    perf_pid=$!
+    sleep 0.5
+    BUY_FILE="$work/buy.txt" BUY_PATH="/v1/Account/$id/PhoneNumber/" WRK_THREADS=1 \
+      taskset -c "$LOAD_CPU" wrk -t1 -c"$conns" -d"${DUR}s" --latency -H "$auth" \
+      -s "$here/bench/buy.lua" "http://127.0.0.1:$port/" > "$work/wrk.out" 2>&1 || true
+    wait "$perf_pid" || true
+    # purchases actually made (201s), counted in the database afterwards
+    kill "$srv_pid"; wait "$srv_pid" 2>/dev/null || true; srv_pid=""
+    bought=$(sqlite3 "$work/t.db" "SELECT count(*) FROM numbers WHERE owner_id IS NOT NULL")
+    fsyncs=$(awk -F, '{ s += $1 } END { print s + 0 }' "$work/perf.out")
+    awk -v mode="$mode" -v conns="$conns" -v bought="$bought" -v fs="$fsyncs" -v dur="$DUR" '
+      function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+      /Requests\/sec/ { rps = $2 }
+      /^ +50%/ { p50 = ms($2) }
+      /^ +99%/ { p99 = ms($2) }
+      END { printf "%-14s %6d %12d %8.3f %8.3f %10d %14.3f\n", mode, conns, rps, p50, p99, fs, bought ? fs / bought : 0 }' "$work/wrk.out"
+    grep -q "Non-2xx" "$work/wrk.out" && grep "Non-2xx" "$work/wrk.out" | sed 's/^/   /'
+  done
+done
