@@ -4,6 +4,7 @@
 #include "core/events.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/clock.h"
@@ -189,13 +190,48 @@ int app_update(core_t *c, const account_t *caller, const char *app_id, const app
     return core_end(c, rc, e);
 }
 
+int app_unlinked_add(const char *number, void *ud)
+{
+    core_numset_t *s = ud;
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 16;
+        s->nums = xrealloc(s->nums, s->cap * sizeof *s->nums);
+    }
+    snprintf(s->nums[s->n++], E164_BUFSZ, "%s", number);
+    return C_OK;
+}
+
+void core_numset_free(core_numset_t *s)
+{
+    free(s->nums);
+    memset(s, 0, sizeof *s);
+}
+
+int app_unlinked_events(core_t *c, int64_t account_id, const char *app_id,
+                        const core_numset_t *s, cerr_t *e)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        ev_data_t d;
+        ev_data_init(&d);
+        ev_data_str(&d, "app_id", app_id, NULL);
+        if (ev_emit(c, "number.updated", account_id, "number", s->nums[i], &d, e) != C_OK)
+            return C_ERR;
+    }
+    return C_OK;
+}
+
 int app_delete(core_t *c, const account_t *caller, const char *app_id, cerr_t *e)
 {
     app_t a;
+    core_numset_t unlinked = {0};
     if (core_begin(c, e) != C_OK) return C_ERR;
     int rc = load(c, caller, app_id, &a, e);
-    if (rc == C_OK && c->st->ops->app_delete(c->st, a.account_id, a.app_id) != ST_OK)
+    if (rc == C_OK &&
+        c->st->ops->app_delete(c->st, a.account_id, a.app_id, app_unlinked_add, &unlinked) != ST_OK)
         rc = core_st(e, ST_ERR, NULL);
+    /* the numbers it leaves change too: number.updated each */
+    if (rc == C_OK) rc = app_unlinked_events(c, a.account_id, a.app_id, &unlinked, e);
+    core_numset_free(&unlinked);
     if (rc == C_OK) {
         ev_data_t d;
         ev_data_init(&d);

@@ -72,6 +72,20 @@ void owned_number_diff(struct ev_data *d, const owned_number_t *a, const owned_n
 int owned_release_event(core_t *c, int64_t owner_id, const owned_number_t *n, const char *why,
                         cerr_t *e);
 
+/* apps.c: deleting an application unlinks the numbers that used it; the
+ * store hands each to app_unlinked_add (a store_text_cb into a
+ * core_numset_t), and app_unlinked_events writes their number.updated
+ * (app_id before, none after) in the caller's transaction.  The set owns
+ * its array: core_numset_free. */
+typedef struct {
+    char (*nums)[E164_BUFSZ];
+    size_t n, cap;
+} core_numset_t;
+int app_unlinked_add(const char *number, void *ud);
+int app_unlinked_events(core_t *c, int64_t account_id, const char *app_id,
+                        const core_numset_t *s, cerr_t *e);
+void core_numset_free(core_numset_t *s);
+
 /* carriers.c: the events of a carrier's change in the caller's transaction:
  * was NULL carrier.created, now NULL carrier.deleted, else carrier.updated
  * (when its own fields changed) and gateway.created|updated|deleted per

@@ -144,7 +144,12 @@ static int cascade_sub(core_t *c, const account_t *caller, int64_t sub_id, cerr_
         rc = st->ops->app_list(st, caller->id, sub_id, NULL, PAGE, 0, apps, &n, &total);
         if (rc != ST_OK || n == 0) break;
         for (size_t i = 0; rc == ST_OK && i < n; i++) {
-            rc = st->ops->app_delete(st, caller->id, apps[i].app_id);
+            core_numset_t unlinked = {0};
+            rc = st->ops->app_delete(st, caller->id, apps[i].app_id, app_unlinked_add, &unlinked);
+            if (rc == ST_OK)
+                rc = app_unlinked_events(c, caller->id, apps[i].app_id, &unlinked, e) == C_OK
+                         ? ST_OK : ST_ERR;
+            core_numset_free(&unlinked);
             if (rc == ST_OK)
                 rc = ev_emit(c, "application.deleted", caller->id, "application", apps[i].app_id, NULL,
                              e) == C_OK ? ST_OK : ST_ERR;

@@ -122,7 +122,7 @@
       (store_t *st, int64_t account_id, int64_t sub_id, const char *app_name, int limit,           \
        int offset, app_t *rows, size_t *nrows, int64_t *total))                                    \
     X(P, int, app_update, (store_t *st, const app_t *a))                                           \
-    X(P, int, app_delete, (store_t *st, int64_t account_id, const char *app_id))                   \
+    X(P, int, app_delete, (store_t *st, int64_t account_id, const char *app_id, store_text_cb cb, void *ud)) \
     X(P, int, app_clear_default, (store_t *st, int64_t account_id))                                \
     /* compliance (compliance.c) */                                                                \
     X(P, int, compliance_insert, (store_t *st, const compliance_t *c))                             \

@@ -75,11 +75,13 @@ const char *const sqlt_text[Q__COUNT] = {
         "added_on, carrier_id, byoc_id, label, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, "
         "?6, ?7, ?8, ?9, ?10, ?11, 1, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19) "
         "ON CONFLICT DO NOTHING",
-    /* a batch of at most ?3, each number returned (its event, events.c) */
+    /* a batch of at most ?3, oldest first, each number returned (its event,
+     * events.c); in numbers_aging's order (ORDER BY number would walk the
+     * whole table's number index: 0.6 s at 1,000,000 rows, every sweep) */
     [Q_AGING_SWEEP] =
         "UPDATE numbers SET state=0, released_at=NULL, updated_at=?2 "
         "WHERE state=3 AND number IN (SELECT number FROM numbers WHERE state=3 AND "
-        "released_at <= ?1 ORDER BY number LIMIT ?3) RETURNING number",
+        "released_at <= ?1 ORDER BY released_at LIMIT ?3) RETURNING number",
     /* ---- subaccounts --------------------------------------------------------- */
     [Q_ACCOUNT_UPDATE] =
         "UPDATE accounts SET name = ?2, enabled = ?3, modified_at = ?4 WHERE id = ?1",
@@ -93,7 +95,8 @@ const char *const sqlt_text[Q__COUNT] = {
     /* ---- apps ---------------------------------------------------------------- */
     [Q_APP_EXISTS] = "SELECT 1 FROM applications WHERE account_id = ?1 AND app_id = ?2",
     [Q_APP_UNLINK] =
-        "UPDATE numbers SET app_id = NULL, updated_at = ?3 WHERE owner_id = ?1 AND app_id = ?2",
+        "UPDATE numbers SET app_id = NULL, updated_at = ?3 WHERE owner_id = ?1 AND app_id = ?2 "
+        "RETURNING number",
     [Q_APP_DELETE] = "DELETE FROM applications WHERE account_id = ?1 AND app_id = ?2",
     /* ---- compliance ---------------------------------------------------------- */
     [Q_COMPLIANCE_GET] =

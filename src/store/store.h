@@ -220,7 +220,10 @@ typedef struct store_ops {
                     int limit, int offset, app_t *rows, size_t *nrows, int64_t *total);
     int (*app_update)(store_t *st, const app_t *a);          /* ST_CONFLICT: name taken */
     /* deletes and unlinks the numbers that pointed at it */
-    int (*app_delete)(store_t *st, int64_t account_id, const char *app_id);
+    /* unlinks the numbers that used it (each handed to cb, may be NULL: their
+     * events), then deletes it */
+    int (*app_delete)(store_t *st, int64_t account_id, const char *app_id, store_text_cb cb,
+                      void *ud);
     /* default_number_app = 0 on every application of the account */
     int (*app_clear_default)(store_t *st, int64_t account_id);
 

@@ -240,10 +240,22 @@ describe('every change of state leaves one event', () => {
     assert.equal(r.status, 202, r.text);
     await expectEvents(mark, r, asAccount(acct), [{ type: 'application.updated', object_type: 'application', object_id: appId,
       data: (d) => assert.deepEqual(d.after, { hangup_url: 'https://example.com/h' }) }]);
+    // a number that uses it: deleting the application unlinks it, and
+    // that change of the number is its own event, in the same request
+    r = await srv.buy(acct, NUMBERS[11]);
+    assert.equal(r.status, 201, r.text);
+    r = await srv.plivo(acct, 'POST', `Number/${NUMBERS[11]}/`, { body: { app_id: appId } });
+    assert.equal(r.status, 202, r.text);
     mark = await lastId();
     r = await srv.plivo(acct, 'DELETE', `Application/${appId}/`);
     assert.equal(r.status, 204, r.text);
-    await expectEvents(mark, r, asAccount(acct), [{ type: 'application.deleted', object_type: 'application', object_id: appId }]);
+    await expectEvents(mark, r, asAccount(acct), [
+      { type: 'number.updated', object_type: 'number', object_id: NUMBERS[11],
+        data: (d) => assert.deepEqual(d, { before: { app_id: appId }, after: { app_id: null } }) },
+      { type: 'application.deleted', object_type: 'application', object_id: appId }]);
+    r = await srv.plivo(acct, 'GET', `Number/${NUMBERS[11]}/`);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.application, null, r.text);
   });
 
   test('Plivo: carrier created, renamed, its ip_set changed (gateway events), a number added and removed, deleted', async () => {

@@ -1076,6 +1076,13 @@ static app_t mk_app(int64_t account, int64_t sub, const char *id, const char *na
     return a;
 }
 
+static int count_text(const char *s, void *ud)
+{
+    (void)s;
+    ++*(int *)ud;
+    return C_OK;
+}
+
 static void test_applications(void **state)
 {
     store_t *st = ST_OF(state);
@@ -1103,7 +1110,7 @@ static void test_applications(void **state)
     assert_int_equal(st->ops->app_insert(st, &scoped), ST_OK);
     scoped = mk_app(a, sub, "10000000000000006", "beta");
     assert_int_equal(st->ops->app_insert(st, &scoped), ST_CONFLICT);
-    assert_int_equal(st->ops->app_delete(st, a, "10000000000000005"), ST_OK);
+    assert_int_equal(st->ops->app_delete(st, a, "10000000000000005", NULL, NULL), ST_OK);
 
     app_t r;
     assert_int_equal(st->ops->app_get(st, a, 0, "10000000000000001", &r), ST_OK);
@@ -1165,9 +1172,11 @@ static void test_applications(void **state)
     owned_number_t o;
     assert_int_equal(st->ops->number_get_owned(st, a, 0, "14155550001", &o), ST_OK);
     assert_string_equal(o.app_id, "10000000000000001");
-    assert_int_equal(st->ops->app_delete(st, other, "10000000000000001"), ST_NOTFOUND);
-    assert_int_equal(st->ops->app_delete(st, a, "10000000000000001"), ST_OK);
-    assert_int_equal(st->ops->app_delete(st, a, "10000000000000001"), ST_NOTFOUND);
+    assert_int_equal(st->ops->app_delete(st, other, "10000000000000001", NULL, NULL), ST_NOTFOUND);
+    int unlinked = 0;
+    assert_int_equal(st->ops->app_delete(st, a, "10000000000000001", count_text, &unlinked), ST_OK);
+    assert_int_equal(unlinked, 1); /* the number that used it is handed back */
+    assert_int_equal(st->ops->app_delete(st, a, "10000000000000001", NULL, NULL), ST_NOTFOUND);
     assert_int_equal(st->ops->number_get_owned(st, a, 0, "14155550001", &o), ST_OK);
     assert_string_equal(o.app_id, "");
 }
