@@ -86,7 +86,7 @@ int app_unlinked_events(core_t *c, int64_t account_id, const char *app_id,
                         const core_numset_t *s, cerr_t *e);
 void core_numset_free(core_numset_t *s);
 
-/* carriers.c: the events of a carrier's change in the caller's transaction:
+/* carrier_events.c: the events of a carrier's change in the caller's transaction:
  * was NULL carrier.created, now NULL carrier.deleted, else carrier.updated
  * (when its own fields changed) and gateway.created|updated|deleted per
  * gateway (by sid).  Upstream carriers too (account 0). */

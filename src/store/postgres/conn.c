@@ -1,14 +1,14 @@
 /* conn.c -- the PostgreSQL backend's connections (one per thread), its
  * statements (prepared once per connection: fixed ones by enum, the
  * filter-dependent ones in a cache by text), the mapping of results to
- * store statuses, transactions, open/close, ping, and the ops table
- * (the statements' texts and which may be retried: stmts.c).
+ * store statuses, open/close, ping, and the ops table (the statements'
+ * texts and which may be retried: stmts.c; the bounds on waiting for the
+ * server: wait.c; transactions: tx.c).
  * The reasoning behind the backend's locking heads pgInt.h. */
 #include "store/postgres/pgInt.h"
 #include "util/redact.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -150,179 +150,16 @@ static void on_notice(void *arg, const char *msg)
     log_msg(LOG_DEBUG, "postgres: %.*s", (int)n, msg);
 }
 
-/* ---- bounds on waiting for the server --------------------------------------
- *
- * A request must not wait for PostgreSQL for ever: a partition, a hung
- * server or a proxy that accepts and forwards nothing (a blackhole) would
- * hold its worker thread, and the client, until TCP gives up -- never, on
- * a connection whose packets are acknowledged by something in between.
- * So (each overridable by the URL's own parameters, which libpq reads after
- * these defaults):
- *  - connect_timeout 3 s: a (re)connection gives up in 3 s;
- *  - TCP keepalives (idle 5 s, every 2 s, 3 probes) and tcp_user_timeout
- *    10 s: a peer that vanished from the network is noticed by the kernel,
- *    idle or not;
- *  - statement_timeout 5 s for the session, unless the URL (options=-c
- *    statement_timeout=...), the role, the database or the server's
- *    configuration sets one: a request's statements take milliseconds, and
- *    one that waits longer (a lock) is better answered 503 than held;
- *  - and numberd's own bound: no reply within statement_timeout + 1 s
- *    means no server is answering (a live one would have cancelled the
- *    statement and said so): the socket is shut, the connection counts as
- *    dead and the statement as failed, with an unknown outcome (never
- *    resent).  statement_timeout=0 turns this bound off too.
- * Long work lifts statement_timeout and lengthens or lifts the reply bound
- * (pg_unbound): migrations (none), an import's own connection (2 min
- * without a byte; its final VACUUM none) and a stream of rows (pg_send_rows:
- * the SBC index's full load, an export; 2 min), so a partition can hold
- * those for that long -- never a request's statement. */
-#define PG_STMT_TIMEOUT_MS 5000
-#define PG_REPLY_GRACE_MS 1000
-/* after a failed reconnect, fail at once for this long instead of waiting
- * out another connect timeout per request */
-#define PG_RECONNECT_BACKOFF_MS 1000
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Waits up to ms (0: no bound) until pg's next result is complete.  On
- * timeout the socket is shut down, so that libpq finds the connection
- * dead and PQgetResult returns its error at once; returns false then. */
-static bool wait_reply(PGconn *pg, int ms)
-{
-    if (ms <= 0) return true;
-    int64_t deadline = mono_ms() + ms;
-    while (PQisBusy(pg)) {
-        int64_t left = deadline - mono_ms();
-        if (left <= 0) {
-            shutdown(PQsocket(pg), SHUT_RDWR);
-            return false;
-        }
-        struct pollfd p = {.fd = PQsocket(pg), .events = POLLIN};
-        int n = poll(&p, 1, (int)left);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return true;                           /* libpq will find out */
-        if (n > 0 && !PQconsumeInput(pg)) return true;    /* broken: PQgetResult says so */
-    }
-    return true;
-}
-
-/* PQgetResult bounded by ms; *timed_out set when the bound was hit. */
-static PGresult *next_bounded(PGconn *pg, int ms, bool *timed_out)
-{
-    if (!wait_reply(pg, ms)) {
-        *timed_out = true;
-        metrics_count(MET_DB_ERRORS);
-        log_msg(LOG_WARN, "postgres: no reply within %d ms: connection dropped", ms);
-    }
-    return PQgetResult(pg);
-}
-
-/* The results of what was just sent, as PQexec gives them: the last one,
- * or the first error; stops at COPY (the caller feeds or reads it). */
-static PGresult *collect(PGconn *pg, int ms, bool *timed_out)
-{
-    PGresult *last = NULL, *r;
-    while ((r = next_bounded(pg, ms, timed_out)) != NULL) {
-        if (last && PQresultStatus(last) == PGRES_FATAL_ERROR) {
-            PQclear(r);
-            continue;
-        }
-        PQclear(last);
-        last = r;
-        ExecStatusType s = PQresultStatus(r);
-        if (s == PGRES_COPY_IN || s == PGRES_COPY_OUT || s == PGRES_COPY_BOTH ||
-            PQstatus(pg) == CONNECTION_BAD)
-            break;
-    }
-    return last;
-}
-
-PGresult *pg_exec_bounded(PGconn *pg, int ms, const char *sql)
-{
-    bool timed_out = false;
-    if (!PQsendQuery(pg, sql)) return NULL;
-    return collect(pg, ms, &timed_out);
-}
-
-static int reply_of(int stmt_ms)
-{
-    return stmt_ms > 0 ? stmt_ms + PG_REPLY_GRACE_MS : 0;
-}
-
-/* A reply that never came counts as a failed reconnect: the requests that
- * follow on this thread answer 503 at once for a moment (see conn_ensure)
- * instead of each waiting out a connect timeout first. */
-static void note_timeout(conn_t *c)
-{
-    if (c->timed_out) c->reconnect_failed_ms = mono_ms();
-}
-
-static PGresult *collect_c(conn_t *c)
-{
-    PGresult *r = collect(c->pg, c->reply_ms, &c->timed_out);
-    note_timeout(c);
-    return r;
-}
-
-PGresult *pg_exec_raw(conn_t *c, const char *sql)
-{
-    if (!PQsendQuery(c->pg, sql)) return NULL;
-    return collect_c(c);
-}
-
-PGresult *pg_next_result(conn_t *c)
-{
-    PGresult *r = next_bounded(c->pg, c->reply_ms, &c->timed_out);
-    note_timeout(c);
-    if (r == NULL && c->rebind_at_end) {
-        c->rebind_at_end = false;
-        pg_rebound(c);
-    }
-    return r;
-}
-
-int pg_unbound(conn_t *c, int reply_ms)
-{
-    if (c->stmt_ms > 0 && !c->unbound) {
-        PGresult *r = pg_exec_raw(c, "SET statement_timeout = 0");
-        bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-        PQclear(r);
-        if (!ok) return ST_ERR;
-        c->unbound = true;
-    }
-    c->reply_ms = reply_ms;
-    return ST_OK;
-}
-
-void pg_rebound(conn_t *c)
-{
-    if (c->unbound && PQstatus(c->pg) == CONNECTION_OK) {
-        char sql[64];
-        snprintf(sql, sizeof sql, "SET statement_timeout = %d", c->stmt_ms);
-        PGresult *r = pg_exec_raw(c, sql);
-        /* inside a transaction that failed the SET fails too, and the
-         * ROLLBACK to come undoes the lifting SET if it was made inside */
-        PQclear(r);
-    }
-    c->unbound = false;
-    c->reply_ms = reply_of(c->stmt_ms);
-}
-
 static PGresult *prep_bounded(conn_t *c, const char *name, const char *sql)
 {
     if (!PQsendPrepare(c->pg, name, sql, 0, NULL)) return NULL;
-    return collect_c(c);
+    return pg_collect(c);
 }
 
 static PGresult *execp_bounded(conn_t *c, const char *name, const params_t *p)
 {
     if (!PQsendQueryPrepared(c->pg, name, p->n, p->v, p->len, p->fmt, 0)) return NULL;
-    return collect_c(c);
+    return pg_collect(c);
 }
 
 
@@ -332,7 +169,7 @@ static const char *session_setup(PGconn *pg, int *reply_ms, int *stmt_ms)
 {
     const char *why = NULL;
     /* bounded by the default until the session's own is known */
-    int bound = reply_of(PG_STMT_TIMEOUT_MS);
+    int bound = pg_reply_of(PG_STMT_TIMEOUT_MS);
     /* what sets statement_timeout: 'default' when nobody did */
     PGresult *r = pg_exec_bounded(pg, bound,
                                   "SELECT setting, source FROM pg_settings "
@@ -360,7 +197,7 @@ static const char *session_setup(PGconn *pg, int *reply_ms, int *stmt_ms)
         PQclear(r);
     }
     if (stmt < 0) stmt = 0;
-    if (reply_ms) *reply_ms = reply_of(stmt);
+    if (reply_ms) *reply_ms = pg_reply_of(stmt);
     if (stmt_ms) *stmt_ms = stmt;
     return why;
 }
@@ -466,7 +303,7 @@ static int conn_ensure(conn_t *c)
     }
     /* a reconnect that just failed is not tried again at once: during an
      * outage every request would wait out its own connect timeout */
-    int64_t now = mono_ms();
+    int64_t now = pg_mono_ms();
     if (c->reconnect_failed_ms && now - c->reconnect_failed_ms < PG_RECONNECT_BACKOFF_MS)
         return ST_ERR;
     log_msg(LOG_WARN, "postgres: connection lost, reconnecting");
@@ -478,7 +315,7 @@ static int conn_ensure(conn_t *c)
                           ? session_setup(c->pg, &c->reply_ms, &c->stmt_ms)
                           : PQerrorMessage(c->pg);
     if (why) {
-        c->reconnect_failed_ms = mono_ms();
+        c->reconnect_failed_ms = pg_mono_ms();
         log_msg(LOG_ERROR, "postgres: reconnect failed: %s", why);
         /* a session half set up is no session */
         if (PQstatus(c->pg) == CONNECTION_OK) shutdown(PQsocket(c->pg), SHUT_RDWR);
@@ -488,7 +325,7 @@ static int conn_ensure(conn_t *c)
     return ST_OK;
 }
 
-static bool res_ok(const PGresult *r)
+bool pg_res_ok(const PGresult *r)
 {
     ExecStatusType s = PQresultStatus(r);
     return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
@@ -501,7 +338,7 @@ static PGresult *prepare_fixed(conn_t *c, int which, char name[16])
     snprintf(name, 16, "q%d", which);
     if (c->prepared[which]) return NULL;
     PGresult *r = prep_bounded(c, name, pg_sql(which));
-    if (!res_ok(r)) return r;
+    if (!pg_res_ok(r)) return r;
     PQclear(r);
     c->prepared[which] = true;
     return NULL;
@@ -532,7 +369,7 @@ static PGresult *dyn_prepare(conn_t *c, const char *sql, char name[16])
     unsigned id = ++c->dyn_seq;
     snprintf(name, 16, "d%u", id);
     PGresult *r = prep_bounded(c, name, sql);
-    if (!res_ok(r)) return r;
+    if (!pg_res_ok(r)) return r;
     PQclear(r);
     c->dyn[lru].sql = xstrdup(sql);
     c->dyn[lru].id = id;
@@ -566,7 +403,7 @@ static PGresult *send_q(conn_t *c, int which, const char *sql, const params_t *p
             r = dyn_prepare(c, sql, name);
             if (r == NULL) r = execp_bounded(c, name, p);
         }
-        if (res_ok(r)) return r;
+        if (pg_res_ok(r)) return r;
         /* not after a reply that never came: the server (or the way to
          * it) is not answering, and another try would double the wait */
         if (attempt == 0 && c->depth == 0 && idle && PQstatus(c->pg) == CONNECTION_BAD &&
@@ -583,7 +420,7 @@ static PGresult *send_q(conn_t *c, int which, const char *sql, const params_t *p
  * failed: PostgreSQL accepts nothing more in it but ROLLBACK. */
 int pg_status(conn_t *c, const PGresult *r, const char *what)
 {
-    if (r && res_ok(r)) return ST_OK;
+    if (r && pg_res_ok(r)) return ST_OK;
     if (c->depth > 0) c->tx_failed = true;
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
     if (state && strncmp(state, "23", 2) == 0) return ST_CONFLICT;
@@ -639,7 +476,7 @@ static int simple(conn_t *c, const char *sql, bool retry)
         /* a connection that died while idle is only noticed here: outside
          * a transaction (BEGIN itself), send again on a new one -- unless
          * no reply came at all (see send_q) */
-        if (res_ok(r) || !retry || attempt > 0 || c->depth > 0 || !idle || c->timed_out ||
+        if (pg_res_ok(r) || !retry || attempt > 0 || c->depth > 0 || !idle || c->timed_out ||
             PQstatus(c->pg) != CONNECTION_BAD)
             break;
         PQclear(r);
@@ -659,22 +496,12 @@ int pg_simple_retry(conn_t *c, const char *sql)
     return simple(c, sql, true);
 }
 
-/* Successful commits of this process: COMMITs, and writes outside a
- * transaction (each its own).  The SBC feed compares it before a lookup
- * (read-your-writes without waiting for its own NOTIFY). */
-static _Atomic uint64_t g_commits;
-
-uint64_t pg_commit_count(void)
-{
-    return g_commits;
-}
-
 int pg_write1(conn_t *c, int which, const pg_val_t *v, int nv)
 {
     int64_t n = 0;
     int rc = pg_exec(c, which, v, nv, NULL, &n);
     if (rc != ST_OK) return rc;
-    if (c->depth == 0) g_commits++;
+    if (c->depth == 0) pg_commit_note();
     return n >= 1 ? ST_OK : ST_NOTFOUND;
 }
 
@@ -841,114 +668,6 @@ int pg_stream(conn_t *c, int which, const pg_val_t *v, int nv, row_each_fn fn, v
     }
     if (stopped) *stopped = stop;
     return ret;
-}
-
-/* ---- transactions ------------------------------------------------------ */
-
-void pg_tx_reset(conn_t *c)
-{
-    c->depth = 0;
-    c->tx_write = false;
-    c->tx_failed = false;
-    c->rollback_only = false;
-    c->numadd_locked = false;
-}
-
-/* COMMIT, checked: PostgreSQL answers the COMMIT of an aborted transaction
- * with success and the tag ROLLBACK.  Never sent twice: a COMMIT lost with
- * its connection has an unknown outcome. */
-int pg_commit_checked(conn_t *c, const char *what)
-{
-    PGresult *r = pg_exec_raw(c, "COMMIT");
-    int rc = ST_OK;
-    if (!res_ok(r) || strcmp(PQcmdStatus(r), "COMMIT") != 0) {
-        if (res_ok(r)) log_msg(LOG_ERROR, "postgres: %s: the transaction had failed", what);
-        else pg_status(c, r, what);
-        rc = ST_ERR;
-        if (PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
-            PGresult *rb = pg_exec_raw(c, "ROLLBACK");
-            PQclear(rb);
-        }
-    }
-    PQclear(r);
-    if (rc == ST_OK) g_commits++;
-    return rc;
-}
-
-int pg_tx_begin(store_t *st, bool write)
-{
-    conn_t *c = pg_conn(st);
-    if (!c) return ST_ERR;
-    if (c->depth > 0) {
-        c->depth++;
-        /* a write nested in a read transaction: it must queue behind
-         * import batches like any writer */
-        if (write && !c->tx_write) {
-            c->tx_write = true;
-            if (pg_simple(c, "SELECT pg_advisory_xact_lock_shared(" LOCK_NS ", " LOCK_INVENTORY
-                             ")") != ST_OK)
-                return ST_ERR;
-        }
-        return ST_OK;
-    }
-    pg_tx_reset(c);
-    /* one round trip: BEGIN and, for a writer, the inventory lock (shared)
-     * before any row lock */
-    /* BEGIN is the first statement after an idle spell, when a connection
-     * the server dropped (a restart) is found dead: sent again on a fresh
-     * one, since a transaction lost with its connection did nothing */
-    int rc = pg_simple_retry(c, write ? "BEGIN; SELECT pg_advisory_xact_lock_shared(" LOCK_NS
-                                  ", " LOCK_INVENTORY ")"
-                                : "BEGIN ISOLATION LEVEL REPEATABLE READ");
-    if (rc != ST_OK) {
-        /* BEGIN may have succeeded and the lock failed (lock_timeout) */
-        if (PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
-            PGresult *r = pg_exec_raw(c, "ROLLBACK");
-            PQclear(r);
-        }
-        pg_tx_reset(c);
-        return ST_ERR;
-    }
-    c->depth = 1;
-    c->tx_write = write;
-    return ST_OK;
-}
-
-int pg_tx_commit(store_t *st)
-{
-    conn_t *c = pg_conn(st);
-    sqls_tx_level_t lv = c ? sqls_tx_leave(&c->depth, &c->rollback_only, false) : SQLS_TX_NONE;
-    if (lv != SQLS_TX_OUTER) return lv == SQLS_TX_INNER ? ST_OK : ST_ERR;
-    int rc = ST_ERR;
-    if (c->rollback_only || c->tx_failed) {
-        if (PQstatus(c->pg) == CONNECTION_OK) {
-            PGresult *r = pg_exec_raw(c, "ROLLBACK");
-            PQclear(r);
-        }
-    } else {
-        rc = pg_commit_checked(c, "COMMIT");
-    }
-    pg_tx_reset(c);
-    return rc;
-}
-
-void pg_tx_rollback(store_t *st)
-{
-    conn_t *c = pg_conn(st);
-    if (!c || sqls_tx_leave(&c->depth, &c->rollback_only, true) != SQLS_TX_OUTER) return;
-    if (PQstatus(c->pg) == CONNECTION_OK) {
-        PGresult *r = pg_exec_raw(c, "ROLLBACK");
-        PQclear(r);
-    }
-    pg_tx_reset(c);
-}
-
-int pg_tx_end(store_t *st, int rc, bool notfound_commits)
-{
-    if (rc == ST_OK || (rc == ST_NOTFOUND && notfound_commits))
-        return pg_tx_commit(st) == ST_OK ? rc : ST_ERR;
-    pg_tx_rollback(st);
-    return rc;
 }
 
 /* ---- open / close ------------------------------------------------------ */

@@ -323,6 +323,22 @@ conn_t *pg_conn_open(const char *url, char **err);
  * to use on it (conn_t.reply_ms).  NULL on failure, *err (malloc'd,
  * redacted) saying why.  The caller owns the connection (PQfinish). */
 PGconn *pg_connect(const char *url, int *reply_ms, int *stmt_ms, char **err);
+/* wait.c: the bounds on waiting for the server (the reasoning heads
+ * wait.c).  The session's statement_timeout unless configured otherwise;
+ * after a failed reconnect, fail at once for PG_RECONNECT_BACKOFF_MS
+ * instead of waiting out another connect timeout per request. */
+#define PG_STMT_TIMEOUT_MS 5000
+#define PG_RECONNECT_BACKOFF_MS 1000
+/* CLOCK_MONOTONIC in milliseconds */
+int64_t pg_mono_ms(void);
+/* the reply bound for a statement_timeout of stmt_ms (0: none) */
+int pg_reply_of(int stmt_ms);
+/* the results of what was just sent on c, as PQexec gives them, within
+ * c's reply bound; a timeout is noted for conn_ensure's backoff.  Caller
+ * PQclears the result. */
+PGresult *pg_collect(conn_t *c);
+/* true when r (may be NULL) is a success */
+bool pg_res_ok(const PGresult *r);
 /* PQexec with c's reply bound: the last result (the first error when one
  * failed); NULL when nothing could be sent.  Caller PQclears it. */
 PGresult *pg_exec_raw(conn_t *c, const char *sql);
@@ -419,7 +435,7 @@ static inline int pg_one_locking(store_t *st, int plain, int locked, const pg_va
     return pg_one_row(c, pg_lockq(c, plain, locked), v, nv, rd, out);
 }
 
-/* ---- transactions (conn.c) ------------------------------------------------ */
+/* ---- transactions (tx.c) ------------------------------------------------ */
 
 void pg_tx_reset(conn_t *c);
 /* COMMIT, checked (an aborted transaction's COMMIT answers ROLLBACK);
@@ -445,8 +461,10 @@ int pg_tx_end(store_t *st, int rc, bool notfound_commits);
     "g.outbound, " SQLS_GW_DOWN ", g.transport) ORDER BY g.pos) FROM carrier_gateways g WHERE g.carrier = c.id) "            \
     SQLS_CARRIER_FROM
 void pg_rd_carrier(sqls_row_t *d, void *rows, size_t i);
-/* conn.c: successful COMMITs of this process (the SBC feed's local clock) */
+/* tx.c: successful COMMITs of this process (the SBC feed's local clock);
+ * pg_commit_note counts one (a write outside a transaction) */
 uint64_t pg_commit_count(void);
+void pg_commit_note(void);
 
 /* ---- the ops --------------------------------------------------------------- */
 

@@ -1,0 +1,130 @@
+/* tx.c -- the PostgreSQL backend's transactions: BEGIN (with the
+ * inventory lock for writers), nesting by depth, the checked COMMIT, and the
+ * count of this process's commits (the SBC feed's local clock).  The
+ * locking reasoning heads pgInt.h. */
+#include "store/postgres/pgInt.h"
+
+#include "util/log.h"
+
+/* Successful commits of this process: COMMITs, and writes outside a
+ * transaction (each its own).  The SBC feed compares it before a lookup
+ * (read-your-writes without waiting for its own NOTIFY). */
+static _Atomic uint64_t g_commits;
+
+uint64_t pg_commit_count(void)
+{
+    return g_commits;
+}
+
+void pg_commit_note(void)
+{
+    g_commits++;
+}
+
+/* ---- transactions ------------------------------------------------------ */
+
+void pg_tx_reset(conn_t *c)
+{
+    c->depth = 0;
+    c->tx_write = false;
+    c->tx_failed = false;
+    c->rollback_only = false;
+    c->numadd_locked = false;
+}
+
+/* COMMIT, checked: PostgreSQL answers the COMMIT of an aborted transaction
+ * with success and the tag ROLLBACK.  Never sent twice: a COMMIT lost with
+ * its connection has an unknown outcome. */
+int pg_commit_checked(conn_t *c, const char *what)
+{
+    PGresult *r = pg_exec_raw(c, "COMMIT");
+    int rc = ST_OK;
+    if (!pg_res_ok(r) || strcmp(PQcmdStatus(r), "COMMIT") != 0) {
+        if (pg_res_ok(r)) log_msg(LOG_ERROR, "postgres: %s: the transaction had failed", what);
+        else pg_status(c, r, what);
+        rc = ST_ERR;
+        if (PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+            PGresult *rb = pg_exec_raw(c, "ROLLBACK");
+            PQclear(rb);
+        }
+    }
+    PQclear(r);
+    if (rc == ST_OK) pg_commit_note();
+    return rc;
+}
+
+int pg_tx_begin(store_t *st, bool write)
+{
+    conn_t *c = pg_conn(st);
+    if (!c) return ST_ERR;
+    if (c->depth > 0) {
+        c->depth++;
+        /* a write nested in a read transaction: it must queue behind
+         * import batches like any writer */
+        if (write && !c->tx_write) {
+            c->tx_write = true;
+            if (pg_simple(c, "SELECT pg_advisory_xact_lock_shared(" LOCK_NS ", " LOCK_INVENTORY
+                             ")") != ST_OK)
+                return ST_ERR;
+        }
+        return ST_OK;
+    }
+    pg_tx_reset(c);
+    /* one round trip: BEGIN and, for a writer, the inventory lock (shared)
+     * before any row lock */
+    /* BEGIN is the first statement after an idle spell, when a connection
+     * the server dropped (a restart) is found dead: sent again on a fresh
+     * one, since a transaction lost with its connection did nothing */
+    int rc = pg_simple_retry(c, write ? "BEGIN; SELECT pg_advisory_xact_lock_shared(" LOCK_NS
+                                  ", " LOCK_INVENTORY ")"
+                                : "BEGIN ISOLATION LEVEL REPEATABLE READ");
+    if (rc != ST_OK) {
+        /* BEGIN may have succeeded and the lock failed (lock_timeout) */
+        if (PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+            PGresult *r = pg_exec_raw(c, "ROLLBACK");
+            PQclear(r);
+        }
+        pg_tx_reset(c);
+        return ST_ERR;
+    }
+    c->depth = 1;
+    c->tx_write = write;
+    return ST_OK;
+}
+
+int pg_tx_commit(store_t *st)
+{
+    conn_t *c = pg_conn(st);
+    sqls_tx_level_t lv = c ? sqls_tx_leave(&c->depth, &c->rollback_only, false) : SQLS_TX_NONE;
+    if (lv != SQLS_TX_OUTER) return lv == SQLS_TX_INNER ? ST_OK : ST_ERR;
+    int rc = ST_ERR;
+    if (c->rollback_only || c->tx_failed) {
+        if (PQstatus(c->pg) == CONNECTION_OK) {
+            PGresult *r = pg_exec_raw(c, "ROLLBACK");
+            PQclear(r);
+        }
+    } else {
+        rc = pg_commit_checked(c, "COMMIT");
+    }
+    pg_tx_reset(c);
+    return rc;
+}
+
+void pg_tx_rollback(store_t *st)
+{
+    conn_t *c = pg_conn(st);
+    if (!c || sqls_tx_leave(&c->depth, &c->rollback_only, true) != SQLS_TX_OUTER) return;
+    if (PQstatus(c->pg) == CONNECTION_OK) {
+        PGresult *r = pg_exec_raw(c, "ROLLBACK");
+        PQclear(r);
+    }
+    pg_tx_reset(c);
+}
+
+int pg_tx_end(store_t *st, int rc, bool notfound_commits)
+{
+    if (rc == ST_OK || (rc == ST_NOTFOUND && notfound_commits))
+        return pg_tx_commit(st) == ST_OK ? rc : ST_ERR;
+    pg_tx_rollback(st);
+    return rc;
+}
