@@ -275,3 +275,11 @@ void sqls_rd_wh_delivery(sqls_row_t *r, void *rows, size_t i)
     d->created_at = I64(r);
     d->delivered_at = I64(r);
 }
+
+int sqls_fill(sqls_row_t *r, void *arg)
+{
+    sqls_fill_t *f = arg;
+    if (f->n >= f->max) return C_ERR;
+    f->rd(r, f->rows, f->n++);
+    return C_OK;
+}

@@ -258,6 +258,17 @@ void sqls_rd_compliance(sqls_row_t *r, void *rows, size_t i);
 void sqls_rd_carrier(sqls_row_t *r, void *rows, size_t i);
 void sqls_rd_sbc_num(sqls_row_t *r, void *rows, size_t i);
 
+/* A walk callback (sq_each, pg_each; arg is this struct) that fills an
+ * array: each row read by rd into rows[n++], at most max of them; a row
+ * past max stops the walk (C_ERR: the statement's LIMIT should make that
+ * unreachable).  Both backends' bounded list reads share it. */
+typedef struct {
+    sqls_reader_fn rd;
+    void *rows;
+    size_t n, max;
+} sqls_fill_t;
+int sqls_fill(sqls_row_t *r, void *arg);
+
 /* A walk callback over carriers (sq_each, pg_each; arg is this struct):
  * each row read by rd (PostgreSQL's reader brings the gateways in the
  * row), then, when gateways is not NULL, its gateways read by it on ctx

@@ -64,25 +64,12 @@ int pg_number_get_any(store_t *st, const char *number, owned_number_t *out)
                           sqls_rd_owned, out);
 }
 
-typedef struct {
-    admin_number_t *rows;
-    size_t n, max;
-} admnum_walk_t;
-
-static int admnum_each(sqls_row_t *r, void *arg)
-{
-    admnum_walk_t *w = arg;
-    if (w->n >= w->max) return C_ERR; /* stop: the LIMIT makes this unreachable */
-    sqls_rd_admin_number(r, w->rows, w->n++);
-    return C_OK;
-}
-
 int pg_number_list_state(store_t *st, const admnum_q_t *q, admin_number_t *rows, size_t *nrows)
 {
-    admnum_walk_t w = {rows, 0, q->limit > 0 ? (size_t)q->limit : 0};
+    sqls_fill_t w = {sqls_rd_admin_number, rows, 0, q->limit > 0 ? (size_t)q->limit : 0};
     int rc = pg_each(pg_conn(st), Q_OWNED_LIST_STATE,
                      PG_V(v_int(q->state), v_text(q->after), v_int(q->owner_id), v_int(q->limit)),
-                     admnum_each, &w);
+                     sqls_fill, &w);
     *nrows = rc == ST_OK ? w.n : 0;
     return rc;
 }

@@ -48,23 +48,10 @@ int sq_number_get_any(store_t *st, const char *number, owned_number_t *out)
     return SQ_ONE(st, Q_OWNED_GET_ANY, sqls_rd_owned, out, SQ_T(number));
 }
 
-typedef struct {
-    admin_number_t *rows;
-    size_t n, max;
-} admnum_walk_t;
-
-static int admnum_each(sqls_row_t *r, void *arg)
-{
-    admnum_walk_t *w = arg;
-    if (w->n >= w->max) return C_ERR; /* stop: the LIMIT makes this unreachable */
-    sqls_rd_admin_number(r, w->rows, w->n++);
-    return C_OK;
-}
-
 int sq_number_list_state(store_t *st, const admnum_q_t *q, admin_number_t *rows, size_t *nrows)
 {
-    admnum_walk_t w = {rows, 0, q->limit > 0 ? (size_t)q->limit : 0};
-    int rc = SQ_EACH_V(st, Q_OWNED_LIST_STATE, admnum_each, &w, SQ_I(q->state), SQ_T(q->after),
+    sqls_fill_t w = {sqls_rd_admin_number, rows, 0, q->limit > 0 ? (size_t)q->limit : 0};
+    int rc = SQ_EACH_V(st, Q_OWNED_LIST_STATE, sqls_fill, &w, SQ_I(q->state), SQ_T(q->after),
                        SQ_I(q->owner_id), SQ_I(q->limit));
     *nrows = rc == ST_OK ? w.n : 0;
     return rc;

@@ -114,24 +114,11 @@ int sq_wh_endpoint_list(store_t *st, int64_t owner_id, int limit, int offset, wh
                              "webhook endpoint list");
 }
 
-typedef struct {
-    wh_endpoint_t *rows;
-    size_t n, max;
-} ep_fill_t;
-
-static int fill_ep(sqls_row_t *r, void *ud)
-{
-    ep_fill_t *f = ud;
-    if (f->n >= f->max) return C_ERR;
-    sqls_rd_wh_endpoint(r, f->rows, f->n++);
-    return C_OK;
-}
-
 int sq_wh_endpoint_active(store_t *st, int64_t after_id, int limit, wh_endpoint_t *rows,
                           size_t *nrows)
 {
-    ep_fill_t f = {rows, 0, limit > 0 ? (size_t)limit : 0};
-    int rc = SQ_EACH_V(st, Q_WH_EP_ACTIVE, fill_ep, &f, SQ_I(after_id), SQ_I(limit));
+    sqls_fill_t f = {sqls_rd_wh_endpoint, rows, 0, limit > 0 ? (size_t)limit : 0};
+    int rc = SQ_EACH_V(st, Q_WH_EP_ACTIVE, sqls_fill, &f, SQ_I(after_id), SQ_I(limit));
     *nrows = f.n;
     return rc;
 }
