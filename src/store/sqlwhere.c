@@ -399,3 +399,11 @@ void sqlw_events(sqlw_t *w, const event_filter_t *f)
     if (f->since > 0) sqlw_int(w, "e.ts", ">=", f->since);
     if (f->until > 0) sqlw_int(w, "e.ts", "<", f->until);
 }
+
+void sqlw_event_list(sqlw_t *w, const event_filter_t *f, buf_t *out)
+{
+    sqlw_events(w, f);
+    buf_printf(out, "SELECT " SQLS_EVENT_COLS " " SQLS_EVENT_FROM "%s ORDER BY e.id LIMIT ",
+               w->sql.data);
+    sqlw_param(w, out, f->limit > 0 ? f->limit : 100);
+}

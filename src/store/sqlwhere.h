@@ -139,6 +139,11 @@ bool sqlw_numlist_count(sqlw_t *w, const numlist_q_t *q, buf_t *out);
  * kind, actor id, type (a trailing '.' is a prefix: a range), since,
  * until.  The caller appends ORDER BY e.id and the LIMIT (sqlw_param). */
 void sqlw_events(sqlw_t *w, const event_filter_t *f);
+/* The whole statement of event_list, written once for both backends:
+ * appends to out "SELECT <event columns> FROM events e ... WHERE ... ORDER
+ * BY e.id LIMIT ?n" (f->limit, 100 when not positive), its values recorded
+ * in w (initialized, empty). */
+void sqlw_event_list(sqlw_t *w, const event_filter_t *f, buf_t *out);
 
 /* The whole statement (not only a WHERE) that resolves q->lca_prefix:
  * one row (rate_center TEXT, lata INTEGER or NULL), or none when no

@@ -35,11 +35,8 @@ int pg_event_list(store_t *st, const event_filter_t *f, store_event_cb cb, void 
     if (!c) return ST_ERR;
     sqlw_t w;
     sqlw_init(&w, &sqlw_postgres);
-    sqlw_events(&w, f);
     buf_t sql = BUF_INIT;
-    buf_printf(&sql, "SELECT " SQLS_EVENT_COLS " " SQLS_EVENT_FROM "%s ORDER BY e.id LIMIT ",
-               w.sql.data);
-    sqlw_param(&w, &sql, f->limit > 0 ? f->limit : 100);
+    sqlw_event_list(&w, f, &sql);
     PGresult *r = NULL;
     int rc = pg_exec_dyn(c, sql.data, &w, &r);
     if (rc == ST_OK) {

@@ -36,11 +36,8 @@ int sq_event_list(store_t *st, const event_filter_t *f, store_event_cb cb, void 
     if (!c) return ST_ERR;
     sqlw_t w;
     sqlw_init(&w, &sqlw_sqlite);
-    sqlw_events(&w, f);
     buf_t sql = BUF_INIT;
-    buf_printf(&sql, "SELECT " SQLS_EVENT_COLS " " SQLS_EVENT_FROM "%s ORDER BY e.id LIMIT ",
-               w.sql.data);
-    sqlw_param(&w, &sql, f->limit > 0 ? f->limit : 100);
+    sqlw_event_list(&w, f, &sql);
     int rc = ST_ERR;
     sqlite3_stmt *q = sq_stmt_dyn(c, sql.data);
     if (q) {
