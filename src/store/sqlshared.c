@@ -283,3 +283,11 @@ int sqls_fill(sqls_row_t *r, void *arg)
     f->rd(r, f->rows, f->n++);
     return C_OK;
 }
+
+int sqls_each_number(sqls_row_t *r, void *arg)
+{
+    sqls_number_walk_t *w = arg;
+    char number[E164_BUFSZ];
+    r->ops->text(r, number, sizeof number);
+    return w->cb ? w->cb(number, w->ud) : C_OK;
+}

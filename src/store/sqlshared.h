@@ -269,6 +269,15 @@ typedef struct {
 } sqls_fill_t;
 int sqls_fill(sqls_row_t *r, void *arg);
 
+/* A walk callback (sq_each, pg_each; arg is this struct) over rows of one
+ * column, a phone number: each handed to cb (NULL: the rows are only
+ * walked); cb's answer goes on or stops. */
+typedef struct {
+    store_text_cb cb;
+    void *ud;
+} sqls_number_walk_t;
+int sqls_each_number(sqls_row_t *r, void *arg);
+
 /* A walk callback over carriers (sq_each, pg_each; arg is this struct):
  * each row read by rd (PostgreSQL's reader brings the gateways in the
  * row), then, when gateways is not NULL, its gateways read by it on ctx

@@ -78,22 +78,9 @@ int pg_app_update(store_t *st, const app_t *a)
                           v_int(a->modified_at)));
 }
 
-typedef struct {
-    store_text_cb cb;
-    void *ud;
-} unlinked_t;
-
-static int unlinked_one(sqls_row_t *d, void *arg)
-{
-    unlinked_t *u = arg;
-    char number[E164_BUFSZ];
-    rd_copy(d, number, sizeof number);
-    return u->cb ? u->cb(number, u->ud) : C_OK;
-}
-
 int pg_app_delete(store_t *st, int64_t account_id, const char *app_id, store_text_cb cb, void *ud)
 {
-    unlinked_t u = {cb, ud};
+    sqls_number_walk_t u = {cb, ud};
     conn_t *c = pg_conn(st);
     int64_t one = 0;
     /* lock, unlink, delete: a number that starts pointing at the
@@ -103,7 +90,7 @@ int pg_app_delete(store_t *st, int64_t account_id, const char *app_id, store_tex
     int rc = pg_one_row(c, Q_APP_LOCK, PG_V(v_int(account_id), v_text(app_id)), pg_rd_i64, &one);
     if (rc == ST_OK)
         rc = pg_each(c, Q_APP_UNLINK, PG_V(v_int(account_id), v_text(app_id), v_int(clock_now())),
-                     unlinked_one, &u);
+                     sqls_each_number, &u);
     if (rc == ST_OK) rc = pg_write1(c, Q_APP_DELETE, PG_V(v_int(account_id), v_text(app_id)));
     return pg_tx_end(st, rc, false);
 }

@@ -88,24 +88,11 @@ int sq_app_update(store_t *st, const app_t *a)
     return n == 1 ? ST_OK : ST_NOTFOUND;
 }
 
-typedef struct {
-    store_text_cb cb;
-    void *ud;
-} unlinked_t;
-
-static int unlinked_one(sqls_row_t *r, void *arg)
-{
-    unlinked_t *u = arg;
-    char number[E164_BUFSZ];
-    r->ops->text(r, number, sizeof number);
-    return u->cb ? u->cb(number, u->ud) : C_OK;
-}
-
 int sq_app_delete(store_t *st, int64_t account_id, const char *app_id, store_text_cb cb, void *ud)
 {
     /* RETURNING: every unlinked number comes back from the UPDATE itself */
-    unlinked_t u = {cb, ud};
-    int rc = SQ_EACH_V(st, Q_APP_UNLINK, unlinked_one, &u, SQ_I(account_id), SQ_T(app_id),
+    sqls_number_walk_t u = {cb, ud};
+    int rc = SQ_EACH_V(st, Q_APP_UNLINK, sqls_each_number, &u, SQ_I(account_id), SQ_T(app_id),
                        SQ_I(clock_now()));
     if (rc != ST_OK) return rc;
     return SQ_RUN1(st, Q_APP_DELETE, SQ_I(account_id), SQ_T(app_id));
