@@ -13,16 +13,9 @@ static const char *const sql_text[Q__COUNT] = {
 
 int sq_account_insert(store_t *st, account_t *a)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? STMT(c, Q_ACCOUNT_INSERT) : NULL;
-    if (!q) return ST_ERR;
-    sq_bind_args(q, SQ_ARGS(SQ_T(a->auth_id), SQ_ID(a->parent_id), SQ_T(a->name),
-                            SQ_B(a->token_hash, IDS_HASH_SZ), SQ_I(a->enabled),
-                            SQ_I(a->created_at)));
-    int rc = sq_step(c, q, "account insert");
-    if (rc == ST_OK) a->id = sqlite3_last_insert_rowid(c->db);
-    sq_done(q);
-    return rc;
+    return SQ_INSERT(st, Q_ACCOUNT_INSERT, &a->id, SQ_T(a->auth_id), SQ_ID(a->parent_id),
+                     SQ_T(a->name), SQ_B(a->token_hash, IDS_HASH_SZ), SQ_I(a->enabled),
+                     SQ_I(a->created_at));
 }
 
 int sq_account_by_auth_id(store_t *st, const char *auth_id, account_t *out)

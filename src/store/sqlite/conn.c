@@ -443,6 +443,18 @@ int sq_run1_args(store_t *st, int which, const char *sql, const sq_arg_t *a, siz
     return q ? sq_run1(c, q, sql) : ST_ERR;
 }
 
+int sq_insert_args(store_t *st, int which, const char *sql, int64_t *id, const sq_arg_t *a,
+                   size_t n)
+{
+    conn_t *c;
+    sqlite3_stmt *q = prep_args(st, which, sql, a, n, &c);
+    if (!q) return ST_ERR;
+    int rc = sq_step(c, q, sql);
+    if (rc == ST_OK) *id = sqlite3_last_insert_rowid(c->db);
+    sq_done(q);
+    return rc;
+}
+
 int sq_one_args(store_t *st, int which, const char *sql, sqls_reader_fn rd, void *out,
                 const sq_arg_t *a, size_t n)
 {

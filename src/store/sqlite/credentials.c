@@ -17,16 +17,9 @@ static const char *const sql_text[Q__COUNT] = {
 
 int sq_apikey_create(store_t *st, apikey_t *k)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? STMT(c, Q_APIKEY_CREATE) : NULL;
-    if (!q) return ST_ERR;
-    sq_bind_args(q, SQ_ARGS(SQ_I(k->account_id), SQ_B(k->hash, IDS_HASH_SZ), SQ_I(k->scopes),
-                            SQ_I(k->created_at), SQ_T(k->prefix), SQ_T(k->label),
-                            SQ_I(k->expires_at)));
-    int rc = sq_step(c, q, "api key create");
-    if (rc == ST_OK) k->id = sqlite3_last_insert_rowid(c->db);
-    sq_done(q);
-    return rc;
+    return SQ_INSERT(st, Q_APIKEY_CREATE, &k->id, SQ_I(k->account_id), SQ_B(k->hash, IDS_HASH_SZ),
+                     SQ_I(k->scopes), SQ_I(k->created_at), SQ_T(k->prefix), SQ_T(k->label),
+                     SQ_I(k->expires_at));
 }
 
 int sq_apikey_by_hash(store_t *st, const uint8_t hash[IDS_HASH_SZ], apikey_t *out)

@@ -15,17 +15,11 @@ static const char *const sql_text[Q__COUNT] = {
 
 int sq_event_append(store_t *st, event_t *ev)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? STMT(c, Q_EVENT_APPEND) : NULL;
-    if (!q) return ST_ERR;
-    sq_bind_args(q, SQ_ARGS(SQ_I(ev->ts), SQ_T(ev->type), SQ_ID(ev->account_id),
-                            SQ_T(ev->object_type), SQ_T(ev->object_id), SQ_T(ev->actor_kind),
-                            SQ_T(ev->actor_id), SQ_T(ev->request_id),
-                            SQ_T(ev->data[0] ? ev->data : "{}")));
-    int rc = sq_step(c, q, "event append");
-    ev->id = rc == ST_OK ? sqlite3_last_insert_rowid(c->db) : 0;
-    sq_done(q);
-    return rc;
+    ev->id = 0;
+    return SQ_INSERT(st, Q_EVENT_APPEND, &ev->id, SQ_I(ev->ts), SQ_T(ev->type),
+                     SQ_ID(ev->account_id), SQ_T(ev->object_type), SQ_T(ev->object_id),
+                     SQ_T(ev->actor_kind), SQ_T(ev->actor_id), SQ_T(ev->request_id),
+                     SQ_T(ev->data[0] ? ev->data : "{}"));
 }
 
 SQLS_WALKER(each_event, event_t, store_event_cb, sqls_read_event)

@@ -179,6 +179,12 @@ int sq_one_args(store_t *st, int which, const char *sql, sqls_reader_fn rd, void
 #define SQ_RUN(st, which, changes, ...) \
     sq_run_args((st), (which), SQ_SQL(which), (changes), SQ_ARGS(__VA_ARGS__))
 #define SQ_RUN1(st, which, ...) sq_run1_args((st), (which), SQ_SQL(which), SQ_ARGS(__VA_ARGS__))
+/* The same for an INSERT: *id gets the new row's rowid when it succeeded
+ * (left alone otherwise). */
+int sq_insert_args(store_t *st, int which, const char *sql, int64_t *id, const sq_arg_t *a,
+                   size_t n);
+#define SQ_INSERT(st, which, id, ...) \
+    sq_insert_args((st), (which), SQ_SQL(which), (id), SQ_ARGS(__VA_ARGS__))
 #define SQ_ONE(st, which, rd, out, ...) \
     sq_one_args((st), (which), SQ_SQL(which), (rd), (out), SQ_ARGS(__VA_ARGS__))
 

@@ -75,20 +75,12 @@ static const char *const sql_text[Q__COUNT] = {
 
 int sq_wh_endpoint_insert(store_t *st, wh_endpoint_t *ep)
 {
-    conn_t *c = CONN(st);
-    sqlite3_stmt *q = c ? STMT(c, Q_WH_EP_INSERT) : NULL;
-    if (!q) return ST_ERR;
-    sq_bind_args(q, SQ_ARGS(SQ_T(ep->uid), SQ_I(ep->owner_id), SQ_ID(ep->account_id),
-                            SQ_T(ep->url), SQ_T(ep->description), SQ_T(ep->event_types),
-                            SQ_I(ep->enabled ? 1 : 0), SQ_T(ep->disabled_reason),
-                            SQ_B(ep->secret, ep->secret_len),
-                            SQ_B(ep->old_secret, ep->old_secret_len), SQ_I(ep->old_secret_until),
-                            SQ_I(ep->fail_count), SQ_I(ep->fail_since), SQ_I(ep->created_at),
-                            SQ_I(ep->updated_at)));
-    int rc = sq_step(c, q, "webhook endpoint insert");
-    if (rc == ST_OK) ep->id = sqlite3_last_insert_rowid(c->db);
-    sq_done(q);
-    return rc;
+    return SQ_INSERT(st, Q_WH_EP_INSERT, &ep->id, SQ_T(ep->uid), SQ_I(ep->owner_id),
+                     SQ_ID(ep->account_id), SQ_T(ep->url), SQ_T(ep->description),
+                     SQ_T(ep->event_types), SQ_I(ep->enabled ? 1 : 0), SQ_T(ep->disabled_reason),
+                     SQ_B(ep->secret, ep->secret_len), SQ_B(ep->old_secret, ep->old_secret_len),
+                     SQ_I(ep->old_secret_until), SQ_I(ep->fail_count), SQ_I(ep->fail_since),
+                     SQ_I(ep->created_at), SQ_I(ep->updated_at));
 }
 
 int sq_wh_endpoint_get(store_t *st, int64_t owner_id, const char *uid, wh_endpoint_t *out)
