@@ -291,3 +291,10 @@ int sqls_each_number(sqls_row_t *r, void *arg)
     r->ops->text(r, number, sizeof number);
     return w->cb ? w->cb(number, w->ud) : C_OK;
 }
+
+void sqls_rd_wh_run(sqls_row_t *r, void *rows, size_t i)
+{
+    sqls_wh_run_t *o = (sqls_wh_run_t *)rows + i;
+    o->count = (int)r->ops->i64(r, 0);
+    o->since = r->ops->i64(r, 0);
+}

@@ -278,6 +278,14 @@ typedef struct {
 } sqls_number_walk_t;
 int sqls_each_number(sqls_row_t *r, void *arg);
 
+/* A webhook endpoint's run of failures after an outcome (Q_WH_EP_OUTCOME's
+ * columns: fail_count, fail_since); rows is an array of it. */
+typedef struct {
+    int count;
+    int64_t since;
+} sqls_wh_run_t;
+void sqls_rd_wh_run(sqls_row_t *r, void *rows, size_t i);
+
 /* A walk callback over carriers (sq_each, pg_each; arg is this struct):
  * each row read by rd (PostgreSQL's reader brings the gateways in the
  * row), then, when gateways is not NULL, its gateways read by it on ctx

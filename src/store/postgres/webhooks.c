@@ -144,24 +144,12 @@ int pg_wh_endpoint_delete(store_t *st, int64_t id)
     return pg_write1(pg_conn(st), Q_WH_EP_DELETE, PG_V(v_int(id)));
 }
 
-typedef struct {
-    int count;
-    int64_t since;
-} run_t;
-
-static void rd_run(sqls_row_t *r, void *rows, size_t i)
-{
-    run_t *o = (run_t *)rows + i;
-    o->count = rd_int(r);
-    o->since = rd_i64(r);
-}
-
 int pg_wh_endpoint_outcome(store_t *st, int64_t id, bool ok, int64_t now, int *fail_count,
                            int64_t *fail_since)
 {
-    run_t o = {0, 0};
+    sqls_wh_run_t o = {0, 0};
     int rc = pg_one_row(pg_conn(st), Q_WH_EP_OUTCOME, PG_V(v_int(id), v_bool(ok), v_int(now)),
-                        rd_run, &o);
+                        sqls_rd_wh_run, &o);
     *fail_count = o.count;
     *fail_since = o.since;
     return rc;

@@ -130,23 +130,12 @@ int sq_wh_endpoint_delete(store_t *st, int64_t id)
     return rc == ST_OK ? SQ_RUN1(st, Q_WH_EP_DELETE, SQ_I(id)) : rc;
 }
 
-typedef struct {
-    int count;
-    int64_t since;
-} run_t;
-
-static void rd_run(sqls_row_t *r, void *rows, size_t i)
-{
-    run_t *o = (run_t *)rows + i;
-    o->count = (int)r->ops->i64(r, 0);
-    o->since = r->ops->i64(r, 0);
-}
-
 int sq_wh_endpoint_outcome(store_t *st, int64_t id, bool ok, int64_t now, int *fail_count,
                            int64_t *fail_since)
 {
-    run_t o = {0, 0};
-    int rc = SQ_ONE(st, Q_WH_EP_OUTCOME, rd_run, &o, SQ_I(id), SQ_I(ok ? 1 : 0), SQ_I(now));
+    sqls_wh_run_t o = {0, 0};
+    int rc = SQ_ONE(st, Q_WH_EP_OUTCOME, sqls_rd_wh_run, &o, SQ_I(id), SQ_I(ok ? 1 : 0),
+                    SQ_I(now));
     *fail_count = o.count;
     *fail_since = o.since;
     return rc;
