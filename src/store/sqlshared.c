@@ -289,7 +289,9 @@ int sqls_each_number(sqls_row_t *r, void *arg)
     sqls_number_walk_t *w = arg;
     char number[E164_BUFSZ];
     r->ops->text(r, number, sizeof number);
-    return w->cb ? w->cb(number, w->ud) : C_OK;
+    w->n++;
+    int rc = w->cb ? w->cb(number, w->ud) : C_OK;
+    return w->every ? C_OK : rc;
 }
 
 void sqls_rd_wh_run(sqls_row_t *r, void *rows, size_t i)

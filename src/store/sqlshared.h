@@ -270,11 +270,15 @@ typedef struct {
 int sqls_fill(sqls_row_t *r, void *arg);
 
 /* A walk callback (sq_each, pg_each; arg is this struct) over rows of one
- * column, a phone number: each handed to cb (NULL: the rows are only
- * walked); cb's answer goes on or stops. */
+ * column, a phone number: each counted in n and handed to cb (NULL: the
+ * rows are only walked); cb's answer goes on or stops, unless every is set
+ * (rows a statement has already changed, as an aging sweep's: each must be
+ * handed out). */
 typedef struct {
     store_text_cb cb;
     void *ud;
+    int64_t n;
+    bool every;
 } sqls_number_walk_t;
 int sqls_each_number(sqls_row_t *r, void *arg);
 

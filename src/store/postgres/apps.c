@@ -80,7 +80,7 @@ int pg_app_update(store_t *st, const app_t *a)
 
 int pg_app_delete(store_t *st, int64_t account_id, const char *app_id, store_text_cb cb, void *ud)
 {
-    sqls_number_walk_t u = {cb, ud};
+    sqls_number_walk_t u = {cb, ud, 0, false};
     conn_t *c = pg_conn(st);
     int64_t one = 0;
     /* lock, unlink, delete: a number that starts pointing at the

@@ -101,34 +101,18 @@ int pg_number_release(store_t *st, int64_t owner_id, const char *number, bool to
     return pg_tx_end(st, rc, true);
 }
 
-typedef struct {
-    store_text_cb cb;
-    void *ud;
-    int64_t n;
-} aged_walk_t;
-
-static int aged_one(sqls_row_t *d, void *arg)
-{
-    aged_walk_t *w = arg;
-    char number[E164_BUFSZ];
-    rd_copy(d, number, sizeof number);
-    w->n++;
-    if (w->cb) w->cb(number, w->ud);
-    return C_OK;
-}
-
 /* The outer "state = 3" is checked again on the row as committed: a
  * number another node swept meanwhile is not returned twice (READ
  * COMMITTED re-evaluates the WHERE clause of a row it waited for). */
 int pg_aging_sweep(store_t *st, int64_t cutoff, int max, store_text_cb cb, void *ud,
                    int64_t *returned)
 {
-    aged_walk_t w = {cb, ud, 0};
+    sqls_number_walk_t w = {cb, ud, 0, true};
     if (returned) *returned = 0;
     /* in a write transaction: behind any import batch */
     if (pg_tx_begin(st, true) != ST_OK) return ST_ERR;
     int rc = pg_each(pg_conn(st), Q_AGING_SWEEP,
-                     PG_V(v_int(cutoff), v_int(clock_now()), v_int(max)), aged_one, &w);
+                     PG_V(v_int(cutoff), v_int(clock_now()), v_int(max)), sqls_each_number, &w);
     rc = pg_tx_end(st, rc, false);
     if (rc == ST_OK && returned) *returned = w.n;
     return rc;

@@ -91,7 +91,7 @@ int sq_app_update(store_t *st, const app_t *a)
 int sq_app_delete(store_t *st, int64_t account_id, const char *app_id, store_text_cb cb, void *ud)
 {
     /* RETURNING: every unlinked number comes back from the UPDATE itself */
-    sqls_number_walk_t u = {cb, ud};
+    sqls_number_walk_t u = {cb, ud, 0, false};
     int rc = SQ_EACH_V(st, Q_APP_UNLINK, sqls_each_number, &u, SQ_I(account_id), SQ_T(app_id),
                        SQ_I(clock_now()));
     if (rc != ST_OK) return rc;

@@ -91,29 +91,13 @@ int sq_number_insert_owned(store_t *st, const owned_number_t *n)
     return rc == ST_NOTFOUND ? ST_CONFLICT : rc; /* the number (or its BYOC id) exists */
 }
 
-typedef struct {
-    store_text_cb cb;
-    void *ud;
-    int64_t n;
-} aged_walk_t;
-
-static int aged_one(sqls_row_t *r, void *arg)
-{
-    aged_walk_t *w = arg;
-    char number[E164_BUFSZ];
-    r->ops->text(r, number, sizeof number);
-    w->n++;
-    if (w->cb) w->cb(number, w->ud);
-    return C_OK;
-}
-
 int sq_aging_sweep(store_t *st, int64_t cutoff, int max, store_text_cb cb, void *ud,
                    int64_t *returned)
 {
     /* RETURNING: the numbers come back from the UPDATE itself (SQLite
      * 3.35+), all of them before the first row is handed out */
-    aged_walk_t w = {cb, ud, 0};
-    int rc = SQ_EACH_V(st, Q_AGING_SWEEP, aged_one, &w, SQ_I(cutoff), SQ_I(clock_now()),
+    sqls_number_walk_t w = {cb, ud, 0, true};
+    int rc = SQ_EACH_V(st, Q_AGING_SWEEP, sqls_each_number, &w, SQ_I(cutoff), SQ_I(clock_now()),
                        SQ_I(max));
     if (returned) *returned = rc == ST_OK ? w.n : 0;
     return rc;
