@@ -171,4 +171,9 @@ const char *const sqlt_text[Q__COUNT] = {
     [Q_RELEASE_ALL_CUSTOMER] = "DELETE FROM numbers WHERE owner_id=?1 AND source IN (1, 2)",
     [Q_CRED_EPOCH_GET] = "SELECT epoch FROM cred_epoch WHERE id = 1",
     [Q_CRED_EPOCH_BUMP] = "UPDATE cred_epoch SET epoch = epoch + 1 WHERE id = 1",
+    /* ---- events -------------------------------------------------------------- */
+    /* the id: SQLite's rowid; PostgreSQL's is drawn at COMMIT (events.c) */
+    [Q_EVENT_APPEND] =
+        "INSERT INTO events(ts, type, account_id, object_type, object_id, actor_kind, actor_id, "
+        "request_id, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 };

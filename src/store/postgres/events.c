@@ -11,9 +11,7 @@
 #include "store/postgres/pgInt.h"
 
 const char *const pg_sql_events[Q__COUNT] = {
-    [Q_EVENT_APPEND] =
-        "INSERT INTO events(ts, type, account_id, object_type, object_id, actor_kind, actor_id, "
-        "request_id, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    /* Q_EVENT_APPEND: sqltext.c */
     [Q_EVENT_PURGE] = "DELETE FROM events WHERE rid IN (SELECT rid FROM events WHERE ts < $1 "
                       "AND id IS NOT NULL ORDER BY id LIMIT $2)",
 };

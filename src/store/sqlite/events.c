@@ -6,9 +6,7 @@
 #include "store/sqlite/sqliteInt.h"
 
 static const char *const sql_text[Q__COUNT] = {
-    [Q_EVENT_APPEND] =
-        "INSERT INTO events(ts, type, account_id, object_type, object_id, actor_kind, actor_id, "
-        "request_id, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    /* Q_EVENT_APPEND: sqltext.c */
     [Q_EVENT_PURGE] = "DELETE FROM events WHERE id IN "
                       "(SELECT id FROM events WHERE ts < ?1 ORDER BY id LIMIT ?2)",
 };
