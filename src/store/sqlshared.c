@@ -172,6 +172,7 @@ SQLS_WALKER_DEF(stats, stats_row_t, sqls_read_stats)
 SQLS_WALKER_DEF(app, app_t, sqls_read_app)
 SQLS_WALKER_DEF(sbc_num, sbc_numrow_t, sqls_read_sbc_num)
 SQLS_WALKER_DEF(sbc_change, sbc_change_t, sqls_read_sbc_change)
+SQLS_WALKER_DEF(event, event_t, sqls_read_event)
 
 int sqls_each_carrier(sqls_row_t *r, void *arg)
 {

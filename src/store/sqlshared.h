@@ -230,6 +230,7 @@ SQLS_WALKER_DECL(stats, store_stats_cb)
 SQLS_WALKER_DECL(app, sqls_app_cb)
 SQLS_WALKER_DECL(sbc_num, store_sbc_num_cb)
 SQLS_WALKER_DECL(sbc_change, store_sbc_change_cb)
+SQLS_WALKER_DECL(event, store_event_cb)
 
 /* Walk callbacks (sq_each, pg_each) of two inventory reads whose store
  * callbacks take columns, not a record; arg is the walk's {cb, ud}. */

@@ -543,6 +543,19 @@ int pg_each(conn_t *c, int which, const pg_val_t *v, int nv, row_each_fn fn, voi
     return ST_OK;
 }
 
+int pg_each_dyn(conn_t *c, const char *sql, const sqlw_t *w, row_each_fn fn, void *arg)
+{
+    PGresult *r = NULL;
+    int rc = pg_exec_dyn(c, sql, w, &r);
+    if (rc != ST_OK) return rc;
+    for (int i = 0; i < PQntuples(r); i++) {
+        sqls_row_t d = pg_row(r, i, 0);
+        if (fn(&d, arg) != C_OK) break;
+    }
+    PQclear(r);
+    return ST_OK;
+}
+
 /* Runs a PAGE() statement and reads it: column 0 the total, then up to
  * limit rows. */
 static int page_of(conn_t *c, int which, const char *sql, const params_t *p, int limit,

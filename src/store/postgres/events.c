@@ -35,17 +35,8 @@ int pg_event_list(store_t *st, const event_filter_t *f, store_event_cb cb, void 
     sqlw_init(&w, &sqlw_postgres);
     buf_t sql = BUF_INIT;
     sqlw_event_list(&w, f, &sql);
-    PGresult *r = NULL;
-    int rc = pg_exec_dyn(c, sql.data, &w, &r);
-    if (rc == ST_OK) {
-        for (int i = 0; i < PQntuples(r); i++) {
-            sqls_row_t d = pg_row(r, i, 0);
-            event_t ev;
-            sqls_read_event(&d, &ev);
-            if (cb(&ev, ud) != C_OK) break;
-        }
-    }
-    PQclear(r);
+    sqls_walk_event_t walk = {cb, ud};
+    int rc = pg_each_dyn(c, sql.data, &w, sqls_walk_event, &walk);
     buf_free(&sql);
     sqlw_free(&w);
     return rc;

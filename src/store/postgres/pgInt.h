@@ -406,6 +406,8 @@ int pg_stream(conn_t *c, int which, const pg_val_t *v, int nv, row_each_fn fn, v
  * the WHERE builder w recorded (w may be NULL: none); prepared once per
  * connection in a cache keyed by their text. */
 int pg_exec_dyn(conn_t *c, const char *sql, const sqlw_t *w, PGresult **out);
+/* pg_each for a statement the WHERE builder wrote (sql, its values in w). */
+int pg_each_dyn(conn_t *c, const char *sql, const sqlw_t *w, row_each_fn fn, void *arg);
 int pg_page_dyn(conn_t *c, const char *sql, const sqlw_t *w, int limit, sqls_reader_fn rd,
                 void *rows, size_t *nrows, int64_t *total);
 

@@ -20,8 +20,6 @@ int sq_event_append(store_t *st, event_t *ev)
                      SQ_T(ev->data[0] ? ev->data : "{}"));
 }
 
-SQLS_WALKER(each_event, event_t, store_event_cb, sqls_read_event)
-
 int sq_event_list(store_t *st, const event_filter_t *f, store_event_cb cb, void *ud)
 {
     conn_t *c = CONN(st);
@@ -34,8 +32,8 @@ int sq_event_list(store_t *st, const event_filter_t *f, store_event_cb cb, void 
     sqlite3_stmt *q = sq_stmt_dyn(c, sql.data);
     if (q) {
         sq_bind_vals(q, &w);
-        each_event_t walk = {cb, ud};
-        rc = sq_each(c, q, each_event, &walk, "event list");
+        sqls_walk_event_t walk = {cb, ud};
+        rc = sq_each(c, q, sqls_walk_event, &walk, "event list");
     }
     buf_free(&sql);
     sqlw_free(&w);
