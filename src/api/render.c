@@ -80,6 +80,25 @@ static void page_link(jw_t *w, const char *key, const char *base, json_t *query,
     buf_free(&u);
 }
 
+/* A gateway's stored health (found: NULL when never probed) as members
+ * of the object being written: state, misses, last_code, last_probe_at. */
+static void render_health_members(jw_t *w, const gw_health_t *found)
+{
+    char ts[CLOCK_TS_SZ];
+    jw_kstr(w, "state", gw_state_name(found ? found->state : GW_UNKNOWN));
+    jw_kint(w, "misses", found ? found->misses : 0);
+    jw_key(w, "last_code");
+    if (found && found->last_code) jw_int(w, found->last_code);
+    else jw_null(w);
+    jw_key(w, "last_probe_at");
+    if (found && found->last_probe_at) {
+        clock_ts(found->last_probe_at, ts);
+        jw_str(w, ts);
+    } else {
+        jw_null(w);
+    }
+}
+
 static void plivo_meta(jw_t *w, const char *base_path, json_t *query, int limit, int offset,
                        int64_t total)
 {
@@ -165,21 +184,9 @@ void api_render_health(jw_t *w, core_t *c, const carrier_t *cr)
         const gw_health_t *found = NULL;
         for (size_t k = 0; k < n; k++)
             if (strcmp(h[k].sid, g->sid) == 0) found = &h[k];
-        char ts[CLOCK_TS_SZ];
         jw_obj(w);
         jw_kstr(w, "sip_gateway_sid", g->sid);
-        jw_kstr(w, "state", gw_state_name(found ? found->state : GW_UNKNOWN));
-        jw_kint(w, "misses", found ? found->misses : 0);
-        jw_key(w, "last_code");
-        if (found && found->last_code) jw_int(w, found->last_code);
-        else jw_null(w);
-        jw_key(w, "last_probe_at");
-        if (found && found->last_probe_at) {
-            clock_ts(found->last_probe_at, ts);
-            jw_str(w, ts);
-        } else {
-            jw_null(w);
-        }
+        render_health_members(w, found);
         jw_obj_end(w);
     }
     jw_arr_end(w);
@@ -198,20 +205,8 @@ static void render_gw_health(jw_t *w, const gateway_t *g, int interval, const gw
     const gw_health_t *found = NULL;
     for (size_t k = 0; k < n; k++)
         if (strcmp(h[k].sid, g->sid) == 0) found = &h[k];
-    char ts[CLOCK_TS_SZ];
     jw_obj(w);
-    jw_kstr(w, "state", gw_state_name(found ? found->state : GW_UNKNOWN));
-    jw_kint(w, "misses", found ? found->misses : 0);
-    jw_key(w, "last_code");
-    if (found && found->last_code) jw_int(w, found->last_code);
-    else jw_null(w);
-    jw_key(w, "last_probe_at");
-    if (found && found->last_probe_at) {
-        clock_ts(found->last_probe_at, ts);
-        jw_str(w, ts);
-    } else {
-        jw_null(w);
-    }
+    render_health_members(w, found);
     jw_obj_end(w);
 }
 
