@@ -14,7 +14,8 @@
  * - No redirects (a 3xx is a failed attempt), no proxy from the
  *   environment, http and https only, connect timeout 5 s, total 15 s
  *   (NUMBERD_WEBHOOK_TIMEOUT, test only, lowers it), the answer's body read
- *   up to 64 KiB and discarded.
+ *   up to 64 KiB and discarded.  A claimed row's lease is the total time
+ *   plus 5 s (NUMBERD_WEBHOOK_LEASE_MARGIN_MS, test only, lowers the 5 s).
  *
  * Threads: wh_start spawns cfg->workers threads, each with its own store
  * connection (the store's per-thread connections) and curl handle; other

@@ -38,7 +38,7 @@ const os = require('node:os');
 const { PG, psql, start, assertProblem } = require('./lib/server');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const SCALE = '0.00005'; // 5 s -> 0.25 ms ... 14 h -> 2.5 s: a day of retries in ~6 s
+const SCALE = '0.00002'; // 5 s -> 1 ms (the floor) ... 14 h -> 1 s: a day of retries in ~2.3 s
 const ARGS = ['--rate-limit', '0', '--webhook-allow-private'];
 const ENV = { NUMBERD_WEBHOOK_BACKOFF_SCALE: SCALE };
 
@@ -473,7 +473,10 @@ function report(t, what, p) {
 
 describe('kill -9 mid-delivery', () => {
   test('a node killed while the receiver is slow: after a restart every event arrives, in order', async (t) => {
-    const env = { ...ENV, NUMBERD_WEBHOOK_TIMEOUT: '3' }; // lease 8 s
+    // each attempt may take 3 s (the receiver answers in 400 ms); the lease
+    // is 3 s + 1 s, and the restarted node waits that out for the row the
+    // killed one held (with the default 5 s margin: 8 s of the suite's time)
+    const env = { ...ENV, NUMBERD_WEBHOOK_TIMEOUT: '3', NUMBERD_WEBHOOK_LEASE_MARGIN_MS: '1000' };
     const A = await start({ keepDir: true, args: ARGS, env, threads: 2 });
     let B;
     try {
@@ -507,7 +510,7 @@ describe('kill -9 mid-delivery', () => {
   });
 
   test(`two nodes on one database (${PG ? 'PostgreSQL' : 'SQLite'}): each event delivered; one killed, the other delivers`, async (t) => {
-    const env = { ...ENV, NUMBERD_WEBHOOK_TIMEOUT: '3' };
+    const env = { ...ENV, NUMBERD_WEBHOOK_TIMEOUT: '3', NUMBERD_WEBHOOK_LEASE_MARGIN_MS: '1000' }; // lease 4 s
     const args = [...ARGS, '--webhook-workers', '2'];
     const A = await start({ keepDir: true, args, env, threads: 2 });
     const B = await start({ dir: A.dir, args, env, threads: 2 });
