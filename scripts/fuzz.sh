@@ -8,6 +8,8 @@
 # usage: scripts/fuzz.sh [target...]      (default: every target)
 #   FUZZ_SECONDS  seconds per target (60)
 #   FUZZ_JOBS     targets run at once (the number of cores)
+#   FUZZ_BUILD_ONLY=1  build the targets and stop (scripts/test.sh builds
+#                 them ahead, in the background)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 seconds="${FUZZ_SECONDS:-60}"
@@ -19,6 +21,7 @@ targets=("${@:-${all[@]}}")
 CC=clang cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DND_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
 cmake --build "$build" --target $(printf 'fuzz_%s ' "${targets[@]}") >/dev/null
+[ "${FUZZ_BUILD_ONLY:-0}" = 1 ] && exit 0
 
 mkdir -p "$build/logs" "$build/crashes"
 # Leaks are bugs too; a single input running for 10 s is a hang.

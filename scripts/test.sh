@@ -45,6 +45,30 @@ api_suite() {
   return "$rc"
 }
 
+# The ASan+UBSan tree and the fuzz targets are built in the background from
+# here on, at the lowest CPU priority: the stages before they are needed
+# mostly wait (on timers, leases, chromium) and leave a core idle much of
+# the time, which the compilers take, while a test that wants the CPU gets
+# it first (nice 19 weighs 15 against a test's 1024). The ASan stage waits
+# for the job and prints its output; a failed build fails the run there.
+rec="$(mktemp -d)"
+mkdir "$rec/sqlite" "$rec/postgres"
+pgdir=""
+bg_pid=""
+bg_log="$(mktemp)"
+cleanup() {
+  rm -rf "$rec"
+  # the background build, if the run ends before it does (its own session)
+  if [ -n "$bg_pid" ]; then kill -- -"$bg_pid" 2>/dev/null || true; fi
+  rm -f "$bg_log"
+  if [ -n "$pgdir" ]; then bash "$here/scripts/pg-throwaway.sh" stop "$pgdir"; fi
+}
+trap cleanup EXIT
+setsid -w bash -c 'set -euo pipefail
+  BUILD_DIR="$1/build-asan" nice -n 19 bash "$1/scripts/build.sh" RelWithDebInfo -DND_SANITIZE=ON
+  FUZZ_BUILD_ONLY=1 nice -n 19 bash "$1/scripts/fuzz.sh"' _ "$here" >"$bg_log" 2>&1 &
+bg_pid=$!
+
 stage "unit tests (ctest)"
 (cd "$here/build" && ctest --output-on-failure -j2)
 
@@ -67,16 +91,9 @@ stage "SIP end to end and registration: Kamailio + SIPp against numberd (SQLite;
   node --test --test-concurrency=2 numberd_e2e.test.js multinode_sbc.test.js sip_edge.test.js registration.test.js)
 
 stage "API tests (node --test), SQLite"
-# Every response the suite receives is recorded, then checked against the
-# OpenAPI document (docs/openapi.json): status, content type and body schema.
-rec="$(mktemp -d)"
-pgdir=""
-cleanup() {
-  rm -rf "$rec"
-  if [ -n "$pgdir" ]; then bash "$here/scripts/pg-throwaway.sh" stop "$pgdir"; fi
-}
-trap cleanup EXIT
-mkdir "$rec/sqlite" "$rec/postgres"
+# Every response the suite receives is recorded (in $rec), then checked
+# against the OpenAPI document (docs/openapi.json): status, content type and
+# body schema.
 # (faults.test.js among them: on SQLite, slow clients beside purchases and
 # a full disk -- a tmpfs it mounts as root; about 10 s)
 (cd "$here/tests/api" && export NUMBERD_BIN="$here/build/numberd" NUMBERD_RECORD_DIR="$rec/sqlite" && api_suite)
@@ -125,7 +142,16 @@ DEB_BUILD_OPTIONS="parallel=2" bash "$here/scripts/deb-test.sh"
 t_deb=$((SECONDS - t0 - t_plain))
 # Sanitizers: abort on the first report (the harness then sees a server
 # killed by SIGABRT, or a sanitizer report on its stderr, and fails).
-stage "ASan+UBSan build (build-asan, -Werror)"
+stage "ASan+UBSan build (build-asan, -Werror) and fuzz targets: the background build"
+bg_rc=0
+wait "$bg_pid" || bg_rc=$?
+bg_pid=""
+cat "$bg_log"
+if [ "$bg_rc" != 0 ]; then
+  echo "test.sh: the background build of build-asan and build-fuzz failed (exit $bg_rc)" >&2
+  exit 1
+fi
+# up to date by now: this only proves it
 BUILD_DIR="$here/build-asan" bash "$here/scripts/build.sh" RelWithDebInfo -DND_SANITIZE=ON
 export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
