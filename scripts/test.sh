@@ -45,28 +45,49 @@ api_suite() {
   return "$rc"
 }
 
-# The ASan+UBSan tree and the fuzz targets are built in the background from
-# here on, at the lowest CPU priority: the stages before they are needed
-# mostly wait (on timers, leases, chromium) and leave a core idle much of
-# the time, which the compilers take, while a test that wants the CPU gets
-# it first (nice 19 weighs 15 against a test's 1024). The ASan stage waits
-# for the job and prints its output; a failed build fails the run there.
+# The builds the later stages need -- the Debian package (scripts/deb.sh:
+# dpkg-buildpackage with its unit tests, lintian), the ASan+UBSan tree and
+# the fuzz targets, in that order -- run in the background from here on, at
+# the lowest CPU priority: the test stages before them mostly wait (on
+# timers, leases, chromium) and leave a core idle much of the time, which
+# the compilers take, while a test that wants the CPU gets it first (nice 19
+# weighs 15 against a test's 1024). Each stage that needs a build waits for
+# it (bg_wait), prints its output, and fails the run if it failed.
 rec="$(mktemp -d)"
 mkdir "$rec/sqlite" "$rec/postgres"
 pgdir=""
+bg="$(mktemp -d)"
 bg_pid=""
-bg_log="$(mktemp)"
 cleanup() {
   rm -rf "$rec"
-  # the background build, if the run ends before it does (its own session)
+  # the background builds, if the run ends before they do (their own session)
   if [ -n "$bg_pid" ]; then kill -- -"$bg_pid" 2>/dev/null || true; fi
-  rm -f "$bg_log"
+  rm -rf "$bg"
   if [ -n "$pgdir" ]; then bash "$here/scripts/pg-throwaway.sh" stop "$pgdir"; fi
 }
 trap cleanup EXIT
-setsid -w bash -c 'set -euo pipefail
-  BUILD_DIR="$1/build-asan" nice -n 19 bash "$1/scripts/build.sh" RelWithDebInfo -DND_SANITIZE=ON
-  FUZZ_BUILD_ONLY=1 nice -n 19 bash "$1/scripts/fuzz.sh"' _ "$here" >"$bg_log" 2>&1 &
+bg_builds() {
+  local rc
+  step() { # name command...: its output in $bg/name.log, its status in $bg/name.rc
+    local name="$1"; shift
+    rc=0; nice -n 19 "$@" >"$bg/$name.log" 2>&1 || rc=$?
+    echo "$rc" >"$bg/$name.rc"
+  }
+  step deb env DEB_BUILD_OPTIONS="parallel=2" bash "$here/scripts/deb.sh"
+  step asan env BUILD_DIR="$here/build-asan" bash "$here/scripts/build.sh" RelWithDebInfo -DND_SANITIZE=ON
+  step fuzz env FUZZ_BUILD_ONLY=1 bash "$here/scripts/fuzz.sh"
+}
+bg_wait() { # name: waits for that background build, prints its output; fails if it failed
+  while [ ! -e "$bg/$1.rc" ] && kill -0 "$bg_pid" 2>/dev/null; do sleep 1; done
+  cat "$bg/$1.log" 2>/dev/null || true
+  if [ "$(cat "$bg/$1.rc" 2>/dev/null)" != 0 ]; then
+    echo "test.sh: the background build '$1' failed (status $(cat "$bg/$1.rc" 2>/dev/null || echo none))" >&2
+    exit 1
+  fi
+}
+export -f bg_builds
+export here bg
+setsid -w bash -c bg_builds &
 bg_pid=$!
 
 stage "unit tests (ctest)"
@@ -137,20 +158,15 @@ t_plain=$((SECONDS - t0))
 # The .deb from this tree (dpkg-buildpackage, its unit tests and lintian
 # included), installed with apt into a clean Debian 12 root (debootstrap,
 # cached in /var/cache/numberd-test) and run there; scripts/deb-test.sh.
-stage "Debian package: build, lintian, install into a clean Debian 12 root"
-DEB_BUILD_OPTIONS="parallel=2" bash "$here/scripts/deb-test.sh"
+stage "Debian package: build, lintian (the background build), install into a clean Debian 12 root"
+bg_wait deb
+bash "$here/scripts/deb-test.sh" \
+  "$here/build-deb/numberd_$(dpkg-parsechangelog -l "$here/debian/changelog" -S Version)_$(dpkg-architecture -qDEB_HOST_ARCH).deb"
 t_deb=$((SECONDS - t0 - t_plain))
 # Sanitizers: abort on the first report (the harness then sees a server
 # killed by SIGABRT, or a sanitizer report on its stderr, and fails).
-stage "ASan+UBSan build (build-asan, -Werror) and fuzz targets: the background build"
-bg_rc=0
-wait "$bg_pid" || bg_rc=$?
-bg_pid=""
-cat "$bg_log"
-if [ "$bg_rc" != 0 ]; then
-  echo "test.sh: the background build of build-asan and build-fuzz failed (exit $bg_rc)" >&2
-  exit 1
-fi
+stage "ASan+UBSan build (build-asan, -Werror; the background build)"
+bg_wait asan
 # up to date by now: this only proves it
 BUILD_DIR="$here/build-asan" bash "$here/scripts/build.sh" RelWithDebInfo -DND_SANITIZE=ON
 export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1
@@ -167,6 +183,8 @@ t_asan=$((SECONDS - t0 - t_plain - t_deb))
 # the long runs are `make fuzz` (60 s) and `make fuzz-long` (600 s, corpus
 # kept), docs/RELIABILITY.md.
 stage "fuzzing: each target for 10 s, 2 at a time"
+bg_wait fuzz
+bg_pid=""
 FUZZ_SECONDS=10 FUZZ_JOBS=2 bash "$here/scripts/fuzz.sh"
 t_fuzz=$((SECONDS - t0 - t_plain - t_deb - t_asan))
 
