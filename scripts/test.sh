@@ -30,9 +30,10 @@ stage() { echo "== $1 (at $((SECONDS - t0)) s)"; }
 # The API suite, in tests/api with the environment of the run: every
 # *.test.js two at a time, then the files of api_alone one at a time with
 # nothing beside them: faults.test.js bounds latencies (a purchase beside
-# slow clients within 2.5 s, both nodes back within 20 s of PostgreSQL's
-# restart) whose margins are for a loaded machine, not for another file's
-# servers on the same two cores as well (an ASan run beside it went over).
+# slow clients within 2.5 s, every request within 10 s of a partition, both
+# nodes back within 20 s of PostgreSQL's restart) whose margins are for a
+# loaded machine, not for another file's servers on the same two cores as
+# well (an ASan run with it among the others went over the 2.5 s).
 api_alone=(faults.test.js)
 api_suite() {
   local f rc=0 shared=()
@@ -115,8 +116,8 @@ stage "API tests (node --test), SQLite"
 # Every response the suite receives is recorded (in $rec), then checked
 # against the OpenAPI document (docs/openapi.json): status, content type and
 # body schema.
-# (faults.test.js among them: on SQLite, slow clients beside purchases and
-# a full disk -- a tmpfs it mounts as root; about 10 s)
+# (faults.test.js last and alone: on SQLite, slow clients beside purchases
+# and a full disk -- a tmpfs it mounts as root; about 10 s)
 (cd "$here/tests/api" && export NUMBERD_BIN="$here/build/numberd" NUMBERD_RECORD_DIR="$rec/sqlite" && api_suite)
 
 stage "web console in a browser (chromium, node --test), SQLite"
@@ -135,10 +136,10 @@ pgurl=$(bash "$here/scripts/pg-throwaway.sh" start "$pgdir")
 echo "throwaway cluster: $pgurl ($pgdir)"
 # the store conformance cases (tests/unit/store), now on PostgreSQL too
 (cd "$here/build" && NUMBERD_TEST_PG="$pgurl" ctest --output-on-failure -R '^store/test_conformance$')
-# faults.test.js here also starts a durable cluster of its own (never this
-# shared one, which other files use meanwhile) and stops, crashes and
-# restarts it under two nodes' purchase load, and cuts and loses replies
-# through a proxy: about 30 s of the stage
+# faults.test.js here (last and alone) also starts a durable cluster of its
+# own (never this shared one) and stops, crashes and restarts it under two
+# nodes' purchase load, and cuts and loses replies through a proxy: about
+# 45 s of the stage
 (cd "$here/tests/api" && export NUMBERD_TEST_PG="$pgurl" NUMBERD_TEST_PSQL="$(cat "$pgdir/bin")/psql" \
   NUMBERD_BIN="$here/build/numberd" NUMBERD_RECORD_DIR="$rec/postgres" && api_suite)
 # the SIP cases on PostgreSQL: two nodes, LISTEN/NOTIFY propagation measured;
