@@ -184,10 +184,13 @@ const char *const sqlt_text[Q__COUNT] = {
     [Q_CRED_EPOCH_GET] = "SELECT epoch FROM cred_epoch WHERE id = 1",
     [Q_CRED_EPOCH_BUMP] = "UPDATE cred_epoch SET epoch = epoch + 1 WHERE id = 1",
     /* ---- events -------------------------------------------------------------- */
-    /* the id: SQLite's rowid; PostgreSQL's is drawn at COMMIT (events.c) */
+    /* the id: SQLite's rowid; PostgreSQL's is drawn at COMMIT (events.c);
+     * an event without data (?9 '') stores an empty object, as the
+     * column's default */
     [Q_EVENT_APPEND] =
         "INSERT INTO events(ts, type, account_id, object_type, object_id, actor_kind, actor_id, "
-        "request_id, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "request_id, data) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, COALESCE(NULLIF(?9, ''), '{}'))",
     /* ---- webhooks ------------------------------------------------------------ */
     /* The inserts of an endpoint, the claim of a delivery and the two page
      * reads differ between the dialects (RETURNING id; FOR UPDATE SKIP

@@ -23,7 +23,7 @@ int pg_event_append(store_t *st, event_t *ev)
                    PG_V(v_int(ev->ts), v_text(ev->type), v_id(ev->account_id),
                         v_text(ev->object_type), v_text(ev->object_id), v_text(ev->actor_kind),
                         v_text(ev->actor_id), v_text(ev->request_id),
-                        v_text(ev->data[0] ? ev->data : "{}")),
+                        v_text(ev->data)),
                    NULL, NULL);
 }
 

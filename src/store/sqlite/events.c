@@ -17,7 +17,7 @@ int sq_event_append(store_t *st, event_t *ev)
     return SQ_INSERT(st, Q_EVENT_APPEND, &ev->id, SQ_I(ev->ts), SQ_T(ev->type),
                      SQ_ID(ev->account_id), SQ_T(ev->object_type), SQ_T(ev->object_id),
                      SQ_T(ev->actor_kind), SQ_T(ev->actor_id), SQ_T(ev->request_id),
-                     SQ_T(ev->data[0] ? ev->data : "{}"));
+                     SQ_T(ev->data));
 }
 
 /* sqlwhere's walk runner: the builder's statement, from the connection's
