@@ -404,8 +404,13 @@ sq_arg_t sq_a_blob(const void *b, size_t n)
 
 void sq_bind_args(sqlite3_stmt *q, const sq_arg_t *a, size_t n)
 {
+    sq_bind_args_at(q, 1, a, n);
+}
+
+void sq_bind_args_at(sqlite3_stmt *q, int first, const sq_arg_t *a, size_t n)
+{
     for (size_t k = 0; k < n; k++) {
-        int i = (int)k + 1;
+        int i = (int)k + first;
         switch (a[k].kind) {
         case SQ_A_TEXT: sqlite3_bind_text(q, i, a[k].s, -1, SQLITE_STATIC); break;
         case SQ_A_INT: sqlite3_bind_int64(q, i, a[k].i); break;

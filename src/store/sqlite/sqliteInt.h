@@ -167,6 +167,8 @@ sq_arg_t sq_a_blob(const void *b, size_t n);    /* n == 0: NULL */
 
 /* Binds a[0..n) to ?1..?n. */
 void sq_bind_args(sqlite3_stmt *q, const sq_arg_t *a, size_t n);
+/* Binds a[0..n) to ?first..?(first+n-1): one row of a multi-row statement. */
+void sq_bind_args_at(sqlite3_stmt *q, int first, const sq_arg_t *a, size_t n);
 /* Prepares (once) the calling file's statement which, binds the values and
  * runs it (sq_run); *changes (when not NULL) is the rows it changed. */
 int sq_run_args(store_t *st, int which, const char *sql, int *changes, const sq_arg_t *a,
