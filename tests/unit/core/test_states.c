@@ -61,12 +61,15 @@ static struct {
     cerr_t first_err;
 } G;
 
-/* Feeds csv in chunks of `chunk` bytes (0: all at once). */
-static int import_csv(const char *csv, bool dry_run, size_t chunk, inv_result_t *res, cerr_t *e)
+/* Feeds csv in chunks of `chunk` bytes (0: all at once); paced: as the
+ * HTTP import does (rows written as they come, not sorted first). */
+static int import_csv_as(const char *csv, bool dry_run, size_t chunk, bool paced, inv_result_t *res,
+                         cerr_t *e)
 {
     inv_import_t *im = NULL;
     memset(res, 0, sizeof *res);
     if (inv_import_begin(&G.c, dry_run, &im, e) != C_OK) return C_ERR;
+    if (paced) inv_import_pace(im, 1000);
     size_t n = strlen(csv);
     if (chunk == 0) chunk = n ? n : 1;
     for (size_t o = 0; o < n; o += chunk) {
@@ -74,6 +77,11 @@ static int import_csv(const char *csv, bool dry_run, size_t chunk, inv_result_t 
         if (inv_import_feed(im, csv + o, k, e) != C_OK) break;
     }
     return inv_import_end(im, res, e);
+}
+
+static int import_csv(const char *csv, bool dry_run, size_t chunk, inv_result_t *res, cerr_t *e)
+{
+    return import_csv_as(csv, dry_run, chunk, false, res, e);
 }
 
 static int get_account(const char *auth_id, account_t *out)
@@ -1254,6 +1262,52 @@ static void test_reimport(void **state)
     inv_result_free(&res);
     assert_int_equal(db_row("4930123456").state, NUM_PENDING);
     assert_int_equal(db_row("14155550102").state, NUM_AVAILABLE);
+
+    /* Out of number order, refused rows, a bad row and one number twice:
+     * the CLI's import (rows sorted by number before they are written) and
+     * the HTTP one (paced: written as they come) say the same, and list
+     * the rejected rows by line whatever order they were written in. */
+    static const char mixed[] = "number,country_iso,type,city\n"
+                                "4930123456,DE,fixed,\n"           /* 2: pending, refused */
+                                "18005550100,US,tollfree,A\n"      /* 3: updated */
+                                "123,US,fixed,\n"                  /* 4: invalid */
+                                "14155550100,US,fixed,X\n"         /* 5: sold, refused */
+                                "18005550199,US,tollfree,FIRST\n"  /* 6: inserted */
+                                "18005550199,US,tollfree,SECOND\n" /* 7: then updated */
+                                "14155550102,US,fixed,Y\n";        /* 8: updated */
+    inv_result_t paced, sorted;
+    for (int dry = 1; dry >= 0; dry--) {
+        if (dry) {
+            assert_int_equal(import_csv_as(mixed, true, 5, true, &paced, &e), C_OK);
+            assert_int_equal(import_csv_as(mixed, true, 5, false, &sorted, &e), C_OK);
+        } else {
+            assert_int_equal(import_csv_as(mixed, false, 5, false, &sorted, &e), C_OK);
+        }
+        inv_result_t *rs[] = {&paced, &sorted};
+        for (size_t k = dry ? 0 : 1; k < 2; k++) {
+            inv_result_t *x = rs[k];
+            assert_int_equal(x->imported, 1);
+            assert_int_equal(x->updated, 3);
+            assert_int_equal(x->rejected_count, 3);
+            assert_int_equal(x->nrejected, 3);
+            assert_int_equal(x->rejected[0].line, 2);
+            assert_string_equal(x->rejected[0].error,
+                                "number 4930123456 is sold, held or aging: not updated");
+            assert_int_equal(x->rejected[1].line, 4);
+            assert_int_equal(x->rejected[2].line, 5);
+            assert_string_equal(x->rejected[2].error,
+                                "number 14155550100 is sold, held or aging: not updated");
+        }
+        inv_result_free(&sorted);
+        if (dry) inv_result_free(&paced);
+    }
+    s = sq("US");
+    s.city = "SECOND";   /* the later row of one number wins */
+    assert_int_equal(total_of(&s), 1);
+    assert_string_equal(g_rows[0].number, "18005550199");
+    s.city = "FIRST";
+    assert_int_equal(total_of(&s), 0);
+    assert_int_equal(db_row("14155550100").state, NUM_ACTIVE);
 }
 
 static void test_stats_after(void **state)
@@ -1263,7 +1317,7 @@ static void test_stats_after(void **state)
               "DE/fixed/active=2;DE/fixed/pending=1;"
               "GB/mobile/active=1;"
               "US/fixed/available=1;US/fixed/active=4;"
-              "US/tollfree/available=1;");
+              "US/tollfree/available=2;");
 }
 
 int main(void)
