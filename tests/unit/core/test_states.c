@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "core/accounts.h"
+#include "util/buf.h"
 #include "util/clock.h"
 #include "core/core.h"
 #include "core/idem.h"
@@ -1320,6 +1321,53 @@ static void test_stats_after(void **state)
               "US/tollfree/available=2;");
 }
 
+/* More refused rows than are listed, in reverse number order, after a bad
+ * row: the list is the INV_MAX_REJECTED_LISTED lowest lines, in line
+ * order, whether the rows were written sorted (CLI) or as they came
+ * (paced), and the count has them all.  (After test_stats_after: these
+ * numbers are not in its counts.) */
+static void test_refused_listed_by_line(void **state)
+{
+    (void)state;
+    enum { N = 2500 };
+    buf_t csv = BUF_INIT;
+    buf_puts(&csv, "number,country_iso,type\n");
+    for (int i = N - 1; i >= 0; i--) buf_printf(&csv, "1917666%04d,US,fixed\n", i);
+    inv_result_t res;
+    cerr_t e;
+    assert_int_equal(import_csv(csv.data, false, 0, &res, &e), C_OK);
+    assert_int_equal(res.imported, N);
+    inv_result_free(&res);
+
+    /* sold, all of them */
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(G.path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    char sql[160];
+    snprintf(sql, sizeof sql, "UPDATE numbers SET state = 1, owner_id = %lld WHERE number LIKE '1917666%%'",
+             (long long)G.main.id);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_changes(db), N);
+    sqlite3_close(db);
+
+    buf_reset(&csv);
+    buf_puts(&csv, "number,country_iso,type\n12,US,fixed\n");   /* line 2: invalid */
+    for (int i = N - 1; i >= 0; i--) buf_printf(&csv, "1917666%04d,US,fixed\n", i);
+    for (int paced = 0; paced <= 1; paced++) {
+        assert_int_equal(import_csv_as(csv.data, paced, 4096, paced, &res, &e), C_OK);
+        assert_int_equal(res.imported + res.updated, 0);
+        assert_int_equal(res.rejected_count, N + 1);
+        assert_int_equal(res.nrejected, INV_MAX_REJECTED_LISTED);
+        for (size_t k = 0; k < res.nrejected; k++) assert_int_equal(res.rejected[k].line, k + 2);
+        /* line 3 holds the highest number */
+        char want[80];
+        snprintf(want, sizeof want, "number 1917666%04d is sold, held or aging: not updated", N - 1);
+        assert_string_equal(res.rejected[1].error, want);
+        inv_result_free(&res);
+    }
+    buf_free(&csv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1345,6 +1393,7 @@ int main(void)
         cmocka_unit_test(test_compliance),
         cmocka_unit_test(test_reimport),
         cmocka_unit_test(test_stats_after),
+        cmocka_unit_test(test_refused_listed_by_line),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
