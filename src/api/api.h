@@ -239,6 +239,9 @@ void api_plivo_list_begin_key(http_resp_t *resp, jw_t *w, const char *auth_id, c
 void api_byoc_list_begin(http_resp_t *resp, jw_t *w);
 void api_byoc_list_end(jw_t *w, int64_t total, int limit, int offset);
 void api_kmoney(jw_t *w, const char *key, int64_t v);
+/* key: the time t (seconds since the epoch) in ISO 8601, or null when t
+ * is 0 (never happened: an unused key, a secret with no grace left). */
+void api_kts(jw_t *w, const char *key, int64_t t);
 /* Opens a Plivo object answer: status, then {"api_id": <fresh>, ... — the
  * caller writes the members and closes it with jw_obj_end. */
 void api_plivo_obj_begin(http_resp_t *resp, jw_t *w, int status);

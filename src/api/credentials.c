@@ -14,17 +14,6 @@
 #include "core/credentials.h"
 #include "util/clock.h"
 
-static void kts(jw_t *w, const char *k, int64_t t)
-{
-    char ts[CLOCK_TS_SZ];
-    if (t == 0) {
-        jw_knull(w, k);
-        return;
-    }
-    clock_ts(t, ts);
-    jw_kstr(w, k, ts);
-}
-
 void api_render_scopes(jw_t *w, unsigned scopes)
 {
     jw_key(w, "scopes");
@@ -44,10 +33,10 @@ void api_render_apikey(jw_t *w, const apikey_t *k, const char *secret)
     jw_kstr(w, "prefix", k->prefix);
     jw_kstr(w, "label", k->label);
     api_render_scopes(w, k->scopes);
-    kts(w, "created_at", k->created_at);
-    kts(w, "expires_at", k->expires_at);
-    kts(w, "last_used_at", k->last_used_at);
-    kts(w, "revoked_at", k->revoked_at);
+    api_kts(w, "created_at", k->created_at);
+    api_kts(w, "expires_at", k->expires_at);
+    api_kts(w, "last_used_at", k->last_used_at);
+    api_kts(w, "revoked_at", k->revoked_at);
     jw_kstr(w, "status", k->revoked_at                                   ? "revoked"
                          : k->expires_at && k->expires_at <= clock_now() ? "expired"
                                                                           : "active");
@@ -307,7 +296,7 @@ void api_render_rotated(jw_t *w, const char *auth_id, const char *token, int64_t
     jw_obj(w);
     jw_kstr(w, "auth_id", auth_id);
     jw_kstr(w, "auth_token", token);
-    kts(w, "old_token_expires_at", old_until);
+    api_kts(w, "old_token_expires_at", old_until);
     jw_obj_end(w);
 }
 

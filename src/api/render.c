@@ -36,6 +36,17 @@ void api_kmoney(jw_t *w, const char *key, int64_t v)
     jw_strn(w, m, n);
 }
 
+void api_kts(jw_t *w, const char *key, int64_t t)
+{
+    char ts[CLOCK_TS_SZ];
+    if (t == 0) {
+        jw_knull(w, key);
+        return;
+    }
+    clock_ts(t, ts);
+    jw_kstr(w, key, ts);
+}
+
 void api_plivo_obj_begin(http_resp_t *resp, jw_t *w, int status)
 {
     char api_id[IDS_UUID_SZ];
@@ -156,18 +167,40 @@ void api_byoc_list_end(jw_t *w, int64_t total, int limit, int offset)
 
 /* ---- gateway health (SIP.md §6), every dialect ---- */
 
-/* SIP.md §6: "health_check": {"interval"} or null, and "gateway_health":
- * each outbound gateway's state ("unknown" until probed; [] when off). */
-void api_render_health(jw_t *w, core_t *c, const carrier_t *cr)
+/* A carrier's stored gateway health as the renderers read it: the probe
+ * interval (0: probing is off -- or the read failed, which renders as
+ * off: a carrier's answer does not fail for want of its health) and its
+ * gateways' rows. */
+typedef struct {
+    int interval;
+    size_t n;
+    gw_health_t *h;          /* HEALTH_GW_MAX rows; the caller free()s it */
+} health_view_t;
+
+static void health_load(core_t *c, const carrier_t *cr, health_view_t *v)
 {
-    int interval = 0;
-    size_t n = 0;
     cerr_t e;
-    gw_health_t *h = xcalloc(HEALTH_GW_MAX, sizeof *h);
-    if (c && health_of(c, cr->id, &interval, h, &n, &e) != C_OK) {
-        interval = 0;
-        n = 0;
+    v->interval = 0;
+    v->n = 0;
+    v->h = xcalloc(HEALTH_GW_MAX, sizeof *v->h);
+    if (c && health_of(c, cr->id, &v->interval, v->h, &v->n, &e) != C_OK) {
+        v->interval = 0;
+        v->n = 0;
     }
+}
+
+/* Gateway g's stored row; NULL: never probed. */
+static const gw_health_t *health_find(const health_view_t *v, const gateway_t *g)
+{
+    const gw_health_t *found = NULL;
+    for (size_t k = 0; k < v->n; k++)
+        if (strcmp(v->h[k].sid, g->sid) == 0) found = &v->h[k];
+    return found;
+}
+
+/* "health_check": {"interval"} while the carrier is probed, else null. */
+static void render_health_check(jw_t *w, int interval)
+{
     jw_key(w, "health_check");
     if (interval > 0) {
         jw_obj(w);
@@ -176,51 +209,48 @@ void api_render_health(jw_t *w, core_t *c, const carrier_t *cr)
     } else {
         jw_null(w);
     }
+}
+
+/* SIP.md §6: "health_check" and "gateway_health": each outbound
+ * gateway's state ("unknown" until probed; [] when off). */
+void api_render_health(jw_t *w, core_t *c, const carrier_t *cr)
+{
+    health_view_t v;
+    health_load(c, cr, &v);
+    render_health_check(w, v.interval);
     jw_key(w, "gateway_health");
     jw_arr(w);
-    for (size_t i = 0; interval > 0 && i < cr->ngw; i++) {
+    for (size_t i = 0; v.interval > 0 && i < cr->ngw; i++) {
         const gateway_t *g = &cr->gw[i];
         if (!g->outbound) continue;
-        const gw_health_t *found = NULL;
-        for (size_t k = 0; k < n; k++)
-            if (strcmp(h[k].sid, g->sid) == 0) found = &h[k];
         jw_obj(w);
         jw_kstr(w, "sip_gateway_sid", g->sid);
-        render_health_members(w, found);
+        render_health_members(w, health_find(&v, g));
         jw_obj_end(w);
     }
     jw_arr_end(w);
-    free(h);
+    free(v.h);
 }
 
 /* The admin dialect's per-gateway "health": the stored state of outbound
- * gateway g when its carrier is probed (interval > 0), else null. */
-static void render_gw_health(jw_t *w, const gateway_t *g, int interval, const gw_health_t *h, size_t n)
+ * gateway g when its carrier is probed, else null. */
+static void render_gw_health(jw_t *w, const gateway_t *g, const health_view_t *v)
 {
     jw_key(w, "health");
-    if (interval <= 0 || !g->outbound) {
+    if (v->interval <= 0 || !g->outbound) {
         jw_null(w);
         return;
     }
-    const gw_health_t *found = NULL;
-    for (size_t k = 0; k < n; k++)
-        if (strcmp(h[k].sid, g->sid) == 0) found = &h[k];
     jw_obj(w);
-    render_health_members(w, found);
+    render_health_members(w, health_find(v, g));
     jw_obj_end(w);
 }
 
 void api_render_upstream(jw_t *w, core_t *c, const carrier_t *cr)
 {
     char ts[CLOCK_TS_SZ];
-    int interval = 0;
-    size_t nh = 0;
-    cerr_t e;
-    gw_health_t *h = xcalloc(HEALTH_GW_MAX, sizeof *h);
-    if (c && health_of(c, cr->id, &interval, h, &nh, &e) != C_OK) {
-        interval = 0;
-        nh = 0;
-    }
+    health_view_t v;
+    health_load(c, cr, &v);
     jw_obj(w);
     jw_kstr(w, "id", cr->uuid);
     jw_kstr(w, "name", cr->name);
@@ -242,19 +272,12 @@ void api_render_upstream(jw_t *w, core_t *c, const carrier_t *cr)
         jw_kbool(w, "inbound", g->inbound);
         jw_kbool(w, "outbound", g->outbound);
         if (g->transport == GW_TP_TCP) jw_kstr(w, "transport", "tcp"); /* absent: udp */
-        render_gw_health(w, g, interval, h, nh);
+        render_gw_health(w, g, &v);
         jw_obj_end(w);
     }
     jw_arr_end(w);
-    jw_key(w, "health_check");
-    if (interval > 0) {
-        jw_obj(w);
-        jw_kint(w, "interval", interval);
-        jw_obj_end(w);
-    } else {
-        jw_null(w);
-    }
-    free(h);
+    render_health_check(w, v.interval);
+    free(v.h);
     jw_key(w, "outbound_auth");
     if (cr->out_user[0]) {
         /* the password is never shown */

@@ -20,17 +20,6 @@
 #include "core/webhooks.h"
 #include "util/clock.h"
 
-static void kts(jw_t *w, const char *k, int64_t t)
-{
-    char ts[CLOCK_TS_SZ];
-    if (t == 0) {
-        jw_knull(w, k);
-        return;
-    }
-    clock_ts(t, ts);
-    jw_kstr(w, k, ts);
-}
-
 static void type_out(const char *t, size_t n, void *ud)
 {
     char buf[HOOK_TYPE_LEN_MAX + 1];
@@ -56,12 +45,12 @@ static void render_endpoint(api_ctx_t *ctx, jw_t *w, const wh_endpoint_t *ep, co
     hook_account_of(&ctx->core, ep, acct);
     jw_kstr_or_null(w, "account", acct[0] ? acct : NULL);
     if (admin) jw_kstr(w, "owner", ep->owner_id == HOOK_OPERATOR ? "operator" : "account");
-    kts(w, "old_secret_expires_at",
+    api_kts(w, "old_secret_expires_at",
         ep->old_secret_len && ep->old_secret_until > clock_now() ? ep->old_secret_until : 0);
     jw_kint(w, "consecutive_failures", ep->fail_count);
-    kts(w, "failing_since", ep->fail_since);
-    kts(w, "created_at", ep->created_at);
-    kts(w, "updated_at", ep->updated_at);
+    api_kts(w, "failing_since", ep->fail_since);
+    api_kts(w, "created_at", ep->created_at);
+    api_kts(w, "updated_at", ep->updated_at);
     jw_obj_end(w);
 }
 
@@ -74,30 +63,65 @@ static void render_delivery(jw_t *w, const wh_delivery_t *d)
     jw_kstr(w, "object", d->object_key);
     jw_kstr(w, "state", hook_state_name(d->state));
     jw_kint(w, "attempts", d->attempts);
-    kts(w, "next_attempt_at", d->state == WHD_PENDING ? (d->next_at_ms + 999) / 1000 : 0);
+    api_kts(w, "next_attempt_at", d->state == WHD_PENDING ? (d->next_at_ms + 999) / 1000 : 0);
     if (d->last_status) jw_kint(w, "last_status", d->last_status);
     else jw_knull(w, "last_status");
     jw_kstr_or_null(w, "last_error", d->last_error[0] ? d->last_error : NULL);
-    kts(w, "last_attempt_at", d->last_at);
-    kts(w, "delivered_at", d->delivered_at);
-    kts(w, "created_at", d->created_at);
+    api_kts(w, "last_attempt_at", d->last_at);
+    api_kts(w, "delivered_at", d->delivered_at);
+    api_kts(w, "created_at", d->created_at);
     jw_obj_end(w);
 }
 
-/* Who is calling: the operator (admin routes, owner -1 to read any
- * endpoint, HOOK_OPERATOR to create) or a customer's key (its main
- * account).  C_ERR with the answer written. */
-static int caller(http_req_t *req, http_resp_t *resp, bool *admin, int64_t *owner)
+/* One call of a handler here: who calls -- the operator (admin routes,
+ * owner -1 to read any endpoint, HOOK_OPERATOR to create) or a customer's
+ * key (owner: its main account) --, the parameters' JSON (the handler
+ * json_decref()s it, set or not) and the core's error. */
+typedef struct {
+    api_ctx_t *ctx;
+    bool admin;
+    int64_t owner;
+    json_t *params;
+    cerr_t e;
+} wh_call_t;
+
+/* How a handler reads its parameters: api_query, or api_body (POST, PATCH). */
+typedef int (*params_fn)(http_req_t *req, http_resp_t *resp, const api_field_t *fields, void *in,
+                         json_t **out);
+
+/* The start every handler here shares (the operator's and a customer's
+ * routes run the same handlers): authenticates in the route's dialect,
+ * then reads the parameters by fields into in.  C_ERR: answered. */
+static int begin(http_req_t *req, http_resp_t *resp, params_fn read, const api_field_t *fields,
+                 void *in, wh_call_t *c)
 {
-    *admin = api_dialect(req) == DIALECT_ADMIN;
-    if (*admin) {
-        *owner = -1;
-        return api_auth_admin(req, resp);
+    memset(c, 0, sizeof *c);
+    c->ctx = req->app;
+    c->admin = api_dialect(req) == DIALECT_ADMIN;
+    if (c->admin) {
+        c->owner = -1;
+        if (api_auth_admin(req, resp) != C_OK) return C_ERR;
+    } else {
+        account_t who;
+        if (api_auth_byoc(req, resp, SCOPE_WEBHOOKS, &who) != C_OK) return C_ERR;
+        c->owner = who.id;
     }
-    account_t who;
-    if (api_auth_byoc(req, resp, SCOPE_WEBHOOKS, &who) != C_OK) return C_ERR;
-    *owner = who.id;
-    return C_OK;
+    return read(req, resp, fields, in, &c->params);
+}
+
+/* The answer of a call that reads or changes one endpoint (rc, the core's
+ * answer): the endpoint with status, and its new secret when one was
+ * made; or the core's error. */
+static void answer_endpoint(http_req_t *req, http_resp_t *resp, const wh_call_t *c, int rc,
+                            int status, const wh_endpoint_t *ep, const char *secret)
+{
+    if (rc != C_OK) {
+        api_core_error(req, resp, &c->e);
+        return;
+    }
+    jw_t w;
+    api_json_begin(resp, &w, status);
+    render_endpoint(c->ctx, &w, ep, secret, c->admin);
 }
 
 typedef struct {
@@ -153,150 +177,121 @@ static int to_in(http_req_t *req, http_resp_t *resp, const ep_body_t *b, hook_in
         API_FIELD_READ("event_types", ep_body_t, types, read_raw),                                 \
         API_FIELD(ep_body_t, enabled, API_BOOL)
 
+/* An endpoint's body as create and update read it: the parameters, then
+ * the core's input (whose types point into types). */
+typedef struct {
+    ep_body_t b;
+    hook_in_t in;
+    const char *types[HOOK_TYPES_MAX];
+} ep_input_t;
+
+/* The start of an endpoint's creation or change: begin with the body's
+ * fields -- admin_fields on the operator's routes (they name the
+ * account), the endpoint's own on a customer's -- then the body as the
+ * core's input.  C_ERR: answered. */
+static int begin_endpoint(http_req_t *req, http_resp_t *resp, const api_field_t *admin_fields,
+                          ep_input_t *x, wh_call_t *c)
+{
+    static const api_field_t own_fields[] = {EP_FIELDS, API_FIELDS_END};
+    memset(&x->b, 0, sizeof x->b);
+    const api_field_t *fields = api_dialect(req) == DIALECT_ADMIN ? admin_fields : own_fields;
+    if (begin(req, resp, api_body, fields, &x->b, c) != C_OK) return C_ERR;
+    return to_in(req, resp, &x->b, &x->in, x->types);
+}
+
 void h_webhook_create(http_req_t *req, http_resp_t *resp)
 {
     static const api_field_t admin_fields[] = {EP_FIELDS, API_FIELD(ep_body_t, account, API_STR),
                                                API_FIELDS_END};
-    static const api_field_t own_fields[] = {EP_FIELDS, API_FIELDS_END};
-    api_ctx_t *ctx = req->app;
-    json_t *body = NULL;
-    ep_body_t b = {0};
-    hook_in_t in;
-    const char *types[HOOK_TYPES_MAX];
+    wh_call_t c;
+    ep_input_t x;
     char secret[HOOK_SECRET_SZ] = "";
     wh_endpoint_t ep;
-    bool admin;
-    int64_t owner;
-    cerr_t e;
-    if (caller(req, resp, &admin, &owner) != C_OK) goto done;
-    if (api_body(req, resp, admin ? admin_fields : own_fields, &b, &body) != C_OK) goto done;
-    if (to_in(req, resp, &b, &in, types) != C_OK) goto done;
-    if (hook_endpoint_create(&ctx->core, admin ? HOOK_OPERATOR : owner, &in, &ep, secret, &e) !=
-        C_OK) {
-        api_core_error(req, resp, &e);
-        goto done;
-    }
-    jw_t w;
-    api_json_begin(resp, &w, 201);
-    render_endpoint(ctx, &w, &ep, secret, admin);
+    if (begin_endpoint(req, resp, admin_fields, &x, &c) != C_OK) goto done;
+    int rc = hook_endpoint_create(&c.ctx->core, c.admin ? HOOK_OPERATOR : c.owner, &x.in, &ep,
+                                  secret, &c.e);
+    answer_endpoint(req, resp, &c, rc, 201, &ep, secret);
 done:
     ids_wipe(secret, sizeof secret);
-    json_decref(body);
+    json_decref(c.params);
 }
 
 void h_webhook_list(http_req_t *req, http_resp_t *resp)
 {
     static const api_field_t fields[] = {API_PAGING, API_FIELDS_END};
-    api_ctx_t *ctx = req->app;
-    json_t *q = NULL;
+    wh_call_t c;
     wh_endpoint_t *rows = NULL;
     size_t n = 0;
     int64_t total = 0;
     int limit, offset;
-    bool admin;
-    int64_t owner;
-    cerr_t e;
-    if (caller(req, resp, &admin, &owner) != C_OK) goto done;
-    if (api_query(req, resp, fields, NULL, &q) != C_OK) goto done;
-    if (api_paging(req, resp, q, API_BYOC_MAX_LIMIT, API_BYOC_DEFAULT_LIMIT, &limit, &offset) != C_OK)
+    if (begin(req, resp, api_query, fields, NULL, &c) != C_OK) goto done;
+    if (api_paging(req, resp, c.params, API_BYOC_MAX_LIMIT, API_BYOC_DEFAULT_LIMIT, &limit,
+                   &offset) != C_OK)
         goto done;
     rows = xcalloc((size_t)limit, sizeof *rows);
-    if (hook_endpoint_list(&ctx->core, owner, limit, offset, rows, &n, &total, &e) != C_OK) {
-        api_core_error(req, resp, &e);
+    if (hook_endpoint_list(&c.ctx->core, c.owner, limit, offset, rows, &n, &total, &c.e) != C_OK) {
+        api_core_error(req, resp, &c.e);
         goto done;
     }
     jw_t w;
     api_byoc_list_begin(resp, &w);
-    for (size_t i = 0; i < n; i++) render_endpoint(ctx, &w, &rows[i], NULL, admin);
+    for (size_t i = 0; i < n; i++) render_endpoint(c.ctx, &w, &rows[i], NULL, c.admin);
     api_byoc_list_end(&w, total, limit, offset);
 done:
     if (rows) ids_wipe(rows, (size_t)limit * sizeof *rows);
     free(rows);
-    json_decref(q);
+    json_decref(c.params);
 }
 
 void h_webhook_get(http_req_t *req, http_resp_t *resp)
 {
-    api_ctx_t *ctx = req->app;
-    json_t *q = NULL;
+    wh_call_t c;
     wh_endpoint_t ep;
-    bool admin;
-    int64_t owner;
-    cerr_t e;
-    if (caller(req, resp, &admin, &owner) != C_OK) goto done;
-    if (api_query(req, resp, api_no_fields, NULL, &q) != C_OK) goto done;
-    if (hook_endpoint_get(&ctx->core, owner, http_param(req, "id"), &ep, &e) != C_OK) {
-        api_core_error(req, resp, &e);
-        goto done;
-    }
-    jw_t w;
-    api_json_begin(resp, &w, 200);
-    render_endpoint(ctx, &w, &ep, NULL, admin);
+    if (begin(req, resp, api_query, api_no_fields, NULL, &c) != C_OK) goto done;
+    int rc = hook_endpoint_get(&c.ctx->core, c.owner, http_param(req, "id"), &ep, &c.e);
+    answer_endpoint(req, resp, &c, rc, 200, &ep, NULL);
 done:
-    json_decref(q);
+    json_decref(c.params);
 }
 
 void h_webhook_update(http_req_t *req, http_resp_t *resp)
 {
-    static const api_field_t admin_fields[] = {EP_FIELDS, API_FIELD(ep_body_t, account, API_STR_CLEAR),
-                                               API_FIELDS_END};
-    static const api_field_t own_fields[] = {EP_FIELDS, API_FIELDS_END};
-    api_ctx_t *ctx = req->app;
-    json_t *body = NULL;
-    ep_body_t b = {0};
-    hook_in_t in;
-    const char *types[HOOK_TYPES_MAX];
+    /* "account": null or "" moves an endpoint to every account's events */
+    static const api_field_t admin_fields[] = {
+        EP_FIELDS, API_FIELD(ep_body_t, account, API_STR_CLEAR), API_FIELDS_END};
+    wh_call_t c;
+    ep_input_t x;
     wh_endpoint_t ep;
-    bool admin;
-    int64_t owner;
-    cerr_t e;
-    if (caller(req, resp, &admin, &owner) != C_OK) goto done;
-    if (api_body(req, resp, admin ? admin_fields : own_fields, &b, &body) != C_OK) goto done;
-    if (to_in(req, resp, &b, &in, types) != C_OK) goto done;
-    if (hook_endpoint_update(&ctx->core, owner, http_param(req, "id"), &in, &ep, &e) != C_OK) {
-        api_core_error(req, resp, &e);
-        goto done;
-    }
-    jw_t w;
-    api_json_begin(resp, &w, 200);
-    render_endpoint(ctx, &w, &ep, NULL, admin);
+    if (begin_endpoint(req, resp, admin_fields, &x, &c) != C_OK) goto done;
+    int rc = hook_endpoint_update(&c.ctx->core, c.owner, http_param(req, "id"), &x.in, &ep, &c.e);
+    answer_endpoint(req, resp, &c, rc, 200, &ep, NULL);
 done:
-    json_decref(body);
+    json_decref(c.params);
 }
 
 void h_webhook_delete(http_req_t *req, http_resp_t *resp)
 {
-    api_ctx_t *ctx = req->app;
-    json_t *q = NULL;
-    bool admin;
-    int64_t owner;
-    cerr_t e;
-    if (caller(req, resp, &admin, &owner) != C_OK) goto done;
-    if (api_query(req, resp, api_no_fields, NULL, &q) != C_OK) goto done;
-    if (hook_endpoint_delete(&ctx->core, owner, http_param(req, "id"), &e) != C_OK) {
-        api_core_error(req, resp, &e);
+    wh_call_t c;
+    if (begin(req, resp, api_query, api_no_fields, NULL, &c) != C_OK) goto done;
+    if (hook_endpoint_delete(&c.ctx->core, c.owner, http_param(req, "id"), &c.e) != C_OK) {
+        api_core_error(req, resp, &c.e);
         goto done;
     }
     resp->status = 204;
     buf_reset(&resp->body);
 done:
-    json_decref(q);
+    json_decref(c.params);
 }
 
 void h_webhook_rotate(http_req_t *req, http_resp_t *resp)
 {
     static const api_field_t fields[] = {API_FIELD(ep_body_t, grace_period, API_STR), API_FIELDS_END};
-    api_ctx_t *ctx = req->app;
-    json_t *body = NULL;
+    wh_call_t c;
     ep_body_t b = {0};
     char secret[HOOK_SECRET_SZ] = "";
     wh_endpoint_t ep;
     int64_t grace = HOOK_GRACE_DEFAULT;
-    bool admin;
-    int64_t owner;
-    cerr_t e;
-    if (caller(req, resp, &admin, &owner) != C_OK) goto done;
-    if (api_body(req, resp, fields, &b, &body) != C_OK) goto done;
+    if (begin(req, resp, api_body, fields, &b, &c) != C_OK) goto done;
     if (b.grace_period && strcmp(b.grace_period, "0") == 0) {
         grace = 0;
     } else if (b.grace_period && cred_parse_duration(b.grace_period, HOOK_GRACE_MAX, &grace) != C_OK) {
@@ -304,17 +299,12 @@ void h_webhook_rotate(http_req_t *req, http_resp_t *resp)
                   "invalid grace_period: seconds, or a number with s, m, h or d (at most 7 days)");
         goto done;
     }
-    if (hook_endpoint_rotate(&ctx->core, owner, http_param(req, "id"), grace, &ep, secret, &e) !=
-        C_OK) {
-        api_core_error(req, resp, &e);
-        goto done;
-    }
-    jw_t w;
-    api_json_begin(resp, &w, 200);
-    render_endpoint(ctx, &w, &ep, secret, admin);
+    int rc = hook_endpoint_rotate(&c.ctx->core, c.owner, http_param(req, "id"), grace, &ep, secret,
+                                  &c.e);
+    answer_endpoint(req, resp, &c, rc, 200, &ep, secret);
 done:
     ids_wipe(secret, sizeof secret);
-    json_decref(body);
+    json_decref(c.params);
 }
 
 typedef struct {
@@ -325,19 +315,15 @@ void h_webhook_deliveries(http_req_t *req, http_resp_t *resp)
 {
     static const api_field_t fields[] = {API_FIELD(dl_query_t, state, API_STR), API_PAGING,
                                          API_FIELDS_END};
-    api_ctx_t *ctx = req->app;
-    json_t *q = NULL;
+    wh_call_t c;
     dl_query_t in = {0};
     wh_delivery_t *rows = NULL;
     size_t n = 0;
     int64_t total = 0;
     int limit, offset, state = -1;
-    bool admin;
-    int64_t owner;
-    cerr_t e;
-    if (caller(req, resp, &admin, &owner) != C_OK) goto done;
-    if (api_query(req, resp, fields, &in, &q) != C_OK) goto done;
-    if (api_paging(req, resp, q, API_BYOC_MAX_LIMIT, API_BYOC_DEFAULT_LIMIT, &limit, &offset) != C_OK)
+    if (begin(req, resp, api_query, fields, &in, &c) != C_OK) goto done;
+    if (api_paging(req, resp, c.params, API_BYOC_MAX_LIMIT, API_BYOC_DEFAULT_LIMIT, &limit,
+                   &offset) != C_OK)
         goto done;
     if (in.state) {
         if (strcmp(in.state, "pending") == 0) state = WHD_PENDING;
@@ -349,9 +335,9 @@ void h_webhook_deliveries(http_req_t *req, http_resp_t *resp)
         }
     }
     rows = xcalloc((size_t)limit, sizeof *rows);
-    if (hook_delivery_list(&ctx->core, owner, http_param(req, "id"), state, limit, offset, rows, &n,
-                           &total, &e) != C_OK) {
-        api_core_error(req, resp, &e);
+    if (hook_delivery_list(&c.ctx->core, c.owner, http_param(req, "id"), state, limit, offset, rows,
+                           &n, &total, &c.e) != C_OK) {
+        api_core_error(req, resp, &c.e);
         goto done;
     }
     jw_t w;
@@ -360,27 +346,22 @@ void h_webhook_deliveries(http_req_t *req, http_resp_t *resp)
     api_byoc_list_end(&w, total, limit, offset);
 done:
     free(rows);
-    json_decref(q);
+    json_decref(c.params);
 }
 
 void h_webhook_redeliver(http_req_t *req, http_resp_t *resp)
 {
-    api_ctx_t *ctx = req->app;
-    json_t *body = NULL;
+    wh_call_t c;
     wh_delivery_t d;
-    bool admin;
-    int64_t owner;
-    cerr_t e;
-    if (caller(req, resp, &admin, &owner) != C_OK) goto done;
-    if (api_body(req, resp, api_no_fields, NULL, &body) != C_OK) goto done;
-    if (hook_delivery_retry(&ctx->core, owner, http_param(req, "id"), http_param(req, "delivery_id"),
-                            &d, &e) != C_OK) {
-        api_core_error(req, resp, &e);
+    if (begin(req, resp, api_body, api_no_fields, NULL, &c) != C_OK) goto done;
+    if (hook_delivery_retry(&c.ctx->core, c.owner, http_param(req, "id"),
+                            http_param(req, "delivery_id"), &d, &c.e) != C_OK) {
+        api_core_error(req, resp, &c.e);
         goto done;
     }
     jw_t w;
     api_json_begin(resp, &w, 202);
     render_delivery(&w, &d);
 done:
-    json_decref(body);
+    json_decref(c.params);
 }

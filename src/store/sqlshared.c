@@ -15,6 +15,18 @@ int sqls_caps(const inv_number_t *v)
     return (v->voice ? 1 : 0) | (v->sms ? 2 : 0) | (v->mms ? 4 : 0);
 }
 
+int sqls_setting_put_new_end(store_t *st, int rc, int64_t inserted, const char *name,
+                             const char *value, char *out, size_t outsz)
+{
+    if (rc != ST_OK) return rc;
+    if (inserted == 1) {
+        snprintf(out, outsz, "%s", value);
+        return ST_OK;
+    }
+    rc = st->ops->setting_get(st, name, out, outsz);
+    return rc == ST_OK ? ST_CONFLICT : ST_ERR;
+}
+
 /* ---- reading rows ---------------------------------------------------------------- */
 
 #define TXT(r, field) (r)->ops->text((r), (field), sizeof(field))
@@ -233,6 +245,26 @@ RECORD_READER(reg, reg_status_t,
     TEXT(carrier_uuid), TEXT(carrier_name), TEXT(account_auth_id), TEXT(registrar_ip))
 ROWS_READER(reg, reg_status_t)
 ROWS_READER(apikey, apikey_t)
+
+RECORD_READER(probe_target, probe_target_t,
+    INT(carrier_id), INT(interval), TEXT(sid), TEXT(address), INT(port), INT(transport))
+RECORD_READER(health, gw_health_t,
+    TEXT(sid), INT(carrier_id), INT(state), INT(misses), INT(last_code), INT(last_probe_at),
+    INT(updated_at))
+ROWS_READER(health, gw_health_t)
+
+void sqls_rd_probe_target(sqls_row_t *r, void *rows, size_t i)
+{
+    probe_target_t *t = (probe_target_t *)rows + i;
+    sqls_read_probe_target(r, t);
+    /* a code this release does not know probes over the default */
+    if (t->transport != GW_TP_TCP) t->transport = GW_TP_UDP;
+}
+
+void sqls_rd_int(sqls_row_t *r, void *rows, size_t i)
+{
+    ((int *)rows)[i] = (int)I64(r);
+}
 
 void sqls_rd_wh_endpoint(sqls_row_t *r, void *rows, size_t i)
 {

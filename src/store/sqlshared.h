@@ -129,6 +129,14 @@ void sqls_prefix_hi(const char *p, char *out, size_t sz);
  * indexes carry so that the services filter is answered from the index. */
 int sqls_caps(const inv_number_t *v);
 
+/* The end of setting_put_new, once the backend ran Q_SETTING_PUT_NEW
+ * (its status rc; inserted: the rows it inserted): ST_OK with value in
+ * out when it was inserted, else ST_CONFLICT with the value met (read
+ * through st's setting_get), ST_ERR when that read fails (a value that
+ * vanished is not expected), or rc when the insert failed. */
+int sqls_setting_put_new_end(store_t *st, int rc, int64_t inserted, const char *name,
+                             const char *value, char *out, size_t outsz);
+
 /* ---- transactions nest by counting (both backends) ------------------------- */
 
 /* Where leaving one level of a connection's transaction (depth levels
@@ -324,6 +332,18 @@ void sqls_rd_admin_number(sqls_row_t *r, void *rows, size_t i);
 #define SQLS_REG_SELECT "SELECT " SQLS_REG_COLS " " SQLS_REG_FROM
 void sqls_read_reg(sqls_row_t *r, reg_status_t *g);
 void sqls_rd_reg(sqls_row_t *r, void *rows, size_t i);
+
+/* Gateway health (SIP.md §6), rows read for both backends: a probe target
+ * (Q_PROBE_TARGETS: carrier_id, interval_s, sid, address, port,
+ * transport; a transport code other than TCP probes over UDP) and a
+ * gateway's stored health (Q_HEALTH_LIST's columns, gw_health_t's
+ * order); rows is an array of probe_target_t / gw_health_t. */
+void sqls_read_probe_target(sqls_row_t *r, probe_target_t *t);
+void sqls_rd_probe_target(sqls_row_t *r, void *rows, size_t i);
+void sqls_read_health(sqls_row_t *r, gw_health_t *h);
+void sqls_rd_health(sqls_row_t *r, void *rows, size_t i);
+/* One integer column into ((int *)rows)[i] (a probe's interval). */
+void sqls_rd_int(sqls_row_t *r, void *rows, size_t i);
 
 /* What the SBC index keeps of an active number (sbc_numrow_t): number,
  * owner, subaccount, carrier (its own, or for an inventory number the

@@ -6,9 +6,33 @@
 
 #include "store/sqlshared.h"
 
+/* What an inventory number given back forgets, in the release of one and
+ * of all of an account's (written once, so that the two cannot drift
+ * apart): its owner and what the owner set on it -- subaccount,
+ * application, alias, dates, compliance, CNAM, caller reputation, 10DLC,
+ * BYOC id, label.  Ends with ", ". */
+#define SQLT_UNOWN                                                                          \
+    "owner_id=NULL, sub_id=NULL, app_id=NULL, alias=NULL, "                                \
+    "added_on=NULL, renewal_date=NULL, compliance_id=NULL, cnam_lookup=NULL, cnam=NULL, "  \
+    "cnam_callback_url=NULL, cnam_callback_method=NULL, caller_reputation_status=NULL, "   \
+    "profile_uuid=NULL, cr_callback_url=NULL, cr_callback_method=NULL, "                   \
+    "tendlc_registration_status=NULL, tendlc_campaign_id=NULL, "                           \
+    "toll_free_sms_verification=NULL, byoc_id=NULL, label=NULL, "
+
+/* A deleted subaccount's rows of table go to its main account (sub_id
+ * NULL), stamped (?2) in the table's own modification column. */
+#define SQLT_TO_MAIN(table, stamp) \
+    "UPDATE " table " SET sub_id = NULL, " stamp " = ?2 WHERE sub_id = ?1"
+
 const char *const sqlt_text[Q__COUNT] = {
     /* ---- settings ------------------------------------------------------------ */
     [Q_SETTING_GET] = "SELECT value FROM settings WHERE name = ?1",
+    [Q_SETTING_PUT] =
+        "INSERT INTO settings(name, value) VALUES (?1, ?2) "
+        "ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value",
+    /* a name already there keeps its value (setting_put_new reads it) */
+    [Q_SETTING_PUT_NEW] =
+        "INSERT INTO settings(name, value) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",
     /* ---- accounts ------------------------------------------------------------ */
     [Q_ACCOUNT_BY_AUTH_ID] = "SELECT " SQLS_ACCOUNT_COLS " FROM accounts WHERE auth_id = ?1",
     [Q_ACCOUNT_BY_ID] = "SELECT " SQLS_ACCOUNT_COLS " FROM accounts WHERE id = ?1",
@@ -59,12 +83,7 @@ const char *const sqlt_text[Q__COUNT] = {
         "tendlc_registration_status=?15, tendlc_campaign_id=?16, toll_free_sms_verification=?17, "
         "updated_at=?18 WHERE number=?1 AND owner_id=?2 AND state IN (1, 2)",
     [Q_RELEASE_INVENTORY] =
-        "UPDATE numbers SET state=?3, owner_id=NULL, sub_id=NULL, app_id=NULL, alias=NULL, "
-        "added_on=NULL, renewal_date=NULL, compliance_id=NULL, cnam_lookup=NULL, cnam=NULL, "
-        "cnam_callback_url=NULL, cnam_callback_method=NULL, caller_reputation_status=NULL, "
-        "profile_uuid=NULL, cr_callback_url=NULL, cr_callback_method=NULL, "
-        "tendlc_registration_status=NULL, tendlc_campaign_id=NULL, "
-        "toll_free_sms_verification=NULL, byoc_id=NULL, label=NULL, released_at=?4, updated_at=?4 "
+        "UPDATE numbers SET state=?3, " SQLT_UNOWN "released_at=?4, updated_at=?4 "
         "WHERE number=?1 AND owner_id=?2 AND state IN (1, 2) AND source=0",
     [Q_RELEASE_CUSTOMER] =
         "DELETE FROM numbers WHERE number=?1 AND owner_id=?2 AND source IN (1, 2)",
@@ -85,11 +104,9 @@ const char *const sqlt_text[Q__COUNT] = {
     /* ---- subaccounts --------------------------------------------------------- */
     [Q_ACCOUNT_UPDATE] =
         "UPDATE accounts SET name = ?2, enabled = ?3, modified_at = ?4 WHERE id = ?1",
-    [Q_SUB_MOVE_NUMBERS] = "UPDATE numbers SET sub_id = NULL, updated_at = ?2 WHERE sub_id = ?1",
-    [Q_SUB_MOVE_APPS] =
-        "UPDATE applications SET sub_id = NULL, modified_at = ?2 WHERE sub_id = ?1",
-    [Q_SUB_MOVE_CARRIERS] =
-        "UPDATE carriers SET sub_id = NULL, updated_at = ?2 WHERE sub_id = ?1",
+    [Q_SUB_MOVE_NUMBERS] = SQLT_TO_MAIN("numbers", "updated_at"),
+    [Q_SUB_MOVE_APPS] = SQLT_TO_MAIN("applications", "modified_at"),
+    [Q_SUB_MOVE_CARRIERS] = SQLT_TO_MAIN("carriers", "updated_at"),
     [Q_SUB_DELETE_IDEM] = "DELETE FROM idempotency WHERE account_id = ?1",
     [Q_SUB_DELETE] = "DELETE FROM accounts WHERE id = ?1 AND parent_id = ?2",
     /* ---- apps ---------------------------------------------------------------- */
@@ -161,19 +178,62 @@ const char *const sqlt_text[Q__COUNT] = {
     [Q_ACCOUNT_SET_TOKEN] = "UPDATE accounts SET token_hash = ?2, old_token_hash = ?3, "
                             "old_token_until = ?4, modified_at = ?5 WHERE id = ?1",
     [Q_RELEASE_ALL_INVENTORY] =
-        "UPDATE numbers SET state=?2, owner_id=NULL, sub_id=NULL, app_id=NULL, alias=NULL, "
-        "added_on=NULL, renewal_date=NULL, compliance_id=NULL, cnam_lookup=NULL, cnam=NULL, "
-        "cnam_callback_url=NULL, cnam_callback_method=NULL, caller_reputation_status=NULL, "
-        "profile_uuid=NULL, cr_callback_url=NULL, cr_callback_method=NULL, "
-        "tendlc_registration_status=NULL, tendlc_campaign_id=NULL, "
-        "toll_free_sms_verification=NULL, byoc_id=NULL, label=NULL, released_at=?3, updated_at=?3 "
+        "UPDATE numbers SET state=?2, " SQLT_UNOWN "released_at=?3, updated_at=?3 "
         "WHERE owner_id=?1 AND state IN (1, 2) AND source=0",
     [Q_RELEASE_ALL_CUSTOMER] = "DELETE FROM numbers WHERE owner_id=?1 AND source IN (1, 2)",
     [Q_CRED_EPOCH_GET] = "SELECT epoch FROM cred_epoch WHERE id = 1",
     [Q_CRED_EPOCH_BUMP] = "UPDATE cred_epoch SET epoch = epoch + 1 WHERE id = 1",
     /* ---- events -------------------------------------------------------------- */
-    /* the id: SQLite's rowid; PostgreSQL's is drawn at COMMIT (events.c) */
+    /* the id: SQLite's rowid; PostgreSQL's is drawn at COMMIT (events.c);
+     * an event without data (?9 '') stores an empty object, as the
+     * column's default */
     [Q_EVENT_APPEND] =
         "INSERT INTO events(ts, type, account_id, object_type, object_id, actor_kind, actor_id, "
-        "request_id, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "request_id, data) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, COALESCE(NULLIF(?9, ''), '{}'))",
+    /* ---- webhooks ------------------------------------------------------------ */
+    /* The inserts of an endpoint, the claim of a delivery and the two page
+     * reads differ between the dialects (RETURNING id; FOR UPDATE SKIP
+     * LOCKED; PAGE()): in each backend's webhooks.c. */
+    [Q_WH_EP_GET] = "SELECT " SQLS_WH_ENDPOINT_COLS " FROM webhook_endpoints "
+                    "WHERE uid = ?2 AND (?1 < 0 OR owner_id = ?1)",
+    [Q_WH_EP_BY_ID] = "SELECT " SQLS_WH_ENDPOINT_COLS " FROM webhook_endpoints WHERE id = ?1",
+    [Q_WH_EP_ACTIVE] = "SELECT " SQLS_WH_ENDPOINT_COLS " FROM webhook_endpoints "
+                       "WHERE (enabled = 1 OR start_event_id = 0) AND id > ?1 ORDER BY id LIMIT ?2",
+    [Q_WH_EP_UPDATE] =
+        "UPDATE webhook_endpoints SET url = ?2, description = ?3, event_types = ?4, "
+        "account_id = ?5, enabled = ?6, disabled_reason = ?7, secret = ?8, old_secret = ?9, "
+        "old_secret_until = ?10, fail_count = ?11, fail_since = ?12, updated_at = ?13 "
+        "WHERE id = ?1",
+    /* PostgreSQL's deliveries go with it (ON DELETE CASCADE); SQLite's
+     * are deleted first (Q_WH_EP_DELETE_DELIVERIES) */
+    [Q_WH_EP_DELETE] = "DELETE FROM webhook_endpoints WHERE id = ?1",
+    [Q_WH_EP_OUTCOME] =
+        "UPDATE webhook_endpoints SET "
+        "fail_count = CASE WHEN ?2 THEN 0 ELSE fail_count + 1 END, "
+        "fail_since = CASE WHEN ?2 THEN 0 WHEN fail_since = 0 THEN ?3 ELSE fail_since END "
+        "WHERE id = ?1 RETURNING fail_count, fail_since",
+    [Q_WH_EP_START] = "UPDATE webhook_endpoints SET start_event_id = ?2 "
+                      "WHERE id = ?1 AND start_event_id = 0",
+    [Q_WH_EP_DISABLE] = "UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ?2, "
+                        "updated_at = ?3 WHERE id = ?1 AND enabled = 1",
+    [Q_WH_CURSOR_GET] = "SELECT event_id FROM webhook_cursor WHERE id = 1",
+    [Q_WH_CURSOR_PUT] = "UPDATE webhook_cursor SET event_id = ?1 WHERE id = 1",
+    [Q_WH_DL_INSERT] =
+        "INSERT INTO webhook_deliveries(endpoint_id, event_id, event_type, object_key, state, "
+        "attempts, next_at, created_at) VALUES (?1, ?2, ?3, ?4, 0, 0, ?5, ?6) "
+        "ON CONFLICT (endpoint_id, event_id) DO NOTHING",
+    [Q_WH_DL_DUE] =
+        "SELECT count(*) FROM (SELECT 1 FROM webhook_deliveries d "
+        "JOIN webhook_endpoints e ON e.id = d.endpoint_id "
+        "WHERE d.state = 0 AND d.next_at <= ?1 AND d.leased_until <= ?1 AND e.enabled = 1 "
+        "AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id "
+        "AND p.object_key = d.object_key AND p.state = 0 AND p.event_id < d.event_id) LIMIT 1) t",
+    [Q_WH_DL_FINISH] =
+        "UPDATE webhook_deliveries SET state = ?2, attempts = ?3, next_at = ?4, leased_until = 0, "
+        "last_status = ?5, last_error = ?6, last_at = ?7, delivered_at = ?8 WHERE id = ?1",
+    [Q_WH_DL_GET] = "SELECT " SQLS_WH_DELIVERY_COLS " FROM webhook_deliveries "
+                    "WHERE endpoint_id = ?1 AND id = ?2",
+    [Q_WH_DL_RETRY] = "UPDATE webhook_deliveries SET state = 0, next_at = ?3, leased_until = 0 "
+                      "WHERE endpoint_id = ?1 AND id = ?2",
 };

@@ -150,6 +150,15 @@ void sqlw_caps(sqlw_t *w, const char *col, int caps)
     buf_printf(&w->sql, "(%s & %d) = %d", col, caps, caps);
 }
 
+/* col = v with v written as a literal: only for the closed sets and row
+ * ids of the header's "Literals" (state and source codes, a carrier's
+ * id), which keep the statement text to a few shapes per filter. */
+static void int_lit(sqlw_t *w, const char *col, int64_t v)
+{
+    conn_word(w);
+    buf_printf(&w->sql, "%s = %lld", col, (long long)v);
+}
+
 int sqlw_param(sqlw_t *w, buf_t *out, int64_t v)
 {
     char p[16];
@@ -192,7 +201,6 @@ void sqlw_search(sqlw_t *w, const search_q_t *q, const sqlw_lca_t *lca)
 void sqlw_numlist(sqlw_t *w, const numlist_q_t *q)
 {
     static const char *const ops[5] = {"=", ">", ">=", "<", "<="}; /* RENEW_* */
-    char lit[64];
     sqlw_int(w, "n.owner_id", "=", q->owner_id);
     sqlw_raw(w, "n.state IN (1, 2)");
     if (q->sub_id > 0) sqlw_int(w, "n.sub_id", "=", q->sub_id);
@@ -217,18 +225,9 @@ void sqlw_numlist(sqlw_t *w, const numlist_q_t *q)
     if (q->tf_verification)
         sqlw_text(w, "n.toll_free_sms_verification", "=", q->tf_verification);
     /* small closed sets and row ids: literals, like the type */
-    if (q->carrier_id > 0) {
-        snprintf(lit, sizeof lit, "n.carrier_id = %lld", (long long)q->carrier_id);
-        sqlw_raw(w, lit);
-    }
-    if (q->by_source) {
-        snprintf(lit, sizeof lit, "n.source = %d", (int)q->source);
-        sqlw_raw(w, lit);
-    }
-    if (q->by_state) {
-        snprintf(lit, sizeof lit, "n.state = %d", (int)q->state);
-        sqlw_raw(w, lit);
-    }
+    if (q->carrier_id > 0) int_lit(w, "n.carrier_id", q->carrier_id);
+    if (q->by_source) int_lit(w, "n.source", q->source);
+    if (q->by_state) int_lit(w, "n.state", q->state);
 }
 
 bool sqlw_numlist_count(sqlw_t *w, const numlist_q_t *q, buf_t *out)
@@ -248,15 +247,8 @@ bool sqlw_numlist_count(sqlw_t *w, const numlist_q_t *q, buf_t *out)
     sqlw_int(w, "c.owner_id", "=", q->owner_id);
     if (q->sub_id > 0) sqlw_int(w, "c.sub_id", "=", q->sub_id);
     if (q->type) sqlw_either(w, "c.type", "c.sub_type", q->type);
-    char lit[64];
-    if (q->by_source) {
-        snprintf(lit, sizeof lit, "c.source = %d", (int)q->source);
-        sqlw_raw(w, lit);
-    }
-    if (q->by_state) {
-        snprintf(lit, sizeof lit, "c.state = %d", (int)q->state);
-        sqlw_raw(w, lit);
-    }
+    if (q->by_source) int_lit(w, "c.source", q->source);
+    if (q->by_state) int_lit(w, "c.state", q->state);
     /* the counters hold only listed rows (state 1 or 2), as the list's
      * own "n.state IN (1, 2)" */
     buf_printf(out, "SELECT CAST(coalesce(sum(c.n), 0) AS BIGINT) FROM owner_counts c %s",
@@ -406,4 +398,19 @@ void sqlw_event_list(sqlw_t *w, const event_filter_t *f, buf_t *out)
     buf_printf(out, "SELECT " SQLS_EVENT_COLS " " SQLS_EVENT_FROM "%s ORDER BY e.id LIMIT ",
                w->sql.data);
     sqlw_param(w, out, f->limit > 0 ? f->limit : 100);
+}
+
+int sqlw_event_list_run(const sqlw_dialect_t *d, const event_filter_t *f, sqlw_each_fn each,
+                        void *conn, store_event_cb cb, void *ud)
+{
+    if (!conn) return ST_ERR;
+    sqlw_t w;
+    sqlw_init(&w, d);
+    buf_t sql = BUF_INIT;
+    sqlw_event_list(&w, f, &sql);
+    sqls_walk_event_t walk = {cb, ud};
+    int rc = each(conn, &w, sql.data, sqls_walk_event, &walk);
+    buf_free(&sql);
+    sqlw_free(&w);
+    return rc;
 }

@@ -145,6 +145,18 @@ void sqlw_events(sqlw_t *w, const event_filter_t *f);
  * in w (initialized, empty). */
 void sqlw_event_list(sqlw_t *w, const event_filter_t *f, buf_t *out);
 
+/* Runs the statement sql, its values recorded in w, and hands each row to
+ * fn (C_OK: go on), as the backend's walks do: ST_OK, or ST_ERR (logged
+ * by the backend).  conn is the backend's connection. */
+typedef int (*sqlw_each_fn)(void *conn, const sqlw_t *w, const char *sql,
+                            int (*fn)(sqls_row_t *r, void *arg), void *arg);
+
+/* A whole event_list, for both backends: sqlw_event_list's statement run
+ * by each on conn (NULL, no connection: ST_ERR), each row read as an
+ * event and handed to cb. */
+int sqlw_event_list_run(const sqlw_dialect_t *d, const event_filter_t *f, sqlw_each_fn each,
+                        void *conn, store_event_cb cb, void *ud);
+
 /* The whole statement (not only a WHERE) that resolves q->lca_prefix:
  * one row (rate_center TEXT, lata INTEGER or NULL), or none when no
  * inventory number of the country starts with the prefix.  The backend

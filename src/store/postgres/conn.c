@@ -260,22 +260,19 @@ void pg_conn_close(void *conn)
 conn_t *pg_conn_open(const char *url, char **err)
 {
     char *why = NULL;
-    int reply_ms = 0, stmt_ms = 0;
-    PGconn *pg = pg_connect(url, &reply_ms, &stmt_ms, &why);
-    if (!pg) {
-        if (err) {
-            *err = why;
-        } else {
-            log_msg(LOG_ERROR, "postgres: cannot connect: %s", why);
-            free(why);
-        }
-        return NULL;
-    }
+    /* the session's bounds go straight into the connection, where a
+     * reconnect (conn_ensure) sets them again */
     conn_t *c = xcalloc(1, sizeof *c);
-    c->pg = pg;
-    c->reply_ms = reply_ms;
-    c->stmt_ms = stmt_ms;
-    return c;
+    c->pg = pg_connect(url, &c->reply_ms, &c->stmt_ms, &why);
+    if (c->pg) return c;
+    free(c);
+    if (err) {
+        *err = why;
+    } else {
+        log_msg(LOG_ERROR, "postgres: cannot connect: %s", why);
+        free(why);
+    }
+    return NULL;
 }
 
 static conn_t *conn_get(pg_store_t *s)

@@ -23,23 +23,20 @@ int pg_event_append(store_t *st, event_t *ev)
                    PG_V(v_int(ev->ts), v_text(ev->type), v_id(ev->account_id),
                         v_text(ev->object_type), v_text(ev->object_id), v_text(ev->actor_kind),
                         v_text(ev->actor_id), v_text(ev->request_id),
-                        v_text(ev->data[0] ? ev->data : "{}")),
+                        v_text(ev->data)),
                    NULL, NULL);
+}
+
+/* sqlwhere's walk runner (pg_each_dyn: its errors name the statement) */
+static int each_dyn(void *conn, const sqlw_t *w, const char *sql,
+                    int (*fn)(sqls_row_t *r, void *arg), void *arg)
+{
+    return pg_each_dyn(conn, sql, w, fn, arg);
 }
 
 int pg_event_list(store_t *st, const event_filter_t *f, store_event_cb cb, void *ud)
 {
-    conn_t *c = pg_conn(st);
-    if (!c) return ST_ERR;
-    sqlw_t w;
-    sqlw_init(&w, &sqlw_postgres);
-    buf_t sql = BUF_INIT;
-    sqlw_event_list(&w, f, &sql);
-    sqls_walk_event_t walk = {cb, ud};
-    int rc = pg_each_dyn(c, sql.data, &w, sqls_walk_event, &walk);
-    buf_free(&sql);
-    sqlw_free(&w);
-    return rc;
+    return sqlw_event_list_run(&sqlw_postgres, f, each_dyn, pg_conn(st), cb, ud);
 }
 
 int pg_event_purge(store_t *st, int64_t before_ts, int max, int64_t *n)

@@ -9,8 +9,6 @@
  * is also how a node notices it lost the lock with a reset connection. */
 #include "store/postgres/pgInt.h"
 
-#include <string.h>
-
 #define REG_WHERE "WHERE ($1::int < 0 OR r.state = $1) AND ($2::bigint = 0 OR c.account_id = $2)"
 
 const char *const pg_sql_registrations[Q__COUNT] = {
@@ -101,44 +99,16 @@ int pg_probe_set(store_t *st, int64_t carrier_id, int interval)
     return pg_write1(pg_conn(st), Q_PROBE_SET, PG_V(v_int(carrier_id), v_int(interval)));
 }
 
-static void rd_int1(sqls_row_t *d, void *out, size_t i)
-{
-    ((int *)out)[i] = rd_int(d);
-}
-
 int pg_probe_get(store_t *st, int64_t carrier_id, int *interval)
 {
-    return pg_one_row(pg_conn(st), Q_PROBE_GET, PG_V(v_int(carrier_id)), rd_int1, interval);
-}
-
-static void rd_target(sqls_row_t *d, void *rows, size_t i)
-{
-    probe_target_t *t = &((probe_target_t *)rows)[i];
-    memset(t, 0, sizeof *t);
-    t->carrier_id = rd_i64(d);
-    t->interval = rd_int(d);
-    rd_copy(d, t->sid, sizeof t->sid);
-    rd_copy(d, t->address, sizeof t->address);
-    t->port = rd_int(d);
-    t->transport = rd_int(d) == GW_TP_TCP ? GW_TP_TCP : GW_TP_UDP;
-}
-
-static void rd_health(sqls_row_t *d, void *rows, size_t i)
-{
-    gw_health_t *h = &((gw_health_t *)rows)[i];
-    memset(h, 0, sizeof *h);
-    rd_copy(d, h->sid, sizeof h->sid);
-    h->carrier_id = rd_i64(d);
-    h->state = (gw_state_t)rd_int(d);
-    h->misses = rd_int(d);
-    h->last_code = rd_int(d);
-    h->last_probe_at = rd_i64(d);
-    h->updated_at = rd_i64(d);
+    return pg_one_row(pg_conn(st), Q_PROBE_GET, PG_V(v_int(carrier_id)), sqls_rd_int,
+                      interval);
 }
 
 int pg_probe_targets(store_t *st, int max, probe_target_t *rows, size_t *nrows)
 {
-    return pg_rows(pg_conn(st), Q_PROBE_TARGETS, PG_V(v_int(max)), max, rd_target, rows, nrows);
+    return pg_rows(pg_conn(st), Q_PROBE_TARGETS, PG_V(v_int(max)), max, sqls_rd_probe_target,
+                   rows, nrows);
 }
 
 int pg_health_put(store_t *st, const gw_health_t *h)
@@ -150,6 +120,6 @@ int pg_health_put(store_t *st, const gw_health_t *h)
 
 int pg_health_list(store_t *st, int64_t carrier_id, int max, gw_health_t *rows, size_t *nrows)
 {
-    return pg_rows(pg_conn(st), Q_HEALTH_LIST, PG_V(v_int(carrier_id), v_int(max)), max, rd_health,
-                     rows, nrows);
+    return pg_rows(pg_conn(st), Q_HEALTH_LIST, PG_V(v_int(carrier_id), v_int(max)), max,
+                   sqls_rd_health, rows, nrows);
 }

@@ -11,15 +11,7 @@ const char *const pg_sql_settings[Q__COUNT] = {
     [Q_MIGRATE_VERSION] = "SELECT COALESCE(max(version), 0) FROM schema_migrations",
     [Q_MIGRATE_RECORD] =
         "INSERT INTO schema_migrations(version, name, applied_at) VALUES ($1, $2, $3)",
-    [Q_SETTING_PUT] =
-        "INSERT INTO settings(name, value) VALUES ($1, $2) "
-        "ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value",
-    /* DO NOTHING waits for a concurrent insert of the same name and then
-     * skips: never two values.  The value met is read by a second
-     * statement: a statement's snapshot (READ COMMITTED) predates the row
-     * it waited for, so one statement could not see it. */
-    [Q_SETTING_PUT_NEW] =
-        "INSERT INTO settings(name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+    /* Q_SETTING_PUT, Q_SETTING_PUT_NEW: sqltext.c */
 };
 
 /* ---- migrations -------------------------------------------------------- */
@@ -107,14 +99,11 @@ int pg_setting_put(store_t *st, const char *name, const char *value)
 
 int pg_setting_put_new(store_t *st, const char *name, const char *value, char *out, size_t outsz)
 {
-    conn_t *c = pg_conn(st);
+    /* DO NOTHING waits for a concurrent insert of the same name and then
+     * skips: never two values.  The value met is read by a second
+     * statement: a statement's snapshot (READ COMMITTED) predates the row
+     * it waited for, so one statement could not see it. */
     int64_t n = 0;
-    int rc = pg_exec(c, Q_SETTING_PUT_NEW, PG_V(v_text(name), v_text(value)), NULL, &n);
-    if (rc != ST_OK) return rc;
-    if (n == 1) {
-        snprintf(out, outsz, "%s", value);
-        return ST_OK;
-    }
-    rc = pg_setting_get(st, name, out, outsz);
-    return rc == ST_OK ? ST_CONFLICT : ST_ERR; /* a value that vanished: not expected */
+    int rc = pg_exec(pg_conn(st), Q_SETTING_PUT_NEW, PG_V(v_text(name), v_text(value)), NULL, &n);
+    return sqls_setting_put_new_end(st, rc, n, name, value, out, outsz);
 }

@@ -29,43 +29,10 @@ const char *const pg_sql_webhooks[Q__COUNT] = {
         "created_at, updated_at) "
         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) "
         "ON CONFLICT DO NOTHING RETURNING id",
-    [Q_WH_EP_GET] = "SELECT " SQLS_WH_ENDPOINT_COLS " FROM webhook_endpoints "
-                    "WHERE uid = $2 AND ($1 < 0 OR owner_id = $1)",
-    [Q_WH_EP_BY_ID] = "SELECT " SQLS_WH_ENDPOINT_COLS " FROM webhook_endpoints WHERE id = $1",
     [Q_WH_EP_LIST] = PAGE("FROM webhook_endpoints WHERE $1 < 0 OR owner_id = $1",
                           "SELECT " SQLS_WH_ENDPOINT_COLS " FROM webhook_endpoints "
                           "WHERE $1 < 0 OR owner_id = $1 ORDER BY id LIMIT $2 OFFSET $3"),
-    [Q_WH_EP_ACTIVE] = "SELECT " SQLS_WH_ENDPOINT_COLS " FROM webhook_endpoints "
-                       "WHERE (enabled = 1 OR start_event_id = 0) AND id > $1 ORDER BY id LIMIT $2",
-    [Q_WH_EP_UPDATE] =
-        "UPDATE webhook_endpoints SET url = $2, description = $3, event_types = $4, "
-        "account_id = $5, enabled = $6, disabled_reason = $7, secret = $8, old_secret = $9, "
-        "old_secret_until = $10, fail_count = $11, fail_since = $12, updated_at = $13 "
-        "WHERE id = $1",
-    /* the deliveries go with it (ON DELETE CASCADE) */
-    [Q_WH_EP_DELETE] = "DELETE FROM webhook_endpoints WHERE id = $1",
-    [Q_WH_EP_OUTCOME] =
-        "UPDATE webhook_endpoints SET "
-        "fail_count = CASE WHEN $2 THEN 0 ELSE fail_count + 1 END, "
-        "fail_since = CASE WHEN $2 THEN 0 WHEN fail_since = 0 THEN $3 ELSE fail_since END "
-        "WHERE id = $1 RETURNING fail_count, fail_since",
-    [Q_WH_EP_START] = "UPDATE webhook_endpoints SET start_event_id = $2 "
-                      "WHERE id = $1 AND start_event_id = 0",
-    [Q_WH_EP_DISABLE] = "UPDATE webhook_endpoints SET enabled = 0, disabled_reason = $2, "
-                        "updated_at = $3 WHERE id = $1 AND enabled = 1",
-    [Q_WH_CURSOR_GET] = "SELECT event_id FROM webhook_cursor WHERE id = 1",
     [Q_WH_CURSOR_LOCK] = "SELECT event_id FROM webhook_cursor WHERE id = 1 FOR UPDATE",
-    [Q_WH_CURSOR_PUT] = "UPDATE webhook_cursor SET event_id = $1 WHERE id = 1",
-    [Q_WH_DL_INSERT] =
-        "INSERT INTO webhook_deliveries(endpoint_id, event_id, event_type, object_key, state, "
-        "attempts, next_at, created_at) VALUES ($1, $2, $3, $4, 0, 0, $5, $6) "
-        "ON CONFLICT (endpoint_id, event_id) DO NOTHING",
-    [Q_WH_DL_DUE] =
-        "SELECT count(*) FROM (SELECT 1 FROM webhook_deliveries d "
-        "JOIN webhook_endpoints e ON e.id = d.endpoint_id "
-        "WHERE d.state = 0 AND d.next_at <= $1 AND d.leased_until <= $1 AND e.enabled = 1 "
-        "AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id "
-        "AND p.object_key = d.object_key AND p.state = 0 AND p.event_id < d.event_id) LIMIT 1) t",
     [Q_WH_DL_CLAIM] =
         "UPDATE webhook_deliveries SET leased_until = $2 WHERE id = ("
         "SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id "
@@ -74,17 +41,10 @@ const char *const pg_sql_webhooks[Q__COUNT] = {
         "AND p.object_key = d.object_key AND p.state = 0 AND p.event_id < d.event_id) "
         "ORDER BY d.next_at, d.id LIMIT 1 FOR UPDATE OF d SKIP LOCKED) "
         "AND state = 0 AND leased_until <= $1 RETURNING " SQLS_WH_DELIVERY_COLS,
-    [Q_WH_DL_FINISH] =
-        "UPDATE webhook_deliveries SET state = $2, attempts = $3, next_at = $4, leased_until = 0, "
-        "last_status = $5, last_error = $6, last_at = $7, delivered_at = $8 WHERE id = $1",
-    [Q_WH_DL_GET] = "SELECT " SQLS_WH_DELIVERY_COLS " FROM webhook_deliveries "
-                    "WHERE endpoint_id = $1 AND id = $2",
     [Q_WH_DL_LIST] = PAGE("FROM webhook_deliveries WHERE endpoint_id = $1 AND ($2 < 0 OR state = $2)",
                           "SELECT " SQLS_WH_DELIVERY_COLS " FROM webhook_deliveries "
                           "WHERE endpoint_id = $1 AND ($2 < 0 OR state = $2) "
                           "ORDER BY id DESC LIMIT $3 OFFSET $4"),
-    [Q_WH_DL_RETRY] = "UPDATE webhook_deliveries SET state = 0, next_at = $3, leased_until = 0 "
-                      "WHERE endpoint_id = $1 AND id = $2",
 };
 
 int pg_wh_endpoint_insert(store_t *st, wh_endpoint_t *ep)

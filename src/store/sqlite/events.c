@@ -17,27 +17,24 @@ int sq_event_append(store_t *st, event_t *ev)
     return SQ_INSERT(st, Q_EVENT_APPEND, &ev->id, SQ_I(ev->ts), SQ_T(ev->type),
                      SQ_ID(ev->account_id), SQ_T(ev->object_type), SQ_T(ev->object_id),
                      SQ_T(ev->actor_kind), SQ_T(ev->actor_id), SQ_T(ev->request_id),
-                     SQ_T(ev->data[0] ? ev->data : "{}"));
+                     SQ_T(ev->data));
+}
+
+/* sqlwhere's walk runner: the builder's statement, from the connection's
+ * cache of such statements (sq_stmt_dyn). */
+static int each_dyn(void *conn, const sqlw_t *w, const char *sql,
+                    int (*fn)(sqls_row_t *r, void *arg), void *arg)
+{
+    conn_t *c = conn;
+    sqlite3_stmt *q = sq_stmt_dyn(c, sql);
+    if (!q) return ST_ERR;
+    sq_bind_vals(q, w);
+    return sq_each(c, q, fn, arg, "event list");
 }
 
 int sq_event_list(store_t *st, const event_filter_t *f, store_event_cb cb, void *ud)
 {
-    conn_t *c = CONN(st);
-    if (!c) return ST_ERR;
-    sqlw_t w;
-    sqlw_init(&w, &sqlw_sqlite);
-    buf_t sql = BUF_INIT;
-    sqlw_event_list(&w, f, &sql);
-    int rc = ST_ERR;
-    sqlite3_stmt *q = sq_stmt_dyn(c, sql.data);
-    if (q) {
-        sq_bind_vals(q, &w);
-        sqls_walk_event_t walk = {cb, ud};
-        rc = sq_each(c, q, sqls_walk_event, &walk, "event list");
-    }
-    buf_free(&sql);
-    sqlw_free(&w);
-    return rc;
+    return sqlw_event_list_run(&sqlw_sqlite, f, each_dyn, CONN(st), cb, ud);
 }
 
 int sq_event_purge(store_t *st, int64_t before_ts, int max, int64_t *n)

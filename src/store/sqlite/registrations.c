@@ -2,8 +2,6 @@
  * one row per `reg` carrier, written by the node that registers it. */
 #include "store/sqlite/sqliteInt.h"
 
-#include <string.h>
-
 #define REG_WHERE "WHERE (?1 < 0 OR r.state = ?1) AND (?2 = 0 OR c.account_id = ?2)"
 
 static const char *const sql_text[Q__COUNT] = {
@@ -90,39 +88,9 @@ int sq_probe_set(store_t *st, int64_t carrier_id, int interval)
     return rc == ST_OK && changes == 0 ? ST_NOTFOUND : rc;
 }
 
-static void rd_int(sqls_row_t *r, void *out, size_t i)
-{
-    ((int *)out)[i] = (int)r->ops->i64(r, 0);
-}
-
 int sq_probe_get(store_t *st, int64_t carrier_id, int *interval)
 {
-    return SQ_ONE(st, Q_PROBE_GET, rd_int, interval, SQ_I(carrier_id));
-}
-
-static void rd_target(sqls_row_t *r, void *rows, size_t i)
-{
-    probe_target_t *t = &((probe_target_t *)rows)[i];
-    memset(t, 0, sizeof *t);
-    t->carrier_id = r->ops->i64(r, 0);
-    t->interval = (int)r->ops->i64(r, 30);
-    r->ops->text(r, t->sid, sizeof t->sid);
-    r->ops->text(r, t->address, sizeof t->address);
-    t->port = (int)r->ops->i64(r, 5060);
-    t->transport = r->ops->i64(r, 0) == GW_TP_TCP ? GW_TP_TCP : GW_TP_UDP;
-}
-
-static void rd_health(sqls_row_t *r, void *rows, size_t i)
-{
-    gw_health_t *h = &((gw_health_t *)rows)[i];
-    memset(h, 0, sizeof *h);
-    r->ops->text(r, h->sid, sizeof h->sid);
-    h->carrier_id = r->ops->i64(r, 0);
-    h->state = (gw_state_t)r->ops->i64(r, 0);
-    h->misses = (int)r->ops->i64(r, 0);
-    h->last_code = (int)r->ops->i64(r, 0);
-    h->last_probe_at = r->ops->i64(r, 0);
-    h->updated_at = r->ops->i64(r, 0);
+    return SQ_ONE(st, Q_PROBE_GET, sqls_rd_int, interval, SQ_I(carrier_id));
 }
 
 /* Up to max rows of q (bound) read by rd. */
@@ -151,7 +119,7 @@ int sq_probe_targets(store_t *st, int max, probe_target_t *rows, size_t *nrows)
     sqlite3_stmt *q = c ? STMT(c, Q_PROBE_TARGETS) : NULL;
     if (!q) return ST_ERR;
     sq_bind_args(q, SQ_ARGS(SQ_I(max)));
-    return read_rows(c, q, max, rd_target, rows, nrows, "probe targets");
+    return read_rows(c, q, max, sqls_rd_probe_target, rows, nrows, "probe targets");
 }
 
 int sq_health_put(store_t *st, const gw_health_t *h)
@@ -168,5 +136,5 @@ int sq_health_list(store_t *st, int64_t carrier_id, int max, gw_health_t *rows, 
     sqlite3_stmt *q = c ? STMT(c, Q_HEALTH_LIST) : NULL;
     if (!q) return ST_ERR;
     sq_bind_args(q, SQ_ARGS(SQ_I(carrier_id), SQ_I(max)));
-    return read_rows(c, q, max, rd_health, rows, nrows, "health list");
+    return read_rows(c, q, max, sqls_rd_health, rows, nrows, "health list");
 }

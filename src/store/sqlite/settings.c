@@ -7,10 +7,9 @@
 #include "store/migrate.h"
 #include "util/log.h"
 
-static const char *const sql_text[Q__COUNT] = {
-    [Q_SETTING_PUT] = "INSERT OR REPLACE INTO settings(name, value) VALUES (?1, ?2)",
-    [Q_SETTING_PUT_NEW] = "INSERT OR IGNORE INTO settings(name, value) VALUES (?1, ?2)",
-};
+/* Every statement of the settings is the one both backends run
+ * (sqltext.c); the schema's version is a PRAGMA (user_version). */
+static const char *const sql_text[Q__COUNT] = {NULL};
 
 /* The schema version lives in PRAGMA user_version. */
 static int user_version(sqlite3 *db)
@@ -95,11 +94,5 @@ int sq_setting_put_new(store_t *st, const char *name, const char *value, char *o
      * the read that follows finds it. */
     int changes = 0;
     int rc = SQ_RUN(st, Q_SETTING_PUT_NEW, &changes, SQ_T(name), SQ_T(value));
-    if (rc != ST_OK) return rc;
-    if (changes == 1) {
-        snprintf(out, outsz, "%s", value);
-        return ST_OK;
-    }
-    rc = sq_setting_get(st, name, out, outsz);
-    return rc == ST_OK ? ST_CONFLICT : ST_ERR; /* a value that vanished: not expected */
+    return sqls_setting_put_new_end(st, rc, changes, name, value, out, outsz);
 }

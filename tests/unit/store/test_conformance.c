@@ -2263,6 +2263,26 @@ static void test_events(void **state)
     assert_int_equal(s.n, 2);
     assert_true(s.ids[0] > second + 2);
     assert_true(s.ids[1] > s.ids[0]);
+
+    /* an event without data is stored with an empty object */
+    int64_t last = s.ids[1];
+    memset(&ev, 0, sizeof ev);
+    ev.ts = 7000;
+    snprintf(ev.type, sizeof ev.type, "account.updated");
+    snprintf(ev.object_type, sizeof ev.object_type, "account");
+    snprintf(ev.object_id, sizeof ev.object_id, "MA000000000000000001");
+    snprintf(ev.actor_kind, sizeof ev.actor_kind, "admin");
+    assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
+    assert_int_equal(st->ops->event_append(st, &ev), ST_OK);
+    assert_int_equal(st->ops->tx_commit(st), ST_OK);
+    memset(&f, 0, sizeof f);
+    f.limit = 10;
+    f.after_id = last;
+    memset(&s, 0, sizeof s);
+    assert_int_equal(st->ops->event_list(st, &f, ev_walk, &s), ST_OK);
+    assert_int_equal(s.n, 1);
+    assert_string_equal(s.last.type, "account.updated");
+    assert_string_equal(s.last.data, "{}");
 }
 
 /* ---- webhooks --------------------------------------------------------------------------------- */
