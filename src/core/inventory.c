@@ -11,7 +11,7 @@
  * its line and reason and the others go on; a bad header stops everything
  * before any row is written.
  *
- * Unpaced (the CLI, serve's start-up file), valid rows are not handed to
+ * Unpaced (the CLI's import, the demo's inventory), valid rows are not handed to
  * the store as they come: they wait, packed, in a sort buffer (up to
  * SORT_MAX_ROWS rows or SORT_MAX_BYTES), and are handed over in number
  * order, by (number, line), when the file ends or the buffer is full.  A
