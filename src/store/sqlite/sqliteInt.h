@@ -108,8 +108,13 @@ typedef struct {
 void sq_log_error(sqlite3 *db, const char *what);
 /* Runs SQL without results (may hold several statements). */
 int sq_exec(sqlite3 *db, const char *sql);
-/* A new connection to path with the backend's pragmas; ST_ERR logged. */
+/* A new connection to path with the backend's pragmas and the commit
+ * hook below; ST_ERR logged.  Never run PRAGMA wal_autocheckpoint on it:
+ * that replaces the hook (the hook checkpoints as SQLite's own does). */
 int sq_open_db(const char *path, sqlite3 **out);
+/* Commits this process made on any of its connections (each counted once
+ * it has taken place): the SBC feed's local clock, as pg_commit_count(). */
+uint64_t sq_commit_count(void);
 /* Finalizes a connection's (a conn_t's) statements, closes and frees it
  * (void *: the registry's close function too). */
 void sq_conn_close(void *conn);
