@@ -38,11 +38,29 @@ void ids_api_key(char out[IDS_APIKEY_SZ])
     sodium_memzero(raw, sizeof raw);
 }
 
+/* UUIDs are made per request (every request's id), and randombytes_buf
+ * is a getrandom(2) system call each time: ~1 % of an SBC lookup.  So each
+ * thread draws 512 bytes at once and takes 16 at a time (one call per 32
+ * UUIDs).  The bytes are the same CSPRNG output, used once each; a UUID
+ * is an identifier, and nothing secret is made from this pool. */
+static void uuid_bytes(uint8_t r[16])
+{
+    static _Thread_local uint8_t pool[512];
+    static _Thread_local size_t used = sizeof pool;
+    if (used == sizeof pool) {
+        randombytes_buf(pool, sizeof pool);
+        used = 0;
+    }
+    memcpy(r, pool + used, 16);
+    sodium_memzero(pool + used, 16);
+    used += 16;
+}
+
 void ids_uuid_v4(char out[IDS_UUID_SZ])
 {
     static const char hex[] = "0123456789abcdef";
     uint8_t r[16];
-    randombytes_buf(r, sizeof r);
+    uuid_bytes(r);
     r[6] = (uint8_t)((r[6] & 0x0f) | 0x40);
     r[8] = (uint8_t)((r[8] & 0x3f) | 0x80);
     size_t o = 0;

@@ -24,7 +24,14 @@ typedef struct inv_result {
 typedef struct inv_import inv_import_t;
 typedef void (*inv_progress_cb)(uint64_t bytes, uint64_t rows, void *ud);
 
+/* Unpaced (no inv_import_pace), valid rows are held in a sort buffer (up
+ * to 1,048,576 rows / 192 MiB) and written in number order when the file
+ * ends or the buffer fills; the outcome of every row is the same as in
+ * file order (inventory.c). */
 int inv_import_begin(core_t *c, bool dry_run, inv_import_t **out, cerr_t *e);
+/* cb(bytes read, rows): unpaced, the valid rows read so far (the writes
+ * follow at the end, and a last call reports the rows written); paced,
+ * the rows written. */
 void inv_import_progress(inv_import_t *im, inv_progress_cb cb, void *ud);
 /* Short, server-paced transactions for an import that runs beside live
  * traffic: commit a batch once its rows have taken budget_ms to read (or

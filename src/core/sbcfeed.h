@@ -6,9 +6,9 @@
  * feed").  The feed loads the index in full, then applies the log past its
  * mark: before a lookup when this process wrote (read-your-writes: the
  * write answered after its commit, the next lookup re-reads what it
- * changed) or, with SQLite, when another process did (PRAGMA data_version);
- * and from its own thread on other nodes' NOTIFYs (PostgreSQL), within
- * milliseconds.  Whenever it cannot be sure the index is current (the
+ * changed: its commit count moved), and from its own thread when another
+ * process or node did: other nodes' NOTIFYs (PostgreSQL), or PRAGMA
+ * data_version polled every 50 ms (SQLite), within milliseconds.  Whenever it cannot be sure the index is current (the
  * LISTEN connection is lost, a re-read fails, the log was pruned past its
  * mark) the index is marked not current and every lookup answers 503 until
  * a catch-up or a full reload succeeds: never a stale accept.

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sbc/map.h"
+
 typedef struct lpm_node {
     struct lpm_node *child[2];
     sbc_gwref_t *refs;  /* sorted (carrier, gw); == &one while cap == 1 */
@@ -13,11 +15,54 @@ typedef struct lpm_node {
     uint8_t key[];      /* bits / 8 bytes, bits past plen zero */
 } lpm_node_t;
 
+/* Host addresses (full-length prefixes) are also found by hashing:
+ * almost every gateway is one address, and a trie of 100,000 of them is
+ * ~20 levels deep -- a cache miss each, the largest single cost of an
+ * inbound lookup.  A full-length prefix is the longest one possible, so a
+ * hit answers sbc_lpm_match outright; anything else walks the trie.  IPv4
+ * only (the key is the address + 1, 0 being the map's empty key). */
 struct sbc_lpm {
     lpm_node_t *root;
     int bits, kbytes;
     size_t nodes, refs, bytes;
+    sbc_map_t hosts;    /* IPv4 /32 nodes that hold references */
 };
+
+static uint64_t host_key(const uint8_t *a)
+{
+    return ((uint64_t)a[0] << 24 | (uint64_t)a[1] << 16 | (uint64_t)a[2] << 8 | a[3]) + 1;
+}
+
+/* A /32 node gained its first reference: index it (edits run in the
+ * exclusive section, so the map may be rebuilt in place). */
+static void host_put(sbc_lpm_t *t, lpm_node_t *n)
+{
+    if (t->bits != 32 || n->plen != 32) return;
+    if (!t->hosts.keys || !sbc_map_fits(&t->hosts, 1)) {
+        sbc_map_t g;
+        if (t->hosts.keys) {
+            sbc_map_grown(&t->hosts, 1, &g);
+            t->bytes -= sbc_map_bytes(&t->hosts);
+            sbc_map_fini(&t->hosts);
+        } else {
+            sbc_map_init(&g, 64);
+        }
+        t->hosts = g;
+        t->bytes += sbc_map_bytes(&t->hosts);
+    }
+    sbc_map_put(&t->hosts, host_key(n->key), n);
+}
+
+/* A /32 node lost its last reference (it is about to be freed). */
+static void host_del(sbc_lpm_t *t, const lpm_node_t *n)
+{
+    if (t->bits == 32 && n->plen == 32 && t->hosts.keys) sbc_map_del(&t->hosts, host_key(n->key));
+}
+
+static const lpm_node_t *host_get(const sbc_lpm_t *t, const uint8_t *addr)
+{
+    return t->bits == 32 && t->hosts.count ? sbc_map_get(&t->hosts, host_key(addr)) : NULL;
+}
 
 /* Bit i of key, counting from the most significant bit of key[0]. */
 static inline int bit_at(const uint8_t *key, int i)
@@ -103,6 +148,7 @@ void sbc_lpm_free(sbc_lpm_t *t)
 {
     if (t == NULL) return;
     free_rec(t, t->root);
+    if (t->hosts.keys) sbc_map_fini(&t->hosts);
     free(t);
 }
 
@@ -222,6 +268,7 @@ int sbc_lpm_add(sbc_lpm_t *t, const uint8_t *key_in, int plen, sbc_gwref_t ref, 
         pp = &n->child[bit_at(key, n->plen)];
     }
     ref_insert(t, n, ref);
+    if (n->nrefs == 1) host_put(t, n);
     return C_OK;
 }
 
@@ -247,6 +294,7 @@ int sbc_lpm_del(sbc_lpm_t *t, const uint8_t *key_in, int plen, sbc_gwref_t ref, 
     }
     n = *path[depth - 1];
     if (n->nrefs > 0) return C_OK;
+    host_del(t, n);
     /* n no longer holds a prefix: keep it only as a fork of two children */
     if (n->child[0] && n->child[1]) return C_OK;
     lpm_node_t *only = n->child[0] ? n->child[0] : n->child[1];
@@ -267,8 +315,8 @@ int sbc_lpm_del(sbc_lpm_t *t, const uint8_t *key_in, int plen, sbc_gwref_t ref, 
 bool sbc_lpm_match(const sbc_lpm_t *t, const uint8_t *addr, const sbc_gwref_t **refs, size_t *n,
                    int *plen)
 {
-    const lpm_node_t *best = NULL;
-    for (const lpm_node_t *x = t->root; x;) {
+    const lpm_node_t *best = host_get(t, addr);
+    for (const lpm_node_t *x = best ? NULL : t->root; x;) {
         if (common_len(x->key, addr, x->plen) < x->plen) break;
         if (x->nrefs) best = x;
         if (x->plen == t->bits) break;
@@ -284,6 +332,16 @@ bool sbc_lpm_match(const sbc_lpm_t *t, const uint8_t *addr, const sbc_gwref_t **
 bool sbc_lpm_match_carrier(const sbc_lpm_t *t, const uint8_t *addr, uint32_t carrier,
                            sbc_gwref_t *ref, int *plen)
 {
+    sbc_gwref_t probe = {carrier, 0};
+    const lpm_node_t *h = host_get(t, addr);
+    if (h) {
+        uint32_t at = ref_lower(h, probe);
+        if (at < h->nrefs && h->refs[at].carrier == carrier) {
+            if (ref) *ref = h->refs[at];
+            if (plen) *plen = h->plen;
+            return true;
+        }
+    }
     /* every prefix on the path that contains addr, shortest first */
     const lpm_node_t *on[130];
     int k = 0;
@@ -293,7 +351,6 @@ bool sbc_lpm_match_carrier(const sbc_lpm_t *t, const uint8_t *addr, uint32_t car
         if (x->plen == t->bits) break;
         x = x->child[bit_at(addr, x->plen)];
     }
-    sbc_gwref_t probe = {carrier, 0};
     while (k-- > 0) {
         uint32_t at = ref_lower(on[k], probe);
         if (at < on[k]->nrefs && on[k]->refs[at].carrier == carrier) {

@@ -278,16 +278,17 @@ typedef struct store_ops {
     int (*sbc_upstream_numbers)(store_t *st, const char *name, store_sbc_num_cb cb, void *ud);
     /* deletes log rows written before the unix time `before` */
     int (*sbc_prune)(store_t *st, int64_t before);
-    /* A value that changes whenever the database may have changed: SQLite's
-     * PRAGMA data_version on a connection of its own (any other connection's
-     * commit, this process's included); PostgreSQL: this process's commits
-     * (other nodes' arrive by NOTIFY). */
+    /* A value that changes whenever this process committed (an atomic
+     * read: it is called before every lookup): the count of its commits.
+     * Other processes' and nodes' commits arrive through sbc_wait. */
     int (*sbc_version)(store_t *st, uint64_t *out);
     /* Waits up to timeout_ms for a change by anyone: *changed true when one
      * may have happened.  PostgreSQL: a NOTIFY on a LISTEN connection of its
      * own (opened, or reopened after a loss, by the call: *changed is then
      * true, since notifications may have been missed; ST_ERR while it cannot
-     * connect).  SQLite: data_version polled.  One thread calls it. */
+     * connect).  SQLite: PRAGMA data_version polled every 50 ms on a connection
+     * of its own (any connection's commit, another process's included).
+     * One thread calls it. */
     int (*sbc_wait)(store_t *st, int timeout_ms, bool *changed);
     /* ---- registrations (SIP.md §5): the `reg` carriers the registration
      * client serves, and its stored state ---- */

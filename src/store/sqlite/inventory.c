@@ -4,16 +4,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/buf.h"
 #include "util/clock.h"
 
 static const char *const sql_text[Q__COUNT] = {
     [Q_IMPORT_SELECT] = "SELECT state, source FROM numbers WHERE number = ?1",
     [Q_IMPORT_INSERT] =
-        "INSERT INTO numbers(" SQLS_INV_COLS ", caps, created_at, updated_at) VALUES "
+        "INSERT OR FAIL INTO numbers(" SQLS_INV_COLS ", caps, created_at, updated_at) VALUES "
         "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
         "?20, ?22, ?21, ?21)",
     [Q_IMPORT_UPDATE] =
-        "UPDATE numbers SET country_iso=?2, type=?3, sub_type=?4, prefix=?5, city=?6, "
+        "UPDATE OR FAIL numbers SET country_iso=?2, type=?3, sub_type=?4, prefix=?5, city=?6, "
         "region=?7, rate_center=?8, lata=?9, voice_enabled=?10, sms_enabled=?11, "
         "mms_enabled=?12, setup_rate=?13, monthly_rental_rate=?14, voice_rate=?15, "
         "sms_rate=?16, mms_rate=?17, restriction=?18, restriction_text=?19, carrier=?20, "
@@ -44,20 +45,8 @@ struct store_import {
     /* numbers pending in this batch: open addressing, index+1 into pend */
     uint32_t *slots;
     size_t nslots;
+    sqlite3_stmt *multi;  /* multi_insert(), owned by the connection */
 };
-
-/* ?1-?20 the inventory columns (SQLS_INV_COLS), ?21 the time, ?22 caps:
- * Q_IMPORT_INSERT and Q_IMPORT_UPDATE. */
-static void bind_inv(sqlite3_stmt *q, const inv_number_t *r, int64_t now)
-{
-    sq_bind_args(q, SQ_ARGS(SQ_T(r->number), SQ_T(r->country_iso), SQ_T(r->type),
-                            SQ_T(r->sub_type), SQ_T(r->prefix), SQ_T(r->city), SQ_T(r->region),
-                            SQ_T(r->rate_center), SQ_M(r->lata), SQ_I(r->voice), SQ_I(r->sms),
-                            SQ_I(r->mms), SQ_M(r->setup_rate), SQ_M(r->monthly_rental_rate),
-                            SQ_M(r->voice_rate), SQ_M(r->sms_rate), SQ_M(r->mms_rate),
-                            SQ_T(r->restriction), SQ_T(r->restriction_text), SQ_T(r->carrier),
-                            SQ_I(now), SQ_I(sqls_caps(r))));
-}
 
 /* ---- import: writes in number order ----------------------------------
  *
@@ -89,14 +78,14 @@ static void arena_put(store_import_t *im, const void *p, size_t n)
 
 typedef struct {
     int32_t lata;
-    uint8_t voice, sms, mms;
+    uint8_t voice, sms, mms, caps;
     int64_t rates[5];
 } packed_head_t;
 
 static size_t pack_row(store_import_t *im, const inv_number_t *r)
 {
     size_t off = im->alen;
-    packed_head_t h = {r->lata, r->voice, r->sms, r->mms,
+    packed_head_t h = {r->lata, r->voice, r->sms, r->mms, (uint8_t)sqls_caps(r),
                        {r->setup_rate, r->monthly_rental_rate, r->voice_rate, r->sms_rate, r->mms_rate}};
     arena_put(im, &h, sizeof h);
     const char *s[] = {r->number, r->country_iso, r->type, r->sub_type, r->prefix, r->city,
@@ -105,39 +94,28 @@ static size_t pack_row(store_import_t *im, const inv_number_t *r)
     return off;
 }
 
-static void unpack_str(const char **p, char *out, size_t sz)
-{
-    size_t n = strlen(*p), k = n < sz ? n : sz - 1;
-    memcpy(out, *p, k);
-    out[k] = '\0';
-    *p += n + 1;
-}
-
-static void unpack_row(const char *p, inv_number_t *r)
+/* The packed row at p bound to ?base+1 .. ?base+22: ?+1-?+20 the inventory
+ * columns (SQLS_INV_COLS), ?+21 the time, ?+22 caps -- Q_IMPORT_UPDATE's
+ * and each row of the multi-row insert.  Texts are bound from the arena
+ * without a copy: it does not move while a batch is written. */
+static void bind_packed(sqlite3_stmt *q, int base, const char *p, int64_t now)
 {
     packed_head_t h;
     memcpy(&h, p, sizeof h);
-    r->lata = h.lata;
-    r->voice = h.voice;
-    r->sms = h.sms;
-    r->mms = h.mms;
-    r->setup_rate = h.rates[0];
-    r->monthly_rental_rate = h.rates[1];
-    r->voice_rate = h.rates[2];
-    r->sms_rate = h.rates[3];
-    r->mms_rate = h.rates[4];
+    const char *s[11];
     p += sizeof h;
-    unpack_str(&p, r->number, sizeof r->number);
-    unpack_str(&p, r->country_iso, sizeof r->country_iso);
-    unpack_str(&p, r->type, sizeof r->type);
-    unpack_str(&p, r->sub_type, sizeof r->sub_type);
-    unpack_str(&p, r->prefix, sizeof r->prefix);
-    unpack_str(&p, r->city, sizeof r->city);
-    unpack_str(&p, r->region, sizeof r->region);
-    unpack_str(&p, r->rate_center, sizeof r->rate_center);
-    unpack_str(&p, r->restriction, sizeof r->restriction);
-    unpack_str(&p, r->restriction_text, sizeof r->restriction_text);
-    unpack_str(&p, r->carrier, sizeof r->carrier);
+    for (size_t i = 0; i < ND_ARRAY_LEN(s); i++) {
+        s[i] = p;
+        p += strlen(p) + 1;
+    }
+    /* s[]: number, country_iso, type, sub_type, prefix, city, region,
+     * rate_center, restriction, restriction_text, carrier (pack_row) */
+    sq_bind_args_at(q, base + 1,
+                    SQ_ARGS(SQ_T(s[0]), SQ_T(s[1]), SQ_T(s[2]), SQ_T(s[3]), SQ_T(s[4]),
+                            SQ_T(s[5]), SQ_T(s[6]), SQ_T(s[7]), SQ_M(h.lata), SQ_I(h.voice),
+                            SQ_I(h.sms), SQ_I(h.mms), SQ_M(h.rates[0]), SQ_M(h.rates[1]),
+                            SQ_M(h.rates[2]), SQ_M(h.rates[3]), SQ_M(h.rates[4]), SQ_T(s[8]),
+                            SQ_T(s[9]), SQ_T(s[10]), SQ_I(now), SQ_I(h.caps)));
 }
 
 /* The pending write for number, or NULL. */
@@ -198,7 +176,33 @@ static int key_cmp(const void *a, const void *b)
     return strcmp(((const sort_key_t *)a)->number, ((const sort_key_t *)b)->number);
 }
 
-/* Makes the batch's writes, in number order, and empties it. */
+/* Rows per INSERT statement: a statement's fixed cost (opening a cursor on
+ * the table and each of its indexes, the trigger programs' set-up, the
+ * statement's end) is paid once for this many rows instead of for each. */
+#define IMPORT_ROWS_PER_INSERT 64
+#define IMPORT_PARAMS_PER_ROW 22
+
+/* The multi-row insert: IMPORT_ROWS_PER_INSERT rows of Q_IMPORT_INSERT's
+ * values, row j's parameters numbered from 22 j + 1 (bind_packed). */
+static sqlite3_stmt *multi_insert(store_import_t *im)
+{
+    if (im->multi) return im->multi;
+    buf_t b = BUF_INIT;
+    buf_puts(&b, "INSERT OR FAIL INTO numbers(" SQLS_INV_COLS ", caps, created_at, updated_at) VALUES ");
+    for (int j = 0; j < IMPORT_ROWS_PER_INSERT; j++) {
+        int base = j * IMPORT_PARAMS_PER_ROW;
+        buf_puts(&b, j ? ",(" : "(");
+        for (int k = 1; k <= 20; k++) buf_printf(&b, "?%d,", base + k);
+        buf_printf(&b, "?%d,?%d,?%d)", base + 22, base + 21, base + 21);
+    }
+    im->multi = sq_stmt_dyn(im->c, b.data);
+    buf_free(&b);
+    return im->multi;
+}
+
+/* Makes the batch's writes, in number order, and empties it: the inserts
+ * IMPORT_ROWS_PER_INSERT at a time (the last few one by one), then the
+ * updates. */
 static int import_flush(store_import_t *im)
 {
     conn_t *c = im->c;
@@ -207,19 +211,36 @@ static int import_flush(store_import_t *im)
     for (size_t i = 0; i < im->npend; i++)
         keys[i] = (sort_key_t){im->arena + im->pend[i].off + sizeof(packed_head_t), &im->pend[i]};
     qsort(keys, im->npend, sizeof *keys, key_cmp);
-    inv_number_t *row = xmalloc(sizeof *row);
-    for (size_t i = 0; i < im->npend && rc == ST_OK; i++) {
-        unpack_row(im->arena + keys[i].p->off, row);
-        sqlite3_stmt *q = STMT(c, keys[i].p->update ? Q_IMPORT_UPDATE : Q_IMPORT_INSERT);
-        if (!q) {
-            rc = ST_ERR;
-            break;
+    const pend_t *run[IMPORT_ROWS_PER_INSERT];
+    size_t nrun = 0;
+    sqlite3_stmt *multi = multi_insert(im);
+    sqlite3_stmt *one = STMT(c, Q_IMPORT_INSERT);
+    sqlite3_stmt *upd = STMT(c, Q_IMPORT_UPDATE);
+    if (!multi || !one || !upd) rc = ST_ERR;
+    for (size_t i = 0; i <= im->npend && rc == ST_OK; i++) {
+        bool last = i == im->npend;
+        if (!last && keys[i].p->update) continue;
+        if (!last) run[nrun++] = keys[i].p;
+        if (nrun == IMPORT_ROWS_PER_INSERT) {
+            for (size_t j = 0; j < nrun; j++)
+                bind_packed(multi, (int)j * IMPORT_PARAMS_PER_ROW, im->arena + run[j]->off, im->now);
+            rc = sq_step(c, multi, "import write");
+            sq_done(multi);
+            nrun = 0;
+        } else if (last) {
+            for (size_t j = 0; j < nrun && rc == ST_OK; j++) {
+                bind_packed(one, 0, im->arena + run[j]->off, im->now);
+                rc = sq_step(c, one, "import write");
+                sq_done(one);
+            }
         }
-        bind_inv(q, row, im->now);
-        rc = sq_step(c, q, "import write");
-        sq_done(q);
     }
-    free(row);
+    for (size_t i = 0; i < im->npend && rc == ST_OK; i++) {
+        if (!keys[i].p->update) continue;
+        bind_packed(upd, 0, im->arena + keys[i].p->off, im->now);
+        rc = sq_step(c, upd, "import write");
+        sq_done(upd);
+    }
     free(keys);
     im->npend = 0;
     im->alen = 0;
@@ -240,7 +261,7 @@ int sq_import_begin(store_t *st, bool dry_run, store_import_t **out)
     }
     /* A large page cache keeps the index pages that random-order inserts
      * touch in memory for the length of the import. */
-    if (sq_exec(c->db, "PRAGMA cache_size=-262144") != ST_OK ||
+    if (sq_exec(c->db, "PRAGMA cache_size=-262144; PRAGMA foreign_keys=OFF") != ST_OK ||
         sq_exec(c->db, dry_run ? "BEGIN" : "BEGIN IMMEDIATE") != ST_OK) {
         sq_conn_close(c);
         return ST_ERR;

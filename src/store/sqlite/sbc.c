@@ -126,9 +126,11 @@ int sq_sbc_prune(store_t *st, int64_t before)
     return sq_tx_commit(st);
 }
 
-int sq_sbc_version(store_t *st, uint64_t *out)
+/* Any connection's commits, this process's or another's (data_version on
+ * a connection that never writes).  Opens a read transaction: for the
+ * feed's thread only, never per lookup. */
+static int data_version(sqlite_store_t *s, uint64_t *out)
 {
-    sqlite_store_t *s = (sqlite_store_t *)st;
     int rc = ST_ERR;
     pthread_mutex_lock(&s->ver_lock);
     if (!s->ver_db && sq_open_db(s->sql.target, &s->ver_db) != ST_OK) s->ver_db = NULL;
@@ -147,15 +149,25 @@ int sq_sbc_version(store_t *st, uint64_t *out)
     return rc;
 }
 
+/* Before each lookup: this process's commits (conn.c's WAL hook), an
+ * atomic read.  Other processes' commits reach the index through
+ * sq_sbc_wait below, as other nodes' NOTIFYs do on PostgreSQL. */
+int sq_sbc_version(store_t *st, uint64_t *out)
+{
+    (void)st;
+    *out = sq_commit_count();
+    return ST_OK;
+}
+
 int sq_sbc_wait(store_t *st, int timeout_ms, bool *changed)
 {
     /* SQLite has no notifications: poll data_version (a read of the
-     * shared-memory header, no I/O) a few times within the timeout. */
+     * shared-memory header, no I/O) every 50 ms within the timeout. */
     sqlite_store_t *s = (sqlite_store_t *)st;
     *changed = false;
     for (int waited = 0; waited <= timeout_ms; waited += 50) {
         uint64_t v;
-        if (sq_sbc_version(st, &v) != ST_OK) return ST_ERR;
+        if (data_version(s, &v) != ST_OK) return ST_ERR;
         if (v != s->wait_version) {
             s->wait_version = v;
             *changed = true;

@@ -108,8 +108,13 @@ typedef struct {
 void sq_log_error(sqlite3 *db, const char *what);
 /* Runs SQL without results (may hold several statements). */
 int sq_exec(sqlite3 *db, const char *sql);
-/* A new connection to path with the backend's pragmas; ST_ERR logged. */
+/* A new connection to path with the backend's pragmas and the commit
+ * hook below; ST_ERR logged.  Never run PRAGMA wal_autocheckpoint on it:
+ * that replaces the hook (the hook checkpoints as SQLite's own does). */
 int sq_open_db(const char *path, sqlite3 **out);
+/* Commits this process made on any of its connections (each counted once
+ * it has taken place): the SBC feed's local clock, as pg_commit_count(). */
+uint64_t sq_commit_count(void);
 /* Finalizes a connection's (a conn_t's) statements, closes and frees it
  * (void *: the registry's close function too). */
 void sq_conn_close(void *conn);
@@ -167,6 +172,8 @@ sq_arg_t sq_a_blob(const void *b, size_t n);    /* n == 0: NULL */
 
 /* Binds a[0..n) to ?1..?n. */
 void sq_bind_args(sqlite3_stmt *q, const sq_arg_t *a, size_t n);
+/* Binds a[0..n) to ?first..?(first+n-1): one row of a multi-row statement. */
+void sq_bind_args_at(sqlite3_stmt *q, int first, const sq_arg_t *a, size_t n);
 /* Prepares (once) the calling file's statement which, binds the values and
  * runs it (sq_run); *changes (when not NULL) is the rows it changed. */
 int sq_run_args(store_t *st, int which, const char *sql, int *changes, const sq_arg_t *a,

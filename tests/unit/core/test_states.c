@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "core/accounts.h"
+#include "util/buf.h"
 #include "util/clock.h"
 #include "core/core.h"
 #include "core/idem.h"
@@ -61,12 +62,15 @@ static struct {
     cerr_t first_err;
 } G;
 
-/* Feeds csv in chunks of `chunk` bytes (0: all at once). */
-static int import_csv(const char *csv, bool dry_run, size_t chunk, inv_result_t *res, cerr_t *e)
+/* Feeds csv in chunks of `chunk` bytes (0: all at once); paced: as the
+ * HTTP import does (rows written as they come, not sorted first). */
+static int import_csv_as(const char *csv, bool dry_run, size_t chunk, bool paced, inv_result_t *res,
+                         cerr_t *e)
 {
     inv_import_t *im = NULL;
     memset(res, 0, sizeof *res);
     if (inv_import_begin(&G.c, dry_run, &im, e) != C_OK) return C_ERR;
+    if (paced) inv_import_pace(im, 1000);
     size_t n = strlen(csv);
     if (chunk == 0) chunk = n ? n : 1;
     for (size_t o = 0; o < n; o += chunk) {
@@ -74,6 +78,11 @@ static int import_csv(const char *csv, bool dry_run, size_t chunk, inv_result_t 
         if (inv_import_feed(im, csv + o, k, e) != C_OK) break;
     }
     return inv_import_end(im, res, e);
+}
+
+static int import_csv(const char *csv, bool dry_run, size_t chunk, inv_result_t *res, cerr_t *e)
+{
+    return import_csv_as(csv, dry_run, chunk, false, res, e);
 }
 
 static int get_account(const char *auth_id, account_t *out)
@@ -1254,6 +1263,52 @@ static void test_reimport(void **state)
     inv_result_free(&res);
     assert_int_equal(db_row("4930123456").state, NUM_PENDING);
     assert_int_equal(db_row("14155550102").state, NUM_AVAILABLE);
+
+    /* Out of number order, refused rows, a bad row and one number twice:
+     * the CLI's import (rows sorted by number before they are written) and
+     * the HTTP one (paced: written as they come) say the same, and list
+     * the rejected rows by line whatever order they were written in. */
+    static const char mixed[] = "number,country_iso,type,city\n"
+                                "4930123456,DE,fixed,\n"           /* 2: pending, refused */
+                                "18005550100,US,tollfree,A\n"      /* 3: updated */
+                                "123,US,fixed,\n"                  /* 4: invalid */
+                                "14155550100,US,fixed,X\n"         /* 5: sold, refused */
+                                "18005550199,US,tollfree,FIRST\n"  /* 6: inserted */
+                                "18005550199,US,tollfree,SECOND\n" /* 7: then updated */
+                                "14155550102,US,fixed,Y\n";        /* 8: updated */
+    inv_result_t paced, sorted;
+    for (int dry = 1; dry >= 0; dry--) {
+        if (dry) {
+            assert_int_equal(import_csv_as(mixed, true, 5, true, &paced, &e), C_OK);
+            assert_int_equal(import_csv_as(mixed, true, 5, false, &sorted, &e), C_OK);
+        } else {
+            assert_int_equal(import_csv_as(mixed, false, 5, false, &sorted, &e), C_OK);
+        }
+        inv_result_t *rs[] = {&paced, &sorted};
+        for (size_t k = dry ? 0 : 1; k < 2; k++) {
+            inv_result_t *x = rs[k];
+            assert_int_equal(x->imported, 1);
+            assert_int_equal(x->updated, 3);
+            assert_int_equal(x->rejected_count, 3);
+            assert_int_equal(x->nrejected, 3);
+            assert_int_equal(x->rejected[0].line, 2);
+            assert_string_equal(x->rejected[0].error,
+                                "number 4930123456 is sold, held or aging: not updated");
+            assert_int_equal(x->rejected[1].line, 4);
+            assert_int_equal(x->rejected[2].line, 5);
+            assert_string_equal(x->rejected[2].error,
+                                "number 14155550100 is sold, held or aging: not updated");
+        }
+        inv_result_free(&sorted);
+        if (dry) inv_result_free(&paced);
+    }
+    s = sq("US");
+    s.city = "SECOND";   /* the later row of one number wins */
+    assert_int_equal(total_of(&s), 1);
+    assert_string_equal(g_rows[0].number, "18005550199");
+    s.city = "FIRST";
+    assert_int_equal(total_of(&s), 0);
+    assert_int_equal(db_row("14155550100").state, NUM_ACTIVE);
 }
 
 static void test_stats_after(void **state)
@@ -1263,7 +1318,54 @@ static void test_stats_after(void **state)
               "DE/fixed/active=2;DE/fixed/pending=1;"
               "GB/mobile/active=1;"
               "US/fixed/available=1;US/fixed/active=4;"
-              "US/tollfree/available=1;");
+              "US/tollfree/available=2;");
+}
+
+/* More refused rows than are listed, in reverse number order, after a bad
+ * row: the list is the INV_MAX_REJECTED_LISTED lowest lines, in line
+ * order, whether the rows were written sorted (CLI) or as they came
+ * (paced), and the count has them all.  (After test_stats_after: these
+ * numbers are not in its counts.) */
+static void test_refused_listed_by_line(void **state)
+{
+    (void)state;
+    enum { N = 2500 };
+    buf_t csv = BUF_INIT;
+    buf_puts(&csv, "number,country_iso,type\n");
+    for (int i = N - 1; i >= 0; i--) buf_printf(&csv, "1917666%04d,US,fixed\n", i);
+    inv_result_t res;
+    cerr_t e;
+    assert_int_equal(import_csv(csv.data, false, 0, &res, &e), C_OK);
+    assert_int_equal(res.imported, N);
+    inv_result_free(&res);
+
+    /* sold, all of them */
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(G.path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    char sql[160];
+    snprintf(sql, sizeof sql, "UPDATE numbers SET state = 1, owner_id = %lld WHERE number LIKE '1917666%%'",
+             (long long)G.main.id);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_changes(db), N);
+    sqlite3_close(db);
+
+    buf_reset(&csv);
+    buf_puts(&csv, "number,country_iso,type\n12,US,fixed\n");   /* line 2: invalid */
+    for (int i = N - 1; i >= 0; i--) buf_printf(&csv, "1917666%04d,US,fixed\n", i);
+    for (int paced = 0; paced <= 1; paced++) {
+        assert_int_equal(import_csv_as(csv.data, paced, 4096, paced, &res, &e), C_OK);
+        assert_int_equal(res.imported + res.updated, 0);
+        assert_int_equal(res.rejected_count, N + 1);
+        assert_int_equal(res.nrejected, INV_MAX_REJECTED_LISTED);
+        for (size_t k = 0; k < res.nrejected; k++) assert_int_equal(res.rejected[k].line, k + 2);
+        /* line 3 holds the highest number */
+        char want[80];
+        snprintf(want, sizeof want, "number 1917666%04d is sold, held or aging: not updated", N - 1);
+        assert_string_equal(res.rejected[1].error, want);
+        inv_result_free(&res);
+    }
+    buf_free(&csv);
 }
 
 int main(void)
@@ -1291,6 +1393,7 @@ int main(void)
         cmocka_unit_test(test_compliance),
         cmocka_unit_test(test_reimport),
         cmocka_unit_test(test_stats_after),
+        cmocka_unit_test(test_refused_listed_by_line),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
