@@ -77,6 +77,9 @@ bg_builds() {
   step deb env DEB_BUILD_OPTIONS="parallel=2" bash "$here/scripts/deb.sh"
   step asan env BUILD_DIR="$here/build-asan" bash "$here/scripts/build.sh" RelWithDebInfo -DND_SANITIZE=ON
   step fuzz env FUZZ_BUILD_ONLY=1 bash "$here/scripts/fuzz.sh"
+  # the Release tree bench/run and bench/sbc build: -O3 sees warnings
+  # (-Werror) that -O2 does not, so it is compiled here too
+  step release env BUILD_DIR="$here/build-release" bash "$here/scripts/build.sh" Release -DBUILD_TESTING=OFF
 }
 bg_wait() { # name: waits for that background build, prints its output; fails if it failed
   while [ ! -e "$bg/$1.rc" ] && kill -0 "$bg_pid" 2>/dev/null; do sleep 1; done
@@ -185,8 +188,9 @@ t_asan=$((SECONDS - t0 - t_plain - t_deb))
 # kept), docs/RELIABILITY.md.
 stage "fuzzing: each target for 10 s, 2 at a time"
 bg_wait fuzz
-bg_pid=""
 FUZZ_SECONDS=10 FUZZ_JOBS=2 bash "$here/scripts/fuzz.sh"
+stage "Release build (bench/run's tree, -Werror; the background build)"
+bg_wait release
 t_fuzz=$((SECONDS - t0 - t_plain - t_deb - t_asan))
 
 echo "== done: plain ${t_plain} s, Debian package ${t_deb} s, sanitizers ${t_asan} s, fuzzing ${t_fuzz} s"

@@ -7,8 +7,11 @@
 
 static const char *const sql_text[Q__COUNT] = {
     /* Q_EVENT_APPEND: sqltext.c */
+    /* in events_ts order: ORDER BY id walked the whole log in id order
+     * looking for old rows, every sweep and before every start-up
+     * (0.09 s at 500,000 events, none old); the index range stops at once */
     [Q_EVENT_PURGE] = "DELETE FROM events WHERE id IN "
-                      "(SELECT id FROM events WHERE ts < ?1 ORDER BY id LIMIT ?2)",
+                      "(SELECT id FROM events WHERE ts < ?1 ORDER BY ts LIMIT ?2)",
 };
 
 int sq_event_append(store_t *st, event_t *ev)

@@ -13,12 +13,20 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_SBC_CARRIERS] = "SELECT " SQLS_CARRIER_COLS " " SQLS_CARRIER_FROM "ORDER BY c.id",
     [Q_SBC_PRUNED] = "SELECT CAST(value AS INTEGER) FROM settings WHERE name = 'sbc_pruned_upto'",
     [Q_SBC_CARRIER] = "SELECT " SQLS_CARRIER_COLS " " SQLS_CARRIER_FROM "WHERE c.id = ?1",
+    /* Pruning takes the log's head up to its first row not older than ?1
+     * (seq order is commit order; `at` has no index): "WHERE at < ?1" read
+     * every row, every sweep and before every start-up (0.04 s at 500,000
+     * rows).  A row written out of time order only delays the pruning of
+     * the rows after it.  SBC_HEAD: the first seq to keep. */
+#define SBC_HEAD "coalesce((SELECT seq FROM sbc_changes WHERE at >= ?1 ORDER BY seq LIMIT 1), " \
+                 "(SELECT max(seq) + 1 FROM sbc_changes))"
     /* the highest seq pruned: a reader whose mark is below it lost rows */
     [Q_SBC_PRUNE_MARK] =
         "INSERT INTO settings(name, value) SELECT 'sbc_pruned_upto', CAST(max(seq) AS TEXT) "
-        "FROM sbc_changes WHERE at < ?1 HAVING max(seq) IS NOT NULL "
+        "FROM sbc_changes WHERE seq < " SBC_HEAD " HAVING max(seq) IS NOT NULL "
         "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
-    [Q_SBC_PRUNE] = "DELETE FROM sbc_changes WHERE at < ?1",
+    [Q_SBC_PRUNE] = "DELETE FROM sbc_changes WHERE seq < " SBC_HEAD,
+#undef SBC_HEAD
 };
 
 /* Steps q to its end, handing each row to fn(row, ud): ST_ERR when a
