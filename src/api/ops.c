@@ -1,5 +1,6 @@
 /* ops.c -- what operators and their tools call: GET /healthz (the process
- * answers), GET /readyz (the database answers), GET /metrics (Prometheus).
+ * answers), GET /readyz (the database answers, and the SBC index is loaded),
+ * GET /metrics (Prometheus).
  *
  * These belong to no dialect: plain JSON (or the Prometheus text format),
  * no account, no rate limit, no secret in any answer.  Query parameters
@@ -14,6 +15,7 @@
 
 #include "core/inventory.h"
 #include "core/numbers.h"
+#include "core/sbcfeed.h"
 #include "sipreg/sipreg.h"
 #include "webhook/wh.h"
 #include "util/clock.h"
@@ -43,8 +45,17 @@ void h_ops_readyz(http_req_t *req, http_resp_t *resp)
         plain_json(resp, 503, "{\"status\":\"stopping\"}");
         return;
     }
-    if (core_ready(&ctx->core)) plain_json(resp, 200, "{\"status\":\"ok\",\"database\":\"ok\"}");
-    else plain_json(resp, 503, "{\"status\":\"unavailable\",\"database\":\"error\"}");
+    if (!core_ready(&ctx->core)) {
+        plain_json(resp, 503, "{\"status\":\"unavailable\",\"database\":\"error\"}");
+        return;
+    }
+    /* With an SBC token, ready means lookups can be answered: the index's
+     * first full load (on the feed's thread, after serve listens) is in. */
+    if (ctx->sbc_enabled && ctx->sbc && !sbcfeed_loaded(ctx->sbc)) {
+        plain_json(resp, 503, "{\"status\":\"unavailable\",\"database\":\"ok\",\"sbc_index\":\"loading\"}");
+        return;
+    }
+    plain_json(resp, 200, "{\"status\":\"ok\",\"database\":\"ok\"}");
 }
 
 /* ---- /metrics ---- */

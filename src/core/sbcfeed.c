@@ -27,6 +27,11 @@
  * whose peer vanished without closing it (a partition) looks alive until
  * TCP gives up; this bounds how long its missed NOTIFYs can go unapplied. */
 #define SAFETY_CATCHUP_S 2
+/* A lookup that arrives before the first full load waits this long for it,
+ * then answers 503: serve listens at once (the API does not wait for an
+ * index of millions of numbers: 14 s at 5,000,000), and a lookup in the
+ * first instants of a small index's load is answered, not refused. */
+#define FIRST_LOAD_WAIT_MS 2000
 
 struct sbcfeed {
     core_t *c;
@@ -38,6 +43,11 @@ struct sbcfeed {
     bool thread_started;
     int64_t last_prune;
     sbcfeed_stats_t stats;       /* under lock */
+    /* the first full load, done by the feed's thread: lookups wait on
+     * loaded_cv (its own mutex: f->lock is held for the whole load) */
+    atomic_bool loaded;
+    pthread_mutex_t load_mu;
+    pthread_cond_t loaded_cv;
 };
 
 /* ---- rows -> index records --------------------------------------------- */
@@ -429,10 +439,28 @@ static int catch_up_locked(sbcfeed_t *f)
     return ret;
 }
 
+/* Waits (bounded) for the first load: C_ERR when it is not in yet. */
+static int wait_loaded(sbcfeed_t *f)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += FIRST_LOAD_WAIT_MS / 1000;
+    until.tv_nsec += (long)(FIRST_LOAD_WAIT_MS % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&f->load_mu);
+    while (!f->loaded && !f->stop && pthread_cond_timedwait(&f->loaded_cv, &f->load_mu, &until) == 0) {}
+    pthread_mutex_unlock(&f->load_mu);
+    return f->loaded ? C_OK : C_ERR;
+}
+
 int sbcfeed_sync(sbcfeed_t *f)
 {
     store_t *st = f->c->st;
     uint64_t v;
+    if (!f->loaded && wait_loaded(f) != C_OK) return C_ERR;
     if (st->ops->sbc_version(st, &v) != ST_OK) {
         sbc_index_set_current(f->idx, false);
         return C_ERR;
@@ -452,11 +480,44 @@ int sbcfeed_sync(sbcfeed_t *f)
 
 /* ---- the feed's thread: other nodes' changes, pruning --------------------- */
 
+/* The first full load; retried every second while the database fails
+ * (lookups answer 503 meanwhile).  Returns false when stopped first. */
+static bool first_load(sbcfeed_t *f)
+{
+    /* tests only (sbc.test.js): hold the first load back, so that the
+     * "loading" state can be observed; 0-10,000 ms, anything else ignored */
+    const char *d = getenv("NUMBERD_TEST_SBC_LOAD_DELAY_MS");
+    long delay = d ? strtol(d, NULL, 10) : 0;
+    for (long waited = 0; delay > 0 && delay <= 10000 && waited < delay && !f->stop; waited += 10) {
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    for (int tries = 0; !f->stop; tries++) {
+        pthread_mutex_lock(&f->lock);
+        int rc = reload_locked(f);
+        pthread_mutex_unlock(&f->lock);
+        if (rc == C_OK) {
+            pthread_mutex_lock(&f->load_mu);
+            f->loaded = true;
+            pthread_cond_broadcast(&f->loaded_cv);
+            pthread_mutex_unlock(&f->load_mu);
+            return true;
+        }
+        if (tries == 0) log_msg(LOG_WARN, "sbc: the index could not be loaded: lookups answer 503, retrying every second");
+        for (int i = 0; i < 10 && !f->stop; i++) {
+            struct timespec ts = {0, 100 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+    return false;
+}
+
 static void *feed_main(void *arg)
 {
     sbcfeed_t *f = arg;
     store_t *st = f->c->st;
     bool lost = false;
+    if (!first_load(f)) return NULL;
     int64_t last_catchup = clock_now();
     while (!f->stop) {
         bool changed = false;
@@ -497,13 +558,11 @@ int sbcfeed_start(core_t *c, sbcfeed_t **out, cerr_t *e)
     f->idx = sbc_index_new();
     f->last_prune = clock_now();
     pthread_mutex_init(&f->lock, NULL);
-    pthread_mutex_lock(&f->lock);
-    int rc = reload_locked(f);
-    pthread_mutex_unlock(&f->lock);
-    if (rc != C_OK) {
-        sbcfeed_stop(f);
-        return cerr(e, CE_INTERNAL, "the SBC index could not be loaded (see the log)");
-    }
+    pthread_mutex_init(&f->load_mu, NULL);
+    pthread_cond_init(&f->loaded_cv, NULL);
+    atomic_init(&f->loaded, false);
+    /* the full load runs on the feed's thread (first_load): serve listens
+     * meanwhile, and lookups wait for it (wait_loaded) */
     if (pthread_create(&f->thread, NULL, feed_main, f) != 0) {
         sbcfeed_stop(f);
         return cerr(e, CE_INTERNAL, "cannot start the SBC change feed thread");
@@ -517,10 +576,20 @@ void sbcfeed_stop(sbcfeed_t *f)
 {
     if (!f) return;
     f->stop = true;
+    pthread_mutex_lock(&f->load_mu);
+    pthread_cond_broadcast(&f->loaded_cv);  /* lookups waiting for the first load */
+    pthread_mutex_unlock(&f->load_mu);
     if (f->thread_started) pthread_join(f->thread, NULL);
     sbc_index_free(f->idx);
     pthread_mutex_destroy(&f->lock);
+    pthread_mutex_destroy(&f->load_mu);
+    pthread_cond_destroy(&f->loaded_cv);
     free(f);
+}
+
+bool sbcfeed_loaded(const sbcfeed_t *f)
+{
+    return atomic_load(&f->loaded);
 }
 
 sbc_index_t *sbcfeed_index(sbcfeed_t *f)
@@ -530,6 +599,11 @@ sbc_index_t *sbcfeed_index(sbcfeed_t *f)
 
 void sbcfeed_stats(sbcfeed_t *f, sbcfeed_stats_t *out)
 {
+    /* the first load holds f->lock throughout: a scrape does not wait */
+    if (!f->loaded) {
+        memset(out, 0, sizeof *out);
+        return;
+    }
     pthread_mutex_lock(&f->lock);
     *out = f->stats;
     pthread_mutex_unlock(&f->lock);

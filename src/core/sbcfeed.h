@@ -30,15 +30,20 @@ typedef struct {
     int64_t last_reload_at;                /* unix time */
 } sbcfeed_stats_t;
 
-/* Loads the index (C_ERR with CE_INTERNAL when the database fails) and
- * starts the feed's thread. */
+/* Starts the feed's thread, which loads the index in full first (retried
+ * every second while the database fails) and then follows the log: serve
+ * listens meanwhile; a lookup before the first load waits up to 2 s for
+ * it, then answers 503.  C_ERR (CE_INTERNAL) only when the thread cannot
+ * be made. */
 int sbcfeed_start(core_t *c, sbcfeed_t **out, cerr_t *e);
 void sbcfeed_stop(sbcfeed_t *f);
-/* Before a lookup: applies what this process (SQLite: any process) wrote
- * since the last call.  C_ERR: the index cannot be made current now (it
- * is marked so; answer 503). */
+/* Before a lookup: waits for the first load (bounded), then applies what
+ * this process wrote since the last call.  C_ERR: the index cannot be made
+ * current now (it is marked so, or not loaded yet; answer 503). */
 int sbcfeed_sync(sbcfeed_t *f);
 sbc_index_t *sbcfeed_index(sbcfeed_t *f);
+/* Has the first full load finished?  (GET /readyz: not ready before.) */
+bool sbcfeed_loaded(const sbcfeed_t *f);
 void sbcfeed_stats(sbcfeed_t *f, sbcfeed_stats_t *out);
 /* Deletes change-log rows older than an hour.  The feed does it itself;
  * serve's periodic sweep calls it too, so that a server without an SBC

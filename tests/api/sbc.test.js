@@ -57,6 +57,30 @@ describe('the SBC token', () => {
   test('the admin token is not the SBC token', async () => {
     assertProblem(await sbc('/sbc/v1/inbound?src_ip=192.0.2.1&to=1', srv.adminToken), 401);
   });
+  test('the index loads after serve listens: /readyz is 503 "loading" and lookups wait for it (up to 2 s, then 503)', async () => {
+    for (const [delay, waits] of [[1000, true], [3500, false]]) {
+      const s2 = await start({ env: { NUMBERD_SBC_TOKEN: TOKEN, NUMBERD_TEST_SBC_LOAD_DELAY_MS: String(delay) } });
+      try {
+        const r0 = await s2.admin('GET', '/readyz');
+        assert.equal(r0.status, 503, r0.text);
+        assert.equal(r0.json.sbc_index, 'loading');
+        const t0 = Date.now();
+        const r = await s2.admin('GET', '/sbc/v1/inbound?src_ip=192.0.2.1&to=14155550100', undefined, { token: TOKEN });
+        const took = Date.now() - t0;
+        if (waits) {
+          // answered once the load was in: an unknown source, 403 inside a 200 answer
+          assert.equal(r.status, 200, r.text);
+          assert.equal(r.json.action, 'reject');
+        } else {
+          assertProblem(r, 503);
+          assert.ok(took >= 1900, `answered 503 after ${took} ms, before the 2 s wait`);
+        }
+        for (let i = 0; i < 100 && (await s2.admin('GET', '/readyz')).status !== 200; i++) await new Promise((f) => setTimeout(f, 100));
+        assert.equal((await s2.admin('GET', '/readyz')).status, 200);
+        await ok(await s2.admin('GET', '/sbc/v1/inbound?src_ip=192.0.2.1&to=14155550100', undefined, { token: TOKEN }), 200, 'after the load');
+      } finally { await s2.stop(); }
+    }
+  });
   test('a token shorter than 16 characters is refused at start', async () => {
     await assert.rejects(start({ env: { NUMBERD_SBC_TOKEN: 'short' } }));
   });
