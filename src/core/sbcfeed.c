@@ -442,14 +442,7 @@ static int catch_up_locked(sbcfeed_t *f)
 /* Waits (bounded) for the first load: C_ERR when it is not in yet. */
 static int wait_loaded(sbcfeed_t *f)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += FIRST_LOAD_WAIT_MS / 1000;
-    until.tv_nsec += (long)(FIRST_LOAD_WAIT_MS % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    struct timespec until = clock_deadline_ms(FIRST_LOAD_WAIT_MS);
     pthread_mutex_lock(&f->load_mu);
     while (!f->loaded && !f->stop && pthread_cond_timedwait(&f->loaded_cv, &f->load_mu, &until) == 0) {}
     pthread_mutex_unlock(&f->load_mu);

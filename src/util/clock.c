@@ -97,3 +97,16 @@ bool clock_valid_date(const char *s, size_t n)
     if (y < 1 || m < 1 || m > 12 || d < 1) return false;
     return d <= days_in_month(y, m);
 }
+
+struct timespec clock_deadline_ms(long ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return ts;
+}

@@ -4,6 +4,8 @@
 #ifndef ND_CLOCK_H
 #define ND_CLOCK_H
 
+#include <time.h>
+
 #include "util/common.h"
 
 #define CLOCK_DATE_SZ 11  /* YYYY-MM-DD */
@@ -14,6 +16,9 @@ void clock_date(int64_t t, char out[CLOCK_DATE_SZ]);
 void clock_ts(int64_t t, char out[CLOCK_TS_SZ]);
 /* Same day of the next month, clamped to that month's last day. */
 void clock_date_plus_month(int64_t t, char out[CLOCK_DATE_SZ]);
+/* The CLOCK_REALTIME instant ms milliseconds from now, as
+ * pthread_cond_timedwait wants its deadline (the real clock, not the fake). */
+struct timespec clock_deadline_ms(long ms);
 /* Strict YYYY-MM-DD with a real calendar date. */
 bool clock_valid_date(const char *s, size_t n);
 

@@ -17,6 +17,7 @@
 #include "core/events.h"
 #include "core/ids.h"
 #include "core/webhooks.h"
+#include "util/clock.h"
 #include "util/common.h"
 #include "util/log.h"
 
@@ -249,14 +250,7 @@ static void send_one(wh_t *w, CURL *h, hook_job_t *job, int *status, char *why, 
 
 static void wait_ms(wh_t *w, int ms, bool first)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    struct timespec ts = clock_deadline_ms(ms);
     pthread_mutex_lock(&g_lock);
     /* worker 0 (the fan-out) does not sleep over events committed here */
     if (!atomic_load(&w->stop) && !(first && g_kicked)) pthread_cond_timedwait(&g_cond, &g_lock, &ts);
