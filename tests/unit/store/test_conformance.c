@@ -2122,17 +2122,24 @@ static int ev_walk(const event_t *ev, void *ud)
     return C_OK;
 }
 
+/* An event of the given names and time, nothing else set. */
+static void ev_make(event_t *ev, const char *type, const char *otype, const char *oid, const char *akind,
+                    int64_t ts)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->ts = ts;
+    snprintf(ev->type, sizeof ev->type, "%s", type);
+    snprintf(ev->object_type, sizeof ev->object_type, "%s", otype);
+    snprintf(ev->object_id, sizeof ev->object_id, "%s", oid);
+    snprintf(ev->actor_kind, sizeof ev->actor_kind, "%s", akind);
+}
+
 static void ev_put(store_t *st, const char *type, int64_t account_id, const char *otype,
                    const char *oid, const char *akind, int64_t ts)
 {
     event_t ev;
-    memset(&ev, 0, sizeof ev);
-    ev.ts = ts;
-    snprintf(ev.type, sizeof ev.type, "%s", type);
+    ev_make(&ev, type, otype, oid, akind, ts);
     ev.account_id = account_id;
-    snprintf(ev.object_type, sizeof ev.object_type, "%s", otype);
-    snprintf(ev.object_id, sizeof ev.object_id, "%s", oid);
-    snprintf(ev.actor_kind, sizeof ev.actor_kind, "%s", akind);
     snprintf(ev.actor_id, sizeof ev.actor_id, "%s", "MA000000000000000001");
     snprintf(ev.request_id, sizeof ev.request_id, "%s", "req-1");
     snprintf(ev.data, sizeof ev.data, "%s", "{\"after\":{\"alias\":\"x\"}}");
@@ -2154,12 +2161,7 @@ static void test_events(void **state)
 
     /* a rolled-back event never appears */
     event_t ev;
-    memset(&ev, 0, sizeof ev);
-    ev.ts = 5000;
-    snprintf(ev.type, sizeof ev.type, "number.released");
-    snprintf(ev.object_type, sizeof ev.object_type, "number");
-    snprintf(ev.object_id, sizeof ev.object_id, "14155550100");
-    snprintf(ev.actor_kind, sizeof ev.actor_kind, "account");
+    ev_make(&ev, "number.released", "number", "14155550100", "account", 5000);
     assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
     assert_int_equal(st->ops->event_append(st, &ev), ST_OK);
     st->ops->tx_rollback(st);
@@ -2266,12 +2268,7 @@ static void test_events(void **state)
 
     /* an event without data is stored with an empty object */
     int64_t last = s.ids[1];
-    memset(&ev, 0, sizeof ev);
-    ev.ts = 7000;
-    snprintf(ev.type, sizeof ev.type, "account.updated");
-    snprintf(ev.object_type, sizeof ev.object_type, "account");
-    snprintf(ev.object_id, sizeof ev.object_id, "MA000000000000000001");
-    snprintf(ev.actor_kind, sizeof ev.actor_kind, "admin");
+    ev_make(&ev, "account.updated", "account", "MA000000000000000001", "admin", 7000);
     assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
     assert_int_equal(st->ops->event_append(st, &ev), ST_OK);
     assert_int_equal(st->ops->tx_commit(st), ST_OK);
