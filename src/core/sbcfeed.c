@@ -475,16 +475,22 @@ int sbcfeed_sync(sbcfeed_t *f)
 
 /* The first full load; retried every second while the database fails
  * (lookups answer 503 meanwhile).  Returns false when stopped first. */
+/* Sleeps ms milliseconds in 10 ms steps, returning early once stopping. */
+static void nap_unless_stopped(sbcfeed_t *f, long ms)
+{
+    for (long waited = 0; waited < ms && !f->stop; waited += 10) {
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
 static bool first_load(sbcfeed_t *f)
 {
     /* tests only (sbc.test.js): hold the first load back, so that the
      * "loading" state can be observed; 0-10,000 ms, anything else ignored */
     const char *d = getenv("NUMBERD_TEST_SBC_LOAD_DELAY_MS");
     long delay = d ? strtol(d, NULL, 10) : 0;
-    for (long waited = 0; delay > 0 && delay <= 10000 && waited < delay && !f->stop; waited += 10) {
-        struct timespec ts = {0, 10 * 1000000L};
-        nanosleep(&ts, NULL);
-    }
+    if (delay > 0 && delay <= 10000) nap_unless_stopped(f, delay);
     for (int tries = 0; !f->stop; tries++) {
         pthread_mutex_lock(&f->lock);
         int rc = reload_locked(f);
@@ -497,10 +503,7 @@ static bool first_load(sbcfeed_t *f)
             return true;
         }
         if (tries == 0) log_msg(LOG_WARN, "sbc: the index could not be loaded: lookups answer 503, retrying every second");
-        for (int i = 0; i < 10 && !f->stop; i++) {
-            struct timespec ts = {0, 100 * 1000000L};
-            nanosleep(&ts, NULL);
-        }
+        nap_unless_stopped(f, 1000);
     }
     return false;
 }
