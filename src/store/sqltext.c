@@ -158,7 +158,11 @@ const char *const sqlt_text[Q__COUNT] = {
         "SELECT status, req_hash, body, created_at FROM idempotency "
         "WHERE account_id = ?1 AND key = ?2",
     /* ---- sbc ----------------------------------------------------------------- */
-    [Q_SBC_SEQ] = "SELECT COALESCE(max(seq), 0) FROM sbc_changes",
+    /* a load's mark: the log's last seq, or, when pruning emptied the log,
+     * the last seq pruned (a mark below that would read as "pruned past"
+     * and the load would be repeated for ever) */
+    [Q_SBC_SEQ] = "SELECT COALESCE(max(s), 0) FROM (SELECT max(seq) AS s FROM sbc_changes UNION ALL "
+                  "SELECT CAST(value AS BIGINT) FROM settings WHERE name = 'sbc_pruned_upto') AS t",
     [Q_SBC_ACCOUNTS] = "SELECT " SQLS_ACCOUNT_COLS " FROM accounts ORDER BY id",
     [Q_SBC_APPS] = SQLS_APP_SELECT "ORDER BY a.app_id",
     [Q_SBC_NUMBERS] = SQLS_SBC_NUM_SELECT "WHERE n.state = 1",

@@ -1768,6 +1768,16 @@ static void test_sbc_feed(void **state)
     assert_int_equal(st->ops->sbc_prune(st, INT64_MAX), ST_OK);
     assert_int_equal(st->ops->sbc_changes(st, seq0, 100, seen_change, &x), ST_NOTFOUND);
     assert_int_equal(st->ops->sbc_changes(st, seq2, 100, seen_change, &x), ST_OK);
+    /* a full load after the whole log was pruned starts at the pruned mark,
+     * not at 0: a mark of 0 is "pruned past" for ever, and the feed would
+     * reload again and again (it did, on a database left idle past the
+     * log's retention) */
+    int64_t seq3 = -1;
+    assert_int_equal(st->ops->sbc_load(st, &cb, &seq3), ST_OK);
+    assert_true(seq3 >= seq2);
+    memset(&x, 0, sizeof x);
+    assert_int_equal(st->ops->sbc_changes(st, seq3, 100, seen_change, &x), ST_OK);
+    assert_int_equal(x.n, 0);
 }
 
 /* ---- registrations (SIP.md §5) ------------------------------------------------------------------ */
