@@ -50,10 +50,13 @@ static const char *k_serve_usage =
     "                           raise both limits or set them at the proxy)\n"
     "  --conn-timeout S         close a connection idle for S seconds NUMBERD_CONN_TIMEOUT (30)\n"
     "  --admin-token-file F     file holding the admin token          NUMBERD_ADMIN_TOKEN_FILE\n"
+    "                           (or the token itself in NUMBERD_ADMIN_TOKEN; at least 16 characters)\n"
     "  --sbc-token-file F       file holding the SBC's token (/sbc/)  NUMBERD_SBC_TOKEN_FILE\n"
     "                           (or NUMBERD_SBC_TOKEN; at least 16 characters; none: /sbc/ is 404)\n"
     "  --sbc-cache-ttl S        how long an SBC may cache an accept   NUMBERD_SBC_CACHE_TTL (30)\n"
-    "                           (or the token itself in NUMBERD_ADMIN_TOKEN; at least 16 characters)\n"
+    "  --sbc-listen HOST:PORT   a second listener for /sbc/ only,     NUMBERD_SBC_LISTEN\n"
+    "                           lean and fast (the SBC's lookups; needs an SBC token;\n"
+    "                           /sbc/ stays on --listen too)\n"
     "  --secret-key-file F      server key sealing SIP passwords      NUMBERD_SECRET_KEY_FILE (<db>.key)\n"
     "                           (or the key itself, 64 hex characters, in NUMBERD_SECRET_KEY;\n"
     "                           generated with mode 0600 on first start if the file is missing)\n"
@@ -309,7 +312,7 @@ int cli_serve(int argc, char **argv)
                *token_file = NULL, *level_s = NULL, *key_file = NULL, *log_file = NULL,
                *mtoken_file = NULL, *drain_s = NULL, *authfail_s = NULL, *perip_s = NULL,
                *timeout_s = NULL, *proxies_s = NULL, *sip_listen = NULL, *sip_contact = NULL,
-               *sip_proxy = NULL, *sbc_token_file = NULL, *sbc_ttl_s = NULL,
+               *sip_proxy = NULL, *sbc_token_file = NULL, *sbc_ttl_s = NULL, *sbc_listen = NULL,
                *retention_s = NULL, *wh_workers_s = NULL;
     bool demo = false, metrics_open = false, wh_private = false;
     /* each option once, with its variable and default (k_serve_usage documents them) */
@@ -335,6 +338,7 @@ int cli_serve(int argc, char **argv)
         CLI_FLAG("demo", &demo, "NUMBERD_DEMO"),
         CLI_OPT("sbc-token-file", &sbc_token_file, "NUMBERD_SBC_TOKEN_FILE", NULL),
         CLI_OPT("sbc-cache-ttl", &sbc_ttl_s, "NUMBERD_SBC_CACHE_TTL", "30"),
+        CLI_OPT("sbc-listen", &sbc_listen, "NUMBERD_SBC_LISTEN", NULL),
         CLI_FLAG("metrics-open", &metrics_open, "NUMBERD_METRICS_OPEN"),
         CLI_OPT("webhook-workers", &wh_workers_s, "NUMBERD_WEBHOOK_WORKERS", "4"),
         CLI_FLAG("webhook-allow-private", &wh_private, "NUMBERD_WEBHOOK_ALLOW_PRIVATE"),
@@ -350,6 +354,10 @@ int cli_serve(int argc, char **argv)
     log_level_t level;
     if (parse_listen(listen, host, sizeof host, &port) != C_OK)
         return usage_error(usage, "invalid --listen %s: want HOST:PORT", listen);
+    char sbc_host[64] = "";
+    unsigned sbc_port = 0;
+    if (sbc_listen && *sbc_listen && parse_listen(sbc_listen, sbc_host, sizeof sbc_host, &sbc_port) != C_OK)
+        return usage_error(usage, "invalid --sbc-listen %s: want HOST:PORT", sbc_listen);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     threads = cores > 0 ? (unsigned)cores : 1;
     if (threads_s && parse_uint_opt(threads_s, 1, 256, &threads) != C_OK)
@@ -415,6 +423,8 @@ int cli_serve(int argc, char **argv)
         cli_err("serve", "cannot read --sbc-token-file %s: %s", sbc_token_file, strerror(errno));
         return 1;
     }
+    if (sbc_host[0] && !stoken[0])
+        return usage_error(usage, "--sbc-listen needs the SBC token (--sbc-token-file or NUMBERD_SBC_TOKEN)");
     if (stoken[0] && strlen(stoken) < 16) {
         ids_wipe(stoken, sizeof stoken);
         return usage_error(usage, "the SBC token must be at least 16 characters");
@@ -549,6 +559,24 @@ int cli_serve(int argc, char **argv)
         cli_close_core(&ctx.core);
         return 1;
     }
+    /* The SBC's own listener: after the main one (whose failure to bind
+     * is the more likely), before READY */
+    http_lean_t *lean = NULL;
+    if (sbc_host[0]) {
+        http_config_t lcfg = {.host = sbc_host, .port = sbc_port, .threads = threads,
+                              .conn_timeout = conn_timeout};
+        if (http_lean_start(&lcfg, &app, "/sbc/", &lean, &err) != C_OK) {
+            cli_err("serve", "%s", err);
+            free(err);
+            http_server_stop(srv);
+            wh_stop(webhooks);
+            cli_close_core(&ctx.core);
+            return 1;
+        }
+        bool l6 = strchr(sbc_host, ':') != NULL;
+        log_msg(LOG_INFO, "SBC listener on http://%s%s%s:%u (/sbc/ only, %u threads)", l6 ? "[" : "",
+                sbc_host, l6 ? "]" : "", http_lean_port(lean), threads);
+    }
     /* The registration client: after the demo data (a demo reg carrier
      * registers at once), before READY (a bad --sip-listen stops the start). */
     sipreg_t *sipreg = NULL;
@@ -559,6 +587,7 @@ int cli_serve(int argc, char **argv)
         if (sipreg_start(&scfg, &sipreg, &serr) != C_OK) {
             cli_err("serve", "%s", serr);
             free(serr);
+            http_lean_stop(lean);
             http_server_stop(srv);
             wh_stop(webhooks);
             cli_close_core(&ctx.core);
@@ -605,6 +634,7 @@ int cli_serve(int argc, char **argv)
     }
     /* unregisters (Expires: 0) while the database is still open */
     sipreg_stop(sipreg);
+    http_lean_stop(lean);
     http_server_stop(srv);
     /* a delivery in flight is cut off and given back, due at once */
     wh_stop(webhooks);

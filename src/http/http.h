@@ -59,8 +59,25 @@ typedef struct {
 
 struct route;
 
+/* A name and value, decoded, as the SBC listener (lean.c) parsed them. */
+typedef struct {
+    const char *name;
+    const char *value;
+    size_t name_len, value_len;
+} http_kv_t;
+
+/* Where a request's headers and query arguments are when they do not come
+ * from libmicrohttpd: http_header and http_query_params read these. */
+typedef struct {
+    const http_kv_t *headers;
+    size_t nheaders;
+    const http_kv_t *args;
+    size_t nargs;
+} http_src_t;
+
 typedef struct http_req {
-    void *conn;                 /* struct MHD_Connection * */
+    void *conn;                 /* struct MHD_Connection * (NULL when src is set) */
+    const http_src_t *src;      /* the SBC listener's request; NULL: read conn */
     http_method_t method;
     const char *method_name;
     char *path;                 /* decoded path (owned) */
@@ -200,6 +217,20 @@ unsigned http_server_port(const http_server_t *s);
  * their answers carry Connection: close), then stops and frees s.  Logs
  * how many requests it had to cut off, if any. */
 void http_server_stop(http_server_t *s);
+
+/* ---- the SBC listener (lean.c) ----
+ * A second, small HTTP/1.1 listener that serves only the routes whose path
+ * starts with prefix (serve --sbc-listen: "/sbc/"), GET and HEAD, without
+ * request bodies, through the same route table, error renderer and request
+ * ids as the main one.  Uses cfg's host, port, threads, conn_timeout and
+ * conn_limit.  The caller owns *out (http_lean_stop frees it) and *err. */
+typedef struct http_lean http_lean_t;
+int http_lean_start(const http_config_t *cfg, const http_app_t *app, const char *prefix,
+                    http_lean_t **out, char **err);
+unsigned http_lean_port(const http_lean_t *l);
+/* Stops accepting, closes every connection (a lookup in progress finishes
+ * first), frees l.  NULL is allowed. */
+void http_lean_stop(http_lean_t *l);
 
 /* Every request is counted in util/metrics (route index = its position in
  * the route table given to http_server_start, or the table's length for

@@ -63,7 +63,14 @@ static enum MHD_Result query_it(void *cls, enum MHD_ValueKind kind, const char *
 int http_query_params(http_req_t *req, json_t **out, char *errbuf, size_t errsz)
 {
     qctx_t q = {.obj = json_object(), .errbuf = errbuf, .errsz = errsz};
-    MHD_get_connection_values_n(req->conn, MHD_GET_ARGUMENT_KIND, query_it, &q);
+    if (req->src) {
+        for (size_t i = 0; i < req->src->nargs && !q.failed; i++) {
+            const http_kv_t *a = &req->src->args[i];
+            if (add_param(&q, a->name, a->name_len, a->value, a->value_len) != C_OK) q.failed = true;
+        }
+    } else {
+        MHD_get_connection_values_n(req->conn, MHD_GET_ARGUMENT_KIND, query_it, &q);
+    }
     if (q.failed) {
         json_decref(q.obj);
         return C_ERR;
@@ -74,6 +81,11 @@ int http_query_params(http_req_t *req, json_t **out, char *errbuf, size_t errsz)
 
 const char *http_header(http_req_t *req, const char *name)
 {
+    if (req->src) {
+        for (size_t i = 0; i < req->src->nheaders; i++)
+            if (strcasecmp(req->src->headers[i].name, name) == 0) return req->src->headers[i].value;
+        return NULL;
+    }
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 

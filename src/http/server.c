@@ -18,6 +18,7 @@
  * access handler, called again, answers.
  */
 #include "http/http.h"
+#include "http/httpInt.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -156,7 +157,7 @@ static bool framing_bad(struct MHD_Connection *c)
  * that ends the C string: "/Number/14155550100%00x" would act on
  * 14155550100, and "/Number/%00x" on the list.  Left encoded, it is an
  * ordinary character that no identifier or parameter accepts. */
-static int unhex(int c)
+int http_unhex(int c)
 {
     if (c >= '0' && c <= '9') return c - '0';
     c |= 0x20;
@@ -169,8 +170,8 @@ static size_t unescape_cb(void *cls, struct MHD_Connection *c, char *s)
     ND_UNUSED(c);
     char *w = s;
     for (const char *r = s; *r;) {
-        int h = r[0] == '%' ? unhex((unsigned char)r[1]) : -1;
-        int l = h >= 0 ? unhex((unsigned char)r[2]) : -1;
+        int h = r[0] == '%' ? http_unhex((unsigned char)r[1]) : -1;
+        int l = h >= 0 ? http_unhex((unsigned char)r[2]) : -1;
         if (l >= 0 && (h | l) != 0) {
             *w++ = (char)(h * 16 + l);
             r += 3;
@@ -286,11 +287,9 @@ static enum MHD_Result queue(http_server_t *s, struct MHD_Connection *conn, http
     return ret;
 }
 
-/* The request's line in the log: never a header value, a query string or a
- * body -- the route template stands for the path. */
-static void log_request(const req_t *r, const char *msg, int status, uint64_t ns)
+void http_log_request(const http_req_t *q, const char *route, const char *msg, int status,
+                      uint64_t ns)
 {
-    const http_req_t *q = &r->pub;
     buf_t b = BUF_INIT;
     buf_puts(&b, "\"api_id\":");
     if (q->id[0]) buf_json_str(&b, q->id, strlen(q->id));
@@ -299,8 +298,6 @@ static void log_request(const req_t *r, const char *msg, int status, uint64_t ns
     const char *m = q->method_name ? q->method_name : "";
     buf_json_str(&b, m, strnlen(m, 32));
     buf_puts(&b, ",\"route\":");
-    const char *route = r->match == ROUTE_FOUND ? q->route->name : "unmatched";
-    if (route == NULL) route = q->route->pattern;
     buf_json_str(&b, route, strlen(route));
     buf_printf(&b, ",\"status\":%d,\"duration_ms\":%llu.%03llu,\"account\":", status,
                (unsigned long long)(ns / 1000000u), (unsigned long long)(ns / 1000u % 1000u));
@@ -314,6 +311,14 @@ static void log_request(const req_t *r, const char *msg, int status, uint64_t ns
     }
     log_fields(LOG_INFO, msg, b.data, b.len);
     buf_free(&b);
+}
+
+static void log_request(const req_t *r, const char *msg, int status, uint64_t ns)
+{
+    const http_req_t *q = &r->pub;
+    const char *route = r->match == ROUTE_FOUND ? q->route->name : "unmatched";
+    if (route == NULL) route = q->route->pattern;
+    http_log_request(q, route, msg, status, ns);
 }
 
 /* Counts an answered request in the metrics and logs it. */
