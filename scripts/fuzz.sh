@@ -15,7 +15,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 seconds="${FUZZ_SECONDS:-60}"
 jobs="${FUZZ_JOBS:-$(nproc)}"
 build="$here/build-fuzz"
-all=(router query form json api csv e164 net auth idem sbc_lpm sip_msg)
+all=(router query form json api csv e164 net auth idem sbc_lpm sip_msg lean)
 targets=("${@:-${all[@]}}")
 
 CC=clang cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -222,3 +222,14 @@ write('sip_msg', [
     'SIP/2.0 503 Service Unavailable\r\n' + SIP_HDRS + 'Retry-After: 120 (x);duration=5\r\n\r\n',
     'OPTIONS sip:u@127.0.0.1 SIP/2.0\r\nv: SIP/2.0/UDP h\r\nf: <sip:a@b>;tag=1\r\nt: <sip:c@d>\r\ni: z\r\nCSeq: 9 OPTIONS\r\nl: 4\r\n\r\nbody',
 ])
+
+# fuzz_lean: the SBC listener's heads (src/http/lean.c); the target adds
+# the final empty line
+T = 'Authorization: Bearer sbc-token-0123456789\r\n'
+write('lean', [
+    'GET /sbc/v1/inbound?src_ip=198.51.100.9&to=%2B14155550100&transport=udp HTTP/1.1\r\nHost: n\r\n' + T,
+    'GET /sbc/v1/outbound?account=MA1&to=1+2&from=%00x&flag&&=v HTTP/1.0\r\nConnection: keep-alive\r\n' + T,
+    'HEAD http://sbc.example/sbc/v1/inbound?src_ip=::1&to=1 HTTP/1.1\r\nContent-Length: 0\r\n',
+    'GET /sbc/v1/inbound HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n',
+    'GET /%2e%2e/sbc HTTP/1.1\r\nX:  padded value \t\r\nConnection: close\r\n',
+])

@@ -1,0 +1,208 @@
+'use strict';
+// serve --sbc-listen: the SBC's own listener (src/http/lean.c).  It must
+// answer every lookup exactly as the main listener does (same routes, same
+// handlers, same index), speak HTTP/1.1 as a careful server does
+// (keep-alive, pipelining, HEAD, Connection: close, HTTP/1.0), refuse what
+// it does not serve in the dialect's shape (404, 405), refuse request
+// bodies and oversized heads (400, 431, then close), and count its
+// lookups in /metrics.
+
+const { test, before, after, describe } = require('node:test');
+const assert = require('node:assert/strict');
+const net = require('node:net');
+const { spawnSync } = require('node:child_process');
+const { start, BIN } = require('./lib/server');
+
+const TOKEN = 'lean-sbc-token-0123456789abcdef';
+let srv, lean;
+const W = {};
+
+async function ok(r, status, what) {
+  assert.equal(r.status, status, `${what}: ${r.text}`);
+  return r.json;
+}
+
+/** GET on a listener: {status, headers, text, json}. */
+async function get(base, path, token = TOKEN) {
+  const res = await fetch(base + path, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  const text = await res.text();
+  let json;
+  try { json = JSON.parse(text); } catch { json = undefined; }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+/** Writes raw bytes on a new connection; resolves with everything read
+ * until the server closes it or `ms` pass: {text, closed}. */
+function raw(bytes, ms = 1500) {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(lean.port, '127.0.0.1');
+    let text = '';
+    const timer = setTimeout(() => { s.destroy(); resolve({ text, closed: false }); }, ms);
+    s.on('data', (d) => { text += d.toString('latin1'); });
+    s.on('end', () => { clearTimeout(timer); resolve({ text, closed: true }); });
+    s.on('error', (e) => { clearTimeout(timer); reject(e); });
+    s.write(bytes);
+  });
+}
+// answers follow each other without a newline (a body has none at its end)
+const statuses = (text) => [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
+const req = (path, extra = '') => `GET ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\n${extra}\r\n`;
+
+before(async () => {
+  srv = await start({ env: { NUMBERD_SBC_TOKEN: TOKEN }, args: ['--sbc-listen', '127.0.0.1:0', '--metrics-open', '--log-level', 'info'] });
+  for (let i = 0; i < 100 && !/SBC listener on http:\/\/127\.0\.0\.1:(\d+)/.test(srv.stderr()); i++) await new Promise((f) => setTimeout(f, 20));
+  const m = /SBC listener on http:\/\/127\.0\.0\.1:(\d+)/.exec(srv.stderr());
+  assert.ok(m, `no "SBC listener on" line:\n${srv.stderr()}`);
+  lean = { port: Number(m[1]), base: `http://127.0.0.1:${m[1]}` };
+  W.A = await srv.createAccount('lean-a');
+  W.c = await ok(await srv.byoc(W.A.api_key, 'POST', '/carriers', { body: { carrier_name: 'static',
+    sip_gateway: { ipv4: '198.51.100.0', netmask: 24, outbound: true } } }), 201, 'carrier');
+  await ok(await srv.byoc(W.A.api_key, 'POST', '', { body: { number: '+14155550100', voip_carrier_sid: W.c.voip_carrier_sid } }), 201, 'number');
+});
+after(async () => { assert.equal((await srv.stop()).code, 0); });
+
+describe('the same answers as the main listener', () => {
+  const q = (o) => new URLSearchParams(o).toString();
+  const cases = [
+    ['accept', `/sbc/v1/inbound?${q({ src_ip: '198.51.100.9', to: '+14155550100', transport: 'udp' })}`],
+    ['to with separators and %2B', '/sbc/v1/inbound?src_ip=198.51.100.9&to=%2B1%20415-555-0100'],
+    ['unknown source', `/sbc/v1/inbound?${q({ src_ip: '192.0.2.1', to: '14155550100' })}`],
+    ['not provisioned', `/sbc/v1/inbound?${q({ src_ip: '198.51.100.9', to: '14155550199' })}`],
+    ['a bad src_ip (400)', `/sbc/v1/inbound?${q({ src_ip: 'nope', to: '14155550100' })}`],
+    ['a repeated parameter (400)', '/sbc/v1/inbound?src_ip=198.51.100.9&src_ip=1.2.3.4&to=14155550100'],
+    ['an unknown parameter (400)', '/sbc/v1/inbound?src_ip=198.51.100.9&to=14155550100&colour=red'],
+    ['%00 stays encoded (400)', '/sbc/v1/inbound?src_ip=198.51.100.9%00&to=14155550100'],
+    ['outbound, owned caller ID', `/sbc/v1/outbound?${q({ account: 'X', to: '14155550123', from: '14155550100' })}`],
+    ['a path under /sbc/ that is not a route (404)', '/sbc/v1/nothing'],
+  ];
+  for (const [name, template] of cases) {
+    test(name, async () => {
+      const path = template.replace('account=X', `account=${W.A.auth_id}`);
+      const a = await get(srv.base, path);
+      const b = await get(lean.base, path);
+      assert.equal(b.status, a.status, `${b.text} vs ${a.text}`);
+      assert.equal(b.headers.get('content-type'), a.headers.get('content-type'));
+      const strip = (j) => (j && j.api_id ? { ...j, api_id: '' } : j);
+      assert.deepEqual(strip(b.json), strip(a.json));
+      assert.match(b.headers.get('x-request-id') || '', /^[0-9a-f-]{36}$/);
+      assert.ok(b.headers.get('date'), 'a Date header');
+    });
+  }
+  test('no token and a wrong token: 401 with WWW-Authenticate, as on the main listener', async () => {
+    for (const t of [null, 'wrong-token-0123456789abc']) {
+      const a = await get(srv.base, '/sbc/v1/inbound?src_ip=1.2.3.4&to=1', t);
+      const b = await get(lean.base, '/sbc/v1/inbound?src_ip=1.2.3.4&to=1', t);
+      assert.equal(b.status, 401);
+      assert.deepEqual(b.json, a.json);
+      assert.equal(b.headers.get('www-authenticate'), a.headers.get('www-authenticate'));
+    }
+  });
+  test('a write through the main listener is seen by the next lookup on this one', async () => {
+    const before1 = await get(lean.base, '/sbc/v1/inbound?src_ip=198.51.100.9&to=14155550101');
+    assert.equal(before1.json.reason, 'number not provisioned');
+    await ok(await srv.byoc(W.A.api_key, 'POST', '', { body: { number: '+14155550101', voip_carrier_sid: W.c.voip_carrier_sid } }), 201, 'number');
+    const after1 = await get(lean.base, '/sbc/v1/inbound?src_ip=198.51.100.9&to=14155550101');
+    assert.equal(after1.json.action, 'accept', after1.text);
+  });
+  test('its lookups are counted in /metrics', async () => {
+    const count = async () => Number(/numberd_sbc_lookups_total\{endpoint="inbound",verdict="accept"\} (\d+)/.exec((await get(srv.base, '/metrics', null)).text)[1]);
+    const n0 = await count();
+    for (let i = 0; i < 3; i++) await get(lean.base, '/sbc/v1/inbound?src_ip=198.51.100.9&to=14155550100');
+    assert.equal(await count(), n0 + 3);
+  });
+  test('a request is logged with its route', async () => {
+    await get(lean.base, '/sbc/v1/inbound?src_ip=198.51.100.9&to=14155550100');
+    assert.match(srv.stderr(), /"route":"sbc\.inbound","status":200/);
+    assert.ok(!srv.stderr().includes('198.51.100.9&to'), 'never a query string in the log');
+  });
+});
+
+describe('HTTP/1.1 on the SBC listener', () => {
+  const inb = '/sbc/v1/inbound?src_ip=198.51.100.9&to=14155550100';
+  test('keep-alive: three requests, one connection, three answers, still open', async () => {
+    const s = net.connect(lean.port, '127.0.0.1');
+    let text = '';
+    s.on('data', (d) => { text += d.toString('latin1'); });
+    await new Promise((f) => s.on('connect', f));
+    for (let i = 1; i <= 3; i++) {
+      s.write(req(inb));
+      for (let k = 0; k < 100 && statuses(text).length < i; k++) await new Promise((f) => setTimeout(f, 10));
+    }
+    assert.deepEqual(statuses(text), [200, 200, 200]);
+    assert.ok(!s.destroyed && !s.readableEnded, 'the connection stays open');
+    s.destroy();
+  });
+  test('pipelining: answers in the order of the requests', async () => {
+    const r = await raw(req(inb) + req('/sbc/v1/inbound?src_ip=bad&to=1') + req(inb, 'Connection: close\r\n'));
+    assert.deepEqual(statuses(r.text), [200, 400, 200]);
+    assert.ok(r.closed, 'Connection: close closes after the last answer');
+    assert.match(r.text, /Connection: close\r\n/);
+  });
+  test('HEAD: the headers of GET, no body', async () => {
+    const g = await raw(req(inb, 'Connection: close\r\n'));
+    const h = await raw(req(inb, 'Connection: close\r\n').replace(/^GET/, 'HEAD'));
+    assert.deepEqual(statuses(h.text), [200]);
+    const len = (t) => /Content-Length: (\d+)/.exec(t)[1];
+    assert.equal(len(h.text), len(g.text));
+    assert.ok(h.text.endsWith('\r\n\r\n'), 'no body after the head');
+  });
+  test('HTTP/1.0: closed after the answer, unless it asks for keep-alive', async () => {
+    const r = await raw(`GET ${inb} HTTP/1.0\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n`);
+    assert.deepEqual(statuses(r.text), [200]);
+    assert.ok(r.closed);
+    const k = await raw(`GET ${inb} HTTP/1.0\r\nConnection: keep-alive\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n`, 400);
+    assert.deepEqual(statuses(k.text), [200]);
+    assert.ok(!k.closed);
+  });
+  test('a body (Content-Length) is refused: 400, then closed; so is Transfer-Encoding', async () => {
+    for (const extra of ['Content-Length: 5\r\n', 'Transfer-Encoding: chunked\r\n', 'Content-Length: 0\r\nContent-Length: 5\r\n']) {
+      const r = await raw(req(inb, extra) + 'hello' + req(inb));
+      assert.deepEqual(statuses(r.text), [400], extra);
+      assert.ok(r.closed, extra);
+      assert.match(r.text, /"status":400/);
+    }
+    const z = await raw(req(inb, 'Content-Length: 0\r\nConnection: close\r\n'));
+    assert.deepEqual(statuses(z.text), [200], 'Content-Length: 0 is no body');
+  });
+  test('a head over 8 KiB: 431, then closed; more than 64 headers: 431', async () => {
+    const big = await raw(req(inb, `X-Pad: ${'a'.repeat(9000)}\r\n`));
+    assert.deepEqual(statuses(big.text), [431]);
+    assert.ok(big.closed);
+    let many = '';
+    for (let i = 0; i < 70; i++) many += `X-H${i}: v\r\n`;
+    const m = await raw(req(inb, many));
+    assert.deepEqual(statuses(m.text), [431]);
+    assert.ok(m.closed);
+  });
+  test('malformed requests: 400 and closed', async () => {
+    for (const bad of ['GARBAGE\r\n\r\n', `GET ${inb} HTTP/2.0\r\n\r\n`, `GET ${inb}\r\n\r\n`, `GET nopath HTTP/1.1\r\n\r\n`,
+      `GET ${inb} HTTP/1.1\r\nNo colon here\r\n\r\n`, `GET ${inb} HTTP/1.1\r\nBad Name: x\r\n\r\n`, `G(T ${inb} HTTP/1.1\r\n\r\n`]) {
+      const r = await raw(bad);
+      assert.deepEqual(statuses(r.text), [400], JSON.stringify(bad));
+      assert.ok(r.closed, JSON.stringify(bad));
+    }
+  });
+  test('only /sbc/: another path is 404, another method 405 with Allow, in the error shape', async () => {
+    const r = await get(lean.base, '/v1/Account/');
+    assert.equal(r.status, 404);
+    assert.ok(r.json && r.json.error, r.text);
+    const p = await raw(`POST ${inb} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    assert.deepEqual(statuses(p.text), [405]);
+    assert.match(p.text, /Allow: GET, HEAD\r\n/);
+  });
+  test('an absolute-form target routes on its path', async () => {
+    const r = await raw(req(`http://sbc.example${inb}`, 'Connection: close\r\n'));
+    assert.deepEqual(statuses(r.text), [200]);
+  });
+});
+
+test('--sbc-listen without an SBC token is a usage error (exit 2)', () => {
+  const r = spawnSync(BIN, ['serve', '--db', `${srv.dir}/x.db`, '--listen', '127.0.0.1:0', '--sbc-listen', '127.0.0.1:0'],
+    { env: { ...process.env, NUMBERD_SBC_TOKEN: '', NUMBERD_ADMIN_TOKEN: '' }, encoding: 'utf8', timeout: 10000 });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /--sbc-listen needs the SBC token/);
+  const bad = spawnSync(BIN, ['serve', '--db', `${srv.dir}/x.db`, '--sbc-listen', 'nope'],
+    { env: { ...process.env, NUMBERD_SBC_TOKEN: TOKEN }, encoding: 'utf8', timeout: 10000 });
+  assert.equal(bad.status, 2, bad.stderr);
+  assert.match(bad.stderr, /invalid --sbc-listen nope/);
+});
