@@ -111,7 +111,10 @@ int main(int argc, char **argv)
         case 'r': rate = atof(optarg); break;
         case 'd': dur = atof(optarg); break;
         case 'c': nconn = atoi(optarg); break;
-        case 'H': if (nh == MAX_HDRS) die("too many -H"); hdrs[nh++] = optarg; break;
+        case 'H':
+            if (nh == MAX_HDRS) die("too many -H");
+            if (*optarg) hdrs[nh++] = optarg; /* -H "": none */
+            break;
         case 'u': path = optarg; break;
         case 'k': keyfile = optarg; break;
         case 'x': prefix = optarg; break;
@@ -139,7 +142,7 @@ int main(int argc, char **argv)
         fclose(f);
         if (!nkeys) die("empty key file");
     }
-    char hdrbuf[4096];
+    char hdrbuf[4096] = "";
     size_t hl = 0;
     for (int i = 0; i < nh; i++) hl += (size_t)snprintf(hdrbuf + hl, sizeof hdrbuf - hl, "%s\r\n", hdrs[i]);
     char **reqs = malloc(nkeys * sizeof *reqs);

@@ -4,12 +4,10 @@
 -- the path they follow ("/sbc/v1/inbound?").  Each connection walks the
 -- list from its own random start.  The same script drives nginx (which
 -- ignores the query string and serves the same bytes), so both sides pay
--- the same request-building cost.  With DELAY_MS set, every connection
--- waits that long between its requests (the "p99 at 80 % of peak" runs,
--- as bench/pace.lua).
+-- the same request-building cost.  (The "p99 at 80 % of peak" runs use
+-- bench/pacer.c, not wrk.)
 local paths = {}
 local i = 0
-local d = tonumber(os.getenv("DELAY_MS") or "0")
 
 function init(args)
   local prefix = os.getenv("SBC_PATH")
@@ -26,8 +24,3 @@ function request()
   return wrk.format(nil, paths[i])
 end
 
-if d > 0 then
-  function delay()
-    return d
-  end
-end
