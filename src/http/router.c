@@ -47,50 +47,44 @@ const char *http_param(const http_req_t *req, const char *name)
     nd_panic("route %s has no parameter {%s}", req->route->pattern, name);
 }
 
-/* Compares one pattern against the segments of path.  Captures go into
- * caps (start, length) pairs. */
+/* Compares one pattern against the segments of path (its trailing slash
+ * already taken off by router_match).  Captures go into caps (start,
+ * length) pairs.  Walks both a segment at a time and stops at the first
+ * literal that differs: most of the ~150 patterns share "/v1/Account/{id}"
+ * and part at the fourth segment, and measuring each whole pattern first
+ * (strlen) was ~6 % of a GET. */
 static bool match_one(const char *pat, const char *path, size_t plen, size_t caps[][2],
                       size_t *ncaps)
 {
-    size_t pi = 0, xi = 0, nc = 0;
-    /* Most patterns differ from the path in their first segment ("/v1",
-     * "/admin", "/sbc"): settle those before measuring the pattern, which
-     * every request would otherwise do for every route. */
-    if (pat[0] == '/' && pat[1] != '{' && plen > 1) {
-        size_t k = 1;
-        while (pat[k] && pat[k] != '/' && pat[k] == path[k]) k++;
-        bool pat_end = pat[k] == '\0' || pat[k] == '/';
-        bool path_end = k >= plen || path[k] == '/';
-        if (!(pat_end && path_end)) return false;
-    }
-    size_t patlen = strlen(pat);
-    /* The trailing slash is optional on both sides, and a doubled final
-     * slash is one: the Node and Go SDKs build the account's own path as
-     * "/v1/Account/{id}/" + "/" (an empty action).  Only the final pair:
-     * an empty segment anywhere else still never matches. */
-    if (plen > 2 && path[plen - 1] == '/' && path[plen - 2] == '/') plen--;
-    if (plen > 1 && path[plen - 1] == '/') plen--;
-    if (patlen > 1 && pat[patlen - 1] == '/') patlen--;
-    while (pi < patlen && xi < plen) {
-        if (pat[pi] != '/' || path[xi] != '/') return false;
-        pi++;
+    size_t xi = 0, nc = 0;
+    const char *p = pat;
+    for (;;) {
+        /* the pattern's trailing slash is optional too */
+        bool pend = p[0] == '\0' || (p[0] == '/' && p[1] == '\0');
+        bool xend = xi >= plen;
+        if (pend || xend) {
+            if (!(pend && xend)) return false;
+            break;
+        }
+        if (p[0] != '/' || path[xi] != '/') return false;
+        p++;
         xi++;
-        size_t pe = pi, xe = xi;
-        while (pe < patlen && pat[pe] != '/') pe++;
+        const char *pe = p;
+        while (*pe && *pe != '/') pe++;
+        size_t xe = xi;
         while (xe < plen && path[xe] != '/') xe++;
         if (xe == xi) return false; /* empty segment */
-        if (pat[pi] == '{') {
+        if (p[0] == '{') {
             if (nc == ROUTE_MAX_PARAMS) return false;
             caps[nc][0] = xi;
             caps[nc][1] = xe - xi;
             nc++;
-        } else if (pe - pi != xe - xi || memcmp(pat + pi, path + xi, pe - pi) != 0) {
+        } else if ((size_t)(pe - p) != xe - xi || memcmp(p, path + xi, xe - xi) != 0) {
             return false;
         }
-        pi = pe;
+        p = pe;
         xi = xe;
     }
-    if (pi != patlen || xi != plen) return false;
     *ncaps = nc;
     return true;
 }
@@ -112,6 +106,13 @@ route_match_t router_match(const route_t *routes, size_t n, const char *path, ht
     unsigned allowed = 0;
     *store = NULL;
     if (plen == 0 || path[0] != '/' || plen > HTTP_MAX_PATH) return ROUTE_NO_PATH;
+    /* The trailing slash is optional, and a doubled final slash is one: the
+     * Node and Go SDKs build the account's own path as "/v1/Account/{id}/" +
+     * "/" (an empty action).  Only the final pair: an empty segment anywhere
+     * else still never matches. */
+    size_t mlen = plen;
+    if (mlen > 2 && path[mlen - 1] == '/' && path[mlen - 2] == '/') mlen--;
+    if (mlen > 1 && path[mlen - 1] == '/') mlen--;
     /* One pass.  A literal segment beats a parameter (/carriers is the
      * carriers resource, never a number called "carriers"): among the
      * patterns that match the path, only those with the most literal
@@ -120,7 +121,7 @@ route_match_t router_match(const route_t *routes, size_t n, const char *path, ht
     const route_t *found = NULL;
     size_t caps[ROUTE_MAX_PARAMS][2], fcaps[ROUTE_MAX_PARAMS][2], nc = 0, fnc = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!match_one(routes[i].pattern, path, plen, caps, &nc)) continue;
+        if (!match_one(routes[i].pattern, path, mlen, caps, &nc)) continue;
         int lit = literals(routes[i].pattern);
         if (lit < best) continue;
         if (lit > best) {
