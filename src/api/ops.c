@@ -124,9 +124,7 @@ static struct {
 
 static int64_t mono_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)(clock_mono_ns() / 1000000u);
 }
 
 static void render_inventory(api_ctx_t *ctx, buf_t *out)

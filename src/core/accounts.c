@@ -137,9 +137,7 @@ void acct_cache_invalidate(void)
 
 static int64_t mono_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)(clock_mono_ns() / 1000000u);
 }
 
 /* Reads the credential epoch when it is due (one thread at a time); a

@@ -247,9 +247,7 @@ static int ld_number(const sbc_numrow_t *n, void *ud)
 
 static double now_s(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return (double)clock_mono_ns() / 1e9;
 }
 
 static int catch_up_locked(sbcfeed_t *f);

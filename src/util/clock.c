@@ -98,6 +98,13 @@ bool clock_valid_date(const char *s, size_t n)
     return d <= days_in_month(y, m);
 }
 
+uint64_t clock_mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 struct timespec clock_deadline_ms(long ms)
 {
     struct timespec ts;

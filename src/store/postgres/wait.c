@@ -4,6 +4,7 @@
  * restoring the bounds for long work.  conn.c connects and prepares with
  * these; pgInt.h declares them. */
 #include "store/postgres/pgInt.h"
+#include "util/clock.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -43,9 +44,7 @@
 
 int64_t pg_mono_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)(clock_mono_ns() / 1000000u);
 }
 
 /* Waits up to ms (0: no bound) until pg's next result is complete.  On
