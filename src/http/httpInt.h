@@ -8,13 +8,23 @@
 
 #include <stdint.h>
 
-/* 0-15 for a hex digit, else -1 */
-int http_unhex(int c);
+/* Percent-decoding of s[0..n) in place, the rule of both listeners: "%00"
+ * is left as it is (decoded, the NUL would end the C string early: see
+ * server.c); with plus, '+' is a space (query arguments, as libmicrohttpd
+ * decodes them).  Returns the decoded length; writes no NUL. */
+size_t http_unescape(char *s, size_t n, bool plus);
 
-/* The request's line in the log (at info): never a header value, a query
- * string or a body -- the route template stands for the path. */
-void http_log_request(const http_req_t *q, const char *route, const char *msg, int status,
-                      uint64_t ns);
+/* RFC 9112 §3.2.2: a request target in absolute form ("http://host/p")
+ * routes on its path.  Returns target itself when it is not in that form,
+ * the path inside it when it is, NULL when it names no path. */
+const char *http_target_path(const char *target);
+
+/* An answered (or abandoned: status 0) request, counted in util/metrics
+ * under its route (found: q->route) and method, and logged at info with
+ * msg: never a header value, a query string or a body -- the route
+ * template stands for the path. */
+void http_finish_request(const http_app_t *app, const http_req_t *q, bool found, int status,
+                         const char *msg, uint64_t ns);
 
 /* A request's head as lean.c parses it, in place: every pointer points into
  * the buffer given to lean_parse (which it modifies: NULs, decoding). */

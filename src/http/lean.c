@@ -33,9 +33,8 @@
 #include "http/http.h"
 #include "http/httpInt.h"
 
+#include "util/clock.h"
 #include "util/common.h"
-#include "util/log.h"
-#include "util/metrics.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -87,19 +86,7 @@ struct http_lean {
     lloop_t loops[LEAN_MAX_THREADS];
 };
 
-static time_t mono_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec;
-}
-
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
+static time_t mono_s(void) { return (time_t)(clock_mono_ns() / 1000000000u); }
 
 static const char *reason(int status)
 {
@@ -121,26 +108,6 @@ static const char *reason(int status)
 }
 
 /* ---- parsing (pure: lean_parse is what fuzz/ drives) --------------------- */
-
-/* Percent-decoding in place with the main listener's rule (server.c): "%00"
- * stays as it is; plus: '+' is a space (query arguments only, as
- * libmicrohttpd decodes them). */
-static size_t unescape(char *s, size_t n, bool plus)
-{
-    size_t w = 0;
-    for (size_t r = 0; r < n;) {
-        int h = s[r] == '%' && r + 2 < n ? http_unhex((unsigned char)s[r + 1]) : -1;
-        int lo = h >= 0 ? http_unhex((unsigned char)s[r + 2]) : -1;
-        if (h >= 0 && lo >= 0 && (h | lo) != 0) {
-            s[w++] = (char)(h * 16 + lo);
-            r += 3;
-        } else {
-            s[w++] = plus && s[r] == '+' ? ' ' : s[r];
-            r++;
-        }
-    }
-    return w;
-}
 
 static bool tchar(unsigned char c)
 {
@@ -170,13 +137,10 @@ int lean_parse(char *head, size_t n, lean_req_t *out)
     char *target = sp1 + 1;
     for (char *p = target; p < sp2; p++)
         if ((unsigned char)*p <= 0x20 || *p == 0x7f) return 400;
-    /* RFC 9112 §3.2.2: the absolute form routes on its path */
-    if (strncasecmp(target, "http://", 7) == 0 || strncasecmp(target, "https://", 8) == 0) {
-        char *p = strchr(target + (target[4] == ':' ? 7 : 8), '/');
-        if (!p) return 400;
-        target = p;
-    }
-    if (target[0] != '/') return 400;
+    /* the absolute form routes on its path; one without a path is refused */
+    const char *tp = http_target_path(target);
+    if (!tp || tp[0] != '/') return 400;
+    target += tp - target;
     if ((size_t)(sp2 - target) > HTTP_MAX_PATH) return 414;
     char *q = strchr(target, '?');
     out->path = target;
@@ -184,7 +148,7 @@ int lean_parse(char *head, size_t n, lean_req_t *out)
         *q = '\0';
         out->query = q + 1;
     }
-    out->path_len = unescape(target, strlen(target), false);
+    out->path_len = http_unescape(target, strlen(target), false);
     target[out->path_len] = '\0';
 
     /* headers: NAME ":" OWS VALUE OWS CRLF, up to the empty line */
@@ -238,11 +202,11 @@ int lean_parse(char *head, size_t n, lean_req_t *out)
             http_kv_t *kv = &out->args[out->nargs++];
             if (eq) *eq = '\0';
             kv->name = a;
-            kv->name_len = unescape(a, strlen(a), true);
+            kv->name_len = http_unescape(a, strlen(a), true);
             a[kv->name_len] = '\0';
             if (eq) {
                 kv->value = eq + 1;
-                kv->value_len = unescape(eq + 1, strlen(eq + 1), true);
+                kv->value_len = http_unescape(eq + 1, strlen(eq + 1), true);
                 (eq + 1)[kv->value_len] = '\0';
             } else {
                 kv->value = "";
@@ -293,7 +257,7 @@ static void put_resp(const struct http_lean *l, lconn_t *c, const http_resp_t *r
 static void serve_one(struct http_lean *l, lconn_t *c, lean_req_t *lr)
 {
     const http_app_t *app = &l->app;
-    uint64_t t0 = mono_ns();
+    uint64_t t0 = clock_mono_ns();
     http_src_t src = {lr->headers, lr->nheaders, lr->args, lr->nargs};
     http_req_t q = {0};
     q.src = &src;
@@ -308,8 +272,7 @@ static void serve_one(struct http_lean *l, lconn_t *c, lean_req_t *lr)
     route_match_t m = ROUTE_NO_PATH;
     /* HEAD is answered as GET without the body (RFC 9110 §9.3.2) */
     http_method_t as = q.method == HTTP_HEAD ? HTTP_GET : q.method;
-    size_t plen = strlen(l->prefix);
-    if (strncmp(q.path, l->prefix, plen) == 0 && memchr(q.path, '\0', lr->path_len) == NULL)
+    if (strncmp(q.path, l->prefix, strlen(l->prefix)) == 0)
         m = router_match(app->routes, app->nroutes, q.path, as, &q.route, q.params, &q.param_store,
                          &allow);
     if (m == ROUTE_FOUND && q.route->stream) m = ROUTE_NO_PATH; /* no bodies here */
@@ -325,14 +288,7 @@ static void serve_one(struct http_lean *l, lconn_t *c, lean_req_t *lr)
     }
     if (app->request_done) app->request_done();
     put_resp(l, c, &resp, q.method == HTTP_HEAD, lr->close);
-    uint64_t ns = mono_ns() - t0;
-    size_t route = m == ROUTE_FOUND ? (size_t)(q.route - app->routes) : app->nroutes;
-    unsigned mi = (unsigned)__builtin_ctz((unsigned)q.method | (1u << (METRICS_METHODS - 1)));
-    metrics_http_observe(route, mi, resp.status, ns);
-    if (log_enabled(LOG_INFO))
-        http_log_request(&q, m == ROUTE_FOUND ? (q.route->name ? q.route->name : q.route->pattern)
-                                              : "unmatched",
-                         "request", resp.status, ns);
+    http_finish_request(app, &q, m == ROUTE_FOUND, resp.status, "request", clock_mono_ns() - t0);
     http_resp_free(&resp);
     free(q.param_store);
 }
@@ -341,19 +297,15 @@ static void serve_one(struct http_lean *l, lconn_t *c, lean_req_t *lr)
 static void serve_error(struct http_lean *l, lconn_t *c, int status, const char *msg)
 {
     http_req_t q = {0};
-    q.path = "/";
+    q.path = l->prefix; /* renders in the dialect of the listener's routes */
     q.method_name = "";
     q.app = l->app.ud;
     memcpy(q.client, c->client, sizeof q.client);
     if (l->app.new_request_id) l->app.new_request_id(q.id);
     http_resp_t resp = {.status = status, .request_id = q.id};
-    char path[sizeof l->prefix];
-    snprintf(path, sizeof path, "%s", l->prefix);
-    q.path = path; /* renders in the dialect of the listener's routes */
     l->app.error(&q, &resp, status, msg);
     put_resp(l, c, &resp, false, true);
-    metrics_http_observe(l->app.nroutes, METRICS_METHODS - 1, status, 0);
-    if (log_enabled(LOG_INFO)) http_log_request(&q, "unmatched", msg, status, 0);
+    http_finish_request(&l->app, &q, false, status, msg, 0);
     http_resp_free(&resp);
     c->closing = true;
 }
@@ -362,18 +314,13 @@ static void serve_error(struct http_lean *l, lconn_t *c, int status, const char 
 static void serve_buffered(struct http_lean *l, lconn_t *c)
 {
     while (c->have > 0 && !c->closing) {
-        char *end = NULL;
-        for (size_t i = 3; i < c->have; i++)
-            if (c->in[i] == '\n' && c->in[i - 1] == '\r' && c->in[i - 2] == '\n' && c->in[i - 3] == '\r') {
-                end = c->in + i + 1;
-                break;
-            }
+        char *end = memmem(c->in, c->have, "\r\n\r\n", 4);
         if (!end) {
             if (c->have == sizeof c->in)
                 serve_error(l, c, 431, "request line and headers too large (at most 8 KiB)");
             return;
         }
-        size_t n = (size_t)(end - c->in);
+        size_t n = (size_t)(end + 4 - c->in);
         lean_req_t lr;
         int st = lean_parse(c->in, n, &lr);
         if (st == 0) {

@@ -20,6 +20,8 @@
 #include "http/http.h"
 #include "http/httpInt.h"
 
+#include "util/clock.h"
+
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -78,13 +80,6 @@ typedef struct {
     struct http_server *srv;
     struct MHD_Connection *conn;
 } req_t;
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static void req_free(req_t *r)
 {
@@ -157,30 +152,37 @@ static bool framing_bad(struct MHD_Connection *c)
  * that ends the C string: "/Number/14155550100%00x" would act on
  * 14155550100, and "/Number/%00x" on the list.  Left encoded, it is an
  * ordinary character that no identifier or parameter accepts. */
-int http_unhex(int c)
+static int unhex(int c)
 {
     if (c >= '0' && c <= '9') return c - '0';
     c |= 0x20;
     return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
+size_t http_unescape(char *s, size_t n, bool plus)
+{
+    size_t w = 0;
+    for (size_t r = 0; r < n;) {
+        int h = s[r] == '%' && r + 2 < n ? unhex((unsigned char)s[r + 1]) : -1;
+        int l = h >= 0 ? unhex((unsigned char)s[r + 2]) : -1;
+        if (l >= 0 && (h | l) != 0) {
+            s[w++] = (char)(h * 16 + l);
+            r += 3;
+        } else {
+            s[w++] = plus && s[r] == '+' ? ' ' : s[r];
+            r++;
+        }
+    }
+    return w;
+}
+
 static size_t unescape_cb(void *cls, struct MHD_Connection *c, char *s)
 {
     ND_UNUSED(cls);
     ND_UNUSED(c);
-    char *w = s;
-    for (const char *r = s; *r;) {
-        int h = r[0] == '%' ? http_unhex((unsigned char)r[1]) : -1;
-        int l = h >= 0 ? http_unhex((unsigned char)r[2]) : -1;
-        if (l >= 0 && (h | l) != 0) {
-            *w++ = (char)(h * 16 + l);
-            r += 3;
-        } else {
-            *w++ = *r++;
-        }
-    }
-    *w = '\0';
-    return (size_t)(w - s);
+    size_t n = http_unescape(s, strlen(s), false);
+    s[n] = '\0';
+    return n;
 }
 
 static req_t *req_new(http_server_t *s, struct MHD_Connection *conn, const char *url,
@@ -188,18 +190,16 @@ static req_t *req_new(http_server_t *s, struct MHD_Connection *conn, const char 
 {
     req_t *r = xcalloc(1, sizeof *r);
     http_req_t *q = &r->pub;
-    r->t0 = now_ns();
+    r->t0 = clock_mono_ns();
     if (s->app.new_request_id) s->app.new_request_id(q->id);
     r->early.request_id = q->id;
     q->conn = conn;
     q->method = http_method_from(method);
     q->method_name = method;
-    /* RFC 9112 §3.2.2: a server must accept the absolute form of the
-     * request target ("GET http://host/path"); route on its path. */
-    if (strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0) {
-        const char *p = strchr(url + (url[4] == ':' ? 7 : 8), '/');
-        url = p ? p : "/";
-    }
+    /* a server must accept the absolute form of the request target
+     * ("GET http://host/path"); a host without a path is "/" */
+    url = http_target_path(url);
+    if (!url) url = "/";
     q->path = xstrdup(url);
     q->content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
     q->app = s->app.ud;
@@ -287,8 +287,15 @@ static enum MHD_Result queue(http_server_t *s, struct MHD_Connection *conn, http
     return ret;
 }
 
-void http_log_request(const http_req_t *q, const char *route, const char *msg, int status,
-                      uint64_t ns)
+const char *http_target_path(const char *target)
+{
+    if (strncasecmp(target, "http://", 7) != 0 && strncasecmp(target, "https://", 8) != 0)
+        return target;
+    return strchr(target + (target[4] == ':' ? 7 : 8), '/');
+}
+
+static void log_request(const http_req_t *q, const char *route, const char *msg, int status,
+                        uint64_t ns)
 {
     buf_t b = BUF_INIT;
     buf_puts(&b, "\"api_id\":");
@@ -313,22 +320,26 @@ void http_log_request(const http_req_t *q, const char *route, const char *msg, i
     buf_free(&b);
 }
 
-static void log_request(const req_t *r, const char *msg, int status, uint64_t ns)
+static const char *route_name(const http_req_t *q, bool found)
 {
-    const http_req_t *q = &r->pub;
-    const char *route = r->match == ROUTE_FOUND ? q->route->name : "unmatched";
-    if (route == NULL) route = q->route->pattern;
-    http_log_request(q, route, msg, status, ns);
+    if (!found) return "unmatched";
+    return q->route->name ? q->route->name : q->route->pattern;
+}
+
+void http_finish_request(const http_app_t *app, const http_req_t *q, bool found, int status,
+                         const char *msg, uint64_t ns)
+{
+    size_t route = found ? (size_t)(q->route - app->routes) : app->nroutes;
+    unsigned m = (unsigned)__builtin_ctz((unsigned)q->method | (1u << (METRICS_METHODS - 1)));
+    metrics_http_observe(route, m, status, ns);
+    if (log_enabled(LOG_INFO)) log_request(q, route_name(q, found), msg, status, ns);
 }
 
 /* Counts an answered request in the metrics and logs it. */
 static void finish_request(http_server_t *s, const req_t *r, int status, const char *msg)
 {
-    uint64_t ns = now_ns() - r->t0;
-    size_t route = r->match == ROUTE_FOUND ? (size_t)(r->pub.route - s->app.routes) : s->app.nroutes;
-    unsigned m = (unsigned)__builtin_ctz((unsigned)r->pub.method | (1u << (METRICS_METHODS - 1)));
-    metrics_http_observe(route, m, status, ns);
-    if (log_enabled(LOG_INFO)) log_request(r, msg, status, ns);
+    http_finish_request(&s->app, &r->pub, r->match == ROUTE_FOUND, status, msg,
+                        clock_mono_ns() - r->t0);
 }
 
 static void dispatch(http_server_t *s, req_t *r, http_resp_t *resp);
@@ -440,9 +451,10 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
     /* Ended before it could be answered (the client went away, the body
      * was too large to read, or a stop cut it off): log it, status 0. */
     if (!r->answered && log_enabled(LOG_INFO))
-        log_request(r, toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? "request cut off at stop"
-                                                                      : "request aborted",
-                    0, now_ns() - r->t0);
+        log_request(&r->pub, route_name(&r->pub, r->match == ROUTE_FOUND),
+                    toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? "request cut off at stop"
+                                                                  : "request aborted",
+                    0, clock_mono_ns() - r->t0);
     req_free(r);
     *con_cls = NULL;
     atomic_fetch_sub(&s->inflight, 1);
