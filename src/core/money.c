@@ -1,5 +1,6 @@
 #include "core/money.h"
 
+#include <stdint.h>
 #include <stdio.h>
 
 int money_parse(const char *s, size_t n, int64_t *out)
@@ -34,8 +35,23 @@ int money_parse(const char *s, size_t n, int64_t *out)
 
 size_t money_format(int64_t v, char out[MONEY_STRSZ])
 {
+    /* digits by hand, not snprintf: every number a list renders carries
+     * four amounts */
     if (v < 0) v = 0; /* amounts are never negative; defensive */
-    int n = snprintf(out, MONEY_STRSZ, "%lld.%05lld", (long long)(v / MONEY_SCALE),
-                     (long long)(v % MONEY_SCALE));
-    return n > 0 ? (size_t)n : 0;
+    uint64_t whole = (uint64_t)v / MONEY_SCALE, frac = (uint64_t)v % MONEY_SCALE;
+    char rev[24];
+    size_t k = 0, o = 0;
+    do {
+        rev[k++] = (char)('0' + whole % 10);
+        whole /= 10;
+    } while (whole);
+    while (k) out[o++] = rev[--k];
+    out[o++] = '.';
+    for (int d = 4; d >= 0; d--) {
+        out[o + (size_t)d] = (char)('0' + frac % 10);
+        frac /= 10;
+    }
+    o += 5;
+    out[o] = '\0';
+    return o;
 }

@@ -1,6 +1,8 @@
 /* router.c -- matching paths against the route table. */
 #include "http/http.h"
 
+#include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 #include <stdio.h>
 
@@ -98,6 +100,57 @@ static int literals(const char *pat)
     return n;
 }
 
+/* Segments of a path or pattern of len bytes, its trailing slash off. */
+static unsigned segments(const char *s, size_t len)
+{
+    unsigned n = 0;
+    for (size_t i = 0; i < len; i++) n += s[i] == '/' && i + 1 < len;
+    return n;
+}
+
+/* What router_match knows of a table before any path: each pattern's
+ * segment count (a path can only match a pattern of as many segments,
+ * which rules out most of the ~150 without reading them) and literal
+ * count.  Built on a table's first match and kept for the process; a
+ * process has one or two tables (the API's, a test's). */
+typedef struct {
+    const route_t *_Atomic routes;
+    size_t n;
+    uint8_t *seg, *lit;
+} route_index_t;
+
+#define ROUTE_INDEXES 8
+static route_index_t g_index[ROUTE_INDEXES];
+static pthread_mutex_t g_index_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static const route_index_t *index_of(const route_t *routes, size_t n)
+{
+    for (size_t i = 0; i < ROUTE_INDEXES; i++)
+        if (g_index[i].routes == routes && g_index[i].n == n) return &g_index[i];
+    const route_index_t *ret = NULL;
+    pthread_mutex_lock(&g_index_mu);
+    for (size_t i = 0; i < ROUTE_INDEXES && !ret; i++) {
+        route_index_t *x = &g_index[i];
+        if (x->routes == routes && x->n == n) ret = x;
+        if (x->routes != NULL) continue;
+        x->n = n;
+        x->seg = xmalloc(n ? n : 1);
+        x->lit = xmalloc(n ? n : 1);
+        for (size_t k = 0; k < n; k++) {
+            size_t pl = strlen(routes[k].pattern);
+            if (pl > 1 && routes[k].pattern[pl - 1] == '/') pl--;
+            unsigned sg = segments(routes[k].pattern, pl);
+            x->seg[k] = (uint8_t)(sg > 255 ? 255 : sg);
+            int lt = literals(routes[k].pattern);
+            x->lit[k] = (uint8_t)(lt > 255 ? 255 : lt);
+        }
+        x->routes = routes; /* published last: readers check it first */
+        ret = x;
+    }
+    pthread_mutex_unlock(&g_index_mu);
+    return ret; /* NULL: more tables than slots (match without the index) */
+}
+
 route_match_t router_match(const route_t *routes, size_t n, const char *path, http_method_t m,
                            const route_t **out, const char *params[ROUTE_MAX_PARAMS],
                            char **store, unsigned *allow)
@@ -120,9 +173,12 @@ route_match_t router_match(const route_t *routes, size_t n, const char *path, ht
     int best = -1;
     const route_t *found = NULL;
     size_t caps[ROUTE_MAX_PARAMS][2], fcaps[ROUTE_MAX_PARAMS][2], nc = 0, fnc = 0;
+    const route_index_t *ix = index_of(routes, n);
+    unsigned pseg = segments(path, mlen);
     for (size_t i = 0; i < n; i++) {
+        if (ix && ix->seg[i] != pseg) continue;
         if (!match_one(routes[i].pattern, path, mlen, caps, &nc)) continue;
-        int lit = literals(routes[i].pattern);
+        int lit = ix ? ix->lit[i] : literals(routes[i].pattern);
         if (lit < best) continue;
         if (lit > best) {
             best = lit;

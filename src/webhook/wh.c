@@ -36,7 +36,8 @@ static atomic_llong g_inflight;
  * (any thread, right after a commit that appended events) signals it and
  * must never meet a freed one. */
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t g_cond = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t g_cond = PTHREAD_COND_INITIALIZER;      /* the senders */
+static pthread_cond_t g_fan_cond = PTHREAD_COND_INITIALIZER;  /* worker 0 */
 static bool g_kicked;   /* under g_lock: events committed since worker 0 last looked */
 
 struct wh {
@@ -248,30 +249,41 @@ static void send_one(wh_t *w, CURL *h, hook_job_t *job, int *status, char *why, 
 
 /* ---- the workers -------------------------------------------------------------------------- */
 
-static void wait_ms(wh_t *w, int ms, bool first)
+/* Sleeps up to ms or until woken; true when worker 0 (first) was woken
+ * by events committed here rather than by its poll's timeout. */
+static bool wait_ms(wh_t *w, int ms, bool first)
 {
     struct timespec ts = clock_deadline_ms(ms);
     pthread_mutex_lock(&g_lock);
     /* worker 0 (the fan-out) does not sleep over events committed here */
-    if (!atomic_load(&w->stop) && !(first && g_kicked)) pthread_cond_timedwait(&g_cond, &g_lock, &ts);
+    if (!atomic_load(&w->stop) && !(first && g_kicked))
+        pthread_cond_timedwait(first ? &g_fan_cond : &g_cond, &g_lock, &ts);
+    bool kicked = first && g_kicked;
     if (first) g_kicked = false;
     pthread_mutex_unlock(&g_lock);
+    return kicked;
 }
 
+/* Wakes the senders: worker 0 made deliveries (or the workers stop). */
 static void wake_all(void)
 {
     pthread_mutex_lock(&g_lock);
     pthread_cond_broadcast(&g_cond);
+    pthread_cond_broadcast(&g_fan_cond);
     pthread_mutex_unlock(&g_lock);
 }
 
 /* ev_set_commit_hook: this node's own events go out at once, not at the
- * next poll (other nodes' are found by the poll) */
+ * next poll (other nodes' are found by the poll).  Only worker 0 wakes:
+ * events become deliveries by its fan-out, and it wakes the others when
+ * there are some.  Waking them all on every commit had each read the
+ * delivery table once per purchase, with no endpoint configured (four
+ * reads of the six a purchase cost the database). */
 static void on_events_committed(void)
 {
     pthread_mutex_lock(&g_lock);
     g_kicked = true;
-    pthread_cond_broadcast(&g_cond);
+    pthread_cond_signal(&g_fan_cond);
     pthread_mutex_unlock(&g_lock);
 }
 
@@ -290,6 +302,8 @@ static void *worker_main(void *arg)
         log_msg(LOG_ERROR, "webhooks: worker %u: curl_easy_init failed", a->index);
         return NULL;
     }
+    bool kicked = false;  /* worker 0: woken by events committed here */
+    int64_t last_claim = 0;
     while (!atomic_load(&w->stop)) {
         cerr_t e;
         bool busy = false, got = false, more = false;
@@ -299,7 +313,15 @@ static void *worker_main(void *arg)
             if (made > 0 && w->n > 1) wake_all();
             busy = more;
         }
-        if (hook_claim(c, lease, &job, &got, &e) != C_OK) goto fault;
+        /* events that made no delivery (no endpoint wants them) leave
+         * nothing new to claim: what falls due by its time is found at
+         * least once a poll period, however often commits wake worker 0 */
+        int64_t now = hook_now_ms();
+        if (!(kicked && made == 0 && now - last_claim < WH_POLL_MS)) {
+            last_claim = now;
+            if (hook_claim(c, lease, &job, &got, &e) != C_OK) goto fault;
+        }
+        kicked = false;
         if (got) {
             int status = 0;
             bool refused = false, aborted = false, disabled = false;
@@ -323,7 +345,7 @@ static void *worker_main(void *arg)
             busy = true;
         }
         ids_wipe(job.signature, sizeof job.signature);
-        if (!busy) wait_ms(w, a->index == 0 ? WH_POLL_MS : WH_IDLE_MS, a->index == 0);
+        if (!busy) kicked = wait_ms(w, a->index == 0 ? WH_POLL_MS : WH_IDLE_MS, a->index == 0);
         continue;
     fault:
         /* the database is away: say so now and then, try again shortly */

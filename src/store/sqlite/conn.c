@@ -43,10 +43,35 @@ int sq_exec(sqlite3 *db, const char *sql)
     return ST_OK;
 }
 
+int sq_ctl(conn_t *c, sq_ctl_t which)
+{
+    static const char *const text[SQ_CTL__COUNT] = {
+        [SQ_BEGIN] = "BEGIN",
+        [SQ_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
+        [SQ_COMMIT] = "COMMIT",
+        [SQ_ROLLBACK] = "ROLLBACK",
+        [SQ_SAVEPOINT] = "SAVEPOINT nd_member",
+        [SQ_RELEASE] = "RELEASE nd_member",
+        [SQ_ROLLBACK_TO] = "ROLLBACK TO nd_member",
+    };
+    sqlite3_stmt *q = c->ctl[which];
+    if (!q && sqlite3_prepare_v2(c->db, text[which], -1, &q, NULL) != SQLITE_OK) {
+        sq_log_error(c->db, text[which]);
+        return ST_ERR;
+    }
+    c->ctl[which] = q;
+    int rc = sqlite3_step(q);
+    int ret = rc == SQLITE_DONE ? ST_OK : ST_ERR;
+    if (ret != ST_OK) sq_log_error(c->db, text[which]);
+    sqlite3_reset(q);
+    return ret;
+}
+
 void sq_conn_close(void *conn)
 {
     conn_t *c = conn;
     for (int i = 0; i < Q__COUNT; i++) sqlite3_finalize(c->q[i]);
+    for (int i = 0; i < SQ_CTL__COUNT; i++) sqlite3_finalize(c->ctl[i]);
     for (int i = 0; i < SQ_DYN_CACHE; i++) {
         sqlite3_finalize(c->dyn[i].st);
         free(c->dyn[i].sql);
@@ -70,19 +95,95 @@ uint64_t sq_commit_count(void)
     return g_commits;
 }
 
-/* Installing a WAL hook replaces SQLite's automatic checkpoint, so this
- * does what that one does: a passive checkpoint once the log holds 1,000
- * pages (SQLite's default). */
+/* The log size at which a checkpoint is asked for: SQLite's own default
+ * (1,000 pages).  At CKPT_INLINE pages the checkpointer is behind (or
+ * could not start): the commit that finds so many checkpoints by itself,
+ * as SQLite's automatic checkpoint would, so that the log stays bounded. */
+#define CKPT_PAGES 1000
+#define CKPT_INLINE 16000
+
+static void *ckpt_main(void *arg);
+
+/* Asks the checkpointer for a checkpoint, starting it on first use; false
+ * if it could not be started. */
+static bool ckpt_ask(sqlite_store_t *s)
+{
+    bool ok = true;
+    pthread_mutex_lock(&s->ckpt_mu);
+    if (!s->ckpt_running && !s->ckpt_stop) {
+        if (pthread_create(&s->ckpt_thread, NULL, ckpt_main, s) == 0) s->ckpt_running = true;
+        else ok = false;
+    }
+    if (s->ckpt_running) {
+        s->ckpt_wanted = true;
+        pthread_cond_signal(&s->ckpt_cv);
+    }
+    pthread_mutex_unlock(&s->ckpt_mu);
+    return ok;
+}
+
+/* The checkpointer: a checkpoint on its own connection each time a commit
+ * asks for one, in two passes.  The first copies the log into the
+ * database while writers go on (passive: it never waits for a lock) --
+ * the bulk of the work, the database file's fsync included.  But a log is
+ * only started over from its beginning by a writer that finds it wholly
+ * copied, which never happens while writers keep adding to it (it grew
+ * past 60 MB in a few seconds of purchases); so the second pass copies
+ * the little they added meanwhile with this process's writers held off
+ * (write_lock).  A later commit asks again for what a reader kept it from
+ * copying. */
+static void *ckpt_main(void *arg)
+{
+    sqlite_store_t *s = arg;
+    sqlite3 *db = NULL;
+    pthread_mutex_lock(&s->ckpt_mu);
+    for (;;) {
+        while (!s->ckpt_wanted && !s->ckpt_stop) pthread_cond_wait(&s->ckpt_cv, &s->ckpt_mu);
+        if (s->ckpt_stop) break;
+        s->ckpt_wanted = false;
+        pthread_mutex_unlock(&s->ckpt_mu);
+        if (!db && sq_open_db(s, &db) != ST_OK) db = NULL;
+        /* SQLITE_BUSY: another checkpoint (another process's) is running */
+        int rc = db ? sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL)
+                    : SQLITE_ERROR;
+        if (rc == SQLITE_OK) {
+            pthread_mutex_lock(&s->write_lock);
+            rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+            pthread_mutex_unlock(&s->write_lock);
+        }
+        if (rc != SQLITE_OK && rc != SQLITE_BUSY) sq_log_error(db, "checkpoint");
+        pthread_mutex_lock(&s->ckpt_mu);
+    }
+    pthread_mutex_unlock(&s->ckpt_mu);
+    sqlite3_close_v2(db);
+    return NULL;
+}
+
+/* Stops the checkpointer (the store is closing; no writer is left). */
+static void ckpt_stop(sqlite_store_t *s)
+{
+    pthread_mutex_lock(&s->ckpt_mu);
+    s->ckpt_stop = true;
+    bool running = s->ckpt_running;
+    pthread_cond_signal(&s->ckpt_cv);
+    pthread_mutex_unlock(&s->ckpt_mu);
+    if (running) pthread_join(s->ckpt_thread, NULL);
+}
+
+/* Installing a WAL hook replaces SQLite's automatic checkpoint: this
+ * counts the commit and hands the checkpoint to the checkpointer. */
 static int wal_hook(void *ud, sqlite3 *db, const char *name, int frames)
 {
-    (void)ud;
+    sqlite_store_t *s = ud;
     g_commits++;
-    if (frames >= 1000) sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    if (frames >= CKPT_PAGES && (frames >= CKPT_INLINE || !ckpt_ask(s)))
+        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     return SQLITE_OK;
 }
 
-int sq_open_db(const char *path, sqlite3 **out)
+int sq_open_db(sqlite_store_t *s, sqlite3 **out)
 {
+    const char *path = s->sql.target;
     sqlite3 *db = NULL;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
@@ -118,7 +219,7 @@ int sq_open_db(const char *path, sqlite3 **out)
         sqlite3_close_v2(db);
         return ST_ERR;
     }
-    sqlite3_wal_hook(db, wal_hook, NULL);
+    sqlite3_wal_hook(db, wal_hook, s);
     *out = db;
     return ST_OK;
 }
@@ -128,7 +229,7 @@ static conn_t *conn_get(sqlite_store_t *s)
     conn_t *c = connreg_get(&s->sql.conns);
     if (c) return c;
     c = xcalloc(1, sizeof *c);
-    if (sq_open_db(s->sql.target, &c->db) != ST_OK) {
+    if (sq_open_db(s, &c->db) != ST_OK) {
         free(c);
         return NULL;
     }
@@ -519,11 +620,11 @@ static int group_end(sqlite_store_t *s, bool keep)
 {
     conn_t *w = s->wconn;
     bool mine = keep;
-    if (keep && sq_exec(w->db, "RELEASE nd_member") != ST_OK) mine = false;
+    if (keep && sq_ctl(w, SQ_RELEASE) != ST_OK) mine = false;
     if (!mine && !sqlite3_get_autocommit(w->db)) {
         /* this writer's changes only; those before it stay */
-        sq_exec(w->db, "ROLLBACK TO nd_member");
-        sq_exec(w->db, "RELEASE nd_member");
+        sq_ctl(w, SQ_ROLLBACK_TO);
+        sq_ctl(w, SQ_RELEASE);
     }
     w->depth = 0;
     tls_wstore = NULL;
@@ -543,8 +644,8 @@ static int group_end(sqlite_store_t *s, bool keep)
     if (alive && s->group_n < SQ_GROUP_MAX && __atomic_load_n(&s->wanting, __ATOMIC_ACQUIRE) > 0) {
         pthread_mutex_unlock(&s->write_lock);
     } else {
-        bool ok = alive && sq_exec(w->db, "COMMIT") == ST_OK;
-        if (!ok && !sqlite3_get_autocommit(w->db)) sq_exec(w->db, "ROLLBACK");
+        bool ok = alive && sq_ctl(w, SQ_COMMIT) == ST_OK;
+        if (!ok && !sqlite3_get_autocommit(w->db)) sq_ctl(w, SQ_ROLLBACK);
         sq_gmember_t *list = s->group;
         s->group = NULL;
         s->group_n = 0;
@@ -576,7 +677,7 @@ static int group_begin(sqlite_store_t *s)
     __atomic_sub_fetch(&s->wanting, 1, __ATOMIC_ACQ_REL);
     if (!s->wconn) {
         conn_t *w = xcalloc(1, sizeof *w);
-        if (sq_open_db(s->sql.target, &w->db) != ST_OK) {
+        if (sq_open_db(s, &w->db) != ST_OK) {
             free(w);
             pthread_mutex_unlock(&s->write_lock);
             return ST_ERR;
@@ -585,7 +686,7 @@ static int group_begin(sqlite_store_t *s)
     }
     conn_t *w = s->wconn;
     if (!s->group_open) {
-        if (sq_exec(w->db, "BEGIN IMMEDIATE") != ST_OK) {
+        if (sq_ctl(w, SQ_BEGIN_IMMEDIATE) != ST_OK) {
             pthread_mutex_unlock(&s->write_lock);
             return ST_ERR;
         }
@@ -593,7 +694,7 @@ static int group_begin(sqlite_store_t *s)
     }
     w->depth = 1;
     w->rollback_only = false;
-    if (sq_exec(w->db, "SAVEPOINT nd_member") != ST_OK) {
+    if (sq_ctl(w, SQ_SAVEPOINT) != ST_OK) {
         group_end(s, false);
         return ST_ERR;
     }
@@ -617,7 +718,7 @@ int sq_tx_begin(store_t *st, bool write)
         pthread_mutex_lock(&s->write_lock);
         c->writing = true;
     }
-    if (sq_exec(c->db, write ? "BEGIN IMMEDIATE" : "BEGIN") != ST_OK) {
+    if (sq_ctl(c, write ? SQ_BEGIN_IMMEDIATE : SQ_BEGIN) != ST_OK) {
         c->depth = 0;
         write_unlock(s, c);
         return ST_ERR;
@@ -634,10 +735,10 @@ int sq_tx_commit(store_t *st)
     if (tls_wstore == s) return group_end(s, !c->rollback_only);
     int rc = ST_OK;
     if (c->rollback_only) {
-        sq_exec(c->db, "ROLLBACK");
+        sq_ctl(c, SQ_ROLLBACK);
         rc = ST_ERR;
-    } else if (sq_exec(c->db, "COMMIT") != ST_OK) {
-        sq_exec(c->db, "ROLLBACK");
+    } else if (sq_ctl(c, SQ_COMMIT) != ST_OK) {
+        sq_ctl(c, SQ_ROLLBACK);
         rc = ST_ERR;
     }
     write_unlock((sqlite_store_t *)st, c);
@@ -655,7 +756,7 @@ void sq_tx_rollback(store_t *st)
         group_end(s, false);
         return;
     }
-    sq_exec(c->db, "ROLLBACK");
+    sq_ctl(c, SQ_ROLLBACK);
     write_unlock((sqlite_store_t *)st, c);
 }
 
@@ -680,11 +781,14 @@ static void close_own(store_t *st)
 {
     sqlite_store_t *s = (sqlite_store_t *)st;
     sq_sbc_close(s);
+    ckpt_stop(s);
     /* no writer is left: the store is being closed */
     if (s->wconn) sq_conn_close(s->wconn);
     pthread_mutex_destroy(&s->write_lock);
     pthread_mutex_destroy(&s->group_mu);
     pthread_cond_destroy(&s->settled);
+    pthread_mutex_destroy(&s->ckpt_mu);
+    pthread_cond_destroy(&s->ckpt_cv);
 }
 
 void sq_close(store_t *st)
@@ -692,8 +796,19 @@ void sq_close(store_t *st)
     connreg_store_close(st, close_own, sq_conn_close);
 }
 
+/* Process-wide SQLite settings, before its first use.  Memory statistics
+ * off: with them on, every allocation SQLite makes takes one global
+ * mutex, which the request threads then queue on (futex calls in a
+ * third of all reads); numberd never reads those statistics. */
+static void sqlite_once(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int store_sqlite_open(const char *path, store_t **out, char **err)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, sqlite_once);
     /* Create the file ourselves so that it is 0600 from its first byte;
      * SQLite gives the -wal and -shm files the same mode. */
     if (strcmp(path, ":memory:") != 0) {
@@ -710,6 +825,8 @@ int store_sqlite_open(const char *path, store_t **out, char **err)
     pthread_mutex_init(&s->ver_lock, NULL);
     pthread_mutex_init(&s->group_mu, NULL);
     pthread_cond_init(&s->settled, NULL);
+    pthread_mutex_init(&s->ckpt_mu, NULL);
+    pthread_cond_init(&s->ckpt_cv, NULL);
     s->group_on = strcmp(path, ":memory:") != 0 && getenv("NUMBERD_NO_GROUP_COMMIT") == NULL;
     conn_t *c = conn_get(s);
     if (c == NULL) {

@@ -255,7 +255,7 @@ int sq_import_begin(store_t *st, bool dry_run, store_import_t **out)
 {
     sqlite_store_t *s = (sqlite_store_t *)st;
     conn_t *c = xcalloc(1, sizeof *c);
-    if (sq_open_db(s->sql.target, &c->db) != ST_OK) {
+    if (sq_open_db(s, &c->db) != ST_OK) {
         free(c);
         return ST_ERR;
     }

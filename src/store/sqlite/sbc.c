@@ -141,7 +141,7 @@ static int data_version(sqlite_store_t *s, uint64_t *out)
 {
     int rc = ST_ERR;
     pthread_mutex_lock(&s->ver_lock);
-    if (!s->ver_db && sq_open_db(s->sql.target, &s->ver_db) != ST_OK) s->ver_db = NULL;
+    if (!s->ver_db && sq_open_db(s, &s->ver_db) != ST_OK) s->ver_db = NULL;
     if (s->ver_db && !s->ver_q &&
         sqlite3_prepare_v3(s->ver_db, "PRAGMA data_version", -1, SQLITE_PREPARE_PERSISTENT, &s->ver_q,
                            NULL) != SQLITE_OK)
