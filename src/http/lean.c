@@ -24,7 +24,10 @@
  * Hard caps: a request's line and headers 8 KiB (431 and close), 64
  * headers (431), the path 2 KiB (414), conn_limit connections (further
  * ones are closed at once), conn_timeout seconds idle.  Answers waiting to
- * be written stop the reading of that connection until they are out.
+ * be written stop the reading of that connection until they are out.  A
+ * close is a lingering one: shut for writing once the answer is out, then
+ * what the client still sends is read and dropped until its own end (at
+ * most 64 KiB, 2 s), so that a reset never overtakes the answer.
  *
  * Threads: cfg->threads event loops, one epoll each, sharing the listening
  * socket (EPOLLEXCLUSIVE: one loop is woken per connection attempt).  A
@@ -55,12 +58,16 @@
 #define LEAN_HEAD_MAX (8 * 1024)   /* request line + headers */
 #define LEAN_MAX_HEADERS 64
 #define LEAN_MAX_THREADS 64
+#define LEAN_DRAIN_MAX (64 * 1024) /* lingering close: bytes read and dropped, at most */
+#define LEAN_DRAIN_S 2             /* and seconds */
 
 typedef struct lconn {
     int fd;
     struct lconn *prev, *next;  /* the loop's connections, for the idle sweep */
     time_t active;              /* last read or write (CLOCK_MONOTONIC seconds) */
     bool closing;               /* close once out is written */
+    bool draining;              /* answered and shut for writing: reading to the client's end */
+    size_t drained;             /* bytes read and dropped while draining */
     bool writing;               /* EPOLLOUT armed: out has bytes the socket did not take */
     char client[48];
     size_t have;
@@ -373,7 +380,23 @@ static bool flush(lloop_t *lp, lconn_t *c)
     }
     c->out.len = c->out_off = 0;
     if (c->closing) {
-        conn_close(lp, c);
+        /* A lingering close: closed with unread bytes in its receive
+         * queue (the rest of a head too large for 431, a pipelined
+         * request after "Connection: close"), the socket sends a reset,
+         * and a client still sending gets ECONNRESET before it reads the
+         * answer.  So: shut for writing (the client sees the end of the
+         * answer), read and drop what still comes until the client's own
+         * end, at most LEAN_DRAIN_MAX bytes or LEAN_DRAIN_S seconds. */
+        shutdown(c->fd, SHUT_WR);
+        c->closing = false;
+        c->draining = true;
+        c->have = 0;
+        c->active = mono_s();
+        if (c->writing) {
+            struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+            epoll_ctl(lp->ep, EPOLL_CTL_MOD, c->fd, &ev);
+            c->writing = false;
+        }
         return false;
     }
     if (c->writing) {
@@ -386,6 +409,13 @@ static bool flush(lloop_t *lp, lconn_t *c)
 
 static void on_readable(lloop_t *lp, lconn_t *c)
 {
+    if (c->draining) {
+        char sink[4096];
+        ssize_t r = recv(c->fd, sink, sizeof sink, 0);
+        if (r < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) return;
+        if (r <= 0 || (c->drained += (size_t)r) > LEAN_DRAIN_MAX) conn_close(lp, c);
+        return;
+    }
     /* one read a wake-up (level-triggered: more comes with the next) */
     if (c->have < sizeof c->in) {
         ssize_t r = recv(c->fd, c->in + c->have, sizeof c->in - c->have, 0);
@@ -453,7 +483,8 @@ static void *loop_main(void *arg)
             swept = now;
             for (lconn_t *c = lp->conns, *next; c; c = next) {
                 next = c->next;
-                if (now - c->active >= (time_t)l->conn_timeout) conn_close(lp, c);
+                if (now - c->active >= (time_t)(c->draining ? LEAN_DRAIN_S : l->conn_timeout))
+                    conn_close(lp, c);
             }
         }
     }
