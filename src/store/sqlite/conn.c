@@ -148,7 +148,12 @@ static void *ckpt_main(void *arg)
                     : SQLITE_ERROR;
         if (rc == SQLITE_OK) {
             pthread_mutex_lock(&s->write_lock);
-            rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+            /* not inside a group's open transaction (handed between its
+             * members): it holds the database's write lock, and other
+             * processes' writers would wait out the copy and its fsync;
+             * the next commit asks again */
+            if (!s->group_open)
+                rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
             pthread_mutex_unlock(&s->write_lock);
         }
         if (rc != SQLITE_OK && rc != SQLITE_BUSY) sq_log_error(db, "checkpoint");
