@@ -43,6 +43,18 @@ int sq_exec(sqlite3 *db, const char *sql)
     return ST_OK;
 }
 
+/* *slot, prepared from sql on c the first time (kept for the
+ * connection's life); NULL on failure, logged. */
+static sqlite3_stmt *prepare_once(conn_t *c, sqlite3_stmt **slot, const char *sql)
+{
+    if (*slot == NULL &&
+        sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL) != SQLITE_OK) {
+        sq_log_error(c->db, sql);
+        return NULL;
+    }
+    return *slot;
+}
+
 int sq_ctl(conn_t *c, sq_ctl_t which)
 {
     static const char *const text[SQ_CTL__COUNT] = {
@@ -54,12 +66,8 @@ int sq_ctl(conn_t *c, sq_ctl_t which)
         [SQ_RELEASE] = "RELEASE nd_member",
         [SQ_ROLLBACK_TO] = "ROLLBACK TO nd_member",
     };
-    sqlite3_stmt *q = c->ctl[which];
-    if (!q && sqlite3_prepare_v2(c->db, text[which], -1, &q, NULL) != SQLITE_OK) {
-        sq_log_error(c->db, text[which]);
-        return ST_ERR;
-    }
-    c->ctl[which] = q;
+    sqlite3_stmt *q = prepare_once(c, &c->ctl[which], text[which]);
+    if (!q) return ST_ERR;
     int rc = sqlite3_step(q);
     int ret = rc == SQLITE_DONE ? ST_OK : ST_ERR;
     if (ret != ST_OK) sq_log_error(c->db, text[which]);
@@ -257,18 +265,11 @@ conn_t *sq_conn(store_t *st)
 
 sqlite3_stmt *sq_stmt(conn_t *c, int which, const char *sql)
 {
-    if (c->q[which] == NULL) {
-        if (!sql) {
-            log_msg(LOG_ERROR, "sqlite: statement %d has no SQLite text", which);
-            return NULL;
-        }
-        if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->q[which], NULL) !=
-            SQLITE_OK) {
-            sq_log_error(c->db, sql);
-            return NULL;
-        }
+    if (c->q[which] == NULL && !sql) {
+        log_msg(LOG_ERROR, "sqlite: statement %d has no SQLite text", which);
+        return NULL;
     }
-    return c->q[which];
+    return prepare_once(c, &c->q[which], sql);
 }
 
 sqlite3_stmt *sq_stmt_dyn(conn_t *c, const char *sql)
