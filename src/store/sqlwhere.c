@@ -232,7 +232,7 @@ void sqlw_numlist(sqlw_t *w, const numlist_q_t *q)
 
 bool sqlw_numlist_count(sqlw_t *w, const numlist_q_t *q, buf_t *out)
 {
-    if (q->prefix || q->alias || q->caps || q->cnam_lookup || q->tendlc_status ||
+    if (q->prefix || q->alias || q->cnam_lookup || q->tendlc_status ||
         q->tendlc_campaign || q->tf_verification || q->carrier_id > 0)
         return false;
     for (int k = 0; k < 5; k++)
@@ -249,6 +249,9 @@ bool sqlw_numlist_count(sqlw_t *w, const numlist_q_t *q, buf_t *out)
     if (q->type) sqlw_either(w, "c.type", "c.sub_type", q->type);
     if (q->by_source) int_lit(w, "c.source", q->source);
     if (q->by_state) int_lit(w, "c.state", q->state);
+    /* services: the counter rows whose caps hold those bits (migrations
+     * sqlite/0013, postgres/0012) */
+    if (q->caps) sqlw_caps(w, "c.caps", q->caps);
     /* the counters hold only listed rows (state 1 or 2), as the list's
      * own "n.state IN (1, 2)" */
     buf_printf(out, "SELECT CAST(coalesce(sum(c.n), 0) AS BIGINT) FROM owner_counts c %s",

@@ -152,7 +152,9 @@ describe('owner_counts (an account\'s total_count)', () => {
           country_iso: 'US',
           type: kind === 1 ? 'tollfree' : kind === 2 ? 'mobile' : 'fixed',
           sub_type: kind === 1 ? 'tollfree' : kind === 2 ? 'mobile' : 'local',
-          voice_enabled: 'true', sms_enabled: 'true', monthly_rental_rate: '0.80000',
+          // every mix of services, so that the counters' caps key is exercised
+          voice_enabled: String(i % 2 === 0 || i % 8 === 7), sms_enabled: String(Math.floor(i / 2) % 2 === 0),
+          mms_enabled: String(Math.floor(i / 4) % 2 === 0), monthly_rental_rate: '0.80000',
           restriction: i % 7 === 0 ? 'city-address' : '',
         });
       }
@@ -244,11 +246,11 @@ describe('owner_counts (an account\'s total_count)', () => {
       for (const [k, v] of Object.entries(done)) assert.ok(v > 0, `some ${k} succeeded`);
 
       // the kept counters against a full count, key by key (zero rows are kept: dropped here)
-      const key = 'owner_id, coalesce(sub_id, 0), type, sub_type, source, state';
+      const key = 'owner_id, coalesce(sub_id, 0), type, sub_type, source, state, caps';
       const full = sql(`SELECT ${key}, count(*) FROM numbers WHERE owner_id IS NOT NULL AND state IN (1, 2) `
-        + `GROUP BY ${key} ORDER BY 1, 2, 3, 4, 5, 6`).map((r) => r.join('|'));
-      const kept = sql('SELECT owner_id, sub_id, type, sub_type, source, state, n FROM owner_counts '
-        + 'WHERE n <> 0 ORDER BY 1, 2, 3, 4, 5, 6').map((r) => r.join('|'));
+        + `GROUP BY ${key} ORDER BY 1, 2, 3, 4, 5, 6, 7`).map((r) => r.join('|'));
+      const kept = sql('SELECT owner_id, sub_id, type, sub_type, source, state, caps, n FROM owner_counts '
+        + 'WHERE n <> 0 ORDER BY 1, 2, 3, 4, 5, 6, 7').map((r) => r.join('|'));
       assert.deepEqual(kept, full);
       assert.equal(sql('SELECT count(*) FROM owner_counts WHERE n < 0')[0][0], '0');
       assert.ok(full.length >= 4, `several keys counted: ${full.join(' ')}`);
@@ -270,6 +272,14 @@ describe('owner_counts (an account\'s total_count)', () => {
         [alice, { subaccount: sa1.auth_id }, `n.owner_id = ${aid} AND n.sub_id = ${s1}`],
         [sa1, {}, `n.owner_id = ${aid} AND n.sub_id = ${s1}`],
         [sa1, { type: 'local' }, `n.owner_id = ${aid} AND n.sub_id = ${s1} AND (n.type = 'local' OR n.sub_type = 'local')`],
+        // services (the counters' caps: voice 1 | sms 2 | mms 4)
+        [alice, { services: 'sms' }, `n.owner_id = ${aid} AND (n.caps & 2) = 2`],
+        [alice, { services: 'voice' }, `n.owner_id = ${aid} AND (n.caps & 1) = 1`],
+        [alice, { services: 'mms' }, `n.owner_id = ${aid} AND (n.caps & 4) = 4`],
+        [alice, { services: 'voice,sms' }, `n.owner_id = ${aid} AND (n.caps & 3) = 3`],
+        [alice, { services: 'sms', type: 'local' },
+          `n.owner_id = ${aid} AND (n.caps & 2) = 2 AND (n.type = 'local' OR n.sub_type = 'local')`],
+        [sa1, { services: 'mms' }, `n.owner_id = ${aid} AND n.sub_id = ${s1} AND (n.caps & 4) = 4`],
         // a filter the counters do not serve: counted, and the same
         [alice, { number_startswith: '1415' }, `n.owner_id = ${aid} AND n.number LIKE '1415%'`],
       ];
@@ -277,5 +287,11 @@ describe('owner_counts (an account\'s total_count)', () => {
         assert.equal(await total(who, query), count(where), `${who.auth_id} ${JSON.stringify(query)}`);
       }
       assert.ok(await total(alice, {}) > 0);
+      // the services cases pick a part of the list, not all of it or none
+      const all = await total(alice, {});
+      for (const services of ['sms', 'mms']) {
+        const t = await total(alice, { services });
+        assert.ok(t > 0 && t < all, `services=${services}: ${t} of ${all}`);
+      }
     });
 });

@@ -25,12 +25,14 @@ int pg_number_list(store_t *st, const numlist_q_t *q, owned_number_t *rows, size
     sqlw_init(&w, &sqlw_postgres);
     sqlw_numlist(&w, q);
     /* page and count in one statement (PAGE()); the page is cut from
-     * numbers alone, and only its rows are joined */
+     * numbers' owner index alone (its numbers: an index-only scan where
+     * the filters allow, so a deep OFFSET skips index entries, not rows),
+     * and only its rows are read and joined */
     buf_t sql = BUF_INIT, page = BUF_INIT, count = BUF_INIT;
-    buf_printf(&page, "SELECT " SQLS_OWNED_COLS "FROM (SELECT * FROM numbers n %s ORDER BY n.number",
-               w.sql.data);
+    buf_printf(&page, "SELECT " SQLS_OWNED_COLS "FROM (SELECT n.number FROM numbers n %s "
+               "ORDER BY n.number", w.sql.data);
     sqlw_limit_offset(&w, &page, q->limit, q->offset);
-    buf_puts(&page, ") n " SQLS_OWNED_JOINS "ORDER BY n.number");
+    buf_puts(&page, ") p JOIN numbers n ON n.number = p.number " SQLS_OWNED_JOINS "ORDER BY n.number");
     /* the total from the kept counters where they serve the filters (a
      * sum over a few rows), else a count of the matching rows */
     if (!sqlw_numlist_count(&w, q, &count))

@@ -5,9 +5,31 @@
 
 #include "util/clock.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 /* Every statement of owned numbers is the one both backends run
  * (sqltext.c): this backend has no text of its own here. */
 static const char *const sql_text[Q__COUNT] = {NULL};
+
+static int by_number(const void *a, const void *b)
+{
+    return strcmp(((const owned_number_t *)a)->inv.number, ((const owned_number_t *)b)->inv.number);
+}
+
+/* The page in number order.  The query's plan yields it so (the ordered
+ * subquery as the outer loop, primary-key joins inside it); this check
+ * costs a comparison a row, and sorts only if a future SQLite plans it
+ * otherwise. */
+static void page_in_order(owned_number_t *rows, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        if (strcmp(rows[i - 1].inv.number, rows[i].inv.number) > 0) {
+            qsort(rows, n, sizeof *rows, by_number);
+            return;
+        }
+    }
+}
 
 int sq_number_list(store_t *st, const numlist_q_t *q, owned_number_t *rows, size_t *nrows,
                    int64_t *total)
@@ -18,13 +40,23 @@ int sq_number_list(store_t *st, const numlist_q_t *q, owned_number_t *rows, size
     sqlw_init(&w, &sqlw_sqlite);
     sqlw_numlist(&w, q);
     buf_t rs = BUF_INIT, cs = BUF_INIT;
-    buf_printf(&rs, SQLS_OWNED_SELECT "%s ORDER BY n.number", w.sql.data);
+    /* The page is cut from numbers alone (rowids from the covering owner
+     * index where the filters allow), and only its rows are read and
+     * joined: an OFFSET into an account of 1,000,000 numbers skips index
+     * entries, not rows with their joins (offset 900,000: 0.9 s -> 0.06 s). */
+    buf_printf(&rs, "SELECT " SQLS_OWNED_COLS "FROM (SELECT n.rowid AS r FROM numbers n %s "
+               "ORDER BY n.number", w.sql.data);
     sqlw_limit_offset(&w, &rs, q->limit, q->offset);
+    /* No outer ORDER BY: its sort copied every column of every row and
+     * cost a third of a first page.  CROSS JOIN keeps p the outer loop, so
+     * rows come out in p's order; page_in_order() below makes sure. */
+    buf_puts(&rs, ") p CROSS JOIN numbers n ON n.rowid = p.r " SQLS_OWNED_JOINS);
     /* the total from the kept counters where they serve the filters (a
      * sum over a few rows), else a count of the matching rows */
     if (!sqlw_numlist_count(&w, q, &cs)) buf_printf(&cs, "SELECT count(*) FROM numbers n %s", w.sql.data);
     int ret = sq_page_dyn(st, c, &w, rs.data, cs.data, q->limit, sqls_rd_owned, rows, nrows,
                           total, "number list");
+    if (ret == ST_OK) page_in_order(rows, *nrows);
     buf_free(&rs);
     buf_free(&cs);
     sqlw_free(&w);
