@@ -289,12 +289,25 @@ static void test_numlist_count(void **state)
         assert_null(count.data);
         sqlw_free(&w);
     }
+    /* services: the counters are kept by caps too (sqlite 0013,
+     * postgres 0012), summed over the rows that hold those bits */
     numlist_q_t o = q;
     o.caps = 2;
     sqlw_t w;
     buf_t count = BUF_INIT;
     sqlw_init(&w, &sqlw_sqlite);
-    assert_false(sqlw_numlist_count(&w, &o, &count));
+    sqlw_numlist(&w, &o);
+    assert_true(sqlw_numlist_count(&w, &o, &count));
+    assert_string_equal(count.data,
+                        "SELECT CAST(coalesce(sum(c.n), 0) AS BIGINT) FROM owner_counts c "
+                        "WHERE c.owner_id = ?3 AND c.sub_id = ?4 AND (c.type = 'local' OR "
+                        "c.sub_type = 'local') AND c.source = 1 AND (c.caps & 2) = 2");
+    assert_int_equal(w.n, 4);
+    assert_int_val(&w, 2, 3);
+    assert_int_val(&w, 3, 5);
+    buf_free(&count);
+    sqlw_free(&w);
+    sqlw_init(&w, &sqlw_sqlite);
     o = q;
     o.carrier_id = 4;
     assert_false(sqlw_numlist_count(&w, &o, &count));
