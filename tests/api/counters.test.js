@@ -294,4 +294,43 @@ describe('owner_counts (an account\'s total_count)', () => {
         assert.ok(t > 0 && t < all, `services=${services}: ${t} of ${all}`);
       }
     });
+  test('numbers moved between a main account and its subaccount in both directions at once: never a 5xx',
+    async () => {
+      // Every number here has the same counter key but its subaccount, so
+      // a move takes one from one counter row and adds one to the other.
+      // Two moves in opposite directions touch the same two rows in
+      // opposite orders: on PostgreSQL, whose counter rows are locked by
+      // the writing transaction, that deadlocked (one move failed, 503)
+      // until the trigger took them in key order.
+      const inv = Array.from({ length: 16 }, (_, i) => ({
+        number: `1646555${String(i).padStart(4, '0')}`, country_iso: 'US', type: 'fixed', sub_type: 'local',
+        voice_enabled: 'true', sms_enabled: 'true', monthly_rental_rate: '0.80000',
+      }));
+      await srv.loadCsv(csv(ALL_COLUMNS, inv));
+      const bob = await srv.createAccount('bob');
+      const r = await srv.plivo(bob, 'POST', 'Subaccount/', { body: { name: 'bob-sub', enabled: true } });
+      assert.equal(r.status, 201, r.text);
+      const sb = r.json.auth_id;
+      for (const { number } of inv) assert.equal((await srv.buy(bob, number)).status, 201);
+      const where = Object.fromEntries(inv.map(({ number }, i) => [number, i % 2 ? sb : '']));
+      for (const [n, to] of Object.entries(where)) {
+        if (to) assert.equal((await srv.plivo(bob, 'POST', `Number/${n}/`, { body: { subaccount: to } })).status, 202);
+      }
+      let moved = 0;
+      const ops = Array.from({ length: 240 }, () => async () => {
+        const n = pick(inv).number;
+        const to = where[n] ? '' : sb;
+        where[n] = to;
+        const u = noFault(await srv.plivo(bob, 'POST', `Number/${n}/`, { body: { subaccount: to } }), 'move');
+        if (u.status === 202) moved++;
+      });
+      await concurrently(ops);
+      assert.ok(moved > 200, `moves made: ${moved}`);
+      const key = 'owner_id, coalesce(sub_id, 0), type, sub_type, source, state, caps';
+      const full = sql(`SELECT ${key}, count(*) FROM numbers WHERE owner_id IS NOT NULL AND state IN (1, 2) `
+        + `GROUP BY ${key} ORDER BY 1, 2, 3, 4, 5, 6, 7`).map((x) => x.join('|'));
+      const kept = sql('SELECT owner_id, sub_id, type, sub_type, source, state, caps, n FROM owner_counts '
+        + 'WHERE n <> 0 ORDER BY 1, 2, 3, 4, 5, 6, 7').map((x) => x.join('|'));
+      assert.deepEqual(kept, full);
+    });
 });

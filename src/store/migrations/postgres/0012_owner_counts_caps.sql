@@ -36,8 +36,27 @@ CREATE FUNCTION cnt_owner_add(o bigint, s bigint, t text, st text, src integer, 
     DO UPDATE SET n = owner_counts.n + d
 $$;
 
+-- An update that moves a number between two counter rows (a transfer
+-- between a main account and a subaccount, an approval) changes both rows,
+-- and the writing transaction holds each row's lock until it commits.  Two
+-- such moves in opposite directions, each taking "its" old row first,
+-- deadlocked (PostgreSQL aborted one after deadlock_timeout: a 503).  Both
+-- rows are therefore taken in key order, whichever is old or new.
 CREATE FUNCTION cnt_owner_trg() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF TG_OP = 'UPDATE'
+     AND OLD.owner_id IS NOT NULL AND OLD.state IN (1, 2)
+     AND NEW.owner_id IS NOT NULL AND NEW.state IN (1, 2)
+     AND ROW(NEW.owner_id, coalesce(NEW.sub_id, 0), NEW.type COLLATE "C", NEW.sub_type COLLATE "C",
+             NEW.source, NEW.state, NEW.caps)
+       < ROW(OLD.owner_id, coalesce(OLD.sub_id, 0), OLD.type COLLATE "C", OLD.sub_type COLLATE "C",
+             OLD.source, OLD.state, OLD.caps) THEN
+    PERFORM cnt_owner_add(NEW.owner_id, NEW.sub_id, NEW.type, NEW.sub_type, NEW.source,
+                          NEW.state, NEW.caps, 1);
+    PERFORM cnt_owner_add(OLD.owner_id, OLD.sub_id, OLD.type, OLD.sub_type, OLD.source,
+                          OLD.state, OLD.caps, -1);
+    RETURN NULL;
+  END IF;
   IF TG_OP IN ('UPDATE', 'DELETE') THEN
     IF OLD.owner_id IS NOT NULL AND OLD.state IN (1, 2) THEN
       PERFORM cnt_owner_add(OLD.owner_id, OLD.sub_id, OLD.type, OLD.sub_type, OLD.source,
