@@ -140,6 +140,18 @@ describe('carrier_counts (a carrier\'s number_count)', () => {
   });
 });
 
+/** owner_counts against a full count of numbers, key by key (zero rows
+ * are kept: dropped here); returns the full count's rows. */
+function assertOwnerCountsExact() {
+  const key = 'owner_id, coalesce(sub_id, 0), type, sub_type, source, state, caps';
+  const full = sql(`SELECT ${key}, count(*) FROM numbers WHERE owner_id IS NOT NULL AND state IN (1, 2) `
+    + `GROUP BY ${key} ORDER BY 1, 2, 3, 4, 5, 6, 7`).map((r) => r.join('|'));
+  const kept = sql('SELECT owner_id, sub_id, type, sub_type, source, state, caps, n FROM owner_counts '
+    + 'WHERE n <> 0 ORDER BY 1, 2, 3, 4, 5, 6, 7').map((r) => r.join('|'));
+  assert.deepEqual(kept, full);
+  return full;
+}
+
 describe('owner_counts (an account\'s total_count)', () => {
   test('exact after concurrent purchases, releases, adds, transfers, approvals, a subaccount delete and a close',
     async () => {
@@ -245,13 +257,7 @@ describe('owner_counts (an account\'s total_count)', () => {
       console.log(`owners: ${JSON.stringify(done)}, subaccount deleted: ${sa2Gone}, account closed: ${carolClosed}`);
       for (const [k, v] of Object.entries(done)) assert.ok(v > 0, `some ${k} succeeded`);
 
-      // the kept counters against a full count, key by key (zero rows are kept: dropped here)
-      const key = 'owner_id, coalesce(sub_id, 0), type, sub_type, source, state, caps';
-      const full = sql(`SELECT ${key}, count(*) FROM numbers WHERE owner_id IS NOT NULL AND state IN (1, 2) `
-        + `GROUP BY ${key} ORDER BY 1, 2, 3, 4, 5, 6, 7`).map((r) => r.join('|'));
-      const kept = sql('SELECT owner_id, sub_id, type, sub_type, source, state, caps, n FROM owner_counts '
-        + 'WHERE n <> 0 ORDER BY 1, 2, 3, 4, 5, 6, 7').map((r) => r.join('|'));
-      assert.deepEqual(kept, full);
+      const full = assertOwnerCountsExact();
       assert.equal(sql('SELECT count(*) FROM owner_counts WHERE n < 0')[0][0], '0');
       assert.ok(full.length >= 4, `several keys counted: ${full.join(' ')}`);
 
@@ -326,11 +332,6 @@ describe('owner_counts (an account\'s total_count)', () => {
       });
       await concurrently(ops);
       assert.ok(moved > 200, `moves made: ${moved}`);
-      const key = 'owner_id, coalesce(sub_id, 0), type, sub_type, source, state, caps';
-      const full = sql(`SELECT ${key}, count(*) FROM numbers WHERE owner_id IS NOT NULL AND state IN (1, 2) `
-        + `GROUP BY ${key} ORDER BY 1, 2, 3, 4, 5, 6, 7`).map((x) => x.join('|'));
-      const kept = sql('SELECT owner_id, sub_id, type, sub_type, source, state, caps, n FROM owner_counts '
-        + 'WHERE n <> 0 ORDER BY 1, 2, 3, 4, 5, 6, 7').map((x) => x.join('|'));
-      assert.deepEqual(kept, full);
+      assertOwnerCountsExact();
     });
 });
