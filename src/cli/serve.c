@@ -37,6 +37,9 @@ static const char *k_serve_usage =
     "  --listen HOST:PORT       address to listen on                  NUMBERD_LISTEN (127.0.0.1:8080)\n"
     "                           (PORT 0 picks a free port; IPv6 as [::1]:8080)\n"
     "  --threads N              HTTP worker threads                   NUMBERD_THREADS (cores)\n"
+    "  --write-threads N        threads that answer writes, so that   NUMBERD_WRITE_THREADS (16)\n"
+    "                           concurrent durable writes share a commit (group commit);\n"
+    "                           0 = writes on the HTTP threads.  PostgreSQL: one connection each\n"
     "  --aging-days D           days an unrented number ages          NUMBERD_AGING_DAYS (45)\n"
     "  --event-retention D      days the event log keeps an event     NUMBERD_EVENT_RETENTION (365; 0 = forever)\n"
     "                           (older events are deleted by the background sweep, in batches)\n"
@@ -313,12 +316,13 @@ int cli_serve(int argc, char **argv)
                *mtoken_file = NULL, *drain_s = NULL, *authfail_s = NULL, *perip_s = NULL,
                *timeout_s = NULL, *proxies_s = NULL, *sip_listen = NULL, *sip_contact = NULL,
                *sip_proxy = NULL, *sbc_token_file = NULL, *sbc_ttl_s = NULL, *sbc_listen = NULL,
-               *retention_s = NULL, *wh_workers_s = NULL;
+               *retention_s = NULL, *wh_workers_s = NULL, *wthreads_s = NULL;
     bool demo = false, metrics_open = false, wh_private = false;
     /* each option once, with its variable and default (k_serve_usage documents them) */
     opt_t opts[] = {
         CLI_OPT("listen", &listen, "NUMBERD_LISTEN", "127.0.0.1:8080"),
         CLI_OPT("threads", &threads_s, "NUMBERD_THREADS", NULL), /* NULL: the cores */
+        CLI_OPT("write-threads", &wthreads_s, "NUMBERD_WRITE_THREADS", "16"),
         CLI_OPT("aging-days", &aging_s, "NUMBERD_AGING_DAYS", "45"),
         CLI_OPT("event-retention", &retention_s, "NUMBERD_EVENT_RETENTION", "365"),
         CLI_OPT("rate-limit", &rate_s, "NUMBERD_RATE_LIMIT", "300/5"),
@@ -362,6 +366,9 @@ int cli_serve(int argc, char **argv)
     threads = cores > 0 ? (unsigned)cores : 1;
     if (threads_s && parse_uint_opt(threads_s, 1, 256, &threads) != C_OK)
         return usage_error(usage, "invalid --threads %s: want 1-256", threads_s);
+    unsigned wthreads = 16;
+    if (parse_uint_opt(wthreads_s, 0, 256, &wthreads) != C_OK)
+        return usage_error(usage, "invalid --write-threads %s: want 0-256", wthreads_s);
     if (parse_uint_opt(aging_s, 0, 3650, &aging) != C_OK)
         return usage_error(usage, "invalid --aging-days %s: want 0-3650", aging_s);
     unsigned retention = 0;
@@ -516,7 +523,8 @@ int cli_serve(int argc, char **argv)
     api_app(&ctx, &app);
     if (proxies_s && http_proxies_parse(proxies_s, &proxies, &perr) != C_OK)
         nd_panic("trusted proxies: %s", perr);   /* parsed above: cannot fail */
-    http_config_t cfg = {.host = host, .port = port, .threads = threads, .conn_timeout = conn_timeout,
+    http_config_t cfg = {.host = host, .port = port, .threads = threads,
+                         .write_threads = wthreads, .conn_timeout = conn_timeout,
                          .drain_seconds = drain, .per_ip_limit = perip, .proxies = proxies};
     /* Webhook delivery, on every node that has workers: before the server
      * starts, so that the event log's commit hook is in place before any
@@ -548,10 +556,10 @@ int cli_serve(int argc, char **argv)
     }
     unsigned bound = http_server_port(srv);
     bool v6 = strchr(host, ':') != NULL;
-    log_msg(LOG_INFO, "numberd %s listening on http://%s%s%s:%u (%s, %u threads, admin API %s, "
-            "metrics %s)",
+    log_msg(LOG_INFO, "numberd %s listening on http://%s%s%s:%u (%s, %u threads, %u writer "
+            "threads, admin API %s, metrics %s)",
             ND_VERSION, v6 ? "[" : "", host, v6 ? "]" : "", bound, core_backend(&ctx.core),
-            threads, ctx.admin_enabled ? "on" : "off",
+            threads, wthreads, ctx.admin_enabled ? "on" : "off",
             ctx.metrics_auth ? "with token" : ctx.metrics_open ? "open" : "off (no token)");
     if (demo && demo_setup(&ctx.core, host, bound) != C_OK) {
         http_server_stop(srv);

@@ -184,6 +184,11 @@ typedef struct {
     const char *host;           /* "127.0.0.1", "0.0.0.0", "::" */
     unsigned port;              /* 0 picks a free port */
     unsigned threads;
+    /* threads that answer writes (POST, PUT, PATCH, DELETE), the
+     * connection suspended meanwhile, so that durable writes wait for
+     * their commit together (group commit); 0: on the HTTP threads.  The
+     * main listener only. */
+    unsigned write_threads;
     unsigned conn_timeout;      /* seconds */
     unsigned conn_limit;
     unsigned drain_seconds;     /* at stop, how long requests in flight may take; 0: 10 */

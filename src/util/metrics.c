@@ -25,11 +25,22 @@ static const struct {
                           "Requests answered by replaying the stored answer of their Idempotency-Key."},
     [MET_RATE_LIMITED] = {"numberd_rate_limited_total",
                           "Requests refused with 429 by the per-account rate limit."},
+    [MET_DB_WRITE_TX] = {"numberd_db_write_transactions_total", "Write transactions committed."},
+    [MET_DB_COMMITS] = {"numberd_db_commits_total",
+                        "Commits those write transactions took. On SQLite, write transactions "
+                        "that wait together share one commit and one fsync (group commit): "
+                        "write transactions / commits is the mean group. On PostgreSQL, one "
+                        "each (the server groups its own WAL flushes)."},
 };
 
 void metrics_count(metric_t m)
 {
     if ((unsigned)m < MET__COUNT) atomic_fetch_add_explicit(&g_events[m].v, 1, memory_order_relaxed);
+}
+
+void metrics_add(metric_t m, uint64_t n)
+{
+    if ((unsigned)m < MET__COUNT) atomic_fetch_add_explicit(&g_events[m].v, n, memory_order_relaxed);
 }
 
 uint64_t metrics_value(metric_t m)

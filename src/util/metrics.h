@@ -27,11 +27,14 @@ typedef enum {
     MET_PURCHASES,        /* a number was bought (replays not counted) */
     MET_IDEM_REPLAYS,     /* a stored answer was replayed for an Idempotency-Key */
     MET_RATE_LIMITED,     /* a request was refused with 429 */
+    MET_DB_WRITE_TX,      /* a write transaction was committed */
+    MET_DB_COMMITS,       /* a commit reached the disk (SQLite: a group's, shared) */
     MET__COUNT
 } metric_t;
 
 /* Adds one to an event counter (thread-safe, lock-free). */
 void metrics_count(metric_t m);
+void metrics_add(metric_t m, uint64_t n);
 uint64_t metrics_value(metric_t m);
 
 /* Method slots of the HTTP table: the request's method, as the router

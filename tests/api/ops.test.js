@@ -323,6 +323,45 @@ describe('metrics and the rate limit', () => {
   });
 });
 
+describe('writer threads and group commit (issue 20 item 4)', () => {
+  // 48 purchases at once: with the writer threads (the default) the ones
+  // that wait together share a commit, so commits < write transactions on
+  // SQLite; with writes on the single HTTP thread (--write-threads 0
+  // --threads 1) every write transaction is a commit of its own, as on
+  // PostgreSQL (whose server groups its own WAL flushes).
+  const N = 48;
+  const numbers = Array.from({ length: N }, (_, i) => `1415555${String(2000 + i).padStart(4, '0')}`);
+  const rows = numbers.map((n) => ({ ...US_ROWS[0], number: n }));
+  async function buyAll(args) {
+    const srv = await start({ args });
+    try {
+      const acct = await srv.createAccount('gc');
+      await srv.loadCsv(csv(ALL_COLUMNS, rows));
+      const b0 = (await scrape(srv)).samples;
+      const got = await Promise.all(numbers.map((n) => srv.buy(acct, n)));
+      for (const r of got) assert.equal(r.status, 201, r.text);
+      const b1 = (await scrape(srv)).samples;
+      const d = (name) => metric(b1, name) - metric(b0, name);
+      const owned = await srv.raw('GET', `/v1/Account/${acct.auth_id}/Number/?limit=1`,
+        { headers: { Authorization: basic(acct.auth_id, acct.auth_token) } });
+      assert.equal(owned.json.meta.total_count, N);
+      return { writes: d('numberd_db_write_transactions_total'), commits: d('numberd_db_commits_total') };
+    } finally {
+      assert.equal((await srv.stop()).code, 0);
+    }
+  }
+
+  test('concurrent purchases share commits on the writer threads; each is still bought once', async () => {
+    const pool = await buyAll(['--threads', '1']);
+    assert.ok(pool.writes >= N, `${pool.writes} write transactions for ${N} purchases`);
+    if (PG) assert.equal(pool.commits, pool.writes);
+    else assert.ok(pool.commits < pool.writes, `${pool.commits} commits for ${pool.writes} write transactions`);
+    const inline = await buyAll(['--threads', '1', '--write-threads', '0']);
+    assert.ok(inline.writes >= N);
+    assert.equal(inline.commits, inline.writes);
+  });
+});
+
 describe('metrics closed by default; inventory gauges cached (issue 15)', () => {
   test('without a token and without --metrics-open, GET /metrics is a 401; --metrics-open opens it', async () => {
     const closed = await start({ env: { NUMBERD_METRICS_OPEN: undefined } });
@@ -806,7 +845,7 @@ describe('serve flags and their environment variables', () => {
     assert.deepEqual(names, ['admin-token-file', 'aging-days', 'auth-fail-limit', 'conn-timeout', 'db',
       'demo', 'event-retention', 'listen', 'log-file', 'log-level', 'max-conns-per-ip', 'metrics-open', 'metrics-token-file', 'rate-limit',
       'sbc-cache-ttl', 'sbc-listen', 'sbc-token-file', 'secret-key-file', 'shutdown-timeout', 'sip-contact', 'sip-listen',
-      'sip-outbound-proxy', 'threads', 'trusted-proxies', 'webhook-allow-private', 'webhook-workers']);
+      'sip-outbound-proxy', 'threads', 'trusted-proxies', 'webhook-allow-private', 'webhook-workers', 'write-threads']);
     for (const f of flags) assert.match(f.rest, /NUMBERD_[A-Z_]+/, `--${f.flag} names no environment variable`);
   });
 
@@ -839,6 +878,7 @@ describe('serve flags and their environment variables', () => {
     NUMBERD_EVENT_RETENTION: ['forever', 2],
     NUMBERD_WEBHOOK_WORKERS: ['many', 2],
     NUMBERD_WEBHOOK_ALLOW_PRIVATE: ['maybe', 2],
+    NUMBERD_WRITE_THREADS: ['many', 2],
   };
 
   test('every variable in the help is read by serve', () => {

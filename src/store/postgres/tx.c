@@ -5,6 +5,7 @@
 #include "store/postgres/pgInt.h"
 
 #include "util/log.h"
+#include "util/metrics.h"
 
 /* Successful commits of this process: COMMITs, and writes outside a
  * transaction (each its own).  The SBC feed compares it before a lookup
@@ -105,6 +106,10 @@ int pg_tx_commit(store_t *st)
         }
     } else {
         rc = pg_commit_checked(c, "COMMIT");
+        if (rc == ST_OK && c->tx_write) {
+            metrics_count(MET_DB_COMMITS);
+            metrics_count(MET_DB_WRITE_TX);
+        }
     }
     pg_tx_reset(c);
     return rc;

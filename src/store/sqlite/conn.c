@@ -639,6 +639,7 @@ static int group_end(sqlite_store_t *s, bool keep)
     m->next = s->group;
     s->group = m;
     s->group_n++;
+    if (mine) s->group_kept++;
     /* a transaction SQLite rolled back by itself (an I/O error, a full
      * disk) cannot be handed on: it is settled, as failed, now */
     bool alive = !sqlite3_get_autocommit(w->db);
@@ -652,6 +653,11 @@ static int group_end(sqlite_store_t *s, bool keep)
     } else {
         bool ok = alive && sq_ctl(w, SQ_COMMIT) == ST_OK;
         if (!ok && !sqlite3_get_autocommit(w->db)) sq_ctl(w, SQ_ROLLBACK);
+        if (ok && s->group_kept > 0) {
+            metrics_count(MET_DB_COMMITS);
+            metrics_add(MET_DB_WRITE_TX, (uint64_t)s->group_kept);
+        }
+        s->group_kept = 0;
         sq_gmember_t *list = s->group;
         s->group = NULL;
         s->group_n = 0;
@@ -746,6 +752,9 @@ int sq_tx_commit(store_t *st)
     } else if (sq_ctl(c, SQ_COMMIT) != ST_OK) {
         sq_ctl(c, SQ_ROLLBACK);
         rc = ST_ERR;
+    } else if (c->writing) {
+        metrics_count(MET_DB_COMMITS);
+        metrics_count(MET_DB_WRITE_TX);
     }
     write_unlock((sqlite_store_t *)st, c);
     return rc;

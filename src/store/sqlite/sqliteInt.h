@@ -106,6 +106,7 @@ typedef struct sqlite_store {
     conn_t *wconn;           /* opened on the first write; under write_lock */
     bool group_open;         /* a transaction is open on wconn */
     int group_n;             /* members waiting on the open transaction */
+    int group_kept;          /* of them, those whose changes the commit keeps */
     sq_gmember_t *group;     /* their list */
     int wanting;             /* writers queued on write_lock (atomic) */
     pthread_mutex_t group_mu;  /* guards members' done/ok */
