@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # bench/groupcommit.sh -- durable purchases at the disk's limit (issue 20
 # item 4): purchases/s and fsyncs per purchase with CONNS concurrent buyers,
-# with group commit and without it (NUMBERD_NO_GROUP_COMMIT=1: every write
-# transaction commits by itself, as before), same binary, back to back.
+# same binary, back to back, in three modes:
+#   single  NUMBERD_NO_GROUP_COMMIT=1: every write transaction commits by itself
+#   group   group commit, writes answered on the HTTP threads (--write-threads 0):
+#           a group holds at most as many writes as there are HTTP threads
+#           that have a write at once
+#   pool    group commit, writes answered by the writer threads (the default,
+#           --write-threads 16)
 #
-# usage: bench/groupcommit.sh   (environment: ROWS=200000 DUR=5 CONNS_LIST="1 16" THREADS=16
-#                                BENCH_BIN=<numberd> SRV_CPU=0 LOAD_CPU=1)
+# usage: bench/groupcommit.sh   (environment: ROWS=200000 DUR=5 CONNS_LIST="1 16" THREADS=2
+#                                MODES="single group pool" BENCH_BIN=<numberd> SRV_CPU=0 LOAD_CPU=1)
 # needs: wrk, perf (the fsync count: syscalls:sys_enter_fsync/fdatasync
 # tracepoints, as root), taskset, curl, node
 set -euo pipefail
@@ -13,7 +18,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ROWS=${ROWS:-200000}
 DUR=${DUR:-5}
 CONNS_LIST=${CONNS_LIST:-"1 16"}
-THREADS=${THREADS:-16}
+THREADS=${THREADS:-2}
+MODES=${MODES:-"single group pool"}
 SRV_CPU=${SRV_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 BIN=${BENCH_BIN:-$here/build-release/numberd}
@@ -33,14 +39,16 @@ trap cleanup EXIT
 awk -F, 'NR > 1 { print $1 }' "$work/us.csv" | shuf --random-source=<(yes) > "$work/buy.txt"
 
 printf '%-14s %6s %12s %8s %8s %10s %14s\n' "mode" "conns" "purchases/s" "p50 ms" "p99 ms" "fsyncs" "fsyncs/purchase"
-for mode in single group; do
+for mode in $MODES; do
   for conns in $CONNS_LIST; do
     rm -f "$work"/t.db*
     cp "$work/base.db" "$work/t.db"
     log="$work/server.log"
     if [ "$mode" = single ]; then export NUMBERD_NO_GROUP_COMMIT=1; else unset NUMBERD_NO_GROUP_COMMIT; fi
+    wthreads=16
+    [ "$mode" = pool ] || wthreads=0
     NUMBERD_ADMIN_TOKEN="$ADMIN" taskset -c "$SRV_CPU" "$BIN" serve --db "$work/t.db" \
-      --listen 127.0.0.1:0 --threads "$THREADS" --rate-limit 0 --log-level info 2>"$log" &
+      --listen 127.0.0.1:0 --threads "$THREADS" --write-threads "$wthreads" --rate-limit 0 --log-level info 2>"$log" &
     srv_pid=$!
     port=""
     for _ in $(seq 1 500); do

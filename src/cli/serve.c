@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <arpa/inet.h>
 #include <pthread.h>
 #include <time.h>
@@ -351,6 +352,15 @@ int cli_serve(int argc, char **argv)
     if (idx == -1) return 0;
     if (idx == -2) return EXIT_USAGE;
     if (idx != argc) return usage_error(usage, "unexpected argument: %s", argv[idx]);
+
+    /* One malloc arena for the whole process, before any thread starts.
+     * glibc gives threads arenas of their own (up to 8 per core), and each
+     * keeps what its thread freed: with the sixteen writer threads, after
+     * adding 100,000 numbers the server held 88 MiB instead of 50 (1 arena)
+     * or 55 (2).  The lock the threads then share cost nothing measurable
+     * on reads (bench: GET and list alike, within the noise).  The
+     * environment's MALLOC_ARENA_MAX still wins. */
+    if (!getenv("MALLOC_ARENA_MAX")) mallopt(M_ARENA_MAX, 1);
 
     char host[64];
     unsigned port, threads, aging, rl_n = 0, rl_s = 0, drain, af_n = 0, af_s = 0, perip = 0,
