@@ -38,9 +38,11 @@ static const char *k_serve_usage =
     "  --listen HOST:PORT       address to listen on                  NUMBERD_LISTEN (127.0.0.1:8080)\n"
     "                           (PORT 0 picks a free port; IPv6 as [::1]:8080)\n"
     "  --threads N              HTTP worker threads                   NUMBERD_THREADS (cores)\n"
-    "  --write-threads N        threads that answer writes, so that   NUMBERD_WRITE_THREADS (16)\n"
+    "  --write-threads N        threads that answer writes, so that   NUMBERD_WRITE_THREADS (0)\n"
     "                           concurrent durable writes share a commit (group commit);\n"
-    "                           0 = writes on the HTTP threads.  PostgreSQL: one connection each\n"
+    "                           0 = writes on the HTTP threads.  A client that shuts its\n"
+    "                           sending side while its write is answered may lose the\n"
+    "                           answer (see numberd(1)).  PostgreSQL: one connection each\n"
     "  --aging-days D           days an unrented number ages          NUMBERD_AGING_DAYS (45)\n"
     "  --event-retention D      days the event log keeps an event     NUMBERD_EVENT_RETENTION (365; 0 = forever)\n"
     "                           (older events are deleted by the background sweep, in batches)\n"
@@ -323,7 +325,7 @@ int cli_serve(int argc, char **argv)
     opt_t opts[] = {
         CLI_OPT("listen", &listen, "NUMBERD_LISTEN", "127.0.0.1:8080"),
         CLI_OPT("threads", &threads_s, "NUMBERD_THREADS", NULL), /* NULL: the cores */
-        CLI_OPT("write-threads", &wthreads_s, "NUMBERD_WRITE_THREADS", "16"),
+        CLI_OPT("write-threads", &wthreads_s, "NUMBERD_WRITE_THREADS", "0"),
         CLI_OPT("aging-days", &aging_s, "NUMBERD_AGING_DAYS", "45"),
         CLI_OPT("event-retention", &retention_s, "NUMBERD_EVENT_RETENTION", "365"),
         CLI_OPT("rate-limit", &rate_s, "NUMBERD_RATE_LIMIT", "300/5"),
@@ -355,9 +357,9 @@ int cli_serve(int argc, char **argv)
 
     /* One malloc arena for the whole process, before any thread starts.
      * glibc gives threads arenas of their own (up to 8 per core), and each
-     * keeps what its thread freed: with the sixteen writer threads, after
-     * adding 100,000 numbers the server held 88 MiB instead of 50 (1 arena)
-     * or 55 (2).  The lock the threads then share cost nothing measurable
+     * keeps what its thread freed: with sixteen writer threads
+     * (--write-threads 16), after adding 100,000 numbers the server held
+     * 88 MiB instead of 50 (1 arena) or 55 (2).  The lock the threads then share cost nothing measurable
      * on reads (bench: GET and list alike, within the noise).  The
      * environment's MALLOC_ARENA_MAX still wins. */
     if (!getenv("MALLOC_ARENA_MAX")) mallopt(M_ARENA_MAX, 1);
@@ -376,7 +378,7 @@ int cli_serve(int argc, char **argv)
     threads = cores > 0 ? (unsigned)cores : 1;
     if (threads_s && parse_uint_opt(threads_s, 1, 256, &threads) != C_OK)
         return usage_error(usage, "invalid --threads %s: want 1-256", threads_s);
-    unsigned wthreads = 16;
+    unsigned wthreads = 0;
     if (parse_uint_opt(wthreads_s, 0, 256, &wthreads) != C_OK)
         return usage_error(usage, "invalid --write-threads %s: want 0-256", wthreads_s);
     if (parse_uint_opt(aging_s, 0, 3650, &aging) != C_OK)
