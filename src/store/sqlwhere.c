@@ -176,6 +176,12 @@ void sqlw_limit_offset(sqlw_t *w, buf_t *out, int64_t limit, int64_t offset)
     sqlw_param(w, out, offset);
 }
 
+void sqlw_limit_offset_lit0(sqlw_t *w, buf_t *out, int64_t limit, int64_t offset)
+{
+    if (offset == 0) buf_printf(out, " LIMIT %lld", (long long)limit);
+    else sqlw_limit_offset(w, out, limit, offset);
+}
+
 /* ---- whole clauses ---------------------------------------------------------- */
 
 void sqlw_search(sqlw_t *w, const search_q_t *q, const sqlw_lca_t *lca)

@@ -33,12 +33,15 @@ static int search_page(void *conn, sqlw_t *w, const search_q_t *q, inv_number_t 
                        size_t *nrows, int64_t *total)
 {
     buf_t sql = BUF_INIT;
+    /* a first page's count cap and limit are literals
+     * (sqlw_limit_offset_lit0: the generic plan is then kept) */
     buf_printf(&sql, "SELECT t.n, p.* FROM (SELECT count(*) AS n FROM (SELECT 1 FROM "
                      "numbers %s LIMIT ", w->sql.data);
-    sqlw_param(w, &sql, sqlw_count_cap(q));
+    if (q->offset == 0) buf_printf(&sql, "%lld", (long long)sqlw_count_cap(q));
+    else sqlw_param(w, &sql, sqlw_count_cap(q));
     buf_printf(&sql, ") m) t LEFT JOIN LATERAL (SELECT " SQLS_INV_COLS " FROM numbers %s "
                      "ORDER BY number", w->sql.data);
-    sqlw_limit_offset(w, &sql, q->limit, q->offset);
+    sqlw_limit_offset_lit0(w, &sql, q->limit, q->offset);
     buf_puts(&sql, ") p ON true");
     int ret = pg_page_dyn(conn, sql.data, w, q->limit, sqls_rd_inv, rows, nrows, total);
     buf_free(&sql);
