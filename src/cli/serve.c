@@ -359,9 +359,9 @@ int cli_serve(int argc, char **argv)
      * glibc gives threads arenas of their own (up to 8 per core), and each
      * keeps what its thread freed: with sixteen writer threads
      * (--write-threads 16), after adding 100,000 numbers the server held
-     * 88 MiB instead of 50 (1 arena) or 55 (2).  The lock the threads then share cost nothing measurable
-     * on reads (bench: GET and list alike, within the noise).  The
-     * environment's MALLOC_ARENA_MAX still wins. */
+     * 88 MiB instead of 50 (1 arena) or 55 (2).  The lock the threads then
+     * share cost nothing measurable on reads (bench: GET and list alike,
+     * within the noise).  The environment's MALLOC_ARENA_MAX still wins. */
     if (!getenv("MALLOC_ARENA_MAX")) mallopt(M_ARENA_MAX, 1);
 
     char host[64];

@@ -450,7 +450,7 @@ static void *writer_main(void *arg)
 /* Has the client already closed its sending side (a request sent, then
  * shutdown(SHUT_WR), as nc and some HTTP/1.0 clients do)?  libmicrohttpd
  * drops a suspended connection's answer when it resumes one whose reading
- * has ended, so such a request is answered on its own thread.  A FIN that
+ * has ended, so such a request is answered on its HTTP thread.  A FIN that
  * arrives while the writer works still loses the answer (the write is
  * done, as when any connection breaks before its answer). */
 static bool peer_done_sending(struct MHD_Connection *conn)

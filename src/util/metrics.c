@@ -33,14 +33,14 @@ static const struct {
                         "each (the server groups its own WAL flushes)."},
 };
 
-void metrics_count(metric_t m)
-{
-    if ((unsigned)m < MET__COUNT) atomic_fetch_add_explicit(&g_events[m].v, 1, memory_order_relaxed);
-}
-
 void metrics_add(metric_t m, uint64_t n)
 {
     if ((unsigned)m < MET__COUNT) atomic_fetch_add_explicit(&g_events[m].v, n, memory_order_relaxed);
+}
+
+void metrics_count(metric_t m)
+{
+    metrics_add(m, 1);
 }
 
 uint64_t metrics_value(metric_t m)

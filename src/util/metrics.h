@@ -32,7 +32,8 @@ typedef enum {
     MET__COUNT
 } metric_t;
 
-/* Adds one to an event counter (thread-safe, lock-free). */
+/* Adds one (metrics_count) or n to an event counter (thread-safe,
+ * lock-free). */
 void metrics_count(metric_t m);
 void metrics_add(metric_t m, uint64_t n);
 uint64_t metrics_value(metric_t m);
