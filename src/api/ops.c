@@ -127,6 +127,36 @@ static int64_t mono_ms(void)
     return (int64_t)(clock_mono_ns() / 1000000u);
 }
 
+/* The search index (src/store/sqlite/avail.c): nothing when it is off. */
+static void render_search_index(api_ctx_t *ctx, buf_t *out)
+{
+    search_index_stats_t s;
+    num_search_index_stats(&ctx->core, &s);
+    if (!s.on) return;
+    buf_printf(out,
+               "# HELP numberd_search_index_live 1 while the search index equals the table.\n"
+               "# TYPE numberd_search_index_live gauge\n"
+               "numberd_search_index_live %d\n"
+               "# HELP numberd_search_index_numbers Available numbers held by the search index.\n"
+               "# TYPE numberd_search_index_numbers gauge\n"
+               "numberd_search_index_numbers %lld\n"
+               "# HELP numberd_search_index_bytes Memory held by the search index.\n"
+               "# TYPE numberd_search_index_bytes gauge\n"
+               "numberd_search_index_bytes %lld\n"
+               "# HELP numberd_search_index_loads_total Full loads of the search index.\n"
+               "# TYPE numberd_search_index_loads_total counter\n"
+               "numberd_search_index_loads_total %llu\n"
+               "# HELP numberd_search_index_counts_total Search counts answered by the index.\n"
+               "# TYPE numberd_search_index_counts_total counter\n"
+               "numberd_search_index_counts_total %llu\n"
+               "# HELP numberd_search_index_fallbacks_total Search counts run in SQL instead.\n"
+               "# TYPE numberd_search_index_fallbacks_total counter\n"
+               "numberd_search_index_fallbacks_total %llu\n",
+               s.live ? 1 : 0, (long long)s.numbers, (long long)s.bytes,
+               (unsigned long long)s.loads, (unsigned long long)s.answers,
+               (unsigned long long)s.fallbacks);
+}
+
 static void render_inventory(api_ctx_t *ctx, buf_t *out)
 {
     int64_t now = clock_now();
@@ -218,6 +248,7 @@ void h_ops_metrics(http_req_t *req, http_resp_t *resp)
                "numberd_build_info{version=\"%s\",backend=\"%s\"} 1\n",
                ND_VERSION, core_backend(&ctx->core));
     render_inventory(ctx, &resp->body);
+    render_search_index(ctx, &resp->body);
     api_sbc_metrics(ctx, &resp->body);
     http_resp_header(resp, "Cache-Control", "no-store");
 }

@@ -20,6 +20,7 @@
 #include "core/inventory.h"
 #include "core/invgen.h"
 #include "core/events.h"
+#include "core/numbers.h"
 #include "core/owned.h"
 #include "util/log.h"
 #include "sipreg/sipreg.h"
@@ -490,6 +491,14 @@ int cli_serve(int argc, char **argv)
         return 1;
     }
     ctx.core.aging_days = (int)aging;
+    /* searches count from memory (SQLite; loaded in the background, SQL
+     * until then).  NUMBERD_NO_SEARCH_INDEX: always SQL, the reference the
+     * tests compare it with. */
+    if (!getenv("NUMBERD_NO_SEARCH_INDEX")) {
+        cerr_t ie;
+        if (num_search_index_start(&ctx.core, &ie) != C_OK)
+            log_msg(LOG_WARN, "search index not started (%s): searches count in SQL", ie.msg);
+    }
     ctx.rl = rl_new(rl_n, rl_s);
     ctx.af = af_new(af_n, af_s);
     if (token[0]) {

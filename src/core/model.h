@@ -153,6 +153,14 @@ typedef struct {
 
 /* ---- records the core hands to the store and gets back (store/store.h) ---- */
 
+/* The search index's figures (search_index_stats; all zero when off). */
+typedef struct {
+    bool on, live;            /* kept by this process; equal to the table now */
+    int64_t numbers, bytes;   /* available numbers held; memory */
+    uint64_t loads;           /* full loads (start-up, another writer's change) */
+    uint64_t answers, fallbacks; /* counts answered from it; counted in SQL instead */
+} search_index_stats_t;
+
 /* Search filters (API.md §2.2), already validated by the core. */
 typedef struct {
     char country_iso[3];

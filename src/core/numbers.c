@@ -144,6 +144,16 @@ static bool compliance_applies(const compliance_t *cp, const inv_number_t *n)
            (strcmp(cp->number_type, n->type) == 0 || strcmp(cp->number_type, n->sub_type) == 0);
 }
 
+int num_search_index_start(core_t *c, cerr_t *e)
+{
+    return core_st(e, c->st->ops->search_index_start(c->st), NULL);
+}
+
+void num_search_index_stats(core_t *c, search_index_stats_t *out)
+{
+    if (c->st->ops->search_index_stats(c->st, out) != ST_OK) memset(out, 0, sizeof *out);
+}
+
 int num_buy(core_t *c, const buy_in_t *in, buy_out_t *out, cerr_t *e)
 {
     store_t *st = c->st;

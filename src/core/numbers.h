@@ -13,6 +13,10 @@ typedef struct {
 
 int num_search(core_t *c, const search_in_t *in, inv_number_t *rows, size_t *nrows,
                int64_t *total, cerr_t *e);
+/* serve: keep the search index (store.h's search_index_start) from now on;
+ * before the first write.  Its figures for /metrics. */
+int num_search_index_start(core_t *c, cerr_t *e);
+void num_search_index_stats(core_t *c, search_index_stats_t *out);
 
 typedef struct {
     const account_t *caller;

@@ -304,6 +304,7 @@ int sqlw_search_begin(sqlw_t *w, const sqlw_dialect_t *d, const search_q_t *q, s
         if (rc != ST_OK && rc != ST_NOTFOUND) return ST_ERR;
         if (!lca.have) return ST_NOTFOUND; /* unknown NPA-NXX: nothing in its area */
     }
+    w->lca = lca;
     sqlw_search(w, q, &lca);
     return ST_OK;
 }

@@ -90,14 +90,6 @@ typedef struct {
  * by the core before it reaches the store. */
 #define SQLW_MAX_VALS 32
 
-typedef struct {
-    const sqlw_dialect_t *d;
-    buf_t sql;             /* the clause so far ("WHERE ..."); owned */
-    size_t n;              /* values recorded */
-    sqlw_val_t v[SQLW_MAX_VALS];
-    bool any;              /* a condition was written: the next one starts " AND " */
-} sqlw_t;
-
 /* The local calling area of an NPA-NXX (search_q_t.lca_prefix): the rate
  * center and LATA of an inventory number that starts with it. */
 typedef struct {
@@ -105,6 +97,16 @@ typedef struct {
     int32_t lata;          /* -1: none */
     bool have;             /* false: the prefix is unknown, so nothing is in its area */
 } sqlw_lca_t;
+
+typedef struct {
+    const sqlw_dialect_t *d;
+    buf_t sql;             /* the clause so far ("WHERE ..."); owned */
+    size_t n;              /* values recorded */
+    sqlw_val_t v[SQLW_MAX_VALS];
+    bool any;              /* a condition was written: the next one starts " AND " */
+    sqlw_lca_t lca;        /* sqlw_search_begin's local calling area (the search index's too) */
+} sqlw_t;
+
 
 void sqlw_init(sqlw_t *w, const sqlw_dialect_t *d);
 void sqlw_free(sqlw_t *w);

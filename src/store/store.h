@@ -156,6 +156,11 @@ typedef struct store_ops {
      * (docs/PERFORMANCE.md). */
     int (*number_search)(store_t *st, const search_q_t *q, inv_number_t *rows, size_t *nrows,
                          int64_t *total);
+    /* Keeps an in-memory index of the available numbers for searches'
+     * counts, from now on (serve calls it before its first write; a
+     * backend without one does nothing).  Exact: see src/store/sqlite/avail.c. */
+    int (*search_index_start)(store_t *st);
+    int (*search_index_stats)(store_t *st, search_index_stats_t *out);
     /* an inventory number in state available (ST_NOTFOUND otherwise) */
     int (*number_get_available)(store_t *st, const char *number, inv_number_t *out);
     /* the conditional update: ST_NOTFOUND unless the number was available */

@@ -460,8 +460,10 @@ int sq_page_and_count(store_t *st, conn_t *c, sqlite3_stmt *rows_q, sqlite3_stmt
             r.col = 0;
             rd(&r, rows, (*nrows)++);
         }
-        if ((rc == SQLITE_ROW || rc == SQLITE_DONE) && sqlite3_step(count_q) == SQLITE_ROW) {
-            *total = sqlite3_column_int64(count_q, 0);
+        /* no count_q: the caller has the count (the search index) */
+        if ((rc == SQLITE_ROW || rc == SQLITE_DONE) &&
+            (!count_q || sqlite3_step(count_q) == SQLITE_ROW)) {
+            if (count_q) *total = sqlite3_column_int64(count_q, 0);
             ret = ST_OK;
         }
         if (ret == ST_OK) {
@@ -502,10 +504,10 @@ int sq_page_dyn(store_t *st, conn_t *c, const sqlw_t *w, const char *sql_rows,
     /* the rows statement is the cache's most recent entry: preparing the
      * count cannot evict it */
     sqlite3_stmt *r = sq_stmt_dyn(c, sql_rows);
-    sqlite3_stmt *n = r ? sq_stmt_dyn(c, sql_count) : NULL;
-    if (!n) return ST_ERR;
+    sqlite3_stmt *n = r && sql_count ? sq_stmt_dyn(c, sql_count) : NULL;
+    if (!r || (sql_count && !n)) return ST_ERR;
     sq_bind_vals(r, w);
-    sq_bind_vals(n, w);
+    if (n) sq_bind_vals(n, w);
     return sq_page_and_count(st, c, r, n, limit, rd, rows, nrows, total, what);
 }
 
@@ -651,8 +653,11 @@ static int group_end(sqlite_store_t *s, bool keep)
     if (alive && s->group_n < SQ_GROUP_MAX && __atomic_load_n(&s->wanting, __ATOMIC_ACQUIRE) > 0) {
         pthread_mutex_unlock(&s->write_lock);
     } else {
+        if (alive) sq_avail_precommit(s, w->db);
         bool ok = alive && sq_ctl(w, SQ_COMMIT) == ST_OK;
         if (!ok && !sqlite3_get_autocommit(w->db)) sq_ctl(w, SQ_ROLLBACK);
+        /* the search index takes the group's changes before anyone is answered */
+        sq_avail_settled(s, ok);
         if (ok && s->group_kept > 0) {
             metrics_count(MET_DB_COMMITS);
             metrics_add(MET_DB_WRITE_TX, (uint64_t)s->group_kept);
@@ -695,6 +700,7 @@ static int group_begin(sqlite_store_t *s)
             return ST_ERR;
         }
         s->wconn = w;
+        sq_avail_wconn(s, w->db);
     }
     conn_t *w = s->wconn;
     if (!s->group_open) {
@@ -703,6 +709,7 @@ static int group_begin(sqlite_store_t *s)
             return ST_ERR;
         }
         s->group_open = true;
+        sq_avail_opened(s, w->db);
     }
     w->depth = 1;
     w->rollback_only = false;
@@ -796,6 +803,7 @@ static void close_own(store_t *st)
 {
     sqlite_store_t *s = (sqlite_store_t *)st;
     sq_sbc_close(s);
+    sq_avail_close(s); /* its loader takes write_lock; its statements are on wconn */
     ckpt_stop(s);
     /* no writer is left: the store is being closed */
     if (s->wconn) sq_conn_close(s->wconn);

@@ -31,13 +31,18 @@ static int search_page(void *conn, sqlw_t *w, const search_q_t *q, inv_number_t 
 {
     search_ctx_t *x = conn;
     buf_t rs = BUF_INIT, cs = BUF_INIT;
+    /* the count from the search index when it can answer (avail.c), the
+     * page from SQL either way */
+    int64_t counted = 0;
+    bool have = sq_avail_count((sqlite_store_t *)x->st, x->c, q, &w->lca, sqlw_count_cap(q), &counted);
     buf_printf(&cs, "SELECT count(*) FROM (SELECT 1 FROM numbers %s LIMIT ", w->sql.data);
     sqlw_param(w, &cs, sqlw_count_cap(q));
     buf_putc(&cs, ')');
     buf_printf(&rs, "SELECT " SQLS_INV_COLS " FROM numbers %s ORDER BY number", w->sql.data);
     sqlw_limit_offset(w, &rs, q->limit, q->offset);
-    int ret = sq_page_dyn(x->st, x->c, w, rs.data, cs.data, q->limit, sqls_rd_inv, rows, nrows,
-                          total, "search");
+    int ret = sq_page_dyn(x->st, x->c, w, rs.data, have ? NULL : cs.data, q->limit, sqls_rd_inv,
+                          rows, nrows, total, "search");
+    if (have && ret == ST_OK) *total = counted;
     buf_free(&rs);
     buf_free(&cs);
     return ret;

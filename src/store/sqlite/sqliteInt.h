@@ -130,7 +130,25 @@ typedef struct sqlite_store {
     sqlite3 *ver_db;
     sqlite3_stmt *ver_q;     /* PRAGMA data_version, prepared once */
     uint64_t wait_version;   /* sq_sbc_wait's last data_version */
+    /* avail.c: the search index (NULL: off -- not serve, ":memory:") */
+    struct sq_avail *avail;
 } sqlite_store_t;
+
+/* ---- avail.c: the search index kept equal to the table -------------------- */
+
+typedef struct sq_avail sq_avail_t;
+/* group commit's calls (conn.c), under write_lock: wconn was opened; its
+ * group's transaction began; is about to commit; was settled (committed or
+ * not) -- applied before any member is answered */
+void sq_avail_wconn(sqlite_store_t *s, sqlite3 *db);
+void sq_avail_opened(sqlite_store_t *s, sqlite3 *db);
+void sq_avail_precommit(sqlite_store_t *s, sqlite3 *db);
+void sq_avail_settled(sqlite_store_t *s, bool committed);
+/* A search's count from the index: false when it cannot answer now (off,
+ * loading, stale, or a filter it refuses): count in SQL. */
+bool sq_avail_count(sqlite_store_t *s, conn_t *c, const search_q_t *q, const sqlw_lca_t *lca,
+                    int64_t cap, int64_t *out);
+void sq_avail_close(sqlite_store_t *s);
 
 /* ---- conn.c: connections and statements ---------------------------------- */
 

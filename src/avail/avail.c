@@ -1,0 +1,526 @@
+/* avail.c -- see avail.h.
+ *
+ * Layout.  The numbers are a sorted run (main: keys[] and meta[], parallel
+ * arrays, 12 bytes a number) and a small unsorted tail (delta) where new
+ * numbers land.  A purchase marks its number deleted in place (a bit of the
+ * key); a number added goes to the tail; when the tail is full, or a
+ * quarter of the run is deleted, run and tail are merged into a new run
+ * (O(n), so O(n / DELTA_MAX) a change).  A count needs no order across the
+ * two: it walks the run's key range and scans the tail.
+ *
+ * Key: digit i (0-based) of the number is nibble 14 - i of the top 60 bits,
+ * stored as digit + 1 (0 ends the number): "12" < "123" as text and as key.
+ * Low 4 bits: services << 1 | deleted.  Meta: place << 5 | types. */
+#include "avail/avail.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/common.h"
+
+#define DELTA_MAX 4096
+#define PLACE_MAX (1u << 27)
+/* A prefix's walk stops after this many keys without reaching the cap or
+ * the range's end: a broad prefix with a narrow other filter (the whole of
+ * +1 and one rate center) is the SQL indexes' case, not a walk's. */
+#define WALK_BUDGET 65536
+/* A search without a prefix sums the places; past this many it is SQL's. */
+#define PLACE_SCAN_MAX 65536
+
+#define KEY_DEL 1ull
+#define KEY_CAPS(k) ((int)(((k) >> 1) & 7))
+#define KEY_NIB(k) ((k) >> 4)
+
+static const char *const k_types[5] = {"local", "national", "mobile", "tollfree", "fixed"};
+
+/* ---- interned strings ------------------------------------------------------ */
+
+typedef struct {
+    char **s;               /* id - 1 -> string (id 0: none) */
+    size_t n, cap;
+    uint32_t *slots;        /* open addressing: id, 0 = empty */
+    size_t nslots;          /* a power of two */
+} strtab_t;
+
+static uint64_t hash_bytes(const void *p, size_t n, uint64_t h)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 0x100000001b3ull;
+    return h;
+}
+
+static void strtab_fini(strtab_t *t)
+{
+    for (size_t i = 0; i < t->n; i++) free(t->s[i]);
+    free(t->s);
+    free(t->slots);
+    memset(t, 0, sizeof *t);
+}
+
+static void strtab_rehash(strtab_t *t, size_t nslots)
+{
+    free(t->slots);
+    t->slots = xcalloc(nslots, sizeof *t->slots);
+    t->nslots = nslots;
+    for (size_t i = 0; i < t->n; i++) {
+        size_t j = hash_bytes(t->s[i], strlen(t->s[i]), 0xcbf29ce484222325ull) & (nslots - 1);
+        while (t->slots[j]) j = (j + 1) & (nslots - 1);
+        t->slots[j] = (uint32_t)(i + 1);
+    }
+}
+
+/* The id of s (1..), 0 when absent and !add. */
+static uint32_t strtab_id(strtab_t *t, const char *s, bool add)
+{
+    size_t len = strlen(s);
+    if (t->nslots) {
+        size_t j = hash_bytes(s, len, 0xcbf29ce484222325ull) & (t->nslots - 1);
+        for (; t->slots[j]; j = (j + 1) & (t->nslots - 1))
+            if (strcmp(t->s[t->slots[j] - 1], s) == 0) return t->slots[j];
+    }
+    if (!add) return 0;
+    if (t->n == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 64;
+        t->s = xrealloc(t->s, t->cap * sizeof *t->s);
+    }
+    t->s[t->n++] = xstrdup(s);
+    if (t->n * 2 > t->nslots) strtab_rehash(t, t->nslots ? t->nslots * 2 : 128);
+    else {
+        size_t j = hash_bytes(s, len, 0xcbf29ce484222325ull) & (t->nslots - 1);
+        while (t->slots[j]) j = (j + 1) & (t->nslots - 1);
+        t->slots[j] = (uint32_t)t->n;
+    }
+    return (uint32_t)t->n;
+}
+
+/* SQLite's NOCASE: ASCII letters folded, every other byte as it is. */
+static void fold(const char *s, char *out, size_t sz)
+{
+    size_t i = 0;
+    for (; s[i] && i + 1 < sz; i++) out[i] = (s[i] >= 'A' && s[i] <= 'Z') ? (char)(s[i] + 32) : s[i];
+    out[i] = '\0';
+}
+
+/* ---- places ---------------------------------------------------------------- */
+
+typedef struct {
+    uint8_t combo;          /* types << 3 | services */
+    uint32_t n;
+} combo_t;
+
+typedef struct {
+    uint32_t country, region, city, rc;   /* interned ids */
+    bool has_lata;
+    int32_t lata;
+    combo_t *combos;
+    uint8_t ncombos, capcombos;
+    uint32_t total;
+} place_t;
+
+struct avail {
+    uint64_t *keys;
+    uint32_t *meta;
+    size_t n, cap, ndel;
+    uint64_t dkeys[DELTA_MAX];
+    uint32_t dmeta[DELTA_MAX];
+    size_t nd;
+    strtab_t countries, names;   /* names: region, city, rate center (folded) */
+    place_t *places;
+    size_t nplaces, capplaces;
+    uint32_t *pslots;            /* open addressing over places: id + 1 */
+    size_t npslots;
+    bool broken;
+};
+
+static uint64_t place_hash(const place_t *p)
+{
+    uint32_t v[5] = {p->country, p->region, p->city, p->rc, p->has_lata ? (uint32_t)p->lata : 0xffffffffu};
+    return hash_bytes(v, sizeof v, 0xcbf29ce484222325ull ^ (uint64_t)p->has_lata);
+}
+
+static bool place_same(const place_t *a, const place_t *b)
+{
+    return a->country == b->country && a->region == b->region && a->city == b->city &&
+           a->rc == b->rc && a->has_lata == b->has_lata && (!a->has_lata || a->lata == b->lata);
+}
+
+static void places_rehash(avail_t *a, size_t nslots)
+{
+    free(a->pslots);
+    a->pslots = xcalloc(nslots, sizeof *a->pslots);
+    a->npslots = nslots;
+    for (size_t i = 0; i < a->nplaces; i++) {
+        size_t j = place_hash(&a->places[i]) & (nslots - 1);
+        while (a->pslots[j]) j = (j + 1) & (nslots - 1);
+        a->pslots[j] = (uint32_t)(i + 1);
+    }
+}
+
+/* The place's id, added if new; UINT32_MAX when there is no room. */
+static uint32_t place_id(avail_t *a, const place_t *p)
+{
+    if (a->npslots) {
+        size_t j = place_hash(p) & (a->npslots - 1);
+        for (; a->pslots[j]; j = (j + 1) & (a->npslots - 1))
+            if (place_same(&a->places[a->pslots[j] - 1], p)) return a->pslots[j] - 1;
+    }
+    if (a->nplaces >= PLACE_MAX) return UINT32_MAX;
+    if (a->nplaces == a->capplaces) {
+        a->capplaces = a->capplaces ? a->capplaces * 2 : 64;
+        a->places = xrealloc(a->places, a->capplaces * sizeof *a->places);
+    }
+    a->places[a->nplaces] = *p;
+    a->places[a->nplaces].combos = NULL;
+    a->places[a->nplaces].ncombos = a->places[a->nplaces].capcombos = 0;
+    a->places[a->nplaces].total = 0;
+    a->nplaces++;
+    if (a->nplaces * 2 > a->npslots) places_rehash(a, a->npslots ? a->npslots * 2 : 128);
+    else {
+        size_t j = place_hash(p) & (a->npslots - 1);
+        while (a->pslots[j]) j = (j + 1) & (a->npslots - 1);
+        a->pslots[j] = (uint32_t)a->nplaces;
+    }
+    return (uint32_t)(a->nplaces - 1);
+}
+
+/* Counts one number in (d = +1) or out of (d = -1) its place. */
+static void place_count(avail_t *a, uint64_t key, uint32_t meta, int d)
+{
+    place_t *p = &a->places[meta >> 5];
+    uint8_t combo = (uint8_t)((meta & 31) << 3 | (uint32_t)KEY_CAPS(key));
+    p->total = (uint32_t)((int64_t)p->total + d);
+    for (uint8_t i = 0; i < p->ncombos; i++) {
+        if (p->combos[i].combo != combo) continue;
+        p->combos[i].n = (uint32_t)((int64_t)p->combos[i].n + d);
+        if (p->combos[i].n == 0) p->combos[i] = p->combos[--p->ncombos];
+        return;
+    }
+    if (d < 0) return; /* not reached: every number out was counted in */
+    if (p->ncombos == 255) {
+        a->broken = true; /* not reached: types x services make at most 80 */
+        return;
+    }
+    if (p->ncombos == p->capcombos) {
+        p->capcombos = (uint8_t)(p->capcombos ? (p->capcombos * 2 > 255 ? 255 : p->capcombos * 2) : 2);
+        p->combos = xrealloc(p->combos, p->capcombos * sizeof *p->combos);
+    }
+    p->combos[p->ncombos++] = (combo_t){combo, 1};
+}
+
+/* ---- keys ------------------------------------------------------------------ */
+
+/* The digits' nibbles (0 when s is not 1-15 digits); *len their count. */
+static uint64_t nibbles(const char *s, size_t *len)
+{
+    uint64_t v = 0;
+    size_t i = 0;
+    for (; s[i]; i++) {
+        if (i >= 15 || s[i] < '0' || s[i] > '9') return 0;
+        v |= (uint64_t)(s[i] - '0' + 1) << (56 - 4 * i);
+    }
+    *len = i;
+    return i ? v : 0;
+}
+
+/* The first run index whose number is >= nib. */
+static size_t lower(const avail_t *a, uint64_t nib)
+{
+    size_t lo = 0, hi = a->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (KEY_NIB(a->keys[mid]) < nib) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+static int cmp_key(const void *x, const void *y)
+{
+    uint64_t a = KEY_NIB(*(const uint64_t *)x), b = KEY_NIB(*(const uint64_t *)y);
+    return a < b ? -1 : a > b;
+}
+
+/* A new run: the old one without its deleted numbers, merged with the tail. */
+static void merge(avail_t *a)
+{
+    /* sort the tail by key, carrying meta along */
+    struct kv { uint64_t k; uint32_t m; } *t = xmalloc((a->nd ? a->nd : 1) * sizeof *t);
+    for (size_t i = 0; i < a->nd; i++) t[i] = (struct kv){a->dkeys[i], a->dmeta[i]};
+    qsort(t, a->nd, sizeof *t, cmp_key);
+    size_t want = a->n - a->ndel + a->nd;
+    size_t cap = want + want / 8 + 64;
+    uint64_t *k = xmalloc(cap * sizeof *k);
+    uint32_t *m = xmalloc(cap * sizeof *m);
+    size_t i = 0, j = 0, o = 0;
+    while (i < a->n || j < a->nd) {
+        if (i < a->n && (a->keys[i] & KEY_DEL)) { i++; continue; }
+        if (j >= a->nd || (i < a->n && KEY_NIB(a->keys[i]) < KEY_NIB(t[j].k))) {
+            k[o] = a->keys[i];
+            m[o++] = a->meta[i++];
+        } else {
+            k[o] = t[j].k;
+            m[o++] = t[j++].m;
+        }
+    }
+    free(t);
+    free(a->keys);
+    free(a->meta);
+    a->keys = k;
+    a->meta = m;
+    a->n = o;
+    a->cap = cap;
+    a->ndel = 0;
+    a->nd = 0;
+}
+
+/* ---- public ------------------------------------------------------------------ */
+
+avail_t *avail_new(void)
+{
+    return xcalloc(1, sizeof(avail_t));
+}
+
+void avail_free(avail_t *a)
+{
+    if (!a) return;
+    free(a->keys);
+    free(a->meta);
+    for (size_t i = 0; i < a->nplaces; i++) free(a->places[i].combos);
+    free(a->places);
+    free(a->pslots);
+    strtab_fini(&a->countries);
+    strtab_fini(&a->names);
+    free(a);
+}
+
+bool avail_usable(const avail_t *a)
+{
+    return a && !a->broken;
+}
+
+static uint32_t type_bits(const char *t)
+{
+    uint32_t b = 0;
+    for (int i = 0; t && i < 5; i++)
+        if (strcmp(t, k_types[i]) == 0) b |= 1u << i;
+    return b;
+}
+
+/* Where number nib is held: *in_run (index into the run) or the tail; false
+ * when it is in neither (a deleted run entry counts as held, for reuse). */
+static bool find(const avail_t *a, uint64_t nib, bool *in_run, size_t *at)
+{
+    size_t i = lower(a, nib);
+    if (i < a->n && KEY_NIB(a->keys[i]) == nib) {
+        *in_run = true;
+        *at = i;
+        return true;
+    }
+    for (size_t j = 0; j < a->nd; j++)
+        if (KEY_NIB(a->dkeys[j]) == nib) {
+            *in_run = false;
+            *at = j;
+            return true;
+        }
+    return false;
+}
+
+int avail_put(avail_t *a, const avail_row_t *r)
+{
+    size_t len;
+    uint64_t nib = nibbles(r->number, &len);
+    char f[256];
+    if (!nib || r->caps < 0 || r->caps > 7) goto broken;
+    if (strlen(r->region) >= sizeof f || strlen(r->city) >= sizeof f ||
+        strlen(r->rate_center) >= sizeof f)
+        goto broken;
+    place_t p = {0};
+    p.country = strtab_id(&a->countries, r->country_iso, true);
+    fold(r->region, f, sizeof f);
+    p.region = strtab_id(&a->names, f, true);
+    fold(r->city, f, sizeof f);
+    p.city = strtab_id(&a->names, f, true);
+    fold(r->rate_center, f, sizeof f);
+    p.rc = strtab_id(&a->names, f, true);
+    p.has_lata = r->has_lata;
+    p.lata = r->has_lata ? r->lata : 0;
+    uint32_t pid = place_id(a, &p);
+    if (pid == UINT32_MAX) goto broken;
+    uint64_t key = nib << 4 | (uint64_t)r->caps << 1;
+    uint32_t meta = pid << 5 | type_bits(r->type) | type_bits(r->sub_type);
+    bool in_run;
+    size_t at;
+    /* a load reads the table in number order: straight onto the run */
+    if (a->nd == 0 && (a->n == 0 || nib > KEY_NIB(a->keys[a->n - 1]))) {
+        if (a->n == a->cap) {
+            a->cap = a->cap ? a->cap * 2 : 1024;
+            a->keys = xrealloc(a->keys, a->cap * sizeof *a->keys);
+            a->meta = xrealloc(a->meta, a->cap * sizeof *a->meta);
+        }
+        a->keys[a->n] = key;
+        a->meta[a->n++] = meta;
+        place_count(a, key, meta, +1);
+        return C_OK;
+    }
+    if (find(a, nib, &in_run, &at)) {
+        uint64_t *k = in_run ? &a->keys[at] : &a->dkeys[at];
+        uint32_t *m = in_run ? &a->meta[at] : &a->dmeta[at];
+        if (!(*k & KEY_DEL)) place_count(a, *k, *m, -1);
+        else a->ndel--;
+        *k = key;
+        *m = meta;
+        place_count(a, key, meta, +1);
+        return C_OK;
+    }
+    if (a->nd == DELTA_MAX) merge(a);
+    a->dkeys[a->nd] = key;
+    a->dmeta[a->nd++] = meta;
+    place_count(a, key, meta, +1);
+    return C_OK;
+broken:
+    a->broken = true;
+    return C_ERR;
+}
+
+void avail_del(avail_t *a, const char *number)
+{
+    size_t len, at;
+    bool in_run;
+    uint64_t nib = nibbles(number, &len);
+    if (!nib || !find(a, nib, &in_run, &at)) return;
+    if (in_run) {
+        if (a->keys[at] & KEY_DEL) return;
+        place_count(a, a->keys[at], a->meta[at], -1);
+        a->keys[at] |= KEY_DEL;
+        if (++a->ndel > a->n / 4 && a->ndel > DELTA_MAX) merge(a);
+        return;
+    }
+    place_count(a, a->dkeys[at], a->dmeta[at], -1);
+    a->nd--;
+    a->dkeys[at] = a->dkeys[a->nd];
+    a->dmeta[at] = a->dmeta[a->nd];
+}
+
+/* The filters, resolved to ids once. */
+typedef struct {
+    uint32_t country, region, city, rc, lca_rc;
+    bool by_region, by_city, by_rc, by_lata, by_lca, lca_has_lata;
+    int32_t lata, lca_lata;
+    uint32_t tbit;          /* 0: any type */
+    int caps;
+} rq_t;
+
+static bool place_ok(const place_t *p, const rq_t *r)
+{
+    if (p->country != r->country) return false;
+    if (r->by_region && p->region != r->region) return false;
+    if (r->by_city && p->city != r->city) return false;
+    if (r->by_rc && p->rc != r->rc) return false;
+    if (r->by_lata && !(p->has_lata && p->lata == r->lata)) return false;
+    if (r->by_lca) {
+        if (p->rc != r->lca_rc) return false;
+        if (r->lca_has_lata ? !(p->has_lata && p->lata == r->lca_lata) : p->has_lata) return false;
+    }
+    return true;
+}
+
+static bool entry_ok(const avail_t *a, uint64_t k, uint32_t m, const rq_t *r, uint32_t *last_place,
+                     bool *last_ok)
+{
+    if (k & KEY_DEL) return false;
+    if ((KEY_CAPS(k) & r->caps) != r->caps) return false;
+    if (r->tbit && !(m & r->tbit)) return false;
+    uint32_t pid = m >> 5;
+    if (pid != *last_place) {
+        *last_place = pid;
+        *last_ok = place_ok(&a->places[pid], r);
+    }
+    return *last_ok;
+}
+
+/* A name filter's id: false (with *none) when no held number has it. */
+static bool name_id(const avail_t *a, const char *s, uint32_t *id)
+{
+    char f[256];
+    if (strlen(s) >= sizeof f) return false;
+    fold(s, f, sizeof f);
+    *id = strtab_id((strtab_t *)&a->names, f, false);
+    return *id != 0;
+}
+
+bool avail_count(const avail_t *a, const avail_q_t *q, int64_t cap, int64_t *out)
+{
+    *out = 0;
+    if (!avail_usable(a) || (q->glob && q->glob[0])) return false;
+    rq_t r = {0};
+    r.caps = q->caps & 7;
+    if (q->caps & ~7) return false;
+    if (q->type) {
+        r.tbit = type_bits(q->type);
+        if (!r.tbit) return false;
+    }
+    /* a value no held number has: nothing matches */
+    r.country = strtab_id((strtab_t *)&a->countries, q->country_iso, false);
+    if (!r.country) return true;
+    if ((r.by_region = q->region) && !name_id(a, q->region, &r.region)) return true;
+    if ((r.by_city = q->city) && !name_id(a, q->city, &r.city)) return true;
+    if ((r.by_rc = q->rate_center) && !name_id(a, q->rate_center, &r.rc)) return true;
+    if ((r.by_lca = q->by_lca) && !name_id(a, q->lca_rc, &r.lca_rc)) return true;
+    r.by_lata = q->by_lata;
+    r.lata = q->lata;
+    r.lca_has_lata = q->lca_has_lata;
+    r.lca_lata = q->lca_lata;
+
+    int64_t n = 0;
+    uint32_t last_place = UINT32_MAX;
+    bool last_ok = false;
+    if (q->prefix && q->prefix[0]) {
+        size_t len;
+        uint64_t lo = nibbles(q->prefix, &len);
+        if (!lo) {
+            /* longer than any number (or not digits: the core never sends
+             * that): nothing starts with it */
+            for (const char *p = q->prefix; *p; p++)
+                if (*p < '0' || *p > '9') return false;
+            return true;
+        }
+        uint64_t hi = lo + (1ull << (60 - 4 * len)); /* the next prefix's first key */
+        size_t walked = 0;
+        for (size_t i = lower(a, lo); i < a->n && KEY_NIB(a->keys[i]) < hi && n < cap; i++) {
+            if (++walked > WALK_BUDGET) return false;
+            if (entry_ok(a, a->keys[i], a->meta[i], &r, &last_place, &last_ok)) n++;
+        }
+        for (size_t j = 0; j < a->nd && n < cap; j++) {
+            uint64_t nib = KEY_NIB(a->dkeys[j]);
+            if (nib >= lo && nib < hi && entry_ok(a, a->dkeys[j], a->dmeta[j], &r, &last_place, &last_ok))
+                n++;
+        }
+    } else {
+        if (a->nplaces > PLACE_SCAN_MAX) return false;
+        for (size_t i = 0; i < a->nplaces && n < cap; i++) {
+            const place_t *p = &a->places[i];
+            if (!p->total || !place_ok(p, &r)) continue;
+            for (uint8_t c = 0; c < p->ncombos; c++) {
+                uint8_t combo = p->combos[c].combo;
+                if (((combo & 7) & r.caps) != r.caps) continue;
+                if (r.tbit && !((uint32_t)(combo >> 3) & r.tbit)) continue;
+                n += p->combos[c].n;
+            }
+        }
+    }
+    *out = n < cap ? n : cap;
+    return true;
+}
+
+void avail_stats(const avail_t *a, avail_stats_t *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!a) return;
+    out->numbers = a->n - a->ndel + a->nd;
+    out->places = a->nplaces;
+    out->bytes = sizeof *a + a->cap * (sizeof *a->keys + sizeof *a->meta) +
+                 a->capplaces * sizeof *a->places + a->npslots * sizeof *a->pslots +
+                 (a->countries.cap + a->names.cap) * sizeof(char *) +
+                 (a->countries.nslots + a->names.nslots) * sizeof(uint32_t);
+    for (size_t i = 0; i < a->nplaces; i++) out->bytes += a->places[i].capcombos * sizeof(combo_t);
+}

@@ -1,0 +1,486 @@
+/* avail.c -- the search index (avail/avail.h) kept equal to the table, for
+ * serve on a SQLite file (started by search_index_start; never for
+ * ":memory:" or without group commit, whose writes do not all pass wconn).
+ *
+ * How it stays exact.
+ *  - This process's writes all run on wconn (conn.c's group commit).  A
+ *    pre-update hook on wconn notes the number of every row of `numbers`
+ *    inserted, updated or deleted; when the group commits (group_end,
+ *    write lock still held) each noted number is read again and put into,
+ *    or taken out of, the index -- the table says what it is now, so a
+ *    savepoint rolled back (a failed member) or a number noted twice is
+ *    harmless.  A rolled-back group's notes are dropped.  All of it happens
+ *    before any member of the group is answered.
+ *  - Everyone else's writes (the CLI on the same file, another serve) are
+ *    seen through a generation: migration 0015's triggers add one to
+ *    avail_gen.n in the transaction of every change that makes a number
+ *    available or not (or edits one that is).  The index remembers the
+ *    generation it is equal to (known).  A group reads it when it opens
+ *    and after it commits: no other writer can commit in between (the
+ *    group holds the database's write lock), so if it was known when the
+ *    group opened, the one after is known too.  A search reads it first:
+ *    newer than known with no group of ours in flight means another
+ *    writer changed the available set -- the search counts in SQL and the
+ *    index is loaded again in the background.
+ *  - A load reads every available number in one read transaction, with the
+ *    generation; it goes live only if the generation has not moved when it
+ *    is swapped in (under the write lock: no group of ours can commit
+ *    meanwhile); else it is read again, under the write lock.
+ * Until the first load is done, and whenever the index is not live,
+ * searches count in SQL: answers are the same, only slower. */
+/* the pre-update hook's declarations (Debian's libsqlite3 has it built in:
+ * PRAGMA compile_options lists ENABLE_PREUPDATE_HOOK) */
+#define SQLITE_ENABLE_PREUPDATE_HOOK 1
+#include "store/sqlite/sqliteInt.h"
+
+#include <malloc.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "avail/avail.h"
+#include "util/log.h"
+#include "util/metrics.h"
+
+/* Numbers noted in one group past this: the group's changes are not
+ * applied one by one; the index is loaded again (an import). */
+#define PENDING_MAX 20000
+#define LOAD_TRIES 3
+
+#define GEN_SQL "SELECT n FROM avail_gen WHERE id = 1"
+#define ROW_COLS "number, country_iso, type, sub_type, region, city, rate_center, caps, lata, state"
+
+struct sq_avail {
+    sqlite_store_t *s;
+    pthread_rwlock_t lock;      /* idx, live, known, inflight */
+    avail_t *idx;
+    bool live;
+    int64_t known;              /* the generation idx is equal to */
+    int64_t next_known;         /* the open group's, read before its COMMIT (-1: unread) */
+    bool inflight;              /* a group of ours is open (its commit not yet applied) */
+    /* the noted numbers of the open group: wconn's, under the write lock */
+    char (*pending)[16];
+    size_t npending, cappending;
+    bool overflow;              /* more than PENDING_MAX, or a number too long */
+    int number_col;             /* `number`'s column in the hook's row */
+    sqlite3_stmt *row_q, *gen_q;/* on wconn */
+    /* the loader */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool want, stop;
+    atomic_bool busy;           /* a load is asked for or running */
+    pthread_t thread;
+    atomic_uint_fast64_t loads, answers, fallbacks;
+    atomic_size_t numbers, bytes;
+};
+
+/* ---- reading rows ---------------------------------------------------------- */
+
+static const char *col_text(sqlite3_stmt *q, int i)
+{
+    const unsigned char *t = sqlite3_column_text(q, i);
+    return t ? (const char *)t : "";
+}
+
+/* Puts the current row of q (ROW_COLS) into idx, or takes it out. */
+static void put_row(avail_t *idx, sqlite3_stmt *q)
+{
+    if (sqlite3_column_int(q, 9) != NUM_AVAILABLE) {
+        avail_del(idx, col_text(q, 0));
+        return;
+    }
+    avail_row_t r = {col_text(q, 0), col_text(q, 1), col_text(q, 2), col_text(q, 3), col_text(q, 4),
+                     col_text(q, 5), col_text(q, 6), sqlite3_column_int(q, 7),
+                     sqlite3_column_type(q, 8) != SQLITE_NULL, sqlite3_column_int(q, 8)};
+    avail_put(idx, &r);
+}
+
+static int read_gen(sqlite3 *db, sqlite3_stmt *q, int64_t *out)
+{
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) *out = sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
+    if (rc != SQLITE_ROW) {
+        sq_log_error(db, "search index generation");
+        return ST_ERR;
+    }
+    return ST_OK;
+}
+
+/* ---- the loader -------------------------------------------------------------- */
+
+/* A new index from the table, and the generation it is equal to. */
+static int load(sqlite3 *db, avail_t **out, int64_t *gen)
+{
+    int ret = ST_ERR;
+    avail_t *idx = avail_new();
+    sqlite3_stmt *g = NULL, *q = NULL;
+    if (sq_exec(db, "BEGIN") != ST_OK) goto done;
+    if (sqlite3_prepare_v2(db, GEN_SQL, -1, &g, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "SELECT " ROW_COLS " FROM numbers WHERE state = 0 ORDER BY number", -1,
+                           &q, NULL) != SQLITE_OK) {
+        sq_log_error(db, "search index load");
+        goto rollback;
+    }
+    if (read_gen(db, g, gen) != ST_OK) goto rollback;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) put_row(idx, q);
+    if (rc != SQLITE_DONE) {
+        sq_log_error(db, "search index load");
+        goto rollback;
+    }
+    ret = ST_OK;
+rollback:
+    sq_exec(db, "COMMIT");
+done:
+    sqlite3_finalize(g);
+    sqlite3_finalize(q);
+    if (ret == ST_OK) *out = idx;
+    else avail_free(idx);
+    return ret;
+}
+
+/* The generation now, on the loader's connection. */
+static int gen_now(sqlite3 *db, int64_t *out)
+{
+    sqlite3_stmt *g = NULL;
+    if (sqlite3_prepare_v2(db, GEN_SQL, -1, &g, NULL) != SQLITE_OK) {
+        sq_log_error(db, "search index generation");
+        return ST_ERR;
+    }
+    int rc = read_gen(db, g, out);
+    sqlite3_finalize(g);
+    return rc;
+}
+
+static void swap_in(sq_avail_t *a, avail_t *idx, int64_t gen)
+{
+    avail_stats_t st;
+    avail_stats(idx, &st);
+    pthread_rwlock_wrlock(&a->lock);
+    avail_t *old = a->idx;
+    a->idx = idx;
+    a->known = gen;
+    a->live = avail_usable(idx);
+    pthread_rwlock_unlock(&a->lock);
+    avail_free(old);
+    atomic_store(&a->numbers, st.numbers);
+    atomic_store(&a->bytes, st.bytes);
+    atomic_fetch_add(&a->loads, 1);
+    if (!avail_usable(idx))
+        log_msg(LOG_WARN, "search index: a number it cannot hold (not 1-15 digits); searches count in SQL");
+}
+
+/* One load that goes live: first without the write lock (writers go on);
+ * if the generation moved meanwhile, again holding it. */
+static void load_live(sq_avail_t *a, sqlite3 *db)
+{
+    for (int attempt = 0; attempt < LOAD_TRIES; attempt++) {
+        bool locked = attempt > 0;
+        if (locked) pthread_mutex_lock(&a->s->write_lock);
+        avail_t *idx = NULL;
+        int64_t gen = 0, now = -1;
+        int rc = load(db, &idx, &gen);
+        if (rc == ST_OK && !locked) {
+            pthread_mutex_lock(&a->s->write_lock);
+            locked = true;
+        }
+        if (rc == ST_OK) rc = gen_now(db, &now);
+        if (rc == ST_OK && now == gen) {
+            swap_in(a, idx, gen);
+            pthread_mutex_unlock(&a->s->write_lock);
+            return;
+        }
+        if (locked) pthread_mutex_unlock(&a->s->write_lock);
+        avail_free(idx);
+        if (rc != ST_OK) return; /* logged; the next search asks again */
+    }
+    log_msg(LOG_WARN, "search index: the table kept changing under %d loads; searches count in SQL until "
+             "the next one", LOAD_TRIES);
+}
+
+static void *loader_main(void *arg)
+{
+    sq_avail_t *a = arg;
+    sqlite3 *db = NULL;
+    pthread_mutex_lock(&a->mu);
+    for (;;) {
+        while (!a->want && !a->stop) pthread_cond_wait(&a->cv, &a->mu);
+        if (a->stop) break;
+        a->want = false;
+        pthread_mutex_unlock(&a->mu);
+        /* a connection for each round: its page cache (up to 16 MB after
+         * reading the whole table) is not kept between loads */
+        if (sq_open_db(a->s, &db) != ST_OK) db = NULL;
+        if (db) load_live(a, db);
+        sqlite3_close_v2(db);
+        db = NULL;
+        /* the load's transient memory (the old index, the arrays' growth)
+         * back to the system, not kept by malloc for a next load */
+        malloc_trim(0);
+        pthread_mutex_lock(&a->mu);
+        if (!a->want) atomic_store(&a->busy, false);
+    }
+    pthread_mutex_unlock(&a->mu);
+    sqlite3_close_v2(db);
+    return NULL;
+}
+
+static void ask_load(sq_avail_t *a)
+{
+    pthread_mutex_lock(&a->mu);
+    a->want = true;
+    atomic_store(&a->busy, true);
+    pthread_cond_signal(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+}
+
+/* ---- wconn's hooks ---------------------------------------------------------- */
+
+static void note(sq_avail_t *a, sqlite3_value *v)
+{
+    const unsigned char *t = v ? sqlite3_value_text(v) : NULL;
+    if (!t) return;
+    size_t n = strlen((const char *)t);
+    if (n >= 16 || a->npending >= PENDING_MAX) {
+        a->overflow = true;
+        return;
+    }
+    if (a->npending == a->cappending) {
+        a->cappending = a->cappending ? a->cappending * 2 : 64;
+        a->pending = xrealloc(a->pending, a->cappending * sizeof *a->pending);
+    }
+    memcpy(a->pending[a->npending++], t, n + 1);
+}
+
+static void preupdate(void *ud, sqlite3 *db, int op, const char *zdb, const char *table,
+                      sqlite3_int64 k1, sqlite3_int64 k2)
+{
+    (void)k1;
+    (void)k2;
+    sq_avail_t *a = ud;
+    if (strcmp(table, "numbers") != 0 || strcmp(zdb, "main") != 0 || a->overflow) return;
+    sqlite3_value *v = NULL;
+    if (op != SQLITE_INSERT && sqlite3_preupdate_old(db, a->number_col, &v) == SQLITE_OK) note(a, v);
+    if (op != SQLITE_DELETE && sqlite3_preupdate_new(db, a->number_col, &v) == SQLITE_OK) note(a, v);
+}
+
+static void rolled_back(void *ud)
+{
+    sq_avail_t *a = ud;
+    a->npending = 0;
+    a->overflow = false;
+}
+
+void sq_avail_wconn(sqlite_store_t *s, sqlite3 *db)
+{
+    sq_avail_t *a = s->avail;
+    if (!a) return;
+    sqlite3_preupdate_hook(db, preupdate, a);
+    sqlite3_rollback_hook(db, rolled_back, a);
+    if (sqlite3_prepare_v3(db, "SELECT " ROW_COLS " FROM numbers WHERE number = ?1", -1,
+                           SQLITE_PREPARE_PERSISTENT, &a->row_q, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v3(db, GEN_SQL, -1, SQLITE_PREPARE_PERSISTENT, &a->gen_q, NULL) != SQLITE_OK)
+        sq_log_error(db, "search index statements");
+}
+
+void sq_avail_opened(sqlite_store_t *s, sqlite3 *db)
+{
+    sq_avail_t *a = s->avail;
+    if (!a) return;
+    int64_t g = 0;
+    bool ok = a->gen_q && read_gen(db, a->gen_q, &g) == ST_OK;
+    pthread_rwlock_wrlock(&a->lock);
+    if (a->live && (!ok || g != a->known)) {
+        a->live = false; /* someone else wrote since: load again */
+        ok = false;
+    }
+    a->inflight = true;
+    pthread_rwlock_unlock(&a->lock);
+    if (!ok) ask_load(a);
+}
+
+void sq_avail_precommit(sqlite_store_t *s, sqlite3 *db)
+{
+    sq_avail_t *a = s->avail;
+    if (!a) return;
+    /* read inside the group's transaction: what its COMMIT makes current.
+     * After the COMMIT another process could already have added its own. */
+    if (!a->gen_q || read_gen(db, a->gen_q, &a->next_known) != ST_OK) a->next_known = -1;
+}
+
+void sq_avail_settled(sqlite_store_t *s, bool committed)
+{
+    sq_avail_t *a = s->avail;
+    if (!a) return;
+    bool reload = false;
+    pthread_rwlock_wrlock(&a->lock);
+    if (committed && a->live) {
+        if (a->overflow || a->next_known < 0 || !a->row_q) {
+            reload = true;
+        } else {
+            for (size_t i = 0; i < a->npending && !reload; i++) {
+                sqlite3_bind_text(a->row_q, 1, a->pending[i], -1, SQLITE_STATIC);
+                int rc = sqlite3_step(a->row_q);
+                if (rc == SQLITE_ROW) put_row(a->idx, a->row_q);
+                else if (rc == SQLITE_DONE) avail_del(a->idx, a->pending[i]);
+                else reload = true;
+                sqlite3_reset(a->row_q);
+            }
+            a->known = a->next_known;
+            if (!avail_usable(a->idx)) reload = true;
+        }
+    }
+    /* not live: the load under way sees the generation move and reads again */
+    if (reload) a->live = false;
+    a->inflight = false;
+    a->next_known = -1;
+    avail_stats_t st;
+    avail_stats(a->idx, &st);
+    pthread_rwlock_unlock(&a->lock);
+    atomic_store(&a->numbers, st.numbers);
+    atomic_store(&a->bytes, st.bytes);
+    a->npending = 0;
+    a->overflow = false;
+    if (reload) ask_load(a);
+}
+
+/* ---- searches ------------------------------------------------------------------ */
+
+bool sq_avail_count(sqlite_store_t *s, conn_t *c, const search_q_t *q, const sqlw_lca_t *lca,
+                    int64_t cap, int64_t *out)
+{
+    sq_avail_t *a = s->avail;
+    if (!a) return false;
+    sqlite3_stmt *gq = sq_stmt_dyn(c, GEN_SQL);
+    int64_t g = 0;
+    if (!gq || read_gen(c->db, gq, &g) != ST_OK) return false;
+    avail_q_t aq = {
+        .country_iso = q->country_iso, .prefix = q->prefix, .glob = q->glob, .type = q->type,
+        .region = q->region, .city = q->city, .rate_center = q->rate_center,
+        .by_lata = q->lata >= 0, .lata = q->lata, .caps = q->caps,
+    };
+    if (lca && lca->have) {
+        aq.by_lca = true;
+        aq.lca_rc = lca->rc;
+        aq.lca_has_lata = lca->lata >= 0;
+        aq.lca_lata = lca->lata;
+    }
+    bool ok = false, stale = false;
+    pthread_rwlock_rdlock(&a->lock);
+    /* g older than known: this read began before a commit we have applied */
+    if (a->live && g <= a->known) ok = avail_count(a->idx, &aq, cap, out);
+    else if (a->live && !a->inflight) stale = true;
+    pthread_rwlock_unlock(&a->lock);
+    if (stale) {
+        pthread_rwlock_wrlock(&a->lock);
+        if (a->live && !a->inflight && g > a->known) a->live = false;
+        else stale = false;
+        pthread_rwlock_unlock(&a->lock);
+        if (stale) {
+            log_msg(LOG_DEBUG, "search index: generation %lld past %lld, another writer: loading again",
+                      (long long)g, (long long)a->known);
+            ask_load(a);
+        }
+    }
+    else if (!stale && !ok && !atomic_load(&a->busy)) {
+        bool live;
+        pthread_rwlock_rdlock(&a->lock);
+        live = a->live;
+        pthread_rwlock_unlock(&a->lock);
+        if (!live) ask_load(a); /* the last load gave up */
+    }
+    atomic_fetch_add(ok ? &a->answers : &a->fallbacks, 1);
+    return ok;
+}
+
+/* ---- start, stop, stats ------------------------------------------------------ */
+
+static int number_col(sqlite3 *db)
+{
+    sqlite3_stmt *q = NULL;
+    int col = -1;
+    if (sqlite3_prepare_v2(db, "SELECT cid FROM pragma_table_info('numbers') WHERE name = 'number'",
+                           -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+        col = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    return col;
+}
+
+int sq_search_index_start(store_t *st)
+{
+    sqlite_store_t *s = (sqlite_store_t *)st;
+    if (s->avail || !s->group_on) return ST_OK; /* on already; or a store whose writes bypass wconn */
+    conn_t *c = CONN(st);
+    if (!c) return ST_ERR;
+    int col = number_col(c->db);
+    if (col < 0) return ST_ERR;
+    pthread_mutex_lock(&s->write_lock);
+    if (s->group_open) {
+        /* a group's changes so far were not noted: not now */
+        pthread_mutex_unlock(&s->write_lock);
+        log_msg(LOG_WARN, "search index: not started inside a write; searches count in SQL");
+        return ST_OK;
+    }
+    sq_avail_t *a = xcalloc(1, sizeof *a);
+    a->s = s;
+    a->number_col = col;
+    a->idx = avail_new();
+    pthread_rwlock_init(&a->lock, NULL);
+    pthread_mutex_init(&a->mu, NULL);
+    pthread_cond_init(&a->cv, NULL);
+    a->want = true;
+    atomic_store(&a->busy, true);
+    /* the loader takes no signal (serve's main thread handles them; it may
+     * not have blocked them yet): a SIGTERM delivered here would kill
+     * instead of stopping gracefully */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    if (pthread_create(&a->thread, NULL, loader_main, a) != 0) nd_panic("search index: thread");
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    s->avail = a;
+    /* wconn is opened by the first write (migrations): its hooks now */
+    if (s->wconn) sq_avail_wconn(s, s->wconn->db);
+    pthread_mutex_unlock(&s->write_lock);
+    return ST_OK;
+}
+
+int sq_search_index_stats(store_t *st, search_index_stats_t *out)
+{
+    sqlite_store_t *s = (sqlite_store_t *)st;
+    sq_avail_t *a = s->avail;
+    memset(out, 0, sizeof *out);
+    if (!a) return ST_OK;
+    out->on = true;
+    pthread_rwlock_rdlock(&a->lock);
+    out->live = a->live;
+    pthread_rwlock_unlock(&a->lock);
+    out->numbers = (int64_t)atomic_load(&a->numbers);
+    out->bytes = (int64_t)atomic_load(&a->bytes);
+    out->loads = atomic_load(&a->loads);
+    out->answers = atomic_load(&a->answers);
+    out->fallbacks = atomic_load(&a->fallbacks);
+    return ST_OK;
+}
+
+void sq_avail_close(sqlite_store_t *s)
+{
+    sq_avail_t *a = s->avail;
+    if (!a) return;
+    pthread_mutex_lock(&a->mu);
+    a->stop = true;
+    pthread_cond_signal(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+    pthread_join(a->thread, NULL);
+    sqlite3_finalize(a->row_q);
+    sqlite3_finalize(a->gen_q);
+    avail_free(a->idx);
+    free(a->pending);
+    pthread_rwlock_destroy(&a->lock);
+    pthread_mutex_destroy(&a->mu);
+    pthread_cond_destroy(&a->cv);
+    free(a);
+    s->avail = NULL;
+}
