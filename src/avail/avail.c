@@ -1,12 +1,16 @@
 /* avail.c -- see avail.h.
  *
- * Layout.  The numbers are a sorted run (main: keys[] and meta[], parallel
- * arrays, 12 bytes a number) and a small unsorted tail (delta) where new
- * numbers land.  A purchase marks its number deleted in place (a bit of the
- * key); a number added goes to the tail; when the tail is full, or a
- * quarter of the run is deleted, run and tail are merged into a new run
- * (O(n), so O(n / DELTA_MAX) a change).  A count needs no order across the
- * two: it walks the run's key range and scans the tail.
+ * Layout.  The numbers are a sorted run (keys[] and meta[], parallel
+ * arrays) and a small sorted tail where numbers added after the load land.
+ * A purchase marks its number deleted in place (a bit of the key); when
+ * the tail is full, or a quarter of the run is deleted, run and tail are
+ * merged into a new run (O(n), so O(n / TAIL_MAX) a change).  A search
+ * merges the two in key order.
+ *
+ * Each place lists the positions of its run entries in ascending order
+ * (pos[], one array for all places: place_t.pos_off, pos_len), rebuilt with
+ * the run (a counting sort).  A run entry whose place changes is marked
+ * deleted and the number goes to the tail, so that the lists stay true.
  *
  * Key: digit i (0-based) of the number is nibble 14 - i of the top 60 bits,
  * stored as digit + 1 (0 ends the number): "12" < "123" as text and as key.
@@ -18,13 +22,10 @@
 
 #include "util/common.h"
 
-#define DELTA_MAX 4096
+#define TAIL_MAX 4096
 #define PLACE_MAX (1u << 27)
-/* A prefix's walk stops after this many keys without reaching the cap or
- * the range's end: a broad prefix with a narrow other filter (the whole of
- * +1 and one rate center) is the SQL indexes' case, not a walk's. */
-#define WALK_BUDGET 65536
-/* A search without a prefix sums the places; past this many it is SQL's. */
+/* A search without a prefix, or by place, looks at every place; past this
+ * many it is SQL's. */
 #define PLACE_SCAN_MAX 65536
 
 #define KEY_DEL 1ull
@@ -114,16 +115,19 @@ typedef struct {
     int32_t lata;
     combo_t *combos;
     uint8_t ncombos, capcombos;
-    uint32_t total;
+    uint32_t total;         /* its numbers, run and tail */
+    uint32_t pos_off, pos_len; /* its run entries' positions: pos[pos_off ..] */
 } place_t;
 
 struct avail {
     uint64_t *keys;
     uint32_t *meta;
+    uint32_t *pos;               /* n entries: run positions by place */
     size_t n, cap, ndel;
-    uint64_t dkeys[DELTA_MAX];
-    uint32_t dmeta[DELTA_MAX];
-    size_t nd;
+    uint64_t tkeys[TAIL_MAX];    /* sorted */
+    uint32_t tmeta[TAIL_MAX];
+    size_t nt;
+    bool sealed;
     strtab_t countries, names;   /* names: region, city, rate center (folded) */
     place_t *places;
     size_t nplaces, capplaces;
@@ -234,35 +238,55 @@ static size_t lower(const avail_t *a, uint64_t nib)
     return lo;
 }
 
-static int cmp_key(const void *x, const void *y)
+/* The first tail index whose number is >= nib. */
+static size_t tail_lower(const avail_t *a, uint64_t nib)
 {
-    uint64_t a = KEY_NIB(*(const uint64_t *)x), b = KEY_NIB(*(const uint64_t *)y);
-    return a < b ? -1 : a > b;
+    size_t lo = 0, hi = a->nt;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (KEY_NIB(a->tkeys[mid]) < nib) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+/* Each place's run positions, in order (a counting sort by place). */
+static void build_pos(avail_t *a)
+{
+    free(a->pos);
+    a->pos = xmalloc((a->n ? a->n : 1) * sizeof *a->pos);
+    for (size_t p = 0; p < a->nplaces; p++) a->places[p].pos_len = 0;
+    for (size_t i = 0; i < a->n; i++) a->places[a->meta[i] >> 5].pos_len++;
+    uint32_t off = 0;
+    for (size_t p = 0; p < a->nplaces; p++) {
+        a->places[p].pos_off = off;
+        off += a->places[p].pos_len;
+        a->places[p].pos_len = 0;
+    }
+    for (size_t i = 0; i < a->n; i++) {
+        place_t *pl = &a->places[a->meta[i] >> 5];
+        a->pos[pl->pos_off + pl->pos_len++] = (uint32_t)i;
+    }
 }
 
 /* A new run: the old one without its deleted numbers, merged with the tail. */
 static void merge(avail_t *a)
 {
-    /* sort the tail by key, carrying meta along */
-    struct kv { uint64_t k; uint32_t m; } *t = xmalloc((a->nd ? a->nd : 1) * sizeof *t);
-    for (size_t i = 0; i < a->nd; i++) t[i] = (struct kv){a->dkeys[i], a->dmeta[i]};
-    qsort(t, a->nd, sizeof *t, cmp_key);
-    size_t want = a->n - a->ndel + a->nd;
+    size_t want = a->n - a->ndel + a->nt;
     size_t cap = want + want / 8 + 64;
     uint64_t *k = xmalloc(cap * sizeof *k);
     uint32_t *m = xmalloc(cap * sizeof *m);
     size_t i = 0, j = 0, o = 0;
-    while (i < a->n || j < a->nd) {
+    while (i < a->n || j < a->nt) {
         if (i < a->n && (a->keys[i] & KEY_DEL)) { i++; continue; }
-        if (j >= a->nd || (i < a->n && KEY_NIB(a->keys[i]) < KEY_NIB(t[j].k))) {
+        if (j >= a->nt || (i < a->n && KEY_NIB(a->keys[i]) < KEY_NIB(a->tkeys[j]))) {
             k[o] = a->keys[i];
             m[o++] = a->meta[i++];
         } else {
-            k[o] = t[j].k;
-            m[o++] = t[j++].m;
+            k[o] = a->tkeys[j];
+            m[o++] = a->tmeta[j++];
         }
     }
-    free(t);
     free(a->keys);
     free(a->meta);
     a->keys = k;
@@ -270,7 +294,32 @@ static void merge(avail_t *a)
     a->n = o;
     a->cap = cap;
     a->ndel = 0;
-    a->nd = 0;
+    a->nt = 0;
+    build_pos(a);
+}
+
+/* Takes number nib out of the tail, if it is there (uncounted). */
+static bool tail_take(avail_t *a, uint64_t nib, uint64_t *key, uint32_t *meta)
+{
+    size_t j = tail_lower(a, nib);
+    if (j >= a->nt || KEY_NIB(a->tkeys[j]) != nib) return false;
+    *key = a->tkeys[j];
+    *meta = a->tmeta[j];
+    memmove(&a->tkeys[j], &a->tkeys[j + 1], (a->nt - j - 1) * sizeof *a->tkeys);
+    memmove(&a->tmeta[j], &a->tmeta[j + 1], (a->nt - j - 1) * sizeof *a->tmeta);
+    a->nt--;
+    return true;
+}
+
+static void tail_insert(avail_t *a, uint64_t key, uint32_t meta)
+{
+    if (a->nt == TAIL_MAX) merge(a);
+    size_t j = tail_lower(a, KEY_NIB(key));
+    memmove(&a->tkeys[j + 1], &a->tkeys[j], (a->nt - j) * sizeof *a->tkeys);
+    memmove(&a->tmeta[j + 1], &a->tmeta[j], (a->nt - j) * sizeof *a->tmeta);
+    a->tkeys[j] = key;
+    a->tmeta[j] = meta;
+    a->nt++;
 }
 
 /* ---- public ------------------------------------------------------------------ */
@@ -280,11 +329,18 @@ avail_t *avail_new(void)
     return xcalloc(1, sizeof(avail_t));
 }
 
+void avail_seal(avail_t *a)
+{
+    build_pos(a);
+    a->sealed = true;
+}
+
 void avail_free(avail_t *a)
 {
     if (!a) return;
     free(a->keys);
     free(a->meta);
+    free(a->pos);
     for (size_t i = 0; i < a->nplaces; i++) free(a->places[i].combos);
     free(a->places);
     free(a->pslots);
@@ -295,7 +351,7 @@ void avail_free(avail_t *a)
 
 bool avail_usable(const avail_t *a)
 {
-    return a && !a->broken;
+    return a && !a->broken && a->sealed;
 }
 
 static uint32_t type_bits(const char *t)
@@ -304,25 +360,6 @@ static uint32_t type_bits(const char *t)
     for (int i = 0; t && i < 5; i++)
         if (strcmp(t, k_types[i]) == 0) b |= 1u << i;
     return b;
-}
-
-/* Where number nib is held: *in_run (index into the run) or the tail; false
- * when it is in neither (a deleted run entry counts as held, for reuse). */
-static bool find(const avail_t *a, uint64_t nib, bool *in_run, size_t *at)
-{
-    size_t i = lower(a, nib);
-    if (i < a->n && KEY_NIB(a->keys[i]) == nib) {
-        *in_run = true;
-        *at = i;
-        return true;
-    }
-    for (size_t j = 0; j < a->nd; j++)
-        if (KEY_NIB(a->dkeys[j]) == nib) {
-            *in_run = false;
-            *at = j;
-            return true;
-        }
-    return false;
 }
 
 int avail_put(avail_t *a, const avail_row_t *r)
@@ -348,10 +385,8 @@ int avail_put(avail_t *a, const avail_row_t *r)
     if (pid == UINT32_MAX) goto broken;
     uint64_t key = nib << 4 | (uint64_t)r->caps << 1;
     uint32_t meta = pid << 5 | type_bits(r->type) | type_bits(r->sub_type);
-    bool in_run;
-    size_t at;
     /* a load reads the table in number order: straight onto the run */
-    if (a->nd == 0 && (a->n == 0 || nib > KEY_NIB(a->keys[a->n - 1]))) {
+    if (!a->sealed && a->nt == 0 && (a->n == 0 || nib > KEY_NIB(a->keys[a->n - 1]))) {
         if (a->n == a->cap) {
             a->cap = a->cap ? a->cap * 2 : 1024;
             a->keys = xrealloc(a->keys, a->cap * sizeof *a->keys);
@@ -362,19 +397,28 @@ int avail_put(avail_t *a, const avail_row_t *r)
         place_count(a, key, meta, +1);
         return C_OK;
     }
-    if (find(a, nib, &in_run, &at)) {
-        uint64_t *k = in_run ? &a->keys[at] : &a->dkeys[at];
-        uint32_t *m = in_run ? &a->meta[at] : &a->dmeta[at];
-        if (!(*k & KEY_DEL)) place_count(a, *k, *m, -1);
-        else a->ndel--;
-        *k = key;
-        *m = meta;
-        place_count(a, key, meta, +1);
-        return C_OK;
+    uint64_t tk;
+    uint32_t tm;
+    if (tail_take(a, nib, &tk, &tm)) place_count(a, tk, tm, -1);
+    size_t i = lower(a, nib);
+    if (i < a->n && KEY_NIB(a->keys[i]) == nib) {
+        bool live = !(a->keys[i] & KEY_DEL);
+        if ((a->meta[i] >> 5) == pid) {
+            /* same place: its list holds this position already */
+            if (live) place_count(a, a->keys[i], a->meta[i], -1);
+            else a->ndel--;
+            a->keys[i] = key;
+            a->meta[i] = meta;
+            place_count(a, key, meta, +1);
+            return C_OK;
+        }
+        if (live) {
+            place_count(a, a->keys[i], a->meta[i], -1);
+            a->keys[i] |= KEY_DEL;
+            a->ndel++;
+        }
     }
-    if (a->nd == DELTA_MAX) merge(a);
-    a->dkeys[a->nd] = key;
-    a->dmeta[a->nd++] = meta;
+    tail_insert(a, key, meta);
     place_count(a, key, meta, +1);
     return C_OK;
 broken:
@@ -384,21 +428,18 @@ broken:
 
 void avail_del(avail_t *a, const char *number)
 {
-    size_t len, at;
-    bool in_run;
+    size_t len;
     uint64_t nib = nibbles(number, &len);
-    if (!nib || !find(a, nib, &in_run, &at)) return;
-    if (in_run) {
-        if (a->keys[at] & KEY_DEL) return;
-        place_count(a, a->keys[at], a->meta[at], -1);
-        a->keys[at] |= KEY_DEL;
-        if (++a->ndel > a->n / 4 && a->ndel > DELTA_MAX) merge(a);
-        return;
+    if (!nib) return;
+    uint64_t tk;
+    uint32_t tm;
+    if (tail_take(a, nib, &tk, &tm)) place_count(a, tk, tm, -1);
+    size_t i = lower(a, nib);
+    if (i < a->n && KEY_NIB(a->keys[i]) == nib && !(a->keys[i] & KEY_DEL)) {
+        place_count(a, a->keys[i], a->meta[i], -1);
+        a->keys[i] |= KEY_DEL;
+        if (++a->ndel > a->n / 4 && a->ndel > TAIL_MAX) merge(a);
     }
-    place_count(a, a->dkeys[at], a->dmeta[at], -1);
-    a->nd--;
-    a->dkeys[at] = a->dkeys[a->nd];
-    a->dmeta[at] = a->dmeta[a->nd];
 }
 
 /* The filters, resolved to ids once. */
@@ -408,6 +449,10 @@ typedef struct {
     int32_t lata, lca_lata;
     uint32_t tbit;          /* 0: any type */
     int caps;
+    bool by_place;          /* a filter on the place besides its country */
+    bool prefix;
+    uint64_t lo, hi;        /* the prefix's keys: [lo, hi) */
+    size_t L, H;            /* their run indexes */
 } rq_t;
 
 static bool place_ok(const place_t *p, const rq_t *r)
@@ -424,12 +469,18 @@ static bool place_ok(const place_t *p, const rq_t *r)
     return true;
 }
 
-static bool entry_ok(const avail_t *a, uint64_t k, uint32_t m, const rq_t *r, uint32_t *last_place,
-                     bool *last_ok)
+/* An entry's own filters (deleted, services, types), not its place's. */
+static bool own_ok(uint64_t k, uint32_t m, const rq_t *r)
 {
     if (k & KEY_DEL) return false;
     if ((KEY_CAPS(k) & r->caps) != r->caps) return false;
-    if (r->tbit && !(m & r->tbit)) return false;
+    return !r->tbit || (m & r->tbit);
+}
+
+static bool entry_ok(const avail_t *a, uint64_t k, uint32_t m, const rq_t *r, uint32_t *last_place,
+                     bool *last_ok)
+{
+    if (!own_ok(k, m, r)) return false;
     uint32_t pid = m >> 5;
     if (pid != *last_place) {
         *last_place = pid;
@@ -438,7 +489,7 @@ static bool entry_ok(const avail_t *a, uint64_t k, uint32_t m, const rq_t *r, ui
     return *last_ok;
 }
 
-/* A name filter's id: false (with *none) when no held number has it. */
+/* A name filter's id: false when no held number has it. */
 static bool name_id(const avail_t *a, const char *s, uint32_t *id)
 {
     char f[256];
@@ -448,55 +499,73 @@ static bool name_id(const avail_t *a, const char *s, uint32_t *id)
     return *id != 0;
 }
 
-bool avail_count(const avail_t *a, const avail_q_t *q, int64_t cap, int64_t *out)
+typedef enum { RQ_REFUSED, RQ_EMPTY, RQ_OK } rq_res_t;
+
+static rq_res_t resolve(const avail_t *a, const avail_q_t *q, rq_t *r)
 {
-    *out = 0;
-    if (!avail_usable(a) || (q->glob && q->glob[0])) return false;
-    rq_t r = {0};
-    r.caps = q->caps & 7;
-    if (q->caps & ~7) return false;
+    memset(r, 0, sizeof *r);
+    if (!avail_usable(a) || (q->glob && q->glob[0]) || (q->caps & ~7)) return RQ_REFUSED;
+    r->caps = q->caps;
     if (q->type) {
-        r.tbit = type_bits(q->type);
-        if (!r.tbit) return false;
+        r->tbit = type_bits(q->type);
+        if (!r->tbit) return RQ_REFUSED;
     }
     /* a value no held number has: nothing matches */
-    r.country = strtab_id((strtab_t *)&a->countries, q->country_iso, false);
-    if (!r.country) return true;
-    if ((r.by_region = q->region) && !name_id(a, q->region, &r.region)) return true;
-    if ((r.by_city = q->city) && !name_id(a, q->city, &r.city)) return true;
-    if ((r.by_rc = q->rate_center) && !name_id(a, q->rate_center, &r.rc)) return true;
-    if ((r.by_lca = q->by_lca) && !name_id(a, q->lca_rc, &r.lca_rc)) return true;
-    r.by_lata = q->by_lata;
-    r.lata = q->lata;
-    r.lca_has_lata = q->lca_has_lata;
-    r.lca_lata = q->lca_lata;
-
-    int64_t n = 0;
-    uint32_t last_place = UINT32_MAX;
-    bool last_ok = false;
+    r->country = strtab_id((strtab_t *)&a->countries, q->country_iso, false);
+    if (!r->country) return RQ_EMPTY;
+    if ((r->by_region = q->region) && !name_id(a, q->region, &r->region)) return RQ_EMPTY;
+    if ((r->by_city = q->city) && !name_id(a, q->city, &r->city)) return RQ_EMPTY;
+    if ((r->by_rc = q->rate_center) && !name_id(a, q->rate_center, &r->rc)) return RQ_EMPTY;
+    if ((r->by_lca = q->by_lca) && !name_id(a, q->lca_rc, &r->lca_rc)) return RQ_EMPTY;
+    r->by_lata = q->by_lata;
+    r->lata = q->lata;
+    r->lca_has_lata = q->lca_has_lata;
+    r->lca_lata = q->lca_lata;
+    r->by_place = r->by_region || r->by_city || r->by_rc || r->by_lata || r->by_lca;
+    r->L = 0;
+    r->H = a->n;
     if (q->prefix && q->prefix[0]) {
         size_t len;
-        uint64_t lo = nibbles(q->prefix, &len);
-        if (!lo) {
+        r->lo = nibbles(q->prefix, &len);
+        if (!r->lo) {
             /* longer than any number (or not digits: the core never sends
              * that): nothing starts with it */
             for (const char *p = q->prefix; *p; p++)
-                if (*p < '0' || *p > '9') return false;
-            return true;
+                if (*p < '0' || *p > '9') return RQ_REFUSED;
+            return RQ_EMPTY;
         }
-        uint64_t hi = lo + (1ull << (60 - 4 * len)); /* the next prefix's first key */
-        size_t walked = 0;
-        for (size_t i = lower(a, lo); i < a->n && KEY_NIB(a->keys[i]) < hi && n < cap; i++) {
-            if (++walked > WALK_BUDGET) return false;
-            if (entry_ok(a, a->keys[i], a->meta[i], &r, &last_place, &last_ok)) n++;
-        }
-        for (size_t j = 0; j < a->nd && n < cap; j++) {
-            uint64_t nib = KEY_NIB(a->dkeys[j]);
-            if (nib >= lo && nib < hi && entry_ok(a, a->dkeys[j], a->dmeta[j], &r, &last_place, &last_ok))
-                n++;
-        }
-    } else {
-        if (a->nplaces > PLACE_SCAN_MAX) return false;
+        r->hi = r->lo + (1ull << (60 - 4 * len)); /* the next prefix's first key */
+        r->prefix = true;
+        r->L = lower(a, r->lo);
+        r->H = lower(a, r->hi);
+    }
+    if ((!r->prefix || r->by_place) && a->nplaces > PLACE_SCAN_MAX) return RQ_REFUSED;
+    return RQ_OK;
+}
+
+/* The first position in place p's list that is >= L. */
+static size_t pos_lower(const avail_t *a, const place_t *p, size_t L)
+{
+    size_t lo = 0, hi = p->pos_len;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (a->pos[p->pos_off + mid] < L) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+bool avail_count(const avail_t *a, const avail_q_t *q, int64_t cap, int64_t *out)
+{
+    *out = 0;
+    rq_t r;
+    rq_res_t res = resolve(a, q, &r);
+    if (res != RQ_OK) return res == RQ_EMPTY;
+    int64_t n = 0;
+    uint32_t last_place = UINT32_MAX;
+    bool last_ok = false;
+    if (!r.prefix) {
+        /* the places' counters */
         for (size_t i = 0; i < a->nplaces && n < cap; i++) {
             const place_t *p = &a->places[i];
             if (!p->total || !place_ok(p, &r)) continue;
@@ -507,8 +576,160 @@ bool avail_count(const avail_t *a, const avail_q_t *q, int64_t cap, int64_t *out
                 n += p->combos[c].n;
             }
         }
+    } else if (r.by_place) {
+        /* the matching places' lists, within the prefix's range */
+        for (size_t i = 0; i < a->nplaces && n < cap; i++) {
+            const place_t *p = &a->places[i];
+            if (!p->pos_len || !place_ok(p, &r)) continue;
+            for (size_t j = pos_lower(a, p, r.L); j < p->pos_len && n < cap; j++) {
+                uint32_t at = a->pos[p->pos_off + j];
+                if (at >= r.H) break;
+                n += own_ok(a->keys[at], a->meta[at], &r);
+            }
+        }
+    } else {
+        for (size_t i = r.L; i < r.H && n < cap; i++)
+            if (entry_ok(a, a->keys[i], a->meta[i], &r, &last_place, &last_ok)) n++;
     }
+    if (r.prefix) {
+        for (size_t j = tail_lower(a, r.lo); j < a->nt && KEY_NIB(a->tkeys[j]) < r.hi && n < cap; j++)
+            if (entry_ok(a, a->tkeys[j], a->tmeta[j], &r, &last_place, &last_ok)) n++;
+    }
+    /* no prefix: the counters hold the tail's numbers too */
     *out = n < cap ? n : cap;
+    return true;
+}
+
+/* ---- pages ------------------------------------------------------------------ */
+
+/* A min-heap of place-list cursors, by run position. */
+typedef struct {
+    uint32_t at;            /* the run position it points at */
+    uint32_t place;
+    uint32_t j;             /* its index in the place's list */
+} cur_t;
+
+static void heap_down(cur_t *h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        if (l < n && h[l].at < h[m].at) m = l;
+        if (l + 1 < n && h[l + 1].at < h[m].at) m = l + 1;
+        if (m == i) return;
+        cur_t t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
+/* The run's matching entries in order: a walk of [L, H), or (by place, or
+ * no prefix) a merge of the matching places' lists. */
+typedef struct {
+    const avail_t *a;
+    const rq_t *r;
+    bool merge;
+    size_t i;               /* walk */
+    cur_t *h;               /* merge */
+    size_t nh;
+    uint32_t last_place;
+    bool last_ok;
+} runit_t;
+
+static void runit_init(runit_t *it, const avail_t *a, const rq_t *r)
+{
+    memset(it, 0, sizeof *it);
+    it->a = a;
+    it->r = r;
+    it->last_place = UINT32_MAX;
+    it->merge = r->by_place || !r->prefix;
+    it->i = r->L;
+    if (!it->merge) return;
+    it->h = xmalloc((a->nplaces ? a->nplaces : 1) * sizeof *it->h);
+    for (size_t p = 0; p < a->nplaces; p++) {
+        const place_t *pl = &a->places[p];
+        if (!pl->pos_len || !place_ok(pl, r)) continue;
+        size_t j = pos_lower(a, pl, r->L);
+        if (j < pl->pos_len && a->pos[pl->pos_off + j] < r->H)
+            it->h[it->nh++] = (cur_t){a->pos[pl->pos_off + j], (uint32_t)p, (uint32_t)j};
+    }
+    for (size_t k = it->nh / 2; k-- > 0;) heap_down(it->h, it->nh, k);
+}
+
+/* The next matching run index, or SIZE_MAX. */
+static size_t runit_next(runit_t *it)
+{
+    const avail_t *a = it->a;
+    if (!it->merge) {
+        while (it->i < it->r->H) {
+            size_t i = it->i++;
+            if (entry_ok(a, a->keys[i], a->meta[i], it->r, &it->last_place, &it->last_ok)) return i;
+        }
+        return SIZE_MAX;
+    }
+    while (it->nh) {
+        cur_t *top = &it->h[0];
+        size_t at = top->at;
+        const place_t *pl = &a->places[top->place];
+        if (++top->j < pl->pos_len && a->pos[pl->pos_off + top->j] < it->r->H) {
+            top->at = a->pos[pl->pos_off + top->j];
+        } else {
+            it->h[0] = it->h[--it->nh];
+        }
+        heap_down(it->h, it->nh, 0);
+        if (own_ok(a->keys[at], a->meta[at], it->r)) return at;
+    }
+    return SIZE_MAX;
+}
+
+static void key_digits(uint64_t key, char out[AVAIL_NUMBER_SZ])
+{
+    uint64_t nib = KEY_NIB(key);
+    int i = 0;
+    for (; i < 15; i++) {
+        unsigned d = (unsigned)(nib >> (56 - 4 * i)) & 15;
+        if (!d) break;
+        out[i] = (char)('0' + d - 1);
+    }
+    out[i] = '\0';
+}
+
+bool avail_page(const avail_t *a, const avail_q_t *q, int64_t offset, int limit,
+                char (*out)[AVAIL_NUMBER_SZ], size_t *n)
+{
+    *n = 0;
+    if (limit < 0 || limit > AVAIL_PAGE_MAX || offset < 0) return false;
+    rq_t r;
+    rq_res_t res = resolve(a, q, &r);
+    if (res != RQ_OK) return res == RQ_EMPTY;
+    runit_t it;
+    runit_init(&it, a, &r);
+    size_t ri = runit_next(&it);
+    size_t tj = r.prefix ? tail_lower(a, r.lo) : 0;
+    uint32_t last_place = UINT32_MAX;
+    bool last_ok = false;
+    /* the tail's next match, or nt */
+    for (; tj < a->nt; tj++) {
+        if (r.prefix && KEY_NIB(a->tkeys[tj]) >= r.hi) { tj = a->nt; break; }
+        if (entry_ok(a, a->tkeys[tj], a->tmeta[tj], &r, &last_place, &last_ok)) break;
+    }
+    int64_t seen = 0;
+    while ((ri != SIZE_MAX || tj < a->nt) && *n < (size_t)limit) {
+        uint64_t key;
+        if (tj >= a->nt || (ri != SIZE_MAX && KEY_NIB(a->keys[ri]) < KEY_NIB(a->tkeys[tj]))) {
+            key = a->keys[ri];
+            ri = runit_next(&it);
+        } else {
+            key = a->tkeys[tj];
+            for (tj++; tj < a->nt; tj++) {
+                if (r.prefix && KEY_NIB(a->tkeys[tj]) >= r.hi) { tj = a->nt; break; }
+                if (entry_ok(a, a->tkeys[tj], a->tmeta[tj], &r, &last_place, &last_ok)) break;
+            }
+        }
+        if (seen++ < offset) continue;
+        key_digits(key, out[(*n)++]);
+    }
+    free(it.h);
     return true;
 }
 
@@ -516,9 +737,9 @@ void avail_stats(const avail_t *a, avail_stats_t *out)
 {
     memset(out, 0, sizeof *out);
     if (!a) return;
-    out->numbers = a->n - a->ndel + a->nd;
+    out->numbers = a->n - a->ndel + a->nt;
     out->places = a->nplaces;
-    out->bytes = sizeof *a + a->cap * (sizeof *a->keys + sizeof *a->meta) +
+    out->bytes = sizeof *a + a->cap * (sizeof *a->keys + sizeof *a->meta) + a->n * sizeof *a->pos +
                  a->capplaces * sizeof *a->places + a->npslots * sizeof *a->pslots +
                  (a->countries.cap + a->names.cap) * sizeof(char *) +
                  (a->countries.nslots + a->names.nslots) * sizeof(uint32_t);

@@ -1,21 +1,25 @@
 /* avail.h -- the search index: every available inventory number, in
  * memory, for the count of a number search (issue 20 item 2).
  *
- * Why: a search's page is 20 rows read from SQLite's partial indexes, but
- * its total_count (exact up to SEARCH_COUNT_CAP) stepped through up to a
- * thousand index entries in SQL on every request -- 40 % of a search's
- * cost (measured: the count capped at the page instead: 10,500 -> 17,300
- * searches/s).  Here the same count is a binary search and a walk over a
- * packed array (a prefix), or a sum of per-place counters (no prefix).
+ * Why: a search's total_count (exact up to SEARCH_COUNT_CAP) stepped
+ * through up to a thousand index entries in SQL on every request -- 40 %
+ * of a search's cost (measured: the count capped at the page instead:
+ * 10,500 -> 17,300 searches/s) -- and its page needed one partial index per
+ * filter (nine of them), which every import row and every purchase paid
+ * for.  Here the count is a binary search and a walk over a packed array
+ * (a prefix) or a sum of per-place counters (no prefix), and the page is
+ * the numbers themselves, in order; SQL then reads those rows by number.
  *
  * What it holds, per number: a 64-bit key (the digits, one nibble each,
  * left-aligned, so that the keys sort as the text does and a prefix is one
- * key range; the services in the low bits) and a 32-bit place (an id of the
+ * key range; the services in the low bits), a 32-bit place (an id of the
  * (country, region, city, rate center, LATA) tuple, and the number's
- * types as five bits) -- 12 bytes a number.  Places are few (1,020 in
- * 1,000,000 generated US numbers), and each keeps how many of its numbers
- * have each (types, services) combination: a search by rate center, city,
- * region or LATA without a prefix sums those.
+ * types as five bits), and its position in its place's list -- 16 bytes a
+ * number.  Places are few (1,020 in 1,000,000 generated US numbers); each
+ * keeps its numbers' positions in number order (a search by rate center,
+ * city, region or LATA merges those lists) and how many of its numbers
+ * have each (types, services) combination (a count without a prefix sums
+ * those).
  *
  * Exactness: avail_count answers what the SQL count (sqlwhere.c's
  * sqlw_search, capped) would, for every filter it accepts; it refuses
@@ -72,7 +76,10 @@ typedef struct {
     size_t bytes;             /* memory held */
 } avail_stats_t;
 
+/* A new, empty index in loading mode: puts in number order are appended;
+ * avail_seal ends the load (nothing is answered before it). */
 avail_t *avail_new(void);
+void avail_seal(avail_t *a);
 void avail_free(avail_t *a);
 
 /* Adds the number, or replaces what is held for it.  C_ERR when the row
@@ -85,6 +92,14 @@ void avail_del(avail_t *a, const char *number);
 
 /* *out = min(matches, cap); false: not answered (the caller counts in SQL). */
 bool avail_count(const avail_t *a, const avail_q_t *q, int64_t cap, int64_t *out);
+
+/* The page: the matching numbers, in number order, past the first
+ * `offset` of them, at most limit (<= AVAIL_PAGE_MAX) into out; *n how
+ * many.  false: not answered (SQL's). */
+#define AVAIL_PAGE_MAX 32
+#define AVAIL_NUMBER_SZ 16
+bool avail_page(const avail_t *a, const avail_q_t *q, int64_t offset, int limit,
+                char (*out)[AVAIL_NUMBER_SZ], size_t *n);
 
 bool avail_usable(const avail_t *a);
 void avail_stats(const avail_t *a, avail_stats_t *out);

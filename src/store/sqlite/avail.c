@@ -38,6 +38,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "avail/avail.h"
 #include "util/log.h"
@@ -46,7 +47,16 @@
 /* Numbers noted in one group past this: the group's changes are not
  * applied one by one; the index is loaded again (an import). */
 #define PENDING_MAX 20000
-#define LOAD_TRIES 3
+/* A load's replay list past this: read the table again instead. */
+#define REPLAY_MAX 200000
+/* Loads that found someone else's writes since their snapshot are tried
+ * again this many times, 200 ms x attempt apart; then not until a search
+ * asks again. */
+#define LOAD_TRIES 5
+/* A search that arrives before the first load is done waits this long for
+ * it (the SBC index's rule): serve listens at once; searches during the
+ * first second of a large index are answered from it, not by SQL. */
+#define FIRST_LOAD_WAIT_MS 2000
 
 #define GEN_SQL "SELECT n FROM avail_gen WHERE id = 1"
 #define ROW_COLS "number, country_iso, type, sub_type, region, city, rate_center, caps, lata, state"
@@ -59,6 +69,16 @@ struct sq_avail {
     int64_t known;              /* the generation idx is equal to */
     int64_t next_known;         /* the open group's, read before its COMMIT (-1: unread) */
     bool inflight;              /* a group of ours is open (its commit not yet applied) */
+    /* under the write lock: the open group's generation when it began;
+     * the generations our groups added in all (a load tells its own
+     * writers' moves from everyone else's by it) */
+    int64_t open_gen;
+    int64_t own_bumps;
+    /* a load under way: what our groups changed since its snapshot, to be
+     * read again before it goes live (under the write lock) */
+    bool replaying, replay_overflow;
+    char (*replay)[16];
+    size_t nreplay, capreplay;
     /* the noted numbers of the open group: wconn's, under the write lock */
     char (*pending)[16];
     size_t npending, cappending;
@@ -69,7 +89,9 @@ struct sq_avail {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool want, stop;
+    atomic_bool stopping;
     atomic_bool busy;           /* a load is asked for or running */
+    atomic_bool loaded_once;    /* the first load went live (or gave up) */
     pthread_t thread;
     atomic_uint_fast64_t loads, answers, fallbacks;
     atomic_size_t numbers, bytes;
@@ -110,34 +132,26 @@ static int read_gen(sqlite3 *db, sqlite3_stmt *q, int64_t *out)
 
 /* ---- the loader -------------------------------------------------------------- */
 
-/* A new index from the table, and the generation it is equal to. */
-static int load(sqlite3 *db, avail_t **out, int64_t *gen)
+/* Every available number of the snapshot db's read transaction holds. */
+static int read_all(sqlite3 *db, avail_t *idx)
 {
-    int ret = ST_ERR;
-    avail_t *idx = avail_new();
-    sqlite3_stmt *g = NULL, *q = NULL;
-    if (sq_exec(db, "BEGIN") != ST_OK) goto done;
-    if (sqlite3_prepare_v2(db, GEN_SQL, -1, &g, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "SELECT " ROW_COLS " FROM numbers WHERE state = 0 ORDER BY number", -1,
+    sqlite3_stmt *q = NULL;
+    int ret = ST_ERR, rc;
+    /* in number order: avail_put's load path */
+    if (sqlite3_prepare_v2(db, "SELECT " ROW_COLS " FROM numbers WHERE state = 0 ORDER BY number", -1,
                            &q, NULL) != SQLITE_OK) {
         sq_log_error(db, "search index load");
-        goto rollback;
+        goto done;
     }
-    if (read_gen(db, g, gen) != ST_OK) goto rollback;
-    int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) put_row(idx, q);
     if (rc != SQLITE_DONE) {
         sq_log_error(db, "search index load");
-        goto rollback;
+        goto done;
     }
+    avail_seal(idx);
     ret = ST_OK;
-rollback:
-    sq_exec(db, "COMMIT");
 done:
-    sqlite3_finalize(g);
     sqlite3_finalize(q);
-    if (ret == ST_OK) *out = idx;
-    else avail_free(idx);
     return ret;
 }
 
@@ -152,6 +166,28 @@ static int gen_now(sqlite3 *db, int64_t *out)
     int rc = read_gen(db, g, out);
     sqlite3_finalize(g);
     return rc;
+}
+
+/* Reads the replay list's numbers again (as they are now) into idx. */
+static int replay(sq_avail_t *a, sqlite3 *db, avail_t *idx)
+{
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT " ROW_COLS " FROM numbers WHERE number = ?1", -1, &q, NULL) !=
+        SQLITE_OK) {
+        sq_log_error(db, "search index replay");
+        return ST_ERR;
+    }
+    int ret = ST_OK;
+    for (size_t i = 0; i < a->nreplay && ret == ST_OK; i++) {
+        sqlite3_bind_text(q, 1, a->replay[i], -1, SQLITE_STATIC);
+        int rc = sqlite3_step(q);
+        if (rc == SQLITE_ROW) put_row(idx, q);
+        else if (rc == SQLITE_DONE) avail_del(idx, a->replay[i]);
+        else ret = ST_ERR;
+        sqlite3_reset(q);
+    }
+    sqlite3_finalize(q);
+    return ret;
 }
 
 static void swap_in(sq_avail_t *a, avail_t *idx, int64_t gen)
@@ -169,35 +205,61 @@ static void swap_in(sq_avail_t *a, avail_t *idx, int64_t gen)
     atomic_store(&a->bytes, st.bytes);
     atomic_fetch_add(&a->loads, 1);
     if (!avail_usable(idx))
-        log_msg(LOG_WARN, "search index: a number it cannot hold (not 1-15 digits); searches count in SQL");
+        log_msg(LOG_WARN, "search index: a number it cannot hold (not 1-15 digits); searches are SQL's");
 }
 
-/* One load that goes live: first without the write lock (writers go on);
- * if the generation moved meanwhile, again holding it. */
+/* One load, without holding the write lock for it: the snapshot is taken
+ * under the write lock (no group of ours is committing), our groups'
+ * changes after it are noted (replay), and at the swap -- under the write
+ * lock again -- the generation must have moved by exactly what our groups
+ * added: anything more is another writer's, and the load is tried again. */
+static int load_once(sq_avail_t *a, sqlite3 *db, bool *foreign)
+{
+    sqlite_store_t *s = a->s;
+    avail_t *idx = avail_new();
+    int64_t gen_s = 0, own_s = 0, now = 0;
+    *foreign = false;
+    pthread_mutex_lock(&s->write_lock);
+    int rc = sq_exec(db, "BEGIN");
+    if (rc == ST_OK) {
+        rc = gen_now(db, &gen_s); /* the first read: the snapshot */
+        own_s = a->own_bumps;
+        a->replaying = true;
+        a->nreplay = 0;
+        a->replay_overflow = false;
+    }
+    pthread_mutex_unlock(&s->write_lock);
+    if (rc == ST_OK) rc = read_all(db, idx);
+    sq_exec(db, "COMMIT");
+    pthread_mutex_lock(&s->write_lock);
+    if (rc == ST_OK) rc = gen_now(db, &now);
+    if (rc == ST_OK && (now - gen_s != a->own_bumps - own_s || a->replay_overflow)) *foreign = true;
+    if (rc == ST_OK && !*foreign) rc = replay(a, db, idx);
+    if (rc == ST_OK && !*foreign) {
+        swap_in(a, idx, now);
+        idx = NULL;
+    }
+    a->replaying = false;
+    a->nreplay = 0;
+    pthread_mutex_unlock(&s->write_lock);
+    avail_free(idx);
+    return rc;
+}
+
 static void load_live(sq_avail_t *a, sqlite3 *db)
 {
     for (int attempt = 0; attempt < LOAD_TRIES; attempt++) {
-        bool locked = attempt > 0;
-        if (locked) pthread_mutex_lock(&a->s->write_lock);
-        avail_t *idx = NULL;
-        int64_t gen = 0, now = -1;
-        int rc = load(db, &idx, &gen);
-        if (rc == ST_OK && !locked) {
-            pthread_mutex_lock(&a->s->write_lock);
-            locked = true;
+        if (attempt > 0) {
+            struct timespec ts = {0, 200L * 1000 * 1000 * attempt};
+            nanosleep(&ts, NULL);
+            if (atomic_load(&a->stopping)) return;
         }
-        if (rc == ST_OK) rc = gen_now(db, &now);
-        if (rc == ST_OK && now == gen) {
-            swap_in(a, idx, gen);
-            pthread_mutex_unlock(&a->s->write_lock);
-            return;
-        }
-        if (locked) pthread_mutex_unlock(&a->s->write_lock);
-        avail_free(idx);
-        if (rc != ST_OK) return; /* logged; the next search asks again */
+        bool foreign;
+        if (load_once(a, db, &foreign) != ST_OK) return; /* logged; the next search asks again */
+        if (!foreign) return;
     }
-    log_msg(LOG_WARN, "search index: the table kept changing under %d loads; searches count in SQL until "
-             "the next one", LOAD_TRIES);
+    log_msg(LOG_WARN, "search index: the table kept changing (another process writing) under %d loads; "
+            "searches are SQL's until the next one", LOAD_TRIES);
 }
 
 static void *loader_main(void *arg)
@@ -221,6 +283,8 @@ static void *loader_main(void *arg)
         malloc_trim(0);
         pthread_mutex_lock(&a->mu);
         if (!a->want) atomic_store(&a->busy, false);
+        atomic_store(&a->loaded_once, true);
+        pthread_cond_broadcast(&a->cv); /* searches waiting for the first load */
     }
     pthread_mutex_unlock(&a->mu);
     sqlite3_close_v2(db);
@@ -232,7 +296,7 @@ static void ask_load(sq_avail_t *a)
     pthread_mutex_lock(&a->mu);
     a->want = true;
     atomic_store(&a->busy, true);
-    pthread_cond_signal(&a->cv);
+    pthread_cond_broadcast(&a->cv);
     pthread_mutex_unlock(&a->mu);
 }
 
@@ -291,14 +355,16 @@ void sq_avail_opened(sqlite_store_t *s, sqlite3 *db)
     if (!a) return;
     int64_t g = 0;
     bool ok = a->gen_q && read_gen(db, a->gen_q, &g) == ST_OK;
+    a->open_gen = ok ? g : -1;
+    bool stale = false;
     pthread_rwlock_wrlock(&a->lock);
     if (a->live && (!ok || g != a->known)) {
         a->live = false; /* someone else wrote since: load again */
-        ok = false;
+        stale = true;
     }
     a->inflight = true;
     pthread_rwlock_unlock(&a->lock);
-    if (!ok) ask_load(a);
+    if (stale) ask_load(a);
 }
 
 void sq_avail_precommit(sqlite_store_t *s, sqlite3 *db)
@@ -332,7 +398,20 @@ void sq_avail_settled(sqlite_store_t *s, bool committed)
             if (!avail_usable(a->idx)) reload = true;
         }
     }
-    /* not live: the load under way sees the generation move and reads again */
+    if (committed && a->open_gen >= 0 && a->next_known >= 0) a->own_bumps += a->next_known - a->open_gen;
+    else if (committed && a->replaying) a->replay_overflow = true; /* unknown: that load reads again */
+    if (committed && a->replaying) {
+        if (a->overflow || a->nreplay + a->npending > REPLAY_MAX) {
+            a->replay_overflow = true;
+        } else {
+            if (a->nreplay + a->npending > a->capreplay) {
+                a->capreplay = (a->nreplay + a->npending) * 2;
+                a->replay = xrealloc(a->replay, a->capreplay * sizeof *a->replay);
+            }
+            memcpy(a->replay + a->nreplay, a->pending, a->npending * sizeof *a->pending);
+            a->nreplay += a->npending;
+        }
+    }
     if (reload) a->live = false;
     a->inflight = false;
     a->next_known = -1;
@@ -348,11 +427,25 @@ void sq_avail_settled(sqlite_store_t *s, bool committed)
 
 /* ---- searches ------------------------------------------------------------------ */
 
-bool sq_avail_count(sqlite_store_t *s, conn_t *c, const search_q_t *q, const sqlw_lca_t *lca,
-                    int64_t cap, int64_t *out)
+bool sq_avail_search(sqlite_store_t *s, conn_t *c, const search_q_t *q, const sqlw_lca_t *lca,
+                     int64_t cap, int64_t *total, char (*page)[AVAIL_NUMBER_SZ], size_t *npage)
 {
     sq_avail_t *a = s->avail;
-    if (!a) return false;
+    if (!a || q->limit > AVAIL_PAGE_MAX) return false;
+    if (!atomic_load(&a->loaded_once)) {
+        struct timespec dl;
+        clock_gettime(CLOCK_REALTIME, &dl);
+        dl.tv_sec += FIRST_LOAD_WAIT_MS / 1000;
+        dl.tv_nsec += (long)(FIRST_LOAD_WAIT_MS % 1000) * 1000000L;
+        if (dl.tv_nsec >= 1000000000L) {
+            dl.tv_sec++;
+            dl.tv_nsec -= 1000000000L;
+        }
+        pthread_mutex_lock(&a->mu);
+        while (!atomic_load(&a->loaded_once) && pthread_cond_timedwait(&a->cv, &a->mu, &dl) == 0) {
+        }
+        pthread_mutex_unlock(&a->mu);
+    }
     sqlite3_stmt *gq = sq_stmt_dyn(c, GEN_SQL);
     int64_t g = 0;
     if (!gq || read_gen(c->db, gq, &g) != ST_OK) return false;
@@ -370,7 +463,9 @@ bool sq_avail_count(sqlite_store_t *s, conn_t *c, const search_q_t *q, const sql
     bool ok = false, stale = false;
     pthread_rwlock_rdlock(&a->lock);
     /* g older than known: this read began before a commit we have applied */
-    if (a->live && g <= a->known) ok = avail_count(a->idx, &aq, cap, out);
+    if (a->live && g <= a->known)
+        ok = avail_count(a->idx, &aq, cap, total) &&
+             avail_page(a->idx, &aq, q->offset, q->limit, page, npage);
     else if (a->live && !a->inflight) stale = true;
     pthread_rwlock_unlock(&a->lock);
     if (stale) {
@@ -379,12 +474,11 @@ bool sq_avail_count(sqlite_store_t *s, conn_t *c, const search_q_t *q, const sql
         else stale = false;
         pthread_rwlock_unlock(&a->lock);
         if (stale) {
-            log_msg(LOG_DEBUG, "search index: generation %lld past %lld, another writer: loading again",
-                      (long long)g, (long long)a->known);
+            log_msg(LOG_DEBUG, "search index: generation %lld is another writer's: loading again",
+                    (long long)g);
             ask_load(a);
         }
-    }
-    else if (!stale && !ok && !atomic_load(&a->busy)) {
+    } else if (!ok && !atomic_load(&a->busy)) {
         bool live;
         pthread_rwlock_rdlock(&a->lock);
         live = a->live;
@@ -427,6 +521,7 @@ int sq_search_index_start(store_t *st)
     a->s = s;
     a->number_col = col;
     a->idx = avail_new();
+    avail_seal(a->idx);
     pthread_rwlock_init(&a->lock, NULL);
     pthread_mutex_init(&a->mu, NULL);
     pthread_cond_init(&a->cv, NULL);
@@ -469,15 +564,17 @@ void sq_avail_close(sqlite_store_t *s)
 {
     sq_avail_t *a = s->avail;
     if (!a) return;
+    atomic_store(&a->stopping, true);
     pthread_mutex_lock(&a->mu);
     a->stop = true;
-    pthread_cond_signal(&a->cv);
+    pthread_cond_broadcast(&a->cv);
     pthread_mutex_unlock(&a->mu);
     pthread_join(a->thread, NULL);
     sqlite3_finalize(a->row_q);
     sqlite3_finalize(a->gen_q);
     avail_free(a->idx);
     free(a->pending);
+    free(a->replay);
     pthread_rwlock_destroy(&a->lock);
     pthread_mutex_destroy(&a->mu);
     pthread_cond_destroy(&a->cv);

@@ -2,6 +2,7 @@
  * from sqlwhere.h), purchase, approval, lookup. */
 #include "store/sqlite/sqliteInt.h"
 
+#include "avail/avail.h"
 #include "util/clock.h"
 
 static const char *const sql_text[Q__COUNT] = {
@@ -25,24 +26,49 @@ static int one_dyn(void *conn, const sqlw_t *w, sqls_reader_fn rd, void *out)
     return sq_one_row(c, s, rd, out, "local calling area");
 }
 
-/* sqlwhere's page runner: the count stops at a cap (sqlw_count_cap). */
+/* The search index's page: its numbers' rows, read by number.  A number
+ * bought since the index was read is left out (state = 0): the page is
+ * one row short, as a page read just before the purchase would not be. */
+#define PAGE_IN_SQL "SELECT " SQLS_INV_COLS " FROM numbers WHERE state = 0 AND number IN (" \
+    "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, " \
+    "?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32) ORDER BY number"
+
+static int index_page(search_ctx_t *x, const search_q_t *q, char (*page)[16], size_t npage,
+                      inv_number_t *rows, size_t *nrows)
+{
+    *nrows = 0;
+    if (npage == 0) return ST_OK;
+    sqlite3_stmt *s = sq_stmt_dyn(x->c, PAGE_IN_SQL);
+    if (!s) return ST_ERR;
+    for (size_t i = 0; i < npage; i++) sqlite3_bind_text(s, (int)i + 1, page[i], -1, SQLITE_STATIC);
+    int64_t unused;
+    return sq_page_and_count(x->st, x->c, s, NULL, q->limit, sqls_rd_inv, rows, nrows, &unused,
+                             "search");
+}
+
+/* sqlwhere's page runner: from the search index when it can answer
+ * (avail.c), else SQL's, whose count stops at a cap (sqlw_count_cap). */
 static int search_page(void *conn, sqlw_t *w, const search_q_t *q, inv_number_t *rows,
                        size_t *nrows, int64_t *total)
 {
     search_ctx_t *x = conn;
+    char page[AVAIL_PAGE_MAX][16];
+    size_t npage = 0;
+    if (sq_avail_search((sqlite_store_t *)x->st, x->c, q, &w->lca, sqlw_count_cap(q), total, page,
+                        &npage)) {
+        int64_t counted = *total;
+        int ret = index_page(x, q, page, npage, rows, nrows);
+        *total = counted;
+        return ret;
+    }
     buf_t rs = BUF_INIT, cs = BUF_INIT;
-    /* the count from the search index when it can answer (avail.c), the
-     * page from SQL either way */
-    int64_t counted = 0;
-    bool have = sq_avail_count((sqlite_store_t *)x->st, x->c, q, &w->lca, sqlw_count_cap(q), &counted);
     buf_printf(&cs, "SELECT count(*) FROM (SELECT 1 FROM numbers %s LIMIT ", w->sql.data);
     sqlw_param(w, &cs, sqlw_count_cap(q));
     buf_putc(&cs, ')');
     buf_printf(&rs, "SELECT " SQLS_INV_COLS " FROM numbers %s ORDER BY number", w->sql.data);
     sqlw_limit_offset(w, &rs, q->limit, q->offset);
-    int ret = sq_page_dyn(x->st, x->c, w, rs.data, have ? NULL : cs.data, q->limit, sqls_rd_inv,
-                          rows, nrows, total, "search");
-    if (have && ret == ST_OK) *total = counted;
+    int ret = sq_page_dyn(x->st, x->c, w, rs.data, cs.data, q->limit, sqls_rd_inv, rows, nrows,
+                          total, "search");
     buf_free(&rs);
     buf_free(&cs);
     return ret;
