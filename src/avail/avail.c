@@ -122,10 +122,12 @@ typedef struct {
 struct avail {
     uint64_t *keys;
     uint32_t *meta;
+    uint32_t *ids;               /* the rows' ids: a page is read by them */
     uint32_t *pos;               /* n entries: run positions by place */
     size_t n, cap, ndel;
     uint64_t tkeys[TAIL_MAX];    /* sorted */
     uint32_t tmeta[TAIL_MAX];
+    uint32_t tids[TAIL_MAX];
     size_t nt;
     bool sealed;
     strtab_t countries, names;   /* names: region, city, rate center (folded) */
@@ -276,21 +278,26 @@ static void merge(avail_t *a)
     size_t cap = want + want / 8 + 64;
     uint64_t *k = xmalloc(cap * sizeof *k);
     uint32_t *m = xmalloc(cap * sizeof *m);
+    uint32_t *d = xmalloc(cap * sizeof *d);
     size_t i = 0, j = 0, o = 0;
     while (i < a->n || j < a->nt) {
         if (i < a->n && (a->keys[i] & KEY_DEL)) { i++; continue; }
         if (j >= a->nt || (i < a->n && KEY_NIB(a->keys[i]) < KEY_NIB(a->tkeys[j]))) {
             k[o] = a->keys[i];
+            d[o] = a->ids[i];
             m[o++] = a->meta[i++];
         } else {
             k[o] = a->tkeys[j];
+            d[o] = a->tids[j];
             m[o++] = a->tmeta[j++];
         }
     }
     free(a->keys);
     free(a->meta);
+    free(a->ids);
     a->keys = k;
     a->meta = m;
+    a->ids = d;
     a->n = o;
     a->cap = cap;
     a->ndel = 0;
@@ -307,18 +314,21 @@ static bool tail_take(avail_t *a, uint64_t nib, uint64_t *key, uint32_t *meta)
     *meta = a->tmeta[j];
     memmove(&a->tkeys[j], &a->tkeys[j + 1], (a->nt - j - 1) * sizeof *a->tkeys);
     memmove(&a->tmeta[j], &a->tmeta[j + 1], (a->nt - j - 1) * sizeof *a->tmeta);
+    memmove(&a->tids[j], &a->tids[j + 1], (a->nt - j - 1) * sizeof *a->tids);
     a->nt--;
     return true;
 }
 
-static void tail_insert(avail_t *a, uint64_t key, uint32_t meta)
+static void tail_insert(avail_t *a, uint64_t key, uint32_t meta, uint32_t id)
 {
     if (a->nt == TAIL_MAX) merge(a);
     size_t j = tail_lower(a, KEY_NIB(key));
     memmove(&a->tkeys[j + 1], &a->tkeys[j], (a->nt - j) * sizeof *a->tkeys);
     memmove(&a->tmeta[j + 1], &a->tmeta[j], (a->nt - j) * sizeof *a->tmeta);
+    memmove(&a->tids[j + 1], &a->tids[j], (a->nt - j) * sizeof *a->tids);
     a->tkeys[j] = key;
     a->tmeta[j] = meta;
+    a->tids[j] = id;
     a->nt++;
 }
 
@@ -340,6 +350,7 @@ void avail_free(avail_t *a)
     if (!a) return;
     free(a->keys);
     free(a->meta);
+    free(a->ids);
     free(a->pos);
     for (size_t i = 0; i < a->nplaces; i++) free(a->places[i].combos);
     free(a->places);
@@ -367,7 +378,8 @@ int avail_put(avail_t *a, const avail_row_t *r)
     size_t len;
     uint64_t nib = nibbles(r->number, &len);
     char f[256];
-    if (!nib || r->caps < 0 || r->caps > 7) goto broken;
+    if (!nib || r->caps < 0 || r->caps > 7 || r->id <= 0 || r->id > UINT32_MAX) goto broken;
+    uint32_t id = (uint32_t)r->id;
     if (strlen(r->region) >= sizeof f || strlen(r->city) >= sizeof f ||
         strlen(r->rate_center) >= sizeof f)
         goto broken;
@@ -391,7 +403,9 @@ int avail_put(avail_t *a, const avail_row_t *r)
             a->cap = a->cap ? a->cap * 2 : 1024;
             a->keys = xrealloc(a->keys, a->cap * sizeof *a->keys);
             a->meta = xrealloc(a->meta, a->cap * sizeof *a->meta);
+            a->ids = xrealloc(a->ids, a->cap * sizeof *a->ids);
         }
+        a->ids[a->n] = id;
         a->keys[a->n] = key;
         a->meta[a->n++] = meta;
         place_count(a, key, meta, +1);
@@ -409,6 +423,7 @@ int avail_put(avail_t *a, const avail_row_t *r)
             else a->ndel--;
             a->keys[i] = key;
             a->meta[i] = meta;
+            a->ids[i] = id;
             place_count(a, key, meta, +1);
             return C_OK;
         }
@@ -418,7 +433,7 @@ int avail_put(avail_t *a, const avail_row_t *r)
             a->ndel++;
         }
     }
-    tail_insert(a, key, meta);
+    tail_insert(a, key, meta, id);
     place_count(a, key, meta, +1);
     return C_OK;
 broken:
@@ -695,7 +710,7 @@ static void key_digits(uint64_t key, char out[AVAIL_NUMBER_SZ])
 }
 
 bool avail_page(const avail_t *a, const avail_q_t *q, int64_t offset, int limit,
-                char (*out)[AVAIL_NUMBER_SZ], size_t *n)
+                char (*out)[AVAIL_NUMBER_SZ], uint32_t *ids, size_t *n)
 {
     *n = 0;
     if (limit < 0 || limit > AVAIL_PAGE_MAX || offset < 0) return false;
@@ -716,17 +731,21 @@ bool avail_page(const avail_t *a, const avail_q_t *q, int64_t offset, int limit,
     int64_t seen = 0;
     while ((ri != SIZE_MAX || tj < a->nt) && *n < (size_t)limit) {
         uint64_t key;
+        uint32_t id;
         if (tj >= a->nt || (ri != SIZE_MAX && KEY_NIB(a->keys[ri]) < KEY_NIB(a->tkeys[tj]))) {
             key = a->keys[ri];
+            id = a->ids[ri];
             ri = runit_next(&it);
         } else {
             key = a->tkeys[tj];
+            id = a->tids[tj];
             for (tj++; tj < a->nt; tj++) {
                 if (r.prefix && KEY_NIB(a->tkeys[tj]) >= r.hi) { tj = a->nt; break; }
                 if (entry_ok(a, a->tkeys[tj], a->tmeta[tj], &r, &last_place, &last_ok)) break;
             }
         }
         if (seen++ < offset) continue;
+        if (ids) ids[*n] = id;
         key_digits(key, out[(*n)++]);
     }
     free(it.h);
@@ -739,7 +758,8 @@ void avail_stats(const avail_t *a, avail_stats_t *out)
     if (!a) return;
     out->numbers = a->n - a->ndel + a->nt;
     out->places = a->nplaces;
-    out->bytes = sizeof *a + a->cap * (sizeof *a->keys + sizeof *a->meta) + a->n * sizeof *a->pos +
+    out->bytes = sizeof *a + a->cap * (sizeof *a->keys + sizeof *a->meta + sizeof *a->ids) +
+                 a->n * sizeof *a->pos +
                  a->capplaces * sizeof *a->places + a->npslots * sizeof *a->pslots +
                  (a->countries.cap + a->names.cap) * sizeof(char *) +
                  (a->countries.nslots + a->names.nslots) * sizeof(uint32_t);

@@ -14,8 +14,8 @@
  * left-aligned, so that the keys sort as the text does and a prefix is one
  * key range; the services in the low bits), a 32-bit place (an id of the
  * (country, region, city, rate center, LATA) tuple, and the number's
- * types as five bits), and its position in its place's list -- 16 bytes a
- * number.  Places are few (1,020 in 1,000,000 generated US numbers); each
+ * types as five bits), its row's id, and its position in its place's list
+ * -- 20 bytes a number.  Places are few (1,020 in 1,000,000 generated US numbers); each
  * keeps its numbers' positions in number order (a search by rate center,
  * city, region or LATA merges those lists) and how many of its numbers
  * have each (types, services) combination (a count without a prefix sums
@@ -52,6 +52,7 @@ typedef struct {
     int caps;                 /* voice 1 | sms 2 | mms 4 */
     bool has_lata;            /* false: lata IS NULL */
     int32_t lata;
+    int64_t id;               /* the row's id (1 .. 2^32 - 1): pages are read by it */
 } avail_row_t;
 
 /* A search's filters (search_q_t's, with its local calling area looked up). */
@@ -94,12 +95,13 @@ void avail_del(avail_t *a, const char *number);
 bool avail_count(const avail_t *a, const avail_q_t *q, int64_t cap, int64_t *out);
 
 /* The page: the matching numbers, in number order, past the first
- * `offset` of them, at most limit (<= AVAIL_PAGE_MAX) into out; *n how
- * many.  false: not answered (SQL's). */
+ * `offset` of them, at most limit (<= AVAIL_PAGE_MAX) into out, and their
+ * rows' ids into ids (unless NULL); *n how many.  false: not answered
+ * (SQL's). */
 #define AVAIL_PAGE_MAX 32
 #define AVAIL_NUMBER_SZ 16
 bool avail_page(const avail_t *a, const avail_q_t *q, int64_t offset, int limit,
-                char (*out)[AVAIL_NUMBER_SZ], size_t *n);
+                char (*out)[AVAIL_NUMBER_SZ], uint32_t *ids, size_t *n);
 
 bool avail_usable(const avail_t *a);
 void avail_stats(const avail_t *a, avail_stats_t *out);

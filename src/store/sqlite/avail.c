@@ -38,7 +38,10 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "avail/avail.h"
 #include "util/log.h"
@@ -59,7 +62,7 @@
 #define FIRST_LOAD_WAIT_MS 2000
 
 #define GEN_SQL "SELECT n FROM avail_gen WHERE id = 1"
-#define ROW_COLS "number, country_iso, type, sub_type, region, city, rate_center, caps, lata, state"
+#define ROW_COLS "number, country_iso, type, sub_type, region, city, rate_center, caps, lata, state, id"
 
 struct sq_avail {
     sqlite_store_t *s;
@@ -114,7 +117,8 @@ static void put_row(avail_t *idx, sqlite3_stmt *q)
     }
     avail_row_t r = {col_text(q, 0), col_text(q, 1), col_text(q, 2), col_text(q, 3), col_text(q, 4),
                      col_text(q, 5), col_text(q, 6), sqlite3_column_int(q, 7),
-                     sqlite3_column_type(q, 8) != SQLITE_NULL, sqlite3_column_int(q, 8)};
+                     sqlite3_column_type(q, 8) != SQLITE_NULL, sqlite3_column_int(q, 8),
+                     sqlite3_column_int64(q, 10)};
     avail_put(idx, &r);
 }
 
@@ -266,6 +270,9 @@ static void *loader_main(void *arg)
 {
     sq_avail_t *a = arg;
     sqlite3 *db = NULL;
+    /* below the request threads: a load is background work (searches are
+     * SQL's meanwhile), and serve's first answers should not wait for it */
+    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 5);
     pthread_mutex_lock(&a->mu);
     for (;;) {
         while (!a->want && !a->stop) pthread_cond_wait(&a->cv, &a->mu);
@@ -428,7 +435,8 @@ void sq_avail_settled(sqlite_store_t *s, bool committed)
 /* ---- searches ------------------------------------------------------------------ */
 
 bool sq_avail_search(sqlite_store_t *s, conn_t *c, const search_q_t *q, const sqlw_lca_t *lca,
-                     int64_t cap, int64_t *total, char (*page)[AVAIL_NUMBER_SZ], size_t *npage)
+                     int64_t cap, int64_t *total, char (*page)[AVAIL_NUMBER_SZ], uint32_t *ids,
+                     size_t *npage)
 {
     sq_avail_t *a = s->avail;
     if (!a || q->limit > AVAIL_PAGE_MAX) return false;
@@ -465,7 +473,7 @@ bool sq_avail_search(sqlite_store_t *s, conn_t *c, const search_q_t *q, const sq
     /* g older than known: this read began before a commit we have applied */
     if (a->live && g <= a->known)
         ok = avail_count(a->idx, &aq, cap, total) &&
-             avail_page(a->idx, &aq, q->offset, q->limit, page, npage);
+             avail_page(a->idx, &aq, q->offset, q->limit, page, ids, npage);
     else if (a->live && !a->inflight) stale = true;
     pthread_rwlock_unlock(&a->lock);
     if (stale) {

@@ -145,11 +145,11 @@ void sq_avail_opened(sqlite_store_t *s, sqlite3 *db);
 void sq_avail_precommit(sqlite_store_t *s, sqlite3 *db);
 void sq_avail_settled(sqlite_store_t *s, bool committed);
 /* A search from the index: its count (up to cap) and its page's numbers
- * (q->limit of them at most, AVAIL_NUMBER_SZ each, in order); false when
+ * and row ids (q->limit of them at most, 16 bytes each, in order); false when
  * it cannot answer now (off, loading, stale, or a filter it refuses): the
  * caller searches in SQL. */
 bool sq_avail_search(sqlite_store_t *s, conn_t *c, const search_q_t *q, const sqlw_lca_t *lca,
-                     int64_t cap, int64_t *total, char (*page)[16], size_t *npage);
+                     int64_t cap, int64_t *total, char (*page)[16], uint32_t *ids, size_t *npage);
 void sq_avail_close(sqlite_store_t *s);
 
 /* ---- conn.c: connections and statements ---------------------------------- */

@@ -74,10 +74,14 @@ static void random_row(row_t *r)
     r->lata = (int32_t)rnd(3) * 100;
 }
 
+static row_t rows[NROWS];
+static size_t nrows;
+
 static avail_row_t as_avail(const row_t *r)
 {
+    /* the row's id: its slot in rows[] (a number keeps its slot) */
     avail_row_t a = {r->number, r->country, r->type, r->sub_type, r->region, r->city, r->rc,
-                     r->caps, r->has_lata, r->lata};
+                     r->caps, r->has_lata, r->lata, (int64_t)(r - rows) + 1};
     return a;
 }
 
@@ -97,8 +101,6 @@ static bool row_matches(const row_t *r, const avail_q_t *q)
     return (r->caps & q->caps) == q->caps;
 }
 
-static row_t rows[NROWS];
-static size_t nrows;
 
 /* index of the row with this number, or -1 */
 static long find_row(const char *number)
@@ -158,14 +160,16 @@ static void check_random_queries(avail_t *a, int nq)
             int64_t off = t == 0 ? 0 : rnd(t == 1 ? 30 : 3000);
             int lim = (int)rnd(21);
             char page[AVAIL_PAGE_MAX][AVAIL_NUMBER_SZ];
+            uint32_t ids[AVAIL_PAGE_MAX];
             size_t got = 99;
-            assert_true(avail_page(a, &q, off, lim, page, &got));
+            assert_true(avail_page(a, &q, off, lim, page, ids, &got));
             size_t exp = off >= want ? 0 : (size_t)(want - off < lim ? want - off : lim);
             if (got != exp)
                 fail_msg("page size: country %s prefix %s off %lld lim %d: got %zu want %zu", q.country_iso,
                          q.prefix ? q.prefix : "-", (long long)off, lim, got, exp);
             for (size_t w = 0; w < got; w++)
-                if (strcmp(page[w], match[off + (int64_t)w]) != 0)
+                if (strcmp(page[w], match[off + (int64_t)w]) != 0 ||
+                    strcmp(rows[ids[w] - 1].number, page[w]) != 0)
                     fail_msg("page row %zu: country %s prefix %s off %lld: got %s want %s", w, q.country_iso,
                              q.prefix ? q.prefix : "-", (long long)off, page[w], match[off + (int64_t)w]);
         }
@@ -259,7 +263,7 @@ static void test_refusals_and_edges(void **state)
     (void)state;
     avail_t *a = avail_new();
     avail_seal(a);
-    avail_row_t r = {"14155550100", "US", "fixed", "local", "CA", "San Francisco", "SNFC", 3, true, 722};
+    avail_row_t r = {"14155550100", "US", "fixed", "local", "CA", "San Francisco", "SNFC", 3, true, 722, 1};
     assert_int_equal(avail_put(a, &r), 0);
     int64_t n = -1;
     avail_q_t q = {.country_iso = "US", .glob = "1415*"};
