@@ -341,6 +341,13 @@ avail_t *avail_new(void)
 
 void avail_seal(avail_t *a)
 {
+    /* the load's arrays grew by doubling: give back the slack (up to half) */
+    if (a->n && a->cap > a->n) {
+        a->cap = a->n;
+        a->keys = xrealloc(a->keys, a->cap * sizeof *a->keys);
+        a->meta = xrealloc(a->meta, a->cap * sizeof *a->meta);
+        a->ids = xrealloc(a->ids, a->cap * sizeof *a->ids);
+    }
     build_pos(a);
     a->sealed = true;
 }

@@ -279,7 +279,7 @@ static void *loader_main(void *arg)
         if (a->stop) break;
         a->want = false;
         pthread_mutex_unlock(&a->mu);
-        /* a connection for each round: its page cache (up to 16 MB after
+        /* a connection for each round: its page cache (up to 6 MB after
          * reading the whole table) is not kept between loads */
         if (sq_open_db(a->s, &db) != ST_OK) db = NULL;
         if (db) load_live(a, db);
