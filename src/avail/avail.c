@@ -228,28 +228,26 @@ static uint64_t nibbles(const char *s, size_t *len)
     return i ? v : 0;
 }
 
-/* The first run index whose number is >= nib. */
-static size_t lower(const avail_t *a, uint64_t nib)
+/* The first index of keys[0 .. n) whose number is >= nib. */
+static size_t keys_lower(const uint64_t *keys, size_t n, uint64_t nib)
 {
-    size_t lo = 0, hi = a->n;
+    size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (KEY_NIB(a->keys[mid]) < nib) lo = mid + 1;
+        if (KEY_NIB(keys[mid]) < nib) lo = mid + 1;
         else hi = mid;
     }
     return lo;
 }
 
-/* The first tail index whose number is >= nib. */
+static size_t lower(const avail_t *a, uint64_t nib)
+{
+    return keys_lower(a->keys, a->n, nib);
+}
+
 static size_t tail_lower(const avail_t *a, uint64_t nib)
 {
-    size_t lo = 0, hi = a->nt;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (KEY_NIB(a->tkeys[mid]) < nib) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo;
+    return keys_lower(a->tkeys, a->nt, nib);
 }
 
 /* Each place's run positions, in order (a counting sort by place). */
