@@ -407,7 +407,7 @@ void sq_avail_settled(sqlite_store_t *s, bool committed)
     }
     if (committed && a->open_gen >= 0 && a->next_known >= 0) a->own_bumps += a->next_known - a->open_gen;
     else if (committed && a->replaying) a->replay_overflow = true; /* unknown: that load reads again */
-    if (committed && a->replaying) {
+    if (committed && a->replaying && a->npending > 0) {
         if (a->overflow || a->nreplay + a->npending > REPLAY_MAX) {
             a->replay_overflow = true;
         } else {
