@@ -16,18 +16,19 @@
  *    avail_gen.n in the transaction of every change that makes a number
  *    available or not (or edits one that is).  The index remembers the
  *    generation it is equal to (known).  A group reads it when it opens
- *    and after it commits: no other writer can commit in between (the
- *    group holds the database's write lock), so if it was known when the
- *    group opened, the one after is known too.  A search reads it first:
+ *    and just before its COMMIT: no other writer can commit in between
+ *    (the group holds the database's write lock), so if it was known when
+ *    the group opened, the one it commits is known too.  A search reads it first:
  *    newer than known with no group of ours in flight means another
  *    writer changed the available set -- the search counts in SQL and the
  *    index is loaded again in the background.
- *  - A load reads every available number in one read transaction, with the
- *    generation; it goes live only if the generation has not moved when it
- *    is swapped in (under the write lock: no group of ours can commit
- *    meanwhile); else it is read again, under the write lock.
- * Until the first load is done, and whenever the index is not live,
- * searches count in SQL: answers are the same, only slower. */
+ *  - A load takes its snapshot (and the generation) under the write lock,
+ *    reads every available number without it while our groups note what
+ *    they change, and goes live -- under the write lock again, after
+ *    reading those numbers again -- only if the generation moved by
+ *    exactly what our groups added (load_once); else it is tried again.
+ * While the index is not live, searches are SQL's (the first load is
+ * waited for up to 2 s): answers are the same, only slower. */
 /* the pre-update hook's declarations (Debian's libsqlite3 has it built in:
  * PRAGMA compile_options lists ENABLE_PREUPDATE_HOOK) */
 #define SQLITE_ENABLE_PREUPDATE_HOOK 1
@@ -44,6 +45,7 @@
 #include <unistd.h>
 
 #include "avail/avail.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "util/metrics.h"
 
@@ -441,14 +443,7 @@ bool sq_avail_search(sqlite_store_t *s, conn_t *c, const search_q_t *q, const sq
     sq_avail_t *a = s->avail;
     if (!a || q->limit > AVAIL_PAGE_MAX) return false;
     if (!atomic_load(&a->loaded_once)) {
-        struct timespec dl;
-        clock_gettime(CLOCK_REALTIME, &dl);
-        dl.tv_sec += FIRST_LOAD_WAIT_MS / 1000;
-        dl.tv_nsec += (long)(FIRST_LOAD_WAIT_MS % 1000) * 1000000L;
-        if (dl.tv_nsec >= 1000000000L) {
-            dl.tv_sec++;
-            dl.tv_nsec -= 1000000000L;
-        }
+        struct timespec dl = clock_deadline_ms(FIRST_LOAD_WAIT_MS);
         pthread_mutex_lock(&a->mu);
         while (!atomic_load(&a->loaded_once) && pthread_cond_timedwait(&a->cv, &a->mu, &dl) == 0) {
         }
