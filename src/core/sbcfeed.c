@@ -506,12 +506,26 @@ static bool first_load(sbcfeed_t *f)
     return false;
 }
 
+/* The first load runs on a thread of its own, below the request threads
+ * (nd_thread_background): serve's first answers come before it on a busy
+ * core, and only SBC lookups wait for it.  The feed's own thread stays at
+ * the server's priority: a change must reach the index at once. */
+static void *first_load_main(void *arg)
+{
+    nd_thread_background();
+    return first_load(arg) ? arg : NULL;
+}
+
 static void *feed_main(void *arg)
 {
     sbcfeed_t *f = arg;
     store_t *st = f->c->st;
     bool lost = false;
-    if (!first_load(f)) return NULL;
+    pthread_t loader;
+    void *loaded = NULL;
+    if (pthread_create(&loader, NULL, first_load_main, f) == 0) pthread_join(loader, &loaded);
+    else loaded = first_load(f) ? f : NULL;
+    if (!loaded) return NULL;
     int64_t last_catchup = clock_now();
     while (!f->stop) {
         bool changed = false;

@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 void nd_panic(const char *fmt, ...)
 {
@@ -78,4 +81,10 @@ bool nd_all_digits(const char *s, size_t n)
     for (size_t i = 0; i < n; i++)
         if (!nd_isdigit((unsigned char)s[i])) return false;
     return true;
+}
+
+void nd_thread_background(void)
+{
+    /* best effort: a failure leaves the thread at the server's priority */
+    (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), ND_BACKGROUND_NICE);
 }

@@ -48,4 +48,13 @@ static inline int nd_tolower(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c
 int nd_strcasecmp(const char *a, const char *b);
 bool nd_all_digits(const char *s, size_t n);
 
+/* Puts the calling thread (only it: Linux schedules threads one by one)
+ * below the request threads, for a bulk load that nobody is answered
+ * from until it is done.  ND_BACKGROUND_NICE: at 10 such a thread gets
+ * ~10 % of a busy core beside one request thread (CFS weights 110 and
+ * 1,024), and the whole core when the server is idle.  Not reversible
+ * without privilege: give it a thread of its own. */
+#define ND_BACKGROUND_NICE 10
+void nd_thread_background(void);
+
 #endif

@@ -39,8 +39,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -274,7 +272,7 @@ static void *loader_main(void *arg)
     sqlite3 *db = NULL;
     /* below the request threads: a load is background work (searches are
      * SQL's meanwhile), and serve's first answers should not wait for it */
-    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 5);
+    nd_thread_background();
     pthread_mutex_lock(&a->mu);
     for (;;) {
         while (!a->want && !a->stop) pthread_cond_wait(&a->cv, &a->mu);
