@@ -53,6 +53,8 @@ typedef struct {
     uint8_t sbc_hash[IDS_HASH_SZ];
     struct sbcfeed *sbc;   /* the index and its feed (core/sbcfeed.h) */
     int sbc_cache_ttl;     /* --sbc-cache-ttl: seconds an SBC may cache an accept */
+    bool answer_cache;     /* reads answered again while nothing changed (anscache.c);
+                            * serve: on unless NUMBERD_NO_ANSWER_CACHE */
 } api_ctx_t;
 
 /* A route's dialect is its tag in the route table (route_t.tag). */
@@ -216,6 +218,23 @@ int api_idem_run(http_req_t *req, http_resp_t *resp, const account_t *who, const
  * parent); C_ERR with the error written if the parent cannot be read. */
 int api_main_auth_id(http_req_t *req, http_resp_t *resp, const account_t *who,
                      char out[IDS_AUTH_ID_SZ]);
+
+/* ---- answers kept while nothing changed (anscache.c) ---- */
+/* The key of a read: what (the resource), the caller and the parsed query
+ * in its order, into key (reset first). */
+void api_cache_key(buf_t *key, const char *what, const account_t *who, json_t *q);
+/* Reads the database's version into *v and, when this thread kept an
+ * answer for key at that version, writes it into resp (200, a fresh
+ * api_id) and returns true.  false: compute the answer, then
+ * api_cache_keep it with the same *v (which stays unset, and keeps
+ * nothing, when the version cannot be read). */
+bool api_cache_answer(api_ctx_t *ctx, http_resp_t *resp, const buf_t *key, db_version_t *v);
+/* Keeps resp's answer (a 200 Plivo object) for key at version v, in place
+ * of this thread's least recently used one.  The bytes are copied. */
+void api_cache_keep(api_ctx_t *ctx, const http_resp_t *resp, const buf_t *key,
+                    const db_version_t *v);
+/* Answers given from a kept one, and cacheable reads that were not. */
+void api_cache_counts(uint64_t *hits, uint64_t *misses);
 
 /* ---- rendering (render.c) ---- */
 /* The api_id of the response resp: the id of its request (the same as its

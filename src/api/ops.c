@@ -157,6 +157,23 @@ static void render_search_index(api_ctx_t *ctx, buf_t *out)
                (unsigned long long)s.fallbacks);
 }
 
+/* Kept answers (anscache.c): nothing when they are off. */
+static void render_answer_cache(api_ctx_t *ctx, buf_t *out)
+{
+    if (!ctx->answer_cache) return;
+    uint64_t hits, misses;
+    api_cache_counts(&hits, &misses);
+    buf_printf(out,
+               "# HELP numberd_answer_cache_hits_total Reads answered from an answer kept since "
+               "nothing changed.\n"
+               "# TYPE numberd_answer_cache_hits_total counter\n"
+               "numberd_answer_cache_hits_total %llu\n"
+               "# HELP numberd_answer_cache_misses_total Cacheable reads computed afresh.\n"
+               "# TYPE numberd_answer_cache_misses_total counter\n"
+               "numberd_answer_cache_misses_total %llu\n",
+               (unsigned long long)hits, (unsigned long long)misses);
+}
+
 static void render_inventory(api_ctx_t *ctx, buf_t *out)
 {
     int64_t now = clock_now();
@@ -249,6 +266,7 @@ void h_ops_metrics(http_req_t *req, http_resp_t *resp)
                ND_VERSION, core_backend(&ctx->core));
     render_inventory(ctx, &resp->body);
     render_search_index(ctx, &resp->body);
+    render_answer_cache(ctx, &resp->body);
     api_sbc_metrics(ctx, &resp->body);
     http_resp_header(resp, "Cache-Control", "no-store");
 }

@@ -113,6 +113,8 @@ void h_number_list(http_req_t *req, http_resp_t *resp)
     owned_number_t *rows = NULL;
     size_t n = 0;
     int64_t total = 0;
+    buf_t key = BUF_INIT;
+    db_version_t v;
     cerr_t e;
 
     if (api_plivo_list_query(req, resp, fields, &li, &who, &q, &in->limit, &in->offset) != C_OK)
@@ -124,6 +126,9 @@ void h_number_list(http_req_t *req, http_resp_t *resp)
         }
         in->type = li.number_type;
     }
+    /* asked again with nothing committed since: the same answer (anscache.c) */
+    api_cache_key(&key, "Number", &who, q);
+    if (api_cache_answer(ctx, resp, &key, &v)) goto done;
     rows = xcalloc((size_t)in->limit, sizeof *rows);
     if (num_list(&ctx->core, &who, in, rows, &n, &total, &e) != C_OK) {
         api_core_error(req, resp, &e);
@@ -138,7 +143,9 @@ void h_number_list(http_req_t *req, http_resp_t *resp)
         jw_obj_end(&w);
     }
     api_plivo_list_end(&w);
+    api_cache_keep(ctx, resp, &key, &v);
 done:
+    buf_free(&key);
     free(rows);
     json_decref(q);
 }

@@ -179,6 +179,11 @@ bool core_ready(core_t *c)
     return st->ops->account_count(st) >= 0;
 }
 
+bool core_db_version(core_t *c, db_version_t *out)
+{
+    return c->st->ops->read_version(c->st, out) == ST_OK;
+}
+
 const char *core_backend(const core_t *c)
 {
     return c->st->ops->name;

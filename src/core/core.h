@@ -95,6 +95,11 @@ int core_open(core_t *c, const char *url, int *applied, cerr_t *e);
 void core_close(core_t *c);
 /* Does the database answer on this thread's connection?  (GET /readyz) */
 bool core_ready(core_t *c);
+/* The database's version (store.h read_version), one for every thread:
+ * two equal versions mean nothing was committed in between, by anyone.
+ * false: it cannot be told (PostgreSQL, or inside a write transaction); a
+ * caller then keeps nothing it read. */
+bool core_db_version(core_t *c, db_version_t *out);
 /* The backend's name ("sqlite", "postgres"): a static string. */
 const char *core_backend(const core_t *c);
 /* Records the server key's fingerprint in a new database (*first = true),

@@ -153,6 +153,14 @@ typedef struct {
 
 /* ---- records the core hands to the store and gets back (store/store.h) ---- */
 
+/* The database's state as one thread's connection sees it (read_version):
+ * two equal values mean that nothing was committed in between, by this
+ * process or any other.  Only compared, never interpreted. */
+typedef struct {
+    uint64_t conn;     /* whose version: 0 none (nothing is to be compared) */
+    uint64_t data;     /* SQLite: PRAGMA data_version of a connection that never writes */
+} db_version_t;
+
 /* The search index's figures (search_index_stats; all zero when off). */
 typedef struct {
     bool on, live;            /* kept by this process; equal to the table now */

@@ -213,6 +213,8 @@
     X(P, int, event_append, (store_t *st, event_t *ev))                                            \
     X(P, int, event_list, (store_t *st, const event_filter_t *f, store_event_cb cb, void *ud))     \
     X(P, int, event_purge, (store_t *st, int64_t before_ts, int max, int64_t *n))                  \
+    /* read versions (conn.c) */                                                                   \
+    X(P, int, read_version, (store_t *st, db_version_t *out))                                      \
     /* operations (conn.c) */                                                                      \
     X(P, int, ping, (store_t *st))
 

@@ -408,6 +408,15 @@ typedef struct store_ops {
      * how many (fewer than max: nothing older is left). */
     int (*event_purge)(store_t *st, int64_t before_ts, int max, int64_t *n);
 
+    /* ---- read versions (the API's answer cache) ---- */
+    /* The database's version, the same for every thread: equal on two
+     * calls only if no commit (this process's or another's) happened in
+     * between.  ST_NOTFOUND when the backend cannot tell (PostgreSQL:
+     * other nodes' commits are not seen without a query of their own) or
+     * the thread is inside a write transaction: the caller then caches
+     * nothing. */
+    int (*read_version)(store_t *st, db_version_t *out);
+
     /* ---- operations (GET /readyz) ---- */
     /* A trivial query that reads the schema: ST_OK when the database
      * answers on this thread's connection. */

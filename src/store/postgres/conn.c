@@ -708,6 +708,15 @@ int store_pg_open(const char *url, store_t **out, char **err)
 
 /* ---- operations -------------------------------------------------------- */
 
+int pg_read_version(store_t *st, db_version_t *out)
+{
+    /* another node's commit is seen only by a query (or a NOTIFY): there
+     * is no version to compare without one, so nothing is cached */
+    (void)st;
+    memset(out, 0, sizeof *out);
+    return ST_NOTFOUND;
+}
+
 int pg_ping(store_t *st)
 {
     conn_t *c = pg_conn(st);

@@ -788,6 +788,22 @@ void sq_tx_rollback(store_t *st)
 
 /* ---- operations -------------------------------------------------------- */
 
+int sq_read_version(store_t *st, db_version_t *out)
+{
+    sqlite_store_t *s = (sqlite_store_t *)st;
+    memset(out, 0, sizeof *out);
+    /* ":memory:" is not in WAL mode and not shared between connections;
+     * inside a group's transaction nothing is to be cached */
+    if (tls_wstore == s || strcmp(s->sql.target, ":memory:") == 0) return ST_NOTFOUND;
+    conn_t *c = connreg_get(&s->sql.conns);
+    if (c && c->depth > 0) return ST_NOTFOUND;  /* what it read may not be committed */
+    /* one value for every thread: the data_version of the connection that
+     * never writes, which every other connection's commit moves */
+    if (sq_data_version(s, &out->data) != ST_OK) return ST_ERR;
+    out->conn = 1;
+    return ST_OK;
+}
+
 int sq_ping(store_t *st)
 {
     conn_t *c = CONN(st);

@@ -135,9 +135,9 @@ int sq_sbc_prune(store_t *st, int64_t before)
 }
 
 /* Any connection's commits, this process's or another's (data_version on
- * a connection that never writes).  Opens a read transaction: for the
- * feed's thread only, never per lookup. */
-static int data_version(sqlite_store_t *s, uint64_t *out)
+ * a connection that never writes).  Opens a read transaction: the feed's
+ * thread every 50 ms, and the answer cache's reads (sq_read_version). */
+int sq_data_version(sqlite_store_t *s, uint64_t *out)
 {
     int rc = ST_ERR;
     pthread_mutex_lock(&s->ver_lock);
@@ -175,7 +175,7 @@ int sq_sbc_wait(store_t *st, int timeout_ms, bool *changed)
     *changed = false;
     for (int waited = 0; waited <= timeout_ms; waited += 50) {
         uint64_t v;
-        if (data_version(s, &v) != ST_OK) return ST_ERR;
+        if (sq_data_version(s, &v) != ST_OK) return ST_ERR;
         if (v != s->wait_version) {
             s->wait_version = v;
             *changed = true;

@@ -171,6 +171,10 @@ int sq_open_db(sqlite_store_t *s, sqlite3 **out);
 uint64_t sq_commit_count(void);
 /* Finalizes a connection's (a conn_t's) statements, closes and frees it
  * (void *: the registry's close function too). */
+/* PRAGMA data_version on the store's own connection that never writes
+ * (ver_db, under ver_lock): moves with every commit of any connection,
+ * this process's or another's (sbc.c). */
+int sq_data_version(sqlite_store_t *s, uint64_t *out);
 void sq_conn_close(void *conn);
 /* The calling thread's connection (opened on first use), or NULL. */
 conn_t *sq_conn(store_t *st);

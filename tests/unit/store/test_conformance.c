@@ -2080,6 +2080,44 @@ static void test_settings(void **state)
     assert_int_equal(st->ops->ping(st), ST_OK);
 }
 
+/* read_version (the API's answer cache): equal while nothing is
+ * committed, moved by any commit -- this connection's, or another
+ * store's on the same database (another process) -- and never given
+ * inside a transaction.  PostgreSQL has none. */
+static void test_read_version(void **state)
+{
+    store_t *st = ST_OF(state);
+    db_version_t v1, v2, v3;
+    if (g_backend == BK_PG) {
+        assert_int_equal(st->ops->read_version(st, &v1), ST_NOTFOUND);
+        return;
+    }
+    assert_int_equal(st->ops->read_version(st, &v1), ST_OK);
+    assert_int_not_equal(v1.conn, 0);
+    char out[16];
+    (void)st->ops->setting_get(st, "nothing", out, sizeof out); /* a read moves nothing */
+    assert_int_equal(st->ops->read_version(st, &v2), ST_OK);
+    assert_true(v1.conn == v2.conn && v1.data == v2.data);
+    assert_int_equal(st->ops->setting_put(st, "a", "1"), ST_OK);
+    assert_int_equal(st->ops->read_version(st, &v3), ST_OK);
+    assert_false(v3.data == v2.data);
+    /* another store on the file (another process's commit) */
+    store_t *other = NULL;
+    char *err = NULL;
+    if (store_open(((fixture_t *)*state)->name, &other, &err) != C_OK) fail_msg("%s", err);
+    assert_int_equal(other->ops->setting_put(other, "b", "2"), ST_OK);
+    other->ops->close(other);
+    assert_int_equal(st->ops->read_version(st, &v1), ST_OK);
+    assert_false(v1.data == v3.data);
+    /* inside a transaction: none */
+    assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
+    assert_int_equal(st->ops->read_version(st, &v2), ST_NOTFOUND);
+    assert_int_equal(st->ops->tx_commit(st), ST_OK);
+    assert_int_equal(st->ops->tx_begin(st, false), ST_OK);
+    assert_int_equal(st->ops->read_version(st, &v2), ST_NOTFOUND);
+    assert_int_equal(st->ops->tx_commit(st), ST_OK);
+}
+
 static void test_transactions(void **state)
 {
     store_t *st = ST_OF(state);
@@ -2529,6 +2567,7 @@ static const struct CMUnitTest cases[] = {
     T(test_idempotency),
     T(test_settings),
     T(test_transactions),
+    T(test_read_version),
     T(test_events),
     T(test_webhooks),
 };
