@@ -8,6 +8,8 @@
 #include "util/clock.h"
 
 static const char *const sql_text[Q__COUNT] = {
+    /* every row's group, counted in C (sq_inventory_stats) */
+    [Q_STATS] = "SELECT country_iso, type, state FROM numbers WHERE source = 0",
     [Q_IMPORT_SELECT] = "SELECT state, source FROM numbers WHERE number = ?1",
     [Q_IMPORT_INSERT] =
         "INSERT OR FAIL INTO numbers(" SQLS_INV_COLS ", caps, created_at, updated_at) VALUES "
@@ -354,10 +356,84 @@ int sq_import_end(store_import_t *im, bool commit)
     return rc;
 }
 
+/* The inventory's counts by (country, type, state), counted here rather
+ * than by SQL's GROUP BY: SQLite sorts every row for that (a temporary
+ * b-tree of the whole table, 38 MB at 1,000,000 rows), and the freed
+ * sorter stayed in the server's heap -- one /metrics scrape took its RSS
+ * from 35 to 92 MB.  The groups are few (countries x types x states): an
+ * open-addressed table of them, grown by doubling, then sorted. */
+typedef struct {
+    stats_row_t *g;      /* the groups; count 0: an empty slot */
+    size_t cap, n;       /* slots (a power of two), groups */
+} stats_tab_t;
+
+static size_t stats_hash(const stats_row_t *k)
+{
+    size_t h = 2166136261u;
+    for (const char *p = k->country_iso; *p; p++) h = (h ^ (unsigned char)*p) * 16777619u;
+    for (const char *p = k->type; *p; p++) h = (h ^ (unsigned char)*p) * 16777619u;
+    return (h ^ (size_t)k->state) * 16777619u;
+}
+
+static stats_row_t *stats_slot(stats_row_t *g, size_t cap, const stats_row_t *k)
+{
+    size_t i = stats_hash(k) & (cap - 1);
+    while (g[i].count && (g[i].state != k->state || strcmp(g[i].country_iso, k->country_iso) != 0 ||
+                          strcmp(g[i].type, k->type) != 0))
+        i = (i + 1) & (cap - 1);
+    return &g[i];
+}
+
+static int stats_row(sqls_row_t *r, void *ud)
+{
+    stats_tab_t *t = ud;
+    stats_row_t k;
+    memset(&k, 0, sizeof k);
+    r->ops->text(r, k.country_iso, sizeof k.country_iso);
+    r->ops->text(r, k.type, sizeof k.type);
+    k.state = (num_state_t)r->ops->i64(r, 0);
+    if (2 * (t->n + 1) > t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 64;
+        stats_row_t *g = xcalloc(cap, sizeof *g);
+        for (size_t i = 0; i < t->cap; i++)
+            if (t->g[i].count) *stats_slot(g, cap, &t->g[i]) = t->g[i];
+        free(t->g);
+        t->g = g;
+        t->cap = cap;
+    }
+    stats_row_t *s = stats_slot(t->g, t->cap, &k);
+    if (!s->count) {
+        *s = k;
+        t->n++;
+    }
+    s->count++;
+    return C_OK;
+}
+
+static int stats_cmp(const void *a, const void *b)
+{
+    const stats_row_t *x = a, *y = b;
+    int c = strcmp(x->country_iso, y->country_iso);
+    if (!c) c = strcmp(x->type, y->type);
+    if (!c) c = (x->state > y->state) - (x->state < y->state);
+    return c;
+}
+
 int sq_inventory_stats(store_t *st, store_stats_cb cb, void *ud)
 {
-    sqls_walk_stats_t w = {cb, ud};
-    return SQ_EACH(st, Q_STATS, sqls_walk_stats, &w);
+    stats_tab_t t = {0};
+    int rc = SQ_EACH(st, Q_STATS, stats_row, &t);
+    if (rc == ST_OK && t.n) {
+        /* the groups to the front, in the order GROUP BY ... ORDER BY gave */
+        size_t n = 0;
+        for (size_t i = 0; i < t.cap; i++)
+            if (t.g[i].count) t.g[n++] = t.g[i];
+        qsort(t.g, n, sizeof *t.g, stats_cmp);
+        for (size_t i = 0; i < n && rc == ST_OK; i++)
+            if (cb(&t.g[i], ud) != C_OK) break;
+    }
+    free(t.g);
+    return rc;
 }
 
 typedef struct {

@@ -1951,6 +1951,49 @@ static int collect_stats(const stats_row_t *r, void *ud)
     return C_OK;
 }
 
+/* Stats over many groups: each seen once, in (country, type, state) order. */
+typedef struct {
+    int groups;
+    int64_t total;
+    stats_row_t last;
+} stats_seen_t;
+
+static int check_stats_order(const stats_row_t *r, void *ud)
+{
+    stats_seen_t *s = ud;
+    if (s->groups) {
+        int c = strcmp(s->last.country_iso, r->country_iso);
+        if (!c) c = strcmp(s->last.type, r->type);
+        if (!c) c = (int)s->last.state - (int)r->state;
+        assert_true(c < 0);
+    }
+    s->last = *r;
+    s->groups++;
+    s->total += r->count;
+    return C_OK;
+}
+
+static void test_stats_many_groups(void **state)
+{
+    store_t *st = ST_OF(state);
+    static const char *const types[] = {"local", "mobile", "tollfree"};
+    inv_number_t rows[150];
+    size_t n = 0;
+    /* 25 countries x 3 types, two numbers each, imported out of order */
+    for (int k = 0; k < 2; k++)
+        for (int c = 24; c >= 0; c--)
+            for (int t = 0; t < 3; t++) {
+                char num[16], cc[3] = {(char)('A' + c), (char)('Z' - c), 0};
+                snprintf(num, sizeof num, "1%02d%d%d5550000", c, t, k);
+                rows[n++] = inv(num, cc, types[t], types[t]);
+            }
+    import_rows(st, rows, n);
+    stats_seen_t s = {0};
+    assert_int_equal(st->ops->inventory_stats(st, check_stats_order, &s), ST_OK);
+    assert_int_equal(s.groups, 75);
+    assert_int_equal(s.total, 150);
+}
+
 static void test_import_stats_export(void **state)
 {
     store_t *st = ST_OF(state);
@@ -2548,6 +2591,7 @@ static void test_webhooks(void **state)
 static const struct CMUnitTest cases[] = {
     T(test_accounts_and_keys),
     T(test_import_stats_export),
+    T(test_stats_many_groups),
     T(test_search_filters),
     T(test_search_local_calling_area),
     T(test_search_paging_and_cap),
