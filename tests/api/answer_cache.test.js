@@ -14,7 +14,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
-const { start, generateCsv, PG, BIN, randomToken } = require('./lib/server');
+const { start, generateCsv, PG, BIN, randomToken, metricValues } = require('./lib/server');
 
 const skip = PG ? 'PostgreSQL keeps no answers (another node\'s commit has no version)' : false;
 
@@ -47,10 +47,8 @@ after(async () => {
 });
 
 async function metrics() {
-  const r = await fetch(`${A.base}/metrics`, { headers: { Authorization: `Bearer ${mtoken}` } });
-  const text = await r.text();
-  const v = (name) => Number((new RegExp(`^${name} (\\d+)$`, 'm').exec(text) || [])[1]);
-  return { hits: v('numberd_answer_cache_hits_total'), misses: v('numberd_answer_cache_misses_total') };
+  const m = await metricValues(A, mtoken, ['numberd_answer_cache_hits_total', 'numberd_answer_cache_misses_total']);
+  return { hits: m.numberd_answer_cache_hits_total, misses: m.numberd_answer_cache_misses_total };
 }
 
 // the reads: lists (the main account's, filtered, paged; the subaccount's)

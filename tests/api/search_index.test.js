@@ -13,7 +13,7 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { spawnSync } = require('node:child_process');
-const { start, generateCsv, PG, BIN, randomToken } = require('./lib/server');
+const { start, generateCsv, PG, BIN, randomToken, metricValues } = require('./lib/server');
 
 const skip = PG ? 'the search index is SQLite\'s (PostgreSQL counts in SQL)' : false;
 
@@ -56,12 +56,10 @@ after(async () => {
 });
 
 async function metrics() {
-  const r = await fetch(`${A.base}/metrics`, { headers: { Authorization: `Bearer ${mtoken}` } });
-  const text = await r.text();
-  const v = (name) => Number((new RegExp(`^${name} (\\d+)$`, 'm').exec(text) || [])[1]);
+  const p = 'numberd_search_index_';
+  const m = await metricValues(A, mtoken, [`${p}live`, `${p}loads_total`, `${p}counts_total`, `${p}fallbacks_total`]);
   return {
-    live: v('numberd_search_index_live'), loads: v('numberd_search_index_loads_total'),
-    counts: v('numberd_search_index_counts_total'), fallbacks: v('numberd_search_index_fallbacks_total'),
+    live: m[`${p}live`], loads: m[`${p}loads_total`], counts: m[`${p}counts_total`], fallbacks: m[`${p}fallbacks_total`],
   };
 }
 

@@ -430,7 +430,17 @@ const ALL_COLUMNS = ['number', 'country_iso', 'type', 'sub_type', 'prefix', 'cit
   'monthly_rental_rate', 'voice_rate', 'sms_rate', 'mms_rate', 'restriction',
   'restriction_text', 'carrier'];
 
+/** The values of unlabelled /metrics samples of srv (scraped with the
+ * metrics token), by name: { name: Number } (NaN when absent). */
+async function metricValues(srv, token, names) {
+  const r = await fetch(`${srv.base}/metrics`, { headers: { Authorization: `Bearer ${token}` } });
+  const text = await r.text();
+  const out = {};
+  for (const name of names) out[name] = Number((new RegExp(`^${name} (\\d+)$`, 'm').exec(text) || [])[1]);
+  return out;
+}
+
 module.exports = {
   SANITIZER_RE, PG, dbOf, psql, BIN, UUID_RE, start, basic, randomToken, assertPlivoError, assertProblem, generateCsv, csv,
-  ALL_COLUMNS,
+  ALL_COLUMNS, metricValues,
 };
