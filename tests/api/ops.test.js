@@ -366,7 +366,7 @@ describe('writer threads and group commit (issue 20 item 4)', () => {
   // some HTTP/1.0 clients): HTTP/1.1 still owes it the answer.  With the
   // write answered on a writer thread the FIN arrives while the connection
   // is suspended; libmicrohttpd 0.9.75 read the resumed connection first
-  // and took the FIN for a client gone (16 of 1,600 answers lost, until
+  // and took the FIN for a client gone (28 of these 90 answers lost, until
   // server.c stopped it reading there).  Each client here half-closes 0,
   // 1 or 3 ms after its request, during other writes.
   test('writes answered on writer threads reach clients that half-closed after sending', async () => {
@@ -401,8 +401,7 @@ describe('writer threads and group commit (issue 20 item 4)', () => {
           else setTimeout(() => sock.end(), delay);
         });
       });
-      // one client at a time (before the fix: 20 of 60 lost so), while
-      // other writes keep the writer threads busy
+      // one client at a time, while other writes keep the writer threads busy
       const lost = [];
       let busy = true;
       const load = (async () => {
