@@ -5,7 +5,8 @@
  * settings.c) on top of conn.c, which holds what they share and this
  * header declares: the store and its per-thread connections, the statement
  * caches, bind and column helpers, transactions, error mapping, and the
- * ops table (which is why every op is declared here).
+ * ops table (which is why every op is declared here); and walbuf.c, the
+ * VFS every connection opens with (a commit's log writes gathered).
  *
  * Connections: one per thread (the registry of connreg.h), opened on the
  * thread's first call, in WAL mode so that readers never wait for the
@@ -112,7 +113,7 @@ typedef struct sqlite_store {
     pthread_mutex_t group_mu;  /* guards members' done/ok */
     pthread_cond_t settled;
     /* The checkpointer (conn.c): a thread of its own, started on the
-     * first commit that leaves 1,000 pages in the log, copies the log into
+     * first commit that leaves 4,000 pages in the log, copies the log into
      * the database (a passive checkpoint: writers go on meanwhile) on its
      * own connection.  Run inside the commit, as SQLite's automatic
      * checkpoint does, it held the write lock for the copy and the
@@ -151,6 +152,13 @@ void sq_avail_settled(sqlite_store_t *s, bool committed);
 bool sq_avail_search(sqlite_store_t *s, conn_t *c, const search_q_t *q, const sqlw_lca_t *lca,
                      int64_t cap, int64_t *total, char (*page)[16], uint32_t *ids, size_t *npage);
 void sq_avail_close(sqlite_store_t *s);
+
+/* ---- walbuf.c: a commit's log frames written at once ------------------------ */
+
+/* Registers the VFS that gathers each connection's log writes until the
+ * log's sync (never the default VFS); its name, static, or NULL if it
+ * cannot be.  Only for connections at synchronous=FULL.  Once. */
+const char *sq_walbuf_register(void);
 
 /* ---- conn.c: connections and statements ---------------------------------- */
 
