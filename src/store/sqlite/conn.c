@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <semaphore.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -648,7 +649,11 @@ static int group_end(sqlite_store_t *s, bool keep)
     w->depth = 0;
     tls_wstore = NULL;
     sq_gmember_t *m = &tls_member;
-    m->done = m->ok = false;
+    if (!m->sem_ready) {
+        sem_init(&m->sem, 0, 0);
+        m->sem_ready = true;
+    }
+    m->ok = false;
     m->next = s->group;
     s->group = m;
     s->group_n++;
@@ -678,22 +683,21 @@ static int group_end(sqlite_store_t *s, bool keep)
         s->group = NULL;
         s->group_n = 0;
         s->group_open = false;
-        pthread_mutex_lock(&s->group_mu);
+        pthread_mutex_unlock(&s->write_lock);
+        /* each member is woken by a post of its own semaphore: a broadcast
+         * on one condition variable woke them all at once to fight over
+         * its mutex, one after another, on a core or two */
         while (list) {
-            sq_gmember_t *next = list->next;
+            sq_gmember_t *next = list->next; /* read before it may be reused */
             list->ok = ok;
-            list->done = true;
+            sem_post(&list->sem);
             list = next;
         }
-        pthread_cond_broadcast(&s->settled);
-        pthread_mutex_unlock(&s->group_mu);
-        pthread_mutex_unlock(&s->write_lock);
     }
-    pthread_mutex_lock(&s->group_mu);
-    while (!m->done) pthread_cond_wait(&s->settled, &s->group_mu);
-    bool ok = m->ok;
-    pthread_mutex_unlock(&s->group_mu);
-    return ok && mine ? ST_OK : ST_ERR;
+    while (sem_wait(&m->sem) != 0) {
+        /* EINTR: a signal; wait on */
+    }
+    return m->ok && mine ? ST_OK : ST_ERR;
 }
 
 /* Joins (or opens) the group transaction on wconn: write_lock, then a
@@ -835,8 +839,6 @@ static void close_own(store_t *st)
     /* no writer is left: the store is being closed */
     if (s->wconn) sq_conn_close(s->wconn);
     pthread_mutex_destroy(&s->write_lock);
-    pthread_mutex_destroy(&s->group_mu);
-    pthread_cond_destroy(&s->settled);
     pthread_mutex_destroy(&s->ckpt_mu);
     pthread_cond_destroy(&s->ckpt_cv);
 }
@@ -875,8 +877,6 @@ int store_sqlite_open(const char *path, store_t **out, char **err)
     connreg_store_init(&s->sql, &sqlite_ops, path);
     pthread_mutex_init(&s->write_lock, NULL);
     pthread_mutex_init(&s->ver_lock, NULL);
-    pthread_mutex_init(&s->group_mu, NULL);
-    pthread_cond_init(&s->settled, NULL);
     pthread_mutex_init(&s->ckpt_mu, NULL);
     pthread_cond_init(&s->ckpt_cv, NULL);
     s->group_on = strcmp(path, ":memory:") != 0 && getenv("NUMBERD_NO_GROUP_COMMIT") == NULL;

@@ -29,6 +29,7 @@
 #define ND_SQLITE_INT_H
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <sqlite3.h>
 
 #include "store/connreg.h"
@@ -75,7 +76,9 @@ typedef struct sq_conn {
  * linked into the open group's list while it waits. */
 typedef struct sq_gmember {
     struct sq_gmember *next;
-    bool done, ok;        /* the group settled; it committed */
+    bool ok;              /* the group committed (set before sem is posted) */
+    sem_t sem;            /* posted once when the group is settled */
+    bool sem_ready;       /* sem initialized (on the thread's first write) */
 } sq_gmember_t;
 
 /* At most this many writers share one transaction (and one fsync): bounds
@@ -110,8 +113,6 @@ typedef struct sqlite_store {
     int group_kept;          /* of them, those whose changes the commit keeps */
     sq_gmember_t *group;     /* their list */
     int wanting;             /* writers queued on write_lock (atomic) */
-    pthread_mutex_t group_mu;  /* guards members' done/ok */
-    pthread_cond_t settled;
     /* The checkpointer (conn.c): a thread of its own, started on the
      * first commit that leaves 4,000 pages in the log, copies the log into
      * the database (a passive checkpoint: writers go on meanwhile) on its
