@@ -156,9 +156,9 @@ void sq_avail_close(sqlite_store_t *s);
 
 /* ---- walbuf.c: a commit's log frames written at once ------------------------ */
 
-/* Registers the VFS that gathers each connection's log writes until the
- * log's sync (never the default VFS); its name, static, or NULL if it
- * cannot be.  Only for connections at synchronous=FULL.  Once. */
+/* Registers the VFS that gathers each connection's log writes until its
+ * commit frame (never the default VFS); its name, static, or NULL if it
+ * cannot be.  Once. */
 const char *sq_walbuf_register(void);
 
 /* ---- conn.c: connections and statements ---------------------------------- */

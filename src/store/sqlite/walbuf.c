@@ -1,29 +1,29 @@
 /* walbuf.c -- a VFS over SQLite's own ("unix") that gathers the log
- * writes of one commit into one write (issue 20 item 4).
+ * writes of one commit into a few writes (issue 20 item 4).
  *
  * SQLite writes a commit's log as two pwrite calls per page: a 24-byte
  * frame header, then the page.  With purchases grouped (conn.c) the
  * server is CPU-bound, and on a virtual machine a system call costs more
  * than the copy it makes: strace counted 18.6 pwrite calls a purchase,
  * two thirds of them the log's.  Here the frames a connection appends to
- * its log are kept in a buffer and written with one pwrite when SQLite
- * syncs the log -- which, at synchronous=FULL, it does at every commit
- * BEFORE it makes the frames visible to other connections (wal.c:
- * sqlite3WalFrames syncs, then appends to the shared index).  So nothing
- * another connection can read is ever left in a buffer, and what is
- * durable is exactly what it was: the fsync still follows the write.
+ * its log are kept in a buffer (64 KB) and written when it fills, and
+ * always once the commit frame -- a transaction's last, the one whose
+ * header holds the database's new size -- has been gathered: SQLite
+ * publishes the frames to other connections (the shared index) only after
+ * it has written them all, so nothing another connection can read is ever
+ * left in a buffer, whether or not SQLite syncs at commit.
  *
- * THE INVARIANT: every connection numberd opens runs at synchronous=FULL
- * (sq_open_db).  At NORMAL SQLite does not sync at commit, and a commit's
- * frames would sit here while readers were told they exist.
- *
- * The buffer is flushed before anything that could see past it: a read
- * that overlaps it, the file's size, a truncate, a sync, a close, a write
- * that does not continue it.  A flush that fails returns the write's own
- * error (SQLITE_FULL on a full disk), at the sync: the commit fails and
- * is rolled back, as a failed pwrite in the middle of the frames would
- * have made it.  Files other than logs (the database, its -shm) pass
- * through untouched. */
+ * What could look past the buffer flushes it first: a read that overlaps
+ * it, the file's size, a truncate, a sync, a close, a write that does not
+ * continue it.  Frames of the last commit written again (SQLite rewrites
+ * their checksums after the commit frame when the transaction wrote a
+ * page twice) go straight to the file: nothing else would flush them
+ * before a later sync (at NORMAL, the next checkpoint's).
+ * A failed write is the write's own error (SQLITE_FULL on a full disk),
+ * returned by the call that flushed: at the latest the commit frame's, so
+ * the commit fails and is rolled back, as a failed pwrite in the middle
+ * of the frames would have made it.  Files other than logs (the database,
+ * its -shm) pass through untouched. */
 #include "store/sqlite/sqliteInt.h"
 
 #include <stdlib.h>
@@ -44,7 +44,19 @@ typedef struct {
     unsigned char *buf;    /* WB_CAP bytes, from the first gathered write; owned */
     size_t len;            /* bytes held */
     sqlite3_int64 off;     /* the file offset of buf[0] */
+    /* the page of the commit frame whose header was just written (-1:
+     * none): once written, the buffer goes out */
+    sqlite3_int64 commit_page;
+    /* the end of the last commit's frames in this log (0 after its
+     * header is written again: the log starts over) */
+    sqlite3_int64 committed_end;
 } wb_file_t;
+
+/* A log frame's header (wal.c): 24 bytes, the database's size in pages
+ * after the commit at bytes 4-7 (big-endian) on a transaction's last
+ * frame, zero on the others; the log's own header is 32 bytes at 0. */
+#define WB_FRAME_HDR 24
+#define WB_LOG_HDR 32
 
 #define WB_HDR ((sizeof(wb_file_t) + 7) & ~(size_t)7)
 
@@ -55,6 +67,8 @@ static sqlite3_file *real_of(sqlite3_file *f)
 {
     return ((wb_file_t *)f)->real;
 }
+
+static int wb_gather(wb_file_t *f, const void *in, int amt, sqlite3_int64 off);
 
 /* Writes what the buffer holds; the write's status. */
 static int wb_flush(wb_file_t *f)
@@ -85,10 +99,43 @@ static int wb_read(sqlite3_file *file, void *out, int amt, sqlite3_int64 off)
     return f->real->pMethods->xRead(f->real, out, amt, off);
 }
 
+/* The commit frame's page, just gathered: everything goes out now, so
+ * that the frames are in the file before SQLite publishes them to
+ * readers, whether or not it syncs at commit (at synchronous=NORMAL it
+ * does not). */
+static int wb_committed(wb_file_t *f, sqlite3_int64 end)
+{
+    f->commit_page = -1;
+    f->committed_end = end;
+    return wb_flush(f);
+}
+
 static int wb_write(sqlite3_file *file, const void *in, int amt, sqlite3_int64 off)
 {
     wb_file_t *f = (wb_file_t *)file;
     if (!f->wal || amt <= 0) return f->real->pMethods->xWrite(f->real, in, amt, off);
+    const unsigned char *b = in;
+    if (off == 0 && amt == WB_LOG_HDR) { /* the log starts over */
+        f->committed_end = 0;
+        f->commit_page = -1;
+    }
+    /* a frame the last commit wrote, written again (SQLite rewriting the
+     * checksums of its frames after the commit frame): straight out, as
+     * nothing flushes it before readers or a sync of our own see it */
+    if (off < f->committed_end) {
+        int rc = wb_flush(f);
+        return rc != SQLITE_OK ? rc : f->real->pMethods->xWrite(f->real, in, amt, off);
+    }
+    bool commit_page = off == f->commit_page;
+    if (amt == WB_FRAME_HDR && (b[4] | b[5] | b[6] | b[7]) != 0) f->commit_page = off + WB_FRAME_HDR;
+    int rc = wb_gather(f, in, amt, off);
+    if (rc == SQLITE_OK && commit_page) rc = wb_committed(f, off + amt);
+    return rc;
+}
+
+/* Appends to the buffer, or writes what it holds and starts it again. */
+static int wb_gather(wb_file_t *f, const void *in, int amt, sqlite3_int64 off)
+{
     sqlite3_int64 end = f->off + (sqlite3_int64)f->len;
     /* inside what is held (SQLite rewriting checksums of frames it wrote) */
     if (f->len && off >= f->off && off + amt <= end) {
@@ -217,6 +264,7 @@ static int wb_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int f
         return rc;
     }
     f->wal = (flags & SQLITE_OPEN_WAL) != 0;
+    f->commit_page = -1;
     file->pMethods = &wb_io;
     return rc;
 }
@@ -322,3 +370,4 @@ const char *sq_walbuf_register(void)
     if (sqlite3_vfs_register(&wb_vfs, 0) != SQLITE_OK) return NULL;
     return wb_vfs.zName;
 }
+
