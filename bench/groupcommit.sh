@@ -9,7 +9,12 @@
 #   pool    group commit, writes answered by 16 writer threads (--write-threads 16)
 #
 # usage: bench/groupcommit.sh   (environment: ROWS=200000 DUR=5 CONNS_LIST="1 16" THREADS=2
-#                                MODES="single group pool" BENCH_BIN=<numberd> SRV_CPU=0 LOAD_CPU=1)
+#                                MODES="single group pool" BENCH_BIN=<numberd> SRV_CPU=0 LOAD_CPU=1
+#                                SLOW_FSYNC_MS=N: every fsync of the server waits N ms first,
+#                                as on a disk with a slow fsync (the "slower machine"
+#                                took ~1.9 ms: 536 purchases/s one at a time), through the
+#                                test library tests/preload/slowsync.c (SLOWSYNC_LIB=<its .so>,
+#                                default build/tests/libnd_slowsync.so: scripts/build.sh builds it))
 # needs: wrk, perf (the fsync count: syscalls:sys_enter_fsync/fdatasync
 # tracepoints, as root), taskset, curl, node
 set -euo pipefail
@@ -22,6 +27,12 @@ MODES=${MODES:-"single group pool"}
 SRV_CPU=${SRV_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 BIN=${BENCH_BIN:-$here/build-release/numberd}
+SLOW_FSYNC_MS=${SLOW_FSYNC_MS:-}
+SLOWSYNC_LIB=${SLOWSYNC_LIB:-$here/build/tests/libnd_slowsync.so}
+if [ -n "$SLOW_FSYNC_MS" ]; then
+  [ -f "$SLOWSYNC_LIB" ] || { echo "bench/groupcommit.sh: no $SLOWSYNC_LIB (scripts/build.sh builds it)" >&2; exit 1; }
+  echo "== every fsync of the server waits $SLOW_FSYNC_MS ms first ($SLOWSYNC_LIB)"
+fi
 [ -x "$BIN" ] || { echo "bench/groupcommit.sh: no $BIN (bench/run builds it, or set BENCH_BIN)" >&2; exit 1; }
 ADMIN="bench-admin-token-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 work="$(mktemp -d /tmp/numberd-gc.XXXXXX)"
@@ -46,7 +57,8 @@ for mode in $MODES; do
     if [ "$mode" = single ]; then export NUMBERD_NO_GROUP_COMMIT=1; else unset NUMBERD_NO_GROUP_COMMIT; fi
     wthreads=16
     [ "$mode" = pool ] || wthreads=0
-    NUMBERD_ADMIN_TOKEN="$ADMIN" taskset -c "$SRV_CPU" "$BIN" serve --db "$work/t.db" \
+    LD_PRELOAD="${SLOW_FSYNC_MS:+$SLOWSYNC_LIB}" ND_SLOWSYNC_MS="$SLOW_FSYNC_MS" \
+      NUMBERD_ADMIN_TOKEN="$ADMIN" taskset -c "$SRV_CPU" "$BIN" serve --db "$work/t.db" \
       --listen 127.0.0.1:0 --threads "$THREADS" --write-threads "$wthreads" --rate-limit 0 --log-level info 2>"$log" &
     srv_pid=$!
     port=""
