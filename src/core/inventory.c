@@ -88,8 +88,9 @@ struct inv_import {
     uint64_t nread;              /* valid rows read */
     char *sarena;                /* packed rows (pack_row) */
     size_t salen, sacap;
-    size_t *soff;                /* where each starts in sarena */
+    struct sort_ent *sent;       /* each row's sort key and where it starts in sarena */
     size_t sn, scap;
+    bool skey_text;              /* a number that is no key: this batch sorts by text */
     /* rows the store refused while written in number order: listed by
      * line with the others at the end (merge_refused), the
      * INV_MAX_REJECTED_LISTED lowest lines kept */
@@ -364,18 +365,50 @@ static void sort_unpack(const char *p, inv_number_t *r, uint64_t *line)
     }
 }
 
-/* Orders packed rows by number, then line (rows of one number stay in
- * file order: the later one wins, as when written as they came). */
-static int sort_cmp(const void *a, const void *b, void *ud)
+/* A row of the sort buffer as the sort sees it: its number as an integer
+ * (number_key) and its place in the arena.  Rows are packed in file
+ * order, so the place orders rows of one number by line: the later one
+ * wins, as when written as they came. */
+typedef struct sort_ent {
+    uint64_t key;
+    size_t off;
+} sort_ent_t;
+
+/* A number of up to 16 digits as an integer that orders as strcmp orders
+ * the digit strings: 16 places of base 11, a digit d as d + 1 and each
+ * place past the end as 0 ("14" < "140" < "4"); 11^16 < 2^64.  false for
+ * anything else.  The sort compared the texts through the arena: 15 % of
+ * an import of 1,000,000 rows (perf), most of it cache misses. */
+static bool number_key(const char *s, uint64_t *out)
+{
+    uint64_t k = 0;
+    size_t i = 0;
+    for (; i < 16 && s[i]; i++) {
+        if (s[i] < '0' || s[i] > '9') return false;
+        k = k * 11 + (uint64_t)(s[i] - '0' + 1);
+    }
+    if (s[i]) return false;
+    for (; i < 16; i++) k *= 11;
+    *out = k;
+    return true;
+}
+
+static int sort_cmp_key(const void *a, const void *b)
+{
+    const sort_ent_t *x = a, *y = b;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* The same order by the numbers' texts (a batch with a number that has no
+ * key). */
+static int sort_cmp_text(const void *a, const void *b, void *ud)
 {
     const char *arena = ud;
-    const char *pa = arena + *(const size_t *)a, *pb = arena + *(const size_t *)b;
-    int c = strcmp(pa + sizeof(sort_head_t), pb + sizeof(sort_head_t));
+    const sort_ent_t *x = a, *y = b;
+    int c = strcmp(arena + x->off + sizeof(sort_head_t), arena + y->off + sizeof(sort_head_t));
     if (c) return c;
-    uint64_t la, lb;
-    memcpy(&la, pa, sizeof la);
-    memcpy(&lb, pb, sizeof lb);
-    return la < lb ? -1 : la > lb;
+    return x->off < y->off ? -1 : x->off > y->off;
 }
 
 /* Writes what the sort buffer holds, in number order, and empties it. */
@@ -383,17 +416,19 @@ static int sort_flush(inv_import_t *im)
 {
     int rc = C_OK;
     if (im->sn == 0) return C_OK;
-    qsort_r(im->soff, im->sn, sizeof *im->soff, sort_cmp, im->sarena);
+    if (im->skey_text) qsort_r(im->sent, im->sn, sizeof *im->sent, sort_cmp_text, im->sarena);
+    else qsort(im->sent, im->sn, sizeof *im->sent, sort_cmp_key);
     inv_number_t *row = xmalloc(sizeof *row);   /* 1.6 KB: not on the stack */
     memset(row, 0, sizeof *row);
     for (size_t i = 0; i < im->sn && rc == C_OK; i++) {
         uint64_t line;
-        sort_unpack(im->sarena + im->soff[i], row, &line);
+        sort_unpack(im->sarena + im->sent[i].off, row, &line);
         rc = write_row(im, row, line);
     }
     free(row);
     im->sn = 0;
     im->salen = 0;
+    im->skey_text = false;
     return rc;
 }
 
@@ -401,9 +436,12 @@ static int sort_add(inv_import_t *im, const inv_number_t *r, uint64_t line)
 {
     if (im->sn == im->scap) {
         im->scap = im->scap ? im->scap * 2 : 65536;
-        im->soff = xrealloc(im->soff, im->scap * sizeof *im->soff);
+        im->sent = xrealloc(im->sent, im->scap * sizeof *im->sent);
     }
-    im->soff[im->sn++] = im->salen;
+    sort_ent_t *e = &im->sent[im->sn++];
+    e->off = im->salen;
+    e->key = 0;
+    if (!number_key(r->number, &e->key)) im->skey_text = true;
     sort_head_t h = {line, {r->setup_rate, r->monthly_rental_rate, r->voice_rate, r->sms_rate,
                             r->mms_rate}, r->lata, r->voice, r->sms, r->mms};
     sort_put(im, &h, sizeof h);
@@ -584,7 +622,7 @@ static void import_free(inv_import_t *im, bool commit, int *rc)
     inv_result_free(&im->res);
     free(im->carriers);
     free(im->sarena);
-    free(im->soff);
+    free(im->sent);
     free(im->refused);
     free(im);
 }

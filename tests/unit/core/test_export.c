@@ -194,6 +194,38 @@ static void test_filters(void **state)
     free(s);
 }
 
+/* An unpaced import writes its rows sorted by number (an integer key of
+ * the digits, core/inventory.c number_key): of rows with the same number,
+ * among numbers of other lengths and countries, the later line wins, as
+ * when written as they came. */
+static void test_sorted_import_keeps_file_order_per_number(void **state)
+{
+    (void)state;
+    db_t d = {0};
+    assert_int_equal(open_db(&d, "c.db"), 0);
+    static const char CSV[] =
+        "number,country_iso,type,city\n"
+        "4930123456,DE,fixed,FIRST\n"
+        "447911123456,GB,mobile,X\n"
+        "14155550100,US,fixed,A1\n"
+        "4930123456,DE,fixed,SECOND\n"
+        "18005550100,US,tollfree,T\n"
+        "14155550100,US,fixed,A2\n"
+        "4930123456,DE,fixed,THIRD\n"
+        "33612345678,FR,mobile,P\n";
+    import_text(&d, CSV, strlen(CSV), 5); /* rows of one number count once */
+    uint64_t rows;
+    char *s = export_text(&d, NULL, -1, &rows);
+    assert_int_equal(rows, 5);
+    assert_non_null(strstr(s, ",THIRD,"));
+    assert_null(strstr(s, ",FIRST,"));
+    assert_null(strstr(s, ",SECOND,"));
+    assert_non_null(strstr(s, ",A2,"));
+    assert_null(strstr(s, ",A1,"));
+    free(s);
+    close_db(&d);
+}
+
 /* A write error (a full disk) is an error, not a short file that looks fine. */
 static void test_write_error(void **state)
 {
@@ -216,6 +248,7 @@ int main(void)
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_filters),
         cmocka_unit_test(test_write_error),
+        cmocka_unit_test(test_sorted_import_keeps_file_order_per_number),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
