@@ -122,6 +122,14 @@ static void check_sum(sqlite3 *db, int64_t rows, int64_t sum)
     assert_int_equal(one_int(db, "SELECT coalesce(sum(v), 0) FROM t"), sum);
 }
 
+/* check_sum on what is on disk now (open_disk_copy) */
+static void check_disk(const char *db_path, int64_t rows, int64_t sum)
+{
+    sqlite3 *copy = open_disk_copy(db_path);
+    check_sum(copy, rows, sum);
+    sqlite3_close(copy);
+}
+
 /* ~400 KB of rows in one transaction: many times the buffer, spilled by
  * a 20-page cache, some pages written again after they were spilled. */
 static void big_tx(sqlite3 *db, int from, int n)
@@ -145,25 +153,29 @@ static int64_t expected_sum(int n)
     return s;
 }
 
+/* A new database name in the test's directory (path into p), its writer
+ * through walbuf with a 20-page cache, and table t. */
+static sqlite3 *new_writer(char *p, size_t sz, const char *name)
+{
+    path_of(p, sz, name);
+    sqlite3 *w = open_db(p, g_vfs, 20);
+    exec_ok(w, "CREATE TABLE t(id INTEGER PRIMARY KEY, v INTEGER, pad BLOB)");
+    return w;
+}
+
 /* every commit is in the files on disk when COMMIT returns */
 static void test_commits_are_on_disk_at_commit(void **state)
 {
     (void)state;
     char p[128];
-    path_of(p, sizeof p, "a.db");
-    sqlite3 *w = open_db(p, g_vfs, 20);
-    exec_ok(w, "CREATE TABLE t(id INTEGER PRIMARY KEY, v INTEGER, pad BLOB)");
+    sqlite3 *w = new_writer(p, sizeof p, "a.db");
     for (int round = 0; round < 4; round++) {
         big_tx(w, round * 1200, 1200);
-        sqlite3 *copy = open_disk_copy(p);
-        check_sum(copy, (round + 1) * 1200, expected_sum((round + 1) * 1200));
-        sqlite3_close(copy);
+        check_disk(p, (round + 1) * 1200, expected_sum((round + 1) * 1200));
     }
     /* a small commit, well inside the buffer, too */
     exec_ok(w, "INSERT INTO t(id, v) VALUES (100000, 5)");
-    sqlite3 *copy = open_disk_copy(p);
-    check_sum(copy, 4801, expected_sum(4800) + 5);
-    sqlite3_close(copy);
+    check_disk(p, 4801, expected_sum(4800) + 5);
     sqlite3_close(w);
 }
 
@@ -173,9 +185,7 @@ static void test_readers_and_rollbacks(void **state)
 {
     (void)state;
     char p[128];
-    path_of(p, sizeof p, "b.db");
-    sqlite3 *w = open_db(p, g_vfs, 20);
-    exec_ok(w, "CREATE TABLE t(id INTEGER PRIMARY KEY, v INTEGER, pad BLOB)");
+    sqlite3 *w = new_writer(p, sizeof p, "b.db");
     sqlite3 *r = open_db(p, NULL, 2000);
     big_tx(w, 0, 1000);
     check_sum(r, 1000, expected_sum(1000));
@@ -195,17 +205,13 @@ static void test_readers_and_rollbacks(void **state)
     big_tx(w, 1000, 500);
     int64_t sum = expected_sum(1500) + 1;
     check_sum(r, 1500, sum);
-    sqlite3 *copy = open_disk_copy(p);
-    check_sum(copy, 1500, sum);
-    sqlite3_close(copy);
+    check_disk(p, 1500, sum);
 
     /* a checkpoint by the reader, then the writer starts the log over */
     exec_ok(r, "PRAGMA wal_checkpoint(TRUNCATE)");
     exec_ok(w, "UPDATE t SET v = v + 1 WHERE id = 3");
     check_sum(r, 1500, sum + 1);
-    copy = open_disk_copy(p);
-    check_sum(copy, 1500, sum + 1);
-    sqlite3_close(copy);
+    check_disk(p, 1500, sum + 1);
     sqlite3_close(r);
     sqlite3_close(w);
 }
@@ -220,21 +226,17 @@ static void test_commits_without_sync_are_in_the_file(void **state)
 {
     (void)state;
     char p[128];
-    path_of(p, sizeof p, "c.db");
-    sqlite3 *w = open_db(p, g_vfs, 20);
+    sqlite3 *w = new_writer(p, sizeof p, "c.db");
     exec_ok(w, "PRAGMA synchronous=NORMAL");
-    exec_ok(w, "CREATE TABLE t(id INTEGER PRIMARY KEY, v INTEGER, pad BLOB)");
     exec_ok(w, "CREATE TABLE u(id INTEGER PRIMARY KEY)");
     for (int round = 0; round < 4; round++) {
         big_tx(w, round * 1200, 1200);
-        sqlite3 *copy = open_disk_copy(p);
-        check_sum(copy, (round + 1) * 1200, expected_sum((round + 1) * 1200));
-        sqlite3_close(copy);
+        check_disk(p, (round + 1) * 1200, expected_sum((round + 1) * 1200));
         /* small commits, each well inside the buffer */
         char sql[96];
         snprintf(sql, sizeof sql, "INSERT INTO u(id) VALUES (%d)", round);
         exec_ok(w, sql);
-        copy = open_disk_copy(p);
+        sqlite3 *copy = open_disk_copy(p);
         assert_int_equal(one_int(copy, "SELECT count(*) FROM u"), round + 1);
         sqlite3_close(copy);
     }
