@@ -20,12 +20,12 @@ int sq_account_insert(store_t *st, account_t *a)
 
 int sq_account_by_auth_id(store_t *st, const char *auth_id, account_t *out)
 {
-    return SQ_ONE(st, Q_ACCOUNT_BY_AUTH_ID, sqls_rd_account, out, SQ_T(auth_id));
+    return SQ_ONE_CRED(st, Q_ACCOUNT_BY_AUTH_ID, sqls_rd_account, out, SQ_T(auth_id));
 }
 
 int sq_account_by_id(store_t *st, int64_t id, account_t *out)
 {
-    return SQ_ONE(st, Q_ACCOUNT_BY_ID, sqls_rd_account, out, SQ_I(id));
+    return SQ_ONE_CRED(st, Q_ACCOUNT_BY_ID, sqls_rd_account, out, SQ_I(id));
 }
 
 int sq_account_list(store_t *st, store_account_cb cb, void *ud)

@@ -616,6 +616,30 @@ int sq_one_args(store_t *st, int which, const char *sql, sqls_reader_fn rd, void
     return q ? sq_one_row(c, q, rd, out, sql) : ST_ERR;
 }
 
+int sq_one_cred(store_t *st, int which, const char *sql, sqls_reader_fn rd, void *out,
+                const sq_arg_t *a, size_t n)
+{
+    sqlite_store_t *s = (sqlite_store_t *)st;
+    /* a thread with a connection of its own (or inside a transaction,
+     * whose changes it must see) reads as any read does */
+    if (tls_wstore == s || connreg_get(&s->sql.conns) || strcmp(s->sql.target, ":memory:") == 0)
+        return sq_one_args(st, which, sql, rd, out, a, n);
+    int rc = ST_ERR;
+    pthread_mutex_lock(&s->cred_lock);
+    if (!s->cred_conn) {
+        conn_t *c = xcalloc(1, sizeof *c);
+        if (sq_open_db(s, &c->db) == ST_OK) s->cred_conn = c;
+        else free(c);
+    }
+    sqlite3_stmt *q = s->cred_conn ? sq_stmt(s->cred_conn, which, sql) : NULL;
+    if (q) {
+        sq_bind_args(q, a, n);
+        rc = sq_one_row(s->cred_conn, q, rd, out, sql);
+    }
+    pthread_mutex_unlock(&s->cred_lock);
+    return rc;
+}
+
 void sq_rd_text(sqls_row_t *r, void *rows, size_t i)
 {
     sq_text_out_t *o = (sq_text_out_t *)rows + i;
@@ -739,6 +763,12 @@ static int group_begin(sqlite_store_t *s)
 int sq_tx_begin(store_t *st, bool write)
 {
     sqlite_store_t *s = (sqlite_store_t *)st;
+    /* a group write runs on wconn: it needs no connection of the thread's
+     * own, and none is opened for it (see sq_one_cred) */
+    if (write && s->group_on && tls_wstore != s) {
+        conn_t *own = connreg_get(&s->sql.conns);
+        if (!own || own->depth == 0) return group_begin(s);
+    }
     conn_t *c = CONN(st);
     if (!c) return ST_ERR;
     if (c->depth > 0) {
@@ -838,6 +868,8 @@ static void close_own(store_t *st)
     ckpt_stop(s);
     /* no writer is left: the store is being closed */
     if (s->wconn) sq_conn_close(s->wconn);
+    if (s->cred_conn) sq_conn_close(s->cred_conn);
+    pthread_mutex_destroy(&s->cred_lock);
     pthread_mutex_destroy(&s->write_lock);
     pthread_mutex_destroy(&s->ckpt_mu);
     pthread_cond_destroy(&s->ckpt_cv);
@@ -877,6 +909,7 @@ int store_sqlite_open(const char *path, store_t **out, char **err)
     connreg_store_init(&s->sql, &sqlite_ops, path);
     pthread_mutex_init(&s->write_lock, NULL);
     pthread_mutex_init(&s->ver_lock, NULL);
+    pthread_mutex_init(&s->cred_lock, NULL);
     pthread_mutex_init(&s->ckpt_mu, NULL);
     pthread_cond_init(&s->ckpt_cv, NULL);
     s->group_on = strcmp(path, ":memory:") != 0 && getenv("NUMBERD_NO_GROUP_COMMIT") == NULL;

@@ -24,7 +24,7 @@ int sq_apikey_create(store_t *st, apikey_t *k)
 
 int sq_apikey_by_hash(store_t *st, const uint8_t hash[IDS_HASH_SZ], apikey_t *out)
 {
-    return SQ_ONE(st, Q_APIKEY_BY_HASH, sqls_rd_apikey, out, SQ_B(hash, IDS_HASH_SZ));
+    return SQ_ONE_CRED(st, Q_APIKEY_BY_HASH, sqls_rd_apikey, out, SQ_B(hash, IDS_HASH_SZ));
 }
 
 int sq_apikey_list(store_t *st, int64_t account_id, int limit, int offset, apikey_t *rows,
@@ -82,7 +82,7 @@ static void rd_i64(sqls_row_t *r, void *rows, size_t i)
 
 int sq_cred_epoch_get(store_t *st, int64_t *epoch)
 {
-    return sq_one_args(st, Q_CRED_EPOCH_GET, SQ_SQL(Q_CRED_EPOCH_GET), rd_i64, epoch, NULL, 0);
+    return sq_one_cred(st, Q_CRED_EPOCH_GET, SQ_SQL(Q_CRED_EPOCH_GET), rd_i64, epoch, NULL, 0);
 }
 
 int sq_cred_epoch_bump(store_t *st)
