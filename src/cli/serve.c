@@ -27,7 +27,6 @@
 #include "core/webhooks.h"
 #include "webhook/wh.h"
 #include "util/sdnotify.h"
-#include "store/store.h"
 
 static const char *k_serve_usage =
     "usage: numberd serve [options]\n"
@@ -40,10 +39,10 @@ static const char *k_serve_usage =
     "  --listen HOST:PORT       address to listen on                  NUMBERD_LISTEN (127.0.0.1:8080)\n"
     "                           (PORT 0 picks a free port; IPv6 as [::1]:8080)\n"
     "  --threads N              HTTP worker threads                   NUMBERD_THREADS (cores)\n"
-    "  --write-threads N        threads that answer writes, so that   NUMBERD_WRITE_THREADS (16 on\n"
-    "                           concurrent durable writes share a     SQLite, 0 on PostgreSQL)\n"
-    "                           commit (group commit); 0 = writes on the HTTP threads.\n"
-    "                           PostgreSQL: one connection each\n"
+    "  --write-threads N        threads that answer writes, so that   NUMBERD_WRITE_THREADS (0)\n"
+    "                           concurrent durable writes share a commit (group commit);\n"
+    "                           0 = writes on the HTTP threads.  PostgreSQL: one\n"
+    "                           connection each\n"
     "  --aging-days D           days an unrented number ages          NUMBERD_AGING_DAYS (45)\n"
     "  --event-retention D      days the event log keeps an event     NUMBERD_EVENT_RETENTION (365; 0 = forever)\n"
     "                           (older events are deleted by the background sweep, in batches)\n"
@@ -379,14 +378,13 @@ int cli_serve(int argc, char **argv)
     threads = cores > 0 ? (unsigned)cores : 1;
     if (threads_s && parse_uint_opt(threads_s, 1, 256, &threads) != C_OK)
         return usage_error(usage, "invalid --threads %s: want 1-256", threads_s);
-    /* Writer threads by default where writes are grouped (an SQLite
-     * file): on the HTTP threads a group holds at most one write a thread
-     * (a slow disk's fsync then bounds the rate: 348 purchases/s with a
-     * 2 ms fsync against 2,297 with 16 writers, docs/PERFORMANCE.md
-     * session 11).  Their cost is a thread each: their writes run on the
-     * group's connection and they authenticate on the store's shared one,
-     * so they open no database connection of their own. */
-    unsigned wthreads = store_url_groups_writes(db) ? 16 : 0;
+    /* Off by default.  On a slow disk writer threads are what groups
+     * writes (348 purchases/s with a 2 ms fsync on the HTTP threads,
+     * 2,297 with 16 writers: docs/PERFORMANCE.md session 11), but sixteen
+     * of them still cost ~5 MiB resident in bench/run (68.4 MiB against
+     * the 64 MiB target), though they no longer open database connections
+     * of their own. */
+    unsigned wthreads = 0;
     if (wthreads_s && parse_uint_opt(wthreads_s, 0, 256, &wthreads) != C_OK)
         return usage_error(usage, "invalid --write-threads %s: want 0-256", wthreads_s);
     if (parse_uint_opt(aging_s, 0, 3650, &aging) != C_OK)

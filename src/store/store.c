@@ -3,19 +3,9 @@
 
 #include <string.h>
 
-static bool is_postgres(const char *url)
-{
-    return strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0;
-}
-
-bool store_url_groups_writes(const char *url)
-{
-    return !is_postgres(url) && strcmp(url, ":memory:") != 0;
-}
-
 int store_open(const char *url, store_t **out, char **err)
 {
-    if (is_postgres(url)) {
+    if (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0) {
 #ifdef ND_HAVE_POSTGRES
         return store_pg_open(url, out, err);
 #else

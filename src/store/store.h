@@ -431,12 +431,6 @@ struct store {
  * PostgreSQL backend, anything else is an SQLite path.  On failure returns
  * C_ERR with *err set to a message the caller frees. */
 int store_open(const char *url, store_t **out, char **err);
-/* Whether the backend url names groups concurrent writes into one commit
- * (an SQLite file: group commit), which writer threads feed (serve's
- * --write-threads default); not PostgreSQL (each writer thread would be
- * a server connection more, and PostgreSQL groups its own WAL flushes),
- * not ":memory:" (a database per connection). */
-bool store_url_groups_writes(const char *url);
 
 /* Backend constructors (used by store_open). */
 int store_sqlite_open(const char *path, store_t **out, char **err);

@@ -232,8 +232,7 @@ int sq_open_db(sqlite_store_t *s, sqlite3 **out)
         nanosleep(&ts, NULL);
     }
     /* synchronous=FULL: an acknowledged write survives power loss, not only
-     * a process crash.  walbuf.c counts on it too (a commit's log frames
-     * are written at its sync, which only FULL makes at every commit).  cache_size: 6 MB a connection (16 MB until the
+     * a process crash.  cache_size: 6 MB a connection (16 MB until the
      * search index, which holds in 20 MB what searches walked in the
      * caches: bench/run measured RSS 80.9 MiB with 16 MB, 66.7 with 8, the
      * same throughput; the file's pages stay in the kernel's cache, a miss

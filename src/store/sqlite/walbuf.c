@@ -18,11 +18,19 @@
  * continue it.  Frames of the last commit written again (SQLite rewrites
  * their checksums after the commit frame when the transaction wrote a
  * page twice) go straight to the file: nothing else would flush them
- * before a later sync (at NORMAL, the next checkpoint's).
+ * before a later sync (at NORMAL, the next checkpoint's).  What is left
+ * when the write transaction ends (its write lock, on the database's
+ * shared memory, released) is a rolled-back transaction's and is
+ * dropped: SQLite forgets those frames without any I/O, and the next
+ * writer -- of this process or another -- writes over them.  A log whose
+ * file lacks power-safe overwrite passes through (SQLite pads its commits
+ * after the commit frame).
  * A failed write is the write's own error (SQLITE_FULL on a full disk),
- * returned by the call that flushed: at the latest the commit frame's, so
- * the commit fails and is rolled back, as a failed pwrite in the middle
- * of the frames would have made it.  Files other than logs (the database,
+ * returned by the write or sync that flushed -- at the latest the commit
+ * frame's, so the commit fails and is rolled back, as a failed pwrite in
+ * the middle of the frames would have made it -- and an I/O error from a
+ * read or a size that flushed (the whole transaction then rolls back);
+ * the buffer keeps what it could not write.  Files other than logs (the database,
  * its -shm) pass through untouched. */
 #include "store/sqlite/sqliteInt.h"
 
@@ -32,12 +40,12 @@
 #include "util/common.h"
 
 /* A commit larger than this is written in pieces of this size (16 frames
- * of 4 KB pages).  Not larger: the unix VFS writes at most 128 KB a call
- * (seekAndWriteFd masks the length to 17 bits) and reports the rest as a
- * full disk. */
+ * of 4 KB pages).  Not larger: the unix VFS masks a write's length to 17
+ * bits (seekAndWriteFd: at most 131,071 bytes a call; 131,072 would be a
+ * write of nothing) and reports the shortfall as a full disk. */
 #define WB_CAP (64 * 1024)
 
-typedef struct {
+typedef struct wb_file {
     sqlite3_file base;     /* base.pMethods: ours */
     sqlite3_file *real;    /* the underlying VFS's file, right after this struct */
     bool wal;              /* a log: writes are gathered */
@@ -50,7 +58,15 @@ typedef struct {
     /* the end of the last commit's frames in this log (0 after its
      * header is written again: the log starts over) */
     sqlite3_int64 committed_end;
+    /* a log and its database's file, linked both ways while both are
+     * open: the database's shared-memory lock calls tell the end of a
+     * write transaction (wb_shm_lock) */
+    struct wb_file *peer;
 } wb_file_t;
+
+/* The log's write lock: byte 0 of the shared-memory locks (wal.c
+ * WAL_WRITE_LOCK), held exclusively by the one writer. */
+#define WB_WRITE_LOCK 0
 
 /* A log frame's header (wal.c): 24 bytes, the database's size in pages
  * after the commit at bytes 4-7 (big-endian) on a transaction's last
@@ -70,18 +86,31 @@ static sqlite3_file *real_of(sqlite3_file *f)
 
 static int wb_gather(wb_file_t *f, const void *in, int amt, sqlite3_int64 off);
 
-/* Writes what the buffer holds; the write's status. */
+/* Writes what the buffer holds; the write's status.  A failed write
+ * keeps it (the transaction fails; if it is rolled back, the end of its
+ * write lock drops it: wb_shm_lock). */
 static int wb_flush(wb_file_t *f)
 {
     if (f->len == 0) return SQLITE_OK;
     int rc = f->real->pMethods->xWrite(f->real, f->buf, (int)f->len, f->off);
-    f->len = 0;
+    if (rc == SQLITE_OK) f->len = 0;
     return rc;
+}
+
+/* A flush failed inside a call that is not a write (a read, the file's
+ * size, a truncate): an I/O error, which has SQLite roll the whole
+ * transaction back -- SQLITE_FULL there could roll back one statement
+ * and let the transaction commit over frames that never reached the
+ * file. */
+static int wb_flush_for_other(wb_file_t *f)
+{
+    return wb_flush(f) == SQLITE_OK ? SQLITE_OK : SQLITE_IOERR_WRITE;
 }
 
 static int wb_close(sqlite3_file *file)
 {
     wb_file_t *f = (wb_file_t *)file;
+    if (f->peer) f->peer->peer = NULL;
     int rc = wb_flush(f);
     int rc2 = f->real->pMethods->xClose(f->real);
     free(f->buf);
@@ -93,7 +122,7 @@ static int wb_read(sqlite3_file *file, void *out, int amt, sqlite3_int64 off)
 {
     wb_file_t *f = (wb_file_t *)file;
     if (f->len && off < f->off + (sqlite3_int64)f->len && off + amt > f->off) {
-        int rc = wb_flush(f);
+        int rc = wb_flush_for_other(f);
         if (rc != SQLITE_OK) return rc;
     }
     return f->real->pMethods->xRead(f->real, out, amt, off);
@@ -161,7 +190,7 @@ static int wb_gather(wb_file_t *f, const void *in, int amt, sqlite3_int64 off)
 static int wb_truncate(sqlite3_file *file, sqlite3_int64 size)
 {
     wb_file_t *f = (wb_file_t *)file;
-    int rc = wb_flush(f);
+    int rc = wb_flush_for_other(f);
     return rc != SQLITE_OK ? rc : f->real->pMethods->xTruncate(f->real, size);
 }
 
@@ -175,7 +204,7 @@ static int wb_sync(sqlite3_file *file, int flags)
 static int wb_file_size(sqlite3_file *file, sqlite3_int64 *size)
 {
     wb_file_t *f = (wb_file_t *)file;
-    int rc = wb_flush(f);
+    int rc = wb_flush_for_other(f);
     return rc != SQLITE_OK ? rc : f->real->pMethods->xFileSize(f->real, size);
 }
 
@@ -216,9 +245,19 @@ static int wb_shm_map(sqlite3_file *f, int pg, int pgsz, int extend, void volati
     return real_of(f)->pMethods->xShmMap(real_of(f), pg, pgsz, extend, pp);
 }
 
-static int wb_shm_lock(sqlite3_file *f, int offset, int n, int flags)
+/* The end of a write transaction (its write lock released) drops what
+ * the log's buffer still holds: a commit's frames were all written at its
+ * commit frame, so what is left is a rolled-back transaction's -- frames
+ * past the log's end that SQLite forgets without any I/O (walUndo), and
+ * that the next writer, in this process or another, writes over.  Written
+ * later, they would land on that writer's frames. */
+static int wb_shm_lock(sqlite3_file *file, int offset, int n, int flags)
 {
-    return real_of(f)->pMethods->xShmLock(real_of(f), offset, n, flags);
+    wb_file_t *f = (wb_file_t *)file;
+    if (f->peer && offset <= WB_WRITE_LOCK && offset + n > WB_WRITE_LOCK &&
+        flags == (SQLITE_SHM_UNLOCK | SQLITE_SHM_EXCLUSIVE))
+        f->peer->len = 0;
+    return f->real->pMethods->xShmLock(f->real, offset, n, flags);
 }
 
 static void wb_shm_barrier(sqlite3_file *f)
@@ -265,6 +304,23 @@ static int wb_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int f
     }
     f->wal = (flags & SQLITE_OPEN_WAL) != 0;
     f->commit_page = -1;
+    /* the log knows its database's file (ours: opened through this VFS) */
+    if (f->wal && name) {
+        sqlite3_file *db = sqlite3_database_file_object(name);
+        if (db && db->pMethods == &wb_io) {
+            f->peer = (wb_file_t *)db;
+            f->peer->peer = f;
+        } else {
+            f->wal = false; /* no end of transaction to see: pass through */
+        }
+    }
+    /* Without power-safe overwrite on the database's file (what wal.c
+     * asks) SQLite pads a commit to a sector and writes the last padding
+     * frame in two parts around a sync, the second after the commit
+     * frame: not gathered then, nothing would flush it before it is read.
+     * The unix VFS reports power-safe overwrite unless told psow=0. */
+    if (f->wal && !(wb_device_chars(&f->peer->base) & SQLITE_IOCAP_POWERSAFE_OVERWRITE))
+        f->wal = false;
     file->pMethods = &wb_io;
     return rc;
 }

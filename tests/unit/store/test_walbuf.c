@@ -250,12 +250,76 @@ static void test_commits_without_sync_are_in_the_file(void **state)
     sqlite3_close(w);
 }
 
+/* Two writers on one file (two processes, or the import's connection
+ * beside the group's): a transaction that spilled frames into the log and
+ * was rolled back leaves them past the log's end, where SQLite forgets
+ * them without any I/O; the other writer's commit then lands on the same
+ * offsets.  Buffered and written later (a flush by the first connection's
+ * next write, read or close), they would overwrite that commit: "file is
+ * not a database" (found in review, reproduced before the fix). */
+static void test_rolled_back_frames_never_land_on_another_writers(void **state)
+{
+    (void)state;
+    char p[128];
+    sqlite3 *a = new_writer(p, sizeof p, "d.db");
+    sqlite3 *b = open_db(p, g_vfs, 2000);
+    exec_ok(a, "INSERT INTO t(id, v) VALUES (1, 1)");
+    exec_ok(a, "PRAGMA cache_size=5");
+    exec_ok(a, "BEGIN IMMEDIATE");
+    exec_ok(a, "INSERT INTO t(id, v, pad) SELECT value + 10, 1, randomblob(3000) FROM "
+               "(WITH RECURSIVE s(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM s "
+               "WHERE value < 8) SELECT value FROM s)");
+    exec_ok(a, "ROLLBACK");
+    exec_ok(b, "INSERT INTO t(id, v, pad) SELECT value + 100, 2, randomblob(3000) FROM "
+               "(WITH RECURSIVE s(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM s "
+               "WHERE value < 4) SELECT value FROM s)");
+    check_disk(p, 5, 9);
+    /* what would flush the first connection's buffer: a write, a close */
+    exec_ok(a, "INSERT INTO t(id, v) VALUES (2, 10)");
+    check_disk(p, 6, 19);
+    sqlite3_close(a);
+    check_disk(p, 6, 19);
+    check_sum(b, 6, 19);
+    sqlite3_close(b);
+}
+
+/* Without power-safe overwrite (psow=0) SQLite pads each commit to a
+ * sector, writing the last padding frame in two parts around a sync: such
+ * a log passes through unbuffered, and another connection's checkpoint
+ * reads every frame it was promised (reproduced in review: "unable to get
+ * the page" while buffered). */
+static void test_logs_without_powersafe_overwrite(void **state)
+{
+    (void)state;
+    char p[128], uri[160];
+    path_of(p, sizeof p, "e.db");
+    snprintf(uri, sizeof uri, "file:%s?psow=0", p);
+    sqlite3 *a = NULL;
+    assert_int_equal(sqlite3_open_v2(uri, &a, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                                  SQLITE_OPEN_URI, g_vfs), SQLITE_OK);
+    exec_ok(a, "PRAGMA journal_mode=WAL");
+    exec_ok(a, "PRAGMA synchronous=FULL");
+    exec_ok(a, "PRAGMA wal_autocheckpoint=0");
+    exec_ok(a, "CREATE TABLE t(id INTEGER PRIMARY KEY, v INTEGER, pad BLOB)");
+    exec_ok(a, "INSERT INTO t VALUES (1, 1, randomblob(3000))");
+    exec_ok(a, "INSERT INTO t VALUES (2, 2, randomblob(3000))");
+    sqlite3 *r = open_db(p, NULL, 100);
+    exec_ok(r, "PRAGMA wal_checkpoint");
+    check_sum(r, 2, 3);
+    sqlite3_close(r);
+    check_disk(p, 2, 3);
+    sqlite3_close(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_commits_are_on_disk_at_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_readers_and_rollbacks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_commits_without_sync_are_in_the_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rolled_back_frames_never_land_on_another_writers, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_logs_without_powersafe_overwrite, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
