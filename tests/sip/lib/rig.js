@@ -35,7 +35,7 @@ function requireBinaries() {
 }
 
 // A UDP port free on `host` right now (bound, read, released).
-function freeUdpPort(host = '127.0.0.1') {
+function bindOnce(host) {
   return new Promise((resolve, reject) => {
     const s = dgram.createSocket('udp4');
     s.once('error', reject);
@@ -44,6 +44,22 @@ function freeUdpPort(host = '127.0.0.1') {
       s.close(() => resolve(port));
     });
   });
+}
+
+// Ports this process has handed out: a port just closed is often the next
+// one the kernel gives, and a SIPp given the same port for SIP and for
+// media (-p, -mp) failed with "Unable to bind audio RTP socket ... Address
+// already in use"; nor next to one (SIPp's RTCP is its media port + 1).
+const handedOut = new Set();
+async function freeUdpPort(host = '127.0.0.1') {
+  for (let i = 0; i < 100; i++) {
+    const port = await bindOnce(host);
+    if (![port - 1, port, port + 1].some((p) => handedOut.has(p))) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free UDP port on ${host}`);
 }
 
 function capped(buf, chunk) {
