@@ -46,10 +46,12 @@ test(`${N} purchases by ${BUYERS} concurrent buyers leave the log bounded, every
   await Promise.all(Array.from({ length: BUYERS }, buyer));
   assert.equal(statuses.length, N);
   assert.deepEqual([...new Set(statuses)], [201]);
-  // a checkpoint is asked for at 1,000 pages (4 MiB); a commit checkpoints
-  // by itself only at 16,000 (64 MiB), the bound the log reached before
+  // a checkpoint is asked for at 4,000 pages (~16 MiB): the log file
+  // reached 16.0-16.2 MiB; without the checkpointer's second pass (the
+  // log never starting over) 23.3 MiB here, and on without bound (a
+  // commit checkpoints by itself only at 16,000 pages, 64 MiB)
   const MiB = 1024 * 1024;
-  assert.ok(biggest < 16 * MiB, `the log reached ${(biggest / MiB).toFixed(1)} MiB`);
+  assert.ok(biggest < 20 * MiB, `the log reached ${(biggest / MiB).toFixed(1)} MiB`);
   console.log(`# largest write-ahead log seen during ${N} purchases: ${(biggest / MiB).toFixed(1)} MiB`);
   const listed = await srv.plivo(alice, 'GET', 'Number/', { query: { limit: 1 } });
   assert.equal(listed.status, 200, listed.text);
