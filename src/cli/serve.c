@@ -325,7 +325,7 @@ int cli_serve(int argc, char **argv)
     opt_t opts[] = {
         CLI_OPT("listen", &listen, "NUMBERD_LISTEN", "127.0.0.1:8080"),
         CLI_OPT("threads", &threads_s, "NUMBERD_THREADS", NULL), /* NULL: the cores */
-        CLI_OPT("write-threads", &wthreads_s, "NUMBERD_WRITE_THREADS", NULL),
+        CLI_OPT("write-threads", &wthreads_s, "NUMBERD_WRITE_THREADS", "0"),
         CLI_OPT("aging-days", &aging_s, "NUMBERD_AGING_DAYS", "45"),
         CLI_OPT("event-retention", &retention_s, "NUMBERD_EVENT_RETENTION", "365"),
         CLI_OPT("rate-limit", &rate_s, "NUMBERD_RATE_LIMIT", "300/5"),
@@ -385,7 +385,7 @@ int cli_serve(int argc, char **argv)
      * the 64 MiB target), though they no longer open database connections
      * of their own. */
     unsigned wthreads = 0;
-    if (wthreads_s && parse_uint_opt(wthreads_s, 0, 256, &wthreads) != C_OK)
+    if (parse_uint_opt(wthreads_s, 0, 256, &wthreads) != C_OK)
         return usage_error(usage, "invalid --write-threads %s: want 0-256", wthreads_s);
     if (parse_uint_opt(aging_s, 0, 3650, &aging) != C_OK)
         return usage_error(usage, "invalid --aging-days %s: want 0-3650", aging_s);

@@ -90,7 +90,7 @@ struct http_server {
      * writers are all idle, one calls malloc_trim, at most once a second
      * (a burst that ends sooner is trimmed when the second is up). */
     unsigned wactive;        /* writers answering a request (under wmu) */
-    uint64_t wsince_trim;    /* writes answered since the last trim */
+    bool wtrim_due;          /* writes answered since the last trim */
     uint64_t wtrim_ns;       /* when it was (clock_mono_ns) */
     pthread_t *writers;
 };
@@ -454,10 +454,10 @@ static void *writer_main(void *arg)
     for (;;) {
         pthread_mutex_lock(&s->wmu);
         while (!s->whead && !s->wstop) {
-            if (s->wactive == 0 && s->wsince_trim > 0) {
+            if (s->wactive == 0 && s->wtrim_due) {
                 uint64_t now = clock_mono_ns(), since = now - s->wtrim_ns;
                 if (since >= 1000000000u) {
-                    s->wsince_trim = 0;
+                    s->wtrim_due = false;
                     s->wtrim_ns = now;
                     pthread_mutex_unlock(&s->wmu);
                     malloc_trim(0);
@@ -486,7 +486,7 @@ static void *writer_main(void *arg)
         answer_off_thread(r);
         pthread_mutex_lock(&s->wmu);
         s->wactive--;
-        s->wsince_trim++;
+        s->wtrim_due = true;
         pthread_mutex_unlock(&s->wmu);
     }
 }

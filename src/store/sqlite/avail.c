@@ -88,7 +88,6 @@ struct sq_avail {
     bool overflow;              /* more than PENDING_MAX, or a number too long */
     int number_col;             /* `number`'s column in the hook's row */
     sqlite3_stmt *row_q, *gen_q;/* on wconn */
-    sqlite3_stmt *begin_q, *end_q; /* BEGIN, COMMIT: one read transaction for a group's rows */
     /* the loader */
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -353,9 +352,7 @@ void sq_avail_wconn(sqlite_store_t *s, sqlite3 *db)
     sqlite3_rollback_hook(db, rolled_back, a);
     if (sqlite3_prepare_v3(db, "SELECT " ROW_COLS " FROM numbers WHERE number = ?1", -1,
                            SQLITE_PREPARE_PERSISTENT, &a->row_q, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v3(db, GEN_SQL, -1, SQLITE_PREPARE_PERSISTENT, &a->gen_q, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v3(db, "BEGIN", -1, SQLITE_PREPARE_PERSISTENT, &a->begin_q, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v3(db, "COMMIT", -1, SQLITE_PREPARE_PERSISTENT, &a->end_q, NULL) != SQLITE_OK)
+        sqlite3_prepare_v3(db, GEN_SQL, -1, SQLITE_PREPARE_PERSISTENT, &a->gen_q, NULL) != SQLITE_OK)
         sq_log_error(db, "search index statements");
 }
 
@@ -399,9 +396,7 @@ void sq_avail_settled(sqlite_store_t *s, bool committed)
             /* the group's rows in one read transaction: each statement in
              * autocommit opened one of its own (two fcntl locks and the
              * log's header each: a third of a purchase's fcntl calls) */
-            bool tx = a->npending > 1 && a->begin_q && a->end_q &&
-                      sqlite3_step(a->begin_q) == SQLITE_DONE;
-            if (a->begin_q) sqlite3_reset(a->begin_q);
+            bool tx = a->npending > 1 && sq_ctl(s->wconn, SQ_BEGIN) == ST_OK;
             for (size_t i = 0; i < a->npending && !reload; i++) {
                 sqlite3_bind_text(a->row_q, 1, a->pending[i], -1, SQLITE_STATIC);
                 int rc = sqlite3_step(a->row_q);
@@ -414,13 +409,11 @@ void sq_avail_settled(sqlite_store_t *s, bool committed)
              * fail; if it does, it is rolled back -- which clears the noted
              * rows (rolled_back): the index and a load under way read
              * everything again */
-            if (tx && sqlite3_step(a->end_q) != SQLITE_DONE) {
-                sqlite3_reset(a->end_q);
-                sqlite3_exec(s->wconn->db, "ROLLBACK", NULL, NULL, NULL);
+            if (tx && sq_ctl(s->wconn, SQ_COMMIT) != ST_OK) {
+                sq_ctl(s->wconn, SQ_ROLLBACK);
                 reload = true;
                 if (a->replaying) a->replay_overflow = true;
             }
-            if (tx) sqlite3_reset(a->end_q);
             a->known = a->next_known;
             if (!avail_usable(a->idx)) reload = true;
         }
@@ -593,8 +586,6 @@ void sq_avail_close(sqlite_store_t *s)
     pthread_join(a->thread, NULL);
     sqlite3_finalize(a->row_q);
     sqlite3_finalize(a->gen_q);
-    sqlite3_finalize(a->begin_q);
-    sqlite3_finalize(a->end_q);
     avail_free(a->idx);
     free(a->pending);
     free(a->replay);

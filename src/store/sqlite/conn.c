@@ -111,8 +111,8 @@ uint64_t sq_commit_count(void)
  * wal-index hash table's worth (a 16 MB log).  SQLite's own default,
  * 1,000, copied the index leaves that purchases dirty again and again
  * four times as often: 240 us of CPU a purchase against 199 at 4,000
- * (8,000 measured the same as 4,000; 16 buyers, one core).  At CKPT_INLINE pages the checkpointer is behind (or
- * could not start): the commit that finds so many checkpoints by itself,
+ * (8,000 measured the same as 4,000; 16 buyers, one core).  At
+ * CKPT_INLINE pages the checkpointer is behind (or could not start): the commit that finds so many checkpoints by itself,
  * as SQLite's automatic checkpoint would, so that the log stays bounded. */
 #define CKPT_PAGES 4000
 #define CKPT_INLINE 16000
@@ -607,12 +607,20 @@ int sq_insert_args(store_t *st, int which, const char *sql, int64_t *id, const s
     return rc;
 }
 
+/* sq_one_args on connection c (NULL: ST_ERR). */
+static int one_on(conn_t *c, int which, const char *sql, sqls_reader_fn rd, void *out,
+                  const sq_arg_t *a, size_t n)
+{
+    sqlite3_stmt *q = c ? sq_stmt(c, which, sql) : NULL;
+    if (!q) return ST_ERR;
+    sq_bind_args(q, a, n);
+    return sq_one_row(c, q, rd, out, sql);
+}
+
 int sq_one_args(store_t *st, int which, const char *sql, sqls_reader_fn rd, void *out,
                 const sq_arg_t *a, size_t n)
 {
-    conn_t *c;
-    sqlite3_stmt *q = prep_args(st, which, sql, a, n, &c);
-    return q ? sq_one_row(c, q, rd, out, sql) : ST_ERR;
+    return one_on(CONN(st), which, sql, rd, out, a, n);
 }
 
 int sq_one_cred(store_t *st, int which, const char *sql, sqls_reader_fn rd, void *out,
@@ -623,18 +631,13 @@ int sq_one_cred(store_t *st, int which, const char *sql, sqls_reader_fn rd, void
      * whose changes it must see) reads as any read does */
     if (tls_wstore == s || connreg_get(&s->sql.conns) || strcmp(s->sql.target, ":memory:") == 0)
         return sq_one_args(st, which, sql, rd, out, a, n);
-    int rc = ST_ERR;
     pthread_mutex_lock(&s->cred_lock);
     if (!s->cred_conn) {
         conn_t *c = xcalloc(1, sizeof *c);
         if (sq_open_db(s, &c->db) == ST_OK) s->cred_conn = c;
         else free(c);
     }
-    sqlite3_stmt *q = s->cred_conn ? sq_stmt(s->cred_conn, which, sql) : NULL;
-    if (q) {
-        sq_bind_args(q, a, n);
-        rc = sq_one_row(s->cred_conn, q, rd, out, sql);
-    }
+    int rc = one_on(s->cred_conn, which, sql, rd, out, a, n);
     pthread_mutex_unlock(&s->cred_lock);
     return rc;
 }
