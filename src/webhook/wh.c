@@ -287,21 +287,32 @@ static void on_events_committed(void)
     pthread_mutex_unlock(&g_lock);
 }
 
+/* libcurl is started by the first delivery, not by serve: its start
+ * starts OpenSSL, which leaves 3.4 MiB of libcrypto and libssl resident
+ * in a server that may never send a webhook (issue 20's memory target).
+ * Under g_lock: curl_global_init is not thread-safe. */
+static bool g_curl_up;
+
+static CURL *curl_handle(void)
+{
+    pthread_mutex_lock(&g_lock);
+    if (!g_curl_up) g_curl_up = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+    bool up = g_curl_up;
+    pthread_mutex_unlock(&g_lock);
+    return up ? curl_easy_init() : NULL;
+}
+
 static void *worker_main(void *arg)
 {
     worker_arg_t *a = arg;
     wh_t *w = a->w;
     core_t *c = w->cfg.core;
-    CURL *h = curl_easy_init();
+    CURL *h = NULL;       /* made for the first delivery (curl_handle) */
     hook_job_t job;
     int64_t lease = w->total_ms + w->margin_ms;   /* outlives any attempt */
     int64_t last_err = 0;
     memset(&job, 0, sizeof job);
     job.body = (buf_t)BUF_INIT;
-    if (!h) {
-        log_msg(LOG_ERROR, "webhooks: worker %u: curl_easy_init failed", a->index);
-        return NULL;
-    }
     bool kicked = false;  /* worker 0: woken by events committed here */
     int64_t last_claim = 0;
     while (!atomic_load(&w->stop)) {
@@ -322,6 +333,14 @@ static void *worker_main(void *arg)
             if (hook_claim(c, lease, &job, &got, &e) != C_OK) goto fault;
         }
         kicked = false;
+        if (got && !h && !(h = curl_handle())) {
+            /* not an attempt (the fault is ours, not the endpoint's): due
+             * again at once, for another worker or node */
+            hook_release(c, &job, &e);
+            log_msg(LOG_ERROR, "webhooks: worker %u: libcurl cannot start", a->index);
+            wait_ms(w, 1000, false);
+            continue;
+        }
         if (got) {
             int status = 0;
             bool refused = false, aborted = false, disabled = false;
@@ -357,7 +376,7 @@ static void *worker_main(void *arg)
     }
     ids_wipe(job.signature, sizeof job.signature);
     buf_free(&job.body);
-    curl_easy_cleanup(h);
+    if (h) curl_easy_cleanup(h);
     return NULL;
 }
 
@@ -367,10 +386,6 @@ int wh_start(const wh_cfg_t *cfg, wh_t **out, char **err)
     *err = NULL;
     if (cfg->workers < 1 || cfg->workers > WH_WORKERS_MAX) {
         *err = xstrdup("webhook workers: want 1-64");
-        return C_ERR;
-    }
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        *err = xstrdup("libcurl cannot start");
         return C_ERR;
     }
     wh_t *w = xcalloc(1, sizeof *w);
@@ -415,7 +430,10 @@ void wh_stop(wh_t *w)
     wake_all();
     for (unsigned i = 0; i < w->n; i++) pthread_join(w->th[i], NULL);
     free(w);
-    curl_global_cleanup();
+    pthread_mutex_lock(&g_lock);
+    if (g_curl_up) curl_global_cleanup();
+    g_curl_up = false;
+    pthread_mutex_unlock(&g_lock);
 }
 
 void wh_metrics_render(buf_t *out)
