@@ -84,7 +84,7 @@ int cli_open_existing(const char *db, core_t *core)
 {
     /* An SQLite path that names no file would be created by the open:
      * a mistyped --db must be an error, not a new empty database. */
-    bool pg = strncmp(db, "postgres://", 11) == 0 || strncmp(db, "postgresql://", 13) == 0;
+    bool pg = core_url_is_postgres(db);
     if (!pg && strcmp(db, ":memory:") != 0) {
         struct stat sb;
         if (stat(db, &sb) != 0) {
@@ -110,7 +110,7 @@ int cli_load_key(const char *db, const char *key_file, core_t *core)
     int ret = C_ERR;
     if (env && !*env) env = NULL;
     if (!env && !key_file) {
-        if (strncmp(db, "postgres://", 11) == 0 || strncmp(db, "postgresql://", 13) == 0) {
+        if (core_url_is_postgres(db)) {
             cli_err("server key", "with PostgreSQL every node must share one key: set "
                                   "NUMBERD_SECRET_KEY or --secret-key-file");
             return C_ERR;

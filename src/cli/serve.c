@@ -39,10 +39,10 @@ static const char *k_serve_usage =
     "  --listen HOST:PORT       address to listen on                  NUMBERD_LISTEN (127.0.0.1:8080)\n"
     "                           (PORT 0 picks a free port; IPv6 as [::1]:8080)\n"
     "  --threads N              HTTP worker threads                   NUMBERD_THREADS (cores)\n"
-    "  --write-threads N        threads that answer writes, so that   NUMBERD_WRITE_THREADS (0)\n"
+    "  --write-threads N        threads that answer writes, so that   NUMBERD_WRITE_THREADS\n"
     "                           concurrent durable writes share a commit (group commit);\n"
-    "                           0 = writes on the HTTP threads.  PostgreSQL: one\n"
-    "                           connection each\n"
+    "                           0 = writes on the HTTP threads.  Default 16 on SQLite,\n"
+    "                           0 on PostgreSQL (there: one connection each)\n"
     "  --aging-days D           days an unrented number ages          NUMBERD_AGING_DAYS (45)\n"
     "  --event-retention D      days the event log keeps an event     NUMBERD_EVENT_RETENTION (365; 0 = forever)\n"
     "                           (older events are deleted by the background sweep, in batches)\n"
@@ -325,7 +325,7 @@ int cli_serve(int argc, char **argv)
     opt_t opts[] = {
         CLI_OPT("listen", &listen, "NUMBERD_LISTEN", "127.0.0.1:8080"),
         CLI_OPT("threads", &threads_s, "NUMBERD_THREADS", NULL), /* NULL: the cores */
-        CLI_OPT("write-threads", &wthreads_s, "NUMBERD_WRITE_THREADS", "0"),
+        CLI_OPT("write-threads", &wthreads_s, "NUMBERD_WRITE_THREADS", NULL),
         CLI_OPT("aging-days", &aging_s, "NUMBERD_AGING_DAYS", "45"),
         CLI_OPT("event-retention", &retention_s, "NUMBERD_EVENT_RETENTION", "365"),
         CLI_OPT("rate-limit", &rate_s, "NUMBERD_RATE_LIMIT", "300/5"),
@@ -378,14 +378,18 @@ int cli_serve(int argc, char **argv)
     threads = cores > 0 ? (unsigned)cores : 1;
     if (threads_s && parse_uint_opt(threads_s, 1, 256, &threads) != C_OK)
         return usage_error(usage, "invalid --threads %s: want 1-256", threads_s);
-    /* Off by default.  On a slow disk writer threads are what groups
-     * writes (348 purchases/s with a 2 ms fsync on the HTTP threads,
-     * 2,297 with 16 writers: docs/PERFORMANCE.md session 11), but sixteen
-     * of them still cost ~5 MiB resident in bench/run (68.4 MiB against
-     * the 64 MiB target), though they no longer open database connections
-     * of their own. */
-    unsigned wthreads = 0;
-    if (parse_uint_opt(wthreads_s, 0, 256, &wthreads) != C_OK)
+    /* 16 on SQLite by default: only writes that wait together share a
+     * commit, and on the HTTP threads at most --threads of them can wait
+     * (348 purchases/s with a 2 ms fsync on the HTTP threads, 2,297 with
+     * 16 writers: docs/PERFORMANCE.md session 11).  They cost ~2 MiB
+     * resident (their stacks and what they hold of the heap: 49.4 against
+     * 47.3 MiB after the same 30,000 purchases, session 12).  0 on
+     * PostgreSQL: numberd groups no commits there (the server groups its
+     * WAL flushes) and each writer would hold a connection of its own; nor for ":memory:",
+     * which has no file to sync. */
+    unsigned wthreads = 16;
+    if (core_url_is_postgres(db) || strcmp(db, ":memory:") == 0) wthreads = 0;
+    if (wthreads_s && parse_uint_opt(wthreads_s, 0, 256, &wthreads) != C_OK)
         return usage_error(usage, "invalid --write-threads %s: want 0-256", wthreads_s);
     if (parse_uint_opt(aging_s, 0, 3650, &aging) != C_OK)
         return usage_error(usage, "invalid --aging-days %s: want 0-3650", aging_s);

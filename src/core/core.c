@@ -145,6 +145,11 @@ void core_count_on_commit(metric_t m)
 
 /* ---- the store's lifetime ---- */
 
+bool core_url_is_postgres(const char *url)
+{
+    return store_url_is_postgres(url);
+}
+
 int core_open(core_t *c, const char *url, int *applied, cerr_t *e)
 {
     char *err = NULL;

@@ -91,6 +91,8 @@ typedef struct {
  * NULL) gets the number of migrations applied.  c is set up with the
  * defaults (aging_days 45, no key).  C_ERR with CE_INTERNAL and the reason. */
 int core_open(core_t *c, const char *url, int *applied, cerr_t *e);
+/* Whether url (--db) names a PostgreSQL database, not an SQLite file. */
+bool core_url_is_postgres(const char *url);
 /* Closes the store (the key, which the caller loaded, is the caller's). */
 void core_close(core_t *c);
 /* Does the database answer on this thread's connection?  (GET /readyz) */

@@ -3,9 +3,14 @@
 
 #include <string.h>
 
+bool store_url_is_postgres(const char *url)
+{
+    return strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0;
+}
+
 int store_open(const char *url, store_t **out, char **err)
 {
-    if (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0) {
+    if (store_url_is_postgres(url)) {
 #ifdef ND_HAVE_POSTGRES
         return store_pg_open(url, out, err);
 #else

@@ -427,6 +427,9 @@ struct store {
     const store_ops_t *ops;
 };
 
+/* Whether url names a PostgreSQL database (postgres:// or postgresql://),
+ * not an SQLite file. */
+bool store_url_is_postgres(const char *url);
 /* Opens the store named by url (CLI.md --db): postgres URLs select the
  * PostgreSQL backend, anything else is an SQLite path.  On failure returns
  * C_ERR with *err set to a message the caller frees. */

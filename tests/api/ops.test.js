@@ -324,11 +324,11 @@ describe('metrics and the rate limit', () => {
 });
 
 describe('writer threads and group commit (issue 20 item 4)', () => {
-  // 48 purchases at once: with writer threads (--write-threads 16) the
-  // ones that wait together share a commit, so commits < write
-  // transactions on SQLite; with writes on the single HTTP thread (the
-  // default, --write-threads 0, and --threads 1) every write transaction
-  // is a commit of its own, as on PostgreSQL (whose server groups its own
+  // 48 purchases at once: with writer threads (--write-threads 16, the
+  // default on SQLite) the ones that wait together share a commit, so
+  // commits < write transactions on SQLite; with writes on the single
+  // HTTP thread (--write-threads 0 and --threads 1) every write
+  // transaction is a commit of its own, as on PostgreSQL (whose server groups its own
   // WAL flushes).
   const N = 48;
   const numbers = Array.from({ length: N }, (_, i) => `1415555${String(2000 + i).padStart(4, '0')}`);
@@ -357,9 +357,16 @@ describe('writer threads and group commit (issue 20 item 4)', () => {
     assert.ok(pool.writes >= N, `${pool.writes} write transactions for ${N} purchases`);
     if (PG) assert.equal(pool.commits, pool.writes);
     else assert.ok(pool.commits < pool.writes, `${pool.commits} commits for ${pool.writes} write transactions`);
-    const inline = await buyAll(['--threads', '1']);
+    const inline = await buyAll(['--threads', '1', '--write-threads', '0']);
     assert.ok(inline.writes >= N);
     assert.equal(inline.commits, inline.writes);
+  });
+
+  test('by default writes go to writer threads on SQLite (they share commits), not on PostgreSQL', async () => {
+    const dflt = await buyAll(['--threads', '1']);
+    assert.ok(dflt.writes >= N, `${dflt.writes} write transactions for ${N} purchases`);
+    if (PG) assert.equal(dflt.commits, dflt.writes);
+    else assert.ok(dflt.commits < dflt.writes, `${dflt.commits} commits for ${dflt.writes} write transactions`);
   });
 
   // A client may shut its sending side once its request is sent (nc -N,
