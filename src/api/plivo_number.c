@@ -17,8 +17,9 @@ static void render_region(jw_t *w, const inv_number_t *n)
     country_by_iso(n->country_iso, &ct);
     if (n->city[0]) {
         char r[MODEL_CITY_SZ + 80];
-        snprintf(r, sizeof r, "%s, %s", n->city, ct ? ct->name : n->country_iso);
-        jw_kstr(w, "region", r);
+        size_t rn = ND_JOIN(r, n->city, ", ", ct ? ct->name : n->country_iso);
+        jw_key(w, "region");
+        jw_strn(w, r, rn);
     } else {
         jw_kstr_or_null(w, "region", n->region[0] ? n->region : (ct ? ct->name : NULL));
     }
@@ -38,8 +39,9 @@ void api_render_account_number(jw_t *w, const char *auth_id, const owned_number_
     jw_kstr(w, "country", ct ? ct->name : n->inv.country_iso);
     jw_kstr_or_null(w, "added_on", n->added_on);
     if (n->app_id[0]) {
-        snprintf(uri, sizeof uri, "/v1/Account/%s/Application/%s/", auth_id, n->app_id);
-        jw_kstr(w, "application", uri);
+        size_t un = ND_JOIN(uri, "/v1/Account/", auth_id, "/Application/", n->app_id, "/");
+        jw_key(w, "application");
+        jw_strn(w, uri, un);
     } else {
         jw_knull(w, "application");
     }
@@ -72,8 +74,9 @@ void api_render_account_number(jw_t *w, const char *auth_id, const owned_number_
     const char *cs = num_shown_compliance_status(n);
     if (cs) jw_kstr(w, "compliance_status", cs);
     else jw_knull(w, "compliance_status");
-    snprintf(uri, sizeof uri, "/v1/Account/%s/Number/%s/", auth_id, n->inv.number);
-    jw_kstr(w, "resource_uri", uri);
+    size_t un = ND_JOIN(uri, "/v1/Account/", auth_id, "/Number/", n->inv.number, "/");
+    jw_key(w, "resource_uri");
+    jw_strn(w, uri, un);
 }
 
 /* What GET Number/ reads: the core's filters, and number_type, another

@@ -35,8 +35,9 @@ static void render_phone_number(jw_t *w, const char *auth_id, const inv_number_t
     api_kmoney(w, "voice_rate", n->voice_rate);
     jw_kstr_or_null(w, "restriction", n->restriction);
     jw_kstr_or_null(w, "restriction_text", n->restriction_text);
-    snprintf(uri, sizeof uri, "/v1/Account/%.20s/PhoneNumber/%.15s/", auth_id, n->number);
-    jw_kstr(w, "resource_uri", uri);
+    size_t un = ND_JOIN(uri, "/v1/Account/", auth_id, "/PhoneNumber/", n->number, "/");
+    jw_key(w, "resource_uri");
+    jw_strn(w, uri, un);
     jw_obj_end(w);
 }
 

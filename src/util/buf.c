@@ -26,12 +26,6 @@ void buf_append(buf_t *b, const void *p, size_t n)
 
 void buf_puts(buf_t *b, const char *s) { buf_append(b, s, strlen(s)); }
 
-void buf_putc(buf_t *b, char c)
-{
-    buf_reserve(b, 1);
-    b->data[b->len++] = c;
-    b->data[b->len] = '\0';
-}
 
 void buf_printf(buf_t *b, const char *fmt, ...)
 {
@@ -52,13 +46,46 @@ void buf_printf(buf_t *b, const char *fmt, ...)
     va_end(ap2);
 }
 
+/* The length of s's leading run of bytes that JSON takes as they are (no
+ * control character, quote, backslash or non-ASCII byte): eight at a time,
+ * then one by one. */
+static size_t json_plain_prefix(const char *s, size_t n)
+{
+    size_t i = 0;
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    while (i + 8 <= n) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\');
+        if (((x - ones * 0x20) | (q - ones) | (bs - ones) | x) & highs) break;
+        i += 8;
+    }
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') break;
+    }
+    return i;
+}
+
 void buf_json_str(buf_t *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     buf_reserve(b, n + 2);
+    /* the common case -- ids, numbers, names, keys: nothing to escape, so
+     * quote, bytes and quote go in at once */
+    size_t plain = json_plain_prefix(s, n);
+    if (plain == n) {
+        char *d = b->data + b->len;
+        d[0] = '"';
+        memcpy(d + 1, s, n);
+        d[n + 1] = '"';
+        d[n + 2] = '\0';
+        b->len += n + 2;
+        return;
+    }
     buf_putc(b, '"');
     size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = plain; i < n; i++) {
         /* eight plain bytes at a time (no control character, quote,
          * backslash or non-ASCII byte among them: nothing to escape), the
          * common case of ids, numbers and names */

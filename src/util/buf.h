@@ -19,7 +19,13 @@ typedef struct {
 void buf_reserve(buf_t *b, size_t extra);
 void buf_append(buf_t *b, const void *p, size_t n);
 void buf_puts(buf_t *b, const char *s);
-void buf_putc(buf_t *b, char c);
+/* inline: a JSON writer calls it for every comma, colon and bracket */
+static inline void buf_putc(buf_t *b, char c)
+{
+    if (b->len + 2 > b->cap) buf_reserve(b, 1);
+    b->data[b->len++] = c;
+    b->data[b->len] = '\0';
+}
 void buf_printf(buf_t *b, const char *fmt, ...) ND_PRINTF(2, 3);
 /* Append s as a JSON string literal with quotes and escapes; a byte of s
  * that does not start a valid UTF-8 character is written as \ufffd, so the

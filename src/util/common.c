@@ -83,6 +83,19 @@ bool nd_all_digits(const char *s, size_t n)
     return true;
 }
 
+size_t nd_join(char *dst, size_t cap, const char *const *parts, size_t n)
+{
+    size_t len = 0;
+    for (size_t i = 0; i < n && len + 1 < cap; i++) {
+        size_t k = strlen(parts[i]);
+        if (k > cap - 1 - len) k = cap - 1 - len;
+        memcpy(dst + len, parts[i], k);
+        len += k;
+    }
+    dst[len] = '\0';
+    return len;
+}
+
 void nd_thread_background(void)
 {
     /* best effort: a failure leaves the thread at the server's priority */

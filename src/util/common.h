@@ -47,6 +47,13 @@ static inline int nd_toupper(int c) { return (c >= 'a' && c <= 'z') ? c - 32 : c
 static inline int nd_tolower(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
 int nd_strcasecmp(const char *a, const char *b);
 bool nd_all_digits(const char *s, size_t n);
+/* The n strings of parts, one after another, into dst of cap bytes (cap >
+ * 0), cut to fit and NUL-terminated; the length written.  snprintf("%s%s")
+ * without the format machinery: a list renders two paths a row. */
+size_t nd_join(char *dst, size_t cap, const char *const *parts, size_t n);
+#define ND_JOIN(dst, ...)                                                            \
+    nd_join((dst), sizeof(dst), (const char *const[]){__VA_ARGS__},                  \
+            sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
 
 /* Puts the calling thread (only it: Linux schedules threads one by one)
  * below the request threads, for a bulk load that nobody is answered

@@ -224,6 +224,58 @@ static void test_json_str(void **state)
     }
 }
 
+/* A byte to escape at every place of strings of 1-20 bytes (before, in
+ * and after the eight-byte steps and the plain prefix), written after
+ * text already in the buffer: the same as escaping byte by byte. */
+static void test_json_str_every_place(void **state)
+{
+    (void)state;
+    static const char specials[] = {'"', '\\', '\n', '\x01', (char)0xff};
+    for (size_t n = 1; n <= 20; n++) {
+        for (size_t at = 0; at < n; at++) {
+            for (size_t k = 0; k < sizeof specials; k++) {
+                char in[24];
+                memset(in, 'a', n);
+                in[at] = specials[k];
+                buf_t b = BUF_INIT;
+                buf_puts(&b, "x:");
+                buf_json_str(&b, in, n);
+                buf_t want = BUF_INIT;
+                buf_puts(&want, "x:\"");
+                for (size_t i = 0; i < n; i++) {
+                    if (i != at) buf_putc(&want, 'a');
+                    else if (in[i] == '"') buf_puts(&want, "\\\"");
+                    else if (in[i] == '\\') buf_puts(&want, "\\\\");
+                    else if (in[i] == '\n') buf_puts(&want, "\\n");
+                    else if (in[i] == '\x01') buf_puts(&want, "\\u0001");
+                    else buf_puts(&want, "\\ufffd");
+                }
+                buf_putc(&want, '"');
+                assert_string_equal(b.data, want.data);
+                assert_int_equal(b.len, want.len);
+                buf_free(&b);
+                buf_free(&want);
+            }
+        }
+    }
+}
+
+static void test_join(void **state)
+{
+    (void)state;
+    char d[12];
+    assert_int_equal(ND_JOIN(d, "/v1/", "AB", "/"), 7);
+    assert_string_equal(d, "/v1/AB/");
+    assert_int_equal(ND_JOIN(d, ""), 0);
+    assert_string_equal(d, "");
+    /* cut to fit: 11 bytes and the NUL, the rest dropped */
+    assert_int_equal(ND_JOIN(d, "0123456", "789abcdef", "zz"), 11);
+    assert_string_equal(d, "0123456789a");
+    char one[1];
+    assert_int_equal(ND_JOIN(one, "abc"), 0);
+    assert_string_equal(one, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -235,6 +287,8 @@ int main(void)
         cmocka_unit_test(test_urlenc),
         cmocka_unit_test(test_steal),
         cmocka_unit_test(test_json_str),
+        cmocka_unit_test(test_json_str_every_place),
+        cmocka_unit_test(test_join),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
