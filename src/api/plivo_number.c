@@ -132,7 +132,10 @@ void h_number_list(http_req_t *req, http_resp_t *resp)
     /* asked again with nothing committed since: the same answer (anscache.c) */
     api_cache_key(&key, "Number", &who, q);
     if (api_cache_answer(ctx, resp, &key, &v)) goto done;
-    rows = xcalloc((size_t)in->limit, sizeof *rows);
+    /* not zeroed: the store's reader sets every field of each row it
+     * fills, and only those n are read (3.3 KB a row: a page of 20 was
+     * 67 KB zeroed twice a request) */
+    rows = xmalloc((size_t)in->limit * sizeof *rows);
     if (num_list(&ctx->core, &who, in, rows, &n, &total, &e) != C_OK) {
         api_core_error(req, resp, &e);
         goto done;
