@@ -51,9 +51,15 @@ bool nd_all_digits(const char *s, size_t n);
  * 0), cut to fit and NUL-terminated; the length written.  snprintf("%s%s")
  * without the format machinery: a list renders two paths a row. */
 size_t nd_join(char *dst, size_t cap, const char *const *parts, size_t n);
-#define ND_JOIN(dst, ...)                                                            \
-    nd_join((dst), sizeof(dst), (const char *const[]){__VA_ARGS__},                  \
-            sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
+/* dst must be an array (its size is the cap), not a pointer */
+#define ND_JOIN(dst, ...)                                                                  \
+    (ND_JOIN_IS_ARRAY(dst),                                                                \
+     nd_join((dst), sizeof(dst), (const char *const[]){__VA_ARGS__},                       \
+             sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *)))
+#define ND_JOIN_IS_ARRAY(a)                                                                \
+    (void)sizeof(struct {                                                                  \
+        int nd_join_wants_an_array : __builtin_types_compatible_p(__typeof__(a), __typeof__(&(a)[0])) ? -1 : 1; \
+    })
 
 /* Puts the calling thread (only it: Linux schedules threads one by one)
  * below the request threads, for a bulk load that nobody is answered

@@ -290,15 +290,16 @@ static void on_events_committed(void)
 /* libcurl is started by the first delivery, not by serve: its start
  * starts OpenSSL, which leaves 3.4 MiB of libcrypto and libssl resident
  * in a server that may never send a webhook (issue 20's memory target).
- * Under g_lock: curl_global_init is not thread-safe. */
+ * Under g_curl_mu: curl_global_init is thread-safe only in some builds. */
+static pthread_mutex_t g_curl_mu = PTHREAD_MUTEX_INITIALIZER;  /* not g_lock: commits take it */
 static bool g_curl_up;
 
 static CURL *curl_handle(void)
 {
-    pthread_mutex_lock(&g_lock);
+    pthread_mutex_lock(&g_curl_mu);
     if (!g_curl_up) g_curl_up = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
     bool up = g_curl_up;
-    pthread_mutex_unlock(&g_lock);
+    pthread_mutex_unlock(&g_curl_mu);
     return up ? curl_easy_init() : NULL;
 }
 
@@ -336,7 +337,9 @@ static void *worker_main(void *arg)
         if (got && !h && !(h = curl_handle())) {
             /* not an attempt (the fault is ours, not the endpoint's): due
              * again at once, for another worker or node */
-            hook_release(c, &job, &e);
+            ids_wipe(job.signature, sizeof job.signature);
+            if (hook_release(c, &job, &e) != C_OK)
+                log_msg(LOG_WARN, "webhooks: %s (the delivery waits for its lease)", e.msg);
             log_msg(LOG_ERROR, "webhooks: worker %u: libcurl cannot start", a->index);
             wait_ms(w, 1000, false);
             continue;
@@ -430,10 +433,10 @@ void wh_stop(wh_t *w)
     wake_all();
     for (unsigned i = 0; i < w->n; i++) pthread_join(w->th[i], NULL);
     free(w);
-    pthread_mutex_lock(&g_lock);
+    pthread_mutex_lock(&g_curl_mu);
     if (g_curl_up) curl_global_cleanup();
     g_curl_up = false;
-    pthread_mutex_unlock(&g_lock);
+    pthread_mutex_unlock(&g_curl_mu);
 }
 
 void wh_metrics_render(buf_t *out)

@@ -39,8 +39,9 @@ typedef struct {
 
 typedef struct wh wh_t;
 
-/* Starts the workers.  C_ERR with *err (the caller frees) when libcurl
- * cannot start or a thread cannot be made. */
+/* Starts the workers (libcurl starts with the first delivery).  C_ERR
+ * with *err (the caller frees) when the worker count is out of range or a
+ * thread cannot be made. */
 int wh_start(const wh_cfg_t *cfg, wh_t **out, char **err);
 /* Stops the workers (a delivery in flight finishes or times out first);
  * NULL: nothing. */

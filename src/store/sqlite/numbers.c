@@ -62,6 +62,7 @@ static int index_page(search_ctx_t *x, const search_q_t *q, char (*page)[16], co
             break;
         }
     }
+    *nrows = out;   /* a row that is none of the page's numbers is not shown */
     return ret;
 }
 
@@ -99,11 +100,14 @@ int sq_number_search(store_t *st, const search_q_t *q, inv_number_t *rows, size_
 {
     search_ctx_t x = {st, CONN(st)};
     if (!x.c) return ST_ERR;
-    /* One read transaction for all the search reads: the search index's
-     * generation, the calling area, the page's rows.  Each took one of
+    /* One read transaction for all the search reads: the calling area,
+     * the search index's generation, the page's rows.  Each took one of
      * its own (a lock, an fstat and an unlock of the log each: 10 % of a
-     * search, perf), and the page now comes from the very snapshot whose
-     * generation the index was checked against. */
+     * search, perf).  The index may be newer than this snapshot (it is
+     * used when the snapshot's generation is not newer than the index's):
+     * a number that became available since is in the index's count but
+     * not among the rows read (index_page keeps only available rows), as
+     * a number bought since was already. */
     if (sq_tx_begin(st, false) != ST_OK) return ST_ERR;
     int ret = sqlw_search_run(&sqlw_sqlite, q, one_dyn, search_page, &x, rows, nrows, total);
     if (ret == ST_OK) ret = sq_tx_commit(st);
