@@ -4,9 +4,10 @@
 # same binary, back to back, in three modes:
 #   single  NUMBERD_NO_GROUP_COMMIT=1: every write transaction commits by itself
 #   group   group commit, writes answered on the HTTP threads (--write-threads 0,
-#           the default): a group holds at most as many writes as there are
+#           the default until 2026-12-04): a group holds at most as many writes as there are
 #           HTTP threads that have a write at once
-#   pool    group commit, writes answered by 16 writer threads (--write-threads 16)
+#   pool    group commit, writes answered by 16 writer threads (--write-threads 16,
+#           the default on SQLite since 2026-12-04)
 #
 # usage: bench/groupcommit.sh   (environment: ROWS=200000 DUR=5 CONNS_LIST="1 16" THREADS=2
 #                                MODES="single group pool" BENCH_BIN=<numberd> SRV_CPU=0 LOAD_CPU=1

@@ -49,7 +49,6 @@
 #include "util/clock.h"
 
 #include <arpa/inet.h>
-#include <malloc.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -462,7 +461,7 @@ static void *writer_main(void *arg)
                     s->wtrim_due = false;
                     s->wtrim_ns = now;
                     pthread_mutex_unlock(&s->wmu);
-                    malloc_trim(0);
+                    nd_malloc_trim();
                     pthread_mutex_lock(&s->wmu);
                     continue;
                 }

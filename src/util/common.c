@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <malloc.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -81,6 +82,13 @@ bool nd_all_digits(const char *s, size_t n)
     for (size_t i = 0; i < n; i++)
         if (!nd_isdigit((unsigned char)s[i])) return false;
     return true;
+}
+
+void nd_malloc_trim(void)
+{
+#if !defined(__SANITIZE_ADDRESS__)
+    malloc_trim(0);
+#endif
 }
 
 size_t nd_join(char *dst, size_t cap, const char *const *parts, size_t n)

@@ -37,6 +37,11 @@ char *xstrndup(const char *s, size_t n);
 /* printf into a fresh allocation (caller frees). */
 char *xasprintf(const char *fmt, ...) ND_PRINTF(1, 2);
 
+/* Gives the malloc arena's free memory back to the system (glibc's
+ * malloc_trim); nothing under AddressSanitizer, whose allocator replaces
+ * glibc's: there malloc_trim walks an arena never set up, and crashes. */
+void nd_malloc_trim(void);
+
 ND_NORETURN void nd_panic(const char *fmt, ...) ND_PRINTF(1, 2);
 
 /* ASCII-only helpers: locale-independent on purpose. */

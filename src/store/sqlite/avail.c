@@ -34,7 +34,6 @@
 #define SQLITE_ENABLE_PREUPDATE_HOOK 1
 #include "store/sqlite/sqliteInt.h"
 
-#include <malloc.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -287,7 +286,7 @@ static void *loader_main(void *arg)
         db = NULL;
         /* the load's transient memory (the old index, the arrays' growth)
          * back to the system, not kept by malloc for a next load */
-        malloc_trim(0);
+        nd_malloc_trim();
         pthread_mutex_lock(&a->mu);
         if (!a->want) atomic_store(&a->busy, false);
         atomic_store(&a->loaded_once, true);

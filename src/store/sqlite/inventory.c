@@ -1,7 +1,6 @@
 /* inventory.c -- the inventory in SQLite: import, stats, export. */
 #include "store/sqlite/sqliteInt.h"
 
-#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -435,7 +434,7 @@ int sq_inventory_stats(store_t *st, store_stats_cb cb, void *ud)
     if (rc == ST_OK) rc = sq_each(&own, q, stats_row, &t, "inventory stats");
     sqlite3_finalize(q);
     if (own.db) sqlite3_close_v2(own.db);
-    malloc_trim(0);  /* the closed connection's pages, back to the system */
+    nd_malloc_trim();  /* the closed connection's pages, back to the system */
     if (rc == ST_OK && t.n) {
         /* the groups to the front, in the order GROUP BY ... ORDER BY gave */
         size_t n = 0;
