@@ -25,6 +25,8 @@ static void render_region(jw_t *w, const inv_number_t *n)
     }
 }
 
+/* Reads only the fields of SQLS_OWNED_BRIEF_COLS (numlist_q_t.brief): a
+ * field shown here must be read there too. */
 void api_render_account_number(jw_t *w, const char *auth_id, const owned_number_t *n)
 {
     char uri[160];
@@ -129,6 +131,7 @@ void h_number_list(http_req_t *req, http_resp_t *resp)
         }
         in->type = li.number_type;
     }
+    in->brief = true;   /* api_render_account_number shows only those fields */
     /* asked again with nothing committed since: the same answer (anscache.c) */
     api_cache_key(&key, "Number", &who, q);
     if (api_cache_answer(ctx, resp, &key, &v)) goto done;

@@ -239,6 +239,10 @@ typedef struct {
     bool by_source, by_state;   /* filter on source / state (BYOC dialect) */
     num_source_t source;
     num_state_t state;
+    /* a hint: the rows need only what the Plivo number object shows
+     * (api_render_account_number); a backend may leave the other fields
+     * zero (SQLite does: SQLS_OWNED_BRIEF_COLS), or fill them */
+    bool brief;
     int limit, offset;
 } numlist_q_t;
 

@@ -62,6 +62,7 @@ int num_list(core_t *c, const account_t *caller, const numlist_in_t *in, owned_n
     q.sub_id = core_sub_id(caller);
     q.limit = in->limit;
     q.offset = in->offset;
+    q.brief = in->brief;
     char prefix[E164_BUFSZ + 1];
 
     if (in->type && num_parse_type(in->type, &q.type) != C_OK)

@@ -15,6 +15,7 @@ typedef struct {
     const char *carrier;         /* BYOC: a carrier ref (voip_carrier_sid) */
     const char *source;          /* BYOC: byoc, manual, inventory */
     const char *status;          /* BYOC: active, pending */
+    bool brief;                  /* numlist_q_t.brief: the Plivo object's fields only */
     int limit, offset;
 } numlist_in_t;
 

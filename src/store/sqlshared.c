@@ -138,6 +138,12 @@ RECORD_READER(owned, owned_number_t,
     TEXT(toll_free_sms_verification), INT(carrier_id), INT(created_at), INT(updated_at),
     TEXT(byoc_id), TEXT(label), TEXT(carrier_sid), TEXT(sub_name))
 
+RECORD_READER(owned_brief, owned_number_t,
+    INV(inv), INT(state), TEXT(sub_auth_id), TEXT(app_id), TEXT(alias), TEXT(added_on),
+    TEXT(renewal_date), TEXT(compliance_id), TEXT(cnam_lookup), TEXT(cnam),
+    TEXT(caller_reputation_status), TEXT(profile_uuid), TEXT(tendlc_registration_status),
+    TEXT(tendlc_campaign_id), TEXT(toll_free_sms_verification), TEXT(sub_name))
+
 RECORD_READER(app, app_t,
     TEXT(app_id), INT(account_id), INT(sub_id), TEXT(sub_auth_id), TEXT(app_name),
     TEXT(answer_url), TEXT(answer_method), TEXT(hangup_url), TEXT(hangup_method),
@@ -228,6 +234,7 @@ int sqls_each_restriction(sqls_row_t *r, void *arg)
 ROWS_READER(account, account_t)
 ROWS_READER(inv, inv_number_t)
 ROWS_READER(owned, owned_number_t)
+ROWS_READER(owned_brief, owned_number_t)
 ROWS_READER(app, app_t)
 ROWS_READER(compliance, compliance_t)
 ROWS_READER(carrier, carrier_t)

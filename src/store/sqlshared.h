@@ -75,6 +75,19 @@
 #define SQLS_OWNED_JOINS \
     "LEFT JOIN accounts s ON s.id = n.sub_id LEFT JOIN carriers cr ON cr.id = n.carrier_id "
 #define SQLS_OWNED_SELECT "SELECT " SQLS_OWNED_COLS "FROM numbers n " SQLS_OWNED_JOINS
+/* What the Plivo list shows of an owned number (numlist_q_t.brief):
+ * SQLS_OWNED_COLS without the columns it does not show (source, owner,
+ * callbacks, carrier, times, byoc_id, label) and so without the carriers
+ * join; sqls_read_owned_brief's order.  Ends with a space. */
+#define SQLS_OWNED_BRIEF_COLS                                                                 \
+    "n.number, n.country_iso, n.type, n.sub_type, n.prefix, n.city, n.region, "              \
+    "n.rate_center, n.lata, n.voice_enabled, n.sms_enabled, n.mms_enabled, n.setup_rate, "  \
+    "n.monthly_rental_rate, n.voice_rate, n.sms_rate, n.mms_rate, n.restriction, "          \
+    "n.restriction_text, n.carrier, n.state, COALESCE(s.auth_id, ''), n.app_id, n.alias, "  \
+    "n.added_on, n.renewal_date, n.compliance_id, n.cnam_lookup, n.cnam, "                  \
+    "n.caller_reputation_status, n.profile_uuid, n.tendlc_registration_status, "            \
+    "n.tendlc_campaign_id, n.toll_free_sms_verification, COALESCE(s.name, '') "
+#define SQLS_OWNED_BRIEF_JOINS "LEFT JOIN accounts s ON s.id = n.sub_id "
 
 /* A carrier (carriers c) with its subaccount's auth_id and the count of
  * its numbers, in carrier_t's reading order: id, uuid, voip_sid,
@@ -191,6 +204,8 @@ void sqls_read_apikey(sqls_row_t *r, apikey_t *k);          /* SQLS_APIKEY_COLS 
 void sqls_read_event(sqls_row_t *r, event_t *ev);           /* SQLS_EVENT_COLS */
 void sqls_read_inv(sqls_row_t *r, inv_number_t *v);         /* SQLS_INV_COLS */
 void sqls_read_owned(sqls_row_t *r, owned_number_t *o);     /* SQLS_OWNED_COLS */
+/* SQLS_OWNED_BRIEF_COLS; the other fields zero */
+void sqls_read_owned_brief(sqls_row_t *r, owned_number_t *o);
 void sqls_read_app(sqls_row_t *r, app_t *a);                /* SQLS_APP_SELECT */
 void sqls_read_compliance(sqls_row_t *r, compliance_t *c);  /* SQLS_COMPLIANCE_COLS */
 /* SQLS_CARRIER_COLS; c->gw stays NULL (the backend reads the gateways) */
@@ -262,6 +277,7 @@ void sqls_rd_wh_endpoint(sqls_row_t *r, void *rows, size_t i);   /* SQLS_WH_ENDP
 void sqls_rd_wh_delivery(sqls_row_t *r, void *rows, size_t i);   /* SQLS_WH_DELIVERY_COLS */
 void sqls_rd_inv(sqls_row_t *r, void *rows, size_t i);
 void sqls_rd_owned(sqls_row_t *r, void *rows, size_t i);
+void sqls_rd_owned_brief(sqls_row_t *r, void *rows, size_t i);
 void sqls_rd_app(sqls_row_t *r, void *rows, size_t i);
 void sqls_rd_compliance(sqls_row_t *r, void *rows, size_t i);
 void sqls_rd_carrier(sqls_row_t *r, void *rows, size_t i);

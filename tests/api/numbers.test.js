@@ -1209,6 +1209,38 @@ describe('app_id and subaccount on Number/', () => {
     assert.equal(o.sub_account, null);
     assertPlivoError(await srv.plivo(alice, 'GET', 'Number/', { query: { subaccount: sa.auth_id } }), 400, /subaccount/);
   });
+
+  // The list reads only what the number object shows (SQLite: numlist_q_t.brief,
+  // SQLS_OWNED_BRIEF_COLS): every object of a list is the number's own GET.
+  test('each object of the list is the GET of its number, every field set', async () => {
+    const n = sf();
+    const app = await createApp(alice, { app_name: 'numbers-app-list' });
+    const sub = await createSub(alice, 'numbers-sub-list');
+    const compliance = await srv.compliance(alice.auth_id, 'US', 'local');
+    await mustUpdate(srv, alice, n, { app_id: app, subaccount: sub.auth_id, alias: 'Every Field',
+      cnam_lookup: 'enabled', cnam: 'EVERY FIELD', compliance_id: compliance,
+      caller_reputation: 'enabled', profile_uuid: PROFILE });
+    await setStatus(srv, n, { tendlc_registration_status: 'COMPLETED', tendlc_campaign_id: 'CMP-L' });
+    for (const acct of [alice, bob, carol]) {
+      for (let offset = 0; ; offset += 20) {
+        const r = await list(srv, acct, { offset });
+        for (const o of r.json.objects) {
+          const { api_id: _, ...one } = await get(srv, acct, o.number);
+          assert.deepEqual(o, one, o.number);
+        }
+        if (!r.json.meta.next) break;
+      }
+    }
+    const o = (await list(srv, alice, { number_startswith: n })).json.objects[0];
+    assert.equal(o.application, `/v1/Account/${alice.auth_id}/Application/${app}/`);
+    assert.equal(o.sub_account, sub.auth_id);
+    assert.equal(o.sub_account_name, 'numbers-sub-list');
+    assert.equal(o.alias, 'Every Field');
+    assert.equal(o.cnam, 'EVERY FIELD');
+    assert.equal(o.compliance_id, compliance);
+    assert.equal(o.profile_uuid, PROFILE);
+    assert.equal(o.tendlc_campaign_id, 'CMP-L');
+  });
 });
 
 // ---- tenant isolation ---------------------------------------------------------
