@@ -385,8 +385,8 @@ int cli_serve(int argc, char **argv)
      * resident (their stacks and what they hold of the heap: 49.4 against
      * 47.3 MiB after the same 30,000 purchases, session 12).  0 on
      * PostgreSQL: numberd groups no commits there (the server groups its
-     * WAL flushes) and each writer would hold a connection of its own; nor for ":memory:",
-     * which has no file to sync. */
+     * WAL flushes) and each writer would hold a connection of its own; nor
+     * for ":memory:", which has no file to sync. */
     unsigned wthreads = 16;
     if (core_url_is_postgres(db) || strcmp(db, ":memory:") == 0) wthreads = 0;
     if (wthreads_s && parse_uint_opt(wthreads_s, 0, 256, &wthreads) != C_OK)

@@ -18,8 +18,8 @@
  * access handler, called again, answers.
  *
  * With --write-threads N (serve's default: 16 on SQLite, 0 on
- * PostgreSQL), writes (POST, PUT, PATCH,
- * DELETE) go the same way, to a pool of N writer threads.  Why: a durable
+ * PostgreSQL), writes (POST, PUT, PATCH, DELETE) go the same way, to a
+ * pool of N writer threads.  Why: a durable
  * write waits for its commit's fsync, and SQLite's group commit
  * (store/sqlite/conn.c) can only put together the writers that are
  * waiting at the same moment.  On the pool threads of libmicrohttpd that

@@ -26,7 +26,6 @@ void buf_append(buf_t *b, const void *p, size_t n)
 
 void buf_puts(buf_t *b, const char *s) { buf_append(b, s, strlen(s)); }
 
-
 void buf_printf(buf_t *b, const char *fmt, ...)
 {
     va_list ap, ap2;
@@ -86,18 +85,7 @@ void buf_json_str(buf_t *b, const char *s, size_t n)
     buf_putc(b, '"');
     size_t run = 0;
     for (size_t i = plain; i < n; i++) {
-        /* eight plain bytes at a time (no control character, quote,
-         * backslash or non-ASCII byte among them: nothing to escape), the
-         * common case of ids, numbers and names */
-        while (i + 8 <= n) {
-            uint64_t x;
-            memcpy(&x, s + i, 8);
-            const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-            uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\');
-            uint64_t special = ((x - ones * 0x20) | (q - ones) | (bs - ones) | x) & highs;
-            if (special) break;
-            i += 8;
-        }
+        i += json_plain_prefix(s + i, n - i);   /* to the next byte to look at */
         if (i >= n) break;
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x80) {

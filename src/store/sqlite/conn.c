@@ -112,8 +112,9 @@ uint64_t sq_commit_count(void)
  * 1,000, copied the index leaves that purchases dirty again and again
  * four times as often: 240 us of CPU a purchase against 199 at 4,000
  * (8,000 measured the same as 4,000; 16 buyers, one core).  At
- * CKPT_INLINE pages the checkpointer is behind (or could not start): the commit that finds so many checkpoints by itself,
- * as SQLite's automatic checkpoint would, so that the log stays bounded. */
+ * CKPT_INLINE pages the checkpointer is behind (or could not start): the
+ * commit that finds so many checkpoints by itself, as SQLite's automatic
+ * checkpoint would, so that the log stays bounded. */
 #define CKPT_PAGES 4000
 #define CKPT_INLINE 16000
 
