@@ -27,6 +27,22 @@ bash "$here/scripts/build.sh" RelWithDebInfo
 t0=$SECONDS
 stage() { echo "== $1 (at $((SECONDS - t0)) s)"; }
 
+# Every node --test run has a bound: a test file that never exits (a child
+# process or socket left holding its event loop) fails the run with a
+# message here, in minutes, instead of eating CI's 90. timeout(1) signals
+# the run's whole process group (tests/sip/lib/rig.js kills the Kamailio
+# groups it started on that signal). The bounds are several times each
+# run's time on a loaded 2-core machine.
+bounded() {
+  local secs=$1 rc=0
+  shift
+  timeout -k 15 "$secs" "$@" || rc=$?
+  if ((rc == 124 || rc == 137)); then
+    echo "!! still running after $secs s, stopped: $* ($(pwd))" >&2
+  fi
+  return "$rc"
+}
+
 # The API suite, in tests/api with the environment of the run: every
 # *.test.js two at a time, then the files of api_alone one at a time with
 # nothing beside them: faults.test.js bounds latencies (a purchase beside
@@ -41,8 +57,8 @@ api_suite() {
     [[ " ${api_alone[*]} " == *" $f "* ]] || shared+=("$f")
   done
   # (a function in an && list runs without set -e: each status is kept)
-  node --test --test-concurrency=2 "${shared[@]}" || rc=1
-  node --test --test-concurrency=1 "${api_alone[@]}" || rc=1
+  bounded 1800 node --test --test-concurrency=2 "${shared[@]}" || rc=1
+  bounded 600 node --test --test-concurrency=1 "${api_alone[@]}" || rc=1
   return "$rc"
 }
 
@@ -100,7 +116,7 @@ stage "unit tests (ctest)"
 stage "SIP rig self-test (Kamailio + SIPp against a stub of /sbc/v1)"
 # Not a test of numberd yet: proves the rig that the SIP tests run on
 # (contrib/kamailio/kamailio.cfg, tests/sip/scenarios) works end to end.
-(cd "$here/tests/sip" && node --test --test-concurrency=1 rig_selftest.test.js)
+(cd "$here/tests/sip" && bounded 300 node --test --test-concurrency=1 rig_selftest.test.js)
 
 stage "SIP end to end and registration: Kamailio + SIPp against numberd (SQLite; two processes on one file)"
 # Issue 16 item 5: the calls of SIP.md §3-4 through the reference SBC, and a
@@ -113,7 +129,7 @@ stage "SIP end to end and registration: Kamailio + SIPp against numberd (SQLite;
 # free ports: two at a time (registration.test.js, ~26 s of timers, beside
 # the other three).
 (cd "$here/tests/sip" && NUMBERD_BIN="$here/build/numberd" \
-  node --test --test-concurrency=2 numberd_e2e.test.js multinode_sbc.test.js sip_edge.test.js registration.test.js)
+  bounded 900 node --test --test-concurrency=2 numberd_e2e.test.js multinode_sbc.test.js sip_edge.test.js registration.test.js)
 
 stage "API tests (node --test), SQLite"
 # Every response the suite receives is recorded (in $rec), then checked
@@ -129,7 +145,7 @@ stage "web console in a browser (chromium, node --test), SQLite"
 # registration and gateway health (live.test.js: a Kamailio registrar and
 # serve --sip-listen, as tests/sip), and the numbers page's load time with
 # 10,000 numbers (printed, not judged).
-(cd "$here/tests/console" && NUMBERD_BIN="$here/build/numberd" node --test --test-concurrency=1)
+(cd "$here/tests/console" && NUMBERD_BIN="$here/build/numberd" bounded 1200 node --test --test-concurrency=1)
 
 stage "API tests (node --test), PostgreSQL"
 # A throwaway cluster (initdb as a non-root user into a temp dir, a free
@@ -149,14 +165,14 @@ echo "throwaway cluster: $pgurl ($pgdir)"
 # registration_pg: SIP.md §5 with two nodes, one registers each carrier, the
 # other takes over after kill -9. Two files at a time, as on SQLite.
 (cd "$here/tests/sip" && NUMBERD_TEST_PG="$pgurl" NUMBERD_TEST_PSQL="$(cat "$pgdir/bin")/psql" \
-  NUMBERD_BIN="$here/build/numberd" node --test --test-concurrency=2 numberd_e2e.test.js multinode_sbc.test.js \
+  NUMBERD_BIN="$here/build/numberd" bounded 900 node --test --test-concurrency=2 numberd_e2e.test.js multinode_sbc.test.js \
   sip_edge.test.js registration_pg.test.js)
 bash "$here/scripts/pg-throwaway.sh" stop "$pgdir"
 pgdir=""
 
 stage "API responses against docs/openapi.json (SQLite, PostgreSQL)"
-(cd "$here/tests/api" && NUMBERD_BIN="$here/build/numberd" NUMBERD_REPLAY_DIR="$rec/sqlite" node --test openapi.test.js)
-(cd "$here/tests/api" && NUMBERD_BIN="$here/build/numberd" NUMBERD_REPLAY_DIR="$rec/postgres" node --test openapi.test.js)
+(cd "$here/tests/api" && NUMBERD_BIN="$here/build/numberd" NUMBERD_REPLAY_DIR="$rec/sqlite" bounded 300 node --test openapi.test.js)
+(cd "$here/tests/api" && NUMBERD_BIN="$here/build/numberd" NUMBERD_REPLAY_DIR="$rec/postgres" bounded 300 node --test openapi.test.js)
 t_plain=$((SECONDS - t0))
 
 # The .deb from this tree (dpkg-buildpackage, its unit tests and lintian

@@ -121,6 +121,7 @@ test.before(async () => {
 });
 test.after(async () => {
   if (kam) await kam.stop();
+  server.closeAllConnections(); // a keep-alive socket must not hold the process open
   server.close();
 });
 test.beforeEach(() => { stub.mode = 'ok'; stub.hits = []; stub.cacheTtl = 0; });

@@ -3,7 +3,6 @@
 // tests/sip/registrar/registrar.cfg (registrar + usrloc in memory + auth)
 // on ip:<free port>.  registers() reads what it saw from its log.
 
-const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -25,17 +24,14 @@ async function startRegistrar(ip, opts = {}) {
     '-A', `REG_MIN_EXPIRES=${opts.minExpires ?? 0}`, '-A', `REG_MAX_EXPIRES=${opts.maxExpires ?? 3600}`];
   if (opts.reject) args.push('-A', 'REG_REJECT=1');
   if (opts.noauth) args.push('-A', 'REG_NOAUTH=1');
-  const proc = spawn(KAMAILIO, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = rig.spawnGroup(KAMAILIO, args);
   let log = '';
   proc.stdout.on('data', (c) => { log = rig.capped(log, c); });
   proc.stderr.on('data', (c) => { log = rig.capped(log, c); });
   let dead = false;
   proc.on('exit', () => { dead = true; });
   const stop = async () => {
-    if (!dead) {
-      proc.kill('SIGTERM');
-      if (!(await rig.waitExit(proc, 5000))) proc.kill('SIGKILL');
-    }
+    await rig.stopGroup(proc);
     fs.rmSync(dir, { recursive: true, force: true });
   };
   try {

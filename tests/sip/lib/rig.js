@@ -104,6 +104,44 @@ function waitExit(proc, ms) {
   });
 }
 
+// Kamailio forks its SIP and timer children; killing only the main process
+// can leave them alive, holding the stdout/stderr pipes and keep-alive HTTP
+// connections to a stub, and then the test process never exits.  So Kamailio
+// runs in a process group of its own and stopGroup() signals the whole group:
+// SIGTERM, 5 s to exit, then SIGKILL; the pipes are destroyed either way.
+// A group of its own is not killed with the test's: a test process that
+// exits without stop() kills every group it started on the way out.
+const liveGroups = new Set();
+// (scripts/test.sh bounds each node --test run with timeout(1), whose
+// SIGTERM would otherwise end this process without its 'exit' event.)
+const killGroups = () => { for (const p of liveGroups) signalGroup(p, 'SIGKILL'); };
+process.on('exit', killGroups);
+for (const sig of ['SIGTERM', 'SIGINT']) process.once(sig, () => { killGroups(); process.exit(128 + (sig === 'SIGINT' ? 2 : 15)); });
+
+function spawnGroup(bin, args) {
+  const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  liveGroups.add(proc);
+  return proc;
+}
+
+function signalGroup(proc, sig) {
+  try { process.kill(-proc.pid, sig); } catch { /* already gone */ }
+}
+
+async function stopGroup(proc) {
+  if (proc.exitCode === null && proc.signalCode === null) {
+    signalGroup(proc, 'SIGTERM');
+    if (!(await waitExit(proc, 5000))) {
+      signalGroup(proc, 'SIGKILL');
+      await waitExit(proc, 2000);
+    }
+  }
+  signalGroup(proc, 'SIGKILL'); // children that outlived the main process
+  liveGroups.delete(proc);
+  proc.stdout.destroy();
+  proc.stderr.destroy();
+}
+
 // Starts Kamailio with the repository's configuration.  Options:
 //   numberdUrl (required), token, appServer ("host:port"), appServerIp,
 //   realm, logLevel (Kamailio debug level, default 2).
@@ -123,20 +161,14 @@ async function startKamailio(opts) {
   if (opts.realm) defs.SBC_REALM = `"${opts.realm}"`;
   const args = ['-DD', '-E', '-f', CFG, '-Y', dir, '-P', path.join(dir, 'kamailio.pid')];
   for (const [k, v] of Object.entries(defs)) args.push('-A', `${k}=${v}`);
-  const proc = spawn(KAMAILIO, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawnGroup(KAMAILIO, args);
   let log = '';
   proc.stdout.on('data', (c) => { log = capped(log, c); });
   proc.stderr.on('data', (c) => { log = capped(log, c); });
   let dead = false;
   proc.on('exit', () => { dead = true; });
   const stop = async () => {
-    if (!dead) {
-      proc.kill('SIGTERM');
-      if (!(await waitExit(proc, 5000))) {
-        proc.kill('SIGKILL');
-        await waitExit(proc, 2000);
-      }
-    }
+    await stopGroup(proc);
     fs.rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -232,5 +264,5 @@ function explain(label, r, kam) {
 
 module.exports = {
   CFG, SCENARIOS, requireBinaries, freeUdpPort, startKamailio, startUas, runUac, receivedStatuses, explain,
-  waitSipReady, waitExit, capped,
+  waitSipReady, waitExit, capped, spawnGroup, stopGroup,
 };
