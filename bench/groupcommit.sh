@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
 # bench/groupcommit.sh -- durable purchases at the disk's limit (issue 20
-# item 4): purchases/s and fsyncs per purchase with CONNS concurrent buyers,
-# same binary, back to back, in three modes:
+# item 4): purchases/s, fsyncs per purchase and the server's CPU with CONNS
+# concurrent buyers, same binary, back to back, in these modes:
 #   single  NUMBERD_NO_GROUP_COMMIT=1: every write transaction commits by itself
 #   group   group commit, writes answered on the HTTP threads (--write-threads 0,
 #           the default until 2026-12-04): a group holds at most as many writes as there are
 #           HTTP threads that have a write at once
 #   pool    group commit, writes answered by 16 writer threads (--write-threads 16,
-#           the default on SQLite since 2026-12-04)
+#           the default on SQLite since 2026-12-04); the log synced after the
+#           write lock is released (the default since session 13)
+#   poolin  pool, with the sync inside COMMIT, under the lock (NUMBERD_SYNC_IN_COMMIT=1,
+#           the way until session 13)
 #
 # usage: bench/groupcommit.sh   (environment: ROWS=200000 DUR=5 CONNS_LIST="1 16" THREADS=2
-#                                MODES="single group pool" BENCH_BIN=<numberd> SRV_CPU=0 LOAD_CPU=1
+#                                MODES="single group pool poolin" BENCH_BIN=<numberd> SRV_CPU=0 LOAD_CPU=1
 #                                SLOW_FSYNC_MS=N: every fsync of the server waits N ms first,
 #                                as on a disk with a slow fsync (the issue's "slower machine"
-#                                took ~1.9 ms: 536 purchases/s one at a time), through the
+#                                took ~1.9 ms: 536 purchases/s one at a time; on the 2-core
+#                                VM of sessions 12-13, SLOW_FSYNC_MS=1 made 549/s one at a
+#                                time -- the slower machine -- and SLOW_FSYNC_MS=2 347/s), through the
 #                                test library tests/preload/slowsync.c (SLOWSYNC_LIB=<its .so>,
 #                                default build/tests/libnd_slowsync.so: scripts/build.sh builds it))
 # needs: wrk, perf (the fsync count: syscalls:sys_enter_fsync/fdatasync
@@ -24,7 +29,7 @@ ROWS=${ROWS:-200000}
 DUR=${DUR:-5}
 CONNS_LIST=${CONNS_LIST:-"1 16"}
 THREADS=${THREADS:-2}
-MODES=${MODES:-"single group pool"}
+MODES=${MODES:-"single group pool poolin"}
 SRV_CPU=${SRV_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 BIN=${BENCH_BIN:-$here/build-release/numberd}
@@ -49,15 +54,16 @@ trap cleanup EXIT
 "$BIN" inventory import --db "$work/base.db" "$work/us.csv" > /dev/null
 awk -F, 'NR > 1 { print $1 }' "$work/us.csv" | shuf --random-source=<(yes) > "$work/buy.txt"
 
-printf '%-14s %6s %12s %8s %8s %10s %14s\n' "mode" "conns" "purchases/s" "p50 ms" "p99 ms" "fsyncs" "fsyncs/purchase"
+printf '%-14s %6s %12s %8s %8s %10s %14s %8s\n' "mode" "conns" "purchases/s" "p50 ms" "p99 ms" "fsyncs" "fsyncs/purchase" "CPU %"
 for mode in $MODES; do
   for conns in $CONNS_LIST; do
     rm -f "$work"/t.db*
     cp "$work/base.db" "$work/t.db"
     log="$work/server.log"
     if [ "$mode" = single ]; then export NUMBERD_NO_GROUP_COMMIT=1; else unset NUMBERD_NO_GROUP_COMMIT; fi
+    if [ "$mode" = poolin ]; then export NUMBERD_SYNC_IN_COMMIT=1; else unset NUMBERD_SYNC_IN_COMMIT; fi
     wthreads=16
-    [ "$mode" = pool ] || wthreads=0
+    [ "$mode" = pool ] || [ "$mode" = poolin ] || wthreads=0
     LD_PRELOAD="${SLOW_FSYNC_MS:+$SLOWSYNC_LIB}" ND_SLOWSYNC_MS="$SLOW_FSYNC_MS" \
       NUMBERD_ADMIN_TOKEN="$ADMIN" taskset -c "$SRV_CPU" "$BIN" serve --db "$work/t.db" \
       --listen 127.0.0.1:0 --threads "$THREADS" --write-threads "$wthreads" --rate-limit 0 --log-level info 2>"$log" &
@@ -78,20 +84,27 @@ for mode in $MODES; do
       -o "$work/perf.out" -- sleep "$((DUR + 1))" &
     perf_pid=$!
     sleep 0.5
+    # the server's CPU over the run, user and system (clock ticks of /proc/<pid>/stat)
+    cpu0=$(awk '{ print $14 + $15 }' "/proc/$srv_pid/stat")
+    t0=$(date +%s%N)
     BUY_FILE="$work/buy.txt" BUY_PATH="/v1/Account/$id/PhoneNumber/" WRK_THREADS=1 \
       taskset -c "$LOAD_CPU" wrk -t1 -c"$conns" -d"${DUR}s" --latency -H "$auth" \
       -s "$here/bench/buy.lua" "http://127.0.0.1:$port/" > "$work/wrk.out" 2>&1 || true
+    cpu1=$(awk '{ print $14 + $15 }' "/proc/$srv_pid/stat")
+    t1=$(date +%s%N)
+    cpu=$(awk -v a="$cpu0" -v b="$cpu1" -v t="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" \
+      'BEGIN { printf "%.0f", (b - a) / hz / (t / 1e9) * 100 }')
     wait "$perf_pid" || true
     # purchases actually made (201s), counted in the database afterwards
     kill "$srv_pid"; wait "$srv_pid" 2>/dev/null || true; srv_pid=""
     bought=$(sqlite3 "$work/t.db" "SELECT count(*) FROM numbers WHERE owner_id IS NOT NULL")
     fsyncs=$(awk -F, '{ s += $1 } END { print s + 0 }' "$work/perf.out")
-    awk -v mode="$mode" -v conns="$conns" -v bought="$bought" -v fs="$fsyncs" -v dur="$DUR" '
+    awk -v mode="$mode" -v conns="$conns" -v bought="$bought" -v fs="$fsyncs" -v dur="$DUR" -v cpu="$cpu" '
       function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
       /Requests\/sec/ { rps = $2 }
       /^ +50%/ { p50 = ms($2) }
       /^ +99%/ { p99 = ms($2) }
-      END { printf "%-14s %6d %12d %8.3f %8.3f %10d %14.3f\n", mode, conns, rps, p50, p99, fs, bought ? fs / bought : 0 }' "$work/wrk.out"
+      END { printf "%-14s %6d %12d %8.3f %8.3f %10d %14.3f %8d\n", mode, conns, rps, p50, p99, fs, bought ? fs / bought : 0, cpu }' "$work/wrk.out"
     grep -q "Non-2xx" "$work/wrk.out" && grep "Non-2xx" "$work/wrk.out" | sed 's/^/   /'
   done
 done

@@ -1,11 +1,15 @@
 /* slowsync.c -- an LD_PRELOAD library for the API tests: fdatasync() and
  * fsync() wait ND_SLOWSYNC_MS milliseconds before they sync.  A disk whose
  * fsync is that slow, so that a test can tell a write answered after its
- * fsync (it takes at least that long) from one answered before. */
+ * fsync (it takes at least that long) from one answered before.  And a
+ * disk whose sync fails: while the file named by ND_SYNC_FAIL_FILE
+ * exists, both fail with EIO without syncing. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 int fdatasync(int fd);
 int fsync(int fd);
@@ -20,10 +24,19 @@ static void nap(void)
     }
 }
 
+static int failing(void)
+{
+    const char *f = getenv("ND_SYNC_FAIL_FILE");
+    if (!f || access(f, F_OK) != 0) return 0;
+    errno = EIO;
+    return 1;
+}
+
 int fdatasync(int fd)
 {
     int (*real)(int) = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
     nap();
+    if (failing()) return -1;
     return real ? real(fd) : -1;
 }
 
@@ -31,5 +44,6 @@ int fsync(int fd)
 {
     int (*real)(int) = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
     nap();
+    if (failing()) return -1;
     return real ? real(fd) : -1;
 }
