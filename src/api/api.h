@@ -30,6 +30,7 @@
 #include "core/authfail.h"
 #include "core/core.h"
 #include "core/idem.h"
+#include "core/money.h"
 #include "core/ratelimit.h"
 #include "http/http.h"
 #include "util/jw.h"
@@ -257,7 +258,19 @@ void api_plivo_list_begin_key(http_resp_t *resp, jw_t *w, const char *auth_id, c
  * ], "total", "limit", "offset"}. */
 void api_byoc_list_begin(http_resp_t *resp, jw_t *w);
 void api_byoc_list_end(jw_t *w, int64_t total, int limit, int offset);
-void api_kmoney(jw_t *w, const char *key, int64_t v);
+/* key: the amount v as Plivo's decimal string, or null when v < 0 (no
+ * rate).  Inline, so that jw_key sees a literal key (jw.h). */
+static inline void api_kmoney(jw_t *w, const char *key, int64_t v)
+{
+    jw_key(w, key);
+    if (v < 0) {
+        jw_null(w);
+        return;
+    }
+    char m[MONEY_STRSZ];
+    size_t n = money_format(v, m);
+    jw_strn(w, m, n);
+}
 /* key: the time t (seconds since the epoch) in ISO 8601, or null when t
  * is 0 (never happened: an unused key, a secret with no grace left). */
 void api_kts(jw_t *w, const char *key, int64_t t);

@@ -10,11 +10,10 @@
 #include "core/numadd.h"
 #include "core/owned.h"
 
-/* "<CITY>, <COUNTRY NAME>", or the row's region where it has no city. */
-static void render_region(jw_t *w, const inv_number_t *n)
+/* "<CITY>, <COUNTRY NAME>", or the row's region where it has no city;
+ * ct: n's country (NULL: unknown). */
+static void render_region(jw_t *w, const inv_number_t *n, const country_t *ct)
 {
-    const country_t *ct = NULL;
-    country_by_iso(n->country_iso, &ct);
     if (n->city[0]) {
         char r[MODEL_CITY_SZ + 80];
         size_t rn = ND_JOIN(r, n->city, ", ", ct ? ct->name : n->country_iso);
@@ -48,7 +47,7 @@ void api_render_account_number(jw_t *w, const char *auth_id, const owned_number_
         jw_knull(w, "application");
     }
     jw_kstr(w, "carrier", n->inv.carrier);
-    render_region(w, &n->inv);
+    render_region(w, &n->inv, ct);
     jw_kstr(w, "number_type", n->inv.sub_type);
     api_kmoney(w, "monthly_rental_rate", n->inv.monthly_rental_rate);
     jw_kstr_or_null(w, "renewal_date", n->renewal_date);

@@ -24,18 +24,6 @@ void api_json_begin(http_resp_t *resp, jw_t *w, int status)
     jw_init(w, &resp->body);
 }
 
-void api_kmoney(jw_t *w, const char *key, int64_t v)
-{
-    jw_key(w, key);
-    if (v < 0) {
-        jw_null(w);
-        return;
-    }
-    char m[MONEY_STRSZ];
-    size_t n = money_format(v, m);
-    jw_strn(w, m, n);
-}
-
 void api_kts(jw_t *w, const char *key, int64_t t)
 {
     char ts[CLOCK_TS_SZ];

@@ -42,11 +42,31 @@ void jw_obj_end(jw_t *w) { close_(w, '}'); }
 void jw_arr(jw_t *w) { open(w, '['); }
 void jw_arr_end(jw_t *w) { close_(w, ']'); }
 
-void jw_key(jw_t *w, const char *k)
+void jw_key_esc(jw_t *w, const char *k, size_t n)
 {
     sep(w);
-    buf_json_str(w->b, k, strlen(k));
+    buf_json_str(w->b, k, n);
     buf_putc(w->b, ':');
+    w->after_key = true;
+}
+
+void jw_key_lit(jw_t *w, const char *k, size_t n)
+{
+#ifndef NDEBUG
+    /* the debug and sanitizer builds hold jw_key to its word */
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)k[i] < 0x20 || (unsigned char)k[i] >= 0x80 || k[i] == '"' || k[i] == '\\')
+            nd_panic("jw: the literal key \"%s\" needs escaping: pass it as data (jw_key_esc)", k);
+#endif
+    sep(w);
+    buf_reserve(w->b, n + 3);
+    char *p = w->b->data + w->b->len;
+    p[0] = '"';
+    memcpy(p + 1, k, n);
+    p[n + 1] = '"';
+    p[n + 2] = ':';
+    p[n + 3] = '\0';
+    w->b->len += n + 3;
     w->after_key = true;
 }
 
@@ -99,14 +119,3 @@ void jw_raw(jw_t *w, const char *json, size_t n)
     buf_append(w->b, json, n);
 }
 
-void jw_kstr(jw_t *w, const char *k, const char *s) { jw_key(w, k); jw_str(w, s); }
-void jw_kint(jw_t *w, const char *k, int64_t v) { jw_key(w, k); jw_int(w, v); }
-void jw_kbool(jw_t *w, const char *k, bool v) { jw_key(w, k); jw_bool(w, v); }
-void jw_knull(jw_t *w, const char *k) { jw_key(w, k); jw_null(w); }
-
-void jw_kstr_or_null(jw_t *w, const char *k, const char *s)
-{
-    jw_key(w, k);
-    if (s == NULL || *s == '\0') jw_null(w);
-    else jw_str(w, s);
-}

@@ -78,6 +78,36 @@ static void test_flat_object(void **state)
                "\"mms_enabled\":false,\"next\":null}");
 }
 
+/* A key made from data is escaped; a literal key is copied as it is
+ * (jw_key_lit), also when the copy is what makes the buffer grow. */
+static void test_keys(void **state)
+{
+    fx_t *fx = *state;
+    jw_t *w = &fx->w;
+    char k1[] = "a\"b\\c", k2[] = "d\ne";   /* not literals: escaped */
+    const char *volatile dk1 = k1, *volatile dk2 = k2;
+    jw_obj(w);
+    jw_kint(w, dk1, 1);
+    jw_key(w, dk2);
+    jw_int(w, 2);
+    jw_key(w, "list");
+    jw_arr(w);
+    for (int i = 0; i < 40; i++) {
+        jw_obj(w);
+        jw_kbool(w, "a_key_of_some_length", i & 1);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    jw_obj_end(w);
+    buf_t want = BUF_INIT;
+    buf_puts(&want, "{\"a\\\"b\\\\c\":1,\"d\\ne\":2,\"list\":[");
+    for (int i = 0; i < 40; i++)
+        buf_printf(&want, "%s{\"a_key_of_some_length\":%s}", i ? "," : "", i & 1 ? "true" : "false");
+    buf_puts(&want, "]}");
+    out_is(fx, want.data);
+    buf_free(&want);
+}
+
 static void test_int_limits(void **state)
 {
     fx_t *fx = *state;
@@ -149,7 +179,11 @@ static void test_escapes(void **state)
     jw_kstr(w, "q", "say \"hi\"");
     jw_kstr(w, "bs", "C:\\dir\\");
     jw_kstr(w, "ctl", "a\nb\rc\td\x01" "e\x1f" "f\b\f");
-    jw_kstr(w, "k\"ey\n", "v");   /* keys are escaped too */
+    /* keys made from data are escaped too (a literal key is the program's
+     * own name and is copied as it is: test_keys) */
+    char key[] = "k\"ey\n";
+    const char *volatile k = key;
+    jw_kstr(w, k, "v");
     jw_kstr(w, "utf8", "caf\xc3\xa9 \xe2\x82\xac");
     jw_kstr(w, "slash", "a/b");
     jw_obj_end(w);
@@ -260,7 +294,7 @@ static void test_long_string(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(test_empty_containers), T(test_empty_array), T(test_flat_object),
+        T(test_empty_containers), T(test_empty_array), T(test_keys), T(test_flat_object),
         T(test_int_limits),       T(test_nesting),     T(test_arrays_of_scalars),
         T(test_escapes),          T(test_strn),        T(test_null_strings),
         T(test_raw),              T(test_top_level_scalar), T(test_appends),
