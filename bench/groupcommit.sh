@@ -1,19 +1,16 @@
 #!/usr/bin/env bash
 # bench/groupcommit.sh -- durable purchases at the disk's limit (issue 20
 # item 4): purchases/s, fsyncs per purchase and the server's CPU with CONNS
-# concurrent buyers, same binary, back to back, in these modes:
+# concurrent buyers, same binary, back to back, in three modes:
 #   single  NUMBERD_NO_GROUP_COMMIT=1: every write transaction commits by itself
 #   group   group commit, writes answered on the HTTP threads (--write-threads 0,
 #           the default until 2026-12-04): a group holds at most as many writes as there are
 #           HTTP threads that have a write at once
 #   pool    group commit, writes answered by 16 writer threads (--write-threads 16,
-#           the default on SQLite since 2026-12-04); the log synced after the
-#           write lock is released (the default since session 13)
-#   poolin  pool, with the sync inside COMMIT, under the lock (NUMBERD_SYNC_IN_COMMIT=1,
-#           the way until session 13)
+#           the default on SQLite since 2026-12-04)
 #
 # usage: bench/groupcommit.sh   (environment: ROWS=200000 DUR=5 CONNS_LIST="1 16" THREADS=2
-#                                MODES="single group pool poolin" BENCH_BIN=<numberd> SRV_CPU=0 LOAD_CPU=1
+#                                MODES="single group pool" BENCH_BIN=<numberd> SRV_CPU=0 LOAD_CPU=1
 #                                SLOW_FSYNC_MS=N: every fsync of the server waits N ms first,
 #                                as on a disk with a slow fsync (the issue's "slower machine"
 #                                took ~1.9 ms: 536 purchases/s one at a time; on the 2-core
@@ -29,7 +26,7 @@ ROWS=${ROWS:-200000}
 DUR=${DUR:-5}
 CONNS_LIST=${CONNS_LIST:-"1 16"}
 THREADS=${THREADS:-2}
-MODES=${MODES:-"single group pool poolin"}
+MODES=${MODES:-"single group pool"}
 SRV_CPU=${SRV_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 BIN=${BENCH_BIN:-$here/build-release/numberd}
@@ -61,9 +58,8 @@ for mode in $MODES; do
     cp "$work/base.db" "$work/t.db"
     log="$work/server.log"
     if [ "$mode" = single ]; then export NUMBERD_NO_GROUP_COMMIT=1; else unset NUMBERD_NO_GROUP_COMMIT; fi
-    if [ "$mode" = poolin ]; then export NUMBERD_SYNC_IN_COMMIT=1; else unset NUMBERD_SYNC_IN_COMMIT; fi
     wthreads=16
-    [ "$mode" = pool ] || [ "$mode" = poolin ] || wthreads=0
+    [ "$mode" = pool ] || wthreads=0
     LD_PRELOAD="${SLOW_FSYNC_MS:+$SLOWSYNC_LIB}" ND_SLOWSYNC_MS="$SLOW_FSYNC_MS" \
       NUMBERD_ADMIN_TOKEN="$ADMIN" taskset -c "$SRV_CPU" "$BIN" serve --db "$work/t.db" \
       --listen 127.0.0.1:0 --threads "$THREADS" --write-threads "$wthreads" --rate-limit 0 --log-level info 2>"$log" &

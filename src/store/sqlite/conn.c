@@ -197,18 +197,8 @@ static int wal_hook(void *ud, sqlite3 *db, const char *name, int frames)
 {
     sqlite_store_t *s = ud;
     g_commits++;
-    if (frames >= CKPT_PAGES && (frames >= CKPT_INLINE || !ckpt_ask(s))) {
-        /* wconn at synchronous=OFF must not checkpoint: it would copy a
-         * log it never synced and let it be started over before the
-         * database is synced.  Its inline checkpoint runs on a connection
-         * at FULL (we hold write_lock: wconn's commits run under it). */
-        if (s->sync_late && s->wconn && db == s->wconn->db) {
-            if (!s->ckpt_inline_db && sq_open_db(s, &s->ckpt_inline_db) != ST_OK)
-                s->ckpt_inline_db = NULL;
-            db = s->ckpt_inline_db;
-        }
-        if (db) sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-    }
+    if (frames >= CKPT_PAGES && (frames >= CKPT_INLINE || !ckpt_ask(s)))
+        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     return SQLITE_OK;
 }
 
@@ -674,68 +664,6 @@ static void write_unlock(sqlite_store_t *s, conn_t *c)
     }
 }
 
-/* wconn's log file, for sq_log_sync: -1 when it cannot be opened. */
-static int log_open(sqlite_store_t *s)
-{
-    int fd = s->log_path ? open(s->log_path, O_RDONLY | O_CLOEXEC) : -1;
-    if (fd < 0)
-        log_msg(LOG_ERROR, "sqlite: cannot open the log %s to sync it: %s",
-                s->log_path ? s->log_path : "(unknown)", strerror(errno));
-    return fd;
-}
-
-/* Makes wconn's commit number seq durable, and every one before it:
- * true once an fdatasync of the log that began after that commit's frames
- * were written has succeeded.  One runs at a time; a committer that finds
- * one running waits for it, and starts the next if it did not cover seq
- * -- so the groups that commit during one sync share the next.  Why not
- * leave the sync to COMMIT: SQLite syncs there holding the database's
- * write lock, and every writer waited out every fsync (on a disk whose
- * fsync takes 2 ms, 16 buyers then made 2,310 purchases/s).
- * The log is the only file to sync: SQLite writes the database file only
- * when it checkpoints, and checkpoints run on connections at FULL, which
- * sync the log first and the database before the log is started over
- * (wal_hook, ckpt_main).  The frames are in the kernel's cache when COMMIT
- * returns (walbuf writes a commit's buffer out with its commit frame), and
- * fdatasync flushes the file's cache whatever descriptor it is given.
- * A group's changes are seen by readers from its COMMIT, up to one sync
- * before they are durable (as at synchronous=NORMAL, but never answered
- * before); a crash in between loses only writes nobody was told were done,
- * and the log is a prefix: a commit is never kept while one before it is
- * lost. */
-static bool sq_log_sync(sqlite_store_t *s, uint64_t seq)
-{
-    pthread_mutex_lock(&s->sync_mu);
-    while (s->commits_synced < seq && !s->sync_failed) {
-        if (s->syncing) {
-            pthread_cond_wait(&s->sync_cv, &s->sync_mu);
-            continue;
-        }
-        s->syncing = true;
-        /* every commit counted here has its frames written */
-        uint64_t upto = __atomic_load_n(&s->commits_written, __ATOMIC_ACQUIRE);
-        if (s->log_fd < 0) s->log_fd = log_open(s);
-        int fd = s->log_fd;
-        pthread_mutex_unlock(&s->sync_mu);
-        int rc = fd >= 0 ? fdatasync(fd) : -1;
-        int err = errno;
-        pthread_mutex_lock(&s->sync_mu);
-        s->syncing = false;
-        if (rc == 0) {
-            if (upto > s->commits_synced) s->commits_synced = upto;
-        } else {
-            __atomic_store_n(&s->sync_failed, true, __ATOMIC_RELEASE);
-            if (fd >= 0)
-                log_msg(LOG_ERROR, "sqlite: fdatasync of the log %s failed: %s -- writes "
-                                   "refused until numberd is restarted", s->log_path, strerror(err));
-        }
-        pthread_cond_broadcast(&s->sync_cv);
-    }
-    bool ok = s->commits_synced >= seq;
-    pthread_mutex_unlock(&s->sync_mu);
-    return ok;
-}
-
 /* Ends this thread's part of the open group: its savepoint released
  * (keep) or rolled back; then commits the group, or leaves it open for the
  * writers queued behind; then waits until the group is settled.  Called
@@ -776,10 +704,6 @@ static int group_end(sqlite_store_t *s, bool keep)
         if (alive) sq_avail_precommit(s, w->db);
         bool ok = alive && sq_ctl(w, SQ_COMMIT) == ST_OK;
         if (!ok && !sqlite3_get_autocommit(w->db)) sq_ctl(w, SQ_ROLLBACK);
-        /* a group that kept nothing wrote nothing: no sync to wait for */
-        uint64_t seq = ok && s->sync_late && s->group_kept > 0
-                           ? __atomic_add_fetch(&s->commits_written, 1, __ATOMIC_RELEASE)
-                           : 0;
         /* the search index takes the group's changes before anyone is answered */
         sq_avail_settled(s, ok);
         if (ok && s->group_kept > 0) {
@@ -792,8 +716,6 @@ static int group_end(sqlite_store_t *s, bool keep)
         s->group_n = 0;
         s->group_open = false;
         pthread_mutex_unlock(&s->write_lock);
-        /* the next group runs meanwhile */
-        if (seq) ok = sq_log_sync(s, seq);
         /* each member is woken by a post of its own semaphore: a broadcast
          * on one condition variable woke them all at once to fight over
          * its mutex, one after another, on a core or two */
@@ -814,24 +736,16 @@ static int group_end(sqlite_store_t *s, bool keep)
  * savepoint of this writer's own. */
 static int group_begin(sqlite_store_t *s)
 {
-    if (__atomic_load_n(&s->sync_failed, __ATOMIC_ACQUIRE)) return ST_ERR;
     __atomic_add_fetch(&s->wanting, 1, __ATOMIC_ACQ_REL);
     pthread_mutex_lock(&s->write_lock);
     __atomic_sub_fetch(&s->wanting, 1, __ATOMIC_ACQ_REL);
     if (!s->wconn) {
         conn_t *w = xcalloc(1, sizeof *w);
-        if (sq_open_db(s, &w->db) != ST_OK ||
-            (s->sync_late && sq_exec(w->db, "PRAGMA synchronous=OFF") != ST_OK)) {
-            sqlite3_close_v2(w->db);
+        if (sq_open_db(s, &w->db) != ST_OK) {
             free(w);
             pthread_mutex_unlock(&s->write_lock);
             return ST_ERR;
         }
-        const char *wal = sqlite3_filename_wal(sqlite3_db_filename(w->db, "main"));
-        pthread_mutex_lock(&s->sync_mu);
-        free(s->log_path);
-        s->log_path = wal ? xstrdup(wal) : NULL;
-        pthread_mutex_unlock(&s->sync_mu);
         s->wconn = w;
         sq_avail_wconn(s, w->db);
     }
@@ -941,9 +855,6 @@ int sq_read_version(store_t *st, db_version_t *out)
 
 int sq_ping(store_t *st)
 {
-    /* after a failed sync of the log nothing written since is known to be
-     * durable: not ready until a restart (sq_log_sync) */
-    if (__atomic_load_n(&((sqlite_store_t *)st)->sync_failed, __ATOMIC_ACQUIRE)) return ST_ERR;
     conn_t *c = CONN(st);
     sqlite3_stmt *q = c ? STMT(c, Q_PING) : NULL;
     if (!q) return ST_ERR;
@@ -964,16 +875,7 @@ static void close_own(store_t *st)
     sq_avail_close(s); /* its loader takes write_lock; its statements are on wconn */
     ckpt_stop(s);
     /* no writer is left: the store is being closed */
-    /* wconn may be the file's last connection, whose close checkpoints the
-     * log into the database and deletes it: at FULL, so that the database
-     * is synced first */
-    if (s->wconn && s->sync_late) sq_exec(s->wconn->db, "PRAGMA synchronous=FULL");
     if (s->wconn) sq_conn_close(s->wconn);
-    sqlite3_close_v2(s->ckpt_inline_db);
-    if (s->log_fd >= 0) close(s->log_fd);
-    free(s->log_path);
-    pthread_mutex_destroy(&s->sync_mu);
-    pthread_cond_destroy(&s->sync_cv);
     if (s->cred_conn) sq_conn_close(s->cred_conn);
     pthread_mutex_destroy(&s->cred_lock);
     pthread_mutex_destroy(&s->write_lock);
@@ -1019,10 +921,6 @@ int store_sqlite_open(const char *path, store_t **out, char **err)
     pthread_mutex_init(&s->ckpt_mu, NULL);
     pthread_cond_init(&s->ckpt_cv, NULL);
     s->group_on = strcmp(path, ":memory:") != 0 && getenv("NUMBERD_NO_GROUP_COMMIT") == NULL;
-    s->sync_late = s->group_on && getenv("NUMBERD_SYNC_IN_COMMIT") == NULL;
-    s->log_fd = -1;
-    pthread_mutex_init(&s->sync_mu, NULL);
-    pthread_cond_init(&s->sync_cv, NULL);
     conn_t *c = conn_get(s);
     if (c == NULL) {
         *err = xasprintf("cannot open SQLite database %s", path);

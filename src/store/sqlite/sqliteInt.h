@@ -113,35 +113,6 @@ typedef struct sqlite_store {
     int group_kept;          /* of them, those whose changes the commit keeps */
     sq_gmember_t *group;     /* their list */
     int wanting;             /* writers queued on write_lock (atomic) */
-    /* The log's fsync after the lock (conn.c, sq_log_sync).  With sync_late
-     * wconn runs at synchronous=OFF: its COMMIT writes the group's frames
-     * and returns, the committer releases write_lock, and only then makes
-     * the log durable with an fdatasync of its own -- while the next group
-     * already runs.  Members are still answered only after that sync.
-     * commits_written counts wconn's commits whose frames are written
-     * (atomic, bumped under write_lock); commits_synced (under sync_mu)
-     * says every commit up to it is on disk.  One fdatasync at a time
-     * (syncing); it covers every commit counted when it started.
-     * sync_failed: an fdatasync failed -- what it should have made durable
-     * may not be, and Linux may have dropped the dirty pages it reported
-     * (so a second try proves nothing): every later write and ping fails
-     * until the process is restarted and recovers from what the disk
-     * holds.  NUMBERD_SYNC_IN_COMMIT=1 keeps the sync inside COMMIT
-     * (synchronous=FULL on wconn too), for comparison. */
-    bool sync_late;
-    uint64_t commits_written;
-    pthread_mutex_t sync_mu;
-    pthread_cond_t sync_cv;
-    uint64_t commits_synced;
-    bool syncing;
-    bool sync_failed;        /* also read without sync_mu (atomic) */
-    char *log_path;          /* wconn's log file; owned; set with wconn */
-    int log_fd;              /* that file, opened by the first sync; -1: not yet */
-    /* wal_hook's checkpoint when it must run inside a commit of wconn: on
-     * a connection of its own at synchronous=FULL, which syncs the log
-     * before it copies it and the database before the log may be started
-     * over -- wconn, at OFF, would do neither.  Under write_lock. */
-    sqlite3 *ckpt_inline_db;
     /* The checkpointer (conn.c): a thread of its own, started on the
      * first commit that leaves 4,000 pages in the log, copies the log into
      * the database (a passive checkpoint: writers go on meanwhile) on its
