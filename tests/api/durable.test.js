@@ -21,21 +21,27 @@ const skip = PG ? 'SQLite only (PostgreSQL syncs in its own process)'
   : !fs.existsSync(SHIM) ? `no ${SHIM} (built with the unit tests)` : false;
 const INVENTORY = Array.from({ length: 60 }, (_, i) => `1415444${String(i).padStart(4, '0')}`);
 
+// numberd with the shim preloaded (env: its settings), INVENTORY loaded
+// and an account named name: { srv, acct }.
+async function startShimmed(wthreads, env, name) {
+  // an ASan build wants its runtime first among the libraries
+  const asan = [process.env.ASAN_OPTIONS, 'verify_asan_link_order=0'].filter(Boolean).join(':');
+  const srv = await start({
+    args: ['--rate-limit', '0', '--write-threads', String(wthreads)],
+    env: { LD_PRELOAD: SHIM, ASAN_OPTIONS: asan, ...env },
+  });
+  await srv.loadCsv(csv(['number', 'country_iso', 'type'],
+    INVENTORY.map((number) => ({ number, country_iso: 'US', type: 'fixed' }))));
+  return { srv, acct: await srv.createAccount(name) };
+}
+
 for (const wthreads of [0, 16]) {
   describe(`with a slow fsync, --write-threads ${wthreads}`, { skip }, () => {
     let srv;
     let acct;
     let next = wthreads ? 30 : 0;
     before(async () => {
-      // an ASan build wants its runtime first among the libraries
-      const asan = [process.env.ASAN_OPTIONS, 'verify_asan_link_order=0'].filter(Boolean).join(':');
-      srv = await start({
-        args: ['--rate-limit', '0', '--write-threads', String(wthreads)],
-        env: { LD_PRELOAD: SHIM, ND_SLOWSYNC_MS: SLOW, ASAN_OPTIONS: asan },
-      });
-      await srv.loadCsv(csv(['number', 'country_iso', 'type'],
-        INVENTORY.map((number) => ({ number, country_iso: 'US', type: 'fixed' }))));
-      acct = await srv.createAccount(`durable-${wthreads}`);
+      ({ srv, acct } = await startShimmed(wthreads, { ND_SLOWSYNC_MS: SLOW }, `durable-${wthreads}`));
     });
     after(async () => { if (srv) await srv.stop(); });
 
@@ -82,14 +88,7 @@ for (const wthreads of [0, 16]) {
     const base = wthreads ? 54 : 50;
     before(async () => {
       fs.rmSync(fail, { force: true });
-      const asan = [process.env.ASAN_OPTIONS, 'verify_asan_link_order=0'].filter(Boolean).join(':');
-      srv = await start({
-        args: ['--rate-limit', '0', '--write-threads', String(wthreads)],
-        env: { LD_PRELOAD: SHIM, ND_SYNC_FAIL_FILE: fail, ASAN_OPTIONS: asan },
-      });
-      await srv.loadCsv(csv(['number', 'country_iso', 'type'],
-        INVENTORY.map((number) => ({ number, country_iso: 'US', type: 'fixed' }))));
-      acct = await srv.createAccount(`syncfail-${wthreads}`);
+      ({ srv, acct } = await startShimmed(wthreads, { ND_SYNC_FAIL_FILE: fail }, `syncfail-${wthreads}`));
     });
     after(async () => {
       fs.rmSync(fail, { force: true });
