@@ -259,8 +259,8 @@ void api_plivo_list_begin_key(http_resp_t *resp, jw_t *w, const char *auth_id, c
 void api_byoc_list_begin(http_resp_t *resp, jw_t *w);
 void api_byoc_list_end(jw_t *w, int64_t total, int limit, int offset);
 /* key: the amount v as Plivo's decimal string, or null when v < 0 (no
- * rate).  Inline, so that jw_key sees a literal key (jw.h). */
-static inline void api_kmoney(jw_t *w, const char *key, int64_t v)
+ * rate).  Always inlined, so that jw_key sees a literal key (jw.h). */
+static ND_ALWAYS_INLINE void api_kmoney(jw_t *w, const char *key, int64_t v)
 {
     jw_key(w, key);
     if (v < 0) {

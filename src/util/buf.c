@@ -48,7 +48,7 @@ void buf_printf(buf_t *b, const char *fmt, ...)
 /* The length of s's leading run of bytes that JSON takes as they are (no
  * control character, quote, backslash or non-ASCII byte): eight at a time,
  * then one by one. */
-static size_t json_plain_prefix(const char *s, size_t n)
+size_t buf_json_plain_len(const char *s, size_t n)
 {
     size_t i = 0;
     const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
@@ -72,7 +72,7 @@ void buf_json_str(buf_t *b, const char *s, size_t n)
     buf_reserve(b, n + 2);
     /* the common case -- ids, numbers, names, keys: nothing to escape, so
      * quote, bytes and quote go in at once */
-    size_t plain = json_plain_prefix(s, n);
+    size_t plain = buf_json_plain_len(s, n);
     if (plain == n) {
         char *d = b->data + b->len;
         d[0] = '"';
@@ -85,7 +85,7 @@ void buf_json_str(buf_t *b, const char *s, size_t n)
     buf_putc(b, '"');
     size_t run = 0;
     for (size_t i = plain; i < n; i++) {
-        i += json_plain_prefix(s + i, n - i);   /* to the next byte to look at */
+        i += buf_json_plain_len(s + i, n - i);   /* to the next byte to look at */
         if (i >= n) break;
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x80) {

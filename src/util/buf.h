@@ -31,6 +31,9 @@ void buf_printf(buf_t *b, const char *fmt, ...) ND_PRINTF(2, 3);
  * that does not start a valid UTF-8 character is written as \ufffd, so the
  * output is always valid JSON. */
 void buf_json_str(buf_t *b, const char *s, size_t n);
+/* The length of s's leading run of bytes that a JSON string takes as they
+ * are (no control character, quote, backslash or non-ASCII byte). */
+size_t buf_json_plain_len(const char *s, size_t n);
 /* Append percent-encoded (RFC 3986 unreserved kept). */
 void buf_urlenc(buf_t *b, const char *s);
 void buf_reset(buf_t *b);

@@ -22,9 +22,13 @@
 #if defined(__GNUC__)
 #define ND_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #define ND_NORETURN __attribute__((noreturn))
+/* inlined whatever the optimizer weighs: for a caller's constants to
+ * reach it (jw_key's literal keys) */
+#define ND_ALWAYS_INLINE inline __attribute__((always_inline))
 #else
 #define ND_PRINTF(f, a)
 #define ND_NORETURN
+#define ND_ALWAYS_INLINE inline
 #endif
 
 /* Allocation: never return NULL; abort with a message on failure.

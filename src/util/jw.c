@@ -55,9 +55,8 @@ void jw_key_lit(jw_t *w, const char *k, size_t n)
 #if !defined(NDEBUG) || defined(__SANITIZE_ADDRESS__)
     /* debug builds and the sanitizer build (which the whole test suite
      * runs against) hold jw_key to its word */
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)k[i] < 0x20 || (unsigned char)k[i] >= 0x80 || k[i] == '"' || k[i] == '\\')
-            nd_panic("jw: the literal key \"%s\" needs escaping: pass it as data (jw_key_esc)", k);
+    if (buf_json_plain_len(k, n) != n)
+        nd_panic("jw: the literal key \"%s\" needs escaping: pass it as data (jw_key_esc)", k);
 #endif
     sep(w);
     buf_reserve(w->b, n + 3);

@@ -28,12 +28,14 @@ void jw_arr_end(jw_t *w);
  * made from data: a country, a number type); jw_key_lit copies it as it
  * is, and is for the program's own names only, which hold nothing to
  * escape.  jw_key picks: a string literal's length is known when it is
- * compiled, and such a key is the program's own name -- copied in one go,
- * without strlen or the escaping scan (a list of 20 numbers writes ~700
- * keys); any other key is escaped. */
+ * compiled, and such a key is the program's own name -- copied in one
+ * go, without strlen or the escaping scan (a list of 20 numbers writes
+ * ~700 keys); any other key is escaped.  jw_key and the jw_k* below are
+ * always inlined, so that the literal reaches it whatever the optimizer
+ * weighs (unoptimized, every key is escaped). */
 void jw_key_esc(jw_t *w, const char *k, size_t n);
 void jw_key_lit(jw_t *w, const char *k, size_t n);
-static inline void jw_key(jw_t *w, const char *k)
+static ND_ALWAYS_INLINE void jw_key(jw_t *w, const char *k)
 {
     size_t n = __builtin_strlen(k);
     if (__builtin_constant_p(n)) jw_key_lit(w, k, n);
@@ -46,13 +48,14 @@ void jw_bool(jw_t *w, bool v);
 void jw_null(jw_t *w);
 void jw_raw(jw_t *w, const char *json, size_t n); /* pre-rendered JSON value */
 
-/* key + value in one call (inline, so that jw_key sees a literal key) */
-static inline void jw_kstr(jw_t *w, const char *k, const char *s) { jw_key(w, k); jw_str(w, s); }
-static inline void jw_kint(jw_t *w, const char *k, int64_t v) { jw_key(w, k); jw_int(w, v); }
-static inline void jw_kbool(jw_t *w, const char *k, bool v) { jw_key(w, k); jw_bool(w, v); }
-static inline void jw_knull(jw_t *w, const char *k) { jw_key(w, k); jw_null(w); }
+/* key + value in one call (always inlined, so that jw_key sees a literal
+ * key) */
+static ND_ALWAYS_INLINE void jw_kstr(jw_t *w, const char *k, const char *s) { jw_key(w, k); jw_str(w, s); }
+static ND_ALWAYS_INLINE void jw_kint(jw_t *w, const char *k, int64_t v) { jw_key(w, k); jw_int(w, v); }
+static ND_ALWAYS_INLINE void jw_kbool(jw_t *w, const char *k, bool v) { jw_key(w, k); jw_bool(w, v); }
+static ND_ALWAYS_INLINE void jw_knull(jw_t *w, const char *k) { jw_key(w, k); jw_null(w); }
 /* string, or null when s is NULL or empty */
-static inline void jw_kstr_or_null(jw_t *w, const char *k, const char *s)
+static ND_ALWAYS_INLINE void jw_kstr_or_null(jw_t *w, const char *k, const char *s)
 {
     jw_key(w, k);
     if (s == NULL || *s == '\0') jw_null(w);
