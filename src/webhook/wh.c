@@ -40,8 +40,8 @@ static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_cond = PTHREAD_COND_INITIALIZER;      /* the senders */
 static pthread_cond_t g_fan_cond = PTHREAD_COND_INITIALIZER;  /* worker 0 */
 /* Events committed since worker 0 last looked.  Set under g_lock (with the
- * signal), cleared under it by worker 0 before it looks; read without it
- * by the commit hook, which has nothing to do while it is set. */
+ * signal), cleared by worker 0 before it looks (wait_ms); read without the
+ * lock by the commit hook, which has nothing to do while it is set. */
 static atomic_bool g_kicked;
 
 struct wh {
@@ -298,8 +298,7 @@ static void on_events_committed(void)
      * clears the flag first) it reads this commit's events too.  Without
      * this (and wait_ms's nap), the writers of a group signalled one after
      * another and worker 0 read the log ~3,000 times a second (perf, adds
-     * with no endpoint: a third of the server's futex calls, and every
-     * read transaction an add cost outside its own). */
+     * with no endpoint: a third of the server's futex calls). */
     if (atomic_load(&g_kicked)) return;
     pthread_mutex_lock(&g_lock);
     atomic_store(&g_kicked, true);
