@@ -121,8 +121,8 @@ uint64_t sq_commit_count(void)
 static void *ckpt_main(void *arg);
 
 /* Asks the checkpointer for a checkpoint, starting it on first use; false
- * if it could not be started (sqliteInt.h). */
-bool sq_ckpt_ask(sqlite_store_t *s)
+ * if it could not be started. */
+static bool ckpt_ask(sqlite_store_t *s)
 {
     bool ok = true;
     pthread_mutex_lock(&s->ckpt_mu);
@@ -197,7 +197,7 @@ static int wal_hook(void *ud, sqlite3 *db, const char *name, int frames)
 {
     sqlite_store_t *s = ud;
     g_commits++;
-    if (frames >= CKPT_PAGES && (frames >= CKPT_INLINE || !sq_ckpt_ask(s)))
+    if (frames >= CKPT_PAGES && (frames >= CKPT_INLINE || !ckpt_ask(s)))
         sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     return SQLITE_OK;
 }

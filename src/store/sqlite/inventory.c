@@ -334,18 +334,11 @@ int sq_import_commit_batch(store_import_t *im)
     if (import_flush(im) != ST_OK) return ST_ERR;
     if (sq_exec(im->c->db, "COMMIT") != ST_OK) return ST_ERR;
     im->open = false;
-    /* The batch's pages are in the WAL: the store's checkpointer copies
-     * them back now (each batch, whatever its size), on its own thread
-     * while this one prepares the next batch -- not whichever connection
-     * commits next (a purchase, which would then take seconds), and not
-     * this thread, which did it itself until 2026-12-04: 1,000,000 rows
-     * imported in 6.49-6.77 s instead of 6.87-7.10 (4 alternating pairs),
-     * 3,000,000 in 22.7 s instead of 24.3.  The log grows larger between
-     * copies (71 MiB at most for 1,000,000 rows, 24-47 before) but not
-     * with the file (88 MiB for 3,000,000, 89 before).  Inline when the
-     * thread cannot start. */
-    if (!sq_ckpt_ask(im->s))
-        sqlite3_wal_checkpoint_v2(im->c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    /* The batch's pages are in the WAL; copy them back now, on the
+     * importer's time.  Left to the automatic checkpoint, the copy is made
+     * by whichever connection commits next -- a purchase, which would then
+     * take seconds.  PASSIVE: it waits for no one and blocks no writer. */
+    sqlite3_wal_checkpoint_v2(im->c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     return ST_OK;
 }
 

@@ -182,9 +182,6 @@ int sq_open_db(sqlite_store_t *s, sqlite3 **out);
 /* Commits this process made on any of its connections (each counted once
  * it has taken place): the SBC feed's local clock, as pg_commit_count(). */
 uint64_t sq_commit_count(void);
-/* Asks the store's checkpointer thread for a checkpoint (starting it on
- * first use); false when it could not be started. */
-bool sq_ckpt_ask(sqlite_store_t *s);
 /* Finalizes a connection's (a conn_t's) statements, closes and frees it
  * (void *: the registry's close function too). */
 /* PRAGMA data_version on the store's own connection that never writes
