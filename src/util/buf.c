@@ -74,12 +74,7 @@ void buf_json_str(buf_t *b, const char *s, size_t n)
      * quote, bytes and quote go in at once */
     size_t plain = buf_json_plain_len(s, n);
     if (plain == n) {
-        char *d = b->data + b->len;
-        d[0] = '"';
-        memcpy(d + 1, s, n);
-        d[n + 1] = '"';
-        d[n + 2] = '\0';
-        b->len += n + 2;
+        buf_json_plain(b, s, n);
         return;
     }
     buf_putc(b, '"');

@@ -8,6 +8,8 @@
 
 #include "util/common.h"
 
+#include <string.h>
+
 typedef struct {
     char *data;
     size_t len;
@@ -34,6 +36,19 @@ void buf_json_str(buf_t *b, const char *s, size_t n);
 /* The length of s's leading run of bytes that a JSON string takes as they
  * are (no control character, quote, backslash or non-ASCII byte). */
 size_t buf_json_plain_len(const char *s, size_t n);
+/* Append s as a JSON string literal with quotes and nothing escaped: for
+ * s whose buf_json_plain_len is n (buf_json_str's common case, a JSON
+ * writer's literal keys).  Inline: it is on every key's path. */
+static inline void buf_json_plain(buf_t *b, const char *s, size_t n)
+{
+    buf_reserve(b, n + 2);
+    char *d = b->data + b->len;
+    d[0] = '"';
+    memcpy(d + 1, s, n);
+    d[n + 1] = '"';
+    d[n + 2] = '\0';
+    b->len += n + 2;
+}
 /* Append percent-encoded (RFC 3986 unreserved kept). */
 void buf_urlenc(buf_t *b, const char *s);
 void buf_reset(buf_t *b);

@@ -59,14 +59,9 @@ void jw_key_lit(jw_t *w, const char *k, size_t n)
         nd_panic("jw: the literal key \"%s\" needs escaping: pass it as data (jw_key_esc)", k);
 #endif
     sep(w);
-    buf_reserve(w->b, n + 3);
-    char *p = w->b->data + w->b->len;
-    p[0] = '"';
-    memcpy(p + 1, k, n);
-    p[n + 1] = '"';
-    p[n + 2] = ':';
-    p[n + 3] = '\0';
-    w->b->len += n + 3;
+    buf_reserve(w->b, n + 3);   /* the colon's room too: one growth check */
+    buf_json_plain(w->b, k, n);
+    buf_putc(w->b, ':');
     w->after_key = true;
 }
 
