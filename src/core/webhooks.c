@@ -400,6 +400,7 @@ int hook_endpoint_create(core_t *c, int64_t owner, const hook_in_t *in, wh_endpo
     int rc = core_st(e, c->st->ops->wh_endpoint_insert(c->st, ep), "webhook endpoint");
     if (rc == C_OK) rc = emit(c, "webhook_endpoint.created", NULL, ep, false, e);
     if (core_end(c, rc, e) != C_OK) goto fail;
+    hook_endpoints_changed();
     return C_OK;
 fail:
     ids_wipe(secret, HOOK_SECRET_SZ);
@@ -452,7 +453,9 @@ int hook_endpoint_update(core_t *c, int64_t owner, const char *uid, const hook_i
     if (rc == C_OK) rc = emit(c, "webhook_endpoint.updated", before, out, false, e);
     ids_wipe(before, sizeof *before);
     free(before);
-    return core_end(c, rc, e);
+    rc = core_end(c, rc, e);
+    if (rc == C_OK) hook_endpoints_changed();
+    return rc;
 }
 
 int hook_endpoint_delete(core_t *c, int64_t owner, const char *uid, cerr_t *e)

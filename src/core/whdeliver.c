@@ -6,6 +6,7 @@
 #include "core/secrets.h"
 #include "core/webhooks.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +109,23 @@ static int fan_batch(core_t *c, const evbuf_t *b, wh_endpoint_t *eps, size_t nep
     return C_OK;
 }
 
+/* What the last look knew: g_idle_gen is the endpoint generation it read
+ * before finding no endpoint (-1: it found some), g_ep_gen moves after
+ * every commit of this node that may have made one active. */
+static atomic_llong g_ep_gen;
+static atomic_llong g_idle_gen = -1;
+
+void hook_endpoints_changed(void)
+{
+    atomic_fetch_add(&g_ep_gen, 1);
+}
+
+bool hook_fanout_idle(void)
+{
+    long long idle = atomic_load(&g_idle_gen);
+    return idle >= 0 && idle == atomic_load(&g_ep_gen);
+}
+
 int hook_fanout(core_t *c, int *made, bool *more, cerr_t *e)
 {
     wh_endpoint_t *eps = NULL;
@@ -119,6 +137,23 @@ int hook_fanout(core_t *c, int *made, bool *more, cerr_t *e)
     /* idle: a read says so, without a write transaction (whose commit
      * would also count as a write for the caches keyed by core_write_generation) */
     {
+        /* no endpoint at all (the common case): nothing to make, and no
+         * write (the cursor stays; the first endpoint's fan-out skips the
+         * history by its start event).  Asked first, in one prepared
+         * statement: every commit that logs an event wakes this look, and
+         * the event peek below is a statement built per call (on
+         * PostgreSQL parsed and planned each time) -- with the cursor's
+         * read, three statements a look where one says there is nothing
+         * to do.  An endpoint made after this read is found by the look
+         * its own creation event wakes. */
+        wh_endpoint_t one;
+        size_t n = 0;
+        long long gen = atomic_load(&g_ep_gen);   /* before the read: see hook_fanout_idle */
+        int st = c->st->ops->wh_endpoint_active(c->st, 0, 1, &one, &n);
+        ids_wipe(&one, sizeof one);
+        if (core_st(e, st, "webhook endpoints") != C_OK) return C_ERR;
+        atomic_store(&g_idle_gen, n == 0 ? gen : -1);
+        if (n == 0) return C_OK;
         event_filter_t peek;
         int64_t pnext = 0;
         one_t o = {0, NULL, false};
@@ -129,15 +164,6 @@ int hook_fanout(core_t *c, int *made, bool *more, cerr_t *e)
         peek.limit = 1;
         if (ev_list(c, &peek, any_one, &o, &pnext, e) != C_OK) return C_ERR;
         if (!o.found) return C_OK;
-        /* no endpoint at all: nothing to make, and no write (the cursor
-         * stays; the first endpoint's fan-out skips the history by its
-         * start event) */
-        wh_endpoint_t one;
-        size_t n = 0;
-        int st = c->st->ops->wh_endpoint_active(c->st, 0, 1, &one, &n);
-        ids_wipe(&one, sizeof one);
-        if (core_st(e, st, "webhook endpoints") != C_OK) return C_ERR;
-        if (n == 0) return C_OK;
     }
     if (core_begin(c, e) != C_OK) return C_ERR;
     /* locked until the commit (PostgreSQL: FOR UPDATE): one fan-out at a time */

@@ -300,6 +300,10 @@ static void on_events_committed(void)
      * another and worker 0 read the log ~3,000 times a second (perf, adds
      * with no endpoint: a third of the server's futex calls). */
     if (atomic_load(&g_kicked)) return;
+    /* no endpoint active: the look would find nothing to make (an endpoint
+     * made here moves hook_fanout_idle after its commit; the next commit
+     * or the poll looks) */
+    if (hook_fanout_idle()) return;
     pthread_mutex_lock(&g_lock);
     atomic_store(&g_kicked, true);
     pthread_cond_signal(&g_fan_cond);
@@ -339,7 +343,10 @@ static void *worker_main(void *arg)
         cerr_t e;
         bool busy = false, got = false, more = false;
         int made = 0;
-        if (a->index == 0) {
+        /* woken by a commit while no endpoint is active: nothing to make
+         * (on PostgreSQL a look is a round trip, and every purchase's
+         * commit wakes it); the poll still looks */
+        if (a->index == 0 && !(kicked && hook_fanout_idle())) {
             if (hook_fanout(c, &made, &more, &e) != C_OK) goto fault;
             if (made > 0 && w->n > 1) wake_all();
             busy = more;
