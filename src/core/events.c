@@ -158,6 +158,11 @@ static _Thread_local int t_emitted; /* events appended in the open transaction *
 
 void ev_set_commit_hook(void (*fn)(void)) { g_commit_hook = fn; }
 
+void ev_kick(void)
+{
+    if (g_commit_hook) g_commit_hook();
+}
+
 void ev_tx_end(bool committed)
 {
     bool any = t_emitted > 0;

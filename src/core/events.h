@@ -115,6 +115,9 @@ int ev_emit(core_t *c, const char *type, int64_t account_id, const char *object_
  * (PostgreSQL also sends NOTIFY numberd_events; else poll).  NULL: none.
  * Set once, before serving. */
 void ev_set_commit_hook(void (*fn)(void));
+/* Calls that hook as such a commit would (after a commit whose events the
+ * follower may have skipped: hook_endpoints_changed). */
+void ev_kick(void);
 
 /* A carrier's registration moved from one state to another (SIP.md §5):
  * one event registration.state_changed in a transaction of its own, for

@@ -494,6 +494,7 @@ int hook_endpoint_rotate(core_t *c, int64_t owner, const char *uid, int64_t grac
     if (rc == C_OK) rc = emit(c, "webhook_endpoint.secret_rotated", NULL, out, true, e);
     rc = core_end(c, rc, e);
     if (rc != C_OK) ids_wipe(secret, HOOK_SECRET_SZ);
+    else hook_endpoints_changed();
     return rc;
 }
 

@@ -157,11 +157,11 @@ const char *hook_state_name(whd_state_t s);
 int hook_fanout(core_t *c, int *made, bool *more, cerr_t *e);
 /* true when the last hook_fanout found no active endpoint and nothing
  * committed on this node since could have made one (hook_endpoints_changed):
- * a look woken by a commit would find nothing to do.  Endpoints made
- * active another way (another node, the CLI, an account reopened) are
- * found by the next look the poll makes. */
+ * a look woken by a commit would find nothing to do.  An endpoint made
+ * active on another node is found by the next look the poll makes. */
 bool hook_fanout_idle(void);
-/* Called after a commit that may have made an endpoint active. */
+/* Called after a commit that may have made an endpoint active (create,
+ * update, rotate): the fan-out is no longer idle, and is woken. */
 void hook_endpoints_changed(void);
 
 /* One claimed delivery, ready to send. */

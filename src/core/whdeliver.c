@@ -118,6 +118,11 @@ static atomic_llong g_idle_gen = -1;
 void hook_endpoints_changed(void)
 {
     atomic_fetch_add(&g_ep_gen, 1);
+    /* the commit's own hook ran before this (inside core_end), while the
+     * fan-out still looked idle, and woke no one: wake it now, so that
+     * the endpoint's creation event (its start) is read at once, not at
+     * the next poll */
+    ev_kick();
 }
 
 bool hook_fanout_idle(void)
@@ -144,8 +149,9 @@ int hook_fanout(core_t *c, int *made, bool *more, cerr_t *e)
          * the event peek below is a statement built per call (on
          * PostgreSQL parsed and planned each time) -- with the cursor's
          * read, three statements a look where one says there is nothing
-         * to do.  An endpoint made after this read is found by the look
-         * its own creation event wakes. */
+         * to do.  An endpoint made here after this read moves g_ep_gen
+         * and wakes the next look (hook_endpoints_changed); one made
+         * active elsewhere is found by the next poll. */
         wh_endpoint_t one;
         size_t n = 0;
         long long gen = atomic_load(&g_ep_gen);   /* before the read: see hook_fanout_idle */

@@ -87,7 +87,7 @@ enum {
     Q_WH_EP_DELETE, Q_WH_EP_OUTCOME, Q_WH_EP_START, Q_WH_EP_DISABLE, Q_WH_CURSOR_GET,
     Q_WH_CURSOR_PUT, Q_WH_DL_INSERT, Q_WH_DL_CLAIM, Q_WH_DL_DUE, Q_WH_DL_FINISH, Q_WH_DL_GET,
     Q_WH_DL_LIST, Q_WH_DL_RETRY,
-    Q_WH_CURSOR_LOCK,                                                     /* PostgreSQL only */
+    Q_WH_CURSOR_LOCK, Q_WH_EP_GET_LOCK,                                   /* PostgreSQL only */
     Q_WH_EP_COUNT, Q_WH_EP_DELETE_DELIVERIES, Q_WH_DL_COUNT,              /* SQLite only */
     Q__COUNT
 };

@@ -33,6 +33,10 @@ const char *const pg_sql_webhooks[Q__COUNT] = {
                           "SELECT " SQLS_WH_ENDPOINT_COLS " FROM webhook_endpoints "
                           "WHERE $1 < 0 OR owner_id = $1 ORDER BY id LIMIT $2 OFFSET $3"),
     [Q_WH_CURSOR_LOCK] = "SELECT event_id FROM webhook_cursor WHERE id = 1 FOR UPDATE",
+    /* an endpoint read to be written back whole (update, rotate): locked,
+     * so that a worker's disabling it meanwhile is seen, not overwritten */
+    [Q_WH_EP_GET_LOCK] = "SELECT " SQLS_WH_ENDPOINT_COLS " FROM webhook_endpoints "
+                         "WHERE uid = $2 AND ($1 < 0 OR owner_id = $1) FOR UPDATE",
     [Q_WH_DL_CLAIM] =
         "UPDATE webhook_deliveries SET leased_until = $2 WHERE id = ("
         "SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id "
@@ -63,8 +67,8 @@ int pg_wh_endpoint_insert(store_t *st, wh_endpoint_t *ep)
 
 int pg_wh_endpoint_get(store_t *st, int64_t owner_id, const char *uid, wh_endpoint_t *out)
 {
-    return pg_one_row(pg_conn(st), Q_WH_EP_GET, PG_V(v_int(owner_id), v_text(uid)),
-                      sqls_rd_wh_endpoint, out);
+    return pg_one_locking(st, Q_WH_EP_GET, Q_WH_EP_GET_LOCK, PG_V(v_int(owner_id), v_text(uid)),
+                          sqls_rd_wh_endpoint, out);
 }
 
 int pg_wh_endpoint_by_id(store_t *st, int64_t id, wh_endpoint_t *out)
