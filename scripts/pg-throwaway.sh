@@ -59,25 +59,8 @@ as_owner() {
   fi
 }
 
-# A port below the kernel's ephemeral range: a port inside it may be an
-# outgoing connection's local port at the moment PostgreSQL binds it (no
-# listener, so the probe below passes, and the bind then fails: "Address
-# already in use", seen once in faults.test.js's own cluster).
-free_port() {
-  local p lo
-  read -r lo _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || lo=32768
-  ((lo > 12000)) || lo=32768
-  for _ in $(seq 1 50); do
-    p=$((10000 + RANDOM % (lo - 10000)))
-    # a refused connection means nobody listens there
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-      echo "$p"
-      return
-    fi
-  done
-  echo "pg-throwaway.sh: no free port found" >&2
-  exit 1
-}
+# free_port: a port below the kernel's ephemeral range (scripts/free-port.sh)
+. "$(dirname "${BASH_SOURCE[0]}")/free-port.sh"
 
 case "$cmd" in
 start|start-on)
@@ -99,7 +82,7 @@ start|start-on)
   # shellcheck disable=SC2086 # PG_INITDB_ARGS: words
   as_owner "$bin/initdb" -D "$data" -U numberd -A trust -E UTF8 --locale=C.UTF-8 \
     --no-sync ${PG_INITDB_ARGS:-} >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
-  port=$(free_port)
+  port=$(free_port) || exit 1
   # fsync off: a test cluster need not survive a power cut, and without
   # fsync CREATE DATABASE and commits cost next to nothing.  PG_DURABLE=1
   # keeps PostgreSQL's defaults (benchmarks: a 201 must be on disk, as
