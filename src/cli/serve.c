@@ -272,25 +272,27 @@ static int g_event_retention = EV_RETENTION_DEFAULT;
  * is worked off over several sweeps instead of one long one. */
 #define RETENTION_BATCHES 20
 
-/* What a sweep does: the aging sweep, and the rest (old events, the SBC
- * change log's pruning). */
-#define SWEEP_AGING 1
-#define SWEEP_REST 2
-
-static void sweep_once(core_t *core, int what)
+/* The aging sweep: before the server listens, and every sweep. */
+static void sweep_aging(core_t *core)
 {
     int64_t n = 0;
     cerr_t e;
     /* background work: the events it logs (number.aged) name "system" */
     ev_actor_set("system", "aging-sweep", NULL);
-    if ((what & SWEEP_AGING) && num_aging_sweep(core, &n, &e) != C_OK)
+    if (num_aging_sweep(core, &n, &e) != C_OK)
         log_msg(LOG_WARN, "aging sweep: %s", e.msg);
-    else if ((what & SWEEP_AGING) && n > 0)
+    else if (n > 0)
         log_msg(LOG_INFO, "aging sweep: %lld number(s) returned to sale", (long long)n);
-    if (!(what & SWEEP_REST)) {
-        ev_actor_clear();
-        return;
-    }
+    ev_actor_clear();
+}
+
+/* The rest of a sweep (old events, the SBC change log's pruning): on the
+ * sweeper thread only. */
+static void sweep_rest(core_t *core)
+{
+    int64_t n = 0;
+    cerr_t e;
+    ev_actor_set("system", "aging-sweep", NULL);
     if (ev_retention_run(core, g_event_retention, RETENTION_BATCHES, &n, &e) != C_OK)
         log_msg(LOG_WARN, "event retention: %s", e.msg);
     else if (n > 0)
@@ -308,7 +310,7 @@ static void sweep_once(core_t *core, int what)
 static void *sweep_main(void *arg)
 {
     sweeper_t *sw = arg;
-    sweep_once(sw->core, SWEEP_REST);
+    sweep_rest(sw->core);
     pthread_mutex_lock(&sw->lock);
     while (!sw->stop) {
         struct timespec until;
@@ -317,7 +319,8 @@ static void *sweep_main(void *arg)
         while (!sw->stop && pthread_cond_timedwait(&sw->cond, &sw->lock, &until) != ETIMEDOUT) {}
         if (sw->stop) break;
         pthread_mutex_unlock(&sw->lock);
-        sweep_once(sw->core, SWEEP_AGING | SWEEP_REST);
+        sweep_aging(sw->core);
+        sweep_rest(sw->core);
         pthread_mutex_lock(&sw->lock);
     }
     pthread_mutex_unlock(&sw->lock);
@@ -565,7 +568,7 @@ int cli_serve(int argc, char **argv)
 
     raise_nofile();
     /* Return aged numbers before the first request can search. */
-    sweep_once(&ctx.core, SWEEP_AGING);
+    sweep_aging(&ctx.core);
     http_app_t app;
     api_app(&ctx, &app);
     if (proxies_s && http_proxies_parse(proxies_s, &proxies, &perr) != C_OK)
