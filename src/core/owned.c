@@ -372,6 +372,32 @@ int owned_release_event(core_t *c, int64_t owner_id, const owned_number_t *n, co
                    n->inv.number, &d, e);
 }
 
+/* Takes, before the number, the locks an update's references need: the
+ * subaccount it is assigned to and the application it will point at.
+ * Deleting a subaccount (or an application) locks it first and then its
+ * numbers; an update that took the number first and the subaccount second
+ * met it in the opposite order, and on PostgreSQL one of the two was
+ * aborted as a deadlock (a 503).  Only the locks are taken here: a
+ * reference that does not resolve is reported by apply_update, in the
+ * order of its checks, after the number's own "not found". */
+static int lock_refs(core_t *c, const account_t *caller, const numupd_in_t *in, cerr_t *e)
+{
+    store_t *st = c->st;
+    int rc = ST_OK;
+    if (in->subaccount && in->subaccount[0] == 'S' && caller->parent_id == 0 &&
+        ids_is_auth_id(in->subaccount, strlen(in->subaccount))) {
+        account_t sub;
+        rc = st->ops->account_by_auth_id(st, in->subaccount, &sub);
+    }
+    if (rc != ST_ERR && in->app_id && in->app_id[0]) {
+        size_t l = strlen(in->app_id);
+        app_t app;
+        if (l < MODEL_APP_ID_SZ && nd_all_digits(in->app_id, l))
+            rc = st->ops->app_get(st, core_owner_id(caller), core_sub_id(caller), in->app_id, &app);
+    }
+    return rc == ST_ERR ? core_st(e, ST_ERR, NULL) : C_OK;
+}
+
 int num_update(core_t *c, const account_t *caller, const char *number_in, const numupd_in_t *in,
                cerr_t *e)
 {
@@ -382,8 +408,10 @@ int num_update(core_t *c, const account_t *caller, const char *number_in, const 
     /* Read, check and write in one write transaction: nothing can change
      * the number between the checks and the update. */
     if (core_begin(c, e) != C_OK) return C_ERR;
+    int rc = lock_refs(c, caller, in, e);
     /* ST_NOTFOUND: "not found" */
-    int rc = core_st(e, st->ops->number_get_owned(st, core_owner_id(caller), core_sub_id(caller),
+    if (rc == C_OK)
+        rc = core_st(e, st->ops->number_get_owned(st, core_owner_id(caller), core_sub_id(caller),
                                                   number, &n), NULL);
     owned_number_t was = n;
     if (rc == C_OK) rc = apply_update(c, caller, &n, in, e);

@@ -300,6 +300,49 @@ describe('owner_counts (an account\'s total_count)', () => {
         assert.ok(t > 0 && t < all, `services=${services}: ${t} of ${all}`);
       }
     });
+  test('a subaccount deleted while its numbers are being assigned (to it, out of it, to its application): never a 5xx',
+    async () => {
+      // Deleting a subaccount locks it, then its numbers (to move them to
+      // the main account); assigning a number to a subaccount or to an
+      // application locks what it refers to.  When the assignment took the
+      // number first and the subaccount (or application) second, the two
+      // met in opposite orders on PostgreSQL: a deadlock, one of them
+      // aborted, a 503.  Each round deletes a subaccount in the middle of
+      // assignments of its own numbers.
+      const inv = Array.from({ length: 24 }, (_, i) => ({
+        number: `1657555${String(i).padStart(4, '0')}`, country_iso: 'US', type: 'fixed', sub_type: 'local',
+        voice_enabled: 'true', sms_enabled: 'true', monthly_rental_rate: '0.80000',
+      }));
+      await srv.loadCsv(csv(ALL_COLUMNS, inv));
+      const dave = await srv.createAccount('dave');
+      for (const { number } of inv) assert.equal((await srv.buy(dave, number)).status, 201);
+      let assigned = 0;
+      for (let round = 0; round < 6; round++) {
+        const r = await srv.plivo(dave, 'POST', 'Subaccount/', { body: { name: `dave-sub${round}`, enabled: true } });
+        assert.equal(r.status, 201, r.text);
+        const sb = r.json.auth_id;
+        const a = await srv.plivo({ auth_id: sb, auth_token: r.json.auth_token }, 'POST', 'Application/',
+          { body: { app_name: `dave-app${round}`, answer_url: 'https://example.com/a' } });
+        assert.equal(a.status, 201, a.text);
+        const app = a.json.app_id;
+        for (const { number } of inv) {
+          const u = await srv.plivo(dave, 'POST', `Number/${number}/`, { body: { subaccount: sb, app_id: app } });
+          assert.equal(u.status, 202, u.text);
+        }
+        const ops = inv.map(({ number }, i) => async () => {
+          const body = i % 3 === 0 ? { subaccount: sb } : i % 3 === 1 ? { app_id: app } : { subaccount: '' };
+          const u = noFault(await srv.plivo(dave, 'POST', `Number/${number}/`, { body }), 'assignment');
+          if (u.status === 202) assigned++;
+        });
+        ops.splice(6, 0, async () => {
+          const d = noFault(await srv.plivo(dave, 'DELETE', `Subaccount/${sb}/`), 'subaccount delete');
+          assert.equal(d.status, 204, d.text);
+        });
+        await concurrently(ops);
+      }
+      assert.ok(assigned > 0, `assignments made: ${assigned}`);
+      assertOwnerCountsExact();
+    });
   test('numbers moved between a main account and its subaccount in both directions at once: never a 5xx',
     async () => {
       // Every number here has the same counter key but its subaccount, so

@@ -85,12 +85,13 @@
  *    row locks.  lock_timeout is 15 s, as SQLite's busy timeout, but a
  *    request's statement_timeout (5 s by default, conn.c) ends a wait first.
  *
- * Two core sequences lock rows in opposite orders (a number, then the
- * application or subaccount it is being assigned to; versus deleting that
- * application or subaccount, which locks it, then its numbers).  When both
- * meet on the same rows PostgreSQL detects the deadlock within a second
- * and aborts one transaction (a 500 the client may retry); a single node
- * on SQLite cannot meet it because it runs one writer at a time.
+ * Deleting an application or a subaccount locks it, then its numbers.
+ * Updating a number takes the same order: the subaccount and application
+ * it is being assigned to are locked before the number (core/owned.c,
+ * lock_refs).  It used to take the number first; when both met on the
+ * same rows PostgreSQL detected the deadlock and aborted one of them, a
+ * 503 (tests/api/counters.test.js reproduces it).  SQLite runs one writer
+ * at a time and never met it.
  */
 #ifndef ND_STORE_PGINT_H
 #define ND_STORE_PGINT_H
