@@ -220,7 +220,7 @@ int app_unlinked_events(core_t *c, int64_t account_id, const char *app_id,
     return C_OK;
 }
 
-int app_delete(core_t *c, const account_t *caller, const char *app_id, cerr_t *e)
+static int app_delete_once(core_t *c, const account_t *caller, const char *app_id, cerr_t *e)
 {
     app_t a;
     core_numset_t unlinked = {0};
@@ -239,4 +239,15 @@ int app_delete(core_t *c, const account_t *caller, const char *app_id, cerr_t *e
         rc = ev_emit(c, "application.deleted", a.account_id, "application", a.app_id, &d, e);
     }
     return core_end(c, rc, e);
+}
+
+/* It locks the application, then its numbers: a number's update that
+ * took them the other way (before lock_refs, core/owned.c) or a
+ * subaccount's delete may meet it, and PostgreSQL aborts one of them. */
+int app_delete(core_t *c, const account_t *caller, const char *app_id, cerr_t *e)
+{
+    int r, tries = 0;
+    do r = app_delete_once(c, caller, app_id, e);
+    while (r != C_OK && core_retry(c, &tries, e));
+    return r;
 }

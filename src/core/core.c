@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "core/secrets.h"
+#include "util/log.h"
 #include "util/utf8.h"
 
 int cerr(cerr_t *e, ce_t code, const char *fmt, ...)
@@ -136,6 +137,18 @@ int core_end(core_t *c, int rc, cerr_t *e)
 }
 
 int core_tx_depth(void) { return t_depth; }
+
+bool core_retry(core_t *c, int *tries, cerr_t *e)
+{
+    if (++*tries >= CORE_TX_TRIES || t_depth != 0 || e->code != CE_UNAVAILABLE ||
+        !c->st->ops->tx_retryable(c->st))
+        return false;
+    log_msg(LOG_WARN, "a write was aborted by the database to break a deadlock; running it again "
+                      "(try %d of %d)", *tries + 1, CORE_TX_TRIES);
+    e->code = CE_OK;
+    e->msg[0] = '\0';
+    return true;
+}
 
 void core_count_on_commit(metric_t m)
 {

@@ -44,6 +44,20 @@ void ev_tx_end(bool committed);
 /* How deep the calling thread is in core_begin transactions (0: none). */
 int core_tx_depth(void);
 
+/* After a write that failed: whether to run it again.  True when the
+ * database aborted its outermost transaction to break a deadlock or a
+ * serialization conflict (PostgreSQL; store.h, tx_retryable), the calling
+ * thread is in no transaction of its own (an enclosing one is aborted too:
+ * only its owner may run it again), and *tries runs have not used up
+ * CORE_TX_TRIES; then it counts the try, forgets e and logs a warning.
+ * Such an abort is the database choosing one of two writers that met in
+ * opposite orders, not a fault: the one it chose runs again once the
+ * other has committed.  Usage:
+ *     int r, tries = 0;
+ *     do r = once(...); while (r != C_OK && core_retry(c, &tries, e));  */
+#define CORE_TX_TRIES 3
+bool core_retry(core_t *c, int *tries, cerr_t *e);
+
 /* Counts m once the work the calling thread is doing is durable: at once
  * outside a transaction, else when the outermost core_commit succeeds (a
  * rollback, or a failed commit, drops it).  So a purchase made inside an

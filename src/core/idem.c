@@ -36,8 +36,9 @@ void idem_hash(const core_t *c, const char *action, const char *resource, const 
     crypto_generichash_final(&s, out, IDS_HASH_SZ);
 }
 
-int idem_run(core_t *c, int64_t account_id, const char *key, const uint8_t hash[IDS_HASH_SZ],
-             idem_action_fn fn, void *ud, idem_answer_t *ans, bool *replayed, cerr_t *e)
+static int idem_run_once(core_t *c, int64_t account_id, const char *key,
+                         const uint8_t hash[IDS_HASH_SZ], idem_action_fn fn, void *ud,
+                         idem_answer_t *ans, bool *replayed, cerr_t *e)
 {
     store_t *st = c->st;
     *replayed = false;
@@ -83,4 +84,16 @@ int idem_run(core_t *c, int64_t account_id, const char *key, const uint8_t hash[
 db_fail:
     core_rollback(c);
     return core_st(e, ST_ERR, NULL);
+}
+
+/* The whole of it runs again when the database aborted it to break a
+ * deadlock (core_retry): the key's lock, the action and the stored answer
+ * are one transaction, so nothing of the aborted run remains. */
+int idem_run(core_t *c, int64_t account_id, const char *key, const uint8_t hash[IDS_HASH_SZ],
+             idem_action_fn fn, void *ud, idem_answer_t *ans, bool *replayed, cerr_t *e)
+{
+    int r, tries = 0;
+    do r = idem_run_once(c, account_id, key, hash, fn, ud, ans, replayed, e);
+    while (r != C_OK && core_retry(c, &tries, e));
+    return r;
 }

@@ -398,8 +398,8 @@ static int lock_refs(core_t *c, const account_t *caller, const numupd_in_t *in, 
     return rc == ST_ERR ? core_st(e, ST_ERR, NULL) : C_OK;
 }
 
-int num_update(core_t *c, const account_t *caller, const char *number_in, const numupd_in_t *in,
-               cerr_t *e)
+static int num_update_once(core_t *c, const account_t *caller, const char *number_in,
+                           const numupd_in_t *in, cerr_t *e)
 {
     store_t *st = c->st;
     char number[E164_BUFSZ];
@@ -418,6 +418,18 @@ int num_update(core_t *c, const account_t *caller, const char *number_in, const 
     if (rc == C_OK && st->ops->number_update_owned(st, &n) != ST_OK) rc = core_st(e, ST_ERR, NULL);
     if (rc == C_OK) rc = updated_event(c, &was, &n, e);
     return core_end(c, rc, e);
+}
+
+/* lock_refs keeps the usual orders, but a subaccount's delete also locks
+ * its applications after its numbers, the other way from an assignment:
+ * when the two meet PostgreSQL aborts one, and it runs again. */
+int num_update(core_t *c, const account_t *caller, const char *number_in, const numupd_in_t *in,
+               cerr_t *e)
+{
+    int r, tries = 0;
+    do r = num_update_once(c, caller, number_in, in, e);
+    while (r != C_OK && core_retry(c, &tries, e));
+    return r;
 }
 
 int num_unrent(core_t *c, const account_t *caller, const char *number_in, cerr_t *e)

@@ -222,8 +222,8 @@ int sub_delete(core_t *c, const account_t *caller, const char *auth_id, cerr_t *
     return sub_delete_ex(c, caller, auth_id, false, e);
 }
 
-int sub_delete_ex(core_t *c, const account_t *caller, const char *auth_id, bool cascade,
-                  cerr_t *e)
+static int sub_delete_once(core_t *c, const account_t *caller, const char *auth_id, bool cascade,
+                           cerr_t *e)
 {
     account_t a;
     if (core_begin(c, e) != C_OK) return C_ERR;
@@ -256,4 +256,17 @@ int sub_delete_ex(core_t *c, const account_t *caller, const char *auth_id, bool 
     if (core_end(c, rc, e) != C_OK) return C_ERR;
     acct_cache_invalidate();
     return C_OK;
+}
+
+/* It locks the subaccount, then its numbers, applications and carriers:
+ * writers that take some of those in another order (a subaccount adding
+ * numbers to its carrier, an application's update) can meet it, and
+ * PostgreSQL then aborts one of them to break the deadlock. */
+int sub_delete_ex(core_t *c, const account_t *caller, const char *auth_id, bool cascade,
+                  cerr_t *e)
+{
+    int r, tries = 0;
+    do r = sub_delete_once(c, caller, auth_id, cascade, e);
+    while (r != C_OK && core_retry(c, &tries, e));
+    return r;
 }

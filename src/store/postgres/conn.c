@@ -421,6 +421,7 @@ int pg_status(conn_t *c, const PGresult *r, const char *what)
     if (c->depth > 0) c->tx_failed = true;
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
     if (state && strncmp(state, "23", 2) == 0) return ST_CONFLICT;
+    if (state && (strcmp(state, "40P01") == 0 || strcmp(state, "40001") == 0)) c->tx_retry = true;
     const char *msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     if (!msg) msg = PQstatus(c->pg) == CONNECTION_OK ? "the transaction has already failed"
                                                       : PQerrorMessage(c->pg);

@@ -182,6 +182,11 @@ typedef struct conn {
     bool rollback_only;   /* an inner level rolled back */
     bool tx_failed;       /* a statement failed: PostgreSQL aborted the transaction */
     bool numadd_locked;   /* this transaction holds LOCK_NUMADD */
+    /* the server aborted this transaction to break a deadlock or a
+     * serialization conflict (40P01, 40001): another run may succeed.
+     * Kept past the rollback, for the core to ask (tx_retryable), and
+     * cleared by the next outermost BEGIN. */
+    bool tx_retry;
     /* How long to wait for a reply before the connection is taken for
      * dead (ms; 0: forever): the session's statement_timeout plus a
      * grace, since a server that is alive answers by then (an error at

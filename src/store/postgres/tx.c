@@ -71,6 +71,7 @@ int pg_tx_begin(store_t *st, bool write)
         return ST_OK;
     }
     pg_tx_reset(c);
+    c->tx_retry = false;
     /* one round trip: BEGIN and, for a writer, the inventory lock (shared)
      * before any row lock */
     /* BEGIN is the first statement after an idle spell, when a connection
@@ -124,6 +125,12 @@ void pg_tx_rollback(store_t *st)
         PQclear(r);
     }
     pg_tx_reset(c);
+}
+
+bool pg_tx_retryable(store_t *st)
+{
+    conn_t *c = pg_conn(st);
+    return c && c->tx_retry;
 }
 
 int pg_tx_end(store_t *st, int rc, bool notfound_commits)

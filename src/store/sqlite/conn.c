@@ -835,6 +835,14 @@ void sq_tx_rollback(store_t *st)
     write_unlock((sqlite_store_t *)st, c);
 }
 
+/* One writer at a time: a write transaction never meets another's locks
+ * in the opposite order, so none is ever aborted to break a deadlock. */
+bool sq_tx_retryable(store_t *st)
+{
+    (void)st;
+    return false;
+}
+
 /* ---- operations -------------------------------------------------------- */
 
 int sq_read_version(store_t *st, db_version_t *out)

@@ -18,6 +18,7 @@
 #include "core/idem.h"
 #include "core/ids.h"
 #include "core/secrets.h"
+#include "store/store.h"
 
 #define HEX_A "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 #define HEX_B "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"
@@ -178,12 +179,107 @@ static void test_run(void **state)
     rmdir(dir);
 }
 
+/* The store's answer to "was that transaction aborted to break a
+ * deadlock?", as the action below sets it: the real store's PostgreSQL
+ * answer needs two connections meeting in opposite orders (counters.test.js
+ * makes them meet), this one says what the test wants. */
+static bool g_aborted;
+static bool fake_retryable(store_t *st)
+{
+    (void)st;
+    return g_aborted;
+}
+
+typedef struct {
+    int runs;
+    int deadlocks;   /* runs that are aborted as deadlocks */
+    bool retryable;  /* and whether the store says so */
+} dl_t;
+
+static int act_dl(core_t *c, void *ud, idem_answer_t *ans, cerr_t *e)
+{
+    (void)c;
+    dl_t *a = ud;
+    a->runs++;
+    if (a->deadlocks > 0) {
+        a->deadlocks--;
+        g_aborted = a->retryable;
+        return cerr(e, CE_UNAVAILABLE, "database unavailable");
+    }
+    g_aborted = false;
+    buf_reset(ans->body);
+    buf_printf(ans->body, "{\"run\":%d}", a->runs);
+    ans->code = 201;
+    ans->replayable = true;
+    return C_OK;
+}
+
+/* A write aborted to break a deadlock runs again, up to three runs in all,
+ * with and without a key; any other failure of the database does not, and
+ * what the last run stored is what a replay answers. */
+static void test_retry(void **state)
+{
+    (void)state;
+    char dir[64], path[128], p[160];
+    core_t c;
+    cerr_t e;
+    snprintf(dir, sizeof dir, "/tmp/nd_idem_XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/test.db", dir);
+    assert_int_equal(core_open(&c, path, NULL, &e), C_OK);
+    const store_ops_t *real = c.st->ops;
+    store_ops_t fake = *real;
+    fake.tx_retryable = fake_retryable;
+    c.st->ops = &fake;
+    buf_t body = BUF_INIT;
+    idem_answer_t ans = {.body = &body};
+    bool replayed;
+    uint8_t h[IDS_HASH_SZ];
+    idem_hash(NULL, "POST x", "", "{}", 2, h);
+
+    dl_t once = {.deadlocks = 1, .retryable = true};
+    assert_int_equal(idem_run(&c, 1, "key-dl-1", h, act_dl, &once, &ans, &replayed, &e), C_OK);
+    assert_int_equal(once.runs, 2);
+    assert_string_equal(body.data, "{\"run\":2}");
+    buf_reset(&body);
+    assert_int_equal(idem_run(&c, 1, "key-dl-1", h, act_dl, &once, &ans, &replayed, &e), C_OK);
+    assert_true(replayed);
+    assert_int_equal(once.runs, 2);
+    assert_string_equal(body.data, "{\"run\":2}");
+
+    dl_t always = {.deadlocks = 100, .retryable = true};
+    assert_int_equal(idem_run(&c, 1, "key-dl-2", h, act_dl, &always, &ans, &replayed, &e), C_ERR);
+    assert_int_equal(e.code, CE_UNAVAILABLE);
+    assert_int_equal(always.runs, 3);
+
+    dl_t outage = {.deadlocks = 1, .retryable = false};
+    assert_int_equal(idem_run(&c, 1, "key-dl-3", h, act_dl, &outage, &ans, &replayed, &e), C_ERR);
+    assert_int_equal(e.code, CE_UNAVAILABLE);
+    assert_int_equal(outage.runs, 1);
+
+    dl_t nokey = {.deadlocks = 2, .retryable = true};
+    assert_int_equal(idem_run(&c, 1, NULL, h, act_dl, &nokey, &ans, &replayed, &e), C_OK);
+    assert_int_equal(nokey.runs, 3);
+
+    g_aborted = false;
+    buf_free(&body);
+    c.st->ops = real;
+    core_close(&c);
+    static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(p, sizeof p, "%s%s", path, sfx[i]);
+        unlink(p);
+    }
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_derive),
         cmocka_unit_test(test_keyed_hash),
         cmocka_unit_test(test_run),
+        cmocka_unit_test(test_retry),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
