@@ -13,7 +13,7 @@
 
 const { test, describe, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { spawnSync } = require('node:child_process');
+const { spawnSync, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -133,6 +133,30 @@ describe('inventory import and rejected rows', () => {
     assert.equal(r.status, 3, r.stderr);
     assert.equal(run(['inventory', 'stats', '--allow-rejected', '--db', db]).status, 2);
   });
+});
+
+describe('inventory import and the triggers on numbers', () => {
+  // The import's connection runs with SQLite's triggers off and does once a
+  // batch what they would have done for its rows (one added to the search
+  // index's generation); a trigger it was not checked against keeps them on.
+  const sqlite = (db, q) => execFileSync('sqlite3', ['-bail', db, q], { encoding: 'utf8' }).trim();
+  test('known triggers: the generation moves once a batch; an unknown one: every row fires it',
+    { skip: PG ? 'SQLite only' : false }, () => {
+      const db = dbOf(dir, 'trg');
+      ok(['inventory', 'import', '-', '--db', db], { input: ROWS(5, 3000) });
+      const g0 = Number(sqlite(db, 'SELECT n FROM avail_gen'));
+      let r = ok(['inventory', 'import', '-', '--db', db], { input: ROWS(40, 3100) });
+      assert.equal(Number(sqlite(db, 'SELECT n FROM avail_gen')), g0 + 1, 'one batch, one step');
+      assert.doesNotMatch(r.stderr, /not one the import knows/);
+      // an operator's own trigger: the import must not skip it
+      sqlite(db, "CREATE TABLE seen(number TEXT); CREATE TRIGGER op_seen AFTER INSERT ON numbers "
+        + "BEGIN INSERT INTO seen VALUES (NEW.number); END;");
+      r = ok(['inventory', 'import', '-', '--db', db], { input: ROWS(30, 3200) });
+      assert.match(r.stderr, /trigger op_seen on numbers is not one the import knows/);
+      assert.equal(sqlite(db, 'SELECT count(*) FROM seen'), '30');
+      assert.equal(Number(sqlite(db, 'SELECT n FROM avail_gen')), g0 + 31, 'every row, by its own trigger');
+      assert.equal(sqlite(db, 'SELECT count(*) FROM numbers'), '75');
+    });
 });
 
 describe('the progress bar', () => {
