@@ -109,16 +109,36 @@ static int act(core_t *c, void *ud, idem_answer_t *ans, cerr_t *e)
     return C_OK;
 }
 
+/* A core on a fresh SQLite file in a directory of its own (dir[64],
+ * path[128]); db_close closes it and removes both. */
+static void db_open(core_t *c, char *dir, char *path)
+{
+    cerr_t e;
+    snprintf(dir, 64, "/tmp/nd_idem_XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, 128, "%s/test.db", dir);
+    assert_int_equal(core_open(c, path, NULL, &e), C_OK);
+}
+
+static void db_close(core_t *c, const char *dir, const char *path)
+{
+    char p[160];
+    core_close(c);
+    static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(p, sizeof p, "%s%s", path, sfx[i]);
+        unlink(p);
+    }
+    rmdir(dir);
+}
+
 static void test_run(void **state)
 {
     (void)state;
-    char dir[64], path[128], p[160];
+    char dir[64], path[128];
     core_t c;
     cerr_t e;
-    snprintf(dir, sizeof dir, "/tmp/nd_idem_XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof path, "%s/test.db", dir);
-    assert_int_equal(core_open(&c, path, NULL, &e), C_OK);
+    db_open(&c, dir, path);
     buf_t body = BUF_INIT;
     idem_answer_t ans = {.body = &body};
     bool replayed;
@@ -170,13 +190,7 @@ static void test_run(void **state)
     assert_int_equal(b.runs, 3);
 
     buf_free(&body);
-    core_close(&c);
-    static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
-    for (size_t i = 0; i < 4; i++) {
-        snprintf(p, sizeof p, "%s%s", path, sfx[i]);
-        unlink(p);
-    }
-    rmdir(dir);
+    db_close(&c, dir, path);
 }
 
 /* The store's answer to "was that transaction aborted to break a
@@ -220,13 +234,10 @@ static int act_dl(core_t *c, void *ud, idem_answer_t *ans, cerr_t *e)
 static void test_retry(void **state)
 {
     (void)state;
-    char dir[64], path[128], p[160];
+    char dir[64], path[128];
     core_t c;
     cerr_t e;
-    snprintf(dir, sizeof dir, "/tmp/nd_idem_XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof path, "%s/test.db", dir);
-    assert_int_equal(core_open(&c, path, NULL, &e), C_OK);
+    db_open(&c, dir, path);
     const store_ops_t *real = c.st->ops;
     store_ops_t fake = *real;
     fake.tx_retryable = fake_retryable;
@@ -264,13 +275,7 @@ static void test_retry(void **state)
     g_aborted = false;
     buf_free(&body);
     c.st->ops = real;
-    core_close(&c);
-    static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
-    for (size_t i = 0; i < 4; i++) {
-        snprintf(p, sizeof p, "%s%s", path, sfx[i]);
-        unlink(p);
-    }
-    rmdir(dir);
+    db_close(&c, dir, path);
 }
 
 int main(void)
