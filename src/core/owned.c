@@ -413,10 +413,12 @@ static int num_update_once(core_t *c, const account_t *caller, const char *numbe
     if (rc == C_OK)
         rc = core_st(e, st->ops->number_get_owned(st, core_owner_id(caller), core_sub_id(caller),
                                                   number, &n), NULL);
-    owned_number_t was = n;
-    if (rc == C_OK) rc = apply_update(c, caller, &n, in, e);
-    if (rc == C_OK && st->ops->number_update_owned(st, &n) != ST_OK) rc = core_st(e, ST_ERR, NULL);
-    if (rc == C_OK) rc = updated_event(c, &was, &n, e);
+    if (rc == C_OK) {
+        owned_number_t was = n;
+        rc = apply_update(c, caller, &n, in, e);
+        if (rc == C_OK && st->ops->number_update_owned(st, &n) != ST_OK) rc = core_st(e, ST_ERR, NULL);
+        if (rc == C_OK) rc = updated_event(c, &was, &n, e);
+    }
     return core_end(c, rc, e);
 }
 
