@@ -18,9 +18,15 @@ build="$here/build-fuzz"
 all=(router query form json api csv e164 net auth idem sbc_lpm sip_msg lean)
 targets=("${@:-${all[@]}}")
 
-CC=clang cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DND_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
-cmake --build "$build" --target $(printf 'fuzz_%s ' "${targets[@]}") >/dev/null
+# quiet when it works; when it does not, the compiler's last words (a
+# warning clang makes that gcc does not, under -Werror) say why
+if ! out=$(CC=clang cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DND_FUZZ=ON -DBUILD_TESTING=OFF 2>&1) ||
+   ! out=$(cmake --build "$build" --target $(printf 'fuzz_%s ' "${targets[@]}") 2>&1); then
+  printf '%s\n' "$out" | tail -40 >&2
+  echo "fuzz.sh: building the fuzz targets failed" >&2
+  exit 1
+fi
 [ "${FUZZ_BUILD_ONLY:-0}" = 1 ] && exit 0
 
 mkdir -p "$build/logs" "$build/crashes"
