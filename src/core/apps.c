@@ -166,8 +166,8 @@ int app_get(core_t *c, const account_t *caller, const char *app_id, app_t *out, 
     return load(c, caller, app_id, out, e);
 }
 
-int app_update(core_t *c, const account_t *caller, const char *app_id, const app_in_t *in,
-               cerr_t *e)
+static int app_update_once(core_t *c, const account_t *caller, const char *app_id,
+                           const app_in_t *in, cerr_t *e)
 {
     app_t a;
     if (core_begin(c, e) != C_OK) return C_ERR;
@@ -188,6 +188,17 @@ int app_update(core_t *c, const account_t *caller, const char *app_id, const app
             ev_data_free(&d); /* nothing changed: no event */
     }
     return core_end(c, rc, e);
+}
+
+/* It locks the application, then the subaccount it moves it to; a
+ * number's update takes them the other way (core/owned.c, lock_refs). */
+int app_update(core_t *c, const account_t *caller, const char *app_id, const app_in_t *in,
+               cerr_t *e)
+{
+    int r, tries = 0;
+    do r = app_update_once(c, caller, app_id, in, e);
+    while (r != C_OK && core_retry(c, &tries, e));
+    return r;
 }
 
 int app_unlinked_add(const char *number, void *ud)

@@ -249,7 +249,8 @@ static int released_events(core_t *c, const account_t *a, cerr_t *e)
     return r;
 }
 
-static int set_status(core_t *c, const char *auth_id, int status, int64_t *released, cerr_t *e)
+static int set_status_once(core_t *c, const char *auth_id, int status, int64_t *released,
+                           cerr_t *e)
 {
     account_t a;
     if (released) *released = 0;
@@ -279,6 +280,17 @@ static int set_status(core_t *c, const char *auth_id, int status, int64_t *relea
                     a.id, "account", a.auth_id, &d, e);
     }
     return cred_end(c, r, e);
+}
+
+/* Closing releases every number of the account in one statement, in the
+ * order the plan gives, taking counter rows along the way: a release or a
+ * subaccount's delete beside it can meet it the other way. */
+static int set_status(core_t *c, const char *auth_id, int status, int64_t *released, cerr_t *e)
+{
+    int r, tries = 0;
+    do r = set_status_once(c, auth_id, status, released, e);
+    while (r != C_OK && core_retry(c, &tries, e));
+    return r;
 }
 
 int cred_account_suspend(core_t *c, const char *auth_id, cerr_t *e)

@@ -129,8 +129,8 @@ static void fill_number(const owned_number_t *tpl, const char *digits, owned_num
     ids_uuid_v4(n->byoc_id);
 }
 
-int num_add(core_t *c, const account_t *caller, const numadd_in_t *in, numadd_fault_t *faults,
-            size_t *nfaults, owned_number_t *out, cerr_t *e)
+static int num_add_once(core_t *c, const account_t *caller, const numadd_in_t *in,
+                        numadd_fault_t *faults, size_t *nfaults, owned_number_t *out, cerr_t *e)
 {
     store_t *st = c->st;
     owned_number_t tpl, *rows = NULL;
@@ -230,4 +230,17 @@ done:
     free(digits);
     carrier_clear(&cr);
     return ret;
+}
+
+/* It locks the carrier, then (adding for a subaccount) meets the
+ * subaccount's row; a subaccount's delete and another add into that
+ * subaccount take them the other way: PostgreSQL aborts one of them, which
+ * runs again (core_retry).  *nfaults starts from zero on every run. */
+int num_add(core_t *c, const account_t *caller, const numadd_in_t *in, numadd_fault_t *faults,
+            size_t *nfaults, owned_number_t *out, cerr_t *e)
+{
+    int r, tries = 0;
+    do r = num_add_once(c, caller, in, faults, nfaults, out, e);
+    while (r != C_OK && core_retry(c, &tries, e));
+    return r;
 }

@@ -392,6 +392,9 @@ static int lock_refs(core_t *c, const account_t *caller, const numupd_in_t *in, 
     if (rc != ST_ERR && in->app_id && in->app_id[0]) {
         size_t l = strlen(in->app_id);
         app_t app;
+        /* the lock apply_update's app_get takes (FOR UPDATE): a weaker one
+         * here would be upgraded after the number's, and two updates
+         * pointing at one application would deadlock on the upgrade */
         if (l < MODEL_APP_ID_SZ && nd_all_digits(in->app_id, l))
             rc = st->ops->app_get(st, core_owner_id(caller), core_sub_id(caller), in->app_id, &app);
     }

@@ -67,11 +67,12 @@ typedef struct store_ops {
     int (*tx_begin)(store_t *st, bool write);
     int (*tx_commit)(store_t *st);
     void (*tx_rollback)(store_t *st);
-    /* Whether the calling thread's last outermost write transaction was
-     * aborted by the database for a reason that running it again may not
-     * meet: PostgreSQL broke a deadlock or a serialization conflict by
-     * aborting it (SQLSTATE 40P01, 40001).  Cleared by the next
-     * outermost tx_begin.  SQLite: never (one writer at a time). */
+    /* Whether the calling thread's last outermost transaction was aborted
+     * by the database for a reason that running it again may not meet:
+     * PostgreSQL broke a deadlock or a serialization conflict by aborting
+     * it (SQLSTATE 40P01, 40001, raised inside the transaction).  Cleared
+     * by the next outermost tx_begin; never opens a connection.  SQLite:
+     * never (one writer at a time). */
     bool (*tx_retryable)(store_t *st);
 
     /* ---- settings: server settings (name -> text) ---- */

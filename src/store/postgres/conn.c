@@ -289,6 +289,11 @@ conn_t *pg_conn(store_t *st)
     return conn_get((pg_store_t *)st);
 }
 
+conn_t *pg_conn_if_open(store_t *st)
+{
+    return connreg_get(&((pg_store_t *)st)->sql.conns);
+}
+
 /* A dead connection is reset outside a transaction; inside one, the
  * transaction is lost and stays failed until the caller ends it. */
 static int conn_ensure(conn_t *c)
@@ -421,7 +426,8 @@ int pg_status(conn_t *c, const PGresult *r, const char *what)
     if (c->depth > 0) c->tx_failed = true;
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
     if (state && strncmp(state, "23", 2) == 0) return ST_CONFLICT;
-    if (state && (strcmp(state, "40P01") == 0 || strcmp(state, "40001") == 0)) c->tx_retry = true;
+    if (c->depth > 0 && state && (strcmp(state, "40P01") == 0 || strcmp(state, "40001") == 0))
+        c->tx_retry = true;
     const char *msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     if (!msg) msg = PQstatus(c->pg) == CONNECTION_OK ? "the transaction has already failed"
                                                       : PQerrorMessage(c->pg);

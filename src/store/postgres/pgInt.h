@@ -318,6 +318,8 @@ typedef int (*row_each_fn)(sqls_row_t *d, void *arg);
 /* The calling thread's connection (opened on first use; owned by the
  * store), or NULL when it cannot connect (logged). */
 conn_t *pg_conn(store_t *st);
+/* The calling thread's connection if it has one; never opens one. */
+conn_t *pg_conn_if_open(store_t *st);
 /* A connection of its own (the import's); the caller pg_conn_close()s it.
  * NULL when it cannot connect, with the reason in *err (the caller frees
  * it), or logged when err is NULL. */

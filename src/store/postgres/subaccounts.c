@@ -30,8 +30,12 @@ int pg_sub_delete(store_t *st, int64_t parent_id, int64_t sub_id)
 {
     conn_t *c = pg_conn(st);
     int64_t now = clock_now();
-    /* what the subaccount had goes to its parent, then it goes */
-    static const int moves[] = {Q_SUB_MOVE_NUMBERS, Q_SUB_MOVE_APPS, Q_SUB_MOVE_CARRIERS};
+    /* what the subaccount had goes to its parent, then it goes.  Its
+     * applications and carriers first, then its numbers: the order of
+     * locks a number's update takes (subaccount, application, number:
+     * core/owned.c, lock_refs) and an application's delete (application,
+     * then its numbers); numbers first met an assignment the other way. */
+    static const int moves[] = {Q_SUB_MOVE_APPS, Q_SUB_MOVE_CARRIERS, Q_SUB_MOVE_NUMBERS};
     for (size_t i = 0; i < sizeof moves / sizeof moves[0]; i++) {
         /* ST_CONFLICT: a name the parent's own objects have (per-owner
          * names, migration 0006); the transaction is aborted, the caller

@@ -127,9 +127,11 @@ void pg_tx_rollback(store_t *st)
     pg_tx_reset(c);
 }
 
+/* Asks the thread's connection, if it has one: never opens one (a thread
+ * without a connection had no transaction to abort). */
 bool pg_tx_retryable(store_t *st)
 {
-    conn_t *c = pg_conn(st);
+    conn_t *c = pg_conn_if_open(st);
     return c && c->tx_retry;
 }
 
