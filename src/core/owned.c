@@ -218,6 +218,16 @@ static int parse_toggle(const char *in, const char *param, bool *on, cerr_t *e)
     return C_OK;
 }
 
+/* The application app_id of the caller's account (a subaccount: its own
+ * only), read inside the write transaction (and so locked); ST_NOTFOUND
+ * for an id that cannot be one. */
+static int app_ref(core_t *c, const account_t *caller, const char *app_id, app_t *app)
+{
+    size_t l = strlen(app_id);
+    if (l >= MODEL_APP_ID_SZ || !nd_all_digits(app_id, l)) return ST_NOTFOUND;
+    return c->st->ops->app_get(c->st, core_owner_id(caller), core_sub_id(caller), app_id, app);
+}
+
 /* Applies a validated update to n in memory; the caller writes it. */
 static int apply_update(core_t *c, const account_t *caller, owned_number_t *n,
                         const numupd_in_t *in, cerr_t *e)
@@ -238,13 +248,11 @@ static int apply_update(core_t *c, const account_t *caller, owned_number_t *n,
         if (in->app_id[0] == '\0') {
             n->app_id[0] = '\0';
         } else {
-            size_t l = strlen(in->app_id);
             app_t app; /* a subaccount may only use its own applications */
-            int rc = (l < MODEL_APP_ID_SZ && nd_all_digits(in->app_id, l))
-                         ? st->ops->app_get(st, owner, core_sub_id(caller), in->app_id, &app) : ST_NOTFOUND;
+            int rc = app_ref(c, caller, in->app_id, &app);
             if (rc == ST_ERR) return core_st(e, rc, NULL);
             if (rc != ST_OK) return cerr(e, CE_INVALID, "invalid app_id: no application %.32s in this account", in->app_id);
-            memcpy(n->app_id, in->app_id, l + 1);
+            memcpy(n->app_id, in->app_id, strlen(in->app_id) + 1);
         }
     }
     if (in->alias) {
@@ -382,23 +390,22 @@ int owned_release_event(core_t *c, int64_t owner_id, const owned_number_t *n, co
  * order of its checks, after the number's own "not found". */
 static int lock_refs(core_t *c, const account_t *caller, const numupd_in_t *in, cerr_t *e)
 {
-    store_t *st = c->st;
-    int rc = ST_OK;
-    if (in->subaccount && in->subaccount[0] == 'S' && caller->parent_id == 0 &&
-        ids_is_auth_id(in->subaccount, strlen(in->subaccount))) {
-        account_t sub;
-        rc = st->ops->account_by_auth_id(st, in->subaccount, &sub);
+    if (in->subaccount && in->subaccount[0] && caller->parent_id == 0) {
+        int64_t sub_id;
+        cerr_t why; /* not one of the caller's: apply_update says so */
+        if (core_resolve_sub(c, caller, in->subaccount, &sub_id, "subaccount", &why) != C_OK &&
+            why.code == CE_UNAVAILABLE) {
+            *e = why;
+            return C_ERR;
+        }
     }
-    if (rc != ST_ERR && in->app_id && in->app_id[0]) {
-        size_t l = strlen(in->app_id);
-        app_t app;
-        /* the lock apply_update's app_get takes (FOR UPDATE): a weaker one
-         * here would be upgraded after the number's, and two updates
-         * pointing at one application would deadlock on the upgrade */
-        if (l < MODEL_APP_ID_SZ && nd_all_digits(in->app_id, l))
-            rc = st->ops->app_get(st, core_owner_id(caller), core_sub_id(caller), in->app_id, &app);
-    }
-    return rc == ST_ERR ? core_st(e, ST_ERR, NULL) : C_OK;
+    /* the same read, and lock, as apply_update's (FOR UPDATE): a weaker
+     * one here would be upgraded after the number's, and two updates
+     * pointing at one application would deadlock on the upgrade */
+    app_t app;
+    if (in->app_id && in->app_id[0] && app_ref(c, caller, in->app_id, &app) == ST_ERR)
+        return core_st(e, ST_ERR, NULL);
+    return C_OK;
 }
 
 static int num_update_once(core_t *c, const account_t *caller, const char *number_in,

@@ -53,6 +53,19 @@ function noFault(r, what) {
   return r;
 }
 
+/** n local numbers (prefix + 4 digits) put on sale, then all bought by a
+ * new account called name. */
+async function boughtLocals(prefix, n, name) {
+  const inv = Array.from({ length: n }, (_, i) => ({
+    number: `${prefix}${String(i).padStart(4, '0')}`, country_iso: 'US', type: 'fixed', sub_type: 'local',
+    voice_enabled: 'true', sms_enabled: 'true', monthly_rental_rate: '0.80000',
+  }));
+  await srv.loadCsv(csv(ALL_COLUMNS, inv));
+  const acct = await srv.createAccount(name);
+  for (const { number } of inv) assert.equal((await srv.buy(acct, number)).status, 201);
+  return { inv, acct };
+}
+
 let seq = 1000;
 const byocNumber = () => `1312555${String(seq++).padStart(4, '0')}`;
 
@@ -312,13 +325,7 @@ describe('owner_counts (an account\'s total_count)', () => {
       // met in opposite orders on PostgreSQL: a deadlock, one of them
       // aborted, a 503.  Each round deletes a subaccount in the middle of
       // assignments of its own numbers.
-      const inv = Array.from({ length: 24 }, (_, i) => ({
-        number: `1657555${String(i).padStart(4, '0')}`, country_iso: 'US', type: 'fixed', sub_type: 'local',
-        voice_enabled: 'true', sms_enabled: 'true', monthly_rental_rate: '0.80000',
-      }));
-      await srv.loadCsv(csv(ALL_COLUMNS, inv));
-      const dave = await srv.createAccount('dave');
-      for (const { number } of inv) assert.equal((await srv.buy(dave, number)).status, 201);
+      const { inv, acct: dave } = await boughtLocals('1657555', 24, 'dave');
       let assigned = 0;
       for (let round = 0; round < 6; round++) {
         const r = await srv.plivo(dave, 'POST', 'Subaccount/', { body: { name: `dave-sub${round}`, enabled: true } });
@@ -354,16 +361,10 @@ describe('owner_counts (an account\'s total_count)', () => {
       // opposite orders: on PostgreSQL, whose counter rows are locked by
       // the writing transaction, that deadlocked (one move failed, 503)
       // until the trigger took them in key order.
-      const inv = Array.from({ length: 16 }, (_, i) => ({
-        number: `1646555${String(i).padStart(4, '0')}`, country_iso: 'US', type: 'fixed', sub_type: 'local',
-        voice_enabled: 'true', sms_enabled: 'true', monthly_rental_rate: '0.80000',
-      }));
-      await srv.loadCsv(csv(ALL_COLUMNS, inv));
-      const bob = await srv.createAccount('bob');
+      const { inv, acct: bob } = await boughtLocals('1646555', 16, 'bob');
       const r = await srv.plivo(bob, 'POST', 'Subaccount/', { body: { name: 'bob-sub', enabled: true } });
       assert.equal(r.status, 201, r.text);
       const sb = r.json.auth_id;
-      for (const { number } of inv) assert.equal((await srv.buy(bob, number)).status, 201);
       const where = Object.fromEntries(inv.map(({ number }, i) => [number, i % 2 ? sb : '']));
       for (const [n, to] of Object.entries(where)) {
         if (to) assert.equal((await srv.plivo(bob, 'POST', `Number/${n}/`, { body: { subaccount: to } })).status, 202);
