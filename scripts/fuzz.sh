@@ -74,6 +74,9 @@ if [ "${#failed[@]}" -gt 0 ]; then
   for t in "${failed[@]}"; do
     echo "== fuzz_$t FAILED (log: $build/logs/$t.log; reproduce: $build/fuzz/fuzz_$t <crash file>)" >&2
     grep -E 'ERROR|SUMMARY|property does not hold|runtime error|Test unit written' "$build/logs/$t.log" | head -20 >&2 || true
+    # the input itself, so that a CI log alone can reproduce it
+    # (base64 -d > crash; the first 4000 characters of it)
+    grep -E '^Base64: ' "$build/logs/$t.log" | head -1 | cut -c1-4000 >&2 || true
   done
   exit 1
 fi

@@ -16,9 +16,12 @@
  * mhd_harness.h); and, as an isolation oracle, no answer to a request
  * that does not carry the admin token contains an identifier or name of
  * account B (its auth_id, number, carrier, application: random per world,
- * in no seed) that the request did not itself contain (an error message
- * may echo what the client sent; the fuzzer can learn B's strings from
- * the comparisons it watches, so it may well send them).
+ * in no seed) that neither it nor an earlier request of the same world
+ * sent, however encoded (an error message may echo what the client sent,
+ * and A may name its own carrier after B's number, then list it; the
+ * fuzzer can learn B's strings from the comparisons it watches, so it may
+ * well send them).  A crash of this property may so need the inputs run
+ * before it: the log's last inputs, not the crash file alone.
  *
  * The world (database in /dev/shm when it exists, else $TMPDIR) is made
  * afresh every WORLD_RUNS executions, so that what the fuzzer buys and
@@ -67,6 +70,10 @@ typedef struct {
     char a_carrier_id[MODEL_CARRIER_ID_SZ], a_carrier_uuid[IDS_UUID_SZ], a_app_id[MODEL_APP_ID_SZ];
     /* B's identifiers: what A must never see */
     char b_number[E164_BUFSZ], b_carrier[32], b_app[32];
+    /* which of B's strings (in oracle order) some request of this world
+     * has already sent: a request may store it in A's own things (a
+     * carrier named after it, say), and a later list shows it back */
+    bool sent[4];
 } world_t;
 
 static world_t g_w;
@@ -133,6 +140,7 @@ static void world_open(world_t *w)
     snprintf(w->path, sizeof w->path, "%s/numberd-fuzz-api-%ld.db", dir, (long)getpid());
     unlink(w->path);
     memset(&w->ctx, 0, sizeof w->ctx);
+    memset(w->sent, 0, sizeof w->sent);
     if (cli_open_core(w->path, &w->ctx.core) != C_OK) die("open", NULL);
     if (cli_load_key(w->path, NULL, &w->ctx.core) != C_OK) die("key", NULL);
     w->ctx.admin_enabled = true;
@@ -230,10 +238,51 @@ static bool contains(const char *hay, size_t n, const char *s)
     return n && memmem(hay, n, s, strlen(s)) != NULL;
 }
 
-/* s in the answer but not in the request: B's data reached A. */
-static bool leaked(const buf_t *req, const buf_t *resp, const char *s)
+static int hexval(int c)
 {
-    return contains(resp->data, resp->len, s) && !contains(req->data, req->len, s);
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* The letters and digits of a request, after undoing the encodings a
+ * server decodes (%XX, JSON's \u00XX): what it may store or echo.  Every
+ * other byte goes, so "+1 (929) 555-..." and "%31929..." both read as the
+ * number they spell.  Caller frees out. */
+static void alnum_of(const char *p, size_t n, buf_t *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        int c = (unsigned char)p[i];
+        if (c == '%' && i + 2 < n && hexval(p[i + 1]) >= 0 && hexval(p[i + 2]) >= 0) {
+            c = hexval(p[i + 1]) * 16 + hexval(p[i + 2]);
+            i += 2;
+        } else if (c == '\\' && i + 5 < n && p[i + 1] == 'u' && p[i + 2] == '0' && p[i + 3] == '0' &&
+                   hexval(p[i + 4]) >= 0 && hexval(p[i + 5]) >= 0) {
+            c = hexval(p[i + 4]) * 16 + hexval(p[i + 5]);
+            i += 5;
+        }
+        if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) buf_putc(out, (char)c);
+    }
+}
+
+/* The same for one of B's strings: "bc-1a2b" reads "bc1a2b". */
+static bool sends(const buf_t *req_alnum, const char *s)
+{
+    char t[64];
+    size_t k = 0;
+    for (; *s && k + 1 < sizeof t; s++)
+        if ((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')) t[k++] = *s;
+    t[k] = '\0';
+    return contains(req_alnum->data, req_alnum->len, t);
+}
+
+/* s in the answer though neither this request nor an earlier one of the
+ * world sent it (however encoded): B's data reached A. */
+static bool leaked(bool *sent, const buf_t *req_alnum, const buf_t *resp, const char *s)
+{
+    if (sends(req_alnum, s)) *sent = true;
+    return !*sent && contains(resp->data, resp->len, s);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -256,17 +305,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         world_close(&g_w);
         world_open(&g_w);
     }
-    buf_t req = BUF_INIT, resp = BUF_INIT;
+    buf_t req = BUF_INIT, resp = BUF_INIT, req_alnum = BUF_INIT;
     bool admin;
     expand(&g_w, data, size, &req, &admin);
     fz_http_exchange(g_w.http, req.data ? req.data : "", req.len, &resp);
     FUZZ_CHECK(!fz_http_has_5xx(&resp));
-    if (!admin) {
-        FUZZ_CHECK(!leaked(&req, &resp, g_w.b.auth_id));
-        FUZZ_CHECK(!leaked(&req, &resp, g_w.b_number));
-        FUZZ_CHECK(!leaked(&req, &resp, g_w.b_carrier));
-        FUZZ_CHECK(!leaked(&req, &resp, g_w.b_app));
+    alnum_of(req.data ? req.data : "", req.len, &req_alnum);
+    bool *sent = g_w.sent;
+    if (admin) {
+        /* the operator may do anything with B's things once it names one
+         * (close B, so its number is back on sale): from then on A may
+         * see them all */
+        if (sends(&req_alnum, g_w.b.auth_id) || sends(&req_alnum, g_w.b_number) ||
+            sends(&req_alnum, g_w.b_carrier) || sends(&req_alnum, g_w.b_app))
+            sent[0] = sent[1] = sent[2] = sent[3] = true;
+    } else {
+        FUZZ_CHECK(!leaked(&sent[0], &req_alnum, &resp, g_w.b.auth_id));
+        FUZZ_CHECK(!leaked(&sent[1], &req_alnum, &resp, g_w.b_number));
+        FUZZ_CHECK(!leaked(&sent[2], &req_alnum, &resp, g_w.b_carrier));
+        FUZZ_CHECK(!leaked(&sent[3], &req_alnum, &resp, g_w.b_app));
     }
+    buf_free(&req_alnum);
     buf_free(&req);
     buf_free(&resp);
     return 0;
