@@ -275,10 +275,9 @@ int acct_auth_bearer_key(core_t *c, const char *key, account_t *out, unsigned *s
     *scopes = k.scopes;
     /* best effort: a failed write of last_used_at is logged by the store
      * and refuses nobody */
-    if (now - k.last_used_at >= ACCT_TOUCH_SECONDS && st->ops->tx_begin(st, true) == ST_OK) {
-        if (st->ops->apikey_touch(st, k.id, now) == ST_OK) (void)st->ops->tx_commit(st);
-        else st->ops->tx_rollback(st);
-    }
+    cerr_t te;
+    if (now - k.last_used_at >= ACCT_TOUCH_SECONDS && core_begin(c, &te) == C_OK)
+        (void)core_end(c, st->ops->apikey_touch(st, k.id, now) == ST_OK ? C_OK : C_ERR, &te);
     if (key_id) *key_id = k.id;
     cache_put(h, out, *scopes, k.id, gen, k.expires_at);
     return C_OK;

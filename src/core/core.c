@@ -143,6 +143,7 @@ bool core_retry(core_t *c, int *tries, cerr_t *e)
     if (++*tries >= CORE_TX_TRIES || t_depth != 0 || e->code != CE_UNAVAILABLE ||
         !c->st->ops->tx_retryable(c->st))
         return false;
+    metrics_count(MET_DB_TX_RETRIES);
     log_msg(LOG_WARN, "a write was aborted by the database to break a deadlock (or a serialization "
                       "conflict); running it again (try %d of %d)", *tries + 1, CORE_TX_TRIES);
     e->code = CE_OK;

@@ -31,6 +31,10 @@ static const struct {
                         "that wait together share one commit and one fsync (group commit): "
                         "write transactions / commits is the mean group. On PostgreSQL, one "
                         "each (the server groups its own WAL flushes)."},
+    [MET_DB_TX_RETRIES] = {"numberd_db_transaction_retries_total",
+                           "Write transactions the database aborted to break a deadlock (or a "
+                           "serialization conflict) and numberd ran again. PostgreSQL only; "
+                           "a steady rise means two writes take their locks in opposite orders."},
 };
 
 void metrics_add(metric_t m, uint64_t n)

@@ -29,6 +29,7 @@ typedef enum {
     MET_RATE_LIMITED,     /* a request was refused with 429 */
     MET_DB_WRITE_TX,      /* a write transaction was committed */
     MET_DB_COMMITS,       /* a commit reached the disk (SQLite: a group's, shared) */
+    MET_DB_TX_RETRIES,    /* a write the database aborted (deadlock) was run again */
     MET__COUNT
 } metric_t;
 

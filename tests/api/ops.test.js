@@ -211,6 +211,7 @@ describe('metrics', () => {
     assert.equal(types.numberd_purchases_total, 'counter');
     assert.equal(types.numberd_idempotent_replays_total, 'counter');
     assert.equal(types.numberd_rate_limited_total, 'counter');
+    assert.equal(types.numberd_db_transaction_retries_total, 'counter');
     assert.equal(types.numberd_inventory_numbers, 'gauge');
     assert.equal(types.numberd_process_start_time_seconds, 'gauge');
     assert.equal(types.numberd_build_info, 'gauge');

@@ -19,6 +19,7 @@
 #include "core/ids.h"
 #include "core/secrets.h"
 #include "store/store.h"
+#include "util/metrics.h"
 
 #define HEX_A "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 #define HEX_B "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"
@@ -248,9 +249,12 @@ static void test_retry(void **state)
     uint8_t h[IDS_HASH_SZ];
     idem_hash(NULL, "POST x", "", "{}", 2, h);
 
+    /* every run again is counted (numberd_db_transaction_retries_total) */
+    uint64_t retries0 = metrics_value(MET_DB_TX_RETRIES);
     dl_t once = {.deadlocks = 1, .retryable = true};
     assert_int_equal(idem_run(&c, 1, "key-dl-1", h, act_dl, &once, &ans, &replayed, &e), C_OK);
     assert_int_equal(once.runs, 2);
+    assert_int_equal(metrics_value(MET_DB_TX_RETRIES) - retries0, 1);
     assert_string_equal(body.data, "{\"run\":2}");
     buf_reset(&body);
     assert_int_equal(idem_run(&c, 1, "key-dl-1", h, act_dl, &once, &ans, &replayed, &e), C_OK);
@@ -262,11 +266,13 @@ static void test_retry(void **state)
     assert_int_equal(idem_run(&c, 1, "key-dl-2", h, act_dl, &always, &ans, &replayed, &e), C_ERR);
     assert_int_equal(e.code, CE_UNAVAILABLE);
     assert_int_equal(always.runs, 3);
+    assert_int_equal(metrics_value(MET_DB_TX_RETRIES) - retries0, 3);
 
     dl_t outage = {.deadlocks = 1, .retryable = false};
     assert_int_equal(idem_run(&c, 1, "key-dl-3", h, act_dl, &outage, &ans, &replayed, &e), C_ERR);
     assert_int_equal(e.code, CE_UNAVAILABLE);
     assert_int_equal(outage.runs, 1);
+    assert_int_equal(metrics_value(MET_DB_TX_RETRIES) - retries0, 3);
 
     dl_t nokey = {.deadlocks = 2, .retryable = true};
     assert_int_equal(idem_run(&c, 1, NULL, h, act_dl, &nokey, &ans, &replayed, &e), C_OK);
