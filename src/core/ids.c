@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 #include <string.h>
+#include <time.h>
 
 int ids_init(void)
 {
@@ -56,11 +57,9 @@ static void uuid_bytes(uint8_t r[16])
     used += 16;
 }
 
-void ids_uuid_v4(char out[IDS_UUID_SZ])
+static void uuid_text(uint8_t r[16], char out[IDS_UUID_SZ])
 {
     static const char hex[] = "0123456789abcdef";
-    uint8_t r[16];
-    uuid_bytes(r);
     r[6] = (uint8_t)((r[6] & 0x0f) | 0x40);
     r[8] = (uint8_t)((r[8] & 0x3f) | 0x80);
     size_t o = 0;
@@ -70,6 +69,27 @@ void ids_uuid_v4(char out[IDS_UUID_SZ])
         out[o++] = hex[r[i] & 15];
     }
     out[o] = '\0';
+}
+
+void ids_uuid_v4(char out[IDS_UUID_SZ])
+{
+    uint8_t r[16];
+    uuid_bytes(r);
+    uuid_text(r, out);
+}
+
+void ids_uuid_v4_ordered(char out[IDS_UUID_SZ])
+{
+    uint8_t r[16];
+    uuid_bytes(r);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    for (int i = 5; i >= 0; i--) {
+        r[i] = (uint8_t)(ms & 0xff);
+        ms >>= 8;
+    }
+    uuid_text(r, out);
 }
 
 void ids_digits(char *out, size_t n)

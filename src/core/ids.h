@@ -23,6 +23,16 @@ void ids_auth_id(const char *prefix, char out[IDS_AUTH_ID_SZ]);
 void ids_auth_token(char out[IDS_TOKEN_SZ]);
 void ids_api_key(char out[IDS_APIKEY_SZ]);
 void ids_uuid_v4(char out[IDS_UUID_SZ]);
+/* The same shape (version 4, its variant bits; API.md's "UUID v4"), but
+ * the first 48 bits are the time it was made, in milliseconds, and only
+ * the other 74 are random: ids made one after another sort one after
+ * another, so the index on them (a number's BYOC id, one made by every
+ * purchase and every add) takes each new one on its last page instead of
+ * a random page of a large index -- a page written to the log, and
+ * copied again by the next checkpoint, for every write.  74 random bits
+ * are still beyond guessing; what the first 48 tell (when the number was
+ * added) the number's own added_on says already. */
+void ids_uuid_v4_ordered(char out[IDS_UUID_SZ]);
 /* n random decimal digits, the first one non-zero (carrier_id 14, app_id 17). */
 void ids_digits(char *out, size_t n);
 

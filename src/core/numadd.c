@@ -126,7 +126,7 @@ static void fill_number(const owned_number_t *tpl, const char *digits, owned_num
                  country_nanp_tollfree(digits) ? "tollfree" : "local");
     memcpy(n->inv.sub_type, n->inv.type, sizeof n->inv.sub_type);
     if (!n->inv.region[0] && ct) snprintf(n->inv.region, sizeof n->inv.region, "%s", ct->name);
-    ids_uuid_v4(n->byoc_id);
+    ids_uuid_v4_ordered(n->byoc_id);
 }
 
 static int num_add_once(core_t *c, const account_t *caller, const numadd_in_t *in,

@@ -227,7 +227,7 @@ int num_buy(core_t *c, const buy_in_t *in, buy_out_t *out, cerr_t *e)
     clock_date(now, added);
     clock_date_plus_month(now, renew);
     char byoc_id[IDS_UUID_SZ];
-    ids_uuid_v4(byoc_id);
+    ids_uuid_v4_ordered(byoc_id);
     buy_row_t b = {
         .number = number,
         .byoc_id = byoc_id,

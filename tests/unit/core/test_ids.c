@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/ids.h"
 
@@ -119,15 +120,15 @@ static void test_api_key(void **state)
 
 static bool lower_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
 
-static void test_uuid_v4(void **state)
+/* DRAWS ids of make: version 4's shape, every variant, all distinct */
+static void check_uuids(void (*make)(char out[IDS_UUID_SZ]))
 {
-    (void)state;
     static char u[DRAWS][IDS_UUID_SZ];
     bool variant_seen[4] = {false, false, false, false};
     for (size_t i = 0; i < DRAWS; i++) {
         char *s = u[i];
         memset(s, '#', IDS_UUID_SZ);
-        ids_uuid_v4(s);
+        make(s);
         assert_int_equal(strlen(s), 36);
         for (size_t k = 0; k < 36; k++) {
             if (k == 8 || k == 13 || k == 18 || k == 23) assert_int_equal(s[k], '-');
@@ -142,6 +143,39 @@ static void test_uuid_v4(void **state)
     }
     for (int k = 0; k < 4; k++) assert_true(variant_seen[k]);
     assert_distinct(&u[0][0], DRAWS, IDS_UUID_SZ);
+}
+
+static void test_uuid_v4(void **state)
+{
+    (void)state;
+    check_uuids(ids_uuid_v4);
+}
+
+/* The ordered ones: the same shape, and made a few milliseconds apart
+ * they sort in the order they were made (their index's last page) */
+static void test_uuid_v4_ordered(void **state)
+{
+    (void)state;
+    check_uuids(ids_uuid_v4_ordered);
+    char prev[IDS_UUID_SZ], next[IDS_UUID_SZ];
+    ids_uuid_v4_ordered(prev);
+    for (int i = 0; i < 20; i++) {
+        struct timespec ts = {0, 2 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        ids_uuid_v4_ordered(next);
+        if (strcmp(prev, next) >= 0) fail_msg("%s made after %s sorts before it", next, prev);
+        memcpy(prev, next, sizeof prev);
+    }
+    /* the first 48 bits are now's milliseconds */
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    uint64_t ms = (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u;
+    char lead[13];
+    memcpy(lead, prev, 8);
+    memcpy(lead + 8, prev + 9, 4);
+    lead[12] = '\0';
+    uint64_t got = strtoull(lead, NULL, 16);
+    assert_true(got <= ms && ms - got < 1000);
 }
 
 static void test_digits(void **state)
@@ -274,6 +308,7 @@ int main(void)
         cmocka_unit_test(test_auth_token),
         cmocka_unit_test(test_api_key),
         cmocka_unit_test(test_uuid_v4),
+        cmocka_unit_test(test_uuid_v4_ordered),
         cmocka_unit_test(test_digits),
         cmocka_unit_test(test_hash),
         cmocka_unit_test(test_wipe),
