@@ -76,7 +76,10 @@ if [ "${#failed[@]}" -gt 0 ]; then
     grep -E 'ERROR|SUMMARY|property does not hold|runtime error|Test unit written' "$build/logs/$t.log" | head -20 >&2 || true
     # the input itself, so that a CI log alone can reproduce it
     # (base64 -d > crash; the first 4000 characters of it)
-    grep -E '^Base64: ' "$build/logs/$t.log" | head -1 | cut -c1-4000 >&2 || true
+    crash=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$build/logs/$t.log" | head -1)
+    if [ -n "$crash" ] && [ -f "$crash" ]; then
+      echo "input (base64): $(base64 -w0 "$crash" | cut -c1-4000)" >&2
+    fi
   done
   exit 1
 fi

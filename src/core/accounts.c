@@ -276,7 +276,8 @@ int acct_auth_bearer_key(core_t *c, const char *key, account_t *out, unsigned *s
     /* best effort: a failed write of last_used_at is logged by the store
      * and refuses nobody */
     cerr_t te;
-    if (now - k.last_used_at >= ACCT_TOUCH_SECONDS && core_begin(c, &te) == C_OK)
+    /* never inside a caller's transaction: the touch would join it */
+    if (now - k.last_used_at >= ACCT_TOUCH_SECONDS && core_tx_depth() == 0 && core_begin(c, &te) == C_OK)
         (void)core_end(c, st->ops->apikey_touch(st, k.id, now) == ST_OK ? C_OK : C_ERR, &te);
     if (key_id) *key_id = k.id;
     cache_put(h, out, *scopes, k.id, gen, k.expires_at);

@@ -30,8 +30,9 @@ void ids_uuid_v4(char out[IDS_UUID_SZ]);
  * purchase and every add) takes each new one on its last page instead of
  * a random page of a large index -- a page written to the log, and
  * copied again by the next checkpoint, for every write.  74 random bits
- * are still beyond guessing; what the first 48 tell (when the number was
- * added) the number's own added_on says already. */
+ * are still beyond guessing; the first 48 tell when the number was
+ * added, to the millisecond (its added_on says the day), to whoever may
+ * see the number anyway. */
 void ids_uuid_v4_ordered(char out[IDS_UUID_SZ]);
 /* n random decimal digits, the first one non-zero (carrier_id 14, app_id 17). */
 void ids_digits(char *out, size_t n);

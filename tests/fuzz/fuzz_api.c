@@ -16,9 +16,9 @@
  * mhd_harness.h); and, as an isolation oracle, no answer to a request
  * that does not carry the admin token contains an identifier or name of
  * account B (its auth_id, number, carrier, application: random per world,
- * in no seed) that neither it nor an earlier request of the same world
- * sent, however encoded (an error message may echo what the client sent,
- * and A may name its own carrier after B's number, then list it; the
+ * in no seed) that neither it nor an earlier successful write of the same
+ * world sent, however encoded (an error message may echo what the client
+ * sent, and A may name its own carrier after B's number, then list it; the
  * fuzzer can learn B's strings from the comparisons it watches, so it may
  * well send them).  A crash of this property may so need the inputs run
  * before it: the log's last inputs, not the crash file alone.
@@ -70,8 +70,8 @@ typedef struct {
     char a_carrier_id[MODEL_CARRIER_ID_SZ], a_carrier_uuid[IDS_UUID_SZ], a_app_id[MODEL_APP_ID_SZ];
     /* B's identifiers: what A must never see */
     char b_number[E164_BUFSZ], b_carrier[32], b_app[32];
-    /* which of B's strings (in oracle order) some request of this world
-     * has already sent: a request may store it in A's own things (a
+    /* which of B's strings (in oracle order) a successful write of this
+     * world has already sent: it may have stored it in A's own things (a
      * carrier named after it, say), and a later list shows it back */
     bool sent[4];
 } world_t;
@@ -246,11 +246,10 @@ static int hexval(int c)
     return -1;
 }
 
-/* The letters and digits of a request, after undoing the encodings a
- * server decodes (%XX, JSON's \u00XX): what it may store or echo.  Every
- * other byte goes, so "+1 (929) 555-..." and "%31929..." both read as the
- * number they spell.  Caller frees out. */
-static void alnum_of(const char *p, size_t n, buf_t *out)
+/* A request after undoing the encodings the server decodes (%XX, JSON's
+ * \u00XX): what it may store or echo, so that "%31929..." reads as the
+ * number it spells.  Caller frees out. */
+static void decoded_of(const char *p, size_t n, buf_t *out)
 {
     for (size_t i = 0; i < n; i++) {
         int c = (unsigned char)p[i];
@@ -262,27 +261,35 @@ static void alnum_of(const char *p, size_t n, buf_t *out)
             c = hexval(p[i + 4]) * 16 + hexval(p[i + 5]);
             i += 5;
         }
-        if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) buf_putc(out, (char)c);
+        buf_putc(out, (char)c);
     }
 }
 
-/* The same for one of B's strings: "bc-1a2b" reads "bc1a2b". */
-static bool sends(const buf_t *req_alnum, const char *s)
+/* Could the request have stored something: a write method, answered with
+ * a 2xx (an input may hold several requests: any of each is enough). */
+static bool may_store(const buf_t *req, const buf_t *resp)
 {
-    char t[64];
-    size_t k = 0;
-    for (; *s && k + 1 < sizeof t; s++)
-        if ((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')) t[k++] = *s;
-    t[k] = '\0';
-    return contains(req_alnum->data, req_alnum->len, t);
+    bool write = contains(req->data, req->len, "POST ") || contains(req->data, req->len, "PUT ") ||
+                 contains(req->data, req->len, "PATCH ") || contains(req->data, req->len, "DELETE ");
+    if (!write) return false;
+    for (size_t i = 0; i + 10 < resp->len; i++) {
+        const char *p = resp->data + i;
+        if ((i == 0 || p[-1] == '\n') && memcmp(p, "HTTP/1.", 7) == 0 && p[8] == ' ' && p[9] == '2')
+            return true;
+    }
+    return false;
 }
 
-/* s in the answer though neither this request nor an earlier one of the
- * world sent it (however encoded): B's data reached A. */
-static bool leaked(bool *sent, const buf_t *req_alnum, const buf_t *resp, const char *s)
+/* s in the answer though neither this request nor an earlier write of the
+ * world that succeeded sent it (however encoded): B's data reached A.
+ * A request that names s is excused its own answer (an error may echo
+ * it); only one that may have stored it (A's carrier named after B's
+ * number, listed later) excuses the rest of the world. */
+static bool leaked(bool *sent, const buf_t *req_dec, bool stores, const buf_t *resp, const char *s)
 {
-    if (sends(req_alnum, s)) *sent = true;
-    return !*sent && contains(resp->data, resp->len, s);
+    bool names = contains(req_dec->data, req_dec->len, s);
+    if (names && stores) *sent = true;
+    return !*sent && !names && contains(resp->data, resp->len, s);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -305,27 +312,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         world_close(&g_w);
         world_open(&g_w);
     }
-    buf_t req = BUF_INIT, resp = BUF_INIT, req_alnum = BUF_INIT;
+    buf_t req = BUF_INIT, resp = BUF_INIT, req_dec = BUF_INIT;
     bool admin;
     expand(&g_w, data, size, &req, &admin);
     fz_http_exchange(g_w.http, req.data ? req.data : "", req.len, &resp);
     FUZZ_CHECK(!fz_http_has_5xx(&resp));
-    alnum_of(req.data ? req.data : "", req.len, &req_alnum);
+    decoded_of(req.data ? req.data : "", req.len, &req_dec);
+    bool stores = may_store(&req, &resp);
     bool *sent = g_w.sent;
     if (admin) {
-        /* the operator may do anything with B's things once it names one
-         * (close B, so its number is back on sale): from then on A may
-         * see them all */
-        if (sends(&req_alnum, g_w.b.auth_id) || sends(&req_alnum, g_w.b_number) ||
-            sends(&req_alnum, g_w.b_carrier) || sends(&req_alnum, g_w.b_app))
+        /* the operator may do anything with B's things once a write of its
+         * names one (close B, so its number is back on sale): from then
+         * on A may see them all */
+        if (stores && (contains(req_dec.data, req_dec.len, g_w.b.auth_id) ||
+                       contains(req_dec.data, req_dec.len, g_w.b_number) ||
+                       contains(req_dec.data, req_dec.len, g_w.b_carrier) ||
+                       contains(req_dec.data, req_dec.len, g_w.b_app)))
             sent[0] = sent[1] = sent[2] = sent[3] = true;
     } else {
-        FUZZ_CHECK(!leaked(&sent[0], &req_alnum, &resp, g_w.b.auth_id));
-        FUZZ_CHECK(!leaked(&sent[1], &req_alnum, &resp, g_w.b_number));
-        FUZZ_CHECK(!leaked(&sent[2], &req_alnum, &resp, g_w.b_carrier));
-        FUZZ_CHECK(!leaked(&sent[3], &req_alnum, &resp, g_w.b_app));
+        FUZZ_CHECK(!leaked(&sent[0], &req_dec, stores, &resp, g_w.b.auth_id));
+        FUZZ_CHECK(!leaked(&sent[1], &req_dec, stores, &resp, g_w.b_number));
+        FUZZ_CHECK(!leaked(&sent[2], &req_dec, stores, &resp, g_w.b_carrier));
+        FUZZ_CHECK(!leaked(&sent[3], &req_dec, stores, &resp, g_w.b_app));
     }
-    buf_free(&req_alnum);
+    buf_free(&req_dec);
     buf_free(&req);
     buf_free(&resp);
     return 0;
