@@ -271,13 +271,7 @@ static bool may_store(const buf_t *req, const buf_t *resp)
 {
     bool write = contains(req->data, req->len, "POST ") || contains(req->data, req->len, "PUT ") ||
                  contains(req->data, req->len, "PATCH ") || contains(req->data, req->len, "DELETE ");
-    if (!write) return false;
-    for (size_t i = 0; i + 10 < resp->len; i++) {
-        const char *p = resp->data + i;
-        if ((i == 0 || p[-1] == '\n') && memcmp(p, "HTTP/1.", 7) == 0 && p[8] == ' ' && p[9] == '2')
-            return true;
-    }
-    return false;
+    return write && fz_http_has_2xx(resp);
 }
 
 /* s in the answer though neither this request nor an earlier write of the

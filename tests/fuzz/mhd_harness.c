@@ -122,16 +122,21 @@ void fz_http_exchange(fz_http_t *h, const void *req, size_t n, buf_t *resp)
     for (int i = 0; i < 64 && connections(h) > 0; i++) MHD_run(h->s->d);
 }
 
-bool fz_http_has_5xx(const buf_t *resp)
+/* Is there a status line in resp whose status begins with cls, other
+ * than except (NULL: none)? */
+static bool has_status(const buf_t *resp, char cls, const char *except)
 {
     for (size_t i = 0; i + 12 < resp->len; i++) {
         const char *p = resp->data + i;
-        if ((i == 0 || p[-1] == '\n') && memcmp(p, "HTTP/1.", 7) == 0 && p[8] == ' ' && p[9] == '5' &&
-            /* 505 is what RFC 9110 prescribes for a request line with an
-             * unsupported version; libmicrohttpd sends it before any of
-             * our code runs. */
-            memcmp(p + 9, "505", 3) != 0)
+        if ((i == 0 || p[-1] == '\n') && memcmp(p, "HTTP/1.", 7) == 0 && p[8] == ' ' && p[9] == cls &&
+            (!except || memcmp(p + 9, except, 3) != 0))
             return true;
     }
     return false;
 }
+
+/* 505 is what RFC 9110 prescribes for a request line with an unsupported
+ * version; libmicrohttpd sends it before any of our code runs. */
+bool fz_http_has_5xx(const buf_t *resp) { return has_status(resp, '5', "505"); }
+
+bool fz_http_has_2xx(const buf_t *resp) { return has_status(resp, '2', NULL); }

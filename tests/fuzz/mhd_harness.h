@@ -23,5 +23,7 @@ void fz_http_exchange(fz_http_t *h, const void *req, size_t n, buf_t *resp);
  * answer to a request line with an unknown version): the server must never
  * answer 5xx to anything a client sends. */
 bool fz_http_has_5xx(const buf_t *resp);
+/* true when some answer in resp has a 2xx status. */
+bool fz_http_has_2xx(const buf_t *resp);
 
 #endif
