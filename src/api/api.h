@@ -242,7 +242,9 @@ void api_cache_counts(uint64_t *hits, uint64_t *misses);
  * X-Request-Id header and the api_id of its log line), or a fresh UUID
  * when resp belongs to no server request (unit tests). */
 void api_new_api_id(const http_resp_t *resp, char out[IDS_UUID_SZ]);
-/* Starts a JSON answer: status, an empty body, w writing into it. */
+/* Starts a JSON answer: status, an empty body with room for
+ * API_BODY_FIRST bytes (most answers; more grows it), w writing into it. */
+#define API_BODY_FIRST 2048
 void api_json_begin(http_resp_t *resp, jw_t *w, int status);
 /* A Plivo list: status 200, {"api_id", "meta" (next/previous keep the
  * filters of query), "objects": [ ... — the caller writes the objects,

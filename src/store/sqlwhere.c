@@ -133,7 +133,7 @@ void sqlw_either(sqlw_t *w, const char *col1, const char *col2, const char *word
 {
     if (plain_word(word)) {
         conn_word(w);
-        buf_printf(&w->sql, "(%s = '%s' OR %s = '%s')", col1, word, col2, word);
+        BUF_CAT(&w->sql, "(", col1, " = '", word, "' OR ", col2, " = '", word, "')");
         return;
     }
     /* never reached with the core's types; safe if it ever is */
@@ -260,8 +260,7 @@ bool sqlw_numlist_count(sqlw_t *w, const numlist_q_t *q, buf_t *out)
     if (q->caps) sqlw_caps(w, "c.caps", q->caps);
     /* the counters hold only listed rows (state 1 or 2), as the list's
      * own "n.state IN (1, 2)" */
-    buf_printf(out, "SELECT CAST(coalesce(sum(c.n), 0) AS BIGINT) FROM owner_counts c %s",
-               w->sql.data);
+    BUF_CAT(out, "SELECT CAST(coalesce(sum(c.n), 0) AS BIGINT) FROM owner_counts c ", w->sql.data);
     buf_free(&w->sql);
     w->sql = page_sql;
     w->any = page_any;

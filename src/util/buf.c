@@ -6,7 +6,7 @@
 #include <string.h>
 #include <stdlib.h>
 
-void buf_reserve(buf_t *b, size_t extra)
+void buf_grow(buf_t *b, size_t extra)
 {
     size_t need = b->len + extra + 1;
     if (need <= b->cap) return;
@@ -25,6 +25,14 @@ void buf_append(buf_t *b, const void *p, size_t n)
 }
 
 void buf_puts(buf_t *b, const char *s) { buf_append(b, s, strlen(s)); }
+
+void buf_cat_(buf_t *b, ...)
+{
+    va_list ap;
+    va_start(ap, b);
+    for (const char *s; (s = va_arg(ap, const char *)) != NULL;) buf_append(b, s, strlen(s));
+    va_end(ap);
+}
 
 void buf_printf(buf_t *b, const char *fmt, ...)
 {

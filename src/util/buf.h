@@ -18,17 +18,31 @@ typedef struct {
 
 #define BUF_INIT {NULL, 0, 0}
 
-void buf_reserve(buf_t *b, size_t extra);
+/* Room for extra more bytes and the NUL.  Inline: a JSON writer asks for
+ * room for every key and value, and there nearly always is (a list page's
+ * ~700 keys made it a call each, 3 % of the page's CPU); buf_grow, out of
+ * line, makes it. */
+void buf_grow(buf_t *b, size_t extra);
+static inline void buf_reserve(buf_t *b, size_t extra)
+{
+    if (b->len + extra + 1 > b->cap) buf_grow(b, extra);
+}
 void buf_append(buf_t *b, const void *p, size_t n);
 void buf_puts(buf_t *b, const char *s);
 /* inline: a JSON writer calls it for every comma, colon and bracket */
 static inline void buf_putc(buf_t *b, char c)
 {
-    if (b->len + 2 > b->cap) buf_reserve(b, 1);
+    if (b->len + 2 > b->cap) buf_grow(b, 1);
     b->data[b->len++] = c;
     b->data[b->len] = '\0';
 }
 void buf_printf(buf_t *b, const char *fmt, ...) ND_PRINTF(2, 3);
+/* Appends each string in turn, up to the NULL BUF_CAT adds: a statement's
+ * text built of column lists and clauses.  printf's "%s" walks its
+ * argument a byte at a time (~11 instructions a byte: building a list
+ * page's ~1.5 KB of SQL was 3 % of the page); this is strlen and memcpy. */
+void buf_cat_(buf_t *b, ...);
+#define BUF_CAT(b, ...) buf_cat_((b), __VA_ARGS__, (const char *)NULL)
 /* Append s as a JSON string literal with quotes and escapes; a byte of s
  * that does not start a valid UTF-8 character is written as \ufffd, so the
  * output is always valid JSON. */

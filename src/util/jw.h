@@ -34,7 +34,40 @@ void jw_arr_end(jw_t *w);
  * always inlined, so that the literal reaches it whatever the optimizer
  * weighs (unoptimized, every key is escaped). */
 void jw_key_esc(jw_t *w, const char *k, size_t n);
-void jw_key_lit(jw_t *w, const char *k, size_t n);
+/* Before a value or a key: the comma between siblings (inline for
+ * jw_key_lit; every other writer calls it through jw.c). */
+static inline void jw_sep(jw_t *w)
+{
+    if (w->after_key) {
+        w->after_key = false;
+        return;
+    }
+    if (!w->first[w->depth]) buf_putc(w->b, ',');
+    w->first[w->depth] = false;
+}
+#if !defined(NDEBUG) || defined(__SANITIZE_ADDRESS__)
+void jw_key_lit_check(const char *k, size_t n);
+#endif
+/* Inline, as jw_key is: with n known when it is compiled the copy is a few
+ * moves, not a call to memcpy (~700 keys a list page). */
+static ND_ALWAYS_INLINE void jw_key_lit(jw_t *w, const char *k, size_t n)
+{
+#if !defined(NDEBUG) || defined(__SANITIZE_ADDRESS__)
+    /* debug builds and the sanitizer build (which the whole test suite
+     * runs against) hold jw_key to its word */
+    jw_key_lit_check(k, n);
+#endif
+    jw_sep(w);
+    buf_reserve(w->b, n + 3);   /* "key": and the NUL: one growth check */
+    char *d = w->b->data + w->b->len;
+    d[0] = '"';
+    memcpy(d + 1, k, n);
+    d[n + 1] = '"';
+    d[n + 2] = ':';
+    d[n + 3] = '\0';
+    w->b->len += n + 3;
+    w->after_key = true;
+}
 static ND_ALWAYS_INLINE void jw_key(jw_t *w, const char *k)
 {
     size_t n = __builtin_strlen(k);
@@ -44,8 +77,22 @@ static ND_ALWAYS_INLINE void jw_key(jw_t *w, const char *k)
 void jw_str(jw_t *w, const char *s); /* NULL writes null */
 void jw_strn(jw_t *w, const char *s, size_t n);
 void jw_int(jw_t *w, int64_t v);
-void jw_bool(jw_t *w, bool v);
-void jw_null(jw_t *w);
+/* Inline, with their few bytes stored directly: a list page writes ~300
+ * nulls and ~80 booleans, each a call to buf_append or buf_puts before. */
+static inline void jw_lit_(jw_t *w, const char *s, size_t n)
+{
+    jw_sep(w);
+    buf_reserve(w->b, n);
+    memcpy(w->b->data + w->b->len, s, n);
+    w->b->len += n;
+    w->b->data[w->b->len] = '\0';
+}
+static ND_ALWAYS_INLINE void jw_null(jw_t *w) { jw_lit_(w, "null", 4); }
+static ND_ALWAYS_INLINE void jw_bool(jw_t *w, bool v)
+{
+    if (v) jw_lit_(w, "true", 4);
+    else jw_lit_(w, "false", 5);
+}
 void jw_raw(jw_t *w, const char *json, size_t n); /* pre-rendered JSON value */
 
 /* key + value in one call (always inlined, so that jw_key sees a literal

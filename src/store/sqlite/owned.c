@@ -49,16 +49,16 @@ int sq_number_list(store_t *st, const numlist_q_t *q, owned_number_t *rows, size
     const char *cols = q->brief ? SQLS_OWNED_BRIEF_COLS : SQLS_OWNED_COLS;
     const char *joins = q->brief ? SQLS_OWNED_BRIEF_JOINS : SQLS_OWNED_JOINS;
     sqls_reader_fn rd = q->brief ? sqls_rd_owned_brief : sqls_rd_owned;
-    buf_printf(&rs, "SELECT %sFROM (SELECT n.rowid AS r FROM numbers n %s ORDER BY n.number",
-               cols, w.sql.data);
+    BUF_CAT(&rs, "SELECT ", cols, "FROM (SELECT n.rowid AS r FROM numbers n ", w.sql.data,
+            " ORDER BY n.number");
     sqlw_limit_offset(&w, &rs, q->limit, q->offset);
     /* No outer ORDER BY: its sort copied every column of every row and
      * cost a third of a first page.  CROSS JOIN keeps p the outer loop, so
      * rows come out in p's order; page_in_order() below makes sure. */
-    buf_printf(&rs, ") p CROSS JOIN numbers n ON n.rowid = p.r %s", joins);
+    BUF_CAT(&rs, ") p CROSS JOIN numbers n ON n.rowid = p.r ", joins);
     /* the total from the kept counters where they serve the filters (a
      * sum over a few rows), else a count of the matching rows */
-    if (!sqlw_numlist_count(&w, q, &cs)) buf_printf(&cs, "SELECT count(*) FROM numbers n %s", w.sql.data);
+    if (!sqlw_numlist_count(&w, q, &cs)) BUF_CAT(&cs, "SELECT count(*) FROM numbers n ", w.sql.data);
     int ret = sq_page_dyn(st, c, &w, rs.data, cs.data, q->limit, rd, rows, nrows, total,
                           "number list");
     if (ret == ST_OK) page_in_order(rows, *nrows);
