@@ -3,13 +3,13 @@
  * and the per-account request budget. */
 #include "api/api.h"
 
-#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "core/events.h"
 #include "core/accounts.h"
+#include "util/b64.h"
 #include "util/clock.h"
 #include "util/metrics.h"
 
@@ -20,8 +20,7 @@ int api_parse_basic(const char *h, char buf[API_BASIC_BUFSZ], const char **id, c
     if (h == NULL || strncasecmp(h, "Basic ", 6) != 0 || strlen(h) >= 300) return C_ERR;
     const char *b64 = h + 6;
     while (*b64 == ' ') b64++;
-    if (sodium_base642bin((unsigned char *)buf, API_BASIC_BUFSZ - 1, b64, strlen(b64), NULL, &dlen,
-                          NULL, sodium_base64_VARIANT_ORIGINAL) != 0)
+    if (b64_decode(b64, strlen(b64), (unsigned char *)buf, API_BASIC_BUFSZ - 1, &dlen) != C_OK)
         return C_ERR;
     buf[dlen] = '\0';
     char *colon = memchr(buf, ':', dlen);
