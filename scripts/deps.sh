@@ -15,7 +15,7 @@
 #            installs the package into a clean Debian 12 root),
 #            Debian's chromium and the console tests' pinned playwright-core
 #            (tests/console: the web console in a real browser)
-#   --bench  also wrk, nginx and iproute2 (bench/run)
+#   --bench  also wrk, nginx and iproute2 (bench/run), valgrind (bench/instr)
 set -euo pipefail
 
 want_test=0
@@ -56,7 +56,7 @@ if [ "$want_test" = 1 ]; then
   pkgs+=(chromium)     # driven by playwright-core (its own browser download is not used)
 fi
 if [ "$want_bench" = 1 ]; then
-  pkgs+=(wrk nginx-light iproute2)
+  pkgs+=(wrk nginx-light iproute2 valgrind)   # valgrind: bench/instr
 fi
 
 missing=()
