@@ -178,7 +178,19 @@ describe('the progress bar', () => {
 });
 
 describe('trusted proxies', () => {
-  const log = (srv) => srv.stderr().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  // (the whole lines so far: the last piece is a line still on its way)
+  const log = (srv) => srv.stderr().split('\n').slice(0, -1).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  // A request's log line is written before its answer, but reaches us
+  // through the stderr pipe apart from the answer: waited for (up to ms),
+  // not looked up once; undefined if it never came.
+  const logLine = async (srv, pred, ms = 5000) => {
+    const end = Date.now() + ms;
+    for (;;) {
+      const hit = log(srv).find(pred);
+      if (hit || Date.now() > end) return hit;
+      await new Promise((res) => setTimeout(res, 20));
+    }
+  };
   const get = (srv, headers) => fetch(`${srv.base}/v1/phone-numbers/carriers`, { headers: { Authorization: 'Bearer nd_live_wrong', ...headers } });
 
   test('from a trusted proxy: X-Request-Id kept, X-Forwarded-For is the client', async () => {
@@ -199,9 +211,7 @@ describe('trusted proxies', () => {
       const p = await fetch(`${srv.base}/v1/Account/MA00000000000000000Z/Number/`, { headers: { 'X-Request-Id': 'edge-43' } });
       assert.equal(p.headers.get('x-request-id'), 'edge-43');
       assert.match((await p.json()).api_id, UUID_RE);
-      await new Promise((res) => setTimeout(res, 200));
-      const lines = log(srv).filter((l) => l.route);
-      const first = lines.find((l) => l.request_id === 'edge-42.a:b_c');
+      const first = await logLine(srv, (l) => l.route && l.request_id === 'edge-42.a:b_c');
       assert.ok(first, srv.stderr());
       assert.equal(first.client, '203.0.113.9');
       assert.match(first.api_id, UUID_RE);
@@ -218,8 +228,8 @@ describe('trusted proxies', () => {
       // forged addresses do not escape the throttle: every one counts against 127.0.0.1
       for (let i = 0; i < 3; i++) await get(srv, { 'X-Forwarded-For': `203.0.113.${20 + i}` });
       assert.equal((await get(srv, { 'X-Forwarded-For': '203.0.113.99' })).status, 429);
-      await new Promise((res) => setTimeout(res, 200));
-      const line = log(srv).find((l) => l.route);
+      const line = await logLine(srv, (l) => l.route);
+      assert.ok(line, srv.stderr());
       assert.equal(line.client, '127.0.0.1');
       assert.equal(line.request_id, undefined);
     } finally {

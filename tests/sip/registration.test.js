@@ -219,7 +219,9 @@ describe('registration client (SIP.md §5)', () => {
     const user = `user${idx}`;
     await waitState(c.id, 'registered');
     const mine = (rg) => rg.registers().filter((x) => x.ct.includes(`sip:${user}@`));
-    const oldCi = mine(regs.sha)[0].ci;
+    // its REGISTERs' log lines may still be in the pipe
+    const oldCi = (await until(`user ${user}'s REGISTER in the log`, () => mine(regs.sha)[0], 3000))
+      .ci;
     const r = await call('PATCH', `${CARRIERS}/${c.id}`, { sip_gateway: { ipv4: regs.brief.ip, port: regs.brief.port } });
     assert.equal(r.status, 200, r.text);
     await until('registered at the new registrar', async () => mine(regs.brief).some((x) => x.auth), 5000);

@@ -104,8 +104,12 @@ async function start(opts = {}) {
     '--threads', String(opts.threads || 2), ...(opts.args || [])];
   const child = spawn(BIN, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
 
+  // 'close', not 'exit': 'exit' can come before the last of stderr has
+  // been read from its pipe (what numberd logs while it stops: "stopped:
+  // database closed", a sanitizer report); 'close' comes once it has been
+  // read to its end
   const exited = new Promise((resolve) => {
-    child.on('exit', (code, signal) => resolve({ code, signal }));
+    child.on('close', (code, signal) => resolve({ code, signal }));
   });
   let stderr = '';
   const port = await new Promise((resolve, reject) => {
