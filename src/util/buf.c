@@ -16,22 +16,11 @@ void buf_grow(buf_t *b, size_t extra)
     b->cap = cap;
 }
 
-void buf_append(buf_t *b, const void *p, size_t n)
-{
-    buf_reserve(b, n);
-    if (n) memcpy(b->data + b->len, p, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
-
 void buf_puts(buf_t *b, const char *s) { buf_append(b, s, strlen(s)); }
 
-void buf_cat_(buf_t *b, ...)
+void buf_cat_n(buf_t *b, const char *const *s, size_t n)
 {
-    va_list ap;
-    va_start(ap, b);
-    for (const char *s; (s = va_arg(ap, const char *)) != NULL;) buf_append(b, s, strlen(s));
-    va_end(ap);
+    for (size_t i = 0; i < n; i++) buf_append(b, s[i], strlen(s[i]));
 }
 
 void buf_printf(buf_t *b, const char *fmt, ...)

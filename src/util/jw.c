@@ -39,13 +39,11 @@ void jw_key_esc(jw_t *w, const char *k, size_t n)
     w->after_key = true;
 }
 
-#if !defined(NDEBUG) || defined(__SANITIZE_ADDRESS__)
 void jw_key_lit_check(const char *k, size_t n)
 {
     if (buf_json_plain_len(k, n) != n)
         nd_panic("jw: the literal key \"%s\" needs escaping: pass it as data (jw_key_esc)", k);
 }
-#endif
 
 void jw_strn(jw_t *w, const char *s, size_t n)
 {

@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -300,6 +301,52 @@ static void test_no_method(void **state)
     assert_int_equal(x.allow, HTTP_PUT);
 }
 
+/* Patterns deeper than the eight segments whose signatures the index
+ * compares, and literal segments longer than a signature's length byte
+ * (255): past them only match_one decides, and it must still tell them
+ * apart. */
+static void test_deep_and_long_segments(void **state)
+{
+    (void)state;
+    static char long_a[300], long_b[300], pat_a[320], pat_b[320];
+    memset(long_a, 'a', 299);
+    memcpy(long_b, long_a, 299);
+    long_b[298] = 'b'; /* same length, same first 298 bytes */
+    snprintf(pat_a, sizeof pat_a, "/l/%s", long_a);
+    snprintf(pat_b, sizeof pat_b, "/l/%s", long_b);
+    const route_t deep[] = {
+        {HTTP_GET, "/d/1/2/3/4/5/6/7/x/{p}", h_dummy, NULL, "deep x", 0},
+        {HTTP_GET, "/d/1/2/3/4/5/6/7/y/{p}", h_dummy, NULL, "deep y", 0},
+        {HTTP_POST, "/d/1/2/3/4/5/6/{q}/y/z", h_dummy, NULL, "deep post", 0},
+        {HTTP_GET, pat_a, h_dummy, NULL, "long a", 0},
+        {HTTP_GET, pat_b, h_dummy, NULL, "long b", 0},
+    };
+    const size_t n = sizeof deep / sizeof deep[0];
+    const route_t *r = NULL;
+    const char *params[ROUTE_MAX_PARAMS];
+    char *store = NULL;
+    unsigned allow = 0;
+    assert_int_equal(router_match(deep, n, "/d/1/2/3/4/5/6/7/y/v", HTTP_GET, &r, params, &store, &allow),
+                     ROUTE_FOUND);
+    assert_ptr_equal(r, &deep[1]);
+    assert_string_equal(params[0], "v");
+    free(store);
+    /* the 9th segment differs from both GET patterns' literal: no path */
+    assert_int_equal(router_match(deep, n, "/d/1/2/3/4/5/6/7/w/v", HTTP_GET, &r, params, &store, &allow),
+                     ROUTE_NO_PATH);
+    /* a parameter in the first eight, literals after: 405 with its method */
+    allow = 0;
+    assert_int_equal(router_match(deep, n, "/d/1/2/3/4/5/6/7/y/z", HTTP_PUT, &r, params, &store, &allow),
+                     ROUTE_NO_METHOD);
+    assert_int_equal(allow, HTTP_GET | HTTP_HEAD | HTTP_POST);
+    assert_int_equal(router_match(deep, n, pat_b, HTTP_GET, &r, params, &store, &allow), ROUTE_FOUND);
+    assert_ptr_equal(r, &deep[4]);
+    free(store);
+    assert_int_equal(router_match(deep, n, pat_a, HTTP_GET, &r, params, &store, &allow), ROUTE_FOUND);
+    assert_ptr_equal(r, &deep[3]);
+    free(store);
+}
+
 static void test_allow_string(void **state)
 {
     (void)state;
@@ -359,6 +406,7 @@ int main(void)
         cmocka_unit_test(test_empty_segments),
         cmocka_unit_test(test_bad_paths),
         cmocka_unit_test(test_no_method),
+        cmocka_unit_test(test_deep_and_long_segments),
         cmocka_unit_test(test_allow_string),
         cmocka_unit_test(test_method_from),
     };
