@@ -23,7 +23,7 @@ void api_json_begin(http_resp_t *resp, jw_t *w, int status)
     buf_reset(&resp->body);
     /* room for a whole object at once: grown from nothing by doubling, a
      * 1 KiB answer was 5 reallocations (each a copy), a list page 9 */
-    buf_reserve(&resp->body, API_BODY_FIRST);
+    buf_reserve(&resp->body, API_BODY_FIRST - 1); /* - 1: its NUL */
     jw_init(w, &resp->body);
 }
 
@@ -128,9 +128,14 @@ void api_plivo_list_begin_key(http_resp_t *resp, jw_t *w, const char *auth_id, c
     char base[96];
     snprintf(base, sizeof base, "/v1/Account/%s/%s/", auth_id, resource);
     api_plivo_obj_begin(resp, w, 200);
-    /* and room for the page (an object is ~1 KiB; capped: a page of
-     * smaller objects must not reserve what it never writes) */
-    buf_reserve(&resp->body, (size_t)(limit > 0 && limit < 64 ? limit : 64) * 1024);
+    /* and room for the page: an object is ~1 KiB, and the page holds
+     * what is left after offset, at most limit (a last or empty page
+     * must not reserve what it never writes); capped at 64 KiB, since a
+     * page of smaller objects would not fill it */
+    int64_t left = total - offset;
+    if (left > limit) left = limit;
+    if (left > 64) left = 64;
+    if (left > 0) buf_reserve(&resp->body, (size_t)left * 1024);
     plivo_meta(w, base, query, limit, offset, total);
     jw_key(w, key);
     jw_arr(w);

@@ -10,8 +10,11 @@ void buf_grow(buf_t *b, size_t extra)
 {
     size_t need = b->len + extra + 1;
     if (need <= b->cap) return;
-    size_t cap = b->cap ? b->cap : 64;
-    while (cap < need) cap *= 2;
+    /* doubling for the byte-at-a-time appends; but a reservation made up
+     * front (an answer's first 2 KiB, a page's objects) gets what it asks
+     * for, not the next power of two above it plus its terminator */
+    size_t cap = b->cap ? b->cap * 2 : 64;
+    if (cap < need) cap = need;
     b->data = xrealloc(b->data, cap);
     b->cap = cap;
 }

@@ -57,6 +57,26 @@ static void test_growth(void **state)
     buf_free(&b);
 }
 
+/* A reservation gets what it asks for (an answer's first 2 KiB is 2 KiB,
+ * not the 4 KiB above 2 KiB + its NUL); appends past it double. */
+static void test_reserve_exact(void **state)
+{
+    (void)state;
+    buf_t b = BUF_INIT;
+    buf_reserve(&b, 2047);
+    assert_int_equal(b.cap, 2048);
+    buf_putc(&b, '{');
+    buf_reserve(&b, 20 * 1024);
+    assert_int_equal(b.cap, 1 + 20 * 1024 + 1);
+    for (int i = 0; i < 20 * 1024; i++) buf_putc(&b, 'x');
+    assert_int_equal(b.cap, 1 + 20 * 1024 + 1); /* it was enough */
+    buf_putc(&b, '}');
+    assert_int_equal(b.cap, 2 * (1 + 20 * 1024 + 1)); /* then doubling */
+    assert_int_equal(b.len, 20 * 1024 + 2);
+    assert_int_equal(b.data[b.len - 1], '}');
+    buf_free(&b);
+}
+
 static void test_reset(void **state)
 {
     (void)state;
@@ -281,6 +301,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_append_basics),
         cmocka_unit_test(test_growth),
+        cmocka_unit_test(test_reserve_exact),
         cmocka_unit_test(test_reset),
         cmocka_unit_test(test_printf),
         cmocka_unit_test(test_printf_long),
