@@ -347,6 +347,66 @@ static void test_deep_and_long_segments(void **state)
     free(store);
 }
 
+/* More route tables than the index has slots (8): the tables past them
+ * are matched without an index, and must answer exactly as the indexed
+ * ones -- the same route, parameters and Allow for every probe.  The
+ * copies are kept for the process: an index is found by its table's
+ * address, which a freed table could pass on to another. */
+static void test_unindexed_tables(void **state)
+{
+    (void)state;
+    enum { COPIES = 12 };
+    static const struct {
+        const char *path;
+        http_method_t m;
+    } probes[] = {
+        {"/v1/Account/MA1", HTTP_GET},
+        {"/v1/Account/MA1/Number/", HTTP_GET},
+        {"/v1/Account/MA1/Number/14155550100/", HTTP_GET},
+        {"/v1/Account/MA1/Number/14155550100", HTTP_DELETE},
+        {"/v1/Account/MA1/Number/14155550100", HTTP_PUT},
+        {"/v1/Account/MA1/PhoneNumber/14155550100/", HTTP_POST},
+        {"/p/1/2/3/4", HTTP_GET},
+        {"/q/1/2/3/4/5/", HTTP_HEAD},
+        {"/q/1/2/3/4", HTTP_GET},
+        {"/slashed", HTTP_PUT},
+        {"/admin/v1/accounts", HTTP_PATCH},
+        {"/n/carriers", HTTP_GET},
+        {"/n/carriers", HTTP_DELETE},
+        {"/n/other", HTTP_DELETE},
+        {"/nowhere", HTTP_GET},
+    };
+    route_t *copies[COPIES];
+    for (size_t c = 0; c < COPIES; c++) {
+        copies[c] = malloc(sizeof routes);
+        assert_non_null(copies[c]);
+        memcpy(copies[c], routes, sizeof routes);
+    }
+    for (size_t k = 0; k < sizeof probes / sizeof probes[0]; k++) {
+        res_t want = match(probes[k].path, probes[k].m);
+        for (size_t c = 0; c < COPIES; c++) {
+            const route_t *r = NULL;
+            const char *params[ROUTE_MAX_PARAMS];
+            char *store = NULL;
+            unsigned allow = 0xdead;
+            route_match_t m = router_match(copies[c], R__N, probes[k].path, probes[k].m, &r, params,
+                                           &store, &allow);
+            if (m != want.m) fail_msg("%s, table %zu: %d, not %d", probes[k].path, c, (int)m, (int)want.m);
+            assert_int_equal(allow, want.allow);
+            if (m == ROUTE_FOUND) {
+                assert_int_equal(r - copies[c], want.r - routes);
+                for (size_t i = 0; i < ROUTE_MAX_PARAMS; i++) {
+                    if (want.params[i] == NULL) assert_null(params[i]);
+                    else assert_string_equal(params[i], want.params[i]);
+                }
+            }
+            free(store);
+        }
+        res_free(&want);
+    }
+    /* never freed: see above */
+}
+
 static void test_allow_string(void **state)
 {
     (void)state;
@@ -407,6 +467,7 @@ int main(void)
         cmocka_unit_test(test_bad_paths),
         cmocka_unit_test(test_no_method),
         cmocka_unit_test(test_deep_and_long_segments),
+        cmocka_unit_test(test_unindexed_tables),
         cmocka_unit_test(test_allow_string),
         cmocka_unit_test(test_method_from),
     };
