@@ -3,6 +3,7 @@
  * (events.h says what each does and why). */
 #include "core/events.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,9 +18,13 @@
 
 static _Thread_local ev_actor_t t_actor;
 
+/* s into out[sz], cut to sz - 1 bytes as snprintf would ("%s" walked it a
+ * byte at a time: six of them were 3,600 instructions of an event) */
 static void copy(char *out, size_t sz, const char *s)
 {
-    snprintf(out, sz, "%s", s ? s : "");
+    size_t n = s ? strnlen(s, sz - 1) : 0;
+    if (n) memcpy(out, s, n);
+    out[n] = '\0';
 }
 
 void ev_actor_set(const char *kind, const char *id, const char *request_id)
@@ -141,8 +146,8 @@ static void data_json(const ev_data_t *d, char *out, size_t sz)
 {
     buf_t b = BUF_INIT;
     buf_putc(&b, '{');
-    if (d && d->nb) buf_printf(&b, "\"before\":{%s}", d->before.data);
-    if (d && d->na) buf_printf(&b, "%s\"after\":{%s}", d->nb ? "," : "", d->after.data);
+    if (d && d->nb) BUF_CAT(&b, "\"before\":{", d->before.data, "}");
+    if (d && d->na) BUF_CAT(&b, d->nb ? "," : "", "\"after\":{", d->after.data, "}");
     buf_putc(&b, '}');
     /* a carrier with many gateways could outgrow the column's record:
      * say so rather than store JSON cut in the middle */
@@ -176,7 +181,11 @@ int ev_emit(core_t *c, const char *type, int64_t account_id, const char *object_
             const char *object_id, ev_data_t *d, cerr_t *e)
 {
     event_t ev;
-    memset(&ev, 0, sizeof ev);
+    /* all but data (8 KiB, which data_json writes): zeroing the whole of
+     * it was 8,600 instructions of every write */
+    _Static_assert(sizeof ev - (offsetof(event_t, data) + sizeof ev.data) < 8, "data is event_t's last member");
+    memset(&ev, 0, offsetof(event_t, data));
+    ev.data[0] = '\0';
     ev.ts = clock_now();
     copy(ev.type, sizeof ev.type, type);
     ev.account_id = account_id;

@@ -903,6 +903,8 @@ void sq_close(store_t *st)
 static void sqlite_once(void)
 {
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    /* the sub-journal's chunks kept for reuse (mem.c); without it, slower */
+    if (sq_mem_install() != ST_OK) log_msg(LOG_WARN, "sqlite: allocator not installed (SQLite already in use)");
     /* NULL (the default VFS) if it cannot be registered: slower, not wrong */
     g_vfs = getenv("NUMBERD_NO_WALBUF") ? NULL : sq_walbuf_register();
 }

@@ -164,6 +164,10 @@ void sq_avail_close(sqlite_store_t *s);
  * commit frame (never the default VFS); its name, static, or NULL if it
  * cannot be.  Once. */
 const char *sq_walbuf_register(void);
+/* mem.c: SQLite's default allocator, with the sub-journal's 1 KiB chunks
+ * kept for reuse.  Before SQLite's first use; ST_ERR (nothing changed)
+ * after it. */
+int sq_mem_install(void);
 
 /* ---- conn.c: connections and statements ---------------------------------- */
 
