@@ -51,7 +51,7 @@ trap cleanup EXIT
 "$BIN" inventory import --db "$work/base.db" "$work/us.csv" > /dev/null
 awk -F, 'NR > 1 { print $1 }' "$work/us.csv" | shuf --random-source=<(yes) > "$work/buy.txt"
 
-printf '%-14s %6s %12s %8s %8s %10s %14s %8s\n' "mode" "conns" "purchases/s" "p50 ms" "p99 ms" "fsyncs" "fsyncs/purchase" "CPU %"
+printf '%-14s %6s %12s %8s %8s %10s %14s %8s %10s\n' "mode" "conns" "purchases/s" "p50 ms" "p99 ms" "fsyncs" "fsyncs/purchase" "CPU %" "cs/purchase"
 for mode in $MODES; do
   for conns in $CONNS_LIST; do
     rm -f "$work"/t.db*
@@ -76,7 +76,9 @@ for mode in $MODES; do
     id=$(node -e 'process.stdout.write(JSON.parse(process.argv[1]).auth_id)' "$acct")
     tok=$(node -e 'process.stdout.write(JSON.parse(process.argv[1]).auth_token)' "$acct")
     auth="Authorization: Basic $(printf '%s:%s' "$id" "$tok" | base64 -w0)"
-    perf stat -x, -e syscalls:sys_enter_fsync,syscalls:sys_enter_fdatasync -p "$srv_pid" \
+    # the server's context switches too: each hand-off between its
+    # threads (a request to a writer, the write lock, a group's wake-up)
+    perf stat -x, -e syscalls:sys_enter_fsync,syscalls:sys_enter_fdatasync,context-switches -p "$srv_pid" \
       -o "$work/perf.out" -- sleep "$((DUR + 1))" &
     perf_pid=$!
     sleep 0.5
@@ -94,13 +96,14 @@ for mode in $MODES; do
     # purchases actually made (201s), counted in the database afterwards
     kill "$srv_pid"; wait "$srv_pid" 2>/dev/null || true; srv_pid=""
     bought=$(sqlite3 "$work/t.db" "SELECT count(*) FROM numbers WHERE owner_id IS NOT NULL")
-    fsyncs=$(awk -F, '{ s += $1 } END { print s + 0 }' "$work/perf.out")
-    awk -v mode="$mode" -v conns="$conns" -v bought="$bought" -v fs="$fsyncs" -v dur="$DUR" -v cpu="$cpu" '
+    fsyncs=$(awk -F, '$3 ~ /sync/ { s += $1 } END { print s + 0 }' "$work/perf.out")
+    cs=$(awk -F, '$3 ~ /context-switches/ { s += $1 } END { print s + 0 }' "$work/perf.out")
+    awk -v mode="$mode" -v conns="$conns" -v bought="$bought" -v fs="$fsyncs" -v cs="$cs" -v dur="$DUR" -v cpu="$cpu" '
       function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
       /Requests\/sec/ { rps = $2 }
       /^ +50%/ { p50 = ms($2) }
       /^ +99%/ { p99 = ms($2) }
-      END { printf "%-14s %6d %12d %8.3f %8.3f %10d %14.3f %8d\n", mode, conns, rps, p50, p99, fs, bought ? fs / bought : 0, cpu }' "$work/wrk.out"
+      END { printf "%-14s %6d %12d %8.3f %8.3f %10d %14.3f %8d %10.1f\n", mode, conns, rps, p50, p99, fs, bought ? fs / bought : 0, cpu, bought ? cs / bought : 0 }' "$work/wrk.out"
     grep -q "Non-2xx" "$work/wrk.out" && grep "Non-2xx" "$work/wrk.out" | sed 's/^/   /'
   done
 done
