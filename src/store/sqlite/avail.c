@@ -308,13 +308,13 @@ static void note(sq_avail_t *a, sqlite3_value *v)
     const unsigned char *t = v ? sqlite3_value_text(v) : NULL;
     if (!t) return;
     size_t n = strlen((const char *)t);
+    /* an UPDATE that keeps the number (a purchase, a release) shows it as
+     * old and new: read it again once, not twice, at the commit */
+    if (a->npending > 0 && strcmp(a->pending[a->npending - 1], (const char *)t) == 0) return;
     if (n >= 16 || a->npending >= PENDING_MAX) {
         a->overflow = true;
         return;
     }
-    /* an UPDATE that keeps the number (a purchase, a release) shows it as
-     * old and new: read it again once, not twice, at the commit */
-    if (a->npending > 0 && strcmp(a->pending[a->npending - 1], (const char *)t) == 0) return;
     if (a->npending == a->cappending) {
         a->cappending = a->cappending ? a->cappending * 2 : 64;
         a->pending = xrealloc(a->pending, a->cappending * sizeof *a->pending);

@@ -12,6 +12,7 @@
  * (bench/instr, callgrind).  Here blocks of that size are kept on a list
  * of SQ_MEM_KEEP when freed and handed out again; every other size, and
  * every block once the list is full, is SQLite's default allocator's.
+ * Not in the sanitizers' builds (ASan must see each free).
  *
  * The blocks are the default allocator's own (it is what makes them), so
  * its size and realloc work on them unchanged.  One list for the process,
@@ -33,6 +34,10 @@ static sqlite3_mem_methods g_def;
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 static void *g_free; /* a list through each block's first bytes */
 static unsigned g_nfree;
+/* what the default allocator's xSize says of a block of SQ_MEM_CHUNK
+ * (SQLite's own: the size asked, rounded up to 8; a build that measures
+ * with malloc_usable_size says more), found once at install */
+static int g_chunk_size;
 
 static void *mem_malloc(int n)
 {
@@ -51,8 +56,8 @@ static void *mem_malloc(int n)
 
 static void mem_free(void *p)
 {
-    /* the default allocator's size: what was asked, rounded up to 8 */
-    if (p && g_def.xSize(p) == SQ_MEM_CHUNK) {
+    if (!p) return; /* (sqlite3_free never passes NULL on; the default would not take it) */
+    if (g_def.xSize(p) == g_chunk_size) {
         pthread_mutex_lock(&g_mu);
         bool kept = g_nfree < SQ_MEM_KEEP;
         if (kept) {
@@ -68,11 +73,21 @@ static void mem_free(void *p)
 
 int sq_mem_install(void)
 {
+#if defined(__SANITIZE_ADDRESS__)
+    /* the sanitizers' builds keep SQLite's frees visible to ASan: a block
+     * on this list would hide a use after free or a double free */
+    return ST_OK;
+#else
     sqlite3_mem_methods m;
     if (sqlite3_config(SQLITE_CONFIG_GETMALLOC, &g_def) != SQLITE_OK) return ST_ERR;
+    void *probe = g_def.xMalloc(SQ_MEM_CHUNK);
+    if (!probe) return ST_ERR;
+    g_chunk_size = g_def.xSize(probe);
+    g_def.xFree(probe);
     m = g_def;
     m.xMalloc = mem_malloc;
     m.xFree = mem_free;
     /* xRealloc, xSize, xRoundup: the default's, on its own blocks */
     return sqlite3_config(SQLITE_CONFIG_MALLOC, &m) == SQLITE_OK ? ST_OK : ST_ERR;
+#endif
 }

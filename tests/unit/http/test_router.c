@@ -314,13 +314,17 @@ static void test_deep_and_long_segments(void **state)
     long_b[298] = 'b'; /* same length, same first 298 bytes */
     snprintf(pat_a, sizeof pat_a, "/l/%s", long_a);
     snprintf(pat_b, sizeof pat_b, "/l/%s", long_b);
-    const route_t deep[] = {
+    /* static: the index knows a table by its address (see test_unindexed_tables) */
+    static route_t deep[5];
+    const route_t deep_init[] = {
         {HTTP_GET, "/d/1/2/3/4/5/6/7/x/{p}", h_dummy, NULL, "deep x", 0},
         {HTTP_GET, "/d/1/2/3/4/5/6/7/y/{p}", h_dummy, NULL, "deep y", 0},
         {HTTP_POST, "/d/1/2/3/4/5/6/{q}/y/z", h_dummy, NULL, "deep post", 0},
         {HTTP_GET, pat_a, h_dummy, NULL, "long a", 0},
         {HTTP_GET, pat_b, h_dummy, NULL, "long b", 0},
     };
+    _Static_assert(sizeof deep == sizeof deep_init, "deep holds deep_init");
+    memcpy(deep, deep_init, sizeof deep);
     const size_t n = sizeof deep / sizeof deep[0];
     const route_t *r = NULL;
     const char *params[ROUTE_MAX_PARAMS];
