@@ -23,6 +23,16 @@
 
 #include <pthread.h>
 
+/* GCC says ASan is on with __SANITIZE_ADDRESS__; clang 14 only through
+ * __has_feature */
+#if defined(__SANITIZE_ADDRESS__)
+#define SQ_MEM_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SQ_MEM_ASAN 1
+#endif
+#endif
+
 /* The memory journal's chunk: what it asks sqlite3_malloc for (8 bytes of
  * link and 1,016 of data in SQLite 3.40). */
 #define SQ_MEM_CHUNK 1024
@@ -30,6 +40,7 @@
  * most 256 KiB held that nothing uses. */
 #define SQ_MEM_KEEP 256
 
+#if !defined(SQ_MEM_ASAN)
 static sqlite3_mem_methods g_def;
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 static void *g_free; /* a list through each block's first bytes */
@@ -70,10 +81,11 @@ static void mem_free(void *p)
     }
     g_def.xFree(p);
 }
+#endif
 
 int sq_mem_install(void)
 {
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(SQ_MEM_ASAN)
     /* the sanitizers' builds keep SQLite's frees visible to ASan: a block
      * on this list would hide a use after free or a double free */
     return ST_OK;
