@@ -261,20 +261,35 @@ char *carrier_ip_set(const carrier_t *cr)
 
 /* ---- lookups -------------------------------------------------------------- */
 
-static int load(core_t *c, const account_t *caller, const char *ref, carrier_t *out, cerr_t *e)
+/* head: the carrier's own fields only (store carrier_head) */
+static int load_as(core_t *c, const account_t *caller, const char *ref, bool head, carrier_t *out,
+                   cerr_t *e)
 {
     size_t n = strlen(ref);
     bool shape = (n == 14 && nd_all_digits(ref, n)) || ids_is_uuid(ref, n);
-    int rc = shape ? c->st->ops->carrier_get(c->st, core_owner_id(caller), core_sub_id(caller), ref, out)
-                   : ST_NOTFOUND;
+    int rc = ST_NOTFOUND;
+    if (shape)
+        rc = (head ? c->st->ops->carrier_head : c->st->ops->carrier_get)(c->st, core_owner_id(caller),
+                                                                         core_sub_id(caller), ref, out);
     if (rc == ST_NOTFOUND) return cerr(e, CE_NOTFOUND, "carrier not found");
     return core_st(e, rc, NULL);
+}
+
+static int load(core_t *c, const account_t *caller, const char *ref, carrier_t *out, cerr_t *e)
+{
+    return load_as(c, caller, ref, false, out, e);
 }
 
 int carrier_get(core_t *c, const account_t *caller, const char *ref, carrier_t *out, cerr_t *e)
 {
     memset(out, 0, sizeof *out);
     return load(c, caller, ref, out, e);
+}
+
+int carrier_get_head(core_t *c, const account_t *caller, const char *ref, carrier_t *out, cerr_t *e)
+{
+    memset(out, 0, sizeof *out);
+    return load_as(c, caller, ref, true, out, e);
 }
 
 int carrier_list(core_t *c, const account_t *caller, const char *name, int limit, int offset,

@@ -34,6 +34,9 @@ int carrier_plivo_update(core_t *c, const account_t *caller, const char *ref,
                          const carrier_plivo_in_t *in, cerr_t *e);
 /* ref: Plivo carrier_id, BYOC id or voip_carrier_sid.  out: carrier_clear. */
 int carrier_get(core_t *c, const account_t *caller, const char *ref, carrier_t *out, cerr_t *e);
+/* carrier_get for a caller that needs the carrier's own fields, not its
+ * gateways (a number add: store carrier_head).  out: carrier_clear. */
+int carrier_get_head(core_t *c, const account_t *caller, const char *ref, carrier_t *out, cerr_t *e);
 /* rows has room for limit entries; each needs carrier_clear. */
 int carrier_list(core_t *c, const account_t *caller, const char *name, int limit, int offset,
                  carrier_t *rows, size_t *nrows, int64_t *total, cerr_t *e);

@@ -46,7 +46,7 @@ static int prepare(core_t *c, const account_t *caller, const numadd_in_t *in, ow
     if (in->carrier && !in->carrier[0])
         return cerr(e, CE_INVALID, "invalid carrier: empty (give a carrier id, or none)");
     if (in->carrier) {
-        if (carrier_get(c, caller, in->carrier, cr, e) != C_OK) {
+        if (carrier_get_head(c, caller, in->carrier, cr, e) != C_OK) {
             if (e->code == CE_NOTFOUND)
                 return cerr(e, CE_INVALID, "invalid carrier: no carrier %.40s on this account", in->carrier);
             return C_ERR;

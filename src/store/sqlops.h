@@ -154,6 +154,8 @@
     X(P, int, carrier_insert, (store_t *st, carrier_t *c))                                         \
     X(P, int, carrier_get,                                                                         \
       (store_t *st, int64_t account_id, int64_t sub_id, const char *ref, carrier_t *out))          \
+    X(P, int, carrier_head,                                                                        \
+      (store_t *st, int64_t account_id, int64_t sub_id, const char *ref, carrier_t *out))          \
     X(P, int, carrier_list,                                                                        \
       (store_t *st, int64_t account_id, int64_t sub_id, const char *name, int limit, int offset,   \
        carrier_t *rows, size_t *nrows, int64_t *total))                                            \

@@ -258,6 +258,13 @@ typedef struct store_ops {
     /* ref is a Plivo carrier_id (14 digits) or a BYOC id / voip_carrier_sid */
     int (*carrier_get)(store_t *st, int64_t account_id, int64_t sub_id, const char *ref,
                        carrier_t *out);
+    /* carrier_get, for a caller that needs the carrier's own fields only
+     * (a number add): the gateways may be left out (SQLite reads them with
+     * a second statement; PostgreSQL's one statement brings them), and on
+     * PostgreSQL it locks the row inside a write transaction as carrier_get
+     * does (numadd against carrier_delete) */
+    int (*carrier_head)(store_t *st, int64_t account_id, int64_t sub_id, const char *ref,
+                        carrier_t *out);
     /* rows has room for limit entries; name NULL: any */
     int (*carrier_list)(store_t *st, int64_t account_id, int64_t sub_id, const char *name,
                         int limit, int offset, carrier_t *rows, size_t *nrows, int64_t *total);

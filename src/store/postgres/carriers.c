@@ -161,6 +161,14 @@ int pg_carrier_get(store_t *st, int64_t account_id, int64_t sub_id, const char *
                       pg_rd_carrier, out);
 }
 
+int pg_carrier_head(store_t *st, int64_t account_id, int64_t sub_id, const char *ref,
+                    carrier_t *out)
+{
+    /* the same statement: the gateways come in it at no extra round trip,
+     * and the row lock inside a write transaction is what numadd needs */
+    return pg_carrier_get(st, account_id, sub_id, ref, out);
+}
+
 int pg_carrier_list(store_t *st, int64_t account_id, int64_t sub_id, const char *name, int limit,
                     int offset, carrier_t *rows, size_t *nrows, int64_t *total)
 {

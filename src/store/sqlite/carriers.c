@@ -155,6 +155,14 @@ int sq_carrier_one(store_t *st, int which, const char *sql, carrier_t *out, cons
     return rc;
 }
 
+int sq_carrier_head(store_t *st, int64_t account_id, int64_t sub_id, const char *ref,
+                    carrier_t *out)
+{
+    /* the row alone: one statement, its own snapshot (the gateways' read,
+     * left out, was a third of reading a carrier) */
+    return SQ_ONE(st, Q_CARRIER_GET, sqls_rd_carrier, out, SQ_I(account_id), SQ_I(sub_id), SQ_T(ref));
+}
+
 int sq_carrier_get(store_t *st, int64_t account_id, int64_t sub_id, const char *ref,
                    carrier_t *out)
 {

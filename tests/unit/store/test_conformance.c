@@ -1421,6 +1421,24 @@ static void test_carriers(void **state)
         assert_false(r.gw[1].down);
         assert_string_equal(r.registrar_ip, "");
         carrier_clear(&r);
+        /* the head: the same carrier and fields (the gateways may be left out) */
+        carrier_t h;
+        memset(&h, 0, sizeof h);
+        assert_int_equal(st->ops->carrier_head(st, a, 0, refs[i], &h), ST_OK);
+        assert_int_equal(h.id, c1.id);
+        assert_string_equal(h.name, "Alpha");
+        assert_string_equal(h.voip_sid, c1.voip_sid);
+        assert_int_equal(h.voice, c1.voice);
+        assert_int_equal(h.sms, c1.sms);
+        assert_int_equal(h.trunk, TRUNK_AUTH);
+        assert_true(h.ngw == 0 || h.ngw == 2);
+        carrier_clear(&h);
+    }
+    {
+        carrier_t h;
+        memset(&h, 0, sizeof h);
+        assert_int_equal(st->ops->carrier_head(st, other, 0, "10000000000001", &h), ST_NOTFOUND);
+        assert_int_equal(st->ops->carrier_head(st, a, sub, "10000000000001", &h), ST_NOTFOUND);
     }
     /* a gateway stored down counts only while its carrier is probed */
     gw_health_t h = {.sid = "dddddddd-dddd-4ddd-8ddd-dddddddddd02", .carrier_id = c1.id, .state = GW_DOWN,
