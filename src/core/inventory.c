@@ -15,7 +15,7 @@
  * the store as they come: they wait, packed, in a sort buffer (up to
  * SORT_MAX_ROWS rows or SORT_MAX_BYTES), and are handed over in number
  * order, by (number, line), when the file ends or the buffer is full.  A
- * row lands in eleven indexes, nine of them ordered by number: a file in
+ * row lands in indexes ordered by number (store/sqlite/inventory.c): a file in
  * random order then writes each batch into one narrow range of every
  * index (into an empty inventory: appends) instead of all over it --
  * 1,000,000 random-order rows import in about half the time

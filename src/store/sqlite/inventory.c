@@ -100,10 +100,12 @@ static bool triggers_off(sqlite3 *db)
 
 /* ---- import: writes in number order ----------------------------------
  *
- * An inventory row lands in eleven indexes, nine of them ordered by number
- * (after the country).  Written in file order (often random), every insert
- * descends to a different leaf page of every index; written in number
- * order, consecutive inserts hit the same or the next leaf.  So a batch's
+ * An available inventory row lands in the table and in two indexes, both
+ * ordered by number (the unique one, and numbers_avail after the country;
+ * the other indexes are partial and leave it out, migrations 0016-0017).
+ * Written in file order (often random), every insert descends to a
+ * different leaf page of each; written in number order, consecutive
+ * inserts hit the same or the next leaf.  So a batch's
  * outcomes are decided row by row as they come (the line numbers of
  * refused rows are reported), but its writes are buffered, packed, and
  * made sorted by number when the batch ends: 2.4x faster on a

@@ -1,0 +1,24 @@
+-- 0017: the rate center's partial index goes the way of 0016's.
+--
+-- 0016 kept numbers_avail_rate_center so that a search by rate center
+-- without a number prefix (and a local-calling-area search, which becomes
+-- one) would not read the whole inventory when SQL answers it.  SQL answers
+-- searches only while the search index (src/avail) is not current: its
+-- first load, a reload after another process's writes,
+-- NUMBERD_NO_SEARCH_INDEX, a pattern with wildcards.  The index was paid
+-- for on every write instead (docs/PERFORMANCE.md, session 20):
+--
+-- * an import writes every row into it, in rate-center order, not the
+--   file's number order (1,000,000 rows: 7.6-9.8 s with it, 6.1-7.8 s
+--   without, the same binary, back to back);
+-- * a purchase deletes the number's entry: a leaf page of its own, not
+--   shared with the other purchases of its group (5 such pages a purchase
+--   before, 4 now; each is a 4 KiB frame written to the log, checksummed
+--   and synced: a lone purchase's commit 72.4 KB -> 67.2 KB).
+--
+-- What it costs: while SQL answers, a search by rate center alone reads
+-- the country's available numbers, as a search by region or city already
+-- did (1,000,000 rows: ~0.3-0.4 s, against ~1 ms with the index).  Once the
+-- search index is current every search is answered from memory, as
+-- before.  PostgreSQL keeps its index: it has no search index of its own.
+DROP INDEX IF EXISTS numbers_avail_rate_center;
