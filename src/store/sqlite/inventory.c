@@ -100,12 +100,11 @@ static bool triggers_off(sqlite3 *db)
 
 /* ---- import: writes in number order ----------------------------------
  *
- * An available inventory row lands in the table and in two indexes, both
- * ordered by number (the unique one, and numbers_avail after the country;
- * the other indexes are partial and leave it out, migrations 0016-0017).
- * Written in file order (often random), every insert descends to a
- * different leaf page of each; written in number order, consecutive
- * inserts hit the same or the next leaf.  So a batch's
+ * An available inventory row lands in the table and in one index, the
+ * unique one on its number (the others are partial and leave it out,
+ * migrations 0016-0017).  Written in file order (often random), every
+ * insert descends to a different leaf page of that index; written in
+ * number order, consecutive inserts hit the same or the next leaf.  So a batch's
  * outcomes are decided row by row as they come (the line numbers of
  * refused rows are reported), but its writes are buffered, packed, and
  * made sorted by number when the batch ends: 2.4x faster on a

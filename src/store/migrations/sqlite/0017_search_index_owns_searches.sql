@@ -1,0 +1,32 @@
+-- 0017: searches are the search index's (src/avail): the last two partial
+-- indexes of available numbers go the way of 0016's.
+--
+-- 0016 kept numbers_avail (country, number, caps, state: a covering index
+-- for a prefix) and numbers_avail_rate_center (a rate center without a
+-- prefix, and a local-calling-area search, which becomes one) so that SQL's
+-- searches stay bounded.  SQL answers a search only while the search index
+-- is not current -- its first load, a reload after another process's
+-- writes, NUMBERD_NO_SEARCH_INDEX -- and for a pattern with wildcards.  The
+-- two indexes were paid for on every write instead (docs/PERFORMANCE.md,
+-- session 20):
+--
+-- * an import writes each row into both (1,000,000 random-order rows,
+--   the same binary, back to back: 8.1-8.7 s with both, 6.2-6.4 s without
+--   the rate center's, 5.7-6.7 s without either);
+-- * a purchase deletes the number's entry from both: two leaf pages of
+--   their own, not shared with the other purchases of its group (of five
+--   such pages a purchase before, three are left), each a 4 KiB frame
+--   written to the log, checksummed and synced.
+--
+-- What SQL's searches cost without them (1,000,000 rows, all available,
+-- the search index off): a prefix walks the unique index on number and
+-- reads each row for its state and country (a 4-digit prefix of ~3,700
+-- numbers: ~1-3 ms, as before within noise; with most of the range sold it
+-- reads the sold rows too); a rate center or a local calling area without
+-- a prefix reads the country's numbers, as a region or a city already did
+-- (~0.3-0.6 s, against ~1 ms); a wildcard pattern without a prefix read
+-- them all before too (~0.3 s).  Once the search index is current, every
+-- search without wildcards is answered from memory, as before.  PostgreSQL
+-- keeps its indexes: it has no search index.
+DROP INDEX IF EXISTS numbers_avail_rate_center;
+DROP INDEX IF EXISTS numbers_avail;
