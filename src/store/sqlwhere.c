@@ -191,7 +191,8 @@ void sqlw_search(sqlw_t *w, const search_q_t *q, const sqlw_lca_t *lca)
     if (q->prefix[0]) sqlw_prefix(w, "number", q->prefix);
     if (q->glob[0]) sqlw_glob(w, "number", q->glob);
     /* q->type is one of the five canonical names (core checked it): a
-     * literal, so that the planner can use that type's partial index */
+     * literal, so that the planner can use that type's partial index
+     * (PostgreSQL's; SQLite's searches are the search index's) */
     if (q->type) sqlw_either(w, "type", "sub_type", q->type);
     if (q->region) sqlw_text_ci(w, "region", q->region);
     if (q->city) sqlw_text_ci(w, "city", q->city);

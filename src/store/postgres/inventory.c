@@ -405,7 +405,7 @@ int pg_import_end(store_import_t *im, bool commit)
     }
     /* Fresh statistics for the planner, as the SQLite backend's ANALYZE;
      * and the new rows marked all-visible, so that counts (search, lists) are
-     * answered from the indexes alone, as SQLite's covering indexes do.
+     * answered from the indexes alone (index-only scans).
      * VACUUM skips pages already all-visible: a small import into a large
      * table costs little. */
     if (rc == ST_OK && commit && !im->dry_run) {

@@ -5,28 +5,41 @@
 -- for a prefix) and numbers_avail_rate_center (a rate center without a
 -- prefix, and a local-calling-area search, which becomes one) so that SQL's
 -- searches stay bounded.  SQL answers a search only while the search index
--- is not current -- its first load, a reload after another process's
--- writes, NUMBERD_NO_SEARCH_INDEX -- and for a pattern with wildcards.  The
--- two indexes were paid for on every write instead (docs/PERFORMANCE.md,
+-- is not current -- its first load; a reload after another process's
+-- writes or after one commit that changed more numbers than it follows one
+-- by one (PENDING_MAX, store/sqlite/avail.c: a large import through
+-- serve); NUMBERD_NO_SEARCH_INDEX; no group commit (:memory:,
+-- NUMBERD_NO_GROUP_COMMIT) -- and for a pattern with wildcards.  The two
+-- indexes were paid for on every write instead (docs/PERFORMANCE.md,
 -- session 20):
 --
 -- * an import writes each row into both (1,000,000 random-order rows,
---   the same binary, back to back: 8.1-8.7 s with both, 6.2-6.4 s without
---   the rate center's, 5.7-6.7 s without either);
+--   the same VM, back to back: 7.2-8.5 s with both, 5.0-6.1 s without);
 -- * a purchase deletes the number's entry from both: two leaf pages of
---   their own, not shared with the other purchases of its group (of five
---   such pages a purchase before, three are left), each a 4 KiB frame
---   written to the log, checksummed and synced.
+--   their own, not shared with the other purchases of its group (of six
+--   such pages a purchase, four are left), each a 4 KiB frame written to
+--   the log, checksummed and synced (a lone purchase's commit: 72.4 KB of
+--   log before, 62.2 KB after).
 --
 -- What SQL's searches cost without them (1,000,000 rows, all available,
 -- the search index off): a prefix walks the unique index on number and
 -- reads each row for its state and country (a 4-digit prefix of ~3,700
--- numbers: ~1-3 ms, as before within noise; with most of the range sold it
--- reads the sold rows too); a rate center or a local calling area without
--- a prefix reads the country's numbers, as a region or a city already did
--- (~0.3-0.6 s, against ~1 ms); a wildcard pattern without a prefix read
--- them all before too (~0.3 s).  Once the search index is current, every
--- search without wildcards is answered from memory, as before.  PostgreSQL
--- keeps its indexes: it has no search index.
+-- numbers: ~1-2 ms, as before within noise; with most of the range sold
+-- it reads the sold rows too); a rate center or a local calling area
+-- without a prefix reads the whole table, as a region or a city already
+-- did (~0.3-0.6 s, against ~1 ms); a wildcard pattern without a prefix read
+-- the whole table before too (~0.3 s).  Once the search index is current,
+-- every search without wildcards is answered from memory, as before.
+--
+-- The Pricing resource (Q_INV_RATES: the lowest monthly rate of each
+-- sub-type of a country's available numbers) walked numbers_avail's range
+-- of the country, reading each row; it now reads the whole table: at
+-- 1,000,000 rows of one country 0.54-0.61 s, as before (0.47-0.70 s), but
+-- 0.20-0.22 s for a country with no numbers, where it took ~1 ms.  An
+-- index on the country alone was tried (no purchase writes it): the
+-- import paid 1.06 x for it, and the planner, its statistics showing one
+-- country, read the whole table anyway.
+--
+-- PostgreSQL keeps its indexes: it has no search index.
 DROP INDEX IF EXISTS numbers_avail_rate_center;
 DROP INDEX IF EXISTS numbers_avail;
