@@ -3,6 +3,7 @@
 #include "core/events.h"
 #include "api/console.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define ACC "/v1/Account/{auth_id}"
@@ -178,8 +179,27 @@ const route_t *api_all_routes(size_t *n)
     return k_all;
 }
 
+/* The writer's batches (http_app_t): the core's, on the server's core. */
+static int api_batch_begin(void *ud) { return core_batch_begin(&((api_ctx_t *)ud)->core); }
+
+static int api_batch_end(void *ud)
+{
+    cerr_t e;
+    return core_batch_end(&((api_ctx_t *)ud)->core, &e);
+}
+
+/* A batch's commit failed: each of its requests is answered as the fault,
+ * in its dialect, whatever its handler had answered. */
+static void api_batch_lost(http_req_t *req, http_resp_t *resp)
+{
+    cerr_t e = {.code = CE_UNAVAILABLE};
+    snprintf(e.msg, sizeof e.msg, "database unavailable (commit)");
+    api_core_error(req, resp, &e);
+}
+
 void api_app(api_ctx_t *ctx, http_app_t *out)
 {
+    memset(out, 0, sizeof *out); /* a member this does not set is NULL */
     size_t n;
     const route_t *all = api_all_routes(&n);
     /* Without an admin token the admin API does not exist (API.md §1),
@@ -202,5 +222,9 @@ void api_app(api_ctx_t *ctx, http_app_t *out)
      * Plivo body are the same UUID. */
     out->new_request_id = ids_uuid_v4;
     out->request_done = ev_actor_clear;
+    bool batches = core_batches(&ctx->core);
+    out->batch_begin = batches ? api_batch_begin : NULL;
+    out->batch_end = batches ? api_batch_end : NULL;
+    out->batch_lost = batches ? api_batch_lost : NULL;
     out->ud = ctx;
 }

@@ -109,12 +109,75 @@ uint64_t core_write_generation(void) { return atomic_load_explicit(&g_write_gen,
 
 void core_note_write(void) { atomic_fetch_add_explicit(&g_write_gen, 1, memory_order_relaxed); }
 
+/* ---- batches (core_int.h: core_batch_begin) ---- */
+
+/* The thread runs a batch: its commits are durable only at core_batch_end,
+ * and what follows a commit -- its held counters, the hooks that tell
+ * other threads to look at the database -- waits for that. */
+static _Thread_local bool t_batch;
+static _Thread_local uint32_t t_batch_held[MET__COUNT];
+#define CORE_DURABLE_MAX 8
+static _Thread_local void (*t_durable[CORE_DURABLE_MAX])(void);
+static _Thread_local int t_ndurable;
+
+void core_on_durable(void (*fn)(void))
+{
+    if (!fn) return;
+    if (!t_batch) {
+        fn();
+        return;
+    }
+    for (int i = 0; i < t_ndurable; i++)
+        if (t_durable[i] == fn) return;
+    /* more kinds than slots (none today): told now, early -- a thread
+     * told too early reads the old state and is told again at the end */
+    if (t_ndurable == CORE_DURABLE_MAX) fn();
+    else t_durable[t_ndurable++] = fn;
+}
+
+bool core_batches(core_t *c) { return c->st->ops->batches && c->st->ops->batches(c->st); }
+
+int core_batch_begin(core_t *c)
+{
+    if (t_batch || t_depth != 0 || !c->st->ops->batch_begin) return C_ERR;
+    if (c->st->ops->batch_begin(c->st) != ST_OK) return C_ERR;
+    t_batch = true;
+    t_ndurable = 0;
+    memset(t_batch_held, 0, sizeof t_batch_held);
+    return C_OK;
+}
+
+int core_batch_end(core_t *c, cerr_t *e)
+{
+    if (!t_batch) return cerr(e, CE_INTERNAL, "no batch");
+    int rc = c->st->ops->batch_end(c->st);
+    t_batch = false;
+    for (int m = 0; m < MET__COUNT; m++) {
+        if (rc == ST_OK)
+            for (uint32_t i = 0; i < t_batch_held[m]; i++) metrics_count((metric_t)m);
+        t_batch_held[m] = 0;
+    }
+    int n = t_ndurable;
+    t_ndurable = 0;
+    if (rc == ST_OK)
+        for (int i = 0; i < n; i++) t_durable[i]();
+    return rc == ST_OK ? C_OK : core_st(e, ST_ERR, "commit");
+}
+
 int core_commit(core_t *c, cerr_t *e)
 {
     int rc = c->st->ops->tx_commit(c->st);
     if (t_depth > 0 && --t_depth == 0) {
-        held_settle(rc == ST_OK);
-        if (rc == ST_OK) core_note_write();
+        if (t_batch && rc == ST_OK) {
+            /* kept by the batch: counted if the batch's commit is durable */
+            for (int m = 0; m < MET__COUNT; m++) {
+                t_batch_held[m] += t_held[m];
+                t_held[m] = 0;
+            }
+        } else {
+            held_settle(rc == ST_OK);
+        }
+        if (rc == ST_OK) core_on_durable(core_note_write);
         ev_tx_end(rc == ST_OK);
     }
     return rc == ST_OK ? C_OK : core_st(e, ST_ERR, "commit");

@@ -86,6 +86,21 @@ typedef struct {
     const struct sec_key *key; /* seals SIP passwords; NULL: none can be stored */
 } core_t;
 
+/* Batches: core_batch_begin makes the calling thread's next transactions,
+ * until core_batch_end, one transaction of the store (store.h,
+ * batch_begin) -- the server's writer runs a run of requests so, and
+ * answers none of them before core_batch_end said they are durable.  In a
+ * batch core_commit returns once the work is kept by the batch, not
+ * durable; what must follow durability (counters held for the commit,
+ * core_on_durable's calls) waits for core_batch_end, and is dropped when
+ * it fails.  core_batch_begin: C_OK, or C_ERR when the store has no
+ * batches or cannot open one now (the caller runs each request by itself).
+ * core_batch_end: C_OK durable; C_ERR with CE_UNAVAILABLE "database
+ * unavailable (commit)": nothing of the batch was kept. */
+bool core_batches(core_t *c);   /* may core_batch_begin succeed? */
+int core_batch_begin(core_t *c);
+int core_batch_end(core_t *c, cerr_t *e);
+
 /* Opens the store named by url (CLI.md --db: an SQLite path or a
  * postgresql:// URL) and brings its schema up to date; *applied (may be
  * NULL) gets the number of migrations applied.  c is set up with the

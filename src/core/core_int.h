@@ -37,6 +37,11 @@ void core_rollback(core_t *c);
  * and returns C_ERR (e already says why). */
 int core_end(core_t *c, int rc, cerr_t *e);
 
+/* Calls fn once what the calling thread committed is durable: now, or at
+ * its batch's end (once per fn a batch, and never when the batch fails).
+ * For telling another thread to read what was written. */
+void core_on_durable(void (*fn)(void));
+
 /* events.c: the outermost transaction ended (committed or not): runs the
  * commit hook when it committed events (events.h), forgets them else. */
 void ev_tx_end(bool committed);

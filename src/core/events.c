@@ -172,7 +172,9 @@ void ev_tx_end(bool committed)
 {
     bool any = t_emitted > 0;
     t_emitted = 0;
-    if (committed && any && g_commit_hook) g_commit_hook();
+    /* the hook's readers look on connections of their own: told once the
+     * events are durable (a batch's end) */
+    if (committed && any) core_on_durable(g_commit_hook);
 }
 
 /* ---- emitting ---------------------------------------------------------------- */

@@ -137,10 +137,14 @@ void reg_unlock(core_t *c, int64_t carrier_id)
 
 static atomic_uint_fast64_t g_kick;
 
-void reg_kick(void)
+static void kick_now(void)
 {
     atomic_fetch_add_explicit(&g_kick, 1, memory_order_release);
 }
+
+/* The registrar reads the carriers on its own connection: told once what
+ * was written is durable (core_on_durable: at once, or a batch's end). */
+void reg_kick(void) { core_on_durable(kick_now); }
 
 uint64_t reg_kick_seq(void)
 {

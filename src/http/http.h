@@ -17,6 +17,7 @@
 #include "util/buf.h"
 
 #define HTTP_MAX_BODY (64 * 1024)          /* JSON and form bodies (API.md §0) */
+#define HTTP_BATCH_MAX 32                  /* writes answered after one commit (http_app_t) */
 #define HTTP_MAX_STREAM (1024ull << 20)    /* streamed bodies (CSV import): 1 GiB */
 #define HTTP_MAX_PATH 2048
 #define HTTP_MAX_PARAMS 64                 /* query or form parameters */
@@ -133,6 +134,16 @@ typedef struct {
      * close) returned, so that what the application keeps per thread for
      * one request (the event log's actor) never outlives it.  May be NULL. */
     void (*request_done)(void);
+    /* Batches of writes (both NULL: each write is answered by itself).
+     * With a writer pool (--write-threads) and batch_begin set, one writer
+     * answers every pool write: batch_begin(ud) == C_OK makes the writes
+     * it answers next, until batch_end(ud), share one commit; no answer
+     * of a batch is sent before batch_end returned.  batch_end: C_OK when
+     * all of them are durable; C_ERR when none was kept -- each answer is
+     * then replaced by batch_lost's (the fault in the request's dialect). */
+    int (*batch_begin)(void *ud);
+    int (*batch_end)(void *ud);
+    void (*batch_lost)(http_req_t *req, http_resp_t *resp);
     void *ud;
 } http_app_t;
 

@@ -37,6 +37,9 @@
     X(P, int, tx_commit, (store_t *st))                                                            \
     X(P, void, tx_rollback, (store_t *st))                                                         \
     X(P, bool, tx_retryable, (store_t *st))                                                        \
+    X(P, bool, batches, (store_t *st))                                                             \
+    X(P, int, batch_begin, (store_t *st))                                                          \
+    X(P, int, batch_end, (store_t *st))                                                            \
     /* settings (settings.c) */                                                                    \
     X(P, int, setting_get, (store_t *st, const char *name, char *out, size_t outsz))               \
     X(P, int, setting_put, (store_t *st, const char *name, const char *value))                     \

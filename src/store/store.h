@@ -74,6 +74,18 @@ typedef struct store_ops {
      * by the next outermost tx_begin; never opens a connection.  SQLite:
      * never (one writer at a time). */
     bool (*tx_retryable)(store_t *st);
+    /* A batch: the calling thread's transactions until batch_end share one
+     * database transaction.  Each still nests and rolls back by itself
+     * (a savepoint), and the thread's reads see what the batch wrote, but
+     * tx_commit returns before anything is durable: batch_end makes it all
+     * durable at once (ST_OK) or none of it (ST_ERR: every transaction of
+     * the batch is lost, and must be answered as failed).  Other threads'
+     * writers wait meanwhile.  batch_begin: ST_OK; ST_NOTFOUND when the
+     * backend has no batches (PostgreSQL, SQLite ":memory:"), ST_ERR on a
+     * fault or inside a transaction. */
+    bool (*batches)(store_t *st);   /* does batch_begin ever succeed? */
+    int (*batch_begin)(store_t *st);
+    int (*batch_end)(store_t *st);
 
     /* ---- settings: server settings (name -> text) ---- */
     int (*setting_get)(store_t *st, const char *name, char *out, size_t outsz);

@@ -88,7 +88,8 @@ for (const wthreads of [0, 16]) {
     const base = wthreads ? 54 : 50;
     before(async () => {
       fs.rmSync(fail, { force: true });
-      ({ srv, acct } = await startShimmed(wthreads, { ND_SYNC_FAIL_FILE: fail }, `syncfail-${wthreads}`));
+      ({ srv, acct } = await startShimmed(wthreads, { ND_SYNC_FAIL_FILE: fail, ND_SLOWSYNC_MS: '100' },
+        `syncfail-${wthreads}`));
     });
     after(async () => {
       fs.rmSync(fail, { force: true });
@@ -110,6 +111,32 @@ for (const wthreads of [0, 16]) {
       assert.equal(again.status, 201, `after the disk came back: ${again.text}`);
       assert.equal((await srv.buy(acct, INVENTORY[base + 2])).status, 201);
       assert.equal((await srv.raw('GET', '/readyz')).status, 200);
+    });
+
+    // Eight purchases at once, each fsync 100 ms slow: seven, then (while
+    // the first commit syncs) the eighth beside a request for a number
+    // that was never for sale -- with writer threads, answered as one
+    // batch after one commit.  Every purchase a 503, a fault; and the 404
+    // read from a batch that was lost is a 503 too; nothing changed.
+    test('purchases at once while the disk fails: each a 503, none sold', async () => {
+      const many = INVENTORY.slice(base - 20, base - 12);
+      fs.writeFileSync(fail, '');
+      const first = many.slice(0, 7).map((n) => srv.buy(acct, n));
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const second = [srv.buy(acct, many[7]), srv.buy(acct, '14155550000')];
+      const got = await Promise.all([...first, ...second]);
+      fs.rmSync(fail);
+      for (const r of got.slice(0, many.length)) {
+        assert.equal(r.status, 503, r.text);
+        assert.match(r.json.error, /database unavailable/);
+        assert.ok(r.headers.get('retry-after'), 'a 503 says when to retry');
+      }
+      const last = got[many.length];
+      if (wthreads) assert.equal(last.status, 503, last.text); // lost with its batch
+      else assert.equal(last.status, 404, last.text); // on its own: nothing to lose
+      const list = await srv.plivo(acct, 'GET', 'Number/', { query: { limit: 20 } });
+      assert.equal(list.json.meta.total_count, 3, list.text);
+      for (const n of many) assert.equal((await srv.buy(acct, n)).status, 201);
     });
   });
 }

@@ -135,6 +135,27 @@ bool pg_tx_retryable(store_t *st)
     return c && c->tx_retry;
 }
 
+/* No batches: several nodes' writers run at once on PostgreSQL, each
+ * transaction committing by itself (its commits already share WAL flushes
+ * across sessions). */
+bool pg_batches(store_t *st)
+{
+    (void)st;
+    return false;
+}
+
+int pg_batch_begin(store_t *st)
+{
+    (void)st;
+    return ST_NOTFOUND;
+}
+
+int pg_batch_end(store_t *st)
+{
+    (void)st;
+    return ST_ERR;
+}
+
 int pg_tx_end(store_t *st, int rc, bool notfound_commits)
 {
     if (rc == ST_OK || (rc == ST_NOTFOUND && notfound_commits))

@@ -267,11 +267,18 @@ static conn_t *conn_get(sqlite_store_t *s)
 static __thread sqlite_store_t *tls_wstore;
 /* This thread's entry in a group while it waits for the commit. */
 static __thread sq_gmember_t tls_member;
+/* The store whose batch this thread runs (sq_batch_begin), or NULL. */
+static __thread sqlite_store_t *tls_batch;
+static __thread bool tls_batch_lost;  /* SQLite rolled the transaction back by itself */
+static __thread bool tls_batch_write; /* the open savepoint is a write transaction's */
 
 conn_t *sq_conn(store_t *st)
 {
     sqlite_store_t *s = (sqlite_store_t *)st;
-    if (tls_wstore == s) return s->wconn;
+    if (tls_wstore == s)
+        /* a batch whose transaction SQLite rolled back: nothing more runs
+         * in it (its statements would each commit by themselves) */
+        return tls_batch == s && tls_batch_lost && s->wconn->depth == 0 ? NULL : s->wconn;
     return conn_get(s);
 }
 
@@ -664,6 +671,53 @@ static void write_unlock(sqlite_store_t *s, conn_t *c)
     }
 }
 
+/* Commits the open group (alive: its transaction is still open) -- one
+ * fsync for all of it -- or rolls it back, and wakes every member waiting
+ * on it.  Called with write_lock held; returns without it.  true: committed. */
+static bool group_settle(sqlite_store_t *s, bool alive)
+{
+    conn_t *w = s->wconn;
+    if (alive) sq_avail_precommit(s, w->db);
+    bool ok = alive && sq_ctl(w, SQ_COMMIT) == ST_OK;
+    if (!ok && !sqlite3_get_autocommit(w->db)) sq_ctl(w, SQ_ROLLBACK);
+    /* the search index takes the group's changes before anyone is answered */
+    sq_avail_settled(s, ok);
+    if (ok && s->group_kept > 0) {
+        metrics_count(MET_DB_COMMITS);
+        metrics_add(MET_DB_WRITE_TX, (uint64_t)s->group_kept);
+    }
+    s->group_kept = 0;
+    sq_gmember_t *list = s->group;
+    s->group = NULL;
+    s->group_n = 0;
+    s->group_open = false;
+    pthread_mutex_unlock(&s->write_lock);
+    /* each member is woken by a post of its own semaphore: a broadcast
+     * on one condition variable woke them all at once to fight over
+     * its mutex, one after another, on a core or two */
+    while (list) {
+        sq_gmember_t *next = list->next; /* read before it may be reused */
+        list->ok = ok;
+        sem_post(&list->sem);
+        list = next;
+    }
+    return ok;
+}
+
+/* Ends this thread's savepoint on wconn: released (keep) or rolled back,
+ * the writers' changes before it left as they are.  true: kept. */
+static bool savepoint_end(conn_t *w, bool keep)
+{
+    bool mine = keep;
+    if (keep && sq_ctl(w, SQ_RELEASE) != ST_OK) mine = false;
+    if (!mine && !sqlite3_get_autocommit(w->db)) {
+        sq_ctl(w, SQ_ROLLBACK_TO);
+        sq_ctl(w, SQ_RELEASE);
+    }
+    w->depth = 0;
+    return mine;
+}
+
 /* Ends this thread's part of the open group: its savepoint released
  * (keep) or rolled back; then commits the group, or leaves it open for the
  * writers queued behind; then waits until the group is settled.  Called
@@ -671,14 +725,7 @@ static void write_unlock(sqlite_store_t *s, conn_t *c)
 static int group_end(sqlite_store_t *s, bool keep)
 {
     conn_t *w = s->wconn;
-    bool mine = keep;
-    if (keep && sq_ctl(w, SQ_RELEASE) != ST_OK) mine = false;
-    if (!mine && !sqlite3_get_autocommit(w->db)) {
-        /* this writer's changes only; those before it stay */
-        sq_ctl(w, SQ_ROLLBACK_TO);
-        sq_ctl(w, SQ_RELEASE);
-    }
-    w->depth = 0;
+    bool mine = savepoint_end(w, keep);
     tls_wstore = NULL;
     sq_gmember_t *m = &tls_member;
     if (!m->sem_ready) {
@@ -698,43 +745,19 @@ static int group_end(sqlite_store_t *s, bool keep)
      * fsync alone; costs nothing when no other thread is runnable */
     if (alive && s->group_n < SQ_GROUP_MAX && __atomic_load_n(&s->wanting, __ATOMIC_ACQUIRE) == 0)
         sched_yield();
-    if (alive && s->group_n < SQ_GROUP_MAX && __atomic_load_n(&s->wanting, __ATOMIC_ACQUIRE) > 0) {
+    if (alive && s->group_n < SQ_GROUP_MAX && __atomic_load_n(&s->wanting, __ATOMIC_ACQUIRE) > 0)
         pthread_mutex_unlock(&s->write_lock);
-    } else {
-        if (alive) sq_avail_precommit(s, w->db);
-        bool ok = alive && sq_ctl(w, SQ_COMMIT) == ST_OK;
-        if (!ok && !sqlite3_get_autocommit(w->db)) sq_ctl(w, SQ_ROLLBACK);
-        /* the search index takes the group's changes before anyone is answered */
-        sq_avail_settled(s, ok);
-        if (ok && s->group_kept > 0) {
-            metrics_count(MET_DB_COMMITS);
-            metrics_add(MET_DB_WRITE_TX, (uint64_t)s->group_kept);
-        }
-        s->group_kept = 0;
-        sq_gmember_t *list = s->group;
-        s->group = NULL;
-        s->group_n = 0;
-        s->group_open = false;
-        pthread_mutex_unlock(&s->write_lock);
-        /* each member is woken by a post of its own semaphore: a broadcast
-         * on one condition variable woke them all at once to fight over
-         * its mutex, one after another, on a core or two */
-        while (list) {
-            sq_gmember_t *next = list->next; /* read before it may be reused */
-            list->ok = ok;
-            sem_post(&list->sem);
-            list = next;
-        }
-    }
+    else
+        group_settle(s, alive);
     while (sem_wait(&m->sem) != 0) {
         /* EINTR: a signal; wait on */
     }
     return m->ok && mine ? ST_OK : ST_ERR;
 }
 
-/* Joins (or opens) the group transaction on wconn: write_lock, then a
- * savepoint of this writer's own. */
-static int group_begin(sqlite_store_t *s)
+/* Takes write_lock and joins the open group, or opens one on wconn (its
+ * BEGIN IMMEDIATE).  ST_OK with write_lock held, else without it. */
+static int group_join(sqlite_store_t *s)
 {
     __atomic_add_fetch(&s->wanting, 1, __ATOMIC_ACQ_REL);
     pthread_mutex_lock(&s->write_lock);
@@ -758,6 +781,15 @@ static int group_begin(sqlite_store_t *s)
         s->group_open = true;
         sq_avail_opened(s, w->db);
     }
+    return ST_OK;
+}
+
+/* Joins (or opens) the group transaction on wconn: write_lock, then a
+ * savepoint of this writer's own. */
+static int group_begin(sqlite_store_t *s)
+{
+    if (group_join(s) != ST_OK) return ST_ERR;
+    conn_t *w = s->wconn;
     w->depth = 1;
     w->rollback_only = false;
     if (sq_ctl(w, SQ_SAVEPOINT) != ST_OK) {
@@ -766,6 +798,81 @@ static int group_begin(sqlite_store_t *s)
     }
     tls_wstore = s;
     return ST_OK;
+}
+
+/* ---- batches (store.h: batch_begin) ---------------------------------------
+ *
+ * A batch is the group's transaction held by one thread, the server's
+ * writer, for a run of requests: each of its transactions is a savepoint
+ * on wconn, released (or rolled back) when it ends, and tx_commit returns
+ * at once -- nothing is durable until batch_end commits them all.  The
+ * writer answers none of them before that (http/server.c).  What it saves:
+ * the hand-offs of group commit -- the write lock passed from thread to
+ * thread, each member put to sleep and woken for its answer.
+ *
+ * The batch holds write_lock throughout, so every statement of the thread
+ * runs on wconn (CONN) and sees what the batch did so far -- reads
+ * outside a transaction too: what a handler reads after its commit is
+ * what it wrote.  Writers of other threads (the SIP registrar, webhook
+ * delivery) queue on write_lock and form the next group; those already
+ * waiting on the open group when the batch joined it are settled with it. */
+
+bool sq_batches(store_t *st) { return ((sqlite_store_t *)st)->batch_on; }
+
+int sq_batch_begin(store_t *st)
+{
+    sqlite_store_t *s = (sqlite_store_t *)st;
+    if (!s->batch_on) return ST_NOTFOUND;
+    conn_t *own = connreg_get(&s->sql.conns);
+    if (tls_batch || tls_wstore == s || (own && own->depth > 0)) return ST_ERR;
+    if (group_join(s) != ST_OK) return ST_ERR;
+    s->wconn->depth = 0;
+    tls_wstore = s;
+    tls_batch = s;
+    tls_batch_lost = false;
+    return ST_OK;
+}
+
+/* An outermost transaction of the batch: a savepoint. */
+static int batch_savepoint(sqlite_store_t *s, bool write)
+{
+    conn_t *w = s->wconn;
+    if (tls_batch_lost || sqlite3_get_autocommit(w->db)) {
+        tls_batch_lost = true;
+        return ST_ERR;
+    }
+    w->rollback_only = false;
+    if (sq_ctl(w, SQ_SAVEPOINT) != ST_OK) return ST_ERR;
+    w->depth = 1;
+    tls_batch_write = write;
+    return ST_OK;
+}
+
+/* Ends the batch's open savepoint.  ST_OK: kept (not yet durable). */
+static int batch_leave(sqlite_store_t *s, bool keep)
+{
+    conn_t *w = s->wconn;
+    bool mine = savepoint_end(w, keep);
+    if (mine && tls_batch_write) s->group_kept++;
+    if (sqlite3_get_autocommit(w->db)) tls_batch_lost = true;
+    return mine && !tls_batch_lost ? ST_OK : ST_ERR;
+}
+
+int sq_batch_end(store_t *st)
+{
+    sqlite_store_t *s = (sqlite_store_t *)st;
+    if (tls_batch != s) return ST_ERR;
+    conn_t *w = s->wconn;
+    if (w->depth > 0) {
+        /* a transaction left open by the batch's last request (a bug):
+         * not kept */
+        log_msg(LOG_ERROR, "sqlite: a transaction was left open in a batch; rolled back");
+        savepoint_end(w, false);
+    }
+    tls_batch = NULL;
+    tls_wstore = NULL;
+    bool alive = !tls_batch_lost && !sqlite3_get_autocommit(w->db);
+    return group_settle(s, alive) ? ST_OK : ST_ERR;
 }
 
 int sq_tx_begin(store_t *st, bool write)
@@ -783,6 +890,7 @@ int sq_tx_begin(store_t *st, bool write)
         c->depth++;
         return ST_OK;
     }
+    if (tls_batch == s) return batch_savepoint(s, write);
     if (write && s->group_on) return group_begin(s);
     c->depth++;
     c->rollback_only = false;
@@ -804,6 +912,7 @@ int sq_tx_commit(store_t *st)
     conn_t *c = CONN(st);
     sqls_tx_level_t lv = c ? sqls_tx_leave(&c->depth, &c->rollback_only, false) : SQLS_TX_NONE;
     if (lv != SQLS_TX_OUTER) return lv == SQLS_TX_INNER ? ST_OK : ST_ERR;
+    if (tls_batch == s) return batch_leave(s, !c->rollback_only);
     if (tls_wstore == s) return group_end(s, !c->rollback_only);
     int rc = ST_OK;
     if (c->rollback_only) {
@@ -825,6 +934,10 @@ void sq_tx_rollback(store_t *st)
     sqlite_store_t *s = (sqlite_store_t *)st;
     conn_t *c = CONN(st);
     if (!c || sqls_tx_leave(&c->depth, &c->rollback_only, true) != SQLS_TX_OUTER) return;
+    if (tls_batch == s) {
+        batch_leave(s, false);
+        return;
+    }
     if (tls_wstore == s) {
         /* also waits for the group: what this writer saw of the writers
          * before it is durable before its answer goes out */
@@ -931,6 +1044,7 @@ int store_sqlite_open(const char *path, store_t **out, char **err)
     pthread_mutex_init(&s->ckpt_mu, NULL);
     pthread_cond_init(&s->ckpt_cv, NULL);
     s->group_on = strcmp(path, ":memory:") != 0 && getenv("NUMBERD_NO_GROUP_COMMIT") == NULL;
+    s->batch_on = s->group_on && getenv("NUMBERD_NO_BATCHES") == NULL;
     conn_t *c = conn_get(s);
     if (c == NULL) {
         *err = xasprintf("cannot open SQLite database %s", path);

@@ -107,6 +107,10 @@ typedef struct sqlite_store {
      * group_on is false for ":memory:" (each connection is a database of
      * its own): there every writer uses its own connection, as before. */
     bool group_on;
+    /* batches (conn.c, sq_batch_begin): with group commit, unless
+     * NUMBERD_NO_BATCHES=1 (for measuring: the writers then answer one
+     * write each, in group commit) */
+    bool batch_on;
     conn_t *wconn;           /* opened on the first write; under write_lock */
     bool group_open;         /* a transaction is open on wconn */
     int group_n;             /* members waiting on the open transaction */

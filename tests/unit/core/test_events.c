@@ -17,6 +17,7 @@
 #include "core/core.h"
 #include "core/core_int.h"
 #include "core/events.h"
+#include "core/registrations.h"
 
 static char g_dir[64], g_path[96];
 static core_t g_core;
@@ -254,6 +255,48 @@ static void test_commit_hook(void **state)
     ev_set_commit_hook(NULL);
 }
 
+/* In a batch (core_batch_begin), what tells other threads to read --
+ * the commit hook, the write generation, the registrar's kick -- waits
+ * for the batch's end: until then they would read nothing new. */
+static void test_batch_defers_to_durable(void **state)
+{
+    (void)state;
+    cerr_t e;
+    ev_set_commit_hook(hook);
+    g_hooked = 0;
+    assert_true(core_batches(&g_core));
+    uint64_t gen = core_write_generation(), kick = reg_kick_seq();
+    assert_int_equal(core_batch_begin(&g_core), C_OK);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(core_begin(&g_core, &e), C_OK);
+        assert_int_equal(ev_emit(&g_core, "number.updated", 0, "number", "1", NULL, &e), C_OK);
+        assert_int_equal(core_end(&g_core, C_OK, &e), C_OK);
+        reg_kick();
+    }
+    /* a transaction of the batch that rolls back keeps the others */
+    assert_int_equal(core_begin(&g_core, &e), C_OK);
+    assert_int_equal(ev_emit(&g_core, "number.updated", 0, "number", "2", NULL, &e), C_OK);
+    assert_int_equal(core_end(&g_core, C_ERR, &e), C_ERR);
+    assert_int_equal(g_hooked, 0);
+    assert_true(core_write_generation() == gen);
+    assert_true(reg_kick_seq() == kick);
+    /* a batch in a batch: refused */
+    assert_int_equal(core_batch_begin(&g_core), C_ERR);
+    assert_int_equal(core_batch_end(&g_core, &e), C_OK);
+    /* once each, at the end */
+    assert_int_equal(g_hooked, 1);
+    assert_true(core_write_generation() == gen + 1);
+    assert_true(reg_kick_seq() == kick + 1);
+    seen_t s;
+    list_all(&s);
+    assert_int_equal(s.n, 3);
+    /* and outside a batch, at once again */
+    reg_kick();
+    assert_true(reg_kick_seq() == kick + 2);
+    assert_int_equal(core_batch_end(&g_core, &e), C_ERR); /* none open */
+    ev_set_commit_hook(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -263,6 +306,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_parsers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retention, setup, teardown),
         cmocka_unit_test_setup_teardown(test_commit_hook, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_defers_to_durable, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

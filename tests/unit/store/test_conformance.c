@@ -14,9 +14,12 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifdef ND_HAVE_POSTGRES
@@ -2214,6 +2217,109 @@ static void test_transactions(void **state)
 }
 
 
+/* ---- batches (store.h: batch_begin) ---- */
+
+typedef struct {
+    store_t *st;
+    const char *name;
+    int rc;            /* what the other thread's read or write returned */
+    atomic_bool done;
+} other_t;
+
+/* Another thread's read of a setting, on its own connection. */
+static void *other_read(void *arg)
+{
+    other_t *o = arg;
+    char out[16];
+    o->rc = o->st->ops->setting_get(o->st, o->name, out, sizeof out);
+    atomic_store(&o->done, true);
+    return NULL;
+}
+
+/* Another thread's write transaction: waits for the batch's end. */
+static void *other_write(void *arg)
+{
+    other_t *o = arg;
+    o->rc = o->st->ops->tx_begin(o->st, true);
+    if (o->rc == ST_OK) {
+        o->rc = o->st->ops->setting_put(o->st, o->name, "w");
+        if (o->rc == ST_OK) o->rc = o->st->ops->tx_commit(o->st);
+        else o->st->ops->tx_rollback(o->st);
+    }
+    atomic_store(&o->done, true);
+    return NULL;
+}
+
+static int read_elsewhere(store_t *st, const char *name)
+{
+    other_t o = {.st = st, .name = name};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, other_read, &o), 0);
+    pthread_join(th, NULL);
+    return o.rc;
+}
+
+static void test_batches(void **state)
+{
+    store_t *st = ST_OF(state);
+    char out[16];
+    if (!st->ops->batches(st)) {
+        /* PostgreSQL: none; each transaction commits by itself */
+        assert_int_equal(st->ops->batch_begin(st), ST_NOTFOUND);
+        return;
+    }
+    /* not inside a transaction */
+    assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
+    assert_int_equal(st->ops->batch_begin(st), ST_ERR);
+    st->ops->tx_rollback(st);
+
+    assert_int_equal(st->ops->batch_begin(st), ST_OK);
+    /* a transaction of the batch: its commit keeps it, and this thread's
+     * reads (outside any transaction) see it; other threads do not */
+    assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
+    assert_int_equal(st->ops->setting_put(st, "a", "1"), ST_OK);
+    assert_int_equal(st->ops->tx_commit(st), ST_OK);
+    assert_int_equal(st->ops->setting_get(st, "a", out, sizeof out), ST_OK);
+    assert_string_equal(out, "1");
+    assert_int_equal(read_elsewhere(st, "a"), ST_NOTFOUND);
+    /* each transaction still rolls back by itself, the others kept */
+    assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
+    assert_int_equal(st->ops->setting_put(st, "b", "2"), ST_OK);
+    st->ops->tx_rollback(st);
+    assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
+    assert_int_equal(st->ops->setting_put(st, "c", "3"), ST_OK);
+    assert_int_equal(st->ops->tx_begin(st, false), ST_OK);
+    st->ops->tx_rollback(st);
+    assert_int_equal(st->ops->tx_commit(st), ST_ERR); /* an inner rollback */
+    assert_int_equal(st->ops->setting_get(st, "b", out, sizeof out), ST_NOTFOUND);
+    assert_int_equal(st->ops->setting_get(st, "c", out, sizeof out), ST_NOTFOUND);
+    assert_int_equal(st->ops->setting_get(st, "a", out, sizeof out), ST_OK);
+    /* another thread's write waits for the batch's end (it is never
+     * done before it: a slow thread only makes this check weaker) */
+    other_t w = {.st = st, .name = "d"};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, other_write, &w), 0);
+    struct timespec nap = {0, 50 * 1000 * 1000};
+    nanosleep(&nap, NULL);
+    assert_false(atomic_load(&w.done));
+    /* a batch inside a batch is refused */
+    assert_int_equal(st->ops->batch_begin(st), ST_ERR);
+    assert_int_equal(st->ops->batch_end(st), ST_OK);
+    pthread_join(th, NULL);
+    assert_int_equal(w.rc, ST_OK);
+    /* durable and seen by every thread now; the batch's end is the last */
+    assert_int_equal(read_elsewhere(st, "a"), ST_OK);
+    assert_int_equal(read_elsewhere(st, "d"), ST_OK);
+    assert_int_equal(read_elsewhere(st, "c"), ST_NOTFOUND);
+    assert_int_equal(st->ops->batch_end(st), ST_ERR);
+    /* and the thread writes by itself again */
+    assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
+    assert_int_equal(st->ops->setting_put(st, "e", "5"), ST_OK);
+    assert_int_equal(st->ops->tx_commit(st), ST_OK);
+    assert_int_equal(read_elsewhere(st, "e"), ST_OK);
+}
+
+
 /* ---- the event log (issue 18) ---- */
 
 typedef struct {
@@ -2629,6 +2735,7 @@ static const struct CMUnitTest cases[] = {
     T(test_idempotency),
     T(test_settings),
     T(test_transactions),
+    T(test_batches),
     T(test_read_version),
     T(test_events),
     T(test_webhooks),
