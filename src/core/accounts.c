@@ -130,9 +130,16 @@ static _Atomic int64_t g_epoch_seen = 0;      /* 0: not read yet */
 static _Atomic int64_t g_epoch_next_ms = 0;   /* when to read it again */
 static _Thread_local acct_cache_t t_cache[ACCT_CACHE_SLOTS];
 
+static void cache_gen_bump(void) { atomic_fetch_add_explicit(&g_acct_gen, 1, memory_order_release); }
+
 void acct_cache_invalidate(void)
 {
-    atomic_fetch_add_explicit(&g_acct_gen, 1, memory_order_release);
+    cache_gen_bump();
+    /* In a batch the change is not committed yet: another thread may
+     * cache the old credential until it is, and this thread what the
+     * batch wrote, which a failed batch never kept -- empty them again
+     * once the batch is settled, either way. */
+    if (core_in_batch()) core_on_settled(cache_gen_bump);
 }
 
 static int64_t mono_ms(void)
@@ -145,6 +152,10 @@ static int64_t mono_ms(void)
  * too: a node that cannot see the database cannot vouch for its cache. */
 static void epoch_poll(core_t *c)
 {
+    /* a batch's thread reads the batch's own epoch, not yet committed:
+     * seen early, it would hide the move from the threads that cached
+     * before the commit; another thread polls */
+    if (core_in_batch()) return;
     int64_t now = mono_ms(), next = atomic_load_explicit(&g_epoch_next_ms, memory_order_acquire);
     if (now < next) return;
     if (!atomic_compare_exchange_strong(&g_epoch_next_ms, &next, now + CRED_PROPAGATION_MS))

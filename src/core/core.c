@@ -117,10 +117,13 @@ void core_note_write(void) { atomic_fetch_add_explicit(&g_write_gen, 1, memory_o
 static _Thread_local bool t_batch;
 static _Thread_local uint32_t t_batch_held[MET__COUNT];
 #define CORE_DURABLE_MAX 8
-static _Thread_local void (*t_durable[CORE_DURABLE_MAX])(void);
+static _Thread_local struct {
+    void (*fn)(void);
+    bool always;   /* core_on_settled's: called when the batch fails too */
+} t_durable[CORE_DURABLE_MAX];
 static _Thread_local int t_ndurable;
 
-void core_on_durable(void (*fn)(void))
+static void at_batch_end(void (*fn)(void), bool always)
 {
     if (!fn) return;
     if (!t_batch) {
@@ -128,12 +131,25 @@ void core_on_durable(void (*fn)(void))
         return;
     }
     for (int i = 0; i < t_ndurable; i++)
-        if (t_durable[i] == fn) return;
+        if (t_durable[i].fn == fn) {
+            t_durable[i].always |= always;
+            return;
+        }
     /* more kinds than slots (none today): told now, early -- a thread
      * told too early reads the old state and is told again at the end */
-    if (t_ndurable == CORE_DURABLE_MAX) fn();
-    else t_durable[t_ndurable++] = fn;
+    if (t_ndurable == CORE_DURABLE_MAX) {
+        fn();
+        return;
+    }
+    t_durable[t_ndurable].fn = fn;
+    t_durable[t_ndurable++].always = always;
 }
+
+void core_on_durable(void (*fn)(void)) { at_batch_end(fn, false); }
+
+void core_on_settled(void (*fn)(void)) { at_batch_end(fn, true); }
+
+bool core_in_batch(void) { return t_batch; }
 
 bool core_batches(core_t *c) { return c->st->ops->batches && c->st->ops->batches(c->st); }
 
@@ -150,7 +166,18 @@ int core_batch_begin(core_t *c)
 int core_batch_end(core_t *c, cerr_t *e)
 {
     if (!t_batch) return cerr(e, CE_INTERNAL, "no batch");
+    bool leaked = t_depth != 0;
+    if (leaked) {
+        /* a request left a transaction open (a bug): what it did, and
+         * whatever the requests after it did inside it, cannot be told
+         * apart -- the store fails the whole batch */
+        log_msg(LOG_ERROR, "core: a transaction was left open in a batch; the batch fails");
+        t_depth = 0;
+        held_settle(false);
+        ev_tx_end(false);
+    }
     int rc = c->st->ops->batch_end(c->st);
+    if (leaked) rc = ST_ERR;
     t_batch = false;
     for (int m = 0; m < MET__COUNT; m++) {
         if (rc == ST_OK)
@@ -159,8 +186,8 @@ int core_batch_end(core_t *c, cerr_t *e)
     }
     int n = t_ndurable;
     t_ndurable = 0;
-    if (rc == ST_OK)
-        for (int i = 0; i < n; i++) t_durable[i]();
+    for (int i = 0; i < n; i++)
+        if (rc == ST_OK || t_durable[i].always) t_durable[i].fn();
     return rc == ST_OK ? C_OK : core_st(e, ST_ERR, "commit");
 }
 
@@ -216,8 +243,9 @@ bool core_retry(core_t *c, int *tries, cerr_t *e)
 
 void core_count_on_commit(metric_t m)
 {
-    if (t_depth == 0) metrics_count(m);
-    else t_held[m]++;
+    if (t_depth != 0) t_held[m]++;
+    else if (t_batch) t_batch_held[m]++;
+    else metrics_count(m);
 }
 
 /* ---- the store's lifetime ---- */

@@ -41,6 +41,11 @@ int core_end(core_t *c, int rc, cerr_t *e);
  * its batch's end (once per fn a batch, and never when the batch fails).
  * For telling another thread to read what was written. */
 void core_on_durable(void (*fn)(void));
+/* The same, but at a batch's end whether it committed or not: for
+ * forgetting what a thread may have read from the batch (a cache). */
+void core_on_settled(void (*fn)(void));
+/* Whether the calling thread runs a batch (core_batch_begin). */
+bool core_in_batch(void);
 
 /* events.c: the outermost transaction ended (committed or not): runs the
  * commit hook when it committed events (events.h), forgets them else. */

@@ -400,7 +400,7 @@ int hook_endpoint_create(core_t *c, int64_t owner, const hook_in_t *in, wh_endpo
     int rc = core_st(e, c->st->ops->wh_endpoint_insert(c->st, ep), "webhook endpoint");
     if (rc == C_OK) rc = emit(c, "webhook_endpoint.created", NULL, ep, false, e);
     if (core_end(c, rc, e) != C_OK) goto fail;
-    hook_endpoints_changed();
+    core_on_durable(hook_endpoints_changed);
     return C_OK;
 fail:
     ids_wipe(secret, HOOK_SECRET_SZ);
@@ -454,7 +454,7 @@ int hook_endpoint_update(core_t *c, int64_t owner, const char *uid, const hook_i
     ids_wipe(before, sizeof *before);
     free(before);
     rc = core_end(c, rc, e);
-    if (rc == C_OK) hook_endpoints_changed();
+    if (rc == C_OK) core_on_durable(hook_endpoints_changed);
     return rc;
 }
 
@@ -494,7 +494,7 @@ int hook_endpoint_rotate(core_t *c, int64_t owner, const char *uid, int64_t grac
     if (rc == C_OK) rc = emit(c, "webhook_endpoint.secret_rotated", NULL, out, true, e);
     rc = core_end(c, rc, e);
     if (rc != C_OK) ids_wipe(secret, HOOK_SECRET_SZ);
-    else hook_endpoints_changed();
+    else core_on_durable(hook_endpoints_changed);
     return rc;
 }
 

@@ -275,11 +275,15 @@ static __thread bool tls_batch_write; /* the open savepoint is a write transacti
 conn_t *sq_conn(store_t *st)
 {
     sqlite_store_t *s = (sqlite_store_t *)st;
-    if (tls_wstore == s)
-        /* a batch whose transaction SQLite rolled back: nothing more runs
-         * in it (its statements would each commit by themselves) */
-        return tls_batch == s && tls_batch_lost && s->wconn->depth == 0 ? NULL : s->wconn;
-    return conn_get(s);
+    if (tls_wstore != s) return conn_get(s);
+    /* a batch whose transaction SQLite rolled back by itself (an I/O
+     * error, a full disk): nothing more runs in it -- its statements
+     * would each commit by themselves, in a batch answered as failed */
+    if (tls_batch == s && (tls_batch_lost || sqlite3_get_autocommit(s->wconn->db))) {
+        tls_batch_lost = true;
+        return NULL;
+    }
+    return s->wconn;
 }
 
 sqlite3_stmt *sq_stmt(conn_t *c, int which, const char *sql)
@@ -863,15 +867,17 @@ int sq_batch_end(store_t *st)
     sqlite_store_t *s = (sqlite_store_t *)st;
     if (tls_batch != s) return ST_ERR;
     conn_t *w = s->wconn;
-    if (w->depth > 0) {
-        /* a transaction left open by the batch's last request (a bug):
-         * not kept */
-        log_msg(LOG_ERROR, "sqlite: a transaction was left open in a batch; rolled back");
-        savepoint_end(w, false);
+    bool leaked = w->depth > 0;
+    if (leaked) {
+        /* a transaction left open by a request (a bug): the requests
+         * after it ran inside it, their commits inner ones -- none of
+         * them can be told kept, so nothing of the batch is */
+        log_msg(LOG_ERROR, "sqlite: a transaction was left open in a batch; the batch is rolled back");
+        w->depth = 0;
     }
     tls_batch = NULL;
     tls_wstore = NULL;
-    bool alive = !tls_batch_lost && !sqlite3_get_autocommit(w->db);
+    bool alive = !leaked && !tls_batch_lost && !sqlite3_get_autocommit(w->db);
     return group_settle(s, alive) ? ST_OK : ST_ERR;
 }
 
@@ -909,7 +915,7 @@ int sq_tx_begin(store_t *st, bool write)
 int sq_tx_commit(store_t *st)
 {
     sqlite_store_t *s = (sqlite_store_t *)st;
-    conn_t *c = CONN(st);
+    conn_t *c = tls_batch == s ? s->wconn : CONN(st);
     sqls_tx_level_t lv = c ? sqls_tx_leave(&c->depth, &c->rollback_only, false) : SQLS_TX_NONE;
     if (lv != SQLS_TX_OUTER) return lv == SQLS_TX_INNER ? ST_OK : ST_ERR;
     if (tls_batch == s) return batch_leave(s, !c->rollback_only);
@@ -932,7 +938,7 @@ int sq_tx_commit(store_t *st)
 void sq_tx_rollback(store_t *st)
 {
     sqlite_store_t *s = (sqlite_store_t *)st;
-    conn_t *c = CONN(st);
+    conn_t *c = tls_batch == s ? s->wconn : CONN(st);
     if (!c || sqls_tx_leave(&c->depth, &c->rollback_only, true) != SQLS_TX_OUTER) return;
     if (tls_batch == s) {
         batch_leave(s, false);

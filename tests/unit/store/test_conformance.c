@@ -2317,6 +2317,24 @@ static void test_batches(void **state)
     assert_int_equal(st->ops->setting_put(st, "e", "5"), ST_OK);
     assert_int_equal(st->ops->tx_commit(st), ST_OK);
     assert_int_equal(read_elsewhere(st, "e"), ST_OK);
+
+    /* a transaction left open (a bug): the next one's commit is an inner
+     * one, so nothing of the batch can be told kept -- the batch fails,
+     * all of it, and the thread writes by itself afterwards */
+    assert_int_equal(st->ops->batch_begin(st), ST_OK);
+    assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
+    assert_int_equal(st->ops->setting_put(st, "x", "1"), ST_OK);
+    assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
+    assert_int_equal(st->ops->setting_put(st, "y", "2"), ST_OK);
+    assert_int_equal(st->ops->tx_commit(st), ST_OK);
+    assert_int_equal(st->ops->batch_end(st), ST_ERR);
+    assert_int_equal(read_elsewhere(st, "x"), ST_NOTFOUND);
+    assert_int_equal(read_elsewhere(st, "y"), ST_NOTFOUND);
+    assert_int_equal(st->ops->setting_get(st, "x", out, sizeof out), ST_NOTFOUND);
+    assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
+    assert_int_equal(st->ops->setting_put(st, "z", "3"), ST_OK);
+    assert_int_equal(st->ops->tx_commit(st), ST_OK);
+    assert_int_equal(read_elsewhere(st, "z"), ST_OK);
 }
 
 
