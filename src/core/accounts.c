@@ -150,12 +150,26 @@ static int64_t mono_ms(void)
 /* Reads the credential epoch when it is due (one thread at a time); a
  * moved epoch empties every thread's cache.  A failed read empties them
  * too: a node that cannot see the database cannot vouch for its cache. */
+static void epoch_poll(core_t *c);
+static _Thread_local core_t *t_poll_core; /* the batch's, for poll_after_batch */
+
+static void poll_after_batch(void)
+{
+    if (t_poll_core) epoch_poll(t_poll_core);
+}
+
 static void epoch_poll(core_t *c)
 {
     /* a batch's thread reads the batch's own epoch, not yet committed:
      * seen early, it would hide the move from the threads that cached
-     * before the commit; another thread polls */
-    if (core_in_batch()) return;
+     * before the commit -- it polls once the batch is settled (a load of
+     * writes alone would otherwise never poll, and another process's
+     * change would wait for the cache's 2 s) */
+    if (core_in_batch()) {
+        t_poll_core = c;
+        core_on_settled(poll_after_batch);
+        return;
+    }
     int64_t now = mono_ms(), next = atomic_load_explicit(&g_epoch_next_ms, memory_order_acquire);
     if (now < next) return;
     if (!atomic_compare_exchange_strong(&g_epoch_next_ms, &next, now + CRED_PROPAGATION_MS))

@@ -385,4 +385,29 @@ describe('two nodes: refused on the other node within one second', () => {
     console.log(line);
     for (const xs of Object.values(times)) for (const x of xs) assert.ok(x < 1000, line);
   });
+
+  // Writes alone: on SQLite B answers them in batches on its writer
+  // thread, which reads the credential epoch only once a batch is
+  // settled (inside one it would read its own, uncommitted) -- a key
+  // used only for writes is refused within the same second.
+  test('a revoked key used only for writes', async (t) => {
+    const times = [];
+    for (let round = 0; round < 3; round++) {
+      const a = await A.createAccount(`two-w-${round}`);
+      const k = (await mkKey(A, a.auth_id, {})).json;
+      const made = await A.byoc(k.api_key, 'POST', '/carriers',
+        { body: { carrier_name: `w-${round}`, sip_gateway: { ipv4: '198.51.100.20' } } });
+      assert.equal(made.status, 201, made.text);
+      let n = 0;
+      const patch = () => B.byoc(k.api_key, 'PATCH', `/carriers/${made.json.id}`,
+        { body: { carrier_name: `w-${round}-${n++}` } });
+      times.push(await timeToRefusal(
+        async () => { const r = await patch(); assert.equal(r.status, 200, r.text); },
+        () => revoke(A, a.auth_id, k.id),
+        async () => (await patch()).status === 401));
+    }
+    const line = `time to refusal of writes on the other node, ms: [${times.map((x) => x.toFixed(0)).join(', ')}]`;
+    t.diagnostic(line);
+    for (const x of times) assert.ok(x < 1000, line);
+  });
 });

@@ -29,7 +29,7 @@ static int each_dyn(void *conn, const sqlw_t *w, const char *sql,
                     int (*fn)(sqls_row_t *r, void *arg), void *arg)
 {
     conn_t *c = conn;
-    sqlite3_stmt *q = sq_stmt_dyn(c, sql);
+    sqlite3_stmt *q = c ? sq_stmt_dyn(c, sql) : NULL;
     if (!q) return ST_ERR;
     sq_bind_vals(q, w);
     return sq_each(c, q, fn, arg, "event list");
