@@ -3,7 +3,6 @@
 #include "core/events.h"
 #include "api/console.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #define ACC "/v1/Account/{auth_id}"
@@ -192,8 +191,8 @@ static int api_batch_end(void *ud)
  * in its dialect, whatever its handler had answered. */
 static void api_batch_lost(http_req_t *req, http_resp_t *resp)
 {
-    cerr_t e = {.code = CE_UNAVAILABLE};
-    snprintf(e.msg, sizeof e.msg, "database unavailable (commit)");
+    cerr_t e;
+    cerr(&e, CE_UNAVAILABLE, "database unavailable (commit)");
     api_core_error(req, resp, &e);
 }
 

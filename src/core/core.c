@@ -84,14 +84,17 @@ int core_st(cerr_t *e, int st, const char *what)
 static _Thread_local int t_depth;
 static _Thread_local uint32_t t_held[MET__COUNT];
 
-static void held_settle(bool count)
+/* Counts what held holds (count) or drops it, and empties it. */
+static void held_settle_in(uint32_t held[MET__COUNT], bool count)
 {
     for (int m = 0; m < MET__COUNT; m++) {
         if (count)
-            for (uint32_t i = 0; i < t_held[m]; i++) metrics_count((metric_t)m);
-        t_held[m] = 0;
+            for (uint32_t i = 0; i < held[m]; i++) metrics_count((metric_t)m);
+        held[m] = 0;
     }
 }
+
+static void held_settle(bool count) { held_settle_in(t_held, count); }
 
 int core_begin(core_t *c, cerr_t *e)
 {
@@ -179,11 +182,7 @@ int core_batch_end(core_t *c, cerr_t *e)
     int rc = c->st->ops->batch_end(c->st);
     if (leaked) rc = ST_ERR;
     t_batch = false;
-    for (int m = 0; m < MET__COUNT; m++) {
-        if (rc == ST_OK)
-            for (uint32_t i = 0; i < t_batch_held[m]; i++) metrics_count((metric_t)m);
-        t_batch_held[m] = 0;
-    }
+    held_settle_in(t_batch_held, rc == ST_OK);
     int n = t_ndurable;
     t_ndurable = 0;
     for (int i = 0; i < n; i++)

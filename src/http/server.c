@@ -399,18 +399,29 @@ static void finish_request(http_server_t *s, const req_t *r, int status, const c
 
 static void dispatch(http_server_t *s, req_t *r, http_resp_t *resp);
 
-/* Answers r on the calling thread (not the connection's): the answer goes
- * to r->closed, then the connection is resumed and the access handler,
- * called again, queues it. */
-static void answer_off_thread(req_t *r)
+/* Runs r's handler on the calling thread (not the connection's): the
+ * answer goes to r->closed, to be sent by answer_resume. */
+static void answer_run(http_server_t *s, req_t *r)
 {
-    http_server_t *s = r->srv;
     r->closed = (http_resp_t){.status = 200, .request_id = r->pub.id};
     dispatch(s, r, &r->closed);
     if (s->app.request_done) s->app.request_done();
+}
+
+/* Resumes r's connection: the access handler, called again, queues
+ * r->closed. */
+static void answer_resume(http_server_t *s, req_t *r)
+{
     atomic_store(&r->closing, 2);
     MHD_resume_connection(r->conn);
     atomic_fetch_sub(&s->closing, 1);
+}
+
+/* Answers r on the calling thread, and sends it. */
+static void answer_off_thread(req_t *r)
+{
+    answer_run(r->srv, r);
+    answer_resume(r->srv, r);
 }
 
 /* Marks r as answered elsewhere and suspends its connection. */
@@ -465,6 +476,15 @@ static req_t *wq_pop(http_server_t *s)
     return r;
 }
 
+/* wq_pop, taking wmu for it. */
+static req_t *wq_take(http_server_t *s)
+{
+    pthread_mutex_lock(&s->wmu);
+    req_t *r = wq_pop(s);
+    pthread_mutex_unlock(&s->wmu);
+    return r;
+}
+
 /* Answers first and the writes queued behind it as one batch (the app's
  * batch_begin succeeded): each handler runs in turn on this thread, its
  * answer held, until the queue is empty (after giving the threads that
@@ -478,21 +498,15 @@ static void answer_batch(http_server_t *s, req_t *first)
     req_t *held = NULL, **tail = &held;
     unsigned n = 0;
     for (req_t *r = first; r;) {
-        r->closed = (http_resp_t){.status = 200, .request_id = r->pub.id};
-        dispatch(s, r, &r->closed);
-        if (s->app.request_done) s->app.request_done();
+        answer_run(s, r);
         r->wnext = NULL;
         *tail = r;
         tail = &r->wnext;
         if (++n == HTTP_BATCH_MAX) break;
-        pthread_mutex_lock(&s->wmu);
-        r = wq_pop(s);
-        pthread_mutex_unlock(&s->wmu);
+        r = wq_take(s);
         if (!r) {
             sched_yield();
-            pthread_mutex_lock(&s->wmu);
-            r = wq_pop(s);
-            pthread_mutex_unlock(&s->wmu);
+            r = wq_take(s);
         }
     }
     bool ok = s->app.batch_end(s->app.ud) == C_OK;
@@ -504,9 +518,7 @@ static void answer_batch(http_server_t *s, req_t *first)
             r->closed = (http_resp_t){.status = 200, .request_id = r->pub.id};
             s->app.batch_lost(&r->pub, &r->closed);
         }
-        atomic_store(&r->closing, 2);
-        MHD_resume_connection(r->conn);
-        atomic_fetch_sub(&s->closing, 1);
+        answer_resume(s, r);
     }
 }
 

@@ -837,14 +837,12 @@ int sq_batch_begin(store_t *st)
     return ST_OK;
 }
 
-/* An outermost transaction of the batch: a savepoint. */
+/* An outermost transaction of the batch: a savepoint.  (A batch whose
+ * transaction SQLite rolled back never gets here: sq_tx_begin found no
+ * connection -- sq_conn.) */
 static int batch_savepoint(sqlite_store_t *s, bool write)
 {
     conn_t *w = s->wconn;
-    if (tls_batch_lost || sqlite3_get_autocommit(w->db)) {
-        tls_batch_lost = true;
-        return ST_ERR;
-    }
     w->rollback_only = false;
     if (sq_ctl(w, SQ_SAVEPOINT) != ST_OK) return ST_ERR;
     w->depth = 1;
