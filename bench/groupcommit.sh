@@ -9,10 +9,14 @@
 #   pool    group commit, writes answered by 16 writer threads (--write-threads 16,
 #           the default on SQLite 2026-12-04 to 12-05), NUMBERD_NO_BATCHES=1
 #   batch   --write-threads 16 with batches (the default on SQLite since
-#           2026-12-05): one writer runs a run of queued writes, one commit
+#           2026-12-05): one writer runs a run of queued writes, one commit;
+#           the log synced after the commit, off the write lock, while the
+#           next batch runs (the default since session 22)
+#   insync  batch, with NUMBERD_SYNC_IN_COMMIT=1: SQLite syncs inside COMMIT
+#           (synchronous=FULL), holding the write lock (session 21's batches)
 #
 # usage: bench/groupcommit.sh   (environment: ROWS=200000 DUR=5 CONNS_LIST="1 16" THREADS=2
-#                                MODES="single group pool batch" BENCH_BIN=<numberd> SRV_CPU=0 LOAD_CPU=1
+#                                MODES="single group pool batch insync" BENCH_BIN=<numberd> SRV_CPU=0 LOAD_CPU=1
 #                                SLOW_FSYNC_MS=N: every fsync of the server waits N ms first,
 #                                as on a disk with a slow fsync (the issue's "slower machine"
 #                                took ~1.9 ms: 536 purchases/s one at a time; on the 2-core
@@ -61,8 +65,9 @@ for mode in $MODES; do
     log="$work/server.log"
     if [ "$mode" = single ]; then export NUMBERD_NO_GROUP_COMMIT=1; else unset NUMBERD_NO_GROUP_COMMIT; fi
     if [ "$mode" = pool ]; then export NUMBERD_NO_BATCHES=1; else unset NUMBERD_NO_BATCHES; fi
+    if [ "$mode" = insync ]; then export NUMBERD_SYNC_IN_COMMIT=1; else unset NUMBERD_SYNC_IN_COMMIT; fi
     wthreads=16
-    [ "$mode" = pool ] || [ "$mode" = batch ] || wthreads=0
+    [ "$mode" = pool ] || [ "$mode" = batch ] || [ "$mode" = insync ] || wthreads=0
     LD_PRELOAD="${SLOW_FSYNC_MS:+$SLOWSYNC_LIB}" ND_SLOWSYNC_MS="$SLOW_FSYNC_MS" \
       NUMBERD_ADMIN_TOKEN="$ADMIN" taskset -c "$SRV_CPU" "$BIN" serve --db "$work/t.db" \
       --listen 127.0.0.1:0 --threads "$THREADS" --write-threads "$wthreads" --rate-limit 0 --log-level info 2>"$log" &

@@ -181,10 +181,18 @@ const route_t *api_all_routes(size_t *n)
 /* The writer's batches (http_app_t): the core's, on the server's core. */
 static int api_batch_begin(void *ud) { return core_batch_begin(&((api_ctx_t *)ud)->core); }
 
-static int api_batch_end(void *ud)
+static int api_batch_end(void *ud, void **after)
 {
     cerr_t e;
-    return core_batch_end(&((api_ctx_t *)ud)->core, &e);
+    core_after_t *a = NULL;
+    int rc = core_batch_end(&((api_ctx_t *)ud)->core, &a, &e);
+    *after = a;
+    return rc;
+}
+
+static void api_batch_durable(void *ud, void *after)
+{
+    core_batch_durable(&((api_ctx_t *)ud)->core, after);
 }
 
 /* A batch's commit failed: each of its requests is answered as the fault,
@@ -224,6 +232,7 @@ void api_app(api_ctx_t *ctx, http_app_t *out)
     bool batches = core_batches(&ctx->core);
     out->batch_begin = batches ? api_batch_begin : NULL;
     out->batch_end = batches ? api_batch_end : NULL;
+    out->batch_durable = batches ? api_batch_durable : NULL;
     out->batch_lost = batches ? api_batch_lost : NULL;
     out->ud = ctx;
 }

@@ -122,7 +122,8 @@ static _Thread_local uint32_t t_batch_held[MET__COUNT];
 #define CORE_DURABLE_MAX 8
 static _Thread_local struct {
     void (*fn)(void);
-    bool always;   /* core_on_settled's: called when the batch fails too */
+    bool settled;  /* core_on_settled's: called at the commit, or the failure */
+    bool durable;  /* core_on_durable's: called once the commit is durable */
 } t_durable[CORE_DURABLE_MAX];
 static _Thread_local int t_ndurable;
 
@@ -135,7 +136,8 @@ static void at_batch_end(void (*fn)(void), bool always)
     }
     for (int i = 0; i < t_ndurable; i++)
         if (t_durable[i].fn == fn) {
-            t_durable[i].always |= always;
+            t_durable[i].settled |= always;
+            t_durable[i].durable |= !always;
             return;
         }
     /* more kinds than slots (none today): told now, early -- a thread
@@ -145,7 +147,8 @@ static void at_batch_end(void (*fn)(void), bool always)
         return;
     }
     t_durable[t_ndurable].fn = fn;
-    t_durable[t_ndurable++].always = always;
+    t_durable[t_ndurable].settled = always;
+    t_durable[t_ndurable++].durable = !always;
 }
 
 void core_on_durable(void (*fn)(void)) { at_batch_end(fn, false); }
@@ -166,8 +169,32 @@ int core_batch_begin(core_t *c)
     return C_OK;
 }
 
-int core_batch_end(core_t *c, cerr_t *e)
+/* A committed batch's counters and calls, waiting for its sync. */
+struct core_after {
+    uint64_t ticket;             /* the store's (durable_wait) */
+    uint32_t held[MET__COUNT];
+    void (*fn[CORE_DURABLE_MAX])(void);
+    int nfn;
+};
+
+/* Counts the counters and makes the calls a durable batch owes. */
+static void after_run(uint32_t held[MET__COUNT], void (*const *fn)(void), int nfn)
 {
+    held_settle_in(held, true);
+    for (int i = 0; i < nfn; i++) fn[i]();
+}
+
+void core_batch_durable(core_t *c, core_after_t *after)
+{
+    if (!after) return;
+    c->st->ops->durable_wait(c->st, after->ticket); /* returns once synced */
+    after_run(after->held, after->fn, after->nfn);
+    free(after);
+}
+
+int core_batch_end(core_t *c, core_after_t **after, cerr_t *e)
+{
+    *after = NULL;
     if (!t_batch) return cerr(e, CE_INTERNAL, "no batch");
     bool leaked = t_depth != 0;
     if (leaked) {
@@ -179,15 +206,36 @@ int core_batch_end(core_t *c, cerr_t *e)
         held_settle(false);
         ev_tx_end(false);
     }
-    int rc = c->st->ops->batch_end(c->st);
+    uint64_t ticket = 0;
+    int rc = c->st->ops->batch_end(c->st, &ticket);
     if (leaked) rc = ST_ERR;
     t_batch = false;
-    held_settle_in(t_batch_held, rc == ST_OK);
     int n = t_ndurable;
     t_ndurable = 0;
-    for (int i = 0; i < n; i++)
-        if (rc == ST_OK || t_durable[i].always) t_durable[i].fn();
-    return rc == ST_OK ? C_OK : core_st(e, ST_ERR, "commit");
+    /* forgetting what was read (core_on_settled) cannot wait for the
+     * sync: other threads already see the commit */
+    void (*owed[CORE_DURABLE_MAX])(void);
+    int nowed = 0;
+    for (int i = 0; i < n; i++) {
+        if (t_durable[i].settled) t_durable[i].fn();
+        if (t_durable[i].durable && rc == ST_OK) owed[nowed++] = t_durable[i].fn;
+    }
+    if (rc != ST_OK) {
+        held_settle_in(t_batch_held, false);
+        return core_st(e, ST_ERR, "commit");
+    }
+    if (ticket == 0) {
+        after_run(t_batch_held, owed, nowed);
+        return C_OK;
+    }
+    core_after_t *a = xmalloc(sizeof *a);
+    a->ticket = ticket;
+    memcpy(a->held, t_batch_held, sizeof a->held);
+    memset(t_batch_held, 0, sizeof t_batch_held);
+    memcpy(a->fn, owed, sizeof owed[0] * (size_t)nowed);
+    a->nfn = nowed;
+    *after = a;
+    return C_OK;
 }
 
 int core_commit(core_t *c, cerr_t *e)

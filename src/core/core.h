@@ -89,17 +89,24 @@ typedef struct {
 /* Batches: core_batch_begin makes the calling thread's next transactions,
  * until core_batch_end, one transaction of the store (store.h,
  * batch_begin) -- the server's writer runs a run of requests so, and
- * answers none of them before core_batch_end said they are durable.  In a
- * batch core_commit returns once the work is kept by the batch, not
- * durable; what must follow durability (counters held for the commit,
- * core_on_durable's calls) waits for core_batch_end, and is dropped when
- * it fails.  core_batch_begin: C_OK, or C_ERR when the store has no
- * batches or cannot open one now (the caller runs each request by itself).
- * core_batch_end: C_OK durable; C_ERR with CE_UNAVAILABLE "database
- * unavailable (commit)": nothing of the batch was kept. */
+ * answers none of them before they are durable.  In a batch core_commit
+ * returns once the work is kept by the batch, not durable; what must
+ * follow durability (counters held for the commit, core_on_durable's
+ * calls) waits, and is dropped when the batch fails.
+ * core_batch_begin: C_OK, or C_ERR when the store has no batches or cannot
+ * open one now (the caller runs each request by itself).
+ * core_batch_end commits: C_ERR with CE_UNAVAILABLE "database unavailable
+ * (commit)": nothing of the batch was kept.  C_OK with *after NULL:
+ * durable.  C_OK with *after set: committed, durable once
+ * core_batch_durable(after) returned -- which may be called on another
+ * thread, while this one runs the next batch; the caller owns *after and
+ * passes it there exactly once (it frees it).  core_on_settled's calls
+ * are made by core_batch_end either way. */
+typedef struct core_after core_after_t;
 bool core_batches(core_t *c);   /* may core_batch_begin succeed? */
 int core_batch_begin(core_t *c);
-int core_batch_end(core_t *c, cerr_t *e);
+int core_batch_end(core_t *c, core_after_t **after, cerr_t *e);
+void core_batch_durable(core_t *c, core_after_t *after);
 
 /* Opens the store named by url (CLI.md --db: an SQLite path or a
  * postgresql:// URL) and brings its schema up to date; *applied (may be

@@ -18,6 +18,7 @@
 
 #define HTTP_MAX_BODY (64 * 1024)          /* JSON and form bodies (API.md §0) */
 #define HTTP_BATCH_MAX 32                  /* writes answered after one commit (http_app_t) */
+#define HTTP_SYNCERS 2                     /* threads waiting for batches' syncs (batch_durable) */
 #define HTTP_MAX_STREAM (1024ull << 20)    /* streamed bodies (CSV import): 1 GiB */
 #define HTTP_MAX_PATH 2048
 #define HTTP_MAX_PARAMS 64                 /* query or form parameters */
@@ -137,12 +138,17 @@ typedef struct {
     /* Batches of writes (both NULL: each write is answered by itself).
      * With a writer pool (--write-threads) and batch_begin set, one writer
      * answers every pool write: batch_begin(ud) == C_OK makes the writes
-     * it answers next, until batch_end(ud), share one commit; no answer
-     * of a batch is sent before batch_end returned.  batch_end: C_OK when
-     * all of them are durable; C_ERR when none was kept -- each answer is
-     * then replaced by batch_lost's (the fault in the request's dialect). */
+     * it answers next, until batch_end(ud, &after), share one commit; no
+     * answer of a batch is sent before it is durable.  batch_end: C_ERR
+     * when none was kept -- each answer is then replaced by batch_lost's
+     * (the fault in the request's dialect); C_OK with after NULL when all
+     * of them are durable; C_OK with after set when they are committed
+     * and durable once batch_durable(ud, after) returned -- the server
+     * calls it on a thread of its own (the syncer), exactly once, while
+     * the writer runs the next batch. */
     int (*batch_begin)(void *ud);
-    int (*batch_end)(void *ud);
+    int (*batch_end)(void *ud, void **after);
+    void (*batch_durable)(void *ud, void *after);
     void (*batch_lost)(http_req_t *req, http_resp_t *resp);
     void *ud;
 } http_app_t;

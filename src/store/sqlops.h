@@ -39,7 +39,8 @@
     X(P, bool, tx_retryable, (store_t *st))                                                        \
     X(P, bool, batches, (store_t *st))                                                             \
     X(P, int, batch_begin, (store_t *st))                                                          \
-    X(P, int, batch_end, (store_t *st))                                                            \
+    X(P, int, batch_end, (store_t *st, uint64_t *ticket))                                          \
+    X(P, int, durable_wait, (store_t *st, uint64_t ticket))                                        \
     /* settings (settings.c) */                                                                    \
     X(P, int, setting_get, (store_t *st, const char *name, char *out, size_t outsz))               \
     X(P, int, setting_put, (store_t *st, const char *name, const char *value))                     \

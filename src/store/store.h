@@ -82,10 +82,19 @@ typedef struct store_ops {
      * the batch is lost, and must be answered as failed).  Other threads'
      * writers wait meanwhile.  batch_begin: ST_OK; ST_NOTFOUND when the
      * backend has no batches (PostgreSQL, SQLite ":memory:"), ST_ERR on a
-     * fault or inside a transaction. */
+     * fault or inside a transaction.
+     * batch_end's ST_OK may come before the commit is on disk: *ticket is
+     * then not 0, and the batch is durable once durable_wait(ticket)
+     * returned (readers of other threads may see it before: see conn.c,
+     * "The log's sync, after the commit").  *ticket 0: durable already. */
     bool (*batches)(store_t *st);   /* does batch_begin ever succeed? */
     int (*batch_begin)(store_t *st);
-    int (*batch_end)(store_t *st);
+    int (*batch_end)(store_t *st, uint64_t *ticket);
+    /* Waits until the commit ticket named is on disk (and every commit
+     * before it): ST_OK.  A sync that fails stops the process (it never
+     * returns then: what was committed is in the page cache, readers may
+     * have seen it, and whether it reached the disk cannot be known). */
+    int (*durable_wait)(store_t *st, uint64_t ticket);
 
     /* ---- settings: server settings (name -> text) ---- */
     int (*setting_get)(store_t *st, const char *name, char *out, size_t outsz);

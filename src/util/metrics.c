@@ -35,6 +35,10 @@ static const struct {
                            "Write transactions the database aborted to break a deadlock (or a "
                            "serialization conflict) and numberd ran again. PostgreSQL only; "
                            "a steady rise means two writes take their locks in opposite orders."},
+    [MET_DB_SYNCS] = {"numberd_db_syncs_total",
+                      "SQLite: syncs of the write-ahead log made after commits, each making "
+                      "every commit before it durable (commits / syncs is the mean a sync "
+                      "covers). PostgreSQL: 0 (its server syncs its own WAL)."},
 };
 
 void metrics_add(metric_t m, uint64_t n)

@@ -28,8 +28,9 @@ typedef enum {
     MET_IDEM_REPLAYS,     /* a stored answer was replayed for an Idempotency-Key */
     MET_RATE_LIMITED,     /* a request was refused with 429 */
     MET_DB_WRITE_TX,      /* a write transaction was committed */
-    MET_DB_COMMITS,       /* a commit reached the disk (SQLite: a group's, shared) */
+    MET_DB_COMMITS,       /* a commit was made (SQLite: a group's, shared; durable once a sync covers it) */
     MET_DB_TX_RETRIES,    /* a write the database aborted (deadlock) was run again */
+    MET_DB_SYNCS,         /* SQLite: an fdatasync of the log made commits durable */
     MET__COUNT
 } metric_t;
 

@@ -3,11 +3,17 @@
  * fsync is that slow, so that a test can tell a write answered after its
  * fsync (it takes at least that long) from one answered before.  And a
  * disk whose sync fails: while the file named by ND_SYNC_FAIL_FILE
- * exists, both fail with EIO without syncing. */
+ * exists, both fail with EIO without syncing.  And with ND_SYNC_LOG set,
+ * each sync that succeeded appends the synced file's path and a newline to
+ * that file, before it returns: a test can tell WHICH file was synced
+ * before an answer (the log's, not some other). */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,12 +38,32 @@ static int failing(void)
     return 1;
 }
 
+/* Appends fd's path to ND_SYNC_LOG (one write: lines never interleave). */
+static void note(int fd)
+{
+    const char *logf = getenv("ND_SYNC_LOG");
+    if (!logf) return;
+    char link[64], path[4096];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, path, sizeof path - 1);
+    if (n <= 0) return;
+    path[n++] = '\n';
+    int out = open(logf, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (out < 0) return;
+    if (write(out, path, (size_t)n) != n) {
+        /* a test reading the log then finds a sync missing: it fails */
+    }
+    close(out);
+}
+
 int fdatasync(int fd)
 {
     int (*real)(int) = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
     nap();
     if (failing()) return -1;
-    return real ? real(fd) : -1;
+    int rc = real ? real(fd) : -1;
+    if (rc == 0) note(fd);
+    return rc;
 }
 
 int fsync(int fd)
@@ -45,5 +71,7 @@ int fsync(int fd)
     int (*real)(int) = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
     nap();
     if (failing()) return -1;
-    return real ? real(fd) : -1;
+    int rc = real ? real(fd) : -1;
+    if (rc == 0) note(fd);
+    return rc;
 }

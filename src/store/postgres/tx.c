@@ -150,10 +150,19 @@ int pg_batch_begin(store_t *st)
     return ST_NOTFOUND;
 }
 
-int pg_batch_end(store_t *st)
+int pg_batch_end(store_t *st, uint64_t *ticket)
 {
     (void)st;
+    *ticket = 0;
     return ST_ERR;
+}
+
+/* Every commit is durable when it returns (synchronous_commit). */
+int pg_durable_wait(store_t *st, uint64_t ticket)
+{
+    (void)st;
+    (void)ticket;
+    return ST_OK;
 }
 
 int pg_tx_end(store_t *st, int rc, bool notfound_commits)

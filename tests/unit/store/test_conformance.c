@@ -27,6 +27,7 @@
 #endif
 
 #include "store/store.h"
+#include "util/metrics.h"
 
 /* ---- one fresh store per case -------------------------------------------------- */
 
@@ -2273,6 +2274,7 @@ static void test_batches(void **state)
     assert_int_equal(st->ops->batch_begin(st), ST_ERR);
     st->ops->tx_rollback(st);
 
+    uint64_t syncs = metrics_value(MET_DB_SYNCS);
     assert_int_equal(st->ops->batch_begin(st), ST_OK);
     /* a transaction of the batch: its commit keeps it, and this thread's
      * reads (outside any transaction) see it; other threads do not */
@@ -2304,19 +2306,41 @@ static void test_batches(void **state)
     assert_false(atomic_load(&w.done));
     /* a batch inside a batch is refused */
     assert_int_equal(st->ops->batch_begin(st), ST_ERR);
-    assert_int_equal(st->ops->batch_end(st), ST_OK);
+    uint64_t ticket = 0, ticket2 = 0;
+    assert_int_equal(st->ops->batch_end(st, &ticket), ST_OK);
+    /* committed, its sync after it (conn.c): a ticket to wait on */
+    assert_true(ticket > 0);
     pthread_join(th, NULL);
     assert_int_equal(w.rc, ST_OK);
-    /* durable and seen by every thread now; the batch's end is the last */
+    /* seen by every thread now; the batch's end is the last */
     assert_int_equal(read_elsewhere(st, "a"), ST_OK);
     assert_int_equal(read_elsewhere(st, "d"), ST_OK);
     assert_int_equal(read_elsewhere(st, "c"), ST_NOTFOUND);
-    assert_int_equal(st->ops->batch_end(st), ST_ERR);
-    /* and the thread writes by itself again */
+    uint64_t none = 7;
+    assert_int_equal(st->ops->batch_end(st, &none), ST_ERR);
+    assert_true(none == 0);
+    assert_int_equal(st->ops->durable_wait(st, ticket), ST_OK);
+    /* the log was synced for it (here or by the other thread's commit,
+     * which came after it) */
+    assert_true(metrics_value(MET_DB_SYNCS) > syncs);
+    /* and the thread writes by itself again: its commit returns once a
+     * sync of the log covers it */
+    syncs = metrics_value(MET_DB_SYNCS);
     assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
     assert_int_equal(st->ops->setting_put(st, "e", "5"), ST_OK);
     assert_int_equal(st->ops->tx_commit(st), ST_OK);
+    assert_true(metrics_value(MET_DB_SYNCS) > syncs);
     assert_int_equal(read_elsewhere(st, "e"), ST_OK);
+    /* the next batch's ticket is a later one; waiting on an old one
+     * returns at once */
+    assert_int_equal(st->ops->batch_begin(st), ST_OK);
+    assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
+    assert_int_equal(st->ops->setting_put(st, "f", "6"), ST_OK);
+    assert_int_equal(st->ops->tx_commit(st), ST_OK);
+    assert_int_equal(st->ops->batch_end(st, &ticket2), ST_OK);
+    assert_true(ticket2 > ticket);
+    assert_int_equal(st->ops->durable_wait(st, ticket2), ST_OK);
+    assert_int_equal(st->ops->durable_wait(st, ticket), ST_OK);
 
     /* a transaction left open (a bug): the next one's commit is an inner
      * one, so nothing of the batch can be told kept -- the batch fails,
@@ -2327,7 +2351,8 @@ static void test_batches(void **state)
     assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
     assert_int_equal(st->ops->setting_put(st, "y", "2"), ST_OK);
     assert_int_equal(st->ops->tx_commit(st), ST_OK);
-    assert_int_equal(st->ops->batch_end(st), ST_ERR);
+    assert_int_equal(st->ops->batch_end(st, &ticket), ST_ERR);
+    assert_true(ticket == 0);
     assert_int_equal(read_elsewhere(st, "x"), ST_NOTFOUND);
     assert_int_equal(read_elsewhere(st, "y"), ST_NOTFOUND);
     assert_int_equal(st->ops->setting_get(st, "x", out, sizeof out), ST_NOTFOUND);
