@@ -567,10 +567,10 @@ static void batch_to_syncer(http_server_t *s, req_t *held, void *after)
  * no batch is waiting for its sync.  Taking every queued write kept all
  * the buyers in one convoy: they were answered together, their next
  * requests came together, and while their batch synced there was nothing
- * to run -- the core sat idle through every sync (16 buyers: 58-64 % of
+ * to run -- the core sat idle through every sync (16 buyers: 54-62 % of
  * it busy).  Committed early, the first requests' sync runs while the
- * rest of the queue does (68-78 %); the batches find their own size, one
- * sync's length of work each. */
+ * rest of the queue does (64-75 %); the batches find their own size, one
+ * sync's length of work each (docs/PERFORMANCE.md, session 22). */
 static void answer_batch(http_server_t *s, req_t *first)
 {
     req_t *held = NULL, **tail = &held;

@@ -675,6 +675,8 @@ static void write_unlock(sqlite_store_t *s, conn_t *c)
     }
 }
 
+static int wal_fds_open(sqlite_store_t *s, sqlite3 *db);
+
 /* Commits the open group (alive: its transaction is still open) -- one
  * fsync for all of it, now or after (sync_later: *ticket, for
  * sq_durable_wait) -- or rolls it back, and wakes every member waiting
@@ -790,11 +792,13 @@ static int group_join(sqlite_store_t *s)
             pthread_mutex_unlock(&s->write_lock);
             return ST_ERR;
         }
-        /* the log's name, for the syncs (under sync_mu: read there) */
-        const char *wal = sqlite3_filename_wal(sqlite3_db_filename(w->db, "main"));
-        pthread_mutex_lock(&s->sync_mu);
-        if (!s->wal_path && wal && *wal) s->wal_path = xstrdup(wal);
-        pthread_mutex_unlock(&s->sync_mu);
+        /* the log's descriptors, for the syncs: opened now, before any
+         * commit they are to sync (wal_fds_open) */
+        if (s->sync_later && wal_fds_open(s, w->db) != 0) {
+            sq_conn_close(w);
+            pthread_mutex_unlock(&s->write_lock);
+            return ST_ERR;
+        }
         s->wconn = w;
         sq_avail_wconn(s, w->db);
     }
@@ -932,41 +936,55 @@ int sq_batch_end(store_t *st, uint64_t *ticket)
  * match the disk, and a restart recovers from what the disk holds.  Its
  * writers are never answered. */
 
-/* Slot k's descriptor of the log, opened on its first sync (the log
- * exists then: wconn has committed).  One descriptor per slot, not one
- * shared: Linux reports a write-back error once per open file, so of two
- * fdatasync calls under way on one descriptor only one would see it, and
- * the other could tell its waiters their commits are on disk.  The path is
- * SQLite's own (sqlite3_filename_wal: it follows a symbolic link to the
- * database, as SQLite does).  The first open also syncs the directory, as
- * SQLite's first sync of a log it created does -- a new log's name must
- * survive power loss for its frames to; like SQLite, a directory that
- * cannot be synced is not an error (some file systems refuse it).  Under
- * sync_mu.  0 or errno. */
-static int wal_fd_open(sqlite_store_t *s, int k)
+/* The log's descriptors, one a sync slot, opened when wconn is (the log
+ * exists then: journal_mode=WAL has read the database), before any commit
+ * they are to sync.  One descriptor a slot, not one shared, and none
+ * opened later: Linux reports a write-back error once to each open file
+ * that was open when it happened -- of two fdatasync calls on one
+ * descriptor only one would see it, and a descriptor opened after it
+ * would see nothing, so either could tell its waiters their commits are
+ * on disk.  The path is SQLite's own (sqlite3_filename_wal: it follows a
+ * symbolic link to the database, as SQLite does).  The directory is synced
+ * once too, as SQLite's first sync of a log it created does -- a new log's
+ * name must survive power loss for its frames to; like SQLite, a directory
+ * that cannot be synced is not an error (some file systems refuse it).
+ * 0 or errno (logged; nothing kept open). */
+static int wal_fds_open(sqlite_store_t *s, sqlite3 *db)
 {
-    if (s->wal_fd[k] >= 0) return 0;
-    if (!s->wal_path) return ENOENT;
-    int fd = open(s->wal_path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return errno;
-    if (!s->wal_dir_synced) {
-        char *dir = xstrdup(s->wal_path);
-        char *slash = strrchr(dir, '/');
-        if (slash == dir) slash[1] = '\0';
-        else if (slash) *slash = '\0';
-        int dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0 || fsync(dfd) != 0)
-            log_msg(LOG_WARN, "sqlite: the log's directory %s was not synced: %s", dir, strerror(errno));
-        if (dfd >= 0) close(dfd);
-        free(dir);
-        s->wal_dir_synced = true;
+    const char *wal = sqlite3_filename_wal(sqlite3_db_filename(db, "main"));
+    int fds[SQ_SYNCS_MAX], err = 0, k = 0;
+    for (; k < SQ_SYNCS_MAX && err == 0; k++) {
+        fds[k] = wal && *wal ? open(wal, O_WRONLY | O_CLOEXEC) : -1;
+        if (fds[k] < 0) err = wal && *wal ? errno : ENOENT;
     }
-    s->wal_fd[k] = fd;
+    if (err != 0) {
+        log_msg(LOG_ERROR, "sqlite: cannot open the log %s for its syncs: %s", wal ? wal : "?", strerror(err));
+        for (int j = 0; j < k; j++)
+            if (fds[j] >= 0) close(fds[j]);
+        return err;
+    }
+    char *dir = xstrdup(wal);
+    char *slash = strrchr(dir, '/');
+    if (slash == dir) slash[1] = '\0';
+    else if (slash) *slash = '\0';
+    int dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 || fsync(dfd) != 0)
+        log_msg(LOG_WARN, "sqlite: the log's directory %s was not synced: %s", dir, strerror(errno));
+    if (dfd >= 0) close(dfd);
+    free(dir);
+    pthread_mutex_lock(&s->sync_mu);
+    for (k = 0; k < SQ_SYNCS_MAX; k++) s->wal_fd[k] = fds[k];
+    pthread_mutex_unlock(&s->sync_mu);
     return 0;
 }
 
-static void sync_failed(int err)
+/* A sync failed: no sync after it may advance synced_seq (another slot's
+ * could return 0 for pages this one saw lost), and the process stops. */
+static void sync_failed(sqlite_store_t *s, int err)
 {
+    pthread_mutex_lock(&s->sync_mu);
+    s->sync_dead = true;
+    pthread_mutex_unlock(&s->sync_mu);
     log_msg(LOG_ERROR, "sqlite: syncing the log failed (%s): commits already visible may not be on "
                        "disk; stopping -- a restart recovers what the disk holds",
             strerror(err));
@@ -988,8 +1006,10 @@ int sq_durable_wait(store_t *st, uint64_t ticket)
         }
         int k = 0;
         while (s->wal_busy[k]) k++; /* one is free: syncing < SQ_SYNCS_MAX */
-        int err = wal_fd_open(s, k);
-        if (err != 0) sync_failed(err);
+        if (s->wal_fd[k] < 0) {
+            pthread_mutex_unlock(&s->sync_mu);
+            sync_failed(s, EBADF); /* a ticket without wconn's descriptors: cannot be */
+        }
         s->wal_busy[k] = true;
         s->syncing++;
         uint64_t upto = __atomic_load_n(&s->commit_seq, __ATOMIC_ACQUIRE);
@@ -998,9 +1018,11 @@ int sq_durable_wait(store_t *st, uint64_t ticket)
         int rc;
         while ((rc = fdatasync(s->wal_fd[k])) != 0 && errno == EINTR) {
         }
-        if (rc != 0) sync_failed(errno);
+        if (rc != 0) sync_failed(s, errno);
         metrics_count(MET_DB_SYNCS);
         pthread_mutex_lock(&s->sync_mu);
+        while (s->sync_dead) /* the other slot's failed: the process is stopping */
+            pthread_cond_wait(&s->sync_cv, &s->sync_mu);
         s->wal_busy[k] = false;
         s->syncing--;
         if (upto > s->synced_seq) s->synced_seq = upto;
@@ -1139,7 +1161,6 @@ static void close_own(store_t *st)
     pthread_cond_destroy(&s->ckpt_cv);
     for (int k = 0; k < SQ_SYNCS_MAX; k++)
         if (s->wal_fd[k] >= 0) close(s->wal_fd[k]);
-    free(s->wal_path);
     pthread_mutex_destroy(&s->sync_mu);
     pthread_cond_destroy(&s->sync_cv);
 }

@@ -130,10 +130,9 @@ typedef struct sqlite_store {
     uint64_t synced_seq;     /* every commit up to this one is on disk */
     int syncing;             /* threads in fdatasync (at most SQ_SYNCS_MAX) */
     uint64_t sync_upto;      /* the last commit a sync under way (or done) covers */
-    char *wal_path;          /* the log's file (SQLite's name for it); owned */
-    int wal_fd[SQ_SYNCS_MAX];    /* the log, a descriptor a sync slot (-1: not yet) */
+    int wal_fd[SQ_SYNCS_MAX];    /* the log, a descriptor a sync slot (opened with wconn) */
     bool wal_busy[SQ_SYNCS_MAX]; /* a sync runs on the slot's descriptor */
-    bool wal_dir_synced;     /* the log's directory was synced (first open) */
+    bool sync_dead;          /* a sync failed: the process is stopping */
     conn_t *wconn;           /* opened on the first write; under write_lock */
     bool group_open;         /* a transaction is open on wconn */
     int group_n;             /* members waiting on the open transaction */

@@ -2340,7 +2340,10 @@ static void test_batches(void **state)
     assert_int_equal(st->ops->batch_end(st, &ticket2), ST_OK);
     assert_true(ticket2 > ticket);
     assert_int_equal(st->ops->durable_wait(st, ticket2), ST_OK);
+    syncs = metrics_value(MET_DB_SYNCS);
     assert_int_equal(st->ops->durable_wait(st, ticket), ST_OK);
+    assert_int_equal(st->ops->durable_wait(st, ticket2), ST_OK);
+    assert_true(metrics_value(MET_DB_SYNCS) == syncs); /* covered: no sync */
 
     /* a transaction left open (a bug): the next one's commit is an inner
      * one, so nothing of the batch can be told kept -- the batch fails,
