@@ -114,9 +114,11 @@ void core_note_write(void) { atomic_fetch_add_explicit(&g_write_gen, 1, memory_o
 
 /* ---- batches (core_int.h: core_batch_begin) ---- */
 
-/* The thread runs a batch: its commits are durable only at core_batch_end,
- * and what follows a commit -- its held counters, the hooks that tell
- * other threads to look at the database -- waits for that. */
+/* The thread runs a batch: its commits are kept only at core_batch_end,
+ * and durable once core_batch_durable returned (or at the end, when the
+ * store syncs inside its commit); what follows a commit -- its held
+ * counters, the hooks that tell other threads to look at the database --
+ * waits for that. */
 static _Thread_local bool t_batch;
 static _Thread_local uint32_t t_batch_held[MET__COUNT];
 #define CORE_DURABLE_MAX 8

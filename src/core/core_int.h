@@ -37,12 +37,14 @@ void core_rollback(core_t *c);
  * and returns C_ERR (e already says why). */
 int core_end(core_t *c, int rc, cerr_t *e);
 
-/* Calls fn once what the calling thread committed is durable: now, or at
- * its batch's end (once per fn a batch, and never when the batch fails).
- * For telling another thread to read what was written. */
+/* Calls fn once what the calling thread committed is durable: now, or
+ * once its batch is (core_batch_durable; once per fn a batch, and never
+ * when the batch fails).  For telling another thread to read what was
+ * written. */
 void core_on_durable(void (*fn)(void));
-/* The same, but at a batch's end whether it committed or not: for
- * forgetting what a thread may have read from the batch (a cache). */
+/* The same, but at a batch's end (core_batch_end) whether it committed
+ * or not, without waiting for its sync: for forgetting what a thread may
+ * have read from the batch (a cache). */
 void core_on_settled(void (*fn)(void));
 /* Whether the calling thread runs a batch (core_batch_begin). */
 bool core_in_batch(void);

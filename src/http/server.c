@@ -45,11 +45,12 @@
  *
  * Batches (session 21): when the application has them (SQLite on a file),
  * the pool is one writer, which answers a run of queued writes after one
- * commit (answer_batch); since session 22 the commit's sync is waited for
- * by one of two syncer threads while the writer runs the next batch.  Sixteen writers in group commit handed each
+ * commit (answer_batch).  Sixteen writers in group commit handed each
  * purchase from thread to thread ~5 times (to a writer, the write lock
  * from writer to writer, to sleep and awake for the group's commit, back
- * to libmicrohttpd); one writer running them in turn does not.
+ * to libmicrohttpd); one writer running them in turn does not.  Since
+ * session 22 the commit's sync is waited for by one of two syncer threads
+ * while the writer runs the next batch.
  */
 #include "http/http.h"
 #include "http/httpInt.h"
@@ -77,6 +78,12 @@
  * close the connection: a client that sends gigabytes gets no answer. */
 #define DISCARD_LIMIT (16u << 20)
 
+/* A first-in first-out queue of requests, linked by qnext (a request
+ * waits in one queue at a time).  Under the server's wmu. */
+typedef struct {
+    struct req *head, *tail;
+} reqq_t;
+
 struct http_server {
     struct MHD_Daemon *d;
     http_app_t app;
@@ -89,7 +96,7 @@ struct http_server {
     /* the writer pool: suspended write requests, first in first out */
     pthread_mutex_t wmu;
     pthread_cond_t wcv;
-    struct req *whead, *wtail;
+    reqq_t wq;
     bool wstop;
     unsigned nwriters;
     /* Memory back to the system once a burst of writes is over: writers
@@ -103,12 +110,12 @@ struct http_server {
     bool wtrim_due;          /* writes answered since the last trim */
     uint64_t wtrim_ns;       /* when it was (clock_mono_ns) */
     pthread_t *writers;
-    /* The syncer: batches committed but not yet durable (app.batch_durable),
-     * first in first out, under wmu -- each its first request, the rest
-     * linked by wnext.  It waits for their sync and resumes their
-     * connections while the writer runs the next batch. */
+    /* The syncers: batches committed but not yet durable
+     * (app.batch_durable), under wmu -- each by its first request, the
+     * rest linked by bnext.  A syncer waits for a batch's sync and resumes
+     * its connections while the writer runs the next batch. */
     pthread_cond_t scv;
-    struct req *shead, *stail;
+    reqq_t sq;
     unsigned nsyncers;
     pthread_t syncers[HTTP_SYNCERS];
     atomic_int sbusy;        /* batches handed to the syncers, not yet answered */
@@ -144,9 +151,9 @@ typedef struct req {
     http_resp_t closed;
     struct http_server *srv;
     struct MHD_Connection *conn;
-    struct req *wnext;       /* the writer pool's queue; a batch's requests */
-    struct req *snext;       /* the syncer's queue (a batch's first request) */
-    void *after;             /* with snext: the batch's batch_durable argument */
+    struct req *qnext;       /* the queue it waits in: the writers', or (a batch's first) the syncers' */
+    struct req *bnext;       /* the next request of its batch */
+    void *after;             /* a batch's first: its batch_durable argument */
     /* the final call was let pass once, so that libmicrohttpd stops
      * reading the connection before it is suspended (off_thread_ready) */
     bool deferred;
@@ -481,34 +488,52 @@ static int close_async(http_server_t *s, struct MHD_Connection *conn, req_t *r)
     return C_ERR;
 }
 
-/* Takes the next queued write (NULL: none).  Under wmu. */
-static req_t *wq_pop(http_server_t *s)
+/* Appends r to q.  Under wmu. */
+static void rq_push(reqq_t *q, req_t *r)
 {
-    req_t *r = s->whead;
+    r->qnext = NULL;
+    if (q->tail) q->tail->qnext = r;
+    else q->head = r;
+    q->tail = r;
+}
+
+/* Takes q's first request (NULL: none).  Under wmu. */
+static req_t *rq_pop(reqq_t *q)
+{
+    req_t *r = q->head;
     if (r) {
-        s->whead = r->wnext;
-        if (!s->whead) s->wtail = NULL;
+        q->head = r->qnext;
+        if (!q->head) q->tail = NULL;
     }
     return r;
 }
 
-/* wq_pop, taking wmu for it. */
+/* The next queued write, taking wmu for it. */
 static req_t *wq_take(http_server_t *s)
 {
     pthread_mutex_lock(&s->wmu);
-    req_t *r = wq_pop(s);
+    req_t *r = rq_pop(&s->wq);
     pthread_mutex_unlock(&s->wmu);
     return r;
 }
 
-/* Resumes the connections of held (linked by wnext), all answered. */
-static void answer_resume_all(http_server_t *s, req_t *held)
+/* Resumes the connections of a batch's requests (held, linked by
+ * bnext), all answered. */
+static void batch_resume(http_server_t *s, req_t *held)
 {
     while (held) {
         req_t *r = held;
-        held = r->wnext; /* read before r may be answered and freed */
+        held = r->bnext; /* read before r may be answered and freed */
         answer_resume(s, r);
     }
+}
+
+/* Waits for the committed batch held's sync (app.batch_durable), then
+ * sends its answers. */
+static void batch_answer_durable(http_server_t *s, req_t *held, void *after)
+{
+    s->app.batch_durable(s->app.ud, after);
+    batch_resume(s, held);
 }
 
 /* The syncer: waits for each committed batch's sync, then sends its
@@ -519,16 +544,11 @@ static void *syncer_main(void *arg)
     http_server_t *s = arg;
     for (;;) {
         pthread_mutex_lock(&s->wmu);
-        while (!s->shead && !s->wstop) pthread_cond_wait(&s->scv, &s->wmu);
-        req_t *b = s->shead;
-        if (b) {
-            s->shead = b->snext;
-            if (!s->shead) s->stail = NULL;
-        }
+        while (!s->sq.head && !s->wstop) pthread_cond_wait(&s->scv, &s->wmu);
+        req_t *b = rq_pop(&s->sq);
         pthread_mutex_unlock(&s->wmu);
         if (!b) return NULL;
-        s->app.batch_durable(s->app.ud, b->after);
-        answer_resume_all(s, b);
+        batch_answer_durable(s, b, b->after);
         atomic_fetch_sub(&s->sbusy, 1);
     }
 }
@@ -538,17 +558,13 @@ static void *syncer_main(void *arg)
 static void batch_to_syncer(http_server_t *s, req_t *held, void *after)
 {
     if (s->nsyncers == 0) {
-        s->app.batch_durable(s->app.ud, after);
-        answer_resume_all(s, held);
+        batch_answer_durable(s, held, after);
         return;
     }
     held->after = after;
-    held->snext = NULL;
     atomic_fetch_add(&s->sbusy, 1);
     pthread_mutex_lock(&s->wmu);
-    if (s->stail) s->stail->snext = held;
-    else s->shead = held;
-    s->stail = held;
+    rq_push(&s->sq, held);
     pthread_cond_signal(&s->scv);
     pthread_mutex_unlock(&s->wmu);
 }
@@ -577,9 +593,9 @@ static void answer_batch(http_server_t *s, req_t *first)
     unsigned n = 0;
     for (req_t *r = first; r;) {
         answer_run(s, r);
-        r->wnext = NULL;
+        r->bnext = NULL;
         *tail = r;
-        tail = &r->wnext;
+        tail = &r->bnext;
         if (++n == HTTP_BATCH_MAX) break;
         /* nothing being synced: commit now, so that the sync runs while
          * this thread goes on with the requests queued (see above) */
@@ -597,12 +613,14 @@ static void answer_batch(http_server_t *s, req_t *first)
         batch_to_syncer(s, held, after);
         return;
     }
-    for (req_t *r = held; r && !ok; r = r->wnext) {
-        http_resp_free(&r->closed);
-        r->closed = (http_resp_t){.status = 200, .request_id = r->pub.id};
-        s->app.batch_lost(&r->pub, &r->closed);
+    if (!ok) {
+        for (req_t *r = held; r; r = r->bnext) {
+            http_resp_free(&r->closed);
+            r->closed = (http_resp_t){.status = 200, .request_id = r->pub.id};
+            s->app.batch_lost(&r->pub, &r->closed);
+        }
     }
-    answer_resume_all(s, held);
+    batch_resume(s, held);
 }
 
 /* A writer: takes suspended write requests off the queue and answers
@@ -613,7 +631,7 @@ static void *writer_main(void *arg)
     http_server_t *s = arg;
     for (;;) {
         pthread_mutex_lock(&s->wmu);
-        while (!s->whead && !s->wstop) {
+        while (!s->wq.head && !s->wstop) {
             if (s->wactive == 0 && s->wtrim_due) {
                 uint64_t now = clock_mono_ns(), since = now - s->wtrim_ns;
                 if (since >= 1000000000u) {
@@ -635,7 +653,7 @@ static void *writer_main(void *arg)
             }
             pthread_cond_wait(&s->wcv, &s->wmu);
         }
-        req_t *r = wq_pop(s);
+        req_t *r = rq_pop(&s->wq);
         if (r) s->wactive++;
         pthread_mutex_unlock(&s->wmu);
         if (!r) return NULL;
@@ -656,11 +674,8 @@ static int write_async(http_server_t *s, struct MHD_Connection *conn, req_t *r)
 {
     if (s->nwriters == 0) return C_ERR;
     suspend_for(s, conn, r);
-    r->wnext = NULL;
     pthread_mutex_lock(&s->wmu);
-    if (s->wtail) s->wtail->wnext = r;
-    else s->whead = r;
-    s->wtail = r;
+    rq_push(&s->wq, r);
     pthread_cond_signal(&s->wcv);
     pthread_mutex_unlock(&s->wmu);
     return C_OK;

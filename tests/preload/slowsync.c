@@ -56,9 +56,10 @@ static void note(int fd)
     close(out);
 }
 
-int fdatasync(int fd)
+/* The real call named, slowed, failed, and logged as set above. */
+static int sync_as(const char *name, int fd)
 {
-    int (*real)(int) = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
+    int (*real)(int) = (int (*)(int))dlsym(RTLD_NEXT, name);
     nap();
     if (failing()) return -1;
     int rc = real ? real(fd) : -1;
@@ -66,12 +67,6 @@ int fdatasync(int fd)
     return rc;
 }
 
-int fsync(int fd)
-{
-    int (*real)(int) = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
-    nap();
-    if (failing()) return -1;
-    int rc = real ? real(fd) : -1;
-    if (rc == 0) note(fd);
-    return rc;
-}
+int fdatasync(int fd) { return sync_as("fdatasync", fd); }
+
+int fsync(int fd) { return sync_as("fsync", fd); }

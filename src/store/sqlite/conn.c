@@ -926,8 +926,9 @@ int sq_batch_end(store_t *st, uint64_t *ticket)
  *
  * One sync covers every commit made before it began: commit_seq counts
  * wconn's commits, and a sync started when it read n makes 1..n durable
- * (synced_seq).  One thread syncs at a time; the others wait for its
- * result and, if it did not cover them, the next one.
+ * (synced_seq).  Up to SQ_SYNCS_MAX threads sync at once, each on a
+ * descriptor of its own (a slot); a commit that a sync under way covers
+ * waits for that sync, the others for a free slot.
  *
  * A failed sync stops the process.  The commit is already visible, and
  * after a failed fsync the kernel may have dropped the dirty pages it
@@ -952,16 +953,19 @@ int sq_batch_end(store_t *st, uint64_t *ticket)
 static int wal_fds_open(sqlite_store_t *s, sqlite3 *db)
 {
     const char *wal = sqlite3_filename_wal(sqlite3_db_filename(db, "main"));
-    int fds[SQ_SYNCS_MAX], err = 0, k = 0;
-    for (; k < SQ_SYNCS_MAX && err == 0; k++) {
-        fds[k] = wal && *wal ? open(wal, O_WRONLY | O_CLOEXEC) : -1;
-        if (fds[k] < 0) err = wal && *wal ? errno : ENOENT;
+    if (!wal || !*wal) {
+        log_msg(LOG_ERROR, "sqlite: the database has no log to sync");
+        return ENOENT;
     }
-    if (err != 0) {
-        log_msg(LOG_ERROR, "sqlite: cannot open the log %s for its syncs: %s", wal ? wal : "?", strerror(err));
-        for (int j = 0; j < k; j++)
-            if (fds[j] >= 0) close(fds[j]);
-        return err;
+    int fds[SQ_SYNCS_MAX];
+    for (int k = 0; k < SQ_SYNCS_MAX; k++) {
+        fds[k] = open(wal, O_WRONLY | O_CLOEXEC);
+        if (fds[k] < 0) {
+            int err = errno;
+            log_msg(LOG_ERROR, "sqlite: cannot open the log %s for its syncs: %s", wal, strerror(err));
+            while (k-- > 0) close(fds[k]);
+            return err;
+        }
     }
     char *dir = xstrdup(wal);
     char *slash = strrchr(dir, '/');
@@ -973,7 +977,7 @@ static int wal_fds_open(sqlite_store_t *s, sqlite3 *db)
     if (dfd >= 0) close(dfd);
     free(dir);
     pthread_mutex_lock(&s->sync_mu);
-    for (k = 0; k < SQ_SYNCS_MAX; k++) s->wal_fd[k] = fds[k];
+    memcpy(s->wal_fd, fds, sizeof fds);
     pthread_mutex_unlock(&s->sync_mu);
     return 0;
 }
@@ -998,20 +1002,16 @@ int sq_durable_wait(store_t *st, uint64_t ticket)
     pthread_mutex_lock(&s->sync_mu);
     while (s->synced_seq < ticket) {
         /* a sync under way that began after this commit covers it; else
-         * one more may begin beside those under way: a commit that came
-         * just after a sync began need not wait for it to end first */
-        if (s->sync_upto >= ticket || s->syncing >= SQ_SYNCS_MAX) {
+         * one more may begin in a free slot beside those under way: a
+         * commit that came just after a sync began need not wait for it
+         * to end first */
+        int k = 0;
+        while (k < SQ_SYNCS_MAX && s->wal_busy[k]) k++;
+        if (s->sync_upto >= ticket || k == SQ_SYNCS_MAX) {
             pthread_cond_wait(&s->sync_cv, &s->sync_mu);
             continue;
         }
-        int k = 0;
-        while (s->wal_busy[k]) k++; /* one is free: syncing < SQ_SYNCS_MAX */
-        if (s->wal_fd[k] < 0) {
-            pthread_mutex_unlock(&s->sync_mu);
-            sync_failed(s, EBADF); /* a ticket without wconn's descriptors: cannot be */
-        }
         s->wal_busy[k] = true;
-        s->syncing++;
         uint64_t upto = __atomic_load_n(&s->commit_seq, __ATOMIC_ACQUIRE);
         if (upto > s->sync_upto) s->sync_upto = upto;
         pthread_mutex_unlock(&s->sync_mu);
@@ -1024,7 +1024,6 @@ int sq_durable_wait(store_t *st, uint64_t ticket)
         while (s->sync_dead) /* the other slot's failed: the process is stopping */
             pthread_cond_wait(&s->sync_cv, &s->sync_mu);
         s->wal_busy[k] = false;
-        s->syncing--;
         if (upto > s->synced_seq) s->synced_seq = upto;
         pthread_cond_broadcast(&s->sync_cv);
     }

@@ -128,7 +128,6 @@ typedef struct sqlite_store {
     pthread_mutex_t sync_mu; /* the rest, and the sync itself */
     pthread_cond_t sync_cv;  /* a sync ended */
     uint64_t synced_seq;     /* every commit up to this one is on disk */
-    int syncing;             /* threads in fdatasync (at most SQ_SYNCS_MAX) */
     uint64_t sync_upto;      /* the last commit a sync under way (or done) covers */
     int wal_fd[SQ_SYNCS_MAX];    /* the log, a descriptor a sync slot (opened with wconn) */
     bool wal_busy[SQ_SYNCS_MAX]; /* a sync runs on the slot's descriptor */

@@ -257,8 +257,9 @@ static void test_commit_hook(void **state)
 }
 
 /* In a batch (core_batch_begin), what tells other threads to read --
- * the commit hook, the write generation, the registrar's kick -- waits
- * for the batch's end: until then they would read nothing new. */
+ * the commit hook, the write generation, the registrar's kick -- and the
+ * counters held for its commits wait for the batch to be durable
+ * (core_batch_durable): until then they would read nothing new. */
 static void test_batch_defers_to_durable(void **state)
 {
     (void)state;
