@@ -3,7 +3,9 @@
  * fsync is that slow, so that a test can tell a write answered after its
  * fsync (it takes at least that long) from one answered before.  And a
  * disk whose sync fails: while the file named by ND_SYNC_FAIL_FILE
- * exists, both fail with EIO without syncing.  And with ND_SYNC_LOG set,
+ * exists, both fail with EIO without syncing -- with ND_SYNC_FAIL_SUFFIX
+ * set, only the syncs of a file whose path ends so (".db": the database
+ * file, not its log).  And with ND_SYNC_LOG set,
  * each sync that succeeded appends the synced file's path and a newline to
  * that file, before it returns: a test can tell WHICH file was synced
  * before an answer (the log's, not some other). */
@@ -30,10 +32,28 @@ static void nap(void)
     }
 }
 
-static int failing(void)
+/* fd's path into path (size n): false if it has none. */
+static int path_of(int fd, char *path, size_t n)
+{
+    char link[64];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t len = readlink(link, path, n - 1);
+    if (len <= 0) return 0;
+    path[len] = '\0';
+    return 1;
+}
+
+static int failing(int fd)
 {
     const char *f = getenv("ND_SYNC_FAIL_FILE");
     if (!f || access(f, F_OK) != 0) return 0;
+    const char *suffix = getenv("ND_SYNC_FAIL_SUFFIX");
+    if (suffix) {
+        char path[4096];
+        size_t ls = strlen(suffix), lp;
+        if (!path_of(fd, path, sizeof path) || (lp = strlen(path)) < ls || strcmp(path + lp - ls, suffix) != 0)
+            return 0;
+    }
     errno = EIO;
     return 1;
 }
@@ -43,14 +63,13 @@ static void note(int fd)
 {
     const char *logf = getenv("ND_SYNC_LOG");
     if (!logf) return;
-    char link[64], path[4096];
-    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-    ssize_t n = readlink(link, path, sizeof path - 1);
-    if (n <= 0) return;
+    char path[4096];
+    if (!path_of(fd, path, sizeof path - 1)) return;
+    size_t n = strlen(path);
     path[n++] = '\n';
     int out = open(logf, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (out < 0) return;
-    if (write(out, path, (size_t)n) != n) {
+    if (write(out, path, n) != (ssize_t)n) {
         /* a test reading the log then finds a sync missing: it fails */
     }
     close(out);
@@ -61,7 +80,7 @@ static int sync_as(const char *name, int fd)
 {
     int (*real)(int) = (int (*)(int))dlsym(RTLD_NEXT, name);
     nap();
-    if (failing()) return -1;
+    if (failing(fd)) return -1;
     int rc = real ? real(fd) : -1;
     if (rc == 0) note(fd);
     return rc;

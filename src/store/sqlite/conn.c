@@ -107,16 +107,26 @@ uint64_t sq_commit_count(void)
     return g_commits;
 }
 
-/* The log size at which a checkpoint is asked for: 4,000 pages, one
- * wal-index hash table's worth (a 16 MB log).  SQLite's own default,
- * 1,000, copied the index leaves that purchases dirty again and again
- * four times as often: 240 us of CPU a purchase against 199 at 4,000
- * (8,000 measured the same as 4,000; 16 buyers, one core).  At
- * CKPT_INLINE pages the checkpointer is behind (or could not start): the
- * commit that finds so many checkpoints by itself, as SQLite's automatic
- * checkpoint would, so that the log stays bounded. */
-#define CKPT_PAGES 4000
-#define CKPT_INLINE 16000
+/* The log size at which a checkpoint is asked for: 16,000 pages, a log
+ * of ~64 MiB (NUMBERD_CHECKPOINT_PAGES: 1,000 to 250,000 pages, ~1 GiB).
+ * A checkpoint copies each page of the log once, however often it was
+ * written, and a page a purchase dirties (the number's row, its index
+ * entries) is a random write to the database file: the fewer
+ * checkpoints, the more purchases share each of those writes, and the
+ * fewer times the writers are held off for the second pass.  SQLite's
+ * own default, 1,000, cost 240 us of CPU a purchase against 199 at 4,000
+ * (session 11); 16,000 made 1.16 x the purchases of 4,000 (16 buyers,
+ * 1,000,000 rows, 20 s runs: faster in all 25 alternating pairs, though
+ * not in bench/run's single runs: docs/PERFORMANCE.md, session 23), at
+ * the price of a larger log, on disk and to read back after a crash.
+ * At CKPT_INLINE_X times that the checkpointer is
+ * behind (or could not start): the commit that finds so many checkpoints
+ * by itself, as SQLite's automatic checkpoint would, so that the log
+ * stays bounded. */
+#define CKPT_PAGES 16000
+#define CKPT_PAGES_MIN 1000
+#define CKPT_PAGES_MAX 250000
+#define CKPT_INLINE_X 4
 
 static void *ckpt_main(void *arg);
 
@@ -138,20 +148,73 @@ static bool ckpt_ask(sqlite_store_t *s)
     return ok;
 }
 
+/* A checkpoint that failed to sync (the log, which it syncs first, or the
+ * database file, before the log may start over) stops the process, as a
+ * commit's failed sync of the log does (sync_failed): after a write-back
+ * error the kernel may report the next sync of the same pages as a
+ * success, and a log started over on that success would lose the pages
+ * that never reached the disk -- writes acknowledged long before.  Until
+ * 2026-12-05 it was only logged (PostgreSQL panics there too). */
+void sq_checkpoint_result(sqlite3 *db, int rc)
+{
+    if (rc == SQLITE_OK || rc == SQLITE_BUSY) return;
+    int ext = sqlite3_extended_errcode(db);
+    if (ext == SQLITE_IOERR_FSYNC || ext == SQLITE_IOERR_DIR_FSYNC) {
+        log_msg(LOG_ERROR, "sqlite: a checkpoint's sync failed (%s): what it copied may not be on disk; "
+                           "stopping -- a restart recovers what the disk holds",
+                strerror(sqlite3_system_errno(db)));
+        _exit(70); /* EX_SOFTWARE, as sync_failed */
+    }
+    sq_log_error(db, "checkpoint");
+}
+
+/* Writes back the database file's dirty pages and waits for them, without
+ * the device's cache flush (sync_file_range): what a checkpoint's first
+ * pass copied, so that the sync in its second pass, with the writers held
+ * off, has little left to write (ckpt_main).  *fd: a descriptor of the
+ * file of db, opened on first use, kept for the next (the caller closes
+ * it).  Only a saving of time: whatever it cannot do, SQLite's own sync
+ * still does, and a write-back error is still that sync's (each open
+ * file sees a write-back error once: this descriptor is not SQLite's). */
+static void ckpt_write_back(sqlite3 *db, int *fd)
+{
+    if (*fd < 0) {
+        const char *path = sqlite3_db_filename(db, "main");
+        if (path == NULL || *path == '\0') return;
+        *fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (*fd < 0) return;
+    }
+    (void)sync_file_range(*fd, 0, 0,
+                          SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+}
+
 /* The checkpointer: a checkpoint on its own connection each time a commit
  * asks for one, in two passes.  The first copies the log into the
  * database while writers go on (passive: it never waits for a lock) --
- * the bulk of the work, the database file's fsync included.  But a log is
- * only started over from its beginning by a writer that finds it wholly
- * copied, which never happens while writers keep adding to it (it grew
- * past 60 MB in a few seconds of purchases); so the second pass copies
- * the little they added meanwhile with this process's writers held off
- * (write_lock).  A later commit asks again for what a reader kept it from
- * copying. */
+ * the bulk of the copying.  But a log is only started over from its
+ * beginning by a writer that finds it wholly copied, which never happens
+ * while writers keep adding to it (it grew past 60 MB in a few seconds of
+ * purchases); so the second pass copies the little they added meanwhile
+ * with this process's writers held off (write_lock).  A later commit asks
+ * again for what a reader kept it from copying.
+ *
+ * SQLite syncs the database file only in a pass that copies the whole
+ * log -- here the second -- so that sync, with the writers held, would
+ * write back every page both passes copied: 56-173 ms of writers held at
+ * 16,000 pages and 1,000,000 rows.  So after the first pass the pages it
+ * copied are written back here (ckpt_write_back), writers going on, and
+ * the second pass's sync has only its own few left: held 13-28 ms, and a
+ * purchase's p99 at 16 buyers 31-45 ms instead of 74-87 (as many
+ * purchases a second).  A whole sync there instead (fdatasync, the
+ * device's cache flushed too) held them 15 ms but made purchases slower
+ * (3,564-3,860/s against 4,064-4,448): a flush that the log's syncs, which
+ * every answer waits for, then queued behind.  Durability is SQLite's
+ * sync's, still made before the log can start over. */
 static void *ckpt_main(void *arg)
 {
     sqlite_store_t *s = arg;
     sqlite3 *db = NULL;
+    int dbfd = -1; /* ckpt_write_back's */
     pthread_mutex_lock(&s->ckpt_mu);
     for (;;) {
         while (!s->ckpt_wanted && !s->ckpt_stop) pthread_cond_wait(&s->ckpt_cv, &s->ckpt_mu);
@@ -163,6 +226,7 @@ static void *ckpt_main(void *arg)
         int rc = db ? sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL)
                     : SQLITE_ERROR;
         if (rc == SQLITE_OK) {
+            ckpt_write_back(db, &dbfd);
             pthread_mutex_lock(&s->write_lock);
             /* not inside a group's open transaction (handed between its
              * members): it holds the database's write lock, and other
@@ -172,10 +236,12 @@ static void *ckpt_main(void *arg)
                 rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
             pthread_mutex_unlock(&s->write_lock);
         }
-        if (rc != SQLITE_OK && rc != SQLITE_BUSY) sq_log_error(db, "checkpoint");
+        if (db) sq_checkpoint_result(db, rc);
+        else sq_log_error(db, "checkpoint");
         pthread_mutex_lock(&s->ckpt_mu);
     }
     pthread_mutex_unlock(&s->ckpt_mu);
+    if (dbfd >= 0) close(dbfd);
     sqlite3_close_v2(db);
     return NULL;
 }
@@ -197,8 +263,8 @@ static int wal_hook(void *ud, sqlite3 *db, const char *name, int frames)
 {
     sqlite_store_t *s = ud;
     g_commits++;
-    if (frames >= CKPT_PAGES && (frames >= CKPT_INLINE || !ckpt_ask(s)))
-        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    if (frames >= s->ckpt_pages && (frames / CKPT_INLINE_X >= s->ckpt_pages || !ckpt_ask(s)))
+        sq_checkpoint_result(db, sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL));
     return SQLITE_OK;
 }
 
@@ -1182,10 +1248,31 @@ static void sqlite_once(void)
     g_vfs = getenv("NUMBERD_NO_WALBUF") ? NULL : sq_walbuf_register();
 }
 
+/* NUMBERD_CHECKPOINT_PAGES, or CKPT_PAGES when unset: C_ERR, with *err
+ * set (the caller frees it), when it is not a whole number in range. */
+static int ckpt_pages_from_env(int *out, char **err)
+{
+    const char *v = getenv("NUMBERD_CHECKPOINT_PAGES");
+    *out = CKPT_PAGES;
+    if (v == NULL || *v == '\0') return C_OK;
+    char *end = NULL;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno != 0 || *end != '\0' || n < CKPT_PAGES_MIN || n > CKPT_PAGES_MAX) {
+        *err = xasprintf("invalid NUMBERD_CHECKPOINT_PAGES %.32s: want %d-%d", v, CKPT_PAGES_MIN,
+                         CKPT_PAGES_MAX);
+        return C_ERR;
+    }
+    *out = (int)n;
+    return C_OK;
+}
+
 int store_sqlite_open(const char *path, store_t **out, char **err)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, sqlite_once);
+    int ckpt_pages;
+    if (ckpt_pages_from_env(&ckpt_pages, err) != C_OK) return C_ERR;
     /* Create the file ourselves so that it is 0600 from its first byte;
      * SQLite gives the -wal and -shm files the same mode. */
     if (strcmp(path, ":memory:") != 0) {
@@ -1203,6 +1290,7 @@ int store_sqlite_open(const char *path, store_t **out, char **err)
     pthread_mutex_init(&s->cred_lock, NULL);
     pthread_mutex_init(&s->ckpt_mu, NULL);
     pthread_cond_init(&s->ckpt_cv, NULL);
+    s->ckpt_pages = ckpt_pages;
     s->group_on = strcmp(path, ":memory:") != 0 && getenv("NUMBERD_NO_GROUP_COMMIT") == NULL;
     s->batch_on = s->group_on && getenv("NUMBERD_NO_BATCHES") == NULL;
     s->sync_later = s->group_on && getenv("NUMBERD_SYNC_IN_COMMIT") == NULL;

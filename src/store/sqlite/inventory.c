@@ -393,7 +393,8 @@ int sq_import_commit_batch(store_import_t *im)
      * importer's time.  Left to the automatic checkpoint, the copy is made
      * by whichever connection commits next -- a purchase, which would then
      * take seconds.  PASSIVE: it waits for no one and blocks no writer. */
-    sqlite3_wal_checkpoint_v2(im->c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    sq_checkpoint_result(im->c->db,
+                         sqlite3_wal_checkpoint_v2(im->c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL));
     return ST_OK;
 }
 

@@ -151,6 +151,7 @@ typedef struct sqlite_store {
     bool ckpt_running;       /* the thread was started (joined at close) */
     bool ckpt_wanted;        /* a commit asked for a checkpoint */
     bool ckpt_stop;          /* the store is closing */
+    int ckpt_pages;          /* log pages at which a checkpoint is asked for (conn.c) */
     /* sbc.c: PRAGMA data_version's own connection (it reports other
      * connections' commits), opened on first use */
     pthread_mutex_t ver_lock;
@@ -198,6 +199,10 @@ int sq_mem_install(void);
 
 /* Logs (and counts in metrics) a database failure of what. */
 void sq_log_error(sqlite3 *db, const char *what);
+/* The result rc of a checkpoint on db (sqlite3_wal_checkpoint_v2): a
+ * failed sync stops the process (exit 70, as a failed sync of the log
+ * does); another error is logged; SQLITE_OK and SQLITE_BUSY are nothing. */
+void sq_checkpoint_result(sqlite3 *db, int rc);
 /* Runs SQL without results (may hold several statements). */
 int sq_exec(sqlite3 *db, const char *sql);
 /* Runs transaction-control statement which on c (prepared on first use);
