@@ -186,10 +186,15 @@ for (const wthreads of [0, 16]) {
 // although the pages never reached the disk, and a log started over then
 // would lose them -- purchases acknowledged long before.  So numberd stops
 // there too (exit 70, the reason logged), and a restart from the same file
-// has every purchase it acknowledged.  The checkpoint is asked for at
-// 1,000 pages of log (NUMBERD_CHECKPOINT_PAGES), which a few hundred
-// purchases one at a time pass.  (Mutation-checked: with the failure only
-// logged, as until 2026-12-05, numberd went on and made every purchase.)
+// is consistent and has every purchase it acknowledged (the shim fails
+// the call but the pages stay in the kernel's cache: what is checked is
+// the stop, and a file left whole by it, not a lost page).  The shim fails
+// the checkpointer's write-back (sync_file_range) of the file too, which
+// stops numberd the same way.  The checkpoint is asked for at 1,000 pages
+// of log (NUMBERD_CHECKPOINT_PAGES), which a few hundred purchases one at
+// a time pass.  (Mutation-checked: with both failures only logged, as a
+// checkpoint's was until 2026-12-05, numberd went on and made every
+// purchase; with only the sync's logged, the write-back's stopped it.)
 describe('a checkpoint whose sync of the database file fails', { skip }, () => {
   const fail = path.join(require('node:os').tmpdir(), `nd-ckptfail-${process.pid}`);
   const more = Array.from({ length: 300 }, (_, i) => `1415445${String(i).padStart(4, '0')}`);
@@ -225,7 +230,7 @@ describe('a checkpoint whose sync of the database file fails', { skip }, () => {
     const res = await srv.kill();
     fs.rmSync(fail);
     assert.equal(res.code, 70, `exit ${JSON.stringify(res)}:\n${srv.stderr()}`);
-    assert.match(srv.stderr(), /a checkpoint's sync failed \(Input\/output error\)/);
+    assert.match(srv.stderr(), /a checkpoint's (sync|write-back) failed/);
 
     // the same file, a disk that syncs
     again = await start({ dir, args: ['--rate-limit', '0'] });

@@ -3,9 +3,10 @@
  * fsync is that slow, so that a test can tell a write answered after its
  * fsync (it takes at least that long) from one answered before.  And a
  * disk whose sync fails: while the file named by ND_SYNC_FAIL_FILE
- * exists, both fail with EIO without syncing -- with ND_SYNC_FAIL_SUFFIX
- * set, only the syncs of a file whose path ends so (".db": the database
- * file, not its log).  And with ND_SYNC_LOG set,
+ * exists, both fail with EIO without syncing, and so does a write-back
+ * (sync_file_range) -- with ND_SYNC_FAIL_SUFFIX set, only those of a file
+ * whose path ends so ("/t.db": the database file, not its log).  And with
+ * ND_SYNC_LOG set,
  * each sync that succeeded appends the synced file's path and a newline to
  * that file, before it returns: a test can tell WHICH file was synced
  * before an answer (the log's, not some other). */
@@ -87,5 +88,17 @@ static int sync_as(const char *name, int fd)
 }
 
 int fdatasync(int fd) { return sync_as("fdatasync", fd); }
+
+int sync_file_range(int fd, off_t off, off_t n, unsigned int flags);
+
+/* A write-back: failed as a sync is, else the real call (not slowed, not
+ * logged: it makes nothing durable). */
+int sync_file_range(int fd, off_t off, off_t n, unsigned int flags)
+{
+    int (*real)(int, off_t, off_t, unsigned int) =
+        (int (*)(int, off_t, off_t, unsigned int))dlsym(RTLD_NEXT, "sync_file_range");
+    if (failing(fd)) return -1;
+    return real ? real(fd, off, n, flags) : -1;
+}
 
 int fsync(int fd) { return sync_as("fsync", fd); }

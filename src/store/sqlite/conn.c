@@ -115,9 +115,10 @@ uint64_t sq_commit_count(void)
  * checkpoints, the more purchases share each of those writes, and the
  * fewer times the writers are held off for the second pass.  SQLite's
  * own default, 1,000, cost 240 us of CPU a purchase against 199 at 4,000
- * (session 11); 16,000 made 1.16 x the purchases of 4,000 (16 buyers,
- * 1,000,000 rows, 20 s runs: faster in all 25 alternating pairs, though
- * not in bench/run's single runs: docs/PERFORMANCE.md, session 23), at
+ * (session 11); 16,000 made 1.17 x the purchases of 4,000 (16 buyers,
+ * 1,000,000 rows, 20 s runs, the median of 7 alternating pairs; faster in
+ * all 25 pairs of every length and size tried, though not in bench/run's
+ * single runs: docs/PERFORMANCE.md, session 23), at
  * the price of a larger log, on disk and to read back after a crash.
  * At CKPT_INLINE_X times that the checkpointer is
  * behind (or could not start): the commit that finds so many checkpoints
@@ -157,7 +158,9 @@ static bool ckpt_ask(sqlite_store_t *s)
  * 2026-12-05 it was only logged (PostgreSQL panics there too). */
 void sq_checkpoint_result(sqlite3 *db, int rc)
 {
-    if (rc == SQLITE_OK || rc == SQLITE_BUSY) return;
+    /* busy: another checkpoint (another process's) is running; locked: a
+     * statement of this connection is still open -- a later one copies */
+    if (rc == SQLITE_OK || (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) return;
     int ext = sqlite3_extended_errcode(db);
     if (ext == SQLITE_IOERR_FSYNC || ext == SQLITE_IOERR_DIR_FSYNC) {
         log_msg(LOG_ERROR, "sqlite: a checkpoint's sync failed (%s): what it copied may not be on disk; "
@@ -171,21 +174,31 @@ void sq_checkpoint_result(sqlite3 *db, int rc)
 /* Writes back the database file's dirty pages and waits for them, without
  * the device's cache flush (sync_file_range): what a checkpoint's first
  * pass copied, so that the sync in its second pass, with the writers held
- * off, has little left to write (ckpt_main).  *fd: a descriptor of the
- * file of db, opened on first use, kept for the next (the caller closes
- * it).  Only a saving of time: whatever it cannot do, SQLite's own sync
- * still does, and a write-back error is still that sync's (each open
- * file sees a write-back error once: this descriptor is not SQLite's). */
-static void ckpt_write_back(sqlite3 *db, int *fd)
+ * off, has little left to write (ckpt_main).  The descriptor is the
+ * store's own (ckpt_dbfd), opened on first use.  Only a saving of time
+ * when it cannot be done (no descriptor, a file system without it).  But
+ * a write-back error it sees stops the process, as a failed sync does
+ * (sq_checkpoint_result): the kernel then counts the error as seen, and a
+ * descriptor opened after it (an import's connection, whose checkpoint may
+ * be the one that lets the log start over) would never be told. */
+static void ckpt_write_back(sqlite_store_t *s, sqlite3 *db)
 {
-    if (*fd < 0) {
+    if (s->ckpt_dbfd < 0) {
         const char *path = sqlite3_db_filename(db, "main");
         if (path == NULL || *path == '\0') return;
-        *fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (*fd < 0) return;
+        s->ckpt_dbfd = open(path, O_RDONLY | O_CLOEXEC);
+        if (s->ckpt_dbfd < 0) return;
     }
-    (void)sync_file_range(*fd, 0, 0,
-                          SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+    int rc;
+    do {
+        rc = sync_file_range(s->ckpt_dbfd, 0, 0,
+                             SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+    } while (rc != 0 && errno == EINTR);
+    if (rc == 0 || errno == EINVAL || errno == ESPIPE || errno == ENOSYS) return;
+    log_msg(LOG_ERROR, "sqlite: a checkpoint's write-back failed (%s): what it copied may not be on disk; "
+                       "stopping -- a restart recovers what the disk holds",
+            strerror(errno));
+    _exit(70); /* EX_SOFTWARE, as sync_failed */
 }
 
 /* The checkpointer: a checkpoint on its own connection each time a commit
@@ -193,8 +206,9 @@ static void ckpt_write_back(sqlite3 *db, int *fd)
  * database while writers go on (passive: it never waits for a lock) --
  * the bulk of the copying.  But a log is only started over from its
  * beginning by a writer that finds it wholly copied, which never happens
- * while writers keep adding to it (it grew past 60 MB in a few seconds of
- * purchases); so the second pass copies the little they added meanwhile
+ * while writers keep adding to it (with checkpoints at 4,000 pages, 16 MB,
+ * it grew past 60 MB in a few seconds of purchases, and on without
+ * bound); so the second pass copies the little they added meanwhile
  * with this process's writers held off (write_lock).  A later commit asks
  * again for what a reader kept it from copying.
  *
@@ -214,7 +228,6 @@ static void *ckpt_main(void *arg)
 {
     sqlite_store_t *s = arg;
     sqlite3 *db = NULL;
-    int dbfd = -1; /* ckpt_write_back's */
     pthread_mutex_lock(&s->ckpt_mu);
     for (;;) {
         while (!s->ckpt_wanted && !s->ckpt_stop) pthread_cond_wait(&s->ckpt_cv, &s->ckpt_mu);
@@ -226,7 +239,7 @@ static void *ckpt_main(void *arg)
         int rc = db ? sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL)
                     : SQLITE_ERROR;
         if (rc == SQLITE_OK) {
-            ckpt_write_back(db, &dbfd);
+            ckpt_write_back(s, db);
             pthread_mutex_lock(&s->write_lock);
             /* not inside a group's open transaction (handed between its
              * members): it holds the database's write lock, and other
@@ -241,7 +254,6 @@ static void *ckpt_main(void *arg)
         pthread_mutex_lock(&s->ckpt_mu);
     }
     pthread_mutex_unlock(&s->ckpt_mu);
-    if (dbfd >= 0) close(dbfd);
     sqlite3_close_v2(db);
     return NULL;
 }
@@ -1232,7 +1244,11 @@ static void close_own(store_t *st)
 
 void sq_close(store_t *st)
 {
+    int dbfd = st ? ((sqlite_store_t *)st)->ckpt_dbfd : -1;
     connreg_store_close(st, close_own, sq_conn_close);
+    /* only now: closing any descriptor of the database file drops every
+     * POSIX lock this process holds on it, its connections' included */
+    if (dbfd >= 0) close(dbfd);
 }
 
 /* Process-wide SQLite settings, before its first use.  Memory statistics
@@ -1249,16 +1265,18 @@ static void sqlite_once(void)
 }
 
 /* NUMBERD_CHECKPOINT_PAGES, or CKPT_PAGES when unset: C_ERR, with *err
- * set (the caller frees it), when it is not a whole number in range. */
+ * set (the caller frees it), when it is not digits only, in range. */
 static int ckpt_pages_from_env(int *out, char **err)
 {
     const char *v = getenv("NUMBERD_CHECKPOINT_PAGES");
     *out = CKPT_PAGES;
     if (v == NULL || *v == '\0') return C_OK;
-    char *end = NULL;
-    errno = 0;
-    long n = strtol(v, &end, 10);
-    if (errno != 0 || *end != '\0' || n < CKPT_PAGES_MIN || n > CKPT_PAGES_MAX) {
+    long n = 0;
+    size_t i = 0;
+    /* digits only (strtol would take a sign and spaces); past 7 of them
+     * it is out of range anyway, so n cannot overflow */
+    for (; v[i] >= '0' && v[i] <= '9' && i < 8; i++) n = n * 10 + (v[i] - '0');
+    if (i == 0 || v[i] != '\0' || n < CKPT_PAGES_MIN || n > CKPT_PAGES_MAX) {
         *err = xasprintf("invalid NUMBERD_CHECKPOINT_PAGES %.32s: want %d-%d", v, CKPT_PAGES_MIN,
                          CKPT_PAGES_MAX);
         return C_ERR;
@@ -1291,6 +1309,7 @@ int store_sqlite_open(const char *path, store_t **out, char **err)
     pthread_mutex_init(&s->ckpt_mu, NULL);
     pthread_cond_init(&s->ckpt_cv, NULL);
     s->ckpt_pages = ckpt_pages;
+    s->ckpt_dbfd = -1;
     s->group_on = strcmp(path, ":memory:") != 0 && getenv("NUMBERD_NO_GROUP_COMMIT") == NULL;
     s->batch_on = s->group_on && getenv("NUMBERD_NO_BATCHES") == NULL;
     s->sync_later = s->group_on && getenv("NUMBERD_SYNC_IN_COMMIT") == NULL;

@@ -139,7 +139,7 @@ typedef struct sqlite_store {
     sq_gmember_t *group;     /* their list */
     int wanting;             /* writers queued on write_lock (atomic) */
     /* The checkpointer (conn.c): a thread of its own, started on the
-     * first commit that leaves 4,000 pages in the log, copies the log into
+     * first commit that leaves ckpt_pages pages in the log, copies the log into
      * the database (a passive checkpoint: writers go on meanwhile) on its
      * own connection.  Run inside the commit, as SQLite's automatic
      * checkpoint does, it held the write lock for the copy and the
@@ -152,6 +152,8 @@ typedef struct sqlite_store {
     bool ckpt_wanted;        /* a commit asked for a checkpoint */
     bool ckpt_stop;          /* the store is closing */
     int ckpt_pages;          /* log pages at which a checkpoint is asked for (conn.c) */
+    int ckpt_dbfd;           /* the database file, for ckpt_write_back (-1: not open);
+                              * closed after every connection (sq_close) */
     /* sbc.c: PRAGMA data_version's own connection (it reports other
      * connections' commits), opened on first use */
     pthread_mutex_t ver_lock;
