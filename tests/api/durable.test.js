@@ -116,27 +116,34 @@ for (const wthreads of [0, 16]) {
 // with the shim's log of synced files.)
 // (Mutation-checked: with sync_failed only logging and returning, the
 // purchases were answered 201 and numberd kept running.)
+// What a failed-sync test leaves behind: the shim's fail file (fail), the
+// server that stopped (srv), the one started again on its file (again) and
+// their directory (dir) -- all removed after the describe's tests.
+function failedSyncState(name) {
+  const st = { fail: path.join(require('node:os').tmpdir(), `${name}-${process.pid}`) };
+  after(async () => {
+    fs.rmSync(st.fail, { force: true });
+    if (st.srv) await st.srv.kill();
+    if (st.again) await st.again.stop();
+    if (st.dir) fs.rmSync(st.dir, { recursive: true, force: true });
+  });
+  return st;
+}
+
 for (const wthreads of [0, 16]) {
   describe(`a failed fsync, --write-threads ${wthreads}`, { skip }, () => {
-    const fail = path.join(require('node:os').tmpdir(), `nd-syncfail-${process.pid}-${wthreads}`);
+    const st = failedSyncState(`nd-syncfail-${wthreads}`);
+    const { fail } = st;
     const base = wthreads ? 54 : 50;
-    let srv;
-    let again;
-    let dir;
-    after(async () => {
-      fs.rmSync(fail, { force: true });
-      if (srv) await srv.kill();
-      if (again) await again.stop();
-      if (dir) fs.rmSync(dir, { recursive: true, force: true });
-    });
 
     test('numberd stops, answers none of the writes the sync was for, and loses nothing it acknowledged',
       async () => {
         fs.rmSync(fail, { force: true });
-        let acct;
-        ({ srv, acct } = await startShimmed(wthreads, { ND_SYNC_FAIL_FILE: fail, ND_SLOWSYNC_MS: '100' },
-          `syncfail-${wthreads}`, { keepDir: true }));
-        dir = srv.dir;
+        const { srv, acct } = await startShimmed(wthreads, { ND_SYNC_FAIL_FILE: fail, ND_SLOWSYNC_MS: '100' },
+          `syncfail-${wthreads}`, { keepDir: true });
+        st.srv = srv;
+        const { dir } = srv;
+        st.dir = dir;
         assert.equal((await srv.buy(acct, INVENTORY[base])).status, 201);
         // eight purchases at once, and a request for a number never for sale
         const many = INVENTORY.slice(base - 20, base - 12);
@@ -157,7 +164,8 @@ for (const wthreads of [0, 16]) {
         else assert.ok(last.error || last.status === 404, JSON.stringify(last));
 
         // the same file, a disk that syncs
-        again = await start({ dir, args: ['--rate-limit', '0', '--write-threads', String(wthreads)] });
+        const again = await start({ dir, args: ['--rate-limit', '0', '--write-threads', String(wthreads)] });
+        st.again = again;
         const mine = await again.plivo(acct, 'GET', `Number/${INVENTORY[base]}/`);
         assert.equal(mine.status, 200, `an acknowledged purchase was lost: ${mine.text}`);
         const missing = [];
@@ -196,25 +204,18 @@ for (const wthreads of [0, 16]) {
 // checkpoint's was until 2026-12-05, numberd went on and made every
 // purchase; with only the sync's logged, the write-back's stopped it.)
 describe('a checkpoint whose sync of the database file fails', { skip }, () => {
-  const fail = path.join(require('node:os').tmpdir(), `nd-ckptfail-${process.pid}`);
+  const st = failedSyncState('nd-ckptfail');
+  const { fail } = st;
   const more = Array.from({ length: 300 }, (_, i) => `1415445${String(i).padStart(4, '0')}`);
-  let srv;
-  let again;
-  let dir;
-  after(async () => {
-    fs.rmSync(fail, { force: true });
-    if (srv) await srv.kill();
-    if (again) await again.stop();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
 
   test('numberd stops, and loses none of the purchases it acknowledged', async () => {
     fs.rmSync(fail, { force: true });
-    let acct;
-    ({ srv, acct } = await startShimmed(16, {
+    const { srv, acct } = await startShimmed(16, {
       ND_SYNC_FAIL_FILE: fail, ND_SYNC_FAIL_SUFFIX: '/t.db', NUMBERD_CHECKPOINT_PAGES: '1000',
-    }, 'ckptfail', { keepDir: true }));
-    dir = srv.dir;
+    }, 'ckptfail', { keepDir: true });
+    st.srv = srv;
+    const { dir } = srv;
+    st.dir = dir;
     await srv.loadCsv(csv(['number', 'country_iso', 'type'],
       more.map((number) => ({ number, country_iso: 'US', type: 'fixed' }))));
     fs.writeFileSync(fail, '');
@@ -233,7 +234,8 @@ describe('a checkpoint whose sync of the database file fails', { skip }, () => {
     assert.match(srv.stderr(), /a checkpoint's (sync|write-back) failed/);
 
     // the same file, a disk that syncs
-    again = await start({ dir, args: ['--rate-limit', '0'] });
+    const again = await start({ dir, args: ['--rate-limit', '0'] });
+    st.again = again;
     for (const n of acked) {
       const r = await again.plivo(acct, 'GET', `Number/${n}/`);
       assert.equal(r.status, 200, `the acknowledged purchase of ${n} was lost: ${r.text}`);
