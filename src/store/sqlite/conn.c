@@ -149,6 +149,18 @@ static bool ckpt_ask(sqlite_store_t *s)
     return ok;
 }
 
+/* Stops the process after a failed sync (what, its errno err): lost,
+ * already seen or acknowledged by someone, may not be on disk, and only a
+ * restart finds out what is.  _exit: no exit handlers, no answer to anyone
+ * waiting.  (sync_failed, sq_checkpoint_result, ckpt_write_back.) */
+static _Noreturn void sync_stop(const char *what, int err, const char *lost)
+{
+    log_msg(LOG_ERROR,
+            "sqlite: %s failed (%s): %s may not be on disk; stopping -- a restart recovers what the disk holds",
+            what, strerror(err), lost);
+    _exit(70); /* EX_SOFTWARE */
+}
+
 /* A checkpoint that failed to sync (the log, which it syncs first, or the
  * database file, before the log may start over) stops the process, as a
  * commit's failed sync of the log does (sync_failed): after a write-back
@@ -163,10 +175,7 @@ void sq_checkpoint_result(sqlite3 *db, int rc)
     if (rc == SQLITE_OK || (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) return;
     int ext = sqlite3_extended_errcode(db);
     if (ext == SQLITE_IOERR_FSYNC || ext == SQLITE_IOERR_DIR_FSYNC) {
-        log_msg(LOG_ERROR, "sqlite: a checkpoint's sync failed (%s): what it copied may not be on disk; "
-                           "stopping -- a restart recovers what the disk holds",
-                strerror(sqlite3_system_errno(db)));
-        _exit(70); /* EX_SOFTWARE, as sync_failed */
+        sync_stop("a checkpoint's sync", sqlite3_system_errno(db), "what it copied");
     }
     sq_log_error(db, "checkpoint");
 }
@@ -195,10 +204,7 @@ static void ckpt_write_back(sqlite_store_t *s, sqlite3 *db)
                              SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
     } while (rc != 0 && errno == EINTR);
     if (rc == 0 || errno == EINVAL || errno == ESPIPE || errno == ENOSYS) return;
-    log_msg(LOG_ERROR, "sqlite: a checkpoint's write-back failed (%s): what it copied may not be on disk; "
-                       "stopping -- a restart recovers what the disk holds",
-            strerror(errno));
-    _exit(70); /* EX_SOFTWARE, as sync_failed */
+    sync_stop("a checkpoint's write-back", errno, "what it copied");
 }
 
 /* The checkpointer: a checkpoint on its own connection each time a commit
@@ -1067,10 +1073,7 @@ static void sync_failed(sqlite_store_t *s, int err)
     pthread_mutex_lock(&s->sync_mu);
     s->sync_dead = true;
     pthread_mutex_unlock(&s->sync_mu);
-    log_msg(LOG_ERROR, "sqlite: syncing the log failed (%s): commits already visible may not be on "
-                       "disk; stopping -- a restart recovers what the disk holds",
-            strerror(err));
-    _exit(70); /* EX_SOFTWARE: no exit handlers, no answer to anyone waiting */
+    sync_stop("syncing the log", err, "commits already visible");
 }
 
 int sq_durable_wait(store_t *st, uint64_t ticket)
