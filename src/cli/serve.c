@@ -528,6 +528,11 @@ int cli_serve(int argc, char **argv)
         if (num_search_index_start(&ctx.core, &ie) != C_OK)
             log_msg(LOG_WARN, "search index not started (%s): searches count in SQL", ie.msg);
     }
+    {
+        cerr_t ae;
+        if (core_read_anchor_start(&ctx.core, &ae) != C_OK)
+            log_msg(LOG_WARN, "read anchor not started (%s): reads lock as before", ae.msg);
+    }
     ctx.rl = rl_new(rl_n, rl_s);
     ctx.af = af_new(af_n, af_s);
     if (token[0]) {

@@ -343,6 +343,11 @@ bool core_db_version(core_t *c, db_version_t *out)
     return c->st->ops->read_version(c->st, out) == ST_OK;
 }
 
+int core_read_anchor_start(core_t *c, cerr_t *e)
+{
+    return core_st(e, c->st->ops->read_anchor_start(c->st), NULL);
+}
+
 const char *core_backend(const core_t *c)
 {
     return c->st->ops->name;

@@ -124,6 +124,10 @@ bool core_ready(core_t *c);
  * false: it cannot be told (PostgreSQL, or inside a write transaction); a
  * caller then keeps nothing it read. */
 bool core_db_version(core_t *c, db_version_t *out);
+/* serve: from now on, keep what makes this process's reads cheaper
+ * (store.h's read_anchor_start); C_ERR with *e when it could not start
+ * (reads are then as before). */
+int core_read_anchor_start(core_t *c, cerr_t *e);
 /* The backend's name ("sqlite", "postgres"): a static string. */
 const char *core_backend(const core_t *c);
 /* Records the server key's fingerprint in a new database (*first = true),

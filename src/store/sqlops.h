@@ -88,6 +88,7 @@
        void *ud))                                                                                  \
     /* numbers: search and purchase (numbers.c) */                                                 \
     X(P, int, search_index_start, (store_t *st))                                                   \
+    X(P, int, read_anchor_start, (store_t *st))                                                    \
     X(P, int, search_index_stats, (store_t *st, search_index_stats_t *out))                        \
     X(P, int, number_search,                                                                       \
       (store_t *st, const search_q_t *q, inv_number_t *rows, size_t *nrows, int64_t *total))       \

@@ -188,6 +188,11 @@ typedef struct store_ops {
      * counts, from now on (serve calls it before its first write; a
      * backend without one does nothing).  Exact: see src/store/sqlite/avail.c. */
     int (*search_index_start)(store_t *st);
+    /* Keeps, from now on, what makes this process's reads cheaper while
+     * it serves (SQLite: a read transaction held for the readers' slot
+     * locks, src/store/sqlite/anchor.c; a backend without one does
+     * nothing).  serve calls it once. */
+    int (*read_anchor_start)(store_t *st);
     int (*search_index_stats)(store_t *st, search_index_stats_t *out);
     /* an inventory number in state available (ST_NOTFOUND otherwise) */
     int (*number_get_available)(store_t *st, const char *number, inv_number_t *out);

@@ -115,6 +115,12 @@ int pg_search_index_start(store_t *st)
     return ST_OK;
 }
 
+int pg_read_anchor_start(store_t *st)
+{
+    (void)st;
+    return ST_OK;
+}
+
 int pg_search_index_stats(store_t *st, search_index_stats_t *out)
 {
     (void)st;

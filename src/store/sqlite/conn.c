@@ -7,6 +7,7 @@
 #include <semaphore.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -138,8 +139,14 @@ static bool ckpt_ask(sqlite_store_t *s)
     bool ok = true;
     pthread_mutex_lock(&s->ckpt_mu);
     if (!s->ckpt_running && !s->ckpt_stop) {
+        /* no signal for it (a commit of serve's migrations may start it
+         * before serve's main thread has blocked them for sigwait) */
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, &old);
         if (pthread_create(&s->ckpt_thread, NULL, ckpt_main, s) == 0) s->ckpt_running = true;
         else ok = false;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
     }
     if (s->ckpt_running) {
         s->ckpt_wanted = true;
@@ -241,6 +248,9 @@ static void *ckpt_main(void *arg)
         s->ckpt_wanted = false;
         pthread_mutex_unlock(&s->ckpt_mu);
         if (!db && sq_open_db(s, &db) != ST_OK) db = NULL;
+        /* the held read transaction would bound the copy and keep the log
+         * from starting over (anchor.c) */
+        sq_anchor_pause(s);
         /* SQLITE_BUSY: another checkpoint (another process's) is running */
         int rc = db ? sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL)
                     : SQLITE_ERROR;
@@ -255,6 +265,7 @@ static void *ckpt_main(void *arg)
                 rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
             pthread_mutex_unlock(&s->write_lock);
         }
+        sq_anchor_resume(s);
         if (db) sq_checkpoint_result(db, rc);
         else sq_log_error(db, "checkpoint");
         pthread_mutex_lock(&s->ckpt_mu);
@@ -281,8 +292,13 @@ static int wal_hook(void *ud, sqlite3 *db, const char *name, int frames)
 {
     sqlite_store_t *s = ud;
     g_commits++;
-    if (frames >= s->ckpt_pages && (frames / CKPT_INLINE_X >= s->ckpt_pages || !ckpt_ask(s)))
-        sq_checkpoint_result(db, sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL));
+    sq_anchor_committed(s);
+    if (frames >= s->ckpt_pages && (frames / CKPT_INLINE_X >= s->ckpt_pages || !ckpt_ask(s))) {
+        sq_anchor_pause(s);
+        int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        sq_anchor_resume(s);
+        sq_checkpoint_result(db, rc);
+    }
     return SQLITE_OK;
 }
 
@@ -1229,6 +1245,7 @@ int sq_ping(store_t *st)
 static void close_own(store_t *st)
 {
     sqlite_store_t *s = (sqlite_store_t *)st;
+    sq_anchor_close(s);
     sq_sbc_close(s);
     sq_avail_close(s); /* its loader takes write_lock; its statements are on wconn */
     ckpt_stop(s);

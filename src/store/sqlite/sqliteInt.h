@@ -166,6 +166,9 @@ typedef struct sqlite_store {
     conn_t *cred_conn;
     /* avail.c: the search index (NULL: off -- not serve, ":memory:") */
     struct sq_avail *avail;
+    /* anchor.c: the read transaction held for the readers' slot locks
+     * (NULL: off -- not serve, ":memory:") */
+    struct sq_anchor *anchor;
 } sqlite_store_t;
 
 /* ---- avail.c: the search index kept equal to the table -------------------- */
@@ -185,6 +188,21 @@ void sq_avail_settled(sqlite_store_t *s, bool committed);
 bool sq_avail_search(sqlite_store_t *s, conn_t *c, const search_q_t *q, const sqlw_lca_t *lca,
                      int64_t cap, int64_t *total, char (*page)[16], uint32_t *ids, size_t *npage);
 void sq_avail_close(sqlite_store_t *s);
+
+/* ---- anchor.c: a read transaction held for the readers' slot locks -------- */
+
+typedef struct sq_anchor sq_anchor_t;
+/* This process's checkpoints call pause before they start (it returns once
+ * the anchor holds no read transaction, which would bound what they copy
+ * and keep the log from starting over) and resume after; nested calls
+ * count.  Nothing when the anchor is off. */
+void sq_anchor_pause(sqlite_store_t *s);
+void sq_anchor_resume(sqlite_store_t *s);
+/* A commit of this process (the WAL hook): wakes the anchor if it is in a
+ * quiet spell's long wait, so that it moves to the log's new end now. */
+void sq_anchor_committed(sqlite_store_t *s);
+/* Stops its thread and closes its connection (the store is closing). */
+void sq_anchor_close(sqlite_store_t *s);
 
 /* ---- walbuf.c: a commit's log frames written at once ------------------------ */
 

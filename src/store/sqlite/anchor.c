@@ -1,0 +1,257 @@
+/* anchor.c -- a read transaction held open so that reads skip a system call
+ * pair each.
+ *
+ * Why: a read transaction in WAL mode takes a shared lock on one of the
+ * shared-memory file's reader slots, and gives it back at its end -- two
+ * fcntl(F_SETLK) calls, which other processes (the CLI, another serve on
+ * the file) need to see.  But SQLite counts the slots' locks per process:
+ * while one connection of this process holds a slot, another connection's
+ * lock and unlock of the same slot are a counter, not a system call.  A
+ * GET of one carrier made 4.4 system calls (recvfrom, sendmsg, the lock
+ * and the unlock, a share of epoll_wait); on this VM a system call is
+ * dear, and without the pair it ran 1.4-1.7 x the requests (the pair
+ * skipped by an LD_PRELOAD shim, an experiment: docs/PERFORMANCE.md,
+ * session 24).
+ *
+ * So serve keeps one connection of its own inside a read transaction (a
+ * BEGIN and one read of the schema), on the slot readers are using:
+ *   - Readers use the slot whose mark is the log's current end.  After a
+ *     commit, anyone's, the next reader marks another slot with the new
+ *     end, and until the anchor moves there too readers pay the system
+ *     calls, as they did before.  So the anchor lets go and begins again
+ *     every 5 ms while this process commits, every 100 ms otherwise (other
+ *     processes' commits, which no hook here sees).
+ *   - A reader's slot bounds what a checkpoint may copy, and a log starts
+ *     over only when no reader is in the log: this process's checkpoints
+ *     (the checkpointer's two passes, the inline one, an import's) pause
+ *     the anchor for their whole run (sq_anchor_pause) and it begins again
+ *     after them -- on slot 0 when the log was wholly copied, which lets
+ *     the next writer start the log over.  Other processes' checkpoints
+ *     copy up to the anchor's snapshot and wait for (busy_timeout) or
+ *     meet again its next turn, at most 100 ms later.
+ *   - It never writes and never waits for a lock (busy_timeout 0: a
+ *     reader slot it cannot take now is tried at its next turn).
+ * Started by serve (store.h's read_anchor_start), never by the CLI's
+ * short commands; NUMBERD_NO_READ_ANCHOR=1 keeps it off (for measuring).
+ */
+#include "store/sqlite/sqliteInt.h"
+
+#include "util/log.h"
+
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define TURN_BUSY_MS 5     /* while this process commits */
+#define TURN_IDLE_MS 100   /* otherwise */
+
+struct sq_anchor {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;      /* to the thread: a pause or the stop */
+    pthread_cond_t let_go;  /* from the thread: it holds nothing */
+    pthread_t thread;
+    sqlite3 *db;
+    sqlite3_stmt *begin, *read, *end;
+    int paused;             /* checkpoints under way that asked it to let go */
+    bool held;              /* inside its read transaction */
+    bool taking;            /* beginning one, outside mu */
+    bool stop;
+    atomic_bool dozing;     /* in a quiet spell's long wait: a commit wakes it */
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Waits on a->cv (a->mu held) for up to ms: a pause, the stop or a commit
+ * after a quiet spell wakes it sooner. */
+static void nap(sq_anchor_t *a, int64_t ms)
+{
+    struct timespec dl;
+    clock_gettime(CLOCK_MONOTONIC, &dl);
+    dl.tv_sec += (time_t)(ms / 1000);
+    dl.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (dl.tv_nsec >= 1000000000L) {
+        dl.tv_sec += 1;
+        dl.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&a->cv, &a->mu, &dl);
+}
+
+/* BEGIN and a read of the schema: the read transaction starts there and
+ * lasts to the end statement.  false (nothing held) when it cannot now. */
+static bool anchor_take(sq_anchor_t *a)
+{
+    bool ok = false;
+    if (sqlite3_step(a->begin) != SQLITE_DONE) goto done;
+    int rc = sqlite3_step(a->read);
+    sqlite3_reset(a->read);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        sqlite3_step(a->end);
+        sqlite3_reset(a->end);
+        goto done;
+    }
+    ok = true;
+done:
+    sqlite3_reset(a->begin);
+    return ok;
+}
+
+static void anchor_release(sq_anchor_t *a)
+{
+    sqlite3_step(a->end);
+    sqlite3_reset(a->end);
+    a->held = false;
+    pthread_cond_broadcast(&a->let_go);
+}
+
+static void *anchor_main(void *arg)
+{
+    sq_anchor_t *a = arg;
+    uint64_t seen = 0;   /* this process's commits when it took the one held */
+    int64_t taken_at = 0;
+    pthread_mutex_lock(&a->mu);
+    while (!a->stop) {
+        if (a->paused > 0) {
+            if (a->held) anchor_release(a);
+            pthread_cond_wait(&a->cv, &a->mu);
+            continue;
+        }
+        if (!a->held) {
+            a->taking = true;
+            /* read before: a commit while it begins makes its turn short */
+            uint64_t before = sq_commit_count();
+            pthread_mutex_unlock(&a->mu);
+            bool ok = anchor_take(a);
+            pthread_mutex_lock(&a->mu);
+            a->taking = false;
+            a->held = ok;
+            if (!ok) pthread_cond_broadcast(&a->let_go);
+            taken_at = now_ms();
+            seen = before;
+            if (!ok) nap(a, TURN_BUSY_MS); /* a slot it cannot take now */
+            continue;
+        }
+        /* its next turn: in 5 ms if this process committed since it took
+         * this one; else when the idle turn is due, or at the next commit
+         * (sq_anchor_committed wakes it) */
+        int64_t age = now_ms() - taken_at;
+        bool quiet = sq_commit_count() == seen;
+        atomic_store(&a->dozing, quiet);
+        nap(a, quiet ? (age < TURN_IDLE_MS ? TURN_IDLE_MS - age : 1) : TURN_BUSY_MS);
+        atomic_store(&a->dozing, false);
+        if (a->stop || a->paused > 0) continue;
+        if (sq_commit_count() != seen || now_ms() - taken_at >= TURN_IDLE_MS) anchor_release(a);
+    }
+    if (a->held) anchor_release(a);
+    pthread_mutex_unlock(&a->mu);
+    return NULL;
+}
+
+int sq_read_anchor_start(store_t *st)
+{
+    sqlite_store_t *s = (sqlite_store_t *)st;
+    int ret = ST_ERR;
+    sq_anchor_t *a = NULL;
+    if (s->anchor || !s->group_on || getenv("NUMBERD_NO_READ_ANCHOR")) return ST_OK;
+    a = xcalloc(1, sizeof *a);
+    if (sq_open_db(s, &a->db) != ST_OK) goto done;
+    sqlite3_busy_timeout(a->db, 0);
+    if (sqlite3_prepare_v3(a->db, "BEGIN", -1, SQLITE_PREPARE_PERSISTENT, &a->begin, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v3(a->db, "SELECT 1 FROM sqlite_schema LIMIT 1", -1, SQLITE_PREPARE_PERSISTENT,
+                           &a->read, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v3(a->db, "COMMIT", -1, SQLITE_PREPARE_PERSISTENT, &a->end, NULL) != SQLITE_OK) {
+        sq_log_error(a->db, "read anchor");
+        goto done;
+    }
+    pthread_mutex_init(&a->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&a->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_cond_init(&a->let_go, NULL);
+    /* it takes no signal (serve's main thread handles them and may not
+     * have blocked them yet): a SIGTERM delivered here would kill instead
+     * of stopping gracefully */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    int made = pthread_create(&a->thread, NULL, anchor_main, a);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (made != 0) {
+        pthread_mutex_destroy(&a->mu);
+        pthread_cond_destroy(&a->cv);
+        pthread_cond_destroy(&a->let_go);
+        log_msg(LOG_WARN, "sqlite: read anchor not started (no thread)");
+        goto done;
+    }
+    s->anchor = a;
+    a = NULL;
+    ret = ST_OK;
+done:
+    if (a) {
+        sqlite3_finalize(a->begin);
+        sqlite3_finalize(a->read);
+        sqlite3_finalize(a->end);
+        sqlite3_close_v2(a->db);
+        free(a);
+    }
+    return ret;
+}
+
+void sq_anchor_pause(sqlite_store_t *s)
+{
+    sq_anchor_t *a = s->anchor;
+    if (!a) return;
+    pthread_mutex_lock(&a->mu);
+    a->paused++;
+    pthread_cond_signal(&a->cv);
+    /* one it is beginning counts as held: the pause must not return until
+     * it has let that one go too */
+    while (a->held || a->taking) pthread_cond_wait(&a->let_go, &a->mu);
+    pthread_mutex_unlock(&a->mu);
+}
+
+void sq_anchor_resume(sqlite_store_t *s)
+{
+    sq_anchor_t *a = s->anchor;
+    if (!a) return;
+    pthread_mutex_lock(&a->mu);
+    if (--a->paused == 0) pthread_cond_signal(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+}
+
+void sq_anchor_committed(sqlite_store_t *s)
+{
+    sq_anchor_t *a = s->anchor;
+    if (!a || !atomic_load(&a->dozing)) return;
+    pthread_mutex_lock(&a->mu);
+    pthread_cond_signal(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+}
+
+void sq_anchor_close(sqlite_store_t *s)
+{
+    sq_anchor_t *a = s->anchor;
+    if (!a) return;
+    pthread_mutex_lock(&a->mu);
+    a->stop = true;
+    pthread_cond_signal(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+    pthread_join(a->thread, NULL);
+    sqlite3_finalize(a->begin);
+    sqlite3_finalize(a->read);
+    sqlite3_finalize(a->end);
+    sqlite3_close_v2(a->db);
+    pthread_mutex_destroy(&a->mu);
+    pthread_cond_destroy(&a->cv);
+    pthread_cond_destroy(&a->let_go);
+    free(a);
+    s->anchor = NULL;
+}
