@@ -7,13 +7,16 @@
 // system call; a server without the anchor (NUMBERD_NO_READ_ANCHOR=1) is
 // the control: there each read takes one. Both servers run the same reads:
 // GETs of a carrier, then a purchase (a commit moves the log's end, and the
-// anchor must follow it onto the readers' new slot), then GETs again.
+// anchor must follow it onto the readers' new slot), then GETs again; then
+// the same GETs while another process has the file open (the anchor must
+// step aside) and after it closed it.
 
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { spawn, spawnSync } = require('node:child_process');
 const { start, csv, PG, BIN } = require('./lib/server');
 
 const SHIM = path.join(path.dirname(BIN), 'tests', 'libnd_shmlocks.so');
@@ -90,3 +93,25 @@ test('after a commit, the anchor follows the log onto the readers\' slot', { ski
   assert.ok(a < READS / 5, `after a purchase ${READS} reads took ${a} locks`);
   console.log(`# after a purchase, ${READS} reads took ${a} slot locks`);
 });
+
+// Another process's checkpoints cannot pause the anchor, so while another
+// process has the file open it holds nothing (anchor.c, others_open): here
+// the sqlite3 shell, idle after one query, as an operator's would be.
+const HAVE_SHELL = !SKIP && spawnSync('sqlite3', ['-version']).status === 0;
+test('while another process has the file open, reads lock as before; after it closes, not',
+  { skip: SKIP || (!HAVE_SHELL && 'no sqlite3 shell') }, async () => {
+    const sh = spawn('sqlite3', [anchored.srv.db], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const exited = new Promise((res) => sh.on('exit', res));
+    const answered = new Promise((res) => sh.stdout.once('data', res));
+    sh.stdin.write('SELECT count(*) FROM accounts;\n');
+    await answered; // its connection is open
+    await sleep(300); // the anchor's next turn sees it
+    const open = await anchored.reads();
+    sh.stdin.end();
+    await exited;
+    await sleep(300);
+    const closed = await anchored.reads();
+    console.log(`# ${READS} reads took ${open} slot locks while the shell had the file open, ${closed} after`);
+    assert.ok(open >= READS, `with another process on the file ${READS} reads took ${open} locks`);
+    assert.ok(closed < READS / 5, `after it closed ${READS} reads took ${closed} locks`);
+  });

@@ -9,9 +9,9 @@
  * lock and unlock of the same slot are a counter, not a system call.  A
  * GET of one carrier made 4.4 system calls (recvfrom, sendmsg, the lock
  * and the unlock, a share of epoll_wait); on this VM a system call is
- * dear, and without the pair it ran 1.4-1.7 x the requests (the pair
- * skipped by an LD_PRELOAD shim, an experiment: docs/PERFORMANCE.md,
- * session 24).
+ * dear: with the anchor a GET of one number ran 1.51 x the requests, one
+ * carrier 1.12 x, a search 1.04 x (medians of 10 alternating rounds:
+ * docs/PERFORMANCE.md, session 24).
  *
  * So serve keeps one connection of its own inside a read transaction (a
  * BEGIN and one read of the schema), on the slot readers are using:
@@ -26,11 +26,16 @@
  *     (the checkpointer's two passes, the inline one, an import's) pause
  *     the anchor for their whole run (sq_anchor_pause) and it begins again
  *     after them -- on slot 0 when the log was wholly copied, which lets
- *     the next writer start the log over.  Other processes' checkpoints
- *     copy up to the anchor's snapshot and wait for (busy_timeout) or
- *     meet again its next turn, at most 100 ms later.
- *   - It never writes and never waits for a lock (busy_timeout 0: a
- *     reader slot it cannot take now is tried at its next turn).
+ *     the next writer start the log over.
+ *   - Other processes' checkpoints cannot pause it, so while another
+ *     process has the file open (the CLI, another serve, the sqlite3
+ *     shell: others_open) it holds nothing, and reads lock as before.  It
+ *     looks at each turn: for at most one turn, 100 ms, after another
+ *     process opens the file, that process's checkpoints copy only up to
+ *     the anchor's snapshot (none at all while it is on slot 0) and its
+ *     writers cannot start the log over.
+ *   - It never writes, and its connection's busy_timeout is 0 (SQLite's
+ *     own retries when it begins a read still apply).
  * Started by serve (store.h's read_anchor_start), never by the CLI's
  * short commands; NUMBERD_NO_READ_ANCHOR=1 keeps it off (for measuring).
  */
@@ -38,6 +43,8 @@
 
 #include "util/log.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -59,6 +66,8 @@ struct sq_anchor {
     bool taking;            /* beginning one, outside mu */
     bool stop;
     atomic_bool dozing;     /* in a quiet spell's long wait: a commit wakes it */
+    int dbfd;               /* the database file, for others_open (the store's
+                             * anchor_dbfd: closed after every connection) */
 };
 
 static int64_t now_ms(void)
@@ -81,6 +90,24 @@ static void nap(sq_anchor_t *a, int64_t ms)
         dl.tv_nsec -= 1000000000L;
     }
     pthread_cond_timedwait(&a->cv, &a->mu, &dl);
+}
+
+/* Whether another process has the database open: every SQLite connection
+ * in WAL mode holds a shared lock on the file's SHARED range (the byte
+ * after PENDING_BYTE's two, 510 bytes) for as long as it is open, and
+ * F_GETLK reports only other processes' locks.  While one does, the
+ * anchor holds nothing: its slot would keep that process's checkpoints
+ * from copying past it and its writers from starting the log over (or,
+ * on slot 0, its checkpoints from copying at all), and only this
+ * process's checkpoints pause it. */
+#define SQ_SHARED_FIRST (0x40000000 + 2)
+#define SQ_SHARED_SIZE 510
+static bool others_open(const sq_anchor_t *a)
+{
+    struct flock f = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = SQ_SHARED_FIRST,
+                      .l_len = SQ_SHARED_SIZE};
+    if (a->dbfd < 0 || fcntl(a->dbfd, F_GETLK, &f) != 0) return true; /* cannot tell: as if */
+    return f.l_type != F_UNLCK;
 }
 
 /* BEGIN and a read of the schema: the read transaction starts there and
@@ -122,6 +149,10 @@ static void *anchor_main(void *arg)
             pthread_cond_wait(&a->cv, &a->mu);
             continue;
         }
+        if (!a->held && others_open(a)) {
+            nap(a, TURN_IDLE_MS); /* another process has the file open */
+            continue;
+        }
         if (!a->held) {
             a->taking = true;
             /* read before: a commit while it begins makes its turn short */
@@ -141,12 +172,15 @@ static void *anchor_main(void *arg)
          * this one; else when the idle turn is due, or at the next commit
          * (sq_anchor_committed wakes it) */
         int64_t age = now_ms() - taken_at;
+        /* dozing first: a commit after the count was read then wakes it */
+        atomic_store(&a->dozing, true);
         bool quiet = sq_commit_count() == seen;
-        atomic_store(&a->dozing, quiet);
+        if (!quiet) atomic_store(&a->dozing, false);
         nap(a, quiet ? (age < TURN_IDLE_MS ? TURN_IDLE_MS - age : 1) : TURN_BUSY_MS);
         atomic_store(&a->dozing, false);
         if (a->stop || a->paused > 0) continue;
-        if (sq_commit_count() != seen || now_ms() - taken_at >= TURN_IDLE_MS) anchor_release(a);
+        if (sq_commit_count() != seen || now_ms() - taken_at >= TURN_IDLE_MS || others_open(a))
+            anchor_release(a);
     }
     if (a->held) anchor_release(a);
     pthread_mutex_unlock(&a->mu);
@@ -158,8 +192,16 @@ int sq_read_anchor_start(store_t *st)
     sqlite_store_t *s = (sqlite_store_t *)st;
     int ret = ST_ERR;
     sq_anchor_t *a = NULL;
-    if (s->anchor || !s->group_on || getenv("NUMBERD_NO_READ_ANCHOR")) return ST_OK;
+    if (atomic_load(&s->anchor) || !s->group_on || getenv("NUMBERD_NO_READ_ANCHOR")) return ST_OK;
     a = xcalloc(1, sizeof *a);
+    /* kept open until every connection is closed (sq_close): closing any
+     * descriptor of the file drops all of this process's locks on it */
+    if (s->anchor_dbfd < 0) s->anchor_dbfd = open(s->sql.target, O_RDONLY | O_CLOEXEC);
+    a->dbfd = s->anchor_dbfd;
+    if (a->dbfd < 0) {
+        log_msg(LOG_WARN, "sqlite: read anchor not started (%s: %s)", s->sql.target, strerror(errno));
+        goto done;
+    }
     if (sq_open_db(s, &a->db) != ST_OK) goto done;
     sqlite3_busy_timeout(a->db, 0);
     if (sqlite3_prepare_v3(a->db, "BEGIN", -1, SQLITE_PREPARE_PERSISTENT, &a->begin, NULL) != SQLITE_OK ||
@@ -191,7 +233,7 @@ int sq_read_anchor_start(store_t *st)
         log_msg(LOG_WARN, "sqlite: read anchor not started (no thread)");
         goto done;
     }
-    s->anchor = a;
+    atomic_store(&s->anchor, a);
     a = NULL;
     ret = ST_OK;
 done:
@@ -205,10 +247,10 @@ done:
     return ret;
 }
 
-void sq_anchor_pause(sqlite_store_t *s)
+sq_anchor_t *sq_anchor_pause(sqlite_store_t *s)
 {
-    sq_anchor_t *a = s->anchor;
-    if (!a) return;
+    sq_anchor_t *a = atomic_load(&s->anchor);
+    if (!a) return NULL;
     pthread_mutex_lock(&a->mu);
     a->paused++;
     pthread_cond_signal(&a->cv);
@@ -216,11 +258,11 @@ void sq_anchor_pause(sqlite_store_t *s)
      * it has let that one go too */
     while (a->held || a->taking) pthread_cond_wait(&a->let_go, &a->mu);
     pthread_mutex_unlock(&a->mu);
+    return a;
 }
 
-void sq_anchor_resume(sqlite_store_t *s)
+void sq_anchor_resume(sq_anchor_t *a)
 {
-    sq_anchor_t *a = s->anchor;
     if (!a) return;
     pthread_mutex_lock(&a->mu);
     if (--a->paused == 0) pthread_cond_signal(&a->cv);
@@ -229,7 +271,7 @@ void sq_anchor_resume(sqlite_store_t *s)
 
 void sq_anchor_committed(sqlite_store_t *s)
 {
-    sq_anchor_t *a = s->anchor;
+    sq_anchor_t *a = atomic_load(&s->anchor);
     if (!a || !atomic_load(&a->dozing)) return;
     pthread_mutex_lock(&a->mu);
     pthread_cond_signal(&a->cv);
@@ -238,8 +280,9 @@ void sq_anchor_committed(sqlite_store_t *s)
 
 void sq_anchor_close(sqlite_store_t *s)
 {
-    sq_anchor_t *a = s->anchor;
+    sq_anchor_t *a = atomic_load(&s->anchor);
     if (!a) return;
+    atomic_store(&s->anchor, NULL);
     pthread_mutex_lock(&a->mu);
     a->stop = true;
     pthread_cond_signal(&a->cv);
@@ -253,5 +296,4 @@ void sq_anchor_close(sqlite_store_t *s)
     pthread_cond_destroy(&a->cv);
     pthread_cond_destroy(&a->let_go);
     free(a);
-    s->anchor = NULL;
 }

@@ -250,7 +250,7 @@ static void *ckpt_main(void *arg)
         if (!db && sq_open_db(s, &db) != ST_OK) db = NULL;
         /* the held read transaction would bound the copy and keep the log
          * from starting over (anchor.c) */
-        sq_anchor_pause(s);
+        sq_anchor_t *anchor = sq_anchor_pause(s);
         /* SQLITE_BUSY: another checkpoint (another process's) is running */
         int rc = db ? sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL)
                     : SQLITE_ERROR;
@@ -265,7 +265,7 @@ static void *ckpt_main(void *arg)
                 rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
             pthread_mutex_unlock(&s->write_lock);
         }
-        sq_anchor_resume(s);
+        sq_anchor_resume(anchor);
         if (db) sq_checkpoint_result(db, rc);
         else sq_log_error(db, "checkpoint");
         pthread_mutex_lock(&s->ckpt_mu);
@@ -294,9 +294,9 @@ static int wal_hook(void *ud, sqlite3 *db, const char *name, int frames)
     g_commits++;
     sq_anchor_committed(s);
     if (frames >= s->ckpt_pages && (frames / CKPT_INLINE_X >= s->ckpt_pages || !ckpt_ask(s))) {
-        sq_anchor_pause(s);
+        sq_anchor_t *anchor = sq_anchor_pause(s);
         int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-        sq_anchor_resume(s);
+        sq_anchor_resume(anchor);
         sq_checkpoint_result(db, rc);
     }
     return SQLITE_OK;
@@ -1245,10 +1245,11 @@ int sq_ping(store_t *st)
 static void close_own(store_t *st)
 {
     sqlite_store_t *s = (sqlite_store_t *)st;
-    sq_anchor_close(s);
     sq_sbc_close(s);
     sq_avail_close(s); /* its loader takes write_lock; its statements are on wconn */
     ckpt_stop(s);
+    /* after the checkpointer: its pause and resume use the anchor */
+    sq_anchor_close(s);
     /* no writer is left: the store is being closed */
     if (s->wconn) sq_conn_close(s->wconn);
     if (s->cred_conn) sq_conn_close(s->cred_conn);
@@ -1265,10 +1266,12 @@ static void close_own(store_t *st)
 void sq_close(store_t *st)
 {
     int dbfd = st ? ((sqlite_store_t *)st)->ckpt_dbfd : -1;
+    int afd = st ? ((sqlite_store_t *)st)->anchor_dbfd : -1;
     connreg_store_close(st, close_own, sq_conn_close);
     /* only now: closing any descriptor of the database file drops every
      * POSIX lock this process holds on it, its connections' included */
     if (dbfd >= 0) close(dbfd);
+    if (afd >= 0) close(afd);
 }
 
 /* Process-wide SQLite settings, before its first use.  Memory statistics
@@ -1330,6 +1333,7 @@ int store_sqlite_open(const char *path, store_t **out, char **err)
     pthread_cond_init(&s->ckpt_cv, NULL);
     s->ckpt_pages = ckpt_pages;
     s->ckpt_dbfd = -1;
+    s->anchor_dbfd = -1;
     s->group_on = strcmp(path, ":memory:") != 0 && getenv("NUMBERD_NO_GROUP_COMMIT") == NULL;
     s->batch_on = s->group_on && getenv("NUMBERD_NO_BATCHES") == NULL;
     s->sync_later = s->group_on && getenv("NUMBERD_SYNC_IN_COMMIT") == NULL;

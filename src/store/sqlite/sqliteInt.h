@@ -168,7 +168,10 @@ typedef struct sqlite_store {
     struct sq_avail *avail;
     /* anchor.c: the read transaction held for the readers' slot locks
      * (NULL: off -- not serve, ":memory:") */
-    struct sq_anchor *anchor;
+    _Atomic(struct sq_anchor *) anchor;
+    int anchor_dbfd;         /* the database file, for the anchor's test of other
+                              * processes (-1: not open); closed after every
+                              * connection (sq_close) */
 } sqlite_store_t;
 
 /* ---- avail.c: the search index kept equal to the table -------------------- */
@@ -194,10 +197,11 @@ void sq_avail_close(sqlite_store_t *s);
 typedef struct sq_anchor sq_anchor_t;
 /* This process's checkpoints call pause before they start (it returns once
  * the anchor holds no read transaction, which would bound what they copy
- * and keep the log from starting over) and resume after; nested calls
- * count.  Nothing when the anchor is off. */
-void sq_anchor_pause(sqlite_store_t *s);
-void sq_anchor_resume(sqlite_store_t *s);
+ * and keep the log from starting over) and resume, with what pause
+ * returned, after; nested calls count.  pause returns NULL, and resume
+ * does nothing, when the anchor is off (or not started yet). */
+sq_anchor_t *sq_anchor_pause(sqlite_store_t *s);
+void sq_anchor_resume(sq_anchor_t *a);
 /* A commit of this process (the WAL hook): wakes the anchor if it is in a
  * quiet spell's long wait, so that it moves to the log's new end now. */
 void sq_anchor_committed(sqlite_store_t *s);
