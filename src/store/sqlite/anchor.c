@@ -29,9 +29,9 @@
  *     the next writer start the log over.
  *   - Other processes' checkpoints cannot pause it, so while another
  *     process has the file open (the CLI, another serve, the sqlite3
- *     shell: others_open) it holds nothing, and reads lock as before.  It
- *     looks at each turn: for at most one turn, 100 ms, after another
- *     process opens the file, that process's checkpoints copy only up to
+ *     shell, from its first read: others_open) it holds nothing, and reads
+ *     lock as before.  It looks at each turn: for at most one turn, 100 ms,
+ *     after another process first reads the file, that process's checkpoints copy only up to
  *     the anchor's snapshot (none at all while it is on slot 0) and its
  *     writers cannot start the log over.
  *   - It never writes, and its connection's busy_timeout is 0 (SQLite's
@@ -278,6 +278,9 @@ void sq_anchor_committed(sqlite_store_t *s)
     pthread_mutex_unlock(&a->mu);
 }
 
+/* Only once nothing can commit or checkpoint any more (close_own: after
+ * the checkpointer, the search index and every request thread): a pause
+ * or a commit's wake-up that had loaded the pointer would use it freed. */
 void sq_anchor_close(sqlite_store_t *s)
 {
     sq_anchor_t *a = atomic_load(&s->anchor);
