@@ -33,14 +33,6 @@ static void note(int cmd, void *arg)
 
 typedef int (*fcntl_fn)(int, int, ...);
 
-static int call(const char *name, int fd, int cmd, void *arg)
-{
-    fcntl_fn next = (fcntl_fn)dlsym(RTLD_NEXT, name);
-    if (!next) next = (fcntl_fn)dlsym(RTLD_NEXT, "fcntl");
-    note(cmd, arg);
-    return next(fd, cmd, arg);
-}
-
 /* every fcntl command's third argument fits a pointer (an int or a
  * pointer), as glibc's own wrapper reads it */
 int fcntl(int fd, int cmd, ...)
@@ -49,14 +41,11 @@ int fcntl(int fd, int cmd, ...)
     va_start(ap, cmd);
     void *arg = va_arg(ap, void *);
     va_end(ap);
-    return call("fcntl", fd, cmd, arg);
+    static fcntl_fn next;
+    if (!next) next = (fcntl_fn)dlsym(RTLD_NEXT, "fcntl");
+    note(cmd, arg);
+    return next(fd, cmd, arg);
 }
 
-int fcntl64(int fd, int cmd, ...)
-{
-    va_list ap;
-    va_start(ap, cmd);
-    void *arg = va_arg(ap, void *);
-    va_end(ap);
-    return call("fcntl64", fd, cmd, arg);
-}
+/* the same function on 64-bit glibc: callers of either name come here */
+int fcntl64(int fd, int cmd, ...) __attribute__((alias("fcntl")));
