@@ -105,10 +105,10 @@ uint64_t clock_mono_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-struct timespec clock_deadline_ms(long ms)
+static struct timespec deadline(clockid_t which, long ms)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
+    clock_gettime(which, &ts);
     ts.tv_sec += ms / 1000;
     ts.tv_nsec += (ms % 1000) * 1000000L;
     if (ts.tv_nsec >= 1000000000L) {
@@ -116,4 +116,14 @@ struct timespec clock_deadline_ms(long ms)
         ts.tv_nsec -= 1000000000L;
     }
     return ts;
+}
+
+struct timespec clock_deadline_ms(long ms)
+{
+    return deadline(CLOCK_REALTIME, ms);
+}
+
+struct timespec clock_mono_deadline_ms(long ms)
+{
+    return deadline(CLOCK_MONOTONIC, ms);
 }

@@ -19,6 +19,10 @@ void clock_date_plus_month(int64_t t, char out[CLOCK_DATE_SZ]);
 /* The CLOCK_REALTIME instant ms milliseconds from now, as
  * pthread_cond_timedwait wants its deadline (the real clock, not the fake). */
 struct timespec clock_deadline_ms(long ms);
+/* The same on CLOCK_MONOTONIC, for a condition variable initialized with
+ * pthread_condattr_setclock(CLOCK_MONOTONIC): a wait that must not last
+ * longer when the system clock is set back. */
+struct timespec clock_mono_deadline_ms(long ms);
 /* CLOCK_MONOTONIC in nanoseconds: durations and timeouts, never dates. */
 uint64_t clock_mono_ns(void);
 /* Strict YYYY-MM-DD with a real calendar date. */

@@ -31,9 +31,9 @@
  *     process has the file open (the CLI, another serve, the sqlite3
  *     shell, from its first read: others_open) it holds nothing, and reads
  *     lock as before.  It looks at each turn: for at most one turn, 100 ms,
- *     after another process first reads the file, that process's checkpoints copy only up to
- *     the anchor's snapshot (none at all while it is on slot 0) and its
- *     writers cannot start the log over.
+ *     after another process first reads the file, that process's
+ *     checkpoints copy only up to the anchor's snapshot (none at all while
+ *     it is on slot 0) and its writers cannot start the log over.
  *   - It never writes, and its connection's busy_timeout is 0 (SQLite's
  *     own retries when it begins a read still apply).
  * Started by serve (store.h's read_anchor_start), never by the CLI's
@@ -41,15 +41,14 @@
  */
 #include "store/sqlite/sqliteInt.h"
 
+#include "util/clock.h"
 #include "util/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define TURN_BUSY_MS 5     /* while this process commits */
 #define TURN_IDLE_MS 100   /* otherwise */
@@ -66,29 +65,20 @@ struct sq_anchor {
     bool taking;            /* beginning one, outside mu */
     bool stop;
     atomic_bool dozing;     /* in a quiet spell's long wait: a commit wakes it */
-    int dbfd;               /* the database file, for others_open (the store's
-                             * anchor_dbfd: closed after every connection) */
+    int dbfd;               /* the database file, for others_open (sq_dbfd:
+                             * the store's, closed after every connection) */
 };
 
 static int64_t now_ms(void)
 {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+    return (int64_t)(clock_mono_ns() / 1000000);
 }
 
 /* Waits on a->cv (a->mu held) for up to ms: a pause, the stop or a commit
  * after a quiet spell wakes it sooner. */
 static void nap(sq_anchor_t *a, int64_t ms)
 {
-    struct timespec dl;
-    clock_gettime(CLOCK_MONOTONIC, &dl);
-    dl.tv_sec += (time_t)(ms / 1000);
-    dl.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (dl.tv_nsec >= 1000000000L) {
-        dl.tv_sec += 1;
-        dl.tv_nsec -= 1000000000L;
-    }
+    struct timespec dl = clock_mono_deadline_ms((long)ms);
     pthread_cond_timedwait(&a->cv, &a->mu, &dl);
 }
 
@@ -162,10 +152,12 @@ static void *anchor_main(void *arg)
             pthread_mutex_lock(&a->mu);
             a->taking = false;
             a->held = ok;
-            if (!ok) pthread_cond_broadcast(&a->let_go);
             taken_at = now_ms();
             seen = before;
-            if (!ok) nap(a, TURN_BUSY_MS); /* a slot it cannot take now */
+            if (!ok) {
+                pthread_cond_broadcast(&a->let_go);
+                nap(a, TURN_BUSY_MS); /* a slot it cannot take now */
+            }
             continue;
         }
         /* its next turn: in 5 ms if this process committed since it took
@@ -194,10 +186,7 @@ int sq_read_anchor_start(store_t *st)
     sq_anchor_t *a = NULL;
     if (atomic_load(&s->anchor) || !s->group_on || getenv("NUMBERD_NO_READ_ANCHOR")) return ST_OK;
     a = xcalloc(1, sizeof *a);
-    /* kept open until every connection is closed (sq_close): closing any
-     * descriptor of the file drops all of this process's locks on it */
-    if (s->anchor_dbfd < 0) s->anchor_dbfd = open(s->sql.target, O_RDONLY | O_CLOEXEC);
-    a->dbfd = s->anchor_dbfd;
+    a->dbfd = sq_dbfd(s);
     if (a->dbfd < 0) {
         log_msg(LOG_WARN, "sqlite: read anchor not started (%s: %s)", s->sql.target, strerror(errno));
         goto done;
@@ -212,21 +201,15 @@ int sq_read_anchor_start(store_t *st)
         goto done;
     }
     pthread_mutex_init(&a->mu, NULL);
+    /* cv's waits are on the monotonic clock: a system clock set back would
+     * otherwise stretch a turn, and the anchor's hold, by as much */
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&a->cv, &ca);
     pthread_condattr_destroy(&ca);
     pthread_cond_init(&a->let_go, NULL);
-    /* it takes no signal (serve's main thread handles them and may not
-     * have blocked them yet): a SIGTERM delivered here would kill instead
-     * of stopping gracefully */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &old);
-    int made = pthread_create(&a->thread, NULL, anchor_main, a);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (made != 0) {
+    if (sq_thread_start(&a->thread, anchor_main, a) != 0) {
         pthread_mutex_destroy(&a->mu);
         pthread_cond_destroy(&a->cv);
         pthread_cond_destroy(&a->let_go);

@@ -34,7 +34,6 @@
 #define SQLITE_ENABLE_PREUPDATE_HOOK 1
 #include "store/sqlite/sqliteInt.h"
 
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -534,14 +533,9 @@ int sq_search_index_start(store_t *st)
     pthread_cond_init(&a->cv, NULL);
     a->want = true;
     atomic_store(&a->busy, true);
-    /* the loader takes no signal (serve's main thread handles them; it may
-     * not have blocked them yet): a SIGTERM delivered here would kill
-     * instead of stopping gracefully */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &old);
-    if (pthread_create(&a->thread, NULL, loader_main, a) != 0) nd_panic("search index: thread");
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    /* no signal for it (serve's main thread may not have blocked them
+     * yet): sq_thread_start */
+    if (sq_thread_start(&a->thread, loader_main, a) != 0) nd_panic("search index: thread");
     s->avail = a;
     /* wconn is opened by the first write (migrations): its hooks now */
     if (s->wconn) sq_avail_wconn(s, s->wconn->db);

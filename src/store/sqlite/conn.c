@@ -130,6 +130,30 @@ uint64_t sq_commit_count(void)
 #define CKPT_PAGES_MAX 250000
 #define CKPT_INLINE_X 4
 
+int sq_thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    int rc = pthread_create(t, NULL, fn, arg);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
+
+int sq_dbfd(sqlite_store_t *s)
+{
+    int err = EBADF; /* none, and none to be opened */
+    pthread_mutex_lock(&s->ckpt_mu);
+    if (s->dbfd < 0 && !s->dbfd_closing && strcmp(s->sql.target, ":memory:") != 0) {
+        s->dbfd = open(s->sql.target, O_RDONLY | O_CLOEXEC);
+        err = errno;
+    }
+    int fd = s->dbfd;
+    pthread_mutex_unlock(&s->ckpt_mu);
+    if (fd < 0) errno = err;
+    return fd;
+}
+
 static void *ckpt_main(void *arg);
 
 /* Asks the checkpointer for a checkpoint, starting it on first use; false
@@ -139,14 +163,10 @@ static bool ckpt_ask(sqlite_store_t *s)
     bool ok = true;
     pthread_mutex_lock(&s->ckpt_mu);
     if (!s->ckpt_running && !s->ckpt_stop) {
-        /* no signal for it (a commit of serve's migrations may start it
-         * before serve's main thread has blocked them for sigwait) */
-        sigset_t all, old;
-        sigfillset(&all);
-        pthread_sigmask(SIG_BLOCK, &all, &old);
-        if (pthread_create(&s->ckpt_thread, NULL, ckpt_main, s) == 0) s->ckpt_running = true;
+        /* a commit of serve's migrations may start it before serve's main
+         * thread has blocked the signals it waits for */
+        if (sq_thread_start(&s->ckpt_thread, ckpt_main, s) == 0) s->ckpt_running = true;
         else ok = false;
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
     }
     if (s->ckpt_running) {
         s->ckpt_wanted = true;
@@ -191,23 +211,19 @@ void sq_checkpoint_result(sqlite3 *db, int rc)
  * the device's cache flush (sync_file_range): what a checkpoint's first
  * pass copied, so that the sync in its second pass, with the writers held
  * off, has little left to write (ckpt_main).  The descriptor is the
- * store's own (ckpt_dbfd), opened on first use.  Only a saving of time
+ * store's own (sq_dbfd).  Only a saving of time
  * when it cannot be done (no descriptor, a file system without it).  But
  * a write-back error it sees stops the process, as a failed sync does
  * (sq_checkpoint_result): the kernel then counts the error as seen, and a
  * descriptor opened after it (an import's connection, whose checkpoint may
  * be the one that lets the log start over) would never be told. */
-static void ckpt_write_back(sqlite_store_t *s, sqlite3 *db)
+static void ckpt_write_back(sqlite_store_t *s)
 {
-    if (s->ckpt_dbfd < 0) {
-        const char *path = sqlite3_db_filename(db, "main");
-        if (path == NULL || *path == '\0') return;
-        s->ckpt_dbfd = open(path, O_RDONLY | O_CLOEXEC);
-        if (s->ckpt_dbfd < 0) return;
-    }
+    int fd = sq_dbfd(s);
+    if (fd < 0) return;
     int rc;
     do {
-        rc = sync_file_range(s->ckpt_dbfd, 0, 0,
+        rc = sync_file_range(fd, 0, 0,
                              SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
     } while (rc != 0 && errno == EINTR);
     if (rc == 0 || errno == EINVAL || errno == ESPIPE || errno == ENOSYS) return;
@@ -255,7 +271,7 @@ static void *ckpt_main(void *arg)
         int rc = db ? sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL)
                     : SQLITE_ERROR;
         if (rc == SQLITE_OK) {
-            ckpt_write_back(s, db);
+            ckpt_write_back(s);
             pthread_mutex_lock(&s->write_lock);
             /* not inside a group's open transaction (handed between its
              * members): it holds the database's write lock, and other
@@ -1265,13 +1281,20 @@ static void close_own(store_t *st)
 
 void sq_close(store_t *st)
 {
-    int dbfd = st ? ((sqlite_store_t *)st)->ckpt_dbfd : -1;
-    int afd = st ? ((sqlite_store_t *)st)->anchor_dbfd : -1;
+    sqlite_store_t *s = (sqlite_store_t *)st;
+    int fd = -1;
+    if (s) {
+        /* from here sq_dbfd opens none: one opened by a checkpoint still
+         * running would never be closed */
+        pthread_mutex_lock(&s->ckpt_mu);
+        s->dbfd_closing = true;
+        fd = s->dbfd;
+        pthread_mutex_unlock(&s->ckpt_mu);
+    }
     connreg_store_close(st, close_own, sq_conn_close);
     /* only now: closing any descriptor of the database file drops every
      * POSIX lock this process holds on it, its connections' included */
-    if (dbfd >= 0) close(dbfd);
-    if (afd >= 0) close(afd);
+    if (fd >= 0) close(fd);
 }
 
 /* Process-wide SQLite settings, before its first use.  Memory statistics
@@ -1332,8 +1355,7 @@ int store_sqlite_open(const char *path, store_t **out, char **err)
     pthread_mutex_init(&s->ckpt_mu, NULL);
     pthread_cond_init(&s->ckpt_cv, NULL);
     s->ckpt_pages = ckpt_pages;
-    s->ckpt_dbfd = -1;
-    s->anchor_dbfd = -1;
+    s->dbfd = -1;
     s->group_on = strcmp(path, ":memory:") != 0 && getenv("NUMBERD_NO_GROUP_COMMIT") == NULL;
     s->batch_on = s->group_on && getenv("NUMBERD_NO_BATCHES") == NULL;
     s->sync_later = s->group_on && getenv("NUMBERD_SYNC_IN_COMMIT") == NULL;

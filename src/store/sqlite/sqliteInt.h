@@ -152,8 +152,10 @@ typedef struct sqlite_store {
     bool ckpt_wanted;        /* a commit asked for a checkpoint */
     bool ckpt_stop;          /* the store is closing */
     int ckpt_pages;          /* log pages at which a checkpoint is asked for (conn.c) */
-    int ckpt_dbfd;           /* the database file, for ckpt_write_back (-1: not open);
-                              * closed after every connection (sq_close) */
+    int dbfd;                /* sq_dbfd's descriptor of the database file (-1:
+                              * not open), under ckpt_mu; closed after every
+                              * connection (sq_close) */
+    bool dbfd_closing;       /* sq_close has taken dbfd: sq_dbfd opens none */
     /* sbc.c: PRAGMA data_version's own connection (it reports other
      * connections' commits), opened on first use */
     pthread_mutex_t ver_lock;
@@ -169,9 +171,6 @@ typedef struct sqlite_store {
     /* anchor.c: the read transaction held for the readers' slot locks
      * (NULL: off -- not serve, ":memory:") */
     _Atomic(struct sq_anchor *) anchor;
-    int anchor_dbfd;         /* the database file, for the anchor's test of other
-                              * processes (-1: not open); closed after every
-                              * connection (sq_close) */
 } sqlite_store_t;
 
 /* ---- avail.c: the search index kept equal to the table -------------------- */
@@ -237,6 +236,22 @@ int sq_ctl(conn_t *c, sq_ctl_t which);
  * checkpoint); ST_ERR logged.  Never run PRAGMA wal_autocheckpoint on it:
  * that replaces the hook. */
 int sq_open_db(sqlite_store_t *s, sqlite3 **out);
+/* pthread_create(t, NULL, fn, arg) with every signal blocked in the new
+ * thread (its result): serve's main thread takes them with sigwait, and
+ * the store's threads (the checkpointer, the search index's loader, the
+ * read anchor) may start before it has blocked them -- a SIGTERM
+ * delivered to one of them would kill the process instead of stopping it
+ * gracefully. */
+int sq_thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
+/* The store's own read-only descriptor of the database file, opened on
+ * first use (-1: none -- ":memory:", it cannot be opened, or sq_close has
+ * begun); the store owns it and closes it after every connection, since
+ * closing any descriptor of the file drops every POSIX lock this process
+ * holds on it.  For ckpt_write_back's sync_file_range and the anchor's
+ * F_GETLK.  It takes ckpt_mu itself: never call it with ckpt_mu held.
+ * The path is the one the store was opened with (serve never changes its
+ * working directory). */
+int sq_dbfd(sqlite_store_t *s);
 /* Commits this process made on any of its connections (each counted once
  * it has taken place): the SBC feed's local clock, as pg_commit_count(). */
 uint64_t sq_commit_count(void);
