@@ -8,7 +8,8 @@
  * write answered after its commit, the next lookup re-reads what it
  * changed: its commit count moved), and from its own thread when another
  * process or node did: other nodes' NOTIFYs (PostgreSQL), or PRAGMA
- * data_version polled every 50 ms (SQLite), within milliseconds.  Whenever it cannot be sure the index is current (the
+ * data_version polled every 50 ms (SQLite), within milliseconds (a
+ * stream of them folded into a catch-up every 5 ms).  Whenever it cannot be sure the index is current (the
  * LISTEN connection is lost, a re-read fails, the log was pruned past its
  * mark) the index is marked not current and every lookup answers 503 until
  * a catch-up or a full reload succeeds: never a stale accept.
