@@ -38,10 +38,12 @@
  * was three statements per write on PostgreSQL (the prune mark, the log,
  * the changed row), a third of the statements of a purchase there:
  * purchases ran 1.12 x without them.  Other nodes' writes reach the index
- * this much later at most (a lookup on another node saw a write in 2.8-3.7
- * ms instead of 2.3, median; SIP.md allows a second); this node's own
- * reach a lookup at once (sbcfeed_sync applies them first).  20 ms gave
- * no more purchases and 17.7 ms. */
+ * this much later at most (a lookup on another node saw a write in 2.7-3.7
+ * ms instead of 2.3, median; SIP.md allows a second), as do other
+ * processes' on this host (the CLI's); this process's own commits, which
+ * it counts (the stores' sbc_version), reach a lookup at once
+ * (sbcfeed_sync applies them first).  20 ms gave no more purchases, and
+ * a median of 17.7 ms across nodes. */
 #define FEED_COALESCE_MS 5
 
 struct sbcfeed {
@@ -482,8 +484,6 @@ int sbcfeed_sync(sbcfeed_t *f)
 
 /* ---- the feed's thread: other nodes' changes, pruning --------------------- */
 
-/* The first full load; retried every second while the database fails
- * (lookups answer 503 meanwhile).  Returns false when stopped first. */
 /* Sleeps ms milliseconds in steps of at most 10 ms, returning early once
  * stopping. */
 static void nap_unless_stopped(sbcfeed_t *f, long ms)
@@ -495,6 +495,8 @@ static void nap_unless_stopped(sbcfeed_t *f, long ms)
     }
 }
 
+/* The first full load; retried every second while the database fails
+ * (lookups answer 503 meanwhile).  Returns false when stopped first. */
 static bool first_load(sbcfeed_t *f)
 {
     /* tests only (sbc.test.js): hold the first load back, so that the

@@ -7,9 +7,11 @@
  * mark: before a lookup when this process wrote (read-your-writes: the
  * write answered after its commit, the next lookup re-reads what it
  * changed: its commit count moved), and from its own thread when another
- * process or node did: other nodes' NOTIFYs (PostgreSQL), or PRAGMA
- * data_version polled every 50 ms (SQLite), within milliseconds (a
- * stream of them folded into a catch-up every 5 ms).  Whenever it cannot be sure the index is current (the
+ * process or node did: other nodes' NOTIFYs (PostgreSQL, within
+ * milliseconds), or PRAGMA data_version polled every 50 ms (SQLite); a
+ * catch-up that a change started is followed by a 5 ms wait, so that a
+ * stream of changes is one catch-up, not one each.  Whenever it cannot be
+ * sure the index is current (the
  * LISTEN connection is lost, a re-read fails, the log was pruned past its
  * mark) the index is marked not current and every lookup answers 503 until
  * a catch-up or a full reload succeeds: never a stale accept.
