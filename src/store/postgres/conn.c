@@ -446,6 +446,15 @@ static int run(conn_t *c, int which, const char *sql, const params_t *p, PGresul
     PGresult *r = send_q(c, which, sql, p);
     int rc = pg_status(c, r, which >= 0 ? pg_sql(which) : sql);
     if (rc == ST_OK && changes) *changes = strtoll(PQcmdTuples(r), NULL, 10);
+    /* a write outside any transaction committed on its own: counted, as a
+     * COMMIT is (pg_commit_checked), so that a lookup applies it before it
+     * answers (sbcfeed_sync).  Here, not in each writer: a write that
+     * forgot to count (an upstream carrier's health check deleted, until
+     * 2026-12-06) reached the SBC index only with the feed's NOTIFY.  No
+     * statement writes through a SELECT. */
+    if (rc == ST_OK && PQtransactionStatus(c->pg) == PQTRANS_IDLE &&
+        strncmp(PQcmdStatus(r), "SELECT", 6) != 0)
+        pg_commit_note();
     if (rc == ST_OK && out) *out = r;
     else PQclear(r);
     return rc;
@@ -505,7 +514,6 @@ int pg_write1(conn_t *c, int which, const pg_val_t *v, int nv)
     int64_t n = 0;
     int rc = pg_exec(c, which, v, nv, NULL, &n);
     if (rc != ST_OK) return rc;
-    if (c->depth == 0) pg_commit_note();
     return n >= 1 ? ST_OK : ST_NOTFOUND;
 }
 

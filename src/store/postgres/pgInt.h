@@ -472,7 +472,7 @@ int pg_tx_end(store_t *st, int rc, bool notfound_commits);
     SQLS_CARRIER_FROM
 void pg_rd_carrier(sqls_row_t *d, void *rows, size_t i);
 /* tx.c: successful COMMITs of this process (the SBC feed's local clock);
- * pg_commit_note counts one (a write outside a transaction) */
+ * pg_commit_note counts one (conn.c's run: a write outside a transaction) */
 uint64_t pg_commit_count(void);
 void pg_commit_note(void);
 

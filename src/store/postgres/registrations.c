@@ -95,16 +95,7 @@ int pg_reg_unlock(store_t *st, int64_t carrier_id)
 
 int pg_probe_set(store_t *st, int64_t carrier_id, int interval)
 {
-    if (interval <= 0) {
-        /* a commit of its own outside a transaction, counted as pg_write1
-         * counts one: it changes what the SBC index holds (a gateway with
-         * no probe is never down), and a lookup applies only the commits
-         * it can count before it (sbcfeed_sync) */
-        conn_t *c = pg_conn(st);
-        int rc = pg_exec(c, Q_PROBE_DEL, PG_V(v_int(carrier_id)), NULL, NULL);
-        if (rc == ST_OK && c->depth == 0) pg_commit_note();
-        return rc;
-    }
+    if (interval <= 0) return pg_exec(pg_conn(st), Q_PROBE_DEL, PG_V(v_int(carrier_id)), NULL, NULL);
     return pg_write1(pg_conn(st), Q_PROBE_SET, PG_V(v_int(carrier_id), v_int(interval)));
 }
 

@@ -119,6 +119,15 @@ done:
     return ok;
 }
 
+/* Its statements and connection (a failed start, the close). */
+static void anchor_db_close(sq_anchor_t *a)
+{
+    sqlite3_finalize(a->begin);
+    sqlite3_finalize(a->read);
+    sqlite3_finalize(a->end);
+    sqlite3_close_v2(a->db);
+}
+
 static void anchor_release(sq_anchor_t *a)
 {
     sqlite3_step(a->end);
@@ -221,10 +230,7 @@ int sq_read_anchor_start(store_t *st)
     ret = ST_OK;
 done:
     if (a) {
-        sqlite3_finalize(a->begin);
-        sqlite3_finalize(a->read);
-        sqlite3_finalize(a->end);
-        sqlite3_close_v2(a->db);
+        anchor_db_close(a);
         free(a);
     }
     return ret;
@@ -274,10 +280,7 @@ void sq_anchor_close(sqlite_store_t *s)
     pthread_cond_signal(&a->cv);
     pthread_mutex_unlock(&a->mu);
     pthread_join(a->thread, NULL);
-    sqlite3_finalize(a->begin);
-    sqlite3_finalize(a->read);
-    sqlite3_finalize(a->end);
-    sqlite3_close_v2(a->db);
+    anchor_db_close(a);
     pthread_mutex_destroy(&a->mu);
     pthread_cond_destroy(&a->cv);
     pthread_cond_destroy(&a->let_go);

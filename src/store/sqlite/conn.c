@@ -207,6 +207,16 @@ void sq_checkpoint_result(sqlite3 *db, int rc)
     sq_log_error(db, "checkpoint");
 }
 
+void sq_checkpoint_passive(sqlite_store_t *s, sqlite3 *db, const char *name)
+{
+    /* the anchor's read transaction would bound the copy and keep the log
+     * from starting over (anchor.c) */
+    sq_anchor_t *anchor = sq_anchor_pause(s);
+    int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    sq_anchor_resume(anchor);
+    sq_checkpoint_result(db, rc);
+}
+
 /* Writes back the database file's dirty pages and waits for them, without
  * the device's cache flush (sync_file_range): what a checkpoint's first
  * pass copied, so that the sync in its second pass, with the writers held
@@ -309,12 +319,8 @@ static int wal_hook(void *ud, sqlite3 *db, const char *name, int frames)
     sqlite_store_t *s = ud;
     g_commits++;
     sq_anchor_committed(s);
-    if (frames >= s->ckpt_pages && (frames / CKPT_INLINE_X >= s->ckpt_pages || !ckpt_ask(s))) {
-        sq_anchor_t *anchor = sq_anchor_pause(s);
-        int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-        sq_anchor_resume(anchor);
-        sq_checkpoint_result(db, rc);
-    }
+    if (frames >= s->ckpt_pages && (frames / CKPT_INLINE_X >= s->ckpt_pages || !ckpt_ask(s)))
+        sq_checkpoint_passive(s, db, name);
     return SQLITE_OK;
 }
 

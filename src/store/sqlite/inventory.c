@@ -393,10 +393,7 @@ int sq_import_commit_batch(store_import_t *im)
      * importer's time.  Left to the automatic checkpoint, the copy is made
      * by whichever connection commits next -- a purchase, which would then
      * take seconds.  PASSIVE: it waits for no one and blocks no writer. */
-    sq_anchor_t *anchor = sq_anchor_pause(im->s);
-    int rc = sqlite3_wal_checkpoint_v2(im->c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-    sq_anchor_resume(anchor);
-    sq_checkpoint_result(im->c->db, rc);
+    sq_checkpoint_passive(im->s, im->c->db, NULL);
     return ST_OK;
 }
 

@@ -226,6 +226,11 @@ void sq_log_error(sqlite3 *db, const char *what);
  * failed sync stops the process (exit 70, as a failed sync of the log
  * does); another error is logged; SQLITE_OK and SQLITE_BUSY are nothing. */
 void sq_checkpoint_result(sqlite3 *db, int rc);
+/* A passive checkpoint of db (schema name, NULL: all) on the caller's
+ * connection, the read anchor paused for its whole run, its result then
+ * as sq_checkpoint_result takes it: every checkpoint of this process but
+ * the checkpointer's (which pauses the anchor for both its passes). */
+void sq_checkpoint_passive(sqlite_store_t *s, sqlite3 *db, const char *name);
 /* Runs SQL without results (may hold several statements). */
 int sq_exec(sqlite3 *db, const char *sql);
 /* Runs transaction-control statement which on c (prepared on first use);
