@@ -4,11 +4,15 @@
  * refreshing, a provisioning system polling), and nearly all of its cost is
  * reading 20 rows of 48 columns and rendering them (docs/PERFORMANCE.md).
  * Asked again with nothing committed since, it is the same answer but for
- * its api_id.
+ * its api_id.  The GET of one number or one carrier is the same story at a
+ * smaller scale: a console's detail view, a provisioning system checking a
+ * number it just configured.  Its statement (48 columns, two joins) and its
+ * rendering are ~40 % of the request's CPU (perf, session 26).
  *
  * Exactness: an answer is kept with the database's version read before it
- * was computed (core_db_version: the PRAGMA data_version of a connection
- * that never writes, which every other connection's commit moves), and
+ * was computed (core_db_version: on SQLite the log's header in shared
+ * memory, which every commit of every connection and process moves;
+ * sq_read_version), and
  * given again only while the version read for the new request is equal --
  * no commit by anyone, this process, another process (the CLI) or another
  * thread, in between.  What the
@@ -16,14 +20,20 @@
  * before the answer's own reads: a commit that lands between them makes
  * the kept answer newer than its version, and the next request, which sees
  * the commit, misses.  PostgreSQL has no such version (another node's
- * commit is invisible without a query): nothing is kept there.
+ * commit is invisible without a query): nothing is kept there.  Only
+ * answers made of the database alone may be kept: nothing read from the
+ * clock or from a subsystem's memory (gateway health, registration state).
  *
- * The answers are the process's, under one lock held for a lookup and a
- * copy (~18 KB: a page of 20 numbers), not while an answer is computed.
- * The key is the caller, the resource and the parsed query in its order
- * (the paging links repeat it in that order).  Only 200 answers are kept,
- * their bytes after the api_id; the least recently used one makes room.
- */
+ * The answers are the process's, in two pools, each under its own lock
+ * held for a lookup and a copy, not while an answer is computed:
+ *   pages   (lists, searches): 32 answers of up to 256 KiB (~18 KB: a
+ *           page of 20 numbers), the least recently used one makes room;
+ *   objects (one number, one carrier): 512 answers of up to 4 KiB, in 128
+ *           sets of 4 by a hash of the key, so that a poller of many
+ *           numbers cannot push the pages out, and a lookup reads 4 keys.
+ * The key is the caller, the resource, the object's id and the parsed
+ * query in its order (the paging links repeat it in that order).  What is
+ * kept is the answer's bytes after the api_id. */
 #include "api/api.h"
 
 #include <pthread.h>
@@ -31,8 +41,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SLOTS 32                 /* answers kept */
-#define MAX_TAIL (256 * 1024)    /* a larger answer is not kept */
 #define MAX_KEY 4096             /* a longer key (a long query) is not kept */
 
 typedef struct {
@@ -40,17 +48,39 @@ typedef struct {
     db_version_t v;
     char *tail;                  /* the answer after its api_id (owned) */
     size_t tlen;
-    uint64_t used;               /* g_tick at its last use */
+    uint64_t used;               /* the pool's tick at its last use */
 } slot_t;
 
-static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
-static slot_t g_slots[SLOTS];
-static uint64_t g_tick;
+typedef struct {
+    pthread_mutex_t mu;
+    size_t sets, ways;           /* slots[set * ways .. + ways) */
+    size_t max_tail;             /* a larger answer is not kept */
+    slot_t *slots;
+    uint64_t tick;
+} pool_t;
+
+#define PAGE_SETS 1
+#define PAGE_WAYS 32
+#define OBJ_SETS 128
+#define OBJ_WAYS 4
+static slot_t g_page_slots[PAGE_SETS * PAGE_WAYS], g_obj_slots[OBJ_SETS * OBJ_WAYS];
+static pool_t g_pools[] = {
+    [API_CACHE_PAGE] = {PTHREAD_MUTEX_INITIALIZER, PAGE_SETS, PAGE_WAYS, 256 * 1024, g_page_slots, 0},
+    [API_CACHE_OBJECT] = {PTHREAD_MUTEX_INITIALIZER, OBJ_SETS, OBJ_WAYS, 4096, g_obj_slots, 0},
+};
 static atomic_uint_fast64_t g_hits, g_misses;
 
 static bool same_version(const db_version_t *a, const db_version_t *b)
 {
-    return a->conn == b->conn && a->data == b->data;
+    return a->conn == b->conn && a->data == b->data && a->gen == b->gen;
+}
+
+/* The first of the ways of key's set (FNV-1a of the key). */
+static slot_t *set_of(pool_t *p, const buf_t *key)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < key->len; i++) h = (h ^ (unsigned char)key->data[i]) * 16777619u;
+    return &p->slots[(h % p->sets) * p->ways];
 }
 
 /* {"api_id":"<36 characters>" -- what every Plivo object answer starts with
@@ -58,16 +88,32 @@ static bool same_version(const db_version_t *a, const db_version_t *b)
 #define HEAD "{\"api_id\":\""
 #define HEAD_LEN (sizeof HEAD - 1 + IDS_UUID_SZ - 1 + 1)
 
-void api_cache_key(buf_t *key, const char *what, const account_t *who, json_t *q)
+void api_cache_key(buf_t *key, const char *what, const char *id, const account_t *who, json_t *q)
 {
+    /* built by hand: every cacheable read makes one, hit or miss, and
+     * printf and json_dumps of an empty query were ~3,700 instructions of
+     * a GET Number/{n}/ (callgrind, session 26) */
+    char digits[24];
+    size_t nd = 0;
+    uint64_t v = who->id < 0 ? 0 - (uint64_t)who->id : (uint64_t)who->id;
+    do digits[nd++] = (char)('0' + v % 10); while ((v /= 10) != 0);
+    if (who->id < 0) digits[nd++] = '-';
     buf_reset(key);
-    buf_printf(key, "%s\n%lld\n", what, (long long)who->id);
-    char *qs = q ? json_dumps(q, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    buf_puts(key, what);
+    buf_putc(key, '\n');
+    if (id) buf_puts(key, id);
+    buf_putc(key, '\n');
+    while (nd) buf_putc(key, digits[--nd]);
+    buf_putc(key, '\n');
+    /* an empty query adds nothing: "{}" would be the same for every key */
+    if (!q || json_object_size(q) == 0) return;
+    char *qs = json_dumps(q, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (qs) buf_append(key, qs, strlen(qs));
     free(qs);
 }
 
-bool api_cache_answer(api_ctx_t *ctx, http_resp_t *resp, const buf_t *key, db_version_t *v)
+bool api_cache_answer(api_ctx_t *ctx, api_cache_pool_t pool, http_resp_t *resp,
+                      const buf_t *key, db_version_t *v)
 {
     /* conn 0 (no connection has it): "no version", and keep keeps nothing */
     memset(v, 0, sizeof *v);
@@ -76,9 +122,11 @@ bool api_cache_answer(api_ctx_t *ctx, http_resp_t *resp, const buf_t *key, db_ve
         memset(v, 0, sizeof *v);
         return false;
     }
-    pthread_mutex_lock(&g_mu);
-    for (size_t i = 0; i < SLOTS; i++) {
-        slot_t *s = &g_slots[i];
+    pool_t *p = &g_pools[pool];
+    slot_t *set = set_of(p, key);
+    pthread_mutex_lock(&p->mu);
+    for (size_t i = 0; i < p->ways; i++) {
+        slot_t *s = &set[i];
         if (!s->key || !same_version(&s->v, v) || strcmp(s->key, key->data) != 0) continue;
         char api_id[IDS_UUID_SZ];
         api_new_api_id(resp, api_id);
@@ -89,35 +137,37 @@ bool api_cache_answer(api_ctx_t *ctx, http_resp_t *resp, const buf_t *key, db_ve
         buf_append(&resp->body, api_id, IDS_UUID_SZ - 1);
         buf_putc(&resp->body, '"');
         buf_append(&resp->body, s->tail, s->tlen);
-        s->used = ++g_tick;
-        pthread_mutex_unlock(&g_mu);
+        s->used = ++p->tick;
+        pthread_mutex_unlock(&p->mu);
         atomic_fetch_add_explicit(&g_hits, 1, memory_order_relaxed);
         return true;
     }
-    pthread_mutex_unlock(&g_mu);
+    pthread_mutex_unlock(&p->mu);
     atomic_fetch_add_explicit(&g_misses, 1, memory_order_relaxed);
     return false;
 }
 
-void api_cache_keep(api_ctx_t *ctx, const http_resp_t *resp, const buf_t *key,
-                    const db_version_t *v)
+void api_cache_keep(api_ctx_t *ctx, api_cache_pool_t pool, const http_resp_t *resp,
+                    const buf_t *key, const db_version_t *v)
 {
+    pool_t *p = &g_pools[pool];
     if (!ctx->answer_cache || v->conn == 0 || resp->status != 200 || key->len == 0 ||
         key->len > MAX_KEY)
         return;
     const buf_t *b = &resp->body;
     /* only an answer that starts as api_plivo_obj_begin writes it */
-    if (b->len < HEAD_LEN || b->len - HEAD_LEN > MAX_TAIL || memcmp(b->data, HEAD, sizeof HEAD - 1) != 0 ||
-        b->data[HEAD_LEN - 1] != '"')
+    if (b->len < HEAD_LEN || b->len - HEAD_LEN > p->max_tail ||
+        memcmp(b->data, HEAD, sizeof HEAD - 1) != 0 || b->data[HEAD_LEN - 1] != '"')
         return;
     /* copied outside the lock; the old one freed outside it too */
     size_t tlen = b->len - HEAD_LEN;
     char *nkey = xstrndup(key->data, key->len), *ntail = xmalloc(tlen ? tlen : 1);
     memcpy(ntail, b->data + HEAD_LEN, tlen);
-    pthread_mutex_lock(&g_mu);
-    slot_t *s = &g_slots[0];
-    for (size_t i = 0; i < SLOTS; i++) {
-        slot_t *c = &g_slots[i];
+    slot_t *set = set_of(p, key);
+    pthread_mutex_lock(&p->mu);
+    slot_t *s = &set[0];
+    for (size_t i = 0; i < p->ways; i++) {
+        slot_t *c = &set[i];
         if (c->key && strcmp(c->key, key->data) == 0) {
             s = c;  /* one answer a key: the one kept last */
             break;
@@ -129,8 +179,8 @@ void api_cache_keep(api_ctx_t *ctx, const http_resp_t *resp, const buf_t *key,
     s->tail = ntail;
     s->tlen = tlen;
     s->v = *v;
-    s->used = ++g_tick;
-    pthread_mutex_unlock(&g_mu);
+    s->used = ++p->tick;
+    pthread_mutex_unlock(&p->mu);
     free(okey);
     free(otail);
 }

@@ -221,19 +221,26 @@ int api_main_auth_id(http_req_t *req, http_resp_t *resp, const account_t *who,
                      char out[IDS_AUTH_ID_SZ]);
 
 /* ---- answers kept while nothing changed (anscache.c) ---- */
-/* The key of a read: what (the resource), the caller and the parsed query
- * in its order, into key (reset first). */
-void api_cache_key(buf_t *key, const char *what, const account_t *who, json_t *q);
-/* Reads the database's version into *v and, when this thread kept an
- * answer for key at that version, writes it into resp (200, a fresh
- * api_id) and returns true.  false: compute the answer, then
+/* Where an answer is kept: a page (a list, a search) or one object (a
+ * number, a carrier), each kind in a pool of its own. */
+typedef enum { API_CACHE_PAGE, API_CACHE_OBJECT } api_cache_pool_t;
+/* The key of a read: what (the resource), id (the one object's, from the
+ * path; NULL for a page), the caller and the parsed query in its order,
+ * into key (reset first). */
+void api_cache_key(buf_t *key, const char *what, const char *id, const account_t *who, json_t *q);
+/* Reads the database's version into *v and, when the process kept an
+ * answer for key at that version in pool, writes it into resp (200, a
+ * fresh api_id) and returns true.  false: compute the answer, then
  * api_cache_keep it with the same *v (which stays unset, and keeps
  * nothing, when the version cannot be read). */
-bool api_cache_answer(api_ctx_t *ctx, http_resp_t *resp, const buf_t *key, db_version_t *v);
-/* Keeps resp's answer (a 200 Plivo object) for key at version v, in place
- * of this thread's least recently used one.  The bytes are copied. */
-void api_cache_keep(api_ctx_t *ctx, const http_resp_t *resp, const buf_t *key,
-                    const db_version_t *v);
+bool api_cache_answer(api_ctx_t *ctx, api_cache_pool_t pool, http_resp_t *resp,
+                      const buf_t *key, db_version_t *v);
+/* Keeps resp's answer (a 200 Plivo object) for key at version v in pool,
+ * in place of the least recently used one of its set.  The bytes are
+ * copied.  Only an answer made of the database alone may be kept
+ * (nothing from the clock, nothing from a subsystem's memory). */
+void api_cache_keep(api_ctx_t *ctx, api_cache_pool_t pool, const http_resp_t *resp,
+                    const buf_t *key, const db_version_t *v);
 /* Answers given from a kept one, and cacheable reads that were not. */
 void api_cache_counts(uint64_t *hits, uint64_t *misses);
 

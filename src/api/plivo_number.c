@@ -132,8 +132,8 @@ void h_number_list(http_req_t *req, http_resp_t *resp)
     }
     in->brief = true;   /* api_render_account_number shows only those fields */
     /* asked again with nothing committed since: the same answer (anscache.c) */
-    api_cache_key(&key, "Number", &who, q);
-    if (api_cache_answer(ctx, resp, &key, &v)) goto done;
+    api_cache_key(&key, "Number", NULL, &who, q);
+    if (api_cache_answer(ctx, API_CACHE_PAGE, resp, &key, &v)) goto done;
     /* not zeroed: the store's reader sets every field of each row it
      * fills, and only those n are read (3.3 KB a row: a page of 20 was
      * 67 KB zeroed twice a request) */
@@ -151,7 +151,7 @@ void h_number_list(http_req_t *req, http_resp_t *resp)
         jw_obj_end(&w);
     }
     api_plivo_list_end(&w);
-    api_cache_keep(ctx, resp, &key, &v);
+    api_cache_keep(ctx, API_CACHE_PAGE, resp, &key, &v);
 done:
     buf_free(&key);
     free(rows);
@@ -163,12 +163,20 @@ void h_number_get(http_req_t *req, http_resp_t *resp)
     api_ctx_t *ctx = req->app;
     account_t who;
     json_t *q = NULL;
-    owned_number_t *n = xmalloc(sizeof *n);
+    owned_number_t *n = NULL;
+    const char *number = http_param(req, "number");
+    buf_t key = BUF_INIT;
+    db_version_t v;
     cerr_t e;
 
     if (api_auth_plivo(req, resp, &who) != C_OK) goto done;
     if (api_query(req, resp, api_no_fields, NULL, &q) != C_OK) goto done;
-    if (num_get(&ctx->core, &who, http_param(req, "number"), n, &e) != C_OK) {
+    /* asked again with nothing committed since: the same answer (anscache.c;
+     * the object is the database's alone) */
+    api_cache_key(&key, "Number", number, &who, q);
+    if (api_cache_answer(ctx, API_CACHE_OBJECT, resp, &key, &v)) goto done;
+    n = xmalloc(sizeof *n);
+    if (num_get(&ctx->core, &who, number, n, &e) != C_OK) {
         api_core_error(req, resp, &e);
         goto done;
     }
@@ -176,7 +184,9 @@ void h_number_get(http_req_t *req, http_resp_t *resp)
     api_plivo_obj_begin(resp, &w, 200);
     api_render_account_number(&w, who.auth_id, n);
     jw_obj_end(&w);
+    api_cache_keep(ctx, API_CACHE_OBJECT, resp, &key, &v);
 done:
+    buf_free(&key);
     free(n);
     json_decref(q);
 }

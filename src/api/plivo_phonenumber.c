@@ -72,8 +72,8 @@ void h_phonenumber_search(http_req_t *req, http_resp_t *resp)
     if (api_plivo_list_query(req, resp, fields, &in, &who, &q, &in.limit, &in.offset) != C_OK)
         goto done;
     /* asked again with nothing committed since: the same answer (anscache.c) */
-    api_cache_key(&key, "PhoneNumber", &who, q);
-    if (api_cache_answer(ctx, resp, &key, &v)) goto done;
+    api_cache_key(&key, "PhoneNumber", NULL, &who, q);
+    if (api_cache_answer(ctx, API_CACHE_PAGE, resp, &key, &v)) goto done;
     if (num_search(&ctx->core, &in, rows, &n, &total, &e) != C_OK) {
         api_core_error(req, resp, &e);
         goto done;
@@ -83,7 +83,7 @@ void h_phonenumber_search(http_req_t *req, http_resp_t *resp)
     api_plivo_list_begin(resp, &w, who.auth_id, "PhoneNumber", q, in.limit, in.offset, total);
     for (size_t i = 0; i < n; i++) render_phone_number(&w, who.auth_id, &rows[i]);
     api_plivo_list_end(&w);
-    api_cache_keep(ctx, resp, &key, &v);
+    api_cache_keep(ctx, API_CACHE_PAGE, resp, &key, &v);
 done:
     buf_free(&key);
     json_decref(q);

@@ -157,8 +157,10 @@ typedef struct {
  * two equal values mean that nothing was committed in between, by this
  * process or any other.  Only compared, never interpreted. */
 typedef struct {
-    uint64_t conn;     /* whose version: 0 none (nothing is to be compared) */
-    uint64_t data;     /* SQLite: PRAGMA data_version of a connection that never writes */
+    uint64_t conn;     /* what kind of version: 0 none (nothing is to be compared) */
+    uint64_t data;     /* SQLite: the log's last commit frame and change counter,
+                        * or PRAGMA data_version of a connection that never writes */
+    uint64_t gen;      /* SQLite: the log's generation (its salts), with the former */
 } db_version_t;
 
 /* The search index's figures (search_index_stats; all zero when off). */

@@ -1,10 +1,11 @@
 'use strict';
-// Kept answers (src/api/anscache.c; issue 20 items 1-2): an account's list
-// and a search asked again while nothing was committed are answered from
-// the answer kept the first time -- and must never be one change behind.
+// Kept answers (src/api/anscache.c; issue 20 items 1-3): an account's list,
+// a search, and the GET of one number or one carrier asked again while
+// nothing was committed are answered from the answer kept the first time --
+// and must never be one change behind.
 // Two servers on one SQLite file: A keeps answers, B
 // (NUMBERD_NO_ANSWER_CACHE) always computes them, the reference.  The same
-// lists and searches are asked of A twice (the second a kept answer) and
+// reads are asked of A twice (the second a kept answer) and
 // of B; then something they show is changed -- through A, through B
 // (another process A hears of only through the file) and through the CLI
 // -- and asked again.  A's answers must equal B's every time (all but
@@ -18,7 +19,7 @@ const { start, generateCsv, PG, BIN, randomToken, metricValues } = require('./li
 
 const skip = PG ? 'PostgreSQL keeps no answers (another node\'s commit has no version)' : false;
 
-let A, B, main, sub;
+let A, B, main, sub, carrierId, lastOwned;
 let owned = [];
 const mtoken = randomToken(24);
 
@@ -39,6 +40,10 @@ before(async () => {
     assert.equal(r.status, 201, r.text);
     owned.push(o.number);
   }
+  lastOwned = owned[owned.length - 1];   // released by B below
+  const c = await A.plivo(main, 'POST', 'IncomingCarrier/', { body: { name: 'kept-carrier', ip_set: '198.51.100.7' } });
+  assert.equal(c.status, 201, c.text);
+  carrierId = c.json.carrier_id;
 });
 after(async () => {
   if (skip) return;
@@ -51,8 +56,11 @@ async function metrics() {
   return { hits: m.numberd_answer_cache_hits_total, misses: m.numberd_answer_cache_misses_total };
 }
 
-// the reads: lists (the main account's, filtered, paged; the subaccount's)
-// and searches
+// the reads: lists (the main account's, filtered, paged; the subaccount's),
+// searches (indexes 0-8), then single objects (9-14): numbers (one the
+// subaccount is given below: a 404 for it until then; one released below:
+// a 404 then) and the main account's carrier, as the main account and as
+// the subaccount (always a 404: not its carrier)
 function reads() {
   const npa = owned[0].slice(1, 4);
   return [
@@ -65,6 +73,12 @@ function reads() {
     [main, 'PhoneNumber/', { country_iso: 'US', limit: 20 }],
     [main, 'PhoneNumber/', { country_iso: 'US', pattern: npa, limit: 7 }],
     [sub, 'PhoneNumber/', { country_iso: 'US', limit: 4, offset: 2 }],
+    [main, `Number/${owned[0]}/`, {}],
+    [main, `Number/${owned[1]}/`, {}],
+    [sub, `Number/${owned[1]}/`, {}],
+    [main, `Number/${lastOwned}/`, {}],
+    [main, `IncomingCarrier/${carrierId}/`, {}],
+    [sub, `IncomingCarrier/${carrierId}/`, {}],
   ];
 }
 
@@ -78,14 +92,17 @@ async function same(when) {
     const a2 = await A.plivo(acct, 'GET', path, { query });
     const b = await B.plivo(acct, 'GET', path, { query });
     const what = `${when}: GET ${path} ${JSON.stringify(query)}`;
-    assert.equal(a1.status, 200, `${what}: ${a1.text}`);
-    assert.equal(b.status, 200, `${what}: ${b.text}`);
+    // pages are always found; an object may be a 404 (not, or no longer,
+    // the caller's): A's status must be B's, asked once or twice
+    if (!path.match(/\/.+\/$/)) assert.equal(b.status, 200, `${what}: ${b.text}`);
+    assert.equal(a1.status, b.status, `${what}: ${a1.text}`);
+    assert.equal(a2.status, b.status, `${what} (asked again): ${a2.text}`);
     assert.deepEqual(strip(a1.json), strip(b.json), `${what} (first ask)`);
     assert.deepEqual(strip(a2.json), strip(b.json), `${what} (asked again)`);
     // every answer has its own api_id, the request's (X-Request-Id)
     assert.notEqual(a1.json.api_id, a2.json.api_id, what);
     assert.equal(a2.json.api_id, a2.headers.get('x-request-id'), what);
-    out.push(a2.json);
+    out.push(b.status === 200 ? a2.json : b.status);
   }
   return out;
 }
@@ -94,9 +111,12 @@ const numberIn = (answer, n) => (answer.objects || []).find((o) => o.number === 
 
 test('a kept answer equals a fresh one, and none is one change behind', { skip }, async () => {
   const m0 = await metrics();
-  await same('at first');
+  const first = await same('at first');
   const m1 = await metrics();
-  assert.ok(m1.hits - m0.hits >= reads().length, `kept answers were given (${JSON.stringify([m0, m1])})`);
+  // every 200 asked again was a kept answer (a 404 is not kept)
+  const found = first.filter((x) => typeof x === 'object').length;
+  assert.equal(found, reads().length - 2);
+  assert.ok(m1.hits - m0.hits >= found, `kept answers were given (${JSON.stringify([m0, m1])})`);
 
   // through A: an alias on a number of the list
   const n0 = owned[0];
@@ -104,6 +124,8 @@ test('a kept answer equals a fresh one, and none is one change behind', { skip }
   assert.equal(r.status, 202, r.text);
   let got = await same('after A set an alias');
   assert.equal(numberIn(got[0], n0).alias, 'front-desk', 'A\'s own write is shown');
+  assert.equal(got[9].alias, 'front-desk', 'the number\'s GET shows A\'s write');
+  assert.equal(got[11], 404, 'the subaccount does not see a number that is not its');
 
   // through B (another process): a number to the subaccount, and one released
   const n1 = owned[1];
@@ -116,12 +138,22 @@ test('a kept answer equals a fresh one, and none is one change behind', { skip }
   assert.equal(got[5].objects.length, 1, 'the subaccount lists the number B gave it');
   assert.equal(numberIn(got[0], gone), undefined, 'the released number left the list');
   assert.ok(numberIn(got[6], gone) || got[6].meta.total_count > 0, 'searches see it on sale');
+  assert.equal(got[10].sub_account, sub.auth_id, 'the number\'s GET shows B\'s assignment');
+  assert.equal(got[11].number, n1, 'the subaccount now sees the number B gave it');
+  assert.equal(got[12], 404, 'the released number\'s GET is a 404, not a kept 200');
+
+  // through B: the carrier renamed
+  r = await B.plivo(main, 'POST', `IncomingCarrier/${carrierId}/`, { body: { name: 'kept-carrier-2' } });
+  assert.equal(r.status, 202, r.text);
+  got = await same('after B renamed the carrier');
+  assert.equal(got[13].name, 'kept-carrier-2', 'the carrier\'s GET shows B\'s rename');
 
   // through B: the subaccount renamed (shown in the list, from a join)
   r = await B.plivo(main, 'POST', `Subaccount/${sub.auth_id}/`, { body: { name: 'team-two' } });
   assert.equal(r.status, 202, r.text);
   got = await same('after B renamed the subaccount');
   assert.equal(numberIn(got[0], n1).sub_account_name, 'team-two');
+  assert.equal(got[10].sub_account_name, 'team-two', 'the number\'s GET shows the join\'s change');
 
   // through the CLI (a third process): a 10DLC campaign on a number, and
   // new inventory for the searches
@@ -134,6 +166,7 @@ test('a kept answer equals a fresh one, and none is one change behind', { skip }
   assert.equal(cli.status, 0, cli.stderr);
   got = await same('after the CLI wrote');
   assert.equal(numberIn(got[0], n0).tendlc_campaign_id, 'CMP42');
+  assert.equal(got[9].tendlc_campaign_id, 'CMP42', 'the number\'s GET shows the CLI\'s write');
 
   // through A: purchases (the searches' answers change)
   const before = got[6].meta.total_count;
@@ -146,7 +179,7 @@ test('a kept answer equals a fresh one, and none is one change behind', { skip }
   assert.equal(got[6].meta.total_count, before - 3);
   assert.equal(got[0].meta.total_count, owned.length);
   const m2 = await metrics();
-  assert.ok(m2.misses - m1.misses >= 5 * reads().length, 'every change was a miss for every read');
+  assert.ok(m2.misses - m1.misses >= 6 * reads().length, 'every change was a miss for every read');
 });
 
 // Read-your-writes under load: pollers keep A's kept answers hot (the same
@@ -179,6 +212,40 @@ test('after a write is answered, no kept answer from before it is given', { skip
       assert.equal(l.json.meta.total_count, before + 1, `round ${i}: the list counts the purchase`);
       const again = await A.plivo(main, 'GET', 'PhoneNumber/', { query: searchQ });
       assert.ok(!again.json.objects.some((o) => o.number === n), `round ${i}: the search no longer offers ${n}`);
+    }
+  } finally {
+    stop = true;
+    await Promise.all(pollers);
+  }
+  const m1 = await metrics();
+  assert.ok(m1.hits - m0.hits > 50, `the pollers were answered from kept answers (${m1.hits - m0.hits})`);
+});
+
+// The same for one object: pollers keep the GET of a number and of a
+// carrier hot while a writer changes them, through A or B; the first read
+// after each answer shows the change.
+test('after a write is answered, no kept object from before it is given', { skip }, async () => {
+  let stop = false;
+  const n = owned[0];
+  const poll = async () => {
+    while (!stop) {
+      await A.plivo(main, 'GET', `Number/${n}/`);
+      await A.plivo(main, 'GET', `IncomingCarrier/${carrierId}/`);
+    }
+  };
+  const pollers = [poll(), poll(), poll()];
+  const m0 = await metrics();
+  try {
+    for (let i = 0; i < 24; i++) {
+      const srv = i % 2 ? B : A;
+      let r = await srv.plivo(main, 'POST', `Number/${n}/`, { body: { alias: `desk-${i}` } });
+      assert.equal(r.status, 202, r.text);
+      const g = await A.plivo(main, 'GET', `Number/${n}/`);
+      assert.equal(g.json.alias, `desk-${i}`, `round ${i}: the number shows its new alias`);
+      r = await srv.plivo(main, 'POST', `IncomingCarrier/${carrierId}/`, { body: { ip_set: `198.51.100.${i + 10}` } });
+      assert.equal(r.status, 202, r.text);
+      const c = await A.plivo(main, 'GET', `IncomingCarrier/${carrierId}/`);
+      assert.equal(c.json.ip_set, `198.51.100.${i + 10}`, `round ${i}: the carrier shows its new ip_set`);
     }
   } finally {
     stop = true;

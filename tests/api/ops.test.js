@@ -903,6 +903,47 @@ describe('graceful stop', () => {
 
 // ---- flags and environment -------------------------------------------------
 
+// --threads' default: the CPUs serve may run on (its affinity mask, as
+// taskset or a container's cpuset leave it), not the machine's count.
+test('without --threads, serve runs an HTTP thread for each CPU it may run on', async () => {
+  // the CPUs this process may run on, as the kernel says (its affinity
+  // mask; a CPU quota is not a mask and does not count)
+  const allowed = [];
+  const list = /^Cpus_allowed_list:\s*(\S+)/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1];
+  for (const part of list.split(',')) {
+    const [a, b] = part.split('-').map(Number);
+    for (let c = a; c <= (b ?? a); c++) allowed.push(c);
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'numberd-threads-'));
+  // what serve logs at start: "(sqlite, N threads, ...)"
+  const threadsOf = (pre) => new Promise((resolve, reject) => {
+    const env = { ...process.env };
+    for (const k of ['NUMBERD_THREADS', 'NUMBERD_ADMIN_TOKEN', 'NUMBERD_DB', 'NUMBERD_LISTEN',
+      'NUMBERD_LOG_FILE']) delete env[k];
+    const argv = [...pre, BIN, 'serve', '--db', path.join(dir, 't.db'), '--listen', '127.0.0.1:0',
+      '--log-level', 'info'];
+    const child = spawn(argv[0], argv.slice(1), { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`no start line:\n${err}`)); }, 10000);
+    child.on('error', (e) => { clearTimeout(timer); reject(e); });
+    child.stderr.on('data', (d) => {
+      err += d;
+      const m = /listening on .* (\d+) threads,/.exec(err);
+      if (!m) return;
+      clearTimeout(timer);
+      child.on('close', () => resolve(Number(m[1])));
+      child.kill('SIGTERM');
+    });
+  });
+  try {
+    assert.equal(await threadsOf(['taskset', '-c', String(allowed[0])]), 1, 'pinned to one CPU: one thread');
+    assert.equal(await threadsOf([]), Math.min(allowed.length, 256),
+      'unpinned: one for each CPU this process may run on');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 describe('serve flags and their environment variables', () => {
   const help = spawnSync(BIN, ['serve', '--help'], { encoding: 'utf8' }).stdout;
   // "  --flag ARG   text   NUMBERD_X (default)"

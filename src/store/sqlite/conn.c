@@ -1242,9 +1242,16 @@ int sq_read_version(store_t *st, db_version_t *out)
     if (tls_wstore == s || strcmp(s->sql.target, ":memory:") == 0) return ST_NOTFOUND;
     conn_t *c = connreg_get(&s->sql.conns);
     if (c && c->depth > 0) return ST_NOTFOUND;  /* what it read may not be committed */
-    /* one value for every thread: the data_version of the connection that
-     * never writes, which every other connection's commit moves */
+    /* one value for every thread: the log's header in shared memory
+     * (kind 2), else the data_version of the connection that never writes,
+     * which every other connection's commit moves (kind 1); the two kinds
+     * never compare equal */
+    if (sq_shm_version(s, &out->data, &out->gen) == ST_OK) {
+        out->conn = 2;
+        return ST_OK;
+    }
     if (sq_data_version(s, &out->data) != ST_OK) return ST_ERR;
+    out->gen = 0;
     out->conn = 1;
     return ST_OK;
 }

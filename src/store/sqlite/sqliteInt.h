@@ -30,6 +30,7 @@
 
 #include <pthread.h>
 #include <semaphore.h>
+#include <stdatomic.h>
 #include <sqlite3.h>
 
 #include "store/connreg.h"
@@ -161,6 +162,9 @@ typedef struct sqlite_store {
     pthread_mutex_t ver_lock;
     sqlite3 *ver_db;
     sqlite3_stmt *ver_q;     /* PRAGMA data_version, prepared once */
+    /* the log's index header in ver_db's shared memory (sq_shm_version),
+     * mapped once under ver_lock and read without it; NULL: not (yet) */
+    const void *_Atomic ver_shm;
     uint64_t wait_version;   /* sq_sbc_wait's last data_version */
     /* The connection credential reads use on threads that have none of
      * their own (sq_one_cred), under cred_lock; opened on first use. */
@@ -266,6 +270,12 @@ uint64_t sq_commit_count(void);
  * (ver_db, under ver_lock): moves with every commit of any connection,
  * this process's or another's (sbc.c). */
 int sq_data_version(sqlite_store_t *s, uint64_t *out);
+/* The log's state from its index header in shared memory, read without a
+ * lock or a statement: *data and *gen change with every commit of any
+ * connection of any process (sbc.c).  ST_NOTFOUND: not available (no
+ * shared memory mapped, a header being written for too long); the caller
+ * falls back to sq_data_version. */
+int sq_shm_version(sqlite_store_t *s, uint64_t *data, uint64_t *gen);
 void sq_conn_close(void *conn);
 /* The calling thread's connection (opened on first use), or NULL. */
 conn_t *sq_conn(store_t *st);
