@@ -72,7 +72,7 @@ static atomic_uint_fast64_t g_hits, g_misses;
 
 static bool same_version(const db_version_t *a, const db_version_t *b)
 {
-    return a->conn == b->conn && a->data == b->data && a->gen == b->gen;
+    return a->conn == b->conn && a->data == b->data && a->gen == b->gen && a->sum == b->sum;
 }
 
 /* The first of the ways of key's set (FNV-1a of the key). */

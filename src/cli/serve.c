@@ -30,12 +30,13 @@
 #include "util/sdnotify.h"
 
 /* The CPUs this process may run on: its affinity mask (taskset, a
- * container's cpuset), not the machine's count.  More HTTP threads than
- * CPUs only take turns: two threads pinned to one core answered GET
- * Number/{n}/ at ~90,000 or ~125,000 r/s depending on how the connections
- * fell between them, one thread at ~130,000 every time (session 26); and
- * each thread holds a database connection (on PostgreSQL, one of the
- * server's).  At most 256, the --threads bound. */
+ * container's cpuset), not the machine's count -- the default of --threads
+ * on SQLite, where a write leaves its HTTP thread for the writer threads
+ * (its connection suspended) and a read never waits on anything but the
+ * CPU.  More HTTP threads than CPUs then only take turns: two threads
+ * pinned to one core answered GET Number/{n}/ at ~90,000 or ~125,000 r/s
+ * depending on how the connections fell between them, one thread at
+ * ~130,000 every time (session 26).  At most 256, the --threads bound. */
 static unsigned usable_cpus(void)
 {
     cpu_set_t set;
@@ -55,8 +56,9 @@ static const char *k_serve_usage =
     "  --db URL                 SQLite file or postgresql:// URL      NUMBERD_DB (numberd.db)\n"
     "  --listen HOST:PORT       address to listen on                  NUMBERD_LISTEN (127.0.0.1:8080)\n"
     "                           (PORT 0 picks a free port; IPv6 as [::1]:8080)\n"
-    "  --threads N              HTTP worker threads                   NUMBERD_THREADS (the CPUs\n"
-    "                           serve may run on: taskset, a container's cpuset)\n"
+    "  --threads N              HTTP worker threads                   NUMBERD_THREADS (SQLite:\n"
+    "                           the CPUs serve may run on, as taskset or a container's cpuset\n"
+    "                           leave them; PostgreSQL: the machine's cores)\n"
     "  --write-threads N        threads that answer writes, so that   NUMBERD_WRITE_THREADS\n"
     "                           concurrent durable writes share a commit (group commit);\n"
     "                           0 = writes on the HTTP threads.  Default 16 on SQLite,\n"
@@ -362,7 +364,7 @@ int cli_serve(int argc, char **argv)
     /* each option once, with its variable and default (k_serve_usage documents them) */
     opt_t opts[] = {
         CLI_OPT("listen", &listen, "NUMBERD_LISTEN", "127.0.0.1:8080"),
-        CLI_OPT("threads", &threads_s, "NUMBERD_THREADS", NULL), /* NULL: usable_cpus() */
+        CLI_OPT("threads", &threads_s, "NUMBERD_THREADS", NULL), /* NULL: see below */
         CLI_OPT("write-threads", &wthreads_s, "NUMBERD_WRITE_THREADS", NULL),
         CLI_OPT("aging-days", &aging_s, "NUMBERD_AGING_DAYS", "45"),
         CLI_OPT("event-retention", &retention_s, "NUMBERD_EVENT_RETENTION", "365"),
@@ -412,7 +414,15 @@ int cli_serve(int argc, char **argv)
     unsigned sbc_port = 0;
     if (sbc_listen && *sbc_listen && parse_listen(sbc_listen, sbc_host, sizeof sbc_host, &sbc_port) != C_OK)
         return usage_error(usage, "invalid --sbc-listen %s: want HOST:PORT", sbc_listen);
-    threads = usable_cpus();
+    /* On PostgreSQL every write holds its HTTP thread through its round
+     * trips and its commit (no writer threads there), so fewer threads
+     * would mean fewer writes in flight: the machine's count, as before. */
+    if (core_url_is_postgres(db)) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = cores <= 0 ? 1 : cores > 256 ? 256 : (unsigned)cores;
+    } else {
+        threads = usable_cpus();
+    }
     if (threads_s && parse_uint_opt(threads_s, 1, 256, &threads) != C_OK)
         return usage_error(usage, "invalid --threads %s: want 1-256", threads_s);
     /* 16 on SQLite by default: only writes that wait together share a

@@ -161,6 +161,7 @@ typedef struct {
     uint64_t data;     /* SQLite: the log's last commit frame and change counter,
                         * or PRAGMA data_version of a connection that never writes */
     uint64_t gen;      /* SQLite: the log's generation (its salts), with the former */
+    uint64_t sum;      /* SQLite: the log's running checksum of its frames */
 } db_version_t;
 
 /* The search index's figures (search_index_stats; all zero when off). */

@@ -5,7 +5,8 @@
 // -- unless another connection of the process holds that slot, which serve's
 // read anchor does. tests/preload/shmlocks.c counts the locks taken with a
 // system call; a server without the anchor (NUMBERD_NO_READ_ANCHOR=1) is
-// the control: there each read takes one. Both servers run the same reads:
+// the control: there each read takes one.  Both compute every answer
+// (NUMBERD_NO_ANSWER_CACHE=1): a kept answer reads no table. Both servers run the same reads:
 // GETs of a carrier, then a purchase (a commit moves the log's end, and the
 // anchor must follow it onto the readers' new slot), then GETs again; then
 // the same GETs while another process has the file open (the anchor must
@@ -34,7 +35,8 @@ async function shimmed(name, env) {
   const asan = [process.env.ASAN_OPTIONS, 'verify_asan_link_order=0'].filter(Boolean).join(':');
   const srv = await start({
     args: ['--rate-limit', '0'],
-    env: { LD_PRELOAD: SHIM, ND_SHMLOCK_LOG: log, ASAN_OPTIONS: asan, ...env },
+    // answers computed every time: a kept answer reads nothing (anscache.c)
+    env: { LD_PRELOAD: SHIM, ND_SHMLOCK_LOG: log, ASAN_OPTIONS: asan, NUMBERD_NO_ANSWER_CACHE: '1', ...env },
   });
   servers.push({ srv, log });
   await srv.loadCsv(csv(['number', 'country_iso', 'type'], [{ number: NUMBER, country_iso: 'US', type: 'fixed' }]));

@@ -1246,12 +1246,12 @@ int sq_read_version(store_t *st, db_version_t *out)
      * (kind 2), else the data_version of the connection that never writes,
      * which every other connection's commit moves (kind 1); the two kinds
      * never compare equal */
-    if (sq_shm_version(s, &out->data, &out->gen) == ST_OK) {
+    if (sq_shm_version(s, &out->data, &out->gen, &out->sum) == ST_OK) {
         out->conn = 2;
         return ST_OK;
     }
     if (sq_data_version(s, &out->data) != ST_OK) return ST_ERR;
-    out->gen = 0;
+    out->gen = out->sum = 0;
     out->conn = 1;
     return ST_OK;
 }

@@ -162,9 +162,11 @@ int sq_data_version(sqlite_store_t *s, uint64_t *out)
  * copies of 48 bytes at the start of the -shm file's first 32 KiB region,
  * in native byte order.  A writer writes the second copy, then the first
  * (walIndexWriteHdr); a reader that reads the first, then the second, and
- * finds them equal has one header.  Words: 2 the change counter (every
- * commit adds one), 3's first byte isInit, 4 mxFrame (the last commit's
- * frame), 8-9 the salts (new with every restart of the log).
+ * finds them equal and their checksum right has one header.  Words: 0 the
+ * format (3007000), 2 the change counter (every commit adds one), 3's
+ * first byte isInit and second bigEndCksum, 4 mxFrame (the last commit's
+ * frame), 6-7 the running checksum of the frames, 8-9 the salts (new with
+ * every restart of the log), 10-11 the checksum of words 0-9.
  *
  * Why not PRAGMA data_version: it is a statement that opens and ends a
  * read transaction, under a process-wide lock -- 3.4 % of a GET
@@ -173,11 +175,16 @@ int sq_data_version(sqlite_store_t *s, uint64_t *out)
  *
  * Why it is exact: within one log (the same salts) mxFrame only grows, by
  * at least a frame a commit, so (salts, mxFrame) names the committed state;
- * the change counter is there too (a recovery sets it anew: a version that
- * differs for the same data is only a miss).  The header is published by
- * the commit before the commit returns, and a reader's transaction starts
- * from it: a version read before an answer's reads is never newer than
- * what they see. */
+ * the change counter and the frames' checksum are there too.  A recovery
+ * (SQLite rebuilding a header a writer left half written) starts the
+ * counter again at 0 and, on an empty log, leaves the salts 0: those
+ * headers could repeat an earlier value with other data, so a counter of 0
+ * or salts of 0 are not used (the PRAGMA is, until the next commit).  The
+ * header is published by the commit before the commit returns, and a
+ * reader's transaction starts from it: a version read before an answer's
+ * reads is never newer than what they see.  A heap-memory index (exclusive
+ * locking mode, which numberd never sets) would leave the file's header
+ * uninitialised: isInit 0, the PRAGMA again. */
 #define SHM_HDR_WORDS 12
 #define SHM_REGION (32 * 1024)
 
@@ -186,21 +193,38 @@ int sq_data_version(sqlite_store_t *s, uint64_t *out)
 static void shm_map(sqlite_store_t *s)
 {
     sqlite3_file *f = NULL;
-    void *p = NULL;
-    if (atomic_load_explicit(&s->ver_shm, memory_order_acquire) || !s->ver_db) return;
+    void volatile *p = NULL;
+    if (atomic_load_explicit(&s->ver_shm, memory_order_acquire) || s->ver_shm_failed || !s->ver_db)
+        return;
+    s->ver_shm_failed = true; /* until it is mapped below */
     if (sqlite3_file_control(s->ver_db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK || !f ||
         !f->pMethods || f->pMethods->iVersion < 2 || !f->pMethods->xShmMap)
         return;
     /* extend 0: the region SQLite mapped, never a new one */
-    if (f->pMethods->xShmMap(f, 0, SHM_REGION, 0, (void volatile **)&p) != SQLITE_OK || !p) return;
-    atomic_store_explicit(&s->ver_shm, p, memory_order_release);
+    if (f->pMethods->xShmMap(f, 0, SHM_REGION, 0, &p) != SQLITE_OK || !p) return;
+    s->ver_shm_failed = false;
+    atomic_store_explicit(&s->ver_shm, (const void *)p, memory_order_release);
 }
 
-int sq_shm_version(sqlite_store_t *s, uint64_t *data, uint64_t *gen)
+/* SQLite's log checksum (wal.c, walChecksumBytes) of n words in native
+ * order, the header's when bigEndCksum is the machine's own order. */
+static void shm_cksum(const uint32_t *w, int n, uint32_t out[2])
+{
+    uint32_t s1 = 0, s2 = 0;
+    for (int i = 0; i + 1 < n; i += 2) {
+        s1 += w[i] + s2;
+        s2 += w[i + 1] + s1;
+    }
+    out[0] = s1;
+    out[1] = s2;
+}
+
+int sq_shm_version(sqlite_store_t *s, uint64_t *data, uint64_t *gen, uint64_t *sum_out)
 {
     const void *p = atomic_load_explicit(&s->ver_shm, memory_order_acquire);
     if (!p) {
         uint64_t v;
+        if (s->ver_shm_failed) return ST_NOTFOUND; /* (read unlocked: at worst one more try) */
         if (sq_data_version(s, &v) != ST_OK) return ST_NOTFOUND; /* opens ver_db and its log */
         pthread_mutex_lock(&s->ver_lock);
         shm_map(s);
@@ -209,17 +233,27 @@ int sq_shm_version(sqlite_store_t *s, uint64_t *data, uint64_t *gen)
         if (!p) return ST_NOTFOUND;
     }
     const uint32_t *w = p;
-    for (int tries = 0; tries < 100; tries++) {
-        uint32_t a[SHM_HDR_WORDS], b[SHM_HDR_WORDS];
+    const uint16_t one = 1;
+    const unsigned char big_endian = *(const unsigned char *)&one == 0;
+    for (int tries = 0; tries < 8; tries++) {
+        uint32_t a[SHM_HDR_WORDS], b[SHM_HDR_WORDS], sum[2];
         for (int i = 0; i < SHM_HDR_WORDS; i++) a[i] = __atomic_load_n(&w[i], __ATOMIC_RELAXED);
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
         for (int i = 0; i < SHM_HDR_WORDS; i++)
             b[i] = __atomic_load_n(&w[SHM_HDR_WORDS + i], __ATOMIC_RELAXED);
+        /* the answer's own reads come after this one */
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
-        const unsigned char *init = (const unsigned char *)&a[3];
-        if (memcmp(a, b, sizeof a) != 0 || init[0] == 0) continue; /* being written */
+        if (memcmp(a, b, sizeof a) != 0) continue; /* being written */
+        const unsigned char *flags = (const unsigned char *)&a[3];
+        /* no header yet, another order's checksum, another format: the PRAGMA */
+        if (flags[0] == 0 || flags[1] != big_endian || a[0] != 3007000) return ST_NOTFOUND;
+        shm_cksum(a, 10, sum);
+        if (sum[0] != a[10] || sum[1] != a[11]) continue; /* a mix of two headers */
+        /* a recovered header (above) */
+        if (a[2] == 0 || (a[8] == 0 && a[9] == 0)) return ST_NOTFOUND;
         *data = ((uint64_t)a[2] << 32) | a[4];
         *gen = ((uint64_t)a[8] << 32) | a[9];
+        *sum_out = ((uint64_t)a[6] << 32) | a[7];
         return ST_OK;
     }
     return ST_NOTFOUND;

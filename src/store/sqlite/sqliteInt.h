@@ -165,6 +165,7 @@ typedef struct sqlite_store {
     /* the log's index header in ver_db's shared memory (sq_shm_version),
      * mapped once under ver_lock and read without it; NULL: not (yet) */
     const void *_Atomic ver_shm;
+    bool ver_shm_failed;     /* it could not be mapped: not tried again */
     uint64_t wait_version;   /* sq_sbc_wait's last data_version */
     /* The connection credential reads use on threads that have none of
      * their own (sq_one_cred), under cred_lock; opened on first use. */
@@ -275,7 +276,7 @@ int sq_data_version(sqlite_store_t *s, uint64_t *out);
  * connection of any process (sbc.c).  ST_NOTFOUND: not available (no
  * shared memory mapped, a header being written for too long); the caller
  * falls back to sq_data_version. */
-int sq_shm_version(sqlite_store_t *s, uint64_t *data, uint64_t *gen);
+int sq_shm_version(sqlite_store_t *s, uint64_t *data, uint64_t *gen, uint64_t *sum);
 void sq_conn_close(void *conn);
 /* The calling thread's connection (opened on first use), or NULL. */
 conn_t *sq_conn(store_t *st);
