@@ -7,7 +7,7 @@
  * its api_id.  The GET of one number or one carrier is the same story at a
  * smaller scale: a console's detail view, a provisioning system checking a
  * number it just configured.  Its statement (48 columns, two joins) and its
- * rendering are ~40 % of the request's CPU (perf, session 26).
+ * rendering are ~35 % of the request's CPU (perf, session 26).
  *
  * Exactness: an answer is kept with the database's version read before it
  * was computed (core_db_version: on SQLite the log's header in shared

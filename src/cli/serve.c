@@ -36,7 +36,7 @@
  * CPU.  More HTTP threads than CPUs then only take turns: two threads
  * pinned to one core answered GET Number/{n}/ at ~90,000 or ~125,000 r/s
  * depending on how the connections fell between them, one thread at
- * ~130,000 every time (session 26).  At most 256, the --threads bound. */
+ * 116,000-132,000 every time (session 26).  At most 256, the --threads bound. */
 static unsigned usable_cpus(void)
 {
     cpu_set_t set;

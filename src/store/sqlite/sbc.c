@@ -164,9 +164,10 @@ int sq_data_version(sqlite_store_t *s, uint64_t *out)
  * (walIndexWriteHdr); a reader that reads the first, then the second, and
  * finds them equal and their checksum right has one header.  Words: 0 the
  * format (3007000), 2 the change counter (every commit adds one), 3's
- * first byte isInit and second bigEndCksum, 4 mxFrame (the last commit's
- * frame), 6-7 the running checksum of the frames, 8-9 the salts (new with
- * every restart of the log), 10-11 the checksum of words 0-9.
+ * first byte isInit, 4 mxFrame (the last commit's frame), 6-7 the running
+ * checksum of the frames, 8-9 the salts (new with every restart of the
+ * log), 10-11 the checksum of words 0-9 (always in native order: the
+ * header's own, whatever order the log's frames are summed in).
  *
  * Why not PRAGMA data_version: it is a statement that opens and ends a
  * read transaction, under a process-wide lock -- 3.4 % of a GET
@@ -207,7 +208,7 @@ static void shm_map(sqlite_store_t *s)
 }
 
 /* SQLite's log checksum (wal.c, walChecksumBytes) of n words in native
- * order, the header's when bigEndCksum is the machine's own order. */
+ * order: the header's. */
 static void shm_cksum(const uint32_t *w, int n, uint32_t out[2])
 {
     uint32_t s1 = 0, s2 = 0;
@@ -233,8 +234,6 @@ int sq_shm_version(sqlite_store_t *s, uint64_t *data, uint64_t *gen, uint64_t *s
         if (!p) return ST_NOTFOUND;
     }
     const uint32_t *w = p;
-    const uint16_t one = 1;
-    const unsigned char big_endian = *(const unsigned char *)&one == 0;
     for (int tries = 0; tries < 8; tries++) {
         uint32_t a[SHM_HDR_WORDS], b[SHM_HDR_WORDS], sum[2];
         for (int i = 0; i < SHM_HDR_WORDS; i++) a[i] = __atomic_load_n(&w[i], __ATOMIC_RELAXED);
@@ -245,8 +244,8 @@ int sq_shm_version(sqlite_store_t *s, uint64_t *data, uint64_t *gen, uint64_t *s
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
         if (memcmp(a, b, sizeof a) != 0) continue; /* being written */
         const unsigned char *flags = (const unsigned char *)&a[3];
-        /* no header yet, another order's checksum, another format: the PRAGMA */
-        if (flags[0] == 0 || flags[1] != big_endian || a[0] != 3007000) return ST_NOTFOUND;
+        /* no header yet, another format: the PRAGMA */
+        if (flags[0] == 0 || a[0] != 3007000) return ST_NOTFOUND;
         shm_cksum(a, 10, sum);
         if (sum[0] != a[10] || sum[1] != a[11]) continue; /* a mix of two headers */
         /* a recovered header (above) */

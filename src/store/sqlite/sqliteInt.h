@@ -272,10 +272,13 @@ uint64_t sq_commit_count(void);
  * this process's or another's (sbc.c). */
 int sq_data_version(sqlite_store_t *s, uint64_t *out);
 /* The log's state from its index header in shared memory, read without a
- * lock or a statement: *data and *gen change with every commit of any
- * connection of any process (sbc.c).  ST_NOTFOUND: not available (no
- * shared memory mapped, a header being written for too long); the caller
- * falls back to sq_data_version. */
+ * lock or a statement: *data (the last commit frame and the change
+ * counter) and *sum change with every commit of any connection of any
+ * process, *gen (the salts) with every restart of the log (sbc.c).
+ * ST_NOTFOUND: not available (no shared memory mapped, no header yet,
+ * another format, a header as recovery leaves it, one being written or
+ * with a wrong checksum for too long); the caller falls back to
+ * sq_data_version. */
 int sq_shm_version(sqlite_store_t *s, uint64_t *data, uint64_t *gen, uint64_t *sum);
 void sq_conn_close(void *conn);
 /* The calling thread's connection (opened on first use), or NULL. */
