@@ -78,9 +78,7 @@ static bool same_version(const db_version_t *a, const db_version_t *b)
 /* The first of the ways of key's set (FNV-1a of the key). */
 static slot_t *set_of(pool_t *p, const buf_t *key)
 {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < key->len; i++) h = (h ^ (unsigned char)key->data[i]) * 16777619u;
-    return &p->slots[(h % p->sets) * p->ways];
+    return &p->slots[(nd_fnv1a(key->data, key->len) % p->sets) * p->ways];
 }
 
 /* {"api_id":"<36 characters>" -- what every Plivo object answer starts with
@@ -90,20 +88,15 @@ static slot_t *set_of(pool_t *p, const buf_t *key)
 
 void api_cache_key(buf_t *key, const char *what, const char *id, const account_t *who, json_t *q)
 {
-    /* built by hand: every cacheable read makes one, hit or miss, and
-     * printf and json_dumps of an empty query were ~3,700 instructions of
-     * a GET Number/{n}/ (callgrind, session 26) */
-    char digits[24];
-    size_t nd = 0;
-    uint64_t v = who->id < 0 ? 0 - (uint64_t)who->id : (uint64_t)who->id;
-    do digits[nd++] = (char)('0' + v % 10); while ((v /= 10) != 0);
-    if (who->id < 0) digits[nd++] = '-';
+    /* built without printf: every cacheable read makes one, hit or miss,
+     * and printf and json_dumps of an empty query were ~3,700 instructions
+     * of a GET Number/{n}/ (callgrind, session 26) */
     buf_reset(key);
     buf_puts(key, what);
     buf_putc(key, '\n');
     if (id) buf_puts(key, id);
     buf_putc(key, '\n');
-    while (nd) buf_putc(key, digits[--nd]);
+    buf_put_i64(key, who->id);
     buf_putc(key, '\n');
     /* an empty query adds nothing: "{}" would be the same for every key */
     if (!q || json_object_size(q) == 0) return;

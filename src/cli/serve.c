@@ -29,19 +29,22 @@
 #include "webhook/wh.h"
 #include "util/sdnotify.h"
 
-/* The CPUs this process may run on: its affinity mask (taskset, a
- * container's cpuset), not the machine's count -- the default of --threads
- * on SQLite, where a write leaves its HTTP thread for the writer threads
- * (its connection suspended) and a read never waits on anything but the
- * CPU.  More HTTP threads than CPUs then only take turns: two threads
+/* --threads' default, 1 to 256 (its bound).  On SQLite the CPUs this
+ * process may run on: its affinity mask (taskset, a container's cpuset),
+ * not the machine's count.  There a write leaves its HTTP thread for the
+ * writer threads (its connection suspended) and a read waits on nothing
+ * but the CPU, so more HTTP threads than CPUs only take turns: two threads
  * pinned to one core answered GET Number/{n}/ at ~90,000 or ~125,000 r/s
  * depending on how the connections fell between them, one thread at
- * 116,000-132,000 every time (session 26).  At most 256, the --threads bound. */
-static unsigned usable_cpus(void)
+ * 116,000-132,000 every time (session 26).  On PostgreSQL every write
+ * holds its HTTP thread through its round trips and its commit (no writer
+ * threads there), so fewer threads would mean fewer writes in flight: the
+ * machine's count, as before. */
+static unsigned default_threads(bool postgres)
 {
     cpu_set_t set;
     long n = 0;
-    if (sched_getaffinity(0, sizeof set, &set) == 0) n = CPU_COUNT(&set);
+    if (!postgres && sched_getaffinity(0, sizeof set, &set) == 0) n = CPU_COUNT(&set);
     if (n <= 0) n = sysconf(_SC_NPROCESSORS_ONLN);
     return n <= 0 ? 1 : n > 256 ? 256 : (unsigned)n;
 }
@@ -364,7 +367,7 @@ int cli_serve(int argc, char **argv)
     /* each option once, with its variable and default (k_serve_usage documents them) */
     opt_t opts[] = {
         CLI_OPT("listen", &listen, "NUMBERD_LISTEN", "127.0.0.1:8080"),
-        CLI_OPT("threads", &threads_s, "NUMBERD_THREADS", NULL), /* NULL: see below */
+        CLI_OPT("threads", &threads_s, "NUMBERD_THREADS", NULL), /* NULL: default_threads() */
         CLI_OPT("write-threads", &wthreads_s, "NUMBERD_WRITE_THREADS", NULL),
         CLI_OPT("aging-days", &aging_s, "NUMBERD_AGING_DAYS", "45"),
         CLI_OPT("event-retention", &retention_s, "NUMBERD_EVENT_RETENTION", "365"),
@@ -414,15 +417,7 @@ int cli_serve(int argc, char **argv)
     unsigned sbc_port = 0;
     if (sbc_listen && *sbc_listen && parse_listen(sbc_listen, sbc_host, sizeof sbc_host, &sbc_port) != C_OK)
         return usage_error(usage, "invalid --sbc-listen %s: want HOST:PORT", sbc_listen);
-    /* On PostgreSQL every write holds its HTTP thread through its round
-     * trips and its commit (no writer threads there), so fewer threads
-     * would mean fewer writes in flight: the machine's count, as before. */
-    if (core_url_is_postgres(db)) {
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = cores <= 0 ? 1 : cores > 256 ? 256 : (unsigned)cores;
-    } else {
-        threads = usable_cpus();
-    }
+    threads = default_threads(core_url_is_postgres(db));
     if (threads_s && parse_uint_opt(threads_s, 1, 256, &threads) != C_OK)
         return usage_error(usage, "invalid --threads %s: want 1-256", threads_s);
     /* 16 on SQLite by default: only writes that wait together share a

@@ -116,9 +116,7 @@ static unsigned segments(const char *s, size_t len)
 
 static uint32_t seg_sig(const char *s, size_t n)
 {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
-    return ((uint32_t)(n > 255 ? 255 : n) << 24) | (h & 0xffffffu);
+    return ((uint32_t)(n > 255 ? 255 : n) << 24) | (nd_fnv1a(s, n) & 0xffffffu);
 }
 
 /* The signatures of the first ROUTE_SIG_SEGS segments of s (len bytes,

@@ -19,6 +19,19 @@ void buf_grow(buf_t *b, size_t extra)
     b->cap = cap;
 }
 
+void buf_put_i64(buf_t *b, int64_t v)
+{
+    char d[24];
+    size_t i = sizeof d;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        d[--i] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) d[--i] = '-';
+    buf_append(b, d + i, sizeof d - i);
+}
+
 void buf_puts(buf_t *b, const char *s) { buf_append(b, s, strlen(s)); }
 
 void buf_cat_n(buf_t *b, const char *const *s, size_t n)

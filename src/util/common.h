@@ -55,6 +55,15 @@ static inline bool nd_isalnum(int c) { return nd_isdigit(c) || nd_isalpha(c); }
 static inline int nd_toupper(int c) { return (c >= 'a' && c <= 'z') ? c - 32 : c; }
 static inline int nd_tolower(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
 int nd_strcasecmp(const char *a, const char *b);
+/* FNV-1a (32 bits) of n bytes: a spread, not a defence against chosen
+ * keys (the router's segment signatures, the kept answers' sets). */
+static inline uint32_t nd_fnv1a(const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) h = (h ^ s[i]) * 16777619u;
+    return h;
+}
 bool nd_all_digits(const char *s, size_t n);
 /* The n strings of parts, one after another, into dst of cap bytes (cap >
  * 0), cut to fit and NUL-terminated; the length written.  snprintf("%s%s")

@@ -109,6 +109,23 @@ static void test_printf(void **state)
 }
 
 /* Output longer than the 256-byte stack buffer takes the second path. */
+/* buf_put_i64 writes what printf's %lld does, at the edges too */
+static void test_put_i64(void **state)
+{
+    (void)state;
+    const int64_t vs[] = {0, 7, -7, 10, -10, 1234567890123LL, INT64_MAX, INT64_MIN, INT64_MIN + 1};
+    for (size_t i = 0; i < sizeof vs / sizeof vs[0]; i++) {
+        buf_t a = BUF_INIT, b = BUF_INIT;
+        buf_puts(&a, "x");
+        buf_put_i64(&a, vs[i]);
+        buf_printf(&b, "x%lld", (long long)vs[i]);
+        assert_string_equal(a.data, b.data);
+        assert_int_equal(a.len, b.len);
+        buf_free(&a);
+        buf_free(&b);
+    }
+}
+
 static void test_printf_long(void **state)
 {
     (void)state;
@@ -304,6 +321,7 @@ int main(void)
         cmocka_unit_test(test_reserve_exact),
         cmocka_unit_test(test_reset),
         cmocka_unit_test(test_printf),
+        cmocka_unit_test(test_put_i64),
         cmocka_unit_test(test_printf_long),
         cmocka_unit_test(test_urlenc),
         cmocka_unit_test(test_steal),
