@@ -36,9 +36,9 @@
  * but the CPU, so more HTTP threads than CPUs only take turns: two threads
  * pinned to one core answered GET Number/{n}/ at ~90,000 or ~125,000 r/s
  * depending on how the connections fell between them, one thread at
- * 116,000-132,000 every time (session 26).  On PostgreSQL every write
- * holds its HTTP thread through its round trips and its commit (no writer
- * threads there), so fewer threads would mean fewer writes in flight: the
+ * 116,000-132,000 every time (session 26).  On PostgreSQL a request
+ * holds its thread through its round trips to the server (writes on the
+ * writer threads, reads on these), which may be on another machine: the
  * machine's count, as before. */
 static unsigned default_threads(bool postgres)
 {
@@ -64,8 +64,8 @@ static const char *k_serve_usage =
     "                           leave them; PostgreSQL: the machine's cores)\n"
     "  --write-threads N        threads that answer writes, so that   NUMBERD_WRITE_THREADS\n"
     "                           concurrent durable writes share a commit (group commit);\n"
-    "                           0 = writes on the HTTP threads.  Default 16 on SQLite,\n"
-    "                           0 on PostgreSQL (there: one connection each).  On an\n"
+    "                           0 = writes on the HTTP threads.  Default 16 (on\n"
+    "                           PostgreSQL each holds a connection of its own).  On an\n"
     "                           SQLite file any N > 0 means one writer, answering in batches\n"
     "                           (each answered once its fsync is done).  On SQLite, with\n"
     "                           writer threads or without, a failed fsync of the log\n"
@@ -425,12 +425,17 @@ int cli_serve(int argc, char **argv)
      * (348 purchases/s with a 2 ms fsync on the HTTP threads, 2,297 with
      * 16 writers: docs/PERFORMANCE.md session 11).  They cost ~2 MiB
      * resident (their stacks and what they hold of the heap: 49.4 against
-     * 47.3 MiB after the same 30,000 purchases, session 12).  0 on
-     * PostgreSQL: numberd groups no commits there (the server groups its
-     * WAL flushes) and each writer would hold a connection of its own; nor
-     * for ":memory:", which has no file to sync. */
+     * 47.3 MiB after the same 30,000 purchases, session 12).  16 on
+     * PostgreSQL too, each with a connection of its own: there the server
+     * groups the WAL flushes of commits that wait at once, and since the
+     * logs' ids are given after COMMIT (migration 0014_sequencer) writers
+     * no longer commit one flush at a time, so more writers in flight
+     * share more: with a 2 ms fsync 338-357 purchases/s before, 960-985
+     * after with 16 writers, against ~190 with none (session 27); more
+     * HTTP threads instead cost reads a third.  None for ":memory:", which
+     * has no file to sync. */
     unsigned wthreads = 16;
-    if (core_url_is_postgres(db) || strcmp(db, ":memory:") == 0) wthreads = 0;
+    if (strcmp(db, ":memory:") == 0) wthreads = 0;
     if (wthreads_s && parse_uint_opt(wthreads_s, 0, 256, &wthreads) != C_OK)
         return usage_error(usage, "invalid --write-threads %s: want 0-256", wthreads_s);
     if (parse_uint_opt(aging_s, 0, 3650, &aging) != C_OK)

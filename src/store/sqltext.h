@@ -82,6 +82,7 @@ enum {
     Q_APIKEY_COUNT,                                                       /* SQLite only */
     /* events.c */
     Q_EVENT_APPEND, Q_EVENT_PURGE,
+    Q_EVENT_SEQUENCE,                                                     /* PostgreSQL only */
     /* webhooks.c */
     Q_WH_EP_INSERT, Q_WH_EP_GET, Q_WH_EP_BY_ID, Q_WH_EP_LIST, Q_WH_EP_ACTIVE, Q_WH_EP_UPDATE,
     Q_WH_EP_DELETE, Q_WH_EP_OUTCOME, Q_WH_EP_START, Q_WH_EP_DISABLE, Q_WH_CURSOR_GET,

@@ -451,10 +451,11 @@ static int run(conn_t *c, int which, const char *sql, const params_t *p, PGresul
      * answers (sbcfeed_sync).  Here, not in each writer: a write that
      * forgot to count (an upstream carrier's health check deleted, until
      * 2026-12-06) reached the SBC index only with the feed's NOTIFY.  No
-     * statement writes through a SELECT. */
+     * statement writes through a SELECT but the round of pg_sequence,
+     * which pg_committed counts itself. */
     if (rc == ST_OK && PQtransactionStatus(c->pg) == PQTRANS_IDLE &&
         strncmp(PQcmdStatus(r), "SELECT", 6) != 0)
-        pg_commit_note();
+        pg_committed(c, strtoll(PQcmdTuples(r), NULL, 10) != 0); /* no row: no trigger logged */
     if (rc == ST_OK && out) *out = r;
     else PQclear(r);
     return rc;

@@ -3,17 +3,22 @@
  * purge the oldest in bounded batches.
  *
  * Several nodes, one ordered log: an event's id is not drawn at INSERT
- * but at COMMIT, by a deferred constraint trigger holding the advisory
- * lock the SBC change log's seq uses (the migration says why), so ids are
- * in commit order and a reader polling "after_id" skips nothing.  Until
- * its transaction commits an event's id is NULL, which event_list's
- * "e.id > $1" leaves out; event_append therefore answers id 0. */
+ * but after its transaction's COMMIT, by a round of numberd_sequence()
+ * (migration 0014_sequencer, tx.c's pg_committed), which gives the SBC
+ * change log's seqs too: rounds take turns on an advisory lock and each
+ * gives ids above the last round's to every committed row without one,
+ * so a reader polling "after_id" skips nothing.  Until then an event's id
+ * is NULL, which event_list's "e.id > $1" leaves out; event_append
+ * therefore answers id 0. */
 #include "store/postgres/pgInt.h"
 
 const char *const pg_sql_events[Q__COUNT] = {
     /* Q_EVENT_APPEND: sqltext.c */
     [Q_EVENT_PURGE] = "DELETE FROM events WHERE rid IN (SELECT rid FROM events WHERE ts < $1 "
                       "AND id IS NOT NULL ORDER BY id LIMIT $2)",
+    /* one round: ids and seqs for every committed row without them; its
+     * own transaction (after a COMMIT, or alone) */
+    [Q_EVENT_SEQUENCE] = "SELECT numberd_sequence()",
 };
 
 int pg_event_append(store_t *st, event_t *ev)

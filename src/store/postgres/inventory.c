@@ -383,7 +383,7 @@ int pg_import_commit_batch(store_import_t *im)
         return ST_OK;
     }
     if (!im->open) return ST_OK;
-    if (import_flush(im) != ST_OK || pg_commit_checked(im->c, "import COMMIT") != ST_OK)
+    if (import_flush(im) != ST_OK || pg_commit_checked(im->c, "import COMMIT", false) != ST_OK)
         return ST_ERR;
     im->open = false;
     /* between batches other writers run: what the import knew may be stale */
@@ -397,7 +397,7 @@ int pg_import_end(store_import_t *im, bool commit)
     int rc = ST_OK;
     if (im->open && commit && !im->dry_run) {
         rc = import_flush(im);
-        if (rc == ST_OK) rc = pg_commit_checked(c, "import COMMIT");
+        if (rc == ST_OK) rc = pg_commit_checked(c, "import COMMIT", false);
     }
     if (im->open && (rc != ST_OK || !commit || im->dry_run)) {
         PGresult *r = pg_exec_raw(c, "ROLLBACK");

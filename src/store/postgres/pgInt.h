@@ -115,8 +115,9 @@
 #define LOCK_MIGRATE "1"
 #define LOCK_INVENTORY "2"
 #define LOCK_NUMADD "3"
-/* 4: the SBC change log's commit-order seq (migration 0002_sbc, in SQL),
- * and the event log's commit-order id (0007_events: the same key) */
+/* 4: the rounds of numberd_sequence() (migration 0014_sequencer, in SQL),
+ * which give the SBC change log's seqs and the event log's ids after the
+ * writers' COMMITs (tx.c's pg_committed) */
 /* registrations: the second key is the carrier id (registrations.c) */
 #define LOCK_NS_REG "1852990823" /* 'nreg' */
 
@@ -450,7 +451,7 @@ static inline int pg_one_locking(store_t *st, int plain, int locked, const pg_va
 void pg_tx_reset(conn_t *c);
 /* COMMIT, checked (an aborted transaction's COMMIT answers ROLLBACK);
  * never sent twice. */
-int pg_commit_checked(conn_t *c, const char *what);
+int pg_commit_checked(conn_t *c, const char *what, bool wrote);
 int pg_tx_begin(store_t *st, bool write);
 int pg_tx_commit(store_t *st);
 void pg_tx_rollback(store_t *st);
@@ -472,9 +473,15 @@ int pg_tx_end(store_t *st, int rc, bool notfound_commits);
     SQLS_CARRIER_FROM
 void pg_rd_carrier(sqls_row_t *d, void *rows, size_t i);
 /* tx.c: successful COMMITs of this process (the SBC feed's local clock);
- * pg_commit_note counts one (conn.c's run: a write outside a transaction) */
+ * pg_commit_note counts one.  pg_committed(c, wrote): after a COMMIT (or
+ * a write outside a transaction, conn.c's run), when it wrote, a round of
+ * numberd_sequence() (pg_sequence: the event log's ids and the SBC log's
+ * seqs, migration 0014) before the count, so that a lookup that sees the
+ * count also finds the change in the log. */
 uint64_t pg_commit_count(void);
 void pg_commit_note(void);
+void pg_sequence(conn_t *c);
+void pg_committed(conn_t *c, bool wrote);
 
 /* ---- the ops --------------------------------------------------------------- */
 

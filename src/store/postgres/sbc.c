@@ -104,6 +104,9 @@ int pg_sbc_upstream_numbers(store_t *st, const char *name, store_sbc_num_cb cb, 
 int pg_sbc_prune(store_t *st, int64_t before)
 {
     conn_t *c = pg_conn(st);
+    /* every minute on every serving node; its COMMIT runs a round of
+     * numberd_sequence (tx.c), so rows a writer cut off after its own
+     * COMMIT left without ids get them here at the latest */
     if (pg_tx_begin(st, true) != ST_OK) return ST_ERR;
     int rc = pg_exec(c, Q_SBC_PRUNE_MARK, PG_V(v_int(before)), NULL, NULL);
     if (rc == ST_OK) rc = pg_exec(c, Q_SBC_PRUNE, PG_V(v_int(before)), NULL, NULL);

@@ -56,7 +56,7 @@ int pg_migrate(store_t *st, int *applied)
         if (rc == ST_OK)
             rc = pg_exec(c, Q_MIGRATE_RECORD,
                          PG_V(v_int(m->version), v_text(m->name), v_int(clock_now())), NULL, NULL);
-        if (rc == ST_OK) rc = pg_commit_checked(c, m->name);
+        if (rc == ST_OK) rc = pg_commit_checked(c, m->name, false);
         if (rc != ST_OK) {
             log_msg(LOG_ERROR, "postgres: migration %s failed", m->name);
             if (PQstatus(c->pg) == CONNECTION_OK) {
@@ -83,6 +83,10 @@ done:
         PQclear(t);
     }
     c->reply_ms = reply_ms;
+    /* rows left without ids by a writer cut off after its COMMIT get them
+     * at the latest when a node starts (tx.c's pg_sequence; with the
+     * session's bounds back: a round waits for another's lock) */
+    if (ret == ST_OK && postgres_migrations_len > 0) pg_sequence(c);
     return ret;
 }
 
