@@ -3,8 +3,8 @@
  *
  * It never creates a database (cli_open_existing: a mistyped --db is an
  * error).  --follow polls the log past the last id it printed, so it sees
- * every event once, in commit order, on both backends (ids are given in
- * commit order: core/events.h). */
+ * every event once, in id order, on both backends (no id ever appears
+ * below one already seen: docs/EVENTS.md). */
 #include "cli/cli.h"
 
 #include <getopt.h>

@@ -112,7 +112,7 @@ int ev_emit(core_t *c, const char *type, int64_t account_id, const char *object_
  * outermost transaction that appended at least one event has committed:
  * an in-process follower (the webhooks' deliverer) wakes at once instead
  * of waiting for its next poll.  Other nodes' events do not call it
- * (PostgreSQL also sends NOTIFY numberd_events; else poll).  NULL: none.
+ * (their readers poll).  NULL: none.
  * Set once, before serving. */
 void ev_set_commit_hook(void (*fn)(void));
 /* Calls that hook as such a commit would (after a commit whose events the

@@ -487,7 +487,7 @@ typedef struct {
 #define MODEL_EVENT_REQID_SZ 72       /* X-Request-Id (ours: a UUID; a proxy's: 1-64) */
 #define MODEL_EVENT_DATA_SZ 8192      /* bigger data is cut to {"truncated":true} by ev_ */
 typedef struct {
-    int64_t id;                       /* strictly increasing in commit order (0: not yet known) */
+    int64_t id;                       /* strictly increasing; never below one a reader saw (0: not yet known) */
     int64_t ts;
     char type[MODEL_EVENT_TYPE_SZ];
     int64_t account_id;               /* the main account; 0: an operator-level object */

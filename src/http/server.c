@@ -17,8 +17,8 @@
  * thread of its own runs close(), then resumes the connection, and the
  * access handler, called again, answers.
  *
- * With --write-threads N (serve's default: 16 on SQLite, 0 on
- * PostgreSQL), writes (POST, PUT, PATCH, DELETE) go the same way, to a
+ * With --write-threads N (serve's default: 16), writes (POST, PUT,
+ * PATCH, DELETE) go the same way, to a
  * pool of N writer threads.  Why: a durable
  * write waits for its commit's fsync, and SQLite's group commit
  * (store/sqlite/conn.c) can only put together the writers that are

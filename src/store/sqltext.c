@@ -192,7 +192,7 @@ const char *const sqlt_text[Q__COUNT] = {
     [Q_CRED_EPOCH_GET] = "SELECT epoch FROM cred_epoch WHERE id = 1",
     [Q_CRED_EPOCH_BUMP] = "UPDATE cred_epoch SET epoch = epoch + 1 WHERE id = 1",
     /* ---- events -------------------------------------------------------------- */
-    /* the id: SQLite's rowid; PostgreSQL's is drawn at COMMIT (events.c);
+    /* the id: SQLite's rowid; PostgreSQL's is given after COMMIT (events.c);
      * an event without data (?9 '') stores an empty object, as the
      * column's default */
     [Q_EVENT_APPEND] =

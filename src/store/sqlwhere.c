@@ -377,8 +377,8 @@ void sqlw_glob_regex(const char *g, buf_t *out)
 void sqlw_events(sqlw_t *w, const event_filter_t *f)
 {
     /* always a condition on id: the cursor, and on PostgreSQL it also
-     * leaves out the rows of the reader's own open transaction, whose id
-     * is given only at commit (NULL until then) */
+     * leaves out the rows whose id is not given yet (NULL until the round
+     * after their transaction's COMMIT) */
     sqlw_int(w, "e.id", ">", f->after_id > 0 ? f->after_id : 0);
     if (f->object_type[0]) sqlw_text(w, "e.object_type", "=", f->object_type);
     if (f->object_id[0]) sqlw_text(w, "e.object_id", "=", f->object_id);

@@ -438,8 +438,9 @@ typedef struct store_ops {
      * records commits or rolls back with it).  ev->id: the event's id when
      * the backend knows it before the commit (SQLite: the rowid, which the
      * write lock makes commit order), else 0 (PostgreSQL: the id is given
-     * at COMMIT under an advisory lock, so that id order is commit order
-     * across nodes).  ev->ts and every text are the caller's. */
+     * after COMMIT, by a round under an advisory lock, so that no id ever
+     * appears below one a reader saw, across nodes: store/postgres/tx.c).
+     * ev->ts and every text are the caller's. */
     int (*event_append)(store_t *st, event_t *ev);
     /* The events matching f in ascending id (after f->after_id, at most
      * f->limit), each handed to cb; account_auth_id is filled. */

@@ -662,32 +662,39 @@ describe('background work and several writers', () => {
   });
 
   // PostgreSQL gives the ids after COMMIT, in rounds (migration
-  // 0014_sequencer): a writer cut off between its COMMIT and its round
-  // leaves its events without an id, out of every read, until a round by
-  // anyone gives them one -- the next write, or a node's start.
-  test('PostgreSQL: an event left without an id gets one from the next write, and at start', { skip: !PG }, async () => {
+  // 0014_sequencer): numberd's sessions (SET numberd.rounds = on) insert
+  // without an id and name their transaction to a round right after
+  // COMMIT; any other session (an older node, psql) still gets its ids at
+  // COMMIT from the triggers.  A writer cut off between its COMMIT and its
+  // round leaves its events out of every read until a sweep gives them
+  // ids: a node's start (or the SBC log's pruning, every minute).
+  test('PostgreSQL: ids from rounds, from the old triggers, and a sweep at start', { skip: !PG }, async () => {
     const s = await start({ args: ARGS, keepDir: true });
     let s2 = null;
     try {
       const mark = await lastId(s);
-      const orphan = (key) => psql('INSERT INTO events(ts, type, object_type, object_id, actor_kind) ' +
-        `VALUES (extract(epoch FROM now())::bigint, 'test.orphan', 'test', '${key}', 'system')`, s.db);
-      orphan('o1');
-      assert.equal(psql("SELECT count(*) FROM events WHERE object_id = 'o1' AND id IS NULL", s.db).trim(), '1');
-      assert.deepEqual((await eventsAfter(s, mark)).filter((e) => e.type === 'test.orphan'), [],
-        'an event without an id is in no read');
-      const a = await s.createAccount('after-the-orphan');
+      const insert = (key, rounds) => psql((rounds ? 'SET numberd.rounds = on; ' : '') +
+        'INSERT INTO events(ts, type, object_type, object_id, actor_kind) ' +
+        `VALUES (extract(epoch FROM now())::bigint, 'test.direct', 'test', '${key}', 'system')`, s.db);
+      const idOf = (key) => psql(`SELECT coalesce(id::text, 'null') FROM events WHERE object_id = '${key}'`, s.db).trim();
+      // a session without rounds: the trigger gave the id at COMMIT
+      insert('psql', false);
+      assert.notEqual(idOf('psql'), 'null');
+      // a session with rounds that never ran its round: no id, in no read
+      insert('cut-off', true);
+      assert.equal(idOf('cut-off'), 'null');
+      // numberd's own write: its round names its transaction only
+      const a = await s.createAccount('after-the-cut-off');
       const got = await eventsAfter(s, mark);
-      const o1 = got.find((e) => e.object_id === 'o1');
-      assert.ok(o1, `the write's round gave the orphan an id: ${JSON.stringify(got.map((e) => e.type))}`);
+      assert.deepEqual(got.filter((e) => e.type === 'test.direct').map((e) => e.object_id), ['psql']);
       const created = got.find((e) => e.type === 'account.created' && e.account === a.auth_id);
-      assert.ok(created && o1.id < created.id, 'in the order of insertion: the orphan before the account');
+      assert.ok(created, 'the write is in the log before it was answered');
+      assert.equal(psql(`SELECT count(*) FROM events WHERE rid > (SELECT rid FROM events WHERE object_id = 'cut-off') AND id IS NULL`, s.db).trim(), '0');
       await s.stop();
-      orphan('o2');
       s2 = await start({ args: ARGS, dir: s.dir });
       const after = await eventsAfter(s2, created.id);
-      assert.deepEqual(after.filter((e) => e.type === 'test.orphan').map((e) => e.object_id), ['o2'],
-        'a start gave the second orphan an id');
+      assert.deepEqual(after.filter((e) => e.type === 'test.direct').map((e) => e.object_id), ['cut-off'],
+        'the start swept the row left without an id, above every id given before');
       assert.equal(psql('SELECT count(*) FROM events WHERE id IS NULL', s.db).trim(), '0');
     } finally {
       if (s2) await s2.stop();

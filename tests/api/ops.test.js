@@ -326,16 +326,18 @@ describe('metrics and the rate limit', () => {
 
 describe('writer threads and group commit (issue 20 item 4)', () => {
   // 48 purchases at once: with writer threads (--write-threads 16, the
-  // default on SQLite) the ones that wait together share a commit, so
-  // commits < write transactions on SQLite; with writes on the single
-  // HTTP thread (--write-threads 0 and --threads 1) every write
-  // transaction is a commit of its own, as on PostgreSQL (whose server groups its own
-  // WAL flushes).
+  // default on both backends since session 27) the ones that wait together
+  // share a commit, so commits < write transactions on SQLite; with writes
+  // on the single HTTP thread (--write-threads 0 and --threads 1) every
+  // write transaction is a commit of its own, as always on PostgreSQL
+  // (whose server groups the WAL flushes of the commits that wait at once:
+  // there the writer threads are how many wait at once).
   const N = 48;
   const numbers = Array.from({ length: N }, (_, i) => `1415555${String(2000 + i).padStart(4, '0')}`);
   const rows = numbers.map((n) => ({ ...US_ROWS[0], number: n }));
   async function buyAll(args) {
     const srv = await start({ args });
+    const writers = Number(/(\d+) writer threads/.exec(srv.stderr())[1]);
     try {
       const acct = await srv.createAccount('gc');
       await srv.loadCsv(csv(ALL_COLUMNS, rows));
@@ -347,7 +349,7 @@ describe('writer threads and group commit (issue 20 item 4)', () => {
       const owned = await srv.raw('GET', `/v1/Account/${acct.auth_id}/Number/?limit=1`,
         { headers: { Authorization: basic(acct.auth_id, acct.auth_token) } });
       assert.equal(owned.json.meta.total_count, N);
-      return { writes: d('numberd_db_write_transactions_total'), commits: d('numberd_db_commits_total') };
+      return { writes: d('numberd_db_write_transactions_total'), commits: d('numberd_db_commits_total'), writers };
     } finally {
       assert.equal((await srv.stop()).code, 0);
     }
@@ -363,8 +365,9 @@ describe('writer threads and group commit (issue 20 item 4)', () => {
     assert.equal(inline.commits, inline.writes);
   });
 
-  test('by default writes go to writer threads on SQLite (they share commits), not on PostgreSQL', async () => {
+  test('by default writes go to 16 writer threads on both backends (on SQLite they share commits)', async () => {
     const dflt = await buyAll(['--threads', '1']);
+    assert.equal(dflt.writers, 16);
     assert.ok(dflt.writes >= N, `${dflt.writes} write transactions for ${N} purchases`);
     if (PG) assert.equal(dflt.commits, dflt.writes);
     else assert.ok(dflt.commits < dflt.writes, `${dflt.commits} commits for ${dflt.writes} write transactions`);

@@ -186,12 +186,16 @@ static const char *session_setup(PGconn *pg, int *reply_ms, int *stmt_ms)
     if (why == NULL) {
         /* as SQLite's busy timeout: a writer queued behind an import batch
          * (or any lock) gives up instead of hanging; statement_timeout,
-         * when shorter, ends the wait first */
-        char sql[96];
+         * when shorter, ends the wait first.  numberd.rounds: this session
+         * gives the logs' ids in rounds after its commits (tx.c), so the
+         * triggers that give them at COMMIT skip its rows (0014) */
+        char sql[128];
         if (ours)
-            snprintf(sql, sizeof sql, "SET lock_timeout = '15s'; SET statement_timeout = %d", stmt);
+            snprintf(sql, sizeof sql,
+                     "SET lock_timeout = '15s'; SET statement_timeout = %d; SET numberd.rounds = on",
+                     stmt);
         else
-            snprintf(sql, sizeof sql, "SET lock_timeout = '15s'");
+            snprintf(sql, sizeof sql, "SET lock_timeout = '15s'; SET numberd.rounds = on");
         r = pg_exec_bounded(pg, bound, sql);
         if (PQresultStatus(r) != PGRES_COMMAND_OK) why = PQerrorMessage(pg);
         PQclear(r);
@@ -451,8 +455,8 @@ static int run(conn_t *c, int which, const char *sql, const params_t *p, PGresul
      * answers (sbcfeed_sync).  Here, not in each writer: a write that
      * forgot to count (an upstream carrier's health check deleted, until
      * 2026-12-06) reached the SBC index only with the feed's NOTIFY.  No
-     * statement writes through a SELECT but the round of pg_sequence,
-     * which pg_committed counts itself. */
+     * statement writes through a SELECT but numberd_sequence's rounds
+     * (tx.c), which give ids and count nothing. */
     if (rc == ST_OK && PQtransactionStatus(c->pg) == PQTRANS_IDLE &&
         strncmp(PQcmdStatus(r), "SELECT", 6) != 0)
         pg_committed(c, strtoll(PQcmdTuples(r), NULL, 10) != 0); /* no row: no trigger logged */

@@ -4,10 +4,10 @@
  *
  * Several nodes, one ordered log: an event's id is not drawn at INSERT
  * but after its transaction's COMMIT, by a round of numberd_sequence()
- * (migration 0014_sequencer, tx.c's pg_committed), which gives the SBC
- * change log's seqs too: rounds take turns on an advisory lock and each
- * gives ids above the last round's to every committed row without one,
- * so a reader polling "after_id" skips nothing.  Until then an event's id
+ * (migration 0014_sequencer, tx.c), which gives the SBC change log's seqs
+ * too: rounds take turns on an advisory lock and each gives ids above the
+ * last round's to the rows of the committed transactions it names, so a
+ * reader polling "after_id" skips nothing.  Until then an event's id
  * is NULL, which event_list's "e.id > $1" leaves out; event_append
  * therefore answers id 0. */
 #include "store/postgres/pgInt.h"
@@ -18,7 +18,7 @@ const char *const pg_sql_events[Q__COUNT] = {
                       "AND id IS NOT NULL ORDER BY id LIMIT $2)",
     /* one round: ids and seqs for every committed row without them; its
      * own transaction (after a COMMIT, or alone) */
-    [Q_EVENT_SEQUENCE] = "SELECT numberd_sequence()",
+    [Q_EVENT_SEQUENCE] = "SELECT numberd_sequence($1::xid8[])",
 };
 
 int pg_event_append(store_t *st, event_t *ev)

@@ -473,11 +473,12 @@ int pg_tx_end(store_t *st, int rc, bool notfound_commits);
     SQLS_CARRIER_FROM
 void pg_rd_carrier(sqls_row_t *d, void *rows, size_t i);
 /* tx.c: successful COMMITs of this process (the SBC feed's local clock);
- * pg_commit_note counts one.  pg_committed(c, wrote): after a COMMIT (or
- * a write outside a transaction, conn.c's run), when it wrote, a round of
- * numberd_sequence() (pg_sequence: the event log's ids and the SBC log's
- * seqs, migration 0014) before the count, so that a lookup that sees the
- * count also finds the change in the log. */
+ * pg_commit_note counts one.  pg_committed(c, wrote): after a write
+ * outside a transaction (conn.c's run), when it wrote, a sweep of
+ * numberd_sequence (the event log's ids and the SBC log's seqs, migration
+ * 0014) before the count, so that a lookup that sees the count also finds
+ * the change in the log; pg_commit_checked does the same for a COMMIT,
+ * with a round for its transaction's rows only.  pg_sequence: a sweep. */
 uint64_t pg_commit_count(void);
 void pg_commit_note(void);
 void pg_sequence(conn_t *c);

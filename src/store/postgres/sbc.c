@@ -1,5 +1,6 @@
 /* sbc.c -- the SBC index's feed on PostgreSQL: the full load, the change
- * log (triggers of migration 0002_sbc; seq in commit order) and single-row
+ * log (triggers of migration 0002_sbc; seqs given after COMMIT in rounds
+ * that take turns, 0014_sequencer and tx.c) and single-row
  * re-reads.  The load reads the log's last seq first and the rows after
  * it, each statement in its own snapshot: whatever commits meanwhile has a
  * higher seq and is applied again after the load. */
@@ -19,7 +20,10 @@ const char *const pg_sql_sbc[Q__COUNT] = {
         "FROM sbc_changes WHERE at < $1 AND seq IS NOT NULL HAVING max(seq) IS NOT NULL "
         "ON CONFLICT (name) DO UPDATE SET value = GREATEST(settings.value::bigint, "
         "excluded.value::bigint)::text",
-    [Q_SBC_PRUNE] = "DELETE FROM sbc_changes WHERE at < $1 AND seq IS NOT NULL",
+    /* no row above the mark just written (same transaction): a row given
+     * its seq between the two statements stays for the next pruning */
+    [Q_SBC_PRUNE] = "DELETE FROM sbc_changes WHERE at < $1 AND seq <= "
+                    "(SELECT value::bigint FROM settings WHERE name = 'sbc_pruned_upto')",
 };
 
 /* Streams a statement's rows (single-row mode: 5,000,000 numbers are never
@@ -104,9 +108,9 @@ int pg_sbc_upstream_numbers(store_t *st, const char *name, store_sbc_num_cb cb, 
 int pg_sbc_prune(store_t *st, int64_t before)
 {
     conn_t *c = pg_conn(st);
-    /* every minute on every serving node; its COMMIT runs a round of
-     * numberd_sequence (tx.c), so rows a writer cut off after its own
-     * COMMIT left without ids get them here at the latest */
+    /* every minute on every serving node: rows a writer cut off after its
+     * COMMIT left without ids get them here at the latest (tx.c) */
+    pg_sequence(c);
     if (pg_tx_begin(st, true) != ST_OK) return ST_ERR;
     int rc = pg_exec(c, Q_SBC_PRUNE_MARK, PG_V(v_int(before)), NULL, NULL);
     if (rc == ST_OK) rc = pg_exec(c, Q_SBC_PRUNE, PG_V(v_int(before)), NULL, NULL);

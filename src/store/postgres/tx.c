@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 
+#include "util/buf.h"
 #include "util/log.h"
 #include "util/metrics.h"
 
@@ -24,37 +25,70 @@ void pg_commit_note(void)
     g_commits++;
 }
 
-/* One round of numberd_sequence() (migration 0014_sequencer): ids for the
- * event log's and the SBC change log's rows committed without them, ours
- * among them, so that they are visible to "after id" readers before the
- * write is answered.  Its own transaction, after the COMMIT: the writer's
- * transaction holds no lock through its WAL flush.  A round that fails
- * leaves the write committed (it is answered so); its rows wait for the
- * next round (any later write, the SBC feed's pruning, a start). */
-void pg_sequence(conn_t *c)
+/* ---- the logs' ids: rounds of numberd_sequence (migration 0014) ----------
+ *
+ * The event log's ids and the SBC change log's seqs are given after the
+ * writer's COMMIT, in its own transaction, so that the writer's commit
+ * holds no lock through its WAL flush; and before the write is answered,
+ * so that an "after id" reader (and this node's SBC feed, which the
+ * commit count below wakes) finds its rows.  A round gives ids to the
+ * rows of the transactions named by their xids (found by xid: never a
+ * scan, which an old snapshot would make grow), or with no xids -- a
+ * sweep -- to every row without one.  A writer that cannot name its xid
+ * (a write outside a transaction: conn.c's run) asks for a sweep.  A round
+ * that fails leaves the write committed (it is answered so); its rows wait
+ * for a sweep: the SBC log's pruning (every minute, sbc.c) or a start
+ * (settings.c). */
+#define SEQ_BATCH 10000 /* a round's most ids (numberd_sequence's LIMIT) */
+#define SEQ_CALLS 1000  /* rounds a call repeats, at most (10,000,000 ids) */
+
+/* Rounds until one gives fewer than SEQ_BATCH ids; xids "{1,2}" or NULL
+ * (a sweep). */
+static void sequence_run(conn_t *c, const char *xids)
 {
-    if (pg_exec(c, Q_EVENT_SEQUENCE, PG_NONE, NULL, NULL) != ST_OK)
-        log_msg(LOG_WARN, "postgres: the logs' ids are given by a later round");
+    for (int i = 0; i < SEQ_CALLS; i++) {
+        PGresult *r = NULL;
+        if (pg_exec(c, Q_EVENT_SEQUENCE, PG_V(v_text(xids)), &r, NULL) != ST_OK) {
+            log_msg(LOG_WARN, "postgres: the logs' ids are left to a later sweep");
+            return;
+        }
+        int64_t n = PQntuples(r) == 1 ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : 0;
+        PQclear(r);
+        if (n < SEQ_BATCH) return;
+    }
 }
 
-/* Writers share rounds: a round covers every row committed before it
- * began, so a writer needs the first round that begins after its COMMIT,
- * not one of its own.  One round at a time in this process; the writer
- * that finds none running begins the next (on its own connection) for
- * every writer waiting, and the others wait for it.  Without this each
- * writer ran its own round, and since a round that gives ids commits
- * (one WAL flush) under the advisory lock, rounds went one flush at a
- * time, one writer each: 158-615 purchases/s with a 2 ms fsync and 16
- * HTTP threads, where shared rounds with 16 writer threads give 960-985
- * (docs/PERFORMANCE.md, session 27). */
+void pg_sequence(conn_t *c)
+{
+    sequence_run(c, NULL);
+}
+
+/* Writers share rounds: a writer needs a round that begins after its
+ * COMMIT and names its xid, not one of its own.  One round at a time in
+ * this process; a writer adds its xid to the list and, if no round is
+ * running, begins the next with every xid listed (on its own connection);
+ * the others wait for it.  Without this each writer ran its own round, and
+ * since a round that gives ids commits (one WAL flush) under the advisory
+ * lock, rounds went one flush at a time, one writer each: 158-615
+ * purchases/s with a 2 ms fsync and 16 HTTP threads (docs/PERFORMANCE.md,
+ * session 27). */
 static pthread_mutex_t g_round_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_round_cv = PTHREAD_COND_INITIALIZER;
 static uint64_t g_round_begun, g_round_done; /* rounds begun, ended (in order) */
 static bool g_round_running;
+static buf_t g_round_xids = BUF_INIT; /* "1,2,3": the writers waiting */
+static bool g_round_sweep;            /* one of them asked for a sweep */
 
-static void sequence_shared(conn_t *c)
+/* xid: the writer's transaction, or NULL: a sweep */
+static void sequence_shared(conn_t *c, const char *xid)
 {
+    buf_t xids = BUF_INIT;
     pthread_mutex_lock(&g_round_mu);
+    if (!xid) g_round_sweep = true;
+    else {
+        if (g_round_xids.len) buf_putc(&g_round_xids, ',');
+        buf_puts(&g_round_xids, xid);
+    }
     uint64_t need = g_round_begun + 1; /* the next round to begin */
     while (g_round_done < need) {
         if (g_round_running) {
@@ -63,19 +97,27 @@ static void sequence_shared(conn_t *c)
         }
         g_round_running = true;
         uint64_t mine = ++g_round_begun;
+        bool sweep = g_round_sweep;
+        buf_reset(&xids);
+        buf_putc(&xids, '{');
+        if (g_round_xids.len) buf_puts(&xids, g_round_xids.data);
+        buf_putc(&xids, '}');
+        buf_reset(&g_round_xids);
+        g_round_sweep = false;
         pthread_mutex_unlock(&g_round_mu);
-        pg_sequence(c);
+        sequence_run(c, sweep ? NULL : xids.data);
         pthread_mutex_lock(&g_round_mu);
         g_round_done = mine;
         g_round_running = false;
         pthread_cond_broadcast(&g_round_cv);
     }
     pthread_mutex_unlock(&g_round_mu);
+    buf_free(&xids);
 }
 
 void pg_committed(conn_t *c, bool wrote)
 {
-    if (wrote) sequence_shared(c);
+    if (wrote) sequence_shared(c, NULL);
     pg_commit_note();
 }
 
@@ -92,10 +134,31 @@ void pg_tx_reset(conn_t *c)
 
 /* COMMIT, checked: PostgreSQL answers the COMMIT of an aborted transaction
  * with success and the tag ROLLBACK.  Never sent twice: a COMMIT lost with
- * its connection has an unknown outcome.  Counts nothing (pg_committed). */
-static int commit_checked(conn_t *c, const char *what)
+ * its connection has an unknown outcome.  With xid (size n), in the same
+ * round trip, the transaction's xid as text ("" when it wrote nothing). */
+static int commit_checked(conn_t *c, const char *what, char *xid, size_t n)
 {
-    PGresult *r = pg_exec_raw(c, "COMMIT");
+    PGresult *r = NULL;
+    if (!xid) {
+        r = pg_exec_raw(c, "COMMIT");
+    } else {
+        xid[0] = '\0';
+        if (PQsendQuery(c->pg, "SELECT pg_current_xact_id_if_assigned(); COMMIT")) {
+            PGresult *x;
+            while ((x = pg_next_result(c)) != NULL) {
+                if (PQresultStatus(x) == PGRES_TUPLES_OK) {
+                    if (PQntuples(x) == 1 && !PQgetisnull(x, 0, 0))
+                        snprintf(xid, n, "%s", PQgetvalue(x, 0, 0));
+                    PQclear(x);
+                } else if (r && PQresultStatus(r) == PGRES_FATAL_ERROR) {
+                    PQclear(x); /* the first error stands */
+                } else {
+                    PQclear(r);
+                    r = x;
+                }
+            }
+        }
+    }
     int rc = ST_OK;
     if (!pg_res_ok(r) || strcmp(PQcmdStatus(r), "COMMIT") != 0) {
         if (pg_res_ok(r)) log_msg(LOG_ERROR, "postgres: %s: the transaction had failed", what);
@@ -112,8 +175,11 @@ static int commit_checked(conn_t *c, const char *what)
 
 int pg_commit_checked(conn_t *c, const char *what, bool wrote)
 {
-    int rc = commit_checked(c, what);
-    if (rc == ST_OK) pg_committed(c, wrote);
+    char xid[24]; /* a 64-bit xid8 in decimal */
+    int rc = commit_checked(c, what, wrote ? xid : NULL, sizeof xid);
+    if (rc != ST_OK) return rc;
+    if (wrote && xid[0]) sequence_shared(c, xid);
+    pg_commit_note();
     return rc;
 }
 

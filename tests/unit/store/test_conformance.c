@@ -2406,7 +2406,7 @@ static void ev_put(store_t *st, const char *type, int64_t account_id, const char
     snprintf(ev.data, sizeof ev.data, "%s", "{\"after\":{\"alias\":\"x\"}}");
     assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
     assert_int_equal(st->ops->event_append(st, &ev), ST_OK);
-    assert_true(ev.id >= 0); /* SQLite knows it now; PostgreSQL gives it at commit (0) */
+    assert_true(ev.id >= 0); /* SQLite knows it now; PostgreSQL gives it after commit (0) */
     assert_int_equal(st->ops->tx_commit(st), ST_OK);
 }
 

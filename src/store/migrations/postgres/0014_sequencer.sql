@@ -15,77 +15,119 @@
 --
 -- Now a writer inserts its rows with id (seq) NULL and takes no lock; its
 -- transaction commits alone and shares WAL flushes with every other.
--- Right after its COMMIT (before it answers), the writer calls
--- numberd_sequence(), its own transaction: under the same advisory lock,
--- it gives every committed row still without an id the next ids, in the
--- order of the rows' insertion, and (if it gave any SBC change a seq)
--- sends NOTIFY numberd_sbc.  Rounds take turns on the lock, so each
+-- Each row keeps the id of the transaction that wrote it (xid).  Right
+-- after its COMMIT (before it answers), the writer calls
+-- numberd_sequence(xids), its own transaction: under the same advisory
+-- lock, it gives the rows of those (committed) transactions the next ids,
+-- in the order of the rows' insertion, and (if it gave any SBC change a
+-- seq) sends NOTIFY numberd_sbc.  The rows are found by their xid in a
+-- partial index of the rows without an id, never by a scan of it: while
+-- an old snapshot (a backup's) keeps its dead entries, a scan would grow
+-- with every write made meanwhile.  Rounds take turns on the lock, so each
 -- round's ids are above every earlier round's and become visible at once,
 -- at its commit: a reader that saw every id up to n never later sees a
 -- lower one commit, as before (readers use id and seq only; rid and id are
--- the rows' keys).  nextval is called only under the lock.  One round
--- gives ids to every row committed before it, so writers that commit
--- together share one round, and one flush for it (store/postgres/tx.c
--- runs one round at a time per process, for every writer waiting); a
--- round that finds nothing takes no lock and no transaction id.
+-- the rows' keys).  nextval is called only under the lock.  Writers that
+-- commit together share one round, and one flush for it
+-- (store/postgres/tx.c runs one round at a time per process, for the
+-- xids of every writer waiting); a round that finds nothing takes no lock
+-- and no transaction id.
 --
 -- The order within a round is the rows' insertion (rid): a write that
 -- began after another was answered, or that waited for another's row
 -- lock, inserts its rows after the other's and gets higher ids; writes
 -- that overlapped without meeting may be in either order.
 --
--- During a rolling upgrade a node older than this migration still inserts
--- rows without ids (its triggers are gone) and runs no rounds: its rows
--- get ids from the newer nodes' rounds.
+-- The old triggers stay, skipped by a session that says it runs rounds
+-- (SET numberd.rounds = on: every numberd connection from this release
+-- on).  So a node older than this migration (a rolling upgrade, or a
+-- rollback) and any other writer (psql) still get ids at COMMIT, under the
+-- same lock as the rounds: every id is still drawn under it and visible
+-- before it is released.  A release after a rolling upgrade can drop them.
+--
+-- Building the partial indexes reads each table once (seconds per
+-- million events), with the tables' writes held meanwhile.
 --
 -- A row whose writer could not run its round (its connection lost right
--- after COMMIT) waits for the next round: any later write on any node, the
--- SBC feed's pruning (every minute on every serving node) or a start.
--- NOTIFY numberd_events had no listener (the deliverer and `events
--- --follow` poll): it is gone.
+-- after COMMIT) waits for a sweep, numberd_sequence(NULL): every row
+-- without an id, 10,000 at a time (every minute on every serving node,
+-- with the SBC log's pruning, and at every start).  A round gives at most
+-- 10,000 ids too (within the statement timeout); the caller repeats it
+-- while it gave that many.  numberd's sessions send no NOTIFY
+-- numberd_events any more (no one listened: the deliverer and `events
+-- --follow` poll).
 
+-- the old triggers, skipped by sessions that run rounds (the WHEN is
+-- evaluated as the row is written: no deferred call is queued)
 DROP TRIGGER events_id ON events;
 DROP TRIGGER events_notify ON events;
-DROP FUNCTION events_id_trg();
-DROP FUNCTION events_notify_trg();
 DROP TRIGGER sbc_changes_seq ON sbc_changes;
 DROP TRIGGER sbc_changes_notify ON sbc_changes;
-DROP FUNCTION sbc_seq_trg();
-DROP FUNCTION sbc_notify_trg();
+CREATE CONSTRAINT TRIGGER events_id AFTER INSERT ON events
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+  WHEN (current_setting('numberd.rounds', true) IS DISTINCT FROM 'on')
+  EXECUTE FUNCTION events_id_trg();
+CREATE TRIGGER events_notify AFTER INSERT ON events FOR EACH STATEMENT
+  WHEN (current_setting('numberd.rounds', true) IS DISTINCT FROM 'on')
+  EXECUTE FUNCTION events_notify_trg();
+CREATE CONSTRAINT TRIGGER sbc_changes_seq AFTER INSERT ON sbc_changes
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+  WHEN (current_setting('numberd.rounds', true) IS DISTINCT FROM 'on')
+  EXECUTE FUNCTION sbc_seq_trg();
+CREATE TRIGGER sbc_changes_notify AFTER INSERT ON sbc_changes FOR EACH STATEMENT
+  WHEN (current_setting('numberd.rounds', true) IS DISTINCT FROM 'on')
+  EXECUTE FUNCTION sbc_notify_trg();
 
--- the rows a round looks for (few at any moment: those committed since
--- the last round)
-CREATE INDEX events_unsequenced ON events(rid) WHERE id IS NULL;
-CREATE INDEX sbc_changes_unsequenced ON sbc_changes(id) WHERE seq IS NULL;
+-- the writing transaction of each row (rows before this migration: NULL,
+-- and they have their ids); a default, not a rewrite of the table
+ALTER TABLE events ADD COLUMN xid xid8;
+ALTER TABLE events ALTER COLUMN xid SET DEFAULT pg_current_xact_id();
+ALTER TABLE sbc_changes ADD COLUMN xid xid8;
+ALTER TABLE sbc_changes ALTER COLUMN xid SET DEFAULT pg_current_xact_id();
+CREATE INDEX events_unsequenced ON events(xid) WHERE id IS NULL;
+CREATE INDEX sbc_changes_unsequenced ON sbc_changes(xid) WHERE seq IS NULL;
 
-CREATE FUNCTION numberd_sequence() RETURNS bigint LANGUAGE plpgsql AS $$
+-- xids: the committed transactions whose rows get ids (a writer's round),
+-- or NULL (a sweep: every row without one).  At most 10,000 ids a call;
+-- returns how many it gave.
+CREATE FUNCTION numberd_sequence(xids xid8[]) RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
   r record;
-  ne bigint := 0;
+  n bigint := 0;
   ns bigint := 0;
 BEGIN
-  -- nothing committed and unsequenced: no lock, no transaction id
-  IF NOT EXISTS (SELECT 1 FROM events WHERE id IS NULL)
-     AND NOT EXISTS (SELECT 1 FROM sbc_changes WHERE seq IS NULL) THEN
-    RETURN 0;
+  IF xids IS NOT NULL THEN
+    -- nothing of theirs without an id: no lock, no transaction id
+    IF NOT EXISTS (SELECT 1 FROM events WHERE xid = ANY(xids) AND id IS NULL)
+       AND NOT EXISTS (SELECT 1 FROM sbc_changes WHERE xid = ANY(xids) AND seq IS NULL) THEN
+      RETURN 0;
+    END IF;
   END IF;
   PERFORM pg_advisory_xact_lock(1853189474, 4);
-  -- each loop's query sees what committed before it began (READ
-  -- COMMITTED), rows committed while this round waited for the lock
-  -- among them; a row by row UPDATE with a cached plan costs less than
-  -- one UPDATE joined to a numbered list for the few rows of a round
-  FOR r IN SELECT rid FROM events WHERE id IS NULL ORDER BY rid LOOP
-    UPDATE events SET id = nextval('events_seq') WHERE rid = r.rid;
-    ne := ne + 1;
-  END LOOP;
-  FOR r IN SELECT id FROM sbc_changes WHERE seq IS NULL ORDER BY id LOOP
-    UPDATE sbc_changes SET seq = nextval('sbc_seq') WHERE id = r.id;
-    ns := ns + 1;
-  END LOOP;
+  -- each query below sees what committed before it began (READ
+  -- COMMITTED): what another round gave ids meanwhile is not taken again.
+  -- Two forms, so that a writer's round is planned as lookups by xid.
+  IF xids IS NOT NULL THEN
+    FOR r IN SELECT rid FROM events WHERE xid = ANY(xids) AND id IS NULL
+             ORDER BY rid LIMIT 10000 LOOP
+      UPDATE events SET id = nextval('events_seq') WHERE rid = r.rid;
+      n := n + 1;
+    END LOOP;
+    FOR r IN SELECT id FROM sbc_changes WHERE xid = ANY(xids) AND seq IS NULL
+             ORDER BY id LIMIT 10000 - n LOOP
+      UPDATE sbc_changes SET seq = nextval('sbc_seq') WHERE id = r.id;
+      ns := ns + 1;
+    END LOOP;
+  ELSE
+    FOR r IN SELECT rid FROM events WHERE id IS NULL ORDER BY rid LIMIT 10000 LOOP
+      UPDATE events SET id = nextval('events_seq') WHERE rid = r.rid;
+      n := n + 1;
+    END LOOP;
+    FOR r IN SELECT id FROM sbc_changes WHERE seq IS NULL ORDER BY id LIMIT 10000 - n LOOP
+      UPDATE sbc_changes SET seq = nextval('sbc_seq') WHERE id = r.id;
+      ns := ns + 1;
+    END LOOP;
+  END IF;
   IF ns > 0 THEN PERFORM pg_notify('numberd_sbc', ''); END IF;
-  RETURN ne + ns;
+  RETURN n + ns;
 END $$;
-
--- what was committed unsequenced before this migration (none unless a
--- writer of the old schema was cut off between its rows and its COMMIT)
-SELECT numberd_sequence();
