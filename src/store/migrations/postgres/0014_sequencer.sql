@@ -43,7 +43,10 @@
 -- on).  So a node older than this migration (a rolling upgrade, or a
 -- rollback) and any other writer (psql) still get ids at COMMIT, under the
 -- same lock as the rounds: every id is still drawn under it and visible
--- before it is released.  A release after a rolling upgrade can drop them.
+-- before it is released.  A transaction that takes turns through its
+-- COMMIT anyway (adding numbers: store/postgres/owned.c) turns rounds off
+-- for itself (set_config(..., true)) and takes the triggers' ids, rather
+-- than one more WAL flush for a round of its own rows.
 --
 -- Building the partial indexes reads each table once (seconds per
 -- million events), with the tables' writes held meanwhile.
