@@ -139,7 +139,12 @@ test('gateway health: down after 3 missed OPTIONS, left out of outbound routes o
   };
 
   await until('up', async () => (await gwState(B)) === 'up');
-  let o = await out();
+  // B's index learns A's writes on the file within ~50 ms (its
+  // data_version poll; SIP.md promises a second), as below
+  let o = await until('in node B\'s routes', async () => {
+    const x = await out();
+    return x.action === 'route' ? x : null;
+  }, 1000);
   assert.equal(o.action, 'route');
   assert.deepEqual(o.routes.map((x) => x.uri), [`sip:+442071838750@${GW_IP}:${port};transport=udp`]);
 
