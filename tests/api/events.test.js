@@ -675,7 +675,7 @@ describe('background work and several writers', () => {
       const mark = await lastId(s);
       const insert = (key, rounds) => psql((rounds ? 'SET numberd.rounds = on; ' : '') +
         'INSERT INTO events(ts, type, object_type, object_id, actor_kind) ' +
-        `VALUES (extract(epoch FROM now())::bigint, 'test.direct', 'test', '${key}', 'system')`, s.db);
+        `VALUES (extract(epoch FROM now())::bigint, 'test.direct', 'inventory', '${key}', 'system')`, s.db);
       const idOf = (key) => psql(`SELECT coalesce(id::text, 'null') FROM events WHERE object_id = '${key}'`, s.db).trim();
       // a session without rounds: the trigger gave the id at COMMIT
       insert('psql', false);

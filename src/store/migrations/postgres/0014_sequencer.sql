@@ -33,10 +33,12 @@
 -- xids of every writer waiting); a round that finds nothing takes no lock
 -- and no transaction id.
 --
--- The order within a round is the rows' insertion (rid): a write that
--- began after another was answered, or that waited for another's row
--- lock, inserts its rows after the other's and gets higher ids; writes
--- that overlapped without meeting may be in either order.
+-- The order within a round is the rows' insertion (rid).  A write that
+-- began after another was answered gets higher ids.  An object's events
+-- keep the order of its changes: a round also takes the committed rows
+-- of the same objects still without ids, and a change that waited for
+-- another's row lock inserted its event after the other's COMMIT.  Writes
+-- to different objects that overlapped may be in either order.
 --
 -- The old triggers stay, skipped by a session that says it runs rounds
 -- (SET numberd.rounds = on: every numberd connection from this release
@@ -111,7 +113,17 @@ BEGIN
   -- COMMITTED): what another round gave ids meanwhile is not taken again.
   -- Two forms, so that a writer's round is planned as lookups by xid.
   IF xids IS NOT NULL THEN
-    FOR r IN SELECT rid FROM events WHERE xid = ANY(xids) AND id IS NULL
+    -- with their rows, the rows of the same objects committed before them
+    -- and still without ids (another node's round not run yet): an
+    -- object's events keep the order of its changes, which its row lock
+    -- made (a change that waited for another inserts its event after the
+    -- other's COMMIT, so with a higher rid)
+    FOR r IN SELECT rid FROM (
+               SELECT rid FROM events WHERE xid = ANY(xids) AND id IS NULL
+               UNION
+               SELECT e.rid FROM events o JOIN events e
+                 ON e.object_type = o.object_type AND e.object_id = o.object_id AND e.id IS NULL
+                 WHERE o.xid = ANY(xids) AND o.id IS NULL) s
              ORDER BY rid LIMIT 10000 LOOP
       UPDATE events SET id = nextval('events_seq') WHERE rid = r.rid;
       n := n + 1;
