@@ -16,8 +16,9 @@ const char *const pg_sql_events[Q__COUNT] = {
     /* Q_EVENT_APPEND: sqltext.c */
     [Q_EVENT_PURGE] = "DELETE FROM events WHERE rid IN (SELECT rid FROM events WHERE ts < $1 "
                       "AND id IS NOT NULL ORDER BY id LIMIT $2)",
-    /* one round: ids and seqs for every committed row without them; its
-     * own transaction (after a COMMIT, or alone) */
+    /* one round: ids and seqs for the rows of the committed transactions
+     * named ($1: their xids), or with NULL for every row without them;
+     * its own transaction (tx.c) */
     [Q_EVENT_SEQUENCE] = "SELECT numberd_sequence($1::xid8[])",
 };
 

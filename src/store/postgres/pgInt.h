@@ -18,10 +18,10 @@
  * dead is reset (PQreset) and its statements prepared again; a statement
  * that failed because the connection died is sent once more on the new
  * connection only when it is safe to run twice (a read, BEGIN, an
- * idempotent write: conn.c's retry_safe_list) and only outside a
- * transaction: inside one, the transaction died with its connection and
- * the caller's commit fails; a write whose reply was lost may have been
- * committed, and fails (503) rather than run twice.
+ * idempotent write: stmts.c's retry_safe_reads and retry_safe_writes) and
+ * only outside a transaction: inside one, the transaction died with its
+ * connection and the caller's commit fails; a write whose reply was lost
+ * may have been committed, and fails (503) rather than run twice.
  *
  * Transactions nest by counting, as in the SQLite backend.  A read
  * transaction is REPEATABLE READ: one snapshot for all it reads.  (The store's own reads
@@ -351,6 +351,9 @@ bool pg_res_ok(const PGresult *r);
 /* PQexec with c's reply bound: the last result (the first error when one
  * failed); NULL when nothing could be sent.  Caller PQclears it. */
 PGresult *pg_exec_raw(conn_t *c, const char *sql);
+/* The same for several statements in one string; *rows (may stay NULL)
+ * receives the first earlier one's rows.  Caller PQclears both. */
+PGresult *pg_exec_raw_rows(conn_t *c, const char *sql, PGresult **rows);
 /* PQexec on a bare connection with a reply bound of ms (0: none). */
 PGresult *pg_exec_bounded(PGconn *pg, int ms, const char *sql);
 /* PQgetResult with c's reply bound (single-row and COPY loops); after
@@ -450,7 +453,8 @@ static inline int pg_one_locking(store_t *st, int plain, int locked, const pg_va
 
 void pg_tx_reset(conn_t *c);
 /* COMMIT, checked (an aborted transaction's COMMIT answers ROLLBACK);
- * never sent twice. */
+ * never sent twice.  wrote: the transaction may have logged rows, whose
+ * ids a round gives after the COMMIT (pg_committed below). */
 int pg_commit_checked(conn_t *c, const char *what, bool wrote);
 int pg_tx_begin(store_t *st, bool write);
 int pg_tx_commit(store_t *st);

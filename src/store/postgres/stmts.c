@@ -73,7 +73,7 @@ const char *pg_sql(int which)
  * a write whose reply was lost never runs twice -- a second subaccount, an
  * approve answered 409.  A statement added later is not retried until it
  * is listed here: the safe default. */
-static const int retry_safe_list[] = {
+static const int retry_safe_reads[] = {
     Q_PING, Q_MIGRATE_VERSION, Q_SETTING_GET,
     Q_ACCOUNT_BY_AUTH_ID, Q_ACCOUNT_BY_ID, Q_ACCOUNT_LIST, Q_ACCOUNT_COUNT, Q_APIKEY_LOOKUP,
     Q_STATS, Q_EXPORT,
@@ -84,10 +84,12 @@ static const int retry_safe_list[] = {
     Q_COMPLIANCE_GET, Q_COMPLIANCE_LATEST,
     Q_CARRIER_GET, Q_CARRIER_LIST, Q_CARRIER_IN_USE,
     Q_IDEM_GET,
-    /* idempotent writes: the same values written again change nothing
-     * (an upsert of one setting; the aging sweep's conditional UPDATE; an
-     * insert-if-absent, whose second run meets the first's row and reports
-     * it: the caller compares values, and they are its own) */
+};
+/* idempotent writes: the same values written again change nothing (an
+ * upsert of one setting; the aging sweep's conditional UPDATE; an
+ * insert-if-absent, whose second run meets the first's row and reports
+ * it: the caller compares values, and they are its own) */
+static const int retry_safe_writes[] = {
     Q_SETTING_PUT, Q_AGING_SWEEP, Q_SETTING_PUT_NEW,
     /* a round of the logs' ids (tx.c): a second run gives what the first
      * did not */
@@ -113,13 +115,14 @@ static bool sql_is_read(const char *sql)
 
 static void retry_check(void)
 {
-    for (size_t i = 0; i < sizeof retry_safe_list / sizeof retry_safe_list[0]; i++) {
-        int q = retry_safe_list[i];
-        if (q != Q_SETTING_PUT && q != Q_AGING_SWEEP && q != Q_SETTING_PUT_NEW &&
-            q != Q_EVENT_SEQUENCE && !sql_is_read(pg_sql(q)))
+    for (size_t i = 0; i < sizeof retry_safe_reads / sizeof retry_safe_reads[0]; i++) {
+        int q = retry_safe_reads[i];
+        if (!sql_is_read(pg_sql(q)))
             nd_panic("postgres: statement %d is listed as safe to retry but is not a read", q);
         g_retry_safe[q] = true;
     }
+    for (size_t i = 0; i < sizeof retry_safe_writes / sizeof retry_safe_writes[0]; i++)
+        g_retry_safe[retry_safe_writes[i]] = true;
 }
 
 bool pg_retry_safe(int which, const char *sql)

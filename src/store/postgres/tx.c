@@ -138,26 +138,13 @@ void pg_tx_reset(conn_t *c)
  * round trip, the transaction's xid as text ("" when it wrote nothing). */
 static int commit_checked(conn_t *c, const char *what, char *xid, size_t n)
 {
-    PGresult *r = NULL;
+    PGresult *r, *x = NULL;
     if (!xid) {
         r = pg_exec_raw(c, "COMMIT");
     } else {
-        xid[0] = '\0';
-        if (PQsendQuery(c->pg, "SELECT pg_current_xact_id_if_assigned(); COMMIT")) {
-            PGresult *x;
-            while ((x = pg_next_result(c)) != NULL) {
-                if (PQresultStatus(x) == PGRES_TUPLES_OK) {
-                    if (PQntuples(x) == 1 && !PQgetisnull(x, 0, 0))
-                        snprintf(xid, n, "%s", PQgetvalue(x, 0, 0));
-                    PQclear(x);
-                } else if (r && PQresultStatus(r) == PGRES_FATAL_ERROR) {
-                    PQclear(x); /* the first error stands */
-                } else {
-                    PQclear(r);
-                    r = x;
-                }
-            }
-        }
+        r = pg_exec_raw_rows(c, "SELECT pg_current_xact_id_if_assigned(); COMMIT", &x);
+        snprintf(xid, n, "%s", x && PQntuples(x) == 1 && !PQgetisnull(x, 0, 0) ? PQgetvalue(x, 0, 0) : "");
+        PQclear(x);
     }
     int rc = ST_OK;
     if (!pg_res_ok(r) || strcmp(PQcmdStatus(r), "COMMIT") != 0) {

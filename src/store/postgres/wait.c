@@ -81,8 +81,10 @@ static PGresult *next_bounded(PGconn *pg, int ms, bool *timed_out)
 }
 
 /* The results of what was just sent, as PQexec gives them: the last one,
- * or the first error; stops at COPY (the caller feeds or reads it). */
-static PGresult *collect(PGconn *pg, int ms, bool *timed_out)
+ * or the first error; stops at COPY (the caller feeds or reads it).  With
+ * rows (*rows NULL on entry), the first earlier result that returned rows
+ * is handed there too (the caller PQclears it), not dropped. */
+static PGresult *collect(PGconn *pg, int ms, bool *timed_out, PGresult **rows)
 {
     PGresult *last = NULL, *r;
     while ((r = next_bounded(pg, ms, timed_out)) != NULL) {
@@ -90,7 +92,8 @@ static PGresult *collect(PGconn *pg, int ms, bool *timed_out)
             PQclear(r);
             continue;
         }
-        PQclear(last);
+        if (rows && !*rows && last && PQresultStatus(last) == PGRES_TUPLES_OK) *rows = last;
+        else PQclear(last);
         last = r;
         ExecStatusType s = PQresultStatus(r);
         if (s == PGRES_COPY_IN || s == PGRES_COPY_OUT || s == PGRES_COPY_BOTH ||
@@ -104,7 +107,7 @@ PGresult *pg_exec_bounded(PGconn *pg, int ms, const char *sql)
 {
     bool timed_out = false;
     if (!PQsendQuery(pg, sql)) return NULL;
-    return collect(pg, ms, &timed_out);
+    return collect(pg, ms, &timed_out, NULL);
 }
 
 int pg_reply_of(int stmt_ms)
@@ -122,15 +125,23 @@ static void note_timeout(conn_t *c)
 
 PGresult *pg_collect(conn_t *c)
 {
-    PGresult *r = collect(c->pg, c->reply_ms, &c->timed_out);
+    PGresult *r = collect(c->pg, c->reply_ms, &c->timed_out, NULL);
     note_timeout(c);
     return r;
 }
 
 PGresult *pg_exec_raw(conn_t *c, const char *sql)
 {
+    return pg_exec_raw_rows(c, sql, NULL);
+}
+
+PGresult *pg_exec_raw_rows(conn_t *c, const char *sql, PGresult **rows)
+{
+    if (rows) *rows = NULL;
     if (!PQsendQuery(c->pg, sql)) return NULL;
-    return pg_collect(c);
+    PGresult *r = collect(c->pg, c->reply_ms, &c->timed_out, rows);
+    note_timeout(c);
+    return r;
 }
 
 PGresult *pg_next_result(conn_t *c)
