@@ -19,8 +19,11 @@
  * answer shows then is what a fresh read would show.  The version is read
  * before the answer's own reads: a commit that lands between them makes
  * the kept answer newer than its version, and the next request, which sees
- * the commit, misses.  PostgreSQL has no such version (another node's
- * commit is invisible without a query): nothing is kept there.  Only
+ * the commit, misses.  On PostgreSQL, where another node's commit is seen
+ * only by a query, the version is the snapshot a statement would take,
+ * read by one query for every request waiting (pg_read_version): a hit
+ * costs a share of that round trip instead of a statement and its rows.
+ * Only
  * answers made of the database alone may be kept: nothing read from the
  * clock or from a subsystem's memory (gateway health, registration state).
  *

@@ -121,8 +121,10 @@ void core_close(core_t *c);
 bool core_ready(core_t *c);
 /* The database's version (store.h read_version), one for every thread:
  * two equal versions mean nothing was committed in between, by anyone.
- * false: it cannot be told (PostgreSQL, or inside a write transaction); a
- * caller then keeps nothing it read. */
+ * On PostgreSQL it costs a query (shared by the threads waiting for one).
+ * false: it cannot be told (inside a transaction; on PostgreSQL with more
+ * than two transactions in progress, or the query failed); a caller then
+ * keeps nothing it read. */
 bool core_db_version(core_t *c, db_version_t *out);
 /* serve: from now on, keep what makes this process's reads cheaper
  * (store.h's read_anchor_start); C_ERR with *e when it could not start

@@ -159,9 +159,12 @@ typedef struct {
 typedef struct {
     uint64_t conn;     /* what kind of version: 0 none (nothing is to be compared) */
     uint64_t data;     /* SQLite: the log's last commit frame and change counter,
-                        * or PRAGMA data_version of a connection that never writes */
-    uint64_t gen;      /* SQLite: the log's generation (its salts), with the former */
-    uint64_t sum;      /* SQLite: the log's running checksum of its frames */
+                        * or PRAGMA data_version of a connection that never writes;
+                        * PostgreSQL: the snapshot's xmax */
+    uint64_t gen;      /* SQLite: the log's generation (its salts), with the former;
+                        * PostgreSQL: the first xid in progress below xmax, or 0 */
+    uint64_t sum;      /* SQLite: the log's running checksum of its frames;
+                        * PostgreSQL: the second xid in progress, or 0 */
 } db_version_t;
 
 /* The search index's figures (search_index_stats; all zero when off). */

@@ -129,6 +129,17 @@ static void fill_number(const owned_number_t *tpl, const char *digits, owned_num
     ids_uuid_v4_ordered(n->byoc_id);
 }
 
+/* a request's number and its place in the request */
+typedef struct {
+    const char *digits;
+    size_t i;
+} add_order_t;
+
+static int by_number(const void *a, const void *b)
+{
+    return strcmp(((const add_order_t *)a)->digits, ((const add_order_t *)b)->digits);
+}
+
 static int num_add_once(core_t *c, const account_t *caller, const numadd_in_t *in,
                         numadd_fault_t *faults, size_t *nfaults, owned_number_t *out, cerr_t *e)
 {
@@ -137,6 +148,7 @@ static int num_add_once(core_t *c, const account_t *caller, const numadd_in_t *i
     carrier_t cr;
     char (*digits)[E164_BUFSZ] = NULL;
     bool *ok = NULL;
+    add_order_t *order = NULL;
     int ret = C_ERR;
     memset(&cr, 0, sizeof cr);
     *nfaults = 0;
@@ -181,7 +193,16 @@ static int num_add_once(core_t *c, const account_t *caller, const numadd_in_t *i
         }
     }
     if (*nfaults == 0) {
-        for (size_t i = 0; i < in->n; i++) {
+        /* in ascending order of number: two requests adding some of the
+         * same numbers meet first on the lowest they share, so neither
+         * holds one the other waits for (no deadlock on PostgreSQL, where
+         * adders run at once: store/postgres/owned.c) */
+        order = xcalloc(in->n, sizeof *order);
+        for (size_t i = 0; i < in->n; i++) order[i] = (add_order_t){digits[i], i};
+        qsort(order, in->n, sizeof *order, by_number);
+        for (size_t k = 0; k < in->n; k++) {
+            size_t i = order[k].i;
+            if (!ok[i]) continue;
             fill_number(&tpl, digits[i], &rows[i]);
             int rc = st->ops->number_insert_owned(st, &rows[i]);
             if (rc == ST_CONFLICT) {
@@ -225,6 +246,7 @@ db_fail:
     core_rollback(c);
     core_st(e, ST_ERR, NULL);
 done:
+    free(order);
     free(rows);
     free(ok);
     free(digits);

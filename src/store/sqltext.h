@@ -23,6 +23,7 @@
 enum {
     /* conn.c */
     Q_PING,
+    Q_READ_VERSION,                                                       /* PostgreSQL only */
     /* settings.c */
     Q_SETTING_GET, Q_SETTING_PUT, Q_SETTING_PUT_NEW,
     Q_MIGRATE_VERSION, Q_MIGRATE_RECORD,                                  /* PostgreSQL only */
@@ -43,6 +44,7 @@ enum {
     Q_RELEASE_INVENTORY, Q_RELEASE_CUSTOMER, Q_NUMBER_INSERT_OWNED,
     Q_AGING_SWEEP,
     Q_OWNED_GET_LOCK, Q_OWNED_GET_BYOC_LOCK, Q_OWNED_GET_ANY_LOCK,        /* PostgreSQL only */
+    Q_NUMBER_ADD_TURN,                                                    /* PostgreSQL only */
     /* subaccounts.c */
     Q_SUB_LIST, Q_ACCOUNT_UPDATE, Q_SUB_MOVE_NUMBERS, Q_SUB_MOVE_APPS,
     Q_SUB_MOVE_CARRIERS, Q_SUB_DELETE_IDEM, Q_SUB_DELETE,
@@ -59,7 +61,7 @@ enum {
     Q_CARRIER_INSERT, Q_CARRIER_GET, Q_CARRIER_LIST, Q_CARRIER_UPDATE,
     Q_CARRIER_RENAME_NUMBERS, Q_CARRIER_IN_USE, Q_CARRIER_DELETE,
     Q_GW_INSERT, Q_GW_DELETE, Q_CARRIER_REG_LIST, Q_CARRIER_REG_SIG,
-    Q_CARRIER_GET_LOCK, Q_CARRIER_LOCK,                                   /* PostgreSQL only */
+    Q_CARRIER_GET_LOCK, Q_CARRIER_HEAD_LOCK, Q_CARRIER_LOCK,              /* PostgreSQL only */
     Q_CARRIER_COUNT, Q_GW_READ,                                           /* SQLite only */
     /* registrations.c */
     Q_REG_PUT, Q_REG_GET, Q_REG_LIST, Q_PROBE_SET, Q_PROBE_DEL,

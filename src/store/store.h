@@ -287,8 +287,9 @@ typedef struct store_ops {
     /* carrier_get, for a caller that needs the carrier's own fields only
      * (a number add): the gateways may be left out (SQLite reads them with
      * a second statement; PostgreSQL's one statement brings them), and on
-     * PostgreSQL it locks the row inside a write transaction as carrier_get
-     * does (numadd against carrier_delete) */
+     * PostgreSQL it locks the row inside a write transaction FOR SHARE
+     * (adders do not wait for each other; carrier_get's FOR UPDATE, a
+     * carrier's update or delete, waits for them, and they for it) */
     int (*carrier_head)(store_t *st, int64_t account_id, int64_t sub_id, const char *ref,
                         carrier_t *out);
     /* rows has room for limit entries; name NULL: any */
@@ -452,10 +453,11 @@ typedef struct store_ops {
     /* ---- read versions (the API's answer cache) ---- */
     /* The database's version, the same for every thread: equal on two
      * calls only if no commit (this process's or another's) happened in
-     * between.  ST_NOTFOUND when the backend cannot tell (PostgreSQL:
-     * other nodes' commits are not seen without a query of their own) or
-     * the thread is inside a write transaction: the caller then caches
-     * nothing. */
+     * between.  PostgreSQL: the snapshot a statement would take now, by
+     * a query that serves every thread waiting for one (postgres/conn.c).
+     * ST_NOTFOUND when the backend cannot tell (PostgreSQL: more than two
+     * transactions in progress, or the query failed) or the thread is
+     * inside a transaction: the caller then caches nothing. */
     int (*read_version)(store_t *st, db_version_t *out);
 
     /* ---- operations (GET /readyz) ---- */

@@ -669,6 +669,89 @@ describe('deleting a subaccount', () => {
 });
 
 describe('races', () => {
+  // One account's adders run at once (PostgreSQL since session 28): each
+  // request's numbers are inserted in ascending order, and adders on one
+  // counter slot take turns, so overlapping requests never deadlock --
+  // a deadlock would be broken by PostgreSQL after a second and the loser
+  // run again, which the log says ("to break a deadlock").
+  // Two nodes (two processes on one SQLite file), so that on PostgreSQL
+  // more connections than slots add at once: some share a slot.
+  test('one account\'s overlapping adds at once, on two nodes: no deadlock, each number added once', async () => {
+    const deadlocks = (t) => (t.match(/to break a deadlock/g) || []).length;
+    const before = deadlocks(srv.stderr());
+    const B = await start({ dir: srv.dir, admin: false, args: ['--rate-limit', '0'] });
+    try {
+      // numbers of the pool for request i: two to four, in either order,
+      // and now and then a toll-free one (another counter row)
+      const pick = (pool, tollfree, i) => {
+        const mine = [pool[i % 8], pool[(i + 1 + (i % 3)) % 8]];
+        if (i % 3 === 1) mine.push(pool[(i + 5) % 8]);
+        if (i % 4 === 0) mine.push(tollfree);
+        return mine;
+      };
+      for (let round = 0; round < 10; round++) {
+        const pool = byocs(8);
+        const tollfree = `1888555${String(seq++).padStart(4, '0')}`;
+        const calls = Array.from({ length: 24 }, (_, i) => {
+          const mine = pick(pool, tollfree, i);
+          if (i % 2) mine.reverse();
+          return (i % 2 ? B : srv).plivo(W.alice, 'POST', 'Number/',
+            { body: { numbers: mine, carrier: W.cA, region: 'US' } });
+        });
+        const rs = await Promise.all(calls);
+        for (const r of rs) {
+          if (r.status !== 202) assertPlivoError(r, 400, /^cannot add numbers, nothing was added: /);
+        }
+        assert.ok(rs.some((r) => r.status === 202), 'some request won');
+        const won = new Set();
+        rs.forEach((r, i) => {
+          if (r.status !== 202) return;
+          for (const n of pick(pool, tollfree, i)) {
+            assert.ok(!won.has(n), `${n} added by two requests`);
+            won.add(n);
+          }
+        });
+        for (const n of won) assert.equal((await getNumber(W.alice, n)).number, n);
+      }
+      assert.equal(deadlocks(srv.stderr()) - before + deadlocks(B.stderr()), 0,
+        'no add was aborted to break a deadlock');
+    } finally {
+      await B.stop();
+    }
+  });
+
+  // Adders hold their carrier FOR SHARE and do not wait for each other;
+  // a rename (FOR UPDATE) must still get its turn under a stream of adds
+  // (PostgreSQL: the carrier's advisory lock queues it), and every number
+  // must end up with the carrier's last name (what an add copied from the
+  // carrier stays true until it commits).
+  test('a carrier renamed under a stream of adds through it: every rename answered, every number renamed', async () => {
+    const c = await carrier(W.alice, 'stream-0');
+    let stop = false;
+    const added = [];
+    const adder = async () => {
+      while (!stop) {
+        const ns = byocs(2);
+        const r = await add(W.alice, { numbers: ns, carrier: c, region: 'US' });
+        assert.equal(r.status, 202, r.text);
+        added.push(...ns);
+      }
+    };
+    const adders = Array.from({ length: 12 }, adder);
+    try {
+      for (let i = 1; i <= 6; i++) {
+        await new Promise((res) => setTimeout(res, 150));
+        const r = await srv.plivo(W.alice, 'POST', `IncomingCarrier/${c}/`, { body: { name: `stream-${i}` } });
+        assert.equal(r.status, 202, `rename ${i}: ${r.text}`);
+      }
+    } finally {
+      stop = true;
+      await Promise.all(adders);
+    }
+    assert.ok(added.length > 24, `adds ran alongside (${added.length})`);
+    for (const n of added) assert.equal((await getNumber(W.alice, n)).carrier, 'stream-6', n);
+  });
+
   test('two accounts adding the same numbers at once: exactly one wins, all of its numbers', async () => {
     for (let round = 0; round < 5; round++) {
       const ns = byocs(3);

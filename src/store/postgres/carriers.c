@@ -29,9 +29,22 @@ const char *const pg_sql_carriers[Q__COUNT] = {
         "AND (c.carrier_id = $3 OR c.uuid = $3 OR c.voip_sid = $3)",
     /* locks the row only: the read follows in a statement of its own
      * (pg_carrier_get says why) */
-    [Q_CARRIER_GET_LOCK] = "SELECT c.id FROM carriers c "
+    /* The carrier's advisory lock, then its row's (the target list is
+     * computed below the row locking).  Adders (carrier_head) hold the row
+     * FOR SHARE, and do not wait for each other; a new FOR SHARE locker
+     * does not queue behind a FOR UPDATE that waits for the ones before
+     * it, so under a stream of adds an update or a delete could wait
+     * until its statement timeout.  The advisory lock queues them in
+     * order: adders take it shared, writers exclusive, before the row. */
+    [Q_CARRIER_GET_LOCK] = "SELECT c.id, pg_advisory_xact_lock(" LOCK_NS_CARRIER ", "
+        "(c.id & 2147483647)::int) FROM carriers c "
         "WHERE COALESCE(c.account_id, 0) = $1 AND ($2::bigint = 0 OR c.sub_id = $2) "
         "AND (c.carrier_id = $3 OR c.uuid = $3 OR c.voip_sid = $3) FOR UPDATE OF c",
+    /* the same, shared: numbers added through a carrier (carrier_head) */
+    [Q_CARRIER_HEAD_LOCK] = "SELECT c.id, pg_advisory_xact_lock_shared(" LOCK_NS_CARRIER ", "
+        "(c.id & 2147483647)::int) FROM carriers c "
+        "WHERE COALESCE(c.account_id, 0) = $1 AND ($2::bigint = 0 OR c.sub_id = $2) "
+        "AND (c.carrier_id = $3 OR c.uuid = $3 OR c.voip_sid = $3) FOR SHARE OF c",
     [Q_CARRIER_LIST] = PAGE("FROM carriers c " CARRIER_WHERE,
                             CARRIER_SELECT CARRIER_WHERE " ORDER BY c.id LIMIT $4 OFFSET $5"),
     [Q_CARRIER_UPDATE] =
@@ -42,7 +55,8 @@ const char *const pg_sql_carriers[Q__COUNT] = {
         "WHERE id = $1 AND COALESCE(account_id, 0) = $2",
     [Q_CARRIER_RENAME_NUMBERS] =
         "UPDATE numbers SET carrier = $2, updated_at = $3 WHERE carrier_id = $1 AND carrier <> $2",
-    [Q_CARRIER_LOCK] = "SELECT 1 FROM carriers WHERE id = $1 FOR UPDATE",
+    [Q_CARRIER_LOCK] = "SELECT pg_advisory_xact_lock(" LOCK_NS_CARRIER ", ($1::bigint & 2147483647)::int) "
+        "FROM carriers WHERE id = $1 FOR UPDATE",
     [Q_CARRIER_DELETE] = "DELETE FROM carriers WHERE id = $1 AND COALESCE(account_id, 0) = $2",
     [Q_GW_INSERT] =
         "INSERT INTO carrier_gateways(carrier, pos, sid, address, port, netmask, inbound, "
@@ -138,8 +152,9 @@ int pg_carrier_insert(store_t *st, carrier_t *cr)
     return pg_tx_end(st, rc, false);
 }
 
-int pg_carrier_get(store_t *st, int64_t account_id, int64_t sub_id, const char *ref,
-                   carrier_t *out)
+/* lock: the statement that locks the row inside a write transaction */
+static int carrier_read(store_t *st, int lock, int64_t account_id, int64_t sub_id,
+                        const char *ref, carrier_t *out)
 {
     conn_t *c = pg_conn(st);
     /* Inside a write transaction, lock the carrier's row first and read it
@@ -150,9 +165,9 @@ int pg_carrier_get(store_t *st, int64_t account_id, int64_t sub_id, const char *
      * back (issue 15, tests/api/rmw_races.test.js).  The second statement
      * takes a snapshot after the wait, so it sees the other writer's
      * commit in full. */
-    if (pg_lockq(c, Q_CARRIER_GET, Q_CARRIER_GET_LOCK) == Q_CARRIER_GET_LOCK) {
+    if (pg_lockq(c, Q_CARRIER_GET, lock) == lock) {
         int64_t id = 0;
-        int rc = pg_one_row(c, Q_CARRIER_GET_LOCK, PG_V(v_int(account_id), v_int(sub_id), v_text(ref)),
+        int rc = pg_one_row(c, lock, PG_V(v_int(account_id), v_int(sub_id), v_text(ref)),
                             pg_rd_i64, &id);
         if (rc != ST_OK) return rc;
     }
@@ -161,12 +176,23 @@ int pg_carrier_get(store_t *st, int64_t account_id, int64_t sub_id, const char *
                       pg_rd_carrier, out);
 }
 
+int pg_carrier_get(store_t *st, int64_t account_id, int64_t sub_id, const char *ref,
+                   carrier_t *out)
+{
+    return carrier_read(st, Q_CARRIER_GET_LOCK, account_id, sub_id, ref, out);
+}
+
 int pg_carrier_head(store_t *st, int64_t account_id, int64_t sub_id, const char *ref,
                     carrier_t *out)
 {
-    /* the same statement: the gateways come in it at no extra round trip,
-     * and the row lock inside a write transaction is what numadd needs */
-    return pg_carrier_get(st, account_id, sub_id, ref, out);
+    /* the same statements (the gateways come at no extra round trip), the
+     * row locked FOR SHARE inside a write transaction: numbers added
+     * through a carrier keep it from changing or going until they commit
+     * (what they copied from it stays true), and do not wait for each
+     * other -- they did, one COMMIT after another, when it was FOR UPDATE
+     * (docs/PERFORMANCE.md, session 28).  A carrier's update or delete
+     * locks it FOR UPDATE and waits for them. */
+    return carrier_read(st, Q_CARRIER_HEAD_LOCK, account_id, sub_id, ref, out);
 }
 
 int pg_carrier_list(store_t *st, int64_t account_id, int64_t sub_id, const char *name, int limit,

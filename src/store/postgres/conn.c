@@ -14,6 +14,7 @@
 
 #include "util/log.h"
 #include "util/metrics.h"
+#include "util/round.h"
 
 static const store_ops_t pg_ops;
 
@@ -21,6 +22,8 @@ const char *const pg_sql_conn[Q__COUNT] = {
     /* reads the catalog: fails on a database without numberd's schema,
      * unlike "SELECT 1" */
     [Q_PING] = "SELECT to_regclass('numbers') IS NOT NULL",
+    /* the snapshot a statement would take now: "xmin:xmax:xip,..." */
+    [Q_READ_VERSION] = "SELECT pg_current_snapshot()",
 };
 
 static int hexval(int c)
@@ -206,6 +209,12 @@ static const char *session_setup(PGconn *pg, int *reply_ms, int *stmt_ms)
     return why;
 }
 
+/* Sessions this process began (connections and reconnects): part of the
+ * read version (pg_read_version), so that no answer kept before a
+ * session was lost is given after -- a failover to a standby that had not
+ * received the last commits gives the same xids again. */
+static _Atomic uint64_t g_sessions;
+
 PGconn *pg_connect(const char *url, int *reply_ms, int *stmt_ms, char **err)
 {
     /* The URL is expanded in place of dbname: what it sets overrides the
@@ -229,6 +238,7 @@ PGconn *pg_connect(const char *url, int *reply_ms, int *stmt_ms, char **err)
     if (why == NULL) {
         PQsetNoticeProcessor(pg, on_notice, NULL);
         why = session_setup(pg, reply_ms, stmt_ms);
+        g_sessions++;
     }
     if (why) {
         /* libpq may quote the URL, or its password bare ('invalid
@@ -328,6 +338,7 @@ static int conn_ensure(conn_t *c)
         return ST_ERR;
     }
     c->reconnect_failed_ms = 0;
+    g_sessions++;
     return ST_OK;
 }
 
@@ -728,13 +739,82 @@ int store_pg_open(const char *url, store_t **out, char **err)
 
 /* ---- operations -------------------------------------------------------- */
 
+/* The version is the snapshot a statement would take: its xmax (one past
+ * the last transaction that ended) and the transactions below it still in
+ * progress (xip).  Two equal snapshots see the same committed
+ * transactions, so nothing committed in between (a transaction that ends
+ * leaves xip, or moves xmax past itself) -- on any node, since xids are
+ * the cluster's.  An answer computed after one and before an equal other
+ * saw what both see.  Exact, not hashed: with more than two transactions
+ * in progress there is no version (nothing is kept), which is rare at
+ * rest and, under writes, costs nothing (every commit makes every kept
+ * answer a miss anyway).  The count of sessions this process began is
+ * part of it (g_sessions).
+ *
+ * Read by rounds (util/round.h): a request needs a snapshot taken after it
+ * arrived, and one query serves every request waiting when it began, so
+ * that with N threads reading kept answers PostgreSQL answers one query
+ * per round instead of N -- a read that hits costs a share of one round
+ * trip, not a statement and its rows. */
+static round_t g_ver_round = ROUND_INIT;
+static db_version_t g_ver;  /* the last round's (under g_ver_round.mu) */
+static bool g_ver_ok;
+
+/* "xmin:xmax:xip,..." (xid8s in decimal) as a version; false: not one */
+static bool snapshot_version(const char *s, db_version_t *out)
+{
+    char *end;
+    memset(out, 0, sizeof *out);
+    (void)strtoull(s, &end, 10);
+    if (*end != ':') return false;
+    out->data = strtoull(end + 1, &end, 10);
+    if (*end != ':') return false;
+    uint64_t xip[2] = {0, 0}; /* xid 0 is never given: "none" */
+    uint64_t sessions = g_sessions;
+    for (int n = 0; end[1] != '\0'; n++) {
+        if (n == 2) return false;
+        xip[n] = strtoull(end + 1, &end, 10);
+        if (*end != ',' && *end != '\0') return false;
+        if (*end == '\0') break;
+    }
+    out->gen = xip[0];
+    out->sum = xip[1];
+    out->conn = 3 + 4 * sessions; /* PostgreSQL's kind (SQLite's are 1 and 2) */
+    return out->data != 0;
+}
+
+static bool version_query(conn_t *c, db_version_t *out)
+{
+    PGresult *r = NULL;
+    memset(out, 0, sizeof *out);
+    bool ok = pg_exec(c, Q_READ_VERSION, PG_NONE, &r, NULL) == ST_OK && PQntuples(r) == 1 &&
+              snapshot_version(PQgetvalue(r, 0, 0), out);
+    PQclear(r);
+    return ok;
+}
+
 int pg_read_version(store_t *st, db_version_t *out)
 {
-    /* another node's commit is seen only by a query (or a NOTIFY): there
-     * is no version to compare without one, so nothing is cached */
-    (void)st;
     memset(out, 0, sizeof *out);
-    return ST_NOTFOUND;
+    conn_t *c = pg_conn(st);
+    /* inside a transaction what it read may not be committed (and the
+     * snapshot of a REPEATABLE READ one would not move) */
+    if (!c || c->depth > 0 || PQtransactionStatus(c->pg) != PQTRANS_IDLE) return ST_NOTFOUND;
+    pthread_mutex_lock(&g_ver_round.mu);
+    uint64_t need = round_need(&g_ver_round);
+    while (round_turn(&g_ver_round, need)) {
+        pthread_mutex_unlock(&g_ver_round.mu);
+        db_version_t v;
+        bool ok = version_query(c, &v);
+        pthread_mutex_lock(&g_ver_round.mu);
+        g_ver = v;
+        g_ver_ok = ok;
+        round_end(&g_ver_round);
+    }
+    bool ok = g_ver_ok;
+    if (ok) *out = g_ver;
+    pthread_mutex_unlock(&g_ver_round.mu);
+    return ok ? ST_OK : ST_NOTFOUND;
 }
 
 int pg_ping(store_t *st)

@@ -13,6 +13,10 @@ const char *const pg_sql_owned[Q__COUNT] = {
         "WHERE n.byoc_id = $1 AND n.owner_id = $2 AND n.state IN (1, 2) FOR UPDATE OF n",
     [Q_OWNED_GET_ANY_LOCK] =
         SQLS_OWNED_SELECT "WHERE n.number = $1 AND n.state IN (1, 2) FOR UPDATE OF n",
+    /* adders of account $1 on this connection's counter slot take turns
+     * (pg_number_insert_owned) */
+    [Q_NUMBER_ADD_TURN] = "SELECT pg_advisory_xact_lock(" LOCK_NS_ADD ", "
+        "(($1::bigint * 16 + pg_backend_pid() % 16) & 2147483647)::int)",
 };
 
 int pg_number_list(store_t *st, const numlist_q_t *q, owned_number_t *rows, size_t *nrows,
@@ -124,24 +128,28 @@ int pg_number_insert_owned(store_t *st, const owned_number_t *n)
 {
     conn_t *c = pg_conn(st);
     const inv_number_t *v = &n->inv;
-    /* In a write transaction (behind any import batch), and one adder at
-     * a time from the first insert to the commit.  Two requests adding the
-     * same numbers in different orders would otherwise each wait for the
-     * other's uncommitted row: a deadlock, and both fail, where one of
-     * them must win.  Serialised, the second finds the first's rows
-     * (ON CONFLICT DO NOTHING: ST_CONFLICT).  Adding numbers is rare;
-     * the lock costs nothing else.  Since adders take turns through their
-     * commits anyway, their logs' rows take the ids the old triggers give
-     * at COMMIT (numberd.rounds off for the transaction, 0014_sequencer)
-     * rather than a round after it: a round of one adder's rows each was
-     * one more WAL flush an add (adds 941-1,012/s -> 676-722/s with
-     * rounds, session 27). */
+    /* In a write transaction (behind any import batch).  Two requests
+     * adding the same numbers meet on the first of them: the second's
+     * insert waits for the first's uncommitted row, then finds it (ON
+     * CONFLICT DO NOTHING: ST_CONFLICT).  The core inserts a request's
+     * numbers in ascending order (core/numadd.c), so that of two requests
+     * neither holds a number the other waits for.  But each insert's
+     * triggers also lock counter rows until COMMIT -- the carrier's and
+     * the account's, in the slot of the connection (0013, 0016) -- in the
+     * order of the numbers, not of the rows: two adders of one account on
+     * one slot could each hold a row the other needs (or a number and a
+     * row).  So those two take turns, from the first insert to COMMIT, on
+     * an advisory lock of (account, slot); adders on other slots, or of
+     * other accounts, share no counter row and run at once (but adders
+     * that name an application still take turns on its row: the core
+     * reads it with app_get, FOR UPDATE).  (Until
+     * session 28 every adder took turns, LOCK_NUMADD: one flush at a
+     * time.) */
     if (pg_tx_begin(st, true) != ST_OK) return ST_ERR;
     int rc = ST_OK;
-    if (!c->numadd_locked) {
-        rc = pg_simple(c, "SELECT pg_advisory_xact_lock(" LOCK_NS ", " LOCK_NUMADD "), "
-                          "set_config('numberd.rounds', 'off', true)");
-        c->numadd_locked = rc == ST_OK;
+    if (!c->add_locked) {
+        rc = pg_exec(c, Q_NUMBER_ADD_TURN, PG_V(v_int(n->owner_id)), NULL, NULL);
+        c->add_locked = rc == ST_OK;
     }
     if (rc == ST_OK)
         rc = pg_write1(c, Q_NUMBER_INSERT_OWNED,

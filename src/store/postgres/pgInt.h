@@ -42,8 +42,9 @@
  *    application, a carrier; unrent; operator status) read their row
  *    through the *_get ops, which inside a write transaction lock it (FOR
  *    UPDATE): a second writer waits, then reads the first one's result, so
- *    no update is lost.  Rows that are only referred to (an application a
- *    number will point at, the default application) are locked FOR SHARE,
+ *    no update is lost.  Rows that are only referred to (the default
+ *    application a number will point at; a carrier numbers are added
+ *    through, carrier_head) are locked FOR SHARE,
  *    so that deleting them waits for the reference to commit and then sees
  *    it (app_delete locks its row first, then unlinks numbers, then
  *    deletes).  A subaccount read by auth_id inside a write transaction is
@@ -59,18 +60,20 @@
  *    ST_CONFLICT (the unique number, or any other unique key).  Inserts
  *    never raise unique violations, because an error aborts a PostgreSQL
  *    transaction and the core retries some inserts inside one (a fresh id
- *    after a collision).  Adders take turns (an advisory lock from their
- *    first insert to their commit): two requests adding the same numbers
- *    in opposite orders would otherwise deadlock, where one must win.
+ *    after a collision).  Adders insert a request's numbers in ascending
+ *    order (core/numadd.c): two requests adding the same numbers in
+ *    opposite orders would otherwise deadlock, where one must win.
  *    (An UPDATE that hits a unique key -- renaming an application or a
  *    carrier to a taken name -- does abort the transaction: ST_CONFLICT,
  *    and the core rolls back.)
  *  - Carrier delete vs. numbers added on another node: carrier_delete
  *    locks the carrier row FOR UPDATE, then counts its numbers, then
- *    deletes.  numadd reads the carrier through carrier_get inside its
- *    write transaction, which locks it too, so one of the two waits for
- *    the other and then sees its result; and numbers.carrier_id is a
- *    foreign key, so a carrier with numbers cannot disappear in any case.
+ *    deletes.  numadd reads the carrier through carrier_head inside its
+ *    write transaction, which locks it FOR SHARE (adders do not wait for
+ *    each other), so the delete waits for the adders, or they for it, and
+ *    then sees its result; and numbers.carrier_id is a foreign key, so a
+ *    carrier with numbers cannot disappear in any case.  A carrier's
+ *    update (FOR UPDATE) waits for them the same way.
  *  - Aging sweep: one UPDATE ... WHERE state = 3 AND released_at <= cutoff;
  *    every node runs it, and a row returned by one node no longer matches
  *    the other's WHERE clause.
@@ -114,7 +117,13 @@
 #define LOCK_NS "1853189474" /* 'numb' */
 #define LOCK_MIGRATE "1"
 #define LOCK_INVENTORY "2"
-#define LOCK_NUMADD "3"
+/* 3: the adders' turns until session 28 (an older node may take it still) */
+/* a carrier's turns (carriers.c): its adders shared, its writers
+ * exclusive; the second key is the carrier's id (its low 31 bits) */
+#define LOCK_NS_CARRIER "1851880050" /* 'nacr' */
+/* adders of one account on one counter slot (owned.c); the second key is
+ * the owner's id times 16 plus the slot (low 31 bits) */
+#define LOCK_NS_ADD "1851876452" /* 'nadd' */
 /* 4: the rounds of numberd_sequence() (migration 0014_sequencer, in SQL),
  * which give the SBC change log's seqs and the event log's ids after the
  * writers' COMMITs (tx.c's pg_committed) */
@@ -182,7 +191,7 @@ typedef struct conn {
     bool tx_write;        /* the outermost transaction is a write transaction */
     bool rollback_only;   /* an inner level rolled back */
     bool tx_failed;       /* a statement failed: PostgreSQL aborted the transaction */
-    bool numadd_locked;   /* this transaction holds LOCK_NUMADD */
+    bool add_locked;      /* this transaction has its adders' turn (owned.c) */
     /* the server aborted this transaction to break a deadlock or a
      * serialization conflict (40P01, 40001): another run may succeed.
      * Kept past the rollback, for the core to ask (tx_retryable), and

@@ -74,7 +74,7 @@ const char *pg_sql(int which)
  * approve answered 409.  A statement added later is not retried until it
  * is listed here: the safe default. */
 static const int retry_safe_reads[] = {
-    Q_PING, Q_MIGRATE_VERSION, Q_SETTING_GET,
+    Q_PING, Q_READ_VERSION, Q_MIGRATE_VERSION, Q_SETTING_GET,
     Q_ACCOUNT_BY_AUTH_ID, Q_ACCOUNT_BY_ID, Q_ACCOUNT_LIST, Q_ACCOUNT_COUNT, Q_APIKEY_LOOKUP,
     Q_STATS, Q_EXPORT,
     Q_NUMBER_GET_AVAILABLE, Q_NUMBER_STATE, Q_NUMBER_LOOKUP,

@@ -4,11 +4,10 @@
  * locking reasoning heads pgInt.h. */
 #include "store/postgres/pgInt.h"
 
-#include <pthread.h>
-
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/metrics.h"
+#include "util/round.h"
 
 /* Successful commits of this process: COMMITs, and writes outside a
  * transaction (each its own).  The SBC feed compares it before a lookup
@@ -72,31 +71,22 @@ void pg_sequence(conn_t *c)
  * lock, rounds went one flush at a time, one writer each: 158-615
  * purchases/s with a 2 ms fsync and 16 HTTP threads (docs/PERFORMANCE.md,
  * session 27). */
-static pthread_mutex_t g_round_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t g_round_cv = PTHREAD_COND_INITIALIZER;
-static uint64_t g_round_begun, g_round_done; /* rounds begun, ended (in order) */
-static bool g_round_running;
-static buf_t g_round_xids = BUF_INIT; /* "1,2,3": the writers waiting */
+static round_t g_round = ROUND_INIT;
+static buf_t g_round_xids = BUF_INIT; /* "1,2,3": the writers waiting (under g_round.mu) */
 static bool g_round_sweep;            /* one of them asked for a sweep */
 
 /* xid: the writer's transaction, or NULL: a sweep */
 static void sequence_shared(conn_t *c, const char *xid)
 {
     buf_t xids = BUF_INIT;
-    pthread_mutex_lock(&g_round_mu);
+    pthread_mutex_lock(&g_round.mu);
     if (!xid) g_round_sweep = true;
     else {
         if (g_round_xids.len) buf_putc(&g_round_xids, ',');
         buf_puts(&g_round_xids, xid);
     }
-    uint64_t need = g_round_begun + 1; /* the next round to begin */
-    while (g_round_done < need) {
-        if (g_round_running) {
-            pthread_cond_wait(&g_round_cv, &g_round_mu);
-            continue;
-        }
-        g_round_running = true;
-        uint64_t mine = ++g_round_begun;
+    uint64_t need = round_need(&g_round);
+    while (round_turn(&g_round, need)) {
         bool sweep = g_round_sweep;
         buf_reset(&xids);
         buf_putc(&xids, '{');
@@ -104,14 +94,12 @@ static void sequence_shared(conn_t *c, const char *xid)
         buf_putc(&xids, '}');
         buf_reset(&g_round_xids);
         g_round_sweep = false;
-        pthread_mutex_unlock(&g_round_mu);
+        pthread_mutex_unlock(&g_round.mu);
         sequence_run(c, sweep ? NULL : xids.data);
-        pthread_mutex_lock(&g_round_mu);
-        g_round_done = mine;
-        g_round_running = false;
-        pthread_cond_broadcast(&g_round_cv);
+        pthread_mutex_lock(&g_round.mu);
+        round_end(&g_round);
     }
-    pthread_mutex_unlock(&g_round_mu);
+    pthread_mutex_unlock(&g_round.mu);
     buf_free(&xids);
 }
 
@@ -129,7 +117,7 @@ void pg_tx_reset(conn_t *c)
     c->tx_write = false;
     c->tx_failed = false;
     c->rollback_only = false;
-    c->numadd_locked = false;
+    c->add_locked = false;
 }
 
 /* COMMIT, checked: PostgreSQL answers the COMMIT of an aborted transaction
