@@ -14,7 +14,6 @@
 
 #include "util/log.h"
 #include "util/metrics.h"
-#include "util/round.h"
 
 static const store_ops_t pg_ops;
 
@@ -723,6 +722,7 @@ int store_pg_open(const char *url, store_t **out, char **err)
     pg_stmts_init();
     pg_store_t *s = xcalloc(1, sizeof *s);
     connreg_store_init(&s->sql, &pg_ops, url);
+    s->ver_round = (round_t)ROUND_INIT;
     /* connect now, so that a wrong URL fails at start with libpq's reason */
     char *why = NULL;
     conn_t *c = pg_conn_open(url, &why);
@@ -756,10 +756,6 @@ int store_pg_open(const char *url, store_t **out, char **err)
  * that with N threads reading kept answers PostgreSQL answers one query
  * per round instead of N -- a read that hits costs a share of one round
  * trip, not a statement and its rows. */
-static round_t g_ver_round = ROUND_INIT;
-static db_version_t g_ver;  /* the last round's (under g_ver_round.mu) */
-static bool g_ver_ok;
-
 /* "xmin:xmax:xip,..." (xid8s in decimal) as a version; false: not one */
 static bool snapshot_version(const char *s, db_version_t *out)
 {
@@ -796,24 +792,25 @@ static bool version_query(conn_t *c, db_version_t *out)
 int pg_read_version(store_t *st, db_version_t *out)
 {
     memset(out, 0, sizeof *out);
+    pg_store_t *s = (pg_store_t *)st;
     conn_t *c = pg_conn(st);
     /* inside a transaction what it read may not be committed (and the
      * snapshot of a REPEATABLE READ one would not move) */
     if (!c || c->depth > 0 || PQtransactionStatus(c->pg) != PQTRANS_IDLE) return ST_NOTFOUND;
-    pthread_mutex_lock(&g_ver_round.mu);
-    uint64_t need = round_need(&g_ver_round);
-    while (round_turn(&g_ver_round, need)) {
-        pthread_mutex_unlock(&g_ver_round.mu);
+    pthread_mutex_lock(&s->ver_round.mu);
+    uint64_t need = round_need(&s->ver_round);
+    while (round_turn(&s->ver_round, need)) {
+        pthread_mutex_unlock(&s->ver_round.mu);
         db_version_t v;
         bool ok = version_query(c, &v);
-        pthread_mutex_lock(&g_ver_round.mu);
-        g_ver = v;
-        g_ver_ok = ok;
-        round_end(&g_ver_round);
+        pthread_mutex_lock(&s->ver_round.mu);
+        s->ver = v;
+        s->ver_ok = ok;
+        round_end(&s->ver_round);
     }
-    bool ok = g_ver_ok;
-    if (ok) *out = g_ver;
-    pthread_mutex_unlock(&g_ver_round.mu);
+    bool ok = s->ver_ok;
+    if (ok) *out = s->ver;
+    pthread_mutex_unlock(&s->ver_round.mu);
     return ok ? ST_OK : ST_NOTFOUND;
 }
 

@@ -111,6 +111,7 @@
 #include "store/sqltext.h"
 #include "store/sqlwhere.h"
 #include "store/store.h"
+#include "util/round.h"
 
 /* Advisory lock keys: (namespace, id) pairs of int4, a space of their own
  * (one-bigint keys, used for idempotency, never collide with them). */
@@ -213,6 +214,10 @@ typedef struct conn {
 typedef struct {
     connreg_store_t sql;  /* the store, its URL (sql.target), its connections */
     PGconn *listen;       /* sbc.c: LISTEN numberd_sbc (the feed thread's) */
+    /* conn.c's pg_read_version: its rounds, and the last one's version */
+    round_t ver_round;
+    db_version_t ver;     /* under ver_round.mu */
+    bool ver_ok;
 } pg_store_t;
 
 /* ---- statement values ------------------------------------------------------ */

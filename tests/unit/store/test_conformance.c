@@ -2147,33 +2147,45 @@ static void test_settings(void **state)
 
 /* read_version (the API's answer cache): equal while nothing is
  * committed, moved by any commit -- this connection's, or another
- * store's on the same database (another process) -- and never given
- * inside a transaction.  PostgreSQL has none. */
+ * store's on the same database (another process, another node) -- and
+ * never given inside a transaction.  On PostgreSQL it is a snapshot of the
+ * cluster, which a commit of anything else in it (autovacuum's analyze)
+ * also moves: "equal after a read" is asked until once true. */
+static bool same_version(const db_version_t *a, const db_version_t *b)
+{
+    return a->conn == b->conn && a->data == b->data && a->gen == b->gen && a->sum == b->sum;
+}
+
 static void test_read_version(void **state)
 {
     store_t *st = ST_OF(state);
     db_version_t v1, v2, v3;
-    if (g_backend == BK_PG) {
-        assert_int_equal(st->ops->read_version(st, &v1), ST_NOTFOUND);
-        return;
+    bool equal = false;
+    for (int i = 0; i < (g_backend == BK_PG ? 20 : 1) && !equal; i++) {
+        assert_int_equal(st->ops->read_version(st, &v1), ST_OK);
+        assert_int_not_equal(v1.conn, 0);
+        char out[16];
+        (void)st->ops->setting_get(st, "nothing", out, sizeof out); /* a read moves nothing */
+        assert_int_equal(st->ops->read_version(st, &v2), ST_OK);
+        equal = same_version(&v1, &v2);
     }
-    assert_int_equal(st->ops->read_version(st, &v1), ST_OK);
-    assert_int_not_equal(v1.conn, 0);
-    char out[16];
-    (void)st->ops->setting_get(st, "nothing", out, sizeof out); /* a read moves nothing */
-    assert_int_equal(st->ops->read_version(st, &v2), ST_OK);
-    assert_true(v1.conn == v2.conn && v1.data == v2.data);
+    assert_true(equal);
     assert_int_equal(st->ops->setting_put(st, "a", "1"), ST_OK);
     assert_int_equal(st->ops->read_version(st, &v3), ST_OK);
-    assert_false(v3.data == v2.data);
-    /* another store on the file (another process's commit) */
+    assert_false(same_version(&v3, &v2));
+    /* another store on the database (another process's commit) */
     store_t *other = NULL;
-    char *err = NULL;
-    if (store_open(((fixture_t *)*state)->name, &other, &err) != C_OK) fail_msg("%s", err);
+    char url[512], *err = NULL;
+    const char *name = ((fixture_t *)*state)->name;
+    if (g_backend == BK_PG)
+        snprintf(url, sizeof url, "%s%s%s", g_pg, g_pg[strlen(g_pg) - 1] == '/' ? "" : "/", name);
+    else
+        snprintf(url, sizeof url, "%s", name);
+    if (store_open(url, &other, &err) != C_OK) fail_msg("%s", err);
     assert_int_equal(other->ops->setting_put(other, "b", "2"), ST_OK);
     other->ops->close(other);
     assert_int_equal(st->ops->read_version(st, &v1), ST_OK);
-    assert_false(v1.data == v3.data);
+    assert_false(same_version(&v1, &v3));
     /* inside a transaction: none */
     assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
     assert_int_equal(st->ops->read_version(st, &v2), ST_NOTFOUND);
