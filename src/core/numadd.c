@@ -130,6 +130,14 @@ static void fill_number(const owned_number_t *tpl, const char *digits, owned_num
     ids_uuid_v4_ordered(n->byoc_id);
 }
 
+/* Why a number that exists cannot be added, by its owner (0: none). */
+static const char *taken_why(const account_t *caller, int64_t owner)
+{
+    return owner == core_owner_id(caller) ? "already on this account"
+           : owner                        ? "already owned by another account"
+                                          : "in the operator's inventory";
+}
+
 /* a request's number and its place in the request */
 typedef struct {
     const char *digits;
@@ -187,10 +195,7 @@ static int num_add_once(core_t *c, const account_t *caller, const numadd_in_t *i
         if (rc == ST_ERR) goto db_fail;
         if (rc == ST_OK) {
             ok[i] = false;
-            add_fault(faults, nfaults, i, in->numbers[i],
-                      owner == core_owner_id(caller) ? "already on this account"
-                      : owner                        ? "already owned by another account"
-                                                     : "in the operator's inventory");
+            add_fault(faults, nfaults, i, in->numbers[i], taken_why(caller, owner));
         }
     }
     if (*nfaults == 0) {
@@ -207,7 +212,15 @@ static int num_add_once(core_t *c, const account_t *caller, const numadd_in_t *i
             fill_number(&tpl, digits[i], &rows[i]);
             int rc = st->ops->number_insert_owned(st, &rows[i]);
             if (rc == ST_CONFLICT) {
-                add_fault(faults, nfaults, i, in->numbers[i], "already owned by another account");
+                /* added meanwhile by a request that committed first: by
+                 * whom, read now (a statement after the insert's wait) */
+                int64_t owner = 0;
+                num_state_t state;
+                num_source_t source;
+                rc = st->ops->number_lookup(st, digits[i], &state, &source, &owner);
+                if (rc == ST_ERR) goto db_fail;
+                add_fault(faults, nfaults, i, in->numbers[i],
+                          rc == ST_OK ? taken_why(caller, owner) : "already owned by another account");
                 continue;
             }
             if (rc != ST_OK) goto db_fail;
