@@ -23,9 +23,9 @@
  * only by a query, the version is the snapshot a statement would take,
  * read by one query for every request waiting (pg_read_version): a hit
  * costs a share of that round trip instead of a statement and its rows.
- * Only
- * answers made of the database alone may be kept: nothing read from the
- * clock or from a subsystem's memory (gateway health, registration state).
+ * Only answers made of the database alone may be kept: nothing read from
+ * the clock or from a subsystem's memory (gateway health, registration
+ * state).
  *
  * The answers are the process's, in two pools, each under its own lock
  * held for a lookup and a copy, not while an answer is computed:
@@ -73,11 +73,6 @@ static pool_t g_pools[] = {
 };
 static atomic_uint_fast64_t g_hits, g_misses;
 
-static bool same_version(const db_version_t *a, const db_version_t *b)
-{
-    return a->conn == b->conn && a->data == b->data && a->gen == b->gen && a->sum == b->sum;
-}
-
 /* The first of the ways of key's set (FNV-1a of the key). */
 static slot_t *set_of(pool_t *p, const buf_t *key)
 {
@@ -123,7 +118,7 @@ bool api_cache_answer(api_ctx_t *ctx, api_cache_pool_t pool, http_resp_t *resp,
     pthread_mutex_lock(&p->mu);
     for (size_t i = 0; i < p->ways; i++) {
         slot_t *s = &set[i];
-        if (!s->key || !same_version(&s->v, v) || strcmp(s->key, key->data) != 0) continue;
+        if (!s->key || !db_version_same(&s->v, v) || strcmp(s->key, key->data) != 0) continue;
         char api_id[IDS_UUID_SZ];
         api_new_api_id(resp, api_id);
         jw_t w;

@@ -167,6 +167,12 @@ typedef struct {
                         * PostgreSQL: the second xid in progress, or 0 */
 } db_version_t;
 
+/* Are two versions the same state?  (Not for conn 0: no version.) */
+static inline bool db_version_same(const db_version_t *a, const db_version_t *b)
+{
+    return a->conn == b->conn && a->data == b->data && a->gen == b->gen && a->sum == b->sum;
+}
+
 /* The search index's figures (search_index_stats; all zero when off). */
 typedef struct {
     bool on, live;            /* kept by this process; equal to the table now */

@@ -130,12 +130,18 @@ static void fill_number(const owned_number_t *tpl, const char *digits, owned_num
     ids_uuid_v4_ordered(n->byoc_id);
 }
 
-/* Why a number that exists cannot be added, by its owner (0: none). */
-static const char *taken_why(const account_t *caller, int64_t owner)
+/* Is the number (digits) there already?  ST_OK with *why, the fault, by
+ * its owner; ST_NOTFOUND; ST_ERR. */
+static int taken(store_t *st, const account_t *caller, const char *digits, const char **why)
 {
-    return owner == core_owner_id(caller) ? "already on this account"
+    num_state_t state;
+    num_source_t source;
+    int64_t owner = 0;
+    int rc = st->ops->number_lookup(st, digits, &state, &source, &owner);
+    *why = owner == core_owner_id(caller) ? "already on this account"
            : owner                        ? "already owned by another account"
                                           : "in the operator's inventory";
+    return rc;
 }
 
 /* a request's number and its place in the request */
@@ -188,14 +194,12 @@ static int num_add_once(core_t *c, const account_t *caller, const numadd_in_t *i
     }
     for (size_t i = 0; i < in->n; i++) {
         if (!ok[i]) continue;
-        num_state_t state;
-        num_source_t source;
-        int64_t owner = 0;
-        int rc = st->ops->number_lookup(st, digits[i], &state, &source, &owner);
+        const char *why;
+        int rc = taken(st, caller, digits[i], &why);
         if (rc == ST_ERR) goto db_fail;
         if (rc == ST_OK) {
             ok[i] = false;
-            add_fault(faults, nfaults, i, in->numbers[i], taken_why(caller, owner));
+            add_fault(faults, nfaults, i, in->numbers[i], why);
         }
     }
     if (*nfaults == 0) {
@@ -208,19 +212,16 @@ static int num_add_once(core_t *c, const account_t *caller, const numadd_in_t *i
         qsort(order, in->n, sizeof *order, by_number);
         for (size_t k = 0; k < in->n; k++) {
             size_t i = order[k].i;
-            if (!ok[i]) continue;
             fill_number(&tpl, digits[i], &rows[i]);
             int rc = st->ops->number_insert_owned(st, &rows[i]);
             if (rc == ST_CONFLICT) {
                 /* added meanwhile by a request that committed first: by
                  * whom, read now (a statement after the insert's wait) */
-                int64_t owner = 0;
-                num_state_t state;
-                num_source_t source;
-                rc = st->ops->number_lookup(st, digits[i], &state, &source, &owner);
+                const char *why;
+                rc = taken(st, caller, digits[i], &why);
                 if (rc == ST_ERR) goto db_fail;
                 add_fault(faults, nfaults, i, in->numbers[i],
-                          rc == ST_OK ? taken_why(caller, owner) : "already owned by another account");
+                          rc == ST_OK ? why : "already owned by another account");
                 continue;
             }
             if (rc != ST_OK) goto db_fail;

@@ -15,6 +15,12 @@
 #define CARRIER_WHERE \
     "WHERE COALESCE(c.account_id, 0) = $1 AND ($2::bigint = 0 OR c.sub_id = $2) AND ($3::text IS NULL OR c.name = $3)"
 
+/* A carrier's advisory lock (pg_advisory_xact_lock or its _shared form,
+ * mode), one key formula for every statement that takes it: id is the
+ * carrier's id (SQL) */
+#define CARRIER_TURN(mode, id) \
+    "pg_advisory_xact_lock" mode "(" LOCK_NS_CARRIER ", ((" id ")::bigint & 2147483647)::int)"
+
 const char *const pg_sql_carriers[Q__COUNT] = {
     [Q_CARRIER_INSERT] =
         "INSERT INTO carriers(uuid, voip_sid, carrier_id, account_id, sub_id, name, trunk_type, "
@@ -29,20 +35,18 @@ const char *const pg_sql_carriers[Q__COUNT] = {
         "AND (c.carrier_id = $3 OR c.uuid = $3 OR c.voip_sid = $3)",
     /* locks the row only: the read follows in a statement of its own
      * (pg_carrier_get says why) */
-    /* The carrier's advisory lock, then its row's (the target list is
-     * computed below the row locking).  Adders (carrier_head) hold the row
+    /* The carrier's advisory lock (CARRIER_TURN), then its row's (the
+     * target list is computed below the row locking).  Adders (carrier_head) hold the row
      * FOR SHARE, and do not wait for each other; a new FOR SHARE locker
      * does not queue behind a FOR UPDATE that waits for the ones before
      * it, so under a stream of adds an update or a delete could wait
      * until its statement timeout.  The advisory lock queues them in
      * order: adders take it shared, writers exclusive, before the row. */
-    [Q_CARRIER_GET_LOCK] = "SELECT c.id, pg_advisory_xact_lock(" LOCK_NS_CARRIER ", "
-        "(c.id & 2147483647)::int) FROM carriers c "
+    [Q_CARRIER_GET_LOCK] = "SELECT c.id, " CARRIER_TURN("", "c.id") " FROM carriers c "
         "WHERE COALESCE(c.account_id, 0) = $1 AND ($2::bigint = 0 OR c.sub_id = $2) "
         "AND (c.carrier_id = $3 OR c.uuid = $3 OR c.voip_sid = $3) FOR UPDATE OF c",
     /* the same, shared: numbers added through a carrier (carrier_head) */
-    [Q_CARRIER_HEAD_LOCK] = "SELECT c.id, pg_advisory_xact_lock_shared(" LOCK_NS_CARRIER ", "
-        "(c.id & 2147483647)::int) FROM carriers c "
+    [Q_CARRIER_HEAD_LOCK] = "SELECT c.id, " CARRIER_TURN("_shared", "c.id") " FROM carriers c "
         "WHERE COALESCE(c.account_id, 0) = $1 AND ($2::bigint = 0 OR c.sub_id = $2) "
         "AND (c.carrier_id = $3 OR c.uuid = $3 OR c.voip_sid = $3) FOR SHARE OF c",
     [Q_CARRIER_LIST] = PAGE("FROM carriers c " CARRIER_WHERE,
@@ -55,8 +59,7 @@ const char *const pg_sql_carriers[Q__COUNT] = {
         "WHERE id = $1 AND COALESCE(account_id, 0) = $2",
     [Q_CARRIER_RENAME_NUMBERS] =
         "UPDATE numbers SET carrier = $2, updated_at = $3 WHERE carrier_id = $1 AND carrier <> $2",
-    [Q_CARRIER_LOCK] = "SELECT pg_advisory_xact_lock(" LOCK_NS_CARRIER ", ($1::bigint & 2147483647)::int) "
-        "FROM carriers WHERE id = $1 FOR UPDATE",
+    [Q_CARRIER_LOCK] = "SELECT " CARRIER_TURN("", "$1") " FROM carriers WHERE id = $1 FOR UPDATE",
     [Q_CARRIER_DELETE] = "DELETE FROM carriers WHERE id = $1 AND COALESCE(account_id, 0) = $2",
     [Q_GW_INSERT] =
         "INSERT INTO carrier_gateways(carrier, pos, sid, address, port, netmask, inbound, "

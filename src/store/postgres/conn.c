@@ -755,8 +755,9 @@ int store_pg_open(const char *url, store_t **out, char **err)
  * arrived, and one query serves every request waiting when it began, so
  * that with N threads reading kept answers PostgreSQL answers one query
  * per round instead of N -- a read that hits costs a share of one round
- * trip, not a statement and its rows. */
-/* "xmin:xmax:xip,..." (xid8s in decimal) as a version; false: not one */
+ * trip, not a statement and its rows.
+ *
+ * snapshot_version: "xmin:xmax:xip,..." (xid8s in decimal) as a version; false: not one */
 static bool snapshot_version(const char *s, db_version_t *out)
 {
     char *end;
@@ -782,7 +783,6 @@ static bool snapshot_version(const char *s, db_version_t *out)
 static bool version_query(conn_t *c, db_version_t *out)
 {
     PGresult *r = NULL;
-    memset(out, 0, sizeof *out);
     bool ok = pg_exec(c, Q_READ_VERSION, PG_NONE, &r, NULL) == ST_OK && PQntuples(r) == 1 &&
               snapshot_version(PQgetvalue(r, 0, 0), out);
     PQclear(r);
@@ -801,7 +801,7 @@ int pg_read_version(store_t *st, db_version_t *out)
     uint64_t need = round_need(&s->ver_round);
     while (round_turn(&s->ver_round, need)) {
         pthread_mutex_unlock(&s->ver_round.mu);
-        db_version_t v;
+        db_version_t v = {0};
         bool ok = version_query(c, &v);
         pthread_mutex_lock(&s->ver_round.mu);
         s->ver = v;

@@ -2151,11 +2151,6 @@ static void test_settings(void **state)
  * never given inside a transaction.  On PostgreSQL it is a snapshot of the
  * cluster, which a commit of anything else in it (autovacuum's analyze)
  * also moves: "equal after a read" is asked until once true. */
-static bool same_version(const db_version_t *a, const db_version_t *b)
-{
-    return a->conn == b->conn && a->data == b->data && a->gen == b->gen && a->sum == b->sum;
-}
-
 static void test_read_version(void **state)
 {
     store_t *st = ST_OF(state);
@@ -2167,12 +2162,12 @@ static void test_read_version(void **state)
         char out[16];
         (void)st->ops->setting_get(st, "nothing", out, sizeof out); /* a read moves nothing */
         assert_int_equal(st->ops->read_version(st, &v2), ST_OK);
-        equal = same_version(&v1, &v2);
+        equal = db_version_same(&v1, &v2);
     }
     assert_true(equal);
     assert_int_equal(st->ops->setting_put(st, "a", "1"), ST_OK);
     assert_int_equal(st->ops->read_version(st, &v3), ST_OK);
-    assert_false(same_version(&v3, &v2));
+    assert_false(db_version_same(&v3, &v2));
     /* another store on the database (another process's commit) */
     store_t *other = NULL;
     char url[512], *err = NULL;
@@ -2185,7 +2180,7 @@ static void test_read_version(void **state)
     assert_int_equal(other->ops->setting_put(other, "b", "2"), ST_OK);
     other->ops->close(other);
     assert_int_equal(st->ops->read_version(st, &v1), ST_OK);
-    assert_false(same_version(&v1, &v3));
+    assert_false(db_version_same(&v1, &v3));
     /* inside a transaction: none */
     assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
     assert_int_equal(st->ops->read_version(st, &v2), ST_NOTFOUND);
