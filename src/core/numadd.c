@@ -269,17 +269,18 @@ done:
     return ret;
 }
 
-/* Large adds take turns in this process where writes are not batched
- * (PostgreSQL): a request of more than BULK_MIN numbers waits here for the
+/* Large adds take turns in this process where the store has no batches
+ * (PostgreSQL with NUMBERD_NO_BATCHES set; with batches, the HTTP
+ * writer runs one write at a time anyway): a request of more than BULK_MIN numbers waits here for the
  * one before it, before its transaction begins (so it holds no lock of
  * the database while it waits).  Adds run at once since session 28, which
  * lets one-number adds share WAL flushes; but requests of 100 numbers, 8
  * at once, added 3,686-3,719 numbers/s, and one at a time 5,683-5,778
  * (docs/PERFORMANCE.md, session 28): on one core, eight long transactions
  * interleaved cost PostgreSQL more than their flushes saved.  Small adds
- * do not wait for large ones.  With batches (SQLite) nothing is taken: a
- * group's members share one transaction and must not wait for each
- * other. */
+ * do not wait for large ones.  Where the store has batches nothing is
+ * taken: on SQLite a group's members share one transaction and must not
+ * wait for each other. */
 #define BULK_MIN 10
 static pthread_mutex_t g_bulk_turn = PTHREAD_MUTEX_INITIALIZER;
 

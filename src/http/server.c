@@ -853,9 +853,13 @@ int http_server_start(const http_config_t *cfg, const http_app_t *app, http_serv
     pthread_cond_init(&s->wcv, NULL);
     pthread_cond_init(&s->scv, NULL);
     if (cfg->write_threads > 0) {
-        /* with batches, one writer runs them all: the store runs one
+        /* with batches, one writer runs them all.  SQLite runs one
          * writer at a time anyway, and a second would only hold requests
-         * back from the batch while it waits for the store's lock */
+         * back from the batch while it waits for the store's lock.  On
+         * PostgreSQL two or four writers, each with its batches, did less
+         * than one: 1,280-1,600 against 1,430-1,760 purchases/s, and with
+         * a slow fsync 800-920 against 1,000-1,150 before a batch's ids
+         * were given inside it (docs/PERFORMANCE.md, session 29) */
         unsigned want = app->batch_begin ? 1 : cfg->write_threads;
         s->writers = xcalloc(want, sizeof *s->writers);
         for (unsigned i = 0; i < want; i++) {

@@ -81,7 +81,7 @@ typedef struct store_ops {
      * durable at once (ST_OK) or none of it (ST_ERR: every transaction of
      * the batch is lost, and must be answered as failed).  Other threads'
      * writers wait meanwhile.  batch_begin: ST_OK; ST_NOTFOUND when the
-     * backend has no batches (PostgreSQL, SQLite ":memory:"), ST_ERR on a
+     * backend has no batches (SQLite ":memory:", NUMBERD_NO_BATCHES set), ST_ERR on a
      * fault or inside a transaction.
      * batch_end's ST_OK may come before the commit is on disk: *ticket is
      * then not 0, and the batch is durable once durable_wait(ticket)

@@ -9,6 +9,7 @@
 #include "util/redact.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -325,6 +326,7 @@ static int conn_ensure(conn_t *c)
     PQreset(c->pg);
     /* the server forgot the prepared statements with the old session */
     memset(c->prepared, 0, sizeof c->prepared);
+    c->slot_asked = false; /* the slot went with the old session */
     dyn_forget(c);
     const char *why = PQstatus(c->pg) == CONNECTION_OK
                           ? session_setup(c->pg, &c->reply_ms, &c->stmt_ms)
@@ -400,7 +402,19 @@ static PGresult *dyn_prepare(conn_t *c, const char *sql, char name[16])
  * open, neither by the store's count nor by the server's (inside one, the
  * transaction died with the connection).  Returns the result, NULL when
  * nothing could be sent. */
+static PGresult *send_q_once(conn_t *c, int which, const char *sql, const params_t *p);
+
+/* In a batch's transaction a statement outside a transaction is a
+ * savepoint of its own (tx.c): failing, it must not abort the batch. */
 static PGresult *send_q(conn_t *c, int which, const char *sql, const params_t *p)
+{
+    bool wrapped = pg_batch_wrap(c);
+    PGresult *r = send_q_once(c, which, sql, p);
+    if (wrapped) pg_batch_unwrap(c, r);
+    return r;
+}
+
+static PGresult *send_q_once(conn_t *c, int which, const char *sql, const params_t *p)
 {
     static const params_t none = {0};
     if (!p) p = &none;
@@ -627,6 +641,9 @@ static int send_rows(conn_t *c, int which, const pg_val_t *v, int nv)
     PGresult *r = NULL;
     if (!c) return ST_ERR;
     params_of(&p, v, nv);
+    /* a stream outside a transaction runs after what a batch kept so far
+     * is committed (its rows come later, past any savepoint's end) */
+    pg_batch_settle(c);
     if ((c->depth > 0 && c->tx_failed) || conn_ensure(c) != ST_OK)
         return pg_status(c, NULL, pg_sql(which));
     /* a stream may last long (5,000,000 numbers for the SBC index, an
@@ -723,6 +740,7 @@ int store_pg_open(const char *url, store_t **out, char **err)
     pg_store_t *s = xcalloc(1, sizeof *s);
     connreg_store_init(&s->sql, &pg_ops, url);
     s->ver_round = (round_t)ROUND_INIT;
+    s->batch_on = getenv("NUMBERD_NO_BATCHES") == NULL;
     /* connect now, so that a wrong URL fails at start with libpq's reason */
     char *why = NULL;
     conn_t *c = pg_conn_open(url, &why);

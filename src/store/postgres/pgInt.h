@@ -123,11 +123,15 @@
  * exclusive; the second key is the carrier's id (its low 31 bits) */
 #define LOCK_NS_CARRIER "1851880050" /* 'nacr' */
 /* adders of one account on one counter slot (owned.c); the second key is
- * the owner's id times 16 plus the slot (low 31 bits) */
+ * the owner's id times 32 plus the slot (low 31 bits; times 16 until
+ * session 29, when slots 16..31 came) */
 #define LOCK_NS_ADD "1851876452" /* 'nadd' */
 /* 4: the rounds of numberd_sequence() (migration 0014_sequencer, in SQL),
  * which give the SBC change log's seqs and the event log's ids after the
  * writers' COMMITs (tx.c's pg_committed) */
+/* a batch writer's own counter slot, 16..31, held by its session
+ * (migration 0017, numberd_claim_slot; tx.c's pg_batch_begin) */
+#define LOCK_NS_SLOT "1853058164" /* 'nslt' */
 /* registrations: the second key is the carrier id (registrations.c) */
 #define LOCK_NS_REG "1852990823" /* 'nreg' */
 
@@ -198,6 +202,14 @@ typedef struct conn {
      * Kept past the rollback, for the core to ask (tx_retryable), and
      * cleared by the next outermost BEGIN. */
     bool tx_retry;
+    /* a batch (tx.c, pg_batch_begin): the thread's outermost transactions
+     * are savepoints of one transaction, committed at batch_end */
+    bool batch;           /* a batch is running on this connection */
+    bool batch_open;      /* its transaction has begun (BEGIN sent) */
+    bool batch_wrote;     /* it wrote something that was kept */
+    bool batch_lost;      /* it failed: nothing of it will be kept */
+    int batch_kept;       /* its write transactions kept so far */
+    bool slot_asked;      /* numberd_claim_slot() ran in this session (0017) */
     /* How long to wait for a reply before the connection is taken for
      * dead (ms; 0: forever): the session's statement_timeout plus a
      * grace, since a server that is alive answers by then (an error at
@@ -218,7 +230,18 @@ typedef struct {
     round_t ver_round;
     db_version_t ver;     /* under ver_round.mu */
     bool ver_ok;
+    bool batch_on;        /* tx.c's batches (off: NUMBERD_NO_BATCHES set) */
 } pg_store_t;
+
+/* tx.c: a batch's statements outside a transaction.  pg_batch_wrap:
+ * true when c is in a batch's transaction and no transaction of the
+ * thread is open: the statement is then sent inside a savepoint of its
+ * own, which pg_batch_unwrap ends with its result (r: NULL when nothing
+ * was sent).  pg_batch_settle commits what the batch kept so far when no
+ * transaction of the thread is open (before a stream of rows). */
+bool pg_batch_wrap(conn_t *c);
+void pg_batch_unwrap(conn_t *c, const PGresult *r);
+void pg_batch_settle(conn_t *c);
 
 /* ---- statement values ------------------------------------------------------ */
 
