@@ -190,6 +190,12 @@ static int api_batch_end(void *ud, void **after)
     return rc;
 }
 
+static bool api_batch_full(void *ud)
+{
+    (void)ud;
+    return core_batch_full();
+}
+
 static void api_batch_durable(void *ud, void *after)
 {
     core_batch_durable(&((api_ctx_t *)ud)->core, after);
@@ -232,6 +238,7 @@ void api_app(api_ctx_t *ctx, http_app_t *out)
     bool batches = core_batches(&ctx->core);
     out->batch_begin = batches ? api_batch_begin : NULL;
     out->batch_end = batches ? api_batch_end : NULL;
+    out->batch_full = batches ? api_batch_full : NULL;
     out->batch_durable = batches ? api_batch_durable : NULL;
     out->batch_lost = batches ? api_batch_lost : NULL;
     out->ud = ctx;

@@ -159,6 +159,15 @@ void core_on_settled(void (*fn)(void)) { at_batch_end(fn, true); }
 
 bool core_in_batch(void) { return t_batch; }
 
+static _Thread_local bool t_batch_full;
+
+void core_batch_end_soon(void)
+{
+    if (t_batch) t_batch_full = true;
+}
+
+bool core_batch_full(void) { return t_batch && t_batch_full; }
+
 bool core_batches(core_t *c) { return c->st->ops->batches && c->st->ops->batches(c->st); }
 
 int core_batch_begin(core_t *c)
@@ -166,6 +175,7 @@ int core_batch_begin(core_t *c)
     if (t_batch || t_depth != 0 || !c->st->ops->batch_begin) return C_ERR;
     if (c->st->ops->batch_begin(c->st) != ST_OK) return C_ERR;
     t_batch = true;
+    t_batch_full = false;
     t_ndurable = 0;
     memset(t_batch_held, 0, sizeof t_batch_held);
     return C_OK;

@@ -104,6 +104,10 @@ typedef struct {
  * are made by core_batch_end either way. */
 typedef struct core_after core_after_t;
 bool core_batches(core_t *c);   /* may core_batch_begin succeed? */
+/* Whether the calling thread's batch asked to end after the write just
+ * run (a large one: core_int.h, core_batch_end_soon); cleared by the
+ * next core_batch_begin. */
+bool core_batch_full(void);
 int core_batch_begin(core_t *c);
 int core_batch_end(core_t *c, core_after_t **after, cerr_t *e);
 void core_batch_durable(core_t *c, core_after_t *after);

@@ -48,6 +48,9 @@ void core_on_durable(void (*fn)(void));
 void core_on_settled(void (*fn)(void));
 /* Whether the calling thread runs a batch (core_batch_begin). */
 bool core_in_batch(void);
+/* Asks the calling thread's batch, if it runs one, to end after the
+ * write under way (core_batch_full). */
+void core_batch_end_soon(void);
 
 /* events.c: the outermost transaction ended (committed or not): runs the
  * commit hook when it committed events (events.h), forgets them else. */

@@ -145,8 +145,10 @@ typedef struct {
      * of them are durable; C_OK with after set when they are committed
      * and durable once batch_durable(ud, after) returned -- the server
      * calls it on a thread of its own (the syncer), exactly once, while
-     * the writer runs the next batch. */
+     * the writer runs the next batch.  batch_full (may be NULL): asked
+     * after each write of a batch; true ends the batch there. */
     int (*batch_begin)(void *ud);
+    bool (*batch_full)(void *ud);
     int (*batch_end)(void *ud, void **after);
     void (*batch_durable)(void *ud, void *after);
     void (*batch_lost)(http_req_t *req, http_resp_t *resp);

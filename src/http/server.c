@@ -597,6 +597,7 @@ static void answer_batch(http_server_t *s, req_t *first)
         *tail = r;
         tail = &r->bnext;
         if (++n == HTTP_BATCH_MAX) break;
+        if (s->app.batch_full && s->app.batch_full(s->app.ud)) break;
         /* nothing being synced: commit now, so that the sync runs while
          * this thread goes on with the requests queued (see above) */
         if (s->eager && atomic_load(&s->sbusy) == 0) break;

@@ -79,8 +79,12 @@ typedef struct store_ops {
      * (a savepoint), and the thread's reads see what the batch wrote, but
      * tx_commit returns before anything is durable: batch_end makes it all
      * durable at once (ST_OK) or none of it (ST_ERR: every transaction of
-     * the batch is lost, and must be answered as failed).  Other threads'
-     * writers wait meanwhile.  batch_begin: ST_OK; ST_NOTFOUND when the
+     * the batch is lost, and must be answered as failed; on PostgreSQL a
+     * part committed before the end -- a deadlock's loser run again, a
+     * stream -- may be kept all the same: an unknown outcome, as a COMMIT
+     * whose reply was lost, never a write answered kept that was not).
+     * Other threads' writers wait meanwhile (SQLite: all of them;
+     * PostgreSQL: those of the rows the batch wrote).  batch_begin: ST_OK; ST_NOTFOUND when the
      * backend has no batches (SQLite ":memory:", NUMBERD_NO_BATCHES set), ST_ERR on a
      * fault or inside a transaction.
      * batch_end's ST_OK may come before the commit is on disk: *ticket is

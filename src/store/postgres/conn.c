@@ -190,8 +190,9 @@ static const char *session_setup(PGconn *pg, int *reply_ms, int *stmt_ms)
         /* as SQLite's busy timeout: a writer queued behind an import batch
          * (or any lock) gives up instead of hanging; statement_timeout,
          * when shorter, ends the wait first.  numberd.rounds: this session
-         * gives the logs' ids in rounds after its commits (tx.c), so the
-         * triggers that give them at COMMIT skip its rows (0014) */
+         * gives the logs' ids in rounds after its commits, or its batches'
+         * before theirs (tx.c), so the triggers that give them at COMMIT
+         * skip its rows (0014) */
         char sql[128];
         if (ours)
             snprintf(sql, sizeof sql,
@@ -313,8 +314,11 @@ conn_t *pg_conn_if_open(store_t *st)
 static int conn_ensure(conn_t *c)
 {
     if (PQstatus(c->pg) == CONNECTION_OK) return ST_OK;
-    if (c->depth > 0) {
-        c->tx_failed = true;
+    /* a batch's transaction died with the connection too: a statement
+     * after it must not run by itself on a new one (tx.c) */
+    if (c->depth > 0 || c->batch_open) {
+        if (c->depth > 0) c->tx_failed = true;
+        if (c->batch_open) c->batch_lost = true;
         return ST_ERR;
     }
     /* a reconnect that just failed is not tried again at once: during an
@@ -409,6 +413,8 @@ static PGresult *send_q_once(conn_t *c, int which, const char *sql, const params
 static PGresult *send_q(conn_t *c, int which, const char *sql, const params_t *p)
 {
     bool wrapped = pg_batch_wrap(c);
+    /* a lost batch runs nothing more: not in it, nor by itself */
+    if (c->batch && c->batch_lost) return NULL;
     PGresult *r = send_q_once(c, which, sql, p);
     if (wrapped) pg_batch_unwrap(c, r);
     return r;
@@ -474,7 +480,8 @@ static int run(conn_t *c, int which, const char *sql, const params_t *p, PGresul
     PGresult *r = send_q(c, which, sql, p);
     int rc = pg_status(c, r, which >= 0 ? pg_sql(which) : sql);
     if (rc == ST_OK && changes) *changes = strtoll(PQcmdTuples(r), NULL, 10);
-    /* a write outside any transaction committed on its own: counted, as a
+    /* a write outside any transaction committed on its own (not in a
+     * batch: there it is a savepoint, kept with the batch): counted, as a
      * COMMIT is (pg_commit_checked), so that a lookup applies it before it
      * answers (sbcfeed_sync).  Here, not in each writer: a write that
      * forgot to count (an upstream carrier's health check deleted, until
@@ -644,7 +651,7 @@ static int send_rows(conn_t *c, int which, const pg_val_t *v, int nv)
     /* a stream outside a transaction runs after what a batch kept so far
      * is committed (its rows come later, past any savepoint's end) */
     pg_batch_settle(c);
-    if ((c->depth > 0 && c->tx_failed) || conn_ensure(c) != ST_OK)
+    if ((c->depth > 0 && c->tx_failed) || (c->batch && c->batch_lost) || conn_ensure(c) != ST_OK)
         return pg_status(c, NULL, pg_sql(which));
     /* a stream may last long (5,000,000 numbers for the SBC index, an
      * export): no statement timeout for it, and a long reply bound (the

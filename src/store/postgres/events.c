@@ -4,7 +4,8 @@
  *
  * Several nodes, one ordered log: an event's id is not drawn at INSERT
  * but after its transaction's COMMIT, by a round of numberd_sequence()
- * (migration 0014_sequencer, tx.c), which gives the SBC change log's seqs
+ * (migration 0014_sequencer, tx.c; a batch runs its round inside it, just
+ * before its COMMIT, holding the round's lock through it), which gives the SBC change log's seqs
  * too: rounds take turns on an advisory lock and each gives ids above the
  * last round's to the rows of the committed transactions it names, so a
  * reader polling "after_id" skips nothing.  Until then an event's id

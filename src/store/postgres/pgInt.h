@@ -24,7 +24,8 @@
  * may have been committed, and fails (503) rather than run twice.
  *
  * Transactions nest by counting, as in the SQLite backend.  A read
- * transaction is REPEATABLE READ: one snapshot for all it reads.  (The store's own reads
+ * transaction is REPEATABLE READ: one snapshot for all it reads (in a
+ * batch, tx.c, it is a savepoint of the batch's READ COMMITTED one).  (The store's own reads
  * need none: a list's page and count, a carrier and its gateways, are each
  * one statement, hence one snapshot even inside a write transaction.)  A write
  * transaction is READ COMMITTED plus the inventory lock (below) taken in
@@ -85,7 +86,7 @@
  *    write transaction holds the same lock in shared mode from BEGIN, as
  *    SQLite's import holds the database's write lock per batch.  The lock
  *    is taken at BEGIN, before any row lock, so it cannot deadlock with
- *    row locks.  lock_timeout is 15 s, as SQLite's busy timeout, but a
+ *    row locks (a batch of writes, tx.c, takes it once at its BEGIN).  lock_timeout is 15 s, as SQLite's busy timeout, but a
  *    request's statement_timeout (5 s by default, conn.c) ends a wait first.
  *
  * Deleting an application or a subaccount locks it, then its numbers.
@@ -95,6 +96,16 @@
  * same rows PostgreSQL detected the deadlock and aborted one of them, a
  * 503 (tests/api/counters.test.js reproduces it).  SQLite runs one writer
  * at a time and never met it.
+ *
+ * Batches (tx.c, since session 29): a node's HTTP writer runs the writes
+ * that arrive together as savepoints of one transaction, which holds
+ * every row lock they took until its COMMIT.  The orders above hold
+ * within each write, not across the writes of a batch: two nodes' batches
+ * writing the same rows in opposite orders can deadlock where two single
+ * writes could not.  The loser's savepoint is rolled back, its batch
+ * commits what it kept, and the core runs the write again (core_retry).
+ * Counter rows, which every purchase and add touches, are kept out of it:
+ * a batch writer counts in a slot no other session uses (0017).
  */
 #ifndef ND_STORE_PGINT_H
 #define ND_STORE_PGINT_H
@@ -123,9 +134,10 @@
  * exclusive; the second key is the carrier's id (its low 31 bits) */
 #define LOCK_NS_CARRIER "1851880050" /* 'nacr' */
 /* adders of one account on one counter slot (owned.c); the second key is
- * the owner's id times 32 plus the slot (low 31 bits; times 16 until
- * session 29, when slots 16..31 came) */
-#define LOCK_NS_ADD "1851876452" /* 'nadd' */
+ * the owner's id times 16 plus the slot mod 16 (low 31 bits): slots 0..15
+ * (pid mod 16) in 'nadd', a batch writer's own 16..31 (0017) in 'nadw' */
+#define LOCK_NS_ADD "1851876452"  /* 'nadd' */
+#define LOCK_NS_ADDW "1851876471" /* 'nadw' */
 /* 4: the rounds of numberd_sequence() (migration 0014_sequencer, in SQL),
  * which give the SBC change log's seqs and the event log's ids after the
  * writers' COMMITs (tx.c's pg_committed) */
@@ -491,7 +503,8 @@ static inline int pg_one_locking(store_t *st, int plain, int locked, const pg_va
 void pg_tx_reset(conn_t *c);
 /* COMMIT, checked (an aborted transaction's COMMIT answers ROLLBACK);
  * never sent twice.  wrote: the transaction may have logged rows, whose
- * ids a round gives after the COMMIT (pg_committed below). */
+ * ids a round gives after the COMMIT (pg_committed below; a batch's
+ * COMMIT gives them before, inside it: tx.c). */
 int pg_commit_checked(conn_t *c, const char *what, bool wrote);
 int pg_tx_begin(store_t *st, bool write);
 int pg_tx_commit(store_t *st);

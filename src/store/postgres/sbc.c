@@ -1,6 +1,7 @@
 /* sbc.c -- the SBC index's feed on PostgreSQL: the full load, the change
  * log (triggers of migration 0002_sbc; seqs given after COMMIT in rounds
- * that take turns, 0014_sequencer and tx.c) and single-row
+ * that take turns, or by a batch just before its COMMIT, 0014_sequencer
+ * and tx.c) and single-row
  * re-reads.  The load reads the log's last seq first and the rows after
  * it, each statement in its own snapshot: whatever commits meanwhile has a
  * higher seq and is applied again after the load. */

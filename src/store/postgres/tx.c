@@ -39,7 +39,8 @@ void pg_commit_note(void)
  * (a write outside a transaction: conn.c's run) asks for a sweep.  A round
  * that fails leaves the write committed (it is answered so); its rows wait
  * for a sweep: the SBC log's pruning (every minute, sbc.c) or a start
- * (settings.c). */
+ * (settings.c).  A batch (below) gives its own rows their ids inside its
+ * transaction instead, before its COMMIT, holding the lock through it. */
 #define SEQ_BATCH 10000 /* a round's most ids (numberd_sequence's LIMIT) */
 #define SEQ_CALLS 1000  /* rounds a call repeats, at most (10,000,000 ids) */
 
@@ -126,19 +127,10 @@ void pg_tx_reset(conn_t *c)
  * with success and the tag ROLLBACK.  Never sent twice: a COMMIT lost with
  * its connection has an unknown outcome.  With xid (size n), in the same
  * round trip, the transaction's xid as text ("" when it wrote nothing). */
-static int commit_checked(conn_t *c, const char *what, const char *sql, char *xid, size_t n,
-                          int64_t *given)
+/* The COMMIT's result r (freed here): ST_OK, or ST_ERR logged and the
+ * transaction ended. */
+static int commit_end(conn_t *c, PGresult *r, const char *what)
 {
-    PGresult *r, *x = NULL;
-    if (!xid) {
-        r = pg_exec_raw(c, "COMMIT");
-    } else {
-        r = pg_exec_raw_rows(c, sql, &x);
-        snprintf(xid, n, "%s", x && PQntuples(x) == 1 && !PQgetisnull(x, 0, 0) ? PQgetvalue(x, 0, 0) : "");
-        if (given)
-            *given = x && PQntuples(x) == 1 && PQnfields(x) > 1 ? strtoll(PQgetvalue(x, 0, 1), NULL, 10) : 0;
-        PQclear(x);
-    }
     int rc = ST_OK;
     if (!pg_res_ok(r) || strcmp(PQcmdStatus(r), "COMMIT") != 0) {
         if (pg_res_ok(r)) log_msg(LOG_ERROR, "postgres: %s: the transaction had failed", what);
@@ -153,11 +145,28 @@ static int commit_checked(conn_t *c, const char *what, const char *sql, char *xi
     return rc;
 }
 
+/* The text of column col of x's only row, or "" (x may be NULL). */
+static const char *only_value(const PGresult *x, int col)
+{
+    return x && PQntuples(x) == 1 && PQnfields(x) > col && !PQgetisnull(x, 0, col)
+               ? PQgetvalue(x, 0, col)
+               : "";
+}
+
+static int commit_checked(conn_t *c, const char *what, char *xid, size_t n)
+{
+    if (!xid) return commit_end(c, pg_exec_raw(c, "COMMIT"), what);
+    PGresult *x = NULL;
+    PGresult *r = pg_exec_raw_rows(c, "SELECT pg_current_xact_id_if_assigned(); COMMIT", &x);
+    snprintf(xid, n, "%s", only_value(x, 0));
+    PQclear(x);
+    return commit_end(c, r, what);
+}
+
 int pg_commit_checked(conn_t *c, const char *what, bool wrote)
 {
     char xid[24]; /* a 64-bit xid8 in decimal */
-    int rc = commit_checked(c, what, "SELECT pg_current_xact_id_if_assigned(); COMMIT",
-                            wrote ? xid : NULL, sizeof xid, NULL);
+    int rc = commit_checked(c, what, wrote ? xid : NULL, sizeof xid);
     if (rc != ST_OK) return rc;
     if (wrote && xid[0]) sequence_shared(c, xid);
     pg_commit_note();
@@ -183,9 +192,12 @@ int pg_commit_checked(conn_t *c, const char *what, bool wrote)
  *   per batch of up to HTTP_BATCH_MAX writes, not one per write as
  *   before 0014).  Over SEQ_BATCH rows, a round after the COMMIT takes
  *   the rest.
- * - What runs outside a transaction on the batch's connection once its
- *   transaction has begun is a savepoint of its own (pg_batch_wrap): a
- *   statement that fails must not abort the batch.
+ * - What runs outside a transaction on the batch's connection is a
+ *   savepoint of its own in the batch's transaction (pg_batch_wrap,
+ *   which begins it if need be): a statement that fails must not abort
+ *   the batch, and one that writes must not commit before it.  Once the
+ *   batch is lost nothing more runs on the connection until batch_end,
+ *   nor reconnects (conn.c, conn_ensure).
  * - Deadlocks: a savepoint aborted to break one (40P01, 40001) is rolled
  *   back, and the batch commits what it kept so far before the core runs
  *   that write again (core_retry) -- run inside the same transaction it
@@ -198,7 +210,13 @@ int pg_commit_checked(conn_t *c, const char *what, bool wrote)
  *   node (or thread) to the same rows waits for up to a batch.
  * - The connection lost, or its COMMIT failed: nothing of the batch is
  *   kept (or its outcome is unknown), and every request of it is
- *   answered as the fault. */
+ *   answered as the fault.  Two rare paths commit a part of a batch
+ *   before its end -- a deadlock's loser before it runs again, a stream
+ *   of rows (pg_batch_settle) -- and should the end's COMMIT then fail,
+ *   the writes of that part are answered the fault too, although kept:
+ *   as a write whose COMMIT's reply was lost, an outcome the client
+ *   cannot know (it retries with its Idempotency-Key).  Never a write
+ *   answered kept that was not. */
 
 static int batch_fail(conn_t *c)
 {
@@ -206,46 +224,42 @@ static int batch_fail(conn_t *c)
     return ST_ERR;
 }
 
-/* An outermost transaction of the batch: a savepoint (the batch's
- * BEGIN in the same round trip when it is the first).  A writer takes
- * the inventory lock, shared, as pg_tx_begin does: each savepoint takes
- * it again, since one rolled back gives back what it took. */
-static int batch_savepoint(conn_t *c, bool write)
+/* The batch's BEGIN, with the inventory lock (shared) that every writer
+ * holds (pgInt.h), taken once for the whole batch outside any savepoint:
+ * taken in one and given back with its rollback, a later savepoint would
+ * take it again behind the row locks the batch holds, and could deadlock
+ * with an import batch.  Sent again on a fresh connection when an idle
+ * one is found dead, as any BEGIN; nothing has begun when it fails. */
+static int batch_start(conn_t *c, const char *then)
 {
-    if (c->batch_lost) return ST_ERR;
-    const char *sql;
-    if (!c->batch_open)
-        sql = write ? "BEGIN; SAVEPOINT t; SELECT pg_advisory_xact_lock_shared(" LOCK_NS
-                      ", " LOCK_INVENTORY ")"
-                    : "BEGIN; SAVEPOINT t";
-    else
-        sql = write ? "SAVEPOINT t; SELECT pg_advisory_xact_lock_shared(" LOCK_NS
-                      ", " LOCK_INVENTORY ")"
-                    : "SAVEPOINT t";
-    /* the batch's BEGIN, as any BEGIN, is sent again on a fresh
-     * connection when an idle one is found dead */
-    int rc = c->batch_open ? pg_simple(c, sql) : pg_simple_retry(c, sql);
-    if (rc == ST_OK) {
+    char sql[160];
+    snprintf(sql, sizeof sql,
+             "BEGIN; SELECT pg_advisory_xact_lock_shared(" LOCK_NS ", " LOCK_INVENTORY "); %s",
+             then);
+    if (pg_simple_retry(c, sql) == ST_OK) {
         c->batch_open = true;
-        c->depth = 1;
-        c->tx_write = write;
         return ST_OK;
     }
-    pg_tx_reset(c);
-    /* the lock failed (lock_timeout) after the savepoint was set: undone,
-     * the batch goes on; anything else loses it */
-    if (PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) == PQTRANS_INERROR &&
-        pg_simple(c, "ROLLBACK TO SAVEPOINT t; RELEASE SAVEPOINT t") == ST_OK) {
-        c->batch_open = true;
-        return ST_ERR;
-    }
-    if (c->batch_open) return batch_fail(c);
-    /* the batch's BEGIN itself failed: nothing of it began */
     if (PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
         PGresult *r = pg_exec_raw(c, "ROLLBACK");
         PQclear(r);
     }
     return ST_ERR;
+}
+
+/* An outermost transaction of the batch: a savepoint (after the batch's
+ * BEGIN, in the same round trip, when it is the first). */
+static int batch_savepoint(conn_t *c, bool write)
+{
+    if (c->batch_lost) return ST_ERR;
+    int rc = c->batch_open ? pg_simple(c, "SAVEPOINT t") : batch_start(c, "SAVEPOINT t");
+    if (rc != ST_OK) {
+        pg_tx_reset(c);
+        return c->batch_open ? batch_fail(c) : ST_ERR;
+    }
+    c->depth = 1;
+    c->tx_write = write;
+    return ST_OK;
 }
 
 /* Commits what the batch kept so far (its transaction ends; the next
@@ -263,16 +277,38 @@ static int batch_commit(conn_t *c)
     }
     int rc;
     if (!c->batch_wrote) {
-        rc = commit_checked(c, "COMMIT (batch)", NULL, NULL, 0, NULL);
+        rc = commit_checked(c, "COMMIT (batch)", NULL, 0);
     } else {
-        /* the batch's own round, inside it (see above) */
+        /* the batch's own round, inside it (see above), in a savepoint:
+         * should it fail (its lock or a statement timed out), the batch
+         * commits without it and a round after the COMMIT, or the sweep,
+         * gives the ids -- as after a write's own COMMIT */
         char xid[24];
-        int64_t given = 0;
-        rc = commit_checked(c, "COMMIT (batch)",
-                            "SELECT x, numberd_sequence(ARRAY[x]) FROM "
-                            "(SELECT pg_current_xact_id_if_assigned() AS x) s; COMMIT",
-                            xid, sizeof xid, &given);
-        if (rc == ST_OK && xid[0] && given >= SEQ_BATCH) sequence_shared(c, xid);
+        PGresult *x = NULL;
+        PGresult *r = pg_exec_raw_rows(c,
+                                       "SAVEPOINT s; SELECT x, numberd_sequence(ARRAY[x]) FROM "
+                                       "(SELECT pg_current_xact_id_if_assigned() AS x) q; "
+                                       "RELEASE SAVEPOINT s; COMMIT",
+                                       &x);
+        snprintf(xid, sizeof xid, "%s", only_value(x, 0));
+        int64_t given = strtoll(only_value(x, 1), NULL, 10);
+        PQclear(x);
+        bool unsequenced = false;
+        if (!pg_res_ok(r) && PQstatus(c->pg) == CONNECTION_OK &&
+            PQtransactionStatus(c->pg) == PQTRANS_INERROR) {
+            pg_status(c, r, "the logs' ids of a batch");
+            PQclear(r);
+            x = NULL;
+            r = pg_exec_raw_rows(c,
+                                 "ROLLBACK TO SAVEPOINT s; "
+                                 "SELECT pg_current_xact_id_if_assigned(); COMMIT",
+                                 &x);
+            snprintf(xid, sizeof xid, "%s", only_value(x, 0));
+            PQclear(x);
+            unsequenced = true;
+        }
+        rc = commit_end(c, r, "COMMIT (batch)");
+        if (rc == ST_OK && xid[0] && (unsequenced || given >= SEQ_BATCH)) sequence_shared(c, xid);
         if (rc == ST_OK) {
             metrics_count(MET_DB_COMMITS);
             metrics_add(MET_DB_WRITE_TX, (uint64_t)c->batch_kept);
@@ -307,8 +343,14 @@ static int batch_leave(conn_t *c, bool keep)
 
 bool pg_batch_wrap(conn_t *c)
 {
-    if (!c->batch_open || c->depth != 0 || c->batch_lost) return false;
-    if (pg_simple(c, "SAVEPOINT t") != ST_OK) {
+    if (!c->batch || c->depth != 0 || c->batch_lost) return false;
+    /* the batch's transaction begins here when this is its first
+     * statement: run by itself, a write would commit alone, and be
+     * answered as lost should the batch's COMMIT fail */
+    if (!c->batch_open) {
+        if (batch_start(c, "SAVEPOINT t") != ST_OK)
+            return false; /* the statement meets the same fault by itself */
+    } else if (pg_simple(c, "SAVEPOINT t") != ST_OK) {
         batch_fail(c);
         return false;
     }
@@ -437,9 +479,14 @@ int pg_batch_begin(store_t *st)
     /* a counter slot of its own, once a session (migration 0017): none
      * free, or the call failed, and it counts in pid mod 16's as before */
     if (!c->slot_asked) {
-        int rc = pg_simple_retry(c, "SELECT numberd_claim_slot()");
-        c->slot_asked = true; /* after: a reconnect inside it forgets the old session's */
-        if (rc != ST_OK) log_msg(LOG_WARN, "postgres: the batch writer's counter slot is shared");
+        PGresult *r = pg_exec_raw(c, "SELECT numberd_claim_slot()");
+        bool got = pg_res_ok(r) && only_value(r, 0)[0];
+        PQclear(r);
+        c->slot_asked = true;
+        if (!got)
+            log_msg(LOG_WARN, "postgres: no counter slot of its own for this node's writer (16 "
+                              "taken, or the query failed): it shares one, and its batches may "
+                              "deadlock with another node's on counter rows");
     }
     c->batch = true;
     c->batch_open = c->batch_wrote = c->batch_lost = false;
