@@ -330,7 +330,7 @@ static int conn_ensure(conn_t *c)
     PQreset(c->pg);
     /* the server forgot the prepared statements with the old session */
     memset(c->prepared, 0, sizeof c->prepared);
-    c->slot_asked = false; /* the slot went with the old session */
+    c->slot_asked = c->slot_own = false; /* the slot went with the old session */
     dyn_forget(c);
     const char *why = PQstatus(c->pg) == CONNECTION_OK
                           ? session_setup(c->pg, &c->reply_ms, &c->stmt_ms)

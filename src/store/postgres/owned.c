@@ -151,7 +151,9 @@ int pg_number_insert_owned(store_t *st, const owned_number_t *n)
      * time.) */
     if (pg_tx_begin(st, true) != ST_OK) return ST_ERR;
     int rc = ST_OK;
-    if (!c->add_locked) {
+    /* a batch writer's own slot (0017) is no other session's: nobody to
+     * take turns with */
+    if (!c->add_locked && !c->slot_own) {
         rc = pg_exec(c, Q_NUMBER_ADD_TURN, PG_V(v_int(n->owner_id)), NULL, NULL);
         c->add_locked = rc == ST_OK;
     }

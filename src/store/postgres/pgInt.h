@@ -222,6 +222,7 @@ typedef struct conn {
     bool batch_lost;      /* it failed: nothing of it will be kept */
     int batch_kept;       /* its write transactions kept so far */
     bool slot_asked;      /* numberd_claim_slot() ran in this session (0017) */
+    bool slot_own;        /* and gave it a counter slot no other session uses */
     /* How long to wait for a reply before the connection is taken for
      * dead (ms; 0: forever): the session's statement_timeout plus a
      * grace, since a server that is alive answers by then (an error at

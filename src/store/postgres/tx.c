@@ -483,6 +483,7 @@ int pg_batch_begin(store_t *st)
         bool got = pg_res_ok(r) && only_value(r, 0)[0];
         PQclear(r);
         c->slot_asked = true;
+        c->slot_own = got;
         if (!got)
             log_msg(LOG_WARN, "postgres: no counter slot of its own for this node's writer (16 "
                               "taken, or the query failed): it shares one, and its batches may "
