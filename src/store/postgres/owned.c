@@ -14,13 +14,10 @@ const char *const pg_sql_owned[Q__COUNT] = {
     [Q_OWNED_GET_ANY_LOCK] =
         SQLS_OWNED_SELECT "WHERE n.number = $1 AND n.state IN (1, 2) FOR UPDATE OF n",
     /* adders of account $1 on this connection's counter slot take turns
-     * (pg_number_insert_owned); the slot as the counters take it (0017):
-     * pid mod 16 under the key older nodes use, a batch writer's own slot
-     * (16..31) in a namespace of its own */
-    [Q_NUMBER_ADD_TURN] = "SELECT pg_advisory_xact_lock(CASE WHEN s >= 16 THEN " LOCK_NS_ADDW
-        " ELSE " LOCK_NS_ADD " END, (($1::bigint * 16 + s % 16) & 2147483647)::int) "
-        "FROM (SELECT coalesce(nullif(current_setting('numberd.slot', true), '')::int, "
-        "pg_backend_pid() % 16) AS s) q",
+     * (pg_number_insert_owned; never on a batch writer's own slot, 0017,
+     * so the slot here is always pid mod 16) */
+    [Q_NUMBER_ADD_TURN] = "SELECT pg_advisory_xact_lock(" LOCK_NS_ADD ", "
+        "(($1::bigint * 16 + pg_backend_pid() % 16) & 2147483647)::int)",
 };
 
 int pg_number_list(store_t *st, const numlist_q_t *q, owned_number_t *rows, size_t *nrows,

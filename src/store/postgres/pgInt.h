@@ -134,10 +134,9 @@
  * exclusive; the second key is the carrier's id (its low 31 bits) */
 #define LOCK_NS_CARRIER "1851880050" /* 'nacr' */
 /* adders of one account on one counter slot (owned.c); the second key is
- * the owner's id times 16 plus the slot mod 16 (low 31 bits): slots 0..15
- * (pid mod 16) in 'nadd', a batch writer's own 16..31 (0017) in 'nadw' */
-#define LOCK_NS_ADD "1851876452"  /* 'nadd' */
-#define LOCK_NS_ADDW "1851876471" /* 'nadw' */
+ * the owner's id times 16 plus the slot, pid mod 16 (low 31 bits); a
+ * batch writer on a slot of its own (0017) takes none */
+#define LOCK_NS_ADD "1851876452" /* 'nadd' */
 /* 4: the rounds of numberd_sequence() (migration 0014_sequencer, in SQL),
  * which give the SBC change log's seqs and the event log's ids after the
  * writers' COMMITs (tx.c's pg_committed) */

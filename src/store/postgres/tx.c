@@ -123,6 +123,16 @@ void pg_tx_reset(conn_t *c)
     c->add_locked = false;
 }
 
+/* Ends a transaction the server still holds open on c (one that failed,
+ * or whose BEGIN half ran): nothing of it is kept. */
+static void rollback_open(conn_t *c)
+{
+    if (PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+        PGresult *r = pg_exec_raw(c, "ROLLBACK");
+        PQclear(r);
+    }
+}
+
 /* COMMIT, checked: PostgreSQL answers the COMMIT of an aborted transaction
  * with success and the tag ROLLBACK.  Never sent twice: a COMMIT lost with
  * its connection has an unknown outcome.  With xid (size n), in the same
@@ -136,10 +146,7 @@ static int commit_end(conn_t *c, PGresult *r, const char *what)
         if (pg_res_ok(r)) log_msg(LOG_ERROR, "postgres: %s: the transaction had failed", what);
         else pg_status(c, r, what);
         rc = ST_ERR;
-        if (PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
-            PGresult *rb = pg_exec_raw(c, "ROLLBACK");
-            PQclear(rb);
-        }
+        rollback_open(c);
     }
     PQclear(r);
     return rc;
@@ -240,10 +247,7 @@ static int batch_start(conn_t *c, const char *then)
         c->batch_open = true;
         return ST_OK;
     }
-    if (PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
-        PGresult *r = pg_exec_raw(c, "ROLLBACK");
-        PQclear(r);
-    }
+    rollback_open(c);
     return ST_ERR;
 }
 
@@ -262,63 +266,69 @@ static int batch_savepoint(conn_t *c, bool write)
     return ST_OK;
 }
 
-/* Commits what the batch kept so far (its transaction ends; the next
- * savepoint begins another).  ST_OK, or ST_ERR: the batch is lost. */
+/* A batch's COMMIT with its own round inside it (see above), in a
+ * savepoint: should the round fail (its lock or a statement timed out),
+ * the batch commits without it and a round after the COMMIT, or the
+ * sweep, gives the ids -- as after a write's own COMMIT. */
+static int commit_sequenced(conn_t *c)
+{
+    char xid[24];
+    PGresult *x = NULL;
+    PGresult *r = pg_exec_raw_rows(c,
+                                   "SAVEPOINT s; SELECT x, numberd_sequence(ARRAY[x]) FROM "
+                                   "(SELECT pg_current_xact_id_if_assigned() AS x) q; "
+                                   "RELEASE SAVEPOINT s; COMMIT",
+                                   &x);
+    snprintf(xid, sizeof xid, "%s", only_value(x, 0));
+    int64_t given = strtoll(only_value(x, 1), NULL, 10);
+    PQclear(x);
+    bool unsequenced = false;
+    if (!pg_res_ok(r) && PQstatus(c->pg) == CONNECTION_OK &&
+        PQtransactionStatus(c->pg) == PQTRANS_INERROR) {
+        pg_status(c, r, "the logs' ids of a batch");
+        PQclear(r);
+        x = NULL;
+        r = pg_exec_raw_rows(c, "ROLLBACK TO SAVEPOINT s; SELECT pg_current_xact_id_if_assigned(); COMMIT",
+                             &x);
+        snprintf(xid, sizeof xid, "%s", only_value(x, 0));
+        PQclear(x);
+        unsequenced = true;
+    }
+    int rc = commit_end(c, r, "COMMIT (batch)");
+    if (rc == ST_OK && xid[0] && (unsequenced || given >= SEQ_BATCH)) sequence_shared(c, xid);
+    return rc;
+}
+
+/* Commits what the batch kept so far (its transaction ends, with nothing
+ * kept; the next savepoint begins another).  ST_OK, or ST_ERR: the batch
+ * is lost. */
 static int batch_commit(conn_t *c)
 {
     if (!c->batch_open) return c->batch_lost ? ST_ERR : ST_OK;
-    c->batch_open = false;
+    bool wrote = c->batch_wrote;
+    int kept = c->batch_kept;
+    c->batch_open = c->batch_wrote = false;
+    c->batch_kept = 0;
     if (c->batch_lost) {
-        if (PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
-            PGresult *r = pg_exec_raw(c, "ROLLBACK");
-            PQclear(r);
-        }
+        rollback_open(c);
         return ST_ERR;
     }
-    int rc;
-    if (!c->batch_wrote) {
-        rc = commit_checked(c, "COMMIT (batch)", NULL, 0);
-    } else {
-        /* the batch's own round, inside it (see above), in a savepoint:
-         * should it fail (its lock or a statement timed out), the batch
-         * commits without it and a round after the COMMIT, or the sweep,
-         * gives the ids -- as after a write's own COMMIT */
-        char xid[24];
-        PGresult *x = NULL;
-        PGresult *r = pg_exec_raw_rows(c,
-                                       "SAVEPOINT s; SELECT x, numberd_sequence(ARRAY[x]) FROM "
-                                       "(SELECT pg_current_xact_id_if_assigned() AS x) q; "
-                                       "RELEASE SAVEPOINT s; COMMIT",
-                                       &x);
-        snprintf(xid, sizeof xid, "%s", only_value(x, 0));
-        int64_t given = strtoll(only_value(x, 1), NULL, 10);
-        PQclear(x);
-        bool unsequenced = false;
-        if (!pg_res_ok(r) && PQstatus(c->pg) == CONNECTION_OK &&
-            PQtransactionStatus(c->pg) == PQTRANS_INERROR) {
-            pg_status(c, r, "the logs' ids of a batch");
-            PQclear(r);
-            x = NULL;
-            r = pg_exec_raw_rows(c,
-                                 "ROLLBACK TO SAVEPOINT s; "
-                                 "SELECT pg_current_xact_id_if_assigned(); COMMIT",
-                                 &x);
-            snprintf(xid, sizeof xid, "%s", only_value(x, 0));
-            PQclear(x);
-            unsequenced = true;
-        }
-        rc = commit_end(c, r, "COMMIT (batch)");
-        if (rc == ST_OK && xid[0] && (unsequenced || given >= SEQ_BATCH)) sequence_shared(c, xid);
-        if (rc == ST_OK) {
-            metrics_count(MET_DB_COMMITS);
-            metrics_add(MET_DB_WRITE_TX, (uint64_t)c->batch_kept);
-        }
-    }
-    c->batch_wrote = false;
-    c->batch_kept = 0;
+    int rc = wrote ? commit_sequenced(c) : commit_checked(c, "COMMIT (batch)", NULL, 0);
     if (rc != ST_OK) return batch_fail(c);
+    if (wrote) {
+        metrics_count(MET_DB_COMMITS);
+        metrics_add(MET_DB_WRITE_TX, (uint64_t)kept);
+    }
     pg_commit_note();
     return ST_OK;
+}
+
+/* RELEASE the batch's savepoint, undone first unless keep; ST_ERR: the
+ * batch is lost. */
+static int savepoint_end(conn_t *c, bool keep)
+{
+    const char *sql = keep ? "RELEASE SAVEPOINT t" : "ROLLBACK TO SAVEPOINT t; RELEASE SAVEPOINT t";
+    return pg_simple(c, sql) == ST_OK ? ST_OK : batch_fail(c);
 }
 
 /* Ends the batch's open savepoint: kept (RELEASE) or undone. */
@@ -326,10 +336,7 @@ static int batch_leave(conn_t *c, bool keep)
 {
     bool write = c->tx_write, retry = c->tx_retry;
     pg_tx_reset(c);
-    if (c->batch_lost) return ST_ERR;
-    if (pg_simple(c, keep ? "RELEASE SAVEPOINT t" : "ROLLBACK TO SAVEPOINT t; RELEASE SAVEPOINT t") !=
-        ST_OK)
-        return batch_fail(c);
+    if (c->batch_lost || savepoint_end(c, keep) != ST_OK) return ST_ERR;
     if (keep && write) {
         c->batch_wrote = true;
         c->batch_kept++;
@@ -346,16 +353,9 @@ bool pg_batch_wrap(conn_t *c)
     if (!c->batch || c->depth != 0 || c->batch_lost) return false;
     /* the batch's transaction begins here when this is its first
      * statement: run by itself, a write would commit alone, and be
-     * answered as lost should the batch's COMMIT fail */
-    if (!c->batch_open) {
-        if (batch_start(c, "SAVEPOINT t") != ST_OK)
-            return false; /* the statement meets the same fault by itself */
-    } else if (pg_simple(c, "SAVEPOINT t") != ST_OK) {
-        batch_fail(c);
-        return false;
-    }
-    c->depth = 1;
-    return true;
+     * answered as lost should the batch's COMMIT fail.  Failing to
+     * begin, the statement meets the same fault by itself. */
+    return batch_savepoint(c, false) == ST_OK;
 }
 
 void pg_batch_unwrap(conn_t *c, const PGresult *r)
@@ -363,11 +363,7 @@ void pg_batch_unwrap(conn_t *c, const PGresult *r)
     c->depth = 0;
     c->tx_failed = false;
     bool ok = r && pg_res_ok(r);
-    if (pg_simple(c, ok ? "RELEASE SAVEPOINT t" : "ROLLBACK TO SAVEPOINT t; RELEASE SAVEPOINT t") !=
-        ST_OK) {
-        batch_fail(c);
-        return;
-    }
+    if (savepoint_end(c, ok) != ST_OK) return;
     /* a write outside a transaction: kept with the batch, its logs'
      * ids given at its COMMIT (no SELECT writes but numberd_sequence) */
     if (ok && strncmp(PQcmdStatus((PGresult *)r), "SELECT", 6) != 0) c->batch_wrote = true;
@@ -406,11 +402,7 @@ int pg_tx_begin(store_t *st, bool write)
                                   ", " LOCK_INVENTORY ")"
                                 : "BEGIN ISOLATION LEVEL REPEATABLE READ");
     if (rc != ST_OK) {
-        /* BEGIN may have succeeded and the lock failed (lock_timeout) */
-        if (PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
-            PGresult *r = pg_exec_raw(c, "ROLLBACK");
-            PQclear(r);
-        }
+        rollback_open(c); /* BEGIN may have succeeded and the lock failed (lock_timeout) */
         pg_tx_reset(c);
         return ST_ERR;
     }
@@ -507,9 +499,8 @@ int pg_batch_end(store_t *st, uint64_t *ticket)
         pg_tx_reset(c);
         c->batch_lost = true;
     }
-    int rc = batch_commit(c);
-    c->batch = c->batch_open = c->batch_wrote = c->batch_lost = false;
-    c->batch_kept = 0;
+    int rc = batch_commit(c); /* which leaves it closed, with nothing kept */
+    c->batch = c->batch_lost = false;
     return rc;
 }
 
