@@ -165,6 +165,62 @@ static PGresult *execp_bounded(conn_t *c, const char *name, const params_t *p)
     return pg_collect(c);
 }
 
+/* A batch's savepoint with the statement it precedes, in one round trip
+ * (tx.c, savepoint_end, says why): "RELEASE SAVEPOINT t" when release,
+ * "SAVEPOINT t", then the prepared statement, in a pipeline.  Returns the
+ * first failure, else the statement's result; NULL when nothing could be
+ * sent.  A savepoint that failed loses the batch (as batch_savepoint's
+ * would have); a pipeline left unfinished drops the connection. */
+#define PIPE_MAX_RESULTS 16 /* three queries, their ends and the sync: far fewer */
+static PGresult *execp_after_savepoint(conn_t *c, bool release, const char *name,
+                                       const params_t *p)
+{
+    static const char *const sp[] = {"RELEASE SAVEPOINT t", "SAVEPOINT t"};
+    PGconn *pg = c->pg;
+    PGresult *out = NULL;
+    int first = release ? 0 : 1, failed_at = -1, q = first;
+    bool sent = PQenterPipelineMode(pg) == 1;
+    for (int i = first; i < 2 && sent; i++)
+        sent = PQsendQueryParams(pg, sp[i], 0, NULL, NULL, NULL, NULL, 0) == 1;
+    sent = sent && PQsendQueryPrepared(pg, name, p->n, p->v, p->len, p->fmt, 0) == 1 &&
+           PQpipelineSync(pg) == 1;
+    for (int n = 0; sent && n < PIPE_MAX_RESULTS; n++) {
+        PGresult *r = pg_next_result(c);
+        if (!r) { /* one query's results are over */
+            if (PQstatus(pg) != CONNECTION_OK) break;
+            q++;
+            continue;
+        }
+        if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+            PQclear(r);
+            break;
+        }
+        /* the first failure is the one to tell; else the statement's */
+        if (out && !pg_res_ok(out)) {
+            PQclear(r);
+            continue;
+        }
+        if (!pg_res_ok(r)) failed_at = q;
+        PQclear(out);
+        out = r;
+    }
+    if (PQpipelineStatus(pg) != PQ_PIPELINE_OFF && !PQexitPipelineMode(pg)) {
+        /* results left unread: the connection's state is unknown */
+        log_msg(LOG_ERROR, "postgres: a pipeline did not finish: connection dropped");
+        shutdown(PQsocket(pg), SHUT_RDWR);
+        c->batch_lost = true;
+        if (out && pg_res_ok(out)) {
+            PQclear(out);
+            out = NULL;
+        }
+    }
+    /* the savepoint may not exist: a ROLLBACK TO t would undo the write
+     * before, kept -- nothing more of the batch may run */
+    if (!sent || (failed_at >= 0 && failed_at < 2) || PQstatus(pg) != CONNECTION_OK)
+        c->batch_lost = true;
+    return out;
+}
+
 
 /* The session's settings, on a new or reset connection.  NULL, or why not
  * (libpq's message, owned by pg). */
@@ -359,6 +415,8 @@ static PGresult *prepare_fixed(conn_t *c, int which, char name[16])
 {
     snprintf(name, 16, "q%d", which);
     if (c->prepared[which]) return NULL;
+    /* a failed Parse aborts the transaction: a batch's savepoint first */
+    if (pg_batch_sp_flush(c) != ST_OK) return NULL;
     PGresult *r = prep_bounded(c, name, pg_sql(which));
     if (!pg_res_ok(r)) return r;
     PQclear(r);
@@ -380,6 +438,7 @@ static PGresult *dyn_prepare(conn_t *c, const char *sql, char name[16])
         }
         if (c->dyn[i].used < c->dyn[lru].used) lru = i;
     }
+    if (pg_batch_sp_flush(c) != ST_OK) return NULL; /* as prepare_fixed */
     if (c->dyn[lru].sql) {
         char q[32];
         snprintf(q, sizeof q, "DEALLOCATE d%u", c->dyn[lru].id);
@@ -430,15 +489,12 @@ static PGresult *send_q_once(conn_t *c, int which, const char *sql, const params
         bool idle = PQtransactionStatus(c->pg) == PQTRANS_IDLE;
         c->timed_out = false;
         PGresult *r = NULL;
-        if (which >= 0) {
-            char name[16];
-            r = prepare_fixed(c, which, name);
-            if (r == NULL) r = execp_bounded(c, name, p);
-        } else {
-            char name[16];
-            r = dyn_prepare(c, sql, name);
-            if (r == NULL) r = execp_bounded(c, name, p);
-        }
+        char name[16];
+        bool release;
+        r = which >= 0 ? prepare_fixed(c, which, name) : dyn_prepare(c, sql, name);
+        if (r == NULL && !(c->batch && c->batch_lost))
+            r = pg_batch_sp_take(c, &release) ? execp_after_savepoint(c, release, name, p)
+                                              : execp_bounded(c, name, p);
         if (pg_res_ok(r)) return r;
         /* not after a reply that never came: the server (or the way to
          * it) is not answering, and another try would double the wait */
@@ -517,6 +573,9 @@ static int simple(conn_t *c, const char *sql, bool retry)
 {
     PGresult *r = NULL;
     if (!c) return ST_ERR;
+    /* a batch's savepoint not sent yet goes first (the one that can
+     * wait for a statement is send_q's) */
+    if (pg_batch_sp_flush(c) != ST_OK) return ST_ERR;
     for (int attempt = 0;; attempt++) {
         if (conn_ensure(c) != ST_OK) return pg_status(c, NULL, sql);
         bool idle = PQtransactionStatus(c->pg) == PQTRANS_IDLE;
@@ -651,6 +710,7 @@ static int send_rows(conn_t *c, int which, const pg_val_t *v, int nv)
     /* a stream outside a transaction runs after what a batch kept so far
      * is committed (its rows come later, past any savepoint's end) */
     pg_batch_settle(c);
+    if (pg_batch_sp_flush(c) != ST_OK) return ST_ERR;
     if ((c->depth > 0 && c->tx_failed) || (c->batch && c->batch_lost) || conn_ensure(c) != ST_OK)
         return pg_status(c, NULL, pg_sql(which));
     /* a stream may last long (5,000,000 numbers for the SBC index, an

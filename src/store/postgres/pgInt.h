@@ -220,6 +220,11 @@ typedef struct conn {
     bool batch_wrote;     /* it wrote something that was kept */
     bool batch_lost;      /* it failed: nothing of it will be kept */
     int batch_kept;       /* its write transactions kept so far */
+    /* a batch's savepoints cost no round trip of their own (tx.c): one
+     * begun is sent with its first statement, one kept is released with
+     * the next savepoint (or committed with the batch) */
+    bool sp_due;          /* the open savepoint t is not sent yet */
+    bool rel_due;         /* the savepoint t before it was kept, not yet released */
     bool slot_asked;      /* numberd_claim_slot() ran in this session (0017) */
     bool slot_own;        /* and gave it a counter slot no other session uses */
     /* How long to wait for a reply before the connection is taken for
@@ -254,6 +259,13 @@ typedef struct {
 bool pg_batch_wrap(conn_t *c);
 void pg_batch_unwrap(conn_t *c, const PGresult *r);
 void pg_batch_settle(conn_t *c);
+/* tx.c: a batch's savepoint not sent yet (sp_due).  pg_batch_sp_take:
+ * true when one is due, and clears it: the caller sends it (*release:
+ * "RELEASE SAVEPOINT t" first) in the round trip of the statement it
+ * precedes (conn.c, a pipeline).  pg_batch_sp_flush sends it by itself,
+ * before a statement that cannot go with it; ST_ERR: the batch is lost. */
+bool pg_batch_sp_take(conn_t *c, bool *release);
+int pg_batch_sp_flush(conn_t *c);
 
 /* ---- statement values ------------------------------------------------------ */
 

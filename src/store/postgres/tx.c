@@ -127,6 +127,7 @@ void pg_tx_reset(conn_t *c)
  * or whose BEGIN half ran): nothing of it is kept. */
 static void rollback_open(conn_t *c)
 {
+    c->sp_due = c->rel_due = false; /* a batch's savepoints end with it */
     if (PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
         PGresult *r = pg_exec_raw(c, "ROLLBACK");
         PQclear(r);
@@ -252,11 +253,14 @@ static int batch_start(conn_t *c, const char *then)
 }
 
 /* An outermost transaction of the batch: a savepoint (after the batch's
- * BEGIN, in the same round trip, when it is the first). */
+ * BEGIN, in the same round trip, when it is the first; else sent with
+ * its first statement, see pg_batch_sp_take). */
 static int batch_savepoint(conn_t *c, bool write)
 {
     if (c->batch_lost) return ST_ERR;
-    int rc = c->batch_open ? pg_simple(c, "SAVEPOINT t") : batch_start(c, "SAVEPOINT t");
+    int rc = ST_OK;
+    if (c->batch_open) c->sp_due = true;
+    else rc = batch_start(c, "SAVEPOINT t");
     if (rc != ST_OK) {
         pg_tx_reset(c);
         return c->batch_open ? batch_fail(c) : ST_ERR;
@@ -309,6 +313,8 @@ static int batch_commit(conn_t *c)
     int kept = c->batch_kept;
     c->batch_open = c->batch_wrote = false;
     c->batch_kept = 0;
+    /* the COMMIT releases a kept savepoint too; one never sent holds nothing */
+    c->sp_due = c->rel_due = false;
     if (c->batch_lost) {
         rollback_open(c);
         return ST_ERR;
@@ -323,12 +329,51 @@ static int batch_commit(conn_t *c)
     return ST_OK;
 }
 
-/* RELEASE the batch's savepoint, undone first unless keep; ST_ERR: the
- * batch is lost. */
+/* Ends the batch's savepoint: kept, or undone (ROLLBACK TO and RELEASE);
+ * ST_ERR: the batch is lost.
+ *
+ * Neither costs a round trip of its own when it can go with another: on
+ * the rig a purchase in a batch was six -- SAVEPOINT, four statements,
+ * RELEASE -- each a wake-up of PostgreSQL and of the writer on a shared
+ * core.  A savepoint kept is released by the next one's "RELEASE
+ * SAVEPOINT t; SAVEPOINT t" (or by the batch's COMMIT, which keeps
+ * every savepoint still open); a savepoint begun is sent with its first
+ * statement, in one pipeline (conn.c), or ends unsent when none came.
+ * A release can only fail with the transaction (then the COMMIT fails,
+ * and the batch is lost as before), so sending it late changes no
+ * answer; and ROLLBACK TO t still undoes just the write that failed: it
+ * names the newest savepoint t, the one its write began. */
 static int savepoint_end(conn_t *c, bool keep)
 {
-    const char *sql = keep ? "RELEASE SAVEPOINT t" : "ROLLBACK TO SAVEPOINT t; RELEASE SAVEPOINT t";
-    return pg_simple(c, sql) == ST_OK ? ST_OK : batch_fail(c);
+    if (c->sp_due) { /* never sent: nothing ran in it */
+        c->sp_due = false;
+        return ST_OK;
+    }
+    if (keep) {
+        c->rel_due = true;
+        return ST_OK;
+    }
+    return pg_simple(c, "ROLLBACK TO SAVEPOINT t; RELEASE SAVEPOINT t") == ST_OK ? ST_OK
+                                                                               : batch_fail(c);
+}
+
+bool pg_batch_sp_take(conn_t *c, bool *release)
+{
+    if (!c->sp_due) return false;
+    *release = c->rel_due;
+    c->sp_due = c->rel_due = false;
+    return true;
+}
+
+int pg_batch_sp_flush(conn_t *c)
+{
+    bool release;
+    if (!pg_batch_sp_take(c, &release)) return ST_OK;
+    const char *sql = release ? "RELEASE SAVEPOINT t; SAVEPOINT t" : "SAVEPOINT t";
+    PGresult *r = pg_exec_raw(c, sql);
+    int rc = pg_status(c, r, sql);
+    PQclear(r);
+    return rc == ST_OK ? ST_OK : batch_fail(c);
 }
 
 /* Ends the batch's open savepoint: kept (RELEASE) or undone. */
@@ -483,6 +528,7 @@ int pg_batch_begin(store_t *st)
     }
     c->batch = true;
     c->batch_open = c->batch_wrote = c->batch_lost = false;
+    c->sp_due = c->rel_due = false;
     c->batch_kept = 0;
     return ST_OK;
 }
