@@ -332,20 +332,72 @@ static int up_number(const sbc_numrow_t *n, void *ud)
     return u->rc;
 }
 
-/* Re-reads one changed row into w.  C_ERR: the database failed or the
- * index refused it (*why). */
-static int apply_one(sbcfeed_t *f, sbc_write_t *w, const sbc_change_t *ch, const char **why)
+/* The active rows of a run's changed numbers, read in one call before
+ * the run is applied (sbc_numbers), sorted by number. */
+typedef struct {
+    sbc_numrow_t *row;
+    size_t n, cap;
+} numset_t;
+
+static int numset_add(const sbc_numrow_t *r, void *ud)
+{
+    numset_t *s = ud;
+    if (s->n == s->cap) return C_ERR; /* each number asked once: never */
+    s->row[s->n++] = *r;
+    return C_OK;
+}
+
+static int numrow_cmp(const void *a, const void *b)
+{
+    return strcmp(((const sbc_numrow_t *)a)->number, ((const sbc_numrow_t *)b)->number);
+}
+
+static int numkey_cmp(const void *key, const void *row)
+{
+    return strcmp(key, ((const sbc_numrow_t *)row)->number);
+}
+
+/* Is change i of b named again later in it?  Then only the last is
+ * applied: one re-read per row however often the run names it. */
+static bool named_later(const batch_t *b, size_t i)
+{
+    for (size_t j = i + 1; j < b->n; j++)
+        if (b->ch[j].kind == b->ch[i].kind && strcmp(b->ch[j].key, b->ch[i].key) == 0) return true;
+    return false;
+}
+
+/* Reads the active rows of the numbers b changes into *s (the caller
+ * frees s->row).  ST_OK, or the store's failure. */
+static int numset_read(store_t *st, const batch_t *b, numset_t *s)
+{
+    const char **keys = xcalloc(b->n ? b->n : 1, sizeof *keys);
+    size_t nk = 0;
+    for (size_t i = 0; i < b->n; i++)
+        if (b->ch[i].kind == 'n' && !named_later(b, i)) keys[nk++] = b->ch[i].key;
+    s->row = xcalloc(nk ? nk : 1, sizeof *s->row);
+    s->n = 0;
+    s->cap = nk;
+    int rc = nk ? st->ops->sbc_numbers(st, keys, nk, numset_add, s) : ST_OK;
+    free(keys);
+    if (rc == ST_OK) qsort(s->row, s->n, sizeof *s->row, numrow_cmp);
+    return rc;
+}
+
+/* Re-reads one changed row into w (a number's row is in nums already).
+ * C_ERR: the database failed or the index refused it (*why). */
+static int apply_one(sbcfeed_t *f, sbc_write_t *w, const sbc_change_t *ch, const numset_t *nums,
+                     const char **why)
 {
     store_t *st = f->c->st;
     int rc;
     switch (ch->kind) {
     case 'n': {
-        sbc_numrow_t n;
-        rc = st->ops->sbc_number(st, ch->key, &n);
-        if (rc == ST_OK) return put_number(w, &n, why);
+        const sbc_numrow_t *n = bsearch(ch->key, nums->row, nums->n, sizeof *nums->row, numkey_cmp);
+        if (n) return put_number(w, n, why);
         uint64_t key;
-        if (rc == ST_NOTFOUND && sbc_number_key(ch->key, strlen(ch->key), &key) == C_OK)
+        if (sbc_number_key(ch->key, strlen(ch->key), &key) == C_OK)
             return sbc_w_number_del(w, key, why);
+        rc = ST_NOTFOUND;
         break;
     }
     case 'c': {
@@ -416,21 +468,26 @@ static int catch_up_locked(sbcfeed_t *f)
         if (b.n == 0) break;
         sbc_write_t *w;
         const char *why = NULL;
+        numset_t nums = {NULL, 0, 0};
+        if (numset_read(st, &b, &nums) != ST_OK) {
+            log_msg(LOG_ERROR, "sbc: changes not applied: database error while re-reading numbers");
+            free(nums.row);
+            ret = C_ERR;
+            break;
+        }
         if (sbc_write_begin(f->idx, &w) != C_OK) {
+            free(nums.row);
             ret = C_ERR;
             break;
         }
         for (size_t i = 0; i < b.n && ret == C_OK; i++) {
-            bool dup = false;
-            /* one re-read per row however often the batch names it */
-            for (size_t j = i + 1; j < b.n && !dup; j++)
-                dup = b.ch[j].kind == b.ch[i].kind && strcmp(b.ch[j].key, b.ch[i].key) == 0;
-            if (!dup && apply_one(f, w, &b.ch[i], &why) != C_OK) {
+            if (!named_later(&b, i) && apply_one(f, w, &b.ch[i], &nums, &why) != C_OK) {
                 log_msg(LOG_ERROR, "sbc: change %lld (%c %s) not applied: %s",
                         (long long)b.ch[i].seq, b.ch[i].kind, b.ch[i].key, why ? why : "?");
                 ret = C_ERR;
             }
         }
+        free(nums.row);
         if (ret != C_OK) {
             sbc_write_abort(w);
             break;

@@ -147,7 +147,8 @@
     X(P, int, sbc_load, (store_t *st, const store_sbc_load_t *cb, int64_t *seq))                   \
     X(P, int, sbc_changes,                                                                         \
       (store_t *st, int64_t after, int limit, store_sbc_change_cb cb, void *ud))                   \
-    X(P, int, sbc_number, (store_t *st, const char *number, sbc_numrow_t *out))                    \
+    X(P, int, sbc_numbers,                                                                         \
+      (store_t *st, const char *const *numbers, size_t n, store_sbc_num_cb cb, void *ud))          \
     X(P, int, sbc_carrier, (store_t *st, int64_t id, carrier_t *out))                              \
     X(P, int, sbc_app, (store_t *st, const char *app_id, app_t *out))                              \
     X(P, int, sbc_upstream_numbers,                                                                \

@@ -100,14 +100,18 @@
  * backend may add columns after these (its gateways); the FROM is
  * SQLS_CARRIER_FROM. */
 #define SQLS_CARRIER_COLS                                                                     \
+    SQLS_CARRIER_OWN_A "COALESCE((SELECT k.n FROM carrier_counts k WHERE k.carrier_id = c.id), 0), " \
+    SQLS_CARRIER_OWN_B "COALESCE((SELECT r.registrar_ip FROM registrations r WHERE r.carrier_id = c.id), '')"
+/* The same columns with the carrier's row alone: its number count 0 and
+ * its registrar "" (no subquery, so that a locking read returns the row
+ * as it is after any wait, whole: PostgreSQL's carrier_head). */
+#define SQLS_CARRIER_HEAD_COLS SQLS_CARRIER_OWN_A "0, " SQLS_CARRIER_OWN_B "''"
+#define SQLS_CARRIER_OWN_A                                                                    \
     "c.id, c.uuid, c.voip_sid, c.carrier_id, COALESCE(c.account_id, 0), COALESCE(c.sub_id, 0), "\
     "COALESCE(s.auth_id, ''), c.name, c.trunk_type, c.voice, c.sms, c.in_username, "          \
     "c.in_password, c.reg_username, c.reg_password, c.reg_realm, c.reg_from_user, "           \
-    "c.reg_from_domain, COALESCE(c.reg_expires, 0), c.created_at, c.updated_at, "             \
-    "COALESCE((SELECT k.n FROM carrier_counts k WHERE k.carrier_id = c.id), 0), "             \
-    "c.out_username, c.out_password, "                                                        \
-    "c.out_realm, c.incoming, "                                                              \
-    "COALESCE((SELECT r.registrar_ip FROM registrations r WHERE r.carrier_id = c.id), '')"
+    "c.reg_from_domain, COALESCE(c.reg_expires, 0), c.created_at, c.updated_at, "
+#define SQLS_CARRIER_OWN_B "c.out_username, c.out_password, c.out_realm, c.incoming, "
 /* A gateway g (carrier_gateways g) is down: probed (its carrier opted in)
  * and stored down by the prober (SIP.md §6).  A carrier whose probing is
  * switched off keeps its rows but none of them counts. */

@@ -73,7 +73,7 @@ enum {
     Q_IDEM_LOCK,                                                          /* PostgreSQL only */
     /* sbc.c */
     Q_SBC_SEQ, Q_SBC_ACCOUNTS, Q_SBC_APPS, Q_SBC_CARRIERS,
-    Q_SBC_NUMBERS, Q_SBC_CHANGES, Q_SBC_PRUNED, Q_SBC_NUMBER,
+    Q_SBC_NUMBERS, Q_SBC_CHANGES, Q_SBC_PRUNED, Q_SBC_NUMBER, Q_SBC_NUMBERS_IN,
     Q_SBC_CARRIER, Q_SBC_APP, Q_SBC_UPSTREAM_NUMBERS, Q_SBC_PRUNE_MARK,
     Q_SBC_PRUNE,
     /* credentials.c */

@@ -43,6 +43,8 @@ typedef int (*store_rate_cb)(const char *sub_type, int64_t min_rental, void *ud)
 /* one restriction of a country's inventory, with its text */
 typedef int (*store_restriction_cb)(const char *restriction, const char *text, void *ud);
 typedef int (*store_sbc_num_cb)(const sbc_numrow_t *n, void *ud);
+/* sbc_numbers' most numbers a call (the SBC feed's run of the log) */
+#define STORE_SBC_NUMBERS_MAX 1000
 typedef int (*store_sbc_change_cb)(const sbc_change_t *ch, void *ud);
 /* one text value of a walk (a number) */
 typedef int (*store_text_cb)(const char *s, void *ud);
@@ -289,9 +291,9 @@ typedef struct store_ops {
     int (*carrier_get)(store_t *st, int64_t account_id, int64_t sub_id, const char *ref,
                        carrier_t *out);
     /* carrier_get, for a caller that needs the carrier's own fields only
-     * (a number add): the gateways may be left out (SQLite reads them with
-     * a second statement; PostgreSQL's one statement brings them), and on
-     * PostgreSQL it locks the row inside a write transaction FOR SHARE
+     * (a number add): the gateways may be left out, and inside a write
+     * transaction on PostgreSQL the number count (0) and registrar ("")
+     * too; there it locks the row FOR SHARE
      * (adders do not wait for each other; carrier_get's FOR UPDATE, a
      * carrier's update or delete, waits for them, and they for it) */
     int (*carrier_head)(store_t *st, int64_t account_id, int64_t sub_id, const char *ref,
@@ -319,8 +321,13 @@ typedef struct store_ops {
     /* The log past after, ascending, at most limit rows.  ST_NOTFOUND when
      * pruning removed rows past after (the caller reloads). */
     int (*sbc_changes)(store_t *st, int64_t after, int limit, store_sbc_change_cb cb, void *ud);
-    /* ST_NOTFOUND unless number is active */
-    int (*sbc_number)(store_t *st, const char *number, sbc_numrow_t *out);
+    /* The active numbers among numbers[0..n), n <= STORE_SBC_NUMBERS_MAX,
+     * each once, in no set order (a number not active is left out): the
+     * rows of a run of the log in one statement -- on PostgreSQL one round
+     * trip, where a read a number took a PostgreSQL wake-up each on the
+     * writers' core */
+    int (*sbc_numbers)(store_t *st, const char *const *numbers, size_t n,
+                       store_sbc_num_cb cb, void *ud);
     /* any carrier by row id, with its gateways (carrier_clear) */
     int (*sbc_carrier)(store_t *st, int64_t id, carrier_t *out);
     int (*sbc_app)(store_t *st, const char *app_id, app_t *out);

@@ -10,12 +10,14 @@
 #include <poll.h>
 #include <string.h>
 
+#include "util/buf.h"
 #include "util/log.h"
 
 const char *const pg_sql_sbc[Q__COUNT] = {
     [Q_SBC_CARRIERS] = PG_CARRIER_SELECT "ORDER BY c.id",
     [Q_SBC_PRUNED] = "SELECT value::bigint FROM settings WHERE name = 'sbc_pruned_upto'",
     [Q_SBC_CARRIER] = PG_CARRIER_SELECT "WHERE c.id = $1",
+    [Q_SBC_NUMBERS_IN] = SQLS_SBC_NUM_SELECT "WHERE n.number = ANY($1::text[]) AND n.state = 1",
     [Q_SBC_PRUNE_MARK] =
         "INSERT INTO settings(name, value) SELECT 'sbc_pruned_upto', max(seq)::text "
         "FROM sbc_changes WHERE at < $1 AND seq IS NOT NULL HAVING max(seq) IS NOT NULL "
@@ -86,9 +88,28 @@ int pg_sbc_changes(store_t *st, int64_t after, int limit, store_sbc_change_cb cb
     return rc;
 }
 
-int pg_sbc_number(store_t *st, const char *number, sbc_numrow_t *out)
+int pg_sbc_numbers(store_t *st, const char *const *numbers, size_t n, store_sbc_num_cb cb,
+                   void *ud)
 {
-    return pg_one_row(pg_conn(st), Q_SBC_NUMBER, PG_V(v_text(number)), sqls_rd_sbc_num, out);
+    if (n == 0) return ST_OK;
+    if (n > STORE_SBC_NUMBERS_MAX) return ST_ERR;
+    /* a text[] literal, each element quoted: "{\"1415...\",...}" */
+    buf_t a = BUF_INIT;
+    buf_putc(&a, '{');
+    for (size_t i = 0; i < n; i++) {
+        if (i) buf_putc(&a, ',');
+        buf_putc(&a, '"');
+        for (const char *p = numbers[i]; *p; p++) {
+            if (*p == '"' || *p == '\\') buf_putc(&a, '\\');
+            buf_putc(&a, *p);
+        }
+        buf_putc(&a, '"');
+    }
+    buf_putc(&a, '}');
+    sqls_walk_sbc_num_t w = {cb, ud};
+    int rc = pg_each(pg_conn(st), Q_SBC_NUMBERS_IN, PG_V(v_text(a.data)), sqls_walk_sbc_num, &w);
+    buf_free(&a);
+    return rc;
 }
 
 int pg_sbc_carrier(store_t *st, int64_t id, carrier_t *out)

@@ -97,9 +97,19 @@ int sq_sbc_changes(store_t *st, int64_t after, int limit, store_sbc_change_cb cb
     return rc;
 }
 
-int sq_sbc_number(store_t *st, const char *number, sbc_numrow_t *out)
+/* one statement a number: in the process, a step costs no round trip */
+int sq_sbc_numbers(store_t *st, const char *const *numbers, size_t n, store_sbc_num_cb cb,
+                   void *ud)
 {
-    return SQ_ONE(st, Q_SBC_NUMBER, sqls_rd_sbc_num, out, SQ_T(number));
+    if (n > STORE_SBC_NUMBERS_MAX) return ST_ERR;
+    for (size_t i = 0; i < n; i++) {
+        sbc_numrow_t r;
+        int rc = SQ_ONE(st, Q_SBC_NUMBER, sqls_rd_sbc_num, &r, SQ_T(numbers[i]));
+        if (rc == ST_NOTFOUND) continue;
+        if (rc != ST_OK) return rc;
+        if (cb(&r, ud) != C_OK) return ST_ERR;
+    }
+    return ST_OK;
 }
 
 int sq_sbc_carrier(store_t *st, int64_t id, carrier_t *out)

@@ -1753,11 +1753,19 @@ static void test_sbc_feed(void **state)
     assert_true(has_change(&x, 'u', "numberd"));
     for (int i = 1; i < x.n; i++) assert_true(x.ch[i].seq > x.ch[i - 1].seq);
     int64_t seq1 = x.ch[x.n - 1].seq;
-    sbc_numrow_t r;
-    assert_int_equal(st->ops->sbc_number(st, "14155550001", &r), ST_OK);
-    assert_int_equal(r.carrier_id, up.id);
-    assert_int_equal(st->ops->sbc_number(st, "14155560001", &r), ST_NOTFOUND); /* pending */
-    assert_int_equal(st->ops->sbc_number(st, "19999999999", &r), ST_NOTFOUND);
+    /* the active ones among several, each once: pending and unknown left out */
+    const char *asked[] = {"14155560001", "14155550001", "19999999999", "15005550001",
+                           "a\"b\\c{}"};
+    memset(&s, 0, sizeof s);
+    assert_int_equal(st->ops->sbc_numbers(st, asked, 5, seen_number, &s), ST_OK);
+    assert_int_equal(s.numbers, 2);
+    assert_non_null(num_of(&s, "15005550001"));
+    assert_int_equal(num_of(&s, "15005550001")->carrier_id, mine.id);
+    assert_non_null(num_of(&s, "14155550001"));
+    assert_int_equal(num_of(&s, "14155550001")->carrier_id, up.id);
+    memset(&s, 0, sizeof s);
+    assert_int_equal(st->ops->sbc_numbers(st, asked, 0, seen_number, &s), ST_OK);
+    assert_int_equal(s.numbers, 0);
     memset(&s, 0, sizeof s);
     assert_int_equal(st->ops->sbc_upstream_numbers(st, "numberd", seen_number, &s), ST_OK);
     assert_int_equal(s.numbers, 1);
