@@ -22,6 +22,8 @@
 #include "util/log.h"
 
 #define FEED_BATCH 1000          /* log rows read per round */
+/* a run's numbers are read in one sbc_numbers call */
+_Static_assert(FEED_BATCH <= STORE_SBC_NUMBERS_MAX, "a run's numbers in one call");
 #define PRUNE_AFTER 3600         /* log rows kept this long (s) */
 /* Read the log this often even without a notification: a LISTEN connection
  * whose peer vanished without closing it (a partition) looks alive until
@@ -333,7 +335,11 @@ static int up_number(const sbc_numrow_t *n, void *ud)
 }
 
 /* The active rows of a run's changed numbers, read in one call before
- * the run is applied (sbc_numbers), sorted by number. */
+ * the run is applied (sbc_numbers), sorted by number.  Read before the
+ * run's other changes are re-read, where each was read at its turn: a
+ * number changed again meanwhile may go in older than a carrier read
+ * after it, until the run that logged its newer change -- as any change
+ * committed during a catch-up. */
 typedef struct {
     sbc_numrow_t *row;
     size_t n, cap;

@@ -293,7 +293,8 @@ typedef struct store_ops {
     /* carrier_get, for a caller that needs the carrier's own fields only
      * (a number add): the gateways may be left out, and inside a write
      * transaction on PostgreSQL the number count (0) and registrar ("")
-     * too; there it locks the row FOR SHARE
+     * too, and its subaccount's auth_id may be stale; there it locks the
+     * row FOR SHARE
      * (adders do not wait for each other; carrier_get's FOR UPDATE, a
      * carrier's update or delete, waits for them, and they for it) */
     int (*carrier_head)(store_t *st, int64_t account_id, int64_t sub_id, const char *ref,

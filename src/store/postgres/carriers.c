@@ -207,9 +207,10 @@ int pg_carrier_head(store_t *st, int64_t account_id, int64_t sub_id, const char 
      *
      * One statement, not carrier_read's two: what a locking read returns
      * after waiting for another writer is the row's new version, re-read
-     * -- only a subquery's rows come from the snapshot it began with, and
-     * the head has none (no count, registrar or gateways, which an add
-     * does not copy).  The full read cost an add 53 us of PostgreSQL's
+     * -- only a subquery's rows, and a joined table's that is not locked,
+     * come from the snapshot it began with: here no count, registrar or
+     * gateways (none is read), and the subaccount's auth_id (which may
+     * then be stale).  An add copies none of them.  The full read cost an add 53 us of PostgreSQL's
      * time, a fifth of it (session 30). */
     conn_t *c = pg_conn(st);
     if (pg_lockq(c, Q_CARRIER_GET, Q_CARRIER_HEAD_LOCK) == Q_CARRIER_HEAD_LOCK)

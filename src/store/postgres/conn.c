@@ -177,7 +177,7 @@ static PGresult *execp_after_savepoint(conn_t *c, bool release, const char *name
 {
     static const char *const sp[] = {"RELEASE SAVEPOINT t", "SAVEPOINT t"};
     PGconn *pg = c->pg;
-    PGresult *out = NULL;
+    PGresult *out = NULL; /* the first failure, else the statement's own result */
     int first = release ? 0 : 1, failed_at = -1, q = first;
     bool sent = PQenterPipelineMode(pg) == 1;
     for (int i = first; i < 2 && sent; i++)
@@ -195,8 +195,9 @@ static PGresult *execp_after_savepoint(conn_t *c, bool release, const char *name
             PQclear(r);
             break;
         }
-        /* the first failure is the one to tell; else the statement's */
-        if (out && !pg_res_ok(out)) {
+        /* the first failure is the one to tell; else the statement's (never
+         * a savepoint's success, should the statement's result not come) */
+        if ((out && !pg_res_ok(out)) || (pg_res_ok(r) && q != 2)) {
             PQclear(r);
             continue;
         }
@@ -289,8 +290,10 @@ PGconn *pg_connect(const char *url, int *reply_ms, int *stmt_ms, char **err)
         why = "out of memory";
     } else if (PQstatus(pg) != CONNECTION_OK) {
         why = PQerrorMessage(pg);
-    } else if (PQserverVersion(pg) < 110000) {
-        why = "PostgreSQL 11 or later is required";
+    } else if (PQserverVersion(pg) < 130000) {
+        /* xid8, pg_current_xact_id (0014) and pg_current_snapshot (the
+         * kept answers' version) came with 13 */
+        why = "PostgreSQL 13 or later is required";
     }
     if (why == NULL) {
         PQsetNoticeProcessor(pg, on_notice, NULL);
@@ -415,7 +418,9 @@ static PGresult *prepare_fixed(conn_t *c, int which, char name[16])
 {
     snprintf(name, 16, "q%d", which);
     if (c->prepared[which]) return NULL;
-    /* a failed Parse aborts the transaction: a batch's savepoint first */
+    /* a failed Parse aborts the transaction: a batch's savepoint first
+     * (failing, it lost the batch, which send_q_once checks: NULL here
+     * means nothing to report, not prepared) */
     if (pg_batch_sp_flush(c) != ST_OK) return NULL;
     PGresult *r = prep_bounded(c, name, pg_sql(which));
     if (!pg_res_ok(r)) return r;

@@ -88,6 +88,19 @@ int pg_sbc_changes(store_t *st, int64_t after, int limit, store_sbc_change_cb cb
     return rc;
 }
 
+/* A callback's refusal, kept: pg_each stops at it and says ST_OK. */
+typedef struct {
+    store_sbc_num_cb cb;
+    void *ud;
+    int rc;
+} num_t;
+static int num_each(const sbc_numrow_t *n, void *ud)
+{
+    num_t *u = ud;
+    u->rc = u->cb(n, u->ud);
+    return u->rc;
+}
+
 int pg_sbc_numbers(store_t *st, const char *const *numbers, size_t n, store_sbc_num_cb cb,
                    void *ud)
 {
@@ -106,10 +119,11 @@ int pg_sbc_numbers(store_t *st, const char *const *numbers, size_t n, store_sbc_
         buf_putc(&a, '"');
     }
     buf_putc(&a, '}');
-    sqls_walk_sbc_num_t w = {cb, ud};
+    num_t u = {cb, ud, C_OK};
+    sqls_walk_sbc_num_t w = {num_each, &u};
     int rc = pg_each(pg_conn(st), Q_SBC_NUMBERS_IN, PG_V(v_text(a.data)), sqls_walk_sbc_num, &w);
     buf_free(&a);
-    return rc;
+    return rc == ST_OK && u.rc != C_OK ? ST_ERR : rc; /* a refused row: not "inactive" */
 }
 
 int pg_sbc_carrier(store_t *st, int64_t id, carrier_t *out)

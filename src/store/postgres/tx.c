@@ -299,7 +299,16 @@ static int commit_sequenced(conn_t *c)
         unsequenced = true;
     }
     int rc = commit_end(c, r, "COMMIT (batch)");
-    if (rc == ST_OK && xid[0] && (unsequenced || given >= SEQ_BATCH)) sequence_shared(c, xid);
+    if (rc == ST_OK && xid[0] && (unsequenced || given >= SEQ_BATCH)) {
+        /* outside the batch: as one of its statements (pg_batch_wrap) the
+         * round began the batch's next transaction, and held the rounds'
+         * lock until that one committed -- every other node's round and
+         * sweep waited for this writer's next batch (test_batch_big_round) */
+        bool batch = c->batch;
+        c->batch = false;
+        sequence_shared(c, xid);
+        c->batch = batch;
+    }
     return rc;
 }
 
@@ -407,6 +416,8 @@ void pg_batch_unwrap(conn_t *c, const PGresult *r)
 {
     c->depth = 0;
     c->tx_failed = false;
+    /* nothing more is sent in a lost batch (its end clears what is due) */
+    if (c->batch_lost) return;
     bool ok = r && pg_res_ok(r);
     if (savepoint_end(c, ok) != ST_OK) return;
     /* a write outside a transaction: kept with the batch, its logs'

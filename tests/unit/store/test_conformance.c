@@ -2442,6 +2442,61 @@ static void ev_put(store_t *st, const char *type, int64_t account_id, const char
     assert_int_equal(st->ops->tx_commit(st), ST_OK);
 }
 
+#ifdef ND_HAVE_POSTGRES
+/* One number from sql run on the fixture's own database (PostgreSQL). */
+static long long pg_count(void **state, const char *sql)
+{
+    char url[512];
+    snprintf(url, sizeof url, "%s%s%s", g_pg, g_pg[strlen(g_pg) - 1] == '/' ? "" : "/",
+             ((fixture_t *)*state)->name);
+    PGconn *c = PQconnectdb(url);
+    if (PQstatus(c) != CONNECTION_OK) fail_msg("cannot reach %s: %s", url, PQerrorMessage(c));
+    PGresult *r = PQexec(c, sql);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) fail_msg("%s: %s", sql, PQerrorMessage(c));
+    long long n = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    PQfinish(c);
+    return n;
+}
+#endif
+
+/* A batch that logs more than one round gives ids to (10,000): the rest
+ * get theirs from a round after its COMMIT, which must run outside any
+ * transaction -- run as a statement of the batch, it began the batch's
+ * next transaction and kept the rounds' lock until that one committed
+ * (every other node's round waited; a helper's review, session 30). */
+static void test_batch_big_round(void **state)
+{
+    store_t *st = ST_OF(state);
+    if (!st->ops->batches(st) || g_backend != BK_PG) return;
+#ifdef ND_HAVE_POSTGRES
+    enum { N = 10050 };
+    assert_int_equal(st->ops->batch_begin(st), ST_OK);
+    assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
+    for (int i = 0; i < N; i++) {
+        event_t ev;
+        char oid[24];
+        snprintf(oid, sizeof oid, "1415555%04d", i % 1000);
+        ev_make(&ev, "number.updated", "number", oid, "admin", 1000 + i);
+        assert_int_equal(st->ops->event_append(st, &ev), ST_OK);
+    }
+    assert_int_equal(st->ops->tx_commit(st), ST_OK);
+    uint64_t ticket = 1;
+    assert_int_equal(st->ops->batch_end(st, &ticket), ST_OK);
+    /* every event has its id, and nothing of the store is left open */
+    assert_int_equal(pg_count(state, "SELECT count(*) FROM events WHERE id IS NULL"), 0);
+    assert_int_equal(pg_count(state, "SELECT count(DISTINCT id) FROM events"), N);
+    assert_int_equal(pg_count(state, "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                                     "current_database() AND state LIKE 'idle in transaction%'"),
+                     0);
+    assert_int_equal(pg_count(state, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                                     "AND classid = 1853189474 AND objid = 4"),
+                     0);
+#else
+    (void)state;
+#endif
+}
+
 static void test_events(void **state)
 {
     store_t *st = ST_OF(state);
@@ -2814,6 +2869,7 @@ static const struct CMUnitTest cases[] = {
     T(test_settings),
     T(test_transactions),
     T(test_batches),
+    T(test_batch_big_round),
     T(test_read_version),
     T(test_events),
     T(test_webhooks),
