@@ -311,6 +311,7 @@ static int reload_locked(sbcfeed_t *f)
 
 typedef struct {
     sbc_change_t *ch;
+    bool *later;   /* later[i]: ch[i] is named again after i in the run (mark_later) */
     size_t n;
 } batch_t;
 
@@ -363,13 +364,16 @@ static int numkey_cmp(const void *key, const void *row)
     return strcmp(key, ((const sbc_numrow_t *)row)->number);
 }
 
-/* Is change i of b named again later in it?  Then only the last is
- * applied: one re-read per row however often the run names it. */
-static bool named_later(const batch_t *b, size_t i)
+/* Which changes of b are named again later in it: only the last of each
+ * is applied, one re-read per row however often the run names it.  Once
+ * a run (the numbers' read and the apply both ask). */
+static void mark_later(batch_t *b)
 {
-    for (size_t j = i + 1; j < b->n; j++)
-        if (b->ch[j].kind == b->ch[i].kind && strcmp(b->ch[j].key, b->ch[i].key) == 0) return true;
-    return false;
+    for (size_t i = 0; i < b->n; i++) {
+        b->later[i] = false;
+        for (size_t j = i + 1; j < b->n && !b->later[i]; j++)
+            b->later[i] = b->ch[j].kind == b->ch[i].kind && strcmp(b->ch[j].key, b->ch[i].key) == 0;
+    }
 }
 
 /* Reads the active rows of the numbers b changes into *s (the caller
@@ -379,7 +383,7 @@ static int numset_read(store_t *st, const batch_t *b, numset_t *s)
     const char **keys = xcalloc(b->n ? b->n : 1, sizeof *keys);
     size_t nk = 0;
     for (size_t i = 0; i < b->n; i++)
-        if (b->ch[i].kind == 'n' && !named_later(b, i)) keys[nk++] = b->ch[i].key;
+        if (b->ch[i].kind == 'n' && !b->later[i]) keys[nk++] = b->ch[i].key;
     s->row = xcalloc(nk ? nk : 1, sizeof *s->row);
     s->n = 0;
     s->cap = nk;
@@ -454,7 +458,7 @@ static int apply_one(sbcfeed_t *f, sbc_write_t *w, const sbc_change_t *ch, const
 static int catch_up_locked(sbcfeed_t *f)
 {
     store_t *st = f->c->st;
-    batch_t b = {xcalloc(FEED_BATCH, sizeof *b.ch), 0};
+    batch_t b = {xcalloc(FEED_BATCH, sizeof *b.ch), xcalloc(FEED_BATCH, sizeof *b.later), 0};
     int ret = C_OK;
     f->stats.catchups++;
     for (;;) {
@@ -465,6 +469,7 @@ static int catch_up_locked(sbcfeed_t *f)
             /* pruned past our mark: only a full reload is exact */
             log_msg(LOG_WARN, "sbc: change log pruned past mark %lld: reloading", (long long)mark);
             free(b.ch);
+            free(b.later);
             return reload_locked(f);
         }
         if (rc != ST_OK) {
@@ -472,6 +477,7 @@ static int catch_up_locked(sbcfeed_t *f)
             break;
         }
         if (b.n == 0) break;
+        mark_later(&b);
         sbc_write_t *w;
         const char *why = NULL;
         numset_t nums = {NULL, 0, 0};
@@ -487,7 +493,7 @@ static int catch_up_locked(sbcfeed_t *f)
             break;
         }
         for (size_t i = 0; i < b.n && ret == C_OK; i++) {
-            if (!named_later(&b, i) && apply_one(f, w, &b.ch[i], &nums, &why) != C_OK) {
+            if (!b.later[i] && apply_one(f, w, &b.ch[i], &nums, &why) != C_OK) {
                 log_msg(LOG_ERROR, "sbc: change %lld (%c %s) not applied: %s",
                         (long long)b.ch[i].seq, b.ch[i].kind, b.ch[i].key, why ? why : "?");
                 ret = C_ERR;
@@ -508,6 +514,7 @@ static int catch_up_locked(sbcfeed_t *f)
         if (b.n < FEED_BATCH) break;
     }
     free(b.ch);
+    free(b.later);
     sbc_index_set_current(f->idx, ret == C_OK);
     f->stats.mark = (int64_t)sbc_index_mark(f->idx);
     return ret;

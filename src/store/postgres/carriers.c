@@ -49,7 +49,7 @@ const char *const pg_sql_carriers[Q__COUNT] = {
      * (carrier_head), and with the row's own fields: what an add copies
      * comes with the lock, in one statement (pg_carrier_head says why that
      * is safe here) */
-    [Q_CARRIER_HEAD_LOCK] = "SELECT " SQLS_CARRIER_HEAD_COLS ", " CARRIER_TURN("_shared", "c.id")
+    [Q_CARRIER_HEAD_LOCK] = "SELECT " SQLS_CARRIER_HEAD_COLS ", NULL, " CARRIER_TURN("_shared", "c.id")
         " " SQLS_CARRIER_FROM
         "WHERE COALESCE(c.account_id, 0) = $1 AND ($2::bigint = 0 OR c.sub_id = $2) "
         "AND (c.carrier_id = $3 OR c.uuid = $3 OR c.voip_sid = $3) FOR SHARE OF c",
@@ -189,12 +189,6 @@ int pg_carrier_get(store_t *st, int64_t account_id, int64_t sub_id, const char *
     return carrier_read(st, Q_CARRIER_GET_LOCK, account_id, sub_id, ref, out);
 }
 
-/* The carrier's own columns (SQLS_CARRIER_HEAD_COLS), no gateways. */
-static void rd_carrier_head(sqls_row_t *d, void *rows, size_t i)
-{
-    sqls_read_carrier(d, &((carrier_t *)rows)[i]);
-}
-
 int pg_carrier_head(store_t *st, int64_t account_id, int64_t sub_id, const char *ref,
                     carrier_t *out)
 {
@@ -210,13 +204,11 @@ int pg_carrier_head(store_t *st, int64_t account_id, int64_t sub_id, const char 
      * -- only a subquery's rows, and a joined table's that is not locked,
      * come from the snapshot it began with: here no count, registrar or
      * gateways (none is read), and the subaccount's auth_id (which may
-     * then be stale).  An add copies none of them.  The full read cost an add 53 us of PostgreSQL's
-     * time, a fifth of it (session 30). */
-    conn_t *c = pg_conn(st);
-    if (pg_lockq(c, Q_CARRIER_GET, Q_CARRIER_HEAD_LOCK) == Q_CARRIER_HEAD_LOCK)
-        return pg_one_row(c, Q_CARRIER_HEAD_LOCK, PG_V(v_int(account_id), v_int(sub_id), v_text(ref)),
-                          rd_carrier_head, out);
-    return carrier_read(st, Q_CARRIER_HEAD_LOCK, account_id, sub_id, ref, out);
+     * then be stale).  An add copies none of them.  The full read cost
+     * an add 53 us of PostgreSQL's time, a fifth of it (session 30). */
+    /* (the head's gateways column is NULL: pg_rd_carrier reads none) */
+    return pg_one_locking(st, Q_CARRIER_GET, Q_CARRIER_HEAD_LOCK,
+                          PG_V(v_int(account_id), v_int(sub_id), v_text(ref)), pg_rd_carrier, out);
 }
 
 int pg_carrier_list(store_t *st, int64_t account_id, int64_t sub_id, const char *name, int limit,

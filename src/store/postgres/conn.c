@@ -166,22 +166,22 @@ static PGresult *execp_bounded(conn_t *c, const char *name, const params_t *p)
 }
 
 /* A batch's savepoint with the statement it precedes, in one round trip
- * (tx.c, savepoint_end, says why): "RELEASE SAVEPOINT t" when release,
- * "SAVEPOINT t", then the prepared statement, in a pipeline.  Returns the
- * first failure, else the statement's result; NULL when nothing could be
- * sent.  A savepoint that failed loses the batch (as batch_savepoint's
- * would have); a pipeline left unfinished drops the connection. */
+ * (tx.c, savepoint_end, says why): the npre statements due
+ * (pg_batch_sp_take), then the prepared statement, in a pipeline.
+ * Returns the first failure, else the statement's result; NULL when
+ * nothing could be sent.  A savepoint that failed loses the batch (as
+ * batch_savepoint's would have); a pipeline left unfinished drops the
+ * connection. */
 #define PIPE_MAX_RESULTS 16 /* three queries, their ends and the sync: far fewer */
-static PGresult *execp_after_savepoint(conn_t *c, bool release, const char *name,
-                                       const params_t *p)
+static PGresult *execp_after_savepoint(conn_t *c, const char *const *pre, int npre,
+                                       const char *name, const params_t *p)
 {
-    static const char *const sp[] = {"RELEASE SAVEPOINT t", "SAVEPOINT t"};
     PGconn *pg = c->pg;
     PGresult *out = NULL; /* the first failure, else the statement's own result */
-    int first = release ? 0 : 1, failed_at = -1, q = first;
+    int failed_at = -1, q = 0; /* q: the query whose results come; npre is the statement */
     bool sent = PQenterPipelineMode(pg) == 1;
-    for (int i = first; i < 2 && sent; i++)
-        sent = PQsendQueryParams(pg, sp[i], 0, NULL, NULL, NULL, NULL, 0) == 1;
+    for (int i = 0; i < npre && sent; i++)
+        sent = PQsendQueryParams(pg, pre[i], 0, NULL, NULL, NULL, NULL, 0) == 1;
     sent = sent && PQsendQueryPrepared(pg, name, p->n, p->v, p->len, p->fmt, 0) == 1 &&
            PQpipelineSync(pg) == 1;
     for (int n = 0; sent && n < PIPE_MAX_RESULTS; n++) {
@@ -197,7 +197,7 @@ static PGresult *execp_after_savepoint(conn_t *c, bool release, const char *name
         }
         /* the first failure is the one to tell; else the statement's (never
          * a savepoint's success, should the statement's result not come) */
-        if ((out && !pg_res_ok(out)) || (pg_res_ok(r) && q != 2)) {
+        if ((out && !pg_res_ok(out)) || (pg_res_ok(r) && q != npre)) {
             PQclear(r);
             continue;
         }
@@ -217,7 +217,7 @@ static PGresult *execp_after_savepoint(conn_t *c, bool release, const char *name
     }
     /* the savepoint may not exist: a ROLLBACK TO t would undo the write
      * before, kept -- nothing more of the batch may run */
-    if (!sent || (failed_at >= 0 && failed_at < 2) || PQstatus(pg) != CONNECTION_OK)
+    if (!sent || (failed_at >= 0 && failed_at < npre) || PQstatus(pg) != CONNECTION_OK)
         c->batch_lost = true;
     return out;
 }
@@ -495,11 +495,12 @@ static PGresult *send_q_once(conn_t *c, int which, const char *sql, const params
         c->timed_out = false;
         PGresult *r = NULL;
         char name[16];
-        bool release;
+        const char *due[2];
         r = which >= 0 ? prepare_fixed(c, which, name) : dyn_prepare(c, sql, name);
-        if (r == NULL && !(c->batch && c->batch_lost))
-            r = pg_batch_sp_take(c, &release) ? execp_after_savepoint(c, release, name, p)
-                                              : execp_bounded(c, name, p);
+        if (r == NULL && !(c->batch && c->batch_lost)) {
+            int ndue = pg_batch_sp_take(c, due);
+            r = ndue ? execp_after_savepoint(c, due, ndue, name, p) : execp_bounded(c, name, p);
+        }
         if (pg_res_ok(r)) return r;
         /* not after a reply that never came: the server (or the way to
          * it) is not answering, and another try would double the wait */

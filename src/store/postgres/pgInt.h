@@ -260,11 +260,13 @@ bool pg_batch_wrap(conn_t *c);
 void pg_batch_unwrap(conn_t *c, const PGresult *r);
 void pg_batch_settle(conn_t *c);
 /* tx.c: a batch's savepoint not sent yet (sp_due).  pg_batch_sp_take:
- * true when one is due, and clears it: the caller sends it (*release:
- * "RELEASE SAVEPOINT t" first) in the round trip of the statement it
- * precedes (conn.c, a pipeline).  pg_batch_sp_flush sends it by itself,
- * before a statement that cannot go with it; ST_ERR: the batch is lost. */
-bool pg_batch_sp_take(conn_t *c, bool *release);
+ * how many statements are due (0, 1 or 2: a release of the kept one
+ * before it, then the savepoint), their texts in sql (static), and clears
+ * them: the caller sends them, one statement each, in the round trip of
+ * the statement they precede (conn.c, a pipeline).  pg_batch_sp_flush
+ * sends them by themselves, before a statement that cannot go with them;
+ * ST_ERR: the batch is lost. */
+int pg_batch_sp_take(conn_t *c, const char *sql[2]);
 int pg_batch_sp_flush(conn_t *c);
 
 /* ---- statement values ------------------------------------------------------ */

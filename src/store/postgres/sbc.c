@@ -40,37 +40,48 @@ static int stream_numbers(conn_t *c, int which, const pg_val_t *v, int nv, store
     return rc == ST_OK && stopped ? ST_ERR : rc;
 }
 
+/* pg_each for the feed, whose every walk must be whole: a row the
+ * callback refuses is ST_ERR (pg_each stops there and says ST_OK), as
+ * SQLite's each_row says -- a run of changes or numbers cut short would
+ * be applied as if complete, and a load would go on past a failed write
+ * of the index. */
+typedef struct {
+    row_each_fn fn;
+    void *arg;
+    bool refused;
+} whole_t;
+static int whole_each(sqls_row_t *d, void *arg)
+{
+    whole_t *w = arg;
+    int rc = w->fn(d, w->arg);
+    if (rc != C_OK) w->refused = true;
+    return rc;
+}
+static int each_whole(conn_t *c, int which, const pg_val_t *v, int nv, row_each_fn fn, void *arg)
+{
+    whole_t w = {fn, arg, false};
+    int rc = pg_each(c, which, v, nv, whole_each, &w);
+    return rc == ST_OK && w.refused ? ST_ERR : rc;
+}
+
 int pg_sbc_load(store_t *st, const store_sbc_load_t *cb, int64_t *seq)
 {
     conn_t *c = pg_conn(st);
     int rc = pg_one_row(c, Q_SBC_SEQ, PG_NONE, pg_rd_i64, seq);
     if (rc == ST_OK) {
         sqls_walk_account_t w = {cb->account, cb->ud};
-        rc = pg_each(c, Q_SBC_ACCOUNTS, PG_NONE, sqls_walk_account, &w);
+        rc = each_whole(c, Q_SBC_ACCOUNTS, PG_NONE, sqls_walk_account, &w);
     }
     if (rc == ST_OK) {
         sqls_walk_app_t w = {cb->app, cb->ud};
-        rc = pg_each(c, Q_SBC_APPS, PG_NONE, sqls_walk_app, &w);
+        rc = each_whole(c, Q_SBC_APPS, PG_NONE, sqls_walk_app, &w);
     }
     if (rc == ST_OK) {
         sqls_carrier_walk_t w = {cb->carrier, cb->ud, pg_rd_carrier, NULL, NULL, C_OK};
-        rc = pg_each(c, Q_SBC_CARRIERS, PG_NONE, sqls_each_carrier, &w);
-        if (rc == ST_OK && w.rc != C_OK) rc = ST_ERR;
+        rc = each_whole(c, Q_SBC_CARRIERS, PG_NONE, sqls_each_carrier, &w);
     }
     if (rc == ST_OK) rc = stream_numbers(c, Q_SBC_NUMBERS, PG_NONE, cb->number, cb->ud);
     return rc == ST_NOTFOUND ? ST_ERR : rc;
-}
-
-typedef struct {
-    store_sbc_change_cb cb;
-    void *ud;
-    int rc;
-} ch_t;
-static int ch_each(const sbc_change_t *ch, void *ud)
-{
-    ch_t *u = ud;
-    u->rc = u->cb(ch, u->ud);
-    return u->rc;
 }
 
 int pg_sbc_changes(store_t *st, int64_t after, int limit, store_sbc_change_cb cb, void *ud)
@@ -81,24 +92,8 @@ int pg_sbc_changes(store_t *st, int64_t after, int limit, store_sbc_change_cb cb
     if (rc == ST_NOTFOUND) rc = ST_OK;
     if (rc != ST_OK) return rc;
     if (after < pruned) return ST_NOTFOUND;
-    ch_t u = {cb, ud, C_OK};
-    sqls_walk_sbc_change_t w = {ch_each, &u};
-    rc = pg_each(c, Q_SBC_CHANGES, PG_V(v_int(after), v_int(limit)), sqls_walk_sbc_change, &w);
-    if (rc == ST_OK && u.rc != C_OK) rc = ST_ERR;
-    return rc;
-}
-
-/* A callback's refusal, kept: pg_each stops at it and says ST_OK. */
-typedef struct {
-    store_sbc_num_cb cb;
-    void *ud;
-    int rc;
-} num_t;
-static int num_each(const sbc_numrow_t *n, void *ud)
-{
-    num_t *u = ud;
-    u->rc = u->cb(n, u->ud);
-    return u->rc;
+    sqls_walk_sbc_change_t w = {cb, ud};
+    return each_whole(c, Q_SBC_CHANGES, PG_V(v_int(after), v_int(limit)), sqls_walk_sbc_change, &w);
 }
 
 int pg_sbc_numbers(store_t *st, const char *const *numbers, size_t n, store_sbc_num_cb cb,
@@ -119,11 +114,10 @@ int pg_sbc_numbers(store_t *st, const char *const *numbers, size_t n, store_sbc_
         buf_putc(&a, '"');
     }
     buf_putc(&a, '}');
-    num_t u = {cb, ud, C_OK};
-    sqls_walk_sbc_num_t w = {num_each, &u};
-    int rc = pg_each(pg_conn(st), Q_SBC_NUMBERS_IN, PG_V(v_text(a.data)), sqls_walk_sbc_num, &w);
+    sqls_walk_sbc_num_t w = {cb, ud};
+    int rc = each_whole(pg_conn(st), Q_SBC_NUMBERS_IN, PG_V(v_text(a.data)), sqls_walk_sbc_num, &w);
     buf_free(&a);
-    return rc == ST_OK && u.rc != C_OK ? ST_ERR : rc; /* a refused row: not "inactive" */
+    return rc; /* a refused row is ST_ERR, never taken for "not active" */
 }
 
 int pg_sbc_carrier(store_t *st, int64_t id, carrier_t *out)

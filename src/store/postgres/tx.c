@@ -161,11 +161,15 @@ static const char *only_value(const PGresult *x, int col)
                : "";
 }
 
-static int commit_checked(conn_t *c, const char *what, char *xid, size_t n)
+/* before: statements sent first in the same round trip ("" none; with
+ * xid only) */
+static int commit_checked(conn_t *c, const char *what, const char *before, char *xid, size_t n)
 {
     if (!xid) return commit_end(c, pg_exec_raw(c, "COMMIT"), what);
+    char sql[96];
+    snprintf(sql, sizeof sql, "%sSELECT pg_current_xact_id_if_assigned(); COMMIT", before);
     PGresult *x = NULL;
-    PGresult *r = pg_exec_raw_rows(c, "SELECT pg_current_xact_id_if_assigned(); COMMIT", &x);
+    PGresult *r = pg_exec_raw_rows(c, sql, &x);
     snprintf(xid, n, "%s", only_value(x, 0));
     PQclear(x);
     return commit_end(c, r, what);
@@ -174,7 +178,7 @@ static int commit_checked(conn_t *c, const char *what, char *xid, size_t n)
 int pg_commit_checked(conn_t *c, const char *what, bool wrote)
 {
     char xid[24]; /* a 64-bit xid8 in decimal */
-    int rc = commit_checked(c, what, wrote ? xid : NULL, sizeof xid);
+    int rc = commit_checked(c, what, "", wrote ? xid : NULL, sizeof xid);
     if (rc != ST_OK) return rc;
     if (wrote && xid[0]) sequence_shared(c, xid);
     pg_commit_note();
@@ -226,6 +230,10 @@ int pg_commit_checked(conn_t *c, const char *what, bool wrote)
  *   cannot know (it retries with its Idempotency-Key).  Never a write
  *   answered kept that was not. */
 
+/* a write's savepoint: always t, so that ROLLBACK TO t names the newest */
+#define SP_BEGIN "SAVEPOINT t"
+#define SP_RELEASE "RELEASE SAVEPOINT t"
+
 static int batch_fail(conn_t *c)
 {
     c->batch_lost = true;
@@ -237,14 +245,12 @@ static int batch_fail(conn_t *c)
  * taken in one and given back with its rollback, a later savepoint would
  * take it again behind the row locks the batch holds, and could deadlock
  * with an import batch.  Sent again on a fresh connection when an idle
- * one is found dead, as any BEGIN; nothing has begun when it fails. */
-static int batch_start(conn_t *c, const char *then)
+ * one is found dead, as any BEGIN; nothing has begun when it fails.  The
+ * first write's savepoint goes in the same round trip. */
+static int batch_start(conn_t *c)
 {
-    char sql[160];
-    snprintf(sql, sizeof sql,
-             "BEGIN; SELECT pg_advisory_xact_lock_shared(" LOCK_NS ", " LOCK_INVENTORY "); %s",
-             then);
-    if (pg_simple_retry(c, sql) == ST_OK) {
+    if (pg_simple_retry(c, "BEGIN; SELECT pg_advisory_xact_lock_shared(" LOCK_NS ", " LOCK_INVENTORY
+                           "); " SP_BEGIN) == ST_OK) {
         c->batch_open = true;
         return ST_OK;
     }
@@ -260,7 +266,7 @@ static int batch_savepoint(conn_t *c, bool write)
     if (c->batch_lost) return ST_ERR;
     int rc = ST_OK;
     if (c->batch_open) c->sp_due = true;
-    else rc = batch_start(c, "SAVEPOINT t");
+    else rc = batch_start(c);
     if (rc != ST_OK) {
         pg_tx_reset(c);
         return c->batch_open ? batch_fail(c) : ST_ERR;
@@ -286,19 +292,16 @@ static int commit_sequenced(conn_t *c)
     snprintf(xid, sizeof xid, "%s", only_value(x, 0));
     int64_t given = strtoll(only_value(x, 1), NULL, 10);
     PQclear(x);
-    bool unsequenced = false;
-    if (!pg_res_ok(r) && PQstatus(c->pg) == CONNECTION_OK &&
-        PQtransactionStatus(c->pg) == PQTRANS_INERROR) {
+    bool unsequenced = !pg_res_ok(r) && PQstatus(c->pg) == CONNECTION_OK &&
+                       PQtransactionStatus(c->pg) == PQTRANS_INERROR;
+    int rc;
+    if (unsequenced) {
         pg_status(c, r, "the logs' ids of a batch");
         PQclear(r);
-        x = NULL;
-        r = pg_exec_raw_rows(c, "ROLLBACK TO SAVEPOINT s; SELECT pg_current_xact_id_if_assigned(); COMMIT",
-                             &x);
-        snprintf(xid, sizeof xid, "%s", only_value(x, 0));
-        PQclear(x);
-        unsequenced = true;
+        rc = commit_checked(c, "COMMIT (batch)", "ROLLBACK TO SAVEPOINT s; ", xid, sizeof xid);
+    } else {
+        rc = commit_end(c, r, "COMMIT (batch)");
     }
-    int rc = commit_end(c, r, "COMMIT (batch)");
     if (rc == ST_OK && xid[0] && (unsequenced || given >= SEQ_BATCH)) {
         /* outside the batch: as one of its statements (pg_batch_wrap) the
          * round began the batch's next transaction, and held the rounds'
@@ -328,7 +331,7 @@ static int batch_commit(conn_t *c)
         rollback_open(c);
         return ST_ERR;
     }
-    int rc = wrote ? commit_sequenced(c) : commit_checked(c, "COMMIT (batch)", NULL, 0);
+    int rc = wrote ? commit_sequenced(c) : commit_checked(c, "COMMIT (batch)", "", NULL, 0);
     if (rc != ST_OK) return batch_fail(c);
     if (wrote) {
         metrics_count(MET_DB_COMMITS);
@@ -362,23 +365,25 @@ static int savepoint_end(conn_t *c, bool keep)
         c->rel_due = true;
         return ST_OK;
     }
-    return pg_simple(c, "ROLLBACK TO SAVEPOINT t; RELEASE SAVEPOINT t") == ST_OK ? ST_OK
-                                                                               : batch_fail(c);
+    return pg_simple(c, "ROLLBACK TO SAVEPOINT t; " SP_RELEASE) == ST_OK ? ST_OK : batch_fail(c);
 }
 
-bool pg_batch_sp_take(conn_t *c, bool *release)
+int pg_batch_sp_take(conn_t *c, const char *sql[2])
 {
-    if (!c->sp_due) return false;
-    *release = c->rel_due;
+    if (!c->sp_due) return 0;
+    int n = 0;
+    if (c->rel_due) sql[n++] = SP_RELEASE;
+    sql[n++] = SP_BEGIN;
     c->sp_due = c->rel_due = false;
-    return true;
+    return n;
 }
 
 int pg_batch_sp_flush(conn_t *c)
 {
-    bool release;
-    if (!pg_batch_sp_take(c, &release)) return ST_OK;
-    const char *sql = release ? "RELEASE SAVEPOINT t; SAVEPOINT t" : "SAVEPOINT t";
+    const char *due[2];
+    int n = pg_batch_sp_take(c, due);
+    if (n == 0) return ST_OK;
+    const char *sql = n == 2 ? SP_RELEASE "; " SP_BEGIN : SP_BEGIN;
     PGresult *r = pg_exec_raw(c, sql);
     int rc = pg_status(c, r, sql);
     PQclear(r);
