@@ -58,8 +58,13 @@ typedef struct {
                             * serve: on unless NUMBERD_NO_ANSWER_CACHE */
 } api_ctx_t;
 
-/* A route's dialect is its tag in the route table (route_t.tag). */
+/* A route's dialect is its tag in the route table (route_t.tag), its low
+ * byte; API_KEPT above it marks a route whose answers may be kept
+ * (api_cache_answer), for which the server reads the version ahead where
+ * that costs a query (routes.c). */
 typedef enum { DIALECT_PLIVO, DIALECT_BYOC, DIALECT_ADMIN } dialect_t;
+#define API_DIALECT_MASK 0xff
+#define API_KEPT 0x100
 
 /* Builds the http_app_t for ctx (admin routes only with an admin token). */
 void api_app(api_ctx_t *ctx, http_app_t *out);

@@ -22,7 +22,7 @@ static dialect_t dialect_of_path(const char *path)
 
 dialect_t api_dialect(const http_req_t *req)
 {
-    if (req->route) return (dialect_t)req->route->tag;
+    if (req->route) return (dialect_t)(req->route->tag & API_DIALECT_MASK);
     return dialect_of_path(req->path ? req->path : "");
 }
 

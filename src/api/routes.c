@@ -40,16 +40,16 @@ static const route_t k_public[] = {
      DIALECT_PLIVO},
     {HTTP_GET, ACC "/PhoneNumber/Compliance/{compliance_id}/", h_compliance_get, NULL, "plivo.compliance.get",
      DIALECT_PLIVO},
-    {HTTP_GET, ACC "/PhoneNumber/", h_phonenumber_search, NULL, "plivo.phonenumber.search", DIALECT_PLIVO},
+    {HTTP_GET, ACC "/PhoneNumber/", h_phonenumber_search, NULL, "plivo.phonenumber.search", DIALECT_PLIVO | API_KEPT},
     {HTTP_POST, ACC "/PhoneNumber/{number}/", h_phonenumber_buy, NULL, "plivo.phonenumber.buy", DIALECT_PLIVO},
     {HTTP_POST, ACC "/Number/", h_number_add, NULL, "plivo.number.add", DIALECT_PLIVO},
-    {HTTP_GET, ACC "/Number/", h_number_list, NULL, "plivo.number.list", DIALECT_PLIVO},
-    {HTTP_GET, ACC "/Number/{number}/", h_number_get, NULL, "plivo.number.get", DIALECT_PLIVO},
+    {HTTP_GET, ACC "/Number/", h_number_list, NULL, "plivo.number.list", DIALECT_PLIVO | API_KEPT},
+    {HTTP_GET, ACC "/Number/{number}/", h_number_get, NULL, "plivo.number.get", DIALECT_PLIVO | API_KEPT},
     {HTTP_POST, ACC "/Number/{number}/", h_number_update, NULL, "plivo.number.update", DIALECT_PLIVO},
     {HTTP_DELETE, ACC "/Number/{number}/", h_number_unrent, NULL, "plivo.number.unrent", DIALECT_PLIVO},
     {HTTP_POST, ACC "/IncomingCarrier/", h_carrier_create, NULL, "plivo.carrier.create", DIALECT_PLIVO},
     {HTTP_GET, ACC "/IncomingCarrier/", h_carrier_list, NULL, "plivo.carrier.list", DIALECT_PLIVO},
-    {HTTP_GET, ACC "/IncomingCarrier/{carrier_id}/", h_carrier_get, NULL, "plivo.carrier.get", DIALECT_PLIVO},
+    {HTTP_GET, ACC "/IncomingCarrier/{carrier_id}/", h_carrier_get, NULL, "plivo.carrier.get", DIALECT_PLIVO | API_KEPT},
     {HTTP_POST, ACC "/IncomingCarrier/{carrier_id}/", h_carrier_update, NULL, "plivo.carrier.update", DIALECT_PLIVO},
     {HTTP_DELETE, ACC "/IncomingCarrier/{carrier_id}/", h_carrier_delete, NULL, "plivo.carrier.delete", DIALECT_PLIVO},
     {HTTP_POST, ACC "/Subaccount/", h_subaccount_create, NULL, "plivo.subaccount.create", DIALECT_PLIVO},
@@ -201,6 +201,38 @@ static void api_batch_durable(void *ud, void *after)
     core_batch_durable(&((api_ctx_t *)ud)->core, after);
 }
 
+/* Versions read ahead (http_app_t): for the routes whose answers may be
+ * kept, when the cache is on and the version costs a query. */
+static bool api_version_wanted(const http_req_t *req)
+{
+    return (req->route->tag & API_KEPT) != 0;
+}
+
+_Static_assert(sizeof(db_version_t) <= HTTP_VERSION_SZ, "a version fits the server's room for it");
+
+static bool api_version_read(void *ud, void *out)
+{
+    db_version_t v;
+    if (!core_db_version(&((api_ctx_t *)ud)->core, &v)) return false;
+    memcpy(out, &v, sizeof v);
+    return true;
+}
+
+static void api_version_give(void *ud, const void *v)
+{
+    (void)ud;
+    db_version_t dv;
+    memcpy(&dv, v, sizeof dv);
+    core_db_version_give(&dv);
+}
+
+/* The end of a request on its thread: what was kept for it goes. */
+static void api_request_done(void)
+{
+    ev_actor_clear();
+    core_db_version_give(NULL);
+}
+
 /* A batch's commit failed: each of its requests is answered as the fault,
  * in its dialect, whatever its handler had answered. */
 static void api_batch_lost(http_req_t *req, http_resp_t *resp)
@@ -234,7 +266,12 @@ void api_app(api_ctx_t *ctx, http_app_t *out)
     /* One id per request: X-Request-Id, the log line, and the api_id of a
      * Plivo body are the same UUID. */
     out->new_request_id = ids_uuid_v4;
-    out->request_done = ev_actor_clear;
+    out->request_done = api_request_done;
+    if (ctx->answer_cache && core_db_version_queried(&ctx->core)) {
+        out->version_wanted = api_version_wanted;
+        out->version_read = api_version_read;
+        out->version_give = api_version_give;
+    }
     bool batches = core_batches(&ctx->core);
     out->batch_begin = batches ? api_batch_begin : NULL;
     out->batch_end = batches ? api_batch_end : NULL;

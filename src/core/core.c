@@ -348,9 +348,35 @@ bool core_ready(core_t *c)
     return st->ops->account_count(st) >= 0;
 }
 
+/* The version read ahead for this thread's request (core_db_version_give) */
+static _Thread_local struct {
+    bool set;
+    db_version_t v;
+} t_given;
+
+void core_db_version_give(const db_version_t *v)
+{
+    t_given.set = v != NULL;
+    if (v) t_given.v = *v;
+}
+
 bool core_db_version(core_t *c, db_version_t *out)
 {
+    if (t_given.set) {
+        t_given.set = false;
+        /* inside a transaction the version must be the transaction's own
+         * reading (store.h: none), not one from before it began */
+        if (t_depth == 0) {
+            *out = t_given.v;
+            return true;
+        }
+    }
     return c->st->ops->read_version(c->st, out) == ST_OK;
+}
+
+bool core_db_version_queried(const core_t *c)
+{
+    return (c->st->ops->caps & STORE_CAP_VERSION_QUERY) != 0;
 }
 
 int core_read_anchor_start(core_t *c, cerr_t *e)

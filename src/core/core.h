@@ -130,6 +130,16 @@ bool core_ready(core_t *c);
  * than two transactions in progress, or the query failed); a caller then
  * keeps nothing it read. */
 bool core_db_version(core_t *c, db_version_t *out);
+/* Does core_db_version cost a query to the database server
+ * (STORE_CAP_VERSION_QUERY), rather than a read of shared memory?  Then
+ * the HTTP server reads it ahead, once for many requests. */
+bool core_db_version_queried(const core_t *c);
+/* Hands this thread's next core_db_version outside a transaction the
+ * version v, read ahead for the request the thread is about to answer by
+ * a read that began after the request arrived (so it is as fresh as one
+ * the handler would make); it is used once.  NULL takes back one that was
+ * not used (the request ended first). */
+void core_db_version_give(const db_version_t *v);
 /* serve: from now on, keep what makes this process's reads cheaper
  * (store.h's read_anchor_start); C_ERR with *e when it could not start
  * (reads are then as before). */

@@ -269,7 +269,8 @@ done:
     return ret;
 }
 
-/* Large adds take turns in this process on PostgreSQL outside a batch
+/* Large adds take turns in this process on PostgreSQL (a store with
+ * STORE_CAP_ROW_WRITERS) outside a batch
  * (writes on the HTTP threads, the CLI, NUMBERD_NO_BATCHES; in a batch
  * the HTTP writer runs one write at a time anyway): a request of more
  * than BULK_MIN numbers waits here for the one before it, before its
@@ -292,8 +293,8 @@ int num_add(core_t *c, const account_t *caller, const numadd_in_t *in, numadd_fa
             size_t *nfaults, owned_number_t *out, cerr_t *e)
 {
     int r, tries = 0;
-    bool bulk_pg = in->n > BULK_MIN && strcmp(core_backend(c), "postgres") == 0;
-    bool turn = bulk_pg && core_tx_depth() == 0 && !core_in_batch();
+    bool bulk = in->n > BULK_MIN && (c->st->ops->caps & STORE_CAP_ROW_WRITERS);
+    bool turn = bulk && core_tx_depth() == 0 && !core_in_batch();
     /* In a batch on PostgreSQL a large add ends it: each number's insert
      * updates the same counter rows (the carrier's, the account's), and
      * PostgreSQL keeps every version of a row that one transaction
@@ -301,7 +302,7 @@ int num_add(core_t *c, const account_t *caller, const numadd_in_t *in, numadd_fa
      * requests of 100 numbers in one batch, 800 versions, filled at
      * 2,100-2,150 numbers/s and falling, against 2,850-2,950 one request
      * a commit (docs/PERFORMANCE.md, session 29). */
-    if (bulk_pg) core_batch_end_soon();
+    if (bulk) core_batch_end_soon();
     if (turn) pthread_mutex_lock(&g_bulk_turn);
     do r = num_add_once(c, caller, in, faults, nfaults, out, e);
     while (r != C_OK && core_retry(c, &tries, e));

@@ -51,6 +51,17 @@
  * to libmicrohttpd); one writer running them in turn does not.  Since
  * session 22 the commit's sync is waited for by one of two syncer threads
  * while the writer runs the next batch.
+ *
+ * Versions read ahead (session 31): a kept answer (api/anscache.c) is
+ * given only after the database's version was read, by a read that began
+ * after the request arrived.  On PostgreSQL that read is a round trip,
+ * which the threads waiting for it share (store/postgres/conn.c); but a
+ * libmicrohttpd thread answers one request at a time, so one read served
+ * at most one request a thread -- two on two cores, while the others
+ * waited in the sockets.  Such requests (app.version_wanted) are now
+ * suspended like writes, and the version thread reads the version once
+ * for all of them, then resumes them; each is answered on its own
+ * thread with that version (closing 3).
  */
 #include "http/http.h"
 #include "http/httpInt.h"
@@ -123,6 +134,14 @@ struct http_server {
      * the writer then ends a batch early when no sync is under way (writer
      * thread only) */
     bool eager;
+    /* the version thread (app.version_read): requests waiting for the
+     * next read, under vmu */
+    pthread_mutex_t vmu;
+    pthread_cond_t vcv;
+    reqq_t vq;
+    bool vstop, von;
+    bool vidle;              /* the version thread waits for requests */
+    pthread_t vthread;
 };
 
 /* The route names util/metrics borrows: kept until the next server starts,
@@ -146,8 +165,12 @@ typedef struct req {
     bool answered;           /* a response was queued (and the request logged) */
     bool bad_framing;        /* no reliable body length, or a NUL in a header (framing_bad) */
     /* the stream's close() on a thread of its own: 1 running (the
-     * connection suspended), 2 done (resp holds the answer) */
+     * connection suspended), 2 done (resp holds the answer); or 1 waiting
+     * for a version read ahead, 3 read (ver, ver_ok: to be answered on
+     * the connection's thread) */
     atomic_int closing;
+    unsigned char ver[HTTP_VERSION_SZ];
+    bool ver_ok;
     http_resp_t closed;
     struct http_server *srv;
     struct MHD_Connection *conn;
@@ -682,6 +705,74 @@ static int write_async(http_server_t *s, struct MHD_Connection *conn, req_t *r)
     return C_OK;
 }
 
+/* The version thread: reads the version once for every request queued
+ * when the read begins (a request queued meanwhile waits for the next),
+ * hands it to each and resumes them.  Ends when the server stops (its
+ * queue is empty by then). */
+static void *version_main(void *arg)
+{
+    http_server_t *s = arg;
+    for (;;) {
+        pthread_mutex_lock(&s->vmu);
+        while (!s->vq.head && !s->vstop) {
+            s->vidle = true;
+            pthread_cond_wait(&s->vcv, &s->vmu);
+            s->vidle = false;
+        }
+        req_t *list = s->vq.head;
+        s->vq.head = s->vq.tail = NULL;
+        pthread_mutex_unlock(&s->vmu);
+        if (!list) return NULL;
+        unsigned char v[HTTP_VERSION_SZ];
+        bool ok = s->app.version_read(s->app.ud, v);
+        while (list) {
+            req_t *r = list;
+            list = r->qnext; /* read before r may be answered and freed */
+            memcpy(r->ver, v, sizeof v);
+            r->ver_ok = ok;
+            atomic_store(&r->closing, 3);
+            MHD_resume_connection(r->conn);
+            atomic_fetch_sub(&s->closing, 1);
+        }
+    }
+}
+
+/* Queues r for the next version read: C_OK, the connection suspended;
+ * C_ERR when there is no version thread. */
+static int version_async(http_server_t *s, struct MHD_Connection *conn, req_t *r)
+{
+    if (!s->von) return C_ERR;
+    suspend_for(s, conn, r);
+    pthread_mutex_lock(&s->vmu);
+    rq_push(&s->vq, r);
+    /* a thread reading the version takes the queue when it is done: only
+     * an idle one needs waking (a wake-up a request was 0.4 futex calls) */
+    if (s->vidle) pthread_cond_signal(&s->vcv);
+    pthread_mutex_unlock(&s->vmu);
+    return C_OK;
+}
+
+/* Stops the version thread (every queued request already answered). */
+static void version_stop(http_server_t *s)
+{
+    pthread_mutex_lock(&s->vmu);
+    s->vstop = true;
+    pthread_cond_broadcast(&s->vcv);
+    pthread_mutex_unlock(&s->vmu);
+    if (s->von) pthread_join(s->vthread, NULL);
+    s->von = false;
+    pthread_cond_destroy(&s->vcv);
+    pthread_mutex_destroy(&s->vmu);
+}
+
+/* Does r wait for a version read ahead?  A matched, well-framed GET the
+ * application asks it for (errors are answered where they are). */
+static bool wants_version(const http_server_t *s, const req_t *r)
+{
+    return s->von && r->match == ROUTE_FOUND && !r->bad_framing && !r->pub.route->stream &&
+           r->pub.method == HTTP_GET && s->app.version_wanted(&r->pub);
+}
+
 /* Stops the writer pool (every queued request already answered). */
 static void writers_stop(http_server_t *s)
 {
@@ -775,12 +866,18 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
     bool stream_close = closing == 0 && r->match == ROUTE_FOUND && r->pub.route->stream &&
                         r->stream_open && !r->bad_framing;
     bool pool_write = closing == 0 && s->nwriters > 0 && is_pool_write(r);
-    if ((stream_close || pool_write) && !off_thread_ready(r)) return MHD_YES;
+    bool ahead = closing == 0 && !pool_write && wants_version(s, r);
+    if ((stream_close || pool_write || ahead) && !off_thread_ready(r)) return MHD_YES;
     if (stream_close && close_async(s, conn, r) == C_OK) return MHD_YES;
     if (pool_write && write_async(s, conn, r) == C_OK) return MHD_YES;
+    if (ahead && version_async(s, conn, r) == C_OK) return MHD_YES;
     http_resp_t resp = {.status = 200, .request_id = r->pub.id};
-    if (closing == 2) http_resp_move(&resp, &r->closed);
-    else dispatch(s, r, &resp);
+    if (closing == 2) {
+        http_resp_move(&resp, &r->closed);
+    } else {
+        if (closing == 3 && r->ver_ok) s->app.version_give(s->app.ud, r->ver);
+        dispatch(s, r, &resp);
+    }
     if (s->app.request_done) s->app.request_done();
     resp.request_id = r->pub.id; /* an early (stream refusal) answer replaced resp */
     /* a trusted proxy's id goes back to it (the body's api_id stays ours) */
@@ -853,6 +950,10 @@ int http_server_start(const http_config_t *cfg, const http_app_t *app, http_serv
     pthread_mutex_init(&s->wmu, NULL);
     pthread_cond_init(&s->wcv, NULL);
     pthread_cond_init(&s->scv, NULL);
+    pthread_mutex_init(&s->vmu, NULL);
+    pthread_cond_init(&s->vcv, NULL);
+    if (app->version_wanted && app->version_read && app->version_give)
+        s->von = pthread_create(&s->vthread, NULL, version_main, s) == 0;
     if (cfg->write_threads > 0) {
         /* with batches, one writer runs them all.  SQLite runs one
          * writer at a time anyway, and a second would only hold requests
@@ -906,6 +1007,7 @@ int http_server_start(const http_config_t *cfg, const http_app_t *app, http_serv
         *err = xasprintf("cannot listen on %s:%u (address in use or not permitted)", cfg->host,
                          cfg->port);
         writers_stop(s);
+        version_stop(s);
         free(s);
         return C_ERR;
     }
@@ -948,6 +1050,7 @@ void http_server_stop(http_server_t *s)
     }
     MHD_stop_daemon(s->d);
     writers_stop(s);
+    version_stop(s);
     if (fd != MHD_INVALID_SOCKET) close(fd);
     free(s);
 }

@@ -26,6 +26,7 @@
 #define ND_SQLOPS_H
 
 #include "store/store.h"
+#include <stddef.h>
 
 /* X(P, return type, op, (parameters)) for each op of store_ops_t, in its
  * order; P is passed through (the backend's prefix). */
@@ -232,12 +233,12 @@
 #define SQL_OP_DECL(P, ret, op, params) ret P##op params;
 #define SQL_OP_SLOT(P, ret, op, params) .op = P##op,
 
-/* Every member of store_ops_t is on the list: store_ops_t is its name and
- * one function pointer per op, so an op added to store.h and not here (its
- * pointer would stay NULL in both backends) stops the build here. */
+/* Every member of store_ops_t is on the list: store_ops_t is its name, its
+ * caps and one function pointer per op, so an op added to store.h and not
+ * here (its pointer would stay NULL in both backends) stops the build here. */
 #define SQL_OP_COUNT(P, ret, op, params) +1
-_Static_assert(sizeof(store_ops_t) == sizeof(const char *) + (0 SQL_STORE_OPS(SQL_OP_COUNT, _)) *
-                                                             sizeof(void (*)(void)),
+_Static_assert(sizeof(store_ops_t) == offsetof(store_ops_t, close) +
+                                          (0 SQL_STORE_OPS(SQL_OP_COUNT, _)) * sizeof(void (*)(void)),
                "store_ops_t and SQL_STORE_OPS (store/sqlops.h) list different ops");
 
 #endif

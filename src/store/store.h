@@ -60,8 +60,21 @@ typedef struct {
     void *ud;
 } store_sbc_load_t;
 
+/* What a backend is like, where the core's rules must differ (store_ops_t
+ * caps): asked through the table, never by the backend's name. */
+/* read_version is a query to the database server (a round trip shared by
+ * the threads waiting for one), not a read of shared memory: the HTTP
+ * server then reads it ahead, once for many requests (api/routes.c). */
+#define STORE_CAP_VERSION_QUERY 0x1u
+/* Writers of different rows run at once, and a transaction keeps every
+ * version of a row it updates (PostgreSQL's MVCC): long writes interleaved
+ * cost more than they share, so large number adds take turns and end a
+ * batch (core/numadd.c).  Without it (SQLite) one writer runs at a time. */
+#define STORE_CAP_ROW_WRITERS 0x2u
+
 typedef struct store_ops {
     const char *name;
+    unsigned caps;              /* STORE_CAP_* */
 
     /* ---- lifecycle: connections, schema, transactions ---- */
     void (*close)(store_t *st);

@@ -919,4 +919,6 @@ int pg_ping(store_t *st)
     return rc;
 }
 
-static const store_ops_t pg_ops = {.name = "postgres", SQL_STORE_OPS(SQL_OP_SLOT, pg_)};
+static const store_ops_t pg_ops = {.name = "postgres",
+                                   .caps = STORE_CAP_VERSION_QUERY | STORE_CAP_ROW_WRITERS,
+                                   SQL_STORE_OPS(SQL_OP_SLOT, pg_)};
