@@ -8,7 +8,8 @@
 #define ACC "/v1/Account/{auth_id}"
 #define BYOC "/v1/phone-numbers"
 
-/* Each route's tag is its dialect: the shape of its errors, whether its
+/* Each route's tag is its dialect (API_KEPT added: its answers may be
+ * kept, and its version is read ahead where that is a query): the shape of its errors, whether its
  * body may be a form, how api_delete authenticates.  (A path no route
  * matches takes the dialect of its prefix: errors.c.) */
 
@@ -210,12 +211,12 @@ static bool api_version_wanted(const http_req_t *req)
 
 _Static_assert(sizeof(db_version_t) <= HTTP_VERSION_SZ, "a version fits the server's room for it");
 
-static bool api_version_read(void *ud, void *out)
+static int api_version_read(void *ud, void *out)
 {
     db_version_t v;
-    if (!core_db_version(&((api_ctx_t *)ud)->core, &v)) return false;
+    if (!core_db_version(&((api_ctx_t *)ud)->core, &v)) return C_ERR;
     memcpy(out, &v, sizeof v);
-    return true;
+    return C_OK;
 }
 
 static void api_version_give(void *ud, const void *v)

@@ -364,9 +364,9 @@ bool core_db_version(core_t *c, db_version_t *out)
 {
     if (t_given.set) {
         t_given.set = false;
-        /* inside a transaction the version must be the transaction's own
-         * reading (store.h: none), not one from before it began */
-        if (t_depth == 0) {
+        /* inside a transaction (or a batch) the version must be the
+         * store's own reading (store.h: none), not one from before */
+        if (t_depth == 0 && !t_batch) {
             *out = t_given.v;
             return true;
         }

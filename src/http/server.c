@@ -141,6 +141,14 @@ struct http_server {
     reqq_t vq;
     bool vstop, von;
     bool vidle;              /* the version thread waits for requests */
+    /* Its first read, which opens its connection to the database, is
+     * made once the first such request came (vwarm, under vmu), and that
+     * request and the ones until it is done (vready) read the version
+     * themselves: a node's first answer waits for one connection to be
+     * opened, not two in turn (the version thread's, then its HTTP
+     * thread's: 24 -> 47 ms from spawn to the first answer on the rig) */
+    bool vwarm;
+    atomic_bool vready;
     pthread_t vthread;
 };
 
@@ -470,14 +478,26 @@ static void answer_off_thread(req_t *r)
     answer_resume(r->srv, r);
 }
 
-/* Marks r as answered elsewhere and suspends its connection. */
-static void suspend_for(http_server_t *s, struct MHD_Connection *conn, req_t *r)
+/* Marks r as answered elsewhere and suspends its connection: C_OK; C_ERR
+ * once the server is stopping (the caller answers r on its own thread).
+ * Why the check: http_server_stop waits until no request is suspended,
+ * then stops libmicrohttpd, which must not find one suspended (nor may a
+ * thread resume one after); a kept-alive client may still send a request
+ * in between.  The count is raised before stopping is read, and stop sets
+ * stopping before it reads the count: either this sees stopping, or stop
+ * waits for r. */
+static int suspend_for(http_server_t *s, struct MHD_Connection *conn, req_t *r)
 {
+    atomic_fetch_add(&s->closing, 1);
+    if (atomic_load(&s->stopping)) {
+        atomic_fetch_sub(&s->closing, 1);
+        return C_ERR;
+    }
     r->srv = s;
     r->conn = conn;
     atomic_store(&r->closing, 1);
-    atomic_fetch_add(&s->closing, 1);
     MHD_suspend_connection(conn);
+    return C_OK;
 }
 
 /* The undoing of suspend_for, when nobody could take r. */
@@ -501,7 +521,7 @@ static int close_async(http_server_t *s, struct MHD_Connection *conn, req_t *r)
 {
     pthread_attr_t at;
     pthread_t th;
-    suspend_for(s, conn, r);
+    if (suspend_for(s, conn, r) != C_OK) return C_ERR;
     pthread_attr_init(&at);
     pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
     int rc = pthread_create(&th, &at, close_thread, r);
@@ -696,8 +716,7 @@ static void *writer_main(void *arg)
  * connection is not read again before the answer (off_thread_ready). */
 static int write_async(http_server_t *s, struct MHD_Connection *conn, req_t *r)
 {
-    if (s->nwriters == 0) return C_ERR;
-    suspend_for(s, conn, r);
+    if (s->nwriters == 0 || suspend_for(s, conn, r) != C_OK) return C_ERR;
     pthread_mutex_lock(&s->wmu);
     rq_push(&s->wq, r);
     pthread_cond_signal(&s->wcv);
@@ -705,13 +724,30 @@ static int write_async(http_server_t *s, struct MHD_Connection *conn, req_t *r)
     return C_OK;
 }
 
-/* The version thread: reads the version once for every request queued
- * when the read begins (a request queued meanwhile waits for the next),
- * hands it to each and resumes them.  Ends when the server stops (its
- * queue is empty by then). */
+/* The version thread: once its first read succeeded, reads the version
+ * once for every request queued when the read begins (a request queued
+ * meanwhile waits for the next), hands it to each and resumes them.  Ends
+ * when the server stops (its queue is empty by then). */
 static void *version_main(void *arg)
 {
     http_server_t *s = arg;
+    /* the first read (vwarm); nothing is queued before it succeeded */
+    while (!atomic_load(&s->vready)) {
+        pthread_mutex_lock(&s->vmu);
+        while (!s->vwarm && !s->vstop) pthread_cond_wait(&s->vcv, &s->vmu);
+        bool stop = s->vstop;
+        pthread_mutex_unlock(&s->vmu);
+        if (stop) return NULL;
+        unsigned char v[HTTP_VERSION_SZ];
+        if (s->app.version_read(s->app.ud, v) == C_OK) {
+            atomic_store(&s->vready, true);
+        } else {
+            /* requests go on reading it themselves; the next asks again */
+            pthread_mutex_lock(&s->vmu);
+            s->vwarm = false;
+            pthread_mutex_unlock(&s->vmu);
+        }
+    }
     for (;;) {
         pthread_mutex_lock(&s->vmu);
         while (!s->vq.head && !s->vstop) {
@@ -723,8 +759,8 @@ static void *version_main(void *arg)
         s->vq.head = s->vq.tail = NULL;
         pthread_mutex_unlock(&s->vmu);
         if (!list) return NULL;
-        unsigned char v[HTTP_VERSION_SZ];
-        bool ok = s->app.version_read(s->app.ud, v);
+        unsigned char v[HTTP_VERSION_SZ] = {0};
+        bool ok = s->app.version_read(s->app.ud, v) == C_OK;
         while (list) {
             req_t *r = list;
             list = r->qnext; /* read before r may be answered and freed */
@@ -741,8 +777,7 @@ static void *version_main(void *arg)
  * C_ERR when there is no version thread. */
 static int version_async(http_server_t *s, struct MHD_Connection *conn, req_t *r)
 {
-    if (!s->von) return C_ERR;
-    suspend_for(s, conn, r);
+    if (!s->von || suspend_for(s, conn, r) != C_OK) return C_ERR;
     pthread_mutex_lock(&s->vmu);
     rq_push(&s->vq, r);
     /* a thread reading the version takes the queue when it is done: only
@@ -750,6 +785,18 @@ static int version_async(http_server_t *s, struct MHD_Connection *conn, req_t *r
     if (s->vidle) pthread_cond_signal(&s->vcv);
     pthread_mutex_unlock(&s->vmu);
     return C_OK;
+}
+
+/* A request the version thread could have taken was answered here: has
+ * it been asked to make its first read? */
+static void version_warm(http_server_t *s)
+{
+    pthread_mutex_lock(&s->vmu);
+    if (!s->vwarm) {
+        s->vwarm = true;
+        pthread_cond_broadcast(&s->vcv);
+    }
+    pthread_mutex_unlock(&s->vmu);
 }
 
 /* Stops the version thread (every queued request already answered). */
@@ -866,7 +913,8 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
     bool stream_close = closing == 0 && r->match == ROUTE_FOUND && r->pub.route->stream &&
                         r->stream_open && !r->bad_framing;
     bool pool_write = closing == 0 && s->nwriters > 0 && is_pool_write(r);
-    bool ahead = closing == 0 && !pool_write && wants_version(s, r);
+    bool kept = closing == 0 && !pool_write && wants_version(s, r);
+    bool ahead = kept && atomic_load(&s->vready);
     if ((stream_close || pool_write || ahead) && !off_thread_ready(r)) return MHD_YES;
     if (stream_close && close_async(s, conn, r) == C_OK) return MHD_YES;
     if (pool_write && write_async(s, conn, r) == C_OK) return MHD_YES;
@@ -886,6 +934,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
     r->answered = true;
     finish_request(s, r, resp.status, "request");
     http_resp_free(&resp);
+    if (kept && !ahead) version_warm(s);
     return ret;
 }
 
@@ -947,13 +996,17 @@ int http_server_start(const http_config_t *cfg, const http_app_t *app, http_serv
     atomic_init(&s->stopping, false);
     atomic_init(&s->closing, 0);
     atomic_init(&s->sbusy, 0);
+    atomic_init(&s->vready, false);
     pthread_mutex_init(&s->wmu, NULL);
     pthread_cond_init(&s->wcv, NULL);
     pthread_cond_init(&s->scv, NULL);
     pthread_mutex_init(&s->vmu, NULL);
     pthread_cond_init(&s->vcv, NULL);
-    if (app->version_wanted && app->version_read && app->version_give)
+    /* request_done takes back a version its handler did not use */
+    if (app->version_wanted && app->version_read && app->version_give && app->request_done) {
         s->von = pthread_create(&s->vthread, NULL, version_main, s) == 0;
+        if (!s->von) log_msg(LOG_WARN, "http: no version thread: kept reads read it themselves");
+    }
     if (cfg->write_threads > 0) {
         /* with batches, one writer runs them all.  SQLite runs one
          * writer at a time anyway, and a second would only hold requests

@@ -237,8 +237,10 @@
  * caps and one function pointer per op, so an op added to store.h and not
  * here (its pointer would stay NULL in both backends) stops the build here. */
 #define SQL_OP_COUNT(P, ret, op, params) +1
-_Static_assert(sizeof(store_ops_t) == offsetof(store_ops_t, close) +
-                                          (0 SQL_STORE_OPS(SQL_OP_COUNT, _)) * sizeof(void (*)(void)),
+struct sql_ops_head { const char *name; unsigned caps; }; /* store_ops_t's members before its ops */
+_Static_assert(offsetof(store_ops_t, close) == sizeof(struct sql_ops_head) &&
+                   sizeof(store_ops_t) == sizeof(struct sql_ops_head) +
+                                              (0 SQL_STORE_OPS(SQL_OP_COUNT, _)) * sizeof(void (*)(void)),
                "store_ops_t and SQL_STORE_OPS (store/sqlops.h) list different ops");
 
 #endif
