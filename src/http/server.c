@@ -1034,10 +1034,19 @@ int http_server_start(const http_config_t *cfg, const http_app_t *app, http_serv
     metrics_http_init(names, app->nroutes, k_method_names);
     free(g_route_names);
     g_route_names = names;
+    /* A pool of one is no pool: libmicrohttpd then runs its one internal
+     * thread all the same, but says so on stderr, before our logger is
+     * set and outside the log's JSON lines (--threads 1, or serve's
+     * default on a process pinned to one CPU).  So one thread is asked
+     * for by giving no pool size at all (an empty array). */
+    struct MHD_OptionItem pool[] = {
+        {cfg->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, (intptr_t)cfg->threads, NULL},
+        {MHD_OPTION_END, 0, NULL},
+    };
     s->d = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, access_cb, s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cfg->threads ? cfg->threads : 1),
+        MHD_OPTION_ARRAY, pool,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(cfg->conn_timeout ? cfg->conn_timeout : 30),
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)(cfg->conn_limit ? cfg->conn_limit : 10000),
         /* One address may not hold every connection slot (idle sockets are
