@@ -112,12 +112,22 @@ async function same(when) {
 const numberIn = (answer, n) => (answer.objects || []).find((o) => o.number === n);
 
 test('a kept answer equals a fresh one, and none is one change behind', { skip }, async () => {
-  const m0 = await metrics();
+  let m0 = await metrics();
   const first = await same('at first');
-  const m1 = await metrics();
+  let m1 = await metrics();
   // every 200 asked again was a kept answer (a 404 is not kept)
   const found = first.filter((x) => typeof x === 'object').length;
   assert.equal(found, reads().length - 2);
+  // A commit anywhere between two asks makes the second a miss, as it
+  // must: on PostgreSQL any in the cluster (autovacuum analysing the
+  // database another file left, which takes an xid), on SQLite a
+  // background write of either server.  Once more, then: a server that
+  // keeps nothing fails both passes.
+  if (m1.hits - m0.hits < found) {
+    m0 = m1;
+    await same('at first, asked again');
+    m1 = await metrics();
+  }
   assert.ok(m1.hits - m0.hits >= found, `kept answers were given (${JSON.stringify([m0, m1])})`);
 
   // through A: an alias on a number of the list
