@@ -119,8 +119,8 @@ test('a kept answer equals a fresh one, and none is one change behind', { skip }
   const found = first.filter((x) => typeof x === 'object').length;
   assert.equal(found, reads().length - 2);
   // A commit anywhere between two asks makes the second a miss, as it
-  // must: on PostgreSQL any in the cluster (autovacuum analysing the
-  // database another file left, which takes an xid), on SQLite a
+  // must: on PostgreSQL any in the cluster (an autovacuum's ANALYZE of a
+  // database another file left takes an xid, for one), on SQLite a
   // background write of either server.  Once more, then: a server that
   // keeps nothing fails both passes.
   if (m1.hits - m0.hits < found) {
