@@ -9,9 +9,10 @@
 #define BYOC "/v1/phone-numbers"
 
 /* Each route's tag is its dialect (API_KEPT added: its answers may be
- * kept, and its version is read ahead where that is a query): the shape of its errors, whether its
- * body may be a form, how api_delete authenticates.  (A path no route
- * matches takes the dialect of its prefix: errors.c.) */
+ * kept, and its version is read ahead where that is a query): the shape
+ * of its errors, whether its body may be a form, how api_delete
+ * authenticates.  (A path no route matches takes the dialect of its
+ * prefix: errors.c.) */
 
 /* Outside any dialect and unauthenticated: what tools fetch before they
  * have credentials.  Tagged with the default shape, Plivo's, as a path no

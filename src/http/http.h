@@ -154,16 +154,16 @@ typedef struct {
     void (*batch_durable)(void *ud, void *after);
     void (*batch_lost)(http_req_t *req, http_resp_t *resp);
     /* Versions read ahead (all three set, and request_done, or none is
-     * used).  A GET for which
-     * version_wanted(req) is true is not answered when it has arrived: its
-     * connection waits while one thread of the server's reads the version
-     * (version_read(ud, out): C_OK when read, into HTTP_VERSION_SZ bytes),
-     * once for every request waiting when the read begins; then each is
-     * answered on its connection's thread, version_give(ud, v) called just
-     * before its handler (request_done, after it, takes back one the
-     * handler did not use).  A HEAD is never read ahead.  Why: when the version costs a round trip to another process,
-     * a thread that read it itself could share one read only with the
-     * requests of the other threads -- at most one each. */
+     * used).  A GET for which version_wanted(req) is true is not answered
+     * when it has arrived: its connection waits while one thread of the
+     * server's reads the version (version_read(ud, out): C_OK when read,
+     * into HTTP_VERSION_SZ bytes), once for every request waiting when
+     * the read begins; then each is answered on its connection's thread,
+     * version_give(ud, v) called just before its handler (request_done,
+     * after it, takes back one the handler did not use).  A HEAD is never
+     * read ahead.  Why: when the version costs a round trip to another
+     * process, a thread that read it itself could share one read only
+     * with the requests of the other threads -- at most one each. */
     bool (*version_wanted)(const http_req_t *req);
     int (*version_read)(void *ud, void *out);
     void (*version_give)(void *ud, const void *v);

@@ -462,13 +462,21 @@ static void answer_run(http_server_t *s, req_t *r)
     if (s->app.request_done) s->app.request_done();
 }
 
+/* Resumes r's connection, suspended by suspend_for, in state (req_t
+ * closing: 2 answered, 3 its version read); the access handler, called
+ * again, goes on from there.  r may be freed once this returned. */
+static void resume_as(http_server_t *s, req_t *r, int state)
+{
+    atomic_store(&r->closing, state);
+    MHD_resume_connection(r->conn);
+    atomic_fetch_sub(&s->closing, 1);
+}
+
 /* Resumes r's connection: the access handler, called again, queues
  * r->closed. */
 static void answer_resume(http_server_t *s, req_t *r)
 {
-    atomic_store(&r->closing, 2);
-    MHD_resume_connection(r->conn);
-    atomic_fetch_sub(&s->closing, 1);
+    resume_as(s, r, 2);
 }
 
 /* Answers r on the calling thread, and sends it. */
@@ -766,9 +774,7 @@ static void *version_main(void *arg)
             list = r->qnext; /* read before r may be answered and freed */
             memcpy(r->ver, v, sizeof v);
             r->ver_ok = ok;
-            atomic_store(&r->closing, 3);
-            MHD_resume_connection(r->conn);
-            atomic_fetch_sub(&s->closing, 1);
+            resume_as(s, r, 3);
         }
     }
 }
