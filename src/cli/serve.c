@@ -561,6 +561,13 @@ int cli_serve(int argc, char **argv)
         if (core_read_anchor_start(&ctx.core, &ae) != C_OK)
             log_msg(LOG_WARN, "read anchor not started (%s): reads lock as before", ae.msg);
     }
+    /* From here on every exit goes through done: (the threads started so
+     * far stop before the database they use is closed). */
+    int ret = 1;
+    wh_t *webhooks = NULL;
+    http_server_t *srv = NULL;
+    http_lean_t *lean = NULL;
+    sipreg_t *sipreg = NULL;
     ctx.rl = rl_new(rl_n, rl_s);
     ctx.af = af_new(af_n, af_s);
     if (token[0]) {
@@ -577,8 +584,7 @@ int cli_serve(int argc, char **argv)
         cerr_t se;
         if (sbcfeed_start(&ctx.core, &ctx.sbc, &se) != C_OK) {
             cli_err("serve", "%s", se.msg);
-            cli_close_core(&ctx.core);
-            return 1;
+            goto done;
         }
     }
     ctx.metrics_open = metrics_open;
@@ -617,29 +623,22 @@ int cli_serve(int argc, char **argv)
      * starts, so that the event log's commit hook is in place before any
      * request can commit (and removed after the last one, below). */
     hook_set_allow_private(wh_private);
-    wh_t *webhooks = NULL;
     if (wh_workers > 0) {
         wh_cfg_t wcfg = {.core = &ctx.core, .workers = wh_workers};
         char *werr = NULL;
         if (wh_start(&wcfg, &webhooks, &werr) != C_OK) {
             cli_err("serve", "%s", werr);
             free(werr);
-            http_proxies_free(proxies);
-            cli_close_core(&ctx.core);
-            return 1;
+            goto done;
         }
         log_msg(LOG_INFO, "webhook delivery: %u workers%s", wh_workers,
                 wh_private ? ", private targets allowed" : "");
     }
-    http_server_t *srv = NULL;
     char *err = NULL;
     if (http_server_start(&cfg, &app, &srv, &err) != C_OK) {
         cli_err("serve", "%s", err);
         free(err);
-        wh_stop(webhooks);
-        http_proxies_free(proxies);
-        cli_close_core(&ctx.core);
-        return 1;
+        goto done;
     }
     unsigned bound = http_server_port(srv);
     bool v6 = strchr(host, ':') != NULL;
@@ -648,25 +647,16 @@ int cli_serve(int argc, char **argv)
             ND_VERSION, v6 ? "[" : "", host, v6 ? "]" : "", bound, core_backend(&ctx.core),
             threads, wthreads, ctx.admin_enabled ? "on" : "off",
             ctx.metrics_auth ? "with token" : ctx.metrics_open ? "open" : "off (no token)");
-    if (demo && demo_setup(&ctx.core, host, bound) != C_OK) {
-        http_server_stop(srv);
-        wh_stop(webhooks);
-        cli_close_core(&ctx.core);
-        return 1;
-    }
+    if (demo && demo_setup(&ctx.core, host, bound) != C_OK) goto done;
     /* The SBC's own listener: after the main one (whose failure to bind
      * is the more likely), before READY */
-    http_lean_t *lean = NULL;
     if (sbc_host[0]) {
         http_config_t lcfg = {.host = sbc_host, .port = sbc_port, .threads = threads,
                               .conn_timeout = conn_timeout};
         if (http_lean_start(&lcfg, &app, "/sbc/", &lean, &err) != C_OK) {
             cli_err("serve", "%s", err);
             free(err);
-            http_server_stop(srv);
-            wh_stop(webhooks);
-            cli_close_core(&ctx.core);
-            return 1;
+            goto done;
         }
         bool l6 = strchr(sbc_host, ':') != NULL;
         log_msg(LOG_INFO, "SBC listener on http://%s%s%s:%u (/sbc/ only, %u threads)", l6 ? "[" : "",
@@ -674,7 +664,6 @@ int cli_serve(int argc, char **argv)
     }
     /* The registration client: after the demo data (a demo reg carrier
      * registers at once), before READY (a bad --sip-listen stops the start). */
-    sipreg_t *sipreg = NULL;
     if (sip_listen && *sip_listen) {
         sipreg_cfg_t scfg = {.core = &ctx.core, .listen = sip_listen, .contact = sip_contact,
                              .outbound_proxy = sip_proxy};
@@ -682,11 +671,7 @@ int cli_serve(int argc, char **argv)
         if (sipreg_start(&scfg, &sipreg, &serr) != C_OK) {
             cli_err("serve", "%s", serr);
             free(serr);
-            http_lean_stop(lean);
-            http_server_stop(srv);
-            wh_stop(webhooks);
-            cli_close_core(&ctx.core);
-            return 1; /* a socket that cannot be bound: a runtime failure */
+            goto done; /* a socket that cannot be bound: a runtime failure */
         }
         log_msg(LOG_INFO, "registration client on udp %s (port %u)", sip_listen, sipreg_port(sipreg));
     }
@@ -727,6 +712,8 @@ int cli_serve(int argc, char **argv)
         pthread_mutex_unlock(&sw.lock);
         pthread_join(sweeper, NULL);
     }
+    ret = 0;
+done:
     /* unregisters (Expires: 0) while the database is still open */
     sipreg_stop(sipreg);
     http_lean_stop(lean);
@@ -738,6 +725,6 @@ int cli_serve(int argc, char **argv)
     cli_close_core(&ctx.core);
     rl_free(ctx.rl);
     af_free(ctx.af);
-    log_msg(LOG_INFO, "stopped: database closed");
-    return 0;
+    if (ret == 0) log_msg(LOG_INFO, "stopped: database closed");
+    return ret;
 }

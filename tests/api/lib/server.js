@@ -30,6 +30,8 @@ const BIN = process.env.NUMBERD_BIN
 
 const PG = process.env.NUMBERD_TEST_PG || '';
 const PSQL = process.env.NUMBERD_TEST_PSQL || 'psql';
+// the server key every server of a PostgreSQL run shares (exported for
+// tests that spawn numberd themselves)
 const PG_KEY = process.env.NUMBERD_SECRET_KEY || crypto.randomBytes(32).toString('hex');
 
 /** psql against the cluster's maintenance database, or the database at url. */
@@ -446,5 +448,5 @@ async function metricValues(srv, token, names) {
 
 module.exports = {
   SANITIZER_RE, PG, dbOf, psql, BIN, UUID_RE, start, basic, randomToken, assertPlivoError, assertProblem, generateCsv, csv,
-  ALL_COLUMNS, metricValues,
+  ALL_COLUMNS, metricValues, PG_KEY,
 };
