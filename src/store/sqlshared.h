@@ -53,32 +53,51 @@
     "sms_rate, mms_rate, restriction, restriction_text, carrier"
 
 /* An owned number (numbers n): the inventory columns, then ownership, the
- * subaccount's auth_id and the carrier's voip_sid (SQLS_OWNED_JOINS), in
+ * subaccount's auth_id and name and the carrier's voip_sid (each a
+ * subquery run only when the number has a subaccount or a carrier), in
  * owned_number_t's reading order: state, source, owner_id, sub_id,
  * sub_auth_id, app_id, alias, added_on, renewal_date, compliance_id,
  * cnam_lookup, cnam, cnam_callback_url, cnam_callback_method,
  * caller_reputation_status, profile_uuid, cr_callback_url,
  * cr_callback_method, tendlc_registration_status, tendlc_campaign_id,
  * toll_free_sms_verification, carrier_id, created_at, updated_at, byoc_id,
- * label, carrier_sid, sub_name.  Ends with a space. */
+ * label, carrier_sid, sub_name.  Ends with a space.
+ *
+ * Why subqueries behind a CASE and not LEFT JOINs: PostgreSQL starts the
+ * executor of every join's scan on each execution (opening and locking
+ * the joined table and its index) even when the number has no subaccount
+ * or carrier, which is most numbers; that start-up was a third of a
+ * one-number read (pgbench, 48 columns by number: 6,400 statements/s
+ * with the two joins, 10,100 so, 8,800 against 7,200 for a number with
+ * both; docs/PERFORMANCE.md, session 32).  A CASE runs its subquery only
+ * for a row that has one. */
+#define SQLS_OWNED_SUB_AUTH                                                                   \
+    "CASE WHEN n.sub_id IS NULL THEN '' ELSE "                                                \
+    "COALESCE((SELECT s.auth_id FROM accounts s WHERE s.id = n.sub_id), '') END"
+#define SQLS_OWNED_SUB_NAME                                                                   \
+    "CASE WHEN n.sub_id IS NULL THEN '' ELSE "                                                \
+    "COALESCE((SELECT s.name FROM accounts s WHERE s.id = n.sub_id), '') END"
+#define SQLS_OWNED_CARRIER_SID                                                                \
+    "CASE WHEN n.carrier_id IS NULL THEN '' ELSE "                                            \
+    "COALESCE((SELECT cr.voip_sid FROM carriers cr WHERE cr.id = n.carrier_id), '') END"
 #define SQLS_OWNED_COLS                                                                       \
     "n.number, n.country_iso, n.type, n.sub_type, n.prefix, n.city, n.region, "              \
     "n.rate_center, n.lata, n.voice_enabled, n.sms_enabled, n.mms_enabled, n.setup_rate, "  \
     "n.monthly_rental_rate, n.voice_rate, n.sms_rate, n.mms_rate, n.restriction, "          \
     "n.restriction_text, n.carrier, n.state, n.source, n.owner_id, COALESCE(n.sub_id, 0), " \
-    "COALESCE(s.auth_id, ''), n.app_id, n.alias, n.added_on, n.renewal_date, "              \
+    SQLS_OWNED_SUB_AUTH ", n.app_id, n.alias, n.added_on, n.renewal_date, "                 \
     "n.compliance_id, n.cnam_lookup, n.cnam, n.cnam_callback_url, n.cnam_callback_method, " \
     "n.caller_reputation_status, n.profile_uuid, n.cr_callback_url, n.cr_callback_method, " \
     "n.tendlc_registration_status, n.tendlc_campaign_id, n.toll_free_sms_verification, "    \
     "COALESCE(n.carrier_id, 0), n.created_at, n.updated_at, n.byoc_id, n.label, "           \
-    "COALESCE(cr.voip_sid, ''), COALESCE(s.name, '') "
-#define SQLS_OWNED_JOINS \
-    "LEFT JOIN accounts s ON s.id = n.sub_id LEFT JOIN carriers cr ON cr.id = n.carrier_id "
-#define SQLS_OWNED_SELECT "SELECT " SQLS_OWNED_COLS "FROM numbers n " SQLS_OWNED_JOINS
-/* What the Plivo list shows of an owned number (numlist_q_t.brief):
- * SQLS_OWNED_COLS without the columns it does not show (source, owner,
- * callbacks, carrier, times, byoc_id, label) and so without the carriers
- * join; sqls_read_owned_brief's order.  Ends with a space. */
+    SQLS_OWNED_CARRIER_SID ", " SQLS_OWNED_SUB_NAME " "
+#define SQLS_OWNED_SELECT "SELECT " SQLS_OWNED_COLS "FROM numbers n "
+/* What the Plivo list shows of an owned number (numlist_q_t.brief; SQLite
+ * only): SQLS_OWNED_COLS without the columns it does not show (source,
+ * owner, callbacks, carrier, times, byoc_id, label) and so without the
+ * carrier; sqls_read_owned_brief's order.  The subaccount comes by a join
+ * (SQLS_OWNED_BRIEF_JOINS): in SQLite a page of 20 read 2-4 % faster so
+ * than with SQLS_OWNED_COLS's subqueries (session 32).  Ends with a space. */
 #define SQLS_OWNED_BRIEF_COLS                                                                 \
     "n.number, n.country_iso, n.type, n.sub_type, n.prefix, n.city, n.region, "              \
     "n.rate_center, n.lata, n.voice_enabled, n.sms_enabled, n.mms_enabled, n.setup_rate, "  \
@@ -103,12 +122,16 @@
     SQLS_CARRIER_OWN_A "COALESCE((SELECT k.n FROM carrier_counts k WHERE k.carrier_id = c.id), 0), " \
     SQLS_CARRIER_OWN_B "COALESCE((SELECT r.registrar_ip FROM registrations r WHERE r.carrier_id = c.id), '')"
 /* The same columns with the carrier's row alone: its number count 0 and
- * its registrar "" (no subquery, so that a locking read returns the row
- * as it is after any wait, whole: PostgreSQL's carrier_head). */
+ * its registrar "" (no subquery over what changes with the carrier, so
+ * that a locking read returns the row as it is after any wait, whole:
+ * PostgreSQL's carrier_head; the subaccount's auth_id, a subquery, may be
+ * the statement's snapshot's, and an add does not copy it). */
 #define SQLS_CARRIER_HEAD_COLS SQLS_CARRIER_OWN_A "0, " SQLS_CARRIER_OWN_B "''"
 #define SQLS_CARRIER_OWN_A                                                                    \
     "c.id, c.uuid, c.voip_sid, c.carrier_id, COALESCE(c.account_id, 0), COALESCE(c.sub_id, 0), "\
-    "COALESCE(s.auth_id, ''), c.name, c.trunk_type, c.voice, c.sms, c.in_username, "          \
+    "CASE WHEN c.sub_id IS NULL THEN '' ELSE "                                                \
+    "COALESCE((SELECT s.auth_id FROM accounts s WHERE s.id = c.sub_id), '') END, "            \
+    "c.name, c.trunk_type, c.voice, c.sms, c.in_username, "                                   \
     "c.in_password, c.reg_username, c.reg_password, c.reg_realm, c.reg_from_user, "           \
     "c.reg_from_domain, COALESCE(c.reg_expires, 0), c.created_at, c.updated_at, "
 #define SQLS_CARRIER_OWN_B "c.out_username, c.out_password, c.out_realm, c.incoming, "
@@ -118,7 +141,10 @@
 #define SQLS_GW_DOWN                                                                          \
     "EXISTS (SELECT 1 FROM gateway_health h JOIN carrier_probes p ON p.carrier_id = h.carrier_id " \
     "WHERE h.sid = g.sid AND h.carrier_id = g.carrier AND h.state = 2)"
-#define SQLS_CARRIER_FROM "FROM carriers c LEFT JOIN accounts s ON s.id = c.sub_id "
+/* The subaccount's auth_id is a subquery behind a CASE, not a join, for
+ * SQLS_OWNED_COLS's reason: PostgreSQL starts a join's scan on every
+ * execution, subaccount or not. */
+#define SQLS_CARRIER_FROM "FROM carriers c "
 
 /* An application (applications a) with its subaccount's auth_id, in
  * app_t's reading order. */
@@ -338,7 +364,7 @@ int sqls_each_carrier(sqls_row_t *r, void *arg);
 /* The operator's number list (admin_number_t): SQLS_OWNED_COLS, then the
  * owner's auth_id and name (accounts o), from SQLS_ADMNUM_FROM. */
 #define SQLS_ADMNUM_SELECT                                                                    \
-    "SELECT " SQLS_OWNED_COLS ", o.auth_id, o.name FROM numbers n " SQLS_OWNED_JOINS          \
+    "SELECT " SQLS_OWNED_COLS ", o.auth_id, o.name FROM numbers n "                            \
     "JOIN accounts o ON o.id = n.owner_id "
 void sqls_rd_admin_number(sqls_row_t *r, void *rows, size_t i);
 

@@ -37,7 +37,7 @@ int pg_number_list(store_t *st, const numlist_q_t *q, owned_number_t *rows, size
     buf_printf(&page, "SELECT " SQLS_OWNED_COLS "FROM (SELECT n.number FROM numbers n %s "
                "ORDER BY n.number", w.sql.data);
     sqlw_limit_offset_lit0(&w, &page, q->limit, q->offset);
-    buf_puts(&page, ") p JOIN numbers n ON n.number = p.number " SQLS_OWNED_JOINS "ORDER BY n.number");
+    buf_puts(&page, ") p JOIN numbers n ON n.number = p.number ORDER BY n.number");
     /* the total from the kept counters where they serve the filters (a
      * sum over a few rows), else a count of the matching rows */
     if (!sqlw_numlist_count(&w, q, &count))
