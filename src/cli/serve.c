@@ -547,6 +547,19 @@ int cli_serve(int argc, char **argv)
         cli_close_core(&ctx.core);
         return 1;
     }
+    /* Signals are taken synchronously by this thread (sigwait below):
+     * block them before the first thread of this run starts (the search
+     * index's and the SBC feed's load start next), so that every thread
+     * inherits the mask.  A thread started before it took a SIGHUP or a
+     * second SIGTERM whenever this thread was not in sigwait (start-up, a
+     * drain) and died of it: exit 129 with an SBC token set.  Opening the
+     * database comes before: a signal there still ends the process at once. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
     ctx.core.aging_days = (int)aging;
     /* searches count from memory (SQLite; loaded in the background, SQL
      * until then).  NUMBERD_NO_SEARCH_INDEX: always SQL, the reference the
@@ -599,14 +612,6 @@ int cli_serve(int argc, char **argv)
      * compare it with */
     ctx.answer_cache = !getenv("NUMBERD_NO_ANSWER_CACHE");
 
-    /* Signals are taken synchronously by this thread: block them before
-     * the worker threads start so that they inherit the mask. */
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
     raise_nofile();

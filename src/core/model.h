@@ -253,7 +253,7 @@ typedef struct {
     num_state_t state;
     /* a hint: the rows need only what the Plivo number object shows
      * (api_render_account_number); a backend may leave the other fields
-     * zero (SQLite does: SQLS_OWNED_BRIEF_COLS), or fill them */
+     * zero (both do: SQLS_OWNED_BRIEF_COLS), or fill them */
     bool brief;
     int limit, offset;
 } numlist_q_t;

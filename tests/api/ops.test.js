@@ -936,6 +936,28 @@ describe('graceful stop', () => {
     assert.equal(total, 10000);
   });
 
+  test('a SIGHUP during the drain, with the SBC feed on: the stop goes on, exit 0', async (t) => {
+    // The SBC feed's threads started before serve blocked its signals, so
+    // a signal that came while serve's main thread was not in sigwait (a
+    // drain, start-up) was theirs to take, and SIGHUP's default action
+    // ended the process: exit 129, no "stopped" line (a helper's review,
+    // session 32; this test failed so before the fix).
+    const body = bigCsv(2000, 4);
+    const srv = await start({ env: { NUMBERD_SBC_TOKEN: randomToken(32) }, args: ['--shutdown-timeout', '2'] });
+    t.after(() => srv.stop().catch(() => {}));
+    const up = slowUpload(srv, '/admin/v1/inventory',
+      { Authorization: `Bearer ${srv.adminToken}`, 'Content-Type': 'text/csv' }, body, 1000);
+    up.response.catch(() => {});                    // cut off by the drain's bound
+    await sleep(200);
+    srv.child.kill('SIGTERM');
+    await waitLog(srv.stderr, (l) => /^signal 15 \(SIGTERM\): stopping/.test(l.msg), 10000);
+    await sleep(300);                               // draining: the upload holds it
+    srv.child.kill('SIGHUP');
+    const res = await waitExit(srv.child);
+    assert.deepEqual(res, { code: 0, signal: null }, srv.stderr());
+    assert.match(srv.stderr(), /stopped: database closed/);
+  });
+
   test('SIGINT works the same way', async () => {
     const srv = await start();
     srv.child.kill('SIGINT');

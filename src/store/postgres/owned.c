@@ -34,8 +34,9 @@ int pg_number_list(store_t *st, const numlist_q_t *q, owned_number_t *rows, size
      * the filters allow, so a deep OFFSET skips index entries, not rows),
      * and only its rows are read and joined */
     buf_t sql = BUF_INIT, page = BUF_INIT, count = BUF_INIT;
-    buf_printf(&page, "SELECT " SQLS_OWNED_COLS "FROM (SELECT n.number FROM numbers n %s "
-               "ORDER BY n.number", w.sql.data);
+    /* a brief page (the Plivo list) reads 35 columns, not 48 */
+    buf_printf(&page, "SELECT %sFROM (SELECT n.number FROM numbers n %s ORDER BY n.number",
+               q->brief ? SQLS_OWNED_BRIEF_COLS_SUBQ : SQLS_OWNED_COLS, w.sql.data);
     sqlw_limit_offset_lit0(&w, &page, q->limit, q->offset);
     buf_puts(&page, ") p JOIN numbers n ON n.number = p.number ORDER BY n.number");
     /* the total from the kept counters where they serve the filters (a
@@ -46,7 +47,8 @@ int pg_number_list(store_t *st, const numlist_q_t *q, owned_number_t *rows, size
                page.data);
     buf_free(&page);
     buf_free(&count);
-    int ret = pg_page_dyn(c, sql.data, &w, q->limit, sqls_rd_owned, rows, nrows, total);
+    int ret = pg_page_dyn(c, sql.data, &w, q->limit, q->brief ? sqls_rd_owned_brief : sqls_rd_owned,
+                          rows, nrows, total);
     buf_free(&sql);
     sqlw_free(&w);
     return ret;
