@@ -86,6 +86,7 @@ struct sq_avail {
     bool overflow;              /* more than PENDING_MAX, or a number too long */
     int number_col;             /* `number`'s column in the hook's row */
     sqlite3_stmt *row_q, *gen_q;/* on wconn */
+    sqlite3 *hooked;            /* the write connection whose hooks point here */
     /* the loader */
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -346,6 +347,7 @@ void sq_avail_wconn(sqlite_store_t *s, sqlite3 *db)
     if (!a) return;
     sqlite3_preupdate_hook(db, preupdate, a);
     sqlite3_rollback_hook(db, rolled_back, a);
+    a->hooked = db;
     if (sqlite3_prepare_v3(db, "SELECT " ROW_COLS " FROM numbers WHERE number = ?1", -1,
                            SQLITE_PREPARE_PERSISTENT, &a->row_q, NULL) != SQLITE_OK ||
         sqlite3_prepare_v3(db, GEN_SQL, -1, SQLITE_PREPARE_PERSISTENT, &a->gen_q, NULL) != SQLITE_OK)
@@ -575,6 +577,13 @@ void sq_avail_close(sqlite_store_t *s)
     pthread_cond_broadcast(&a->cv);
     pthread_mutex_unlock(&a->mu);
     pthread_join(a->thread, NULL);
+    /* the write connection outlives the index (close_own): its hooks must
+     * not point at what is freed below (a rollback at its close would call
+     * rolled_back on it) */
+    if (a->hooked) {
+        sqlite3_preupdate_hook(a->hooked, NULL, NULL);
+        sqlite3_rollback_hook(a->hooked, NULL, NULL);
+    }
     sqlite3_finalize(a->row_q);
     sqlite3_finalize(a->gen_q);
     avail_free(a->idx);
