@@ -71,15 +71,14 @@
  * with the two joins, 10,100 so, 8,800 against 7,200 for a number with
  * both; docs/PERFORMANCE.md, session 32).  A CASE runs its subquery only
  * for a row that has one. */
-#define SQLS_OWNED_SUB_AUTH                                                                   \
-    "CASE WHEN n.sub_id IS NULL THEN '' ELSE "                                                \
-    "COALESCE((SELECT s.auth_id FROM accounts s WHERE s.id = n.sub_id), '') END"
-#define SQLS_OWNED_SUB_NAME                                                                   \
-    "CASE WHEN n.sub_id IS NULL THEN '' ELSE "                                                \
-    "COALESCE((SELECT s.name FROM accounts s WHERE s.id = n.sub_id), '') END"
-#define SQLS_OWNED_CARRIER_SID                                                                \
-    "CASE WHEN n.carrier_id IS NULL THEN '' ELSE "                                            \
-    "COALESCE((SELECT cr.voip_sid FROM carriers cr WHERE cr.id = n.carrier_id), '') END"
+/* FIELD of the TABLE row whose id is in column REF of the row, '' when
+ * REF is NULL (or names no row); each a string literal. */
+#define SQLS_REF_FIELD(REF, TABLE, FIELD)                                                     \
+    "CASE WHEN " REF " IS NULL THEN '' ELSE "                                                 \
+    "COALESCE((SELECT x." FIELD " FROM " TABLE " x WHERE x.id = " REF "), '') END"
+#define SQLS_OWNED_SUB_AUTH SQLS_REF_FIELD("n.sub_id", "accounts", "auth_id")
+#define SQLS_OWNED_SUB_NAME SQLS_REF_FIELD("n.sub_id", "accounts", "name")
+#define SQLS_OWNED_CARRIER_SID SQLS_REF_FIELD("n.carrier_id", "carriers", "voip_sid")
 #define SQLS_OWNED_COLS                                                                       \
     "n.number, n.country_iso, n.type, n.sub_type, n.prefix, n.city, n.region, "              \
     "n.rate_center, n.lata, n.voice_enabled, n.sms_enabled, n.mms_enabled, n.setup_rate, "  \
@@ -136,8 +135,7 @@
 #define SQLS_CARRIER_HEAD_COLS SQLS_CARRIER_OWN_A "0, " SQLS_CARRIER_OWN_B "''"
 #define SQLS_CARRIER_OWN_A                                                                    \
     "c.id, c.uuid, c.voip_sid, c.carrier_id, COALESCE(c.account_id, 0), COALESCE(c.sub_id, 0), "\
-    "CASE WHEN c.sub_id IS NULL THEN '' ELSE "                                                \
-    "COALESCE((SELECT s.auth_id FROM accounts s WHERE s.id = c.sub_id), '') END, "            \
+    SQLS_REF_FIELD("c.sub_id", "accounts", "auth_id") ", "                                     \
     "c.name, c.trunk_type, c.voice, c.sms, c.in_username, "                                   \
     "c.in_password, c.reg_username, c.reg_password, c.reg_realm, c.reg_from_user, "           \
     "c.reg_from_domain, COALESCE(c.reg_expires, 0), c.created_at, c.updated_at, "
