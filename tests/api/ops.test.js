@@ -12,7 +12,7 @@ const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const {
-  PG, psql, BIN, UUID_RE, start, basic, randomToken, csv, ALL_COLUMNS, SANITIZER_RE, generateCsv, PG_KEY,
+  PG, psql, BIN, UUID_RE, start, basic, randomToken, csv, ALL_COLUMNS, SANITIZER_RE, generateCsv, serverEnv,
 } = require('./lib/server');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -188,10 +188,7 @@ describe('a port already in use', () => {
 
   test('serve says so and exits 1, every time, with the SBC index loading', async () => {
     for (let i = 0; i < 6; i++) {
-      const env = { ...process.env, NUMBERD_SBC_TOKEN: SBC_TOKEN, NUMBERD_ADMIN_TOKEN: randomToken(32) };
-      if (PG && !env.NUMBERD_SECRET_KEY) env.NUMBERD_SECRET_KEY = PG_KEY;
-      delete env.NUMBERD_DB;
-      delete env.NUMBERD_LISTEN;
+      const env = serverEnv({ NUMBERD_SBC_TOKEN: SBC_TOKEN, NUMBERD_ADMIN_TOKEN: randomToken(32) });
       const child = spawn(BIN, ['serve', '--db', srv.db, '--listen', `127.0.0.1:${srv.port}`],
         { env, stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';

@@ -55,6 +55,16 @@ after(async () => {
   await A?.stop();
 });
 
+/** metrics() once pred holds of it, or after tries more looks 100 ms apart. */
+async function metricsWhen(pred, tries) {
+  let m = await metrics();
+  for (let i = 0; i < tries && !pred(m); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    m = await metrics();
+  }
+  return m;
+}
+
 async function metrics() {
   const p = 'numberd_search_index_';
   const m = await metricValues(A, mtoken, [`${p}live`, `${p}loads_total`, `${p}counts_total`, `${p}fallbacks_total`]);
@@ -102,8 +112,7 @@ async function someAvailable(k) {
 }
 
 test('total_count from the index equals SQL\'s after writes by this server, another and the CLI', { skip }, async () => {
-  let m0 = await metrics();
-  for (let i = 0; i < 50 && !m0.live; i++) { await new Promise((r) => setTimeout(r, 100)); m0 = await metrics(); }
+  const m0 = await metricsWhen((m) => m.live, 50);
   assert.equal(m0.live, 1, 'the index is loaded');
   const owned = [];
   for (let round = 0; round < 6; round++) {
@@ -137,20 +146,12 @@ test('total_count from the index equals SQL\'s after writes by this server, anot
     // machine made that most of them: 95 index counts in one CI run):
     // once it is live, 30 more, which it answers (but the few a filter
     // sends to SQL: ~2.5 %), so more than 100 of them in all
-    let live = await metrics();
-    for (let i = 0; i < 100 && !live.live; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      live = await metrics();
-    }
+    await metricsWhen((m) => m.live, 100);
     for (let k = 0; k < 30; k++) await searchBoth(randomQuery());
   }
   // the last round's writer was another process: the index is loading
   // again in the background (not live meanwhile), maybe not done yet
-  let m1 = await metrics();
-  for (let i = 0; i < 50 && !(m1.live && m1.loads > m0.loads); i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    m1 = await metrics();
-  }
+  const m1 = await metricsWhen((m) => m.live && m.loads > m0.loads, 50);
   assert.ok(m1.counts - m0.counts > 100, `the index answered (${m1.counts - m0.counts} counts)`);
   assert.ok(m1.loads > m0.loads, 'loaded again after another writer');
   assert.equal(m1.live, 1);

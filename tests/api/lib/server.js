@@ -30,8 +30,7 @@ const BIN = process.env.NUMBERD_BIN
 
 const PG = process.env.NUMBERD_TEST_PG || '';
 const PSQL = process.env.NUMBERD_TEST_PSQL || 'psql';
-// the server key every server of a PostgreSQL run shares (exported for
-// tests that spawn numberd themselves)
+// the server key every server of a PostgreSQL run shares (serverEnv)
 const PG_KEY = process.env.NUMBERD_SECRET_KEY || crypto.randomBytes(32).toString('hex');
 
 /** psql against the cluster's maintenance database, or the database at url. */
@@ -86,21 +85,31 @@ function randomToken(n = 32) {
  * Two servers started on one dir share one database (two nodes).
  * srv.db is the database path (PostgreSQL mode: its URL; see dbOf).
  */
-async function start(opts = {}) {
-  const ownDir = !opts.dir && !opts.keepDir;
-  const dir = opts.dir || fs.mkdtempSync(path.join(os.tmpdir(), 'numberd-api-'));
-  const adminToken = opts.admin === false ? null : randomToken(32);
+/**
+ * The environment of a numberd this file's tests start: this process's,
+ * without what would choose the database, the listener or the admin
+ * token, with the run's server key on PostgreSQL, then extra (a value
+ * undefined removes its variable).
+ */
+function serverEnv(extra = {}) {
   const env = { ...process.env };
   delete env.NUMBERD_ADMIN_TOKEN;
   delete env.NUMBERD_ADMIN_TOKEN_FILE;
   delete env.NUMBERD_DB;
   delete env.NUMBERD_LISTEN;
-  if (adminToken) env.NUMBERD_ADMIN_TOKEN = adminToken;
   if (PG && !env.NUMBERD_SECRET_KEY) env.NUMBERD_SECRET_KEY = PG_KEY;
-  for (const [k, v] of Object.entries(opts.env || {})) {
+  for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = String(v);
   }
+  return env;
+}
+
+async function start(opts = {}) {
+  const ownDir = !opts.dir && !opts.keepDir;
+  const dir = opts.dir || fs.mkdtempSync(path.join(os.tmpdir(), 'numberd-api-'));
+  const adminToken = opts.admin === false ? null : randomToken(32);
+  const env = serverEnv({ ...(adminToken ? { NUMBERD_ADMIN_TOKEN: adminToken } : {}), ...(opts.env || {}) });
   const db = dbOf(dir);
   const args = ['serve', '--db', db, '--listen', '127.0.0.1:0',
     '--threads', String(opts.threads || 2), ...(opts.args || [])];
@@ -448,5 +457,5 @@ async function metricValues(srv, token, names) {
 
 module.exports = {
   SANITIZER_RE, PG, dbOf, psql, BIN, UUID_RE, start, basic, randomToken, assertPlivoError, assertProblem, generateCsv, csv,
-  ALL_COLUMNS, metricValues, PG_KEY,
+  ALL_COLUMNS, metricValues, serverEnv,
 };
