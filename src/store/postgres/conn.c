@@ -849,7 +849,7 @@ int store_pg_open(const char *url, store_t **out, char **err)
  * trip, not a statement and its rows.
  *
  * snapshot_version: "xmin:xmax:xip,..." (xid8s in decimal) as a version; false: not one */
-static bool snapshot_version(const char *s, db_version_t *out)
+static bool snapshot_version(const char *s, uint64_t sessions, db_version_t *out)
 {
     char *end;
     memset(out, 0, sizeof *out);
@@ -858,7 +858,6 @@ static bool snapshot_version(const char *s, db_version_t *out)
     out->data = strtoull(end + 1, &end, 10);
     if (*end != ':') return false;
     uint64_t xip[2] = {0, 0}; /* xid 0 is never given: "none" */
-    uint64_t sessions = g_sessions;
     for (int n = 0; end[1] != '\0'; n++) {
         if (n == 2) return false;
         xip[n] = strtoull(end + 1, &end, 10);
@@ -874,8 +873,12 @@ static bool snapshot_version(const char *s, db_version_t *out)
 static bool version_query(conn_t *c, db_version_t *out)
 {
     PGresult *r = NULL;
+    /* a session begun while the query ran (this connection's reconnect,
+     * or another thread's, perhaps to another server after a failover)
+     * leaves no telling which server's snapshot this is: no version */
+    uint64_t sessions = g_sessions;
     bool ok = pg_exec(c, Q_READ_VERSION, PG_NONE, &r, NULL) == ST_OK && PQntuples(r) == 1 &&
-              snapshot_version(PQgetvalue(r, 0, 0), out);
+              snapshot_version(PQgetvalue(r, 0, 0), sessions, out) && g_sessions == sessions;
     PQclear(r);
     return ok;
 }
