@@ -207,9 +207,14 @@ void sqlw_search(sqlw_t *w, const search_q_t *q, const sqlw_lca_t *lca)
 
 void sqlw_numlist(sqlw_t *w, const numlist_q_t *q)
 {
+    sqlw_numlist_as(w, q, "n.state IN (1, 2)");
+}
+
+void sqlw_numlist_as(sqlw_t *w, const numlist_q_t *q, const char *listed)
+{
     static const char *const ops[5] = {"=", ">", ">=", "<", "<="}; /* RENEW_* */
     sqlw_int(w, "n.owner_id", "=", q->owner_id);
-    sqlw_raw(w, "n.state IN (1, 2)");
+    sqlw_raw(w, listed);
     if (q->sub_id > 0) sqlw_int(w, "n.sub_id", "=", q->sub_id);
     /* canonical type from the core's fixed list: a literal, like search */
     if (q->type) sqlw_either(w, "n.type", "n.sub_type", q->type);
@@ -237,34 +242,80 @@ void sqlw_numlist(sqlw_t *w, const numlist_q_t *q)
     if (q->by_state) int_lit(w, "n.state", q->state);
 }
 
-bool sqlw_numlist_count(sqlw_t *w, const numlist_q_t *q, buf_t *out)
+/* The counters serve every filter but these (they count by subaccount,
+ * type, sub_type, source, state and caps only). */
+bool sqlw_numlist_counted(const numlist_q_t *q)
 {
     if (q->prefix || q->alias || q->cnam_lookup || q->tendlc_status ||
         q->tendlc_campaign || q->tf_verification || q->carrier_id > 0)
         return false;
     for (int k = 0; k < 5; k++)
         if (q->renewal[k]) return false;
-    /* the conditions are written into a clause of their own, with values
-     * appended to w's */
-    buf_t page_sql = w->sql;
-    bool page_any = w->any;
-    w->sql = (buf_t)BUF_INIT;
-    w->any = false;
-    buf_puts(&w->sql, "");
-    sqlw_int(w, "c.owner_id", "=", q->owner_id);
-    if (q->sub_id > 0) sqlw_int(w, "c.sub_id", "=", q->sub_id);
+    return true;
+}
+
+/* The counter rows' conditions beyond the range (owner, subaccount). */
+static void numlist_counter_filters(sqlw_t *w, const numlist_q_t *q)
+{
     if (q->type) sqlw_either(w, "c.type", "c.sub_type", q->type);
     if (q->by_source) int_lit(w, "c.source", q->source);
     if (q->by_state) int_lit(w, "c.state", q->state);
     /* services: the counter rows whose caps hold those bits (migrations
      * sqlite/0013, postgres/0012) */
     if (q->caps) sqlw_caps(w, "c.caps", q->caps);
-    /* the counters hold only listed rows (state 1 or 2), as the list's
-     * own "n.state IN (1, 2)" */
-    BUF_CAT(out, "SELECT CAST(coalesce(sum(c.n), 0) AS BIGINT) FROM owner_counts c ", w->sql.data);
+}
+
+/* Appends the counters' statement to out, through w (its values recorded
+ * after those already there, its page clause left as it was): "SELECT
+ * <sum> FROM owner_counts c WHERE <range> AND <filters>", or with range,
+ * "SELECT <sum FILTER (WHERE <filters>)>, <sum> ... WHERE <range>".  The
+ * counters hold only listed rows (state 1 or 2), as the list's own
+ * condition. */
+static void numlist_counters(sqlw_t *w, const numlist_q_t *q, bool range, buf_t *out)
+{
+    buf_t page_sql = w->sql, filt = BUF_INIT;
+    bool page_any = w->any;
+    buf_puts(&filt, "");
+    w->sql = (buf_t)BUF_INIT;
+    buf_puts(&w->sql, "");
+    w->any = false;
+    if (range) {
+        numlist_counter_filters(w, q); /* "WHERE a AND b", or nothing */
+        buf_puts(&filt, w->sql.data);
+        buf_free(&w->sql);
+        buf_puts(&w->sql, "");
+        w->any = false;
+    }
+    sqlw_int(w, "c.owner_id", "=", q->owner_id);
+    if (q->sub_id > 0) sqlw_int(w, "c.sub_id", "=", q->sub_id);
+    if (!range)
+        numlist_counter_filters(w, q);
+    if (!range)
+        BUF_CAT(out, "SELECT CAST(coalesce(sum(c.n), 0) AS BIGINT) FROM owner_counts c ",
+                w->sql.data);
+    else if (!filt.data[0])
+        BUF_CAT(out, "SELECT CAST(coalesce(sum(c.n), 0) AS BIGINT), CAST(coalesce(sum(c.n), 0) "
+                     "AS BIGINT) FROM owner_counts c ", w->sql.data);
+    else
+        BUF_CAT(out, "SELECT CAST(coalesce(sum(c.n) FILTER (", filt.data, "), 0) AS BIGINT), "
+                     "CAST(coalesce(sum(c.n), 0) AS BIGINT) FROM owner_counts c ", w->sql.data);
+    buf_free(&filt);
     buf_free(&w->sql);
     w->sql = page_sql;
     w->any = page_any;
+}
+
+bool sqlw_numlist_count(sqlw_t *w, const numlist_q_t *q, buf_t *out)
+{
+    if (!sqlw_numlist_counted(q)) return false;
+    numlist_counters(w, q, false, out);
+    return true;
+}
+
+bool sqlw_numlist_count_range(sqlw_t *w, const numlist_q_t *q, buf_t *out)
+{
+    if (!sqlw_numlist_counted(q)) return false;
+    numlist_counters(w, q, true, out);
     return true;
 }
 

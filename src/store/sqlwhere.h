@@ -124,6 +124,10 @@ void sqlw_search(sqlw_t *w, const search_q_t *q, const sqlw_lca_t *lca);
  * alias, services, CNAM lookup, renewal dates (=, >, >=, <, <=), 10DLC
  * status and campaign, toll-free verification, carrier, source, state. */
 void sqlw_numlist(sqlw_t *w, const numlist_q_t *q);
+/* sqlw_numlist with another text for its "n.state IN (1, 2)" (the same
+ * rows, written so that a plan may use it otherwise: store/postgres's
+ * owned.c) */
+void sqlw_numlist_as(sqlw_t *w, const numlist_q_t *q, const char *listed);
 
 /* number_list's total_count from the per-owner counters (owner_counts,
  * kept by triggers: migrations sqlite/0010, postgres/0009) instead of a
@@ -135,6 +139,17 @@ void sqlw_numlist(sqlw_t *w, const numlist_q_t *q);
  * whose placeholders it leaves alone), and returns true.  Otherwise
  * returns false and changes nothing: the caller counts the rows. */
 bool sqlw_numlist_count(sqlw_t *w, const numlist_q_t *q, buf_t *out);
+/* Whether sqlw_numlist_count (and _range) would write q's count. */
+bool sqlw_numlist_counted(const numlist_q_t *q);
+
+/* sqlw_numlist_count with a second column: the listed numbers of the
+ * range an index scan of the page walks (the owner's, or the owner's
+ * subaccount's), beside the first, filtered as sqlw_numlist_count's is
+ * ("SELECT CAST(coalesce(sum(c.n) FILTER (WHERE ...), 0) AS BIGINT),
+ * CAST(coalesce(sum(c.n), 0) AS BIGINT) FROM owner_counts c WHERE
+ * c.owner_id = ?N ..."): how many of the rows walked the filters keep.
+ * Same conditions and return as sqlw_numlist_count. */
+bool sqlw_numlist_count_range(sqlw_t *w, const numlist_q_t *q, buf_t *out);
 
 /* event_list (issue 18) over "events e": "WHERE e.id > ?1 ..." in this
  * order: after_id, object type, object id, account (-1: IS NULL), actor

@@ -672,15 +672,17 @@ int pg_each_dyn(conn_t *c, const char *sql, const sqlw_t *w, row_each_fn fn, voi
 /* Runs a PAGE() statement and reads it: column 0 the total, then up to
  * limit rows. */
 static int page_of(conn_t *c, int which, const char *sql, const params_t *p, int limit,
-                   sqls_reader_fn rd, void *rows, size_t *nrows, int64_t *total)
+                   sqls_reader_fn rd, void *rows, size_t *nrows, int64_t *total, int64_t *last)
 {
     PGresult *r = NULL;
     *nrows = 0;
     *total = 0;
+    if (last) *last = 0;
     int rc = run(c, which, sql, p, &r, NULL);
     if (rc != ST_OK) return rc;
     int n = PQntuples(r);
     if (n > 0) *total = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    if (n > 0 && last) *last = strtoll(PQgetvalue(r, 0, PQnfields(r) - 1), NULL, 10);
     for (int i = 0; i < n && *nrows < (size_t)limit; i++) {
         if (PQgetisnull(r, i, 1)) break; /* the empty page's NULL row */
         sqls_row_t d = pg_row(r, i, 1);
@@ -695,7 +697,7 @@ int pg_page(conn_t *c, int which, const pg_val_t *v, int nv, int limit, sqls_rea
 {
     params_t p = {0};
     params_of(&p, v, nv);
-    return page_of(c, which, NULL, &p, limit, rd, rows, nrows, total);
+    return page_of(c, which, NULL, &p, limit, rd, rows, nrows, total, NULL);
 }
 
 int pg_page_dyn(conn_t *c, const char *sql, const sqlw_t *w, int limit, sqls_reader_fn rd,
@@ -703,7 +705,15 @@ int pg_page_dyn(conn_t *c, const char *sql, const sqlw_t *w, int limit, sqls_rea
 {
     params_t p = {0};
     params_of_w(&p, w);
-    return page_of(c, -1, sql, &p, limit, rd, rows, nrows, total);
+    return page_of(c, -1, sql, &p, limit, rd, rows, nrows, total, NULL);
+}
+
+int pg_page_dyn_last(conn_t *c, const char *sql, const sqlw_t *w, int limit, sqls_reader_fn rd,
+                     void *rows, size_t *nrows, int64_t *total, int64_t *last)
+{
+    params_t p = {0};
+    params_of_w(&p, w);
+    return page_of(c, -1, sql, &p, limit, rd, rows, nrows, total, last);
 }
 
 static int send_rows(conn_t *c, int which, const pg_val_t *v, int nv)

@@ -191,6 +191,8 @@ bool pg_retry_safe(int which, const char *sql);
 
 #define DYN_CACHE 32
 
+#define PG_LIST_HINTS 16
+
 typedef struct conn {
     PGconn *pg;
     bool prepared[Q__COUNT];
@@ -238,6 +240,15 @@ typedef struct conn {
     bool unbound;         /* pg_unbound: statement_timeout lifted */
     bool rebind_at_end;   /* pg_send_rows lifted it: restored after its rows */
     int64_t reconnect_failed_ms; /* monotonic time of the last failed reconnect (0: none) */
+    /* owned.c's choice of plan for a list filtered by type or services,
+     * learned from the counters of the last such list (a hint: a stale
+     * one costs time, never a wrong answer) */
+    struct {
+        int64_t owner_id, sub_id;
+        char type[16];
+        int caps;
+        bool used, direct;
+    } list_hint[PG_LIST_HINTS];
 } conn_t;
 
 typedef struct {
@@ -485,6 +496,10 @@ int pg_exec_dyn(conn_t *c, const char *sql, const sqlw_t *w, PGresult **out);
 int pg_each_dyn(conn_t *c, const char *sql, const sqlw_t *w, row_each_fn fn, void *arg);
 int pg_page_dyn(conn_t *c, const char *sql, const sqlw_t *w, int limit, sqls_reader_fn rd,
                 void *rows, size_t *nrows, int64_t *total);
+/* pg_page_dyn whose statement ends each row with one more integer column,
+ * read (from the first row) into *last; the rows' reader stops before it. */
+int pg_page_dyn_last(conn_t *c, const char *sql, const sqlw_t *w, int limit, sqls_reader_fn rd,
+                     void *rows, size_t *nrows, int64_t *total, int64_t *last);
 
 /* A parameterless command (BEGIN, COMMIT, ...), as a simple query: it may
  * hold several statements.  Never sent twice: a command whose connection
