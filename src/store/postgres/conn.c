@@ -477,8 +477,13 @@ static PGresult *send_q_once(conn_t *c, int which, const char *sql, const params
 static PGresult *send_q(conn_t *c, int which, const char *sql, const params_t *p)
 {
     bool wrapped = pg_batch_wrap(c);
-    /* a lost batch runs nothing more: not in it, nor by itself */
-    if (c->batch && c->batch_lost) return NULL;
+    /* a lost batch runs nothing more: not in it, nor by itself; nor does
+     * a statement whose batch could not begin (its BEGIN timed out on the
+     * inventory lock behind an import batch): run by itself, a write would
+     * commit alone, and the round of ids after it would begin the batch's
+     * transaction and hold the rounds' lock until the batch ended (a
+     * helper's review, session 33) */
+    if (c->batch && (c->batch_lost || (!wrapped && c->depth == 0))) return NULL;
     PGresult *r = send_q_once(c, which, sql, p);
     if (wrapped) pg_batch_unwrap(c, r);
     return r;

@@ -413,7 +413,7 @@ bool pg_batch_wrap(conn_t *c)
     /* the batch's transaction begins here when this is its first
      * statement: run by itself, a write would commit alone, and be
      * answered as lost should the batch's COMMIT fail.  Failing to
-     * begin, the statement meets the same fault by itself. */
+     * begin, the statement is not sent at all (conn.c, send_q). */
     return batch_savepoint(c, false) == ST_OK;
 }
 

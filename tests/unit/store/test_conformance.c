@@ -2497,6 +2497,78 @@ static void test_batch_big_round(void **state)
 #endif
 }
 
+#ifdef ND_HAVE_POSTGRES
+typedef struct {
+    PGconn *c;
+    int ms;
+} late_commit_t;
+
+static void *commit_later(void *arg)
+{
+    late_commit_t *l = arg;
+    struct timespec ts = {l->ms / 1000, (long)(l->ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+    PQclear(PQexec(l->c, "COMMIT"));
+    return NULL;
+}
+#endif
+
+/* A batch whose BEGIN cannot take the inventory lock in time (an import
+ * batch holds it past statement_timeout): its first statement, a write
+ * outside a transaction, must fail, not commit by itself -- the round of
+ * ids after such a commit began the batch's transaction and kept the
+ * rounds' lock until the batch ended (every other node's round waited;
+ * a helper's review, session 33). */
+static void test_batch_begin_times_out(void **state)
+{
+    store_t *st = ST_OF(state);
+    if (!st->ops->batches(st) || g_backend != BK_PG) return;
+#ifdef ND_HAVE_POSTGRES
+    char url[600], *err = NULL;
+    const char *name = ((fixture_t *)*state)->name;
+    const char *sep = g_pg[strlen(g_pg) - 1] == '/' ? "" : "/";
+    /* the import's lock, held 1.5 s by another session */
+    snprintf(url, sizeof url, "%s%s%s", g_pg, sep, name);
+    PGconn *imp = PQconnectdb(url);
+    if (PQstatus(imp) != CONNECTION_OK) fail_msg("cannot reach %s: %s", url, PQerrorMessage(imp));
+    PQclear(PQexec(imp, "BEGIN"));
+    PGresult *r = PQexec(imp, "SELECT pg_advisory_xact_lock(1853189474, 2)");
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    PQclear(r);
+    late_commit_t l = {imp, 1500};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, commit_later, &l), 0);
+    /* a store of its own whose statements give up after 1 s */
+    store_t *st2 = NULL;
+    snprintf(url, sizeof url, "%s%s%s?options=-c%%20statement_timeout%%3D1000", g_pg, sep, name);
+    if (store_open(url, &st2, &err) != C_OK) fail_msg("store_open %s: %s", url, err);
+    assert_int_equal(st2->ops->batch_begin(st2), ST_OK);
+    assert_int_not_equal(st2->ops->setting_put(st2, "w", "1"), ST_OK);
+    pthread_join(th, NULL);
+    /* not committed by itself, and nothing of the batch holds a lock */
+    assert_int_equal(pg_count(state, "SELECT count(*) FROM settings WHERE name = 'w'"), 0);
+    assert_int_equal(pg_count(state, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                                     "AND classid = 1853189474 AND objid = 4"),
+                     0);
+    assert_int_equal(pg_count(state, "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                                     "current_database() AND state LIKE 'idle in transaction%'"),
+                     0);
+    uint64_t ticket = 1;
+    assert_int_equal(st2->ops->batch_end(st2, &ticket), ST_OK);
+    /* the batch after it works */
+    assert_int_equal(st2->ops->batch_begin(st2), ST_OK);
+    assert_int_equal(st2->ops->setting_put(st2, "w", "2"), ST_OK);
+    assert_int_equal(st2->ops->batch_end(st2, &ticket), ST_OK);
+    assert_int_equal(pg_count(state, "SELECT count(*) FROM settings WHERE name = 'w' AND "
+                                     "value = '2'"),
+                     1);
+    st2->ops->close(st2);
+    PQfinish(imp);
+#else
+    (void)state;
+#endif
+}
+
 static void test_events(void **state)
 {
     store_t *st = ST_OF(state);
@@ -2870,6 +2942,7 @@ static const struct CMUnitTest cases[] = {
     T(test_transactions),
     T(test_batches),
     T(test_batch_big_round),
+    T(test_batch_begin_times_out),
     T(test_read_version),
     T(test_events),
     T(test_webhooks),
