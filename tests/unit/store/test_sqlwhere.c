@@ -214,6 +214,17 @@ static void test_numlist_all(void **state)
     }
 }
 
+/* A list of owner 3's subaccount 5's local numbers (the counter tests'). */
+static numlist_q_t owner_sub_local(void)
+{
+    numlist_q_t q;
+    memset(&q, 0, sizeof q);
+    q.owner_id = 3;
+    q.sub_id = 5;
+    q.type = "local";
+    return q;
+}
+
 /* The counters' statement with the range's total beside the filtered
  * one (the PostgreSQL list's choice of plan, store/postgres/owned.c):
  * the filters go into the first sum's FILTER, the range (owner,
@@ -221,11 +232,7 @@ static void test_numlist_all(void **state)
 static void test_numlist_count_range(void **state)
 {
     (void)state;
-    numlist_q_t q;
-    memset(&q, 0, sizeof q);
-    q.owner_id = 3;
-    q.sub_id = 5;
-    q.type = "local";
+    numlist_q_t q = owner_sub_local();
     q.caps = 2;
     for (int d = 0; d < 2; d++) {
         sqlw_t w;
@@ -303,11 +310,7 @@ static void test_numlist_minimal(void **state)
 static void test_numlist_count(void **state)
 {
     (void)state;
-    numlist_q_t q;
-    memset(&q, 0, sizeof q);
-    q.owner_id = 3;
-    q.sub_id = 5;
-    q.type = "local";
+    numlist_q_t q = owner_sub_local();
     q.by_source = true;
     q.source = SRC_BYOC;
     for (int d = 0; d < 2; d++) {
