@@ -132,7 +132,8 @@ stage "SIP end to end and registration: Kamailio + SIPp against numberd (SQLite;
 # free ports: two at a time (registration.test.js, ~26 s of timers, beside
 # the other three).
 (cd "$here/tests/sip" && NUMBERD_BIN="$here/build/numberd" \
-  bounded 900 node --test --test-concurrency=2 numberd_e2e.test.js multinode_sbc.test.js sip_edge.test.js registration.test.js)
+  bounded 900 node --test --test-concurrency=2 numberd_e2e.test.js multinode_sbc.test.js sip_edge.test.js registration.test.js \
+  registration_edges.test.js)
 
 stage "API tests (node --test), SQLite"
 # Every response the suite receives is recorded (in $rec), then checked

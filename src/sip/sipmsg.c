@@ -408,14 +408,18 @@ typedef struct {
     int64_t exp;
 } contact_find_t;
 
-static bool contains(sip_str_t h, const char *needle)
+/* Whether h holds needle ("@host:port") as a whole: not followed by what
+ * would make it another host or port ("@10.0.0.1:5060" is not in
+ * "<sip:u@10.0.0.1:50600>", another binding of the same address of
+ * record). */
+static bool contains_whole(sip_str_t h, const char *needle)
 {
     size_t nl = strlen(needle);
     if (nl == 0 || nl > h.n) return false;
     for (size_t i = 0; i + nl <= h.n; i++) {
         size_t k = 0;
         while (k < nl && nd_tolower((unsigned char)h.p[i + k]) == nd_tolower((unsigned char)needle[k])) k++;
-        if (k == nl) return true;
+        if (k == nl && (i + nl == h.n || strchr(";>,? \t", h.p[i + nl]) != NULL)) return true;
     }
     return false;
 }
@@ -423,7 +427,7 @@ static bool contains(sip_str_t h, const char *needle)
 static bool contact_match(sip_str_t c, void *arg)
 {
     contact_find_t *f = arg;
-    if (!contains(c, f->uri)) return false;
+    if (!contains_whole(c, f->uri)) return false;
     sip_str_t v;
     uint64_t u;
     if (sip_param(c, "expires", &v) && parse_uint(v, 0xffffffffu, false, &u) == C_OK) {
@@ -454,7 +458,8 @@ int sip_build_request(const sip_req_t *r, buf_t *out)
         !clean(r->call_id))
         return C_ERR;
     if ((r->contact && !clean(r->contact)) || (r->route && !clean(r->route)) ||
-        (r->auth && !clean(r->auth)) || (r->user_agent && !clean(r->user_agent)))
+        (r->auth && !clean(r->auth)) || (r->auth2 && !clean(r->auth2)) ||
+        (r->user_agent && !clean(r->user_agent)))
         return C_ERR;
     buf_printf(out, "%s %s SIP/2.0\r\n", r->method, r->uri);
     buf_printf(out, "Via: SIP/2.0/%s %s;branch=z9hG4bK%s;rport\r\n", r->transport, r->via_host,
@@ -468,6 +473,7 @@ int sip_build_request(const sip_req_t *r, buf_t *out)
     if (r->contact) buf_printf(out, "Contact: %s\r\n", r->contact);
     if (r->expires >= 0) buf_printf(out, "Expires: %lld\r\n", (long long)r->expires);
     if (r->auth) buf_printf(out, "%s\r\n", r->auth);
+    if (r->auth2) buf_printf(out, "%s\r\n", r->auth2);
     if (r->user_agent) buf_printf(out, "User-Agent: %s\r\n", r->user_agent);
     buf_puts(out, "Content-Length: 0\r\n\r\n");
     return C_OK;

@@ -99,6 +99,7 @@ typedef struct {
     int64_t expires;
     const char *route;       /* "<sip:proxy;lr>" or NULL */
     const char *auth;
+    const char *auth2;       /* a second line (a proxy's and the registrar's) or NULL */
     const char *user_agent;
 } sip_req_t;
 

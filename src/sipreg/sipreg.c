@@ -73,10 +73,18 @@ static void *sipreg_main(void *arg)
             r->next_sig = now + SIG_POLL_S;
         }
         sipreg_drop_gone(r);
-        /* one transaction per turn for the states it stores */
+        /* one transaction per turn for the states it stores; the names of
+         * the registrars due are looked up before it (getaddrinfo blocks,
+         * and the batch holds the store's write lock: every API write
+         * waited for a silent DNS server), with the same now, so that the
+         * timers start exactly the attempts looked up */
+        double turn = sipreg_mono();
+        sipreg_resolve_due(r, turn);
         reg_batch_begin(r->core);
-        double next = sipreg_run_timers(r, sipreg_mono());
-        sipreg_probe_timers(r, sipreg_mono(), &next);
+        r->no_dns = true;
+        double next = sipreg_run_timers(r, turn);
+        sipreg_probe_timers(r, turn, &next);
+        r->no_dns = false;
         reg_batch_end(r->core);
         int ms = (int)((next - sipreg_mono()) * 1000);
         if (ms < 1) ms = 1;
@@ -92,7 +100,8 @@ static void *sipreg_main(void *arg)
     size_t pending = 0;
     for (size_t i = 0; i < r->nregs; i++) {
         reg_t *g = r->regs[i];
-        if (g->held && g->st.state == REG_REGISTERED && !g->unreg) {
+        /* a REGISTER in flight may still create a binding: removed too */
+        if (g->held && (g->st.state == REG_REGISTERED || g->tx) && !g->unreg) {
             g->tx = false;
             sipreg_attempt(r, g, true);
             pending++;

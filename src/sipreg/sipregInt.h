@@ -65,6 +65,8 @@ typedef struct reg {
     buf_t req;
     double tx_start, retx_at, retx_iv;
     int auth_tries, brief_tries;
+    int proxy_tries;             /* 407s answered (counted apart from 401s) */
+    char *proxy_auth;            /* the Proxy-Authorization line, sent again with a 401's answer */
     bool unreg;                  /* the request in flight is an Expires: 0 */
     /* state */
     bool held;                   /* this node holds the carrier's lock */
@@ -107,6 +109,7 @@ struct sipreg {
     reg_t **ghosts;              /* old bindings being removed (Expires: 0) */
     size_t nghosts, gcap;
     double next_sig, next_full;
+    bool no_dns;                 /* inside the store batch: no getaddrinfo (it blocks) */
 };
 
 
@@ -160,6 +163,8 @@ void sipreg_save(sipreg_t *r, reg_t *g);
 void sipreg_failed(sipreg_t *r, reg_t *g, int code, const char *reason, int64_t retry_after,
                    bool credentials);
 void sipreg_attempt(sipreg_t *r, reg_t *g, bool unreg);
+/* getaddrinfo of g's registrar into g->dst (dstlen 0: none). */
+void sipreg_reg_resolve(reg_t *g);
 void sipreg_on_response(sipreg_t *r, const sip_msg_t *m);
 /* Forgets g's TCP connection (after a transaction timed out on it). */
 void sipreg_reg_conn_drop(sipreg_t *r, reg_t *g);
@@ -172,6 +177,8 @@ void sipreg_reg_free(reg_t *g);
 void sipreg_reload(sipreg_t *r);
 void sipreg_drop_gone(sipreg_t *r);
 double sipreg_run_timers(sipreg_t *r, double now);
+/* Looks up, outside the store batch, the registrars of the attempts due. */
+void sipreg_resolve_due(sipreg_t *r, double now);
 
 /* sipreg_probe.c */
 void sipreg_on_probe_response(sipreg_t *r, const sip_msg_t *m);

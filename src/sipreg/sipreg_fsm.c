@@ -74,7 +74,7 @@ void sipreg_failed(sipreg_t *r, reg_t *g, int code, const char *reason, int64_t 
     if (b > BACKOFF_MAX_S) b = BACKOFF_MAX_S;
     b = jitter(b);
     if (credentials && b < AUTH_FAIL_MIN_S) b = jitter(AUTH_FAIL_MIN_S);
-    if (retry_after > 0 && (double)retry_after > b) b = (double)retry_after;
+    if (retry_after > 0 && (double)retry_after > b) b = fmin((double)retry_after, BACKOFF_MAX_S);
     g->due = now + b;
     g->st.next_attempt_at = clock_now() + (int64_t)ceil(b);
     /* a registration that was granted stays valid until it expires */
@@ -105,7 +105,7 @@ void sipreg_reg_conn_drop(sipreg_t *r, reg_t *g)
 
 /* Builds and sends REGISTER number cseq (already incremented).  auth: an
  * Authorization / Proxy-Authorization line or NULL. */
-static int build_send(sipreg_t *r, reg_t *g, const char *auth)
+static int build_send(sipreg_t *r, reg_t *g, const char *auth, const char *auth2)
 {
     const carrier_t *c = &g->cr;
     const char *domain = c->reg_from_domain[0] ? c->reg_from_domain : c->reg_realm;
@@ -122,7 +122,7 @@ static int build_send(sipreg_t *r, reg_t *g, const char *auth)
                    .branch = g->branch, .from = aor, .from_tag = g->from_tag, .to = aor,
                    .call_id = g->call_id, .cseq = g->cseq, .contact = contact,
                    .expires = g->unreg ? 0 : g->want_expires,
-                   .route = r->have_proxy ? r->proxy_uri : NULL, .auth = auth,
+                   .route = r->have_proxy ? r->proxy_uri : NULL, .auth = auth, .auth2 = auth2,
                    .user_agent = "numberd/" ND_VERSION};
     buf_reset(&g->req);
     if (sip_build_request(&q, &g->req) != C_OK) return C_ERR;
@@ -134,11 +134,23 @@ static int build_send(sipreg_t *r, reg_t *g, const char *auth)
     return C_OK;
 }
 
+void sipreg_reg_resolve(reg_t *g)
+{
+    g->dstlen = 0;
+    if (sipreg_resolve(g->host, g->port, &g->dst, &g->dstlen) == C_OK) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)&g->dst;
+        inet_ntop(AF_INET, &a->sin_addr, g->st.registrar_ip, sizeof g->st.registrar_ip);
+    }
+}
+
 /* A new attempt (first registration, refresh, retry or unregister). */
 void sipreg_attempt(sipreg_t *r, reg_t *g, bool unreg)
 {
     g->unreg = unreg;
     g->auth_tries = 0;
+    g->proxy_tries = 0;
+    free(g->proxy_auth);
+    g->proxy_auth = NULL;
     g->brief_tries = 0;
     g->due = 0;
     g->cseq++;
@@ -147,10 +159,7 @@ void sipreg_attempt(sipreg_t *r, reg_t *g, bool unreg)
         g->st.last_attempt_at = clock_now();
         if (g->st.state != REG_REGISTERED && g->st.state != REG_FAILED) sipreg_set_state(g, REG_REGISTERING);
     }
-    if (!g->dstlen && sipreg_resolve(g->host, g->port, &g->dst, &g->dstlen) == C_OK) {
-        const struct sockaddr_in *a = (const struct sockaddr_in *)&g->dst;
-        inet_ntop(AF_INET, &a->sin_addr, g->st.registrar_ip, sizeof g->st.registrar_ip);
-    }
+    if (!g->dstlen && !r->no_dns) sipreg_reg_resolve(g);
     if (!g->dstlen) {
         if (unreg) {
             g->gone = true;
@@ -160,7 +169,7 @@ void sipreg_attempt(sipreg_t *r, reg_t *g, bool unreg)
         sipreg_failed(r, g, 0, "registrar address does not resolve", 0, false);
         return;
     }
-    if (build_send(r, g, NULL) != C_OK) {
+    if (build_send(r, g, NULL, NULL) != C_OK) {
         if (!unreg) sipreg_failed(r, g, 0, "the carrier's SIP fields cannot be sent", 0, true);
         return;
     }
@@ -205,11 +214,12 @@ static void answer_challenge(sipreg_t *r, reg_t *g, const sip_msg_t *m)
     }
     /* a second challenge after our answer: wrong credentials, unless the
      * registrar only says our nonce was stale */
-    if (g->auth_tries >= 2 || (g->auth_tries >= 1 && !ch.stale)) {
+    int *tries = proxy ? &g->proxy_tries : &g->auth_tries;
+    if (*tries >= 2 || (*tries >= 1 && !ch.stale)) {
         sipreg_failed(r, g, m->status == 407 ? 407 : 401, "credentials rejected", 0, true);
         return;
     }
-    g->auth_tries++;
+    (*tries)++;
     char pass[SEC_PLAIN_MAX + 1], cnonce[17], uri[MODEL_HOST_SZ + 8];
     cerr_t e;
     if (reg_password(r->core, &g->cr, pass, &e) != C_OK) {
@@ -224,7 +234,13 @@ static void answer_challenge(sipreg_t *r, reg_t *g, const sip_msg_t *m)
     sodium_memzero(pass, sizeof pass);
     if (rc == C_OK) {
         g->cseq++;
-        rc = build_send(r, g, a.data);
+        if (proxy) {
+            free(g->proxy_auth);
+            g->proxy_auth = xstrdup(a.data);
+            rc = build_send(r, g, a.data, NULL);
+        } else {
+            rc = build_send(r, g, a.data, g->proxy_auth);
+        }
     }
     buf_free(&a);
     if (rc != C_OK) sipreg_failed(r, g, m->status, "the credentials cannot be sent in a Digest answer", 0, true);
@@ -269,8 +285,9 @@ void sipreg_on_response(sipreg_t *r, const sip_msg_t *m)
         g->brief_tries++;
         g->want_expires = m->min_expires;
         g->auth_tries = 0;
+        g->proxy_tries = 0;
         g->cseq++;
-        if (build_send(r, g, NULL) != C_OK) sipreg_failed(r, g, code, reason, 0, true);
+        if (build_send(r, g, NULL, NULL) != C_OK) sipreg_failed(r, g, code, reason, 0, true);
         return;
     }
     if (code >= 200 && code < 300) {

@@ -37,7 +37,10 @@ static void probe_start(sipreg_t *r, probe_t *p)
 {
     char uri[MODEL_HOST_SZ + 32], from[MODEL_HOST_SZ + 32], contact[MODEL_HOST_SZ + 48], via[MODEL_HOST_SZ + 16];
     p->due = 0;
-    if (!p->dstlen && sipreg_resolve(p->t.address, (unsigned)p->t.port, &p->dst, &p->dstlen) != C_OK) {
+    /* inside the store's batch no lookup (it blocks): sipreg_resolve_due
+     * looked it up before */
+    if (!p->dstlen && (r->no_dns || sipreg_resolve(p->t.address, (unsigned)p->t.port, &p->dst,
+                                                   &p->dstlen) != C_OK)) {
         p->tx = true; /* counted as a miss by the timeout below */
         p->tx_start = sipreg_mono() - 64 * r->t1;
         return;

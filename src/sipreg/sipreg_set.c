@@ -51,6 +51,7 @@ void sipreg_reg_free(reg_t *g)
 {
     sipreg_count_state(g, false);
     buf_free(&g->req);
+    free(g->proxy_auth);
     carrier_clear(&g->cr);
     free(g);
 }
@@ -144,7 +145,8 @@ void sipreg_reload(sipreg_t *r)
                 fresh->seen = true;
                 for (size_t i = 0; i < r->nregs; i++)
                     if (r->regs[i] == g) r->regs[i] = fresh;
-                if (held && g->st.state == REG_REGISTERED && !g->gone) {
+                /* (a REGISTER in flight may still create one) */
+                if (held && (g->st.state == REG_REGISTERED || g->tx) && !g->gone) {
                     /* the old binding: Expires: 0 with the old credentials,
                      * to the old registrar, on its own Call-ID */
                     sipreg_count_state(g, false);
@@ -200,7 +202,8 @@ void sipreg_reload(sipreg_t *r)
         reg_t *g = r->regs[i];
         if (g->seen || g->gone || g->unreg) continue;
         /* deleted (or no longer reg): unregister if it was registered here */
-        if (g->held && g->st.state == REG_REGISTERED) {
+        /* a REGISTER in flight may still create a binding: remove it too */
+        if (g->held && (g->st.state == REG_REGISTERED || g->tx)) {
             log_msg(LOG_INFO, "sipreg: carrier %s (%s) deleted: unregistering", g->cr.uuid,
                     g->cr.name);
             sipreg_attempt(r, g, true);
@@ -234,6 +237,22 @@ void sipreg_drop_gone(sipreg_t *r)
     r->nregs = w;
 }
 
+void sipreg_resolve_due(sipreg_t *r, double now)
+{
+    int n = 0;
+    for (size_t i = 0; i < r->nregs && n < STARTS_PER_TURN; i++) {
+        reg_t *g = r->regs[i];
+        if (!g->held || g->tx || g->gone || g->due <= 0 || now < g->due) continue;
+        n++;
+        sipreg_reg_resolve(g); /* again at every attempt: the name may point elsewhere now */
+    }
+    for (size_t i = 0; i < r->nprobes; i++) {
+        probe_t *p = r->probes[i];
+        if (!p->tx && !p->dstlen && p->due > 0 && now >= p->due)
+            sipreg_resolve(p->t.address, (unsigned)p->t.port, &p->dst, &p->dstlen);
+    }
+}
+
 /* Timers: start due attempts, retransmit, time out.  At most
  * STARTS_PER_TURN new attempts per turn: 10,000 carriers due at once (a
  * start) would otherwise send 10,000 REGISTERs before reading one answer,
@@ -257,6 +276,12 @@ double sipreg_run_timers(sipreg_t *r, double now)
     for (size_t i = 0; i < r->nregs; i++) {
         reg_t *g = r->regs[i];
         if (!g->held && !g->unreg) continue;
+        if (!g->unreg && g->st.state == REG_REGISTERED && g->st.expires_at &&
+            clock_now() >= g->st.expires_at) {
+            /* the binding lapsed while retries back off */
+            sipreg_set_state(g, g->st.failures >= 3 ? REG_FAILED : REG_REGISTERING);
+            sipreg_save(r, g);
+        }
         if (g->tx) {
             if (now - g->tx_start >= 64 * r->t1) {
                 if (g->unreg) {

@@ -379,7 +379,8 @@ void sqls_rd_admin_number(sqls_row_t *r, void *rows, size_t i);
     "r.carrier_id, r.state, r.last_code, r.reason, r.expires_at, r.last_attempt_at, "   \
     "r.next_attempt_at, r.failures, r.node, r.updated_at, c.uuid, c.name, a.auth_id, r.registrar_ip"
 #define SQLS_REG_FROM \
-    "FROM registrations r JOIN carriers c ON c.id = r.carrier_id LEFT JOIN accounts a ON a.id = c.account_id "
+    "FROM registrations r JOIN carriers c ON c.id = r.carrier_id AND c.trunk_type = 2 "        \
+    "LEFT JOIN accounts a ON a.id = c.account_id "
 #define SQLS_REG_SELECT "SELECT " SQLS_REG_COLS " " SQLS_REG_FROM
 void sqls_read_reg(sqls_row_t *r, reg_status_t *g);
 void sqls_rd_reg(sqls_row_t *r, void *rows, size_t i);

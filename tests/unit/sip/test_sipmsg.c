@@ -75,6 +75,28 @@ static void test_compact_and_expires(void **state)
     assert_int_equal(sip_granted_expires(&m, "nobody@1.2.3.4"), 300);
 }
 
+/* Our Contact is "@host:port" as a whole: a binding of the same address
+ * of record on a port that starts with ours is another's (a helper's
+ * review, session 33: 3600 was read for ours, which the registrar gave
+ * 60). */
+static void test_granted_expires_whole_contact(void **state)
+{
+    (void)state;
+    const char *s = "SIP/2.0 200 OK\r\n"
+                    "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKx\r\n"
+                    "From: <sip:u@ex>;tag=a\r\nTo: <sip:u@ex>;tag=b\r\nCall-ID: c\r\n"
+                    "CSeq: 2 REGISTER\r\n"
+                    "Contact: <sip:u@10.0.0.1:50600;transport=udp>;expires=3600, "
+                    "<sip:u@10.0.0.1:5060;transport=udp>;expires=60\r\n"
+                    "Content-Length: 0\r\n\r\n";
+    sip_msg_t m;
+    const char *why;
+    assert_int_equal(parse(s, &m, &why), C_OK);
+    assert_int_equal(sip_granted_expires(&m, "@10.0.0.1:5060"), 60);
+    assert_int_equal(sip_granted_expires(&m, "@10.0.0.1:50600"), 3600);
+    assert_int_equal(sip_granted_expires(&m, "@10.0.0.1:506"), -1);
+}
+
 static void test_423_retry(void **state)
 {
     (void)state;
@@ -261,6 +283,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_response),         cmocka_unit_test(test_compact_and_expires),
+        cmocka_unit_test(test_granted_expires_whole_contact),
         cmocka_unit_test(test_423_retry),        cmocka_unit_test(test_refused),
         cmocka_unit_test(test_request_and_build), cmocka_unit_test(test_digest_rfc7616),
         cmocka_unit_test(test_digest_refused),   cmocka_unit_test(test_stream_frame),

@@ -1,0 +1,147 @@
+'use strict';
+// SIP.md §5 at the edges a real registrar seldom shows: numberd's
+// registration client against a scripted UDP registrar (node dgram) per
+// test, each on its own 127.0.0.5x address, answering as the test says.
+// Found by a helper's review (session 33); each case failed before its fix.
+process.env.NUMBERD_METRICS_OPEN = '1';
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const dgram = require('node:dgram');
+const { start } = require('../api/lib/server');
+
+const CARRIERS = '/v1/phone-numbers/carriers';
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+let srv, acct, idx = 0;
+
+async function call(method, p, body) {
+  const headers = { Authorization: `Bearer ${acct.api_key}` };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const r = await fetch(srv.base + p, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await r.text();
+  return { status: r.status, text, json: text ? JSON.parse(text) : null };
+}
+
+const hdr = (msg, name) => {
+  const m = new RegExp(`^${name}\\s*:\\s*(.*)$`, 'im').exec(msg);
+  return m ? m[1].trim() : null;
+};
+
+// handler(req, reply, n): reply(status, reason, extraHeaders[], delayMs)
+async function fakeRegistrar(ip, handler) {
+  const sock = dgram.createSocket('udp4');
+  await new Promise((r) => sock.bind(0, ip, r));
+  const seen = [];
+  sock.on('message', (buf, rinfo) => {
+    const msg = buf.toString();
+    if (!msg.startsWith('REGISTER')) return;
+    const req = { msg, expires: hdr(msg, 'Expires'), cseq: hdr(msg, 'CSeq'), callId: hdr(msg, 'Call-ID'),
+      auth: hdr(msg, 'Authorization'), pauth: hdr(msg, 'Proxy-Authorization'), contact: hdr(msg, 'Contact'), t: Date.now() };
+    seen.push(req);
+    const reply = (status, reason, extra = [], delay = 0) => {
+      const out = [`SIP/2.0 ${status} ${reason}`, `Via: ${hdr(msg, 'Via')};received=${rinfo.address}`,
+        `From: ${hdr(msg, 'From')}`, `To: ${hdr(msg, 'To')};tag=reg1`, `Call-ID: ${req.callId}`,
+        `CSeq: ${req.cseq}`, ...extra, 'Content-Length: 0', '', ''].join('\r\n');
+      setTimeout(() => sock.send(out, rinfo.port, rinfo.address), delay);
+    };
+    handler(req, reply, seen.length);
+  });
+  return { ip, port: sock.address().port, seen, close: () => sock.close() };
+}
+
+async function mkReg(reg, extra = {}) {
+  const r = await call('POST', CARRIERS, {
+    carrier_name: `Rev ${++idx}`, trunk_type: 'reg',
+    sip_gateway: { ipv4: reg.ip, port: reg.port, inbound: true, outbound: true },
+    registration: { username: `user${idx}`, password: 'Right-Pass-4711', sip_realm: 'example.com', ...extra },
+  });
+  assert.equal(r.status, 201, r.text);
+  return r.json;
+}
+const status = async (id) => (await call('GET', `${CARRIERS}/${id}`)).json.registration_status;
+async function until(what, fn, ms = 8000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) { const v = await fn(); if (v) return v; await sleep(100); }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+before(async () => {
+  srv = await start({ args: ['--sip-listen', '127.0.0.1:0'], env: { NUMBERD_SIP_T1_MS: '50' } });
+  acct = await srv.createAccount('rev');
+});
+after(async () => { if (srv) await srv.stop(); });
+
+test('a carrier deleted while its first REGISTER is in flight: the late 200\'s binding is removed (Expires: 0)', async () => {
+  const reg = await fakeRegistrar('127.0.0.51', (req, reply) => {
+    // slow registrar: answers 200 after 1.5 s (granting 3600 s)
+    reply(200, 'OK', [`Contact: ${req.contact};expires=${req.expires}`], req.expires === '0' ? 0 : 1500);
+  });
+  const c = await mkReg(reg);
+  await until('first REGISTER', () => reg.seen.length > 0);
+  const del = await call('DELETE', `${CARRIERS}/${c.id}`);
+  assert.equal(del.status, 204);
+  await sleep(6000);
+  const summary = reg.seen.map((x) => `cseq=${x.cseq} expires=${x.expires}`);
+  console.log('# registrar saw:', JSON.stringify(summary));
+  reg.close();
+  assert.ok(reg.seen.some((x) => x.expires === '0'), 'binding created by the late 200 was never removed');
+});
+
+test('a proxy\'s 407 then the registrar\'s 401 (RFC 3261 §22.3): both answered, registered', async () => {
+  const reg = await fakeRegistrar('127.0.0.52', (req, reply) => {
+    if (!req.pauth) return reply(407, 'Proxy Authentication Required', ['Proxy-Authenticate: Digest realm="proxy.example", nonce="pn1", qop="auth"']);
+    if (!req.auth) return reply(401, 'Unauthorized', ['WWW-Authenticate: Digest realm="example.com", nonce="rn1", qop="auth"']);
+    return reply(200, 'OK', [`Contact: ${req.contact};expires=60`]);
+  });
+  const c = await mkReg(reg);
+  const s = await until('a final state', async () => { const x = await status(c.id); return x && (x.state === 'failed' || x.state === 'registered') ? x : null; });
+  console.log('# status:', JSON.stringify(s));
+  console.log('# registrar saw:', JSON.stringify(reg.seen.map((x) => ({ cseq: x.cseq, pauth: !!x.pauth, auth: !!x.auth }))));
+  reg.close();
+  await call('DELETE', `${CARRIERS}/${c.id}`);
+  assert.equal(s.state, 'registered');
+});
+
+test('a Retry-After beyond the 30 min backoff cap is capped (SIP.md §5)', async () => {
+  const reg = await fakeRegistrar('127.0.0.53', (req, reply) => reply(503, 'Service Unavailable', ['Retry-After: 999999999']));
+  const c = await mkReg(reg);
+  const s = await until('a 503', async () => { const x = await status(c.id); return x && x.last_code === 503 ? x : null; });
+  console.log('# status:', JSON.stringify(s));
+  reg.close();
+  await call('DELETE', `${CARRIERS}/${c.id}`);
+  const wait = Date.parse(s.next_attempt_at) - Date.now();
+  assert.ok(wait <= 1800 * 1000 * 1.2, `next attempt in ${Math.round(wait / 86400000)} days`);
+});
+
+test('a refresh with no answer: not "registered" once its binding expired', async () => {
+  let answering = true;
+  const reg = await fakeRegistrar('127.0.0.54', (req, reply) => {
+    if (answering) reply(200, 'OK', [`Contact: ${req.contact};expires=10`]);
+  });
+  const c = await mkReg(reg);
+  await until('registered', async () => { const x = await status(c.id); return x && x.state === 'registered' ? x : null; });
+  answering = false; // the registrar goes away: the refresh at 4.5 s gets no answer
+  await sleep(14000);
+  const s = await status(c.id);
+  console.log('# now:', new Date().toISOString(), 'status:', JSON.stringify(s));
+  reg.close();
+  await call('DELETE', `${CARRIERS}/${c.id}`);
+  assert.ok(!(s.state === 'registered' && Date.parse(s.expires_at) < Date.now()), 'registered, but its binding expired');
+});
+
+test('a carrier changed from reg to static_ip: unregistered, and the admin list no longer shows it registered', async () => {
+  const reg = await fakeRegistrar('127.0.0.57', (req, reply) => reply(200, 'OK', [`Contact: ${req.contact};expires=${req.expires}`]));
+  const c = await mkReg(reg);
+  await until('registered', async () => { const x = await status(c.id); return x && x.state === 'registered' ? x : null; });
+  const p = await call('PATCH', `${CARRIERS}/${c.id}`, { trunk_type: 'static_ip', registration: null });
+  assert.equal(p.status, 200, p.text);
+  await until('Expires: 0', () => reg.seen.some((x) => x.expires === '0'), 5000);
+  await sleep(1000);
+  reg.close();
+  const carrier = (await call('GET', `${CARRIERS}/${c.id}`)).json;
+  const list = (await srv.admin('GET', '/admin/v1/registrations?state=registered')).json.registrations.filter((x) => x.carrier_id === c.id);
+  console.log('# carrier trunk_type:', carrier.trunk_type, 'registration_status:', JSON.stringify(carrier.registration_status));
+  console.log('# admin list ?state=registered:', JSON.stringify(list));
+  const m = await fetch(`${srv.base}/metrics`).then((x) => x.text());
+  console.log('#', m.split('\n').filter((l) => l.startsWith('numberd_sip_registrations{')).join(' | '));
+  assert.equal(list.length, 0, 'a static_ip carrier listed as registered');
+});
