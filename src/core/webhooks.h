@@ -51,7 +51,6 @@
 #define HOOK_GRACE_MAX (7LL * 86400)   /* a rotation's grace: up to 7 days */
 #define HOOK_GRACE_DEFAULT 86400
 #define HOOK_LIST_MAX 100
-#define HOOK_ENDPOINTS_MAX 10000   /* endpoints the fan-out matches at once */
 #define HOOK_ATTEMPTS_MAX 8        /* the first and seven retries */
 #define HOOK_STREAK_MAX 20         /* failures in a row ... */
 #define HOOK_STREAK_SECONDS 86400  /* ... over more than a day: disabled */

@@ -182,19 +182,18 @@ int hook_fanout(core_t *c, int *made, bool *more, cerr_t *e)
         b.evs = xmalloc(HOOK_FANOUT_BATCH * sizeof *b.evs);
         rc = ev_list(c, &flt, collect, &b, &next, e);
     }
-    while (rc == C_OK && b.n > 0 && neps < HOOK_ENDPOINTS_MAX) {
-        size_t got = 0;
-        if (cap - neps < 256) {
-            cap = cap ? cap * 2 : 256;
-            eps = xrealloc(eps, cap * sizeof *eps);
-        }
-        int64_t after = neps ? eps[neps - 1].id : 0;
-        rc = core_st(e, c->st->ops->wh_endpoint_active(c->st, after, 256, eps + neps, &got),
+    /* every endpoint, a page at a time, each page matched with the batch
+     * (no cap on endpoints: one past a cap never heard anything, and the
+     * cursor moved past its events; a helper's review, session 33) */
+    cap = 256;
+    eps = xmalloc(cap * sizeof *eps);
+    for (int64_t after = 0; rc == C_OK && b.n > 0;) {
+        rc = core_st(e, c->st->ops->wh_endpoint_active(c->st, after, (int)cap, eps, &neps),
                      "webhook endpoints");
-        neps += got;
-        if (got < 256) break;
+        if (rc == C_OK && neps) rc = fan_batch(c, &b, eps, neps, made, e);
+        if (neps < cap) break;
+        after = eps[neps - 1].id;
     }
-    if (rc == C_OK && b.n > 0) rc = fan_batch(c, &b, eps, neps, made, e);
     if (rc == C_OK && b.n > 0)
         rc = core_st(e, c->st->ops->wh_cursor_put(c->st, b.evs[b.n - 1].id), "webhook cursor");
     rc = core_end(c, rc, e);
@@ -333,7 +332,11 @@ done:
 
 int hook_release(core_t *c, hook_job_t *job, cerr_t *e)
 {
-    int st = c->st->ops->wh_delivery_retry(c->st, job->d.endpoint_id, job->d.id, hook_now_ms());
+    /* given back only while this worker still holds the lease (a stale
+     * worker's give-back or result, written over another's, sent an
+     * object's events out of order) */
+    job->d.next_at_ms = hook_now_ms();
+    int st = c->st->ops->wh_delivery_finish(c->st, &job->d);
     return st == ST_NOTFOUND ? C_OK : core_st(e, st, "webhook delivery");
 }
 
@@ -387,7 +390,7 @@ int hook_finish(core_t *c, hook_job_t *job, int status, const char *err, bool *d
             ev_data_init(&data);
             ev_data_after_str(&data, "reason", reason);
             ev_data_bool(&data, "enabled", true, false);
-            rc = ev_emit(c, "webhook_endpoint.disabled", job->ep_owner ? job->ep_owner : job->ep_account,
+            rc = ev_emit(c, "webhook_endpoint.disabled", job->ep_owner,
                          "webhook_endpoint", job->ep_uid, &data, e);
             if (rc == C_OK && disabled) *disabled = true;
         } else if (st != ST_NOTFOUND) {

@@ -207,7 +207,7 @@ const char *const sqlt_text[Q__COUNT] = {
                     "WHERE uid = ?2 AND (?1 < 0 OR owner_id = ?1)",
     [Q_WH_EP_BY_ID] = "SELECT " SQLS_WH_ENDPOINT_COLS " FROM webhook_endpoints WHERE id = ?1",
     [Q_WH_EP_ACTIVE] = "SELECT " SQLS_WH_ENDPOINT_COLS " FROM webhook_endpoints "
-                       "WHERE (enabled = 1 OR start_event_id = 0) AND id > ?1 ORDER BY id LIMIT ?2",
+                       "WHERE id > ?1 ORDER BY id LIMIT ?2",
     [Q_WH_EP_UPDATE] =
         "UPDATE webhook_endpoints SET url = ?2, description = ?3, event_types = ?4, "
         "account_id = ?5, enabled = ?6, disabled_reason = ?7, secret = ?8, old_secret = ?9, "
@@ -239,9 +239,11 @@ const char *const sqlt_text[Q__COUNT] = {
         "AND p.object_key = d.object_key AND p.state = 0 AND p.event_id < d.event_id) LIMIT 1) t",
     [Q_WH_DL_FINISH] =
         "UPDATE webhook_deliveries SET state = ?2, attempts = ?3, next_at = ?4, leased_until = 0, "
-        "last_status = ?5, last_error = ?6, last_at = ?7, delivered_at = ?8 WHERE id = ?1",
+        "last_status = ?5, last_error = ?6, last_at = ?7, delivered_at = ?8 "
+        "WHERE id = ?1 AND leased_until = ?9",
     [Q_WH_DL_GET] = "SELECT " SQLS_WH_DELIVERY_COLS " FROM webhook_deliveries "
                     "WHERE endpoint_id = ?1 AND id = ?2",
-    [Q_WH_DL_RETRY] = "UPDATE webhook_deliveries SET state = 0, next_at = ?3, leased_until = 0 "
+    [Q_WH_DL_RETRY] = "UPDATE webhook_deliveries SET state = 0, next_at = ?3, "
+                      "leased_until = CASE WHEN leased_until > ?3 THEN leased_until ELSE 0 END "
                       "WHERE endpoint_id = ?1 AND id = ?2",
 };

@@ -402,9 +402,9 @@ typedef struct store_ops {
     /* owner_id -1: every endpoint; by id; rows has room for limit */
     int (*wh_endpoint_list)(store_t *st, int64_t owner_id, int limit, int offset,
                             wh_endpoint_t *rows, size_t *nrows, int64_t *total);
-    /* the endpoints enabled or without a start event yet, with id >
-     * after_id, by id, at most limit (the fan-out reads them all, a page
-     * at a time) */
+    /* every endpoint, enabled or not, with id > after_id, by id, at most
+     * limit (the fan-out reads them all, a page at a time, and matches
+     * each page with its events: a disabled endpoint wants none) */
     int (*wh_endpoint_active)(store_t *st, int64_t after_id, int limit, wh_endpoint_t *rows,
                               size_t *nrows);
     /* writes url, description, event_types, account_id, enabled,
@@ -443,14 +443,17 @@ typedef struct store_ops {
      * that an idle worker polls without write transactions) */
     int (*wh_delivery_due)(store_t *st, int64_t now_ms, bool *any);
     /* writes an attempt's outcome by d->id: state, attempts, next_at,
-     * last_status, last_error, last_at, delivered_at; the lease is cleared */
+     * last_status, last_error, last_at, delivered_at; the lease is cleared.
+     * Only while the row still holds the lease d->leased_until_ms (the
+     * claim's): ST_NOTFOUND when it expired and was taken by another */
     int (*wh_delivery_finish)(store_t *st, const wh_delivery_t *d);
     /* ST_NOTFOUND unless endpoint_id has delivery id */
     int (*wh_delivery_get)(store_t *st, int64_t endpoint_id, int64_t id, wh_delivery_t *out);
     /* an endpoint's deliveries, newest first; state -1: any */
     int (*wh_delivery_list)(store_t *st, int64_t endpoint_id, int state, int limit, int offset,
                             wh_delivery_t *rows, size_t *nrows, int64_t *total);
-    /* pending again, due at now_ms, lease cleared (manual redelivery);
+    /* pending again, due at now_ms (manual redelivery); a lease still
+     * running is kept (its worker's result is written when it ends);
      * ST_NOTFOUND unless endpoint_id has delivery id */
     int (*wh_delivery_retry)(store_t *st, int64_t endpoint_id, int64_t id, int64_t now_ms);
 

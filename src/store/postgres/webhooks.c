@@ -168,7 +168,7 @@ int pg_wh_delivery_finish(store_t *st, const wh_delivery_t *d)
     return pg_write1(pg_conn(st), Q_WH_DL_FINISH,
                      PG_V(v_int(d->id), v_int(d->state), v_int(d->attempts), v_int(d->next_at_ms),
                           v_int(d->last_status), v_text(d->last_error), v_int(d->last_at),
-                          v_int(d->delivered_at)));
+                          v_int(d->delivered_at), v_int(d->leased_until_ms)));
 }
 
 int pg_wh_delivery_get(store_t *st, int64_t endpoint_id, int64_t id, wh_delivery_t *out)

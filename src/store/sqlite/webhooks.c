@@ -151,7 +151,7 @@ int sq_wh_delivery_finish(store_t *st, const wh_delivery_t *d)
 {
     return SQ_RUN1(st, Q_WH_DL_FINISH, SQ_I(d->id), SQ_I(d->state), SQ_I(d->attempts),
                    SQ_I(d->next_at_ms), SQ_I(d->last_status), SQ_T(d->last_error),
-                   SQ_I(d->last_at), SQ_I(d->delivered_at));
+                   SQ_I(d->last_at), SQ_I(d->delivered_at), SQ_I(d->leased_until_ms));
 }
 
 int sq_wh_delivery_get(store_t *st, int64_t endpoint_id, int64_t id, wh_delivery_t *out)
