@@ -9,17 +9,12 @@ const assert = require('node:assert/strict');
 const dgram = require('node:dgram');
 const { start } = require('../api/lib/server');
 
-const CARRIERS = '/v1/phone-numbers/carriers';
+const CARRIERS = '/carriers';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let srv, acct, idx = 0;
 
-async function call(method, p, body) {
-  const headers = { Authorization: `Bearer ${acct.api_key}` };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const r = await fetch(srv.base + p, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await r.text();
-  return { status: r.status, text, json: text ? JSON.parse(text) : null };
-}
+/** The BYOC API (/v1/phone-numbers...) with the account's key. */
+const call = (method, p, body) => srv.byoc(acct.api_key, method, p, body === undefined ? {} : { body });
 
 const hdr = (msg, name) => {
   const m = new RegExp(`^${name}\\s*:\\s*(.*)$`, 'im').exec(msg);
