@@ -163,7 +163,8 @@ void sipreg_save(sipreg_t *r, reg_t *g);
 void sipreg_failed(sipreg_t *r, reg_t *g, int code, const char *reason, int64_t retry_after,
                    bool credentials);
 void sipreg_attempt(sipreg_t *r, reg_t *g, bool unreg);
-/* getaddrinfo of g's registrar into g->dst (dstlen 0: none). */
+/* getaddrinfo of g's registrar into g->dst; a failed lookup keeps what
+ * g->dst held (dstlen 0: never resolved). */
 void sipreg_reg_resolve(reg_t *g);
 void sipreg_on_response(sipreg_t *r, const sip_msg_t *m);
 /* Forgets g's TCP connection (after a transaction timed out on it). */

@@ -136,11 +136,16 @@ static int build_send(sipreg_t *r, reg_t *g, const char *auth, const char *auth2
 
 void sipreg_reg_resolve(reg_t *g)
 {
-    g->dstlen = 0;
-    if (sipreg_resolve(g->host, g->port, &g->dst, &g->dstlen) == C_OK) {
-        const struct sockaddr_in *a = (const struct sockaddr_in *)&g->dst;
-        inet_ntop(AF_INET, &a->sin_addr, g->st.registrar_ip, sizeof g->st.registrar_ip);
-    }
+    /* a failed lookup keeps the address g had: a DNS outage must not
+     * stop the refreshes of a registrar that answers (only a registrar
+     * never resolved has none) */
+    struct sockaddr_storage dst;
+    socklen_t len = 0;
+    if (sipreg_resolve(g->host, g->port, &dst, &len) != C_OK || len == 0) return;
+    g->dst = dst;
+    g->dstlen = len;
+    const struct sockaddr_in *a = (const struct sockaddr_in *)&g->dst;
+    inet_ntop(AF_INET, &a->sin_addr, g->st.registrar_ip, sizeof g->st.registrar_ip);
 }
 
 /* A new attempt (first registration, refresh, retry or unregister). */

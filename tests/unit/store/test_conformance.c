@@ -2871,6 +2871,15 @@ static void test_webhooks(void **state)
     /* a lease that expires frees the row (a node killed mid-delivery) */
     assert_int_equal(st->ops->wh_delivery_claim(st, 5000, 9000, &c3), ST_OK);
     assert_int_equal(c3.id, c1.id);
+    /* the first worker, its lease gone, records nothing over the second's */
+    wh_delivery_t stale = c1;
+    stale.state = WHD_DELIVERED;
+    stale.attempts = 1;
+    stale.delivered_at = 1700000400;
+    assert_int_equal(st->ops->wh_delivery_finish(st, &stale), ST_NOTFOUND);
+    assert_int_equal(st->ops->wh_delivery_get(st, own.id, c1.id, &d), ST_OK);
+    assert_int_equal(d.state, WHD_PENDING);
+    assert_int_equal(d.leased_until_ms, 9000);
     /* 10 fails and waits for its retry: 11 still waits (order) */
     c3.attempts = 1;
     c3.state = WHD_PENDING;
