@@ -185,6 +185,9 @@ void sipreg_resolve_due(sipreg_t *r, double now);
 void sipreg_on_probe_response(sipreg_t *r, const sip_msg_t *m);
 void sipreg_probes_reload(sipreg_t *r);
 void sipreg_probe_timers(sipreg_t *r, double now, double *next);
+/* Looks up, outside the store batch, the gateways of the probes due and
+ * never resolved (sipreg_resolve_due's half for probes). */
+void sipreg_probe_resolve_due(sipreg_t *r, double now);
 void sipreg_probe_free(probe_t *p);
 
 #endif

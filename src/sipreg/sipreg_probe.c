@@ -33,6 +33,13 @@ static void probe_send(sipreg_t *r, probe_t *p, bool retx)
     sipreg_send(r, &p->dst, p->dstlen, p->t.transport == GW_TP_TCP, p->req.data, p->req.len, retx);
 }
 
+/* Whether p's next probe starts at now (sipreg_probe_timers starts it;
+ * sipreg_probe_resolve_due looks its address up first). */
+static bool probe_due(const probe_t *p, double now)
+{
+    return !p->tx && p->due > 0 && now >= p->due;
+}
+
 static void probe_start(sipreg_t *r, probe_t *p)
 {
     char uri[MODEL_HOST_SZ + 32], from[MODEL_HOST_SZ + 32], contact[MODEL_HOST_SZ + 48], via[MODEL_HOST_SZ + 16];
@@ -202,9 +209,19 @@ void sipreg_probe_timers(sipreg_t *r, double now, double *next)
                 p->retx_at = now + p->retx_iv;
             }
             if (p->tx && p->retx_at < *next) *next = p->retx_at;
-        } else if (p->due > 0) {
-            if (now >= p->due) probe_start(r, p);
-            else if (p->due < *next) *next = p->due;
+        } else if (probe_due(p, now)) {
+            probe_start(r, p);
+        } else if (p->due > 0 && p->due < *next) {
+            *next = p->due;
         }
+    }
+}
+
+void sipreg_probe_resolve_due(sipreg_t *r, double now)
+{
+    for (size_t i = 0; i < r->nprobes; i++) {
+        probe_t *p = r->probes[i];
+        if (probe_due(p, now) && !p->dstlen)
+            sipreg_resolve(p->t.address, (unsigned)p->t.port, &p->dst, &p->dstlen);
     }
 }

@@ -237,20 +237,24 @@ void sipreg_drop_gone(sipreg_t *r)
     r->nregs = w;
 }
 
+/* Whether g's next attempt is due at now: sipreg_run_timers starts it
+ * (up to STARTS_PER_TURN a turn), and sipreg_resolve_due looks its
+ * registrar up first -- the same ones, in the same order. */
+static bool attempt_due(const reg_t *g, double now)
+{
+    return (g->held || g->unreg) && !g->tx && !g->gone && g->due > 0 && now >= g->due;
+}
+
 void sipreg_resolve_due(sipreg_t *r, double now)
 {
     int n = 0;
     for (size_t i = 0; i < r->nregs && n < STARTS_PER_TURN; i++) {
         reg_t *g = r->regs[i];
-        if (!g->held || g->tx || g->gone || g->due <= 0 || now < g->due) continue;
+        if (!attempt_due(g, now)) continue;
         n++;
         sipreg_reg_resolve(g); /* again at every attempt: the name may point elsewhere now */
     }
-    for (size_t i = 0; i < r->nprobes; i++) {
-        probe_t *p = r->probes[i];
-        if (!p->tx && !p->dstlen && p->due > 0 && now >= p->due)
-            sipreg_resolve(p->t.address, (unsigned)p->t.port, &p->dst, &p->dstlen);
-    }
+    sipreg_probe_resolve_due(r, now);
 }
 
 /* Timers: start due attempts, retransmit, time out.  At most
@@ -301,15 +305,15 @@ double sipreg_run_timers(sipreg_t *r, double now)
                 g->retx_at = now + g->retx_iv;
             }
             if (g->tx && g->retx_at < next) next = g->retx_at;
-        } else if (g->due > 0 && !g->gone) {
-            if (now >= g->due && starts < STARTS_PER_TURN) {
+        } else if (attempt_due(g, now)) {
+            if (starts < STARTS_PER_TURN) {
                 starts++;
                 sipreg_attempt(r, g, false);
-            } else if (now >= g->due) {
+            } else {
                 next = now; /* more are due: another turn at once */
-            } else if (g->due < next) {
-                next = g->due;
             }
+        } else if (g->due > 0 && !g->gone && g->due < next) {
+            next = g->due;
         }
     }
     return next;

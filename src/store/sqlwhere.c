@@ -288,12 +288,11 @@ static void numlist_counters(sqlw_t *w, const numlist_q_t *q, bool range, buf_t 
     }
     sqlw_int(w, "c.owner_id", "=", q->owner_id);
     if (q->sub_id > 0) sqlw_int(w, "c.sub_id", "=", q->sub_id);
-    if (!range)
+    if (!range) {
         numlist_counter_filters(w, q);
-    if (!range)
         BUF_CAT(out, "SELECT CAST(coalesce(sum(c.n), 0) AS BIGINT) FROM owner_counts c ",
                 w->sql.data);
-    else if (!filt.data[0])
+    } else if (!filt.data[0])
         BUF_CAT(out, "SELECT CAST(coalesce(sum(c.n), 0) AS BIGINT), CAST(coalesce(sum(c.n), 0) "
                      "AS BIGINT) FROM owner_counts c ", w->sql.data);
     else

@@ -708,9 +708,7 @@ int pg_page(conn_t *c, int which, const pg_val_t *v, int nv, int limit, sqls_rea
 int pg_page_dyn(conn_t *c, const char *sql, const sqlw_t *w, int limit, sqls_reader_fn rd,
                 void *rows, size_t *nrows, int64_t *total)
 {
-    params_t p = {0};
-    params_of_w(&p, w);
-    return page_of(c, -1, sql, &p, limit, rd, rows, nrows, total, NULL);
+    return pg_page_dyn_last(c, sql, w, limit, rd, rows, nrows, total, NULL);
 }
 
 int pg_page_dyn_last(conn_t *c, const char *sql, const sqlw_t *w, int limit, sqls_reader_fn rd,

@@ -497,7 +497,8 @@ int pg_each_dyn(conn_t *c, const char *sql, const sqlw_t *w, row_each_fn fn, voi
 int pg_page_dyn(conn_t *c, const char *sql, const sqlw_t *w, int limit, sqls_reader_fn rd,
                 void *rows, size_t *nrows, int64_t *total);
 /* pg_page_dyn whose statement ends each row with one more integer column,
- * read (from the first row) into *last; the rows' reader stops before it. */
+ * read (from the first row) into *last (NULL: none, pg_page_dyn); the
+ * rows' reader stops before it. */
 int pg_page_dyn_last(conn_t *c, const char *sql, const sqlw_t *w, int limit, sqls_reader_fn rd,
                      void *rows, size_t *nrows, int64_t *total, int64_t *last);
 
