@@ -440,15 +440,23 @@ int pg_tx_begin(store_t *st, bool write)
     conn_t *c = pg_conn(st);
     if (!c) return ST_ERR;
     if (c->depth > 0) {
-        c->depth++;
         /* a write nested in a read transaction: it must queue behind
-         * import batches like any writer */
+         * import batches like any writer.  If that wait fails (its
+         * statement timeout, behind a CLI import), no level was entered:
+         * the caller ends none, as after a failed outer BEGIN.  Entered
+         * first, the level was never left, and the outer end then only
+         * left it -- answering OK, no COMMIT and no ROLLBACK sent, the
+         * connection left idle in an aborted transaction that every later
+         * "transaction" of it nested into (test_conformance
+         * test_nested_write_begin_fails).  The failed statement marks the
+         * transaction failed: the outer end rolls it back. */
         if (write && !c->tx_write) {
-            c->tx_write = true;
             if (pg_simple(c, "SELECT pg_advisory_xact_lock_shared(" LOCK_NS ", " LOCK_INVENTORY
                              ")") != ST_OK)
                 return ST_ERR;
+            c->tx_write = true;
         }
+        c->depth++;
         return ST_OK;
     }
     pg_tx_reset(c);

@@ -2569,6 +2569,52 @@ static void test_batch_begin_times_out(void **state)
 #endif
 }
 
+/* A write begun inside a read transaction queues for the inventory lock
+ * like any writer.  When that wait fails (here its statement timeout,
+ * behind an import's lock), no level was entered: the outer end is the
+ * transaction's own, and answers the failure.  Before, the failed level
+ * stayed entered: the outer end only left it, answered OK, and sent
+ * nothing -- the connection stayed idle in its aborted transaction, and
+ * every later transaction of it nested into that one. */
+static void test_nested_write_begin_fails(void **state)
+{
+    if (g_backend != BK_PG) return;
+#ifdef ND_HAVE_POSTGRES
+    char url[600], *err = NULL;
+    const char *name = ((fixture_t *)*state)->name;
+    const char *sep = g_pg[strlen(g_pg) - 1] == '/' ? "" : "/";
+    snprintf(url, sizeof url, "%s%s%s", g_pg, sep, name);
+    PGconn *imp = PQconnectdb(url);
+    if (PQstatus(imp) != CONNECTION_OK) fail_msg("cannot reach %s: %s", url, PQerrorMessage(imp));
+    PQclear(PQexec(imp, "BEGIN"));
+    PGresult *r = PQexec(imp, "SELECT pg_advisory_xact_lock(1853189474, 2)");
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    PQclear(r);
+    late_commit_t l = {imp, 1500};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, commit_later, &l), 0);
+    store_t *st2 = NULL;
+    snprintf(url, sizeof url, "%s%s%s?options=-c%%20statement_timeout%%3D1000", g_pg, sep, name);
+    if (store_open(url, &st2, &err) != C_OK) fail_msg("store_open %s: %s", url, err);
+    assert_int_equal(st2->ops->tx_begin(st2, false), ST_OK);
+    assert_int_not_equal(st2->ops->tx_begin(st2, true), ST_OK);
+    assert_int_not_equal(st2->ops->tx_commit(st2), ST_OK);
+    pthread_join(th, NULL);
+    assert_int_equal(pg_count(state, "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                                     "current_database() AND state LIKE 'idle in transaction%'"),
+                     0);
+    /* the connection's next transaction is one of its own, and commits */
+    assert_int_equal(st2->ops->tx_begin(st2, true), ST_OK);
+    assert_int_equal(st2->ops->setting_put(st2, "nested", "1"), ST_OK);
+    assert_int_equal(st2->ops->tx_commit(st2), ST_OK);
+    assert_int_equal(pg_count(state, "SELECT count(*) FROM settings WHERE name = 'nested'"), 1);
+    st2->ops->close(st2);
+    PQfinish(imp);
+#else
+    (void)state;
+#endif
+}
+
 static void test_events(void **state)
 {
     store_t *st = ST_OF(state);
@@ -2957,6 +3003,7 @@ static const struct CMUnitTest cases[] = {
     T(test_batches),
     T(test_batch_big_round),
     T(test_batch_begin_times_out),
+    T(test_nested_write_begin_fails),
     T(test_read_version),
     T(test_events),
     T(test_webhooks),
