@@ -2511,6 +2511,32 @@ static void *commit_later(void *arg)
     PQclear(PQexec(l->c, "COMMIT"));
     return NULL;
 }
+
+/* A store of its own whose statements give up after 1 s (*st2), then the
+ * import's lock, held 1.5 s by another session (imp, committed by the
+ * thread *th): the store's writers time out behind the import.  The store
+ * is opened first, so that its connecting does not eat into the 0.5 s
+ * between its timeout and the lock's release.  l outlives a failed
+ * assertion's jump (static in the caller): the thread reads it.  The
+ * caller joins *th, closes *st2 and finishes imp. */
+static PGconn *import_lock_held(void **state, late_commit_t *l, pthread_t *th, store_t **st2)
+{
+    char url[600], *err = NULL;
+    const char *name = ((fixture_t *)*state)->name;
+    const char *sep = g_pg[strlen(g_pg) - 1] == '/' ? "" : "/";
+    snprintf(url, sizeof url, "%s%s%s?options=-c%%20statement_timeout%%3D1000", g_pg, sep, name);
+    if (store_open(url, st2, &err) != C_OK) fail_msg("store_open %s: %s", url, err);
+    snprintf(url, sizeof url, "%s%s%s", g_pg, sep, name);
+    PGconn *imp = PQconnectdb(url);
+    if (PQstatus(imp) != CONNECTION_OK) fail_msg("cannot reach %s: %s", url, PQerrorMessage(imp));
+    PQclear(PQexec(imp, "BEGIN"));
+    PGresult *r = PQexec(imp, "SELECT pg_advisory_xact_lock(1853189474, 2)");
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    PQclear(r);
+    *l = (late_commit_t){imp, 1500};
+    assert_int_equal(pthread_create(th, NULL, commit_later, l), 0);
+    return imp;
+}
 #endif
 
 /* A batch whose BEGIN cannot take the inventory lock in time (an import
@@ -2524,24 +2550,10 @@ static void test_batch_begin_times_out(void **state)
     store_t *st = ST_OF(state);
     if (!st->ops->batches(st) || g_backend != BK_PG) return;
 #ifdef ND_HAVE_POSTGRES
-    char url[600], *err = NULL;
-    const char *name = ((fixture_t *)*state)->name;
-    const char *sep = g_pg[strlen(g_pg) - 1] == '/' ? "" : "/";
-    /* the import's lock, held 1.5 s by another session */
-    snprintf(url, sizeof url, "%s%s%s", g_pg, sep, name);
-    PGconn *imp = PQconnectdb(url);
-    if (PQstatus(imp) != CONNECTION_OK) fail_msg("cannot reach %s: %s", url, PQerrorMessage(imp));
-    PQclear(PQexec(imp, "BEGIN"));
-    PGresult *r = PQexec(imp, "SELECT pg_advisory_xact_lock(1853189474, 2)");
-    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
-    PQclear(r);
-    late_commit_t l = {imp, 1500};
+    static late_commit_t l;
     pthread_t th;
-    assert_int_equal(pthread_create(&th, NULL, commit_later, &l), 0);
-    /* a store of its own whose statements give up after 1 s */
     store_t *st2 = NULL;
-    snprintf(url, sizeof url, "%s%s%s?options=-c%%20statement_timeout%%3D1000", g_pg, sep, name);
-    if (store_open(url, &st2, &err) != C_OK) fail_msg("store_open %s: %s", url, err);
+    PGconn *imp = import_lock_held(state, &l, &th, &st2);
     assert_int_equal(st2->ops->batch_begin(st2), ST_OK);
     assert_int_not_equal(st2->ops->setting_put(st2, "w", "1"), ST_OK);
     pthread_join(th, NULL);
@@ -2580,22 +2592,10 @@ static void test_nested_write_begin_fails(void **state)
 {
     if (g_backend != BK_PG) return;
 #ifdef ND_HAVE_POSTGRES
-    char url[600], *err = NULL;
-    const char *name = ((fixture_t *)*state)->name;
-    const char *sep = g_pg[strlen(g_pg) - 1] == '/' ? "" : "/";
-    snprintf(url, sizeof url, "%s%s%s", g_pg, sep, name);
-    PGconn *imp = PQconnectdb(url);
-    if (PQstatus(imp) != CONNECTION_OK) fail_msg("cannot reach %s: %s", url, PQerrorMessage(imp));
-    PQclear(PQexec(imp, "BEGIN"));
-    PGresult *r = PQexec(imp, "SELECT pg_advisory_xact_lock(1853189474, 2)");
-    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
-    PQclear(r);
-    late_commit_t l = {imp, 1500};
+    static late_commit_t l;
     pthread_t th;
-    assert_int_equal(pthread_create(&th, NULL, commit_later, &l), 0);
     store_t *st2 = NULL;
-    snprintf(url, sizeof url, "%s%s%s?options=-c%%20statement_timeout%%3D1000", g_pg, sep, name);
-    if (store_open(url, &st2, &err) != C_OK) fail_msg("store_open %s: %s", url, err);
+    PGconn *imp = import_lock_held(state, &l, &th, &st2);
     assert_int_equal(st2->ops->tx_begin(st2, false), ST_OK);
     assert_int_not_equal(st2->ops->tx_begin(st2, true), ST_OK);
     assert_int_not_equal(st2->ops->tx_commit(st2), ST_OK);
