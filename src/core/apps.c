@@ -121,7 +121,14 @@ int app_create(core_t *c, const account_t *caller, const app_in_t *in, app_t *ou
         /* a name conflict is final; an id collision (astronomically rare) retries */
         if (rc == C_OK || e->code != CE_CONFLICT) break;
         app_t same;
-        if (st->ops->app_get(st, out->account_id, 0, out->app_id, &same) != ST_OK) break;
+        int g = st->ops->app_get(st, out->account_id, 0, out->app_id, &same);
+        /* the database failed while telling the two apart: a fault, not
+         * the name conflict e says */
+        if (g == ST_ERR) {
+            rc = core_st(e, ST_ERR, NULL);
+            break;
+        }
+        if (g != ST_OK) break;
     }
     if (rc == C_OK) {
         app_t none;

@@ -120,6 +120,35 @@ describe('/admin/v1/carriers', () => {
     assert.deepEqual(l.json.data.map((c) => c.name).sort(), ['upstream-alpha', 'upstream-beta']);
   });
 
+  test('a carrier name an upstream carrier may not have rejects its row, not the file after its commit', async () => {
+    // before: each row passed (no C0 control, at most 64 bytes), every row
+    // committed, then the carrier's making refused the name: 400 for the
+    // file, its rows in the inventory naming a carrier that never came
+    const names = [' ', 'up\u0085stream', 'up\u2028stream'];
+    const csv = 'number,country_iso,type,carrier\n14155550140,US,local,upstream-gamma\n' +
+      names.map((n, i) => `1415555014${i + 1},US,local,"${n}"\n`).join('');
+    for (const dryRun of [true, false]) {
+      const r = await srv.importCsv(csv, { dryRun });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.json.imported, 1, r.text);
+      assert.deepEqual(r.json.rejected.map((x) => x.line), [3, 4, 5], r.text);
+      for (const x of r.json.rejected) {
+        assert.equal(x.error, 'invalid carrier: all blanks, or a control or line-separator character');
+      }
+    }
+    const l = await srv.admin('GET', '/admin/v1/carriers?limit=100');
+    assert.equal(l.status, 200, l.text);
+    const made = l.json.data.map((c) => c.name);
+    assert.ok(made.includes('upstream-gamma'), l.text);
+    for (const n of names) assert.ok(!made.includes(n), `carrier ${JSON.stringify(n)} was made`);
+    // the rejected rows are not in the inventory; the good one is
+    const buyer = await srv.createAccount('gamma-buyer');
+    const f = await srv.plivo(buyer, 'GET', 'PhoneNumber/', { query: { country_iso: 'US', pattern: '415555014' } });
+    assert.equal(f.status, 200, f.text);
+    const found = f.json.objects.map((o) => o.number).filter((n) => n.startsWith('1415555014'));
+    assert.deepEqual(found, ['14155550140'], f.text);
+  });
+
   test('delete an unused carrier: 204, then 404', async () => {
     const c = await srv.admin('POST', '/admin/v1/carriers', { name: 'spare' });
     assert.equal(c.status, 201, c.text);

@@ -652,6 +652,18 @@ static void test_validate_row_rejects(void **state)
                  "or empty");
     row_rejected("restriction_text", "line\nbreak", "invalid restriction_text: at most 256 bytes, no control characters");
     row_rejected("carrier", "bad\x01", "invalid carrier: at most 64 bytes, no control characters");
+    /* what the upstream carrier's name may not be (upstream_ensure's
+     * rule): refused with the row, not after the file committed */
+    const char *bad_name = "invalid carrier: all blanks, or a control or line-separator character";
+    row_rejected("carrier", " ", bad_name);
+    row_rejected("carrier", "   ", bad_name);
+    row_rejected("carrier", "up\xc2\x85stream", bad_name);     /* U+0085, a C1 control */
+    row_rejected("carrier", "up\xe2\x80\xa8stream", bad_name); /* U+2028 */
+    row_rejected("carrier", "up\xe2\x80\xa9", bad_name);       /* U+2029 */
+    inv_number_t ok;
+    row_accepted("carrier", " upstream b ", &ok);            /* blanks around a name: kept */
+    assert_string_equal(ok.carrier, " upstream b ");
+    row_accepted("carrier", "S\xc3\xa3o Paulo \xe2\x80\x94 trunk", &ok); /* UTF-8, an em dash */
 }
 
 /* ---- search (everything still available) -------------------------------- */
