@@ -220,7 +220,7 @@ static int validate(const char *const v[COL__N], inv_number_t *r, char *why, siz
          * (all blanks, a C1 control, a line separator) is this row's
          * fault.  Refused there, it was a 400 for the whole file after
          * every row had committed, naming a carrier that never came. */
-        if (!core_text_ok(r->carrier, UPSTREAM_NAME_MAX))
+        if (!upstream_name_ok(r->carrier))
             FAIL("invalid carrier: all blanks, or a control or line-separator character");
     } else {
         memcpy(r->carrier, "numberd", 8);
@@ -691,13 +691,6 @@ int inv_import_end(inv_import_t *im, inv_result_t *res, cerr_t *e)
      * the event, never invents one (docs/EVENTS.md). */
     int r = C_OK;
     for (size_t i = 0; r == C_OK && i < ncarriers; i++) r = upstream_ensure(c, carriers[i], NULL, e);
-    /* every row already committed: a name refused now (validate checks it
-     * by the same rule, so never) is not the client's mistake to report */
-    if (r != C_OK && e->code == CE_INVALID) {
-        char why[sizeof e->msg];
-        memcpy(why, e->msg, sizeof why);
-        r = cerr(e, CE_INTERNAL, "upstream carrier of an imported row: %s", why);
-    }
     if (r == C_OK && core_begin(c, e) != C_OK) r = C_ERR;
     else if (r == C_OK) {
         ev_data_t d;

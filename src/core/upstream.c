@@ -18,7 +18,7 @@
 #include "util/buf.h"
 #include "util/clock.h"
 
-static bool name_ok(const char *s)
+bool upstream_name_ok(const char *s)
 {
     size_t n = strlen(s);
     if (n == 0 || n > UPSTREAM_NAME_MAX) return false;
@@ -32,7 +32,7 @@ static int load(core_t *c, const char *ref, carrier_t *out, cerr_t *e)
     int rc;
     if (ids_is_uuid(ref, n)) {
         rc = c->st->ops->carrier_get(c->st, 0, 0, ref, out);
-    } else if (name_ok(ref)) {
+    } else if (upstream_name_ok(ref)) {
         size_t got = 0;
         int64_t total = 0;
         rc = c->st->ops->carrier_list(c->st, 0, 0, ref, 1, 0, out, &got, &total);
@@ -158,7 +158,7 @@ static int apply(core_t *c, carrier_t *cr, const upstream_in_t *in, bool create,
                  cerr_t *e)
 {
     if (in->name) {
-        if (!name_ok(in->name)) fault_add(f, "name", "1-%d bytes, no control characters", UPSTREAM_NAME_MAX);
+        if (!upstream_name_ok(in->name)) fault_add(f, "name", "1-%d bytes, no control characters", UPSTREAM_NAME_MAX);
         else snprintf(cr->name, sizeof cr->name, "%s", in->name);
     } else if (create) {
         fault_add(f, "name", "required");
@@ -362,7 +362,7 @@ int upstream_ensure(core_t *c, const char *name, bool *created, cerr_t *e)
     if (rc != ST_OK) return core_st(e, rc, NULL);
     carrier_clear_rows(&cr, n);
     if (n) return C_OK;
-    if (!name_ok(name)) return cerr(e, CE_INVALID, "invalid carrier name");
+    if (!upstream_name_ok(name)) return cerr(e, CE_INVALID, "invalid carrier name");
     defaults(&cr);
     snprintf(cr.name, sizeof cr.name, "%s", name);
     /* its own transaction (never the caller's: a lost race rolls back) */

@@ -14,6 +14,12 @@
 /* Names: the CSV's column, 1-64 bytes, no control characters. */
 #define UPSTREAM_NAME_MAX 64
 
+/* Whether s may name an upstream carrier: 1-UPSTREAM_NAME_MAX bytes of
+ * UTF-8, not all blanks, no C0/C1 control or line separator (the
+ * inventory import checks each row's carrier by it, before the rows are
+ * written, since the import then makes the carriers they name). */
+bool upstream_name_ok(const char *s);
+
 /* One gateway as given.  address: an IPv4/IPv6 address, a CIDR range
  * ("203.0.113.0/24"), or, for an outbound-only gateway, a host name.
  * -1 = not given: port 5060; inbound true unless address is a host name;

@@ -55,6 +55,7 @@
 #define HOOK_STREAK_MAX 20         /* failures in a row ... */
 #define HOOK_STREAK_SECONDS 86400  /* ... over more than a day: disabled */
 #define HOOK_FANOUT_BATCH 200      /* events per fan-out transaction */
+#define HOOK_FANOUT_EP_PAGE 256    /* endpoints the fan-out reads at once (it reads them all) */
 
 /* The owner of an endpoint as its caller is: HOOK_OPERATOR (the admin
  * API), or a main account's row id. */

@@ -134,7 +134,7 @@ bool hook_fanout_idle(void)
 int hook_fanout(core_t *c, int *made, bool *more, cerr_t *e)
 {
     wh_endpoint_t *eps = NULL;
-    size_t neps = 0, cap = 0;
+    size_t neps = 0;
     int64_t cursor = 0, next = 0;
     evbuf_t b = {NULL, 0};
     *made = 0;
@@ -185,19 +185,18 @@ int hook_fanout(core_t *c, int *made, bool *more, cerr_t *e)
     /* every endpoint, a page at a time, each page matched with the batch
      * (no cap on endpoints: one past a cap never heard anything, and the
      * cursor moved past its events; a helper's review, session 33) */
-    cap = 256;
-    eps = xmalloc(cap * sizeof *eps);
-    for (int64_t after = 0; rc == C_OK && b.n > 0;) {
-        rc = core_st(e, c->st->ops->wh_endpoint_active(c->st, after, (int)cap, eps, &neps),
+    if (rc == C_OK && b.n > 0) eps = xmalloc(HOOK_FANOUT_EP_PAGE * sizeof *eps);
+    for (int64_t after = 0; eps && rc == C_OK;) {
+        rc = core_st(e, c->st->ops->wh_endpoint_active(c->st, after, HOOK_FANOUT_EP_PAGE, eps, &neps),
                      "webhook endpoints");
         if (rc == C_OK && neps) rc = fan_batch(c, &b, eps, neps, made, e);
-        if (neps < cap) break;
+        if (neps < HOOK_FANOUT_EP_PAGE) break;
         after = eps[neps - 1].id;
     }
     if (rc == C_OK && b.n > 0)
         rc = core_st(e, c->st->ops->wh_cursor_put(c->st, b.evs[b.n - 1].id), "webhook cursor");
     rc = core_end(c, rc, e);
-    if (eps) ids_wipe(eps, cap * sizeof *eps);
+    if (eps) ids_wipe(eps, HOOK_FANOUT_EP_PAGE * sizeof *eps);
     free(eps);
     free(b.evs);
     if (rc != C_OK) *made = 0;
