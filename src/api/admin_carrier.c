@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/registrations.h"
 #include "core/upstream.h"
 #include "util/clock.h"
 
@@ -120,11 +121,11 @@ static void read_in(json_t *b, upstream_in_t *in, upstream_gw_in_t **gws, faults
 
 /* ---- rendering ---------------------------------------------------------- */
 
-static void answer(http_resp_t *resp, core_t *c, int status, const carrier_t *cr)
+static void answer(http_resp_t *resp, int status, const carrier_t *cr, const carrier_sip_t *s)
 {
     jw_t w;
     api_json_begin(resp, &w, status);
-    api_render_upstream(&w, c, cr);
+    api_render_upstream(&w, cr, s);
 }
 
 /* ---- handlers ------------------------------------------------------------ */
@@ -138,21 +139,25 @@ static void carrier_write(http_req_t *req, http_resp_t *resp, const char *id)
     upstream_in_t in;
     upstream_gw_in_t *gws = NULL;
     carrier_t cr;
+    /* a new carrier is probed by nobody yet: its zero state is the truth */
+    carrier_sip_t sip;
     faults_t *f = xcalloc(1, sizeof *f);
     cerr_t e;
     memset(&cr, 0, sizeof cr);
+    memset(&sip, 0, sizeof sip);
     if (api_auth_admin(req, resp) != C_OK) goto done;
     if (api_body(req, resp, NULL, NULL, &b) != C_OK) goto done;
     read_in(b, &in, &gws, f);
-    int rc = id ? upstream_update(&ctx->core, id, &in, f, &cr, &e)
+    int rc = id ? upstream_update(&ctx->core, id, &in, f, &cr, &sip, &e)
                 : upstream_create(&ctx->core, &in, f, &cr, &e);
     if (rc != C_OK) {
         if (e.code == CE_INVALID) api_problem(req, resp, 400, e.msg, f);
         else api_core_error(req, resp, &e);
         goto done;
     }
-    answer(resp, &ctx->core, id ? 200 : 201, &cr);
+    answer(resp, id ? 200 : 201, &cr, &sip);
 done:
+    carrier_sip_clear(&sip);
     carrier_clear(&cr);
     free(gws);
     free(f);
@@ -177,7 +182,8 @@ void h_admin_carrier_list(http_req_t *req, http_resp_t *resp)
     list_in_t in = {0};
     int limit, offset;
     carrier_t *rows = NULL;
-    size_t n = 0;
+    carrier_sip_t *sip = NULL;
+    size_t n = 0, nsip = 0;
     int64_t total = 0;
     cerr_t e;
     if (api_auth_admin(req, resp) != C_OK) goto done;
@@ -185,15 +191,19 @@ void h_admin_carrier_list(http_req_t *req, http_resp_t *resp)
     if (api_paging(req, resp, q, API_BYOC_MAX_LIMIT, API_BYOC_DEFAULT_LIMIT, &limit, &offset) != C_OK)
         goto done;
     rows = xcalloc((size_t)limit, sizeof *rows);
-    if (upstream_list(&ctx->core, in.name, limit, offset, rows, &n, &total, &e) != C_OK) {
+    sip = xcalloc((size_t)limit, sizeof *sip);
+    if (upstream_list(&ctx->core, in.name, limit, offset, rows, &n, &total, sip, &e) != C_OK) {
         api_core_error(req, resp, &e);
         goto done;
     }
+    nsip = n;
     jw_t w;
     api_byoc_list_begin(resp, &w);
-    for (size_t i = 0; i < n; i++) api_render_upstream(&w, &ctx->core, &rows[i]);
+    for (size_t i = 0; i < n; i++) api_render_upstream(&w, &rows[i], &sip[i]);
     api_byoc_list_end(&w, total, limit, offset);
 done:
+    for (size_t i = 0; i < nsip; i++) carrier_sip_clear(&sip[i]);
+    free(sip);
     if (rows) carrier_clear_rows(rows, n);
     free(rows);
     json_decref(q);
@@ -204,16 +214,19 @@ void h_admin_carrier_get(http_req_t *req, http_resp_t *resp)
     api_ctx_t *ctx = req->app;
     json_t *q = NULL;
     carrier_t cr;
+    carrier_sip_t sip;
     cerr_t e;
     memset(&cr, 0, sizeof cr);
+    memset(&sip, 0, sizeof sip);
     if (api_auth_admin(req, resp) != C_OK) goto done;
     if (api_query(req, resp, api_no_fields, NULL, &q) != C_OK) goto done;
-    if (upstream_get(&ctx->core, http_param(req, "id"), &cr, &e) != C_OK) {
+    if (upstream_get(&ctx->core, http_param(req, "id"), &cr, &sip, &e) != C_OK) {
         api_core_error(req, resp, &e);
         goto done;
     }
-    answer(resp, &ctx->core, 200, &cr);
+    answer(resp, 200, &cr, &sip);
 done:
+    carrier_sip_clear(&sip);
     carrier_clear(&cr);
     json_decref(q);
 }

@@ -37,6 +37,7 @@
 
 struct acct_created;  /* core/accounts.h */
 struct inv_result;    /* core/inventory.h */
+struct carrier_sip;   /* core/registrations.h */
 
 typedef struct {
     core_t core;
@@ -301,13 +302,13 @@ void api_render_account_number(jw_t *w, const char *auth_id, const owned_number_
 /* Shared by the admin API and the CLI, so both print the same JSON. */
 void api_render_account_created(jw_t *w, const struct acct_created *a);
 void api_render_import_result(jw_t *w, const struct inv_result *res, bool dry_run);
-/* An upstream carrier as /admin/v1/carriers shows it (admin_carrier.c). */
-/* An upstream carrier (admin dialect, CLI); c NULL: no health shown. */
-void api_render_upstream(jw_t *w, core_t *c, const carrier_t *cr);
-/* SIP.md §6 on a customer's carrier (BYOC, Plivo): "health_check"
- * ({"interval"} or null) and "gateway_health" (each outbound gateway's
- * stored state; [] when not probed).  c NULL: shown as not probed. */
-void api_render_health(jw_t *w, core_t *c, const carrier_t *cr);
+/* An upstream carrier as /admin/v1/carriers shows it (admin dialect,
+ * CLI) with its gateways' health s (carrier_sip_of; NULL: none shown). */
+void api_render_upstream(jw_t *w, const carrier_t *cr, const struct carrier_sip *s);
+/* SIP.md §6 on a customer's carrier (BYOC): "health_check" ({"interval"}
+ * or null) and "gateway_health" (each outbound gateway's stored state; []
+ * when not probed), from s (carrier_sip_of; NULL: shown as not probed). */
+void api_render_health(jw_t *w, const carrier_t *cr, const struct carrier_sip *s);
 /* An API key: {"api_key" (only when secret is given: at creation), "id",
  * "prefix", "label", "scopes", "created_at", "expires_at", "last_used_at",
  * "revoked_at", "status"} (credentials.c). */

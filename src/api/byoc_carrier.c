@@ -223,17 +223,17 @@ static void render_gateway(jw_t *w, const gateway_t *g, bool with_sid)
 
 /* The members of the create answer (seed 002); full adds what get shows. */
 /* SIP.md §5: the registration client's stored state (any node's), or, for
- * a reg carrier nobody has tried yet, "unregistered" with nulls. */
-static void render_reg_status(jw_t *w, core_t *c, const carrier_t *cr)
+ * a reg carrier nobody has tried yet, "unregistered" with nulls; null for
+ * other trunks.  s: carrier_sip_of's, read before anything is rendered. */
+static void render_reg_status(jw_t *w, const carrier_t *cr, const carrier_sip_t *s)
 {
     jw_key(w, "registration_status");
-    reg_status_t rs;
-    bool found = false;
-    cerr_t e;
-    if (cr->trunk != TRUNK_REG || !c || reg_status_of(c, cr->id, &rs, &found, &e) != C_OK) {
+    if (cr->trunk != TRUNK_REG || !s) {
         jw_null(w);
         return;
     }
+    const reg_status_t rs = s->reg;
+    bool found = s->reg_found;
     char ts[CLOCK_TS_SZ];
     jw_obj(w);
     jw_kstr(w, "state", found ? reg_state_name(rs.state) : "unregistered");
@@ -257,7 +257,9 @@ static void render_reg_status(jw_t *w, core_t *c, const carrier_t *cr)
     jw_obj_end(w);
 }
 
-static void render_carrier(jw_t *w, core_t *c, const char *account, const carrier_t *cr, bool full)
+/* s: the carrier's SIP state (full answers only) */
+static void render_carrier(jw_t *w, const char *account, const carrier_t *cr, bool full,
+                           const carrier_sip_t *s)
 {
     char ts[CLOCK_TS_SZ];
     jw_kstr(w, "id", cr->uuid);
@@ -302,17 +304,18 @@ static void render_carrier(jw_t *w, core_t *c, const char *account, const carrie
     jw_kbool(w, "voice", cr->voice);
     jw_kbool(w, "sms", cr->sms);
     jw_kint(w, "number_count", cr->nnumbers);
-    render_reg_status(w, c, cr);
-    api_render_health(w, c, cr);
+    render_reg_status(w, cr, s);
+    api_render_health(w, cr, s);
 }
 
-static void render_body(buf_t *body, core_t *c, const char *account, const carrier_t *cr, bool full)
+static void render_body(buf_t *body, const char *account, const carrier_t *cr, bool full,
+                        const carrier_sip_t *s)
 {
     jw_t w;
     buf_reset(body);
     jw_init(&w, body);
     jw_obj(&w);
-    render_carrier(&w, c, account, cr, full);
+    render_carrier(&w, account, cr, full, s);
     jw_obj_end(&w);
 }
 
@@ -330,7 +333,7 @@ static int create_action(core_t *c, void *ud, idem_answer_t *ans, cerr_t *e)
     create_ctx_t *cc = ud;
     carrier_t cr;
     if (carrier_byoc_create(c, cc->who, cc->in, cc->f, &cr, e) != C_OK) return C_ERR;
-    render_body(ans->body, NULL, cc->who->auth_id, &cr, false);
+    render_body(ans->body, cc->who->auth_id, &cr, false, NULL);
     ans->code = 201;
     ans->replayable = true;
     carrier_clear(&cr);
@@ -370,7 +373,8 @@ void h_byoc_carrier_list(http_req_t *req, http_resp_t *resp)
     json_t *q = NULL;
     int limit, offset;
     carrier_t *rows = NULL;
-    size_t n = 0;
+    carrier_sip_t *sip = NULL;
+    size_t n = 0, nsip = 0;
     int64_t total = 0;
     cerr_t e;
     if (api_auth_byoc(req, resp, SCOPE_READ, &who) != C_OK) goto done;
@@ -378,19 +382,23 @@ void h_byoc_carrier_list(http_req_t *req, http_resp_t *resp)
     if (api_paging(req, resp, q, API_BYOC_MAX_LIMIT, API_BYOC_DEFAULT_LIMIT, &limit, &offset) != C_OK)
         goto done;
     rows = xcalloc((size_t)limit, sizeof *rows);
-    if (carrier_list(&ctx->core, &who, NULL, limit, offset, rows, &n, &total, &e) != C_OK) {
+    sip = xcalloc((size_t)limit, sizeof *sip);
+    if (carrier_list(&ctx->core, &who, NULL, limit, offset, rows, &n, &total, sip, &e) != C_OK) {
         api_core_error(req, resp, &e);
         goto done;
     }
+    nsip = n;
     jw_t w;
     api_byoc_list_begin(resp, &w);
     for (size_t i = 0; i < n; i++) {
         jw_obj(&w);
-        render_carrier(&w, &ctx->core, who.auth_id, &rows[i], true);
+        render_carrier(&w, who.auth_id, &rows[i], true, &sip[i]);
         jw_obj_end(&w);
     }
     api_byoc_list_end(&w, total, limit, offset);
 done:
+    for (size_t i = 0; i < nsip; i++) carrier_sip_clear(&sip[i]);
+    free(sip);
     if (rows) carrier_clear_rows(rows, n);
     free(rows);
     json_decref(q);
@@ -402,17 +410,20 @@ void h_byoc_carrier_get(http_req_t *req, http_resp_t *resp)
     account_t who;
     json_t *q = NULL;
     carrier_t cr;
+    carrier_sip_t sip;
     cerr_t e;
     memset(&cr, 0, sizeof cr);
+    memset(&sip, 0, sizeof sip);
     if (api_auth_byoc(req, resp, SCOPE_READ, &who) != C_OK) goto done;
     if (api_query(req, resp, api_no_fields, NULL, &q) != C_OK) goto done;
-    if (carrier_get(&ctx->core, &who, http_param(req, "id"), &cr, &e) != C_OK) {
+    if (carrier_get(&ctx->core, &who, http_param(req, "id"), &cr, &sip, &e) != C_OK) {
         api_core_error(req, resp, &e);
         goto done;
     }
     resp->status = 200;
-    render_body(&resp->body, &ctx->core, who.auth_id, &cr, true);
+    render_body(&resp->body, who.auth_id, &cr, true, &sip);
 done:
+    carrier_sip_clear(&sip);
     carrier_clear(&cr);
     json_decref(q);
 }
@@ -424,20 +435,24 @@ void h_byoc_carrier_update(http_req_t *req, http_resp_t *resp)
     json_t *b = NULL;
     carrier_byoc_in_t in;
     carrier_t cr;
+    carrier_sip_t sip;
     faults_t *f = xcalloc(1, sizeof *f);
     cerr_t e;
     memset(&cr, 0, sizeof cr);
+    memset(&sip, 0, sizeof sip);
     if (api_auth_byoc(req, resp, SCOPE_WRITE, &who) != C_OK) goto done;
     if (api_body(req, resp, NULL, NULL, &b) != C_OK) goto done;
     read_in(b, &in, f);
-    if (carrier_byoc_update(&ctx->core, &who, http_param(req, "id"), &in, f, &cr, &e) != C_OK) {
+    if (carrier_byoc_update(&ctx->core, &who, http_param(req, "id"), &in, f, &cr, &sip, &e) !=
+        C_OK) {
         if (e.code == CE_INVALID) api_problem(req, resp, 400, e.msg, f);
         else api_core_error(req, resp, &e);
         goto done;
     }
     resp->status = 200;
-    render_body(&resp->body, &ctx->core, who.auth_id, &cr, true);
+    render_body(&resp->body, who.auth_id, &cr, true, &sip);
 done:
+    carrier_sip_clear(&sip);
     carrier_clear(&cr);
     free(f);
     json_decref(b);

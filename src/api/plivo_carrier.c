@@ -17,7 +17,7 @@ static const api_field_t k_fields[] = {
     API_FIELDS_END,
 };
 
-static void render_carrier(jw_t *w, core_t *c, const char *auth_id, const carrier_t *cr)
+static void render_carrier(jw_t *w, const char *auth_id, const carrier_t *cr)
 {
     char uri[128];
     char *ips = carrier_ip_set(cr);
@@ -31,7 +31,6 @@ static void render_carrier(jw_t *w, core_t *c, const char *auth_id, const carrie
     /* no gateway health here: the object's keys are seed 000's, and the
      * Plivo dialect shows no outbound gateway (ip_set is inbound); the BYOC
      * view of the same carrier shows it (SIP-REGISTRATION.md) */
-    (void)c;
     free(ips);
 }
 
@@ -78,7 +77,7 @@ void h_carrier_list(http_req_t *req, http_resp_t *resp)
     cerr_t e;
     if (api_plivo_list_query(req, resp, fields, &in, &who, &q, &limit, &offset) != C_OK) goto done;
     rows = xcalloc((size_t)limit, sizeof *rows);
-    if (carrier_list(&ctx->core, &who, in.name, limit, offset, rows, &n, &total, &e) != C_OK) {
+    if (carrier_list(&ctx->core, &who, in.name, limit, offset, rows, &n, &total, NULL, &e) != C_OK) {
         api_core_error(req, resp, &e);
         goto done;
     }
@@ -86,7 +85,7 @@ void h_carrier_list(http_req_t *req, http_resp_t *resp)
     api_plivo_list_begin(resp, &w, who.auth_id, "IncomingCarrier", q, limit, offset, total);
     for (size_t i = 0; i < n; i++) {
         jw_obj(&w);
-        render_carrier(&w, &ctx->core, who.auth_id, &rows[i]);
+        render_carrier(&w, who.auth_id, &rows[i]);
         jw_obj_end(&w);
     }
     api_plivo_list_end(&w);
@@ -113,13 +112,13 @@ void h_carrier_get(http_req_t *req, http_resp_t *resp)
      * render_carrier shows the database's fields alone, no gateway health) */
     api_cache_key(&key, "IncomingCarrier", id, &who, q);
     if (api_cache_answer(ctx, API_CACHE_OBJECT, resp, &key, &v)) goto done;
-    if (carrier_get(&ctx->core, &who, id, &cr, &e) != C_OK) {
+    if (carrier_get(&ctx->core, &who, id, &cr, NULL, &e) != C_OK) {
         api_core_error(req, resp, &e);
         goto done;
     }
     jw_t w;
     api_plivo_obj_begin(resp, &w, 200);
-    render_carrier(&w, &ctx->core, who.auth_id, &cr);
+    render_carrier(&w, who.auth_id, &cr);
     jw_obj_end(&w);
     api_cache_keep(ctx, API_CACHE_OBJECT, resp, &key, &v);
 done:

@@ -167,37 +167,6 @@ void api_byoc_list_end(jw_t *w, int64_t total, int limit, int offset)
 
 /* ---- gateway health (SIP.md §6), every dialect ---- */
 
-/* A carrier's stored gateway health as the renderers read it: the probe
- * interval (0: probing is off -- or the read failed, which renders as
- * off: a carrier's answer does not fail for want of its health) and its
- * gateways' rows. */
-typedef struct {
-    int interval;
-    size_t n;
-    gw_health_t *h;          /* HEALTH_GW_MAX rows; the caller free()s it */
-} health_view_t;
-
-static void health_load(core_t *c, const carrier_t *cr, health_view_t *v)
-{
-    cerr_t e;
-    v->interval = 0;
-    v->n = 0;
-    v->h = xcalloc(HEALTH_GW_MAX, sizeof *v->h);
-    if (c && health_of(c, cr->id, &v->interval, v->h, &v->n, &e) != C_OK) {
-        v->interval = 0;
-        v->n = 0;
-    }
-}
-
-/* Gateway g's stored row; NULL: never probed. */
-static const gw_health_t *health_find(const health_view_t *v, const gateway_t *g)
-{
-    const gw_health_t *found = NULL;
-    for (size_t k = 0; k < v->n; k++)
-        if (strcmp(v->h[k].sid, g->sid) == 0) found = &v->h[k];
-    return found;
-}
-
 /* "health_check": {"interval"} while the carrier is probed, else null. */
 static void render_health_check(jw_t *w, int interval)
 {
@@ -213,44 +182,40 @@ static void render_health_check(jw_t *w, int interval)
 
 /* SIP.md §6: "health_check" and "gateway_health": each outbound
  * gateway's state ("unknown" until probed; [] when off). */
-void api_render_health(jw_t *w, core_t *c, const carrier_t *cr)
+void api_render_health(jw_t *w, const carrier_t *cr, const carrier_sip_t *s)
 {
-    health_view_t v;
-    health_load(c, cr, &v);
-    render_health_check(w, v.interval);
+    int interval = s ? s->interval : 0;
+    render_health_check(w, interval);
     jw_key(w, "gateway_health");
     jw_arr(w);
-    for (size_t i = 0; v.interval > 0 && i < cr->ngw; i++) {
+    for (size_t i = 0; interval > 0 && i < cr->ngw; i++) {
         const gateway_t *g = &cr->gw[i];
         if (!g->outbound) continue;
         jw_obj(w);
         jw_kstr(w, "sip_gateway_sid", g->sid);
-        render_health_members(w, health_find(&v, g));
+        render_health_members(w, carrier_sip_health(s, g));
         jw_obj_end(w);
     }
     jw_arr_end(w);
-    free(v.h);
 }
 
 /* The admin dialect's per-gateway "health": the stored state of outbound
  * gateway g when its carrier is probed, else null. */
-static void render_gw_health(jw_t *w, const gateway_t *g, const health_view_t *v)
+static void render_gw_health(jw_t *w, const gateway_t *g, const carrier_sip_t *s)
 {
     jw_key(w, "health");
-    if (v->interval <= 0 || !g->outbound) {
+    if (!s || s->interval <= 0 || !g->outbound) {
         jw_null(w);
         return;
     }
     jw_obj(w);
-    render_health_members(w, health_find(v, g));
+    render_health_members(w, carrier_sip_health(s, g));
     jw_obj_end(w);
 }
 
-void api_render_upstream(jw_t *w, core_t *c, const carrier_t *cr)
+void api_render_upstream(jw_t *w, const carrier_t *cr, const carrier_sip_t *s)
 {
     char ts[CLOCK_TS_SZ];
-    health_view_t v;
-    health_load(c, cr, &v);
     jw_obj(w);
     jw_kstr(w, "id", cr->uuid);
     jw_kstr(w, "name", cr->name);
@@ -272,12 +237,11 @@ void api_render_upstream(jw_t *w, core_t *c, const carrier_t *cr)
         jw_kbool(w, "inbound", g->inbound);
         jw_kbool(w, "outbound", g->outbound);
         if (g->transport == GW_TP_TCP) jw_kstr(w, "transport", "tcp"); /* absent: udp */
-        render_gw_health(w, g, &v);
+        render_gw_health(w, g, s);
         jw_obj_end(w);
     }
     jw_arr_end(w);
-    render_health_check(w, v.interval);
-    free(v.h);
+    render_health_check(w, s ? s->interval : 0);
     jw_key(w, "outbound_auth");
     if (cr->out_user[0]) {
         /* the password is never shown */

@@ -27,10 +27,8 @@ static void type_out(const char *t, size_t n, void *ud)
     jw_str(ud, buf);
 }
 
-static void render_endpoint(api_ctx_t *ctx, jw_t *w, const wh_endpoint_t *ep, const char *secret,
-                            bool admin)
+static void render_endpoint(jw_t *w, const wh_endpoint_t *ep, const char *secret, bool admin)
 {
-    char acct[IDS_AUTH_ID_SZ];
     jw_obj(w);
     jw_kstr(w, "id", ep->uid);
     if (secret) jw_kstr(w, "secret", secret);
@@ -42,8 +40,7 @@ static void render_endpoint(api_ctx_t *ctx, jw_t *w, const wh_endpoint_t *ep, co
     jw_arr_end(w);
     jw_kbool(w, "enabled", ep->enabled);
     jw_kstr_or_null(w, "disabled_reason", ep->disabled_reason[0] ? ep->disabled_reason : NULL);
-    hook_account_of(&ctx->core, ep, acct);
-    jw_kstr_or_null(w, "account", acct[0] ? acct : NULL);
+    jw_kstr_or_null(w, "account", ep->account_auth_id[0] ? ep->account_auth_id : NULL);
     if (admin) jw_kstr(w, "owner", ep->owner_id == HOOK_OPERATOR ? "operator" : "account");
     api_kts(w, "old_secret_expires_at",
         ep->old_secret_len && ep->old_secret_until > clock_now() ? ep->old_secret_until : 0);
@@ -121,7 +118,7 @@ static void answer_endpoint(http_req_t *req, http_resp_t *resp, const wh_call_t 
     }
     jw_t w;
     api_json_begin(resp, &w, status);
-    render_endpoint(c->ctx, &w, ep, secret, c->admin);
+    render_endpoint(&w, ep, secret, c->admin);
 }
 
 typedef struct {
@@ -235,7 +232,7 @@ void h_webhook_list(http_req_t *req, http_resp_t *resp)
     }
     jw_t w;
     api_byoc_list_begin(resp, &w);
-    for (size_t i = 0; i < n; i++) render_endpoint(c.ctx, &w, &rows[i], NULL, c.admin);
+    for (size_t i = 0; i < n; i++) render_endpoint(&w, &rows[i], NULL, c.admin);
     api_byoc_list_end(&w, total, limit, offset);
 done:
     if (rows) ids_wipe(rows, (size_t)limit * sizeof *rows);

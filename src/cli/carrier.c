@@ -136,7 +136,7 @@ static void print_carrier(const carrier_t *cr)
     buf_t b = BUF_INIT;
     jw_t w;
     jw_init(&w, &b);
-    api_render_upstream(&w, NULL, cr);
+    api_render_upstream(&w, cr, NULL);
     printf("%s\n", b.data);
     buf_free(&b);
 }
@@ -204,7 +204,7 @@ int cli_carrier(int argc, char **argv)
             carrier_t rows[50];
             size_t n = 0;
             int64_t total = 0;
-            if (upstream_list(&core, NULL, 50, offset, rows, &n, &total, &e) != C_OK) {
+            if (upstream_list(&core, NULL, 50, offset, rows, &n, &total, NULL, &e) != C_OK) {
                 cli_err("carrier list", "%s", e.msg);
                 goto done;
             }
@@ -218,7 +218,7 @@ int cli_carrier(int argc, char **argv)
     }
     const char *ref = argv[idx_];
     if (show || del) {
-        int rc = show ? upstream_get(&core, ref, &cr, &e) : upstream_delete(&core, ref, &e);
+        int rc = show ? upstream_get(&core, ref, &cr, NULL, &e) : upstream_delete(&core, ref, &e);
         if (rc != C_OK) {
             cli_err(show ? "carrier show" : "carrier delete", "%s", e.msg);
             ret = e.code == CE_INVALID ? EXIT_USAGE : 1;
@@ -254,7 +254,7 @@ int cli_carrier(int argc, char **argv)
             if (cli_load_key(db, key_file, &core) != C_OK) goto done;
         }
     }
-    int rc = add ? upstream_create(&core, &in, f, &cr, &e) : upstream_update(&core, ref, &in, f, &cr, &e);
+    int rc = add ? upstream_create(&core, &in, f, &cr, &e) : upstream_update(&core, ref, &in, f, &cr, NULL, &e);
     if (rc != C_OK) {
         print_faults(add ? "carrier add" : "carrier update", &e, f);
         ret = e.code == CE_INVALID ? EXIT_USAGE : 1;

@@ -280,10 +280,17 @@ static int load(core_t *c, const account_t *caller, const char *ref, carrier_t *
     return load_as(c, caller, ref, false, out, e);
 }
 
-int carrier_get(core_t *c, const account_t *caller, const char *ref, carrier_t *out, cerr_t *e)
+int carrier_get(core_t *c, const account_t *caller, const char *ref, carrier_t *out,
+                carrier_sip_t *sip, cerr_t *e)
 {
     memset(out, 0, sizeof *out);
-    return load(c, caller, ref, out, e);
+    if (sip) memset(sip, 0, sizeof *sip);
+    if (load(c, caller, ref, out, e) != C_OK) return C_ERR;
+    if (sip && carrier_sip_of(c, out, sip, e) != C_OK) {
+        carrier_clear(out);
+        return C_ERR;
+    }
+    return C_OK;
 }
 
 int carrier_get_head(core_t *c, const account_t *caller, const char *ref, carrier_t *out, cerr_t *e)
@@ -293,10 +300,13 @@ int carrier_get_head(core_t *c, const account_t *caller, const char *ref, carrie
 }
 
 int carrier_list(core_t *c, const account_t *caller, const char *name, int limit, int offset,
-                 carrier_t *rows, size_t *nrows, int64_t *total, cerr_t *e)
+                 carrier_t *rows, size_t *nrows, int64_t *total, carrier_sip_t *sip, cerr_t *e)
 {
-    return core_st(e, c->st->ops->carrier_list(c->st, core_owner_id(caller), core_sub_id(caller),
-                                               name, limit, offset, rows, nrows, total), NULL);
+    if (core_st(e, c->st->ops->carrier_list(c->st, core_owner_id(caller), core_sub_id(caller),
+                                            name, limit, offset, rows, nrows, total),
+                NULL) != C_OK)
+        return C_ERR;
+    return sip ? carrier_sip_rows(c, rows, *nrows, sip, e) : C_OK;
 }
 
 int carrier_delete(core_t *c, const account_t *caller, const char *ref, cerr_t *e)
@@ -691,9 +701,11 @@ int carrier_byoc_create(core_t *c, const account_t *caller, const carrier_byoc_i
 }
 
 int carrier_byoc_update(core_t *c, const account_t *caller, const char *ref,
-                        const carrier_byoc_in_t *in, faults_t *f, carrier_t *out, cerr_t *e)
+                        const carrier_byoc_in_t *in, faults_t *f, carrier_t *out,
+                        carrier_sip_t *sip, cerr_t *e)
 {
     memset(out, 0, sizeof *out);
+    if (sip) memset(sip, 0, sizeof *sip);
     /* read, merge and write under the write lock: two updates cannot
      * interleave and lose one of them */
     if (core_begin(c, e) != C_OK) return C_ERR;
@@ -705,8 +717,10 @@ int carrier_byoc_update(core_t *c, const account_t *caller, const char *ref,
     carrier_check(out, f);
     if (faults_result(f, e) != C_OK || save_update(c, out, e) != C_OK) goto fail;
     if (carrier_events(c, &was, out, e) != C_OK) goto fail;
+    if (sip && carrier_sip_of(c, out, sip, e) != C_OK) goto fail;
     carrier_clear(&was);
     if (core_commit(c, e) != C_OK) {
+        if (sip) carrier_sip_clear(sip);
         carrier_clear(out);
         return C_ERR;
     }

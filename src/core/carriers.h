@@ -6,6 +6,8 @@
 
 #include "core/core.h"
 
+struct carrier_sip; /* core/registrations.h */
+
 /* Every rule a carrier must satisfy as a whole (names, gateways, trunk
  * type), whichever dialect built it.  Paths name the BYOC fields
  * ("sip_gateway.port"; "sip_gateways[3].port" when there are several). */
@@ -32,14 +34,20 @@ int carrier_plivo_create(core_t *c, const account_t *caller, const carrier_plivo
  * gateways a BYOC carrier has are kept). */
 int carrier_plivo_update(core_t *c, const account_t *caller, const char *ref,
                          const carrier_plivo_in_t *in, cerr_t *e);
-/* ref: Plivo carrier_id, BYOC id or voip_carrier_sid.  out: carrier_clear. */
-int carrier_get(core_t *c, const account_t *caller, const char *ref, carrier_t *out, cerr_t *e);
+/* ref: Plivo carrier_id, BYOC id or voip_carrier_sid.  out: carrier_clear.
+ * sip (NULL: not wanted): the carrier's SIP state as its full answer shows
+ * it (carrier_sip_of; caller: carrier_sip_clear), read with it so that a
+ * fault reading it fails the call. */
+int carrier_get(core_t *c, const account_t *caller, const char *ref, carrier_t *out,
+                struct carrier_sip *sip, cerr_t *e);
 /* carrier_get for a caller that needs the carrier's own fields, not its
  * gateways (a number add: store carrier_head).  out: carrier_clear. */
 int carrier_get_head(core_t *c, const account_t *caller, const char *ref, carrier_t *out, cerr_t *e);
-/* rows has room for limit entries; each needs carrier_clear. */
+/* rows (and sip, NULL: not wanted) have room for limit entries; each needs
+ * carrier_clear (carrier_sip_clear). */
 int carrier_list(core_t *c, const account_t *caller, const char *name, int limit, int offset,
-                 carrier_t *rows, size_t *nrows, int64_t *total, cerr_t *e);
+                 carrier_t *rows, size_t *nrows, int64_t *total, struct carrier_sip *sip,
+                 cerr_t *e);
 /* CE_CONFLICT while numbers use it. */
 int carrier_delete(core_t *c, const account_t *caller, const char *ref, cerr_t *e);
 
@@ -69,7 +77,11 @@ typedef struct {
  * is reported at once.  out: carrier_clear. */
 int carrier_byoc_create(core_t *c, const account_t *caller, const carrier_byoc_in_t *in,
                         faults_t *f, carrier_t *out, cerr_t *e);
+/* sip (NULL: not wanted) gets the carrier's SIP state as its answer shows
+ * it (carrier_sip_of), read in the update's transaction: a fault reading
+ * it undoes the update. */
 int carrier_byoc_update(core_t *c, const account_t *caller, const char *ref,
-                        const carrier_byoc_in_t *in, faults_t *f, carrier_t *out, cerr_t *e);
+                        const carrier_byoc_in_t *in, faults_t *f, carrier_t *out,
+                        struct carrier_sip *sip, cerr_t *e);
 
 #endif

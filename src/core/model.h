@@ -465,6 +465,9 @@ typedef struct {
     int64_t fail_since;             /* unix seconds: its first failure; 0: none */
     int64_t start_event_id;         /* its creation event (0: not reached by the fan-out yet) */
     int64_t created_at, updated_at;
+    /* filled by the core's hook_endpoint_* (never the store): account_id's
+     * auth_id, "" when account_id is 0 */
+    char account_auth_id[IDS_AUTH_ID_SZ];
 } wh_endpoint_t;
 
 typedef enum { WHD_PENDING = 0, WHD_DELIVERED = 1, WHD_FAILED = 2 } whd_state_t;

@@ -143,7 +143,7 @@ int num_list(core_t *c, const account_t *caller, const numlist_in_t *in, owned_n
     }
     if (in->carrier) {
         carrier_t cr;
-        if (carrier_get(c, caller, in->carrier, &cr, e) != C_OK) {
+        if (carrier_get(c, caller, in->carrier, &cr, NULL, e) != C_OK) {
             if (e->code == CE_NOTFOUND)
                 return cerr(e, CE_INVALID, "invalid voip_carrier_sid: no carrier %.40s on this account",
                             in->carrier);

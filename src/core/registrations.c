@@ -3,6 +3,7 @@
 
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/core_int.h"
@@ -165,7 +166,7 @@ int health_set(core_t *c, const account_t *caller, const char *ref, int interval
                     HEALTH_INTERVAL_MAX);
     carrier_t cr;
     if (core_begin(c, e) != C_OK) return C_ERR;
-    if (carrier_get(c, caller, ref, &cr, e) != C_OK) return core_end(c, C_ERR, e);
+    if (carrier_get(c, caller, ref, &cr, NULL, e) != C_OK) return core_end(c, C_ERR, e);
     int before = 0;
     int st = c->st->ops->probe_get(c->st, cr.id, &before);
     if (st == ST_NOTFOUND) before = 0, st = ST_OK;
@@ -191,7 +192,7 @@ int health_set_upstream(core_t *c, const char *ref, int interval, cerr_t *e)
         return cerr(e, CE_INVALID, "interval must be %d-%d seconds", HEALTH_INTERVAL_MIN,
                     HEALTH_INTERVAL_MAX);
     carrier_t cr;
-    if (upstream_get(c, ref, &cr, e) != C_OK) return C_ERR;
+    if (upstream_get(c, ref, &cr, NULL, e) != C_OK) return C_ERR;
     int64_t id = cr.id;
     carrier_clear(&cr);
     int st = c->st->ops->probe_set(c->st, id, interval);
@@ -212,6 +213,50 @@ int health_of(core_t *c, int64_t carrier_id, int *interval, gw_health_t *rows, s
     if (st != ST_OK) return core_st(e, st, "health check");
     return core_st(e, c->st->ops->health_list(c->st, carrier_id, HEALTH_GW_MAX, rows, n),
                    "gateway health");
+}
+
+int carrier_sip_of(core_t *c, const carrier_t *cr, carrier_sip_t *out, cerr_t *e)
+{
+    memset(out, 0, sizeof *out);
+    if (cr->trunk == TRUNK_REG && reg_status_of(c, cr->id, &out->reg, &out->reg_found, e) != C_OK)
+        return C_ERR;
+    gw_health_t *h = xcalloc(HEALTH_GW_MAX, sizeof *h);
+    int rc = health_of(c, cr->id, &out->interval, h, &out->nh, e);
+    if (rc == C_OK && out->interval > 0) {
+        out->h = h;
+        h = NULL;
+    } else {
+        out->interval = rc == C_OK ? out->interval : 0;
+        out->nh = 0;
+    }
+    free(h);
+    return rc;
+}
+
+int carrier_sip_rows(core_t *c, const carrier_t *rows, size_t n, carrier_sip_t *out, cerr_t *e)
+{
+    size_t i = 0;
+    for (; i < n; i++)
+        if (carrier_sip_of(c, &rows[i], &out[i], e) != C_OK) break;
+    if (i == n) return C_OK;
+    for (size_t k = 0; k <= i; k++) carrier_sip_clear(&out[k]);
+    return C_ERR;
+}
+
+void carrier_sip_clear(carrier_sip_t *s)
+{
+    free(s->h);
+    s->h = NULL;
+    s->nh = 0;
+    s->interval = 0;
+}
+
+const gw_health_t *carrier_sip_health(const carrier_sip_t *s, const gateway_t *g)
+{
+    const gw_health_t *found = NULL;
+    for (size_t k = 0; s && k < s->nh; k++)
+        if (strcmp(s->h[k].sid, g->sid) == 0) found = &s->h[k];
+    return found;
 }
 
 int health_targets(core_t *c, int max, probe_target_t *rows, size_t *n, cerr_t *e)

@@ -57,6 +57,29 @@ int health_set_upstream(core_t *c, const char *ref, int interval, cerr_t *e);
 /* A carrier's probing interval (0: off) and its gateways' stored states
  * (rows has room for HEALTH_GW_MAX). */
 int health_of(core_t *c, int64_t carrier_id, int *interval, gw_health_t *rows, size_t *n, cerr_t *e);
+/* What a carrier's full answer shows beside its record: the registration
+ * client's stored state (a `reg` carrier; reg_found false: nobody has
+ * tried it yet, SIP.md §5) and its gateways' health (interval 0: not
+ * probed, SIP.md §6).  They are read here, before anything is rendered,
+ * so that a database fault answers the request as the fault (C_ERR,
+ * CE_UNAVAILABLE: 503) -- read while rendering, a fault showed as
+ * "registration_status": null or "health_check": null, a 200 saying
+ * something false.  h is owned (carrier_sip_clear). */
+typedef struct carrier_sip {
+    bool reg_found;
+    reg_status_t reg;
+    int interval;
+    gw_health_t *h;          /* interval > 0: HEALTH_GW_MAX rows; else NULL */
+    size_t nh;
+} carrier_sip_t;
+
+int carrier_sip_of(core_t *c, const carrier_t *cr, carrier_sip_t *out, cerr_t *e);
+/* The same for rows[0..n) into out[0..n). */
+int carrier_sip_rows(core_t *c, const carrier_t *rows, size_t n, carrier_sip_t *out, cerr_t *e);
+void carrier_sip_clear(carrier_sip_t *s);
+/* Gateway g's stored health row in s; NULL: never probed (or s NULL). */
+const gw_health_t *carrier_sip_health(const carrier_sip_t *s, const gateway_t *g);
+
 /* Every outbound gateway to probe (rows has room for max). */
 int health_targets(core_t *c, int max, probe_target_t *rows, size_t *n, cerr_t *e);
 int health_save(core_t *c, const gw_health_t *h, cerr_t *e);

@@ -14,6 +14,7 @@
 #include "core/events.h"
 #include "core/ids.h"
 #include "core/net.h"
+#include "core/registrations.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/clock.h"
@@ -53,16 +54,24 @@ static int load(core_t *c, const char *ref, carrier_t *out, cerr_t *e)
     return core_st(e, rc, NULL);
 }
 
-int upstream_get(core_t *c, const char *ref, carrier_t *out, cerr_t *e)
+int upstream_get(core_t *c, const char *ref, carrier_t *out, carrier_sip_t *sip, cerr_t *e)
 {
-    return load(c, ref, out, e);
+    if (sip) memset(sip, 0, sizeof *sip);
+    if (load(c, ref, out, e) != C_OK) return C_ERR;
+    if (sip && carrier_sip_of(c, out, sip, e) != C_OK) {
+        carrier_clear(out);
+        return C_ERR;
+    }
+    return C_OK;
 }
 
 int upstream_list(core_t *c, const char *name, int limit, int offset, carrier_t *rows,
-                  size_t *nrows, int64_t *total, cerr_t *e)
+                  size_t *nrows, int64_t *total, carrier_sip_t *sip, cerr_t *e)
 {
-    return core_st(e, c->st->ops->carrier_list(c->st, 0, 0, name, limit, offset, rows, nrows, total),
-                   NULL);
+    if (core_st(e, c->st->ops->carrier_list(c->st, 0, 0, name, limit, offset, rows, nrows, total),
+                NULL) != C_OK)
+        return C_ERR;
+    return sip ? carrier_sip_rows(c, rows, *nrows, sip, e) : C_OK;
 }
 
 /* carrier_check speaks the BYOC dialect's fields: "sip_gateway.ipv4" for
@@ -270,12 +279,20 @@ static int update_in_tx(core_t *c, const char *ref, const upstream_in_t *in, fau
 
 /* read, change and write (and log) in one transaction */
 int upstream_update(core_t *c, const char *ref, const upstream_in_t *in, faults_t *f,
-                    carrier_t *out, cerr_t *e)
+                    carrier_t *out, carrier_sip_t *sip, cerr_t *e)
 {
+    if (sip) memset(sip, 0, sizeof *sip);
     if (core_begin(c, e) != C_OK) return C_ERR;
     int r = update_in_tx(c, ref, in, f, out, e);
+    if (r == C_OK && sip && carrier_sip_of(c, out, sip, e) != C_OK) {
+        carrier_clear(out);
+        r = C_ERR;
+    }
     if (core_end(c, r, e) != C_OK) {
-        if (r == C_OK) carrier_clear(out); /* the commit failed */
+        if (r == C_OK) { /* the commit failed */
+            carrier_clear(out);
+            if (sip) carrier_sip_clear(sip);
+        }
         return C_ERR;
     }
     return C_OK;

@@ -11,6 +11,8 @@
 
 #include "core/core.h"
 
+struct carrier_sip; /* core/registrations.h */
+
 /* Names: the CSV's column, 1-64 bytes, no control characters. */
 #define UPSTREAM_NAME_MAX 64
 
@@ -49,12 +51,15 @@ typedef struct {
 int upstream_create(core_t *c, const upstream_in_t *in, faults_t *f, carrier_t *out, cerr_t *e);
 /* ref: the carrier's id (a UUID) or its name.  The name cannot change
  * while inventory rows name the carrier (CE_CONFLICT). */
+/* sip (NULL: not wanted): as carrier_byoc_update's. */
 int upstream_update(core_t *c, const char *ref, const upstream_in_t *in, faults_t *f,
-                    carrier_t *out, cerr_t *e);
-int upstream_get(core_t *c, const char *ref, carrier_t *out, cerr_t *e);
-/* rows has room for limit entries; each needs carrier_clear.  name NULL: all. */
+                    carrier_t *out, struct carrier_sip *sip, cerr_t *e);
+/* sip (NULL: not wanted): as carrier_get's. */
+int upstream_get(core_t *c, const char *ref, carrier_t *out, struct carrier_sip *sip, cerr_t *e);
+/* rows (and sip, NULL: not wanted) have room for limit entries; each needs
+ * carrier_clear (carrier_sip_clear).  name NULL: all. */
 int upstream_list(core_t *c, const char *name, int limit, int offset, carrier_t *rows,
-                  size_t *nrows, int64_t *total, cerr_t *e);
+                  size_t *nrows, int64_t *total, struct carrier_sip *sip, cerr_t *e);
 /* CE_CONFLICT naming how many inventory numbers still name it. */
 int upstream_delete(core_t *c, const char *ref, cerr_t *e);
 /* The inventory import: creates the carrier called name, without gateways,

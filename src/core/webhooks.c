@@ -378,6 +378,22 @@ static int apply(core_t *c, int64_t owner, const hook_in_t *in, wh_endpoint_t *e
     return C_OK;
 }
 
+/* ep's account_auth_id, read by the core before any answer is rendered: a
+ * fault reading it is the request's fault (503), never an endpoint shown
+ * as hearing every account's events ("account": null).  An account gone
+ * (accounts are closed, not deleted) shows as none. */
+static int fill_account(core_t *c, wh_endpoint_t *ep, cerr_t *e)
+{
+    account_t a;
+    ep->account_auth_id[0] = '\0';
+    if (ep->account_id == 0) return C_OK;
+    int rc = c->st->ops->account_by_id(c->st, ep->account_id, &a);
+    if (rc == ST_NOTFOUND) return C_OK;
+    if (core_st(e, rc, "webhook endpoint's account") != C_OK) return C_ERR;
+    snprintf(ep->account_auth_id, sizeof ep->account_auth_id, "%s", a.auth_id);
+    return C_OK;
+}
+
 int hook_endpoint_create(core_t *c, int64_t owner, const hook_in_t *in, wh_endpoint_t *out,
                          char secret[HOOK_SECRET_SZ], cerr_t *e)
 {
@@ -399,6 +415,7 @@ int hook_endpoint_create(core_t *c, int64_t owner, const hook_in_t *in, wh_endpo
     if (core_begin(c, e) != C_OK) goto fail;
     int rc = core_st(e, c->st->ops->wh_endpoint_insert(c->st, ep), "webhook endpoint");
     if (rc == C_OK) rc = emit(c, "webhook_endpoint.created", NULL, ep, false, e);
+    if (rc == C_OK) rc = fill_account(c, ep, e);
     if (core_end(c, rc, e) != C_OK) goto fail;
     core_on_durable(hook_endpoints_changed);
     return C_OK;
@@ -414,7 +431,8 @@ static int load(core_t *c, int64_t owner, const char *uid, wh_endpoint_t *out, c
     int rc = c->st->ops->wh_endpoint_get(c->st, owner, uid, out);
     /* the same words for another owner's and for none (existence does not leak) */
     if (rc == ST_NOTFOUND) return cerr(e, CE_NOTFOUND, "no such webhook endpoint");
-    return core_st(e, rc, NULL);
+    if (core_st(e, rc, NULL) != C_OK) return C_ERR;
+    return fill_account(c, out, e);
 }
 
 int hook_endpoint_get(core_t *c, int64_t owner, const char *uid, wh_endpoint_t *out, cerr_t *e)
@@ -429,8 +447,17 @@ int hook_endpoint_list(core_t *c, int64_t owner, int limit, int offset, wh_endpo
     *total = 0;
     if (limit < 1 || limit > HOOK_LIST_MAX || offset < 0)
         return cerr(e, CE_INVALID, "invalid paging");
-    return core_st(e, c->st->ops->wh_endpoint_list(c->st, owner, limit, offset, rows, nrows, total),
-                   NULL);
+    if (core_st(e, c->st->ops->wh_endpoint_list(c->st, owner, limit, offset, rows, nrows, total),
+                NULL) != C_OK)
+        return C_ERR;
+    for (size_t i = 0; i < *nrows; i++) {
+        if (fill_account(c, &rows[i], e) != C_OK) {
+            *nrows = 0;
+            *total = 0;
+            return C_ERR;
+        }
+    }
+    return C_OK;
 }
 
 int hook_endpoint_update(core_t *c, int64_t owner, const char *uid, const hook_in_t *in,
@@ -451,6 +478,7 @@ int hook_endpoint_update(core_t *c, int64_t owner, const char *uid, const hook_i
         rc = core_st(e, c->st->ops->wh_endpoint_update(c->st, out), "webhook endpoint");
     }
     if (rc == C_OK) rc = emit(c, "webhook_endpoint.updated", before, out, false, e);
+    if (rc == C_OK) rc = fill_account(c, out, e);
     ids_wipe(before, sizeof *before);
     free(before);
     rc = core_end(c, rc, e);
@@ -498,13 +526,6 @@ int hook_endpoint_rotate(core_t *c, int64_t owner, const char *uid, int64_t grac
     return rc;
 }
 
-void hook_account_of(core_t *c, const wh_endpoint_t *ep, char out[IDS_AUTH_ID_SZ])
-{
-    account_t a;
-    out[0] = '\0';
-    if (ep->account_id && c->st->ops->account_by_id(c->st, ep->account_id, &a) == ST_OK)
-        snprintf(out, IDS_AUTH_ID_SZ, "%s", a.auth_id);
-}
 
 /* ---- the delivery log --------------------------------------------------------------------- */
 

@@ -131,8 +131,6 @@ int hook_endpoint_delete(core_t *c, int64_t owner, const char *uid, cerr_t *e);
  * seconds (0: it stops at once). */
 int hook_endpoint_rotate(core_t *c, int64_t owner, const char *uid, int64_t grace,
                          wh_endpoint_t *out, char secret[HOOK_SECRET_SZ], cerr_t *e);
-/* The auth_id of an endpoint's account filter into out ("" : none). */
-void hook_account_of(core_t *c, const wh_endpoint_t *ep, char out[IDS_AUTH_ID_SZ]);
 /* The event types of an endpoint, one by one (C_OK: go on). */
 void hook_types_each(const wh_endpoint_t *ep, void (*fn)(const char *type, size_t n, void *ud),
                      void *ud);

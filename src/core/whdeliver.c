@@ -155,7 +155,7 @@ int hook_fanout(core_t *c, int *made, bool *more, cerr_t *e)
         wh_endpoint_t one;
         size_t n = 0;
         long long gen = atomic_load(&g_ep_gen);   /* before the read: see hook_fanout_idle */
-        int st = c->st->ops->wh_endpoint_active(c->st, 0, 1, &one, &n);
+        int st = c->st->ops->wh_endpoint_page(c->st, 0, 1, &one, &n);
         ids_wipe(&one, sizeof one);
         if (core_st(e, st, "webhook endpoints") != C_OK) return C_ERR;
         atomic_store(&g_idle_gen, n == 0 ? gen : -1);
@@ -187,7 +187,7 @@ int hook_fanout(core_t *c, int *made, bool *more, cerr_t *e)
      * cursor moved past its events; a helper's review, session 33) */
     if (rc == C_OK && b.n > 0) eps = xmalloc(HOOK_FANOUT_EP_PAGE * sizeof *eps);
     for (int64_t after = 0; eps && rc == C_OK;) {
-        rc = core_st(e, c->st->ops->wh_endpoint_active(c->st, after, HOOK_FANOUT_EP_PAGE, eps, &neps),
+        rc = core_st(e, c->st->ops->wh_endpoint_page(c->st, after, HOOK_FANOUT_EP_PAGE, eps, &neps),
                      "webhook endpoints");
         if (rc == C_OK && neps) rc = fan_batch(c, &b, eps, neps, made, e);
         if (neps < HOOK_FANOUT_EP_PAGE) break;

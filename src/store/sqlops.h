@@ -193,7 +193,7 @@
     X(P, int, wh_endpoint_list,                                                                    \
       (store_t *st, int64_t owner_id, int limit, int offset, wh_endpoint_t *rows, size_t *nrows,   \
        int64_t *total))                                                                            \
-    X(P, int, wh_endpoint_active,                                                                  \
+    X(P, int, wh_endpoint_page,                                                                    \
       (store_t *st, int64_t after_id, int limit, wh_endpoint_t *rows, size_t *nrows))              \
     X(P, int, wh_endpoint_update, (store_t *st, const wh_endpoint_t *ep))                          \
     X(P, int, wh_endpoint_delete, (store_t *st, int64_t id))                                       \

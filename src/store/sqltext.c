@@ -206,8 +206,8 @@ const char *const sqlt_text[Q__COUNT] = {
     [Q_WH_EP_GET] = "SELECT " SQLS_WH_ENDPOINT_COLS " FROM webhook_endpoints "
                     "WHERE uid = ?2 AND (?1 < 0 OR owner_id = ?1)",
     [Q_WH_EP_BY_ID] = "SELECT " SQLS_WH_ENDPOINT_COLS " FROM webhook_endpoints WHERE id = ?1",
-    [Q_WH_EP_ACTIVE] = "SELECT " SQLS_WH_ENDPOINT_COLS " FROM webhook_endpoints "
-                       "WHERE id > ?1 ORDER BY id LIMIT ?2",
+    [Q_WH_EP_PAGE] = "SELECT " SQLS_WH_ENDPOINT_COLS " FROM webhook_endpoints "
+                     "WHERE id > ?1 ORDER BY id LIMIT ?2",
     [Q_WH_EP_UPDATE] =
         "UPDATE webhook_endpoints SET url = ?2, description = ?3, event_types = ?4, "
         "account_id = ?5, enabled = ?6, disabled_reason = ?7, secret = ?8, old_secret = ?9, "

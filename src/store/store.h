@@ -405,8 +405,8 @@ typedef struct store_ops {
     /* every endpoint, enabled or not, with id > after_id, by id, at most
      * limit (the fan-out reads them all, a page at a time, and matches
      * each page with its events: a disabled endpoint wants none) */
-    int (*wh_endpoint_active)(store_t *st, int64_t after_id, int limit, wh_endpoint_t *rows,
-                              size_t *nrows);
+    int (*wh_endpoint_page)(store_t *st, int64_t after_id, int limit, wh_endpoint_t *rows,
+                            size_t *nrows);
     /* writes url, description, event_types, account_id, enabled,
      * disabled_reason, secrets, fail_count, fail_since, updated_at by ep->id */
     int (*wh_endpoint_update)(store_t *st, const wh_endpoint_t *ep);

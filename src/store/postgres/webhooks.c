@@ -83,11 +83,11 @@ int pg_wh_endpoint_list(store_t *st, int64_t owner_id, int limit, int offset, wh
                    limit, sqls_rd_wh_endpoint, rows, nrows, total);
 }
 
-int pg_wh_endpoint_active(store_t *st, int64_t after_id, int limit, wh_endpoint_t *rows,
-                          size_t *nrows)
+int pg_wh_endpoint_page(store_t *st, int64_t after_id, int limit, wh_endpoint_t *rows,
+                        size_t *nrows)
 {
     sqls_fill_t f = {sqls_rd_wh_endpoint, rows, 0, limit > 0 ? (size_t)limit : 0};
-    int rc = pg_each(pg_conn(st), Q_WH_EP_ACTIVE, PG_V(v_int(after_id), v_int(limit)), sqls_fill, &f);
+    int rc = pg_each(pg_conn(st), Q_WH_EP_PAGE, PG_V(v_int(after_id), v_int(limit)), sqls_fill, &f);
     *nrows = f.n;
     return rc;
 }

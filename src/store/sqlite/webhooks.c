@@ -67,11 +67,11 @@ int sq_wh_endpoint_list(store_t *st, int64_t owner_id, int limit, int offset, wh
                              "webhook endpoint list");
 }
 
-int sq_wh_endpoint_active(store_t *st, int64_t after_id, int limit, wh_endpoint_t *rows,
-                          size_t *nrows)
+int sq_wh_endpoint_page(store_t *st, int64_t after_id, int limit, wh_endpoint_t *rows,
+                        size_t *nrows)
 {
     sqls_fill_t f = {sqls_rd_wh_endpoint, rows, 0, limit > 0 ? (size_t)limit : 0};
-    int rc = SQ_EACH_V(st, Q_WH_EP_ACTIVE, sqls_fill, &f, SQ_I(after_id), SQ_I(limit));
+    int rc = SQ_EACH_V(st, Q_WH_EP_PAGE, sqls_fill, &f, SQ_I(after_id), SQ_I(limit));
     *nrows = f.n;
     return rc;
 }

@@ -1,7 +1,8 @@
 /* test_carriers.c -- the carrier model (core/carriers.c): the rules of a
  * whole carrier, Plivo's ip_set, the server key and sealed SIP passwords
- * at rest, and a Plivo update of a carrier with an outbound gateway,
- * against a real SQLite store in a temporary directory. */
+ * at rest, a Plivo update of a carrier with an outbound gateway, and what
+ * a read fault beside a carrier's (or a webhook endpoint's) record
+ * answers, against a real SQLite store in a temporary directory. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,6 +16,8 @@
 
 #include "core/accounts.h"
 #include "core/carriers.h"
+#include "core/registrations.h"
+#include "core/webhooks.h"
 #include "util/clock.h"
 #include "core/core.h"
 #include "core/secrets.h"
@@ -387,7 +390,7 @@ static void test_plivo_update_keeps_outbound(void **state)
 
     carrier_plivo_in_t in = {.name = NULL, .ip_set = "198.51.100.0/24, 203.0.113.10", .voice = -1, .sms = 0};
     assert_int_equal(carrier_plivo_update(&G.c, &G.main, cr.carrier_id, &in, &e), C_OK);
-    assert_int_equal(carrier_get(&G.c, &G.main, cr.carrier_id, &back, &e), C_OK);
+    assert_int_equal(carrier_get(&G.c, &G.main, cr.carrier_id, &back, NULL, &e), C_OK);
     char *ips = carrier_ip_set(&back);
     assert_string_equal(ips, "198.51.100.0/24,203.0.113.10");
     free(ips);
@@ -403,7 +406,7 @@ static void test_plivo_update_keeps_outbound(void **state)
     in.ip_set = "198.51.100.0/24";
     in.sms = -1;
     assert_int_equal(carrier_plivo_update(&G.c, &G.main, cr.carrier_id, &in, &e), C_OK);
-    assert_int_equal(carrier_get(&G.c, &G.main, cr.carrier_id, &back, &e), C_OK);
+    assert_int_equal(carrier_get(&G.c, &G.main, cr.carrier_id, &back, NULL, &e), C_OK);
     assert_int_equal(back.ngw, 2);
     assert_string_equal(back.gw[1].sid, gw.sid);
     assert_false(back.gw[1].inbound);
@@ -412,6 +415,213 @@ static void test_plivo_update_keeps_outbound(void **state)
     assert_string_equal(ips, "198.51.100.0/24");
     free(ips);
     carrier_clear(&back);
+}
+
+/* ---- a read fault beside the record is the request's fault ---------------- */
+
+/* The store's ops with some of them failing as a database that went away
+ * does (ST_ERR): which ones, by name. */
+static store_ops_t g_faulty;
+static const store_ops_t *g_real;
+static int fail_reg_get(store_t *st, int64_t id, reg_status_t *out)
+{
+    (void)st, (void)id, (void)out;
+    return ST_ERR;
+}
+static int fail_probe_get(store_t *st, int64_t id, int *interval)
+{
+    (void)st, (void)id, (void)interval;
+    return ST_ERR;
+}
+static int fail_health_list(store_t *st, int64_t id, int max, gw_health_t *rows, size_t *n)
+{
+    (void)st, (void)id, (void)max, (void)rows, (void)n;
+    return ST_ERR;
+}
+static int fail_account_by_id(store_t *st, int64_t id, account_t *out)
+{
+    (void)st, (void)id, (void)out;
+    return ST_ERR;
+}
+static void faults_on(const char *which)
+{
+    g_real = G.st->ops;
+    g_faulty = *g_real;
+    if (strcmp(which, "reg") == 0) g_faulty.reg_status_get = fail_reg_get;
+    if (strcmp(which, "probe") == 0) g_faulty.probe_get = fail_probe_get;
+    if (strcmp(which, "health") == 0) g_faulty.health_list = fail_health_list;
+    if (strcmp(which, "account") == 0) g_faulty.account_by_id = fail_account_by_id;
+    G.st->ops = &g_faulty;
+}
+static void faults_off(void)
+{
+    G.st->ops = g_real;
+}
+
+static void sip_carrier(carrier_t *out)
+{
+    carrier_byoc_in_t in;
+    faults_t f = {0};
+    cerr_t e;
+    memset(&in, 0, sizeof in);
+    in.name = "Sip State";
+    in.trunk = "static_ip";
+    in.gw_given = 1;
+    in.gw = (gw_in_t){.address = "203.0.113.20", .port = 5060, .netmask = 32, .inbound = 1,
+                      .outbound = 1};
+    in.in_auth = in.reg_expires = -1;
+    in.trunk = "reg";
+    in.reg = 1;
+    in.reg_user = "alice";
+    in.reg_pass = "Sup3r-Secret-Reg";
+    in.reg_realm = "sip.example.com";
+    if (carrier_byoc_create(&G.c, &G.main, &in, &f, out, &e) != C_OK)
+        fail_msg("create: %s (%s: %s)", e.msg, f.n ? f.f[0].path : "", f.n ? f.f[0].msg : "");
+}
+
+/* A carrier's registration state and gateway health (carrier_sip_of) are
+ * read by the core before an answer is rendered; a fault reading either is
+ * CE_UNAVAILABLE (503), never a carrier shown unprobed or with
+ * "registration_status": null.  An update whose read fails is undone. */
+static void test_sip_state_fault_is_the_requests(void **state)
+{
+    (void)state;
+    carrier_t cr, back;
+    carrier_sip_t sip;
+    cerr_t e;
+    sip_carrier(&cr);
+    assert_int_equal(health_set(&G.c, &G.main, cr.uuid, 30, &e), C_OK);
+
+    assert_int_equal(carrier_sip_of(&G.c, &cr, &sip, &e), C_OK);
+    assert_int_equal(sip.interval, 30);
+    assert_false(sip.reg_found);
+    carrier_sip_clear(&sip);
+
+    /* a reg trunk's registration state, once the client stored one */
+    carrier_t as_reg = cr;
+    assert_int_equal(cr.trunk, TRUNK_REG);
+    reg_status_t rs;
+    memset(&rs, 0, sizeof rs);
+    rs.carrier_id = cr.id;
+    rs.state = REG_REGISTERED;
+    rs.last_code = 200;
+    assert_int_equal(reg_status_save(&G.c, &rs, &e), C_OK);
+    assert_int_equal(carrier_sip_of(&G.c, &as_reg, &sip, &e), C_OK);
+    assert_true(sip.reg_found);
+    assert_int_equal(sip.reg.state, REG_REGISTERED);
+    assert_int_equal(sip.reg.last_code, 200);
+    carrier_sip_clear(&sip);
+
+    static const char *const which[] = {"reg", "probe", "health"};
+    for (size_t i = 0; i < 3; i++) {
+        faults_on(which[i]);
+        memset(&e, 0, sizeof e);
+        int rc = carrier_sip_of(&G.c, &as_reg, &sip, &e);
+        faults_off();
+        if (rc != C_ERR || e.code != CE_UNAVAILABLE) fail_msg("%s: rc %d code %d", which[i], rc, e.code);
+        assert_null(sip.h);
+
+        /* a list: the same, and nothing left to free */
+        carrier_sip_t rows[2];
+        carrier_t two[2] = {cr, as_reg};
+        two[0].trunk = TRUNK_STATIC_IP;
+        faults_on(which[i]);
+        rc = carrier_sip_rows(&G.c, two, 2, rows, &e);
+        faults_off();
+        if (rc != C_ERR || e.code != CE_UNAVAILABLE) fail_msg("%s: rows rc %d", which[i], rc);
+
+        /* what the handlers call: the carrier with its state, one or a page */
+        faults_on(which[i]);
+        rc = carrier_get(&G.c, &G.main, cr.uuid, &back, &sip, &e);
+        faults_off();
+        if (rc != C_ERR || e.code != CE_UNAVAILABLE) fail_msg("%s: get rc %d", which[i], rc);
+        carrier_t page[4];
+        carrier_sip_t psip[4];
+        size_t n = 0;
+        int64_t total = 0;
+        faults_on(which[i]);
+        rc = carrier_list(&G.c, &G.main, NULL, 4, 0, page, &n, &total, psip, &e);
+        faults_off();
+        carrier_clear_rows(page, n);
+        if (rc != C_ERR || e.code != CE_UNAVAILABLE) fail_msg("%s: list rc %d", which[i], rc);
+    }
+    assert_int_equal(carrier_get(&G.c, &G.main, cr.uuid, &back, &sip, &e), C_OK);
+    assert_int_equal(sip.interval, 30);
+    assert_true(sip.reg_found);
+    carrier_sip_clear(&sip);
+    carrier_clear(&back);
+
+    /* an update that cannot read the state it answers with changes nothing */
+    carrier_byoc_in_t in;
+    faults_t f = {0};
+    memset(&in, 0, sizeof in);
+    in.name = "Sip State Renamed";
+    in.gw_given = in.in_auth = in.reg = in.reg_expires = -1;
+    faults_on("probe");
+    int rc = carrier_byoc_update(&G.c, &G.main, cr.uuid, &in, &f, &back, &sip, &e);
+    faults_off();
+    assert_int_equal(rc, C_ERR);
+    assert_int_equal(e.code, CE_UNAVAILABLE);
+    assert_int_equal(carrier_get(&G.c, &G.main, cr.uuid, &back, NULL, &e), C_OK);
+    assert_string_equal(back.name, "Sip State");
+    carrier_clear(&back);
+    /* and without the fault it does, answered with the state */
+    memset(&f, 0, sizeof f);
+    assert_int_equal(carrier_byoc_update(&G.c, &G.main, cr.uuid, &in, &f, &back, &sip, &e), C_OK);
+    assert_string_equal(back.name, "Sip State Renamed");
+    assert_int_equal(sip.interval, 30);
+    carrier_sip_clear(&sip);
+    carrier_clear(&back);
+    carrier_clear(&cr);
+}
+
+/* A webhook endpoint's account filter is read by the core with the
+ * endpoint: a fault is CE_UNAVAILABLE, never "account": null (which says
+ * "every account's events"); an update that cannot read it is undone. */
+static void test_hook_account_fault_is_the_requests(void **state)
+{
+    (void)state;
+    wh_endpoint_t ep, got, rows[4];
+    char secret[HOOK_SECRET_SZ];
+    size_t n = 0;
+    int64_t total = 0;
+    cerr_t e;
+    hook_in_t in = {.url = "https://hooks.example.com/numberd", .enabled = -1,
+                    .account = G.main.auth_id};
+    assert_int_equal(hook_endpoint_create(&G.c, HOOK_OPERATOR, &in, &ep, secret, &e), C_OK);
+    assert_string_equal(ep.account_auth_id, G.main.auth_id);
+    assert_int_equal(hook_endpoint_get(&G.c, -1, ep.uid, &got, &e), C_OK);
+    assert_string_equal(got.account_auth_id, G.main.auth_id);
+    assert_int_equal(hook_endpoint_list(&G.c, -1, 4, 0, rows, &n, &total, &e), C_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(rows[0].account_auth_id, G.main.auth_id);
+
+    faults_on("account");
+    int get = hook_endpoint_get(&G.c, -1, ep.uid, &got, &e);
+    cerr_t ge = e;
+    int list = hook_endpoint_list(&G.c, -1, 4, 0, rows, &n, &total, &e);
+    cerr_t le = e;
+    hook_in_t up = {.description = "changed", .enabled = -1};
+    int upd = hook_endpoint_update(&G.c, -1, ep.uid, &up, &got, &e);
+    cerr_t ue = e;
+    faults_off();
+    assert_int_equal(get, C_ERR);
+    assert_int_equal(ge.code, CE_UNAVAILABLE);
+    assert_int_equal(list, C_ERR);
+    assert_int_equal(le.code, CE_UNAVAILABLE);
+    assert_int_equal(n, 0);
+    assert_int_equal(upd, C_ERR);
+    assert_int_equal(ue.code, CE_UNAVAILABLE);
+    assert_int_equal(hook_endpoint_get(&G.c, -1, ep.uid, &got, &e), C_OK);
+    assert_string_equal(got.description, "");
+
+    /* every account's events: no account read, none shown */
+    hook_in_t all = {.url = "https://hooks.example.com/all", .enabled = -1};
+    faults_on("account");
+    int mk = hook_endpoint_create(&G.c, HOOK_OPERATOR, &all, &ep, secret, &e);
+    faults_off();
+    assert_int_equal(mk, C_OK);
+    assert_string_equal(ep.account_auth_id, "");
 }
 
 int main(void)
@@ -426,6 +636,8 @@ int main(void)
         cmocka_unit_test(test_key_fingerprint_recorded_and_checked),
         cmocka_unit_test(test_password_sealed_at_rest),
         cmocka_unit_test(test_plivo_update_keeps_outbound),
+        cmocka_unit_test(test_sip_state_fault_is_the_requests),
+        cmocka_unit_test(test_hook_account_fault_is_the_requests),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -2845,12 +2845,12 @@ static void test_webhooks(void **state)
     assert_int_equal(got.old_secret_len, 72);
     assert_int_equal(got.old_secret[0], 0xcd);
     assert_string_equal(got.disabled_reason, "by hand");
-    assert_int_equal(st->ops->wh_endpoint_active(st, 0, 10, rows, &n), ST_OK);
+    assert_int_equal(st->ops->wh_endpoint_page(st, 0, 10, rows, &n), ST_OK);
     assert_int_equal(n, 3);
     assert_int_equal(rows[1].id, own.id);
     assert_false(rows[1].enabled);
     assert_int_equal(rows[2].id, other.id);
-    assert_int_equal(st->ops->wh_endpoint_active(st, op.id, 10, rows, &n), ST_OK);
+    assert_int_equal(st->ops->wh_endpoint_page(st, op.id, 10, rows, &n), ST_OK);
     assert_int_equal(n, 2);
     own.enabled = true;
     assert_int_equal(st->ops->wh_endpoint_update(st, &own), ST_OK);
