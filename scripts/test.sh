@@ -128,12 +128,13 @@ stage "SIP end to end and registration: Kamailio + SIPp against numberd (SQLite;
 # routes, with the SIP client on one node and the lookups on the other.
 # registration: SIP.md §5: MD5 and SHA-256 digest, refresh, 423, 403, PATCH,
 # 503 + Retry-After, no answer, delete and shutdown unregister
-# (tests/sip/registrar/). Each file has its own Kamailio and numberd on
-# free ports: two at a time (registration.test.js, ~26 s of timers, beside
-# the other three).
+# (tests/sip/registrar/); registration_dns: a registrar's name on a silent
+# DNS server holds up no other carrier (root: unshare -m, ~12 s). Each
+# file has its own Kamailio and numberd on free ports: two at a time
+# (registration.test.js, ~26 s of timers, beside the others).
 (cd "$here/tests/sip" && NUMBERD_BIN="$here/build/numberd" \
   bounded 900 node --test --test-concurrency=2 numberd_e2e.test.js multinode_sbc.test.js sip_edge.test.js registration.test.js \
-  registration_edges.test.js)
+  registration_edges.test.js registration_dns.test.js)
 
 stage "API tests (node --test), SQLite"
 # Every response the suite receives is recorded (in $rec), then checked

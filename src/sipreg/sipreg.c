@@ -73,18 +73,18 @@ static void *sipreg_main(void *arg)
             r->next_sig = now + SIG_POLL_S;
         }
         sipreg_drop_gone(r);
-        /* one transaction per turn for the states it stores; the names of
-         * the registrars due are looked up before it (getaddrinfo blocks,
-         * and the batch holds the store's write lock: every API write
-         * waited for a silent DNS server), with the same now, so that the
-         * timers start exactly the attempts looked up */
+        /* one transaction per turn for the states it stores; the
+         * registrars due are readied before it, with the same now, so that
+         * the timers start exactly the attempts readied.  Nothing here
+         * waits for DNS (sipreg_dns.c): a name is looked up on the
+         * resolver's threads and polled on the next turns, while this
+         * thread goes on serving every other registration (and the batch,
+         * which holds the store's write lock, never waits for it) */
         double turn = sipreg_mono();
         sipreg_resolve_due(r, turn);
         reg_batch_begin(r->core);
-        r->no_dns = true;
         double next = sipreg_run_timers(r, turn);
         sipreg_probe_timers(r, turn, &next);
-        r->no_dns = false;
         reg_batch_end(r->core);
         int ms = (int)((next - sipreg_mono()) * 1000);
         if (ms < 1) ms = 1;

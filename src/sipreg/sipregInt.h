@@ -32,6 +32,13 @@
 #define SHUTDOWN_WAIT_S 3.0
 
 #define PROBE_MAX 10000          /* gateways probed by one node */
+#define SIPREG_LOOKUPS_MAX 256   /* name lookups running at once (sipreg_dns.c) */
+#define LOOKUP_WAIT_S 2.0        /* an attempt waits this long for a fresh lookup
+                                    when its registrar has an address already */
+
+/* A name being looked up in the background (sipreg_dns.c). */
+typedef struct sipreg_lookup sipreg_lookup_t;
+typedef enum { SIPREG_LOOKUP_PENDING, SIPREG_LOOKUP_DONE, SIPREG_LOOKUP_FAILED } sipreg_lookup_rc_t;
 
 /* One probed gateway (SIP.md §6). */
 typedef struct {
@@ -44,6 +51,7 @@ typedef struct {
     double tx_start, retx_at, retx_iv, due;
     buf_t req;
     gw_health_t h;
+    sipreg_lookup_t *lk;         /* the gateway's name being looked up; NULL: none */
 } probe_t;
 
 /* ---- one registration --------------------------------------------------- */
@@ -76,6 +84,8 @@ typedef struct reg {
     double due;                  /* next REGISTER (monotonic); 0 = none planned */
     reg_status_t st;
     bool counted;                /* st.state counted in g_by_state */
+    sipreg_lookup_t *lk;         /* the registrar's name being looked up; NULL: none */
+    bool addr_ready;             /* looked up for the attempt due (sipreg_reg_ready) */
 } reg_t;
 
 typedef struct sipreg_conn sipreg_conn_t; /* a TCP connection (sipreg_tcp.c) */
@@ -109,7 +119,6 @@ struct sipreg {
     reg_t **ghosts;              /* old bindings being removed (Expires: 0) */
     size_t nghosts, gcap;
     double next_sig, next_full;
-    bool no_dns;                 /* inside the store batch: no getaddrinfo (it blocks) */
 };
 
 
@@ -129,7 +138,29 @@ extern sipreg_globals_t sipreg_g;
 double sipreg_mono(void);
 /* n - 1 random [a-z0-9] and a NUL */
 void sipreg_token(char *out, size_t n);
+/* getaddrinfo: blocks while the resolver waits -- only at start-up
+ * (--sip-outbound-proxy); the client's thread uses sipreg_dns.c's. */
 int sipreg_resolve(const char *host, unsigned port, struct sockaddr_storage *ss, socklen_t *len);
+
+/* sipreg_dns.c */
+/* An address literal into ss at once; C_ERR: a name (or nothing valid). */
+int sipreg_resolve_numeric(const char *host, unsigned port, struct sockaddr_storage *ss,
+                           socklen_t *len);
+/* Starts looking host:port up on the resolver's threads; NULL: not
+ * started (SIPREG_LOOKUPS_MAX running, or glibc refused): as failed. */
+sipreg_lookup_t *sipreg_lookup_start(const char *host, unsigned port);
+/* SIPREG_LOOKUPS_MAX lookups are running: start none now. */
+bool sipreg_lookups_full(void);
+/* DONE: ss holds the first address. */
+sipreg_lookup_rc_t sipreg_lookup_poll(sipreg_lookup_t *l, struct sockaddr_storage *ss,
+                                      socklen_t *len);
+/* Seconds since l started. */
+double sipreg_lookup_age(const sipreg_lookup_t *l, double now);
+/* Frees l (NULL: nothing), cancelling it if it runs; one that cannot be
+ * cancelled is freed by a later sipreg_lookup_reap. */
+void sipreg_lookup_free(sipreg_lookup_t *l);
+/* Frees what sipreg_lookup_free left to finish: once a turn. */
+void sipreg_lookup_reap(void);
 /* Hands one whole message (a datagram, or a message framed on a TCP
  * stream) to the fsm or the prober; what: "UDP"/"TCP" for logs. */
 void sipreg_dispatch(sipreg_t *r, const char *buf, size_t n, const char *what);
@@ -163,9 +194,11 @@ void sipreg_save(sipreg_t *r, reg_t *g);
 void sipreg_failed(sipreg_t *r, reg_t *g, int code, const char *reason, int64_t retry_after,
                    bool credentials);
 void sipreg_attempt(sipreg_t *r, reg_t *g, bool unreg);
-/* getaddrinfo of g's registrar into g->dst; a failed lookup keeps what
- * g->dst held (dstlen 0: never resolved). */
-void sipreg_reg_resolve(reg_t *g);
+/* Readies g's registrar address for its attempt due now, without
+ * blocking: true when the attempt can start (g->dst fresh, or -- the
+ * lookup failed, or ran past LOOKUP_WAIT_S -- what g->dst held; dstlen 0:
+ * never resolved, the attempt fails), false while a lookup runs. */
+bool sipreg_reg_ready(reg_t *g, double now);
 void sipreg_on_response(sipreg_t *r, const sip_msg_t *m);
 /* Forgets g's TCP connection (after a transaction timed out on it). */
 void sipreg_reg_conn_drop(sipreg_t *r, reg_t *g);

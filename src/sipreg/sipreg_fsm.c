@@ -134,18 +134,44 @@ static int build_send(sipreg_t *r, reg_t *g, const char *auth, const char *auth2
     return C_OK;
 }
 
-void sipreg_reg_resolve(reg_t *g)
+static void set_dst(reg_t *g, const struct sockaddr_storage *dst, socklen_t len)
 {
-    /* a failed lookup keeps the address g had: a DNS outage must not
-     * stop the refreshes of a registrar that answers (only a registrar
-     * never resolved has none) */
-    struct sockaddr_storage dst;
-    socklen_t len = 0;
-    if (sipreg_resolve(g->host, g->port, &dst, &len) != C_OK || len == 0) return;
-    g->dst = dst;
+    if (len == 0) return;
+    g->dst = *dst;
     g->dstlen = len;
     const struct sockaddr_in *a = (const struct sockaddr_in *)&g->dst;
     inet_ntop(AF_INET, &a->sin_addr, g->st.registrar_ip, sizeof g->st.registrar_ip);
+}
+
+bool sipreg_reg_ready(reg_t *g, double now)
+{
+    /* a failed lookup keeps the address g had: a DNS outage must not
+     * stop the refreshes of a registrar that answers (only a registrar
+     * never resolved has none).  A name is looked up again at every
+     * attempt: it may point elsewhere now. */
+    struct sockaddr_storage dst;
+    socklen_t len = 0;
+    if (!g->lk) {
+        if (sipreg_resolve_numeric(g->host, g->port, &dst, &len) == C_OK) {
+            set_dst(g, &dst, len);
+            return true;
+        }
+        if (sipreg_lookups_full()) return g->dstlen > 0; /* the old address, or wait for room */
+        g->lk = sipreg_lookup_start(g->host, g->port);
+        if (!g->lk) return true; /* not even started: as a failed lookup */
+    }
+    switch (sipreg_lookup_poll(g->lk, &dst, &len)) {
+    case SIPREG_LOOKUP_PENDING:
+        /* a slow resolver delays a refresh by LOOKUP_WAIT_S at most: then
+         * the address g has serves, and the lookup is dropped */
+        if (!(g->dstlen && sipreg_lookup_age(g->lk, now) >= LOOKUP_WAIT_S)) return false;
+        break;
+    case SIPREG_LOOKUP_DONE: set_dst(g, &dst, len); break;
+    case SIPREG_LOOKUP_FAILED: break;
+    }
+    sipreg_lookup_free(g->lk);
+    g->lk = NULL;
+    return true;
 }
 
 /* A new attempt (first registration, refresh, retry or unregister). */
@@ -164,7 +190,12 @@ void sipreg_attempt(sipreg_t *r, reg_t *g, bool unreg)
         g->st.last_attempt_at = clock_now();
         if (g->st.state != REG_REGISTERED && g->st.state != REG_FAILED) sipreg_set_state(g, REG_REGISTERING);
     }
-    if (!g->dstlen && !r->no_dns) sipreg_reg_resolve(g);
+    g->addr_ready = false; /* the next attempt looks its registrar up again */
+    if (!g->dstlen) { /* begun here, not by the timers: an address literal only */
+        struct sockaddr_storage dst;
+        socklen_t len = 0;
+        if (sipreg_resolve_numeric(g->host, g->port, &dst, &len) == C_OK) set_dst(g, &dst, len);
+    }
     if (!g->dstlen) {
         if (unreg) {
             g->gone = true;

@@ -44,10 +44,10 @@ static void probe_start(sipreg_t *r, probe_t *p)
 {
     char uri[MODEL_HOST_SZ + 32], from[MODEL_HOST_SZ + 32], contact[MODEL_HOST_SZ + 48], via[MODEL_HOST_SZ + 16];
     p->due = 0;
-    /* inside the store's batch no lookup (it blocks): sipreg_resolve_due
-     * looked it up before */
-    if (!p->dstlen && (r->no_dns || sipreg_resolve(p->t.address, (unsigned)p->t.port, &p->dst,
-                                                   &p->dstlen) != C_OK)) {
+    /* sipreg_probe_resolve_due looked it up before (and the timers wait
+     * while the lookup runs): no address now is a name that does not
+     * resolve */
+    if (!p->dstlen) {
         p->tx = true; /* counted as a miss by the timeout below */
         p->tx_start = sipreg_mono() - 64 * r->t1;
         return;
@@ -139,6 +139,7 @@ void sipreg_on_probe_response(sipreg_t *r, const sip_msg_t *m)
 
 void sipreg_probe_free(probe_t *p)
 {
+    sipreg_lookup_free(p->lk);
     probe_count(p, -1);
     buf_free(&p->req);
     free(p);
@@ -164,6 +165,8 @@ void sipreg_probes_reload(sipreg_t *r)
             if (r->probes[i] && strcmp(r->probes[i]->t.sid, t[k].sid) == 0) p = r->probes[i];
         if (p && (strcmp(p->t.address, t[k].address) != 0 || p->t.port != t[k].port)) {
             p->dstlen = 0; /* resolve the new address */
+            sipreg_lookup_free(p->lk); /* (the old one's lookup) */
+            p->lk = NULL;
         }
         if (!p) {
             p = xcalloc(1, sizeof *p);
@@ -210,7 +213,11 @@ void sipreg_probe_timers(sipreg_t *r, double now, double *next)
             }
             if (p->tx && p->retx_at < *next) *next = p->retx_at;
         } else if (probe_due(p, now)) {
-            probe_start(r, p);
+            if (!p->dstlen && (p->lk || sipreg_lookups_full())) {
+                if (now + 0.05 < *next) *next = now + 0.05; /* its name is being looked up */
+            } else {
+                probe_start(r, p);
+            }
         } else if (p->due > 0 && p->due < *next) {
             *next = p->due;
         }
@@ -221,7 +228,23 @@ void sipreg_probe_resolve_due(sipreg_t *r, double now)
 {
     for (size_t i = 0; i < r->nprobes; i++) {
         probe_t *p = r->probes[i];
-        if (probe_due(p, now) && !p->dstlen)
-            sipreg_resolve(p->t.address, (unsigned)p->t.port, &p->dst, &p->dstlen);
+        if (!probe_due(p, now) || p->dstlen) continue;
+        unsigned port = (unsigned)p->t.port;
+        if (!p->lk) {
+            if (sipreg_resolve_numeric(p->t.address, port, &p->dst, &p->dstlen) == C_OK) continue;
+            if (sipreg_lookups_full()) continue;
+            p->lk = sipreg_lookup_start(p->t.address, port);
+            if (!p->lk) continue; /* not started: the probe counts a miss */
+        }
+        struct sockaddr_storage dst;
+        socklen_t len = 0;
+        sipreg_lookup_rc_t rc = sipreg_lookup_poll(p->lk, &dst, &len);
+        if (rc == SIPREG_LOOKUP_PENDING) continue;
+        if (rc == SIPREG_LOOKUP_DONE) {
+            p->dst = dst;
+            p->dstlen = len;
+        }
+        sipreg_lookup_free(p->lk); /* failed: the probe counts a miss, and looks up again */
+        p->lk = NULL;
     }
 }

@@ -49,6 +49,7 @@ static void fingerprint(const carrier_t *c, uint8_t out[32])
 
 void sipreg_reg_free(reg_t *g)
 {
+    sipreg_lookup_free(g->lk);
     sipreg_count_state(g, false);
     buf_free(&g->req);
     free(g->proxy_auth);
@@ -164,8 +165,9 @@ void sipreg_reload(sipreg_t *r)
                 }
                 g = fresh;
                 if (held) {
+                    /* at once, once its registrar is looked up (the timers) */
                     sipreg_count_state(g, true);
-                    sipreg_attempt(r, g, false);
+                    g->due = sipreg_mono();
                 }
             } else if (g) {
                 g->seen = true;
@@ -247,12 +249,16 @@ static bool attempt_due(const reg_t *g, double now)
 
 void sipreg_resolve_due(sipreg_t *r, double now)
 {
+    /* only those made ready count toward the turn's starts: a lookup that
+     * waits on a silent DNS server holds up its own carrier, not the
+     * carriers due after it */
     int n = 0;
+    sipreg_lookup_reap();
     for (size_t i = 0; i < r->nregs && n < STARTS_PER_TURN; i++) {
         reg_t *g = r->regs[i];
         if (!attempt_due(g, now)) continue;
-        n++;
-        sipreg_reg_resolve(g); /* again at every attempt: the name may point elsewhere now */
+        if (!g->addr_ready) g->addr_ready = sipreg_reg_ready(g, now);
+        if (g->addr_ready) n++;
     }
     sipreg_probe_resolve_due(r, now);
 }
@@ -306,7 +312,10 @@ double sipreg_run_timers(sipreg_t *r, double now)
             }
             if (g->tx && g->retx_at < next) next = g->retx_at;
         } else if (attempt_due(g, now)) {
-            if (starts < STARTS_PER_TURN) {
+            if (!g->addr_ready) {
+                /* its registrar's name is being looked up: polled again soon */
+                if (now + 0.05 < next) next = now + 0.05;
+            } else if (starts < STARTS_PER_TURN) {
                 starts++;
                 sipreg_attempt(r, g, false);
             } else {

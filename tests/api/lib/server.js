@@ -78,6 +78,9 @@ function randomToken(n = 32) {
  * Spawns `numberd serve` and resolves once it logs its address.
  * opts.admin === false starts it WITHOUT NUMBERD_ADMIN_TOKEN.
  * opts.args adds command-line arguments.
+ * opts.wrap runs numberd through a command: [cmd, ...args] before the
+ * binary and its arguments (unshare, to give it a resolv.conf of its own);
+ * the command must exec numberd, so that its pid is numberd's.
  * opts.env adds (or, with undefined, removes) environment variables.
  * opts.dir runs on an existing directory's database (<dir>/t.db), e.g. that
  * of a stopped server (see opts.keepDir), and leaves the directory in place
@@ -113,7 +116,9 @@ async function start(opts = {}) {
   const db = dbOf(dir);
   const args = ['serve', '--db', db, '--listen', '127.0.0.1:0',
     '--threads', String(opts.threads || 2), ...(opts.args || [])];
-  const child = spawn(BIN, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = opts.wrap
+    ? spawn(opts.wrap[0], [...opts.wrap.slice(1), BIN, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawn(BIN, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
 
   // 'close', not 'exit': 'exit' can come before the last of stderr has
   // been read from its pipe (what numberd logs while it stops: "stopped:
