@@ -374,7 +374,12 @@ int hook_finish(core_t *c, hook_job_t *job, int status, const char *err, bool *d
     }
     if (rc == C_OK && !ok && st == ST_OK) {
         int64_t day = (int64_t)((double)HOOK_STREAK_SECONDS * hook_backoff_scale());
-        if (d->state == WHD_FAILED)
+        /* the schedule's own last attempt: a manual redelivery of a
+         * delivery that had failed already (attempts past the schedule)
+         * is one more try, whose failure leaves it failed but does not
+         * disable an endpoint someone is working on (the run of failures
+         * below still counts it) */
+        if (d->state == WHD_FAILED && d->attempts == HOOK_ATTEMPTS_MAX)
             snprintf(reason, sizeof reason, "every attempt of delivery %lld failed (%d over %s); last: %.120s",
                      (long long)d->id, d->attempts, "31 hours", d->last_error);
         else if (count >= HOOK_STREAK_MAX && since && now - since >= (day < 1 ? 1 : day))

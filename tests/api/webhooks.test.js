@@ -364,6 +364,41 @@ describe('delivery', () => {
     assert.equal(u.json.disabled_reason, null);
     await patch(srv, ep.id, { enabled: false });
   });
+
+  test('a failed delivery sent again by hand and failing again: failed, the endpoint left enabled', async () => {
+    // before: its ninth attempt ran past the schedule, read as "every
+    // attempt of delivery N failed", and one manual try disabled the
+    // endpoint again.  The endpoint hears deletions only (not its own
+    // updates: enabling it again makes no delivery of its own).
+    rx.on('/redo', () => ({ status: 500 }));
+    const ep = await endpoint(srv, '/redo', { event_types: ['webhook_endpoint.deleted'] });
+    const sink = await objectEndpoint(srv, '/redo-sink');
+    assert.equal((await srv.admin('DELETE', `/admin/v1/webhooks/${sink.id}`)).status, 204);
+    const end = Date.now() + 30000;
+    while ((await srv.admin('GET', `/admin/v1/webhooks/${ep.id}`)).json.enabled && Date.now() < end) await sleep(50);
+    const failed = (await deliveries(srv, ep.id, '?state=failed')).json.data;
+    assert.equal(failed.length, 1, JSON.stringify(failed));
+    assert.equal(failed[0].attempts, 8);
+    assert.equal((await patch(srv, ep.id, { enabled: true })).json.enabled, true);
+
+    const seen = rx.of('/redo').length;
+    const again = await srv.admin('POST', `/admin/v1/webhooks/${ep.id}/deliveries/${failed[0].id}/redeliver`);
+    assert.equal(again.status, 202, again.text);
+    const back = (await deliveriesOnce(srv, ep.id, (x) => x.attempts === 9)).json.data[0];
+    assert.equal(back.attempts, 9);
+    assert.equal(back.state, 'failed');
+    assert.equal(rx.of('/redo').length, seen + 1, 'one attempt, no retries');
+    const g = await srv.admin('GET', `/admin/v1/webhooks/${ep.id}`);
+    assert.equal(g.json.enabled, true, g.json.disabled_reason);
+
+    // the receiver fixed: sent again by hand, delivered
+    rx.on('/redo', () => ({ status: 200 }));
+    await srv.admin('POST', `/admin/v1/webhooks/${ep.id}/deliveries/${failed[0].id}/redeliver`);
+    const ok = (await deliveriesOnce(srv, ep.id, (x) => x.state === 'delivered')).json.data[0];
+    assert.equal(ok.state, 'delivered');
+    assert.equal(ok.attempts, 10);
+    await patch(srv, ep.id, { enabled: false });
+  });
 });
 
 // Found by a helper's review (session 33); each failed before its fix.
