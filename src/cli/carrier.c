@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "core/registrations.h"
 #include "core/upstream.h"
 #include "util/buf.h"
 #include "util/jw.h"
@@ -131,12 +132,13 @@ static char *read_password(const char *path)
     return r;
 }
 
-static void print_carrier(const carrier_t *cr)
+/* as the admin API shows it, with its gateways' health (s) */
+static void print_carrier(const carrier_t *cr, const carrier_sip_t *s)
 {
     buf_t b = BUF_INIT;
     jw_t w;
     jw_init(&w, &b);
-    api_render_upstream(&w, cr, NULL);
+    api_render_upstream(&w, cr, s);
     printf("%s\n", b.data);
     buf_free(&b);
 }
@@ -193,7 +195,9 @@ int cli_carrier(int argc, char **argv)
     int ret = 1;
     cerr_t e;
     carrier_t cr;
+    carrier_sip_t sip; /* a new carrier's: probed by nobody yet */
     memset(&cr, 0, sizeof cr);
+    memset(&sip, 0, sizeof sip);
     upstream_gw_in_t *gw = NULL;
     char *bufs[2] = {NULL, NULL}, *pass = NULL;
     faults_t *f = xcalloc(1, sizeof *f);
@@ -202,13 +206,18 @@ int cli_carrier(int argc, char **argv)
         int offset = 0;
         for (;;) {
             carrier_t rows[50];
+            carrier_sip_t sips[50];
             size_t n = 0;
             int64_t total = 0;
-            if (upstream_list(&core, NULL, 50, offset, rows, &n, &total, NULL, &e) != C_OK) {
+            if (upstream_list(&core, NULL, 50, offset, rows, &n, &total, sips, &e) != C_OK) {
+                carrier_clear_rows(rows, n);
                 cli_err("carrier list", "%s", e.msg);
                 goto done;
             }
-            for (size_t i = 0; i < n; i++) print_carrier(&rows[i]);
+            for (size_t i = 0; i < n; i++) {
+                print_carrier(&rows[i], &sips[i]);
+                carrier_sip_clear(&sips[i]);
+            }
             carrier_clear_rows(rows, n);
             offset += (int)n;
             if (n < 50 || offset >= total) break;
@@ -218,13 +227,13 @@ int cli_carrier(int argc, char **argv)
     }
     const char *ref = argv[idx_];
     if (show || del) {
-        int rc = show ? upstream_get(&core, ref, &cr, NULL, &e) : upstream_delete(&core, ref, &e);
+        int rc = show ? upstream_get(&core, ref, &cr, &sip, &e) : upstream_delete(&core, ref, &e);
         if (rc != C_OK) {
             cli_err(show ? "carrier show" : "carrier delete", "%s", e.msg);
             ret = e.code == CE_INVALID ? EXIT_USAGE : 1;
             goto done;
         }
-        if (show) print_carrier(&cr);
+        if (show) print_carrier(&cr, &sip);
         ret = 0;
         goto done;
     }
@@ -254,15 +263,16 @@ int cli_carrier(int argc, char **argv)
             if (cli_load_key(db, key_file, &core) != C_OK) goto done;
         }
     }
-    int rc = add ? upstream_create(&core, &in, f, &cr, &e) : upstream_update(&core, ref, &in, f, &cr, NULL, &e);
+    int rc = add ? upstream_create(&core, &in, f, &cr, &e) : upstream_update(&core, ref, &in, f, &cr, &sip, &e);
     if (rc != C_OK) {
         print_faults(add ? "carrier add" : "carrier update", &e, f);
         ret = e.code == CE_INVALID ? EXIT_USAGE : 1;
         goto done;
     }
-    print_carrier(&cr);
+    print_carrier(&cr, &sip);
     ret = 0;
 done:
+    carrier_sip_clear(&sip);
     if (pass) {
         explicit_bzero(pass, strlen(pass));
         free(pass);

@@ -424,6 +424,7 @@ fail:
     return C_ERR;
 }
 
+/* The endpoint's record (account_auth_id not filled: load_shown) */
 static int load(core_t *c, int64_t owner, const char *uid, wh_endpoint_t *out, cerr_t *e)
 {
     if (uid == NULL || strlen(uid) >= MODEL_WH_UID_SZ)
@@ -431,13 +432,19 @@ static int load(core_t *c, int64_t owner, const char *uid, wh_endpoint_t *out, c
     int rc = c->st->ops->wh_endpoint_get(c->st, owner, uid, out);
     /* the same words for another owner's and for none (existence does not leak) */
     if (rc == ST_NOTFOUND) return cerr(e, CE_NOTFOUND, "no such webhook endpoint");
-    if (core_st(e, rc, NULL) != C_OK) return C_ERR;
+    return core_st(e, rc, NULL);
+}
+
+/* The endpoint as an answer shows it: with its account's auth_id */
+static int load_shown(core_t *c, int64_t owner, const char *uid, wh_endpoint_t *out, cerr_t *e)
+{
+    if (load(c, owner, uid, out, e) != C_OK) return C_ERR;
     return fill_account(c, out, e);
 }
 
 int hook_endpoint_get(core_t *c, int64_t owner, const char *uid, wh_endpoint_t *out, cerr_t *e)
 {
-    return load(c, owner, uid, out, e);
+    return load_shown(c, owner, uid, out, e);
 }
 
 int hook_endpoint_list(core_t *c, int64_t owner, int limit, int offset, wh_endpoint_t *rows,
@@ -503,7 +510,7 @@ int hook_endpoint_rotate(core_t *c, int64_t owner, const char *uid, int64_t grac
     if (grace < 0 || grace > HOOK_GRACE_MAX)
         return cerr(e, CE_INVALID, "invalid grace_period: at most 7 days");
     if (core_begin(c, e) != C_OK) return C_ERR;
-    int rc = load(c, owner, uid, out, e);
+    int rc = load_shown(c, owner, uid, out, e);
     if (rc == C_OK) {
         int64_t now = clock_now();
         if (grace > 0) {

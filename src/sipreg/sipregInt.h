@@ -5,9 +5,10 @@
  * sipreg_metrics_render reads from any thread.
  *
  * Files: sipreg.c (thread, start/stop, metrics), sipreg_net.c (addresses,
- * sockets, reading), sipreg_fsm.c (one registration's state machine),
- * sipreg_set.c (the set of registrations: store sync, locks, timers),
- * sipreg_probe.c (OPTIONS health). */
+ * sockets, reading), sipreg_tcp.c (TCP connections), sipreg_dns.c (name
+ * lookups off this thread), sipreg_fsm.c (one registration's state
+ * machine), sipreg_set.c (the set of registrations: store sync, locks,
+ * timers), sipreg_probe.c (OPTIONS health). */
 #ifndef ND_SIPREG_INT_H
 #define ND_SIPREG_INT_H
 
@@ -32,7 +33,7 @@
 #define SHUTDOWN_WAIT_S 3.0
 
 #define PROBE_MAX 10000          /* gateways probed by one node */
-#define SIPREG_LOOKUPS_MAX 256   /* name lookups running at once (sipreg_dns.c) */
+#define SIPREG_LOOKUPS_MAX 16    /* name lookups at once, below glibc's 20 threads (sipreg_dns.c) */
 #define LOOKUP_WAIT_S 2.0        /* an attempt waits this long for a fresh lookup
                                     when its registrar has an address already */
 
@@ -52,6 +53,7 @@ typedef struct {
     buf_t req;
     gw_health_t h;
     sipreg_lookup_t *lk;         /* the gateway's name being looked up; NULL: none */
+    bool lookup_failed;          /* it did not resolve: the probe due counts a miss */
 } probe_t;
 
 /* ---- one registration --------------------------------------------------- */
@@ -119,6 +121,7 @@ struct sipreg {
     reg_t **ghosts;              /* old bindings being removed (Expires: 0) */
     size_t nghosts, gcap;
     double next_sig, next_full;
+    bool resolve_capped;         /* sipreg_resolve_due stopped at STARTS_PER_TURN */
 };
 
 
@@ -146,11 +149,10 @@ int sipreg_resolve(const char *host, unsigned port, struct sockaddr_storage *ss,
 /* An address literal into ss at once; C_ERR: a name (or nothing valid). */
 int sipreg_resolve_numeric(const char *host, unsigned port, struct sockaddr_storage *ss,
                            socklen_t *len);
-/* Starts looking host:port up on the resolver's threads; NULL: not
- * started (SIPREG_LOOKUPS_MAX running, or glibc refused): as failed. */
+/* Starts looking host:port up on the resolver's threads, or shares the
+ * lookup of the same name still running; NULL: no room now
+ * (SIPREG_LOOKUPS_MAX, or glibc refused): try again on a later turn. */
 sipreg_lookup_t *sipreg_lookup_start(const char *host, unsigned port);
-/* SIPREG_LOOKUPS_MAX lookups are running: start none now. */
-bool sipreg_lookups_full(void);
 /* DONE: ss holds the first address. */
 sipreg_lookup_rc_t sipreg_lookup_poll(sipreg_lookup_t *l, struct sockaddr_storage *ss,
                                       socklen_t *len);

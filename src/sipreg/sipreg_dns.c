@@ -13,11 +13,12 @@
  * everything else.  An address literal (most gateways: "203.0.113.10")
  * never reaches a resolver: it is converted at once.
  *
- * Ownership: a lookup belongs to the reg_t or probe_t that started it
- * and is freed with sipreg_lookup_free.  One still running cannot always
- * be cancelled (a resolver thread is writing into it): it is kept here
- * until it ends and sipreg_lookup_reap frees it.  Only the client's
- * thread calls these functions. */
+ * Ownership: a lookup is held by the reg_t or probe_t that started or
+ * shared it (see g_all) and let go with sipreg_lookup_free.  One still
+ * running when its last holder lets go cannot always be cancelled (a
+ * resolver thread is writing into it): it is kept here until it ends and
+ * sipreg_lookup_reap frees it.  Only the client's thread calls these
+ * functions. */
 #include "sipreg/sipregInt.h"
 
 #include <errno.h>
@@ -32,13 +33,23 @@ struct sipreg_lookup {
     char host[MODEL_HOST_SZ];
     char port[8];
     double started;              /* sipreg_mono() */
+    int refs;                    /* holders (sipreg_lookup_free); 0: an orphan */
 };
 
-/* lookups freed while a resolver thread still held them: never more than
- * are running (sipreg_lookup_start refuses beyond SIPREG_LOOKUPS_MAX) */
-static sipreg_lookup_t *g_orphans[SIPREG_LOOKUPS_MAX];
-static size_t g_norphans;
-static size_t g_running;         /* started and not freed (orphans included) */
+/* Every lookup started and not yet released: shared by the carriers and
+ * gateways that name the same host and port while it runs (a silent DNS
+ * server then holds one resolver thread per name, not one per carrier),
+ * and kept after its last holder let go while a resolver thread still
+ * writes into it (an orphan, freed by sipreg_lookup_reap).  At most
+ * SIPREG_LOOKUPS_MAX, fewer than glibc's resolver threads (20), so that
+ * none waits in glibc's own queue, unseen, behind names that hang. */
+static sipreg_lookup_t *g_all[SIPREG_LOOKUPS_MAX];
+static size_t g_nall;
+
+static bool running(sipreg_lookup_t *l)
+{
+    return gai_error(&l->cb) == EAI_INPROGRESS;
+}
 
 static void hints_of(struct addrinfo *h, int flags)
 {
@@ -69,10 +80,21 @@ int sipreg_resolve_numeric(const char *host, unsigned port, struct sockaddr_stor
 
 sipreg_lookup_t *sipreg_lookup_start(const char *host, unsigned port)
 {
-    if (g_running >= SIPREG_LOOKUPS_MAX) return NULL;
+    char ps[8];
+    snprintf(ps, sizeof ps, "%u", port);
+    /* one still running for the same name: shared (a finished one is not:
+     * every attempt looks its name up afresh) */
+    for (size_t i = 0; i < g_nall; i++) {
+        sipreg_lookup_t *l = g_all[i];
+        if (l->refs > 0 && strcmp(l->host, host) == 0 && strcmp(l->port, ps) == 0 && running(l)) {
+            l->refs++;
+            return l;
+        }
+    }
+    if (g_nall >= SIPREG_LOOKUPS_MAX) return NULL;
     sipreg_lookup_t *l = xcalloc(1, sizeof *l);
     snprintf(l->host, sizeof l->host, "%s", host);
-    snprintf(l->port, sizeof l->port, "%u", port);
+    memcpy(l->port, ps, sizeof l->port);
     hints_of(&l->hints, AI_NUMERICSERV);
     l->cb.ar_name = l->host;
     l->cb.ar_service = l->port;
@@ -83,13 +105,9 @@ sipreg_lookup_t *sipreg_lookup_start(const char *host, unsigned port)
         return NULL;
     }
     l->started = sipreg_mono();
-    g_running++;
+    l->refs = 1;
+    g_all[g_nall++] = l;
     return l;
-}
-
-bool sipreg_lookups_full(void)
-{
-    return g_running >= SIPREG_LOOKUPS_MAX;
 }
 
 sipreg_lookup_rc_t sipreg_lookup_poll(sipreg_lookup_t *l, struct sockaddr_storage *ss,
@@ -107,30 +125,27 @@ double sipreg_lookup_age(const sipreg_lookup_t *l, double now)
     return now - l->started;
 }
 
-static void lookup_release(sipreg_lookup_t *l)
+/* Frees the orphans (refs 0) no resolver thread holds any more. */
+void sipreg_lookup_reap(void)
 {
-    if (l->cb.ar_result) freeaddrinfo(l->cb.ar_result);
-    free(l);
-    g_running--;
+    size_t w = 0;
+    for (size_t i = 0; i < g_nall; i++) {
+        sipreg_lookup_t *l = g_all[i];
+        if (l->refs > 0 || running(l)) {
+            g_all[w++] = l;
+            continue;
+        }
+        if (l->cb.ar_result) freeaddrinfo(l->cb.ar_result);
+        free(l);
+    }
+    g_nall = w;
 }
 
 void sipreg_lookup_free(sipreg_lookup_t *l)
 {
-    if (!l) return;
-    if (gai_error(&l->cb) == EAI_INPROGRESS && gai_cancel(&l->cb) != EAI_CANCELED) {
-        g_orphans[g_norphans++] = l; /* room: g_running counts it */
-        return;
-    }
-    lookup_release(l);
-}
-
-void sipreg_lookup_reap(void)
-{
-    size_t w = 0;
-    for (size_t i = 0; i < g_norphans; i++) {
-        sipreg_lookup_t *l = g_orphans[i];
-        if (gai_error(&l->cb) == EAI_INPROGRESS) g_orphans[w++] = l;
-        else lookup_release(l);
-    }
-    g_norphans = w;
+    if (!l || --l->refs > 0) return;
+    /* the last holder: cancelled if it runs (a resolver thread that took
+     * it already cannot be stopped: it stays an orphan until it ends) */
+    if (running(l)) (void)gai_cancel(&l->cb);
+    sipreg_lookup_reap();
 }

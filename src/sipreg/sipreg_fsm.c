@@ -156,9 +156,8 @@ bool sipreg_reg_ready(reg_t *g, double now)
             set_dst(g, &dst, len);
             return true;
         }
-        if (sipreg_lookups_full()) return g->dstlen > 0; /* the old address, or wait for room */
         g->lk = sipreg_lookup_start(g->host, g->port);
-        if (!g->lk) return true; /* not even started: as a failed lookup */
+        if (!g->lk) return g->dstlen > 0; /* no room now: the old address, or a later turn */
     }
     switch (sipreg_lookup_poll(g->lk, &dst, &len)) {
     case SIPREG_LOOKUP_PENDING:

@@ -167,6 +167,7 @@ void sipreg_probes_reload(sipreg_t *r)
             p->dstlen = 0; /* resolve the new address */
             sipreg_lookup_free(p->lk); /* (the old one's lookup) */
             p->lk = NULL;
+            p->lookup_failed = false;
         }
         if (!p) {
             p = xcalloc(1, sizeof *p);
@@ -213,9 +214,11 @@ void sipreg_probe_timers(sipreg_t *r, double now, double *next)
             }
             if (p->tx && p->retx_at < *next) *next = p->retx_at;
         } else if (probe_due(p, now)) {
-            if (!p->dstlen && (p->lk || sipreg_lookups_full())) {
-                if (now + 0.05 < *next) *next = now + 0.05; /* its name is being looked up */
+            if (!p->dstlen && !p->lookup_failed) {
+                /* its name is being looked up (or waits for room to be) */
+                if (now + 0.05 < *next) *next = now + 0.05;
             } else {
+                p->lookup_failed = false; /* a miss now, and a new lookup next time */
                 probe_start(r, p);
             }
         } else if (p->due > 0 && p->due < *next) {
@@ -230,11 +233,11 @@ void sipreg_probe_resolve_due(sipreg_t *r, double now)
         probe_t *p = r->probes[i];
         if (!probe_due(p, now) || p->dstlen) continue;
         unsigned port = (unsigned)p->t.port;
+        if (p->lookup_failed) continue;
         if (!p->lk) {
             if (sipreg_resolve_numeric(p->t.address, port, &p->dst, &p->dstlen) == C_OK) continue;
-            if (sipreg_lookups_full()) continue;
             p->lk = sipreg_lookup_start(p->t.address, port);
-            if (!p->lk) continue; /* not started: the probe counts a miss */
+            if (!p->lk) continue; /* no room now: a later turn */
         }
         struct sockaddr_storage dst;
         socklen_t len = 0;
@@ -243,8 +246,10 @@ void sipreg_probe_resolve_due(sipreg_t *r, double now)
         if (rc == SIPREG_LOOKUP_DONE) {
             p->dst = dst;
             p->dstlen = len;
+        } else {
+            p->lookup_failed = true; /* the probe counts a miss, then looks up again */
         }
-        sipreg_lookup_free(p->lk); /* failed: the probe counts a miss, and looks up again */
+        sipreg_lookup_free(p->lk);
         p->lk = NULL;
     }
 }

@@ -254,9 +254,22 @@ void sipreg_resolve_due(sipreg_t *r, double now)
      * carriers due after it */
     int n = 0;
     sipreg_lookup_reap();
-    for (size_t i = 0; i < r->nregs && n < STARTS_PER_TURN; i++) {
+    r->resolve_capped = false;
+    for (size_t i = 0; i < r->nregs; i++) {
         reg_t *g = r->regs[i];
-        if (!attempt_due(g, now)) continue;
+        if (!attempt_due(g, now)) {
+            /* no longer due (the lock lost, the carrier gone): its lookup
+             * and readiness go too, or a lookup held here for good would
+             * keep its slot (and a later attempt an old address) */
+            sipreg_lookup_free(g->lk);
+            g->lk = NULL;
+            g->addr_ready = false;
+            continue;
+        }
+        if (n >= STARTS_PER_TURN) {
+            r->resolve_capped = true;
+            continue;
+        }
         if (!g->addr_ready) g->addr_ready = sipreg_reg_ready(g, now);
         if (g->addr_ready) n++;
     }
@@ -313,8 +326,11 @@ double sipreg_run_timers(sipreg_t *r, double now)
             if (g->tx && g->retx_at < next) next = g->retx_at;
         } else if (attempt_due(g, now)) {
             if (!g->addr_ready) {
-                /* its registrar's name is being looked up: polled again soon */
-                if (now + 0.05 < next) next = now + 0.05;
+                /* its registrar's name is being looked up (or waits for
+                 * room to be): polled again soon; past the turn's cap of
+                 * starts, readied on another turn at once */
+                if (r->resolve_capped && !g->lk) next = now;
+                else if (now + 0.05 < next) next = now + 0.05;
             } else if (starts < STARTS_PER_TURN) {
                 starts++;
                 sipreg_attempt(r, g, false);

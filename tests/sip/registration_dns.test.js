@@ -7,8 +7,8 @@
 // scripts/test.sh runs as root in CI); skipped otherwise.
 //
 // Before the client looked names up off its thread (src/sipreg/sipreg_dns.c)
-// the second carrier's first REGISTER waited for the first carrier's
-// lookup to time out (resolv.conf here: 4 s a try, two tries).
+// the carrier by address waited for the lookups of the carriers by name to
+// time out (resolv.conf here: 4 s a try, two tries).
 process.env.NUMBERD_METRICS_OPEN = '1';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -90,7 +90,11 @@ after(async () => {
 test('a registrar whose name never resolves holds up no other carrier; it fails "does not resolve"', { skip: skip || false }, async () => {
   const reg = await registrar('127.0.0.61');
   const local = await registrar('127.0.0.1');
+  // twenty carriers on one silent name: one lookup, shared (one each
+  // would fill the 16 lookups numberd runs at once, and the name below
+  // would wait behind them)
   const slow = await mkReg('Silent DNS', 'registrar.silent.numberd.test', 5060);
+  for (let i = 1; i < 20; i++) await mkReg(`Silent DNS ${i}`, 'registrar.silent.numberd.test', 5060);
   const t0 = Date.now();
   const fine = await mkReg('By Address', reg.ip, reg.port);
   // a name /etc/hosts answers: looked up off the thread too, and used
@@ -115,6 +119,7 @@ test('a registrar whose name never resolves holds up no other carrier; it fails 
   assert.equal(sn && sn.state, 'registered', `localhost: ${JSON.stringify(sn)}`);
   assert.ok(local.seen.length > 0);
   assert.ok(queries.length > 0, 'the name was looked up through the silent server');
+  assert.ok(queries.length <= 4, `one lookup for the twenty carriers, not ${queries.length} queries`);
   // the lookup ends (4 s x 2 tries), and the carrier by name fails for it
   const mid = await status(slow.id);
   assert.notEqual(mid && mid.state, 'registered');
