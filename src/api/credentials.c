@@ -18,10 +18,10 @@ void api_render_scopes(jw_t *w, unsigned scopes)
 {
     jw_key(w, "scopes");
     jw_arr(w);
-    if (scopes & SCOPE_READ) jw_str(w, "phone_numbers:read");
-    if (scopes & SCOPE_WRITE) jw_str(w, "phone_numbers:write");
-    if (scopes & SCOPE_KEYS) jw_str(w, "api_keys:manage");
-    if (scopes & SCOPE_WEBHOOKS) jw_str(w, "webhooks:manage");
+    for (int i = 0; i < ACCT_NSCOPES; i++) {
+        const char *name = acct_scope_name(scopes, i);
+        if (name) jw_str(w, name);
+    }
     jw_arr_end(w);
 }
 

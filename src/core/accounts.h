@@ -39,6 +39,10 @@ int acct_auth_bearer_key(core_t *c, const char *key, account_t *out, unsigned *s
 void acct_cache_invalidate(void);
 /* Parses "phone_numbers:read,phone_numbers:write,api_keys:manage". */
 int acct_parse_scopes(const char *s, unsigned *out);
+/* The name of scope i (0..ACCT_NSCOPES-1, in the order answers list them)
+ * when scopes holds it, else NULL. */
+#define ACCT_NSCOPES 4
+const char *acct_scope_name(unsigned scopes, int i);
 /* Every main account, one callback per account (its argument is valid
  * during the call only). */
 typedef int (*acct_cb)(const account_t *a, void *ud);

@@ -57,11 +57,13 @@ static int apply(core_t *c, const account_t *caller, app_t *a, const app_in_t *i
     if (in->subaccount) {
         if (caller->parent_id)
             return cerr(e, CE_FORBIDDEN, "a subaccount cannot assign applications to subaccounts");
+        /* sub_auth_id with sub_id: the event's diff reads it */
         if (in->subaccount[0] == '\0') {
             a->sub_id = 0;
         } else if (core_resolve_sub(c, caller, in->subaccount, &a->sub_id, "subaccount", e) != C_OK) {
             return C_ERR;
         }
+        snprintf(a->sub_auth_id, sizeof a->sub_auth_id, "%s", in->subaccount);
     }
     return C_OK;
 }
@@ -106,6 +108,7 @@ int app_create(core_t *c, const account_t *caller, const app_in_t *in, app_t *ou
     if (!in->answer_url) return cerr(e, CE_INVALID, "missing required parameter: answer_url");
     out->account_id = core_owner_id(caller);
     out->sub_id = core_sub_id(caller);
+    if (caller->parent_id) snprintf(out->sub_auth_id, sizeof out->sub_auth_id, "%s", caller->auth_id);
     memcpy(out->answer_method, "POST", 5);
     memcpy(out->hangup_method, "POST", 5);
     memcpy(out->fallback_method, "POST", 5);

@@ -75,9 +75,10 @@ int cred_key_event(core_t *c, const apikey_t *k, cerr_t *e)
     if (k->label[0]) ev_data_after_str(&d, "label", k->label);
     buf_t sc = BUF_INIT;
     buf_puts(&sc, "[");
-    if (k->scopes & SCOPE_READ) buf_puts(&sc, "\"phone_numbers:read\"");
-    if (k->scopes & SCOPE_WRITE) buf_printf(&sc, "%s\"phone_numbers:write\"", sc.len > 1 ? "," : "");
-    if (k->scopes & SCOPE_KEYS) buf_printf(&sc, "%s\"api_keys:manage\"", sc.len > 1 ? "," : "");
+    for (int i = 0; i < ACCT_NSCOPES; i++) {
+        const char *name = acct_scope_name(k->scopes, i);
+        if (name) buf_printf(&sc, "%s\"%s\"", sc.len > 1 ? "," : "", name);
+    }
     buf_puts(&sc, "]");
     ev_data_raw(&d, 'a', "scopes", sc.data);
     buf_free(&sc);

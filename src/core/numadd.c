@@ -38,6 +38,8 @@ static int prepare(core_t *c, const account_t *caller, const numadd_in_t *in, ow
     memset(tpl, 0, sizeof *tpl);
     tpl->owner_id = owner;
     tpl->sub_id = core_sub_id(caller);
+    /* sub_auth_id with sub_id, always: the event (number.added) shows it */
+    if (caller->parent_id) snprintf(tpl->sub_auth_id, sizeof tpl->sub_auth_id, "%s", caller->auth_id);
     tpl->state = NUM_ACTIVE;
     tpl->source = SRC_MANUAL;
     tpl->inv.voice = tpl->inv.sms = true;
@@ -95,6 +97,7 @@ static int prepare(core_t *c, const account_t *caller, const numadd_in_t *in, ow
             return cerr(e, CE_FORBIDDEN, "a subaccount cannot assign numbers to subaccounts");
         if (core_resolve_sub(c, caller, in->subaccount, &tpl->sub_id, "subaccount", e) != C_OK)
             return C_ERR;
+        snprintf(tpl->sub_auth_id, sizeof tpl->sub_auth_id, "%s", in->subaccount);
     }
     if (in->app_id && in->app_id[0]) {
         size_t l = strlen(in->app_id);

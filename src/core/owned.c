@@ -238,11 +238,13 @@ static int apply_update(core_t *c, const account_t *caller, owned_number_t *n,
 
     if (in->subaccount) {
         if (caller->parent_id) return cerr(e, CE_FORBIDDEN, "a subaccount cannot assign numbers to subaccounts");
+        /* sub_auth_id with sub_id: the event's diff reads it */
         if (in->subaccount[0] == '\0') {
             n->sub_id = 0;
         } else if (core_resolve_sub(c, caller, in->subaccount, &n->sub_id, "subaccount", e) != C_OK) {
             return C_ERR;
         }
+        snprintf(n->sub_auth_id, sizeof n->sub_auth_id, "%s", in->subaccount);
     }
     if (in->app_id) {
         if (in->app_id[0] == '\0') {

@@ -121,6 +121,17 @@ describe('every change of state leaves one event', () => {
     mark = await lastId();
     assert.equal((await srv.admin('DELETE', `/admin/v1/accounts/${acct.auth_id}/api-keys/${r.json.id}`)).status, 404);
     await expectNone(mark, 'a second revoke');
+    // every scope named, as the answer names them (webhooks:manage was
+    // left out of the event: a helper's audit, session 35)
+    const all = ['phone_numbers:read', 'phone_numbers:write', 'api_keys:manage', 'webhooks:manage'];
+    mark = await lastId();
+    const w = await srv.admin('POST', `/admin/v1/accounts/${acct.auth_id}/api-keys`, { scopes: all });
+    assert.equal(w.status, 201, w.text);
+    SECRETS.push(w.json.api_key);
+    assert.deepEqual(w.json.scopes, all);
+    await expectEvents(mark, w, ADMIN, [{ type: 'api_key.created', object_type: 'api_key', object_id: String(w.json.id),
+      data: (d) => assert.deepEqual(d.after.scopes, all) }]);
+    assert.equal((await srv.admin('DELETE', `/admin/v1/accounts/${acct.auth_id}/api-keys/${w.json.id}`)).status, 204);
   });
 
   test('Plivo: a purchase, an update, a no-op update, an unrent; refusals leave nothing', async () => {
@@ -204,6 +215,63 @@ describe('every change of state leaves one event', () => {
     r = await srv.plivo(acct, 'DELETE', 'Subaccount/SA00000000000000000000/');
     assert.ok(r.status === 404 || r.status === 400, r.text);
     await expectNone(mark, 'deleting a subaccount that does not exist');
+  });
+
+  // Found by a helper's audit (session 35): a move into or out of a
+  // subaccount set the id alone, and the event's diff (which compares the
+  // auth_ids) saw no change -- no number.updated / application.updated at
+  // all, and number.added / application.created without the subaccount.
+  test('Plivo: numbers and applications moved into and out of a subaccount, each move an event naming it', async () => {
+    const me = asAccount(acct);
+    const n = NUMBERS[8];
+    let r = await srv.buy(acct, n);
+    assert.equal(r.status, 201, r.text);
+    let mark = await lastId();
+    r = await srv.plivo(acct, 'POST', `Number/${n}/`, { body: { subaccount: sub.auth_id } });
+    assert.equal(r.status, 202, r.text);
+    await expectEvents(mark, r, me, [{ type: 'number.updated', object_type: 'number', object_id: n,
+      data: (d) => assert.deepEqual(d, { before: { subaccount: null }, after: { subaccount: sub.auth_id } }) }]);
+    mark = await lastId();
+    r = await srv.plivo(acct, 'POST', `Number/${n}/`, { body: { subaccount: '' } });
+    assert.equal(r.status, 202, r.text);
+    await expectEvents(mark, r, me, [{ type: 'number.updated', object_type: 'number', object_id: n,
+      data: (d) => assert.deepEqual(d, { before: { subaccount: sub.auth_id }, after: { subaccount: null } }) }]);
+
+    mark = await lastId();
+    r = await srv.plivo(acct, 'POST', 'Application/', { body: { app_name: 'moved-app', answer_url: 'https://example.com/m',
+      subaccount: sub.auth_id } });
+    assert.equal(r.status, 201, r.text);
+    const appId = r.json.app_id;
+    await expectEvents(mark, r, me, [{ type: 'application.created', object_type: 'application', object_id: appId,
+      data: (d) => assert.equal(d.after.subaccount, sub.auth_id) }]);
+    mark = await lastId();
+    r = await srv.plivo(acct, 'POST', `Application/${appId}/`, { body: { subaccount: '' } });
+    assert.equal(r.status, 202, r.text);
+    await expectEvents(mark, r, me, [{ type: 'application.updated', object_type: 'application', object_id: appId,
+      data: (d) => assert.deepEqual(d, { before: { subaccount: sub.auth_id }, after: { subaccount: null } }) }]);
+    assert.equal((await srv.plivo(acct, 'DELETE', `Application/${appId}/`)).status, 204);
+    // a subaccount's own application names it too
+    mark = await lastId();
+    r = await srv.plivo(sub, 'POST', 'Application/', { body: { app_name: 'own-app', answer_url: 'https://example.com/o' } });
+    assert.equal(r.status, 201, r.text);
+    const own = r.json.app_id;
+    await expectEvents(mark, r, { kind: 'subaccount', id: sub.auth_id }, [{ type: 'application.created',
+      object_type: 'application', object_id: own, data: (d) => assert.equal(d.after.subaccount, sub.auth_id) }]);
+    assert.equal((await srv.plivo(sub, 'DELETE', `Application/${own}/`)).status, 204);
+
+    // a number added for the subaccount
+    r = await srv.plivo(acct, 'POST', 'IncomingCarrier/', { body: { name: 'ev-sub-carrier', ip_set: '192.0.2.9' } });
+    assert.equal(r.status, 201, r.text);
+    const cid = r.json.carrier_id;
+    const added = '16465557009';
+    mark = await lastId();
+    r = await srv.plivo(acct, 'POST', 'Number/', { body: { numbers: added, carrier: cid, region: 'US', subaccount: sub.auth_id } });
+    assert.equal(r.status, 202, r.text);
+    await expectEvents(mark, r, me, [{ type: 'number.added', object_type: 'number', object_id: added,
+      data: (d) => assert.equal(d.after.subaccount, sub.auth_id) }]);
+    assert.equal((await srv.plivo(acct, 'DELETE', `Number/${added}/`)).status, 204);
+    assert.equal((await srv.plivo(acct, 'DELETE', `IncomingCarrier/${cid}/`)).status, 204);
+    assert.equal((await srv.plivo(acct, 'DELETE', `Number/${n}/`)).status, 204);
   });
 
   test('admin: rotate a main account\'s and a subaccount\'s token; the event holds no token', async () => {
