@@ -425,10 +425,20 @@ fail:
 }
 
 /* The endpoint's record (account_auth_id not filled: load_shown) */
+/* "we_" and 32 lowercase hex digits (hook_endpoint_create): anything else
+ * is no endpoint's, and never reaches the store (a path's bytes may be
+ * invalid UTF-8, which PostgreSQL refuses as a fault) */
+static bool uid_ok(const char *uid)
+{
+    if (uid == NULL || strlen(uid) != 3 + 32 || memcmp(uid, "we_", 3) != 0) return false;
+    for (const char *p = uid + 3; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'))) return false;
+    return true;
+}
+
 static int load(core_t *c, int64_t owner, const char *uid, wh_endpoint_t *out, cerr_t *e)
 {
-    if (uid == NULL || strlen(uid) >= MODEL_WH_UID_SZ)
-        return cerr(e, CE_NOTFOUND, "no such webhook endpoint");
+    if (!uid_ok(uid)) return cerr(e, CE_NOTFOUND, "no such webhook endpoint");
     int rc = c->st->ops->wh_endpoint_get(c->st, owner, uid, out);
     /* the same words for another owner's and for none (existence does not leak) */
     if (rc == ST_NOTFOUND) return cerr(e, CE_NOTFOUND, "no such webhook endpoint");

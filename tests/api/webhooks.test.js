@@ -216,6 +216,16 @@ describe('endpoints', () => {
       assert.equal(r.status, 400, `${JSON.stringify(body)}: ${r.text}`);
     }
     assert.equal((await srv.admin('GET', '/admin/v1/webhooks?limit=100')).json.total, before_);
+    // an id that is no endpoint's, whatever its bytes: 404 on every route
+    // (invalid UTF-8 reached PostgreSQL, which refused the text: a 503 --
+    // a helper's audit, session 35)
+    for (const id of ['%FF%FE', 'we_%C3%28', 'we_' + 'g'.repeat(32), 'x']) {
+      for (const [m, p] of [['GET', ''], ['PATCH', ''], ['DELETE', ''], ['POST', '/rotate-secret'],
+        ['GET', '/deliveries'], ['POST', '/deliveries/1/redeliver']]) {
+        const r = await srv.admin(m, `/admin/v1/webhooks/${id}${p}`, m === 'PATCH' ? { description: 'x' } : undefined);
+        assert.equal(r.status, 404, `${m} ${id}${p}: ${r.text}`);
+      }
+    }
   });
 });
 
