@@ -155,7 +155,9 @@ int cli_events(int argc, char **argv)
     /* after the open: a bad --account is a usage error, an unknown one too */
     if (account && ev_filter_account(&core, "--account", account, &f, &e) != C_OK) {
         cli_close_core(&core);
-        return usage_error(k_usage, "%s", e.msg);
+        if (e.code == CE_INVALID || e.code == CE_NOTFOUND) return usage_error(k_usage, "%s", e.msg);
+        cli_err("events", "%s", e.msg); /* a fault: not the caller's mistake */
+        return 1;
     }
 
     int rc = 0;

@@ -76,21 +76,28 @@ int reg_status_save(core_t *c, const reg_status_t *r, cerr_t *e)
         return cerr(e, CE_NOTFOUND, "carrier deleted");
     }
     int rc = core_st(e, st, "registration status");
-    if (rc == C_OK && (had == ST_NOTFOUND || old.state != r->state) &&
-        c->st->ops->reg_status_get(c->st, r->carrier_id, &now) == ST_OK) {
+    /* the change's event, in the same transaction: a read that fails here
+     * fails the save (rolled back, saved again by the client's next
+     * turn), never a state kept without its event (the next save would
+     * see no change and never write it) or an event given to no account */
+    bool changed = had == ST_NOTFOUND || old.state != r->state;
+    if (rc == C_OK && changed)
+        rc = core_st(e, c->st->ops->reg_status_get(c->st, r->carrier_id, &now), "registration status");
+    if (rc == C_OK && changed) {
         /* the carrier's id and account as the API shows them (the joined
          * read); an upstream carrier has no account */
         account_t a;
         int64_t owner = 0;
-        if (now.account_auth_id[0] &&
-            c->st->ops->account_by_auth_id(c->st, now.account_auth_id, &a) == ST_OK)
-            owner = a.parent_id ? a.parent_id : a.id;
+        if (now.account_auth_id[0])
+            rc = core_st(e, c->st->ops->account_by_auth_id(c->st, now.account_auth_id, &a), "account");
+        if (rc == C_OK && now.account_auth_id[0]) owner = a.parent_id ? a.parent_id : a.id;
         char reason[MODEL_REG_REASON_SZ + 16];
         if (r->last_code) snprintf(reason, sizeof reason, "%d %s", r->last_code, r->reason);
         else snprintf(reason, sizeof reason, "%s", r->reason);
-        rc = ev_registration_changed(c, owner, now.carrier_uuid,
-                                     had == ST_OK ? reg_state_name(old.state) : NULL,
-                                     reg_state_name(r->state), reason, e);
+        if (rc == C_OK)
+            rc = ev_registration_changed(c, owner, now.carrier_uuid,
+                                         had == ST_OK ? reg_state_name(old.state) : NULL,
+                                         reg_state_name(r->state), reason, e);
     }
     return core_end(c, rc, e);
 }
