@@ -322,11 +322,7 @@ void h_admin_number_status(http_req_t *req, http_resp_t *resp)
     jw_t w;
     if (api_auth_admin(req, resp) != C_OK) goto done;
     if (api_body(req, resp, fields, &in, &b) != C_OK) goto done;
-    if (num_set_status(&ctx->core, http_param(req, "number"), &in, n, &e) != C_OK) {
-        api_core_error(req, resp, &e);
-        goto done;
-    }
-    if (acct_auth_id_of(&ctx->core, n->owner_id, owner, &e) != C_OK) {
+    if (num_set_status(&ctx->core, http_param(req, "number"), &in, n, owner, &e) != C_OK) {
         api_core_error(req, resp, &e);
         goto done;
     }

@@ -99,7 +99,8 @@ int cli_number(int argc, char **argv)
     if (cli_open_core(db, &core) != C_OK) return 1;
     cerr_t e;
     owned_number_t *n = xmalloc(sizeof *n);
-    int rc = approve ? num_approve(&core, argv[idx_], &e) : num_set_status(&core, argv[idx_], &st_in, n, &e);
+    int rc = approve ? num_approve(&core, argv[idx_], &e)
+                     : num_set_status(&core, argv[idx_], &st_in, n, NULL, &e);
     cli_close_core(&core);
     if (rc != C_OK) {
         free(n);

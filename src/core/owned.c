@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "util/utf8.h"
+#include "core/accounts.h"
 #include "core/carriers.h"
 #include "util/clock.h"
 #include "core/numbers.h"
@@ -526,7 +527,7 @@ static int set_upper(const char *in, const char *const allowed[], size_t n, cons
 }
 
 int num_set_status(core_t *c, const char *number_in, const numstatus_in_t *in, owned_number_t *out,
-                   cerr_t *e)
+                   char owner[IDS_AUTH_ID_SZ], cerr_t *e)
 {
     static const char *const tendlc[] = {"UNREGISTERED", "PROCESSING", "COMPLETED"};
     static const char *const tfv[] = {"UNVERIFIED", "PENDING_VERIFICATION", "VERIFIED"};
@@ -566,7 +567,9 @@ int num_set_status(core_t *c, const char *number_in, const numstatus_in_t *in, o
         core_rollback(c);
         return core_st(e, ST_ERR, NULL);
     }
-    return core_end(c, updated_event(c, &was, out, e), e);
+    int r = updated_event(c, &was, out, e);
+    if (r == C_OK && owner) r = acct_auth_id_of(c, out->owner_id, owner, e);
+    return core_end(c, r, e);
 }
 
 /* ---- the operator's list --------------------------------------------------- */

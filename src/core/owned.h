@@ -66,8 +66,10 @@ typedef struct {
     const char *tendlc_registration_status, *tendlc_campaign_id, *toll_free_sms_verification,
         *caller_reputation_status;
 } numstatus_in_t;
+/* owner (NULL: not wanted): the owning account's auth_id, read in the
+ * change's transaction (an answer never fails after the commit). */
 int num_set_status(core_t *c, const char *number, const numstatus_in_t *in, owned_number_t *out,
-                   cerr_t *e);
+                   char owner[IDS_AUTH_ID_SZ], cerr_t *e);
 
 /* The operator's list of owned numbers (GET /admin/v1/numbers): those in
  * one state ("pending" or "active"), of every account or of one main
