@@ -168,10 +168,12 @@ echo "throwaway cluster: $pgurl ($pgdir)"
   NUMBERD_BIN="$here/build/numberd" NUMBERD_RECORD_DIR="$rec/postgres" && api_suite)
 # the SIP cases on PostgreSQL: two nodes, LISTEN/NOTIFY propagation measured;
 # registration_pg: SIP.md §5 with two nodes, one registers each carrier, the
-# other takes over after kill -9. Two files at a time, as on SQLite.
+# other takes over after kill -9; registration_outage: a state that changed
+# while PostgreSQL was down (a cluster of its own, stopped and started) is
+# stored once it is back. Two files at a time, as on SQLite.
 (cd "$here/tests/sip" && NUMBERD_TEST_PG="$pgurl" NUMBERD_TEST_PSQL="$(cat "$pgdir/bin")/psql" \
   NUMBERD_BIN="$here/build/numberd" bounded 900 node --test --test-concurrency=2 numberd_e2e.test.js multinode_sbc.test.js \
-  sip_edge.test.js registration_pg.test.js)
+  sip_edge.test.js registration_pg.test.js registration_outage.test.js)
 bash "$here/scripts/pg-throwaway.sh" stop "$pgdir"
 pgdir=""
 

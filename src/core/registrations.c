@@ -278,14 +278,23 @@ int health_save(core_t *c, const gw_health_t *h, cerr_t *e)
     return core_st(e, st, "gateway health");
 }
 
+/* whether this thread's reg_batch_begin began one (a failed BEGIN leaves
+ * each save to commit by itself) */
+static _Thread_local bool t_reg_batch;
+
 void reg_batch_begin(core_t *c)
 {
     cerr_t e;
-    if (core_begin(c, &e) != C_OK) log_msg(LOG_WARN, "registrations: %s", e.msg);
+    t_reg_batch = core_begin(c, &e) == C_OK;
+    if (!t_reg_batch) log_msg(LOG_WARN, "registrations: %s", e.msg);
 }
 
-void reg_batch_end(core_t *c)
+int reg_batch_end(core_t *c)
 {
     cerr_t e;
-    if (core_end(c, C_OK, &e) != C_OK) log_msg(LOG_WARN, "registrations: %s", e.msg);
+    if (!t_reg_batch) return C_OK;
+    t_reg_batch = false;
+    if (core_end(c, C_OK, &e) == C_OK) return C_OK;
+    log_msg(LOG_WARN, "registrations: %s", e.msg);
+    return C_ERR;
 }

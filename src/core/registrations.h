@@ -88,7 +88,9 @@ int health_save(core_t *c, const gw_health_t *h, cerr_t *e);
  * calls (the client's loop: one commit, one fsync, per turn instead of one
  * per registration).  reg_batch_end commits. */
 void reg_batch_begin(core_t *c);
-void reg_batch_end(core_t *c);
+/* C_OK: what the batch saved is committed (or there was no batch: each
+ * save committed by itself); C_ERR: rolled back, to be saved again. */
+int reg_batch_end(core_t *c);
 
 /* A carrier was created, changed or deleted on this node: the
  * registration client looks again at once instead of at its next poll.

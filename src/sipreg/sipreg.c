@@ -85,14 +85,15 @@ static void *sipreg_main(void *arg)
         reg_batch_begin(r->core);
         double next = sipreg_run_timers(r, turn);
         sipreg_probe_timers(r, turn, &next);
-        reg_batch_end(r->core);
+        sipreg_saves_retry(r, turn, &next);
+        sipreg_saves_settle(r, reg_batch_end(r->core) == C_OK);
         int ms = (int)((next - sipreg_mono()) * 1000);
         if (ms < 1) ms = 1;
         if (ms > 200) ms = 200; /* a kick is seen within 200 ms */
         if (sipreg_poll(r, ms)) {
             reg_batch_begin(r->core);
             sipreg_service(r);
-            reg_batch_end(r->core);
+            sipreg_saves_settle(r, reg_batch_end(r->core) == C_OK);
         }
     }
     /* shutdown: Expires: 0 for what is registered here, answers awaited
@@ -139,7 +140,7 @@ static void *sipreg_main(void *arg)
             sipreg_save(r, g);
         }
     }
-    reg_batch_end(r->core);
+    (void)reg_batch_end(r->core); /* shutting down: no turn to try again */
     /* locks go after the commit: the next node must find the final state */
     for (size_t i = 0; i < r->nregs; i++) {
         if (r->regs[i]->held) reg_unlock(r->core, r->regs[i]->id);

@@ -31,6 +31,7 @@
 #define DEFAULT_EXPIRES 3600
 #define MAX_EXPIRES 86400
 #define SHUTDOWN_WAIT_S 3.0
+#define SAVE_RETRY_S 1.0         /* a state whose save failed is stored again */
 
 #define PROBE_MAX 10000          /* gateways probed by one node */
 #define SIPREG_LOOKUPS_MAX 16    /* name lookups at once, below glibc's 20 threads (sipreg_dns.c) */
@@ -88,6 +89,12 @@ typedef struct reg {
     bool counted;                /* st.state counted in g_by_state */
     sipreg_lookup_t *lk;         /* the registrar's name being looked up; NULL: none */
     bool addr_ready;             /* looked up for the attempt due (sipreg_reg_ready) */
+    /* st is to be stored (sipreg_save): saved in the open batch (save_sent,
+     * settled by sipreg_saves_settle), or failed and tried again from
+     * save_retry_at (a database fault must not leave every node showing a
+     * state this node left long ago) */
+    bool save_due, save_sent;
+    double save_retry_at;
 } reg_t;
 
 typedef struct sipreg_conn sipreg_conn_t; /* a TCP connection (sipreg_tcp.c) */
@@ -196,6 +203,12 @@ void sipreg_save(sipreg_t *r, reg_t *g);
 void sipreg_failed(sipreg_t *r, reg_t *g, int code, const char *reason, int64_t retry_after,
                    bool credentials);
 void sipreg_attempt(sipreg_t *r, reg_t *g, bool unreg);
+/* After a batch of saves ended: committed, they are done; else each is
+ * due again (after SAVE_RETRY_S). */
+void sipreg_saves_settle(sipreg_t *r, bool committed);
+/* Stores again the states whose save failed, when due; *next: the
+ * earliest retry. */
+void sipreg_saves_retry(sipreg_t *r, double now, double *next);
 /* Readies g's registrar address for its attempt due now, without
  * blocking: true when the attempt can start (g->dst fresh, or -- the
  * lookup failed, or ran past LOOKUP_WAIT_S -- what g->dst held; dstlen 0:

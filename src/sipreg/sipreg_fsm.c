@@ -44,15 +44,51 @@ void sipreg_set_state(reg_t *g, reg_state_t s)
 }
 
 /* Stores the state (every node shows it).  A carrier deleted meanwhile is
- * no error: the reload drops it. */
+ * no error: the reload drops it.  A save that fails (or whose batch does
+ * not commit) is made again, with the state as it is then, until one is
+ * kept: before, it was logged and dropped, and the stored state stayed
+ * the old one until the next change -- up to a backoff's 30 minutes. */
 void sipreg_save(sipreg_t *r, reg_t *g)
 {
     cerr_t e;
     if (g->ghost) return; /* the carrier's state is its new registration's */
+    bool retry = g->save_due && !g->save_sent; /* said once, not at every retry */
+    g->save_due = true;
     g->st.updated_at = clock_now();
     snprintf(g->st.node, sizeof g->st.node, "%s", r->node);
-    if (reg_status_save(r->core, &g->st, &e) != C_OK && e.code != CE_NOTFOUND)
-        log_msg(LOG_WARN, "sipreg: carrier %s: storing its state: %s", g->cr.uuid, e.msg);
+    if (reg_status_save(r->core, &g->st, &e) == C_OK || e.code == CE_NOTFOUND) {
+        g->save_sent = true;
+        return;
+    }
+    g->save_sent = false;
+    g->save_retry_at = sipreg_mono() + SAVE_RETRY_S;
+    log_msg(retry ? LOG_DEBUG : LOG_WARN, "sipreg: carrier %s: storing its state: %s (tried again every %.0f s)",
+            g->cr.uuid, e.msg, SAVE_RETRY_S);
+}
+
+void sipreg_saves_settle(sipreg_t *r, bool committed)
+{
+    double now = sipreg_mono();
+    for (size_t i = 0; i < r->nregs; i++) {
+        reg_t *g = r->regs[i];
+        if (!g->save_sent) continue;
+        g->save_sent = false;
+        if (committed) {
+            g->save_due = false;
+        } else {
+            g->save_retry_at = now + SAVE_RETRY_S;
+        }
+    }
+}
+
+void sipreg_saves_retry(sipreg_t *r, double now, double *next)
+{
+    for (size_t i = 0; i < r->nregs; i++) {
+        reg_t *g = r->regs[i];
+        if (!g->save_due || g->save_sent || g->gone) continue;
+        if (now >= g->save_retry_at) sipreg_save(r, g);
+        else if (g->save_retry_at < *next) *next = g->save_retry_at;
+    }
 }
 
 static double jitter(double s)
