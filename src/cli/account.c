@@ -190,6 +190,7 @@ static void print_key_row(const apikey_t *k)
     if (k->scopes & SCOPE_READ) strcat(scopes, "r");
     if (k->scopes & SCOPE_WRITE) strcat(scopes, "w");
     if (k->scopes & SCOPE_KEYS) strcat(scopes, "k");
+    if (k->scopes & SCOPE_WEBHOOKS) strcat(scopes, "h");
     printf("%-6lld %-13s %-8s %-4s %-20s %-20s %-20s %s\n", (long long)k->id,
            k->prefix[0] ? k->prefix : "-", state, scopes, c, x, u, k->label);
 }
@@ -204,12 +205,13 @@ int cli_apikey(int argc, char **argv)
         "\n"
         "create  prints {\"api_key\", \"id\", \"prefix\", \"label\", \"scopes\", ...}: the key\n"
         "        is shown only this once (only its hash is stored).  SCOPES: a comma\n"
-        "        list of phone_numbers:read, phone_numbers:write, api_keys:manage\n"
-        "        (default the first two).  DURATION: seconds, or a number with s, m,\n"
-        "        h or d (30d); without it the key never expires.\n"
+        "        list of phone_numbers:read, phone_numbers:write, api_keys:manage,\n"
+        "        webhooks:manage (default the first two).  DURATION: seconds, or a\n"
+        "        number with s, m, h or d (30d); without it the key never expires.\n"
         "list    the account's keys, newest first, revoked ones included: id,\n"
-        "        prefix, state, scopes (r, w, k), created, expires, last used,\n"
-        "        label.  --json prints {\"data\": [...], \"total\"} instead.\n"
+        "        prefix, state, scopes (r, w, k, h: read, write, keys, webhooks),\n"
+        "        created, expires, last used, label.  --json prints {\"data\": [...],\n"
+        "        \"total\"} instead.\n"
         "revoke  revokes key KEY_ID (its id in the list): refused at once on this\n"
         "        database's every node (within a second).\n";
     const char *db = NULL, *account = NULL, *scopes_s = NULL, *label = NULL, *exp_s = NULL;

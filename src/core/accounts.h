@@ -37,7 +37,8 @@ int acct_auth_bearer_key(core_t *c, const char *key, account_t *out, unsigned *s
  * account (enabled, deleted).  (Authentication results are cached per
  * thread for at most 2 s: accounts.c.) */
 void acct_cache_invalidate(void);
-/* Parses "phone_numbers:read,phone_numbers:write,api_keys:manage". */
+/* Parses "phone_numbers:read,phone_numbers:write,api_keys:manage,webhooks:manage"
+ * (any of them, comma-separated). */
 int acct_parse_scopes(const char *s, unsigned *out);
 /* The name of scope i (0..ACCT_NSCOPES-1, in the order answers list them)
  * when scopes holds it, else NULL. */

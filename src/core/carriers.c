@@ -683,6 +683,8 @@ int carrier_byoc_create(core_t *c, const account_t *caller, const carrier_byoc_i
     memset(out, 0, sizeof *out);
     out->account_id = core_owner_id(caller);
     out->sub_id = core_sub_id(caller);
+    /* with sub_id: the event (carrier.created) names the subaccount */
+    if (caller->parent_id) snprintf(out->sub_auth_id, sizeof out->sub_auth_id, "%s", caller->auth_id);
     out->trunk = TRUNK_STATIC_IP;
     out->voice = out->sms = true;
     out->gw = xcalloc(1, sizeof *out->gw);

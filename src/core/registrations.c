@@ -77,20 +77,26 @@ int reg_status_save(core_t *c, const reg_status_t *r, cerr_t *e)
     }
     int rc = core_st(e, st, "registration status");
     /* the change's event, in the same transaction: a read that fails here
-     * fails the save (rolled back, saved again by the client's next
-     * turn), never a state kept without its event (the next save would
-     * see no change and never write it) or an event given to no account */
+     * fails the save (rolled back; the client stores it again), never a
+     * state kept without its event (the next save would see no change and
+     * never write it) or an event given to no account.  Found by neither
+     * read: the carrier is no longer a reg carrier (the joined read asks
+     * for one), or its account is gone -- no event, and the save stands. */
     bool changed = had == ST_NOTFOUND || old.state != r->state;
-    if (rc == C_OK && changed)
-        rc = core_st(e, c->st->ops->reg_status_get(c->st, r->carrier_id, &now), "registration status");
+    int got = ST_NOTFOUND;
     if (rc == C_OK && changed) {
+        got = c->st->ops->reg_status_get(c->st, r->carrier_id, &now);
+        if (got != ST_NOTFOUND) rc = core_st(e, got, "registration status");
+    }
+    if (rc == C_OK && got == ST_OK) {
         /* the carrier's id and account as the API shows them (the joined
          * read); an upstream carrier has no account */
         account_t a;
         int64_t owner = 0;
-        if (now.account_auth_id[0])
-            rc = core_st(e, c->st->ops->account_by_auth_id(c->st, now.account_auth_id, &a), "account");
-        if (rc == C_OK && now.account_auth_id[0]) owner = a.parent_id ? a.parent_id : a.id;
+        int ar = now.account_auth_id[0] ? c->st->ops->account_by_auth_id(c->st, now.account_auth_id, &a)
+                                        : ST_NOTFOUND;
+        if (ar != ST_NOTFOUND) rc = core_st(e, ar, "account");
+        if (ar == ST_OK) owner = a.parent_id ? a.parent_id : a.id;
         char reason[MODEL_REG_REASON_SZ + 16];
         if (r->last_code) snprintf(reason, sizeof reason, "%d %s", r->last_code, r->reason);
         else snprintf(reason, sizeof reason, "%s", r->reason);

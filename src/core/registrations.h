@@ -86,10 +86,12 @@ int health_save(core_t *c, const gw_health_t *h, cerr_t *e);
 
 /* One write transaction around a batch of reg_status_save / health_save
  * calls (the client's loop: one commit, one fsync, per turn instead of one
- * per registration).  reg_batch_end commits. */
+ * per registration).  Not nested; begun and ended on the same thread.
+ * reg_batch_end commits: C_OK, what the batch saved is kept (or there was
+ * no batch, BEGIN having failed: each save committed by itself); C_ERR,
+ * all of it rolled back (the registration client saves its states again;
+ * a gateway's health is stored at its next probe). */
 void reg_batch_begin(core_t *c);
-/* C_OK: what the batch saved is committed (or there was no batch: each
- * save committed by itself); C_ERR: rolled back, to be saved again. */
 int reg_batch_end(core_t *c);
 
 /* A carrier was created, changed or deleted on this node: the

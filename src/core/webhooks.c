@@ -424,7 +424,6 @@ fail:
     return C_ERR;
 }
 
-/* The endpoint's record (account_auth_id not filled: load_shown) */
 /* "we_" and 32 lowercase hex digits (hook_endpoint_create): anything else
  * is no endpoint's, and never reaches the store (a path's bytes may be
  * invalid UTF-8, which PostgreSQL refuses as a fault) */
@@ -436,6 +435,7 @@ static bool uid_ok(const char *uid)
     return true;
 }
 
+/* The endpoint's record (account_auth_id not filled: load_shown) */
 static int load(core_t *c, int64_t owner, const char *uid, wh_endpoint_t *out, cerr_t *e)
 {
     if (!uid_ok(uid)) return cerr(e, CE_NOTFOUND, "no such webhook endpoint");

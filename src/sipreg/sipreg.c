@@ -82,10 +82,12 @@ static void *sipreg_main(void *arg)
          * which holds the store's write lock, never waits for it) */
         double turn = sipreg_mono();
         sipreg_resolve_due(r, turn);
-        reg_batch_begin(r->core);
-        double next = sipreg_run_timers(r, turn);
-        sipreg_probe_timers(r, turn, &next);
+        double next = turn + 1.0;
         sipreg_saves_retry(r, turn, &next);
+        reg_batch_begin(r->core);
+        double tnext = sipreg_run_timers(r, turn);
+        if (tnext < next) next = tnext;
+        sipreg_probe_timers(r, turn, &next);
         sipreg_saves_settle(r, reg_batch_end(r->core) == C_OK);
         int ms = (int)((next - sipreg_mono()) * 1000);
         if (ms < 1) ms = 1;

@@ -31,11 +31,13 @@
 #define DEFAULT_EXPIRES 3600
 #define MAX_EXPIRES 86400
 #define SHUTDOWN_WAIT_S 3.0
-#define SAVE_RETRY_S 1.0         /* a state whose save failed is stored again */
+#define SAVE_RETRY_S 1.0         /* a state whose save failed is stored again, */
+#define SAVE_RETRY_MAX_S 30.0    /* doubling up to this */
 
 #define PROBE_MAX 10000          /* gateways probed by one node */
 #define SIPREG_LOOKUPS_MAX 16    /* name lookups at once, below glibc's 20 threads (sipreg_dns.c) */
-#define LOOKUP_WAIT_S 2.0        /* an attempt waits this long for a fresh lookup
+#define LOOKUP_WAIT_S 2.0        /* an attempt waits at most this long for a lookup
+                                    (its own, or one it shares that began earlier)
                                     when its registrar has an address already */
 
 /* A name being looked up in the background (sipreg_dns.c). */
@@ -94,6 +96,7 @@ typedef struct reg {
      * save_retry_at (a database fault must not leave every node showing a
      * state this node left long ago) */
     bool save_due, save_sent;
+    int save_fails;              /* in a row: the retries back off */
     double save_retry_at;
 } reg_t;
 
@@ -165,10 +168,12 @@ sipreg_lookup_rc_t sipreg_lookup_poll(sipreg_lookup_t *l, struct sockaddr_storag
                                       socklen_t *len);
 /* Seconds since l started. */
 double sipreg_lookup_age(const sipreg_lookup_t *l, double now);
-/* Frees l (NULL: nothing), cancelling it if it runs; one that cannot be
- * cancelled is freed by a later sipreg_lookup_reap. */
+/* Lets go of the caller's hold on l (NULL: nothing); the last holder's
+ * cancels and frees it (one a resolver thread has taken is freed by a
+ * later sipreg_lookup_reap, once it ended). */
 void sipreg_lookup_free(sipreg_lookup_t *l);
-/* Frees what sipreg_lookup_free left to finish: once a turn. */
+/* Frees the lookups nobody holds whose resolver thread has ended (each
+ * turn, from sipreg_resolve_due, and at every sipreg_lookup_free). */
 void sipreg_lookup_reap(void);
 /* Hands one whole message (a datagram, or a message framed on a TCP
  * stream) to the fsm or the prober; what: "UDP"/"TCP" for logs. */
@@ -206,8 +211,8 @@ void sipreg_attempt(sipreg_t *r, reg_t *g, bool unreg);
 /* After a batch of saves ended: committed, they are done; else each is
  * due again (after SAVE_RETRY_S). */
 void sipreg_saves_settle(sipreg_t *r, bool committed);
-/* Stores again the states whose save failed, when due; *next: the
- * earliest retry. */
+/* Stores again, each alone and outside any batch, the states whose save
+ * failed, when due; *next: the earliest retry. */
 void sipreg_saves_retry(sipreg_t *r, double now, double *next);
 /* Readies g's registrar address for its attempt due now, without
  * blocking: true when the attempt can start (g->dst fresh, or -- the

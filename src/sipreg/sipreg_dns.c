@@ -14,10 +14,10 @@
  * never reaches a resolver: it is converted at once.
  *
  * Ownership: a lookup is held by the reg_t or probe_t that started or
- * shared it (see g_all) and let go with sipreg_lookup_free.  One still
- * running when its last holder lets go cannot always be cancelled (a
- * resolver thread is writing into it): it is kept here until it ends and
- * sipreg_lookup_reap frees it.  Only the client's thread calls these
+ * shared it (see g_all) and let go with sipreg_lookup_free.  When its
+ * last holder lets go it is cancelled and freed, unless a resolver thread
+ * has taken it (then it cannot be stopped): it is kept here until it ends
+ * and sipreg_lookup_reap frees it.  Only the client's thread calls these
  * functions. */
 #include "sipreg/sipregInt.h"
 
@@ -141,11 +141,27 @@ void sipreg_lookup_reap(void)
     g_nall = w;
 }
 
+static void drop(sipreg_lookup_t *l)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < g_nall; i++)
+        if (g_all[i] != l) g_all[w++] = g_all[i];
+    g_nall = w;
+    if (l->cb.ar_result) freeaddrinfo(l->cb.ar_result);
+    free(l);
+}
+
 void sipreg_lookup_free(sipreg_lookup_t *l)
 {
     if (!l || --l->refs > 0) return;
-    /* the last holder: cancelled if it runs (a resolver thread that took
-     * it already cannot be stopped: it stays an orphan until it ends) */
-    if (running(l)) (void)gai_cancel(&l->cb);
+    /* the last holder.  Still queued, it is cancelled and freed now (glibc
+     * takes it off its queue but never marks it done: left to reap, it
+     * would look "in progress" for ever and keep its slot); taken by a
+     * resolver thread, it cannot be stopped and stays an orphan until it
+     * ends (sipreg_lookup_reap). */
+    if (!running(l) || gai_cancel(&l->cb) == EAI_CANCELED) {
+        drop(l);
+        return;
+    }
     sipreg_lookup_reap();
 }

@@ -21,6 +21,7 @@
 #include "sip/digest.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/utf8.h"
 
 /* ---- status bookkeeping ---------------------------------------------------- */
 
@@ -48,22 +49,35 @@ void sipreg_set_state(reg_t *g, reg_state_t s)
  * not commit) is made again, with the state as it is then, until one is
  * kept: before, it was logged and dropped, and the stored state stayed
  * the old one until the next change -- up to a backoff's 30 minutes. */
-void sipreg_save(sipreg_t *r, reg_t *g)
+/* The next try of a save that failed: 1 s, doubling to 30 s. */
+static void save_later(reg_t *g, double now)
+{
+    double d = SAVE_RETRY_S;
+    for (int i = 1; i < g->save_fails && d < SAVE_RETRY_MAX_S; i++) d *= 2;
+    g->save_retry_at = now + (d < SAVE_RETRY_MAX_S ? d : SAVE_RETRY_MAX_S);
+}
+
+/* One reg_status_save of g's state now; C_OK: written (or the carrier is
+ * gone), kept once the transaction it ran in commits. */
+static int save_now(sipreg_t *r, reg_t *g)
 {
     cerr_t e;
-    if (g->ghost) return; /* the carrier's state is its new registration's */
-    bool retry = g->save_due && !g->save_sent; /* said once, not at every retry */
-    g->save_due = true;
     g->st.updated_at = clock_now();
     snprintf(g->st.node, sizeof g->st.node, "%s", r->node);
-    if (reg_status_save(r->core, &g->st, &e) == C_OK || e.code == CE_NOTFOUND) {
-        g->save_sent = true;
-        return;
-    }
-    g->save_sent = false;
-    g->save_retry_at = sipreg_mono() + SAVE_RETRY_S;
-    log_msg(retry ? LOG_DEBUG : LOG_WARN, "sipreg: carrier %s: storing its state: %s (tried again every %.0f s)",
-            g->cr.uuid, e.msg, SAVE_RETRY_S);
+    if (reg_status_save(r->core, &g->st, &e) == C_OK || e.code == CE_NOTFOUND) return C_OK;
+    /* said once, not at every retry */
+    log_msg(g->save_fails ? LOG_DEBUG : LOG_WARN, "sipreg: carrier %s: storing its state: %s (tried again)",
+            g->cr.uuid, e.msg);
+    g->save_fails++;
+    save_later(g, sipreg_mono());
+    return C_ERR;
+}
+
+void sipreg_save(sipreg_t *r, reg_t *g)
+{
+    if (g->ghost) return; /* the carrier's state is its new registration's */
+    g->save_due = true;
+    g->save_sent = save_now(r, g) == C_OK;
 }
 
 void sipreg_saves_settle(sipreg_t *r, bool committed)
@@ -75,19 +89,36 @@ void sipreg_saves_settle(sipreg_t *r, bool committed)
         g->save_sent = false;
         if (committed) {
             g->save_due = false;
+            g->save_fails = 0;
         } else {
-            g->save_retry_at = now + SAVE_RETRY_S;
+            g->save_fails++;
+            save_later(g, now);
         }
     }
 }
 
 void sipreg_saves_retry(sipreg_t *r, double now, double *next)
 {
+    /* outside the turn's batch, each in a transaction of its own: one
+     * state the database refuses (whatever the reason) fails alone, and
+     * does not roll back every other save of a turn, again and again */
     for (size_t i = 0; i < r->nregs; i++) {
         reg_t *g = r->regs[i];
-        if (!g->save_due || g->save_sent || g->gone) continue;
-        if (now >= g->save_retry_at) sipreg_save(r, g);
-        else if (g->save_retry_at < *next) *next = g->save_retry_at;
+        if (!g->save_due || g->save_sent) continue;
+        if (g->gone || g->unreg || !g->held) {
+            g->save_due = false; /* no longer this node's to store */
+            continue;
+        }
+        if (now < g->save_retry_at) {
+            if (g->save_retry_at < *next) *next = g->save_retry_at;
+            continue;
+        }
+        if (save_now(r, g) == C_OK) {
+            g->save_due = false;
+            g->save_fails = 0;
+        } else if (g->save_retry_at < *next) {
+            *next = g->save_retry_at;
+        }
     }
 }
 
@@ -347,6 +378,11 @@ void sipreg_on_response(sipreg_t *r, const sip_msg_t *m)
              m->reason.p);
     for (char *p = reason; *p; p++)
         if ((unsigned char)*p < 0x20) *p = ' ';
+    /* stored and shown as text: a registrar's Latin-1, or a character the
+     * cut above split, must not make the state unstorable (PostgreSQL
+     * refuses invalid UTF-8) */
+    size_t bad = 0;
+    while (!utf8_valid(reason, strlen(reason), &bad)) reason[bad] = '?';
     if (code == 401 || code == 407) {
         answer_challenge(r, g, m);
         return;

@@ -97,3 +97,36 @@ test('a state that changed while PostgreSQL was down is stored once it is back',
   assert.equal(last && last.state, 'failed', 'the refused registration is stored');
   assert.equal(last.last_code, 403);
 });
+
+// A registrar's reason phrase in Latin-1 (or a character split by the
+// 100-byte cut) made the state unstorable on PostgreSQL (invalid UTF-8):
+// the state was never stored, and with the retries above every save of
+// the turn's batch would have gone down with it.  Now such bytes read '?'.
+test("a reason phrase that is not UTF-8 is stored, its bad bytes as '?'", { skip }, async () => {
+  const sock = dgram.createSocket('udp4');
+  await new Promise((r) => sock.bind(0, '127.0.0.63', r));
+  sock.on('message', (buf, rinfo) => {
+    const msg = buf.toString('latin1');
+    if (!msg.startsWith('REGISTER')) return;
+    const out = Buffer.concat([Buffer.from('SIP/2.0 403 Refus'), Buffer.from([0xe9]), Buffer.from(' ' + 'x'.repeat(20) + '\r\n' + [
+      `Via: ${hdr(msg, 'Via')};received=${rinfo.address}`, `From: ${hdr(msg, 'From')}`, `To: ${hdr(msg, 'To')};tag=reg1`,
+      `Call-ID: ${hdr(msg, 'Call-ID')}`, `CSeq: ${hdr(msg, 'CSeq')}`, 'Content-Length: 0', '', ''].join('\r\n'))]);
+    sock.send(out, rinfo.port, rinfo.address);
+  });
+  const c = await srv.byoc(acct.api_key, 'POST', '/carriers', { body: {
+    carrier_name: 'Latin', trunk_type: 'reg',
+    sip_gateway: { ipv4: '127.0.0.63', port: sock.address().port, inbound: true, outbound: true },
+    registration: { username: 'latin', password: 'Right-Pass-4711', sip_realm: 'example.com' },
+  } });
+  assert.equal(c.status, 201, c.text);
+  let st = null;
+  for (let i = 0; i < 100 && !(st && st.state === 'failed'); i++) {
+    await sleep(100);
+    st = (await srv.byoc(acct.api_key, 'GET', `/carriers/${c.json.id}`)).json.registration_status;
+  }
+  sock.close();
+  console.log(`# stored: ${JSON.stringify(st)}`);
+  assert.equal(st && st.state, 'failed');
+  assert.equal(st.last_code, 403);
+  assert.match(st.reason, /^Refus\? x+$/);
+});
