@@ -18,6 +18,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { start } = require('../api/lib/server');
+const { fakeRegistrar } = require('./lib/udp_registrar');
 
 const CARRIERS = '/carriers';
 const SILENT_DNS = '127.0.0.77';
@@ -33,27 +34,8 @@ const skip = canUnshare();
 let srv, acct, dns, tmp;
 const queries = [];
 const call = (method, p, body) => srv.byoc(acct.api_key, method, p, body === undefined ? {} : { body });
-const hdr = (msg, name) => {
-  const m = new RegExp(`^${name}\\s*:\\s*(.*)$`, 'im').exec(msg);
-  return m ? m[1].trim() : null;
-};
-
 // answers every REGISTER 200 at once
-async function registrar(ip) {
-  const sock = dgram.createSocket('udp4');
-  await new Promise((r) => sock.bind(0, ip, r));
-  const seen = [];
-  sock.on('message', (buf, rinfo) => {
-    const msg = buf.toString();
-    if (!msg.startsWith('REGISTER')) return;
-    seen.push(Date.now());
-    const out = ['SIP/2.0 200 OK', `Via: ${hdr(msg, 'Via')};received=${rinfo.address}`,
-      `From: ${hdr(msg, 'From')}`, `To: ${hdr(msg, 'To')};tag=reg1`, `Call-ID: ${hdr(msg, 'Call-ID')}`,
-      `CSeq: ${hdr(msg, 'CSeq')}`, `Contact: ${hdr(msg, 'Contact')};expires=3600`, 'Content-Length: 0', '', ''].join('\r\n');
-    sock.send(out, rinfo.port, rinfo.address);
-  });
-  return { ip, port: sock.address().port, seen, close: () => sock.close() };
-}
+const registrar = (ip) => fakeRegistrar(ip, (req, reply) => reply(200, 'OK', [`Contact: ${req.contact};expires=3600`]));
 
 async function mkReg(name, host, port) {
   const r = await call('POST', CARRIERS, {

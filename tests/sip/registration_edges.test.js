@@ -6,8 +6,8 @@
 process.env.NUMBERD_METRICS_OPEN = '1';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const dgram = require('node:dgram');
 const { start } = require('../api/lib/server');
+const { fakeRegistrar } = require('./lib/udp_registrar');
 
 const CARRIERS = '/carriers';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -15,33 +15,6 @@ let srv, acct, idx = 0;
 
 /** The BYOC API (/v1/phone-numbers...) with the account's key. */
 const call = (method, p, body) => srv.byoc(acct.api_key, method, p, body === undefined ? {} : { body });
-
-const hdr = (msg, name) => {
-  const m = new RegExp(`^${name}\\s*:\\s*(.*)$`, 'im').exec(msg);
-  return m ? m[1].trim() : null;
-};
-
-// handler(req, reply, n): reply(status, reason, extraHeaders[], delayMs)
-async function fakeRegistrar(ip, handler) {
-  const sock = dgram.createSocket('udp4');
-  await new Promise((r) => sock.bind(0, ip, r));
-  const seen = [];
-  sock.on('message', (buf, rinfo) => {
-    const msg = buf.toString();
-    if (!msg.startsWith('REGISTER')) return;
-    const req = { msg, expires: hdr(msg, 'Expires'), cseq: hdr(msg, 'CSeq'), callId: hdr(msg, 'Call-ID'),
-      auth: hdr(msg, 'Authorization'), pauth: hdr(msg, 'Proxy-Authorization'), contact: hdr(msg, 'Contact'), t: Date.now() };
-    seen.push(req);
-    const reply = (status, reason, extra = [], delay = 0) => {
-      const out = [`SIP/2.0 ${status} ${reason}`, `Via: ${hdr(msg, 'Via')};received=${rinfo.address}`,
-        `From: ${hdr(msg, 'From')}`, `To: ${hdr(msg, 'To')};tag=reg1`, `Call-ID: ${req.callId}`,
-        `CSeq: ${req.cseq}`, ...extra, 'Content-Length: 0', '', ''].join('\r\n');
-      setTimeout(() => sock.send(out, rinfo.port, rinfo.address), delay);
-    };
-    handler(req, reply, seen.length);
-  });
-  return { ip, port: sock.address().port, seen, close: () => sock.close() };
-}
 
 async function mkReg(reg, extra = {}) {
   const r = await call('POST', CARRIERS, {

@@ -10,20 +10,16 @@
 // change, 300 s later for a refused password (a helper's audit, session 35).
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const dgram = require('node:dgram');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { start } = require('../api/lib/server');
+const { fakeRegistrar } = require('./lib/udp_registrar');
 const F = require('../api/lib/faults');
 
 const PG = process.env.NUMBERD_TEST_PG;
 const skip = PG && F.havePostgres() ? false : 'PostgreSQL stage only (its own throwaway cluster)';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const hdr = (msg, name) => {
-  const m = new RegExp(`^${name}\\s*:\\s*(.*)$`, 'im').exec(msg);
-  return m ? m[1].trim() : null;
-};
 
 let cluster, srv, acct, dir, reg;
 let answer = 200;
@@ -35,21 +31,11 @@ before(async () => {
   fs.writeFileSync(path.join(dir, 'pg-url'), `${cluster.url}${cluster.createDb()}\n`);
   srv = await start({ dir, args: ['--sip-listen', '127.0.0.1:0', '--rate-limit', '0'], env: { NUMBERD_SIP_T1_MS: '50' } });
   acct = await srv.createAccount('outage');
-  const sock = dgram.createSocket('udp4');
-  await new Promise((r) => sock.bind(0, '127.0.0.62', r));
-  const seen = [];
-  sock.on('message', (buf, rinfo) => {
-    const msg = buf.toString();
-    if (!msg.startsWith('REGISTER')) return;
-    seen.push({ t: Date.now(), answered: answer });
-    const ok = answer === 200;
-    const out = [`SIP/2.0 ${ok ? '200 OK' : '403 Forbidden'}`, `Via: ${hdr(msg, 'Via')};received=${rinfo.address}`,
-      `From: ${hdr(msg, 'From')}`, `To: ${hdr(msg, 'To')};tag=reg1`, `Call-ID: ${hdr(msg, 'Call-ID')}`,
-      `CSeq: ${hdr(msg, 'CSeq')}`, ...(ok ? [`Contact: ${hdr(msg, 'Contact')};expires=4`] : []),
-      'Content-Length: 0', '', ''].join('\r\n');
-    sock.send(out, rinfo.port, rinfo.address);
+  reg = await fakeRegistrar('127.0.0.62', (req, reply) => {
+    req.answered = answer;
+    if (answer === 200) reply(200, 'OK', [`Contact: ${req.contact};expires=4`]);
+    else reply(403, 'Forbidden');
   });
-  reg = { ip: '127.0.0.62', port: sock.address().port, seen, close: () => sock.close() };
 });
 
 after(async () => {
@@ -103,19 +89,11 @@ test('a state that changed while PostgreSQL was down is stored once it is back',
 // the state was never stored, and with the retries above every save of
 // the turn's batch would have gone down with it.  Now such bytes read '?'.
 test("a reason phrase that is not UTF-8 is stored, its bad bytes as '?'", { skip }, async () => {
-  const sock = dgram.createSocket('udp4');
-  await new Promise((r) => sock.bind(0, '127.0.0.63', r));
-  sock.on('message', (buf, rinfo) => {
-    const msg = buf.toString('latin1');
-    if (!msg.startsWith('REGISTER')) return;
-    const out = Buffer.concat([Buffer.from('SIP/2.0 403 Refus'), Buffer.from([0xe9]), Buffer.from(' ' + 'x'.repeat(20) + '\r\n' + [
-      `Via: ${hdr(msg, 'Via')};received=${rinfo.address}`, `From: ${hdr(msg, 'From')}`, `To: ${hdr(msg, 'To')};tag=reg1`,
-      `Call-ID: ${hdr(msg, 'Call-ID')}`, `CSeq: ${hdr(msg, 'CSeq')}`, 'Content-Length: 0', '', ''].join('\r\n'))]);
-    sock.send(out, rinfo.port, rinfo.address);
-  });
+  const latin = await fakeRegistrar('127.0.0.63', (req, reply) =>
+    reply(403, Buffer.concat([Buffer.from('Refus'), Buffer.from([0xe9]), Buffer.from(` ${'x'.repeat(20)}`)])));
   const c = await srv.byoc(acct.api_key, 'POST', '/carriers', { body: {
     carrier_name: 'Latin', trunk_type: 'reg',
-    sip_gateway: { ipv4: '127.0.0.63', port: sock.address().port, inbound: true, outbound: true },
+    sip_gateway: { ipv4: latin.ip, port: latin.port, inbound: true, outbound: true },
     registration: { username: 'latin', password: 'Right-Pass-4711', sip_realm: 'example.com' },
   } });
   assert.equal(c.status, 201, c.text);
@@ -124,7 +102,7 @@ test("a reason phrase that is not UTF-8 is stored, its bad bytes as '?'", { skip
     await sleep(100);
     st = (await srv.byoc(acct.api_key, 'GET', `/carriers/${c.json.id}`)).json.registration_status;
   }
-  sock.close();
+  latin.close();
   console.log(`# stored: ${JSON.stringify(st)}`);
   assert.equal(st && st.state, 'failed');
   assert.equal(st.last_code, 403);
