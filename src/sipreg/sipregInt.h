@@ -132,6 +132,7 @@ struct sipreg {
     size_t nghosts, gcap;
     double next_sig, next_full;
     bool resolve_capped;         /* sipreg_resolve_due stopped at STARTS_PER_TURN */
+    bool saves_failed;           /* some reg_t has a save to try again (sipreg_saves_retry) */
 };
 
 

@@ -70,6 +70,7 @@ static int save_now(sipreg_t *r, reg_t *g)
             g->cr.uuid, e.msg);
     g->save_fails++;
     save_later(g, sipreg_mono());
+    r->saves_failed = true;
     return C_ERR;
 }
 
@@ -93,6 +94,7 @@ void sipreg_saves_settle(sipreg_t *r, bool committed)
         } else {
             g->save_fails++;
             save_later(g, now);
+            r->saves_failed = true;
         }
     }
 }
@@ -101,7 +103,10 @@ void sipreg_saves_retry(sipreg_t *r, double now, double *next)
 {
     /* outside the turn's batch, each in a transaction of its own: one
      * state the database refuses (whatever the reason) fails alone, and
-     * does not roll back every other save of a turn, again and again */
+     * does not roll back every other save of a turn, again and again.
+     * (No walk of every registration while no save has failed.) */
+    if (!r->saves_failed) return;
+    r->saves_failed = false;
     for (size_t i = 0; i < r->nregs; i++) {
         reg_t *g = r->regs[i];
         if (!g->save_due || g->save_sent) continue;
@@ -111,6 +116,7 @@ void sipreg_saves_retry(sipreg_t *r, double now, double *next)
         }
         if (now < g->save_retry_at) {
             if (g->save_retry_at < *next) *next = g->save_retry_at;
+            r->saves_failed = true; /* still to do */
             continue;
         }
         if (save_now(r, g) == C_OK) {
