@@ -182,8 +182,8 @@ void h_admin_carrier_list(http_req_t *req, http_resp_t *resp)
     list_in_t in = {0};
     int limit, offset;
     carrier_t *rows = NULL;
-    carrier_sip_t *sip = NULL;
-    size_t n = 0, nsip = 0;
+    carrier_sip_t *sip = NULL; /* zeroed: cleared whatever happened */
+    size_t n = 0;
     int64_t total = 0;
     cerr_t e;
     if (api_auth_admin(req, resp) != C_OK) goto done;
@@ -196,13 +196,12 @@ void h_admin_carrier_list(http_req_t *req, http_resp_t *resp)
         api_core_error(req, resp, &e);
         goto done;
     }
-    nsip = n;
     jw_t w;
     api_byoc_list_begin(resp, &w);
     for (size_t i = 0; i < n; i++) api_render_upstream(&w, &rows[i], &sip[i]);
     api_byoc_list_end(&w, total, limit, offset);
 done:
-    for (size_t i = 0; i < nsip; i++) carrier_sip_clear(&sip[i]);
+    if (sip) carrier_sip_clear_rows(sip, n);
     free(sip);
     if (rows) carrier_clear_rows(rows, n);
     free(rows);

@@ -232,15 +232,15 @@ static void render_reg_status(jw_t *w, const carrier_t *cr, const carrier_sip_t 
         jw_null(w);
         return;
     }
-    const reg_status_t rs = s->reg;
+    const reg_status_t *rs = &s->reg;
     bool found = s->reg_found;
     char ts[CLOCK_TS_SZ];
     jw_obj(w);
-    jw_kstr(w, "state", found ? reg_state_name(rs.state) : "unregistered");
+    jw_kstr(w, "state", found ? reg_state_name(rs->state) : "unregistered");
     jw_key(w, "last_code");
-    if (found && rs.last_code) jw_int(w, rs.last_code);
+    if (found && rs->last_code) jw_int(w, rs->last_code);
     else jw_null(w);
-    jw_kstr_or_null(w, "reason", found ? rs.reason : "");
+    jw_kstr_or_null(w, "reason", found ? rs->reason : "");
 #define TS(name, v)                       \
     jw_key(w, name);                      \
     if (found && (v) > 0) {               \
@@ -249,11 +249,11 @@ static void render_reg_status(jw_t *w, const carrier_t *cr, const carrier_sip_t 
     } else {                              \
         jw_null(w);                       \
     }
-    TS("expires_at", rs.expires_at)
-    TS("last_attempt_at", rs.last_attempt_at)
-    TS("next_attempt_at", rs.next_attempt_at)
+    TS("expires_at", rs->expires_at)
+    TS("last_attempt_at", rs->last_attempt_at)
+    TS("next_attempt_at", rs->next_attempt_at)
 #undef TS
-    jw_kint(w, "failures", found ? rs.failures : 0);
+    jw_kint(w, "failures", found ? rs->failures : 0);
     jw_obj_end(w);
 }
 
@@ -373,8 +373,8 @@ void h_byoc_carrier_list(http_req_t *req, http_resp_t *resp)
     json_t *q = NULL;
     int limit, offset;
     carrier_t *rows = NULL;
-    carrier_sip_t *sip = NULL;
-    size_t n = 0, nsip = 0;
+    carrier_sip_t *sip = NULL; /* zeroed: cleared whatever happened */
+    size_t n = 0;
     int64_t total = 0;
     cerr_t e;
     if (api_auth_byoc(req, resp, SCOPE_READ, &who) != C_OK) goto done;
@@ -387,7 +387,6 @@ void h_byoc_carrier_list(http_req_t *req, http_resp_t *resp)
         api_core_error(req, resp, &e);
         goto done;
     }
-    nsip = n;
     jw_t w;
     api_byoc_list_begin(resp, &w);
     for (size_t i = 0; i < n; i++) {
@@ -397,7 +396,7 @@ void h_byoc_carrier_list(http_req_t *req, http_resp_t *resp)
     }
     api_byoc_list_end(&w, total, limit, offset);
 done:
-    for (size_t i = 0; i < nsip; i++) carrier_sip_clear(&sip[i]);
+    if (sip) carrier_sip_clear_rows(sip, n);
     free(sip);
     if (rows) carrier_clear_rows(rows, n);
     free(rows);

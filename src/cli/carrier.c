@@ -214,10 +214,8 @@ int cli_carrier(int argc, char **argv)
                 cli_err("carrier list", "%s", e.msg);
                 goto done;
             }
-            for (size_t i = 0; i < n; i++) {
-                print_carrier(&rows[i], &sips[i]);
-                carrier_sip_clear(&sips[i]);
-            }
+            for (size_t i = 0; i < n; i++) print_carrier(&rows[i], &sips[i]);
+            carrier_sip_clear_rows(sips, n);
             carrier_clear_rows(rows, n);
             offset += (int)n;
             if (n < 50 || offset >= total) break;

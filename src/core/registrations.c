@@ -237,23 +237,23 @@ int carrier_sip_of(core_t *c, const carrier_t *cr, carrier_sip_t *out, cerr_t *e
     int rc = health_of(c, cr->id, &out->interval, h, &out->nh, e);
     if (rc == C_OK && out->interval > 0) {
         out->h = h;
-        h = NULL;
-    } else {
-        out->interval = rc == C_OK ? out->interval : 0;
-        out->nh = 0;
+        return C_OK;
     }
     free(h);
+    out->interval = 0;
+    out->nh = 0;
     return rc;
 }
 
 int carrier_sip_rows(core_t *c, const carrier_t *rows, size_t n, carrier_sip_t *out, cerr_t *e)
 {
-    size_t i = 0;
-    for (; i < n; i++)
-        if (carrier_sip_of(c, &rows[i], &out[i], e) != C_OK) break;
-    if (i == n) return C_OK;
-    for (size_t k = 0; k <= i; k++) carrier_sip_clear(&out[k]);
-    return C_ERR;
+    for (size_t i = 0; i < n; i++) {
+        if (carrier_sip_of(c, &rows[i], &out[i], e) != C_OK) {
+            carrier_sip_clear_rows(out, i);
+            return C_ERR;
+        }
+    }
+    return C_OK;
 }
 
 void carrier_sip_clear(carrier_sip_t *s)
@@ -262,6 +262,11 @@ void carrier_sip_clear(carrier_sip_t *s)
     s->h = NULL;
     s->nh = 0;
     s->interval = 0;
+}
+
+void carrier_sip_clear_rows(carrier_sip_t *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++) carrier_sip_clear(&rows[i]);
 }
 
 const gw_health_t *carrier_sip_health(const carrier_sip_t *s, const gateway_t *g)

@@ -74,9 +74,13 @@ typedef struct carrier_sip {
 } carrier_sip_t;
 
 int carrier_sip_of(core_t *c, const carrier_t *cr, carrier_sip_t *out, cerr_t *e);
-/* The same for rows[0..n) into out[0..n). */
+/* The same for rows[0..n) into out[0..n); on C_ERR nothing in out is
+ * left to clear. */
 int carrier_sip_rows(core_t *c, const carrier_t *rows, size_t n, carrier_sip_t *out, cerr_t *e);
+/* Frees what s holds (a zeroed or cleared s: nothing; clearing twice is
+ * harmless). */
 void carrier_sip_clear(carrier_sip_t *s);
+void carrier_sip_clear_rows(carrier_sip_t *rows, size_t n);
 /* Gateway g's stored health row in s; NULL: never probed (or s NULL). */
 const gw_health_t *carrier_sip_health(const carrier_sip_t *s, const gateway_t *g);
 

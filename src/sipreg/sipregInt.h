@@ -160,15 +160,15 @@ int sipreg_resolve(const char *host, unsigned port, struct sockaddr_storage *ss,
 /* An address literal into ss at once; C_ERR: a name (or nothing valid). */
 int sipreg_resolve_numeric(const char *host, unsigned port, struct sockaddr_storage *ss,
                            socklen_t *len);
-/* Starts looking host:port up on the resolver's threads, or shares the
- * lookup of the same name still running; NULL: no room now
- * (SIPREG_LOOKUPS_MAX, or glibc refused): try again on a later turn. */
-sipreg_lookup_t *sipreg_lookup_start(const char *host, unsigned port);
-/* DONE: ss holds the first address. */
-sipreg_lookup_rc_t sipreg_lookup_poll(sipreg_lookup_t *l, struct sockaddr_storage *ss,
-                                      socklen_t *len);
 /* Seconds since l started. */
 double sipreg_lookup_age(const sipreg_lookup_t *l, double now);
+/* One turn's step towards host:port's address, never blocking, for a
+ * registration or a probe that keeps *lk (NULL: none running): an address
+ * literal is DONE at once; a name is looked up through *lk, started here
+ * and let go (NULL again) once it is DONE or FAILED.  PENDING: still
+ * running, or no room to start (*lk NULL).  DONE: ss holds the address. */
+sipreg_lookup_rc_t sipreg_addr_step(const char *host, unsigned port, sipreg_lookup_t **lk,
+                                    struct sockaddr_storage *ss, socklen_t *len);
 /* Lets go of the caller's hold on l (NULL: nothing); the last holder's
  * cancels and frees it (one a resolver thread has taken is freed by a
  * later sipreg_lookup_reap, once it ended). */

@@ -78,7 +78,10 @@ int sipreg_resolve_numeric(const char *host, unsigned port, struct sockaddr_stor
     return C_OK;
 }
 
-sipreg_lookup_t *sipreg_lookup_start(const char *host, unsigned port)
+/* Starts looking host:port up on the resolver's threads, or shares the
+ * lookup of the same name still running; NULL: no room now
+ * (SIPREG_LOOKUPS_MAX, or glibc refused): try again on a later turn. */
+static sipreg_lookup_t *lookup_start(const char *host, unsigned port)
 {
     char ps[8];
     snprintf(ps, sizeof ps, "%u", port);
@@ -110,8 +113,8 @@ sipreg_lookup_t *sipreg_lookup_start(const char *host, unsigned port)
     return l;
 }
 
-sipreg_lookup_rc_t sipreg_lookup_poll(sipreg_lookup_t *l, struct sockaddr_storage *ss,
-                                      socklen_t *len)
+/* DONE: ss holds the first address. */
+static sipreg_lookup_rc_t lookup_poll(sipreg_lookup_t *l, struct sockaddr_storage *ss, socklen_t *len)
 {
     int rc = gai_error(&l->cb);
     if (rc == EAI_INPROGRESS) return SIPREG_LOOKUP_PENDING;
@@ -123,6 +126,22 @@ sipreg_lookup_rc_t sipreg_lookup_poll(sipreg_lookup_t *l, struct sockaddr_storag
 double sipreg_lookup_age(const sipreg_lookup_t *l, double now)
 {
     return now - l->started;
+}
+
+sipreg_lookup_rc_t sipreg_addr_step(const char *host, unsigned port, sipreg_lookup_t **lk,
+                                    struct sockaddr_storage *ss, socklen_t *len)
+{
+    if (!*lk) {
+        if (sipreg_resolve_numeric(host, port, ss, len) == C_OK) return SIPREG_LOOKUP_DONE;
+        *lk = lookup_start(host, port);
+        if (!*lk) return SIPREG_LOOKUP_PENDING; /* no room now: a later turn */
+    }
+    sipreg_lookup_rc_t rc = lookup_poll(*lk, ss, len);
+    if (rc != SIPREG_LOOKUP_PENDING) {
+        sipreg_lookup_free(*lk);
+        *lk = NULL;
+    }
+    return rc;
 }
 
 /* Frees the orphans (refs 0) no resolver thread holds any more. */

@@ -44,11 +44,6 @@ void sipreg_set_state(reg_t *g, reg_state_t s)
     if (was || g->held) sipreg_count_state(g, true);
 }
 
-/* Stores the state (every node shows it).  A carrier deleted meanwhile is
- * no error: the reload drops it.  A save that fails (or whose batch does
- * not commit) is made again, with the state as it is then, until one is
- * kept: before, it was logged and dropped, and the stored state stayed
- * the old one until the next change -- up to a backoff's 30 minutes. */
 /* The next try of a save that failed: 1 s, doubling to 30 s. */
 static void save_later(reg_t *g, double now)
 {
@@ -74,6 +69,11 @@ static int save_now(sipreg_t *r, reg_t *g)
     return C_ERR;
 }
 
+/* Stores the state (every node shows it).  A carrier deleted meanwhile is
+ * no error: the reload drops it.  A save that fails (or whose batch does
+ * not commit) is made again, with the state as it is then, until one is
+ * kept: before, it was logged and dropped, and the stored state stayed
+ * the old one until the next change -- up to a backoff's 30 minutes. */
 void sipreg_save(sipreg_t *r, reg_t *g)
 {
     if (g->ghost) return; /* the carrier's state is its new registration's */
@@ -224,23 +224,15 @@ bool sipreg_reg_ready(reg_t *g, double now)
      * attempt: it may point elsewhere now. */
     struct sockaddr_storage dst;
     socklen_t len = 0;
-    if (!g->lk) {
-        if (sipreg_resolve_numeric(g->host, g->port, &dst, &len) == C_OK) {
-            set_dst(g, &dst, len);
-            return true;
-        }
-        g->lk = sipreg_lookup_start(g->host, g->port);
-        if (!g->lk) return g->dstlen > 0; /* no room now: the old address, or a later turn */
+    switch (sipreg_addr_step(g->host, g->port, &g->lk, &dst, &len)) {
+    case SIPREG_LOOKUP_DONE: set_dst(g, &dst, len); return true;
+    case SIPREG_LOOKUP_FAILED: return true;
+    case SIPREG_LOOKUP_PENDING: break;
     }
-    switch (sipreg_lookup_poll(g->lk, &dst, &len)) {
-    case SIPREG_LOOKUP_PENDING:
-        /* a slow resolver delays a refresh by LOOKUP_WAIT_S at most: then
-         * the address g has serves, and the lookup is dropped */
-        if (!(g->dstlen && sipreg_lookup_age(g->lk, now) >= LOOKUP_WAIT_S)) return false;
-        break;
-    case SIPREG_LOOKUP_DONE: set_dst(g, &dst, len); break;
-    case SIPREG_LOOKUP_FAILED: break;
-    }
+    if (!g->lk) return g->dstlen > 0; /* no room now: the old address, or a later turn */
+    /* a slow resolver delays a refresh by LOOKUP_WAIT_S at most: then the
+     * address g has serves, and the lookup is dropped */
+    if (!g->dstlen || sipreg_lookup_age(g->lk, now) < LOOKUP_WAIT_S) return false;
     sipreg_lookup_free(g->lk);
     g->lk = NULL;
     return true;

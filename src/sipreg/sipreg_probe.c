@@ -231,25 +231,15 @@ void sipreg_probe_resolve_due(sipreg_t *r, double now)
 {
     for (size_t i = 0; i < r->nprobes; i++) {
         probe_t *p = r->probes[i];
-        if (!probe_due(p, now) || p->dstlen) continue;
-        unsigned port = (unsigned)p->t.port;
-        if (p->lookup_failed) continue;
-        if (!p->lk) {
-            if (sipreg_resolve_numeric(p->t.address, port, &p->dst, &p->dstlen) == C_OK) continue;
-            p->lk = sipreg_lookup_start(p->t.address, port);
-            if (!p->lk) continue; /* no room now: a later turn */
-        }
+        if (!probe_due(p, now) || p->dstlen || p->lookup_failed) continue;
         struct sockaddr_storage dst;
         socklen_t len = 0;
-        sipreg_lookup_rc_t rc = sipreg_lookup_poll(p->lk, &dst, &len);
-        if (rc == SIPREG_LOOKUP_PENDING) continue;
+        sipreg_lookup_rc_t rc = sipreg_addr_step(p->t.address, (unsigned)p->t.port, &p->lk, &dst, &len);
         if (rc == SIPREG_LOOKUP_DONE) {
             p->dst = dst;
             p->dstlen = len;
-        } else {
+        } else if (rc == SIPREG_LOOKUP_FAILED) {
             p->lookup_failed = true; /* the probe counts a miss, then looks up again */
         }
-        sipreg_lookup_free(p->lk);
-        p->lk = NULL;
     }
 }
