@@ -39,4 +39,15 @@ typedef int (*idem_action_fn)(core_t *c, void *ud, idem_answer_t *ans, cerr_t *e
 int idem_run(core_t *c, int64_t account_id, const char *key, const uint8_t hash[IDS_HASH_SZ],
              idem_action_fn fn, void *ud, idem_answer_t *ans, bool *replayed, cerr_t *e);
 
+/* Retention.  A stored answer is replayed for IDEM_TTL_SECONDS, then
+ * ignored; the sweep (serve's sweeper thread, every minute and at start)
+ * deletes it an hour after that: the grace keeps a record that a node
+ * with a clock behind the writer's still replays from being deleted under
+ * it.  At most max_batches transactions of IDEM_PURGE_BATCH records each
+ * (a backlog is worked off over several sweeps, and writers get the
+ * database between batches); *purged gets how many were deleted. */
+#define IDEM_PURGE_GRACE_SECONDS 3600
+#define IDEM_PURGE_BATCH 1000
+int idem_retention_run(core_t *c, int max_batches, int64_t *purged, cerr_t *e);
+
 #endif

@@ -219,6 +219,7 @@
     X(P, int, idem_get, (store_t *st, int64_t account_id, const char *key, idem_row_t *out))       \
     X(P, int, idem_put,                                                                            \
       (store_t *st, int64_t account_id, const char *key, const idem_row_t *row))                   \
+    X(P, int, idem_purge, (store_t *st, int64_t before_ts, int max, int64_t *n))                   \
     /* the event log (events.c) */                                                                \
     X(P, int, event_append, (store_t *st, event_t *ev))                                            \
     X(P, int, event_list, (store_t *st, const event_filter_t *f, store_event_cb cb, void *ud))     \

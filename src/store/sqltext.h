@@ -69,7 +69,7 @@ enum {
     Q_REG_LOCK, Q_REG_UNLOCK,                                             /* PostgreSQL only */
     Q_REG_COUNT,                                                          /* SQLite only */
     /* idem.c */
-    Q_IDEM_GET, Q_IDEM_PUT,
+    Q_IDEM_GET, Q_IDEM_PUT, Q_IDEM_PURGE,
     Q_IDEM_LOCK,                                                          /* PostgreSQL only */
     /* sbc.c */
     Q_SBC_SEQ, Q_SBC_ACCOUNTS, Q_SBC_APPS, Q_SBC_CARRIERS,

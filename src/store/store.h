@@ -461,6 +461,9 @@ typedef struct store_ops {
     int (*idem_get)(store_t *st, int64_t account_id, const char *key, idem_row_t *out);
     /* inserts or replaces */
     int (*idem_put)(store_t *st, int64_t account_id, const char *key, const idem_row_t *row);
+    /* Deletes up to max records with created_at < before_ts, oldest first;
+     * *n gets how many (fewer than max: nothing older is left). */
+    int (*idem_purge)(store_t *st, int64_t before_ts, int max, int64_t *n);
 
     /* ---- the event log (issue 18: core/events.h) ---- */
     /* Appends ev inside the caller's open write transaction (the change it

@@ -10,7 +10,8 @@ const { test, before, after, describe } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const { start, assertProblem, UUID_RE } = require('./lib/server');
+const { execFileSync } = require('node:child_process');
+const { start, assertProblem, UUID_RE, PG, psql } = require('./lib/server');
 
 const CARRIERS = '/v1/phone-numbers/carriers';
 const NUMBERS = '/v1/phone-numbers';
@@ -413,6 +414,49 @@ describe('persistence', () => {
       s = await start({ args: ['--rate-limit', '0'], dir, env: { NUMBERD_FAKE_NOW: T + 2 * 86400 + 2 } });
       const c2 = await post(acct, CARRIERS, { carrier_name: 'Window 2', sip_gateway: { ipv4: '198.51.100.81' } }, key2, s);
       assertFirst(c2);
+    } finally {
+      await s.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // Expired answers are deleted by the sweep (at start, then every minute)
+  // an hour after their 24 hours: the table does not grow for ever.
+  test('the sweep deletes stored answers 25 hours old, and only those', async () => {
+    const T = 1893456000; // 2030-01-01T00:00:00Z
+    let s = await start({ args: ['--rate-limit', '0'], keepDir: true, env: { NUMBERD_FAKE_NOW: T } });
+    const dir = s.dir;
+    const stored = () => {
+      const q = 'SELECT created_at FROM idempotency ORDER BY created_at';
+      const out = PG ? psql(q, s.db) : execFileSync('sqlite3', ['-bail', s.db, q], { encoding: 'utf8' });
+      return out.split('\n').filter((l) => l !== '').map(Number);
+    };
+    try {
+      const acct = await s.createAccount('sweep');
+      for (let i = 0; i < 3; i++)
+        assertFirst(await post(acct, NUMBERS, { number: `+1646555400${i}` }, newKey(), s));
+      assert.deepEqual(stored(), [T, T, T]);
+      assert.equal((await s.stop()).code, 0);
+
+      // an hour into the grace: the sweep at start keeps them
+      const inGrace = T + 86400 + 1800;
+      s = await start({ args: ['--rate-limit', '0'], dir, env: { NUMBERD_FAKE_NOW: inGrace } });
+      const youngKey = newKey();
+      const young = await post(acct, NUMBERS, { number: '+16465554009' }, youngKey, s);
+      assertFirst(young);
+      assert.equal((await s.stop()).code, 0);
+      assert.deepEqual(stored(), [T, T, T, inGrace], 'nothing deleted inside the grace hour');
+
+      const later = T + 86400 + 3600 + 1;
+      s = await start({ args: ['--rate-limit', '0'], dir, env: { NUMBERD_FAKE_NOW: later } });
+      let left = stored();
+      for (let i = 0; i < 100 && left.length !== 1; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        left = stored();
+      }
+      assert.deepEqual(left, [inGrace], 'the three 25-hour-old answers deleted, the young one kept');
+      // the young one still replays
+      assertReplay(await post(acct, NUMBERS, { number: '+16465554009' }, youngKey, s), young);
     } finally {
       await s.stop();
       fs.rmSync(dir, { recursive: true, force: true });

@@ -10,6 +10,11 @@ const char *const pg_sql_idem[Q__COUNT] = {
         "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id, key) DO UPDATE SET "
         "req_hash = EXCLUDED.req_hash, status = EXCLUDED.status, body = EXCLUDED.body, "
         "created_at = EXCLUDED.created_at",
+    /* oldest first along idempotency_age; a record another node's sweep
+     * is deleting is skipped, not waited for */
+    [Q_IDEM_PURGE] = "DELETE FROM idempotency WHERE (account_id, key) IN (SELECT account_id, key "
+                     "FROM idempotency "
+                     "WHERE created_at < $1 ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)",
 };
 
 static void rd_idem(sqls_row_t *d, void *rows, size_t i)
@@ -41,4 +46,10 @@ int pg_idem_put(store_t *st, int64_t account_id, const char *key, const idem_row
                    PG_V(v_int(account_id), v_text(key), v_blob(row->req_hash, IDS_HASH_SZ),
                         v_int(row->status), v_text(row->body), v_int(row->created_at)),
                    NULL, NULL);
+}
+
+int pg_idem_purge(store_t *st, int64_t before_ts, int max, int64_t *n)
+{
+    *n = 0;
+    return pg_exec(pg_conn(st), Q_IDEM_PURGE, PG_V(v_int(before_ts), v_int(max)), NULL, n);
 }

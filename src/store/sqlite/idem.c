@@ -7,6 +7,11 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_IDEM_PUT] =
         "INSERT OR REPLACE INTO idempotency(account_id, key, req_hash, status, body, created_at) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    /* oldest first along idempotency_age: the range stops at the first
+     * record still young, whatever the table's size */
+    [Q_IDEM_PURGE] = "DELETE FROM idempotency WHERE (account_id, key) IN "
+                     "(SELECT account_id, key FROM idempotency WHERE created_at < ?1 "
+                     "ORDER BY created_at LIMIT ?2)",
 };
 
 /* The body has no size bound a fixed buffer could hold: read it whole,
@@ -35,4 +40,12 @@ int sq_idem_put(store_t *st, int64_t account_id, const char *key, const idem_row
     return SQ_RUN(st, Q_IDEM_PUT, NULL, SQ_I(account_id), SQ_T(key),
                   SQ_B(row->req_hash, IDS_HASH_SZ), SQ_I(row->status), SQ_T(row->body),
                   SQ_I(row->created_at));
+}
+
+int sq_idem_purge(store_t *st, int64_t before_ts, int max, int64_t *n)
+{
+    int changes = 0;
+    int rc = SQ_RUN(st, Q_IDEM_PURGE, &changes, SQ_I(before_ts), SQ_I(max));
+    *n = rc == ST_OK ? changes : 0;
+    return rc;
 }

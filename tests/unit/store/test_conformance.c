@@ -2123,6 +2123,24 @@ static void test_idempotency(void **state)
     assert_int_equal(got.status, 422);
     assert_string_equal(got.body, "");
     free(got.body);
+    /* the purge: oldest first, at most max, only those before the time */
+    row.created_at = 1700000100;
+    assert_int_equal(st->ops->idem_put(st, b, "k2", &row), ST_OK);
+    row.created_at = 1700000200;
+    assert_int_equal(st->ops->idem_put(st, a, "k3", &row), ST_OK);
+    int64_t n = -1;
+    assert_int_equal(st->ops->idem_purge(st, 1700000000, 10, &n), ST_OK);
+    assert_int_equal(n, 0); /* strictly before */
+    assert_int_equal(st->ops->idem_purge(st, 1700000200, 1, &n), ST_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(st->ops->idem_get(st, a, "k1", &got), ST_NOTFOUND); /* the oldest */
+    assert_int_equal(st->ops->idem_get(st, b, "k2", &got), ST_OK);
+    free(got.body);
+    assert_int_equal(st->ops->idem_purge(st, 1700000200, 10, &n), ST_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(st->ops->idem_get(st, b, "k2", &got), ST_NOTFOUND);
+    assert_int_equal(st->ops->idem_get(st, a, "k3", &got), ST_OK); /* not before the time */
+    free(got.body);
 }
 
 static void test_settings(void **state)
