@@ -333,6 +333,11 @@ static void sweep_rest(core_t *core)
         log_msg(LOG_INFO, "event retention: %lld event(s) older than %d days deleted", (long long)n,
                 g_event_retention);
     ev_actor_clear();
+    if (hook_retention_run(core, g_event_retention, RETENTION_BATCHES, &n, &e) != C_OK)
+        log_msg(LOG_WARN, "webhook delivery retention: %s", e.msg);
+    else if (n > 0)
+        log_msg(LOG_INFO, "webhook delivery retention: %lld settled deliver%s older than %d days "
+                "deleted", (long long)n, n == 1 ? "y" : "ies", g_event_retention);
     if (sbcfeed_prune(core, &e) != C_OK) log_msg(LOG_WARN, "%s", e.msg);
     if (idem_retention_run(core, IDEM_RETENTION_BATCHES, &n, &e) != C_OK)
         log_msg(LOG_WARN, "idempotency retention: %s", e.msg);

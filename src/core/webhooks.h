@@ -145,6 +145,15 @@ int hook_delivery_list(core_t *c, int64_t owner, const char *uid, int state, int
 int hook_delivery_retry(core_t *c, int64_t owner, const char *uid, const char *delivery_id,
                         wh_delivery_t *out, cerr_t *e);
 const char *hook_state_name(whd_state_t s);
+/* Retention: the settled deliveries (delivered, failed) created more
+ * than days ago (0: none) are deleted, with the event log's retention
+ * (ev_retention_run, the same --event-retention): a delivery names an
+ * event, and once the event is gone nothing could be sent again.  A
+ * pending delivery is kept (its claim fails it when its event is gone).
+ * In transactions of HOOK_PURGE_BATCH, at most max_batches; *purged (may
+ * be NULL) gets how many. */
+#define HOOK_PURGE_BATCH 1000
+int hook_retention_run(core_t *c, int days, int max_batches, int64_t *purged, cerr_t *e);
 
 /* ---- delivery (src/webhook's workers) ------------------------------------------------ */
 

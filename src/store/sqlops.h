@@ -215,6 +215,7 @@
        size_t *nrows, int64_t *total))                                                             \
     X(P, int, wh_delivery_retry,                                                                   \
       (store_t *st, int64_t endpoint_id, int64_t id, int64_t now_ms))                              \
+    X(P, int, wh_delivery_purge, (store_t *st, int64_t before_ts, int max, int64_t *n))            \
     /* idempotency keys (idem.c) */                                                                \
     X(P, int, idem_get, (store_t *st, int64_t account_id, const char *key, idem_row_t *out))       \
     X(P, int, idem_put,                                                                            \

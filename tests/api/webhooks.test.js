@@ -609,6 +609,52 @@ function report(t, what, p) {
   t.diagnostic(`${what}: ${hits.length} requests, ${rx.ids(p).length} distinct events, ${rx.dups(p)} duplicates`);
 }
 
+// The delivery log follows the event log's retention (--event-retention):
+// settled deliveries older than it are deleted by the sweep; a pending one
+// is kept, and its claim fails it once its event is gone.
+describe('retention', () => {
+  test('settled deliveries go with their events; a pending one fails, never sent again', async () => {
+    const T = 1893456000; // 2030-01-01T00:00:00Z
+    const args = [...ARGS, '--event-retention', '1'];
+    let s = await start({ keepDir: true, args, env: { NUMBERD_FAKE_NOW: T }, threads: 2 });
+    const dir = s.dir;
+    try {
+      rx.on('/stuck', () => ({ status: 500 }));
+      const keep = await endpoint(s, '/keep', { event_types: ['webhook_endpoint.updated'] });
+      const stuck = await endpoint(s, '/stuck', { event_types: ['webhook_endpoint.updated'] });
+      const sink = await objectEndpoint(s, '/retain-sink');
+      assert.equal((await patch(s, sink.id, { description: 'an update' })).status, 200);
+      const k = await deliveriesOnce(s, keep.id, (x) => x.state === 'delivered');
+      assert.equal(k.json.data.length, 1, k.text);
+      assert.equal(k.json.data[0].state, 'delivered');
+      const st = await deliveriesOnce(s, stuck.id, (x) => x.attempts === 1);
+      assert.equal(st.json.data[0].state, 'pending', st.text); // its retry is 5 s away
+      assert.equal((await s.stop()).code, 0);
+      const sent = rx.of('/stuck').length;
+
+      // a day and a minute later: the event is past the retention
+      s = await start({ dir, args, env: { NUMBERD_FAKE_NOW: T + 86400 + 60 }, threads: 2 });
+      const end = Date.now() + 10000;
+      let kl;
+      do {
+        kl = await deliveries(s, keep.id);
+        if (kl.json.data.length === 0) break;
+        await sleep(50);
+      } while (Date.now() < end);
+      assert.equal(kl.status, 200);
+      assert.deepEqual(kl.json.data, [], 'the settled delivery deleted with its event');
+      const f = await deliveriesOnce(s, stuck.id, (x) => x.state === 'failed', 15000);
+      assert.equal(f.json.data.length, 1, f.text);
+      assert.equal(f.json.data[0].state, 'failed', f.text);
+      assert.match(f.json.data[0].last_error, /no longer in the log/);
+      assert.equal(rx.of('/stuck').length, sent, 'nothing sent for an event that is gone');
+    } finally {
+      await s.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('kill -9 mid-delivery', () => {
   test('a node killed while the receiver is slow: after a restart every event arrives, in order', async (t) => {
     // each attempt may take 3 s (the receiver answers in 400 ms); the lease

@@ -33,6 +33,12 @@ const char *const pg_sql_webhooks[Q__COUNT] = {
                           "SELECT " SQLS_WH_ENDPOINT_COLS " FROM webhook_endpoints "
                           "WHERE $1 < 0 OR owner_id = $1 ORDER BY id LIMIT $2 OFFSET $3"),
     [Q_WH_CURSOR_LOCK] = "SELECT event_id FROM webhook_cursor WHERE id = 1 FOR UPDATE",
+    /* settled ones, oldest first along webhook_deliveries_age (0019); a
+     * row a worker or another node's sweep holds is skipped, not waited
+     * for (a redelivery that made it pending again is not taken) */
+    [Q_WH_DL_PURGE] = "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries "
+                      "WHERE state <> 0 AND created_at < $1 ORDER BY created_at LIMIT $2 "
+                      "FOR UPDATE SKIP LOCKED)",
     /* an endpoint read to be written back whole (update, rotate): locked,
      * so that a worker's disabling it meanwhile is seen, not overwritten */
     [Q_WH_EP_GET_LOCK] = "SELECT " SQLS_WH_ENDPOINT_COLS " FROM webhook_endpoints "
@@ -188,4 +194,10 @@ int pg_wh_delivery_list(store_t *st, int64_t endpoint_id, int state, int limit, 
 int pg_wh_delivery_retry(store_t *st, int64_t endpoint_id, int64_t id, int64_t now_ms)
 {
     return pg_write1(pg_conn(st), Q_WH_DL_RETRY, PG_V(v_int(endpoint_id), v_int(id), v_int(now_ms)));
+}
+
+int pg_wh_delivery_purge(store_t *st, int64_t before_ts, int max, int64_t *n)
+{
+    *n = 0;
+    return pg_exec(pg_conn(st), Q_WH_DL_PURGE, PG_V(v_int(before_ts), v_int(max)), NULL, n);
 }

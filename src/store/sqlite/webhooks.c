@@ -20,6 +20,9 @@ static const char *const sql_text[Q__COUNT] = {
                      "WHERE ?1 < 0 OR owner_id = ?1 ORDER BY id LIMIT ?2 OFFSET ?3",
     [Q_WH_EP_COUNT] = "SELECT count(*) FROM webhook_endpoints WHERE ?1 < 0 OR owner_id = ?1",
     [Q_WH_EP_DELETE_DELIVERIES] = "DELETE FROM webhook_deliveries WHERE endpoint_id = ?1",
+    /* settled ones, oldest first along webhook_deliveries_age (0018) */
+    [Q_WH_DL_PURGE] = "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries "
+                      "WHERE state <> 0 AND created_at < ?1 ORDER BY created_at LIMIT ?2)",
     [Q_WH_DL_CLAIM] =
         "UPDATE webhook_deliveries SET leased_until = ?2 WHERE id = ("
         "SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id "
@@ -175,4 +178,12 @@ int sq_wh_delivery_list(store_t *st, int64_t endpoint_id, int state, int limit, 
 int sq_wh_delivery_retry(store_t *st, int64_t endpoint_id, int64_t id, int64_t now_ms)
 {
     return SQ_RUN1(st, Q_WH_DL_RETRY, SQ_I(endpoint_id), SQ_I(id), SQ_I(now_ms));
+}
+
+int sq_wh_delivery_purge(store_t *st, int64_t before_ts, int max, int64_t *n)
+{
+    int changes = 0;
+    int rc = SQ_RUN(st, Q_WH_DL_PURGE, &changes, SQ_I(before_ts), SQ_I(max));
+    *n = rc == ST_OK ? changes : 0;
+    return rc;
 }

@@ -2984,6 +2984,30 @@ static void test_webhooks(void **state)
     assert_int_equal(d.next_at_ms, 30000);
     assert_int_equal(st->ops->wh_delivery_get(st, other.id, c2.id, &d), ST_NOTFOUND);
 
+    /* the purge: settled deliveries made before the time, never a pending
+     * one (10 is delivered; 11 leased and 12 redelivered are pending, as
+     * is the disabled endpoint's) */
+    int64_t purged = -1;
+    assert_int_equal(st->ops->wh_delivery_purge(st, 1700000000, 10, &purged), ST_OK);
+    assert_int_equal(purged, 0); /* strictly before */
+    assert_int_equal(st->ops->wh_delivery_purge(st, 1800000000, 10, &purged), ST_OK);
+    assert_int_equal(purged, 1);
+    assert_int_equal(st->ops->wh_delivery_get(st, own.id, c1.id, &d), ST_NOTFOUND);
+    assert_int_equal(st->ops->wh_delivery_list(st, own.id, -1, 8, 0, dl, &n, &total), ST_OK);
+    assert_int_equal(total, 2);
+    assert_int_equal(st->ops->wh_delivery_list(st, other.id, -1, 8, 0, dl, &n, &total), ST_OK);
+    assert_int_equal(total, 1);
+    /* a failed one goes too, at most max a call */
+    assert_int_equal(st->ops->wh_delivery_claim(st, 30000, 35000, &c3), ST_OK);
+    c3.state = WHD_FAILED;
+    c3.attempts = 8;
+    assert_int_equal(st->ops->wh_delivery_finish(st, &c3), ST_OK);
+    assert_int_equal(st->ops->wh_delivery_purge(st, 1800000000, 10, &purged), ST_OK);
+    assert_int_equal(purged, 1);
+    assert_int_equal(st->ops->wh_delivery_get(st, own.id, c3.id, &d), ST_NOTFOUND);
+    assert_int_equal(st->ops->wh_delivery_list(st, own.id, -1, 8, 0, dl, &n, &total), ST_OK);
+    assert_int_equal(total, 1);
+
     /* delete: the endpoint and its deliveries */
     assert_int_equal(st->ops->wh_endpoint_delete(st, own.id), ST_OK);
     assert_int_equal(st->ops->wh_endpoint_delete(st, own.id), ST_NOTFOUND);

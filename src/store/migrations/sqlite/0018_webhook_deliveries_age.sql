@@ -1,0 +1,11 @@
+-- 0018: the webhook delivery log follows the event log's retention.
+--
+-- Until now a delivery's row was deleted only with its endpoint: an
+-- endpoint that heard every event for a year kept a row for each, while
+-- the events themselves were purged after --event-retention days.  The
+-- sweep now deletes settled deliveries (delivered or failed) older than
+-- the retention, oldest first along this index; a pending one is never
+-- deleted (its claim fails it once its event is gone, and the next sweep
+-- takes it).  Partial: a pending row, the only kind a write inserts, is
+-- not in it.
+CREATE INDEX webhook_deliveries_age ON webhook_deliveries(created_at) WHERE state <> 0;
