@@ -82,6 +82,46 @@ const char *api_request_id(const http_req_t *req)
     return req->upstream_id[0] ? req->upstream_id : req->id;
 }
 
+/* The host[:port] of an Origin ("https://host:port"), into out; false:
+ * not such an origin ("null", another shape, too long). */
+static bool origin_host(const char *origin, char *out, size_t outsz)
+{
+    const char *p = strstr(origin, "://");
+    if (!p || p == origin) return false;
+    p += 3;
+    size_t n = strlen(p);
+    if (n == 0 || n >= outsz || strchr(p, '/')) return false;
+    memcpy(out, p, n + 1);
+    return true;
+}
+
+/* Is this a write a browser made for a page of another site?
+ *
+ * Why: the Plivo dialect authenticates with HTTP Basic, and its 401 asks
+ * for it (WWW-Authenticate): a browser in which someone once opened an API
+ * URL and typed the account's credentials sends them again, unasked, with
+ * every request to this origin -- also with a form another site's page
+ * posts here, which buys a number or changes one (a "simple" request: no
+ * preflight).  Browsers say where a request comes from: Sec-Fetch-Site
+ * (every current browser), else Origin on a POST.  The SDKs, curl and
+ * servers send neither, and the console is same-origin.  Bearer
+ * credentials (the BYOC dialect, the admin API) are never sent unasked,
+ * so only this dialect checks.  Reads stay open: a page of another site
+ * cannot read their answers (no CORS). */
+static bool cross_site_write(http_req_t *req)
+{
+    if (req->method & (HTTP_GET | HTTP_HEAD | HTTP_OPTIONS)) return false;
+    const char *site = http_header(req, "Sec-Fetch-Site");
+    if (site) return nd_strcasecmp(site, "same-origin") != 0 && nd_strcasecmp(site, "none") != 0;
+    const char *origin = http_header(req, "Origin");
+    if (!origin) return false;
+    char host[256];
+    if (!origin_host(origin, host, sizeof host)) return true; /* "null": a sandboxed page, a file */
+    /* behind a proxy that rewrites Host, the public host is X-Forwarded-Host */
+    const char *h = http_header(req, "Host"), *fwd = http_header(req, "X-Forwarded-Host");
+    return !(h && nd_strcasecmp(h, host) == 0) && !(fwd && nd_strcasecmp(fwd, host) == 0);
+}
+
 int api_auth_plivo(http_req_t *req, http_resp_t *resp, account_t *out)
 {
     api_ctx_t *ctx = req->app;
@@ -90,6 +130,11 @@ int api_auth_plivo(http_req_t *req, http_resp_t *resp, account_t *out)
     int ok = C_ERR, verdict = C_ERR;
 
     ev_actor_clear();
+    if (cross_site_write(req)) {
+        api_error(req, resp, 403, "cross-site request refused: a browser sent this write for a "
+                  "page of another site (Sec-Fetch-Site / Origin)");
+        return C_ERR;
+    }
     if (authfail_blocked(req, resp) != C_OK) return C_ERR;
     if (api_parse_basic(http_header(req, "Authorization"), decoded, &id, &secret) == C_OK)
         verdict = acct_auth_basic(&ctx->core, id, secret, out);

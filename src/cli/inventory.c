@@ -121,8 +121,12 @@ static int parse_u64(const char *s, uint64_t *out)
     return C_OK;
 }
 
-/* inventory export: CSV to stdout or to -o FILE (removed again if the
- * export fails, so a half file never looks like a backup). */
+/* inventory export: CSV to stdout or to -o FILE.  A regular FILE (or a
+ * new one) is written as a temporary file beside it, synced, and renamed
+ * over it only when the export succeeded: a failed export (a full disk,
+ * the database gone) leaves yesterday's backup as it was, never a half
+ * file that looks like one.  Anything else -o names (a FIFO, /dev/stdout)
+ * is written in place and never removed. */
 static int inventory_export(const char *db, const char *country, const char *state_s,
                             const char *out_s, const char *usage)
 {
@@ -138,36 +142,71 @@ static int inventory_export(const char *db, const char *country, const char *sta
                                state_s);
     }
     bool to_file = out_s && strcmp(out_s, "-") != 0;
+    struct stat sb;
+    bool in_place = to_file && stat(out_s, &sb) == 0 && !S_ISREG(sb.st_mode);
     core_t core;
     FILE *out = stdout;
-    char *vbuf = NULL;
+    char *vbuf = NULL, *tmp = NULL;
     uint64_t rows = 0;
     cerr_t e;
     if (cli_open_existing(db, &core) != C_OK) return 1;
-    if (to_file && (out = fopen(out_s, "w")) == NULL) {
-        cli_err("inventory export", "cannot create %s: %s", out_s, strerror(errno));
-        goto done;
+    if (to_file && in_place) {
+        if ((out = fopen(out_s, "w")) == NULL) {
+            cli_err("inventory export", "cannot open %s: %s", out_s, strerror(errno));
+            goto done;
+        }
+    } else if (to_file) {
+        tmp = xasprintf("%s.XXXXXX", out_s);
+        int fd = mkstemp(tmp);
+        if (fd < 0) {
+            cli_err("inventory export", "cannot create %s: %s", out_s, strerror(errno));
+            free(tmp);
+            tmp = NULL;
+            out = NULL;
+            goto done;
+        }
+        /* the mode fopen would have given a new file (mkstemp's is 0600) */
+        mode_t um = umask(0);
+        umask(um);
+        if (fchmod(fd, 0666 & ~um) != 0 || (out = fdopen(fd, "w")) == NULL) {
+            cli_err("inventory export", "cannot create %s: %s", out_s, strerror(errno));
+            close(fd);
+            out = NULL;
+            goto done;
+        }
     }
     /* large writes: one syscall per MiB, not per row */
     vbuf = xmalloc(1 << 20);
     setvbuf(out, vbuf, _IOFBF, 1 << 20);
     if (inv_export(&core, ct ? ct->iso : NULL, state, out, &rows, &e) != C_OK) {
-        cli_err("inventory export", "%s%s%s", e.msg, to_file ? " writing " : "",
-                to_file ? out_s : "");
+        int err = errno;
+        bool io = ferror(out) != 0;
+        cli_err("inventory export", "%s%s%s%s%s", e.msg, to_file ? " writing " : "",
+                to_file ? out_s : "", io && err ? ": " : "", io && err ? strerror(err) : "");
         goto done;
     }
     ret = 0;
 done:
     if (to_file && out) {
+        /* flushed and on disk before it replaces anything */
+        if (ret == 0 && (fflush(out) != 0 || (tmp && fsync(fileno(out)) != 0))) {
+            cli_err("inventory export", "write error on %s: %s", out_s, strerror(errno));
+            ret = 1;
+        }
         if (fclose(out) != 0 && ret == 0) {
             cli_err("inventory export", "write error on %s: %s", out_s, strerror(errno));
             ret = 1;
         }
-        if (ret != 0) unlink(out_s);
+        if (tmp && ret == 0 && rename(tmp, out_s) != 0) {
+            cli_err("inventory export", "cannot rename %s to %s: %s", tmp, out_s, strerror(errno));
+            ret = 1;
+        }
     } else if (out == stdout) {
         fflush(stdout);
         setvbuf(stdout, NULL, _IOLBF, 0); /* vbuf is freed below */
     }
+    if (tmp && ret != 0) unlink(tmp);
+    free(tmp);
     free(vbuf);
     cli_close_core(&core);
     if (ret == 0 && to_file) {

@@ -201,3 +201,61 @@ describe('a server started without NUMBERD_ADMIN_TOKEN', () => {
     assertAuthFailed(await bare.search({ auth_id: a.auth_id, auth_token: 'x' }, { country_iso: 'US' }));
   });
 });
+
+// A browser that once answered the Basic challenge of an API URL sends the
+// cached credentials with a form another site's page posts here (found by a
+// helper's audit in session 36: a cross-site form bought a number).  A
+// write a browser marks as cross-site or same-site, or whose Origin is not
+// this host, is refused before anything else; reads, SDKs (no such
+// headers) and the same-origin console go on.
+describe('cross-site writes (Plivo dialect, Basic credentials)', () => {
+  const N = '14155550190';
+  let carol;
+  before(async () => {
+    carol = await srv.createAccount('carol');
+    await srv.loadCsv(csv(['number', 'country_iso', 'type', 'sub_type'], [
+      { number: N, country_iso: 'US', type: 'fixed', sub_type: 'local' }]));
+  });
+  const owned = async () => (await srv.plivo(carol, 'GET', 'Number/')).json.objects.map((o) => o.number);
+  const host = () => new URL(srv.base).host;
+
+  test('refused: Sec-Fetch-Site cross-site or same-site, a foreign or null Origin; nothing changes', async () => {
+    const cases = [
+      { 'Sec-Fetch-Site': 'cross-site' },
+      { 'Sec-Fetch-Site': 'same-site' },
+      { 'Sec-Fetch-Site': 'cross-site', Origin: `http://${host()}` },
+      { Origin: 'http://evil.example' },
+      { Origin: 'null' },
+      { Origin: `http://${host()}.evil.example` },
+    ];
+    for (const headers of cases) {
+      const r = await srv.plivo(carol, 'POST', `PhoneNumber/${N}/`, { form: {}, headers });
+      assertPlivoError(r, 403, /cross-site request refused/);
+      const a = await srv.plivo(carol, 'POST', 'Application/', { form: { app_name: 'csrf', answer_url: 'https://x.example/a' }, headers });
+      assertPlivoError(a, 403, /cross-site request refused/);
+    }
+    assert.deepEqual(await owned(), [], 'no number bought');
+    const apps = await srv.plivo(carol, 'GET', 'Application/');
+    assert.ok(!apps.json.objects.some((o) => o.app_name === 'csrf'), 'no application made');
+    // a refusal is not a failed authentication (no 401, no WWW-Authenticate)
+    const r = await srv.plivo(carol, 'POST', `PhoneNumber/${N}/`, { form: {}, auth: null, headers: { 'Sec-Fetch-Site': 'cross-site' } });
+    assertPlivoError(r, 403, /cross-site request refused/);
+    assert.equal(r.headers.get('www-authenticate'), null);
+  });
+
+  test('allowed: reads from anywhere, same-origin writes, the same host in Origin or X-Forwarded-Host', async () => {
+    const g = await srv.plivo(carol, 'GET', 'PhoneNumber/', { query: { country_iso: 'US' }, headers: { 'Sec-Fetch-Site': 'cross-site', Origin: 'http://evil.example' } });
+    assert.equal(g.status, 200, g.text);
+    const same = await srv.plivo(carol, 'POST', 'Application/', { form: { app_name: 'same-origin', answer_url: 'https://x.example/a' }, headers: { 'Sec-Fetch-Site': 'same-origin', Origin: `http://${host()}` } });
+    assert.equal(same.status, 201, same.text);
+    const user = await srv.plivo(carol, 'POST', 'Application/', { form: { app_name: 'typed-url', answer_url: 'https://x.example/a' }, headers: { 'Sec-Fetch-Site': 'none' } });
+    assert.equal(user.status, 201, user.text);
+    const origin = await srv.plivo(carol, 'POST', 'Application/', { form: { app_name: 'origin-only', answer_url: 'https://x.example/a' }, headers: { Origin: `http://${host()}` } });
+    assert.equal(origin.status, 201, origin.text);
+    const proxied = await srv.plivo(carol, 'POST', 'Application/', { form: { app_name: 'proxied', answer_url: 'https://x.example/a' }, headers: { Origin: 'https://numbers.example.com', 'X-Forwarded-Host': 'numbers.example.com' } });
+    assert.equal(proxied.status, 201, proxied.text);
+    const bought = await srv.plivo(carol, 'POST', `PhoneNumber/${N}/`, { form: {} });
+    assert.equal(bought.status, 201, bought.text);
+    assert.deepEqual(await owned(), [N]);
+  });
+});

@@ -159,6 +159,37 @@ describe('inventory import and the triggers on numbers', () => {
     });
 });
 
+describe('inventory import from a slow pipe', () => {
+  // Found by a helper's audit (session 36): the import took the write lock
+  // (SQLite) or the inventory lock (PostgreSQL) when it opened, before the
+  // first byte of its input, and held it while a slow producer wrote: every
+  // purchase of the server waited behind it and answered 503.  The lock is
+  // taken now when rows are written.
+  test('a purchase while the pipe is open and silent goes through', async () => {
+    const { spawn } = require('node:child_process');
+    const srv = await start({ args: ['--rate-limit', '0'] });
+    try {
+      const acct = await srv.createAccount('piped');
+      await srv.loadCsv(csv(['number', 'country_iso', 'type', 'sub_type'],
+        [{ number: '14155586000', country_iso: 'US', type: 'fixed', sub_type: 'local' }]));
+      const child = spawn(BIN, ['inventory', 'import', '-', '--db', srv.db], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d) => { out += d; });
+      child.stderr.on('data', (d) => { out += d; });
+      const exited = new Promise((r) => child.on('exit', (code) => r(code)));
+      child.stdin.write('number,country_iso,type,sub_type\n14155586001,US,fixed,local\n');
+      await new Promise((r) => setTimeout(r, 300)); // the import has opened and read the row
+      const r = await srv.buy(acct, '14155586000', {});
+      assert.equal(r.status, 201, r.text);
+      child.stdin.end('14155586002,US,fixed,local\n');
+      assert.equal(await exited, 0, out);
+      assert.equal(JSON.parse(out).imported, 2, out);
+    } finally {
+      await srv.stop();
+    }
+  });
+});
+
 describe('the progress bar', () => {
   test('moves on stdin, whose size is unknown (on a terminal)', { skip: PG ? 'SQLite paths only' : false }, () => {
     const file = path.join(dir, 'big.csv');

@@ -69,6 +69,37 @@ describe('inventory export', () => {
     assert.equal(second, first);
   });
 
+  // Found by a helper's audit (session 36): -o opened FILE with truncation
+  // and removed it on failure -- a full disk lost yesterday's backup, and a
+  // symlink to a device was removed.
+  test('-o FILE: a failed export leaves the previous file; a device is written in place, never removed', () => {
+    const db = dbOf(dir, 'a');
+    const backup = path.join(dir, 'backup.csv');
+    fs.writeFileSync(backup, "yesterday's backup\n");
+    // the file size limit makes the write fail midway (EFBIG, SIGXFSZ ignored)
+    const capped = spawnSync('sh', ['-c', 'trap "" XFSZ; ulimit -f 64; exec "$0" "$@"', BIN,
+      'inventory', 'export', '--db', db, '-o', backup], { encoding: 'utf8' });
+    assert.equal(capped.status, 1, capped.stderr);
+    assert.match(capped.stderr, /^numberd: inventory export: .*backup\.csv.*File too large/m);
+    assert.equal(fs.readFileSync(backup, 'utf8'), "yesterday's backup\n", 'the previous file kept');
+    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith('backup.csv')), ['backup.csv'], 'no temporary file left');
+    // success replaces it whole, with a new file's mode
+    ok(['inventory', 'export', '--db', db, '-o', backup]);
+    assert.equal(fs.readFileSync(backup, 'utf8'), first);
+    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith('backup.csv')), ['backup.csv']);
+    // not a regular file: written in place, never removed
+    const full = path.join(dir, 'full.link');
+    fs.symlinkSync('/dev/full', full);
+    const r = run(['inventory', 'export', '--db', db, '-o', full]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /No space left on device/);
+    assert.ok(fs.lstatSync(full).isSymbolicLink(), 'the link is still there');
+    const nul = path.join(dir, 'null.link');
+    fs.symlinkSync('/dev/null', nul);
+    ok(['inventory', 'export', '--db', db, '-o', nul]);
+    assert.ok(fs.lstatSync(nul).isSymbolicLink());
+  });
+
   test('export | import - (a pipe, --output spelled out)', () => {
     const piped = ok(['inventory', 'export', '--db', dbOf(dir, 'a'), '--output', '-']).stdout;
     assert.equal(piped, first);

@@ -310,13 +310,15 @@ int pg_import_begin(store_t *st, bool dry_run, store_import_t **out)
                           "voice_rate bigint, sms_rate bigint, mms_rate bigint, restriction text, "
                           "restriction_text text, carrier text, caps integer) "
                           "ON COMMIT DELETE ROWS");
-    if (rc == ST_OK) rc = import_tx_begin(im);
+    /* No transaction yet: the first row opens it (pg_import_row), with
+     * the inventory lock that every writer waits for -- not held while the
+     * rows come at a client's pace (a slow pipe into `inventory import -`) */
     if (rc != ST_OK) {
         pg_conn_close(c);
         free(im);
         return ST_ERR;
     }
-    im->open = true;
+    im->open = false;
     *out = im;
     return ST_OK;
 }

@@ -50,6 +50,7 @@ struct store_import {
     size_t nslots;
     sqlite3_stmt *multi;  /* multi_insert(), owned by the connection */
     bool no_triggers;     /* the connection's triggers are off (triggers_off) */
+    bool triggers_checked; /* triggers_off has run (at the first row) */
 };
 
 /* The triggers on `numbers` (migrations 0003, 0010, 0013, 0015), every one
@@ -315,19 +316,20 @@ int sq_import_begin(store_t *st, bool dry_run, store_import_t **out)
     }
     /* A large page cache keeps the index pages that random-order inserts
      * touch in memory for the length of the import. */
-    if (sq_exec(c->db, "PRAGMA cache_size=-262144; PRAGMA foreign_keys=OFF") != ST_OK ||
-        sq_exec(c->db, dry_run ? "BEGIN" : "BEGIN IMMEDIATE") != ST_OK) {
+    if (sq_exec(c->db, "PRAGMA cache_size=-262144; PRAGMA foreign_keys=OFF") != ST_OK) {
         sq_conn_close(c);
         return ST_ERR;
     }
-    /* read inside the transaction: no migration can come in between */
-    bool no_triggers = !dry_run && triggers_off(c->db);
+    /* No transaction yet: the first row opens it (sq_import_row).  The
+     * rows may come at a client's pace (`numberd inventory import -` fed
+     * by a slow pipe, an HTTP upload), and the write lock taken here was
+     * held through that wait: every purchase of the server behind it
+     * waited, and answered 503 after the busy timeout. */
     store_import_t *im = xcalloc(1, sizeof *im);
-    im->no_triggers = no_triggers;
     im->s = s;
     im->c = c;
     im->dry_run = dry_run;
-    im->open = true;
+    im->open = false;
     im->now = clock_now();
     *out = im;
     return ST_OK;
@@ -339,8 +341,14 @@ int sq_import_row(store_import_t *im, const inv_number_t *row, import_outcome_t 
     /* the next batch's transaction, opened by its first row (the caller
      * may have rested since the last commit, holding no lock) */
     if (!im->open) {
-        if (sq_exec(c->db, "BEGIN IMMEDIATE") != ST_OK) return ST_ERR;
+        if (sq_exec(c->db, im->dry_run ? "BEGIN" : "BEGIN IMMEDIATE") != ST_OK) return ST_ERR;
         im->open = true;
+        /* read inside the first transaction: no migration can come in
+         * between (the connection's setting then holds for every batch) */
+        if (!im->triggers_checked) {
+            im->no_triggers = !im->dry_run && triggers_off(c->db);
+            im->triggers_checked = true;
+        }
     }
     sqlite3_stmt *sel = STMT(c, Q_IMPORT_SELECT);
     if (!sel) return ST_ERR;
