@@ -3,8 +3,8 @@
 
 import { h, add, field, readForm, showErrors, mentionedField, openDialog, confirmDialog, table, pager,
   pageHead, badge, announce, replace } from './dom.js';
-import { plivo, describe } from './api.js';
-import { METHODS, subaccounts } from './choices.js';
+import { plivo, describe, idFromUri } from './api.js';
+import { METHODS, subaccounts, fillChoices, startOptions } from './choices.js';
 import * as session from './session.js';
 
 export const title = 'Applications';
@@ -44,7 +44,7 @@ async function load(ctx, list, query) {
         { label: 'App ID', cell: (a) => h('code', {}, a.app_id) },
         { label: 'Answer URL', cell: (a) => `${a.answer_method} ${a.answer_url}` },
         { label: 'Message URL', cell: (a) => (a.message_url ? `${a.message_method} ${a.message_url}` : '—') },
-        { label: 'Subaccount', cell: (a) => a.sub_account || '—' },
+        { label: 'Subaccount', cell: (a) => idFromUri(a.sub_account) || '—' },
         {
           label: 'Actions',
           cell: (a) => h('div', { class: 'row-actions' },
@@ -59,7 +59,9 @@ async function load(ctx, list, query) {
 function appDialog(ctx, a) {
   const isMain = !session.isSub(ctx.session);
   const v = a || { answer_method: 'POST', hangup_method: 'POST', fallback_method: 'POST', message_method: 'POST' };
-  const subSel = field({ label: 'Subaccount', name: 'subaccount', type: 'select', value: a ? a.sub_account || '' : '', options: [['', 'The main account']] });
+  // the API shows sub_account as the subaccount's URI; the form speaks auth_ids
+  const curSub = a ? idFromUri(a.sub_account) : '';
+  const subSel = field({ label: 'Subaccount', name: 'subaccount', type: 'select', value: curSub, options: startOptions('The main account', curSub) });
   const url = (label, name, hint) => field({ label, name, type: 'url', value: v[name], spellcheck: 'false', hint });
   const method = (label, name) => field({ label, name, type: 'select', value: v[name] || 'POST', options: METHODS });
   const form = h('form', { class: 'form', novalidate: true },
@@ -74,14 +76,14 @@ function appDialog(ctx, a) {
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, a ? 'Save' : 'Create application')));
   const dlg = openDialog(a ? `Edit ${a.app_name}` : 'New application', form, { wide: true });
   if (isMain) {
-    subaccounts().then(({ options }) => {
-      const sel = subSel.querySelector('select');
-      for (const [val, t] of options) sel.append(h('option', { value: val, selected: a && a.sub_account === val }, t));
-    }).catch((err) => subSel.append(h('p', { class: 'field-error' }, `Cannot list the subaccounts: ${describe(err)}`)));
+    fillChoices(subSel.querySelector('select'), subaccounts(), curSub)
+      .catch((err) => subSel.append(h('p', { class: 'field-error' }, `Cannot list the subaccounts: ${describe(err)}`)));
   }
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const body = readForm(form, { keepEmpty: a ? ['hangup_url', 'fallback_answer_url', 'message_url', 'subaccount'] : [] });
+    // a subaccount not changed is not sent (sending it again would re-check a move that is none)
+    if (a && body.subaccount === curSub) delete body.subaccount;
     try {
       if (a) await plivo.post(`Application/${a.app_id}/`, body);
       else await plivo.post('Application/', body);

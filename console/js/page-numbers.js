@@ -9,7 +9,7 @@
 import { h, add, field, group, readForm, showErrors, mentionedField, openDialog, confirmDialog, table, pager,
   pageHead, note, badge, announce, replace } from './dom.js';
 import { plivo, byoc, describe, idFromUri } from './api.js';
-import { NUMBER_TYPES, SERVICES, e164, applications, subaccounts } from './choices.js';
+import { NUMBER_TYPES, SERVICES, e164, applications, subaccounts, fillChoices, startOptions } from './choices.js';
 import * as session from './session.js';
 
 export const title = 'My numbers';
@@ -136,8 +136,9 @@ async function nameApplications(list) {
 function editDialog(ctx, n) {
   const isMain = !session.isSub(ctx.session);
   const appId = idFromUri(n.application);
-  const appSel = field({ label: 'Application', name: 'app_id', type: 'select', value: appId, options: [['', 'None']] });
-  const subSel = field({ label: 'Subaccount', name: 'subaccount', type: 'select', value: n.sub_account || '', options: [['', 'The main account']] });
+  const curSub = n.sub_account || '';
+  const appSel = field({ label: 'Application', name: 'app_id', type: 'select', value: appId, options: startOptions('None', appId) });
+  const subSel = field({ label: 'Subaccount', name: 'subaccount', type: 'select', value: curSub, options: startOptions('The main account', curSub) });
   const form = h('form', { class: 'form', novalidate: true },
     h('div', { class: 'fields' },
       field({ label: 'Alias', name: 'alias', value: n.alias || '', maxlength: 64, hint: 'up to 64 characters; empty clears it' }),
@@ -145,16 +146,10 @@ function editDialog(ctx, n) {
       isMain ? subSel : null),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Save')));
   const dlg = openDialog(`Edit ${e164(n.number)}`, form);
-  const pick = async (sel, promise, current) => {
-    try {
-      const { options } = await promise;
-      for (const [v, t] of options) sel.append(h('option', { value: v, selected: v === current }, t));
-    } catch (err) {
-      sel.after(h('p', { class: 'field-error' }, `Cannot list the choices: ${describe(err)}`));
-    }
-  };
+  const pick = (sel, promise, current) => fillChoices(sel, promise, current)
+    .catch((err) => sel.after(h('p', { class: 'field-error' }, `Cannot list the choices: ${describe(err)}`)));
   pick(appSel.querySelector('select'), applications(), appId);
-  if (isMain) pick(subSel.querySelector('select'), subaccounts(), n.sub_account || '');
+  if (isMain) pick(subSel.querySelector('select'), subaccounts(), curSub);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const v = readForm(form, { keepEmpty: ['alias', 'app_id', 'subaccount'] });
@@ -162,7 +157,7 @@ function editDialog(ctx, n) {
     const body = {};
     if (v.alias !== (n.alias || '')) body.alias = v.alias;
     if (v.app_id !== appId) body.app_id = v.app_id;
-    if (isMain && v.subaccount !== (n.sub_account || '')) body.subaccount = v.subaccount;
+    if (isMain && v.subaccount !== curSub) body.subaccount = v.subaccount;
     if (!Object.keys(body).length) { dlg.close(); return; }
     try {
       await plivo.post(`Number/${n.number}/`, body);

@@ -209,6 +209,79 @@ test('edit a number (alias, application, subaccount), then unrent it after a con
   c.assertQuiet(page);
 });
 
+// Found by a helper's audit (session 36): the application dialog compared
+// the API's sub_account (a URI) with the subaccounts' auth_ids and sent ""
+// on every save, moving the application back to the main account; the
+// number dialog sent app_id "" (and subaccount "") whenever the current one
+// was not among the options yet -- before they loaded, or for a subaccount
+// whose number its parent linked to the parent's application.
+test('edits keep what they do not change: an application\'s subaccount, a number\'s application and subaccount', async () => {
+  const sub = (await srv.plivo(A, 'POST', 'Subaccount/', { body: { name: 'Team B', enabled: true } })).json;
+  const teamApp = await srv.plivo(A, 'POST', 'Application/', { body: { app_name: 'Team app', answer_url: 'https://example.com/team', subaccount: sub.auth_id } });
+  assert.equal(teamApp.status, 201, teamApp.text);
+  const teamAppId = teamApp.json.app_id;
+  const avail = (await srv.search(A, { country_iso: 'US', limit: 1 })).json.objects[0].number;
+  assert.equal((await srv.buy(A, avail, { app_id: appId })).status, 201);
+  assert.equal((await srv.plivo(A, 'POST', `Number/${avail}/`, { body: { subaccount: sub.auth_id } })).status, 202);
+
+  // the application: only the answer URL changes
+  await page.getByRole('link', { name: 'Applications' }).click();
+  const appRow = page.locator('table.data tr', { hasText: 'Team app' });
+  await appRow.getByText(sub.auth_id, { exact: true }).waitFor(); // the column shows the auth_id, not the URI
+  await appRow.getByRole('button', { name: 'Edit Team app' }).click();
+  await dialog().locator('select[name=subaccount] option', { hasText: 'Team B' }).waitFor({ state: 'attached' });
+  assert.equal(await dialog().locator('select[name=subaccount]').inputValue(), sub.auth_id);
+  await dialog().getByLabel('Answer URL', { exact: true }).fill('https://example.com/team2');
+  await dialog().getByRole('button', { name: 'Save' }).click();
+  await dialog().waitFor({ state: 'detached' });
+  const app = (await srv.plivo(A, 'GET', `Application/${teamAppId}/`)).json;
+  assert.equal(app.answer_url, 'https://example.com/team2');
+  assert.match(app.sub_account || '', new RegExp(`/Subaccount/${sub.auth_id}/$`), 'still the subaccount\'s');
+
+  // the number, saved before the choices arrive (the lists held back)
+  await page.getByRole('link', { name: 'My numbers' }).click();
+  const row = page.locator(`tr[data-number="${avail}"]`);
+  await row.waitFor();
+  const held = [];
+  const hold = (route) => {
+    const p = new Promise((r) => setTimeout(r, 1500)).then(() => route.continue()).catch(() => { /* the page moved on */ });
+    held.push(p);
+    return p;
+  };
+  await page.route('**/Application/?*', hold);
+  await page.route('**/Subaccount/?*', hold);
+  await row.getByRole('button', { name: `Edit +${avail}` }).click();
+  await dialog().getByLabel('Alias', { exact: true }).fill('reception');
+  await dialog().getByRole('button', { name: 'Save' }).click();
+  await dialog().waitFor({ state: 'detached' });
+  await Promise.all(held);
+  await page.unroute('**/Application/?*', hold);
+  await page.unroute('**/Subaccount/?*', hold);
+  let n = (await srv.plivo(A, 'GET', `Number/${avail}/`)).json;
+  assert.equal(n.alias, 'reception');
+  assert.match(n.application || '', new RegExp(`/Application/${appId}/$`), 'the application kept');
+  assert.equal(n.sub_account, sub.auth_id, 'the subaccount kept');
+
+  // the subaccount edits its number, linked to its parent's application
+  const subPage = await c.open(browser, srv);
+  try {
+    await c.signIn(subPage, 'account', sub);
+    await subPage.waitForURL('**/console/numbers');
+    const srow = subPage.locator(`tr[data-number="${avail}"]`);
+    await srow.getByRole('button', { name: `Edit +${avail}` }).click();
+    const sdlg = subPage.locator('dialog[open]');
+    await sdlg.getByLabel('Alias', { exact: true }).fill('front desk');
+    await sdlg.getByRole('button', { name: 'Save' }).click();
+    await sdlg.waitFor({ state: 'detached' });
+  } finally {
+    await subPage.context().close();
+  }
+  n = (await srv.plivo(A, 'GET', `Number/${avail}/`)).json;
+  assert.equal(n.alias, 'front desk');
+  assert.match(n.application || '', new RegExp(`/Application/${appId}/$`), 'the parent\'s application kept');
+  c.assertQuiet(page);
+});
+
 test('carriers: a SIP trunk with mistakes shows each at its field, then is fixed; an incoming carrier too', async () => {
   // with the API key as well: the BYOC view of the carriers
   await c.signIn(page, 'account', A);
