@@ -251,7 +251,8 @@ int cli_apikey(int argc, char **argv)
         if (exp_s && cred_parse_duration(exp_s, CRED_EXPIRY_MAX, &expires_in) != C_OK)
             return usage_error(usage, "invalid --expires-in %s: seconds, or a number with s, m, h or d",
                                exp_s);
-        if (cli_open_core(db, &core) != C_OK) return 1;
+        /* a key needs its account: a mistyped --db is an error, not a new database */
+        if (cli_open_existing(db, &core) != C_OK) return 1;
         char key[IDS_APIKEY_SZ];
         apikey_t k;
         rc = cred_key_create(&core, account, scopes, label, expires_in, &k, key, &e);

@@ -191,7 +191,9 @@ int cli_carrier(int argc, char **argv)
     if (add && user && !pass_file) return usage_error(k_usage, "--out-user needs --out-password-file");
 
     core_t core;
-    if (cli_open_core(db, &core) != C_OK) return 1;
+    /* only `add` may start a database (an operator's first setup step);
+     * the others act on a carrier that must be there */
+    if ((add ? cli_open_core(db, &core) : cli_open_existing(db, &core)) != C_OK) return 1;
     int ret = 1;
     cerr_t e;
     carrier_t cr;

@@ -245,7 +245,9 @@ int cli_inventory(int argc, char **argv)
         "          -o FILE writes FILE (else stdout) and then prints {\"exported\": N}.\n"
         "stats     prints counts by country, type and state (tab-separated); --json\n"
         "          prints {\"data\": [{\"country_iso\",\"type\",\"state\",\"count\"}], \"total\"}.\n"
-        "stats and export never create a database: a --db naming no file is an error.\n";
+        "stats, export and import --dry-run never create a database: a --db naming no\n"
+        "file is an error.  -o FILE is replaced only by a complete export (a failed one\n"
+        "leaves the previous FILE).\n";
     const char *db = NULL, *count_s = NULL, *country = NULL, *seed_s = NULL, *state_s = NULL,
                *out_s = NULL;
     bool dry = false, allow_rej = false, json = false;
@@ -273,6 +275,15 @@ int cli_inventory(int argc, char **argv)
         return usage_error(usage, "--allow-rejected belongs to inventory import");
     if (json && strcmp(sub, "stats") != 0)
         return usage_error(usage, "--json belongs to inventory stats");
+    /* an option of another subcommand is an error, never ignored: an
+     * import given --country would otherwise load every country's rows */
+    bool generating = strcmp(sub, "generate") == 0;
+    if (!generating && (count_s || seed_s))
+        return usage_error(usage, "--count and --seed belong to inventory generate");
+    if (country && !generating && !exporting)
+        return usage_error(usage, "--country belongs to inventory generate and export");
+    if (dry && strcmp(sub, "import") != 0)
+        return usage_error(usage, "--dry-run belongs to inventory import");
 
     if (exporting) {
         if (idx_ != argc) return usage_error(usage, "unexpected argument: %s", argv[idx_]);
@@ -340,7 +351,8 @@ int cli_inventory(int argc, char **argv)
         struct stat sb;
         uint64_t size = (fstat(fileno(in), &sb) == 0 && S_ISREG(sb.st_mode)) ? (uint64_t)sb.st_size : 0;
         core_t core;
-        if (cli_open_core(db, &core) != C_OK) {
+        /* a dry run writes nothing: not even a new database */
+        if ((dry ? cli_open_existing(db, &core) : cli_open_core(db, &core)) != C_OK) {
             if (in != stdin) fclose(in);
             return 1;
         }

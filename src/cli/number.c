@@ -41,7 +41,7 @@ int cli_compliance(int argc, char **argv)
     if (!account || !country || !type)
         return usage_error(usage, "compliance create needs --account, --country and --type");
     core_t core;
-    if (cli_open_core(db, &core) != C_OK) return 1;
+    if (cli_open_existing(db, &core) != C_OK) return 1;
     char id[IDS_UUID_SZ];
     cerr_t e;
     int rc = compliance_create(&core, account, country, type, id, &e);
@@ -96,7 +96,7 @@ int cli_number(int argc, char **argv)
         !st_in.toll_free_sms_verification && !st_in.caller_reputation_status)
         return usage_error(usage, "set-status needs at least one status option");
     core_t core;
-    if (cli_open_core(db, &core) != C_OK) return 1;
+    if (cli_open_existing(db, &core) != C_OK) return 1;
     cerr_t e;
     owned_number_t *n = xmalloc(sizeof *n);
     int rc = approve ? num_approve(&core, argv[idx_], &e)

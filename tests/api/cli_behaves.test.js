@@ -39,7 +39,13 @@ describe('read-only commands never create a database', () => {
     for (const args of [['account', 'list'], ['account', 'list', '--json'], ['inventory', 'stats'],
       ['inventory', 'stats', '--json'], ['inventory', 'export'], ['apikey', 'list', '--account', 'MA00000000000000000Z'],
       ['apikey', 'revoke', '--account', 'MA00000000000000000Z', '1'], ['account', 'suspend', 'MA00000000000000000Z'],
-      ['account', 'rotate-token', 'MA00000000000000000Z']]) {
+      ['account', 'rotate-token', 'MA00000000000000000Z'],
+      // found by a helper's audit (session 36): these made a new database
+      ['apikey', 'create', '--account', 'MA00000000000000000Z'], ['number', 'approve', '14155550100'],
+      ['number', 'set-status', '14155550100', '--caller-reputation', 'clean'],
+      ['compliance', 'create', '--account', 'MA00000000000000000Z', '--country', 'US', '--type', 'local'],
+      ['carrier', 'list'], ['carrier', 'show', 'foo'], ['carrier', 'delete', 'foo'],
+      ['inventory', 'import', '-', '--dry-run']]) {
       const r = run([...args, '--db', missing]);
       assert.equal(r.status, 1, `${args.join(' ')}: ${r.stdout} ${r.stderr}`);
       assert.match(r.stderr, /^numberd: open database: .*typo\.db.*never creates a database/, r.stderr);
@@ -188,6 +194,77 @@ describe('inventory import from a slow pipe', () => {
       await srv.stop();
     }
   });
+});
+
+describe('numberd --help', () => {
+  // Found by a helper's audit (session 36): the overview left out events and
+  // half the subcommands.  Every subcommand a command's own --help names is
+  // in the overview.
+  test('names every command and every subcommand', () => {
+    const top = ok(['--help']).stdout;
+    for (const cmd of ['serve', 'account', 'apikey', 'inventory', 'compliance', 'number', 'carrier', 'events', 'migrate']) {
+      assert.match(top, new RegExp(`^  ${cmd}\\b`, 'm'), cmd);
+      const own = ok([cmd, '--help']).stdout;
+      const subs = new Set();
+      for (const m of own.matchAll(new RegExp(`numberd ${cmd} ([a-z|-]+)`, 'g')))
+        for (const sub of m[1].split('|')) if (!sub.startsWith('-')) subs.add(sub);
+      const line = top.split('\n').find((l) => l.startsWith(`  ${cmd} `) || l === `  ${cmd}`);
+      for (const sub of subs) assert.match(line, new RegExp(`[ |]${sub}(\\||\\s|$)`), `${cmd} ${sub} in: ${line}`);
+    }
+  });
+});
+
+describe('an option of another subcommand is a usage error', () => {
+  // Found by a helper's audit (session 36): import, stats and generate took
+  // --country, --count, --seed and --dry-run and ignored them (an import
+  // "for GB" loaded every row).
+  test('import, stats and generate refuse what they do not take; nothing is written', () => {
+    const db = dbOf(dir, 'opts');
+    const csvFile = path.join(dir, 'opts.csv');
+    fs.writeFileSync(csvFile, ROWS(2, 5000));
+    for (const args of [['inventory', 'import', csvFile, '--country', 'GB'], ['inventory', 'import', csvFile, '--count', '5'],
+      ['inventory', 'import', csvFile, '--seed', '3'], ['inventory', 'stats', '--country', 'GB'],
+      ['inventory', 'stats', '--dry-run'], ['inventory', 'generate', '--count', '2', '--dry-run']]) {
+      const r = run([...args, '--db', db]);
+      assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, /^numberd: usage: --\S+ (and --\S+ )?belongs? to inventory /, r.stderr);
+      assert.equal(r.stdout, '');
+    }
+    if (!PG) assert.ok(!fs.existsSync(db), 'nothing opened');
+    ok(['inventory', 'generate', '--count', '1', '--country', 'GB', '--seed', '3']);
+  });
+});
+
+describe('read-only commands beside a writer', () => {
+  // Found by a helper's audit (session 36): opening the database took the
+  // write lock once a migration, even with none to apply, so `inventory
+  // stats` waited for any writer for the busy timeout, then failed as
+  // "schema migration failed".
+  test('stats, export and account list answer while another process holds the write lock',
+    { skip: PG ? 'SQLite only' : false }, async () => {
+      const { spawn } = require('node:child_process');
+      const db = dbOf(dir, 'held');
+      ok(['inventory', 'import', '-', '--db', db], { input: ROWS(3, 4000) });
+      const holder = spawn('sqlite3', [db], { stdio: ['pipe', 'pipe', 'pipe'] });
+      try {
+        let out = '';
+        holder.stdout.on('data', (d) => { out += d; });
+        holder.stdin.write("BEGIN IMMEDIATE; INSERT INTO settings(name, value) VALUES ('held', '1'); SELECT 'held';\n");
+        for (let i = 0; i < 100 && !out.includes('held'); i++) await new Promise((r) => setTimeout(r, 50));
+        assert.match(out, /held/, 'the other process holds the write lock');
+        const stats = run(['inventory', 'stats', '--json', '--db', db], { timeout: 10000 });
+        assert.equal(stats.status, 0, stats.stderr);
+        assert.equal(JSON.parse(stats.stdout).total, 3);
+        const exp = run(['inventory', 'export', '--db', db], { timeout: 10000 });
+        assert.equal(exp.status, 0, exp.stderr);
+        assert.equal(exp.stdout.trim().split('\n').length, 4);
+        const list = run(['account', 'list', '--db', db], { timeout: 10000 });
+        assert.equal(list.status, 0, list.stderr);
+      } finally {
+        holder.stdin.end('ROLLBACK;\n');
+        await new Promise((r) => holder.on('exit', r));
+      }
+    });
 });
 
 describe('the progress bar', () => {
