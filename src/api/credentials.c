@@ -143,6 +143,39 @@ static void revoke_key(http_req_t *req, http_resp_t *resp, const char *auth_id, 
     buf_reset(&resp->body);
 }
 
+/* A customer's key creation under its Idempotency-Key (API.md §3: every
+ * BYOC POST): made once; a repeat answers the same key, with api_key null
+ * (the secret is shown once and kept nowhere, not even with the stored
+ * answer; a client that lost it revokes that key and makes another). */
+typedef struct {
+    const char *auth_id;
+    const apikey_in_t *in;
+    int64_t expires_in;
+    buf_t stored;
+} key_ctx_t;
+
+static int key_action(core_t *c, void *ud, idem_answer_t *ans, cerr_t *e)
+{
+    key_ctx_t *kc = ud;
+    char key[IDS_APIKEY_SZ];
+    apikey_t k;
+    if (cred_key_create(c, kc->auth_id, kc->in->scopes, kc->in->label, kc->expires_in, &k, key,
+                        e) != C_OK)
+        return C_ERR;
+    jw_t w;
+    buf_reset(ans->body);
+    jw_init(&w, ans->body);
+    api_render_apikey(&w, &k, key);
+    ids_wipe(key, sizeof key);
+    buf_reset(&kc->stored);
+    jw_init(&w, &kc->stored);
+    api_render_apikey(&w, &k, NULL);
+    ans->stored = kc->stored.data;
+    ans->code = 201;
+    ans->replayable = true;
+    return C_OK;
+}
+
 /* The fields of a key creation besides its scopes (whose reading differs). */
 #define KEY_FIELDS                                   \
     API_FIELD(apikey_in_t, label, API_STR),          \
@@ -324,8 +357,13 @@ void h_byoc_apikey_create(http_req_t *req, http_resp_t *resp)
     unsigned mine = 0;
     json_t *b = NULL;
     apikey_in_t in = {0};
+    const char *idem;
+    key_ctx_t kc = {.stored = BUF_INIT};
+    cerr_t e;
+    bool replayed;
     if (api_auth_byoc_scopes(req, resp, SCOPE_KEYS, &who, &mine) != C_OK) goto done;
     if (api_body(req, resp, fields, &in, &b) != C_OK) goto done;
+    if (api_idem_key(req, resp, &idem) != C_OK) goto done;
     /* absent: the scopes of the key making it */
     if (scopes_of(req, resp, in.scopes_raw, mine, &in.scopes) != C_OK) goto done;
     if ((in.scopes & ~mine) != 0) {
@@ -333,8 +371,14 @@ void h_byoc_apikey_create(http_req_t *req, http_resp_t *resp)
         api_error(req, resp, 403, "a new key cannot have a scope the key making it lacks");
         goto done;
     }
-    create_key(req, resp, who.auth_id, &in);
+    kc.auth_id = who.auth_id;
+    kc.in = &in;
+    if (expiry_of(req, resp, in.expires_in, &kc.expires_in) != C_OK) goto done;
+    if (api_idem_run(req, resp, &who, idem, "POST api-keys", "", b, key_action, &kc, &replayed,
+                     &e) != C_OK)
+        api_core_error(req, resp, &e);
 done:
+    buf_free(&kc.stored);
     json_decref(b);
 }
 

@@ -78,6 +78,7 @@ typedef struct {
     api_ctx_t *ctx;
     bool admin;
     int64_t owner;
+    account_t who;      /* a customer's call: the key's account */
     json_t *params;
     cerr_t e;
 } wh_call_t;
@@ -99,9 +100,8 @@ static int begin(http_req_t *req, http_resp_t *resp, params_fn read, const api_f
         c->owner = -1;
         if (api_auth_admin(req, resp) != C_OK) return C_ERR;
     } else {
-        account_t who;
-        if (api_auth_byoc(req, resp, SCOPE_WEBHOOKS, &who) != C_OK) return C_ERR;
-        c->owner = who.id;
+        if (api_auth_byoc(req, resp, SCOPE_WEBHOOKS, &c->who) != C_OK) return C_ERR;
+        c->owner = c->who.id;
     }
     return read(req, resp, fields, in, &c->params);
 }
@@ -196,20 +196,79 @@ static int begin_endpoint(http_req_t *req, http_resp_t *resp, const api_field_t 
     return to_in(req, resp, &x->b, &x->in, x->types);
 }
 
+/* ---- a customer's POSTs under their Idempotency-Key (API.md §3) ---------
+ *
+ * Each POST of a customer's route runs once per key: a repeat answers what
+ * the first did, with Idempotent-Replayed: true.  A new secret (creation,
+ * rotation) is in the first answer only -- the stored one has it null: a
+ * secret is kept nowhere in the clear.  The operator's routes take no key
+ * (the admin API has none). */
+typedef struct {
+    wh_call_t *c;
+    const char *uid;          /* rotate: the endpoint */
+    const ep_input_t *x;      /* create */
+    int64_t grace;            /* rotate */
+    const char *delivery_id;  /* redeliver */
+    buf_t stored;
+} keyed_t;
+
+/* The answer of a keyed action: rendered with the secret to the client,
+ * without it (when there is one) for a replay. */
+static void keyed_answer(keyed_t *k, idem_answer_t *ans, int code, const wh_endpoint_t *ep,
+                         const char *secret)
+{
+    jw_t w;
+    buf_reset(ans->body);
+    jw_init(&w, ans->body);
+    render_endpoint(&w, ep, secret, k->c->admin);
+    if (secret) {
+        buf_reset(&k->stored);
+        jw_init(&w, &k->stored);
+        render_endpoint(&w, ep, NULL, k->c->admin);
+        ans->stored = k->stored.data;
+    }
+    ans->code = code;
+    ans->replayable = true;
+}
+
+/* Runs fn under the request's Idempotency-Key (a customer's route; none on
+ * the operator's) and answers; C_ERR: answered with the error. */
+static void run_keyed(http_req_t *req, http_resp_t *resp, keyed_t *k, const char *action,
+                      idem_action_fn fn)
+{
+    const char *key = NULL;
+    bool replayed;
+    if (!k->c->admin && api_idem_key(req, resp, &key) != C_OK) return;
+    const char *res = k->uid ? k->uid : "";
+    if (api_idem_run(req, resp, &k->c->who, k->c->admin ? NULL : key, action, res, k->c->params,
+                     fn, k, &replayed, &k->c->e) != C_OK)
+        api_core_error(req, resp, &k->c->e);
+}
+
+static int create_action(core_t *core, void *ud, idem_answer_t *ans, cerr_t *e)
+{
+    keyed_t *k = ud;
+    char secret[HOOK_SECRET_SZ] = "";
+    wh_endpoint_t ep;
+    int rc = hook_endpoint_create(core, k->c->admin ? HOOK_OPERATOR : k->c->owner, &k->x->in, &ep,
+                                  secret, e);
+    if (rc == C_OK) keyed_answer(k, ans, 201, &ep, secret);
+    ids_wipe(secret, sizeof secret);
+    ids_wipe(&ep, sizeof ep);
+    return rc;
+}
+
 void h_webhook_create(http_req_t *req, http_resp_t *resp)
 {
     static const api_field_t admin_fields[] = {EP_FIELDS, API_FIELD(ep_body_t, account, API_STR),
                                                API_FIELDS_END};
     wh_call_t c;
     ep_input_t x;
-    char secret[HOOK_SECRET_SZ] = "";
-    wh_endpoint_t ep;
+    keyed_t k = {.c = &c, .x = &x, .stored = BUF_INIT};
     if (begin_endpoint(req, resp, admin_fields, &x, &c) != C_OK) goto done;
-    int rc = hook_endpoint_create(&c.ctx->core, c.admin ? HOOK_OPERATOR : c.owner, &x.in, &ep,
-                                  secret, &c.e);
-    answer_endpoint(req, resp, &c, rc, 201, &ep, secret);
+    run_keyed(req, resp, &k, "POST webhooks", create_action);
 done:
-    ids_wipe(secret, sizeof secret);
+    buf_free(&k.stored);
     json_decref(c.params);
 }
 
@@ -280,13 +339,24 @@ done:
     json_decref(c.params);
 }
 
+static int rotate_action(core_t *core, void *ud, idem_answer_t *ans, cerr_t *e)
+{
+    keyed_t *k = ud;
+    char secret[HOOK_SECRET_SZ] = "";
+    wh_endpoint_t ep;
+    int rc = hook_endpoint_rotate(core, k->c->owner, k->uid, k->grace, &ep, secret, e);
+    if (rc == C_OK) keyed_answer(k, ans, 200, &ep, secret);
+    ids_wipe(secret, sizeof secret);
+    ids_wipe(&ep, sizeof ep);
+    return rc;
+}
+
 void h_webhook_rotate(http_req_t *req, http_resp_t *resp)
 {
     static const api_field_t fields[] = {API_FIELD(ep_body_t, grace_period, API_STR), API_FIELDS_END};
     wh_call_t c;
     ep_body_t b = {0};
-    char secret[HOOK_SECRET_SZ] = "";
-    wh_endpoint_t ep;
+    keyed_t k = {.c = &c, .uid = http_param(req, "id"), .stored = BUF_INIT};
     int64_t grace = HOOK_GRACE_DEFAULT;
     if (begin(req, resp, api_body, fields, &b, &c) != C_OK) goto done;
     if (b.grace_period && strcmp(b.grace_period, "0") == 0) {
@@ -296,11 +366,10 @@ void h_webhook_rotate(http_req_t *req, http_resp_t *resp)
                   "invalid grace_period: seconds, or a number with s, m, h or d (at most 7 days)");
         goto done;
     }
-    int rc = hook_endpoint_rotate(&c.ctx->core, c.owner, http_param(req, "id"), grace, &ep, secret,
-                                  &c.e);
-    answer_endpoint(req, resp, &c, rc, 200, &ep, secret);
+    k.grace = grace;
+    run_keyed(req, resp, &k, "POST webhooks rotate-secret", rotate_action);
 done:
-    ids_wipe(secret, sizeof secret);
+    buf_free(&k.stored);
     json_decref(c.params);
 }
 
@@ -346,19 +415,28 @@ done:
     json_decref(c.params);
 }
 
+static int redeliver_action(core_t *core, void *ud, idem_answer_t *ans, cerr_t *e)
+{
+    keyed_t *k = ud;
+    wh_delivery_t d;
+    if (hook_delivery_retry(core, k->c->owner, k->uid, k->delivery_id, &d, e) != C_OK) return C_ERR;
+    jw_t w;
+    buf_reset(ans->body);
+    jw_init(&w, ans->body);
+    render_delivery(&w, &d);
+    ans->code = 202;
+    ans->replayable = true;
+    return C_OK;
+}
+
 void h_webhook_redeliver(http_req_t *req, http_resp_t *resp)
 {
     wh_call_t c;
-    wh_delivery_t d;
+    keyed_t k = {.c = &c, .uid = http_param(req, "id"), .delivery_id = http_param(req, "delivery_id"),
+                 .stored = BUF_INIT};
     if (begin(req, resp, api_body, api_no_fields, NULL, &c) != C_OK) goto done;
-    if (hook_delivery_retry(&c.ctx->core, c.owner, http_param(req, "id"),
-                            http_param(req, "delivery_id"), &d, &c.e) != C_OK) {
-        api_core_error(req, resp, &c.e);
-        goto done;
-    }
-    jw_t w;
-    api_json_begin(resp, &w, 202);
-    render_delivery(&w, &d);
+    run_keyed(req, resp, &k, "POST webhooks redeliver", redeliver_action);
 done:
+    buf_free(&k.stored);
     json_decref(c.params);
 }

@@ -43,6 +43,7 @@ static int idem_run_once(core_t *c, int64_t account_id, const char *key,
     store_t *st = c->st;
     *replayed = false;
     ans->replayable = false;
+    ans->stored = NULL;
     if (key == NULL) return fn(c, ud, ans, e);
 
     /* A write transaction from the start: a concurrent request with the
@@ -75,8 +76,8 @@ static int idem_run_once(core_t *c, int64_t account_id, const char *key,
         return C_ERR;
     }
     if (ans->replayable) {
-        idem_row_t put = {.status = ans->code, .body = ans->body->data ? ans->body->data : "",
-                          .created_at = clock_now()};
+        char *text = ans->stored ? ans->stored : ans->body->data;
+        idem_row_t put = {.status = ans->code, .body = text ? text : "", .created_at = clock_now()};
         memcpy(put.req_hash, hash, IDS_HASH_SZ);
         if (st->ops->idem_put(st, account_id, key, &put) != ST_OK) goto db_fail;
     }

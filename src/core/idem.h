@@ -26,6 +26,11 @@ typedef struct {
     int code;          /* the caller's status for the answer (to the api layer, an HTTP status) */
     buf_t *body;       /* the answer's text: the caller's buffer, which the action writes */
     bool replayable;   /* store this answer for the key */
+    /* What a replay answers, when not the body itself (NULL: the body):
+     * an answer that shows a secret once (a new API key, a webhook
+     * secret) is stored without it -- a secret is never kept in the
+     * clear, not even for the key's 24 hours.  The action's own text. */
+    char *stored;
 } idem_answer_t;
 /* The action runs inside the transaction; it returns C_OK with its answer
  * in *ans, or C_ERR with e (nothing is stored, everything it wrote is

@@ -292,6 +292,76 @@ describe('numbers: replay, 422, errors not stored', () => {
   });
 });
 
+// Found by a helper's audit (session 36): the POSTs of a customer's own API
+// keys and webhook endpoints ignored Idempotency-Key (a repeat made a second
+// key, a second endpoint) and took a malformed one.  Their first answer shows
+// a secret once; a replay answers the same object with the secret null --
+// the stored answer never holds it.
+describe('API keys and webhook endpoints: once per key, the secret not kept', () => {
+  const KEYS = `${NUMBERS}/api-keys`;
+  const HOOKS = `${NUMBERS}/webhooks`;
+  let owner;
+  before(async () => {
+    const a = await srv.createAccount('keyed');
+    const k = await srv.admin('POST', `/admin/v1/accounts/${a.auth_id}/api-keys`,
+      { scopes: ['phone_numbers:read', 'api_keys:manage', 'webhooks:manage'] });
+    assert.equal(k.status, 201, k.text);
+    owner = { api_key: k.json.api_key };
+  });
+  const count = async (p) => (await call(srv, owner, 'GET', `${p}?limit=100`)).json.data.length;
+
+  test('an API key: made once, the replay without api_key; another body 422; a malformed key 400', async () => {
+    const before = await count(KEYS);
+    const key = newKey();
+    const body = { scopes: ['phone_numbers:read'], label: 'ci' };
+    const first = await post(owner, KEYS, body, key);
+    assertFirst(first);
+    assert.match(first.json.api_key, /^nd_live_/);
+    const again = await post(owner, KEYS, { label: 'ci', scopes: ['phone_numbers:read'] }, key);
+    assert.equal(again.status, 201, again.text);
+    assert.equal(again.headers.get('idempotent-replayed'), 'true');
+    assert.equal(again.json.id, first.json.id);
+    assert.equal(again.json.api_key, undefined, 'the secret is not replayed');
+    assert.ok(!again.text.includes(first.json.api_key), 'nor stored');
+    assert.equal(await count(KEYS), before + 1, 'one key made');
+    assertProblem(await post(owner, KEYS, { scopes: ['phone_numbers:read'], label: 'other' }, key), 422);
+    assertProblem(await post(owner, KEYS, body, 'bad'), 400);
+    assert.equal(await count(KEYS), before + 1);
+    // the key made works
+    assert.equal((await call(srv, { api_key: first.json.api_key }, 'GET', CARRIERS)).status, 200);
+  });
+
+  test('a webhook endpoint: created and rotated once per key, the secret in the first answer only', async () => {
+    const before = await count(HOOKS);
+    const key = newKey();
+    const body = { url: 'https://hooks.example.com/keyed', event_types: ['number.*'] };
+    const first = await post(owner, HOOKS, body, key);
+    assertFirst(first);
+    assert.match(first.json.secret, /^whsec_/);
+    const again = await post(owner, HOOKS, body, key);
+    assert.equal(again.status, 201, again.text);
+    assert.equal(again.headers.get('idempotent-replayed'), 'true');
+    assert.equal(again.json.id, first.json.id);
+    assert.equal(again.json.secret, undefined);
+    assert.ok(!again.text.includes(first.json.secret));
+    assert.equal(await count(HOOKS), before + 1, 'one endpoint made');
+    assertProblem(await post(owner, HOOKS, { ...body, url: 'https://hooks.example.com/other' }, key), 422);
+    assertProblem(await post(owner, HOOKS, body, 'bad'), 400);
+    assert.equal(await count(HOOKS), before + 1);
+
+    const rkey = newKey();
+    const rot = await post(owner, `${HOOKS}/${first.json.id}/rotate-secret`, { grace_period: '0' }, rkey);
+    assert.equal(rot.status, 200, rot.text);
+    assert.match(rot.json.secret, /^whsec_/);
+    assert.notEqual(rot.json.secret, first.json.secret);
+    const rot2 = await post(owner, `${HOOKS}/${first.json.id}/rotate-secret`, { grace_period: '0' }, rkey);
+    assert.equal(rot2.status, 200, rot2.text);
+    assert.equal(rot2.headers.get('idempotent-replayed'), 'true');
+    assert.equal(rot2.json.secret, undefined, 'rotated once: the replay shows no new secret');
+    assert.ok(!rot2.text.includes(rot.json.secret));
+  });
+});
+
 describe('concurrency', () => {
   test('10 identical carrier creates with one key at once: all 201, identical bodies, one carrier', async () => {
     const key = newKey();
