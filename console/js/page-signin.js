@@ -87,6 +87,13 @@ async function verify(v, form) {
     if (v.account_api_key) {
       const r = await checkKey(v.account_api_key);
       if (r) return fail('account_api_key', r);
+      // the key must be this account's: its views would show another's carriers and numbers
+      const owner = await keyOwner(v.account_api_key);
+      if (owner !== v.auth_id) {
+        return fail('account_api_key', owner
+          ? `This API key belongs to account ${owner}, not ${v.auth_id}: give one of ${v.auth_id}'s keys, or none.`
+          : 'Cannot tell which account this API key belongs to.');
+      }
       creds.apiKey = v.account_api_key;
     }
     return { kind: 'account', ...creds };
@@ -111,6 +118,18 @@ async function verify(v, form) {
 }
 
 /** null if the key can read, else why not. */
+/** The auth_id of the account a key belongs to (the server names it in X-Account-Id), or ''. */
+async function keyOwner(key) {
+  try {
+    const res = await fetch('/v1/phone-numbers/carriers?limit=1', {
+      headers: { Authorization: `Bearer ${key}`, Accept: 'application/json' }, credentials: 'omit', cache: 'no-store',
+    });
+    return res.ok ? res.headers.get('X-Account-Id') || '' : '';
+  } catch {
+    return '';
+  }
+}
+
 async function checkKey(key) {
   try {
     await byoc.get('/carriers', { limit: 1 }, { creds: { apiKey: key } });

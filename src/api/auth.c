@@ -185,6 +185,11 @@ int api_auth_byoc_scopes(http_req_t *req, http_resp_t *resp, unsigned scope, acc
         return C_ERR;
     }
     snprintf(req->account, sizeof req->account, "%s", out->auth_id);
+    /* whose key this is: a BYOC answer names no account when its list is
+     * empty, and a client holding several accounts' keys (the console,
+     * signed in with one account's auth_id and a key) checks that they
+     * belong together */
+    http_resp_header(resp, "X-Account-Id", out->auth_id);
     if (verdict == ACCT_AUTH_SUSPENDED) {
         api_error(req, resp, 403, "account suspended");
         return C_ERR;

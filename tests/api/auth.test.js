@@ -259,3 +259,17 @@ describe('cross-site writes (Plivo dialect, Basic credentials)', () => {
     assert.deepEqual(await owned(), [N]);
   });
 });
+
+// X-Account-Id names the account of the API key that authenticated a BYOC
+// request (an empty list names none); the console checks with it that a
+// key belongs to the account it signs in with.
+test('a BYOC answer names its key\'s account in X-Account-Id', async () => {
+  const r = await srv.byoc(alice.api_key, 'GET', '/carriers');
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.headers.get('x-account-id'), alice.auth_id);
+  const b = await srv.byoc(bob.api_key, 'GET', '/carriers');
+  assert.equal(b.headers.get('x-account-id'), bob.auth_id);
+  const bad = await srv.byoc('nd_live_nope', 'GET', '/carriers');
+  assert.equal(bad.status, 401);
+  assert.equal(bad.headers.get('x-account-id'), null);
+});

@@ -401,3 +401,20 @@ test('keyboard: the first Tab reaches "Skip to content"; sign out forgets the cr
   await page.waitForURL('**/console/signin?next=numbers');
   c.assertQuiet(page);
 });
+
+// Found by a helper's audit (session 36): signed in with one account's
+// auth_id and token and another account's API key, the console showed the
+// other account's carriers and events as this one's.
+test("sign in with an account and another account's API key: refused at the key's field", async () => {
+  const B = await srv.createAccount('Other Co');
+  const p2 = await c.open(browser, srv);
+  try {
+    await c.signIn(p2, 'account', { ...A, api_key: B.api_key });
+    assert.match(await fieldError(p2, 'account_api_key'), new RegExp(`belongs to account ${B.auth_id}, not ${A.auth_id}`));
+    assert.equal(await p2.evaluate(() => sessionStorage.length), 0, 'nothing kept');
+    await c.signIn(p2, 'account', A); // its own key: in
+    await p2.waitForURL('**/console/numbers');
+  } finally {
+    await p2.context().close();
+  }
+});
