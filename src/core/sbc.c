@@ -250,6 +250,13 @@ static void cand_add(cand_t *cd, uint32_t id)
     if (cd->n < ND_ARRAY_LEN(cd->ids)) cd->ids[cd->n++] = id;
 }
 
+/* What a caller of subaccount sub_id (0: a main account) may use: its
+ * main account's own (owner_sub 0) or its own, never a sibling's. */
+static bool sub_sees(uint32_t sub_id, uint32_t owner_sub)
+{
+    return sub_id == 0 || owner_sub == 0 || owner_sub == sub_id;
+}
+
 static bool has_out(const sbc_carrier_t *c)
 {
     for (uint16_t i = 0; c && i < c->n_out; i++)
@@ -305,12 +312,15 @@ int sbcl_outbound(core_t *c, sbcfeed_t *f, const sbcl_out_t *in, sbcl_answer_t *
     if (!m || m->status != SBC_ACCT_ACTIVE || (sub_id && (!s || s->status != SBC_ACCT_ACTIVE))) {
         reject(a, 403, "account suspended");
     } else if (!from_ok || sbc_number_key(from, strlen(from), &key) != C_OK || !sbc_r_number(&r, key, &num) ||
-               num.owner != main_id) {
+               num.owner != main_id || !sub_sees(sub_id, num.sub)) {
+        /* SIP.md §4: a number of the account or of its main account -- a
+         * subaccount's caller id is never a sibling subaccount's number */
         reject(a, 403, "caller id not owned");
     } else {
         cand_t cd = {.n = 0};
         if (in->carrier) {
-            /* forced: one of the account's carriers, or an upstream one */
+            /* forced: one of the account's carriers (a subaccount: its own
+             * or its main account's, never a sibling's), or an upstream one */
             const uint32_t *ids;
             size_t n;
             for (int pass = 0; pass < 2; pass++) {
@@ -318,12 +328,14 @@ int sbcl_outbound(core_t *c, sbcfeed_t *f, const sbcl_out_t *in, sbcl_answer_t *
                 else sbc_r_upstream_carriers(&r, &ids, &n);
                 for (size_t i = 0; i < n; i++) {
                     const sbc_carrier_t *cr = sbc_r_carrier(&r, ids[i]);
-                    if (cr && cr->pub_id && strcmp(cr->pub_id, in->carrier) == 0) cand_add(&cd, ids[i]);
+                    if (cr && cr->pub_id && strcmp(cr->pub_id, in->carrier) == 0 &&
+                        (pass == 1 || sub_sees(sub_id, cr->sub)))
+                        cand_add(&cd, ids[i]);
                 }
             }
         }
         const sbc_carrier_t *fc = sbc_r_carrier(&r, num.carrier);
-        if (has_out(fc)) cand_add(&cd, num.carrier);
+        if (has_out(fc) && (fc->account == 0 || sub_sees(sub_id, fc->sub))) cand_add(&cd, num.carrier);
         const uint32_t *ids;
         size_t n;
         /* every candidate has a gateway up, so gives at least one route:
@@ -334,7 +346,7 @@ int sbcl_outbound(core_t *c, sbcfeed_t *f, const sbcl_out_t *in, sbcl_answer_t *
         sbc_r_account_carriers(&r, main_id, &ids, &n);
         for (size_t i = 0; i < n && cd.n < SBCL_MAX_ROUTES; i++) {
             const sbc_carrier_t *cr = sbc_r_carrier(&r, ids[i]);
-            if (cr && has_out(cr) && (!sub_id || cr->sub == 0 || cr->sub == sub_id)) cand_add(&cd, ids[i]);
+            if (cr && has_out(cr) && sub_sees(sub_id, cr->sub)) cand_add(&cd, ids[i]);
         }
         sbc_r_upstream_carriers(&r, &ids, &n);
         for (size_t i = 0; i < n && cd.n < SBCL_MAX_ROUTES; i++)

@@ -162,6 +162,37 @@ describe('outbound', () => {
     assert.deepEqual(await outbound({ account: sub.auth_id, to: '442071838750', from: '14155550101' }),
       { action: 'reject', sip_code: 403, reason: 'account suspended' });
   });
+  // Found by a helper's audit (session 36): a subaccount's call could take a
+  // sibling subaccount's number as its caller id, and force the sibling's
+  // carrier.  SIP.md §4: the caller id is a number of the account or of its
+  // main account.
+  test('a subaccount never uses a sibling subaccount\'s number or carrier', async () => {
+    const mk = async (name) => ok(await srv.plivo(W.A, 'POST', 'Subaccount/', { body: { name, enabled: true } }), 201, 'sub');
+    const s1 = await mk('sbc-s1');
+    const s2 = await mk('sbc-s2');
+    // S2's own carrier (made with its credentials) and a number added through it
+    const pc = await ok(await srv.plivo(s2, 'POST', 'IncomingCarrier/', { body: { name: 'sib-carrier', ip_set: '192.0.2.77' } }), 201, 'pc');
+    await ok(await srv.plivo(s2, 'POST', 'Number/', { body: { numbers: '14155550202', carrier: pc.carrier_id, region: 'US' } }), 202, 'add');
+    const bc = (await srv.byoc(W.A.api_key, 'GET', '/carriers', { query: { limit: 100 } })).json.data.find((x) => x.carrier_name === 'sib-carrier');
+    await ok(await srv.byoc(W.A.api_key, 'PATCH', `/carriers/${bc.id}`, { body: { sip_gateway: { ipv4: '10.20.0.1', outbound: true } } }), 200, 'gw');
+    // S2 itself may: its own number, its own carrier
+    let r = await outbound({ account: s2.auth_id, to: '442071838750', from: '14155550202' });
+    assert.equal(r.action, 'route');
+    assert.equal(r.routes[0].carrier.id, bc.id);
+    // S1 may not take S2's number as its caller id
+    assert.deepEqual(await outbound({ account: s1.auth_id, to: '442071838750', from: '14155550202' }),
+      { action: 'reject', sip_code: 403, reason: 'caller id not owned' });
+    // nor force S2's carrier with its main account's number
+    r = await outbound({ account: s1.auth_id, to: '442071838750', from: '14155550101', carrier: bc.id });
+    assert.equal(r.action, 'route', JSON.stringify(r));
+    assert.ok(!r.routes.some((x) => x.carrier.id === bc.id), `S2's carrier offered to S1: ${JSON.stringify(r.routes)}`);
+    // the main account may force it
+    r = await outbound({ account: W.A.auth_id, to: '442071838750', from: '14155550101', carrier: bc.id });
+    assert.equal(r.routes[0].carrier.id, bc.id);
+    // gone again: the index counts below are the suite's own
+    assert.equal((await srv.plivo(s2, 'DELETE', 'Number/14155550202/')).status, 204);
+    assert.equal((await srv.plivo(s2, 'DELETE', `IncomingCarrier/${pc.carrier_id}/`)).status, 204);
+  });
   test('spoofed caller ID 403; bad parameters 400', async () => {
     assert.deepEqual(await outbound({ account: W.A.auth_id, to: '442071838750', from: '14155559999' }),
       { action: 'reject', sip_code: 403, reason: 'caller id not owned' });
