@@ -399,7 +399,16 @@ void sipreg_on_response(sipreg_t *r, const sip_msg_t *m)
         char cu[2 * MODEL_HOST_SZ + 16];
         snprintf(cu, sizeof cu, "@%s:%u", r->contact_host, r->contact_port);
         int64_t granted = sip_granted_expires(m, cu);
-        if (granted <= 0) granted = g->want_expires;
+        if (granted == 0) {
+            /* RFC 3261 §10.2.4: the binding's expiry is the Contact's
+             * (or the Expires header's); 0 is no binding at all -- a
+             * registrar that accepted and kept nothing.  Not registered:
+             * tried again as after a failure.  (Absent: -1, what we asked.) */
+            g->st.expires_at = clock_now();
+            sipreg_failed(r, g, code, "the registrar kept no binding (expires=0)", 0, false);
+            return;
+        }
+        if (granted < 0) granted = g->want_expires;
         if (granted > MAX_EXPIRES) granted = MAX_EXPIRES;
         double refresh = (double)granted * 0.45;
         if (refresh < 1) refresh = 1;

@@ -113,3 +113,17 @@ test('a carrier changed from reg to static_ip: unregistered, and the admin list 
   console.log('#', m.split('\n').filter((l) => l.startsWith('numberd_sip_registrations{')).join(' | '));
   assert.equal(list.length, 0, 'a static_ip carrier listed as registered');
 });
+
+// Found by a helper's audit (session 36): a 200 whose Contact says
+// expires=0 (the registrar kept no binding) showed "registered" for the
+// expiry numberd had asked for.
+test('a 200 granting expires=0: not registered, tried again', async () => {
+  const reg = await fakeRegistrar('127.0.0.58', (req, reply) => reply(200, 'OK', [`Contact: ${req.contact};expires=0`]));
+  const c = await mkReg(reg);
+  const s = await until('the answer seen', async () => { const x = await status(c.id); return x && x.last_code === 200 ? x : null; });
+  console.log('# status:', JSON.stringify(s));
+  reg.close();
+  await call('DELETE', `${CARRIERS}/${c.id}`);
+  assert.notEqual(s.state, 'registered', JSON.stringify(s));
+  assert.match(s.reason || s.last_reason || JSON.stringify(s), /no binding/);
+});
