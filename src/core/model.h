@@ -410,9 +410,10 @@ typedef struct {
 /* Filters of the admin list of registrations: state -1 = any, account_id
  * 0 = any. */
 typedef struct {
-    int state;
+    int state;              /* as shown: a registered state whose binding expired is unregistered */
     int64_t account_id;
     int limit, offset;
+    int64_t now;            /* unix seconds: what "expired" is measured against */
 } reg_q_t;
 
 /* API key scopes (a bit set). */

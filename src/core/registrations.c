@@ -11,6 +11,7 @@
 #include "core/accounts.h"
 #include "core/carriers.h"
 #include "core/upstream.h"
+#include "util/clock.h"
 #include "store/store.h"
 #include "util/log.h"
 
@@ -108,18 +109,28 @@ int reg_status_save(core_t *c, const reg_status_t *r, cerr_t *e)
     return core_end(c, rc, e);
 }
 
+void reg_status_settle(reg_status_t *r, int64_t now)
+{
+    if (r->state == REG_REGISTERED && r->expires_at <= now) {
+        r->state = REG_UNREGISTERED;
+        snprintf(r->reason, sizeof r->reason, "the binding expired: no node renewed it");
+        r->last_code = 0;
+    }
+}
+
 int reg_status_of(core_t *c, int64_t carrier_id, reg_status_t *out, bool *found, cerr_t *e)
 {
     int st = c->st->ops->reg_status_get(c->st, carrier_id, out);
     *found = st == ST_OK;
     if (st == ST_NOTFOUND) return C_OK;
+    if (st == ST_OK) reg_status_settle(out, clock_now());
     return core_st(e, st, "registration status");
 }
 
 int reg_status_list(core_t *c, const char *state, const char *account, int limit, int offset,
                     reg_status_t *rows, size_t *n, int64_t *total, cerr_t *e)
 {
-    reg_q_t q = {.state = -1, .account_id = 0, .limit = limit, .offset = offset};
+    reg_q_t q = {.state = -1, .account_id = 0, .limit = limit, .offset = offset, .now = clock_now()};
     *n = 0;
     *total = 0;
     if (state) {
@@ -136,7 +147,10 @@ int reg_status_list(core_t *c, const char *state, const char *account, int limit
         if (st != ST_OK) return core_st(e, st, "account");
         q.account_id = a.parent_id ? a.parent_id : a.id;
     }
-    return core_st(e, c->st->ops->reg_status_list(c->st, &q, rows, n, total), "registrations");
+    if (core_st(e, c->st->ops->reg_status_list(c->st, &q, rows, n, total), "registrations") != C_OK)
+        return C_ERR;
+    for (size_t i = 0; i < *n; i++) reg_status_settle(&rows[i], q.now);
+    return C_OK;
 }
 
 int reg_lock_try(core_t *c, int64_t carrier_id, bool *got, cerr_t *e)

@@ -27,7 +27,14 @@ int reg_carriers_sig(core_t *c, int64_t sig[3], cerr_t *e);
 int reg_password(core_t *c, const carrier_t *cr, char out[SEC_PLAIN_MAX + 1], cerr_t *e);
 
 int reg_status_save(core_t *c, const reg_status_t *r, cerr_t *e);
-/* *found false (and C_OK) when the carrier has no stored state yet. */
+/* A stored "registered" whose binding expired by now is shown
+ * unregistered ("the binding expired: no node renewed it"): the node that
+ * registered it stopped (killed, or every node runs without
+ * --sip-listen), and nobody else refreshes it.  A live client stores its
+ * own change long before: it refreshes at 45 % of the expiry. */
+void reg_status_settle(reg_status_t *r, int64_t now);
+/* *found false (and C_OK) when the carrier has no stored state yet; the
+ * state as shown (reg_status_settle). */
 int reg_status_of(core_t *c, int64_t carrier_id, reg_status_t *out, bool *found, cerr_t *e);
 /* The admin list: state NULL = any ("registering", ...), account NULL =
  * any (a main account's auth_id).  CE_INVALID for a bad state; an unknown

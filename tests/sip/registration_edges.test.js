@@ -127,3 +127,36 @@ test('a 200 granting expires=0: not registered, tried again', async () => {
   assert.notEqual(s.state, 'registered', JSON.stringify(s));
   assert.match(s.reason || s.last_reason || JSON.stringify(s), /no binding/);
 });
+
+// Found by a helper's audit (session 36): once the node that registered a
+// carrier was gone (kill -9, then serve without --sip-listen), its stored
+// "registered" was shown for ever, past its binding's expiry.
+test('the registering node gone: past its expiry the binding shows unregistered, in the carrier and the admin list', async () => {
+  const { start: startSrv } = require('../api/lib/server');
+  const reg = await fakeRegistrar('127.0.0.59', (req, reply) => reply(200, 'OK', [`Contact: ${req.contact};expires=4`]));
+  let s = await startSrv({ keepDir: true, args: ['--sip-listen', '127.0.0.1:0'], env: { NUMBERD_SIP_T1_MS: '50' } });
+  const dir = s.dir;
+  try {
+    const a = await s.createAccount('gone');
+    const r = await s.byoc(a.api_key, 'POST', CARRIERS, { body: { carrier_name: 'Gone 1', trunk_type: 'reg',
+      sip_gateway: { ipv4: reg.ip, port: reg.port, inbound: true, outbound: true },
+      registration: { username: 'gone1', password: 'Right-Pass-4711', sip_realm: 'example.com' } } });
+    assert.equal(r.status, 201, r.text);
+    const get = async () => (await s.byoc(a.api_key, 'GET', `${CARRIERS}/${r.json.id}`)).json.registration_status;
+    await until('registered', async () => { const x = await get(); return x && x.state === 'registered' ? x : null; });
+    await s.kill();
+    reg.close();
+    s = await startSrv({ dir }); // no --sip-listen: nobody refreshes it
+    const x = await until('expired', async () => { const v = await get(); return v.state !== 'registered' ? v : null; }, 10000);
+    assert.equal(x.state, 'unregistered', JSON.stringify(x));
+    assert.match(x.reason, /expired/);
+    const list = async (state) => (await s.admin('GET', `/admin/v1/registrations?state=${state}`)).json;
+    assert.equal((await list('registered')).registrations.length, 0);
+    const un = await list('unregistered');
+    assert.equal(un.registrations.length, 1, JSON.stringify(un));
+    assert.equal(un.registrations[0].state, 'unregistered');
+  } finally {
+    await s.stop();
+    require('node:fs').rmSync(dir, { recursive: true, force: true });
+  }
+});

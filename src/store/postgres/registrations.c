@@ -9,7 +9,11 @@
  * is also how a node notices it lost the lock with a reset connection. */
 #include "store/postgres/pgInt.h"
 
-#define REG_WHERE "WHERE ($1::int < 0 OR r.state = $1) AND ($2::bigint = 0 OR c.account_id = $2)"
+/* the state as shown (core/registrations.c reg_status_settle): registered
+ * with its binding expired at $5 is unregistered */
+#define REG_WHERE                                                                            \
+    "WHERE ($1::int < 0 OR (CASE WHEN r.state = 1 AND r.expires_at <= $5::bigint THEN 3 "    \
+    "ELSE r.state END) = $1) AND ($2::bigint = 0 OR c.account_id = $2)"
 
 const char *const pg_sql_registrations[Q__COUNT] = {
     /* nothing is written for a carrier deleted meanwhile */
@@ -66,7 +70,8 @@ int pg_reg_status_list(store_t *st, const reg_q_t *q, reg_status_t *rows, size_t
                        int64_t *total)
 {
     return pg_page(pg_conn(st), Q_REG_LIST,
-                   PG_V(v_int(q->state), v_int(q->account_id), v_int(q->limit), v_int(q->offset)),
+                   PG_V(v_int(q->state), v_int(q->account_id), v_int(q->limit), v_int(q->offset),
+                        v_int(q->now)),
                    q->limit, sqls_rd_reg, rows, nrows, total);
 }
 

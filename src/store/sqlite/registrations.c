@@ -2,7 +2,11 @@
  * one row per `reg` carrier, written by the node that registers it. */
 #include "store/sqlite/sqliteInt.h"
 
-#define REG_WHERE "WHERE (?1 < 0 OR r.state = ?1) AND (?2 = 0 OR c.account_id = ?2)"
+/* the state as shown (core/registrations.c reg_status_settle): registered
+ * with its binding expired at ?5 is unregistered */
+#define REG_WHERE                                                                            \
+    "WHERE (?1 < 0 OR (CASE WHEN r.state = 1 AND r.expires_at <= ?5 THEN 3 ELSE r.state END) = ?1) " \
+    "AND (?2 = 0 OR c.account_id = ?2)"
 
 static const char *const sql_text[Q__COUNT] = {
     [Q_REG_PUT] =
@@ -59,7 +63,7 @@ int sq_reg_status_list(store_t *st, const reg_q_t *q, reg_status_t *rows, size_t
 {
     return SQ_PAGE(st, Q_REG_LIST, Q_REG_COUNT, q->limit, sqls_rd_reg, rows, nrows, total,
                    "registration list", SQ_I(q->state), SQ_I(q->account_id), SQ_I(q->limit),
-                   SQ_I(q->offset));
+                   SQ_I(q->offset), SQ_I(q->now));
 }
 
 /* One SQLite file is one node's: nobody else can hold the lock. */
