@@ -117,6 +117,24 @@ describe('inbound', () => {
     assert.deepEqual(a.auth, { realm: 'sbc.example', username: 'tu', ha1: r.ha1, ha1_sha256: r.ha1_sha256 });
     assertProblem(await sbc('/sbc/v1/inbound?src_ip=198.51.100.9&to=14155550100'), 400, /realm/);
   });
+  // Found by a helper's audit (session 36): a gateway given as an
+  // IPv4-mapped IPv6 address was stored, but filed under IPv6, while a
+  // lookup maps such a source to IPv4: it never matched.
+  test('a gateway written as ::ffff:a.b.c.d is the IPv4 one', async () => {
+    const pc = await ok(await srv.plivo(W.A, 'POST', 'IncomingCarrier/', { body: { name: 'mapped', ip_set: '::ffff:10.9.9.9' } }), 201, 'pc');
+    await ok(await srv.plivo(W.A, 'POST', 'Number/', { body: { numbers: '14155550303', carrier: pc.carrier_id, region: 'US' } }), 202, 'add');
+    try {
+      for (const src of ['10.9.9.9', '::ffff:10.9.9.9']) {
+        const r = await inbound({ src_ip: src, to: '14155550303' });
+        assert.equal(r.action, 'accept', `${src}: ${JSON.stringify(r)}`);
+      }
+      assert.deepEqual(await inbound({ src_ip: '10.9.9.8', to: '14155550303' }),
+        { action: 'reject', sip_code: 403, reason: 'unknown source' });
+    } finally {
+      assert.equal((await srv.plivo(W.A, 'DELETE', 'Number/14155550303/')).status, 204);
+      assert.equal((await srv.plivo(W.A, 'DELETE', `IncomingCarrier/${pc.carrier_id}/`)).status, 204);
+    }
+  });
   test('accept: account, number, carrier, gateway, application, cache_ttl', async () => {
     const r = await inbound({ src_ip: '203.0.113.7', to: '+14155550101', from: 'x', call_id: 'abc' });
     assert.equal(r.action, 'accept');
