@@ -168,6 +168,16 @@ void sipreg_probes_reload(sipreg_t *r)
             sipreg_lookup_free(p->lk); /* (the old one's lookup) */
             p->lk = NULL;
             p->lookup_failed = false;
+            /* the old address's misses say nothing of the new one: probed
+             * at once, not at the next interval (up to an hour), which
+             * left a gateway moved to a live address 'down' and out of
+             * every route until then -- also when a probe of the old one
+             * was in flight, whose timeout scheduled the next an interval
+             * later (a helper's audit) */
+            p->h.misses = 0;
+            p->tx = false; /* the old address's probe in flight: dropped (its late answer
+                            * has a CSeq the next probe moves past) */
+            p->due = sipreg_mono();
         }
         if (!p) {
             p = xcalloc(1, sizeof *p);

@@ -160,3 +160,42 @@ test('the registering node gone: past its expiry the binding shows unregistered,
     require('node:fs').rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// Found by a helper's audit (session 36): a gateway that went down and was
+// then moved to a live address stayed down -- and out of every route --
+// until its next probe, up to its interval (an hour).  A new address is
+// probed at once.
+test('a down gateway moved to a live address is probed at once and up', async () => {
+  const dgram = require('node:dgram');
+  const live = dgram.createSocket('udp4');
+  await new Promise((r) => live.bind(0, '127.0.0.61', r));
+  live.on('message', (buf, rinfo) => {
+    const msg = buf.toString('latin1');
+    if (!msg.startsWith('OPTIONS')) return;
+    const h = (n) => (new RegExp(`^${n}\\s*:\\s*(.*)$`, 'im').exec(msg) || [])[1];
+    const out = [`SIP/2.0 200 OK`, `Via: ${h('Via')}`, `From: ${h('From')}`, `To: ${h('To')};tag=gw`,
+      `Call-ID: ${h('Call-ID')}`, `CSeq: ${h('CSeq')}`, 'Content-Length: 0', '', ''].join('\r\n');
+    live.send(Buffer.from(out), rinfo.port, rinfo.address);
+  });
+  const silent = dgram.createSocket('udp4'); // bound, never answers
+  await new Promise((r) => silent.bind(0, '127.0.0.60', r));
+  const c = await call('POST', CARRIERS, { carrier_name: `Moved ${++idx}`,
+    sip_gateway: { ipv4: '127.0.0.60', port: silent.address().port, inbound: false, outbound: true } });
+  assert.equal(c.status, 201, c.text);
+  try {
+    assert.equal((await call('PUT', `${CARRIERS}/${c.json.id}/health_check`, { interval: 1 })).status, 200);
+    const gw = async () => (await call('GET', `${CARRIERS}/${c.json.id}`)).json.gateway_health[0];
+    await until('down', async () => { const x = await gw(); return x && x.state === 'down' ? x : null; }, 20000);
+    assert.equal((await call('PUT', `${CARRIERS}/${c.json.id}/health_check`, { interval: 3600 })).status, 200);
+    await sleep(500);
+    const moved = await call('PATCH', `${CARRIERS}/${c.json.id}`,
+      { sip_gateway: { ipv4: '127.0.0.61', port: live.address().port, inbound: false, outbound: true } });
+    assert.equal(moved.status, 200, moved.text);
+    const up = await until('up at the new address', async () => { const x = await gw(); return x && x.state === 'up' ? x : null; }, 5000);
+    assert.equal(up.last_code, 200);
+  } finally {
+    live.close();
+    silent.close();
+    await call('DELETE', `${CARRIERS}/${c.json.id}`);
+  }
+});
