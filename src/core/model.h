@@ -125,6 +125,7 @@ typedef struct {
     int64_t owner_id, sub_id, carrier_id;
     char app_id[MODEL_APP_ID_SZ];              /* "" when none */
     char byoc_id[IDS_UUID_SZ];                 /* phone_number_sid; "" when none */
+    bool voice;                                /* voice_enabled */
 } sbc_numrow_t;
 
 /* One row of the SBC change log (migration sbc): kind 'n' number, 'c'

@@ -181,6 +181,12 @@ int sbcl_inbound(core_t *c, sbcfeed_t *f, const sbcl_in_t *in, int cache_ttl, sb
     } else if (!(owner = sbc_r_account(&r, num.owner)) || owner->status != SBC_ACCT_ACTIVE ||
                (num.sub && (!(sub = sbc_r_account(&r, num.sub)) || sub->status != SBC_ACCT_ACTIVE))) {
         reject(a, 403, "account suspended");
+    } else if (cr->no_voice) {
+        /* the carrier's voice is off (Plivo voice=false): its calls are
+         * not taken, as its numbers' are not sent out through it */
+        reject(a, 403, "carrier voice disabled");
+    } else if (num.no_voice) {
+        reject(a, 403, "number voice disabled"); /* an SMS-only number (voice_enabled false) */
     } else {
         copy_carrier(&a->carrier, cr);
         bool auth_trunk = cr->trunk == SBC_TRUNK_AUTH;
@@ -259,7 +265,8 @@ static bool sub_sees(uint32_t sub_id, uint32_t owner_sub)
 
 static bool has_out(const sbc_carrier_t *c)
 {
-    for (uint16_t i = 0; c && i < c->n_out; i++)
+    if (!c || c->no_voice) return false; /* a carrier whose voice is off takes no calls */
+    for (uint16_t i = 0; i < c->n_out; i++)
         if (!c->out[i].down) return true;
     return false;
 }
@@ -316,6 +323,8 @@ int sbcl_outbound(core_t *c, sbcfeed_t *f, const sbcl_out_t *in, sbcl_answer_t *
         /* SIP.md §4: a number of the account or of its main account -- a
          * subaccount's caller id is never a sibling subaccount's number */
         reject(a, 403, "caller id not owned");
+    } else if (num.no_voice) {
+        reject(a, 403, "caller id voice disabled"); /* an SMS-only number places no calls */
     } else {
         cand_t cd = {.n = 0};
         if (in->carrier) {
@@ -328,7 +337,7 @@ int sbcl_outbound(core_t *c, sbcfeed_t *f, const sbcl_out_t *in, sbcl_answer_t *
                 else sbc_r_upstream_carriers(&r, &ids, &n);
                 for (size_t i = 0; i < n; i++) {
                     const sbc_carrier_t *cr = sbc_r_carrier(&r, ids[i]);
-                    if (cr && cr->pub_id && strcmp(cr->pub_id, in->carrier) == 0 &&
+                    if (cr && !cr->no_voice && cr->pub_id && strcmp(cr->pub_id, in->carrier) == 0 &&
                         (pass == 1 || sub_sees(sub_id, cr->sub)))
                         cand_add(&cd, ids[i]);
                 }

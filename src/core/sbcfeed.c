@@ -135,6 +135,7 @@ static int put_carrier(sbc_write_t *w, const carrier_t *cr, const char **why)
              : cr->incoming      ? SBC_KIND_INCOMING
                                  : SBC_KIND_BYOC;
     x.trunk = (uint8_t)cr->trunk;
+    x.no_voice = !cr->voice;
     x.name = cr->name;
     x.pub_id = cr->uuid;
     x.in_user = cr->in_user;
@@ -214,6 +215,7 @@ static int put_number(sbc_write_t *w, const sbc_numrow_t *n, const char **why)
         return C_ERR;
     }
     x.state = NUM_ACTIVE;
+    x.no_voice = !n->voice;
     x.owner = id32(n->owner_id);
     x.sub = id32(n->sub_id);
     x.carrier = id32(n->carrier_id);

@@ -120,6 +120,7 @@ typedef struct {
 typedef struct {
     uint64_t number;
     uint8_t state;        /* the store's num_state_t (1 active); kept for logs */
+    bool no_voice;        /* voice_enabled false (an SMS-only number): no calls */
     uint32_t owner;       /* the main account */
     uint32_t sub;         /* 0: the main account's own */
     uint32_t carrier;     /* its carrier (BYOC/incoming, or upstream for inventory); 0: none */
@@ -150,6 +151,7 @@ typedef struct {
     uint32_t sub;         /* 0: the main account's own */
     uint8_t kind;         /* sbc_kind_t */
     uint8_t trunk;        /* sbc_trunk_t */
+    bool no_voice;        /* the carrier's voice is off (Plivo voice=false): no calls */
     const char *name;
     const char *pub_id;   /* BYOC id / Plivo carrier_id / upstream id */
     const char *in_user;  /* auth trunks: inbound_auth.username */

@@ -164,7 +164,8 @@ RECORD_READER(carrier, carrier_t,
     TEXT(registrar_ip))
 
 RECORD_READER(sbc_num, sbc_numrow_t,
-    TEXT(number), INT(owner_id), INT(sub_id), INT(carrier_id), TEXT(app_id), TEXT(byoc_id))
+    TEXT(number), INT(owner_id), INT(sub_id), INT(carrier_id), TEXT(app_id), TEXT(byoc_id),
+    BOOL(voice))
 
 void sqls_read_sbc_change(sqls_row_t *r, sbc_change_t *ch)
 {

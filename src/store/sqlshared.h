@@ -406,7 +406,8 @@ void sqls_rd_int(sqls_row_t *r, void *rows, size_t i);
  * of 20,000 numbers with 1,000 upstream carriers took 20 s on SQLite. */
 #define SQLS_SBC_NUM_SELECT                                                                   \
     "SELECT n.number, n.owner_id, COALESCE(n.sub_id, 0), COALESCE(n.carrier_id, u.id, 0), "   \
-    "COALESCE(n.app_id, ''), COALESCE(n.byoc_id, '') FROM numbers n LEFT JOIN carriers u "    \
+    "COALESCE(n.app_id, ''), COALESCE(n.byoc_id, ''), n.voice_enabled FROM numbers n "       \
+    "LEFT JOIN carriers u "                                                                   \
     "ON n.source = 0 AND COALESCE(u.account_id, 0) = 0 AND COALESCE(u.sub_id, 0) = 0 "        \
     "AND u.name = n.carrier "
 

@@ -505,6 +505,7 @@ static void test_sip_state_fault_is_the_requests(void **state)
     rs.carrier_id = cr.id;
     rs.state = REG_REGISTERED;
     rs.last_code = 200;
+    rs.expires_at = clock_now() + 3600; /* past it, it is shown unregistered (reg_status_settle) */
     assert_int_equal(reg_status_save(&G.c, &rs, &e), C_OK);
     assert_int_equal(carrier_sip_of(&G.c, &as_reg, &sip, &e), C_OK);
     assert_true(sip.reg_found);
