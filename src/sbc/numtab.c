@@ -4,9 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Numbers are below 10^15 < 2^50: the top byte of a key carries the state. */
+/* Numbers are below 10^15 < 2^50: the top byte of a key carries the state
+ * (its low 7 bits) and no_voice (its high bit), at no cost in memory. */
 #define KEY_NUM_MASK ((UINT64_C(1) << 56) - 1)
 #define KEY_STATE_SHIFT 56
+#define KEY_NO_VOICE (UINT64_C(1) << 63)
 /* Grow past 85 % full, to 60 %: linear probing over 8-byte keys stays
  * within a cache line or two even at 85 %, and the average load over a
  * growth cycle is ~72 %, i.e. ~61 bytes a number; a bulk load sized with
@@ -100,7 +102,8 @@ static size_t find(const sbc_ntab_t *t, uint64_t number, bool *found)
 
 static void set_slot(sbc_ntab_t *t, size_t i, const sbc_number_t *n)
 {
-    t->keys[i] = n->number | ((uint64_t)n->state << KEY_STATE_SHIFT);
+    t->keys[i] = n->number | ((uint64_t)(n->state & 0x7f) << KEY_STATE_SHIFT) |
+                 (n->no_voice ? KEY_NO_VOICE : 0);
     ntab_val_t *v = &t->vals[i];
     v->owner = n->owner;
     v->sub = n->sub;
@@ -181,7 +184,8 @@ bool sbc_ntab_get(const sbc_ntab_t *t, uint64_t number, sbc_number_t *out)
     if (out) {
         const ntab_val_t *v = &t->vals[i];
         out->number = number;
-        out->state = (uint8_t)(t->keys[i] >> KEY_STATE_SHIFT);
+        out->state = (uint8_t)((t->keys[i] >> KEY_STATE_SHIFT) & 0x7f);
+        out->no_voice = (t->keys[i] & KEY_NO_VOICE) != 0;
         out->owner = v->owner;
         out->sub = v->sub;
         out->carrier = v->carrier;

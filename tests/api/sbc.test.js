@@ -135,6 +135,34 @@ describe('inbound', () => {
       assert.equal((await srv.plivo(W.A, 'DELETE', `IncomingCarrier/${pc.carrier_id}/`)).status, 204);
     }
   });
+  // Found by a helper's audit (session 36): a carrier with voice=false and
+  // an SMS-only number (voice_enabled false) took and placed calls.
+  test('voice off: the carrier\'s calls and an SMS-only number\'s are refused', async () => {
+    const pc = await ok(await srv.plivo(W.A, 'POST', 'IncomingCarrier/', { body: { name: 'voiceless', ip_set: '10.7.7.7' } }), 201, 'pc');
+    await ok(await srv.plivo(W.A, 'POST', 'Number/', { body: { numbers: '14155550404', carrier: pc.carrier_id, region: 'US' } }), 202, 'add');
+    await ok(await srv.admin('POST', '/admin/v1/carriers', { name: 'sms-up',
+      sip_gateways: [{ address: '10.8.8.8', inbound: true, outbound: false }] }), 201, 'upstream');
+    await srv.loadCsv(require('./lib/server').csv(['number', 'country_iso', 'type', 'voice_enabled', 'carrier'],
+      [{ number: '14155550505', country_iso: 'US', type: 'local', voice_enabled: 'false', carrier: 'sms-up' }]));
+    assert.equal((await srv.buy(W.A, '14155550505', {})).status, 201);
+    try {
+      assert.equal((await inbound({ src_ip: '10.7.7.7', to: '14155550404' })).action, 'accept');
+      await ok(await srv.plivo(W.A, 'POST', `IncomingCarrier/${pc.carrier_id}/`, { body: { voice: false } }), 202, 'voice off');
+      assert.deepEqual(await inbound({ src_ip: '10.7.7.7', to: '14155550404' }),
+        { action: 'reject', sip_code: 403, reason: 'carrier voice disabled' });
+      let r = await outbound({ account: W.A.auth_id, to: '442071838750', from: '14155550404', carrier: W.six.id });
+      assert.equal(r.action, 'route');
+      assert.ok(!r.routes.some((x) => x.carrier.id === pc.carrier_id));
+      assert.deepEqual(await inbound({ src_ip: '10.8.8.8', to: '14155550505' }),
+        { action: 'reject', sip_code: 403, reason: 'number voice disabled' });
+      assert.deepEqual(await outbound({ account: W.A.auth_id, to: '442071838750', from: '14155550505' }),
+        { action: 'reject', sip_code: 403, reason: 'caller id voice disabled' });
+    } finally {
+      assert.equal((await srv.plivo(W.A, 'DELETE', 'Number/14155550404/')).status, 204);
+      assert.equal((await srv.plivo(W.A, 'DELETE', 'Number/14155550505/')).status, 204);
+      assert.equal((await srv.plivo(W.A, 'DELETE', `IncomingCarrier/${pc.carrier_id}/`)).status, 204);
+    }
+  });
   test('accept: account, number, carrier, gateway, application, cache_ttl', async () => {
     const r = await inbound({ src_ip: '203.0.113.7', to: '+14155550101', from: 'x', call_id: 'abc' });
     assert.equal(r.action, 'accept');

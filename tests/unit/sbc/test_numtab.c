@@ -29,6 +29,7 @@ static sbc_number_t mk(uint64_t num, uint64_t v)
     sbc_number_t n = {0};
     n.number = num;
     n.state = (uint8_t)(v % 4);
+    n.no_voice = v % 5 == 0;
     n.owner = (uint32_t)(v % 1000) + 1;
     n.sub = (uint32_t)(v % 7);
     n.carrier = (uint32_t)(v % 13);
@@ -41,6 +42,7 @@ static void same(const sbc_number_t *a, const sbc_number_t *b)
 {
     assert_int_equal(a->number, b->number);
     assert_int_equal(a->state, b->state);
+    assert_int_equal(a->no_voice, b->no_voice);
     assert_int_equal(a->owner, b->owner);
     assert_int_equal(a->sub, b->sub);
     assert_int_equal(a->carrier, b->carrier);
@@ -118,9 +120,12 @@ static void t_bulk_and_bounds(void **state)
     assert_false(sbc_ntab_get(t, 0, &got));
     assert_false(sbc_ntab_get(t, 1ull << 60, &got));
     assert_false(sbc_ntab_get(t, 999999999999999ull, &got));
-    /* the largest number and the smallest survive with every state */
+    /* the largest number and the smallest survive with every state (0..127:
+     * the key's top bit is no_voice) and either no_voice */
     sbc_number_t big = mk(999999999999999ull, 3), small = mk(1, 2);
-    big.state = 255;
+    big.state = 127;
+    big.no_voice = true;
+    small.no_voice = false;
     sbc_ntab_put(t, &big);
     sbc_ntab_put(t, &small);
     assert_true(sbc_ntab_get(t, 999999999999999ull, &got));
