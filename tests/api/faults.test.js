@@ -396,6 +396,50 @@ describe('PostgreSQL restarted and crashed under a purchase load, two nodes',
     });
   });
 
+// Found by a helper's audit (session 36): numberd took synchronous_commit
+// from the server, the database or the role; with it off (a common tuning)
+// a COMMIT returned before its WAL was on disk, and a crash of the database
+// lost purchases and subaccounts answered 201.  numberd's sessions turn it on.
+describe('PostgreSQL with synchronous_commit off: every 2xx survives a crash',
+  { skip: PG ? false : 'PostgreSQL stage only (its own throwaway cluster)' }, () => {
+    test('purchases and subaccounts answered 201, then the postmaster killed: all there after recovery', async () => {
+      // the WAL writer flushes every 10 s: an unflushed commit is lost by the crash
+      const cluster = F.pgCluster({ serverOpts: '-c synchronous_commit=off -c wal_writer_delay=10000ms' });
+      const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'numberd-fault-'));
+      let srv;
+      try {
+        const db = cluster.createDb();
+        fs.writeFileSync(path.join(dir, 'pg-url'), `${cluster.url}${db}\n`);
+        srv = await start({ dir, args: ['--rate-limit', '0'] });
+        const STOCK = nums('1720777', 5);
+        await srv.loadCsv(csv(COLS, STOCK.map(row)));
+        const acct = await srv.createAccount('sync');
+        assert.equal(cluster.psql('SHOW synchronous_commit', db), 'off', 'the cluster is set up as the test wants');
+        const subs = [];
+        for (const n of STOCK) {
+          const b = await srv.buy(acct, n, {});
+          assert.equal(b.status, 201, b.text);
+          const s = await srv.plivo(acct, 'POST', 'Subaccount/', { body: { name: `s${n}` } });
+          assert.equal(s.status, 201, s.text);
+          subs.push(s.json.auth_id);
+        }
+        cluster.crash();
+        const { code } = await srv.kill();
+        srv = null;
+        assert.ok(code !== 0 || code === null);
+        cluster.up();
+        const owned = cluster.psql(`SELECT count(*) FROM numbers WHERE state = 1 AND number IN (${STOCK.map((n) => `'${n}'`).join(',')})`, db);
+        assert.equal(owned, String(STOCK.length), 'every purchase answered 201 is sold');
+        const made = cluster.psql(`SELECT count(*) FROM accounts WHERE auth_id IN (${subs.map((x) => `'${x}'`).join(',')})`, db);
+        assert.equal(made, String(subs.length), 'every subaccount answered 201 exists');
+      } finally {
+        if (srv) await srv.kill();
+        cluster.destroy();
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
 describe('PostgreSQL\'s disk full under a purchase load, two nodes', {
   skip: !PG ? 'PostgreSQL stage only (its own throwaway cluster)' : (!F.isRoot() ? 'needs root (mounts a tmpfs)' : false),
 }, () => {

@@ -9,6 +9,7 @@
 #include "util/redact.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -232,17 +233,34 @@ static const char *session_setup(PGconn *pg, int *reply_ms, int *stmt_ms)
     int bound = pg_reply_of(PG_STMT_TIMEOUT_MS);
     /* what sets statement_timeout: 'default' when nobody did */
     PGresult *r = pg_exec_bounded(pg, bound,
-                                  "SELECT setting, source FROM pg_settings "
-                                  "WHERE name = 'statement_timeout'");
+                                  "SELECT setting, source, current_setting('synchronous_commit') "
+                                  "FROM pg_settings WHERE name = 'statement_timeout'");
     int stmt = PG_STMT_TIMEOUT_MS;
-    bool ours = true;
+    bool ours = true, async = false;
     if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
         why = PQerrorMessage(pg);
-    } else if (strcmp(PQgetvalue(r, 0, 1), "default") != 0) {
-        stmt = atoi(PQgetvalue(r, 0, 0)); /* ms */
-        ours = false;
+    } else {
+        if (strcmp(PQgetvalue(r, 0, 1), "default") != 0) {
+            stmt = atoi(PQgetvalue(r, 0, 0)); /* ms */
+            ours = false;
+        }
+        /* A 2xx means the write is on disk (RELIABILITY.md): with
+         * synchronous_commit off (a common tuning, set for the server, the
+         * database or the role) a COMMIT returns before its WAL is flushed,
+         * and a crash of the database then loses writes numberd answered
+         * (a helper's audit: a purchase answered 201 was for sale again).
+         * So this session turns it on; any stronger setting (remote_apply,
+         * remote_write, local) is left as the operator chose it. */
+        async = strcmp(PQgetvalue(r, 0, 2), "off") == 0;
     }
     PQclear(r);
+    if (async) {
+        static atomic_bool warned;
+        if (!atomic_exchange(&warned, true))
+            log_msg(LOG_WARN, "postgres: synchronous_commit is off for numberd's role or database: "
+                              "numberd's sessions set it on (an answered write must survive a crash "
+                              "of the database)");
+    }
     if (why == NULL) {
         /* as SQLite's busy timeout: a writer queued behind an import batch
          * (or any lock) gives up instead of hanging; statement_timeout,
@@ -250,13 +268,14 @@ static const char *session_setup(PGconn *pg, int *reply_ms, int *stmt_ms)
          * gives the logs' ids in rounds after its commits, or its batches'
          * before theirs (tx.c), so the triggers that give them at COMMIT
          * skip its rows (0014) */
-        char sql[128];
+        char sql[192];
         if (ours)
             snprintf(sql, sizeof sql,
-                     "SET lock_timeout = '15s'; SET statement_timeout = %d; SET numberd.rounds = on",
-                     stmt);
+                     "SET lock_timeout = '15s'; SET statement_timeout = %d; SET numberd.rounds = on%s",
+                     stmt, async ? "; SET synchronous_commit = on" : "");
         else
-            snprintf(sql, sizeof sql, "SET lock_timeout = '15s'; SET numberd.rounds = on");
+            snprintf(sql, sizeof sql, "SET lock_timeout = '15s'; SET numberd.rounds = on%s",
+                     async ? "; SET synchronous_commit = on" : "");
         r = pg_exec_bounded(pg, bound, sql);
         if (PQresultStatus(r) != PGRES_COMMAND_OK) why = PQerrorMessage(pg);
         PQclear(r);
