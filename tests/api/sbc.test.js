@@ -8,7 +8,7 @@
 const { test, before, after, describe } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
-const { start, assertProblem } = require('./lib/server');
+const { start, assertProblem, PG } = require('./lib/server');
 
 const TOKEN = 'api-sbc-token-0123456789abcdef';
 const md5 = (s) => crypto.createHash('md5').update(s).digest('hex');
@@ -246,6 +246,40 @@ describe('outbound', () => {
     assertProblem(await sbc('/sbc/v1/outbound?account=MA00000000000000000Z&to=1&from=1'), 400);
   });
 });
+
+// Found by a helper's audit (session 36): on PostgreSQL a change whose
+// log seq could not be given after its COMMIT (the round's lock held past
+// the statement timeout) was answered 204 and left out of every read of the
+// log until the minute's sweep: the node's lookups kept accepting a deleted
+// number.  Exactly current or 503: they answer 503 until a sweep gives it.
+test('a change committed without its seq: lookups answer 503 until it has one, never the stale accept',
+  { skip: PG ? false : 'PostgreSQL only (SQLite gives seqs in the commit)' }, async () => {
+    const { spawn } = require('node:child_process');
+    const c = await ok(await srv.byoc(W.A.api_key, 'POST', '/carriers', { body: { carrier_name: 'owed',
+      sip_gateway: { ipv4: '10.11.0.1', outbound: false } } }), 201, 'c');
+    const n = await ok(await srv.byoc(W.A.api_key, 'POST', '', { body: { number: '+14155550606', voip_carrier_sid: c.voip_carrier_sid } }), 201, 'n');
+    assert.equal((await inbound({ src_ip: '10.11.0.1', to: '14155550606' })).action, 'accept');
+    // another session holds the rounds' lock for 13 s: past the batch's
+    // round (5 s statement timeout) and the round after its COMMIT (5 s more)
+    const holder = spawn(process.env.NUMBERD_TEST_PSQL || 'psql', [srv.db, '-qAtX', '-c',
+      'BEGIN; SELECT pg_advisory_xact_lock(1853189474, 4); SELECT pg_sleep(13); COMMIT']);
+    const held = new Promise((r) => holder.on('exit', r));
+    await new Promise((r) => setTimeout(r, 500));
+    const del = await srv.byoc(W.A.api_key, 'DELETE', `/${n.id}`);
+    assert.equal(del.status, 204, del.text);
+    const during = await sbc('/sbc/v1/inbound?src_ip=10.11.0.1&to=14155550606');
+    assert.equal(during.status, 503, `while the seq is owed: ${during.status} ${during.text}`);
+    await held;
+    let after;
+    for (let i = 0; i < 40; i++) {
+      after = await sbc('/sbc/v1/inbound?src_ip=10.11.0.1&to=14155550606');
+      if (after.status === 200) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(after.status, 200, after.text);
+    assert.deepEqual(after.json, { action: 'reject', sip_code: 404, reason: 'number not provisioned' });
+    await ok(await srv.byoc(W.A.api_key, 'DELETE', `/carriers/${c.id}`), 204, 'carrier');
+  });
 
 test('/metrics counts lookups by verdict', async () => {
   const r = await srv.raw('GET', '/metrics');

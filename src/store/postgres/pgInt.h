@@ -565,8 +565,11 @@ void pg_rd_carrier(sqls_row_t *d, void *rows, size_t i);
  * with a round for its transaction's rows only.  pg_sequence: a sweep. */
 uint64_t pg_commit_count(void);
 void pg_commit_note(void);
-void pg_sequence(conn_t *c);
+bool pg_sequence(conn_t *c);
 void pg_committed(conn_t *c, bool wrote);
+/* A round failed and no sweep has completed since: committed rows wait
+ * without ids (tx.c; the SBC feed is not current meanwhile). */
+bool pg_sequence_owed(void);
 
 /* ---- the ops --------------------------------------------------------------- */
 

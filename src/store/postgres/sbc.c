@@ -151,13 +151,18 @@ int pg_sbc_version(store_t *st, uint64_t *out)
 {
     (void)st;
     *out = pg_commit_count();
-    return ST_OK;
+    /* a change committed without its seq is in no read of the log: the
+     * index is not current until a sweep gives it one (tx.c) */
+    return pg_sequence_owed() ? ST_ERR : ST_OK;
 }
 
 int pg_sbc_wait(store_t *st, int timeout_ms, bool *changed)
 {
     pg_store_t *s = (pg_store_t *)st;
     *changed = false;
+    /* owed ids (a round failed): swept now, not at the minute's pruning;
+     * the sweep's NOTIFY wakes every node's feed, this one's too */
+    if (pg_sequence_owed() && pg_sequence(pg_conn(st))) *changed = true;
     if (s->listen && PQstatus(s->listen) != CONNECTION_OK) {
         PQfinish(s->listen);
         s->listen = NULL;

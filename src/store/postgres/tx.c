@@ -4,6 +4,7 @@
  * locking reasoning heads pgInt.h. */
 #include "store/postgres/pgInt.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "util/buf.h"
@@ -44,25 +45,52 @@ void pg_commit_note(void)
 #define SEQ_BATCH 10000 /* a round's most ids (numberd_sequence's LIMIT) */
 #define SEQ_CALLS 1000  /* rounds a call repeats, at most (10,000,000 ids) */
 
-/* Rounds until one gives fewer than SEQ_BATCH ids; xids "{1,2}" or NULL
- * (a sweep). */
-static void sequence_run(conn_t *c, const char *xids)
+/* Rounds owed: a round that failed (a statement timeout behind the rounds'
+ * lock, the connection lost after the COMMIT) left committed rows without
+ * ids, which no reader of the logs sees -- this node's SBC feed included,
+ * whose lookups then answered from an index without the change (a deleted
+ * number still accepted) until the minute's sweep.  While one is owed the
+ * feed's version fails (pg_sbc_version: lookups answer 503, exactly
+ * current or not at all) and the feed's thread sweeps every 250 ms until
+ * a sweep completes (pg_sbc_wait).  A generation, not a flag: a sweep
+ * clears only the failures it began after (the rows of a failure before
+ * its start are committed before it, so its statement sees them). */
+static atomic_uint_fast64_t g_owed_gen;   /* failures so far */
+static atomic_uint_fast64_t g_owed_clear; /* the generation a completed sweep cleared */
+
+bool pg_sequence_owed(void)
 {
+    return atomic_load(&g_owed_gen) != atomic_load(&g_owed_clear);
+}
+
+/* Rounds until one gives fewer than SEQ_BATCH ids; xids "{1,2}" or NULL
+ * (a sweep).  false: one failed (the rows are owed a sweep). */
+static bool sequence_run(conn_t *c, const char *xids)
+{
+    uint64_t gen = atomic_load(&g_owed_gen);
     for (int i = 0; i < SEQ_CALLS; i++) {
         PGresult *r = NULL;
         if (pg_exec(c, Q_EVENT_SEQUENCE, PG_V(v_text(xids)), &r, NULL) != ST_OK) {
-            log_msg(LOG_WARN, "postgres: the logs' ids are left to a later sweep");
-            return;
+            atomic_fetch_add(&g_owed_gen, 1);
+            log_msg(LOG_WARN, "postgres: the logs' ids are left to a later sweep "
+                              "(SBC lookups on this node answer 503 until it)");
+            return false;
         }
         int64_t n = PQntuples(r) == 1 ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : 0;
         PQclear(r);
-        if (n < SEQ_BATCH) return;
+        if (n < SEQ_BATCH) break;
     }
+    /* a whole sweep: every failure before it is settled */
+    if (!xids && atomic_load(&g_owed_clear) != gen) {
+        uint64_t cleared = atomic_load(&g_owed_clear);
+        while (cleared < gen && !atomic_compare_exchange_weak(&g_owed_clear, &cleared, gen)) {}
+    }
+    return true;
 }
 
-void pg_sequence(conn_t *c)
+bool pg_sequence(conn_t *c)
 {
-    sequence_run(c, NULL);
+    return sequence_run(c, NULL);
 }
 
 /* Writers share rounds: a writer needs a round that begins after its
