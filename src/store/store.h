@@ -333,7 +333,9 @@ typedef struct store_ops {
      * instead of being missed. */
     int (*sbc_load)(store_t *st, const store_sbc_load_t *cb, int64_t *seq);
     /* The log past after, ascending, at most limit rows.  ST_NOTFOUND when
-     * pruning removed rows past after (the caller reloads). */
+     * pruning removed rows past after (the caller reloads); cb may have
+     * been handed rows before that answer (PostgreSQL reads the prune mark
+     * after the rows), so it only collects them. */
     int (*sbc_changes)(store_t *st, int64_t after, int limit, store_sbc_change_cb cb, void *ud);
     /* The active numbers among numbers[0..n), n <= STORE_SBC_NUMBERS_MAX,
      * each once, in no set order (a number not active is left out): the

@@ -87,13 +87,20 @@ int pg_sbc_load(store_t *st, const store_sbc_load_t *cb, int64_t *seq)
 int pg_sbc_changes(store_t *st, int64_t after, int limit, store_sbc_change_cb cb, void *ud)
 {
     conn_t *c = pg_conn(st);
+    /* The changes, then the prune mark: two statements, two snapshots.
+     * Read the other way round, a prune committed between them deleted
+     * rows past `after` that the second read then silently lacked; read
+     * this way, such a prune has raised the mark the second read sees, and
+     * the caller reloads (the rows handed to cb are only collected).  A
+     * prune raises its mark in the transaction that deletes (pg_sbc_prune). */
+    sqls_walk_sbc_change_t w = {cb, ud};
+    int rc = each_whole(c, Q_SBC_CHANGES, PG_V(v_int(after), v_int(limit)), sqls_walk_sbc_change, &w);
+    if (rc != ST_OK) return rc;
     int64_t pruned = 0;
-    int rc = pg_one_row(c, Q_SBC_PRUNED, PG_NONE, pg_rd_i64, &pruned);
+    rc = pg_one_row(c, Q_SBC_PRUNED, PG_NONE, pg_rd_i64, &pruned);
     if (rc == ST_NOTFOUND) rc = ST_OK;
     if (rc != ST_OK) return rc;
-    if (after < pruned) return ST_NOTFOUND;
-    sqls_walk_sbc_change_t w = {cb, ud};
-    return each_whole(c, Q_SBC_CHANGES, PG_V(v_int(after), v_int(limit)), sqls_walk_sbc_change, &w);
+    return after < pruned ? ST_NOTFOUND : ST_OK;
 }
 
 int pg_sbc_numbers(store_t *st, const char *const *numbers, size_t n, store_sbc_num_cb cb,
