@@ -96,7 +96,48 @@ struct inv_import {
      * INV_MAX_REJECTED_LISTED lowest lines kept */
     inv_reject_t *refused;
     size_t nrefused;
+    /* a dry run: the numbers it counted as inserted (a set of their
+     * digits as integers), so that a repeat in a later batch counts as
+     * the update the real import makes of it */
+    uint64_t *seen;
+    size_t seen_cap, seen_n;
 };
+
+/* At most this many numbers a dry run remembers (a 64 MiB table at its
+ * fullest); past it a repeat further apart than one batch may count as
+ * inserted twice (a dry run's counts only: nothing is written). */
+#define DRY_SEEN_MAX (4u << 20)
+
+/* Was number already counted as inserted by this dry run?  Remembers it. */
+static bool dry_seen(inv_import_t *im, const char *number)
+{
+    uint64_t k = 0;
+    for (const char *p = number; *p; p++) k = k * 10 + (uint64_t)(*p - '0');
+    if (k == 0) return false;
+    if (im->seen_n * 2 >= im->seen_cap) {
+        if (im->seen_n >= DRY_SEEN_MAX) return false;
+        size_t cap = im->seen_cap ? im->seen_cap * 2 : 1u << 16;
+        uint64_t *t = xcalloc(cap, sizeof *t);
+        for (size_t i = 0; i < im->seen_cap; i++) {
+            uint64_t v = im->seen[i];
+            if (!v) continue;
+            size_t j = (size_t)(v * UINT64_C(0x9e3779b97f4a7c15) >> 20) & (cap - 1);
+            while (t[j]) j = (j + 1) & (cap - 1);
+            t[j] = v;
+        }
+        free(im->seen);
+        im->seen = t;
+        im->seen_cap = cap;
+    }
+    size_t j = (size_t)(k * UINT64_C(0x9e3779b97f4a7c15) >> 20) & (im->seen_cap - 1);
+    while (im->seen[j]) {
+        if (im->seen[j] == k) return true;
+        j = (j + 1) & (im->seen_cap - 1);
+    }
+    im->seen[j] = k;
+    im->seen_n++;
+    return false;
+}
 
 /* Past this many distinct carriers in one file a row is refused: a real
  * inventory names a handful, and the list is searched per row. */
@@ -558,6 +599,9 @@ static int write_row(inv_import_t *im, const inv_number_t *row, uint64_t line)
         snprintf(at, sizeof at, "line %llu", (unsigned long long)line);
         return core_st(&im->err, ST_ERR, at);
     }
+    /* a dry run writes nothing, so a number inserted in an earlier batch
+     * is new again to the store: counted as the real import counts it */
+    if (im->dry_run && out == IMPORT_INSERTED && dry_seen(im, row->number)) out = IMPORT_UPDATED;
     switch (out) {
     case IMPORT_INSERTED: im->res.imported++; break;
     case IMPORT_UPDATED: im->res.updated++; break;
@@ -637,6 +681,7 @@ static void import_free(inv_import_t *im, bool commit, int *rc)
     free(im->sarena);
     free(im->sent);
     free(im->refused);
+    free(im->seen);
     free(im);
 }
 

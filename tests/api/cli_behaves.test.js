@@ -235,6 +235,25 @@ describe('an option of another subcommand is a usage error', () => {
   });
 });
 
+describe('inventory import --dry-run counts as the import does', () => {
+  // Found by a helper's audit (session 36): a number repeated in a later
+  // batch (100,000 rows a batch) counted as inserted twice in a dry run,
+  // as updated by the real import.
+  test('a repeat across the batch boundary: the dry run and the import print the same counts', () => {
+    const db = dbOf(dir, 'dry');
+    const lines = ['number,country_iso,type'];
+    const num = (i) => `1415${200 + Math.floor(i / 10000)}${String(i % 10000).padStart(4, '0')}`;
+    for (let i = 0; i < 100000; i++) lines.push(`${num(i)},US,fixed`);
+    lines.push(`${num(99999)},US,fixed`);
+    const input = `${lines.join('\n')}\n`;
+    ok(['migrate', '--db', db]); // an empty database
+    const dry = JSON.parse(ok(['inventory', 'import', '-', '--dry-run', '--db', db], { input }).stdout);
+    const real = JSON.parse(ok(['inventory', 'import', '-', '--db', db], { input }).stdout);
+    assert.deepEqual({ i: dry.imported, u: dry.updated }, { i: 100000, u: 1 });
+    assert.deepEqual({ i: real.imported, u: real.updated }, { i: dry.imported, u: dry.updated });
+  });
+});
+
 describe('read-only commands beside a writer', () => {
   // Found by a helper's audit (session 36): opening the database took the
   // write lock once a migration, even with none to apply, so `inventory
