@@ -180,16 +180,17 @@ describe('inventory import from a slow pipe', () => {
         [{ number: '14155586000', country_iso: 'US', type: 'fixed', sub_type: 'local' }]));
       const child = spawn(BIN, ['inventory', 'import', '-', '--db', srv.db], { stdio: ['pipe', 'pipe', 'pipe'] });
       let out = '';
+      let err = '';
       child.stdout.on('data', (d) => { out += d; });
-      child.stderr.on('data', (d) => { out += d; });
+      child.stderr.on('data', (d) => { err += d; });
       const exited = new Promise((r) => child.on('exit', (code) => r(code)));
       child.stdin.write('number,country_iso,type,sub_type\n14155586001,US,fixed,local\n');
       await new Promise((r) => setTimeout(r, 300)); // the import has opened and read the row
       const r = await srv.buy(acct, '14155586000', {});
       assert.equal(r.status, 201, r.text);
       child.stdin.end('14155586002,US,fixed,local\n');
-      assert.equal(await exited, 0, out);
-      assert.equal(JSON.parse(out).imported, 2, out);
+      assert.equal(await exited, 0, `${out} ${err}`);
+      assert.equal(JSON.parse(out).imported, 2, `${out} ${err}`);
     } finally {
       await srv.stop();
     }
