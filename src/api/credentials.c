@@ -144,9 +144,11 @@ static void revoke_key(http_req_t *req, http_resp_t *resp, const char *auth_id, 
 }
 
 /* A customer's key creation under its Idempotency-Key (API.md §3: every
- * BYOC POST): made once; a repeat answers the same key, with api_key null
+ * BYOC POST): made once; a repeat answers the same key without api_key
  * (the secret is shown once and kept nowhere, not even with the stored
- * answer; a client that lost it revokes that key and makes another). */
+ * answer; a client that lost it revokes that key and makes another).  The
+ * scopes the key gets are part of the request's identity: absent from the
+ * body they are the calling key's, which differ from key to key. */
 typedef struct {
     const char *auth_id;
     const apikey_in_t *in;
@@ -374,7 +376,9 @@ void h_byoc_apikey_create(http_req_t *req, http_resp_t *resp)
     kc.auth_id = who.auth_id;
     kc.in = &in;
     if (expiry_of(req, resp, in.expires_in, &kc.expires_in) != C_OK) goto done;
-    if (api_idem_run(req, resp, &who, idem, "POST api-keys", "", b, key_action, &kc, &replayed,
+    char scopes_id[16];
+    snprintf(scopes_id, sizeof scopes_id, "%u", in.scopes);
+    if (api_idem_run(req, resp, &who, idem, "POST api-keys", scopes_id, b, key_action, &kc, &replayed,
                      &e) != C_OK)
         api_core_error(req, resp, &e);
 done:

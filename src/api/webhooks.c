@@ -239,7 +239,11 @@ static void run_keyed(http_req_t *req, http_resp_t *resp, keyed_t *k, const char
     const char *key = NULL;
     bool replayed;
     if (!k->c->admin && api_idem_key(req, resp, &key) != C_OK) return;
-    const char *res = k->uid ? k->uid : "";
+    /* what it acts on: the endpoint, and the delivery (a key reused for
+     * another delivery of the same endpoint is another request: 422) */
+    char res[512]; /* ids past this are no ids: their action answers 404 */
+    snprintf(res, sizeof res, "%s%s%s", k->uid ? k->uid : "", k->delivery_id ? "/" : "",
+             k->delivery_id ? k->delivery_id : "");
     if (api_idem_run(req, resp, &k->c->who, k->c->admin ? NULL : key, action, res, k->c->params,
                      fn, k, &replayed, &k->c->e) != C_OK)
         api_core_error(req, resp, &k->c->e);

@@ -125,8 +125,10 @@ static int parse_u64(const char *s, uint64_t *out)
  * new one) is written as a temporary file beside it, synced, and renamed
  * over it only when the export succeeded: a failed export (a full disk,
  * the database gone) leaves yesterday's backup as it was, never a half
- * file that looks like one.  Anything else -o names (a FIFO, /dev/stdout)
- * is written in place and never removed. */
+ * file that looks like one.  The new file keeps the old one's mode and
+ * owner; a symlink's target is what is replaced (the link stays).  Anything
+ * else -o names (a FIFO, /dev/stdout), or a FILE in a directory where no
+ * temporary file can be made, is written in place and never removed. */
 static int inventory_export(const char *db, const char *country, const char *state_s,
                             const char *out_s, const char *usage)
 {
@@ -143,32 +145,51 @@ static int inventory_export(const char *db, const char *country, const char *sta
     }
     bool to_file = out_s && strcmp(out_s, "-") != 0;
     struct stat sb;
-    bool in_place = to_file && stat(out_s, &sb) == 0 && !S_ISREG(sb.st_mode);
+    /* what is replaced: FILE, or the file its symlink names */
+    char *target = to_file ? realpath(out_s, NULL) : NULL;
+    const char *path = target ? target : out_s;
+    bool exists = to_file && stat(path, &sb) == 0;
+    bool in_place = exists && !S_ISREG(sb.st_mode);
     core_t core;
     FILE *out = stdout;
     char *vbuf = NULL, *tmp = NULL;
     uint64_t rows = 0;
     cerr_t e;
-    if (cli_open_existing(db, &core) != C_OK) return 1;
+    if (cli_open_existing(db, &core) != C_OK) {
+        free(target);
+        return 1;
+    }
+    int fd = -1;
+    if (to_file && !in_place) {
+        tmp = xasprintf("%s.XXXXXX", path);
+        fd = mkstemp(tmp);
+        if (fd < 0 && exists && (errno == EACCES || errno == EROFS || errno == EPERM)) {
+            /* no file can be made beside it, but it may be writable */
+            in_place = true;
+        } else if (fd < 0) {
+            cli_err("inventory export", "cannot create %s: %s", out_s, strerror(errno));
+            out = NULL;
+        }
+        if (fd < 0) {
+            free(tmp);
+            tmp = NULL;
+            if (!in_place) goto done;
+        }
+    }
     if (to_file && in_place) {
         if ((out = fopen(out_s, "w")) == NULL) {
             cli_err("inventory export", "cannot open %s: %s", out_s, strerror(errno));
             goto done;
         }
     } else if (to_file) {
-        tmp = xasprintf("%s.XXXXXX", out_s);
-        int fd = mkstemp(tmp);
-        if (fd < 0) {
-            cli_err("inventory export", "cannot create %s: %s", out_s, strerror(errno));
-            free(tmp);
-            tmp = NULL;
-            out = NULL;
-            goto done;
-        }
-        /* the mode fopen would have given a new file (mkstemp's is 0600) */
+        /* the old file's mode and owner (an owner only root may give is
+         * left as it is); a new file: the mode fopen would have given it
+         * (mkstemp's is 0600) */
         mode_t um = umask(0);
         umask(um);
-        if (fchmod(fd, 0666 & ~um) != 0 || (out = fdopen(fd, "w")) == NULL) {
+        mode_t mode = exists ? (sb.st_mode & 07777) : (0666 & ~um);
+        if (exists && fchown(fd, sb.st_uid, sb.st_gid) != 0) { /* not ours to give */ }
+        if (fchmod(fd, mode) != 0 || (out = fdopen(fd, "w")) == NULL) {
             cli_err("inventory export", "cannot create %s: %s", out_s, strerror(errno));
             close(fd);
             out = NULL;
@@ -197,8 +218,8 @@ done:
             cli_err("inventory export", "write error on %s: %s", out_s, strerror(errno));
             ret = 1;
         }
-        if (tmp && ret == 0 && rename(tmp, out_s) != 0) {
-            cli_err("inventory export", "cannot rename %s to %s: %s", tmp, out_s, strerror(errno));
+        if (tmp && ret == 0 && rename(tmp, path) != 0) {
+            cli_err("inventory export", "cannot rename %s to %s: %s", tmp, path, strerror(errno));
             ret = 1;
         }
     } else if (out == stdout) {
@@ -207,6 +228,7 @@ done:
     }
     if (tmp && ret != 0) unlink(tmp);
     free(tmp);
+    free(target);
     free(vbuf);
     cli_close_core(&core);
     if (ret == 0 && to_file) {

@@ -746,7 +746,16 @@ int inv_import_end(inv_import_t *im, inv_result_t *res, cerr_t *e)
         r = core_end(c, ev_emit(c, "inventory.imported", 0, "inventory", "import", &d, e), e);
     }
     free(carriers);
-    if (r != C_OK) inv_result_free(res);
+    if (r != C_OK) {
+        /* the rows are in (their batches committed): say so, or the
+         * operator reads the failure as an import that did nothing */
+        char why[sizeof e->msg];
+        snprintf(why, sizeof why, "%s", e->msg);
+        cerr(e, e->code, "the rows are imported (%llu new, %llu updated), but what follows them "
+             "failed: %s; run the same import again to finish it (its rows are then updated)",
+             (unsigned long long)res->imported, (unsigned long long)res->updated, why);
+        inv_result_free(res);
+    }
     return r;
 }
 

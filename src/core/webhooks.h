@@ -148,8 +148,9 @@ const char *hook_state_name(whd_state_t s);
 /* Retention: the settled deliveries (delivered, failed) created more
  * than days ago (0: none) are deleted, with the event log's retention
  * (ev_retention_run, the same --event-retention): a delivery names an
- * event, and once the event is gone nothing could be sent again.  A
- * pending delivery is kept (its claim fails it when its event is gone).
+ * event, and once the event is gone nothing could be sent again.  So are
+ * a disabled endpoint's pending ones (never claimed); an enabled one's
+ * are kept (the claim fails them when their event is gone).
  * In transactions of HOOK_PURGE_BATCH, at most max_batches; *purged (may
  * be NULL) gets how many. */
 #define HOOK_PURGE_BATCH 1000

@@ -458,9 +458,10 @@ typedef struct store_ops {
      * running is kept (its worker's result is written when it ends);
      * ST_NOTFOUND unless endpoint_id has delivery id */
     int (*wh_delivery_retry)(store_t *st, int64_t endpoint_id, int64_t id, int64_t now_ms);
-    /* Deletes up to max settled deliveries (delivered or failed, never
-     * pending) created before before_ts (unix seconds), oldest first; *n
-     * gets how many (fewer than max: nothing older is left). */
+    /* Deletes up to max deliveries created before before_ts (unix
+     * seconds), oldest first: settled ones (delivered or failed) and the
+     * pending ones of a disabled endpoint; *n gets how many (fewer than
+     * max: nothing older is left). */
     int (*wh_delivery_purge)(store_t *st, int64_t before_ts, int max, int64_t *n);
 
     /* ---- idempotency keys (scope: account id + key) ---- */

@@ -87,6 +87,16 @@ describe('inventory export', () => {
     ok(['inventory', 'export', '--db', db, '-o', backup]);
     assert.equal(fs.readFileSync(backup, 'utf8'), first);
     assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith('backup.csv')), ['backup.csv']);
+    // a symlink to a backup: its target is replaced, with its mode; the link stays
+    const target = path.join(dir, 'target.csv');
+    const link = path.join(dir, 'latest.csv');
+    fs.writeFileSync(target, 'old\n', { mode: 0o600 });
+    fs.chmodSync(target, 0o600);
+    fs.symlinkSync(target, link);
+    ok(['inventory', 'export', '--db', db, '-o', link]);
+    assert.ok(fs.lstatSync(link).isSymbolicLink(), 'the link is still a link');
+    assert.equal(fs.readFileSync(target, 'utf8'), first);
+    assert.equal(fs.statSync(target).mode & 0o777, 0o600, 'the mode kept');
     // not a regular file: written in place, never removed
     const full = path.join(dir, 'full.link');
     fs.symlinkSync('/dev/full', full);

@@ -157,6 +157,12 @@ describe('inbound', () => {
         { action: 'reject', sip_code: 403, reason: 'number voice disabled' });
       assert.deepEqual(await outbound({ account: W.A.auth_id, to: '442071838750', from: '14155550505' }),
         { action: 'reject', sip_code: 403, reason: 'caller id voice disabled' });
+      // a number added while its carrier's voice was off took voice_enabled
+      // false with it; the carrier's flag is what decides for it (a review)
+      await ok(await srv.plivo(W.A, 'POST', 'Number/', { body: { numbers: '14155550707', carrier: pc.carrier_id, region: 'US' } }), 202, 'add');
+      await ok(await srv.plivo(W.A, 'POST', `IncomingCarrier/${pc.carrier_id}/`, { body: { voice: true } }), 202, 'voice on');
+      assert.equal((await inbound({ src_ip: '10.7.7.7', to: '14155550707' })).action, 'accept');
+      assert.equal((await srv.plivo(W.A, 'DELETE', 'Number/14155550707/')).status, 204);
     } finally {
       assert.equal((await srv.plivo(W.A, 'DELETE', 'Number/14155550404/')).status, 204);
       assert.equal((await srv.plivo(W.A, 'DELETE', 'Number/14155550505/')).status, 204);

@@ -546,6 +546,18 @@ describe('customers', () => {
     const log = await srv.byoc(kx, 'GET', `/webhooks/${ex.json.id}/deliveries`);
     assert.equal(log.status, 200);
     assert.ok(log.json.total >= 6);
+    // a redelivery under an Idempotency-Key acts once; the same key for
+    // another delivery is another request: 422 (a review found it replayed)
+    const [d1, d2] = log.json.data;
+    const key = `redo-${crypto.randomBytes(8).toString('hex')}`;
+    const r1 = await srv.byoc(kx, 'POST', `/webhooks/${ex.json.id}/deliveries/${d1.id}/redeliver`, { body: {}, headers: { 'Idempotency-Key': key } });
+    assert.equal(r1.status, 202, r1.text);
+    const again = await srv.byoc(kx, 'POST', `/webhooks/${ex.json.id}/deliveries/${d1.id}/redeliver`, { body: {}, headers: { 'Idempotency-Key': key } });
+    assert.equal(again.status, 202, again.text);
+    assert.equal(again.headers.get('idempotent-replayed'), 'true');
+    assert.equal(again.json.id, d1.id);
+    const other = await srv.byoc(kx, 'POST', `/webhooks/${ex.json.id}/deliveries/${d2.id}/redeliver`, { body: {}, headers: { 'Idempotency-Key': key } });
+    assertProblem(other, 422);
   });
 });
 

@@ -257,7 +257,7 @@ static const char *session_setup(PGconn *pg, int *reply_ms, int *stmt_ms)
     if (async) {
         static atomic_bool warned;
         if (!atomic_exchange(&warned, true))
-            log_msg(LOG_INFO, "postgres: synchronous_commit is off for numberd's role or database: "
+            log_msg(LOG_DEBUG, "postgres: synchronous_commit is off for numberd's role or database: "
                               "numberd's sessions set it on (an answered write must survive a crash "
                               "of the database)");
     }

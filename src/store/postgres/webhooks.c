@@ -33,12 +33,14 @@ const char *const pg_sql_webhooks[Q__COUNT] = {
                           "SELECT " SQLS_WH_ENDPOINT_COLS " FROM webhook_endpoints "
                           "WHERE $1 < 0 OR owner_id = $1 ORDER BY id LIMIT $2 OFFSET $3"),
     [Q_WH_CURSOR_LOCK] = "SELECT event_id FROM webhook_cursor WHERE id = 1 FOR UPDATE",
-    /* settled ones, oldest first along webhook_deliveries_age (0019); a
-     * row a worker or another node's sweep holds is skipped, not waited
-     * for (a redelivery that made it pending again is not taken) */
-    [Q_WH_DL_PURGE] = "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries "
-                      "WHERE state <> 0 AND created_at < $1 ORDER BY created_at LIMIT $2 "
-                      "FOR UPDATE SKIP LOCKED)",
+    /* settled ones, and a disabled endpoint's pending ones, oldest first
+     * along webhook_deliveries_age (0019); a row a worker or another
+     * node's sweep holds is skipped, not waited for (a redelivery that
+     * made it pending again is not taken) */
+    [Q_WH_DL_PURGE] = "DELETE FROM webhook_deliveries WHERE id IN (SELECT d.id FROM webhook_deliveries d "
+                      "WHERE d.created_at < $1 AND (d.state <> 0 OR NOT EXISTS (SELECT 1 FROM "
+                      "webhook_endpoints e WHERE e.id = d.endpoint_id AND e.enabled = 1)) "
+                      "ORDER BY d.created_at LIMIT $2 FOR UPDATE OF d SKIP LOCKED)",
     /* an endpoint read to be written back whole (update, rotate): locked,
      * so that a worker's disabling it meanwhile is seen, not overwritten */
     [Q_WH_EP_GET_LOCK] = "SELECT " SQLS_WH_ENDPOINT_COLS " FROM webhook_endpoints "

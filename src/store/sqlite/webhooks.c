@@ -20,9 +20,12 @@ static const char *const sql_text[Q__COUNT] = {
                      "WHERE ?1 < 0 OR owner_id = ?1 ORDER BY id LIMIT ?2 OFFSET ?3",
     [Q_WH_EP_COUNT] = "SELECT count(*) FROM webhook_endpoints WHERE ?1 < 0 OR owner_id = ?1",
     [Q_WH_EP_DELETE_DELIVERIES] = "DELETE FROM webhook_deliveries WHERE endpoint_id = ?1",
-    /* settled ones, oldest first along webhook_deliveries_age (0018) */
-    [Q_WH_DL_PURGE] = "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries "
-                      "WHERE state <> 0 AND created_at < ?1 ORDER BY created_at LIMIT ?2)",
+    /* settled ones, and a disabled endpoint's pending ones, oldest first
+     * along webhook_deliveries_age (0018) */
+    [Q_WH_DL_PURGE] = "DELETE FROM webhook_deliveries WHERE id IN (SELECT d.id FROM webhook_deliveries d "
+                      "WHERE d.created_at < ?1 AND (d.state <> 0 OR NOT EXISTS (SELECT 1 FROM "
+                      "webhook_endpoints e WHERE e.id = d.endpoint_id AND e.enabled = 1)) "
+                      "ORDER BY d.created_at LIMIT ?2)",
     [Q_WH_DL_CLAIM] =
         "UPDATE webhook_deliveries SET leased_until = ?2 WHERE id = ("
         "SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id "

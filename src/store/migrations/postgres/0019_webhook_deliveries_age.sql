@@ -3,9 +3,9 @@
 -- Until now a delivery's row was deleted only with its endpoint: an
 -- endpoint that heard every event for a year kept a row for each, while
 -- the events themselves were purged after --event-retention days.  The
--- sweep now deletes settled deliveries (delivered or failed) older than
--- the retention, oldest first along this index; a pending one is never
--- deleted (its claim fails it once its event is gone, and the next sweep
--- takes it).  Partial: a pending row, the only kind a write inserts, is
--- not in it.
-CREATE INDEX webhook_deliveries_age ON webhook_deliveries(created_at) WHERE state <> 0;
+-- sweep now deletes deliveries older than the retention, oldest first
+-- along this index: the settled ones (delivered or failed), and the
+-- pending ones of a disabled endpoint (never claimed, so never failed).
+-- A pending one of an enabled endpoint is kept: its claim fails it once
+-- its event is gone, and a later sweep takes it.
+CREATE INDEX webhook_deliveries_age ON webhook_deliveries(created_at);
