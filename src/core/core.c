@@ -285,6 +285,20 @@ int core_end(core_t *c, int rc, cerr_t *e)
     return C_ERR;
 }
 
+int core_purge(core_t *c, core_purge_fn purge, int64_t before, int batch, int max_batches,
+               const char *what, int64_t *purged, cerr_t *e)
+{
+    if (purged) *purged = 0;
+    for (int i = 0; i < max_batches; i++) {
+        int64_t n = 0;
+        if (core_begin(c, e) != C_OK) return C_ERR;
+        if (core_end(c, core_st(e, purge(c->st, before, batch, &n), what), e) != C_OK) return C_ERR;
+        if (purged) *purged += n;
+        if (n < batch) break;
+    }
+    return C_OK;
+}
+
 int core_tx_depth(void) { return t_depth; }
 
 bool core_retry(core_t *c, int *tries, cerr_t *e)

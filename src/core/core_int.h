@@ -37,6 +37,15 @@ void core_rollback(core_t *c);
  * and returns C_ERR (e already says why). */
 int core_end(core_t *c, int rc, cerr_t *e);
 
+/* A retention's deletion (the event log's, stored idempotent answers',
+ * webhook deliveries'): purge (a store op deleting up to max rows older
+ * than before, oldest first) in transactions of batch rows, at most
+ * max_batches of them, until one deletes fewer than batch (nothing older
+ * is left).  *purged (may be NULL) gets how many; what names it in e. */
+typedef int (*core_purge_fn)(struct store *st, int64_t before, int max, int64_t *n);
+int core_purge(core_t *c, core_purge_fn purge, int64_t before, int batch, int max_batches,
+               const char *what, int64_t *purged, cerr_t *e);
+
 /* Calls fn once what the calling thread committed is durable: now, or
  * once its batch is (core_batch_durable; once per fn a batch, and never
  * when the batch fails).  For telling another thread to read what was

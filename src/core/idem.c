@@ -103,16 +103,7 @@ int idem_run(core_t *c, int64_t account_id, const char *key, const uint8_t hash[
 
 int idem_retention_run(core_t *c, int max_batches, int64_t *purged, cerr_t *e)
 {
-    if (purged) *purged = 0;
-    int64_t before = clock_now() - IDEM_TTL_SECONDS - IDEM_PURGE_GRACE_SECONDS;
-    for (int i = 0; i < max_batches; i++) {
-        int64_t n = 0;
-        if (core_begin(c, e) != C_OK) return C_ERR;
-        int r = core_st(e, c->st->ops->idem_purge(c->st, before, IDEM_PURGE_BATCH, &n),
-                        "idempotency purge");
-        if (core_end(c, r, e) != C_OK) return C_ERR;
-        if (purged) *purged += n;
-        if (n < IDEM_PURGE_BATCH) break;
-    }
-    return C_OK;
+    return core_purge(c, c->st->ops->idem_purge,
+                      clock_now() - IDEM_TTL_SECONDS - IDEM_PURGE_GRACE_SECONDS, IDEM_PURGE_BATCH,
+                      max_batches, "idempotency purge", purged, e);
 }

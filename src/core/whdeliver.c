@@ -413,15 +413,6 @@ int hook_retention_run(core_t *c, int days, int max_batches, int64_t *purged, ce
 {
     if (purged) *purged = 0;
     if (days <= 0) return C_OK;
-    int64_t before = clock_now() - (int64_t)days * 86400;
-    for (int i = 0; i < max_batches; i++) {
-        int64_t n = 0;
-        if (core_begin(c, e) != C_OK) return C_ERR;
-        int r = core_st(e, c->st->ops->wh_delivery_purge(c->st, before, HOOK_PURGE_BATCH, &n),
-                        "webhook delivery purge");
-        if (core_end(c, r, e) != C_OK) return C_ERR;
-        if (purged) *purged += n;
-        if (n < HOOK_PURGE_BATCH) break;
-    }
-    return C_OK;
+    return core_purge(c, c->st->ops->wh_delivery_purge, clock_now() - (int64_t)days * 86400,
+                      HOOK_PURGE_BATCH, max_batches, "webhook delivery purge", purged, e);
 }
