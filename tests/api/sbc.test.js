@@ -287,6 +287,37 @@ test('a change committed without its seq: lookups answer 503 until it has one, n
     await ok(await srv.byoc(W.A.api_key, 'DELETE', `/carriers/${c.id}`), 204, 'carrier');
   });
 
+// The same, when the writer that committed a change without its seq is
+// another process that then died (another node, a CLI command, between its
+// COMMIT and its round): the serving node owes nothing, and the change
+// reached no node until the minute's sweep.  The feed's thread now sweeps a
+// change it finds committed without its seq twice, a second apart.  The
+// dead writer is psql here: a session that says it gives seqs in rounds
+// (numberd.rounds) and never runs one.
+test('a change another process committed without its seq reaches the lookups within seconds, not a minute',
+  { skip: PG ? false : 'PostgreSQL only (SQLite gives seqs in the commit)' }, async () => {
+    const { psql } = require('./lib/server');
+    const C = await srv.createAccount('sbc-dead-writer');
+    const c = await ok(await srv.byoc(C.api_key, 'POST', '/carriers', { body: { carrier_name: 'dead-writer',
+      sip_gateway: { ipv4: '10.12.0.1', outbound: false } } }), 201, 'c');
+    const n = await ok(await srv.byoc(C.api_key, 'POST', '', { body: { number: '+14155550808', voip_carrier_sid: c.voip_carrier_sid } }), 201, 'n');
+    assert.equal((await inbound({ src_ip: '10.12.0.1', to: '14155550808' })).action, 'accept');
+    psql(`SET numberd.rounds = on; UPDATE accounts SET status = 1 WHERE auth_id = '${C.auth_id}'`, srv.db);
+    assert.equal(psql("SELECT count(*) FROM sbc_changes WHERE seq IS NULL", srv.db).trim(), '1', 'a change without its seq');
+    const t0 = Date.now();
+    let r;
+    while (Date.now() - t0 < 10000) {
+      r = await inbound({ src_ip: '10.12.0.1', to: '14155550808' });
+      if (r.action === 'reject') break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    assert.deepEqual(r, { action: 'reject', sip_code: 403, reason: 'account suspended' },
+      `still ${JSON.stringify(r)} ${Date.now() - t0} ms later`);
+    psql(`UPDATE accounts SET status = 0 WHERE auth_id = '${C.auth_id}'`, srv.db);
+    await ok(await srv.byoc(C.api_key, 'DELETE', `/${n.id}`), 204, 'number');
+    await ok(await srv.byoc(C.api_key, 'DELETE', `/carriers/${c.id}`), 204, 'carrier');
+  });
+
 test('/metrics counts lookups by verdict', async () => {
   const r = await srv.raw('GET', '/metrics');
   assert.match(r.text, /numberd_sbc_lookups_total\{endpoint="inbound",verdict="accept"\} [1-9]/);

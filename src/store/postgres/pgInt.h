@@ -254,6 +254,10 @@ typedef struct conn {
 typedef struct {
     connreg_store_t sql;  /* the store, its URL (sql.target), its connections */
     PGconn *listen;       /* sbc.c: LISTEN numberd_sbc (the feed thread's) */
+    /* sbc.c: the oldest committed change without its seq the feed's thread
+     * last saw ("" none), and when it looked (monotonic ms) */
+    char unseq_xid[24];
+    int64_t unseq_at;
     /* conn.c's pg_read_version: its rounds, and the last one's version */
     round_t ver_round;
     db_version_t ver;     /* under ver_round.mu */

@@ -8,7 +8,9 @@
 #include "store/postgres/pgInt.h"
 
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "util/buf.h"
 #include "util/log.h"
@@ -27,6 +29,10 @@ const char *const pg_sql_sbc[Q__COUNT] = {
      * its seq between the two statements stays for the next pruning */
     [Q_SBC_PRUNE] = "DELETE FROM sbc_changes WHERE at < $1 AND seq <= "
                     "(SELECT value::bigint FROM settings WHERE name = 'sbc_pruned_upto')",
+    /* the oldest committed change still without its seq (an index scan of
+     * sbc_changes_unsequenced; a writer's own rows are seen only once it
+     * committed) */
+    [Q_SBC_UNSEQUENCED] = "SELECT xid::text FROM sbc_changes WHERE seq IS NULL ORDER BY xid LIMIT 1",
 };
 
 /* Streams a statement's rows (single-row mode: 5,000,000 numbers are never
@@ -170,6 +176,30 @@ int pg_sbc_wait(store_t *st, int timeout_ms, bool *changed)
     /* owed ids (a round failed): swept now, not at the minute's pruning;
      * the sweep's NOTIFY wakes every node's feed, this one's too */
     if (pg_sequence_owed() && pg_sequence(pg_conn(st))) *changed = true;
+    /* Another process's failed round (a CLI command's, another node's) owes
+     * nothing here, and its change reaches no node until a sweep.  Once a
+     * second, the oldest committed change without its seq is looked at: the
+     * same one still there a second later is stuck (a writer's round takes
+     * milliseconds), and is swept now rather than at the minute's pruning. */
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    int64_t now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    if (now_ms - s->unseq_at >= 1000) {
+        s->unseq_at = now_ms;
+        PGresult *r = NULL;
+        char oldest[sizeof s->unseq_xid] = "";
+        if (pg_exec(pg_conn(st), Q_SBC_UNSEQUENCED, PG_NONE, &r, NULL) == ST_OK) {
+            if (PQntuples(r) == 1) snprintf(oldest, sizeof oldest, "%s", PQgetvalue(r, 0, 0));
+            PQclear(r);
+        }
+        if (oldest[0] && strcmp(oldest, s->unseq_xid) == 0) {
+            log_msg(LOG_INFO, "postgres: a change committed without its seq (transaction %s): "
+                              "sweeping", oldest);
+            if (pg_sequence(pg_conn(st))) *changed = true;
+            oldest[0] = '\0';
+        }
+        snprintf(s->unseq_xid, sizeof s->unseq_xid, "%s", oldest);
+    }
     if (s->listen && PQstatus(s->listen) != CONNECTION_OK) {
         PQfinish(s->listen);
         s->listen = NULL;
