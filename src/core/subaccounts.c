@@ -56,7 +56,8 @@ int sub_create(core_t *c, const account_t *caller, const char *name, bool enable
         ev_data_t d;
         ev_data_init(&d);
         ev_data_after_str(&d, "name", a.name);
-        ev_data_after_str(&d, "enabled", a.enabled ? "true" : "false");
+        ev_data_bool(&d, "enabled", !a.enabled, a.enabled);
+        ev_data_drop_before(&d); /* a creation: what it was made with (a boolean, as an update's) */
         r = ev_emit(c, "subaccount.created", caller->id, "subaccount", a.auth_id, &d, e);
     }
     if (core_end(c, r, e) != C_OK) {
@@ -103,7 +104,9 @@ int sub_update(core_t *c, const account_t *caller, const char *auth_id, const ch
         ev_data_init(&d);
         ev_data_str(&d, "name", was.name, a.name);
         ev_data_bool(&d, "enabled", was.enabled, a.enabled);
-        if (rc == C_OK) rc = ev_emit(c, "subaccount.updated", caller->id, "subaccount", a.auth_id, &d, e);
+        /* an update that changes nothing is no change of state (EVENTS.md) */
+        if (rc == C_OK && (d.na || d.nb))
+            rc = ev_emit(c, "subaccount.updated", caller->id, "subaccount", a.auth_id, &d, e);
         else ev_data_free(&d);
     }
     if (core_end(c, rc, e) != C_OK) return C_ERR;
@@ -150,9 +153,14 @@ static int cascade_sub(core_t *c, const account_t *caller, int64_t sub_id, cerr_
                 rc = app_unlinked_events(c, caller->id, apps[i].app_id, &unlinked, e) == C_OK
                          ? ST_OK : ST_ERR;
             core_numset_free(&unlinked);
-            if (rc == ST_OK)
-                rc = ev_emit(c, "application.deleted", caller->id, "application", apps[i].app_id, NULL,
+            if (rc == ST_OK) {
+                /* as a direct delete's: the name it had (EVENTS.md: deletion, before only) */
+                ev_data_t d;
+                ev_data_init(&d);
+                ev_data_before_str(&d, "app_name", apps[i].app_name);
+                rc = ev_emit(c, "application.deleted", caller->id, "application", apps[i].app_id, &d,
                              e) == C_OK ? ST_OK : ST_ERR;
+            }
         }
     }
     free(apps);

@@ -266,7 +266,14 @@ static int emit(core_t *c, const char *type, const wh_endpoint_t *before, const 
         ev_data_str(&d, "description", before->description, after->description);
         ev_data_str(&d, "event_types", before->event_types, after->event_types);
         ev_data_bool(&d, "enabled", before->enabled, after->enabled);
-        ev_data_int(&d, "account_id", before->account_id, after->account_id);
+        /* the account as the API shows it (both filled by the caller),
+         * never the row's internal id */
+        ev_data_str(&d, "account", before->account_auth_id, after->account_auth_id);
+        if (d.na == 0 && d.nb == 0 && !secret_changed) {
+            /* an update that changes nothing is no change of state (EVENTS.md) */
+            ev_data_free(&d);
+            return C_OK;
+        }
     } else if (after) {
         ev_data_after_str(&d, "url", after->url);
         ev_data_after_str(&d, "event_types", after->event_types);
@@ -494,8 +501,9 @@ int hook_endpoint_update(core_t *c, int64_t owner, const char *uid, const hook_i
         out->updated_at = clock_now();
         rc = core_st(e, c->st->ops->wh_endpoint_update(c->st, out), "webhook endpoint");
     }
-    if (rc == C_OK) rc = emit(c, "webhook_endpoint.updated", before, out, false, e);
+    if (rc == C_OK) rc = fill_account(c, before, e);
     if (rc == C_OK) rc = fill_account(c, out, e);
+    if (rc == C_OK) rc = emit(c, "webhook_endpoint.updated", before, out, false, e);
     ids_wipe(before, sizeof *before);
     free(before);
     rc = core_end(c, rc, e);

@@ -88,6 +88,54 @@ async function expectNone(mark, what) {
 const ADMIN = { kind: 'admin', id: 'admin' };
 const asAccount = (a) => ({ kind: 'account', id: a.auth_id });
 
+// Found by a helper's audit (session 36): a subaccount's and a webhook
+// endpoint's update that changed nothing wrote an event with empty data; an
+// endpoint's account change showed internal row ids; a cascade's
+// application.deleted had no data; subaccount.created gave enabled as text.
+describe('events say what changed, as the API shows it', () => {
+  test('no-op updates write none; account by auth_id; a cascade delete names the application', async () => {
+    const main = await srv.createAccount('ev-audit');
+    const other = await srv.createAccount('ev-audit-2');
+    let mark = await lastId();
+    let r = await srv.plivo(main, 'POST', 'Subaccount/', { body: { name: 'evs', enabled: true } });
+    assert.equal(r.status, 201, r.text);
+    const sub = r.json;
+    SECRETS.push(sub.auth_token);
+    await expectEvents(mark, r, asAccount(main), [{ type: 'subaccount.created', object_type: 'subaccount',
+      data: (d) => assert.deepEqual(d, { after: { name: 'evs', enabled: true } }) }]);
+    mark = await lastId();
+    r = await srv.plivo(main, 'POST', `Subaccount/${sub.auth_id}/`, { body: { name: 'evs', enabled: true } });
+    assert.equal(r.status, 202, r.text);
+    await expectNone(mark, 'a subaccount update that changes nothing');
+
+    r = await srv.admin('POST', '/admin/v1/webhooks', { url: 'https://hooks.example.com/ev', account: main.auth_id, description: 'd' });
+    assert.equal(r.status, 201, r.text);
+    SECRETS.push(r.json.secret);
+    const ep = r.json;
+    mark = await lastId();
+    r = await srv.admin('PATCH', `/admin/v1/webhooks/${ep.id}`, { description: 'd' });
+    assert.equal(r.status, 200, r.text);
+    await expectNone(mark, 'an endpoint update that changes nothing');
+    r = await srv.admin('PATCH', `/admin/v1/webhooks/${ep.id}`, { account: other.auth_id });
+    assert.equal(r.status, 200, r.text);
+    await expectEvents(mark, r, ADMIN, [{ type: 'webhook_endpoint.updated', object_type: 'webhook_endpoint',
+      data: (d) => assert.deepEqual(d, { before: { account: main.auth_id }, after: { account: other.auth_id } }) }]);
+    assert.equal((await srv.admin('DELETE', `/admin/v1/webhooks/${ep.id}`)).status, 204);
+
+    r = await srv.plivo(sub, 'POST', 'Application/', { body: { app_name: 'sub-app', answer_url: 'https://app.example.com/s' } });
+    assert.equal(r.status, 201, r.text);
+    const appId = r.json.app_id;
+    mark = await lastId();
+    r = await srv.plivo(main, 'DELETE', `Subaccount/${sub.auth_id}/`, { body: { cascade: true } });
+    assert.equal(r.status, 204, r.text);
+    const got = await eventsAfter(srv, mark);
+    const del = got.find((x) => x.type === 'application.deleted');
+    assert.ok(del, JSON.stringify(got));
+    assert.equal(del.object_id, appId);
+    assert.deepEqual(del.data, { before: { app_name: 'sub-app' } });
+  });
+});
+
 describe('every change of state leaves one event', () => {
   let acct; let keyId; let sub; let numberA;
 
