@@ -3,6 +3,7 @@
 #include "core/accounts.h"
 #include "core/core_int.h"
 #include "core/events.h"
+#include "core/registrations.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -280,7 +281,11 @@ static int set_status_once(core_t *c, const char *auth_id, int status, int64_t *
                                                : "account.resumed",
                     a.id, "account", a.auth_id, &d, e);
     }
-    return cred_end(c, r, e);
+    r = cred_end(c, r, e);
+    /* its reg trunks stop registering (suspended, closed) or start again
+     * (resumed) now, not at the client's next full reload */
+    if (r == C_OK) reg_kick();
+    return r;
 }
 
 /* Closing releases every number of the account in one statement, in the

@@ -8,6 +8,7 @@
 
 #include "core/accounts.h"
 #include "core/events.h"
+#include "core/registrations.h"
 #include "util/clock.h"
 
 /* Subaccounts are managed by main accounts only; to a subaccount the
@@ -114,6 +115,7 @@ int sub_update(core_t *c, const account_t *caller, const char *auth_id, const ch
      * too (the credential epoch: accounts.c); a failed bump leaves them
      * the cache's 2 s, which is no reason to fail the update */
     if (enabled >= 0) (void)c->st->ops->cred_epoch_bump(c->st);
+    if (enabled >= 0) reg_kick(); /* its reg trunks stop (or start) registering now */
     acct_cache_invalidate();
     return C_OK;
 }

@@ -407,6 +407,14 @@ void sqls_rd_int(sqls_row_t *r, void *rows, size_t i);
  * coalesce(sub_id, 0), name; an upstream carrier has neither): with the
  * first alone every number scanned every upstream carrier, and a full load
  * of 20,000 numbers with 1,000 upstream carriers took 20 s on SQLite. */
+/* A reg carrier the registration client registers: its account (and its
+ * subaccount) neither suspended, closed nor disabled -- their calls are
+ * refused (SIP.md §3), so their carrier is not told to send any, and a
+ * closed customer's SIP password is not presented again.  c: carriers. */
+#define SQLS_REG_LIVE                                                                         \
+    "NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id IN (c.account_id, c.sub_id) "            \
+    "AND (a.status <> 0 OR NOT a.enabled))"
+
 #define SQLS_SBC_NUM_SELECT                                                                   \
     "SELECT n.number, n.owner_id, COALESCE(n.sub_id, 0), COALESCE(n.carrier_id, u.id, 0), "   \
     "COALESCE(n.app_id, ''), COALESCE(n.byoc_id, ''), (n.voice_enabled OR n.source <> 0) "  \

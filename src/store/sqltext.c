@@ -146,8 +146,8 @@ const char *const sqlt_text[Q__COUNT] = {
         "ELSE 0 END",
     [Q_GW_DELETE] = "DELETE FROM carrier_gateways WHERE carrier = ?1",
     [Q_CARRIER_REG_SIG] =
-        "SELECT count(*), coalesce(sum(id), 0), coalesce(sum(updated_at), 0) FROM carriers "
-        "WHERE trunk_type = 2",
+        "SELECT count(*), coalesce(sum(c.id), 0), coalesce(sum(c.updated_at), 0) FROM carriers c "
+        "WHERE c.trunk_type = 2 AND " SQLS_REG_LIVE,
     /* ---- registrations ------------------------------------------------------- */
     [Q_REG_GET] = SQLS_REG_SELECT "WHERE r.carrier_id = ?1",
     [Q_PROBE_DEL] = "DELETE FROM carrier_probes WHERE carrier_id = ?1",

@@ -199,3 +199,29 @@ test('a down gateway moved to a live address is probed at once and up', async ()
     await call('DELETE', `${CARRIERS}/${c.json.id}`);
   }
 });
+
+// Found by a helper's audit (session 36): a suspended or closed account's
+// reg trunk kept registering (presenting a closed customer's password to its
+// carrier, which kept sending calls the SBC refuses).  Suspended: it is
+// unregistered; resumed: registered again.
+test('an account suspended: its reg trunk unregisters; resumed: registers again', async () => {
+  const a = await srv.createAccount('susp-reg');
+  const reg = await fakeRegistrar('127.0.0.62', (req, reply) => reply(200, 'OK', [`Contact: ${req.contact};expires=${req.expires}`]));
+  const r = await srv.byoc(a.api_key, 'POST', CARRIERS, { body: { carrier_name: 'Susp 1', trunk_type: 'reg',
+    sip_gateway: { ipv4: reg.ip, port: reg.port, inbound: true, outbound: true },
+    registration: { username: 'susp1', password: 'Right-Pass-4711', sip_realm: 'example.com' } } });
+  assert.equal(r.status, 201, r.text);
+  const st = async () => (await srv.admin('GET', `/admin/v1/registrations?account_id=${a.auth_id}`)).json.registrations;
+  try {
+    await until('registered', async () => { const x = await st(); return x.length && x[0].state === 'registered' ? x : null; });
+    assert.equal((await srv.admin('POST', `/admin/v1/accounts/${a.auth_id}/suspend`)).status, 200);
+    await until('an Expires: 0', () => reg.seen.some((x) => x.expires === '0'), 5000);
+    const n = reg.seen.length;
+    await sleep(1500);
+    assert.equal(reg.seen.length, n, 'no REGISTER while suspended');
+    assert.equal((await srv.admin('POST', `/admin/v1/accounts/${a.auth_id}/resume`)).status, 200);
+    await until('registered again', () => reg.seen.slice(n).some((x) => x.expires !== '0'), 5000);
+  } finally {
+    reg.close();
+  }
+});

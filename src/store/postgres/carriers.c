@@ -69,7 +69,8 @@ const char *const pg_sql_carriers[Q__COUNT] = {
         "INSERT INTO carrier_gateways(carrier, pos, sid, address, port, netmask, inbound, "
         "outbound, transport) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
     /* every account's `reg` carriers, by id (the registration client) */
-    [Q_CARRIER_REG_LIST] = CARRIER_SELECT "WHERE c.trunk_type = 2 AND c.id > $1 ORDER BY c.id LIMIT $2",
+    [Q_CARRIER_REG_LIST] = CARRIER_SELECT "WHERE c.trunk_type = 2 AND " SQLS_REG_LIVE
+                                          " AND c.id > $1 ORDER BY c.id LIMIT $2",
 };
 
 /* ---- carriers ---------------------------------------------------------- */

@@ -39,7 +39,8 @@ static const char *const sql_text[Q__COUNT] = {
         "SELECT g.sid, g.address, g.port, g.netmask, g.inbound, g.outbound, " SQLS_GW_DOWN
         ", g.transport FROM carrier_gateways g WHERE g.carrier = ?1 ORDER BY g.pos",
     /* every account's `reg` carriers, by id (the registration client) */
-    [Q_CARRIER_REG_LIST] = CARRIER_SELECT "WHERE c.trunk_type = 2 AND c.id > ?1 ORDER BY c.id LIMIT ?2",
+    [Q_CARRIER_REG_LIST] = CARRIER_SELECT "WHERE c.trunk_type = 2 AND " SQLS_REG_LIVE
+                                          " AND c.id > ?1 ORDER BY c.id LIMIT ?2",
 };
 
 /* Q_CARRIER_INSERT takes ?1-?22 and ?24 (incoming) of these;
