@@ -125,6 +125,8 @@ describe('events say what changed, as the API shows it', () => {
     r = await srv.plivo(sub, 'POST', 'Application/', { body: { app_name: 'sub-app', answer_url: 'https://app.example.com/s' } });
     assert.equal(r.status, 201, r.text);
     const appId = r.json.app_id;
+    r = await srv.plivo(sub, 'POST', 'IncomingCarrier/', { body: { name: 'subcar', ip_set: '192.0.2.44' } });
+    assert.equal(r.status, 201, r.text);
     mark = await lastId();
     r = await srv.plivo(main, 'DELETE', `Subaccount/${sub.auth_id}/`, { body: { cascade: true } });
     assert.equal(r.status, 204, r.text);
@@ -133,6 +135,10 @@ describe('events say what changed, as the API shows it', () => {
     assert.ok(del, JSON.stringify(got));
     assert.equal(del.object_id, appId);
     assert.deepEqual(del.data, { before: { app_name: 'sub-app' } });
+    // its carrier becomes the main account's, and says so
+    const moved = got.find((x) => x.type === 'carrier.updated');
+    assert.ok(moved, `no carrier.updated in ${JSON.stringify(got.map((x) => x.type))}`);
+    assert.deepEqual(moved.data, { before: { subaccount: sub.auth_id }, after: { subaccount: null } });
   });
 });
 
