@@ -376,6 +376,21 @@ void h_byoc_apikey_create(http_req_t *req, http_resp_t *resp)
     kc.auth_id = who.auth_id;
     kc.in = &in;
     if (expiry_of(req, resp, in.expires_in, &kc.expires_in) != C_OK) goto done;
+    /* nor outlive it: a key that expires makes keys that expire with it at
+     * the latest (a helper's audit: an hour's key made one that never
+     * expired, and kept its access) */
+    const char *mine_key = NULL;
+    int64_t until = 0;
+    if (api_parse_bearer(http_header(req, "Authorization"), &mine_key) == C_OK &&
+        cred_key_expires_at(&((api_ctx_t *)req->app)->core, mine_key, &until, &e) != C_OK) {
+        api_core_error(req, resp, &e);
+        goto done;
+    }
+    if (until > 0) {
+        int64_t left = until - clock_now();
+        if (left < 1) left = 1;
+        if (kc.expires_in == 0 || kc.expires_in > left) kc.expires_in = left;
+    }
     char scopes_id[16];
     snprintf(scopes_id, sizeof scopes_id, "%u", in.scopes);
     if (api_idem_run(req, resp, &who, idem, "POST api-keys", scopes_id, b, key_action, &kc, &replayed,

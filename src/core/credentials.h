@@ -26,6 +26,10 @@ int cred_parse_duration(const char *s, int64_t max, int64_t *out);
 /* "active", "suspended", "closed" (static strings). */
 const char *cred_status_name(int status);
 
+/* When the API key whose secret is key stops (0: never), into *at;
+ * CE_NOTFOUND for no such key.  A key that makes a key: the new one
+ * stops no later (h_byoc_apikey_create), as it has no scope more. */
+int cred_key_expires_at(core_t *c, const char *key, int64_t *at, cerr_t *e);
 /* A new API key of the main account auth_id.  label may be NULL;
  * expires_in 0: never.  *out describes it (no secret); key gets the
  * secret, shown once. */

@@ -276,6 +276,27 @@ describe('a customer manages its own keys (BYOC dialect)', () => {
     assertProblem(await srv.byoc(own, 'POST', '/api-keys', { body: { scopes: ['root'] } }), 400);
     assertProblem(await srv.byoc(own, 'GET', '/api-keys', { query: { x: 1 } }), 400, 'unknown parameter: x');
   });
+
+  // Found by a helper's audit (session 36): an hour's key made a key that
+  // never expired, and so kept its access past its own end.
+  test('a key that expires makes keys that expire with it at the latest', async () => {
+    const a = await srv.createAccount('short-lived');
+    const t = await srv.byoc(a.api_key, 'POST', '/api-keys', { body: { scopes: ['phone_numbers:read', 'api_keys:manage'], expires_in: '1h' } });
+    assert.equal(t.status, 201, t.text);
+    const until = Date.parse(t.json.expires_at);
+    for (const body of [{}, { expires_in: '30d' }]) {
+      const k = await srv.byoc(t.json.api_key, 'POST', '/api-keys', { body });
+      assert.equal(k.status, 201, k.text);
+      assert.ok(k.json.expires_at, `${JSON.stringify(body)}: never expires`);
+      assert.ok(Date.parse(k.json.expires_at) <= until, `${k.json.expires_at} after ${t.json.expires_at}`);
+    }
+    // a shorter expiry stays as asked
+    const s = await srv.byoc(t.json.api_key, 'POST', '/api-keys', { body: { expires_in: '60s' } });
+    assert.ok(Date.parse(s.json.expires_at) < until - 3000 * 1000);
+    // a key that never expires makes keys as asked
+    const n = await srv.byoc(a.api_key, 'POST', '/api-keys', { body: { scopes: ['phone_numbers:read'] } });
+    assert.equal(n.json.expires_at, null);
+  });
 });
 
 describe('the CLI', () => {
