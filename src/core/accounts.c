@@ -372,6 +372,9 @@ int compliance_create(core_t *c, const char *auth_id, const char *country_iso,
     if (rc == ST_NOTFOUND || (rc == ST_OK && a.parent_id != 0))
         return cerr(e, CE_NOTFOUND, "no such account: %s", auth_id);
     if (rc != ST_OK) return core_st(e, rc, NULL);
+    /* as an API key or a token rotation: a closed account gets nothing new
+     * (a helper's audit: a record, and its event to the account's webhooks) */
+    if (a.status == ACCT_CLOSED) return cerr(e, CE_CONFLICT, "account %s is closed", auth_id);
     compliance_t cp = {.account_id = a.id, .approved = true};
     ids_uuid_v4(cp.id);
     memcpy(cp.country_iso, ct->iso, 3);

@@ -218,6 +218,8 @@ describe('account status', () => {
     assert.ok(k.json.data.every((x) => x.status === 'revoked'));
     for (const what of ['resume', 'suspend', 'rotate-token']) assertProblem(await action(srv, a.auth_id, what), 409);
     assertProblem(await mkKey(srv, a.auth_id, {}), 409);
+    // nor a compliance record (a helper's audit, session 36: 201, and its event to the account's webhooks)
+    assertProblem(await srv.admin('POST', '/admin/v1/compliance', { account: a.auth_id, country_iso: 'US', number_type: 'local' }), 409, /closed/);
     const list = await srv.admin('GET', '/admin/v1/accounts');
     assert.equal(list.json.data.find((x) => x.auth_id === a.auth_id).status, 'closed');
     // the numbers are aging: not for sale, not anyone's
