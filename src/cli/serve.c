@@ -199,11 +199,21 @@ static int read_token_file(const char *path, char *out, size_t sz)
 }
 
 /* A token from its file or, without one, from the environment variable
- * env: "" when neither is set.  C_ERR (errno set) if the file is unreadable. */
+ * env: "" when neither is set.  C_ERR (errno set) if the file is
+ * unreadable, or (errno ENODATA) empty: a file named for a token that holds
+ * none is a mistake, and it turned the feature off without a word (an
+ * admin API that answered 404, metrics refused; a helper's audit). */
 static int read_token(const char *file, const char *env, char *out, size_t sz)
 {
     out[0] = '\0';
-    if (file) return read_token_file(file, out, sz);
+    if (file) {
+        if (read_token_file(file, out, sz) != C_OK) return C_ERR;
+        if (out[0] == '\0') {
+            errno = ENODATA;
+            return C_ERR;
+        }
+        return C_OK;
+    }
     const char *v = getenv(env);
     if (v) snprintf(out, sz, "%s", v);
     return C_OK;
@@ -371,9 +381,21 @@ static void *sweep_main(void *arg)
     return NULL;
 }
 
+/* Why a token file was not taken. */
+static const char *token_why(void)
+{
+    return errno == ENODATA ? "the file is empty" : strerror(errno);
+}
+
 int cli_serve(int argc, char **argv)
 {
     const char *usage = k_serve_usage;
+    /* a HUP before the handler's thread waits for it (opening the database,
+     * a long migration) is kept for it, not the default's exit */
+    sigset_t hup;
+    sigemptyset(&hup);
+    sigaddset(&hup, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &hup, NULL);
     const char *db = NULL, *listen = NULL, *threads_s = NULL, *aging_s = NULL, *rate_s = NULL,
                *token_file = NULL, *level_s = NULL, *key_file = NULL, *log_file = NULL,
                *mtoken_file = NULL, *drain_s = NULL, *authfail_s = NULL, *perip_s = NULL,
@@ -513,7 +535,7 @@ int cli_serve(int argc, char **argv)
 
     char token[512] = "", mtoken[512] = "", stoken[512] = "";
     if (read_token(sbc_token_file, "NUMBERD_SBC_TOKEN", stoken, sizeof stoken) != C_OK) {
-        cli_err("serve", "cannot read --sbc-token-file %s: %s", sbc_token_file, strerror(errno));
+        cli_err("serve", "cannot read --sbc-token-file %s: %s", sbc_token_file, token_why());
         return 1;
     }
     if (sbc_host[0] && !stoken[0])
@@ -523,13 +545,13 @@ int cli_serve(int argc, char **argv)
         return usage_error(usage, "the SBC token must be at least 16 characters");
     }
     if (read_token(token_file, "NUMBERD_ADMIN_TOKEN", token, sizeof token) != C_OK) {
-        cli_err("serve", "cannot read --admin-token-file %s: %s", token_file, strerror(errno));
+        cli_err("serve", "cannot read --admin-token-file %s: %s", token_file, token_why());
         return 1;
     }
     if (token[0] && strlen(token) < 16)
         return usage_error(usage, "the admin token must be at least 16 characters");
     if (read_token(mtoken_file, "NUMBERD_METRICS_TOKEN", mtoken, sizeof mtoken) != C_OK) {
-        cli_err("serve", "cannot read --metrics-token-file %s: %s", mtoken_file, strerror(errno));
+        cli_err("serve", "cannot read --metrics-token-file %s: %s", mtoken_file, token_why());
         ids_wipe(token, sizeof token);
         return 1;
     }
@@ -576,6 +598,8 @@ int cli_serve(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
+    /* (SIGHUP alone is blocked from the start of cli_serve: a logrotate's
+     * HUP during a long migration killed the server, exit 129) */
     ctx.core.aging_days = (int)aging;
     /* searches count from memory (SQLite; loaded in the background, SQL
      * until then).  NUMBERD_NO_SEARCH_INDEX: always SQL, the reference the

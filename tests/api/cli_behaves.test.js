@@ -197,6 +197,20 @@ describe('inventory import from a slow pipe', () => {
   });
 });
 
+describe('serve and its token files', () => {
+  // Found by a helper's audit (session 36): an empty token file turned the
+  // admin API (or the metrics, or the SBC lookups) off without a word.
+  test('an empty token file is refused at start, naming the file', () => {
+    const empty = path.join(dir, 'empty.token');
+    fs.writeFileSync(empty, '\n');
+    for (const opt of ['--admin-token-file', '--metrics-token-file', '--sbc-token-file']) {
+      const r = run(['serve', '--db', dbOf(dir, 'tok'), '--listen', '127.0.0.1:0', opt, empty], { timeout: 10000 });
+      assert.equal(r.status, 1, `${opt}: ${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`^numberd: serve: cannot read ${opt} .*empty\\.token: the file is empty$`, 'm'));
+    }
+  });
+});
+
 describe('numberd --help', () => {
   // Found by a helper's audit (session 36): the overview left out events and
   // half the subcommands.  Every subcommand a command's own --help names is
