@@ -114,11 +114,12 @@ int api_parse_bearer(const char *h, const char **token);
 /* Bearer API key with every scope bit of scope (SCOPE_READ / SCOPE_WRITE):
  * 401 for a missing or unknown key, 403 for a missing scope. */
 int api_auth_byoc(http_req_t *req, http_resp_t *resp, unsigned scope, account_t *out);
-/* The same, giving the key's scopes (a customer's new key may not have
- * more than the key that makes it).  Both answer 403 "account suspended"
- * for a suspended account's key, and 503 when the database cannot say. */
+/* The same, giving the key's scopes and when it expires (0: never): a
+ * customer's new key may not have more than the key that makes it, nor
+ * outlive it.  Both answer 403 "account suspended" for a suspended
+ * account's key, and 503 when the database cannot say. */
 int api_auth_byoc_scopes(http_req_t *req, http_resp_t *resp, unsigned scope, account_t *out,
-                         unsigned *scopes_out);
+                         unsigned *scopes_out, int64_t *until_out);
 
 /* ---- input (input.c): a field table per handler ----
  * A handler lists the parameters it knows in one table, in the order they

@@ -164,17 +164,17 @@ int api_auth_plivo(http_req_t *req, http_resp_t *resp, account_t *out)
 }
 
 int api_auth_byoc_scopes(http_req_t *req, http_resp_t *resp, unsigned scope, account_t *out,
-                         unsigned *scopes_out)
+                         unsigned *scopes_out, int64_t *until_out)
 {
     api_ctx_t *ctx = req->app;
     const char *key;
     unsigned scopes = 0;
     int verdict = C_ERR;
-    int64_t key_id = 0;
+    int64_t key_id = 0, until = 0;
     ev_actor_clear();
     if (authfail_blocked(req, resp) != C_OK) return C_ERR;
     if (api_parse_bearer(http_header(req, "Authorization"), &key) == C_OK)
-        verdict = acct_auth_bearer_key(&ctx->core, key, out, &scopes, &key_id);
+        verdict = acct_auth_bearer_key(&ctx->core, key, out, &scopes, &key_id, &until);
     if (verdict == ACCT_AUTH_FAULT) {
         auth_unavailable(req, resp);
         return C_ERR;
@@ -202,6 +202,7 @@ int api_auth_byoc_scopes(http_req_t *req, http_resp_t *resp, unsigned scope, acc
         return C_ERR;
     }
     if (scopes_out) *scopes_out = scopes;
+    if (until_out) *until_out = until;
     char kid[24];
     snprintf(kid, sizeof kid, "%lld", (long long)key_id);
     ev_actor_set("api_key", kid, api_request_id(req));
@@ -210,7 +211,7 @@ int api_auth_byoc_scopes(http_req_t *req, http_resp_t *resp, unsigned scope, acc
 
 int api_auth_byoc(http_req_t *req, http_resp_t *resp, unsigned scope, account_t *out)
 {
-    return api_auth_byoc_scopes(req, resp, scope, out, NULL);
+    return api_auth_byoc_scopes(req, resp, scope, out, NULL, NULL);
 }
 
 /* The per-account request budget (429 with Retry-After when spent).  The

@@ -119,7 +119,7 @@ static void create_key(http_req_t *req, http_resp_t *resp, const char *auth_id,
     apikey_t k;
     cerr_t e;
     if (expiry_of(req, resp, in->expires_in, &expires_in) != C_OK) return;
-    if (cred_key_create(&ctx->core, auth_id, in->scopes, in->label, expires_in, &k, key, &e) !=
+    if (cred_key_create(&ctx->core, auth_id, in->scopes, in->label, expires_in, 0, &k, key, &e) !=
         C_OK) {
         api_core_error(req, resp, &e);
         return;
@@ -153,6 +153,7 @@ typedef struct {
     const char *auth_id;
     const apikey_in_t *in;
     int64_t expires_in;
+    int64_t not_after;     /* the calling key's expiry (0: never): the new one's latest */
     buf_t stored;
 } key_ctx_t;
 
@@ -161,8 +162,8 @@ static int key_action(core_t *c, void *ud, idem_answer_t *ans, cerr_t *e)
     key_ctx_t *kc = ud;
     char key[IDS_APIKEY_SZ];
     apikey_t k;
-    if (cred_key_create(c, kc->auth_id, kc->in->scopes, kc->in->label, kc->expires_in, &k, key,
-                        e) != C_OK)
+    if (cred_key_create(c, kc->auth_id, kc->in->scopes, kc->in->label, kc->expires_in, kc->not_after,
+                        &k, key, e) != C_OK)
         return C_ERR;
     jw_t w;
     buf_reset(ans->body);
@@ -363,7 +364,7 @@ void h_byoc_apikey_create(http_req_t *req, http_resp_t *resp)
     key_ctx_t kc = {.stored = BUF_INIT};
     cerr_t e;
     bool replayed;
-    if (api_auth_byoc_scopes(req, resp, SCOPE_KEYS, &who, &mine) != C_OK) goto done;
+    if (api_auth_byoc_scopes(req, resp, SCOPE_KEYS, &who, &mine, &kc.not_after) != C_OK) goto done;
     if (api_body(req, resp, fields, &in, &b) != C_OK) goto done;
     if (api_idem_key(req, resp, &idem) != C_OK) goto done;
     /* absent: the scopes of the key making it */
@@ -376,21 +377,6 @@ void h_byoc_apikey_create(http_req_t *req, http_resp_t *resp)
     kc.auth_id = who.auth_id;
     kc.in = &in;
     if (expiry_of(req, resp, in.expires_in, &kc.expires_in) != C_OK) goto done;
-    /* nor outlive it: a key that expires makes keys that expire with it at
-     * the latest (a helper's audit: an hour's key made one that never
-     * expired, and kept its access) */
-    const char *mine_key = NULL;
-    int64_t until = 0;
-    if (api_parse_bearer(http_header(req, "Authorization"), &mine_key) == C_OK &&
-        cred_key_expires_at(&((api_ctx_t *)req->app)->core, mine_key, &until, &e) != C_OK) {
-        api_core_error(req, resp, &e);
-        goto done;
-    }
-    if (until > 0) {
-        int64_t left = until - clock_now();
-        if (left < 1) left = 1;
-        if (kc.expires_in == 0 || kc.expires_in > left) kc.expires_in = left;
-    }
     char scopes_id[16];
     snprintf(scopes_id, sizeof scopes_id, "%u", in.scopes);
     if (api_idem_run(req, resp, &who, idem, "POST api-keys", scopes_id, b, key_action, &kc, &replayed,

@@ -255,7 +255,7 @@ int cli_apikey(int argc, char **argv)
         if (cli_open_existing(db, &core) != C_OK) return 1;
         char key[IDS_APIKEY_SZ];
         apikey_t k;
-        rc = cred_key_create(&core, account, scopes, label, expires_in, &k, key, &e);
+        rc = cred_key_create(&core, account, scopes, label, expires_in, 0, &k, key, &e);
         cli_close_core(&core);
         if (rc != C_OK) {
             cli_err("apikey create", "%s", e.msg);

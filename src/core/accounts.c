@@ -103,7 +103,7 @@ int acct_apikey_create(core_t *c, const char *auth_id, unsigned scopes, char key
                        cerr_t *e)
 {
     apikey_t k;
-    return cred_key_create(c, auth_id, scopes, NULL, 0, &k, key, e);
+    return cred_key_create(c, auth_id, scopes, NULL, 0, 0, &k, key, e);
 }
 
 /* ---- the credential cache ------------------------------------------------
@@ -136,6 +136,7 @@ typedef struct {
     account_t acct;
     unsigned scopes;
     int64_t key_id;                /* the API key's id (the event log's actor); 0: Basic */
+    int64_t until;                 /* when the credential itself stops; 0: never */
     int64_t expires;
     uint64_t gen;
     bool used;
@@ -207,7 +208,7 @@ static acct_cache_t *cache_slot(const uint8_t hash[IDS_HASH_SZ])
 }
 
 static bool cache_get(const uint8_t hash[IDS_HASH_SZ], account_t *out, unsigned *scopes,
-                      int64_t *key_id)
+                      int64_t *key_id, int64_t *until)
 {
     acct_cache_t *e = cache_slot(hash);
     if (!e->used || e->gen != atomic_load_explicit(&g_acct_gen, memory_order_acquire) ||
@@ -216,6 +217,7 @@ static bool cache_get(const uint8_t hash[IDS_HASH_SZ], account_t *out, unsigned 
     *out = e->acct;
     if (scopes) *scopes = e->scopes;
     if (key_id) *key_id = e->key_id;
+    if (until) *until = e->until;
     return true;
 }
 
@@ -228,6 +230,7 @@ static void cache_put(const uint8_t hash[IDS_HASH_SZ], const account_t *a, unsig
     memcpy(e->hash, hash, IDS_HASH_SZ);
     e->acct = *a;
     e->scopes = scopes;
+    e->until = until;
     e->expires = clock_now() + ACCT_CACHE_SECONDS;
     if (until && until < e->expires) e->expires = until;
     e->gen = gen;
@@ -257,7 +260,7 @@ int acct_auth_basic(core_t *c, const char *auth_id, const char *token, account_t
     if (!ids_is_auth_id(auth_id, strlen(auth_id))) return C_ERR;
     epoch_poll(c);
     basic_key(auth_id, token, key);
-    if (cache_get(key, out, NULL, NULL)) return C_OK;
+    if (cache_get(key, out, NULL, NULL, NULL)) return C_OK;
     /* read the generation before the database: a change that lands in
      * between makes this entry stale at once */
     uint64_t gen = atomic_load_explicit(&g_acct_gen, memory_order_acquire);
@@ -287,11 +290,11 @@ int acct_auth_basic(core_t *c, const char *auth_id, const char *token, account_t
 
 int acct_auth_bearer(core_t *c, const char *key, account_t *out, unsigned *scopes)
 {
-    return acct_auth_bearer_key(c, key, out, scopes, NULL);
+    return acct_auth_bearer_key(c, key, out, scopes, NULL, NULL);
 }
 
 int acct_auth_bearer_key(core_t *c, const char *key, account_t *out, unsigned *scopes,
-                         int64_t *key_id)
+                         int64_t *key_id, int64_t *key_until)
 {
     store_t *st = c->st;
     uint8_t h[IDS_HASH_SZ];
@@ -300,7 +303,7 @@ int acct_auth_bearer_key(core_t *c, const char *key, account_t *out, unsigned *s
      * prefix of a random 256-bit key, which does not help an attacker. */
     ids_hash_secret(key, strlen(key), h);
     epoch_poll(c);
-    if (cache_get(h, out, scopes, key_id)) return C_OK;
+    if (cache_get(h, out, scopes, key_id, key_until)) return C_OK;
     uint64_t gen = atomic_load_explicit(&g_acct_gen, memory_order_acquire);
     int64_t now = clock_now();
     int rc = st->ops->apikey_by_hash(st, h, &k);
@@ -321,6 +324,7 @@ int acct_auth_bearer_key(core_t *c, const char *key, account_t *out, unsigned *s
     if (now - k.last_used_at >= ACCT_TOUCH_SECONDS && core_tx_depth() == 0 && core_begin(c, &te) == C_OK)
         (void)core_end(c, st->ops->apikey_touch(st, k.id, now) == ST_OK ? C_OK : C_ERR, &te);
     if (key_id) *key_id = k.id;
+    if (key_until) *key_until = k.expires_at;
     cache_put(h, out, *scopes, k.id, gen, k.expires_at);
     return C_OK;
 }

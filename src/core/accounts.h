@@ -29,10 +29,11 @@ int acct_auth_basic(core_t *c, const char *auth_id, const char *token, account_t
 /* Checks an API key (not revoked, not expired); C_OK fills the (main)
  * account and the key's scopes. */
 int acct_auth_bearer(core_t *c, const char *key, account_t *out, unsigned *scopes);
-/* acct_auth_bearer, and *key_id (may be NULL) the key's id on C_OK: the
- * actor of the event log (events.h). */
+/* acct_auth_bearer, and on C_OK *key_id (may be NULL) the key's id: the
+ * actor of the event log (events.h); *key_until (may be NULL) when the key
+ * expires, 0: never (a key it makes expires no later: cred_key_create). */
 int acct_auth_bearer_key(core_t *c, const char *key, account_t *out, unsigned *scopes,
-                         int64_t *key_id);
+                         int64_t *key_id, int64_t *key_until);
 /* Empties every thread's credential cache: call after any change to an
  * account (enabled, deleted).  (Authentication results are cached per
  * thread for at most 2 s: accounts.c.) */

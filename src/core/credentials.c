@@ -87,21 +87,9 @@ int cred_key_event(core_t *c, const apikey_t *k, cerr_t *e)
     return ev_emit(c, "api_key.created", k->account_id, "api_key", id, &d, e);
 }
 
-int cred_key_expires_at(core_t *c, const char *key, int64_t *at, cerr_t *e)
-{
-    uint8_t h[IDS_HASH_SZ];
-    apikey_t k;
-    *at = 0;
-    ids_hash_secret(key, strlen(key), h);
-    int st = c->st->ops->apikey_by_hash(c->st, h, &k);
-    if (st == ST_NOTFOUND) return cerr(e, CE_NOTFOUND, "no such API key");
-    if (core_st(e, st, "api key") != C_OK) return C_ERR;
-    *at = k.expires_at;
-    return C_OK;
-}
-
 int cred_key_create(core_t *c, const char *auth_id, unsigned scopes, const char *label,
-                    int64_t expires_in, apikey_t *out, char key[IDS_APIKEY_SZ], cerr_t *e)
+                    int64_t expires_in, int64_t not_after, apikey_t *out, char key[IDS_APIKEY_SZ],
+                    cerr_t *e)
 {
     account_t a;
     memset(out, 0, sizeof *out);
@@ -128,6 +116,11 @@ int cred_key_create(core_t *c, const char *auth_id, unsigned scopes, const char 
     out->scopes = scopes;
     out->created_at = clock_now();
     out->expires_at = expires_in ? out->created_at + expires_in : 0;
+    /* a key made by a key that expires expires with it at the latest (a
+     * helper's audit: an hour's key made one that never expired, and kept
+     * its access) */
+    if (not_after > 0 && (out->expires_at == 0 || out->expires_at > not_after))
+        out->expires_at = not_after;
     snprintf(out->label, sizeof out->label, "%s", label ? label : "");
     ids_api_key(key);
     core_key_prefix(key, out->prefix);

@@ -26,15 +26,14 @@ int cred_parse_duration(const char *s, int64_t max, int64_t *out);
 /* "active", "suspended", "closed" (static strings). */
 const char *cred_status_name(int status);
 
-/* When the API key whose secret is key stops (0: never), into *at;
- * CE_NOTFOUND for no such key.  A key that makes a key: the new one
- * stops no later (h_byoc_apikey_create), as it has no scope more. */
-int cred_key_expires_at(core_t *c, const char *key, int64_t *at, cerr_t *e);
 /* A new API key of the main account auth_id.  label may be NULL;
- * expires_in 0: never.  *out describes it (no secret); key gets the
- * secret, shown once. */
+ * expires_in 0: never.  not_after (0: none): the unix time it expires at
+ * the latest -- the expiry of the key that makes it, which a new key never
+ * outlives.  *out describes it (no secret); key gets the secret, shown
+ * once. */
 int cred_key_create(core_t *c, const char *auth_id, unsigned scopes, const char *label,
-                    int64_t expires_in, apikey_t *out, char key[IDS_APIKEY_SZ], cerr_t *e);
+                    int64_t expires_in, int64_t not_after, apikey_t *out, char key[IDS_APIKEY_SZ],
+                    cerr_t *e);
 /* The keys of main account auth_id, newest first: rows has room for limit
  * (1..CRED_KEYS_MAX_LIMIT). */
 int cred_key_list(core_t *c, const char *auth_id, int limit, int offset, apikey_t *rows,
