@@ -151,23 +151,9 @@ static int put_carrier(sbc_write_t *w, const carrier_t *cr, const char **why)
             net_ip_t ip;
             if (net_parse_ip(g->address, strlen(g->address), &ip, NULL) == C_OK) {
                 sbc_gw_in_t *s = &in[x.n_in++];
-                int plen = g->netmask;
-                /* an IPv4-mapped IPv6 gateway (::ffff:a.b.c.d/96 or
-                 * longer) is the IPv4 one: a lookup maps such a source to
-                 * IPv4 (sbc.c trie_for), so filed under IPv6 it never
-                 * matched */
-                static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-                if (ip.family == 6 && plen >= 96 && memcmp(ip.addr, mapped, sizeof mapped) == 0) {
-                    uint8_t v4[4];
-                    memcpy(v4, ip.addr + 12, 4);
-                    memset(ip.addr, 0, sizeof ip.addr);
-                    memcpy(ip.addr, v4, 4);
-                    ip.family = 4;
-                    plen -= 96;
-                }
                 s->addr.family = ip.family;
                 memcpy(s->addr.addr, ip.addr, sizeof s->addr.addr);
-                s->plen = plen;
+                s->plen = g->netmask;
                 s->port = (uint16_t)g->port;
                 snprintf(s->sid, sizeof s->sid, "%s", g->sid);
             }

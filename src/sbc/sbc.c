@@ -225,16 +225,21 @@ const sbc_app_t *sbc_r_app(const sbc_read_t *r, uint64_t app_id)
     return app_id ? sbc_map_get(&ST(r)->apps, app_id) : NULL;
 }
 
+bool sbc_addr_mapped(const sbc_addr_t *a)
+{
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    return a->family == 6 && memcmp(a->addr, mapped, sizeof mapped) == 0;
+}
+
 /* The trie for addr and the key bytes to look up (IPv4-mapped IPv6 -> IPv4). */
 static const sbc_lpm_t *trie_for(const state_t *st, const sbc_addr_t *a, const uint8_t **key)
 {
-    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
     if (a->family == 4) {
         *key = a->addr;
         return st->v4;
     }
     if (a->family != 6) return NULL;
-    if (memcmp(a->addr, mapped, sizeof mapped) == 0) {
+    if (sbc_addr_mapped(a)) {
         *key = a->addr + 12;
         return st->v4;
     }

@@ -42,6 +42,10 @@ struct sbc_index {
 };
 
 /* The exclusive section (sbc.c): the caller holds idx->writer. */
+/* An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is that IPv4 address: a
+ * source is looked up so (trie_for) and a gateway filed so (carrier_pack),
+ * or one written either way would never meet the other (sbc.c). */
+bool sbc_addr_mapped(const sbc_addr_t *a);
 void sbc_excl_enter(sbc_index_t *idx);
 void sbc_excl_leave(sbc_index_t *idx);
 

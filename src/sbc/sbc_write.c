@@ -161,6 +161,16 @@ static int carrier_pack(const sbc_carrier_t *c, sbc_carrier_t **out, size_t *byt
     sbc_gw_in_t *gi = (sbc_gw_in_t *)at;
     at += c->n_in * sizeof *gi;
     if (c->n_in) memcpy(gi, c->in, c->n_in * sizeof *gi);
+    for (size_t i = 0; i < c->n_in; i++) {
+        /* ::ffff:a.b.c.d/96 or longer: filed as a.b.c.d, where a lookup
+         * of a mapped source looks (sbc_addr_mapped) */
+        if (gi[i].plen >= 96 && sbc_addr_mapped(&gi[i].addr)) {
+            memmove(gi[i].addr.addr, gi[i].addr.addr + 12, 4);
+            memset(gi[i].addr.addr + 4, 0, 12);
+            gi[i].addr.family = 4;
+            gi[i].plen -= 96;
+        }
+    }
     uint8_t *boxes = (uint8_t *)at;
     if (c->in_box_len) memcpy(boxes, c->in_box, c->in_box_len);
     if (c->out_box_len) memcpy(boxes + c->in_box_len, c->out_box, c->out_box_len);
