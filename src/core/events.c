@@ -117,6 +117,12 @@ void ev_data_after_int(ev_data_t *d, const char *key, int64_t v)
     buf_printf(&d->after, "%lld", (long long)v);
 }
 
+void ev_data_after_bool(ev_data_t *d, const char *key, bool v)
+{
+    member(&d->after, &d->na, key);
+    buf_puts(&d->after, v ? "true" : "false");
+}
+
 void ev_data_before_str(ev_data_t *d, const char *key, const char *v)
 {
     if (v && *v) put_str(&d->before, &d->nb, key, v);

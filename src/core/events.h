@@ -84,6 +84,7 @@ void ev_data_bool(ev_data_t *d, const char *key, bool before, bool after);
  * is; a text that is NULL or "" is left out (not set). */
 void ev_data_after_str(ev_data_t *d, const char *key, const char *v);
 void ev_data_after_int(ev_data_t *d, const char *key, int64_t v);
+void ev_data_after_bool(ev_data_t *d, const char *key, bool v);
 void ev_data_before_str(ev_data_t *d, const char *key, const char *v);
 /* Forgets the before side: a creation described as the difference from
  * an empty record shows only what it was made with. */

@@ -97,47 +97,11 @@ struct inv_import {
     inv_reject_t *refused;
     size_t nrefused;
     /* a dry run: the numbers it counted as inserted (a set of their
-     * digits as integers), so that a repeat in a later batch counts as
+     * number_key, dry_seen), so that a repeat in a later batch counts as
      * the update the real import makes of it */
     uint64_t *seen;
     size_t seen_cap, seen_n;
 };
-
-/* At most this many numbers a dry run remembers (a 64 MiB table at its
- * fullest); past it a repeat further apart than one batch may count as
- * inserted twice (a dry run's counts only: nothing is written). */
-#define DRY_SEEN_MAX (4u << 20)
-
-/* Was number already counted as inserted by this dry run?  Remembers it. */
-static bool dry_seen(inv_import_t *im, const char *number)
-{
-    uint64_t k = 0;
-    for (const char *p = number; *p; p++) k = k * 10 + (uint64_t)(*p - '0');
-    if (k == 0) return false;
-    if (im->seen_n * 2 >= im->seen_cap) {
-        if (im->seen_n >= DRY_SEEN_MAX) return false;
-        size_t cap = im->seen_cap ? im->seen_cap * 2 : 1u << 16;
-        uint64_t *t = xcalloc(cap, sizeof *t);
-        for (size_t i = 0; i < im->seen_cap; i++) {
-            uint64_t v = im->seen[i];
-            if (!v) continue;
-            size_t j = (size_t)(v * UINT64_C(0x9e3779b97f4a7c15) >> 20) & (cap - 1);
-            while (t[j]) j = (j + 1) & (cap - 1);
-            t[j] = v;
-        }
-        free(im->seen);
-        im->seen = t;
-        im->seen_cap = cap;
-    }
-    size_t j = (size_t)(k * UINT64_C(0x9e3779b97f4a7c15) >> 20) & (im->seen_cap - 1);
-    while (im->seen[j]) {
-        if (im->seen[j] == k) return true;
-        j = (j + 1) & (im->seen_cap - 1);
-    }
-    im->seen[j] = k;
-    im->seen_n++;
-    return false;
-}
 
 /* Past this many distinct carriers in one file a row is refused: a real
  * inventory names a handful, and the list is searched per row. */
@@ -439,6 +403,42 @@ static bool number_key(const char *s, uint64_t *out)
     for (; i < 16; i++) k *= 11;
     *out = k;
     return true;
+}
+
+/* At most this many numbers a dry run remembers (a 64 MiB table at its
+ * fullest); past it a repeat further apart than one batch may count as
+ * inserted twice (a dry run's counts only: nothing is written). */
+#define DRY_SEEN_MAX (4u << 20)
+
+/* The slot of key in a set of t[cap] (cap a power of two, 0: empty): the
+ * one holding it, or the empty one where it goes. */
+static uint64_t *seen_slot(uint64_t *t, size_t cap, uint64_t key)
+{
+    size_t j = (size_t)(key * UINT64_C(0x9e3779b97f4a7c15) >> 20) & (cap - 1);
+    while (t[j] && t[j] != key) j = (j + 1) & (cap - 1);
+    return &t[j];
+}
+
+/* Was number already counted as inserted by this dry run?  Remembers it. */
+static bool dry_seen(inv_import_t *im, const char *number)
+{
+    uint64_t k;
+    if (!number_key(number, &k)) return false; /* never 0: each digit counts at least 1 */
+    if (im->seen_n * 2 >= im->seen_cap) {
+        if (im->seen_n >= DRY_SEEN_MAX) return false;
+        size_t cap = im->seen_cap ? im->seen_cap * 2 : 1u << 16;
+        uint64_t *t = xcalloc(cap, sizeof *t);
+        for (size_t i = 0; i < im->seen_cap; i++)
+            if (im->seen[i]) *seen_slot(t, cap, im->seen[i]) = im->seen[i];
+        free(im->seen);
+        im->seen = t;
+        im->seen_cap = cap;
+    }
+    uint64_t *slot = seen_slot(im->seen, im->seen_cap, k);
+    if (*slot == k) return true;
+    *slot = k;
+    im->seen_n++;
+    return false;
 }
 
 static int sort_cmp_key(const void *a, const void *b)

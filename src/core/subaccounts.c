@@ -57,8 +57,7 @@ int sub_create(core_t *c, const account_t *caller, const char *name, bool enable
         ev_data_t d;
         ev_data_init(&d);
         ev_data_after_str(&d, "name", a.name);
-        ev_data_bool(&d, "enabled", !a.enabled, a.enabled);
-        ev_data_drop_before(&d); /* a creation: what it was made with (a boolean, as an update's) */
+        ev_data_after_bool(&d, "enabled", a.enabled); /* a boolean, as an update's */
         r = ev_emit(c, "subaccount.created", caller->id, "subaccount", a.auth_id, &d, e);
     }
     if (core_end(c, r, e) != C_OK) {

@@ -10,9 +10,9 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "util/buf.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 const char *const pg_sql_sbc[Q__COUNT] = {
@@ -181,9 +181,7 @@ int pg_sbc_wait(store_t *st, int timeout_ms, bool *changed)
      * second, the oldest committed change without its seq is looked at: the
      * same one still there a second later is stuck (a writer's round takes
      * milliseconds), and is swept now rather than at the minute's pruning. */
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    int64_t now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    int64_t now_ms = (int64_t)(clock_mono_ns() / 1000000);
     if (now_ms - s->unseq_at >= 1000) {
         s->unseq_at = now_ms;
         PGresult *r = NULL;

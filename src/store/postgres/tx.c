@@ -80,8 +80,9 @@ static bool sequence_run(conn_t *c, const char *xids)
         PQclear(r);
         if (n < SEQ_BATCH) break;
     }
-    /* a whole sweep: every failure before it is settled */
-    if (!xids && atomic_load(&g_owed_clear) != gen) {
+    /* a whole sweep: every failure before it is settled (the clear mark
+     * only moves forward) */
+    if (!xids) {
         uint64_t cleared = atomic_load(&g_owed_clear);
         while (cleared < gen && !atomic_compare_exchange_weak(&g_owed_clear, &cleared, gen)) {}
     }
