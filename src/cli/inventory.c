@@ -163,17 +163,16 @@ static int inventory_export(const char *db, const char *country, const char *sta
     if (to_file && !in_place) {
         tmp = xasprintf("%s.XXXXXX", path);
         fd = mkstemp(tmp);
-        if (fd < 0 && exists && (errno == EACCES || errno == EROFS || errno == EPERM)) {
-            /* no file can be made beside it, but it may be writable */
-            in_place = true;
-        } else if (fd < 0) {
-            cli_err("inventory export", "cannot create %s: %s", out_s, strerror(errno));
-            out = NULL;
-        }
         if (fd < 0) {
+            int err = errno;
             free(tmp);
             tmp = NULL;
-            if (!in_place) goto done;
+            if (!(exists && (err == EACCES || err == EROFS || err == EPERM))) {
+                cli_err("inventory export", "cannot create %s: %s", out_s, strerror(err));
+                out = NULL;
+                goto done;
+            }
+            in_place = true; /* no file can be made beside it, but it may be writable */
         }
     }
     if (to_file && in_place) {
