@@ -117,7 +117,6 @@ async function verify(v, form) {
   return { kind: 'admin', token: v.admin_token };
 }
 
-/** null if the key can read, else why not. */
 /** The auth_id of the account a key belongs to (the server names it in X-Account-Id), or ''. */
 async function keyOwner(key) {
   try {
@@ -130,6 +129,7 @@ async function keyOwner(key) {
   }
 }
 
+/** null if the key can read, else why not. */
 async function checkKey(key) {
   try {
     await byoc.get('/carriers', { limit: 1 }, { creds: { apiKey: key } });

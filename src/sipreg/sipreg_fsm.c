@@ -52,6 +52,21 @@ static void save_later(reg_t *g, double now)
     g->save_retry_at = now + (d < SAVE_RETRY_MAX_S ? d : SAVE_RETRY_MAX_S);
 }
 
+/* A save of g's that was not kept: tried again later (sipreg_saves_retry). */
+static void save_failed(sipreg_t *r, reg_t *g, double now)
+{
+    g->save_fails++;
+    save_later(g, now);
+    r->saves_failed = true;
+}
+
+/* A save of g's that was kept: nothing more to store. */
+static void save_kept(reg_t *g)
+{
+    g->save_due = false;
+    g->save_fails = 0;
+}
+
 /* One reg_status_save of g's state now; C_OK: written (or the carrier is
  * gone), kept once the transaction it ran in commits. */
 static int save_now(sipreg_t *r, reg_t *g)
@@ -63,9 +78,7 @@ static int save_now(sipreg_t *r, reg_t *g)
     /* said once, not at every retry */
     log_msg(g->save_fails ? LOG_DEBUG : LOG_WARN, "sipreg: carrier %s: storing its state: %s (tried again)",
             g->cr.uuid, e.msg);
-    g->save_fails++;
-    save_later(g, sipreg_mono());
-    r->saves_failed = true;
+    save_failed(r, g, sipreg_mono());
     return C_ERR;
 }
 
@@ -88,14 +101,8 @@ void sipreg_saves_settle(sipreg_t *r, bool committed)
         reg_t *g = r->regs[i];
         if (!g->save_sent) continue;
         g->save_sent = false;
-        if (committed) {
-            g->save_due = false;
-            g->save_fails = 0;
-        } else {
-            g->save_fails++;
-            save_later(g, now);
-            r->saves_failed = true;
-        }
+        if (committed) save_kept(g);
+        else save_failed(r, g, now);
     }
 }
 
@@ -120,8 +127,7 @@ void sipreg_saves_retry(sipreg_t *r, double now, double *next)
             continue;
         }
         if (save_now(r, g) == C_OK) {
-            g->save_due = false;
-            g->save_fails = 0;
+            save_kept(g);
         } else if (g->save_retry_at < *next) {
             *next = g->save_retry_at;
         }
