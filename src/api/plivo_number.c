@@ -40,7 +40,11 @@ void api_render_account_number(jw_t *w, const char *auth_id, const owned_number_
     jw_kstr(w, "country", ct ? ct->name : n->inv.country_iso);
     jw_kstr_or_null(w, "added_on", n->added_on);
     if (n->app_id[0]) {
-        size_t un = ND_JOIN(uri, "/v1/Account/", auth_id, "/Application/", n->app_id, "/");
+        /* a subaccount's number may point at an application its path
+         * does not show (its main account's, linked by the main account):
+         * named then under the main account's path */
+        const char *app_auth = n->app_auth_id[0] ? n->app_auth_id : auth_id;
+        size_t un = ND_JOIN(uri, "/v1/Account/", app_auth, "/Application/", n->app_id, "/");
         jw_key(w, "application");
         jw_strn(w, uri, un);
     } else {

@@ -96,6 +96,10 @@ typedef struct {
     char sub_auth_id[IDS_AUTH_ID_SZ];          /* "" when sub_id is 0 */
     char sub_name[MODEL_NAME_SZ];              /* its name (read only); "" */
     char app_id[MODEL_APP_ID_SZ];              /* "" when none */
+    char app_auth_id[IDS_AUTH_ID_SZ];          /* read only: the account whose path
+                                                * names the application when the
+                                                * number's subaccount's would not
+                                                * (SQLS_OWNED_APP_AUTH); "" */
     char alias[MODEL_ALIAS_SZ];
     char added_on[11], renewal_date[11];
     char compliance_id[IDS_UUID_SZ];

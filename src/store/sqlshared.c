@@ -136,13 +136,13 @@ RECORD_READER(owned, owned_number_t,
     TEXT(caller_reputation_status), TEXT(profile_uuid), TEXT(cr_callback_url),
     TEXT(cr_callback_method), TEXT(tendlc_registration_status), TEXT(tendlc_campaign_id),
     TEXT(toll_free_sms_verification), INT(carrier_id), INT(created_at), INT(updated_at),
-    TEXT(byoc_id), TEXT(label), TEXT(carrier_sid), TEXT(sub_name))
+    TEXT(byoc_id), TEXT(label), TEXT(carrier_sid), TEXT(sub_name), TEXT(app_auth_id))
 
 RECORD_READER(owned_brief, owned_number_t,
     INV(inv), INT(state), TEXT(sub_auth_id), TEXT(app_id), TEXT(alias), TEXT(added_on),
     TEXT(renewal_date), TEXT(compliance_id), TEXT(cnam_lookup), TEXT(cnam),
     TEXT(caller_reputation_status), TEXT(profile_uuid), TEXT(tendlc_registration_status),
-    TEXT(tendlc_campaign_id), TEXT(toll_free_sms_verification), TEXT(sub_name))
+    TEXT(tendlc_campaign_id), TEXT(toll_free_sms_verification), TEXT(sub_name), TEXT(app_auth_id))
 
 RECORD_READER(app, app_t,
     TEXT(app_id), INT(account_id), INT(sub_id), TEXT(sub_auth_id), TEXT(app_name),

@@ -61,7 +61,7 @@
  * caller_reputation_status, profile_uuid, cr_callback_url,
  * cr_callback_method, tendlc_registration_status, tendlc_campaign_id,
  * toll_free_sms_verification, carrier_id, created_at, updated_at, byoc_id,
- * label, carrier_sid, sub_name.  Ends with a space.
+ * label, carrier_sid, sub_name, app_auth_id.  Ends with a space.
  *
  * Why subqueries behind a CASE and not LEFT JOINs: PostgreSQL starts the
  * executor of every join's scan on each execution (opening and locking
@@ -79,6 +79,15 @@
 #define SQLS_OWNED_SUB_AUTH SQLS_REF_FIELD("n.sub_id", "accounts", "auth_id")
 #define SQLS_OWNED_SUB_NAME SQLS_REF_FIELD("n.sub_id", "accounts", "name")
 #define SQLS_OWNED_CARRIER_SID SQLS_REF_FIELD("n.carrier_id", "carriers", "voip_sid")
+/* A subaccount's number linked to an application that is not the
+ * subaccount's own (its main account's, or a sibling's, which the main
+ * account linked): the main account's auth_id, whose path names that
+ * application (a subaccount's path would answer 404); '' otherwise, the
+ * path's account naming it.  Run only for a subaccount's linked number. */
+#define SQLS_OWNED_APP_AUTH                                                                   \
+    "CASE WHEN n.sub_id IS NULL OR n.app_id IS NULL THEN '' ELSE "                            \
+    "COALESCE((SELECT ao.auth_id FROM applications aa JOIN accounts ao ON ao.id = n.owner_id " \
+    "WHERE aa.app_id = n.app_id AND COALESCE(aa.sub_id, 0) <> n.sub_id), '') END"
 #define SQLS_OWNED_COLS                                                                       \
     "n.number, n.country_iso, n.type, n.sub_type, n.prefix, n.city, n.region, "              \
     "n.rate_center, n.lata, n.voice_enabled, n.sms_enabled, n.mms_enabled, n.setup_rate, "  \
@@ -89,7 +98,7 @@
     "n.caller_reputation_status, n.profile_uuid, n.cr_callback_url, n.cr_callback_method, " \
     "n.tendlc_registration_status, n.tendlc_campaign_id, n.toll_free_sms_verification, "    \
     "COALESCE(n.carrier_id, 0), n.created_at, n.updated_at, n.byoc_id, n.label, "           \
-    SQLS_OWNED_CARRIER_SID ", " SQLS_OWNED_SUB_NAME " "
+    SQLS_OWNED_CARRIER_SID ", " SQLS_OWNED_SUB_NAME ", " SQLS_OWNED_APP_AUTH " "
 #define SQLS_OWNED_SELECT "SELECT " SQLS_OWNED_COLS "FROM numbers n "
 /* What the Plivo list shows of an owned number (numlist_q_t.brief):
  * SQLS_OWNED_COLS without the columns it does not show (source, owner,
@@ -109,7 +118,8 @@
     "n.restriction_text, n.carrier, n.state, " SUB_AUTH ", n.app_id, n.alias, "             \
     "n.added_on, n.renewal_date, n.compliance_id, n.cnam_lookup, n.cnam, "                  \
     "n.caller_reputation_status, n.profile_uuid, n.tendlc_registration_status, "            \
-    "n.tendlc_campaign_id, n.toll_free_sms_verification, " SUB_NAME " "
+    "n.tendlc_campaign_id, n.toll_free_sms_verification, " SUB_NAME ", "                    \
+    SQLS_OWNED_APP_AUTH " "
 #define SQLS_OWNED_BRIEF_COLS SQLS_OWNED_BRIEF_COLS_("COALESCE(s.auth_id, '')", "COALESCE(s.name, '')")
 #define SQLS_OWNED_BRIEF_COLS_SUBQ SQLS_OWNED_BRIEF_COLS_(SQLS_OWNED_SUB_AUTH, SQLS_OWNED_SUB_NAME)
 #define SQLS_OWNED_BRIEF_JOINS "LEFT JOIN accounts s ON s.id = n.sub_id "

@@ -352,6 +352,36 @@ describe('delete', () => {
     assert.ok(all.includes(n1) && all.includes(n2));
   });
 
+  test("a subaccount's number names its application where that application answers", async () => {
+    const sub = await createSub(alice, { name: 'linker', enabled: true });
+    const mk = async (body) => {
+      const r = await srv.plivo(alice, 'POST', 'Application/', { body: { answer_url: 'https://example.com/a', ...body } });
+      assert.equal(r.status, 201, r.text);
+      return r.json.app_id;
+    };
+    const mainApp = await mk({ app_name: 'main-app' });
+    const subApp = await mk({ app_name: 'sub-app', subaccount: sub.auth_id });
+    const n1 = nextNumber();
+    const n2 = nextNumber();
+    await buy(alice, n1, { subaccount: sub.auth_id, app_id: mainApp });
+    await buy(alice, n2, { subaccount: sub.auth_id, app_id: subApp });
+    const cases = [[n1, alice, mainApp], [n2, sub, subApp]];
+    for (const [n, owner, appId] of cases) {
+      const uri = `/v1/Account/${owner.auth_id}/Application/${appId}/`;
+      // get and list (their columns are read apart), by the subaccount
+      assert.equal((await getNumber(sub, n)).application, uri, n);
+      const l = await srv.plivo(sub, 'GET', 'Number/', { query: { number_startswith: n } });
+      assert.equal(l.status, 200, l.text);
+      assert.equal(l.json.objects[0].application, uri, n);
+      // the URI answers for the account it names
+      const a = await srv.plivo(owner, 'GET', uri.slice(`/v1/Account/${owner.auth_id}/`.length));
+      assert.equal(a.status, 200, a.text);
+      assert.equal(a.json.app_id, appId);
+      // the main account sees every application of its account under its own path
+      assert.equal((await getNumber(alice, n)).application, `/v1/Account/${alice.auth_id}/Application/${appId}/`, n);
+    }
+  });
+
   test("another account's subaccount: 404 and it survives", async () => {
     const bobs = await createSub(bob, { name: 'survivor', enabled: true });
     assertPlivoError(await srv.plivo(alice, 'DELETE', `Subaccount/${bobs.auth_id}/`), 404, 'not found');
