@@ -313,6 +313,7 @@ int sbcl_outbound(core_t *c, sbcfeed_t *f, const sbcl_out_t *in, sbcl_answer_t *
             return cerr(e, CE_INTERNAL, "the SBC index is not current");
     }
     route_box_t *boxes = xcalloc(SBCL_MAX_ROUTES, sizeof *boxes);
+    bool unknown_carrier = false;
     sbc_number_t num;
     uint64_t key = 0;
     const sbc_account_t *m = sbc_r_account(&r, main_id), *s = sub_id ? sbc_r_account(&r, sub_id) : NULL;
@@ -329,18 +330,29 @@ int sbcl_outbound(core_t *c, sbcfeed_t *f, const sbcl_out_t *in, sbcl_answer_t *
         cand_t cd = {.n = 0};
         if (in->carrier) {
             /* forced: one of the account's carriers (a subaccount: its own
-             * or its main account's, never a sibling's), or an upstream one */
+             * or its main account's, never a sibling's), or an upstream one.
+             * It comes first and the others follow (SIP.md §4: a forced
+             * carrier whose gateways are down, or with voice off, leaves the
+             * rest); an id naming none of them is the caller's mistake, not
+             * a silent unforced route */
             const uint32_t *ids;
             size_t n;
+            bool named = false;
             for (int pass = 0; pass < 2; pass++) {
                 if (pass == 0) sbc_r_account_carriers(&r, main_id, &ids, &n);
                 else sbc_r_upstream_carriers(&r, &ids, &n);
                 for (size_t i = 0; i < n; i++) {
                     const sbc_carrier_t *cr = sbc_r_carrier(&r, ids[i]);
-                    if (cr && !cr->no_voice && cr->pub_id && strcmp(cr->pub_id, in->carrier) == 0 &&
-                        (pass == 1 || sub_sees(sub_id, cr->sub)))
-                        cand_add(&cd, ids[i]);
+                    if (!cr || !cr->pub_id || strcmp(cr->pub_id, in->carrier) != 0 ||
+                        !(pass == 1 || sub_sees(sub_id, cr->sub)))
+                        continue;
+                    named = true;
+                    if (!cr->no_voice) cand_add(&cd, ids[i]);
                 }
+            }
+            if (!named) {
+                unknown_carrier = true;
+                goto read_done;
             }
         }
         const sbc_carrier_t *fc = sbc_r_carrier(&r, num.carrier);
@@ -386,7 +398,12 @@ int sbcl_outbound(core_t *c, sbcfeed_t *f, const sbcl_out_t *in, sbcl_answer_t *
         if (a->nroutes == 0) reject(a, 503, "no route");
         else a->action = SBCL_ROUTE;
     }
+read_done:
     sbc_read_end(&r);
+    if (unknown_carrier) {
+        free(boxes); /* nothing copied into them yet */
+        return cerr(e, CE_INVALID, "carrier: no carrier %.64s this account may use", in->carrier);
+    }
     int ret = C_OK;
     for (size_t i = 0; i < a->nroutes && ret == C_OK; i++) {
         sbcl_route_t *rt = &a->routes[i];

@@ -234,10 +234,10 @@ describe('outbound', () => {
     // S1 may not take S2's number as its caller id
     assert.deepEqual(await outbound({ account: s1.auth_id, to: '442071838750', from: '14155550202' }),
       { action: 'reject', sip_code: 403, reason: 'caller id not owned' });
-    // nor force S2's carrier with its main account's number
-    r = await outbound({ account: s1.auth_id, to: '442071838750', from: '14155550101', carrier: bc.id });
-    assert.equal(r.action, 'route', JSON.stringify(r));
-    assert.ok(!r.routes.some((x) => x.carrier.id === bc.id), `S2's carrier offered to S1: ${JSON.stringify(r.routes)}`);
+    // nor force S2's carrier with its main account's number: to S1 it is
+    // a carrier id like any unknown one (400, as below), never a route
+    const forced = await sbc(`/sbc/v1/outbound?${new URLSearchParams({ account: s1.auth_id, to: '442071838750', from: '14155550101', carrier: bc.id })}`);
+    assertProblem(forced, 400, /^carrier: no carrier/);
     // the main account may force it
     r = await outbound({ account: W.A.auth_id, to: '442071838750', from: '14155550101', carrier: bc.id });
     assert.equal(r.routes[0].carrier.id, bc.id);
@@ -250,6 +250,20 @@ describe('outbound', () => {
       { action: 'reject', sip_code: 403, reason: 'caller id not owned' });
     assertProblem(await sbc(`/sbc/v1/outbound?account=${W.A.auth_id}&to=44`), 400, /from/);
     assertProblem(await sbc('/sbc/v1/outbound?account=MA00000000000000000Z&to=1&from=1'), 400);
+  });
+  // Found by reading (session 37): a forced carrier id naming no carrier was
+  // ignored and the call routed unforced, so a typo in the SBC's
+  // configuration went unseen.  Now 400; a known carrier still leads, and a
+  // forced carrier with voice off leaves the others (SIP.md §4's order).
+  test('a forced carrier naming no carrier the account may use: 400, nothing routed', async () => {
+    const q = (carrier) => `/sbc/v1/outbound?${new URLSearchParams({ account: W.A.auth_id, to: '442071838750', from: '14155550101', carrier })}`;
+    for (const bad of ['no-such-carrier', '00000000-0000-4000-8000-000000000000']) {
+      const r = await sbc(q(bad));
+      assertProblem(r, 400, /^carrier: no carrier/);
+      assert.ok(r.json.detail.includes(bad), r.text);
+    }
+    const r = await outbound({ account: W.A.auth_id, to: '442071838750', from: '14155550101', carrier: W.six.id });
+    assert.equal(r.routes[0].carrier.id, W.six.id);
   });
 });
 
