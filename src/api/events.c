@@ -44,8 +44,8 @@ static int read_filters(http_req_t *req, http_resp_t *resp, const ev_in_t *in, i
     if (ev_filter_text("object_type", in->object_type, f->object_type, sizeof f->object_type, &e) != C_OK ||
         ev_filter_text("object_id", in->object_id, f->object_id, sizeof f->object_id, &e) != C_OK ||
         ev_filter_text("type", in->type, f->type, sizeof f->type, &e) != C_OK ||
-        (in->since && ev_parse_time("since", in->since, &f->since, &e) != C_OK) ||
-        (in->until && ev_parse_time("until", in->until, &f->until, &e) != C_OK)) {
+        ev_filter_time("since", in->since, false, f, &e) != C_OK ||
+        ev_filter_time("until", in->until, true, f, &e) != C_OK) {
         api_error(req, resp, 400, e.msg);
         return C_ERR;
     }

@@ -125,8 +125,8 @@ int cli_events(int argc, char **argv)
         ev_filter_text("--object-id", oid, f.object_id, sizeof f.object_id, &e) != C_OK ||
         ev_filter_text("--type", type, f.type, sizeof f.type, &e) != C_OK ||
         (actor && ev_filter_actor("--actor", actor, &f, &e) != C_OK) ||
-        (since && ev_parse_time("--since", since, &f.since, &e) != C_OK) ||
-        (until && ev_parse_time("--until", until, &f.until, &e) != C_OK))
+        ev_filter_time("--since", since, false, &f, &e) != C_OK ||
+        ev_filter_time("--until", until, true, &f, &e) != C_OK)
         return usage_error(k_usage, "%s", e.msg);
     if (after) {
         char *end = NULL;

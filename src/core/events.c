@@ -271,7 +271,7 @@ int ev_list(core_t *c, const event_filter_t *f, ev_cb cb, void *ud, int64_t *nex
     *next = 0;
     if (f->limit < 0 || f->limit > EV_LIST_MAX)
         return cerr(e, CE_INVALID, "invalid limit: 1 to %d", EV_LIST_MAX);
-    if (f->since > 0 && f->until > 0 && f->until <= f->since)
+    if (f->has_since && f->has_until && f->until <= f->since)
         return cerr(e, CE_INVALID, "invalid time range: until must be after since");
     event_filter_t q = *f;
     list_walk_t w = {cb, ud, f->limit ? f->limit : EV_LIST_DEFAULT, 0, 0, false};
@@ -351,6 +351,15 @@ int ev_parse_time(const char *param, const char *v, int64_t *out, cerr_t *e)
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
     *out = (int64_t)timegm(&tm);
+    return C_OK;
+}
+
+int ev_filter_time(const char *param, const char *v, bool until, event_filter_t *f, cerr_t *e)
+{
+    if (!v) return C_OK;
+    if (ev_parse_time(param, v, until ? &f->until : &f->since, e) != C_OK) return C_ERR;
+    if (until) f->has_until = true;
+    else f->has_since = true;
     return C_OK;
 }
 

@@ -157,6 +157,9 @@ int ev_filter_actor(const char *param, const char *v, event_filter_t *f, cerr_t 
 /* A time: unix seconds, "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ" (UTC):
  * CE_INVALID naming param. */
 int ev_parse_time(const char *param, const char *v, int64_t *out, cerr_t *e);
+/* ev_parse_time into f's since (until false) or until, marked given:
+ * v NULL leaves that side open. */
+int ev_filter_time(const char *param, const char *v, bool until, event_filter_t *f, cerr_t *e);
 
 /* ---- retention ----------------------------------------------------------------- */
 

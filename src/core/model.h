@@ -529,7 +529,9 @@ typedef struct {
     /* "number.bought" exactly, or "number." (ends with '.'): every type
      * of that object */
     char type[MODEL_EVENT_TYPE_SZ];
-    int64_t since, until;             /* ts >= since, ts < until; 0: open */
+    int64_t since, until;             /* ts >= since, ts < until ... */
+    bool has_since, has_until;        /* ... when given (0 and 1970-01-01 are
+                                       * bounds like any other) */
     int64_t after_id;                 /* the cursor: ids above it */
     int limit;                        /* 1..1000 (the core caps it) */
 } event_filter_t;

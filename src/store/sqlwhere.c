@@ -448,8 +448,8 @@ void sqlw_events(sqlw_t *w, const event_filter_t *f)
     } else if (tn > 0) {
         sqlw_text(w, "e.type", "=", f->type);
     }
-    if (f->since > 0) sqlw_int(w, "e.ts", ">=", f->since);
-    if (f->until > 0) sqlw_int(w, "e.ts", "<", f->until);
+    if (f->has_since) sqlw_int(w, "e.ts", ">=", f->since);
+    if (f->has_until) sqlw_int(w, "e.ts", "<", f->until);
 }
 
 void sqlw_event_list(sqlw_t *w, const event_filter_t *f, buf_t *out)

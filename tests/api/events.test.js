@@ -640,6 +640,16 @@ describe('the audit API: filters, cursor, isolation, secrets', () => {
     assert.deepEqual(r.json.data, []);
     r = await q({ until: String(all[0].ts) });
     assert.deepEqual(r.json.data, []);
+    // the epoch is a bound like any other: nothing happened before it
+    // (session 37: until=0 and 1970-01-01 were taken for "no bound")
+    for (const until of ['0', '1970-01-01', '1970-01-01T00:00:00Z']) {
+      r = await q({ until });
+      assert.equal(r.status, 200, r.text);
+      assert.deepEqual(r.json.data, [], `until=${until}`);
+    }
+    r = await q({ since: '0', limit: '1' });
+    assert.equal(r.json.data[0].id, all[0].id);
+    assert.equal((await q({ since: '1970-01-01', until: '0' })).status, 400);
     r = await q({ since: new Date(all[0].ts * 1000).toISOString().slice(0, 19) + 'Z', limit: '1' });
     assert.equal(r.json.data[0].id, all[0].id);
     // bad filters: 400, never a silently empty list

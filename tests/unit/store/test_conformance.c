@@ -2715,6 +2715,7 @@ static void test_events(void **state)
     f.limit = 10;
     f.since = 2000;
     f.until = 4000;
+    f.has_since = f.has_until = true;
     memset(&s, 0, sizeof s);
     assert_int_equal(st->ops->event_list(st, &f, ev_walk, &s), ST_OK);
     assert_int_equal(s.n, 2);
