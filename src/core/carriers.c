@@ -9,6 +9,9 @@
 #include "core/carriers.h"
 #include "core/core_int.h"
 #include "core/events.h"
+#include "core/ids.h"
+#include "core/secrets.h"
+#include <sodium.h>
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -163,6 +166,18 @@ int carrier_seal(core_t *c, const char *plain, uint8_t *box, size_t *boxlen, cer
 {
     size_t n = strlen(plain);
     if (!c->key) return cerr(e, CE_INTERNAL, "no server key: SIP passwords cannot be stored");
+    /* the password the box already holds keeps its box: a box is sealed
+     * under a fresh nonce, so sealing it again would differ from the old
+     * one although nothing changed -- an event saying the password
+     * changed, a registration started over */
+    if (*boxlen > 0 && n <= SEC_PLAIN_MAX) {
+        char old[SEC_PLAIN_MAX + 1];
+        size_t on = 0;
+        bool same = sec_open(c->key, box, *boxlen, old, &on) == C_OK && on == n &&
+                    sodium_memcmp(old, plain, n) == 0;
+        ids_wipe(old, sizeof old);
+        if (same) return C_OK;
+    }
     if (n > SEC_PLAIN_MAX || MODEL_BOX_SZ < SEC_BOX_MAX ||
         sec_seal(c->key, plain, n, box, boxlen) != C_OK)
         return cerr(e, CE_INVALID, "password too long");

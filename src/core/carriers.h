@@ -12,7 +12,8 @@ struct carrier_sip; /* core/registrations.h */
  * type), whichever dialect built it.  Paths name the BYOC fields
  * ("sip_gateway.port"; "sip_gateways[3].port" when there are several). */
 void carrier_check(const carrier_t *cr, faults_t *f);
-/* Seals a SIP password under the server key into box (MODEL_BOX_SZ). */
+/* Seals a SIP password under the server key into box (MODEL_BOX_SZ).  A
+ * box (*boxlen > 0) that already holds plain is left as it is. */
 int carrier_seal(core_t *c, const char *plain, uint8_t *box, size_t *boxlen, cerr_t *e);
 /* Parses a Plivo ip_set ("1.2.3.4, 10.0.0.0/24, 2001:db8::1"): strict
  * IPv4/IPv6 with optional CIDR prefix, duplicates removed, 1-100 entries.

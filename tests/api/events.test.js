@@ -444,6 +444,15 @@ describe('every change of state leaves one event', () => {
     assert.equal(r.status, 200, r.text);
     await expectEvents(mark, r, actor, [{ type: 'carrier.updated', object_type: 'carrier', object_id: id,
       data: (d) => assert.deepEqual(d, { after: { inbound_password: '[changed]' } }) }]);
+    // the same password sent again changed nothing: no event (session 37:
+    // it was sealed anew and logged as [changed])
+    mark = await lastId();
+    r = await srv.byoc(key, 'PATCH', `/carriers/${id}`, { body: { inbound_auth: { password: 'Byoc-Secret-992' } } });
+    assert.equal(r.status, 200, r.text);
+    r = await srv.byoc(key, 'PATCH', `/carriers/${id}`, { body: { carrier_name: 'ev byoc 2', inbound_auth: { password: 'Byoc-Secret-992' } } });
+    assert.equal(r.status, 200, r.text);
+    await expectEvents(mark, r, actor, [{ type: 'carrier.updated', object_type: 'carrier', object_id: id,
+      data: (d) => assert.deepEqual(d, { before: { name: 'ev byoc' }, after: { name: 'ev byoc 2' } }) }]);
     mark = await lastId();
     r = await srv.byoc(key, 'PATCH', `/carriers/${id}`, { body: { trunk_type: 'nonsense' } });
     assert.equal(r.status, 400, r.text);
