@@ -24,6 +24,7 @@
 #include "core/idem.h"
 #include "core/numbers.h"
 #include "core/owned.h"
+#include "core/registrations.h"
 #include "util/log.h"
 #include "sipreg/sipreg.h"
 #include "core/webhooks.h"
@@ -349,6 +350,12 @@ static void sweep_rest(core_t *core)
         log_msg(LOG_INFO, "webhook delivery retention: %lld settled deliver%s older than %d days "
                 "deleted", (long long)n, n == 1 ? "y" : "ies", g_event_retention);
     if (sbcfeed_prune(core, &e) != C_OK) log_msg(LOG_WARN, "%s", e.msg);
+    if (health_expire_run(core, &n, &e) != C_OK)
+        log_msg(LOG_WARN, "%s", e.msg);
+    else if (n > 0)
+        log_msg(LOG_WARN, "gateway health: %lld gateway(s) stored down by a prober that stopped "
+                "probing them are unknown again (is any node running with --sip-listen?)",
+                (long long)n);
     if (idem_retention_run(core, IDEM_RETENTION_BATCHES, &n, &e) != C_OK)
         log_msg(LOG_WARN, "idempotency retention: %s", e.msg);
     else if (n > 0)

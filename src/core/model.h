@@ -393,6 +393,10 @@ typedef struct {
 /* Gateway health (SIP.md §6): an outbound gateway of a carrier that opted
  * in to OPTIONS probing, and its state. */
 typedef enum { GW_UNKNOWN = 0, GW_UP = 1, GW_DOWN = 2 } gw_state_t;
+/* A stored `down` that no prober renewed for this many of its carrier's
+ * intervals plus this many seconds is stale (store health_expire). */
+#define HEALTH_STALE_PROBES 3
+#define HEALTH_STALE_SLACK_S 120
 
 typedef struct {
     int64_t carrier_id;

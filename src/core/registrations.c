@@ -303,6 +303,12 @@ int health_save(core_t *c, const gw_health_t *h, cerr_t *e)
     return core_st(e, st, "gateway health");
 }
 
+int health_expire_run(core_t *c, int64_t *n, cerr_t *e)
+{
+    *n = 0;
+    return core_st(e, c->st->ops->health_expire(c->st, clock_now(), n), "gateway health expiry");
+}
+
 /* whether this thread's reg_batch_begin began one (a failed BEGIN leaves
  * each save to commit by itself) */
 static _Thread_local bool t_reg_batch;

@@ -94,6 +94,11 @@ const gw_health_t *carrier_sip_health(const carrier_sip_t *s, const gateway_t *g
 /* Every outbound gateway to probe (rows has room for max). */
 int health_targets(core_t *c, int max, probe_target_t *rows, size_t *n, cerr_t *e);
 int health_save(core_t *c, const gw_health_t *h, cerr_t *e);
+/* Stored `down`s that no prober renews any more (no node with
+ * --sip-listen, or none reaching the database) back to unknown: a state
+ * nobody keeps must not keep a gateway out of every node's routes.  The
+ * sweep runs it; *n how many (logged by the caller). */
+int health_expire_run(core_t *c, int64_t *n, cerr_t *e);
 
 /* One write transaction around a batch of reg_status_save / health_save
  * calls (the client's loop: one commit, one fsync, per turn instead of one

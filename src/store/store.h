@@ -390,6 +390,10 @@ typedef struct store_ops {
     int (*probe_get)(store_t *st, int64_t carrier_id, int *interval);
     int (*probe_targets)(store_t *st, int max, probe_target_t *rows, size_t *nrows);
     int (*health_put)(store_t *st, const gw_health_t *h);
+    /* every stored `down` that no prober has renewed for HEALTH_STALE_PROBES
+     * of its carrier's intervals plus HEALTH_STALE_SLACK_S seconds before
+     * now back to unknown, misses 0; *n how many */
+    int (*health_expire)(store_t *st, int64_t now, int64_t *n);
     /* the stored states of a carrier's current gateways, at most max */
     int (*health_list)(store_t *st, int64_t carrier_id, int max, gw_health_t *rows, size_t *nrows);
 

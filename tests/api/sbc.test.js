@@ -8,7 +8,7 @@
 const { test, before, after, describe } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
-const { start, assertProblem, PG } = require('./lib/server');
+const { start, assertProblem, PG, psql } = require('./lib/server');
 
 const TOKEN = 'api-sbc-token-0123456789abcdef';
 const md5 = (s) => crypto.createHash('md5').update(s).digest('hex');
@@ -337,4 +337,58 @@ test('/metrics counts lookups by verdict', async () => {
   assert.match(r.text, /numberd_sbc_lookups_total\{endpoint="inbound",verdict="accept"\} [1-9]/);
   assert.match(r.text, /numberd_sbc_index_current 1/);
   assert.match(r.text, /numberd_sbc_index_entries\{kind="numbers"\} 2/);
+});
+
+// Found by reading (session 37): a gateway stored `down` by a prober stayed
+// down for every node's routes after the last node that probed stopped (no
+// node with --sip-listen): nothing would ever store it up again.  The sweep
+// (at start, then every minute) makes a down that no prober has renewed
+// for 3 of its carrier's intervals plus 120 s unknown again.
+test('a stored down no prober renews any more stops keeping its gateway out of routes', async () => {
+  const { execFileSync } = require('node:child_process');
+  const T = 1893456000; // 2030-01-01T00:00:00Z
+  const env = { NUMBERD_SBC_TOKEN: TOKEN };
+  let s = await start({ keepDir: true, env: { ...env, NUMBERD_FAKE_NOW: T } });
+  const dir = s.dir;
+  const sql = (q) => (PG ? psql(q, s.db) : execFileSync('sqlite3', ['-bail', s.db, q], { encoding: 'utf8' }));
+  const look = async () => ok(await s.admin('GET', `/sbc/v1/outbound?${new URLSearchParams({ account: acct.auth_id, to: '442071838750', from: '14155550909' })}`, undefined, { token: TOKEN }), 200, 'outbound');
+  const health = async () => (await ok(await s.byoc(acct.api_key, 'GET', `/carriers/${c.id}`), 200, 'carrier')).gateway_health.map((g) => g.state);
+  let acct, c;
+  try {
+    acct = await s.createAccount('stale-health');
+    c = await ok(await s.byoc(acct.api_key, 'POST', '/carriers', { body: { carrier_name: 'probed',
+      sip_gateway: { ipv4: '10.40.0.1', inbound: true, outbound: true } } }), 201, 'carrier');
+    await ok(await s.byoc(acct.api_key, 'POST', '', { body: { number: '+14155550909', voip_carrier_sid: c.voip_carrier_sid } }), 201, 'number');
+    await ok(await s.byoc(acct.api_key, 'PUT', `/carriers/${c.id}/health_check`, { body: { interval: 10 } }), 200, 'probing on');
+    assert.equal((await look()).action, 'route');
+    assert.equal((await s.stop()).code, 0);
+    // what a prober that then stopped stored: down at T, after three misses
+    sql(`INSERT INTO gateway_health(sid, carrier_id, state, misses, last_code, last_probe_at, updated_at)
+         SELECT g.sid, g.carrier, 2, 3, 0, ${T}, ${T} FROM carrier_gateways g JOIN carriers k ON k.id = g.carrier
+         WHERE k.voip_sid = '${c.voip_carrier_sid}'`);
+    const at = async (now) => {
+      s = await start({ dir, env: { ...env, NUMBERD_FAKE_NOW: now } });
+    };
+    // within 3 intervals + 120 s it is a prober's current word: kept
+    await at(T + 150);
+    await new Promise((r) => setTimeout(r, 1000)); // the sweep at start has run
+    assert.deepEqual(await look(), { action: 'reject', sip_code: 503, reason: 'no route' });
+    assert.deepEqual(await health(), ['down']);
+    assert.equal((await s.stop()).code, 0);
+    // past it: unknown again, and a route again on every node
+    await at(T + 151);
+    let r;
+    for (let i = 0; i < 50; i++) {
+      r = await look();
+      if (r.action === 'route') break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    assert.equal(r.action, 'route', JSON.stringify(r));
+    assert.equal(r.routes[0].carrier.id, c.id);
+    assert.deepEqual(await health(), ['unknown']);
+    assert.match(s.stderr(), /gateway health: 1 gateway\(s\) stored down by a prober that stopped probing/);
+  } finally {
+    await s.stop();
+    require('node:fs').rmSync(dir, { recursive: true, force: true });
+  }
 });

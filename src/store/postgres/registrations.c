@@ -50,6 +50,11 @@ const char *const pg_sql_registrations[Q__COUNT] = {
         "ON CONFLICT (sid) DO UPDATE SET carrier_id = EXCLUDED.carrier_id, state = EXCLUDED.state, "
         "misses = EXCLUDED.misses, last_code = EXCLUDED.last_code, "
         "last_probe_at = EXCLUDED.last_probe_at, updated_at = EXCLUDED.updated_at",
+    /* SQLite's Q_HEALTH_EXPIRE */
+    [Q_HEALTH_EXPIRE] =
+        "UPDATE gateway_health h SET state = 0, misses = 0, updated_at = $1 WHERE h.state = 2 AND "
+        "h.last_probe_at < $1::bigint - $3::bigint - $2::bigint * (SELECT p.interval_s FROM "
+        "carrier_probes p WHERE p.carrier_id = h.carrier_id)",
 };
 
 int pg_reg_status_put(store_t *st, const reg_status_t *r)
@@ -121,6 +126,13 @@ int pg_health_put(store_t *st, const gw_health_t *h)
     return pg_write1(pg_conn(st), Q_HEALTH_PUT,
                      PG_V(v_text(h->sid), v_int(h->carrier_id), v_int(h->state), v_int(h->misses),
                           v_int(h->last_code), v_int(h->last_probe_at), v_int(h->updated_at)));
+}
+
+int pg_health_expire(store_t *st, int64_t now, int64_t *n)
+{
+    *n = 0;
+    return pg_exec(pg_conn(st), Q_HEALTH_EXPIRE,
+                   PG_V(v_int(now), v_int(HEALTH_STALE_PROBES), v_int(HEALTH_STALE_SLACK_S)), NULL, n);
 }
 
 int pg_health_list(store_t *st, int64_t carrier_id, int max, gw_health_t *rows, size_t *nrows)

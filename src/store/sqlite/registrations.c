@@ -40,6 +40,13 @@ static const char *const sql_text[Q__COUNT] = {
         "ON CONFLICT(sid) DO UPDATE SET carrier_id = excluded.carrier_id, state = excluded.state, "
         "misses = excluded.misses, last_code = excluded.last_code, "
         "last_probe_at = excluded.last_probe_at, updated_at = excluded.updated_at",
+    /* ?1 now, ?2 HEALTH_STALE_PROBES, ?3 HEALTH_STALE_SLACK_S; a carrier
+     * no longer probed has no interval (its downs count for nothing:
+     * SQLS_GW_DOWN) and keeps its rows as they are */
+    [Q_HEALTH_EXPIRE] =
+        "UPDATE gateway_health SET state = 0, misses = 0, updated_at = ?1 WHERE state = 2 AND "
+        "last_probe_at < ?1 - ?3 - ?2 * (SELECT p.interval_s FROM carrier_probes p "
+        "WHERE p.carrier_id = gateway_health.carrier_id)",
 };
 
 int sq_reg_status_put(store_t *st, const reg_status_t *r)
@@ -132,6 +139,15 @@ int sq_health_put(store_t *st, const gw_health_t *h)
     int rc = SQ_RUN(st, Q_HEALTH_PUT, &changes, SQ_T(h->sid), SQ_I(h->carrier_id), SQ_I(h->state),
                     SQ_I(h->misses), SQ_I(h->last_code), SQ_I(h->last_probe_at), SQ_I(h->updated_at));
     return rc == ST_OK && changes == 0 ? ST_NOTFOUND : rc;
+}
+
+int sq_health_expire(store_t *st, int64_t now, int64_t *n)
+{
+    int changes = 0;
+    int rc = SQ_RUN(st, Q_HEALTH_EXPIRE, &changes, SQ_I(now), SQ_I(HEALTH_STALE_PROBES),
+                    SQ_I(HEALTH_STALE_SLACK_S));
+    *n = rc == ST_OK ? changes : 0;
+    return rc;
 }
 
 int sq_health_list(store_t *st, int64_t carrier_id, int max, gw_health_t *rows, size_t *nrows)
