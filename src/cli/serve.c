@@ -350,6 +350,11 @@ static void sweep_rest(core_t *core)
         log_msg(LOG_INFO, "webhook delivery retention: %lld settled deliver%s older than %d days "
                 "deleted", (long long)n, n == 1 ? "y" : "ies", g_event_retention);
     if (sbcfeed_prune(core, &e) != C_OK) log_msg(LOG_WARN, "%s", e.msg);
+    if (reg_expire_run(core, &n, &e) != C_OK) /* its events' actor: system sip-registration */
+        log_msg(LOG_WARN, "%s", e.msg);
+    else if (n > 0)
+        log_msg(LOG_WARN, "sip registration: %lld binding(s) expired with no node renewing them "
+                "(is any node running with --sip-listen?)", (long long)n);
     if (health_expire_run(core, &n, &e) != C_OK)
         log_msg(LOG_WARN, "%s", e.msg);
     else if (n > 0)

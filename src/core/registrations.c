@@ -60,12 +60,37 @@ int reg_password(core_t *c, const carrier_t *cr, char out[SEC_PLAIN_MAX + 1], ce
     return C_OK;
 }
 
+/* registration.state_changed for r (its state and reason now, before the
+ * one it had; NULL: none), in the caller's transaction.  The carrier's id
+ * and account as the API shows them come from the joined read; found by
+ * neither read (the carrier is no longer a reg carrier, or its account is
+ * gone): no event, C_OK. */
+static int state_event(core_t *c, const reg_status_t *r, const char *before, cerr_t *e)
+{
+    reg_status_t now;
+    int got = c->st->ops->reg_status_get(c->st, r->carrier_id, &now);
+    if (got == ST_NOTFOUND) return C_OK;
+    if (core_st(e, got, "registration status") != C_OK) return C_ERR;
+    /* an upstream carrier has no account */
+    account_t a;
+    int64_t owner = 0;
+    int ar = now.account_auth_id[0] ? c->st->ops->account_by_auth_id(c->st, now.account_auth_id, &a)
+                                    : ST_NOTFOUND;
+    if (ar != ST_NOTFOUND && core_st(e, ar, "account") != C_OK) return C_ERR;
+    if (ar == ST_OK) owner = a.parent_id ? a.parent_id : a.id;
+    char reason[MODEL_REG_REASON_SZ + 16];
+    if (r->last_code) snprintf(reason, sizeof reason, "%d %s", r->last_code, r->reason);
+    else snprintf(reason, sizeof reason, "%s", r->reason);
+    return ev_registration_changed(c, owner, now.carrier_uuid, before, reg_state_name(r->state),
+                                   reason, e);
+}
+
 /* The state as it was, the new one written, and when the state moved an
  * event registration.state_changed (events.h), in one transaction: most
  * saves only move times and counters, and log nothing. */
 int reg_status_save(core_t *c, const reg_status_t *r, cerr_t *e)
 {
-    reg_status_t old, now;
+    reg_status_t old;
     if (core_begin(c, e) != C_OK) return C_ERR;
     int had = c->st->ops->reg_status_get(c->st, r->carrier_id, &old);
     int st = had == ST_ERR ? ST_ERR : c->st->ops->reg_status_put(c->st, r);
@@ -80,40 +105,43 @@ int reg_status_save(core_t *c, const reg_status_t *r, cerr_t *e)
     /* the change's event, in the same transaction: a read that fails here
      * fails the save (rolled back; the client stores it again), never a
      * state kept without its event (the next save would see no change and
-     * never write it) or an event given to no account.  Found by neither
-     * read: the carrier is no longer a reg carrier (the joined read asks
-     * for one), or its account is gone -- no event, and the save stands. */
+     * never write it) or an event given to no account. */
     bool changed = had == ST_NOTFOUND || old.state != r->state;
-    int got = ST_NOTFOUND;
-    if (rc == C_OK && changed) {
-        got = c->st->ops->reg_status_get(c->st, r->carrier_id, &now);
-        if (got != ST_NOTFOUND) rc = core_st(e, got, "registration status");
-    }
-    if (rc == C_OK && got == ST_OK) {
-        /* the carrier's id and account as the API shows them (the joined
-         * read); an upstream carrier has no account */
-        account_t a;
-        int64_t owner = 0;
-        int ar = now.account_auth_id[0] ? c->st->ops->account_by_auth_id(c->st, now.account_auth_id, &a)
-                                        : ST_NOTFOUND;
-        if (ar != ST_NOTFOUND) rc = core_st(e, ar, "account");
-        if (ar == ST_OK) owner = a.parent_id ? a.parent_id : a.id;
-        char reason[MODEL_REG_REASON_SZ + 16];
-        if (r->last_code) snprintf(reason, sizeof reason, "%d %s", r->last_code, r->reason);
-        else snprintf(reason, sizeof reason, "%s", r->reason);
-        if (rc == C_OK)
-            rc = ev_registration_changed(c, owner, now.carrier_uuid,
-                                         had == ST_OK ? reg_state_name(old.state) : NULL,
-                                         reg_state_name(r->state), reason, e);
-    }
+    if (rc == C_OK && changed)
+        rc = state_event(c, r, had == ST_OK ? reg_state_name(old.state) : NULL, e);
     return core_end(c, rc, e);
+}
+
+int reg_expire_run(core_t *c, int64_t *n, cerr_t *e)
+{
+    enum { BATCH = 100 };
+    int64_t ids[BATCH];
+    size_t got = 0;
+    *n = 0;
+    reg_status_t r = {.state = REG_UNREGISTERED, .last_code = 0};
+    snprintf(r.reason, sizeof r.reason, "%s", REG_EXPIRED_REASON);
+    /* a batch at a time, each with its events: a backlog (a node stopped
+     * with many registrations) is worked off over the sweeps' batches */
+    for (int batch = 0; batch < 10; batch++) {
+        if (core_begin(c, e) != C_OK) return C_ERR;
+        int rc = core_st(e, c->st->ops->reg_expire(c->st, clock_now(), r.reason, BATCH, ids, &got),
+                         "registration expiry");
+        for (size_t i = 0; rc == C_OK && i < got; i++) {
+            r.carrier_id = ids[i];
+            rc = state_event(c, &r, reg_state_name(REG_REGISTERED), e);
+        }
+        if (core_end(c, rc, e) != C_OK) return C_ERR;
+        *n += (int64_t)got;
+        if (got < BATCH) break;
+    }
+    return C_OK;
 }
 
 void reg_status_settle(reg_status_t *r, int64_t now)
 {
     if (r->state == REG_REGISTERED && r->expires_at <= now) {
         r->state = REG_UNREGISTERED;
-        snprintf(r->reason, sizeof r->reason, "the binding expired: no node renewed it");
+        snprintf(r->reason, sizeof r->reason, "%s", REG_EXPIRED_REASON);
         r->last_code = 0;
     }
 }

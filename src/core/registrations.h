@@ -33,6 +33,13 @@ int reg_status_save(core_t *c, const reg_status_t *r, cerr_t *e);
  * --sip-listen), and nobody else refreshes it.  A live client stores its
  * own change long before: it refreshes at 45 % of the expiry. */
 void reg_status_settle(reg_status_t *r, int64_t now);
+#define REG_EXPIRED_REASON "the binding expired: no node renewed it"
+/* What reg_status_settle shows, stored, with its event
+ * (registration.state_changed registered -> unregistered, actor the
+ * caller's): every registration stored registered whose binding has
+ * expired, up to 1,000 a run.  The sweep runs it, on every node; a row its
+ * registering node renews meanwhile is left alone.  *n how many. */
+int reg_expire_run(core_t *c, int64_t *n, cerr_t *e);
 /* *found false (and C_OK) when the carrier has no stored state yet; the
  * state as shown (reg_status_settle). */
 int reg_status_of(core_t *c, int64_t carrier_id, reg_status_t *out, bool *found, cerr_t *e);

@@ -216,6 +216,14 @@ int sqls_each_rate(sqls_row_t *r, void *arg)
     return w->cb(type, rate, w->ud);
 }
 
+int sqls_each_id(sqls_row_t *r, void *arg)
+{
+    sqls_ids_walk_t *w = arg;
+    if (w->n >= w->max) return C_ERR;
+    w->ids[w->n++] = I64(r);
+    return C_OK;
+}
+
 int sqls_each_restriction(sqls_row_t *r, void *arg)
 {
     sqls_restriction_walk_t *w = arg;

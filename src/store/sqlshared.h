@@ -307,6 +307,12 @@ typedef struct {
     void *ud;
 } sqls_rate_walk_t;
 int sqls_each_rate(sqls_row_t *r, void *arg);          /* sub_type, min rental (NULL: -1) */
+/* Rows of one integer column into ids (room for max; more rows: C_ERR). */
+typedef struct {
+    int64_t *ids;
+    size_t n, max;
+} sqls_ids_walk_t;
+int sqls_each_id(sqls_row_t *r, void *arg);
 typedef struct {
     store_restriction_cb cb;
     void *ud;

@@ -394,6 +394,12 @@ typedef struct store_ops {
      * of its carrier's intervals plus HEALTH_STALE_SLACK_S seconds before
      * now back to unknown, misses 0; *n how many */
     int (*health_expire)(store_t *st, int64_t now, int64_t *n);
+    /* up to max registrations stored registered whose binding expired at
+     * or before now made unregistered with reason (last_code 0), in the
+     * caller's transaction; ids gets their carrier ids, *n how many.  A
+     * row its registering node renewed meanwhile is left alone. */
+    int (*reg_expire)(store_t *st, int64_t now, const char *reason, size_t max, int64_t *ids,
+                      size_t *n);
     /* the stored states of a carrier's current gateways, at most max */
     int (*health_list)(store_t *st, int64_t carrier_id, int max, gw_health_t *rows, size_t *nrows);
 

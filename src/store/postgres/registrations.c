@@ -50,6 +50,14 @@ const char *const pg_sql_registrations[Q__COUNT] = {
         "ON CONFLICT (sid) DO UPDATE SET carrier_id = EXCLUDED.carrier_id, state = EXCLUDED.state, "
         "misses = EXCLUDED.misses, last_code = EXCLUDED.last_code, "
         "last_probe_at = EXCLUDED.last_probe_at, updated_at = EXCLUDED.updated_at",
+    /* SQLite's Q_REG_EXPIRE; the outer WHERE again: a row its registering
+     * node renewed after the subquery's snapshot is left alone (READ
+     * COMMITTED re-checks it on the updated row) */
+    [Q_REG_EXPIRE] =
+        "UPDATE registrations SET state = 3, last_code = 0, reason = $2, updated_at = $1 "
+        "WHERE state = 1 AND expires_at <= $1::bigint AND carrier_id IN (SELECT carrier_id "
+        "FROM registrations WHERE state = 1 AND expires_at <= $1::bigint ORDER BY carrier_id "
+        "LIMIT $3) RETURNING carrier_id",
     /* SQLite's Q_HEALTH_EXPIRE */
     [Q_HEALTH_EXPIRE] =
         "UPDATE gateway_health h SET state = 0, misses = 0, updated_at = $1 WHERE h.state = 2 AND "
@@ -126,6 +134,16 @@ int pg_health_put(store_t *st, const gw_health_t *h)
     return pg_write1(pg_conn(st), Q_HEALTH_PUT,
                      PG_V(v_text(h->sid), v_int(h->carrier_id), v_int(h->state), v_int(h->misses),
                           v_int(h->last_code), v_int(h->last_probe_at), v_int(h->updated_at)));
+}
+
+int pg_reg_expire(store_t *st, int64_t now, const char *reason, size_t max, int64_t *ids,
+                  size_t *n)
+{
+    sqls_ids_walk_t w = {ids, 0, max};
+    int rc = pg_each(pg_conn(st), Q_REG_EXPIRE, PG_V(v_int(now), v_text(reason), v_int((int64_t)max)),
+                     sqls_each_id, &w);
+    *n = rc == ST_OK ? w.n : 0;
+    return rc;
 }
 
 int pg_health_expire(store_t *st, int64_t now, int64_t *n)

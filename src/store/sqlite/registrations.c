@@ -43,6 +43,12 @@ static const char *const sql_text[Q__COUNT] = {
     /* ?1 now, ?2 HEALTH_STALE_PROBES, ?3 HEALTH_STALE_SLACK_S; a carrier
      * no longer probed has no interval (its downs count for nothing:
      * SQLS_GW_DOWN) and keeps its rows as they are */
+    /* ?1 now, ?2 the reason, ?3 at most */
+    [Q_REG_EXPIRE] =
+        "UPDATE registrations SET state = 3, last_code = 0, reason = ?2, updated_at = ?1 "
+        "WHERE state = 1 AND expires_at <= ?1 AND carrier_id IN (SELECT carrier_id FROM "
+        "registrations WHERE state = 1 AND "
+        "expires_at <= ?1 ORDER BY carrier_id LIMIT ?3) RETURNING carrier_id",
     [Q_HEALTH_EXPIRE] =
         "UPDATE gateway_health SET state = 0, misses = 0, updated_at = ?1 WHERE state = 2 AND "
         "last_probe_at < ?1 - ?3 - ?2 * (SELECT p.interval_s FROM carrier_probes p "
@@ -139,6 +145,16 @@ int sq_health_put(store_t *st, const gw_health_t *h)
     int rc = SQ_RUN(st, Q_HEALTH_PUT, &changes, SQ_T(h->sid), SQ_I(h->carrier_id), SQ_I(h->state),
                     SQ_I(h->misses), SQ_I(h->last_code), SQ_I(h->last_probe_at), SQ_I(h->updated_at));
     return rc == ST_OK && changes == 0 ? ST_NOTFOUND : rc;
+}
+
+int sq_reg_expire(store_t *st, int64_t now, const char *reason, size_t max, int64_t *ids,
+                  size_t *n)
+{
+    sqls_ids_walk_t w = {ids, 0, max};
+    int rc = SQ_EACH_V(st, Q_REG_EXPIRE, sqls_each_id, &w, SQ_I(now), SQ_T(reason),
+                       SQ_I((int64_t)max));
+    *n = rc == ST_OK ? w.n : 0;
+    return rc;
 }
 
 int sq_health_expire(store_t *st, int64_t now, int64_t *n)

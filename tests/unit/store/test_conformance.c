@@ -1908,6 +1908,26 @@ static void test_registrations(void **state)
     assert_int_equal(n, 0);
     assert_int_equal(total, 1);
 
+    /* expiry: a registered row whose binding expired at or before now,
+     * and only such a row (r2 is failed), made unregistered with the reason */
+    int64_t ids[4];
+    assert_int_equal(st->ops->reg_expire(st, 1700003599, "gone", 4, ids, &n), ST_OK);
+    assert_int_equal(n, 0); /* a second before its expiry */
+    assert_int_equal(st->ops->reg_expire(st, 1700003600, "gone", 4, ids, &n), ST_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(ids[0], r1.id);
+    assert_int_equal(st->ops->reg_status_get(st, r1.id, &g), ST_OK);
+    assert_int_equal(g.state, REG_UNREGISTERED);
+    assert_int_equal(g.last_code, 0);
+    assert_string_equal(g.reason, "gone");
+    assert_int_equal(g.updated_at, 1700003600);
+    assert_int_equal(g.expires_at, 1700003600);
+    assert_int_equal(st->ops->reg_status_get(st, r2.id, &g), ST_OK);
+    assert_int_equal(g.state, REG_FAILED);
+    assert_int_equal(st->ops->reg_expire(st, 1800000000, "gone", 4, ids, &n), ST_OK);
+    assert_int_equal(n, 0); /* once */
+    assert_int_equal(st->ops->reg_status_put(st, &s1), ST_OK); /* registered again */
+
     /* the lock: granted, and taking it again is idempotent */
     bool got = false;
     assert_int_equal(st->ops->reg_lock_try(st, r1.id, &got), ST_OK);
@@ -1942,6 +1962,25 @@ static void test_registrations(void **state)
     h.last_code = 200;
     assert_int_equal(st->ops->health_put(st, &h), ST_OK);
     gw_health_t hl[4];
+    /* a down no prober renewed: unknown after 3 intervals (10 s) + 120 s */
+    h.state = GW_DOWN;
+    h.misses = 3;
+    h.last_probe_at = 1000;
+    assert_int_equal(st->ops->health_put(st, &h), ST_OK);
+    int64_t expired = -1;
+    assert_int_equal(st->ops->health_expire(st, 1000 + 150, &expired), ST_OK);
+    assert_int_equal(expired, 0);
+    assert_int_equal(st->ops->health_list(st, r1.id, 4, hl, &n), ST_OK);
+    assert_int_equal(hl[0].state, GW_DOWN);
+    assert_int_equal(st->ops->health_expire(st, 1000 + 151, &expired), ST_OK);
+    assert_int_equal(expired, 1);
+    assert_int_equal(st->ops->health_list(st, r1.id, 4, hl, &n), ST_OK);
+    assert_int_equal(hl[0].state, GW_UNKNOWN);
+    assert_int_equal(hl[0].misses, 0);
+    h.state = GW_UP;
+    h.misses = 0;
+    h.last_probe_at = 5;
+    assert_int_equal(st->ops->health_put(st, &h), ST_OK);
     assert_int_equal(st->ops->health_list(st, r1.id, 4, hl, &n), ST_OK);
     assert_int_equal(n, 1);
     assert_int_equal(hl[0].state, GW_UP);
