@@ -104,7 +104,7 @@ static void *sipreg_main(void *arg)
     for (size_t i = 0; i < r->nregs; i++) {
         reg_t *g = r->regs[i];
         /* a REGISTER in flight may still create a binding: removed too */
-        if (g->held && (g->st.state == REG_REGISTERED || g->tx) && !g->unreg) {
+        if (g->held && (sipreg_binding_live(g) || g->tx) && !g->unreg) {
             g->tx = false;
             sipreg_attempt(r, g, true);
             pending++;

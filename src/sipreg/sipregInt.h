@@ -20,6 +20,7 @@
 
 #include "core/registrations.h"
 #include "sip/sipmsg.h"
+#include "util/digest.h"
 #include "sipreg/sipreg.h"
 
 #define PAGE 256                 /* carriers read per store call */
@@ -61,6 +62,19 @@ typedef struct {
 
 /* ---- one registration --------------------------------------------------- */
 
+/* A challenge kept for the rest of its transaction (digest.h's challenges
+ * point into the message that brought them).  A registrar behind an
+ * authenticating proxy challenges twice (401 and 407, in either order):
+ * every request after both carries an answer to each, each with its own
+ * next nonce count (RFC 3261 §22.3, RFC 7616 §3.4: a count re-sent with
+ * its nonce is a replay). */
+typedef struct {
+    char realm[128], nonce[256], opaque[256];
+    digest_alg_t alg;
+    bool qop_auth;
+    uint32_t nc;                 /* the last nonce count sent with this nonce */
+} kept_chal_t;
+
 typedef struct reg {
     int64_t id;
     uint8_t fp[32];              /* what of the carrier a registration depends on */
@@ -79,7 +93,7 @@ typedef struct reg {
     double tx_start, retx_at, retx_iv;
     int auth_tries, brief_tries;
     int proxy_tries;             /* 407s answered (counted apart from 401s) */
-    char *proxy_auth;            /* the Proxy-Authorization line, sent again with a 401's answer */
+    kept_chal_t *chal[2];        /* the transaction's WWW- [0] and Proxy- [1] challenges; NULL: none */
     bool unreg;                  /* the request in flight is an Expires: 0 */
     /* state */
     bool held;                   /* this node holds the carrier's lock */
@@ -209,6 +223,13 @@ void sipreg_save(sipreg_t *r, reg_t *g);
 void sipreg_failed(sipreg_t *r, reg_t *g, int code, const char *reason, int64_t retry_after,
                    bool credentials);
 void sipreg_attempt(sipreg_t *r, reg_t *g, bool unreg);
+/* Forgets g's kept challenges (a new transaction, or g freed). */
+void sipreg_chal_clear(reg_t *g);
+/* A binding this node may have at the registrar: registered, or granted
+ * and not expired though the state moved on (a refresh refused: failed,
+ * while the last binding lives on) -- what un-REGISTERs on a change, a
+ * delete and at shutdown go by. */
+bool sipreg_binding_live(const reg_t *g);
 /* After a batch of saves ended: committed, they are done; else each is
  * due again (after SAVE_RETRY_S). */
 void sipreg_saves_settle(sipreg_t *r, bool committed);

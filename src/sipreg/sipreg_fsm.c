@@ -250,8 +250,7 @@ void sipreg_attempt(sipreg_t *r, reg_t *g, bool unreg)
     g->unreg = unreg;
     g->auth_tries = 0;
     g->proxy_tries = 0;
-    free(g->proxy_auth);
-    g->proxy_auth = NULL;
+    sipreg_chal_clear(g);
     g->brief_tries = 0;
     g->due = 0;
     g->cseq++;
@@ -307,6 +306,50 @@ static reg_t *find_call(sipreg_t *r, sip_str_t call_id)
     return NULL;
 }
 
+void sipreg_chal_clear(reg_t *g)
+{
+    for (int k = 0; k < 2; k++) {
+        free(g->chal[k]);
+        g->chal[k] = NULL;
+    }
+}
+
+bool sipreg_binding_live(const reg_t *g)
+{
+    return g->st.state == REG_REGISTERED || g->st.expires_at > clock_now();
+}
+
+/* Copies ch into g's slot k (0 WWW, 1 Proxy), its nonce count reset: C_ERR
+ * when a field does not fit (a registrar's nonce of over 255 bytes). */
+static int chal_keep(reg_t *g, int k, const dig_chal_t *ch)
+{
+    kept_chal_t t = {.alg = ch->alg, .qop_auth = ch->qop_auth, .nc = 0};
+    if (ch->realm.n >= sizeof t.realm || ch->nonce.n >= sizeof t.nonce ||
+        ch->opaque.n >= sizeof t.opaque)
+        return C_ERR;
+    memcpy(t.realm, ch->realm.p, ch->realm.n);
+    memcpy(t.nonce, ch->nonce.p, ch->nonce.n);
+    if (ch->opaque.p) memcpy(t.opaque, ch->opaque.p, ch->opaque.n);
+    if (!g->chal[k]) g->chal[k] = xmalloc(sizeof *g->chal[k]);
+    *g->chal[k] = t;
+    return C_OK;
+}
+
+/* The answer to kept challenge k as a header line in out, with its next
+ * nonce count and a fresh cnonce. */
+static int chal_answer(reg_t *g, int k, const char *pass, const char *uri, buf_t *out)
+{
+    kept_chal_t *kc = g->chal[k];
+    dig_chal_t ch = {.realm = {kc->realm, strlen(kc->realm)},
+                     .nonce = {kc->nonce, strlen(kc->nonce)},
+                     .opaque = {kc->opaque[0] ? kc->opaque : NULL, strlen(kc->opaque)},
+                     .alg = kc->alg, .qop_auth = kc->qop_auth};
+    char cnonce[17];
+    sipreg_token(cnonce, sizeof cnonce);
+    buf_puts(out, k ? "Proxy-Authorization: " : "Authorization: ");
+    return dig_answer(&ch, g->cr.reg_user, pass, "REGISTER", uri, ++kc->nc, cnonce, out);
+}
+
 static void answer_challenge(sipreg_t *r, reg_t *g, const sip_msg_t *m)
 {
     const bool proxy = m->status == 407;
@@ -326,29 +369,30 @@ static void answer_challenge(sipreg_t *r, reg_t *g, const sip_msg_t *m)
         return;
     }
     (*tries)++;
-    char pass[SEC_PLAIN_MAX + 1], cnonce[17], uri[MODEL_HOST_SZ + 8];
+    if (chal_keep(g, proxy ? 1 : 0, &ch) != C_OK) {
+        sipreg_failed(r, g, m->status, "challenge with a realm, nonce or opaque too long", 0, true);
+        return;
+    }
+    char pass[SEC_PLAIN_MAX + 1], uri[MODEL_HOST_SZ + 8];
     cerr_t e;
     if (reg_password(r->core, &g->cr, pass, &e) != C_OK) {
         sipreg_failed(r, g, m->status, e.msg, 0, true);
         return;
     }
-    sipreg_token(cnonce, sizeof cnonce);
     snprintf(uri, sizeof uri, "sip:%s", g->cr.reg_realm[0] ? g->cr.reg_realm : g->host);
-    buf_t a = BUF_INIT;
-    buf_puts(&a, proxy ? "Proxy-Authorization: " : "Authorization: ");
-    int rc = dig_answer(&ch, g->cr.reg_user, pass, "REGISTER", uri, 1, cnonce, &a);
+    /* both challenges answered (the one just kept and any other of this
+     * transaction): a proxy strips its own answer, the registrar reads its */
+    buf_t a[2] = {BUF_INIT, BUF_INIT};
+    int rc = C_OK;
+    for (int k = 0; k < 2 && rc == C_OK; k++)
+        if (g->chal[k]) rc = chal_answer(g, k, pass, uri, &a[k]);
     sodium_memzero(pass, sizeof pass);
     if (rc == C_OK) {
         g->cseq++;
-        if (proxy) {
-            free(g->proxy_auth);
-            g->proxy_auth = xstrdup(a.data);
-            rc = build_send(r, g, a.data, NULL);
-        } else {
-            rc = build_send(r, g, a.data, g->proxy_auth);
-        }
+        rc = build_send(r, g, g->chal[0] ? a[0].data : NULL, g->chal[1] ? a[1].data : NULL);
     }
-    buf_free(&a);
+    buf_free(&a[0]);
+    buf_free(&a[1]);
     if (rc != C_OK) sipreg_failed(r, g, m->status, "the credentials cannot be sent in a Digest answer", 0, true);
 }
 

@@ -12,6 +12,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -52,9 +53,25 @@ void sipreg_reg_free(reg_t *g)
     sipreg_lookup_free(g->lk);
     sipreg_count_state(g, false);
     buf_free(&g->req);
-    free(g->proxy_auth);
+    sipreg_chal_clear(g);
     carrier_clear(&g->cr);
     free(g);
+}
+
+/* Whether a and b bind the same Contact to the same AOR at the same
+ * registrar: then b's REGISTER replaces a's binding (RFC 3261 §10.3, a new
+ * Call-ID updates it), and an Expires: 0 for a -- sent at the same time,
+ * or retransmitted after b's REGISTER got there -- would remove b's.  The
+ * Contact's user is the AOR's (build_send), its host the node's own. */
+static bool same_binding(const reg_t *a, const reg_t *b)
+{
+    const carrier_t *x = &a->cr, *y = &b->cr;
+    const char *xu = x->reg_from_user[0] ? x->reg_from_user : x->reg_user,
+               *yu = y->reg_from_user[0] ? y->reg_from_user : y->reg_user,
+               *xd = x->reg_from_domain[0] ? x->reg_from_domain : x->reg_realm,
+               *yd = y->reg_from_domain[0] ? y->reg_from_domain : y->reg_realm;
+    return strcmp(xu, yu) == 0 && strcasecmp(xd, yd) == 0 && strcasecmp(a->host, b->host) == 0 &&
+           a->port == b->port && a->tcp == b->tcp;
 }
 
 /* Takes cr's fields (moving its gateways) into a fresh registration. */
@@ -136,8 +153,9 @@ void sipreg_reload(sipreg_t *r)
             fingerprint(cr, fp);
             reg_t *g = sipreg_find_id(r, cr->id);
             if (g && memcmp(g->fp, fp, 32) != 0) {
-                /* new credentials or registrar: a new registration (the
-                 * old binding is left to expire at the old registrar) */
+                /* new credentials or registrar: a new registration, and
+                 * the old binding removed (Expires: 0 with the old
+                 * credentials) unless the new REGISTER replaces it */
                 log_msg(LOG_INFO, "sipreg: carrier %s (%s) changed: registering again", cr->uuid,
                         cr->name);
                 bool held = g->held;
@@ -147,7 +165,7 @@ void sipreg_reload(sipreg_t *r)
                 for (size_t i = 0; i < r->nregs; i++)
                     if (r->regs[i] == g) r->regs[i] = fresh;
                 /* (a REGISTER in flight may still create one) */
-                if (held && (g->st.state == REG_REGISTERED || g->tx) && !g->gone) {
+                if (held && (sipreg_binding_live(g) || g->tx) && !g->gone && !same_binding(g, fresh)) {
                     /* the old binding: Expires: 0 with the old credentials,
                      * to the old registrar, on its own Call-ID */
                     sipreg_count_state(g, false);
@@ -205,7 +223,7 @@ void sipreg_reload(sipreg_t *r)
         if (g->seen || g->gone || g->unreg) continue;
         /* deleted (or no longer reg): unregister if it was registered here */
         /* a REGISTER in flight may still create a binding: remove it too */
-        if (g->held && (g->st.state == REG_REGISTERED || g->tx)) {
+        if (g->held && (sipreg_binding_live(g) || g->tx)) {
             log_msg(LOG_INFO, "sipreg: carrier %s (%s) deleted: unregistering", g->cr.uuid,
                     g->cr.name);
             sipreg_attempt(r, g, true);

@@ -69,6 +69,82 @@ test('a proxy\'s 407 then the registrar\'s 401 (RFC 3261 §22.3): both answered,
   assert.equal(s.state, 'registered');
 });
 
+// Found by a helper's audit (session 37): the other order, the registrar's
+// 401 first and then a proxy's 407, sent the third REGISTER with the
+// proxy's answer only: challenged again, "credentials rejected".  Every
+// request after both challenges answers both, each with its own next nonce
+// count (a count sent again with its nonce is a replay).
+test('the registrar\'s 401 then a proxy\'s 407: both answered, each with its own nonce count, registered', async () => {
+  const nc = (h) => (/\bnc=([0-9a-f]{8})/.exec(h || '') || [])[1];
+  const reg = await fakeRegistrar('127.0.0.64', (req, reply) => {
+    if (!req.auth) return reply(401, 'Unauthorized', ['WWW-Authenticate: Digest realm="example.com", nonce="rn2", qop="auth"']);
+    if (!req.pauth) return reply(407, 'Proxy Authentication Required', ['Proxy-Authenticate: Digest realm="proxy.example", nonce="pn2", qop="auth"']);
+    return reply(200, 'OK', [`Contact: ${req.contact};expires=60`]);
+  });
+  const c = await mkReg(reg);
+  const s = await until('a final state', async () => { const x = await status(c.id); return x && (x.state === 'failed' || x.state === 'registered') ? x : null; });
+  const seen = reg.seen.map((x) => ({ cseq: x.cseq, auth: nc(x.auth), pauth: nc(x.pauth) }));
+  reg.close();
+  await call('DELETE', `${CARRIERS}/${c.id}`);
+  assert.equal(s.state, 'registered', JSON.stringify({ s, seen }));
+  assert.deepEqual(seen.slice(0, 3).map((x) => [x.auth, x.pauth]),
+    [[undefined, undefined], ['00000001', undefined], ['00000002', '00000001']], JSON.stringify(seen));
+});
+
+// Found by a helper's audit (session 37): a change that keeps the binding
+// (same registrar, AOR and Contact: a new password or expiry) sent the old
+// registration's Expires: 0 at the moment the new REGISTER went out; a
+// retransmitted (or reordered) Expires: 0 then removed the new binding,
+// while numberd showed "registered" until the next refresh.  The new
+// REGISTER replaces the binding (RFC 3261 §10.3): no Expires: 0 then.
+test('a change that keeps the binding sends no Expires: 0 that could remove the new one', async () => {
+  const bindings = new Map();
+  let dropped = false;
+  const reg = await fakeRegistrar('127.0.0.65', (req, reply) => {
+    const contact = /<([^>]*)>/.exec(req.contact)[1];
+    if (req.expires === '0') {
+      if (!dropped) { dropped = true; return; } // lost: its retransmission comes later
+      bindings.delete(contact);
+      return reply(200, 'OK');
+    }
+    bindings.set(contact, req.expires);
+    return reply(200, 'OK', [`Contact: ${req.contact};expires=${req.expires}`]);
+  });
+  const c = await mkReg(reg);
+  await until('registered', async () => { const x = await status(c.id); return x && x.state === 'registered' ? x : null; });
+  const before = reg.seen.length;
+  const p = await call('PATCH', `${CARRIERS}/${c.id}`, { registration: { expires: 1800 } });
+  assert.equal(p.status, 200, p.text);
+  await until('the new REGISTER', () => reg.seen.slice(before).some((x) => x.expires === '1800'));
+  await sleep(3000); // past the retransmissions of any Expires: 0 (T1 50 ms)
+  const after = reg.seen.slice(before).map((x) => x.expires);
+  const s = await status(c.id);
+  reg.close();
+  await call('DELETE', `${CARRIERS}/${c.id}`);
+  assert.equal(s.state, 'registered');
+  assert.ok(!after.includes('0'), `Expires: 0 sent after the change: ${JSON.stringify(after)}`);
+  assert.deepEqual([...bindings.values()], ['1800'], 'the registrar keeps the new binding');
+});
+
+// Found by a helper's audit (session 37): a refresh refused (403) leaves
+// the carrier "failed" while the binding granted before lives on until it
+// expires; deleting the carrier then sent no Expires: 0, and calls kept
+// coming for up to half the expiry.
+test('deleted while failed with a live binding: the binding is removed', async () => {
+  const reg = await fakeRegistrar('127.0.0.66', (req, reply, n) => {
+    if (req.expires === '0') return reply(200, 'OK');
+    if (n === 1) return reply(200, 'OK', [`Contact: ${req.contact};expires=20`]);
+    return reply(403, 'Forbidden');
+  });
+  const c = await mkReg(reg);
+  const s = await until('the refused refresh', async () => { const x = await status(c.id); return x && x.state === 'failed' ? x : null; }, 15000);
+  assert.ok(Date.parse(s.expires_at) > Date.now() + 3000, `the binding lives on: ${JSON.stringify(s)}`);
+  const del = await call('DELETE', `${CARRIERS}/${c.id}`);
+  assert.equal(del.status, 204, del.text);
+  await until('Expires: 0', () => reg.seen.some((x) => x.expires === '0'), Math.max(1000, Date.parse(s.expires_at) - Date.now()));
+  reg.close();
+});
+
 test('a Retry-After beyond the 30 min backoff cap is capped (SIP.md §5)', async () => {
   const reg = await fakeRegistrar('127.0.0.53', (req, reply) => reply(503, 'Service Unavailable', ['Retry-After: 999999999']));
   const c = await mkReg(reg);
