@@ -158,6 +158,14 @@ static const char *env_of(const opt_t *o)
     return v && *v ? v : NULL;
 }
 
+/* The string options this command took from the environment: a usage
+ * error about one names its variable, not only its flag (the operator set
+ * NUMBERD_EVENT_RETENTION, not --event-retention).  One command a process. */
+static struct {
+    const char *name, *env;
+} g_from_env[40];
+static size_t g_nfrom_env;
+
 /* What the command line left unset: from the environment, else the
  * default.  C_ERR after a usage error. */
 static int apply_env(const char *usage, opt_t *opts, size_t nopts)
@@ -165,7 +173,11 @@ static int apply_env(const char *usage, opt_t *opts, size_t nopts)
     for (size_t i = 0; i < nopts; i++) {
         opt_t *o = &opts[i];
         const char *v = env_of(o);
-        if (o->dst && !*o->dst) *o->dst = v ? v : o->dflt;
+        if (o->dst && !*o->dst) {
+            *o->dst = v ? v : o->dflt;
+            if (v && g_nfrom_env < sizeof g_from_env / sizeof g_from_env[0])
+                g_from_env[g_nfrom_env].name = o->name, g_from_env[g_nfrom_env++].env = o->env;
+        }
         if (o->flag && !*o->flag && v) {
             if (strcmp(v, "1") == 0 || strcmp(v, "true") == 0) *o->flag = true;
             else if (strcmp(v, "0") != 0 && strcmp(v, "false") != 0) {
@@ -226,12 +238,24 @@ int usage_error(const char *usage, const char *fmt, ...)
 {
     /* One line (CLI.md); the usage text is what --help prints. */
     ND_UNUSED(usage);
+    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    fputs("numberd: usage: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputs(" (see --help)\n", stderr);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    fprintf(stderr, "numberd: usage: %s", msg);
+    for (size_t i = 0; i < g_nfrom_env; i++) {
+        /* "--name" as a whole word of the message */
+        const char *n = g_from_env[i].name;
+        size_t nl = strlen(n);
+        for (const char *p = strstr(msg, "--"); p; p = strstr(p + 2, "--")) {
+            if (strncmp(p + 2, n, nl) == 0 && !nd_isalnum((unsigned char)p[2 + nl]) && p[2 + nl] != '-') {
+                fprintf(stderr, " (--%s came from %s)", n, g_from_env[i].env);
+                break;
+            }
+        }
+    }
+    fputs(" (see --help)\n", stderr);
     return EXIT_USAGE;
 }
 

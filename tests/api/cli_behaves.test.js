@@ -436,3 +436,17 @@ describe('shell completion', () => {
     if (zsh) assert.equal(spawnSync('zsh', ['-n', zshFile]).status, 0);
   });
 });
+
+// Found by an audit (session 36, left then; done in session 37): a bad value
+// taken from an environment variable was reported under its flag's name
+// only, and the operator looked for a flag nobody had typed.
+test('a bad value from an environment variable names the variable', () => {
+  const env = { ...process.env, NUMBERD_EVENT_RETENTION: 'forever' };
+  const r = run(['serve', '--db', path.join(os.tmpdir(), `nd-env-${process.pid}.db`)], { env });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /^numberd: usage: invalid --event-retention forever: .*\(--event-retention came from NUMBERD_EVENT_RETENTION\)/);
+  // given as a flag: the flag alone, as before
+  const f = run(['serve', '--db', path.join(os.tmpdir(), `nd-env-${process.pid}.db`), '--event-retention', 'forever']);
+  assert.equal(f.status, 2);
+  assert.ok(!/came from/.test(f.stderr), f.stderr);
+});
