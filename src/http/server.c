@@ -675,6 +675,26 @@ static void answer_batch(http_server_t *s, req_t *first)
     batch_resume(s, held);
 }
 
+/* A batch could not begin after the store waited for it (SQLite's busy
+ * timeout: another process holds the database's write lock): r and every
+ * write queued behind it are answered as the fault it is (batch_lost:
+ * 503), none run.  Answering each alone instead made each wait out the
+ * timeout again, one after the other: with a lock held for 200 s, six
+ * purchases were answered 30, 60, ... 195 s late, and the last two 201
+ * when the lock went -- long after their clients had given up (found by
+ * a helper's audit, session 37). */
+#define BEGIN_WAITED_NS 1000000000u /* a failure quicker than this is not a wait */
+static void answer_queue_lost(http_server_t *s, req_t *r)
+{
+    while (r) {
+        http_resp_free(&r->closed);
+        r->closed = (http_resp_t){.status = 200, .request_id = r->pub.id};
+        s->app.batch_lost(&r->pub, &r->closed);
+        answer_resume(s, r);
+        r = wq_take(s);
+    }
+}
+
 /* A writer: takes suspended write requests off the queue and answers
  * them, until the server stops (the queue is empty by then: stop waits
  * for every suspended request before it asks the writers to end). */
@@ -709,8 +729,11 @@ static void *writer_main(void *arg)
         if (r) s->wactive++;
         pthread_mutex_unlock(&s->wmu);
         if (!r) return NULL;
-        if (s->app.batch_begin && s->app.batch_begin(s->app.ud) == C_OK) answer_batch(s, r);
-        else answer_off_thread(r);
+        uint64_t t0 = clock_mono_ns();
+        if (!s->app.batch_begin) answer_off_thread(r);
+        else if (s->app.batch_begin(s->app.ud) == C_OK) answer_batch(s, r);
+        else if (clock_mono_ns() - t0 >= BEGIN_WAITED_NS) answer_queue_lost(s, r);
+        else answer_off_thread(r); /* a quick failure (a reset connection): its own try */
         pthread_mutex_lock(&s->wmu);
         s->wactive--;
         s->wtrim_due = true;

@@ -35,6 +35,7 @@
     X(P, void, close, (store_t *st))                                                               \
     X(P, int, migrate, (store_t *st, int *applied))                                                \
     X(P, int, tx_begin, (store_t *st, bool write))                                                 \
+    X(P, void, tx_nowait, (store_t *st, bool on))                                                  \
     X(P, int, tx_commit, (store_t *st))                                                            \
     X(P, void, tx_rollback, (store_t *st))                                                         \
     X(P, bool, tx_retryable, (store_t *st))                                                        \

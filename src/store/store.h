@@ -80,6 +80,13 @@ typedef struct store_ops {
     void (*close)(store_t *st);
     int (*migrate)(store_t *st, int *applied);
     int (*tx_begin)(store_t *st, bool write);
+    /* on: the calling thread's next write transactions wait for no lock
+     * (a best-effort write, on a thread that answers reads: a key's
+     * last_used_at).  SQLite: the process's write lock for 200 ms at most,
+     * the database's not at all -- another process holding it made each
+     * such write, and the reads its thread had to answer, wait 15 s.
+     * PostgreSQL: nothing (its writes wait for the rows they touch only). */
+    void (*tx_nowait)(store_t *st, bool on);
     int (*tx_commit)(store_t *st);
     void (*tx_rollback)(store_t *st);
     /* Whether the calling thread's last outermost transaction was aborted

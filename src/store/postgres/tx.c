@@ -464,6 +464,11 @@ void pg_batch_settle(conn_t *c)
     if (c->batch_open && c->depth == 0) batch_commit(c);
 }
 
+void pg_tx_nowait(store_t *st, bool on)
+{
+    (void)st, (void)on; /* store.h: its writes wait for the rows they touch only */
+}
+
 int pg_tx_begin(store_t *st, bool write)
 {
     conn_t *c = pg_conn(st);

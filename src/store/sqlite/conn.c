@@ -334,7 +334,7 @@ int sq_open_db(sqlite_store_t *s, sqlite3 **out)
         sqlite3_close_v2(db);
         return ST_ERR;
     }
-    sqlite3_busy_timeout(db, 15000);
+    sqlite3_busy_timeout(db, SQ_BUSY_MS);
     sqlite3_extended_result_codes(db, 1);
     /* WAL keeps readers off the writer's lock.  Switching a new file to
      * WAL takes its exclusive lock; two processes doing it at once (two
@@ -789,6 +789,43 @@ void sq_rd_text(sqls_row_t *r, void *rows, size_t i)
 
 /* ---- transactions ------------------------------------------------------ */
 
+/* store.h tx_nowait: this thread's writes wait for no lock */
+static __thread bool tls_nowait;
+#define NOWAIT_LOCK_MS 200
+
+void sq_tx_nowait(store_t *st, bool on)
+{
+    (void)st;
+    tls_nowait = on;
+}
+
+/* The process's write lock: at once, or (tls_nowait) within
+ * NOWAIT_LOCK_MS; ST_ERR when not. */
+static int write_lock_take(sqlite_store_t *s)
+{
+    if (!tls_nowait) {
+        pthread_mutex_lock(&s->write_lock);
+        return ST_OK;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += NOWAIT_LOCK_MS * 1000000L;
+    ts.tv_sec += ts.tv_nsec / 1000000000L;
+    ts.tv_nsec %= 1000000000L;
+    return pthread_mutex_timedlock(&s->write_lock, &ts) == 0 ? ST_OK : ST_ERR;
+}
+
+/* BEGIN IMMEDIATE on db, which waits out the busy timeout for another
+ * process's lock -- unless tls_nowait. */
+static int begin_immediate(conn_t *c)
+{
+    if (!tls_nowait) return sq_ctl(c, SQ_BEGIN_IMMEDIATE);
+    sqlite3_busy_timeout(c->db, 0);
+    int rc = sq_ctl(c, SQ_BEGIN_IMMEDIATE);
+    sqlite3_busy_timeout(c->db, SQ_BUSY_MS);
+    return rc;
+}
+
 static void write_unlock(sqlite_store_t *s, conn_t *c)
 {
     if (c->writing) {
@@ -899,8 +936,9 @@ static int group_end(sqlite_store_t *s, bool keep)
 static int group_join(sqlite_store_t *s)
 {
     __atomic_add_fetch(&s->wanting, 1, __ATOMIC_ACQ_REL);
-    pthread_mutex_lock(&s->write_lock);
+    int locked = write_lock_take(s);
     __atomic_sub_fetch(&s->wanting, 1, __ATOMIC_ACQ_REL);
+    if (locked != ST_OK) return ST_ERR;
     if (!s->wconn) {
         conn_t *w = xcalloc(1, sizeof *w);
         if (sq_open_db(s, &w->db) != ST_OK) {
@@ -926,7 +964,7 @@ static int group_join(sqlite_store_t *s)
     }
     conn_t *w = s->wconn;
     if (!s->group_open) {
-        if (sq_ctl(w, SQ_BEGIN_IMMEDIATE) != ST_OK) {
+        if (begin_immediate(w) != ST_OK) {
             pthread_mutex_unlock(&s->write_lock);
             return ST_ERR;
         }
@@ -1170,10 +1208,13 @@ int sq_tx_begin(store_t *st, bool write)
     c->depth++;
     c->rollback_only = false;
     if (write) {
-        pthread_mutex_lock(&s->write_lock);
+        if (write_lock_take(s) != ST_OK) {
+            c->depth = 0;
+            return ST_ERR;
+        }
         c->writing = true;
     }
-    if (sq_ctl(c, write ? SQ_BEGIN_IMMEDIATE : SQ_BEGIN) != ST_OK) {
+    if ((write ? begin_immediate(c) : sq_ctl(c, SQ_BEGIN)) != ST_OK) {
         c->depth = 0;
         write_unlock(s, c);
         return ST_ERR;
