@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "util/clock.h"
+#include "util/log.h"
 #include "core/country.h"
 #include "core/events.h"
 #include "core/numbers.h"
@@ -247,6 +248,19 @@ static void basic_key(const char *auth_id, const char *token, uint8_t out[IDS_HA
 }
 
 /* The main account's status decides for its subaccounts. */
+/* A row that a foreign key says exists was not found: main accounts are
+ * never deleted, so the database is damaged (a page SQLite reads as no
+ * row) -- the server's fault, never the caller's credentials: a 401
+ * there counted towards the address's lockout, and valid keys of every
+ * account from that address were refused 429 (a helper's audit, session
+ * 37). */
+static int fk_missing(const char *what, int64_t id)
+{
+    log_msg(LOG_ERROR, "auth: %s (id %lld) is missing although its reference exists: the "
+            "database may be damaged (PRAGMA integrity_check / amcheck)", what, (long long)id);
+    return ACCT_AUTH_FAULT;
+}
+
 static int status_verdict(int status)
 {
     return status == ACCT_SUSPENDED ? ACCT_AUTH_SUSPENDED : status == ACCT_CLOSED ? C_ERR : C_OK;
@@ -279,8 +293,9 @@ int acct_auth_basic(core_t *c, const char *auth_id, const char *token, account_t
     if (out->parent_id) {
         account_t parent;
         rc = st->ops->account_by_id(st, out->parent_id, &parent);
-        if (rc == ST_NOTFOUND || (rc == ST_OK && !parent.enabled)) return C_ERR;
+        if (rc == ST_NOTFOUND) return fk_missing("a subaccount's main account", out->parent_id);
         if (rc != ST_OK) return ACCT_AUTH_FAULT;
+        if (!parent.enabled) return C_ERR;
         if (verdict == C_OK) verdict = status_verdict(parent.status);
     }
     if (verdict != C_OK) return verdict;
@@ -311,18 +326,25 @@ int acct_auth_bearer_key(core_t *c, const char *key, account_t *out, unsigned *s
     if (rc != ST_OK) return ACCT_AUTH_FAULT;
     if (k.revoked_at || (k.expires_at && k.expires_at <= now)) return C_ERR;
     rc = st->ops->account_by_id(st, k.account_id, out);
-    if (rc == ST_NOTFOUND) return C_ERR;
+    if (rc == ST_NOTFOUND) return fk_missing("an API key's account", k.account_id);
     if (rc != ST_OK) return ACCT_AUTH_FAULT;
     if (!out->enabled) return C_ERR;
     int verdict = status_verdict(out->status);
     if (verdict != C_OK) return verdict;
     *scopes = k.scopes;
     /* best effort: a failed write of last_used_at is logged by the store
-     * and refuses nobody */
+     * and refuses nobody; and it waits for no lock (tx_nowait): this
+     * thread answers reads, /healthz among them, which another process's
+     * long write lock held up 15 s a key before (a helper's audit,
+     * session 37) */
     cerr_t te;
     /* never inside a caller's transaction: the touch would join it */
-    if (now - k.last_used_at >= ACCT_TOUCH_SECONDS && core_tx_depth() == 0 && core_begin(c, &te) == C_OK)
-        (void)core_end(c, st->ops->apikey_touch(st, k.id, now) == ST_OK ? C_OK : C_ERR, &te);
+    if (now - k.last_used_at >= ACCT_TOUCH_SECONDS && core_tx_depth() == 0) {
+        st->ops->tx_nowait(st, true);
+        if (core_begin(c, &te) == C_OK)
+            (void)core_end(c, st->ops->apikey_touch(st, k.id, now) == ST_OK ? C_OK : C_ERR, &te);
+        st->ops->tx_nowait(st, false);
+    }
     if (key_id) *key_id = k.id;
     if (key_until) *key_until = k.expires_at;
     cache_put(h, out, *scopes, k.id, gen, k.expires_at);

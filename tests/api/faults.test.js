@@ -35,6 +35,14 @@
 //     with Retry-After in the dialect's shape, reads go on, the server
 //     stays up, nothing acknowledged is lost, and writes succeed again as
 //     soon as space returns; the database is intact.
+//  7. Another process holds SQLite's write lock for longer than the busy
+//     timeout (sqlite3's BEGIN IMMEDIATE): every write queued meanwhile is
+//     answered 503 together once the timeout passed, none 201 later; reads
+//     and /healthz go on answering at once, an API key's first use too.
+//  8. A damaged database that reads an account as no row (SQLite does so
+//     for a damaged b-tree page; made here by deleting the row with its
+//     foreign keys off): its API key and its subaccount's credentials get
+//     503, never 401 -- and so never the address's lockout (429).
 
 const { test, before, after, describe } = require('node:test');
 const assert = require('node:assert/strict');
@@ -635,3 +643,91 @@ describe('disk full under SQLite', {
   });
 });
 
+
+// Found by a helper's audit (session 37): each queued write waited out the
+// 15 s busy timeout twice, one after the other (503s at 30, 60, ... 195 s
+// and two 201s when the lock went, long after their clients had given up);
+// and an API key's last_used_at, a write on an HTTP thread, held up every
+// read of that thread, /healthz among them, for 15 s a key.
+describe('another process holds SQLite\'s write lock', {
+  skip: PG ? 'SQLite only (PostgreSQL locks rows, not the database)' : false,
+}, () => {
+  test('queued writes answer 503 together after the busy timeout, never 201 later; reads go on at once', async (t) => {
+    const { spawn } = require('node:child_process');
+    const STOCK = nums('1505557', 10);
+    const S = await start({ threads: 2 });
+    let holder = null;
+    try {
+      await S.loadCsv(csv(COLS, STOCK.map(row)));
+      const x = await S.createAccount('locked-out');
+      holder = spawn('sqlite3', [S.db], { stdio: ['pipe', 'pipe', 'inherit'] });
+      const held = new Promise((res) => holder.stdout.on('data', (d) => { if (/held/.test(String(d))) res(); }));
+      holder.stdin.write("BEGIN IMMEDIATE;\nSELECT 'held';\n");
+      await held;
+      const t0 = Date.now();
+      const timed = (p) => p.then((r) => ({ r, ms: Date.now() - t0 }));
+      const buys = STOCK.slice(0, 6).map((n) => timed(S.buy(x, n)));
+      await new Promise((res) => setTimeout(res, 300));
+      // the key's first use (its last_used_at is written), a Plivo read, /healthz
+      const reads = await Promise.all([
+        timed(S.byoc(x.api_key, 'GET', '/carriers')),
+        timed(S.plivo(x, 'GET', 'Number/')),
+        timed(fetch(`${S.base}/healthz`).then(async (r) => ({ status: r.status, text: await r.text() }))),
+      ]);
+      for (const { r, ms } of reads) {
+        assert.equal(r.status, 200, r.text);
+        assert.ok(ms < 5000, `a read answered ${ms} ms into the lock`);
+      }
+      const got = await Promise.all(buys);
+      t.diagnostic(`purchases answered at ${got.map((g) => g.ms).join(', ')} ms`);
+      for (const { r, ms } of got) {
+        assertUnavailable(r, 'plivo', 'a purchase while another process holds the lock');
+        assert.ok(ms < 25000, `answered ${ms} ms into the lock (the busy timeout is 15 s)`);
+      }
+      holder.stdin.end('ROLLBACK;\n');
+      await new Promise((res) => holder.on('exit', res));
+      holder = null;
+      // nothing of them was kept; writes work again
+      assert.deepEqual(await owned(S, x), []);
+      assert.equal((await S.buy(x, STOCK[6])).status, 201);
+    } finally {
+      if (holder) holder.kill('SIGKILL');
+      await S.stop();
+    }
+  });
+});
+
+// Found by a helper's audit (session 37): a damaged accounts page made a
+// valid API key 401 (its account "not found"), and after 20 such 401s every
+// credential from that address, other accounts' too, got 429.
+describe('a damaged database reads an account as no row', {
+  skip: PG ? 'SQLite only (made with its foreign keys off)' : false,
+}, () => {
+  test('its key and its subaccount answer 503, never 401, and nobody is locked out', async () => {
+    let S = await start({ keepDir: true, args: ['--auth-fail-limit', '5/60'] });
+    const dir = S.dir;
+    try {
+      const gone = await S.createAccount('damaged');
+      const other = await S.createAccount('intact');
+      const sub = await S.plivo(gone, 'POST', 'Subaccount/', { body: { name: 's', enabled: true } });
+      assert.equal(sub.status, 201, sub.text);
+      const creds = { auth_id: sub.json.auth_id, auth_token: sub.json.auth_token };
+      assert.equal((await S.stop()).code, 0);
+      const q = `PRAGMA foreign_keys=OFF; DELETE FROM accounts WHERE auth_id = '${gone.auth_id}';`;
+      const r = spawnSync('sqlite3', [path.join(dir, 't.db'), q], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      S = await start({ dir, args: ['--auth-fail-limit', '5/60'] });
+      for (let i = 0; i < 8; i++) {
+        assertUnavailable(await S.byoc(gone.api_key, 'GET', '/carriers'), 'problem', 'the damaged account\'s key');
+        assertUnavailable(await S.plivo(creds, 'GET', 'Number/'), 'plivo', 'its subaccount');
+      }
+      assert.match(S.stderr(), /is missing although its reference exists: the database may be damaged/);
+      // no lockout: another account from the same address still gets in
+      assert.equal((await S.byoc(other.api_key, 'GET', '/carriers')).status, 200);
+      assert.equal((await S.plivo(other, 'GET', 'Number/')).status, 200);
+    } finally {
+      await S.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
