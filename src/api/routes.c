@@ -198,9 +198,9 @@ static bool api_batch_full(void *ud)
     return core_batch_full();
 }
 
-static void api_batch_durable(void *ud, void *after)
+static int api_batch_durable(void *ud, void *after)
 {
-    core_batch_durable(&((api_ctx_t *)ud)->core, after);
+    return core_batch_durable(&((api_ctx_t *)ud)->core, after);
 }
 
 /* Versions read ahead (http_app_t): for the routes whose answers may be

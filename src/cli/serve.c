@@ -783,5 +783,9 @@ done:
     rl_free(ctx.rl);
     af_free(ctx.af);
     if (ret == 0) log_msg(LOG_INFO, "stopped: database closed");
+    if (ret == 0 && nd_exit_code() != 0) {
+        ret = nd_exit_code();
+        log_msg(LOG_ERROR, "stopped after a fault: exit status %d", ret);
+    }
     return ret;
 }

@@ -196,12 +196,15 @@ static void after_run(uint32_t held[MET__COUNT], void (*const *fn)(void), int nf
     for (int i = 0; i < nfn; i++) fn[i]();
 }
 
-void core_batch_durable(core_t *c, core_after_t *after)
+int core_batch_durable(core_t *c, core_after_t *after)
 {
-    if (!after) return;
-    c->st->ops->durable_wait(c->st, after->ticket); /* returns once synced */
+    if (!after) return C_OK;
+    /* returns once synced; not durable: the commit is still what every
+     * thread reads, so what follows it runs all the same */
+    int rc = c->st->ops->durable_wait(c->st, after->ticket) == ST_OK ? C_OK : C_ERR;
     after_run(after->held, after->fn, after->nfn);
     free(after);
+    return rc;
 }
 
 int core_batch_end(core_t *c, core_after_t **after, cerr_t *e)

@@ -110,7 +110,9 @@ bool core_batches(core_t *c);   /* may core_batch_begin succeed? */
 bool core_batch_full(void);
 int core_batch_begin(core_t *c);
 int core_batch_end(core_t *c, core_after_t **after, cerr_t *e);
-void core_batch_durable(core_t *c, core_after_t *after);
+/* C_ERR: the store could not make it durable (a file of the database
+ * deleted under it): its answers are to be the fault's. */
+int core_batch_durable(core_t *c, core_after_t *after);
 
 /* Opens the store named by url (CLI.md --db: an SQLite path or a
  * postgresql:// URL) and brings its schema up to date; *applied (may be

@@ -151,7 +151,7 @@ typedef struct {
     int (*batch_begin)(void *ud);
     bool (*batch_full)(void *ud);
     int (*batch_end)(void *ud, void **after);
-    void (*batch_durable)(void *ud, void *after);
+    int (*batch_durable)(void *ud, void *after); /* C_ERR: not durable, answered as lost */
     void (*batch_lost)(http_req_t *req, http_resp_t *resp);
     /* Versions read ahead (all three set, and request_done, or none is
      * used).  A GET for which version_wanted(req) is true is not answered

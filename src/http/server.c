@@ -583,7 +583,13 @@ static void batch_resume(http_server_t *s, req_t *held)
  * sends its answers. */
 static void batch_answer_durable(http_server_t *s, req_t *held, void *after)
 {
-    s->app.batch_durable(s->app.ud, after);
+    if (s->app.batch_durable(s->app.ud, after) != C_OK) {
+        for (req_t *r = held; r; r = r->bnext) {
+            http_resp_free(&r->closed);
+            r->closed = (http_resp_t){.status = 200, .request_id = r->pub.id};
+            s->app.batch_lost(&r->pub, &r->closed);
+        }
+    }
     batch_resume(s, held);
 }
 

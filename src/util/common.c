@@ -109,3 +109,9 @@ void nd_thread_background(void)
     /* best effort: a failure leaves the thread at the server's priority */
     (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), ND_BACKGROUND_NICE);
 }
+
+static _Atomic int g_exit_code;
+
+void nd_exit_code_set(int code) { g_exit_code = code; }
+
+int nd_exit_code(void) { return g_exit_code; }

@@ -47,6 +47,11 @@ char *xasprintf(const char *fmt, ...) ND_PRINTF(1, 2);
 void nd_malloc_trim(void);
 
 ND_NORETURN void nd_panic(const char *fmt, ...) ND_PRINTF(1, 2);
+/* The exit status a process that stops in order owes all the same (a
+ * fault seen on the way, which its supervisor must see as a failure: 70,
+ * EX_SOFTWARE); 0 until set.  Any thread. */
+void nd_exit_code_set(int code);
+int nd_exit_code(void);
 
 /* ASCII-only helpers: locale-independent on purpose. */
 static inline bool nd_isdigit(int c) { return c >= '0' && c <= '9'; }

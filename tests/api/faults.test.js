@@ -43,6 +43,10 @@
 //     for a damaged b-tree page; made here by deleting the row with its
 //     foreign keys off): its API key and its subaccount's credentials get
 //     503, never 401 -- and so never the address's lockout (429).
+//  9. The log (-wal) deleted under a running SQLite server: the next write
+//     is not acknowledged (503), the server stops by itself with exit
+//     status 70, and every write acknowledged before is there after a
+//     restart (closing the database copied the log it still held).
 
 const { test, before, after, describe } = require('node:test');
 const assert = require('node:assert/strict');
@@ -725,6 +729,39 @@ describe('a damaged database reads an account as no row', {
       // no lockout: another account from the same address still gets in
       assert.equal((await S.byoc(other.api_key, 'GET', '/carriers')).status, 200);
       assert.equal((await S.plivo(other, 'GET', 'Number/')).status, 200);
+    } finally {
+      await S.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+// Found by a helper's audit (session 37): with its -wal deleted the server
+// went on answering 201 into a file no process would read again, and the
+// next start had lost every acknowledged write since the last checkpoint.
+describe('the log deleted under a running SQLite server', {
+  skip: PG ? 'SQLite only' : false,
+}, () => {
+  test('no write acknowledged after it; the server stops (70); every earlier 201 kept', async () => {
+    const STOCK = nums('1505558', 6);
+    let S = await start({ keepDir: true });
+    const dir = S.dir;
+    try {
+      await S.loadCsv(csv(COLS, STOCK.map(row)));
+      const x = await S.createAccount('wal-gone');
+      for (const n of STOCK.slice(0, 3)) assert.equal((await S.buy(x, n)).status, 201);
+      fs.rmSync(path.join(dir, 't.db-wal'));
+      const r = await S.buy(x, STOCK[3]).catch((e) => ({ status: `no answer (${e.message})` }));
+      assert.notEqual(r.status, 201, 'a write acknowledged into a deleted log');
+      if (typeof r.status === 'number') assertUnavailable(r, 'plivo', 'a purchase after the log was deleted');
+      for (let i = 0; i < 100 && S.alive(); i++) await new Promise((res) => setTimeout(res, 100));
+      assert.ok(!S.alive(), 'the server stops by itself');
+      const res = await S.kill();
+      assert.equal(res.code, 70);
+      assert.match(S.stderr(), /the log \(-wal\) was deleted while the server used it/);
+      S = await start({ dir });
+      const got = new Set(await owned(S, x));
+      for (const n of STOCK.slice(0, 3)) assert.ok(got.has(n), `acknowledged purchase of ${n} kept`);
     } finally {
       await S.stop();
       fs.rmSync(dir, { recursive: true, force: true });

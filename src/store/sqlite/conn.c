@@ -3,6 +3,7 @@
 #include "store/sqlite/sqliteInt.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <sched.h>
 #include <semaphore.h>
 #include <fcntl.h>
@@ -927,8 +928,8 @@ static int group_end(sqlite_store_t *s, bool keep)
      * running meanwhile).  A group that failed still waits for the commits
      * before it: what its members read from them (a number already sold)
      * decides their answers. */
-    sq_durable_wait(&s->sql.base, m->ok ? m->ticket : __atomic_load_n(&s->commit_seq, __ATOMIC_ACQUIRE));
-    return m->ok && mine ? ST_OK : ST_ERR;
+    int durable = sq_durable_wait(&s->sql.base, m->ok ? m->ticket : __atomic_load_n(&s->commit_seq, __ATOMIC_ACQUIRE));
+    return m->ok && mine && durable == ST_OK ? ST_OK : ST_ERR;
 }
 
 /* Takes write_lock and joins the open group, or opens one on wconn (its
@@ -1136,10 +1137,50 @@ static int wal_fds_open(sqlite_store_t *s, sqlite3 *db)
         log_msg(LOG_WARN, "sqlite: the log's directory %s was not synced: %s", dir, strerror(errno));
     if (dfd >= 0) close(dfd);
     free(dir);
+    /* the database file and its index, watched after each sync; the
+     * index exists once a connection opened the database in WAL mode */
+    const char *main_path = sqlite3_db_filename(db, "main");
+    char shm[PATH_MAX];
+    int watch[2] = {open(main_path, O_RDONLY | O_CLOEXEC), -1};
+    if (snprintf(shm, sizeof shm, "%s-shm", main_path) < (int)sizeof shm)
+        watch[1] = open(shm, O_RDONLY | O_CLOEXEC);
     pthread_mutex_lock(&s->sync_mu);
     memcpy(s->wal_fd, fds, sizeof fds);
+    memcpy(s->watch_fd, watch, sizeof watch);
     pthread_mutex_unlock(&s->sync_mu);
     return 0;
+}
+
+/* After a sync: the log, the database file and its index must still be
+ * the files their names give.  One deleted while in use (a "restore" that
+ * removed the -wal or -shm under a running server) leaves this process
+ * writing where no process will read -- the log's commits gone at the
+ * next start, another process's writes (the CLI, with a new index) lost
+ * -- while it went on answering 2xx (a helper's audit, session 37).  Then
+ * nothing is acknowledged any more (sq_durable_wait: ST_ERR, answered
+ * 503), and the server is asked to stop (SIGTERM): closing the last
+ * connection checkpoints the log this process still holds into the
+ * database file, when that one is still there. */
+static void files_watch(sqlite_store_t *s, int wal_fd)
+{
+    static const char *const what[] = {"the log (-wal)", "the database file", "its index (-shm)"};
+    int fds[3] = {wal_fd, s->watch_fd[0], s->watch_fd[1]};
+    for (int i = 0; i < 3; i++) {
+        struct stat sb;
+        if (fds[i] < 0 || fstat(fds[i], &sb) != 0 || sb.st_nlink > 0) continue;
+        pthread_mutex_lock(&s->sync_mu);
+        bool first = !s->files_gone;
+        s->files_gone = true;
+        pthread_mutex_unlock(&s->sync_mu);
+        if (first) {
+            log_msg(LOG_ERROR, "sqlite: %s was deleted while the server used it: nothing is "
+                    "acknowledged any more, and the server stops (never delete a database's "
+                    "files under a running server: DEPLOYMENT.md)", what[i]);
+            nd_exit_code_set(70); /* stops in order, but as the fault it is */
+            kill(getpid(), SIGTERM);
+        }
+        return;
+    }
 }
 
 /* A sync failed: no sync after it may advance synced_seq (another slot's
@@ -1177,6 +1218,7 @@ int sq_durable_wait(store_t *st, uint64_t ticket)
         }
         if (rc != 0) sync_failed(s, errno);
         metrics_count(MET_DB_SYNCS);
+        files_watch(s, s->wal_fd[k]);
         pthread_mutex_lock(&s->sync_mu);
         while (s->sync_dead) /* the other slot's failed: the process is stopping */
             pthread_cond_wait(&s->sync_cv, &s->sync_mu);
@@ -1184,8 +1226,9 @@ int sq_durable_wait(store_t *st, uint64_t ticket)
         if (upto > s->synced_seq) s->synced_seq = upto;
         pthread_cond_broadcast(&s->sync_cv);
     }
+    int ret = s->files_gone ? ST_ERR : ST_OK;
     pthread_mutex_unlock(&s->sync_mu);
-    return ST_OK;
+    return ret;
 }
 
 int sq_tx_begin(store_t *st, bool write)
@@ -1329,6 +1372,8 @@ static void close_own(store_t *st)
     pthread_cond_destroy(&s->ckpt_cv);
     for (int k = 0; k < SQ_SYNCS_MAX; k++)
         if (s->wal_fd[k] >= 0) close(s->wal_fd[k]);
+    for (int k = 0; k < 2; k++)
+        if (s->watch_fd[k] >= 0) close(s->watch_fd[k]);
     pthread_mutex_destroy(&s->sync_mu);
     pthread_cond_destroy(&s->sync_cv);
 }
@@ -1416,6 +1461,7 @@ int store_sqlite_open(const char *path, store_t **out, char **err)
     pthread_mutex_init(&s->sync_mu, NULL);
     pthread_cond_init(&s->sync_cv, NULL);
     for (int k = 0; k < SQ_SYNCS_MAX; k++) s->wal_fd[k] = -1;
+    s->watch_fd[0] = s->watch_fd[1] = -1;
     conn_t *c = conn_get(s);
     if (c == NULL) {
         *err = xasprintf("cannot open SQLite database %s", path);

@@ -136,6 +136,10 @@ typedef struct sqlite_store {
     int wal_fd[SQ_SYNCS_MAX];    /* the log, a descriptor a sync slot (opened with wconn) */
     bool wal_busy[SQ_SYNCS_MAX]; /* a sync runs on the slot's descriptor */
     bool sync_dead;          /* a sync failed: the process is stopping */
+    /* the database file and its -shm, watched with the log after each
+     * sync (files_watch: one deleted while in use) */
+    int watch_fd[2];
+    bool files_gone;         /* one was: nothing is acknowledged any more */
     conn_t *wconn;           /* opened on the first write; under write_lock */
     bool group_open;         /* a transaction is open on wconn */
     int group_n;             /* members waiting on the open transaction */
