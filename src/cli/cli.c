@@ -71,6 +71,12 @@ void cli_err(const char *what, const char *fmt, ...)
 int cli_open_core(const char *db, core_t *core)
 {
     int applied = 0;
+    return cli_open_core_applied(db, core, &applied);
+}
+
+int cli_open_core_applied(const char *db, core_t *core, int *nmig)
+{
+    int applied = 0;
     cerr_t e;
     memset(core, 0, sizeof *core);
     if (ids_init() != C_OK) {
@@ -82,6 +88,7 @@ int cli_open_core(const char *db, core_t *core)
         return C_ERR;
     }
     if (applied) log_msg(LOG_DEBUG, "applied %d migration(s) to %s", applied, db);
+    *nmig = applied;
     return C_OK;
 }
 
@@ -288,9 +295,23 @@ static int cmd_migrate(int argc, char **argv)
     PARSE_N(usage, NULL, 0, db);
     if (idx_ != argc) return usage_error(usage, "unexpected argument: %s", argv[idx_]);
     core_t core;
-    if (cli_open_core(db, &core) != C_OK) return 1;
+    int applied = 0, have = 0, known = 0;
+    if (cli_open_core_applied(db, &core, &applied) != C_OK) return 1;
+    cerr_t e;
+    int rc = core_schema_version(&core, &have, &known, &e);
     cli_close_core(&core);
-    printf("schema is up to date\n");
+    if (rc != C_OK) {
+        cli_err("migrate", "%s", e.msg);
+        return 1;
+    }
+    if (have > known) {
+        /* nothing applied, and not "up to date": an older binary */
+        printf("the database's schema (version %d) is newer than this numberd's (%d): nothing "
+               "applied; run the release that made it\n", have, known);
+        return 0;
+    }
+    if (applied > 0) printf("schema upgraded: %d migration(s) applied, now version %d\n", applied, have);
+    else printf("schema is up to date (version %d)\n", have);
     return 0;
 }
 

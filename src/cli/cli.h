@@ -21,6 +21,8 @@ void cli_err(const char *what, const char *fmt, ...) ND_PRINTF(2, 3);
 /* Opens the store named by db (--db, NUMBERD_DB or its default: what
  * cli_parse_opts gives) and applies migrations. */
 int cli_open_core(const char *db, core_t *core);
+/* cli_open_core, and how many migrations it applied in *nmig. */
+int cli_open_core_applied(const char *db, core_t *core, int *nmig);
 /* The same for a command that reads or changes what exists: an SQLite
  * file that does not exist is an error (never created). */
 int cli_open_existing(const char *db, core_t *core);

@@ -317,6 +317,42 @@ static int g_event_retention = EV_RETENTION_DEFAULT;
  * stopped server is worked off 200,000 a minute). */
 #define IDEM_RETENTION_BATCHES 200
 
+/* While the database opens (its migrations): every START_WAIT_S seconds,
+ * systemd is asked for START_WAIT_S * 3 more (EXTEND_TIMEOUT_USEC, Type=
+ * notify); nothing without NOTIFY_SOCKET. */
+#define START_WAIT_S 20
+typedef struct {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool done;
+} start_wait_t;
+
+static void *start_wait_main(void *arg)
+{
+    start_wait_t *w = arg;
+    /* tests: a shorter period (NUMBERD_START_WAIT_MS) */
+    const char *t = getenv("NUMBERD_START_WAIT_MS");
+    long ms = t && atol(t) > 0 && atol(t) <= START_WAIT_S * 1000 ? atol(t) : START_WAIT_S * 1000;
+    pthread_mutex_lock(&w->lock);
+    while (!w->done) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += (ms % 1000) * 1000000L;
+        until.tv_sec += ms / 1000 + until.tv_nsec / 1000000000L;
+        until.tv_nsec %= 1000000000L;
+        while (!w->done && pthread_cond_timedwait(&w->cond, &w->lock, &until) != ETIMEDOUT) {}
+        if (w->done) break;
+        pthread_mutex_unlock(&w->lock);
+        char state[96];
+        snprintf(state, sizeof state, "EXTEND_TIMEOUT_USEC=%llu\nSTATUS=applying schema migrations",
+                 (unsigned long long)ms * 3 * 1000ull);
+        sdnotify_state(state, NULL);
+        pthread_mutex_lock(&w->lock);
+    }
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
 /* The aging sweep: before the server listens, and every sweep. */
 static void sweep_aging(core_t *core)
 {
@@ -586,7 +622,22 @@ int cli_serve(int argc, char **argv)
 
     static api_ctx_t ctx;
     memset(&ctx, 0, sizeof ctx);
-    if (cli_open_core(db, &ctx.core) != C_OK) {
+    /* the schema's migrations run inside this open: on a large database
+     * longer than systemd's start timeout (90 s by default), which then
+     * killed the start and the next, for ever (a package upgrade restarts
+     * the service by itself); told to wait while they run */
+    start_wait_t sw_mig = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+    pthread_t mig_thread;
+    bool mig_waiting = pthread_create(&mig_thread, NULL, start_wait_main, &sw_mig) == 0;
+    int opened = cli_open_core(db, &ctx.core);
+    if (mig_waiting) {
+        pthread_mutex_lock(&sw_mig.lock);
+        sw_mig.done = true;
+        pthread_cond_signal(&sw_mig.cond);
+        pthread_mutex_unlock(&sw_mig.lock);
+        pthread_join(mig_thread, NULL);
+    }
+    if (opened != C_OK) {
         ids_wipe(token, sizeof token);
         ids_wipe(mtoken, sizeof mtoken);
         return 1;

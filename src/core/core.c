@@ -351,6 +351,11 @@ int core_open(core_t *c, const char *url, int *applied, cerr_t *e)
     return C_OK;
 }
 
+int core_schema_version(core_t *c, int *db, int *known, cerr_t *e)
+{
+    return core_st(e, c->st->ops->schema_version(c->st, db, known), "schema version");
+}
+
 void core_close(core_t *c)
 {
     if (c->st) c->st->ops->close(c->st);

@@ -34,6 +34,7 @@
     /* lifecycle (conn.c, settings.c: migrate) */                                                  \
     X(P, void, close, (store_t *st))                                                               \
     X(P, int, migrate, (store_t *st, int *applied))                                                \
+    X(P, int, schema_version, (store_t *st, int *db, int *known))                                  \
     X(P, int, tx_begin, (store_t *st, bool write))                                                 \
     X(P, void, tx_nowait, (store_t *st, bool on))                                                  \
     X(P, int, tx_commit, (store_t *st))                                                            \

@@ -79,6 +79,9 @@ typedef struct store_ops {
     /* ---- lifecycle: connections, schema, transactions ---- */
     void (*close)(store_t *st);
     int (*migrate)(store_t *st, int *applied);
+    /* The database's schema version (the last migration applied) and the
+     * last this binary knows: *db > *known is a newer release's database. */
+    int (*schema_version)(store_t *st, int *db, int *known);
     int (*tx_begin)(store_t *st, bool write);
     /* on: the calling thread's next write transactions wait for no lock
      * (a best-effort write, on a thread that answers reads: a key's

@@ -450,3 +450,28 @@ test('a bad value from an environment variable names the variable', () => {
   assert.equal(f.status, 2);
   assert.ok(!/came from/.test(f.stderr), f.stderr);
 });
+
+// Found by a helper's audit (session 37): `migrate` said "schema is up to
+// date" whatever happened -- also to an older binary on a newer release's
+// database, which then ran without a word (PostgreSQL at least warned).
+test('migrate says what it did, and an older binary\'s newer database is named so', { skip: PG ? 'SQLite (its version is a PRAGMA the test sets)' : false }, () => {
+  const db = path.join(os.tmpdir(), `nd-migrate-${process.pid}.db`);
+  try {
+    let r = run(['migrate', '--db', db]);
+    assert.equal(r.status, 0, r.stderr);
+    const m = /^schema upgraded: (\d+) migration\(s\) applied, now version (\d+)$/.exec(r.stdout.trim());
+    assert.ok(m, r.stdout);
+    const known = Number(m[2]);
+    r = run(['migrate', '--db', db]);
+    assert.equal(r.stdout.trim(), `schema is up to date (version ${known})`);
+    execFileSync('sqlite3', [db, `PRAGMA user_version = ${known + 5}`]);
+    r = run(['migrate', '--db', db]);
+    assert.equal(r.status, 0);
+    assert.equal(r.stdout.trim(), `the database's schema (version ${known + 5}) is newer than this numberd's (${known}): nothing applied; run the release that made it`);
+    r = run(['account', 'list', '--db', db]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`the database's schema \\(version ${known + 5}\\) is newer than this numberd's \\(${known}\\)`));
+  } finally {
+    for (const f of [db, `${db}-wal`, `${db}-shm`]) fs.rmSync(f, { force: true });
+  }
+});

@@ -16,7 +16,7 @@ const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { BIN, start } = require('./lib/server');
+const { BIN, PG, start } = require('./lib/server');
 
 const ROOT = path.resolve(__dirname, '../..');
 const MAN = path.join(ROOT, 'docs/numberd.1');
@@ -215,6 +215,39 @@ describe('systemd readiness (Type=notify, sd_notify over $NOTIFY_SOCKET)', { ski
       assert.deepEqual(rx.lines, ['bound', 'READY=1', 'STOPPING=1']);
     } finally {
       if (srv) await srv.stop().catch(() => {});
+      rx.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // Found by a helper's audit (session 37): migrations run inside serve's
+  // start, before READY=1; on a large database they outlast systemd's start
+  // timeout (90 s), which killed the start, and the next, for ever.  While
+  // the database opens, systemd is asked for more time (every 20 s; here
+  // every 200 ms), with a status line.
+  test('while the database opens (its migrations), systemd is asked to wait longer', { skip: PG ? 'SQLite (its file\'s lock makes the open wait)' : false }, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'numberd-notify-'));
+    const sock = path.join(dir, 'notify');
+    const db = path.join(dir, 't.db');
+    const rx = notifyReceiver(sock);
+    // another process holds the new file's write lock for 2 s: the
+    // migrations wait for it (as they wait for a long one)
+    const holder = spawn('sqlite3', [db], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let srv;
+    try {
+      await rx.until((l) => l.includes('bound'), 'bound socket');
+      const held = new Promise((res) => holder.stdout.on('data', (d) => { if (/held/.test(String(d))) res(); }));
+      holder.stdin.write("PRAGMA journal_mode=WAL; BEGIN IMMEDIATE; CREATE TABLE t(x); SELECT 'held';\n");
+      await held;
+      setTimeout(() => holder.stdin.end('ROLLBACK;\n'), 2000);
+      srv = await start({ dir, env: { NOTIFY_SOCKET: sock, NUMBERD_START_WAIT_MS: '200' } });
+      await rx.until((l) => l.includes('READY=1'), 'READY=1');
+      const ext = rx.lines.filter((l) => /^EXTEND_TIMEOUT_USEC=600000\\nSTATUS=applying schema migrations$/.test(l));
+      assert.ok(ext.length >= 3, `asked to wait while migrating: ${JSON.stringify(rx.lines)}`);
+      assert.equal(rx.lines[rx.lines.length - 1], 'READY=1', 'nothing after READY=1');
+    } finally {
+      if (srv) await srv.stop().catch(() => {});
+      holder.kill('SIGKILL');
       rx.stop();
       fs.rmSync(dir, { recursive: true, force: true });
     }

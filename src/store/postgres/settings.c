@@ -50,6 +50,7 @@ int pg_migrate(store_t *st, int *applied)
     for (size_t i = 0; i < postgres_migrations_len; i++) {
         const nd_migration_t *m = &postgres_migrations[i];
         if (m->version <= version) continue;
+        if (version > 0) log_msg(LOG_INFO, "postgres: applying migration %s", m->name);
         c->depth = 1; /* a transaction: no silent reconnect in the middle */
         int rc = pg_simple(c, "BEGIN");
         if (rc == ST_OK) rc = pg_simple(c, m->sql);
@@ -88,6 +89,17 @@ done:
      * session's bounds back: a round waits for another's lock) */
     if (ret == ST_OK && postgres_migrations_len > 0) pg_sequence(c);
     return ret;
+}
+
+int pg_schema_version(store_t *st, int *db, int *known)
+{
+    conn_t *c = pg_conn(st);
+    int64_t v = 0;
+    *known = postgres_migrations_len ? postgres_migrations[postgres_migrations_len - 1].version : 0;
+    *db = 0;
+    if (!c || pg_one_row(c, Q_MIGRATE_VERSION, PG_NONE, pg_rd_i64, &v) != ST_OK) return ST_ERR;
+    *db = (int)v;
+    return ST_OK;
 }
 
 int pg_setting_get(store_t *st, const char *name, char *out, size_t outsz)

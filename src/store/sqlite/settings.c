@@ -47,9 +47,19 @@ int sq_migrate(store_t *st, int *applied)
      * compare the version under it, and a command that only reads (stats,
      * export, account list) waited for a server's or an import's write --
      * up to the busy timeout, then failed as a "schema migration". */
-    if (sqlite_migrations_len == 0 ||
-        user_version(c->db) >= sqlite_migrations[sqlite_migrations_len - 1].version)
+    int known = sqlite_migrations_len ? sqlite_migrations[sqlite_migrations_len - 1].version : 0;
+    int have = user_version(c->db);
+    if (have > known) {
+        /* an older binary on a newer release's database (a rollback):
+         * said, as on PostgreSQL, where a rolling upgrade does the same;
+         * it was silent, and what the older release does not do (events,
+         * webhooks) went unnoticed */
+        log_msg(LOG_WARN, "sqlite: the database's schema (version %d) is newer than this numberd's "
+                "(%d): a newer release made it; run that release, or expect what it added to be "
+                "left out by this one", have, known);
         return ST_OK;
+    }
+    if (sqlite_migrations_len == 0 || have >= known) return ST_OK;
     /* Foreign keys are off while migrating (outside a transaction is the
      * only place that pragma works): a migration that rebuilds a table
      * (0007) drops the old one, which with foreign keys on deletes its
@@ -70,6 +80,10 @@ int sq_migrate(store_t *st, int *applied)
         }
         char pragma[64];
         snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", m->version);
+        /* said for an upgrade (a new file's schema is no news): a long one
+         * (an index re-made on a large inventory) is otherwise a start
+         * that says nothing for minutes */
+        if (have > 0) log_msg(LOG_INFO, "sqlite: applying migration %s", m->name);
         if (sq_exec(c->db, m->sql) != ST_OK || fk_violations(c->db) ||
             sq_exec(c->db, pragma) != ST_OK) {
             log_msg(LOG_ERROR, "sqlite: migration %s failed", m->name);
@@ -83,6 +97,16 @@ int sq_migrate(store_t *st, int *applied)
     if (sq_exec(c->db, "PRAGMA foreign_keys = ON") != ST_OK) rc = ST_ERR;
     if (applied) *applied = n;
     return rc;
+}
+
+int sq_schema_version(store_t *st, int *db, int *known)
+{
+    conn_t *c = CONN(st);
+    *known = sqlite_migrations_len ? sqlite_migrations[sqlite_migrations_len - 1].version : 0;
+    *db = 0;
+    if (!c) return ST_ERR;
+    *db = user_version(c->db);
+    return ST_OK;
 }
 
 int sq_setting_get(store_t *st, const char *name, char *out, size_t outsz)
