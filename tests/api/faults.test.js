@@ -47,6 +47,9 @@
 //     is not acknowledged (503), the server stops by itself with exit
 //     status 70, and every write acknowledged before is there after a
 //     restart (closing the database copied the log it still held).
+// 10. An import that meets a full disk part-way (SQLite, root): 503, and
+//     its detail says how many rows its committed batches kept -- exactly
+//     what the inventory holds after it.
 
 const { test, before, after, describe } = require('node:test');
 const assert = require('node:assert/strict');
@@ -765,6 +768,38 @@ describe('the log deleted under a running SQLite server', {
     } finally {
       await S.stop();
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+// Found by a helper's audit (session 37): an import that met a full disk
+// answered 503 "database unavailable (commit)" while 193,664 of its 200,000
+// rows were committed and on sale: the answer read as an import that did
+// nothing.
+describe('an import that meets a full disk part-way', {
+  skip: PG ? 'SQLite only' : (!F.isRoot() ? 'needs root (mounts a tmpfs)' : false),
+}, () => {
+  test('503 saying how many rows its committed batches kept, which is what the inventory holds', async (t) => {
+    const disk = F.smallDisk(16);
+    const S = await start({ dir: disk.dir, threads: 2 });
+    try {
+      const rows = Array.from({ length: 200000 },
+        (_, i) => row(`1606${200 + Math.floor(i / 10000)}${String(i % 10000).padStart(4, '0')}`));
+      const imp = await S.importCsv(csv(COLS, rows));
+      assertUnavailable(imp, 'problem', 'an import past the disk\'s end');
+      const m = /; (\d+) new and (\d+) updated rows were committed before it: send the same file again/.exec(imp.json.detail);
+      assert.ok(m, imp.json.detail);
+      assert.ok(Number(m[1]) > 0, 'some batches committed before the disk was full');
+      t.diagnostic(imp.json.detail);
+      disk.free();
+      const st = await S.admin('GET', '/admin/v1/inventory/stats');
+      assert.equal(st.status, 200, st.text);
+      const total = JSON.stringify(st.json).match(/"total":\s*(\d+)/);
+      const counted = Number((total || [])[1]);
+      assert.equal(counted, Number(m[1]), `the inventory holds what the answer says: ${st.text.slice(0, 300)}`);
+    } finally {
+      await S.stop();
+      disk.destroy();
     }
   });
 });
