@@ -57,9 +57,18 @@ static int authfail_blocked(http_req_t *req, http_resp_t *resp)
     return C_ERR;
 }
 
+/* A failed authentication counts towards the address's lockout only when
+ * it could be a guess: credentials were sent (an Authorization header),
+ * and not by a browser for another site's page.  A page anywhere could
+ * otherwise lock its visitors' shared address (an office's NAT) out of
+ * the API with 20 <img> tags a minute, no credentials needed (a helper's
+ * audit, session 37); a guesser sends credentials, and no Sec-Fetch-Site. */
 static void authfail_note(http_req_t *req)
 {
     api_ctx_t *ctx = req->app;
+    const char *a = http_header(req, "Authorization");
+    const char *site = http_header(req, "Sec-Fetch-Site");
+    if (!a || !*a || (site && strcasecmp(site, "cross-site") == 0)) return;
     af_failure(ctx->af, req->client, clock_now());
 }
 

@@ -128,7 +128,12 @@ bool http_proxies_trust(const http_proxies_t *p, const char *peer)
 bool http_proxies_client(const http_proxies_t *p, const char *xff, char *out, size_t sz)
 {
     if (!p || !xff) return false;
-    size_t end = strnlen(xff, 4096);
+    /* from the real end: what the trusted proxy appended is last.  (Read
+     * from byte 4096 of a longer value, the client chose the "last" hop:
+     * a helper's audit, session 37.)  The value is bounded by the
+     * connection's memory limit (16 KiB), and the walk stops at the first
+     * hop that is not a proxy. */
+    size_t end = strlen(xff);
     /* right to left: the first hop that is not a trusted proxy */
     while (end > 0) {
         size_t start = end;

@@ -205,6 +205,22 @@ static void req_free(req_t *r)
     free(r);
 }
 
+/* Every X-Forwarded-For line, in order, as one comma list (RFC 7230 §3.2.2:
+ * lines of one field are one list).  A proxy that adds a line of its own
+ * rather than appending (HAProxy's option forwardfor) put the client's
+ * forged first line in charge when only the first was read (a helper's
+ * audit, session 37). */
+static enum MHD_Result xff_join(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
+{
+    (void)kind;
+    buf_t *b = cls;
+    if (!key || strcasecmp(key, "X-Forwarded-For") != 0 || !value) return MHD_YES;
+    if (b->len) buf_puts(b, ", ");
+    buf_puts(b, value);
+    return MHD_YES;
+}
+
 static void client_addr(struct MHD_Connection *c, char *out, size_t sz)
 {
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -317,10 +333,11 @@ static req_t *req_new(http_server_t *s, struct MHD_Connection *conn, const char 
         /* behind a trusted proxy: its view of the client (rate limits and
          * the failed-authentication throttle key on it) and its id */
         char fwd[sizeof q->client];
-        if (http_proxies_client(s->proxies,
-                                MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For"),
-                                fwd, sizeof fwd))
+        buf_t xff = BUF_INIT;
+        MHD_get_connection_values(conn, MHD_HEADER_KIND, xff_join, &xff);
+        if (http_proxies_client(s->proxies, xff.data, fwd, sizeof fwd))
             memcpy(q->client, fwd, sizeof q->client);
+        buf_free(&xff);
         const char *rid = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
         if (http_request_id_ok(rid)) snprintf(q->upstream_id, sizeof q->upstream_id, "%s", rid);
     }

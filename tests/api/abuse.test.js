@@ -206,7 +206,7 @@ describe('throttling of failed authentications per address', () => {
     const ip = '127.0.0.23';
     for (let i = 0; i < 7; i++) assert.equal((await from(srv, ip, 'GET', '/v1/phone-numbers', { Authorization: 'Bearer nd_live_wrong' })).status, 401);
     for (let i = 0; i < 6; i++) assert.equal((await from(srv, ip, 'GET', '/admin/v1/accounts', { Authorization: 'Bearer wrong-admin-token' })).status, 401);
-    for (let i = 0; i < 6; i++) assert.equal((await from(srv, ip, 'GET', `/v1/Account/${a.auth_id}/Number/`, {})).status, 401);
+    for (let i = 0; i < 6; i++) assert.equal((await from(srv, ip, 'GET', `/v1/Account/${a.auth_id}/Number/`, wrong())).status, 401);
     const ok = await from(srv, ip, 'GET', `/v1/Account/${a.auth_id}/Number/`, { Authorization: basic(a.auth_id, a.auth_token) });
     assert.equal(ok.status, 200, ok.text);
     assert.equal((await from(srv, ip, 'GET', `/v1/Account/${a.auth_id}/Number/`, wrong())).status, 401); // the 20th
@@ -223,6 +223,22 @@ describe('throttling of failed authentications per address', () => {
     assert.equal((await from(srv, ip, 'GET', `/v1/Account/${a.auth_id}/Number/`, { Authorization: basic(a.auth_id, a.auth_token) })).status, 429);
   });
 
+  // Found by a helper's audit (session 37): a request without credentials
+  // counted as a failure, so any web page could lock its visitors' shared
+  // address (an office's NAT) out of the API with <img> tags.  Only sent
+  // credentials count, and not a browser's for another site's page.
+  test('no credentials, or a browser\'s request for another site, is no guess: not counted', async () => {
+    const ip = '127.0.0.25';
+    const p = `/v1/Account/${a.auth_id}/Number/`;
+    for (let i = 0; i < 30; i++) {
+      assert.equal((await from(srv, ip, 'GET', p, {})).status, 401);
+      assert.equal((await from(srv, ip, 'GET', '/v1/phone-numbers', {})).status, 401);
+      assert.equal((await from(srv, ip, 'GET', p, { ...wrong(), 'Sec-Fetch-Site': 'cross-site' })).status, 401);
+    }
+    const good = await from(srv, ip, 'GET', p, { Authorization: basic(a.auth_id, a.auth_token) });
+    assert.equal(good.status, 200, good.text);
+  });
+
   test('paths without authentication are not throttled: unknown paths still 404', async () => {
     const r = await from(srv, '127.0.0.21', 'GET', '/nowhere');
     assert.equal(r.status, 404);
@@ -235,7 +251,7 @@ describe('--auth-fail-limit and NUMBERD_AUTH_FAIL_LIMIT', () => {
     try {
       const a = await srv.createAccount('a');
       const path = `/v1/Account/${a.auth_id}/Number/`;
-      for (let i = 0; i < 3; i++) assert.equal((await from(srv, '127.0.0.31', 'GET', path, {})).status, 401);
+      for (let i = 0; i < 3; i++) assert.equal((await from(srv, '127.0.0.31', 'GET', path, { Authorization: basic(a.auth_id, 'y'.repeat(40)) })).status, 401);
       const blocked = await from(srv, '127.0.0.31', 'GET', path, { Authorization: basic(a.auth_id, a.auth_token) });
       assert.equal(blocked.status, 429);
       const wait = Number(blocked.headers.get('retry-after'));
@@ -251,14 +267,15 @@ describe('--auth-fail-limit and NUMBERD_AUTH_FAIL_LIMIT', () => {
     try {
       const a = await srv.createAccount('a');
       const path = `/v1/Account/${a.auth_id}/Number/`;
-      for (let i = 0; i < 2; i++) assert.equal((await from(srv, '127.0.0.32', 'GET', path, {})).status, 401);
-      assert.equal((await from(srv, '127.0.0.32', 'GET', path, {})).status, 429);
+      const bad = { Authorization: basic(a.auth_id, 'y'.repeat(40)) };
+      for (let i = 0; i < 2; i++) assert.equal((await from(srv, '127.0.0.32', 'GET', path, bad)).status, 401);
+      assert.equal((await from(srv, '127.0.0.32', 'GET', path, bad)).status, 429);
     } finally { await srv.stop(); }
     const off = await start({ args: ['--auth-fail-limit', '0'] });
     try {
       const a = await off.createAccount('a');
       const path = `/v1/Account/${a.auth_id}/Number/`;
-      for (let i = 0; i < 50; i++) assert.equal((await from(off, '127.0.0.33', 'GET', path, {})).status, 401);
+      for (let i = 0; i < 50; i++) assert.equal((await from(off, '127.0.0.33', 'GET', path, { Authorization: basic(a.auth_id, 'y'.repeat(40)) })).status, 401);
     } finally { await off.stop(); }
   });
 

@@ -362,6 +362,39 @@ describe('trusted proxies', () => {
     }
   });
 
+  // Found by a helper's audit (session 37): only the first X-Forwarded-For
+  // line was read (a proxy that adds a line of its own left the client's
+  // forged one in charge), and a value over 4 KiB was read from its byte
+  // 4096, not its end: either let a client choose its address past the
+  // failed-authentication throttle, or lock out someone else's.
+  test('several X-Forwarded-For lines are one list; a long one is read from its end', async () => {
+    const net = require('node:net');
+    const srv = await start({ args: ['--auth-fail-limit', '3/60'], env: { NUMBERD_TRUSTED_PROXIES: '127.0.0.1' } });
+    const raw = (headers) => new Promise((res, rej) => {
+      const sock = net.connect(srv.port, '127.0.0.1');
+      let out = '';
+      sock.on('data', (d) => { out += d; });
+      sock.on('end', () => res(out));
+      sock.on('error', rej);
+      sock.write('GET /v1/phone-numbers/carriers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer nd_live_wrong\r\n' +
+        `Connection: close\r\n${headers}\r\n`);
+    });
+    try {
+      // the client's forged line first, the proxy's own after it: the proxy's counts
+      for (let i = 0; i < 3; i++) assert.match(await raw(`X-Forwarded-For: 6.6.6.${i}\r\nX-Forwarded-For: 9.9.9.9\r\n`), /^HTTP\/1\.1 401/);
+      assert.match(await raw('X-Forwarded-For: 6.6.6.77\r\nX-Forwarded-For: 9.9.9.9\r\n'), /^HTTP\/1\.1 429/);
+      // over 4 KiB: the address the proxy appended is the end of the value
+      const pad = Array.from({ length: 400 }, (_, i) => `6.6.${i % 250}.${1 + (i % 7)}`).join(', ');
+      assert.ok(pad.length > 4096);
+      assert.match(await raw(`X-Forwarded-For: ${pad}, 8.8.8.8\r\n`), /^HTTP\/1\.1 401/);
+      const line = await logLine(srv, (l) => l.route && l.client !== '9.9.9.9');
+      assert.ok(line, srv.stderr());
+      assert.equal(line.client, '8.8.8.8');
+    } finally {
+      await srv.stop();
+    }
+  });
+
   test('from anyone else both headers are ignored', async () => {
     const srv = await start({ args: ['--auth-fail-limit', '3/60', '--trusted-proxies', '10.9.0.0/16'] });
     try {
