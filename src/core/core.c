@@ -351,6 +351,17 @@ int core_open(core_t *c, const char *url, int *applied, cerr_t *e)
     return C_OK;
 }
 
+int core_owner_open(core_t *c, const account_t *who, cerr_t *e)
+{
+    int status = ACCT_ACTIVE;
+    int rc = c->st->ops->account_status_held(c->st, core_owner_id(who), &status);
+    if (rc == ST_NOTFOUND) return cerr(e, CE_UNAVAILABLE, "the caller's account was not found");
+    if (core_st(e, rc, "account status") != C_OK) return C_ERR;
+    if (status == ACCT_CLOSED) return cerr(e, CE_FORBIDDEN, "account closed");
+    if (status != ACCT_ACTIVE) return cerr(e, CE_FORBIDDEN, "account suspended");
+    return C_OK;
+}
+
 int core_schema_version(core_t *c, int *db, int *known, cerr_t *e)
 {
     return core_st(e, c->st->ops->schema_version(c->st, db, known), "schema version");

@@ -137,6 +137,13 @@ void carrier_copy(carrier_t *dst, const carrier_t *src);
 /* What a caller sees: the main account that owns it, and the subaccount
  * it is restricted to (0 for a main account). */
 static inline int64_t core_owner_id(const account_t *a) { return a->parent_id ? a->parent_id : a->id; }
+/* In the caller's write transaction: the caller's main account is active,
+ * read and held there (store account_status_held) -- CE_FORBIDDEN when it
+ * is suspended or closed.  Authentication read it earlier, maybe from a
+ * cache another node's close has not reached yet (up to 250 ms): a
+ * purchase or an add racing a close on another node kept numbers for a
+ * closed account for good (a helper's audit, session 37). */
+int core_owner_open(core_t *c, const account_t *who, cerr_t *e);
 static inline int64_t core_sub_id(const account_t *a) { return a->parent_id ? a->id : 0; }
 /* auth_id must be a subaccount of main_acct: sets *sub_id, or C_ERR with
  * CE_INVALID "invalid <param>: ... is not one of your subaccounts". */

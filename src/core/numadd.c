@@ -190,7 +190,7 @@ static int num_add_once(core_t *c, const account_t *caller, const numadd_in_t *i
     /* every check under the write lock, so what was checked (the carrier,
      * the application, each number) is what is written */
     if (core_begin(c, e) != C_OK) goto done;
-    if (prepare(c, caller, in, &tpl, &cr, e) != C_OK) {
+    if (core_owner_open(c, caller, e) != C_OK || prepare(c, caller, in, &tpl, &cr, e) != C_OK) {
         *nfaults = 0;   /* the request as a whole is wrong: that is the answer */
         core_rollback(c);
         goto done;

@@ -180,6 +180,10 @@ int num_buy(core_t *c, const buy_in_t *in, buy_out_t *out, cerr_t *e)
     char app[MODEL_APP_ID_SZ] = "";
     compliance_t cp;
     bool have_cp = false;
+    if (core_owner_open(c, who, e) != C_OK) {
+        core_rollback(c);
+        return C_ERR;
+    }
     int rc = st->ops->number_get_available(st, number, &inv);
     if (rc == ST_NOTFOUND) {
         cerr(e, CE_NOTFOUND, "number not available");

@@ -53,6 +53,7 @@
     X(P, int, account_insert, (store_t *st, account_t *a))                                         \
     X(P, int, account_by_auth_id, (store_t *st, const char *auth_id, account_t *out))              \
     X(P, int, account_by_id, (store_t *st, int64_t id, account_t *out))                            \
+    X(P, int, account_status_held, (store_t *st, int64_t id, int *status))                         \
     X(P, int, account_list, (store_t *st, store_account_cb cb, void *ud))                          \
     X(P, int64_t, account_count, (store_t *st))                                                    \
     X(P, int, apikey_insert,                                                                       \

@@ -31,6 +31,7 @@ enum {
     Q_ACCOUNT_INSERT, Q_ACCOUNT_BY_AUTH_ID, Q_ACCOUNT_BY_ID,
     Q_ACCOUNT_LIST, Q_ACCOUNT_COUNT, Q_APIKEY_INSERT, Q_APIKEY_LOOKUP,
     Q_ACCOUNT_BY_AUTH_ID_LOCK,                                            /* PostgreSQL only */
+    Q_ACCOUNT_STATUS_HELD,
     /* inventory.c */
     Q_STATS, Q_EXPORT, Q_INV_RATES, Q_INV_RESTRICTIONS,
     Q_IMPORT_PREFETCH, Q_IMPORT_UPSERT,                                   /* PostgreSQL only */

@@ -139,6 +139,11 @@ typedef struct store_ops {
     int (*account_insert)(store_t *st, account_t *a);      /* sets a->id */
     int (*account_by_auth_id)(store_t *st, const char *auth_id, account_t *out);
     int (*account_by_id)(store_t *st, int64_t id, account_t *out);
+    /* The account's status, in the caller's write transaction and held
+     * there (PostgreSQL: FOR SHARE, which a close's UPDATE waits for;
+     * SQLite: its write lock): a purchase or an add that read "active"
+     * commits before any close of the account begins. */
+    int (*account_status_held)(store_t *st, int64_t id, int *status);
     /* main accounts, by id */
     int (*account_list)(store_t *st, store_account_cb cb, void *ud);
     int64_t (*account_count)(store_t *st);                  /* -1 on failure */

@@ -249,6 +249,43 @@ describe('an inventory import on one node while the other sells', () => {
   });
 });
 
+// Found by a helper's audit (session 37): node B authenticated from its
+// credential cache, which learns of node A's close within 250 ms; meanwhile
+// B's purchases and adds went through, after the close had released the
+// account's numbers -- numbers kept by a closed account for good.  Buy
+// and add read the account's status in their own transaction, held.
+describe('an account closed on one node while it buys and adds on the other', () => {
+  test('nothing stays with the closed account', async () => {
+    const stock = Array.from({ length: 300 }, (_, i) => `1415557${String(7000 + i)}`);
+    await A.loadCsv(csv(['number', 'country_iso', 'type', 'sub_type', 'region'],
+      stock.map((number) => ({ number, country_iso: 'US', type: 'fixed', sub_type: 'local', region: 'CA' }))));
+    const z = await A.createAccount('closing-z');
+    let closed = false;
+    let next = 0;
+    let addNo = 0;
+    const statuses = {};
+    const worker = async (w) => {
+      while (!closed || next < stock.length) {
+        const r = w === 0
+          ? await B.byoc(z.api_key, 'POST', '', { body: { number: `+44207183${String(8000 + addNo++)}` } })
+          : await B.buy(z, stock[next++]);
+        statuses[r.status] = (statuses[r.status] || 0) + 1;
+        if (closed && r.status !== 201 && next > 40) break;
+        if (next >= stock.length) break;
+      }
+    };
+    const workers = [0, 1, 2, 3, 4].map(worker);
+    await new Promise((res) => setTimeout(res, 150));
+    const close = await A.admin('POST', `/admin/v1/accounts/${z.auth_id}/close`);
+    assert.equal(close.status, 200, close.text);
+    closed = true;
+    await Promise.all(workers);
+    const held = await A.admin('GET', `/admin/v1/numbers?account=${z.auth_id}&status=active`);
+    assert.equal(held.status, 200, held.text);
+    assert.deepEqual(held.json.data.map((n) => n.number), [], `the closed account owns nothing (${JSON.stringify(statuses)})`);
+  });
+});
+
 describe('dropped database connections', { skip: PG ? false : 'PostgreSQL only (SQLite has no connections to drop)' }, () => {
   test('every connection of both nodes cut: the next requests reconnect and succeed', async () => {
     const db = A.db.replace(/^.*\//, '');

@@ -9,6 +9,9 @@ const char *const pg_sql_accounts[Q__COUNT] = {
         "modified_at) VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT DO NOTHING RETURNING id",
     [Q_ACCOUNT_BY_AUTH_ID_LOCK] =
         "SELECT " SQLS_ACCOUNT_COLS " FROM accounts WHERE auth_id = $1 FOR UPDATE",
+    /* FOR SHARE: purchases of one account do not wait for each other, a
+     * close's UPDATE waits for them (and they for it) */
+    [Q_ACCOUNT_STATUS_HELD] = "SELECT status FROM accounts WHERE id = $1 FOR SHARE",
     [Q_APIKEY_INSERT] =
         "INSERT INTO api_keys(account_id, key_hash, scopes, created_at) VALUES ($1, $2, $3, $4) "
         "ON CONFLICT DO NOTHING",
@@ -29,6 +32,14 @@ int pg_account_by_auth_id(store_t *st, const char *auth_id, account_t *out)
 {
     return pg_one_locking(st, Q_ACCOUNT_BY_AUTH_ID, Q_ACCOUNT_BY_AUTH_ID_LOCK,
                           PG_V(v_text(auth_id)), sqls_rd_account, out);
+}
+
+int pg_account_status_held(store_t *st, int64_t id, int *status)
+{
+    int64_t v = 0;
+    int rc = pg_one_row(pg_conn(st), Q_ACCOUNT_STATUS_HELD, PG_V(v_int(id)), pg_rd_i64, &v);
+    *status = (int)v;
+    return rc;
 }
 
 int pg_account_by_id(store_t *st, int64_t id, account_t *out)

@@ -9,6 +9,9 @@ static const char *const sql_text[Q__COUNT] = {
         "modified_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
     [Q_APIKEY_INSERT] =
         "INSERT INTO api_keys(account_id, key_hash, scopes, created_at) VALUES (?1, ?2, ?3, ?4)",
+    /* on the writing connection (SQ_ONE): a close in the same group is
+     * seen, and the write lock holds it */
+    [Q_ACCOUNT_STATUS_HELD] = "SELECT status FROM accounts WHERE id = ?1",
 };
 
 int sq_account_insert(store_t *st, account_t *a)
@@ -16,6 +19,12 @@ int sq_account_insert(store_t *st, account_t *a)
     return SQ_INSERT(st, Q_ACCOUNT_INSERT, &a->id, SQ_T(a->auth_id), SQ_ID(a->parent_id),
                      SQ_T(a->name), SQ_B(a->token_hash, IDS_HASH_SZ), SQ_I(a->enabled),
                      SQ_I(a->created_at));
+}
+
+int sq_account_status_held(store_t *st, int64_t id, int *status)
+{
+    *status = 0;
+    return SQ_ONE(st, Q_ACCOUNT_STATUS_HELD, sqls_rd_int, status, SQ_I(id));
 }
 
 int sq_account_by_auth_id(store_t *st, const char *auth_id, account_t *out)
