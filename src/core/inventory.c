@@ -83,6 +83,12 @@ struct inv_import {
     void *progress_ud;
     /* the distinct carrier names of accepted rows: each becomes an upstream
      * carrier at the end unless it exists (SIP.md §1) */
+    /* the distinct carrier names of the file's valid rows (the cap), and
+     * of those written, not refused (the upstream carriers to make: a
+     * carrier named only by refused rows -- sold numbers -- was made all
+     * the same, a helper's audit, session 37) */
+    char (*named)[MODEL_CARRIER_SZ];
+    size_t nnamed;
     char (*carriers)[MODEL_CARRIER_SZ];
     size_t ncarriers;
     /* unpaced: valid rows waiting to be written in number order */
@@ -109,16 +115,23 @@ struct inv_import {
  * inventory names a handful, and the list is searched per row. */
 #define IMPORT_MAX_CARRIERS 1024
 
-/* Remembers row's carrier; C_ERR when the file names too many. */
-static int note_carrier(inv_import_t *im, const char *name)
+/* Adds name to a set of at most IMPORT_MAX_CARRIERS names (*set
+ * allocated on first use); C_ERR when it is full. */
+static int name_add(char (**set)[MODEL_CARRIER_SZ], size_t *n, const char *name)
 {
     /* rows come in runs of one carrier: look at the last one first */
-    for (size_t i = im->ncarriers; i-- > 0;)
-        if (strcmp(im->carriers[i], name) == 0) return C_OK;
-    if (im->ncarriers == IMPORT_MAX_CARRIERS) return C_ERR;
-    if (!im->carriers) im->carriers = xcalloc(IMPORT_MAX_CARRIERS, sizeof *im->carriers);
-    snprintf(im->carriers[im->ncarriers++], MODEL_CARRIER_SZ, "%s", name);
+    for (size_t i = *n; i-- > 0;)
+        if (strcmp((*set)[i], name) == 0) return C_OK;
+    if (*n == IMPORT_MAX_CARRIERS) return C_ERR;
+    if (!*set) *set = xcalloc(IMPORT_MAX_CARRIERS, sizeof **set);
+    snprintf((*set)[(*n)++], MODEL_CARRIER_SZ, "%s", name);
     return C_OK;
+}
+
+/* A valid row's carrier: C_ERR when the file names too many. */
+static int note_carrier(inv_import_t *im, const char *name)
+{
+    return name_add(&im->named, &im->nnamed, name);
 }
 
 static int parse_bool(const char *s, bool dflt, bool *out)
@@ -604,6 +617,8 @@ static int write_row(inv_import_t *im, const inv_number_t *row, uint64_t line)
     /* a dry run writes nothing, so a number inserted in an earlier batch
      * is new again to the store: counted as the real import counts it */
     if (im->dry_run && out == IMPORT_INSERTED && dry_seen(im, row->number)) out = IMPORT_UPDATED;
+    /* a subset of the named ones: never full where that set was not */
+    if (out != IMPORT_REFUSED) (void)name_add(&im->carriers, &im->ncarriers, row->carrier);
     switch (out) {
     case IMPORT_INSERTED: im->res.imported++; break;
     case IMPORT_UPDATED: im->res.updated++; break;
@@ -699,6 +714,7 @@ static void import_free(inv_import_t *im, bool commit, int *rc)
     csv_free(im->csv);
     inv_result_free(&im->res);
     free(im->carriers);
+    free(im->named);
     free(im->sarena);
     free(im->sent);
     free(im->refused);

@@ -120,6 +120,19 @@ describe('/admin/v1/carriers', () => {
     assert.deepEqual(l.json.data.map((c) => c.name).sort(), ['upstream-alpha', 'upstream-beta']);
   });
 
+  // Found by a helper's audit (session 37): a carrier named only by rows
+  // the import refused (numbers already sold) was made all the same, with
+  // its carrier.created event.
+  test('a carrier named only by refused rows is not made', async () => {
+    await srv.loadCsv('number,country_iso,type\n14155550150,US,local\n');
+    const buyer = await srv.createAccount('delta-buyer');
+    assert.equal((await srv.buy(buyer, '14155550150')).status, 201);
+    const r = await srv.importCsv('number,country_iso,type,carrier\n14155550150,US,local,upstream-delta\n');
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.rejected_count, 1, r.text);
+    assertProblem(await srv.admin('GET', '/admin/v1/carriers/upstream-delta'), 404);
+  });
+
   test('a carrier name an upstream carrier may not have rejects its row, not the file after its commit', async () => {
     // before: each row passed (no C0 control, at most 64 bytes), every row
     // committed, then the carrier's making refused the name: 400 for the
