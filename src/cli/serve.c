@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -435,9 +436,29 @@ static const char *token_why(void)
     return errno == ENODATA ? "the file is empty" : strerror(errno);
 }
 
+/* No core dump: one holds the server key, SIP passwords opened for the
+ * SBC's HA1s, and request bodies nothing wipes (SECURITY.md).  Not
+ * dumpable also keeps another process of the service's user from reading
+ * this one's memory.  NUMBERD_CORE_DUMPS=1 keeps them, for debugging a
+ * crash on a machine whose dumps are kept safe. */
+static void no_core_dumps(void)
+{
+    const char *keep = getenv("NUMBERD_CORE_DUMPS");
+    if (keep && strcmp(keep, "1") == 0) return;
+    struct rlimit none = {0, 0};
+    int rc = setrlimit(RLIMIT_CORE, &none);
+#if !defined(__SANITIZE_ADDRESS__)
+    /* (LeakSanitizer stops the process with ptrace, which not dumpable
+     * refuses: the sanitizer builds keep the limit only) */
+    if (rc == 0) rc = prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+#endif
+    if (rc != 0) log_msg(LOG_WARN, "core dumps could not be turned off: %s", strerror(errno));
+}
+
 int cli_serve(int argc, char **argv)
 {
     const char *usage = k_serve_usage;
+    no_core_dumps();
     /* a HUP before the handler's thread waits for it (opening the database,
      * a long migration) is kept for it, not the default's exit */
     sigset_t hup;

@@ -91,6 +91,23 @@ describe('the man page', () => {
   });
 });
 
+// Found by a helper's review (session 37): SECURITY.md told operators to
+// turn core dumps off, but neither the unit nor numberd did: a crash wrote
+// the server key and SIP passwords to disk.
+test('serve runs with core dumps off (RLIMIT_CORE 0), unless NUMBERD_CORE_DUMPS=1', async () => {
+  const limit = (pid) => /^Max core file size\s+(\S+)\s+(\S+)/m.exec(fs.readFileSync(`/proc/${pid}/limits`, 'utf8'));
+  let srv = await start();
+  try {
+    const m = limit(srv.child.pid);
+    assert.deepEqual([m[1], m[2]], ['0', '0']);
+  } finally { await srv.stop(); }
+  srv = await start({ env: { NUMBERD_CORE_DUMPS: '1' } });
+  try {
+    assert.equal(limit(srv.child.pid)[1], limit(process.pid)[1], 'kept as inherited');
+  } finally { await srv.stop(); }
+  assert.match(fs.readFileSync(UNIT, 'utf8'), /^LimitCORE=0$/m);
+});
+
 describe('the systemd unit', () => {
   const unit = fs.readFileSync(UNIT, 'utf8');
   const directives = {};
