@@ -118,6 +118,9 @@ static const char *k_serve_usage =
     "  --sip-contact HOST[:PORT] Contact given to registrars           NUMBERD_SIP_CONTACT (the SBC's address;\n"
     "                           default: the --sip-listen address)\n"
     "  --sip-outbound-proxy HOST[:PORT] REGISTERs go through it        NUMBERD_SIP_OUTBOUND_PROXY\n"
+    "  --sip-allow-private      customers' registrars and probed       NUMBERD_SIP_ALLOW_PRIVATE (1 = on)\n"
+    "                           gateways may be loopback, private or\n"
+    "                           link-local addresses (default: refused)\n"
     "  --webhook-workers N      webhook delivery threads (0: this     NUMBERD_WEBHOOK_WORKERS (4)\n"
     "                           node sends none; docs/WEBHOOKS.md)\n"
     "  --webhook-allow-private  webhooks may target loopback, private NUMBERD_WEBHOOK_ALLOW_PRIVATE (1 = on)\n"
@@ -471,7 +474,7 @@ int cli_serve(int argc, char **argv)
                *timeout_s = NULL, *proxies_s = NULL, *sip_listen = NULL, *sip_contact = NULL,
                *sip_proxy = NULL, *sbc_token_file = NULL, *sbc_ttl_s = NULL, *sbc_listen = NULL,
                *retention_s = NULL, *wh_workers_s = NULL, *wthreads_s = NULL;
-    bool demo = false, metrics_open = false, wh_private = false;
+    bool demo = false, metrics_open = false, wh_private = false, sip_private = false;
     /* each option once, with its variable and default (k_serve_usage documents them) */
     opt_t opts[] = {
         CLI_OPT("listen", &listen, "NUMBERD_LISTEN", "127.0.0.1:8080"),
@@ -500,6 +503,7 @@ int cli_serve(int argc, char **argv)
         CLI_FLAG("metrics-open", &metrics_open, "NUMBERD_METRICS_OPEN"),
         CLI_OPT("webhook-workers", &wh_workers_s, "NUMBERD_WEBHOOK_WORKERS", "4"),
         CLI_FLAG("webhook-allow-private", &wh_private, "NUMBERD_WEBHOOK_ALLOW_PRIVATE"),
+        CLI_FLAG("sip-allow-private", &sip_private, "NUMBERD_SIP_ALLOW_PRIVATE"),
     };
     int idx = cli_parse_opts(argc, argv, usage, opts, ND_ARRAY_LEN(opts), &db);
     if (idx == -1) return 0;
@@ -795,7 +799,7 @@ int cli_serve(int argc, char **argv)
      * registers at once), before READY (a bad --sip-listen stops the start). */
     if (sip_listen && *sip_listen) {
         sipreg_cfg_t scfg = {.core = &ctx.core, .listen = sip_listen, .contact = sip_contact,
-                             .outbound_proxy = sip_proxy};
+                             .outbound_proxy = sip_proxy, .allow_private = sip_private};
         char *serr = NULL;
         if (sipreg_start(&scfg, &sipreg, &serr) != C_OK) {
             cli_err("serve", "%s", serr);

@@ -405,6 +405,7 @@ typedef struct {
     char address[MODEL_HOST_SZ];
     int port;
     int transport;                      /* GW_TP_UDP / GW_TP_TCP: probed over it */
+    int64_t account_id;                 /* the carrier's account; 0: an upstream carrier */
 } probe_target_t;
 
 typedef struct {

@@ -233,6 +233,7 @@ int sipreg_start(const sipreg_cfg_t *cfg, sipreg_t **out, char **err)
         r->have_proxy = true;
         snprintf(r->proxy_uri, sizeof r->proxy_uri, "<sip:%s:%u;lr>", ph, pp);
     }
+    r->allow_private = cfg->allow_private;
     char hn[40] = "";
     gethostname(hn, sizeof hn - 1);
     snprintf(r->node, sizeof r->node, "%s:%d", hn, (int)getpid());

@@ -22,6 +22,7 @@ typedef struct {
     const char *listen;          /* HOST:PORT for the UDP socket and the TCP listener (port 0: any) */
     const char *contact;         /* HOST[:PORT] put in Contact; NULL: the bound address */
     const char *outbound_proxy;  /* HOST[:PORT] every request goes to; NULL: none */
+    bool allow_private;          /* customers' registrars and gateways may be private addresses */
 } sipreg_cfg_t;
 
 typedef struct sipreg sipreg_t;

@@ -58,6 +58,7 @@ typedef struct {
     gw_health_t h;
     sipreg_lookup_t *lk;         /* the gateway's name being looked up; NULL: none */
     bool lookup_failed;          /* it did not resolve: the probe due counts a miss */
+    bool refused_said;           /* its private address was logged (sipreg_refused) */
 } probe_t;
 
 /* ---- one registration --------------------------------------------------- */
@@ -128,6 +129,7 @@ struct sipreg {
     char contact_host[MODEL_HOST_SZ + 2]; /* bracketed for IPv6 */
     unsigned contact_port;
     bool have_proxy;
+    bool allow_private;          /* sipreg_cfg_t's */
     struct sockaddr_storage proxy;
     socklen_t proxylen;
     char proxy_uri[MODEL_HOST_SZ + 32];
@@ -230,6 +232,12 @@ void sipreg_chal_clear(reg_t *g);
  * while the last binding lives on) -- what un-REGISTERs on a change, a
  * delete and at shutdown go by. */
 bool sipreg_binding_live(const reg_t *g);
+/* Whether a customer's carrier (account_id != 0) has its registrar or
+ * gateway at dst, an address a customer may not make numberd send to
+ * (loopback, private, link-local, ...: webhooks' hook_ip_forbidden) unless
+ * the operator allows it (--sip-allow-private); why gets the reason. */
+bool sipreg_refused(const sipreg_t *r, int64_t account_id, const struct sockaddr_storage *dst,
+                    char *why, size_t whysz);
 /* After a batch of saves ended: committed, they are done; else each is
  * due again (after SAVE_RETRY_S). */
 void sipreg_saves_settle(sipreg_t *r, bool committed);

@@ -2,6 +2,8 @@
  * rules are at the top of sipregInt.h): requests, answers, challenges,
  * backoff and the stored state. */
 #include "sipreg/sipregInt.h"
+#include "core/net.h"
+#include "core/webhooks.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -274,6 +276,14 @@ void sipreg_attempt(sipreg_t *r, reg_t *g, bool unreg)
         sipreg_failed(r, g, 0, "registrar address does not resolve", 0, false);
         return;
     }
+    /* a customer's registrar at a private address: numberd would send
+     * REGISTERs wherever a customer pointed them, the operator's own
+     * network included (a helper's review, session 37) */
+    char why[MODEL_REG_REASON_SZ];
+    if (!unreg && sipreg_refused(r, g->cr.account_id, &g->dst, why, sizeof why)) {
+        sipreg_failed(r, g, 0, why, 0, true);
+        return;
+    }
     if (build_send(r, g, NULL, NULL) != C_OK) {
         if (!unreg) sipreg_failed(r, g, 0, "the carrier's SIP fields cannot be sent", 0, true);
         return;
@@ -312,6 +322,30 @@ void sipreg_chal_clear(reg_t *g)
         free(g->chal[k]);
         g->chal[k] = NULL;
     }
+}
+
+bool sipreg_refused(const sipreg_t *r, int64_t account_id, const struct sockaddr_storage *dst,
+                    char *why, size_t whysz)
+{
+    if (r->allow_private || account_id == 0) return false; /* the operator's own carriers */
+    net_ip_t ip = {0};
+    if (dst->ss_family == AF_INET) {
+        ip.family = 4;
+        memcpy(ip.addr, &((const struct sockaddr_in *)dst)->sin_addr, 4);
+    } else if (dst->ss_family == AF_INET6) {
+        ip.family = 6;
+        memcpy(ip.addr, &((const struct sockaddr_in6 *)dst)->sin6_addr, 16);
+    } else {
+        return false;
+    }
+    const char *bad = hook_ip_forbidden(&ip);
+    if (!bad) return false;
+    char text[INET6_ADDRSTRLEN] = "";
+    inet_ntop(dst->ss_family, ip.family == 4 ? (const void *)&((const struct sockaddr_in *)dst)->sin_addr
+                                             : (const void *)&((const struct sockaddr_in6 *)dst)->sin6_addr,
+              text, sizeof text);
+    snprintf(why, whysz, "refused: %s is %s (the operator allows it with --sip-allow-private)", text, bad);
+    return true;
 }
 
 bool sipreg_binding_live(const reg_t *g)

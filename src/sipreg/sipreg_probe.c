@@ -52,6 +52,15 @@ static void probe_start(sipreg_t *r, probe_t *p)
         p->tx_start = sipreg_mono() - 64 * r->t1;
         return;
     }
+    char why[160];
+    if (sipreg_refused(r, p->t.account_id, &p->dst, why, sizeof why)) {
+        /* not probed (its state stays as it is: unknown), said once */
+        if (!p->refused_said)
+            log_msg(LOG_WARN, "sipreg: gateway %s not probed: %s", p->t.sid, why);
+        p->refused_said = true;
+        p->due = sipreg_mono() + p->t.interval;
+        return;
+    }
     snprintf(uri, sizeof uri, "sip:%s:%d%s", p->t.address, p->t.port,
              p->t.transport == GW_TP_TCP ? ";transport=tcp" : "");
     snprintf(from, sizeof from, "<sip:numberd@%s>", r->contact_host);

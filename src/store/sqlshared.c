@@ -267,7 +267,8 @@ ROWS_READER(reg, reg_status_t)
 ROWS_READER(apikey, apikey_t)
 
 RECORD_READER(probe_target, probe_target_t,
-    INT(carrier_id), INT(interval), TEXT(sid), TEXT(address), INT(port), INT(transport))
+    INT(carrier_id), INT(interval), TEXT(sid), TEXT(address), INT(port), INT(transport),
+    INT(account_id))
 RECORD_READER(health, gw_health_t,
     TEXT(sid), INT(carrier_id), INT(state), INT(misses), INT(last_code), INT(last_probe_at),
     INT(updated_at))

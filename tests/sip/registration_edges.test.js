@@ -145,6 +145,45 @@ test('deleted while failed with a live binding: the binding is removed', async (
   reg.close();
 });
 
+// Found by a helper's review (session 37): a customer's carrier could point
+// numberd's REGISTERs and OPTIONS at any address, the operator's own
+// network included (127.0.0.1, 10/8, the cloud's metadata address), and
+// read the answers back in registration_status.  Refused by default for a
+// customer's carrier; --sip-allow-private (the rigs' default) allows it.
+test('a customer\'s registrar or probed gateway at a loopback address: nothing sent, said why', async () => {
+  const dgram = require('node:dgram');
+  const reg = await fakeRegistrar('127.0.0.67', (req, reply) => reply(200, 'OK', [`Contact: ${req.contact};expires=60`]));
+  const probed = dgram.createSocket('udp4');
+  const probes = [];
+  probed.on('message', (b) => probes.push(b.toString('latin1')));
+  await new Promise((r) => probed.bind(0, '127.0.0.68', r));
+  const s = await start({ args: ['--sip-listen', '127.0.0.1:0'], env: { NUMBERD_SIP_T1_MS: '50', NUMBERD_SIP_ALLOW_PRIVATE: '0' } });
+  try {
+    const a = await s.createAccount('private');
+    const r = await s.byoc(a.api_key, 'POST', CARRIERS, { body: { carrier_name: 'Private reg', trunk_type: 'reg',
+      sip_gateway: { ipv4: reg.ip, port: reg.port, inbound: true, outbound: true },
+      registration: { username: 'priv1', password: 'Right-Pass-4711', sip_realm: 'example.com' } } });
+    assert.equal(r.status, 201, r.text);
+    const st = await until('refused', async () => {
+      const x = (await s.byoc(a.api_key, 'GET', `${CARRIERS}/${r.json.id}`)).json.registration_status;
+      return x && x.state === 'failed' ? x : null;
+    });
+    assert.match(st.reason, /^refused: 127\.0\.0\.67 is a loopback address \(the operator allows it with --sip-allow-private\)$/);
+    const g = await s.byoc(a.api_key, 'POST', CARRIERS, { body: { carrier_name: 'Private gw',
+      sip_gateway: { ipv4: '127.0.0.68', port: probed.address().port, inbound: false, outbound: true } } });
+    assert.equal(g.status, 201, g.text);
+    assert.equal((await s.byoc(a.api_key, 'PUT', `${CARRIERS}/${g.json.id}/health_check`, { body: { interval: 1 } })).status, 200);
+    await until('the refusal logged', () => /gateway [0-9a-f-]+ not probed: refused: 127\.0\.0\.68 is a loopback address/.test(s.stderr()));
+    await sleep(1500);
+    assert.equal(reg.seen.length, 0, 'a REGISTER reached the private registrar');
+    assert.equal(probes.length, 0, 'an OPTIONS reached the private gateway');
+  } finally {
+    reg.close();
+    probed.close();
+    await s.stop();
+  }
+});
+
 test('a Retry-After beyond the 30 min backoff cap is capped (SIP.md §5)', async () => {
   const reg = await fakeRegistrar('127.0.0.53', (req, reply) => reply(503, 'Service Unavailable', ['Retry-After: 999999999']));
   const c = await mkReg(reg);

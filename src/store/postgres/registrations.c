@@ -40,8 +40,9 @@ const char *const pg_sql_registrations[Q__COUNT] = {
         "WHERE EXISTS (SELECT 1 FROM carriers WHERE id = $1) "
         "ON CONFLICT (carrier_id) DO UPDATE SET interval_s = EXCLUDED.interval_s",
     [Q_PROBE_TARGETS] =
-        "SELECT p.carrier_id, p.interval_s, g.sid, g.address, g.port, g.transport FROM carrier_probes p "
-        "JOIN carrier_gateways g ON g.carrier = p.carrier_id AND g.outbound "
+        "SELECT p.carrier_id, p.interval_s, g.sid, g.address, g.port, g.transport, "
+        "COALESCE((SELECT c.account_id FROM carriers c WHERE c.id = p.carrier_id), 0) "
+        "FROM carrier_probes p JOIN carrier_gateways g ON g.carrier = p.carrier_id AND g.outbound "
         "ORDER BY p.carrier_id, g.pos LIMIT $1",
     [Q_HEALTH_PUT] =
         "INSERT INTO gateway_health(sid, carrier_id, state, misses, last_code, last_probe_at, "

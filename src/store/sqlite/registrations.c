@@ -29,8 +29,9 @@ static const char *const sql_text[Q__COUNT] = {
         "INSERT OR REPLACE INTO carrier_probes(carrier_id, interval_s) SELECT ?1, ?2 "
         "WHERE EXISTS (SELECT 1 FROM carriers WHERE id = ?1)",
     [Q_PROBE_TARGETS] =
-        "SELECT p.carrier_id, p.interval_s, g.sid, g.address, g.port, g.transport FROM carrier_probes p "
-        "JOIN carrier_gateways g ON g.carrier = p.carrier_id AND g.outbound = 1 "
+        "SELECT p.carrier_id, p.interval_s, g.sid, g.address, g.port, g.transport, "
+        "COALESCE((SELECT c.account_id FROM carriers c WHERE c.id = p.carrier_id), 0) "
+        "FROM carrier_probes p JOIN carrier_gateways g ON g.carrier = p.carrier_id AND g.outbound = 1 "
         "ORDER BY p.carrier_id, g.pos LIMIT ?1",
     [Q_HEALTH_PUT] =
         /* an upsert (see Q_REG_PUT): the state change is what is logged */

@@ -101,6 +101,9 @@ function serverEnv(extra = {}) {
   delete env.NUMBERD_DB;
   delete env.NUMBERD_LISTEN;
   if (PG && !env.NUMBERD_SECRET_KEY) env.NUMBERD_SECRET_KEY = PG_KEY;
+  // every SIP rig's registrars and gateways are on 127.0.0.0/8, which a
+  // customer's carrier may not use by default (sbc.test.js tests that)
+  if (env.NUMBERD_SIP_ALLOW_PRIVATE === undefined) env.NUMBERD_SIP_ALLOW_PRIVATE = '1';
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = String(v);
