@@ -27,6 +27,7 @@
 #include "core/owned.h"
 #include "core/registrations.h"
 #include "util/log.h"
+#include "util/clock.h"
 #include "sipreg/sipreg.h"
 #include "core/webhooks.h"
 #include "webhook/wh.h"
@@ -390,6 +391,18 @@ static void sweep_rest(core_t *core)
         log_msg(LOG_INFO, "webhook delivery retention: %lld settled deliver%s older than %d days "
                 "deleted", (long long)n, n == 1 ? "y" : "ies", g_event_retention);
     if (sbcfeed_prune(core, &e) != C_OK) log_msg(LOG_WARN, "%s", e.msg);
+    /* renewal dates: once a day (a scan of the owned numbers) */
+    static char rolled_on[CLOCK_DATE_SZ];
+    char today[CLOCK_DATE_SZ];
+    clock_date(clock_now(), today);
+    if (strcmp(today, rolled_on) != 0) {
+        if (num_renewal_roll(core, &n, &e) != C_OK) {
+            log_msg(LOG_WARN, "renewal dates: %s", e.msg);
+        } else {
+            memcpy(rolled_on, today, sizeof rolled_on);
+            if (n > 0) log_msg(LOG_INFO, "renewal dates: %lld number(s) moved to their next renewal", (long long)n);
+        }
+    }
     if (reg_expire_run(core, &n, &e) != C_OK) /* its events' actor: system sip-registration */
         log_msg(LOG_WARN, "%s", e.msg);
     else if (n > 0)

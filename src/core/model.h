@@ -390,6 +390,12 @@ typedef struct {
     char account_auth_id[IDS_AUTH_ID_SZ];
 } reg_status_t;
 
+/* An owned number whose renewal date has passed (store renewal_due). */
+typedef struct {
+    char number[E164_BUFSZ];
+    char added_on[11], renewal_date[11];
+} renewal_row_t;
+
 /* Gateway health (SIP.md §6): an outbound gateway of a carrier that opted
  * in to OPTIONS probing, and its state. */
 typedef enum { GW_UNKNOWN = 0, GW_UP = 1, GW_DOWN = 2 } gw_state_t;

@@ -482,6 +482,43 @@ static int aged_one(const char *number, void *ud)
     return C_OK;
 }
 
+#define RENEWAL_BATCH 500
+
+int num_renewal_roll(core_t *c, int64_t *rolled, cerr_t *e)
+{
+    char today[CLOCK_DATE_SZ], after[E164_BUFSZ] = "";
+    renewal_row_t *rows = xcalloc(RENEWAL_BATCH, sizeof *rows);
+    int rc = C_OK;
+    *rolled = 0;
+    clock_date(clock_now(), today);
+    /* by number, after the last one seen: a row that cannot move (a
+     * malformed added_on) is passed, not met again */
+    for (;;) {
+        size_t n = 0;
+        if (core_begin(c, e) != C_OK) {
+            rc = C_ERR;
+            break;
+        }
+        rc = core_st(e, c->st->ops->renewal_due(c->st, today, after, RENEWAL_BATCH, rows, &n),
+                     "renewals due");
+        for (size_t i = 0; rc == C_OK && i < n; i++) {
+            char next[CLOCK_DATE_SZ];
+            if (clock_next_renewal(rows[i].added_on, today, next) != C_OK) continue;
+            int st = c->st->ops->renewal_set(c->st, rows[i].number, rows[i].renewal_date, next);
+            if (st == ST_OK) (*rolled)++;
+            else if (st != ST_NOTFOUND) rc = core_st(e, st, "renewal");
+        }
+        if (core_end(c, rc, e) != C_OK) {
+            rc = C_ERR;
+            break;
+        }
+        if (n < RENEWAL_BATCH) break;
+        snprintf(after, sizeof after, "%s", rows[n - 1].number);
+    }
+    free(rows);
+    return rc;
+}
+
 /* In batches of AGING_BATCH, each one transaction with its events
  * number.aged (one per number: the sweep's UPDATE returns them), so that a
  * sweep after a long outage never makes one huge transaction. */

@@ -59,6 +59,11 @@ int num_unrent(core_t *c, const account_t *caller, const char *number, cerr_t *e
 int num_unrent_ref(core_t *c, const account_t *caller, const char *ref, cerr_t *e);
 /* Returns aged numbers to sale; *returned counts them. */
 int num_aging_sweep(core_t *c, int64_t *returned, cerr_t *e);
+/* Moves every owned number's renewal_date that has passed to its next
+ * one (clock_next_renewal of its added_on): renewal_date is the next
+ * billing date (seed 001), not the first month's end for ever.  Run by
+ * the sweep once a day (and at start); *rolled counts them. */
+int num_renewal_roll(core_t *c, int64_t *rolled, cerr_t *e);
 
 /* Operator actions: statuses set by outside processes (10DLC, toll-free
  * verification, caller reputation).  NULL = unchanged, "" clears. */

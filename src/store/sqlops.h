@@ -75,6 +75,10 @@
        int64_t old_until, int64_t now))                                                            \
     X(P, int, number_release_all,                                                                  \
       (store_t *st, int64_t owner_id, bool to_available, int64_t *released))                       \
+    X(P, int, renewal_due,                                                                         \
+      (store_t *st, const char *today, const char *after, size_t max, renewal_row_t *rows,        \
+       size_t *n))                                                                                 \
+    X(P, int, renewal_set, (store_t *st, const char *number, const char *was, const char *next))  \
     X(P, int, cred_epoch_get, (store_t *st, int64_t *epoch))                                       \
     X(P, int, cred_epoch_bump, (store_t *st))                                                      \
     /* inventory: import, stats, export (inventory.c) */                                           \

@@ -216,6 +216,14 @@ int sqls_each_rate(sqls_row_t *r, void *arg)
     return w->cb(type, rate, w->ud);
 }
 
+int sqls_each_row(sqls_row_t *r, void *arg)
+{
+    sqls_rows_walk_t *w = arg;
+    if (w->n >= w->max) return C_ERR;
+    w->rd(r, w->rows, w->n++);
+    return C_OK;
+}
+
 int sqls_each_id(sqls_row_t *r, void *arg)
 {
     sqls_ids_walk_t *w = arg;
@@ -265,6 +273,9 @@ RECORD_READER(reg, reg_status_t,
     TEXT(carrier_uuid), TEXT(carrier_name), TEXT(account_auth_id), TEXT(registrar_ip))
 ROWS_READER(reg, reg_status_t)
 ROWS_READER(apikey, apikey_t)
+
+RECORD_READER(renewal, renewal_row_t, TEXT(number), TEXT(added_on), TEXT(renewal_date))
+ROWS_READER(renewal, renewal_row_t)
 
 RECORD_READER(probe_target, probe_target_t,
     INT(carrier_id), INT(interval), TEXT(sid), TEXT(address), INT(port), INT(transport),

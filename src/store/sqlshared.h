@@ -307,6 +307,7 @@ typedef struct {
     void *ud;
 } sqls_rate_walk_t;
 int sqls_each_rate(sqls_row_t *r, void *arg);          /* sub_type, min rental (NULL: -1) */
+void sqls_rd_renewal(sqls_row_t *r, void *rows, size_t i); /* renewal_row_t */
 /* Rows of one integer column into ids (room for max; more rows: C_ERR). */
 typedef struct {
     int64_t *ids;
@@ -322,6 +323,13 @@ int sqls_each_restriction(sqls_row_t *r, void *arg);   /* restriction, its text 
 /* Row i of an array of records, for the page readers of the backends:
  * rows is an array of the record type named. */
 typedef void (*sqls_reader_fn)(sqls_row_t *r, void *rows, size_t i);
+/* Rows read by rd into an array with room for max (more rows: C_ERR). */
+typedef struct {
+    void *rows;
+    size_t n, max;
+    sqls_reader_fn rd;
+} sqls_rows_walk_t;
+int sqls_each_row(sqls_row_t *r, void *arg);
 void sqls_rd_account(sqls_row_t *r, void *rows, size_t i);
 void sqls_rd_apikey(sqls_row_t *r, void *rows, size_t i);
 void sqls_rd_wh_endpoint(sqls_row_t *r, void *rows, size_t i);   /* SQLS_WH_ENDPOINT_COLS */
@@ -406,6 +414,7 @@ void sqls_rd_reg(sqls_row_t *r, void *rows, size_t i);
  * transport; a transport code other than TCP probes over UDP) and a
  * gateway's stored health (Q_HEALTH_LIST's columns, gw_health_t's
  * order); rows is an array of probe_target_t / gw_health_t. */
+void sqls_read_renewal(sqls_row_t *r, renewal_row_t *o);
 void sqls_read_probe_target(sqls_row_t *r, probe_target_t *t);
 void sqls_rd_probe_target(sqls_row_t *r, void *rows, size_t i);
 void sqls_read_health(sqls_row_t *r, gw_health_t *h);

@@ -38,7 +38,7 @@ enum {
     Q_IMPORT_SELECT, Q_IMPORT_INSERT, Q_IMPORT_UPDATE,                    /* SQLite only */
     /* numbers.c */
     Q_NUMBER_GET_AVAILABLE, Q_NUMBER_BUY, Q_NUMBER_STATE,
-    Q_NUMBER_APPROVE, Q_NUMBER_LOOKUP,
+    Q_NUMBER_APPROVE, Q_NUMBER_LOOKUP, Q_RENEWAL_DUE, Q_RENEWAL_SET,
     Q_NUMBER_GET_AVAILABLE_LOCK,                                          /* PostgreSQL only */
     /* owned.c */
     Q_OWNED_GET, Q_OWNED_GET_BYOC, Q_OWNED_GET_ANY, Q_OWNED_LIST_STATE, Q_OWNED_UPDATE,

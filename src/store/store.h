@@ -175,6 +175,13 @@ typedef struct store_ops {
      * included); *released: how many */
     int (*number_release_all)(store_t *st, int64_t owner_id, bool to_available,
                               int64_t *released);
+    /* up to max owned numbers (active or pending) after number after ("":
+     * from the first) whose renewal_date is before today ("YYYY-MM-DD"),
+     * by number; and one's renewal_date moved from was to next
+     * (ST_NOTFOUND: it changed meanwhile) */
+    int (*renewal_due)(store_t *st, const char *today, const char *after, size_t max,
+                       renewal_row_t *rows, size_t *n);
+    int (*renewal_set)(store_t *st, const char *number, const char *was, const char *next);
     /* the credential epoch: one counter, bumped in the transaction of every
      * revocation, rotation and status change, polled by every node */
     int (*cred_epoch_get)(store_t *st, int64_t *epoch);

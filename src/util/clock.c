@@ -3,6 +3,7 @@
 #include "util/clock.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 int64_t clock_now(void)
@@ -85,6 +86,26 @@ void clock_date_plus_month(int64_t t, char out[CLOCK_DATE_SZ])
     int dim = days_in_month(y, m);
     if (d > dim) d = dim;
     write_date(out, y, m, d);
+}
+
+int clock_next_renewal(const char *anchor, const char *today, char out[CLOCK_DATE_SZ])
+{
+    if (!anchor || !today || !clock_valid_date(anchor, strlen(anchor)) ||
+        !clock_valid_date(today, strlen(today)))
+        return C_ERR;
+    int y = atoi(anchor), m = atoi(anchor + 5), d = atoi(anchor + 8);
+    int ty = atoi(today), tm = atoi(today + 5);
+    /* start at the month before today's (or the anchor's next): at most a
+     * few steps, whatever the gap */
+    int k = (ty - y) * 12 + (tm - m) - 1;
+    if (k < 1) k = 1;
+    for (;; k++) {
+        int mm = m - 1 + k, yy = y + mm / 12;
+        mm = mm % 12 + 1;
+        int dd = d > days_in_month(yy, mm) ? days_in_month(yy, mm) : d;
+        write_date(out, yy, mm, dd);
+        if (strcmp(out, today) >= 0) return C_OK;
+    }
 }
 
 bool clock_valid_date(const char *s, size_t n)

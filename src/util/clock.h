@@ -16,6 +16,11 @@ void clock_date(int64_t t, char out[CLOCK_DATE_SZ]);
 void clock_ts(int64_t t, char out[CLOCK_TS_SZ]);
 /* Same day of the next month, clamped to that month's last day. */
 void clock_date_plus_month(int64_t t, char out[CLOCK_DATE_SZ]);
+/* The first date on or after today ("YYYY-MM-DD") of the form anchor + k
+ * months, k >= 1, each clamped to its month's last day (a number bought
+ * on the 31st renews on the 28th/29th, 30th or 31st): its next renewal.
+ * C_ERR when anchor or today is not a valid date. */
+int clock_next_renewal(const char *anchor, const char *today, char out[CLOCK_DATE_SZ]);
 /* The CLOCK_REALTIME instant ms milliseconds from now, as
  * pthread_cond_timedwait wants its deadline (the real clock, not the fake). */
 struct timespec clock_deadline_ms(long ms);

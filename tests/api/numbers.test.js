@@ -1636,26 +1636,44 @@ describe('renewal_date on numbers bought on different days', () => {
     }
   });
 
+  // Found by a helper's audit (session 37): renewal_date stayed the first
+  // month's end for ever, while seed 001 calls it the next billing date;
+  // "renewing this week" found nothing after a month.  The sweep (at start,
+  // then once a day) moves a passed date to the next one.  This server runs
+  // on 2028-01-31: N1 (anchor the 31st) renews today, N2 (the 10th) and N4
+  // (the 15th) next month, N3 (bought today) on 2028-02-29.
+  test('a passed renewal_date moves to the next one; the filters use it', async () => {
+    const s = last;
+    for (let i = 0; i < 100 && (await get(s, acct, N1)).renewal_date !== '2028-01-31'; i++) {
+      await new Promise((r) => setTimeout(r, 50)); // the sweep at start
+    }
+    const dates = {};
+    for (const n of [N1, N2, N3, N4]) dates[n] = (await get(s, acct, n)).renewal_date;
+    assert.deepEqual(dates, { [N1]: '2028-01-31', [N2]: '2028-02-10', [N3]: '2028-02-29', [N4]: '2028-02-15' });
+    // added_on is the purchase day still
+    assert.equal((await get(s, acct, N2)).added_on, '2027-03-10');
+  });
+
   test('exact date and the __gt/__gte/__lt/__lte variants, alone and as ranges', async () => {
     const s = last;
     const q = (query) => listNumbers(s, acct, query);
     assert.deepEqual(await q({}), [N1, N2, N3, N4]);
-    assert.deepEqual(await q({ renewal_date: '2027-04-10' }), [N2]);
+    assert.deepEqual(await q({ renewal_date: '2028-02-10' }), [N2]);
     assert.deepEqual(await q({ renewal_date: '2028-02-29' }), [N3]);
-    assert.deepEqual(await q({ renewal_date__gt: '2027-02-28' }), [N2, N3, N4]);
-    assert.deepEqual(await q({ renewal_date__gte: '2027-02-28' }), [N1, N2, N3, N4]);
-    assert.deepEqual(await q({ renewal_date__lt: '2027-04-10' }), [N1]);
-    assert.deepEqual(await q({ renewal_date__lte: '2027-04-10' }), [N1, N2]);
-    assert.deepEqual(await q({ renewal_date__gt: '2027-02-28', renewal_date__lt: '2028-02-29' }), [N2, N4]);
-    assert.deepEqual(await q({ renewal_date__gte: '2027-04-10', renewal_date__lte: '2028-01-15' }), [N2, N4]);
-    assert.deepEqual(await q({ renewal_date__gte: '2027-04-11', renewal_date__lte: '2028-01-14' }), []);
-    assert.deepEqual(await q({ renewal_date: '2027-02-28', renewal_date__gt: '2027-03-01' }), []);
-    assert.deepEqual(await q({ renewal_date__lt: '2027-01-01' }), []);
-    assert.deepEqual(await q({ renewal_date__gte: '2028-01-01', number_startswith: '141555505' }), [N3, N4]);
+    assert.deepEqual(await q({ renewal_date__gt: '2028-01-31' }), [N2, N3, N4]);
+    assert.deepEqual(await q({ renewal_date__gte: '2028-01-31' }), [N1, N2, N3, N4]);
+    assert.deepEqual(await q({ renewal_date__lt: '2028-02-10' }), [N1]);
+    assert.deepEqual(await q({ renewal_date__lte: '2028-02-10' }), [N1, N2]);
+    assert.deepEqual(await q({ renewal_date__gt: '2028-01-31', renewal_date__lt: '2028-02-29' }), [N2, N4]);
+    assert.deepEqual(await q({ renewal_date__gte: '2028-02-10', renewal_date__lte: '2028-02-15' }), [N2, N4]);
+    assert.deepEqual(await q({ renewal_date__gte: '2028-02-11', renewal_date__lte: '2028-02-14' }), []);
+    assert.deepEqual(await q({ renewal_date: '2028-01-31', renewal_date__gt: '2028-02-01' }), []);
+    assert.deepEqual(await q({ renewal_date__lt: '2028-01-01' }), []);
+    assert.deepEqual(await q({ renewal_date__gte: '2028-02-12', number_startswith: '141555505' }), [N3, N4]);
     // paging keeps the range
-    const r = await list(s, acct, { renewal_date__gt: '2027-01-01', limit: 2 });
+    const r = await list(s, acct, { renewal_date__gt: '2028-01-01', limit: 2 });
     const next = new URL(r.json.meta.next, 'http://x');
-    assert.equal(next.searchParams.get('renewal_date__gt'), '2027-01-01');
+    assert.equal(next.searchParams.get('renewal_date__gt'), '2028-01-01');
     assert.equal(next.searchParams.get('offset'), '2');
   });
 });

@@ -123,6 +123,32 @@ static void test_plus_month(void **state)
 
 static bool valid(const char *s) { return clock_valid_date(s, strlen(s)); }
 
+/* The next renewal: anchor + k months (k >= 1), clamped, on or after
+ * today; checked against a walk month by month. */
+static void test_next_renewal(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *anchor, *today, *want;
+    } cases[] = {
+        {"2027-01-31", "2027-01-31", "2027-02-28"}, /* the purchase day: a month on */
+        {"2027-01-31", "2027-03-01", "2027-03-31"},
+        {"2027-01-31", "2027-04-30", "2027-04-30"}, /* today is the day */
+        {"2027-01-31", "2028-02-01", "2028-02-29"}, /* leap year */
+        {"2027-03-10", "2028-01-31", "2028-02-10"},
+        {"2027-12-15", "2028-01-31", "2028-02-15"},
+        {"2027-12-15", "2027-12-16", "2028-01-15"},
+        {"2020-05-20", "2030-05-21", "2030-06-20"}, /* years later */
+    };
+    char out[CLOCK_DATE_SZ];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_int_equal(clock_next_renewal(cases[i].anchor, cases[i].today, out), C_OK);
+        assert_string_equal(out, cases[i].want);
+    }
+    assert_int_equal(clock_next_renewal("2027-02-30", "2027-03-01", out), C_ERR);
+    assert_int_equal(clock_next_renewal("2027-02-01", "today", out), C_ERR);
+}
+
 static void test_valid_date(void **state)
 {
     (void)state;
@@ -174,6 +200,7 @@ int main(void)
         cmocka_unit_test(test_matches_gmtime),
         cmocka_unit_test(test_plus_month),
         cmocka_unit_test(test_valid_date),
+        cmocka_unit_test(test_next_renewal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
