@@ -49,7 +49,7 @@ _numberd() {
     fi
 
     case "$cmd $sub" in
-        "serve "*) opts="--db --listen --threads --write-threads --aging-days --event-retention --rate-limit --auth-fail-limit --max-conns-per-ip --conn-timeout --admin-token-file --secret-key-file --log-level --log-file --metrics-token-file --metrics-open --shutdown-timeout --trusted-proxies --sip-listen --sip-contact --sip-outbound-proxy --sbc-token-file --sbc-cache-ttl --sbc-listen --webhook-workers --webhook-allow-private --demo --help" ;;
+        "serve "*) opts="--db --listen --threads --write-threads --aging-days --event-retention --rate-limit --auth-fail-limit --max-conns-per-ip --conn-timeout --admin-token-file --secret-key-file --log-level --log-file --metrics-token-file --metrics-open --shutdown-timeout --trusted-proxies --sip-listen --sip-contact --sip-outbound-proxy --sip-allow-private --sbc-token-file --sbc-cache-ttl --sbc-listen --webhook-workers --webhook-allow-private --demo --help" ;;
         "carrier add"|"carrier update") opts="--name --inbound --outbound --out-user --out-password-file --out-realm --no-outbound-auth --secret-key-file --db" ;;
         "carrier "*) opts="--db" ;;
         "account create") opts="--name --db" ;;

@@ -1038,7 +1038,7 @@ describe('serve flags and their environment variables', () => {
     const names = flags.map((f) => f.flag).sort();
     assert.deepEqual(names, ['admin-token-file', 'aging-days', 'auth-fail-limit', 'conn-timeout', 'db',
       'demo', 'event-retention', 'listen', 'log-file', 'log-level', 'max-conns-per-ip', 'metrics-open', 'metrics-token-file', 'rate-limit',
-      'sbc-cache-ttl', 'sbc-listen', 'sbc-token-file', 'secret-key-file', 'shutdown-timeout', 'sip-contact', 'sip-listen',
+      'sbc-cache-ttl', 'sbc-listen', 'sbc-token-file', 'secret-key-file', 'shutdown-timeout', 'sip-allow-private', 'sip-contact', 'sip-listen',
       'sip-outbound-proxy', 'threads', 'trusted-proxies', 'webhook-allow-private', 'webhook-workers', 'write-threads']);
     for (const f of flags) assert.match(f.rest, /NUMBERD_[A-Z_]+/, `--${f.flag} names no environment variable`);
   });
@@ -1068,6 +1068,7 @@ describe('serve flags and their environment variables', () => {
     NUMBERD_SIP_LISTEN: ['nowhere', 2],
     NUMBERD_SIP_CONTACT: ['127.0.0.1:5060', 2], // without --sip-listen
     NUMBERD_SIP_OUTBOUND_PROXY: ['127.0.0.1:5060', 2], // without --sip-listen
+    NUMBERD_SIP_ALLOW_PRIVATE: ['maybe', 2],
     NUMBERD_TRUSTED_PROXIES: ['10.0.0.0/99', 2],
     NUMBERD_EVENT_RETENTION: ['forever', 2],
     NUMBERD_WEBHOOK_WORKERS: ['many', 2],
