@@ -30,7 +30,7 @@ static const char *k_usage =
     "options:\n"
     "  --db URL                 SQLite file or postgresql:// URL      NUMBERD_DB (numberd.db)\n"
     "  --object-type T          number, carrier, gateway, application, subaccount, account,\n"
-    "                           api_key, compliance, inventory\n"
+    "                           api_key, compliance, inventory, webhook_endpoint\n"
     "  --object-id ID           the object's id as the API shows it (a number: its digits)\n"
     "  --account MA...          the events of one main account (its subaccounts' included)\n"
     "  --actor KIND[:ID]        admin, cli, system, account:MA..., subaccount:SA..., api_key:ID\n"

@@ -788,10 +788,19 @@ int cli_serve(int argc, char **argv)
     }
     unsigned bound = http_server_port(srv);
     bool v6 = strchr(host, ':') != NULL;
-    log_msg(LOG_INFO, "numberd %s listening on http://%s%s%s:%u (%s, %u threads, %u writer "
-            "threads, admin API %s, metrics %s)",
+    /* what runs, not what was asked: with batches --write-threads N > 0
+     * means one writer (http_server_start) */
+    unsigned nwriters = http_server_writers(srv);
+    char writers[80];
+    if (nwriters == 0) snprintf(writers, sizeof writers, "writes on the HTTP threads");
+    else if (app.batch_begin)
+        snprintf(writers, sizeof writers, "%u writer, in batches (--write-threads %u)", nwriters,
+                 wthreads);
+    else snprintf(writers, sizeof writers, "%u writer threads", nwriters);
+    log_msg(LOG_INFO, "numberd %s listening on http://%s%s%s:%u (%s, %u threads, %s, admin API %s, "
+            "metrics %s)",
             ND_VERSION, v6 ? "[" : "", host, v6 ? "]" : "", bound, core_backend(&ctx.core),
-            threads, wthreads, ctx.admin_enabled ? "on" : "off",
+            threads, writers, ctx.admin_enabled ? "on" : "off",
             ctx.metrics_auth ? "with token" : ctx.metrics_open ? "open" : "off (no token)");
     if (demo && demo_setup(&ctx.core, host, bound) != C_OK) goto done;
     /* The SBC's own listener: after the main one (whose failure to bind

@@ -29,7 +29,8 @@
  * application.*, subaccount.*, account.created|updated|suspended|resumed|
  * closed, api_key.created|revoked, auth_token.rotated,
  * inventory.imported, registration.state_changed,
- * webhook_endpoint.disabled.  docs/EVENTS.md lists them with their data.
+ * webhook_endpoint.created|updated|deleted|secret_rotated|disabled.
+ * docs/EVENTS.md lists them with their data.
  *
  * data never holds a secret: no token, key, key hash, password or HA1 is
  * ever given to ev_data_*.  A field that changed and is secret is named

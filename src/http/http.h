@@ -252,6 +252,10 @@ bool http_request_id_ok(const char *s);
 int http_server_start(const http_config_t *cfg, const http_app_t *app, http_server_t **out,
                       char **err);
 unsigned http_server_port(const http_server_t *s);
+/* How many writer threads run: 0 (writes on the HTTP threads), 1 when the
+ * application answers writes in batches (app->batch_begin), else
+ * cfg->write_threads (fewer if some could not start). */
+unsigned http_server_writers(const http_server_t *s);
 /* Stops accepting, lets requests in flight finish (at most drain_seconds;
  * their answers carry Connection: close), then stops and frees s.  Logs
  * how many requests it had to cut off, if any. */

@@ -1132,6 +1132,7 @@ int http_server_start(const http_config_t *cfg, const http_app_t *app, http_serv
 }
 
 unsigned http_server_port(const http_server_t *s) { return s->port; }
+unsigned http_server_writers(const http_server_t *s) { return s->nwriters; }
 
 void http_server_stop(http_server_t *s)
 {
