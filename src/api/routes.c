@@ -198,6 +198,11 @@ static bool api_batch_full(void *ud)
     return core_batch_full();
 }
 
+static void api_thread_done(void *ud)
+{
+    core_thread_done(&((api_ctx_t *)ud)->core);
+}
+
 static int api_batch_durable(void *ud, void *after)
 {
     return core_batch_durable(&((api_ctx_t *)ud)->core, after);
@@ -280,5 +285,6 @@ void api_app(api_ctx_t *ctx, http_app_t *out)
     out->batch_full = batches ? api_batch_full : NULL;
     out->batch_durable = batches ? api_batch_durable : NULL;
     out->batch_lost = batches ? api_batch_lost : NULL;
+    out->thread_done = api_thread_done;
     out->ud = ctx;
 }

@@ -351,6 +351,11 @@ int core_open(core_t *c, const char *url, int *applied, cerr_t *e)
     return C_OK;
 }
 
+void core_thread_done(core_t *c)
+{
+    if (c->st) c->st->ops->thread_release(c->st);
+}
+
 int core_owner_open(core_t *c, const account_t *who, cerr_t *e)
 {
     int status = ACCT_ACTIVE;

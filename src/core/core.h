@@ -119,6 +119,9 @@ int core_batch_durable(core_t *c, core_after_t *after);
  * NULL) gets the number of migrations applied.  c is set up with the
  * defaults (aging_days 45, no key).  C_ERR with CE_INTERNAL and the reason. */
 int core_open(core_t *c, const char *url, int *applied, cerr_t *e);
+/* The calling thread is done with the store (a short-lived thread): its
+ * connection is closed now. */
+void core_thread_done(core_t *c);
 /* The database's schema version and the last this binary knows (*db >
  * *known: a newer release's database). */
 int core_schema_version(core_t *c, int *db, int *known, cerr_t *e);

@@ -153,6 +153,10 @@ typedef struct {
     int (*batch_end)(void *ud, void **after);
     int (*batch_durable)(void *ud, void *after); /* C_ERR: not durable, answered as lost */
     void (*batch_lost)(http_req_t *req, http_resp_t *resp);
+    /* (may be NULL) a thread the server made for one request -- a
+     * stream's close -- is done: what it holds for the app (a database
+     * connection) is let go */
+    void (*thread_done)(void *ud);
     /* Versions read ahead (all three set, and request_done, or none is
      * used).  A GET for which version_wanted(req) is true is not answered
      * when it has arrived: its connection waits while one thread of the

@@ -536,7 +536,13 @@ static void unsuspend(http_server_t *s, struct MHD_Connection *conn, req_t *r)
 /* The thread that runs a stream's close(). */
 static void *close_thread(void *arg)
 {
-    answer_off_thread(arg);
+    req_t *r = arg;
+    http_server_t *s = r->srv;
+    answer_run(s, r);
+    /* before the answer goes: once resumed, the server may stop (it waits
+     * for suspended requests only) and close the store */
+    if (s->app.thread_done) s->app.thread_done(s->app.ud);
+    answer_resume(s, r);
     return NULL;
 }
 

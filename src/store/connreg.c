@@ -53,6 +53,23 @@ void connreg_store_close(store_t *st, void (*own_close)(store_t *st),
     free(s);
 }
 
+void connreg_release(connreg_t *r, void (*close_fn)(void *conn))
+{
+    void *conn = pthread_getspecific(r->key);
+    if (!conn) return;
+    pthread_mutex_lock(&r->lock);
+    for (connreg_node_t **p = &r->all; *p; p = &(*p)->next) {
+        if ((*p)->conn != conn) continue;
+        connreg_node_t *n = *p;
+        *p = n->next;
+        free(n);
+        break;
+    }
+    pthread_mutex_unlock(&r->lock);
+    pthread_setspecific(r->key, NULL);
+    close_fn(conn);
+}
+
 void connreg_close(connreg_t *r, void (*close_fn)(void *conn))
 {
     pthread_mutex_lock(&r->lock);

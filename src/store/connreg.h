@@ -33,6 +33,11 @@ void connreg_init(connreg_t *r);
 void *connreg_get(connreg_t *r);
 /* Makes conn the calling thread's connection and the registry's to close. */
 void connreg_add(connreg_t *r, void *conn);
+/* Closes the calling thread's connection (close_fn), if it has one, and
+ * forgets it: for a short-lived thread, whose connection was otherwise
+ * kept until connreg_close (one PostgreSQL connection more for every
+ * inventory import's thread, for ever: a helper's audit, session 37). */
+void connreg_release(connreg_t *r, void (*close_fn)(void *conn));
 /* Closes every connection added (close_fn on each), then releases the
  * registry itself.  Called once, when no other thread uses the store. */
 void connreg_close(connreg_t *r, void (*close_fn)(void *conn));

@@ -37,6 +37,7 @@
     X(P, int, schema_version, (store_t *st, int *db, int *known))                                  \
     X(P, int, tx_begin, (store_t *st, bool write))                                                 \
     X(P, void, tx_nowait, (store_t *st, bool on))                                                  \
+    X(P, void, thread_release, (store_t *st))                                                      \
     X(P, int, tx_commit, (store_t *st))                                                            \
     X(P, void, tx_rollback, (store_t *st))                                                         \
     X(P, bool, tx_retryable, (store_t *st))                                                        \

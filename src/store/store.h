@@ -90,6 +90,10 @@ typedef struct store_ops {
      * such write, and the reads its thread had to answer, wait 15 s.
      * PostgreSQL: nothing (its writes wait for the rows they touch only). */
     void (*tx_nowait)(store_t *st, bool on);
+    /* The calling thread is done with the store: its connection (if any)
+     * is closed now, not at close -- a short-lived thread's (a streamed
+     * request's close) was kept, one more for every import. */
+    void (*thread_release)(store_t *st);
     int (*tx_commit)(store_t *st);
     void (*tx_rollback)(store_t *st);
     /* Whether the calling thread's last outermost transaction was aborted

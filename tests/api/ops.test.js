@@ -1111,3 +1111,29 @@ describe('serve flags and their environment variables', () => {
     assert.match(srv.stderr(), /at most 3 s/);
   });
 });
+
+// Found by a helper (session 37): every inventory import through the API
+// ran its end on a thread of its own, whose database connection was kept
+// until the server stopped -- one PostgreSQL connection more for every
+// import, for ever (an operator importing daily ran out of them).
+test('inventory imports leave no database connection behind', async () => {
+  const { PG: pg, psql: sql } = require('./lib/server');
+  const srv = await start();
+  const conns = () => {
+    if (pg) return Number(sql(`SELECT count(*) FROM pg_stat_activity WHERE datname = '${srv.db.replace(/^.*\//, '')}'`).trim());
+    return fs.readdirSync(`/proc/${srv.child.pid}/fd`).filter((fd) => {
+      try { return fs.readlinkSync(`/proc/${srv.child.pid}/fd/${fd}`).endsWith('/t.db'); } catch { return false; }
+    }).length;
+  };
+  const csvOf = (i) => `number,country_iso,type\n1415556${String(7000 + i)},US,local\n`;
+  try {
+    const first = await srv.importCsv(csvOf(0));
+    assert.equal(first.status, 200, first.text);
+    const before = conns();
+    for (let i = 1; i <= 6; i++) assert.equal((await srv.importCsv(csvOf(i))).status, 200);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(conns(), before, 'connections after 6 more imports');
+  } finally {
+    await srv.stop();
+  }
+});

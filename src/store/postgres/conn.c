@@ -382,6 +382,13 @@ conn_t *pg_conn(store_t *st)
     return conn_get((pg_store_t *)st);
 }
 
+void pg_thread_release(store_t *st)
+{
+    pg_store_t *s = (pg_store_t *)st;
+    conn_t *c = connreg_get(&s->sql.conns);
+    if (c && c->depth == 0) connreg_release(&s->sql.conns, pg_conn_close);
+}
+
 conn_t *pg_conn_if_open(store_t *st)
 {
     return connreg_get(&((pg_store_t *)st)->sql.conns);

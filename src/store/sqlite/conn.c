@@ -794,6 +794,13 @@ void sq_rd_text(sqls_row_t *r, void *rows, size_t i)
 static __thread bool tls_nowait;
 #define NOWAIT_LOCK_MS 200
 
+void sq_thread_release(store_t *st)
+{
+    sqlite_store_t *s = (sqlite_store_t *)st;
+    conn_t *c = connreg_get(&s->sql.conns);
+    if (c && c->depth == 0) connreg_release(&s->sql.conns, sq_conn_close);
+}
+
 void sq_tx_nowait(store_t *st, bool on)
 {
     (void)st;
