@@ -186,6 +186,11 @@ int reg_lock_try(core_t *c, int64_t carrier_id, bool *got, cerr_t *e)
     return core_st(e, c->st->ops->reg_lock_try(c->st, carrier_id, got), "registration lock");
 }
 
+int health_lock_try(core_t *c, bool *got, cerr_t *e)
+{
+    return core_st(e, c->st->ops->probe_lock_try(c->st, got), "probe lock");
+}
+
 void reg_unlock(core_t *c, int64_t carrier_id)
 {
     (void)c->st->ops->reg_unlock(c->st, carrier_id);

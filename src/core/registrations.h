@@ -51,6 +51,9 @@ int reg_status_list(core_t *c, const char *state, const char *account, int limit
 
 int reg_lock_try(core_t *c, int64_t carrier_id, bool *got, cerr_t *e);
 void reg_unlock(core_t *c, int64_t carrier_id);
+/* Whether this node is the one that probes the gateways (a lock, taken
+ * if free; held until this node's session ends). */
+int health_lock_try(core_t *c, bool *got, cerr_t *e);
 
 /* ---- gateway health (SIP.md §6) ---- */
 

@@ -130,6 +130,7 @@ struct sipreg {
     unsigned contact_port;
     bool have_proxy;
     bool allow_private;          /* sipreg_cfg_t's */
+    bool prober;                 /* this node holds the probing lock (sipreg_probes_reload) */
     struct sockaddr_storage proxy;
     socklen_t proxylen;
     char proxy_uri[MODEL_HOST_SZ + 32];

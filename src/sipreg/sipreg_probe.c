@@ -161,7 +161,20 @@ void sipreg_probes_reload(sipreg_t *r)
     probe_target_t *t = xcalloc(PROBE_MAX, sizeof *t);
     size_t n = 0;
     cerr_t e;
-    if (health_targets(r->core, PROBE_MAX, t, &n, &e) != C_OK) {
+    /* one node probes (the lock's holder); the others have no targets.
+     * A node that cannot ask keeps what it had. */
+    bool prober = r->prober;
+    if (health_lock_try(r->core, &prober, &e) != C_OK) {
+        log_msg(LOG_WARN, "sipreg: the probing lock: %s (kept as it was)", e.msg);
+        prober = r->prober;
+    }
+    if (prober != r->prober)
+        log_msg(LOG_INFO, "sipreg: %s", prober ? "this node probes the gateways"
+                                               : "another node probes the gateways now");
+    r->prober = prober;
+    if (!prober) {
+        /* nothing to probe here: every probe of this node dropped below */
+    } else if (health_targets(r->core, PROBE_MAX, t, &n, &e) != C_OK) {
         log_msg(LOG_WARN, "sipreg: reading the gateways to probe: %s", e.msg);
         free(t);
         return;

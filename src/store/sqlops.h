@@ -187,6 +187,7 @@
       (store_t *st, const reg_q_t *q, reg_status_t *rows, size_t *nrows, int64_t *total))          \
     X(P, int, reg_lock_try, (store_t *st, int64_t carrier_id, bool *got))                          \
     X(P, int, reg_unlock, (store_t *st, int64_t carrier_id))                                       \
+    X(P, int, probe_lock_try, (store_t *st, bool *got))                                            \
     X(P, int, probe_set, (store_t *st, int64_t carrier_id, int interval))                          \
     X(P, int, probe_get, (store_t *st, int64_t carrier_id, int *interval))                         \
     X(P, int, probe_targets, (store_t *st, int max, probe_target_t *rows, size_t *nrows))          \

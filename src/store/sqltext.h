@@ -67,7 +67,7 @@ enum {
     /* registrations.c */
     Q_REG_PUT, Q_REG_GET, Q_REG_LIST, Q_PROBE_SET, Q_PROBE_DEL,
     Q_PROBE_GET, Q_PROBE_TARGETS, Q_HEALTH_PUT, Q_HEALTH_LIST, Q_HEALTH_EXPIRE, Q_REG_EXPIRE,
-    Q_REG_LOCK, Q_REG_UNLOCK,                                             /* PostgreSQL only */
+    Q_REG_LOCK, Q_REG_UNLOCK, Q_PROBE_LOCK,                               /* PostgreSQL only */
     Q_REG_COUNT,                                                          /* SQLite only */
     /* idem.c */
     Q_IDEM_GET, Q_IDEM_PUT, Q_IDEM_PURGE,

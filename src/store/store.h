@@ -408,6 +408,12 @@ typedef struct store_ops {
      * A backend without sessions shared between nodes (SQLite) grants it. */
     int (*reg_lock_try)(store_t *st, int64_t carrier_id, bool *got);
     int (*reg_unlock)(store_t *st, int64_t carrier_id);
+    /* The same for probing every gateway: one lock, so that one node
+     * probes (several probing every gateway each flipped its stored state
+     * between their views, and multiplied the OPTIONS).  One, not one a
+     * carrier: a session's advisory locks take PostgreSQL's shared lock
+     * table (64 a connection by default), which 10,000 carriers fill. */
+    int (*probe_lock_try)(store_t *st, bool *got);
     /* gateway health (SIP.md §6): a carrier's opt-in (interval 0 removes
      * it; ST_NOTFOUND: no such carrier), the targets (every outbound
      * gateway of every opted-in carrier, at most max, by carrier), and the

@@ -84,3 +84,57 @@ test('one node registers; kill -9 of it: the other takes over', { skip: !PG && '
   if (owner === A) A = null;
   else B = null;
 });
+
+// Found by reading (session 37; SIP-REGISTRATION.md listed it as not done):
+// every node with --sip-listen probed every gateway -- N times the OPTIONS,
+// and a stored state that was whichever node wrote last.  One node probes
+// (a lock); when it dies, another takes over.
+test('one node probes the gateways; kill -9 of it: the other probes', { skip: !PG && 'NUMBERD_TEST_PG is not set' }, async () => {
+  const dgram = require('node:dgram');
+  const gw = dgram.createSocket('udp4');
+  const seen = []; // the source port of every OPTIONS
+  gw.on('message', (buf, rinfo) => {
+    const msg = buf.toString('latin1');
+    if (!msg.startsWith('OPTIONS')) return;
+    seen.push({ port: rinfo.port, t: Date.now() });
+    const h = (n) => (new RegExp(`^${n}\\s*:\\s*(.*)$`, 'im').exec(msg) || [])[1];
+    const out = ['SIP/2.0 200 OK', `Via: ${h('Via')}`, `From: ${h('From')}`, `To: ${h('To')};tag=gw`,
+      `Call-ID: ${h('Call-ID')}`, `CSeq: ${h('CSeq')}`, 'Content-Length: 0', '', ''].join('\r\n');
+    gw.send(Buffer.from(out), rinfo.port, rinfo.address);
+  });
+  await new Promise((r) => gw.bind(0, '127.0.0.37', r));
+  // two nodes of their own (the test above killed one of its pair)
+  const args = ['--sip-listen', '127.0.0.1:0'];
+  const P = await start({ keepDir: true, args });
+  const Q = await start({ dir: P.dir, args });
+  const nodes = [P, Q];
+  try {
+    const srv = P;
+    const owner = await P.createAccount('probed');
+    const c = await srv.byoc(owner.api_key, 'POST', '/carriers', { body: { carrier_name: 'Probed twice?',
+      sip_gateway: { ipv4: '127.0.0.37', port: gw.address().port, inbound: false, outbound: true } } });
+    assert.equal(c.status, 201, c.text);
+    assert.equal((await srv.byoc(owner.api_key, 'PUT', `/carriers/${c.json.id}/health_check`, { body: { interval: 1 } })).status, 200);
+    for (let i = 0; i < 150 && seen.length < 4; i++) await sleep(100);
+    await sleep(2500);
+    const ports = new Set(seen.map((x) => x.port));
+    assert.equal(ports.size, 1, `OPTIONS from ${[...ports].join(', ')}: more than one node probes`);
+    // the prober is the one that says so
+    const prober = nodes.find((n) => n.stderr().includes('this node probes the gateways'));
+    const other = nodes.find((n) => n !== prober);
+    assert.ok(prober && other, 'one node says it probes');
+    await prober.kill('SIGKILL');
+    const killedAt = Date.now();
+    const before = seen.length;
+    for (let i = 0; i < 300 && !seen.slice(before).some((x) => !ports.has(x.port)); i++) await sleep(100);
+    const took = Date.now() - killedAt;
+    assert.ok(seen.slice(before).some((x) => !ports.has(x.port)), 'the other node never probed');
+    console.log(`# probing failover: the other node probed ${took} ms after kill -9`);
+    assert.ok(took < 15000, `failover took ${took} ms`);
+  } finally {
+    gw.close();
+    await P.kill();
+    await Q.kill();
+    require('node:fs').rmSync(P.dir, { recursive: true, force: true });
+  }
+});

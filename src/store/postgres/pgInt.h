@@ -145,6 +145,8 @@
 #define LOCK_NS_SLOT "1853058164" /* 'nslt' */
 /* registrations: the second key is the carrier id (registrations.c) */
 #define LOCK_NS_REG "1852990823" /* 'nreg' */
+/* gateway probing: one node probes every gateway (registrations.c) */
+#define LOCK_PROBE "5"
 
 /* The fixed statements are named in store/sqltext.h (one list for both
  * backends).  Their text: the shared one (sqltext.c, ?N read as $N), or

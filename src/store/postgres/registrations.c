@@ -35,6 +35,12 @@ const char *const pg_sql_registrations[Q__COUNT] = {
         "objid = $1::bigint::oid AND objsubid = 2) THEN true "
         "ELSE pg_try_advisory_lock(" LOCK_NS_REG ", $1::int) END",
     [Q_REG_UNLOCK] = "SELECT pg_advisory_unlock(" LOCK_NS_REG ", $1::int)",
+    /* Q_REG_LOCK's way, for the one probing lock */
+    [Q_PROBE_LOCK] =
+        "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND "
+        "pid = pg_backend_pid() AND classid = " LOCK_NS "::bigint::oid AND "
+        "objid = " LOCK_PROBE "::bigint::oid AND objsubid = 2) THEN true "
+        "ELSE pg_try_advisory_lock(" LOCK_NS ", " LOCK_PROBE ") END",
     [Q_PROBE_SET] =
         "INSERT INTO carrier_probes(carrier_id, interval_s) SELECT $1, $2 "
         "WHERE EXISTS (SELECT 1 FROM carriers WHERE id = $1) "
@@ -101,6 +107,12 @@ int pg_reg_lock_try(store_t *st, int64_t carrier_id, bool *got)
     /* the lock's second key is an int4: ids beyond it cannot be locked */
     if (carrier_id <= 0 || carrier_id > 0x7fffffff) return ST_ERR;
     return pg_one_row(pg_conn(st), Q_REG_LOCK, PG_V(v_int(carrier_id)), rd_bool, got);
+}
+
+int pg_probe_lock_try(store_t *st, bool *got)
+{
+    *got = false;
+    return pg_one_row(pg_conn(st), Q_PROBE_LOCK, PG_NONE, rd_bool, got);
 }
 
 int pg_reg_unlock(store_t *st, int64_t carrier_id)
