@@ -86,12 +86,16 @@ typedef struct {
     unsigned port;
 } hook_url_t;
 
-/* An http(s) URL of at most 512 bytes, printable ASCII, no userinfo, a
- * host name or IP address ([v6] in brackets), an optional port.  C_ERR
- * with CE_INVALID "invalid url: <why>". */
+/* An http(s) URL (the scheme in any case) of at most 512 bytes,
+ * printable ASCII, no userinfo, a host name or IP address ([v6] in
+ * brackets), an optional port.  A host a resolver would read as an IPv4
+ * address not written a.b.c.d (0x7f000001, 0177.0.0.1, 127.1) is refused.
+ * C_ERR with CE_INVALID "invalid url: <why>". */
 int hook_url_parse(const char *url, hook_url_t *out, cerr_t *e);
 /* NULL when ip may be a target; else why not ("a loopback address", ...),
- * a static string.  Ignores hook_allow_private (callers decide). */
+ * a static string.  An IPv6 address that carries an IPv4 one (mapped,
+ * translated, compatible, NAT64, 6to4) is judged by that one too.
+ * Ignores hook_allow_private (callers decide). */
 const char *hook_ip_forbidden(const net_ip_t *ip);
 
 /* ---- secrets and signatures ------------------------------------------------- */

@@ -577,6 +577,35 @@ describe('SSRF (without --webhook-allow-private)', () => {
     assert.equal((await s.admin('GET', '/admin/v1/webhooks')).json.total, 0);
   });
 
+  // a helper's audit, session 37: accepted before (hex and short IPv4
+  // forms reach 127.0.0.1 through inet_aton; IPv6 forms that carry a
+  // private IPv4 address were not judged by it), and an upper-case scheme
+  // was refused
+  test('IPv4 written in hex, octal or short: 400 naming the URL; IPv6 forms carrying a private IPv4: 400', async () => {
+    for (const url of ['http://0x7f000001/', 'http://0x7f.0x0.0x0.0x1/', 'http://0177.0.0.1/',
+      'http://127.1/', 'http://2130706433/', 'http://127.0.0.0x1:8080/x', 'http://10.0.0.1./']) {
+      const r = await mk(s, { url });
+      assertProblem(r, 400);
+      assert.ok(r.json.detail.includes(url), `${url}: ${r.json.detail}`);
+      assert.match(r.json.detail, /IPv4 address but is not written a\.b\.c\.d/, url);
+    }
+    for (const url of ['http://[::127.0.0.1]/', 'http://[::ffff:0:7f00:1]/', 'http://[64:ff9b:1::a00:1]/',
+      'http://[2002:7f00:1::]/', 'http://[2002:a9fe:a9fe::1]:8080/', 'http://[64:ff9b:1:ab::1]/']) {
+      const r = await mk(s, { url });
+      assertProblem(r, 400);
+      assert.match(r.json.detail, /private networks are refused/, url);
+    }
+    assert.equal((await s.admin('GET', '/admin/v1/webhooks')).json.total, 0);
+    // a public address in those forms, and any case of the scheme: welcome
+    for (const url of ['HTTP://hooks.example.com/x', 'Https://hooks.example.com/y', 'http://[2002:808:808::1]/',
+      'http://[64:ff9b:1::808:808]/']) {
+      const r = await mk(s, { url, event_types: ['nothing.here'] });
+      assert.equal(r.status, 201, `${url}: ${r.text}`);
+      assert.equal(r.json.url, url);
+      assert.equal((await s.admin('DELETE', `/admin/v1/webhooks/${r.json.id}`)).status, 204);
+    }
+  });
+
   test('a name that resolves to loopback is refused at delivery, never connected', async (t) => {
     const names = [os.hostname(), 'ip6-localhost', 'localhost.localdomain', 'vm', 'runsc'];
     let name = null;
