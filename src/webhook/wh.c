@@ -22,13 +22,15 @@
 #include "util/log.h"
 
 #define WH_CONNECT_MS 5000
-#define WH_TOTAL_MS 15000
-#define WH_LEASE_MARGIN_MS 5000   /* a lease outlives a whole request by this much */
+#define WH_TOTAL_MS 15000         /* an attempt's whole time, name resolution included */
+#define WH_LEASE_MARGIN_MS 5000   /* a lease outlives a whole attempt by this much */
 #define WH_BODY_CAP (64 * 1024)
 #define WH_POLL_MS 250        /* worker 0: how often it looks for new events and due rows */
 #define WH_IDLE_MS 1000       /* the others, unless woken by worker 0 */
 #define WH_KICK_NAP_US 1000   /* worker 0, woken by a commit: lets the commits with it land (wait_ms) */
 #define WH_ERR_SZ 256
+#define WH_LOOKUPS_MAX 64     /* name lookups still running (their attempts gave up on them) */
+#define WH_STOP_SLICE_MS 200  /* a wait for a lookup looks at the stop flag this often */
 
 static atomic_ullong g_delivered, g_failed, g_refused, g_disabled;
 static atomic_llong g_inflight;
@@ -49,8 +51,9 @@ struct wh {
     pthread_t th[WH_WORKERS_MAX];
     unsigned n;
     atomic_bool stop;
-    int64_t total_ms;             /* a request's whole time */
+    int64_t total_ms;             /* an attempt's whole time, from its claim */
     int64_t margin_ms;            /* lease = total_ms + margin_ms */
+    int64_t resolve_delay_ms;     /* test only: every resolution takes this long first */
 };
 
 typedef struct {
@@ -59,6 +62,11 @@ typedef struct {
 } worker_arg_t;
 
 static worker_arg_t g_args[WH_WORKERS_MAX];
+
+static int64_t mono_ms(void)
+{
+    return (int64_t)(clock_mono_ns() / 1000000u);
+}
 
 /* ---- the SSRF guard -------------------------------------------------------------------- */
 
@@ -91,12 +99,160 @@ static curl_socket_t open_socket(void *ud, curlsocktype purpose, struct curl_soc
     return socket(a->family, a->socktype, a->protocol);
 }
 
-/* Resolves u's host and checks every address; *pin gets curl's RESOLVE
- * entry for the first ("" for an address literal).  C_ERR with why. */
-static int resolve_checked(const hook_url_t *u, char *pin, size_t pinsz, char *why, size_t whysz)
+/* ---- name resolution within the attempt's time ----------------------------------------- */
+
+/* One getaddrinfo on a thread of its own, so that its wait is bounded:
+ * getaddrinfo has no timeout of its own (a DNS server that does not
+ * answer holds it for the resolver's timeouts times its attempts times
+ * the servers), and an attempt must end before its lease does, or
+ * another worker claims the row and sends it again while this one's
+ * outcome is dropped (found by a helper's audit, session 37).  The
+ * waiter and the lookup thread share the record; the last to let go
+ * frees it, so a waiter that gave up never waits for the thread. */
+typedef struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;            /* CLOCK_MONOTONIC */
+    int refs;                     /* 2: the lookup thread and its waiter */
+    bool done;
+    int gai;
+    struct addrinfo *res;         /* the waiter's once done, unless it gave up */
+    char host[NET_HOST_SZ];
+} lookup_t;
+
+static atomic_int g_lookups;      /* lookup threads running */
+
+static void lookup_unref(lookup_t *l)
+{
+    pthread_mutex_lock(&l->mu);
+    bool last = --l->refs == 0;
+    pthread_mutex_unlock(&l->mu);
+    if (!last) return;
+    if (l->res) freeaddrinfo(l->res);
+    pthread_cond_destroy(&l->cv);
+    pthread_mutex_destroy(&l->mu);
+    free(l);
+}
+
+static void *lookup_main(void *arg)
+{
+    lookup_t *l = arg;
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    int gai = getaddrinfo(l->host, NULL, &hints, &res);
+    pthread_mutex_lock(&l->mu);
+    l->gai = gai;
+    l->res = gai == 0 ? res : NULL;
+    l->done = true;
+    pthread_cond_signal(&l->cv);
+    pthread_mutex_unlock(&l->mu);
+    lookup_unref(l);
+    atomic_fetch_sub(&g_lookups, 1);
+    return NULL;
+}
+
+/* getaddrinfo(host) for at most until deadline (mono_ms): C_OK with *res
+ * (the caller freeaddrinfo()s it); C_ERR with why (the time ran out, the
+ * lookup failed, too many lookups still running); *aborted when the
+ * server began stopping meanwhile. */
+static int lookup_bounded(wh_t *w, const char *host, int64_t deadline, struct addrinfo **res,
+                          char *why, size_t whysz, bool *aborted)
+{
+    *res = NULL;
+    if (atomic_fetch_add(&g_lookups, 1) >= WH_LOOKUPS_MAX) {
+        atomic_fetch_sub(&g_lookups, 1);
+        snprintf(why, whysz, "cannot resolve %.120s: %d earlier lookups still wait for DNS", host,
+                 WH_LOOKUPS_MAX);
+        return C_ERR;
+    }
+    lookup_t *l = xcalloc(1, sizeof *l);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&l->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&l->mu, NULL);
+    l->refs = 2;
+    snprintf(l->host, sizeof l->host, "%s", host);
+    pthread_attr_t ta;
+    pthread_t th;
+    pthread_attr_init(&ta);
+    pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
+    int made = pthread_create(&th, &ta, lookup_main, l);
+    pthread_attr_destroy(&ta);
+    if (made != 0) {
+        atomic_fetch_sub(&g_lookups, 1);
+        l->refs = 1;
+        lookup_unref(l);
+        snprintf(why, whysz, "cannot resolve %.120s: no thread for the lookup", host);
+        return C_ERR;
+    }
+    int rc = C_ERR;
+    pthread_mutex_lock(&l->mu);
+    for (;;) {
+        if (l->done) break;
+        int64_t left = deadline - mono_ms();
+        if (left <= 0 || atomic_load(&w->stop)) break;
+        struct timespec ts = clock_mono_deadline_ms(left < WH_STOP_SLICE_MS ? left : WH_STOP_SLICE_MS);
+        pthread_cond_timedwait(&l->cv, &l->mu, &ts);
+    }
+    if (l->done && l->gai == 0) {
+        *res = l->res;
+        l->res = NULL;
+        rc = C_OK;
+    } else if (l->done) {
+        snprintf(why, whysz, "cannot resolve %.120s: %s", host, gai_strerror(l->gai));
+    } else if (atomic_load(&w->stop)) {
+        *aborted = true;
+        snprintf(why, whysz, "the server stopped during the delivery");
+    } else {
+        snprintf(why, whysz, "cannot resolve %.120s: no answer within the attempt's %lld ms",
+                 host, (long long)w->total_ms);
+    }
+    pthread_mutex_unlock(&l->mu);
+    lookup_unref(l);
+    return rc;
+}
+
+/* NUMBERD_WEBHOOK_RESOLVE_DELAY_MS (test only): the resolution step waits
+ * this long first, whatever the host (a slow DNS server, without one);
+ * bounded by the attempt's deadline like a real lookup.  C_ERR with why
+ * when the deadline came first. */
+static int test_delay(wh_t *w, const char *host, int64_t deadline, char *why, size_t whysz,
+                      bool *aborted)
+{
+    if (w->resolve_delay_ms <= 0) return C_OK;
+    int64_t until = mono_ms() + w->resolve_delay_ms;
+    for (;;) {
+        int64_t now = mono_ms(), end = until < deadline ? until : deadline;
+        if (atomic_load(&w->stop)) {
+            *aborted = true;
+            snprintf(why, whysz, "the server stopped during the delivery");
+            return C_ERR;
+        }
+        if (now >= end) break;
+        int64_t nap = end - now < WH_STOP_SLICE_MS ? end - now : WH_STOP_SLICE_MS;
+        struct timespec ts = {(time_t)(nap / 1000), (long)(nap % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    if (until > deadline) {
+        snprintf(why, whysz, "cannot resolve %.120s: no answer within the attempt's %lld ms",
+                 host, (long long)w->total_ms);
+        return C_ERR;
+    }
+    return C_OK;
+}
+
+/* Resolves u's host (by deadline, mono_ms) and checks every address; *pin
+ * gets curl's RESOLVE entry for the first ("" for an address literal).
+ * C_ERR with why; *aborted: the server is stopping. */
+static int resolve_checked(wh_t *w, const hook_url_t *u, int64_t deadline, char *pin, size_t pinsz,
+                           char *why, size_t whysz, bool *aborted)
 {
     pin[0] = '\0';
     bool allow = hook_allow_private();
+    if (test_delay(w, u->host, deadline, why, whysz, aborted) != C_OK) return C_ERR;
     if (u->host_is_ip) {
         const char *bad = allow ? NULL : hook_ip_forbidden(&u->ip);
         if (bad) {
@@ -105,15 +261,8 @@ static int resolve_checked(const hook_url_t *u, char *pin, size_t pinsz, char *w
         }
         return C_OK;
     }
-    struct addrinfo hints, *res = NULL;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    int gai = getaddrinfo(u->host, NULL, &hints, &res);
-    if (gai != 0) {
-        snprintf(why, whysz, "cannot resolve %.120s: %s", u->host, gai_strerror(gai));
-        return C_ERR;
-    }
+    struct addrinfo *res = NULL;
+    if (lookup_bounded(w, u->host, deadline, &res, why, whysz, aborted) != C_OK) return C_ERR;
     int rc = C_ERR;
     char first[NET_ADDR_SZ] = "";
     bool first_v6 = false;
@@ -166,12 +315,13 @@ static int progress(void *ud, curl_off_t a, curl_off_t b, curl_off_t c, curl_off
     return atomic_load(&((wh_t *)ud)->stop) ? 1 : 0; /* a stopping server does not wait 15 s */
 }
 
-/* Sends job: *status the HTTP status (0: none), why the reason of a
- * failure.  *refused: the SSRF guard stopped it.  *aborted: the server is
- * stopping (the outcome is not recorded: the lease expires and the row is
- * sent again). */
-static void send_one(wh_t *w, CURL *h, hook_job_t *job, int *status, char *why, size_t whysz,
-                     bool *refused, bool *aborted)
+/* Sends job by deadline (mono_ms): name resolution and the request
+ * share that one budget, so the attempt ends before its lease does.
+ * *status the HTTP status (0: none), why the reason of a failure.
+ * *refused: the SSRF guard stopped it.  *aborted: the server is stopping
+ * (the outcome is not recorded: the row is given back and sent again). */
+static void send_one(wh_t *w, CURL *h, hook_job_t *job, int64_t deadline, int *status, char *why,
+                     size_t whysz, bool *refused, bool *aborted)
 {
     hook_url_t u;
     cerr_t e;
@@ -187,8 +337,17 @@ static void send_one(wh_t *w, CURL *h, hook_job_t *job, int *status, char *why, 
         snprintf(why, whysz, "%.200s", e.msg);
         return;
     }
-    if (resolve_checked(&u, pin, sizeof pin, why, whysz) != C_OK) {
+    if (resolve_checked(w, &u, deadline, pin, sizeof pin, why, whysz, aborted) != C_OK) {
         *refused = strncmp(why, "refused", 7) == 0;
+        return;
+    }
+    /* curl gets what the resolution left of the attempt (0 would mean no
+     * timeout at all to curl: a resolution that used it all is a failed
+     * attempt, not a request) */
+    int64_t left = deadline - mono_ms();
+    if (left < 1) {
+        snprintf(why, whysz, "cannot resolve %.120s: no answer within the attempt's %lld ms",
+                 u.host, (long long)w->total_ms);
         return;
     }
     curl_easy_reset(h);
@@ -215,8 +374,8 @@ static void send_one(wh_t *w, CURL *h, hook_job_t *job, int *status, char *why, 
     curl_easy_setopt(h, CURLOPT_MAXREDIRS, 0L);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_PROXY, "");          /* never a proxy from the environment */
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)WH_CONNECT_MS);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)w->total_ms);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(left < WH_CONNECT_MS ? left : WH_CONNECT_MS));
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)left);
     bool sock_refused = false;
     curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_socket);
     curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &sock_refused);
@@ -371,11 +530,17 @@ static void *worker_main(void *arg)
             continue;
         }
         if (got) {
+            /* The attempt's one deadline, from the claim: its lease is
+             * total_ms + margin_ms from the claim's clock reading, so the
+             * attempt (resolution and request) has what is left of
+             * total_ms, and its outcome is written before another worker
+             * may take the row. */
+            int64_t deadline = mono_ms() + (job.d.leased_until_ms - w->margin_ms - hook_now_ms());
             int status = 0;
             bool refused = false, aborted = false, disabled = false;
             char why[WH_ERR_SZ];
             atomic_fetch_add(&g_inflight, 1);
-            send_one(w, h, &job, &status, why, sizeof why, &refused, &aborted);
+            send_one(w, h, &job, deadline, &status, why, sizeof why, &refused, &aborted);
             atomic_fetch_sub(&g_inflight, 1);
             if (aborted) {
                 /* not an attempt: due again now, for the next node or start */
@@ -434,6 +599,12 @@ int wh_start(const wh_cfg_t *cfg, wh_t **out, char **err)
     if (m && *m) {
         long v = strtol(m, NULL, 10);
         if (v >= 500 && v <= WH_LEASE_MARGIN_MS) w->margin_ms = v;
+    }
+    /* test only: a slow name resolution without a slow DNS server */
+    const char *r = getenv("NUMBERD_WEBHOOK_RESOLVE_DELAY_MS");
+    if (r && *r) {
+        long v = strtol(r, NULL, 10);
+        if (v >= 0 && v <= 60000) w->resolve_delay_ms = v;
     }
     atomic_init(&w->stop, false);
     ev_set_commit_hook(on_events_committed);

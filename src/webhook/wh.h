@@ -12,15 +12,21 @@
  *   (CURLOPT_OPENSOCKETFUNCTION), so a DNS answer that changes between the
  *   check and the connection (rebinding) cannot reach a refused address.
  * - No redirects (a 3xx is a failed attempt), no proxy from the
- *   environment, http and https only, connect timeout 5 s, total 15 s
- *   (NUMBERD_WEBHOOK_TIMEOUT, test only, lowers it), the answer's body read
- *   up to 64 KiB and discarded.  A claimed row's lease is the total time
- *   plus 5 s (NUMBERD_WEBHOOK_LEASE_MARGIN_MS, test only, lowers the 5 s).
+ *   environment, http and https only, connect timeout 5 s, the answer's
+ *   body read up to 64 KiB and discarded.
+ * - One deadline an attempt: 15 s from its claim (NUMBERD_WEBHOOK_TIMEOUT,
+ *   test only, lowers it), the name's resolution (on a thread of its own,
+ *   waited for until then; NUMBERD_WEBHOOK_RESOLVE_DELAY_MS, test only,
+ *   slows it) and the request together.  A claimed row's lease is those
+ *   15 s plus 5 s (NUMBERD_WEBHOOK_LEASE_MARGIN_MS, test only, lowers the
+ *   5 s), so an attempt's outcome is written before another may take it.
  *
  * Threads: wh_start spawns cfg->workers threads, each with its own store
- * connection (the store's per-thread connections) and curl handle; other
- * threads call only wh_stop (the server's main thread) and
- * wh_metrics_render (any thread: atomics).
+ * connection (the store's per-thread connections) and curl handle; a name
+ * lookup runs on a detached thread of its own (at most 64 at once: one
+ * its attempt gave up on finishes by itself).  Other threads call only
+ * wh_stop (the server's main thread) and wh_metrics_render (any thread:
+ * atomics).
  *
  * Ownership: wh_start copies cfg; wh_stop joins the threads and frees. */
 #ifndef ND_WH_H

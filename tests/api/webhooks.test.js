@@ -21,7 +21,9 @@
 //     duplicates counted and reported;
 //   - two nodes on one database (PostgreSQL with NUMBERD_TEST_PG, else two
 //     processes on one SQLite file): each event delivered; one node killed
-//     mid-delivery, the other delivers.
+//     mid-delivery, the other delivers;
+//   - an attempt's one deadline (name resolution included) ends it before
+//     its lease (a helper's audit, session 37).
 //
 // The events are the endpoints' own changes (webhook_endpoint.created,
 // .updated, ...), which are in the event log like every change of state.
@@ -491,6 +493,66 @@ describe('leases, the disabled time, operator events', () => {
       }
     });
   }
+});
+
+// Found by a helper's audit (session 37); each failed before its fix.
+describe('deadlines', () => {
+  // An attempt has one deadline from its claim: name resolution inside it,
+  // curl only what is left, so that it ends before its lease (its timeout
+  // plus a margin).  Before, the resolution ran outside the request's time:
+  // a slow one took the attempt past its lease, another worker claimed the
+  // row and sent it again, and the first one's outcome was dropped -- the
+  // same webhook-id every 20 s, the delivery pending with 0 attempts.
+  // NUMBERD_WEBHOOK_RESOLVE_DELAY_MS (test only) makes every resolution
+  // that slow; the default backoff keeps the retry 5 s away.
+  const DEADLINE_ENV = { NUMBERD_WEBHOOK_TIMEOUT: '2', NUMBERD_WEBHOOK_LEASE_MARGIN_MS: '1000' }; // lease 3 s
+
+  test('a name resolution slower than the attempt: a failed attempt, counted and backed off, nothing sent', async () => {
+    const s = await start({ args: ARGS, env: { ...DEADLINE_ENV, NUMBERD_WEBHOOK_RESOLVE_DELAY_MS: '2500' } });
+    try {
+      const p = '/slow-dns';
+      const ep = await endpoint(s, p, { event_types: ['webhook_endpoint.updated'] });
+      const obj = await objectEndpoint(s, '/slow-dns-sink');
+      const t0 = Date.now();
+      assert.equal((await patch(s, obj.id, { description: 'resolve me' })).status, 200);
+      const l = await deliveriesOnce(s, ep.id, (x) => x.attempts >= 1, 8000);
+      const took = Date.now() - t0;
+      const d = l.json.data[0];
+      assert.ok(d, l.text);
+      assert.equal(d.attempts, 1, l.text);
+      assert.equal(d.state, 'pending', l.text);
+      assert.match(d.last_error, /cannot resolve 127\.0\.0\.1: no answer within the attempt's 2000 ms/);
+      assert.ok(took < 4500, `the attempt ended ${took} ms after the event (its lease: 3 s)`);
+      await sleep(1500);
+      const again = (await deliveries(s, ep.id)).json.data[0];
+      assert.equal(again.attempts, 1, 'no second attempt before its retry');
+      assert.equal(rx.of(p).length, 0, 'nothing was sent');
+    } finally {
+      await s.stop();
+    }
+  });
+
+  test('a slow resolution leaves curl only the rest of the attempt: it times out before the lease, once', async () => {
+    const s = await start({ args: ARGS, env: { ...DEADLINE_ENV, NUMBERD_WEBHOOK_RESOLVE_DELAY_MS: '1200' } });
+    try {
+      const p = '/slow-dns-rest';
+      rx.on(p, () => ({ delay: 1500 })); // within the 2 s timeout, not within its last 0.8 s
+      const ep = await endpoint(s, p, { event_types: ['webhook_endpoint.updated'] });
+      const obj = await objectEndpoint(s, '/slow-dns-rest-sink');
+      assert.equal((await patch(s, obj.id, { description: 'in time?' })).status, 200);
+      const l = await deliveriesOnce(s, ep.id, (x) => x.attempts >= 1, 8000);
+      const d = l.json.data[0];
+      assert.ok(d, l.text);
+      assert.equal(d.attempts, 1, l.text);
+      assert.equal(d.state, 'pending', `curl had what the resolution left of 2 s: ${l.text}`);
+      assert.match(d.last_error, /timed out/i);
+      await sleep(1000);
+      assert.equal(rx.of(p).length, 1, 'one request: no other worker took the row meanwhile');
+    } finally {
+      await s.stop();
+    }
+  });
+
 });
 
 describe('customers', () => {
