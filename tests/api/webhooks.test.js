@@ -23,7 +23,8 @@
 //     processes on one SQLite file): each event delivered; one node killed
 //     mid-delivery, the other delivers;
 //   - an attempt's one deadline (name resolution included) ends it before
-//     its lease (a helper's audit, session 37).
+//     its lease; the fan-out never waits for a delivery (a helper's audit,
+//     session 37).
 //
 // The events are the endpoints' own changes (webhook_endpoint.created,
 // .updated, ...), which are in the event log like every change of state.
@@ -496,7 +497,7 @@ describe('leases, the disabled time, operator events', () => {
 });
 
 // Found by a helper's audit (session 37); each failed before its fix.
-describe('deadlines', () => {
+describe('deadlines, the fan-out', () => {
   // An attempt has one deadline from its claim: name resolution inside it,
   // curl only what is left, so that it ends before its lease (its timeout
   // plus a margin).  Before, the resolution ran outside the request's time:
@@ -553,6 +554,32 @@ describe('deadlines', () => {
     }
   });
 
+
+  // Only worker 0 made deliveries of events, and it sent too: while it
+  // waited for a slow receiver nobody turned events into deliveries, and
+  // every endpoint's events waited with the other workers idle (13.7 s).
+  test('the fan-out never waits on a delivery: the only sender held by a slow receiver, new events still become deliveries', async () => {
+    const s = await start({ args: [...ARGS, '--webhook-workers', '1'], env: { ...ENV, NUMBERD_WEBHOOK_TIMEOUT: '10' } });
+    try {
+      rx.on('/fan1-slow', () => ({ delay: 4000 }));
+      await endpoint(s, '/fan1-slow', { event_types: ['webhook_endpoint.deleted'] });
+      const b = await endpoint(s, '/fan1-fast', { event_types: ['webhook_endpoint.updated'] });
+      const sinks = [await objectEndpoint(s, '/fan1-sink'), await objectEndpoint(s, '/fan1-sink')];
+      assert.equal((await s.admin('DELETE', `/admin/v1/webhooks/${sinks[0].id}`)).status, 204);
+      await rx.waitFor(() => rx.of('/fan1-slow').length >= 1, 5000, 'the slow receiver');
+      const t0 = Date.now();
+      assert.equal((await patch(s, sinks[1].id, { description: 'made at once' })).status, 200);
+      const mine = (x) => x.object === `webhook_endpoint:${sinks[1].id}`;
+      const l = await deliveriesOnce(s, b.id, mine, 3000);
+      const took = Date.now() - t0;
+      assert.ok(l.json.data.some(mine), `no delivery made while the sender was busy: ${l.text}`);
+      assert.ok(took < 1500, `the delivery was made ${took} ms after its event`);
+      // and sent once the sender is free
+      await rx.waitFor(() => rx.of('/fan1-fast').some((h) => h.json.data.object_id === sinks[1].id), 10000, 'the fast receiver');
+    } finally {
+      await s.stop();
+    }
+  });
 });
 
 describe('customers', () => {
