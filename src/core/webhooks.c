@@ -500,7 +500,18 @@ int hook_endpoint_create(core_t *c, int64_t owner, const hook_in_t *in, wh_endpo
     hook_secret_new(secret);
     if (seal(c, secret, ep->secret, &ep->secret_len, e) != C_OK) goto fail;
     if (core_begin(c, e) != C_OK) goto fail;
-    int rc = core_st(e, c->st->ops->wh_endpoint_insert(c->st, ep), "webhook endpoint");
+    /* a cap per owner: every endpoint is one more delivery of each event
+     * (and one more receiver that may hang); counted in the creating
+     * transaction, after the owner's turn (wh_endpoint_count) */
+    int64_t have = 0;
+    int64_t cap = owner == HOOK_OPERATOR ? HOOK_OPERATOR_ENDPOINTS_MAX : HOOK_ENDPOINTS_MAX;
+    int rc = core_st(e, c->st->ops->wh_endpoint_count(c->st, owner, &have), "webhook endpoints");
+    if (rc == C_OK && have >= cap)
+        rc = cerr(e, CE_CONFLICT,
+                  "too many webhook endpoints: %s has %lld, at most %lld; delete one first",
+                  owner == HOOK_OPERATOR ? "the operator" : "this account", (long long)have,
+                  (long long)cap);
+    if (rc == C_OK) rc = core_st(e, c->st->ops->wh_endpoint_insert(c->st, ep), "webhook endpoint");
     if (rc == C_OK) rc = emit(c, "webhook_endpoint.created", NULL, ep, false, e);
     if (rc == C_OK) rc = fill_account(c, ep, e);
     if (core_end(c, rc, e) != C_OK) goto fail;

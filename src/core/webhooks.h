@@ -51,6 +51,8 @@
 #define HOOK_GRACE_MAX (7LL * 86400)   /* a rotation's grace: up to 7 days */
 #define HOOK_GRACE_DEFAULT 86400
 #define HOOK_LIST_MAX 100
+#define HOOK_ENDPOINTS_MAX 16      /* a customer's endpoints (each is a delivery per event) */
+#define HOOK_OPERATOR_ENDPOINTS_MAX 1000 /* the operator's (one per account it follows, say) */
 #define HOOK_ATTEMPTS_MAX 8        /* the first and seven retries */
 #define HOOK_STREAK_MAX 20         /* failures in a row ... */
 #define HOOK_STREAK_SECONDS 86400  /* ... over more than a day: disabled */
@@ -191,8 +193,13 @@ typedef struct {
 
 /* Claims a due delivery under a lease of lease_ms and prepares it: body
  * rendered, signed with the endpoint's secret(s).  *got false: none due.
- * A delivery whose event is gone (retention) is closed as failed. */
-int hook_claim(core_t *c, int64_t lease_ms, hook_job_t *job, bool *got, cerr_t *e);
+ * Fair between receivers: never a second delivery of an endpoint while
+ * one is in flight, and never one of a customer's endpoint while that
+ * customer (the endpoint's owner) has owner_share (>= 1) in flight, on
+ * any node -- one account's receivers that hang hold at most that many
+ * senders.  A delivery whose event is gone (retention) is closed as
+ * failed. */
+int hook_claim(core_t *c, int64_t lease_ms, int owner_share, hook_job_t *job, bool *got, cerr_t *e);
 /* Gives a claimed delivery back unsent (the server is stopping): due now,
  * its lease cleared, no attempt counted. */
 int hook_release(core_t *c, hook_job_t *job, cerr_t *e);

@@ -268,7 +268,7 @@ static void render_body(const event_t *ev, buf_t *out)
     jw_obj_end(&w);
 }
 
-int hook_claim(core_t *c, int64_t lease_ms, hook_job_t *job, bool *got, cerr_t *e)
+int hook_claim(core_t *c, int64_t lease_ms, int owner_share, hook_job_t *job, bool *got, cerr_t *e)
 {
     wh_endpoint_t ep;
     event_t *ev = xmalloc(sizeof *ev);
@@ -280,7 +280,8 @@ int hook_claim(core_t *c, int64_t lease_ms, hook_job_t *job, bool *got, cerr_t *
     job->signature[0] = '\0';
     buf_reset(&job->body);
     /* idle: a read says so, without a write transaction */
-    if (core_st(e, c->st->ops->wh_delivery_due(c->st, now, &due), "webhook claim") != C_OK) {
+    if (owner_share < 1) owner_share = 1;
+    if (core_st(e, c->st->ops->wh_delivery_due(c->st, now, owner_share, &due), "webhook claim") != C_OK) {
         free(ev);
         return C_ERR;
     }
@@ -292,7 +293,7 @@ int hook_claim(core_t *c, int64_t lease_ms, hook_job_t *job, bool *got, cerr_t *
         free(ev);
         return C_ERR;
     }
-    int st = c->st->ops->wh_delivery_claim(c->st, now, now + lease_ms, &job->d);
+    int st = c->st->ops->wh_delivery_claim(c->st, now, now + lease_ms, owner_share, &job->d);
     int rc = st == ST_NOTFOUND ? C_OK : core_st(e, st, "webhook claim");
     if (rc != C_OK || st == ST_NOTFOUND) goto done;
     rc = core_st(e, c->st->ops->wh_endpoint_by_id(c->st, job->d.endpoint_id, &ep), "webhook endpoint");

@@ -38,6 +38,19 @@
     "id, endpoint_id, event_id, event_type, object_key, state, attempts, next_at, "          \
     "leased_until, last_status, last_error, last_at, created_at, delivered_at"
 
+/* The claim's fairness, after the WHERE of a due delivery d of endpoint e
+ * (now: the time's placeholder, share: owner_share's): no other delivery
+ * of e in flight, and, for a customer's endpoint, fewer than share of its
+ * owner's in flight.  "l.leased_until > 0" repeats the partial index
+ * webhook_deliveries_leased's predicate, so that both backends use it
+ * (the leases in flight are a few rows; migrations of session 37). */
+#define SQLS_WH_FREE(now, share)                                                                \
+    "AND NOT EXISTS (SELECT 1 FROM webhook_deliveries l WHERE l.endpoint_id = d.endpoint_id "  \
+    "AND l.leased_until > 0 AND l.leased_until > " now ") "                                   \
+    "AND (e.owner_id = 0 OR (SELECT count(*) FROM webhook_deliveries l "                       \
+    "JOIN webhook_endpoints o ON o.id = l.endpoint_id WHERE l.leased_until > 0 "               \
+    "AND l.leased_until > " now " AND o.owner_id = e.owner_id) < " share ") "
+
 /* An event (event_t order) with its account's auth_id; FROM is
  * SQLS_EVENT_FROM ("events e" and its account). */
 #define SQLS_EVENT_COLS                                                                         \

@@ -60,6 +60,7 @@ struct wh {
     int64_t total_ms;             /* an attempt's whole time, from its claim */
     int64_t margin_ms;            /* lease = total_ms + margin_ms */
     int64_t resolve_delay_ms;     /* test only: every resolution takes this long first */
+    int owner_share;              /* deliveries one account may have in flight (claim) */
 };
 
 typedef struct {
@@ -594,7 +595,7 @@ static void *sender_main(void *arg)
         cerr_t e;
         bool got = false;
         unsigned long long gen = made_gen();
-        if (hook_claim(c, lease, &job, &got, &e) != C_OK) {
+        if (hook_claim(c, lease, w->owner_share, &job, &got, &e) != C_OK) {
             fault_log(&last_err, &e);
             nap_ms(w, 1000);
             continue;
@@ -684,6 +685,10 @@ int wh_start(const wh_cfg_t *cfg, wh_t **out, char **err)
         long v = strtol(r, NULL, 10);
         if (v >= 0 && v <= 60000) w->resolve_delay_ms = v;
     }
+    /* One account's endpoints may hold half this node's senders at most
+     * (the claim counts its deliveries in flight on every node): the
+     * others keep sending while its receivers hang. */
+    w->owner_share = cfg->workers / 2 > 1 ? (int)(cfg->workers / 2) : 1;
     atomic_init(&w->stop, false);
     ev_set_commit_hook(on_events_committed);
     if (pthread_create(&w->th[0], NULL, fanout_main, w) != 0) {

@@ -1,7 +1,8 @@
 /* wh.h -- webhook delivery of `numberd serve` (issue 18 item 4;
  * docs/WEBHOOKS.md): one thread that turns the event log into deliveries
  * (core hook_fanout) and sends nothing, and a few sender threads that
- * claim due ones under a lease (hook_claim), POST them with libcurl
+ * claim due ones under a lease (hook_claim: one in flight per endpoint, a
+ * customer's endpoints half the senders at most), POST them with libcurl
  * and record the outcome (hook_finish).  The rules
  * (retry schedule, order per object, persistent failure, signatures) are
  * the core's, core/webhooks.h; this folder is the network side:

@@ -23,8 +23,9 @@
 //     processes on one SQLite file): each event delivered; one node killed
 //     mid-delivery, the other delivers;
 //   - an attempt's one deadline (name resolution included) ends it before
-//     its lease; the fan-out never waits for a delivery (a helper's audit,
-//     session 37).
+//     its lease; one account's receivers that never answer do not stall
+//     another's; the fan-out never waits for a delivery; endpoints per
+//     account capped (a helper's audit, session 37).
 //
 // The events are the endpoints' own changes (webhook_endpoint.created,
 // .updated, ...), which are in the event log like every change of state.
@@ -37,6 +38,7 @@ const crypto = require('node:crypto');
 const dns = require('node:dns').promises;
 const fs = require('node:fs');
 const http = require('node:http');
+const net = require('node:net');
 const os = require('node:os');
 const { PG, psql, start, assertProblem } = require('./lib/server');
 
@@ -125,6 +127,50 @@ class Receiver {
     assert.fail(`timed out waiting for ${what}`);
   }
   close() { return new Promise((r) => { this.srv.closeAllConnections?.(); this.srv.close(r); }); }
+}
+
+/** A receiver that accepts connections and never answers: it records,
+ * per path, how many requests it holds at once. */
+class Hang {
+  constructor() {
+    this.socks = new Set();
+    this.open = new Map(); // path -> requests held now
+    this.maxPer = 0;       // the most held at once for one path
+    this.max = 0;          // the most held at once in all
+    this.srv = net.createServer((s) => {
+      this.socks.add(s);
+      let head = '';
+      let p = null;
+      s.on('data', (c) => {
+        if (p) return;
+        head += c.toString('latin1');
+        const m = /^POST (\S+) HTTP/.exec(head);
+        if (m) { p = m[1]; this.add(p, 1); }
+      });
+      s.on('close', () => { this.socks.delete(s); if (p) this.add(p, -1); });
+      s.on('error', () => {});
+    });
+  }
+
+  add(p, d) {
+    const n = (this.open.get(p) || 0) + d;
+    this.open.set(p, n);
+    this.maxPer = Math.max(this.maxPer, n);
+    this.max = Math.max(this.max, this.held());
+  }
+
+  held() { return [...this.open.values()].reduce((a, b) => a + b, 0); }
+  async listen() {
+    await new Promise((r) => this.srv.listen(0, '127.0.0.1', r));
+    this.port = this.srv.address().port;
+    return this;
+  }
+
+  url(p) { return `http://127.0.0.1:${this.port}${p}`; }
+  close() {
+    for (const s of this.socks) s.destroy();
+    return new Promise((r) => this.srv.close(r));
+  }
 }
 
 /** Per object (object_id of the event), the event ids in arrival order
@@ -497,7 +543,7 @@ describe('leases, the disabled time, operator events', () => {
 });
 
 // Found by a helper's audit (session 37); each failed before its fix.
-describe('deadlines, the fan-out', () => {
+describe('deadlines, fairness, the fan-out, caps', () => {
   // An attempt has one deadline from its claim: name resolution inside it,
   // curl only what is left, so that it ends before its lease (its timeout
   // plus a margin).  Before, the resolution ran outside the request's time:
@@ -554,6 +600,53 @@ describe('deadlines, the fan-out', () => {
     }
   });
 
+  // All endpoints shared the senders, claimed by one global next_at order:
+  // an account's receivers that never answer held every sender, and other
+  // accounts' events waited (12 events: 45 s; 300 endpoints: 231 s).  Now
+  // an endpoint has one delivery in flight at most, and a customer's
+  // endpoints together half the senders (2 of 4).
+  test("one account's receivers that never answer: another account's event still goes at once", async () => {
+    const hang = await new Hang().listen();
+    const s = await start({ args: [...ARGS, '--webhook-workers', '4'],
+      env: { ...ENV, NUMBERD_WEBHOOK_TIMEOUT: '10' } });
+    try {
+      const keyOf = async (a) => (await s.admin('POST', `/admin/v1/accounts/${a.auth_id}/api-keys`,
+        { scopes: ['webhooks:manage'] })).json.api_key;
+      const x = await s.createAccount('fair-x');
+      const y = await s.createAccount('fair-y');
+      const kx = await keyOf(x);
+      const ky = await keyOf(y);
+      // x: four endpoints that never answer, each hearing x's endpoint
+      // creations (its own and the next ones'), then six more creations
+      for (let i = 0; i < 4; i++) {
+        const r = await s.byoc(kx, 'POST', '/webhooks', { body: { url: hang.url(`/x${i}`), event_types: ['webhook_endpoint.created'] } });
+        assert.equal(r.status, 201, r.text);
+      }
+      for (let i = 0; i < 6; i++) {
+        const r = await s.byoc(kx, 'POST', '/webhooks', { body: { url: rx.url('/x-sink'), event_types: ['nothing.here'] } });
+        assert.equal(r.status, 201, r.text);
+      }
+      const ey = await s.byoc(ky, 'POST', '/webhooks', { body: { url: rx.url('/fair-y'), event_types: ['webhook_endpoint.updated'] } });
+      assert.equal(ey.status, 201, ey.text);
+      rx.accept('/fair-y', ey.json.secret);
+      const end = Date.now() + 5000;
+      while (hang.held() < 2 && Date.now() < end) await sleep(20);
+      await sleep(300);
+      assert.ok(hang.held() >= 1, "x's deliveries hang");
+      const t0 = Date.now();
+      assert.equal((await s.byoc(ky, 'PATCH', `/webhooks/${ey.json.id}`, { body: { description: 'y' } })).status, 200);
+      await rx.waitFor(() => rx.of('/fair-y').length >= 1, 4000, "y's event while x's receivers hang");
+      const took = Date.now() - t0;
+      assert.ok(took < 3000, `y waited ${took} ms`);
+      assert.ok(hang.held() >= 1, 'x still hangs');
+      assert.equal(hang.maxPer, 1, 'one delivery in flight per endpoint');
+      assert.ok(hang.max <= 2, `x had ${hang.max} deliveries in flight (its share: 2 of 4 senders)`);
+      assert.equal(rx.of('/fair-y')[0].good, 1);
+    } finally {
+      await s.stop();
+      await hang.close();
+    }
+  });
 
   // Only worker 0 made deliveries of events, and it sent too: while it
   // waited for a slow receiver nobody turned events into deliveries, and
@@ -579,6 +672,56 @@ describe('deadlines, the fan-out', () => {
     } finally {
       await s.stop();
     }
+  });
+
+  // with two senders: the slow endpoint takes one at a time (two of its
+  // deliveries due), so the fast one's event arrives at once
+  test("a slow receiver of one type, a fast one of another: the fast one's event arrives at once (two senders)", async () => {
+    const s = await start({ args: [...ARGS, '--webhook-workers', '2'], env: { ...ENV, NUMBERD_WEBHOOK_TIMEOUT: '10' } });
+    try {
+      rx.on('/fan-slow', () => ({ delay: 5000 }));
+      const a = await endpoint(s, '/fan-slow', { event_types: ['webhook_endpoint.deleted'] });
+      await endpoint(s, '/fan-fast', { event_types: ['webhook_endpoint.updated'] });
+      const sinks = [await objectEndpoint(s, '/fan-sink'), await objectEndpoint(s, '/fan-sink'),
+        await objectEndpoint(s, '/fan-sink')];
+      // two slow deliveries (two objects): as many as there are senders
+      for (const o of sinks.slice(0, 2)) assert.equal((await s.admin('DELETE', `/admin/v1/webhooks/${o.id}`)).status, 204);
+      await rx.waitFor(() => rx.of('/fan-slow').length >= 1, 5000, 'the slow receiver');
+      await sleep(300);
+      const t0 = Date.now();
+      assert.equal((await patch(s, sinks[2].id, { description: 'fast' })).status, 200);
+      await rx.waitFor(() => rx.of('/fan-fast').some((h) => h.json.data.object_id === sinks[2].id), 4000, 'the fast receiver');
+      const took = Date.now() - t0;
+      assert.ok(took < 2000, `the fast receiver waited ${took} ms`);
+      const slow = (await deliveries(s, a.id)).json.data;
+      assert.equal(slow.length, 2, 'both slow deliveries made');
+      assert.ok(slow.some((d) => d.state === 'pending'), 'a slow one still in flight or waiting');
+    } finally {
+      await s.stop();
+    }
+  });
+
+  test('at most 16 endpoints an account: the next is a 409 that says so', async () => {
+    const z = await srv.createAccount('cap-z');
+    const kz = (await srv.admin('POST', `/admin/v1/accounts/${z.auth_id}/api-keys`, { scopes: ['webhooks:manage'] })).json.api_key;
+    const made = [];
+    for (let i = 0; i < 16; i++) {
+      const r = await srv.byoc(kz, 'POST', '/webhooks', { body: { url: rx.url('/cap'), event_types: ['nothing.here'] } });
+      assert.equal(r.status, 201, `${i}: ${r.text}`);
+      made.push(r.json.id);
+    }
+    const over = await srv.byoc(kz, 'POST', '/webhooks', { body: { url: rx.url('/cap'), event_types: ['nothing.here'] } });
+    assertProblem(over, 409);
+    assert.match(over.json.detail, /too many webhook endpoints: this account has 16, at most 16/);
+    assert.equal((await srv.byoc(kz, 'GET', '/webhooks?limit=100')).json.total, 16);
+    // the operator's endpoints filtered to the account are the operator's
+    const op = await mk(srv, { url: rx.url('/cap'), event_types: ['nothing.here'], account: z.auth_id });
+    assert.equal(op.status, 201, op.text);
+    assert.equal((await srv.admin('DELETE', `/admin/v1/webhooks/${op.json.id}`)).status, 204);
+    // one deleted: room for one
+    assert.equal((await srv.byoc(kz, 'DELETE', `/webhooks/${made[0]}`)).status, 204);
+    const again = await srv.byoc(kz, 'POST', '/webhooks', { body: { url: rx.url('/cap'), event_types: ['nothing.here'] } });
+    assert.equal(again.status, 201, again.text);
   });
 });
 
