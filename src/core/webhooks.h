@@ -165,9 +165,11 @@ int hook_retention_run(core_t *c, int days, int max_batches, int64_t *purged, ce
 /* ---- delivery (src/webhook's workers) ------------------------------------------------ */
 
 /* The event log into deliveries: the events after the cursor (at most
- * HOOK_FANOUT_BATCH) become one pending delivery per matching enabled
- * endpoint, in one transaction with the cursor's move.  *made: rows
- * made; *more: events may remain past the batch. */
+ * HOOK_FANOUT_BATCH) become one pending delivery per endpoint that
+ * wanted the event when it was made (enabled, its types, its account:
+ * the endpoint's filter as of the event, which its own change events
+ * move as they are passed), in one transaction with the cursor's move.
+ * *made: rows made; *more: events may remain past the batch. */
 int hook_fanout(core_t *c, int *made, bool *more, cerr_t *e);
 /* true when the last hook_fanout found no active endpoint and nothing
  * committed on this node since could have made one (hook_endpoints_changed):

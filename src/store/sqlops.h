@@ -205,6 +205,8 @@
     X(P, int, wh_endpoint_outcome,                                                                 \
       (store_t *st, int64_t id, bool ok, int64_t now, int *fail_count, int64_t *fail_since))       \
     X(P, int, wh_endpoint_start, (store_t *st, int64_t id, int64_t event_id))                      \
+    X(P, int, wh_endpoint_fanned,                                                                  \
+      (store_t *st, int64_t id, bool enabled, const char *types, const char *account))             \
     X(P, int, wh_endpoint_disable, (store_t *st, int64_t id, const char *reason, int64_t now))     \
     X(P, int, wh_cursor_get, (store_t *st, int64_t *event_id))                                     \
     X(P, int, wh_cursor_put, (store_t *st, int64_t event_id))                                      \

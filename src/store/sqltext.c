@@ -223,6 +223,8 @@ const char *const sqlt_text[Q__COUNT] = {
         "WHERE id = ?1 RETURNING fail_count, fail_since",
     [Q_WH_EP_START] = "UPDATE webhook_endpoints SET start_event_id = ?2 "
                       "WHERE id = ?1 AND start_event_id = 0",
+    [Q_WH_EP_FANNED] = "UPDATE webhook_endpoints SET fan_enabled = ?2, fan_types = ?3, "
+                       "fan_account = ?4 WHERE id = ?1",
     [Q_WH_EP_DISABLE] = "UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ?2, "
                         "updated_at = ?3 WHERE id = ?1 AND enabled = 1",
     [Q_WH_CURSOR_GET] = "SELECT event_id FROM webhook_cursor WHERE id = 1",

@@ -444,6 +444,11 @@ typedef struct store_ops {
                                int64_t *fail_since);
     /* start_event_id = event_id unless already set (ST_NOTFOUND then) */
     int (*wh_endpoint_start)(store_t *st, int64_t id, int64_t event_id);
+    /* the endpoint's filter as of the fan-out's cursor (fan_enabled,
+     * fan_types, fan_account: wh_endpoint_t); an insert sets them to the
+     * endpoint's own, the fan-out moves them; ST_NOTFOUND: no such id */
+    int (*wh_endpoint_fanned)(store_t *st, int64_t id, bool enabled, const char *types,
+                              const char *account);
     /* enabled -> disabled with reason; ST_NOTFOUND when it was not enabled
      * (so that of several nodes one reports it) */
     int (*wh_endpoint_disable)(store_t *st, int64_t id, const char *reason, int64_t now);

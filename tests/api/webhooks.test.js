@@ -25,7 +25,8 @@
 //   - an attempt's one deadline (name resolution included) ends it before
 //     its lease; one account's receivers that never answer do not stall
 //     another's; the fan-out never waits for a delivery; endpoints per
-//     account capped (a helper's audit, session 37).
+//     account capped; each event judged by the endpoint as it was when the
+//     event was made (a helper's audit, session 37).
 //
 // The events are the endpoints' own changes (webhook_endpoint.created,
 // .updated, ...), which are in the event log like every change of state.
@@ -722,6 +723,58 @@ describe('deadlines, fairness, the fan-out, caps', () => {
     assert.equal((await srv.byoc(kz, 'DELETE', `/webhooks/${made[0]}`)).status, 204);
     const again = await srv.byoc(kz, 'POST', '/webhooks', { body: { url: rx.url('/cap'), event_types: ['nothing.here'] } });
     assert.equal(again.status, 201, again.text);
+  });
+
+  // The fan-out judged each event by the endpoint as it was when the
+  // fan-out ran, not when the event was made: one made while the endpoint
+  // was enabled was lost if it was disabled before the fan-out reached it
+  // (and one made while disabled was sent if it was enabled again by
+  // then).  Here a node without workers makes every event and change; a
+  // node with workers fans them out afterwards.
+  test('each event is judged by the endpoint as it was when the event was made, however late the fan-out', async () => {
+    const r2 = await new Receiver().listen();
+    const A = await start({ keepDir: true, args: [...ARGS, '--webhook-workers', '0'], env: ENV });
+    let B;
+    try {
+      const mk2 = async (p, body) => {
+        const r = await A.admin('POST', '/admin/v1/webhooks', { url: r2.url(p), ...body });
+        assert.equal(r.status, 201, r.text);
+        r2.accept(p, r.json.secret);
+        return r.json;
+      };
+      const set = async (ep, body) => assert.equal((await A.admin('PATCH', `/admin/v1/webhooks/${ep.id}`, body)).status, 200);
+      const e = await mk2('/late-e', { event_types: ['account.created'] });
+      const f = await mk2('/late-f', { event_types: ['account.created'] });
+      await A.createAccount('enabled-1');
+      await set(e, { enabled: false });
+      await A.createAccount('disabled');
+      await set(e, { enabled: true });
+      await set(f, { event_types: ['nothing.here'] });
+      await A.createAccount('enabled-2');
+      await set(e, { enabled: false });
+      assert.equal((await A.stop()).code, 0);
+
+      B = await start({ dir: A.dir, args: ARGS, env: ENV });
+      // f (enabled): the two accounts made while it wanted them, at once
+      await r2.waitFor(() => r2.of('/late-f').length >= 2, 10000, '/late-f');
+      // e (disabled now): its two deliveries made, pending until it is enabled
+      const names = (p) => r2.of(p).map((h) => h.json.data.data.after.name).sort();
+      const l = await deliveriesOnce(B, e.id, () => false, 1500);
+      assert.equal(l.json.total, 2, l.text);
+      assert.ok(l.json.data.every((d) => d.state === 'pending' && d.event_type === 'account.created'), l.text);
+      assert.equal(r2.of('/late-e').length, 0, 'nothing sent while disabled');
+      assert.equal((await B.admin('PATCH', `/admin/v1/webhooks/${e.id}`, { enabled: true })).status, 200);
+      await r2.waitFor(() => r2.of('/late-e').length >= 2, 10000, '/late-e');
+      await sleep(800);
+      assert.deepEqual(names('/late-e'), ['enabled-1', 'enabled-2']);
+      assert.deepEqual(names('/late-f'), ['disabled', 'enabled-1']);
+    } finally {
+      if (B) await B.stop();
+      else if (A.alive()) await A.stop();
+      if (PG) psql(`DROP DATABASE IF EXISTS ${A.db.replace(/^.*\//, '')} WITH (FORCE)`);
+      fs.rmSync(A.dir, { recursive: true, force: true });
+      await r2.close();
+    }
   });
 });
 

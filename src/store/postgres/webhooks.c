@@ -29,9 +29,9 @@ const char *const pg_sql_webhooks[Q__COUNT] = {
     [Q_WH_EP_INSERT] =
         "INSERT INTO webhook_endpoints(uid, owner_id, account_id, url, description, event_types, "
         "enabled, disabled_reason, secret, old_secret, old_secret_until, fail_count, fail_since, "
-        "created_at, updated_at) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) "
-        "ON CONFLICT DO NOTHING RETURNING id",
+        "created_at, updated_at, fan_enabled, fan_types, fan_account) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $7, $6, "
+        SQLS_WH_FAN_ACCOUNT("$3") ") ON CONFLICT DO NOTHING RETURNING id",
     [Q_WH_EP_LIST] = PAGE("FROM webhook_endpoints WHERE $1 < 0 OR owner_id = $1",
                           "SELECT " SQLS_WH_ENDPOINT_COLS " FROM webhook_endpoints "
                           "WHERE $1 < 0 OR owner_id = $1 ORDER BY id LIMIT $2 OFFSET $3"),
@@ -151,6 +151,13 @@ int pg_wh_endpoint_outcome(store_t *st, int64_t id, bool ok, int64_t now, int *f
 int pg_wh_endpoint_start(store_t *st, int64_t id, int64_t event_id)
 {
     return pg_write1(pg_conn(st), Q_WH_EP_START, PG_V(v_int(id), v_int(event_id)));
+}
+
+int pg_wh_endpoint_fanned(store_t *st, int64_t id, bool enabled, const char *types,
+                          const char *account)
+{
+    return pg_write1(pg_conn(st), Q_WH_EP_FANNED,
+                     PG_V(v_int(id), v_int(enabled ? 1 : 0), v_text(types), v_text(account)));
 }
 
 int pg_wh_endpoint_disable(store_t *st, int64_t id, const char *reason, int64_t now)

@@ -15,8 +15,9 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_WH_EP_INSERT] =
         "INSERT INTO webhook_endpoints(uid, owner_id, account_id, url, description, event_types, "
         "enabled, disabled_reason, secret, old_secret, old_secret_until, fail_count, fail_since, "
-        "created_at, updated_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+        "created_at, updated_at, fan_enabled, fan_types, fan_account) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?7, ?6, "
+        SQLS_WH_FAN_ACCOUNT("?3") ")",
     [Q_WH_EP_LIST] = "SELECT " SQLS_WH_ENDPOINT_COLS " FROM webhook_endpoints "
                      "WHERE ?1 < 0 OR owner_id = ?1 ORDER BY id LIMIT ?2 OFFSET ?3",
     [Q_WH_EP_COUNT] = "SELECT count(*) FROM webhook_endpoints WHERE ?1 < 0 OR owner_id = ?1",
@@ -124,6 +125,12 @@ int sq_wh_endpoint_outcome(store_t *st, int64_t id, bool ok, int64_t now, int *f
 int sq_wh_endpoint_start(store_t *st, int64_t id, int64_t event_id)
 {
     return SQ_RUN1(st, Q_WH_EP_START, SQ_I(id), SQ_I(event_id));
+}
+
+int sq_wh_endpoint_fanned(store_t *st, int64_t id, bool enabled, const char *types,
+                          const char *account)
+{
+    return SQ_RUN1(st, Q_WH_EP_FANNED, SQ_I(id), SQ_I(enabled ? 1 : 0), SQ_T(types), SQ_T(account));
 }
 
 int sq_wh_endpoint_disable(store_t *st, int64_t id, const char *reason, int64_t now)

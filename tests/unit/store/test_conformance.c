@@ -2862,11 +2862,17 @@ static void test_webhooks(void **state)
     assert_memory_equal(got.secret, own.secret, 72);
     assert_int_equal(got.old_secret_len, 0);
     assert_true(got.enabled);
+    /* the filter as of the fan-out starts as the endpoint's own (the
+     * account's auth_id, "" for none) */
+    assert_true(got.fan_enabled);
+    assert_string_equal(got.fan_types, "number.bought,carrier.*");
+    assert_string_equal(got.fan_account, "MA000000000000000001");
     /* an owner sees its own only */
     assert_int_equal(st->ops->wh_endpoint_get(st, a, "we_a", &got), ST_OK);
     assert_int_equal(st->ops->wh_endpoint_get(st, b, "we_a", &got), ST_NOTFOUND);
     assert_int_equal(st->ops->wh_endpoint_get(st, 0, "we_op", &got), ST_OK);
     assert_int_equal(got.account_id, 0);
+    assert_string_equal(got.fan_account, "");
     assert_int_equal(st->ops->wh_endpoint_by_id(st, other.id, &got), ST_OK);
     assert_string_equal(got.uid, "we_b");
     wh_endpoint_t rows[4];
@@ -2903,6 +2909,15 @@ static void test_webhooks(void **state)
     assert_int_equal(got.old_secret_len, 72);
     assert_int_equal(got.old_secret[0], 0xcd);
     assert_string_equal(got.disabled_reason, "by hand");
+    assert_true(got.fan_enabled); /* an update leaves the fan-out's filter to the fan-out */
+    /* the fan-out moves it */
+    assert_int_equal(st->ops->wh_endpoint_fanned(st, own.id, false, "number.*", "MA000000000000000002"), ST_OK);
+    assert_int_equal(st->ops->wh_endpoint_by_id(st, own.id, &got), ST_OK);
+    assert_false(got.fan_enabled);
+    assert_string_equal(got.fan_types, "number.*");
+    assert_string_equal(got.fan_account, "MA000000000000000002");
+    assert_string_equal(got.event_types, "number.bought,carrier.*");
+    assert_int_equal(st->ops->wh_endpoint_fanned(st, 999999, true, "", ""), ST_NOTFOUND);
     assert_int_equal(st->ops->wh_endpoint_page(st, 0, 10, rows, &n), ST_OK);
     assert_int_equal(n, 3);
     assert_int_equal(rows[1].id, own.id);
