@@ -481,6 +481,13 @@ typedef struct {
     int fail_count;                 /* the current run of failed attempts */
     int64_t fail_since;             /* unix seconds: its first failure; 0: none */
     int64_t start_event_id;         /* its creation event (0: not reached by the fan-out yet) */
+    /* enabled, event_types and the account's auth_id ("": every account)
+     * as of the fan-out's cursor: what the events it reaches are judged
+     * by (each as the endpoint was when the event was made), moved by the
+     * endpoint's own change events as the fan-out passes them */
+    bool fan_enabled;
+    char fan_types[MODEL_WH_TYPES_SZ];
+    char fan_account[IDS_AUTH_ID_SZ];
     int64_t created_at, updated_at;
     /* filled by the core's hook_endpoint_* (never the store): account_id's
      * auth_id, "" when account_id is 0 */

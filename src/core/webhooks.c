@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "util/clock.h"
@@ -78,16 +79,42 @@ static int bad_url(cerr_t *e, const char *why)
     return cerr(e, CE_INVALID, "invalid url: %s", why);
 }
 
+/* Whether a host that is not a dotted quad would still be read as an IPv4
+ * address: by a URL parser (WHATWG: a host whose last label is a number,
+ * decimal or 0x hex, is an IPv4 address) and by inet_aton(), which
+ * getaddrinfo() tries before any DNS and which reads "0x7f000001",
+ * "0177.0.0.1", "127.1" and "2130706433" as 127.0.0.1.  Such a host is
+ * refused at registration: judged as a name, it passed the address check
+ * and reached a private address (found by a helper's audit, session 37). */
+static bool ipv4_other_form(const char *h, size_t n)
+{
+    if (n > 0 && h[n - 1] == '.') n--;   /* "127.0.0.1." is one too */
+    size_t start = n;
+    while (start > 0 && h[start - 1] != '.') start--;
+    const char *l = h + start;
+    size_t ln = n - start;
+    if (ln == 0) return false;
+    if (ln >= 2 && l[0] == '0' && (l[1] == 'x' || l[1] == 'X')) {
+        for (size_t i = 2; i < ln; i++) {
+            int c = (unsigned char)l[i];
+            if (!nd_isdigit(c) && !((c | 0x20) >= 'a' && (c | 0x20) <= 'f')) return false;
+        }
+        return true;
+    }
+    return nd_all_digits(l, ln);
+}
+
 int hook_url_parse(const char *url, hook_url_t *out, cerr_t *e)
 {
     memset(out, 0, sizeof *out);
     if (url == NULL || !core_http_url_ok(url))
         return bad_url(e, "want an absolute http or https URL of at most 512 characters");
     const char *p = url;
-    if (strncmp(p, "https://", 8) == 0) {
+    /* a scheme is case-insensitive (RFC 3986 3.1): HTTP:// is http:// */
+    if (strncasecmp(p, "https://", 8) == 0) {
         out->https = true;
         p += 8;
-    } else if (strncmp(p, "http://", 7) == 0) {
+    } else if (strncasecmp(p, "http://", 7) == 0) {
         p += 7;
     } else {
         return bad_url(e, "want an http or https URL");
@@ -114,6 +141,12 @@ int hook_url_parse(const char *url, hook_url_t *out, cerr_t *e)
         if (hend == host) return bad_url(e, "no host");
         if (net_parse_ipv4(host, (size_t)(hend - host), &out->ip, NULL) == C_OK) {
             out->host_is_ip = true;
+        } else if (ipv4_other_form(host, (size_t)(hend - host))) {
+            return cerr(e, CE_INVALID,
+                        "invalid url: %.200s: its host %.*s would be read as an IPv4 address "
+                        "but is not written a.b.c.d (four decimal numbers 0-255; hex, octal "
+                        "and short forms are refused)",
+                        url, (int)(hend - host) > 100 ? 100 : (int)(hend - host), host);
         } else if (!net_hostname_ok(host, (size_t)(hend - host), NULL)) {
             return bad_url(e, "the host is neither a host name nor an IP address");
         }
@@ -162,18 +195,8 @@ static const range_t k_ranges[] = {
     {"ff00::/8", "a multicast address"},
 };
 
-const char *hook_ip_forbidden(const net_ip_t *ip)
+static const char *range_of(const net_ip_t *ip)
 {
-    net_ip_t v = *ip;
-    /* IPv4-mapped (::ffff:a.b.c.d) and NAT64 (64:ff9b::a.b.c.d) addresses
-     * reach the IPv4 address they carry: judge that one */
-    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    static const uint8_t nat64[12] = {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
-    if (v.family == 6 && (memcmp(v.addr, mapped, 12) == 0 || memcmp(v.addr, nat64, 12) == 0)) {
-        net_ip_t w = {.family = 4};
-        memcpy(w.addr, v.addr + 12, 4);
-        v = w;
-    }
     for (size_t i = 0; i < ND_ARRAY_LEN(k_ranges); i++) {
         net_ip_t net;
         int prefix = 0;
@@ -181,9 +204,66 @@ const char *hook_ip_forbidden(const net_ip_t *ip)
         if (net_parse_cidr(k_ranges[i].cidr, strlen(k_ranges[i].cidr), &net, &prefix, &had, NULL) !=
             C_OK)
             nd_panic("webhooks: bad range %s", k_ranges[i].cidr);
-        if (net.family == v.family && net_cidr_contains(&net, prefix, &v)) return k_ranges[i].why;
+        if (net.family == ip->family && net_cidr_contains(&net, prefix, ip)) return k_ranges[i].why;
     }
     return NULL;
+}
+
+static bool zeros(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i]) return false;
+    return true;
+}
+
+/* The IPv4 address an IPv6 address carries to an IPv4 host, where the
+ * network may deliver it there (a translator, a tunnel or the host's own
+ * stack): true with *v4; *opaque when it is a form whose IPv4 address
+ * cannot be told (then it is refused). */
+static bool embedded_v4(const uint8_t a[16], net_ip_t *v4, bool *opaque)
+{
+    static const uint8_t nat64[6] = {0, 0x64, 0xff, 0x9b, 0, 0};     /* 64:ff9b::/96 */
+    static const uint8_t nat64_local[6] = {0, 0x64, 0xff, 0x9b, 0, 1}; /* 64:ff9b:1::/48 */
+    *opaque = false;
+    memset(v4, 0, sizeof *v4);
+    v4->family = 4;
+    const uint8_t *at = NULL;
+    if (zeros(a, 10) && a[10] == 0xff && a[11] == 0xff) {
+        at = a + 12;                             /* ::ffff:a.b.c.d, mapped */
+    } else if (zeros(a, 8) && a[8] == 0xff && a[9] == 0xff && a[10] == 0 && a[11] == 0) {
+        at = a + 12;                             /* ::ffff:0:a.b.c.d, translated (RFC 2765) */
+    } else if (zeros(a, 12)) {
+        at = a + 12;                             /* ::a.b.c.d, compatible (deprecated) */
+    } else if (memcmp(a, nat64, 6) == 0 && zeros(a + 6, 6)) {
+        at = a + 12;                             /* the well-known NAT64 prefix */
+    } else if (memcmp(a, nat64_local, 6) == 0) {
+        /* RFC 8215's local-use NAT64 prefixes, of any length from /48: the
+         * /96 form (the usual DNS64 one) says where its address is; in a
+         * shorter one (RFC 6052 2.2) it cannot be told apart, refused */
+        if (!zeros(a + 6, 6)) {
+            *opaque = true;
+            return true;
+        }
+        at = a + 12;
+    } else if (a[0] == 0x20 && a[1] == 0x02) {
+        at = a + 2;                              /* 2002:a.b.c.d::/48, 6to4 */
+    }
+    if (!at) return false;
+    memcpy(v4->addr, at, 4);
+    return true;
+}
+
+const char *hook_ip_forbidden(const net_ip_t *ip)
+{
+    const char *why = range_of(ip);
+    if (why || ip->family != 6) return why;
+    /* IPv6 forms that reach the IPv4 address they carry: judged by that
+     * one (::1 and :: matched above, as themselves) */
+    net_ip_t v4;
+    bool opaque = false;
+    if (!embedded_v4(ip->addr, &v4, &opaque)) return NULL;
+    if (opaque) return "a local-use NAT64 address whose IPv4 address cannot be told";
+    return range_of(&v4);
 }
 
 /* At registration: what can be judged without a resolver (an address
@@ -420,7 +500,18 @@ int hook_endpoint_create(core_t *c, int64_t owner, const hook_in_t *in, wh_endpo
     hook_secret_new(secret);
     if (seal(c, secret, ep->secret, &ep->secret_len, e) != C_OK) goto fail;
     if (core_begin(c, e) != C_OK) goto fail;
-    int rc = core_st(e, c->st->ops->wh_endpoint_insert(c->st, ep), "webhook endpoint");
+    /* a cap per owner: every endpoint is one more delivery of each event
+     * (and one more receiver that may hang); counted in the creating
+     * transaction, after the owner's turn (wh_endpoint_count) */
+    int64_t have = 0;
+    int64_t cap = owner == HOOK_OPERATOR ? HOOK_OPERATOR_ENDPOINTS_MAX : HOOK_ENDPOINTS_MAX;
+    int rc = core_st(e, c->st->ops->wh_endpoint_count(c->st, owner, &have), "webhook endpoints");
+    if (rc == C_OK && have >= cap)
+        rc = cerr(e, CE_CONFLICT,
+                  "too many webhook endpoints: %s has %lld, at most %lld; delete one first",
+                  owner == HOOK_OPERATOR ? "the operator" : "this account", (long long)have,
+                  (long long)cap);
+    if (rc == C_OK) rc = core_st(e, c->st->ops->wh_endpoint_insert(c->st, ep), "webhook endpoint");
     if (rc == C_OK) rc = emit(c, "webhook_endpoint.created", NULL, ep, false, e);
     if (rc == C_OK) rc = fill_account(c, ep, e);
     if (core_end(c, rc, e) != C_OK) goto fail;

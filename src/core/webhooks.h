@@ -51,6 +51,8 @@
 #define HOOK_GRACE_MAX (7LL * 86400)   /* a rotation's grace: up to 7 days */
 #define HOOK_GRACE_DEFAULT 86400
 #define HOOK_LIST_MAX 100
+#define HOOK_ENDPOINTS_MAX 16      /* a customer's endpoints (each is a delivery per event) */
+#define HOOK_OPERATOR_ENDPOINTS_MAX 1000 /* the operator's (one per account it follows, say) */
 #define HOOK_ATTEMPTS_MAX 8        /* the first and seven retries */
 #define HOOK_STREAK_MAX 20         /* failures in a row ... */
 #define HOOK_STREAK_SECONDS 86400  /* ... over more than a day: disabled */
@@ -86,12 +88,16 @@ typedef struct {
     unsigned port;
 } hook_url_t;
 
-/* An http(s) URL of at most 512 bytes, printable ASCII, no userinfo, a
- * host name or IP address ([v6] in brackets), an optional port.  C_ERR
- * with CE_INVALID "invalid url: <why>". */
+/* An http(s) URL (the scheme in any case) of at most 512 bytes,
+ * printable ASCII, no userinfo, a host name or IP address ([v6] in
+ * brackets), an optional port.  A host a resolver would read as an IPv4
+ * address not written a.b.c.d (0x7f000001, 0177.0.0.1, 127.1) is refused.
+ * C_ERR with CE_INVALID "invalid url: <why>". */
 int hook_url_parse(const char *url, hook_url_t *out, cerr_t *e);
 /* NULL when ip may be a target; else why not ("a loopback address", ...),
- * a static string.  Ignores hook_allow_private (callers decide). */
+ * a static string.  An IPv6 address that carries an IPv4 one (mapped,
+ * translated, compatible, NAT64, 6to4) is judged by that one too.
+ * Ignores hook_allow_private (callers decide). */
 const char *hook_ip_forbidden(const net_ip_t *ip);
 
 /* ---- secrets and signatures ------------------------------------------------- */
@@ -159,9 +165,11 @@ int hook_retention_run(core_t *c, int days, int max_batches, int64_t *purged, ce
 /* ---- delivery (src/webhook's workers) ------------------------------------------------ */
 
 /* The event log into deliveries: the events after the cursor (at most
- * HOOK_FANOUT_BATCH) become one pending delivery per matching enabled
- * endpoint, in one transaction with the cursor's move.  *made: rows
- * made; *more: events may remain past the batch. */
+ * HOOK_FANOUT_BATCH) become one pending delivery per endpoint that
+ * wanted the event when it was made (enabled, its types, its account:
+ * the endpoint's filter as of the event, which its own change events
+ * move as they are passed), in one transaction with the cursor's move.
+ * *made: rows made; *more: events may remain past the batch. */
 int hook_fanout(core_t *c, int *made, bool *more, cerr_t *e);
 /* true when the last hook_fanout found no active endpoint and nothing
  * committed on this node since could have made one (hook_endpoints_changed):
@@ -187,8 +195,13 @@ typedef struct {
 
 /* Claims a due delivery under a lease of lease_ms and prepares it: body
  * rendered, signed with the endpoint's secret(s).  *got false: none due.
- * A delivery whose event is gone (retention) is closed as failed. */
-int hook_claim(core_t *c, int64_t lease_ms, hook_job_t *job, bool *got, cerr_t *e);
+ * Fair between receivers: never a second delivery of an endpoint while
+ * one is in flight, and never one of a customer's endpoint while that
+ * customer (the endpoint's owner) has owner_share (>= 1) in flight, on
+ * any node -- one account's receivers that hang hold at most that many
+ * senders.  A delivery whose event is gone (retention) is closed as
+ * failed. */
+int hook_claim(core_t *c, int64_t lease_ms, int owner_share, hook_job_t *job, bool *got, cerr_t *e);
 /* Gives a claimed delivery back unsent (the server is stopping): due now,
  * its lease cleared, no attempt counted. */
 int hook_release(core_t *c, hook_job_t *job, cerr_t *e);

@@ -6,6 +6,7 @@
 #include "core/secrets.h"
 #include "core/webhooks.h"
 
+#include <jansson.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,19 +49,70 @@ static void match_one(const char *t, size_t n, void *ud)
     }
 }
 
+/* Judged by the endpoint's filter as of the event (fan_*: moved by its
+ * own change events as the fan-out passes them), not as it is when the
+ * fan-out runs: an event made while it was enabled is sent even if it
+ * was disabled since, one made while it was disabled never is. */
 static bool wants(const wh_endpoint_t *ep, const event_t *ev)
 {
     /* an endpoint hears what happened from its creation on, not the
      * history: from its own webhook_endpoint.created event */
-    if (!ep->enabled || ep->start_event_id == 0 || ev->id < ep->start_event_id) return false;
+    if (!ep->fan_enabled || ep->start_event_id == 0 || ev->id < ep->start_event_id) return false;
     /* a customer's endpoint (and an operator's filtered to an account)
      * gets that account's events only: never another's, never the
-     * operator-level ones (account 0) */
-    if (ep->account_id != 0 && ep->account_id != ev->account_id) return false;
-    if (ep->event_types[0] == '\0') return true;
+     * operator-level ones (no account) */
+    if (ep->fan_account[0] && strcmp(ep->fan_account, ev->account_auth_id) != 0) return false;
+    /* and a customer's, whatever its filter says, its own account's only
+     * (its owner never changes; the filter's text is checked by this too) */
+    if (ep->owner_id != HOOK_OPERATOR && ev->account_id != ep->owner_id) return false;
+    if (ep->fan_types[0] == '\0') return true;
     match_t m = {ev->type, false};
-    hook_types_each(ep, match_one, &m);
+    for (const char *p = ep->fan_types; *p && !m.hit;) {
+        size_t n = strcspn(p, ",");
+        match_one(p, n, &m);
+        p += n;
+        if (*p == ',') p++;
+    }
     return m.hit;
+}
+
+/* An endpoint's own change event (webhook_endpoint.updated, .disabled)
+ * moves its filter as of the fan-out to the event's "after" side, which
+ * names the changed fields only (core/events.h).  true when it moved. */
+static bool apply_change(wh_endpoint_t *ep, const event_t *ev)
+{
+    json_t *root = json_loads(ev->data, 0, NULL);
+    json_t *after = root ? json_object_get(root, "after") : NULL;
+    bool moved = false;
+    if (!json_is_object(after)) {
+        /* data cut to {"truncated":true} (never for an endpoint's few
+         * fields, but): its present state is the best known; the account
+         * filter stays (the page read has no auth_id, and "" would be
+         * every account's events) */
+        ep->fan_enabled = ep->enabled;
+        snprintf(ep->fan_types, sizeof ep->fan_types, "%s", ep->event_types);
+        json_decref(root);
+        return true;
+    }
+    json_t *v = json_object_get(after, "enabled");
+    if (json_is_boolean(v)) {
+        ep->fan_enabled = json_is_true(v);
+        moved = true;
+    }
+    /* a text set to "" is written null (ev_data_str): every type, every
+     * account */
+    v = json_object_get(after, "event_types");
+    if (v) {
+        snprintf(ep->fan_types, sizeof ep->fan_types, "%s", json_is_string(v) ? json_string_value(v) : "");
+        moved = true;
+    }
+    v = json_object_get(after, "account");
+    if (v) {
+        snprintf(ep->fan_account, sizeof ep->fan_account, "%s", json_is_string(v) ? json_string_value(v) : "");
+        moved = true;
+    }
+    json_decref(root);
+    return moved;
 }
 
 typedef struct {
@@ -85,6 +137,7 @@ static int fan_batch(core_t *c, const evbuf_t *b, wh_endpoint_t *eps, size_t nep
                      cerr_t *e)
 {
     int64_t now_ms = hook_now_ms();
+    bool moved[HOOK_FANOUT_EP_PAGE] = {false};
     for (size_t i = 0; i < b->n; i++) {
         const event_t *ev = &b->evs[i];
         if (strcmp(ev->type, "webhook_endpoint.created") == 0) {
@@ -93,6 +146,17 @@ static int fan_batch(core_t *c, const evbuf_t *b, wh_endpoint_t *eps, size_t nep
                 eps[k].start_event_id = ev->id;
                 int st = c->st->ops->wh_endpoint_start(c->st, eps[k].id, ev->id);
                 if (st != ST_OK && st != ST_NOTFOUND) return core_st(e, st, "webhook endpoint");
+            }
+        } else if (strcmp(ev->object_type, "webhook_endpoint") == 0 &&
+                   (strcmp(ev->type, "webhook_endpoint.updated") == 0 ||
+                    strcmp(ev->type, "webhook_endpoint.disabled") == 0)) {
+            /* before the endpoint's own match below: it hears its own
+             * enabling, not its own disabling */
+            for (size_t k = 0; k < neps; k++) {
+                if (eps[k].start_event_id == 0 || ev->id <= eps[k].start_event_id ||
+                    strcmp(eps[k].uid, ev->object_id) != 0)
+                    continue;
+                if (apply_change(&eps[k], ev)) moved[k] = true;
             }
         }
         for (size_t k = 0; k < neps; k++) {
@@ -105,6 +169,13 @@ static int fan_batch(core_t *c, const evbuf_t *b, wh_endpoint_t *eps, size_t nep
                 return C_ERR;
             (*made)++;
         }
+    }
+    /* the filters as of the cursor, in the transaction that moves it */
+    for (size_t k = 0; k < neps; k++) {
+        if (!moved[k]) continue;
+        int st = c->st->ops->wh_endpoint_fanned(c->st, eps[k].id, eps[k].fan_enabled,
+                                                eps[k].fan_types, eps[k].fan_account);
+        if (st != ST_OK && st != ST_NOTFOUND) return core_st(e, st, "webhook endpoint");
     }
     return C_OK;
 }
@@ -268,7 +339,7 @@ static void render_body(const event_t *ev, buf_t *out)
     jw_obj_end(&w);
 }
 
-int hook_claim(core_t *c, int64_t lease_ms, hook_job_t *job, bool *got, cerr_t *e)
+int hook_claim(core_t *c, int64_t lease_ms, int owner_share, hook_job_t *job, bool *got, cerr_t *e)
 {
     wh_endpoint_t ep;
     event_t *ev = xmalloc(sizeof *ev);
@@ -280,7 +351,8 @@ int hook_claim(core_t *c, int64_t lease_ms, hook_job_t *job, bool *got, cerr_t *
     job->signature[0] = '\0';
     buf_reset(&job->body);
     /* idle: a read says so, without a write transaction */
-    if (core_st(e, c->st->ops->wh_delivery_due(c->st, now, &due), "webhook claim") != C_OK) {
+    if (owner_share < 1) owner_share = 1;
+    if (core_st(e, c->st->ops->wh_delivery_due(c->st, now, owner_share, &due), "webhook claim") != C_OK) {
         free(ev);
         return C_ERR;
     }
@@ -292,7 +364,7 @@ int hook_claim(core_t *c, int64_t lease_ms, hook_job_t *job, bool *got, cerr_t *
         free(ev);
         return C_ERR;
     }
-    int st = c->st->ops->wh_delivery_claim(c->st, now, now + lease_ms, &job->d);
+    int st = c->st->ops->wh_delivery_claim(c->st, now, now + lease_ms, owner_share, &job->d);
     int rc = st == ST_NOTFOUND ? C_OK : core_st(e, st, "webhook claim");
     if (rc != C_OK || st == ST_NOTFOUND) goto done;
     rc = core_st(e, c->st->ops->wh_endpoint_by_id(c->st, job->d.endpoint_id, &ep), "webhook endpoint");

@@ -209,16 +209,19 @@
       (store_t *st, int64_t after_id, int limit, wh_endpoint_t *rows, size_t *nrows))              \
     X(P, int, wh_endpoint_update, (store_t *st, const wh_endpoint_t *ep))                          \
     X(P, int, wh_endpoint_delete, (store_t *st, int64_t id))                                       \
+    X(P, int, wh_endpoint_count, (store_t *st, int64_t owner_id, int64_t *n))                      \
     X(P, int, wh_endpoint_outcome,                                                                 \
       (store_t *st, int64_t id, bool ok, int64_t now, int *fail_count, int64_t *fail_since))       \
     X(P, int, wh_endpoint_start, (store_t *st, int64_t id, int64_t event_id))                      \
+    X(P, int, wh_endpoint_fanned,                                                                  \
+      (store_t *st, int64_t id, bool enabled, const char *types, const char *account))             \
     X(P, int, wh_endpoint_disable, (store_t *st, int64_t id, const char *reason, int64_t now))     \
     X(P, int, wh_cursor_get, (store_t *st, int64_t *event_id))                                     \
     X(P, int, wh_cursor_put, (store_t *st, int64_t event_id))                                      \
     X(P, int, wh_delivery_insert, (store_t *st, const wh_delivery_t *d))                           \
     X(P, int, wh_delivery_claim,                                                                   \
-      (store_t *st, int64_t now_ms, int64_t lease_until_ms, wh_delivery_t *out))                   \
-    X(P, int, wh_delivery_due, (store_t *st, int64_t now_ms, bool *any))                           \
+      (store_t *st, int64_t now_ms, int64_t lease_until_ms, int owner_share, wh_delivery_t *out))  \
+    X(P, int, wh_delivery_due, (store_t *st, int64_t now_ms, int owner_share, bool *any))          \
     X(P, int, wh_delivery_finish, (store_t *st, const wh_delivery_t *d))                           \
     X(P, int, wh_delivery_get,                                                                     \
       (store_t *st, int64_t endpoint_id, int64_t id, wh_delivery_t *out))                          \

@@ -319,6 +319,9 @@ void sqls_rd_wh_endpoint(sqls_row_t *r, void *rows, size_t i)
     ep->created_at = I64(r);
     ep->updated_at = I64(r);
     ep->start_event_id = I64(r);
+    ep->fan_enabled = I64(r) != 0;
+    TXT(r, ep->fan_types);
+    TXT(r, ep->fan_account);
 }
 
 void sqls_rd_wh_delivery(sqls_row_t *r, void *rows, size_t i)

@@ -29,14 +29,38 @@
     "id, account_id, key_hash, prefix, label, scopes, created_at, expires_at, last_used_at, " \
     "revoked_at"
 
+/* An endpoint's filter as of the fan-out (migrations of session 37): NULL
+ * (a row from before them, or made by a node of the previous release)
+ * reads as its present filter.  FROM webhook_endpoints, not aliased. */
+#define SQLS_WH_FAN_COLS                                                                      \
+    "COALESCE(fan_enabled, enabled), COALESCE(fan_types, event_types), "                      \
+    "COALESCE(fan_account, (SELECT auth_id FROM accounts "                                    \
+    "WHERE accounts.id = webhook_endpoints.account_id), '')"
 /* A webhook endpoint (wh_endpoint_t's order) and a delivery (wh_delivery_t's). */
 #define SQLS_WH_ENDPOINT_COLS                                                                 \
     "id, uid, owner_id, COALESCE(account_id, 0), url, description, event_types, enabled, "   \
     "disabled_reason, secret, old_secret, old_secret_until, fail_count, fail_since, "         \
-    "created_at, updated_at, start_event_id"
+    "created_at, updated_at, start_event_id, " SQLS_WH_FAN_COLS
 #define SQLS_WH_DELIVERY_COLS                                                                 \
     "id, endpoint_id, event_id, event_type, object_key, state, attempts, next_at, "          \
     "leased_until, last_status, last_error, last_at, created_at, delivered_at"
+
+/* A new endpoint's fan_account: its account filter's auth_id ("" for none) */
+#define SQLS_WH_FAN_ACCOUNT(account) \
+    "COALESCE((SELECT auth_id FROM accounts WHERE id = " account "), '')"
+
+/* The claim's fairness, after the WHERE of a due delivery d of endpoint e
+ * (now: the time's placeholder, share: owner_share's): no other delivery
+ * of e in flight, and, for a customer's endpoint, fewer than share of its
+ * owner's in flight.  "l.leased_until > 0" repeats the partial index
+ * webhook_deliveries_leased's predicate, so that both backends use it
+ * (the leases in flight are a few rows; migrations of session 37). */
+#define SQLS_WH_FREE(now, share)                                                                \
+    "AND NOT EXISTS (SELECT 1 FROM webhook_deliveries l WHERE l.endpoint_id = d.endpoint_id "  \
+    "AND l.leased_until > 0 AND l.leased_until > " now ") "                                   \
+    "AND (e.owner_id = 0 OR (SELECT count(*) FROM webhook_deliveries l "                       \
+    "JOIN webhook_endpoints o ON o.id = l.endpoint_id WHERE l.leased_until > 0 "               \
+    "AND l.leased_until > " now " AND o.owner_id = e.owner_id) < " share ") "
 
 /* An event (event_t order) with its account's auth_id; FROM is
  * SQLS_EVENT_FROM ("events e" and its account). */

@@ -223,6 +223,8 @@ const char *const sqlt_text[Q__COUNT] = {
         "WHERE id = ?1 RETURNING fail_count, fail_since",
     [Q_WH_EP_START] = "UPDATE webhook_endpoints SET start_event_id = ?2 "
                       "WHERE id = ?1 AND start_event_id = 0",
+    [Q_WH_EP_FANNED] = "UPDATE webhook_endpoints SET fan_enabled = ?2, fan_types = ?3, "
+                       "fan_account = ?4 WHERE id = ?1",
     [Q_WH_EP_DISABLE] = "UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ?2, "
                         "updated_at = ?3 WHERE id = ?1 AND enabled = 1",
     [Q_WH_CURSOR_GET] = "SELECT event_id FROM webhook_cursor WHERE id = 1",
@@ -231,12 +233,15 @@ const char *const sqlt_text[Q__COUNT] = {
         "INSERT INTO webhook_deliveries(endpoint_id, event_id, event_type, object_key, state, "
         "attempts, next_at, created_at) VALUES (?1, ?2, ?3, ?4, 0, 0, ?5, ?6) "
         "ON CONFLICT (endpoint_id, event_id) DO NOTHING",
+    /* the claim's choice (each backend's Q_WH_DL_CLAIM), as a read */
     [Q_WH_DL_DUE] =
         "SELECT count(*) FROM (SELECT 1 FROM webhook_deliveries d "
         "JOIN webhook_endpoints e ON e.id = d.endpoint_id "
         "WHERE d.state = 0 AND d.next_at <= ?1 AND d.leased_until <= ?1 AND e.enabled = 1 "
         "AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id "
-        "AND p.object_key = d.object_key AND p.state = 0 AND p.event_id < d.event_id) LIMIT 1) t",
+        "AND p.object_key = d.object_key AND p.state = 0 AND p.event_id < d.event_id) "
+        SQLS_WH_FREE("?1", "?2") " LIMIT 1) t",
+    [Q_WH_EP_OWNED] = "SELECT count(*) FROM webhook_endpoints WHERE owner_id = ?1",
     [Q_WH_DL_FINISH] =
         "UPDATE webhook_deliveries SET state = ?2, attempts = ?3, next_at = ?4, leased_until = 0, "
         "last_status = ?5, last_error = ?6, last_at = ?7, delivered_at = ?8 "

@@ -456,6 +456,11 @@ typedef struct store_ops {
     int (*wh_endpoint_update)(store_t *st, const wh_endpoint_t *ep);
     /* deletes the endpoint and its deliveries; ST_NOTFOUND when none */
     int (*wh_endpoint_delete)(store_t *st, int64_t id);
+    /* *n: how many endpoints owner_id has.  Inside a write transaction
+     * it first takes the owner's turn (PostgreSQL: an advisory lock held
+     * to the end), so that two creations at once cannot both pass a cap
+     * the core checks with it. */
+    int (*wh_endpoint_count)(store_t *st, int64_t owner_id, int64_t *n);
     /* An attempt's outcome on the endpoint's run of failures, in one
      * statement (several workers and nodes report at once): ok resets it,
      * a failure counts it (fail_since set by the first).  The run after
@@ -464,6 +469,11 @@ typedef struct store_ops {
                                int64_t *fail_since);
     /* start_event_id = event_id unless already set (ST_NOTFOUND then) */
     int (*wh_endpoint_start)(store_t *st, int64_t id, int64_t event_id);
+    /* the endpoint's filter as of the fan-out's cursor (fan_enabled,
+     * fan_types, fan_account: wh_endpoint_t); an insert sets them to the
+     * endpoint's own, the fan-out moves them; ST_NOTFOUND: no such id */
+    int (*wh_endpoint_fanned)(store_t *st, int64_t id, bool enabled, const char *types,
+                              const char *account);
     /* enabled -> disabled with reason; ST_NOTFOUND when it was not enabled
      * (so that of several nodes one reports it) */
     int (*wh_endpoint_disable)(store_t *st, int64_t id, const char *reason, int64_t now);
@@ -475,17 +485,22 @@ typedef struct store_ops {
     /* a pending delivery; one that exists for (endpoint, event) is kept
      * (ST_OK either way: a fan-out run twice makes no duplicate) */
     int (*wh_delivery_insert)(store_t *st, const wh_delivery_t *d);
-    /* Claims one due delivery: pending, next_at <= now_ms, its lease
-     * expired, its endpoint enabled, and no earlier (smaller event id)
-     * pending delivery of the same object to the same endpoint -- the order
-     * per object.  Its lease is set to lease_until_ms and *out filled.
-     * ST_NOTFOUND: none due.  PostgreSQL: FOR UPDATE SKIP LOCKED, so nodes
-     * claiming at once take different rows. */
-    int (*wh_delivery_claim)(store_t *st, int64_t now_ms, int64_t lease_until_ms,
+    /* Claims one due delivery, the first by (next_at, id) that is:
+     * pending, next_at <= now_ms, its lease expired, its endpoint enabled;
+     * no earlier (smaller event id) pending delivery of the same object to
+     * the same endpoint (the order per object); no other delivery of its
+     * endpoint in flight (a lease after now_ms: one at a time per
+     * endpoint); and, for a customer's endpoint (owner_id > 0), fewer than
+     * owner_share deliveries of that owner's endpoints in flight.  Its
+     * lease is set to lease_until_ms and *out filled.  ST_NOTFOUND: none.
+     * In a write transaction; PostgreSQL: the claims of every node take
+     * turns (an advisory lock to the end of the transaction), so that
+     * two at once cannot both find an endpoint free. */
+    int (*wh_delivery_claim)(store_t *st, int64_t now_ms, int64_t lease_until_ms, int owner_share,
                              wh_delivery_t *out);
     /* whether wh_delivery_claim would find a row now, by a read only (so
      * that an idle worker polls without write transactions) */
-    int (*wh_delivery_due)(store_t *st, int64_t now_ms, bool *any);
+    int (*wh_delivery_due)(store_t *st, int64_t now_ms, int owner_share, bool *any);
     /* writes an attempt's outcome by d->id: state, attempts, next_at,
      * last_status, last_error, last_at, delivered_at; the lease is cleared.
      * Only while the row still holds the lease d->leased_until_ms (the

@@ -1,7 +1,9 @@
 /* wh.h -- webhook delivery of `numberd serve` (issue 18 item 4;
- * docs/WEBHOOKS.md): a few worker threads that turn the event log into
- * deliveries (core hook_fanout), claim due ones under a lease (hook_claim),
- * POST them with libcurl and record the outcome (hook_finish).  The rules
+ * docs/WEBHOOKS.md): one thread that turns the event log into deliveries
+ * (core hook_fanout) and sends nothing, and a few sender threads that
+ * claim due ones under a lease (hook_claim: one in flight per endpoint, a
+ * customer's endpoints half the senders at most), POST them with libcurl
+ * and record the outcome (hook_finish).  The rules
  * (retry schedule, order per object, persistent failure, signatures) are
  * the core's, core/webhooks.h; this folder is the network side:
  *
@@ -12,15 +14,21 @@
  *   (CURLOPT_OPENSOCKETFUNCTION), so a DNS answer that changes between the
  *   check and the connection (rebinding) cannot reach a refused address.
  * - No redirects (a 3xx is a failed attempt), no proxy from the
- *   environment, http and https only, connect timeout 5 s, total 15 s
- *   (NUMBERD_WEBHOOK_TIMEOUT, test only, lowers it), the answer's body read
- *   up to 64 KiB and discarded.  A claimed row's lease is the total time
- *   plus 5 s (NUMBERD_WEBHOOK_LEASE_MARGIN_MS, test only, lowers the 5 s).
+ *   environment, http and https only, connect timeout 5 s, the answer's
+ *   body read up to 64 KiB and discarded.
+ * - One deadline an attempt: 15 s from its claim (NUMBERD_WEBHOOK_TIMEOUT,
+ *   test only, lowers it), the name's resolution (on a thread of its own,
+ *   waited for until then; NUMBERD_WEBHOOK_RESOLVE_DELAY_MS, test only,
+ *   slows it) and the request together.  A claimed row's lease is those
+ *   15 s plus 5 s (NUMBERD_WEBHOOK_LEASE_MARGIN_MS, test only, lowers the
+ *   5 s), so an attempt's outcome is written before another may take it.
  *
- * Threads: wh_start spawns cfg->workers threads, each with its own store
- * connection (the store's per-thread connections) and curl handle; other
- * threads call only wh_stop (the server's main thread) and
- * wh_metrics_render (any thread: atomics).
+ * Threads: wh_start spawns the fan-out and cfg->workers senders, each
+ * with its own store connection (the store's per-thread connections), the
+ * senders each with a curl handle; a name lookup runs on a detached thread
+ * of its own (at most 64 at once: one its attempt gave up on finishes by
+ * itself).  Other threads call only wh_stop (the server's main thread)
+ * and wh_metrics_render (any thread: atomics).
  *
  * Ownership: wh_start copies cfg; wh_stop joins the threads and frees. */
 #ifndef ND_WH_H
@@ -34,7 +42,7 @@
 
 typedef struct {
     core_t *core;
-    unsigned workers;             /* 1..WH_WORKERS_MAX */
+    unsigned workers;             /* senders, 1..WH_WORKERS_MAX (and one fan-out thread) */
 } wh_cfg_t;
 
 typedef struct wh wh_t;

@@ -21,7 +21,12 @@
 //     duplicates counted and reported;
 //   - two nodes on one database (PostgreSQL with NUMBERD_TEST_PG, else two
 //     processes on one SQLite file): each event delivered; one node killed
-//     mid-delivery, the other delivers.
+//     mid-delivery, the other delivers;
+//   - an attempt's one deadline (name resolution included) ends it before
+//     its lease; one account's receivers that never answer do not stall
+//     another's; the fan-out never waits for a delivery; endpoints per
+//     account capped; each event judged by the endpoint as it was when the
+//     event was made (a helper's audit, session 37).
 //
 // The events are the endpoints' own changes (webhook_endpoint.created,
 // .updated, ...), which are in the event log like every change of state.
@@ -34,6 +39,7 @@ const crypto = require('node:crypto');
 const dns = require('node:dns').promises;
 const fs = require('node:fs');
 const http = require('node:http');
+const net = require('node:net');
 const os = require('node:os');
 const { PG, psql, start, assertProblem } = require('./lib/server');
 
@@ -122,6 +128,50 @@ class Receiver {
     assert.fail(`timed out waiting for ${what}`);
   }
   close() { return new Promise((r) => { this.srv.closeAllConnections?.(); this.srv.close(r); }); }
+}
+
+/** A receiver that accepts connections and never answers: it records,
+ * per path, how many requests it holds at once. */
+class Hang {
+  constructor() {
+    this.socks = new Set();
+    this.open = new Map(); // path -> requests held now
+    this.maxPer = 0;       // the most held at once for one path
+    this.max = 0;          // the most held at once in all
+    this.srv = net.createServer((s) => {
+      this.socks.add(s);
+      let head = '';
+      let p = null;
+      s.on('data', (c) => {
+        if (p) return;
+        head += c.toString('latin1');
+        const m = /^POST (\S+) HTTP/.exec(head);
+        if (m) { p = m[1]; this.add(p, 1); }
+      });
+      s.on('close', () => { this.socks.delete(s); if (p) this.add(p, -1); });
+      s.on('error', () => {});
+    });
+  }
+
+  add(p, d) {
+    const n = (this.open.get(p) || 0) + d;
+    this.open.set(p, n);
+    this.maxPer = Math.max(this.maxPer, n);
+    this.max = Math.max(this.max, this.held());
+  }
+
+  held() { return [...this.open.values()].reduce((a, b) => a + b, 0); }
+  async listen() {
+    await new Promise((r) => this.srv.listen(0, '127.0.0.1', r));
+    this.port = this.srv.address().port;
+    return this;
+  }
+
+  url(p) { return `http://127.0.0.1:${this.port}${p}`; }
+  close() {
+    for (const s of this.socks) s.destroy();
+    return new Promise((r) => this.srv.close(r));
+  }
 }
 
 /** Per object (object_id of the event), the event ids in arrival order
@@ -493,6 +543,241 @@ describe('leases, the disabled time, operator events', () => {
   }
 });
 
+// Found by a helper's audit (session 37); each failed before its fix.
+describe('deadlines, fairness, the fan-out, caps', () => {
+  // An attempt has one deadline from its claim: name resolution inside it,
+  // curl only what is left, so that it ends before its lease (its timeout
+  // plus a margin).  Before, the resolution ran outside the request's time:
+  // a slow one took the attempt past its lease, another worker claimed the
+  // row and sent it again, and the first one's outcome was dropped -- the
+  // same webhook-id every 20 s, the delivery pending with 0 attempts.
+  // NUMBERD_WEBHOOK_RESOLVE_DELAY_MS (test only) makes every resolution
+  // that slow; the default backoff keeps the retry 5 s away.
+  const DEADLINE_ENV = { NUMBERD_WEBHOOK_TIMEOUT: '2', NUMBERD_WEBHOOK_LEASE_MARGIN_MS: '1000' }; // lease 3 s
+
+  test('a name resolution slower than the attempt: a failed attempt, counted and backed off, nothing sent', async () => {
+    const s = await start({ args: ARGS, env: { ...DEADLINE_ENV, NUMBERD_WEBHOOK_RESOLVE_DELAY_MS: '2500' } });
+    try {
+      const p = '/slow-dns';
+      const ep = await endpoint(s, p, { event_types: ['webhook_endpoint.updated'] });
+      const obj = await objectEndpoint(s, '/slow-dns-sink');
+      const t0 = Date.now();
+      assert.equal((await patch(s, obj.id, { description: 'resolve me' })).status, 200);
+      const l = await deliveriesOnce(s, ep.id, (x) => x.attempts >= 1, 8000);
+      const took = Date.now() - t0;
+      const d = l.json.data[0];
+      assert.ok(d, l.text);
+      assert.equal(d.attempts, 1, l.text);
+      assert.equal(d.state, 'pending', l.text);
+      assert.match(d.last_error, /cannot resolve 127\.0\.0\.1: no answer within the attempt's 2000 ms/);
+      assert.ok(took < 4500, `the attempt ended ${took} ms after the event (its lease: 3 s)`);
+      await sleep(1500);
+      const again = (await deliveries(s, ep.id)).json.data[0];
+      assert.equal(again.attempts, 1, 'no second attempt before its retry');
+      assert.equal(rx.of(p).length, 0, 'nothing was sent');
+    } finally {
+      await s.stop();
+    }
+  });
+
+  test('a slow resolution leaves curl only the rest of the attempt: it times out before the lease, once', async () => {
+    const s = await start({ args: ARGS, env: { ...DEADLINE_ENV, NUMBERD_WEBHOOK_RESOLVE_DELAY_MS: '1200' } });
+    try {
+      const p = '/slow-dns-rest';
+      rx.on(p, () => ({ delay: 1500 })); // within the 2 s timeout, not within its last 0.8 s
+      const ep = await endpoint(s, p, { event_types: ['webhook_endpoint.updated'] });
+      const obj = await objectEndpoint(s, '/slow-dns-rest-sink');
+      assert.equal((await patch(s, obj.id, { description: 'in time?' })).status, 200);
+      const l = await deliveriesOnce(s, ep.id, (x) => x.attempts >= 1, 8000);
+      const d = l.json.data[0];
+      assert.ok(d, l.text);
+      assert.equal(d.attempts, 1, l.text);
+      assert.equal(d.state, 'pending', `curl had what the resolution left of 2 s: ${l.text}`);
+      assert.match(d.last_error, /timed out/i);
+      await sleep(1000);
+      assert.equal(rx.of(p).length, 1, 'one request: no other worker took the row meanwhile');
+    } finally {
+      await s.stop();
+    }
+  });
+
+  // All endpoints shared the senders, claimed by one global next_at order:
+  // an account's receivers that never answer held every sender, and other
+  // accounts' events waited (12 events: 45 s; 300 endpoints: 231 s).  Now
+  // an endpoint has one delivery in flight at most, and a customer's
+  // endpoints together half the senders (2 of 4).
+  test("one account's receivers that never answer: another account's event still goes at once", async () => {
+    const hang = await new Hang().listen();
+    const s = await start({ args: [...ARGS, '--webhook-workers', '4'],
+      env: { ...ENV, NUMBERD_WEBHOOK_TIMEOUT: '10' } });
+    try {
+      const keyOf = async (a) => (await s.admin('POST', `/admin/v1/accounts/${a.auth_id}/api-keys`,
+        { scopes: ['webhooks:manage'] })).json.api_key;
+      const x = await s.createAccount('fair-x');
+      const y = await s.createAccount('fair-y');
+      const kx = await keyOf(x);
+      const ky = await keyOf(y);
+      // x: four endpoints that never answer, each hearing x's endpoint
+      // creations (its own and the next ones'), then six more creations
+      for (let i = 0; i < 4; i++) {
+        const r = await s.byoc(kx, 'POST', '/webhooks', { body: { url: hang.url(`/x${i}`), event_types: ['webhook_endpoint.created'] } });
+        assert.equal(r.status, 201, r.text);
+      }
+      for (let i = 0; i < 6; i++) {
+        const r = await s.byoc(kx, 'POST', '/webhooks', { body: { url: rx.url('/x-sink'), event_types: ['nothing.here'] } });
+        assert.equal(r.status, 201, r.text);
+      }
+      const ey = await s.byoc(ky, 'POST', '/webhooks', { body: { url: rx.url('/fair-y'), event_types: ['webhook_endpoint.updated'] } });
+      assert.equal(ey.status, 201, ey.text);
+      rx.accept('/fair-y', ey.json.secret);
+      const end = Date.now() + 5000;
+      while (hang.held() < 2 && Date.now() < end) await sleep(20);
+      await sleep(300);
+      assert.ok(hang.held() >= 1, "x's deliveries hang");
+      const t0 = Date.now();
+      assert.equal((await s.byoc(ky, 'PATCH', `/webhooks/${ey.json.id}`, { body: { description: 'y' } })).status, 200);
+      await rx.waitFor(() => rx.of('/fair-y').length >= 1, 4000, "y's event while x's receivers hang");
+      const took = Date.now() - t0;
+      assert.ok(took < 3000, `y waited ${took} ms`);
+      assert.ok(hang.held() >= 1, 'x still hangs');
+      assert.equal(hang.maxPer, 1, 'one delivery in flight per endpoint');
+      assert.ok(hang.max <= 2, `x had ${hang.max} deliveries in flight (its share: 2 of 4 senders)`);
+      assert.equal(rx.of('/fair-y')[0].good, 1);
+    } finally {
+      await s.stop();
+      await hang.close();
+    }
+  });
+
+  // Only worker 0 made deliveries of events, and it sent too: while it
+  // waited for a slow receiver nobody turned events into deliveries, and
+  // every endpoint's events waited with the other workers idle (13.7 s).
+  test('the fan-out never waits on a delivery: the only sender held by a slow receiver, new events still become deliveries', async () => {
+    const s = await start({ args: [...ARGS, '--webhook-workers', '1'], env: { ...ENV, NUMBERD_WEBHOOK_TIMEOUT: '10' } });
+    try {
+      rx.on('/fan1-slow', () => ({ delay: 4000 }));
+      await endpoint(s, '/fan1-slow', { event_types: ['webhook_endpoint.deleted'] });
+      const b = await endpoint(s, '/fan1-fast', { event_types: ['webhook_endpoint.updated'] });
+      const sinks = [await objectEndpoint(s, '/fan1-sink'), await objectEndpoint(s, '/fan1-sink')];
+      assert.equal((await s.admin('DELETE', `/admin/v1/webhooks/${sinks[0].id}`)).status, 204);
+      await rx.waitFor(() => rx.of('/fan1-slow').length >= 1, 5000, 'the slow receiver');
+      const t0 = Date.now();
+      assert.equal((await patch(s, sinks[1].id, { description: 'made at once' })).status, 200);
+      const mine = (x) => x.object === `webhook_endpoint:${sinks[1].id}`;
+      const l = await deliveriesOnce(s, b.id, mine, 3000);
+      const took = Date.now() - t0;
+      assert.ok(l.json.data.some(mine), `no delivery made while the sender was busy: ${l.text}`);
+      assert.ok(took < 1500, `the delivery was made ${took} ms after its event`);
+      // and sent once the sender is free
+      await rx.waitFor(() => rx.of('/fan1-fast').some((h) => h.json.data.object_id === sinks[1].id), 10000, 'the fast receiver');
+    } finally {
+      await s.stop();
+    }
+  });
+
+  // with two senders: the slow endpoint takes one at a time (two of its
+  // deliveries due), so the fast one's event arrives at once
+  test("a slow receiver of one type, a fast one of another: the fast one's event arrives at once (two senders)", async () => {
+    const s = await start({ args: [...ARGS, '--webhook-workers', '2'], env: { ...ENV, NUMBERD_WEBHOOK_TIMEOUT: '10' } });
+    try {
+      rx.on('/fan-slow', () => ({ delay: 5000 }));
+      const a = await endpoint(s, '/fan-slow', { event_types: ['webhook_endpoint.deleted'] });
+      await endpoint(s, '/fan-fast', { event_types: ['webhook_endpoint.updated'] });
+      const sinks = [await objectEndpoint(s, '/fan-sink'), await objectEndpoint(s, '/fan-sink'),
+        await objectEndpoint(s, '/fan-sink')];
+      // two slow deliveries (two objects): as many as there are senders
+      for (const o of sinks.slice(0, 2)) assert.equal((await s.admin('DELETE', `/admin/v1/webhooks/${o.id}`)).status, 204);
+      await rx.waitFor(() => rx.of('/fan-slow').length >= 1, 5000, 'the slow receiver');
+      await sleep(300);
+      const t0 = Date.now();
+      assert.equal((await patch(s, sinks[2].id, { description: 'fast' })).status, 200);
+      await rx.waitFor(() => rx.of('/fan-fast').some((h) => h.json.data.object_id === sinks[2].id), 4000, 'the fast receiver');
+      const took = Date.now() - t0;
+      assert.ok(took < 2000, `the fast receiver waited ${took} ms`);
+      const slow = (await deliveries(s, a.id)).json.data;
+      assert.equal(slow.length, 2, 'both slow deliveries made');
+      assert.ok(slow.some((d) => d.state === 'pending'), 'a slow one still in flight or waiting');
+    } finally {
+      await s.stop();
+    }
+  });
+
+  test('at most 16 endpoints an account: the next is a 409 that says so', async () => {
+    const z = await srv.createAccount('cap-z');
+    const kz = (await srv.admin('POST', `/admin/v1/accounts/${z.auth_id}/api-keys`, { scopes: ['webhooks:manage'] })).json.api_key;
+    const made = [];
+    for (let i = 0; i < 16; i++) {
+      const r = await srv.byoc(kz, 'POST', '/webhooks', { body: { url: rx.url('/cap'), event_types: ['nothing.here'] } });
+      assert.equal(r.status, 201, `${i}: ${r.text}`);
+      made.push(r.json.id);
+    }
+    const over = await srv.byoc(kz, 'POST', '/webhooks', { body: { url: rx.url('/cap'), event_types: ['nothing.here'] } });
+    assertProblem(over, 409);
+    assert.match(over.json.detail, /too many webhook endpoints: this account has 16, at most 16/);
+    assert.equal((await srv.byoc(kz, 'GET', '/webhooks?limit=100')).json.total, 16);
+    // the operator's endpoints filtered to the account are the operator's
+    const op = await mk(srv, { url: rx.url('/cap'), event_types: ['nothing.here'], account: z.auth_id });
+    assert.equal(op.status, 201, op.text);
+    assert.equal((await srv.admin('DELETE', `/admin/v1/webhooks/${op.json.id}`)).status, 204);
+    // one deleted: room for one
+    assert.equal((await srv.byoc(kz, 'DELETE', `/webhooks/${made[0]}`)).status, 204);
+    const again = await srv.byoc(kz, 'POST', '/webhooks', { body: { url: rx.url('/cap'), event_types: ['nothing.here'] } });
+    assert.equal(again.status, 201, again.text);
+  });
+
+  // The fan-out judged each event by the endpoint as it was when the
+  // fan-out ran, not when the event was made: one made while the endpoint
+  // was enabled was lost if it was disabled before the fan-out reached it
+  // (and one made while disabled was sent if it was enabled again by
+  // then).  Here a node without workers makes every event and change; a
+  // node with workers fans them out afterwards.
+  test('each event is judged by the endpoint as it was when the event was made, however late the fan-out', async () => {
+    const r2 = await new Receiver().listen();
+    const A = await start({ keepDir: true, args: [...ARGS, '--webhook-workers', '0'], env: ENV });
+    let B;
+    try {
+      const mk2 = async (p, body) => {
+        const r = await A.admin('POST', '/admin/v1/webhooks', { url: r2.url(p), ...body });
+        assert.equal(r.status, 201, r.text);
+        r2.accept(p, r.json.secret);
+        return r.json;
+      };
+      const set = async (ep, body) => assert.equal((await A.admin('PATCH', `/admin/v1/webhooks/${ep.id}`, body)).status, 200);
+      const e = await mk2('/late-e', { event_types: ['account.created'] });
+      const f = await mk2('/late-f', { event_types: ['account.created'] });
+      await A.createAccount('enabled-1');
+      await set(e, { enabled: false });
+      await A.createAccount('disabled');
+      await set(e, { enabled: true });
+      await set(f, { event_types: ['nothing.here'] });
+      await A.createAccount('enabled-2');
+      await set(e, { enabled: false });
+      assert.equal((await A.stop()).code, 0);
+
+      B = await start({ dir: A.dir, args: ARGS, env: ENV });
+      // f (enabled): the two accounts made while it wanted them, at once
+      await r2.waitFor(() => r2.of('/late-f').length >= 2, 10000, '/late-f');
+      // e (disabled now): its two deliveries made, pending until it is enabled
+      const names = (p) => r2.of(p).map((h) => h.json.data.data.after.name).sort();
+      const l = await deliveriesOnce(B, e.id, () => false, 1500);
+      assert.equal(l.json.total, 2, l.text);
+      assert.ok(l.json.data.every((d) => d.state === 'pending' && d.event_type === 'account.created'), l.text);
+      assert.equal(r2.of('/late-e').length, 0, 'nothing sent while disabled');
+      assert.equal((await B.admin('PATCH', `/admin/v1/webhooks/${e.id}`, { enabled: true })).status, 200);
+      await r2.waitFor(() => r2.of('/late-e').length >= 2, 10000, '/late-e');
+      await sleep(800);
+      assert.deepEqual(names('/late-e'), ['enabled-1', 'enabled-2']);
+      assert.deepEqual(names('/late-f'), ['disabled', 'enabled-1']);
+    } finally {
+      if (B) await B.stop();
+      else if (A.alive()) await A.stop();
+      if (PG) psql(`DROP DATABASE IF EXISTS ${A.db.replace(/^.*\//, '')} WITH (FORCE)`);
+      fs.rmSync(A.dir, { recursive: true, force: true });
+      await r2.close();
+    }
+  });
+});
+
 describe('customers', () => {
   test('a customer manages its own endpoints (webhooks:manage) and hears only its own events', async () => {
     const x = await srv.createAccount('hooks-x');
@@ -575,6 +860,35 @@ describe('SSRF (without --webhook-allow-private)', () => {
       assert.match(r.json.detail, /private networks are refused/, url);
     }
     assert.equal((await s.admin('GET', '/admin/v1/webhooks')).json.total, 0);
+  });
+
+  // a helper's audit, session 37: accepted before (hex and short IPv4
+  // forms reach 127.0.0.1 through inet_aton; IPv6 forms that carry a
+  // private IPv4 address were not judged by it), and an upper-case scheme
+  // was refused
+  test('IPv4 written in hex, octal or short: 400 naming the URL; IPv6 forms carrying a private IPv4: 400', async () => {
+    for (const url of ['http://0x7f000001/', 'http://0x7f.0x0.0x0.0x1/', 'http://0177.0.0.1/',
+      'http://127.1/', 'http://2130706433/', 'http://127.0.0.0x1:8080/x', 'http://10.0.0.1./']) {
+      const r = await mk(s, { url });
+      assertProblem(r, 400);
+      assert.ok(r.json.detail.includes(url), `${url}: ${r.json.detail}`);
+      assert.match(r.json.detail, /IPv4 address but is not written a\.b\.c\.d/, url);
+    }
+    for (const url of ['http://[::127.0.0.1]/', 'http://[::ffff:0:7f00:1]/', 'http://[64:ff9b:1::a00:1]/',
+      'http://[2002:7f00:1::]/', 'http://[2002:a9fe:a9fe::1]:8080/', 'http://[64:ff9b:1:ab::1]/']) {
+      const r = await mk(s, { url });
+      assertProblem(r, 400);
+      assert.match(r.json.detail, /private networks are refused/, url);
+    }
+    assert.equal((await s.admin('GET', '/admin/v1/webhooks')).json.total, 0);
+    // a public address in those forms, and any case of the scheme: welcome
+    for (const url of ['HTTP://hooks.example.com/x', 'Https://hooks.example.com/y', 'http://[2002:808:808::1]/',
+      'http://[64:ff9b:1::808:808]/']) {
+      const r = await mk(s, { url, event_types: ['nothing.here'] });
+      assert.equal(r.status, 201, `${url}: ${r.text}`);
+      assert.equal(r.json.url, url);
+      assert.equal((await s.admin('DELETE', `/admin/v1/webhooks/${r.json.id}`)).status, 204);
+    }
   });
 
   test('a name that resolves to loopback is refused at delivery, never connected', async (t) => {

@@ -147,6 +147,10 @@
 #define LOCK_NS_REG "1852990823" /* 'nreg' */
 /* gateway probing: one node probes every gateway (registrations.c) */
 #define LOCK_PROBE "5"
+/* webhooks (webhooks.c): the delivery claims' turn, second key 0; an
+ * owner's endpoint creations' turn, second key the owner's id */
+#define LOCK_NS_WH "1853319275" /* 'nwhk' */
+#define LOCK_NS_WH_OWNER "1853319279" /* 'nwho' */
 
 /* The fixed statements are named in store/sqltext.h (one list for both
  * backends).  Their text: the shared one (sqltext.c, ?N read as $N), or

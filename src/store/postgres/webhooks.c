@@ -7,11 +7,14 @@
  *   second pass makes none twice: ON CONFLICT DO NOTHING on (endpoint,
  *   event));
  * - a claim is one UPDATE of the first due row chosen FOR UPDATE SKIP
- *   LOCKED: nodes claiming at the same moment take different rows, and a
- *   row another node just leased is re-checked (READ COMMITTED re-reads a
- *   locked row's new version against the WHERE) and skipped.  The lease is
- *   a time: a node killed while sending leaves one that expires, and the
- *   row is claimed again (at-least-once);
+ *   LOCKED, after taking the claims' turn (an advisory lock held to the
+ *   end of the claim's transaction): the claim's own WHERE reads other
+ *   rows (no other delivery of the endpoint in flight, the owner's
+ *   deliveries in flight), which READ COMMITTED does not re-check, so
+ *   two claims at once each found an endpoint free and sent two of its
+ *   rows; in turns, each claim's statement sees the leases committed
+ *   before it.  The lease is a time: a node killed while sending leaves
+ *   one that expires, and the row is claimed again (at-least-once);
  * - the order per object is the claim's NOT EXISTS: a delivery of an
  *   object's later event is not claimable while an earlier one of the same
  *   object to the same endpoint is pending.  Both were made by fan-outs in
@@ -26,9 +29,9 @@ const char *const pg_sql_webhooks[Q__COUNT] = {
     [Q_WH_EP_INSERT] =
         "INSERT INTO webhook_endpoints(uid, owner_id, account_id, url, description, event_types, "
         "enabled, disabled_reason, secret, old_secret, old_secret_until, fail_count, fail_since, "
-        "created_at, updated_at) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) "
-        "ON CONFLICT DO NOTHING RETURNING id",
+        "created_at, updated_at, fan_enabled, fan_types, fan_account) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $7, $6, "
+        SQLS_WH_FAN_ACCOUNT("$3") ") ON CONFLICT DO NOTHING RETURNING id",
     [Q_WH_EP_LIST] = PAGE("FROM webhook_endpoints WHERE $1 < 0 OR owner_id = $1",
                           "SELECT " SQLS_WH_ENDPOINT_COLS " FROM webhook_endpoints "
                           "WHERE $1 < 0 OR owner_id = $1 ORDER BY id LIMIT $2 OFFSET $3"),
@@ -51,8 +54,13 @@ const char *const pg_sql_webhooks[Q__COUNT] = {
         "WHERE d.state = 0 AND d.next_at <= $1 AND d.leased_until <= $1 AND e.enabled = 1 "
         "AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id "
         "AND p.object_key = d.object_key AND p.state = 0 AND p.event_id < d.event_id) "
-        "ORDER BY d.next_at, d.id LIMIT 1 FOR UPDATE OF d SKIP LOCKED) "
+        SQLS_WH_FREE("$1", "$3") "ORDER BY d.next_at, d.id LIMIT 1 FOR UPDATE OF d SKIP LOCKED) "
         "AND state = 0 AND leased_until <= $1 RETURNING " SQLS_WH_DELIVERY_COLS,
+    /* the claims' turn (see the head of this file) */
+    [Q_WH_DL_CLAIM_TURN] = "SELECT pg_advisory_xact_lock(" LOCK_NS_WH ", 0)",
+    /* an owner's endpoint creations' turn: the owner's id, its low 31 bits */
+    [Q_WH_EP_OWNED_TURN] = "SELECT pg_advisory_xact_lock(" LOCK_NS_WH_OWNER ", "
+                           "($1::bigint & 2147483647)::int)",
     [Q_WH_DL_LIST] = PAGE("FROM webhook_deliveries WHERE endpoint_id = $1 AND ($2 < 0 OR state = $2)",
                           "SELECT " SQLS_WH_DELIVERY_COLS " FROM webhook_deliveries "
                           "WHERE endpoint_id = $1 AND ($2 < 0 OR state = $2) "
@@ -116,6 +124,19 @@ int pg_wh_endpoint_delete(store_t *st, int64_t id)
     return pg_write1(pg_conn(st), Q_WH_EP_DELETE, PG_V(v_int(id)));
 }
 
+int pg_wh_endpoint_count(store_t *st, int64_t owner_id, int64_t *n)
+{
+    conn_t *c = pg_conn(st);
+    *n = 0;
+    /* in a write transaction: the owner's turn first (READ COMMITTED: the
+     * count, a statement after it, sees every creation committed before) */
+    if (c && c->depth > 0 && c->tx_write) {
+        int rc = pg_exec(c, Q_WH_EP_OWNED_TURN, PG_V(v_int(owner_id)), NULL, NULL);
+        if (rc != ST_OK) return rc;
+    }
+    return pg_one_row(c, Q_WH_EP_OWNED, PG_V(v_int(owner_id)), pg_rd_i64, n);
+}
+
 int pg_wh_endpoint_outcome(store_t *st, int64_t id, bool ok, int64_t now, int *fail_count,
                            int64_t *fail_since)
 {
@@ -130,6 +151,13 @@ int pg_wh_endpoint_outcome(store_t *st, int64_t id, bool ok, int64_t now, int *f
 int pg_wh_endpoint_start(store_t *st, int64_t id, int64_t event_id)
 {
     return pg_write1(pg_conn(st), Q_WH_EP_START, PG_V(v_int(id), v_int(event_id)));
+}
+
+int pg_wh_endpoint_fanned(store_t *st, int64_t id, bool enabled, const char *types,
+                          const char *account)
+{
+    return pg_write1(pg_conn(st), Q_WH_EP_FANNED,
+                     PG_V(v_int(id), v_int(enabled ? 1 : 0), v_text(types), v_text(account)));
 }
 
 int pg_wh_endpoint_disable(store_t *st, int64_t id, const char *reason, int64_t now)
@@ -157,16 +185,21 @@ int pg_wh_delivery_insert(store_t *st, const wh_delivery_t *d)
                    NULL, NULL);
 }
 
-int pg_wh_delivery_claim(store_t *st, int64_t now_ms, int64_t lease_until_ms, wh_delivery_t *out)
+int pg_wh_delivery_claim(store_t *st, int64_t now_ms, int64_t lease_until_ms, int owner_share,
+                         wh_delivery_t *out)
 {
-    return pg_one_row(pg_conn(st), Q_WH_DL_CLAIM, PG_V(v_int(now_ms), v_int(lease_until_ms)),
+    conn_t *c = pg_conn(st);
+    int rc = pg_exec(c, Q_WH_DL_CLAIM_TURN, PG_NONE, NULL, NULL);
+    if (rc != ST_OK) return rc;
+    return pg_one_row(c, Q_WH_DL_CLAIM, PG_V(v_int(now_ms), v_int(lease_until_ms), v_int(owner_share)),
                       sqls_rd_wh_delivery, out);
 }
 
-int pg_wh_delivery_due(store_t *st, int64_t now_ms, bool *any)
+int pg_wh_delivery_due(store_t *st, int64_t now_ms, int owner_share, bool *any)
 {
     int64_t n = 0;
-    int rc = pg_one_row(pg_conn(st), Q_WH_DL_DUE, PG_V(v_int(now_ms)), pg_rd_i64, &n);
+    int rc = pg_one_row(pg_conn(st), Q_WH_DL_DUE, PG_V(v_int(now_ms), v_int(owner_share)), pg_rd_i64,
+                        &n);
     *any = rc == ST_OK && n > 0;
     return rc;
 }

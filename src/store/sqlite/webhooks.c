@@ -2,7 +2,8 @@
  * cursor in SQLite (migration 0009 says what each column means).
  *
  * Concurrency: SQLite has one writer at a time, so the claim (one UPDATE
- * ... RETURNING of the first due row) cannot hand a row to two workers;
+ * ... RETURNING of the first due row) cannot hand a row to two workers,
+ * nor two rows of one endpoint (SQLS_WH_FREE sees the other's lease);
  * the order per object is the NOT EXISTS of the claim: a pending delivery
  * of the same object with a smaller event id, leased or waiting for its
  * retry, holds the later ones back. */
@@ -14,8 +15,9 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_WH_EP_INSERT] =
         "INSERT INTO webhook_endpoints(uid, owner_id, account_id, url, description, event_types, "
         "enabled, disabled_reason, secret, old_secret, old_secret_until, fail_count, fail_since, "
-        "created_at, updated_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+        "created_at, updated_at, fan_enabled, fan_types, fan_account) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?7, ?6, "
+        SQLS_WH_FAN_ACCOUNT("?3") ")",
     [Q_WH_EP_LIST] = "SELECT " SQLS_WH_ENDPOINT_COLS " FROM webhook_endpoints "
                      "WHERE ?1 < 0 OR owner_id = ?1 ORDER BY id LIMIT ?2 OFFSET ?3",
     [Q_WH_EP_COUNT] = "SELECT count(*) FROM webhook_endpoints WHERE ?1 < 0 OR owner_id = ?1",
@@ -32,13 +34,18 @@ static const char *const sql_text[Q__COUNT] = {
         "WHERE d.state = 0 AND d.next_at <= ?1 AND d.leased_until <= ?1 AND e.enabled = 1 "
         "AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id "
         "AND p.object_key = d.object_key AND p.state = 0 AND p.event_id < d.event_id) "
-        "ORDER BY d.next_at, d.id LIMIT 1) RETURNING " SQLS_WH_DELIVERY_COLS,
+        SQLS_WH_FREE("?1", "?3") "ORDER BY d.next_at, d.id LIMIT 1) RETURNING " SQLS_WH_DELIVERY_COLS,
     [Q_WH_DL_LIST] = "SELECT " SQLS_WH_DELIVERY_COLS " FROM webhook_deliveries "
                      "WHERE endpoint_id = ?1 AND (?2 < 0 OR state = ?2) "
                      "ORDER BY id DESC LIMIT ?3 OFFSET ?4",
     [Q_WH_DL_COUNT] = "SELECT count(*) FROM webhook_deliveries "
                       "WHERE endpoint_id = ?1 AND (?2 < 0 OR state = ?2)",
 };
+
+static void rd_i64(sqls_row_t *r, void *rows, size_t i)
+{
+    ((int64_t *)rows)[i] = r->ops->i64(r, 0);
+}
 
 int sq_wh_endpoint_insert(store_t *st, wh_endpoint_t *ep)
 {
@@ -97,6 +104,13 @@ int sq_wh_endpoint_delete(store_t *st, int64_t id)
     return rc == ST_OK ? SQ_RUN1(st, Q_WH_EP_DELETE, SQ_I(id)) : rc;
 }
 
+int sq_wh_endpoint_count(store_t *st, int64_t owner_id, int64_t *n)
+{
+    /* one writer at a time: the count holds until the transaction ends */
+    *n = 0;
+    return SQ_ONE(st, Q_WH_EP_OWNED, rd_i64, n, SQ_I(owner_id));
+}
+
 int sq_wh_endpoint_outcome(store_t *st, int64_t id, bool ok, int64_t now, int *fail_count,
                            int64_t *fail_since)
 {
@@ -113,14 +127,15 @@ int sq_wh_endpoint_start(store_t *st, int64_t id, int64_t event_id)
     return SQ_RUN1(st, Q_WH_EP_START, SQ_I(id), SQ_I(event_id));
 }
 
+int sq_wh_endpoint_fanned(store_t *st, int64_t id, bool enabled, const char *types,
+                          const char *account)
+{
+    return SQ_RUN1(st, Q_WH_EP_FANNED, SQ_I(id), SQ_I(enabled ? 1 : 0), SQ_T(types), SQ_T(account));
+}
+
 int sq_wh_endpoint_disable(store_t *st, int64_t id, const char *reason, int64_t now)
 {
     return SQ_RUN1(st, Q_WH_EP_DISABLE, SQ_I(id), SQ_T(reason), SQ_I(now));
-}
-
-static void rd_i64(sqls_row_t *r, void *rows, size_t i)
-{
-    ((int64_t *)rows)[i] = r->ops->i64(r, 0);
 }
 
 int sq_wh_cursor_get(store_t *st, int64_t *event_id)
@@ -140,15 +155,17 @@ int sq_wh_delivery_insert(store_t *st, const wh_delivery_t *d)
                   SQ_I(d->created_at));
 }
 
-int sq_wh_delivery_claim(store_t *st, int64_t now_ms, int64_t lease_until_ms, wh_delivery_t *out)
+int sq_wh_delivery_claim(store_t *st, int64_t now_ms, int64_t lease_until_ms, int owner_share,
+                         wh_delivery_t *out)
 {
-    return SQ_ONE(st, Q_WH_DL_CLAIM, sqls_rd_wh_delivery, out, SQ_I(now_ms), SQ_I(lease_until_ms));
+    return SQ_ONE(st, Q_WH_DL_CLAIM, sqls_rd_wh_delivery, out, SQ_I(now_ms), SQ_I(lease_until_ms),
+                  SQ_I(owner_share));
 }
 
-int sq_wh_delivery_due(store_t *st, int64_t now_ms, bool *any)
+int sq_wh_delivery_due(store_t *st, int64_t now_ms, int owner_share, bool *any)
 {
     int64_t n = 0;
-    int rc = SQ_ONE(st, Q_WH_DL_DUE, rd_i64, &n, SQ_I(now_ms));
+    int rc = SQ_ONE(st, Q_WH_DL_DUE, rd_i64, &n, SQ_I(now_ms), SQ_I(owner_share));
     *any = rc == ST_OK && n > 0;
     return rc;
 }

@@ -101,6 +101,30 @@ static void test_url_parse(void **state)
         assert_int_equal(hook_url_parse(bad[i], &u, &e), C_ERR);
         assert_int_equal(e.code, CE_INVALID);
     }
+    /* the scheme in any case (RFC 3986 3.1) */
+    assert_int_equal(hook_url_parse("HTTP://example.com/", &u, &e), C_OK);
+    assert_false(u.https);
+    assert_int_equal(u.port, 80);
+    assert_int_equal(hook_url_parse("HttpS://Example.com/x", &u, &e), C_OK);
+    assert_true(u.https);
+    assert_string_equal(u.host, "example.com");
+    /* hosts inet_aton() or a URL parser reads as IPv4 addresses, not
+     * written a.b.c.d: refused, naming the URL (a helper's audit, session
+     * 37: they passed as names and reached 127.0.0.1) */
+    const char *v4[] = {"http://0x7f000001/", "http://0X7F000001:80/x", "http://0x7f.0x0.0x0.0x1/",
+                        "http://127.1/", "http://2130706433/", "http://0177.0.0.1/",
+                        "http://127.0.0.0x1/", "http://127.0.0.1./", "http://1.2.3.4.5/",
+                        "http://example.0x10/", "http://0x/"};
+    for (size_t i = 0; i < sizeof v4 / sizeof v4[0]; i++) {
+        assert_int_equal(hook_url_parse(v4[i], &u, &e), C_ERR);
+        assert_int_equal(e.code, CE_INVALID);
+        assert_non_null(strstr(e.msg, v4[i]));
+        assert_non_null(strstr(e.msg, "IPv4"));
+    }
+    /* a label that only looks like hex, not the last one: a name */
+    assert_int_equal(hook_url_parse("http://0x7f.example.com/", &u, &e), C_OK);
+    assert_false(u.host_is_ip);
+    assert_int_equal(hook_url_parse("http://cafe.0xbeef-x.com/", &u, &e), C_OK);
 }
 
 static void check_ip(const char *text, bool forbidden)
@@ -121,9 +145,17 @@ static void test_ssrf_ranges(void **state)
                         "192.168.1.1", "169.254.169.254", "100.64.0.1", "100.127.255.255",
                         "0.0.0.0", "224.0.0.1", "255.255.255.255", "::1", "::", "fe80::1",
                         "fc00::1", "fd12:3456::1", "ff02::1", "::ffff:127.0.0.1",
-                        "::ffff:10.0.0.1", "64:ff9b::a9fe:a9fe"};
+                        "::ffff:10.0.0.1", "64:ff9b::a9fe:a9fe",
+                        /* IPv6 forms carrying an IPv4 address (session 37):
+                         * compatible, translated, local-use NAT64, 6to4 */
+                        "::127.0.0.1", "::10.0.0.1", "::ffff:0:7f00:1", "::ffff:0:a9fe:a9fe",
+                        "64:ff9b:1::a00:1", "64:ff9b:1::7f00:1", "64:ff9b:1:7f00:1::",
+                        "64:ff9b:1:ffff::1", "2002:7f00:1::", "2002:a00:1::1",
+                        "2002:c0a8:101:1::1", "2002:a9fe:a9fe::"};
     const char *yes[] = {"93.184.216.34", "8.8.8.8", "172.32.0.1", "100.128.0.1", "11.0.0.1",
-                         "2001:4860:4860::8888", "::ffff:8.8.8.8"};
+                         "2001:4860:4860::8888", "::ffff:8.8.8.8", "::8.8.8.8",
+                         "::ffff:0:808:808", "64:ff9b:1::808:808", "2002:808:808::1",
+                         "2002:5db8:d822:1::1"};
     for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) check_ip(no[i], true);
     for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) check_ip(yes[i], false);
 }

@@ -2862,11 +2862,17 @@ static void test_webhooks(void **state)
     assert_memory_equal(got.secret, own.secret, 72);
     assert_int_equal(got.old_secret_len, 0);
     assert_true(got.enabled);
+    /* the filter as of the fan-out starts as the endpoint's own (the
+     * account's auth_id, "" for none) */
+    assert_true(got.fan_enabled);
+    assert_string_equal(got.fan_types, "number.bought,carrier.*");
+    assert_string_equal(got.fan_account, "MA000000000000000001");
     /* an owner sees its own only */
     assert_int_equal(st->ops->wh_endpoint_get(st, a, "we_a", &got), ST_OK);
     assert_int_equal(st->ops->wh_endpoint_get(st, b, "we_a", &got), ST_NOTFOUND);
     assert_int_equal(st->ops->wh_endpoint_get(st, 0, "we_op", &got), ST_OK);
     assert_int_equal(got.account_id, 0);
+    assert_string_equal(got.fan_account, "");
     assert_int_equal(st->ops->wh_endpoint_by_id(st, other.id, &got), ST_OK);
     assert_string_equal(got.uid, "we_b");
     wh_endpoint_t rows[4];
@@ -2903,6 +2909,15 @@ static void test_webhooks(void **state)
     assert_int_equal(got.old_secret_len, 72);
     assert_int_equal(got.old_secret[0], 0xcd);
     assert_string_equal(got.disabled_reason, "by hand");
+    assert_true(got.fan_enabled); /* an update leaves the fan-out's filter to the fan-out */
+    /* the fan-out moves it */
+    assert_int_equal(st->ops->wh_endpoint_fanned(st, own.id, false, "number.*", "MA000000000000000002"), ST_OK);
+    assert_int_equal(st->ops->wh_endpoint_by_id(st, own.id, &got), ST_OK);
+    assert_false(got.fan_enabled);
+    assert_string_equal(got.fan_types, "number.*");
+    assert_string_equal(got.fan_account, "MA000000000000000002");
+    assert_string_equal(got.event_types, "number.bought,carrier.*");
+    assert_int_equal(st->ops->wh_endpoint_fanned(st, 999999, true, "", ""), ST_NOTFOUND);
     assert_int_equal(st->ops->wh_endpoint_page(st, 0, 10, rows, &n), ST_OK);
     assert_int_equal(n, 3);
     assert_int_equal(rows[1].id, own.id);
@@ -2958,22 +2973,21 @@ static void test_webhooks(void **state)
     /* nothing due before 1000 */
     wh_delivery_t c1, c2, c3;
     bool due = true;
-    assert_int_equal(st->ops->wh_delivery_due(st, 999, &due), ST_OK);
+    assert_int_equal(st->ops->wh_delivery_due(st, 999, 2, &due), ST_OK);
     assert_false(due);
-    assert_int_equal(st->ops->wh_delivery_due(st, 1000, &due), ST_OK);
+    assert_int_equal(st->ops->wh_delivery_due(st, 1000, 2, &due), ST_OK);
     assert_true(due);
-    assert_int_equal(st->ops->wh_delivery_claim(st, 999, 5000, &c1), ST_NOTFOUND);
-    assert_int_equal(st->ops->wh_delivery_claim(st, 1000, 5000, &c1), ST_OK);
+    assert_int_equal(st->ops->wh_delivery_claim(st, 999, 5000, 2, &c1), ST_NOTFOUND);
+    assert_int_equal(st->ops->wh_delivery_claim(st, 1000, 5000, 2, &c1), ST_OK);
     assert_int_equal(c1.event_id, 10);
     assert_int_equal(c1.leased_until_ms, 5000);
-    /* event 11 of number:1 waits behind the leased 10; number:2 goes */
-    assert_int_equal(st->ops->wh_delivery_claim(st, 1001, 5001, &c2), ST_OK);
-    assert_int_equal(c2.event_id, 12);
-    assert_int_equal(st->ops->wh_delivery_claim(st, 1002, 5002, &c3), ST_NOTFOUND);
-    assert_int_equal(st->ops->wh_delivery_due(st, 1002, &due), ST_OK);
-    assert_false(due); /* 11 waits behind 10: not due either */
+    /* one delivery of an endpoint in flight at a time: event 12 (number:2)
+     * waits while 10 is sent, and 11 of number:1 waits behind 10 (order) */
+    assert_int_equal(st->ops->wh_delivery_claim(st, 1001, 5001, 2, &c2), ST_NOTFOUND);
+    assert_int_equal(st->ops->wh_delivery_due(st, 1002, 2, &due), ST_OK);
+    assert_false(due);
     /* a lease that expires frees the row (a node killed mid-delivery) */
-    assert_int_equal(st->ops->wh_delivery_claim(st, 5000, 9000, &c3), ST_OK);
+    assert_int_equal(st->ops->wh_delivery_claim(st, 5000, 9000, 2, &c3), ST_OK);
     assert_int_equal(c3.id, c1.id);
     /* the first worker, its lease gone, records nothing over the second's */
     wh_delivery_t stale = c1;
@@ -2984,7 +2998,8 @@ static void test_webhooks(void **state)
     assert_int_equal(st->ops->wh_delivery_get(st, own.id, c1.id, &d), ST_OK);
     assert_int_equal(d.state, WHD_PENDING);
     assert_int_equal(d.leased_until_ms, 9000);
-    /* 10 fails and waits for its retry: 11 still waits (order) */
+    /* 10 fails and waits for its retry: 11 still waits (order); the
+     * endpoint is free again, and 12 goes */
     c3.attempts = 1;
     c3.state = WHD_PENDING;
     c3.next_at_ms = 20000;
@@ -2992,12 +3007,14 @@ static void test_webhooks(void **state)
     snprintf(c3.last_error, sizeof c3.last_error, "HTTP 500");
     c3.last_at = 1700000500;
     assert_int_equal(st->ops->wh_delivery_finish(st, &c3), ST_OK);
+    assert_int_equal(st->ops->wh_delivery_claim(st, 6000, 11000, 2, &c2), ST_OK);
+    assert_int_equal(c2.event_id, 12);
     c2.attempts = 1;
     c2.state = WHD_DELIVERED;
     c2.last_status = 200;
     c2.delivered_at = 1700000500;
     assert_int_equal(st->ops->wh_delivery_finish(st, &c2), ST_OK);
-    assert_int_equal(st->ops->wh_delivery_claim(st, 10000, 15000, &c3), ST_NOTFOUND);
+    assert_int_equal(st->ops->wh_delivery_claim(st, 10000, 15000, 2, &c3), ST_NOTFOUND);
     assert_int_equal(st->ops->wh_delivery_get(st, own.id, c1.id, &d), ST_OK);
     assert_int_equal(d.attempts, 1);
     assert_int_equal(d.last_status, 500);
@@ -3005,14 +3022,14 @@ static void test_webhooks(void **state)
     assert_int_equal(d.leased_until_ms, 0);
     assert_int_equal(d.next_at_ms, 20000);
     /* delivered: 10 goes, then 11 */
-    assert_int_equal(st->ops->wh_delivery_claim(st, 20000, 25000, &c3), ST_OK);
+    assert_int_equal(st->ops->wh_delivery_claim(st, 20000, 25000, 2, &c3), ST_OK);
     assert_int_equal(c3.event_id, 10);
     c3.attempts = 2;
     c3.state = WHD_DELIVERED;
     c3.last_status = 204;
     c3.last_error[0] = '\0';
     assert_int_equal(st->ops->wh_delivery_finish(st, &c3), ST_OK);
-    assert_int_equal(st->ops->wh_delivery_claim(st, 20001, 25001, &c3), ST_OK);
+    assert_int_equal(st->ops->wh_delivery_claim(st, 20001, 25001, 2, &c3), ST_OK);
     assert_int_equal(c3.event_id, 11);
     /* the log by state; manual redelivery makes a delivered row pending */
     assert_int_equal(st->ops->wh_delivery_list(st, own.id, WHD_DELIVERED, 8, 0, dl, &n, &total), ST_OK);
@@ -3039,7 +3056,7 @@ static void test_webhooks(void **state)
     assert_int_equal(st->ops->wh_delivery_list(st, other.id, -1, 8, 0, dl, &n, &total), ST_OK);
     assert_int_equal(total, 0);
     /* a failed one goes too, at most max a call */
-    assert_int_equal(st->ops->wh_delivery_claim(st, 30000, 35000, &c3), ST_OK);
+    assert_int_equal(st->ops->wh_delivery_claim(st, 30000, 35000, 2, &c3), ST_OK);
     c3.state = WHD_FAILED;
     c3.attempts = 8;
     assert_int_equal(st->ops->wh_delivery_finish(st, &c3), ST_OK);
@@ -3054,6 +3071,71 @@ static void test_webhooks(void **state)
     assert_int_equal(st->ops->wh_endpoint_delete(st, own.id), ST_NOTFOUND);
     assert_int_equal(st->ops->wh_delivery_list(st, own.id, -1, 8, 0, dl, &n, &total), ST_OK);
     assert_int_equal(total, 0);
+}
+
+/* The claim's fairness (a helper's audit, session 37): one delivery in
+ * flight per endpoint, and a customer's endpoints together at most
+ * owner_share in flight; the operator's are bounded per endpoint only. */
+static void test_webhook_claim_fairness(void **state)
+{
+    store_t *st = ST_OF(state);
+    seed(st);
+    int64_t a = mk_account(st, "MA000000000000000001", 0);
+    int64_t b = mk_account(st, "MA000000000000000002", 0);
+    wh_endpoint_t a1 = mk_ep("we_a1", a, a), a2 = mk_ep("we_a2", a, a), a3 = mk_ep("we_a3", a, a);
+    wh_endpoint_t b1 = mk_ep("we_b1", b, b), o1 = mk_ep("we_o1", 0, 0), o2 = mk_ep("we_o2", 0, 0);
+    wh_endpoint_t *eps[] = {&a1, &a2, &a3, &b1, &o1, &o2};
+    for (size_t i = 0; i < 6; i++) assert_int_equal(st->ops->wh_endpoint_insert(st, eps[i]), ST_OK);
+    int64_t n = -1;
+    assert_int_equal(st->ops->wh_endpoint_count(st, a, &n), ST_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(st->ops->wh_endpoint_count(st, b, &n), ST_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(st->ops->wh_endpoint_count(st, 0, &n), ST_OK);
+    assert_int_equal(n, 2);
+    /* in a write transaction too (PostgreSQL: after the owner's turn) */
+    assert_int_equal(st->ops->tx_begin(st, true), ST_OK);
+    assert_int_equal(st->ops->wh_endpoint_count(st, a, &n), ST_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(st->ops->tx_commit(st), ST_OK);
+
+    /* events 1..6, one to each endpoint (distinct objects), and 7 to a1 */
+    for (int i = 0; i < 6; i++) {
+        char obj[32];
+        snprintf(obj, sizeof obj, "number:%d", i + 1);
+        wh_delivery_t d = mk_dl(eps[i]->id, i + 1, obj, 1000);
+        assert_int_equal(st->ops->wh_delivery_insert(st, &d), ST_OK);
+    }
+    wh_delivery_t d = mk_dl(a1.id, 7, "number:7", 1000);
+    assert_int_equal(st->ops->wh_delivery_insert(st, &d), ST_OK);
+
+    /* share 2: a's third endpoint waits while two of a's are in flight;
+     * b's and the operator's go; a1's second (7) waits for its first */
+    wh_delivery_t c[8];
+    int64_t want[] = {1, 2, 4, 5, 6};
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(st->ops->wh_delivery_claim(st, 1000 + i, 5000, 2, &c[i]), ST_OK);
+        assert_int_equal(c[i].event_id, want[i]);
+    }
+    bool due = true;
+    assert_int_equal(st->ops->wh_delivery_claim(st, 1010, 5000, 2, &c[5]), ST_NOTFOUND);
+    assert_int_equal(st->ops->wh_delivery_due(st, 1010, 2, &due), ST_OK);
+    assert_false(due);
+    /* a larger share lets a3 go */
+    assert_int_equal(st->ops->wh_delivery_due(st, 1010, 3, &due), ST_OK);
+    assert_true(due);
+    /* a1's first delivered: a has one in flight, and the first due of
+     * a's (3, before 7) goes; then a is at its share again */
+    c[0].state = WHD_DELIVERED;
+    c[0].attempts = 1;
+    c[0].last_status = 200;
+    assert_int_equal(st->ops->wh_delivery_finish(st, &c[0]), ST_OK);
+    assert_int_equal(st->ops->wh_delivery_claim(st, 1020, 5000, 2, &c[5]), ST_OK);
+    assert_int_equal(c[5].event_id, 3);
+    assert_int_equal(st->ops->wh_delivery_claim(st, 1021, 5000, 2, &c[6]), ST_NOTFOUND);
+    /* leases that ran out hold nothing (a node killed mid-delivery) */
+    assert_int_equal(st->ops->wh_delivery_claim(st, 5000, 9000, 2, &c[6]), ST_OK);
+    assert_int_equal(c[6].event_id, 2);
 }
 
 /* ---- running ------------------------------------------------------------------------------------- */
@@ -3090,6 +3172,7 @@ static const struct CMUnitTest cases[] = {
     T(test_read_version),
     T(test_events),
     T(test_webhooks),
+    T(test_webhook_claim_fairness),
 };
 
 int main(void)
