@@ -181,9 +181,9 @@ int reg_status_list(core_t *c, const char *state, const char *account, int limit
     return C_OK;
 }
 
-int reg_lock_try(core_t *c, int64_t carrier_id, bool *got, cerr_t *e)
+int reg_lock_try(core_t *c, int bucket, bool *got, cerr_t *e)
 {
-    return core_st(e, c->st->ops->reg_lock_try(c->st, carrier_id, got), "registration lock");
+    return core_st(e, c->st->ops->reg_lock_try(c->st, bucket, got), "registration lock");
 }
 
 int health_lock_try(core_t *c, bool *got, cerr_t *e)
@@ -191,9 +191,9 @@ int health_lock_try(core_t *c, bool *got, cerr_t *e)
     return core_st(e, c->st->ops->probe_lock_try(c->st, got), "probe lock");
 }
 
-void reg_unlock(core_t *c, int64_t carrier_id)
+void reg_unlock(core_t *c, int bucket)
 {
-    (void)c->st->ops->reg_unlock(c->st, carrier_id);
+    (void)c->st->ops->reg_unlock(c->st, bucket);
 }
 
 static atomic_uint_fast64_t g_kick;

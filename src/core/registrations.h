@@ -49,8 +49,15 @@ int reg_status_of(core_t *c, int64_t carrier_id, reg_status_t *out, bool *found,
 int reg_status_list(core_t *c, const char *state, const char *account, int limit, int offset,
                     reg_status_t *rows, size_t *n, int64_t *total, cerr_t *e);
 
-int reg_lock_try(core_t *c, int64_t carrier_id, bool *got, cerr_t *e);
-void reg_unlock(core_t *c, int64_t carrier_id);
+/* Which node registers a carrier: the holder of its bucket's lock.  A
+ * lock a bucket, not a carrier: a session's advisory locks take
+ * PostgreSQL's shared lock table (64 a connection by default, the whole
+ * cluster's), which a node registering 10,000 carriers filled -- and then
+ * every lock of every session failed, "out of shared memory". */
+#define REG_LOCK_BUCKETS 64
+static inline int reg_lock_bucket(int64_t carrier_id) { return (int)(carrier_id % REG_LOCK_BUCKETS); }
+int reg_lock_try(core_t *c, int bucket, bool *got, cerr_t *e);
+void reg_unlock(core_t *c, int bucket);
 /* Whether this node is the one that probes the gateways (a lock, taken
  * if free; held until this node's session ends). */
 int health_lock_try(core_t *c, bool *got, cerr_t *e);

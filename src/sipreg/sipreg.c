@@ -144,10 +144,9 @@ static void *sipreg_main(void *arg)
     }
     (void)reg_batch_end(r->core); /* shutting down: no turn to try again */
     /* locks go after the commit: the next node must find the final state */
-    for (size_t i = 0; i < r->nregs; i++) {
-        if (r->regs[i]->held) reg_unlock(r->core, r->regs[i]->id);
-        sipreg_reg_free(r->regs[i]);
-    }
+    for (int b = 0; b < REG_LOCK_BUCKETS; b++)
+        if (r->bucket_held[b]) reg_unlock(r->core, b);
+    for (size_t i = 0; i < r->nregs; i++) sipreg_reg_free(r->regs[i]);
     r->nregs = 0;
     for (size_t i = 0; i < r->nghosts; i++) sipreg_reg_free(r->ghosts[i]);
     free(r->ghosts);

@@ -131,6 +131,7 @@ struct sipreg {
     bool have_proxy;
     bool allow_private;          /* sipreg_cfg_t's */
     bool prober;                 /* this node holds the probing lock (sipreg_probes_reload) */
+    bool bucket_held[REG_LOCK_BUCKETS]; /* the registration buckets' locks this node holds */
     struct sockaddr_storage proxy;
     socklen_t proxylen;
     char proxy_uri[MODEL_HOST_SZ + 32];

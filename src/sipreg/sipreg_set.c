@@ -138,6 +138,10 @@ void sipreg_reload(sipreg_t *r)
     carrier_t *rows = xcalloc(PAGE, sizeof *rows);
     int64_t after = 0;
     cerr_t e;
+    /* the buckets' locks, asked once a reload (REG_LOCK_BUCKETS queries,
+     * however many carriers): -1 not asked yet, 0 another node's, 1 ours */
+    signed char bucket[REG_LOCK_BUCKETS];
+    memset(bucket, -1, sizeof bucket);
     for (size_t i = 0; i < r->nregs; i++) r->regs[i]->seen = false;
     for (;;) {
         size_t n = 0;
@@ -195,13 +199,17 @@ void sipreg_reload(sipreg_t *r)
                 g->seen = true;
                 insert_sorted(r, g);
             }
-            /* a held lock is re-checked every 6th reload only (a lost one
-             * is a reset session: rare), a free one at every reload: with
-             * 10,000 carriers on PostgreSQL that is one query per carrier
-             * per minute, not per 10 s */
-            bool got = g->held;
-            if ((!g->held || r->reloads % 6 == 0) && reg_lock_try(r->core, g->id, &got, &e) != C_OK)
-                got = g->held; /* keep as is */
+            /* the carrier's bucket's lock (core/registrations.h says why
+             * buckets), asked at every reload: a held one is kept (the
+             * try is idempotent), a free one taken */
+            int b = reg_lock_bucket(g->id);
+            if (bucket[b] < 0) {
+                bool mine = r->bucket_held[b];
+                if (reg_lock_try(r->core, b, &mine, &e) != C_OK) mine = r->bucket_held[b]; /* as it was */
+                r->bucket_held[b] = mine;
+                bucket[b] = mine ? 1 : 0;
+            }
+            bool got = bucket[b] == 1;
             if (got && !g->held) {
                 g->held = true;
                 sipreg_count_state(g, true);
@@ -248,7 +256,7 @@ void sipreg_drop_gone(sipreg_t *r)
     for (size_t i = 0; i < r->nregs; i++) {
         reg_t *g = r->regs[i];
         if (g->gone && !g->tx) {
-            if (g->held) reg_unlock(r->core, g->id);
+            /* (its bucket's lock stays: other carriers share it) */
             sipreg_reg_free(g);
         } else {
             r->regs[w++] = g;

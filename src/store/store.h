@@ -403,11 +403,12 @@ typedef struct store_ops {
     int (*reg_status_get)(store_t *st, int64_t carrier_id, reg_status_t *out);
     int (*reg_status_list)(store_t *st, const reg_q_t *q, reg_status_t *rows, size_t *nrows,
                            int64_t *total);
-    /* Several nodes: try to take (or keep) carrier_id's registration lock on
-     * the calling thread's session; *got false when another node holds it.
-     * A backend without sessions shared between nodes (SQLite) grants it. */
-    int (*reg_lock_try)(store_t *st, int64_t carrier_id, bool *got);
-    int (*reg_unlock)(store_t *st, int64_t carrier_id);
+    /* Several nodes: try to take (or keep) registration bucket's lock (0
+     * to REG_LOCK_BUCKETS - 1, core/registrations.h) on the calling
+     * thread's session; *got false when another node holds it.  A backend
+     * without sessions shared between nodes (SQLite) grants it. */
+    int (*reg_lock_try)(store_t *st, int64_t bucket, bool *got);
+    int (*reg_unlock)(store_t *st, int64_t bucket);
     /* The same for probing every gateway: one lock, so that one node
      * probes (several probing every gateway each flipped its stored state
      * between their views, and multiplied the OPTIONS).  One, not one a

@@ -1,7 +1,7 @@
 'use strict';
 // SIP.md §5, several nodes: two numberd nodes on one PostgreSQL database,
 // both running the registration client.  Exactly one registers the carrier
-// (an advisory lock per carrier), both show the stored state, and after
+// (an advisory lock per bucket of carriers), both show the stored state, and after
 // kill -9 of that node the other takes over (the dead session's lock is
 // released by PostgreSQL) within one reload interval plus a REGISTER.
 // Needs NUMBERD_TEST_PG (scripts/test.sh's PostgreSQL stage sets it).
@@ -135,6 +135,40 @@ test('one node probes the gateways; kill -9 of it: the other probes', { skip: !P
     gw.close();
     await P.kill();
     await Q.kill();
+    require('node:fs').rmSync(P.dir, { recursive: true, force: true });
+  }
+});
+
+// Found by reading (session 37): a lock a carrier took one slot of
+// PostgreSQL's shared lock table each (64 a connection by default, for the
+// whole cluster): a node registering 10,000 carriers filled it, and then
+// every lock of every session failed.  A lock a bucket of carriers (64).
+test('registering many carriers holds at most 64 registration locks', { skip: !PG && 'NUMBERD_TEST_PG is not set' }, async () => {
+  const { psql } = require('../api/lib/server');
+  const { fakeRegistrar } = require('./lib/udp_registrar');
+  const reg = await fakeRegistrar('127.0.0.38', (req, reply) => reply(200, 'OK', [`Contact: ${req.contact};expires=3600`]));
+  const P = await start({ keepDir: true, args: ['--sip-listen', '127.0.0.1:0'], env: { NUMBERD_SIP_T1_MS: '50' } });
+  try {
+    const a = await P.createAccount('many');
+    for (let i = 0; i < 90; i++) {
+      const r = await P.byoc(a.api_key, 'POST', '/carriers', { body: { carrier_name: `Many ${i}`, trunk_type: 'reg',
+        sip_gateway: { ipv4: reg.ip, port: reg.port, inbound: true, outbound: true },
+        registration: { username: `many${i}`, password: 'Right-Pass-4711', sip_realm: 'example.com' } } });
+      assert.equal(r.status, 201, r.text);
+    }
+    let regs = [];
+    for (let i = 0; i < 200; i++) {
+      regs = (await P.admin('GET', '/admin/v1/registrations?state=registered&limit=100')).json.registrations;
+      if (regs.length === 90) break;
+      await sleep(100);
+    }
+    assert.equal(regs.length, 90, 'all registered');
+    const held = Number(psql(`SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid IN
+      (SELECT pid FROM pg_stat_activity WHERE datname = '${P.db.replace(/^.*\//, '')}')`, P.db).trim());
+    assert.ok(held <= 64 + 2, `${held} advisory locks held for 90 registrations`);
+  } finally {
+    reg.close();
+    await P.kill();
     require('node:fs').rmSync(P.dir, { recursive: true, force: true });
   }
 });

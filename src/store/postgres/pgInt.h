@@ -143,8 +143,10 @@
 /* a batch writer's own counter slot, 16..31, held by its session
  * (migration 0017, numberd_claim_slot; tx.c's pg_batch_begin) */
 #define LOCK_NS_SLOT "1853058164" /* 'nslt' */
-/* registrations: the second key is the carrier id (registrations.c) */
+/* registrations: the second key is the carrier id (registrations.c);
+ * until session 37, when its key became a bucket of carriers */
 #define LOCK_NS_REG "1852990823" /* 'nreg' */
+#define LOCK_NS_REG_BUCKET "1852991330" /* 'nrgb': the second key a bucket, 0-63 */
 /* gateway probing: one node probes every gateway (registrations.c) */
 #define LOCK_PROBE "5"
 /* webhooks (webhooks.c): the delivery claims' turn, second key 0; an

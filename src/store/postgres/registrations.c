@@ -31,10 +31,10 @@ const char *const pg_sql_registrations[Q__COUNT] = {
                         SQLS_REG_SELECT REG_WHERE " ORDER BY r.carrier_id LIMIT $3 OFFSET $4"),
     [Q_REG_LOCK] =
         "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND "
-        "pid = pg_backend_pid() AND classid = " LOCK_NS_REG "::bigint::oid AND "
+        "pid = pg_backend_pid() AND classid = " LOCK_NS_REG_BUCKET "::bigint::oid AND "
         "objid = $1::bigint::oid AND objsubid = 2) THEN true "
-        "ELSE pg_try_advisory_lock(" LOCK_NS_REG ", $1::int) END",
-    [Q_REG_UNLOCK] = "SELECT pg_advisory_unlock(" LOCK_NS_REG ", $1::int)",
+        "ELSE pg_try_advisory_lock(" LOCK_NS_REG_BUCKET ", $1::int) END",
+    [Q_REG_UNLOCK] = "SELECT pg_advisory_unlock(" LOCK_NS_REG_BUCKET ", $1::int)",
     /* Q_REG_LOCK's way, for the one probing lock */
     [Q_PROBE_LOCK] =
         "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND "
@@ -101,12 +101,11 @@ static void rd_bool(sqls_row_t *d, void *out, size_t i)
     *(bool *)out = d->ops->boolean(d);
 }
 
-int pg_reg_lock_try(store_t *st, int64_t carrier_id, bool *got)
+int pg_reg_lock_try(store_t *st, int64_t bucket, bool *got)
 {
     *got = false;
-    /* the lock's second key is an int4: ids beyond it cannot be locked */
-    if (carrier_id <= 0 || carrier_id > 0x7fffffff) return ST_ERR;
-    return pg_one_row(pg_conn(st), Q_REG_LOCK, PG_V(v_int(carrier_id)), rd_bool, got);
+    if (bucket < 0 || bucket > 0x7fffffff) return ST_ERR; /* the second key is an int4 */
+    return pg_one_row(pg_conn(st), Q_REG_LOCK, PG_V(v_int(bucket)), rd_bool, got);
 }
 
 int pg_probe_lock_try(store_t *st, bool *got)
@@ -115,11 +114,11 @@ int pg_probe_lock_try(store_t *st, bool *got)
     return pg_one_row(pg_conn(st), Q_PROBE_LOCK, PG_NONE, rd_bool, got);
 }
 
-int pg_reg_unlock(store_t *st, int64_t carrier_id)
+int pg_reg_unlock(store_t *st, int64_t bucket)
 {
-    if (carrier_id <= 0 || carrier_id > 0x7fffffff) return ST_ERR;
+    if (bucket < 0 || bucket > 0x7fffffff) return ST_ERR;
     bool was = false;
-    return pg_one_row(pg_conn(st), Q_REG_UNLOCK, PG_V(v_int(carrier_id)), rd_bool, &was);
+    return pg_one_row(pg_conn(st), Q_REG_UNLOCK, PG_V(v_int(bucket)), rd_bool, &was);
 }
 
 /* ---- gateway health (SIP.md §6) --------------------------------------------- */

@@ -81,10 +81,10 @@ int sq_reg_status_list(store_t *st, const reg_q_t *q, reg_status_t *rows, size_t
 }
 
 /* One SQLite file is one node's: nobody else can hold the lock. */
-int sq_reg_lock_try(store_t *st, int64_t carrier_id, bool *got)
+int sq_reg_lock_try(store_t *st, int64_t bucket, bool *got)
 {
     (void)st;
-    (void)carrier_id;
+    (void)bucket;
     *got = true;
     return ST_OK;
 }
@@ -96,10 +96,10 @@ int sq_probe_lock_try(store_t *st, bool *got)
     return ST_OK;
 }
 
-int sq_reg_unlock(store_t *st, int64_t carrier_id)
+int sq_reg_unlock(store_t *st, int64_t bucket)
 {
     (void)st;
-    (void)carrier_id;
+    (void)bucket;
     return ST_OK;
 }
 
