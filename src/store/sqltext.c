@@ -62,6 +62,13 @@ const char *const sqlt_text[Q__COUNT] = {
     [Q_NUMBER_APPROVE] =
         "UPDATE numbers SET state=1, updated_at=?2 WHERE number=?1 AND state=2",
     [Q_NUMBER_LOOKUP] = "SELECT state, source, COALESCE(owner_id, 0) FROM numbers WHERE number = ?1",
+    /* once a day (core num_renewal_roll): a scan, no index of its own */
+    [Q_RENEWAL_DUE] =
+        "SELECT number, added_on, renewal_date FROM numbers WHERE state IN (1, 2) AND "
+        "renewal_date IS NOT NULL AND renewal_date < ?1 AND added_on IS NOT NULL AND number > ?3 "
+        "ORDER BY number LIMIT ?2",
+    [Q_RENEWAL_SET] =
+        "UPDATE numbers SET renewal_date = ?3 WHERE number = ?1 AND renewal_date = ?2 AND state IN (1, 2)",
     /* ---- owned --------------------------------------------------------------- */
     /* An owned number is in state 1 or 2 (NUM_ACTIVE, NUM_PENDING), written
      * "BETWEEN 1 AND 2": for "IN (1, 2)" SQLite builds a table of the two

@@ -9,13 +9,6 @@ const char *const pg_sql_numbers[Q__COUNT] = {
         "SELECT " SQLS_INV_COLS " FROM numbers WHERE number = $1 AND state = 0 AND source = 0 "
         "FOR UPDATE",
     [Q_NUMBER_STATE] = "SELECT state FROM numbers WHERE number = $1 AND owner_id IS NOT NULL",
-    /* SQLite's */
-    [Q_RENEWAL_DUE] =
-        "SELECT number, added_on, renewal_date FROM numbers WHERE state IN (1, 2) AND "
-        "renewal_date IS NOT NULL AND renewal_date < $1 AND added_on IS NOT NULL AND number > $3 "
-        "ORDER BY number LIMIT $2",
-    [Q_RENEWAL_SET] =
-        "UPDATE numbers SET renewal_date = $3 WHERE number = $1 AND renewal_date = $2 AND state IN (1, 2)",
 };
 
 int pg_renewal_due(store_t *st, const char *today, const char *after, size_t max,

@@ -10,13 +10,6 @@
 static const char *const sql_text[Q__COUNT] = {
     [Q_NUMBER_STATE] =
         "SELECT state, source, owner_id FROM numbers WHERE number = ?1 AND owner_id IS NOT NULL",
-    /* once a day (core num_renewal_roll): a scan, no index of its own */
-    [Q_RENEWAL_DUE] =
-        "SELECT number, added_on, renewal_date FROM numbers WHERE state IN (1, 2) AND "
-        "renewal_date IS NOT NULL AND renewal_date < ?1 AND added_on IS NOT NULL AND number > ?3 "
-        "ORDER BY number LIMIT ?2",
-    [Q_RENEWAL_SET] =
-        "UPDATE numbers SET renewal_date = ?3 WHERE number = ?1 AND renewal_date = ?2 AND state IN (1, 2)",
 };
 
 int sq_renewal_due(store_t *st, const char *today, const char *after, size_t max,
