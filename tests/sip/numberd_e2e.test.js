@@ -231,3 +231,96 @@ test('changes are visible to the next call, nothing restarted: a gateway edited,
   assert.equal((await srv.plivo(W.A, 'DELETE', 'Number/14155550400/')).status, 204);
   await rejectedCall('unrented', { src: '127.0.0.5', to: '14155550400', code: 404, reason: 'number not provisioned' });
 });
+
+// Found by a helper's audit (session 37): anything with a To tag and a
+// Route header was relayed by loose_route() wherever its Request-URI said,
+// without a lookup -- an open relay on the SBC's trusted address; and a
+// retransmission of an INVITE whose lookup had failed could route the call
+// later.  In-dialog requests are relayed only within a dialog the SBC set
+// up; anything else gets 481.
+test('a forged in-dialog INVITE (To tag, Route at the SBC, Request-URI at a gateway): 481, nothing relayed', async () => {
+  const dgram = require('node:dgram');
+  const gw = dgram.createSocket('udp4');
+  const atGw = [];
+  gw.on('message', (b) => atGw.push(b.toString('latin1')));
+  await new Promise((r) => gw.bind(0, '127.0.0.21', r));
+  const me = dgram.createSocket('udp4');
+  const got = [];
+  me.on('message', (b) => got.push(b.toString('latin1')));
+  await new Promise((r) => me.bind(0, '127.0.0.22', r));
+  try {
+    const gwUri = `sip:+19005550000@127.0.0.21:${gw.address().port}`;
+    const msg = [`INVITE ${gwUri} SIP/2.0`,
+      `Via: SIP/2.0/UDP 127.0.0.22:${me.address().port};branch=z9hG4bKforged${Date.now()}`,
+      'Max-Forwards: 70', `Route: <sip:${kam.uri};lr>`,
+      'From: <sip:442071838750@127.0.0.22>;tag=forger', 'To: <sip:19005550000@127.0.0.21>;tag=notadialog',
+      `Call-ID: forged-${Date.now()}@127.0.0.22`, 'CSeq: 2 INVITE', `Contact: <sip:x@127.0.0.22:${me.address().port}>`,
+      'X-Numberd-Account: MAFORGEDFORGEDFORGED', 'Content-Length: 0', '', ''].join('\r\n');
+    me.send(Buffer.from(msg), kam.port, kam.host);
+    for (let i = 0; i < 30 && !got.some((m) => /^SIP\/2\.0 [2-6]/.test(m)); i++) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 500));
+    assert.ok(got.some((m) => /^SIP\/2\.0 481 /.test(m)), `answers: ${got.map((m) => m.split('\r\n')[0]).join(', ')}`);
+    assert.deepEqual(atGw, [], 'the SBC relayed a forged in-dialog request to the gateway');
+  } finally {
+    gw.close();
+    me.close();
+  }
+});
+
+// Found by a helper's audit (session 37): a digest answer captured from one
+// call authenticated new calls (other Call-IDs, other numbers) for the
+// nonce's 60 s.  Nonces are one-time now: the replay is challenged again.
+test('an auth trunk\'s credentials replayed on a new call: challenged again, not forwarded', async () => {
+  const dgram = require('node:dgram');
+  const crypto = require('node:crypto');
+  const md5 = (x) => crypto.createHash('md5').update(x).digest('hex');
+  const app = dgram.createSocket('udp4');
+  const atApp = [];
+  // the calls that reached the application server, by Call-ID (the SBC
+  // retransmits an INVITE nobody answers)
+  app.on('message', (b) => {
+    const m = b.toString('latin1');
+    const id = (/^Call-ID:\s*(.*)$/im.exec(m) || [])[1];
+    if (m.startsWith('INVITE') && !atApp.includes(id)) atApp.push(id);
+  });
+  await new Promise((r) => app.bind(appPort, '127.0.0.1', r));
+  const me = dgram.createSocket('udp4');
+  const got = [];
+  me.on('message', (b) => got.push(b.toString('latin1')));
+  await new Promise((r) => me.bind(0, '127.0.0.3', r));
+  const uri = `sip:14155550200@${kam.uri}`;
+  const invite = (callId, auth) => [`INVITE ${uri} SIP/2.0`,
+    `Via: SIP/2.0/UDP 127.0.0.3:${me.address().port};branch=z9hG4bK${crypto.randomBytes(6).toString('hex')}`,
+    'Max-Forwards: 70', 'From: <sip:442071838750@127.0.0.3>;tag=t1', 'To: <sip:14155550200@127.0.0.1>',
+    `Call-ID: ${callId}`, 'CSeq: 1 INVITE', `Contact: <sip:c@127.0.0.3:${me.address().port}>`,
+    ...(auth ? [`Authorization: ${auth}`] : []), 'Content-Length: 0', '', ''].join('\r\n');
+  const final = async (n) => {
+    for (let i = 0; i < 40; i++) {
+      const f = got.filter((m) => /^SIP\/2\.0 [2-6]/.test(m));
+      if (f.length >= n) return f[n - 1];
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return null;
+  };
+  try {
+    me.send(Buffer.from(invite('replay-1@e2e')), kam.port, kam.host);
+    const ch = await final(1);
+    assert.match(ch || '', /^SIP\/2\.0 401 /, ch);
+    const nonce = /nonce="([^"]+)"/.exec(ch)[1];
+    const ha1 = md5(`${AUTH_USER}:${REALM}:${AUTH_PASS}`);
+    const auth = `Digest username="${AUTH_USER}", realm="${REALM}", nonce="${nonce}", uri="${uri}", ` +
+      `response="${md5(`${ha1}:${nonce}:${md5(`INVITE:${uri}`)}`)}", algorithm=MD5`;
+    me.send(Buffer.from(invite('replay-1@e2e', auth)), kam.port, kam.host);
+    for (let i = 0; i < 30 && atApp.length < 1; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(atApp.length, 1, 'the genuine answer is forwarded');
+    // the same Authorization on a new call
+    me.send(Buffer.from(invite('replay-2@e2e', auth)), kam.port, kam.host);
+    const again = await final(2);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.match(again || '', /^SIP\/2\.0 401 /, again);
+    assert.equal(atApp.length, 1, `a replayed answer was forwarded to the application server: ${atApp.join(', ')}`);
+  } finally {
+    app.close();
+    me.close();
+  }
+});
