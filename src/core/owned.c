@@ -493,14 +493,19 @@ int num_renewal_roll(core_t *c, int64_t *rolled, cerr_t *e)
     clock_date(clock_now(), today);
     /* by number, after the last one seen: a row that cannot move (a
      * malformed added_on) is passed, not met again */
+    /* the rows read before the write transaction, which only a batch
+     * with rows opens: a sweep with nothing to move writes nothing (no
+     * empty COMMIT a minute on every node); each move is conditional on
+     * the date read */
     for (;;) {
         size_t n = 0;
+        rc = core_st(e, c->st->ops->renewal_due(c->st, today, after, RENEWAL_BATCH, rows, &n),
+                     "renewals due");
+        if (rc != C_OK || n == 0) break;
         if (core_begin(c, e) != C_OK) {
             rc = C_ERR;
             break;
         }
-        rc = core_st(e, c->st->ops->renewal_due(c->st, today, after, RENEWAL_BATCH, rows, &n),
-                     "renewals due");
         for (size_t i = 0; rc == C_OK && i < n; i++) {
             char next[CLOCK_DATE_SZ];
             if (clock_next_renewal(rows[i].added_on, today, next) != C_OK) continue;

@@ -123,6 +123,10 @@ int reg_expire_run(core_t *c, int64_t *n, cerr_t *e)
     /* a batch at a time, each with its events: a backlog (a node stopped
      * with many registrations) is worked off over the sweeps' batches */
     for (int batch = 0; batch < 10; batch++) {
+        bool any = false;
+        if (core_st(e, c->st->ops->reg_expire_due(c->st, clock_now(), &any), "registration expiry") != C_OK)
+            return C_ERR;
+        if (!any) break; /* nothing: no write transaction (a sweep a minute, every node) */
         if (core_begin(c, e) != C_OK) return C_ERR;
         int rc = core_st(e, c->st->ops->reg_expire(c->st, clock_now(), r.reason, BATCH, ids, &got),
                          "registration expiry");

@@ -195,6 +195,7 @@
     X(P, int, health_expire, (store_t *st, int64_t now, int64_t *n))                               \
     X(P, int, reg_expire,                                                                          \
       (store_t *st, int64_t now, const char *reason, size_t max, int64_t *ids, size_t *n))         \
+    X(P, int, reg_expire_due, (store_t *st, int64_t now, bool *any))                               \
     X(P, int, health_list,                                                                         \
       (store_t *st, int64_t carrier_id, int max, gw_health_t *rows, size_t *nrows))                \
     /* webhooks (webhooks.c) */                                                                    \

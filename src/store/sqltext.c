@@ -157,6 +157,8 @@ const char *const sqlt_text[Q__COUNT] = {
         "WHERE c.trunk_type = 2 AND " SQLS_REG_LIVE,
     /* ---- registrations ------------------------------------------------------- */
     [Q_REG_GET] = SQLS_REG_SELECT "WHERE r.carrier_id = ?1",
+    [Q_REG_EXPIRE_DUE] = "SELECT count(*) FROM (SELECT 1 FROM registrations WHERE state = 1 AND "
+                         "expires_at <= ?1 LIMIT 1) x",
     [Q_PROBE_DEL] = "DELETE FROM carrier_probes WHERE carrier_id = ?1",
     [Q_PROBE_GET] = "SELECT interval_s FROM carrier_probes WHERE carrier_id = ?1",
     /* only the carrier's current gateways (a removed one's row is stale) */

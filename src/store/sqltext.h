@@ -66,7 +66,7 @@ enum {
     Q_CARRIER_COUNT, Q_GW_READ,                                           /* SQLite only */
     /* registrations.c */
     Q_REG_PUT, Q_REG_GET, Q_REG_LIST, Q_PROBE_SET, Q_PROBE_DEL,
-    Q_PROBE_GET, Q_PROBE_TARGETS, Q_HEALTH_PUT, Q_HEALTH_LIST, Q_HEALTH_EXPIRE, Q_REG_EXPIRE,
+    Q_PROBE_GET, Q_PROBE_TARGETS, Q_HEALTH_PUT, Q_HEALTH_LIST, Q_HEALTH_EXPIRE, Q_REG_EXPIRE, Q_REG_EXPIRE_DUE,
     Q_REG_LOCK, Q_REG_UNLOCK, Q_PROBE_LOCK,                               /* PostgreSQL only */
     Q_REG_COUNT,                                                          /* SQLite only */
     /* idem.c */

@@ -433,6 +433,9 @@ typedef struct store_ops {
      * row its registering node renewed meanwhile is left alone. */
     int (*reg_expire)(store_t *st, int64_t now, const char *reason, size_t max, int64_t *ids,
                       size_t *n);
+    /* whether reg_expire would find a row (a read: no write transaction
+     * for a sweep with nothing to do) */
+    int (*reg_expire_due)(store_t *st, int64_t now, bool *any);
     /* the stored states of a carrier's current gateways, at most max */
     int (*health_list)(store_t *st, int64_t carrier_id, int max, gw_health_t *rows, size_t *nrows);
 

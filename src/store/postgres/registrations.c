@@ -148,6 +148,14 @@ int pg_health_put(store_t *st, const gw_health_t *h)
                           v_int(h->last_code), v_int(h->last_probe_at), v_int(h->updated_at)));
 }
 
+int pg_reg_expire_due(store_t *st, int64_t now, bool *any)
+{
+    int64_t n = 0;
+    int rc = pg_one_row(pg_conn(st), Q_REG_EXPIRE_DUE, PG_V(v_int(now)), pg_rd_i64, &n);
+    *any = rc == ST_OK && n > 0;
+    return rc;
+}
+
 int pg_reg_expire(store_t *st, int64_t now, const char *reason, size_t max, int64_t *ids,
                   size_t *n)
 {

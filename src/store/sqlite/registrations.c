@@ -155,6 +155,14 @@ int sq_health_put(store_t *st, const gw_health_t *h)
     return rc == ST_OK && changes == 0 ? ST_NOTFOUND : rc;
 }
 
+int sq_reg_expire_due(store_t *st, int64_t now, bool *any)
+{
+    int n = 0;
+    int rc = SQ_ONE(st, Q_REG_EXPIRE_DUE, sqls_rd_int, &n, SQ_I(now));
+    *any = rc == ST_OK && n > 0;
+    return rc;
+}
+
 int sq_reg_expire(store_t *st, int64_t now, const char *reason, size_t max, int64_t *ids,
                   size_t *n)
 {
