@@ -324,3 +324,67 @@ test('an auth trunk\'s credentials replayed on a new call: challenged again, not
     me.close();
   }
 });
+
+// Found by a helper's audit (session 37): X-Numberd-* headers were removed
+// from a carrier's first INVITE only; a re-INVITE within the call carried
+// a forged X-Numberd-Account to the application server.
+test('a carrier\'s re-INVITE within a call: its X-Numberd-* headers never reach the application server', async () => {
+  const dgram = require('node:dgram');
+  const crypto = require('node:crypto');
+  const hdr = (m, n) => (new RegExp(`^${n}\\s*:\\s*(.*)$`, 'im').exec(m) || [])[1];
+  const all = (m, n) => [...m.matchAll(new RegExp(`^${n}\\s*:\\s*(.*)$`, 'gim'))].map((x) => x[1].trim());
+  const app = dgram.createSocket('udp4');
+  const atApp = [];
+  app.on('message', (b, rinfo) => {
+    const m = b.toString('latin1');
+    atApp.push(m);
+    if (!/^INVITE /.test(m)) return;
+    // the application server answers every INVITE 200, with its tag
+    const to = hdr(m, 'To');
+    const out = ['SIP/2.0 200 OK', ...all(m, 'Via').map((v) => `Via: ${v}`),
+      ...all(m, 'Record-Route').map((v) => `Record-Route: ${v}`), `From: ${hdr(m, 'From')}`,
+      `To: ${/;tag=/.test(to) ? to : `${to};tag=app1`}`, `Call-ID: ${hdr(m, 'Call-ID')}`, `CSeq: ${hdr(m, 'CSeq')}`,
+      `Contact: <sip:app@127.0.0.1:${appPort}>`, 'Content-Length: 0', '', ''].join('\r\n');
+    app.send(Buffer.from(out), rinfo.port, rinfo.address);
+  });
+  await new Promise((r) => app.bind(appPort, '127.0.0.1', r));
+  const me = dgram.createSocket('udp4');
+  const got = [];
+  me.on('message', (b) => got.push(b.toString('latin1')));
+  await new Promise((r) => me.bind(0, '127.0.0.2', r));
+  const port = () => me.address().port;
+  const callId = `reinvite-${Date.now()}@127.0.0.2`;
+  const via = () => `Via: SIP/2.0/UDP 127.0.0.2:${port()};branch=z9hG4bK${crypto.randomBytes(6).toString('hex')}`;
+  const wait = async (pred) => {
+    for (let i = 0; i < 50; i++) { const m = got.find(pred); if (m) return m; await new Promise((r) => setTimeout(r, 100)); }
+    return null;
+  };
+  try {
+    me.send(Buffer.from([`INVITE sip:14155550100@${kam.uri} SIP/2.0`, via(), 'Max-Forwards: 70',
+      'From: <sip:442071838750@127.0.0.2>;tag=car1', 'To: <sip:14155550100@127.0.0.1>', `Call-ID: ${callId}`,
+      'CSeq: 1 INVITE', `Contact: <sip:c@127.0.0.2:${port()}>`, 'Content-Length: 0', '', ''].join('\r\n')), kam.port, kam.host);
+    const ok = await wait((m) => /^SIP\/2\.0 200 /.test(m) && / INVITE/.test(hdr(m, 'CSeq')));
+    assert.ok(ok, `no 200: ${got.map((m) => m.split('\r\n')[0]).join(', ')}\n${kam.log().slice(-1500)}`);
+    // the dialog: route set from the Record-Route (reversed), target the Contact
+    const routes = all(ok, 'Record-Route').reverse().map((r) => `Route: ${r}`);
+    const target = /<([^>]+)>/.exec(hdr(ok, 'Contact'))[1];
+    const inDialog = (method, cseq, extra = []) => [`${method} ${target} SIP/2.0`, via(), 'Max-Forwards: 70', ...routes,
+      'From: <sip:442071838750@127.0.0.2>;tag=car1', `To: ${hdr(ok, 'To')}`, `Call-ID: ${callId}`, `CSeq: ${cseq} ${method}`,
+      `Contact: <sip:c@127.0.0.2:${port()}>`, ...extra, 'Content-Length: 0', '', ''].join('\r\n');
+    me.send(Buffer.from(inDialog('ACK', 1)), kam.port, kam.host);
+    me.send(Buffer.from(inDialog('INVITE', 2, ['X-Numberd-Account: MAFORGEDFORGEDFORGED',
+      'X-Numberd-Application: forged-app'])), kam.port, kam.host);
+    let re = null;
+    for (let i = 0; i < 50 && !re; i++) {
+      re = atApp.find((m) => /^INVITE /.test(m) && /^2 INVITE/.test(hdr(m, 'CSeq') || ''));
+      if (!re) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(re, `the re-INVITE never reached the application server\n${kam.log().slice(-1500)}`);
+    assert.doesNotMatch(re, /FORGED|forged-app/i, 'forged X-Numberd-* headers reached the application server');
+    me.send(Buffer.from(inDialog('BYE', 3)), kam.port, kam.host);
+    await new Promise((r) => setTimeout(r, 300));
+  } finally {
+    app.close();
+    me.close();
+  }
+});
