@@ -331,6 +331,11 @@ test('an auth trunk\'s credentials replayed on a new call: challenged again, not
 test('a carrier\'s re-INVITE within a call: its X-Numberd-* headers never reach the application server', async () => {
   const dgram = require('node:dgram');
   const crypto = require('node:crypto');
+  // a carrier and a number of its own (the tests above edit theirs)
+  const c = await byocCarrier(W.A.api_key, { carrier_name: 're-invite trunk',
+    sip_gateway: { ipv4: '127.0.0.23', netmask: 32, inbound: true, outbound: false } });
+  await byocNumber(W.A.api_key, '14155550700', c.voip_carrier_sid);
+  await setNumber(W.A, '14155550700', { app_id: W.app });
   const hdr = (m, n) => (new RegExp(`^${n}\\s*:\\s*(.*)$`, 'im').exec(m) || [])[1];
   const all = (m, n) => [...m.matchAll(new RegExp(`^${n}\\s*:\\s*(.*)$`, 'gim'))].map((x) => x[1].trim());
   const app = dgram.createSocket('udp4');
@@ -351,26 +356,26 @@ test('a carrier\'s re-INVITE within a call: its X-Numberd-* headers never reach 
   const me = dgram.createSocket('udp4');
   const got = [];
   me.on('message', (b) => got.push(b.toString('latin1')));
-  await new Promise((r) => me.bind(0, '127.0.0.2', r));
+  await new Promise((r) => me.bind(0, '127.0.0.23', r));
   const port = () => me.address().port;
-  const callId = `reinvite-${Date.now()}@127.0.0.2`;
-  const via = () => `Via: SIP/2.0/UDP 127.0.0.2:${port()};branch=z9hG4bK${crypto.randomBytes(6).toString('hex')}`;
+  const callId = `reinvite-${Date.now()}@127.0.0.23`;
+  const via = () => `Via: SIP/2.0/UDP 127.0.0.23:${port()};branch=z9hG4bK${crypto.randomBytes(6).toString('hex')}`;
   const wait = async (pred) => {
     for (let i = 0; i < 50; i++) { const m = got.find(pred); if (m) return m; await new Promise((r) => setTimeout(r, 100)); }
     return null;
   };
   try {
-    me.send(Buffer.from([`INVITE sip:14155550100@${kam.uri} SIP/2.0`, via(), 'Max-Forwards: 70',
-      'From: <sip:442071838750@127.0.0.2>;tag=car1', 'To: <sip:14155550100@127.0.0.1>', `Call-ID: ${callId}`,
-      'CSeq: 1 INVITE', `Contact: <sip:c@127.0.0.2:${port()}>`, 'Content-Length: 0', '', ''].join('\r\n')), kam.port, kam.host);
+    me.send(Buffer.from([`INVITE sip:14155550700@${kam.uri} SIP/2.0`, via(), 'Max-Forwards: 70',
+      'From: <sip:442071838750@127.0.0.23>;tag=car1', 'To: <sip:14155550700@127.0.0.1>', `Call-ID: ${callId}`,
+      'CSeq: 1 INVITE', `Contact: <sip:c@127.0.0.23:${port()}>`, 'Content-Length: 0', '', ''].join('\r\n')), kam.port, kam.host);
     const ok = await wait((m) => /^SIP\/2\.0 200 /.test(m) && / INVITE/.test(hdr(m, 'CSeq')));
     assert.ok(ok, `no 200: ${got.map((m) => m.split('\r\n')[0]).join(', ')}\n${kam.log().slice(-1500)}`);
     // the dialog: route set from the Record-Route (reversed), target the Contact
     const routes = all(ok, 'Record-Route').reverse().map((r) => `Route: ${r}`);
     const target = /<([^>]+)>/.exec(hdr(ok, 'Contact'))[1];
     const inDialog = (method, cseq, extra = []) => [`${method} ${target} SIP/2.0`, via(), 'Max-Forwards: 70', ...routes,
-      'From: <sip:442071838750@127.0.0.2>;tag=car1', `To: ${hdr(ok, 'To')}`, `Call-ID: ${callId}`, `CSeq: ${cseq} ${method}`,
-      `Contact: <sip:c@127.0.0.2:${port()}>`, ...extra, 'Content-Length: 0', '', ''].join('\r\n');
+      'From: <sip:442071838750@127.0.0.23>;tag=car1', `To: ${hdr(ok, 'To')}`, `Call-ID: ${callId}`, `CSeq: ${cseq} ${method}`,
+      `Contact: <sip:c@127.0.0.23:${port()}>`, ...extra, 'Content-Length: 0', '', ''].join('\r\n');
     me.send(Buffer.from(inDialog('ACK', 1)), kam.port, kam.host);
     me.send(Buffer.from(inDialog('INVITE', 2, ['X-Numberd-Account: MAFORGEDFORGEDFORGED',
       'X-Numberd-Application: forged-app'])), kam.port, kam.host);
