@@ -304,11 +304,39 @@ static void raise_nofile(void)
  * SWEEP_SECONDS; a condition variable lets shutdown stop it at once. */
 #define SWEEP_SECONDS 60
 
+/* A thread's period: ticker_wait sleeps it, ticker_stop ends it at once
+ * (the sweeper, and the start-up's systemd extensions). */
 typedef struct {
-    core_t *core;
     pthread_mutex_t lock;
     pthread_cond_t cond;
     bool stop;
+} ticker_t;
+#define TICKER_INIT {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false}
+
+/* Sleeps ms, or until ticker_stop: true when the time passed. */
+static bool ticker_wait(ticker_t *t, long ms)
+{
+    struct timespec until = clock_deadline_ms(ms);
+    pthread_mutex_lock(&t->lock);
+    while (!t->stop && pthread_cond_timedwait(&t->cond, &t->lock, &until) != ETIMEDOUT) {}
+    bool go = !t->stop;
+    pthread_mutex_unlock(&t->lock);
+    return go;
+}
+
+/* Stops the thread th that waits on t, and joins it. */
+static void ticker_stop(ticker_t *t, pthread_t th)
+{
+    pthread_mutex_lock(&t->lock);
+    t->stop = true;
+    pthread_cond_signal(&t->cond);
+    pthread_mutex_unlock(&t->lock);
+    pthread_join(th, NULL);
+}
+
+typedef struct {
+    core_t *core;
+    ticker_t tick;
 } sweeper_t;
 
 /* --event-retention (days; 0: keep every event) */
@@ -327,35 +355,19 @@ static int g_event_retention = EV_RETENTION_DEFAULT;
  * systemd is asked for START_WAIT_S * 3 more (EXTEND_TIMEOUT_USEC, Type=
  * notify); nothing without NOTIFY_SOCKET. */
 #define START_WAIT_S 20
-typedef struct {
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    bool done;
-} start_wait_t;
 
 static void *start_wait_main(void *arg)
 {
-    start_wait_t *w = arg;
+    ticker_t *t = arg;
     /* tests: a shorter period (NUMBERD_START_WAIT_MS) */
-    const char *t = getenv("NUMBERD_START_WAIT_MS");
-    long ms = t && atol(t) > 0 && atol(t) <= START_WAIT_S * 1000 ? atol(t) : START_WAIT_S * 1000;
-    pthread_mutex_lock(&w->lock);
-    while (!w->done) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += (ms % 1000) * 1000000L;
-        until.tv_sec += ms / 1000 + until.tv_nsec / 1000000000L;
-        until.tv_nsec %= 1000000000L;
-        while (!w->done && pthread_cond_timedwait(&w->cond, &w->lock, &until) != ETIMEDOUT) {}
-        if (w->done) break;
-        pthread_mutex_unlock(&w->lock);
+    const char *v = getenv("NUMBERD_START_WAIT_MS");
+    long ms = v && atol(v) > 0 && atol(v) <= START_WAIT_S * 1000 ? atol(v) : START_WAIT_S * 1000;
+    while (ticker_wait(t, ms)) {
         char state[96];
         snprintf(state, sizeof state, "EXTEND_TIMEOUT_USEC=%llu\nSTATUS=applying schema migrations",
                  (unsigned long long)ms * 3 * 1000ull);
         sdnotify_state(state, NULL);
-        pthread_mutex_lock(&w->lock);
     }
-    pthread_mutex_unlock(&w->lock);
     return NULL;
 }
 
@@ -431,19 +443,10 @@ static void *sweep_main(void *arg)
 {
     sweeper_t *sw = arg;
     sweep_rest(sw->core);
-    pthread_mutex_lock(&sw->lock);
-    while (!sw->stop) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += SWEEP_SECONDS;
-        while (!sw->stop && pthread_cond_timedwait(&sw->cond, &sw->lock, &until) != ETIMEDOUT) {}
-        if (sw->stop) break;
-        pthread_mutex_unlock(&sw->lock);
+    while (ticker_wait(&sw->tick, SWEEP_SECONDS * 1000L)) {
         sweep_aging(sw->core);
         sweep_rest(sw->core);
-        pthread_mutex_lock(&sw->lock);
     }
-    pthread_mutex_unlock(&sw->lock);
     return NULL;
 }
 
@@ -665,17 +668,11 @@ int cli_serve(int argc, char **argv)
      * longer than systemd's start timeout (90 s by default), which then
      * killed the start and the next, for ever (a package upgrade restarts
      * the service by itself); told to wait while they run */
-    start_wait_t sw_mig = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+    ticker_t mig_tick = TICKER_INIT;
     pthread_t mig_thread;
-    bool mig_waiting = pthread_create(&mig_thread, NULL, start_wait_main, &sw_mig) == 0;
+    bool mig_waiting = pthread_create(&mig_thread, NULL, start_wait_main, &mig_tick) == 0;
     int opened = cli_open_core(db, &ctx.core);
-    if (mig_waiting) {
-        pthread_mutex_lock(&sw_mig.lock);
-        sw_mig.done = true;
-        pthread_cond_signal(&sw_mig.cond);
-        pthread_mutex_unlock(&sw_mig.lock);
-        pthread_join(mig_thread, NULL);
-    }
+    if (mig_waiting) ticker_stop(&mig_tick, mig_thread);
     if (opened != C_OK) {
         ids_wipe(token, sizeof token);
         ids_wipe(mtoken, sizeof mtoken);
@@ -832,11 +829,8 @@ int cli_serve(int argc, char **argv)
         log_msg(LOG_INFO, "registration client on udp %s (port %u)", sip_listen, sipreg_port(sipreg));
     }
     sdnotify_state("READY=1", NULL); /* systemd Type=notify: listening, demo data made */
-    static sweeper_t sw;
+    static sweeper_t sw = {.tick = TICKER_INIT};
     sw.core = &ctx.core;
-    sw.stop = false;
-    pthread_mutex_init(&sw.lock, NULL);
-    pthread_cond_init(&sw.cond, NULL);
     pthread_t sweeper;
     bool sweeping = pthread_create(&sweeper, NULL, sweep_main, &sw) == 0;
 
@@ -861,13 +855,7 @@ int cli_serve(int argc, char **argv)
     }
     sdnotify_state("STOPPING=1", NULL);
     atomic_store(&ctx.stopping, true);
-    if (sweeping) {
-        pthread_mutex_lock(&sw.lock);
-        sw.stop = true;
-        pthread_cond_signal(&sw.cond);
-        pthread_mutex_unlock(&sw.lock);
-        pthread_join(sweeper, NULL);
-    }
+    if (sweeping) ticker_stop(&sw.tick, sweeper);
     ret = 0;
 done:
     /* unregisters (Expires: 0) while the database is still open */

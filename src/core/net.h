@@ -20,6 +20,8 @@
 
 #include "util/common.h"
 
+struct sockaddr;
+
 #define NET_ADDR_SZ 46 /* longest canonical text of an address + NUL */
 #define NET_HOST_MAX 253
 #define NET_HOST_SZ 254
@@ -74,5 +76,16 @@ void net_mask(net_ip_t *ip, int prefix);
  * are ignored.  false for NULL pointers, mixed or unknown families, and a
  * prefix outside 0..32 / 0..128. */
 bool net_cidr_contains(const net_ip_t *net, int prefix, const net_ip_t *ip);
+
+/* NULL when ip is an address numberd may reach on a customer's word (a
+ * webhook's target, a customer carrier's registrar or probed gateway);
+ * else why not ("a loopback address", "a private address", ...), a static
+ * string.  An IPv6 address that carries an IPv4 one (mapped, translated,
+ * compatible, NAT64, 6to4) is judged by that one too.  The operator's
+ * switches (--webhook-allow-private, --sip-allow-private) are the
+ * callers'. */
+const char *net_ip_internal(const net_ip_t *ip);
+/* sa's address (AF_INET, AF_INET6) into ip; false for another family. */
+bool net_ip_from_sockaddr(const struct sockaddr *sa, net_ip_t *ip);
 
 #endif

@@ -492,11 +492,10 @@ int num_renewal_roll(core_t *c, int64_t *rolled, cerr_t *e)
     *rolled = 0;
     clock_date(clock_now(), today);
     /* by number, after the last one seen: a row that cannot move (a
-     * malformed added_on) is passed, not met again */
-    /* the rows read before the write transaction, which only a batch
-     * with rows opens: a sweep with nothing to move writes nothing (no
-     * empty COMMIT a minute on every node); each move is conditional on
-     * the date read */
+     * malformed added_on) is passed, not met again.  The rows are read
+     * before the write transaction, which only a batch with rows opens (a
+     * sweep with nothing to move writes nothing); each move is conditional
+     * on the date read. */
     for (;;) {
         size_t n = 0;
         rc = core_st(e, c->st->ops->renewal_due(c->st, today, after, RENEWAL_BATCH, rows, &n),

@@ -167,112 +167,13 @@ int hook_url_parse(const char *url, hook_url_t *out, cerr_t *e)
     return C_OK;
 }
 
-typedef struct {
-    const char *cidr;
-    const char *why;
-} range_t;
-
-/* Where a webhook must not go unless the operator allows it: this host,
- * the operator's own networks, the cloud metadata service (169.254.169.254
- * is link-local), and addresses no server answers from. */
-static const range_t k_ranges[] = {
-    {"0.0.0.0/8", "an unspecified address"},
-    {"10.0.0.0/8", "a private address"},
-    {"100.64.0.0/10", "a shared (CGNAT) address"},
-    {"127.0.0.0/8", "a loopback address"},
-    {"169.254.0.0/16", "a link-local address"},
-    {"172.16.0.0/12", "a private address"},
-    {"192.0.0.0/24", "a reserved address"},
-    {"192.168.0.0/16", "a private address"},
-    {"198.18.0.0/15", "a reserved address"},
-    {"224.0.0.0/4", "a multicast address"},
-    {"240.0.0.0/4", "a reserved address"},
-    {"::/128", "an unspecified address"},
-    {"::1/128", "a loopback address"},
-    {"fc00::/7", "a unique local address"},
-    {"fe80::/10", "a link-local address"},
-    {"fec0::/10", "a site-local address"},
-    {"ff00::/8", "a multicast address"},
-};
-
-static const char *range_of(const net_ip_t *ip)
-{
-    for (size_t i = 0; i < ND_ARRAY_LEN(k_ranges); i++) {
-        net_ip_t net;
-        int prefix = 0;
-        bool had = false;
-        if (net_parse_cidr(k_ranges[i].cidr, strlen(k_ranges[i].cidr), &net, &prefix, &had, NULL) !=
-            C_OK)
-            nd_panic("webhooks: bad range %s", k_ranges[i].cidr);
-        if (net.family == ip->family && net_cidr_contains(&net, prefix, ip)) return k_ranges[i].why;
-    }
-    return NULL;
-}
-
-static bool zeros(const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (p[i]) return false;
-    return true;
-}
-
-/* The IPv4 address an IPv6 address carries to an IPv4 host, where the
- * network may deliver it there (a translator, a tunnel or the host's own
- * stack): true with *v4; *opaque when it is a form whose IPv4 address
- * cannot be told (then it is refused). */
-static bool embedded_v4(const uint8_t a[16], net_ip_t *v4, bool *opaque)
-{
-    static const uint8_t nat64[6] = {0, 0x64, 0xff, 0x9b, 0, 0};     /* 64:ff9b::/96 */
-    static const uint8_t nat64_local[6] = {0, 0x64, 0xff, 0x9b, 0, 1}; /* 64:ff9b:1::/48 */
-    *opaque = false;
-    memset(v4, 0, sizeof *v4);
-    v4->family = 4;
-    const uint8_t *at = NULL;
-    if (zeros(a, 10) && a[10] == 0xff && a[11] == 0xff) {
-        at = a + 12;                             /* ::ffff:a.b.c.d, mapped */
-    } else if (zeros(a, 8) && a[8] == 0xff && a[9] == 0xff && a[10] == 0 && a[11] == 0) {
-        at = a + 12;                             /* ::ffff:0:a.b.c.d, translated (RFC 2765) */
-    } else if (zeros(a, 12)) {
-        at = a + 12;                             /* ::a.b.c.d, compatible (deprecated) */
-    } else if (memcmp(a, nat64, 6) == 0 && zeros(a + 6, 6)) {
-        at = a + 12;                             /* the well-known NAT64 prefix */
-    } else if (memcmp(a, nat64_local, 6) == 0) {
-        /* RFC 8215's local-use NAT64 prefixes, of any length from /48: the
-         * /96 form (the usual DNS64 one) says where its address is; in a
-         * shorter one (RFC 6052 2.2) it cannot be told apart, refused */
-        if (!zeros(a + 6, 6)) {
-            *opaque = true;
-            return true;
-        }
-        at = a + 12;
-    } else if (a[0] == 0x20 && a[1] == 0x02) {
-        at = a + 2;                              /* 2002:a.b.c.d::/48, 6to4 */
-    }
-    if (!at) return false;
-    memcpy(v4->addr, at, 4);
-    return true;
-}
-
-const char *hook_ip_forbidden(const net_ip_t *ip)
-{
-    const char *why = range_of(ip);
-    if (why || ip->family != 6) return why;
-    /* IPv6 forms that reach the IPv4 address they carry: judged by that
-     * one (::1 and :: matched above, as themselves) */
-    net_ip_t v4;
-    bool opaque = false;
-    if (!embedded_v4(ip->addr, &v4, &opaque)) return NULL;
-    if (opaque) return "a local-use NAT64 address whose IPv4 address cannot be told";
-    return range_of(&v4);
-}
-
 /* At registration: what can be judged without a resolver (an address
  * literal, localhost); names are judged at each delivery. */
 static int url_check(const char *url, hook_url_t *u, cerr_t *e)
 {
     if (hook_url_parse(url, u, e) != C_OK) return C_ERR;
     if (hook_allow_private()) return C_OK;
-    const char *why = u->host_is_ip ? hook_ip_forbidden(&u->ip) : NULL;
+    const char *why = u->host_is_ip ? net_ip_internal(&u->ip) : NULL;
     size_t hn = strlen(u->host);
     if (!why && (strcmp(u->host, "localhost") == 0 ||
                  (hn > 10 && strcmp(u->host + hn - 10, ".localhost") == 0)))

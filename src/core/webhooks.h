@@ -94,11 +94,6 @@ typedef struct {
  * address not written a.b.c.d (0x7f000001, 0177.0.0.1, 127.1) is refused.
  * C_ERR with CE_INVALID "invalid url: <why>". */
 int hook_url_parse(const char *url, hook_url_t *out, cerr_t *e);
-/* NULL when ip may be a target; else why not ("a loopback address", ...),
- * a static string.  An IPv6 address that carries an IPv4 one (mapped,
- * translated, compatible, NAT64, 6to4) is judged by that one too.
- * Ignores hook_allow_private (callers decide). */
-const char *hook_ip_forbidden(const net_ip_t *ip);
 
 /* ---- secrets and signatures ------------------------------------------------- */
 

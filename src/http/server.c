@@ -602,17 +602,22 @@ static void batch_resume(http_server_t *s, req_t *held)
     }
 }
 
+/* r's answer replaced by the fault's (batch_lost: 503), whatever its
+ * handler said or whether it ran: its write was not kept, or not known
+ * to be. */
+static void answer_lost(http_server_t *s, req_t *r)
+{
+    http_resp_free(&r->closed);
+    r->closed = (http_resp_t){.status = 200, .request_id = r->pub.id};
+    s->app.batch_lost(&r->pub, &r->closed);
+}
+
 /* Waits for the committed batch held's sync (app.batch_durable), then
  * sends its answers. */
 static void batch_answer_durable(http_server_t *s, req_t *held, void *after)
 {
-    if (s->app.batch_durable(s->app.ud, after) != C_OK) {
-        for (req_t *r = held; r; r = r->bnext) {
-            http_resp_free(&r->closed);
-            r->closed = (http_resp_t){.status = 200, .request_id = r->pub.id};
-            s->app.batch_lost(&r->pub, &r->closed);
-        }
-    }
+    if (s->app.batch_durable(s->app.ud, after) != C_OK)
+        for (req_t *r = held; r; r = r->bnext) answer_lost(s, r);
     batch_resume(s, held);
 }
 
@@ -694,13 +699,8 @@ static void answer_batch(http_server_t *s, req_t *first)
         batch_to_syncer(s, held, after);
         return;
     }
-    if (!ok) {
-        for (req_t *r = held; r; r = r->bnext) {
-            http_resp_free(&r->closed);
-            r->closed = (http_resp_t){.status = 200, .request_id = r->pub.id};
-            s->app.batch_lost(&r->pub, &r->closed);
-        }
-    }
+    if (!ok)
+        for (req_t *r = held; r; r = r->bnext) answer_lost(s, r);
     batch_resume(s, held);
 }
 
@@ -716,9 +716,7 @@ static void answer_batch(http_server_t *s, req_t *first)
 static void answer_queue_lost(http_server_t *s, req_t *r)
 {
     while (r) {
-        http_resp_free(&r->closed);
-        r->closed = (http_resp_t){.status = 200, .request_id = r->pub.id};
-        s->app.batch_lost(&r->pub, &r->closed);
+        answer_lost(s, r);
         answer_resume(s, r);
         r = wq_take(s);
     }

@@ -236,7 +236,7 @@ void sipreg_chal_clear(reg_t *g);
 bool sipreg_binding_live(const reg_t *g);
 /* Whether a customer's carrier (account_id != 0) has its registrar or
  * gateway at dst, an address a customer may not make numberd send to
- * (loopback, private, link-local, ...: webhooks' hook_ip_forbidden) unless
+ * (loopback, private, link-local, ...: core/net.h net_ip_internal) unless
  * the operator allows it (--sip-allow-private); why gets the reason. */
 bool sipreg_refused(const sipreg_t *r, int64_t account_id, const struct sockaddr_storage *dst,
                     char *why, size_t whysz);

@@ -3,7 +3,6 @@
  * backoff and the stored state. */
 #include "sipreg/sipregInt.h"
 #include "core/net.h"
-#include "core/webhooks.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -328,22 +327,12 @@ bool sipreg_refused(const sipreg_t *r, int64_t account_id, const struct sockaddr
                     char *why, size_t whysz)
 {
     if (r->allow_private || account_id == 0) return false; /* the operator's own carriers */
-    net_ip_t ip = {0};
-    if (dst->ss_family == AF_INET) {
-        ip.family = 4;
-        memcpy(ip.addr, &((const struct sockaddr_in *)dst)->sin_addr, 4);
-    } else if (dst->ss_family == AF_INET6) {
-        ip.family = 6;
-        memcpy(ip.addr, &((const struct sockaddr_in6 *)dst)->sin6_addr, 16);
-    } else {
-        return false;
-    }
-    const char *bad = hook_ip_forbidden(&ip);
+    net_ip_t ip;
+    if (!net_ip_from_sockaddr((const struct sockaddr *)dst, &ip)) return false;
+    const char *bad = net_ip_internal(&ip);
     if (!bad) return false;
-    char text[INET6_ADDRSTRLEN] = "";
-    inet_ntop(dst->ss_family, ip.family == 4 ? (const void *)&((const struct sockaddr_in *)dst)->sin_addr
-                                             : (const void *)&((const struct sockaddr_in6 *)dst)->sin6_addr,
-              text, sizeof text);
+    char text[NET_ADDR_SZ];
+    net_format(&ip, text);
     snprintf(why, whysz, "refused: %s is %s (the operator allows it with --sip-allow-private)", text, bad);
     return true;
 }

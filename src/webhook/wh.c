@@ -77,29 +77,13 @@ static int64_t mono_ms(void)
 
 /* ---- the SSRF guard -------------------------------------------------------------------- */
 
-static bool sa_to_ip(const struct sockaddr *sa, net_ip_t *ip)
-{
-    memset(ip, 0, sizeof *ip);
-    if (sa->sa_family == AF_INET) {
-        ip->family = 4;
-        memcpy(ip->addr, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
-        return true;
-    }
-    if (sa->sa_family == AF_INET6) {
-        ip->family = 6;
-        memcpy(ip->addr, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
-        return true;
-    }
-    return false;
-}
-
 /* Every socket curl opens passes here: the last word on where a delivery
  * may connect, whatever the resolver said before. */
 static curl_socket_t open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
 {
     net_ip_t ip;
-    if (purpose != CURLSOCKTYPE_IPCXN || !sa_to_ip(&a->addr, &ip)) return CURL_SOCKET_BAD;
-    if (!hook_allow_private() && hook_ip_forbidden(&ip)) {
+    if (purpose != CURLSOCKTYPE_IPCXN || !net_ip_from_sockaddr(&a->addr, &ip)) return CURL_SOCKET_BAD;
+    if (!hook_allow_private() && net_ip_internal(&ip)) {
         *(bool *)ud = true;   /* refused here: say so, not "cannot connect" */
         return CURL_SOCKET_BAD;
     }
@@ -261,7 +245,7 @@ static int resolve_checked(wh_t *w, const hook_url_t *u, int64_t deadline, char 
     bool allow = hook_allow_private();
     if (test_delay(w, u->host, deadline, why, whysz, aborted) != C_OK) return C_ERR;
     if (u->host_is_ip) {
-        const char *bad = allow ? NULL : hook_ip_forbidden(&u->ip);
+        const char *bad = allow ? NULL : net_ip_internal(&u->ip);
         if (bad) {
             snprintf(why, whysz, "refused: %.120s is %s (private targets are not allowed)", u->host, bad);
             return C_ERR;
@@ -275,10 +259,10 @@ static int resolve_checked(wh_t *w, const hook_url_t *u, int64_t deadline, char 
     bool first_v6 = false;
     for (struct addrinfo *p = res; p; p = p->ai_next) {
         net_ip_t ip;
-        if (!sa_to_ip(p->ai_addr, &ip)) continue;
+        if (!net_ip_from_sockaddr(p->ai_addr, &ip)) continue;
         char text[NET_ADDR_SZ];
         net_format(&ip, text);
-        const char *bad = allow ? NULL : hook_ip_forbidden(&ip);
+        const char *bad = allow ? NULL : net_ip_internal(&ip);
         if (bad) {
             /* one refused address refuses the name: a name that points
              * both outside and inside is not one to follow */

@@ -8,7 +8,7 @@
  * the core's, core/webhooks.h; this folder is the network side:
  *
  * - SSRF: the target's host is resolved here, every address it resolves
- *   to is checked (hook_ip_forbidden) unless the operator allows private
+ *   to is checked (net_ip_internal) unless the operator allows private
  *   targets, and the connection is pinned to the checked address
  *   (CURLOPT_RESOLVE) and checked again as the socket opens
  *   (CURLOPT_OPENSOCKETFUNCTION), so a DNS answer that changes between the

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/clock.h"
 #include "util/log.h"
 #include "util/metrics.h"
 
@@ -815,11 +816,7 @@ static int write_lock_take(sqlite_store_t *s)
         pthread_mutex_lock(&s->write_lock);
         return ST_OK;
     }
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_nsec += NOWAIT_LOCK_MS * 1000000L;
-    ts.tv_sec += ts.tv_nsec / 1000000000L;
-    ts.tv_nsec %= 1000000000L;
+    struct timespec ts = clock_deadline_ms(NOWAIT_LOCK_MS);
     return pthread_mutex_timedlock(&s->write_lock, &ts) == 0 ? ST_OK : ST_ERR;
 }
 

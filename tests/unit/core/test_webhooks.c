@@ -134,8 +134,8 @@ static void check_ip(const char *text, bool forbidden)
     char url[128];
     snprintf(url, sizeof url, strchr(text, ':') ? "http://[%s]/" : "http://%s/", text);
     assert_int_equal(hook_url_parse(url, &u, &e), C_OK);
-    if (forbidden) assert_non_null(hook_ip_forbidden(&u.ip));
-    else assert_null(hook_ip_forbidden(&u.ip));
+    if (forbidden) assert_non_null(net_ip_internal(&u.ip));
+    else assert_null(net_ip_internal(&u.ip));
 }
 
 static void test_ssrf_ranges(void **state)
