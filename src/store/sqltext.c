@@ -157,6 +157,15 @@ const char *const sqlt_text[Q__COUNT] = {
         "WHERE c.trunk_type = 2 AND " SQLS_REG_LIVE,
     /* ---- registrations ------------------------------------------------------- */
     [Q_REG_GET] = SQLS_REG_SELECT "WHERE r.carrier_id = ?1",
+    /* ?1 now, ?2 the reason, ?3 at most.  The outer WHERE again: on
+     * PostgreSQL a row its registering node renewed after the subquery's
+     * snapshot is left alone (READ COMMITTED re-checks it on the updated
+     * row) */
+    [Q_REG_EXPIRE] =
+        "UPDATE registrations SET state = 3, last_code = 0, reason = ?2, updated_at = ?1 "
+        "WHERE state = 1 AND expires_at <= ?1 AND carrier_id IN (SELECT carrier_id FROM "
+        "registrations WHERE state = 1 AND expires_at <= ?1 ORDER BY carrier_id LIMIT ?3) "
+        "RETURNING carrier_id",
     [Q_REG_EXPIRE_DUE] = "SELECT count(*) FROM (SELECT 1 FROM registrations WHERE state = 1 AND "
                          "expires_at <= ?1 LIMIT 1) x",
     [Q_PROBE_DEL] = "DELETE FROM carrier_probes WHERE carrier_id = ?1",

@@ -15,6 +15,15 @@
     "WHERE ($1::int < 0 OR (CASE WHEN r.state = 1 AND r.expires_at <= $5::bigint THEN 3 "    \
     "ELSE r.state END) = $1) AND ($2::bigint = 0 OR c.account_id = $2)"
 
+/* Takes the session lock (NS, KEY) unless this session holds it already:
+ * pg_try_advisory_lock stacks (see above), so asking pg_locks first makes
+ * the try idempotent.  NS and KEY are SQL text (KEY a literal or $n). */
+#define TRY_LOCK(NS, KEY)                                                                     \
+    "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND "       \
+    "pid = pg_backend_pid() AND classid = " NS "::bigint::oid AND "                          \
+    "objid = " KEY "::bigint::oid AND objsubid = 2) THEN true "                              \
+    "ELSE pg_try_advisory_lock(" NS ", " KEY "::int) END"
+
 const char *const pg_sql_registrations[Q__COUNT] = {
     /* nothing is written for a carrier deleted meanwhile */
     [Q_REG_PUT] =
@@ -29,18 +38,9 @@ const char *const pg_sql_registrations[Q__COUNT] = {
         "node = EXCLUDED.node, updated_at = EXCLUDED.updated_at, registrar_ip = EXCLUDED.registrar_ip",
     [Q_REG_LIST] = PAGE("FROM registrations r JOIN carriers c ON c.id = r.carrier_id " REG_WHERE,
                         SQLS_REG_SELECT REG_WHERE " ORDER BY r.carrier_id LIMIT $3 OFFSET $4"),
-    [Q_REG_LOCK] =
-        "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND "
-        "pid = pg_backend_pid() AND classid = " LOCK_NS_REG_BUCKET "::bigint::oid AND "
-        "objid = $1::bigint::oid AND objsubid = 2) THEN true "
-        "ELSE pg_try_advisory_lock(" LOCK_NS_REG_BUCKET ", $1::int) END",
+    [Q_REG_LOCK] = TRY_LOCK(LOCK_NS_REG_BUCKET, "$1"),
     [Q_REG_UNLOCK] = "SELECT pg_advisory_unlock(" LOCK_NS_REG_BUCKET ", $1::int)",
-    /* Q_REG_LOCK's way, for the one probing lock */
-    [Q_PROBE_LOCK] =
-        "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND "
-        "pid = pg_backend_pid() AND classid = " LOCK_NS "::bigint::oid AND "
-        "objid = " LOCK_PROBE "::bigint::oid AND objsubid = 2) THEN true "
-        "ELSE pg_try_advisory_lock(" LOCK_NS ", " LOCK_PROBE ") END",
+    [Q_PROBE_LOCK] = TRY_LOCK(LOCK_NS, LOCK_PROBE),
     [Q_PROBE_SET] =
         "INSERT INTO carrier_probes(carrier_id, interval_s) SELECT $1, $2 "
         "WHERE EXISTS (SELECT 1 FROM carriers WHERE id = $1) "
@@ -57,14 +57,6 @@ const char *const pg_sql_registrations[Q__COUNT] = {
         "ON CONFLICT (sid) DO UPDATE SET carrier_id = EXCLUDED.carrier_id, state = EXCLUDED.state, "
         "misses = EXCLUDED.misses, last_code = EXCLUDED.last_code, "
         "last_probe_at = EXCLUDED.last_probe_at, updated_at = EXCLUDED.updated_at",
-    /* SQLite's Q_REG_EXPIRE; the outer WHERE again: a row its registering
-     * node renewed after the subquery's snapshot is left alone (READ
-     * COMMITTED re-checks it on the updated row) */
-    [Q_REG_EXPIRE] =
-        "UPDATE registrations SET state = 3, last_code = 0, reason = $2, updated_at = $1 "
-        "WHERE state = 1 AND expires_at <= $1::bigint AND carrier_id IN (SELECT carrier_id "
-        "FROM registrations WHERE state = 1 AND expires_at <= $1::bigint ORDER BY carrier_id "
-        "LIMIT $3) RETURNING carrier_id",
     /* SQLite's Q_HEALTH_EXPIRE */
     [Q_HEALTH_EXPIRE] =
         "UPDATE gateway_health h SET state = 0, misses = 0, updated_at = $1 WHERE h.state = 2 AND "

@@ -44,12 +44,6 @@ static const char *const sql_text[Q__COUNT] = {
     /* ?1 now, ?2 HEALTH_STALE_PROBES, ?3 HEALTH_STALE_SLACK_S; a carrier
      * no longer probed has no interval (its downs count for nothing:
      * SQLS_GW_DOWN) and keeps its rows as they are */
-    /* ?1 now, ?2 the reason, ?3 at most */
-    [Q_REG_EXPIRE] =
-        "UPDATE registrations SET state = 3, last_code = 0, reason = ?2, updated_at = ?1 "
-        "WHERE state = 1 AND expires_at <= ?1 AND carrier_id IN (SELECT carrier_id FROM "
-        "registrations WHERE state = 1 AND "
-        "expires_at <= ?1 ORDER BY carrier_id LIMIT ?3) RETURNING carrier_id",
     [Q_HEALTH_EXPIRE] =
         "UPDATE gateway_health SET state = 0, misses = 0, updated_at = ?1 WHERE state = 2 AND "
         "last_probe_at < ?1 - ?3 - ?2 * (SELECT p.interval_s FROM carrier_probes p "
