@@ -386,7 +386,10 @@ test('a stored down no prober renews any more stops keeping its gateway out of r
     assert.equal(r.action, 'route', JSON.stringify(r));
     assert.equal(r.routes[0].carrier.id, c.id);
     assert.deepEqual(await health(), ['unknown']);
-    assert.match(s.stderr(), /gateway health: 1 gateway\(s\) stored down by a prober that stopped probing/);
+    // the sweep logs after its commit: the route can be read before the line is written
+    const said = /gateway health: 1 gateway\(s\) stored down by a prober that stopped probing/;
+    for (let i = 0; i < 50 && !said.test(s.stderr()); i++) await new Promise((res) => setTimeout(res, 100));
+    assert.match(s.stderr(), said);
   } finally {
     await s.stop();
     require('node:fs').rmSync(dir, { recursive: true, force: true });
