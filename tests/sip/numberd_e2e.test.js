@@ -20,8 +20,10 @@ const TOKEN = 'e2e-sbc-token-0123456789abcdef';
 const REALM = 'sbc.e2e.test';
 const AUTH_USER = 'trunkuser';
 const AUTH_PASS = 'correct-horse-42';
+const GW_USER = 'gwuser';
+const GW_PASS = 'gw-pass-4711';
 
-let srv, kam, appPort, gwPort;
+let srv, kam, appPort, gwPort, gwAuthPort;
 const W = {}; // what was provisioned
 
 async function ok(r, status, what) {
@@ -92,6 +94,16 @@ test.before(async () => {
     sip_gateways: [{ address: '127.0.0.5' }, { address: '127.0.0.20', port: gwPort, inbound: false, outbound: true }],
   }), 200, 'upstream gateways');
   await ok(await srv.buy(A, '14155550400', { app_id: W.app }), 201, 'buy');
+
+  // an upstream carrier whose gateway authenticates the SBC (digest); its
+  // number, bought by A, is the caller ID that selects it first
+  gwAuthPort = await rig.freeUdpPort('127.0.0.21');
+  await srv.loadCsv('number,country_iso,type,carrier\n14155550410,US,local,authgw\n');
+  W.upAuth = await ok(await srv.admin('PATCH', '/admin/v1/carriers/authgw', {
+    sip_gateways: [{ address: '127.0.0.21', port: gwAuthPort, inbound: false, outbound: true }],
+    outbound_auth: { username: GW_USER, password: GW_PASS, realm: 'gw.e2e.test' },
+  }), 200, 'upstream gateway with credentials');
+  await ok(await srv.buy(A, '14155550410', { app_id: W.app }), 201, 'buy');
 
   kam = await rig.startKamailio({ numberdUrl: srv.base, token: TOKEN, appServer: `127.0.0.1:${appPort}`,
     appServerIp: '127.0.0.1', realm: REALM });
@@ -208,6 +220,57 @@ test('outbound with an owned caller ID goes out through the upstream carrier\'s 
   assert.equal(r.code, 0, rig.explain('outbound (app server)', r, kam));
   assert.equal(g.code, 0, rig.explain('outbound (gateway)', g, kam));
   assert.match(g.messages, new RegExp(`INVITE sip:\\+442071838750@127\\.0\\.0\\.20:${gwPort}`));
+});
+
+// The SIP messages of a SIPp message log (-trace_msg), each with whether
+// it was received or sent.
+function sippMessages(log) {
+  return log.split(/^-{20,}.*$/m).map((chunk) => {
+    const m = /^(?:UDP|TCP) message (received|sent) \[\d+\] bytes :\s*\n([\s\S]*)$/m.exec(chunk.trim());
+    return m ? { dir: m[1], text: m[2].trim() } : null;
+  }).filter(Boolean);
+}
+const cseqOf = (text) => Number(/^CSeq:\s*(\d+)/mi.exec(text)[1]);
+
+// Found by a helper's audit (session 37): the reference SBC ignored
+// routes[].auth, so a carrier that authenticates its customers' INVITEs
+// (most wholesale carriers) got every outbound call's 401 sent back to the
+// application server.  Now the SBC answers the challenge with numberd's
+// HA1, once, and the caller's later CSeqs follow the re-sent INVITE's.
+test('outbound to a gateway that challenges: answered with numberd\'s HA1, the call completes; ACK and BYE CSeqs follow', async () => {
+  const gw = await rig.startUas('uas_gw_auth', { localIp: '127.0.0.21', localPort: gwAuthPort,
+    set: { gw_user: GW_USER, gw_pass: GW_PASS } });
+  const r = await rig.runUac('uac_call', { target: kam.uri, localIp: '127.0.0.1', service: '+442071838750',
+    from: '14155550410', account: W.A.auth_id });
+  const g = await gw.kill();
+  assert.equal(r.code, 0, rig.explain('outbound (app server)', r, kam));
+  assert.equal(g.code, 0, rig.explain('outbound (gateway)', g, kam));
+  const got = sippMessages(g.messages).filter((m) => m.dir === 'received');
+  const invites = got.filter((m) => /^INVITE /.test(m.text));
+  assert.equal(invites.length, 2, rig.explain('two INVITEs at the gateway', g, kam));
+  assert.doesNotMatch(invites[0].text, /^Authorization:/mi);
+  const auth = /^Authorization:\s*Digest (.*)$/mi.exec(invites[1].text);
+  assert.ok(auth, `no credentials in the second INVITE:\n${invites[1].text}`);
+  assert.match(auth[1], new RegExp(`username="${GW_USER}"`));
+  assert.match(auth[1], /realm="gw\.e2e\.test"/);
+  assert.ok(!g.messages.includes(GW_PASS), 'the password never travels');
+  assert.ok(cseqOf(invites[1].text) > cseqOf(invites[0].text), 'the re-sent INVITE takes a new CSeq');
+  const ack = got.filter((m) => /^ACK /.test(m.text)).pop();
+  const bye = got.find((m) => /^BYE /.test(m.text));
+  assert.ok(ack && bye, rig.explain('ACK and BYE at the gateway', g, kam));
+  assert.equal(cseqOf(ack.text), cseqOf(invites[1].text), 'the 2xx ACK carries the INVITE\'s CSeq');
+  assert.ok(cseqOf(bye.text) > cseqOf(invites[1].text), `BYE's CSeq ${cseqOf(bye.text)} after the INVITE's ${cseqOf(invites[1].text)}`);
+});
+
+test('outbound to a gateway that refuses the SBC\'s credentials: answered once, its second 401 goes back, no loop', async () => {
+  const gw = await rig.startUas('uas_gw_auth', { localIp: '127.0.0.21', localPort: gwAuthPort,
+    set: { gw_user: GW_USER, gw_pass: 'not-the-password' } });
+  await rejectedCall('refused credentials', { src: '127.0.0.1', to: '442071838750', from: '14155550410',
+    account: W.A.auth_id, code: 401, reason: 'Unauthorized' });
+  const g = await gw.kill();
+  assert.equal(g.code, 0, rig.explain('gateway', g, kam));
+  const invites = sippMessages(g.messages).filter((m) => m.dir === 'received' && /^INVITE /.test(m.text));
+  assert.equal(invites.length, 2, 'one answer to the challenge, not a loop');
 });
 
 test('outbound with a spoofed caller ID: 403 caller id not owned', async () => {
