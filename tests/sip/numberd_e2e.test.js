@@ -456,3 +456,80 @@ test('a carrier\'s re-INVITE within a call: its X-Numberd-* headers never reach 
     me.close();
   }
 });
+
+// Session 37 made an INVITE a transaction from its arrival (t_newtran);
+// untested until now: a carrier's retransmission that arrives while
+// numberd is still being asked was a lookup of its own on another worker
+// (and, had the first failed, a call of its own).  numberd is made slow
+// here by a proxy in front of it that holds each lookup 1.2 s.
+test('an INVITE retransmitted during a slow lookup: one lookup, one call at the application server', async () => {
+  const dgram = require('node:dgram');
+  const http = require('node:http');
+  const c = await byocCarrier(W.A.api_key, { carrier_name: 'retransmitting trunk',
+    sip_gateway: { ipv4: '127.0.0.24', netmask: 32, inbound: true, outbound: false } });
+  await byocNumber(W.A.api_key, '14155550710', c.voip_carrier_sid);
+  await setNumber(W.A, '14155550710', { app_id: W.app });
+  let lookups = 0;
+  const proxy = http.createServer((req, res) => {
+    if (req.url.startsWith('/sbc/v1/inbound')) lookups++;
+    setTimeout(async () => {
+      try {
+        const r = await fetch(srv.base + req.url, { headers: { authorization: req.headers.authorization || '' } });
+        res.writeHead(r.status, { 'content-type': r.headers.get('content-type') || 'application/json' });
+        res.end(await r.text());
+      } catch (e) { res.writeHead(502); res.end(String(e)); }
+    }, 1200);
+  });
+  await new Promise((r) => proxy.listen(0, '127.0.0.1', r));
+  const port2 = await rig.freeUdpPort('127.0.0.1');
+  const app = dgram.createSocket('udp4');
+  const branches = new Set();
+  const hdr = (m, n) => (new RegExp(`^${n}\\s*:\\s*(.*)$`, 'im').exec(m) || [])[1];
+  const all = (m, n) => [...m.matchAll(new RegExp(`^${n}\\s*:\\s*(.*)$`, 'gim'))].map((x) => x[1].trim());
+  app.on('message', (b, rinfo) => {
+    const m = b.toString('latin1');
+    if (!/^INVITE /.test(m)) return;
+    branches.add(/branch=([^;,\s]+)/.exec(hdr(m, 'Via'))[1]);
+    const to = hdr(m, 'To');
+    app.send(Buffer.from(['SIP/2.0 200 OK', ...all(m, 'Via').map((v) => `Via: ${v}`),
+      ...all(m, 'Record-Route').map((v) => `Record-Route: ${v}`), `From: ${hdr(m, 'From')}`,
+      `To: ${/;tag=/.test(to) ? to : `${to};tag=app2`}`, `Call-ID: ${hdr(m, 'Call-ID')}`, `CSeq: ${hdr(m, 'CSeq')}`,
+      `Contact: <sip:app@127.0.0.1:${port2}>`, 'Content-Length: 0', '', ''].join('\r\n')), rinfo.port, rinfo.address);
+  });
+  await new Promise((r) => app.bind(port2, '127.0.0.1', r));
+  const kam2 = await rig.startKamailio({ numberdUrl: `http://127.0.0.1:${proxy.address().port}`, token: TOKEN,
+    appServer: `127.0.0.1:${port2}`, appServerIp: '127.0.0.1', realm: REALM });
+  const me = dgram.createSocket('udp4');
+  const got = [];
+  me.on('message', (b) => got.push(b.toString('latin1')));
+  await new Promise((r) => me.bind(0, '127.0.0.24', r));
+  try {
+    const p = me.address().port;
+    const invite = Buffer.from([`INVITE sip:14155550710@${kam2.uri} SIP/2.0`,
+      `Via: SIP/2.0/UDP 127.0.0.24:${p};branch=z9hG4bKretrans${Date.now()}`, 'Max-Forwards: 70',
+      'From: <sip:442071838750@127.0.0.24>;tag=car2', 'To: <sip:14155550710@127.0.0.1>',
+      `Call-ID: retrans-${Date.now()}@127.0.0.24`, 'CSeq: 1 INVITE', `Contact: <sip:c@127.0.0.24:${p}>`,
+      'Content-Length: 0', '', ''].join('\r\n'));
+    // the first send and two retransmissions (RFC 3261 timer A: 500 ms,
+    // sooner here), all while the lookup is held
+    for (const at of [0, 300, 400]) {
+      await new Promise((r) => setTimeout(r, at));
+      me.send(invite, kam2.port, kam2.host);
+    }
+    let ok = null;
+    for (let i = 0; i < 60 && !ok; i++) {
+      ok = got.find((m) => /^SIP\/2\.0 200 /.test(m));
+      if (!ok) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(ok, `no 200: ${got.map((m) => m.split('\r\n')[0]).join(', ')}\n${kam2.log().slice(-1500)}`);
+    await new Promise((r) => setTimeout(r, 1500)); // a second lookup, had there been one, has answered
+    assert.equal(lookups, 1, `numberd asked ${lookups} times for one INVITE`);
+    assert.equal(branches.size, 1, `${branches.size} calls reached the application server`);
+  } finally {
+    me.close();
+    app.close();
+    await kam2.stop();
+    proxy.closeAllConnections();
+    await new Promise((r) => proxy.close(r));
+  }
+});
