@@ -51,16 +51,26 @@
 
 /* The claim's fairness, after the WHERE of a due delivery d of endpoint e
  * (now: the time's placeholder, share: owner_share's): no other delivery
- * of e in flight, and, for a customer's endpoint, fewer than share of its
- * owner's in flight.  "l.leased_until > 0" repeats the partial index
- * webhook_deliveries_leased's predicate, so that both backends use it
- * (the leases in flight are a few rows; migrations of session 37). */
+ * of e in flight; for a customer's endpoint, fewer than share of its
+ * owner's in flight; and for a failing endpoint (its last attempt failed:
+ * fail_count > 0), fewer than share of all failing endpoints' in flight.
+ * The owner's share alone let several customers whose receivers hang
+ * hold every sender between them, retry after retry; now the endpoints
+ * that answer always have the other half.  (A receiver that hangs from
+ * its first attempt looks healthy until that attempt times out: for one
+ * attempt's time it counts only against its owner's share.)
+ * "l.leased_until > 0" repeats the partial index webhook_deliveries_leased's
+ * predicate, so that both backends use it (the leases in flight are a
+ * few rows; migrations of session 37). */
 #define SQLS_WH_FREE(now, share)                                                                \
     "AND NOT EXISTS (SELECT 1 FROM webhook_deliveries l WHERE l.endpoint_id = d.endpoint_id "  \
     "AND l.leased_until > 0 AND l.leased_until > " now ") "                                   \
     "AND (e.owner_id = 0 OR (SELECT count(*) FROM webhook_deliveries l "                       \
     "JOIN webhook_endpoints o ON o.id = l.endpoint_id WHERE l.leased_until > 0 "               \
-    "AND l.leased_until > " now " AND o.owner_id = e.owner_id) < " share ") "
+    "AND l.leased_until > " now " AND o.owner_id = e.owner_id) < " share ") "                  \
+    "AND (e.fail_count = 0 OR (SELECT count(*) FROM webhook_deliveries l "                     \
+    "JOIN webhook_endpoints o ON o.id = l.endpoint_id WHERE l.leased_until > 0 "               \
+    "AND l.leased_until > " now " AND o.fail_count > 0) < " share ") "
 
 /* An event (event_t order) with its account's auth_id; FROM is
  * SQLS_EVENT_FROM ("events e" and its account). */

@@ -669,9 +669,10 @@ int wh_start(const wh_cfg_t *cfg, wh_t **out, char **err)
         long v = strtol(r, NULL, 10);
         if (v >= 0 && v <= 60000) w->resolve_delay_ms = v;
     }
-    /* One account's endpoints may hold half this node's senders at most
-     * (the claim counts its deliveries in flight on every node): the
-     * others keep sending while its receivers hang. */
+    /* One account's endpoints may hold half this node's senders at most,
+     * and so may all failing endpoints together (the claim counts their
+     * deliveries in flight on every node: SQLS_WH_FREE): the others keep
+     * sending while receivers hang. */
     w->owner_share = cfg->workers / 2 > 1 ? (int)(cfg->workers / 2) : 1;
     atomic_init(&w->stop, false);
     ev_set_commit_hook(on_events_committed);

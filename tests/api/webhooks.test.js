@@ -649,6 +649,59 @@ describe('deadlines, fairness, the fan-out, caps', () => {
     }
   });
 
+  // Found by a helper's audit (session 37), left open then: the owner's
+  // share alone let two accounts whose receivers hang hold all four
+  // senders between them (2 each), retry after retry, and every other
+  // account's deliveries waited for an attempt to time out.  Failing
+  // endpoints now share half the senders, whoever owns them.
+  test('two accounts whose receivers hang: their retries hold half the senders, a third account\'s event goes at once', async () => {
+    const hang = await new Hang().listen();
+    const s = await start({ args: [...ARGS, '--webhook-workers', '4'],
+      env: { ...ENV, NUMBERD_WEBHOOK_TIMEOUT: '2' } });
+    try {
+      const keyOf = async (a) => (await s.admin('POST', `/admin/v1/accounts/${a.auth_id}/api-keys`,
+        { scopes: ['webhooks:manage'] })).json.api_key;
+      const ky = await keyOf(await s.createAccount('fail-y'));
+      // x and z: two endpoints each that never answer, hearing their
+      // account's endpoint creations, then six more creations each: work
+      // for the hanging ones for many attempts (retries at once: SCALE)
+      for (const name of ['fail-x', 'fail-z']) {
+        const k = await keyOf(await s.createAccount(name));
+        for (let i = 0; i < 2; i++) {
+          const r = await s.byoc(k, 'POST', '/webhooks', { body: { url: hang.url(`/${name}${i}`), event_types: ['webhook_endpoint.created'] } });
+          assert.equal(r.status, 201, r.text);
+        }
+        for (let i = 0; i < 6; i++) {
+          const r = await s.byoc(k, 'POST', '/webhooks', { body: { url: rx.url('/fail-sink'), event_types: ['nothing.here'] } });
+          assert.equal(r.status, 201, r.text);
+        }
+      }
+      const ey = await s.byoc(ky, 'POST', '/webhooks', { body: { url: rx.url('/fail-y'), event_types: ['webhook_endpoint.updated'] } });
+      assert.equal(ey.status, 201, ey.text);
+      rx.accept('/fail-y', ey.json.secret);
+      // the first attempts: none of the four has failed yet, all four hang
+      let end = Date.now() + 5000;
+      while (hang.held() < 4 && Date.now() < end) await sleep(20);
+      assert.equal(hang.held(), 4, 'the four hanging endpoints\' first attempts');
+      // they time out (2 s); from then on they are failing, and retried
+      await sleep(2600);
+      hang.max = hang.held();
+      end = Date.now() + 3000;
+      while (Date.now() < end) { hang.max = Math.max(hang.max, hang.held()); await sleep(20); }
+      assert.ok(hang.held() >= 1, 'the failing endpoints are still retried');
+      assert.ok(hang.max <= 2, `failing endpoints had ${hang.max} deliveries in flight (their share: 2 of 4 senders)`);
+      const t0 = Date.now();
+      assert.equal((await s.byoc(ky, 'PATCH', `/webhooks/${ey.json.id}`, { body: { description: 'y' } })).status, 200);
+      await rx.waitFor(() => rx.of('/fail-y').length >= 1, 4000, "y's event while x's and z's receivers hang");
+      const took = Date.now() - t0;
+      assert.ok(took < 1500, `y waited ${took} ms`);
+      assert.equal(rx.of('/fail-y')[0].good, 1);
+    } finally {
+      await s.stop();
+      await hang.close();
+    }
+  });
+
   // Only worker 0 made deliveries of events, and it sent too: while it
   // waited for a slow receiver nobody turned events into deliveries, and
   // every endpoint's events waited with the other workers idle (13.7 s).
