@@ -23,7 +23,7 @@ const AUTH_PASS = 'correct-horse-42';
 const GW_USER = 'gwuser';
 const GW_PASS = 'gw-pass-4711';
 
-let srv, kam, appPort, gwPort, gwAuthPort;
+let srv, kam, appPort, gwPort, gwAuthPort, gwTcpPort;
 const W = {}; // what was provisioned
 
 async function ok(r, status, what) {
@@ -105,8 +105,16 @@ test.before(async () => {
   }), 200, 'upstream gateway with credentials');
   await ok(await srv.buy(A, '14155550410', { app_id: W.app }), 201, 'buy');
 
+  // an upstream carrier whose gateway takes calls over TCP
+  gwTcpPort = await rig.freeTcpPort('127.0.0.22');
+  await srv.loadCsv('number,country_iso,type,carrier\n14155550420,US,local,tcpgw\n');
+  W.upTcp = await ok(await srv.admin('PATCH', '/admin/v1/carriers/tcpgw', {
+    sip_gateways: [{ address: '127.0.0.22', port: gwTcpPort, inbound: false, outbound: true, transport: 'tcp' }],
+  }), 200, 'upstream TCP gateway');
+  await ok(await srv.buy(A, '14155550420', { app_id: W.app }), 201, 'buy');
+
   kam = await rig.startKamailio({ numberdUrl: srv.base, token: TOKEN, appServer: `127.0.0.1:${appPort}`,
-    appServerIp: '127.0.0.1', realm: REALM });
+    appServerIp: '127.0.0.1', realm: REALM, tcp: true });
 });
 
 test.after(async () => {
@@ -117,13 +125,13 @@ test.after(async () => {
   }
 });
 
-async function acceptedCall(label, { src, to, expect, uac = 'uac_call', au, ap }) {
+async function acceptedCall(label, { src, to, expect, uac = 'uac_call', au, ap, tcp }) {
   const uas = await rig.startUas('uas_app', {
     localIp: '127.0.0.1', localPort: appPort,
     set: { exp_acct: expect.account, exp_car: expect.carrier, exp_app: expect.app },
   });
   const r = await rig.runUac(uac, { target: kam.uri, localIp: src, service: to, from: '442071838750',
-    account: 'MAFORGEDFORGEDFORGED', au, ap });
+    account: 'MAFORGEDFORGEDFORGED', au, ap, tcp });
   const u = await uas.kill();
   assert.equal(r.code, 0, rig.explain(`${label} (carrier)`, r, kam));
   assert.equal(u.code, 0, rig.explain(`${label} (application server)`, u, kam));
@@ -271,6 +279,48 @@ test('outbound to a gateway that refuses the SBC\'s credentials: answered once, 
   assert.equal(g.code, 0, rig.explain('gateway', g, kam));
   const invites = sippMessages(g.messages).filter((m) => m.dir === 'received' && /^INVITE /.test(m.text));
   assert.equal(invites.length, 2, 'one answer to the challenge, not a loop');
+});
+
+// The reference SBC listened on UDP only: a carrier sending over TCP
+// reached nothing, and a route to a gateway of transport=tcp (which
+// numberd's answers carry) could not be sent.  SBC_LISTEN_TCP adds a TCP
+// socket; Record-Route (double, one per side) keeps each side's transport.
+test('over TCP: an outbound call to a transport=tcp gateway, and a carrier\'s inbound call over TCP', async () => {
+  const gw = await rig.startUas('uas_gw', { localIp: '127.0.0.22', localPort: gwTcpPort, tcp: true,
+    set: { exp_from: '14155550420' } });
+  const r = await rig.runUac('uac_call', { target: kam.uri, localIp: '127.0.0.1', service: '+442071838750',
+    from: '14155550420', account: W.A.auth_id });
+  const g = await gw.kill();
+  assert.equal(r.code, 0, rig.explain('outbound over TCP (app server)', r, kam));
+  assert.equal(g.code, 0, rig.explain('outbound over TCP (gateway)', g, kam));
+  assert.match(g.messages, /TCP message received/);
+  assert.match(g.messages, new RegExp(`INVITE sip:\\+442071838750@127\\.0\\.0\\.22:${gwTcpPort};transport=tcp`));
+  assert.match(g.messages, /^BYE /m, 'the BYE reached the gateway over TCP');
+  // a CIDR carrier's call over TCP, to the application server over UDP
+  const { r: c } = await acceptedCall('inbound over TCP', { src: '127.0.0.10', to: '14155550101', tcp: true,
+    expect: { account: W.A.auth_id, carrier: W.cCidrUuid, app: W.app } });
+  assert.match(c.messages, /TCP message sent/);
+});
+
+// Before: a route that could not be sent (here a transport=tcp gateway,
+// the SBC with no TCP socket) answered the call with an error at once,
+// whatever routes numberd gave after it.  Now it is skipped and logged.
+test('a route the SBC cannot send to (TCP gateway, no TCP socket): skipped, the call takes the next route', async () => {
+  const kamUdp = await rig.startKamailio({ numberdUrl: srv.base, token: TOKEN, appServer: `127.0.0.1:${appPort}`,
+    appServerIp: '127.0.0.1', realm: REALM });
+  try {
+    // the caller ID's carrier (tcpgw) leads; the upstream carriers follow,
+    // wholesale's UDP gateway among them
+    const gw = await rig.startUas('uas_gw', { localIp: '127.0.0.20', localPort: gwPort, set: { exp_from: '14155550420' } });
+    const r = await rig.runUac('uac_call', { target: kamUdp.uri, localIp: '127.0.0.1', service: '+442071838750',
+      from: '14155550420', account: W.A.auth_id });
+    const g = await gw.kill();
+    assert.equal(r.code, 0, rig.explain('outbound (app server)', r, kamUdp));
+    assert.equal(g.code, 0, rig.explain('outbound (next route\'s gateway)', g, kamUdp));
+    assert.match(kamUdp.log(), /cannot send to sip:\+442071838750@127\.0\.0\.22:\d+;transport=tcp/);
+  } finally {
+    await kamUdp.stop();
+  }
 });
 
 test('outbound with a spoofed caller ID: 403 caller id not owned', async () => {

@@ -46,6 +46,31 @@ function bindOnce(host) {
   });
 }
 
+// Whether a TCP port is free on `host` right now.
+function tcpFree(host, port) {
+  return new Promise((resolve) => {
+    const srv = require('node:net').createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, host, () => srv.close(() => resolve(true)));
+  });
+}
+
+// A TCP port free on `host` right now (listened on, read, released).
+async function freeTcpPort(host = '127.0.0.1') {
+  for (let i = 0; i < 100; i++) {
+    const port = await new Promise((resolve, reject) => {
+      const srv = require('node:net').createServer();
+      srv.once('error', reject);
+      srv.listen(0, host, () => { const p = srv.address().port; srv.close(() => resolve(p)); });
+    });
+    if (![port - 1, port, port + 1].some((p) => handedOut.has(p))) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free TCP port on ${host}`);
+}
+
 // Ports this process has handed out: a port just closed is often the next
 // one the kernel gives, and a SIPp given the same port for SIP and for
 // media (-p, -mp) failed with "Unable to bind audio RTP socket ... Address
@@ -144,11 +169,17 @@ async function stopGroup(proc) {
 
 // Starts Kamailio with the repository's configuration.  Options:
 //   numberdUrl (required), token, appServer ("host:port"), appServerIp,
-//   realm, logLevel (Kamailio debug level, default 2).
+//   realm, logLevel (Kamailio debug level, default 2), tcp (listen on the
+//   same port over TCP too: SBC_LISTEN_TCP).
 // Returns { host, port, uri, log(), stop() }.
 async function startKamailio(opts) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'numberd-sbc-'));
-  const port = await freeUdpPort();
+  let port = await freeUdpPort();
+  // with tcp, the same port on TCP as well (SBC_LISTEN_TCP)
+  for (let i = 0; opts.tcp && !(await tcpFree('127.0.0.1', port)); i++) {
+    if (i >= 20) throw new Error('no port free on both UDP and TCP');
+    port = await freeUdpPort();
+  }
   const defs = {
     SBC_LISTEN: `udp:127.0.0.1:${port}`,
     NUMBERD_URL: `"${opts.numberdUrl}"`,
@@ -159,6 +190,7 @@ async function startKamailio(opts) {
     SBC_LOG_LEVEL: String(opts.logLevel ?? 2),
   };
   if (opts.realm) defs.SBC_REALM = `"${opts.realm}"`;
+  if (opts.tcp) defs.SBC_LISTEN_TCP = `tcp:127.0.0.1:${port}`;
   const args = ['-DD', '-E', '-f', CFG, '-Y', dir, '-P', path.join(dir, 'kamailio.pid')];
   for (const [k, v] of Object.entries(defs)) args.push('-A', `${k}=${v}`);
   const proc = spawnGroup(KAMAILIO, args);
@@ -263,6 +295,6 @@ function explain(label, r, kam) {
 }
 
 module.exports = {
-  CFG, SCENARIOS, requireBinaries, freeUdpPort, startKamailio, startUas, runUac, receivedStatuses, explain,
+  CFG, SCENARIOS, requireBinaries, freeUdpPort, freeTcpPort, startKamailio, startUas, runUac, receivedStatuses, explain,
   waitSipReady, waitExit, capped, spawnGroup, stopGroup,
 };
