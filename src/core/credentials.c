@@ -65,15 +65,19 @@ static int cred_end(core_t *c, int rc, cerr_t *e)
     return rc;
 }
 
-int cred_key_event(core_t *c, const apikey_t *k, cerr_t *e)
+/* An API key's event: what the key may do and until when -- on the after
+ * side for its creation, the before side for its revocation; never the
+ * key, its hash or its prefix (the key's first characters). */
+static int key_event(core_t *c, const apikey_t *k, const char *type, char side, cerr_t *e)
 {
-    /* what the key may do and until when; never the key, its hash or its
-     * prefix (the key's first characters) */
-    char id[24];
+    char id[24], n[24];
     snprintf(id, sizeof id, "%lld", (long long)k->id);
     ev_data_t d;
     ev_data_init(&d);
-    if (k->label[0]) ev_data_after_str(&d, "label", k->label);
+    if (k->label[0]) {
+        if (side == 'a') ev_data_after_str(&d, "label", k->label);
+        else ev_data_before_str(&d, "label", k->label);
+    }
     buf_t sc = BUF_INIT;
     buf_puts(&sc, "[");
     for (int i = 0; i < ACCT_NSCOPES; i++) {
@@ -81,10 +85,18 @@ int cred_key_event(core_t *c, const apikey_t *k, cerr_t *e)
         if (name) buf_printf(&sc, "%s\"%s\"", sc.len > 1 ? "," : "", name);
     }
     buf_puts(&sc, "]");
-    ev_data_raw(&d, 'a', "scopes", sc.data);
+    ev_data_raw(&d, side, "scopes", sc.data);
     buf_free(&sc);
-    if (k->expires_at) ev_data_after_int(&d, "expires_at", k->expires_at);
-    return ev_emit(c, "api_key.created", k->account_id, "api_key", id, &d, e);
+    if (k->expires_at) {
+        snprintf(n, sizeof n, "%lld", (long long)k->expires_at);
+        ev_data_raw(&d, side, "expires_at", n);
+    }
+    return ev_emit(c, type, k->account_id, "api_key", id, &d, e);
+}
+
+int cred_key_event(core_t *c, const apikey_t *k, cerr_t *e)
+{
+    return key_event(c, k, "api_key.created", 'a', e);
 }
 
 int cred_key_create(core_t *c, const char *auth_id, unsigned scopes, const char *label,
@@ -175,15 +187,12 @@ int cred_key_revoke(core_t *c, const char *auth_id, const char *key_id, cerr_t *
     int64_t id = strtoll(key_id, NULL, 10);
     if (main_account(c, auth_id, &a, e) != C_OK) return C_ERR;
     if (core_begin(c, e) != C_OK) return C_ERR;
-    int rc = c->st->ops->apikey_revoke(c->st, a.id, id, clock_now());
+    apikey_t k;
+    int rc = c->st->ops->apikey_revoke(c->st, a.id, id, clock_now(), &k);
     /* the same words for another account's key as for none at all */
     int r = rc == ST_NOTFOUND ? cerr(e, CE_NOTFOUND, "no such API key")
                               : core_st(e, rc, NULL);
-    if (r == C_OK) {
-        char kid[24];
-        snprintf(kid, sizeof kid, "%lld", (long long)id);
-        r = ev_emit(c, "api_key.revoked", a.id, "api_key", kid, NULL, e);
-    }
+    if (r == C_OK) r = key_event(c, &k, "api_key.revoked", 'b', e);
     return cred_end(c, r, e);
 }
 
@@ -257,6 +266,29 @@ static int released_events(core_t *c, const account_t *a, cerr_t *e)
     return r;
 }
 
+/* A closure revokes every key still active at once (one statement): each
+ * is named first, one api_key.revoked per key, in the closure's
+ * transaction (before, a search of the log for a key found it never
+ * revoked: a helper's audit, session 38).  Read in pages before the
+ * revocation; the account's row is held, so no key is made meanwhile. */
+static int revoked_events(core_t *c, const account_t *a, cerr_t *e)
+{
+    enum { PAGE = 100 };
+    apikey_t *rows = xcalloc(PAGE, sizeof *rows);
+    int r = C_OK;
+    for (int offset = 0;; offset += PAGE) {
+        size_t n = 0;
+        int64_t total = 0;
+        r = core_st(e, c->st->ops->apikey_list(c->st, a->id, PAGE, offset, rows, &n, &total),
+                    "account API keys");
+        for (size_t i = 0; r == C_OK && i < n; i++)
+            if (rows[i].revoked_at == 0) r = key_event(c, &rows[i], "api_key.revoked", 'b', e);
+        if (r != C_OK || n < PAGE) break;
+    }
+    free(rows);
+    return r;
+}
+
 static int set_status_once(core_t *c, const char *auth_id, int status, int64_t *released,
                            cerr_t *e)
 {
@@ -270,7 +302,8 @@ static int set_status_once(core_t *c, const char *auth_id, int status, int64_t *
         r = core_st(e, c->st->ops->account_set_status(c->st, a.id, status, clock_now()), NULL);
     if (r == C_OK && status == ACCT_CLOSED) {
         int64_t n = 0;
-        r = core_st(e, c->st->ops->apikey_revoke_all(c->st, a.id, clock_now()), NULL);
+        r = revoked_events(c, &a, e);
+        if (r == C_OK) r = core_st(e, c->st->ops->apikey_revoke_all(c->st, a.id, clock_now()), NULL);
         if (r == C_OK) r = released_events(c, &a, e);
         if (r == C_OK)
             r = core_st(e, c->st->ops->number_release_all(c->st, a.id, c->aging_days == 0, &n),

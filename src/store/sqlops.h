@@ -67,7 +67,8 @@
     X(P, int, apikey_list,                                                                         \
       (store_t *st, int64_t account_id, int limit, int offset, apikey_t *rows, size_t *nrows,      \
        int64_t *total))                                                                            \
-    X(P, int, apikey_revoke, (store_t *st, int64_t account_id, int64_t key_id, int64_t now))       \
+    X(P, int, apikey_revoke,                                                                       \
+      (store_t *st, int64_t account_id, int64_t key_id, int64_t now, apikey_t *out))               \
     X(P, int, apikey_revoke_all, (store_t *st, int64_t account_id, int64_t now))                   \
     X(P, int, apikey_touch, (store_t *st, int64_t key_id, int64_t now))                            \
     X(P, int, account_set_status, (store_t *st, int64_t id, int status, int64_t now))              \

@@ -195,7 +195,8 @@ const char *const sqlt_text[Q__COUNT] = {
     /* ---- credentials --------------------------------------------------------- */
     [Q_APIKEY_BY_HASH] = "SELECT " SQLS_APIKEY_COLS " FROM api_keys WHERE key_hash = ?1",
     [Q_APIKEY_REVOKE] = "UPDATE api_keys SET revoked_at = ?3 "
-                        "WHERE id = ?2 AND account_id = ?1 AND revoked_at = 0",
+                        "WHERE id = ?2 AND account_id = ?1 AND revoked_at = 0 "
+                        "RETURNING " SQLS_APIKEY_COLS,
     [Q_APIKEY_REVOKE_ALL] =
         "UPDATE api_keys SET revoked_at = ?2 WHERE account_id = ?1 AND revoked_at = 0",
     [Q_APIKEY_TOUCH] = "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1 AND last_used_at < ?2",

@@ -164,8 +164,10 @@ typedef struct store_ops {
     /* an account's keys, newest first, revoked ones included */
     int (*apikey_list)(store_t *st, int64_t account_id, int limit, int offset, apikey_t *rows,
                        size_t *nrows, int64_t *total);
-    /* ST_NOTFOUND unless the account has that key, not yet revoked */
-    int (*apikey_revoke)(store_t *st, int64_t account_id, int64_t key_id, int64_t now);
+    /* ST_NOTFOUND unless the account has that key, not yet revoked; the
+     * key as it was revoked in *out (for its event) */
+    int (*apikey_revoke)(store_t *st, int64_t account_id, int64_t key_id, int64_t now,
+                         apikey_t *out);
     /* every key of the account not yet revoked */
     int (*apikey_revoke_all)(store_t *st, int64_t account_id, int64_t now);
     /* last_used_at = now (only forwards) */

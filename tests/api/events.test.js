@@ -163,15 +163,21 @@ describe('every change of state leaves one event', () => {
   test('admin: API key created and revoked; a second revoke is 404 and no event', async () => {
     let mark = await lastId();
     const r = await srv.admin('POST', `/admin/v1/accounts/${acct.auth_id}/api-keys`,
-      { scopes: ['phone_numbers:read'], label: 'audit' });
+      { scopes: ['phone_numbers:read'], label: 'audit', expires_in: '30d' });
     assert.equal(r.status, 201, r.text);
     SECRETS.push(r.json.api_key);
+    let made;
     await expectEvents(mark, r, ADMIN, [{ type: 'api_key.created', object_type: 'api_key', object_id: String(r.json.id),
-      data: (d) => assert.deepEqual(d.after.scopes, ['phone_numbers:read']) }]);
+      data: (d) => { made = d.after; assert.deepEqual(d.after.scopes, ['phone_numbers:read']); } }]);
+    assert.equal(made.label, 'audit');
+    assert.equal(typeof made.expires_at, 'number');
     mark = await lastId();
     const rv = await srv.admin('DELETE', `/admin/v1/accounts/${acct.auth_id}/api-keys/${r.json.id}`);
     assert.equal(rv.status, 204, rv.text);
-    await expectEvents(mark, rv, ADMIN, [{ type: 'api_key.revoked', object_type: 'api_key', object_id: String(r.json.id) }]);
+    // what the revoked key could do and until when, as EVENTS.md says
+    // (the event carried {} before: a helper's audit, session 38)
+    await expectEvents(mark, rv, ADMIN, [{ type: 'api_key.revoked', object_type: 'api_key', object_id: String(r.json.id),
+      data: (d) => assert.deepEqual(d, { before: made }) }]);
     mark = await lastId();
     assert.equal((await srv.admin('DELETE', `/admin/v1/accounts/${acct.auth_id}/api-keys/${r.json.id}`)).status, 404);
     await expectNone(mark, 'a second revoke');
@@ -532,10 +538,26 @@ describe('every change of state leaves one event', () => {
     const other = await srv.createAccount('to-close');
     SECRETS.push(other.auth_token, other.api_key);
     assert.equal((await srv.buy(other, NUMBERS[7])).status, 201);
+    // its first key, a second one, and a third revoked before the close:
+    // the close revokes the two still active, one event each (none
+    // before: a helper's audit, session 38), not the third again
+    const key = async (label) => {
+      const k = await srv.admin('POST', `/admin/v1/accounts/${other.auth_id}/api-keys`, { scopes: ['phone_numbers:read'], label });
+      assert.equal(k.status, 201, k.text);
+      SECRETS.push(k.json.api_key);
+      return String(k.json.id);
+    };
+    const first = String((await srv.admin('GET', `/admin/v1/accounts/${other.auth_id}/api-keys`)).json.data[0].id);
+    const second = await key('second');
+    const third = await key('third');
+    assert.equal((await srv.admin('DELETE', `/admin/v1/accounts/${other.auth_id}/api-keys/${third}`)).status, 204);
     mark = await lastId();
     r = await srv.admin('POST', `/admin/v1/accounts/${other.auth_id}/close`);
     assert.equal(r.status, 200, r.text);
     await expectEvents(mark, r, ADMIN, [
+      { type: 'api_key.revoked', object_type: 'api_key', object_id: second, account: other.auth_id,
+        data: (d) => assert.deepEqual(d, { before: { label: 'second', scopes: ['phone_numbers:read'] } }) },
+      { type: 'api_key.revoked', object_type: 'api_key', object_id: first, account: other.auth_id },
       { type: 'number.released', object_type: 'number', object_id: NUMBERS[7], account: other.auth_id,
         data: (d) => assert.deepEqual(d.after, { state: 'aging', reason: 'account closed' }) },
       { type: 'account.closed', object_type: 'account', object_id: other.auth_id },

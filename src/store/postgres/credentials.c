@@ -44,10 +44,11 @@ int pg_apikey_list(store_t *st, int64_t account_id, int limit, int offset, apike
                    rows, nrows, total);
 }
 
-int pg_apikey_revoke(store_t *st, int64_t account_id, int64_t key_id, int64_t now)
+int pg_apikey_revoke(store_t *st, int64_t account_id, int64_t key_id, int64_t now,
+                     apikey_t *out)
 {
-    return pg_write1(pg_conn(st), Q_APIKEY_REVOKE,
-                     PG_V(v_int(account_id), v_int(key_id), v_int(now)));
+    return pg_one_row(pg_conn(st), Q_APIKEY_REVOKE,
+                      PG_V(v_int(account_id), v_int(key_id), v_int(now)), sqls_rd_apikey, out);
 }
 
 int pg_apikey_revoke_all(store_t *st, int64_t account_id, int64_t now)

@@ -34,9 +34,11 @@ int sq_apikey_list(store_t *st, int64_t account_id, int limit, int offset, apike
                    "api key list", SQ_I(account_id), SQ_I(limit), SQ_I(offset));
 }
 
-int sq_apikey_revoke(store_t *st, int64_t account_id, int64_t key_id, int64_t now)
+int sq_apikey_revoke(store_t *st, int64_t account_id, int64_t key_id, int64_t now,
+                     apikey_t *out)
 {
-    return SQ_RUN1(st, Q_APIKEY_REVOKE, SQ_I(account_id), SQ_I(key_id), SQ_I(now));
+    return SQ_ONE(st, Q_APIKEY_REVOKE, sqls_rd_apikey, out, SQ_I(account_id), SQ_I(key_id),
+                  SQ_I(now));
 }
 
 int sq_apikey_revoke_all(store_t *st, int64_t account_id, int64_t now)

@@ -872,10 +872,15 @@ static void test_credentials(void **state)
     assert_int_equal(got.last_used_at, 1700000500);
 
     /* revoke: once, and only the owner's */
-    assert_int_equal(st->ops->apikey_revoke(st, b, k[0].id, 1700001000), ST_NOTFOUND);
-    assert_int_equal(st->ops->apikey_revoke(st, a, k[0].id, 1700001000), ST_OK);
-    assert_int_equal(st->ops->apikey_revoke(st, a, k[0].id, 1700001001), ST_NOTFOUND);
-    assert_int_equal(st->ops->apikey_revoke(st, a, k[2].id + 100, 1700001001), ST_NOTFOUND);
+    assert_int_equal(st->ops->apikey_revoke(st, b, k[0].id, 1700001000, &got), ST_NOTFOUND);
+    memset(&got, 0, sizeof got);
+    assert_int_equal(st->ops->apikey_revoke(st, a, k[0].id, 1700001000, &got), ST_OK);
+    assert_int_equal(got.id, k[0].id); /* the key as revoked: its event's data */
+    assert_int_equal(got.account_id, a);
+    assert_int_equal(got.scopes, k[0].scopes);
+    assert_int_equal(got.revoked_at, 1700001000);
+    assert_int_equal(st->ops->apikey_revoke(st, a, k[0].id, 1700001001, &got), ST_NOTFOUND);
+    assert_int_equal(st->ops->apikey_revoke(st, a, k[2].id + 100, 1700001001, &got), ST_NOTFOUND);
     assert_int_equal(st->ops->apikey_by_hash(st, k[0].hash, &got), ST_OK);
     assert_int_equal(got.revoked_at, 1700001000);
     assert_int_equal(st->ops->apikey_revoke_all(st, a, 1700002000), ST_OK);
