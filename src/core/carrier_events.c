@@ -34,8 +34,9 @@ static void gw_json(const gateway_t *g, buf_t *b)
 {
     buf_printf(b, "{\"sid\":\"%s\",\"address\":", g->sid);
     buf_json_str(b, g->address, strlen(g->address));
-    buf_printf(b, ",\"port\":%d,\"netmask\":%d,\"inbound\":%s,\"outbound\":%s}", g->port,
-               g->netmask, g->inbound ? "true" : "false", g->outbound ? "true" : "false");
+    buf_printf(b, ",\"port\":%d,\"netmask\":%d,\"inbound\":%s,\"outbound\":%s,\"transport\":\"%s\"}",
+               g->port, g->netmask, g->inbound ? "true" : "false", g->outbound ? "true" : "false",
+               g->transport == GW_TP_TCP ? "tcp" : "udp");
 }
 
 static bool same_box(const uint8_t *a, size_t na, const uint8_t *b, size_t nb)
@@ -134,7 +135,7 @@ int carrier_events(core_t *c, const carrier_t *was, const carrier_t *now, cerr_t
         if (!old) r = gw_event(c, "gateway.created", now, NULL, g, e);
         else if (strcmp(old->address, g->address) != 0 || old->port != g->port ||
                  old->netmask != g->netmask || old->inbound != g->inbound ||
-                 old->outbound != g->outbound)
+                 old->outbound != g->outbound || old->transport != g->transport)
             r = gw_event(c, "gateway.updated", now, old, g, e);
     }
     for (size_t i = 0; r == C_OK && i < was->ngw; i++)

@@ -223,14 +223,21 @@ const char *gw_state_name(gw_state_t s)
     return s == GW_UP ? "up" : s == GW_DOWN ? "down" : "unknown";
 }
 
-int health_set(core_t *c, const account_t *caller, const char *ref, int interval, cerr_t *e)
+/* A carrier's health-check interval, in one transaction with its event
+ * (a setting of the carrier: carrier.updated, also for an upstream
+ * carrier, whose change wrote none before -- a helper's audit, session
+ * 38); caller NULL: an upstream carrier (upstream_get). */
+static int health_apply(core_t *c, const account_t *caller, const char *ref, int interval,
+                        cerr_t *e)
 {
     if (interval != 0 && (interval < HEALTH_INTERVAL_MIN || interval > HEALTH_INTERVAL_MAX))
         return cerr(e, CE_INVALID, "interval must be %d-%d seconds", HEALTH_INTERVAL_MIN,
                     HEALTH_INTERVAL_MAX);
     carrier_t cr;
     if (core_begin(c, e) != C_OK) return C_ERR;
-    if (carrier_get(c, caller, ref, &cr, NULL, e) != C_OK) return core_end(c, C_ERR, e);
+    if ((caller ? carrier_get(c, caller, ref, &cr, NULL, e) : upstream_get(c, ref, &cr, NULL, e)) !=
+        C_OK)
+        return core_end(c, C_ERR, e);
     int before = 0;
     int st = c->st->ops->probe_get(c->st, cr.id, &before);
     if (st == ST_NOTFOUND) before = 0, st = ST_OK;
@@ -238,7 +245,6 @@ int health_set(core_t *c, const account_t *caller, const char *ref, int interval
     int rc = st == ST_NOTFOUND ? cerr(e, CE_NOTFOUND, "carrier not found")
                                : core_st(e, st, "health check");
     if (rc == C_OK && before != interval) {
-        /* the carrier's health check: a setting of the carrier */
         ev_data_t d;
         ev_data_init(&d);
         ev_data_int(&d, "health_check_interval", before, interval);
@@ -250,19 +256,14 @@ int health_set(core_t *c, const account_t *caller, const char *ref, int interval
     return rc;
 }
 
+int health_set(core_t *c, const account_t *caller, const char *ref, int interval, cerr_t *e)
+{
+    return health_apply(c, caller, ref, interval, e);
+}
+
 int health_set_upstream(core_t *c, const char *ref, int interval, cerr_t *e)
 {
-    if (interval != 0 && (interval < HEALTH_INTERVAL_MIN || interval > HEALTH_INTERVAL_MAX))
-        return cerr(e, CE_INVALID, "interval must be %d-%d seconds", HEALTH_INTERVAL_MIN,
-                    HEALTH_INTERVAL_MAX);
-    carrier_t cr;
-    if (upstream_get(c, ref, &cr, NULL, e) != C_OK) return C_ERR;
-    int64_t id = cr.id;
-    carrier_clear(&cr);
-    int st = c->st->ops->probe_set(c->st, id, interval);
-    if (st == ST_NOTFOUND) return cerr(e, CE_NOTFOUND, "carrier not found");
-    if (st == ST_OK) reg_kick();
-    return core_st(e, st, "health check");
+    return health_apply(c, NULL, ref, interval, e);
 }
 
 int health_of(core_t *c, int64_t carrier_id, int *interval, gw_health_t *rows, size_t *n, cerr_t *e)

@@ -467,6 +467,18 @@ describe('every change of state leaves one event', () => {
     assert.equal(r.status, 200, r.text);
     await expectEvents(mark, r, actor, [{ type: 'carrier.updated', object_type: 'carrier', object_id: id,
       data: (d) => assert.deepEqual(d, { before: { health_check_interval: 0 }, after: { health_check_interval: 30 } }) }]);
+    // a gateway's transport is a routing change like its address (it
+    // was in no event, and changing it wrote none: a helper's audit,
+    // session 38)
+    mark = await lastId();
+    r = await srv.byoc(key, 'PATCH', `/carriers/${id}`, { body: { sip_gateway: { transport: 'tcp' } } });
+    assert.equal(r.status, 200, r.text);
+    await expectEvents(mark, r, actor, [{ type: 'gateway.updated', object_type: 'gateway',
+      data: (d) => { assert.equal(d.before.gateway.transport, 'udp'); assert.equal(d.after.gateway.transport, 'tcp'); } }]);
+    mark = await lastId();
+    r = await srv.byoc(key, 'PATCH', `/carriers/${id}`, { body: { sip_gateway: { transport: 'tcp' } } });
+    assert.equal(r.status, 200, r.text);
+    await expectNone(mark, 'the same transport again');
 
     mark = await lastId();
     r = await srv.byoc(key, 'POST', '', { body: { number: '+16465557101', voip_carrier_sid: vsid } });
@@ -505,6 +517,21 @@ describe('every change of state leaves one event', () => {
     const got = await eventsAfter(srv, mark);
     assert.deepEqual(got.map((e) => e.type).sort(), ['gateway.created', 'gateway.deleted'], JSON.stringify(got));
     got.forEach((e) => { assert.deepEqual(e.actor, ADMIN); assert.equal(e.request_id, rid(r)); assert.equal(e.account, null); });
+    // its health check: a setting of the carrier, as a customer's is
+    // (the upstream's wrote no event: a helper's audit, session 38)
+    mark = await lastId();
+    r = await srv.admin('PUT', `/admin/v1/carriers/${id}/health_check`, { interval: 30 });
+    assert.equal(r.status, 200, r.text);
+    await expectEvents(mark, r, ADMIN, [{ type: 'carrier.updated', object_type: 'carrier', object_id: id, account: null,
+      data: (d) => assert.deepEqual(d, { before: { health_check_interval: 0 }, after: { health_check_interval: 30 } }) }]);
+    mark = await lastId();
+    r = await srv.admin('PUT', `/admin/v1/carriers/${id}/health_check`, { interval: 30 });
+    assert.equal(r.status, 200, r.text);
+    await expectNone(mark, 'the same interval again');
+    r = await srv.admin('DELETE', `/admin/v1/carriers/${id}/health_check`);
+    assert.equal(r.status, 204, r.text);
+    await expectEvents(mark, r, ADMIN, [{ type: 'carrier.updated', object_type: 'carrier', object_id: id, account: null,
+      data: (d) => assert.deepEqual(d, { before: { health_check_interval: 30 }, after: { health_check_interval: 0 } }) }]);
     mark = await lastId();
     r = await srv.admin('DELETE', `/admin/v1/carriers/${id}`);
     assert.equal(r.status, 204, r.text);
