@@ -69,12 +69,25 @@ static int apply(core_t *c, const account_t *caller, app_t *a, const app_in_t *i
 }
 
 /* Writes a (insert or update) inside the caller's write transaction,
- * clearing the previous default application first when a is the default. */
+ * clearing the previous default application first when a is the default
+ * -- a change of that application too, with its own application.updated
+ * (it had none: a helper's audit, session 38). */
 static int save(core_t *c, app_t *a, bool insert, cerr_t *e)
 {
     store_t *st = c->st;
-    if (a->default_number_app && st->ops->app_clear_default(st, a->account_id) != ST_OK)
-        return core_st(e, ST_ERR, NULL);
+    if (a->default_number_app) {
+        char was[MODEL_APP_ID_SZ] = "";
+        int rc = st->ops->app_default(st, a->account_id, was);
+        if (rc != ST_OK && rc != ST_NOTFOUND) return core_st(e, rc, NULL);
+        if (rc == ST_OK && was[0] && strcmp(was, a->app_id) != 0) {
+            ev_data_t d;
+            ev_data_init(&d);
+            ev_data_bool(&d, "default_number_app", true, false);
+            if (ev_emit(c, "application.updated", a->account_id, "application", was, &d, e) != C_OK)
+                return C_ERR;
+        }
+        if (st->ops->app_clear_default(st, a->account_id) != ST_OK) return core_st(e, ST_ERR, NULL);
+    }
     int rc = insert ? st->ops->app_insert(st, a) : st->ops->app_update(st, a);
     if (rc == ST_CONFLICT)
         return cerr(e, CE_CONFLICT, "an application named %s already exists", a->app_name);
@@ -94,6 +107,7 @@ static void app_diff(ev_data_t *d, const app_t *a, const app_t *b)
     ev_data_str(d, "fallback_method", a->fallback_method, b->fallback_method);
     ev_data_str(d, "message_url", a->message_url, b->message_url);
     ev_data_str(d, "message_method", a->message_method, b->message_method);
+    ev_data_bool(d, "is_voice_request", a->is_voice_request, b->is_voice_request);
     ev_data_bool(d, "default_number_app", a->default_number_app, b->default_number_app);
     ev_data_bool(d, "default_endpoint_app", a->default_endpoint_app, b->default_endpoint_app);
     ev_data_bool(d, "public_uri", a->public_uri, b->public_uri);

@@ -368,6 +368,33 @@ describe('every change of state leaves one event', () => {
     assert.equal(r.status, 202, r.text);
     await expectEvents(mark, r, asAccount(acct), [{ type: 'application.updated', object_type: 'application', object_id: appId,
       data: (d) => assert.deepEqual(d.after, { hangup_url: 'https://example.com/h' }) }]);
+    // is_voice_request is a field of the application like the others, and
+    // a new default clears the old one's flag: a change of that one too
+    // (neither wrote an event: a helper's audit, session 38)
+    mark = await lastId();
+    r = await srv.plivo(acct, 'POST', `Application/${appId}/`, { body: { is_voice_request: true } });
+    assert.equal(r.status, 202, r.text);
+    await expectEvents(mark, r, asAccount(acct), [{ type: 'application.updated', object_type: 'application', object_id: appId,
+      data: (d) => assert.deepEqual(d, { before: { is_voice_request: false }, after: { is_voice_request: true } }) }]);
+    r = await srv.plivo(acct, 'POST', `Application/${appId}/`, { body: { default_number_app: true } });
+    assert.equal(r.status, 202, r.text);
+    r = await srv.plivo(acct, 'POST', 'Application/', { body: { app_name: 'ev-app-2', answer_url: 'https://example.com/a2' } });
+    assert.equal(r.status, 201, r.text);
+    const app2 = r.json.app_id;
+    mark = await lastId();
+    r = await srv.plivo(acct, 'POST', `Application/${app2}/`, { body: { default_number_app: true } });
+    assert.equal(r.status, 202, r.text);
+    await expectEvents(mark, r, asAccount(acct), [
+      { type: 'application.updated', object_type: 'application', object_id: appId,
+        data: (d) => assert.deepEqual(d, { before: { default_number_app: true }, after: { default_number_app: false } }) },
+      { type: 'application.updated', object_type: 'application', object_id: app2,
+        data: (d) => assert.deepEqual(d, { before: { default_number_app: false }, after: { default_number_app: true } }) }]);
+    assert.equal((await srv.plivo(acct, 'GET', `Application/${appId}/`)).json.default_number_app, false);
+    mark = await lastId();
+    r = await srv.plivo(acct, 'POST', `Application/${app2}/`, { body: { default_number_app: true } });
+    assert.equal(r.status, 202, r.text);
+    await expectNone(mark, 'the default made the default again');
+    assert.equal((await srv.plivo(acct, 'DELETE', `Application/${app2}/`)).status, 204);
     // a number that uses it: deleting the application unlinks it, and
     // that change of the number is its own event, in the same request
     r = await srv.buy(acct, NUMBERS[11]);
