@@ -409,7 +409,10 @@ static void sweep_rest(core_t *core)
     char today[CLOCK_DATE_SZ];
     clock_date(clock_now(), today);
     if (strcmp(today, rolled_on) != 0) {
-        if (num_renewal_roll(core, &n, &e) != C_OK) {
+        ev_actor_set("system", "renewal", NULL); /* its number.updated events */
+        int rolled = num_renewal_roll(core, &n, &e);
+        ev_actor_clear();
+        if (rolled != C_OK) {
             log_msg(LOG_WARN, "renewal dates: %s", e.msg);
         } else {
             memcpy(rolled_on, today, sizeof rolled_on);

@@ -394,6 +394,7 @@ typedef struct {
 typedef struct {
     char number[E164_BUFSZ];
     char added_on[11], renewal_date[11];
+    int64_t owner_id;                   /* its main account: its event's */
 } renewal_row_t;
 
 /* Gateway health (SIP.md §6): an outbound gateway of a carrier that opted

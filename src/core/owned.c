@@ -509,8 +509,17 @@ int num_renewal_roll(core_t *c, int64_t *rolled, cerr_t *e)
             char next[CLOCK_DATE_SZ];
             if (clock_next_renewal(rows[i].added_on, today, next) != C_OK) continue;
             int st = c->st->ops->renewal_set(c->st, rows[i].number, rows[i].renewal_date, next);
-            if (st == ST_OK) (*rolled)++;
-            else if (st != ST_NOTFOUND) rc = core_st(e, st, "renewal");
+            if (st == ST_OK) {
+                /* a change of the number billing reads: in the log (it
+                 * was not: a helper's audit, session 38) */
+                ev_data_t d;
+                ev_data_init(&d);
+                ev_data_str(&d, "renewal_date", rows[i].renewal_date, next);
+                rc = ev_emit(c, "number.updated", rows[i].owner_id, "number", rows[i].number, &d, e);
+                if (rc == C_OK) (*rolled)++;
+            } else if (st != ST_NOTFOUND) {
+                rc = core_st(e, st, "renewal");
+            }
         }
         if (core_end(c, rc, e) != C_OK) {
             rc = C_ERR;

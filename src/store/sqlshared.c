@@ -274,7 +274,8 @@ RECORD_READER(reg, reg_status_t,
 ROWS_READER(reg, reg_status_t)
 ROWS_READER(apikey, apikey_t)
 
-RECORD_READER(renewal, renewal_row_t, TEXT(number), TEXT(added_on), TEXT(renewal_date))
+RECORD_READER(renewal, renewal_row_t, TEXT(number), TEXT(added_on), TEXT(renewal_date),
+              INT(owner_id))
 ROWS_READER(renewal, renewal_row_t)
 
 RECORD_READER(probe_target, probe_target_t,

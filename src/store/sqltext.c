@@ -64,7 +64,7 @@ const char *const sqlt_text[Q__COUNT] = {
     [Q_NUMBER_LOOKUP] = "SELECT state, source, COALESCE(owner_id, 0) FROM numbers WHERE number = ?1",
     /* once a day (core num_renewal_roll): a scan, no index of its own */
     [Q_RENEWAL_DUE] =
-        "SELECT number, added_on, renewal_date FROM numbers WHERE state IN (1, 2) AND "
+        "SELECT number, added_on, renewal_date, owner_id FROM numbers WHERE state IN (1, 2) AND "
         "renewal_date IS NOT NULL AND renewal_date < ?1 AND added_on IS NOT NULL AND number > ?3 "
         "ORDER BY number LIMIT ?2",
     [Q_RENEWAL_SET] =

@@ -1652,6 +1652,27 @@ describe('renewal_date on numbers bought on different days', () => {
     assert.deepEqual(dates, { [N1]: '2028-01-31', [N2]: '2028-02-10', [N3]: '2028-02-29', [N4]: '2028-02-15' });
     // added_on is the purchase day still
     assert.equal((await get(s, acct, N2)).added_on, '2027-03-10');
+    // each move is in the log, as the system's (billing reads the log: a
+    // helper's audit, session 38, found the moves in none): from the
+    // purchase's date, one event per start on a later day that found the
+    // date passed, each from where the last one left it, to today's
+    const moved = async (n) => (await s.admin('GET', `/admin/v1/events?type=number.updated&object_id=${n}`)).json.data;
+    const want = { [N1]: ['2027-02-28', '2028-01-31'], [N2]: ['2027-04-10', '2028-02-10'], [N4]: ['2028-01-15', '2028-02-15'] };
+    for (const [n, [first, last]] of Object.entries(want)) {
+      const ev = await moved(n);
+      assert.ok(ev.length >= 1, `${n}: no event`);
+      let at = first;
+      for (const x of ev) {
+        assert.equal(x.data.before.renewal_date, at, `${n}: ${JSON.stringify(ev)}`);
+        assert.ok(x.data.after.renewal_date > at, JSON.stringify(x));
+        assert.deepEqual(Object.keys(x.data.after), ['renewal_date']);
+        assert.deepEqual(x.actor, { kind: 'system', id: 'renewal' });
+        assert.equal(x.account, acct.auth_id);
+        at = x.data.after.renewal_date;
+      }
+      assert.equal(at, last, `${n}: ${JSON.stringify(ev)}`);
+    }
+    assert.deepEqual(await moved(N3), [], 'bought today: nothing moved');
   });
 
   test('exact date and the __gt/__gte/__lt/__lte variants, alone and as ranges', async () => {
