@@ -108,12 +108,15 @@ int sub_update(core_t *c, const account_t *caller, const char *auth_id, const ch
         if (rc == C_OK && (d.na || d.nb))
             rc = ev_emit(c, "subaccount.updated", caller->id, "subaccount", a.auth_id, &d, e);
         else ev_data_free(&d);
+        /* a disabled subaccount is refused by the other nodes within a
+         * second too (the credential epoch: accounts.c), moved in the
+         * same transaction as every other credential change: committed
+         * apart from it, a crash or a busy lock between the two left the
+         * other nodes the cache's 2 s (a helper's audit, session 38) */
+        if (rc == C_OK && was.enabled != a.enabled && c->st->ops->cred_epoch_bump(c->st) != ST_OK)
+            rc = core_st(e, ST_ERR, "credential epoch");
     }
     if (core_end(c, rc, e) != C_OK) return C_ERR;
-    /* a disabled subaccount is refused by the other nodes within a second
-     * too (the credential epoch: accounts.c); a failed bump leaves them
-     * the cache's 2 s, which is no reason to fail the update */
-    if (enabled >= 0) (void)c->st->ops->cred_epoch_bump(c->st);
     if (enabled >= 0) reg_kick(); /* its reg trunks stop (or start) registering now */
     acct_cache_invalidate();
     return C_OK;
