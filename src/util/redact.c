@@ -13,6 +13,27 @@ static bool authority_end(char ch)
            ch == '\n' || ch == '"' || ch == '\'' || ch == '<' || ch == '>';
 }
 
+/* The names whose value is a secret in key=value text (libpq's
+ * password=, and a URL's query parameters: a webhook endpoint's URL
+ * with ?token=... was kept whole in its events, where every key that
+ * may read the account's events read it -- a helper's audit, session
+ * 38).  Matched whole, in any case, followed by '=' (spaces allowed).
+ * The length of the one at p, or 0. */
+static size_t secret_key_at(const char *p)
+{
+    static const char *const names[] = {"password", "passwd", "pwd", "secret", "client_secret",
+                                        "token", "access_token", "auth_token", "api_key", "apikey",
+                                        "key", "sig", "signature"};
+    for (size_t n = 0; n < ND_ARRAY_LEN(names); n++) {
+        size_t len = strlen(names[n]);
+        if (strncasecmp(p, names[n], len) != 0 || nd_isalnum(p[len]) || p[len] == '_') continue;
+        size_t k = len;
+        while (p[k] == ' ') k++;
+        if (p[k] == '=') return len;
+    }
+    return 0;
+}
+
 /* Finds the next secret in s at or after *i: its bytes are s[*start,
  * *end); scanning resumes at *end.  One rule for what a secret is, used
  * both to hide secrets in text and to learn the one a URL carries. */
@@ -33,8 +54,9 @@ static bool next_secret(const char *s, size_t i, size_t *start, size_t *end)
                 return true;
             }
         }
-        if ((i == 0 || !nd_isalnum(s[i - 1])) && strncasecmp(s + i, "password", 8) == 0) {
-            size_t k = i + 8;
+        size_t klen = (i == 0 || !nd_isalnum(s[i - 1])) ? secret_key_at(s + i) : 0;
+        if (klen) {
+            size_t k = i + klen;
             while (s[k] == ' ') k++;
             if (s[k] != '=') continue;
             k++;

@@ -12,7 +12,9 @@
  *     not a secret);
  *   - the value of a password key: "password=SECRET" (libpq key=value
  *     connection strings, and URL query parameters) becomes "password=***",
- *     a quoted value ('...') included.
+ *     a quoted value ('...') included; so do the other names that carry
+ *     credentials in URLs' queries (token, access_token, api_key, key,
+ *     secret, sig, ...: secret_key_at in redact.c).
  */
 #ifndef ND_REDACT_H
 #define ND_REDACT_H

@@ -121,6 +121,16 @@ describe('events say what changed, as the API shows it', () => {
     await expectEvents(mark, r, ADMIN, [{ type: 'webhook_endpoint.updated', object_type: 'webhook_endpoint',
       data: (d) => assert.deepEqual(d, { before: { account: main.auth_id }, after: { account: other.auth_id } }) }]);
     assert.equal((await srv.admin('DELETE', `/admin/v1/webhooks/${ep.id}`)).status, 204);
+    // credentials in an endpoint's query string stay out of its events
+    // (the final test looks for every one of SECRETS; these were kept
+    // whole: a helper's audit, session 38)
+    const qs = { token: 'UrlTok3n-' + Date.now(), api_key: 'UrlK3y-' + Date.now(), sig: 'UrlS1g-' + Date.now() };
+    SECRETS.push(...Object.values(qs));
+    r = await srv.admin('POST', '/admin/v1/webhooks', { url: `https://hooks.example.com/q?${new URLSearchParams(qs)}&v=2`, account: main.auth_id });
+    assert.equal(r.status, 201, r.text);
+    SECRETS.push(r.json.secret);
+    assert.equal(r.json.url, `https://hooks.example.com/q?${new URLSearchParams(qs)}&v=2`, 'the endpoint keeps its URL');
+    assert.equal((await srv.admin('DELETE', `/admin/v1/webhooks/${r.json.id}`)).status, 204);
 
     r = await srv.plivo(sub, 'POST', 'Application/', { body: { app_name: 'sub-app', answer_url: 'https://app.example.com/s' } });
     assert.equal(r.status, 201, r.text);

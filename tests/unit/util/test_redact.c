@@ -42,6 +42,16 @@ static void test_keywords(void **state)
           "postgresql://u@h/d?password=***&sslmode=require");
     check("PASSWORD=x", "PASSWORD=***");
     check("sslpassword=x", "sslpassword=x"); /* not a word of its own: untouched (a key file's, not ours) */
+    /* a URL's query parameters that carry credentials (a webhook
+     * endpoint's URL in its events: session 38) */
+    check("https://h/hook?token=abc123&x=1", "https://h/hook?token=***&x=1");
+    check("https://h/hook?a=1&access_token=Zz9", "https://h/hook?a=1&access_token=***");
+    check("https://h/h?api_key=k1&apikey=k2&key=k3", "https://h/h?api_key=***&apikey=***&key=***");
+    check("https://h/h?sig=s1&signature=s2&secret=s3", "https://h/h?sig=***&signature=***&secret=***");
+    check("https://h/h?auth_token=t&client_secret=c&pwd=p", "https://h/h?auth_token=***&client_secret=***&pwd=***");
+    check("https://h/h?TOKEN=t#frag", "https://h/h?TOKEN=***#frag");
+    /* other names that contain one are not it */
+    check("https://h/h?tokens=1&monkey=2&keyword=3&design=4", "https://h/h?tokens=1&monkey=2&keyword=3&design=4");
 }
 
 static void test_untouched(void **state)
