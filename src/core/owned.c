@@ -66,9 +66,12 @@ int num_list(core_t *c, const account_t *caller, const numlist_in_t *in, owned_n
     q.brief = in->brief;
     char prefix[E164_BUFSZ + 1];
 
-    if (in->type && num_parse_type(in->type, &q.type) != C_OK)
-        return cerr(e, CE_INVALID, "invalid type: %.32s (want local, mobile, fixed, national or tollfree)",
-                    in->type);
+    /* "any" is no filter, as in a search: the Java SDK's Number lister
+     * takes the search's NumberType, ANY included (a helper's audit,
+     * session 38: 400 here) */
+    if (in->type && nd_strcasecmp(in->type, "any") != 0 && num_parse_type(in->type, &q.type) != C_OK)
+        return cerr(e, CE_INVALID,
+                    "invalid type: %.32s (want local, mobile, fixed, national, tollfree or any)", in->type);
     if (in->number_startswith) {
         const char *p = in->number_startswith;
         if (*p == '+' || *p == ' ') p++; /* '+' arrives as ' ' when not encoded */
