@@ -511,7 +511,7 @@ test('a carrier\'s re-INVITE within a call: its X-Numberd-* headers never reach 
 // untested until now: a carrier's retransmission that arrives while
 // numberd is still being asked was a lookup of its own on another worker
 // (and, had the first failed, a call of its own).  numberd is made slow
-// here by a proxy in front of it that holds each lookup 1.2 s.
+// here by a proxy in front of it that holds each lookup 1 s.
 test('an INVITE retransmitted during a slow lookup: one lookup, one call at the application server', async () => {
   const dgram = require('node:dgram');
   const http = require('node:http');
@@ -528,7 +528,7 @@ test('an INVITE retransmitted during a slow lookup: one lookup, one call at the 
         res.writeHead(r.status, { 'content-type': r.headers.get('content-type') || 'application/json' });
         res.end(await r.text());
       } catch (e) { res.writeHead(502); res.end(String(e)); }
-    }, 1200);
+    }, 1000); // well inside the SBC's HTTP_TIMEOUT (2 s), loaded or not
   });
   await new Promise((r) => proxy.listen(0, '127.0.0.1', r));
   const port2 = await rig.freeUdpPort('127.0.0.1');
