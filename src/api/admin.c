@@ -43,6 +43,9 @@ void api_render_import_result(jw_t *w, const inv_result_t *res, bool dry_run)
     jw_arr_end(w);
     jw_kint(w, "rejected_count", (int64_t)res->rejected_count);
     jw_kbool(w, "dry_run", dry_run);
+    /* the CLI's interrupted import (the HTTP import is never interrupted
+     * so: a client that goes away is a failed request) */
+    if (res->interrupted) jw_kbool(w, "interrupted", true);
     jw_obj_end(w);
 }
 

@@ -5,6 +5,7 @@
 #define ND_CLI_H
 
 #include <getopt.h> /* required_argument, no_argument in option tables */
+#include <signal.h>
 #include <stdio.h>
 
 #include "core/inventory.h"
@@ -13,6 +14,7 @@
 
 #define EXIT_USAGE 2
 #define EXIT_REJECTED 3   /* inventory import: some rows were rejected */
+#define EXIT_INTERRUPTED 130 /* inventory import stopped by SIGINT/SIGTERM: what it wrote kept */
 
 int cli_main(int argc, char **argv);
 
@@ -32,9 +34,11 @@ int cli_open_existing(const char *db, core_t *core);
 int cli_load_key(const char *db, const char *key_file, core_t *core);
 void cli_close_core(core_t *core);
 /* Streams a CSV file (or "-" for stdin) through an import; progress on a
- * terminal.  Prints nothing; fills res. */
+ * terminal.  Prints nothing; fills res.  stop (NULL: none): a signal
+ * handler's flag; once set, the import stops and keeps what it wrote
+ * (res->interrupted: inv_import_watch). */
 int cli_import_stream(core_t *core, FILE *in, uint64_t size, bool dry_run, bool progress,
-                      inv_result_t *res, cerr_t *e);
+                      const volatile sig_atomic_t *stop, inv_result_t *res, cerr_t *e);
 void cli_print_import_result(FILE *out, const inv_result_t *res, bool dry_run);
 
 /* Options: --db and --help are always known; an option whose name is one

@@ -258,7 +258,7 @@ static int demo_setup(core_t *core, const char *host, unsigned port)
     fclose(mem);
     FILE *in = fmemopen(csv, csv_len, "r");
     inv_result_t res = {0};
-    int rc = cli_import_stream(core, in, csv_len, false, false, &res, &e);
+    int rc = cli_import_stream(core, in, csv_len, false, false, NULL, &res, &e);
     fclose(in);
     free(csv);
     if (rc != C_OK) {

@@ -81,6 +81,8 @@ struct inv_import {
     cerr_t err;
     inv_progress_cb progress;
     void *progress_ud;
+    const volatile sig_atomic_t *stop; /* inv_import_watch */
+    bool interrupted;                  /* it was set: stopped, not failed */
     /* the distinct carrier names of accepted rows: each becomes an upstream
      * carrier at the end unless it exists (SIP.md §1) */
     /* the distinct carrier names of the file's valid rows (the cap), and
@@ -488,6 +490,8 @@ static int sort_flush(inv_import_t *im)
     memset(row, 0, sizeof *row);
     for (size_t i = 0; i < im->sn && rc == C_OK; i++) {
         uint64_t line;
+        if (im->progress && (i & 4095) == 0)
+            im->progress(true, csv_bytes(im->csv), i, im->sn, im->progress_ud);
         /* the sorted rows lie all over the arena: ask for one a few
          * rows ahead while this one is written */
         if (i + SORT_PREFETCH < im->sn) __builtin_prefetch(im->sarena + im->sent[i + SORT_PREFETCH].off);
@@ -560,9 +564,18 @@ static void merge_refused(inv_import_t *im)
     im->nrefused = 0;
 }
 
+/* Whether the watched flag says stop (then the import stops: C_ERR up
+ * the parser or the sorted writes, im->interrupted telling it apart). */
+static bool stopping(inv_import_t *im)
+{
+    if (!im->interrupted && im->stop && *im->stop) im->interrupted = true;
+    return im->interrupted;
+}
+
 static int on_record(const csv_record_t *rec, void *ud)
 {
     inv_import_t *im = ud;
+    if (stopping(im)) return C_ERR;
     if (!im->have_header) return on_header(im, rec);
 
     char why[160];
@@ -597,7 +610,7 @@ static int on_record(const csv_record_t *rec, void *ud)
     if (im->sorted) {
         /* progress as the file is read; the writes follow at its end */
         if (im->progress && (++im->nread & 4095) == 0)
-            im->progress(csv_bytes(im->csv), im->nread, im->progress_ud);
+            im->progress(false, csv_bytes(im->csv), im->nread, 0, im->progress_ud);
         return sort_add(im, &row, rec->line);
     }
     return write_row(im, &row, rec->line);
@@ -609,6 +622,7 @@ static int write_row(inv_import_t *im, const inv_number_t *row, uint64_t line)
 {
     import_outcome_t out;
     store_t *st = im->c->st;
+    if (stopping(im)) return C_ERR;
     if (st->ops->import_row(im->sim, row, &out) != ST_OK) {
         char at[48];
         snprintf(at, sizeof at, "line %llu", (unsigned long long)line);
@@ -640,7 +654,7 @@ static int write_row(inv_import_t *im, const inv_number_t *row, uint64_t line)
         if (im->budget_ns > 0) batch_rest(im);
     }
     if (!im->sorted && im->progress && (im->rows & 4095) == 0)
-        im->progress(csv_bytes(im->csv), im->rows, im->progress_ud);
+        im->progress(true, csv_bytes(im->csv), im->rows, 0, im->progress_ud);
     return C_OK;
 }
 
@@ -675,6 +689,11 @@ void inv_import_progress(inv_import_t *im, inv_progress_cb cb, void *ud)
     im->progress_ud = ud;
 }
 
+void inv_import_watch(inv_import_t *im, const volatile sig_atomic_t *stop)
+{
+    im->stop = stop;
+}
+
 /* A fault after some batches committed: said with what they kept, or a
  * 503 reads as an import that did nothing (193,664 of 200,000 rows were
  * on sale after one: a helper's audit, session 37). */
@@ -693,11 +712,13 @@ static void note_kept(inv_import_t *im, cerr_t *e)
 
 int inv_import_feed(inv_import_t *im, const char *data, size_t n, cerr_t *e)
 {
+    if (im->interrupted) return C_OK; /* the rest is not read: inv_import_end */
     if (im->failed) {
         *e = im->err;
         return C_ERR;
     }
     if (csv_feed(im->csv, data, n) != C_OK) {
+        if (im->interrupted) return C_OK;
         im->failed = true;
         note_kept(im, &im->err);
         *e = im->err;
@@ -729,12 +750,14 @@ void inv_import_abort(inv_import_t *im)
 
 int inv_import_end(inv_import_t *im, inv_result_t *res, cerr_t *e)
 {
-    if (!im->failed && csv_finish(im->csv) != C_OK) im->failed = true;
-    if (!im->failed && !im->have_header) {
+    /* interrupted: neither the rest of the file nor the held rows are
+     * read or written; what was written is committed below */
+    if (!im->failed && !stopping(im) && csv_finish(im->csv) != C_OK) im->failed = !im->interrupted;
+    if (!im->failed && !im->interrupted && !im->have_header) {
         im->failed = true;
         cerr(&im->err, CE_INVALID, "empty file: want a header row naming the columns");
     }
-    if (!im->failed && sort_flush(im) != C_OK) im->failed = true;
+    if (!im->failed && !stopping(im) && sort_flush(im) != C_OK) im->failed = !im->interrupted;
     if (!im->failed) merge_refused(im);
     if (im->failed) {
         note_kept(im, &im->err);
@@ -742,9 +765,10 @@ int inv_import_end(inv_import_t *im, inv_result_t *res, cerr_t *e)
         import_free(im, false, NULL);
         return C_ERR;
     }
-    if (im->progress) im->progress(csv_bytes(im->csv), im->rows, im->progress_ud);
+    if (im->progress) im->progress(true, csv_bytes(im->csv), im->rows, im->rows, im->progress_ud);
     *res = im->res;
     memset(&im->res, 0, sizeof im->res);
+    res->interrupted = im->interrupted;
     core_t *c = im->c;
     bool dry = im->dry_run;
     char (*carriers)[MODEL_CARRIER_SZ] = im->carriers;
@@ -761,8 +785,8 @@ int inv_import_end(inv_import_t *im, inv_result_t *res, cerr_t *e)
      * carrier that does not exist yet, which the next import (or the
      * operator) creates; their calls are refused meanwhile, never
      * misrouted. */
-    if (dry) {
-        free(carriers);
+    if (dry || (res->interrupted && res->imported == 0 && res->updated == 0)) {
+        free(carriers); /* (interrupted before its first row was written: nothing to say) */
         return C_OK;
     }
     /* The upstream carriers the file named (each in a transaction of its
@@ -781,6 +805,7 @@ int inv_import_end(inv_import_t *im, inv_result_t *res, cerr_t *e)
         ev_data_after_int(&d, "inserted", (int64_t)res->imported);
         ev_data_after_int(&d, "updated", (int64_t)res->updated);
         ev_data_after_int(&d, "rejected", (int64_t)res->rejected_count);
+        if (res->interrupted) ev_data_after_bool(&d, "interrupted", true);
         r = core_end(c, ev_emit(c, "inventory.imported", 0, "inventory", "import", &d, e), e);
     }
     free(carriers);

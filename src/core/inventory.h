@@ -3,6 +3,7 @@
 #ifndef ND_INVENTORY_H
 #define ND_INVENTORY_H
 
+#include <signal.h>
 #include <stdio.h>
 
 #include "core/core.h"
@@ -19,20 +20,31 @@ typedef struct inv_result {
     uint64_t imported, updated, rejected_count;
     inv_reject_t *rejected;  /* first INV_MAX_REJECTED_LISTED, owned: inv_result_free */
     size_t nrejected;
+    bool interrupted;        /* stopped by inv_import_watch's flag: the counts are what it kept */
 } inv_result_t;
 
 typedef struct inv_import inv_import_t;
-typedef void (*inv_progress_cb)(uint64_t bytes, uint64_t rows, void *ud);
+/* writing false: bytes read, rows the valid rows read so far (of 0);
+ * writing true: an unpaced import writes the rows it held, in number
+ * order -- rows written so far of the `of` it is writing now (a file of
+ * over SORT_MAX_ROWS rows reads and writes in turns). */
+typedef void (*inv_progress_cb)(bool writing, uint64_t bytes, uint64_t rows, uint64_t of, void *ud);
 
 /* Unpaced (no inv_import_pace), valid rows are held in a sort buffer (up
  * to 1,048,576 rows / 192 MiB) and written in number order when the file
  * ends or the buffer fills; the outcome of every row is the same as in
  * file order (inventory.c). */
 int inv_import_begin(core_t *c, bool dry_run, inv_import_t **out, cerr_t *e);
-/* cb(bytes read, rows): unpaced, the valid rows read so far (the writes
- * follow at the end, and a last call reports the rows written); paced,
- * the rows written. */
+/* cb (inv_progress_cb) every 4,096 rows read and written, and once at
+ * the end; paced, only as rows are written (of 0). */
 void inv_import_progress(inv_import_t *im, inv_progress_cb cb, void *ud);
+/* A flag (a signal handler's) the import looks at before each row it
+ * reads or writes: once set it stops there, and inv_import_end commits
+ * what it wrote, makes the carriers and the event of those rows, and says
+ * res->interrupted (the CLI's Ctrl-C: before, the rows of the batches
+ * committed stayed, naming carriers never made, with no event and no
+ * word of what was kept -- a helper's audit, session 38). */
+void inv_import_watch(inv_import_t *im, const volatile sig_atomic_t *stop);
 /* Short, server-paced transactions for an import that runs beside live
  * traffic: commit a batch once its rows have taken budget_ms to read (or
  * at 100,000 rows; writing them at the commit takes about as long again)

@@ -317,6 +317,75 @@ describe('the progress bar', () => {
     assert.ok(rows[rows.length - 1] > rows[0], `it moved: ${rows}`);
     assert.match(r.stdout, /"imported":30000/);
   });
+
+  // The bar counted the bytes read, and an unsorted file's rows are
+  // written after the whole file is read: it sat at 99 % for most of a big
+  // import, with no word (a helper's audit, session 38).  The writes have
+  // a bar of their own.
+  test('a file: reading, then writing N of M rows up to 100 %', { skip: PG ? 'SQLite paths only' : false }, () => {
+    const file = path.join(dir, 'gen60k.csv');
+    fs.writeFileSync(file, ok(['inventory', 'generate', '--count', '60000', '--seed', '11'], { maxBuffer: 1 << 28 }).stdout);
+    const db = path.join(dir, 'progress2.db');
+    const r = spawnSync('script', ['-qec', `${BIN} inventory import ${file} --db ${db}`, '/dev/null'],
+      { encoding: 'utf8', timeout: 60000 });
+    assert.equal(r.status, 0, r.stdout);
+    const frames = r.stdout.split('\r').map((x) => x.replace(/\x1b\[K/g, ''));
+    const writing = frames.map((x) => /writing \[[# ]+\] +(\d+)% +(\d+) of (\d+) rows/.exec(x)).filter(Boolean);
+    assert.ok(frames.some((x) => /reading \[[# ]+\] +\d+%/.test(x)), 'a reading phase');
+    assert.ok(writing.length >= 3, `the writes were drawn ${writing.length} times`);
+    const done = writing.map((m) => Number(m[2]));
+    assert.ok(done[done.length - 1] > done[0], `they moved: ${done}`);
+    assert.deepEqual(writing[writing.length - 1].slice(1), ['100', '60000', '60000']);
+  });
+});
+
+// Ctrl-C during an import killed it where it was: the batches committed
+// stayed, on sale, naming upstream carriers that were never made, with no
+// inventory.imported event and not a word of what was kept (a helper's
+// audit, session 38).  Now it stops, keeps what it wrote with its
+// carriers and its event, says so, and exits 130.
+describe('inventory import interrupted (Ctrl-C on its terminal)', { skip: PG ? 'SQLite paths only' : false }, () => {
+  test('what it wrote is kept with its carriers and event; said; 130; the same file again finishes it', async () => {
+    const { spawn } = require('node:child_process');
+    const file = path.join(dir, 'gen300k.csv');
+    fs.writeFileSync(file, ok(['inventory', 'generate', '--count', '300000', '--seed', '5'], { maxBuffer: 1 << 28 }).stdout);
+    const db = path.join(dir, 'interrupted.db');
+    // script(1) gives it a terminal: its progress says when the writes
+    // have begun, and ^C written to the terminal is the user's Ctrl-C
+    const child = spawn('script', ['-qfec', `exec ${BIN} inventory import ${file} --db ${db}`, '/dev/null'],
+      { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let sent = false;
+    child.stdout.on('data', (c) => {
+      out += c.toString();
+      const m = /writing \[[# ]*\] +\d+% +(\d+) of/.exec(out.slice(-400));
+      if (!sent && m && Number(m[1]) >= 50000) { sent = true; child.stdin.write('\x03'); }
+    });
+    const code = await new Promise((res) => child.on('exit', (c) => res(c)));
+    assert.ok(sent, `the writes never showed:\n${out.slice(-600)}`);
+    assert.equal(code, 130, out.slice(-600));
+    const result = JSON.parse(/\{"imported".*\}/.exec(out)[0]);
+    assert.equal(result.interrupted, true);
+    assert.ok(result.imported >= 50000 && result.imported < 300000, JSON.stringify(result));
+    assert.match(out, new RegExp(`interrupted: ${result.imported} new and 0 updated row\\(s\\) were committed; import the same file again`));
+    // kept: exactly what it said, every carrier of those rows made, one event
+    const stats = ok(['inventory', 'stats', '--json', '--db', db]);
+    assert.equal(JSON.parse(stats.stdout).total, result.imported);
+    const exported = ok(['inventory', 'export', '--db', db], { maxBuffer: 1 << 28 }).stdout.trim().split('\n');
+    const col = exported[0].split(',').indexOf('carrier');
+    const named = new Set(exported.slice(1).map((l) => l.split(',')[col]).filter(Boolean));
+    const made = new Set(ok(['carrier', 'list', '--db', db]).stdout.trim().split('\n').filter(Boolean)
+      .map((l) => JSON.parse(l)).flatMap((j) => (j.data ? j.data : [j])).map((c) => c.name));
+    for (const n of named) assert.ok(made.has(n), `carrier ${n} named by kept rows was not made`);
+    const ev = ok(['events', '--type', 'inventory.imported', '--json', '--db', db]).stdout;
+    assert.match(ev, new RegExp(`"inserted":${result.imported},"updated":0,"rejected":0,"interrupted":true`));
+    // the same file again: the rest new, the kept ones updated
+    const again = ok(['inventory', 'import', file, '--db', db]);
+    const r2 = JSON.parse(again.stdout);
+    assert.equal(r2.imported, 300000 - result.imported);
+    assert.equal(r2.updated, result.imported);
+    assert.equal(r2.interrupted, undefined);
+  });
 });
 
 describe('trusted proxies', () => {
