@@ -336,6 +336,28 @@ static int cmd_routes(int argc, char **argv)
     return 0;
 }
 
+/* A command's status, and its output's fate: what it printed on standard
+ * output must have reached it.  `account rotate-token > /dev/full` exited
+ * 0 with the new token lost and the old one already refused; so did the
+ * one-time secrets of account and apikey create, and every listing (a
+ * helper's audit, session 38).  Now a write error, found when stdout is
+ * flushed and closed, is a failure (1) that says what it means. */
+static int stdout_written(int rc)
+{
+    errno = 0;
+    bool bad = fflush(stdout) != 0 || ferror(stdout);
+    int err = errno;
+    /* (EBADF: started with stdout closed, and nothing written to it) */
+    if (fclose(stdout) != 0 && !bad && errno != EBADF) {
+        bad = true;
+        err = errno;
+    }
+    if (!bad) return rc;
+    fprintf(stderr, "numberd: standard output: %s: the command's output was lost (a token or key "
+            "it showed is shown nowhere else: make another)\n", err ? strerror(err) : "write error");
+    return rc == 0 ? 1 : rc;
+}
+
 int cli_main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -370,7 +392,7 @@ int cli_main(int argc, char **argv)
     for (size_t i = 0; i < ND_ARRAY_LEN(cmds); i++)
         if (strcmp(cmd, cmds[i].name) == 0) {
             cli_actor_set(); /* the event log's actor of what this command changes */
-            return cmds[i].fn(argc - 1, argv + 1);
+            return stdout_written(cmds[i].fn(argc - 1, argv + 1));
         }
     fprintf(stderr, "numberd: usage: unknown command: %s (see numberd --help)\n", cmd);
     return EXIT_USAGE;

@@ -542,6 +542,25 @@ describe('shell completion', () => {
 // Found by an audit (session 36, left then; done in session 37): a bad value
 // taken from an environment variable was reported under its flag's name
 // only, and the operator looked for a flag nobody had typed.
+// `account rotate-token > /dev/full` exited 0: the new token lost, the old
+// one already refused; so did the one-time secrets of account and apikey
+// create, and every listing (a helper's audit, session 38).
+test('output that cannot be written is a failure that says so, not 0', { skip: PG ? 'SQLite paths only' : false }, () => {
+  const db = path.join(dir, 'full.db');
+  const acct = JSON.parse(ok(['account', 'create', '--name', 'full', '--db', db]).stdout);
+  const full = () => fs.openSync('/dev/full', 'w');
+  for (const args of [['account', 'rotate-token', acct.auth_id], ['account', 'create', '--name', 'full-2'],
+    ['apikey', 'create', '--account', acct.auth_id], ['account', 'list'], ['inventory', 'stats', '--json']]) {
+    const fd = full();
+    const r = spawnSync(BIN, [...args, '--db', db], { encoding: 'utf8', stdio: ['ignore', fd, 'pipe'] });
+    fs.closeSync(fd);
+    assert.equal(r.status, 1, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /^numberd: standard output: No space left on device: the command's output was lost/m, args.join(' '));
+  }
+  // to a working stdout: 0, as before
+  assert.equal(run(['account', 'list', '--db', db]).status, 0);
+});
+
 test('a bad value from an environment variable names the variable', () => {
   const env = { ...process.env, NUMBERD_EVENT_RETENTION: 'forever' };
   const r = run(['serve', '--db', path.join(os.tmpdir(), `nd-env-${process.pid}.db`)], { env });
