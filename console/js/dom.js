@@ -136,6 +136,30 @@ export function readForm(form, { keepEmpty = [] } = {}) {
   return out;
 }
 
+/**
+ * form's submit handler, once at a time: a second submit while fn runs
+ * (a double click, Enter pressed twice) is ignored, and the form's submit
+ * buttons are disabled (aria-busy) until it ends.  Before, a double click
+ * on "Create account" made two accounts and showed only the second's
+ * one-time secrets (a helper's audit, session 38).
+ */
+export function onSubmit(form, fn) {
+  let busy = false;
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (busy) return;
+    busy = true;
+    const buttons = [...form.querySelectorAll('button[type=submit]')].filter((b) => !b.disabled);
+    for (const b of buttons) { b.disabled = true; b.setAttribute('aria-busy', 'true'); }
+    try {
+      await fn(e);
+    } finally {
+      busy = false;
+      for (const b of buttons) { b.disabled = false; b.removeAttribute('aria-busy'); }
+    }
+  });
+}
+
 /** Removes every error shown on form. */
 export function clearErrors(form) {
   for (const el of form.querySelectorAll('.field-error')) { el.hidden = true; el.textContent = ''; }

@@ -4,7 +4,7 @@
 // grace period for the old one), suspend, resume and close (issue 18).
 
 import { h, add, field, readForm, showErrors, mentionedField, openDialog, confirmDialog, table, pager,
-  pageHead, note, badge, secretRow, announce, replace, fmtInt } from './dom.js';
+  pageHead, note, badge, secretRow, announce, replace, fmtInt, onSubmit } from './dom.js';
 import { admin, describe } from './api.js';
 
 export const title = 'Accounts';
@@ -80,8 +80,7 @@ function createDialog(ctx) {
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Create account')));
   const body = h('div', {}, form);
   const dlg = openDialog('New account', body);
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
+  onSubmit(form, async (e) => {
     try {
       const r = await admin.post('/accounts', readForm(form));
       replace(body,
@@ -107,8 +106,7 @@ function apiKeyDialog(a) {
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Create API key')));
   const body = h('div', {}, form);
   const dlg = openDialog(`New API key for ${a.name}`, body);
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
+  onSubmit(form, async (e) => {
     const v = readForm(form);
     const scopes = [v.scope_read ? 'phone_numbers:read' : null, v.scope_write ? 'phone_numbers:write' : null].filter(Boolean);
     try {
@@ -156,8 +154,7 @@ function rotateDialog(a) {
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Rotate token')));
   const body = h('div', {}, note('info', `A new auth token for ${a.auth_id}; the customer must be given it.`), form);
   const dlg = openDialog(`New auth token for ${a.name}`, body);
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
+  onSubmit(form, async (e) => {
     try {
       const r = await admin.post(`/accounts/${encodeURIComponent(a.auth_id)}/rotate-token`, { grace_period: grace.value });
       replace(body,

@@ -2,7 +2,7 @@
 // numbers point at.  List (filter by name), create, edit, delete.
 
 import { h, add, field, readForm, showErrors, mentionedField, openDialog, confirmDialog, table, pager,
-  pageHead, badge, announce, replace } from './dom.js';
+  pageHead, badge, announce, replace, onSubmit } from './dom.js';
 import { plivo, describe, idFromUri } from './api.js';
 import { METHODS, subaccounts, fillChoices, startOptions } from './choices.js';
 import * as session from './session.js';
@@ -79,8 +79,7 @@ function appDialog(ctx, a) {
     fillChoices(subSel.querySelector('select'), subaccounts(), curSub)
       .catch((err) => subSel.append(h('p', { class: 'field-error' }, `Cannot list the subaccounts: ${describe(err)}`)));
   }
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
+  onSubmit(form, async (e) => {
     const body = readForm(form, { keepEmpty: a ? ['hangup_url', 'fallback_answer_url', 'message_url', 'subaccount'] : [] });
     // a subaccount not changed is not sent (sending it again would re-check a move that is none)
     if (a && body.subaccount === curSub) delete body.subaccount;

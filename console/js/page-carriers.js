@@ -13,7 +13,7 @@
 // whose inbound gateways are its IP set.
 
 import { h, add, field, group, radios, readForm, showErrors, mentionedField, openDialog, confirmDialog, table, pager,
-  pageHead, note, badge, announce, replace } from './dom.js';
+  pageHead, note, badge, announce, replace, onSubmit } from './dom.js';
 import { plivo, byoc, idemKey, describe } from './api.js';
 import { poll, clockText, tsText } from './live.js';
 import * as session from './session.js';
@@ -190,8 +190,7 @@ function healthDialog(ctx, c) {
       }
     });
   }
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
+  onSubmit(form, async (e) => {
     const v = readForm(form).interval || '';
     // sent as typed when it is not a whole number: the API's message lands at the field
     const interval = /^\d{1,9}$/.test(v) ? Number(v) : v;
@@ -252,8 +251,7 @@ function trunkDialog(ctx, c) {
   showFor();
   const dlg = openDialog(c ? `Edit ${c.carrier_name}` : 'Add a SIP trunk', form, { wide: true });
   const key = idemKey();
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
+  onSubmit(form, async (e) => {
     const body = nest(readForm(form));
     // a trunk type's credentials go with it; changing type removes the others
     if (body.trunk_type !== 'auth') body.inbound_auth = c ? null : undefined;
@@ -337,8 +335,7 @@ function incomingDialog(ctx, c) {
       field({ label: 'SMS', name: 'sms', type: 'checkbox', value: c ? c.sms : true })),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, c ? 'Save' : 'Add incoming carrier')));
   const dlg = openDialog(c ? `Edit ${c.name}` : 'Add an incoming carrier', form);
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
+  onSubmit(form, async (e) => {
     const v = readForm(form);
     try {
       if (c) await plivo.post(`IncomingCarrier/${c.carrier_id}/`, v);

@@ -3,7 +3,7 @@
 // progress bar and the rejected rows listed; and the inventory by
 // country, type and state (GET /admin/v1/inventory/stats) as a chart.
 
-import { h, add, field, readForm, pageHead, note, announce, replace, table, fmtInt } from './dom.js';
+import { h, add, field, readForm, pageHead, note, announce, replace, table, fmtInt, onSubmit } from './dom.js';
 import { admin, uploadInventory, describe } from './api.js';
 import { stackedBars, figuresTable } from './chart.js';
 
@@ -33,8 +33,7 @@ function uploadPanel(onDone) {
       field({ label: 'Dry run: check every row, import nothing', name: 'dry_run', type: 'checkbox', value: false })),
     h('div', { class: 'actions' }, submit), progressBox);
 
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
+  onSubmit(form, async (e) => {
     const input = fileField.querySelector('input');
     const file = input.files && input.files[0];
     const errEl = fileField.querySelector('.field-error');

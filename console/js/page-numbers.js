@@ -7,7 +7,7 @@
 // dialect (GET /v1/phone-numbers: filters status, source, carrier).
 
 import { h, add, field, group, readForm, showErrors, mentionedField, openDialog, confirmDialog, table, pager,
-  pageHead, note, badge, announce, replace } from './dom.js';
+  pageHead, note, badge, announce, replace, onSubmit } from './dom.js';
 import { plivo, byoc, describe, idFromUri } from './api.js';
 import { NUMBER_TYPES, SERVICES, e164, applications, subaccounts, fillChoices, startOptions } from './choices.js';
 import * as session from './session.js';
@@ -150,8 +150,7 @@ function editDialog(ctx, n) {
     .catch((err) => sel.after(h('p', { class: 'field-error' }, `Cannot list the choices: ${describe(err)}`)));
   pick(appSel.querySelector('select'), applications(), appId);
   if (isMain) pick(subSel.querySelector('select'), subaccounts(), curSub);
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
+  onSubmit(form, async (e) => {
     const v = readForm(form, { keepEmpty: ['alias', 'app_id', 'subaccount'] });
     // send only what changed: a field untouched is a field not re-validated
     const body = {};

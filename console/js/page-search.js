@@ -3,7 +3,7 @@
 // explained before and after.
 
 import { h, add, field, group, readForm, showErrors, clearErrors, mentionedField, openDialog, table, pager,
-  pageHead, note, badge, announce, replace } from './dom.js';
+  pageHead, note, badge, announce, replace, onSubmit } from './dom.js';
 import { plivo, idemKey, describe } from './api.js';
 import { NUMBER_TYPES, SERVICES, e164, applications, subaccounts } from './choices.js';
 import * as session from './session.js';
@@ -141,8 +141,7 @@ function buyDialog(ctx, n, countryIso) {
   if (!session.isSub(ctx.session)) fillSelect(subField.querySelector('select'), subaccounts());
   // one key per dialog: a retry after a lost answer cannot buy twice
   const key = idemKey();
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
+  onSubmit(form, async (e) => {
     const btn = form.querySelector('button[type=submit]');
     btn.disabled = true;
     const v = readForm(form);

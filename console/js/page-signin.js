@@ -2,7 +2,7 @@
 // the APIs know.  The credentials are checked with a harmless read of the
 // API they belong to before they are kept (in this tab only).
 
-import { h, add, field, group, readForm, showErrors, clearErrors, pageHead, note } from './dom.js';
+import { h, add, field, group, readForm, showErrors, clearErrors, pageHead, note, onSubmit } from './dom.js';
 import { plivo, byoc, admin, ApiError, describe } from './api.js';
 import * as session from './session.js';
 
@@ -44,8 +44,7 @@ export function render(ctx) {
   }
   show();
 
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
+  onSubmit(form, async (e) => {
     const v = readForm(form);
     submit.disabled = true;
     try {

@@ -3,7 +3,7 @@
 // delete (its numbers and applications return to the main account).
 
 import { h, add, field, readForm, showErrors, mentionedField, openDialog, confirmDialog, table, pager,
-  pageHead, badge, note, secretRow, announce, replace } from './dom.js';
+  pageHead, badge, note, secretRow, announce, replace, onSubmit } from './dom.js';
 import { plivo, describe } from './api.js';
 
 export const title = 'Subaccounts';
@@ -55,8 +55,7 @@ function subDialog(ctx, s) {
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, s ? 'Save' : 'Create subaccount')));
   const body = h('div', {}, form);
   const dlg = openDialog(s ? `Edit ${s.name}` : 'New subaccount', body);
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
+  onSubmit(form, async (e) => {
     const v = readForm(form);
     try {
       if (s) {

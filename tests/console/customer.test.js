@@ -166,6 +166,25 @@ test('applications and subaccounts: create them (a mistake shown at its field; t
   c.assertQuiet(page);
 });
 
+// Found by a helper's audit (session 38): a double click on "Create
+// subaccount" made two subaccounts and showed only the second's one-time
+// token.  A form submits once at a time now.
+test('a double click on Create makes one subaccount, whose token is the one shown', async () => {
+  const count = async () => (await srv.plivo(A, 'GET', 'Subaccount/')).json.meta.total_count;
+  const before = await count();
+  await page.getByRole('button', { name: 'New subaccount' }).click();
+  await dialog().getByLabel('Name', { exact: true }).fill('Team Double');
+  await dialog().getByRole('button', { name: 'Create subaccount' }).dblclick();
+  const token = await dialog().locator('code[data-secret="Auth token"]').textContent();
+  const id = await dialog().locator('code[data-secret="Auth ID"]').textContent();
+  await dialog().getByRole('button', { name: 'Done' }).click();
+  await page.locator('table.data').getByText('Team Double').first().waitFor();
+  await new Promise((r) => setTimeout(r, 500)); // a second request, had there been one, has landed
+  assert.equal(await count(), before + 1, 'one subaccount');
+  assert.equal((await srv.plivo({ auth_id: id, auth_token: token }, 'GET', 'Number/')).status, 200, 'the token shown is its own');
+  assert.equal((await srv.plivo(A, 'DELETE', `Subaccount/${id}/`)).status, 204);
+});
+
 test('edit a number (alias, application, subaccount), then unrent it after a confirmation', async () => {
   await page.getByRole('link', { name: 'My numbers' }).click();
   const row = page.locator(`tr[data-number="${bought}"]`);
