@@ -129,6 +129,21 @@ function render(moved) {
     current: () => seq === renderSeq,
     /** Replaces this page's query (filters, paging) and shows it again. */
     setQuery: (q) => navigate(key, q),
+    /**
+     * A page past the end of its list (its last row was deleted, or the
+     * URL's offset is stale) while the list has rows: shows the last page
+     * that has some instead (the query's param moved, replacing the
+     * history entry) and returns true.  Before, an emptied last page read
+     * "You have no numbers yet" with 20 left (a helper's audit, session 38).
+     */
+    pastEnd: (param, offset, total, limit) => {
+      if (!(offset > 0 && total > 0 && offset >= total)) return false;
+      if (seq !== renderSeq) return true; /* another page is shown meanwhile */
+      const q = Object.fromEntries(new URLSearchParams(location.search));
+      q[param] = Math.floor((total - 1) / limit) * limit;
+      navigate(key, q, { replaceState: true });
+      return true;
+    },
     /** An error box for err, with a way back to sign-in on 401. */
     failure: (err, what) => note('error', what ? `${what}: ` : '', describe(err),
       err && err.status === 401 ? [' ', h('a', { href: `${BASE}signin` }, 'Sign in again')] : null),

@@ -5,6 +5,8 @@
 // kind throw.  Everything is built with h(), and text is always text, so a
 // number's alias or a carrier's name can never become markup.
 
+import { ApiError, describe } from './api.js';
+
 let uid = 0;
 /** A fresh id for label/aria wiring. */
 export function newId(prefix = 'f') {
@@ -178,6 +180,20 @@ export function clearErrors(form) {
  */
 export function showErrors(form, err, fieldOf) {
   clearErrors(form);
+  // Not a mistake in the form: the server could not be reached, refused
+  // the credentials, throttled, or failed.  Said as such, with the
+  // request id, when to retry, or a way back to sign-in, and no field
+  // marked (a 503 read "There is a problem: the database is unavailable"
+  // like a wrong value: a helper's audit, session 38).
+  if (err instanceof ApiError && (err.status === 0 || err.status === 401 || err.status === 429 || err.status >= 500)) {
+    const summary = h('div', { class: 'error-summary', role: 'alert', tabindex: '-1' },
+      h('p', { class: 'summary-title' }, 'numberd could not do this (nothing in the form is wrong):'),
+      h('p', {}, describe(err),
+        err.status === 401 ? [' ', h('a', { href: '/console/signin' }, 'Sign in again')] : null));
+    form.prepend(summary);
+    summary.focus();
+    return null;
+  }
   const faults = err.errors && err.errors.length ? err.errors
     : [{ path: fieldOf ? fieldOf(err.message) : null, message: err.message }];
   const items = [];
@@ -246,9 +262,11 @@ export function mentionedField(names) {
 /**
  * A modal dialog (the native <dialog>: focus is kept inside, Escape
  * closes).  content is a node or nodes; returns {dialog, close}.
- * onClose runs once when it closes, however it closes.
+ * onClose runs once when it closes, however it closes.  The focus goes
+ * back to the element that opened it, else to returnFocus() (an element,
+ * or null), else to the page's heading.
  */
-export function openDialog(title, content, { onClose, wide } = {}) {
+export function openDialog(title, content, { onClose, wide, returnFocus } = {}) {
   const titleId = newId('dlg');
   const closeBtn = h('button', { type: 'button', class: 'icon-button', 'aria-label': 'Close' }, '×');
   const dlg = h('dialog', { class: `dialog${wide ? ' wide' : ''}`, 'aria-labelledby': titleId },
@@ -260,7 +278,15 @@ export function openDialog(title, content, { onClose, wide } = {}) {
   dlg.addEventListener('close', () => {
     dlg.remove();
     if (onClose) onClose();
-    if (opener && opener.isConnected && typeof opener.focus === 'function') opener.focus();
+    // back to what opened it; if that is gone (a bought number's row, a
+    // list redrawn), to returnFocus() or the page's heading -- never to
+    // <body>, where a keyboard user starts over (a helper's audit, session 38)
+    if (opener && opener.isConnected && opener !== document.body && typeof opener.focus === 'function') {
+      opener.focus();
+      return;
+    }
+    const next = (returnFocus && returnFocus()) || document.querySelector('#main h1');
+    if (next && next.isConnected) next.focus();
   });
   document.body.append(dlg);
   dlg.showModal();

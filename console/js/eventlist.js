@@ -44,7 +44,9 @@ export function renderEvents(ctx, { heading, lede, filters, fetchPage, showAccou
       h('caption', {}, 'Events, oldest first'),
       h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col' }, c.label)))),
       tbody));
-  const status = h('p', { class: 'loading', 'aria-live': 'polite' }, 'Loading…');
+  // a div: it may hold a failure's note (ctx.failure), and stays the one
+  // element every later load updates
+  const status = h('div', { class: 'loading', 'aria-live': 'polite' }, 'Loading…');
   const more = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Load more');
   add(ctx.main, pageHead(heading), h('p', { class: 'lede' }, lede), form, status, wrap, h('div', { class: 'actions' }, more));
 
@@ -59,11 +61,18 @@ export function renderEvents(ctx, { heading, lede, filters, fetchPage, showAccou
       if (!ctx.current()) return;
       if (err.status === 400) {
         // a filter the API refused: its message names the parameter
-        const f = filters.find((x) => new RegExp(`\\b${x.name}\\b`).test(err.message));
+        // ("invalid actor: ... account:MA..." is the actor's, not the
+        // account's: the name it starts with first)
+        const lead = /^invalid ([a-z_]+)/.exec(err.message || '');
+        const f = (lead && filters.find((x) => x.name === lead[1]))
+          || filters.find((x) => new RegExp(`\\b${x.name}\\b`).test(err.message));
         replace(status, `The filter was refused: ${err.message}`, f ? ` (${f.label})` : '');
         status.className = 'note note-error';
       } else {
-        status.replaceWith(ctx.failure(err, 'Cannot list the events'));
+        // in the status element itself: replacing it left every later
+        // load updating a detached one (a helper's audit, session 38)
+        status.className = '';
+        replace(status, ctx.failure(err, 'Cannot list the events'));
       }
       return;
     }

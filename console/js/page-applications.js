@@ -34,6 +34,7 @@ async function load(ctx, list, query) {
     replace(list, ctx.failure(err, 'Cannot list the applications'));
     return;
   }
+  if (!r.objects.length && ctx.pastEnd('offset', r.meta.offset, r.meta.total_count, LIMIT)) return;
   replace(list,
     table({
       caption: 'Applications',

@@ -61,6 +61,7 @@ async function trunks(ctx, sec) {
     sec.lastChild.replaceWith(ctx.failure(err, 'Cannot list the SIP trunks'));
     return;
   }
+  if (!r.data.length && ctx.pastEnd('trunks_offset', r.offset, r.total, r.limit)) return;
   sec.lastChild.replaceWith(h('div', {},
     table({
       caption: 'SIP trunks',
@@ -304,6 +305,7 @@ async function incoming(ctx, sec) {
     sec.lastChild.replaceWith(ctx.failure(err, 'Cannot list the incoming carriers'));
     return;
   }
+  if (!r.objects.length && ctx.pastEnd('incoming_offset', r.meta.offset, r.meta.total_count, LIMIT)) return;
   sec.lastChild.replaceWith(h('div', {},
     table({
       caption: 'Incoming carriers (Plivo API)',

@@ -84,6 +84,7 @@ async function loadPlivo(ctx, form, list, query) {
   }
   const isMain = !session.isSub(ctx.session);
   const rows = r.objects;
+  if (!rows.length && ctx.pastEnd('offset', r.meta.offset, r.meta.total_count, LIMIT)) return;
   replace(list,
     table({
       caption: `Numbers of ${ctx.session.authId}`,
@@ -214,6 +215,7 @@ function renderByoc(ctx) {
       if (err.status === 400 || err.status === 422) { showErrors(form, err, mentionedField(['status', 'source', 'voip_carrier_sid'])); replace(list); } else replace(list, ctx.failure(err, 'Cannot list your numbers'));
       return;
     }
+    if (!r.data.length && ctx.pastEnd('offset', r.offset, r.total, r.limit)) return;
     replace(list,
       table({
         caption: 'Numbers of this account',

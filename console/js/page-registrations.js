@@ -50,6 +50,7 @@ export function render(ctx) {
 
 function draw(ctx, list, r, query) {
   const focused = document.activeElement && list.contains(document.activeElement) ? document.activeElement.textContent : null;
+  if (!r.registrations.length && ctx.pastEnd('offset', r.offset, r.total_count, r.limit)) return;
   replace(list,
     h('p', {}, `${fmtInt(r.total_count)} registration${r.total_count === 1 ? '' : 's'}${query.state ? ` ${query.state}` : ''}.`),
     table({

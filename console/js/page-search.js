@@ -3,7 +3,7 @@
 // explained before and after.
 
 import { h, add, field, group, readForm, showErrors, clearErrors, mentionedField, openDialog, table, pager,
-  pageHead, note, badge, announce, replace, onSubmit } from './dom.js';
+  pageHead, note, badge, announce, replace, onSubmit, fmtInt } from './dom.js';
 import { plivo, idemKey, describe } from './api.js';
 import { NUMBER_TYPES, SERVICES, e164, applications, subaccounts } from './choices.js';
 import * as session from './session.js';
@@ -65,7 +65,10 @@ async function load(ctx, form, results, query) {
     results.setAttribute('aria-busy', 'false');
     if (err.status === 400) {
       // the API names the parameter in its message: show it at its field
-      showErrors(form, err, mentionedField(FILTERS));
+      // ("invalid country ISO: ZZ" is country_iso's, which it does not
+      // spell out: a helper's audit, session 38)
+      const named = mentionedField(FILTERS);
+      showErrors(form, err, (m) => named(m) || (/\bcountry\b/i.test(m || '') ? 'country_iso' : null));
       replace(results);
     } else {
       replace(results, ctx.failure(err, 'The search failed'));
@@ -78,7 +81,8 @@ async function load(ctx, form, results, query) {
   const capped = total >= 1000;
   const pg = pager({
     offset: r.meta.offset, limit: LIMIT, total, count: r.objects.length,
-    totalText: capped ? '1,000 or more' : null,
+    // past the count's cap the page's own end is all that is known
+    totalText: capped ? `${fmtInt(Math.max(1000, r.meta.offset + r.objects.length))} or more` : null,
     onPage: (o) => ctx.setQuery({ ...Object.fromEntries(ctx.query), offset: o }),
   });
   replace(results,
@@ -135,7 +139,13 @@ function buyDialog(ctx, n, countryIso) {
       isUS ? field({ label: 'CNAM lookup', name: 'cnam_lookup', type: 'select', options: [['', 'Not set'], ['enabled', 'enabled'], ['disabled', 'disabled']] }) : null),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, `Buy ${e164(n.number)}`)));
   const body = h('div', {}, form);
-  const dlg = openDialog(`Buy ${e164(n.number)}`, body);
+  // bought, its row goes: the focus moves to the next row's Buy (or the
+  // one before), not to <body>
+  const row = ctx.main.querySelector(`tr[data-number="${n.number}"]`);
+  const near = row ? [row.nextElementSibling, row.previousElementSibling] : [];
+  const dlg = openDialog(`Buy ${e164(n.number)}`, body, {
+    returnFocus: () => near.map((r) => r && r.isConnected && r.querySelector('button')).find(Boolean) || null,
+  });
   // the choices load while the dialog is already open
   fillSelect(appField.querySelector('select'), applications());
   if (!session.isSub(ctx.session)) fillSelect(subField.querySelector('select'), subaccounts());

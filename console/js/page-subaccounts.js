@@ -26,6 +26,7 @@ async function load(ctx, list, offset) {
     replace(list, ctx.failure(err, 'Cannot list the subaccounts'));
     return;
   }
+  if (!r.objects.length && ctx.pastEnd('offset', r.meta.offset, r.meta.total_count, LIMIT)) return;
   replace(list,
     table({
       caption: 'Subaccounts',

@@ -32,6 +32,7 @@ async function load(ctx, list, offset) {
     return;
   }
   if (!ctx.current()) return;
+  if (!r.data.length && ctx.pastEnd('offset', r.offset, r.total, r.limit)) return;
   replace(list,
     h('p', {}, `${fmtInt(r.total)} upstream carrier${r.total === 1 ? '' : 's'}.`),
     table({
