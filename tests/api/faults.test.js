@@ -291,6 +291,16 @@ describe('PostgreSQL restarted and crashed under a purchase load, two nodes',
         assert.equal(r1.status, 200, r1.text);
         const r2 = await P.plivo(x, 'GET', 'Number/', { query: { limit: 1 } });
         assert.equal(r2.status, 200, r2.text);
+        // and the reads that were left off the list of statements safe to
+        // resend (a helper's audit, session 38: 503 on a healthy database
+        // after each routine reconnect): a Bearer key's lookup, the
+        // webhooks' list
+        assert.ok(proxy.cutAll() >= 1);
+        const rb = await P.byoc(y.api_key, 'GET', '/carriers');
+        assert.equal(rb.status, 200, rb.text);
+        assert.ok(proxy.cutAll() >= 1);
+        const rw = await P.admin('GET', '/admin/v1/webhooks');
+        assert.equal(rw.status, 200, rw.text);
 
         // a write (creating a subaccount: its INSERT and its event, issue
         // 18, in one transaction): it commits, the reply of the COMMIT is
@@ -311,6 +321,88 @@ describe('PostgreSQL restarted and crashed under a purchase load, two nodes',
         assert.equal(r3.status, 201, r3.text);
       } finally {
         proxy.disarm();
+        await P.stop();
+        await proxy.close();
+        fs.rmSync(pdir, { recursive: true, force: true });
+      }
+    });
+
+    // Found by a helper's reading (session 38): a COMMIT whose reply was
+    // lost may have committed, with its change-log rows left without ids
+    // and no NOTIFY: the node's SBC lookups answered from an index that
+    // lacked the change (a number released still accepted) until a sweep
+    // found it.  Now such a COMMIT is owed a sweep: 503 until it.
+    test('a COMMIT whose reply is lost: no SBC lookup accepts the released number afterwards', async (t) => {
+      const TOKEN = 'fault-sbc-token-0123456789';
+      const proxy = await F.pgProxy(cluster.port);
+      const db = fs.readFileSync(path.join(dir, 'pg-url'), 'utf8').trim().replace(/^.*\//, '');
+      const pdir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'numberd-fault-'));
+      fs.writeFileSync(path.join(pdir, 'pg-url'),
+        `postgresql://numberd@127.0.0.1:${proxy.port}/${db}?sslmode=disable&gssencmode=disable\n`);
+      const N = '17205589001';
+      await A.loadCsv(csv([...COLS, 'carrier'], [{ ...row(N), carrier: 'lost-commit-up' }]));
+      assert.equal((await A.admin('PATCH', '/admin/v1/carriers/lost-commit-up',
+        { sip_gateways: [{ address: '198.51.100.61' }] })).status, 200);
+      const P = await start({ dir: pdir, threads: 1, args: ['--rate-limit', '0', '--sbc-cache-ttl', '0'],
+        env: { NUMBERD_SBC_TOKEN: TOKEN } });
+      const look = async () => {
+        const r = await fetch(`${P.base}/sbc/v1/inbound?src_ip=198.51.100.61&to=${N}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+        return { status: r.status, action: r.status === 200 ? (await r.json()).action : null };
+      };
+      try {
+        await F.sleep(1500); // the sweep at start: its commits before the trap
+        assert.equal((await P.buy(x, N)).status, 201);
+        let first = null;
+        for (let i = 0; i < 50 && !(first && first.action === 'accept'); i++) { first = await look(); await F.sleep(50); }
+        assert.equal(first.action, 'accept', 'the bought number is accepted first');
+        const lost = proxy.loseReplyOf(/^COMMIT/);
+        const r = await P.plivo(x, 'DELETE', `Number/${N}/`);
+        assert.equal(await Promise.race([lost, F.sleep(5000).then(() => null)]), 'COMMIT');
+        assertUnavailable(r, 'plivo', 'an unrent whose COMMIT reply was lost');
+        assert.equal(Number(cluster.psql(`SELECT count(*) FROM numbers WHERE number = '${N}' AND owner_id IS NULL`, db)), 1,
+          'the unrent committed');
+        const seen = [];
+        for (let i = 0; i < 20; i++) { seen.push(await look()); await F.sleep(50); }
+        t.diagnostic(`lookups after the lost COMMIT: ${seen.map((x) => x.action || x.status).join(' ')}`);
+        assert.ok(!seen.some((x) => x.action === 'accept'), 'a released number accepted');
+        assert.equal(seen[seen.length - 1].action, 'reject', 'and the index caught up');
+      } finally {
+        proxy.disarm();
+        await P.stop();
+        await proxy.close();
+        fs.rmSync(pdir, { recursive: true, force: true });
+      }
+    });
+
+    // Found by a helper's audit (session 38): with statement_timeout set to
+    // 0 for the database (the operator's "no limit"), numberd's own wait
+    // for a reply went with it, and a silent server held every request for
+    // ever: no 503.  Now the bound is lock_timeout (15 s) + 1 s.
+    test('statement_timeout 0 for the database, then a blackhole: still a 503, within lock_timeout + 1 s', async (t) => {
+      const proxy = await F.pgProxy(cluster.port);
+      const db = fs.readFileSync(path.join(dir, 'pg-url'), 'utf8').trim().replace(/^.*\//, '');
+      const pdir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'numberd-fault-'));
+      fs.writeFileSync(path.join(pdir, 'pg-url'),
+        `postgresql://numberd@127.0.0.1:${proxy.port}/${db}?sslmode=disable&gssencmode=disable\n`);
+      cluster.psql(`ALTER DATABASE "${db}" SET statement_timeout = 0`, db);
+      // one thread: the read below goes to the connection it opened before
+      // the silence (a new one would meet connect_timeout instead)
+      const P = await start({ dir: pdir, threads: 1, args: ['--rate-limit', '0'] });
+      try {
+        assert.equal((await P.plivo(x, 'GET', 'Number/', { query: { limit: 1 } })).status, 200);
+        proxy.blackhole();
+        const t0 = Date.now();
+        const r = await Promise.race([
+          P.plivo(x, 'GET', 'Number/', { query: { limit: 1 } }).catch((e) => ({ status: `no answer (${e.message})` })),
+          F.sleep(30000).then(() => ({ status: 'no answer in 30 s' })),
+        ]);
+        const ms = Date.now() - t0;
+        t.diagnostic(`a read ${ms} ms into the silence: ${r.status}`);
+        assertUnavailable(r, 'plivo', 'a read while the database is silent');
+        assert.ok(ms < 20000, `answered ${ms} ms into the silence`);
+      } finally {
+        cluster.psql(`ALTER DATABASE "${db}" RESET statement_timeout`, db);
+        proxy.heal();
         await P.stop();
         await proxy.close();
         fs.rmSync(pdir, { recursive: true, force: true });

@@ -281,7 +281,12 @@ static const char *session_setup(PGconn *pg, int *reply_ms, int *stmt_ms)
         PQclear(r);
     }
     if (stmt < 0) stmt = 0;
-    if (reply_ms) *reply_ms = pg_reply_of(stmt);
+    /* statement_timeout 0 (the operator's "no limit") lifts the server's
+     * limit, not numberd's wait for a server that went silent: a request
+     * then waits for its reply as long as a lock may hold it (lock_timeout)
+     * and the grace, and no longer.  Before, it waited for ever, and so did
+     * its client: no 503 (a helper's audit, session 38). */
+    if (reply_ms) *reply_ms = pg_reply_of(stmt > 0 ? stmt : PG_LOCK_TIMEOUT_MS);
     if (stmt_ms) *stmt_ms = stmt;
     return why;
 }

@@ -423,6 +423,9 @@ PGconn *pg_connect(const char *url, int *reply_ms, int *stmt_ms, char **err);
  * after a failed reconnect, fail at once for PG_RECONNECT_BACKOFF_MS
  * instead of waiting out another connect timeout per request. */
 #define PG_STMT_TIMEOUT_MS 5000
+/* the sessions' lock_timeout ('15s' in their SET); also the reply bound's
+ * base where statement_timeout is 0 */
+#define PG_LOCK_TIMEOUT_MS 15000
 #define PG_RECONNECT_BACKOFF_MS 1000
 /* CLOCK_MONOTONIC in milliseconds */
 int64_t pg_mono_ms(void);

@@ -84,6 +84,23 @@ static const int retry_safe_reads[] = {
     Q_COMPLIANCE_GET, Q_COMPLIANCE_LATEST,
     Q_CARRIER_GET, Q_CARRIER_LIST, Q_CARRIER_IN_USE,
     Q_IDEM_GET,
+    /* the plain reads left off this list until session 38 (a helper's
+     * audit): after a routine reconnect (a restart of PostgreSQL, a
+     * failover, idle_session_timeout, a pooler's idle cut) each failed
+     * once with 503 on a healthy database -- a Bearer key's lookup, the
+     * webhooks' and registrations' lists, the SBC feed's reads.  (Not
+     * the *_LOCK reads, which run inside a transaction, where nothing is
+     * resent; nor the advisory locks' tries, a session's state.) */
+    Q_APIKEY_BY_HASH, Q_APIKEY_LIST, Q_CRED_EPOCH_GET,
+    Q_INV_RATES, Q_INV_RESTRICTIONS, Q_RENEWAL_DUE,
+    Q_COMPLIANCE_LIST, Q_COMPLIANCE_NUMBERS,
+    Q_CARRIER_REG_LIST, Q_CARRIER_REG_SIG,
+    Q_REG_GET, Q_REG_LIST, Q_REG_EXPIRE_DUE, Q_PROBE_GET, Q_PROBE_TARGETS, Q_HEALTH_LIST,
+    Q_SBC_SEQ, Q_SBC_ACCOUNTS, Q_SBC_APPS, Q_SBC_CARRIERS, Q_SBC_CHANGES, Q_SBC_PRUNED,
+    Q_SBC_NUMBER, Q_SBC_NUMBERS_IN, Q_SBC_CARRIER, Q_SBC_APP, Q_SBC_UPSTREAM_NUMBERS,
+    Q_SBC_UNSEQUENCED,
+    Q_WH_EP_GET, Q_WH_EP_BY_ID, Q_WH_EP_LIST, Q_WH_EP_PAGE, Q_WH_EP_OWNED, Q_WH_CURSOR_GET,
+    Q_WH_DL_DUE, Q_WH_DL_GET, Q_WH_DL_LIST,
 };
 /* idempotent writes: the same values written again change nothing (an
  * upsert of one setting; the aging sweep's conditional UPDATE; an

@@ -172,6 +172,13 @@ static void rollback_open(conn_t *c)
 static int commit_end(conn_t *c, PGresult *r, const char *what)
 {
     int rc = ST_OK;
+    /* The reply lost with the connection (or not in time): the commit may
+     * have happened, its rows in the logs without ids and no NOTIFY sent.
+     * Owed a sweep, as a failed round is: lookups answer 503 until the
+     * feed has swept, instead of answering from an index that may lack
+     * the change for a second or two (a helper's reading, session 38). */
+    if (!pg_res_ok(r) && (c->timed_out || PQstatus(c->pg) != CONNECTION_OK))
+        atomic_fetch_add(&g_owed_gen, 1);
     if (!pg_res_ok(r) || strcmp(PQcmdStatus(r), "COMMIT") != 0) {
         if (pg_res_ok(r)) log_msg(LOG_ERROR, "postgres: %s: the transaction had failed", what);
         else pg_status(c, r, what);

@@ -34,7 +34,9 @@
  *    means no server is answering (a live one would have cancelled the
  *    statement and said so): the socket is shut, the connection counts as
  *    dead and the statement as failed, with an unknown outcome (never
- *    resent).  statement_timeout=0 turns this bound off too.
+ *    resent).  With statement_timeout=0 (no limit on the server) the
+ *    bound is lock_timeout (15 s) + 1 s: a request's statement may wait
+ *    that long for a lock, never for ever for a silent server.
  * Long work lifts statement_timeout and lengthens or lifts the reply bound
  * (pg_unbound): migrations (none), an import's own connection (2 min
  * without a byte; its final VACUUM none) and a stream of rows (pg_send_rows:
