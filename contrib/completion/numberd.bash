@@ -22,9 +22,11 @@ _numberd() {
             COMPREPLY=($(compgen -W "available active pending aging" -- "$cur"))
             return 0 ;;
         --scopes)
-            COMPREPLY=($(compgen -W "phone_numbers:read phone_numbers:write api_keys:manage phone_numbers:read,phone_numbers:write" -- "$cur"))
+            COMPREPLY=($(compgen -W "phone_numbers:read phone_numbers:write api_keys:manage webhooks:manage phone_numbers:read,phone_numbers:write" -- "$cur"))
             return 0 ;;
         --type)
+            # events --type is an event type (free text: number.bought, ...)
+            [ "$cmd" = events ] && return 0
             COMPREPLY=($(compgen -W "local national mobile tollfree fixed" -- "$cur"))
             return 0 ;;
     esac
@@ -50,7 +52,8 @@ _numberd() {
 
     case "$cmd $sub" in
         "serve "*) opts="--db --listen --threads --write-threads --aging-days --event-retention --rate-limit --auth-fail-limit --max-conns-per-ip --conn-timeout --admin-token-file --secret-key-file --log-level --log-file --metrics-token-file --metrics-open --shutdown-timeout --trusted-proxies --sip-listen --sip-contact --sip-outbound-proxy --sip-allow-private --sbc-token-file --sbc-cache-ttl --sbc-listen --webhook-workers --webhook-allow-private --demo --help" ;;
-        "carrier add"|"carrier update") opts="--name --inbound --outbound --out-user --out-password-file --out-realm --no-outbound-auth --secret-key-file --db" ;;
+        "carrier add") opts="--inbound --outbound --out-user --out-password-file --out-realm --secret-key-file --db" ;;
+        "carrier update") opts="--name --inbound --outbound --out-user --out-password-file --out-realm --no-outbound-auth --secret-key-file --db" ;;
         "carrier "*) opts="--db" ;;
         "account create") opts="--name --db" ;;
         "account list") opts="--json --db" ;;
@@ -60,7 +63,7 @@ _numberd() {
         "apikey list") opts="--account --json --db" ;;
         "apikey revoke") opts="--account --db" ;;
         "inventory import") opts="--dry-run --allow-rejected --db" ;;
-        "inventory export") opts="--country --state -o --db" ;;
+        "inventory export") opts="--country --state -o --output --db" ;;
         "inventory generate") opts="--count --country --seed" ;;
         "inventory stats") opts="--json --db" ;;
         "compliance create") opts="--account --country --type --db" ;;

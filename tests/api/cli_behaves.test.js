@@ -521,6 +521,15 @@ describe('shell completion', () => {
     assert.ok(complete(['numberd', 'apikey', 'create', '--']).includes('--expires-in'));
     assert.ok(complete(['numberd', 'account', 'rotate-token', '--']).includes('--grace'));
     assert.ok(complete(['numberd', 'serve', '--tr']).includes('--trusted-proxies'));
+    // what a helper's audit (session 38) found wrong: the scope webhooks:manage
+    // missing, carrier add offering options it refuses, export's --output
+    // missing, events --type offered number types
+    assert.ok(complete(['numberd', 'apikey', 'create', '--scopes', '']).includes('webhooks:manage'));
+    const add = complete(['numberd', 'carrier', 'add', '--']);
+    assert.ok(add.includes('--inbound') && !add.includes('--name') && !add.includes('--no-outbound-auth'), add.join(' '));
+    assert.ok(complete(['numberd', 'carrier', 'update', '--']).includes('--no-outbound-auth'));
+    assert.ok(complete(['numberd', 'inventory', 'export', '--']).includes('--output'));
+    assert.deepEqual(complete(['numberd', 'events', '--type', '']), []);
     // every serve flag of --help
     const serveFlags = [...ok(['serve', '--help']).stdout.matchAll(/^ {2}--([a-z-]+)/gm)].map((m) => `--${m[1]}`);
     const got = complete(['numberd', 'serve', '--']);
