@@ -165,6 +165,24 @@ static int parse_u64(const char *s, uint64_t *out)
  * owner; a symlink's target is what is replaced (the link stays).  Anything
  * else -o names (a FIFO, /dev/stdout), or a FILE in a directory where no
  * temporary file can be made, is written in place and never removed. */
+/* An export to a file interrupted (SIGINT, SIGTERM): its temporary file
+ * is removed and the old file kept, said on stderr, exit 130 -- from the
+ * handler, with async-signal-safe calls only (the export only reads, so
+ * nothing is left half done).  Before, a 50 MB FILE.XXXXXX stayed behind
+ * (a helper's audit, session 38). */
+static char g_export_tmp[4096];
+
+static void on_export_signal(int sig)
+{
+    ND_UNUSED(sig);
+    if (g_export_tmp[0]) unlink(g_export_tmp);
+    static const char msg[] = "numberd: inventory export: interrupted: nothing written (an "
+                              "existing file is kept as it was)\n";
+    ssize_t w = write(2, msg, sizeof msg - 1);
+    (void)w;
+    _exit(EXIT_INTERRUPTED);
+}
+
 static int inventory_export(const char *db, const char *country, const char *state_s,
                             const char *out_s, const char *usage)
 {
@@ -231,6 +249,15 @@ static int inventory_export(const char *db, const char *country, const char *sta
             goto done;
         }
     }
+    struct sigaction sa, old_int, old_term;
+    if (tmp && strlen(tmp) < sizeof g_export_tmp) {
+        memcpy(g_export_tmp, tmp, strlen(tmp) + 1);
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_export_signal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, &old_int);
+        sigaction(SIGTERM, &sa, &old_term);
+    }
     /* large writes: one syscall per MiB, not per row */
     vbuf = xmalloc(1 << 20);
     setvbuf(out, vbuf, _IOFBF, 1 << 20);
@@ -256,6 +283,11 @@ done:
         if (tmp && ret == 0 && rename(tmp, path) != 0) {
             cli_err("inventory export", "cannot rename %s to %s: %s", tmp, path, strerror(errno));
             ret = 1;
+        }
+        if (g_export_tmp[0]) { /* renamed or to be removed below: the handler's job is done */
+            sigaction(SIGINT, &old_int, NULL);
+            sigaction(SIGTERM, &old_term, NULL);
+            g_export_tmp[0] = '\0';
         }
     } else if (out == stdout) {
         fflush(stdout);

@@ -570,6 +570,44 @@ test('output that cannot be written is a failure that says so, not 0', { skip: P
   assert.equal(run(['account', 'list', '--db', db]).status, 0);
 });
 
+// An interrupted `export -o FILE` left its FILE.XXXXXX behind, 50 MB of it
+// (a helper's audit, session 38).
+test('export -o FILE interrupted: no temporary file left, the old FILE kept, 130', { skip: PG ? 'SQLite paths only' : false }, async () => {
+  const { spawn } = require('node:child_process');
+  const db = path.join(dir, 'export-int.db');
+  const gen = path.join(dir, 'gen-export.csv');
+  fs.writeFileSync(gen, ok(['inventory', 'generate', '--count', '300000', '--seed', '9'], { maxBuffer: 1 << 28 }).stdout);
+  ok(['inventory', 'import', gen, '--db', db]);
+  const outDir = fs.mkdtempSync(path.join(dir, 'exp-'));
+  const out = path.join(outDir, 'inv.csv');
+  fs.writeFileSync(out, 'the old export\n');
+  const child = spawn(BIN, ['inventory', 'export', '-o', out, '--db', db], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (c) => { err += c; });
+  // once its temporary file exists (the export is writing), Ctrl-C
+  for (let i = 0; i < 200 && fs.readdirSync(outDir).length < 2; i++) await new Promise((r) => setTimeout(r, 5));
+  const tmpSeen = fs.readdirSync(outDir).length === 2;
+  child.kill('SIGINT');
+  const code = await new Promise((res) => child.on('exit', (c) => res(c)));
+  // (300,000 rows take ~0.5 s to write; the signal goes within 5 ms of the
+  // temporary file's creation)
+  assert.ok(tmpSeen, 'the temporary file was seen before the signal');
+  assert.equal(code, 130, err);
+  assert.match(err, /inventory export: interrupted: nothing written/);
+  assert.deepEqual(fs.readdirSync(outDir), ['inv.csv'], 'no temporary file left');
+  assert.equal(fs.readFileSync(out, 'utf8'), 'the old export\n');
+});
+
+// "cannot open SQLite database x.db" said that it failed, not why (a
+// helper's audit, session 38).
+test('a file that is not a database: the error says so', { skip: PG ? 'SQLite paths only' : false }, () => {
+  const db = path.join(dir, 'garbage.db');
+  fs.writeFileSync(db, Buffer.alloc(8192, 0x5a));
+  const r = run(['account', 'list', '--db', db]);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /^numberd: open database: cannot open SQLite database .*garbage\.db: file is not a database/m);
+});
+
 test('a bad value from an environment variable names the variable', () => {
   const env = { ...process.env, NUMBERD_EVENT_RETENTION: 'forever' };
   const r = run(['serve', '--db', path.join(os.tmpdir(), `nd-env-${process.pid}.db`)], { env });

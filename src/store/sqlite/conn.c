@@ -32,10 +32,18 @@ static const char *g_vfs;
 
 /* ---- connections ------------------------------------------------------- */
 
+/* The last error this thread logged, for an error message that must say
+ * why (the open's: "cannot open SQLite database x.db: file is not a
+ * database", where it said only that it could not -- a helper's audit,
+ * session 38). */
+static _Thread_local char t_last_err[192];
+
 void sq_log_error(sqlite3 *db, const char *what)
 {
     metrics_count(MET_DB_ERRORS);
-    log_msg(LOG_ERROR, "sqlite: %s: %s", what, db ? sqlite3_errmsg(db) : "no connection");
+    const char *why = db ? sqlite3_errmsg(db) : "no connection";
+    snprintf(t_last_err, sizeof t_last_err, "%s (%s)", why, what);
+    log_msg(LOG_ERROR, "sqlite: %s: %s", what, why);
 }
 
 int sq_exec(sqlite3 *db, const char *sql)
@@ -43,6 +51,7 @@ int sq_exec(sqlite3 *db, const char *sql)
     char *msg = NULL;
     if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
         metrics_count(MET_DB_ERRORS);
+        snprintf(t_last_err, sizeof t_last_err, "%s", msg ? msg : sqlite3_errmsg(db));
         log_msg(LOG_ERROR, "sqlite: %s", msg ? msg : sqlite3_errmsg(db));
         sqlite3_free(msg);
         return ST_ERR;
@@ -1466,9 +1475,11 @@ int store_sqlite_open(const char *path, store_t **out, char **err)
     pthread_cond_init(&s->sync_cv, NULL);
     for (int k = 0; k < SQ_SYNCS_MAX; k++) s->wal_fd[k] = -1;
     s->watch_fd[0] = s->watch_fd[1] = -1;
+    t_last_err[0] = '\0';
     conn_t *c = conn_get(s);
     if (c == NULL) {
-        *err = xasprintf("cannot open SQLite database %s", path);
+        *err = t_last_err[0] ? xasprintf("cannot open SQLite database %s: %s", path, t_last_err)
+                             : xasprintf("cannot open SQLite database %s", path);
         sq_close(&s->sql.base);
         return C_ERR;
     }
