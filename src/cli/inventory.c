@@ -442,6 +442,12 @@ int cli_inventory(int argc, char **argv)
         struct stat sb;
         uint64_t size = (fstat(fileno(in), &sb) == 0 && S_ISREG(sb.st_mode)) ? (uint64_t)sb.st_size : 0;
         core_t core;
+        /* an SQLite file this import makes: removed again if the import
+         * fails before writing a row (a wrong header into a mistyped --db
+         * left a new empty database behind: a helper's audit, session 38) */
+        struct stat dbs;
+        bool made = !dry && !core_url_is_postgres(db) && strcmp(db, ":memory:") != 0 &&
+                    stat(db, &dbs) != 0 && errno == ENOENT;
         /* a dry run writes nothing: not even a new database */
         if ((dry ? cli_open_existing(db, &core) : cli_open_core(db, &core)) != C_OK) {
             if (in != stdin) fclose(in);
@@ -466,7 +472,13 @@ int cli_inventory(int argc, char **argv)
         if (in != stdin) fclose(in);
         cli_close_core(&core);
         if (rc != C_OK) {
-            cli_err("inventory import", "%s", e.msg);
+            /* only for the file's own fault (its header, an empty file):
+             * nothing was written then; a fault after some batches
+             * committed keeps them, as said */
+            if (made && e.code == CE_INVALID && unlink(db) == 0)
+                cli_err("inventory import", "%s (the new database %s was removed again)", e.msg, db);
+            else
+                cli_err("inventory import", "%s", e.msg);
             return 1;
         }
         cli_print_import_result(stdout, &res, dry);

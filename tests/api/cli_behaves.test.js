@@ -598,6 +598,20 @@ test('export -o FILE interrupted: no temporary file left, the old FILE kept, 130
   assert.equal(fs.readFileSync(out, 'utf8'), 'the old export\n');
 });
 
+// A wrong header (or an empty file) imported into a --db that did not
+// exist left a new empty database behind (a helper's audit, session 38).
+test('an import refused for its header into a new --db leaves no database behind', { skip: PG ? 'SQLite paths only' : false }, () => {
+  const db = path.join(dir, 'typo-import.db');
+  const r = run(['inventory', 'import', '-', '--db', db], { input: 'numbr,country\n14155550100,US\n' });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /unknown column: numbr \(line 1\) \(the new database .* was removed again\)/);
+  assert.ok(!fs.existsSync(db), 'no database made');
+  // an existing one is never removed
+  ok(['inventory', 'import', '-', '--db', db], { input: ROWS(2, 4000) });
+  assert.equal(run(['inventory', 'import', '-', '--db', db], { input: 'numbr\n1\n' }).status, 1);
+  assert.ok(fs.existsSync(db));
+});
+
 // "cannot open SQLite database x.db" said that it failed, not why (a
 // helper's audit, session 38).
 test('a file that is not a database: the error says so', { skip: PG ? 'SQLite paths only' : false }, () => {
