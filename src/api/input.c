@@ -130,13 +130,6 @@ int api_bool(http_req_t *req, http_resp_t *resp, json_t *obj, const char *key, i
         *out = json_is_true(v) ? 1 : 0;
         return C_OK;
     }
-    /* 1 and 0 as JSON integers: what PHP's and Node's SDKs send when the
-     * caller passes them among the optional arguments (a helper's audit,
-     * session 38); as strings or in a form body they were taken already */
-    if (json_is_integer(v) && (json_integer_value(v) == 0 || json_integer_value(v) == 1)) {
-        *out = (int)json_integer_value(v);
-        return C_OK;
-    }
     bool b;
     if (json_is_string(v) && core_parse_bool(json_string_value(v), &b) == C_OK) *out = b ? 1 : 0;
     if (*out < 0) {

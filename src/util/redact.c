@@ -24,13 +24,15 @@ static size_t secret_key_at(const char *p)
     static const char *const names[] = {"password", "passwd", "pwd", "secret", "client_secret",
                                         "token", "access_token", "auth_token", "api_key", "apikey",
                                         "key", "sig", "signature"};
-    for (size_t n = 0; n < ND_ARRAY_LEN(names); n++) {
-        size_t len = strlen(names[n]);
-        if (strncasecmp(p, names[n], len) != 0 || nd_isalnum(p[len]) || p[len] == '_') continue;
-        size_t k = len;
-        while (p[k] == ' ') k++;
-        if (p[k] == '=') return len;
-    }
+    /* the word here, then '=' after it: most words are followed by none,
+     * and cost their length only (every log line passes here) */
+    size_t len = 0;
+    while (nd_isalnum(p[len]) || p[len] == '_') len++;
+    size_t k = len;
+    while (p[k] == ' ') k++;
+    if (len == 0 || p[k] != '=') return 0;
+    for (size_t n = 0; n < ND_ARRAY_LEN(names); n++)
+        if (strlen(names[n]) == len && strncasecmp(p, names[n], len) == 0) return len;
     return 0;
 }
 

@@ -103,27 +103,6 @@ describe('the SDKs\' spellings', () => {
     assert.equal(o.log_incoming_messages, false);
   });
 
-  // Found by a helper's audit (session 38): 1 and 0 as JSON integers, as
-  // PHP's and Node's SDKs pass a caller's optional arguments, were 400.
-  test('booleans as JSON integers 1/0 (PHP, Node optional arguments); 2 is 400', async () => {
-    const sub = (await srv.plivo(alice, 'POST', 'Subaccount/', { body: { name: 'int-bools', enabled: 1 } })).json;
-    assert.equal((await srv.plivo(alice, 'GET', `Subaccount/${sub.auth_id}/`)).json.enabled, true);
-    assert.equal((await srv.plivo(alice, 'POST', `Subaccount/${sub.auth_id}/`, { body: { name: 'int-bools', enabled: 0 } })).status, 202);
-    assert.equal((await srv.plivo(alice, 'GET', `Subaccount/${sub.auth_id}/`)).json.enabled, false);
-    assertPlivoError(await srv.plivo(alice, 'POST', `Subaccount/${sub.auth_id}/`, { body: { name: 'int-bools', enabled: 2 } }),
-      400, /enabled/);
-    assert.equal((await srv.plivo(alice, 'GET', `Subaccount/${sub.auth_id}/`)).json.enabled, false, 'a refused update changed nothing');
-    const app = await srv.plivo(alice, 'POST', 'Application/', { body: { app_name: 'int-bools', answer_url: 'https://example.com/a',
-      public_uri: 1, log_incoming_messages: 0 } });
-    assert.equal(app.status, 201, app.text);
-    const o = (await srv.plivo(alice, 'GET', `Application/${app.json.app_id}/`)).json;
-    assert.equal(o.public_uri, true);
-    assert.equal(o.log_incoming_messages, false);
-    const car = await srv.plivo(alice, 'POST', 'IncomingCarrier/', { body: { name: 'int-bools', ip_set: '198.51.100.77', voice: 0 } });
-    assert.equal(car.status, 201, car.text);
-    assert.equal((await srv.plivo(alice, 'GET', `IncomingCarrier/${car.json.carrier_id}/`)).json.voice, false);
-  });
-
   test('search type=any is no type filter; another unknown type is 400', async () => {
     const all = await srv.search(alice, { country_iso: 'US' });
     const any = await srv.search(alice, { country_iso: 'US', type: 'ANY' });
