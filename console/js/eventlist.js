@@ -9,8 +9,10 @@ import { h, add, field, readForm, pageHead, replace, fmtInt, badge } from './dom
 import { tsText } from './live.js';
 
 /** Object types the log names (docs/EVENTS.md); the field also takes any other. */
-export const OBJECT_TYPES = ['number', 'carrier', 'gateway', 'application', 'subaccount', 'account', 'api_key', 'auth_token',
-  'inventory', 'registration', 'webhook_endpoint'];
+// the objects events are about (core/events.c's list: auth_token.rotated is
+// about an account, registration.state_changed about a carrier)
+export const OBJECT_TYPES = ['number', 'carrier', 'gateway', 'application', 'subaccount', 'account', 'api_key', 'compliance',
+  'inventory', 'webhook_endpoint'];
 
 /**
  * Renders an events page into ctx.main.

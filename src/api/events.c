@@ -41,9 +41,9 @@ static int read_filters(http_req_t *req, http_resp_t *resp, const ev_in_t *in, i
 {
     cerr_t e;
     memset(f, 0, sizeof *f);
-    if (ev_filter_text("object_type", in->object_type, f->object_type, sizeof f->object_type, &e) != C_OK ||
+    if (ev_filter_object_type("object_type", in->object_type, f->object_type, sizeof f->object_type, &e) != C_OK ||
         ev_filter_text("object_id", in->object_id, f->object_id, sizeof f->object_id, &e) != C_OK ||
-        ev_filter_text("type", in->type, f->type, sizeof f->type, &e) != C_OK ||
+        ev_filter_type("type", in->type, f->type, sizeof f->type, &e) != C_OK ||
         ev_filter_time("since", in->since, false, f, &e) != C_OK ||
         ev_filter_time("until", in->until, true, f, &e) != C_OK) {
         api_error(req, resp, 400, e.msg);

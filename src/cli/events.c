@@ -121,9 +121,9 @@ int cli_events(int argc, char **argv)
     memset(&f, 0, sizeof f);
     cerr_t e;
     int interval = 1000;
-    if (ev_filter_text("--object-type", otype, f.object_type, sizeof f.object_type, &e) != C_OK ||
+    if (ev_filter_object_type("--object-type", otype, f.object_type, sizeof f.object_type, &e) != C_OK ||
         ev_filter_text("--object-id", oid, f.object_id, sizeof f.object_id, &e) != C_OK ||
-        ev_filter_text("--type", type, f.type, sizeof f.type, &e) != C_OK ||
+        ev_filter_type("--type", type, f.type, sizeof f.type, &e) != C_OK ||
         (actor && ev_filter_actor("--actor", actor, &f, &e) != C_OK) ||
         ev_filter_time("--since", since, false, &f, &e) != C_OK ||
         ev_filter_time("--until", until, true, &f, &e) != C_OK)

@@ -297,6 +297,47 @@ int ev_filter_text(const char *param, const char *v, char *out, size_t outsz, ce
     return C_OK;
 }
 
+/* The objects events are about, and the heads of event types: the
+ * objects, and auth_token and registration, whose events are about an
+ * account and a carrier (EVENTS.md). */
+static const char *const k_objects[] = {"account", "subaccount", "number", "carrier", "gateway",
+                                        "application", "api_key", "compliance", "inventory",
+                                        "webhook_endpoint"};
+#define EV_OBJECTS_TEXT                                                                            \
+    "account, subaccount, number, carrier, gateway, application, api_key, compliance, inventory or " \
+    "webhook_endpoint"
+
+static bool known_head(const char *v, size_t n, bool type)
+{
+    for (size_t i = 0; i < ND_ARRAY_LEN(k_objects); i++)
+        if (strlen(k_objects[i]) == n && memcmp(k_objects[i], v, n) == 0) return true;
+    return type && ((n == 10 && memcmp(v, "auth_token", 10) == 0) ||
+                    (n == 12 && memcmp(v, "registration", 12) == 0));
+}
+
+int ev_filter_object_type(const char *param, const char *v, char *out, size_t outsz, cerr_t *e)
+{
+    if (ev_filter_text(param, v, out, outsz, e) != C_OK) return C_ERR;
+    if (out[0] == '\0' || known_head(out, strlen(out), false)) return C_OK;
+    out[0] = '\0';
+    return cerr(e, CE_INVALID, "invalid %s: %.40s is no object of an event (want " EV_OBJECTS_TEXT ")",
+                param, v);
+}
+
+int ev_filter_type(const char *param, const char *v, char *out, size_t outsz, cerr_t *e)
+{
+    if (ev_filter_text(param, v, out, outsz, e) != C_OK) return C_ERR;
+    if (out[0] == '\0') return C_OK;
+    const char *dot = strchr(out, '.');
+    bool ok = dot && known_head(out, (size_t)(dot - out), true);
+    for (const char *p = dot ? dot + 1 : out; ok && *p; p++)
+        ok = (*p >= 'a' && *p <= 'z') || *p == '_';
+    if (ok) return C_OK;
+    out[0] = '\0';
+    return cerr(e, CE_INVALID, "invalid %s: %.40s (want object.event, e.g. number.bought, or object. "
+                "for every type of one object)", param, v);
+}
+
 int ev_filter_account(core_t *c, const char *param, const char *auth_id, event_filter_t *f,
                       cerr_t *e)
 {

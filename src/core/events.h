@@ -146,6 +146,13 @@ int ev_list(core_t *c, const event_filter_t *f, ev_cb cb, void *ud, int64_t *nex
 /* Text filters of a list, checked (a type is [a-z_.]; ids printable
  * ASCII) and copied into f: CE_INVALID naming the parameter. */
 int ev_filter_text(const char *param, const char *v, char *out, size_t outsz, cerr_t *e);
+/* The same for an object type (one of the objects events are about:
+ * EVENTS.md) and an event type ("object.event", or "object." for every
+ * type of one object): a typo is CE_INVALID naming what is known, not an
+ * empty list that reads as "nothing happened" (a helper's audit,
+ * session 38). */
+int ev_filter_object_type(const char *param, const char *v, char *out, size_t outsz, cerr_t *e);
+int ev_filter_type(const char *param, const char *v, char *out, size_t outsz, cerr_t *e);
 
 /* The account filter: f->account_id of main account auth_id (CE_INVALID
  * "invalid <param>" for anything else: a subaccount's events are its main

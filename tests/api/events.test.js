@@ -810,6 +810,30 @@ describe('the audit API: filters, cursor, isolation, secrets', () => {
     assert.equal((await srv.admin('GET', '/admin/v1/events', undefined, { token: alice.api_key })).status, 401);
   });
 
+  // A typo in a filter listed nothing, which reads as "nothing happened"
+  // (a helper's audit, session 38): an unknown object type, or a type
+  // that is no object.event, is 400 naming it; in the CLI, 2.
+  test('filters: an unknown object type or event type is 400 naming it; the known ones and prefixes are fine', async () => {
+    for (const [q, re] of [[{ object_type: 'bogus' }, /invalid object_type: bogus is no object of an event/],
+      [{ type: 'nosuch' }, /invalid type: nosuch/], [{ type: 'widget.made' }, /invalid type: widget\.made/],
+      [{ type: 'number.Bought' }, /invalid type/]]) {
+      const r = await srv.admin('GET', `/admin/v1/events?${new URLSearchParams(q)}`);
+      assert.equal(r.status, 400, r.text);
+      assert.match(r.json.detail || r.json.error || r.text, re);
+    }
+    for (const q of [{ object_type: 'webhook_endpoint' }, { object_type: 'compliance' }, { type: 'number.' },
+      { type: 'auth_token.rotated' }, { type: 'registration.state_changed' }, { type: 'number.nothing_yet' }]) {
+      const r = await srv.admin('GET', `/admin/v1/events?${new URLSearchParams(q)}`);
+      assert.equal(r.status, 200, `${JSON.stringify(q)}: ${r.text}`);
+    }
+    const db = srv.db || null;
+    if (!PG && db) {
+      const cli = spawnSync(BIN, ['events', '--object-type', 'bogus', '--db', db], { encoding: 'utf8' });
+      assert.equal(cli.status, 2, cli.stderr);
+      assert.match(cli.stderr, /invalid --object-type: bogus is no object of an event/);
+    }
+  });
+
   test('no event holds a secret (tokens, keys, passwords), a hash or a key prefix', async () => {
     const text = JSON.stringify(await eventsAfter(srv, 0));
     assert.ok(SECRETS.length >= 15, `${SECRETS.length} secrets`);

@@ -107,7 +107,7 @@ static void import_csv(core_t *core, const char *csv, size_t n)
     FILE *in = fmemopen((void *)csv, n, "r");
     inv_result_t res = {0};
     cerr_t e;
-    if (!in || cli_import_stream(core, in, n, false, false, &res, &e) != C_OK) die("import", &e);
+    if (!in || cli_import_stream(core, in, n, false, false, NULL, &res, &e) != C_OK) die("import", &e);
     fclose(in);
     if (res.rejected_count) die("import: rows rejected", NULL);
     inv_result_free(&res);
