@@ -606,6 +606,11 @@ test('an import refused for its header into a new --db leaves no database behind
   assert.equal(r.status, 1, r.stderr);
   assert.match(r.stderr, /unknown column: numbr \(line 1\) \(the new database .* was removed again\)/);
   assert.ok(!fs.existsSync(db), 'no database made');
+  // a header name that is not UTF-8 is said so, with its byte (the message
+  // was cut at that byte: "unknown column: numb")
+  const u = run(['inventory', 'import', '-', '--db', db], { input: Buffer.from('numb\xe9r,country_iso,type\n', 'latin1') });
+  assert.equal(u.status, 1, u.stderr);
+  assert.match(u.stderr, /column 1's name is not UTF-8: byte 0xE9 at offset 4 \(line 1\)/);
   // an existing one is never removed
   ok(['inventory', 'import', '-', '--db', db], { input: ROWS(2, 4000) });
   assert.equal(run(['inventory', 'import', '-', '--db', db], { input: 'numbr\n1\n' }).status, 1);
