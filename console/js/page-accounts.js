@@ -212,7 +212,12 @@ function apiKeysDialog(a) {
                 } catch (err) {
                   announce(describe(err), 'error');
                 }
-                show();
+                // the list is drawn again without this button: the focus
+                // goes to the key's row, not to <body> (a helper's audit,
+                // session 38)
+                await show();
+                const row = body.querySelector(`tr[data-key="${k.id}"]`);
+                if (row) { row.tabIndex = -1; row.focus(); }
               },
             }, 'Revoke')),
           },

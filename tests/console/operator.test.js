@@ -87,6 +87,8 @@ test('API keys: listed without secrets, one revoked and refused; a token rotated
   await keyRow.getByRole('button', { name: /^Revoke key/ }).click();
   await page.getByRole('button', { name: 'Revoke key', exact: true }).click();
   await page.waitForFunction((id) => /revoked/.test(document.querySelector(`dialog[open] tr[data-key="${id}"]`)?.textContent || ''), extra.id);
+  // the focus is on the key's row, not lost to <body> with its button
+  await page.waitForFunction((id) => document.activeElement?.dataset?.key === String(id), extra.id, { timeout: 5000 });
   assert.equal((await srv.byoc(extra.api_key, 'GET', '/carriers')).status, 401, 'the revoked key is refused');
   assert.equal((await srv.byoc(acme.api_key, 'GET', '/carriers')).status, 200, 'the other key still works');
   await page.keyboard.press('Escape');
