@@ -38,22 +38,24 @@ export function render(ctx) {
     filter, list,
     MISSING.length ? note('info', h('strong', {}, 'Not in this server\'s API yet: '), MISSING.join('; '), '. ',
       'They will appear here when the admin API offers them; until then use the command line (numberd --help).') : null);
-  load(ctx, list, (q.get('find') || '').toLowerCase(), Number(q.get('offset') || 0));
+  load(ctx, list, q.get('find') || '', Number(q.get('offset') || 0));
 }
 
 async function load(ctx, list, find, offset) {
   let r;
   try {
-    // the admin API answers every account at once (no paging of its own)
-    r = await admin.get('/accounts');
+    // one page, found by the server (before, every account came at every
+    // sign-in and page turn: 180 KB at 1,500 accounts -- a helper's audit,
+    // session 38)
+    r = await admin.get('/accounts', { limit: PAGE, offset, find });
   } catch (err) {
     replace(list, ctx.failure(err, 'Cannot list the accounts'));
     return;
   }
-  const all = find ? r.data.filter((a) => a.name.toLowerCase().includes(find) || a.auth_id.toLowerCase().includes(find)) : r.data;
-  const rows = all.slice(offset, offset + PAGE);
+  const rows = r.data;
+  if (!rows.length && ctx.pastEnd('offset', offset, r.total, PAGE)) return;
   replace(list,
-    h('p', {}, `${fmtInt(r.total)} account${r.total === 1 ? '' : 's'}${find ? `, ${fmtInt(all.length)} matching` : ''}.`),
+    h('p', {}, `${fmtInt(r.total)} account${r.total === 1 ? '' : 's'}${find ? ' matching' : ''}.`),
     table({
       caption: 'Accounts',
       rows,
@@ -71,7 +73,7 @@ async function load(ctx, list, find, offset) {
         },
       ],
     }),
-    rows.length ? pager({ offset, limit: PAGE, total: all.length, count: rows.length, onPage: (o) => ctx.setQuery({ ...Object.fromEntries(ctx.query), offset: o }) }) : null);
+    rows.length ? pager({ offset, limit: PAGE, total: r.total, count: rows.length, onPage: (o) => ctx.setQuery({ ...Object.fromEntries(ctx.query), offset: o }) }) : null);
 }
 
 function createDialog(ctx) {

@@ -105,7 +105,7 @@ async function verify(v, form) {
   }
   if (!v.admin_token) return fail('admin_token', 'Enter the admin token.');
   try {
-    await admin.get('/accounts', {}, { creds: { token: v.admin_token } });
+    await admin.get('/accounts', { limit: 1 }, { creds: { token: v.admin_token } });
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return fail('admin_token', 'This admin token is not accepted.');
     if (err instanceof ApiError && err.status === 404) {

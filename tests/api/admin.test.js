@@ -119,6 +119,31 @@ describe('accounts', () => {
       assert.equal(r.text.includes(secret), false, 'a secret leaked into the list');
     }
   });
+
+  // The console fetched every account at each sign-in and page turn (no
+  // paging in the API: a helper's audit, session 38).  limit/offset give a
+  // page of the same order; find narrows to a name or auth_id; total counts
+  // what matches.
+  test('list: a page (limit, offset), find in name or auth_id; bad values 400', async () => {
+    const tag = `pg${Date.now() % 100000}`;
+    const made = [];
+    for (let i = 0; i < 5; i++) made.push(await srv.createAccount(`${tag}-acct-${i}`));
+    const all = (await srv.admin('GET', '/admin/v1/accounts')).json;
+    const page = (await srv.admin('GET', '/admin/v1/accounts?limit=2&offset=1')).json;
+    assert.deepEqual(page.data, all.data.slice(1, 3));
+    assert.equal(page.total, all.total);
+    assert.equal(page.limit, 2);
+    assert.equal(page.offset, 1);
+    const found = (await srv.admin('GET', `/admin/v1/accounts?find=${tag.toUpperCase()}-ACCT&limit=3`)).json;
+    assert.equal(found.total, 5);
+    assert.deepEqual(found.data.map((x) => x.name), made.slice(0, 3).map((_, i) => `${tag}-acct-${i}`));
+    const byId = (await srv.admin('GET', `/admin/v1/accounts?find=${made[4].auth_id.slice(3, 12)}`)).json;
+    assert.ok(byId.data.some((x) => x.auth_id === made[4].auth_id));
+    assert.equal(byId.limit, undefined, 'without limit: every match, no page');
+    for (const q of ['limit=0', 'limit=1001', 'offset=-1', 'find=', 'limit=x', 'colour=red']) {
+      assertProblem(await srv.admin('GET', `/admin/v1/accounts?${q}`), 400);
+    }
+  });
 });
 
 // ---- API keys ----------------------------------------------------------------

@@ -317,6 +317,33 @@ test('upstream carriers: listed with gateways and credentials (no password); an 
   c.assertQuiet(page);
 });
 
+// The Accounts page fetched every account at each visit and page turn (the
+// API had no paging: a helper's audit, session 38).  Now a page of 50,
+// found by the server.
+test('accounts: one page at a time from the server, and Find asks the server', async () => {
+  for (let i = 0; i < 55; i++) await srv.createAccount(`Bulk ${String(i).padStart(2, '0')}`);
+  const total = (await srv.admin('GET', '/admin/v1/accounts?limit=1')).json.total;
+  const asked = [];
+  const seen = (r) => { if (/\/admin\/v1\/accounts(\?|$)/.test(r.url())) asked.push(new URL(r.url()).search); };
+  page.on('request', seen);
+  try {
+    await page.goto('/console/admin/accounts');
+    await page.locator('.pager-text', { hasText: `1–50 of ${total}` }).waitFor();
+    assert.equal(await page.locator('table.data tbody tr').count(), 50);
+    await page.getByLabel('Name or auth ID contains', { exact: true }).fill('bulk 5');
+    await page.getByRole('button', { name: 'Find', exact: true }).click();
+    await page.locator('.pager-text', { hasText: '1–5 of 5' }).waitFor();
+    assert.deepEqual(await page.locator('table.data tbody tr td:first-child').allTextContents(),
+      ['Bulk 50', 'Bulk 51', 'Bulk 52', 'Bulk 53', 'Bulk 54']);
+  } finally {
+    page.off('request', seen);
+  }
+  assert.ok(asked.length >= 2, asked.join(' '));
+  for (const q of asked) assert.match(q, /limit=50/, `a request without a page: ${q}`);
+  assert.ok(asked.some((q) => /find=bulk(\+|%20)5/.test(q)), asked.join(' '));
+  c.assertQuiet(page);
+});
+
 test('a customer\'s credentials do not open the operator\'s pages', async () => {
   const p2 = await c.open(browser, srv);
   try {
