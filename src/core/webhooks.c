@@ -476,8 +476,8 @@ int hook_endpoint_list(core_t *c, int64_t owner, int limit, int offset, wh_endpo
     return C_OK;
 }
 
-int hook_endpoint_update(core_t *c, int64_t owner, const char *uid, const hook_in_t *in,
-                         wh_endpoint_t *out, cerr_t *e)
+static int update_once(core_t *c, int64_t owner, const char *uid, const hook_in_t *in,
+                       wh_endpoint_t *out, cerr_t *e)
 {
     wh_endpoint_t *before = xmalloc(sizeof *before);
     if (core_begin(c, e) != C_OK) {
@@ -503,7 +503,22 @@ int hook_endpoint_update(core_t *c, int64_t owner, const char *uid, const hook_i
     return rc;
 }
 
-int hook_endpoint_delete(core_t *c, int64_t owner, const char *uid, cerr_t *e)
+/* An endpoint's update, deletion and rotation lock its row, then write
+ * an event; the fan-out's transaction (PostgreSQL) takes the delivery
+ * cursor, inserts deliveries and moves the same row's filter: the two can
+ * meet in a deadlock, and PostgreSQL aborts one of them -- seen once as a
+ * DELETE answered 503 in a full run (session 38).  Run again, as the
+ * other writes that can meet so are (core_retry). */
+int hook_endpoint_update(core_t *c, int64_t owner, const char *uid, const hook_in_t *in,
+                         wh_endpoint_t *out, cerr_t *e)
+{
+    int r, tries = 0;
+    do r = update_once(c, owner, uid, in, out, e);
+    while (r != C_OK && core_retry(c, &tries, e));
+    return r;
+}
+
+static int delete_once(core_t *c, int64_t owner, const char *uid, cerr_t *e)
 {
     wh_endpoint_t ep;
     if (core_begin(c, e) != C_OK) return C_ERR;
@@ -513,8 +528,16 @@ int hook_endpoint_delete(core_t *c, int64_t owner, const char *uid, cerr_t *e)
     return core_end(c, rc, e);
 }
 
-int hook_endpoint_rotate(core_t *c, int64_t owner, const char *uid, int64_t grace,
-                         wh_endpoint_t *out, char secret[HOOK_SECRET_SZ], cerr_t *e)
+int hook_endpoint_delete(core_t *c, int64_t owner, const char *uid, cerr_t *e)
+{
+    int r, tries = 0;
+    do r = delete_once(c, owner, uid, e);
+    while (r != C_OK && core_retry(c, &tries, e));
+    return r;
+}
+
+static int rotate_once(core_t *c, int64_t owner, const char *uid, int64_t grace,
+                       wh_endpoint_t *out, char secret[HOOK_SECRET_SZ], cerr_t *e)
 {
     secret[0] = '\0';
     if (grace < 0 || grace > HOOK_GRACE_MAX)
@@ -541,6 +564,15 @@ int hook_endpoint_rotate(core_t *c, int64_t owner, const char *uid, int64_t grac
     if (rc != C_OK) ids_wipe(secret, HOOK_SECRET_SZ);
     else core_on_durable(hook_endpoints_changed);
     return rc;
+}
+
+int hook_endpoint_rotate(core_t *c, int64_t owner, const char *uid, int64_t grace,
+                         wh_endpoint_t *out, char secret[HOOK_SECRET_SZ], cerr_t *e)
+{
+    int r, tries = 0;
+    do r = rotate_once(c, owner, uid, grace, out, secret, e);
+    while (r != C_OK && core_retry(c, &tries, e));
+    return r;
 }
 
 
