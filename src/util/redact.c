@@ -18,7 +18,7 @@ static bool authority_end(char ch)
  * with ?token=... was kept whole in its events, where every key that
  * may read the account's events read it -- a helper's audit, session
  * 38).  Matched whole, in any case, followed by '=' (spaces allowed).
- * The length of the one at p, or 0. */
+ * The offset just past that '=' when one is at p, else 0. */
 static size_t secret_key_at(const char *p)
 {
     static const char *const names[] = {"password", "passwd", "pwd", "secret", "client_secret",
@@ -32,7 +32,7 @@ static size_t secret_key_at(const char *p)
     while (p[k] == ' ') k++;
     if (len == 0 || p[k] != '=') return 0;
     for (size_t n = 0; n < ND_ARRAY_LEN(names); n++)
-        if (strlen(names[n]) == len && strncasecmp(p, names[n], len) == 0) return len;
+        if (strlen(names[n]) == len && strncasecmp(p, names[n], len) == 0) return k + 1;
     return 0;
 }
 
@@ -56,12 +56,9 @@ static bool next_secret(const char *s, size_t i, size_t *start, size_t *end)
                 return true;
             }
         }
-        size_t klen = (i == 0 || !nd_isalnum(s[i - 1])) ? secret_key_at(s + i) : 0;
-        if (klen) {
-            size_t k = i + klen;
-            while (s[k] == ' ') k++;
-            if (s[k] != '=') continue;
-            k++;
+        size_t past = (i == 0 || !nd_isalnum(s[i - 1])) ? secret_key_at(s + i) : 0;
+        if (past) {
+            size_t k = i + past;
             while (s[k] == ' ') k++;
             *start = k;
             if (s[k] == '\'') { /* libpq quoting: '...' with \' and \\ escapes */
