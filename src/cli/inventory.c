@@ -18,6 +18,30 @@
 
 /* ---- inventory ---- */
 
+/* SIGINT and SIGTERM both go to fn (flags: sigaction's) while an import
+ * or an export runs; what they did before is kept in old and given back
+ * by signals_restore. */
+typedef struct {
+    struct sigaction intr, term;
+} signals_t;
+
+static void signals_set(void (*fn)(int), int flags, signals_t *old)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = fn;
+    sa.sa_flags = flags;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old->intr);
+    sigaction(SIGTERM, &sa, &old->term);
+}
+
+static void signals_restore(const signals_t *old)
+{
+    sigaction(SIGINT, &old->intr, NULL);
+    sigaction(SIGTERM, &old->term, NULL);
+}
+
 /* An import's stop flag (cli_import_stream's): set by SIGINT or SIGTERM. */
 static volatile sig_atomic_t g_stop;
 
@@ -157,14 +181,6 @@ static int parse_u64(const char *s, uint64_t *out)
     return C_OK;
 }
 
-/* inventory export: CSV to stdout or to -o FILE.  A regular FILE (or a
- * new one) is written as a temporary file beside it, synced, and renamed
- * over it only when the export succeeded: a failed export (a full disk,
- * the database gone) leaves yesterday's backup as it was, never a half
- * file that looks like one.  The new file keeps the old one's mode and
- * owner; a symlink's target is what is replaced (the link stays).  Anything
- * else -o names (a FIFO, /dev/stdout), or a FILE in a directory where no
- * temporary file can be made, is written in place and never removed. */
 /* An export to a file interrupted (SIGINT, SIGTERM): its temporary file
  * is removed and the old file kept, said on stderr, exit 130 -- from the
  * handler, with async-signal-safe calls only (the export only reads, so
@@ -183,6 +199,14 @@ static void on_export_signal(int sig)
     _exit(EXIT_INTERRUPTED);
 }
 
+/* inventory export: CSV to stdout or to -o FILE.  A regular FILE (or a
+ * new one) is written as a temporary file beside it, synced, and renamed
+ * over it only when the export succeeded: a failed export (a full disk,
+ * the database gone) leaves yesterday's backup as it was, never a half
+ * file that looks like one.  The new file keeps the old one's mode and
+ * owner; a symlink's target is what is replaced (the link stays).  Anything
+ * else -o names (a FIFO, /dev/stdout), or a FILE in a directory where no
+ * temporary file can be made, is written in place and never removed. */
 static int inventory_export(const char *db, const char *country, const char *state_s,
                             const char *out_s, const char *usage)
 {
@@ -249,14 +273,10 @@ static int inventory_export(const char *db, const char *country, const char *sta
             goto done;
         }
     }
-    struct sigaction sa, old_int, old_term;
+    signals_t old_sig;
     if (tmp && strlen(tmp) < sizeof g_export_tmp) {
         memcpy(g_export_tmp, tmp, strlen(tmp) + 1);
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_export_signal;
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGINT, &sa, &old_int);
-        sigaction(SIGTERM, &sa, &old_term);
+        signals_set(on_export_signal, 0, &old_sig);
     }
     /* large writes: one syscall per MiB, not per row */
     vbuf = xmalloc(1 << 20);
@@ -285,8 +305,7 @@ done:
             ret = 1;
         }
         if (g_export_tmp[0]) { /* renamed or to be removed below: the handler's job is done */
-            sigaction(SIGINT, &old_int, NULL);
-            sigaction(SIGTERM, &old_term, NULL);
+            signals_restore(&old_sig);
             g_export_tmp[0] = '\0';
         }
     } else if (out == stdout) {
@@ -458,17 +477,11 @@ int cli_inventory(int argc, char **argv)
         /* Ctrl-C (or a TERM) stops the import where it is and keeps what
          * it wrote, with its carriers and its event; a second one ends the
          * process at once (SA_RESETHAND) */
-        struct sigaction sa, old_int, old_term;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_stop_signal;
-        sa.sa_flags = SA_RESETHAND;
-        sigemptyset(&sa.sa_mask);
+        signals_t old_sig;
         g_stop = 0;
-        sigaction(SIGINT, &sa, &old_int);
-        sigaction(SIGTERM, &sa, &old_term);
+        signals_set(on_stop_signal, SA_RESETHAND, &old_sig);
         int rc = cli_import_stream(&core, in, size, dry, isatty(2) != 0, &g_stop, &res, &e);
-        sigaction(SIGINT, &old_int, NULL);
-        sigaction(SIGTERM, &old_term, NULL);
+        signals_restore(&old_sig);
         if (in != stdin) fclose(in);
         cli_close_core(&core);
         if (rc != C_OK) {
@@ -482,16 +495,14 @@ int cli_inventory(int argc, char **argv)
             return 1;
         }
         cli_print_import_result(stdout, &res, dry);
-        if (res.interrupted && res.imported + res.updated == 0) {
-            cli_err("inventory import", "interrupted before any row was written: nothing changed");
-            inv_result_free(&res);
-            return EXIT_INTERRUPTED;
-        }
         if (res.interrupted) {
-            cli_err("inventory import", "interrupted: %llu new and %llu updated row(s) were %s; "
-                    "import the same file again to finish (its rows are then updated)",
-                    (unsigned long long)res.imported, (unsigned long long)res.updated,
-                    dry ? "counted (a dry run: nothing written)" : "committed");
+            if (res.imported + res.updated == 0)
+                cli_err("inventory import", "interrupted before any row was written: nothing changed");
+            else
+                cli_err("inventory import", "interrupted: %llu new and %llu updated row(s) were %s; "
+                        "import the same file again to finish (its rows are then updated)",
+                        (unsigned long long)res.imported, (unsigned long long)res.updated,
+                        dry ? "counted (a dry run: nothing written)" : "committed");
             inv_result_free(&res);
             return EXIT_INTERRUPTED;
         }
