@@ -113,14 +113,14 @@ static int list_one(const account_t *a, void *ud)
     return C_OK;
 }
 
-/* Every account, or with limit (and offset) a page of them: an operator
- * with thousands of accounts had the console fetch them all, at every
- * sign-in and page turn (a helper's audit, session 38).  Without limit,
- * every account, as before. */
 typedef struct {
     const char *find;
 } acct_list_in_t;
 
+/* Every account, or with limit (and offset) a page of them: an operator
+ * with thousands of accounts had the console fetch them all, at every
+ * sign-in and page turn (a helper's audit, session 38).  Without limit,
+ * every account, as before. */
 void h_admin_account_list(http_req_t *req, http_resp_t *resp)
 {
     static const api_field_t fields[] = {API_FIELD(acct_list_in_t, find, API_STR), API_PAGING,
@@ -132,7 +132,8 @@ void h_admin_account_list(http_req_t *req, http_resp_t *resp)
     list_ctx_t lc = {NULL, 0, 0, 0, NULL};
     if (api_auth_admin(req, resp) != C_OK) goto done;
     if (api_query(req, resp, fields, &in, &q) != C_OK) goto done;
-    if (in.find && (!*in.find || strlen(in.find) > 64 || !core_text_ok(in.find, 64))) {
+    /* (core_text_ok refuses an empty one; 64 bytes at most, as well) */
+    if (in.find && (strlen(in.find) > 64 || !core_text_ok(in.find, 64))) {
         api_error(req, resp, 400, "invalid find: 1 to 64 characters, no control characters");
         goto done;
     }
