@@ -148,3 +148,12 @@ struct timespec clock_mono_deadline_ms(long ms)
 {
     return deadline(CLOCK_MONOTONIC, ms);
 }
+
+void clock_cond_init_mono(pthread_cond_t *cv)
+{
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(cv, &ca);
+    pthread_condattr_destroy(&ca);
+}

@@ -4,6 +4,7 @@
 #ifndef ND_CLOCK_H
 #define ND_CLOCK_H
 
+#include <pthread.h>
 #include <time.h>
 
 #include "util/common.h"
@@ -28,6 +29,8 @@ struct timespec clock_deadline_ms(long ms);
  * pthread_condattr_setclock(CLOCK_MONOTONIC): a wait that must not last
  * longer when the system clock is set back. */
 struct timespec clock_mono_deadline_ms(long ms);
+/* Initializes cv to wait on CLOCK_MONOTONIC (clock_mono_deadline_ms's). */
+void clock_cond_init_mono(pthread_cond_t *cv);
 /* CLOCK_MONOTONIC in nanoseconds: durations and timeouts, never dates. */
 uint64_t clock_mono_ns(void);
 /* Strict YYYY-MM-DD with a real calendar date. */

@@ -158,11 +158,7 @@ static int lookup_bounded(wh_t *w, const char *host, int64_t deadline, struct ad
         return C_ERR;
     }
     lookup_t *l = xcalloc(1, sizeof *l);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&l->cv, &ca);
-    pthread_condattr_destroy(&ca);
+    clock_cond_init_mono(&l->cv);
     pthread_mutex_init(&l->mu, NULL);
     l->refs = 2;
     snprintf(l->host, sizeof l->host, "%s", host);

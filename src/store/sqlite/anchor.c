@@ -212,11 +212,7 @@ int sq_read_anchor_start(store_t *st)
     pthread_mutex_init(&a->mu, NULL);
     /* cv's waits are on the monotonic clock: a system clock set back would
      * otherwise stretch a turn, and the anchor's hold, by as much */
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&a->cv, &ca);
-    pthread_condattr_destroy(&ca);
+    clock_cond_init_mono(&a->cv);
     pthread_cond_init(&a->let_go, NULL);
     if (sq_thread_start(&a->thread, anchor_main, a) != 0) {
         pthread_mutex_destroy(&a->mu);
