@@ -36,7 +36,7 @@ static const char *g_vfs;
  * why (the open's: "cannot open SQLite database x.db: file is not a
  * database", where it said only that it could not -- a helper's audit,
  * session 38). */
-static _Thread_local char t_last_err[192];
+static __thread char t_last_err[192];
 
 void sq_log_error(sqlite3 *db, const char *what)
 {
