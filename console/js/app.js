@@ -5,9 +5,8 @@
 // for each), so reload, bookmarks and the back button work.  A page module
 // exports title and render(ctx); ctx.main is the element it fills.
 
-import { h, replace, announce, note } from './dom.js';
+import { h, replace, announce, note, faultText } from './dom.js';
 import * as session from './session.js';
-import { describe } from './api.js';
 import * as signin from './page-signin.js';
 import * as search from './page-search.js';
 import * as numbers from './page-numbers.js';
@@ -145,8 +144,7 @@ function render(moved) {
       return true;
     },
     /** An error box for err, with a way back to sign-in on 401. */
-    failure: (err, what) => note('error', what ? `${what}: ` : '', describe(err),
-      err && err.status === 401 ? [' ', h('a', { href: `${BASE}signin` }, 'Sign in again')] : null),
+    failure: (err, what) => note('error', what ? `${what}: ` : '', faultText(err)),
   };
   replace(main);
   entry.page.render(ctx);

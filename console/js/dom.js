@@ -162,6 +162,15 @@ export function onSubmit(form, fn) {
   });
 }
 
+/**
+ * What a fault says (api.js's describe), and on a 401 a way back to
+ * sign-in: the words of a failed page (app.js's ctx.failure) and of a
+ * failed form (showErrors) alike.
+ */
+export function faultText(err) {
+  return [describe(err), err && err.status === 401 ? [' ', h('a', { href: '/console/signin' }, 'Sign in again')] : null];
+}
+
 /** Removes every error shown on form. */
 export function clearErrors(form) {
   for (const el of form.querySelectorAll('.field-error')) { el.hidden = true; el.textContent = ''; }
@@ -188,8 +197,7 @@ export function showErrors(form, err, fieldOf) {
   if (err instanceof ApiError && (err.status === 0 || err.status === 401 || err.status === 429 || err.status >= 500)) {
     const summary = h('div', { class: 'error-summary', role: 'alert', tabindex: '-1' },
       h('p', { class: 'summary-title' }, 'numberd could not do this (nothing in the form is wrong):'),
-      h('p', {}, describe(err),
-        err.status === 401 ? [' ', h('a', { href: '/console/signin' }, 'Sign in again')] : null));
+      h('p', {}, faultText(err)));
     form.prepend(summary);
     summary.focus();
     return null;
