@@ -65,12 +65,14 @@
 #define SQLS_WH_FREE(now, share)                                                                \
     "AND NOT EXISTS (SELECT 1 FROM webhook_deliveries l WHERE l.endpoint_id = d.endpoint_id "  \
     "AND l.leased_until > 0 AND l.leased_until > " now ") "                                   \
-    "AND (e.owner_id = 0 OR (SELECT count(*) FROM webhook_deliveries l "                       \
+    "AND (e.owner_id = 0 OR " SQLS_WH_LEASED(now, "o.owner_id = e.owner_id") " < " share ") " \
+    "AND (e.fail_count = 0 OR " SQLS_WH_LEASED(now, "o.fail_count > 0") " < " share ") "
+/* The deliveries in flight (leased) of the endpoints o that match which:
+ * SQLS_WH_FREE's two shares. */
+#define SQLS_WH_LEASED(now, which)                                                              \
+    "(SELECT count(*) FROM webhook_deliveries l "                                              \
     "JOIN webhook_endpoints o ON o.id = l.endpoint_id WHERE l.leased_until > 0 "               \
-    "AND l.leased_until > " now " AND o.owner_id = e.owner_id) < " share ") "                  \
-    "AND (e.fail_count = 0 OR (SELECT count(*) FROM webhook_deliveries l "                     \
-    "JOIN webhook_endpoints o ON o.id = l.endpoint_id WHERE l.leased_until > 0 "               \
-    "AND l.leased_until > " now " AND o.fail_count > 0) < " share ") "
+    "AND l.leased_until > " now " AND " which ")"
 
 /* An event (event_t order) with its account's auth_id; FROM is
  * SQLS_EVENT_FROM ("events e" and its account). */
