@@ -18,6 +18,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { PG, BIN, start, dbOf, csv, UUID_RE } = require('./lib/server');
+const { sqliteLock } = require('./lib/faults');
 
 const ROOT = path.resolve(__dirname, '../..');
 const run = (args, opts = {}) => spawnSync(BIN, args, { encoding: 'utf8', ...opts });
@@ -276,16 +277,10 @@ describe('read-only commands beside a writer', () => {
   // "schema migration failed".
   test('stats, export and account list answer while another process holds the write lock',
     { skip: PG ? 'SQLite only' : false }, async () => {
-      const { spawn } = require('node:child_process');
       const db = dbOf(dir, 'held');
       ok(['inventory', 'import', '-', '--db', db], { input: ROWS(3, 4000) });
-      const holder = spawn('sqlite3', [db], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const holder = await sqliteLock(db, { inside: "INSERT INTO settings(name, value) VALUES ('held', '1');" });
       try {
-        let out = '';
-        holder.stdout.on('data', (d) => { out += d; });
-        holder.stdin.write("BEGIN IMMEDIATE; INSERT INTO settings(name, value) VALUES ('held', '1'); SELECT 'held';\n");
-        for (let i = 0; i < 100 && !out.includes('held'); i++) await new Promise((r) => setTimeout(r, 50));
-        assert.match(out, /held/, 'the other process holds the write lock');
         const stats = run(['inventory', 'stats', '--json', '--db', db], { timeout: 10000 });
         assert.equal(stats.status, 0, stats.stderr);
         assert.equal(JSON.parse(stats.stdout).total, 3);
@@ -295,8 +290,7 @@ describe('read-only commands beside a writer', () => {
         const list = run(['account', 'list', '--db', db], { timeout: 10000 });
         assert.equal(list.status, 0, list.stderr);
       } finally {
-        holder.stdin.end('ROLLBACK;\n');
-        await new Promise((r) => holder.on('exit', r));
+        await holder.release();
       }
     });
 });

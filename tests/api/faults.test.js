@@ -756,17 +756,13 @@ describe('another process holds SQLite\'s write lock', {
   skip: PG ? 'SQLite only (PostgreSQL locks rows, not the database)' : false,
 }, () => {
   test('queued writes answer 503 together after the busy timeout, never 201 later; reads go on at once', async (t) => {
-    const { spawn } = require('node:child_process');
     const STOCK = nums('1505557', 10);
     const S = await start({ threads: 2 });
     let holder = null;
     try {
       await S.loadCsv(csv(COLS, STOCK.map(row)));
       const x = await S.createAccount('locked-out');
-      holder = spawn('sqlite3', [S.db], { stdio: ['pipe', 'pipe', 'inherit'] });
-      const held = new Promise((res) => holder.stdout.on('data', (d) => { if (/held/.test(String(d))) res(); }));
-      holder.stdin.write("BEGIN IMMEDIATE;\nSELECT 'held';\n");
-      await held;
+      holder = await F.sqliteLock(S.db);
       const t0 = Date.now();
       const timed = (p) => p.then((r) => ({ r, ms: Date.now() - t0 }));
       const buys = STOCK.slice(0, 6).map((n) => timed(S.buy(x, n)));
@@ -787,14 +783,13 @@ describe('another process holds SQLite\'s write lock', {
         assertUnavailable(r, 'plivo', 'a purchase while another process holds the lock');
         assert.ok(ms < 25000, `answered ${ms} ms into the lock (the busy timeout is 15 s)`);
       }
-      holder.stdin.end('ROLLBACK;\n');
-      await new Promise((res) => holder.on('exit', res));
+      await holder.release();
       holder = null;
       // nothing of them was kept; writes work again
       assert.deepEqual(await owned(S, x), []);
       assert.equal((await S.buy(x, STOCK[6])).status, 201);
     } finally {
-      if (holder) holder.kill('SIGKILL');
+      if (holder) holder.kill();
       await S.stop();
     }
   });

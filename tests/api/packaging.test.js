@@ -17,6 +17,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { BIN, PG, start } = require('./lib/server');
+const { sqliteLock } = require('./lib/faults');
 
 const ROOT = path.resolve(__dirname, '../..');
 const MAN = path.join(ROOT, 'docs/numberd.1');
@@ -249,14 +250,12 @@ describe('systemd readiness (Type=notify, sd_notify over $NOTIFY_SOCKET)', { ski
     const rx = notifyReceiver(sock);
     // another process holds the new file's write lock for 2 s: the
     // migrations wait for it (as they wait for a long one)
-    const holder = spawn('sqlite3', [db], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let holder = null;
     let srv;
     try {
       await rx.until((l) => l.includes('bound'), 'bound socket');
-      const held = new Promise((res) => holder.stdout.on('data', (d) => { if (/held/.test(String(d))) res(); }));
-      holder.stdin.write("PRAGMA journal_mode=WAL; BEGIN IMMEDIATE; CREATE TABLE t(x); SELECT 'held';\n");
-      await held;
-      setTimeout(() => holder.stdin.end('ROLLBACK;\n'), 2000);
+      holder = await sqliteLock(db, { before: 'PRAGMA journal_mode=WAL;', inside: 'CREATE TABLE t(x);' });
+      setTimeout(() => holder.release(), 2000);
       srv = await start({ dir, env: { NOTIFY_SOCKET: sock, NUMBERD_START_WAIT_MS: '200' } });
       await rx.until((l) => l.includes('READY=1'), 'READY=1');
       const ext = rx.lines.filter((l) => /^EXTEND_TIMEOUT_USEC=600000\\nSTATUS=applying schema migrations$/.test(l));
@@ -264,7 +263,7 @@ describe('systemd readiness (Type=notify, sd_notify over $NOTIFY_SOCKET)', { ski
       assert.equal(rx.lines[rx.lines.length - 1], 'READY=1', 'nothing after READY=1');
     } finally {
       if (srv) await srv.stop().catch(() => {});
-      holder.kill('SIGKILL');
+      if (holder) holder.kill();
       rx.stop();
       fs.rmSync(dir, { recursive: true, force: true });
     }

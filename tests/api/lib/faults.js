@@ -26,6 +26,8 @@
 //                      pause between writes (slow headers, slow bodies)
 //   load(...)          runs a request function in a loop from n workers,
 //                      recording status, latency and time of each answer
+//   sqliteLock(db,sql) another process (the sqlite3 CLI) that holds an
+//                      SQLite database's write lock until release()
 //
 // Nothing here knows numberd's routes: the tests say what to send.
 
@@ -411,4 +413,33 @@ function statusCounts(records) {
   return out;
 }
 
-module.exports = { havePostgres, pgCluster, pgProxy, isRoot, smallDisk, trickle, load, pct, statusCounts, sleep };
+/**
+ * The sqlite3 CLI holding db's write lock: it runs `before` (e.g. a
+ * PRAGMA), BEGIN IMMEDIATE, then `inside` (statements in the transaction),
+ * and resolves once the lock is held. The CLI waits up to 10 s for the lock
+ * (numberd's own background writes may hold it a moment: without a busy
+ * timeout the BEGIN failed at once, the script went on without the lock and
+ * the test checked nothing -- CI, session 38) and stops at the first error,
+ * which rejects. release() rolls back and waits for the CLI's exit; kill()
+ * is for finally blocks.
+ */
+async function sqliteLock(db, { before = '', inside = '' } = {}) {
+  const { spawn } = require('node:child_process');
+  const p = spawn('sqlite3', [db], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  const exited = new Promise((res) => p.on('exit', (code) => res(code)));
+  await new Promise((res, rej) => {
+    p.on('error', rej);
+    p.stdout.on('data', (d) => { out += d; if (/\bheld\b/.test(out)) res(); });
+    p.stderr.on('data', (d) => { err += d; });
+    exited.then((code) => rej(new Error(`sqlite3 exited (${code}) before holding the lock: ${err.trim()}`)));
+    p.stdin.write(`.timeout 10000\n.bail on\n${before}\nBEGIN IMMEDIATE;\n${inside}\nSELECT 'held';\n`);
+  });
+  return {
+    async release() { p.stdin.end('ROLLBACK;\n'); await exited; },
+    kill() { if (p.exitCode === null) p.kill('SIGKILL'); },
+  };
+}
+
+module.exports = { havePostgres, pgCluster, pgProxy, isRoot, smallDisk, trickle, load, pct, statusCounts, sleep, sqliteLock };
