@@ -312,6 +312,26 @@ describe('per-address connection limit', () => {
     return socks;
   }
 
+  /** The sockets srv's process holds (its listener, its connections). */
+  function sockets(srv) {
+    const dir = `/proc/${srv.child.pid}/fd`;
+    return fs.readdirSync(dir).filter((fd) => {
+      try { return fs.readlinkSync(`${dir}/${fd}`).startsWith('socket:'); } catch { return false; }
+    }).length;
+  }
+
+  /** Waits until srv holds n sockets more than `before` (up to 10 s): the
+   * connections opened are its own, no longer in its listen backlog.  A
+   * client's 'connect' says only that the kernel completed the handshake;
+   * a fixed 200 ms for the server to accept them all could be short on a
+   * loaded machine, and a ninth connection accepted beside the eighth
+   * could take its place under the limit. */
+  async function accepted(srv, before, n) {
+    const end = Date.now() + 10000;
+    while (sockets(srv) < before + n && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(sockets(srv) >= before + n, `numberd holds ${sockets(srv) - before} of the ${n} connections`);
+  }
+
   /** One request on a fresh connection from localAddress: its status, or 'closed'. */
   function tryRequest(srv, localAddress, path) {
     return new Promise((resolve) => {
@@ -330,8 +350,9 @@ describe('per-address connection limit', () => {
   test('--max-conns-per-ip 8: the ninth connection from one address is closed unanswered; others still served', async () => {
     const srv = await start({ args: ['--max-conns-per-ip', '8'] });
     try {
+      const base = sockets(srv);
       const idle = await openMany(srv, 8, '127.0.0.41');
-      await new Promise((r) => setTimeout(r, 200));
+      await accepted(srv, base, 8);
       assert.equal(await tryRequest(srv, '127.0.0.41', '/nowhere'), 'closed');
       assert.equal(await tryRequest(srv, '127.0.0.42', '/nowhere'), 404);
       const r = await srv.admin('GET', '/admin/v1/accounts');
@@ -351,8 +372,9 @@ describe('per-address connection limit', () => {
   test('the default is 64 per address', async () => {
     const srv = await start();
     try {
+      const base = sockets(srv);
       const idle = await openMany(srv, 64, '127.0.0.43');
-      await new Promise((r) => setTimeout(r, 300));
+      await accepted(srv, base, 64);
       assert.equal(await tryRequest(srv, '127.0.0.43', '/nowhere'), 'closed');
       assert.equal(await tryRequest(srv, '127.0.0.44', '/nowhere'), 404);
       for (const s of idle) s.destroy();
@@ -362,8 +384,9 @@ describe('per-address connection limit', () => {
   test('NUMBERD_MAX_CONNS_PER_IP=0 lifts the limit', async () => {
     const srv = await start({ env: { NUMBERD_MAX_CONNS_PER_IP: '0' } });
     try {
+      const base = sockets(srv);
       const idle = await openMany(srv, 100, '127.0.0.45');
-      await new Promise((r) => setTimeout(r, 300));
+      await accepted(srv, base, 100);
       assert.equal(await tryRequest(srv, '127.0.0.45', '/nowhere'), 404);
       for (const s of idle) s.destroy();
     } finally { await srv.stop(); }

@@ -290,7 +290,8 @@ test('a write in progress when an answer was kept makes it a miss when it commit
     p.stdout.on('data', (d) => { out += d; });
     p.stderr.on('data', (d) => { out += d; });
     const until = async (word) => {
-      for (let i = 0; i < 500 && !out.includes(word); i++) await new Promise((r) => setTimeout(r, 10));
+      // up to 15 s: psql's start and connection on a loaded machine
+      for (let i = 0; i < 1500 && !out.includes(word); i++) await new Promise((r) => setTimeout(r, 10));
       assert.ok(out.includes(word), `psql: ${out}`);
     };
     try {

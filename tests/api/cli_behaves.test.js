@@ -184,7 +184,9 @@ describe('inventory import from a slow pipe', () => {
       let err = '';
       child.stdout.on('data', (d) => { out += d; });
       child.stderr.on('data', (d) => { err += d; });
-      const exited = new Promise((r) => child.on('exit', (code) => r(code)));
+      // 'close', not 'exit': the result is printed just before the exit,
+      // and 'exit' can come before the pipe's last bytes were read
+      const exited = new Promise((r) => child.on('close', (code) => r(code)));
       child.stdin.write('number,country_iso,type,sub_type\n14155586001,US,fixed,local\n');
       await new Promise((r) => setTimeout(r, 300)); // the import has opened and read the row
       const r = await srv.buy(acct, '14155586000', {});
@@ -355,7 +357,9 @@ describe('inventory import interrupted (Ctrl-C on its terminal)', { skip: PG ? '
       const m = /writing \[[# ]*\] +\d+% +(\d+) of/.exec(out.slice(-400));
       if (!sent && m && Number(m[1]) >= 50000) { sent = true; child.stdin.write('\x03'); }
     });
-    const code = await new Promise((res) => child.on('exit', (c) => res(c)));
+    // 'close': the result it prints last is read to its end ('exit' can
+    // come first)
+    const code = await new Promise((res) => child.on('close', (c) => res(c)));
     assert.ok(sent, `the writes never showed:\n${out.slice(-600)}`);
     assert.equal(code, 130, out.slice(-600));
     const result = JSON.parse(/\{"imported".*\}/.exec(out)[0]);
@@ -578,11 +582,18 @@ test('export -o FILE interrupted: no temporary file left, the old FILE kept, 130
   const child = spawn(BIN, ['inventory', 'export', '-o', out, '--db', db], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr.on('data', (c) => { err += c; });
-  // once its temporary file exists (the export is writing), Ctrl-C
-  for (let i = 0; i < 200 && fs.readdirSync(outDir).length < 2; i++) await new Promise((r) => setTimeout(r, 5));
+  // 'close', not 'exit': its last words (the line matched below) read to
+  // their end
+  const closed = new Promise((res) => child.on('close', (c) => res(c)));
+  // once its temporary file exists (the export is writing), Ctrl-C; up to
+  // 10 s for it to appear (the command's start and its database's open on
+  // a loaded machine can outlast the 1 s this waited before)
+  for (let i = 0; i < 2000 && fs.readdirSync(outDir).length < 2 && child.exitCode === null; i++) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
   const tmpSeen = fs.readdirSync(outDir).length === 2;
   child.kill('SIGINT');
-  const code = await new Promise((res) => child.on('exit', (c) => res(c)));
+  const code = await closed;
   // (300,000 rows take ~0.5 s to write; the signal goes within 5 ms of the
   // temporary file's creation)
   assert.ok(tmpSeen, 'the temporary file was seen before the signal');

@@ -353,7 +353,7 @@ describe('PostgreSQL restarted and crashed under a purchase load, two nodes',
         await F.sleep(1500); // the sweep at start: its commits before the trap
         assert.equal((await P.buy(x, N)).status, 201);
         let first = null;
-        for (let i = 0; i < 50 && !(first && first.action === 'accept'); i++) { first = await look(); await F.sleep(50); }
+        for (let i = 0; i < 200 && !(first && first.action === 'accept'); i++) { first = await look(); await F.sleep(50); }
         assert.equal(first.action, 'accept', 'the bought number is accepted first');
         const lost = proxy.loseReplyOf(/^COMMIT/);
         const r = await P.plivo(x, 'DELETE', `Number/${N}/`);

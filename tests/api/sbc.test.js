@@ -284,14 +284,21 @@ test('a change committed without its seq: lookups answer 503 until it has one, n
     const holder = spawn(process.env.NUMBERD_TEST_PSQL || 'psql', [srv.db, '-qAtX', '-c',
       'BEGIN; SELECT pg_advisory_xact_lock(1853189474, 4); SELECT pg_sleep(13); COMMIT']);
     const held = new Promise((r) => holder.on('exit', r));
-    await new Promise((r) => setTimeout(r, 500));
+    // the lock is waited for in pg_locks (psql's start and connection on a
+    // loaded machine may take longer than a fixed 500 ms; without the lock
+    // the delete gets its seq at once and nothing is tested)
+    const holding = () => Number(psql('SELECT count(*) FROM pg_locks WHERE locktype = \'advisory\' AND classid = 1853189474 ' +
+      'AND objid = 4 AND granted AND pid IN (SELECT pid FROM pg_stat_activity ' +
+      'WHERE query LIKE \'%pg_sleep(13)%\' AND pid <> pg_backend_pid())', srv.db).trim()) > 0;
+    for (let i = 0; i < 100 && holder.exitCode === null && !holding(); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(holding(), 'the other session holds the rounds\' lock');
     const del = await srv.byoc(W.A.api_key, 'DELETE', `/${n.id}`);
     assert.equal(del.status, 204, del.text);
     const during = await sbc('/sbc/v1/inbound?src_ip=10.11.0.1&to=14155550606');
     assert.equal(during.status, 503, `while the seq is owed: ${during.status} ${during.text}`);
     await held;
     let after;
-    for (let i = 0; i < 40; i++) {
+    for (let i = 0; i < 100; i++) { // up to 10 s after the lock went
       after = await sbc('/sbc/v1/inbound?src_ip=10.11.0.1&to=14155550606');
       if (after.status === 200) break;
       await new Promise((r) => setTimeout(r, 100));
@@ -378,7 +385,7 @@ test('a stored down no prober renews any more stops keeping its gateway out of r
     // past it: unknown again, and a route again on every node
     await at(T + 151);
     let r;
-    for (let i = 0; i < 50; i++) {
+    for (let i = 0; i < 100; i++) { // up to 10 s for the sweep at start
       r = await look();
       if (r.action === 'route') break;
       await new Promise((res) => setTimeout(res, 100));

@@ -254,14 +254,38 @@ function sipp(name, opts) {
   return { proc, done };
 }
 
+// Whether ip:port is bound (UDP) or listened on (TCP), as the kernel's
+// tables say -- read, not found out by binding it here, which would race
+// the process about to bind it; null when the tables cannot be read.
+function bound(ip, port, tcp) {
+  let text;
+  try { text = fs.readFileSync(tcp ? '/proc/net/tcp' : '/proc/net/udp', 'utf8'); } catch { return null; }
+  const hex = (n, w) => n.toString(16).toUpperCase().padStart(w, '0');
+  const octets = ip.split('.').map((x) => hex(Number(x), 2));
+  const p = hex(port, 4);
+  // the address as the host's byte order prints it (either), or any address
+  const want = new Set([`${[...octets].reverse().join('')}:${p}`, `${octets.join('')}:${p}`, `00000000:${p}`]);
+  return text.split('\n').slice(1).some((line) => {
+    const f = line.trim().split(/\s+/);
+    return f.length > 3 && want.has(f[1]) && (!tcp || f[3] === '0A');
+  });
+}
+
 // A SIPp UAS (application server or carrier gateway) started in the
 // background.  kill() gives it up to 5 s to finish its call and exit by
 // itself (-m 1; its exit code is then the verdict), then kills it.
 async function startUas(name, opts) {
   const mediaPort = opts.mediaPort || (await freeUdpPort(opts.localIp));
   const r = sipp(name, { ...opts, mediaPort, target: undefined });
-  // give it time to bind before the caller's INVITE arrives
-  await new Promise((res) => setTimeout(res, 300));
+  // it must have bound its port before the caller's INVITE (or a probe)
+  // arrives: waited for in the kernel's tables, up to 10 s (a fixed 300 ms
+  // could be short on a loaded machine), or 300 ms where they cannot be read
+  for (const end = Date.now() + 10000; ;) {
+    const b = bound(opts.localIp, opts.localPort, opts.tcp);
+    if (b === null) { await new Promise((res) => setTimeout(res, 300)); break; }
+    if (b || r.proc.exitCode !== null || Date.now() > end) break;
+    await new Promise((res) => setTimeout(res, 20));
+  }
   return {
     done: r.done,
     proc: r.proc,

@@ -22,6 +22,7 @@ async function fakeRegistrar(ip, handler) {
   const sock = dgram.createSocket('udp4');
   await new Promise((r) => sock.bind(0, ip, r));
   const seen = [];
+  let closed = false;
   sock.on('message', (buf, rinfo) => {
     const msg = buf.toString('latin1');
     if (!msg.startsWith('REGISTER')) return;
@@ -34,11 +35,13 @@ async function fakeRegistrar(ip, handler) {
         `CSeq: ${req.cseq}`, ...extra, 'Content-Length: 0', '', ''].join('\r\n');
       const out = Buffer.concat([Buffer.from(`SIP/2.0 ${status} `), Buffer.isBuffer(reason) ? reason : Buffer.from(reason),
         Buffer.from(`\r\n${head}`)]);
-      setTimeout(() => sock.send(out, rinfo.port, rinfo.address), delay);
+      // a late answer still due when the test closed the registrar is
+      // dropped with it (sent, it threw on the closed socket)
+      setTimeout(() => { if (!closed) sock.send(out, rinfo.port, rinfo.address); }, delay);
     };
     handler(req, reply, seen.length);
   });
-  return { ip, port: sock.address().port, seen, close: () => sock.close() };
+  return { ip, port: sock.address().port, seen, close: () => { closed = true; sock.close(); } };
 }
 
 module.exports = { fakeRegistrar, hdr };
