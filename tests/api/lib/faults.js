@@ -122,7 +122,11 @@ function pgCluster(opts = {}) {
  * ReadyForQuery that follows says idle, so the server has committed it),
  * the proxy closes both sides instead of passing that reply on: numberd
  * sees its connection die with a write whose outcome it cannot know.
- * Resolves with the tag once it happened.
+ * Resolves with the tag once it happened.  loseReplyOf(re, {sent}): only
+ * on a connection whose client has sent the string `sent` since the trap
+ * was set (a statement's parameter: the number bought, the name created),
+ * so that a background job's COMMIT on a connection of its own (the sweep,
+ * whenever a loaded machine runs it) is never the one caught.
  *
  * cutAll(): closes every connection at once (a network blip).
  */
@@ -145,7 +149,7 @@ function pgProxy(targetPort) {
       return;
     }
     const upstream = net.connect(targetPort, '127.0.0.1');
-    const c = { client, upstream, buf: Buffer.alloc(0), held: [], heldTag: null, blackholed: false, dirty: false };
+    const c = { client, upstream, buf: Buffer.alloc(0), held: [], heldTag: null, blackholed: false, dirty: false, sent: '' };
     conns.add(c);
     const close = () => {
       conns.delete(c);
@@ -158,6 +162,7 @@ function pgProxy(targetPort) {
     upstream.on('close', close);
     client.on('data', (d) => {
       if (c.blackholed) { c.dirty = true; return; }
+      if (trap && trap.sent) c.sent += d.toString('latin1');
       upstream.write(d);
     });
     upstream.on('data', (d) => {
@@ -170,7 +175,7 @@ function pgProxy(targetPort) {
         const msg = c.buf.subarray(0, 1 + len);
         c.buf = c.buf.subarray(1 + len);
         const type = String.fromCharCode(msg[0]);
-        if (type === 'C' && trap) {
+        if (type === 'C' && trap && (!trap.sent || c.sent.includes(trap.sent))) {
           const tag = msg.subarray(5, msg.length - 1).toString('utf8');
           if (trap.re.test(tag)) {
             c.held.push(msg);
@@ -206,8 +211,9 @@ function pgProxy(targetPort) {
     server.listen(0, '127.0.0.1', () => {
       resolve({
         port: server.address().port,
-        loseReplyOf(re) {
-          return new Promise((res) => { trap = { re, resolve: res }; });
+        loseReplyOf(re, { sent = null } = {}) {
+          for (const c of conns) c.sent = '';
+          return new Promise((res) => { trap = { re, sent, resolve: res }; });
         },
         disarm() { trap = null; },
         cutAll() {
