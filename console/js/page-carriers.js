@@ -244,7 +244,7 @@ function trunkDialog(ctx, c) {
     group('SIP gateway', 'sip_gateway',
       field({ label: 'Address', name: 'sip_gateway.ipv4', value: g.ipv4, spellcheck: 'false', hint: 'an IPv4 address; a host name only for an outbound-only gateway' }),
       field({ label: 'Port', name: 'sip_gateway.port', value: g.port, inputmode: 'numeric', hint: '1–65535' }),
-      field({ label: 'Netmask', name: 'sip_gateway.netmask', value: g.netmask, inputmode: 'numeric', hint: '1–32: the carrier\'s calls may come from the whole range' }),
+      field({ label: 'Netmask', name: 'sip_gateway.netmask', value: g.netmask, inputmode: 'numeric', hint: '1–32: the carrier\'s calls may come from the whole range; 32 on an outbound gateway (calls go to one address)' }),
       field({ label: 'Inbound (calls come from it)', name: 'sip_gateway.inbound', type: 'checkbox', value: g.inbound }),
       field({ label: 'Outbound (calls go to it)', name: 'sip_gateway.outbound', type: 'checkbox', value: g.outbound })),
     authGroup, regGroup,

@@ -108,6 +108,13 @@ static void check_gateway(const carrier_t *cr, size_t i, faults_t *f)
     if (g->netmask < 1 || g->netmask > full) fault_add(f, path, "must be 1-%d", full);
     else if (!g->inbound && g->netmask != full)
         fault_add(f, path, "must be %d when inbound is false: calls are sent to one address", full);
+    else if (g->outbound && g->netmask != full)
+        /* a range is where calls may come from, never where one goes: the
+         * SBC was handed sip:...@203.0.113.0, the network's own address */
+        fault_add(f, path,
+                  "must be %d when outbound is true: calls are sent to one address (set outbound "
+                  "to false for a range that only sends calls)",
+                  full);
     if (!g->inbound && !g->outbound) {
         gw_path(path, sizeof path, cr->ngw, i, "inbound");
         fault_add(f, path, "a gateway must be inbound, outbound or both");
@@ -641,6 +648,11 @@ static void apply_byoc(core_t *c, carrier_t *cr, const carrier_byoc_in_t *in, bo
         if (in->gw.netmask >= 0) g->netmask = in->gw.netmask;
         if (in->gw.inbound >= 0) g->inbound = in->gw.inbound != 0;
         if (in->gw.outbound >= 0) g->outbound = in->gw.outbound != 0;
+        /* a new range (netmask under the address's length) with outbound
+         * not given receives only: calls are sent to one address, never to
+         * a range (as the admin dialect's upstream gateways default) */
+        else if (create && g->inbound && g->netmask >= 1 && g->netmask < full_len(g->address))
+            g->outbound = false;
         if (in->gw.transport) {
             if (strcmp(in->gw.transport, "udp") == 0) g->transport = GW_TP_UDP;
             else if (strcmp(in->gw.transport, "tcp") == 0) g->transport = GW_TP_TCP;

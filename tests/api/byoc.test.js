@@ -569,12 +569,27 @@ describe('carriers: create', () => {
   });
 
   test('netmask: 1-32; must be 32 when inbound is false', async () => {
+    // a range, outbound not given, receives only: calls go to one address
+    // (found by a helper's audit, session 39: a /24 with the default
+    // outbound sent calls to sip:...@203.0.113.0, the network's address)
     for (const netmask of [8, 24, 32]) {
       const r = await call(alice.api_key, 'POST', CARRIERS, { carrier_name: uniqueName(),
         sip_gateway: gw({ ipv4: '10.0.0.0', netmask }) });
       assert.equal(r.status, 201, r.text);
-      assert.equal((await getCarrier(alice, r.json.id)).sip_gateway.netmask, netmask);
+      const g = (await getCarrier(alice, r.json.id)).sip_gateway;
+      assert.equal(g.netmask, netmask);
+      assert.equal(g.outbound, netmask === 32, `outbound of a /${netmask}`);
     }
+    oneFault(await call(alice.api_key, 'POST', CARRIERS, { carrier_name: uniqueName(),
+      sip_gateway: gw({ ipv4: '10.0.0.0', netmask: 24, outbound: true }) }), 'sip_gateway.netmask',
+    /^must be 32 when outbound is true: calls are sent to one address/);
+    // nor made one by an update
+    const one = await call(alice.api_key, 'POST', CARRIERS, { carrier_name: uniqueName(),
+      sip_gateway: gw({ ipv4: '10.0.0.0', netmask: 32 }) });
+    assert.equal(one.status, 201, one.text);
+    oneFault(await call(alice.api_key, 'PATCH', `${CARRIERS}/${one.json.id}`, { sip_gateway: { netmask: 24 } }),
+      'sip_gateway.netmask', /^must be 32 when outbound is true/);
+    assert.equal((await getCarrier(alice, one.json.id)).sip_gateway.netmask, 32, 'the refused update changed nothing');
     for (const netmask of [0, 33, '24', -8]) {
       oneFault(await call(alice.api_key, 'POST', CARRIERS, { carrier_name: uniqueName(), sip_gateway: gw({ netmask }) }),
         'sip_gateway.netmask', 'must be an integer from 1 to 32');
@@ -1448,7 +1463,9 @@ describe('both dialects, one truth', () => {
 
   test('a BYOC gateway change shows as the Plivo ip_set', async () => {
     const c = await mkCarrier(acct, { carrier_name: 'Moving', sip_gateway: { ipv4: '198.51.100.60' } });
-    const r = await call(acct.api_key, 'PATCH', `${CARRIERS}/${c.id}`, { sip_gateway: { ipv4: '198.51.100.0', netmask: 25 } });
+    // (a range receives only: the gateway's outbound, true, is turned off
+    // with it -- left on, the update is refused, as byoc's netmask test shows)
+    const r = await call(acct.api_key, 'PATCH', `${CARRIERS}/${c.id}`, { sip_gateway: { ipv4: '198.51.100.0', netmask: 25, outbound: false } });
     assert.equal(r.status, 200, r.text);
     const p = (await plivoCarriers()).find((o) => o.name === 'Moving');
     assert.equal(p.ip_set, '198.51.100.0/25');
