@@ -131,11 +131,12 @@ static void create_key(http_req_t *req, http_resp_t *resp, const char *auth_id,
 }
 
 /* The end of every key revocation: 204, no body. */
-static void revoke_key(http_req_t *req, http_resp_t *resp, const char *auth_id, const char *key_id)
+static void revoke_key(http_req_t *req, http_resp_t *resp, const char *auth_id, const char *key_id,
+                       unsigned held)
 {
     api_ctx_t *ctx = req->app;
     cerr_t e;
-    if (cred_key_revoke(&ctx->core, auth_id, key_id, &e) != C_OK) {
+    if (cred_key_revoke(&ctx->core, auth_id, key_id, held, &e) != C_OK) {
         api_core_error(req, resp, &e);
         return;
     }
@@ -240,7 +241,7 @@ void h_admin_apikey_revoke(http_req_t *req, http_resp_t *resp)
     json_t *q = NULL;
     if (api_auth_admin(req, resp) != C_OK) goto done;
     if (api_query(req, resp, api_no_fields, NULL, &q) != C_OK) goto done;
-    revoke_key(req, resp, http_param(req, "auth_id"), http_param(req, "key_id"));
+    revoke_key(req, resp, http_param(req, "auth_id"), http_param(req, "key_id"), SCOPE_ALL);
 done:
     json_decref(q);
 }
@@ -390,10 +391,11 @@ done:
 void h_byoc_apikey_revoke(http_req_t *req, http_resp_t *resp)
 {
     account_t who;
+    unsigned mine = 0;
     json_t *q = NULL;
-    if (api_auth_byoc(req, resp, SCOPE_KEYS, &who) != C_OK) goto done;
+    if (api_auth_byoc_scopes(req, resp, SCOPE_KEYS, &who, &mine, NULL) != C_OK) goto done;
     if (api_query(req, resp, api_no_fields, NULL, &q) != C_OK) goto done;
-    revoke_key(req, resp, who.auth_id, http_param(req, "id"));
+    revoke_key(req, resp, who.auth_id, http_param(req, "id"), mine);
 done:
     json_decref(q);
 }

@@ -269,7 +269,7 @@ int cli_apikey(int argc, char **argv)
     }
     if (cli_open_existing(db, &core) != C_OK) return 1;
     if (revoking) {
-        rc = cred_key_revoke(&core, account, argv[idx_], &e);
+        rc = cred_key_revoke(&core, account, argv[idx_], SCOPE_ALL, &e);
         cli_close_core(&core);
         if (rc != C_OK) {
             cli_err("apikey revoke", "%s", e.msg);

@@ -178,7 +178,7 @@ void core_key_prefix_show(char prefix[MODEL_KEY_PREFIX_SZ])
     snprintf(prefix, MODEL_KEY_PREFIX_SZ, "%s%s", IDS_APIKEY_LEAD, tail);
 }
 
-int cred_key_revoke(core_t *c, const char *auth_id, const char *key_id, cerr_t *e)
+int cred_key_revoke(core_t *c, const char *auth_id, const char *key_id, unsigned held, cerr_t *e)
 {
     account_t a;
     size_t n = key_id ? strlen(key_id) : 0;
@@ -192,6 +192,12 @@ int cred_key_revoke(core_t *c, const char *auth_id, const char *key_id, cerr_t *
     /* the same words for another account's key as for none at all */
     int r = rc == ST_NOTFOUND ? cerr(e, CE_NOTFOUND, "no such API key")
                               : core_st(e, rc, NULL);
+    /* as a key cannot make a key that may do more than itself, it cannot
+     * unmake one: a leaked read + api_keys:manage key would otherwise
+     * revoke every write key and lock the customer out (the revocation,
+     * read back by RETURNING, is rolled back) */
+    if (r == C_OK && (k.scopes & ~held) != 0)
+        r = cerr(e, CE_FORBIDDEN, "a key cannot revoke a key with a scope it lacks");
     if (r == C_OK) r = key_event(c, &k, "api_key.revoked", 'b', e);
     return cred_end(c, r, e);
 }

@@ -39,8 +39,10 @@ int cred_key_create(core_t *c, const char *auth_id, unsigned scopes, const char 
 int cred_key_list(core_t *c, const char *auth_id, int limit, int offset, apikey_t *rows,
                   size_t *nrows, int64_t *total, cerr_t *e);
 /* Revokes key key_id (its decimal id) of main account auth_id: CE_NOTFOUND
- * when the account has no such key or it is already revoked. */
-int cred_key_revoke(core_t *c, const char *auth_id, const char *key_id, cerr_t *e);
+ * when the account has no such key or it is already revoked; CE_FORBIDDEN
+ * (nothing revoked) when the key has a scope outside held, the scopes of
+ * the key asking (SCOPE_ALL for the operator and the account itself). */
+int cred_key_revoke(core_t *c, const char *auth_id, const char *key_id, unsigned held, cerr_t *e);
 
 /* A new auth token for auth_id (a main account or a subaccount); the old
  * one keeps working for grace seconds (0: it stops at once).  *old_until

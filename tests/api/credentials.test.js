@@ -266,6 +266,20 @@ describe('a customer manages its own keys (BYOC dialect)', () => {
     assert.equal(dflt.status, 201, dflt.text);
     assert.deepEqual(dflt.json.scopes, ['phone_numbers:read', 'api_keys:manage']);
 
+    // nor revoke one that may do more than itself (a helper's audit,
+    // session 39: a leaked read + manage key revoked the account's full
+    // key); one within its own scopes, itself included, it may
+    const fullId = l.json.data[0].id;
+    assertProblem(await srv.byoc(m.api_key, 'DELETE', `/api-keys/${fullId}`), 403, /scope it lacks/);
+    assertProblem(await srv.byoc(m.api_key, 'DELETE', `/api-keys/${fullId}`), 403, /scope it lacks/);
+    assert.equal((await carriers(srv, own)).status, 200, 'the full key still works');
+    const still = (await srv.byoc(own, 'GET', '/api-keys')).json.data.find((x) => x.id === fullId);
+    assert.equal(still.status, 'active');
+    assert.equal((await srv.byoc(m.api_key, 'DELETE', `/api-keys/${dflt.json.id}`)).status, 204);
+    const ev = await srv.byoc(own, 'GET', '/events', { query: { type: 'api_key.revoked' } });
+    assert.equal(ev.status, 200, ev.text);
+    assert.deepEqual(ev.json.data.map((x) => x.object_id), [String(dflt.json.id)], 'one revocation, the allowed one');
+
     const d = await srv.byoc(own, 'DELETE', `/api-keys/${c.json.id}`);
     assert.equal(d.status, 204, d.text);
     assertProblem(await carriers(srv, ro), 401);
