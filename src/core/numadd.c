@@ -99,6 +99,14 @@ static int prepare(core_t *c, const account_t *caller, const numadd_in_t *in, ow
             return C_ERR;
         snprintf(tpl->sub_auth_id, sizeof tpl->sub_auth_id, "%s", in->subaccount);
     }
+    /* a subaccount's carrier carries only that subaccount's numbers: a
+     * main account's number on it was one the subaccount could not see,
+     * yet it kept the subaccount from deleting its own carrier (409) */
+    if (in->carrier && cr->sub_id && cr->sub_id != tpl->sub_id)
+        return cerr(e, CE_INVALID,
+                    "invalid carrier: %s is subaccount %s's: its numbers are that subaccount's "
+                    "(add it for the subaccount)",
+                    cr->name, cr->sub_auth_id);
     if (in->app_id && in->app_id[0]) {
         size_t l = strlen(in->app_id);
         app_t app;

@@ -249,6 +249,21 @@ static int apply_update(core_t *c, const account_t *caller, owned_number_t *n,
             return C_ERR;
         }
         snprintf(n->sub_auth_id, sizeof n->sub_auth_id, "%s", in->subaccount);
+        /* numadd's rule: a number on a subaccount's carrier stays that
+         * subaccount's */
+        if (n->carrier_id && n->carrier_sid[0]) {
+            carrier_t cr;
+            int rc = carrier_get_head(c, caller, n->carrier_sid, &cr, e);
+            if (rc == C_OK && cr.sub_id && cr.sub_id != n->sub_id)
+                rc = cerr(e, CE_INVALID,
+                          "invalid subaccount: the number is on subaccount %s's carrier %s, and "
+                          "stays that subaccount's",
+                          cr.sub_auth_id, cr.name);
+            else if (rc != C_OK && e->code == CE_NOTFOUND)
+                rc = C_OK; /* its carrier gone meanwhile: nothing to keep it to */
+            carrier_clear(&cr);
+            if (rc != C_OK) return C_ERR;
+        }
     }
     if (in->app_id) {
         if (in->app_id[0] == '\0') {

@@ -356,6 +356,33 @@ describe('add: refused requests change nothing', () => {
     await assertAbsent(W.bob, n);
   });
 
+  // Found by a helper's audit (session 39): the main account put its own
+  // number on a subaccount's carrier; the subaccount could not see the
+  // number, yet could not delete its carrier (409 "still has 1 number").
+  test('a subaccount\'s carrier carries only that subaccount\'s numbers: added or reassigned elsewhere, 400', async () => {
+    const [n, m] = byocs(2);
+    for (const sub of [undefined, W.sa2.auth_id]) {
+      assertPlivoError(await add(W.alice, { numbers: n, carrier: W.cSa1, region: 'US', ...(sub ? { subaccount: sub } : {}) }), 400,
+        `invalid carrier: sa1-carrier is subaccount ${W.sa1.auth_id}'s: its numbers are that subaccount's (add it for the subaccount)`);
+    }
+    await assertAbsent(W.alice, n);
+    const list = await srv.byoc(W.alice.api_key, 'GET', '/carriers', { query: { limit: 100 } });
+    assert.equal(list.status, 200, list.text);
+    const sid = list.json.data.find((c) => c.carrier_name === 'sa1-carrier').voip_carrier_sid;
+    const b = await srv.byoc(W.alice.api_key, 'POST', '', { body: { number: `+${n}`, voip_carrier_sid: sid } });
+    assert.equal(b.status, 400, b.text);
+    assert.match(b.json.detail, /is subaccount SA\w+'s/);
+    await assertAbsent(W.alice, n);
+    // for the subaccount, by its parent: fine; moved away from it: 400, unchanged
+    await mustAdd(W.alice, { numbers: m, carrier: W.cSa1, region: 'US', subaccount: W.sa1.auth_id });
+    for (const subaccount of ['', W.sa2.auth_id]) {
+      assertPlivoError(await srv.plivo(W.alice, 'POST', `Number/${m}/`, { body: { subaccount } }), 400,
+        `invalid subaccount: the number is on subaccount ${W.sa1.auth_id}'s carrier sa1-carrier, and stays that subaccount's`);
+    }
+    assert.equal((await getNumber(W.sa1, m)).sub_account, W.sa1.auth_id);
+    await unrent(W.alice, m);
+  });
+
   test('more than 100 numbers: 400 invalid numbers', async () => {
     const ns = Array.from({ length: 101 }, (_, i) => `1312556${String(i).padStart(4, '0')}`);
     assertPlivoError(await add(W.alice, { numbers: ns.join(','), carrier: W.cA, region: 'US' }), 400,
