@@ -136,7 +136,13 @@ int cli_load_key(const char *db, const char *key_file, core_t *core)
     }
     core->key = key;
     if (core_key_check(core, &first, &e) != C_OK) {
-        cli_err("server key", "%s", e.msg);
+        /* a key made just now for a database written with another: not
+         * left beside it, where a restore of the right one would meet a
+         * wrong one (and an operator told to back it up would keep it) */
+        const char *made = created ? (key_file ? key_file : path) : NULL;
+        if (made && unlink(made) != 0) made = NULL;
+        cli_err("server key", "%s%s%s%s", e.msg, made ? " (no key file was at " : "", made ? made : "",
+                made ? ": the key made for it was not kept)" : "");
         core->key = NULL;
         sec_key_free(key);
         goto done;

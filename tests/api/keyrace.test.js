@@ -65,11 +65,16 @@ test(`two nodes with different keys started at once on a fresh database: one key
       const win = res[0].status === 'fulfilled' ? 'A' : 'B';
       const lose = win === 'A' ? 'B' : 'A';
       winners[win]++;
+      // the key file made for the loser was not kept: a wrong key beside
+      // the database is one an operator would back up or restore (a
+      // helper's audit, session 39)
+      assert.ok(!fs.existsSync(keys[lose]), `round ${round}: the loser's new key file was removed`);
       // the database holds the winner's fingerprint: it starts again, the
-      // loser (its key file now exists) still cannot
+      // loser (a new key again) still cannot
       const again = await node(dir, keys[win]);
       await again.stop();
       await assert.rejects(node(dir, keys[lose]), REFUSED, `round ${round}: the loser's key stays refused`);
+      assert.ok(!fs.existsSync(keys[lose]), `round ${round}: and its key file is gone again`);
     } finally {
       cleanup(dir);
     }
