@@ -116,7 +116,8 @@ async function start(opts = {}) {
   const dir = opts.dir || fs.mkdtempSync(path.join(os.tmpdir(), 'numberd-api-'));
   const adminToken = opts.admin === false ? null : randomToken(32);
   const env = serverEnv({ ...(adminToken ? { NUMBERD_ADMIN_TOKEN: adminToken } : {}), ...(opts.env || {}) });
-  const db = dbOf(dir);
+  // opts.sqlite: an SQLite file even in a PostgreSQL run (a copy's source)
+  const db = opts.sqlite ? path.join(dir, 't.db') : dbOf(dir);
   const args = ['serve', '--db', db, '--listen', '127.0.0.1:0',
     '--threads', String(opts.threads || 2), ...(opts.args || [])];
   const child = opts.wrap
