@@ -120,9 +120,10 @@ static const char *k_serve_usage =
     "  --sip-contact HOST[:PORT] Contact given to registrars           NUMBERD_SIP_CONTACT (the SBC's address;\n"
     "                           default: the --sip-listen address)\n"
     "  --sip-outbound-proxy HOST[:PORT] REGISTERs go through it        NUMBERD_SIP_OUTBOUND_PROXY\n"
-    "  --sip-allow-private      customers' registrars and probed       NUMBERD_SIP_ALLOW_PRIVATE (1 = on)\n"
-    "                           gateways may be loopback, private or\n"
-    "                           link-local addresses (default: refused)\n"
+    "  --sip-allow-private      customers' registrars, probed and      NUMBERD_SIP_ALLOW_PRIVATE (1 = on)\n"
+    "                           routed gateways may be loopback,\n"
+    "                           private or link-local addresses\n"
+    "                           (default: refused)\n"
     "  --webhook-workers N      webhook delivery threads (0: this     NUMBERD_WEBHOOK_WORKERS (4)\n"
     "                           node sends none; docs/WEBHOOKS.md)\n"
     "  --webhook-allow-private  webhooks may target loopback, private NUMBERD_WEBHOOK_ALLOW_PRIVATE (1 = on)\n"
@@ -770,6 +771,7 @@ int cli_serve(int argc, char **argv)
      * starts, so that the event log's commit hook is in place before any
      * request can commit (and removed after the last one, below). */
     hook_set_allow_private(wh_private);
+    sbcfeed_set_allow_private(sip_private);
     if (wh_workers > 0) {
         wh_cfg_t wcfg = {.core = &ctx.core, .workers = wh_workers};
         char *werr = NULL;

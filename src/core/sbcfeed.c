@@ -121,6 +121,29 @@ static int put_app(sbc_write_t *w, const app_t *a, const char **why)
     return sbc_w_app_put(w, &x, why);
 }
 
+/* serve --sip-allow-private (sbcfeed_set_allow_private) */
+static atomic_bool g_allow_private;
+
+void sbcfeed_set_allow_private(bool allow)
+{
+    atomic_store(&g_allow_private, allow);
+}
+
+/* Is g a customer's outbound gateway at a loopback, private, link-local
+ * ... literal address, which the SBC must not be sent to?  The same rule
+ * as the registration client's and the prober's (SIP-REGISTRATION.md):
+ * a customer must not make numberd's SBC send SIP into the operator's
+ * network.  A host name is the SBC's to resolve (DEPLOYMENT.md). */
+static bool refused_route(const carrier_t *cr, const gateway_t *g)
+{
+    if (cr->account_id == 0 || atomic_load(&g_allow_private)) return false;
+    net_ip_t ip;
+    if (net_parse_ip(g->address, strlen(g->address), &ip, NULL) != C_OK) return false;
+    const char *bad = net_ip_internal(&ip);
+    if (bad) log_msg(LOG_DEBUG, "sbc: carrier %s gateway %s is no route: %s", cr->uuid, g->address, bad);
+    return bad != NULL;
+}
+
 static int put_carrier(sbc_write_t *w, const carrier_t *cr, const char **why)
 {
     /* one more inbound slot: a reg trunk's registrar (below) */
@@ -160,7 +183,7 @@ static int put_carrier(sbc_write_t *w, const carrier_t *cr, const char **why)
         }
         /* a range stored before carrier_check refused one as outbound
          * is never a destination (its network address is nobody) */
-        if (g->outbound && g->netmask == (strchr(g->address, ':') ? 128 : 32)) {
+        if (g->outbound && g->netmask == (strchr(g->address, ':') ? 128 : 32) && !refused_route(cr, g)) {
             sbc_gw_out_t *s = &out[x.n_out++];
             s->host = g->address;
             s->port = (uint16_t)g->port;

@@ -52,5 +52,9 @@ void sbcfeed_stats(sbcfeed_t *f, sbcfeed_stats_t *out);
  * serve's periodic sweep calls it too, so that a server without an SBC
  * token (no feed) does not keep the log forever. */
 int sbcfeed_prune(core_t *c, cerr_t *e);
+/* Whether a customer's outbound gateway may be at a loopback, private,
+ * link-local or other internal address (serve --sip-allow-private; off by
+ * default: such a gateway is no route).  Set before sbcfeed_start. */
+void sbcfeed_set_allow_private(bool allow);
 
 #endif

@@ -402,3 +402,42 @@ test('a stored down no prober renews any more stops keeping its gateway out of r
     require('node:fs').rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// Found by a helper's audit (session 39): a customer's outbound gateway at
+// 127.0.0.1, 10.0.0.5 or 169.254.169.254 was a route the SBC sent calls
+// to, although the registration client and the prober refuse those
+// addresses ("a customer must not make numberd send SIP into the
+// operator's network").  Without --sip-allow-private it is no route; the
+// operator's upstream carriers are not limited.
+test('a customer\'s outbound gateway at an internal address is no route unless --sip-allow-private', async () => {
+  for (const allow of ['0', '1']) {
+    const s = await start({ env: { NUMBERD_SBC_TOKEN: TOKEN, NUMBERD_SIP_ALLOW_PRIVATE: allow } });
+    try {
+      const a = await s.createAccount(`internal-${allow}`);
+      const look = async (carrier) => ok(await s.admin('GET', `/sbc/v1/outbound?${new URLSearchParams({
+        account: a.auth_id, to: '442071838750', from: '14155550977', ...(carrier ? { carrier } : {}) })}`,
+      undefined, { token: TOKEN }), 200, 'outbound');
+      const made = {};
+      for (const ip of ['127.0.0.1', '10.0.0.5', '169.254.169.254', '0.0.0.0', '198.51.100.99']) {
+        made[ip] = await ok(await s.byoc(a.api_key, 'POST', '/carriers', { body: { carrier_name: `gw ${ip}`,
+          sip_gateway: { ipv4: ip, inbound: false, outbound: true } } }), 201, `carrier at ${ip}`);
+      }
+      await ok(await s.byoc(a.api_key, 'POST', '', { body: { number: '+14155550977', voip_carrier_sid: made['198.51.100.99'].voip_carrier_sid } }), 201, 'number');
+      for (const ip of ['127.0.0.1', '10.0.0.5', '169.254.169.254', '0.0.0.0']) {
+        const r = await look(made[ip].id);
+        const at = r.routes.map((x) => x.uri.replace(/^.*@|:5060.*$/g, ''));
+        // forced: first when it is a route; otherwise the others only
+        if (allow === '1') assert.equal(at[0], ip, JSON.stringify(r));
+        else assert.ok(!at.includes(ip) && at[0] === '198.51.100.99', `forced to ${ip}: ${at}`);
+      }
+      // unforced: the number's carrier (public) first, and no internal one after it
+      const r = await look();
+      assert.equal(r.action, 'route');
+      assert.match(r.routes[0].uri, /@198\.51\.100\.99:5060/);
+      const internal = r.routes.filter((x) => !/@198\.51\.100\.99:/.test(x.uri));
+      assert.equal(internal.length, allow === '1' ? 4 : 0, JSON.stringify(r.routes));
+    } finally {
+      assert.equal((await s.stop()).code, 0);
+    }
+  }
+});

@@ -67,7 +67,10 @@ before(async () => {
   lean = { port: Number(m[1]), base: `http://127.0.0.1:${m[1]}` };
   W.A = await srv.createAccount('lean-a');
   W.c = await ok(await srv.byoc(W.A.api_key, 'POST', '/carriers', { body: { carrier_name: 'static',
-    sip_gateway: { ipv4: '198.51.100.0', netmask: 24, outbound: true } } }), 201, 'carrier');
+    sip_gateway: { ipv4: '198.51.100.0', netmask: 24, outbound: false } } }), 201, 'carrier');
+  // the account's outbound gateway (a range is never one: calls go to one address)
+  await ok(await srv.byoc(W.A.api_key, 'POST', '/carriers', { body: { carrier_name: 'out',
+    sip_gateway: { ipv4: '198.51.100.200', inbound: false, outbound: true } } }), 201, 'outbound carrier');
   await ok(await srv.byoc(W.A.api_key, 'POST', '', { body: { number: '+14155550100', voip_carrier_sid: W.c.voip_carrier_sid } }), 201, 'number');
 });
 after(async () => { assert.equal((await srv.stop()).code, 0); });
