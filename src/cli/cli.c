@@ -124,7 +124,7 @@ int cli_load_key(const char *db, const char *key_file, core_t *core)
     if (!env && !key_file) {
         if (core_url_is_postgres(db)) {
             cli_err("server key", "with PostgreSQL every node must share one key: set "
-                                  "NUMBERD_SECRET_KEY or --secret-key-file");
+                                  "NUMBERD_SECRET_KEY, NUMBERD_SECRET_KEY_FILE or --secret-key-file");
             return C_ERR;
         }
         /* kept beside the database: backed up and moved together */
@@ -194,7 +194,7 @@ static int apply_env(const char *usage, opt_t *opts, size_t nopts)
         if (o->flag && !*o->flag && v) {
             if (strcmp(v, "1") == 0 || strcmp(v, "true") == 0) *o->flag = true;
             else if (strcmp(v, "0") != 0 && strcmp(v, "false") != 0) {
-                usage_error(usage, "invalid %s %s: want 1 or 0", o->env, v);
+                usage_error(usage, "invalid %s %s: want 1 or true, 0 or false", o->env, v);
                 return C_ERR;
             }
         }

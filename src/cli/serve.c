@@ -607,6 +607,11 @@ int cli_serve(int argc, char **argv)
         if (on && (sipreg_parse_hostport(sip_listen, 5060, sh, sizeof sh, &sp) != C_OK ||
                    inet_pton(AF_INET, sh, &a4) != 1))
             return usage_error(usage, "invalid --sip-listen %s: want IPV4:PORT", sip_listen);
+        /* sipreg_start says the same, but after the HTTP listener has
+         * started (and exits 1): a usage error is found before anything */
+        if (on && a4.s_addr == htonl(INADDR_ANY) && !(sip_contact && *sip_contact))
+            return usage_error(usage, "--sip-listen %s is a wildcard address: give --sip-contact, the "
+                                      "address registrars send calls to (the SBC)", sip_listen);
         if (!on && ((sip_contact && *sip_contact) || (sip_proxy && *sip_proxy)))
             return usage_error(usage, "--sip-contact and --sip-outbound-proxy need --sip-listen");
         if (sip_contact && *sip_contact &&

@@ -1167,6 +1167,26 @@ describe('serve flags and their environment variables', () => {
     }
   });
 
+  // Found by a helper's reading of the man page (session 39): a wildcard
+  // --sip-listen without --sip-contact was found after the HTTP listener
+  // had started, and exited 1; a 1/0 variable's message left out true/false.
+  test('usage errors found before anything starts: a wildcard --sip-listen without --sip-contact (2)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'numberd-env-'));
+    try {
+      const env = { ...process.env, NUMBERD_DB: path.join(dir, 't.db'), NUMBERD_LISTEN: '127.0.0.1:0' };
+      delete env.NUMBERD_ADMIN_TOKEN;
+      let r = spawnSync(BIN, ['serve', '--sip-listen', '0.0.0.0:0'], { env, encoding: 'utf8', timeout: 10000 });
+      assert.equal(r.status, 2, r.stderr);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, /^numberd: usage: --sip-listen 0\.0\.0\.0:0 is a wildcard address: give --sip-contact/);
+      r = spawnSync(BIN, ['serve'], { env: { ...env, NUMBERD_METRICS_OPEN: 'yes' }, encoding: 'utf8', timeout: 10000 });
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, /invalid NUMBERD_METRICS_OPEN yes: want 1 or true, 0 or false/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('the flag wins over its variable', async () => {
     const srv = await start({ env: { NUMBERD_SHUTDOWN_TIMEOUT: 'bad' }, args: ['--shutdown-timeout', '3'] });
     assert.equal((await srv.raw('GET', '/healthz')).status, 200);
