@@ -658,6 +658,17 @@ int cli_serve(int argc, char **argv)
         ids_wipe(token, sizeof token);
         return usage_error(usage, "the metrics token must be at least 16 characters");
     }
+    /* the SBC's and the scraper's tokens are given to other machines and
+     * open one thing each (SECURITY.md): the admin token's value there
+     * would open every /admin/ path too */
+    if (token[0] && (strcmp(token, stoken) == 0 || strcmp(token, mtoken) == 0)) {
+        bool sbc = strcmp(token, stoken) == 0;
+        ids_wipe(token, sizeof token);
+        ids_wipe(mtoken, sizeof mtoken);
+        ids_wipe(stoken, sizeof stoken);
+        return usage_error(usage, "the %s token must differ from the admin token: it is given to %s",
+                           sbc ? "SBC" : "metrics", sbc ? "the SBC" : "the scraper");
+    }
     /* Before anything is logged, so that every line of this run is in the
      * file. */
     if (log_file) {

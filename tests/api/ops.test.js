@@ -1170,7 +1170,7 @@ describe('serve flags and their environment variables', () => {
   // Found by a helper's reading of the man page (session 39): a wildcard
   // --sip-listen without --sip-contact was found after the HTTP listener
   // had started, and exited 1; a 1/0 variable's message left out true/false.
-  test('usage errors found before anything starts: a wildcard --sip-listen without --sip-contact (2)', () => {
+  test('usage errors found before anything starts: a wildcard --sip-listen without --sip-contact, a shared token (2)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'numberd-env-'));
     try {
       const env = { ...process.env, NUMBERD_DB: path.join(dir, 't.db'), NUMBERD_LISTEN: '127.0.0.1:0' };
@@ -1182,6 +1182,14 @@ describe('serve flags and their environment variables', () => {
       r = spawnSync(BIN, ['serve'], { env: { ...env, NUMBERD_METRICS_OPEN: 'yes' }, encoding: 'utf8', timeout: 10000 });
       assert.equal(r.status, 2, r.stderr);
       assert.match(r.stderr, /invalid NUMBERD_METRICS_OPEN yes: want 1 or true, 0 or false/);
+      // (an SBC audit, session 39) the SBC's or the scraper's token equal
+      // to the admin token would open every /admin/ path to them
+      const same = 'the-same-token-0123456789';
+      for (const [v, what] of [['NUMBERD_SBC_TOKEN', 'SBC'], ['NUMBERD_METRICS_TOKEN', 'metrics']]) {
+        r = spawnSync(BIN, ['serve'], { env: { ...env, NUMBERD_ADMIN_TOKEN: same, [v]: same }, encoding: 'utf8', timeout: 10000 });
+        assert.equal(r.status, 2, r.stderr);
+        assert.match(r.stderr, new RegExp(`^numberd: usage: the ${what} token must differ from the admin token`));
+      }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
