@@ -313,6 +313,18 @@ describe('conventions', () => {
       problem(await call(alice.api_key, 'POST', CARRIERS, body), 400);
       problem(await call(alice.api_key, 'POST', NUMBERS, body), 400);
     }
+    // where it stopped, never what it read there: a mis-escaped password
+    // came back in the answer (a helper's audit, session 39)
+    const secret = 'MySecretP4ss';
+    for (const [pw, why] of [[`${secret}\\q`, /^invalid JSON: invalid escape at line 1 column \d+$/],
+      [`${secret}\t`, /^invalid JSON: control character 0x9 at line 1 column \d+$/],
+      [`${secret}\\u0000`, /^invalid JSON: \\u0000 is not allowed at line 1 column \d+$/]]) {
+      const body = `{"carrier_name":"c","trunk_type":"auth","inbound_auth":{"username":"u","password":"${pw}"}}`;
+      const r = await call(alice.api_key, 'POST', CARRIERS, body);
+      problem(r, 400);
+      assert.ok(!r.text.includes('MySecret'), r.text);
+      assert.match(r.json.detail, why);
+    }
   });
 
   test('unknown paths: 404 problem', async () => {
