@@ -183,7 +183,7 @@ int api_paging(http_req_t *req, http_resp_t *resp, json_t *q, int max, int dflt,
         return C_ERR;
     }
     if (o && parse_uint(o, 1000000000, offset) != C_OK) {
-        api_error(req, resp, 400, "invalid offset: want an integer >= 0");
+        api_error(req, resp, 400, "invalid offset: want an integer from 0 to 999999999");
         return C_ERR;
     }
     return C_OK;

@@ -426,9 +426,11 @@ describe('limit and offset', () => {
   });
 
   test('an offset below 0 or not an integer: 400', async () => {
-    for (const o of ['-1', 'abc', '1.5', '', '99999999999999999999']) {
+    for (const o of ['-1', 'abc', '1.5', '', '99999999999999999999', '1000000000']) {
       await bad({ country_iso: 'US', offset: o }, /^invalid offset/);
     }
+    // the range it takes, said (">= 0" refused 1000000000 without saying why)
+    await bad({ country_iso: 'US', offset: '1000000000' }, 'invalid offset: want an integer from 0 to 999999999');
   });
 
   test('an offset past the end: 200, empty page, exact total', async () => {
