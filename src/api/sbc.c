@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/sbc.h"
+#include "util/log.h"
 
 /* lookups answered, by endpoint and verdict (GET /metrics) */
 enum { V_ACCEPT, V_CHALLENGE, V_REJECT, V_ROUTE, V_BAD, V_UNAVAILABLE, V__N };
@@ -149,6 +150,36 @@ static int verdict_of(const sbcl_answer_t *a)
     }
 }
 
+/* The lookup's own fields of its log line (SIP.md §3: `from` and
+ * `call_id` are "echoed in logs"): the verdict, and what the SBC sent to
+ * trace the call by -- never the answer's HA1s or URLs.  Each value cut to
+ * 128 bytes (the note's room); only when the line is written at all.  Not
+ * in the event log: a lookup changes nothing, and a call's every lookup
+ * there would be the log's bulk. */
+static void note_lookup(http_req_t *req, const sbcl_answer_t *a, const char *to, const char *from,
+                        const char *call_id)
+{
+    if (!log_enabled(LOG_INFO)) return;
+    buf_t b = BUF_INIT;
+    if (a) {
+        static const char *const act[] = {"accept", "challenge", "reject", "route"};
+        buf_printf(&b, ",\"verdict\":\"%s\"", act[a->action]);
+        if (a->action == SBCL_REJECT) {
+            buf_printf(&b, ",\"sip_code\":%d,\"reason\":", a->sip_code);
+            buf_json_str(&b, a->reason, strlen(a->reason));
+        }
+    }
+    const char *const key[] = {"to", "from", "call_id"};
+    const char *const val[] = {to, from, call_id};
+    for (int i = 0; i < 3; i++) {
+        if (!val[i]) continue;
+        buf_printf(&b, ",\"%s\":", key[i]);
+        buf_json_str(&b, val[i], strnlen(val[i], 128));
+    }
+    if (b.len && b.len < sizeof req->note) memcpy(req->note, b.data, b.len + 1);
+    buf_free(&b);
+}
+
 /* One lookup: ep 0 inbound, 1 outbound. */
 static void lookup(http_req_t *req, http_resp_t *resp, int ep, json_t *q, const void *in)
 {
@@ -157,6 +188,10 @@ static void lookup(http_req_t *req, http_resp_t *resp, int ep, json_t *q, const 
     cerr_t e;
     int rc = ep == 0 ? sbcl_inbound(&ctx->core, ctx->sbc, in, ctx->sbc_cache_ttl, a, &e)
                      : sbcl_outbound(&ctx->core, ctx->sbc, in, a, &e);
+    const sbcl_in_t *ii = ep == 0 ? in : NULL;
+    const sbcl_out_t *oo = ep == 1 ? in : NULL;
+    note_lookup(req, rc == C_OK ? a : NULL, ii ? ii->to : oo->to, ii ? ii->from : oo->from,
+                ii ? ii->call_id : NULL);
     (void)q;
     if (rc == C_OK) {
         render(resp, a);

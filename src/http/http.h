@@ -28,6 +28,7 @@
 #define HTTP_REQ_ID_SZ 37                  /* a request id: a UUID and its NUL */
 #define HTTP_UPSTREAM_ID_SZ 65             /* a trusted proxy's X-Request-Id: 1-64 characters */
 #define HTTP_ACCOUNT_SZ 24                 /* the caller's auth_id, for the log */
+#define HTTP_NOTE_SZ 512                   /* a handler's own fields for the log line */
 
 typedef enum {
     HTTP_GET = 1 << 0,
@@ -97,6 +98,9 @@ typedef struct http_req {
                                  * application gives no id maker) */
     char account[HTTP_ACCOUNT_SZ]; /* who authenticated, for the log: the application's
                                  * auth helpers fill it; "" when unknown */
+    char note[HTTP_NOTE_SZ];    /* more fields for the request's log line, rendered
+                                 * (",\"verdict\":\"accept\",..."): the handler's, when the
+                                 * log is at info; "" none */
     char upstream_id[HTTP_UPSTREAM_ID_SZ]; /* the X-Request-Id a trusted proxy sent (1-64 of
                                  * [A-Za-z0-9._:-]), answered back and logged as
                                  * request_id; "" when none (then X-Request-Id is id) */

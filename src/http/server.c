@@ -442,6 +442,7 @@ static void log_request(const http_req_t *q, const char *route, const char *msg,
         buf_puts(&b, ",\"request_id\":");
         buf_json_str(&b, q->upstream_id, strnlen(q->upstream_id, sizeof q->upstream_id));
     }
+    buf_append(&b, q->note, strnlen(q->note, sizeof q->note));
     log_fields(LOG_INFO, msg, b.data, b.len);
     buf_free(&b);
 }

@@ -10,6 +10,7 @@
 const { test, before, after, describe } = require('node:test');
 const assert = require('node:assert/strict');
 const net = require('node:net');
+const crypto = require('node:crypto');
 const { spawnSync } = require('node:child_process');
 const { start, BIN } = require('./lib/server');
 
@@ -131,6 +132,34 @@ describe('the same answers as the main listener', () => {
     for (let i = 0; i < 50 && !line.test(srv.stderr()); i++) await new Promise((res) => setTimeout(res, 100));
     assert.match(srv.stderr(), line);
     assert.ok(!srv.stderr().includes('198.51.100.9&to'), 'never a query string in the log');
+  });
+
+  // SIP.md §3: from and call_id are "echoed in logs" -- they were read
+  // and dropped (an SBC audit, session 39), so a rejected call could not
+  // be traced; with them the verdict, never an HA1 or URL of the answer
+  test('a lookup\'s line carries its verdict, to, from and call_id (on either listener)', async () => {
+    const lines = async (callId) => {
+      for (let i = 0; i < 50 && !srv.stderr().includes(callId); i++) await new Promise((res) => setTimeout(res, 100));
+      return srv.stderr().split('\n').filter((l) => l.includes(callId)).map((l) => JSON.parse(l));
+    };
+    for (const base of [lean.base, srv.base]) {
+      const id = `trace-${crypto.randomUUID()}`;
+      await get(base, `/sbc/v1/inbound?${new URLSearchParams({ src_ip: '203.0.113.250', to: '+14155550100', from: 'sip:alice@example.com', call_id: id })}`);
+      const [l] = await lines(id);
+      assert.ok(l, `no line with ${id}`);
+      assert.deepEqual([l.route, l.status, l.verdict, l.sip_code, l.reason, l.to, l.from, l.call_id],
+        ['sbc.inbound', 200, 'reject', 403, 'unknown source', '+14155550100', 'sip:alice@example.com', id]);
+    }
+    const id = `trace-${crypto.randomUUID()}`;
+    await get(lean.base, `/sbc/v1/inbound?${new URLSearchParams({ src_ip: '198.51.100.9', to: '14155550100', call_id: id })}`);
+    const [l] = await lines(id);
+    assert.equal(l.verdict, 'accept');
+    assert.ok(!('answer_url' in l) && !('ha1' in l), JSON.stringify(l));
+    // a 400: what was sent, no verdict
+    const bad = `trace-${crypto.randomUUID()}`;
+    await get(lean.base, `/sbc/v1/inbound?${new URLSearchParams({ src_ip: '198.51.100.9', to: '14155550100', transport: 'sctp', call_id: bad })}`);
+    const [b] = await lines(bad);
+    assert.deepEqual([b.status, b.verdict, b.to], [400, undefined, '14155550100']);
   });
 });
 
