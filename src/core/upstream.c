@@ -143,6 +143,9 @@ static void gw_from(const upstream_gw_in_t *in, size_t i, gateway_t *g, faults_t
         net_format_cidr(&ip, pfx, fix);
         fault_add(f, path, "%.64s has host bits set: use %s", a, fix);
         g->netmask = pfx;
+        /* a range all the same: not outbound by default, so one fault for
+         * this gateway, not a second about its netmask */
+        range = pfx != (ip.family == 6 ? 128 : 32);
     } else {
         fault_add(f, path, "want an IP address, a CIDR range (203.0.113.0/24) or a host name: %s",
                   why ? why : "invalid");
