@@ -101,6 +101,19 @@ static void check_gateway(const carrier_t *cr, size_t i, faults_t *f)
                       g->netmask, fix);
         }
     }
+    if (is_ip && g->inbound && ip.family == 6 && g->netmask >= 1 && g->netmask <= 96) {
+        /* ::ffff:0.0.0.0/96 is every IPv4 address (the SBC files a mapped
+         * prefix as the IPv4 one it covers): the /0 the dialects refuse */
+        static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        net_ip_t net = ip;
+        net_mask(&net, g->netmask);
+        net_ip_t m = {.family = 6};
+        memcpy(m.addr, mapped, sizeof mapped);
+        net_mask(&m, g->netmask);
+        if (memcmp(net.addr, m.addr, sizeof m.addr) == 0)
+            fault_add(f, path, "%s/%d holds every IPv4-mapped address: it would accept calls from "
+                               "every IPv4 address", g->address, g->netmask);
+    }
     gw_path(path, sizeof path, cr->ngw, i, "port");
     if (g->port < 1 || g->port > 65535) fault_add(f, path, "must be 1-65535");
     gw_path(path, sizeof path, cr->ngw, i, "netmask");

@@ -848,4 +848,14 @@ describe('a /0 entry is refused as /0, host bits or not', () => {
     assert.equal(await ipSetError('10.0.0.0/0'), `invalid ip_set entry 10.0.0.0/0: ${why4}`);
     assert.equal(await ipSetError('2001:db8::/0'), `invalid ip_set entry 2001:db8::/0: ${why6}`);
   });
+
+  // Found by an SBC audit (session 39): ::ffff:0.0.0.0/96 passed, and the
+  // SBC files a mapped prefix as the IPv4 one it covers: 0.0.0.0/0, every
+  // IPv4 source that carrier's
+  test('::ffff:0.0.0.0/96, every IPv4 address written as IPv6, is refused too', async () => {
+    assert.match(await ipSetError('::ffff:0.0.0.0/96'), /holds every IPv4-mapped address: it would accept calls from every IPv4 address/);
+    // a mapped /104 is 10.0.0.0/8 there: a range like any other
+    const ok = await create(alice, { name: uniqueName('m8'), ip_set: '::ffff:10.0.0.0/104' });
+    assert.equal(ok.status, 201, ok.text);
+  });
 });
