@@ -101,9 +101,11 @@ static void check_gateway(const carrier_t *cr, size_t i, faults_t *f)
                       g->netmask, fix);
         }
     }
-    if (is_ip && g->inbound && ip.family == 6 && g->netmask >= 1 && g->netmask <= 96) {
+    if (is_ip && g->inbound && ip.family == 6 && g->netmask == 96) {
         /* ::ffff:0.0.0.0/96 is every IPv4 address (the SBC files a mapped
-         * prefix as the IPv4 one it covers): the /0 the dialects refuse */
+         * prefix of 96 bits or more as the IPv4 one it covers): the /0 the
+         * dialects refuse.  A shorter prefix stays an IPv6 one there, which
+         * no IPv4 source meets */
         static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
         net_ip_t net = ip;
         net_mask(&net, g->netmask);
