@@ -14,7 +14,7 @@
  * write().
  *
  * What it serves: GET and HEAD of the routes whose path starts with the
- * prefix; anything else is answered in the dialect's error shape (404,
+ * prefix, and of /readyz and /healthz; anything else is answered in the dialect's error shape (404,
  * 405) by the application's error renderer.  Requests carry no body here:
  * a Content-Length other than 0 or any Transfer-Encoding is a 400 and the
  * connection closes (nothing to smuggle).  Keep-alive and pipelining as
@@ -279,7 +279,10 @@ static void serve_one(struct http_lean *l, lconn_t *c, lean_req_t *lr)
     route_match_t m = ROUTE_NO_PATH;
     /* HEAD is answered as GET without the body (RFC 9110 §9.3.2) */
     http_method_t as = q.method == HTTP_HEAD ? HTTP_GET : q.method;
-    if (strncmp(q.path, l->prefix, strlen(l->prefix)) == 0)
+    /* and the node's health, so that the SBC's failover (or a load
+     * balancer) that reaches numberd only on this port can ask it */
+    if (strncmp(q.path, l->prefix, strlen(l->prefix)) == 0 || strcmp(q.path, "/readyz") == 0 ||
+        strcmp(q.path, "/healthz") == 0)
         m = router_match(app->routes, app->nroutes, q.path, as, &q.route, q.params, &q.param_store,
                          &allow);
     if (m == ROUTE_FOUND && q.route->stream) m = ROUTE_NO_PATH; /* no bodies here */

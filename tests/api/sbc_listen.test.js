@@ -262,9 +262,23 @@ describe('HTTP/1.1 on the SBC listener', () => {
     const r = await get(lean.base, '/v1/Account/');
     assert.equal(r.status, 404);
     assert.ok(r.json && r.json.error, r.text);
+    for (const p of ['/metrics', '/admin/v1/accounts', '/openapi.json', '/readyz/x']) {
+      assert.equal((await get(lean.base, p)).status, 404, p);
+    }
     const p = await raw(`POST ${inb} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
     assert.deepEqual(statuses(p.text), [405]);
     assert.match(p.text, /Allow: GET, HEAD\r\n/);
+  });
+  // Found by an SBC audit (session 39): SIP.md has the SBC's failover
+  // ask /readyz, and Kamailio reaches numberd on this port alone
+  test('/readyz and /healthz answer here as on the main listener', async () => {
+    for (const p of ['/readyz', '/healthz']) {
+      const a = await get(srv.base, p);
+      const b = await get(lean.base, p);
+      assert.equal(b.status, 200, `${p}: ${b.text}`);
+      assert.equal(b.status, a.status);
+      assert.equal(b.text, a.text, p);
+    }
   });
   test('an absolute-form target routes on its path', async () => {
     const r = await raw(req(`http://sbc.example${inb}`, 'Connection: close\r\n'));
