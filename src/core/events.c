@@ -293,6 +293,12 @@ int ev_filter_text(const char *param, const char *v, char *out, size_t outsz, ce
         if (ch <= 0x20 || ch >= 0x7f)
             return cerr(e, CE_INVALID, "invalid %s: printable ASCII without spaces", param);
     }
+    /* a number as the BYOC dialect shows it (+14155550100): its events
+     * name it by its digits, as every dialect's number ids do */
+    if (strcmp(param, "object_id") == 0 && v[0] == '+' && n > 1 && nd_all_digits(v + 1, n - 1)) {
+        v++;
+        n--;
+    }
     memcpy(out, v, n + 1);
     return C_OK;
 }

@@ -796,6 +796,13 @@ describe('the audit API: filters, cursor, isolation, secrets', () => {
     assert.deepEqual(Object.keys(by.json).sort(), ['data', 'limit', 'next', 'next_after']);
     assert.deepEqual(by.json.data.map((e) => e.type), ['account.created', 'api_key.created', 'number.bought']);
     assert.ok(by.json.data.every((e) => e.account === bob.auth_id));
+    // the number as the BYOC dialect writes it (+digits) finds its events
+    // too (an audit, session 39: it found nothing, silently)
+    const bought = by.json.data[2].object_id;
+    for (const id of [bought, `+${bought}`]) {
+      const f = await srv.byoc(bob.api_key, 'GET', '/events', { query: { object_type: 'number', object_id: id } });
+      assert.deepEqual(f.json.data.map((e) => [e.type, e.object_id]), [['number.bought', bought]], id);
+    }
     // a filter cannot reach another account's events
     const peek = await srv.byoc(bob.api_key, 'GET', '/events', { query: { object_type: 'number', object_id: NUMBERS[9] } });
     assert.deepEqual(peek.json.data, []);
