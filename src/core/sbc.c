@@ -258,6 +258,16 @@ static void cand_add(cand_t *cd, uint32_t id)
 
 /* What a caller of subaccount sub_id (0: a main account) may use: its
  * main account's own (owner_sub 0) or its own, never a sibling's. */
+/* Does ref name carrier cr by any id a dialect shows for it (the BYOC id
+ * or voip_carrier_sid, the Plivo carrier_id)? */
+static bool names_carrier(const sbc_carrier_t *cr, const char *ref)
+{
+    const char *const ids[] = {cr->pub_id, cr->pub_sid, cr->pub_num};
+    for (size_t i = 0; i < 3; i++)
+        if (ids[i] && ids[i][0] && strcmp(ids[i], ref) == 0) return true;
+    return false;
+}
+
 static bool sub_sees(uint32_t sub_id, uint32_t owner_sub)
 {
     return sub_id == 0 || owner_sub == 0 || owner_sub == sub_id;
@@ -343,7 +353,7 @@ int sbcl_outbound(core_t *c, sbcfeed_t *f, const sbcl_out_t *in, sbcl_answer_t *
                 else sbc_r_upstream_carriers(&r, &ids, &n);
                 for (size_t i = 0; i < n; i++) {
                     const sbc_carrier_t *cr = sbc_r_carrier(&r, ids[i]);
-                    if (!cr || !cr->pub_id || strcmp(cr->pub_id, in->carrier) != 0 ||
+                    if (!cr || !names_carrier(cr, in->carrier) ||
                         !(pass == 1 || sub_sees(sub_id, cr->sub)))
                         continue;
                     named = true;

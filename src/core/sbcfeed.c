@@ -161,6 +161,8 @@ static int put_carrier(sbc_write_t *w, const carrier_t *cr, const char **why)
     x.no_voice = !cr->voice;
     x.name = cr->name;
     x.pub_id = cr->uuid;
+    x.pub_sid = cr->voip_sid;
+    x.pub_num = cr->carrier_id;
     x.in_user = cr->in_user;
     x.in_box = cr->in_box;
     x.in_box_len = (uint16_t)cr->in_box_len;

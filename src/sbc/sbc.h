@@ -154,6 +154,9 @@ typedef struct {
     bool no_voice;        /* the carrier's voice is off (Plivo voice=false): no calls */
     const char *name;
     const char *pub_id;   /* BYOC id / Plivo carrier_id / upstream id */
+    const char *pub_sid;  /* the same carrier's BYOC voip_carrier_sid ("" none) */
+    const char *pub_num;  /* and its Plivo carrier_id (14 digits; "" none): a forced
+                           * carrier of an outbound lookup is any of the three */
     const char *in_user;  /* auth trunks: inbound_auth.username */
     const uint8_t *in_box;  /* its sealed password (core opens it to make the HA1) */
     uint16_t in_box_len;

@@ -112,7 +112,7 @@ static const char *put_str(char **at, const char *s, size_t len)
 static int carrier_pack(const sbc_carrier_t *c, sbc_carrier_t **out, size_t *bytes,
                         const char **why)
 {
-    size_t l_name, l_pub, l_iu, l_ou, l_or;
+    size_t l_name, l_pub, l_sid, l_num, l_iu, l_ou, l_or;
     if (c->id == 0) return fail(why, "carrier id 0");
     if (c->kind > SBC_KIND_BYOC) return fail(why, "bad carrier kind");
     if (c->trunk > SBC_TRUNK_REG) return fail(why, "bad trunk type");
@@ -120,7 +120,9 @@ static int carrier_pack(const sbc_carrier_t *c, sbc_carrier_t **out, size_t *byt
         return fail(why, "an upstream carrier and only it has no account");
     if (c->kind == SBC_KIND_UPSTREAM && c->sub != 0) return fail(why, "upstream carrier with a subaccount");
     if (!len_ok(c->name, SBC_NAME_MAX, &l_name)) return fail(why, "carrier name too long");
-    if (!len_ok(c->pub_id, SBC_PUBID_MAX, &l_pub)) return fail(why, "carrier id text too long");
+    if (!len_ok(c->pub_id, SBC_PUBID_MAX, &l_pub) || !len_ok(c->pub_sid, SBC_PUBID_MAX, &l_sid) ||
+        !len_ok(c->pub_num, SBC_PUBID_MAX, &l_num))
+        return fail(why, "carrier id text too long");
     if (!len_ok(c->in_user, SBC_USER_MAX, &l_iu)) return fail(why, "inbound username too long");
     if (!len_ok(c->out_user, SBC_USER_MAX, &l_ou)) return fail(why, "outbound username too long");
     if (!len_ok(c->out_realm, SBC_HOST_MAX, &l_or)) return fail(why, "outbound realm too long");
@@ -132,7 +134,7 @@ static int carrier_pack(const sbc_carrier_t *c, sbc_carrier_t **out, size_t *byt
     if (c->n_out > SBC_MAX_GW_OUT) return fail(why, "too many outbound gateways");
     if ((c->n_in && !c->in) || (c->n_out && !c->out)) return fail(why, "gateways missing");
 
-    size_t strings = l_name + l_pub + l_iu + l_ou + l_or + 5;
+    size_t strings = l_name + l_pub + l_sid + l_num + l_iu + l_ou + l_or + 7;
     for (size_t i = 0; i < c->n_in; i++) {
         const sbc_gw_in_t *g = &c->in[i];
         int bits = g->addr.family == 4 ? 32 : g->addr.family == 6 ? 128 : 0;
@@ -179,6 +181,8 @@ static int carrier_pack(const sbc_carrier_t *c, sbc_carrier_t **out, size_t *byt
     at += c->in_box_len + c->out_box_len;
     p->name = put_str(&at, c->name, l_name);
     p->pub_id = put_str(&at, c->pub_id, l_pub);
+    p->pub_sid = put_str(&at, c->pub_sid, l_sid);
+    p->pub_num = put_str(&at, c->pub_num, l_num);
     p->in_user = put_str(&at, c->in_user, l_iu);
     p->out_user = put_str(&at, c->out_user, l_ou);
     p->out_realm = put_str(&at, c->out_realm, l_or);
@@ -327,7 +331,8 @@ static size_t carrier_block_bytes(const sbc_carrier_t *c)
 {
     size_t sz = sizeof *c + c->n_out * sizeof(sbc_gw_out_t) + c->n_in * sizeof(sbc_gw_in_t) +
                 c->in_box_len + c->out_box_len + strlen(c->name) + strlen(c->pub_id) +
-                strlen(c->in_user) + strlen(c->out_user) + strlen(c->out_realm) + 5;
+                strlen(c->pub_sid) + strlen(c->pub_num) + strlen(c->in_user) + strlen(c->out_user) +
+                strlen(c->out_realm) + 7;
     for (size_t i = 0; i < c->n_out; i++) sz += strlen(c->out[i].host) + 1;
     return sz;
 }

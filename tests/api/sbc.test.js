@@ -238,9 +238,19 @@ describe('outbound', () => {
     // a carrier id like any unknown one (400, as below), never a route
     const forced = await sbc(`/sbc/v1/outbound?${new URLSearchParams({ account: s1.auth_id, to: '442071838750', from: '14155550101', carrier: bc.id })}`);
     assertProblem(forced, 400, /^carrier: no carrier/);
-    // the main account may force it
-    r = await outbound({ account: W.A.auth_id, to: '442071838750', from: '14155550101', carrier: bc.id });
-    assert.equal(r.routes[0].carrier.id, bc.id);
+    // the main account may force it -- by any id a dialect shows for it:
+    // the BYOC id, its voip_carrier_sid, the Plivo carrier_id (an SBC
+    // audit, session 39: only the first was known, so a Plivo customer
+    // could not force its own IncomingCarrier)
+    for (const ref of [bc.id, bc.voip_carrier_sid, pc.carrier_id]) {
+      r = await outbound({ account: W.A.auth_id, to: '442071838750', from: '14155550101', carrier: ref });
+      assert.equal(r.routes[0].carrier.id, bc.id, ref);
+    }
+    // and S1 by none of them
+    for (const ref of [bc.voip_carrier_sid, pc.carrier_id]) {
+      assertProblem(await sbc(`/sbc/v1/outbound?${new URLSearchParams({ account: s1.auth_id, to: '442071838750', from: '14155550101', carrier: ref })}`),
+        400, /^carrier: no carrier/);
+    }
     // gone again: the index counts below are the suite's own
     assert.equal((await srv.plivo(s2, 'DELETE', 'Number/14155550202/')).status, 204);
     assert.equal((await srv.plivo(s2, 'DELETE', `IncomingCarrier/${pc.carrier_id}/`)).status, 204);
