@@ -193,6 +193,18 @@ static int begin_endpoint(http_req_t *req, http_resp_t *resp, const api_field_t 
     memset(&x->b, 0, sizeof x->b);
     const api_field_t *fields = api_dialect(req) == DIALECT_ADMIN ? admin_fields : own_fields;
     if (begin(req, resp, api_body, fields, &x->b, c) != C_OK) return C_ERR;
+    /* null read as absent: a PATCH of {"event_types": null} (meant as
+     * "every type") answered 200 and changed nothing */
+    static const char *const keep[] = {"url", "enabled", "event_types"};
+    for (size_t i = 0; i < ND_ARRAY_LEN(keep); i++) {
+        if (json_is_null(json_object_get(c->params, keep[i]))) {
+            char msg[128];
+            snprintf(msg, sizeof msg, "invalid %s: null is no value (leave it out to keep it%s)", keep[i],
+                     strcmp(keep[i], "event_types") == 0 ? "; [] for every type" : "");
+            api_error(req, resp, 400, msg);
+            return C_ERR;
+        }
+    }
     return to_in(req, resp, &x->b, &x->in, x->types);
 }
 

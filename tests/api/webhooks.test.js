@@ -247,6 +247,13 @@ describe('endpoints', () => {
     assert.equal(l.status, 200);
     assert.ok(l.json.data.some((x) => x.id === ep.id));
     assert.ok(l.json.data.every((x) => x.secret === undefined));
+    // null is no value: {"event_types": null}, meant as every type, was
+    // read as absent (200, nothing changed; an audit, session 39)
+    for (const k of ['event_types', 'url', 'enabled']) {
+      const n = await patch(srv, ep.id, { [k]: null });
+      assertProblem(n, 400, new RegExp(`^invalid ${k}: null is no value`));
+    }
+    assert.deepEqual((await srv.admin('GET', `/admin/v1/webhooks/${ep.id}`)).json.event_types, ['number.bought', 'carrier.*']);
     const u = await patch(srv, ep.id, { enabled: false, event_types: [] });
     assert.equal(u.status, 200, u.text);
     assert.equal(u.json.enabled, false);
