@@ -37,6 +37,23 @@ int core_parse_bool(const char *s, bool *out)
     return C_OK;
 }
 
+/* The length of the blank character at s[i] (n bytes in all), 0 if it is
+ * none: an ASCII space, or a Unicode space (U+00A0, U+1680, U+2000..U+200A,
+ * U+202F, U+205F, U+3000) or zero-width one (U+200B, U+FEFF) -- what shows
+ * as nothing, so that a name of them alone reads as no name. */
+static size_t blank_len(const unsigned char *s, size_t i, size_t n)
+{
+    if (s[i] == ' ') return 1;
+    if (s[i] == 0xc2 && i + 1 < n && s[i + 1] == 0xa0) return 2;
+    if (i + 2 >= n) return 0;
+    unsigned a = s[i], b = s[i + 1], c = s[i + 2];
+    if ((a == 0xe1 && b == 0x9a && c == 0x80) || (a == 0xe2 && b == 0x80 && c <= 0x8b) ||
+        (a == 0xe2 && b == 0x80 && c == 0xaf) || (a == 0xe2 && b == 0x81 && c == 0x9f) ||
+        (a == 0xe3 && b == 0x80 && c == 0x80) || (a == 0xef && b == 0xbb && c == 0xbf))
+        return 3;
+    return 0;
+}
+
 bool core_text_ok(const char *s, size_t max)
 {
     size_t n = strlen(s);
@@ -51,7 +68,9 @@ bool core_text_ok(const char *s, size_t max)
         if (ch == 0xe2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
             ((unsigned char)s[i + 2] == 0xa8 || (unsigned char)s[i + 2] == 0xa9))
             return false;
-        if (ch != ' ') visible = true;
+        size_t bl = visible ? 0 : blank_len((const unsigned char *)s, i, n);
+        if (bl > 1) i += bl - 1;
+        else if (bl == 0) visible = true;
     }
     return visible; /* all blanks is not a name */
 }

@@ -54,7 +54,8 @@ typedef struct {
 int cerr(cerr_t *e, ce_t code, const char *fmt, ...) ND_PRINTF(3, 4);
 
 /* A name or filter value: valid UTF-8, 1..max characters (code points),
- * no control characters (C0, DEL, C1, U+2028/9), not only spaces. */
+ * no control characters (C0, DEL, C1, U+2028/9), not only blanks (spaces,
+ * Unicode's spaces and zero-width spaces). */
 bool core_text_ok(const char *s, size_t max);
 /* core_text_ok, and it fits a buffer of bufsz bytes with its NUL: the
  * check for a text that is stored, because the storage's unit is the byte

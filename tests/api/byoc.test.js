@@ -493,11 +493,17 @@ describe('carriers: create', () => {
 
   test('carrier_name: empty, blank, over 100 characters, control characters: 400 at carrier_name', async () => {
     for (const carrier_name of ['', '   ', 'N'.repeat(101), 'é'.repeat(101), 'bad\u0001name', 'tab\tinside',
-      'line\nbreak', 'del\u007f']) {
+      'line\nbreak', 'del\u007f',
+      // blanks of Unicode's: no name either (a helper's audit, session 39:
+      // a name of one no-break space was a carrier called " ")
+      '\u00a0', '\u3000\u3000', ' \u200b ', '\ufeff', '\u2003\u00a0\u202f']) {
       const m = oneFault(await call(alice.api_key, 'POST', CARRIERS, { carrier_name, sip_gateway: gw() }),
         'carrier_name', /^1-100 characters/);
       assert.match(m.message, /control/);
     }
+    // a blank among visible characters is part of the name
+    const r = await call(alice.api_key, 'POST', CARRIERS, { carrier_name: uniqueName('a\u00a0b'), sip_gateway: gw() });
+    assert.equal(r.status, 201, r.text);
   });
 
   test('missing sip_gateway, missing sip_gateway.ipv4: named by path', async () => {
