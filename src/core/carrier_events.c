@@ -96,6 +96,23 @@ static int gw_event(core_t *c, const char *type, const carrier_t *cr, const gate
     return ev_emit(c, type, cr->account_id, "gateway", (now ? now : was)->sid, &d, e);
 }
 
+bool carrier_differs(const carrier_t *was, const carrier_t *now)
+{
+    ev_data_t d;
+    ev_data_init(&d);
+    carrier_diff(&d, was, now);
+    bool differs = d.na || d.nb || was->ngw != now->ngw;
+    ev_data_free(&d);
+    /* in order: a gateway's place is its route order */
+    for (size_t i = 0; !differs && i < now->ngw; i++) {
+        const gateway_t *a = &was->gw[i], *b = &now->gw[i];
+        differs = strcmp(a->sid, b->sid) != 0 || strcmp(a->address, b->address) != 0 ||
+                  a->port != b->port || a->netmask != b->netmask || a->inbound != b->inbound ||
+                  a->outbound != b->outbound || a->transport != b->transport;
+    }
+    return differs;
+}
+
 int carrier_events(core_t *c, const carrier_t *was, const carrier_t *now, cerr_t *e)
 {
     static const carrier_t none;

@@ -540,8 +540,12 @@ int carrier_plivo_update(core_t *c, const account_t *caller, const char *ref,
     if (in->voice >= 0) cr.voice = in->voice != 0;
     if (in->sms >= 0) cr.sms = in->sms != 0;
     if (set) replace_inbound(&cr, set, nset);
-    if (check_all(&cr, e) != C_OK || save_update(c, &cr, e) != C_OK) goto rollback;
-    if (carrier_events(c, &was, &cr, e) != C_OK) goto rollback;
+    if (check_all(&cr, e) != C_OK) goto rollback;
+    /* an update that changes nothing writes nothing: its updated_at stays
+     * (it moved while no event said why) */
+    if (carrier_differs(&was, &cr) &&
+        (save_update(c, &cr, e) != C_OK || carrier_events(c, &was, &cr, e) != C_OK))
+        goto rollback;
     if (core_commit(c, e) != C_OK) goto done;
     ret = C_OK;
     goto done;
@@ -759,8 +763,11 @@ int carrier_byoc_update(core_t *c, const account_t *caller, const char *ref,
     carrier_copy(&was, out);
     apply_byoc(c, out, in, false, f);
     carrier_check(out, f);
-    if (faults_result(f, e) != C_OK || save_update(c, out, e) != C_OK) goto fail;
-    if (carrier_events(c, &was, out, e) != C_OK) goto fail;
+    if (faults_result(f, e) != C_OK) goto fail;
+    /* nothing changed: nothing written (carrier_plivo_update) */
+    if (carrier_differs(&was, out) &&
+        (save_update(c, out, e) != C_OK || carrier_events(c, &was, out, e) != C_OK))
+        goto fail;
     if (sip && carrier_sip_of(c, out, sip, e) != C_OK) goto fail;
     carrier_clear(&was);
     if (core_commit(c, e) != C_OK) {

@@ -129,6 +129,9 @@ void core_numset_free(core_numset_t *s);
  * (when its own fields changed) and gateway.created|updated|deleted per
  * gateway (by sid).  Upstream carriers too (account 0). */
 int carrier_events(core_t *c, const carrier_t *was, const carrier_t *now, cerr_t *e);
+/* Would an update from was to now change anything carrier_events tells,
+ * or its gateways' order?  (No: nothing is written, updated_at kept.) */
+bool carrier_differs(const carrier_t *was, const carrier_t *now);
 /* A deep copy of src (its gateways too; dst is carrier_clear()ed by the caller). */
 void carrier_copy(carrier_t *dst, const carrier_t *src);
 

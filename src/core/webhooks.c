@@ -489,13 +489,18 @@ static int update_once(core_t *c, int64_t owner, const char *uid, const hook_in_
         *before = *out;
         rc = apply(c, out->owner_id, in, out, e);
     }
-    if (rc == C_OK) {
+    /* an update that changes nothing (a PATCH of {}, or of the values it
+     * has) writes nothing: its updated_at stays (it moved while no event
+     * said why).  The endpoint is a flat record, copied whole above, and
+     * apply writes only what it was given */
+    bool changed = rc == C_OK && memcmp(before, out, sizeof *out) != 0;
+    if (changed) {
         out->updated_at = clock_now();
         rc = core_st(e, c->st->ops->wh_endpoint_update(c->st, out), "webhook endpoint");
     }
     if (rc == C_OK) rc = fill_account(c, before, e);
     if (rc == C_OK) rc = fill_account(c, out, e);
-    if (rc == C_OK) rc = emit(c, "webhook_endpoint.updated", before, out, false, e);
+    if (rc == C_OK && changed) rc = emit(c, "webhook_endpoint.updated", before, out, false, e);
     ids_wipe(before, sizeof *before);
     free(before);
     rc = core_end(c, rc, e);

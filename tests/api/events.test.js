@@ -150,6 +150,46 @@ describe('events say what changed, as the API shows it', () => {
     assert.ok(moved, `no carrier.updated in ${JSON.stringify(got.map((x) => x.type))}`);
     assert.deepEqual(moved.data, { before: { subaccount: sub.auth_id }, after: { subaccount: null } });
   });
+
+  // Found by a helper's audit (session 39): a PATCH of {} or of the values
+  // a carrier or an endpoint had wrote no event but moved updated_at --
+  // the timestamp and the audit log disagreed
+  test('an update that changes nothing keeps updated_at; one that changes something moves it', async () => {
+    const a = await srv.createAccount('ev-noop');
+    const c = await srv.byoc(a.api_key, 'POST', '/carriers', { body: { carrier_name: 'same', sip_gateway: { ipv4: '198.51.100.71' } } });
+    assert.equal(c.status, 201, c.text);
+    const hk = (await srv.admin('POST', `/admin/v1/accounts/${a.auth_id}/api-keys`, { scopes: ['webhooks:manage'] })).json.api_key;
+    const w = await srv.byoc(hk, 'POST', '/webhooks', { body: { url: 'https://hooks.example.com/noop', description: 'kept' } });
+    assert.equal(w.status, 201, w.text);
+    SECRETS.push(w.json.secret);
+    const carrierAt = async () => (await srv.byoc(a.api_key, 'GET', `/carriers/${c.json.id}`)).json.updated_at;
+    const hookAt = async () => (await srv.byoc(hk, 'GET', `/webhooks/${w.json.id}`)).json.updated_at;
+    const c0 = await carrierAt();
+    const w0 = await hookAt();
+    const mark = await lastId();
+    await new Promise((res) => setTimeout(res, 1100)); // updated_at has seconds
+    for (const body of [{}, { carrier_name: 'same' }, { sip_gateway: { ipv4: '198.51.100.71', port: 5060 } }]) {
+      const r = await srv.byoc(a.api_key, 'PATCH', `/carriers/${c.json.id}`, { body });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.json.updated_at, c0, JSON.stringify(body));
+    }
+    const pl = (await srv.plivo(a, 'GET', 'IncomingCarrier/')).json.objects.find((x) => x.name === 'same');
+    assert.equal((await srv.plivo(a, 'POST', `IncomingCarrier/${pl.carrier_id}/`, { body: { voice: true } })).status, 202);
+    assert.equal(await carrierAt(), c0, 'a Plivo update that changes nothing');
+    for (const body of [{}, { description: 'kept' }, { enabled: true }]) {
+      const r = await srv.byoc(hk, 'PATCH', `/webhooks/${w.json.id}`, { body });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.json.updated_at, w0, JSON.stringify(body));
+    }
+    await expectNone(mark, 'updates that change nothing');
+    // a change moves both, with its event
+    const r1 = await srv.byoc(a.api_key, 'PATCH', `/carriers/${c.json.id}`, { body: { carrier_name: 'changed' } });
+    assert.notEqual(r1.json.updated_at, c0);
+    const r2 = await srv.byoc(hk, 'PATCH', `/webhooks/${w.json.id}`, { body: { description: 'changed' } });
+    assert.notEqual(r2.json.updated_at, w0);
+    const got = (await eventsAfter(srv, mark)).map((x) => x.type);
+    assert.deepEqual(got.sort(), ['carrier.updated', 'webhook_endpoint.updated']);
+  });
 });
 
 describe('every change of state leaves one event', () => {
