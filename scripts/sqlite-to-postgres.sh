@@ -84,7 +84,9 @@ for t in $(sqlite3 -readonly "$tmp/snap.db" "SELECT name FROM sqlite_master WHER
   esac
 done
 
-# One CSV file per table (\N is NULL; 0/1 are read as booleans where the
+# One CSV file per table (NULL an unquoted empty field, which the sqlite3
+# shell never writes for a text -- an empty one is "" -- so a text of \N,
+# or an empty one, stays what it is; 0/1 are read as booleans where the
 # column is one; blobs as bytea hex), then one psql session loads them all
 # in one transaction.  numberd.rounds = on keeps the copied events' ids
 # (the sequencing trigger would number them anew) and stills the NOTIFYs.
@@ -109,9 +111,9 @@ for t in $order; do
     cols="${cols:+$cols, }\"$c\""
     sel="${sel:+$sel, }$expr"
   done
-  sqlite3 -readonly -bail -csv -nullvalue '\N' "$tmp/snap.db" "SELECT $sel FROM \"$t\"" >"$tmp/$t.csv"
+  sqlite3 -readonly -bail -csv -nullvalue '' "$tmp/snap.db" "SELECT $sel FROM \"$t\"" >"$tmp/$t.csv"
   case "$replaced" in *" $t "*) echo "DELETE FROM $t;" >>"$load" ;; esac
-  echo "\\copy $t($cols) FROM '$tmp/$t.csv' WITH (FORMAT csv, NULL '\\N')" >>"$load"
+  echo "\\copy $t($cols) FROM '$tmp/$t.csv' WITH (FORMAT csv)" >>"$load"
   # identities and serials continue after the copied ids
   for c in $(psq -c "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema()
                      AND table_name = '$t' AND pg_get_serial_sequence('$t', column_name) IS NOT NULL"); do

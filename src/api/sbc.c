@@ -169,14 +169,23 @@ static void note_lookup(http_req_t *req, const sbcl_answer_t *a, const char *to,
             buf_json_str(&b, a->reason, strlen(a->reason));
         }
     }
+    /* each field whole or not at all: escaped, a value may grow six-fold
+     * (a caller's quotes in from), and the verdict must not be the one
+     * left out */
+    size_t fits = b.len < sizeof req->note ? b.len : 0;
     const char *const key[] = {"to", "from", "call_id"};
     const char *const val[] = {to, from, call_id};
     for (int i = 0; i < 3; i++) {
         if (!val[i]) continue;
         buf_printf(&b, ",\"%s\":", key[i]);
         buf_json_str(&b, val[i], strnlen(val[i], 128));
+        if (b.len < sizeof req->note) fits = b.len;
+        else b.len = fits;
     }
-    if (b.len && b.len < sizeof req->note) memcpy(req->note, b.data, b.len + 1);
+    if (fits) {
+        memcpy(req->note, b.data, fits);
+        req->note[fits] = '\0';
+    }
     buf_free(&b);
 }
 

@@ -747,6 +747,10 @@ int cli_serve(int argc, char **argv)
         ids_hash_secret(token, strlen(token), ctx.admin_hash);
         ids_wipe(token, sizeof token);
     }
+    /* before the feed's first load, which reads it (a review: set after
+     * sbcfeed_start, the load could run first and leave every customer's
+     * private gateway out of the routes until that carrier changed) */
+    sbcfeed_set_allow_private(sip_private);
     if (stoken[0]) {
         ctx.sbc_enabled = true;
         ids_hash_secret(stoken, strlen(stoken), ctx.sbc_hash);
@@ -787,7 +791,6 @@ int cli_serve(int argc, char **argv)
      * starts, so that the event log's commit hook is in place before any
      * request can commit (and removed after the last one, below). */
     hook_set_allow_private(wh_private);
-    sbcfeed_set_allow_private(sip_private);
     if (wh_workers > 0) {
         wh_cfg_t wcfg = {.core = &ctx.core, .workers = wh_workers};
         char *werr = NULL;

@@ -437,6 +437,14 @@ static int insert_created(core_t *c, carrier_t *cr, cerr_t *e)
     return r;
 }
 
+void carrier_ranges_receive(carrier_t *cr)
+{
+    for (size_t i = 0; i < cr->ngw; i++) {
+        gateway_t *g = &cr->gw[i];
+        if (g->inbound && g->outbound && g->netmask < full_len(g->address)) g->outbound = false;
+    }
+}
+
 static int save_update(core_t *c, carrier_t *cr, cerr_t *e)
 {
     for (size_t i = 0; i < cr->ngw; i++)
@@ -507,7 +515,9 @@ static void replace_inbound(carrier_t *cr, const gateway_t *set, size_t n)
         k++;
     }
     for (size_t j = 0; j < cr->ngw; j++) {
-        if (used[j] || !cr->gw[j].outbound) continue;
+        /* a range left out of ip_set goes: as an outbound /32 it would be
+         * its network's own address (a review, session 39) */
+        if (used[j] || !cr->gw[j].outbound || cr->gw[j].netmask < full_len(cr->gw[j].address)) continue;
         gw[k] = cr->gw[j];
         gw[k].inbound = false;
         gw[k].netmask = full_len(gw[k].address);
@@ -536,6 +546,7 @@ int carrier_plivo_update(core_t *c, const account_t *caller, const char *ref,
     if (core_begin(c, e) != C_OK) goto done;
     if (load(c, caller, ref, &cr, e) != C_OK) goto rollback;
     carrier_copy(&was, &cr);
+    carrier_ranges_receive(&cr);
     if (in->name) snprintf(cr.name, sizeof cr.name, "%s", in->name);
     if (in->voice >= 0) cr.voice = in->voice != 0;
     if (in->sms >= 0) cr.sms = in->sms != 0;
@@ -761,6 +772,7 @@ int carrier_byoc_update(core_t *c, const account_t *caller, const char *ref,
     memset(&was, 0, sizeof was);
     if (load(c, caller, ref, out, e) != C_OK) goto fail;
     carrier_copy(&was, out);
+    carrier_ranges_receive(out);
     apply_byoc(c, out, in, false, f);
     carrier_check(out, f);
     if (faults_result(f, e) != C_OK) goto fail;

@@ -132,6 +132,11 @@ int carrier_events(core_t *c, const carrier_t *was, const carrier_t *now, cerr_t
 /* Would an update from was to now change anything carrier_events tells,
  * or its gateways' order?  (No: nothing is written, updated_at kept.) */
 bool carrier_differs(const carrier_t *was, const carrier_t *now);
+/* A range (netmask under its address's length) stored as outbound before
+ * carrier_check refused one (session 39) receives only from now on: an
+ * update of such a carrier would otherwise be refused whatever it asks,
+ * and the SBC never routed to it anyway (sbcfeed). */
+void carrier_ranges_receive(carrier_t *cr);
 /* A deep copy of src (its gateways too; dst is carrier_clear()ed by the caller). */
 void carrier_copy(carrier_t *dst, const carrier_t *src);
 

@@ -251,16 +251,19 @@ static int apply_update(core_t *c, const account_t *caller, owned_number_t *n,
         snprintf(n->sub_auth_id, sizeof n->sub_auth_id, "%s", in->subaccount);
         /* numadd's rule: a number on a subaccount's carrier stays that
          * subaccount's */
-        if (n->carrier_id && n->carrier_sid[0]) {
+        if (n->carrier_id) {
+            /* a plain read, no lock: the number is locked already, and a
+             * carrier's rename locks the carrier, then its numbers (a
+             * lock here would meet it in the other order) */
             carrier_t cr;
-            int rc = carrier_get_head(c, caller, n->carrier_sid, &cr, e);
-            if (rc == C_OK && cr.sub_id && cr.sub_id != n->sub_id)
+            memset(&cr, 0, sizeof cr);
+            int got = st->ops->sbc_carrier(st, n->carrier_id, &cr);
+            int rc = got == ST_OK || got == ST_NOTFOUND ? C_OK : core_st(e, got, NULL);
+            if (got == ST_OK && cr.sub_id && cr.sub_id != n->sub_id)
                 rc = cerr(e, CE_INVALID,
                           "invalid subaccount: the number is on subaccount %s's carrier %s, and "
                           "stays that subaccount's",
                           cr.sub_auth_id, cr.name);
-            else if (rc != C_OK && e->code == CE_NOTFOUND)
-                rc = C_OK; /* its carrier gone meanwhile: nothing to keep it to */
             carrier_clear(&cr);
             if (rc != C_OK) return C_ERR;
         }

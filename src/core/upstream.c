@@ -308,6 +308,7 @@ static int update_in_tx(core_t *c, const char *ref, const upstream_in_t *in, fau
     memset(&was, 0, sizeof was);
     if (load(c, ref, out, e) != C_OK) return C_ERR;
     carrier_copy(&was, out);
+    carrier_ranges_receive(out);
     char old[sizeof out->name];
     memcpy(old, out->name, sizeof old);
     if (apply(c, out, in, false, f, e) != C_OK) goto fail;
@@ -327,6 +328,11 @@ static int update_in_tx(core_t *c, const char *ref, const upstream_in_t *in, fau
                  (long long)in_use, in_use == 1 ? "" : "s", in_use == 1 ? "s" : "", old);
             goto fail;
         }
+    }
+    /* nothing changed: nothing written, updated_at kept (carriers.c) */
+    if (!carrier_differs(&was, out)) {
+        carrier_clear(&was);
+        return C_OK;
     }
     for (size_t i = 0; i < out->ngw; i++)
         if (!out->gw[i].sid[0]) ids_uuid_v4(out->gw[i].sid);

@@ -451,3 +451,41 @@ test('a customer\'s outbound gateway at an internal address is no route unless -
     }
   }
 });
+
+// A review of session 39's range rule: a range stored as outbound before
+// it (which any update then refused, whatever it asked) receives only from
+// its next update on, and one that a Plivo ip_set leaves out goes -- it
+// became an outbound /32 at its network's own address.
+test('a range stored as outbound before the rule: never a route; updated, it receives only', async () => {
+  const { execFileSync } = require('node:child_process');
+  let s = await start({ keepDir: true, env: { NUMBERD_SBC_TOKEN: TOKEN } });
+  const dir = s.dir;
+  const sql = (q) => (PG ? psql(q, s.db) : execFileSync('sqlite3', ['-bail', s.db, q], { encoding: 'utf8' }));
+  try {
+    const a = await s.createAccount('legacy-range');
+    const c = await ok(await s.byoc(a.api_key, 'POST', '/carriers', { body: { carrier_name: 'legacy',
+      sip_gateway: { ipv4: '198.51.100.0', netmask: 24, outbound: false } } }), 201, 'carrier');
+    const out = await ok(await s.byoc(a.api_key, 'POST', '/carriers', { body: { carrier_name: 'out',
+      sip_gateway: { ipv4: '198.51.100.250', inbound: false, outbound: true } } }), 201, 'outbound carrier');
+    await ok(await s.byoc(a.api_key, 'POST', '', { body: { number: '+14155550931', voip_carrier_sid: out.voip_carrier_sid } }), 201, 'number');
+    assert.equal((await s.stop()).code, 0);
+    sql(`UPDATE carrier_gateways SET outbound = (1 = 1) WHERE address = '198.51.100.0'`);
+    s = await start({ dir, env: { NUMBERD_SBC_TOKEN: TOKEN } });
+    const look = async () => ok(await s.admin('GET', `/sbc/v1/outbound?${new URLSearchParams({ account: a.auth_id, to: '442071838750', from: '14155550931', carrier: c.id })}`,
+      undefined, { token: TOKEN }), 200, 'outbound');
+    assert.ok(!(await look()).routes.some((x) => /@198\.51\.100\.0:/.test(x.uri)), 'the stored range is no route');
+    // an update that asks nothing of the gateway: 200, and the range receives only
+    const r = await s.byoc(a.api_key, 'PATCH', `/carriers/${c.id}`, { body: { carrier_name: 'legacy-2' } });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.sip_gateway.outbound, false);
+    // a Plivo ip_set that leaves it out: it goes, not an outbound /32
+    sql(`UPDATE carrier_gateways SET outbound = (1 = 1) WHERE address = '198.51.100.0'`);
+    const pl = (await s.plivo(a, 'GET', 'IncomingCarrier/')).json.objects.find((x) => x.name === 'legacy-2');
+    assert.equal((await s.plivo(a, 'POST', `IncomingCarrier/${pl.carrier_id}/`, { body: { ip_set: '203.0.113.9' } })).status, 202);
+    const g = (await s.byoc(a.api_key, 'GET', `/carriers/${c.id}`)).json;
+    assert.deepEqual(g.sip_gateways.map((x) => [x.ipv4, x.netmask, x.inbound, x.outbound]), [['203.0.113.9', 32, true, false]]);
+  } finally {
+    await s.stop();
+    require('node:fs').rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -58,7 +58,8 @@ test('a SQLite database copied to PostgreSQL: the same answers, credentials, rep
     const c = await S.byoc(a.api_key, 'POST', '/carriers', { body: { carrier_name: 'trunk', trunk_type: 'auth',
       inbound_auth: { username: 'user1', password: 'a secret pass' }, sip_gateway: { ipv4: '198.51.100.20' } } });
     assert.equal(c.status, 201, c.text);
-    const added = await S.byoc(a.api_key, 'POST', '', { body: { number: '+14155550190', voip_carrier_sid: c.json.voip_carrier_sid } });
+    // a label that reads "\N" (a review: the copy's CSV took it for NULL)
+    const added = await S.byoc(a.api_key, 'POST', '', { body: { number: '+14155550190', voip_carrier_sid: c.json.voip_carrier_sid, label: '\\N' } });
     assert.equal(added.status, 201, added.text);
     const key = await S.byoc(a.api_key, 'POST', '/api-keys', { body: { scopes: ['phone_numbers:read'], label: 'ro' } });
     assert.equal(key.status, 201, key.text);
@@ -80,6 +81,7 @@ test('a SQLite database copied to PostgreSQL: the same answers, credentials, rep
     });
     const before = await reads(S);
     assert.equal(before.numbers.meta.total_count, 3);
+    assert.ok(before.byocNumbers.data.some((n) => n.label === '\\N'), JSON.stringify(before.byocNumbers));
     assert.match(String(before.sbc.ha1), /^[0-9a-f]{32}$/, JSON.stringify(before.sbc));
     assert.equal((await S.stop()).code, 0);
     S = null;

@@ -94,6 +94,15 @@ describe('/admin/v1/carriers', () => {
     assert.equal(again.status, 200, again.text);
     const bad = await srv.admin('PATCH', `/admin/v1/carriers/${id}`, { sip_gateways: 'x' });
     assertProblem(bad, 400);
+    // an update that changes nothing keeps updated_at (as customers'
+    // carriers do: a review, session 39)
+    const at = again.json.updated_at;
+    await new Promise((res) => setTimeout(res, 1100));
+    for (const body of [{}, { name: 'upstream-alpha' }]) {
+      const n = await srv.admin('PATCH', `/admin/v1/carriers/${id}`, body);
+      assert.equal(n.status, 200, n.text);
+      assert.equal(n.json.updated_at, at, JSON.stringify(body));
+    }
   });
 
   test('import naming unknown carriers creates them without gateways; in use: no delete (409 with count), no rename', async () => {
