@@ -183,15 +183,36 @@ void sipreg_reg_conn_drop(sipreg_t *r, reg_t *g)
     else sipreg_tcp_drop(r, &g->dst, g->dstlen);
 }
 
+/* in as a SIP URI's user part (RFC 3261 §25.1: unreserved and
+ * user-unreserved characters as they are, every other byte %XX): a
+ * customer's username of "12345@carrier" or with <, >, " made the From,
+ * To and Contact headers malformed (a review, session 39).  out: 3 x
+ * MODEL_SIP_USER_SZ bytes. */
+static void user_esc(const char *in, char *out)
+{
+    static const char keep[] = "-_.!~*'()&=+$,;?/";
+    size_t k = 0;
+    for (const unsigned char *p = (const unsigned char *)in; *p && k + 4 <= 3 * MODEL_SIP_USER_SZ; p++) {
+        if (nd_isalnum((char)*p) || strchr(keep, *p)) {
+            out[k++] = (char)*p;
+        } else {
+            snprintf(out + k, 4, "%%%02X", *p);
+            k += 3;
+        }
+    }
+    out[k] = '\0';
+}
+
 /* Builds and sends REGISTER number cseq (already incremented).  auth: an
  * Authorization / Proxy-Authorization line or NULL. */
 static int build_send(sipreg_t *r, reg_t *g, const char *auth, const char *auth2)
 {
     const carrier_t *c = &g->cr;
     const char *domain = c->reg_from_domain[0] ? c->reg_from_domain : c->reg_realm;
-    const char *user = c->reg_from_user[0] ? c->reg_from_user : c->reg_user;
-    char uri[MODEL_HOST_SZ + 8], aor[2 * MODEL_HOST_SZ + 16], contact[2 * MODEL_HOST_SZ + 48],
-        via[MODEL_HOST_SZ + 16];
+    char user[3 * MODEL_SIP_USER_SZ];
+    user_esc(c->reg_from_user[0] ? c->reg_from_user : c->reg_user, user);
+    char uri[MODEL_HOST_SZ + 8], aor[3 * MODEL_SIP_USER_SZ + MODEL_HOST_SZ + 16],
+        contact[3 * MODEL_SIP_USER_SZ + MODEL_HOST_SZ + 48], via[MODEL_HOST_SZ + 16];
     snprintf(uri, sizeof uri, "sip:%s", c->reg_realm[0] ? c->reg_realm : g->host);
     snprintf(aor, sizeof aor, "<sip:%s@%s>", user, domain);
     snprintf(contact, sizeof contact, "<sip:%s@%s:%u;transport=%s>", user, r->contact_host,

@@ -361,3 +361,28 @@ test('an account suspended: its reg trunk unregisters; resumed: registers again'
     reg.close();
   }
 });
+
+// A review of session 39: a username is a SIP URI's user part in the
+// REGISTER's From, To and Contact -- "12345@carrier" (a common auth name)
+// or <, > made them malformed.  It goes %-escaped there, and as it is
+// (unescaped) into the digest's username, whose hash uses it.
+test('a username with @, <, > is escaped in the REGISTER\'s URIs, plain in the digest', async () => {
+  const reg = await fakeRegistrar('127.0.0.69', (req, reply) => {
+    if (!req.auth) return reply(401, 'Unauthorized', ['WWW-Authenticate: Digest realm="example.com", nonce="rn9", qop="auth"']);
+    return reply(200, 'OK', [`Contact: ${req.contact};expires=60`]);
+  });
+  try {
+    const c = await mkReg(reg, { username: '12345@carrier<x>' });
+    await until('registered', async () => ((await status(c.id)) || {}).state === 'registered');
+    const first = reg.seen[0].msg;
+    const line = (m, h) => (m.split('\r\n').find((l) => l.toLowerCase().startsWith(`${h.toLowerCase()}:`)) || '');
+    assert.match(line(first, 'From'), /^From: <sip:12345%40carrier%3Cx%3E@example\.com>;tag=/);
+    assert.match(line(first, 'To'), /^To: <sip:12345%40carrier%3Cx%3E@example\.com>$/);
+    assert.match(line(first, 'Contact'), /^Contact: <sip:12345%40carrier%3Cx%3E@127\.0\.0\.1:\d+;transport=udp>/);
+    const authd = reg.seen.find((x) => x.auth);
+    assert.ok(authd, 'an answer to the challenge');
+    assert.match(authd.auth, /username="12345@carrier<x>"/);
+  } finally {
+    reg.close();
+  }
+});
