@@ -136,11 +136,11 @@ int cli_load_key(const char *db, const char *key_file, core_t *core)
     }
     core->key = key;
     if (core_key_check(core, &first, &e) != C_OK) {
-        /* a key made just now for a database written with another: not
-         * left beside it, where a restore of the right one would meet a
-         * wrong one (and an operator told to back it up would keep it) */
-        /* only for another key's database: on a database error the key
-         * may be the one being stored (a lost COMMIT reply) */
+        /* a key made just now for a database written with another
+         * (CE_CONFLICT): not left beside it, where a restore of the right
+         * one would meet a wrong one (and an operator told to back it up
+         * would keep it).  Kept on a database error: it may be the key
+         * being stored (a lost COMMIT reply) */
         const char *made = created && e.code == CE_CONFLICT ? (key_file ? key_file : path) : NULL;
         if (made && unlink(made) != 0) made = NULL;
         cli_err("server key", "%s%s%s%s", e.msg, made ? " (no key file was at " : "", made ? made : "",

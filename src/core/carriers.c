@@ -62,6 +62,11 @@ static int full_len(const char *addr)
     return strchr(addr, ':') ? 128 : 32;
 }
 
+bool carrier_gw_range(const gateway_t *g)
+{
+    return g->netmask >= 1 && g->netmask < full_len(g->address);
+}
+
 static void gw_path(char *out, size_t sz, size_t ngw, size_t i, const char *field)
 {
     if (ngw == 1) snprintf(out, sz, "sip_gateway.%s", field);
@@ -441,7 +446,7 @@ void carrier_ranges_receive(carrier_t *cr)
 {
     for (size_t i = 0; i < cr->ngw; i++) {
         gateway_t *g = &cr->gw[i];
-        if (g->inbound && g->outbound && g->netmask < full_len(g->address)) g->outbound = false;
+        if (g->inbound && g->outbound && carrier_gw_range(g)) g->outbound = false;
     }
 }
 
@@ -517,7 +522,7 @@ static void replace_inbound(carrier_t *cr, const gateway_t *set, size_t n)
     for (size_t j = 0; j < cr->ngw; j++) {
         /* a range left out of ip_set goes: as an outbound /32 it would be
          * its network's own address (a review, session 39) */
-        if (used[j] || !cr->gw[j].outbound || cr->gw[j].netmask < full_len(cr->gw[j].address)) continue;
+        if (used[j] || !cr->gw[j].outbound || carrier_gw_range(&cr->gw[j])) continue;
         gw[k] = cr->gw[j];
         gw[k].inbound = false;
         gw[k].netmask = full_len(gw[k].address);
@@ -681,8 +686,7 @@ static void apply_byoc(core_t *c, carrier_t *cr, const carrier_byoc_in_t *in, bo
         /* a new range (netmask under the address's length) with outbound
          * not given receives only: calls are sent to one address, never to
          * a range (as the admin dialect's upstream gateways default) */
-        else if (create && g->inbound && g->netmask >= 1 && g->netmask < full_len(g->address))
-            g->outbound = false;
+        else if (create && g->inbound && carrier_gw_range(g)) g->outbound = false;
         if (in->gw.transport) {
             if (strcmp(in->gw.transport, "udp") == 0) g->transport = GW_TP_UDP;
             else if (strcmp(in->gw.transport, "tcp") == 0) g->transport = GW_TP_TCP;

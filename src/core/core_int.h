@@ -132,6 +132,9 @@ int carrier_events(core_t *c, const carrier_t *was, const carrier_t *now, cerr_t
 /* Would an update from was to now change anything carrier_events tells,
  * or its gateways' order?  (No: nothing is written, updated_at kept.) */
 bool carrier_differs(const carrier_t *was, const carrier_t *now);
+/* Is g a range (netmask 1 .. under its address's length: 32, 128 for
+ * IPv6)?  Calls may come from one; none is ever sent to one. */
+bool carrier_gw_range(const gateway_t *g);
 /* A range (netmask under its address's length) stored as outbound before
  * carrier_check refused one (session 39) receives only from now on: an
  * update of such a carrier would otherwise be refused whatever it asks,

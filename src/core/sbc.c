@@ -256,8 +256,6 @@ static void cand_add(cand_t *cd, uint32_t id)
     if (cd->n < ND_ARRAY_LEN(cd->ids)) cd->ids[cd->n++] = id;
 }
 
-/* What a caller of subaccount sub_id (0: a main account) may use: its
- * main account's own (owner_sub 0) or its own, never a sibling's. */
 /* Does ref name carrier cr by any id a dialect shows for it (the BYOC id
  * or voip_carrier_sid, the Plivo carrier_id)? */
 static bool names_carrier(const sbc_carrier_t *cr, const char *ref)
@@ -268,6 +266,8 @@ static bool names_carrier(const sbc_carrier_t *cr, const char *ref)
     return false;
 }
 
+/* What a caller of subaccount sub_id (0: a main account) may use: its
+ * main account's own (owner_sub 0) or its own, never a sibling's. */
 static bool sub_sees(uint32_t sub_id, uint32_t owner_sub)
 {
     return sub_id == 0 || owner_sub == 0 || owner_sub == sub_id;

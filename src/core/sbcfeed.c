@@ -185,7 +185,7 @@ static int put_carrier(sbc_write_t *w, const carrier_t *cr, const char **why)
         }
         /* a range stored before carrier_check refused one as outbound
          * is never a destination (its network address is nobody) */
-        if (g->outbound && g->netmask == (strchr(g->address, ':') ? 128 : 32) && !refused_route(cr, g)) {
+        if (g->outbound && !carrier_gw_range(g) && !refused_route(cr, g)) {
             sbc_gw_out_t *s = &out[x.n_out++];
             s->host = g->address;
             s->port = (uint16_t)g->port;

@@ -14,10 +14,10 @@
  * write().
  *
  * What it serves: GET and HEAD of the routes whose path starts with the
- * prefix, and of /readyz and /healthz; anything else is answered in the dialect's error shape (404,
- * 405) by the application's error renderer.  Requests carry no body here:
- * a Content-Length other than 0 or any Transfer-Encoding is a 400 and the
- * connection closes (nothing to smuggle).  Keep-alive and pipelining as
+ * prefix, and of /readyz and /healthz; anything else is answered in the
+ * dialect's error shape (404, 405) by the application's error renderer.
+ * Requests carry no body here: a Content-Length other than 0 or any
+ * Transfer-Encoding is a 400 and the connection closes (nothing to smuggle).  Keep-alive and pipelining as
  * HTTP/1.1 has them (HTTP/1.0: closed after the answer unless the client
  * asks for keep-alive); "Connection: close" honoured.
  *
