@@ -294,7 +294,13 @@ int sbcl_outbound(core_t *c, sbcfeed_t *f, const sbcl_out_t *in, sbcl_answer_t *
     if (!in->to) return cerr(e, CE_INVALID, "missing required parameter: to");
     if (!in->from) return cerr(e, CE_INVALID, "missing required parameter: from");
     char to[E164_BUFSZ], from[E164_BUFSZ];
-    if (sbcl_number(in->to, to) != C_OK) return cerr(e, CE_INVALID, "to: want an E.164 number");
+    if (strlen(in->to) > 256) return cerr(e, CE_INVALID, "to: at most 256 bytes");
+    /* A destination that is no E.164 number (911, a short code, a national
+     * number without its country code) is a call numberd cannot route, not
+     * a malformed lookup: a reject the SBC passes to the caller (484, after
+     * the account's and the caller id's checks), as inbound's is a 404.  A
+     * 400 made the reference SBC answer 503, which UAs retry and alert on. */
+    bool to_ok = sbcl_number(in->to, to) == C_OK;
     bool from_ok = sbcl_number(in->from, from) == C_OK;
     if (in->carrier && strlen(in->carrier) > 64) return cerr(e, CE_INVALID, "carrier: at most 64 bytes");
     if (strlen(in->account) > 40) return cerr(e, CE_INVALID, "account: want an auth_id");
@@ -336,6 +342,8 @@ int sbcl_outbound(core_t *c, sbcfeed_t *f, const sbcl_out_t *in, sbcl_answer_t *
         reject(a, 403, "caller id not owned");
     } else if (num.no_voice) {
         reject(a, 403, "caller id voice disabled"); /* an SMS-only number places no calls */
+    } else if (!to_ok) {
+        reject(a, 484, "to not an E.164 number");
     } else {
         cand_t cd = {.n = 0};
         if (in->carrier) {

@@ -260,6 +260,22 @@ describe('outbound', () => {
       { action: 'reject', sip_code: 403, reason: 'caller id not owned' });
     assertProblem(await sbc(`/sbc/v1/outbound?account=${W.A.auth_id}&to=44`), 400, /from/);
     assertProblem(await sbc('/sbc/v1/outbound?account=MA00000000000000000Z&to=1&from=1'), 400);
+    assertProblem(await sbc(`/sbc/v1/outbound?${new URLSearchParams({ account: W.A.auth_id, to: '1'.repeat(257), from: '14155550101' })}`),
+      400, /^to: at most 256 bytes/);
+  });
+  // Found by an audit (session 39), changed in session 40: a destination
+  // that is no E.164 number was a 400, which the reference SBC turns into a
+  // 503 for the caller (retried, alerted on).  It is a call numberd cannot
+  // route: a reject the SBC passes on, after the caller's own checks.
+  test('a destination that is no E.164 number: reject 484, after the account\'s and the caller id\'s checks', async () => {
+    for (const to of ['911', '*67', '0', 'sip:112@sbc.example', 'alice']) {
+      assert.deepEqual(await outbound({ account: W.A.auth_id, to, from: '14155550101' }),
+        { action: 'reject', sip_code: 484, reason: 'to not an E.164 number' }, to);
+    }
+    assert.deepEqual(await outbound({ account: W.A.auth_id, to: '911', from: '14155559999' }),
+      { action: 'reject', sip_code: 403, reason: 'caller id not owned' });
+    // the same destination written as E.164 routes
+    assert.equal((await outbound({ account: W.A.auth_id, to: 'sip:+44 20 7183 8750@sbc.example', from: '14155550101' })).action, 'route');
   });
   // Found by reading (session 37): a forced carrier id naming no carrier was
   // ignored and the call routed unforced, so a typo in the SBC's

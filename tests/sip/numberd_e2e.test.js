@@ -328,6 +328,13 @@ test('outbound with a spoofed caller ID: 403 caller id not owned', async () => {
     code: 403, reason: 'caller id not owned' });
 });
 
+// Session 40: a destination that is no E.164 number reached the caller as
+// 503 (numberd answered 400); it is numberd's reject, passed on as it is.
+test('outbound to a number that is no E.164 number (911): 484 to not an E.164 number', async () => {
+  await rejectedCall('911', { src: '127.0.0.1', to: '911', from: '14155550420', account: W.A.auth_id,
+    code: 484, reason: 'to not an E.164 number' });
+});
+
 test('a suspended (disabled) subaccount\'s number: 403 account suspended', async () => {
   await acceptedCall('before', { src: '127.0.0.2', to: '14155550600',
     expect: { account: W.A.auth_id, carrier: W.cStatic.id, app: W.app } });
