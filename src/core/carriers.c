@@ -125,7 +125,10 @@ static void check_gateway(const carrier_t *cr, size_t i, faults_t *f)
     if (g->port < 1 || g->port > 65535) fault_add(f, path, "must be 1-65535");
     gw_path(path, sizeof path, cr->ngw, i, "netmask");
     int full = is_ip ? full_len(g->address) : 32;
-    if (g->netmask < 1 || g->netmask > full) fault_add(f, path, "must be 1-%d", full);
+    if (alen == 0) {
+        /* judged against an address: the one refused (an IPv6 one's /64
+         * kept) is the fault, not its netmask */
+    } else if (g->netmask < 1 || g->netmask > full) fault_add(f, path, "must be 1-%d", full);
     else if (!g->inbound && g->netmask != full)
         fault_add(f, path, "must be %d when inbound is false: calls are sent to one address", full);
     else if (g->outbound && g->netmask != full)
@@ -621,16 +624,26 @@ static void set_host(const char *v, const char *path, char *dst, size_t sz, faul
     }
 }
 
-static void set_gateway_address(const char *v, gateway_t *g, faults_t *f)
+/* The BYOC dialect's sip_gateway.ipv4 (API.md: an IPv4 address, or a host
+ * name for an outbound-only gateway).  One IPv6 address is taken: the
+ * gateway's own, unchanged -- a carrier made in the Plivo dialect may have
+ * one (ip_set takes IPv6), BYOC shows it, and what a client read must go
+ * back as it was (a PATCH of the whole sip_gateway, its port changed, was
+ * refused).  keep: the stored address, "" on create. */
+static void set_gateway_address(const char *v, const char *keep, gateway_t *g, faults_t *f)
 {
     net_ip_t ip;
     const char *why = NULL;
     size_t n = strlen(v);
+    char canon[NET_ADDR_SZ];
     g->address[0] = '\0';
     if (strncasecmp(v, "sip:", 4) == 0) {
         fault_add(f, "sip_gateway.ipv4", "give the address only, without the sip: prefix (e.g. %.64s)", v + 4);
     } else if (net_parse_ipv4(v, n, &ip, &why) == C_OK) {
         net_format(&ip, g->address);
+    } else if (keep[0] && net_parse_ip(v, n, &ip, NULL) == C_OK && ip.family == 6 &&
+               (net_format(&ip, canon), strcmp(canon, keep) == 0)) {
+        snprintf(g->address, sizeof g->address, "%s", canon);
     } else if (strchr(v, ':')) {
         fault_add(f, "sip_gateway.ipv4", "%.64s is not an IPv4 address (an IPv6 address or a port "
                   "does not belong here: give the port in sip_gateway.port)", v);
@@ -677,10 +690,15 @@ static void apply_byoc(core_t *c, carrier_t *cr, const carrier_byoc_in_t *in, bo
 
     if (in->gw_given == 1) {
         gateway_t *g = &cr->gw[0];
-        if (in->gw.address) set_gateway_address(in->gw.address, g, f);
+        char keep[sizeof g->address];
+        snprintf(keep, sizeof keep, "%s", create ? "" : g->address);
+        if (in->gw.address) set_gateway_address(in->gw.address, keep, g, f);
         else if (create) fault_add(f, "sip_gateway.ipv4", "required");
         if (in->gw.port >= 0) g->port = in->gw.port;
-        if (in->gw.netmask >= 0) g->netmask = in->gw.netmask;
+        /* the dialect reads 1-128; past 32 only for an IPv6 gateway */
+        if (in->gw.netmask > 32 && !strchr(g->address, ':'))
+            fault_add(f, "sip_gateway.netmask", "must be an integer from 1 to 32");
+        else if (in->gw.netmask >= 0) g->netmask = in->gw.netmask;
         if (in->gw.inbound >= 0) g->inbound = in->gw.inbound != 0;
         if (in->gw.outbound >= 0) g->outbound = in->gw.outbound != 0;
         /* a new range (netmask under the address's length) with outbound

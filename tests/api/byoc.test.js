@@ -574,6 +574,40 @@ describe('carriers: create', () => {
     oneFault(r, 'sip_gateway.ipv4', /sip: prefix/);
   });
 
+  // Found by an audit (session 39), changed in session 40: a carrier made in
+  // the Plivo dialect may have an IPv6 gateway (ip_set takes IPv6); BYOC
+  // shows it, and PATCHing back what it showed (its port changed) was 400.
+  test('an IPv6 gateway made in the Plivo dialect goes back through BYOC as it was read; no other IPv6 address does', async () => {
+    const name = `v6-${++carrierIdx}`; // a Plivo carrier name: letters, digits, '-' and '_'
+    const pc = await plivo(alice, 'POST', 'IncomingCarrier/', { body: { name, ip_set: '2001:DB8:5::/64' } });
+    assert.equal(pc.status, 201, pc.text);
+    const list = await call(alice.api_key, 'GET', `${CARRIERS}?limit=100`);
+    const id = list.json.data.find((c) => c.carrier_name === name).id;
+    const read = (await getCarrier(alice, id)).sip_gateway;
+    assert.equal(read.ipv4, '2001:db8:5::');
+    assert.equal(read.netmask, 64);
+    const r = await call(alice.api_key, 'PATCH', `${CARRIERS}/${id}`, { sip_gateway: { ...read, port: 5080 } });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual((await getCarrier(alice, id)).sip_gateway, { ...read, port: 5080 });
+    // written as given in another spelling, it is the same address
+    assert.equal((await call(alice.api_key, 'PATCH', `${CARRIERS}/${id}`, { sip_gateway: { ipv4: '2001:0db8:0005::' } })).status, 200);
+    // another IPv6 address is still refused (API.md: an IPv4 address), as is
+    // a netmask past 32 on an IPv4 gateway; neither changes anything
+    oneFault(await call(alice.api_key, 'PATCH', `${CARRIERS}/${id}`, { sip_gateway: { ipv4: '2001:db8:6::' } }),
+      'sip_gateway.ipv4', /is not an IPv4 address/);
+    const v4 = await call(alice.api_key, 'POST', CARRIERS, { carrier_name: uniqueName(), sip_gateway: { ipv4: '192.0.2.44' } });
+    assert.equal(v4.status, 201, v4.text);
+    for (const netmask of [33, 64, 128, 129]) {
+      oneFault(await call(alice.api_key, 'PATCH', `${CARRIERS}/${v4.json.id}`, { sip_gateway: { netmask } }),
+        'sip_gateway.netmask', 'must be an integer from 1 to 32');
+    }
+    assert.equal((await getCarrier(alice, v4.json.id)).sip_gateway.netmask, 32);
+    assert.deepEqual((await getCarrier(alice, id)).sip_gateway, { ...read, port: 5080 });
+    // the Plivo dialect reads the same gateway
+    const back = await plivo(alice, 'GET', `IncomingCarrier/${pc.json.carrier_id}/`);
+    assert.equal(back.json.ip_set, '2001:db8:5::/64');
+  });
+
   test('port: 1-65535 integers only', async () => {
     for (const port of [1, 65535]) {
       const r = await call(alice.api_key, 'POST', CARRIERS, { carrier_name: uniqueName(), sip_gateway: gw({ port }) });
