@@ -400,6 +400,9 @@ int cli_main(int argc, char **argv)
     for (size_t i = 0; i < ND_ARRAY_LEN(cmds); i++)
         if (strcmp(cmd, cmds[i].name) == 0) {
             cli_actor_set(); /* the event log's actor of what this command changes */
+            /* a one-shot command's log lines are read by a person, beside
+             * its own "numberd: <what>: <why>" (cli_err): plain, not JSON */
+            if (cmds[i].fn != cli_serve) log_set_plain(true);
             return stdout_written(cmds[i].fn(argc - 1, argv + 1));
         }
     fprintf(stderr, "numberd: usage: unknown command: %s (see numberd --help)\n", cmd);

@@ -1,4 +1,4 @@
-/* log.c -- JSON-lines logging (see log.h). */
+/* log.c -- JSON-lines logging, or plain lines for the one-shot commands (see log.h). */
 #include "util/log.h"
 
 #include <errno.h>
@@ -20,8 +20,10 @@ static const char *const names[] = {"debug", "info", "warn", "error", "off"};
  * threads start); log_reopen() swaps the file behind it with dup2(). */
 static int g_fd = STDERR_FILENO;
 static char *g_path;
+static bool g_plain;
 
 void log_set_level(log_level_t lvl) { g_level = lvl; }
+void log_set_plain(bool on) { g_plain = on; }
 log_level_t log_get_level(void) { return g_level; }
 bool log_enabled(log_level_t lvl) { return lvl >= g_level && lvl < LOG_OFF; }
 const char *log_file_path(void) { return g_path; }
@@ -122,10 +124,17 @@ void log_msg(log_level_t lvl, const char *fmt, ...)
     buf_t r = BUF_INIT;
     redact_append(&r, msg);
     buf_t b = BUF_INIT;
-    line_start(&b, lvl);
-    buf_json_str(&b, r.data ? r.data : "", r.len);
+    if (g_plain) {
+        static const char *const tag[] = {"debug: ", "", "warning: ", "error: "};
+        buf_printf(&b, "numberd: %s", tag[lvl]);
+        if (r.len) buf_append(&b, r.data, r.len);
+        buf_putc(&b, '\n');
+    } else {
+        line_start(&b, lvl);
+        buf_json_str(&b, r.data ? r.data : "", r.len);
+        buf_puts(&b, "}\n");
+    }
     buf_free(&r);
-    buf_puts(&b, "}\n");
     write_all(b.data, b.len);
     buf_free(&b);
 }
@@ -135,6 +144,18 @@ void log_fields(log_level_t lvl, const char *msg, const char *fields, size_t n)
     if (!log_enabled(lvl)) return;
     buf_t b = BUF_INIT;
     buf_reserve(&b, 160 + n);
+    if (g_plain) {
+        buf_printf(&b, "numberd: %s", msg);
+        if (n) {
+            buf_puts(&b, " {");
+            buf_append(&b, fields, n);
+            buf_putc(&b, '}');
+        }
+        buf_putc(&b, '\n');
+        write_all(b.data, b.len);
+        buf_free(&b);
+        return;
+    }
     line_start(&b, lvl);
     buf_json_str(&b, msg, strlen(msg));
     if (n) {

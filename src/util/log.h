@@ -21,6 +21,11 @@
 typedef enum { LOG_DEBUG = 0, LOG_INFO = 1, LOG_WARN = 2, LOG_ERROR = 3, LOG_OFF = 4 } log_level_t;
 
 void log_set_level(log_level_t lvl);
+/* Plain lines instead of JSON: "numberd: [warning: |error: ]msg" -- for the
+ * one-shot commands, whose messages a person reads beside the command's own
+ * one-line error (serve keeps JSON lines for log shippers).  Set before
+ * threads start. */
+void log_set_plain(bool on);
 log_level_t log_get_level(void);
 /* Whether a line of level lvl would be written (skip formatting if not). */
 bool log_enabled(log_level_t lvl);

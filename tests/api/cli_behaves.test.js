@@ -295,6 +295,28 @@ describe('read-only commands beside a writer', () => {
         await holder.release();
       }
     });
+  // Session 40: a write that cannot take the lock said so twice, once as a
+  // serve-style JSON log line.  A command's lines are plain now: the cause,
+  // then what failed; exit 1, nothing written.
+  test('a write while another process holds the lock: the cause and what failed, two plain lines, exit 1',
+    { skip: PG ? 'SQLite only' : false }, async () => {
+      const db = dbOf(dir, 'held-write');
+      ok(['inventory', 'import', '-', '--db', db], { input: ROWS(1, 4100) });
+      const holder = await sqliteLock(db);
+      let r;
+      try {
+        r = run(['account', 'create', '--name', 'late', '--db', db], { timeout: 60000 });
+      } finally {
+        await holder.release();
+      }
+      assert.equal(r.status, 1, r.stderr);
+      assert.equal(r.stdout, '');
+      assert.deepEqual(r.stderr.trim().split('\n'), [
+        'numberd: error: sqlite: BEGIN IMMEDIATE: database is locked',
+        'numberd: account create: database unavailable',
+      ]);
+      assert.equal(JSON.parse(ok(['account', 'list', '--json', '--db', db]).stdout).total, 0);
+    });
 });
 
 describe('the progress bar', () => {

@@ -1,4 +1,4 @@
-/* test_log.c -- util/log: JSON lines, levels, the log file and its reopening
+/* test_log.c -- util/log: JSON lines, plain lines, levels, the log file and its reopening
  * after a rotation (what SIGHUP does in `numberd serve`). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -129,6 +129,33 @@ static void test_fields(void **state)
 
 /* logrotate renames the file, then SIGHUP: new lines go to a new file of
  * the old name, nothing more to the renamed one. */
+/* The one-shot commands' plain lines: a tag by level, nothing of JSON, the
+ * same redaction; back to JSON when turned off. */
+static void test_plain(void **state)
+{
+    (void)state;
+    char *before = slurp(g_path);
+    size_t off = strlen(before);
+    free(before);
+    log_set_plain(true);
+    log_msg(LOG_ERROR, "sqlite: %s", "database is locked");
+    log_msg(LOG_WARN, "open postgresql://nd:hunter2@db.example/nd failed");
+    log_msg(LOG_INFO, "generated the server key");
+    log_msg(LOG_DEBUG, "not at info");
+    log_fields(LOG_INFO, "request", "\"status\":200", 12);
+    log_set_plain(false);
+    char *s = slurp(g_path);
+    assert_string_equal(s + off, "numberd: error: sqlite: database is locked\n"
+                                 "numberd: warning: open postgresql://nd:***@db.example/nd failed\n"
+                                 "numberd: generated the server key\n"
+                                 "numberd: request {\"status\":200}\n");
+    free(s);
+    log_msg(LOG_INFO, "json again");
+    json_t *j = last_line(g_path);
+    assert_string_equal(json_string_value(json_object_get(j, "msg")), "json again");
+    json_decref(j);
+}
+
 static void test_reopen_after_rotation(void **state)
 {
     (void)state;
@@ -184,6 +211,7 @@ int main(void)
         cmocka_unit_test(test_json_line),
         cmocka_unit_test(test_levels),
         cmocka_unit_test(test_fields),
+        cmocka_unit_test(test_plain),
         cmocka_unit_test(test_reopen_after_rotation),
         cmocka_unit_test(test_reopen_failure),
         cmocka_unit_test(test_open_failure),
