@@ -66,7 +66,44 @@ void h_pricing_get(http_req_t *req, http_resp_t *resp)
     jw_kstr(&w, "country", p.country->name);
     jw_kint(&w, "country_code", p.country->calling_code);
     jw_kstr(&w, "country_iso", p.country->iso);
-    /* numberd sells numbers: no voice, message or mms prices */
+    /* numberd sells numbers: no voice or message prices.  Plivo's object
+     * has them, and the SDKs build their classes from them unguarded (PHP:
+     * a warning per missing key and a foreach over null; .NET: Message's
+     * ToString joins a null list), so the shape is there with null rates */
+    jw_key(&w, "message");
+    jw_obj(&w);
+    jw_key(&w, "inbound");
+    jw_obj(&w);
+    jw_knull(&w, "rate");
+    jw_obj_end(&w);
+    jw_key(&w, "outbound");
+    jw_obj(&w);
+    jw_knull(&w, "rate");
+    jw_obj_end(&w);
+    jw_key(&w, "outbound_networks_list");
+    jw_arr(&w);
+    jw_arr_end(&w);
+    jw_obj_end(&w);
+    jw_key(&w, "voice");
+    jw_obj(&w);
+    static const char *const dirs[] = {"inbound", "outbound"}, *const kinds[] = {"ip", "local", "tollfree"};
+    for (size_t d = 0; d < 2; d++) {
+        jw_key(&w, dirs[d]);
+        jw_obj(&w);
+        for (size_t k = 0; k < 3; k++) {
+            jw_key(&w, kinds[k]);
+            jw_obj(&w);
+            jw_knull(&w, "rate");
+            jw_obj_end(&w);
+        }
+        if (d == 1) {
+            jw_key(&w, "rates");
+            jw_arr(&w);
+            jw_arr_end(&w);
+        }
+        jw_obj_end(&w);
+    }
+    jw_obj_end(&w);
     jw_key(&w, "phone_numbers");
     jw_obj(&w);
     for (size_t i = 0; i < p.n; i++) {

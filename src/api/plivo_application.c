@@ -91,6 +91,12 @@ static void render_app(jw_t *w, const char *auth_id, const char *main, const app
     jw_kbool(w, "default_endpoint_app", a->default_endpoint_app);
     jw_kbool(w, "public_uri", a->public_uri);
     jw_kbool(w, "log_incoming_messages", a->log_incoming_messages);
+    /* what Plivo's objects also carry, and the PHP SDK's Application reads
+     * without a guard (a warning each, an exception under frameworks that
+     * raise them): the type of every application numberd keeps (an answer
+     * URL returning XML), and the flag under its singular name */
+    jw_kstr(w, "application_type", "XML");
+    jw_kbool(w, "log_incoming_message", a->log_incoming_messages);
     jw_kbool(w, "is_voice_request", a->is_voice_request);
     if (a->sub_auth_id[0]) {
         snprintf(uri, sizeof uri, "/v1/Account/%s/Subaccount/%s/", main, a->sub_auth_id);

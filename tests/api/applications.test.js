@@ -17,7 +17,9 @@ const APP_KEYS = ['answer_method', 'answer_url', 'api_id', 'app_id', 'app_name',
   'is_voice_request', 'log_incoming_messages', 'message_method', 'message_url', 'public_uri',
   'resource_uri', 'sub_account',
   // what the official SDKs read (issue 14): docs/PLIVO-COMPATIBILITY.md
-  'default_app', 'enabled', 'sip_uri'].sort();
+  'default_app', 'enabled', 'sip_uri',
+  // what the PHP SDK's Application reads unguarded (session 40's audit)
+  'application_type', 'log_incoming_message'].sort();
 const URL_FIELDS = ['answer_url', 'hangup_url', 'fallback_answer_url', 'message_url'];
 const METHOD_FIELDS = ['answer_method', 'hangup_method', 'fallback_method', 'message_method'];
 const BOOL_FIELDS = ['default_number_app', 'default_endpoint_app', 'public_uri', 'log_incoming_messages',
@@ -150,6 +152,8 @@ describe('create', () => {
       public_uri: false,
       log_incoming_messages: true,
       is_voice_request: false,
+      application_type: 'XML',
+      log_incoming_message: true, // the same flag, under the name PHP reads
       sub_account: null,
       resource_uri: appUri(alice, id),
     });
@@ -191,6 +195,8 @@ describe('create', () => {
       public_uri: true,
       log_incoming_messages: false,
       is_voice_request: true,
+      application_type: 'XML',
+      log_incoming_message: false,
       sub_account: null,
       resource_uri: appUri(bob, id),
     });
@@ -417,7 +423,7 @@ describe('update', () => {
     assert.match(r.json.api_id, UUID_RE);
     assert.equal(r.json.message, 'changed');
     assert.deepEqual(await getApp(alice, id),
-      { ...before, answer_url: 'https://example.com/new', answer_method: 'GET', log_incoming_messages: false });
+      { ...before, answer_url: 'https://example.com/new', answer_method: 'GET', log_incoming_messages: false, log_incoming_message: false });
 
     const f = await srv.plivo(alice, 'POST', `Application/${id}/`, { form: { app_name: 'upd-renamed', public_uri: 'true' } });
     assert.equal(f.status, 202, f.text);

@@ -252,6 +252,13 @@ describe('the account, pricing', () => {
     assert.equal(us.json.country, 'UNITED STATES');
     assert.equal(us.json.country_code, 1);
     assert.deepEqual(us.json.phone_numbers, { local: { rate: '0.50000' }, tollfree: { rate: '2.00000' } });
+    // no voice or message prices, in Plivo's shape (session 40's SDK audit:
+    // PHP's Pricing reads these keys and loops over the list unguarded,
+    // .NET's Message joins the list in its ToString)
+    const none = { rate: null };
+    assert.deepEqual(us.json.message, { inbound: none, outbound: none, outbound_networks_list: [] });
+    assert.deepEqual(us.json.voice, { inbound: { ip: none, local: none, tollfree: none },
+      outbound: { ip: none, local: none, tollfree: none, rates: [] } });
     // sold: no longer priced
     assert.equal((await srv.buy(alice, N[5])).status, 201);
     const again = await srv.plivo(alice, 'GET', 'Pricing/', { query: { country_iso: 'US' } });
