@@ -704,6 +704,17 @@ int cli_serve(int argc, char **argv)
         cli_close_core(&ctx.core);
         return 1;
     }
+    /* On SQLite a request's statement waits at most 3 s for another
+     * process's write lock (a CLI import, a second node on the file), then
+     * its request answers 503 with Retry-After, nothing written.  The
+     * default 15 s outlasted the official Plivo SDKs' timeouts (5 s in
+     * Python, Ruby, PHP and for applications in Node and .NET; 10 s in Go
+     * and Java): the client had given up, and the write still committed,
+     * so its retry met 409 "already exists" -- a fault of ours shown as
+     * the client's mistake.  The connections opened so far (the
+     * migration's) keep 15 s; the CLI's commands keep it too (store.h).
+     * PostgreSQL: a request's statement_timeout (5 s) bounds its waits. */
+    core_lock_wait_set(3000);
     /* Signals are taken synchronously by this thread (sigwait below):
      * block them before the first thread of this run starts (the search
      * index's and the SBC feed's load start next), so that every thread

@@ -370,6 +370,11 @@ int core_open(core_t *c, const char *url, int *applied, cerr_t *e)
     return C_OK;
 }
 
+void core_lock_wait_set(int ms)
+{
+    store_lock_wait_set(ms);
+}
+
 void core_thread_done(core_t *c)
 {
     if (c->st) c->st->ops->thread_release(c->st);

@@ -120,6 +120,10 @@ int core_batch_durable(core_t *c, core_after_t *after);
  * NULL) gets the number of migrations applied.  c is set up with the
  * defaults (aging_days 45, no key).  C_ERR with CE_INTERNAL and the reason. */
 int core_open(core_t *c, const char *url, int *applied, cerr_t *e);
+/* How long an SQLite statement waits for another process's lock, for the
+ * connections opened from now on (store.h store_lock_wait_set: 15 s
+ * unless set).  Before the threads that use the store start. */
+void core_lock_wait_set(int ms);
 /* The calling thread is done with the store (a short-lived thread): its
  * connection is closed now. */
 void core_thread_done(core_t *c);

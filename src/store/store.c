@@ -1,7 +1,12 @@
-/* store.c -- choosing a backend from the --db URL (CLI.md). */
+/* store.c -- choosing a backend from the --db URL (CLI.md); the lock wait. */
 #include "store/store.h"
 
 #include <string.h>
+
+static int g_lock_wait_ms = STORE_LOCK_WAIT_MS;
+
+void store_lock_wait_set(int ms) { g_lock_wait_ms = ms; }
+int store_lock_wait_ms(void) { return g_lock_wait_ms; }
 
 bool store_url_is_postgres(const char *url)
 {

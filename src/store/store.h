@@ -579,6 +579,19 @@ bool store_url_is_postgres(const char *url);
  * C_ERR with *err set to a message the caller frees. */
 int store_open(const char *url, store_t **out, char **err);
 
+/* SQLite: how long a statement waits for another process's lock on the
+ * database (its busy timeout) before it fails (ST_ERR; a request then
+ * answers 503).  STORE_LOCK_WAIT_MS unless set; serve sets a shorter one
+ * for the connections its threads open afterwards (a client waiting
+ * longer than that has given up: the official SDKs' timeouts are 5-10 s).
+ * Set before the threads that use the store start; a connection already
+ * open keeps the wait it was opened with.  PostgreSQL keeps its sessions'
+ * lock_timeout (15 s), which a request's statement_timeout (5 s) ends
+ * first (postgres/wait.c). */
+#define STORE_LOCK_WAIT_MS 15000
+void store_lock_wait_set(int ms);
+int store_lock_wait_ms(void);
+
 /* Backend constructors (used by store_open). */
 int store_sqlite_open(const char *path, store_t **out, char **err);
 /* url: a libpq connection URL (postgresql://...); only when built with

@@ -345,7 +345,9 @@ int sq_open_db(sqlite_store_t *s, sqlite3 **out)
         sqlite3_close_v2(db);
         return ST_ERR;
     }
-    sqlite3_busy_timeout(db, SQ_BUSY_MS);
+    /* how long a statement waits for another process's lock on the
+     * database before SQLITE_BUSY (a write then answers 503) */
+    sqlite3_busy_timeout(db, store_lock_wait_ms());
     sqlite3_extended_result_codes(db, 1);
     /* WAL keeps readers off the writer's lock.  Switching a new file to
      * WAL takes its exclusive lock; two processes doing it at once (two
@@ -836,7 +838,7 @@ static int begin_immediate(conn_t *c)
     if (!tls_nowait) return sq_ctl(c, SQ_BEGIN_IMMEDIATE);
     sqlite3_busy_timeout(c->db, 0);
     int rc = sq_ctl(c, SQ_BEGIN_IMMEDIATE);
-    sqlite3_busy_timeout(c->db, SQ_BUSY_MS);
+    sqlite3_busy_timeout(c->db, store_lock_wait_ms());
     return rc;
 }
 

@@ -42,9 +42,6 @@
 
 
 #define SQ_DYN_CACHE 32
-/* How long a statement waits for another process's lock on the database
- * (sqlite3_busy_timeout) before SQLITE_BUSY: a write then answers 503. */
-#define SQ_BUSY_MS 15000
 
 /* The transaction-control statements every transaction runs, prepared
  * once per connection (sq_ctl): through sqlite3_exec each was parsed
