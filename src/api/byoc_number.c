@@ -73,27 +73,86 @@ static int create_action(core_t *c, void *ud, idem_answer_t *ans, cerr_t *e)
     return rc;
 }
 
+/* BYOC bodies are typed JSON (API.md §3): each fault names its member in
+ * errors[], as the carriers' do (byoc_carrier.c); the detail stays the
+ * one-line message it was.  Before, a wrong carrier or label, a missing
+ * number or an unknown member came without errors[], and an integer label
+ * was taken as its text (the Plivo dialect's convention for form bodies). */
+static const char *const k_add_members[] = {"number", "voip_carrier_sid", "label"};
+
+/* A string member: NULL when absent or null (a fault when required). */
+static const char *add_str(json_t *b, const char *key, bool required, char *detail, size_t dsz,
+                           faults_t *f)
+{
+    json_t *v = json_object_get(b, key);
+    if (!v || json_is_null(v) || (required && json_is_string(v) && !json_string_value(v)[0])) {
+        if (required) {
+            if (!f->n) snprintf(detail, dsz, "missing required field: %s", key);
+            fault_add(f, key, "required");
+        }
+        return NULL;
+    }
+    if (!json_is_string(v)) {
+        if (!f->n) snprintf(detail, dsz, "invalid %s: want a string", key);
+        fault_add(f, key, "must be a string");
+        return NULL;
+    }
+    return json_string_value(v);
+}
+
+static void read_add(json_t *b, create_ctx_t *cc, char *detail, size_t dsz, faults_t *f)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(b, key, v) {
+        bool known = false;
+        for (size_t i = 0; i < ND_ARRAY_LEN(k_add_members); i++) known |= strcmp(key, k_add_members[i]) == 0;
+        if (!known) {
+            if (!f->n) snprintf(detail, dsz, "unknown parameter: %.64s", key);
+            fault_add(f, key, "unknown field");
+        }
+    }
+    cc->number = add_str(b, "number", true, detail, dsz, f);
+    cc->in.carrier = add_str(b, "voip_carrier_sid", false, detail, dsz, f);
+    cc->in.label = add_str(b, "label", false, detail, dsz, f);
+}
+
+/* The core's refusal of one member, at its BYOC path: its messages name
+ * the Plivo parameter ("invalid carrier: ..."). */
+static bool core_fault(const cerr_t *e, faults_t *f)
+{
+    static const struct {
+        const char *prefix, *path;
+    } k_map[] = {{"invalid carrier: ", "voip_carrier_sid"}, {"invalid label: ", "label"}};
+    for (size_t i = 0; i < ND_ARRAY_LEN(k_map); i++) {
+        size_t n = strlen(k_map[i].prefix);
+        if (strncmp(e->msg, k_map[i].prefix, n) == 0) {
+            fault_add(f, k_map[i].path, "%s", e->msg + n);
+            return true;
+        }
+    }
+    return false;
+}
+
 void h_byoc_number_create(http_req_t *req, http_resp_t *resp)
 {
-    static const api_field_t fields[] = {
-        API_FIELD_AS("number", create_ctx_t, number, API_STR),
-        API_FIELD_AS("voip_carrier_sid", create_ctx_t, in.carrier, API_STR),
-        API_FIELD_AS("label", create_ctx_t, in.label, API_STR),
-        API_FIELDS_END,
-    };
     account_t who;
     json_t *b = NULL;
     const char *key;
     create_ctx_t cc;
     cerr_t e;
+    faults_t f = {.n = 0};
+    char detail[160] = "";
     memset(&cc, 0, sizeof cc);
     if (api_auth_byoc(req, resp, SCOPE_WRITE, &who) != C_OK) goto done;
-    if (api_body(req, resp, fields, &cc, &b) != C_OK) goto done;
-    if (api_idem_key(req, resp, &key) != C_OK) goto done;
-    if (!cc.number || !cc.number[0]) {
-        api_error(req, resp, 400, "missing required field: number");
+    if (api_body(req, resp, NULL, &cc, &b) != C_OK) goto done;
+    read_add(b, &cc, detail, sizeof detail, &f);
+    if (f.n) {
+        if (f.n > 1) snprintf(detail, sizeof detail, "the phone number has %zu problems: see errors", f.n);
+        api_problem(req, resp, 400, detail, &f);
         goto done;
     }
+    if (api_idem_key(req, resp, &key) != C_OK) goto done;
     if (cc.in.carrier && !cc.in.carrier[0]) cc.in.carrier = NULL; /* "": no carrier */
     cc.who = &who;
     cc.in.numbers = &cc.number;
@@ -104,10 +163,11 @@ void h_byoc_number_create(http_req_t *req, http_resp_t *resp)
                      &replayed, &e) != C_OK) {
         if (e.code == CE_INVALID && cc.nfaults) {
             char msg[128];
-            faults_t f = {.n = 0};
             snprintf(msg, sizeof msg, "%s: %s", cc.fault.number, cc.fault.why);
             fault_add(&f, "number", "%s", cc.fault.why);
             api_problem(req, resp, 400, msg, &f);
+        } else if (e.code == CE_INVALID && core_fault(&e, &f)) {
+            api_problem(req, resp, 400, e.msg, &f);
         } else {
             api_core_error(req, resp, &e);
         }

@@ -1188,17 +1188,41 @@ describe('numbers: add', () => {
     assert.equal((await call(alice.api_key, 'GET', NUMBERS)).json.total, total);
   });
 
+  // Session 40: every fault of an add names its member in errors[], as the
+  // carriers' do (before: the detail alone, but for an invalid number), and
+  // the members are typed (an integer label was taken as its text).
   test('missing number: 400 "missing required field: number"', async () => {
-    problem(await call(alice.api_key, 'POST', NUMBERS, {}), 400, 'missing required field: number');
-    problem(await call(alice.api_key, 'POST', NUMBERS, { label: 'x' }), 400, 'missing required field: number');
-    problem(await call(alice.api_key, 'POST', NUMBERS, { number: null }), 400, 'missing required field: number');
+    const req = [{ path: 'number', message: 'required' }];
+    problem(await call(alice.api_key, 'POST', NUMBERS, {}), 400, 'missing required field: number', req);
+    problem(await call(alice.api_key, 'POST', NUMBERS, { label: 'x' }), 400, 'missing required field: number', req);
+    problem(await call(alice.api_key, 'POST', NUMBERS, { number: null }), 400, 'missing required field: number', req);
+    problem(await call(alice.api_key, 'POST', NUMBERS, { number: '' }), 400, 'missing required field: number', req);
   });
 
-  test('unknown fields and wrong types: 400', async () => {
-    problem(await call(alice.api_key, 'POST', NUMBERS, { number: fresh(), carrier: 'x' }), 400, /carrier/);
-    problem(await call(alice.api_key, 'POST', NUMBERS, { number: fresh(), sub_account: 'x' }), 400, /sub_account/);
-    problem(await call(alice.api_key, 'POST', NUMBERS, { number: [fresh()] }), 400, /number/);
-    problem(await call(alice.api_key, 'POST', NUMBERS, { number: fresh(), label: 5.5 }), 400, /label/);
+  test('unknown fields and wrong types: 400, each named in errors[]', async () => {
+    const total = (await call(alice.api_key, 'GET', NUMBERS)).json.total;
+    problem(await call(alice.api_key, 'POST', NUMBERS, { number: fresh(), carrier: 'x' }), 400, 'unknown parameter: carrier',
+      [{ path: 'carrier', message: 'unknown field' }]);
+    problem(await call(alice.api_key, 'POST', NUMBERS, { number: fresh(), sub_account: 'x' }), 400, 'unknown parameter: sub_account',
+      [{ path: 'sub_account', message: 'unknown field' }]);
+    problem(await call(alice.api_key, 'POST', NUMBERS, { number: [fresh()] }), 400, 'invalid number: want a string',
+      [{ path: 'number', message: 'must be a string' }]);
+    for (const label of [5.5, 5, true, ['x'], { a: 1 }]) {
+      problem(await call(alice.api_key, 'POST', NUMBERS, { number: fresh(), label }), 400, 'invalid label: want a string',
+        [{ path: 'label', message: 'must be a string' }]);
+    }
+    problem(await call(alice.api_key, 'POST', NUMBERS, { number: fresh(), voip_carrier_sid: 7 }), 400,
+      'invalid voip_carrier_sid: want a string', [{ path: 'voip_carrier_sid', message: 'must be a string' }]);
+    problem(await call(alice.api_key, 'POST', NUMBERS, { number: 5, label: [1], colour: 'red' }), 400,
+      'the phone number has 3 problems: see errors', [{ path: 'colour', message: 'unknown field' },
+        { path: 'number', message: 'must be a string' }, { path: 'label', message: 'must be a string' }]);
+    // the core's refusals too, at the member's path
+    problem(await call(alice.api_key, 'POST', NUMBERS, { number: fresh(), voip_carrier_sid: 'nope' }), 400,
+      'invalid carrier: no carrier nope on this account', [{ path: 'voip_carrier_sid', message: 'no carrier nope on this account' }]);
+    problem(await call(alice.api_key, 'POST', NUMBERS, { number: fresh(), label: 'L'.repeat(101) }), 400,
+      'invalid label: up to 100 characters, no control characters',
+      [{ path: 'label', message: 'up to 100 characters, no control characters' }]);
+    assert.equal((await call(alice.api_key, 'GET', NUMBERS)).json.total, total, 'nothing was added');
   });
 
   test('label: up to 100 characters', async () => {
