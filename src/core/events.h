@@ -153,6 +153,11 @@ int ev_filter_text(const char *param, const char *v, char *out, size_t outsz, ce
  * session 38). */
 int ev_filter_object_type(const char *param, const char *v, char *out, size_t outsz, cerr_t *e);
 int ev_filter_type(const char *param, const char *v, char *out, size_t outsz, cerr_t *e);
+/* Whether t (n bytes) is a type numberd emits (EVENTS.md's table, kept in
+ * events.c: ev_emit refuses any other, so the list cannot fall behind);
+ * with every_of, "object" + every_of ("number.*", "number.") for a known
+ * object is one too. */
+bool ev_type_known(const char *t, size_t n, const char *every_of);
 
 /* The account filter: f->account_id of main account auth_id (CE_INVALID
  * "invalid <param>" for anything else: a subaccount's events are its main

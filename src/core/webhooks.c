@@ -299,6 +299,13 @@ static int types_of(const hook_in_t *in, char out[MODEL_WH_TYPES_SZ], cerr_t *e)
                         "invalid event_types[%zu]: want object.event or object.* "
                         "(a-z, 0-9, _; e.g. number.bought)",
                         i);
+        /* a typo ("number.boguht") was kept, and the endpoint heard
+         * nothing for ever (a helper's audit, session 40) */
+        if (!ev_type_known(t, n, ".*"))
+            return cerr(e, CE_INVALID,
+                        "invalid event_types[%zu]: %.40s is no event type (want one of docs/EVENTS.md, "
+                        "e.g. number.bought, or object.* for every type of one object)",
+                        i, t);
         if (len + n + 2 > MODEL_WH_TYPES_SZ) return cerr(e, CE_INVALID, "invalid event_types: too long");
         if (len) out[len++] = ',';
         memcpy(out + len, t, n);

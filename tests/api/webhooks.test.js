@@ -229,7 +229,7 @@ async function endpoint(s, p, extra = {}) {
 
 /** A sink endpoint: an object whose updates make events. */
 async function objectEndpoint(s, p = '/sink') {
-  return endpoint(s, p, { event_types: ['nothing.here'] });
+  return endpoint(s, p, { event_types: ['registration.state_changed'] /* none here: a quiet endpoint */ });
 }
 
 describe('endpoints', () => {
@@ -268,10 +268,16 @@ describe('endpoints', () => {
     const before_ = (await srv.admin('GET', '/admin/v1/webhooks?limit=100')).json.total;
     for (const body of [{}, { url: 'ftp://x.example/' }, { url: 'http://user:pw@x.example/' },
       { url: rx.url('/x'), event_types: ['Number.Bought'] }, { url: rx.url('/x'), event_types: 'number.bought' },
+      // a type numberd never emits (session 40: a typo was kept, and the
+      // endpoint heard nothing for ever), an unknown object's every type
+      { url: rx.url('/x'), event_types: ['number.boguht'] }, { url: rx.url('/x'), event_types: ['widget.*'] },
+      { url: rx.url('/x'), event_types: ['number.bought', 'numbr.*'] },
       { url: rx.url('/x'), account: 'MA00000000000000000X' }, { url: rx.url('/x'), nope: 1 }]) {
       const r = await mk(srv, body);
       assert.equal(r.status, 400, `${JSON.stringify(body)}: ${r.text}`);
     }
+    assertProblem(await mk(srv, { url: rx.url('/x'), event_types: ['number.bought', 'number.boguht'] }), 400,
+      /^invalid event_types\[1\]: number\.boguht is no event type/);
     assert.equal((await srv.admin('GET', '/admin/v1/webhooks?limit=100')).json.total, before_);
     // an id that is no endpoint's, whatever its bytes: 404 on every route
     // (invalid UTF-8 reached PostgreSQL, which refused the text: a 503 --
@@ -528,7 +534,7 @@ describe('leases, the disabled time, operator events', () => {
           r2.accept(p, r.json.secret);
           return r.json;
         };
-        if (other) await mk2('/other', { event_types: ['nothing.here'] });
+        if (other) await mk2('/other', { event_types: ['registration.state_changed'] /* none here: a quiet endpoint */ });
         const e = await mk2('/ep', { event_types: ['account.created'] });
         await s.createAccount('before');
         await r2.waitFor(() => r2.of('/ep').length >= 1, 10000, 'before');
@@ -631,7 +637,7 @@ describe('deadlines, fairness, the fan-out, caps', () => {
         assert.equal(r.status, 201, r.text);
       }
       for (let i = 0; i < 6; i++) {
-        const r = await s.byoc(kx, 'POST', '/webhooks', { body: { url: rx.url('/x-sink'), event_types: ['nothing.here'] } });
+        const r = await s.byoc(kx, 'POST', '/webhooks', { body: { url: rx.url('/x-sink'), event_types: ['registration.state_changed'] /* none here: a quiet endpoint */ } });
         assert.equal(r.status, 201, r.text);
       }
       const ey = await s.byoc(ky, 'POST', '/webhooks', { body: { url: rx.url('/fair-y'), event_types: ['webhook_endpoint.updated'] } });
@@ -681,7 +687,7 @@ describe('deadlines, fairness, the fan-out, caps', () => {
           hanging.push(r.json.id);
         }
         for (let i = 0; i < 6; i++) {
-          const r = await s.byoc(k, 'POST', '/webhooks', { body: { url: rx.url('/fail-sink'), event_types: ['nothing.here'] } });
+          const r = await s.byoc(k, 'POST', '/webhooks', { body: { url: rx.url('/fail-sink'), event_types: ['registration.state_changed'] /* none here: a quiet endpoint */ } });
           assert.equal(r.status, 201, r.text);
         }
       }
@@ -780,21 +786,21 @@ describe('deadlines, fairness, the fan-out, caps', () => {
     const kz = (await srv.admin('POST', `/admin/v1/accounts/${z.auth_id}/api-keys`, { scopes: ['webhooks:manage'] })).json.api_key;
     const made = [];
     for (let i = 0; i < 16; i++) {
-      const r = await srv.byoc(kz, 'POST', '/webhooks', { body: { url: rx.url('/cap'), event_types: ['nothing.here'] } });
+      const r = await srv.byoc(kz, 'POST', '/webhooks', { body: { url: rx.url('/cap'), event_types: ['registration.state_changed'] /* none here: a quiet endpoint */ } });
       assert.equal(r.status, 201, `${i}: ${r.text}`);
       made.push(r.json.id);
     }
-    const over = await srv.byoc(kz, 'POST', '/webhooks', { body: { url: rx.url('/cap'), event_types: ['nothing.here'] } });
+    const over = await srv.byoc(kz, 'POST', '/webhooks', { body: { url: rx.url('/cap'), event_types: ['registration.state_changed'] /* none here: a quiet endpoint */ } });
     assertProblem(over, 409);
     assert.match(over.json.detail, /too many webhook endpoints: this account has 16, at most 16/);
     assert.equal((await srv.byoc(kz, 'GET', '/webhooks?limit=100')).json.total, 16);
     // the operator's endpoints filtered to the account are the operator's
-    const op = await mk(srv, { url: rx.url('/cap'), event_types: ['nothing.here'], account: z.auth_id });
+    const op = await mk(srv, { url: rx.url('/cap'), event_types: ['registration.state_changed'] /* none here: a quiet endpoint */, account: z.auth_id });
     assert.equal(op.status, 201, op.text);
     assert.equal((await srv.admin('DELETE', `/admin/v1/webhooks/${op.json.id}`)).status, 204);
     // one deleted: room for one
     assert.equal((await srv.byoc(kz, 'DELETE', `/webhooks/${made[0]}`)).status, 204);
-    const again = await srv.byoc(kz, 'POST', '/webhooks', { body: { url: rx.url('/cap'), event_types: ['nothing.here'] } });
+    const again = await srv.byoc(kz, 'POST', '/webhooks', { body: { url: rx.url('/cap'), event_types: ['registration.state_changed'] /* none here: a quiet endpoint */ } });
     assert.equal(again.status, 201, again.text);
   });
 
@@ -822,7 +828,7 @@ describe('deadlines, fairness, the fan-out, caps', () => {
       await set(e, { enabled: false });
       await A.createAccount('disabled');
       await set(e, { enabled: true });
-      await set(f, { event_types: ['nothing.here'] });
+      await set(f, { event_types: ['registration.state_changed'] /* none here: a quiet endpoint */ });
       await A.createAccount('enabled-2');
       await set(e, { enabled: false });
       assert.equal((await A.stop()).code, 0);
@@ -967,7 +973,7 @@ describe('SSRF (without --webhook-allow-private)', () => {
     // a public address in those forms, and any case of the scheme: welcome
     for (const url of ['HTTP://hooks.example.com/x', 'Https://hooks.example.com/y', 'http://[2002:808:808::1]/',
       'http://[64:ff9b:1::808:808]/']) {
-      const r = await mk(s, { url, event_types: ['nothing.here'] });
+      const r = await mk(s, { url, event_types: ['registration.state_changed'] /* none here: a quiet endpoint */ });
       assert.equal(r.status, 201, `${url}: ${r.text}`);
       assert.equal(r.json.url, url);
       assert.equal((await s.admin('DELETE', `/admin/v1/webhooks/${r.json.id}`)).status, 204);
@@ -989,7 +995,7 @@ describe('SSRF (without --webhook-allow-private)', () => {
     }
     const r = await mk(s, { url: `http://${name}:${rx.port}/ssrf`, event_types: ['webhook_endpoint.updated'] });
     assert.equal(r.status, 201, r.text);
-    const obj = await mk(s, { url: 'https://hooks.example.com/x', event_types: ['nothing.here'] });
+    const obj = await mk(s, { url: 'https://hooks.example.com/x', event_types: ['registration.state_changed'] /* none here: a quiet endpoint */ });
     await patch(s, obj.json.id, { description: 'make an event' });
     let d;
     for (let i = 0; i < 100; i++) {
@@ -1076,8 +1082,8 @@ describe('kill -9 mid-delivery', () => {
       const p = '/crash';
       rx.on(p, () => ({ delay: 400 }));
       await endpoint(A, p, { event_types: ['webhook_endpoint.updated'] });
-      const objs = [await endpoint(A, '/sink2', { event_types: ['nothing.here'] }),
-        await endpoint(A, '/sink2', { event_types: ['nothing.here'] })];
+      const objs = [await endpoint(A, '/sink2', { event_types: ['registration.state_changed'] /* none here: a quiet endpoint */ }),
+        await endpoint(A, '/sink2', { event_types: ['registration.state_changed'] /* none here: a quiet endpoint */ })];
       const N = 6;
       await updates(A, objs, N, 'k');
       await rx.waitFor(() => rx.of(p).length >= 2, 10000, 'the first deliveries');
@@ -1112,7 +1118,7 @@ describe('kill -9 mid-delivery', () => {
       rx.on(p, () => ({ delay: 200 }));
       await endpoint(A, p, { event_types: ['webhook_endpoint.updated'] });
       const objs = [];
-      for (let i = 0; i < 4; i++) objs.push(await endpoint(B, '/sink3', { event_types: ['nothing.here'] }));
+      for (let i = 0; i < 4; i++) objs.push(await endpoint(B, '/sink3', { event_types: ['registration.state_changed'] /* none here: a quiet endpoint */ }));
       const N = 5;
       await updates(A, objs.slice(0, 2), N, 'a');
       await updates(B, objs.slice(2), N, 'b');
