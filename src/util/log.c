@@ -166,3 +166,68 @@ void log_fields(log_level_t lvl, const char *msg, const char *fields, size_t n)
     write_all(b.data, b.len);
     buf_free(&b);
 }
+
+/* ---- faults that repeat (log.h) --------------------------------------- */
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void log_fault(log_fault_t *f, log_level_t lvl, const char *fmt, ...)
+{
+    char msg[900];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    int64_t now = mono_ms();
+    pthread_mutex_lock(&f->mu);
+    bool write = false;
+    uint64_t held = 0;
+    int64_t over_s = 0;
+    if (!atomic_load(&f->on)) {
+        atomic_store(&f->on, true);
+        f->since_ms = f->last_line_ms = now;
+        f->total = 1;
+        f->held = 0;
+        write = true;
+    } else {
+        f->total++;
+        if (now - f->last_line_ms >= LOG_FAULT_EVERY_MS) {
+            held = f->held;
+            over_s = (now - f->last_line_ms) / 1000;
+            f->held = 0;
+            f->last_line_ms = now;
+            write = true;
+        } else {
+            f->held++;
+        }
+    }
+    f->last_ms = now;
+    pthread_mutex_unlock(&f->mu);
+    if (!write) return;
+    if (held) log_msg(lvl, "%s (and %llu more like it in the last %lld s)", msg, (unsigned long long)held,
+                      (long long)over_s);
+    else log_msg(lvl, "%s", msg);
+}
+
+void log_fault_over(log_fault_t *f, const char *what)
+{
+    if (!atomic_load_explicit(&f->on, memory_order_relaxed)) return;
+    int64_t now = mono_ms();
+    pthread_mutex_lock(&f->mu);
+    bool said = false;
+    uint64_t total = f->total;
+    int64_t lasted = now - f->since_ms; /* from its first error to the success that ends it */
+    if (atomic_load(&f->on) && now - f->last_ms >= 1000) {
+        atomic_store(&f->on, false);
+        said = total > 1;
+    }
+    pthread_mutex_unlock(&f->mu);
+    if (said)
+        log_msg(LOG_WARN, "%s after %lld s of errors (%llu of them)", what, (long long)((lasted + 500) / 1000),
+                (unsigned long long)total);
+}

@@ -18,6 +18,9 @@
 
 #include "util/common.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
+
 typedef enum { LOG_DEBUG = 0, LOG_INFO = 1, LOG_WARN = 2, LOG_ERROR = 3, LOG_OFF = 4 } log_level_t;
 
 void log_set_level(log_level_t lvl);
@@ -35,6 +38,29 @@ void log_msg(log_level_t lvl, const char *fmt, ...) ND_PRINTF(2, 3);
 /* A line with more members after "msg": fields holds n bytes of encoded
  * JSON object members without braces ("\"status\":200,\"route\":\"x\""). */
 void log_fields(log_level_t lvl, const char *msg, const char *fields, size_t n);
+
+/* A fault that repeats with every request -- the database down, its disk
+ * full -- is one line, not one a request (an outage at 100 requests/s
+ * wrote 1,148 error lines in 10 s, and none said when it ended: a helper's
+ * audit, session 40).  log_fault writes a fault's first line, then at most
+ * one a minute, saying how many like it it left out; log_fault_over,
+ * called on a success, says once that it ended, how long it lasted and
+ * how many errors it had -- when it had more than one, and none in the
+ * last second (a success among failures, some connections working and
+ * others not, ends nothing).  One log_fault_t a source, static,
+ * LOG_FAULT_INIT; any thread.  log_fault_over costs one atomic load when
+ * no fault is on. */
+typedef struct {
+    pthread_mutex_t mu;
+    _Atomic bool on;
+    int64_t since_ms, last_line_ms, last_ms; /* CLOCK_MONOTONIC */
+    uint64_t total, held;                    /* errors in it; not written since the last line */
+} log_fault_t;
+#define LOG_FAULT_INIT {PTHREAD_MUTEX_INITIALIZER, false, 0, 0, 0, 0, 0}
+#define LOG_FAULT_EVERY_MS 60000
+void log_fault(log_fault_t *f, log_level_t lvl, const char *fmt, ...) ND_PRINTF(3, 4);
+/* what: the source's words for it ("postgres: the database answers again") */
+void log_fault_over(log_fault_t *f, const char *what);
 
 /* Sends the log to path (appending; created with mode 0640).  C_ERR with
  * *err (caller frees) if it cannot be opened; the destination is then

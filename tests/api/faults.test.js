@@ -270,6 +270,17 @@ describe('PostgreSQL restarted and crashed under a purchase load, two nodes',
       t.diagnostic(`201s ${acked.length}, owned afterwards ${got.size}`);
       for (const n of acked) assert.ok(got.has(n), `acknowledged purchase of ${n} kept`);
       assert.ok(got.size >= acked.length);
+      // the log: an outage is a few lines, not one a request, and says when
+      // it ended (a helper's audit, session 40: 1,148 error lines in 10 s at
+      // 100 requests/s, none saying the database was back)
+      for (const [name, srv] of [['A', A], ['B', B]]) {
+        const lines = srv.stderr().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l))
+          .filter((l) => l.level !== 'info' && l.level !== 'debug' && /^postgres: /.test(l.msg));
+        t.diagnostic(`node ${name}: ${lines.length} warn/error lines from postgres: ${lines.map((l) => l.msg.slice(0, 60)).join(' | ')}`);
+        assert.ok(lines.length <= 24, `node ${name}: ${lines.length} lines for two outages`);
+        assert.ok(lines.some((l) => /^postgres: the database answers again after \d+ s of errors \(\d+ of them\)$/.test(l.msg)),
+          `node ${name}: no line says the database is back`);
+      }
     });
 
     test('a dropped connection: reads are resent and succeed; a write whose reply was lost is not run twice', async (t) => {
@@ -710,6 +721,13 @@ describe('disk full under SQLite', {
     assert.ok(key.status === 201 || key.status === 503, `${key.status} ${key.text}`);
     if (key.status === 503) assertUnavailable(key, 'problem', 'an API key on a full disk');
     t.diagnostic(`purchases on the full disk: ${JSON.stringify(seen)}`);
+    // one line for the fault, not one a refused write (session 40: 89
+    // failed writes were 89 "database or disk is full" lines)
+    const errs = S.stderr().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l))
+      .filter((l) => l.level === 'error' && /^sqlite: /.test(l.msg));
+    t.diagnostic(`sqlite error lines: ${errs.length}: ${errs.map((l) => l.msg.slice(0, 60)).join(' | ')}`);
+    assert.ok((seen[503] || 0) > 10, 'writes were refused');
+    assert.ok(errs.length <= 2, `${errs.length} error lines for ${seen[503]} refused writes`);
     // reads go on, the server is up
     const l = await S.plivo(x, 'GET', 'Number/', { query: { limit: 1 } });
     assert.equal(l.status, 200, l.text);

@@ -355,6 +355,20 @@ void pg_conn_close(void *conn)
     free(c);
 }
 
+/* The database unreachable, refusing sessions, out of disk: a fault every
+ * statement meets until it ends, one line (log.h log_fault), not one a
+ * request; a statement that succeeds ends it (pg_status). */
+static log_fault_t g_fault = LOG_FAULT_INIT;
+
+/* SQLSTATE classes of an outage, not of a statement: 08 connection, 53
+ * insufficient resources (disk full, too many connections), 57 operator
+ * intervention (shutdown, cannot connect now), 58 system error. */
+static bool outage_state(const char *state)
+{
+    return state && (strncmp(state, "08", 2) == 0 || strncmp(state, "53", 2) == 0 ||
+                     strncmp(state, "57", 2) == 0 || strncmp(state, "58", 2) == 0);
+}
+
 conn_t *pg_conn_open(const char *url, char **err)
 {
     char *why = NULL;
@@ -367,7 +381,7 @@ conn_t *pg_conn_open(const char *url, char **err)
     if (err) {
         *err = why;
     } else {
-        log_msg(LOG_ERROR, "postgres: cannot connect: %s", why);
+        log_fault(&g_fault, LOG_ERROR, "postgres: cannot connect: %s", why);
         free(why);
     }
     return NULL;
@@ -416,7 +430,7 @@ static int conn_ensure(conn_t *c)
     int64_t now = pg_mono_ms();
     if (c->reconnect_failed_ms && now - c->reconnect_failed_ms < PG_RECONNECT_BACKOFF_MS)
         return ST_ERR;
-    log_msg(LOG_WARN, "postgres: connection lost, reconnecting");
+    log_fault(&g_fault, LOG_WARN, "postgres: connection lost, reconnecting");
     PQreset(c->pg);
     /* the server forgot the prepared statements with the old session */
     memset(c->prepared, 0, sizeof c->prepared);
@@ -427,7 +441,7 @@ static int conn_ensure(conn_t *c)
                           : PQerrorMessage(c->pg);
     if (why) {
         c->reconnect_failed_ms = pg_mono_ms();
-        log_msg(LOG_ERROR, "postgres: reconnect failed: %s", why);
+        log_fault(&g_fault, LOG_ERROR, "postgres: reconnect failed: %s", why);
         /* a session half set up is no session */
         if (PQstatus(c->pg) == CONNECTION_OK) shutdown(PQsocket(c->pg), SHUT_RDWR);
         return ST_ERR;
@@ -554,7 +568,10 @@ static PGresult *send_q_once(conn_t *c, int which, const char *sql, const params
  * failed: PostgreSQL accepts nothing more in it but ROLLBACK. */
 int pg_status(conn_t *c, const PGresult *r, const char *what)
 {
-    if (r && pg_res_ok(r)) return ST_OK;
+    if (r && pg_res_ok(r)) {
+        log_fault_over(&g_fault, "postgres: the database answers again");
+        return ST_OK;
+    }
     if (c->depth > 0) c->tx_failed = true;
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
     if (state && strncmp(state, "23", 2) == 0) return ST_CONFLICT;
@@ -564,8 +581,12 @@ int pg_status(conn_t *c, const PGresult *r, const char *what)
     if (!msg) msg = PQstatus(c->pg) == CONNECTION_OK ? "the transaction has already failed"
                                                       : PQerrorMessage(c->pg);
     metrics_count(MET_DB_ERRORS);
-    log_msg(LOG_ERROR, "postgres: %.80s: %s%s%s%s", what, msg, state ? " (SQLSTATE " : "",
-            state ? state : "", state ? ")" : "");
+    if (PQstatus(c->pg) != CONNECTION_OK || outage_state(state))
+        log_fault(&g_fault, LOG_ERROR, "postgres: %.80s: %s%s%s%s", what, msg, state ? " (SQLSTATE " : "",
+                  state ? state : "", state ? ")" : "");
+    else
+        log_msg(LOG_ERROR, "postgres: %.80s: %s%s%s%s", what, msg, state ? " (SQLSTATE " : "",
+                state ? state : "", state ? ")" : "");
     return ST_ERR;
 }
 

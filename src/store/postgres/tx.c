@@ -582,14 +582,19 @@ int pg_batch_begin(store_t *st)
      * free, or the call failed, and it counts in pid mod 16's as before */
     if (!c->slot_asked) {
         PGresult *r = pg_exec_raw(c, "SELECT numberd_claim_slot()");
-        bool got = pg_res_ok(r) && only_value(r, 0)[0];
+        bool ok = pg_res_ok(r), got = ok && only_value(r, 0)[0];
         PQclear(r);
-        c->slot_asked = true;
-        c->slot_own = got;
-        if (!got)
-            log_msg(LOG_WARN, "postgres: no counter slot of its own for this node's writer (16 "
-                              "taken, or the query failed): it shares one, and its batches may "
-                              "deadlock with another node's on counter rows");
+        /* the database gone is not "no slot": asked again with the next
+         * session (it warned once a second through a PostgreSQL crash, a
+         * helper's audit, session 40, and the slot was there after it) */
+        if (ok || PQstatus(c->pg) == CONNECTION_OK) {
+            c->slot_asked = true;
+            c->slot_own = got;
+            if (!got)
+                log_msg(LOG_WARN, "postgres: no counter slot of its own for this node's writer (16 "
+                                  "taken, or the query failed): it shares one, and its batches may "
+                                  "deadlock with another node's on counter rows");
+        }
     }
     c->batch = true;
     c->batch_open = c->batch_wrote = c->batch_lost = false;

@@ -38,12 +38,29 @@ static const char *g_vfs;
  * session 38). */
 static __thread char t_last_err[192];
 
+/* A full disk, an I/O error, a lock held past the busy timeout: a fault
+ * every write meets until it ends, one line (log.h log_fault), not one a
+ * request; a COMMIT that succeeds ends it (sq_ctl). */
+static log_fault_t g_fault = LOG_FAULT_INIT;
+
+static bool outage_code(int code)
+{
+    switch (code & 0xff) {
+    case SQLITE_FULL: case SQLITE_IOERR: case SQLITE_BUSY: case SQLITE_LOCKED:
+    case SQLITE_CANTOPEN: case SQLITE_READONLY: case SQLITE_NOMEM: return true;
+    default: return false;
+    }
+}
+
 void sq_log_error(sqlite3 *db, const char *what)
 {
     metrics_count(MET_DB_ERRORS);
     const char *why = db ? sqlite3_errmsg(db) : "no connection";
     snprintf(t_last_err, sizeof t_last_err, "%s (%s)", why, what);
-    log_msg(LOG_ERROR, "sqlite: %s: %s", what, why);
+    if (!db || outage_code(sqlite3_extended_errcode(db)))
+        log_fault(&g_fault, LOG_ERROR, "sqlite: %s: %s", what, why);
+    else
+        log_msg(LOG_ERROR, "sqlite: %s: %s", what, why);
 }
 
 int sq_exec(sqlite3 *db, const char *sql)
@@ -52,7 +69,10 @@ int sq_exec(sqlite3 *db, const char *sql)
     if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
         metrics_count(MET_DB_ERRORS);
         snprintf(t_last_err, sizeof t_last_err, "%s", msg ? msg : sqlite3_errmsg(db));
-        log_msg(LOG_ERROR, "sqlite: %s", msg ? msg : sqlite3_errmsg(db));
+        if (outage_code(sqlite3_extended_errcode(db)))
+            log_fault(&g_fault, LOG_ERROR, "sqlite: %s", msg ? msg : sqlite3_errmsg(db));
+        else
+            log_msg(LOG_ERROR, "sqlite: %s", msg ? msg : sqlite3_errmsg(db));
         sqlite3_free(msg);
         return ST_ERR;
     }
@@ -87,6 +107,7 @@ int sq_ctl(conn_t *c, sq_ctl_t which)
     int rc = sqlite3_step(q);
     int ret = rc == SQLITE_DONE ? ST_OK : ST_ERR;
     if (ret != ST_OK) sq_log_error(c->db, text[which]);
+    else if (which == SQ_COMMIT) log_fault_over(&g_fault, "sqlite: writes commit again");
     sqlite3_reset(q);
     return ret;
 }
@@ -360,7 +381,13 @@ int sq_open_db(sqlite_store_t *s, sqlite3 **out)
         int rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
         if (rc == SQLITE_OK) break;
         if ((rc & 0xff) != SQLITE_BUSY || tries >= 300) {
-            sq_log_error(db, "journal_mode=WAL");
+            /* WAL needs the -wal and -shm files beside the database: a
+             * directory numberd cannot write to is what "readonly" means
+             * here, not the file (a helper's audit, session 40) */
+            sq_log_error(db, (rc & 0xff) == SQLITE_READONLY || (rc & 0xff) == SQLITE_CANTOPEN
+                                 ? "journal_mode=WAL; the database's directory must be writable too, "
+                                   "for its -wal and -shm files"
+                                 : "journal_mode=WAL");
             sqlite3_close_v2(db);
             return ST_ERR;
         }

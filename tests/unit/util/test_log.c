@@ -156,6 +156,49 @@ static void test_plain(void **state)
     json_decref(j);
 }
 
+static size_t count_sub(const char *s, const char *sub)
+{
+    size_t n = 0;
+    for (const char *p = s; (p = strstr(p, sub)) != NULL; p += strlen(sub)) n++;
+    return n;
+}
+
+/* A fault that repeats: its first line, the rest held (counted); a
+ * success within a second of the last error ends nothing; one after it
+ * says how long and how many; a fault of one error ends silently. */
+static void test_fault(void **state)
+{
+    (void)state;
+    static log_fault_t f = LOG_FAULT_INIT;
+    char *before = slurp(g_path);
+    size_t off = strlen(before);
+    free(before);
+    for (int i = 0; i < 50; i++) log_fault(&f, LOG_ERROR, "db: down %d", i);
+    log_fault_over(&f, "db: back"); /* the last error was just now */
+    char *s = slurp(g_path);
+    assert_int_equal(count_sub(s + off, "db: down"), 1);
+    assert_int_equal(count_sub(s + off, "db: down 0"), 1);
+    assert_int_equal(count_sub(s + off, "db: back"), 0);
+    free(s);
+    usleep(1100 * 1000);
+    log_fault_over(&f, "db: back");
+    log_fault_over(&f, "db: back"); /* once */
+    s = slurp(g_path);
+    assert_int_equal(count_sub(s + off, "db: back after 1 s of errors (50 of them)"), 1);
+    free(s);
+    json_t *j = last_line(g_path);
+    assert_string_equal(json_string_value(json_object_get(j, "level")), "warn");
+    json_decref(j);
+    /* a new fault starts with its own first line; one error ends silently */
+    log_fault(&f, LOG_ERROR, "db: once");
+    usleep(1100 * 1000);
+    log_fault_over(&f, "db: back again");
+    s = slurp(g_path);
+    assert_int_equal(count_sub(s + off, "db: once"), 1);
+    assert_int_equal(count_sub(s + off, "db: back again"), 0);
+    free(s);
+}
+
 static void test_reopen_after_rotation(void **state)
 {
     (void)state;
@@ -212,6 +255,7 @@ int main(void)
         cmocka_unit_test(test_levels),
         cmocka_unit_test(test_fields),
         cmocka_unit_test(test_plain),
+        cmocka_unit_test(test_fault),
         cmocka_unit_test(test_reopen_after_rotation),
         cmocka_unit_test(test_reopen_failure),
         cmocka_unit_test(test_open_failure),
