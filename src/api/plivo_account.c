@@ -43,6 +43,15 @@ typedef struct {
     const char *country_iso;
 } pricing_in_t;
 
+/* "key": {"rate": null} -- a price numberd does not have */
+static void null_rate(jw_t *w, const char *key)
+{
+    jw_key(w, key);
+    jw_obj(w);
+    jw_knull(w, "rate");
+    jw_obj_end(w);
+}
+
 void h_pricing_get(http_req_t *req, http_resp_t *resp)
 {
     static const api_field_t fields[] = {
@@ -72,14 +81,8 @@ void h_pricing_get(http_req_t *req, http_resp_t *resp)
      * ToString joins a null list), so the shape is there with null rates */
     jw_key(&w, "message");
     jw_obj(&w);
-    jw_key(&w, "inbound");
-    jw_obj(&w);
-    jw_knull(&w, "rate");
-    jw_obj_end(&w);
-    jw_key(&w, "outbound");
-    jw_obj(&w);
-    jw_knull(&w, "rate");
-    jw_obj_end(&w);
+    null_rate(&w, "inbound");
+    null_rate(&w, "outbound");
     jw_key(&w, "outbound_networks_list");
     jw_arr(&w);
     jw_arr_end(&w);
@@ -90,12 +93,7 @@ void h_pricing_get(http_req_t *req, http_resp_t *resp)
     for (size_t d = 0; d < 2; d++) {
         jw_key(&w, dirs[d]);
         jw_obj(&w);
-        for (size_t k = 0; k < 3; k++) {
-            jw_key(&w, kinds[k]);
-            jw_obj(&w);
-            jw_knull(&w, "rate");
-            jw_obj_end(&w);
-        }
+        for (size_t k = 0; k < 3; k++) null_rate(&w, kinds[k]);
         if (d == 1) {
             jw_key(&w, "rates");
             jw_arr(&w);
