@@ -205,15 +205,16 @@ static void shm_map(sqlite_store_t *s)
 {
     sqlite3_file *f = NULL;
     void volatile *p = NULL;
-    if (atomic_load_explicit(&s->ver_shm, memory_order_acquire) || s->ver_shm_failed || !s->ver_db)
+    if (atomic_load_explicit(&s->ver_shm, memory_order_acquire) ||
+        atomic_load_explicit(&s->ver_shm_failed, memory_order_relaxed) || !s->ver_db)
         return;
-    s->ver_shm_failed = true; /* until it is mapped below */
+    atomic_store_explicit(&s->ver_shm_failed, true, memory_order_relaxed); /* until it is mapped below */
     if (sqlite3_file_control(s->ver_db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK || !f ||
         !f->pMethods || f->pMethods->iVersion < 2 || !f->pMethods->xShmMap)
         return;
     /* extend 0: the region SQLite mapped, never a new one */
     if (f->pMethods->xShmMap(f, 0, SHM_REGION, 0, &p) != SQLITE_OK || !p) return;
-    s->ver_shm_failed = false;
+    atomic_store_explicit(&s->ver_shm_failed, false, memory_order_relaxed);
     atomic_store_explicit(&s->ver_shm, (const void *)p, memory_order_release);
 }
 
@@ -235,7 +236,8 @@ int sq_shm_version(sqlite_store_t *s, uint64_t *data, uint64_t *gen, uint64_t *s
     const void *p = atomic_load_explicit(&s->ver_shm, memory_order_acquire);
     if (!p) {
         uint64_t v;
-        if (s->ver_shm_failed) return ST_NOTFOUND; /* (read unlocked: at worst one more try) */
+        /* read unlocked: at worst one more try */
+        if (atomic_load_explicit(&s->ver_shm_failed, memory_order_relaxed)) return ST_NOTFOUND;
         if (sq_data_version(s, &v) != ST_OK) return ST_NOTFOUND; /* opens ver_db and its log */
         pthread_mutex_lock(&s->ver_lock);
         shm_map(s);

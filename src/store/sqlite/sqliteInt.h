@@ -169,7 +169,10 @@ typedef struct sqlite_store {
     /* the log's index header in ver_db's shared memory (sq_shm_version),
      * mapped once under ver_lock and read without it; NULL: not (yet) */
     const void *_Atomic ver_shm;
-    bool ver_shm_failed;     /* it could not be mapped: not tried again */
+    /* it could not be mapped: not tried again.  Atomic: read without
+     * ver_lock (sq_shm_version), written under it (ThreadSanitizer, two
+     * nodes on one file, session 40) */
+    _Atomic bool ver_shm_failed;
     uint64_t wait_version;   /* sq_sbc_wait's last data_version */
     /* The connection credential reads use on threads that have none of
      * their own (sq_one_cred), under cred_lock; opened on first use. */
