@@ -696,6 +696,7 @@ static void apply_byoc(core_t *c, carrier_t *cr, const carrier_byoc_in_t *in, bo
         else if (create) fault_add(f, "sip_gateway.ipv4", "required");
         if (in->gw.port >= 0) g->port = in->gw.port;
         /* the dialect reads 1-128; past 32 only for an IPv6 gateway */
+        /* (a refused address too: only the gateway's own IPv6 one takes more) */
         if (in->gw.netmask > 32 && !strchr(g->address, ':'))
             fault_add(f, "sip_gateway.netmask", "must be an integer from 1 to 32");
         else if (in->gw.netmask >= 0) g->netmask = in->gw.netmask;

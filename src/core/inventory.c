@@ -43,6 +43,15 @@
 #include "util/utf8.h"
 
 #define IMPORT_BATCH 100000
+/* Unpaced (the CLI's import): a batch also ends after 1 s of writing, and
+ * after each second of writing the import rests 100 ms with the lock free.
+ * SQLite's waiters poll for the lock every 100 ms once they have waited a
+ * while; back-to-back batches left them no gap, and a server on the same
+ * file, whose writes wait 3 s for another process's lock (serve.c), then
+ * answered 503 through the import's whole writing phase (a review, session
+ * 40).  1,000,000 rows: about 0.3 s more. */
+#define SORTED_BATCH_NS 1000000000LL
+#define SORTED_REST_NS 100000000L
 
 /* The sort buffer's bounds (about 150 bytes a row): past either, what it
  * holds is written and it starts again. */
@@ -76,7 +85,7 @@ struct inv_import {
     bool noted;                      /* note_kept said them */
     uint64_t batch;              /* rows per transaction, at most */
     int64_t budget_ns;           /* paced (inv_import_pace): a batch's time, at most; 0: not paced */
-    struct timespec batch_start;
+    struct timespec batch_start; /* paced: the batch's start; unpaced: the last rest's end */
     inv_result_t res;
     cerr_t err;
     inv_progress_cb progress;
@@ -335,7 +344,19 @@ static int64_t batch_ns(const inv_import_t *im)
 static bool batch_due(const inv_import_t *im)
 {
     if (im->since_commit >= im->batch) return true;
-    return im->budget_ns > 0 && (im->since_commit & 63) == 0 && batch_ns(im) >= im->budget_ns;
+    if ((im->since_commit & 63) != 0) return false;
+    if (im->budget_ns > 0) return batch_ns(im) >= im->budget_ns;
+    return !im->dry_run && batch_ns(im) >= SORTED_BATCH_NS;
+}
+
+/* Unpaced, after a commit: a second of writing since the last rest, and
+ * the lock is left free for SORTED_REST_NS. */
+static void sorted_rest(inv_import_t *im)
+{
+    if (im->dry_run || batch_ns(im) < SORTED_BATCH_NS) return;
+    struct timespec rest = {.tv_sec = 0, .tv_nsec = SORTED_REST_NS};
+    nanosleep(&rest, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &im->batch_start);
 }
 
 /* Rests after a paced batch half as long as the batch held the write lock
@@ -497,6 +518,7 @@ static int sort_flush(inv_import_t *im)
     else qsort(im->sent, im->sn, sizeof *im->sent, sort_cmp_key);
     inv_number_t *row = xmalloc(sizeof *row);   /* 1.6 KB: not on the stack */
     memset(row, 0, sizeof *row);
+    clock_gettime(CLOCK_MONOTONIC, &im->batch_start); /* writing starts: sorted_rest counts from here */
     for (size_t i = 0; i < im->sn && rc == C_OK; i++) {
         uint64_t line;
         if (im->progress && (i & 4095) == 0)
@@ -661,6 +683,7 @@ static int write_row(inv_import_t *im, const inv_number_t *row, uint64_t line)
         im->kept_new = im->res.imported;
         im->kept_updated = im->res.updated;
         if (im->budget_ns > 0) batch_rest(im);
+        else sorted_rest(im);
     }
     if (!im->sorted && im->progress && (im->rows & 4095) == 0)
         im->progress(true, csv_bytes(im->csv), im->rows, 0, im->progress_ud);

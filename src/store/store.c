@@ -1,12 +1,15 @@
 /* store.c -- choosing a backend from the --db URL (CLI.md); the lock wait. */
 #include "store/store.h"
 
+#include <stdatomic.h>
 #include <string.h>
 
-static int g_lock_wait_ms = STORE_LOCK_WAIT_MS;
+/* atomic: a thread a migration's commit started (the checkpointer) may
+ * open its connection while serve sets it (a review, session 40) */
+static _Atomic int g_lock_wait_ms = STORE_LOCK_WAIT_MS;
 
-void store_lock_wait_set(int ms) { g_lock_wait_ms = ms; }
-int store_lock_wait_ms(void) { return g_lock_wait_ms; }
+void store_lock_wait_set(int ms) { atomic_store_explicit(&g_lock_wait_ms, ms, memory_order_relaxed); }
+int store_lock_wait_ms(void) { return atomic_load_explicit(&g_lock_wait_ms, memory_order_relaxed); }
 
 bool store_url_is_postgres(const char *url)
 {

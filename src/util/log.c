@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/clock.h"
 #include "util/redact.h"
 
 static log_level_t g_level = LOG_INFO;
@@ -171,9 +172,7 @@ void log_fields(log_level_t lvl, const char *msg, const char *fields, size_t n)
 
 static int64_t mono_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)(clock_mono_ns() / 1000000);
 }
 
 void log_fault(log_fault_t *f, log_level_t lvl, const char *fmt, ...)

@@ -859,6 +859,34 @@ describe('the audit API: filters, cursor, isolation, secrets', () => {
     assert.equal((await srv.admin('GET', '/admin/v1/events', undefined, { token: alice.api_key })).status, 401);
   });
 
+  // Session 40: the types are a list in core/events.c (k_types), which
+  // ev_emit enforces and the filters and webhook endpoints check against:
+  // it must be EVENTS.md's table, neither more nor less, and every type in
+  // it must be accepted where a type is named.
+  test('the event types: core/events.c\'s list is EVENTS.md\'s table, and every one is a valid filter', async () => {
+    const fs = require('node:fs');
+    const path = require('node:path');
+    const root = path.resolve(__dirname, '..', '..');
+    const md = fs.readFileSync(path.join(root, 'docs', 'EVENTS.md'), 'utf8');
+    const table = md.slice(md.indexOf('## Types'), md.indexOf('## Reading it'));
+    const documented = new Set();
+    for (const line of table.split('\n')) {
+      if (!line.startsWith('| `')) continue;
+      const names = [...line.split('|')[1].matchAll(/`([a-z_.]+)`/g)].map((m) => m[1]);
+      const object = names[0].split('.')[0];
+      for (const n of names) documented.add(n.startsWith('.') ? object + n : n);
+    }
+    const src = fs.readFileSync(path.join(root, 'src', 'core', 'events.c'), 'utf8');
+    const block = src.slice(src.indexOf('k_types[] = {'), src.indexOf('};', src.indexOf('k_types[] = {')));
+    const listed = new Set([...block.matchAll(/"([a-z_]+\.[a-z_]+)"/g)].map((m) => m[1]));
+    assert.ok(listed.size >= 30, `k_types read: ${listed.size}`);
+    assert.deepEqual([...documented].sort(), [...listed].sort());
+    for (const type of listed) {
+      const r = await srv.admin('GET', `/admin/v1/events?${new URLSearchParams({ type, limit: 1 })}`);
+      assert.equal(r.status, 200, `${type}: ${r.text}`);
+    }
+  });
+
   // A typo in a filter listed nothing, which reads as "nothing happened"
   // (a helper's audit, session 38): an unknown object type, or a type
   // that is no object.event, is 400 naming it; in the CLI, 2.

@@ -360,13 +360,14 @@ void pg_conn_close(void *conn)
  * request; a statement that succeeds ends it (pg_status). */
 static log_fault_t g_fault = LOG_FAULT_INIT;
 
-/* SQLSTATE classes of an outage, not of a statement: 08 connection, 53
- * insufficient resources (disk full, too many connections), 57 operator
- * intervention (shutdown, cannot connect now), 58 system error. */
+/* SQLSTATEs of an outage, not of a statement: class 08 connection, 53
+ * insufficient resources (disk full, too many connections), 57P operator
+ * intervention (shutdown, cannot connect now; not 57014, a statement
+ * cancelled by its statement_timeout), 58 system error. */
 static bool outage_state(const char *state)
 {
     return state && (strncmp(state, "08", 2) == 0 || strncmp(state, "53", 2) == 0 ||
-                     strncmp(state, "57", 2) == 0 || strncmp(state, "58", 2) == 0);
+                     strncmp(state, "57P", 3) == 0 || strncmp(state, "58", 2) == 0);
 }
 
 conn_t *pg_conn_open(const char *url, char **err)
@@ -430,7 +431,9 @@ static int conn_ensure(conn_t *c)
     int64_t now = pg_mono_ms();
     if (c->reconnect_failed_ms && now - c->reconnect_failed_ms < PG_RECONNECT_BACKOFF_MS)
         return ST_ERR;
-    log_fault(&g_fault, LOG_WARN, "postgres: connection lost, reconnecting");
+    /* error, not warn: it is often an outage's first line, and the fault's
+     * later ones are held (log_fault) */
+    log_fault(&g_fault, LOG_ERROR, "postgres: connection lost, reconnecting");
     PQreset(c->pg);
     /* the server forgot the prepared statements with the old session */
     memset(c->prepared, 0, sizeof c->prepared);

@@ -38,16 +38,18 @@ static const char *g_vfs;
  * session 38). */
 static __thread char t_last_err[192];
 
-/* A full disk, an I/O error, a lock held past the busy timeout: a fault
- * every write meets until it ends, one line (log.h log_fault), not one a
- * request; a COMMIT that succeeds ends it (sq_ctl). */
+/* A full disk, an I/O error: a fault every write meets until it ends,
+ * one line (log.h log_fault), not one a request; a COMMIT that succeeds
+ * ends it (sq_ctl).  Not a lock another process held past the busy
+ * timeout: that is one request's, and logged as it comes (a review,
+ * session 40: it would have held back a full disk's first line). */
 static log_fault_t g_fault = LOG_FAULT_INIT;
 
 static bool outage_code(int code)
 {
     switch (code & 0xff) {
-    case SQLITE_FULL: case SQLITE_IOERR: case SQLITE_BUSY: case SQLITE_LOCKED:
-    case SQLITE_CANTOPEN: case SQLITE_READONLY: case SQLITE_NOMEM: return true;
+    case SQLITE_FULL: case SQLITE_IOERR: case SQLITE_CANTOPEN: case SQLITE_READONLY:
+    case SQLITE_NOMEM: return true;
     default: return false;
     }
 }
