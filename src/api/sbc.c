@@ -162,8 +162,7 @@ static void note_lookup(http_req_t *req, const sbcl_answer_t *a, const char *to,
     if (!log_enabled(LOG_INFO)) return;
     buf_t b = BUF_INIT;
     if (a) {
-        static const char *const act[] = {"accept", "challenge", "reject", "route"};
-        buf_printf(&b, ",\"verdict\":\"%s\"", act[a->action]);
+        buf_printf(&b, ",\"verdict\":\"%s\"", k_verdict[verdict_of(a)]);
         if (a->action == SBCL_REJECT) {
             buf_printf(&b, ",\"sip_code\":%d,\"reason\":", a->sip_code);
             buf_json_str(&b, a->reason, strlen(a->reason));

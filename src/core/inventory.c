@@ -349,14 +349,19 @@ static bool batch_due(const inv_import_t *im)
     return !im->dry_run && batch_ns(im) >= SORTED_BATCH_NS;
 }
 
+/* Sleeps ns with the lock free, then times the next batch from there. */
+static void rest_for(inv_import_t *im, int64_t ns)
+{
+    struct timespec rest = {.tv_sec = 0, .tv_nsec = (long)ns};
+    nanosleep(&rest, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &im->batch_start);
+}
+
 /* Unpaced, after a commit: a second of writing since the last rest, and
  * the lock is left free for SORTED_REST_NS. */
 static void sorted_rest(inv_import_t *im)
 {
-    if (im->dry_run || batch_ns(im) < SORTED_BATCH_NS) return;
-    struct timespec rest = {.tv_sec = 0, .tv_nsec = SORTED_REST_NS};
-    nanosleep(&rest, NULL);
-    clock_gettime(CLOCK_MONOTONIC, &im->batch_start);
+    if (!im->dry_run && batch_ns(im) >= SORTED_BATCH_NS) rest_for(im, SORTED_REST_NS);
 }
 
 /* Rests after a paced batch half as long as the batch held the write lock
@@ -369,9 +374,7 @@ static void batch_rest(inv_import_t *im)
     int64_t ns = batch_ns(im) / 2;
     if (ns < 2000000) ns = 2000000;
     if (ns > 100000000) ns = 100000000;
-    struct timespec rest = {.tv_sec = 0, .tv_nsec = (long)ns};
-    nanosleep(&rest, NULL);
-    clock_gettime(CLOCK_MONOTONIC, &im->batch_start);
+    rest_for(im, ns);
 }
 
 /* ---- the sort buffer (unpaced imports) ---- */

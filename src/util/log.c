@@ -153,17 +153,15 @@ void log_fields(log_level_t lvl, const char *msg, const char *fields, size_t n)
             buf_putc(&b, '}');
         }
         buf_putc(&b, '\n');
-        write_all(b.data, b.len);
-        buf_free(&b);
-        return;
+    } else {
+        line_start(&b, lvl);
+        buf_json_str(&b, msg, strlen(msg));
+        if (n) {
+            buf_putc(&b, ',');
+            buf_append(&b, fields, n);
+        }
+        buf_puts(&b, "}\n");
     }
-    line_start(&b, lvl);
-    buf_json_str(&b, msg, strlen(msg));
-    if (n) {
-        buf_putc(&b, ',');
-        buf_append(&b, fields, n);
-    }
-    buf_puts(&b, "}\n");
     write_all(b.data, b.len);
     buf_free(&b);
 }
@@ -182,6 +180,10 @@ void log_fault(log_fault_t *f, log_level_t lvl, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    if (!f) {
+        log_msg(lvl, "%s", msg);
+        return;
+    }
     int64_t now = mono_ms();
     pthread_mutex_lock(&f->mu);
     bool write = false;

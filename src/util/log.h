@@ -58,6 +58,8 @@ typedef struct {
 } log_fault_t;
 #define LOG_FAULT_INIT {PTHREAD_MUTEX_INITIALIZER, false, 0, 0, 0, 0, 0}
 #define LOG_FAULT_EVERY_MS 60000
+/* f NULL: the line is no fault's, written as log_msg writes it (a caller
+ * that tells an outage from another error passes its fault or NULL) */
 void log_fault(log_fault_t *f, log_level_t lvl, const char *fmt, ...) ND_PRINTF(3, 4);
 /* what: the source's words for it ("postgres: the database answers again") */
 void log_fault_over(log_fault_t *f, const char *what);

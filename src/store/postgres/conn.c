@@ -584,12 +584,9 @@ int pg_status(conn_t *c, const PGresult *r, const char *what)
     if (!msg) msg = PQstatus(c->pg) == CONNECTION_OK ? "the transaction has already failed"
                                                       : PQerrorMessage(c->pg);
     metrics_count(MET_DB_ERRORS);
-    if (PQstatus(c->pg) != CONNECTION_OK || outage_state(state))
-        log_fault(&g_fault, LOG_ERROR, "postgres: %.80s: %s%s%s%s", what, msg, state ? " (SQLSTATE " : "",
-                  state ? state : "", state ? ")" : "");
-    else
-        log_msg(LOG_ERROR, "postgres: %.80s: %s%s%s%s", what, msg, state ? " (SQLSTATE " : "",
-                state ? state : "", state ? ")" : "");
+    log_fault(PQstatus(c->pg) != CONNECTION_OK || outage_state(state) ? &g_fault : NULL, LOG_ERROR,
+              "postgres: %.80s: %s%s%s%s", what, msg, state ? " (SQLSTATE " : "", state ? state : "",
+              state ? ")" : "");
     return ST_ERR;
 }
 

@@ -59,10 +59,8 @@ void sq_log_error(sqlite3 *db, const char *what)
     metrics_count(MET_DB_ERRORS);
     const char *why = db ? sqlite3_errmsg(db) : "no connection";
     snprintf(t_last_err, sizeof t_last_err, "%s (%s)", why, what);
-    if (!db || outage_code(sqlite3_extended_errcode(db)))
-        log_fault(&g_fault, LOG_ERROR, "sqlite: %s: %s", what, why);
-    else
-        log_msg(LOG_ERROR, "sqlite: %s: %s", what, why);
+    log_fault(!db || outage_code(sqlite3_extended_errcode(db)) ? &g_fault : NULL, LOG_ERROR,
+              "sqlite: %s: %s", what, why);
 }
 
 int sq_exec(sqlite3 *db, const char *sql)
@@ -71,10 +69,8 @@ int sq_exec(sqlite3 *db, const char *sql)
     if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
         metrics_count(MET_DB_ERRORS);
         snprintf(t_last_err, sizeof t_last_err, "%s", msg ? msg : sqlite3_errmsg(db));
-        if (outage_code(sqlite3_extended_errcode(db)))
-            log_fault(&g_fault, LOG_ERROR, "sqlite: %s", msg ? msg : sqlite3_errmsg(db));
-        else
-            log_msg(LOG_ERROR, "sqlite: %s", msg ? msg : sqlite3_errmsg(db));
+        log_fault(outage_code(sqlite3_extended_errcode(db)) ? &g_fault : NULL, LOG_ERROR, "sqlite: %s",
+                  msg ? msg : sqlite3_errmsg(db));
         sqlite3_free(msg);
         return ST_ERR;
     }

@@ -196,6 +196,12 @@ static void test_fault(void **state)
     assert_int_equal(count_sub(s + off, "db: once"), 1);
     assert_int_equal(count_sub(s + off, "db: back again"), 0);
     free(s);
+    /* no fault: every line written, as log_msg writes it */
+    log_fault(NULL, LOG_ERROR, "db: not a fault");
+    log_fault(NULL, LOG_ERROR, "db: not a fault");
+    s = slurp(g_path);
+    assert_int_equal(count_sub(s + off, "db: not a fault"), 2);
+    free(s);
 }
 
 /* logrotate renames the file, then SIGHUP: new lines go to a new file of
