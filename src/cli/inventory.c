@@ -4,6 +4,7 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,6 +234,7 @@ static int inventory_export(const char *db, const char *country, const char *sta
     char *vbuf = NULL, *tmp = NULL;
     uint64_t rows = 0;
     cerr_t e;
+    signals_t old_sig;
     if (cli_open_existing(db, &core) != C_OK) {
         free(target);
         return 1;
@@ -240,7 +242,20 @@ static int inventory_export(const char *db, const char *country, const char *sta
     int fd = -1;
     if (to_file && !in_place) {
         tmp = xasprintf("%s.XXXXXX", path);
+        /* the signals wait while the file is made and named to the handler:
+         * installed after it, a Ctrl-C in between killed the export and
+         * left FILE.XXXXXX behind (cli_behaves.test.js met it, session 40) */
+        sigset_t stop, prev;
+        sigemptyset(&stop);
+        sigaddset(&stop, SIGINT);
+        sigaddset(&stop, SIGTERM);
+        sigprocmask(SIG_BLOCK, &stop, &prev);
         fd = mkstemp(tmp);
+        if (fd >= 0 && strlen(tmp) < sizeof g_export_tmp) {
+            memcpy(g_export_tmp, tmp, strlen(tmp) + 1);
+            signals_set(on_export_signal, 0, &old_sig);
+        }
+        sigprocmask(SIG_SETMASK, &prev, NULL);
         if (fd < 0) {
             int err = errno;
             free(tmp);
@@ -273,11 +288,6 @@ static int inventory_export(const char *db, const char *country, const char *sta
             goto done;
         }
     }
-    signals_t old_sig;
-    if (tmp && strlen(tmp) < sizeof g_export_tmp) {
-        memcpy(g_export_tmp, tmp, strlen(tmp) + 1);
-        signals_set(on_export_signal, 0, &old_sig);
-    }
     /* large writes: one syscall per MiB, not per row */
     vbuf = xmalloc(1 << 20);
     setvbuf(out, vbuf, _IOFBF, 1 << 20);
@@ -304,13 +314,13 @@ done:
             cli_err("inventory export", "cannot rename %s to %s: %s", tmp, path, strerror(errno));
             ret = 1;
         }
-        if (g_export_tmp[0]) { /* renamed or to be removed below: the handler's job is done */
-            signals_restore(&old_sig);
-            g_export_tmp[0] = '\0';
-        }
     } else if (out == stdout) {
         fflush(stdout);
         setvbuf(stdout, NULL, _IOLBF, 0); /* vbuf is freed below */
+    }
+    if (g_export_tmp[0]) { /* renamed or to be removed below: the handler's job is done */
+        signals_restore(&old_sig);
+        g_export_tmp[0] = '\0';
     }
     if (tmp && ret != 0) unlink(tmp);
     free(tmp);
